@@ -1,0 +1,35 @@
+"""Exceptions of the application package.
+
+Every error a user can cause derives from :class:`VisitPlannerError`; the CLI catches it,
+prints its message and exits non-zero without a traceback. Messages name the file, the
+column or field, the rule broken and the first offending ids.
+
+    VisitPlannerError
+    ├── PolicyError        invalid policy file or value
+    ├── ContractError      input data that breaks a data contract
+    └── WorkspaceError     the workspace directory cannot be used
+"""
+
+from __future__ import annotations
+
+
+class VisitPlannerError(Exception):
+    """Base class of every error the CLI reports as a clean message."""
+
+    exit_code = 2
+
+
+class PolicyError(VisitPlannerError):
+    """The policy file is missing, malformed or holds an invalid value."""
+
+
+class ContractError(VisitPlannerError):
+    """Input data breaks a data contract (DESIGN.md section 3)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class WorkspaceError(VisitPlannerError):
+    """The workspace directory cannot be created or written."""

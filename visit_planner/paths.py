@@ -1,0 +1,63 @@
+"""Where the tool writes: one workspace directory (DESIGN.md section 3, "Where files live").
+
+Everything the tool writes, other than explicit ``--out`` paths, goes under the workspace:
+``--home`` beats ``VISIT_PLANNER_HOME`` beats ``./workspace``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from visit_planner.errors import WorkspaceError
+
+HOME_ENV = "VISIT_PLANNER_HOME"
+DEFAULT_HOME = Path("workspace")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The workspace directory and the fixed places inside it."""
+
+    root: Path
+
+    @property
+    def mlflow_db(self) -> Path:
+        """SQLite database of MLflow tracking and registry."""
+        return self.root / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        """Artifact store of MLflow runs."""
+        return self.root / "mlartifacts"
+
+    @property
+    def store_db(self) -> Path:
+        """The application store (runs, overrides, audit log)."""
+        return self.root / "store.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Published planning runs."""
+        return self.root / "runs"
+
+    def ensure(self) -> Workspace:
+        """Create the workspace directory if needed; fail clearly when it cannot be."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"{self.root}: cannot create the workspace directory: {exc.strerror}"
+            ) from None
+        return self
+
+
+def resolve_workspace(home: Path | None = None) -> Workspace:
+    """The workspace for an explicit ``home``, else ``$VISIT_PLANNER_HOME``, else ``./workspace``."""
+    if home is not None:
+        return Workspace(home.resolve())
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Workspace(Path(env).resolve())
+    return Workspace(DEFAULT_HOME.resolve())

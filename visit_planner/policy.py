@@ -1,0 +1,209 @@
+"""Policy: the programme's configurable rules (tiers, cadence, travel, objective, risk rules).
+
+The defaults live in ``policy.toml`` beside this module (DESIGN.md section 4). A user passes
+their own file with ``--policy FILE``. The file is parsed with :mod:`tomllib` and validated
+into frozen pydantic models so that a wrong value is reported with its field path.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from visit_planner.errors import PolicyError
+
+DEFAULT_POLICY_NAME = "policy.toml"
+
+
+class Role(StrEnum):
+    """Who visits: 基层干部 (cadre), 村组干部 (village official), 网格员 (grid worker)."""
+
+    CADRE = "cadre"
+    VILLAGE_OFFICIAL = "village_official"
+    GRID_WORKER = "grid_worker"
+
+
+ROLE_NAMES_ZH: dict[Role, str] = {
+    Role.CADRE: "基层干部",
+    Role.VILLAGE_OFFICIAL: "村组干部",
+    Role.GRID_WORKER: "网格员",
+}
+
+Area = Literal["township", "village", "grid"]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TierPolicy(_Frozen):
+    """How a tier is served: by which role, how often, how long on site."""
+
+    name_zh: str
+    name_en: str
+    role: Role
+    visits_per_month: Positive
+    minutes_on_site: Positive
+
+
+class JurisdictionPolicy(_Frozen):
+    """The area inside which each role may take households."""
+
+    cadre: Area = "township"
+    village_official: Area = "village"
+    grid_worker: Area = "grid"
+
+    def area_of(self, role: Role) -> Area:
+        """Return the jurisdiction area of ``role``."""
+        return getattr(self, role.value)  # type: ignore[no-any-return]
+
+
+class TravelPolicy(_Frozen):
+    """Travel time model: straight-line km x road factor at a speed, round trip per visit."""
+
+    speed_kmh: Positive = 25.0
+    road_factor: Annotated[float, Field(ge=1.0)] = 1.4
+    round_trip: bool = True
+    road_factor_by_county: dict[str, Annotated[float, Field(ge=1.0)]] = Field(
+        default_factory=dict
+    )
+
+    def factor_for(self, county_id: str) -> float:
+        """Road factor of ``county_id`` (the county override, else the default)."""
+        return self.road_factor_by_county.get(county_id, self.road_factor)
+
+
+class UpCoverPolicy(_Frozen):
+    """Whether a higher role may take a lower tier, and at what penalty."""
+
+    cadre_takes_tier2: bool = True
+    village_official_takes_tier3: bool = True
+    penalty_minutes: NonNegative = 60.0
+
+
+class ObjectivePolicy(_Frozen):
+    """Weights of the assignment objective, in minutes-equivalent per month."""
+
+    continuity_penalty_minutes: NonNegative = 30.0
+    unassigned_penalty_tier1: Positive = 100_000.0
+    unassigned_penalty_tier2: Positive = 10_000.0
+    unassigned_penalty_tier3: Positive = 1_000.0
+    balance_weight: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _tier_ordered(self) -> ObjectivePolicy:
+        # Tier 1 must always come first: a cheaper tier-1 penalty would let the solver drop
+        # a high-risk household to save a medium-risk one.
+        if not (
+            self.unassigned_penalty_tier1
+            > 2 * self.unassigned_penalty_tier2
+            > 0
+            and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3
+        ):
+            raise ValueError(
+                "unassigned penalties must be tier-ordered with headroom for the risk bonus: "
+                "tier1 > 2*tier2 and tier2 > 2*tier3"
+            )
+        return self
+
+    def unassigned_base(self, tier: int) -> float:
+        """Base penalty for leaving a household of ``tier`` unassigned."""
+        return {
+            1: self.unassigned_penalty_tier1,
+            2: self.unassigned_penalty_tier2,
+            3: self.unassigned_penalty_tier3,
+        }[tier]
+
+
+class RiskRule(_Frozen):
+    """A policy rule applied after the model: households matching ``when`` get >= ``min_tier``.
+
+    ``min_tier`` is the lowest-risk tier allowed, so ``min_tier = 2`` means tier 2 or tier 1.
+    """
+
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    text_zh: str
+    text_en: str
+    when: str  # a polars SQL expression over household columns
+    min_tier: Literal[1, 2]
+
+
+class RiskPolicy(_Frozen):
+    """Decision rule from probabilities to tiers, drift threshold, policy rules."""
+
+    cost_matrix: list[list[NonNegative]]
+    psi_threshold: Positive = 0.2
+    rules: list[RiskRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _square(self) -> RiskPolicy:
+        m = self.cost_matrix
+        if len(m) != 3 or any(len(row) != 3 for row in m):
+            raise ValueError("cost_matrix must be 3x3 (true tier x predicted tier)")
+        if any(m[i][i] != 0 for i in range(3)):
+            raise ValueError("cost_matrix diagonal (a correct tier) must be 0")
+        return self
+
+
+class Policy(_Frozen):
+    """The whole policy. ``tiers`` is keyed 1, 2, 3."""
+
+    tiers: dict[int, TierPolicy]
+    jurisdiction: JurisdictionPolicy = JurisdictionPolicy()
+    travel: TravelPolicy = TravelPolicy()
+    up_cover: UpCoverPolicy = UpCoverPolicy()
+    objective: ObjectivePolicy = ObjectivePolicy()
+    risk: RiskPolicy
+
+    @model_validator(mode="after")
+    def _three_tiers(self) -> Policy:
+        if sorted(self.tiers) != [1, 2, 3]:
+            raise ValueError(f"tiers must be exactly 1, 2 and 3, got {sorted(self.tiers)}")
+        return self
+
+    def tier(self, tier: int) -> TierPolicy:
+        """The policy of ``tier`` (1, 2 or 3)."""
+        return self.tiers[tier]
+
+
+def _format_validation(source: str, err: ValidationError) -> str:
+    lines = [f"{source}: invalid policy"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(root)"
+        lines.append(f"  - {loc}: {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """Parse and validate policy TOML text; ``source`` names it in error messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise PolicyError(_format_validation(source, exc)) from None
+
+
+def default_policy_text() -> str:
+    """The TOML text of the embedded default policy."""
+    return resources.files("visit_planner").joinpath(DEFAULT_POLICY_NAME).read_text("utf-8")
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Load the policy at ``path``, or the embedded default when ``path`` is None."""
+    if path is None:
+        return parse_policy(default_policy_text(), f"(default) {DEFAULT_POLICY_NAME}")
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc.strerror}") from None
+    return parse_policy(text, str(path))
