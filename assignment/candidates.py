@@ -1,0 +1,207 @@
+"""Candidate arcs of the household problem: every (household, worker) pair a plan may use.
+
+:func:`build_candidates` applies every hard pair rule of :mod:`assignment.constraints`
+(eligibility incl. up-cover, jurisdiction, active, conflict of interest, forbidden) and prices
+each surviving pair with the soft rules. Capacity rules act on sums over arcs and are enforced
+by the solvers, not here.
+
+CANDIDATES CONTRACT (other modules rely on these names; add columns, rename none):
+``household_id, worker_id, township_id, tier (Int8), role (str), travel_minutes (float, per
+visit, round trip), hours_per_month (float), cost (float: travel minutes per month + up-cover
+penalty + continuity penalty), up_cover (bool), kept_previous (bool)``, plus ``pinned`` (bool).
+Rows are sorted by ``household_id, worker_id``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assignment import constraints as C
+from assignment.domain import AssignmentSettings, Role
+
+CANDIDATE_COLUMNS = (
+    "household_id",
+    "worker_id",
+    "township_id",
+    "tier",
+    "role",
+    "travel_minutes",
+    "hours_per_month",
+    "cost",
+    "up_cover",
+    "kept_previous",
+    "pinned",
+)
+
+HOUSEHOLD_COLUMNS = (
+    "household_id", "township_id", "village_id", "grid_id", "county_id", "lon", "lat", "tier",
+    "risk",
+)
+WORKER_COLUMNS = (
+    "worker_id", "role", "county_id", "township_id", "village_id", "grid_id", "lon", "lat",
+    "monthly_hours", "max_households", "own_household_id", "active",
+)
+
+_AREA_KEYS = {
+    "township": ["township_id"],
+    "village": ["township_id", "village_id"],
+    "grid": ["township_id", "village_id", "grid_id"],
+}
+
+
+def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
+    """Last month's worker per household (the latest ``month`` wins; ties by worker id)."""
+    if previous is None or previous.height == 0:
+        return pl.DataFrame(
+            schema={"household_id": pl.String, "previous_worker_id": pl.String}
+        )
+    sort_cols = ["household_id"] + (["month"] if "month" in previous.columns else []) + [
+        "worker_id"
+    ]
+    desc = [False] + ([True] if "month" in previous.columns else []) + [False]
+    return (
+        previous.sort(sort_cols, descending=desc)
+        .unique("household_id", keep="first", maintain_order=True)
+        .select("household_id", pl.col("worker_id").alias("previous_worker_id"))
+    )
+
+
+def _pairs_flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    if pairs is None or pairs.height == 0:
+        return pl.DataFrame(
+            schema={"household_id": pl.String, "worker_id": pl.String, name: pl.Boolean}
+        )
+    return (
+        pairs.select("household_id", "worker_id")
+        .unique()
+        .with_columns(pl.lit(True).alias(name))
+    )
+
+
+def _worker_side(workers: pl.DataFrame) -> pl.DataFrame:
+    return workers.select(
+        "worker_id",
+        "role",
+        pl.col("township_id").alias("w_township_id"),
+        pl.col("village_id").alias("w_village_id"),
+        pl.col("grid_id").alias("w_grid_id"),
+        pl.col("lon").alias("w_lon"),
+        pl.col("lat").alias("w_lat"),
+        "active",
+        "own_household_id",
+    )
+
+
+def build_pairs(
+    households: pl.DataFrame, workers: pl.DataFrame, settings: AssignmentSettings
+) -> pl.DataFrame:
+    """Household x worker pairs inside each role's area for every role that may serve the tier.
+
+    This is the join that makes the problem local (tier 3: the grid's workers and the
+    village's officials; tier 2: the village's officials and the township's cadres; tier 1:
+    the township's cadres); rules are applied afterwards by :func:`build_candidates`.
+    """
+    ws = _worker_side(workers)
+    frames: list[pl.DataFrame] = []
+    hh = households.select(*HOUSEHOLD_COLUMNS)
+    for tier in (1, 2, 3):
+        hh_t = hh.filter(pl.col("tier") == tier)
+        if hh_t.height == 0:
+            continue
+        for role, _up in settings.eligible_roles(tier):
+            keys = _AREA_KEYS[settings.jurisdiction[role]]
+            w_r = ws.filter(pl.col("role") == role.value)
+            if w_r.height == 0:
+                continue
+            joined = hh_t.join(
+                w_r, left_on=keys, right_on=["w_" + k for k in keys], how="inner",
+                coalesce=False,
+            )
+            frames.append(joined)
+    if not frames:
+        return _empty_pairs(households, workers)
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def _empty_pairs(households: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
+    hh = households.select(*HOUSEHOLD_COLUMNS).clear()
+    ws = _worker_side(workers).clear()
+    return pl.concat([hh, ws], how="horizontal")
+
+
+def build_candidates(
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    conflicts: pl.DataFrame | None,
+    settings: AssignmentSettings,
+    pins: pl.DataFrame | None = None,
+    forbids: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Every allowed (household, worker) arc with its travel, hours and cost (the contract).
+
+    ``households`` needs ``household_id, township_id, village_id, grid_id, county_id, lon,
+    lat, tier, risk``; ``workers`` the workers contract; ``previous`` ``household_id,
+    worker_id[, month]``; ``conflicts``, ``pins`` and ``forbids`` ``household_id, worker_id``.
+    A pin that is not an allowed arc is absent from the result (see
+    :func:`assignment.errors.check_pins`).
+    """
+    factors = households.select("county_id").unique().with_columns(
+        pl.col("county_id")
+        .map_elements(settings.factor_for, return_dtype=pl.Float64)
+        .alias("road_factor")
+    )
+    pairs = (
+        build_pairs(households, workers, settings)
+        .join(_pairs_flag(conflicts, "conflict"), on=["household_id", "worker_id"], how="left")
+        .join(_pairs_flag(forbids, "forbidden"), on=["household_id", "worker_id"], how="left")
+        .join(_pairs_flag(pins, "pinned"), on=["household_id", "worker_id"], how="left")
+        .join(latest_previous(previous), on="household_id", how="left")
+        .join(factors, on="county_id", how="left")
+    )
+    allowed = (
+        C.role_eligible(settings)
+        & C.in_jurisdiction(settings)
+        & C.worker_active()
+        & C.no_conflict_of_interest()
+        & C.not_forbidden()
+    )
+    arcs = (
+        pairs.filter(allowed)
+        .with_columns(
+            C.travel_minutes_per_visit(settings).alias("travel_minutes"),
+            C.is_up_cover(settings).alias("up_cover"),
+            (pl.col("previous_worker_id") == pl.col("worker_id"))
+            .fill_null(False)
+            .alias("kept_previous"),
+            pl.col("pinned").fill_null(False),
+        )
+        .with_columns(C.hours_per_month(settings).alias("hours_per_month"))
+        .with_columns(
+            (
+                C.travel_minutes_per_month(settings)
+                + C.up_cover_penalty(settings)
+                + C.continuity_penalty(settings)
+            ).alias("cost")
+        )
+    )
+    return (
+        arcs.select(
+            pl.col("household_id").cast(pl.String),
+            pl.col("worker_id").cast(pl.String),
+            pl.col("township_id").cast(pl.String),
+            pl.col("tier").cast(pl.Int8),
+            pl.col("role").cast(pl.String),
+            pl.col("travel_minutes").cast(pl.Float64),
+            pl.col("hours_per_month").cast(pl.Float64),
+            pl.col("cost").cast(pl.Float64),
+            pl.col("up_cover").cast(pl.Boolean),
+            pl.col("kept_previous").cast(pl.Boolean),
+            pl.col("pinned").cast(pl.Boolean),
+        )
+        .sort("household_id", "worker_id")
+    )
+
+
+__all__ = ["CANDIDATE_COLUMNS", "HOUSEHOLD_COLUMNS", "WORKER_COLUMNS", "Role",
+           "build_candidates", "build_pairs", "latest_previous"]

@@ -1,0 +1,187 @@
+"""The rules of the household problem, one small named function per rule.
+
+Each function is pure and vectorised (a polars expression over a *pair frame*, or a function
+over a load frame) and its docstring states the rule in one line. The candidate builder,
+the solvers and the explainer all use these same functions, so "why" comes from the same
+code as "what".
+
+Pair-frame columns (one row per household x worker pair being considered):
+household side ``household_id, tier, risk, county_id, township_id, village_id, grid_id,
+lon, lat``; worker side ``worker_id, role, w_township_id, w_village_id, w_grid_id, w_lon,
+w_lat, active, own_household_id``.
+
+Hard rules (never broken by a plan):
+    role_eligible, in_jurisdiction, worker_active, no_conflict_of_interest, not_forbidden,
+    within_hours_capacity, within_count_capacity
+Soft rules (costs in minutes-equivalent per month, minimised):
+    travel_minutes_per_month, up_cover_penalty, continuity_penalty, unassigned_penalty,
+    balance_spread
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assignment.domain import AssignmentSettings, Role
+
+EARTH_RADIUS_KM = 6371.0088
+
+# ---------------------------------------------------------------- Hard constraints
+
+
+def role_eligible(settings: AssignmentSettings) -> pl.Expr:
+    """A household's tier may be served only by its tier's role or an allowed up-cover role."""
+    conds = [
+        (pl.col("tier") == tier) & (pl.col("role") == role.value)
+        for tier in (1, 2, 3)
+        for role, _up in settings.eligible_roles(tier)
+    ]
+    return pl.any_horizontal(conds)
+
+
+def is_up_cover(settings: AssignmentSettings) -> pl.Expr:
+    """A pair is an up-cover when the worker's role is not the tier's own role."""
+    conds = [
+        (pl.col("tier") == tier) & (pl.col("role") != settings.tier(tier).role.value)
+        for tier in (1, 2, 3)
+    ]
+    return pl.any_horizontal(conds)
+
+
+def _area_match(area: str) -> pl.Expr:
+    same_township = pl.col("township_id") == pl.col("w_township_id")
+    if area == "township":
+        return same_township
+    same_village = same_township & (pl.col("village_id") == pl.col("w_village_id"))
+    if area == "village":
+        return same_village
+    return same_village & (pl.col("grid_id") == pl.col("w_grid_id"))
+
+
+def in_jurisdiction(settings: AssignmentSettings) -> pl.Expr:
+    """A worker may take only households inside its role's area (grid / village / township)."""
+    conds = [
+        (pl.col("role") == role.value) & _area_match(settings.jurisdiction[role])
+        for role in Role
+    ]
+    return pl.any_horizontal(conds).fill_null(False)
+
+
+def worker_active() -> pl.Expr:
+    """Only active workers may be assigned households."""
+    return pl.col("active").fill_null(False)
+
+
+def no_conflict_of_interest() -> pl.Expr:
+    """A worker never visits a declared conflict (column ``conflict``) nor their own household."""
+    own = (pl.col("own_household_id") == pl.col("household_id")).fill_null(False)
+    return ~(pl.col("conflict").fill_null(False) | own)
+
+
+def not_forbidden() -> pl.Expr:
+    """A pair forbidden by a supervisor (column ``forbidden``) is never assigned."""
+    return ~pl.col("forbidden").fill_null(False)
+
+
+def within_hours_capacity(loads: pl.DataFrame) -> pl.Series:
+    """A worker's assigned hours per month never exceed ``monthly_hours``.
+
+    ``loads`` has ``hours_used`` and ``monthly_hours`` per worker; returns a bool per row.
+    """
+    return (loads["hours_used"] <= loads["monthly_hours"] + 1e-6).alias("within_hours")
+
+
+def within_count_capacity(loads: pl.DataFrame) -> pl.Series:
+    """A worker's number of assigned households never exceeds ``max_households``."""
+    return (loads["households"] <= loads["max_households"]).alias("within_count")
+
+
+HARD_PAIR_RULES = ("role_eligible", "in_jurisdiction", "worker_active",
+                   "no_conflict_of_interest", "not_forbidden")
+
+# ---------------------------------------------------------------- Soft constraints
+
+
+def haversine_km(lon1: str, lat1: str, lon2: str, lat2: str) -> pl.Expr:
+    """Great-circle distance in km between two WGS84 points given by column names."""
+    p1, p2 = pl.col(lat1).radians(), pl.col(lat2).radians()
+    dphi = p2 - p1
+    dlmb = (pl.col(lon2) - pl.col(lon1)).radians()
+    a = (dphi / 2).sin().pow(2) + p1.cos() * p2.cos() * (dlmb / 2).sin().pow(2)
+    return 2 * EARTH_RADIUS_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
+
+
+def travel_minutes_per_visit(settings: AssignmentSettings) -> pl.Expr:
+    """Travel per visit = straight km x county road factor / speed x 60, doubled for round trip.
+
+    Needs a ``road_factor`` column (the household's county factor).
+    """
+    km = haversine_km("w_lon", "w_lat", "lon", "lat")
+    trips = 2.0 if settings.round_trip else 1.0
+    return km * pl.col("road_factor") / settings.speed_kmh * 60.0 * trips
+
+
+def visits_per_month(settings: AssignmentSettings) -> pl.Expr:
+    """Visits per month of a household by its tier's cadence."""
+    return (
+        pl.col("tier")
+        .replace_strict({t: settings.tier(t).visits_per_month for t in (1, 2, 3)})
+        .cast(pl.Float64)
+    )
+
+
+def minutes_on_site(settings: AssignmentSettings) -> pl.Expr:
+    """Minutes on site per visit by the household's tier."""
+    return (
+        pl.col("tier")
+        .replace_strict({t: settings.tier(t).minutes_on_site for t in (1, 2, 3)})
+        .cast(pl.Float64)
+    )
+
+
+def hours_per_month(settings: AssignmentSettings) -> pl.Expr:
+    """Hours a pair uses per month = visits x (minutes on site + travel minutes) / 60."""
+    return visits_per_month(settings) * (minutes_on_site(settings) + pl.col("travel_minutes")) / 60.0
+
+
+def travel_minutes_per_month(settings: AssignmentSettings) -> pl.Expr:
+    """Soft: minimise travel minutes per month = visits x travel minutes per visit."""
+    return visits_per_month(settings) * pl.col("travel_minutes")
+
+
+def up_cover_penalty(settings: AssignmentSettings) -> pl.Expr:
+    """Soft: a higher role taking a lower tier costs the up-cover penalty per month."""
+    return pl.when(pl.col("up_cover")).then(settings.up_cover_penalty).otherwise(0.0)
+
+
+def continuity_penalty(settings: AssignmentSettings) -> pl.Expr:
+    """Soft: a household with a previous worker that gets a different one costs the penalty."""
+    changed = pl.col("previous_worker_id").is_not_null() & ~pl.col("kept_previous")
+    return pl.when(changed).then(settings.continuity_penalty).otherwise(0.0)
+
+
+def unassigned_penalty(settings: AssignmentSettings) -> pl.Expr:
+    """Soft: leaving a household unassigned costs base[tier] x (1 + risk): tier first, then risk."""
+    base = (
+        pl.col("tier")
+        .replace_strict({t: settings.unassigned_base(t) for t in (1, 2, 3)})
+        .cast(pl.Float64)
+    )
+    return base * (1.0 + pl.col("risk").fill_null(0.0).clip(0.0, 1.0))
+
+
+def balance_spread(loads: pl.DataFrame) -> pl.DataFrame:
+    """Soft (reported): spread of utilisation per role = max - mean of hours_used/monthly_hours."""
+    return (
+        loads.filter(pl.col("monthly_hours") > 0)
+        .with_columns((pl.col("hours_used") / pl.col("monthly_hours")).alias("utilisation"))
+        .group_by("role")
+        .agg(
+            pl.col("utilisation").mean().alias("mean_utilisation"),
+            pl.col("utilisation").max().alias("max_utilisation"),
+        )
+        .with_columns(
+            (pl.col("max_utilisation") - pl.col("mean_utilisation")).alias("spread")
+        )
+        .sort("role")
+    )

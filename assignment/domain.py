@@ -1,0 +1,143 @@
+"""The assignment domain: tiers, roles and the settings of the household problem.
+
+Plain frozen dataclasses and enums with no solver, I/O or application imports. The
+application package (``visit_planner``) converts its Policy into :class:`AssignmentSettings`;
+this package never imports ``visit_planner`` (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from typing import Literal
+
+Area = Literal["township", "village", "grid"]
+
+
+class Tier(IntEnum):
+    """Household risk tier: 1 high (一类), 2 medium (二类), 3 low (三类)."""
+
+    HIGH = 1
+    MEDIUM = 2
+    LOW = 3
+
+
+class Role(StrEnum):
+    """Who visits: 基层干部 (cadre), 村组干部 (village official), 网格员 (grid worker)."""
+
+    CADRE = "cadre"
+    VILLAGE_OFFICIAL = "village_official"
+    GRID_WORKER = "grid_worker"
+
+
+ROLE_NAMES_ZH: Mapping[Role, str] = MappingProxyType(
+    {Role.CADRE: "基层干部", Role.VILLAGE_OFFICIAL: "村组干部", Role.GRID_WORKER: "网格员"}
+)
+ROLE_NAMES_EN: Mapping[Role, str] = MappingProxyType(
+    {Role.CADRE: "cadre", Role.VILLAGE_OFFICIAL: "village official", Role.GRID_WORKER: "grid worker"}
+)
+ROLE_RANK: Mapping[Role, int] = MappingProxyType(
+    {Role.CADRE: 1, Role.VILLAGE_OFFICIAL: 2, Role.GRID_WORKER: 3}
+)
+"""A role's rank equals the tier it serves by default; a lower rank is a higher role."""
+
+
+@dataclass(frozen=True, slots=True)
+class TierSettings:
+    """How a tier is served: by which role, how often, how long on site."""
+
+    role: Role
+    visits_per_month: float
+    minutes_on_site: float
+
+
+def _default_tiers() -> Mapping[int, TierSettings]:
+    return MappingProxyType(
+        {
+            1: TierSettings(Role.CADRE, 2.0, 45.0),
+            2: TierSettings(Role.VILLAGE_OFFICIAL, 1.0, 30.0),
+            3: TierSettings(Role.GRID_WORKER, 1.0 / 3.0, 20.0),
+        }
+    )
+
+
+def _default_jurisdiction() -> Mapping[Role, Area]:
+    return MappingProxyType(
+        {Role.CADRE: "township", Role.VILLAGE_OFFICIAL: "village", Role.GRID_WORKER: "grid"}
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """Every rule and weight of the household assignment problem (DESIGN.md section 4).
+
+    Mirrors ``visit_planner.policy.Policy`` (tiers, jurisdiction, travel, up_cover, objective).
+    Costs are minutes-equivalent per month.
+    """
+
+    tiers: Mapping[int, TierSettings] = field(default_factory=_default_tiers)
+    jurisdiction: Mapping[Role, Area] = field(default_factory=_default_jurisdiction)
+    speed_kmh: float = 25.0
+    road_factor: float = 1.4
+    road_factor_by_county: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    round_trip: bool = True
+    cadre_takes_tier2: bool = True
+    village_official_takes_tier3: bool = True
+    up_cover_penalty: float = 60.0
+    continuity_penalty: float = 30.0
+    unassigned_penalty_tier1: float = 100_000.0
+    unassigned_penalty_tier2: float = 10_000.0
+    unassigned_penalty_tier3: float = 1_000.0
+    balance_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if sorted(self.tiers) != [1, 2, 3]:
+            raise ValueError(f"tiers must be exactly 1, 2, 3; got {sorted(self.tiers)}")
+        if self.speed_kmh <= 0:
+            raise ValueError(f"speed_kmh must be > 0; got {self.speed_kmh}")
+        if not (
+            self.unassigned_penalty_tier1 > 2 * self.unassigned_penalty_tier2
+            and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3 > 0
+        ):
+            raise ValueError("unassigned penalties must satisfy tier1 > 2*tier2 > 4*tier3 > 0")
+
+    def tier(self, tier: int) -> TierSettings:
+        """The settings of ``tier`` (1, 2 or 3)."""
+        return self.tiers[tier]
+
+    def factor_for(self, county_id: str) -> float:
+        """Road factor of ``county_id`` (the county override, else the default)."""
+        return self.road_factor_by_county.get(county_id, self.road_factor)
+
+    def unassigned_base(self, tier: int) -> float:
+        """Base penalty for leaving a household of ``tier`` unassigned."""
+        return {
+            1: self.unassigned_penalty_tier1,
+            2: self.unassigned_penalty_tier2,
+            3: self.unassigned_penalty_tier3,
+        }[tier]
+
+    def eligible_roles(self, tier: int) -> tuple[tuple[Role, bool], ...]:
+        """Roles that may serve ``tier``, each with whether it is an up-cover."""
+        primary = self.tiers[tier].role
+        out: list[tuple[Role, bool]] = [(primary, False)]
+        if tier == 2 and self.cadre_takes_tier2 and primary != Role.CADRE:
+            out.append((Role.CADRE, True))
+        if tier == 3 and self.village_official_takes_tier3 and primary != Role.VILLAGE_OFFICIAL:
+            out.append((Role.VILLAGE_OFFICIAL, True))
+        return tuple(out)
+
+
+class Status(StrEnum):
+    """Outcome of a solve. Infeasibility is a result, never an exception."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+    ERROR = "error"
