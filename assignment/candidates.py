@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assignment import constraints as C
+from assignment import constraints as rules
 from assignment.domain import AssignmentSettings, Role
 
 CANDIDATE_COLUMNS = (
@@ -34,12 +34,29 @@ CANDIDATE_COLUMNS = (
 )
 
 HOUSEHOLD_COLUMNS = (
-    "household_id", "township_id", "village_id", "grid_id", "county_id", "lon", "lat", "tier",
+    "household_id",
+    "township_id",
+    "village_id",
+    "grid_id",
+    "county_id",
+    "lon",
+    "lat",
+    "tier",
     "risk",
 )
 WORKER_COLUMNS = (
-    "worker_id", "role", "county_id", "township_id", "village_id", "grid_id", "lon", "lat",
-    "monthly_hours", "max_households", "own_household_id", "active",
+    "worker_id",
+    "role",
+    "county_id",
+    "township_id",
+    "village_id",
+    "grid_id",
+    "lon",
+    "lat",
+    "monthly_hours",
+    "max_households",
+    "own_household_id",
+    "active",
 )
 
 _AREA_KEYS = {
@@ -52,12 +69,10 @@ _AREA_KEYS = {
 def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
     """Last month's worker per household (the latest ``month`` wins; ties by worker id)."""
     if previous is None or previous.height == 0:
-        return pl.DataFrame(
-            schema={"household_id": pl.String, "previous_worker_id": pl.String}
-        )
-    sort_cols = ["household_id"] + (["month"] if "month" in previous.columns else []) + [
-        "worker_id"
-    ]
+        return pl.DataFrame(schema={"household_id": pl.String, "previous_worker_id": pl.String})
+    sort_cols = (
+        ["household_id"] + (["month"] if "month" in previous.columns else []) + ["worker_id"]
+    )
     desc = [False] + ([True] if "month" in previous.columns else []) + [False]
     return (
         previous.sort(sort_cols, descending=desc)
@@ -71,11 +86,7 @@ def _pairs_flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
         return pl.DataFrame(
             schema={"household_id": pl.String, "worker_id": pl.String, name: pl.Boolean}
         )
-    return (
-        pairs.select("household_id", "worker_id")
-        .unique()
-        .with_columns(pl.lit(True).alias(name))
-    )
+    return pairs.select("household_id", "worker_id").unique().with_columns(pl.lit(True).alias(name))
 
 
 def _worker_side(workers: pl.DataFrame) -> pl.DataFrame:
@@ -114,7 +125,10 @@ def build_pairs(
             if w_r.height == 0:
                 continue
             joined = hh_t.join(
-                w_r, left_on=keys, right_on=["w_" + k for k in keys], how="inner",
+                w_r,
+                left_on=keys,
+                right_on=["w_" + k for k in keys],
+                how="inner",
                 coalesce=False,
             )
             frames.append(joined)
@@ -129,7 +143,7 @@ def _empty_pairs(households: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFram
     return pl.concat([hh, ws], how="horizontal")
 
 
-def build_candidates(
+def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
     households: pl.DataFrame,
     workers: pl.DataFrame,
     previous: pl.DataFrame | None,
@@ -146,10 +160,14 @@ def build_candidates(
     A pin that is not an allowed arc is absent from the result (see
     :func:`assignment.errors.check_pins`).
     """
-    factors = households.select("county_id").unique().with_columns(
-        pl.col("county_id")
-        .map_elements(settings.factor_for, return_dtype=pl.Float64)
-        .alias("road_factor")
+    factors = (
+        households.select("county_id")
+        .unique()
+        .with_columns(
+            pl.col("county_id")
+            .map_elements(settings.factor_for, return_dtype=pl.Float64)
+            .alias("road_factor")
+        )
     )
     pairs = (
         build_pairs(households, workers, settings)
@@ -160,48 +178,52 @@ def build_candidates(
         .join(factors, on="county_id", how="left")
     )
     allowed = (
-        C.role_eligible(settings)
-        & C.in_jurisdiction(settings)
-        & C.worker_active()
-        & C.no_conflict_of_interest()
-        & C.not_forbidden()
+        rules.role_eligible(settings)
+        & rules.in_jurisdiction(settings)
+        & rules.worker_active()
+        & rules.no_conflict_of_interest()
+        & rules.not_forbidden()
     )
     arcs = (
         pairs.filter(allowed)
         .with_columns(
-            C.travel_minutes_per_visit(settings).alias("travel_minutes"),
-            C.is_up_cover(settings).alias("up_cover"),
+            rules.travel_minutes_per_visit(settings).alias("travel_minutes"),
+            rules.is_up_cover(settings).alias("up_cover"),
             (pl.col("previous_worker_id") == pl.col("worker_id"))
             .fill_null(False)
             .alias("kept_previous"),
             pl.col("pinned").fill_null(False),
         )
-        .with_columns(C.hours_per_month(settings).alias("hours_per_month"))
+        .with_columns(rules.hours_per_month(settings).alias("hours_per_month"))
         .with_columns(
             (
-                C.travel_minutes_per_month(settings)
-                + C.up_cover_penalty(settings)
-                + C.continuity_penalty(settings)
+                rules.travel_minutes_per_month(settings)
+                + rules.up_cover_penalty(settings)
+                + rules.continuity_penalty(settings)
             ).alias("cost")
         )
     )
-    return (
-        arcs.select(
-            pl.col("household_id").cast(pl.String),
-            pl.col("worker_id").cast(pl.String),
-            pl.col("township_id").cast(pl.String),
-            pl.col("tier").cast(pl.Int8),
-            pl.col("role").cast(pl.String),
-            pl.col("travel_minutes").cast(pl.Float64),
-            pl.col("hours_per_month").cast(pl.Float64),
-            pl.col("cost").cast(pl.Float64),
-            pl.col("up_cover").cast(pl.Boolean),
-            pl.col("kept_previous").cast(pl.Boolean),
-            pl.col("pinned").cast(pl.Boolean),
-        )
-        .sort("household_id", "worker_id")
-    )
+    return arcs.select(
+        pl.col("household_id").cast(pl.String),
+        pl.col("worker_id").cast(pl.String),
+        pl.col("township_id").cast(pl.String),
+        pl.col("tier").cast(pl.Int8),
+        pl.col("role").cast(pl.String),
+        pl.col("travel_minutes").cast(pl.Float64),
+        pl.col("hours_per_month").cast(pl.Float64),
+        pl.col("cost").cast(pl.Float64),
+        pl.col("up_cover").cast(pl.Boolean),
+        pl.col("kept_previous").cast(pl.Boolean),
+        pl.col("pinned").cast(pl.Boolean),
+    ).sort("household_id", "worker_id")
 
 
-__all__ = ["CANDIDATE_COLUMNS", "HOUSEHOLD_COLUMNS", "WORKER_COLUMNS", "Role",
-           "build_candidates", "build_pairs", "latest_previous"]
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "HOUSEHOLD_COLUMNS",
+    "WORKER_COLUMNS",
+    "Role",
+    "build_candidates",
+    "build_pairs",
+    "latest_previous",
+]

@@ -61,8 +61,7 @@ def _area_match(area: str) -> pl.Expr:
 def in_jurisdiction(settings: AssignmentSettings) -> pl.Expr:
     """A worker may take only households inside its role's area (grid / village / township)."""
     conds = [
-        (pl.col("role") == role.value) & _area_match(settings.jurisdiction[role])
-        for role in Role
+        (pl.col("role") == role.value) & _area_match(settings.jurisdiction[role]) for role in Role
     ]
     return pl.any_horizontal(conds).fill_null(False)
 
@@ -96,8 +95,13 @@ def within_count_capacity(loads: pl.DataFrame) -> pl.Series:
     return (loads["households"] <= loads["max_households"]).alias("within_count")
 
 
-HARD_PAIR_RULES = ("role_eligible", "in_jurisdiction", "worker_active",
-                   "no_conflict_of_interest", "not_forbidden")
+HARD_PAIR_RULES = (
+    "role_eligible",
+    "in_jurisdiction",
+    "worker_active",
+    "no_conflict_of_interest",
+    "not_forbidden",
+)
 
 # ---------------------------------------------------------------- Soft constraints
 
@@ -141,7 +145,9 @@ def minutes_on_site(settings: AssignmentSettings) -> pl.Expr:
 
 def hours_per_month(settings: AssignmentSettings) -> pl.Expr:
     """Hours a pair uses per month = visits x (minutes on site + travel minutes) / 60."""
-    return visits_per_month(settings) * (minutes_on_site(settings) + pl.col("travel_minutes")) / 60.0
+    return (
+        visits_per_month(settings) * (minutes_on_site(settings) + pl.col("travel_minutes")) / 60.0
+    )
 
 
 def travel_minutes_per_month(settings: AssignmentSettings) -> pl.Expr:
@@ -180,8 +186,6 @@ def balance_spread(loads: pl.DataFrame) -> pl.DataFrame:
             pl.col("utilisation").mean().alias("mean_utilisation"),
             pl.col("utilisation").max().alias("max_utilisation"),
         )
-        .with_columns(
-            (pl.col("max_utilisation") - pl.col("mean_utilisation")).alias("spread")
-        )
+        .with_columns((pl.col("max_utilisation") - pl.col("mean_utilisation")).alias("spread"))
         .sort("role")
     )

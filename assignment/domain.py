@@ -36,7 +36,11 @@ ROLE_NAMES_ZH: Mapping[Role, str] = MappingProxyType(
     {Role.CADRE: "基层干部", Role.VILLAGE_OFFICIAL: "村组干部", Role.GRID_WORKER: "网格员"}
 )
 ROLE_NAMES_EN: Mapping[Role, str] = MappingProxyType(
-    {Role.CADRE: "cadre", Role.VILLAGE_OFFICIAL: "village official", Role.GRID_WORKER: "grid worker"}
+    {
+        Role.CADRE: "cadre",
+        Role.VILLAGE_OFFICIAL: "village official",
+        Role.GRID_WORKER: "grid worker",
+    }
 )
 ROLE_RANK: Mapping[Role, int] = MappingProxyType(
     {Role.CADRE: 1, Role.VILLAGE_OFFICIAL: 2, Role.GRID_WORKER: 3}
@@ -81,9 +85,7 @@ class AssignmentSettings:
     jurisdiction: Mapping[Role, Area] = field(default_factory=_default_jurisdiction)
     speed_kmh: float = 25.0
     road_factor: float = 1.4
-    road_factor_by_county: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    road_factor_by_county: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     round_trip: bool = True
     cadre_takes_tier2: bool = True
     village_official_takes_tier3: bool = True

@@ -13,21 +13,30 @@ S = AssignmentSettings()
 
 
 def _world() -> tuple[pl.DataFrame, pl.DataFrame]:
-    hh = households([
-        {"household_id": "h1", "tier": 1},
-        {"household_id": "h2", "tier": 2},
-        {"household_id": "h3", "tier": 3},
-        {"household_id": "h4", "tier": 3, "grid_id": "G2"},
-        {"household_id": "h5", "tier": 3, "village_id": "V2", "grid_id": "G9"},
-    ])
-    ws = workers([
-        {"worker_id": "c1", "role": "cadre"},
-        {"worker_id": "o1", "role": "village_official"},
-        {"worker_id": "g1", "role": "grid_worker"},
-        {"worker_id": "g2", "role": "grid_worker", "grid_id": "G2", "own_household_id": "h4"},
-        {"worker_id": "g9", "role": "grid_worker", "active": False, "village_id": "V2",
-         "grid_id": "G9"},
-    ])
+    hh = households(
+        [
+            {"household_id": "h1", "tier": 1},
+            {"household_id": "h2", "tier": 2},
+            {"household_id": "h3", "tier": 3},
+            {"household_id": "h4", "tier": 3, "grid_id": "G2"},
+            {"household_id": "h5", "tier": 3, "village_id": "V2", "grid_id": "G9"},
+        ]
+    )
+    ws = workers(
+        [
+            {"worker_id": "c1", "role": "cadre"},
+            {"worker_id": "o1", "role": "village_official"},
+            {"worker_id": "g1", "role": "grid_worker"},
+            {"worker_id": "g2", "role": "grid_worker", "grid_id": "G2", "own_household_id": "h4"},
+            {
+                "worker_id": "g9",
+                "role": "grid_worker",
+                "active": False,
+                "village_id": "V2",
+                "grid_id": "G9",
+            },
+        ]
+    )
     return hh, ws
 
 
@@ -45,10 +54,19 @@ def test_structure_of_arcs() -> None:
     cand = build_candidates(hh, ws, None, None, S)
     arcs = set(zip(cand["household_id"], cand["worker_id"], strict=True))
     # tier 1: cadre only; tier 2: official or cadre; tier 3: grid's worker or village's official
-    assert arcs == {("h1", "c1"), ("h2", "o1"), ("h2", "c1"), ("h3", "g1"), ("h3", "o1"),
-                    ("h4", "o1")}  # g2 owns h4 (conflict); g9 inactive; h5's village has no official
-    up = dict(zip(zip(cand["household_id"], cand["worker_id"], strict=True), cand["up_cover"],
-                  strict=True))
+    assert arcs == {
+        ("h1", "c1"),
+        ("h2", "o1"),
+        ("h2", "c1"),
+        ("h3", "g1"),
+        ("h3", "o1"),
+        ("h4", "o1"),
+    }  # g2 owns h4; g9 inactive
+    up = dict(
+        zip(
+            zip(cand["household_id"], cand["worker_id"], strict=True), cand["up_cover"], strict=True
+        )
+    )
     assert up[("h2", "c1")] and up[("h3", "o1")] and not up[("h3", "g1")]
 
 
@@ -57,8 +75,9 @@ def test_conflicts_forbids_pins_previous() -> None:
     conflicts = pl.DataFrame({"worker_id": ["o1"], "household_id": ["h3"]})
     forbids = pl.DataFrame({"household_id": ["h2"], "worker_id": ["c1"]})
     pins = pl.DataFrame({"household_id": ["h2"], "worker_id": ["o1"]})
-    prev = pl.DataFrame({"household_id": ["h3", "h3"], "worker_id": ["o1", "g1"],
-                         "month": ["2026-09", "2026-10"]})
+    prev = pl.DataFrame(
+        {"household_id": ["h3", "h3"], "worker_id": ["o1", "g1"], "month": ["2026-09", "2026-10"]}
+    )
     cand = build_candidates(hh, ws, prev, conflicts, S, pins=pins, forbids=forbids)
     arcs = set(zip(cand["household_id"], cand["worker_id"], strict=True))
     assert ("h3", "o1") not in arcs and ("h2", "c1") not in arcs
