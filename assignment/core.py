@@ -1,0 +1,273 @@
+"""The generic capacitated-assignment core, independent of households.
+
+Items, agents, candidate (item, agent) arcs each with a cost and a use of every agent resource,
+hard agent capacities per resource, a soft penalty for leaving an item unassigned (``inf``:
+the item must be assigned), pinned arcs (must) and forbidden arcs (never). Solved exactly by
+OR-Tools CP-SAT (default) or by HiGHS branch-and-bound; the result carries the status, the
+objective, a proven bound and the gap. The generalized assignment problem (GAP) of the
+OR-Library is the special case with one resource and every item required.
+
+Table-driven: the model is a long table of arcs; one boolean per arc; one row per item
+(at most one arc, exactly one when required); one row per agent and resource (capacity);
+the objective is a dot product.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from ortools.sat.python import cp_model
+
+from assignment.domain import Status
+from assignment.highs import solve_mip
+
+_SCALE = 1000  # fixed-point scale for non-integer data in CP-SAT
+
+
+@dataclass(frozen=True)
+class CoreProblem:
+    """A capacitated assignment problem as arc arrays (see module docstring)."""
+
+    n_items: int
+    n_agents: int
+    arc_item: np.ndarray
+    arc_agent: np.ndarray
+    arc_cost: np.ndarray
+    arc_use: np.ndarray  # (n_arcs, n_resources)
+    capacity: np.ndarray  # (n_agents, n_resources)
+    unassigned_penalty: np.ndarray  # (n_items,), inf = must be assigned
+    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    forbidden: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of candidate arcs."""
+        return len(self.arc_item)
+
+    def pinned_mask(self) -> np.ndarray:
+        """Pinned flags per arc (all False when none given)."""
+        return self.pinned if len(self.pinned) else np.zeros(self.n_arcs, dtype=bool)
+
+    def allowed_mask(self) -> np.ndarray:
+        """Arcs that may be used (not forbidden)."""
+        return ~self.forbidden if len(self.forbidden) else np.ones(self.n_arcs, dtype=bool)
+
+
+def gap_problem(cost: np.ndarray, use: np.ndarray, capacity: np.ndarray) -> CoreProblem:
+    """A GAP instance (agents x items matrices, capacities) as a :class:`CoreProblem`."""
+    m, n = cost.shape
+    agent, item = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+    return CoreProblem(
+        n_items=n,
+        n_agents=m,
+        arc_item=item.ravel(),
+        arc_agent=agent.ravel(),
+        arc_cost=cost.ravel().astype(float),
+        arc_use=use.reshape(-1, 1).astype(float),
+        capacity=np.asarray(capacity, dtype=float).reshape(-1, 1),
+        unassigned_penalty=np.full(n, np.inf),
+    )
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """Outcome of a core solve. ``choice[i]`` is item i's arc index, -1 when unassigned."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    choice: np.ndarray
+    message: str = ""
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(objective - bound) / |objective| for a minimisation (0 when both are 0)."""
+    if objective is None or bound is None:
+        return None
+    denom = max(abs(objective), 1e-9)
+    return max(0.0, (objective - bound) / denom) if objective != bound else 0.0
+
+
+def _is_integral(a: np.ndarray) -> bool:
+    finite = a[np.isfinite(a)]
+    return bool(np.all(np.abs(finite - np.round(finite)) < 1e-9))
+
+
+def evaluate(problem: CoreProblem, choice: np.ndarray) -> tuple[float, bool]:
+    """Objective of ``choice`` and whether it respects every hard rule (independent check)."""
+    chosen = choice[choice >= 0]
+    cost = float(problem.arc_cost[chosen].sum())
+    unassigned = np.flatnonzero(choice < 0)
+    pen = problem.unassigned_penalty[unassigned]
+    if np.any(~np.isfinite(pen)):
+        return math.inf, False
+    cost += float(pen.sum())
+    ok = bool(np.all(problem.arc_item[chosen] == np.flatnonzero(choice >= 0)))
+    load = np.zeros_like(problem.capacity)
+    np.add.at(load, problem.arc_agent[chosen], problem.arc_use[chosen])
+    ok &= bool(np.all(load <= problem.capacity + 1e-6))
+    ok &= bool(np.all(problem.allowed_mask()[chosen]))
+    pinned = np.flatnonzero(problem.pinned_mask())
+    ok &= bool(np.all(choice[problem.arc_item[pinned]] == pinned))
+    return cost, ok
+
+
+def solve_core(
+    problem: CoreProblem,
+    time_limit: float = 60.0,
+    method: str = "cpsat",
+    num_workers: int = 1,
+    maximize: bool = False,
+    seed: int = 0,
+) -> CoreResult:
+    """Solve ``problem`` exactly (up to ``time_limit`` seconds) with CP-SAT or HiGHS.
+
+    ``maximize`` treats arc costs as profits (OR-Library GAP ``gap1``-``gap12`` convention);
+    then objective and bound are profits and the bound is an upper bound.
+    """
+    signed = problem
+    if maximize:
+        signed = CoreProblem(
+            problem.n_items,
+            problem.n_agents,
+            problem.arc_item,
+            problem.arc_agent,
+            -problem.arc_cost,
+            problem.arc_use,
+            problem.capacity,
+            np.where(np.isfinite(problem.unassigned_penalty), -problem.unassigned_penalty, np.inf),
+            problem.pinned,
+            problem.forbidden,
+        )
+    start = time.perf_counter()
+    if method == "cpsat":
+        res = _solve_cpsat(signed, time_limit, num_workers, seed)
+    elif method == "highs":
+        res = _solve_highs(signed, time_limit)
+    else:
+        raise ValueError(f"unknown method {method!r}: use 'cpsat' or 'highs'")
+    status, objective, bound, choice, message = res
+    seconds = time.perf_counter() - start
+    gap = relative_gap(objective, bound)
+    if maximize:
+        objective = None if objective is None else -objective
+        bound = None if bound is None else -bound
+    return CoreResult(status, objective, bound, gap, seconds, choice, message)
+
+
+_Raw = tuple[Status, float | None, float | None, np.ndarray, str]
+
+
+def _solve_cpsat(p: CoreProblem, time_limit: float, num_workers: int, seed: int) -> _Raw:
+    allowed = p.allowed_mask()
+    pinned = p.pinned_mask()
+    arcs = np.flatnonzero(allowed)
+    cost_scale = 1 if _is_integral(p.arc_cost) and _is_integral(p.unassigned_penalty) else _SCALE
+    use_scale = 1 if _is_integral(p.arc_use) and _is_integral(p.capacity) else _SCALE
+
+    model = cp_model.CpModel()
+    x = {int(a): model.new_bool_var(f"x{a}") for a in arcs}
+    by_item: list[list[int]] = [[] for _ in range(p.n_items)]
+    for a in arcs:
+        by_item[int(p.arc_item[a])].append(int(a))
+    objective_terms: list[tuple[int, cp_model.IntVar]] = []
+    constant = 0.0
+    # Each item takes at most one arc; exactly one when leaving it unassigned is not allowed.
+    for i, item_arcs in enumerate(by_item):
+        lits = [x[a] for a in item_arcs]
+        pen = p.unassigned_penalty[i]
+        if not np.isfinite(pen):
+            model.add_exactly_one(lits)
+        elif lits:
+            model.add_at_most_one(lits)
+        if np.isfinite(pen):
+            # cost(arc) - penalty per chosen arc, plus the penalty as a constant.
+            constant += pen
+    # Pinned arcs must be used.
+    for a in np.flatnonzero(pinned & allowed):
+        model.add(x[int(a)] == 1)
+    if np.any(pinned & ~allowed):
+        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), "a pinned arc is forbidden"
+    # Each agent's use of each resource stays within its capacity.
+    for r in range(p.capacity.shape[1]):
+        uses = np.ceil(p.arc_use[:, r] * use_scale - 1e-9).astype(np.int64)
+        caps = np.floor(p.capacity[:, r] * use_scale + 1e-9).astype(np.int64)
+        by_agent: list[list[int]] = [[] for _ in range(p.n_agents)]
+        for a in arcs:
+            if uses[a]:
+                by_agent[int(p.arc_agent[a])].append(int(a))
+        for g, agent_arcs in enumerate(by_agent):
+            if agent_arcs and uses[agent_arcs].sum() > caps[g]:
+                model.add(sum(int(uses[a]) * x[a] for a in agent_arcs) <= int(caps[g]))
+    # Objective: arc costs, minus the penalty an item avoids by being assigned.
+    for a in arcs:
+        pen = p.unassigned_penalty[p.arc_item[a]]
+        c = p.arc_cost[a] - (pen if np.isfinite(pen) else 0.0)
+        objective_terms.append((round(c * cost_scale), x[int(a)]))
+    model.minimize(sum(c * v for c, v in objective_terms))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = max(1, int(num_workers))
+    solver.parameters.random_seed = seed
+    code = solver.solve(model)
+    choice = np.full(p.n_items, -1, dtype=np.int64)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for a, v in x.items():
+            if solver.boolean_value(v):
+                choice[p.arc_item[a]] = a
+        objective, _ok = evaluate(p, choice)
+        bound = solver.best_objective_bound / cost_scale + constant
+        status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE
+        if status == Status.OPTIMAL and cost_scale == 1:
+            bound = objective
+        return status, objective, min(bound, objective), choice, solver.status_name(code)
+    if code == cp_model.INFEASIBLE:
+        return Status.INFEASIBLE, None, None, choice, "infeasible"
+    if code == cp_model.MODEL_INVALID:
+        return Status.INVALID, None, None, choice, solver.status_name(code)
+    return Status.UNKNOWN, None, None, choice, "no solution within the time limit"
+
+
+def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
+    allowed = p.allowed_mask()
+    pinned = p.pinned_mask()
+    n = p.n_arcs
+    pen = p.unassigned_penalty
+    finite = np.isfinite(pen)
+    c = p.arc_cost - np.where(finite, pen, 0.0)[p.arc_item]
+    constant = float(pen[finite].sum())
+    rows_item = sp.csr_matrix((np.ones(n), (p.arc_item, np.arange(n))), shape=(p.n_items, n))
+    lo_item = np.where(finite, 0.0, 1.0)
+    blocks = [rows_item]
+    lo = [lo_item]
+    hi = [np.ones(p.n_items)]
+    for r in range(p.capacity.shape[1]):
+        blocks.append(
+            sp.csr_matrix((p.arc_use[:, r], (p.arc_agent, np.arange(n))), shape=(p.n_agents, n))
+        )
+        lo.append(np.full(p.n_agents, -np.inf))
+        hi.append(p.capacity[:, r])
+    a = sp.vstack(blocks).tocsr()
+    lower = pinned.astype(float)
+    upper = allowed.astype(float)
+    if np.any(lower > upper):
+        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), "a pinned arc is forbidden"
+    sol = solve_mip(c, a, np.concatenate(lo), np.concatenate(hi), lower, upper, time_limit)
+    choice = np.full(p.n_items, -1, dtype=np.int64)
+    if sol.x is not None:
+        chosen = np.flatnonzero(sol.x > 0.5)
+        choice[p.arc_item[chosen]] = chosen
+        objective, _ok = evaluate(p, choice)
+        bound = None if sol.bound is None else min(sol.bound + constant, objective)
+        status = Status.OPTIMAL if sol.status == "optimal" else Status.FEASIBLE
+        return status, objective, bound, choice, sol.status
+    if sol.status == "infeasible":
+        return Status.INFEASIBLE, None, None, choice, "infeasible"
+    return Status.UNKNOWN, None, None, choice, sol.status
