@@ -120,6 +120,7 @@ def evaluate(problem: CoreProblem, choice: np.ndarray) -> tuple[float, bool]:
 
 def solve_core(
     problem: CoreProblem,
+    *,
     time_limit: float = 60.0,
     method: str = "cpsat",
     num_workers: int = 1,
@@ -259,7 +260,9 @@ def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
     upper = allowed.astype(float)
     if np.any(lower > upper):
         return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), "a pinned arc is forbidden"
-    sol = solve_mip(c, a, np.concatenate(lo), np.concatenate(hi), lower, upper, time_limit)
+    sol = solve_mip(
+        c, a, np.concatenate(lo), np.concatenate(hi), lower, upper, time_limit=time_limit
+    )
     choice = np.full(p.n_items, -1, dtype=np.int64)
     if sol.x is not None:
         chosen = np.flatnonzero(sol.x > 0.5)

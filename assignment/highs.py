@@ -59,13 +59,14 @@ class MIPSolution:
     bound: float | None
 
 
-def solve_mip(
+def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
     c: np.ndarray,
     a: sp.csr_matrix,
     lo: np.ndarray,
     hi: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
+    *,
     time_limit: float | None = None,
     rel_gap: float = 1e-9,
 ) -> MIPSolution:

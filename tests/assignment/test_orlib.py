@@ -22,7 +22,7 @@ def test_single_and_counted() -> None:
 
 
 def test_bad_files() -> None:
-    with pytest.raises(OrlibFormatError, match="left over|expected"):
+    with pytest.raises(OrlibFormatError, match=r"left over|expected"):
         parse_gap(ONE.rsplit(" ", 1)[0], "x")
     with pytest.raises(OrlibFormatError, match="non-numeric"):
         parse_gap("2 3 a", "x")

@@ -1,4 +1,4 @@
-"""``visit-planner assign`` (the household plan) and ``visit-planner gap-solve`` (OR-Library GAP)."""
+"""``visit-planner assign`` (household plan) and ``visit-planner gap-solve`` (OR-Library GAP)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class GapFileError(VisitPlannerError):
 
 
 @app.command("gap-solve")
-def gap_solve(
+def gap_solve(  # noqa: PLR0917  (Typer options)
     file: Annotated[Path, typer.Argument(help="OR-Library GAP file (one instance or a count).")],
     maximize: Annotated[
         bool, typer.Option("--maximize", help="Costs are profits (gap1-gap12 convention).")
