@@ -18,6 +18,7 @@ from visit_planner.offline import go_offline
 
 # Subcommand modules register themselves on import.
 from visit_planner.cli import data as _data  # noqa: E402,F401  # isort: skip
+from visit_planner.cli import demo as _demo  # noqa: E402,F401  # isort: skip
 
 __all__ = ["app", "main"]
 

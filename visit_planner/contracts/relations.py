@@ -1,0 +1,155 @@
+"""Cross-row and cross-table rules that a column schema cannot express.
+
+- the area ids nest: every grid lies in one village, every village in one township, every
+  township in one county;
+- a worker carries exactly the area ids its role implies (a cadre no village or grid, a village
+  official a village but no grid, a grid worker both), and they nest like the households';
+- references to households and workers in other tables point at rows that exist.
+
+Each function is pure: frames in, :class:`Problem` list out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from visit_planner.contracts.report import Problem
+
+_LEVELS = (("grid_id", "village_id"), ("village_id", "township_id"), ("township_id", "county_id"))
+
+
+def area_parents(households: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """For each child level, the majority parent of every child id seen in the households."""
+    out: dict[str, pl.DataFrame] = {}
+    for child, parent in _LEVELS:
+        out[child] = (
+            households.group_by(child, parent)
+            .len()
+            .sort([child, "len", parent], descending=[False, True, False])
+            .unique(child, keep="first", maintain_order=True)
+            .select(child, pl.col(parent).alias("expected_parent"))
+        )
+    return out
+
+
+def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem]:
+    """Households whose grid/village/township ids do not nest as the majority of rows do."""
+    problems: list[Problem] = []
+    parents = area_parents(households)
+    for child, parent in _LEVELS:
+        bad = (
+            households.select("household_id", child, parent)
+            .join(parents[child], on=child, how="left")
+            .filter(pl.col(parent) != pl.col("expected_parent"))
+            .sort("household_id")
+        )
+        if bad.height:
+            problems.append(
+                Problem(
+                    file,
+                    f"{child}/{parent}",
+                    f"areas do not nest: the {child} lies in another {parent} in most rows "
+                    "(网格/村/乡镇层级不一致)",
+                    ids=tuple(bad["household_id"].head(5).to_list()),
+                    count=bad.height,
+                    examples=tuple(
+                        f"{r[child]} in {r[parent]}, expected {r['expected_parent']}"
+                        for r in bad.head(5).iter_rows(named=True)
+                    ),
+                )
+            )
+    return problems
+
+
+_ROLE_IDS = {
+    # role: (village_id must be set, grid_id must be set)
+    "cadre": (False, False),
+    "village_official": (True, False),
+    "grid_worker": (True, True),
+}
+
+
+def check_worker_roles(workers: pl.DataFrame, file: str) -> list[Problem]:
+    """Workers whose village/grid ids do not match their role."""
+    problems: list[Problem] = []
+    for role, (needs_village, needs_grid) in _ROLE_IDS.items():
+        of_role = workers.filter(pl.col("role") == role)
+        for column, needed in (("village_id", needs_village), ("grid_id", needs_grid)):
+            wrong = of_role.filter(
+                pl.col(column).is_null() if needed else pl.col(column).is_not_null()
+            ).sort("worker_id")
+            if wrong.height:
+                rule = (
+                    f"a {role} must carry a {column}"
+                    if needed
+                    else f"a {role} must not carry a {column} (its jurisdiction is wider)"
+                )
+                problems.append(
+                    Problem(
+                        file,
+                        column,
+                        rule + " (角色与辖区编号不符)",
+                        ids=tuple(wrong["worker_id"].head(5).to_list()),
+                        count=wrong.height,
+                    )
+                )
+    return problems
+
+
+def check_worker_nesting(
+    workers: pl.DataFrame, households: pl.DataFrame, file: str
+) -> list[Problem]:
+    """Workers whose area ids nest differently from the households' areas."""
+    problems: list[Problem] = []
+    parents = area_parents(households)
+    for child, parent in _LEVELS:
+        bad = (
+            workers.filter(pl.col(child).is_not_null())
+            .select("worker_id", child, parent)
+            .join(parents[child], on=child, how="inner")
+            .filter(pl.col(parent) != pl.col("expected_parent"))
+            .sort("worker_id")
+        )
+        if bad.height:
+            problems.append(
+                Problem(
+                    file,
+                    f"{child}/{parent}",
+                    f"areas do not nest: the households place this {child} in another {parent} "
+                    "(辖区层级与住户数据不一致)",
+                    ids=tuple(bad["worker_id"].head(5).to_list()),
+                    count=bad.height,
+                    examples=tuple(
+                        f"{r[child]} in {r[parent]}, expected {r['expected_parent']}"
+                        for r in bad.head(5).iter_rows(named=True)
+                    ),
+                )
+            )
+    return problems
+
+
+def check_references(
+    df: pl.DataFrame,
+    column: str,
+    known: pl.Series,
+    file: str,
+    id_columns: tuple[str, ...],
+    what: str,
+) -> list[Problem]:
+    """Rows of ``df`` whose ``column`` names an id not in ``known`` (a warning: rows are left out)."""
+    unknown = df.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
+    if not unknown.height:
+        return []
+    labels = unknown.select(
+        pl.concat_str([pl.col(c) for c in id_columns], separator="/").alias("label")
+    ).to_series()
+    return [
+        Problem(
+            file,
+            column,
+            f"refers to an unknown {what}; these rows are left out (引用了不存在的编号)",
+            ids=tuple(labels.head(5).to_list()),
+            count=unknown.height,
+            severity="warning",
+        )
+    ]

@@ -1,0 +1,51 @@
+"""Problems found in input data, and how they are worded for users.
+
+A :class:`Problem` names the file, the column or field, the rule and the first offending ids,
+so a planner can fix the source without reading code. Errors stop the run; warnings are shown
+and the named rows are left out (never silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+MAX_IDS_SHOWN = 5
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule in one file, with the first few offending ids."""
+
+    file: str
+    column: str
+    rule: str
+    ids: tuple[str, ...] = ()
+    count: int = 0
+    severity: Severity = "error"
+    examples: tuple[str, ...] = field(default=())
+
+    def message(self) -> str:
+        """The one-line user message."""
+        where = f"{self.file}: column '{self.column}'" if self.column else f"{self.file}:"
+        text = f"{where}: {self.rule}"
+        if self.count:
+            shown = [
+                f"{i} ({v})" if v else i
+                for i, v in zip(self.ids, self.examples or ("",) * len(self.ids), strict=False)
+            ][:MAX_IDS_SHOWN]
+            more = f" and {self.count - len(shown)} more" if self.count > len(shown) else ""
+            noun = "row" if self.count == 1 else "rows"
+            text += f" — {self.count} {noun}: {', '.join(shown)}{more}"
+        return text
+
+
+def format_problems(problems: Sequence[Problem]) -> str:
+    """All problems, errors first, one per line."""
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
+    return "\n".join(
+        ("ERROR " if p.severity == "error" else "WARNING ") + p.message() for p in ordered
+    )

@@ -1,0 +1,100 @@
+"""Column-level rules of each input table as pandera (polars backend) schemas.
+
+Dtypes come from :mod:`visit_planner.contracts.columns`; frames reach these schemas already cast
+by the reader, so a dtype failure here means a bug, and the checks that matter are nullability,
+ranges, allowed values and unique ids. Cross-row and cross-table rules live in ``relations``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandera.polars as pa
+import polars as pl
+
+from visit_planner.contracts import columns as c
+
+
+def _col(
+    dtype: pl.DataType,
+    *,
+    nullable: bool = False,
+    unique: bool = False,
+    checks: list[pa.Check] | None = None,
+) -> pa.Column:
+    return pa.Column(dtype, nullable=nullable, unique=unique, checks=checks or [])
+
+
+_COUNT = [pa.Check.ge(0), pa.Check.le(50)]
+_TIER = [pa.Check.isin(list(c.TIERS))]
+_LON = [pa.Check.in_range(c.LON_MIN, c.LON_MAX)]
+_LAT = [pa.Check.in_range(c.LAT_MIN, c.LAT_MAX)]
+_NOT_BLANK = [pa.Check.str_length(min_value=1)]
+
+
+def _schema(
+    spec: dict[str, pl.DataType],
+    nullable: frozenset[str],
+    checks: dict[str, list[pa.Check]],
+    unique: tuple[str, ...] = (),
+) -> pa.DataFrameSchema:
+    cols = {
+        name: _col(
+            dtype,
+            nullable=name in nullable,
+            unique=name in unique,
+            checks=checks.get(name, _NOT_BLANK if dtype == pl.String() else None),
+        )
+        for name, dtype in spec.items()
+    }
+    return pa.DataFrameSchema(cols, strict=True)
+
+
+HOUSEHOLDS: Final = _schema(
+    c.HOUSEHOLDS,
+    c.HOUSEHOLDS_NULLABLE,
+    {
+        "lon": _LON,
+        "lat": _LAT,
+        "members": [pa.Check.ge(1), pa.Check.le(50)],
+        "elderly_65plus": _COUNT,
+        "children_under16": _COUNT,
+        "left_behind_children": _COUNT,
+        "disabled_members": _COUNT,
+        "serious_illness_members": _COUNT,
+        "migrant_workers": _COUNT,
+        "disputes_12m": [pa.Check.ge(0)],
+        "hotline_requests_12m": [pa.Check.ge(0)],
+        "petitions_12m": [pa.Check.ge(0)],
+        "housing_safety_grade": [pa.Check.isin(list(c.HOUSING_GRADES))],
+        "hazard_exposure": [pa.Check.isin(list(c.HAZARDS))],
+        "road_km_to_village_center": [pa.Check.in_range(0, 500)],
+        "village_points": [pa.Check.in_range(0, 1000)],
+        "last_visit_days": [pa.Check.ge(0)],
+        "previous_tier": _TIER,
+        "assessed_tier": _TIER,
+    },
+    unique=("household_id",),
+)
+
+WORKERS: Final = _schema(
+    c.WORKERS,
+    c.WORKERS_NULLABLE,
+    {
+        "role": [pa.Check.isin(list(c.ROLES))],
+        "lon": _LON,
+        "lat": _LAT,
+        "monthly_hours": [pa.Check.in_range(0, 744)],  # no more hours than a month has
+        "max_households": [pa.Check.ge(0)],
+    },
+    unique=("worker_id",),
+)
+
+PREVIOUS_ASSIGNMENT: Final = _schema(
+    c.PREVIOUS_ASSIGNMENT,
+    c.PREVIOUS_ASSIGNMENT_NULLABLE,
+    {"month": [pa.Check.str_matches(r"^\d{4}-\d{2}$")]},
+    unique=("household_id",),
+)
+
+CONFLICTS: Final = _schema(c.CONFLICTS, c.CONFLICTS_NULLABLE, {})

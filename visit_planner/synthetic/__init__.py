@@ -1,0 +1,144 @@
+"""The synthetic Wenshan prefecture (DESIGN.md section 5).
+
+``generate(scale, seed)`` builds households, workers, last month's pairing, declared conflicts
+and a separate truth table (exact Bayes-optimal tier probabilities of the generator's own risk
+process, plus its latent values). The same scale and seed always give the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from visit_planner.contracts import columns
+from visit_planner.synthetic import risk
+from visit_planner.synthetic.geography import COUNTIES, Areas, build_areas
+from visit_planner.synthetic.households import build_households
+from visit_planner.synthetic.workers import (
+    build_workers,
+    conflicts,
+    own_households,
+    previous_assignment,
+)
+
+__all__ = ["COUNTIES", "SyntheticPrefecture", "generate", "write_prefecture"]
+
+PREVIOUS_MONTH = "2026-10"
+ASSESSED_SHARE = 0.9  # households with a current assessment (the label)
+PREVIOUS_SHARE = 0.85  # households with a previous tier
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SyntheticPrefecture:
+    """Generated tables; ``truth`` is kept apart from the inputs a model may see."""
+
+    households: pl.DataFrame
+    workers: pl.DataFrame
+    previous_assignment: pl.DataFrame
+    conflicts: pl.DataFrame
+    truth: pl.DataFrame
+    areas: Areas
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The files written by :func:`write_prefecture`, by name."""
+        return {
+            "households": self.households,
+            "workers": self.workers,
+            "previous_assignment": self.previous_assignment,
+            "conflicts": self.conflicts,
+            "truth": self.truth,
+        }
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> SyntheticPrefecture:
+    """Generate the prefecture at ``scale`` (1.0 ≈ 1.0 M households) from ``seed``."""
+    if not 0 < scale <= 5:
+        raise ValueError(f"scale must be in (0, 5], got {scale}")
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    progress("areas: counties, townships, villages, grids")
+    areas = build_areas(streams[0], scale)
+
+    progress("households: make-up, needs and history")
+    households, v_idx = build_households(streams[1], areas)
+
+    progress("risk: latent process, assessed and previous tiers, Bayes probabilities")
+    rng = streams[2]
+    n = households.height
+    z = risk.risk_score(households)
+    u_village = rng.normal(0.0, risk.SIGMA_VILLAGE, areas.villages.height)[v_idx]
+    effect = u_village + rng.normal(0.0, risk.SIGMA_HOUSEHOLD, n)
+    eta = z + effect
+    assessed = risk.draw_tiers(rng, eta)
+    previous = risk.draw_tiers(rng, eta)
+    has_prev = rng.random(n) < PREVIOUS_SHARE
+    has_label = rng.random(n) < ASSESSED_SHARE
+    bayes = risk.bayes_probabilities(z, np.where(has_prev, previous, 0))
+    households = households.with_columns(
+        previous_tier=pl.Series(np.where(has_prev, previous, 0), dtype=pl.Int8).replace(0, None),
+        assessed_tier=pl.Series(np.where(has_label, assessed, 0), dtype=pl.Int8).replace(0, None),
+    ).select(list(columns.HOUSEHOLDS))
+    truth = pl.DataFrame(
+        {
+            "household_id": households["household_id"],
+            "p_tier1": bayes[:, 0],
+            "p_tier2": bayes[:, 1],
+            "p_tier3": bayes[:, 2],
+            "true_tier": assessed,
+            "latent_score": z,
+            "latent_effect": effect,
+            "village_effect": u_village,
+        }
+    )
+
+    progress("workers: cadres, village officials, grid workers")
+    workers = build_workers(streams[3], areas).with_columns(
+        worker_id=pl.format("W{}", (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(6))
+    )
+    workers = workers.with_columns(own_households(streams[4], workers, households)).select(
+        list(columns.WORKERS)
+    )
+
+    progress("history: last month's pairing and declared conflicts")
+    previous_frame = previous_assignment(streams[5], households, workers, PREVIOUS_MONTH)
+    conflict_frame = conflicts(streams[5], households, workers)
+    return SyntheticPrefecture(
+        households=households,
+        workers=workers,
+        previous_assignment=previous_frame.select(list(columns.PREVIOUS_ASSIGNMENT)),
+        conflicts=conflict_frame.select(list(columns.CONFLICTS)),
+        truth=truth,
+        areas=areas,
+    )
+
+
+def write_prefecture(pref: SyntheticPrefecture, out: Path) -> None:
+    """Write every table as Parquet into ``out`` atomically (all files or none)."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, frame in pref.tables().items():
+            frame.write_parquet(tmp / f"{name}.parquet")
+        if out.exists():
+            # Replace only our own files; keep anything else the user put there.
+            for name in pref.tables():
+                os.replace(tmp / f"{name}.parquet", out / f"{name}.parquet")
+            shutil.rmtree(tmp)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
