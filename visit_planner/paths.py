@@ -54,7 +54,7 @@ class Workspace:
 
 
 def resolve_workspace(home: Path | None = None) -> Workspace:
-    """The workspace for an explicit ``home``, else ``$VISIT_PLANNER_HOME``, else ``./workspace``."""
+    """The workspace: explicit ``home``, else ``$VISIT_PLANNER_HOME``, else ``./workspace``."""
     if home is not None:
         return Workspace(home.resolve())
     env = os.environ.get(HOME_ENV)

@@ -71,9 +71,7 @@ class TravelPolicy(_Frozen):
     speed_kmh: Positive = 25.0
     road_factor: Annotated[float, Field(ge=1.0)] = 1.4
     round_trip: bool = True
-    road_factor_by_county: dict[str, Annotated[float, Field(ge=1.0)]] = Field(
-        default_factory=dict
-    )
+    road_factor_by_county: dict[str, Annotated[float, Field(ge=1.0)]] = Field(default_factory=dict)
 
     def factor_for(self, county_id: str) -> float:
         """Road factor of ``county_id`` (the county override, else the default)."""
@@ -102,9 +100,7 @@ class ObjectivePolicy(_Frozen):
         # Tier 1 must always come first: a cheaper tier-1 penalty would let the solver drop
         # a high-risk household to save a medium-risk one.
         if not (
-            self.unassigned_penalty_tier1
-            > 2 * self.unassigned_penalty_tier2
-            > 0
+            self.unassigned_penalty_tier1 > 2 * self.unassigned_penalty_tier2 > 0
             and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3
         ):
             raise ValueError(

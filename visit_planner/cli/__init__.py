@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 from rich.text import Text
 
 from visit_planner.cli._app import app, err_console
@@ -17,29 +16,27 @@ from visit_planner.errors import VisitPlannerError
 from visit_planner.offline import go_offline
 
 # Subcommand modules register themselves on import.
-from visit_planner.cli import data as _data  # noqa: E402,F401  # isort: skip
-from visit_planner.cli import demo as _demo  # noqa: E402,F401  # isort: skip
+from visit_planner.cli import data as _data  # noqa: F401  # isort: skip
+from visit_planner.cli import check_plan as _check_plan  # noqa: F401  # isort: skip
+from visit_planner.cli import demo as _demo  # noqa: F401  # isort: skip
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Typer runs in standalone mode, so usage errors print a usage message and exit 2; a
+    :class:`VisitPlannerError` raised by a command becomes a clean message and its exit code.
+    """
     go_offline()
     try:
-        rc = app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("aborted / 已中止")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        app()
     except VisitPlannerError as exc:
-        err_console.print(Text("error / 错误: ", style="bold red") + Text(str(exc)), highlight=False)
+        err_console.print(
+            Text("error / 错误: ", style="bold red") + Text(str(exc)), highlight=False
+        )
         sys.exit(exc.exit_code)
-    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

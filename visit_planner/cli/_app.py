@@ -28,5 +28,7 @@ HomeOption = Annotated[
 ]
 PolicyOption = Annotated[
     Path | None,
-    typer.Option("--policy", help="Policy TOML file (default: the embedded policy).", show_default=False),
+    typer.Option(
+        "--policy", help="Policy TOML file (default: the embedded policy).", show_default=False
+    ),
 ]

@@ -84,4 +84,4 @@ def validate_cmd(
     _summary(inputs.households, inputs.workers, title=f"{directory}: valid / 校验通过")
 
 
-__all__ = ["generate_cmd", "validate_cmd", "VisitPlannerError"]
+__all__ = ["VisitPlannerError", "generate_cmd", "validate_cmd"]

@@ -26,7 +26,9 @@ def demo_cmd(
     console.rule("1/2 generate / 生成模拟数据")
     pref = generate(scale=scale, seed=seed, progress=lambda s: console.print(f"  {s}"))
     write_prefecture(pref, data_dir)
-    console.print(f"  {pref.households.height:,} households, {pref.workers.height:,} workers → {data_dir}")
+    console.print(
+        f"  {pref.households.height:,} households, {pref.workers.height:,} workers → {data_dir}"
+    )
     console.rule("2/2 validate / 校验")
     inputs = load_inputs(data_dir)
     if inputs.warnings:

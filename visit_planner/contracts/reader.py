@@ -59,7 +59,7 @@ def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
         # "2.0" from a spreadsheet is fine; "2.5" is not.
         as_float = col.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.floor()).then(as_float.cast(target, strict=False))
-    if target == pl.String() and not source == pl.String():
+    if target == pl.String() and source != pl.String():
         return col.cast(pl.String)
     return col.cast(target, strict=False)
 

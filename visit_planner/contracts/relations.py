@@ -130,13 +130,17 @@ def check_worker_nesting(
 
 def check_references(
     df: pl.DataFrame,
+    *,
     column: str,
     known: pl.Series,
     file: str,
     id_columns: tuple[str, ...],
     what: str,
 ) -> list[Problem]:
-    """Rows of ``df`` whose ``column`` names an id not in ``known`` (a warning: rows are left out)."""
+    """Rows of ``df`` whose ``column`` names an id not in ``known``.
+
+    A warning, not an error: the rows are left out and named, and the run goes on.
+    """
     unknown = df.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
     if not unknown.height:
         return []

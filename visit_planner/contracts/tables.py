@@ -8,6 +8,7 @@ user fixes a file in one pass; warnings are returned with the data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -50,6 +51,15 @@ TABLES: Final = {
     ),
 }
 
+_CHECK_TEXT = (
+    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "must be >= {0} (不得小于 {0})"),
+    (re.compile(r"^less_than_or_equal_to\((.*)\)$"), "must be <= {0} (不得大于 {0})"),
+    (re.compile(r"^in_range\((.*), (.*)\)$"), "must be between {0} and {1} (须在 {0} 与 {1} 之间)"),
+    (re.compile(r"^isin\((.*)\)$"), "must be one of {0} (取值不在允许范围)"),
+    (re.compile(r"^str_length\(.*\)$"), "must not be empty (不得为空)"),
+    (re.compile(r"^str_matches\((.*)\)$"), "must match the pattern {0} (格式错误)"),
+)
+
 _RULE_TEXT = {
     "not_nullable": "null in a required field (必填项为空)",
     "field_uniqueness": "duplicate id (编号重复)",
@@ -73,6 +83,17 @@ def empty_table(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=TABLES[name].dtypes)
 
 
+def _rule_text(check: str) -> str:
+    """A pandera check name as a rule a planner can read, in English and Chinese."""
+    if check in _RULE_TEXT:
+        return _RULE_TEXT[check]
+    for pattern, text in _CHECK_TEXT:
+        m = pattern.match(check)
+        if m:
+            return f"{text.format(*m.groups())} [{check}]"
+    return f"rule {check} broken (不符合规则)"
+
+
 def _schema_problems(
     err: SchemaErrors, df: pl.DataFrame, spec: TableSpec, file: str
 ) -> list[Problem]:
@@ -86,7 +107,7 @@ def _schema_problems(
     )
     for column, check, index, values in groups.iter_rows():
         rows = sorted({int(i) for i in index if i is not None})
-        rule = _RULE_TEXT.get(check, f"rule {check} broken (不符合规则)")
+        rule = _rule_text(check)
         problems.append(
             Problem(
                 file,
@@ -154,33 +175,27 @@ def validate_relations(
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContractError([p.message() for p in errors])
-    hh_ids, w_ids = households["household_id"], workers["worker_id"]
+    hh, w = households["household_id"], workers["worker_id"]
+    refs = (
+        # (frame, column, known ids, file, id columns, what it refers to)
+        (workers, "own_household_id", hh, "workers", ("worker_id",), "household"),
+        (previous, "household_id", hh, "previous_assignment", ("household_id",), "household"),
+        (previous, "worker_id", w, "previous_assignment", ("household_id", "worker_id"), "worker"),
+        (conflicts, "household_id", hh, "conflicts", ("worker_id", "household_id"), "household"),
+        (conflicts, "worker_id", w, "conflicts", ("worker_id", "household_id"), "worker"),
+    )
     warnings = [
-        *relations.check_references(
-            workers, "own_household_id", hh_ids, files["workers"], ("worker_id",), "household"
-        ),
-        *relations.check_references(
-            previous, "household_id", hh_ids, files["previous_assignment"],
-            ("household_id",), "household",
-        ),
-        *relations.check_references(
-            previous, "worker_id", w_ids, files["previous_assignment"],
-            ("household_id", "worker_id"), "worker",
-        ),
-        *relations.check_references(
-            conflicts, "household_id", hh_ids, files["conflicts"],
-            ("worker_id", "household_id"), "household",
-        ),
-        *relations.check_references(
-            conflicts, "worker_id", w_ids, files["conflicts"],
-            ("worker_id", "household_id"), "worker",
-        ),
+        problem
+        for frame, column, known, table, ids, what in refs
+        for problem in relations.check_references(
+            frame, column=column, known=known, file=files[table], id_columns=ids, what=what
+        )
     ]
     previous = previous.filter(
-        pl.col("household_id").is_in(hh_ids.implode()) & pl.col("worker_id").is_in(w_ids.implode())
+        pl.col("household_id").is_in(hh.implode()) & pl.col("worker_id").is_in(w.implode())
     )
     conflicts = conflicts.filter(
-        pl.col("household_id").is_in(hh_ids.implode()) & pl.col("worker_id").is_in(w_ids.implode())
+        pl.col("household_id").is_in(hh.implode()) & pl.col("worker_id").is_in(w.implode())
     ).unique(maintain_order=True)
     inputs = Inputs(households, workers, previous, conflicts, tuple(warnings))
     return inputs, warnings
@@ -213,11 +228,17 @@ def load_inputs(directory: Path) -> Inputs:
     if messages:
         raise ContractError(messages)
     inputs, relation_warnings = validate_relations(
-        frames["households"], frames["workers"], frames["previous_assignment"],
-        frames["conflicts"], files,
+        frames["households"],
+        frames["workers"],
+        frames["previous_assignment"],
+        frames["conflicts"],
+        files,
     )
     all_warnings = (*warnings, *relation_warnings)
     return Inputs(
-        inputs.households, inputs.workers, inputs.previous_assignment, inputs.conflicts,
+        inputs.households,
+        inputs.workers,
+        inputs.previous_assignment,
+        inputs.conflicts,
         all_warnings,
     )

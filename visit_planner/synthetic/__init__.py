@@ -7,7 +7,6 @@ process, plus its latent values). The same scale and seed always give the same d
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -135,7 +134,7 @@ def write_prefecture(pref: SyntheticPrefecture, out: Path) -> None:
         if out.exists():
             # Replace only our own files; keep anything else the user put there.
             for name in pref.tables():
-                os.replace(tmp / f"{name}.parquet", out / f"{name}.parquet")
+                (tmp / f"{name}.parquet").replace(out / f"{name}.parquet")
             shutil.rmtree(tmp)
         else:
             tmp.rename(out)

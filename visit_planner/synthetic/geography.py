@@ -40,14 +40,94 @@ class County:
 
 
 COUNTIES: Final = (
-    County("532601", "文山市", "Wenshan", 566_000, 104.23, 23.37, 2977, 17, (.55, .20, .13, .10, .02)),
-    County("532622", "砚山县", "Yanshan", 470_000, 104.34, 23.61, 3822, 11, (.50, .18, .12, .20, .00)),
-    County("532623", "西畴县", "Xichou", 233_000, 104.67, 23.44, 1506, 9, (.70, .20, .06, .00, .04)),
-    County("532624", "麻栗坡县", "Malipo", 260_000, 104.70, 23.12, 2357, 11, (.55, .22, .13, .00, .10)),
-    County("532625", "马关县", "Maguan", 361_000, 104.39, 23.01, 2755, 13, (.45, .25, .20, .06, .04)),
-    County("532626", "丘北县", "Qiubei", 462_000, 104.19, 24.04, 5038, 12, (.50, .20, .05, .25, .00)),
-    County("532627", "广南县", "Guangnan", 772_000, 105.05, 24.05, 7983, 18, (.30, .55, .10, .03, .02)),
-    County("532628", "富宁县", "Funing", 378_000, 105.63, 23.63, 5459, 13, (.20, .60, .08, .00, .12)),
+    County(
+        "532601",
+        "文山市",
+        "Wenshan",
+        566_000,
+        104.23,
+        23.37,
+        2977,
+        17,
+        (0.55, 0.20, 0.13, 0.10, 0.02),
+    ),
+    County(
+        "532622",
+        "砚山县",
+        "Yanshan",
+        470_000,
+        104.34,
+        23.61,
+        3822,
+        11,
+        (0.50, 0.18, 0.12, 0.20, 0.00),
+    ),
+    County(
+        "532623",
+        "西畴县",
+        "Xichou",
+        233_000,
+        104.67,
+        23.44,
+        1506,
+        9,
+        (0.70, 0.20, 0.06, 0.00, 0.04),
+    ),
+    County(
+        "532624",
+        "麻栗坡县",
+        "Malipo",
+        260_000,
+        104.70,
+        23.12,
+        2357,
+        11,
+        (0.55, 0.22, 0.13, 0.00, 0.10),
+    ),
+    County(
+        "532625",
+        "马关县",
+        "Maguan",
+        361_000,
+        104.39,
+        23.01,
+        2755,
+        13,
+        (0.45, 0.25, 0.20, 0.06, 0.04),
+    ),
+    County(
+        "532626",
+        "丘北县",
+        "Qiubei",
+        462_000,
+        104.19,
+        24.04,
+        5038,
+        12,
+        (0.50, 0.20, 0.05, 0.25, 0.00),
+    ),
+    County(
+        "532627",
+        "广南县",
+        "Guangnan",
+        772_000,
+        105.05,
+        24.05,
+        7983,
+        18,
+        (0.30, 0.55, 0.10, 0.03, 0.02),
+    ),
+    County(
+        "532628",
+        "富宁县",
+        "Funing",
+        378_000,
+        105.63,
+        23.63,
+        5459,
+        13,
+        (0.20, 0.60, 0.08, 0.00, 0.12),
+    ),
 )
 
 
@@ -69,7 +149,9 @@ def apportion(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
     return parts + base
 
 
-def km_to_deg(dx_km: np.ndarray, dy_km: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def km_to_deg(
+    dx_km: np.ndarray, dy_km: np.ndarray, lat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Offsets in km (east, north) to degrees (lon, lat) at latitude ``lat``."""
     dlat = dy_km / KM_PER_DEG_LAT
     dlon = dx_km / (KM_PER_DEG_LAT * np.cos(np.radians(lat)))
@@ -86,7 +168,9 @@ def clip_lat(lat: np.ndarray) -> np.ndarray:
     return np.clip(lat, LAT_MIN + 0.01, LAT_MAX - 0.01)
 
 
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
     """Great-circle distance in km."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
@@ -145,9 +229,7 @@ def build_areas(rng: np.random.Generator, scale: float) -> Areas:
     # A few townships are short of cadres, so that shortfall diagnostics have work to do.
     n_short = max(1, round(0.05 * n_towns))
     short = rng.choice(n_towns, size=n_short, replace=False)
-    townships = townships.with_columns(
-        cadre_short=pl.Series(np.isin(np.arange(n_towns), short))
-    )
+    townships = townships.with_columns(cadre_short=pl.Series(np.isin(np.arange(n_towns), short)))
 
     # Villages: 1,002 at full scale, apportioned to townships by households.
     n_villages = max(n_towns, round(FULL_SCALE_VILLAGES * scale))

@@ -58,9 +58,7 @@ def build_households(rng: np.random.Generator, areas: Areas) -> tuple[pl.DataFra
     n = int(g_hh.sum())
     v_index = (
         grids.select(pl.col("village_id"))
-        .join(villages.select("village_id").with_row_index("v"), on="village_id", how="left")[
-            "v"
-        ]
+        .join(villages.select("village_id").with_row_index("v"), on="village_id", how="left")["v"]
         .to_numpy()
         .astype(np.int64)
     )
@@ -69,7 +67,9 @@ def build_households(rng: np.random.Generator, areas: Areas) -> tuple[pl.DataFra
 
     # Location: around the grid centre, with 8 % in remote hamlets further out.
     g_lon, g_lat = grids["lon"].to_numpy()[g_idx], grids["lat"].to_numpy()[g_idx]
-    radius = np.where(rng.random(n) < 0.08, rng.exponential(1.5, n) + 0.5, np.abs(rng.normal(0, 0.3, n)))
+    radius = np.where(
+        rng.random(n) < 0.08, rng.exponential(1.5, n) + 0.5, np.abs(rng.normal(0, 0.3, n))
+    )
     theta = rng.random(n) * 2 * np.pi
     dlon, dlat = km_to_deg(radius * np.cos(theta), radius * np.sin(theta), g_lat)
     lon, lat = clip_lon(g_lon + dlon), clip_lat(g_lat + dlat)
@@ -91,7 +91,12 @@ def build_households(rng: np.random.Generator, areas: Areas) -> tuple[pl.DataFra
     pov = v["poverty_logit"][v_idx]
     low_income = rng.random(n) < _sigmoid(pov + 0.9 * disabled + 0.7 * ill + 0.6 * elderly_only)
     relapse = rng.random(n) < _sigmoid(-3.4 + 1.6 * low_income + 0.5 * ill + 0.3 * (pov + 2.6))
-    housing_latent = 0.8 * (pov + 2.6) + 0.6 * low_income + 0.5 * (v["ruggedness"][v_idx] - 1.5) + rng.logistic(0, 1, n)
+    housing_latent = (
+        0.8 * (pov + 2.6)
+        + 0.6 * low_income
+        + 0.5 * (v["ruggedness"][v_idx] - 1.5)
+        + rng.logistic(0, 1, n)
+    )
     grade = np.searchsorted([1.2, 3.0, 4.6], housing_latent)
 
     tension = v["tension"][v_idx]

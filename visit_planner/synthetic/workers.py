@@ -23,7 +23,9 @@ _AREA_OF_ROLE = {"cadre": "township_id", "village_official": "village_id", "grid
 _JITTER_KM = {"cadre": 0.3, "village_official": 0.3, "grid_worker": 0.2}
 
 
-def _place(rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, km: float) -> tuple[np.ndarray, np.ndarray]:
+def _place(
+    rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, km: float
+) -> tuple[np.ndarray, np.ndarray]:
     dlon, dlat = km_to_deg(rng.normal(0, km, lon.size), rng.normal(0, km, lon.size), lat)
     return clip_lon(lon + dlon).round(6), clip_lat(lat + dlat).round(6)
 
@@ -79,9 +81,7 @@ def build_workers(rng: np.random.Generator, areas: Areas) -> pl.DataFrame:
     )
 
 
-def pick_in_area(
-    rng: np.random.Generator, keys: pl.Series, pool_keys: pl.Series
-) -> np.ndarray:
+def pick_in_area(rng: np.random.Generator, keys: pl.Series, pool_keys: pl.Series) -> np.ndarray:
     """For each key, the row index of a uniformly random member of ``pool`` with that key.
 
     Returns -1 where the pool holds no member with the key.
@@ -133,11 +133,7 @@ def previous_assignment(
                 }
             )
         )
-    return (
-        pl.concat(parts)
-        .with_columns(month=pl.lit(month))
-        .sort("household_id")
-    )
+    return pl.concat(parts).with_columns(month=pl.lit(month)).sort("household_id")
 
 
 def conflicts(

@@ -1,0 +1,65 @@
+"""Policy: defaults load into typed values; invalid files are clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from visit_planner.errors import PolicyError
+from visit_planner.policy import Role, default_policy_text, load_policy, parse_policy
+
+
+def test_defaults_match_the_design() -> None:
+    p = load_policy()
+    assert [p.tier(t).role for t in (1, 2, 3)] == [
+        Role.CADRE,
+        Role.VILLAGE_OFFICIAL,
+        Role.GRID_WORKER,
+    ]
+    assert [p.tier(t).visits_per_month for t in (1, 2)] == [2.0, 1.0]
+    assert p.tier(3).visits_per_month == pytest.approx(1 / 3)
+    assert [p.tier(t).minutes_on_site for t in (1, 2, 3)] == [45.0, 30.0, 20.0]
+    assert p.travel.speed_kmh == 25.0
+    assert p.travel.factor_for("532601") == 1.4
+    assert p.travel.factor_for("532624") == 1.55
+    assert p.jurisdiction.area_of(Role.GRID_WORKER) == "grid"
+    assert (
+        p.objective.unassigned_base(1)
+        > p.objective.unassigned_base(2)
+        > p.objective.unassigned_base(3)
+    )
+    assert len(p.risk.rules) >= 1
+
+
+def test_policy_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(default_policy_text().replace("speed_kmh = 25.0", "speed_kmh = 30.0"), "utf-8")
+    assert load_policy(path).travel.speed_kmh == 30.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("speed_kmh = 25.0", "speed_kmh = -1", "travel.speed_kmh"),
+        ('role = "cadre"                 # 基层干部', 'role = "mayor"', "tiers.1.role"),
+        ("unassigned_penalty_tier1 = 100000.0", "unassigned_penalty_tier1 = 10.0", "tier-ordered"),
+        ("[0.0, 3.0, 6.0]", "[1.0, 3.0, 6.0]", "diagonal"),
+        ("min_tier = 2", "min_tier = 3", "min_tier"),
+        ("balance_weight = 0.0", "balance_weight = 0.0\nsurprise = 1", "surprise"),
+    ],
+)
+def test_invalid_values_name_the_field(old: str, new: str, needle: str) -> None:
+    text = default_policy_text()
+    assert old in text
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text.replace(old, new, 1), "my.toml")
+    assert "my.toml" in str(exc.value)
+    assert needle in str(exc.value)
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="not valid TOML"):
+        parse_policy("tiers = [", "bad.toml")
+    with pytest.raises(PolicyError, match="cannot read policy file"):
+        load_policy(tmp_path / "nope.toml")
