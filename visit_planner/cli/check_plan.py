@@ -1,0 +1,177 @@
+"""``check-plan`` (independent plan validator) and ``explain`` (why this worker, what else)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from visit_planner.check_plan_job import InputPaths, run_check_plan, run_explain
+from visit_planner.cli._app import PolicyOption, app, console
+from visit_planner.policy import load_policy
+
+EXIT_VIOLATIONS = 4
+
+PlanOpt = Annotated[Path, typer.Option("--plan", help="Plan file (.parquet or .csv).")]
+ScoresOpt = Annotated[Path, typer.Option("--scores", help="Scores file (final_tier, p_tier1).")]
+HouseholdsOpt = Annotated[Path, typer.Option("--households", help="Households file.")]
+WorkersOpt = Annotated[Path, typer.Option("--workers", help="Workers file.")]
+PreviousOpt = Annotated[
+    Path | None, typer.Option("--previous", help="Previous assignment file.", show_default=False)
+]
+ConflictsOpt = Annotated[
+    Path | None, typer.Option("--conflicts", help="Conflicts of interest.", show_default=False)
+]
+PinsOpt = Annotated[
+    Path | None,
+    typer.Option("--pins", help="Supervisor pins (household_id, worker_id).", show_default=False),
+]
+ForbidsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--forbids", help="Supervisor forbids (household_id, worker_id).", show_default=False
+    ),
+]
+
+
+def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.write_parquet(tmp)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("check-plan")
+def check_plan_cmd(  # noqa: PLR0917  (Typer options)
+    plan: PlanOpt,
+    scores: ScoresOpt,
+    households: HouseholdsOpt,
+    workers: WorkersOpt,
+    previous: PreviousOpt = None,
+    conflicts: ConflictsOpt = None,
+    pins: PinsOpt = None,
+    forbids: ForbidsOpt = None,
+    policy: PolicyOption = None,
+    township: Annotated[
+        list[str] | None,
+        typer.Option("--township", help="Only these townships must be complete (repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write every violation to this Parquet file.", show_default=False
+        ),
+    ] = None,
+    show: Annotated[int, typer.Option("--show", help="Violations to list.", min=0)] = 20,
+) -> None:
+    """Check a plan against the raw inputs and the policy (独立校验走访方案).
+
+    Re-derives every rule (eligibility, jurisdiction, conflicts, pins, forbids, capacity,
+    travel and hours) without the optimizer's data. Exits 4 when any rule is broken.
+    """
+    paths = InputPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    result = run_check_plan(plan, paths, load_policy(policy), townships=township)
+    if out is not None:
+        from assignment.validator import violations_frame
+
+        _write_atomic(violations_frame(result.violations), out)
+    if result.valid:
+        console.print(
+            f"[green]plan valid / 方案通过校验[/]: {result.plan_rows} rows, 0 violations",
+            highlight=False,
+        )
+        return
+    table = Table(title="violations by kind / 违规类型统计")
+    for col in ("kind", "count", "说明", "meaning"):
+        table.add_column(col, justify="right" if col == "count" else "left")
+    for kind, count, zh, en in result.summary.iter_rows():
+        table.add_row(kind, str(count), zh, en)
+    console.print(table)
+    if show:
+        detail = Table(title=f"first {min(show, len(result.violations))} violations / 违规明细")
+        for col in ("kind", "household", "worker", "详情", "detail"):
+            detail.add_column(col)
+        for v in result.violations[:show]:
+            detail.add_row(v.kind.value, v.household_id or "-", v.worker_id or "-", v.detail_zh,
+                           v.detail_en)  # fmt: skip
+        console.print(detail)
+    console.print(
+        f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations)} violations",
+        highlight=False,
+    )
+    raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+@app.command("explain")
+def explain_cmd(  # noqa: PLR0917  (Typer options)
+    plan: PlanOpt,
+    household: Annotated[str, typer.Option("--household", help="Household id to explain.")],
+    scores: ScoresOpt,
+    households: HouseholdsOpt,
+    workers: WorkersOpt,
+    previous: PreviousOpt = None,
+    conflicts: ConflictsOpt = None,
+    pins: PinsOpt = None,
+    forbids: ForbidsOpt = None,
+    policy: PolicyOption = None,
+    top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
+) -> None:
+    """Why a household got its worker, and what switching to another would cost (配对说明).
+
+    Lists the other allowed workers ranked by the change in the objective (minutes-equivalent
+    per month), with the household that would be displaced when that worker is full.
+    """
+    paths = InputPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    result = run_explain(plan, paths, load_policy(policy), household)
+    h = result.household
+    head = Table(title=f"household / 住户 {household}", show_header=False)
+    head.add_column("item")
+    head.add_column("value")
+    for label, key in (
+        ("tier / 类别", "tier"), ("worker / 走访人员", "worker_id"), ("role / 角色", "role"),
+        ("travel min per visit / 单次往返分钟", "travel_minutes"),
+        ("hours per month / 月工时", "hours_per_month"),
+        ("kept last month's worker / 延续上月", "kept_previous"),
+        ("last month's worker / 上月人员", "previous_worker_id"),
+        ("up-cover / 上位兜底", "up_cover"),
+        ("nearest other worker / 最近的其他人员", "alt_worker_id"),
+        ("why not that one / 未分到该人员的原因", "reason_zh"), ("", "reason_en"),
+    ):  # fmt: skip
+        head.add_row(label, _fmt(h.get(key)))
+    console.print(head)
+    alts = result.alternatives.head(top)
+    table = Table(title="alternatives / 备选人员 (objective change, minutes-equivalent per month)")
+    cols = ("rank", "worker", "role", "travel", "h/month", "arc Δ", "displaced", "→ fallback",
+            "displaced Δ", "total Δ", "note")  # fmt: skip
+    for col in cols:
+        table.add_column(col)
+    for r in alts.iter_rows(named=True):
+        table.add_row(
+            str(r["rank"]), r["worker_id"], _fmt(r["role"]), _fmt(r["travel_minutes"]),
+            _fmt(r["hours_per_month"]), _fmt(r["arc_change"]), _fmt(r["displaced_household_id"]),
+            _fmt(r["displaced_fallback_worker_id"] if r["displaced_household_id"] else None),
+            _fmt(r["displaced_change"]), _fmt(r["objective_change"]),
+            " / ".join(x for x in (r["note_zh"], r["note_en"]) if x),
+        )  # fmt: skip
+    if alts.height == 0:
+        console.print("no other allowed worker / 没有其他可选人员")
+    else:
+        console.print(table)
