@@ -1,0 +1,106 @@
+"""``check-plan`` and ``explain`` on the small synthetic prefecture, run in-process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from assignment.candidates import build_candidates
+from assignment.greedy import greedy_plan
+from visit_planner.check_plan_job import settings_from_policy
+from visit_planner.cli import main
+from visit_planner.policy import load_policy
+
+
+def run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture(scope="module")
+def greedy_files(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """Inputs, truth-based scores and a greedy plan of the small prefecture, as files."""
+    d = tmp_path_factory.mktemp("check_plan")
+    p = small_prefecture
+    for name in ("households", "workers", "previous_assignment", "conflicts"):
+        getattr(p, name).write_parquet(d / f"{name}.parquet")
+    scores = p.truth.select(
+        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
+    )
+    scores.write_parquet(d / "scores.parquet")
+    hh = p.households.join(
+        scores.select("household_id", pl.col("final_tier").alias("tier"),
+                      pl.col("p_tier1").alias("risk")), on="household_id",
+    )  # fmt: skip
+    settings = settings_from_policy(load_policy())
+    cand = build_candidates(hh, p.workers, p.previous_assignment, p.conflicts, settings)
+    greedy_plan(cand, hh, p.workers, conflicts=p.conflicts).write_parquet(d / "plan.parquet")
+    return d
+
+
+def _inputs(d: Path) -> list[str]:
+    return [
+        "--scores", str(d / "scores.parquet"), "--households", str(d / "households.parquet"),
+        "--workers", str(d / "workers.parquet"), "--previous",
+        str(d / "previous_assignment.parquet"), "--conflicts", str(d / "conflicts.parquet"),
+    ]  # fmt: skip
+
+
+def test_greedy_plan_passes(greedy_files: Path, monkeypatch, capsys) -> None:
+    rc, out, err = run(
+        ["check-plan", "--plan", str(greedy_files / "plan.parquet"), *_inputs(greedy_files)],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert rc == 0, err
+    assert "plan valid" in out and "0 violations" in out
+
+
+def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, monkeypatch,
+                                        capsys) -> None:  # fmt: skip
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    assigned = plan.filter(pl.col("worker_id").is_not_null())
+    # Drop one household silently and double another one.
+    broken = pl.concat([plan.slice(1), assigned.slice(5, 1)])
+    bad = tmp_path / "bad.csv"
+    broken.write_csv(bad)
+    viol = tmp_path / "v.parquet"
+    rc, out, _ = run(
+        ["check-plan", "--plan", str(bad), *_inputs(greedy_files), "--out", str(viol)],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert rc == 4
+    assert "duplicate_household" in out and "missing_household" in out
+    assert "方案未通过校验" in out
+    kinds = set(pl.read_parquet(viol)["kind"])
+    assert {"duplicate_household", "missing_household"} <= kinds
+
+
+def test_bad_plan_file_is_a_clean_error(tmp_path: Path, greedy_files: Path, monkeypatch,
+                                        capsys) -> None:  # fmt: skip
+    bad = tmp_path / "plan.csv"
+    pl.DataFrame({"household_id": ["H1"]}).write_csv(bad)
+    rc, _, err = run(["check-plan", "--plan", str(bad), *_inputs(greedy_files)], monkeypatch,
+                     capsys)  # fmt: skip
+    assert rc == 2
+    assert "lacks column" in err and "worker_id" in err
+
+
+def test_explain_lists_ranked_alternatives(greedy_files: Path, monkeypatch, capsys) -> None:
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    hid = plan.filter(pl.col("tier") == 3).drop_nulls("worker_id")["household_id"][0]
+    monkeypatch.setenv("COLUMNS", "200")
+    rc, out, err = run(
+        ["explain", "--plan", str(greedy_files / "plan.parquet"), "--household", hid,
+         *_inputs(greedy_files), "--top", "3"],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert rc == 0, err
+    assert hid in out and "alternatives" in out and "total Δ" in out
