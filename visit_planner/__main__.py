@@ -1,0 +1,5 @@
+"""``python -m visit_planner`` runs the CLI."""
+
+from visit_planner.cli import main
+
+main()
