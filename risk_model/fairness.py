@@ -1,0 +1,100 @@
+"""Per-group error rates: tier-1 recall and false-positive rate by ethnicity, gender, county.
+
+Uses fairlearn's :class:`~fairlearn.metrics.MetricFrame` with two plain metric functions
+(defined here so that an empty group gives NaN instead of a warning). "Positive" means tier 1
+(class index 0): recall = share of true tier-1 households predicted tier 1; FPR = share of the
+other households predicted tier 1. The largest gap of an attribute is max - min over its
+groups with at least ``min_positives`` true tier-1 households (recall) or ``min_negatives``
+others (FPR) — tiny groups would make the gap pure noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from fairlearn.metrics import MetricFrame
+
+
+def tier1_recall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of true class-0 rows predicted class 0 (NaN without any)."""
+    pos = np.asarray(y_true) == 0
+    return float(np.mean(np.asarray(y_pred)[pos] == 0)) if pos.any() else float("nan")
+
+
+def tier1_fpr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of true non-class-0 rows predicted class 0 (NaN without any)."""
+    neg = np.asarray(y_true) != 0
+    return float(np.mean(np.asarray(y_pred)[neg] == 0)) if neg.any() else float("nan")
+
+
+def _count_pos(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.sum(np.asarray(y_true) == 0))
+
+
+def _count(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(len(y_true))
+
+
+@dataclass
+class FairnessReport:
+    """Per-group table and the largest gap per attribute."""
+
+    table: pl.DataFrame  # attribute, group, n, n_tier1, tier1_recall, tier1_fpr
+    recall_gap: dict[str, float]
+    fpr_gap: dict[str, float]
+
+    @property
+    def largest_gap(self) -> float:
+        """Largest tier-1 recall gap over all attributes (NaN when none is defined)."""
+        vals = [v for v in self.recall_gap.values() if not np.isnan(v)]
+        return max(vals) if vals else float("nan")
+
+    def flat(self) -> dict[str, float]:
+        """Scalar metrics for tracking."""
+        out = {f"gap_recall_{a}": v for a, v in self.recall_gap.items()}
+        out |= {f"gap_fpr_{a}": v for a, v in self.fpr_gap.items()}
+        out["gap_recall_largest"] = self.largest_gap
+        return out
+
+
+def group_error_rates(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    groups: Mapping[str, np.ndarray],
+    *,
+    min_positives: int = 20,
+    min_negatives: int = 100,
+) -> FairnessReport:
+    """Tier-1 recall and FPR per group of each attribute in ``groups``, and the largest gaps."""
+    frames: list[pl.DataFrame] = []
+    recall_gap: dict[str, float] = {}
+    fpr_gap: dict[str, float] = {}
+    for attribute, values in groups.items():
+        sensitive = np.asarray(pl.Series(values).cast(pl.String).fill_null("<missing>").to_list())
+        mf = MetricFrame(
+            metrics={"tier1_recall": tier1_recall, "tier1_fpr": tier1_fpr,
+                     "n_tier1": _count_pos, "n": _count},
+            y_true=np.asarray(y_true), y_pred=np.asarray(y_pred), sensitive_features=sensitive,
+        )
+        by = mf.by_group.reset_index()
+        t = pl.DataFrame({
+            "attribute": [attribute] * len(by),
+            "group": by.iloc[:, 0].astype(str).tolist(),
+            "n": by["n"].astype(int).tolist(),
+            "n_tier1": by["n_tier1"].astype(int).tolist(),
+            "tier1_recall": by["tier1_recall"].astype(float).tolist(),
+            "tier1_fpr": by["tier1_fpr"].astype(float).tolist(),
+        })
+        frames.append(t)
+        ok_r = t.filter(pl.col("n_tier1") >= min_positives)["tier1_recall"].drop_nans()
+        ok_f = t.filter((pl.col("n") - pl.col("n_tier1")) >= min_negatives)["tier1_fpr"].drop_nans()
+        recall_gap[attribute] = float(ok_r.max() - ok_r.min()) if ok_r.len() >= 2 else float("nan")
+        fpr_gap[attribute] = float(ok_f.max() - ok_f.min()) if ok_f.len() >= 2 else float("nan")
+    table = (pl.concat(frames) if frames else pl.DataFrame(
+        schema={"attribute": pl.String, "group": pl.String, "n": pl.Int64, "n_tier1": pl.Int64,
+                "tier1_recall": pl.Float64, "tier1_fpr": pl.Float64}))
+    return FairnessReport(table=table.sort("attribute", "group"), recall_gap=recall_gap,
+                          fpr_gap=fpr_gap)

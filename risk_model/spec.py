@@ -1,0 +1,299 @@
+"""Feature spec: which columns of a tabular file are the id, the target, the features.
+
+A spec makes the model work on any tabular file, not only the synthetic households. It is read
+from TOML::
+
+    id_column = "patient_id"
+    group_column = "clinic_id"            # optional: split train/test by whole groups
+    audit_columns = ["sex"]               # optional: never features; used for fairness
+    fairness_columns = ["sex", "region"]  # optional: per-group error rates (default: audit)
+
+    [target]
+    column = "severity"
+    classes = ["high", "medium", "low"]   # ordered: highest risk FIRST
+
+    [features]
+    numeric = ["age", "visits"]
+    categorical = ["region"]
+    boolean = ["smoker"]
+
+    [bounds]                              # optional: valid range of a numeric feature
+    age = [0, 120]
+
+    [labels]                              # optional: reason text, Chinese and English
+    smoker = ["吸烟", "smoker"]
+
+A feature may never be the id, target, group or an audit column, and no feature may look like a
+personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender):
+the spec is refused with a clear message. :func:`household_spec` is the built-in spec of the
+synthetic households (DESIGN.md section 3).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from risk_model.errors import SpecError
+
+# Column names that must never be model inputs: personal identifiers and protected attributes.
+FORBIDDEN_FEATURE = re.compile(
+    r"(^|_)(name|names|id_card|idcard|id_number|identity|phone|mobile|ethnicity|gender|sex)($|_)"
+    r"|姓名|身份证|电话|民族|性别",
+    re.IGNORECASE,
+)
+
+ClassValue = int | str
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Roles of a table's columns for training and scoring (see the module docstring)."""
+
+    id_column: str
+    target: str
+    classes: tuple[ClassValue, ...]
+    numeric: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    boolean: tuple[str, ...] = ()
+    group_column: str | None = None
+    audit_columns: tuple[str, ...] = ()
+    fairness_columns: tuple[str, ...] = ()
+    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    probability_columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    # ----------------------------------------------------------------- derived
+    @property
+    def features(self) -> tuple[str, ...]:
+        """All feature columns in model order: numeric, boolean, categorical."""
+        return (*self.numeric, *self.boolean, *self.categorical)
+
+    @property
+    def prob_columns(self) -> tuple[str, ...]:
+        """Output column names of the class probabilities (e.g. ``p_tier1``)."""
+        if self.probability_columns:
+            return self.probability_columns
+        return tuple(f"p_{c}" for c in self.classes)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of target classes."""
+        return len(self.classes)
+
+    def label(self, feature: str) -> tuple[str, str]:
+        """(Chinese, English) label of ``feature``; the column name when none is given."""
+        return tuple(self.labels.get(feature, (feature, feature)))  # type: ignore[return-value]
+
+    # ------------------------------------------------------------- validation
+    def _check(self) -> None:
+        if len(self.classes) < 2:
+            raise SpecError(f"target {self.target!r}: needs at least 2 classes, got {self.classes}")
+        if len(set(map(str, self.classes))) != len(self.classes):
+            raise SpecError(f"target {self.target!r}: duplicate classes in {list(self.classes)}")
+        if not self.features:
+            raise SpecError("spec has no feature columns ([features] numeric/categorical/boolean)")
+        seen: dict[str, str] = {}
+        for kind, cols in (("numeric", self.numeric), ("categorical", self.categorical),
+                           ("boolean", self.boolean)):
+            for c in cols:
+                if c in seen:
+                    raise SpecError(f"feature {c!r} is listed as both {seen[c]} and {kind}")
+                seen[c] = kind
+        reserved = {self.id_column: "the id column", self.target: "the target"}
+        if self.group_column:
+            reserved[self.group_column] = "the group column"
+        for c in (*self.audit_columns, *self.fairness_columns):
+            if c in self.audit_columns:
+                reserved[c] = "an audit-only column"
+        for c in self.features:
+            if c in reserved:
+                raise SpecError(f"feature {c!r} is {reserved[c]} and can never be a model input")
+            if FORBIDDEN_FEATURE.search(c):
+                raise SpecError(
+                    f"feature {c!r} looks like a personal identifier or protected attribute "
+                    "(name, ID card, phone, ethnicity, gender) and can never be a model input"
+                )
+        for c in self.bounds:
+            if c not in self.numeric:
+                raise SpecError(f"[bounds] names {c!r}, which is not a numeric feature")
+        if self.probability_columns and len(self.probability_columns) != len(self.classes):
+            raise SpecError("probability_columns must have one name per class")
+
+    def required_columns(self, *, training: bool) -> tuple[str, ...]:
+        """Columns a table must have: id and features; for training also the target."""
+        cols = [self.id_column, *self.features]
+        if training:
+            cols.append(self.target)
+            if self.group_column:
+                cols.append(self.group_column)
+        return tuple(cols)
+
+    def check_columns(
+        self, columns: Iterable[str], *, training: bool, source: str = "data"
+    ) -> None:
+        """Raise :class:`SpecError` naming every required column missing from ``columns``."""
+        have = set(columns)
+        missing = [c for c in self.required_columns(training=training) if c not in have]
+        if missing:
+            raise SpecError(f"{source}: missing column(s) named by the spec: {', '.join(missing)}")
+
+    def encode_target(self, values: pl.Series, *, source: str = "data") -> np.ndarray:
+        """Class index (0 = highest risk) of each non-null target value.
+
+        Raises :class:`SpecError` listing target values that are not among the spec's classes.
+        """
+        as_str = values.cast(pl.String)
+        index = {str(c): i for i, c in enumerate(self.classes)}
+        distinct = as_str.drop_nulls().unique().sort()
+        unknown = distinct.filter(~distinct.is_in(list(index)))
+        if unknown.len():
+            raise SpecError(
+                f"{source}: target {self.target!r} has value(s) {unknown.head(5).to_list()} not "
+                f"among the spec's classes {list(self.classes)}"
+            )
+        return as_str.replace_strict(index, return_dtype=pl.Int8).to_numpy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (for MLflow artifacts); :func:`spec_from_dict` reads it back."""
+        d = asdict(self)
+        d["bounds"] = {k: list(v) for k, v in self.bounds.items()}
+        d["labels"] = {k: list(v) for k, v in self.labels.items()}
+        return d
+
+
+def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpec:
+    """Build a spec from a flat dict (the form written by :meth:`FeatureSpec.to_dict`)."""
+    try:
+        return FeatureSpec(
+            id_column=str(raw["id_column"]),
+            target=str(raw["target"]),
+            classes=tuple(raw["classes"]),
+            numeric=tuple(raw.get("numeric", ())),
+            categorical=tuple(raw.get("categorical", ())),
+            boolean=tuple(raw.get("boolean", ())),
+            group_column=raw.get("group_column"),
+            audit_columns=tuple(raw.get("audit_columns", ())),
+            fairness_columns=tuple(raw.get("fairness_columns", ())),
+            bounds={k: (v[0], v[1]) for k, v in raw.get("bounds", {}).items()},
+            labels={k: (v[0], v[1]) for k, v in raw.get("labels", {}).items()},
+            probability_columns=tuple(raw.get("probability_columns", ())),
+        )
+    except KeyError as exc:
+        raise SpecError(f"{source}: missing required key {exc.args[0]!r}") from None
+    except (TypeError, ValueError, IndexError) as exc:
+        raise SpecError(f"{source}: malformed value: {exc}") from None
+
+
+def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
+    """Parse spec TOML text (format in the module docstring)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{source}: not valid TOML: {exc}") from None
+    target = raw.get("target")
+    features = raw.get("features")
+    if not isinstance(target, dict) or "column" not in target or "classes" not in target:
+        raise SpecError(f"{source}: needs a [target] table with `column` and `classes`")
+    if not isinstance(features, dict):
+        raise SpecError(f"{source}: needs a [features] table (numeric / categorical / boolean)")
+    unknown = set(raw) - {"id_column", "group_column", "audit_columns", "fairness_columns",
+                          "target", "features", "bounds", "labels"}
+    if unknown:
+        raise SpecError(f"{source}: unknown key(s) {sorted(unknown)}")
+    flat = {
+        "id_column": raw.get("id_column"),
+        "target": target["column"],
+        "classes": target["classes"],
+        "probability_columns": target.get("probability_columns", ()),
+        "numeric": features.get("numeric", ()),
+        "categorical": features.get("categorical", ()),
+        "boolean": features.get("boolean", ()),
+        "group_column": raw.get("group_column"),
+        "audit_columns": raw.get("audit_columns", ()),
+        "fairness_columns": raw.get("fairness_columns", raw.get("audit_columns", ())),
+        "bounds": raw.get("bounds", {}),
+        "labels": raw.get("labels", {}),
+    }
+    if flat["id_column"] is None:
+        raise SpecError(f"{source}: missing required key 'id_column'")
+    return spec_from_dict(flat, source)
+
+
+def load_spec(path: Path) -> FeatureSpec:
+    """Read and validate a spec TOML file."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read spec file: {exc.strerror}") from None
+    return parse_spec(text, str(path))
+
+
+_HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
+    "members": ("家庭人口", "household members"),
+    "elderly_65plus": ("65岁以上老人数", "elderly 65+"),
+    "children_under16": ("16岁以下儿童数", "children under 16"),
+    "left_behind_children": ("留守儿童数", "left-behind children"),
+    "disabled_members": ("残疾成员数", "disabled members"),
+    "serious_illness_members": ("重病成员数", "seriously ill members"),
+    "migrant_workers": ("外出务工人数", "migrant workers"),
+    "disputes_12m": ("近12月矛盾纠纷", "disputes (12 m)"),
+    "hotline_requests_12m": ("近12月接诉即办诉求", "hotline requests (12 m)"),
+    "petitions_12m": ("近12月信访", "petitions (12 m)"),
+    "road_km_to_village_center": ("距村委会公里数", "km to village centre"),
+    "village_points": ("村规民约积分", "village points"),
+    "last_visit_days": ("距上次走访天数", "days since last visit"),
+    "elderly_living_alone": ("独居老人", "elderly living alone"),
+    "low_income_allowance": ("低保户", "low-income allowance"),
+    "poverty_relapse_watch": ("防返贫监测户", "poverty-relapse watch"),
+    "housing_safety_grade": ("住房安全等级", "housing safety grade"),
+    "hazard_exposure": ("灾害风险", "hazard exposure"),
+    "previous_tier": ("上次评估类别", "previous tier"),
+}
+
+_COUNT_COLUMNS = (
+    "elderly_65plus", "children_under16", "left_behind_children", "disabled_members",
+    "serious_illness_members", "migrant_workers", "disputes_12m", "hotline_requests_12m",
+    "petitions_12m",
+)
+
+
+def household_spec() -> FeatureSpec:
+    """The built-in spec of the synthetic households (DESIGN.md section 3).
+
+    Not features: ids and area codes, coordinates (a home's location is quasi-identifying and
+    not needed), ``head_ethnicity`` / ``head_gender`` (audit only). ``previous_tier`` is a
+    categorical feature whose missing value (no earlier assessment) is a level of its own.
+    """
+    bounds: dict[str, tuple[float | None, float | None]] = {c: (0, 50) for c in _COUNT_COLUMNS}
+    bounds |= {
+        "members": (1, 50),
+        "road_km_to_village_center": (0, 200),
+        "village_points": (0, 100),
+        "last_visit_days": (0, 3650),
+    }
+    return FeatureSpec(
+        id_column="household_id",
+        target="assessed_tier",
+        classes=(1, 2, 3),
+        probability_columns=("p_tier1", "p_tier2", "p_tier3"),
+        numeric=("members", *_COUNT_COLUMNS, "road_km_to_village_center", "village_points",
+                 "last_visit_days"),
+        boolean=("elderly_living_alone", "low_income_allowance", "poverty_relapse_watch"),
+        categorical=("housing_safety_grade", "hazard_exposure", "previous_tier"),
+        group_column="village_id",
+        audit_columns=("head_ethnicity", "head_gender"),
+        fairness_columns=("head_ethnicity", "head_gender", "county_id"),
+        bounds=bounds,
+        labels=_HOUSEHOLD_LABELS,
+    )

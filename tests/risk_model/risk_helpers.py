@@ -1,0 +1,55 @@
+"""Builders shared by the risk model tests (imported as a plain module, like assign_builders)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from risk_model.training import TrainConfig
+
+TOY_SPEC = """
+id_column = "patient_id"
+group_column = "clinic_id"
+audit_columns = ["sex"]
+fairness_columns = ["sex", "region"]
+
+[target]
+column = "severity"
+classes = ["high", "medium", "low"]
+
+[features]
+numeric = ["age", "visits"]
+categorical = ["region"]
+boolean = ["smoker"]
+
+[bounds]
+age = [0, 120]
+
+[labels]
+smoker = ["吸烟", "smoker"]
+"""
+
+# Few, shallow trees keep every test fast; quality is the benchmark's job.
+FAST = TrainConfig(params={"max_iter": 25, "early_stopping": False}, reason_sample_rows=80,
+                   reason_grid=5)
+POLICY_COST = [[0.0, 3.0, 6.0], [1.0, 0.0, 1.5], [1.5, 1.0, 0.0]]
+
+
+def make_toy(n: int = 3000, seed: int = 0) -> pl.DataFrame:
+    """A clinic dataset unrelated to households: severity depends on age, visits, smoker, region."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 95, n).astype(float)
+    visits = rng.poisson(2.0, n).astype(float)
+    smoker = rng.random(n) < 0.3
+    region = rng.choice(["north", "south", "east"], n)
+    z = 0.04 * (age - 55) + 0.5 * visits + 1.2 * smoker + np.where(region == "north", 0.8, 0.0)
+    y_star = z + rng.logistic(size=n)
+    severity = np.where(y_star > 3.0, "high", np.where(y_star > 1.0, "medium", "low"))
+    return pl.DataFrame({
+        "patient_id": [f"P{i:05d}" for i in range(n)],
+        "clinic_id": [f"C{i % 40:02d}" for i in range(n)],
+        "age": age, "visits": visits, "smoker": smoker, "region": region,
+        "sex": rng.choice(["F", "M"], n), "severity": severity,
+    })
+
+

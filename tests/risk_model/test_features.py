@@ -1,0 +1,84 @@
+"""TabularEncoder and scoring-data checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from risk_model.errors import ScoringDataError
+from risk_model.features import TabularEncoder, check_scoring_frame
+
+
+def _enc(frame: pl.DataFrame, mode: str = "native") -> TabularEncoder:
+    return TabularEncoder(numeric=("age", "visits"), boolean=("smoker",), categorical=("region",),
+                          mode=mode).fit(frame)  # type: ignore[arg-type]
+
+
+def test_native_output_layout(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    x = enc.transform(toy_frame.head(3))
+    assert x.shape == (3, 4)
+    assert enc.input_columns_ == ["age", "visits", "smoker", "region"]
+    assert enc.categories_["region"] == ["east", "north", "south"]
+    assert enc.categorical_mask.tolist() == [False, False, False, True]
+    assert set(np.unique(enc.transform(toy_frame)[:, 3])) == {0.0, 1.0, 2.0}
+
+
+def test_unseen_category_and_null_become_missing_in_native_mode(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    odd = toy_frame.head(2).with_columns(pl.Series("region", ["west", None]))
+    assert np.isnan(enc.transform(odd)[:, 3]).all()
+
+
+def test_onehot_mode_standardises_and_expands(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame, "onehot")
+    x = enc.transform(toy_frame)
+    assert list(enc.get_feature_names_out()) == ["age", "visits", "smoker", "region=east",
+                                                  "region=north", "region=south"]
+    assert abs(float(np.median(x[:, 0]))) < 1e-9
+    assert np.allclose(x[:, 3:].sum(axis=1), 1.0)
+
+
+def test_pandas_input_is_accepted(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    assert np.array_equal(enc.transform(toy_frame.head(5).to_pandas()),
+                          enc.transform(toy_frame.head(5)))
+
+
+def test_missing_feature_column_is_an_error(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    with pytest.raises(ScoringDataError, match=r"missing column.*visits"):
+        check_scoring_frame(toy_frame.drop("visits"), enc, {}, source="x.parquet")
+
+
+def test_out_of_bounds_value_is_an_error_naming_rows(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    bad = toy_frame.head(4).with_columns(pl.Series("age", [30.0, -3.0, 40.0, 200.0]))
+    msg = r"age: 2 value\(s\) outside the valid range.*P00001"
+    with pytest.raises(ScoringDataError, match=msg):
+        check_scoring_frame(bad, enc, {"age": (0, 120)}, id_column="patient_id")
+
+
+def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    odd = toy_frame.head(3).with_columns(pl.Series("region", ["west", "north", "west"]))
+    with pytest.raises(ScoringDataError, match=r"region: unseen category \['west'\] in 2 row"):
+        check_scoring_frame(odd, enc, {})
+    report = check_scoring_frame(odd, enc, {}, on_unseen="missing")
+    assert report.unseen_rows == {"region": 2}
+    assert "scored as missing" in report.warnings()[0]
+
+
+def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    old = toy_frame.head(2).with_columns(pl.Series("age", [110.0, 50.0]))
+    report = check_scoring_frame(old, enc, {"age": (0, 120)})
+    assert report.beyond_training_range == {"age": 1}
+
+
+def test_non_numeric_column_is_an_error(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    enc = _enc(toy_frame)
+    odd = toy_frame.head(2).with_columns(pl.Series("visits", ["a", "b"]))
+    with pytest.raises(ScoringDataError, match="visits: values are not numeric"):
+        check_scoring_frame(odd, enc, {})

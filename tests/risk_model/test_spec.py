@@ -1,0 +1,83 @@
+"""Feature spec: parsing, validation, forbidden features, target encoding."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from risk_helpers import TOY_SPEC
+
+from risk_model.errors import SpecError
+from risk_model.spec import household_spec, parse_spec, spec_from_dict
+
+
+def test_toy_spec_parses(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    assert toy_spec.features == ("age", "visits", "smoker", "region")
+    assert toy_spec.classes == ("high", "medium", "low")
+    assert toy_spec.prob_columns == ("p_high", "p_medium", "p_low")
+    assert toy_spec.label("smoker") == ("吸烟", "smoker")
+    assert toy_spec.label("age") == ("age", "age")
+
+
+def test_round_trip_through_dict(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    assert spec_from_dict(toy_spec.to_dict()) == toy_spec
+
+
+def test_household_spec_never_uses_audit_or_identifier_columns() -> None:
+    spec = household_spec()
+    for col in ("household_id", "head_ethnicity", "head_gender", "assessed_tier", "village_id",
+                "lon", "lat"):
+        assert col not in spec.features
+    assert spec.prob_columns == ("p_tier1", "p_tier2", "p_tier3")
+
+
+@pytest.mark.parametrize("feature", ["head_ethnicity", "head_gender", "full_name", "id_card",
+                                     "phone_number", "姓名"])
+def test_identifier_like_feature_is_refused(feature: str) -> None:
+    text = TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+    with pytest.raises(SpecError, match="never be a model input"):
+        parse_spec(text)
+
+
+def test_audit_column_as_feature_is_refused() -> None:
+    text = TOY_SPEC.replace('audit_columns = ["sex"]', 'audit_columns = ["visits"]')
+    with pytest.raises(SpecError, match="'visits' is an audit-only column"):
+        parse_spec(text)
+
+
+def test_missing_column_is_a_clear_error(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    msg = r"clinic\.csv: missing column\(s\) named by the spec: visits"
+    with pytest.raises(SpecError, match=msg):
+        toy_spec.check_columns(toy_frame.drop("visits").columns, training=True, source="clinic.csv")
+
+
+def test_unknown_target_class_is_a_clear_error(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    values = pl.Series(["high", "low", "critical", None])
+    with pytest.raises(SpecError, match=r"\['critical'\] not among the spec's classes"):
+        toy_spec.encode_target(values)
+
+
+def test_target_encoding_is_class_order(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    out = toy_spec.encode_target(pl.Series(["low", "high", "medium"]))
+    assert out.tolist() == [2, 0, 1]
+
+
+def test_integer_classes_match_integer_targets() -> None:
+    spec = household_spec()
+    assert spec.encode_target(pl.Series([3, 1, 2], dtype=pl.Int8)).tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('classes = ["high", "medium", "low"]', 'classes = ["high"]', "at least 2 classes"),
+    ('[features]', '[featurez]', r"needs a \[features\] table"),
+    ('age = [0, 120]', 'smoker = [0, 1]', "not a numeric feature"),
+    ('id_column = "patient_id"', 'id_column = "patient_id"\ncolour = 1', "unknown key"),
+    ('numeric = ["age", "visits"]', 'numeric = ["age", "region"]', "both numeric and categorical"),
+])
+def test_bad_specs_are_refused(old: str, new: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_spec(TOY_SPEC.replace(old, new))
+
+
+def test_invalid_toml_names_the_source() -> None:
+    with pytest.raises(SpecError, match=r"my\.toml: not valid TOML"):
+        parse_spec("id_column = ", "my.toml")
