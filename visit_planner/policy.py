@@ -62,7 +62,8 @@ class JurisdictionPolicy(_Frozen):
 
     def area_of(self, role: Role) -> Area:
         """Return the jurisdiction area of ``role``."""
-        return getattr(self, role.value)  # type: ignore[no-any-return]
+        area: Area = getattr(self, role.value)
+        return area
 
 
 class TravelPolicy(_Frozen):
