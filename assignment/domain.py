@@ -58,19 +58,15 @@ class TierSettings:
 
 
 def _default_tiers() -> Mapping[int, TierSettings]:
-    return MappingProxyType(
-        {
-            1: TierSettings(Role.CADRE, 2.0, 45.0),
-            2: TierSettings(Role.VILLAGE_OFFICIAL, 1.0, 30.0),
-            3: TierSettings(Role.GRID_WORKER, 1.0 / 3.0, 20.0),
-        }
-    )
+    return {
+        1: TierSettings(Role.CADRE, 2.0, 45.0),
+        2: TierSettings(Role.VILLAGE_OFFICIAL, 1.0, 30.0),
+        3: TierSettings(Role.GRID_WORKER, 1.0 / 3.0, 20.0),
+    }
 
 
 def _default_jurisdiction() -> Mapping[Role, Area]:
-    return MappingProxyType(
-        {Role.CADRE: "township", Role.VILLAGE_OFFICIAL: "village", Role.GRID_WORKER: "grid"}
-    )
+    return {Role.CADRE: "township", Role.VILLAGE_OFFICIAL: "village", Role.GRID_WORKER: "grid"}
 
 
 @dataclass(frozen=True)
@@ -78,14 +74,15 @@ class AssignmentSettings:
     """Every rule and weight of the household assignment problem (DESIGN.md section 4).
 
     Mirrors ``visit_planner.policy.Policy`` (tiers, jurisdiction, travel, up_cover, objective).
-    Costs are minutes-equivalent per month.
+    Costs are minutes-equivalent per month. Mappings are plain dicts so that settings pickle
+    to worker processes; treat them as read-only.
     """
 
     tiers: Mapping[int, TierSettings] = field(default_factory=_default_tiers)
     jurisdiction: Mapping[Role, Area] = field(default_factory=_default_jurisdiction)
     speed_kmh: float = 25.0
     road_factor: float = 1.4
-    road_factor_by_county: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    road_factor_by_county: Mapping[str, float] = field(default_factory=dict)
     round_trip: bool = True
     cadre_takes_tier2: bool = True
     village_official_takes_tier3: bool = True

@@ -6,8 +6,11 @@ costs milliseconds, where a per-variable Python API would cost seconds.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -29,9 +32,11 @@ def solve_lp(
     a_ub: sp.csr_matrix,
     b_ub: np.ndarray,
     upper: np.ndarray,
+    *,
     time_limit: float | None = None,
+    lower: np.ndarray | None = None,
 ) -> LPSolution:
-    """Minimise ``c x`` s.t. ``a_ub x <= b_ub``, ``0 <= x <= upper`` with HiGHS dual simplex."""
+    """Minimise ``c x`` s.t. ``a_ub x <= b_ub``, ``lower <= x <= upper`` (HiGHS dual simplex)."""
     options: dict[str, object] = {"presolve": True}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
@@ -39,7 +44,7 @@ def solve_lp(
         c,
         A_ub=a_ub,
         b_ub=b_ub,
-        bounds=np.column_stack([np.zeros_like(upper), upper]),
+        bounds=np.column_stack([np.zeros_like(upper) if lower is None else lower, upper]),
         method="highs-ds",
         options=options,
     )
@@ -69,11 +74,14 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
     *,
     time_limit: float | None = None,
     rel_gap: float = 1e-9,
+    node_limit: int | None = None,
 ) -> MIPSolution:
     """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper``, x binary (HiGHS)."""
     options: dict[str, object] = {"mip_rel_gap": rel_gap, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
+    if node_limit is not None:
+        options["node_limit"] = int(node_limit)
     res = milp(
         c,
         constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
@@ -92,3 +100,89 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
     if res.status == 2:
         return MIPSolution("infeasible", None, None, None)
     return MIPSolution("unknown", None, None, bound)
+
+
+_BANNER_DONE = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (its first construction prints a banner to fd 1: swallowed)."""
+    global _BANNER_DONE  # noqa: PLW0603  (a once-per-process fact about the C library)
+    if _BANNER_DONE:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:  # noqa: PTH123
+                os.dup2(devnull.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_DONE = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class IncrementalLP:
+    """``min c x, rows lower <= A x <= upper, lb <= x <= ub`` grown column by column.
+
+    Re-solves warm-start from the previous basis, which makes column generation cheap.
+    """
+
+    def __init__(self, row_lower: np.ndarray, row_upper: np.ndarray, threads: int = 1) -> None:
+        self._h = _new_highs()
+        self._h.setOptionValue("threads", int(threads))
+        # Primal simplex, no presolve: x = 0 is feasible, and warm starts after adding columns
+        # stay primal feasible (measured ~3x faster than dual simplex on township LPs).
+        self._h.setOptionValue("presolve", "off")
+        self._h.setOptionValue("simplex_strategy", 4)
+        inf = highspy.kHighsInf
+        lo = np.where(np.isfinite(row_lower), row_lower, -inf).astype(np.float64)
+        hi = np.where(np.isfinite(row_upper), row_upper, inf).astype(np.float64)
+        self._h.addRows(
+            len(lo), lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        )
+        self.n_cols = 0
+
+    def add_columns(
+        self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, matrix: sp.csc_matrix
+    ) -> None:
+        """Append columns (``matrix`` has one column per new variable, all rows)."""
+        m = matrix.tocsc()
+        m.sort_indices()
+        self._h.addCols(
+            len(cost),
+            cost.astype(np.float64),
+            lower.astype(np.float64),
+            upper.astype(np.float64),
+            int(m.nnz),
+            m.indptr[:-1].astype(np.int32),
+            m.indices.astype(np.int32),
+            m.data.astype(np.float64),
+        )
+        self.n_cols += len(cost)
+
+    def solve(self, time_limit: float | None = None) -> LPSolution:
+        """Solve (warm) and return primal, objective and row duals (<= 0 on binding <= rows)."""
+        if time_limit is not None:
+            self._h.setOptionValue("time_limit", float(time_limit))
+        self._h.run()
+        status = self._h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return LPSolution(
+                False,
+                self._h.modelStatusToString(status),
+                np.zeros(self.n_cols),
+                float("nan"),
+                np.zeros(0),
+            )
+        sol = self._h.getSolution()
+        return LPSolution(
+            True,
+            "optimal",
+            np.asarray(sol.col_value),
+            self._h.getInfo().objective_function_value,
+            np.asarray(sol.row_dual),
+        )

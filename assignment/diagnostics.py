@@ -1,0 +1,131 @@
+"""Per-township diagnostics: coverage, utilisation by role, and shortfalls with the capacity
+that would cover them (computed by packing, not guessed).
+
+The shortfall of a tier is priced with the tier's own role (tier 1: cadres, 2: village
+officials, 3: grid workers) inside each uncovered household's area of that role (the
+township, its village, its grid). Each uncovered household needs ``visits x (on-site +
+travel) / 60`` hours, with travel from the nearest worker of that role in the area (or, where
+there is none, from the centre of the uncovered households of the area). The extra hours are
+the sum; the extra workers are the number of bins of a first-fit-decreasing packing per area
+into workers of the role's median capacity (hours and households) - a packing that exists,
+so that many new workers provably suffice.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from assignment import constraints as rules
+from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, AssignmentSettings, Role
+
+_AREA_COL = {"township": "township_id", "village": "village_id", "grid": "grid_id"}
+
+
+def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
+    """Hours used / hours available per role (active workers with capacity only)."""
+    out = {}
+    for role in Role:
+        w = loads.filter((pl.col("role") == role.value) & (pl.col("monthly_hours") > 0))
+        cap = float(w["monthly_hours"].sum()) if w.height else 0.0
+        out[f"utilisation_{role.value}"] = float(w["hours_used"].sum()) / cap if cap else 0.0
+        spread = rules.balance_spread(w) if w.height else None
+        out[f"max_utilisation_{role.value}"] = (
+            float(spread["max_utilisation"][0]) if spread is not None and spread.height else 0.0
+        )
+    return out
+
+
+def _ffd_bins(hours: np.ndarray, cap_hours: float, cap_count: int) -> int:
+    # First-fit decreasing on two resources: a valid packing, so its bin count suffices.
+    if len(hours) == 0:
+        return 0
+    if cap_hours <= 0 or cap_count <= 0:
+        return len(hours)
+    bins_h: list[float] = []
+    bins_n: list[int] = []
+    for h in np.sort(hours)[::-1]:
+        for b in range(len(bins_h)):
+            if bins_h[b] + h <= cap_hours + 1e-9 and bins_n[b] < cap_count:
+                bins_h[b] += h
+                bins_n[b] += 1
+                break
+        else:
+            bins_h.append(float(h))
+            bins_n.append(1)
+    return max(len(bins_h), math.ceil(float(hours.sum()) / cap_hours))
+
+
+def shortfall(
+    uncovered: pl.DataFrame, workers: pl.DataFrame, settings: AssignmentSettings
+) -> list[dict[str, object]]:
+    """Capacity that would cover the uncovered households, one record per tier with any.
+
+    ``uncovered``: household rows (household_id, tier, township/village/grid ids, lon, lat,
+    county_id) left unassigned; ``workers``: the township's workers.
+    """
+    out: list[dict[str, object]] = []
+    for tier in (1, 2, 3):
+        hh = uncovered.filter(pl.col("tier") == tier)
+        if hh.height == 0:
+            continue
+        tp = settings.tier(tier)
+        role = tp.role
+        area_col = _AREA_COL[settings.jurisdiction[role]]
+        pool = workers.filter(
+            (pl.col("role") == role.value)
+            & pl.col("active").fill_null(False)
+            & (pl.col("monthly_hours").fill_null(0) > 0)
+        )
+        med_h = float(pool["monthly_hours"].median()) if pool.height else 0.0
+        med_n = int(pool["max_households"].median()) if pool.height else 0
+        if med_h <= 0:  # no such worker anywhere here: use the prefecture-wide default
+            med_h, med_n = 20.0, 30
+        total_h = 0.0
+        bins = 0
+        for (area,), grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
+            base = pool.filter(pl.col(area_col) == area) if area is not None else pool.clear()
+            if base.height:
+                bx, by = base["lon"].to_numpy(), base["lat"].to_numpy()
+            else:
+                bx = np.array([grp["lon"].mean()])
+                by = np.array([grp["lat"].mean()])
+            factor = np.array([settings.factor_for(c) for c in grp["county_id"].to_list()])
+            lon, lat = grp["lon"].to_numpy(), grp["lat"].to_numpy()
+            km = _haversine(lon[:, None], lat[:, None], bx[None, :], by[None, :]).min(axis=1)
+            trips = 2.0 if settings.round_trip else 1.0
+            travel = km * factor / settings.speed_kmh * 60.0 * trips
+            hours = tp.visits_per_month * (tp.minutes_on_site + travel) / 60.0
+            total_h += float(hours.sum())
+            bins += _ffd_bins(hours, med_h, med_n)
+        extra_h = math.ceil(total_h)
+        zh, en = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
+        text = (
+            f"需增加 {bins} 名{zh}(或 {extra_h} 小时{zh}工时)才能覆盖全部 {hh.height} 户"
+            f"未覆盖的{tier}类户 / {bins} more {en}s or {extra_h} more {en}-hours would "
+            f"cover all {hh.height} uncovered tier-{tier} households"
+        )
+        out.append(
+            {
+                "tier": tier,
+                "households": hh.height,
+                "role": role.value,
+                "extra_workers": bins,
+                "extra_hours": extra_h,
+                "text": text,
+            }
+        )
+    return out
+
+
+def _haversine(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * rules.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

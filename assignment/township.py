@@ -1,0 +1,466 @@
+"""The household problem of one township: LP with column generation, Lagrangian bound, repair.
+
+Why this shape (see issue 4's prototype facts): a township is many small local problems
+(a grid's workers, a village's officials) coupled through a few shared workers (cadres).
+One MIP per township is too big; the plain LP is integral almost everywhere but too weak as a
+yardstick where small groups of workers are packed. So:
+
+1. **LP** over a pruned arc set (each household's ``prune_k`` cheapest arcs plus pins), grown by
+   *column generation*: every pruned arc is priced with the LP duals and added back while its
+   reduced cost is negative. The final LP is therefore the LP of the *unpruned* problem:
+   pruning costs nothing, provably.
+2. **Lagrangian bound**: relax "each household at most once" with the LP duals ``u``; the
+   problem splits into one two-constraint knapsack per worker. A worker whose LP arcs are all
+   integral has its integer knapsack equal to its LP knapsack (the LP restriction is feasible
+   and LP-optimal), so only workers with fractional arcs need an exact knapsack
+   (:mod:`assignment.knapsack`). The bound is never below the LP and is a proven bound of the
+   integer problem.
+3. **Repair**: keep every integral LP decision, and solve the few fractional (and uncovered)
+   households exactly as a small MIP (HiGHS) on the workers' residual capacity.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from assignment.domain import Status
+from assignment.highs import IncrementalLP, solve_mip
+from assignment.knapsack import knapsack_min
+from assignment.problem import ArcArrays
+
+FRAC_TOL = 1e-6
+RC_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Tuning of the township solver (defaults chosen by bench/bench_assign.py)."""
+
+    prune_k: int = 3
+    max_pricing_rounds: int = 30
+    knapsack_delta: float = 0.01
+    repair_node_limit: int = 2000
+    repair_time_limit: float = 20.0
+    lp_time_limit: float = 120.0
+    lns_max_items: int = 3000
+    lns_node_limit: int = 500
+
+
+@dataclass
+class TownshipSolution:
+    """Solver outcome on arrays: status, choice per household, objective, bounds, stats."""
+
+    status: Status
+    choice: np.ndarray
+    objective: float | None
+    bound: float | None
+    lp_bound: float | None
+    gap: float | None
+    seconds: float
+    stats: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class _LP:
+    ok: bool
+    message: str
+    cols: np.ndarray  # arc indices in the LP
+    x: np.ndarray  # value per arc (full length)
+    u: np.ndarray  # item duals >= 0
+    lam_h: np.ndarray  # worker hours duals >= 0
+    lam_n: np.ndarray  # worker count duals >= 0
+    objective: float
+    rounds: int
+
+
+def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
+    # Each household's k cheapest arcs (ties by arc index), plus every pinned arc.
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    item_sorted = arr.arc_item[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = np.zeros(arr.n_arcs, dtype=bool)
+    keep[order[rank < k]] = True
+    keep |= arr.arc_pinned
+    return np.flatnonzero(keep)
+
+
+def _columns(arr: ArcArrays, cols: np.ndarray) -> sp.csc_matrix:
+    # Column j of arc a: 1 in its item row, hours in its worker's hours row, 1 in its count row.
+    n, m = arr.n_items, arr.n_agents
+    k = len(cols)
+    j = np.arange(k)
+    rows = np.concatenate(
+        [arr.arc_item[cols], n + arr.arc_agent[cols], n + m + arr.arc_agent[cols]]
+    )
+    vals = np.concatenate([np.ones(k), arr.arc_hours[cols], np.ones(k)])
+    return sp.csc_matrix((vals, (rows, np.concatenate([j, j, j]))), shape=(n + 2 * m, k))
+
+
+def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
+    """LP optimum of the unpruned township problem, by pruning + column generation."""
+    n, m = arr.n_items, arr.n_agents
+    upper = np.concatenate([np.ones(n), arr.cap_hours, arr.cap_count.astype(float)])
+    lp = IncrementalLP(np.full(n + 2 * m, -np.inf), upper)
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    in_lp = np.zeros(arr.n_arcs, dtype=bool)
+    order: list[np.ndarray] = []
+
+    def add(new: np.ndarray) -> None:
+        in_lp[new] = True
+        order.append(new)
+        # x <= 1 is implied by the household row; no column upper bound keeps duals on rows.
+        lp.add_columns(
+            c_tilde[new],
+            arr.arc_pinned[new].astype(float),
+            np.full(len(new), np.inf),
+            _columns(arr, new),
+        )
+
+    add(_initial_columns(arr, opts.prune_k))
+    rounds = 0
+    while True:
+        rounds += 1
+        sol = lp.solve(opts.lp_time_limit)
+        cols = np.concatenate(order)
+        if not sol.ok:
+            z = np.zeros(n)
+            return _LP(
+                False,
+                sol.message,
+                cols,
+                np.zeros(arr.n_arcs),
+                z,
+                np.zeros(m),
+                np.zeros(m),
+                float("nan"),
+                rounds,
+            )
+        d = -sol.row_duals
+        u = np.maximum(d[:n], 0.0)
+        lam_h = np.maximum(d[n : n + m], 0.0)
+        lam_n = np.maximum(d[n + m :], 0.0)
+        # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n.
+        out = np.flatnonzero(~in_lp)
+        rc = (
+            c_tilde[out]
+            + u[arr.arc_item[out]]
+            + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
+            + lam_n[arr.arc_agent[out]]
+        )
+        neg = out[rc < -RC_TOL]
+        if len(neg) == 0 or rounds >= opts.max_pricing_rounds:
+            x = np.zeros(arr.n_arcs)
+            x[cols] = np.clip(sol.x, 0.0, 1.0)
+            objective = sol.objective + float(arr.penalty.sum())
+            msg = "optimal" if len(neg) == 0 else "pricing round limit reached"
+            return _LP(len(neg) == 0, msg, cols, x, u, lam_h, lam_n, objective, rounds)
+        add(neg)
+
+
+def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]:
+    """Proven lower bound L(u) at the LP item duals; returns (bound, exact knapsacks solved)."""
+    # L(u) = sum(penalty) - sum(u) + sum_w K_w(u), K_w = min over w's feasible subsets of
+    # sum(c~_a + u_i). For a worker with integral LP arcs, K_w equals its LP contribution.
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    v = c_tilde + lp.u[arr.arc_item]
+    contrib = np.bincount(arr.arc_agent, v * lp.x, arr.n_agents)
+    frac = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
+    frac_workers = np.unique(arr.arc_agent[frac])
+    k_w = contrib.copy()
+    order = np.argsort(arr.arc_agent, kind="stable")
+    starts = np.searchsorted(arr.arc_agent[order], np.arange(arr.n_agents + 1))
+    for w in frac_workers:
+        arcs = order[starts[w] : starts[w + 1]]
+        pinned = arcs[arr.arc_pinned[arcs]]
+        free = arcs[~arr.arc_pinned[arcs]]
+        fixed_v = float(v[pinned].sum())
+        cap_h = arr.cap_hours[w] - float(arr.arc_hours[pinned].sum())
+        cap_n = int(arr.cap_count[w]) - len(pinned)
+        k_w[w] = fixed_v + knapsack_min(v[free], arr.arc_hours[free], cap_h, cap_n, delta)
+        # Guard against LP tolerance: the exact value can never be below the LP value by more
+        # than rounding, and the LP value is itself a valid knapsack relaxation.
+        k_w[w] = max(k_w[w], min(contrib[w], k_w[w]))
+    bound = float(arr.penalty.sum() - lp.u.sum() + k_w.sum())
+    return bound, len(frac_workers)
+
+
+def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, int, str]:
+    """Integral plan: LP's integral decisions kept, the rest solved exactly as a small MIP."""
+    n = arr.n_items
+    choice = np.full(n, -1, dtype=np.int64)
+    integral = lp.x >= 1 - FRAC_TOL
+    choice[arr.arc_item[integral]] = np.flatnonzero(integral)
+    assigned_mass = np.bincount(arr.arc_item, lp.x, n)
+    frac_arc = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
+    free_item = np.zeros(n, dtype=bool)
+    free_item[arr.arc_item[frac_arc]] = True
+    has_arc = np.bincount(arr.arc_item, minlength=n) > 0
+    free_item |= (assigned_mass < FRAC_TOL) & has_arc  # uncovered: give them every chance
+    choice[free_item] = -1
+    free = np.flatnonzero(free_item)
+    if len(free) == 0:
+        return choice, 0, "integral LP"
+    hours_used, count_used = arr.loads(choice)
+    res_h = np.maximum(arr.cap_hours - hours_used, 0.0)
+    res_n = np.maximum(arr.cap_count - count_used, 0)
+    arcs = np.flatnonzero(free_item[arr.arc_item])
+    arcs = arcs[arr.arc_hours[arcs] <= res_h[arr.arc_agent[arcs]] + 1e-9]
+    arcs = arcs[res_n[arr.arc_agent[arcs]] > 0]
+    if len(arcs) == 0:
+        return choice, len(free), "no residual capacity"
+    # Compact MIP: items in `free`, workers touched by these arcs.
+    item_pos = np.full(n, -1)
+    item_pos[free] = np.arange(len(free))
+    workers = np.unique(arr.arc_agent[arcs])
+    w_pos = np.full(arr.n_agents, -1)
+    w_pos[workers] = np.arange(len(workers))
+    k = len(arcs)
+    j = np.arange(k)
+    ii = item_pos[arr.arc_item[arcs]]
+    ww = w_pos[arr.arc_agent[arcs]]
+    nf, nw = len(free), len(workers)
+    a = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(k), arr.arc_hours[arcs], np.ones(k)]),
+            (np.concatenate([ii, nf + ww, nf + nw + ww]), np.concatenate([j, j, j])),
+        ),
+        shape=(nf + 2 * nw, k),
+    )
+    lo = np.full(nf + 2 * nw, -np.inf)
+    hi = np.concatenate([np.ones(nf), res_h[workers], res_n[workers].astype(float)])
+    c = arr.arc_cost[arcs] - arr.penalty[arr.arc_item[arcs]]
+    lower = arr.arc_pinned[arcs].astype(float)
+    sol = solve_mip(
+        c,
+        a,
+        lo,
+        hi,
+        lower,
+        np.ones(k),
+        time_limit=opts.repair_time_limit,
+        node_limit=opts.repair_node_limit,
+    )
+    if sol.x is None:
+        return choice, len(free), f"repair MIP: {sol.status}"
+    chosen = arcs[sol.x > 0.5]
+    choice[arr.arc_item[chosen]] = chosen
+    return choice, len(free), f"repair MIP: {sol.status}"
+
+
+def presolve(arr: ArcArrays) -> np.ndarray:
+    """Households whose decision is provably optimal in advance; arc index per item or -1.
+
+    Pinned households take their pin. Then, repeatedly: a worker *never binds* when its fixed
+    load plus every arc still open to it fits its capacity; a household whose cheapest arc
+    (cheaper than leaving it unassigned) goes to such a worker takes that arc. Exchange
+    argument: moving the household there in any optimal plan costs nothing more and frees
+    capacity elsewhere, so an optimal plan with these decisions exists.
+    """
+    fixed = np.full(arr.n_items, -1, dtype=np.int64)
+    pinned = np.flatnonzero(arr.arc_pinned)
+    fixed[arr.arc_item[pinned]] = pinned
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    _, first = np.unique(arr.arc_item[order], return_index=True)
+    best = order[first]  # each item's cheapest arc
+    best = best[c_tilde[best] < 0]
+    while True:
+        open_arc = fixed[arr.arc_item] < 0
+        chosen = fixed[fixed >= 0]
+        tot_h = np.bincount(arr.arc_agent[open_arc], arr.arc_hours[open_arc], arr.n_agents)
+        tot_h += np.bincount(arr.arc_agent[chosen], arr.arc_hours[chosen], arr.n_agents)
+        tot_n = np.bincount(arr.arc_agent[open_arc], minlength=arr.n_agents)
+        tot_n += np.bincount(arr.arc_agent[chosen], minlength=arr.n_agents)
+        slack = (tot_h <= arr.cap_hours + 1e-9) & (tot_n <= arr.cap_count)
+        cand = best[(fixed[arr.arc_item[best]] < 0) & slack[arr.arc_agent[best]]]
+        if len(cand) == 0:
+            return fixed
+        fixed[arr.arc_item[cand]] = cand
+
+
+def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipSolution:
+    """Presolve, then LP (+pricing), Lagrangian bound and repair on the rest. Never raises."""
+    opts = opts or SolverOptions()
+    start = time.perf_counter()
+    fixed = presolve(arr)
+    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
+    rest = np.flatnonzero((fixed < 0) & has_arc)
+    h_used, n_used = arr.loads(fixed)
+    sub, sub_arcs = arr.subset(rest, arr.cap_hours - h_used, arr.cap_count - n_used)
+    sol = _solve_core(sub, opts)
+    choice = fixed.copy()
+    if sol.objective is not None:
+        got = sol.choice >= 0
+        choice[rest[got]] = sub_arcs[sol.choice[got]]
+    objective = arr.objective_of(choice) if sol.objective is not None else None
+    const = arr.objective_of(fixed) - float(arr.penalty[fixed < 0].sum())
+    const += float(arr.penalty[(fixed < 0) & ~has_arc].sum())
+    bound = None if sol.bound is None else sol.bound + const
+    lp_bound = None if sol.lp_bound is None else sol.lp_bound + const
+    gap = None
+    if objective is not None and bound is not None:
+        bound = min(bound, objective)
+        gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
+    stats = dict(sol.stats)
+    stats["presolved_households"] = float((fixed >= 0).sum())
+    status = sol.status
+    if status == Status.OPTIMAL and gap is not None and gap > 1e-9:
+        status = Status.FEASIBLE
+    return TownshipSolution(
+        status,
+        choice,
+        objective,
+        bound,
+        lp_bound,
+        gap,
+        time.perf_counter() - start,
+        stats,
+        sol.message,
+    )
+
+
+def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
+    start = time.perf_counter()
+    empty = np.full(arr.n_items, -1, dtype=np.int64)
+    if arr.n_items == 0:
+        return TownshipSolution(Status.OPTIMAL, empty, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if arr.n_arcs == 0:
+        obj = float(arr.penalty.sum())
+        return TownshipSolution(
+            Status.OPTIMAL,
+            empty,
+            obj,
+            obj,
+            obj,
+            0.0,
+            time.perf_counter() - start,
+            message="no candidate arcs",
+        )
+    t0 = time.perf_counter()
+    lp = solve_lp_relaxation(arr, opts)
+    t_lp = time.perf_counter() - t0
+    if not lp.ok:
+        return TownshipSolution(
+            Status.INFEASIBLE,
+            empty,
+            None,
+            None,
+            None,
+            None,
+            time.perf_counter() - start,
+            message=f"LP: {lp.message}",
+        )
+    t0 = time.perf_counter()
+    bound, n_knap = lagrangian_bound(arr, lp, opts.knapsack_delta)
+    t_bound = time.perf_counter() - t0
+    bound = max(bound, lp.objective)
+    t0 = time.perf_counter()
+    choice, n_free, msg = repair(arr, lp, opts)
+    t_repair = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    choice, n_lns, msg_lns = improve(arr, choice, opts)
+    t_lns = time.perf_counter() - t0
+    msg = f"{msg}; {msg_lns}" if msg_lns else msg
+    objective = arr.objective_of(choice)
+    bound = min(bound, objective)
+    gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
+    stats = {
+        "lp_seconds": t_lp,
+        "bound_seconds": t_bound,
+        "repair_seconds": t_repair,
+        "lp_columns": float(len(lp.cols)),
+        "arcs": float(arr.n_arcs),
+        "pricing_rounds": float(lp.rounds),
+        "exact_knapsacks": float(n_knap),
+        "repaired_households": float(n_free),
+        "lns_households": float(n_lns),
+        "lns_seconds": t_lns,
+    }
+    status = Status.OPTIMAL if gap <= 1e-9 else Status.FEASIBLE
+    return TownshipSolution(
+        status, choice, objective, bound, lp.objective, gap, time.perf_counter() - start, stats, msg
+    )
+
+
+def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np.ndarray, int, str]:
+    """Large-neighbourhood step for households still uncovered after repair.
+
+    Frees every household held by a worker that could take an uncovered one (and, while the
+    neighbourhood stays under ``opts.lns_max_items``, the households of the workers those
+    freed households could move to) and re-solves that neighbourhood exactly as a MIP on the
+    residual capacity. The better of the old and new plans is kept, so it never worsens.
+    """
+    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
+    uncovered = (choice < 0) & has_arc
+    if not uncovered.any():
+        return choice, 0, ""
+    free = uncovered.copy()
+    for _level in range(2):
+        touched = np.zeros(arr.n_agents, dtype=bool)
+        touched[arr.arc_agent[free[arr.arc_item]]] = True
+        held = (choice >= 0) & touched[arr.arc_agent[np.maximum(choice, 0)]]
+        grown = free | held
+        if grown.sum() > opts.lns_max_items and _level > 0:
+            break
+        free = grown
+    free_idx = np.flatnonzero(free)
+    base = choice.copy()
+    base[free_idx] = -1
+    h_used, n_used = arr.loads(base)
+    res_h = np.maximum(arr.cap_hours - h_used, 0.0)
+    res_n = np.maximum(arr.cap_count - n_used, 0)
+    sub, sub_arcs = arr.subset(free_idx, res_h, res_n)
+    sol = _mip(sub, opts.lns_node_limit, opts.repair_time_limit)
+    if sol is None:
+        return choice, len(free_idx), "LNS: no solution"
+    new = base.copy()
+    got = sol >= 0
+    new[free_idx[got]] = sub_arcs[sol[got]]
+    if arr.objective_of(new) < arr.objective_of(choice) - 1e-9:
+        return new, len(free_idx), "LNS improved"
+    return choice, len(free_idx), "LNS: no improvement"
+
+
+def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> np.ndarray | None:
+    """Exact (node-limited) HiGHS MIP of a small problem; arc index per item or None."""
+    n, m, k = arr.n_items, arr.n_agents, arr.n_arcs
+    if k == 0:
+        return np.full(n, -1, dtype=np.int64)
+    used = np.unique(arr.arc_agent)
+    w_pos = np.full(m, -1)
+    w_pos[used] = np.arange(len(used))
+    ww = w_pos[arr.arc_agent]
+    nw = len(used)
+    j = np.arange(k)
+    a = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(k), arr.arc_hours, np.ones(k)]),
+            (np.concatenate([arr.arc_item, n + ww, n + nw + ww]), np.concatenate([j, j, j])),
+        ),
+        shape=(n + 2 * nw, k),
+    )
+    lo = np.full(n + 2 * nw, -np.inf)
+    hi = np.concatenate([np.ones(n), arr.cap_hours[used], arr.cap_count[used].astype(float)])
+    c = arr.arc_cost - arr.penalty[arr.arc_item]
+    sol = solve_mip(
+        c,
+        a,
+        lo,
+        hi,
+        arr.arc_pinned.astype(float),
+        np.ones(k),
+        time_limit=time_limit,
+        node_limit=node_limit,
+    )
+    if sol.x is None:
+        return None
+    out = np.full(n, -1, dtype=np.int64)
+    chosen = np.flatnonzero(sol.x > 0.5)
+    out[arr.arc_item[chosen]] = chosen
+    return out
