@@ -208,37 +208,50 @@ def _road_factor(settings: AssignmentSettings) -> pl.Expr:
 def _nearest_other_workers(
     hh: pl.DataFrame, ws: pl.DataFrame, plan_worker: pl.DataFrame, settings: AssignmentSettings
 ) -> pl.DataFrame:
-    """Per household, the nearest worker of an eligible role other than its own worker."""
-    frames = []
+    """Per household, the nearest worker of an eligible role other than its own worker.
+
+    One row per household that has such a worker; ties in distance go to the smaller id.
+    Vectorised: a k-d tree query per role, then a row-wise minimum in numpy.
+    """
+    ws = ws.sort("worker_id")
+    ids = ws["worker_id"]
+    hh = hh.join(plan_worker, on="household_id", how="left", maintain_order="left")
+    own = (
+        hh["plan_worker"].cast(pl.Enum(ids), strict=False).to_physical().cast(pl.Int64)
+        .fill_null(-1).to_numpy()
+    )  # fmt: skip
+    best_d = np.full(hh.height, np.inf)
+    best_w = np.full(hh.height, -1, dtype=np.int64)
+    tier = hh["tier"].to_numpy()
+    xyz = _unit_xyz(hh["lon"].to_numpy(), hh["lat"].to_numpy())
+    roles = ws["role"].to_numpy()
     for role in Role:
-        w_r = ws.filter(pl.col("role") == role.value).sort("worker_id")
+        w_rows = np.flatnonzero(roles == role.value)
         tiers = [t for t in (1, 2, 3) if any(r == role for r, _ in settings.eligible_roles(t))]
-        h_r = hh.filter(pl.col("tier").is_in(tiers))
-        if w_r.height == 0 or h_r.height == 0:
+        h_rows = np.flatnonzero(np.isin(tier, tiers))
+        if w_rows.size == 0 or h_rows.size == 0:
             continue
-        tree = cKDTree(_unit_xyz(w_r["w_lon"].to_numpy(), w_r["w_lat"].to_numpy()))
-        k = min(_NEIGHBOURS, w_r.height)
-        _, idx = tree.query(_unit_xyz(h_r["lon"].to_numpy(), h_r["lat"].to_numpy()), k=k)
-        idx = np.asarray(idx).reshape(h_r.height, k)
-        ids = w_r["worker_id"].to_numpy()
-        frames.append(
-            pl.DataFrame(
-                {
-                    "household_id": np.repeat(h_r["household_id"].to_numpy(), k),
-                    "worker_id": ids[idx.ravel()],
-                },
-                schema={"household_id": pl.String, "worker_id": pl.String},
-            )
-        )
-    if not frames:
-        return pl.DataFrame(schema={"household_id": pl.String, "worker_id": pl.String})
-    near = (
-        pl.concat(frames)
-        .join(plan_worker, on="household_id", how="left")
-        .filter((pl.col("worker_id") != pl.col("plan_worker")).fill_null(True))
-        .drop("plan_worker")
+        tree = cKDTree(_unit_xyz(ws["w_lon"].to_numpy()[w_rows], ws["w_lat"].to_numpy()[w_rows]))
+        k = min(_NEIGHBOURS, w_rows.size)
+        dist, idx = tree.query(xyz[h_rows], k=k)
+        dist = np.asarray(dist, dtype=np.float64).reshape(h_rows.size, k)
+        code = w_rows[np.asarray(idx).reshape(h_rows.size, k)]
+        dist[code == own[h_rows, None]] = np.inf  # the household's own worker is not "other"
+        # Nearest, ties to the smaller worker code (= smaller id), also against other roles.
+        cand_d = np.concatenate([dist, best_d[h_rows, None]], axis=1)
+        cand_w = np.concatenate([code, best_w[h_rows, None]], axis=1)
+        cand_w_key = np.where(cand_w < 0, np.iinfo(np.int64).max, cand_w)
+        pick = np.lexsort((cand_w_key, cand_d), axis=1)[:, 0]
+        rows = np.arange(h_rows.size)
+        best_d[h_rows] = cand_d[rows, pick]
+        best_w[h_rows] = cand_w[rows, pick]
+    found = np.isfinite(best_d) & (best_w >= 0)
+    return pl.DataFrame(
+        {
+            "household_id": hh["household_id"].filter(pl.Series(found)),
+            "worker_id": ids.gather(best_w[found]),
+        }
     )
-    return near
 
 
 def _pair_frame(
@@ -284,11 +297,7 @@ def explain_plan(
     plan_worker = plan.select("household_id", pl.col("worker_id").alias("plan_worker"))
     near = _nearest_other_workers(hh, ws, plan_worker, settings)
     pairs = _pair_frame(near, hh, ws, inputs, settings)
-    # The nearest of the neighbours (ties by worker id) is the one reported.
-    best = pairs.sort(["household_id", "travel_minutes", "worker_id"]).unique(
-        "household_id", keep="first", maintain_order=True
-    )
-    best = best.filter(rules.role_eligible(settings))
+    best = pairs.filter(rules.role_eligible(settings))
     best = (
         best.join(_pins_by_household(inputs.pins), on="household_id", how="left")
         .join(

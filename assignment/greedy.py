@@ -90,45 +90,60 @@ def greedy_plan(
     )
     arcs = _drop_pairs(_drop_pairs(arcs, forbids), conflicts)
     arcs = _pinned_arcs(arcs, pins)
-    # A household with at least one pinned arc keeps only its pinned arcs.
-    has_pin = arcs.group_by("household_id").agg(pl.col("_pin").any().alias("_has_pin"))
-    arcs = arcs.join(has_pin, on="household_id", how="left").filter(
-        ~pl.col("_has_pin") | pl.col("_pin")
-    )
-    hh = (
-        hh.join(has_pin, on="household_id", how="left")
-        .with_columns(pl.col("_has_pin").fill_null(False))
-        .sort(
-            ["_has_pin", "tier", "risk", "household_id"],
-            descending=[True, False, True, False],
+    if arcs["_pin"].any():
+        # A household with at least one pinned arc keeps only its pinned arcs.
+        has_pin = arcs.filter(pl.col("_pin")).select("household_id").unique()
+        has_pin = has_pin.with_columns(pl.lit(True).alias("_has_pin"))
+        arcs = arcs.join(has_pin, on="household_id", how="left", maintain_order="left").filter(
+            pl.col("_has_pin").is_null() | pl.col("_pin")
         )
+        hh = hh.join(has_pin, on="household_id", how="left")
+    else:
+        hh = hh.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_has_pin"))
+    if not arcs["household_id"].is_sorted():
+        arcs = arcs.sort("household_id", "worker_id")  # the contract's order; cheap if kept
+    hh = (
+        hh.with_columns(pl.col("_has_pin").fill_null(False))
+        .sort(["_has_pin", "tier", "risk", "household_id"], descending=[True, False, True, False])
         .with_row_index("_rank")
     )
-
+    worker_ids = workers["worker_id"].cast(pl.String).unique().sort()
     wk = (
         workers.select(
             pl.col("worker_id").cast(pl.String),
             pl.col("monthly_hours").cast(pl.Float64).fill_null(0.0),
             pl.col("max_households").cast(pl.Int64).fill_null(0),
         )
-        .unique("worker_id", keep="first", maintain_order=True)
-        .with_row_index("_w")
+        .unique("worker_id", keep="first")
+        .sort("worker_id")  # so that the integer code orders like the id (tie-break)
     )
-    arcs = (
-        arcs.join(hh.select("household_id", "_rank"), on="household_id", how="inner")
-        .join(wk.select("worker_id", "_w"), on="worker_id", how="inner")
-        .sort(["_rank", "up_cover", "travel_minutes", "worker_id"])
+    # Integer worker codes in id order; arcs to unknown workers are dropped.
+    arcs = arcs.with_columns(
+        pl.col("worker_id").cast(pl.Enum(worker_ids), strict=False).to_physical().alias("_w")
+    ).filter(pl.col("_w").is_not_null())
+    order, seg_start, seg_ids = _preference_order(arcs, worker_ids.len())
+    seg_of_rank = (
+        hh.select("household_id", "_rank")
+        .join(
+            pl.DataFrame({"household_id": seg_ids, "_seg": np.arange(seg_ids.len())}),
+            on="household_id",
+            how="left",
+        )
+        .sort("_rank")["_seg"]
+        .fill_null(-1)
+        .to_numpy()
     )
-
-    chosen = _assign(
-        n_households=hh.height,
-        rank=arcs["_rank"].to_numpy(),
-        worker=arcs["_w"].to_numpy(),
-        hours=arcs["hours_per_month"].cast(pl.Float64).to_numpy(),
+    w_code = arcs["_w"].cast(pl.Int64).to_numpy()
+    chosen_k = _assign(
+        seg_of_rank=seg_of_rank,
+        seg_start=seg_start,
+        worker=np.ascontiguousarray(w_code[order], dtype=np.int64),
+        hours=np.ascontiguousarray(arcs["hours_per_month"].cast(pl.Float64).to_numpy()[order]),
         hours_cap=wk["monthly_hours"].to_numpy(),
         count_cap=wk["max_households"].to_numpy(),
     )
-    picked = arcs[chosen[chosen >= 0]]
+    chosen = order[chosen_k[chosen_k >= 0]]
+    picked = arcs[chosen]
     plan = hh.join(
         picked.select(
             "household_id", "worker_id", "role", "travel_minutes", "hours_per_month",
@@ -144,37 +159,70 @@ def greedy_plan(
     )
 
 
+def _preference_order(
+    arcs: pl.DataFrame, n_workers: int
+) -> tuple[np.ndarray, np.ndarray, pl.Series]:
+    """Arc order: by household segment, then own role before up-cover, travel, worker id.
+
+    ``arcs`` are grouped by household (sorted by ``household_id``), so only the order inside
+    each segment changes; the segments keep their places. Returns the permutation, the start
+    of each segment (plus the end) and the household id of each segment.
+    """
+    n = arcs.height
+    hid = arcs["household_id"]
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), hid.clear()
+    new_seg = (hid != hid.shift(1)).fill_null(True).to_numpy()
+    starts = np.flatnonzero(new_seg)
+    seg = np.cumsum(new_seg, dtype=np.int64) - 1
+    up = arcs["up_cover"].fill_null(False).cast(pl.Int64).to_numpy()
+    travel = arcs["travel_minutes"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    w = arcs["_w"].cast(pl.Int64).to_numpy()
+    # One int64 key when it fits: travel in thousandths of a minute (ties below that go to
+    # the smaller worker id); otherwise a lexicographic sort of the four keys.
+    tq = np.rint(np.clip(travel, 0.0, None) * 1000.0).astype(np.int64)
+    bits_w = max(int(n_workers).bit_length(), 1)
+    bits_t = max(int(tq.max()).bit_length(), 1)
+    bits_s = max(int(starts.size).bit_length(), 1)
+    if bits_s + 1 + bits_t + bits_w <= 62:
+        key = (((seg << 1 | up) << bits_t | tq) << bits_w) | w
+        order = np.argsort(key, kind="stable")
+    else:  # pragma: no cover - beyond ~4 M households with long travel
+        order = np.lexsort((w, travel, up, seg))
+    starts = np.append(starts, n).astype(np.int64)
+    return order.astype(np.int64), starts, hid.gather(starts[:-1])
+
+
 def _assign(
     *,
-    n_households: int,
-    rank: np.ndarray,
+    seg_of_rank: np.ndarray,
+    seg_start: np.ndarray,
     worker: np.ndarray,
     hours: np.ndarray,
     hours_cap: np.ndarray,
     count_cap: np.ndarray,
 ) -> np.ndarray:
-    """The chosen arc index per household rank (-1 if none fits).
+    """The chosen position (in preference order) per household rank, -1 if none fits.
 
-    Arcs arrive sorted by household rank and preference; each household takes its first arc
-    whose worker still has the hours and a free slot.
+    Households are visited in rank order; each takes the first arc of its segment whose
+    worker still has the hours and a free slot.
     """
-    chosen = np.full(n_households, -1, dtype=np.int64)
-    if rank.size == 0:
-        return chosen
-    starts = np.searchsorted(rank, np.arange(n_households), side="left")
-    ends = np.searchsorted(rank, np.arange(n_households), side="right")
-    # Python lists are markedly faster than numpy scalars inside this loop.
+    out = [-1] * int(seg_of_rank.size)
+    # memoryviews give Python scalars quickly without copying 30 M arcs into lists.
+    w_m = memoryview(worker)
+    h_m = memoryview(hours)
     left_h = hours_cap.astype(np.float64).tolist()
     left_n = count_cap.astype(np.int64).tolist()
-    w_l = worker.tolist()
-    h_l = hours.tolist()
-    out = chosen.tolist()
-    for r, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        for k in range(a, b):
-            w = w_l[k]
-            if left_n[w] > 0 and left_h[w] + _EPS >= h_l[k]:
+    starts = seg_start.tolist()
+    for r, s in enumerate(seg_of_rank.tolist()):
+        if s < 0:
+            continue
+        for k in range(starts[s], starts[s + 1]):
+            w = w_m[k]
+            h = h_m[k]
+            if left_n[w] > 0 and left_h[w] + _EPS >= h:
                 left_n[w] -= 1
-                left_h[w] -= h_l[k]
+                left_h[w] -= h
                 out[r] = k
                 break
     return np.asarray(out, dtype=np.int64)
