@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from assignment.domain import AssignmentSettings
+from assignment.errors import InputError
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -56,7 +57,7 @@ VILLAGE_OFFICIAL = "village_official"
 GRID_WORKER = "grid_worker"
 
 
-class PlanFormatError(ValueError):
+class PlanFormatError(InputError, ValueError):
     """The plan (or an input frame) lacks a column the validator needs."""
 
 
