@@ -81,16 +81,25 @@ def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
-def _pairs_flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
+def _pairs_flag(
+    pairs: pl.DataFrame | None, name: str, hh_idx: pl.DataFrame, w_idx: pl.DataFrame
+) -> pl.DataFrame | None:
+    # (household, worker) pairs as integer keys, so that the big join is on integers.
     if pairs is None or pairs.height == 0:
-        return pl.DataFrame(
-            schema={"household_id": pl.String, "worker_id": pl.String, name: pl.Boolean}
-        )
-    return pairs.select("household_id", "worker_id").unique().with_columns(pl.lit(True).alias(name))
+        return None
+    return (
+        pairs.select("household_id", "worker_id")
+        .unique()
+        .join(hh_idx, on="household_id")
+        .join(w_idx, on="worker_id")
+        .select("_hi", "_wi", pl.lit(True).alias(name))
+    )
 
 
 def _worker_side(workers: pl.DataFrame) -> pl.DataFrame:
+    extra = ["_wi"] if "_wi" in workers.columns else []
     return workers.select(
+        *extra,
         "worker_id",
         "role",
         pl.col("township_id").alias("w_township_id"),
@@ -114,7 +123,8 @@ def build_pairs(
     """
     ws = _worker_side(workers)
     frames: list[pl.DataFrame] = []
-    hh = households.select(*HOUSEHOLD_COLUMNS)
+    extra_h = ["_hi"] if "_hi" in households.columns else []
+    hh = households.select(*HOUSEHOLD_COLUMNS, *extra_h)
     for tier in (1, 2, 3):
         hh_t = hh.filter(pl.col("tier") == tier)
         if hh_t.height == 0:
@@ -138,7 +148,8 @@ def build_pairs(
 
 
 def _empty_pairs(households: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
-    hh = households.select(*HOUSEHOLD_COLUMNS).clear()
+    extra_h = ["_hi"] if "_hi" in households.columns else []
+    hh = households.select(*HOUSEHOLD_COLUMNS, *extra_h).clear()
     ws = _worker_side(workers).clear()
     return pl.concat([hh, ws], how="horizontal")
 
@@ -160,23 +171,29 @@ def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
     A pin that is not an allowed arc is absent from the result (see
     :func:`assignment.errors.check_pins`).
     """
-    factors = (
-        households.select("county_id")
-        .unique()
+    counties = households["county_id"].unique().sort().to_list()
+    factor = {c: settings.factor_for(c) for c in counties}
+    # Integer row keys (in id order) make the joins and the final sort cheap.
+    households = households.sort("household_id").with_row_index("_hi")
+    workers = workers.sort("worker_id").with_row_index("_wi")
+    hh_idx = households.select("household_id", "_hi")
+    w_idx = workers.select("worker_id", "_wi")
+    prev = latest_previous(previous).join(hh_idx, on="household_id").drop("household_id")
+    pairs = (
+        build_pairs(households, workers, settings)
+        .join(prev, on="_hi", how="left")
         .with_columns(
             pl.col("county_id")
-            .map_elements(settings.factor_for, return_dtype=pl.Float64)
+            .replace_strict(factor, default=settings.road_factor, return_dtype=pl.Float64)
             .alias("road_factor")
         )
     )
-    pairs = (
-        build_pairs(households, workers, settings)
-        .join(_pairs_flag(conflicts, "conflict"), on=["household_id", "worker_id"], how="left")
-        .join(_pairs_flag(forbids, "forbidden"), on=["household_id", "worker_id"], how="left")
-        .join(_pairs_flag(pins, "pinned"), on=["household_id", "worker_id"], how="left")
-        .join(latest_previous(previous), on="household_id", how="left")
-        .join(factors, on="county_id", how="left")
-    )
+    for name, frame in (("conflict", conflicts), ("forbidden", forbids), ("pinned", pins)):
+        flags = _pairs_flag(frame, name, hh_idx, w_idx)
+        if flags is None:
+            pairs = pairs.with_columns(pl.lit(None, dtype=pl.Boolean).alias(name))
+        else:
+            pairs = pairs.join(flags, on=["_hi", "_wi"], how="left")
     allowed = (
         rules.role_eligible(settings)
         & rules.in_jurisdiction(settings)
@@ -203,19 +220,25 @@ def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
             ).alias("cost")
         )
     )
-    return arcs.select(
-        pl.col("household_id").cast(pl.String),
-        pl.col("worker_id").cast(pl.String),
-        pl.col("township_id").cast(pl.String),
-        pl.col("tier").cast(pl.Int8),
-        pl.col("role").cast(pl.String),
-        pl.col("travel_minutes").cast(pl.Float64),
-        pl.col("hours_per_month").cast(pl.Float64),
-        pl.col("cost").cast(pl.Float64),
-        pl.col("up_cover").cast(pl.Boolean),
-        pl.col("kept_previous").cast(pl.Boolean),
-        pl.col("pinned").cast(pl.Boolean),
-    ).sort("household_id", "worker_id")
+    return (
+        arcs.select(
+            "_hi",
+            "_wi",
+            pl.col("household_id").cast(pl.String),
+            pl.col("worker_id").cast(pl.String),
+            pl.col("township_id").cast(pl.String),
+            pl.col("tier").cast(pl.Int8),
+            pl.col("role").cast(pl.String),
+            pl.col("travel_minutes").cast(pl.Float64),
+            pl.col("hours_per_month").cast(pl.Float64),
+            pl.col("cost").cast(pl.Float64),
+            pl.col("up_cover").cast(pl.Boolean),
+            pl.col("kept_previous").cast(pl.Boolean),
+            pl.col("pinned").cast(pl.Boolean),
+        )
+        .sort("_hi", "_wi")
+        .drop("_hi", "_wi")
+    )
 
 
 __all__ = [

@@ -41,8 +41,10 @@ class SolverOptions:
     """Tuning of the township solver (defaults chosen by bench/bench_assign.py)."""
 
     prune_k: int = 3
-    max_pricing_rounds: int = 30
-    knapsack_delta: float = 0.01
+    max_pricing_rounds: int = 50
+    pricing_per_item: int = 2
+    knapsack_delta: float = 0.02
+    repair_arcs_per_item: int = 8
     repair_node_limit: int = 2000
     repair_time_limit: float = 20.0
     lp_time_limit: float = 120.0
@@ -102,6 +104,19 @@ def _columns(arr: ArcArrays, cols: np.ndarray) -> sp.csc_matrix:
     return sp.csc_matrix((vals, (rows, np.concatenate([j, j, j]))), shape=(n + 2 * m, k))
 
 
+def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) -> np.ndarray:
+    # Up to k arcs of negative reduced cost per household, most negative first (ties by arc).
+    neg = rc < -RC_TOL
+    items, rc, arcs = items[neg], rc[neg], arcs[neg]
+    if len(arcs) == 0:
+        return arcs
+    order = np.lexsort((arcs, rc, items))
+    items_sorted = items[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(items_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return np.sort(arcs[order[rank < k]])
+
+
 def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
     """LP optimum of the unpruned township problem, by pruning + column generation."""
     n, m = arr.n_items, arr.n_agents
@@ -153,7 +168,7 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
             + lam_n[arr.arc_agent[out]]
         )
-        neg = out[rc < -RC_TOL]
+        neg = _most_negative(arr.arc_item[out], rc, out, opts.pricing_per_item)
         if len(neg) == 0 or rounds >= opts.max_pricing_rounds:
             x = np.zeros(arr.n_arcs)
             x[cols] = np.clip(sol.x, 0.0, 1.0)
@@ -182,10 +197,10 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
         fixed_v = float(v[pinned].sum())
         cap_h = arr.cap_hours[w] - float(arr.arc_hours[pinned].sum())
         cap_n = int(arr.cap_count[w]) - len(pinned)
-        k_w[w] = fixed_v + knapsack_min(v[free], arr.arc_hours[free], cap_h, cap_n, delta)
-        # Guard against LP tolerance: the exact value can never be below the LP value by more
-        # than rounding, and the LP value is itself a valid knapsack relaxation.
-        k_w[w] = max(k_w[w], min(contrib[w], k_w[w]))
+        dp = fixed_v + knapsack_min(v[free], arr.arc_hours[free], cap_h, cap_n, delta)
+        # Both the rounded DP and the LP knapsack value are relaxations of the integer
+        # knapsack, so the larger of the two is still a valid (and tighter) value.
+        k_w[w] = max(dp, contrib[w])
     bound = float(arr.penalty.sum() - lp.u.sum() + k_w.sum())
     return bound, len(frac_workers)
 
@@ -212,6 +227,22 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
     arcs = np.flatnonzero(free_item[arr.arc_item])
     arcs = arcs[arr.arc_hours[arcs] <= res_h[arr.arc_agent[arcs]] + 1e-9]
     arcs = arcs[res_n[arr.arc_agent[arcs]] > 0]
+    # A heuristic: each household's arcs with the lowest LP reduced cost (pins always kept).
+    rc = (
+        arr.arc_cost[arcs]
+        - arr.penalty[arr.arc_item[arcs]]
+        + lp.u[arr.arc_item[arcs]]
+        + lp.lam_h[arr.arc_agent[arcs]] * arr.arc_hours[arcs]
+        + lp.lam_n[arr.arc_agent[arcs]]
+    )
+    order = np.lexsort((arcs, rc, arr.arc_item[arcs]))
+    items_sorted = arr.arc_item[arcs][order]
+    starts = np.r_[0, np.flatnonzero(np.diff(items_sorted)) + 1] if len(order) else np.zeros(0, int)
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = np.zeros(len(arcs), dtype=bool)
+    keep[order[rank < opts.repair_arcs_per_item]] = True
+    keep |= arr.arc_pinned[arcs]
+    arcs = arcs[keep]
     if len(arcs) == 0:
         return choice, len(free), "no residual capacity"
     # Compact MIP: items in `free`, workers touched by these arcs.
