@@ -19,6 +19,7 @@ from visit_planner.offline import go_offline
 from visit_planner.cli import data as _data  # noqa: F401  # isort: skip
 from visit_planner.cli import check_plan as _check_plan  # noqa: F401  # isort: skip
 from visit_planner.cli import demo as _demo  # noqa: F401  # isort: skip
+from visit_planner.cli import assign as _assign  # noqa: F401  # isort: skip
 
 __all__ = ["app", "main"]
 

@@ -6,14 +6,19 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assignment.core import solve_core
 from assignment.errors import OrlibFormatError
 from assignment.orlib import read_gap
-from visit_planner.cli._app import app, console
+from assignment.plan import PrefectureResult, TownshipResult
+from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, AssignPaths, run_assign
+from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.errors import VisitPlannerError
+from visit_planner.policy import load_policy
 
 
 class GapFileError(VisitPlannerError):
@@ -72,3 +77,122 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
 
 def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:,.6g}"
+
+
+ScoresOpt = Annotated[Path, typer.Option("--scores", help="Scores file (final_tier, p_tier1).")]
+HouseholdsOpt = Annotated[Path, typer.Option("--households", help="Households file.")]
+WorkersOpt = Annotated[Path, typer.Option("--workers", help="Workers file.")]
+OptPath = Path | None
+
+
+@app.command("assign")
+def assign_cmd(  # noqa: PLR0917  (Typer options)
+    scores: ScoresOpt,
+    households: HouseholdsOpt,
+    workers: WorkersOpt,
+    out: Annotated[Path, typer.Option("--out", help="Output directory (plan, diagnostics).")],
+    previous: Annotated[
+        OptPath, typer.Option("--previous", help="Previous assignment.", show_default=False)
+    ] = None,
+    conflicts: Annotated[
+        OptPath, typer.Option("--conflicts", help="Conflicts of interest.", show_default=False)
+    ] = None,
+    pins: Annotated[
+        OptPath, typer.Option("--pins", help="Supervisor pins.", show_default=False)
+    ] = None,
+    forbids: Annotated[
+        OptPath, typer.Option("--forbids", help="Supervisor forbids.", show_default=False)
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", help="Seconds per solver step (LP, MIP).", min=0.1, show_default=False
+        ),
+    ] = None,
+    township: Annotated[
+        list[str] | None, typer.Option("--township", help="Only these townships (repeatable).")
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--workers-processes",
+            help="Local worker processes (default: cores).",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    policy: PolicyOption = None,
+) -> None:
+    """Assign households to workers per township (挂包分配): plan.parquet + diagnostics.parquet.
+
+    Exits 3 when any tier-1 household is left uncovered (the shortfall is printed).
+    """
+    pol = load_policy(policy)
+    paths = AssignPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    with Progress(
+        TextColumn("[bold]乡镇 townships"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_total(n: int) -> None:
+            bar.update(task, total=n)
+
+        def on_done(r: TownshipResult) -> None:
+            gap = "-" if r.gap is None else f"{r.gap:.3%}"
+            bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
+
+        result, inputs = run_assign(
+            paths,
+            pol,
+            out,
+            time_limit=time_limit,
+            townships=township,
+            processes=processes,
+            progress=on_done,
+            on_total=on_total,
+        )
+    _summary(result, inputs.unscored, out)
+    if result.unassigned_tier1 > 0:
+        raise typer.Exit(EXIT_TIER1_UNCOVERED)
+
+
+def _summary(result: PrefectureResult, unscored: tuple[str, ...], out: Path) -> None:
+    plan, diag = result.plan, result.diagnostics
+    table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
+    for t in (1, 2, 3):
+        p = plan.filter(pl.col("tier") == t)
+        cov = p.filter(pl.col("worker_id").is_not_null()).height
+        table.add_row(str(t), f"{p.height:,}", f"{cov:,}", f"{p.height - cov:,}")
+    console.print(table)
+    visits = plan.select(
+        (pl.col("hours_per_month").fill_null(0)).sum().alias("h"),
+    ).item()
+    console.print(
+        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {result.bound:,.1f}; "
+        f"gap 差距 {result.gap:.3%}; hours 工时 {visits:,.1f}/month; "
+        f"{diag.height} townships in {result.seconds:.1f} s"
+    )
+    shortfalls = diag.filter(pl.col("shortfall") != "") if diag.height else diag
+    for row in shortfalls.select("township_id", "shortfall").iter_rows():
+        console.print(f"[yellow]{row[0]}[/]: {row[1]}")
+    for issue in result.issues[:20]:
+        err_console.print(f"[yellow]input 输入[/]: {issue.message}")
+    if len(result.issues) > 20:
+        err_console.print(f"... {len(result.issues) - 20} more input issues in diagnostics")
+    if unscored:
+        err_console.print(
+            f"[yellow]{len(unscored)} households have no score and were not planned "
+            f"(无评分, 未分配): {', '.join(unscored[:10])}[/]"
+        )
+    console.print(f"wrote 输出 {out / 'plan.parquet'} and {out / 'diagnostics.parquet'}")
+    if result.unassigned_tier1:
+        err_console.print(
+            f"[bold red]{result.unassigned_tier1} tier-1 households uncovered "
+            f"(一类户未覆盖) - exit {EXIT_TIER1_UNCOVERED}[/]"
+        )
