@@ -52,8 +52,16 @@ def as_polars(frame: Any) -> pl.DataFrame:
 
 
 def _category_strings(series: pl.Series) -> pl.Series:
-    """Categories are compared as strings, so 1 and "1" are the same level."""
-    return series.cast(pl.String)
+    """Categories are compared as strings, so 1, 1.0 and "1" are the same level."""
+    return series.to_frame().select(_category_expr(series.name, series.dtype)).to_series()
+
+
+def _category_expr(name: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(name)
+    if dtype.is_float():
+        # An integer-coded category read as float (e.g. via pandas with NaN): 1.0 -> "1".
+        col = col.cast(pl.Int64, strict=False)
+    return col.cast(pl.String)
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):
@@ -143,7 +151,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             exprs.append((e.fill_null(0.0) if self.mode == "onehot" else e).alias(c))
         for c in self.categorical:
             levels = self.categories_[c]
-            s = pl.col(c).cast(pl.String)
+            s = _category_expr(c, frame.schema[c])
             if self.mode == "native":
                 mapping = {v: float(i) for i, v in enumerate(levels)}
                 exprs.append(s.replace_strict(mapping, default=None, return_dtype=pl.Float64)
@@ -231,7 +239,7 @@ def check_scoring_frame(
             if not ok:
                 problems.append(f"{c}: expected booleans, got dtype {frame[c].dtype}")
     for c in encoder.categorical:
-        s = frame[c].cast(pl.String)
+        s = _category_strings(frame[c])
         unseen_mask = (~s.is_in(encoder.categories_[c])).fill_null(False)
         if unseen_mask.any():
             values = s.filter(unseen_mask).unique().sort().to_list()

@@ -15,7 +15,9 @@ Why this method: scoring 1 M households must stay well under 15 s, and re-predic
 boosted model once per feature (occlusion) or walking every tree path (Saabas / TreeSHAP) in
 Python would cost several full predictions. A table lookup per feature costs milliseconds.
 Honest limits: an effect is the feature's *average* effect, so for households where
-features interact (e.g. alone AND seriously ill) the split of credit is approximate. How well
+features interact (e.g. alone AND seriously ill) the split of credit is approximate; when
+features are strongly dependent (``members = 1`` and ``elderly_living_alone``) the model may
+route the effect through either, and the reason names the one the model actually uses. How well
 base + Σ contributions reproduces the model's own tier-1 probability is measured at training
 (``fidelity_r2``, logged to MLflow). A missing or unseen value contributes 0.
 """
@@ -194,7 +196,9 @@ def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Serie
         is_bool_true = v == ""
         is_bool_false = v == "否|no"
         sign = pl.Series(np.where(c >= 0, "+", "-"))
-        mag = pl.Series(np.abs(c)).round(2).cast(pl.String)
+        hundredths = pl.Series(np.rint(np.abs(c) * 100).astype(np.int64))
+        mag = pl.select(pl.format("{}.{}", hundredths // 100,
+                                  (hundredths % 100).cast(pl.String).str.zfill(2))).to_series()
         txt_df = pl.DataFrame({"zh": zh_l, "en": en_l, "v": v, "b1": is_bool_true,
                                "b0": is_bool_false, "sign": sign, "mag": mag})
         text_s = txt_df.select(

@@ -153,6 +153,10 @@ class FeatureSpec:
 
         Raises :class:`SpecError` listing target values that are not among the spec's classes.
         """
+        if values.dtype.is_float():  # integer classes read as float (NaN = no label)
+            whole = values.fill_nan(None)
+            if (whole.drop_nulls() == whole.drop_nulls().floor()).all():
+                values = whole.cast(pl.Int64)
         as_str = values.cast(pl.String)
         index = {str(c): i for i, c in enumerate(self.classes)}
         distinct = as_str.drop_nulls().unique().sort()

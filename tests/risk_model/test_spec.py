@@ -81,3 +81,9 @@ def test_bad_specs_are_refused(old: str, new: str, message: str) -> None:
 def test_invalid_toml_names_the_source() -> None:
     with pytest.raises(SpecError, match=r"my\.toml: not valid TOML"):
         parse_spec("id_column = ", "my.toml")
+
+
+def test_float_coded_integer_classes_are_accepted() -> None:
+    spec = household_spec()
+    values = pl.Series([1.0, float("nan"), 3.0, None])
+    assert spec.encode_target(values).tolist()[0] == 0

@@ -1,0 +1,86 @@
+"""The model card: a markdown page of data, intended use, limits, metrics and groups."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from risk_model.training import TrainResult
+
+
+def _f(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -> str:
+    """Markdown model card of a training result (aggregates only, no household data)."""
+    spec, ev = result.spec, result.evaluation
+    m = ev.metrics
+    lines = [
+        f"# Model card — household risk tiers {version_hint}".rstrip(),
+        "",
+        "## Intended use / 用途",
+        "Ranks households by need for attention (家庭分类评估) into ordered tiers "
+        f"{list(spec.classes)} (first = highest) to plan grassroots visits. It supports, and "
+        "never replaces, the assessor and supervisor: policy rules and supervisor overrides are "
+        "applied after the model and recorded as such.",
+        "",
+        "## Data / 数据",
+        f"- source: `{data_name}`; rows {result.n_rows:,}, labelled {result.n_labelled:,}; "
+        f"train {result.n_train:,}, held-out {result.n_test:,} (group-wise by "
+        f"`{spec.group_column}`, fraction {result.config.test_fraction}, seed "
+        f"{result.config.seed})",
+        f"- target `{spec.target}`; features ({len(spec.features)}): "
+        + ", ".join(f"`{c}`" for c in spec.features),
+        "- never features: id, audit-only columns "
+        + ", ".join(f"`{c}`" for c in spec.audit_columns)
+        + ", names, ID-card numbers, coordinates",
+        "",
+        "## Model / 模型",
+        f"- kind `{result.config.kind}`, fit {result.fit_seconds:.1f} s; decision rule: minimum "
+        f"expected cost, cost matrix (true x predicted) {list(map(list, result.rule.cost))}",
+        "",
+        "## Held-out metrics / 留出集指标",
+        "| model | log-loss | macro-F1 | tier-1 recall (95 % CI) | tier-1 precision | ECE |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [(result.config.kind, ev), *result.baseline_evaluations.items()]
+    for name, e in rows:
+        mm = e.metrics
+        lines.append(
+            f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(mm.tier1_recall)} "
+            f"({_f(mm.tier1_recall_ci[0])}–{_f(mm.tier1_recall_ci[1])}) | "
+            f"{_f(mm.tier1_precision)} | {_f(mm.ece, 4)} |")
+    if ev.bayes is not None:
+        b = ev.bayes
+        lines += [
+            f"| Bayes-optimal | {_f(b.bayes.log_loss, 4)} | {_f(b.bayes.macro_f1)} | "
+            f"{_f(b.bayes.tier1_recall)} | {_f(b.bayes.tier1_precision)} | "
+            f"{_f(b.bayes.ece, 4)} |",
+            "",
+            f"Distance to the Bayes limit: log-loss +{_f(b.log_loss_gap_pct, 2)} % "
+            f"(cross-entropy vs true probabilities +{_f(b.cross_entropy_gap_pct, 2)} %), "
+            f"macro-F1 {_f(-b.macro_f1_gap)}.",
+        ]
+    lines += ["", "Confusion (rows true, columns predicted): " + str(m.confusion), "",
+              "## Groups / 分组误差",
+              "| attribute | group | n | n tier 1 | tier-1 recall | tier-1 FPR |",
+              "|---|---|---|---|---|---|"]
+    for r in ev.fairness.table.iter_rows(named=True):
+        lines.append(f"| {r['attribute']} | {r['group']} | {r['n']} | {r['n_tier1']} | "
+                     f"{_f(r['tier1_recall'])} | {_f(r['tier1_fpr'])} |")
+    lines += ["", "Largest tier-1 recall gap per attribute (groups with >= 20 tier-1): "
+              + ", ".join(f"{k} {_f(v)}" for k, v in ev.fairness.recall_gap.items()), "",
+              "## Limits / 局限",
+              "- Probabilities are calibrated for the population it was trained on; check the "
+              "drift report (PSI) of every scoring run.",
+              "- Reason codes are additive partial-dependence effects (fidelity R² "
+              f"{_f(result.reason_tables.fidelity_r2)} against the model's own P(tier 1)): the "
+              "average effect of a value, approximate where features interact.",
+              "- Small groups have wide error bars; gaps are computed only over groups with "
+              "enough tier-1 households.",
+              "- Trained on assessors' past tiers: it reproduces their judgement, including any "
+              "bias in it."]
+    return "\n".join(lines) + "\n"

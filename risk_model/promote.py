@@ -1,0 +1,206 @@
+"""Promotion: move alias ``champion`` to a version only through a documented gate.
+
+The gate compares the candidate with the current champion **on the same held-out rows** (the
+group-wise test split of the data given, drawn with the candidate's own seed and fraction):
+
+1. tier-1 recall  : candidate >= champion - ``recall_tolerance``   (default 0.02)
+2. macro-F1       : candidate >= champion - ``f1_tolerance``       (default 0.01)
+3. largest group gap in tier-1 recall (ethnicity, gender, county): candidate <=
+   champion + ``gap_tolerance`` (default 0.0: not wider). Undefined gaps (too few tier-1
+   households per group) are not compared.
+
+With no champion yet the first version passes (recorded as such). ``force=True`` promotes a
+refused candidate, but only with a reason; the gate result, the reason and the time are
+recorded as tags on the version and as a line of the audit file.
+
+If the champion was trained on data that overlaps the candidate's held-out rows, it is
+evaluated on rows it has seen, which favours the champion: the gate errs on the side of
+keeping it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from risk_model.decision import DecisionRule
+from risk_model.errors import PromotionRefusedError, RiskModelError
+from risk_model.evaluate import group_split
+from risk_model.spec import spec_from_dict
+from risk_model.tracking import Registry
+from risk_model.training import Evaluation, evaluate
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Tolerances of the promotion gate (module docstring)."""
+
+    recall_tolerance: float = 0.02
+    f1_tolerance: float = 0.01
+    gap_tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """One comparison of the gate."""
+
+    name: str
+    candidate: float
+    champion: float
+    limit: float
+    passed: bool
+    text: str
+
+
+@dataclass
+class GateDecision:
+    """The gate's verdict and its checks."""
+
+    passed: bool
+    checks: list[GateCheck] = field(default_factory=list)
+    note: str = ""
+
+    def summary(self) -> str:
+        """One line per check, for the CLI and the audit log."""
+        lines = [self.note] if self.note else []
+        lines += [f"{'PASS' if c.passed else 'FAIL'} {c.text}" for c in self.checks]
+        return "\n".join(lines)
+
+
+def promotion_gate(candidate: Evaluation, champion: Evaluation | None,
+                   config: GateConfig | None = None) -> GateDecision:
+    """Apply the gate (pure). ``champion=None`` means there is none yet: pass."""
+    cfg = config or GateConfig()
+    if champion is None:
+        return GateDecision(True, [], "no champion yet: first version passes / 尚无冠军模型")
+    checks: list[GateCheck] = []
+    c, h = candidate.metrics, champion.metrics
+    limit = h.tier1_recall - cfg.recall_tolerance
+    checks.append(GateCheck("tier1_recall", c.tier1_recall, h.tier1_recall, limit,
+                            c.tier1_recall >= limit,
+                            f"tier-1 recall 一类召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
+                            f"(champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})"))
+    limit = h.macro_f1 - cfg.f1_tolerance
+    checks.append(GateCheck("macro_f1", c.macro_f1, h.macro_f1, limit, c.macro_f1 >= limit,
+                            f"macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
+                            f"(champion {h.macro_f1:.3f} - {cfg.f1_tolerance})"))
+    cg, hg = candidate.fairness.largest_gap, champion.fairness.largest_gap
+    if math.isnan(cg) or math.isnan(hg):
+        checks.append(GateCheck("largest_group_gap", cg, hg, math.nan, True,
+                                "largest group gap not comparable (too few tier-1 per group)"))
+    else:
+        limit = hg + cfg.gap_tolerance
+        checks.append(GateCheck("largest_group_gap", cg, hg, limit, cg <= limit,
+                                f"largest group gap 最大组间差距 {cg:.3f} <= {limit:.3f} "
+                                f"(champion {hg:.3f} + {cfg.gap_tolerance})"))
+    return GateDecision(all(ch.passed for ch in checks), checks)
+
+
+@dataclass
+class PromotionResult:
+    """What ``promote`` did."""
+
+    version: int
+    previous_champion: int | None
+    decision: GateDecision
+    forced: bool
+    reason: str | None
+    n_heldout: int
+    candidate: dict[str, float] = field(default_factory=dict)
+    champion: dict[str, float] = field(default_factory=dict)
+
+
+def heldout_rows(registry: Registry, version: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """The candidate's group-wise held-out rows of ``frame`` (its own seed and fraction)."""
+    info = registry.version(version)
+    spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+    seed = int(info.params.get("seed", 0))
+    fraction = float(info.params.get("test_fraction", 0.2))
+    spec.check_columns(frame.columns, training=True, source="promotion data")
+    data = frame.filter(pl.col(spec.target).is_not_null())
+    return data.filter(pl.Series(group_split(data, spec.group_column, test_fraction=fraction,
+                                             seed=seed)))
+
+
+def promote(
+    registry: Registry,
+    version: int,
+    frame: pl.DataFrame,
+    rule: DecisionRule,
+    *,
+    config: GateConfig | None = None,
+    force: bool = False,
+    reason: str | None = None,
+    audit_file: Path | None = None,
+) -> PromotionResult:
+    """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
+
+    Raises :class:`PromotionRefusedError` when the gate fails and ``force`` is not set.
+    """
+    if force and not (reason and reason.strip()):
+        raise RiskModelError("--force needs a --reason (it is written to the audit log)")
+    cand_info = registry.version(version)
+    spec = spec_from_dict(registry.load_json(cand_info.run_id, "spec.json"))
+    held = heldout_rows(registry, version, frame)
+    if held.height == 0:
+        raise RiskModelError("no labelled held-out rows in the promotion data")
+    candidate_model, _ = registry.load_model(version)
+    cand_eval = evaluate(candidate_model, held, spec, rule)
+    current = registry.champion()
+    champ_eval = None
+    if current is not None and current.version != version:
+        champion_model, _ = registry.load_model(current.version)
+        champ_eval = evaluate(champion_model, held, spec, rule)
+    decision = promotion_gate(cand_eval, champ_eval, config)
+    if current is not None and current.version == version:
+        decision.note = f"version {version} is already the champion / 已是冠军模型"
+    result = PromotionResult(
+        version=version, previous_champion=current.version if current else None,
+        decision=decision, forced=force and not decision.passed, reason=reason,
+        n_heldout=held.height, candidate=_headline(cand_eval),
+        champion=_headline(champ_eval) if champ_eval else {})
+    if not decision.passed and not force:
+        _audit(audit_file, result, promoted=False)
+        raise PromotionRefusedError(
+            f"promotion of version {version} refused by the gate / 未通过晋升门槛:\n"
+            + decision.summary(), decision)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    tags = {"promoted_at": now, "promotion_gate": "pass" if decision.passed else "fail",
+            "promotion_forced": str(result.forced).lower(),
+            "previous_champion": str(result.previous_champion or "")}
+    if reason:
+        tags["promotion_reason"] = reason
+    registry.set_champion(version, tags)
+    _audit(audit_file, result, promoted=True)
+    return result
+
+
+def _headline(ev: Evaluation) -> dict[str, float]:
+    m = ev.metrics
+    return {"tier1_recall": m.tier1_recall, "macro_f1": m.macro_f1, "log_loss": m.log_loss,
+            "largest_group_gap": ev.fairness.largest_gap}
+
+
+def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"), "action": "promote",
+        "promoted": promoted, **{k: v for k, v in asdict(result).items() if k != "decision"},
+        "gate_passed": result.decision.passed, "gate": result.decision.summary()}
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False, default=_jsonable) + "\n")
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v)

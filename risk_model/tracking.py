@@ -1,0 +1,255 @@
+"""MLflow tracking and model registry — the only module of the package that imports MLflow.
+
+Embedded by default: tracking and registry in one SQLite file under the workspace, artifacts
+in a directory beside it, each experiment created with an explicit ``artifact_location``
+(MLflow's default would be ``./mlruns`` in whatever directory the command ran). A server URL
+works too (``Tracking(tracking_uri="http://127.0.0.1:5000", ...)``). Telemetry must be off
+before import: the application calls ``go_offline()`` first.
+
+Serialization: skops, never pickle. At log time the model's untrusted types are listed and
+accepted only if they come from ``sklearn``, ``numpy``, ``scipy`` or ``risk_model`` (our own
+estimators); anything else is refused. At load time the model file is read with skops directly
+against the same allow-list computed from the file itself — not against the list stored in
+the model's MLmodel file, which whoever wrote the model controls. So loading never needs
+``MLFLOW_ALLOW_PICKLE_DESERIALIZATION``.
+
+Nothing personal is logged: params are hyper-parameters and column *names*; the input example
+holds feature columns only (no id, no audit column); artifacts are aggregates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+import skops.io as sio
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+with warnings.catch_warnings():
+    # MLflow's own pyfunc modules warn about their own type hints on first import; the
+    # warning is about MLflow internals, not about our model, so it is silenced here only.
+    warnings.filterwarnings("ignore", message=".*type hint is inferred as AnyType.*")
+    import mlflow.pyfunc
+
+from risk_model.errors import RegistryError, RiskModelError
+
+TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "risk_model.", "builtins.")
+# HistGradientBoosting keeps a functools.partial; skops checks the wrapped callable on its own.
+TRUSTED_EXACT = frozenset({"functools.partial"})
+CHAMPION = "champion"
+MODEL_FILE = "model.skops"
+# MLflow logs database migrations and registrations at INFO: keep the CLI output readable.
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+
+def trusted_types(model: Any = None, *, file: Path | None = None) -> list[str]:
+    """Types skops does not trust by default, after checking each is from an allowed module."""
+    found = (sio.get_untrusted_types(file=file) if file is not None
+             else sio.get_untrusted_types(data=sio.dumps(model)))
+    bad = [t for t in found
+           if not t.startswith(TRUSTED_MODULE_PREFIXES) and t not in TRUSTED_EXACT]
+    if bad:
+        raise RiskModelError(f"model holds types outside the trusted modules: {bad}")
+    return found
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Where MLflow keeps runs and models."""
+
+    tracking_uri: str
+    artifact_location: str
+    experiment: str = "household-risk"
+    model_name: str = "household-risk"
+
+    @classmethod
+    def embedded(cls, db: Path, artifacts: Path, **kw: str) -> Tracking:
+        """SQLite database ``db`` and artifact directory ``artifacts`` (absolute paths)."""
+        db.parent.mkdir(parents=True, exist_ok=True)
+        artifacts.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{db.resolve()}", artifacts.resolve().as_uri(), **kw)
+
+
+@dataclass
+class VersionInfo:
+    """A registered model version with its run's metrics and tags."""
+
+    version: int
+    run_id: str
+    aliases: list[str]
+    tags: dict[str, str]
+    created_ms: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class Registry:
+    """Runs and model versions of one experiment / registered model."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+        mlflow.set_tracking_uri(tracking.tracking_uri)
+        mlflow.set_registry_uri(tracking.tracking_uri)
+        self.client = MlflowClient(tracking_uri=tracking.tracking_uri,
+                                   registry_uri=tracking.tracking_uri)
+
+    # -------------------------------------------------------------- logging
+    def experiment_id(self) -> str:
+        """Id of the experiment, created with the explicit artifact location if needed."""
+        exp = self.client.get_experiment_by_name(self.tracking.experiment)
+        if exp is not None:
+            return str(exp.experiment_id)
+        return str(self.client.create_experiment(
+            self.tracking.experiment, artifact_location=self.tracking.artifact_location))
+
+    def log_training(
+        self,
+        *,
+        model: Any,
+        params: Mapping[str, Any],
+        metrics: Mapping[str, float],
+        input_example: pd.DataFrame,
+        files: Mapping[str, Path],
+        texts: Mapping[str, str],
+        tags: Mapping[str, str] | None = None,
+        run_name: str | None = None,
+    ) -> VersionInfo:
+        """Log one training run and register its model as a new version."""
+        import sklearn
+
+        trusted = trusted_types(model)
+        with mlflow.start_run(experiment_id=self.experiment_id(), run_name=run_name):
+            mlflow.log_params({k: _param(v) for k, v in params.items()})
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items()
+                                if v is not None and np.isfinite(v)})
+            for name, path in files.items():
+                mlflow.log_artifact(str(path), artifact_path=str(Path(name).parent)
+                                    if Path(name).parent != Path() else None)
+            for name, text in texts.items():
+                mlflow.log_text(text, name)
+            if tags:
+                mlflow.set_tags(dict(tags))
+            signature = infer_signature(input_example, model.predict(input_example))
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                serialization_format="skops",
+                skops_trusted_types=trusted,
+                signature=signature,
+                input_example=input_example,
+                registered_model_name=self.tracking.model_name,
+                pip_requirements=[f"scikit-learn=={sklearn.__version__}",
+                                  f"skops=={_version('skops')}", f"polars=={_version('polars')}"],
+            )
+        version = info.registered_model_version
+        if version is None:
+            raise RegistryError("MLflow did not register the model version")
+        return self.version(int(version))
+
+    # ------------------------------------------------------------- registry
+    def _info(self, mv: Any) -> VersionInfo:
+        run = self.client.get_run(mv.run_id)
+        return VersionInfo(
+            version=int(mv.version), run_id=mv.run_id, aliases=list(mv.aliases or []),
+            tags=dict(mv.tags or {}), created_ms=int(mv.creation_timestamp),
+            metrics=dict(run.data.metrics), params=dict(run.data.params))
+
+    def version(self, version: int) -> VersionInfo:
+        """A registered version; RegistryError if it does not exist."""
+        try:
+            return self._info(self.client.get_model_version(self.tracking.model_name,
+                                                            str(version)))
+        except MlflowException:
+            raise RegistryError(
+                f"model {self.tracking.model_name!r} has no version {version}") from None
+
+    def versions(self) -> list[VersionInfo]:
+        """All versions, newest first."""
+        try:
+            found = self.client.search_model_versions(f"name='{self.tracking.model_name}'")
+        except MlflowException:
+            return []
+        return sorted((self._info(mv) for mv in found), key=lambda v: -v.version)
+
+    def champion(self) -> VersionInfo | None:
+        """The version under alias ``champion``, or None."""
+        try:
+            mv = self.client.get_model_version_by_alias(self.tracking.model_name, CHAMPION)
+        except MlflowException:
+            return None
+        return self._info(mv)
+
+    def set_champion(self, version: int, tags: Mapping[str, str]) -> None:
+        """Move the ``champion`` alias to ``version`` and record ``tags`` on that version."""
+        self.version(version)
+        self.client.set_registered_model_alias(self.tracking.model_name, CHAMPION, str(version))
+        for k, v in tags.items():
+            self.client.set_model_version_tag(self.tracking.model_name, str(version), k, v)
+
+    # -------------------------------------------------------------- loading
+    def model_uri(self, version: int | None = None) -> str:
+        """``models:/name@champion`` or ``models:/name/version``."""
+        name = self.tracking.model_name
+        return f"models:/{name}@{CHAMPION}" if version is None else f"models:/{name}/{version}"
+
+    def load_model(self, version: int | None = None) -> tuple[Any, VersionInfo]:
+        """Load the champion (or ``version``) with skops and the checked allow-list."""
+        info = self.champion() if version is None else self.version(version)
+        if info is None:
+            raise RegistryError(
+                f"model {self.tracking.model_name!r} has no champion yet: promote a version "
+                "first (visit-planner promote --version N --data FILE)")
+        with tempfile.TemporaryDirectory() as tmp:
+            local = Path(mlflow.artifacts.download_artifacts(
+                artifact_uri=self.model_uri(info.version), dst_path=tmp))
+            files = list(local.rglob(MODEL_FILE))
+            if not files:
+                raise RegistryError(f"version {info.version} has no {MODEL_FILE} (not skops)")
+            model = sio.load(files[0], trusted=trusted_types(file=files[0]))
+        return model, info
+
+    def load_json(self, run_id: str, name: str) -> Any:
+        """A JSON artifact of a run."""
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name,
+                                                           dst_path=tmp)
+            except (MlflowException, OSError):
+                raise RegistryError(f"run {run_id} has no artifact {name!r}") from None
+            return json.loads(Path(path).read_text("utf-8"))
+
+    def list_artifacts(self, run_id: str) -> list[str]:
+        """Paths of every artifact file of a run (recursively)."""
+        out: list[str] = []
+        stack = [None]
+        while stack:
+            path = stack.pop()
+            for f in self.client.list_artifacts(run_id, path):
+                (stack.append(f.path) if f.is_dir else out.append(f.path))
+        return sorted(out)
+
+    def download_run_artifacts(self, run_id: str, dst: Path) -> Path:
+        """All artifacts of a run into ``dst`` (for tests and audits)."""
+        return Path(mlflow.artifacts.download_artifacts(run_id=run_id, dst_path=str(dst)))
+
+
+def _param(v: Any) -> str:
+    s = json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, str) else v
+    return s[:6000]
+
+
+def _version(pkg: str) -> str:
+    from importlib.metadata import version
+
+    return version(pkg)
