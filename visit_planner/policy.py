@@ -138,6 +138,13 @@ class RiskPolicy(_Frozen):
     cost_matrix: list[list[NonNegative]]
     psi_threshold: Positive = 0.2
     rules: list[RiskRule] = Field(default_factory=list)
+    # Scoring data with a category unseen in training: refuse ("error") or score it as a
+    # missing value ("missing", counted in the report).
+    on_unseen_category: Literal["error", "missing"] = "error"
+    # Promotion gate vs the current champion on the same held-out rows.
+    gate_recall_tolerance: NonNegative = 0.02
+    gate_f1_tolerance: NonNegative = 0.01
+    gate_gap_tolerance: NonNegative = 0.0
 
     @model_validator(mode="after")
     def _square(self) -> RiskPolicy:
