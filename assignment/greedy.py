@@ -85,6 +85,8 @@ def greedy_plan(
         pl.col("tier").cast(pl.Int8),
         pl.col("risk").cast(pl.Float64).fill_null(0.0),
     ).unique("household_id", keep="first", maintain_order=True)
+    if not hh["household_id"].is_sorted():
+        hh = hh.sort("household_id")
     arcs = candidates.with_columns(
         pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)
     )
@@ -97,15 +99,22 @@ def greedy_plan(
         arcs = arcs.join(has_pin, on="household_id", how="left", maintain_order="left").filter(
             pl.col("_has_pin").is_null() | pl.col("_pin")
         )
-        hh = hh.join(has_pin, on="household_id", how="left")
+        hh = hh.join(has_pin, on="household_id", how="left", maintain_order="left")
     else:
         hh = hh.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_has_pin"))
+    if arcs.height == 0:
+        return _all_unassigned(hh)
     if not arcs["household_id"].is_sorted():
         arcs = arcs.sort("household_id", "worker_id")  # the contract's order; cheap if kept
-    hh = (
-        hh.with_columns(pl.col("_has_pin").fill_null(False))
-        .sort(["_has_pin", "tier", "risk", "household_id"], descending=[True, False, True, False])
-        .with_row_index("_rank")
+    # Household priority: pinned first, then tier 1, 2, 3, then risk down, then id (hh is
+    # sorted by id, so the row number breaks the last ties).
+    rank_order = np.lexsort(
+        (
+            np.arange(hh.height),
+            -hh["risk"].to_numpy(),
+            hh["tier"].cast(pl.Int64).fill_null(9).to_numpy(),
+            ~hh["_has_pin"].fill_null(False).to_numpy(),
+        )
     )
     worker_ids = workers["worker_id"].cast(pl.String).unique().sort()
     wk = (
@@ -117,50 +126,92 @@ def greedy_plan(
         .unique("worker_id", keep="first")
         .sort("worker_id")  # so that the integer code orders like the id (tie-break)
     )
-    # Integer worker codes in id order; arcs to unknown workers are dropped.
-    arcs = arcs.with_columns(
-        pl.col("worker_id").cast(pl.Enum(worker_ids), strict=False).to_physical().alias("_w")
-    ).filter(pl.col("_w").is_not_null())
-    order, seg_start, seg_ids = _preference_order(arcs, worker_ids.len())
-    seg_of_rank = (
-        hh.select("household_id", "_rank")
+    # Integer worker codes in id order; an arc to an unknown worker can never be taken.
+    w_code = (
+        arcs["worker_id"].cast(pl.Enum(worker_ids), strict=False).to_physical().cast(pl.Int64)
+        .fill_null(-1).to_numpy()
+    )  # fmt: skip
+    hours = arcs["hours_per_month"].cast(pl.Float64).fill_null(np.inf).to_numpy().copy()
+    hours[w_code < 0] = np.inf
+    order, seg_start, seg_ids = _preference_order(arcs, w_code, worker_ids.len())
+    seg_of_hh = (
+        hh.select("household_id")
         .join(
             pl.DataFrame({"household_id": seg_ids, "_seg": np.arange(seg_ids.len())}),
             on="household_id",
             how="left",
-        )
-        .sort("_rank")["_seg"]
+            maintain_order="left",
+        )["_seg"]
         .fill_null(-1)
         .to_numpy()
     )
-    w_code = arcs["_w"].cast(pl.Int64).to_numpy()
     chosen_k = _assign(
-        seg_of_rank=seg_of_rank,
+        seg_of_rank=seg_of_hh[rank_order],
         seg_start=seg_start,
-        worker=np.ascontiguousarray(w_code[order], dtype=np.int64),
-        hours=np.ascontiguousarray(arcs["hours_per_month"].cast(pl.Float64).to_numpy()[order]),
+        worker=np.ascontiguousarray(np.maximum(w_code[order], 0), dtype=np.int64),
+        hours=np.ascontiguousarray(hours[order]),
         hours_cap=wk["monthly_hours"].to_numpy(),
         count_cap=wk["max_households"].to_numpy(),
     )
-    chosen = order[chosen_k[chosen_k >= 0]]
-    picked = arcs[chosen]
-    plan = hh.join(
-        picked.select(
-            "household_id", "worker_id", "role", "travel_minutes", "hours_per_month",
-            "kept_previous", "up_cover",
-        ),
-        on="household_id",
-        how="left",
-    )  # fmt: skip
+    # Back to household order, then assemble the plan from numeric gathers only (gathering
+    # wide string rows out of tens of millions of arcs is what made this slow).
+    by_hh = np.empty_like(chosen_k)
+    by_hh[rank_order] = chosen_k
+    got = by_hh >= 0
+    missing = np.flatnonzero(~got)
+    arc = pl.Series(np.where(got, order[np.maximum(by_hh, 0)], 0))
+
+    def pick(col: str, dtype: pl.DataType) -> pl.Series:
+        return arcs[col].gather(arc).cast(dtype).scatter(missing, None).alias(col)
+
+    w_of = pl.Series(np.where(got, w_code[arc.to_numpy()], 0))
+    role_by_code = _role_by_code(workers, arcs, worker_ids)
+    plan = hh.select(
+        "household_id",
+        worker_ids.gather(w_of).scatter(missing, None).alias("worker_id"),
+        "tier",
+        role_by_code.gather(w_of).scatter(missing, None).alias("role"),
+        pick("travel_minutes", pl.Float64()),
+        pick("hours_per_month", pl.Float64()),
+        pick("kept_previous", pl.Boolean()).fill_null(False),
+        pick("up_cover", pl.Boolean()).fill_null(False),
+        "township_id",
+    )
+    return plan.select(pl.col(c).cast(t) for c, t in PLAN_SCHEMA.items())
+
+
+def _all_unassigned(hh: pl.DataFrame) -> pl.DataFrame:
     return (
-        plan.select(pl.col(c).cast(t) for c, t in PLAN_SCHEMA.items())
-        .with_columns(pl.col("kept_previous").fill_null(False), pl.col("up_cover").fill_null(False))
+        hh.select(
+            "household_id",
+            pl.lit(None, dtype=pl.String).alias("worker_id"),
+            "tier",
+            pl.lit(None, dtype=pl.String).alias("role"),
+            pl.lit(None, dtype=pl.Float64).alias("travel_minutes"),
+            pl.lit(None, dtype=pl.Float64).alias("hours_per_month"),
+            pl.lit(False).alias("kept_previous"),
+            pl.lit(False).alias("up_cover"),
+            "township_id",
+        )
+        .select(pl.col(c).cast(t) for c, t in PLAN_SCHEMA.items())
         .sort("household_id")
     )
 
 
+def _role_by_code(workers: pl.DataFrame, arcs: pl.DataFrame, worker_ids: pl.Series) -> pl.Series:
+    """Role of each worker code: from the workers table, else from the arcs."""
+    source = workers if "role" in workers.columns else arcs
+    roles = source.select(
+        pl.col("worker_id").cast(pl.String), pl.col("role").cast(pl.String)
+    ).unique("worker_id", keep="first")
+    frame = pl.DataFrame({"worker_id": worker_ids}).join(
+        roles, on="worker_id", how="left", maintain_order="left"
+    )
+    return frame["role"]
+
+
 def _preference_order(
-    arcs: pl.DataFrame, n_workers: int
+    arcs: pl.DataFrame, w: np.ndarray, n_workers: int
 ) -> tuple[np.ndarray, np.ndarray, pl.Series]:
     """Arc order: by household segment, then own role before up-cover, travel, worker id.
 
@@ -177,7 +228,7 @@ def _preference_order(
     seg = np.cumsum(new_seg, dtype=np.int64) - 1
     up = arcs["up_cover"].fill_null(False).cast(pl.Int64).to_numpy()
     travel = arcs["travel_minutes"].cast(pl.Float64).fill_null(0.0).to_numpy()
-    w = arcs["_w"].cast(pl.Int64).to_numpy()
+    w = np.maximum(w, 0)
     # One int64 key when it fits: travel in thousandths of a minute (ties below that go to
     # the smaller worker id); otherwise a lexicographic sort of the four keys.
     tq = np.rint(np.clip(travel, 0.0, None) * 1000.0).astype(np.int64)
@@ -207,20 +258,22 @@ def _assign(
     Households are visited in rank order; each takes the first arc of its segment whose
     worker still has the hours and a free slot.
     """
-    out = [-1] * int(seg_of_rank.size)
+    valid = seg_of_rank >= 0
+    seg = np.where(valid, seg_of_rank, 0)
+    first = np.where(valid, seg_start[seg], 0).tolist()
+    stop = np.where(valid, seg_start[seg + 1], 0).tolist()
+    out = [-1] * len(first)
     # memoryviews give Python scalars quickly without copying 30 M arcs into lists.
     w_m = memoryview(worker)
     h_m = memoryview(hours)
     left_h = hours_cap.astype(np.float64).tolist()
     left_n = count_cap.astype(np.int64).tolist()
-    starts = seg_start.tolist()
-    for r, s in enumerate(seg_of_rank.tolist()):
-        if s < 0:
-            continue
-        for k in range(starts[s], starts[s + 1]):
+    eps = _EPS
+    for r in range(len(first)):
+        for k in range(first[r], stop[r]):
             w = w_m[k]
             h = h_m[k]
-            if left_n[w] > 0 and left_h[w] + _EPS >= h:
+            if left_n[w] > 0 and left_h[w] + eps >= h:
                 left_n[w] -= 1
                 left_h[w] -= h
                 out[r] = k
