@@ -110,8 +110,9 @@ class Registry:
         exp = self.client.get_experiment_by_name(self.tracking.experiment)
         if exp is not None:
             return str(exp.experiment_id)
+        # A server decides where artifacts go when no location is given.
         return str(self.client.create_experiment(
-            self.tracking.experiment, artifact_location=self.tracking.artifact_location))
+            self.tracking.experiment, artifact_location=self.tracking.artifact_location or None))
 
     def log_training(
         self,

@@ -1,0 +1,290 @@
+"""Wiring of the risk model into the application: policy, workspace, files, registry.
+
+The library (:mod:`risk_model`) knows nothing of the policy file, the workspace or file
+formats; this module converts the policy's ``[risk]`` section into the library's plain
+objects, reads data files, points MLflow at the workspace, and turns library errors into
+:class:`~visit_planner.errors.VisitPlannerError` for the CLI. Python users call the same
+functions the CLI does::
+
+    from visit_planner.risk_job import train_from_file, promote_version, score_file
+    outcome = train_from_file(Path("data/households.parquet"))   # registers a version
+    promote_version(outcome.version.version, Path("data/households.parquet"))
+    score_file(Path("data/households.parquet"), Path("scores.parquet"))
+
+MLflow location: ``--mlflow-uri`` / ``$VISIT_PLANNER_MLFLOW_URI`` when given (e.g. a server
+on 127.0.0.1), else the SQLite database and artifact directory of the workspace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from risk_model import DecisionRule, FeatureSpec, RiskModelError, TrainConfig, TrainResult
+from risk_model.decision import ordinal_cost_matrix
+from risk_model.promote import GateConfig, PromotionResult
+from risk_model.rules import Rule
+from risk_model.spec import household_spec, load_spec, spec_from_dict
+from visit_planner.errors import VisitPlannerError
+from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.policy import Policy, load_policy
+
+MLFLOW_URI_ENV = "VISIT_PLANNER_MLFLOW_URI"
+HOUSEHOLDS = "households"
+TRUTH = "truth"
+
+
+class RiskJobError(VisitPlannerError):
+    """A risk-model command failed for a reason the user can fix (message says which)."""
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's errors into the application's clean CLI errors."""
+    try:
+        yield
+    except RiskModelError as exc:
+        raise RiskJobError(str(exc)) from exc
+    except ValueError as exc:  # e.g. a cost matrix that does not fit the spec
+        raise RiskJobError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """The policy's ``[risk]`` section as the library's plain objects."""
+
+    rule: DecisionRule
+    rules: tuple[Rule, ...]
+    psi_threshold: float
+    gate: GateConfig
+    on_unseen: Literal["error", "missing"]
+
+
+def risk_settings(policy: Policy, spec: FeatureSpec) -> RiskSettings:
+    """Convert ``policy.risk`` for ``spec``.
+
+    The policy's 3x3 cost matrix and its rules are about household tiers; a spec with other
+    classes gets the ordinal default cost matrix and no rules.
+    """
+    r = policy.risk
+    households = [str(c) for c in spec.classes] == ["1", "2", "3"]
+    cost = r.cost_matrix if households else ordinal_cost_matrix(spec.n_classes).tolist()
+    rules: tuple[Rule, ...] = ()
+    if households and spec.target == "assessed_tier":
+        index = {int(c): i for i, c in enumerate(spec.classes)}
+        rules = tuple(Rule(code=x.code, when=x.when, min_class=index[x.min_tier],
+                           text_zh=x.text_zh, text_en=x.text_en) for x in r.rules)
+    return RiskSettings(
+        rule=DecisionRule.from_matrix(cost, spec.n_classes), rules=rules,
+        psi_threshold=r.psi_threshold,
+        gate=GateConfig(recall_tolerance=r.gate_recall_tolerance,
+                        f1_tolerance=r.gate_f1_tolerance, gap_tolerance=r.gate_gap_tolerance),
+        on_unseen=r.on_unseen_category)
+
+
+def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
+    """The model registry: an explicit URI, ``$VISIT_PLANNER_MLFLOW_URI``, or the workspace."""
+    from risk_model.tracking import Registry, Tracking
+
+    uri = mlflow_uri or os.environ.get(MLFLOW_URI_ENV)
+    if uri:
+        artifacts = "" if uri.startswith(("http://", "https://")) else \
+            workspace.mlflow_artifacts.resolve().as_uri()
+        return Registry(Tracking(uri, artifacts))
+    workspace.ensure()
+    return Registry(Tracking.embedded(workspace.mlflow_db, workspace.mlflow_artifacts))
+
+
+def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
+    """``path`` itself, or ``name``.parquet / .csv inside it when it is a directory."""
+    if path.is_dir():
+        for suffix in (".parquet", ".csv"):
+            candidate = path / f"{name}{suffix}"
+            if candidate.exists():
+                return candidate
+        raise RiskJobError(f"{path}: no {name}.parquet or {name}.csv in this directory")
+    if not path.exists():
+        raise RiskJobError(f"{path}: no such file")
+    return path
+
+
+def read_data(path: Path) -> pl.DataFrame:
+    """Read a .parquet or .csv file (CSV types inferred from the first 10 000 rows)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix == ".csv":
+            return pl.read_csv(path, infer_schema_length=10_000)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise RiskJobError(f"{path}: cannot read: {exc}") from None
+    raise RiskJobError(f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)")
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file (logged so a run names its exact data without copying it)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(frame: pl.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if out.suffix.lower() == ".csv":
+        frame.write_csv(tmp)
+    else:
+        frame.write_parquet(tmp)
+    tmp.replace(out)
+
+
+# --------------------------------------------------------------------------- train
+@dataclass
+class TrainOutcome:
+    """A training run: the library's result and the registered version (None if not)."""
+
+    result: TrainResult
+    version: Any
+    data_file: Path
+    truth_file: Path | None
+    seconds: float
+
+
+def train_from_file(
+    data: Path,
+    *,
+    spec_path: Path | None = None,
+    truth: Path | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    config: TrainConfig | None = None,
+    register: bool = True,
+    mlflow_uri: str | None = None,
+) -> TrainOutcome:
+    """Train on a file (or a directory holding households.*), evaluate, register a version.
+
+    Without ``spec_path`` the built-in household spec is used. Without ``truth``, a
+    ``truth.parquet`` beside the data is used when present (the synthetic generator writes it).
+    """
+    started = time.perf_counter()
+    data_file = resolve_data(data)
+    with user_errors():
+        spec = household_spec() if spec_path is None else load_spec(spec_path)
+        settings = risk_settings(load_policy(policy_path), spec)
+        frame = read_data(data_file)
+        truth_file = truth
+        if truth_file is None and (data_file.parent / f"{TRUTH}.parquet").exists() \
+                and spec_path is None:
+            truth_file = data_file.parent / f"{TRUTH}.parquet"
+        truth_frame = read_data(truth_file) if truth_file is not None else None
+        from risk_model import train
+
+        result = train(frame, spec, settings.rule, config=config, truth=truth_frame)
+        version = None
+        if register:
+            from risk_model.publish import publish
+
+            registry = registry_for(resolve_workspace(home), mlflow_uri)
+            version = publish(registry, result, data_name=data_file.name,
+                              data_sha256=file_sha256(data_file))
+    return TrainOutcome(result=result, version=version, data_file=data_file,
+                        truth_file=truth_file, seconds=time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------------- promote
+def promote_version(
+    version: int,
+    data: Path,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    mlflow_uri: str | None = None,
+) -> PromotionResult:
+    """Promote ``version`` to champion through the gate (see :mod:`risk_model.promote`)."""
+    from risk_model.promote import promote
+
+    workspace = resolve_workspace(home)
+    data_file = resolve_data(data)
+    with user_errors():
+        registry = registry_for(workspace, mlflow_uri)
+        info = registry.version(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        settings = risk_settings(load_policy(policy_path), spec)
+        return promote(registry, version, read_data(data_file), settings.rule,
+                       config=settings.gate, force=force, reason=reason,
+                       audit_file=workspace.root / "audit" / "model_promotions.jsonl")
+
+
+# --------------------------------------------------------------------------- score
+@dataclass
+class ScoreOutcome:
+    """Where the scores and the drift report went, and what they hold."""
+
+    scores_file: Path
+    drift_file: Path
+    scores: pl.DataFrame
+    drift: pl.DataFrame
+    warnings: list[str]
+    model_version: int
+    seconds: float
+
+
+def drift_path(out: Path) -> Path:
+    """The drift report beside the scores: ``scores.parquet`` → ``scores.drift.csv``."""
+    return out.with_name(f"{out.stem}.drift.csv")
+
+
+def score_file(
+    data: Path,
+    out: Path,
+    *,
+    overrides: Path | None = None,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+) -> ScoreOutcome:
+    """Score every household with the champion (or ``version``); write scores and drift."""
+    from risk_model.reasons import ReasonTables
+    from risk_model.scoring import score
+
+    started = time.perf_counter()
+    data_file = resolve_data(data)
+    with user_errors():
+        registry = registry_for(resolve_workspace(home), mlflow_uri)
+        model, info = registry.load_model(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
+        reference = registry.load_json(info.run_id, "drift_reference.json")
+        settings = risk_settings(load_policy(policy_path), spec)
+        frame = read_data(data_file)
+        override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
+        result = score(frame, model, spec, settings.rule, tables=tables,
+                       drift_reference=reference, model_version=str(info.version),
+                       rules=settings.rules, overrides=override_frame,
+                       psi_threshold=settings.psi_threshold,
+                       on_unseen=on_unseen or settings.on_unseen, source=str(data_file))
+    _atomic_write(result.scores, out)
+    _atomic_write(result.drift, drift_path(out))
+    return ScoreOutcome(scores_file=out, drift_file=drift_path(out), scores=result.scores,
+                        drift=result.drift, warnings=result.check.warnings(),
+                        model_version=info.version, seconds=time.perf_counter() - started)
+
+
+def list_models(home: Path | None = None, mlflow_uri: str | None = None) -> list[Any]:
+    """Every registered version, newest first (with aliases, tags and metrics)."""
+    with user_errors():
+        return registry_for(resolve_workspace(home), mlflow_uri).versions()
