@@ -52,7 +52,9 @@ class ArcArrays:
     def loads(self, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hours and household count per worker under ``choice``."""
         chosen = choice[choice >= 0]
-        hours = np.bincount(self.arc_agent[chosen], self.arc_hours[chosen], self.n_agents)
+        hours = np.bincount(self.arc_agent[chosen], self.arc_hours[chosen], self.n_agents).astype(
+            float
+        )
         count = np.bincount(self.arc_agent[chosen], minlength=self.n_agents)
         return hours, count
 

@@ -43,13 +43,15 @@ class SolverOptions:
     prune_k: int = 3
     max_pricing_rounds: int = 50
     pricing_per_item: int = 2
-    knapsack_delta: float = 0.02
+    knapsack_delta: float = 0.05
     repair_arcs_per_item: int = 8
     repair_node_limit: int = 2000
     repair_time_limit: float = 20.0
     lp_time_limit: float = 120.0
-    lns_max_items: int = 3000
-    lns_node_limit: int = 500
+    lns_levels: int = 1
+    lns_max_items: int = 1500
+    lns_node_limit: int = 200
+    lns_time_limit: float = 5.0
 
 
 @dataclass
@@ -304,7 +306,9 @@ def presolve(arr: ArcArrays) -> np.ndarray:
     while True:
         open_arc = fixed[arr.arc_item] < 0
         chosen = fixed[fixed >= 0]
-        tot_h = np.bincount(arr.arc_agent[open_arc], arr.arc_hours[open_arc], arr.n_agents)
+        tot_h = np.bincount(arr.arc_agent[open_arc], arr.arc_hours[open_arc], arr.n_agents).astype(
+            float
+        )
         tot_h += np.bincount(arr.arc_agent[chosen], arr.arc_hours[chosen], arr.n_agents)
         tot_n = np.bincount(arr.arc_agent[open_arc], minlength=arr.n_agents)
         tot_n += np.bincount(arr.arc_agent[chosen], minlength=arr.n_agents)
@@ -432,7 +436,7 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     if not uncovered.any():
         return choice, 0, ""
     free = uncovered.copy()
-    for _level in range(2):
+    for _level in range(max(1, opts.lns_levels)):
         touched = np.zeros(arr.n_agents, dtype=bool)
         touched[arr.arc_agent[free[arr.arc_item]]] = True
         held = (choice >= 0) & touched[arr.arc_agent[np.maximum(choice, 0)]]
@@ -447,7 +451,11 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     res_h = np.maximum(arr.cap_hours - h_used, 0.0)
     res_n = np.maximum(arr.cap_count - n_used, 0)
     sub, sub_arcs = arr.subset(free_idx, res_h, res_n)
-    sol = _mip(sub, opts.lns_node_limit, opts.repair_time_limit)
+    t0 = time.perf_counter()
+    sol = _mip(sub, opts.lns_node_limit, opts.lns_time_limit)
+    if time.perf_counter() - t0 >= 0.95 * opts.lns_time_limit:
+        # Stopped by wall time: its answer would depend on machine load. Determinism first.
+        return choice, len(free_idx), "LNS: time limit, result discarded"
     if sol is None:
         return choice, len(free_idx), "LNS: no solution"
     new = base.copy()
