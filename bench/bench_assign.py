@@ -1,0 +1,349 @@
+"""Benchmark of ``visit-planner assign`` on the synthetic prefecture (default and tight).
+
+Usage::
+
+    .venv/bin/python bench/bench_assign.py --scale 1 --processes 2
+    .venv/bin/python bench/bench_assign.py --scale 1 --processes 2 --tight
+
+The prefecture is generated once and cached under ``bench/.cache`` (not committed). Scores:
+``assessed_tier`` (else the generator's ``true_tier``) as the final tier, the truth ``p_tier1``
+as the risk. ``assign`` runs as a subprocess: wall time end to end (reading, solving, writing)
+and the peak resident memory of its whole process tree (sampled from /proc every 0.2 s).
+
+``--tight`` scales every role's ``monthly_hours`` and ``max_households`` so that the default
+plan's prefecture-wide utilisation of that role becomes 85 % (the issue's prototype setting).
+
+The greedy baseline (``assignment.greedy``, per township) is run on the same inputs and
+compared on the objective (arc costs + unassigned penalties), tier-1 coverage, travel, churn.
+Results are written as markdown to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assignment.candidates import build_candidates  # noqa: E402
+from assignment.greedy import greedy_plan  # noqa: E402
+from visit_planner.assign_job import settings_from_policy  # noqa: E402
+from visit_planner.offline import go_offline  # noqa: E402
+from visit_planner.policy import load_policy  # noqa: E402
+
+TIGHT_UTILISATION = 0.85
+
+
+def prepare(scale: float, seed: int, cache: Path) -> Path:
+    """Generate (once) the prefecture and a scores file into the cache directory."""
+    from visit_planner.synthetic import generate, write_prefecture
+
+    d = cache / f"scale{scale:g}_seed{seed}"
+    if not (d / "scores.parquet").exists():
+        pref = generate(scale=scale, seed=seed)
+        write_prefecture(pref, d)
+        pref.households.select("household_id", "assessed_tier").join(
+            pref.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
+        ).select(
+            "household_id",
+            pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("final_tier"),
+            "p_tier1",
+        ).write_parquet(d / "scores.parquet")
+    return d
+
+
+def _tree_rss_kb(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            stat = (p / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (p / "status").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat[1]), []).append(int(p.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(p.name)] = int(line.split()[1])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_assign(d: Path, workers: Path, out: Path, processes: int) -> tuple[float, float, int]:
+    """Run the CLI; returns (wall seconds, peak tree RSS in GB, exit code)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "visit_planner",
+        "assign",
+        "--scores",
+        str(d / "scores.parquet"),
+        "--households",
+        str(d / "households.parquet"),
+        "--workers",
+        str(workers),
+        "--previous",
+        str(d / "previous_assignment.parquet"),
+        "--conflicts",
+        str(d / "conflicts.parquet"),
+        "--out",
+        str(out),
+        "--workers-processes",
+        str(processes),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.2)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    code = proc.wait()
+    wall = time.perf_counter() - start
+    t.join()
+    return wall, peak[0] / 1024 / 1024, code
+
+
+def tight_workers(d: Path, plan: pl.DataFrame) -> Path:
+    """Workers with every role's capacity scaled to 85 % utilisation of the default plan."""
+    workers = pl.read_parquet(d / "workers.parquet")
+    used = (
+        plan.filter(pl.col("worker_id").is_not_null())
+        .group_by("role")
+        .agg(pl.col("hours_per_month").sum().alias("h"), pl.len().alias("n"))
+    )
+    cap = (
+        workers.filter(pl.col("active"))
+        .group_by("role")
+        .agg(pl.col("monthly_hours").sum().alias("H"), pl.col("max_households").sum().alias("N"))
+    )
+    f = used.join(cap, on="role").with_columns(
+        (pl.col("h") / pl.col("H") / TIGHT_UTILISATION).alias("fh"),
+        (pl.col("n") / pl.col("N") / TIGHT_UTILISATION).alias("fn"),
+    )
+    tight = (
+        workers.join(f.select("role", "fh", "fn"), on="role", how="left")
+        .with_columns(
+            (pl.col("monthly_hours") * pl.col("fh").fill_null(1.0)).alias("monthly_hours"),
+            (pl.col("max_households") * pl.col("fn").fill_null(1.0))
+            .ceil()
+            .cast(pl.Int32)
+            .alias("max_households"),
+        )
+        .drop("fh", "fn")
+    )
+    path = d / "workers_tight.parquet"
+    tight.write_parquet(path)
+    return path
+
+
+def plan_figures(
+    plan: pl.DataFrame, previous: pl.DataFrame, cost: pl.DataFrame, hh: pl.DataFrame, settings
+) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Objective (same terms as the optimizer), coverage, travel and churn of a plan."""
+    base = {t: settings.unassigned_base(t) for t in (1, 2, 3)}
+    j = (
+        plan.select("household_id", "worker_id")
+        .join(cost, on=["household_id", "worker_id"], how="left")
+        .join(hh.select("household_id", "tier", "risk"), on="household_id")
+        .join(
+            previous.select("household_id", pl.col("worker_id").alias("prev")),
+            on="household_id",
+            how="left",
+        )
+    )
+    pen = pl.col("tier").replace_strict(base, return_dtype=pl.Float64) * (1 + pl.col("risk"))
+    out = j.select(
+        pl.when(pl.col("worker_id").is_null())
+        .then(pen)
+        .otherwise(pl.col("cost"))
+        .sum()
+        .alias("objective"),
+        pl.col("travel_month").sum().alias("travel"),
+        *[
+            ((pl.col("tier") == t) & pl.col("worker_id").is_not_null()).sum().alias(f"cov{t}")
+            for t in (1, 2, 3)
+        ],
+        *[(pl.col("tier") == t).sum().alias(f"n{t}") for t in (1, 2, 3)],
+        (pl.col("prev").is_not_null() & (pl.col("prev") != pl.col("worker_id")).fill_null(True))
+        .sum()
+        .alias("changed"),
+        pl.col("prev").is_not_null().sum().alias("with_prev"),
+    ).row(0, named=True)
+    return {k: float(v) for k, v in out.items()}
+
+
+def greedy_all(
+    hh: pl.DataFrame, workers: pl.DataFrame, prev: pl.DataFrame, conflicts: pl.DataFrame, settings
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:  # type: ignore[no-untyped-def]
+    """Greedy plan of every township and the arc costs of both plans (township by township)."""
+    start = time.perf_counter()
+    plans, costs = [], []
+    for tw in sorted(hh["township_id"].unique().to_list()):
+        h = hh.filter(pl.col("township_id") == tw)
+        w = workers.filter(pl.col("township_id") == tw)
+        ids = h["household_id"].implode()
+        p = prev.filter(pl.col("household_id").is_in(ids))
+        c = conflicts.filter(pl.col("household_id").is_in(ids))
+        cand = build_candidates(h, w, p, c, settings)
+        plans.append(greedy_plan(cand, h, w, conflicts=c))
+        costs.append(
+            cand.select(
+                "household_id",
+                "worker_id",
+                "cost",
+                (
+                    pl.col("travel_minutes")
+                    * pl.col("tier").replace_strict(
+                        {t: settings.tier(t).visits_per_month for t in (1, 2, 3)},
+                        return_dtype=pl.Float64,
+                    )
+                ).alias("travel_month"),
+            )
+        )
+    return pl.concat(plans), pl.concat(costs), time.perf_counter() - start
+
+
+def main() -> None:
+    """Run the benchmark and write its markdown."""
+    go_offline()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--tight", action="store_true")
+    ap.add_argument("--skip-greedy", action="store_true")
+    ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    args = ap.parse_args()
+    settings = settings_from_policy(load_policy())
+    d = prepare(args.scale, args.seed, args.cache)
+    variant = "tight" if args.tight else "default"
+    workers_path = d / "workers.parquet"
+    if args.tight:
+        default_plan = d / "out_default" / "plan.parquet"
+        if not default_plan.exists():
+            run_assign(d, workers_path, d / "out_default", args.processes)
+        workers_path = tight_workers(d, pl.read_parquet(default_plan))
+    out = d / f"out_{variant}"
+    wall, peak_gb, code = run_assign(d, workers_path, out, args.processes)
+    plan = pl.read_parquet(out / "plan.parquet")
+    diag = pl.read_parquet(out / "diagnostics.parquet")
+
+    hh = pl.read_parquet(d / "households.parquet").join(
+        pl.read_parquet(d / "scores.parquet").select(
+            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
+        ),
+        on="household_id",
+    )
+    workers = pl.read_parquet(workers_path)
+    prev = pl.read_parquet(d / "previous_assignment.parquet")
+    conflicts = pl.read_parquet(d / "conflicts.parquet")
+    lines = [
+        f"# assign benchmark: scale {args.scale:g}, seed {args.seed}, {variant} capacities",
+        "",
+        f"Command: `.venv/bin/python bench/bench_assign.py --scale {args.scale:g} "
+        f"--processes {args.processes}{' --tight' if args.tight else ''}` "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Machine: 2 cores shared "
+        "with other agents' test runs at the same time, so times are pessimistic.",
+        "",
+        f"- households {hh.height:,}; workers {workers.height:,}; townships {diag.height}",
+        f"- `assign` wall clock end to end: **{wall:.1f} s** with {args.processes} "
+        f"processes; peak memory of the process tree **{peak_gb:.2f} GB**; exit code {code}",
+    ]
+    obj, bound = float(diag["objective"].sum()), float(diag["bound"].sum())
+    lp = float(diag["lp_bound"].sum())
+    gap = (obj - bound) / obj
+    lines += [
+        f"- objective {obj:,.0f}; sum of proven (Lagrangian) bounds {bound:,.0f}; plain LP "
+        f"{lp:,.0f}; **gap {gap:.3%}** (LP gap {(obj - lp) / obj:.3%})",
+        f"- township gaps: median {diag['gap'].median():.4%}, 90th pct "
+        f"{diag['gap'].quantile(0.9):.4%}, max {diag['gap'].max():.3%}; townships with gap "
+        f"<= 0.5 %: {(diag['gap'] <= 0.005).sum()}/{diag.height}",
+    ]
+    no_short = diag.filter(pl.col("unassigned_tier1") == 0)
+    if no_short.height:
+        o, b = float(no_short["objective"].sum()), float(no_short["bound"].sum())
+        lines.append(
+            f"- townships without a tier-1 shortfall ({no_short.height}): gap {(o - b) / o:.3%}"
+        )
+    short = diag.filter(pl.col("unassigned_tier1") > 0)
+    if short.height:
+        o, b = float(short["objective"].sum()), float(short["bound"].sum())
+        lines.append(
+            f"- townships with a tier-1 shortfall ({short.height}): gap {(o - b) / o:.3%}"
+            f"; {int(short['unassigned_tier1'].sum())} tier-1 households uncovered"
+        )
+    near = diag.with_columns((pl.col("households") - 10_000).abs().alias("_d")).sort("_d").head(3)
+    lines.append(
+        "- townships closest to 10 k households: "
+        + "; ".join(
+            f"{r['township_id']} ({r['households']:,} households) {r['seconds']:.2f} s"
+            for r in near.iter_rows(named=True)
+        )
+    )
+    lines.append(
+        f"- slowest township {diag['seconds'].max():.1f} s; sum of township seconds "
+        f"{diag['seconds'].sum():.0f} s (LP {diag['lp_seconds'].sum():.0f}, bound "
+        f"{diag['bound_seconds'].sum():.0f}, repair {diag['repair_seconds'].sum():.0f}, "
+        f"LNS {diag['lns_seconds'].sum():.0f})"
+    )
+    lines.append(
+        f"- candidate arcs {int(diag['arcs'].sum()):,}; LP columns after pricing "
+        f"{int(diag['lp_columns'].sum()):,}; households fixed by presolve "
+        f"{int(diag['presolved_households'].sum()):,}"
+    )
+    util = ", ".join(
+        f"{r} {diag[f'utilisation_{r}'].mean():.1%}"
+        for r in ("cadre", "village_official", "grid_worker")
+    )
+    lines.append(f"- mean township utilisation by role (hours): {util}")
+    if not args.skip_greedy:
+        gplan, cost, gsec = greedy_all(hh, workers, prev, conflicts, settings)
+        ours = plan_figures(plan, prev, cost, hh, settings)
+        theirs = plan_figures(gplan, prev, cost, hh, settings)
+        lines += [
+            "",
+            "| plan | objective | above bound | tier-1 covered | tier-2 covered | "
+            "tier-3 covered | travel min/month | churn |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, f in (("optimizer", ours), (f"greedy ({gsec:.0f} s)", theirs)):
+            lines.append(
+                f"| {name} | {f['objective']:,.0f} | {(f['objective'] - bound) / bound:.2%} | "
+                f"{int(f['cov1']):,}/{int(f['n1']):,} | {int(f['cov2']):,}/{int(f['n2']):,} | "
+                f"{int(f['cov3']):,}/{int(f['n3']):,} | {f['travel']:,.0f} | "
+                f"{f['changed'] / max(f['with_prev'], 1):.1%} |"
+            )
+    lines += ["", "Shortfalls (township: text):", ""]
+    lines += [
+        f"- {r[0]}: {r[1]}"
+        for r in diag.filter(pl.col("shortfall") != "")
+        .select("township_id", "shortfall")
+        .iter_rows()
+    ] or ["- none"]
+    args.results.mkdir(parents=True, exist_ok=True)
+    path = args.results / f"assign_scale{args.scale:g}_{variant}.md"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
