@@ -264,8 +264,8 @@ def _assign(
     stop = np.where(valid, seg_start[seg + 1], 0).tolist()
     out = [-1] * len(first)
     # memoryviews give Python scalars quickly without copying 30 M arcs into lists.
-    w_m = memoryview(worker)
-    h_m = memoryview(hours)
+    w_m = memoryview(worker)  # type: ignore[arg-type]
+    h_m = memoryview(hours)  # type: ignore[arg-type]
     left_h = hours_cap.astype(np.float64).tolist()
     left_n = count_cap.astype(np.int64).tolist()
     eps = _EPS
