@@ -181,7 +181,8 @@ class Registry:
             found = self.client.search_model_versions(f"name='{self.tracking.model_name}'")
         except MlflowException:
             return []
-        return sorted((self._info(mv) for mv in found), key=lambda v: -v.version)
+        # Search results carry no aliases in MLflow 3: fetch each version for them.
+        return sorted((self.version(int(mv.version)) for mv in found), key=lambda v: -v.version)
 
     def champion(self) -> VersionInfo | None:
         """The version under alias ``champion``, or None."""

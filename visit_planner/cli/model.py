@@ -43,6 +43,9 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     kind: Annotated[str, typer.Option("--kind", help="hgb | logistic | scorecard")] = "hgb",
     seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
     test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
+    max_iter: Annotated[int | None, typer.Option(
+        "--max-iter", min=1, help="Boosting iterations cap (hgb; default 300, early stopping).")]
+    = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -59,7 +62,8 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
 
     if kind not in MODEL_KINDS:
         raise RiskJobError(f"--kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
-    config = TrainConfig(kind=kind, seed=seed, test_fraction=test_fraction,  # type: ignore[arg-type]
+    params = {"max_iter": max_iter} if max_iter is not None and kind == "hgb" else {}
+    config = TrainConfig(kind=kind, seed=seed, test_fraction=test_fraction, params=params,  # type: ignore[arg-type]
                          baselines=tuple(k for k in ("logistic", "scorecard") if k != kind))  # type: ignore[arg-type]
     with console.status("training / 训练中…"):
         out = train_from_file(data, spec_path=spec, truth=truth, home=home, policy_path=policy,
@@ -193,10 +197,7 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
     if not versions:
         console.print("no registered versions yet / 尚无登记的模型版本 — run visit-planner train")
         return
-    table = Table(title="household-risk")
-    for col in ("version", "aliases", "created (UTC)", "kind", "data", "log-loss",
-                "macro-F1", "tier-1 recall", "Bayes gap %", "promotion"):
-        table.add_column(col)
+    console.print("household-risk versions / 模型版本 (newest first):")
     for v in versions:
         m = v.metrics
         created = datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
@@ -204,8 +205,10 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         if "promoted_at" in v.tags:
             promo = ("forced: " + v.tags.get("promotion_reason", "")
                      if v.tags.get("promotion_forced") == "true" else "gate passed")
-        table.add_row(str(v.version), ",".join(v.aliases), created, v.params.get("kind", ""),
-                      v.params.get("data_file", ""), _f(m.get("log_loss"), 4),
-                      _f(m.get("macro_f1")), _f(m.get("tier1_recall")),
-                      _f(m.get("log_loss_gap_pct"), 2), promo)
-    console.print(table)
+        aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
+        console.print(
+            f"  v{v.version}{aliases}  {created} UTC  {v.params.get('kind', '')}  "
+            f"data={v.params.get('data_file', '')}  log-loss {_f(m.get('log_loss'), 4)}  "
+            f"macro-F1 {_f(m.get('macro_f1'))}  tier-1 recall {_f(m.get('tier1_recall'))}  "
+            f"Bayes gap {_f(m.get('log_loss_gap_pct'), 2)} %  {promo}".rstrip(),
+            highlight=False, soft_wrap=True)

@@ -1,0 +1,142 @@
+"""Benchmark: train, evaluate and score the household risk model on the synthetic prefecture.
+
+Issue targets: held-out log-loss within 3 % (scale 0.1) / 2 % (scale 1) of the Bayes-optimal
+log-loss, macro-F1 within 0.02 of the Bayes classifier's; training 1.0 M households < 60 s;
+scoring 1.0 M (probabilities + tiers + rules + reasons + drift) < 15 s; peak memory < 6 GB.
+
+    .venv/bin/python bench/bench_risk.py --scale 1 [--data DIR] [--seed 1]
+
+``--data`` reuses a generated prefecture (``visit-planner generate --scale 1 --out DIR``);
+otherwise one is generated in memory. Everything runs in this process, without MLflow (the
+registry adds a few seconds of logging that do not grow with the data), and the peak RSS of
+the process is read from ``getrusage``. Appends a section to bench/results/risk.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from risk_model import TrainConfig, household_spec, train
+from risk_model.reasons import explain
+from risk_model.scoring import score
+from risk_model.training import predict_proba
+from visit_planner.policy import load_policy
+from visit_planner.risk_job import risk_settings
+
+RESULTS = Path(__file__).parent / "results" / "risk.md"
+
+
+def peak_gb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    if args.data is not None:
+        households = pl.read_parquet(args.data / "households.parquet")
+        truth = pl.read_parquet(args.data / "truth.parquet")
+        source = str(args.data)
+    else:
+        from visit_planner.synthetic import generate
+
+        pref = generate(scale=args.scale, seed=args.seed)
+        households, truth, source = pref.households, pref.truth, "generated in memory"
+    spec = household_spec()
+    settings = risk_settings(load_policy(), spec)
+    load = os.getloadavg()
+
+    t0 = time.perf_counter()
+    result = train(households, spec, settings.rule, truth=truth, config=TrainConfig())
+    train_total = time.perf_counter() - t0
+    ev = result.evaluation
+    b = ev.bayes
+    assert b is not None
+
+    # Scoring, stage by stage, then the whole score() call as the planning run does it.
+    t0 = time.perf_counter()
+    proba = predict_proba(result.pipeline, households, spec.n_classes)
+    t_proba = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    settings.rule.decide(proba)
+    t_tiers = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    explain(result.reason_tables, households)
+    t_reasons = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scored = score(households, result.pipeline, spec, settings.rule, tables=result.reason_tables,
+                   drift_reference=result.drift_reference, model_version="bench",
+                   rules=settings.rules, psi_threshold=settings.psi_threshold)
+    t_score = time.perf_counter() - t0
+
+    clf = result.pipeline.named_steps["clf"]
+    m, bm = ev.metrics, b.bayes
+    target_ll = 3.0 if args.scale < 0.5 else 2.0
+    lines = [
+        f"## scale {args.scale} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- data: {source}; {households.height:,} households, {result.n_labelled:,} labelled; "
+        f"train {result.n_train:,}, held-out {result.n_test:,} (whole villages)",
+        f"- machine: {os.cpu_count()} cores, {platform.python_version()}; load average at start "
+        f"{load[0]:.1f} (other agents share the 2 cores: timings are pessimistic)",
+        f"- model: {result.config.kind}, {clf.n_iter_} boosting iterations",
+        "",
+        "| figure | measured | target |",
+        "|---|---|---|",
+        f"| held-out log-loss (model / Bayes) | {m.log_loss:.4f} / {bm.log_loss:.4f} | |",
+        f"| log-loss gap to Bayes | {b.log_loss_gap_pct:+.2f} % | < {target_ll:.0f} % |",
+        f"| cross-entropy gap vs true probabilities | {b.cross_entropy_gap_pct:+.2f} % | |",
+        f"| macro-F1 (model / Bayes) | {m.macro_f1:.4f} / {bm.macro_f1:.4f} "
+        f"(gap {b.macro_f1_gap:+.4f}) | gap < 0.02 |",
+        f"| tier-1 recall (95 % Wilson CI) | {m.tier1_recall:.3f} ({m.tier1_recall_ci[0]:.3f}–"
+        f"{m.tier1_recall_ci[1]:.3f}); Bayes {bm.tier1_recall:.3f} | |",
+        f"| tier-1 precision | {m.tier1_precision:.3f}; Bayes {bm.tier1_precision:.3f} | |",
+        f"| ECE (class-wise) | {m.ece:.4f}; Bayes {bm.ece:.4f} | |",
+        f"| largest tier-1 recall gap across groups | {ev.fairness.largest_gap:.3f} | |",
+        f"| logistic baseline log-loss gap / macro-F1 gap | "
+        f"{result.baseline_evaluations['logistic'].bayes.log_loss_gap_pct:+.2f} % / "  # type: ignore[union-attr]
+        f"{result.baseline_evaluations['logistic'].bayes.macro_f1_gap:+.4f} | |",  # type: ignore[union-attr]
+        f"| scorecard baseline log-loss gap / macro-F1 gap | "
+        f"{result.baseline_evaluations['scorecard'].bayes.log_loss_gap_pct:+.2f} % / "  # type: ignore[union-attr]
+        f"{result.baseline_evaluations['scorecard'].bayes.macro_f1_gap:+.4f} | |",  # type: ignore[union-attr]
+        f"| reasons fidelity R² (vs the model's own P(tier 1)) | "
+        f"{result.reason_tables.fidelity_r2:.3f} | |",
+        f"| fit of the model ({result.n_train:,} rows) | {result.fit_seconds:.1f} s | "
+        f"< 60 s at 1.0 M |",
+        f"| train() total (model + 2 baselines + 4 evaluations + reasons + drift ref) | "
+        f"{train_total:.1f} s | |",
+        f"| scoring: predict_proba / tiers / reasons ({households.height:,} rows) | "
+        f"{t_proba:.1f} s / {t_tiers:.2f} s / {t_reasons:.1f} s | |",
+        f"| scoring: full score() (checks + probs + tiers + rules + reasons + drift) | "
+        f"{t_score:.1f} s | < 15 s at 1.0 M |",
+        f"| peak memory of the process | {peak_gb():.2f} GB | < 6 GB |",
+        f"| scored rows | {scored.scores.height:,}; drift flagged: "
+        f"{scored.drift_flagged or 'none'} | |",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    header = "" if args.out.exists() else (
+        "# Risk model benchmark\n\nReproduce: `.venv/bin/python bench/bench_risk.py --scale S "
+        "[--data DIR]`. Newest runs last.\n\n")
+    with args.out.open("a", encoding="utf-8") as fh:
+        fh.write(header + text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""train / promote / score / models on the CLI, in-process, in a temporary workspace."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from visit_planner.cli import main
+
+TOY_SPEC = """
+id_column = "row_id"
+group_column = "site"
+[target]
+column = "grade"
+classes = ["A", "B"]
+[features]
+numeric = ["x"]
+boolean = ["flag"]
+"""
+
+
+def run(args: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():  # type: ignore[no-untyped-def]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+def test_train_promote_score_models_loop(small_prefecture_dir: Path, workspace: Path,
+                                         tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = str(small_prefecture_dir)
+    rc, out, err = run(["train", "--data", data, "--max-iter", "20"], monkeypatch, capsys)
+    assert rc == 0, err
+    assert "registered household-risk version 1" in out
+    assert "Bayes" in out  # truth.parquet beside the data is used
+    assert (workspace / "mlflow.db").exists()
+    assert (workspace / "mlartifacts").is_dir()
+
+    scores = tmp_path / "scores.parquet"
+    rc, out, err = run(["score", "--data", data, "--out", str(scores)], monkeypatch, capsys)
+    assert rc == 2 and "no champion yet" in err
+    assert not scores.exists()
+
+    rc, out, err = run(["promote", "--version", "1", "--data", data, "--force"], monkeypatch,
+                       capsys)
+    assert rc == 2 and "--force needs a --reason" in err
+    rc, out, err = run(["promote", "--version", "1", "--data", data], monkeypatch, capsys)
+    assert rc == 0, err
+    assert "version 1 is now the champion" in out
+
+    overrides = tmp_path / "overrides.csv"
+    pl.DataFrame({"household_id": ["H0000001"], "tier": [1],
+                  "reason": ["乡镇复核 / township review"]}).write_csv(overrides)
+    rc, out, err = run(["score", "--data", data, "--out", str(scores), "--overrides",
+                        str(overrides)], monkeypatch, capsys)
+    assert rc == 0, err
+    s = pl.read_parquet(scores)
+    assert s.height == 10_000
+    assert {"household_id", "p_tier1", "p_tier2", "p_tier3", "model_tier", "final_tier",
+            "tier_source", "reasons", "model_version"} <= set(s.columns)
+    assert (s["model_version"] == "1").all()
+    assert s.filter(pl.col("household_id") == "H0000001")["tier_source"].item() == "override"
+    assert set(s["tier_source"].unique()) <= {"model", "rule", "override"}
+    drift = pl.read_csv(tmp_path / "scores.drift.csv")
+    assert drift.columns == ["feature", "psi", "flagged"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    rc, out, err = run(["models"], monkeypatch, capsys)
+    assert rc == 0, err
+    assert "champion" in out and "households.parquet" in out
+
+    households = pl.read_parquet(small_prefecture_dir / "households.parquet")
+    broken = tmp_path / "broken.parquet"
+    households.drop("petitions_12m").write_parquet(broken)
+    rc, out, err = run(["score", "--data", str(broken), "--out", str(tmp_path / "b.parquet")],
+                       monkeypatch, capsys)
+    assert rc == 2 and "petitions_12m" in err
+    assert "Traceback" not in err
+
+
+def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.normal(size=n)
+    flag = rng.random(n) < 0.5
+    grade = np.where(x + flag + rng.logistic(size=n) > 1.0, "A", "B")
+    table = tmp_path / "table.csv"
+    pl.DataFrame({"row_id": [f"r{i}" for i in range(n)], "site": [f"s{i % 12}" for i in range(n)],
+                  "x": x, "flag": flag, "grade": grade}).write_csv(table)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(TOY_SPEC)
+    rc, out, err = run(["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"],
+                       monkeypatch, capsys)
+    assert rc == 0, err
+    assert "registered household-risk version 1" in out
+    spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))
+    rc, out, err = run(["train", "--data", str(table), "--spec", str(spec)], monkeypatch, capsys)
+    assert rc == 2
+    assert "missing column(s) named by the spec: y" in err
