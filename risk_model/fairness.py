@@ -38,6 +38,11 @@ def _count(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(len(y_true))
 
 
+def _spread(values: np.ndarray) -> float:
+    """max - min of at least two values, else NaN."""
+    return float(values.max() - values.min()) if len(values) >= 2 else float("nan")
+
+
 @dataclass
 class FairnessReport:
     """Per-group table and the largest gap per attribute."""
@@ -91,8 +96,8 @@ def group_error_rates(
         frames.append(t)
         ok_r = t.filter(pl.col("n_tier1") >= min_positives)["tier1_recall"].drop_nans()
         ok_f = t.filter((pl.col("n") - pl.col("n_tier1")) >= min_negatives)["tier1_fpr"].drop_nans()
-        recall_gap[attribute] = float(ok_r.max() - ok_r.min()) if ok_r.len() >= 2 else float("nan")
-        fpr_gap[attribute] = float(ok_f.max() - ok_f.min()) if ok_f.len() >= 2 else float("nan")
+        recall_gap[attribute] = _spread(ok_r.to_numpy())
+        fpr_gap[attribute] = _spread(ok_f.to_numpy())
     table = (pl.concat(frames) if frames else pl.DataFrame(
         schema={"attribute": pl.String, "group": pl.String, "n": pl.Int64, "n_tier1": pl.Int64,
                 "tier1_recall": pl.Float64, "tier1_fpr": pl.Float64}))

@@ -58,7 +58,7 @@ def publish(registry: Registry, result: TrainResult, *, data_name: str, data_sha
     spec = result.spec
     names = [str(c) for c in spec.classes]
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
-    probas = {result.config.kind: result.test_proba[:, 0]}
+    probas: dict[str, np.ndarray] = {result.config.kind: result.test_proba[:, 0]}
     for kind, pipe in result.baselines.items():
         probas[kind] = predict_proba(pipe, result.test_frame, spec.n_classes)[:, 0]
     with tempfile.TemporaryDirectory() as tmp:

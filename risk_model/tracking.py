@@ -234,7 +234,7 @@ class Registry:
     def list_artifacts(self, run_id: str) -> list[str]:
         """Paths of every artifact file of a run (recursively)."""
         out: list[str] = []
-        stack = [None]
+        stack: list[str | None] = [None]
         while stack:
             path = stack.pop()
             for f in self.client.list_artifacts(run_id, path):

@@ -63,8 +63,8 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     if kind not in MODEL_KINDS:
         raise RiskJobError(f"--kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
     params = {"max_iter": max_iter} if max_iter is not None and kind == "hgb" else {}
-    config = TrainConfig(kind=kind, seed=seed, test_fraction=test_fraction, params=params,  # type: ignore[arg-type]
-                         baselines=tuple(k for k in ("logistic", "scorecard") if k != kind))  # type: ignore[arg-type]
+    config = TrainConfig(kind=kind, seed=seed, test_fraction=test_fraction, params=params,
+                         baselines=tuple(k for k in ("logistic", "scorecard") if k != kind))
     with console.status("training / 训练中…"):
         out = train_from_file(data, spec_path=spec, truth=truth, home=home, policy_path=policy,
                               config=config, mlflow_uri=mlflow_uri)
