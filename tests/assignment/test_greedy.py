@@ -194,3 +194,42 @@ def test_capacity_pressure_plan_is_valid() -> None:
     who = _who(plan)
     assert who["H2"] == "C1"  # up-cover by the township cadre
     assert plan.filter(pl.col("household_id") == "H2")["up_cover"].item() is True
+
+
+def test_small_prefecture_with_pins_and_forbids_is_valid(small_prefecture) -> None:  # type: ignore[no-untyped-def]
+    """On the synthetic prefecture, random pins and forbids: valid plan, every pin honoured."""
+    p = small_prefecture
+    scores = p.truth.select(
+        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
+    )
+    inputs = PlanInputs(
+        households=p.households, workers=p.workers, scores=scores,
+        previous=p.previous_assignment, conflicts=p.conflicts,
+    )  # fmt: skip
+    hh = _hh_for_candidates(inputs)
+    cand = build_candidates(hh, p.workers, p.previous_assignment, p.conflicts, S)
+    # One pin per worker (so pins alone never exceed a capacity), on distinct households.
+    pins = (
+        cand.sample(n=2000, seed=7)
+        .unique("worker_id", keep="first", maintain_order=True)
+        .unique("household_id", keep="first", maintain_order=True)
+        .head(40)
+        .select("household_id", "worker_id")
+    )
+    forbids = (
+        cand.join(pins, on="household_id", how="anti")
+        .sample(n=300, seed=8)
+        .select("household_id", "worker_id")
+    )
+    cand2 = build_candidates(hh, p.workers, p.previous_assignment, p.conflicts, S, pins, forbids)
+    plan = greedy_plan(cand2, hh, p.workers, pins=pins, forbids=forbids, conflicts=p.conflicts)
+    inputs = PlanInputs(
+        households=p.households, workers=p.workers, scores=scores,
+        previous=p.previous_assignment, conflicts=p.conflicts, pins=pins, forbids=forbids,
+    )  # fmt: skip
+    assert pins.height == 40
+    assert validate_plan(plan, inputs, S) == []
+    # The plain greedy (no pins) differs on some pinned household: pins really steer it.
+    free = greedy_plan(cand, hh, p.workers)
+    moved = pins.join(free, on=["household_id", "worker_id"], how="anti")
+    assert moved.height > 0
