@@ -357,3 +357,35 @@ def test_summary_and_frame() -> None:
     frame = violations_frame(violations)
     assert frame.height == 2
     assert frame.filter(pl.col("kind") == "over_hours")["worker_id"].item() == "GW1"
+
+
+def _optimizer_plan(inputs: PlanInputs) -> pl.DataFrame:
+    from assignment.plan import solve_township
+
+    hh = inputs.households.join(
+        inputs.scores.select("household_id", pl.col("final_tier").cast(pl.Int8).alias("tier"),
+                             pl.col("p_tier1").alias("risk")), on="household_id",
+    )  # fmt: skip
+    result = solve_township(
+        hh, inputs.workers.filter(pl.col("township_id") == "T1"), S,
+        previous=inputs.previous, conflicts=inputs.conflicts, pins=inputs.pins,
+        forbids=inputs.forbids,
+    )  # fmt: skip
+    return result.plan
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda i: i,
+        lambda i: _worker(_worker(i, "GW1", max_households=0), "VO1", max_households=0),
+        lambda i: _worker(i, "C1", monthly_hours=0.5),
+        lambda i: replace(i, pins=_pairs("H2", "C1"), forbids=_pairs("H4", "GW3"),
+                          conflicts=_pairs("H3", "GW1")),
+    ],
+    ids=["plain", "officials_full", "cadre_short", "pins_forbids_conflicts"],
+)  # fmt: skip
+def test_optimizer_plans_pass(change: Callable[[PlanInputs], PlanInputs]) -> None:
+    """Plans of A1's township optimizer pass this independent validator."""
+    inputs = change(world_inputs())
+    assert validate_plan(_optimizer_plan(inputs), inputs, S) == []
