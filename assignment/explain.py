@@ -343,7 +343,7 @@ def explain_plan(
         _detail_zh().alias("_dzh"),
         _detail_en().alias("_den"),
     )
-    prev = rules_previous(inputs.previous)
+    prev = _previous_workers(inputs.previous)
     out = (
         plan.join(best, on="household_id", how="left")
         .join(prev, on="household_id", how="left")
@@ -360,7 +360,7 @@ def explain_plan(
     return out.select(HOUSEHOLD_EXPLANATION_COLUMNS).sort("household_id"), loads
 
 
-def rules_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
+def _previous_workers(previous: pl.DataFrame | None) -> pl.DataFrame:
     """Last month's worker per household (same rule as the candidate builder)."""
     from assignment.candidates import latest_previous
 
