@@ -94,16 +94,55 @@ def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def _columns(arr: ArcArrays, cols: np.ndarray) -> sp.csc_matrix:
-    # Column j of arc a: 1 in its item row, hours in its worker's hours row, 1 in its count row.
+def cardinality_cuts(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Valid cuts ``sum(x over w's top arcs) <= k_w``; returns (arc in a cut, k per worker).
+
+    A worker's *top* arcs are those of its highest-penalty households (penalty at least half
+    its largest; for a cadre: its tier-1 households). No integer plan gives the worker more of
+    them than fit in its hours when the smallest are taken first, so the cut is valid; the LP
+    violates it when it fills a packed worker with a fraction of one more household - the
+    reason the plain LP is weak on tight instances. ``k`` is -1 where the cut is redundant.
+    """
+    m = arr.n_agents
+    pen = arr.penalty[arr.arc_item]
+    maxpen = np.zeros(m)
+    np.maximum.at(maxpen, arr.arc_agent, pen)
+    top = pen >= 0.5 * maxpen[arr.arc_agent]
+    idx = np.flatnonzero(top)
+    order = idx[np.lexsort((idx, arr.arc_hours[idx], arr.arc_agent[idx]))]
+    agent = arr.arc_agent[order]
+    starts = np.searchsorted(agent, np.arange(m + 1))
+    csum = np.cumsum(arr.arc_hours[order])
+    before = np.r_[0.0, csum][starts[:-1]]
+    within = csum - np.repeat(before, np.diff(starts))
+    fits = within <= np.repeat(arr.cap_hours, np.diff(starts)) + 1e-9
+    k = np.bincount(agent[fits], minlength=m)
+    k = np.minimum(k, arr.cap_count)
+    n_top = np.diff(starts)
+    k = np.where(k < n_top, k, -1)
+    return top & (k[arr.arc_agent] >= 0), k
+
+
+def _columns(
+    arr: ArcArrays, cols: np.ndarray, cut_arc: np.ndarray, cut_pos: np.ndarray, n_cuts: int
+) -> sp.csc_matrix:
+    # Column of arc a: 1 in its item row, hours in its worker's hours row, 1 in its count row,
+    # 1 in its worker's cardinality-cut row when it is one of the worker's top arcs.
     n, m = arr.n_items, arr.n_agents
     k = len(cols)
     j = np.arange(k)
+    in_cut = cut_arc[cols]
     rows = np.concatenate(
-        [arr.arc_item[cols], n + arr.arc_agent[cols], n + m + arr.arc_agent[cols]]
+        [
+            arr.arc_item[cols],
+            n + arr.arc_agent[cols],
+            n + m + arr.arc_agent[cols],
+            n + 2 * m + cut_pos[arr.arc_agent[cols[in_cut]]],
+        ]
     )
-    vals = np.concatenate([np.ones(k), arr.arc_hours[cols], np.ones(k)])
-    return sp.csc_matrix((vals, (rows, np.concatenate([j, j, j]))), shape=(n + 2 * m, k))
+    vals = np.concatenate([np.ones(k), arr.arc_hours[cols], np.ones(k), np.ones(in_cut.sum())])
+    colx = np.concatenate([j, j, j, j[in_cut]])
+    return sp.csc_matrix((vals, (rows, colx)), shape=(n + 2 * m + n_cuts, k))
 
 
 def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) -> np.ndarray:
@@ -122,8 +161,15 @@ def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) 
 def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
     """LP optimum of the unpruned township problem, by pruning + column generation."""
     n, m = arr.n_items, arr.n_agents
-    upper = np.concatenate([np.ones(n), arr.cap_hours, arr.cap_count.astype(float)])
-    lp = IncrementalLP(np.full(n + 2 * m, -np.inf), upper)
+    cut_arc, k_cut = cardinality_cuts(arr)
+    cut_workers = np.flatnonzero(k_cut >= 0)
+    cut_pos = np.full(m, -1)
+    cut_pos[cut_workers] = np.arange(len(cut_workers))
+    n_cuts = len(cut_workers)
+    upper = np.concatenate(
+        [np.ones(n), arr.cap_hours, arr.cap_count.astype(float), k_cut[cut_workers].astype(float)]
+    )
+    lp = IncrementalLP(np.full(n + 2 * m + n_cuts, -np.inf), upper)
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
     in_lp = np.zeros(arr.n_arcs, dtype=bool)
     order: list[np.ndarray] = []
@@ -136,7 +182,7 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             c_tilde[new],
             arr.arc_pinned[new].astype(float),
             np.full(len(new), np.inf),
-            _columns(arr, new),
+            _columns(arr, new, cut_arc, cut_pos, n_cuts),
         )
 
     add(_initial_columns(arr, opts.prune_k))
@@ -161,14 +207,17 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
         d = -sol.row_duals
         u = np.maximum(d[:n], 0.0)
         lam_h = np.maximum(d[n : n + m], 0.0)
-        lam_n = np.maximum(d[n + m :], 0.0)
-        # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n.
+        lam_n = np.maximum(d[n + m : n + 2 * m], 0.0)
+        lam_c = np.zeros(m)
+        lam_c[cut_workers] = np.maximum(d[n + 2 * m :], 0.0)
+        # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n (+ cut).
         out = np.flatnonzero(~in_lp)
         rc = (
             c_tilde[out]
             + u[arr.arc_item[out]]
             + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
             + lam_n[arr.arc_agent[out]]
+            + lam_c[arr.arc_agent[out]] * cut_arc[out]
         )
         neg = _most_negative(arr.arc_item[out], rc, out, opts.pricing_per_item)
         if len(neg) == 0 or rounds >= opts.max_pricing_rounds:
