@@ -102,7 +102,7 @@ def test_bayes_probabilities_without_history_integrate_the_random_effect() -> No
     got = bayes_probabilities(z, np.zeros(3, dtype=np.int8))
     # Monte Carlo over the random effect agrees with the quadrature.
     rng = np.random.default_rng(0)
-    a = rng.normal(0, 0.45 * np.sqrt(2), 400_000)
+    a = rng.normal(0, 0.3 * np.sqrt(2), 400_000)
     mc = np.stack([tier_probabilities(zi + a).mean(axis=0) for zi in z])
     assert np.allclose(got, mc, atol=3e-3)
 
