@@ -45,6 +45,7 @@ class SolverOptions:
     pricing_per_item: int = 2
     knapsack_delta: float = 0.05
     repair_arcs_per_item: int = 8
+    repair_free_workers: bool = False
     repair_node_limit: int = 2000
     repair_time_limit: float = 20.0
     lp_time_limit: float = 120.0
@@ -266,6 +267,12 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
     frac_arc = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
     free_item = np.zeros(n, dtype=bool)
     free_item[arr.arc_item[frac_arc]] = True
+    if opts.repair_free_workers:
+        # Also free what fractional workers hold integrally: a household split across two
+        # workers needs a whole slot, which the residual fragments rarely offer.
+        frac_worker = np.zeros(arr.n_agents, dtype=bool)
+        frac_worker[arr.arc_agent[frac_arc]] = True
+        free_item[arr.arc_item[integral & frac_worker[arr.arc_agent]]] = True
     has_arc = np.bincount(arr.arc_item, minlength=n) > 0
     free_item |= (assigned_mass < FRAC_TOL) & has_arc  # uncovered: give them every chance
     choice[free_item] = -1
@@ -448,6 +455,9 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     choice, n_free, msg = repair(arr, lp, opts)
     t_repair = time.perf_counter() - t0
     t0 = time.perf_counter()
+    choice, n_eject = eject_improve(arr, choice)
+    t_eject = time.perf_counter() - t0
+    t0 = time.perf_counter()
     choice, n_lns, msg_lns = improve(arr, choice, opts)
     t_lns = time.perf_counter() - t0
     msg = f"{msg}; {msg_lns}" if msg_lns else msg
@@ -465,6 +475,8 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         "repaired_households": float(n_free),
         "lns_households": float(n_lns),
         "lns_seconds": t_lns,
+        "ejection_moves": float(n_eject),
+        "ejection_seconds": t_eject,
     }
     status = Status.OPTIMAL if gap <= 1e-9 else Status.FEASIBLE
     return TownshipSolution(
@@ -552,3 +564,90 @@ def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> np.ndarray | Non
     chosen = np.flatnonzero(sol.x > 0.5)
     out[arr.arc_item[chosen]] = chosen
     return out
+
+
+def eject_improve(
+    arr: ArcArrays, choice: np.ndarray, max_arcs: int = 12, max_eject: int = 6
+) -> tuple[np.ndarray, int]:
+    """Cover uncovered households by moving one household out of a full worker (ejection).
+
+    For each uncovered household (highest penalty first) and each of its cheapest arcs: take
+    the arc if it fits; otherwise try moving one of that worker's households (lowest penalty
+    first) to another worker with room - or leaving it uncovered when its penalty is lower -
+    and keep the move only if the objective drops. Deterministic; never worsens the plan.
+    """
+    choice = choice.copy()
+    hours, count = arr.loads(choice)
+    hours = hours.astype(float)
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
+    held: dict[int, list[int]] = {}
+    for i in np.flatnonzero(choice >= 0):
+        held.setdefault(int(arr.arc_agent[choice[i]]), []).append(int(i))
+
+    def fits(a: int, free_h: float = 0.0, free_n: int = 0) -> bool:
+        w = arr.arc_agent[a]
+        return bool(
+            hours[w] - free_h + arr.arc_hours[a] <= arr.cap_hours[w] + 1e-9
+            and count[w] - free_n + 1 <= arr.cap_count[w]
+        )
+
+    def move(i: int, a: int) -> None:
+        old = choice[i]
+        if old >= 0:
+            w0 = int(arr.arc_agent[old])
+            hours[w0] -= arr.arc_hours[old]
+            count[w0] -= 1
+            held[w0].remove(i)
+        choice[i] = a
+        if a >= 0:
+            w = int(arr.arc_agent[a])
+            hours[w] += arr.arc_hours[a]
+            count[w] += 1
+            held.setdefault(w, []).append(i)
+
+    moved = 0
+    has_arc = np.diff(starts) > 0
+    todo = np.flatnonzero((choice < 0) & has_arc)
+    for i in todo[np.argsort(-arr.penalty[todo], kind="stable")]:
+        arcs = order[starts[i] : starts[i + 1]][:max_arcs]
+        arcs = arcs[arr.arc_cost[arcs] < arr.penalty[i]]
+        done = False
+        for a in arcs:
+            if fits(int(a)):
+                move(int(i), int(a))
+                moved += 1
+                done = True
+                break
+        if done:
+            continue
+        best: tuple[float, int, int, int] | None = None
+        for a in arcs:
+            w = int(arr.arc_agent[a])
+            victims = sorted(held.get(w, []), key=lambda j: (arr.penalty[j], j))[:max_eject]
+            for j in victims:
+                aj = int(choice[j])
+                if arr.arc_pinned[aj]:
+                    continue
+                if not fits(int(a), arr.arc_hours[aj], 1):
+                    continue
+                gain_i = arr.arc_cost[a] - arr.penalty[i]
+                # j: best other arc with room, or uncovered.
+                alt, alt_delta = -1, arr.penalty[j] - arr.arc_cost[aj]
+                for b in order[starts[j] : starts[j + 1]][:max_arcs]:
+                    if arr.arc_agent[b] == w:
+                        continue
+                    d = arr.arc_cost[b] - arr.arc_cost[aj]
+                    if d < alt_delta and fits(int(b)):
+                        alt, alt_delta = int(b), d
+                delta = gain_i + alt_delta
+                if delta < -1e-9 and (best is None or delta < best[0]):
+                    best = (delta, int(a), j, alt)
+        if best is not None:
+            _, a, j, alt = best
+            move(j, -1)
+            move(int(i), a)
+            if alt >= 0 and fits(alt):
+                move(j, alt)
+            moved += 1
+    return choice, moved
