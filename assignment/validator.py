@@ -294,11 +294,10 @@ def _derive(plan: pl.DataFrame, inputs: PlanInputs, rules: AssignmentSettings) -
             pl.col("travel_minutes").cast(pl.Float64),
             pl.col("hours_per_month").cast(pl.Float64),
         )
-        .join(hh, on="household_id", how="left")
-        .join(sc, on="household_id", how="left")
-        .join(wk, on="worker_id", how="left")
-        .join(prev, on="household_id", how="left")
-        .sort("_row")
+        .join(hh, on="household_id", how="left", maintain_order="left")
+        .join(sc, on="household_id", how="left", maintain_order="left")
+        .join(wk, on="worker_id", how="left", maintain_order="left")
+        .join(prev, on="household_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("h_known").fill_null(False),
             pl.col("w_known").fill_null(False),
@@ -365,9 +364,10 @@ def _latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
 def _check_duplicate_household(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
     """Each household appears in the plan exactly once."""
     dup = (
-        d.group_by("household_id")
+        d.filter(pl.col("household_id").is_duplicated())
+        .group_by("household_id")
         .agg(pl.len().alias("n"), pl.col("worker_id").first())
-        .filter(pl.col("n") > 1)
+        .sort("household_id")
     )
     return _rows(
         dup,
@@ -440,14 +440,11 @@ def _check_inactive_worker(d: pl.DataFrame, rules: AssignmentSettings) -> pl.Dat
 
 def _check_role_ineligible(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
     """The worker's role may take the household's tier (paired role or an enabled up-cover)."""
-    allowed = pl.DataFrame(
-        sorted(allowed_pairs(rules)), schema={"w_role": pl.String, "_t": pl.Int64}, orient="row"
-    ).with_columns(pl.lit(True).alias("_ok"))
-    bad = (
-        d.filter(pl.col("w_known") & pl.col("_t").is_not_null())
-        .join(allowed, on=["w_role", "_t"], how="left")
-        .filter(pl.col("_ok").is_null())
-    )
+    ok = pl.any_horizontal(
+        [(pl.col("w_role") == role) & (pl.col("_t") == tier)
+         for role, tier in sorted(allowed_pairs(rules))]
+    ).fill_null(False)  # fmt: skip
+    bad = d.filter(pl.col("w_known") & pl.col("_t").is_not_null() & ~ok)
     return _rows(
         bad,
         ViolationKind.ROLE_INELIGIBLE,
@@ -840,7 +837,7 @@ def violations_table(
 
     d = _derive(plan, inputs, rules)
     parts = [check(d, rules) for check in _ROW_CHECKS]
-    parts.append(_check_missing_household(d.select("household_id").unique(), inputs, townships))
+    parts.append(_check_missing_household(d.select("household_id"), inputs, townships))
     parts.append(_check_conflict_of_interest(d, inputs.conflicts))
     parts.append(_check_forbidden_pair(d, inputs.forbids))
     parts.append(_check_pin_not_honoured(d, inputs.pins))
