@@ -67,14 +67,14 @@ class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
         *,
         categorical_mask: Sequence[bool] | None = None,
         class_weight: ClassWeight = "sqrt_balanced",
-        learning_rate: float = 0.1,
+        learning_rate: float = 0.2,
         max_iter: int = 300,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
         l2_regularization: float = 1.0,
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
-        n_iter_no_change: int = 15,
+        n_iter_no_change: int = 10,
         random_state: int = 0,
     ) -> None:
         self.categorical_mask = categorical_mask

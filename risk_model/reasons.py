@@ -32,6 +32,8 @@ import polars as pl
 
 from risk_model.spec import FeatureSpec
 
+MISSING_LEVEL = "<missing>"
+
 
 @dataclass(frozen=True)
 class FeatureEffect:
@@ -74,7 +76,9 @@ def _grid(frame: pl.DataFrame, col: str, kind: str, size: int) -> list[Any]:
     if kind == "boolean":
         return [False, True]
     if kind == "categorical":
-        return s.cast(pl.String).drop_nulls().unique().sort().to_list()
+        # A missing category (e.g. no previous tier) is a level of its own.
+        levels = s.cast(pl.String).drop_nulls().unique().sort().to_list()
+        return [*levels, MISSING_LEVEL] if s.null_count() else levels
     values = s.cast(pl.Float64).drop_nulls().drop_nans()
     uniq = values.unique().sort()
     if uniq.len() <= 2 * size:
@@ -88,21 +92,36 @@ def _kinds(spec: FeatureSpec) -> dict[str, str]:
             | {c: "categorical" for c in spec.categorical})
 
 
+def _values(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
+    """Each row's value of ``e.feature`` as a float: numeric value, boolean 0/1, or the
+    index of a categorical level in ``e.grid``; NaN where missing or unseen."""
+    s = frame[e.feature]
+    if e.kind == "categorical":
+        index = {v: float(i) for i, v in enumerate(e.grid)}
+        return (s.cast(pl.String).fill_null(MISSING_LEVEL)
+                .replace_strict(index, default=None, return_dtype=pl.Float64)
+                .fill_null(np.nan).to_numpy())
+    return s.cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def _effect_of(x: np.ndarray, e: FeatureEffect) -> np.ndarray:
+    """Contribution of each value in ``x`` (from :func:`_values`); 0 where NaN."""
+    if not e.grid:
+        return np.zeros(len(x))
+    missing = np.isnan(x)
+    effect = np.asarray(e.effect, float)
+    if e.kind == "numeric":
+        out = np.interp(x, np.asarray(e.grid, float), effect)
+    elif e.kind == "boolean":
+        out = np.where(x > 0.5, effect[1], effect[0])
+    else:
+        out = effect[np.where(missing, 0, x).astype(np.int64)]
+    return np.where(missing, 0.0, out)
+
+
 def _lookup(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
     """Effect of each row's value of ``e.feature`` (0 where missing or unseen)."""
-    if not e.grid:
-        return np.zeros(frame.height)
-    s = frame[e.feature]
-    if e.kind == "numeric":
-        x = s.cast(pl.Float64).fill_null(np.nan).to_numpy()
-        out = np.interp(x, np.asarray(e.grid, float), np.asarray(e.effect, float))
-        return np.where(np.isnan(x), 0.0, out)
-    if e.kind == "boolean":
-        x = s.cast(pl.Float64).to_numpy()
-        return np.where(np.isnan(x), 0.0, np.where(x > 0.5, e.effect[1], e.effect[0]))
-    mapping = dict(zip(e.grid, e.effect, strict=True))
-    return (s.cast(pl.String).replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
-            .fill_null(0.0).to_numpy())
+    return _effect_of(_values(frame, e), e)
 
 
 def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec, *,
@@ -120,8 +139,12 @@ def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec,
         layout.append((f, grid))
         dtype = feats[f].dtype
         for g in grid:
-            value = pl.lit(g).cast(pl.String) if kinds[f] == "categorical" else pl.lit(g)
-            blocks.append(feats.with_columns(value.cast(dtype, strict=False).alias(f)))
+            if g == MISSING_LEVEL:
+                value = pl.lit(None, dtype=dtype)
+            else:
+                value = (pl.lit(g).cast(pl.String) if kinds[f] == "categorical"
+                         else pl.lit(g)).cast(dtype, strict=False)
+            blocks.append(feats.with_columns(value.alias(f)))
     p = predict_top(pl.concat(blocks)) if blocks else np.zeros(0)
     p_sample = predict_top(feats)
     base = float(p_sample.mean())
@@ -132,7 +155,10 @@ def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec,
         pd_values = p[pos: pos + n * len(grid)].reshape(len(grid), n).mean(axis=1)
         pos += n * len(grid)
         raw = FeatureEffect(f, kinds[f], grid, pd_values.tolist(), *spec.label(f))
-        centre = float(np.mean(_lookup(feats, raw))) if grid else 0.0
+        x = _values(feats, raw)
+        known = ~np.isnan(x)
+        # Centre over rows with a known value: a missing value contributes 0 by definition.
+        centre = float(np.mean(_effect_of(x[known], raw))) if grid and known.any() else 0.0
         effects.append(FeatureEffect(f, kinds[f], grid, (pd_values - centre).tolist(),
                                      *spec.label(f)))
     tables = ReasonTables(effects=effects, base=base, fidelity_r2=float("nan"))
@@ -142,71 +168,98 @@ def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec,
     return ReasonTables(effects=effects, base=base, fidelity_r2=1.0 - ss_res / ss_tot)
 
 
+def _value_matrix(tables: ReasonTables, frame: pl.DataFrame) -> np.ndarray:
+    out = np.empty((frame.height, len(tables.effects)))
+    for j, e in enumerate(tables.effects):
+        out[:, j] = _values(frame, e)
+    return out
+
+
+def _contributions_of(tables: ReasonTables, values: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape)
+    for j, e in enumerate(tables.effects):
+        out[:, j] = _effect_of(values[:, j], e)
+    return out
+
+
 def contributions(tables: ReasonTables, frame: pl.DataFrame) -> np.ndarray:
     """Contribution of every feature for every row, shape (n, n_features)."""
-    out = np.zeros((frame.height, len(tables.effects)))
-    for j, e in enumerate(tables.effects):
-        out[:, j] = _lookup(frame, e)
-    return out
+    return _contributions_of(tables, _value_matrix(tables, frame))
 
 
 REASON_DTYPE = pl.List(pl.Struct({"code": pl.String, "contribution": pl.Float64,
                                   "text": pl.String}))
+_KIND_CODE = {"numeric": 0, "boolean": 1, "categorical": 2}
+
+
+def _top_indices(contrib: np.ndarray, top: int) -> np.ndarray:
+    """Column indices of the ``top`` largest |contributions| per row, largest first."""
+    mag = np.abs(contrib)
+    if top < contrib.shape[1]:
+        part = np.argpartition(-mag, top - 1, axis=1)[:, :top]
+    else:
+        part = np.tile(np.arange(contrib.shape[1]), (contrib.shape[0], 1))
+    order = np.argsort(-np.take_along_axis(mag, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
 
 
 def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Series:
-    """The ``reasons`` column: per row, the ``top`` signed contributions with zh/en text."""
+    """The ``reasons`` column: per row, the ``top`` signed contributions with zh/en text.
+
+    Fully vectorised (one value matrix, one lookup per feature, string formatting in polars):
+    about a second per million rows.
+    """
     n = frame.height
     effects = tables.effects
     if n == 0 or not effects:
         return pl.Series("reasons", [[] for _ in range(n)], dtype=REASON_DTYPE)
-    contrib = contributions(tables, frame)
+    values = _value_matrix(tables, frame)
+    contrib = _contributions_of(tables, values)
     top = min(top, len(effects))
-    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
+    best = _top_indices(contrib.astype(np.float32), top)  # float32: half the memory traffic
     rows = np.arange(n)
-    # Every feature's value as display text, only for the rows that need it.
-    kinds = [e.kind for e in effects]
     codes = pl.Series([e.feature for e in effects])
     zh = pl.Series([e.label_zh for e in effects])
     en = pl.Series([e.label_en for e in effects])
-    structs = []
-    for r in range(top):
-        fi = order[:, r]
-        c = contrib[rows, fi]
-        value = pl.Series(np.full(n, None, dtype=object), dtype=pl.String)
-        for j, e in enumerate(effects):
-            sel = fi == j
-            if not sel.any():
-                continue
-            s = frame[e.feature].filter(pl.Series(sel))
-            if kinds[j] == "numeric":
-                f = s.cast(pl.Float64)
-                txt = pl.select(pl.when(f == f.floor()).then(f.cast(pl.Int64).cast(pl.String))
-                                .otherwise(f.round(1).cast(pl.String))).to_series()
-            elif kinds[j] == "boolean":
-                txt = s.cast(pl.Boolean).replace_strict({True: "", False: "否|no"},
-                                                        return_dtype=pl.String)
-            else:
-                txt = s.cast(pl.String)
-            value = value.scatter(np.flatnonzero(sel), txt.fill_null("?"))
-        zh_l = zh.gather(fi)
-        en_l = en.gather(fi)
-        code_l = codes.gather(fi)
-        v = value
-        is_bool_true = v == ""
-        is_bool_false = v == "否|no"
-        sign = pl.Series(np.where(c >= 0, "+", "-"))
-        hundredths = pl.Series(np.rint(np.abs(c) * 100).astype(np.int64))
-        mag = pl.select(pl.format("{}.{}", hundredths // 100,
-                                  (hundredths % 100).cast(pl.String).str.zfill(2))).to_series()
-        txt_df = pl.DataFrame({"zh": zh_l, "en": en_l, "v": v, "b1": is_bool_true,
-                               "b0": is_bool_false, "sign": sign, "mag": mag})
-        text_s = txt_df.select(
-            pl.when(pl.col("b1")).then(pl.format("{} / {} {}{}", "zh", "en", "sign", "mag"))
-            .when(pl.col("b0")).then(pl.format("{}: 否 / {}: no {}{}", "zh", "en", "sign", "mag"))
-            .otherwise(pl.format("{} {} / {} {} {}{}", "zh", "v", "en", "v", "sign", "mag"))
-        ).to_series()
-        structs.append(pl.DataFrame({"code": code_l, "contribution": c, "text": text_s})
-                       .select(pl.struct("code", "contribution", "text").alias(f"r{r}")))
-    wide = pl.concat(structs, how="horizontal")
-    return wide.select(pl.concat_list([f"r{r}" for r in range(top)]).alias("reasons")).to_series()
+    kind = np.array([_KIND_CODE[e.kind] for e in effects])
+    # Every categorical level of every feature in one list; a feature's levels start at offset.
+    levels: list[str] = []
+    offset = np.zeros(len(effects), dtype=np.int64)
+    for j, e in enumerate(effects):
+        offset[j] = len(levels)
+        if e.kind == "categorical":
+            levels.extend(str(g) for g in e.grid)
+    level_series = pl.Series(levels or [""], dtype=pl.String)
+    # One long frame of n * top rows in (row, rank) order: format once, then fold into lists.
+    fi = best.ravel()
+    row_of = np.repeat(rows, top)
+    c = contrib[row_of, fi]
+    v = values[row_of, fi]
+    k = kind[fi]
+    cat_index = np.where((k == 2) & ~np.isnan(v), offset[fi] + np.nan_to_num(v), 0)
+    df = pl.DataFrame({
+        "code": codes.gather(fi), "contribution": c, "zh": zh.gather(fi), "en": en.gather(fi),
+        "v": v, "k": k, "level": level_series.gather(cat_index.astype(np.int64)),
+        "h": np.rint(np.abs(c) * 100).astype(np.int64),
+    })
+    v_col = pl.col("v")
+    value_text = (
+        pl.when(v_col.is_nan()).then(pl.lit("?"))
+        .when(pl.col("k") == 2).then(pl.col("level"))
+        .when(v_col == v_col.floor()).then(v_col.cast(pl.Int64).cast(pl.String))
+        .otherwise(v_col.round(1).cast(pl.String))
+    )
+    sign = pl.when(pl.col("contribution") >= 0).then(pl.lit("+")).otherwise(pl.lit("-"))
+    mag = pl.format("{}{}.{}", sign, pl.col("h") // 100,
+                    (pl.col("h") % 100).cast(pl.String).str.zfill(2))
+    text = (
+        pl.when((pl.col("k") == 1) & (v_col == 1.0))
+        .then(pl.format("{} / {} {}", "zh", "en", mag))
+        .when((pl.col("k") == 1) & (v_col == 0.0))
+        .then(pl.format("{}: 否 / {}: no {}", "zh", "en", mag))
+        .otherwise(pl.format("{} {} / {} {} {}", "zh", value_text, "en", value_text, mag))
+    )
+    long = df.select(pl.struct("code", "contribution", text.alias("text")).alias("reasons"))
+    # reshape to a fixed-size array per row, then to a list (concat_list of structs is slow).
+    fixed = long.to_series().reshape((n, top))
+    return fixed.cast(REASON_DTYPE).alias("reasons")
