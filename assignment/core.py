@@ -220,9 +220,9 @@ def _solve_cpsat(p: CoreProblem, time_limit: float, num_workers: int, seed: int)
     code = solver.solve(model)
     choice = np.full(p.n_items, -1, dtype=np.int64)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for a, v in x.items():
+        for arc, v in x.items():
             if solver.boolean_value(v):
-                choice[p.arc_item[a]] = a
+                choice[int(p.arc_item[arc])] = arc
         objective, _ok = evaluate(p, choice)
         bound = solver.best_objective_bound / cost_scale + constant
         status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE

@@ -79,8 +79,10 @@ def shortfall(
             & pl.col("active").fill_null(False)
             & (pl.col("monthly_hours").fill_null(0) > 0)
         )
-        med_h = float(pool["monthly_hours"].median()) if pool.height else 0.0
-        med_n = int(pool["max_households"].median()) if pool.height else 0
+        caps_h = pool["monthly_hours"].cast(pl.Float64).to_numpy()
+        caps_n = pool["max_households"].cast(pl.Float64).to_numpy()
+        med_h = float(np.median(caps_h)) if len(caps_h) else 0.0
+        med_n = int(np.median(caps_n)) if len(caps_n) else 0
         if med_h <= 0:  # no such worker anywhere here: use the prefecture-wide default
             med_h, med_n = 20.0, 30
         total_h = 0.0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import highspy
@@ -54,6 +56,20 @@ def solve_lp(
     return LPSolution(True, "optimal", res.x, float(res.fun), np.asarray(res.ineqlin.marginals))
 
 
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 (HiGHS' C++ MIP code can print debug lines to stdout)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:  # noqa: PTH123
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 @dataclass(frozen=True)
 class MIPSolution:
     """A MIP outcome: status text, incumbent (or None), objective and proven dual bound."""
@@ -82,13 +98,14 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
         options["time_limit"] = float(time_limit)
     if node_limit is not None:
         options["node_limit"] = int(node_limit)
-    res = milp(
-        c,
-        constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
-        integrality=np.ones(len(c), dtype=np.int8),
-        bounds=Bounds(lower, upper),
-        options=options,
-    )
+    with _quiet_stdout():
+        res = milp(
+            c,
+            constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
+            integrality=np.ones(len(c), dtype=np.int8),
+            bounds=Bounds(lower, upper),
+            options=options,
+        )
     bound = getattr(res, "mip_dual_bound", None)
     bound = None if bound is None or not np.isfinite(bound) else float(bound)
     if res.status == 0:

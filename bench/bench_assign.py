@@ -316,7 +316,7 @@ def main() -> None:
     )
     lines.append(f"- mean township utilisation by role (hours): {util}")
     if not args.skip_greedy:
-        gplan, cost, gsec = greedy_all(hh, workers, prev, conflicts, settings)
+        gplan, cost, gsec = greedy_all(hh, workers, prev, conflicts, settings, plan)
         ours = plan_figures(plan, prev, cost, hh, settings)
         theirs = plan_figures(gplan, prev, cost, hh, settings)
         lines += [

@@ -157,12 +157,13 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             progress=on_done,
             on_total=on_total,
         )
-    _summary(result, inputs.unscored, out)
+    print_assign_summary(result, inputs.unscored, out)
     if result.unassigned_tier1 > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
 
 
-def _summary(result: PrefectureResult, unscored: tuple[str, ...], out: Path) -> None:
+def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], out: Path) -> None:
+    """Print coverage by tier, objective, bound, gap, shortfalls and input issues."""
     plan, diag = result.plan, result.diagnostics
     table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
     for t in (1, 2, 3):
