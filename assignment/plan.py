@@ -229,6 +229,16 @@ def solve_prefecture(
     """
     start = time.perf_counter()
     issues: list[InputIssue] = [*check_workers(workers), *check_previous(previous, workers)]
+    if settings.balance_weight > 0:
+        issues.append(
+            InputIssue(
+                "balance_not_modelled",
+                None,
+                "工作量均衡项尚未纳入目标函数, 仅报告各角色利用率差异 / balance_weight > 0 is not "
+                "modelled in the objective yet; utilisation spread is reported per role only",
+                (),
+            )
+        )
     pins, pin_issues = clean_pins(pins, households, workers, conflicts, forbids, settings)
     issues += pin_issues
     if townships is not None:
