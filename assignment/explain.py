@@ -134,11 +134,17 @@ def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _households_side(inputs: PlanInputs, plan: pl.DataFrame) -> pl.DataFrame:
-    """Household columns the rule functions need, with the plan's tier and a risk."""
+    """One row per plan row (same order): the household columns the rule functions need,
+    the plan's tier, worker and travel, and a risk."""
     risk = pl.col("p_tier1").cast(pl.Float64) if "p_tier1" in inputs.scores.columns else pl.lit(0.0)
     scores = inputs.scores.select(pl.col("household_id").cast(pl.String), risk.alias("risk"))
     return (
-        plan.select(pl.col("household_id").cast(pl.String), pl.col("tier").cast(pl.Int64))
+        plan.select(
+            pl.col("household_id").cast(pl.String),
+            pl.col("tier").cast(pl.Int64),
+            pl.col("worker_id").cast(pl.String).alias("_own"),
+            pl.col("travel_minutes").cast(pl.Float64).alias("_own_travel"),
+        )
         .join(
             inputs.households.select(
                 pl.col("household_id").cast(pl.String),
@@ -148,25 +154,32 @@ def _households_side(inputs: PlanInputs, plan: pl.DataFrame) -> pl.DataFrame:
                 pl.col("lat").cast(pl.Float64),
             ).unique("household_id", keep="first", maintain_order=True),
             on="household_id",
-            how="inner",
+            how="left",
+            maintain_order="left",
         )
-        .join(scores.unique("household_id", keep="first"), on="household_id", how="left")
+        .join(scores.unique("household_id", keep="first"), on="household_id", how="left",
+              maintain_order="left")
         .with_columns(pl.col("risk").fill_null(0.0))
     )  # fmt: skip
 
 
 def _worker_side(workers: pl.DataFrame) -> pl.DataFrame:
-    return workers.select(
-        pl.col("worker_id").cast(pl.String),
-        pl.col("role").cast(pl.String),
-        pl.col("township_id").cast(pl.String).alias("w_township_id"),
-        pl.col("village_id").cast(pl.String).alias("w_village_id"),
-        pl.col("grid_id").cast(pl.String).alias("w_grid_id"),
-        pl.col("lon").cast(pl.Float64).alias("w_lon"),
-        pl.col("lat").cast(pl.Float64).alias("w_lat"),
-        pl.col("active").cast(pl.Boolean),
-        pl.col("own_household_id").cast(pl.String),
-    ).unique("worker_id", keep="first", maintain_order=True)
+    """Worker columns in the layout of :mod:`assignment.constraints`, sorted by id."""
+    return (
+        workers.select(
+            pl.col("worker_id").cast(pl.String),
+            pl.col("role").cast(pl.String),
+            pl.col("township_id").cast(pl.String).alias("w_township_id"),
+            pl.col("village_id").cast(pl.String).alias("w_village_id"),
+            pl.col("grid_id").cast(pl.String).alias("w_grid_id"),
+            pl.col("lon").cast(pl.Float64).alias("w_lon"),
+            pl.col("lat").cast(pl.Float64).alias("w_lat"),
+            pl.col("active").cast(pl.Boolean),
+            pl.col("own_household_id").cast(pl.String),
+        )
+        .unique("worker_id", keep="first")
+        .sort("worker_id")
+    )
 
 
 def _flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
@@ -206,29 +219,28 @@ def _road_factor(settings: AssignmentSettings) -> pl.Expr:
 
 
 def _nearest_other_workers(
-    hh: pl.DataFrame, ws: pl.DataFrame, plan_worker: pl.DataFrame, settings: AssignmentSettings
-) -> pl.DataFrame:
-    """Per household, the nearest worker of an eligible role other than its own worker.
+    hh: pl.DataFrame, ws: pl.DataFrame, settings: AssignmentSettings
+) -> np.ndarray:
+    """Per row of ``hh``, the row of ``ws`` of the nearest worker of an eligible role other
+    than the household's own worker (``_own``), or -1 when there is none.
 
-    One row per household that has such a worker; ties in distance go to the smaller id.
-    Vectorised: a k-d tree query per role, then a row-wise minimum in numpy.
+    Ties in distance go to the smaller id (``ws`` is sorted by id). Vectorised: a k-d tree
+    query per role, then a row-wise minimum in numpy.
     """
-    ws = ws.sort("worker_id")
-    ids = ws["worker_id"]
-    hh = hh.join(plan_worker, on="household_id", how="left", maintain_order="left")
     own = (
-        hh["plan_worker"].cast(pl.Enum(ids), strict=False).to_physical().cast(pl.Int64)
+        hh["_own"].cast(pl.Enum(ws["worker_id"]), strict=False).to_physical().cast(pl.Int64)
         .fill_null(-1).to_numpy()
     )  # fmt: skip
     best_d = np.full(hh.height, np.inf)
     best_w = np.full(hh.height, -1, dtype=np.int64)
-    tier = hh["tier"].to_numpy()
-    xyz = _unit_xyz(hh["lon"].to_numpy(), hh["lat"].to_numpy())
+    tier = hh["tier"].fill_null(0).to_numpy()
+    located = (hh["lon"].is_not_null() & hh["lat"].is_not_null()).to_numpy()
+    xyz = _unit_xyz(hh["lon"].fill_null(0.0).to_numpy(), hh["lat"].fill_null(0.0).to_numpy())
     roles = ws["role"].to_numpy()
     for role in Role:
         w_rows = np.flatnonzero(roles == role.value)
         tiers = [t for t in (1, 2, 3) if any(r == role for r, _ in settings.eligible_roles(t))]
-        h_rows = np.flatnonzero(np.isin(tier, tiers))
+        h_rows = np.flatnonzero(np.isin(tier, tiers) & located)
         if w_rows.size == 0 or h_rows.size == 0:
             continue
         tree = cKDTree(_unit_xyz(ws["w_lon"].to_numpy()[w_rows], ws["w_lat"].to_numpy()[w_rows]))
@@ -245,29 +257,7 @@ def _nearest_other_workers(
         rows = np.arange(h_rows.size)
         best_d[h_rows] = cand_d[rows, pick]
         best_w[h_rows] = cand_w[rows, pick]
-    found = np.isfinite(best_d) & (best_w >= 0)
-    return pl.DataFrame(
-        {
-            "household_id": hh["household_id"].filter(pl.Series(found)),
-            "worker_id": ids.gather(best_w[found]),
-        }
-    )
-
-
-def _pair_frame(
-    near: pl.DataFrame, hh: pl.DataFrame, ws: pl.DataFrame, inputs: PlanInputs,
-    settings: AssignmentSettings,
-) -> pl.DataFrame:  # fmt: skip
-    """Pairs in the column layout of :mod:`assignment.constraints`, priced by its rules."""
-    return (
-        near.join(hh, on="household_id", how="inner")
-        .join(ws, on="worker_id", how="inner")
-        .join(_flag(inputs.conflicts, "conflict"), on=["household_id", "worker_id"], how="left")
-        .join(_flag(inputs.forbids, "forbidden"), on=["household_id", "worker_id"], how="left")
-        .with_columns(_road_factor(settings).alias("road_factor"))
-        .with_columns(rules.travel_minutes_per_visit(settings).alias("travel_minutes"))
-        .with_columns(rules.hours_per_month(settings).alias("pair_hours"))
-    )
+    return np.where(np.isfinite(best_d), best_w, -1)
 
 
 # ----------------------------------------------------------------------------- explain_plan
@@ -281,34 +271,51 @@ def explain_plan(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Explain every household of ``plan`` and the load of every worker.
 
-    Returns ``(household_explanations, worker_loads)``. For each household the nearest worker
-    whose role may serve its tier, other than its own worker, is reported with the first
-    reason (in this order) that kept the household from it: inactive, outside jurisdiction,
-    own household, conflict of interest, forbidden, pinned elsewhere, at capacity, farther,
-    plan trade-off. ``candidates`` is not needed for this (it is for :func:`alternatives`) and
-    may be None; it is accepted so callers pass what they have.
+    Returns ``(household_explanations, worker_loads)``, the first with one row per plan row in
+    the plan's order. For each household the nearest worker whose role may serve its tier,
+    other than its own worker, is reported with the first reason (in this order) that kept
+    the household from it: inactive, outside jurisdiction, own household, conflict of
+    interest, forbidden, pinned elsewhere, at capacity, farther, plan trade-off (or
+    no_alternative when no such worker exists). ``candidates`` is not needed for this (it is
+    for :func:`alternatives`) and may be None; it is accepted so callers pass what they have.
     """
     del candidates  # the nearest worker is searched over all workers, not only the arcs
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
-    loads = worker_loads(plan, inputs.workers)
+    loads = worker_loads(plan, inputs.workers)  # sorted by worker_id, like ws
     hh = _households_side(inputs, plan)
     ws = _worker_side(inputs.workers)
-    plan_worker = plan.select("household_id", pl.col("worker_id").alias("plan_worker"))
-    near = _nearest_other_workers(hh, ws, plan_worker, settings)
-    pairs = _pair_frame(near, hh, ws, inputs, settings)
-    best = pairs.filter(rules.role_eligible(settings))
-    best = (
-        best.join(_pins_by_household(inputs.pins), on="household_id", how="left")
-        .join(
-            loads.select("worker_id", pl.col("hours_used").alias("_used"),
-                         pl.col("households").alias("_n"), "monthly_hours", "max_households"),
-            on="worker_id", how="left",
-        )
-        .join(plan.select("household_id", pl.col("travel_minutes").alias("_own_travel"),
-                          pl.col("worker_id").alias("_own")), on="household_id", how="left")
+    alt = _nearest_other_workers(hh, ws, settings)
+    found = alt >= 0
+    # Gather the alternative's worker and load columns by row; row ``ws.height`` is all null
+    # (for households with no alternative).
+    if not loads["worker_id"].equals(ws["worker_id"]):  # both sorted by id, one row each
+        raise AssertionError("worker loads and worker table are not aligned")
+    gather = np.where(found, alt, ws.height)
+    load_cols = loads.select(
+        pl.col("hours_used").alias("_used"), pl.col("households").alias("_n"),
+        "monthly_hours", "max_households",
     )  # fmt: skip
-    after = best.select(
+    ws_null = pl.concat([ws, ws.clear(1)])
+    load_null = pl.concat([load_cols, load_cols.clear(1)])
+    pairs = (
+        pl.concat(
+            [hh, ws_null[gather], load_null[gather], pl.DataFrame({"_found": found})],
+            how="horizontal",
+        )
+        .join(_flag(inputs.conflicts, "conflict"), on=["household_id", "worker_id"], how="left",
+              maintain_order="left")
+        .join(_flag(inputs.forbids, "forbidden"), on=["household_id", "worker_id"], how="left",
+              maintain_order="left")
+        .join(_pins_by_household(inputs.pins), on="household_id", how="left",
+              maintain_order="left")
+        .join(_previous_workers(inputs.previous), on="household_id", how="left",
+              maintain_order="left")
+        .with_columns(_road_factor(settings).alias("road_factor"))
+        .with_columns(rules.travel_minutes_per_visit(settings).alias("travel_minutes"))
+        .with_columns(rules.hours_per_month(settings).alias("pair_hours"))
+    )  # fmt: skip
+    after = pairs.select(
         (pl.col("_used") + pl.col("pair_hours")).alias("hours_used"),
         (pl.col("_n") + 1).alias("households"),
         "monthly_hours",
@@ -323,7 +330,8 @@ def explain_plan(
         pl.col("travel_minutes") >= pl.col("_own_travel") - _EPS
     )
     reason = (
-        pl.when(~rules.worker_active()).then(pl.lit(Reason.INACTIVE.value))
+        pl.when(~pl.col("_found")).then(pl.lit(Reason.NO_ALTERNATIVE.value))
+        .when(~rules.worker_active()).then(pl.lit(Reason.INACTIVE.value))
         .when(~rules.in_jurisdiction(settings)).then(pl.lit(Reason.OUTSIDE_JURISDICTION.value))
         .when(own).then(pl.lit(Reason.OWN_HOUSEHOLD.value))
         .when(~rules.no_conflict_of_interest()).then(pl.lit(Reason.CONFLICT_OF_INTEREST.value))
@@ -333,31 +341,29 @@ def explain_plan(
         .when(farther).then(pl.lit(Reason.FARTHER.value))
         .otherwise(pl.lit(Reason.PLAN_TRADEOFF.value))
     )  # fmt: skip
-    best = best.with_columns(fits.alias("_fits")).with_columns(reason.alias("reason_code"))
-    best = best.select(
-        "household_id",
-        pl.col("worker_id").alias("alt_worker_id"),
-        pl.col("role").alias("alt_role"),
-        pl.col("travel_minutes").alias("alt_travel_minutes"),
-        "reason_code",
-        _detail_zh().alias("_dzh"),
-        _detail_en().alias("_den"),
-    )
-    prev = _previous_workers(inputs.previous)
-    out = (
-        plan.join(best, on="household_id", how="left")
-        .join(prev, on="household_id", how="left")
-        .with_columns(pl.col("reason_code").fill_null(Reason.NO_ALTERNATIVE.value))
-    )
+    pairs = pairs.with_columns(fits.alias("_fits")).with_columns(reason.alias("reason_code"))
     zh = {r.value: t[0] for r, t in REASON_TEXT.items()}
     en = {r.value: t[1] for r, t in REASON_TEXT.items()}
-    out = out.with_columns(
-        (pl.col("reason_code").replace_strict(zh, return_dtype=pl.String)
-         + pl.col("_dzh").fill_null("")).alias("reason_zh"),
-        (pl.col("reason_code").replace_strict(en, return_dtype=pl.String)
-         + pl.col("_den").fill_null("")).alias("reason_en"),
-    )  # fmt: skip
-    return out.select(HOUSEHOLD_EXPLANATION_COLUMNS).sort("household_id"), loads
+    if_found = pl.when(pl.col("_found"))
+    explained = pairs.select(
+        "household_id",
+        if_found.then(pl.col("worker_id")).alias("alt_worker_id"),
+        if_found.then(pl.col("role")).alias("alt_role"),
+        if_found.then(pl.col("travel_minutes")).alias("alt_travel_minutes"),
+        "previous_worker_id",
+        "reason_code",
+        (
+            pl.col("reason_code").replace_strict(zh, return_dtype=pl.String)
+            + _detail_zh().fill_null("")
+        ).alias("reason_zh"),
+        (
+            pl.col("reason_code").replace_strict(en, return_dtype=pl.String)
+            + _detail_en().fill_null("")
+        ).alias("reason_en"),
+    )
+    plan_cols = [c for c in HOUSEHOLD_EXPLANATION_COLUMNS[:9] if c in plan.columns]
+    out = pl.concat([plan.select(plan_cols), explained.drop("household_id")], how="horizontal")
+    return out.select(HOUSEHOLD_EXPLANATION_COLUMNS), loads
 
 
 def _previous_workers(previous: pl.DataFrame | None) -> pl.DataFrame:

@@ -209,3 +209,22 @@ def test_unknown_household_is_an_error() -> None:
     plan, arcs, inputs = _alt_world({"A": (9, 9)})
     with pytest.raises(KeyError, match="nope"):
         alternatives("nope", plan, arcs, inputs, S)
+
+
+def test_no_workers_at_all_means_no_alternative() -> None:
+    inputs = world_inputs()
+    inputs = replace(inputs, workers=inputs.workers.clear())
+    plan = plan_from({h: None for h in VALID}, world_inputs())
+    expl, loads = explain_plan(plan, None, inputs, S)
+    assert set(expl["reason_code"]) == {Reason.NO_ALTERNATIVE.value}
+    assert expl["alt_worker_id"].null_count() == expl.height
+    assert loads.height == 0
+
+
+def test_extra_plan_columns_are_ignored() -> None:
+    plan = plan_from(VALID).with_columns(
+        pl.lit(1.0).alias("cost"), pl.lit("x").alias("previous_worker_id")
+    )
+    expl, _ = explain_plan(plan, None, world_inputs(), S)
+    assert expl.columns == list(HOUSEHOLD_EXPLANATION_COLUMNS)
+    assert expl.filter(pl.col("household_id") == "H1")["previous_worker_id"].item() == "C1"
