@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -36,3 +38,29 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     home = tmp_path / "workspace"
     monkeypatch.setenv("VISIT_PLANNER_HOME", str(home))
     yield home
+
+
+class CliRun(NamedTuple):
+    """What one in-process ``visit-planner`` invocation returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliRun]:
+    """Run ``visit-planner ARGS...`` in-process as a user would: exit code, stdout, stderr."""
+    from visit_planner.cli import main
+
+    def run(*args: str) -> CliRun:
+        capsys.readouterr()  # drop anything printed before
+        monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        out, err = capsys.readouterr()
+        return CliRun(int(exc.value.code or 0), out, err)
+
+    return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -11,18 +10,7 @@ import pytest
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
 from visit_planner.check_plan_job import settings_from_policy
-from visit_planner.cli import main
 from visit_planner.policy import load_policy
-
-
-def run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +42,14 @@ def _inputs(d: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def test_greedy_plan_passes(greedy_files: Path, monkeypatch, capsys) -> None:
-    rc, out, err = run(
-        ["check-plan", "--plan", str(greedy_files / "plan.parquet"), *_inputs(greedy_files)],
-        monkeypatch, capsys,
-    )  # fmt: skip
+def test_greedy_plan_passes(greedy_files: Path, cli) -> None:
+    plan = str(greedy_files / "plan.parquet")
+    rc, out, err = cli("check-plan", "--plan", plan, *_inputs(greedy_files))
     assert rc == 0, err
     assert "plan valid" in out and "0 violations" in out
 
 
-def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, monkeypatch,
-                                        capsys) -> None:  # fmt: skip
+def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, cli) -> None:
     plan = pl.read_parquet(greedy_files / "plan.parquet")
     assigned = plan.filter(pl.col("worker_id").is_not_null())
     # Drop one household silently and double another one.
@@ -72,10 +57,7 @@ def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, monk
     bad = tmp_path / "bad.csv"
     broken.write_csv(bad)
     viol = tmp_path / "v.parquet"
-    rc, out, _ = run(
-        ["check-plan", "--plan", str(bad), *_inputs(greedy_files), "--out", str(viol)],
-        monkeypatch, capsys,
-    )  # fmt: skip
+    rc, out, _ = cli("check-plan", "--plan", str(bad), *_inputs(greedy_files), "--out", str(viol))
     assert rc == 4
     assert "duplicate_household" in out and "missing_household" in out
     assert "方案未通过校验" in out
@@ -83,24 +65,23 @@ def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, monk
     assert kinds == {"duplicate_household", "missing_household"}  # CSV round trip is exact
 
 
-def test_bad_plan_file_is_a_clean_error(tmp_path: Path, greedy_files: Path, monkeypatch,
-                                        capsys) -> None:  # fmt: skip
+def test_bad_plan_file_is_a_clean_error(tmp_path: Path, greedy_files: Path, cli) -> None:
     bad = tmp_path / "plan.csv"
     pl.DataFrame({"household_id": ["H1"]}).write_csv(bad)
-    rc, _, err = run(["check-plan", "--plan", str(bad), *_inputs(greedy_files)], monkeypatch,
-                     capsys)  # fmt: skip
+    rc, _, err = cli("check-plan", "--plan", str(bad), *_inputs(greedy_files))
     assert rc == 2
     assert "lacks column" in err and "worker_id" in err
 
 
-def test_explain_lists_ranked_alternatives(greedy_files: Path, monkeypatch, capsys) -> None:
+def test_explain_lists_ranked_alternatives(
+    greedy_files: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plan = pl.read_parquet(greedy_files / "plan.parquet")
     hid = plan.filter(pl.col("tier") == 3).drop_nulls("worker_id")["household_id"][0]
     monkeypatch.setenv("COLUMNS", "200")
-    rc, out, err = run(
-        ["explain", "--plan", str(greedy_files / "plan.parquet"), "--household", hid,
-         *_inputs(greedy_files), "--top", "3"],
-        monkeypatch, capsys,
-    )  # fmt: skip
+    plan_file = str(greedy_files / "plan.parquet")
+    rc, out, err = cli(
+        "explain", "--plan", plan_file, "--household", hid, *_inputs(greedy_files), "--top", "3"
+    )
     assert rc == 0, err
     assert hid in out and "alternatives" in out and "total Δ" in out

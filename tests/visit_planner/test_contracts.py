@@ -8,26 +8,14 @@ the offending ids, there is no traceback, and nothing was written.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from visit_planner.cli import main
 from visit_planner.contracts import load_inputs, read_table
 from visit_planner.errors import ContractError
-
-
-def run_cli(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def listing(directory: Path) -> list[tuple[str, int]]:
@@ -62,25 +50,25 @@ def set_value(column: str, value: object, row_id: str, id_column: str = "househo
     return change
 
 
-def test_valid_directory_passes(inputs_dir: Path, monkeypatch, capsys) -> None:
-    rc, out, err = run_cli(["validate", str(inputs_dir)], monkeypatch, capsys)
+def test_valid_directory_passes(inputs_dir: Path, cli) -> None:
+    rc, out, err = cli(*["validate", str(inputs_dir)])
     assert rc == 0, err
     assert "10,000" in out
 
 
-def test_csv_directory_passes(small_prefecture, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_csv_directory_passes(small_prefecture, tmp_path: Path, cli) -> None:
     for name, frame in small_prefecture.tables().items():
         frame.write_csv(tmp_path / f"{name}.csv")
-    rc, _, err = run_cli(["validate", str(tmp_path)], monkeypatch, capsys)
+    rc, _, err = cli(*["validate", str(tmp_path)])
     assert rc == 0, err
     inputs = load_inputs(tmp_path)
     assert inputs.households.equals(small_prefecture.households)
     assert inputs.workers.equals(small_prefecture.workers)
 
 
-def _assert_rejected(directory: Path, monkeypatch, capsys, *needles: str) -> str:
+def _assert_rejected(cli, directory: Path, *needles: str) -> str:  # type: ignore[no-untyped-def]
     before = listing(directory)
-    rc, _, err = run_cli(["validate", str(directory)], monkeypatch, capsys)
+    rc, _, err = cli(*["validate", str(directory)])
     assert rc == 2
     assert "Traceback" not in err
     flat = " ".join(err.split())
@@ -90,19 +78,18 @@ def _assert_rejected(directory: Path, monkeypatch, capsys, *needles: str) -> str
     return flat
 
 
-def test_missing_column(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_missing_column(inputs_dir: Path, cli) -> None:
     rewrite(inputs_dir, "households", lambda df: df.drop("members"))
     _assert_rejected(
+        cli,
         inputs_dir,
-        monkeypatch,
-        capsys,
         "households.parquet",
         "'members'",
         "required column is missing",
     )
 
 
-def test_wrong_type_in_csv(small_prefecture, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_wrong_type_in_csv(small_prefecture, tmp_path: Path, cli) -> None:
     for name, frame in small_prefecture.tables().items():
         frame.write_csv(tmp_path / f"{name}.csv")
     hh = pl.read_csv(tmp_path / "households.csv", infer_schema=False)
@@ -113,12 +100,10 @@ def test_wrong_type_in_csv(small_prefecture, tmp_path: Path, monkeypatch, capsys
         .otherwise(pl.col("members"))
         .alias("members")
     ).write_csv(tmp_path / "households.csv")
-    _assert_rejected(
-        tmp_path, monkeypatch, capsys, "households.csv", "'members'", "not a valid", bad_id, "(two)"
-    )
+    _assert_rejected(cli, tmp_path, "households.csv", "'members'", "not a valid", bad_id, "(two)")
 
 
-def test_fractional_count_is_not_truncated(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_fractional_count_is_not_truncated(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)
     hh.with_columns(pl.col("members").cast(pl.Float64)).with_columns(
@@ -127,95 +112,85 @@ def test_fractional_count_is_not_truncated(inputs_dir: Path, monkeypatch, capsys
         .otherwise(pl.col("members"))
         .alias("members")
     ).write_parquet(inputs_dir / "households.parquet")
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "'members'", "not a valid", bad_id)
+    _assert_rejected(cli, inputs_dir, "'members'", "not a valid", bad_id)
 
 
-def test_null_in_required_field(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_null_in_required_field(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)
     rewrite(inputs_dir, "households", set_value("lon", None, bad_id))
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "'lon'", "null in a required field", bad_id)
+    _assert_rejected(cli, inputs_dir, "'lon'", "null in a required field", bad_id)
 
 
-def test_duplicate_ids(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_duplicate_ids(inputs_dir: Path, cli) -> None:
     w = pl.read_parquet(inputs_dir / "workers.parquet")
     dup = first_id(w, "worker_id")
     pl.concat([w, w.head(1)]).write_parquet(inputs_dir / "workers.parquet")
-    _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "workers.parquet", "'worker_id'", "duplicate id", dup
-    )
+    _assert_rejected(cli, inputs_dir, "workers.parquet", "'worker_id'", "duplicate id", dup)
 
 
-def test_household_areas_that_do_not_nest(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_household_areas_that_do_not_nest(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)
     other_village = hh["village_id"].unique().sort()[-1]
     rewrite(inputs_dir, "households", set_value("village_id", other_village, bad_id))
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "'grid_id/village_id'", "do not nest", bad_id)
+    _assert_rejected(cli, inputs_dir, "'grid_id/village_id'", "do not nest", bad_id)
 
 
-def test_worker_role_that_does_not_match_its_ids(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_worker_role_that_does_not_match_its_ids(inputs_dir: Path, cli) -> None:
     w = pl.read_parquet(inputs_dir / "workers.parquet")
     cadre = w.filter(pl.col("role") == "cadre")["worker_id"][0]
     rewrite(inputs_dir, "workers", set_value("grid_id", "X-GRID", cadre, "worker_id"))
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "'grid_id'", "a cadre must not carry", cadre)
+    _assert_rejected(cli, inputs_dir, "'grid_id'", "a cadre must not carry", cadre)
 
 
-def test_grid_worker_without_grid(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_grid_worker_without_grid(inputs_dir: Path, cli) -> None:
     w = pl.read_parquet(inputs_dir / "workers.parquet")
     gw = w.filter(pl.col("role") == "grid_worker")["worker_id"][0]
     rewrite(inputs_dir, "workers", set_value("grid_id", None, gw, "worker_id"))
-    _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "'grid_id'", "a grid_worker must carry a grid_id", gw
-    )
+    _assert_rejected(cli, inputs_dir, "'grid_id'", "a grid_worker must carry a grid_id", gw)
 
 
-def test_coordinates_outside_the_prefecture(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_coordinates_outside_the_prefecture(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)
     rewrite(inputs_dir, "households", set_value("lon", 116.4, bad_id))
-    _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "'lon'", "between 103.5 and 106.2", bad_id, "(116.4)"
-    )
+    _assert_rejected(cli, inputs_dir, "'lon'", "between 103.5 and 106.2", bad_id, "(116.4)")
 
 
-def test_negative_capacity(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_negative_capacity(inputs_dir: Path, cli) -> None:
     w = pl.read_parquet(inputs_dir / "workers.parquet")
     wid = first_id(w, "worker_id")
     rewrite(inputs_dir, "workers", set_value("monthly_hours", -5.0, wid, "worker_id"))
     rewrite(inputs_dir, "workers", set_value("max_households", -1, wid, "worker_id"))
     flat = _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "'monthly_hours'", "'max_households'", "must be >= 0", wid
+        cli, inputs_dir, "'monthly_hours'", "'max_households'", "must be >= 0", wid
     )
     assert "between 0 and 744" in flat
 
 
-def test_unknown_tier(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_unknown_tier(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)
     rewrite(inputs_dir, "households", set_value("assessed_tier", 4, bad_id))
-    _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "'assessed_tier'", "must be one of", bad_id, "(4)"
-    )
+    _assert_rejected(cli, inputs_dir, "'assessed_tier'", "must be one of", bad_id, "(4)")
 
 
-def test_unknown_role(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_unknown_role(inputs_dir: Path, cli) -> None:
     w = pl.read_parquet(inputs_dir / "workers.parquet")
     wid = first_id(w, "worker_id")
     rewrite(inputs_dir, "workers", set_value("role", "mayor", wid, "worker_id"))
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "'role'", "must be one of", wid, "(mayor)")
+    _assert_rejected(cli, inputs_dir, "'role'", "must be one of", wid, "(mayor)")
 
 
-def test_missing_required_file(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_missing_required_file(inputs_dir: Path, cli) -> None:
     (inputs_dir / "workers.parquet").unlink()
-    _assert_rejected(
-        inputs_dir, monkeypatch, capsys, "workers.parquet", "required table is missing"
-    )
+    _assert_rejected(cli, inputs_dir, "workers.parquet", "required table is missing")
 
 
-def test_both_csv_and_parquet_is_ambiguous(inputs_dir: Path, monkeypatch, capsys) -> None:
+def test_both_csv_and_parquet_is_ambiguous(inputs_dir: Path, cli) -> None:
     pl.read_parquet(inputs_dir / "workers.parquet").write_csv(inputs_dir / "workers.csv")
-    _assert_rejected(inputs_dir, monkeypatch, capsys, "both workers.parquet and workers.csv")
+    _assert_rejected(cli, inputs_dir, "both workers.parquet and workers.csv")
 
 
 def test_every_problem_of_a_file_is_reported_at_once(inputs_dir: Path) -> None:

@@ -32,25 +32,34 @@ def area_parents(households: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return out
 
 
-def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem]:
-    """Households whose grid/village/township ids do not nest as the majority of rows do."""
+def _misnested(
+    frame: pl.DataFrame,
+    id_column: str,
+    parents: dict[str, pl.DataFrame],
+    file: str,
+    rule: str,
+) -> list[Problem]:
+    """Rows of ``frame`` whose area ids disagree with ``parents`` at any level.
+
+    ``rule`` is formatted with ``child`` and ``parent``; rows whose child id is null or not in
+    ``parents`` are not judged here.
+    """
     problems: list[Problem] = []
-    parents = area_parents(households)
     for child, parent in _LEVELS:
         bad = (
-            households.select("household_id", child, parent)
-            .join(parents[child], on=child, how="left")
+            frame.filter(pl.col(child).is_not_null())
+            .select(id_column, child, parent)
+            .join(parents[child], on=child, how="inner")
             .filter(pl.col(parent) != pl.col("expected_parent"))
-            .sort("household_id")
+            .sort(id_column)
         )
         if bad.height:
             problems.append(
                 Problem(
                     file,
                     f"{child}/{parent}",
-                    f"areas do not nest: the {child} lies in another {parent} in most rows "
-                    "(网格/村/乡镇层级不一致)",
-                    ids=tuple(bad["household_id"].head(5).to_list()),
+                    rule.format(child=child, parent=parent),
+                    ids=tuple(bad[id_column].head(5).to_list()),
                     count=bad.height,
                     examples=tuple(
                         f"{r[child]} in {r[parent]}, expected {r['expected_parent']}"
@@ -59,6 +68,18 @@ def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem
                 )
             )
     return problems
+
+
+def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem]:
+    """Households whose grid/village/township ids do not nest as the majority of rows do."""
+    return _misnested(
+        households,
+        "household_id",
+        area_parents(households),
+        file,
+        "areas do not nest: the {child} lies in another {parent} in most rows "
+        "(网格/村/乡镇层级不一致)",
+    )
 
 
 _ROLE_IDS = {
@@ -100,32 +121,14 @@ def check_worker_nesting(
     workers: pl.DataFrame, households: pl.DataFrame, file: str
 ) -> list[Problem]:
     """Workers whose area ids nest differently from the households' areas."""
-    problems: list[Problem] = []
-    parents = area_parents(households)
-    for child, parent in _LEVELS:
-        bad = (
-            workers.filter(pl.col(child).is_not_null())
-            .select("worker_id", child, parent)
-            .join(parents[child], on=child, how="inner")
-            .filter(pl.col(parent) != pl.col("expected_parent"))
-            .sort("worker_id")
-        )
-        if bad.height:
-            problems.append(
-                Problem(
-                    file,
-                    f"{child}/{parent}",
-                    f"areas do not nest: the households place this {child} in another {parent} "
-                    "(辖区层级与住户数据不一致)",
-                    ids=tuple(bad["worker_id"].head(5).to_list()),
-                    count=bad.height,
-                    examples=tuple(
-                        f"{r[child]} in {r[parent]}, expected {r['expected_parent']}"
-                        for r in bad.head(5).iter_rows(named=True)
-                    ),
-                )
-            )
-    return problems
+    return _misnested(
+        workers,
+        "worker_id",
+        area_parents(households),
+        file,
+        "areas do not nest: the households place this {child} in another {parent} "
+        "(辖区层级与住户数据不一致)",
+    )
 
 
 def check_references(
