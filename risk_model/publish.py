@@ -60,7 +60,9 @@ def publish(registry: Registry, result: TrainResult, *, data_name: str, data_sha
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
     probas: dict[str, np.ndarray] = {result.config.kind: result.test_proba[:, 0]}
     for kind, pipe in result.baselines.items():
-        probas[kind] = predict_proba(pipe, result.test_frame, spec.n_classes)[:, 0]
+        ev_proba = result.baseline_evaluations[kind].proba
+        probas[kind] = (ev_proba if ev_proba is not None
+                        else predict_proba(pipe, result.test_frame, spec.n_classes))[:, 0]
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         files = {

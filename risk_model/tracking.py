@@ -181,8 +181,15 @@ class Registry:
             found = self.client.search_model_versions(f"name='{self.tracking.model_name}'")
         except MlflowException:
             return []
-        # Search results carry no aliases in MLflow 3: fetch each version for them.
-        return sorted((self.version(int(mv.version)) for mv in found), key=lambda v: -v.version)
+        infos = sorted((self._info(mv) for mv in found), key=lambda v: -v.version)
+        # Version search results carry no aliases: take them from the registered model.
+        try:
+            aliases = self.client.get_registered_model(self.tracking.model_name).aliases or {}
+        except MlflowException:
+            aliases = {}
+        for info in infos:
+            info.aliases = sorted(a for a, v in aliases.items() if int(v) == info.version)
+        return infos
 
     def champion(self) -> VersionInfo | None:
         """The version under alias ``champion``, or None."""

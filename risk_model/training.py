@@ -67,6 +67,7 @@ class Evaluation:
     metrics: Metrics
     fairness: FairnessReport
     bayes: BayesComparison | None = None
+    proba: np.ndarray | None = field(default=None, repr=False)  # the evaluated probabilities
 
     def flat(self, prefix: str = "") -> dict[str, float]:
         """All scalar metrics (for tracking and the promotion gate)."""
@@ -96,7 +97,7 @@ def evaluate(pipeline: Pipeline, frame: pl.DataFrame, spec: FeatureSpec, rule: D
     if truth is not None:
         bayes_p = truth_probabilities(frame, truth, spec)
         bayes = compare_to_bayes(y, proba, bayes_p, rule)
-    return Evaluation(metrics=metrics, fairness=fairness, bayes=bayes)
+    return Evaluation(metrics=metrics, fairness=fairness, bayes=bayes, proba=proba)
 
 
 def truth_probabilities(frame: pl.DataFrame, truth: pl.DataFrame, spec: FeatureSpec) -> np.ndarray:
@@ -197,7 +198,8 @@ def train(frame: pl.DataFrame, spec: FeatureSpec, rule: DecisionRule, *,
         drift_reference=drift_reference(train_df, spec), n_rows=frame.height,
         n_labelled=data.height, n_train=train_df.height, n_test=test_df.height,
         fit_seconds=fit_seconds, test_frame=test_df.select(list(dict.fromkeys(keep))),
-        test_proba=predict_proba(pipeline, test_df, spec.n_classes),
+        test_proba=evaluation.proba if evaluation.proba is not None
+        else predict_proba(pipeline, test_df, spec.n_classes),
     )
 
 

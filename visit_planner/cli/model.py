@@ -211,4 +211,4 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
             f"data={v.params.get('data_file', '')}  log-loss {_f(m.get('log_loss'), 4)}  "
             f"macro-F1 {_f(m.get('macro_f1'))}  tier-1 recall {_f(m.get('tier1_recall'))}  "
             f"Bayes gap {_f(m.get('log_loss_gap_pct'), 2)} %  {promo}".rstrip(),
-            highlight=False, soft_wrap=True)
+            highlight=False, soft_wrap=True, markup=False)
