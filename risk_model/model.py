@@ -67,7 +67,7 @@ class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
         *,
         categorical_mask: Sequence[bool] | None = None,
         class_weight: ClassWeight = "sqrt_balanced",
-        learning_rate: float = 0.2,
+        learning_rate: float = 0.3,
         max_iter: int = 300,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
