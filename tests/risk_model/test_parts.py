@@ -86,3 +86,17 @@ def test_household_fairness_groups_cover_ethnicity_gender_county(household_resul
     assert set(t["attribute"]) == {"head_ethnicity", "head_gender", "county_id"}
     assert set(household_result.evaluation.fairness.recall_gap) == {
         "head_ethnicity", "head_gender", "county_id"}
+
+
+def test_unused_feature_and_missing_category_get_zero_effect(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    frame = toy_frame.head(300).with_columns(
+        pl.when(pl.col("visits") > 3).then(None).otherwise(pl.col("region")).alias("region"))
+
+    def predict_top(f: pl.DataFrame) -> np.ndarray:  # ignores region entirely
+        return (0.2 + 0.003 * f["age"].cast(pl.Float64)).to_numpy()
+
+    tables = fit_reason_tables(predict_top, frame, toy_spec)
+    region = next(e for e in tables.effects if e.feature == "region")
+    assert region.grid[-1] == "<missing>"
+    assert np.allclose(region.effect, 0.0)
+    assert np.allclose(contributions(tables, frame)[:, 3], 0.0)
