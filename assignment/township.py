@@ -52,6 +52,7 @@ class SolverOptions:
     lns_levels: int = 1
     lns_max_items: int = 1500
     lns_node_limit: int = 200
+    lns_arcs_per_item: int = 6
     lns_time_limit: float = 5.0
 
 
@@ -325,6 +326,7 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
     hi = np.concatenate([np.ones(nf), res_h[workers], res_n[workers].astype(float)])
     c = arr.arc_cost[arcs] - arr.penalty[arr.arc_item[arcs]]
     lower = arr.arc_pinned[arcs].astype(float)
+    t0 = time.perf_counter()
     sol = solve_mip(
         c,
         a,
@@ -335,6 +337,10 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
         time_limit=opts.repair_time_limit,
         node_limit=opts.repair_node_limit,
     )
+    if time.perf_counter() - t0 >= 0.95 * opts.repair_time_limit:
+        # Stopped by wall time: not used, so that the plan never depends on machine load
+        # (the ejection step then covers what it can, deterministically).
+        return choice, len(free), "repair MIP: time limit, not used"
     if sol.x is None:
         return choice, len(free), f"repair MIP: {sol.status}"
     chosen = arcs[sol.x > 0.5]
@@ -512,6 +518,28 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     res_h = np.maximum(arr.cap_hours - h_used, 0.0)
     res_n = np.maximum(arr.cap_count - n_used, 0)
     sub, sub_arcs = arr.subset(free_idx, res_h, res_n)
+    # Keep each household's current arc and its cheapest few that fit the residual room:
+    # a small MIP that HiGHS finishes, rather than a big one stopped by the clock.
+    fit = sub.arc_hours <= sub.cap_hours[sub.arc_agent] + 1e-9
+    order = np.lexsort((np.arange(sub.n_arcs), sub.arc_cost, ~fit, sub.arc_item))
+    starts = np.r_[0, np.flatnonzero(np.diff(sub.arc_item[order])) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = np.zeros(sub.n_arcs, dtype=bool)
+    keep[order[(rank < opts.lns_arcs_per_item) & fit[order]]] = True
+    keep[np.isin(sub_arcs, choice[free_idx])] = True
+    keep |= sub.arc_pinned
+    kept = np.flatnonzero(keep)
+    sub = ArcArrays(
+        sub.arc_item[kept],
+        sub.arc_agent[kept],
+        sub.arc_cost[kept],
+        sub.arc_hours[kept],
+        sub.arc_pinned[kept],
+        sub.penalty,
+        sub.cap_hours,
+        sub.cap_count,
+    )
+    sub_arcs = sub_arcs[kept]
     t0 = time.perf_counter()
     sol = _mip(sub, opts.lns_node_limit, opts.lns_time_limit)
     if time.perf_counter() - t0 >= 0.95 * opts.lns_time_limit:
