@@ -25,10 +25,12 @@ _AREA_COL = {"township": "township_id", "village": "village_id", "grid": "grid_i
 
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
-    """Hours used / hours available per role (active workers with capacity only)."""
+    """Hours used / hours available per role (active workers with capacity only), and the
+    highest single worker's utilisation (the balance spread is reported, not optimised)."""
     out = {}
     for role in Role:
-        w = loads.filter((pl.col("role") == role.value) & (pl.col("monthly_hours") > 0))
+        active = pl.col("active").fill_null(False) if "active" in loads.columns else pl.lit(True)
+        w = loads.filter((pl.col("role") == role.value) & (pl.col("monthly_hours") > 0) & active)
         cap = float(w["monthly_hours"].sum()) if w.height else 0.0
         out[f"utilisation_{role.value}"] = float(w["hours_used"].sum()) / cap if cap else 0.0
         spread = rules.balance_spread(w) if w.height else None
