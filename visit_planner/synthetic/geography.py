@@ -211,7 +211,8 @@ def build_areas(rng: np.random.Generator, scale: float) -> Areas:
         dlon, dlat = km_to_deg(dx, dy, np.full(n_t, county.lat))
         t_lon.append(county.lon + dlon)
         t_lat.append(county.lat + dlat)
-        t_radius.append(np.full(n_t, np.sqrt(county.area_km2 / n_t / np.pi)))
+        # A township keeps its full-scale size at every scale (as villages do below).
+        t_radius.append(np.full(n_t, np.sqrt(county.area_km2 / county.townships / np.pi)))
         t_county.extend([county.county_id] * n_t)
     townships = pl.DataFrame(
         {
