@@ -1,10 +1,11 @@
 """Per-group error rates: tier-1 recall and false-positive rate by ethnicity, gender, county.
 
-Uses fairlearn's :class:`~fairlearn.metrics.MetricFrame` with two plain metric functions
-(defined here so that an empty group gives NaN instead of a warning). "Positive" means tier 1
-(class index 0): recall = share of true tier-1 households predicted tier 1; FPR = share of the
-other households predicted tier 1. The largest gap of an attribute is max - min over its
-groups with at least ``min_positives`` true tier-1 households (recall) or ``min_negatives``
+The same numbers as fairlearn's :class:`~fairlearn.metrics.MetricFrame` with the two plain
+metric functions below (an empty group gives NaN instead of a warning), computed with a polars
+group-by because MetricFrame's pandas path costs seconds per attribute on a million rows.
+"Positive" means tier 1 (class index 0): recall = share of true tier-1 households predicted
+tier 1; FPR = share of the other households predicted tier 1. The largest gap of an
+attribute is max - min over its groups with at least ``min_positives`` true tier-1 households (recall) or ``min_negatives``
 others (FPR) — tiny groups would make the gap pure noise.
 """
 
@@ -73,26 +74,30 @@ def group_error_rates(
     min_positives: int = 20,
     min_negatives: int = 100,
 ) -> FairnessReport:
-    """Tier-1 recall and FPR per group of each attribute in ``groups``, and the largest gaps."""
+    """Tier-1 recall and FPR per group of each attribute in ``groups``, and the largest gaps.
+
+    Computed with one polars group-by per attribute (fast on a million rows); the test suite
+    checks it against fairlearn's :class:`~fairlearn.metrics.MetricFrame` (:func:`metric_frame`).
+    """
     frames: list[pl.DataFrame] = []
     recall_gap: dict[str, float] = {}
     fpr_gap: dict[str, float] = {}
+    base = pl.DataFrame({"pos": np.asarray(y_true) == 0, "hit": np.asarray(y_pred) == 0})
     for attribute, values in groups.items():
-        sensitive = np.asarray(pl.Series(values).cast(pl.String).fill_null("<missing>").to_list())
-        mf = MetricFrame(
-            metrics={"tier1_recall": tier1_recall, "tier1_fpr": tier1_fpr,
-                     "n_tier1": _count_pos, "n": _count},
-            y_true=np.asarray(y_true), y_pred=np.asarray(y_pred), sensitive_features=sensitive,
-        )
-        by = mf.by_group.reset_index()
-        t = pl.DataFrame({
-            "attribute": [attribute] * len(by),
-            "group": by.iloc[:, 0].astype(str).tolist(),
-            "n": by["n"].astype(int).tolist(),
-            "n_tier1": by["n_tier1"].astype(int).tolist(),
-            "tier1_recall": by["tier1_recall"].astype(float).tolist(),
-            "tier1_fpr": by["tier1_fpr"].astype(float).tolist(),
-        })
+        g = pl.Series("group", values).cast(pl.String).fill_null("<missing>")
+        t = (base.with_columns(g).group_by("group")
+             .agg(pl.len().alias("n"), pl.col("pos").sum().alias("n_tier1"),
+                  (pl.col("pos") & pl.col("hit")).sum().alias("tp"),
+                  (~pl.col("pos") & pl.col("hit")).sum().alias("fp"))
+             .sort("group")
+             .select(pl.lit(attribute).alias("attribute"), "group",
+                     pl.col("n").cast(pl.Int64), pl.col("n_tier1").cast(pl.Int64),
+                     pl.when(pl.col("n_tier1") > 0)
+                     .then(pl.col("tp") / pl.col("n_tier1")).otherwise(float("nan"))
+                     .alias("tier1_recall"),
+                     pl.when(pl.col("n") > pl.col("n_tier1"))
+                     .then(pl.col("fp") / (pl.col("n") - pl.col("n_tier1")))
+                     .otherwise(float("nan")).alias("tier1_fpr")))
         frames.append(t)
         ok_r = t.filter(pl.col("n_tier1") >= min_positives)["tier1_recall"].drop_nans()
         ok_f = t.filter((pl.col("n") - pl.col("n_tier1")) >= min_negatives)["tier1_fpr"].drop_nans()
@@ -103,3 +108,11 @@ def group_error_rates(
                 "tier1_recall": pl.Float64, "tier1_fpr": pl.Float64}))
     return FairnessReport(table=table.sort("attribute", "group"), recall_gap=recall_gap,
                           fpr_gap=fpr_gap)
+
+
+def metric_frame(y_true: np.ndarray, y_pred: np.ndarray, sensitive: np.ndarray) -> MetricFrame:
+    """The same per-group tier-1 recall / FPR as a fairlearn MetricFrame (for notebooks)."""
+    return MetricFrame(metrics={"tier1_recall": tier1_recall, "tier1_fpr": tier1_fpr,
+                                "n_tier1": _count_pos, "n": _count},
+                       y_true=np.asarray(y_true), y_pred=np.asarray(y_pred),
+                       sensitive_features=np.asarray(sensitive))

@@ -30,8 +30,8 @@ smoker = ["吸烟", "smoker"]
 """
 
 # Few, shallow trees keep every test fast; quality is the benchmark's job.
-FAST = TrainConfig(params={"max_iter": 25, "early_stopping": False}, reason_sample_rows=80,
-                   reason_grid=5)
+FAST = TrainConfig(params={"max_iter": 25, "learning_rate": 0.1, "early_stopping": False},
+                   reason_sample_rows=80, reason_grid=5)
 POLICY_COST = [[0.0, 3.0, 6.0], [1.0, 0.0, 1.5], [1.5, 1.0, 0.0]]
 
 
