@@ -3,10 +3,11 @@
 The same numbers as fairlearn's :class:`~fairlearn.metrics.MetricFrame` with the two plain
 metric functions below (an empty group gives NaN instead of a warning), computed with a polars
 group-by because MetricFrame's pandas path costs seconds per attribute on a million rows.
+
 "Positive" means tier 1 (class index 0): recall = share of true tier-1 households predicted
-tier 1; FPR = share of the other households predicted tier 1. The largest gap of an
-attribute is max - min over its groups with at least ``min_positives`` true tier-1 households (recall) or ``min_negatives``
-others (FPR) — tiny groups would make the gap pure noise.
+tier 1; FPR = share of the other households predicted tier 1. The largest gap of an attribute
+is max - min over its groups with at least ``min_positives`` true tier-1 households (recall)
+or ``min_negatives`` others (FPR) — tiny groups would make the gap pure noise.
 """
 
 from __future__ import annotations
