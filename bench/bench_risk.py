@@ -84,9 +84,17 @@ def main() -> None:
     explain(result.reason_tables, households)
     t_reasons = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), cpu_s()
-    scored = score(households, result.pipeline, spec, settings.rule, tables=result.reason_tables,
-                   drift_reference=result.drift_reference, model_version="bench",
-                   rules=settings.rules, psi_threshold=settings.psi_threshold)
+    scored = score(
+        households,
+        result.pipeline,
+        spec,
+        settings.rule,
+        tables=result.reason_tables,
+        drift_reference=result.drift_reference,
+        model_version="bench",
+        rules=settings.rules,
+        psi_threshold=settings.psi_threshold,
+    )
     t_score, score_cpu = time.perf_counter() - t0, cpu_s() - c0
     load_end = os.getloadavg()
 
@@ -140,9 +148,14 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    header = "" if args.out.exists() else (
-        "# Risk model benchmark\n\nReproduce: `.venv/bin/python bench/bench_risk.py --scale S "
-        "[--data DIR]`. Newest runs last.\n\n")
+    header = (
+        ""
+        if args.out.exists()
+        else (
+            "# Risk model benchmark\n\nReproduce: `.venv/bin/python bench/bench_risk.py --scale S "
+            "[--data DIR]`. Newest runs last.\n\n"
+        )
+    )
     with args.out.open("a", encoding="utf-8") as fh:
         fh.write(header + text + "\n")
 

@@ -52,7 +52,8 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         lines.append(
             f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(mm.tier1_recall)} "
             f"({_f(mm.tier1_recall_ci[0])}–{_f(mm.tier1_recall_ci[1])}) | "
-            f"{_f(mm.tier1_precision)} | {_f(mm.ece, 4)} |")
+            f"{_f(mm.tier1_precision)} | {_f(mm.ece, 4)} |"
+        )
     if ev.bayes is not None:
         b = ev.bayes
         lines += [
@@ -64,23 +65,33 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
             f"(cross-entropy vs true probabilities +{_f(b.cross_entropy_gap_pct, 2)} %), "
             f"macro-F1 {_f(-b.macro_f1_gap)}.",
         ]
-    lines += ["", "Confusion (rows true, columns predicted): " + str(m.confusion), "",
-              "## Groups / 分组误差",
-              "| attribute | group | n | n tier 1 | tier-1 recall | tier-1 FPR |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Confusion (rows true, columns predicted): " + str(m.confusion),
+        "",
+        "## Groups / 分组误差",
+        "| attribute | group | n | n tier 1 | tier-1 recall | tier-1 FPR |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in ev.fairness.table.iter_rows(named=True):
-        lines.append(f"| {r['attribute']} | {r['group']} | {r['n']} | {r['n_tier1']} | "
-                     f"{_f(r['tier1_recall'])} | {_f(r['tier1_fpr'])} |")
-    lines += ["", "Largest tier-1 recall gap per attribute (groups with >= 20 tier-1): "
-              + ", ".join(f"{k} {_f(v)}" for k, v in ev.fairness.recall_gap.items()), "",
-              "## Limits / 局限",
-              "- Probabilities are calibrated for the population it was trained on; check the "
-              "drift report (PSI) of every scoring run.",
-              "- Reason codes are additive partial-dependence effects (fidelity R² "
-              f"{_f(result.reason_tables.fidelity_r2)} against the model's own P(tier 1)): the "
-              "average effect of a value, approximate where features interact.",
-              "- Small groups have wide error bars; gaps are computed only over groups with "
-              "enough tier-1 households.",
-              "- Trained on assessors' past tiers: it reproduces their judgement, including any "
-              "bias in it."]
+        lines.append(
+            f"| {r['attribute']} | {r['group']} | {r['n']} | {r['n_tier1']} | "
+            f"{_f(r['tier1_recall'])} | {_f(r['tier1_fpr'])} |"
+        )
+    lines += [
+        "",
+        "Largest tier-1 recall gap per attribute (groups with >= 20 tier-1): "
+        + ", ".join(f"{k} {_f(v)}" for k, v in ev.fairness.recall_gap.items()),
+        "",
+        "## Limits / 局限",
+        "- Probabilities are calibrated for the population it was trained on; check the "
+        "drift report (PSI) of every scoring run.",
+        "- Reason codes are additive partial-dependence effects (fidelity R² "
+        f"{_f(result.reason_tables.fidelity_r2)} against the model's own P(tier 1)): the "
+        "average effect of a value, approximate where features interact.",
+        "- Small groups have wide error bars; gaps are computed only over groups with "
+        "enough tier-1 households.",
+        "- Trained on assessors' past tiers: it reproduces their judgement, including any "
+        "bias in it.",
+    ]
     return "\n".join(lines) + "\n"

@@ -36,8 +36,11 @@ def drift_reference(frame: pl.DataFrame, spec: FeatureSpec) -> dict[str, Any]:
     ref: dict[str, Any] = {}
     for c in spec.numeric:
         x = frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        edges = np.unique(np.nanquantile(x, np.linspace(0.1, 0.9, 9))) if np.isfinite(
-            x).any() else np.array([])
+        edges = (
+            np.unique(np.nanquantile(x, np.linspace(0.1, 0.9, 9)))
+            if np.isfinite(x).any()
+            else np.array([])
+        )
         counts = np.bincount(_numeric_bins(x, edges), minlength=len(edges) + 2)
         ref[c] = {"kind": "numeric", "edges": edges.tolist(), "shares": _shares(counts)}
     for c in (*spec.boolean, *spec.categorical):
@@ -70,8 +73,9 @@ def psi(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def drift_report(reference: dict[str, Any], frame: pl.DataFrame,
-                 threshold: float = 0.2) -> pl.DataFrame:
+def drift_report(
+    reference: dict[str, Any], frame: pl.DataFrame, threshold: float = 0.2
+) -> pl.DataFrame:
     """One row per feature: ``feature``, ``psi``, ``flagged`` (psi > threshold), sorted by psi."""
     rows = []
     for col, entry in reference.items():
@@ -79,6 +83,7 @@ def drift_report(reference: dict[str, Any], frame: pl.DataFrame,
             continue
         value = psi(np.asarray(entry["shares"]), _actual_shares(frame, col, entry))
         rows.append({"feature": col, "psi": value, "flagged": value > threshold})
-    out = pl.DataFrame(rows, schema={"feature": pl.String, "psi": pl.Float64,
-                                     "flagged": pl.Boolean})
+    out = pl.DataFrame(
+        rows, schema={"feature": pl.String, "psi": pl.Float64, "flagged": pl.Boolean}
+    )
     return out.sort(["psi", "feature"], descending=[True, False])

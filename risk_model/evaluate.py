@@ -17,8 +17,9 @@ import polars as pl
 from risk_model.decision import DecisionRule
 
 
-def group_split(frame: pl.DataFrame, group_column: str | None, *, test_fraction: float = 0.2,
-                seed: int = 0) -> np.ndarray:
+def group_split(
+    frame: pl.DataFrame, group_column: str | None, *, test_fraction: float = 0.2, seed: int = 0
+) -> np.ndarray:
     """Boolean mask of held-out (test) rows; whole groups go to one side.
 
     Groups (e.g. villages) are sorted, shuffled with ``seed`` and taken until ``test_fraction``
@@ -98,8 +99,11 @@ class Metrics:
     def flat(self, prefix: str = "") -> dict[str, float]:
         """Scalar metrics for tracking: ``{prefix}macro_f1`` etc. (class i as ``_c{i+1}``)."""
         out = {
-            "log_loss": self.log_loss, "macro_f1": self.macro_f1, "ece": self.ece,
-            "accuracy": self.accuracy, "tier1_recall": self.tier1_recall,
+            "log_loss": self.log_loss,
+            "macro_f1": self.macro_f1,
+            "ece": self.ece,
+            "accuracy": self.accuracy,
+            "tier1_recall": self.tier1_recall,
             "tier1_recall_ci_low": self.tier1_recall_ci[0],
             "tier1_recall_ci_high": self.tier1_recall_ci[1],
             "tier1_precision": self.tier1_precision,
@@ -156,13 +160,17 @@ class BayesComparison:
 
     def flat(self) -> dict[str, float]:
         """Scalar metrics for tracking (``bayes_*`` and the gaps)."""
-        return {**self.bayes.flat("bayes_"), "log_loss_gap_pct": self.log_loss_gap_pct,
-                "macro_f1_gap": self.macro_f1_gap,
-                "cross_entropy_gap_pct": self.cross_entropy_gap_pct}
+        return {
+            **self.bayes.flat("bayes_"),
+            "log_loss_gap_pct": self.log_loss_gap_pct,
+            "macro_f1_gap": self.macro_f1_gap,
+            "cross_entropy_gap_pct": self.cross_entropy_gap_pct,
+        }
 
 
-def compare_to_bayes(y: np.ndarray, proba: np.ndarray, bayes_proba: np.ndarray,
-                     rule: DecisionRule) -> BayesComparison:
+def compare_to_bayes(
+    y: np.ndarray, proba: np.ndarray, bayes_proba: np.ndarray, rule: DecisionRule
+) -> BayesComparison:
     """Compare ``proba`` with the exact Bayes probabilities ``bayes_proba`` (same rows).
 
     Besides the label log-loss of both, reports the expected cross-entropy against the true

@@ -86,34 +86,65 @@ def group_error_rates(
     base = pl.DataFrame({"pos": np.asarray(y_true) == 0, "hit": np.asarray(y_pred) == 0})
     for attribute, values in groups.items():
         g = pl.Series("group", values).cast(pl.String).fill_null("<missing>")
-        t = (base.with_columns(g).group_by("group")
-             .agg(pl.len().alias("n"), pl.col("pos").sum().alias("n_tier1"),
-                  (pl.col("pos") & pl.col("hit")).sum().alias("tp"),
-                  (~pl.col("pos") & pl.col("hit")).sum().alias("fp"))
-             .sort("group")
-             .select(pl.lit(attribute).alias("attribute"), "group",
-                     pl.col("n").cast(pl.Int64), pl.col("n_tier1").cast(pl.Int64),
-                     pl.when(pl.col("n_tier1") > 0)
-                     .then(pl.col("tp") / pl.col("n_tier1")).otherwise(float("nan"))
-                     .alias("tier1_recall"),
-                     pl.when(pl.col("n") > pl.col("n_tier1"))
-                     .then(pl.col("fp") / (pl.col("n") - pl.col("n_tier1")))
-                     .otherwise(float("nan")).alias("tier1_fpr")))
+        t = (
+            base.with_columns(g)
+            .group_by("group")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("pos").sum().alias("n_tier1"),
+                (pl.col("pos") & pl.col("hit")).sum().alias("tp"),
+                (~pl.col("pos") & pl.col("hit")).sum().alias("fp"),
+            )
+            .sort("group")
+            .select(
+                pl.lit(attribute).alias("attribute"),
+                "group",
+                pl.col("n").cast(pl.Int64),
+                pl.col("n_tier1").cast(pl.Int64),
+                pl.when(pl.col("n_tier1") > 0)
+                .then(pl.col("tp") / pl.col("n_tier1"))
+                .otherwise(float("nan"))
+                .alias("tier1_recall"),
+                pl.when(pl.col("n") > pl.col("n_tier1"))
+                .then(pl.col("fp") / (pl.col("n") - pl.col("n_tier1")))
+                .otherwise(float("nan"))
+                .alias("tier1_fpr"),
+            )
+        )
         frames.append(t)
         ok_r = t.filter(pl.col("n_tier1") >= min_positives)["tier1_recall"].drop_nans()
         ok_f = t.filter((pl.col("n") - pl.col("n_tier1")) >= min_negatives)["tier1_fpr"].drop_nans()
         recall_gap[attribute] = _spread(ok_r.to_numpy())
         fpr_gap[attribute] = _spread(ok_f.to_numpy())
-    table = (pl.concat(frames) if frames else pl.DataFrame(
-        schema={"attribute": pl.String, "group": pl.String, "n": pl.Int64, "n_tier1": pl.Int64,
-                "tier1_recall": pl.Float64, "tier1_fpr": pl.Float64}))
-    return FairnessReport(table=table.sort("attribute", "group"), recall_gap=recall_gap,
-                          fpr_gap=fpr_gap)
+    table = (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(
+            schema={
+                "attribute": pl.String,
+                "group": pl.String,
+                "n": pl.Int64,
+                "n_tier1": pl.Int64,
+                "tier1_recall": pl.Float64,
+                "tier1_fpr": pl.Float64,
+            }
+        )
+    )
+    return FairnessReport(
+        table=table.sort("attribute", "group"), recall_gap=recall_gap, fpr_gap=fpr_gap
+    )
 
 
 def metric_frame(y_true: np.ndarray, y_pred: np.ndarray, sensitive: np.ndarray) -> MetricFrame:
     """The same per-group tier-1 recall / FPR as a fairlearn MetricFrame (for notebooks)."""
-    return MetricFrame(metrics={"tier1_recall": tier1_recall, "tier1_fpr": tier1_fpr,
-                                "n_tier1": _count_pos, "n": _count},
-                       y_true=np.asarray(y_true), y_pred=np.asarray(y_pred),
-                       sensitive_features=np.asarray(sensitive))
+    return MetricFrame(
+        metrics={
+            "tier1_recall": tier1_recall,
+            "tier1_fpr": tier1_fpr,
+            "n_tier1": _count_pos,
+            "n": _count,
+        },
+        y_true=np.asarray(y_true),
+        y_pred=np.asarray(y_pred),
+        sensitive_features=np.asarray(sensitive),
+    )

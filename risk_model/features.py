@@ -154,11 +154,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             s = _category_expr(c, frame.schema[c])
             if self.mode == "native":
                 mapping = {v: float(i) for i, v in enumerate(levels)}
-                exprs.append(s.replace_strict(mapping, default=None, return_dtype=pl.Float64)
-                             .alias(c))
+                exprs.append(
+                    s.replace_strict(mapping, default=None, return_dtype=pl.Float64).alias(c)
+                )
             else:
-                exprs.extend((s == v).fill_null(False).cast(pl.Float64).alias(f"{c}={v}")
-                             for v in levels)
+                exprs.extend(
+                    (s == v).fill_null(False).cast(pl.Float64).alias(f"{c}={v}") for v in levels
+                )
         out = frame.select(exprs).to_numpy()
         return np.ascontiguousarray(out, dtype=np.float64)
 
@@ -179,10 +181,15 @@ class ScoringCheck:
 
     def warnings(self) -> list[str]:
         """Human-readable lines about the applied fallbacks."""
-        out = [f"{c}: {n} row(s) with unseen categories {self.unseen_categories[c][:5]} scored as "
-               "missing" for c, n in self.unseen_rows.items()]
-        out += [f"{c}: {n} row(s) beyond the training range (scored at the edge)"
-                for c, n in self.beyond_training_range.items()]
+        out = [
+            f"{c}: {n} row(s) with unseen categories {self.unseen_categories[c][:5]} scored as "
+            "missing"
+            for c, n in self.unseen_rows.items()
+        ]
+        out += [
+            f"{c}: {n} row(s) beyond the training range (scored at the edge)"
+            for c, n in self.beyond_training_range.items()
+        ]
         return out
 
 
@@ -227,8 +234,10 @@ def check_scoring_frame(
         if hi is not None:
             bad = bad | (col > hi).fill_null(False)
         if bad.any():
-            problems.append(f"{c}: {bad.sum()} value(s) outside the valid range [{lo}, {hi}] or "
-                            f"NaN, e.g. rows {first_ids(bad)}")
+            problems.append(
+                f"{c}: {bad.sum()} value(s) outside the valid range [{lo}, {hi}] or "
+                f"NaN, e.g. rows {first_ids(bad)}"
+            )
             continue
         beyond = ((col < encoder.train_min_[c]) | (col > encoder.train_max_[c])).fill_null(False)
         if beyond.any():

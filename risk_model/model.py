@@ -166,8 +166,11 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.int64)
         self.classes_ = np.unique(y)
         k = int(self.classes_.max()) + 1
-        mask = (np.zeros(X.shape[1], bool) if self.categorical_mask is None
-                else np.asarray(self.categorical_mask, bool))
+        mask = (
+            np.zeros(X.shape[1], bool)
+            if self.categorical_mask is None
+            else np.asarray(self.categorical_mask, bool)
+        )
         self.edges_: list[np.ndarray] = []
         for j in range(X.shape[1]):
             col = X[:, j][~np.isnan(X[:, j])]
@@ -189,8 +192,8 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
         seen = design.sum(axis=0) > 0
         per_col = []
         for j in range(X.shape[1]):
-            c = coef[offsets[j]: offsets[j] + self.n_levels_[j]].copy()
-            s = seen[offsets[j]: offsets[j] + self.n_levels_[j]]
+            c = coef[offsets[j] : offsets[j] + self.n_levels_[j]].copy()
+            s = seen[offsets[j] : offsets[j] + self.n_levels_[j]]
             base = c[s].min() if s.any() else 0.0
             c = np.where(s, c - base, 0.0)  # unseen levels score like the lowest level
             per_col.append(c)
@@ -202,7 +205,8 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
         np.add.at(counts, (total - self.min_total_, y), 1.0)
         prior = np.bincount(y, minlength=k) / len(y)
         self.table_ = (counts + self.alpha * k * prior) / (
-            counts.sum(axis=1, keepdims=True) + self.alpha * k)
+            counts.sum(axis=1, keepdims=True) + self.alpha * k
+        )
         return self
 
     def _total(self, levels: np.ndarray) -> np.ndarray:
@@ -234,25 +238,31 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
             for lev, p in enumerate(pts.tolist()):
                 if p == 0:
                     continue
-                level = ("missing" if lev == len(edges) + 1
-                         else f"[{bounds[lev]:g}, {bounds[lev + 1]:g})")
+                level = (
+                    "missing"
+                    if lev == len(edges) + 1
+                    else f"[{bounds[lev]:g}, {bounds[lev + 1]:g})"
+                )
                 rows.append({"feature": name, "level": level, "points": p})
         return rows
 
 
-def build_pipeline(spec: FeatureSpec, kind: ModelKind = "hgb", *, seed: int = 0,
-                   **params: Any) -> Pipeline:
+def build_pipeline(
+    spec: FeatureSpec, kind: ModelKind = "hgb", *, seed: int = 0, **params: Any
+) -> Pipeline:
     """An unfitted pipeline of ``kind`` for ``spec``'s features; ``params`` go to the classifier."""
     cols = {"numeric": spec.numeric, "boolean": spec.boolean, "categorical": spec.categorical}
     if kind == "hgb":
         enc = TabularEncoder(**cols, mode="native")
-        clf: Any = WeightedHGBClassifier(categorical_mask=tuple(enc.categorical_mask.tolist()),
-                                         random_state=seed, **params)
+        clf: Any = WeightedHGBClassifier(
+            categorical_mask=tuple(enc.categorical_mask.tolist()), random_state=seed, **params
+        )
     elif kind == "logistic":
         enc = TabularEncoder(**cols, mode="onehot")
         # Newton-Cholesky: a handful of exact Newton steps for this few-column problem.
-        clf = LogisticRegression(**({"C": 1.0, "max_iter": 200, "solver": "newton-cholesky"}
-                                    | params))
+        clf = LogisticRegression(
+            **({"C": 1.0, "max_iter": 200, "solver": "newton-cholesky"} | params)
+        )
     elif kind == "scorecard":
         enc = TabularEncoder(**cols, mode="native")
         clf = PointsScorecard(categorical_mask=tuple(enc.categorical_mask.tolist()), **params)

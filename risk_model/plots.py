@@ -30,8 +30,9 @@ def confusion_plot(matrix: Sequence[Sequence[int]], labels: Sequence[str], path:
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     ax.imshow(m, cmap="Blues")
     for (i, j), v in np.ndenumerate(m):
-        ax.text(j, i, str(v), ha="center", va="center",
-                color="white" if v > m.max() / 2 else "black")
+        ax.text(
+            j, i, str(v), ha="center", va="center", color="white" if v > m.max() / 2 else "black"
+        )
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
@@ -40,8 +41,9 @@ def confusion_plot(matrix: Sequence[Sequence[int]], labels: Sequence[str], path:
     return _save(fig, path)
 
 
-def calibration_plot(y_top: np.ndarray, probas: Mapping[str, np.ndarray], path: Path,
-                     n_bins: int = 10) -> Path:
+def calibration_plot(
+    y_top: np.ndarray, probas: Mapping[str, np.ndarray], path: Path, n_bins: int = 10
+) -> Path:
     """Reliability curve of P(highest-risk class) for each model (quantile bins)."""
     fig, ax = plt.subplots(figsize=(4.4, 4.0))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
@@ -77,15 +79,17 @@ def importance_plot(importance: Mapping[str, float], path: Path, top: int = 15) 
 def group_plot(table: pl.DataFrame, path: Path) -> Path:
     """Tier-1 recall and FPR per group, one panel per attribute."""
     attributes = table["attribute"].unique().sort().to_list()
-    fig, axes = plt.subplots(len(attributes) or 1, 1,
-                             figsize=(6.0, 2.4 * max(1, len(attributes))), squeeze=False)
+    fig, axes = plt.subplots(
+        len(attributes) or 1, 1, figsize=(6.0, 2.4 * max(1, len(attributes))), squeeze=False
+    )
     for ax, attr in zip(axes[:, 0], attributes, strict=False):
         t = table.filter(pl.col("attribute") == attr)
         x = np.arange(t.height)
         ax.bar(x - 0.2, t["tier1_recall"].fill_nan(0).to_numpy(), 0.4, label="tier-1 recall")
         ax.bar(x + 0.2, t["tier1_fpr"].fill_nan(0).to_numpy(), 0.4, label="tier-1 FPR")
-        ax.set_xticks(x, [f"{g}\n(n1={n})" for g, n in zip(t["group"], t["n_tier1"],
-                                                          strict=True)], fontsize=7)
+        ax.set_xticks(
+            x, [f"{g}\n(n1={n})" for g, n in zip(t["group"], t["n_tier1"], strict=True)], fontsize=7
+        )
         ax.set_title(f"by {attr}", fontsize=9)
         ax.set_ylim(0, 1)
         ax.legend(fontsize=7)

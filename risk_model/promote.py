@@ -74,8 +74,9 @@ class GateDecision:
         return "\n".join(lines)
 
 
-def promotion_gate(candidate: Evaluation, champion: Evaluation | None,
-                   config: GateConfig | None = None) -> GateDecision:
+def promotion_gate(
+    candidate: Evaluation, champion: Evaluation | None, config: GateConfig | None = None
+) -> GateDecision:
     """Apply the gate (pure). ``champion=None`` means there is none yet: pass."""
     cfg = config or GateConfig()
     if champion is None:
@@ -83,23 +84,54 @@ def promotion_gate(candidate: Evaluation, champion: Evaluation | None,
     checks: list[GateCheck] = []
     c, h = candidate.metrics, champion.metrics
     limit = h.tier1_recall - cfg.recall_tolerance
-    checks.append(GateCheck("tier1_recall", c.tier1_recall, h.tier1_recall, limit,
-                            c.tier1_recall >= limit,
-                            f"tier-1 recall 一类召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
-                            f"(champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})"))
+    checks.append(
+        GateCheck(
+            "tier1_recall",
+            c.tier1_recall,
+            h.tier1_recall,
+            limit,
+            c.tier1_recall >= limit,
+            f"tier-1 recall 一类召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
+            f"(champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
+        )
+    )
     limit = h.macro_f1 - cfg.f1_tolerance
-    checks.append(GateCheck("macro_f1", c.macro_f1, h.macro_f1, limit, c.macro_f1 >= limit,
-                            f"macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
-                            f"(champion {h.macro_f1:.3f} - {cfg.f1_tolerance})"))
+    checks.append(
+        GateCheck(
+            "macro_f1",
+            c.macro_f1,
+            h.macro_f1,
+            limit,
+            c.macro_f1 >= limit,
+            f"macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
+            f"(champion {h.macro_f1:.3f} - {cfg.f1_tolerance})",
+        )
+    )
     cg, hg = candidate.fairness.largest_gap, champion.fairness.largest_gap
     if math.isnan(cg) or math.isnan(hg):
-        checks.append(GateCheck("largest_group_gap", cg, hg, math.nan, True,
-                                "largest group gap not comparable (too few tier-1 per group)"))
+        checks.append(
+            GateCheck(
+                "largest_group_gap",
+                cg,
+                hg,
+                math.nan,
+                True,
+                "largest group gap not comparable (too few tier-1 per group)",
+            )
+        )
     else:
         limit = hg + cfg.gap_tolerance
-        checks.append(GateCheck("largest_group_gap", cg, hg, limit, cg <= limit,
-                                f"largest group gap 最大组间差距 {cg:.3f} <= {limit:.3f} "
-                                f"(champion {hg:.3f} + {cfg.gap_tolerance})"))
+        checks.append(
+            GateCheck(
+                "largest_group_gap",
+                cg,
+                hg,
+                limit,
+                cg <= limit,
+                f"largest group gap 最大组间差距 {cg:.3f} <= {limit:.3f} "
+                f"(champion {hg:.3f} + {cfg.gap_tolerance})",
+            )
+        )
     return GateDecision(all(ch.passed for ch in checks), checks)
 
 
@@ -125,8 +157,9 @@ def heldout_rows(registry: Registry, version: int, frame: pl.DataFrame) -> pl.Da
     fraction = float(info.params.get("test_fraction", 0.2))
     spec.check_columns(frame.columns, training=True, source="promotion data")
     data = frame.filter(pl.col(spec.target).is_not_null())
-    return data.filter(pl.Series(group_split(data, spec.group_column, test_fraction=fraction,
-                                             seed=seed)))
+    return data.filter(
+        pl.Series(group_split(data, spec.group_column, test_fraction=fraction, seed=seed))
+    )
 
 
 def promote(
@@ -162,19 +195,29 @@ def promote(
     if current is not None and current.version == version:
         decision.note = f"version {version} is already the champion / 已是冠军模型"
     result = PromotionResult(
-        version=version, previous_champion=current.version if current else None,
-        decision=decision, forced=force and not decision.passed, reason=reason,
-        n_heldout=held.height, candidate=_headline(cand_eval),
-        champion=_headline(champ_eval) if champ_eval else {})
+        version=version,
+        previous_champion=current.version if current else None,
+        decision=decision,
+        forced=force and not decision.passed,
+        reason=reason,
+        n_heldout=held.height,
+        candidate=_headline(cand_eval),
+        champion=_headline(champ_eval) if champ_eval else {},
+    )
     if not decision.passed and not force:
         _audit(audit_file, result, promoted=False)
         raise PromotionRefusedError(
             f"promotion of version {version} refused by the gate / 未通过晋升门槛:\n"
-            + decision.summary(), decision)
+            + decision.summary(),
+            decision,
+        )
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    tags = {"promoted_at": now, "promotion_gate": "pass" if decision.passed else "fail",
-            "promotion_forced": str(result.forced).lower(),
-            "previous_champion": str(result.previous_champion or "")}
+    tags = {
+        "promoted_at": now,
+        "promotion_gate": "pass" if decision.passed else "fail",
+        "promotion_forced": str(result.forced).lower(),
+        "previous_champion": str(result.previous_champion or ""),
+    }
     if reason:
         tags["promotion_reason"] = reason
     registry.set_champion(version, tags)
@@ -184,8 +227,12 @@ def promote(
 
 def _headline(ev: Evaluation) -> dict[str, float]:
     m = ev.metrics
-    return {"tier1_recall": m.tier1_recall, "macro_f1": m.macro_f1, "log_loss": m.log_loss,
-            "largest_group_gap": ev.fairness.largest_gap}
+    return {
+        "tier1_recall": m.tier1_recall,
+        "macro_f1": m.macro_f1,
+        "log_loss": m.log_loss,
+        "largest_group_gap": ev.fairness.largest_gap,
+    }
 
 
 def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> None:
@@ -193,9 +240,13 @@ def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> Non
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     entry: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"), "action": "promote",
-        "promoted": promoted, **{k: v for k, v in asdict(result).items() if k != "decision"},
-        "gate_passed": result.decision.passed, "gate": result.decision.summary()}
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "action": "promote",
+        "promoted": promoted,
+        **{k: v for k, v in asdict(result).items() if k != "decision"},
+        "gate_passed": result.decision.passed,
+        "gate": result.decision.summary(),
+    }
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False, default=_jsonable) + "\n")
 

@@ -26,9 +26,13 @@ def input_example(result: TrainResult, rows: int = 5) -> pd.DataFrame:
     Numerics as float64 and categoricals as strings, so the signature allows missing values.
     """
     spec = result.spec
-    example = result.test_frame.select(spec.features).head(rows).with_columns(
-        *[pl.col(c).cast(pl.Float64) for c in spec.numeric],
-        *[pl.col(c).cast(pl.String) for c in spec.categorical],
+    example = (
+        result.test_frame.select(spec.features)
+        .head(rows)
+        .with_columns(
+            *[pl.col(c).cast(pl.Float64) for c in spec.numeric],
+            *[pl.col(c).cast(pl.String) for c in spec.categorical],
+        )
     )
     return example.to_pandas()
 
@@ -38,22 +42,39 @@ def run_params(result: TrainResult, *, data_name: str, data_sha256: str) -> dict
     spec, cfg = result.spec, result.config
     clf = result.pipeline.named_steps["clf"]
     params: dict[str, object] = {
-        "kind": cfg.kind, "seed": cfg.seed, "test_fraction": cfg.test_fraction,
-        "baselines": ",".join(cfg.baselines), "data_file": data_name,
-        "data_sha256": data_sha256, "n_rows": result.n_rows, "n_train": result.n_train,
-        "n_test": result.n_test, "target": spec.target, "classes": list(spec.classes),
-        "group_column": spec.group_column or "", "features": list(spec.features),
+        "kind": cfg.kind,
+        "seed": cfg.seed,
+        "test_fraction": cfg.test_fraction,
+        "baselines": ",".join(cfg.baselines),
+        "data_file": data_name,
+        "data_sha256": data_sha256,
+        "n_rows": result.n_rows,
+        "n_train": result.n_train,
+        "n_test": result.n_test,
+        "target": spec.target,
+        "classes": list(spec.classes),
+        "group_column": spec.group_column or "",
+        "features": list(spec.features),
         "cost_matrix": [list(r) for r in result.rule.cost],
     }
-    params |= {f"clf_{k}": v for k, v in clf.get_params().items()
-               if isinstance(v, int | float | str | bool | type(None))}
+    params |= {
+        f"clf_{k}": v
+        for k, v in clf.get_params().items()
+        if isinstance(v, int | float | str | bool | type(None))
+    }
     if hasattr(clf, "n_iter_"):
         params["clf_n_iter"] = clf.n_iter_
     return params
 
 
-def publish(registry: Registry, result: TrainResult, *, data_name: str, data_sha256: str,
-            tags: dict[str, str] | None = None) -> VersionInfo:
+def publish(
+    registry: Registry,
+    result: TrainResult,
+    *,
+    data_name: str,
+    data_sha256: str,
+    tags: dict[str, str] | None = None,
+) -> VersionInfo:
     """Log ``result`` as a run and register its model; returns the new version."""
     spec = result.spec
     names = [str(c) for c in spec.classes]
@@ -61,24 +82,32 @@ def publish(registry: Registry, result: TrainResult, *, data_name: str, data_sha
     probas: dict[str, np.ndarray] = {result.config.kind: result.test_proba[:, 0]}
     for kind, pipe in result.baselines.items():
         ev_proba = result.baseline_evaluations[kind].proba
-        probas[kind] = (ev_proba if ev_proba is not None
-                        else predict_proba(pipe, result.test_frame, spec.n_classes))[:, 0]
+        probas[kind] = (
+            ev_proba
+            if ev_proba is not None
+            else predict_proba(pipe, result.test_frame, spec.n_classes)
+        )[:, 0]
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         files = {
-            "plots/confusion.png": confusion_plot(result.evaluation.metrics.confusion, names,
-                                                  d / "confusion.png"),
-            "plots/calibration.png": calibration_plot((y == 0).astype(float), probas,
-                                                      d / "calibration.png"),
-            "plots/importance.png": importance_plot(result.reason_tables.importance(),
-                                                    d / "importance.png"),
+            "plots/confusion.png": confusion_plot(
+                result.evaluation.metrics.confusion, names, d / "confusion.png"
+            ),
+            "plots/calibration.png": calibration_plot(
+                (y == 0).astype(float), probas, d / "calibration.png"
+            ),
+            "plots/importance.png": importance_plot(
+                result.reason_tables.importance(), d / "importance.png"
+            ),
             "plots/groups.png": group_plot(result.evaluation.fairness.table, d / "groups.png"),
         }
         fairness_csv = d / "fairness.csv"
         result.evaluation.fairness.table.write_csv(fairness_csv)
         files["fairness.csv"] = fairness_csv
-        evals = {"model": result.evaluation.metrics.to_dict(),
-                 **{k: e.metrics.to_dict() for k, e in result.baseline_evaluations.items()}}
+        evals = {
+            "model": result.evaluation.metrics.to_dict(),
+            **{k: e.metrics.to_dict() for k, e in result.baseline_evaluations.items()},
+        }
         if result.evaluation.bayes is not None:
             evals["bayes"] = result.evaluation.bayes.bayes.to_dict()
         texts = {
@@ -91,9 +120,15 @@ def publish(registry: Registry, result: TrainResult, *, data_name: str, data_sha
         scorecard = result.baselines.get("scorecard")
         if scorecard is not None:
             texts["scorecard_points.json"] = json.dumps(
-                scorecard.named_steps["clf"].describe(spec.features), ensure_ascii=False)
+                scorecard.named_steps["clf"].describe(spec.features), ensure_ascii=False
+            )
         return registry.log_training(
             model=result.pipeline,
             params=run_params(result, data_name=data_name, data_sha256=data_sha256),
-            metrics=result.metrics(), input_example=input_example(result), files=files,
-            texts=texts, tags=tags, run_name=f"train-{result.config.kind}")
+            metrics=result.metrics(),
+            input_example=input_example(result),
+            files=files,
+            texts=texts,
+            tags=tags,
+            run_name=f"train-{result.config.kind}",
+        )

@@ -62,13 +62,18 @@ class ReasonTables:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ReasonTables:
         """Inverse of :meth:`to_dict`."""
-        return cls(effects=[FeatureEffect(**e) for e in raw["effects"]], base=raw["base"],
-                   fidelity_r2=raw["fidelity_r2"])
+        return cls(
+            effects=[FeatureEffect(**e) for e in raw["effects"]],
+            base=raw["base"],
+            fidelity_r2=raw["fidelity_r2"],
+        )
 
     def importance(self) -> dict[str, float]:
         """Spread of each feature's effect (max - min): a cheap, model-faithful importance."""
-        return {e.feature: float(max(e.effect) - min(e.effect)) if e.effect else 0.0
-                for e in self.effects}
+        return {
+            e.feature: float(max(e.effect) - min(e.effect)) if e.effect else 0.0
+            for e in self.effects
+        }
 
 
 def _grid(frame: pl.DataFrame, col: str, kind: str, size: int) -> list[Any]:
@@ -88,8 +93,11 @@ def _grid(frame: pl.DataFrame, col: str, kind: str, size: int) -> list[Any]:
 
 
 def _kinds(spec: FeatureSpec) -> dict[str, str]:
-    return ({c: "numeric" for c in spec.numeric} | {c: "boolean" for c in spec.boolean}
-            | {c: "categorical" for c in spec.categorical})
+    return (
+        {c: "numeric" for c in spec.numeric}
+        | {c: "boolean" for c in spec.boolean}
+        | {c: "categorical" for c in spec.categorical}
+    )
 
 
 def _values(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
@@ -98,9 +106,13 @@ def _values(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
     s = frame[e.feature]
     if e.kind == "categorical":
         index = {v: float(i) for i, v in enumerate(e.grid)}
-        return (s.cast(pl.String).fill_null(MISSING_LEVEL)
-                .replace_strict(index, default=None, return_dtype=pl.Float64)
-                .fill_null(np.nan).to_numpy())
+        return (
+            s.cast(pl.String)
+            .fill_null(MISSING_LEVEL)
+            .replace_strict(index, default=None, return_dtype=pl.Float64)
+            .fill_null(np.nan)
+            .to_numpy()
+        )
     return s.cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
@@ -124,8 +136,9 @@ def _lookup(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
     return _effect_of(_values(frame, e), e)
 
 
-def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec, *,
-                      grid_size: int = 10) -> ReasonTables:
+def fit_reason_tables(
+    predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec, *, grid_size: int = 10
+) -> ReasonTables:
     """Compute the curves of every feature on ``sample`` (a few hundred training rows).
 
     ``predict_top(frame) -> np.ndarray`` returns the model's probability of class 0.
@@ -142,8 +155,9 @@ def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec,
             if g == MISSING_LEVEL:
                 value = pl.lit(None, dtype=dtype)
             else:
-                value = (pl.lit(g).cast(pl.String) if kinds[f] == "categorical"
-                         else pl.lit(g)).cast(dtype, strict=False)
+                value = (
+                    pl.lit(g).cast(pl.String) if kinds[f] == "categorical" else pl.lit(g)
+                ).cast(dtype, strict=False)
             blocks.append(feats.with_columns(value.alias(f)))
     p = predict_top(pl.concat(blocks)) if blocks else np.zeros(0)
     p_sample = predict_top(feats)
@@ -152,15 +166,16 @@ def fit_reason_tables(predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec,
     effects: list[FeatureEffect] = []
     pos = 0
     for f, grid in layout:
-        pd_values = p[pos: pos + n * len(grid)].reshape(len(grid), n).mean(axis=1)
+        pd_values = p[pos : pos + n * len(grid)].reshape(len(grid), n).mean(axis=1)
         pos += n * len(grid)
         raw = FeatureEffect(f, kinds[f], grid, pd_values.tolist(), *spec.label(f))
         x = _values(feats, raw)
         known = ~np.isnan(x)
         # Centre over rows with a known value: a missing value contributes 0 by definition.
         centre = float(np.mean(_effect_of(x[known], raw))) if grid and known.any() else 0.0
-        effects.append(FeatureEffect(f, kinds[f], grid, (pd_values - centre).tolist(),
-                                     *spec.label(f)))
+        effects.append(
+            FeatureEffect(f, kinds[f], grid, (pd_values - centre).tolist(), *spec.label(f))
+        )
     tables = ReasonTables(effects=effects, base=base, fidelity_r2=float("nan"))
     approx = base + contributions(tables, feats).sum(axis=1)
     ss_res = float(np.sum((p_sample - approx) ** 2))
@@ -187,8 +202,9 @@ def contributions(tables: ReasonTables, frame: pl.DataFrame) -> np.ndarray:
     return _contributions_of(tables, _value_matrix(tables, frame))
 
 
-REASON_DTYPE = pl.List(pl.Struct({"code": pl.String, "contribution": pl.Float64,
-                                  "text": pl.String}))
+REASON_DTYPE = pl.List(
+    pl.Struct({"code": pl.String, "contribution": pl.Float64, "text": pl.String})
+)
 _KIND_CODE = {"numeric": 0, "boolean": 1, "categorical": 2}
 
 
@@ -237,21 +253,32 @@ def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Serie
     v = values[row_of, fi]
     k = kind[fi]
     cat_index = np.where((k == 2) & ~np.isnan(v), offset[fi] + np.nan_to_num(v), 0)
-    df = pl.DataFrame({
-        "code": codes.gather(fi), "contribution": c, "zh": zh.gather(fi), "en": en.gather(fi),
-        "v": v, "k": k, "level": level_series.gather(cat_index.astype(np.int64)),
-        "h": np.rint(np.abs(c) * 100).astype(np.int64),
-    })
+    df = pl.DataFrame(
+        {
+            "code": codes.gather(fi),
+            "contribution": c,
+            "zh": zh.gather(fi),
+            "en": en.gather(fi),
+            "v": v,
+            "k": k,
+            "level": level_series.gather(cat_index.astype(np.int64)),
+            "h": np.rint(np.abs(c) * 100).astype(np.int64),
+        }
+    )
     v_col = pl.col("v")
     value_text = (
-        pl.when(v_col.is_nan()).then(pl.lit("?"))
-        .when(pl.col("k") == 2).then(pl.col("level"))
-        .when(v_col == v_col.floor()).then(v_col.cast(pl.Int64).cast(pl.String))
+        pl.when(v_col.is_nan())
+        .then(pl.lit("?"))
+        .when(pl.col("k") == 2)
+        .then(pl.col("level"))
+        .when(v_col == v_col.floor())
+        .then(v_col.cast(pl.Int64).cast(pl.String))
         .otherwise(v_col.round(1).cast(pl.String))
     )
     sign = pl.when(pl.col("contribution") >= 0).then(pl.lit("+")).otherwise(pl.lit("-"))
-    mag = pl.format("{}{}.{}", sign, pl.col("h") // 100,
-                    (pl.col("h") % 100).cast(pl.String).str.zfill(2))
+    mag = pl.format(
+        "{}{}.{}", sign, pl.col("h") // 100, (pl.col("h") % 100).cast(pl.String).str.zfill(2)
+    )
     text = (
         pl.when((pl.col("k") == 1) & (v_col == 1.0))
         .then(pl.format("{} / {} {}", "zh", "en", mag))

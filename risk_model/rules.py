@@ -46,8 +46,9 @@ def rule_mask(frame: pl.DataFrame, rule: Rule) -> np.ndarray:
     except Exception as exc:  # polars raises several types for SQL / column errors
         raise RuleError(f"rule {rule.code!r}: cannot evaluate `{rule.when}`: {exc}") from None
     if s.dtype != pl.Boolean:
-        raise RuleError(f"rule {rule.code!r}: `{rule.when}` is not a true/false condition "
-                        f"(got {s.dtype})")
+        raise RuleError(
+            f"rule {rule.code!r}: `{rule.when}` is not a true/false condition (got {s.dtype})"
+        )
     return s.fill_null(False).to_numpy()
 
 
@@ -64,5 +65,6 @@ def apply_rules(frame: pl.DataFrame, model_class: np.ndarray, rules: Sequence[Ru
     raised = best < final
     final = np.where(raised, best, final)
     code[~raised] = None
-    return RuleOutcome(final=final, raised=raised,
-                       rule_code=pl.Series("rule", code.tolist(), dtype=pl.String))
+    return RuleOutcome(
+        final=final, raised=raised, rule_code=pl.Series("rule", code.tolist(), dtype=pl.String)
+    )

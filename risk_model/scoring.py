@@ -46,7 +46,7 @@ class ScoreResult:
 
 def _class_series(name: str, idx: np.ndarray, spec: FeatureSpec) -> pl.Series:
     values = [spec.classes[i] for i in range(spec.n_classes)]
-    dtype: pl.DataType = (pl.Int8() if all(isinstance(v, int) for v in values) else pl.String())
+    dtype: pl.DataType = pl.Int8() if all(isinstance(v, int) for v in values) else pl.String()
     lookup = pl.Series(values, dtype=dtype)
     return lookup.gather(idx.astype(np.int64)).alias(name)
 
@@ -63,18 +63,23 @@ def check_overrides(overrides: pl.DataFrame, ids: pl.Series, spec: FeatureSpec) 
         raise ScoringDataError(f"overrides: duplicate ids {dup.head(5).to_list()}")
     blank = o.filter(pl.col("reason").is_null() | (pl.col("reason").str.strip_chars() == ""))
     if blank.height:
-        raise ScoringDataError("overrides: every override needs a reason; missing for "
-                               f"{blank[spec.id_column].head(5).to_list()}")
+        raise ScoringDataError(
+            "overrides: every override needs a reason; missing for "
+            f"{blank[spec.id_column].head(5).to_list()}"
+        )
     index = {str(c): i for i, c in enumerate(spec.classes)}
     tiers = o["tier"].cast(pl.String)
     bad = o.filter(~tiers.is_in(list(index)) | tiers.is_null())
     if bad.height:
-        raise ScoringDataError(f"overrides: tier must be one of {list(spec.classes)}; got "
-                               f"{bad['tier'].head(5).to_list()}")
+        raise ScoringDataError(
+            f"overrides: tier must be one of {list(spec.classes)}; got "
+            f"{bad['tier'].head(5).to_list()}"
+        )
     unknown = o.filter(~pl.col(spec.id_column).is_in(ids.implode()))
     if unknown.height:
         raise ScoringDataError(
-            f"overrides: unknown ids {unknown[spec.id_column].head(5).to_list()}")
+            f"overrides: unknown ids {unknown[spec.id_column].head(5).to_list()}"
+        )
     return o.with_columns(tiers.replace_strict(index, return_dtype=pl.Int64).alias("class_index"))
 
 
@@ -95,12 +100,20 @@ def score(
 ) -> ScoreResult:
     """Score every row of ``frame`` (see the module docstring for the columns)."""
     encoder = model.named_steps["features"]
-    check = check_scoring_frame(frame, encoder, dict(spec.bounds), id_column=spec.id_column,
-                                on_unseen=on_unseen, source=source)
+    check = check_scoring_frame(
+        frame,
+        encoder,
+        dict(spec.bounds),
+        id_column=spec.id_column,
+        on_unseen=on_unseen,
+        source=source,
+    )
     ids = frame[spec.id_column]
     if ids.is_duplicated().any():
-        raise ScoringDataError(f"{source}: duplicate {spec.id_column} "
-                               f"{ids.filter(ids.is_duplicated()).head(3).to_list()}")
+        raise ScoringDataError(
+            f"{source}: duplicate {spec.id_column} "
+            f"{ids.filter(ids.is_duplicated()).head(3).to_list()}"
+        )
     proba = predict_proba(model, frame, spec.n_classes)
     model_idx = rule.decide(proba).astype(np.int64)
     outcome = apply_rules(frame, model_idx, rules)
@@ -109,8 +122,9 @@ def score(
     override_reason = pl.Series("override_reason", [None] * frame.height, dtype=pl.String)
     if overrides is not None and overrides.height:
         o = check_overrides(overrides, ids, spec)
-        joined = frame.select(spec.id_column).join(o, on=spec.id_column, how="left",
-                                                   maintain_order="left")
+        joined = frame.select(spec.id_column).join(
+            o, on=spec.id_column, how="left", maintain_order="left"
+        )
         has = joined["class_index"].is_not_null().to_numpy()
         final_idx = np.where(has, joined["class_index"].fill_null(0).to_numpy(), final_idx)
         source_col[has] = "override"
@@ -127,5 +141,6 @@ def score(
         override_reason,
     ]
     scores = pl.DataFrame(cols)
-    return ScoreResult(scores=scores, drift=drift_report(drift_reference, frame, psi_threshold),
-                       check=check)
+    return ScoreResult(
+        scores=scores, drift=drift_report(drift_reference, frame, psi_threshold), check=check
+    )

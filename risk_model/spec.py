@@ -104,8 +104,11 @@ class FeatureSpec:
         if not self.features:
             raise SpecError("spec has no feature columns ([features] numeric/categorical/boolean)")
         seen: dict[str, str] = {}
-        for kind, cols in (("numeric", self.numeric), ("categorical", self.categorical),
-                           ("boolean", self.boolean)):
+        for kind, cols in (
+            ("numeric", self.numeric),
+            ("categorical", self.categorical),
+            ("boolean", self.boolean),
+        ):
             for c in cols:
                 if c in seen:
                     raise SpecError(f"feature {c!r} is listed as both {seen[c]} and {kind}")
@@ -211,8 +214,16 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         raise SpecError(f"{source}: needs a [target] table with `column` and `classes`")
     if not isinstance(features, dict):
         raise SpecError(f"{source}: needs a [features] table (numeric / categorical / boolean)")
-    unknown = set(raw) - {"id_column", "group_column", "audit_columns", "fairness_columns",
-                          "target", "features", "bounds", "labels"}
+    unknown = set(raw) - {
+        "id_column",
+        "group_column",
+        "audit_columns",
+        "fairness_columns",
+        "target",
+        "features",
+        "bounds",
+        "labels",
+    }
     if unknown:
         raise SpecError(f"{source}: unknown key(s) {sorted(unknown)}")
     flat = {
@@ -266,8 +277,14 @@ _HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 _COUNT_COLUMNS = (
-    "elderly_65plus", "children_under16", "left_behind_children", "disabled_members",
-    "serious_illness_members", "migrant_workers", "disputes_12m", "hotline_requests_12m",
+    "elderly_65plus",
+    "children_under16",
+    "left_behind_children",
+    "disabled_members",
+    "serious_illness_members",
+    "migrant_workers",
+    "disputes_12m",
+    "hotline_requests_12m",
     "petitions_12m",
 )
 
@@ -291,8 +308,13 @@ def household_spec() -> FeatureSpec:
         target="assessed_tier",
         classes=(1, 2, 3),
         probability_columns=("p_tier1", "p_tier2", "p_tier3"),
-        numeric=("members", *_COUNT_COLUMNS, "road_km_to_village_center", "village_points",
-                 "last_visit_days"),
+        numeric=(
+            "members",
+            *_COUNT_COLUMNS,
+            "road_km_to_village_center",
+            "village_points",
+            "last_visit_days",
+        ),
         boolean=("elderly_living_alone", "low_income_allowance", "poverty_relapse_watch"),
         categorical=("housing_safety_grade", "hazard_exposure", "previous_tier"),
         group_column="village_id",

@@ -55,10 +55,12 @@ logging.getLogger("mlflow").setLevel(logging.WARNING)
 
 def trusted_types(model: Any = None, *, file: Path | None = None) -> list[str]:
     """Types skops does not trust by default, after checking each is from an allowed module."""
-    found = (sio.get_untrusted_types(file=file) if file is not None
-             else sio.get_untrusted_types(data=sio.dumps(model)))
-    bad = [t for t in found
-           if not t.startswith(TRUSTED_MODULE_PREFIXES) and t not in TRUSTED_EXACT]
+    found = (
+        sio.get_untrusted_types(file=file)
+        if file is not None
+        else sio.get_untrusted_types(data=sio.dumps(model))
+    )
+    bad = [t for t in found if not t.startswith(TRUSTED_MODULE_PREFIXES) and t not in TRUSTED_EXACT]
     if bad:
         raise RiskModelError(f"model holds types outside the trusted modules: {bad}")
     return found
@@ -101,8 +103,9 @@ class Registry:
         self.tracking = tracking
         mlflow.set_tracking_uri(tracking.tracking_uri)
         mlflow.set_registry_uri(tracking.tracking_uri)
-        self.client = MlflowClient(tracking_uri=tracking.tracking_uri,
-                                   registry_uri=tracking.tracking_uri)
+        self.client = MlflowClient(
+            tracking_uri=tracking.tracking_uri, registry_uri=tracking.tracking_uri
+        )
 
     # -------------------------------------------------------------- logging
     def experiment_id(self) -> str:
@@ -111,8 +114,11 @@ class Registry:
         if exp is not None:
             return str(exp.experiment_id)
         # A server decides where artifacts go when no location is given.
-        return str(self.client.create_experiment(
-            self.tracking.experiment, artifact_location=self.tracking.artifact_location or None))
+        return str(
+            self.client.create_experiment(
+                self.tracking.experiment, artifact_location=self.tracking.artifact_location or None
+            )
+        )
 
     def log_training(
         self,
@@ -132,11 +138,14 @@ class Registry:
         trusted = trusted_types(model)
         with mlflow.start_run(experiment_id=self.experiment_id(), run_name=run_name):
             mlflow.log_params({k: _param(v) for k, v in params.items()})
-            mlflow.log_metrics({k: float(v) for k, v in metrics.items()
-                                if v is not None and np.isfinite(v)})
+            mlflow.log_metrics(
+                {k: float(v) for k, v in metrics.items() if v is not None and np.isfinite(v)}
+            )
             for name, path in files.items():
-                mlflow.log_artifact(str(path), artifact_path=str(Path(name).parent)
-                                    if Path(name).parent != Path() else None)
+                mlflow.log_artifact(
+                    str(path),
+                    artifact_path=str(Path(name).parent) if Path(name).parent != Path() else None,
+                )
             for name, text in texts.items():
                 mlflow.log_text(text, name)
             if tags:
@@ -150,8 +159,11 @@ class Registry:
                 signature=signature,
                 input_example=input_example,
                 registered_model_name=self.tracking.model_name,
-                pip_requirements=[f"scikit-learn=={sklearn.__version__}",
-                                  f"skops=={_version('skops')}", f"polars=={_version('polars')}"],
+                pip_requirements=[
+                    f"scikit-learn=={sklearn.__version__}",
+                    f"skops=={_version('skops')}",
+                    f"polars=={_version('polars')}",
+                ],
             )
         version = info.registered_model_version
         if version is None:
@@ -162,18 +174,23 @@ class Registry:
     def _info(self, mv: Any) -> VersionInfo:
         run = self.client.get_run(mv.run_id)
         return VersionInfo(
-            version=int(mv.version), run_id=mv.run_id, aliases=list(mv.aliases or []),
-            tags=dict(mv.tags or {}), created_ms=int(mv.creation_timestamp),
-            metrics=dict(run.data.metrics), params=dict(run.data.params))
+            version=int(mv.version),
+            run_id=mv.run_id,
+            aliases=list(mv.aliases or []),
+            tags=dict(mv.tags or {}),
+            created_ms=int(mv.creation_timestamp),
+            metrics=dict(run.data.metrics),
+            params=dict(run.data.params),
+        )
 
     def version(self, version: int) -> VersionInfo:
         """A registered version; RegistryError if it does not exist."""
         try:
-            return self._info(self.client.get_model_version(self.tracking.model_name,
-                                                            str(version)))
+            return self._info(self.client.get_model_version(self.tracking.model_name, str(version)))
         except MlflowException:
             raise RegistryError(
-                f"model {self.tracking.model_name!r} has no version {version}") from None
+                f"model {self.tracking.model_name!r} has no version {version}"
+            ) from None
 
     def versions(self) -> list[VersionInfo]:
         """All versions, newest first."""
@@ -218,10 +235,14 @@ class Registry:
         if info is None:
             raise RegistryError(
                 f"model {self.tracking.model_name!r} has no champion yet: promote a version "
-                "first (visit-planner promote --version N --data FILE)")
+                "first (visit-planner promote --version N --data FILE)"
+            )
         with tempfile.TemporaryDirectory() as tmp:
-            local = Path(mlflow.artifacts.download_artifacts(
-                artifact_uri=self.model_uri(info.version), dst_path=tmp))
+            local = Path(
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=self.model_uri(info.version), dst_path=tmp
+                )
+            )
             files = list(local.rglob(MODEL_FILE))
             if not files:
                 raise RegistryError(f"version {info.version} has no {MODEL_FILE} (not skops)")
@@ -232,8 +253,9 @@ class Registry:
         """A JSON artifact of a run."""
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name,
-                                                           dst_path=tmp)
+                path = mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path=name, dst_path=tmp
+                )
             except (MlflowException, OSError):
                 raise RegistryError(f"run {run_id} has no artifact {name!r}") from None
             return json.loads(Path(path).read_text("utf-8"))

@@ -85,8 +85,14 @@ def labelled(frame: pl.DataFrame, spec: FeatureSpec, *, source: str = "data") ->
     return frame.filter(pl.col(spec.target).is_not_null())
 
 
-def evaluate(pipeline: Pipeline, frame: pl.DataFrame, spec: FeatureSpec, rule: DecisionRule,
-             *, truth: pl.DataFrame | None = None) -> Evaluation:
+def evaluate(
+    pipeline: Pipeline,
+    frame: pl.DataFrame,
+    spec: FeatureSpec,
+    rule: DecisionRule,
+    *,
+    truth: pl.DataFrame | None = None,
+) -> Evaluation:
     """Evaluate a fitted pipeline on labelled ``frame`` (the held-out rows)."""
     frame = labelled(frame, spec)
     y = spec.encode_target(frame[spec.target]).astype(np.int64)
@@ -107,8 +113,9 @@ def truth_probabilities(frame: pl.DataFrame, truth: pl.DataFrame, spec: FeatureS
     missing = [c for c in need if c not in truth.columns]
     if missing:
         raise SpecError(f"truth table: missing column(s) {', '.join(missing)}")
-    joined = frame.select(spec.id_column).join(truth.select(need), on=spec.id_column, how="left",
-                                               maintain_order="left")
+    joined = frame.select(spec.id_column).join(
+        truth.select(need), on=spec.id_column, how="left", maintain_order="left"
+    )
     p = joined.select(spec.prob_columns).to_numpy()
     if np.isnan(p).any():
         raise SpecError("truth table: some evaluated ids have no Bayes probabilities")
@@ -149,8 +156,15 @@ class TrainResult:
         return out
 
 
-def _fit(spec: FeatureSpec, kind: ModelKind, frame: pl.DataFrame, y: np.ndarray, *, seed: int,
-         params: dict[str, Any]) -> Pipeline:
+def _fit(
+    spec: FeatureSpec,
+    kind: ModelKind,
+    frame: pl.DataFrame,
+    y: np.ndarray,
+    *,
+    seed: int,
+    params: dict[str, Any],
+) -> Pipeline:
     pipe = build_pipeline(spec, kind, seed=seed, **params)
     if kind == "logistic":
         # A 26-column problem gains nothing from threaded BLAS, and on a busy 2-core machine
@@ -160,8 +174,14 @@ def _fit(spec: FeatureSpec, kind: ModelKind, frame: pl.DataFrame, y: np.ndarray,
     return pipe.fit(frame.select(spec.features), y)
 
 
-def train(frame: pl.DataFrame, spec: FeatureSpec, rule: DecisionRule, *,
-          config: TrainConfig | None = None, truth: pl.DataFrame | None = None) -> TrainResult:
+def train(
+    frame: pl.DataFrame,
+    spec: FeatureSpec,
+    rule: DecisionRule,
+    *,
+    config: TrainConfig | None = None,
+    truth: pl.DataFrame | None = None,
+) -> TrainResult:
     """Split, fit the model and baselines, evaluate them all on the same held-out rows."""
     config = config or TrainConfig()
     data = labelled(frame, spec)
@@ -170,15 +190,15 @@ def train(frame: pl.DataFrame, spec: FeatureSpec, rule: DecisionRule, *,
     if len(present) < spec.n_classes:
         absent = [spec.classes[i] for i in range(spec.n_classes) if i not in present]
         raise SpecError(f"no labelled rows of class(es) {absent}: cannot learn them")
-    test_mask = group_split(data, spec.group_column, test_fraction=config.test_fraction,
-                            seed=config.seed)
+    test_mask = group_split(
+        data, spec.group_column, test_fraction=config.test_fraction, seed=config.seed
+    )
     train_df, test_df = data.filter(~test_mask), data.filter(test_mask)
     y_train = y_all[~test_mask]
     if len(np.unique(y_train)) < spec.n_classes:
         raise SpecError("the training split misses a class; use more data or fewer groups")
     started = time.perf_counter()
-    pipeline = _fit(spec, config.kind, train_df, y_train, seed=config.seed,
-                    params=config.params)
+    pipeline = _fit(spec, config.kind, train_df, y_train, seed=config.seed, params=config.params)
     fit_seconds = time.perf_counter() - started
     evaluation = evaluate(pipeline, test_df, spec, rule, truth=truth)
     baselines: dict[str, Pipeline] = {}
@@ -194,17 +214,35 @@ def train(frame: pl.DataFrame, spec: FeatureSpec, rule: DecisionRule, *,
         baseline_evals[kind] = evaluate(baselines[kind], test_df, spec, rule, truth=truth)
     n_sample = min(config.reason_sample_rows, train_df.height)
     sample = train_df[np.sort(rng.choice(train_df.height, n_sample, replace=False))]
-    tables = fit_reason_tables(lambda f: predict_proba(pipeline, f, spec.n_classes)[:, 0],
-                               sample, spec, grid_size=config.reason_grid)
-    keep = [c for c in (spec.id_column, *spec.features, spec.target, *spec.fairness_columns)
-            if c in test_df.columns]
+    tables = fit_reason_tables(
+        lambda f: predict_proba(pipeline, f, spec.n_classes)[:, 0],
+        sample,
+        spec,
+        grid_size=config.reason_grid,
+    )
+    keep = [
+        c
+        for c in (spec.id_column, *spec.features, spec.target, *spec.fairness_columns)
+        if c in test_df.columns
+    ]
     return TrainResult(
-        spec=spec, rule=rule, config=config, pipeline=pipeline, evaluation=evaluation,
-        baselines=baselines, baseline_evaluations=baseline_evals, reason_tables=tables,
-        drift_reference=drift_reference(train_df, spec), n_rows=frame.height,
-        n_labelled=data.height, n_train=train_df.height, n_test=test_df.height,
-        fit_seconds=fit_seconds, test_frame=test_df.select(list(dict.fromkeys(keep))),
-        test_proba=evaluation.proba if evaluation.proba is not None
+        spec=spec,
+        rule=rule,
+        config=config,
+        pipeline=pipeline,
+        evaluation=evaluation,
+        baselines=baselines,
+        baseline_evaluations=baseline_evals,
+        reason_tables=tables,
+        drift_reference=drift_reference(train_df, spec),
+        n_rows=frame.height,
+        n_labelled=data.height,
+        n_train=train_df.height,
+        n_test=test_df.height,
+        fit_seconds=fit_seconds,
+        test_frame=test_df.select(list(dict.fromkeys(keep))),
+        test_proba=evaluation.proba
+        if evaluation.proba is not None
         else predict_proba(pipeline, test_df, spec.n_classes),
     )
 
@@ -214,8 +252,16 @@ def summarise(results: Sequence[tuple[str, Evaluation]]) -> pl.DataFrame:
     rows = []
     for name, ev in results:
         m = ev.metrics
-        rows.append({"model": name, "log_loss": m.log_loss, "macro_f1": m.macro_f1,
-                     "tier1_recall": m.tier1_recall, "tier1_precision": m.tier1_precision,
-                     "ece": m.ece, "largest_group_gap": ev.fairness.largest_gap,
-                     "log_loss_gap_pct": ev.bayes.log_loss_gap_pct if ev.bayes else None})
+        rows.append(
+            {
+                "model": name,
+                "log_loss": m.log_loss,
+                "macro_f1": m.macro_f1,
+                "tier1_recall": m.tier1_recall,
+                "tier1_precision": m.tier1_precision,
+                "ece": m.ece,
+                "largest_group_gap": ev.fairness.largest_gap,
+                "log_loss_gap_pct": ev.bayes.log_loss_gap_pct if ev.bayes else None,
+            }
+        )
     return pl.DataFrame(rows)

@@ -80,14 +80,27 @@ def risk_settings(policy: Policy, spec: FeatureSpec) -> RiskSettings:
     rules: tuple[Rule, ...] = ()
     if households and spec.target == "assessed_tier":
         index = {int(c): i for i, c in enumerate(spec.classes)}
-        rules = tuple(Rule(code=x.code, when=x.when, min_class=index[x.min_tier],
-                           text_zh=x.text_zh, text_en=x.text_en) for x in r.rules)
+        rules = tuple(
+            Rule(
+                code=x.code,
+                when=x.when,
+                min_class=index[x.min_tier],
+                text_zh=x.text_zh,
+                text_en=x.text_en,
+            )
+            for x in r.rules
+        )
     return RiskSettings(
-        rule=DecisionRule.from_matrix(cost, spec.n_classes), rules=rules,
+        rule=DecisionRule.from_matrix(cost, spec.n_classes),
+        rules=rules,
         psi_threshold=r.psi_threshold,
-        gate=GateConfig(recall_tolerance=r.gate_recall_tolerance,
-                        f1_tolerance=r.gate_f1_tolerance, gap_tolerance=r.gate_gap_tolerance),
-        on_unseen=r.on_unseen_category)
+        gate=GateConfig(
+            recall_tolerance=r.gate_recall_tolerance,
+            f1_tolerance=r.gate_f1_tolerance,
+            gap_tolerance=r.gate_gap_tolerance,
+        ),
+        on_unseen=r.on_unseen_category,
+    )
 
 
 def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
@@ -96,8 +109,11 @@ def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
 
     uri = mlflow_uri or os.environ.get(MLFLOW_URI_ENV)
     if uri:
-        artifacts = "" if uri.startswith(("http://", "https://")) else \
-            workspace.mlflow_artifacts.resolve().as_uri()
+        artifacts = (
+            ""
+            if uri.startswith(("http://", "https://"))
+            else workspace.mlflow_artifacts.resolve().as_uri()
+        )
         return Registry(Tracking(uri, artifacts))
     workspace.ensure()
     return Registry(Tracking.embedded(workspace.mlflow_db, workspace.mlflow_artifacts))
@@ -183,8 +199,11 @@ def train_from_file(
         settings = risk_settings(load_policy(policy_path), spec)
         frame = read_data(data_file)
         truth_file = truth
-        if truth_file is None and (data_file.parent / f"{TRUTH}.parquet").exists() \
-                and spec_path is None:
+        if (
+            truth_file is None
+            and (data_file.parent / f"{TRUTH}.parquet").exists()
+            and spec_path is None
+        ):
             truth_file = data_file.parent / f"{TRUTH}.parquet"
         truth_frame = read_data(truth_file) if truth_file is not None else None
         from risk_model import train
@@ -195,10 +214,16 @@ def train_from_file(
             from risk_model.publish import publish
 
             registry = registry_for(resolve_workspace(home), mlflow_uri)
-            version = publish(registry, result, data_name=data_file.name,
-                              data_sha256=file_sha256(data_file))
-    return TrainOutcome(result=result, version=version, data_file=data_file,
-                        truth_file=truth_file, seconds=time.perf_counter() - started)
+            version = publish(
+                registry, result, data_name=data_file.name, data_sha256=file_sha256(data_file)
+            )
+    return TrainOutcome(
+        result=result,
+        version=version,
+        data_file=data_file,
+        truth_file=truth_file,
+        seconds=time.perf_counter() - started,
+    )
 
 
 # ------------------------------------------------------------------------- promote
@@ -222,9 +247,16 @@ def promote_version(
         info = registry.version(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
         settings = risk_settings(load_policy(policy_path), spec)
-        return promote(registry, version, read_data(data_file), settings.rule,
-                       config=settings.gate, force=force, reason=reason,
-                       audit_file=workspace.root / "audit" / "model_promotions.jsonl")
+        return promote(
+            registry,
+            version,
+            read_data(data_file),
+            settings.rule,
+            config=settings.gate,
+            force=force,
+            reason=reason,
+            audit_file=workspace.root / "audit" / "model_promotions.jsonl",
+        )
 
 
 # --------------------------------------------------------------------------- score
@@ -272,16 +304,31 @@ def score_file(
         settings = risk_settings(load_policy(policy_path), spec)
         frame = read_data(data_file)
         override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
-        result = score(frame, model, spec, settings.rule, tables=tables,
-                       drift_reference=reference, model_version=str(info.version),
-                       rules=settings.rules, overrides=override_frame,
-                       psi_threshold=settings.psi_threshold,
-                       on_unseen=on_unseen or settings.on_unseen, source=str(data_file))
+        result = score(
+            frame,
+            model,
+            spec,
+            settings.rule,
+            tables=tables,
+            drift_reference=reference,
+            model_version=str(info.version),
+            rules=settings.rules,
+            overrides=override_frame,
+            psi_threshold=settings.psi_threshold,
+            on_unseen=on_unseen or settings.on_unseen,
+            source=str(data_file),
+        )
     _atomic_write(result.scores, out)
     _atomic_write(result.drift, drift_path(out))
-    return ScoreOutcome(scores_file=out, drift_file=drift_path(out), scores=result.scores,
-                        drift=result.drift, warnings=result.check.warnings(),
-                        model_version=info.version, seconds=time.perf_counter() - started)
+    return ScoreOutcome(
+        scores_file=out,
+        drift_file=drift_path(out),
+        scores=result.scores,
+        drift=result.drift,
+        warnings=result.check.warnings(),
+        model_version=info.version,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def list_models(home: Path | None = None, mlflow_uri: str | None = None) -> list[Any]:

@@ -30,8 +30,11 @@ smoker = ["吸烟", "smoker"]
 """
 
 # Few, shallow trees keep every test fast; quality is the benchmark's job.
-FAST = TrainConfig(params={"max_iter": 25, "learning_rate": 0.1, "early_stopping": False},
-                   reason_sample_rows=80, reason_grid=5)
+FAST = TrainConfig(
+    params={"max_iter": 25, "learning_rate": 0.1, "early_stopping": False},
+    reason_sample_rows=80,
+    reason_grid=5,
+)
 POLICY_COST = [[0.0, 3.0, 6.0], [1.0, 0.0, 1.5], [1.5, 1.0, 0.0]]
 
 
@@ -45,11 +48,15 @@ def make_toy(n: int = 3000, seed: int = 0) -> pl.DataFrame:
     z = 0.04 * (age - 55) + 0.5 * visits + 1.2 * smoker + np.where(region == "north", 0.8, 0.0)
     y_star = z + rng.logistic(size=n)
     severity = np.where(y_star > 3.0, "high", np.where(y_star > 1.0, "medium", "low"))
-    return pl.DataFrame({
-        "patient_id": [f"P{i:05d}" for i in range(n)],
-        "clinic_id": [f"C{i % 40:02d}" for i in range(n)],
-        "age": age, "visits": visits, "smoker": smoker, "region": region,
-        "sex": rng.choice(["F", "M"], n), "severity": severity,
-    })
-
-
+    return pl.DataFrame(
+        {
+            "patient_id": [f"P{i:05d}" for i in range(n)],
+            "clinic_id": [f"C{i % 40:02d}" for i in range(n)],
+            "age": age,
+            "visits": visits,
+            "smoker": smoker,
+            "region": region,
+            "sex": rng.choice(["F", "M"], n),
+            "severity": severity,
+        }
+    )

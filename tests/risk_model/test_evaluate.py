@@ -43,8 +43,16 @@ def test_wilson_interval_known_value() -> None:
 
 def test_metrics_on_a_hand_checked_case(policy_rule) -> None:  # type: ignore[no-untyped-def]
     y = np.array([0, 0, 1, 2, 2, 2])
-    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1],
-                      [0.0, 0.1, 0.9], [0.0, 0.2, 0.8], [0.0, 0.9, 0.1]])
+    proba = np.array(
+        [
+            [0.9, 0.05, 0.05],
+            [0.1, 0.1, 0.8],
+            [0.1, 0.8, 0.1],
+            [0.0, 0.1, 0.9],
+            [0.0, 0.2, 0.8],
+            [0.0, 0.9, 0.1],
+        ]
+    )
     m = classification_metrics(y, proba, policy_rule)
     assert m.confusion == [[1, 0, 1], [0, 1, 0], [0, 1, 2]]
     assert m.tier1_recall == 0.5

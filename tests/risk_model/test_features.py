@@ -11,8 +11,9 @@ from risk_model.features import TabularEncoder, check_scoring_frame
 
 
 def _enc(frame: pl.DataFrame, mode: str = "native") -> TabularEncoder:
-    return TabularEncoder(numeric=("age", "visits"), boolean=("smoker",), categorical=("region",),
-                          mode=mode).fit(frame)  # type: ignore[arg-type]
+    return TabularEncoder(
+        numeric=("age", "visits"), boolean=("smoker",), categorical=("region",), mode=mode
+    ).fit(frame)  # type: ignore[arg-type]
 
 
 def test_native_output_layout(toy_frame) -> None:  # type: ignore[no-untyped-def]
@@ -34,16 +35,23 @@ def test_unseen_category_and_null_become_missing_in_native_mode(toy_frame) -> No
 def test_onehot_mode_standardises_and_expands(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame, "onehot")
     x = enc.transform(toy_frame)
-    assert list(enc.get_feature_names_out()) == ["age", "visits", "smoker", "region=east",
-                                                  "region=north", "region=south"]
+    assert list(enc.get_feature_names_out()) == [
+        "age",
+        "visits",
+        "smoker",
+        "region=east",
+        "region=north",
+        "region=south",
+    ]
     assert abs(float(np.median(x[:, 0]))) < 1e-9
     assert np.allclose(x[:, 3:].sum(axis=1), 1.0)
 
 
 def test_pandas_input_is_accepted(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame)
-    assert np.array_equal(enc.transform(toy_frame.head(5).to_pandas()),
-                          enc.transform(toy_frame.head(5)))
+    assert np.array_equal(
+        enc.transform(toy_frame.head(5).to_pandas()), enc.transform(toy_frame.head(5))
+    )
 
 
 def test_missing_feature_column_is_an_error(toy_frame) -> None:  # type: ignore[no-untyped-def]

@@ -39,11 +39,20 @@ def test_every_kind_fits_and_gives_probabilities(kind, toy_spec, toy_frame) -> N
 def test_household_pipeline_never_reads_audit_or_identifier_columns(households) -> None:  # type: ignore[no-untyped-def]
     spec = household_spec()
     data = households.filter(households["assessed_tier"].is_not_null())
-    pipe = build_pipeline(spec, "hgb", max_iter=5).fit(data, spec.encode_target(
-        data["assessed_tier"]))
+    pipe = build_pipeline(spec, "hgb", max_iter=5).fit(
+        data, spec.encode_target(data["assessed_tier"])
+    )
     cols = input_columns(pipe)
-    for forbidden in ("head_ethnicity", "head_gender", "household_id", "lon", "lat",
-                      "assessed_tier", "village_id", "county_id"):
+    for forbidden in (
+        "head_ethnicity",
+        "head_gender",
+        "household_id",
+        "lon",
+        "lat",
+        "assessed_tier",
+        "village_id",
+        "county_id",
+    ):
         assert forbidden not in cols
     assert pipe.named_steps["features"].n_features_in_ == len(spec.features)
 
@@ -65,8 +74,9 @@ def test_weight_prior_shift_is_undone() -> None:
     x = rng.normal(size=(4000, 2))
     y = rng.choice(3, size=4000, p=[0.1, 0.3, 0.6])
     for cw in (None, "balanced"):
-        clf = WeightedHGBClassifier(class_weight=cw, max_iter=10, min_samples_leaf=500,
-                                    early_stopping=False).fit(x, y)
+        clf = WeightedHGBClassifier(
+            class_weight=cw, max_iter=10, min_samples_leaf=500, early_stopping=False
+        ).fit(x, y)
         assert np.allclose(clf.predict_proba(x).mean(axis=0), [0.1, 0.3, 0.6], atol=0.02)
 
 

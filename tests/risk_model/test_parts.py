@@ -42,8 +42,12 @@ def test_drift_reference_round_trip_and_unseen_levels(toy_spec, toy_frame) -> No
 def test_reason_tables_on_a_known_additive_function(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
     # A "model" whose P(top class) is additive: the curves recover it and fidelity is 1.
     def predict_top(f: pl.DataFrame) -> np.ndarray:
-        return (0.1 + 0.002 * f["age"].cast(pl.Float64) + 0.2 * f["smoker"].cast(pl.Float64)
-                + 0.05 * (f["region"] == "north").cast(pl.Float64)).to_numpy()
+        return (
+            0.1
+            + 0.002 * f["age"].cast(pl.Float64)
+            + 0.2 * f["smoker"].cast(pl.Float64)
+            + 0.05 * (f["region"] == "north").cast(pl.Float64)
+        ).to_numpy()
 
     tables = fit_reason_tables(predict_top, toy_frame.head(200), toy_spec, grid_size=8)
     assert tables.fidelity_r2 == pytest.approx(1.0, abs=1e-6)
@@ -85,12 +89,16 @@ def test_household_fairness_groups_cover_ethnicity_gender_county(household_resul
     t = household_result.evaluation.fairness.table
     assert set(t["attribute"]) == {"head_ethnicity", "head_gender", "county_id"}
     assert set(household_result.evaluation.fairness.recall_gap) == {
-        "head_ethnicity", "head_gender", "county_id"}
+        "head_ethnicity",
+        "head_gender",
+        "county_id",
+    }
 
 
 def test_unused_feature_and_missing_category_get_zero_effect(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
     frame = toy_frame.head(300).with_columns(
-        pl.when(pl.col("visits") > 3).then(None).otherwise(pl.col("region")).alias("region"))
+        pl.when(pl.col("visits") > 3).then(None).otherwise(pl.col("region")).alias("region")
+    )
 
     def predict_top(f: pl.DataFrame) -> np.ndarray:  # ignores region entirely
         return (0.2 + 0.003 * f["age"].cast(pl.Float64)).to_numpy()

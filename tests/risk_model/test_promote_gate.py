@@ -13,10 +13,20 @@ from risk_model.training import Evaluation
 
 
 def _ev(recall: float, f1: float, gap: float) -> Evaluation:
-    m = Metrics(n=100, log_loss=0.5, macro_f1=f1, ece=0.01, precision=[0.5] * 3,
-                recall=[recall, 0.5, 0.5], f1=[f1] * 3, confusion=[[0] * 3] * 3,
-                tier1_recall=recall, tier1_recall_ci=(0.0, 1.0), tier1_precision=0.5,
-                accuracy=0.8)
+    m = Metrics(
+        n=100,
+        log_loss=0.5,
+        macro_f1=f1,
+        ece=0.01,
+        precision=[0.5] * 3,
+        recall=[recall, 0.5, 0.5],
+        f1=[f1] * 3,
+        confusion=[[0] * 3] * 3,
+        tier1_recall=recall,
+        tier1_recall_ci=(0.0, 1.0),
+        tier1_precision=0.5,
+        accuracy=0.8,
+    )
     return Evaluation(metrics=m, fairness=FairnessReport(pl.DataFrame(), {"g": gap}, {"g": 0.0}))
 
 

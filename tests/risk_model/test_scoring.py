@@ -9,20 +9,45 @@ from risk_model import ScoringDataError
 from risk_model.rules import Rule
 from risk_model.scoring import score
 
-RULES = [Rule("alone_dangerous_housing", "elderly_living_alone AND housing_safety_grade = 'D'",
-              min_class=1, text_zh="独居老人且住房为D级危房", text_en="alone in D housing")]
+RULES = [
+    Rule(
+        "alone_dangerous_housing",
+        "elderly_living_alone AND housing_safety_grade = 'D'",
+        min_class=1,
+        text_zh="独居老人且住房为D级危房",
+        text_en="alone in D housing",
+    )
+]
 
 
 def _score(result, frame, **kw):  # type: ignore[no-untyped-def]
-    return score(frame, result.pipeline, result.spec, result.rule, tables=result.reason_tables,
-                 drift_reference=result.drift_reference, model_version="7", **kw)
+    return score(
+        frame,
+        result.pipeline,
+        result.spec,
+        result.rule,
+        tables=result.reason_tables,
+        drift_reference=result.drift_reference,
+        model_version="7",
+        **kw,
+    )
 
 
 def test_scores_schema_and_values(household_result, households) -> None:  # type: ignore[no-untyped-def]
     out = _score(household_result, households, rules=RULES).scores
-    assert out.columns == ["household_id", "p_tier1", "p_tier2", "p_tier3", "model_tier",
-                           "final_tier", "tier_source", "reasons", "model_version", "rule",
-                           "override_reason"]
+    assert out.columns == [
+        "household_id",
+        "p_tier1",
+        "p_tier2",
+        "p_tier3",
+        "model_tier",
+        "final_tier",
+        "tier_source",
+        "reasons",
+        "model_version",
+        "rule",
+        "override_reason",
+    ]
     assert out.height == households.height
     assert out["household_id"].to_list() == households["household_id"].to_list()
     total = out["p_tier1"] + out["p_tier2"] + out["p_tier3"]
@@ -35,29 +60,34 @@ def test_scores_schema_and_values(household_result, households) -> None:  # type
 
 def test_rule_raises_tier_and_is_marked(household_result, households) -> None:  # type: ignore[no-untyped-def]
     # Make some households match the rule for sure.
-    forced = households.head(300).with_columns(pl.lit(True).alias("elderly_living_alone"),
-                                               pl.lit("D").alias("housing_safety_grade"))
+    forced = households.head(300).with_columns(
+        pl.lit(True).alias("elderly_living_alone"), pl.lit("D").alias("housing_safety_grade")
+    )
     out = _score(household_result, forced, rules=RULES).scores
     assert (out["final_tier"] <= 2).all()
     raised = out.filter(pl.col("tier_source") == "rule")
     assert raised.height == out.filter(pl.col("model_tier") == 3).height
     assert (raised["rule"] == "alone_dangerous_housing").all()
-    assert out.filter(pl.col("tier_source") == "model")["rule"].null_count() == out.filter(
-        pl.col("tier_source") == "model").height
+    assert (
+        out.filter(pl.col("tier_source") == "model")["rule"].null_count()
+        == out.filter(pl.col("tier_source") == "model").height
+    )
 
 
 def test_invalid_rule_is_a_clear_error(household_result, households) -> None:  # type: ignore[no-untyped-def]
     from risk_model import RuleError
 
     with pytest.raises(RuleError, match="rule 'broken'"):
-        _score(household_result, households.head(5),
-               rules=[Rule("broken", "no_such_column > 1", 1)])
+        _score(
+            household_result, households.head(5), rules=[Rule("broken", "no_such_column > 1", 1)]
+        )
 
 
 def test_overrides_are_applied_last_with_reason(household_result, households) -> None:  # type: ignore[no-untyped-def]
     ids = households["household_id"].head(2).to_list()
-    overrides = pl.DataFrame({"household_id": ids, "tier": [1, 3],
-                              "reason": ["村委会反映新情况", "已搬离 / moved away"]})
+    overrides = pl.DataFrame(
+        {"household_id": ids, "tier": [1, 3], "reason": ["村委会反映新情况", "已搬离 / moved away"]}
+    )
     out = _score(household_result, households.head(50), rules=RULES, overrides=overrides).scores
     o = out.filter(pl.col("household_id").is_in(ids)).sort("household_id")
     assert o["final_tier"].to_list() == [1, 3]
@@ -66,12 +96,21 @@ def test_overrides_are_applied_last_with_reason(household_result, households) ->
     assert out.filter(pl.col("tier_source") == "override").height == 2
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (pl.DataFrame({"household_id": ["nope"], "tier": [1], "reason": ["x"]}), "unknown ids"),
-    (pl.DataFrame({"household_id": ["H0000001"], "tier": [4], "reason": ["x"]}), "tier must be"),
-    (pl.DataFrame({"household_id": ["H0000001"], "tier": [1], "reason": [" "]}), "needs a reason"),
-    (pl.DataFrame({"household_id": ["H0000001"], "tier": [1]}), "missing column"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (pl.DataFrame({"household_id": ["nope"], "tier": [1], "reason": ["x"]}), "unknown ids"),
+        (
+            pl.DataFrame({"household_id": ["H0000001"], "tier": [4], "reason": ["x"]}),
+            "tier must be",
+        ),
+        (
+            pl.DataFrame({"household_id": ["H0000001"], "tier": [1], "reason": [" "]}),
+            "needs a reason",
+        ),
+        (pl.DataFrame({"household_id": ["H0000001"], "tier": [1]}), "missing column"),
+    ],
+)
 def test_bad_overrides_are_refused(household_result, households, overrides, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ScoringDataError, match=message):
         _score(household_result, households.head(20), overrides=overrides)
@@ -97,8 +136,12 @@ def test_missing_column_unseen_category_out_of_range(household_result, household
     h = households.head(30)
     with pytest.raises(ScoringDataError, match=r"missing column.*disputes_12m"):
         _score(household_result, h.drop("disputes_12m"))
-    odd = h.with_columns(pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("E"))
-                         .otherwise(pl.col("housing_safety_grade")).alias("housing_safety_grade"))
+    odd = h.with_columns(
+        pl.when(pl.int_range(pl.len()) < 2)
+        .then(pl.lit("E"))
+        .otherwise(pl.col("housing_safety_grade"))
+        .alias("housing_safety_grade")
+    )
     with pytest.raises(ScoringDataError, match=r"housing_safety_grade: unseen category \['E'\]"):
         _score(household_result, odd)
     res = _score(household_result, odd, on_unseen="missing")
@@ -117,8 +160,10 @@ def test_duplicate_ids_are_refused(household_result, households) -> None:  # typ
 def test_drift_is_flagged_when_the_population_shifts(household_result, households) -> None:  # type: ignore[no-untyped-def]
     same = _score(household_result, households).drift
     assert not same["flagged"].any()
-    shifted = households.with_columns(pl.lit("D").alias("housing_safety_grade"),
-                                      (pl.col("last_visit_days") + 200).alias("last_visit_days"))
+    shifted = households.with_columns(
+        pl.lit("D").alias("housing_safety_grade"),
+        (pl.col("last_visit_days") + 200).alias("last_visit_days"),
+    )
     res = _score(household_result, shifted)
     assert set(res.drift_flagged) == {"housing_safety_grade", "last_visit_days"}
     assert res.drift.columns == ["feature", "psi", "flagged"]

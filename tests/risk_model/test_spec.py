@@ -24,14 +24,22 @@ def test_round_trip_through_dict(toy_spec) -> None:  # type: ignore[no-untyped-d
 
 def test_household_spec_never_uses_audit_or_identifier_columns() -> None:
     spec = household_spec()
-    for col in ("household_id", "head_ethnicity", "head_gender", "assessed_tier", "village_id",
-                "lon", "lat"):
+    for col in (
+        "household_id",
+        "head_ethnicity",
+        "head_gender",
+        "assessed_tier",
+        "village_id",
+        "lon",
+        "lat",
+    ):
         assert col not in spec.features
     assert spec.prob_columns == ("p_tier1", "p_tier2", "p_tier3")
 
 
-@pytest.mark.parametrize("feature", ["head_ethnicity", "head_gender", "full_name", "id_card",
-                                     "phone_number", "姓名"])
+@pytest.mark.parametrize(
+    "feature", ["head_ethnicity", "head_gender", "full_name", "id_card", "phone_number", "姓名"]
+)
 def test_identifier_like_feature_is_refused(feature: str) -> None:
     text = TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
     with pytest.raises(SpecError, match="never be a model input"):
@@ -66,13 +74,20 @@ def test_integer_classes_match_integer_targets() -> None:
     assert spec.encode_target(pl.Series([3, 1, 2], dtype=pl.Int8)).tolist() == [2, 0, 1]
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ('classes = ["high", "medium", "low"]', 'classes = ["high"]', "at least 2 classes"),
-    ('[features]', '[featurez]', r"needs a \[features\] table"),
-    ('age = [0, 120]', 'smoker = [0, 1]', "not a numeric feature"),
-    ('id_column = "patient_id"', 'id_column = "patient_id"\ncolour = 1', "unknown key"),
-    ('numeric = ["age", "visits"]', 'numeric = ["age", "region"]', "both numeric and categorical"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('classes = ["high", "medium", "low"]', 'classes = ["high"]', "at least 2 classes"),
+        ("[features]", "[featurez]", r"needs a \[features\] table"),
+        ("age = [0, 120]", "smoker = [0, 1]", "not a numeric feature"),
+        ('id_column = "patient_id"', 'id_column = "patient_id"\ncolour = 1', "unknown key"),
+        (
+            'numeric = ["age", "visits"]',
+            'numeric = ["age", "region"]',
+            "both numeric and categorical",
+        ),
+    ],
+)
 def test_bad_specs_are_refused(old: str, new: str, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         parse_spec(TOY_SPEC.replace(old, new))

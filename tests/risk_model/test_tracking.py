@@ -21,16 +21,24 @@ EAGER = DecisionRule.from_matrix([[0, 10, 20], [1, 0, 1], [2, 1, 0]], 3)
 
 @pytest.fixture(scope="module")
 def first_version(registry, household_result):  # type: ignore[no-untyped-def]
-    return publish(registry, household_result, data_name="households.parquet",
-                   data_sha256="0" * 64)
+    return publish(registry, household_result, data_name="households.parquet", data_sha256="0" * 64)
 
 
 def test_training_run_registers_a_version_with_its_artifacts(registry, first_version) -> None:  # type: ignore[no-untyped-def]
     assert first_version.version >= 1
     arts = registry.list_artifacts(first_version.run_id)
-    for name in ("model_card.md", "fairness.csv", "spec.json", "reason_tables.json",
-                 "drift_reference.json", "plots/confusion.png", "plots/calibration.png",
-                 "plots/importance.png", "plots/groups.png", "scorecard_points.json"):
+    for name in (
+        "model_card.md",
+        "fairness.csv",
+        "spec.json",
+        "reason_tables.json",
+        "drift_reference.json",
+        "plots/confusion.png",
+        "plots/calibration.png",
+        "plots/importance.png",
+        "plots/groups.png",
+        "scorecard_points.json",
+    ):
         assert name in arts, name
     assert "log_loss_gap_pct" in first_version.metrics
     assert first_version.params["kind"] == "hgb"
@@ -42,13 +50,16 @@ def test_nothing_personal_reaches_mlflow(registry, first_version, households, tm
     model_dir = tmp_path / "model"
     from mlflow.artifacts import download_artifacts
 
-    download_artifacts(artifact_uri=registry.model_uri(first_version.version),
-                       dst_path=str(model_dir))
+    download_artifacts(
+        artifact_uri=registry.model_uri(first_version.version), dst_path=str(model_dir)
+    )
     example = json.loads(next(model_dir.rglob("input_example.json")).read_text())
     assert set(example["columns"]) == set(household_spec().features)
-    texts = [p.read_text("utf-8", errors="ignore") for p in [*Path(local).rglob("*"),
-                                                             *model_dir.rglob("*")]
-             if p.is_file() and p.suffix in {".json", ".md", ".csv", ".txt", ".yaml", ""}]
+    texts = [
+        p.read_text("utf-8", errors="ignore")
+        for p in [*Path(local).rglob("*"), *model_dir.rglob("*")]
+        if p.is_file() and p.suffix in {".json", ".md", ".csv", ".txt", ".yaml", ""}
+    ]
     texts.append(json.dumps(first_version.params))
     blob = "\n".join(texts)
     ids = households["household_id"].to_list()
@@ -67,7 +78,11 @@ def test_no_champion_is_a_clear_error(registry, first_version) -> None:  # type:
 
 
 def test_promotion_gate_passes_then_refuses_then_force_is_audited(
-    registry, first_version, households, truth, tmp_path  # type: ignore[no-untyped-def]
+    registry,
+    first_version,
+    households,
+    truth,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     audit = tmp_path / "audit.jsonl"
     first = promote(registry, first_version.version, households, EAGER, audit_file=audit)
@@ -88,8 +103,15 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
 
     with pytest.raises(RiskModelError, match="needs a --reason"):
         promote(registry, bad_version.version, households, EAGER, force=True)
-    forced = promote(registry, bad_version.version, households, EAGER, force=True,
-                     reason="test: forced on purpose", audit_file=audit)
+    forced = promote(
+        registry,
+        bad_version.version,
+        households,
+        EAGER,
+        force=True,
+        reason="test: forced on purpose",
+        audit_file=audit,
+    )
     assert forced.forced
     champ = registry.champion()
     assert champ.version == bad_version.version
@@ -100,8 +122,15 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
     assert lines[-1]["forced"] and lines[-1]["reason"] == "test: forced on purpose"
     # Going back: the good model's recall passes, but a useless model has (uselessly) small
     # group gaps, so the gap check can refuse it — the gate is conservative; force it back.
-    promote(registry, first_version.version, households, EAGER, audit_file=audit, force=True,
-            reason="test: restore the real model")
+    promote(
+        registry,
+        first_version.version,
+        households,
+        EAGER,
+        audit_file=audit,
+        force=True,
+        reason="test: restore the real model",
+    )
     assert registry.champion().version == first_version.version
 
 

@@ -26,9 +26,17 @@ def test_household_model_is_near_the_bayes_limit(household_result) -> None:  # t
 
 def test_metrics_include_baselines_and_gaps(household_result) -> None:  # type: ignore[no-untyped-def]
     m = household_result.metrics()
-    for key in ("log_loss", "macro_f1", "tier1_recall", "bayes_log_loss", "log_loss_gap_pct",
-                "logistic_log_loss", "scorecard_macro_f1", "gap_recall_head_ethnicity",
-                "reasons_fidelity_r2"):
+    for key in (
+        "log_loss",
+        "macro_f1",
+        "tier1_recall",
+        "bayes_log_loss",
+        "log_loss_gap_pct",
+        "logistic_log_loss",
+        "scorecard_macro_f1",
+        "gap_recall_head_ethnicity",
+        "reasons_fidelity_r2",
+    ):
         assert key in m, key
 
 
@@ -38,8 +46,12 @@ def test_any_dataset_trains_from_a_spec(toy_spec, toy_frame) -> None:  # type: i
     assert r.evaluation.bayes is None
     assert r.evaluation.metrics.macro_f1 > 0.4
     assert set(r.evaluation.fairness.table["attribute"]) == {"sex", "region"}
-    assert r.pipeline.named_steps["features"].input_columns_ == ["age", "visits", "smoker",
-                                                                  "region"]
+    assert r.pipeline.named_steps["features"].input_columns_ == [
+        "age",
+        "visits",
+        "smoker",
+        "region",
+    ]
     assert r.test_proba.shape == (r.n_test, 3)
     # The held-out clinics are not in the training rows.
     assert r.n_test > 0

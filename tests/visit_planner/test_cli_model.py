@@ -23,8 +23,9 @@ boolean = ["flag"]
 """
 
 
-def run(args: list[str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
     with pytest.raises(SystemExit) as exc:
         main()
@@ -40,8 +41,9 @@ def _one_thread():  # type: ignore[no-untyped-def]
         yield
 
 
-def test_train_promote_score_models_loop(small_prefecture_dir: Path, workspace: Path,
-                                         tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_train_promote_score_models_loop(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     data = str(small_prefecture_dir)
     rc, out, err = run(["train", "--data", data, "--max-iter", "20"], monkeypatch, capsys)
     assert rc == 0, err
@@ -55,23 +57,37 @@ def test_train_promote_score_models_loop(small_prefecture_dir: Path, workspace: 
     assert rc == 2 and "no champion yet" in err
     assert not scores.exists()
 
-    rc, out, err = run(["promote", "--version", "1", "--data", data, "--force"], monkeypatch,
-                       capsys)
+    rc, out, err = run(
+        ["promote", "--version", "1", "--data", data, "--force"], monkeypatch, capsys
+    )
     assert rc == 2 and "--force needs a --reason" in err
     rc, out, err = run(["promote", "--version", "1", "--data", data], monkeypatch, capsys)
     assert rc == 0, err
     assert "version 1 is now the champion" in out
 
     overrides = tmp_path / "overrides.csv"
-    pl.DataFrame({"household_id": ["H0000001"], "tier": [1],
-                  "reason": ["乡镇复核 / township review"]}).write_csv(overrides)
-    rc, out, err = run(["score", "--data", data, "--out", str(scores), "--overrides",
-                        str(overrides)], monkeypatch, capsys)
+    pl.DataFrame(
+        {"household_id": ["H0000001"], "tier": [1], "reason": ["乡镇复核 / township review"]}
+    ).write_csv(overrides)
+    rc, out, err = run(
+        ["score", "--data", data, "--out", str(scores), "--overrides", str(overrides)],
+        monkeypatch,
+        capsys,
+    )
     assert rc == 0, err
     s = pl.read_parquet(scores)
     assert s.height == 10_000
-    assert {"household_id", "p_tier1", "p_tier2", "p_tier3", "model_tier", "final_tier",
-            "tier_source", "reasons", "model_version"} <= set(s.columns)
+    assert {
+        "household_id",
+        "p_tier1",
+        "p_tier2",
+        "p_tier3",
+        "model_tier",
+        "final_tier",
+        "tier_source",
+        "reasons",
+        "model_version",
+    } <= set(s.columns)
     assert (s["model_version"] == "1").all()
     assert s.filter(pl.col("household_id") == "H0000001")["tier_source"].item() == "override"
     assert set(s["tier_source"].unique()) <= {"model", "rule", "override"}
@@ -86,8 +102,9 @@ def test_train_promote_score_models_loop(small_prefecture_dir: Path, workspace: 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")
     broken = tmp_path / "broken.parquet"
     households.drop("petitions_12m").write_parquet(broken)
-    rc, out, err = run(["score", "--data", str(broken), "--out", str(tmp_path / "b.parquet")],
-                       monkeypatch, capsys)
+    rc, out, err = run(
+        ["score", "--data", str(broken), "--out", str(tmp_path / "b.parquet")], monkeypatch, capsys
+    )
     assert rc == 2 and "petitions_12m" in err
     assert "Traceback" not in err
 
@@ -99,12 +116,22 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, monkeypatc
     flag = rng.random(n) < 0.5
     grade = np.where(x + flag + rng.logistic(size=n) > 1.0, "A", "B")
     table = tmp_path / "table.csv"
-    pl.DataFrame({"row_id": [f"r{i}" for i in range(n)], "site": [f"s{i % 12}" for i in range(n)],
-                  "x": x, "flag": flag, "grade": grade}).write_csv(table)
+    pl.DataFrame(
+        {
+            "row_id": [f"r{i}" for i in range(n)],
+            "site": [f"s{i % 12}" for i in range(n)],
+            "x": x,
+            "flag": flag,
+            "grade": grade,
+        }
+    ).write_csv(table)
     spec = tmp_path / "spec.toml"
     spec.write_text(TOY_SPEC)
-    rc, out, err = run(["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"],
-                       monkeypatch, capsys)
+    rc, out, err = run(
+        ["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"],
+        monkeypatch,
+        capsys,
+    )
     assert rc == 0, err
     assert "registered household-risk version 1" in out
     spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))

@@ -1,9 +1,9 @@
 """``train``, ``promote``, ``score`` and ``models``: the data scientist's loop on the CLI.
 
-    visit-planner train   --data DIR_OR_FILE [--spec SPEC.toml] [--truth truth.parquet]
-    visit-planner promote --version N --data DIR_OR_FILE [--force --reason TEXT]
-    visit-planner score   --data DIR_OR_FILE --out scores.parquet [--overrides FILE]
-    visit-planner models
+visit-planner train   --data DIR_OR_FILE [--spec SPEC.toml] [--truth truth.parquet]
+visit-planner promote --version N --data DIR_OR_FILE [--force --reason TEXT]
+visit-planner score   --data DIR_OR_FILE --out scores.parquet [--overrides FILE]
+visit-planner models
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_c
 
 MlflowOption = Annotated[
     str | None,
-    typer.Option("--mlflow-uri", help="MLflow tracking URI (default: SQLite in the workspace).",
-                 show_default=False),
+    typer.Option(
+        "--mlflow-uri",
+        help="MLflow tracking URI (default: SQLite in the workspace).",
+        show_default=False,
+    ),
 ]
 DataOption = Annotated[
     Path,
@@ -36,16 +39,25 @@ def _f(v: float | None, digits: int = 3) -> str:
 @app.command("train")
 def train_cmd(  # noqa: PLR0917  (Typer options)
     data: DataOption,
-    spec: Annotated[Path | None, typer.Option("--spec", help="Feature spec TOML (default: "
-                                              "the built-in household spec).")] = None,
-    truth: Annotated[Path | None, typer.Option("--truth", help="Bayes probabilities (default: "
-                                               "truth.parquet beside the data, if any).")] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option("--spec", help="Feature spec TOML (default: the built-in household spec)."),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth", help="Bayes probabilities (default: truth.parquet beside the data, if any)."
+        ),
+    ] = None,
     kind: Annotated[str, typer.Option("--kind", help="hgb | logistic | scorecard")] = "hgb",
     seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
     test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
-    max_iter: Annotated[int | None, typer.Option(
-        "--max-iter", min=1, help="Boosting iterations cap (hgb; default 300, early stopping).")]
-    = None,
+    max_iter: Annotated[
+        int | None,
+        typer.Option(
+            "--max-iter", min=1, help="Boosting iterations cap (hgb; default 300, early stopping)."
+        ),
+    ] = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -63,50 +75,93 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     if kind not in MODEL_KINDS:
         raise RiskJobError(f"--kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
     params = {"max_iter": max_iter} if max_iter is not None and kind == "hgb" else {}
-    config = TrainConfig(kind=kind, seed=seed, test_fraction=test_fraction, params=params,
-                         baselines=tuple(k for k in ("logistic", "scorecard") if k != kind))
+    config = TrainConfig(
+        kind=kind,
+        seed=seed,
+        test_fraction=test_fraction,
+        params=params,
+        baselines=tuple(k for k in ("logistic", "scorecard") if k != kind),
+    )
     with console.status("training / 训练中…"):
-        out = train_from_file(data, spec_path=spec, truth=truth, home=home, policy_path=policy,
-                              config=config, mlflow_uri=mlflow_uri)
+        out = train_from_file(
+            data,
+            spec_path=spec,
+            truth=truth,
+            home=home,
+            policy_path=policy,
+            config=config,
+            mlflow_uri=mlflow_uri,
+        )
     r = out.result
-    table = Table(title=f"held-out evaluation / 留出集评估 ({r.n_test:,} rows, "
-                        f"group-wise by {r.spec.group_column or 'row'})")
-    for col in ("model / 模型", "log-loss", "macro-F1", "tier-1 recall (95% CI)",
-                "tier-1 precision", "ECE", "largest group gap"):
+    table = Table(
+        title=f"held-out evaluation / 留出集评估 ({r.n_test:,} rows, "
+        f"group-wise by {r.spec.group_column or 'row'})"
+    )
+    for col in (
+        "model / 模型",
+        "log-loss",
+        "macro-F1",
+        "tier-1 recall (95% CI)",
+        "tier-1 precision",
+        "ECE",
+        "largest group gap",
+    ):
         table.add_column(col, justify="right" if col != "model / 模型" else "left")
     rows = [(r.config.kind, r.evaluation), *r.baseline_evaluations.items()]
     for name, ev in rows:
         m = ev.metrics
-        table.add_row(name, _f(m.log_loss, 4), _f(m.macro_f1),
-                      f"{_f(m.tier1_recall)} ({_f(m.tier1_recall_ci[0])}–"
-                      f"{_f(m.tier1_recall_ci[1])})", _f(m.tier1_precision), _f(m.ece, 4),
-                      _f(ev.fairness.largest_gap))
+        table.add_row(
+            name,
+            _f(m.log_loss, 4),
+            _f(m.macro_f1),
+            f"{_f(m.tier1_recall)} ({_f(m.tier1_recall_ci[0])}–{_f(m.tier1_recall_ci[1])})",
+            _f(m.tier1_precision),
+            _f(m.ece, 4),
+            _f(ev.fairness.largest_gap),
+        )
     b = r.evaluation.bayes
     if b is not None:
         bm = b.bayes
-        table.add_row("Bayes limit / 贝叶斯极限", _f(bm.log_loss, 4), _f(bm.macro_f1),
-                      _f(bm.tier1_recall), _f(bm.tier1_precision), _f(bm.ece, 4), "")
+        table.add_row(
+            "Bayes limit / 贝叶斯极限",
+            _f(bm.log_loss, 4),
+            _f(bm.macro_f1),
+            _f(bm.tier1_recall),
+            _f(bm.tier1_precision),
+            _f(bm.ece, 4),
+            "",
+        )
     console.print(table)
     if b is not None:
-        console.print(f"distance to the Bayes limit / 与贝叶斯极限之差: log-loss "
-                      f"+{b.log_loss_gap_pct:.2f} %, macro-F1 {-b.macro_f1_gap:+.3f}")
-    console.print(f"fit {r.fit_seconds:.1f}s, total {out.seconds:.1f}s; reasons fidelity R² "
-                  f"{r.reason_tables.fidelity_r2:.2f}")
+        console.print(
+            f"distance to the Bayes limit / 与贝叶斯极限之差: log-loss "
+            f"+{b.log_loss_gap_pct:.2f} %, macro-F1 {-b.macro_f1_gap:+.3f}"
+        )
+    console.print(
+        f"fit {r.fit_seconds:.1f}s, total {out.seconds:.1f}s; reasons fidelity R² "
+        f"{r.reason_tables.fidelity_r2:.2f}"
+    )
     if out.version is not None:
-        console.print(f"registered household-risk version [bold]{out.version.version}[/] "
-                      f"(run {out.version.run_id}) / 已登记版本 {out.version.version}")
-        console.print(f"next / 下一步: visit-planner promote --version {out.version.version} "
-                      f"--data {data}")
+        console.print(
+            f"registered household-risk version [bold]{out.version.version}[/] "
+            f"(run {out.version.run_id}) / 已登记版本 {out.version.version}"
+        )
+        console.print(
+            f"next / 下一步: visit-planner promote --version {out.version.version} --data {data}"
+        )
 
 
 @app.command("promote")
 def promote_cmd(  # noqa: PLR0917  (Typer options)
     version: Annotated[int, typer.Option("--version", help="Registered version to promote.")],
     data: DataOption,
-    force: Annotated[bool, typer.Option("--force", help="Promote even if the gate refuses "
-                                        "(needs --reason; audited).")] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (required with --force).")]
-    = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Promote even if the gate refuses (needs --reason; audited)."),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required with --force).")
+    ] = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -121,32 +176,51 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     from visit_planner.risk_job import RiskJobError, promote_version
 
     try:
-        res = promote_version(version, data, force=force, reason=reason, home=home,
-                              policy_path=policy, mlflow_uri=mlflow_uri)
+        res = promote_version(
+            version,
+            data,
+            force=force,
+            reason=reason,
+            home=home,
+            policy_path=policy,
+            mlflow_uri=mlflow_uri,
+        )
     except RiskJobError as exc:
         if isinstance(exc.__cause__, PromotionRefusedError):
             err_console.print(str(exc), highlight=False)
-            err_console.print("use --force --reason \"...\" to override (audited) / "
-                              "如需强制晋升请加 --force --reason")
+            err_console.print(
+                'use --force --reason "..." to override (audited) / '
+                "如需强制晋升请加 --force --reason"
+            )
             raise typer.Exit(1) from None
         raise
     console.print(res.decision.summary(), highlight=False)
     tag = " (FORCED / 强制)" if res.forced else ""
-    console.print(f"version {res.version} is now the champion{tag} / 版本 {res.version} 已成为"
-                  f"冠军模型 (held-out rows: {res.n_heldout:,}; previous: "
-                  f"{res.previous_champion or '—'})")
+    console.print(
+        f"version {res.version} is now the champion{tag} / 版本 {res.version} 已成为"
+        f"冠军模型 (held-out rows: {res.n_heldout:,}; previous: "
+        f"{res.previous_champion or '—'})"
+    )
 
 
 @app.command("score")
 def score_cmd(  # noqa: PLR0917  (Typer options)
     data: DataOption,
     out: Annotated[Path, typer.Option("--out", help="Scores file (.parquet or .csv).")],
-    overrides: Annotated[Path | None, typer.Option(
-        "--overrides", help="Supervisor tier overrides: household_id, tier, reason.")] = None,
-    version: Annotated[int | None, typer.Option(
-        "--version", help="Score with this version instead of the champion.")] = None,
-    unseen: Annotated[str | None, typer.Option(
-        "--unseen", help="Unseen categories: error | missing (default: the policy's).")] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option("--overrides", help="Supervisor tier overrides: household_id, tier, reason."),
+    ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="Score with this version instead of the champion."),
+    ] = None,
+    unseen: Annotated[
+        str | None,
+        typer.Option(
+            "--unseen", help="Unseen categories: error | missing (default: the policy's)."
+        ),
+    ] = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -161,8 +235,16 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     if unseen not in (None, "error", "missing"):
         raise RiskJobError(f"--unseen must be 'error' or 'missing', got {unseen!r}")
     with console.status("scoring / 评分中…"):
-        res = score_file(data, out, overrides=overrides, version=version, home=home,
-                         policy_path=policy, on_unseen=unseen, mlflow_uri=mlflow_uri)  # type: ignore[arg-type]
+        res = score_file(
+            data,
+            out,
+            overrides=overrides,
+            version=version,
+            home=home,
+            policy_path=policy,
+            on_unseen=unseen,  # type: ignore[arg-type]  # checked above
+            mlflow_uri=mlflow_uri,
+        )
     s = res.scores
     table = Table(title=f"{res.scores_file} — model version {res.model_version}")
     table.add_column("final tier / 最终类别")
@@ -183,9 +265,11 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
         err_console.print(
             "drift / 数据漂移: PSI over threshold for "
             + ", ".join(f"{f} ({p:.2f})" for f, p in flagged.select("feature", "psi").iter_rows()),
-            highlight=False)
-    console.print(f"drift report / 漂移报告: {res.drift_file}; {s.height:,} households in "
-                  f"{res.seconds:.1f}s")
+            highlight=False,
+        )
+    console.print(
+        f"drift report / 漂移报告: {res.drift_file}; {s.height:,} households in {res.seconds:.1f}s"
+    )
 
 
 @app.command("models")
@@ -203,12 +287,18 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         created = datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
         promo = ""
         if "promoted_at" in v.tags:
-            promo = ("forced: " + v.tags.get("promotion_reason", "")
-                     if v.tags.get("promotion_forced") == "true" else "gate passed")
+            promo = (
+                "forced: " + v.tags.get("promotion_reason", "")
+                if v.tags.get("promotion_forced") == "true"
+                else "gate passed"
+            )
         aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
         console.print(
             f"  v{v.version}{aliases}  {created} UTC  {v.params.get('kind', '')}  "
             f"data={v.params.get('data_file', '')}  log-loss {_f(m.get('log_loss'), 4)}  "
             f"macro-F1 {_f(m.get('macro_f1'))}  tier-1 recall {_f(m.get('tier1_recall'))}  "
             f"Bayes gap {_f(m.get('log_loss_gap_pct'), 2)} %  {promo}".rstrip(),
-            highlight=False, soft_wrap=True, markup=False)
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
