@@ -6,10 +6,14 @@ Every model is a scikit-learn :class:`~sklearn.pipeline.Pipeline` whose first st
 predicts class indices 0..k-1 (0 = highest risk):
 
 * ``"hgb"`` (default): :class:`WeightedHGBClassifier`, HistGradientBoosting with native
-  categoricals. Rare high-risk classes get a larger sample weight so the trees spend more
-  splits on them; the prior shift this causes is then undone exactly (divide each class
-  probability by its weight and renormalise), so probabilities stay calibrated for the
-  expected-cost decision rule and log-loss.
+  categoricals. Optionally (``class_weight="sqrt_balanced"`` or ``"balanced"``) the rare
+  high-risk classes get a larger sample weight so the trees spend more splits on them; the
+  prior shift this causes is then undone exactly (divide each class probability by its
+  weight and renormalise), so probabilities stay calibrated for the expected-cost decision
+  rule and log-loss. Off by default: measured on the synthetic prefecture it lowered the
+  log-loss gap to the Bayes limit from 1.3 % to 0.8 % at 72 k training rows, but sample
+  weights triple HistGradientBoosting's fit time, and the asymmetry of errors is already
+  handled where it belongs, in the decision rule's cost matrix.
 * ``"logistic"``: standardised / one-hot features and a multinomial logistic regression.
 * ``"scorecard"``: :class:`PointsScorecard`, the transparent points card assessors use by
   hand — integer points per factor level, summed, and a table from total points to tier
@@ -66,7 +70,7 @@ class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         categorical_mask: Sequence[bool] | None = None,
-        class_weight: ClassWeight = "sqrt_balanced",
+        class_weight: ClassWeight = None,
         learning_rate: float = 0.3,
         max_iter: int = 300,
         max_leaf_nodes: int = 15,

@@ -58,6 +58,13 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             "--max-iter", min=1, help="Boosting iterations cap (hgb; default 300, early stopping)."
         ),
     ] = None,
+    class_weight: Annotated[
+        str,
+        typer.Option(
+            "--class-weight",
+            help="hgb class weighting: none | sqrt_balanced | balanced (prior shift undone).",
+        ),
+    ] = "none",
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -74,7 +81,15 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
 
     if kind not in MODEL_KINDS:
         raise RiskJobError(f"--kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
-    params = {"max_iter": max_iter} if max_iter is not None and kind == "hgb" else {}
+    if class_weight not in ("none", "sqrt_balanced", "balanced"):
+        raise RiskJobError(
+            f"--class-weight must be none, sqrt_balanced or balanced, got {class_weight!r}"
+        )
+    params: dict[str, object] = {}
+    if kind == "hgb":
+        params["class_weight"] = None if class_weight == "none" else class_weight
+        if max_iter is not None:
+            params["max_iter"] = max_iter
     config = TrainConfig(
         kind=kind,
         seed=seed,
