@@ -61,8 +61,8 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
             f"{_f(b.bayes.tier1_recall)} | {_f(b.bayes.tier1_precision)} | "
             f"{_f(b.bayes.ece, 4)} |",
             "",
-            f"Distance to the Bayes limit: log-loss +{_f(b.log_loss_gap_pct, 2)} % "
-            f"(cross-entropy vs true probabilities +{_f(b.cross_entropy_gap_pct, 2)} %), "
+            f"Distance to the Bayes limit: log-loss {b.log_loss_gap_pct:+.2f} % "
+            f"(cross-entropy vs true probabilities {b.cross_entropy_gap_pct:+.2f} %), "
             f"macro-F1 {_f(-b.macro_f1_gap)}.",
         ]
     lines += [

@@ -16,8 +16,9 @@ Scoring data is checked by :func:`check_scoring_frame` before it reaches the enc
 * a missing feature column → :class:`ScoringDataError`;
 * a numeric value outside the spec's ``[bounds]`` (e.g. ``members = -1``) → error;
 * an unseen category → error by default; with ``on_unseen="missing"`` it is scored as a
-  missing value (the model's learned missing-value branch) and counted in the report —
-  the documented fallback;
+  missing value and counted in the report — the documented fallback (the boosted model and
+  the scorecard follow their learned missing-value branch / level; the logistic baseline's
+  one-hot columns are all 0 for it);
 * numeric values inside the bounds but beyond the training range are scored (trees are flat
   beyond the last split) and counted in the report.
 """

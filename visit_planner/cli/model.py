@@ -150,7 +150,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     if b is not None:
         console.print(
             f"distance to the Bayes limit / 与贝叶斯极限之差: log-loss "
-            f"+{b.log_loss_gap_pct:.2f} %, macro-F1 {-b.macro_f1_gap:+.3f}"
+            f"{b.log_loss_gap_pct:+.2f} %, macro-F1 {-b.macro_f1_gap:+.3f}"
         )
     console.print(
         f"fit {r.fit_seconds:.1f}s, total {out.seconds:.1f}s; reasons fidelity R² "
