@@ -284,7 +284,8 @@ def main() -> None:
     lp = float(diag["lp_bound"].sum())
     gap = (obj - bound) / obj
     lines += [
-        f"- objective {obj:,.0f}; sum of proven (Lagrangian) bounds {bound:,.0f}; LP with cardinality cuts "
+        f"- objective {obj:,.0f}; sum of proven (Lagrangian) bounds {bound:,.0f}; "
+        f"LP with cardinality cuts "
         f"{lp:,.0f}; **gap {gap:.3%}** (LP+cuts gap {(obj - lp) / obj:.3%})",
         f"- township gaps: median {diag['gap'].median():.4%}, 90th pct "
         f"{diag['gap'].quantile(0.9):.4%}, max {diag['gap'].max():.3%}; townships with gap "
