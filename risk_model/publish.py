@@ -43,6 +43,7 @@ def run_params(result: TrainResult, *, data_name: str, data_sha256: str) -> dict
     clf = result.pipeline.named_steps["clf"]
     params: dict[str, object] = {
         "kind": cfg.kind,
+        "fit_threads": cfg.fit_threads,
         "seed": cfg.seed,
         "test_fraction": cfg.test_fraction,
         "baselines": ",".join(cfg.baselines),

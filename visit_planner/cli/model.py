@@ -65,6 +65,14 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             help="hgb class weighting: none | sqrt_balanced | balanced (prior shift undone).",
         ),
     ] = "none",
+    fit_threads: Annotated[
+        int,
+        typer.Option(
+            "--fit-threads",
+            min=0,
+            help="OpenMP threads for fitting hgb (0 = all; 1 is fastest on a busy machine).",
+        ),
+    ] = 1,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -95,6 +103,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         seed=seed,
         test_fraction=test_fraction,
         params=params,
+        fit_threads=fit_threads,
         baselines=tuple(k for k in ("logistic", "scorecard") if k != kind),
     )
     with console.status("training / 训练中…"):
