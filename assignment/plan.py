@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -20,6 +20,7 @@ from assignment.candidates import build_candidates
 from assignment.diagnostics import shortfall, utilisation_by_role
 from assignment.domain import AssignmentSettings, Status
 from assignment.executor import Executor, default_executor
+from assignment.greedy import greedy_plan
 from assignment.inputs import (
     InputIssue,
     capacity_pins,
@@ -28,8 +29,8 @@ from assignment.inputs import (
     check_workers,
     clean_pins,
 )
-from assignment.problem import township_arrays
-from assignment.township import SolverOptions, solve_arrays
+from assignment.problem import TownshipArrays, township_arrays
+from assignment.township import SolverOptions, TownshipSolution, eject_improve, solve_arrays
 
 PLAN_COLUMNS = (
     "household_id",
@@ -117,6 +118,7 @@ def solve_township(
     all_issues = (*issues, *pin_issues, *check_coverage(arcs, households))
     arr = township_arrays(tw, households, workers, arcs, settings)
     sol = solve_arrays(arr, options)
+    sol = _no_worse_than_greedy(arr, sol, pins)
     plan = _plan_frame(arr, sol.choice)
     loads = _loads(arr, sol.choice)
     uncovered = arr.households.filter(pl.Series(sol.choice < 0))
@@ -156,6 +158,56 @@ def solve_township(
         plan,
         diag,
         tuple(all_issues),
+    )
+
+
+def _no_worse_than_greedy(
+    arr: TownshipArrays, sol: TownshipSolution, pins: pl.DataFrame | None
+) -> TownshipSolution:
+    """Keep the greedy baseline's plan (then improved by ejection) when it is better.
+
+    On tight townships the LP-guided plan can lose to greedy when its repair steps stop on
+    the clock (their results are then discarded for determinism); this guarantees the
+    optimizer's plan is never worse than the baseline. Deterministic.
+    """
+    if arr.n_arcs == 0:
+        return sol
+    g = greedy_plan(arr.arcs, arr.households, arr.workers, pins=pins)
+    idx = arr.arcs.select("household_id", "worker_id").with_row_index("_arc")
+    picked = (
+        arr.households.select("household_id")
+        .join(g.select("household_id", "worker_id"), on="household_id", how="left")
+        .join(idx, on=["household_id", "worker_id"], how="left")
+    )
+    choice = picked["_arc"].fill_null(-1).cast(pl.Int64).to_numpy()
+    if ((choice < 0) & picked["worker_id"].is_not_null().to_numpy()).any():
+        return sol  # greedy picked a pair that is not an arc: do not trust it
+    hours, count = arr.loads(choice)
+    pinned = np.flatnonzero(arr.arc_pinned)
+    if (
+        np.any(hours > arr.cap_hours + 1e-6)
+        or np.any(count > arr.cap_count)
+        or np.any(choice[arr.arc_item[pinned]] != pinned)
+    ):
+        return sol
+    choice, _moved = eject_improve(arr, choice)
+    objective = arr.objective_of(choice)
+    if sol.objective is not None and objective >= sol.objective - 1e-9:
+        return sol
+    bound = sol.bound
+    gap = None
+    if bound is not None:
+        bound = min(bound, objective)
+        gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
+    msg = f"{sol.message}; greedy+ejection plan kept (better)"
+    return replace(
+        sol,
+        choice=choice,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        status=Status.FEASIBLE if gap else sol.status,
+        message=msg,
     )
 
 
