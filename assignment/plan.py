@@ -200,14 +200,9 @@ def _no_worse_than_greedy(
         bound = min(bound, objective)
         gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
     msg = f"{sol.message}; greedy+ejection plan kept (better)"
+    status = Status.OPTIMAL if gap == 0.0 else Status.FEASIBLE
     return replace(
-        sol,
-        choice=choice,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        status=Status.FEASIBLE if gap else sol.status,
-        message=msg,
+        sol, choice=choice, objective=objective, bound=bound, gap=gap, status=status, message=msg
     )
 
 

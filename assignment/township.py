@@ -221,13 +221,15 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             + lam_n[arr.arc_agent[out]]
             + lam_c[arr.arc_agent[out]] * cut_arc[out]
         )
-        neg = _most_negative(arr.arc_item[out], rc, out, opts.pricing_per_item)
-        if len(neg) == 0 or rounds >= opts.max_pricing_rounds:
+        # After max_pricing_rounds, every negative arc enters at once: the loop still ends
+        # (finitely many arcs) and the final LP is exact over the unpruned arc set.
+        per_item = opts.pricing_per_item if rounds < opts.max_pricing_rounds else len(out) + 1
+        neg = _most_negative(arr.arc_item[out], rc, out, per_item)
+        if len(neg) == 0:
             x = np.zeros(arr.n_arcs)
             x[cols] = np.clip(sol.x, 0.0, 1.0)
             objective = sol.objective + float(arr.penalty.sum())
-            msg = "optimal" if len(neg) == 0 else "pricing round limit reached"
-            return _LP(len(neg) == 0, msg, cols, x, u, lam_h, lam_n, objective, rounds)
+            return _LP(True, "optimal", cols, x, u, lam_h, lam_n, objective, rounds)
         add(neg)
 
 
