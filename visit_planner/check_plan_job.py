@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import polars as pl
 
 from assignment.candidates import build_candidates
-from assignment.domain import AssignmentSettings, Role, TierSettings
 from assignment.explain import alternatives, explain_plan
 from assignment.validator import (
     PLAN_COLUMNS,
@@ -27,16 +25,20 @@ from assignment.validator import (
     validate_plan,
 )
 from visit_planner.contracts import read_table
-from visit_planner.contracts.reader import read_raw
-from visit_planner.errors import VisitPlannerError
+from visit_planner.plan_files import (
+    PlanFileError,
+    PlanPaths,
+    read_file,
+    read_pairs,
+    settings_from_policy,
+)
 from visit_planner.policy import Policy
-from visit_planner.policy import Role as PolicyRole
 
 __all__ = [
     "CheckPlanError",
     "CheckResult",
     "ExplainResult",
-    "InputPaths",
+    "PlanPaths",
     "load_plan_inputs",
     "run_check_plan",
     "run_explain",
@@ -44,21 +46,7 @@ __all__ = [
 ]
 
 
-class CheckPlanError(VisitPlannerError):
-    """A plan, scores, pins or forbids file that cannot be used (names the file and column)."""
-
-
-@dataclass(frozen=True)
-class InputPaths:
-    """Files a plan is checked or explained against (optional ones may be None)."""
-
-    scores: Path
-    households: Path
-    workers: Path
-    previous: Path | None = None
-    conflicts: Path | None = None
-    pins: Path | None = None
-    forbids: Path | None = None
+CheckPlanError = PlanFileError
 
 
 @dataclass(frozen=True)
@@ -83,52 +71,8 @@ class ExplainResult:
     alternatives: pl.DataFrame
 
 
-def settings_from_policy(policy: Policy) -> AssignmentSettings:
-    """The assignment package's plain settings from the application's Policy."""
-    obj = policy.objective
-    return AssignmentSettings(
-        tiers=MappingProxyType(
-            {
-                t: TierSettings(Role(p.role.value), p.visits_per_month, p.minutes_on_site)
-                for t, p in policy.tiers.items()
-            }
-        ),
-        jurisdiction=MappingProxyType(
-            {Role(r.value): policy.jurisdiction.area_of(r) for r in PolicyRole}
-        ),
-        speed_kmh=policy.travel.speed_kmh,
-        road_factor=policy.travel.road_factor,
-        road_factor_by_county=MappingProxyType(dict(policy.travel.road_factor_by_county)),
-        round_trip=policy.travel.round_trip,
-        cadre_takes_tier2=policy.up_cover.cadre_takes_tier2,
-        village_official_takes_tier3=policy.up_cover.village_official_takes_tier3,
-        up_cover_penalty=policy.up_cover.penalty_minutes,
-        continuity_penalty=obj.continuity_penalty_minutes,
-        unassigned_penalty_tier1=obj.unassigned_penalty_tier1,
-        unassigned_penalty_tier2=obj.unassigned_penalty_tier2,
-        unassigned_penalty_tier3=obj.unassigned_penalty_tier3,
-        balance_weight=obj.balance_weight,
-    )
-
-
-def _read(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
-    """Read a non-contract table (plan, scores, pins, forbids) and check its columns."""
-    if not path.is_file():
-        raise CheckPlanError(f"{path}: file not found (找不到文件)")
-    try:
-        frame = read_raw(path)
-    except Exception as exc:  # polars raises many kinds on corrupt files
-        raise CheckPlanError(f"{path}: cannot read the {name} file: {exc}") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise CheckPlanError(
-            f"{path}: the {name} file lacks column(s) {', '.join(missing)} (缺少列)"
-        )
-    return frame
-
-
 def _read_plan(path: Path) -> pl.DataFrame:
-    plan = _read(path, "plan", PLAN_COLUMNS)
+    plan = read_file(path, "plan", PLAN_COLUMNS)
     try:
         return plan.with_columns(
             pl.col("household_id").cast(pl.String),
@@ -159,20 +103,13 @@ def _as_bool(col: str) -> pl.Expr:
     )
 
 
-def _read_pairs(path: Path | None, name: str) -> pl.DataFrame | None:
-    if path is None:
-        return None
-    frame = _read(path, name, ("household_id", "worker_id"))
-    return frame.select(pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String))
-
-
-def load_plan_inputs(paths: InputPaths) -> PlanInputs:
+def load_plan_inputs(paths: PlanPaths) -> PlanInputs:
     """Read and check every input file; contract tables go through the contract readers."""
     households, _ = read_table(paths.households, "households")
     workers, _ = read_table(paths.workers, "workers")
     previous = read_table(paths.previous, "previous_assignment")[0] if paths.previous else None
     conflicts = read_table(paths.conflicts, "conflicts")[0] if paths.conflicts else None
-    scores = _read(paths.scores, "scores", ("household_id", "final_tier"))
+    scores = read_file(paths.scores, "scores", ("household_id", "final_tier"))
     try:
         scores = scores.with_columns(
             pl.col("household_id").cast(pl.String), pl.col("final_tier").cast(pl.Int64)
@@ -187,14 +124,14 @@ def load_plan_inputs(paths: InputPaths) -> PlanInputs:
         scores=scores,
         previous=previous,
         conflicts=conflicts,
-        pins=_read_pairs(paths.pins, "pins"),
-        forbids=_read_pairs(paths.forbids, "forbids"),
+        pins=read_pairs(paths.pins, "pins"),
+        forbids=read_pairs(paths.forbids, "forbids"),
     )
 
 
 def run_check_plan(
     plan_path: Path,
-    paths: InputPaths,
+    paths: PlanPaths,
     policy: Policy,
     *,
     townships: Collection[str] | None = None,
@@ -212,7 +149,7 @@ def run_check_plan(
 
 
 def run_explain(
-    plan_path: Path, paths: InputPaths, policy: Policy, household_id: str
+    plan_path: Path, paths: PlanPaths, policy: Policy, household_id: str
 ) -> ExplainResult:
     """Explain one household: its reason row and its ranked alternative workers.
 

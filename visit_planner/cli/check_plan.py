@@ -11,8 +11,9 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from visit_planner.check_plan_job import InputPaths, run_check_plan, run_explain
+from visit_planner.check_plan_job import run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
+from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
 
 EXIT_VIOLATIONS = 4
@@ -79,7 +80,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     Re-derives every rule (eligibility, jurisdiction, conflicts, pins, forbids, capacity,
     travel and hours) without the optimizer's data. Exits 4 when any rule is broken.
     """
-    paths = InputPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)
     if out is not None:
         from assignment.validator import violations_frame
@@ -139,7 +140,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     Lists the other allowed workers ranked by the change in the objective (minutes-equivalent
     per month), with the household that would be displaced when that worker is full.
     """
-    paths = InputPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     result = run_explain(plan, paths, load_policy(policy), household)
     h = result.household
     head = Table(title=f"household / 住户 {household}", show_header=False)
