@@ -11,58 +11,25 @@ from pathlib import Path
 
 import polars as pl
 
-from assignment.domain import AssignmentSettings, Role, TierSettings
+from assignment.explain import explain_plan
 from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
 from assignment.township import SolverOptions
+from assignment.validator import PlanInputs
 from visit_planner.contracts import read_table
-from visit_planner.contracts.reader import read_raw
-from visit_planner.errors import VisitPlannerError
+from visit_planner.plan_files import (
+    PlanFileError,
+    PlanPaths,
+    read_file,
+    read_pairs,
+    settings_from_policy,
+)
 from visit_planner.policy import Policy
-from visit_planner.policy import Role as PolicyRole
 
 EXIT_TIER1_UNCOVERED = 3
 
 
-class AssignInputError(VisitPlannerError):
-    """An input of ``assign`` that cannot be used (missing file or column, wrong type)."""
-
-
-def settings_from_policy(policy: Policy) -> AssignmentSettings:
-    """The assignment package's plain settings from the application's Policy (plain dicts,
-    so that they pickle to worker processes)."""
-    obj = policy.objective
-    return AssignmentSettings(
-        tiers={
-            t: TierSettings(Role(p.role.value), p.visits_per_month, p.minutes_on_site)
-            for t, p in policy.tiers.items()
-        },
-        jurisdiction={Role(r.value): policy.jurisdiction.area_of(r) for r in PolicyRole},
-        speed_kmh=policy.travel.speed_kmh,
-        road_factor=policy.travel.road_factor,
-        road_factor_by_county=dict(policy.travel.road_factor_by_county),
-        round_trip=policy.travel.round_trip,
-        cadre_takes_tier2=policy.up_cover.cadre_takes_tier2,
-        village_official_takes_tier3=policy.up_cover.village_official_takes_tier3,
-        up_cover_penalty=policy.up_cover.penalty_minutes,
-        continuity_penalty=obj.continuity_penalty_minutes,
-        unassigned_penalty_tier1=obj.unassigned_penalty_tier1,
-        unassigned_penalty_tier2=obj.unassigned_penalty_tier2,
-        unassigned_penalty_tier3=obj.unassigned_penalty_tier3,
-        balance_weight=obj.balance_weight,
-    )
-
-
-@dataclass(frozen=True)
-class AssignPaths:
-    """Input files of ``assign``."""
-
-    scores: Path
-    households: Path
-    workers: Path
-    previous: Path | None = None
-    conflicts: Path | None = None
-    pins: Path | None = None
-    forbids: Path | None = None
+AssignInputError = PlanFileError
+AssignPaths = PlanPaths  # the files ``assign`` reads
 
 
 @dataclass(frozen=True)
@@ -78,35 +45,13 @@ class AssignInputs:
     unscored: tuple[str, ...]
 
 
-def _read(path: Path, name: str, required: tuple[str, ...]) -> pl.DataFrame:
-    if not path.is_file():
-        raise AssignInputError(f"{path}: file not found (找不到文件)")
-    try:
-        frame = read_raw(path)
-    except Exception as exc:  # polars raises many kinds on corrupt files
-        raise AssignInputError(f"{path}: cannot read the {name} file: {exc}") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise AssignInputError(
-            f"{path}: the {name} file lacks column(s) {', '.join(missing)} (缺少列)"
-        )
-    return frame
-
-
-def _pairs(path: Path | None, name: str) -> pl.DataFrame | None:
-    if path is None:
-        return None
-    frame = _read(path, name, ("household_id", "worker_id"))
-    return frame.select(pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String))
-
-
 def load_assign_inputs(paths: AssignPaths) -> AssignInputs:
     """Read and check every input; contract tables go through the contract readers."""
     households, _ = read_table(paths.households, "households")
     workers, _ = read_table(paths.workers, "workers")
     previous = read_table(paths.previous, "previous_assignment")[0] if paths.previous else None
     conflicts = read_table(paths.conflicts, "conflicts")[0] if paths.conflicts else None
-    scores = _read(paths.scores, "scores", ("household_id", "final_tier", "p_tier1"))
+    scores = read_file(paths.scores, "scores", ("household_id", "final_tier", "p_tier1"))
     try:
         scores = scores.select(
             pl.col("household_id").cast(pl.String),
@@ -133,8 +78,8 @@ def load_assign_inputs(paths: AssignPaths) -> AssignInputs:
         workers=workers,
         previous=previous,
         conflicts=conflicts,
-        pins=_pairs(paths.pins, "pins"),
-        forbids=_pairs(paths.forbids, "forbids"),
+        pins=read_pairs(paths.pins, "pins"),
+        forbids=read_pairs(paths.forbids, "forbids"),
         unscored=tuple(unscored.sort().to_list()),
     )
 
@@ -150,7 +95,7 @@ def run_assign(
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> tuple[PrefectureResult, AssignInputs]:
-    """Solve and write ``out/plan.parquet`` and ``out/diagnostics.parquet`` (both or neither)."""
+    """Solve, explain and write plan, diagnostics, explanations and worker loads (all or none)."""
     inputs = load_assign_inputs(paths)
     settings = settings_from_policy(policy)
     options = (
@@ -181,16 +126,44 @@ def run_assign(
         processes=processes,
         progress=progress,
     )
-    # Both files are fully written to temp names first; then renamed one after the other.
-    out.mkdir(parents=True, exist_ok=True)
-    tmp_plan = out / ".plan.parquet.partial"
-    tmp_diag = out / ".diagnostics.parquet.partial"
-    try:
-        result.plan.write_parquet(tmp_plan)
-        result.diagnostics.write_parquet(tmp_diag)
-        tmp_plan.replace(out / "plan.parquet")
-        tmp_diag.replace(out / "diagnostics.parquet")
-    finally:
-        tmp_plan.unlink(missing_ok=True)
-        tmp_diag.unlink(missing_ok=True)
+    explanations, loads = explain_plan(
+        result.plan,
+        None,
+        PlanInputs(
+            households=inputs.households,
+            workers=inputs.workers,
+            scores=inputs.households.select(
+                "household_id", pl.col("tier").alias("final_tier"), pl.col("risk").alias("p_tier1")
+            ),
+            previous=inputs.previous,
+            conflicts=inputs.conflicts,
+            pins=inputs.pins,
+            forbids=inputs.forbids,
+        ),
+        settings,
+    )
+    write_outputs(
+        out,
+        {
+            "plan": result.plan,
+            "diagnostics": result.diagnostics,
+            "explanations": explanations,
+            "worker_loads": loads,
+        },
+    )
     return result, inputs
+
+
+def write_outputs(out: Path, frames: dict[str, pl.DataFrame]) -> None:
+    """Write ``out/NAME.parquet`` for every frame: all are written to temporary names first and
+    renamed only when every one succeeded, so a failure leaves no partial set behind."""
+    out.mkdir(parents=True, exist_ok=True)
+    temps = {name: out / f".{name}.parquet.partial" for name in frames}
+    try:
+        for name, frame in frames.items():
+            frame.write_parquet(temps[name])
+        for name, tmp in temps.items():
+            tmp.replace(out / f"{name}.parquet")
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)

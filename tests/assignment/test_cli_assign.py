@@ -77,6 +77,13 @@ def test_assign_writes_plan_and_check_plan_passes(
     assert plan.height == pl.read_parquet(files / "households.parquet").height
     assert {"bound", "gap", "shortfall", "utilisation_cadre"} <= set(diag.columns)
     assert not list(out.glob(".*partial"))
+    # Explanations are written with the plan: one row per household, one per worker.
+    expl = pl.read_parquet(out / "explanations.parquet")
+    loads = pl.read_parquet(out / "worker_loads.parquet")
+    assert expl["household_id"].to_list() == plan["household_id"].to_list()
+    assert loads["worker_id"].is_unique().all()
+    assigned = plan.filter(pl.col("worker_id").is_not_null()).height
+    assert int(loads["households"].sum()) == assigned
     code, stdout, _ = run(
         ["check-plan", "--plan", str(out / "plan.parquet"), *inputs(files)], monkeypatch, capsys
     )

@@ -191,7 +191,7 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
             f"[yellow]{len(unscored)} households have no score and were not planned "
             f"(无评分, 未分配): {', '.join(unscored[:10])}[/]"
         )
-    console.print(f"wrote 输出 {out / 'plan.parquet'} and {out / 'diagnostics.parquet'}")
+    console.print(f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet)")
     if result.unassigned_tier1:
         err_console.print(
             f"[bold red]{result.unassigned_tier1} tier-1 households uncovered "
