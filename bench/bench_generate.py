@@ -27,8 +27,18 @@ RESULTS = Path(__file__).parent / "results" / "generate.md"
 
 def run_once(scale: float, seed: int, out: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (GB) of one ``generate`` run in a fresh process."""
-    cmd = [sys.executable, "-m", "visit_planner", "generate", "--scale", str(scale),
-           "--seed", str(seed), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "visit_planner",
+        "generate",
+        "--scale",
+        str(scale),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -56,9 +66,11 @@ def main() -> None:
         "",
         f"Command: `.venv/bin/python bench/bench_generate.py --scale {args.scale} "
         f"--seed {args.seed} --repeat {args.repeat}`",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
         "",
-        "| scale | households | workers | townships | villages | grids | wall s (best) | peak RSS GB | files MB |",
+        "| scale | households | workers | townships | villages | grids | wall s (best) "
+        "| peak RSS GB | files MB |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| {args.scale} | {h.height:,} | {w.height:,} | {h['township_id'].n_unique()} | "
         f"{h['village_id'].n_unique():,} | {h['grid_id'].n_unique():,} | {best:.1f} | {peak:.2f} | "
