@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from visit_planner.cli import main
-
 DATA = Path(__file__).parent / "data"
-
-
-def run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +46,11 @@ def inputs(d: Path) -> list[str]:
 def test_assign_writes_plan_and_check_plan_passes(
     files: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli,
 ) -> None:
     out = tmp_path / "run"
-    code, stdout, _err = run(
-        ["assign", *inputs(files), "--out", str(out), "--workers-processes", "1"],
-        monkeypatch,
-        capsys,
+    code, stdout, _err = cli(
+        *["assign", *inputs(files), "--out", str(out), "--workers-processes", "1"]
     )
     plan = pl.read_parquet(out / "plan.parquet")
     diag = pl.read_parquet(out / "diagnostics.parquet")
@@ -84,32 +68,25 @@ def test_assign_writes_plan_and_check_plan_passes(
     assert loads["worker_id"].is_unique().all()
     assigned = plan.filter(pl.col("worker_id").is_not_null()).height
     assert int(loads["households"].sum()) == assigned
-    code, stdout, _ = run(
-        ["check-plan", "--plan", str(out / "plan.parquet"), *inputs(files)], monkeypatch, capsys
-    )
+    code, stdout, _ = cli(*["check-plan", "--plan", str(out / "plan.parquet"), *inputs(files)])
     assert code == 0, stdout
 
 
 def test_assign_one_township_and_bad_township(
     files: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli,
 ) -> None:
     hh = pl.read_parquet(files / "households.parquet")
     tw = sorted(hh["township_id"].unique().to_list())[1]
     out = tmp_path / "one"
-    code, _, _ = run(
-        ["assign", *inputs(files), "--out", str(out), "--township", tw, "--workers-processes", "1"],
-        monkeypatch,
-        capsys,
+    code, _, _ = cli(
+        *["assign", *inputs(files), "--out", str(out), "--township", tw, "--workers-processes", "1"]
     )
     assert code in (0, 3)
     assert pl.read_parquet(out / "plan.parquet")["township_id"].unique().to_list() == [tw]
-    code, _, err = run(
-        ["assign", *inputs(files), "--out", str(tmp_path / "x"), "--township", "NOPE"],
-        monkeypatch,
-        capsys,
+    code, _, err = cli(
+        *["assign", *inputs(files), "--out", str(tmp_path / "x"), "--township", "NOPE"]
     )
     assert code == 2 and "NOPE" in err
     assert not (tmp_path / "x" / "plan.parquet").exists()
@@ -118,23 +95,20 @@ def test_assign_one_township_and_bad_township(
 def test_assign_missing_scores_column(
     files: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli,
 ) -> None:
     bad = tmp_path / "scores.parquet"
     pl.read_parquet(files / "scores.parquet").drop("p_tier1").write_parquet(bad)
     args = inputs(files)
     args[1] = str(bad)
-    code, _, err = run(["assign", *args, "--out", str(tmp_path / "o")], monkeypatch, capsys)
+    code, _, err = cli(*["assign", *args, "--out", str(tmp_path / "o")])
     assert code == 2 and "p_tier1" in err
 
 
 def test_gap_solve_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli,
 ) -> None:
-    code, out, _ = run(
-        ["gap-solve", str(DATA / "gap1.txt"), "--maximize", "--json"], monkeypatch, capsys
-    )
+    code, out, _ = cli(*["gap-solve", str(DATA / "gap1.txt"), "--maximize", "--json"])
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["objective"] for r in rows] == [336, 327, 339, 341, 326]
@@ -143,9 +117,10 @@ def test_gap_solve_json(
 
 
 def test_gap_solve_bad_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    cli,
 ) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("1\n2 2\n1 2\n")
-    code, _, err = run(["gap-solve", str(bad)], monkeypatch, capsys)
+    code, _, err = cli(*["gap-solve", str(bad)])
     assert code == 2 and "bad" in err

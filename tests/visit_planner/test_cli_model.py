@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-
-from visit_planner.cli import main
 
 TOY_SPEC = """
 id_column = "row_id"
@@ -23,16 +20,6 @@ boolean = ["flag"]
 """
 
 
-def run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
-
-
 @pytest.fixture(autouse=True)
 def _one_thread():  # type: ignore[no-untyped-def]
     from threadpoolctl import threadpool_limits
@@ -42,10 +29,10 @@ def _one_thread():  # type: ignore[no-untyped-def]
 
 
 def test_train_promote_score_models_loop(
-    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, monkeypatch, capsys
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
     data = str(small_prefecture_dir)
-    rc, out, err = run(["train", "--data", data, "--max-iter", "20"], monkeypatch, capsys)
+    rc, out, err = cli(*["train", "--data", data, "--max-iter", "20"])
     assert rc == 0, err
     assert "registered household-risk version 1" in out
     assert "Bayes" in out  # truth.parquet beside the data is used
@@ -53,15 +40,13 @@ def test_train_promote_score_models_loop(
     assert (workspace / "mlartifacts").is_dir()
 
     scores = tmp_path / "scores.parquet"
-    rc, out, err = run(["score", "--data", data, "--out", str(scores)], monkeypatch, capsys)
+    rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
     assert rc == 2 and "no champion yet" in err
     assert not scores.exists()
 
-    rc, out, err = run(
-        ["promote", "--version", "1", "--data", data, "--force"], monkeypatch, capsys
-    )
+    rc, out, err = cli(*["promote", "--version", "1", "--data", data, "--force"])
     assert rc == 2 and "--force needs a --reason" in err
-    rc, out, err = run(["promote", "--version", "1", "--data", data], monkeypatch, capsys)
+    rc, out, err = cli(*["promote", "--version", "1", "--data", data])
     assert rc == 0, err
     assert "version 1 is now the champion" in out
 
@@ -69,10 +54,8 @@ def test_train_promote_score_models_loop(
     pl.DataFrame(
         {"household_id": ["H0000001"], "tier": [1], "reason": ["乡镇复核 / township review"]}
     ).write_csv(overrides)
-    rc, out, err = run(
-        ["score", "--data", data, "--out", str(scores), "--overrides", str(overrides)],
-        monkeypatch,
-        capsys,
+    rc, out, err = cli(
+        *["score", "--data", data, "--out", str(scores), "--overrides", str(overrides)]
     )
     assert rc == 0, err
     s = pl.read_parquet(scores)
@@ -95,21 +78,19 @@ def test_train_promote_score_models_loop(
     assert drift.columns == ["feature", "psi", "flagged"]
     assert not list(tmp_path.glob(".*.tmp"))
 
-    rc, out, err = run(["models"], monkeypatch, capsys)
+    rc, out, err = cli(*["models"])
     assert rc == 0, err
     assert "champion" in out and "households.parquet" in out
 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")
     broken = tmp_path / "broken.parquet"
     households.drop("petitions_12m").write_parquet(broken)
-    rc, out, err = run(
-        ["score", "--data", str(broken), "--out", str(tmp_path / "b.parquet")], monkeypatch, capsys
-    )
+    rc, out, err = cli(*["score", "--data", str(broken), "--out", str(tmp_path / "b.parquet")])
     assert rc == 2 and "petitions_12m" in err
     assert "Traceback" not in err
 
 
-def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     n = 600
     x = rng.normal(size=n)
@@ -127,14 +108,10 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, monkeypatc
     ).write_csv(table)
     spec = tmp_path / "spec.toml"
     spec.write_text(TOY_SPEC)
-    rc, out, err = run(
-        ["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"],
-        monkeypatch,
-        capsys,
-    )
+    rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
     assert "registered household-risk version 1" in out
     spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))
-    rc, out, err = run(["train", "--data", str(table), "--spec", str(spec)], monkeypatch, capsys)
+    rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2
     assert "missing column(s) named by the spec: y" in err
