@@ -19,7 +19,6 @@ from visit_planner.cli.check_plan import check_plan_cmd
 from visit_planner.cli.data import generate_cmd, validate_cmd
 from visit_planner.cli.model import promote_cmd, score_cmd, train_cmd
 from visit_planner.paths import resolve_workspace
-from visit_planner.risk_job import list_models
 
 STEPS = 7
 
@@ -41,6 +40,8 @@ def demo_cmd(
     prefecture has a few townships short of cadres on purpose, so the demo ends by reporting
     the tier-1 shortfall and the capacity that would cover it, rather than failing on it.
     """
+    from visit_planner.risk_job import list_models  # imports MLflow: only when needed
+
     started = time.perf_counter()
     ws = resolve_workspace(home).ensure()
     run_dir = ws.root / "demo"
