@@ -12,7 +12,6 @@ from rich.table import Table
 
 from visit_planner.cli._app import app, console, err_console
 from visit_planner.contracts import format_problems, load_inputs
-from visit_planner.errors import VisitPlannerError
 
 
 @app.command("generate")
@@ -82,6 +81,3 @@ def validate_cmd(
     if inputs.warnings:
         err_console.print(format_problems(inputs.warnings), highlight=False, markup=False)
     _summary(inputs.households, inputs.workers, title=f"{directory}: valid / 校验通过")
-
-
-__all__ = ["VisitPlannerError", "generate_cmd", "validate_cmd"]
