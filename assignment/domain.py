@@ -140,3 +140,18 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     INVALID = "invalid"
     ERROR = "error"
+
+
+# The plan contract (DESIGN.md section 3): column names shared by the solver, the greedy
+# baseline, the validator and users' own tools. Add columns freely; rename none.
+PLAN_COLUMNS = (
+    "household_id",
+    "worker_id",
+    "tier",
+    "role",
+    "travel_minutes",
+    "hours_per_month",
+    "kept_previous",
+    "up_cover",
+    "township_id",
+)

@@ -18,7 +18,7 @@ import polars as pl
 from assignment import constraints as rules
 from assignment.candidates import build_candidates
 from assignment.diagnostics import shortfall, utilisation_by_role
-from assignment.domain import AssignmentSettings, Status
+from assignment.domain import PLAN_COLUMNS, AssignmentSettings, Status
 from assignment.executor import Executor, default_executor
 from assignment.greedy import greedy_plan
 from assignment.inputs import (
@@ -31,18 +31,6 @@ from assignment.inputs import (
 )
 from assignment.problem import TownshipArrays, township_arrays
 from assignment.township import SolverOptions, TownshipSolution, eject_improve, solve_arrays
-
-PLAN_COLUMNS = (
-    "household_id",
-    "worker_id",
-    "tier",
-    "role",
-    "travel_minutes",
-    "hours_per_month",
-    "kept_previous",
-    "up_cover",
-    "township_id",
-)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from enum import StrEnum
 import numpy as np
 import polars as pl
 
-from assignment.domain import AssignmentSettings
+from assignment.domain import PLAN_COLUMNS, AssignmentSettings
 from assignment.errors import InputError
 
 __all__ = [
@@ -41,17 +41,6 @@ __all__ = [
 ]
 
 EARTH_RADIUS_KM = 6371.0088
-PLAN_COLUMNS = (
-    "household_id",
-    "worker_id",
-    "tier",
-    "role",
-    "travel_minutes",
-    "hours_per_month",
-    "kept_previous",
-    "up_cover",
-    "township_id",
-)
 CADRE = "cadre"
 VILLAGE_OFFICIAL = "village_official"
 GRID_WORKER = "grid_worker"
