@@ -28,10 +28,6 @@ from visit_planner.policy import Policy
 EXIT_TIER1_UNCOVERED = 3
 
 
-AssignInputError = PlanFileError
-AssignPaths = PlanPaths  # the files ``assign`` reads
-
-
 @dataclass(frozen=True)
 class AssignInputs:
     """Frames ready for :func:`assignment.plan.solve_prefecture`."""
@@ -45,7 +41,7 @@ class AssignInputs:
     unscored: tuple[str, ...]
 
 
-def load_assign_inputs(paths: AssignPaths) -> AssignInputs:
+def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     """Read and check every input; contract tables go through the contract readers."""
     households, _ = read_table(paths.households, "households")
     workers, _ = read_table(paths.workers, "workers")
@@ -59,18 +55,18 @@ def load_assign_inputs(paths: AssignPaths) -> AssignInputs:
             pl.col("p_tier1").cast(pl.Float64).fill_null(0.0).alias("risk"),
         )
     except pl.exceptions.PolarsError as exc:
-        raise AssignInputError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
+        raise PlanFileError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
     bad = scores.filter(~pl.col("tier").is_in([1, 2, 3]) | pl.col("tier").is_null())
     if bad.height:
         ids = ", ".join(bad["household_id"].head(10).to_list())
-        raise AssignInputError(
+        raise PlanFileError(
             f"{paths.scores}: final_tier must be 1, 2 or 3; bad rows for "
             f"household(s) {ids} (分类必须为1/2/3)"
         )
     dup = scores.filter(pl.col("household_id").is_duplicated())
     if dup.height:
         ids = ", ".join(dup["household_id"].unique().sort().head(10).to_list())
-        raise AssignInputError(f"{paths.scores}: duplicate household_id(s) {ids} (重复)")
+        raise PlanFileError(f"{paths.scores}: duplicate household_id(s) {ids} (重复)")
     hh = households.join(scores, on="household_id", how="inner")
     unscored = households.join(scores, on="household_id", how="anti")["household_id"]
     return AssignInputs(
@@ -85,7 +81,7 @@ def load_assign_inputs(paths: AssignPaths) -> AssignInputs:
 
 
 def run_assign(
-    paths: AssignPaths,
+    paths: PlanPaths,
     policy: Policy,
     out: Path,
     *,
@@ -107,7 +103,7 @@ def run_assign(
         known = set(inputs.households["township_id"].unique().to_list())
         missing = sorted(set(townships) - known)
         if missing:
-            raise AssignInputError(f"unknown township id(s): {', '.join(missing)} (乡镇不存在)")
+            raise PlanFileError(f"unknown township id(s): {', '.join(missing)} (乡镇不存在)")
     if on_total is not None:
         hh = inputs.households
         if townships:

@@ -35,7 +35,6 @@ from visit_planner.plan_files import (
 from visit_planner.policy import Policy
 
 __all__ = [
-    "CheckPlanError",
     "CheckResult",
     "ExplainResult",
     "PlanPaths",
@@ -44,9 +43,6 @@ __all__ = [
     "run_explain",
     "settings_from_policy",
 ]
-
-
-CheckPlanError = PlanFileError
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ def _read_plan(path: Path) -> pl.DataFrame:
             for c in ("worker_id", "role")
         )
     except pl.exceptions.PolarsError as exc:
-        raise CheckPlanError(f"{path}: plan column with a wrong type: {exc}") from None
+        raise PlanFileError(f"{path}: plan column with a wrong type: {exc}") from None
 
 
 def _as_bool(col: str) -> pl.Expr:
@@ -117,7 +113,7 @@ def load_plan_inputs(paths: PlanPaths) -> PlanInputs:
         if "p_tier1" in scores.columns:
             scores = scores.with_columns(pl.col("p_tier1").cast(pl.Float64))
     except pl.exceptions.PolarsError as exc:
-        raise CheckPlanError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
+        raise PlanFileError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
     return PlanInputs(
         households=households,
         workers=workers,
@@ -144,7 +140,7 @@ def run_check_plan(
             plan, inputs, settings_from_policy(policy), townships=townships or None
         )
     except PlanFormatError as exc:
-        raise CheckPlanError(f"{plan_path}: {exc}") from None
+        raise PlanFileError(f"{plan_path}: {exc}") from None
     return CheckResult(violations, summarize_violations(violations), plan.height)
 
 
@@ -160,7 +156,7 @@ def run_explain(
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)
     if row.height == 0:
-        raise CheckPlanError(f"{plan_path}: household {household_id!r} is not in the plan")
+        raise PlanFileError(f"{plan_path}: household {household_id!r} is not in the plan")
     township = row["township_id"][0]
     hh = inputs.households.filter(pl.col("township_id") == township)
     local_plan = plan.filter(pl.col("household_id").is_in(hh["household_id"].implode()))

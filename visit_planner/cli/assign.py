@@ -15,9 +15,10 @@ from assignment.core import solve_core
 from assignment.errors import OrlibFormatError
 from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
-from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, AssignPaths, run_assign
+from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.errors import VisitPlannerError
+from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
 
 
@@ -128,7 +129,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     Exits 3 when any tier-1 household is left uncovered (the shortfall is printed).
     """
     pol = load_policy(policy)
-    paths = AssignPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     with Progress(
         TextColumn("[bold]乡镇 townships"),
         BarColumn(),
