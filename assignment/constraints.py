@@ -15,11 +15,12 @@ Hard rules (never broken by a plan):
     within_hours_capacity, within_count_capacity
 Soft rules (costs in minutes-equivalent per month, minimised):
     travel_minutes_per_month, up_cover_penalty, continuity_penalty, unassigned_penalty,
-    balance_spread
+    balance_threshold (with overload_cost) - and the reported balance_spread
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from assignment.domain import AssignmentSettings, Role
@@ -174,6 +175,75 @@ def unassigned_penalty(settings: AssignmentSettings) -> pl.Expr:
         .cast(pl.Float64)
     )
     return base * (1.0 + pl.col("risk").fill_null(0.0).clip(0.0, 1.0))
+
+
+def peer_group(settings: AssignmentSettings) -> pl.Expr:
+    """A worker's peers: the workers of its role in the same area of that role (grid, village
+    or township, as in the jurisdiction policy). Over a worker frame; a string key."""
+    key = pl.lit(None, dtype=pl.String)
+    for role in Role:
+        col = {"township": "township_id", "village": "village_id", "grid": "grid_id"}[
+            settings.jurisdiction[role]
+        ]
+        key = (
+            pl.when(pl.col("role") == role.value)
+            .then(pl.concat_str(pl.lit(role.value), pl.col(col), separator=":"))
+            .otherwise(key)
+        )
+    return key
+
+
+def balance_threshold(
+    workers: pl.DataFrame, arcs: pl.DataFrame, settings: AssignmentSettings
+) -> pl.DataFrame:
+    """Soft: hours above ``(fair share + margin) x monthly_hours`` cost ``balance_weight`` each.
+
+    A peer group's *fair share* is its demand over its capacity: the demand is, for every
+    household whose own-role workers are in the group, the hours it needs from the nearest of
+    them (its cheapest non-up-cover arc); the capacity is the group's monthly hours. A worker
+    far above the level its peers would share evenly then pays for it, so the optimizer moves
+    work to less loaded peers where that costs little. Returns ``worker_id, fair_share,
+    soft_hours`` for every worker (soft_hours = monthly_hours when the term is off).
+    """
+    active = pl.col("active").fill_null(False) if "active" in workers.columns else pl.lit(True)
+    ws = workers.select(
+        "worker_id",
+        pl.col("monthly_hours").fill_null(0.0).clip(lower_bound=0.0),
+        pl.when(active).then(pl.col("monthly_hours")).otherwise(0.0).alias("_active_hours"),
+        peer_group(settings).alias("_peer"),
+    )
+    demand = (
+        arcs.filter(~pl.col("up_cover"))
+        .group_by("household_id")
+        .agg(pl.col("hours_per_month").min().alias("_h"), pl.col("worker_id").first())
+        .join(ws.select("worker_id", "_peer"), on="worker_id", how="inner")
+        .group_by("_peer")
+        .agg(pl.col("_h").sum().alias("_demand"))
+    )
+    capacity = ws.group_by("_peer").agg(pl.col("_active_hours").sum().alias("_cap"))
+    fair = capacity.join(demand, on="_peer", how="left").select(
+        "_peer",
+        pl.when(pl.col("_cap") > 0)
+        .then((pl.col("_demand").fill_null(0.0) / pl.col("_cap")).clip(upper_bound=1.0))
+        .otherwise(0.0)
+        .alias("fair_share"),
+    )
+    level = (pl.col("fair_share") + settings.balance_margin).clip(upper_bound=1.0)
+    soft = (
+        pl.col("monthly_hours") * level if settings.balance_weight > 0 else pl.col("monthly_hours")
+    )
+    return (
+        ws.join(fair, on="_peer", how="left")
+        .with_columns(pl.col("fair_share").fill_null(0.0))
+        .select("worker_id", "fair_share", soft.alias("soft_hours"))
+    )
+
+
+def overload_cost(hours: np.ndarray, soft_hours: np.ndarray, weight: float) -> float:
+    """Soft: ``weight`` per hour worked above the balance threshold, summed over workers."""
+    if weight <= 0:
+        return 0.0
+    return float(weight * np.maximum(hours - soft_hours, 0.0).sum())
 
 
 def balance_spread(loads: pl.DataFrame) -> pl.DataFrame:

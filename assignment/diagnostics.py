@@ -25,8 +25,8 @@ _AREA_COL = {"township": "township_id", "village": "village_id", "grid": "grid_i
 
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
-    """Hours used / hours available per role (active workers with capacity only), and the
-    highest single worker's utilisation (the balance spread is reported, not optimised)."""
+    """Hours used / hours available per role (active workers with capacity only), the highest
+    single worker's utilisation and the spread (highest minus mean worker utilisation)."""
     out = {}
     for role in Role:
         active = pl.col("active").fill_null(False) if "active" in loads.columns else pl.lit(True)
@@ -34,8 +34,12 @@ def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
         cap = float(w["monthly_hours"].sum()) if w.height else 0.0
         out[f"utilisation_{role.value}"] = float(w["hours_used"].sum()) / cap if cap else 0.0
         spread = rules.balance_spread(w) if w.height else None
+        have = spread is not None and spread.height > 0
         out[f"max_utilisation_{role.value}"] = (
-            float(spread["max_utilisation"][0]) if spread is not None and spread.height else 0.0
+            float(spread["max_utilisation"][0]) if have else 0.0  # type: ignore[index]
+        )
+        out[f"spread_utilisation_{role.value}"] = (
+            float(spread["spread"][0]) if have else 0.0  # type: ignore[index]
         )
     return out
 

@@ -92,12 +92,15 @@ class AssignmentSettings:
     unassigned_penalty_tier2: float = 10_000.0
     unassigned_penalty_tier3: float = 1_000.0
     balance_weight: float = 0.0
+    balance_margin: float = 0.2
 
     def __post_init__(self) -> None:
         if sorted(self.tiers) != [1, 2, 3]:
             raise ValueError(f"tiers must be exactly 1, 2, 3; got {sorted(self.tiers)}")
         if self.speed_kmh <= 0:
             raise ValueError(f"speed_kmh must be > 0; got {self.speed_kmh}")
+        if self.balance_weight < 0 or self.balance_margin < 0:
+            raise ValueError("balance_weight and balance_margin must be >= 0")
         if not (
             self.unassigned_penalty_tier1 > 2 * self.unassigned_penalty_tier2
             and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3 > 0

@@ -417,7 +417,7 @@ def _detail_en() -> pl.Expr:
 ALTERNATIVE_COLUMNS = (
     "rank", "worker_id", "role", "travel_minutes", "hours_per_month", "arc_cost",
     "arc_change", "fits", "displaced_household_id", "displaced_fallback_worker_id",
-    "displaced_change", "objective_change", "note_zh", "note_en",
+    "displaced_change", "balance_change", "objective_change", "note_zh", "note_en",
 )  # fmt: skip
 
 
@@ -453,8 +453,9 @@ def alternatives(
     the cheapest single household of that worker whose removal makes room is displaced to its
     own cheapest fallback (a worker with room, the switching household's old worker included,
     or unassigned at its penalty). Pinned households are never displaced. A switch that no
-    single displacement can make room for has ``fits`` false and a null change. The workload
-    balance term, when used, is not included.
+    single displacement can make room for has ``fits`` false and a null change.
+    ``balance_change`` is the change of the workload-balance cost of every worker the switch
+    touches (:func:`assignment.constraints.balance_threshold`), included in the total.
     """
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
@@ -501,12 +502,36 @@ def alternatives(
     ):
         arcs_of.setdefault(h, []).append((w, float(hours), float(c)))
 
-    def fallback(g: str, leaving: str) -> tuple[str | None, float]:
-        """Cheapest new place of ``g`` when it leaves ``leaving``: a worker with room, or none."""
+    def fallback(g: str, leaving: str) -> tuple[str | None, float, float]:
+        """Cheapest new place of ``g`` when it leaves ``leaving``: a worker with room, or none;
+        (worker, cost, hours)."""
         for w, hours, c in arcs_of.get(g, []):
             if w != leaving and room_n.get(w, 0) >= 1 and room_h.get(w, 0.0) + _EPS >= hours:
-                return w, c
-        return None, _unassigned_cost(settings, tier_of.get(g, 3), risk.get(g))
+                return w, c, hours
+        return None, _unassigned_cost(settings, tier_of.get(g, 3), risk.get(g)), 0.0
+
+    soft: dict[str, float] = {}
+    if settings.balance_weight > 0 and "up_cover" in cand.columns:
+        soft = dict(
+            rules.balance_threshold(inputs.workers, cand, settings)
+            .select(pl.col("worker_id").cast(pl.String), "soft_hours")
+            .iter_rows()
+        )
+    used_h = dict(loads.select("worker_id", "hours_used").iter_rows())
+
+    def balance_change(moves: list[tuple[str | None, float]]) -> float:
+        """Change of the balance cost when each (worker, hours) in ``moves`` is applied."""
+        delta: dict[str, float] = {}
+        for w, dh in moves:
+            if w is not None and w in soft:
+                delta[w] = delta.get(w, 0.0) + dh
+        total = 0.0
+        for w, dh in delta.items():
+            u, s = used_h.get(w, 0.0), soft[w]
+            total += settings.balance_weight * (max(0.0, u + dh - s) - max(0.0, u - s))
+        return total
+
+    h0 = float(current["hours_per_month"] or 0.0) if w0 is not None else 0.0
 
     out = []
     for w, hours, c in arcs_of.get(household_id, []):
@@ -516,22 +541,25 @@ def alternatives(
         displaced: str | None = None
         fb_worker: str | None = None
         d_change: float | None = None
+        moves: list[tuple[str | None, float]] = [(w0, -h0), (w, hours)]
         if not fits:
-            best: tuple[float, str, str | None] | None = None
+            best: tuple[float, str, str | None, float, float] | None = None
             for g, g_hours in sorted(members.get(w, [])):
                 if w in pinned_to.get(g, set()) or g == household_id:
                     continue
                 if room_n.get(w, 0) + 1 < 1 or room_h.get(w, 0.0) + g_hours + _EPS < hours:
                     continue
-                fw, fc = fallback(g, w)
+                fw, fc, fh = fallback(g, w)
                 change = fc - cost.get((g, w), fc)
                 if best is None or (change, g) < (best[0], best[1]):
-                    best = (change, g, fw)
+                    best = (change, g, fw, g_hours, fh)
             if best is not None:
-                d_change, displaced, fb_worker = best
+                d_change, displaced, fb_worker, g_out, fb_hours = best
+                moves += [(w, -g_out), (fb_worker, fb_hours)]
                 fits = True
         arc_change = c - c0
-        total = None if not fits else arc_change + (d_change or 0.0)
+        b_change = balance_change(moves) if fits else None
+        total = None if not fits else arc_change + (d_change or 0.0) + (b_change or 0.0)
         notes_zh, notes_en = [], []
         if household_id in pinned_to and w not in pinned_to[household_id]:
             notes_zh.append("违反督导指定")
@@ -542,7 +570,7 @@ def alternatives(
         elif displaced is not None:
             notes_zh.append(f"调出 {displaced} 至 {fb_worker or '未分配'}")
             notes_en.append(f"moves {displaced} to {fb_worker or 'unassigned'}")
-        out.append((w, hours, c, arc_change, fits, displaced, fb_worker, d_change, total,
+        out.append((w, hours, c, arc_change, fits, displaced, fb_worker, d_change, b_change, total,
                     "; ".join(notes_zh), "; ".join(notes_en)))  # fmt: skip
     frame = pl.DataFrame(
         out,
@@ -550,7 +578,8 @@ def alternatives(
             "worker_id": pl.String, "hours_per_month": pl.Float64, "arc_cost": pl.Float64,
             "arc_change": pl.Float64, "fits": pl.Boolean, "displaced_household_id": pl.String,
             "displaced_fallback_worker_id": pl.String, "displaced_change": pl.Float64,
-            "objective_change": pl.Float64, "note_zh": pl.String, "note_en": pl.String,
+            "balance_change": pl.Float64, "objective_change": pl.Float64,
+            "note_zh": pl.String, "note_en": pl.String,
         },
         orient="row",
     )  # fmt: skip

@@ -91,8 +91,12 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
     time_limit: float | None = None,
     rel_gap: float = 1e-9,
     node_limit: int | None = None,
+    integrality: np.ndarray | None = None,
 ) -> MIPSolution:
-    """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper``, x binary (HiGHS)."""
+    """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper`` (HiGHS).
+
+    Every variable is integer unless ``integrality`` (1 integer, 0 continuous) says otherwise.
+    """
     options: dict[str, object] = {"mip_rel_gap": rel_gap, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
@@ -102,21 +106,28 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
         res = milp(
             c,
             constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
-            integrality=np.ones(len(c), dtype=np.int8),
+            integrality=np.ones(len(c), dtype=np.int8) if integrality is None else integrality,
             bounds=Bounds(lower, upper),
             options=options,
         )
     bound = getattr(res, "mip_dual_bound", None)
     bound = None if bound is None or not np.isfinite(bound) else float(bound)
     if res.status == 0:
-        x = np.round(res.x)
+        x = _rounded(res.x, integrality)
         return MIPSolution("optimal", x, float(c @ x), bound if bound is not None else float(c @ x))
     if res.x is not None:
-        x = np.round(res.x)
+        x = _rounded(res.x, integrality)
         return MIPSolution("feasible", x, float(c @ x), bound)
     if res.status == 2:
         return MIPSolution("infeasible", None, None, None)
     return MIPSolution("unknown", None, None, bound)
+
+
+def _rounded(x: np.ndarray, integrality: np.ndarray | None) -> np.ndarray:
+    # Integer variables come back within HiGHS' tolerance of an integer: round them only.
+    if integrality is None:
+        return np.round(x)
+    return np.where(integrality > 0, np.round(x), x)
 
 
 _BANNER_DONE = False

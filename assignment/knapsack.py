@@ -53,3 +53,42 @@ def knapsack_min(
         cand = dp2[:-1, : cap + 1 - wi] + vi
         np.minimum(dp2[1:, wi:], cand, out=dp2[1:, wi:])
     return float(dp2[k_max, cap])
+
+
+def knapsack_min_overload(  # noqa: PLR0917  (the knapsack's data)
+    values: np.ndarray,
+    hours: np.ndarray,
+    cap_hours: float,
+    cap_count: int,
+    soft_hours: float,
+    weight: float,
+    delta: float = 0.02,
+) -> float:
+    """Min of ``sum(values[S]) + weight * max(0, hours(S) - soft_hours)`` over feasible S.
+
+    The knapsack of a worker with a workload-balance threshold: a DP over the *exact* rounded
+    hours of the subset. Hours are rounded down, so each subset's hours - and so its overload -
+    are never overestimated: the result is a relaxation (never above the true minimum).
+    """
+    base = weight * max(0.0, -soft_hours)  # overload already incurred at zero hours
+    keep = values < 0
+    v = values[keep]
+    if len(v) == 0 or cap_count <= 0 or cap_hours < 0:
+        return base
+    w = np.floor(hours[keep] / delta + 1e-9).astype(np.int64)
+    cap = int(np.floor(cap_hours / delta + 1e-9))
+    fits = w <= cap
+    v, w = v[fits], w[fits]
+    if len(v) == 0:
+        return base
+    k_max = int(min(cap_count, len(v)))
+    order = np.lexsort((w, v))
+    v, w = v[order], w[order]
+    dp = np.full((k_max + 1, cap + 1), np.inf)
+    dp[0, 0] = 0.0
+    for vi, wi in zip(v, w, strict=True):
+        cand = dp[:-1, : cap + 1 - wi] + vi
+        np.minimum(dp[1:, wi:], cand, out=dp[1:, wi:])
+    best_at = dp.min(axis=0)
+    over = weight * np.maximum(np.arange(cap + 1) * delta - soft_hours, 0.0)
+    return float(np.min(best_at + over))

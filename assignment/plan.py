@@ -109,6 +109,7 @@ def solve_township(
     sol = _no_worse_than_greedy(arr, sol, pins)
     plan = _plan_frame(arr, sol.choice)
     loads = _loads(arr, sol.choice)
+    hours_used = arr.loads(sol.choice)[0]
     uncovered = arr.households.filter(pl.Series(sol.choice < 0))
     short = shortfall(uncovered, arr.workers, settings)
     tiers = arr.households["tier"].to_numpy()
@@ -125,6 +126,8 @@ def solve_township(
         "workers": arr.n_agents,
         **{f"unassigned_tier{t}": int(((sol.choice < 0) & (tiers == t)).sum()) for t in (1, 2, 3)},
         **utilisation_by_role(loads),
+        "balance_cost": arr.overload(hours_used),
+        "overloaded_workers": int((hours_used > arr.soft() + 1e-6).sum()) if arr.balanced else 0,
         "travel_minutes_month": float(
             plan.select((pl.col("travel_minutes") * rules.visits_per_month(settings)).sum()).item()
             or 0.0
@@ -264,16 +267,6 @@ def solve_prefecture(
     """
     start = time.perf_counter()
     issues: list[InputIssue] = [*check_workers(workers), *check_previous(previous, workers)]
-    if settings.balance_weight > 0:
-        issues.append(
-            InputIssue(
-                "balance_not_modelled",
-                None,
-                "工作量均衡项尚未纳入目标函数, 仅报告各角色利用率差异 / balance_weight > 0 is not "
-                "modelled in the objective yet; utilisation spread is reported per role only",
-                (),
-            )
-        )
     pins, pin_issues = clean_pins(pins, households, workers, conflicts, forbids, settings)
     issues += pin_issues
     if townships is not None:

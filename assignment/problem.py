@@ -7,18 +7,24 @@ Row orders are sorted by id, so the arrays - and every solve - are deterministic
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 
 from assignment import constraints as rules
+from assignment.constraints import balance_threshold, overload_cost
 from assignment.domain import AssignmentSettings
 
 
 @dataclass(frozen=True)
 class ArcArrays:
-    """The numbers of a capacitated assignment: arcs, per-household penalty, capacities."""
+    """The numbers of a capacitated assignment: arcs, per-household penalty, capacities.
+
+    With ``overload_weight > 0`` every hour a worker works above its ``soft_hours`` (the
+    workload-balance threshold, :func:`assignment.constraints.balance_threshold`) costs
+    ``overload_weight`` in the objective; ``cap_hours`` stays the hard limit.
+    """
 
     arc_item: np.ndarray
     arc_agent: np.ndarray
@@ -28,6 +34,8 @@ class ArcArrays:
     penalty: np.ndarray  # per household: base[tier] x (1 + risk)
     cap_hours: np.ndarray
     cap_count: np.ndarray
+    soft_hours: np.ndarray | None = None  # per worker; None: no balance term
+    overload_weight: float = 0.0
 
     @property
     def n_items(self) -> int:
@@ -44,10 +52,32 @@ class ArcArrays:
         """Number of candidate arcs."""
         return len(self.arc_item)
 
+    @property
+    def balanced(self) -> bool:
+        """Whether the workload-balance term is active (some worker has a threshold below cap)."""
+        return (
+            self.overload_weight > 0
+            and self.soft_hours is not None
+            and bool(np.any(self.soft_hours < self.cap_hours - 1e-9))
+        )
+
+    def soft(self) -> np.ndarray:
+        """Per-worker hours above which overload is charged (``cap_hours`` when off)."""
+        if self.soft_hours is None or self.overload_weight <= 0:
+            return self.cap_hours
+        return np.minimum(self.soft_hours, self.cap_hours)
+
+    def overload(self, hours: np.ndarray) -> float:
+        """Balance cost of per-worker ``hours``."""
+        return overload_cost(hours, self.soft(), self.overload_weight)
+
     def objective_of(self, choice: np.ndarray) -> float:
         """Objective of ``choice`` (arc index per household, -1 unassigned)."""
         chosen = choice[choice >= 0]
-        return float(self.arc_cost[chosen].sum() + self.penalty[choice < 0].sum())
+        value = float(self.arc_cost[chosen].sum() + self.penalty[choice < 0].sum())
+        if self.overload_weight > 0:
+            value += self.overload(self.loads(choice)[0])
+        return value
 
     def loads(self, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hours and household count per worker under ``choice``."""
@@ -59,9 +89,10 @@ class ArcArrays:
         return hours, count
 
     def subset(
-        self, items: np.ndarray, cap_hours: np.ndarray, cap_count: np.ndarray
+        self, items: np.ndarray, used_hours: np.ndarray, used_count: np.ndarray
     ) -> tuple[ArcArrays, np.ndarray]:
-        """The sub-problem on ``items`` with the given capacities; also its arcs' indices here."""
+        """The sub-problem on ``items`` given what other households already use of each worker;
+        also its arcs' indices here. Capacities and balance thresholds shrink by that use."""
         pos = np.full(self.n_items, -1)
         pos[items] = np.arange(len(items))
         arcs = np.flatnonzero(pos[self.arc_item] >= 0)
@@ -72,10 +103,23 @@ class ArcArrays:
             arc_hours=self.arc_hours[arcs],
             arc_pinned=self.arc_pinned[arcs],
             penalty=self.penalty[items],
-            cap_hours=cap_hours,
-            cap_count=cap_count,
+            cap_hours=np.maximum(self.cap_hours - used_hours, 0.0),
+            cap_count=np.maximum(self.cap_count - used_count, 0),
+            soft_hours=None if self.soft_hours is None else self.soft() - used_hours,
+            overload_weight=self.overload_weight,
         )
         return sub, arcs
+
+    def restrict(self, arcs: np.ndarray) -> ArcArrays:
+        """The same problem with only ``arcs`` (indices here) as candidates."""
+        return replace(
+            self,
+            arc_item=self.arc_item[arcs],
+            arc_agent=self.arc_agent[arcs],
+            arc_cost=self.arc_cost[arcs],
+            arc_hours=self.arc_hours[arcs],
+            arc_pinned=self.arc_pinned[arcs],
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +162,9 @@ def township_arrays(
         keep = idx["_i"].is_not_null() & idx["_a"].is_not_null()
         arcs = arcs.filter(keep)
         idx = idx.filter(keep)
+    soft = ws.select("worker_id").join(
+        balance_threshold(ws, arcs, settings), on="worker_id", how="left", maintain_order="left"
+    )
     return TownshipArrays(
         township_id=township_id,
         households=hh.drop("_i"),
@@ -131,4 +178,6 @@ def township_arrays(
         penalty=hh["penalty"].to_numpy().astype(float),
         cap_hours=ws["monthly_hours"].to_numpy().astype(float),
         cap_count=ws["max_households"].to_numpy().astype(np.int64),
+        soft_hours=soft["soft_hours"].to_numpy().astype(float),
+        overload_weight=float(settings.balance_weight),
     )

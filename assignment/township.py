@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from assignment.domain import Status
 from assignment.highs import IncrementalLP, solve_mip
-from assignment.knapsack import knapsack_min
+from assignment.knapsack import knapsack_min, knapsack_min_overload
 from assignment.problem import ArcArrays
 
 FRAC_TOL = 1e-6
@@ -82,6 +82,7 @@ class _LP:
     lam_n: np.ndarray  # worker count duals >= 0
     objective: float
     rounds: int
+    overload: np.ndarray  # per worker: hours above its balance threshold (0 when off)
 
 
 def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
@@ -168,10 +169,25 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
     cut_pos = np.full(m, -1)
     cut_pos[cut_workers] = np.arange(len(cut_workers))
     n_cuts = len(cut_workers)
+    # Balance: hours - overload <= soft, 0 <= overload <= cap - soft, overload costs its weight.
+    soft = arr.soft()
+    ovl = (
+        np.flatnonzero(soft < arr.cap_hours - 1e-9) if arr.overload_weight > 0 else np.zeros(0, int)
+    )
     upper = np.concatenate(
-        [np.ones(n), arr.cap_hours, arr.cap_count.astype(float), k_cut[cut_workers].astype(float)]
+        [np.ones(n), soft, arr.cap_count.astype(float), k_cut[cut_workers].astype(float)]
     )
     lp = IncrementalLP(np.full(n + 2 * m + n_cuts, -np.inf), upper)
+    n_ovl = len(ovl)
+    if n_ovl:
+        lp.add_columns(
+            np.full(n_ovl, arr.overload_weight),
+            np.maximum(-soft[ovl], 0.0),
+            arr.cap_hours[ovl] - soft[ovl],
+            sp.csc_matrix(
+                (-np.ones(n_ovl), (n + ovl, np.arange(n_ovl))), shape=(n + 2 * m + n_cuts, n_ovl)
+            ),
+        )
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
     in_lp = np.zeros(arr.n_arcs, dtype=bool)
     order: list[np.ndarray] = []
@@ -205,6 +221,7 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
                 np.zeros(m),
                 float("nan"),
                 rounds,
+                np.zeros(m),
             )
         d = -sol.row_duals
         u = np.maximum(d[:n], 0.0)
@@ -227,9 +244,11 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
         neg = _most_negative(arr.arc_item[out], rc, out, per_item)
         if len(neg) == 0:
             x = np.zeros(arr.n_arcs)
-            x[cols] = np.clip(sol.x, 0.0, 1.0)
+            x[cols] = np.clip(sol.x[n_ovl:], 0.0, 1.0)
+            overload = np.zeros(m)
+            overload[ovl] = sol.x[:n_ovl]
             objective = sol.objective + float(arr.penalty.sum())
-            return _LP(True, "optimal", cols, x, u, lam_h, lam_n, objective, rounds)
+            return _LP(True, "optimal", cols, x, u, lam_h, lam_n, objective, rounds, overload)
         add(neg)
 
 
@@ -239,7 +258,9 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
     # sum(c~_a + u_i). For a worker with integral LP arcs, K_w equals its LP contribution.
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
     v = c_tilde + lp.u[arr.arc_item]
-    contrib = np.bincount(arr.arc_agent, v * lp.x, arr.n_agents)
+    contrib = np.bincount(arr.arc_agent, v * lp.x, arr.n_agents).astype(float)
+    contrib = contrib + arr.overload_weight * lp.overload
+    soft = arr.soft()
     frac = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
     frac_workers = np.unique(arr.arc_agent[frac])
     k_w = contrib.copy()
@@ -252,7 +273,13 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
         fixed_v = float(v[pinned].sum())
         cap_h = arr.cap_hours[w] - float(arr.arc_hours[pinned].sum())
         cap_n = int(arr.cap_count[w]) - len(pinned)
-        dp = fixed_v + knapsack_min(v[free], arr.arc_hours[free], cap_h, cap_n, delta)
+        if arr.overload_weight > 0 and soft[w] < arr.cap_hours[w] - 1e-9:
+            soft_w = soft[w] - float(arr.arc_hours[pinned].sum())
+            dp = fixed_v + knapsack_min_overload(
+                v[free], arr.arc_hours[free], cap_h, cap_n, soft_w, arr.overload_weight, delta
+            )
+        else:
+            dp = fixed_v + knapsack_min(v[free], arr.arc_hours[free], cap_h, cap_n, delta)
         # Both the rounded DP and the LP knapsack value are relaxations of the integer
         # knapsack, so the larger of the two is still a valid (and tighter) value.
         k_w[w] = max(dp, contrib[w])
@@ -283,71 +310,41 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
     if len(free) == 0:
         return choice, 0, "integral LP"
     hours_used, count_used = arr.loads(choice)
-    res_h = np.maximum(arr.cap_hours - hours_used, 0.0)
-    res_n = np.maximum(arr.cap_count - count_used, 0)
-    arcs = np.flatnonzero(free_item[arr.arc_item])
-    arcs = arcs[arr.arc_hours[arcs] <= res_h[arr.arc_agent[arcs]] + 1e-9]
-    arcs = arcs[res_n[arr.arc_agent[arcs]] > 0]
-    # A heuristic: each household's arcs with the lowest LP reduced cost (pins always kept).
-    rc = (
-        arr.arc_cost[arcs]
-        - arr.penalty[arr.arc_item[arcs]]
-        + lp.u[arr.arc_item[arcs]]
-        + lp.lam_h[arr.arc_agent[arcs]] * arr.arc_hours[arcs]
-        + lp.lam_n[arr.arc_agent[arcs]]
+    sub, sub_arcs = arr.subset(free, hours_used, count_used)
+    fit = (sub.arc_hours <= sub.cap_hours[sub.arc_agent] + 1e-9) & (
+        sub.cap_count[sub.arc_agent] > 0
     )
-    order = np.lexsort((arcs, rc, arr.arc_item[arcs]))
-    items_sorted = arr.arc_item[arcs][order]
+    arcs = np.flatnonzero(fit)
+    # A heuristic: each household's arcs with the lowest LP reduced cost (pins always kept).
+    full = sub_arcs[arcs]
+    rc = (
+        arr.arc_cost[full]
+        - arr.penalty[arr.arc_item[full]]
+        + lp.u[arr.arc_item[full]]
+        + lp.lam_h[arr.arc_agent[full]] * arr.arc_hours[full]
+        + lp.lam_n[arr.arc_agent[full]]
+    )
+    order = np.lexsort((arcs, rc, sub.arc_item[arcs]))
+    items_sorted = sub.arc_item[arcs][order]
     starts = np.r_[0, np.flatnonzero(np.diff(items_sorted)) + 1] if len(order) else np.zeros(0, int)
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     keep = np.zeros(len(arcs), dtype=bool)
     keep[order[rank < opts.repair_arcs_per_item]] = True
-    keep |= arr.arc_pinned[arcs]
+    keep |= sub.arc_pinned[arcs]
     arcs = arcs[keep]
     if len(arcs) == 0:
         return choice, len(free), "no residual capacity"
-    # Compact MIP: items in `free`, workers touched by these arcs.
-    item_pos = np.full(n, -1)
-    item_pos[free] = np.arange(len(free))
-    workers = np.unique(arr.arc_agent[arcs])
-    w_pos = np.full(arr.n_agents, -1)
-    w_pos[workers] = np.arange(len(workers))
-    k = len(arcs)
-    j = np.arange(k)
-    ii = item_pos[arr.arc_item[arcs]]
-    ww = w_pos[arr.arc_agent[arcs]]
-    nf, nw = len(free), len(workers)
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(k), arr.arc_hours[arcs], np.ones(k)]),
-            (np.concatenate([ii, nf + ww, nf + nw + ww]), np.concatenate([j, j, j])),
-        ),
-        shape=(nf + 2 * nw, k),
-    )
-    lo = np.full(nf + 2 * nw, -np.inf)
-    hi = np.concatenate([np.ones(nf), res_h[workers], res_n[workers].astype(float)])
-    c = arr.arc_cost[arcs] - arr.penalty[arr.arc_item[arcs]]
-    lower = arr.arc_pinned[arcs].astype(float)
     t0 = time.perf_counter()
-    sol = solve_mip(
-        c,
-        a,
-        lo,
-        hi,
-        lower,
-        np.ones(k),
-        time_limit=opts.repair_time_limit,
-        node_limit=opts.repair_node_limit,
-    )
+    got, status = _mip(sub.restrict(arcs), opts.repair_node_limit, opts.repair_time_limit)
     if time.perf_counter() - t0 >= 0.95 * opts.repair_time_limit:
         # Stopped by wall time: not used, so that the plan never depends on machine load
         # (the ejection step then covers what it can, deterministically).
         return choice, len(free), "repair MIP: time limit, not used"
-    if sol.x is None:
-        return choice, len(free), f"repair MIP: {sol.status}"
-    chosen = arcs[sol.x > 0.5]
-    choice[arr.arc_item[chosen]] = chosen
-    return choice, len(free), f"repair MIP: {sol.status}"
+    if got is None:
+        return choice, len(free), f"repair MIP: {status}"
+    ok = got >= 0
+    choice[free[ok]] = sub_arcs[arcs[got[ok]]]
+    return choice, len(free), f"repair MIP: {status}"
 
 
 def presolve(arr: ArcArrays) -> np.ndarray:
@@ -360,6 +357,7 @@ def presolve(arr: ArcArrays) -> np.ndarray:
     capacity elsewhere, so an optimal plan with these decisions exists.
     """
     fixed = np.full(arr.n_items, -1, dtype=np.int64)
+    soft = arr.soft()  # below its balance threshold a worker's extra hours cost nothing
     pinned = np.flatnonzero(arr.arc_pinned)
     fixed[arr.arc_item[pinned]] = pinned
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
@@ -376,7 +374,7 @@ def presolve(arr: ArcArrays) -> np.ndarray:
         tot_h += np.bincount(arr.arc_agent[chosen], arr.arc_hours[chosen], arr.n_agents)
         tot_n = np.bincount(arr.arc_agent[open_arc], minlength=arr.n_agents)
         tot_n += np.bincount(arr.arc_agent[chosen], minlength=arr.n_agents)
-        slack = (tot_h <= arr.cap_hours + 1e-9) & (tot_n <= arr.cap_count)
+        slack = (tot_h <= soft + 1e-9) & (tot_n <= arr.cap_count)
         cand = best[(fixed[arr.arc_item[best]] < 0) & slack[arr.arc_agent[best]]]
         if len(cand) == 0:
             return fixed
@@ -391,14 +389,16 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
     has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
     rest = np.flatnonzero((fixed < 0) & has_arc)
     h_used, n_used = arr.loads(fixed)
-    sub, sub_arcs = arr.subset(rest, arr.cap_hours - h_used, arr.cap_count - n_used)
+    sub, sub_arcs = arr.subset(rest, h_used, n_used)
     sol = _solve_core(sub, opts)
     choice = fixed.copy()
     if sol.objective is not None:
         got = sol.choice >= 0
         choice[rest[got]] = sub_arcs[sol.choice[got]]
     objective = arr.objective_of(choice) if sol.objective is not None else None
-    const = arr.objective_of(fixed) - float(arr.penalty[fixed < 0].sum())
+    # The sub-problem's bound covers its households and every worker's balance cost (its
+    # thresholds are shifted by the fixed load); add the fixed arcs and the arc-less households.
+    const = float(arr.arc_cost[fixed[fixed >= 0]].sum())
     const += float(arr.penalty[(fixed < 0) & ~has_arc].sum())
     bound = None if sol.bound is None else sol.bound + const
     lp_bound = None if sol.lp_bound is None else sol.lp_bound + const
@@ -517,9 +517,7 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     base = choice.copy()
     base[free_idx] = -1
     h_used, n_used = arr.loads(base)
-    res_h = np.maximum(arr.cap_hours - h_used, 0.0)
-    res_n = np.maximum(arr.cap_count - n_used, 0)
-    sub, sub_arcs = arr.subset(free_idx, res_h, res_n)
+    sub, sub_arcs = arr.subset(free_idx, h_used, n_used)
     # Keep each household's current arc and its cheapest few that fit the residual room:
     # a small MIP that HiGHS finishes, rather than a big one stopped by the clock.
     fit = sub.arc_hours <= sub.cap_hours[sub.arc_agent] + 1e-9
@@ -531,19 +529,10 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     keep[np.isin(sub_arcs, choice[free_idx])] = True
     keep |= sub.arc_pinned
     kept = np.flatnonzero(keep)
-    sub = ArcArrays(
-        sub.arc_item[kept],
-        sub.arc_agent[kept],
-        sub.arc_cost[kept],
-        sub.arc_hours[kept],
-        sub.arc_pinned[kept],
-        sub.penalty,
-        sub.cap_hours,
-        sub.cap_count,
-    )
+    sub = sub.restrict(kept)
     sub_arcs = sub_arcs[kept]
     t0 = time.perf_counter()
-    sol = _mip(sub, opts.lns_node_limit, opts.lns_time_limit)
+    sol, _status = _mip(sub, opts.lns_node_limit, opts.lns_time_limit)
     if time.perf_counter() - t0 >= 0.95 * opts.lns_time_limit:
         # Stopped by wall time: its answer would depend on machine load. Determinism first.
         return choice, len(free_idx), "LNS: time limit, result discarded"
@@ -557,43 +546,57 @@ def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np
     return choice, len(free_idx), "LNS: no improvement"
 
 
-def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> np.ndarray | None:
-    """Exact (node-limited) HiGHS MIP of a small problem; arc index per item or None."""
+def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> tuple[np.ndarray | None, str]:
+    """Exact (node-limited) HiGHS MIP of a small problem; (arc index per item or None, status).
+
+    With the balance term, each worker below its cap gets a continuous overload variable:
+    hours - overload <= soft, 0 <= overload <= cap - soft, at ``overload_weight`` per hour.
+    """
     n, m, k = arr.n_items, arr.n_agents, arr.n_arcs
     if k == 0:
-        return np.full(n, -1, dtype=np.int64)
+        return np.full(n, -1, dtype=np.int64), "optimal"
     used = np.unique(arr.arc_agent)
     w_pos = np.full(m, -1)
     w_pos[used] = np.arange(len(used))
     ww = w_pos[arr.arc_agent]
     nw = len(used)
+    soft = arr.soft()[used]
+    cap = arr.cap_hours[used]
+    ovl = np.flatnonzero(soft < cap - 1e-9) if arr.overload_weight > 0 else np.zeros(0, dtype=int)
+    n_ovl = len(ovl)
     j = np.arange(k)
     a = sp.csr_matrix(
         (
-            np.concatenate([np.ones(k), arr.arc_hours, np.ones(k)]),
-            (np.concatenate([arr.arc_item, n + ww, n + nw + ww]), np.concatenate([j, j, j])),
+            np.concatenate([np.ones(k), arr.arc_hours, np.ones(k), -np.ones(n_ovl)]),
+            (
+                np.concatenate([arr.arc_item, n + ww, n + nw + ww, n + ovl]),
+                np.concatenate([j, j, j, k + np.arange(n_ovl)]),
+            ),
         ),
-        shape=(n + 2 * nw, k),
+        shape=(n + 2 * nw, k + n_ovl),
     )
     lo = np.full(n + 2 * nw, -np.inf)
-    hi = np.concatenate([np.ones(n), arr.cap_hours[used], arr.cap_count[used].astype(float)])
-    c = arr.arc_cost - arr.penalty[arr.arc_item]
+    hi = np.concatenate([np.ones(n), np.minimum(soft, cap), arr.cap_count[used].astype(float)])
+    c = np.concatenate(
+        [arr.arc_cost - arr.penalty[arr.arc_item], np.full(n_ovl, arr.overload_weight)]
+    )
     sol = solve_mip(
         c,
         a,
         lo,
         hi,
-        arr.arc_pinned.astype(float),
-        np.ones(k),
+        np.concatenate([arr.arc_pinned.astype(float), np.maximum(-soft[ovl], 0.0)]),
+        np.concatenate([np.ones(k), cap[ovl] - soft[ovl]]),
         time_limit=time_limit,
         node_limit=node_limit,
+        integrality=np.r_[np.ones(k, dtype=np.int8), np.zeros(n_ovl, dtype=np.int8)],
     )
     if sol.x is None:
-        return None
+        return None, sol.status
     out = np.full(n, -1, dtype=np.int64)
-    chosen = np.flatnonzero(sol.x > 0.5)
+    chosen = np.flatnonzero(sol.x[:k] > 0.5)
     out[arr.arc_item[chosen]] = chosen
-    return out
+    return out, sol.status
 
 
 def eject_improve(
@@ -614,6 +617,16 @@ def eject_improve(
     held: dict[int, list[int]] = {}
     for i in np.flatnonzero(choice >= 0):
         held.setdefault(int(arr.arc_agent[choice[i]]), []).append(int(i))
+
+    soft = arr.soft()
+    weight = arr.overload_weight
+
+    def ovl(w: int, dh: float) -> float:
+        # Change of worker w's balance cost when its hours change by dh.
+        if weight <= 0:
+            return 0.0
+        h = hours[w]
+        return weight * (max(0.0, h + dh - soft[w]) - max(0.0, h - soft[w]))
 
     def fits(a: int, free_h: float = 0.0, free_n: int = 0) -> bool:
         w = arr.arc_agent[a]
@@ -642,15 +655,17 @@ def eject_improve(
     for i in todo[np.argsort(-arr.penalty[todo], kind="stable")]:
         arcs = order[starts[i] : starts[i + 1]][:max_arcs]
         arcs = arcs[arr.arc_cost[arcs] < arr.penalty[i]]
-        done = False
-        for a in arcs:
-            if fits(int(a)):
-                move(int(i), int(a))
+        direct = [
+            (arr.arc_cost[a] + ovl(int(arr.arc_agent[a]), arr.arc_hours[a]), int(a))
+            for a in arcs
+            if fits(int(a))
+        ]
+        if direct:
+            delta, a_best = min(direct)
+            if delta < arr.penalty[i] - 1e-9:
+                move(int(i), a_best)
                 moved += 1
-                done = True
-                break
-        if done:
-            continue
+                continue
         best: tuple[float, int, int, int] | None = None
         for a in arcs:
             w = int(arr.arc_agent[a])
@@ -661,13 +676,16 @@ def eject_improve(
                     continue
                 if not fits(int(a), arr.arc_hours[aj], 1):
                     continue
-                gain_i = arr.arc_cost[a] - arr.penalty[i]
+                gain_i = (
+                    arr.arc_cost[a] - arr.penalty[i] + ovl(w, arr.arc_hours[a] - arr.arc_hours[aj])
+                )
                 # j: best other arc with room, or uncovered.
                 alt, alt_delta = -1, arr.penalty[j] - arr.arc_cost[aj]
                 for b in order[starts[j] : starts[j + 1]][:max_arcs]:
-                    if arr.arc_agent[b] == w:
+                    wb = int(arr.arc_agent[b])
+                    if wb == w:
                         continue
-                    d = arr.arc_cost[b] - arr.arc_cost[aj]
+                    d = arr.arc_cost[b] - arr.arc_cost[aj] + ovl(wb, arr.arc_hours[b])
                     if d < alt_delta and fits(int(b)):
                         alt, alt_delta = int(b), d
                 delta = gain_i + alt_delta

@@ -62,6 +62,7 @@ def settings_from_policy(policy: Policy) -> AssignmentSettings:
         unassigned_penalty_tier2=obj.unassigned_penalty_tier2,
         unassigned_penalty_tier3=obj.unassigned_penalty_tier3,
         balance_weight=obj.balance_weight,
+        balance_margin=obj.balance_margin,
     )
 
 

@@ -94,7 +94,8 @@ class ObjectivePolicy(_Frozen):
     unassigned_penalty_tier1: Positive = 100_000.0
     unassigned_penalty_tier2: Positive = 10_000.0
     unassigned_penalty_tier3: Positive = 1_000.0
-    balance_weight: NonNegative = 0.0
+    balance_weight: NonNegative = 20.0
+    balance_margin: NonNegative = 0.2
 
     @model_validator(mode="after")
     def _tier_ordered(self) -> ObjectivePolicy:

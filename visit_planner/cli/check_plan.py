@@ -161,7 +161,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     alts = result.alternatives.head(top)
     table = Table(title="alternatives / 备选人员 (objective change, minutes-equivalent per month)")
     cols = ("rank", "worker", "role", "travel", "h/month", "arc Δ", "displaced", "→ fallback",
-            "displaced Δ", "total Δ", "note")  # fmt: skip
+            "displaced Δ", "balance Δ", "total Δ", "note")  # fmt: skip
     for col in cols:
         table.add_column(col)
     for r in alts.iter_rows(named=True):
@@ -169,7 +169,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             str(r["rank"]), r["worker_id"], _fmt(r["role"]), _fmt(r["travel_minutes"]),
             _fmt(r["hours_per_month"]), _fmt(r["arc_change"]), _fmt(r["displaced_household_id"]),
             _fmt(r["displaced_fallback_worker_id"] if r["displaced_household_id"] else None),
-            _fmt(r["displaced_change"]), _fmt(r["objective_change"]),
+            _fmt(r["displaced_change"]), _fmt(r["balance_change"]), _fmt(r["objective_change"]),
             " / ".join(x for x in (r["note_zh"], r["note_en"]) if x),
         )  # fmt: skip
     if alts.height == 0:
