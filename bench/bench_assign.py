@@ -10,8 +10,9 @@ The prefecture is generated once and cached under ``bench/.cache`` (not committe
 as the risk. ``assign`` runs as a subprocess: wall time end to end (reading, solving, writing)
 and the peak resident memory of its whole process tree (sampled from /proc every 0.2 s).
 
-``--tight`` scales every role's ``monthly_hours`` and ``max_households`` so that the default
-plan's prefecture-wide utilisation of that role becomes 85 % (the issue's prototype setting).
+``--tight`` scales the ``monthly_hours`` and ``max_households`` of every peer group of workers
+(a grid's grid workers, a village's officials, a township's cadres) so that the group's load in
+the default plan becomes 85 % of its capacity (the issue's prototype setting).
 
 The greedy baseline (``assignment.greedy``, per township) is run on the same inputs and
 compared on the objective (arc costs + unassigned penalties), tier-1 coverage, travel, churn.
@@ -123,24 +124,49 @@ def run_assign(d: Path, workers: Path, out: Path, processes: int) -> tuple[float
 
 
 def tight_workers(d: Path, plan: pl.DataFrame) -> Path:
-    """Workers with every role's capacity scaled to 85 % utilisation of the default plan."""
+    """Workers whose capacities put every peer group at 85 % utilisation of the default plan.
+
+    A peer group is the workers who share a jurisdiction: a grid's grid workers, a village's
+    officials, a township's cadres. Each group's ``monthly_hours`` and ``max_households`` are
+    scaled so that the group's load in the default plan is 85 % of its capacity (the issue's
+    prototype setting "every role near 85 % utilisation"). Groups the default plan does not
+    use keep their capacity. Scaling whole groups, not single workers, leaves the packing of
+    households onto workers to the optimizer, which is what makes the variant tight.
+    """
     workers = pl.read_parquet(d / "workers.parquet")
+    group = (
+        pl.when(pl.col("role") == "grid_worker")
+        .then(pl.col("grid_id"))
+        .when(pl.col("role") == "village_official")
+        .then(pl.col("village_id"))
+        .otherwise(pl.col("township_id"))
+    )
+    workers = workers.with_columns(group.alias("_group"))
     used = (
         plan.filter(pl.col("worker_id").is_not_null())
-        .group_by("role")
+        .group_by("worker_id")
         .agg(pl.col("hours_per_month").sum().alias("h"), pl.len().alias("n"))
     )
-    cap = (
+    per_group = (
         workers.filter(pl.col("active"))
-        .group_by("role")
-        .agg(pl.col("monthly_hours").sum().alias("H"), pl.col("max_households").sum().alias("N"))
-    )
-    f = used.join(cap, on="role").with_columns(
-        (pl.col("h") / pl.col("H") / TIGHT_UTILISATION).alias("fh"),
-        (pl.col("n") / pl.col("N") / TIGHT_UTILISATION).alias("fn"),
+        .join(used, on="worker_id", how="left")
+        .group_by("role", "_group")
+        .agg(
+            pl.col("h").fill_null(0.0).sum().alias("h"),
+            pl.col("n").fill_null(0).sum().alias("n"),
+            pl.col("monthly_hours").sum().alias("H"),
+            pl.col("max_households").sum().alias("N"),
+        )
+        .filter(pl.col("h") > 0)
+        .with_columns(
+            (pl.col("h") / pl.col("H") / TIGHT_UTILISATION).alias("fh"),
+            (pl.col("n") / pl.col("N") / TIGHT_UTILISATION).alias("fn"),
+        )
     )
     tight = (
-        workers.join(f.select("role", "fh", "fn"), on="role", how="left")
+        workers.join(
+            per_group.select("role", "_group", "fh", "fn"), on=["role", "_group"], how="left"
+        )
         .with_columns(
             (pl.col("monthly_hours") * pl.col("fh").fill_null(1.0)).alias("monthly_hours"),
             (pl.col("max_households") * pl.col("fn").fill_null(1.0))
@@ -148,7 +174,7 @@ def tight_workers(d: Path, plan: pl.DataFrame) -> Path:
             .cast(pl.Int32)
             .alias("max_households"),
         )
-        .drop("fh", "fn")
+        .drop("fh", "fn", "_group")
     )
     path = d / "workers_tight.parquet"
     tight.write_parquet(path)
