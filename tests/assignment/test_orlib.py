@@ -1,17 +1,41 @@
-"""OR-Library GAP reader and the published optima of gap1."""
+"""OR-Library GAP reader and published optima of the real gap1-gap12 files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assignment.core import solve_core
+from assignment.domain import Status
 from assignment.errors import OrlibFormatError
 from assignment.orlib import parse_gap, read_gap
 
 DATA = Path(__file__).parent / "data"
+ORLIB = Path(__file__).resolve().parents[2] / "bench" / "data" / "orlib"
 ONE = "2 3\n1 2 3\n4 5 6\n1 1 1\n1 1 1\n2 2\n"
+
+# Agents x jobs of the five instances in each of gap1..gap12 (OR-Library gapinfo).
+SIZES = {
+    1: (5, 15),
+    2: (5, 20),
+    3: (5, 25),
+    4: (5, 30),
+    5: (8, 24),
+    6: (8, 32),
+    7: (8, 40),
+    8: (8, 48),
+    9: (10, 30),
+    10: (10, 40),
+    11: (10, 50),
+    12: (10, 60),
+}
+# Published optima (profit maximisation), OR-Library gapinfo.
+GAP5_OPT = [563, 558, 564, 568, 559]
+GAP8_OPT = [1133, 1134, 1141, 1117, 1127]
+GAP12_OPT = [1451, 1449, 1433, 1447, 1446]
 
 
 def test_single_and_counted() -> None:
@@ -33,3 +57,74 @@ def test_gap1_published_optima() -> None:
     instances = read_gap(DATA / "gap1.txt")
     got = [solve_core(i.to_problem(), maximize=True, time_limit=20).objective for i in instances]
     assert got == [336, 327, 339, 341, 326]
+
+
+@pytest.mark.parametrize("s", sorted(SIZES))
+def test_every_gap_set_parses(s: int) -> None:
+    instances = read_gap(DATA / f"gap{s}.txt")
+    assert [i.name for i in instances] == [f"gap{s}-{k}" for k in range(1, 6)]
+    for inst in instances:
+        m, n = SIZES[s]
+        assert inst.cost.shape == inst.use.shape == (m, n)
+        assert inst.capacity.shape == (m,)
+        # Integer profits 10-25 and resource uses 5-25; every job fits some agent.
+        for a in (inst.cost, inst.use, inst.capacity):
+            assert np.array_equal(a, np.round(a))
+        assert inst.cost.min() >= 10 and inst.cost.max() <= 25
+        assert inst.use.min() >= 5 and inst.use.max() <= 25
+        assert np.all(inst.use.min(axis=0) <= inst.capacity.max())
+
+
+@pytest.mark.parametrize(("name", "want"), [("gap8", GAP8_OPT[0]), ("gap12", GAP12_OPT[0])])
+def test_larger_instances_reach_published_optima(name: str, want: int) -> None:
+    # gap12 is the largest set (10 agents x 60 jobs); gap8 has 8 agents x 48 jobs.
+    inst = read_gap(DATA / f"{name}.txt")[0]
+    res = solve_core(inst.to_problem(), maximize=True, time_limit=30, num_workers=2)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == want and res.bound == want and res.gap == 0
+
+
+def test_gap_solve_cli_on_gap5(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli(
+        "gap-solve", str(DATA / "gap5.txt"), "--maximize", "--json", "--time-limit", "30"
+    )
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert len(rows) == 5
+    for k, (r, want) in enumerate(zip(rows, GAP5_OPT, strict=True), start=1):
+        assert set(r) == {"instance", "objective", "bound", "gap", "seconds", "status"}
+        assert r["instance"] == f"gap5-{k}"
+        assert r["objective"] == want and r["bound"] == want and r["gap"] == 0
+        assert r["status"] == "optimal"
+        assert isinstance(r["seconds"], float) and 0 <= r["seconds"] < 30
+
+
+def test_single_instance_file_matches_gapd() -> None:
+    # d05100.txt is the first instance of gapd written without the leading count.
+    single = read_gap(DATA / "d05100.txt")
+    gapd = read_gap(ORLIB / "gapd.txt")
+    assert len(single) == 1 and single[0].name == "d05100"
+    for a, b in zip(
+        (single[0].cost, single[0].use, single[0].capacity),
+        (gapd[0].cost, gapd[0].use, gapd[0].capacity),
+        strict=True,
+    ):
+        assert np.array_equal(a, b)
+
+
+def test_large_sets_shapes_and_capacities() -> None:
+    # Types C and D: capacity = floor(0.8 * sum_j use_ij / m); costs 10-50 (C), 1-120 (D).
+    for letter, lo, hi in (("c", 10, 50), ("d", 1, 120)):
+        insts = read_gap(ORLIB / f"gap{letter}.txt")
+        assert [i.cost.shape for i in insts] == [
+            (5, 100),
+            (5, 200),
+            (10, 100),
+            (10, 200),
+            (20, 100),
+            (20, 200),
+        ]
+        for inst in insts:
+            m = inst.cost.shape[0]
+            assert inst.cost.min() >= lo and inst.cost.max() <= hi
+            assert np.array_equal(inst.capacity, np.floor(0.8 * inst.use.sum(axis=1) / m))
