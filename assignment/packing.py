@@ -1,0 +1,352 @@
+"""Packing improvement: re-pack small groups of full workers to cover more households.
+
+Where workers are full and households they could serve are left uncovered (the cadres of a
+cadre-short township, the grid workers of a tight one), a plan can often cover one more
+household by *exchanging*: a worker gives up a household that costs it many hours (to a
+neighbouring worker, or to the uncovered pool when it is worth less) and takes one or two
+uncovered households that fit better. The LP-guided repair and the single ejections of
+:mod:`assignment.township` do not find such multi-worker exchanges.
+
+This module searches them exactly on small neighbourhoods: a *group* of 2-4 workers that share
+candidate households, with every household they hold (pins stay) and the most promising
+uncovered households they could take, is re-solved as an exact small multiple-knapsack model
+with CP-SAT (one worker, fixed seed, deterministic-time limit: the result never depends on
+machine load). A group's new plan is kept only when the whole plan's objective strictly drops,
+judged by :meth:`ArcArrays.objective_of`, so the result is feasible and never worse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from assignment.problem import ArcArrays
+
+HOURS_SCALE = 100_000  # CP-SAT needs integers: hours in units of 1e-5 h, rounded safely
+COST_SCALE = 100.0  # objective in hundredths
+CAP_TOL = 1e-9
+OBJ_TOL = 1e-10  # relative: a step must lower the objective by more than float noise
+
+
+@dataclass(frozen=True)
+class PackingOptions:
+    """Tuning of the packing search (defaults measured with bench/bench_packing.py).
+
+    ``stages``: group sizes searched in turn (single workers first: each worker's best
+    knapsack; then pairs). ``pool_per_worker``: uncovered households offered to each worker
+    of a group, half the most valuable per hour, half the fewest hours. Deterministic-time
+    limits are CP-SAT's work units (never wall clock).
+    """
+
+    stages: tuple[int, ...] = (1, 2)
+    pool_per_worker: int = 24
+    group_pool_per_worker: int = 16
+    good_arcs_per_item: int = 4
+    single_deterministic_time: float = 0.05
+    group_deterministic_time: float = 0.01
+    seed: int = 7
+    cp_params: tuple[tuple[str, float | int | bool], ...] = (("cp_model_presolve", False),)
+
+
+@dataclass
+class _State:
+    """The plan being improved, with per-worker loads kept in step with it."""
+
+    arr: ArcArrays
+    choice: np.ndarray
+    agent_of: np.ndarray  # worker holding each household, -1 if uncovered
+    hours: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, arr: ArcArrays, choice: np.ndarray) -> _State:
+        choice = np.asarray(choice, dtype=np.int64).copy()
+        agent_of = np.where(choice >= 0, arr.arc_agent[np.maximum(choice, 0)], -1)
+        hours, count = arr.loads(choice)
+        return cls(arr, choice, agent_of, hours.astype(float), count.astype(np.int64))
+
+    def fits(self, a: int) -> bool:
+        w = int(self.arr.arc_agent[a])
+        return bool(
+            self.hours[w] + self.arr.arc_hours[a] <= self.arr.cap_hours[w] + CAP_TOL
+            and self.count[w] + 1 <= self.arr.cap_count[w]
+        )
+
+    def set(self, i: int, a: int) -> None:
+        old = int(self.choice[i])
+        if old >= 0:
+            w0 = int(self.arr.arc_agent[old])
+            self.hours[w0] -= self.arr.arc_hours[old]
+            self.count[w0] -= 1
+        self.choice[i] = a
+        self.agent_of[i] = -1 if a < 0 else int(self.arr.arc_agent[a])
+        if a >= 0:
+            self.hours[self.agent_of[i]] += self.arr.arc_hours[a]
+            self.count[self.agent_of[i]] += 1
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Facts of the problem that the search does not change."""
+
+    gain: np.ndarray  # per arc: covering its household by it beats leaving it uncovered
+    pinned_item: np.ndarray  # per household: it has a pinned arc (and so never moves)
+    by_agent: np.ndarray  # arcs ordered by worker ...
+    agent_starts: np.ndarray  # ... worker w's at by_agent[agent_starts[w] : agent_starts[w + 1]]
+    opts: PackingOptions
+
+
+def _by_key(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices grouped by ``keys`` (stable): group k is ``order[starts[k] : starts[k + 1]]``."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(n + 1))
+
+
+def improve_packing(
+    arr: ArcArrays,
+    choice: np.ndarray,
+    *,
+    effort: int = 300,
+    options: PackingOptions | None = None,
+) -> tuple[np.ndarray, int]:
+    """A plan at least as good as ``choice``, found by re-packing groups of full workers.
+
+    ``choice[i]`` is the arc index of household ``i`` or -1; the input must be feasible and the
+    output is feasible, keeps every pinned arc, and has ``arr.objective_of(new)`` no higher
+    (each accepted step strictly lowers it). ``effort`` caps the number of exact group solves.
+    Returns the new plan and the number of households whose arc changed. Deterministic; returns
+    at once when no uncovered household has a worker it could go to.
+    """
+    opts = options or PackingOptions()
+    state = _State.of(arr, choice)
+    start = state.choice.copy()
+    gain = arr.arc_cost < arr.penalty[arr.arc_item]  # covering by this arc helps
+    pinned_item = np.zeros(arr.n_items, dtype=bool)
+    pinned_item[arr.arc_item[arr.arc_pinned]] = True
+    _insert_fitting(state, gain)
+    hot = _hot_workers(state, gain, pinned_item)
+    if len(hot) and effort > 0:
+        by_agent, agent_starts = _by_key(arr.arc_agent, arr.n_agents)
+        ctx = _Context(gain, pinned_item, by_agent, agent_starts, opts)
+        _group_search(state, ctx, hot, effort)
+    return state.choice, int((state.choice != start).sum())
+
+
+def _insert_fitting(state: _State, gain: np.ndarray) -> None:
+    """Cover uncovered households with their cheapest arc that fits (highest penalty first)."""
+    arr = state.arr
+    arcs = np.flatnonzero(gain & (state.choice[arr.arc_item] < 0))
+    if len(arcs) == 0:
+        return
+    room_h = arr.cap_hours - state.hours
+    room_n = arr.cap_count - state.count
+    arcs = arcs[
+        (arr.arc_hours[arcs] <= room_h[arr.arc_agent[arcs]] + CAP_TOL)
+        & (room_n[arr.arc_agent[arcs]] > 0)
+    ]
+    order = np.lexsort((arcs, arr.arc_cost[arcs], -arr.penalty[arr.arc_item[arcs]]))
+    for a in arcs[order].tolist():
+        i = int(arr.arc_item[a])
+        if state.choice[i] < 0 and state.fits(a):
+            state.set(i, a)
+
+
+def _hot_workers(state: _State, gain: np.ndarray, pinned_item: np.ndarray) -> np.ndarray:
+    """Workers with an arc to an uncovered household (that covering would help), by index."""
+    arr = state.arr
+    hot_arc = gain & (state.choice[arr.arc_item] < 0) & ~pinned_item[arr.arc_item]
+    return np.unique(arr.arc_agent[hot_arc])
+
+
+def _affinity(state: _State, opts: PackingOptions) -> dict[int, dict[int, float]]:
+    """How much two workers could exchange: households cheap in hours for both of them.
+
+    For each household (held, or uncovered), take its ``good_arcs_per_item`` lowest-hour
+    workers, plus its holder: every pair among them gains the household's penalty (the value
+    at stake when the household moves between them).
+    """
+    arr = state.arr
+    k = opts.good_arcs_per_item
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_hours, arr.arc_item))
+    starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
+    rank = np.arange(arr.n_arcs) - np.repeat(starts[:-1], np.diff(starts))
+    good = order[rank < k]
+    g_items = arr.arc_item[good]
+    g_starts = np.searchsorted(g_items, np.arange(arr.n_items + 1))
+    # Column j of `members`: the j-th good worker of each household; the last: its holder.
+    members = np.full((arr.n_items, k + 1), -1, dtype=np.int64)
+    for j in range(k):
+        pos = g_starts[:-1] + j
+        ok = pos < g_starts[1:]
+        members[ok, j] = arr.arc_agent[good[pos[ok]]]
+    members[:, k] = state.agent_of
+    m = arr.n_agents
+    codes: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for r in range(k + 1):
+        for s in range(r + 1, k + 1):
+            a_, b_ = members[:, r], members[:, s]
+            ok = (a_ >= 0) & (b_ >= 0) & (a_ != b_)
+            lo, hi = np.minimum(a_[ok], b_[ok]), np.maximum(a_[ok], b_[ok])
+            codes.append(lo * m + hi)
+            vals.append(arr.penalty[ok])
+    code = np.concatenate(codes)
+    uniq, inv = np.unique(code, return_inverse=True)
+    weight = np.bincount(inv, np.concatenate(vals), len(uniq))
+    aff: dict[int, dict[int, float]] = {}
+    for c, v in zip(uniq.tolist(), weight.tolist(), strict=True):
+        a_, b_ = divmod(c, m)
+        aff.setdefault(a_, {})[b_] = v
+        aff.setdefault(b_, {})[a_] = v
+    return aff
+
+
+def _group_of(seed: int, aff: dict[int, dict[int, float]], size: int) -> tuple[int, ...]:
+    """``seed`` and the workers with the strongest summed affinity to the group so far."""
+    group = [seed]
+    score: dict[int, float] = {}
+    while len(group) < size:
+        for w, v in aff.get(group[-1], {}).items():
+            score[w] = score.get(w, 0.0) + v
+        cands = [(-v, w) for w, v in score.items() if w not in group]
+        if not cands:
+            break
+        group.append(min(cands)[1])
+    return tuple(sorted(group))
+
+
+def _group_search(state: _State, ctx: _Context, hot: np.ndarray, effort: int) -> None:
+    """Solve the groups seeded by each hot worker, stage by stage, until no step improves."""
+    aff = _affinity(state, ctx.opts)
+    solved: dict[tuple[int, ...], bytes] = {}
+    solves = 0
+    # Single workers first (cheap: a better knapsack per worker), then larger groups.
+    for size in ctx.opts.stages:
+        improved = True
+        while improved and solves < effort:
+            improved = False
+            for seed in hot.tolist():
+                if solves >= effort:
+                    break
+                group = _group_of(int(seed), aff, size)
+                hood = _neighbourhood(state, ctx, group)
+                if hood is None:
+                    continue
+                key = state.choice[hood[0]].tobytes() + hood[0].tobytes()
+                if solved.get(group) == key:
+                    continue  # the same model as when this group was last solved
+                solved[group] = key
+                solves += 1
+                if _solve_group(state, ctx, group, hood):
+                    improved = True
+
+
+def _neighbourhood(
+    state: _State, ctx: _Context, group: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The group's model: (free households, their arcs to the group, pinned households held).
+
+    Free households are those the group holds (unpinned) and, per worker, a pool of the
+    uncovered ones it could take. None if there is no uncovered one.
+    """
+    arr, opts, gain, pinned_item = state.arr, ctx.opts, ctx.gain, ctx.pinned_item
+    arcs = np.concatenate(
+        [ctx.by_agent[ctx.agent_starts[w] : ctx.agent_starts[w + 1]] for w in group]
+    )
+    held = np.flatnonzero(np.isin(state.agent_of, group))
+    unc = arcs[gain[arcs] & (state.choice[arr.arc_item[arcs]] < 0)]
+    unc = unc[~pinned_item[arr.arc_item[unc]]]
+    if len(unc) == 0:
+        return None
+    keep = opts.pool_per_worker if len(group) == 1 else opts.group_pool_per_worker
+    pool: list[np.ndarray] = []
+    for w in group:
+        a_w = unc[arr.arc_agent[unc] == w]
+        value = arr.penalty[arr.arc_item[a_w]] - arr.arc_cost[a_w]
+        dens = value / np.maximum(arr.arc_hours[a_w], 1e-9)
+        pool.append(arr.arc_item[a_w[np.lexsort((a_w, -dens))[: keep - keep // 2]]])
+        pool.append(arr.arc_item[a_w[np.lexsort((a_w, -value, arr.arc_hours[a_w]))[: keep // 2]]])
+    items = np.concatenate([held[~pinned_item[held]], np.unique(np.concatenate(pool))])
+    in_model = np.zeros(arr.n_items, dtype=bool)
+    in_model[items] = True
+    var_arcs = arcs[in_model[arr.arc_item[arcs]]]
+    # Uncovered households enter only through helpful arcs; held ones keep all their arcs here.
+    is_unc = state.choice[arr.arc_item[var_arcs]] < 0
+    var_arcs = var_arcs[~is_unc | gain[var_arcs]]
+    return items, np.sort(var_arcs), held[pinned_item[held]]
+
+
+def _solve_group(
+    state: _State,
+    ctx: _Context,
+    group: tuple[int, ...],
+    hood: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> bool:
+    """Re-solve ``group`` exactly over its neighbourhood; keep the result if it is better."""
+    arr, opts = state.arr, ctx.opts
+    items, var_arcs, fixed = hood
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{a}") for a in var_arcs.tolist()]
+    item_of = arr.arc_item[var_arcs]
+    order = np.argsort(item_of, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(item_of[order]) != 0, True])
+    for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        model.add_at_most_one([x[j] for j in order[s:e].tolist()])
+    # Hours rounded up and capacity rounded down: every model-feasible plan is truly feasible.
+    weights = np.ceil(arr.arc_hours[var_arcs] * HOURS_SCALE - 1e-6).astype(np.int64)
+    agent = arr.arc_agent[var_arcs]
+    for w in group:
+        sel = np.flatnonzero(agent == w).tolist()
+        f_h = float(arr.arc_hours[state.choice[fixed[state.agent_of[fixed] == w]]].sum())
+        f_n = int((state.agent_of[fixed] == w).sum())
+        cap_h = int(np.floor((arr.cap_hours[w] - f_h) * HOURS_SCALE + 1e-6))
+        cap_n = int(arr.cap_count[w]) - f_n
+        xs = [x[j] for j in sel]
+        model.add(cp_model.LinearExpr.weighted_sum(xs, weights[sel].tolist()) <= max(cap_h, 0))
+        model.add(sum(xs) <= max(cap_n, 0))
+    coef = np.round(
+        (arr.arc_cost[var_arcs] - arr.penalty[arr.arc_item[var_arcs]]) * COST_SCALE
+    ).astype(np.int64)
+    model.minimize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
+    current = state.choice[item_of]
+    for j, a in enumerate(var_arcs.tolist()):
+        model.add_hint(x[j], bool(current[j] == a))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = opts.seed
+    solver.parameters.max_deterministic_time = (
+        opts.single_deterministic_time if len(group) == 1 else opts.group_deterministic_time
+    )
+    for name, value in opts.cp_params:
+        setattr(solver.parameters, name, value)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    current = current == var_arcs
+    if int(coef[values].sum()) >= int(coef[current].sum()):
+        return False  # not better in the model: no need to price it exactly
+    new = state.choice.copy()
+    new[items] = -1
+    picked = var_arcs[values]
+    new[arr.arc_item[picked]] = picked
+    old_obj = arr.objective_of(state.choice)
+    if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
+        return False
+    if not _feasible_on(arr, new, group):
+        return False
+    for i in np.flatnonzero(new != state.choice).tolist():
+        state.set(i, int(new[i]))
+    return True
+
+
+def _feasible_on(arr: ArcArrays, choice: np.ndarray, group: tuple[int, ...]) -> bool:
+    """Capacity check, in floats, of the group's workers under ``choice``."""
+    hours, count = arr.loads(choice)
+    g = np.array(group)
+    return bool(
+        np.all(hours[g] <= arr.cap_hours[g] + CAP_TOL) and np.all(count[g] <= arr.cap_count[g])
+    )
