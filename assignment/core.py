@@ -126,11 +126,14 @@ def solve_core(
     num_workers: int = 1,
     maximize: bool = False,
     seed: int = 0,
+    hint: np.ndarray | None = None,
 ) -> CoreResult:
     """Solve ``problem`` exactly (up to ``time_limit`` seconds) with CP-SAT or HiGHS.
 
     ``maximize`` treats arc costs as profits (OR-Library GAP ``gap1``-``gap12`` convention);
-    then objective and bound are profits and the bound is an upper bound.
+    then objective and bound are profits and the bound is an upper bound. ``hint`` (CP-SAT
+    only) is a starting choice in the form of :attr:`CoreResult.choice` (arc per item, -1 =
+    unassigned), e.g. another solve's result: CP-SAT starts its search from it.
     """
     signed = problem
     if maximize:
@@ -148,7 +151,7 @@ def solve_core(
         )
     start = time.perf_counter()
     if method == "cpsat":
-        res = _solve_cpsat(signed, time_limit, num_workers, seed)
+        res = _solve_cpsat(signed, time_limit, num_workers, seed, hint)
     elif method == "highs":
         res = _solve_highs(signed, time_limit)
     else:
@@ -165,7 +168,9 @@ def solve_core(
 _Raw = tuple[Status, float | None, float | None, np.ndarray, str]
 
 
-def _solve_cpsat(p: CoreProblem, time_limit: float, num_workers: int, seed: int) -> _Raw:
+def _solve_cpsat(
+    p: CoreProblem, time_limit: float, num_workers: int, seed: int, hint: np.ndarray | None
+) -> _Raw:
     allowed = p.allowed_mask()
     pinned = p.pinned_mask()
     arcs = np.flatnonzero(allowed)
@@ -212,6 +217,11 @@ def _solve_cpsat(p: CoreProblem, time_limit: float, num_workers: int, seed: int)
         c = p.arc_cost[a] - (pen if np.isfinite(pen) else 0.0)
         objective_terms.append((round(c * cost_scale), x[int(a)]))
     model.minimize(sum(c * v for c, v in objective_terms))
+    if hint is not None:
+        if len(hint) != p.n_items:
+            raise ValueError(f"hint has {len(hint)} entries for {p.n_items} items")
+        for a, var in x.items():
+            model.add_hint(var, bool(hint[p.arc_item[a]] == a))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assignment.core import solve_core
+from assignment.core import evaluate, solve_core
 from assignment.domain import Status
 from assignment.errors import OrlibFormatError
 from assignment.orlib import parse_gap, read_gap
@@ -128,3 +128,20 @@ def test_large_sets_shapes_and_capacities() -> None:
             m = inst.cost.shape[0]
             assert inst.cost.min() >= lo and inst.cost.max() <= hi
             assert np.array_equal(inst.capacity, np.floor(0.8 * inst.use.sum(axis=1) / m))
+
+
+def test_cpsat_starts_from_a_hint() -> None:
+    # A HiGHS incumbent on d05100 handed to CP-SAT as a hint: CP-SAT never returns worse.
+    p = read_gap(ORLIB / "gapd.txt")[0].to_problem()
+    first = solve_core(p, method="highs", time_limit=1)
+    assert first.objective is not None
+    res = solve_core(p, time_limit=0.5, num_workers=1, hint=first.choice)
+    cost, ok = evaluate(p, res.choice)
+    assert ok and res.objective == cost <= first.objective
+    # An optimal hint is returned at once, also when maximising.
+    q = read_gap(DATA / "gap12.txt")[0].to_problem()
+    best = solve_core(q, maximize=True, time_limit=30)
+    quick = solve_core(q, maximize=True, time_limit=0.2, num_workers=1, hint=best.choice)
+    assert quick.objective == best.objective == GAP12_OPT[0]
+    with pytest.raises(ValueError, match="59 entries for 60 items"):
+        solve_core(q, hint=best.choice[:-1])
