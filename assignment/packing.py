@@ -7,12 +7,21 @@ neighbouring worker, or to the uncovered pool when it is worth less) and takes o
 uncovered households that fit better. The LP-guided repair and the single ejections of
 :mod:`assignment.township` do not find such multi-worker exchanges.
 
-This module searches them exactly on small neighbourhoods: a *group* of 2-4 workers that share
-candidate households, with every household they hold (pins stay) and the most promising
-uncovered households they could take, is re-solved as an exact small multiple-knapsack model
-with CP-SAT (one worker, fixed seed, deterministic-time limit: the result never depends on
-machine load). A group's new plan is kept only when the whole plan's objective strictly drops,
-judged by :meth:`ArcArrays.objective_of`, so the result is feasible and never worse.
+The search, in stages (``PackingOptions.stages``), each seeded by every *hot* worker (one with
+an arc to an uncovered household that covering would help):
+
+* ``1`` - single worker: its held households plus its most promising uncovered ones, re-solved
+  as an exact knapsack (hours and count) with CP-SAT;
+* ``0`` - pairwise swaps: for a worker and each of its closest partners (workers good for the
+  same households), every "move h to the partner, optionally take g back, then cover the best
+  uncovered household that fits on each side" is priced at once in numpy, best one applied;
+* ``2`` - pairs re-solved exactly with CP-SAT (used when effort remains: small townships).
+
+CP-SAT runs with one worker, a fixed seed and a deterministic-time limit, never a wall-clock
+one, so results never depend on machine load. Every step is kept only when the whole plan's
+objective strictly drops as judged by :meth:`ArcArrays.objective_of` (so any extra term there,
+such as a workload-balance cost, is respected) and the touched workers' capacities hold in
+floats: the result is feasible and never worse.
 """
 
 from __future__ import annotations
@@ -34,19 +43,22 @@ OBJ_TOL = 1e-10  # relative: a step must lower the objective by more than float 
 class PackingOptions:
     """Tuning of the packing search (defaults measured with bench/bench_packing.py).
 
-    ``stages``: group sizes searched in turn (single workers first: each worker's best
-    knapsack; then pairs). ``pool_per_worker``: uncovered households offered to each worker
-    of a group, half the most valuable per hour, half the fewest hours. Deterministic-time
-    limits are CP-SAT's work units (never wall clock).
+    ``stages``: searched in turn; a group size for exact CP-SAT re-solves (1 single workers,
+    2 pairs) or 0 for the pairwise swap search. ``pool_per_worker`` (singles) and
+    ``group_pool_per_worker`` (larger groups): uncovered households offered to each worker,
+    half the most valuable per hour, half the most valuable among the fewest hours.
+    Deterministic-time limits are CP-SAT's work units (never wall clock).
     """
 
-    stages: tuple[int, ...] = (1, 2)
+    stages: tuple[int, ...] = (1, 0, 1, 2)
     pool_per_worker: int = 24
     group_pool_per_worker: int = 16
     good_arcs_per_item: int = 4
     single_deterministic_time: float = 0.05
     group_deterministic_time: float = 0.01
     seed: int = 7
+    swap_partners: int = 12
+    swap_passes: int = 10
     cp_params: tuple[tuple[str, float | int | bool], ...] = (("cp_model_presolve", False),)
 
 
@@ -59,6 +71,7 @@ class _State:
     agent_of: np.ndarray  # worker holding each household, -1 if uncovered
     hours: np.ndarray
     count: np.ndarray
+    version: int = 0  # bumped whenever a household is covered or uncovered
 
     @classmethod
     def of(cls, arr: ArcArrays, choice: np.ndarray) -> _State:
@@ -76,6 +89,8 @@ class _State:
 
     def set(self, i: int, a: int) -> None:
         old = int(self.choice[i])
+        if (old < 0) != (a < 0):
+            self.version += 1
         if old >= 0:
             w0 = int(self.arr.arc_agent[old])
             self.hours[w0] -= self.arr.arc_hours[old]
@@ -108,14 +123,15 @@ def improve_packing(
     arr: ArcArrays,
     choice: np.ndarray,
     *,
-    effort: int = 300,
+    effort: int = 240,
     options: PackingOptions | None = None,
 ) -> tuple[np.ndarray, int]:
     """A plan at least as good as ``choice``, found by re-packing groups of full workers.
 
     ``choice[i]`` is the arc index of household ``i`` or -1; the input must be feasible and the
     output is feasible, keeps every pinned arc, and has ``arr.objective_of(new)`` no higher
-    (each accepted step strictly lowers it). ``effort`` caps the number of exact group solves.
+    (each accepted step strictly lowers it). ``effort`` caps the exact group solves, in work
+    units (a group of k workers costs k**2: a single worker ~3 ms, a pair ~30 ms).
     Returns the new plan and the number of households whose arc changed. Deterministic; returns
     at once when no uncovered household has a worker it could go to.
     """
@@ -224,6 +240,9 @@ def _group_search(state: _State, ctx: _Context, hot: np.ndarray, effort: int) ->
     solves = 0
     # Single workers first (cheap: a better knapsack per worker), then larger groups.
     for size in ctx.opts.stages:
+        if size == 0:
+            _swap_search(state, ctx, hot, aff)
+            continue
         improved = True
         while improved and solves < effort:
             improved = False
@@ -238,9 +257,183 @@ def _group_search(state: _State, ctx: _Context, hot: np.ndarray, effort: int) ->
                 if solved.get(group) == key:
                     continue  # the same model as when this group was last solved
                 solved[group] = key
-                solves += 1
+                solves += len(group) ** 2  # work units: a pair costs ~4 singles
                 if _solve_group(state, ctx, group, hood):
                     improved = True
+
+
+@dataclass
+class _Caches:
+    """Per-worker lookups of the swap search."""
+
+    arcs: dict[int, dict[int, int]]
+    inserts: dict[int, tuple[int, tuple[np.ndarray, ...]]]
+
+
+def _arc_map(
+    ctx: _Context, arr: ArcArrays, w: int, cache: dict[int, dict[int, int]]
+) -> dict[int, int]:
+    """Household -> arc index of worker ``w`` (cached)."""
+    if w not in cache:
+        arcs = ctx.by_agent[ctx.agent_starts[w] : ctx.agent_starts[w + 1]]
+        cache[w] = dict(zip(arr.arc_item[arcs].tolist(), arcs.tolist(), strict=True))
+    return cache[w]
+
+
+def _insert_table(
+    state: _State, ctx: _Context, w: int, cache: dict[int, tuple[int, tuple[np.ndarray, ...]]]
+) -> tuple[np.ndarray, ...]:
+    """Uncovered arcs of ``w`` by hours, with the running best and second best (cached)."""
+    hit = cache.get(w)
+    if hit is not None and hit[0] == state.version:
+        return hit[1]
+    arr = state.arr
+    arcs = ctx.by_agent[ctx.agent_starts[w] : ctx.agent_starts[w + 1]]
+    arcs = arcs[ctx.gain[arcs] & (state.choice[arr.arc_item[arcs]] < 0)]
+    arcs = arcs[~ctx.pinned_item[arr.arc_item[arcs]]]
+    arcs = arcs[np.lexsort((arcs, arr.arc_hours[arcs]))]
+    delta = arr.arc_cost[arcs] - arr.penalty[arr.arc_item[arcs]]
+    best_i = np.zeros(len(arcs), dtype=np.int64)
+    second_i = np.full(len(arcs), -1, dtype=np.int64)
+    b, s2 = 0, -1
+    for j, d in enumerate(delta.tolist()):
+        if j and d < delta[b]:
+            b, s2 = j, b
+        elif j and (s2 < 0 or d < delta[s2]):
+            s2 = j
+        best_i[j], second_i[j] = b, s2
+    table = (arcs, arr.arc_hours[arcs], delta, best_i, second_i)
+    cache[w] = (state.version, table)
+    return table
+
+
+def _best_inserts(
+    table: tuple[np.ndarray, ...], room: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each free-hours value in ``room``: the best and second-best uncovered arc.
+
+    Returns (best arc, its delta, second arc, its delta); delta = cost - penalty (< 0), arc -1
+    and delta 0 where nothing fits.
+    """
+    arcs, hours, delta, best_i, second_i = table
+    k = len(room)
+    if len(arcs) == 0:
+        none = np.full(k, -1, dtype=np.int64)
+        return none, np.zeros(k), none.copy(), np.zeros(k)
+    pos = np.searchsorted(hours - CAP_TOL, room, side="right") - 1
+    ok = pos >= 0
+    b_idx = best_i[np.maximum(pos, 0)]
+    b_arc = np.where(ok, arcs[b_idx], -1)
+    b_del = np.where(ok, delta[b_idx], 0.0)
+    s_idx = second_i[np.maximum(pos, 0)]
+    ok2 = ok & (s_idx >= 0)
+    s_arc = np.where(ok2, arcs[np.maximum(s_idx, 0)], -1)
+    s_del = np.where(ok2, delta[np.maximum(s_idx, 0)], 0.0)
+    return b_arc, b_del, s_arc, s_del
+
+
+def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> bool:
+    """Best move "h: a -> b, optionally g: b -> a, then cover one uncovered household on each".
+
+    Every (h, g) pair is priced at once; the best is applied if the objective drops.
+    """
+    arr = state.arr
+    map_a, map_b = _arc_map(ctx, arr, a, cache.arcs), _arc_map(ctx, arr, b, cache.arcs)
+    held_a = [i for i in np.flatnonzero(state.agent_of == a).tolist() if not ctx.pinned_item[i]]
+    held_b = [i for i in np.flatnonzero(state.agent_of == b).tolist() if not ctx.pinned_item[i]]
+    hs = [(i, map_b[i]) for i in held_a if i in map_b]
+    gs = [(-1, -1)] + [(i, map_a[i]) for i in held_b if i in map_a]
+    if not hs:
+        return False
+    h_item = np.array([t[0] for t in hs])
+    h_to = np.array([t[1] for t in hs])
+    g_item = np.array([t[0] for t in gs])
+    g_to = np.array([t[1] for t in gs])
+    h_cur = state.choice[h_item]
+    g_cur = np.where(g_item >= 0, state.choice[np.maximum(g_item, 0)], -1)
+    # Grid over (h, g): hours and counts of a and b after the exchange.
+    has_g = (g_item >= 0)[None, :]
+    hours_a = (
+        state.hours[a]
+        - arr.arc_hours[h_cur][:, None]
+        + np.where(has_g, arr.arc_hours[np.maximum(g_to, 0)][None, :], 0.0)
+    )
+    hours_b = (
+        state.hours[b]
+        + arr.arc_hours[h_to][:, None]
+        - np.where(has_g, arr.arc_hours[np.maximum(g_cur, 0)][None, :], 0.0)
+    )
+    count_a = state.count[a] - 1 + has_g
+    count_b = state.count[b] + 1 - has_g
+    ok = (hours_b <= arr.cap_hours[b] + CAP_TOL) & (count_b <= arr.cap_count[b])
+    ok &= hours_a <= arr.cap_hours[a] + CAP_TOL
+    if not ok.any():
+        return False
+    move = arr.arc_cost[h_to] - arr.arc_cost[h_cur]
+    move = move[:, None] + np.where(
+        has_g,
+        (arr.arc_cost[np.maximum(g_to, 0)] - arr.arc_cost[np.maximum(g_cur, 0)])[None, :],
+        0.0,
+    )
+    shape = ok.shape
+    room_a = np.where(count_a < arr.cap_count[a], arr.cap_hours[a] - hours_a, -1.0).ravel()
+    room_b = np.where(count_b < arr.cap_count[b], arr.cap_hours[b] - hours_b, -1.0).ravel()
+    ua, da, ua2, da2 = _best_inserts(_insert_table(state, ctx, a, cache.inserts), room_a)
+    vb, db, vb2, db2 = _best_inserts(_insert_table(state, ctx, b, cache.inserts), room_b)
+    same = (
+        (ua >= 0) & (vb >= 0) & (arr.arc_item[np.maximum(ua, 0)] == arr.arc_item[np.maximum(vb, 0)])
+    )
+    # When both would cover the same household, the better of (best, second) combinations.
+    alt1 = da + db2
+    alt2 = da2 + db
+    ins = np.where(same, np.minimum(alt1, alt2), da + db)
+    pick_a = np.where(same & (alt2 < alt1), ua2, ua)
+    pick_b = np.where(same & (alt2 >= alt1), vb2, vb)
+    total = np.where(ok.ravel(), move.ravel() + ins, np.inf)
+    j = int(np.argmin(total))
+    if not total[j] < -1e-9:
+        return False
+    hi, gi = np.unravel_index(j, shape)
+    new = state.choice.copy()
+    new[h_item[hi]] = h_to[hi]
+    if g_item[gi] >= 0:
+        new[g_item[gi]] = g_to[gi]
+    for arc in (int(pick_a[j]), int(pick_b[j])):
+        if arc >= 0:
+            new[arr.arc_item[arc]] = arc
+    old_obj = arr.objective_of(state.choice)
+    if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
+        return False
+    if not _feasible_on(state, new, (a, b)):
+        return False
+    for i in np.flatnonzero(new != state.choice).tolist():
+        state.set(i, int(new[i]))
+    return True
+
+
+def _swap_search(
+    state: _State, ctx: _Context, hot: np.ndarray, aff: dict[int, dict[int, float]]
+) -> int:
+    """Pairwise exchange moves between each hot worker and its closest partners, to a fixpoint."""
+    cache = _Caches({}, {})
+    partners = {
+        w: [
+            v
+            for _, v in sorted((-s, v) for v, s in aff.get(w, {}).items())[: ctx.opts.swap_partners]
+        ]
+        for w in hot.tolist()
+    }
+    done = 0
+    for _ in range(ctx.opts.swap_passes):
+        improved = 0
+        for a in hot.tolist():
+            for b in partners[a]:
+                while _swap_pair(state, ctx, a, b, cache):
+                    improved += 1
+        done += improved
+        if not improved:
+            break
+    return done
 
 
 def _neighbourhood(
@@ -336,16 +529,27 @@ def _solve_group(
     old_obj = arr.objective_of(state.choice)
     if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
         return False
-    if not _feasible_on(arr, new, group):
+    if not _feasible_on(state, new, group):
         return False
     for i in np.flatnonzero(new != state.choice).tolist():
         state.set(i, int(new[i]))
     return True
 
 
-def _feasible_on(arr: ArcArrays, choice: np.ndarray, group: tuple[int, ...]) -> bool:
-    """Capacity check, in floats, of the group's workers under ``choice``."""
-    hours, count = arr.loads(choice)
+def _feasible_on(state: _State, new: np.ndarray, group: tuple[int, ...]) -> bool:
+    """Capacity check, in floats, of the group's workers if the plan became ``new``."""
+    arr = state.arr
+    changed = np.flatnonzero(new != state.choice)
+    hours = state.hours.copy()
+    count = state.count.copy()
+    old_arcs = state.choice[changed]
+    old_arcs = old_arcs[old_arcs >= 0]
+    np.subtract.at(hours, arr.arc_agent[old_arcs], arr.arc_hours[old_arcs])
+    np.subtract.at(count, arr.arc_agent[old_arcs], 1)
+    new_arcs = new[changed]
+    new_arcs = new_arcs[new_arcs >= 0]
+    np.add.at(hours, arr.arc_agent[new_arcs], arr.arc_hours[new_arcs])
+    np.add.at(count, arr.arc_agent[new_arcs], 1)
     g = np.array(group)
     return bool(
         np.all(hours[g] <= arr.cap_hours[g] + CAP_TOL) and np.all(count[g] <= arr.cap_count[g])

@@ -10,6 +10,7 @@ coverage, objective before/after and seconds per township.
 from __future__ import annotations
 
 import argparse
+import inspect
 import pickle
 import time
 from pathlib import Path
@@ -19,13 +20,18 @@ import numpy as np
 from assignment.packing import PackingOptions, improve_packing
 from assignment.township import solve_arrays
 
+EFFORT = inspect.signature(improve_packing).parameters["effort"].default
+
 
 def main() -> None:
     """Run the packing step on each pickle and print one line of figures per township."""
     p = argparse.ArgumentParser()
     p.add_argument("pickles", nargs="+", type=Path)
-    p.add_argument("--effort", type=int, default=300)
-    p.add_argument("--stages", default=",".join(map(str, PackingOptions.stages)))
+    p.add_argument("--effort", type=int, default=EFFORT)
+    p.add_argument(
+        "--stages", default=",".join(map(str, PackingOptions.stages)), help="0 = swap search"
+    )
+    p.add_argument("--partners", type=int, default=PackingOptions.swap_partners)
     p.add_argument("--pool", type=int, default=PackingOptions.group_pool_per_worker)
     p.add_argument("--dtime", type=float, default=PackingOptions.group_deterministic_time)
     p.add_argument("--choice-dir", type=Path, help="cache of solver plans (NAME.choice.pkl)")
@@ -33,6 +39,7 @@ def main() -> None:
     opts = PackingOptions(
         stages=tuple(int(v) for v in args.stages.split(",")),
         group_pool_per_worker=args.pool,
+        swap_partners=args.partners,
         group_deterministic_time=args.dtime,
     )
     for path in args.pickles:
