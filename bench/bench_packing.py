@@ -10,6 +10,7 @@ coverage, objective before/after and seconds per township.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import inspect
 import pickle
 import time
@@ -70,7 +71,8 @@ def main() -> None:
             cov.append(f"t{k} {was}->{now}/{int(t_k.sum())}")
         print(
             f"{path.stem}: objective {before:,.0f} -> {after:,.0f} ({after - before:+,.0f}); "
-            f"covered {', '.join(cov)}; moved {moved}; {secs:.2f} s wall, {cpu:.2f} s cpu",
+            f"covered {', '.join(cov)}; moved {moved}; {secs:.2f} s wall, {cpu:.2f} s cpu; "
+            f"plan {hashlib.sha256(np.asarray(new, dtype=np.int64).tobytes()).hexdigest()[:12]}",
             flush=True,
         )
 

@@ -239,3 +239,51 @@ def test_deterministic() -> None:
     assert moved_1 == moved_2
     assert arr.objective_of(first) < arr.objective_of(start)
     assert_feasible(arr, first)
+
+
+def test_swap_search_exchanges_households_to_cover_one_more_on_each_side() -> None:
+    # Workers 0 and 1 (4 h each) each hold a household that is cheaper (2 h) for the other.
+    # Exchanging them frees 2 h on both, which covers U (worker 0 only) and V (worker 1 only).
+    arr = build(
+        [
+            (0, 0, 1.0, 4.0),  # X at worker 0: held
+            (0, 1, 1.0, 2.0),
+            (1, 1, 1.0, 4.0),  # Y at worker 1: held
+            (1, 0, 1.0, 2.0),
+            (2, 0, 1.0, 2.0),  # U
+            (3, 1, 1.0, 2.0),  # V
+        ],
+        penalty=[90.0, 90.0, 50.0, 50.0],
+        cap_hours=[4.0, 4.0],
+        cap_count=[5, 5],
+    )
+    start = np.array([0, 2, -1, -1])
+    new, moved = improve_packing(arr, start, options=PackingOptions(stages=(0,)))
+    assert new.tolist() == [1, 3, 4, 5]
+    assert moved == 4
+    assert arr.objective_of(new) == brute_force_optimum(arr)
+    assert_feasible(arr, new)
+
+
+def test_swap_search_moves_a_household_to_a_partner_with_room() -> None:
+    # The two-worker instance of the exchange test, searched by the swap stage alone.
+    arr = build(
+        [(0, 0, 1.0, 6.0), (0, 1, 2.0, 3.0), (1, 1, 1.0, 3.0), (2, 0, 1.0, 6.0)],
+        penalty=[90.0, 90.0, 50.0],
+        cap_hours=[6.0, 6.0],
+        cap_count=[5, 5],
+    )
+    new, _ = improve_packing(arr, np.array([0, 2, -1]), options=PackingOptions(stages=(0,)))
+    assert new.tolist() == [1, 2, 3]
+
+
+def test_effort_zero_only_inserts_what_fits() -> None:
+    arr = build(
+        [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0), (3, 1, 1.0, 1.0)],
+        penalty=[100.0, 80.0, 80.0, 10.0],
+        cap_hours=[10.0, 1.0],
+        cap_count=[5, 5],
+    )
+    new, moved = improve_packing(arr, np.array([0, -1, -1, -1]), effort=0)
+    assert new.tolist() == [0, -1, -1, 3]
+    assert moved == 1
