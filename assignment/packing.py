@@ -152,7 +152,10 @@ def improve_packing(
 
 
 def _insert_fitting(state: _State, gain: np.ndarray) -> None:
-    """Cover uncovered households with their cheapest arc that fits (highest penalty first)."""
+    """Cover uncovered households with their cheapest arc that fits (highest penalty first).
+
+    Each insertion is kept only if the objective drops.
+    """
     arr = state.arr
     arcs = np.flatnonzero(gain & (state.choice[arr.arc_item] < 0))
     if len(arcs) == 0:
@@ -164,10 +167,17 @@ def _insert_fitting(state: _State, gain: np.ndarray) -> None:
         & (room_n[arr.arc_agent[arcs]] > 0)
     ]
     order = np.lexsort((arcs, arr.arc_cost[arcs], -arr.penalty[arr.arc_item[arcs]]))
+    objective = arr.objective_of(state.choice)
     for a in arcs[order].tolist():
         i = int(arr.arc_item[a])
         if state.choice[i] < 0 and state.fits(a):
             state.set(i, a)
+            # Judged by the whole objective (it may hold more than costs and penalties).
+            new_objective = arr.objective_of(state.choice)
+            if new_objective < objective - OBJ_TOL * max(1.0, abs(objective)):
+                objective = new_objective
+            else:
+                state.set(i, -1)
 
 
 def _hot_workers(state: _State, gain: np.ndarray, pinned_item: np.ndarray) -> np.ndarray:

@@ -287,3 +287,25 @@ def test_effort_zero_only_inserts_what_fits() -> None:
     new, moved = improve_packing(arr, np.array([0, -1, -1, -1]), effort=0)
     assert new.tolist() == [0, -1, -1, 3]
     assert moved == 1
+
+
+def test_empty_problem() -> None:
+    arr = build([], [], [], [])
+    new, moved = improve_packing(arr, np.zeros(0, dtype=np.int64))
+    assert len(new) == 0
+    assert moved == 0
+
+
+def test_insertions_are_judged_by_objective_of() -> None:
+    # Covering household 1 on worker 0 would pay on costs and penalties (penalty 500), but
+    # this objective's surcharge on a second household at worker 0 (1000) outweighs it.
+    base = build(
+        [(0, 0, 1.0, 1.0), (1, 0, 1.0, 1.0)],
+        penalty=[500.0, 500.0],
+        cap_hours=[5.0],
+        cap_count=[5],
+    )
+    arr = _Surcharged(**{f: getattr(base, f) for f in base.__dataclass_fields__})
+    new, moved = improve_packing(arr, np.array([0, -1]))
+    assert new.tolist() == [0, -1]
+    assert moved == 0
