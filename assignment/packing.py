@@ -353,7 +353,7 @@ def _best_inserts(
 
 
 def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> bool:
-    """Best move "h: a -> b, optionally g: b -> a, then cover one uncovered household on each".
+    """Best move "h: a -> b; g: b -> a, or g dropped, or no g; cover one uncovered on each".
 
     Every (h, g) pair is priced at once; the best is applied if the objective drops.
     """
@@ -364,9 +364,11 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     hs = [(i, map_b[i]) for i in held_a if i in map_b]
     if not hs:
         return False
-    # Columns: nothing back, or g back to a (a swap). (Passing g on to a third worker with
-    # room was measured too: it found nothing on the test townships and cost ~50 % more time.)
+    # Columns: nothing back; g back to a (a swap); g dropped from b (worth it when what the
+    # room covers has a higher penalty). (Passing g on to a third worker with room was
+    # measured too: it found nothing on the test townships and cost ~50 % more time.)
     gs = [(-1, -1, False)] + [(i, map_a[i], True) for i in held_b if i in map_a]
+    gs += [(i, -1, False) for i in held_b]
     h_item = np.array([t[0] for t in hs])
     h_to = np.array([t[1] for t in hs])
     g_item = np.array([t[0] for t in gs])
@@ -394,10 +396,11 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     if not ok.any():
         return False
     move = arr.arc_cost[h_to] - arr.arc_cost[h_cur]
+    g_new = np.where(
+        g_to >= 0, arr.arc_cost[np.maximum(g_to, 0)], arr.penalty[np.maximum(g_item, 0)]
+    )
     move = move[:, None] + np.where(
-        has_g,
-        (arr.arc_cost[np.maximum(g_to, 0)] - arr.arc_cost[np.maximum(g_cur, 0)])[None, :],
-        0.0,
+        has_g, (g_new - arr.arc_cost[np.maximum(g_cur, 0)])[None, :], 0.0
     )
     shape = ok.shape
     room_a = np.where(count_a < arr.cap_count[a], arr.cap_hours[a] - hours_a, -1.0).ravel()

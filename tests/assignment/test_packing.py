@@ -309,3 +309,23 @@ def test_insertions_are_judged_by_objective_of() -> None:
     new, moved = improve_packing(arr, np.array([0, -1]))
     assert new.tolist() == [0, -1]
     assert moved == 0
+
+
+def test_swap_search_drops_a_cheaper_household_to_make_room() -> None:
+    # X moves from worker 0 to worker 1 (2 h there), which only fits if worker 1 drops G
+    # (penalty 20); worker 0 then covers U (penalty 80): 20 uncovered instead of 80.
+    arr = build(
+        [
+            (0, 0, 1.0, 4.0),  # X at worker 0: held
+            (0, 1, 1.0, 2.0),
+            (1, 1, 1.0, 4.0),  # G at worker 1: held
+            (2, 0, 1.0, 4.0),  # U
+        ],
+        penalty=[90.0, 20.0, 80.0],
+        cap_hours=[4.0, 4.0],
+        cap_count=[5, 5],
+    )
+    new, moved = improve_packing(arr, np.array([0, 2, -1]), options=PackingOptions(stages=(0,)))
+    assert new.tolist() == [1, -1, 3]
+    assert moved == 3
+    assert arr.objective_of(new) == brute_force_optimum(arr)
