@@ -19,9 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from assignment.packing import PackingOptions, improve_packing
+from assignment.problem import TownshipArrays
 from assignment.township import solve_arrays
 
 EFFORT = inspect.signature(improve_packing).parameters["effort"].default
+
+
+def tier1_part(arr: TownshipArrays, plan: np.ndarray) -> float:
+    """The tier-1 households' share of the objective: their costs, or their penalties."""
+    t1 = np.flatnonzero(arr.households["tier"].to_numpy() == 1)
+    got = plan[t1] >= 0
+    return float(arr.arc_cost[plan[t1][got]].sum() + arr.penalty[t1[~got]].sum())
 
 
 def main() -> None:
@@ -71,6 +79,7 @@ def main() -> None:
             cov.append(f"t{k} {was}->{now}/{int(t_k.sum())}")
         print(
             f"{path.stem}: objective {before:,.0f} -> {after:,.0f} ({after - before:+,.0f}); "
+            f"tier-1 part {tier1_part(arr, choice):,.0f} -> {tier1_part(arr, new):,.0f}; "
             f"covered {', '.join(cov)}; moved {moved}; {secs:.2f} s wall, {cpu:.2f} s cpu; "
             f"plan {hashlib.sha256(np.asarray(new, dtype=np.int64).tobytes()).hexdigest()[:12]}",
             flush=True,
