@@ -13,8 +13,9 @@ an arc to an uncovered household that covering would help):
 * ``1`` - single worker: its held households plus its most promising uncovered ones, re-solved
   as an exact knapsack (hours and count) with CP-SAT;
 * ``0`` - pairwise swaps: for a worker and each of its closest partners (workers good for the
-  same households), every "move h to the partner, optionally take g back, then cover the best
-  uncovered household that fits on each side" is priced at once in numpy, best one applied;
+  same households), every "move h to the partner; take one of the partner's households g
+  back, or drop g, or neither; then cover the best uncovered household that fits on each side"
+  is priced at once in numpy, and the best one applied;
 * ``2`` - pairs re-solved exactly with CP-SAT (used when effort remains: small townships).
 
 CP-SAT runs with one worker, a fixed seed and a deterministic-time limit, never a wall-clock
