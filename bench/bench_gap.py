@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_gap.py                      # everything, about 20-25 min
+    .venv/bin/python bench/bench_gap.py                      # everything, about 20 min
     .venv/bin/python bench/bench_gap.py --sets gap --time-limit 30   # gap1-gap12 only
 
 Runs the 60 instances of ``gap1``..``gap12`` (``tests/assignment/data``, profit
@@ -119,7 +119,9 @@ def deviation(case: Case, res: CoreResult) -> float | None:
 
 
 def _num(v: float | None) -> str:
-    return "-" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+    if v is None:
+        return "-"
+    return f"{round(v):,}" if abs(v - round(v)) < 1e-6 else f"{v:,.2f}"
 
 
 def _pct(v: float | None) -> str:
@@ -241,7 +243,7 @@ def main() -> None:
     ap.add_argument(
         "--cd-time-limit",
         type=float,
-        default=60.0,
+        default=120.0,
         help="seconds per 100-job c/d instance (200-job instances get twice this)",
     )
     ap.add_argument("--method", default="cpsat", choices=["cpsat", "highs"], help="for gap1-gap12")

@@ -34,7 +34,7 @@ SIZES = {
 }
 # Published optima (profit maximisation), OR-Library gapinfo.
 GAP5_OPT = [563, 558, 564, 568, 559]
-GAP8_OPT = [1133, 1134, 1141, 1117, 1127]
+GAP11_OPT = [1139, 1178, 1195, 1171, 1171]
 GAP12_OPT = [1451, 1449, 1433, 1447, 1446]
 
 
@@ -75,10 +75,13 @@ def test_every_gap_set_parses(s: int) -> None:
         assert np.all(inst.use.min(axis=0) <= inst.capacity.max())
 
 
-@pytest.mark.parametrize(("name", "want"), [("gap8", GAP8_OPT[0]), ("gap12", GAP12_OPT[0])])
-def test_larger_instances_reach_published_optima(name: str, want: int) -> None:
-    # gap12 is the largest set (10 agents x 60 jobs); gap8 has 8 agents x 48 jobs.
-    inst = read_gap(DATA / f"{name}.txt")[0]
+@pytest.mark.parametrize(
+    ("name", "k", "want"),
+    [("gap11", 0, GAP11_OPT[0]), ("gap12", 0, GAP12_OPT[0]), ("gap12", 3, GAP12_OPT[3])],
+)
+def test_larger_instances_reach_published_optima(name: str, k: int, want: int) -> None:
+    # gap12 is the largest set (10 agents x 60 jobs); gap11 has 10 agents x 50 jobs.
+    inst = read_gap(DATA / f"{name}.txt")[k]
     res = solve_core(inst.to_problem(), maximize=True, time_limit=30, num_workers=2)
     assert res.status == Status.OPTIMAL
     assert res.objective == want and res.bound == want and res.gap == 0
