@@ -16,7 +16,12 @@ yardstick where small groups of workers are packed. So:
    (:mod:`assignment.knapsack`). The bound is never below the LP and is a proven bound of the
    integer problem.
 3. **Repair**: keep every integral LP decision, and solve the few fractional (and uncovered)
-   households exactly as a small MIP (HiGHS) on the workers' residual capacity.
+   households exactly as a small MIP (HiGHS) on the workers' residual capacity; then single
+   ejections, then the packing search (:mod:`assignment.packing`) for full workers with
+   uncovered households they could serve (the cadres of a cadre-short township).
+
+With a workload-balance term (``ArcArrays.overload_weight``) every step carries it exactly: an
+overload variable per worker in the LP and MIPs, an overload-aware knapsack in the bound.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import scipy.sparse as sp
 from assignment.domain import Status
 from assignment.highs import IncrementalLP, solve_mip
 from assignment.knapsack import knapsack_min, knapsack_min_overload
+from assignment.packing import improve_packing
 from assignment.problem import ArcArrays
 
 FRAC_TOL = 1e-6
@@ -49,11 +55,7 @@ class SolverOptions:
     repair_node_limit: int = 2000
     repair_time_limit: float = 20.0
     lp_time_limit: float = 120.0
-    lns_levels: int = 1
-    lns_max_items: int = 1500
-    lns_node_limit: int = 200
-    lns_arcs_per_item: int = 6
-    lns_time_limit: float = 5.0
+    packing_effort: int = 600  # work units of assignment.packing (deterministic, not seconds)
 
 
 @dataclass
@@ -466,9 +468,8 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     choice, n_eject = eject_improve(arr, choice)
     t_eject = time.perf_counter() - t0
     t0 = time.perf_counter()
-    choice, n_lns, msg_lns = improve(arr, choice, opts)
-    t_lns = time.perf_counter() - t0
-    msg = f"{msg}; {msg_lns}" if msg_lns else msg
+    choice, n_pack = improve_packing(arr, choice, effort=opts.packing_effort)
+    t_pack = time.perf_counter() - t0
     objective = arr.objective_of(choice)
     bound = min(bound, objective)
     gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
@@ -481,69 +482,15 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         "pricing_rounds": float(lp.rounds),
         "exact_knapsacks": float(n_knap),
         "repaired_households": float(n_free),
-        "lns_households": float(n_lns),
-        "lns_seconds": t_lns,
         "ejection_moves": float(n_eject),
         "ejection_seconds": t_eject,
+        "packing_moves": float(n_pack),
+        "packing_seconds": t_pack,
     }
     status = Status.OPTIMAL if gap <= 1e-9 else Status.FEASIBLE
     return TownshipSolution(
         status, choice, objective, bound, lp.objective, gap, time.perf_counter() - start, stats, msg
     )
-
-
-def improve(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np.ndarray, int, str]:
-    """Large-neighbourhood step for households still uncovered after repair.
-
-    Frees every household held by a worker that could take an uncovered one (and, while the
-    neighbourhood stays under ``opts.lns_max_items``, the households of the workers those
-    freed households could move to) and re-solves that neighbourhood exactly as a MIP on the
-    residual capacity. The better of the old and new plans is kept, so it never worsens.
-    """
-    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
-    uncovered = (choice < 0) & has_arc
-    if not uncovered.any():
-        return choice, 0, ""
-    free = uncovered.copy()
-    for _level in range(max(1, opts.lns_levels)):
-        touched = np.zeros(arr.n_agents, dtype=bool)
-        touched[arr.arc_agent[free[arr.arc_item]]] = True
-        held = (choice >= 0) & touched[arr.arc_agent[np.maximum(choice, 0)]]
-        grown = free | held
-        if grown.sum() > opts.lns_max_items and _level > 0:
-            break
-        free = grown
-    free_idx = np.flatnonzero(free)
-    base = choice.copy()
-    base[free_idx] = -1
-    h_used, n_used = arr.loads(base)
-    sub, sub_arcs = arr.subset(free_idx, h_used, n_used)
-    # Keep each household's current arc and its cheapest few that fit the residual room:
-    # a small MIP that HiGHS finishes, rather than a big one stopped by the clock.
-    fit = sub.arc_hours <= sub.cap_hours[sub.arc_agent] + 1e-9
-    order = np.lexsort((np.arange(sub.n_arcs), sub.arc_cost, ~fit, sub.arc_item))
-    starts = np.r_[0, np.flatnonzero(np.diff(sub.arc_item[order])) + 1]
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    keep = np.zeros(sub.n_arcs, dtype=bool)
-    keep[order[(rank < opts.lns_arcs_per_item) & fit[order]]] = True
-    keep[np.isin(sub_arcs, choice[free_idx])] = True
-    keep |= sub.arc_pinned
-    kept = np.flatnonzero(keep)
-    sub = sub.restrict(kept)
-    sub_arcs = sub_arcs[kept]
-    t0 = time.perf_counter()
-    sol, _status = _mip(sub, opts.lns_node_limit, opts.lns_time_limit)
-    if time.perf_counter() - t0 >= 0.95 * opts.lns_time_limit:
-        # Stopped by wall time: its answer would depend on machine load. Determinism first.
-        return choice, len(free_idx), "LNS: time limit, result discarded"
-    if sol is None:
-        return choice, len(free_idx), "LNS: no solution"
-    new = base.copy()
-    got = sol >= 0
-    new[free_idx[got]] = sub_arcs[sol[got]]
-    if arr.objective_of(new) < arr.objective_of(choice) - 1e-9:
-        return new, len(free_idx), "LNS improved"
-    return choice, len(free_idx), "LNS: no improvement"
 
 
 def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> tuple[np.ndarray | None, str]:

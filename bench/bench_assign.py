@@ -342,7 +342,7 @@ def main() -> None:
         f"- slowest township {diag['seconds'].max():.1f} s; sum of township seconds "
         f"{diag['seconds'].sum():.0f} s (LP {diag['lp_seconds'].sum():.0f}, bound "
         f"{diag['bound_seconds'].sum():.0f}, repair {diag['repair_seconds'].sum():.0f}, "
-        f"LNS {diag['lns_seconds'].sum():.0f})"
+        f"packing {diag['packing_seconds'].sum():.0f})"
     )
     lines.append(
         f"- candidate arcs {int(diag['arcs'].sum()):,}; LP columns after pricing "
