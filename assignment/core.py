@@ -220,8 +220,8 @@ def _solve_cpsat(
     if hint is not None:
         if len(hint) != p.n_items:
             raise ValueError(f"hint has {len(hint)} entries for {p.n_items} items")
-        for a, var in x.items():
-            model.add_hint(var, bool(hint[p.arc_item[a]] == a))
+        for arc, var in x.items():
+            model.add_hint(var, bool(hint[p.arc_item[arc]] == arc))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)

@@ -215,15 +215,14 @@ def solve_case(case: Case, method: str, threads: int) -> tuple[CoreResult, str]:
 def combine(case: Case, first: CoreResult, second: CoreResult) -> CoreResult:
     """Best incumbent and best proven bound of two solves of the same case, times added."""
     sign = -1.0 if case.maximize else 1.0
-    runs = [r for r in (first, second) if r.objective is not None]
+    runs = [(r.objective, r) for r in (first, second) if r.objective is not None]
     if not runs:
         return second
-    best = min(runs, key=lambda r: sign * float(r.objective or 0.0))
+    obj, best = min(runs, key=lambda t: sign * t[0])
     bounds = [r.bound for r in (first, second) if r.bound is not None]
     bound = (min if case.maximize else max)(bounds) if bounds else None
-    obj = best.objective
-    gap = None if bound is None or obj is None else relative_gap(sign * obj, sign * bound)
-    done = gap is not None and sign * (obj - bound) < 1 - 1e-9  # integer data
+    gap = None if bound is None else relative_gap(sign * obj, sign * bound)
+    done = bound is not None and sign * (obj - bound) < 1 - 1e-9  # integer data
     return CoreResult(
         Status.OPTIMAL if done else best.status,
         obj,

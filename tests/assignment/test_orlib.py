@@ -87,7 +87,7 @@ def test_larger_instances_reach_published_optima(name: str, k: int, want: int) -
     assert res.objective == want and res.bound == want and res.gap == 0
 
 
-def test_gap_solve_cli_on_gap5(cli) -> None:  # type: ignore[no-untyped-def]
+def test_gap_solve_cli_on_gap5(cli) -> None:
     code, out, err = cli(
         "gap-solve", str(DATA / "gap5.txt"), "--maximize", "--json", "--time-limit", "30"
     )
