@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from assignment.candidates import build_candidates  # noqa: E402
 from assignment.greedy import greedy_plan  # noqa: E402
+from assignment.validator import PlanInputs, validate_plan  # noqa: E402
 from visit_planner.assign_job import settings_from_policy  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy  # noqa: E402
@@ -354,11 +355,40 @@ def main() -> None:
         for r in ("cadre", "village_official", "grid_worker")
     )
     lines.append(f"- mean township utilisation by role (hours): {util}")
+    spread = ", ".join(
+        f"{r} {diag[f'spread_utilisation_{r}'].mean():.1%}"
+        for r in ("cadre", "village_official", "grid_worker")
+    )
+    lines.append(
+        f"- workload balance: cost {diag['balance_cost'].sum():,.0f} "
+        f"({diag['balance_cost'].sum() / obj:.3%} of the objective); "
+        f"{int(diag['overloaded_workers'].sum()):,} workers above their threshold; "
+        f"mean township spread (highest minus mean utilisation): {spread}"
+    )
+    start = time.perf_counter()
+    violations = validate_plan(
+        plan,
+        PlanInputs(
+            households=pl.read_parquet(d / "households.parquet"),
+            workers=workers,
+            scores=pl.read_parquet(d / "scores.parquet"),
+            previous=prev,
+            conflicts=conflicts,
+        ),
+        settings,
+    )
+    lines.append(
+        f"- independent validator (`check-plan` rules): {len(violations)} violations "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     if not args.skip_greedy:
         gplan, cost, gsec = greedy_all(hh, workers, prev, conflicts, settings, plan)
         ours = plan_figures(plan, prev, cost, hh, settings)
         theirs = plan_figures(gplan, prev, cost, hh, settings)
         lines += [
+            "",
+            "Objective here: arc costs + unassigned penalties (the greedy baseline has no "
+            "balance term, so it is left out of both).",
             "",
             "| plan | objective | above bound | tier-1 covered | tier-2 covered | "
             "tier-3 covered | travel min/month | churn |",
