@@ -127,6 +127,7 @@ def solve_core(
     maximize: bool = False,
     seed: int = 0,
     hint: np.ndarray | None = None,
+    deterministic_time: float | None = None,
 ) -> CoreResult:
     """Solve ``problem`` exactly (up to ``time_limit`` seconds) with CP-SAT or HiGHS.
 
@@ -134,6 +135,12 @@ def solve_core(
     then objective and bound are profits and the bound is an upper bound. ``hint`` (CP-SAT
     only) is a starting choice in the form of :attr:`CoreResult.choice` (arc per item, -1 =
     unassigned), e.g. another solve's result: CP-SAT starts its search from it.
+
+    CP-SAT works on integers: non-integer uses and capacities are scaled and rounded so that
+    the integer model is a *restriction* (uses up, capacities down), so every plan it returns
+    is feasible. ``deterministic_time`` (CP-SAT only)
+    limits the search in CP-SAT's deterministic work units, so the result does not depend on
+    machine load; ``time_limit`` then is only a safety net.
     """
     signed = problem
     if maximize:
@@ -151,7 +158,7 @@ def solve_core(
         )
     start = time.perf_counter()
     if method == "cpsat":
-        res = _solve_cpsat(signed, time_limit, num_workers, seed, hint)
+        res = _solve_cpsat(signed, time_limit, num_workers, seed, hint, deterministic_time)
     elif method == "highs":
         res = _solve_highs(signed, time_limit)
     else:
@@ -168,8 +175,13 @@ def solve_core(
 _Raw = tuple[Status, float | None, float | None, np.ndarray, str]
 
 
-def _solve_cpsat(
-    p: CoreProblem, time_limit: float, num_workers: int, seed: int, hint: np.ndarray | None
+def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
+    p: CoreProblem,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    hint: np.ndarray | None,
+    deterministic_time: float | None = None,
 ) -> _Raw:
     allowed = p.allowed_mask()
     pinned = p.pinned_mask()
@@ -227,6 +239,8 @@ def _solve_cpsat(
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = max(1, int(num_workers))
     solver.parameters.random_seed = seed
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
     code = solver.solve(model)
     choice = np.full(p.n_items, -1, dtype=np.int64)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -33,9 +33,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignment.domain import Status
-from assignment.highs import IncrementalLP, solve_mip
+from assignment.exact import solve_exact
+from assignment.highs import IncrementalLP
 from assignment.knapsack import knapsack_min, knapsack_min_overload
 from assignment.packing import improve_packing
+from assignment.priority import merge_top, needs_top_stage, solve_top, top_part
 from assignment.problem import ArcArrays
 
 FRAC_TOL = 1e-6
@@ -56,6 +58,9 @@ class SolverOptions:
     repair_time_limit: float = 20.0
     lp_time_limit: float = 120.0
     packing_effort: int = 600  # work units of assignment.packing (deterministic, not seconds)
+    top_max_arcs: int = 4000  # exact tier-1 stage only when its MIP has at most this many arcs
+    top_work: float = 2.0  # CP-SAT deterministic time of the exact tier-1 stage
+    top_time_limit: float = 30.0  # safety only: a stage stopped by it is not used
 
 
 @dataclass
@@ -337,7 +342,7 @@ def repair(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, in
     if len(arcs) == 0:
         return choice, len(free), "no residual capacity"
     t0 = time.perf_counter()
-    got, status = _mip(sub.restrict(arcs), opts.repair_node_limit, opts.repair_time_limit)
+    got, status, _ = solve_exact(sub.restrict(arcs), opts.repair_node_limit, opts.repair_time_limit)
     if time.perf_counter() - t0 >= 0.95 * opts.repair_time_limit:
         # Stopped by wall time: not used, so that the plan never depends on machine load
         # (the ejection step then covers what it can, deterministically).
@@ -470,6 +475,10 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     t0 = time.perf_counter()
     choice, n_pack = improve_packing(arr, choice, effort=opts.packing_effort)
     t_pack = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    choice, msg_top = _top_stage(arr, choice, opts)
+    t_top = time.perf_counter() - t0
+    msg = f"{msg}; {msg_top}" if msg_top else msg
     objective = arr.objective_of(choice)
     bound = min(bound, objective)
     gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
@@ -486,6 +495,7 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         "ejection_seconds": t_eject,
         "packing_moves": float(n_pack),
         "packing_seconds": t_pack,
+        "top_stage_seconds": t_top,
     }
     status = Status.OPTIMAL if gap <= 1e-9 else Status.FEASIBLE
     return TownshipSolution(
@@ -493,57 +503,23 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     )
 
 
-def _mip(arr: ArcArrays, node_limit: int, time_limit: float) -> tuple[np.ndarray | None, str]:
-    """Exact (node-limited) HiGHS MIP of a small problem; (arc index per item or None, status).
-
-    With the balance term, each worker below its cap gets a continuous overload variable:
-    hours - overload <= soft, 0 <= overload <= cap - soft, at ``overload_weight`` per hour.
-    """
-    n, m, k = arr.n_items, arr.n_agents, arr.n_arcs
-    if k == 0:
-        return np.full(n, -1, dtype=np.int64), "optimal"
-    used = np.unique(arr.arc_agent)
-    w_pos = np.full(m, -1)
-    w_pos[used] = np.arange(len(used))
-    ww = w_pos[arr.arc_agent]
-    nw = len(used)
-    soft = arr.soft()[used]
-    cap = arr.cap_hours[used]
-    ovl = np.flatnonzero(soft < cap - 1e-9) if arr.overload_weight > 0 else np.zeros(0, dtype=int)
-    n_ovl = len(ovl)
-    j = np.arange(k)
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(k), arr.arc_hours, np.ones(k), -np.ones(n_ovl)]),
-            (
-                np.concatenate([arr.arc_item, n + ww, n + nw + ww, n + ovl]),
-                np.concatenate([j, j, j, k + np.arange(n_ovl)]),
-            ),
-        ),
-        shape=(n + 2 * nw, k + n_ovl),
-    )
-    lo = np.full(n + 2 * nw, -np.inf)
-    hi = np.concatenate([np.ones(n), np.minimum(soft, cap), arr.cap_count[used].astype(float)])
-    c = np.concatenate(
-        [arr.arc_cost - arr.penalty[arr.arc_item], np.full(n_ovl, arr.overload_weight)]
-    )
-    sol = solve_mip(
-        c,
-        a,
-        lo,
-        hi,
-        np.concatenate([arr.arc_pinned.astype(float), np.maximum(-soft[ovl], 0.0)]),
-        np.concatenate([np.ones(k), cap[ovl] - soft[ovl]]),
-        time_limit=time_limit,
-        node_limit=node_limit,
-        integrality=np.r_[np.ones(k, dtype=np.int8), np.zeros(n_ovl, dtype=np.int8)],
-    )
-    if sol.x is None:
-        return None, sol.status
-    out = np.full(n, -1, dtype=np.int64)
-    chosen = np.flatnonzero(sol.x[:k] > 0.5)
-    out[arr.arc_item[chosen]] = chosen
-    return out, sol.status
+def _top_stage(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np.ndarray, str]:
+    """Exact tier-1 stage (:mod:`assignment.priority`): the plan built on CP-SAT's tier-1
+    assignment when it is better. No-op when no top household is uncovered or it is too big."""
+    if not needs_top_stage(arr, choice, opts.top_max_arcs):
+        return choice, ""
+    top = solve_top(arr, opts.top_work, opts.top_time_limit)
+    if top is None:
+        return choice, "tier-1 exact stage: no plan within its limits"
+    msg = "tier-1 exact stage: " + ("optimal" if top.optimal else "work limit")
+    if top.objective < top_part(arr, choice) - 1e-6:
+        cand = merge_top(arr, choice, top)
+        cand, _ = eject_improve(arr, cand)
+        cand, _ = improve_packing(arr, cand, effort=opts.packing_effort)
+        if arr.objective_of(cand) < arr.objective_of(choice) - 1e-9:
+            choice = cand
+            msg += ", plan improved"
+    return choice, msg
 
 
 def eject_improve(

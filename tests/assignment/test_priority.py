@@ -1,0 +1,69 @@
+"""The exact tier-1 stage: which households are top, the CP-SAT top plan, the merge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assignment.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
+from assignment.problem import ArcArrays
+from assignment.township import solve_arrays
+from tests.assignment.test_balance import brute_force
+from tests.assignment.test_township import feasible
+
+
+def short_township() -> ArcArrays:
+    """Two workers of 10 h each; four top households needing 4-6 h each (not all fit, so the
+    top plan must choose) and two lower households of 2 h that fill what is left."""
+    item = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    agent = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
+    return ArcArrays(
+        arc_item=item,
+        arc_agent=agent,
+        arc_cost=np.array([30.0, 40, 20, 30, 25, 25, 35, 30, 10, 10, 10, 10]),
+        arc_hours=np.array([6.0, 6, 4, 5, 4, 4, 5, 6, 2, 2, 2, 2]),
+        arc_pinned=np.zeros(12, dtype=bool),
+        penalty=np.array([150000.0, 120000, 180000, 110000, 1500, 1200]),
+        cap_hours=np.array([10.0, 10.0]),
+        cap_count=np.array([4, 4]),
+    )
+
+
+def test_top_items_are_the_highest_penalty_class() -> None:
+    assert top_items(short_township()).tolist() == [0, 1, 2, 3]
+
+
+def test_solve_top_matches_brute_force_on_the_top_part() -> None:
+    arr = short_township()
+    top = solve_top(arr, work=5.0, time_limit=30.0)
+    assert top is not None and top.optimal
+    sub, _ = arr.subset(np.arange(4), np.zeros(2), np.zeros(2, dtype=np.int64))
+    assert top.objective == pytest.approx(brute_force(sub))
+
+
+def test_merge_top_moves_lower_households_out_lowest_penalty_first() -> None:
+    arr = short_township()
+    # Current plan: worker 0 holds top 2 (4 h) and both lower ones (2 + 2 h); worker 1 top 0.
+    choice = np.array([1, -1, 4, -1, 8, 10])
+    top = solve_top(arr, work=5.0, time_limit=30.0)
+    assert top is not None
+    merged = merge_top(arr, choice, top)
+    assert feasible(arr, merged)
+    assert np.array_equal(merged[top.items], top.choice)
+    assert top_part(arr, merged) == pytest.approx(top.objective)
+    # A lower household that had to leave is the lower-penalty one (5) before household 4.
+    assert not (merged[4] < 0 <= merged[5])
+
+
+def test_stage_runs_only_when_a_top_household_is_uncovered() -> None:
+    arr = short_township()
+    assert not needs_top_stage(arr, np.array([0, 3, 4, 7, -1, -1]), max_arcs=100)
+    assert needs_top_stage(arr, np.array([0, -1, 4, -1, 8, 10]), max_arcs=100)
+    assert not needs_top_stage(arr, np.array([0, -1, 4, -1, 8, 10]), max_arcs=3)
+
+
+def test_township_solve_reaches_the_optimum() -> None:
+    arr = short_township()
+    sol = solve_arrays(arr)
+    assert feasible(arr, sol.choice)
+    assert sol.objective == pytest.approx(brute_force(arr))
