@@ -92,7 +92,7 @@ class AssignmentSettings:
     unassigned_penalty_tier2: float = 10_000.0
     unassigned_penalty_tier3: float = 1_000.0
     balance_weight: float = 0.0
-    balance_margin: float = 0.2
+    balance_margin: float = 0.35
 
     def __post_init__(self) -> None:
         if sorted(self.tiers) != [1, 2, 3]:

@@ -95,7 +95,7 @@ class ObjectivePolicy(_Frozen):
     unassigned_penalty_tier2: Positive = 10_000.0
     unassigned_penalty_tier3: Positive = 1_000.0
     balance_weight: NonNegative = 20.0
-    balance_margin: NonNegative = 0.2
+    balance_margin: NonNegative = 0.35
 
     @model_validator(mode="after")
     def _tier_ordered(self) -> ObjectivePolicy:

@@ -46,8 +46,8 @@ def test_policy_file_round_trip(tmp_path: Path) -> None:
         ("unassigned_penalty_tier1 = 100000.0", "unassigned_penalty_tier1 = 10.0", "tier-ordered"),
         ("[0.0, 3.0, 6.0]", "[1.0, 3.0, 6.0]", "diagonal"),
         ("min_tier = 2", "min_tier = 3", "min_tier"),
-        ("balance_margin = 0.2", "balance_margin = 0.2\nsurprise = 1", "surprise"),
-        ("balance_margin = 0.2", "balance_margin = -0.1", "objective.balance_margin"),
+        ("balance_margin = 0.35", "balance_margin = 0.35\nsurprise = 1", "surprise"),
+        ("balance_margin = 0.35", "balance_margin = -0.1", "objective.balance_margin"),
     ],
 )
 def test_invalid_values_name_the_field(old: str, new: str, needle: str) -> None:
