@@ -429,14 +429,7 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     for arc in (int(pick_a[j]), int(pick_b[j])):
         if arc >= 0:
             new[arr.arc_item[arc]] = arc
-    old_obj = arr.objective_of(state.choice)
-    if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
-        return False
-    if not _feasible_on(state, new):
-        return False
-    for i in np.flatnonzero(new != state.choice).tolist():
-        state.set(i, int(new[i]))
-    return True
+    return _commit(state, new)
 
 
 def _swap_search(
@@ -559,6 +552,12 @@ def _solve_group(
     new[items] = -1
     picked = var_arcs[values]
     new[arr.arc_item[picked]] = picked
+    return _commit(state, new)
+
+
+def _commit(state: _State, new: np.ndarray) -> bool:
+    """Apply ``new`` when it strictly lowers the whole objective and stays feasible."""
+    arr = state.arr
     old_obj = arr.objective_of(state.choice)
     if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
         return False
