@@ -27,7 +27,7 @@ overload variable per worker in the LP and MIPs, an overload-aware knapsack in t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,7 +37,7 @@ from assignment.exact import solve_exact
 from assignment.highs import IncrementalLP
 from assignment.knapsack import knapsack_min, knapsack_min_overload
 from assignment.packing import improve_packing
-from assignment.priority import merge_top, needs_top_stage, solve_top, top_part
+from assignment.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
 from assignment.problem import ArcArrays
 
 FRAC_TOL = 1e-6
@@ -90,6 +90,9 @@ class _LP:
     objective: float
     rounds: int
     overload: np.ndarray  # per worker: hours above its balance threshold (0 when off)
+    cover_arc: np.ndarray | None = None  # arcs in the coverage cut (None: no cut)
+    cover_k: int = 0
+    mu: float = 0.0  # the coverage cut's dual >= 0
 
 
 def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
@@ -133,26 +136,43 @@ def cardinality_cuts(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
     return top & (k[arr.arc_agent] >= 0), k
 
 
-def _columns(
-    arr: ArcArrays, cols: np.ndarray, cut_arc: np.ndarray, cut_pos: np.ndarray, n_cuts: int
+def _columns(  # noqa: PLR0917  (the LP's row layout)
+    arr: ArcArrays,
+    cols: np.ndarray,
+    cut_arc: np.ndarray,
+    cut_pos: np.ndarray,
+    n_cuts: int,
+    cover_arc: np.ndarray | None = None,
 ) -> sp.csc_matrix:
     # Column of arc a: 1 in its item row, hours in its worker's hours row, 1 in its count row,
-    # 1 in its worker's cardinality-cut row when it is one of the worker's top arcs.
+    # 1 in its worker's cardinality-cut row when it is one of the worker's top arcs, and 1 in
+    # the coverage-cut row (the last) when it serves a top household.
     n, m = arr.n_items, arr.n_agents
     k = len(cols)
     j = np.arange(k)
     in_cut = cut_arc[cols]
+    in_cover = np.zeros(k, dtype=bool) if cover_arc is None else cover_arc[cols]
+    n_rows = n + 2 * m + n_cuts + (0 if cover_arc is None else 1)
     rows = np.concatenate(
         [
             arr.arc_item[cols],
             n + arr.arc_agent[cols],
             n + m + arr.arc_agent[cols],
             n + 2 * m + cut_pos[arr.arc_agent[cols[in_cut]]],
+            np.full(int(in_cover.sum()), n_rows - 1),
         ]
     )
-    vals = np.concatenate([np.ones(k), arr.arc_hours[cols], np.ones(k), np.ones(in_cut.sum())])
-    colx = np.concatenate([j, j, j, j[in_cut]])
-    return sp.csc_matrix((vals, (rows, colx)), shape=(n + 2 * m + n_cuts, k))
+    vals = np.concatenate(
+        [
+            np.ones(k),
+            arr.arc_hours[cols],
+            np.ones(k),
+            np.ones(in_cut.sum()),
+            np.ones(in_cover.sum()),
+        ]
+    )
+    colx = np.concatenate([j, j, j, j[in_cut], j[in_cover]])
+    return sp.csc_matrix((vals, (rows, colx)), shape=(n_rows, k))
 
 
 def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) -> np.ndarray:
@@ -168,9 +188,17 @@ def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) 
     return np.sort(arcs[order[rank < k]])
 
 
-def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
-    """LP optimum of the unpruned township problem, by pruning + column generation."""
+def solve_lp_relaxation(
+    arr: ArcArrays, opts: SolverOptions, cover: tuple[np.ndarray, int] | None = None
+) -> _LP:
+    """LP optimum of the unpruned township problem, by pruning + column generation.
+
+    ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
+    (see :func:`coverage_cut`).
+    """
     n, m = arr.n_items, arr.n_agents
+    cover_arc = None if cover is None else cover[0][arr.arc_item]
+    n_cover = 0 if cover is None else 1
     cut_arc, k_cut = cardinality_cuts(arr)
     cut_workers = np.flatnonzero(k_cut >= 0)
     cut_pos = np.full(m, -1)
@@ -182,18 +210,23 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
         np.flatnonzero(soft < arr.cap_hours - 1e-9) if arr.overload_weight > 0 else np.zeros(0, int)
     )
     upper = np.concatenate(
-        [np.ones(n), soft, arr.cap_count.astype(float), k_cut[cut_workers].astype(float)]
+        [
+            np.ones(n),
+            soft,
+            arr.cap_count.astype(float),
+            k_cut[cut_workers].astype(float),
+            np.zeros(0) if cover is None else np.array([float(cover[1])]),
+        ]
     )
-    lp = IncrementalLP(np.full(n + 2 * m + n_cuts, -np.inf), upper)
+    n_rows = n + 2 * m + n_cuts + n_cover
+    lp = IncrementalLP(np.full(n_rows, -np.inf), upper)
     n_ovl = len(ovl)
     if n_ovl:
         lp.add_columns(
             np.full(n_ovl, arr.overload_weight),
             np.maximum(-soft[ovl], 0.0),
             arr.cap_hours[ovl] - soft[ovl],
-            sp.csc_matrix(
-                (-np.ones(n_ovl), (n + ovl, np.arange(n_ovl))), shape=(n + 2 * m + n_cuts, n_ovl)
-            ),
+            sp.csc_matrix((-np.ones(n_ovl), (n + ovl, np.arange(n_ovl))), shape=(n_rows, n_ovl)),
         )
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
     in_lp = np.zeros(arr.n_arcs, dtype=bool)
@@ -207,7 +240,7 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             c_tilde[new],
             arr.arc_pinned[new].astype(float),
             np.full(len(new), np.inf),
-            _columns(arr, new, cut_arc, cut_pos, n_cuts),
+            _columns(arr, new, cut_arc, cut_pos, n_cuts, cover_arc),
         )
 
     add(_initial_columns(arr, opts.prune_k))
@@ -235,7 +268,8 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
         lam_h = np.maximum(d[n : n + m], 0.0)
         lam_n = np.maximum(d[n + m : n + 2 * m], 0.0)
         lam_c = np.zeros(m)
-        lam_c[cut_workers] = np.maximum(d[n + 2 * m :], 0.0)
+        lam_c[cut_workers] = np.maximum(d[n + 2 * m : n + 2 * m + n_cuts], 0.0)
+        mu = max(float(d[-1]), 0.0) if cover is not None else 0.0
         # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n (+ cut).
         out = np.flatnonzero(~in_lp)
         rc = (
@@ -244,6 +278,7 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
             + lam_n[arr.arc_agent[out]]
             + lam_c[arr.arc_agent[out]] * cut_arc[out]
+            + (0.0 if cover_arc is None else mu * cover_arc[out])
         )
         # After max_pricing_rounds, every negative arc enters at once: the loop still ends
         # (finitely many arcs) and the final LP is exact over the unpruned arc set.
@@ -255,16 +290,64 @@ def solve_lp_relaxation(arr: ArcArrays, opts: SolverOptions) -> _LP:
             overload = np.zeros(m)
             overload[ovl] = sol.x[:n_ovl]
             objective = sol.objective + float(arr.penalty.sum())
-            return _LP(True, "optimal", cols, x, u, lam_h, lam_n, objective, rounds, overload)
+            return _LP(
+                True,
+                "optimal",
+                cols,
+                x,
+                u,
+                lam_h,
+                lam_n,
+                objective,
+                rounds,
+                overload,
+                cover_arc,
+                0 if cover is None else cover[1],
+                mu,
+            )
         add(neg)
 
 
+def coverage_cut(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarray, int] | None:
+    """A valid cut "at most k top (tier-1) households covered" when the LP breaks it.
+
+    ``k`` is the floor of the most top households any *fractional* plan covers (the LP of the
+    top households alone, on full capacities, counting each as 1): no integer plan covers more.
+    Where cadres are short, the LP spreads the last hours over fractions of households; this
+    cut makes it pay for the whole household it cannot cover. None when the LP already
+    respects it (or no top household is left out).
+    """
+    top = top_items(arr)
+    is_top = np.zeros(arr.n_items, dtype=bool)
+    is_top[top] = True
+    mass = float(lp.x[is_top[arr.arc_item]].sum())
+    if len(top) == 0 or mass >= len(top) - 1e-6:
+        return None
+    zero = np.zeros(arr.n_agents)
+    sub, _ = arr.subset(top, zero, np.zeros(arr.n_agents, dtype=np.int64))
+    count = replace(
+        sub,
+        arc_cost=np.zeros(sub.n_arcs),
+        penalty=np.ones(sub.n_items),
+        soft_hours=None,
+        overload_weight=0.0,
+    )
+    least = solve_lp_relaxation(count, opts)  # fewest top households left out, fractionally
+    if not least.ok:
+        return None
+    k = len(top) - int(np.ceil(least.objective - 1e-6))
+    return (is_top, k) if mass > k + 1e-6 else None
+
+
 def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]:
-    """Proven lower bound L(u) at the LP item duals; returns (bound, exact knapsacks solved)."""
-    # L(u) = sum(penalty) - sum(u) + sum_w K_w(u), K_w = min over w's feasible subsets of
-    # sum(c~_a + u_i). For a worker with integral LP arcs, K_w equals its LP contribution.
+    """Proven lower bound L(u, mu) at the LP duals; returns (bound, exact knapsacks solved)."""
+    # L = sum(penalty) - sum(u) - mu k + sum_w K_w, K_w = min over w's feasible subsets of
+    # sum(c~_a + u_i + mu [a serves a top household]) (the item rows and the coverage cut are
+    # relaxed). For a worker with integral LP arcs, K_w equals its LP contribution.
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
     v = c_tilde + lp.u[arr.arc_item]
+    if lp.cover_arc is not None:
+        v = v + lp.mu * lp.cover_arc
     contrib = np.bincount(arr.arc_agent, v * lp.x, arr.n_agents).astype(float)
     contrib = contrib + arr.overload_weight * lp.overload
     soft = arr.soft()
@@ -290,7 +373,7 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
         # Both the rounded DP and the LP knapsack value are relaxations of the integer
         # knapsack, so the larger of the two is still a valid (and tighter) value.
         k_w[w] = max(dp, contrib[w])
-    bound = float(arr.penalty.sum() - lp.u.sum() + k_w.sum())
+    bound = float(arr.penalty.sum() - lp.u.sum() - lp.mu * lp.cover_k + k_w.sum())
     return bound, len(frac_workers)
 
 
@@ -450,6 +533,10 @@ def _solve_core(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         )
     t0 = time.perf_counter()
     lp = solve_lp_relaxation(arr, opts)
+    cover = coverage_cut(arr, lp, opts) if lp.ok else None
+    if cover is not None:
+        with_cut = solve_lp_relaxation(arr, opts, cover)
+        lp = with_cut if with_cut.ok else lp
     t_lp = time.perf_counter() - t0
     if not lp.ok:
         return TownshipSolution(

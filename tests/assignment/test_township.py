@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,13 @@ import pytest
 from assignment.core import CoreProblem, solve_core
 from assignment.knapsack import knapsack_min
 from assignment.problem import ArcArrays
-from assignment.township import SolverOptions, presolve, solve_arrays
+from assignment.township import (
+    SolverOptions,
+    coverage_cut,
+    presolve,
+    solve_arrays,
+    solve_lp_relaxation,
+)
 
 
 def random_township(seed: int, n_items: int = 40, n_agents: int = 6) -> ArcArrays:
@@ -135,3 +142,36 @@ def test_knapsack_against_enumeration() -> None:
         assert knapsack_min(v, h, cap_h, cap_n, delta=0.01) == pytest.approx(best, abs=1e-9)
         # coarser grid: a relaxation, never above the optimum
         assert knapsack_min(v, h, cap_h, cap_n, delta=0.5) <= best + 1e-9
+
+
+def short_of_top_capacity(seed: int) -> ArcArrays:
+    """A random instance whose top (highest-penalty) households exceed the workers' hours."""
+    arr = random_township(seed, n_items=30, n_agents=4)
+    rng = np.random.default_rng(seed)
+    penalty = np.where(rng.random(arr.n_items) < 0.6, 100000.0, 1000.0) * (1 + rng.random(30))
+    return replace(arr, penalty=penalty, cap_hours=np.full(4, 6.0), cap_count=np.full(4, 6))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_coverage_cut_keeps_the_bound_valid(seed: int) -> None:
+    arr = short_of_top_capacity(seed)
+    sol = solve_arrays(arr)
+    opt = exact(arr)
+    assert feasible(arr, sol.choice)
+    assert sol.bound is not None and sol.bound <= opt * (1 + 1e-9) + 1e-6
+    assert sol.objective >= opt - 1e-6
+
+
+def test_coverage_cut_raises_the_bound_where_top_households_are_left_out() -> None:
+    lifted = 0
+    for seed in range(6):
+        arr = short_of_top_capacity(seed)
+        lp = solve_lp_relaxation(arr, SolverOptions())
+        cover = coverage_cut(arr, lp, SolverOptions())
+        if cover is None:
+            continue
+        with_cut = solve_lp_relaxation(arr, SolverOptions(), cover)
+        assert with_cut.objective >= lp.objective - 1e-6
+        lifted += with_cut.objective > lp.objective + 1e-6
+        assert with_cut.objective <= exact(arr) + 1e-6
+    assert lifted >= 1
