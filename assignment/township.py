@@ -8,7 +8,8 @@ yardstick where small groups of workers are packed. So:
 1. **LP** over a pruned arc set (each household's ``prune_k`` cheapest arcs plus pins), grown by
    *column generation*: every pruned arc is priced with the LP duals and added back while its
    reduced cost is negative. The final LP is therefore the LP of the *unpruned* problem:
-   pruning costs nothing, provably.
+   pruning costs nothing, provably. Cardinality cuts per worker, and a coverage cut where the
+   LP leaves tier-1 households out (:func:`coverage_cut`), make it fit the integer problem.
 2. **Lagrangian bound**: relax "each household at most once" with the LP duals ``u``; the
    problem splits into one two-constraint knapsack per worker. A worker whose LP arcs are all
    integral has its integer knapsack equal to its LP knapsack (the LP restriction is feasible
@@ -18,7 +19,9 @@ yardstick where small groups of workers are packed. So:
 3. **Repair**: keep every integral LP decision, and solve the few fractional (and uncovered)
    households exactly as a small MIP (HiGHS) on the workers' residual capacity; then single
    ejections, then the packing search (:mod:`assignment.packing`) for full workers with
-   uncovered households they could serve (the cadres of a cadre-short township).
+   uncovered households they could serve (the cadres of a cadre-short township), then, where
+   a tier-1 household is still uncovered and tier 1 is small, the exact tier-1 stage
+   (:mod:`assignment.priority`).
 
 With a workload-balance term (``ArcArrays.overload_weight``) every step carries it exactly: an
 overload variable per worker in the LP and MIPs, an overload-aware knapsack in the bound.
