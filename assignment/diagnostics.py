@@ -26,7 +26,10 @@ _AREA_COL = {"township": "township_id", "village": "village_id", "grid": "grid_i
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
     """Hours used / hours available per role (active workers with capacity only), the highest
-    single worker's utilisation and the spread (highest minus mean worker utilisation)."""
+    single worker's utilisation, the spread (highest minus mean worker utilisation) and, when
+    ``loads`` has ``fair_share``, the largest excess of a worker's utilisation over its peer
+    group's fair share (:func:`assignment.constraints.balance_threshold`): the balance figure
+    that compares each worker with its own peers."""
     out = {}
     for role in Role:
         active = pl.col("active").fill_null(False) if "active" in loads.columns else pl.lit(True)
@@ -41,6 +44,11 @@ def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
         out[f"spread_utilisation_{role.value}"] = (
             float(spread["spread"][0]) if have else 0.0  # type: ignore[index]
         )
+        if "fair_share" in w.columns:
+            excess = w.select(
+                (pl.col("hours_used") / pl.col("monthly_hours") - pl.col("fair_share")).max()
+            ).item()
+            out[f"above_fair_share_{role.value}"] = float(excess) if excess is not None else 0.0
     return out
 
 

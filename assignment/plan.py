@@ -234,7 +234,7 @@ def _plan_frame(arr: object, choice: np.ndarray) -> pl.DataFrame:
 def _loads(arr: object, choice: np.ndarray) -> pl.DataFrame:
     hours, count = arr.loads(choice)  # type: ignore[attr-defined]
     return arr.workers.select(  # type: ignore[attr-defined]
-        "worker_id", "role", "monthly_hours", "max_households", "active"
+        "worker_id", "role", "monthly_hours", "max_households", "active", "fair_share"
     ).with_columns(pl.Series("hours_used", hours), pl.Series("households", count))
 
 

@@ -165,6 +165,7 @@ def township_arrays(
     soft = ws.select("worker_id").join(
         balance_threshold(ws, arcs, settings), on="worker_id", how="left", maintain_order="left"
     )
+    ws = ws.with_columns(soft["fair_share"].fill_null(0.0))
     return TownshipArrays(
         township_id=township_id,
         households=hh.drop("_i"),

@@ -363,7 +363,12 @@ def main() -> None:
         f"- workload balance: cost {diag['balance_cost'].sum():,.0f} "
         f"({diag['balance_cost'].sum() / obj:.3%} of the objective); "
         f"{int(diag['overloaded_workers'].sum()):,} workers above their threshold; "
-        f"mean township spread (highest minus mean utilisation): {spread}"
+        f"mean township spread (highest minus mean utilisation): {spread}; "
+        "largest utilisation above the peer group's fair share, mean over townships: "
+        + ", ".join(
+            f"{r} {diag[f'above_fair_share_{r}'].mean():.1%}"
+            for r in ("cadre", "village_official", "grid_worker")
+        )
     )
     start = time.perf_counter()
     violations = validate_plan(

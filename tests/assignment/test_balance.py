@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from assignment import constraints as rules
+from assignment.diagnostics import utilisation_by_role
 from assignment.domain import AssignmentSettings
 from assignment.knapsack import knapsack_min_overload
 from assignment.problem import ArcArrays
@@ -127,3 +128,22 @@ def test_knapsack_with_overload_exact_on_grid_hours() -> None:
     # {0, 2}: 3 h, -80; {0, 1}: 4 h, -90 + 30 = -60. So -80.
     got = knapsack_min_overload(values, hours, 10.0, 5, 3.0, 30.0, delta=0.5)
     assert got == pytest.approx(-80.0)
+
+
+def test_diagnostics_report_excess_over_the_peer_fair_share() -> None:
+    loads = pl.DataFrame(
+        {
+            "worker_id": ["G1", "G2", "V1"],
+            "role": ["grid_worker", "grid_worker", "village_official"],
+            "monthly_hours": [10.0, 10.0, 20.0],
+            "max_households": [30, 30, 30],
+            "active": [True, True, True],
+            "fair_share": [0.5, 0.5, 0.2],
+            "hours_used": [9.0, 1.0, 4.0],
+            "households": [3, 1, 2],
+        }
+    )
+    out = utilisation_by_role(loads)
+    assert out["above_fair_share_grid_worker"] == pytest.approx(0.4)  # 90 % vs a 50 % share
+    assert out["above_fair_share_village_official"] == pytest.approx(0.0)
+    assert out["spread_utilisation_grid_worker"] == pytest.approx(0.4)  # 90 % vs mean 50 %
