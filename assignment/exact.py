@@ -32,7 +32,7 @@ def solve_exact(
     nw = len(used)
     soft = arr.soft()[used]
     cap = arr.cap_hours[used]
-    ovl = np.flatnonzero(soft < cap - 1e-9) if arr.overload_weight > 0 else np.zeros(0, dtype=int)
+    ovl = np.flatnonzero(arr.overloadable()[used])
     n_ovl = len(ovl)
     j = np.arange(k)
     a = sp.csr_matrix(

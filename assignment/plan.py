@@ -111,8 +111,8 @@ def solve_township(
     sol = solve_arrays(arr, options)
     sol = _no_worse_than_greedy(arr, sol, pins)
     plan = _plan_frame(arr, sol.choice)
-    loads = _loads(arr, sol.choice)
-    hours_used = arr.loads(sol.choice)[0]
+    hours_used, count_used = arr.loads(sol.choice)
+    loads = _loads(arr, hours_used, count_used)
     uncovered = arr.households.filter(pl.Series(sol.choice < 0))
     short = shortfall(uncovered, arr.workers, settings)
     tiers = arr.households["tier"].to_numpy()
@@ -130,7 +130,7 @@ def solve_township(
         **{f"unassigned_tier{t}": int(((sol.choice < 0) & (tiers == t)).sum()) for t in (1, 2, 3)},
         **utilisation_by_role(loads),
         "balance_cost": arr.overload(hours_used),
-        "overloaded_workers": int((hours_used > arr.soft() + 1e-6).sum()) if arr.balanced else 0,
+        "overloaded_workers": int((arr.overloadable() & (hours_used > arr.soft() + 1e-6)).sum()),
         "travel_minutes_month": float(
             plan.select((pl.col("travel_minutes") * rules.visits_per_month(settings)).sum()).item()
             or 0.0
@@ -231,9 +231,8 @@ def _plan_frame(arr: object, choice: np.ndarray) -> pl.DataFrame:
     return plan.select(*PLAN_COLUMNS, "cost", "pinned", "risk").sort("household_id")
 
 
-def _loads(arr: object, choice: np.ndarray) -> pl.DataFrame:
-    hours, count = arr.loads(choice)  # type: ignore[attr-defined]
-    return arr.workers.select(  # type: ignore[attr-defined]
+def _loads(arr: TownshipArrays, hours: np.ndarray, count: np.ndarray) -> pl.DataFrame:
+    return arr.workers.select(
         "worker_id", "role", "monthly_hours", "max_households", "active", "fair_share"
     ).with_columns(pl.Series("hours_used", hours), pl.Series("households", count))
 

@@ -52,14 +52,11 @@ class ArcArrays:
         """Number of candidate arcs."""
         return len(self.arc_item)
 
-    @property
-    def balanced(self) -> bool:
-        """Whether the workload-balance term is active (some worker has a threshold below cap)."""
-        return (
-            self.overload_weight > 0
-            and self.soft_hours is not None
-            and bool(np.any(self.soft_hours < self.cap_hours - 1e-9))
-        )
+    def overloadable(self) -> np.ndarray:
+        """Per worker: whether it can work above its balance threshold (a cost can arise)."""
+        if self.overload_weight <= 0:
+            return np.zeros(self.n_agents, dtype=bool)
+        return self.soft() < self.cap_hours - 1e-9
 
     def soft(self) -> np.ndarray:
         """Per-worker hours above which overload is charged (``cap_hours`` when off)."""

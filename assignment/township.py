@@ -209,9 +209,7 @@ def solve_lp_relaxation(
     n_cuts = len(cut_workers)
     # Balance: hours - overload <= soft, 0 <= overload <= cap - soft, overload costs its weight.
     soft = arr.soft()
-    ovl = (
-        np.flatnonzero(soft < arr.cap_hours - 1e-9) if arr.overload_weight > 0 else np.zeros(0, int)
-    )
+    ovl = np.flatnonzero(arr.overloadable())
     upper = np.concatenate(
         [
             np.ones(n),
@@ -354,6 +352,7 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
     contrib = np.bincount(arr.arc_agent, v * lp.x, arr.n_agents).astype(float)
     contrib = contrib + arr.overload_weight * lp.overload
     soft = arr.soft()
+    overloadable = arr.overloadable()
     frac = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
     frac_workers = np.unique(arr.arc_agent[frac])
     k_w = contrib.copy()
@@ -366,7 +365,7 @@ def lagrangian_bound(arr: ArcArrays, lp: _LP, delta: float) -> tuple[float, int]
         fixed_v = float(v[pinned].sum())
         cap_h = arr.cap_hours[w] - float(arr.arc_hours[pinned].sum())
         cap_n = int(arr.cap_count[w]) - len(pinned)
-        if arr.overload_weight > 0 and soft[w] < arr.cap_hours[w] - 1e-9:
+        if overloadable[w]:
             soft_w = soft[w] - float(arr.arc_hours[pinned].sum())
             dp = fixed_v + knapsack_min_overload(
                 v[free], arr.arc_hours[free], cap_h, cap_n, soft_w, arr.overload_weight, delta
