@@ -39,30 +39,32 @@ class TopSolution:
     optimal: bool  # proven optimal for the top part (on CP-SAT's rounded hours)
 
 
-def top_items(arr: ArcArrays) -> np.ndarray:
-    """Households of the highest penalty class: penalty at least half the largest."""
+def top_mask(arr: ArcArrays) -> np.ndarray:
+    """Per household: whether it is of the highest penalty class (at least half the largest)."""
     if arr.n_items == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(arr.penalty >= 0.5 * float(arr.penalty.max()))
+        return np.zeros(0, dtype=bool)
+    return arr.penalty >= 0.5 * float(arr.penalty.max())
+
+
+def top_items(arr: ArcArrays) -> np.ndarray:
+    """Households of the highest penalty class, by index."""
+    return np.flatnonzero(top_mask(arr))
 
 
 def needs_top_stage(arr: ArcArrays, choice: np.ndarray, max_arcs: int) -> bool:
     """Whether a top household with a candidate arc is uncovered and the stage is small enough."""
-    top = top_items(arr)
+    is_top = top_mask(arr)
     has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
-    if not np.any((choice[top] < 0) & has_arc[top]):
+    if not np.any(is_top & (choice < 0) & has_arc):
         return False
-    is_top = np.zeros(arr.n_items, dtype=bool)
-    is_top[top] = True
     return int(is_top[arr.arc_item].sum()) <= max_arcs
 
 
 def solve_top(arr: ArcArrays, work: float, time_limit: float) -> TopSolution | None:
     """The top households alone on every worker's capacity less its pinned lower households
     (present in every plan), by CP-SAT; None when it finds no plan within the limits."""
-    top = top_items(arr)
-    is_top = np.zeros(arr.n_items, dtype=bool)
-    is_top[top] = True
+    is_top = top_mask(arr)
+    top = np.flatnonzero(is_top)
     pinned_low = np.flatnonzero(arr.arc_pinned & ~is_top[arr.arc_item])
     used_h = np.bincount(arr.arc_agent[pinned_low], arr.arc_hours[pinned_low], arr.n_agents)
     used_n = np.bincount(arr.arc_agent[pinned_low], minlength=arr.n_agents)
@@ -111,8 +113,7 @@ def merge_top(arr: ArcArrays, choice: np.ndarray, top: TopSolution) -> np.ndarra
     over = np.flatnonzero((hours > arr.cap_hours + 1e-9) | (count > arr.cap_count))
     if len(over) == 0:
         return new
-    is_top = np.zeros(arr.n_items, dtype=bool)
-    is_top[top.items] = True
+    is_top = top_mask(arr)
     held = np.flatnonzero(new >= 0)
     agent = arr.arc_agent[new[held]]
     for w in over:

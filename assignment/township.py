@@ -40,7 +40,7 @@ from assignment.exact import solve_exact
 from assignment.highs import IncrementalLP
 from assignment.knapsack import knapsack_min, knapsack_min_overload
 from assignment.packing import improve_packing
-from assignment.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
+from assignment.priority import merge_top, needs_top_stage, solve_top, top_mask, top_part
 from assignment.problem import ArcArrays
 
 FRAC_TOL = 1e-6
@@ -318,9 +318,8 @@ def coverage_cut(arr: ArcArrays, lp: _LP, opts: SolverOptions) -> tuple[np.ndarr
     cut makes it pay for the whole household it cannot cover. None when the LP already
     respects it (or no top household is left out).
     """
-    top = top_items(arr)
-    is_top = np.zeros(arr.n_items, dtype=bool)
-    is_top[top] = True
+    is_top = top_mask(arr)
+    top = np.flatnonzero(is_top)
     mass = float(lp.x[is_top[arr.arc_item]].sum())
     if len(top) == 0 or mass >= len(top) - 1e-6:
         return None
