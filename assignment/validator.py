@@ -7,9 +7,9 @@ policy values in :class:`~assignment.domain.AssignmentSettings` (plain data, no 
 A plan is valid iff :func:`validate_plan` returns an empty list.
 
 Each rule is one small function ``_check_<kind>`` returning the offending rows; the docstring of
-each states the rule. The travel model (DESIGN.md section 4) is implemented here on its own —
-straight-line haversine km x the household's county road factor / speed x 60, twice for a round
-trip — so that a bug in the candidate builder cannot hide itself.
+each states the rule. The travel model (docs/architecture.md, "Policy defaults") is implemented
+here on its own — straight-line haversine km x the household's county road factor / speed x 60,
+twice for a round trip — so that a bug in the candidate builder cannot hide itself.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def allowed_pairs(settings: AssignmentSettings) -> set[tuple[str, int]]:
 
 @dataclass(frozen=True)
 class PlanInputs:
-    """The raw inputs a plan is judged against (DESIGN.md section 3 columns).
+    """The raw inputs a plan is judged against (docs/architecture.md, "Data contracts").
 
     ``scores`` needs ``household_id`` and ``final_tier`` (``p_tier1`` is used as the risk by
     the greedy baseline and the explainer). ``pins`` and ``forbids`` have ``household_id`` and

@@ -1,7 +1,7 @@
 """Scoring: probabilities, model tier, policy rules, overrides, reasons and drift.
 
-``score(frame, model, ...)`` returns the ``scores`` table of DESIGN.md section 3 — the id,
-``p_tier1..3`` (the spec's probability columns), ``model_tier``, ``final_tier``,
+``score(frame, model, ...)`` returns the ``scores`` table (docs/architecture.md, "Outputs") —
+the id, ``p_tier1..3`` (the spec's probability columns), ``model_tier``, ``final_tier``,
 ``tier_source`` (``model`` | ``rule`` | ``override``), ``reasons``, ``model_version`` — plus
 ``rule`` (code of the rule that raised the tier) and ``override_reason``, and the drift report.
 

@@ -26,7 +26,7 @@ from TOML::
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender):
 the spec is refused with a clear message. :func:`household_spec` is the built-in spec of the
-synthetic households (DESIGN.md section 3).
+synthetic households (docs/architecture.md, "Data contracts").
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ _COUNT_COLUMNS = (
 
 
 def household_spec() -> FeatureSpec:
-    """The built-in spec of the synthetic households (DESIGN.md section 3).
+    """The built-in spec of the synthetic households (docs/architecture.md, "Data contracts").
 
     Not features: ids and area codes, coordinates (a home's location is quasi-identifying and
     not needed), ``head_ethnicity`` / ``head_gender`` (audit only). ``previous_tier`` is a

@@ -1,4 +1,4 @@
-"""Where the tool writes: one workspace directory (DESIGN.md section 3, "Where files live").
+"""Where the tool writes: one workspace directory (docs/architecture.md, "Where files live").
 
 Everything the tool writes, other than explicit ``--out`` paths, goes under the workspace:
 ``--home`` beats ``VISIT_PLANNER_HOME`` beats ``./workspace``.

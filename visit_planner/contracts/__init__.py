@@ -1,4 +1,4 @@
-"""Input data contracts (DESIGN.md section 3): column constants, readers and validation."""
+"""Input data contracts (docs/architecture.md, "Data contracts"): columns, readers, validation."""
 
 from visit_planner.contracts.columns import AUDIT_ONLY, HOUSEHOLDS, WORKERS
 from visit_planner.contracts.report import Problem, format_problems

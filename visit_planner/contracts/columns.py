@@ -1,4 +1,4 @@
-"""Column names, dtypes and allowed values of the input tables (DESIGN.md section 3).
+"""Columns, dtypes and allowed values of the input tables (docs/architecture.md, "Data contracts").
 
 These constants are the single source of truth for the contracts: readers cast to these dtypes,
 the pandera schemas check these rules, and the generator writes exactly these columns.

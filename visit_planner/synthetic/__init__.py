@@ -1,4 +1,4 @@
-"""The synthetic Wenshan prefecture (DESIGN.md section 5).
+"""The synthetic Wenshan prefecture (docs/architecture.md, "The synthetic prefecture").
 
 ``generate(scale, seed)`` builds households, workers, last month's pairing, declared conflicts
 and a separate truth table (exact Bayes-optimal tier probabilities of the generator's own risk
