@@ -18,6 +18,7 @@ import polars as pl
 
 from assignment import constraints as rules
 from assignment.domain import AssignmentSettings, Role
+from assignment.errors import InputError
 
 CANDIDATE_COLUMNS = (
     "household_id",
@@ -59,25 +60,33 @@ WORKER_COLUMNS = (
     "active",
 )
 
-_AREA_KEYS = {
-    "township": ["township_id"],
-    "village": ["township_id", "village_id"],
-    "grid": ["township_id", "village_id", "grid_id"],
-}
-
 
 def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
-    """Last month's worker per household (the latest ``month`` wins; ties by worker id)."""
+    """Last month's worker per household (the latest ``month`` wins).
+
+    Two rows for one household in the same month (or, without a ``month`` column, two rows
+    for one household) are ambiguous: refused with :class:`~assignment.errors.InputError`
+    naming the households, as the input contract refuses them, so that the solver and the
+    validator can never pick different workers.
+    """
     if previous is None or previous.height == 0:
         return pl.DataFrame(schema={"household_id": pl.String, "previous_worker_id": pl.String})
-    sort_cols = (
-        ["household_id"] + (["month"] if "month" in previous.columns else []) + ["worker_id"]
-    )
-    desc = [False] + ([True] if "month" in previous.columns else []) + [False]
+    keys = ["household_id"] + (["month"] if "month" in previous.columns else [])
+    dup = previous.filter(pl.struct(keys).is_duplicated())
+    if dup.height:
+        ids = dup["household_id"].cast(pl.String).unique().sort().to_list()
+        shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+        raise InputError(
+            f"previous assignment: {len(ids)} household(s) with several workers in the same "
+            f"month, which is ambiguous (上月分配中同一农户同月有多名人员): {shown}"
+        )
     return (
-        previous.sort(sort_cols, descending=desc)
+        previous.sort(keys, descending=[False] + [True] * (len(keys) - 1))
         .unique("household_id", keep="first", maintain_order=True)
-        .select("household_id", pl.col("worker_id").alias("previous_worker_id"))
+        .select(
+            pl.col("household_id").cast(pl.String),
+            pl.col("worker_id").cast(pl.String).alias("previous_worker_id"),
+        )
     )
 
 
@@ -130,7 +139,7 @@ def build_pairs(
         if hh_t.height == 0:
             continue
         for role, _up in settings.eligible_roles(tier):
-            keys = _AREA_KEYS[settings.jurisdiction[role]]
+            keys = list(rules.area_columns(settings.jurisdiction[role]))
             w_r = ws.filter(pl.col("role") == role.value)
             if w_r.height == 0:
                 continue
@@ -194,13 +203,7 @@ def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
             pairs = pairs.with_columns(pl.lit(None, dtype=pl.Boolean).alias(name))
         else:
             pairs = pairs.join(flags, on=["_hi", "_wi"], how="left")
-    allowed = (
-        rules.role_eligible(settings)
-        & rules.in_jurisdiction(settings)
-        & rules.worker_active()
-        & rules.no_conflict_of_interest()
-        & rules.not_forbidden()
-    )
+    allowed = pl.all_horizontal(list(rules.hard_pair_rules(settings).values()))
     arcs = (
         pairs.filter(allowed)
         .with_columns(

@@ -11,11 +11,16 @@ lon, lat``; worker side ``worker_id, role, w_township_id, w_village_id, w_grid_i
 w_lat, active, own_household_id``.
 
 Hard rules (never broken by a plan):
-    role_eligible, in_jurisdiction, worker_active, no_conflict_of_interest, not_forbidden,
-    within_hours_capacity, within_count_capacity
+    role_eligible, in_jurisdiction, worker_active, not_own_household, no_declared_conflict,
+    not_forbidden, within_hours_capacity, within_count_capacity (with fits_capacity, the
+    same test on arrays, and CAPACITY_TOL, the one tolerance of every solver step)
 Soft rules (costs in minutes-equivalent per month, minimised):
     travel_minutes_per_month, up_cover_penalty, continuity_penalty, unassigned_penalty,
-    balance_threshold (with overload_cost) - and the reported balance_spread
+    balance_threshold (with overload_cost and overload_change) - and the reported
+    balance_spread
+
+Areas: :func:`area_columns` is the one mapping from a jurisdiction area (township, village,
+grid) to the id columns that identify it; every module that groups by area uses it.
 """
 
 from __future__ import annotations
@@ -23,9 +28,33 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from assignment.domain import AssignmentSettings, Role
+from assignment.domain import Area, AssignmentSettings, Role
 
 EARTH_RADIUS_KM = 6371.0088
+
+CAPACITY_TOL = 1e-9
+"""Hours by which a worker's load may exceed ``monthly_hours`` in every solver step
+(floating-point noise only; the independent validator keeps its own tolerance)."""
+
+_AREA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "township": ("township_id",),
+    "village": ("township_id", "village_id"),
+    "grid": ("township_id", "village_id", "grid_id"),
+}
+
+
+def area_columns(area: Area) -> tuple[str, ...]:
+    """The id columns that identify an area, outermost first (a village: township, village).
+
+    The last one is the area's own id column (``area_columns(area)[-1]``).
+    """
+    return _AREA_COLUMNS[area]
+
+
+def area_key(area: Area) -> str:
+    """The id column of an area itself (``village`` -> ``village_id``)."""
+    return _AREA_COLUMNS[area][-1]
+
 
 # ---------------------------------------------------------------- Hard constraints
 
@@ -49,14 +78,8 @@ def is_up_cover(settings: AssignmentSettings) -> pl.Expr:
     return pl.any_horizontal(conds)
 
 
-def _area_match(area: str) -> pl.Expr:
-    same_township = pl.col("township_id") == pl.col("w_township_id")
-    if area == "township":
-        return same_township
-    same_village = same_township & (pl.col("village_id") == pl.col("w_village_id"))
-    if area == "village":
-        return same_village
-    return same_village & (pl.col("grid_id") == pl.col("w_grid_id"))
+def _area_match(area: Area) -> pl.Expr:
+    return pl.all_horizontal([pl.col(c) == pl.col(f"w_{c}") for c in area_columns(area)])
 
 
 def in_jurisdiction(settings: AssignmentSettings) -> pl.Expr:
@@ -72,10 +95,14 @@ def worker_active() -> pl.Expr:
     return pl.col("active").fill_null(False)
 
 
-def no_conflict_of_interest() -> pl.Expr:
-    """A worker never visits a declared conflict (column ``conflict``) nor their own household."""
-    own = (pl.col("own_household_id") == pl.col("household_id")).fill_null(False)
-    return ~(pl.col("conflict").fill_null(False) | own)
+def not_own_household() -> pl.Expr:
+    """A worker never visits their own household (``own_household_id``)."""
+    return ~(pl.col("own_household_id") == pl.col("household_id")).fill_null(False)
+
+
+def no_declared_conflict() -> pl.Expr:
+    """A worker never visits a household with a declared conflict of interest (``conflict``)."""
+    return ~pl.col("conflict").fill_null(False)
 
 
 def not_forbidden() -> pl.Expr:
@@ -88,7 +115,7 @@ def within_hours_capacity(loads: pl.DataFrame) -> pl.Series:
 
     ``loads`` has ``hours_used`` and ``monthly_hours`` per worker; returns a bool per row.
     """
-    return (loads["hours_used"] <= loads["monthly_hours"] + 1e-6).alias("within_hours")
+    return (loads["hours_used"] <= loads["monthly_hours"] + CAPACITY_TOL).alias("within_hours")
 
 
 def within_count_capacity(loads: pl.DataFrame) -> pl.Series:
@@ -96,13 +123,46 @@ def within_count_capacity(loads: pl.DataFrame) -> pl.Series:
     return (loads["households"] <= loads["max_households"]).alias("within_count")
 
 
+def fits_capacity(
+    hours: np.ndarray | float,
+    cap_hours: np.ndarray | float,
+    count: np.ndarray | int,
+    cap_count: np.ndarray | int,
+) -> np.ndarray:
+    """Both capacity rules on arrays or scalars: hours within ``cap_hours`` (up to
+    :data:`CAPACITY_TOL`) and count within ``cap_count``. The solvers' one fit test; a 0-d
+    array for scalars (``bool()`` it)."""
+    return np.asarray(
+        np.logical_and(
+            np.asarray(hours) <= np.asarray(cap_hours) + CAPACITY_TOL,
+            np.asarray(count) <= np.asarray(cap_count),
+        )
+    )
+
+
 HARD_PAIR_RULES = (
     "role_eligible",
     "in_jurisdiction",
     "worker_active",
-    "no_conflict_of_interest",
+    "not_own_household",
+    "no_declared_conflict",
     "not_forbidden",
 )
+"""The hard rules on a single (household, worker) pair, in the order explanations test them."""
+
+
+def hard_pair_rules(settings: AssignmentSettings) -> dict[str, pl.Expr]:
+    """Every hard pair rule by name (:data:`HARD_PAIR_RULES` order), as expressions over a
+    pair frame: true where the pair keeps the rule."""
+    return {
+        "role_eligible": role_eligible(settings),
+        "in_jurisdiction": in_jurisdiction(settings),
+        "worker_active": worker_active(),
+        "not_own_household": not_own_household(),
+        "no_declared_conflict": no_declared_conflict(),
+        "not_forbidden": not_forbidden(),
+    }
+
 
 # ---------------------------------------------------------------- Soft constraints
 
@@ -182,9 +242,7 @@ def peer_group(settings: AssignmentSettings) -> pl.Expr:
     or township, as in the jurisdiction policy). Over a worker frame; a string key."""
     key = pl.lit(None, dtype=pl.String)
     for role in Role:
-        col = {"township": "township_id", "village": "village_id", "grid": "grid_id"}[
-            settings.jurisdiction[role]
-        ]
+        col = area_key(settings.jurisdiction[role])
         key = (
             pl.when(pl.col("role") == role.value)
             .then(pl.concat_str(pl.lit(role.value), pl.col(col), separator=":"))
@@ -244,6 +302,21 @@ def overload_cost(hours: np.ndarray, soft_hours: np.ndarray, weight: float) -> f
     if weight <= 0:
         return 0.0
     return float(weight * np.maximum(hours - soft_hours, 0.0).sum())
+
+
+def overload_change(
+    hours: np.ndarray | float,
+    delta: np.ndarray | float,
+    soft_hours: np.ndarray | float,
+    weight: float,
+) -> np.ndarray | float:
+    """Soft: change of a worker's balance cost when its ``hours`` change by ``delta``."""
+    if weight <= 0:
+        return np.zeros_like(np.asarray(hours, dtype=float)) if np.ndim(hours) else 0.0
+    after = np.maximum(np.asarray(hours) + delta - soft_hours, 0.0)
+    before = np.maximum(np.asarray(hours) - soft_hours, 0.0)
+    change = weight * (after - before)
+    return float(change) if np.ndim(change) == 0 else change
 
 
 def balance_spread(loads: pl.DataFrame) -> pl.DataFrame:

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
+from assignment.bounds import relative_gap
 from assignment.domain import Status
-from assignment.highs import solve_mip
+from assignment.errors import InputError, SolverInternalError
+from assignment.solver.highs import solve_mip
 
 _SCALE = 1000  # fixed-point scale for non-integer data in CP-SAT
 
@@ -86,17 +89,13 @@ class CoreResult:
     message: str = ""
 
 
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """(objective - bound) / |objective| for a minimisation (0 when both are 0)."""
-    if objective is None or bound is None:
-        return None
-    denom = max(abs(objective), 1e-9)
-    return max(0.0, (objective - bound) / denom) if objective != bound else 0.0
-
-
 def _is_integral(a: np.ndarray) -> bool:
     finite = a[np.isfinite(a)]
     return bool(np.all(np.abs(finite - np.round(finite)) < 1e-9))
+
+
+Method = Literal["cpsat", "highs"]
+METHODS: tuple[Method, ...] = ("cpsat", "highs")
 
 
 def evaluate(problem: CoreProblem, choice: np.ndarray) -> tuple[float, bool]:
@@ -122,7 +121,7 @@ def solve_core(
     problem: CoreProblem,
     *,
     time_limit: float = 60.0,
-    method: str = "cpsat",
+    method: Method = "cpsat",
     num_workers: int = 1,
     maximize: bool = False,
     seed: int = 0,
@@ -136,36 +135,41 @@ def solve_core(
     only) is a starting choice in the form of :attr:`CoreResult.choice` (arc per item, -1 =
     unassigned), e.g. another solve's result: CP-SAT starts its search from it.
 
-    CP-SAT works on integers: non-integer uses and capacities are scaled and rounded so that
-    the integer model is a *restriction* (uses up, capacities down), so every plan it returns
-    is feasible. ``deterministic_time`` (CP-SAT only)
+    CP-SAT works on integers. Data that is not integral is scaled by 1000; where that is not
+    exact either, CP-SAT solves a *rounded* model (costs rounded, uses up, capacities down):
+    every plan it returns is feasible for the given model, but its optimality and bound are
+    those of the rounded model, so the result says FEASIBLE and carries no bound (use
+    ``method="highs"`` for an exact solve of such data). ``deterministic_time`` (CP-SAT only)
     limits the search in CP-SAT's deterministic work units, so the result does not depend on
     machine load; ``time_limit`` then is only a safety net.
+
+    A bound is never clamped: a solver bound that contradicts its own plan gives
+    ``Status.ERROR`` with the figures in the message.
     """
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    if hint is not None and len(hint) != problem.n_items:
+        raise InputError(f"hint has {len(hint)} entries for {problem.n_items} items")
     signed = problem
     if maximize:
-        signed = CoreProblem(
-            problem.n_items,
-            problem.n_agents,
-            problem.arc_item,
-            problem.arc_agent,
-            -problem.arc_cost,
-            problem.arc_use,
-            problem.capacity,
-            np.where(np.isfinite(problem.unassigned_penalty), -problem.unassigned_penalty, np.inf),
-            problem.pinned,
-            problem.forbidden,
+        signed = replace(
+            problem,
+            arc_cost=-problem.arc_cost,
+            unassigned_penalty=np.where(
+                np.isfinite(problem.unassigned_penalty), -problem.unassigned_penalty, np.inf
+            ),
         )
     start = time.perf_counter()
     if method == "cpsat":
         res = _solve_cpsat(signed, time_limit, num_workers, seed, hint, deterministic_time)
-    elif method == "highs":
-        res = _solve_highs(signed, time_limit)
     else:
-        raise ValueError(f"unknown method {method!r}: use 'cpsat' or 'highs'")
+        res = _solve_highs(signed, time_limit)
     status, objective, bound, choice, message = res
     seconds = time.perf_counter() - start
-    gap = relative_gap(objective, bound)
+    try:
+        gap = relative_gap(objective, bound)
+    except SolverInternalError as exc:
+        status, gap, message = Status.ERROR, None, f"{message}; {exc}"
     if maximize:
         objective = None if objective is None else -objective
         bound = None if bound is None else -bound
@@ -188,6 +192,16 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
     arcs = np.flatnonzero(allowed)
     cost_scale = 1 if _is_integral(p.arc_cost) and _is_integral(p.unassigned_penalty) else _SCALE
     use_scale = 1 if _is_integral(p.arc_use) and _is_integral(p.capacity) else _SCALE
+    # Exact when the scaled data is integral; otherwise CP-SAT solves a rounded model.
+    exact = all(
+        _is_integral(a * s)
+        for a, s in (
+            (p.arc_cost, cost_scale),
+            (p.unassigned_penalty, cost_scale),
+            (p.arc_use, use_scale),
+            (p.capacity, use_scale),
+        )
+    )
 
     model = cp_model.CpModel()
     x = {int(a): model.new_bool_var(f"x{a}") for a in arcs}
@@ -230,8 +244,6 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
         objective_terms.append((round(c * cost_scale), x[int(a)]))
     model.minimize(sum(c * v for c, v in objective_terms))
     if hint is not None:
-        if len(hint) != p.n_items:
-            raise ValueError(f"hint has {len(hint)} entries for {p.n_items} items")
         for arc, var in x.items():
             model.add_hint(var, bool(hint[p.arc_item[arc]] == arc))
 
@@ -248,11 +260,18 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
             if solver.boolean_value(v):
                 choice[int(p.arc_item[arc])] = arc
         objective, _ok = evaluate(p, choice)
+        if not exact:
+            return (
+                Status.FEASIBLE,
+                objective,
+                None,
+                choice,
+                f"{solver.status_name(code)} on a rounded model (data not integral at 1/"
+                f"{_SCALE}): no proven bound for the given model; method 'highs' solves it exactly",
+            )
         bound = solver.best_objective_bound / cost_scale + constant
         status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE
-        if status == Status.OPTIMAL and cost_scale == 1:
-            bound = objective
-        return status, objective, min(bound, objective), choice, solver.status_name(code)
+        return status, objective, bound, choice, solver.status_name(code)
     if code == cp_model.INFEASIBLE:
         return Status.INFEASIBLE, None, None, choice, "infeasible"
     if code == cp_model.MODEL_INVALID:
@@ -292,7 +311,7 @@ def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
         chosen = np.flatnonzero(sol.x > 0.5)
         choice[p.arc_item[chosen]] = chosen
         objective, _ok = evaluate(p, choice)
-        bound = None if sol.bound is None else min(sol.bound + constant, objective)
+        bound = None if sol.bound is None else sol.bound + constant
         status = Status.OPTIMAL if sol.status == "optimal" else Status.FEASIBLE
         return status, objective, bound, choice, sol.status
     if sol.status == "infeasible":

@@ -21,8 +21,6 @@ import polars as pl
 from assignment import constraints as rules
 from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, AssignmentSettings, Role
 
-_AREA_COL = {"township": "township_id", "village": "village_id", "grid": "grid_id"}
-
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
     """Hours used / hours available per role (active workers with capacity only), the highest
@@ -62,7 +60,7 @@ def _ffd_bins(hours: np.ndarray, cap_hours: float, cap_count: int) -> int:
     bins_n: list[int] = []
     for h in np.sort(hours)[::-1]:
         for b in range(len(bins_h)):
-            if bins_h[b] + h <= cap_hours + 1e-9 and bins_n[b] < cap_count:
+            if rules.fits_capacity(bins_h[b] + h, cap_hours, bins_n[b] + 1, cap_count):
                 bins_h[b] += h
                 bins_n[b] += 1
                 break
@@ -87,7 +85,7 @@ def shortfall(
             continue
         tp = settings.tier(tier)
         role = tp.role
-        area_col = _AREA_COL[settings.jurisdiction[role]]
+        area_col = rules.area_key(settings.jurisdiction[role])
         pool = workers.filter(
             (pl.col("role") == role.value)
             & pl.col("active").fill_null(False)

@@ -1,8 +1,10 @@
 """The assignment domain: tiers, roles and the settings of the household problem.
 
-Plain frozen dataclasses and enums with no solver, I/O or application imports. The
-application package (``visit_planner``) converts its Policy into :class:`AssignmentSettings`;
-this package never imports ``visit_planner`` (DESIGN.md section 2).
+Plain frozen dataclasses and enums with no solver, I/O or application imports. This module
+owns the programme's enums (tiers, roles, areas, their Chinese names); the application
+package (``visit_planner``) imports them from here and converts its Policy into
+:class:`AssignmentSettings` (``visit_planner.policy.settings_from_policy``); this package
+never imports ``visit_planner`` (docs/architecture.md, "Packages").
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
 from typing import Literal
+
+import polars as pl
+
+from assignment.errors import InputError
 
 Area = Literal["township", "village", "grid"]
 
@@ -71,11 +77,14 @@ def _default_jurisdiction() -> Mapping[Role, Area]:
 
 @dataclass(frozen=True)
 class AssignmentSettings:
-    """Every rule and weight of the household assignment problem (DESIGN.md section 4).
+    """Every rule and weight of the household assignment problem.
 
-    Mirrors ``visit_planner.policy.Policy`` (tiers, jurisdiction, travel, up_cover, objective).
-    Costs are minutes-equivalent per month. Mappings are plain dicts so that settings pickle
-    to worker processes; treat them as read-only.
+    The defaults are the programme's policy defaults (docs/architecture.md, "Policy
+    defaults"), equal to the embedded ``visit_planner/policy.toml`` converted by
+    ``visit_planner.policy.settings_from_policy`` (a test checks the two agree), so a unit
+    test that builds ``AssignmentSettings()`` runs the production objective. Costs are
+    minutes-equivalent per month. Mappings are plain dicts so that settings pickle to worker
+    processes; treat them as read-only.
     """
 
     tiers: Mapping[int, TierSettings] = field(default_factory=_default_tiers)
@@ -91,21 +100,21 @@ class AssignmentSettings:
     unassigned_penalty_tier1: float = 100_000.0
     unassigned_penalty_tier2: float = 10_000.0
     unassigned_penalty_tier3: float = 1_000.0
-    balance_weight: float = 0.0
+    balance_weight: float = 20.0
     balance_margin: float = 0.35
 
     def __post_init__(self) -> None:
         if sorted(self.tiers) != [1, 2, 3]:
-            raise ValueError(f"tiers must be exactly 1, 2, 3; got {sorted(self.tiers)}")
+            raise InputError(f"tiers must be exactly 1, 2, 3; got {sorted(self.tiers)}")
         if self.speed_kmh <= 0:
-            raise ValueError(f"speed_kmh must be > 0; got {self.speed_kmh}")
+            raise InputError(f"speed_kmh must be > 0; got {self.speed_kmh}")
         if self.balance_weight < 0 or self.balance_margin < 0:
-            raise ValueError("balance_weight and balance_margin must be >= 0")
+            raise InputError("balance_weight and balance_margin must be >= 0")
         if not (
             self.unassigned_penalty_tier1 > 2 * self.unassigned_penalty_tier2
             and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3 > 0
         ):
-            raise ValueError("unassigned penalties must satisfy tier1 > 2*tier2 > 4*tier3 > 0")
+            raise InputError("unassigned penalties must satisfy tier1 > 2*tier2 > 4*tier3 > 0")
 
     def tier(self, tier: int) -> TierSettings:
         """The settings of ``tier`` (1, 2 or 3)."""
@@ -145,7 +154,7 @@ class Status(StrEnum):
     ERROR = "error"
 
 
-# The plan contract (DESIGN.md section 3): column names shared by the solver, the greedy
+# The plan contract (docs/architecture.md, "Outputs"): column names shared by the solver, the greedy
 # baseline, the validator and users' own tools. Add columns freely; rename none.
 PLAN_COLUMNS = (
     "household_id",
@@ -158,3 +167,21 @@ PLAN_COLUMNS = (
     "up_cover",
     "township_id",
 )
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """The raw inputs a plan is judged against (the input contracts of docs/architecture.md).
+
+    ``scores`` needs ``household_id`` and ``final_tier`` (``p_tier1`` is used as the risk by
+    the greedy baseline and the explainer). ``pins`` and ``forbids`` have ``household_id`` and
+    ``worker_id``. Optional frames may be None.
+    """
+
+    households: pl.DataFrame
+    workers: pl.DataFrame
+    scores: pl.DataFrame
+    previous: pl.DataFrame | None = None
+    conflicts: pl.DataFrame | None = None
+    pins: pl.DataFrame | None = None
+    forbids: pl.DataFrame | None = None

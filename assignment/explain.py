@@ -1,13 +1,9 @@
 """Explanations of a plan: why each household got its worker, and what else it could get.
 
-Three outputs (issue 4, point 5):
-
-* :func:`explain_plan` -> per household: its worker, role, travel, hours, continuity and
-  up-cover, and the *nearest worker of an eligible role it did not get*, with a reason code and
-  text in Chinese and English; per worker: households, hours used and utilisation.
-* :func:`alternatives` -> for one household, every other allowed worker ranked by what the
-  switch would change in the objective, including the household that would be displaced when
-  that worker is full and that household's cheapest fallback.
+:func:`explain_plan` gives, per household, its worker, role, travel, hours, continuity and
+up-cover, and the *nearest worker of an eligible role it did not get*, with a reason code and
+text in Chinese and English; and per worker its load (:mod:`assignment.loads`). The what-if
+of one household's alternative workers is :mod:`assignment.alternatives`.
 
 The reasons come from the same rule functions the candidate builder uses
 (:mod:`assignment.constraints`), so "why" is computed by the code that decides "what".
@@ -24,15 +20,16 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from assignment import constraints as rules
-from assignment.domain import AssignmentSettings, Role
-from assignment.validator import PlanInputs
+from assignment.candidates import latest_previous
+from assignment.domain import AssignmentSettings, PlanInputs, Role
+from assignment.loads import worker_loads
 
 __all__ = [
+    "HOUSEHOLD_EXPLANATION_COLUMNS",
     "REASON_TEXT",
     "Reason",
-    "alternatives",
     "explain_plan",
-    "worker_loads",
+    "pins_by_household",
 ]
 
 _NEIGHBOURS = 3  # per role: the assigned worker, a co-located twin, and one more
@@ -76,53 +73,6 @@ HOUSEHOLD_EXPLANATION_COLUMNS = (
     "hours_per_month", "kept_previous", "up_cover", "previous_worker_id", "alt_worker_id",
     "alt_role", "alt_travel_minutes", "reason_code", "reason_zh", "reason_en",
 )  # fmt: skip
-
-
-# ----------------------------------------------------------------------------- loads
-
-
-def worker_loads(plan: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
-    """Per worker (every worker, also idle ones): households, hours used and utilisation."""
-    used = (
-        plan.filter(pl.col("worker_id").is_not_null())
-        .group_by("worker_id")
-        .agg(
-            pl.len().alias("households"),
-            pl.col("hours_per_month").sum().alias("hours_used"),
-            pl.col("travel_minutes").sum().alias("travel_minutes_per_visit_total"),
-            pl.col("up_cover").sum().alias("up_cover_households"),
-            pl.col("kept_previous").sum().alias("kept_previous_households"),
-        )
-    )
-    wk = workers.select(
-        pl.col("worker_id").cast(pl.String),
-        pl.col("role").cast(pl.String),
-        pl.col("township_id").cast(pl.String),
-        pl.col("village_id").cast(pl.String),
-        pl.col("grid_id").cast(pl.String),
-        pl.col("active").cast(pl.Boolean),
-        pl.col("monthly_hours").cast(pl.Float64),
-        pl.col("max_households").cast(pl.Int64),
-    ).unique("worker_id", keep="first", maintain_order=True)
-    return (
-        wk.join(used, on="worker_id", how="left")
-        .with_columns(
-            pl.col("households").fill_null(0).cast(pl.Int64),
-            pl.col("hours_used").fill_null(0.0),
-            pl.col("up_cover_households").fill_null(0).cast(pl.Int64),
-            pl.col("kept_previous_households").fill_null(0).cast(pl.Int64),
-        )
-        .with_columns(
-            pl.when(pl.col("monthly_hours") > 0)
-            .then(pl.col("hours_used") / pl.col("monthly_hours"))
-            .alias("utilisation_hours"),
-            pl.when(pl.col("max_households") > 0)
-            .then(pl.col("households") / pl.col("max_households"))
-            .alias("utilisation_count"),
-        )
-        .drop("travel_minutes_per_visit_total")
-        .sort("worker_id")
-    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -194,7 +144,8 @@ def _flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
     )
 
 
-def _pins_by_household(pins: pl.DataFrame | None) -> pl.DataFrame:
+def pins_by_household(pins: pl.DataFrame | None) -> pl.DataFrame:
+    """The pinned worker(s) of each pinned household (``household_id, pinned_to``)."""
     if pins is None or pins.height == 0:
         return pl.DataFrame(schema={"household_id": pl.String, "pinned_to": pl.List(pl.String)})
     return (
@@ -307,7 +258,7 @@ def explain_plan(
               maintain_order="left")
         .join(_flag(inputs.forbids, "forbidden"), on=["household_id", "worker_id"], how="left",
               maintain_order="left")
-        .join(_pins_by_household(inputs.pins), on="household_id", how="left",
+        .join(pins_by_household(inputs.pins), on="household_id", how="left",
               maintain_order="left")
         .join(_previous_workers(inputs.previous), on="household_id", how="left",
               maintain_order="left")
@@ -322,7 +273,6 @@ def explain_plan(
         "max_households",
     )
     fits = rules.within_hours_capacity(after) & rules.within_count_capacity(after)
-    own = (pl.col("own_household_id") == pl.col("household_id")).fill_null(False)
     pinned_elsewhere = pl.col("pinned_to").is_not_null() & ~pl.col("pinned_to").list.contains(
         pl.col("worker_id")
     )
@@ -333,8 +283,8 @@ def explain_plan(
         pl.when(~pl.col("_found")).then(pl.lit(Reason.NO_ALTERNATIVE.value))
         .when(~rules.worker_active()).then(pl.lit(Reason.INACTIVE.value))
         .when(~rules.in_jurisdiction(settings)).then(pl.lit(Reason.OUTSIDE_JURISDICTION.value))
-        .when(own).then(pl.lit(Reason.OWN_HOUSEHOLD.value))
-        .when(~rules.no_conflict_of_interest()).then(pl.lit(Reason.CONFLICT_OF_INTEREST.value))
+        .when(~rules.not_own_household()).then(pl.lit(Reason.OWN_HOUSEHOLD.value))
+        .when(~rules.no_declared_conflict()).then(pl.lit(Reason.CONFLICT_OF_INTEREST.value))
         .when(~rules.not_forbidden()).then(pl.lit(Reason.FORBIDDEN.value))
         .when(pinned_elsewhere.fill_null(False)).then(pl.lit(Reason.PINNED_ELSEWHERE.value))
         .when(~pl.col("_fits")).then(pl.lit(Reason.AT_CAPACITY.value))
@@ -368,8 +318,6 @@ def explain_plan(
 
 def _previous_workers(previous: pl.DataFrame | None) -> pl.DataFrame:
     """Last month's worker per household (same rule as the candidate builder)."""
-    from assignment.candidates import latest_previous
-
     if previous is None:
         return pl.DataFrame(schema={"household_id": pl.String, "previous_worker_id": pl.String})
     return latest_previous(
@@ -410,185 +358,3 @@ def _detail_en() -> pl.Expr:
         .then(pl.format(" (pinned to {})", pl.col("pinned_to").list.join(",")))
         .otherwise(pl.lit(""))
     )  # fmt: skip
-
-
-# ----------------------------------------------------------------------------- alternatives
-
-ALTERNATIVE_COLUMNS = (
-    "rank", "worker_id", "role", "travel_minutes", "hours_per_month", "arc_cost",
-    "arc_change", "fits", "displaced_household_id", "displaced_fallback_worker_id",
-    "displaced_change", "balance_change", "objective_change", "note_zh", "note_en",
-)  # fmt: skip
-
-
-def _risk_of(inputs: PlanInputs) -> dict[str, float]:
-    if "p_tier1" not in inputs.scores.columns:
-        return {}
-    return dict(
-        inputs.scores.select(
-            pl.col("household_id").cast(pl.String), pl.col("p_tier1").cast(pl.Float64)
-        ).iter_rows()
-    )
-
-
-def _unassigned_cost(settings: AssignmentSettings, tier: int, risk: float | None) -> float:
-    """Same rule as :func:`assignment.constraints.unassigned_penalty`: base x (1 + risk)."""
-    frame = pl.DataFrame(
-        {"tier": [tier], "risk": [risk]}, schema={"tier": pl.Int64, "risk": pl.Float64}
-    )
-    return float(frame.select(rules.unassigned_penalty(settings)).item())  # fmt: skip
-
-
-def alternatives(
-    household_id: str,
-    plan: pl.DataFrame,
-    candidates: pl.DataFrame,
-    inputs: PlanInputs,
-    settings: AssignmentSettings,
-) -> pl.DataFrame:
-    """Every other allowed worker of ``household_id``, ranked by the objective change.
-
-    ``objective_change`` = (arc cost of the alternative - the household's current cost, its
-    arc cost or its unassigned penalty) + ``displaced_change`` when the alternative is full:
-    the cheapest single household of that worker whose removal makes room is displaced to its
-    own cheapest fallback (a worker with room, the switching household's old worker included,
-    or unassigned at its penalty). Pinned households are never displaced. A switch that no
-    single displacement can make room for has ``fits`` false and a null change.
-    ``balance_change`` is the change of the workload-balance cost of every worker the switch
-    touches (:func:`assignment.constraints.balance_threshold`), included in the total.
-    """
-    plan = plan.with_columns(pl.col("household_id").cast(pl.String),
-                             pl.col("worker_id").cast(pl.String))  # fmt: skip
-    cand = candidates.with_columns(
-        pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)
-    )
-    row = plan.filter(pl.col("household_id") == household_id)
-    if row.height == 0:
-        raise KeyError(f"household {household_id!r} is not in the plan")
-    current = row.row(0, named=True)
-    w0 = current["worker_id"]
-    risk = _risk_of(inputs)
-    cost = {(h, w): c for h, w, c in cand.select("household_id", "worker_id", "cost").iter_rows()}
-    if w0 is None:
-        c0 = _unassigned_cost(settings, int(current["tier"]), risk.get(household_id))
-    else:
-        c0 = cost.get((household_id, w0), float("nan"))
-
-    loads = worker_loads(plan, inputs.workers)
-    room_h = {
-        w: cap - used
-        for w, cap, used in loads.select("worker_id", "monthly_hours", "hours_used").iter_rows()
-    }
-    room_n = {w: cap - n for w, cap, n in
-              loads.select("worker_id", "max_households", "households").iter_rows()}  # fmt: skip
-    if w0 is not None:  # the switching household leaves its worker
-        room_h[w0] = room_h.get(w0, 0.0) + float(current["hours_per_month"] or 0.0)
-        room_n[w0] = room_n.get(w0, 0) + 1
-    pins = _pins_by_household(inputs.pins)
-    pinned_to = {h: set(ws) for h, ws in pins.iter_rows()}
-    tier_of = dict(plan.select("household_id", pl.col("tier").cast(pl.Int64)).iter_rows())
-    members: dict[str, list[tuple[str, float]]] = {}
-    for h, w, hours in (
-        plan.filter(pl.col("worker_id").is_not_null())
-        .select("household_id", "worker_id", "hours_per_month")
-        .iter_rows()
-    ):
-        members.setdefault(w, []).append((h, float(hours)))
-    arcs_of: dict[str, list[tuple[str, float, float]]] = {}
-    for h, w, hours, c in (
-        cand.select("household_id", "worker_id", "hours_per_month", "cost")
-        .sort(["household_id", "cost", "worker_id"])
-        .iter_rows()
-    ):
-        arcs_of.setdefault(h, []).append((w, float(hours), float(c)))
-
-    def fallback(g: str, leaving: str) -> tuple[str | None, float, float]:
-        """Cheapest new place of ``g`` when it leaves ``leaving``: a worker with room, or none;
-        (worker, cost, hours)."""
-        for w, hours, c in arcs_of.get(g, []):
-            if w != leaving and room_n.get(w, 0) >= 1 and room_h.get(w, 0.0) + _EPS >= hours:
-                return w, c, hours
-        return None, _unassigned_cost(settings, tier_of.get(g, 3), risk.get(g)), 0.0
-
-    soft: dict[str, float] = {}
-    if settings.balance_weight > 0 and "up_cover" in cand.columns:
-        soft = dict(
-            rules.balance_threshold(inputs.workers, cand, settings)
-            .select(pl.col("worker_id").cast(pl.String), "soft_hours")
-            .iter_rows()
-        )
-    used_h = dict(loads.select("worker_id", "hours_used").iter_rows())
-
-    def balance_change(moves: list[tuple[str | None, float]]) -> float:
-        """Change of the balance cost when each (worker, hours) in ``moves`` is applied."""
-        delta: dict[str, float] = {}
-        for w, dh in moves:
-            if w is not None and w in soft:
-                delta[w] = delta.get(w, 0.0) + dh
-        total = 0.0
-        for w, dh in delta.items():
-            u, s = used_h.get(w, 0.0), soft[w]
-            total += settings.balance_weight * (max(0.0, u + dh - s) - max(0.0, u - s))
-        return total
-
-    h0 = float(current["hours_per_month"] or 0.0) if w0 is not None else 0.0
-
-    out = []
-    for w, hours, c in arcs_of.get(household_id, []):
-        if w == w0:
-            continue
-        fits = room_n.get(w, 0) >= 1 and room_h.get(w, 0.0) + _EPS >= hours
-        displaced: str | None = None
-        fb_worker: str | None = None
-        d_change: float | None = None
-        moves: list[tuple[str | None, float]] = [(w0, -h0), (w, hours)]
-        if not fits:
-            best: tuple[float, str, str | None, float, float] | None = None
-            for g, g_hours in sorted(members.get(w, [])):
-                if w in pinned_to.get(g, set()) or g == household_id:
-                    continue
-                if room_n.get(w, 0) + 1 < 1 or room_h.get(w, 0.0) + g_hours + _EPS < hours:
-                    continue
-                fw, fc, fh = fallback(g, w)
-                change = fc - cost.get((g, w), fc)
-                if best is None or (change, g) < (best[0], best[1]):
-                    best = (change, g, fw, g_hours, fh)
-            if best is not None:
-                d_change, displaced, fb_worker, g_out, fb_hours = best
-                moves += [(w, -g_out), (fb_worker, fb_hours)]
-                fits = True
-        arc_change = c - c0
-        b_change = balance_change(moves) if fits else None
-        total = None if not fits else arc_change + (d_change or 0.0) + (b_change or 0.0)
-        notes_zh, notes_en = [], []
-        if household_id in pinned_to and w not in pinned_to[household_id]:
-            notes_zh.append("违反督导指定")
-            notes_en.append("breaks a supervisor's pin")
-        if not fits:
-            notes_zh.append("需调出多户才能腾出容量")
-            notes_en.append("needs more than one household displaced")
-        elif displaced is not None:
-            notes_zh.append(f"调出 {displaced} 至 {fb_worker or '未分配'}")
-            notes_en.append(f"moves {displaced} to {fb_worker or 'unassigned'}")
-        out.append((w, hours, c, arc_change, fits, displaced, fb_worker, d_change, b_change, total,
-                    "; ".join(notes_zh), "; ".join(notes_en)))  # fmt: skip
-    frame = pl.DataFrame(
-        out,
-        schema={
-            "worker_id": pl.String, "hours_per_month": pl.Float64, "arc_cost": pl.Float64,
-            "arc_change": pl.Float64, "fits": pl.Boolean, "displaced_household_id": pl.String,
-            "displaced_fallback_worker_id": pl.String, "displaced_change": pl.Float64,
-            "balance_change": pl.Float64, "objective_change": pl.Float64,
-            "note_zh": pl.String, "note_en": pl.String,
-        },
-        orient="row",
-    )  # fmt: skip
-    extra = cand.filter(pl.col("household_id") == household_id).select(
-        "worker_id", "role", "travel_minutes"
-    )
-    return (
-        frame.join(extra, on="worker_id", how="left")
-        .sort(["objective_change", "worker_id"], nulls_last=True)
-        .with_row_index("rank", offset=1)
-        .select(ALTERNATIVE_COLUMNS)
-    )

@@ -155,13 +155,7 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
             pair = pair.join(f, on=["household_id", "worker_id"], how="left")
         else:
             pair = pair.with_columns(pl.lit(None, dtype=pl.Boolean).alias(name))
-    checks = {
-        "role_eligible": rules.role_eligible(settings),
-        "in_jurisdiction": rules.in_jurisdiction(settings),
-        "worker_active": rules.worker_active(),
-        "no_conflict_of_interest": rules.no_conflict_of_interest(),
-        "not_forbidden": rules.not_forbidden(),
-    }
+    checks = rules.hard_pair_rules(settings)
     pair = pair.with_columns(*(e.alias(k) for k, e in checks.items()))
     broken = pair.filter(~pl.all_horizontal(list(checks))).sort("household_id")
     for row in broken.iter_rows(named=True):
@@ -196,7 +190,7 @@ def capacity_pins(
             pl.int_range(1, pl.len() + 1).over("worker_id").alias("_n"),
         )
         .filter(
-            (pl.col("_h") > pl.col("monthly_hours").fill_null(0) + 1e-9)
+            (pl.col("_h") > pl.col("monthly_hours").fill_null(0) + rules.CAPACITY_TOL)
             | (pl.col("_n") > pl.col("max_households").fill_null(0))
         )
     )

@@ -4,11 +4,19 @@ They take polars frames and :class:`~assignment.domain.AssignmentSettings` and r
 dataclasses with the status, objective, proven bound, gap, seconds, the plan frame and the
 diagnostics. Infeasibility and bad input are results (statuses and issues), never exceptions;
 nothing prints.
+
+Townships are independent. :func:`solve_prefecture` cuts the inputs into one
+:class:`TownshipTask` per township (one ``partition_by`` per frame) and runs
+:func:`run_township_task` over an executor; a township whose solve raises becomes a
+:class:`TownshipResult` with status ERROR, its households in the plan unassigned and the error
+in its diagnostics, while every other township is still solved. Results are sorted by township,
+so the plan never depends on the executor or the number of processes.
 """
 
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -16,7 +24,8 @@ import numpy as np
 import polars as pl
 
 from assignment import constraints as rules
-from assignment.candidates import build_candidates
+from assignment.bounds import relative_gap, status_from_gap
+from assignment.candidates import build_candidates, latest_previous
 from assignment.diagnostics import shortfall, utilisation_by_role
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings, Status
 from assignment.executor import Executor, default_executor
@@ -29,16 +38,25 @@ from assignment.inputs import (
     check_workers,
     clean_pins,
 )
-from assignment.priority import top_items
 from assignment.problem import TownshipArrays, township_arrays
-from assignment.township import SolverOptions, TownshipSolution, eject_improve, solve_arrays
+from assignment.solver.options import SolverOptions
+from assignment.solver.priority import top_items
+from assignment.solver.repair import eject_improve
+from assignment.solver.township import TownshipSolution, solve_arrays
 
 SAFEGUARD_GAP = 0.005  # the greedy safeguard runs only above this proven gap (or tier 1 short)
+
+_STATUS_ORDER = (Status.ERROR, Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE)
+"""The prefecture's status is the first of these that any township has (else OPTIMAL)."""
 
 
 @dataclass(frozen=True)
 class TownshipResult:
-    """One township's solve: status, objective, proven bound (Lagrangian), gap, plan."""
+    """One township's solve: status, objective, proven bound (Lagrangian), gap, plan.
+
+    ``error`` is set (and ``status`` is ERROR) when the township's solve raised: its plan then
+    lists every household unassigned, and nothing about it is proven.
+    """
 
     township_id: str
     status: Status
@@ -50,6 +68,7 @@ class TownshipResult:
     plan: pl.DataFrame
     diagnostics: dict[str, object]
     issues: tuple[InputIssue, ...] = ()
+    error: str | None = None
 
     @property
     def unassigned_tier1(self) -> int:
@@ -58,13 +77,38 @@ class TownshipResult:
 
 
 @dataclass(frozen=True)
+class TownshipTask:
+    """Everything one township's solve needs; picklable, so any executor can run it.
+
+    ``households`` are the township's households (with ``tier`` and ``risk``), ``workers`` its
+    workers; the optional frames hold only rows of the township's households. Pins must
+    already be cleaned (:func:`assignment.inputs.clean_pins`).
+    """
+
+    township_id: str
+    households: pl.DataFrame
+    workers: pl.DataFrame
+    settings: AssignmentSettings
+    previous: pl.DataFrame | None = None
+    conflicts: pl.DataFrame | None = None
+    pins: pl.DataFrame | None = None
+    forbids: pl.DataFrame | None = None
+    options: SolverOptions | None = None
+    issues: tuple[InputIssue, ...] = ()
+
+
+@dataclass(frozen=True)
 class PrefectureResult:
-    """All townships: totals, the concatenated plan and one diagnostics row per township."""
+    """All townships: totals, the concatenated plan and one diagnostics row per township.
+
+    ``bound`` and ``gap`` are None when any township has no proven bound (an error or a solver
+    limit): a sum over the others would overstate what is proven.
+    """
 
     status: Status
     objective: float
-    bound: float
-    gap: float
+    bound: float | None
+    gap: float | None
     seconds: float
     plan: pl.DataFrame
     diagnostics: pl.DataFrame
@@ -75,11 +119,13 @@ class PrefectureResult:
         """Tier-1 households left without a worker, prefecture-wide."""
         return int(self.diagnostics["unassigned_tier1"].sum()) if self.diagnostics.height else 0
 
-
-def _subset(frame: pl.DataFrame | None, ids: pl.Series, col: str) -> pl.DataFrame | None:
-    if frame is None:
-        return None
-    return frame.filter(pl.col(col).is_in(ids.implode()))
+    @property
+    def failed_townships(self) -> tuple[str, ...]:
+        """Townships whose solve raised (status ERROR with an ``error`` text)."""
+        if "error" not in self.diagnostics.columns:
+            return ()
+        failed = self.diagnostics.filter(pl.col("error").is_not_null())
+        return tuple(failed["township_id"].to_list())
 
 
 def solve_township(
@@ -139,19 +185,20 @@ def solve_township(
         "extra_cadres": sum(int(s["extra_workers"]) for s in short if s["tier"] == 1),  # type: ignore[call-overload]
         "issues": "; ".join(i.message for i in all_issues),
         "message": sol.message,
+        "error": None,
         **{k: float(v) for k, v in sol.stats.items()},
     }
     return TownshipResult(
-        tw,
-        sol.status,
-        sol.objective,
-        sol.bound,
-        sol.lp_bound,
-        sol.gap,
-        seconds,
-        plan,
-        diag,
-        tuple(all_issues),
+        township_id=tw,
+        status=sol.status,
+        objective=sol.objective,
+        bound=sol.bound,
+        lp_bound=sol.lp_bound,
+        gap=sol.gap,
+        seconds=seconds,
+        plan=plan,
+        diagnostics=diag,
+        issues=tuple(all_issues),
     )
 
 
@@ -161,11 +208,13 @@ def _no_worse_than_greedy(
     """Keep the greedy baseline's plan (then improved by ejection) when it is better.
 
     On tight townships the LP-guided plan can lose to greedy when its repair steps stop on
-    the clock (their results are then discarded for determinism); this guarantees the
-    optimizer's plan is never worse than the baseline. Skipped (it costs ~15 % of a township's
-    time) when the plan is proven within ``SAFEGUARD_GAP`` of optimal and covers every tier-1
-    household: greedy cannot then beat it by more than that gap, nor cover more tier 1.
-    Deterministic.
+    the clock (their results are then discarded for determinism), and where the LP failed the
+    plan is empty; this guarantees the optimizer's plan is never worse than the baseline.
+    Skipped (it costs ~15 % of a township's time) when the plan is proven within
+    ``SAFEGUARD_GAP`` of optimal and covers every tier-1 household: greedy cannot then beat it
+    by more than that gap, nor cover more tier 1. Deterministic. The status stays what the
+    solver proved: UNKNOWN or ERROR from a failed LP are kept (the greedy plan is feasible,
+    but nothing about it is proven).
     """
     if arr.n_arcs == 0:
         return sol
@@ -184,31 +233,31 @@ def _no_worse_than_greedy(
         return sol  # greedy picked a pair that is not an arc: do not trust it
     hours, count = arr.loads(choice)
     pinned = np.flatnonzero(arr.arc_pinned)
-    if (
-        np.any(hours > arr.cap_hours + 1e-6)
-        or np.any(count > arr.cap_count)
-        or np.any(choice[arr.arc_item[pinned]] != pinned)
+    if not np.all(rules.fits_capacity(hours, arr.cap_hours, count, arr.cap_count)) or np.any(
+        choice[arr.arc_item[pinned]] != pinned
     ):
         return sol
     choice, _moved = eject_improve(arr, choice)
     objective = arr.objective_of(choice)
     if sol.objective is not None and objective >= sol.objective - 1e-9:
         return sol
-    bound = sol.bound
-    gap = None
-    if bound is not None:
-        bound = min(bound, objective)
-        gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
-    msg = f"{sol.message}; greedy+ejection plan kept (better)"
-    status = Status.OPTIMAL if gap == 0.0 else Status.FEASIBLE
+    gap = relative_gap(objective, sol.bound)
+    status = sol.status
+    if status in (Status.OPTIMAL, Status.FEASIBLE):
+        status = status_from_gap(gap)
     return replace(
-        sol, choice=choice, objective=objective, bound=bound, gap=gap, status=status, message=msg
+        sol,
+        choice=choice,
+        objective=objective,
+        gap=gap,
+        status=status,
+        message=f"{sol.message}; greedy+ejection plan kept (better)",
     )
 
 
-def _plan_frame(arr: object, choice: np.ndarray) -> pl.DataFrame:
-    hh = arr.households  # type: ignore[attr-defined]
-    arcs = arr.arcs  # type: ignore[attr-defined]
+def _plan_frame(arr: TownshipArrays, choice: np.ndarray) -> pl.DataFrame:
+    hh = arr.households
+    arcs = arr.arcs
     got = choice >= 0
     picked = arcs[choice[got].tolist()] if got.any() else arcs.clear()
     base = hh.select("household_id", "township_id", pl.col("tier").cast(pl.Int8), "risk")
@@ -237,19 +286,151 @@ def _loads(arr: TownshipArrays, hours: np.ndarray, count: np.ndarray) -> pl.Data
     ).with_columns(pl.Series("hours_used", hours), pl.Series("households", count))
 
 
-def _township_task(task: tuple) -> TownshipResult:
-    hh, ws, prev, conf, pins, forbids, settings, options, issues = task
-    return solve_township(
-        hh,
-        ws,
-        settings,
-        previous=prev,
-        conflicts=conf,
-        pins=pins,
-        forbids=forbids,
-        options=options,
-        issues=issues,
+def _unassigned_plan(households: pl.DataFrame) -> pl.DataFrame:
+    """Every household of ``households`` unassigned, in the plan's columns."""
+    return (
+        households.select(
+            pl.col("household_id").cast(pl.String),
+            pl.lit(None, dtype=pl.String).alias("worker_id"),
+            pl.col("tier").cast(pl.Int8),
+            pl.lit(None, dtype=pl.String).alias("role"),
+            pl.lit(None, dtype=pl.Float64).alias("travel_minutes"),
+            pl.lit(None, dtype=pl.Float64).alias("hours_per_month"),
+            pl.lit(False).alias("kept_previous"),
+            pl.lit(False).alias("up_cover"),
+            pl.col("township_id").cast(pl.String),
+            pl.lit(None, dtype=pl.Float64).alias("cost"),
+            pl.lit(False).alias("pinned"),
+            pl.col("risk").cast(pl.Float64),
+        )
+        .select(*PLAN_COLUMNS, "cost", "pinned", "risk")
+        .sort("household_id")
     )
+
+
+def failed_township(task: TownshipTask, error: BaseException, seconds: float) -> TownshipResult:
+    """The result of a township whose solve raised: status ERROR, every household unassigned
+    (so none is silently missing from the plan), the error and where it arose in diagnostics."""
+    hh = task.households
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    text = f"{type(error).__name__}: {error}" + (
+        f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
+    )
+    tiers = hh["tier"].to_numpy() if hh.height else np.zeros(0)
+    diag: dict[str, object] = {
+        "township_id": task.township_id,
+        "status": Status.ERROR.value,
+        "objective": None,
+        "bound": None,
+        "lp_bound": None,
+        "gap": None,
+        "seconds": seconds,
+        "households": hh.height,
+        "workers": task.workers.height,
+        **{f"unassigned_tier{t}": int((tiers == t).sum()) for t in (1, 2, 3)},
+        "shortfall": "",
+        "issues": "; ".join(i.message for i in task.issues),
+        "message": f"乡镇求解失败 / township solve failed: {text}",
+        "error": text,
+    }
+    return TownshipResult(
+        township_id=task.township_id,
+        status=Status.ERROR,
+        objective=None,
+        bound=None,
+        lp_bound=None,
+        gap=None,
+        seconds=seconds,
+        plan=_unassigned_plan(hh),
+        diagnostics=diag,
+        issues=task.issues,
+        error=text,
+    )
+
+
+def run_township_task(task: TownshipTask) -> TownshipResult:
+    """Solve one task; an exception becomes that township's ERROR result, never an abort.
+
+    Top-level and picklable: the function every executor runs.
+    """
+    start = time.perf_counter()
+    try:
+        return solve_township(
+            task.households,
+            task.workers,
+            task.settings,
+            previous=task.previous,
+            conflicts=task.conflicts,
+            pins=task.pins,
+            forbids=task.forbids,
+            options=task.options,
+            issues=task.issues,
+        )
+    except Exception as exc:  # isolate: one township's failure is reported, not fatal
+        return failed_township(task, exc, time.perf_counter() - start)
+
+
+def _by_township(frame: pl.DataFrame | None, township_of: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Rows of ``frame`` (keyed by ``household_id``) per township, in one pass."""
+    if frame is None or frame.height == 0:
+        return {}
+    tagged = frame.join(township_of, on="household_id", how="inner", maintain_order="left")
+    parts = tagged.partition_by("_township", as_dict=True, include_key=False)
+    return {str(k[0]): v for k, v in parts.items()}
+
+
+def township_tasks(
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+    *,
+    previous: pl.DataFrame | None = None,
+    conflicts: pl.DataFrame | None = None,
+    pins: pl.DataFrame | None = None,
+    forbids: pl.DataFrame | None = None,
+    options: SolverOptions | None = None,
+    issues: tuple[InputIssue, ...] = (),
+) -> list[TownshipTask]:
+    """One task per township of ``households``, largest first (so that the longest solves
+    start early); every frame is cut with one ``partition_by``."""
+    township_of = households.select("household_id", pl.col("township_id").alias("_township"))
+    hh_parts = {
+        str(k[0]): v for k, v in households.partition_by("township_id", as_dict=True).items()
+    }
+    w_parts = {str(k[0]): v for k, v in workers.partition_by("township_id", as_dict=True).items()}
+    extra = {
+        name: _by_township(frame, township_of)
+        for name, frame in (
+            ("previous", previous),
+            ("conflicts", conflicts),
+            ("pins", pins),
+            ("forbids", forbids),
+        )
+    }
+    given = {"previous": previous, "conflicts": conflicts, "pins": pins, "forbids": forbids}
+
+    def part(name: str, tw: str) -> pl.DataFrame | None:
+        frame = given[name]
+        if frame is None:
+            return None
+        return extra[name].get(tw, frame.clear())
+
+    order = sorted(hh_parts, key=lambda tw: (-hh_parts[tw].height, tw))
+    return [
+        TownshipTask(
+            township_id=tw,
+            households=hh_parts[tw],
+            workers=w_parts.get(tw, workers.clear()),
+            settings=settings,
+            previous=part("previous", tw),
+            conflicts=part("conflicts", tw),
+            pins=part("pins", tw),
+            forbids=part("forbids", tw),
+            options=options,
+            issues=tuple(i for i in issues if i.township_id == tw),
+        )
+        for tw in order
+    ]
 
 
 def solve_prefecture(
@@ -271,45 +452,43 @@ def solve_prefecture(
 
     Input problems (zero-capacity workers, unknown previous workers, duplicate / unknown /
     ineligible / over-capacity pins, households with no eligible worker) are reported in
-    ``issues`` and the diagnostics, and everything else is still solved.
+    ``issues`` and the diagnostics, and everything else is still solved. An ambiguous previous
+    assignment (two workers for one household and month) is refused up front
+    (:class:`~assignment.errors.InputError`). A township whose solve raises is reported with
+    status ERROR and its error (:attr:`PrefectureResult.failed_townships`).
     """
     start = time.perf_counter()
+    latest_previous(previous)  # refuses an ambiguous previous assignment before any work
     issues: list[InputIssue] = [*check_workers(workers), *check_previous(previous, workers)]
     pins, pin_issues = clean_pins(pins, households, workers, conflicts, forbids, settings)
     issues += pin_issues
     if townships is not None:
         households = households.filter(pl.col("township_id").is_in(townships))
-    sizes = (
-        households.group_by("township_id")
-        .len()
-        .sort(["len", "township_id"], descending=[True, False])
+    tasks = township_tasks(
+        households,
+        workers,
+        settings,
+        previous=previous,
+        conflicts=conflicts,
+        pins=pins,
+        forbids=forbids,
+        options=options,
+        issues=tuple(issues),
     )
-    tasks = []
-    for tw in sizes["township_id"].to_list():
-        hh = households.filter(pl.col("township_id") == tw)
-        ids = hh["household_id"]
-        ws = workers.filter(pl.col("township_id") == tw)
-        tw_issues = tuple(i for i in issues if i.township_id == tw)
-        tasks.append(
-            (
-                hh,
-                ws,
-                _subset(previous, ids, "household_id"),
-                _subset(conflicts, ids, "household_id"),
-                _subset(pins, ids, "household_id"),
-                _subset(forbids, ids, "household_id"),
-                settings,
-                options,
-                tw_issues,
-            )
-        )
     executor = executor or default_executor(processes)
     results: list[TownshipResult] = []
-    for res in executor.run(_township_task, tasks):
+    for res in executor.run(run_township_task, tasks):
         results.append(res)
         if progress is not None:
             progress(res)
-    results.sort(key=lambda r: r.township_id)
+    return combine_results(results, issues, time.perf_counter() - start)
+
+
+def combine_results(
+    results: list[TownshipResult], issues: list[InputIssue], seconds: float
+) -> PrefectureResult:
+    """The prefecture's result from its townships' (in any order): sorted by township."""
+    results = sorted(results, key=lambda r: r.township_id)
     plan = (
         pl.concat([r.plan for r in results], how="vertical_relaxed").sort("household_id")
         if results
@@ -319,15 +498,19 @@ def solve_prefecture(
     if diagnostics.height:
         diagnostics = diagnostics.sort("township_id")
     objective = float(sum(r.objective or 0.0 for r in results))
-    bound = float(sum(r.bound or 0.0 for r in results))
-    gap = 0.0 if objective <= bound + 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
+    proven = all(r.bound is not None and r.objective is not None for r in results)
+    bound = float(sum(r.bound or 0.0 for r in results)) if proven else None
+    gap = relative_gap(objective, bound)
     statuses = {r.status for r in results}
-    status = Status.OPTIMAL
-    for s in (Status.ERROR, Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE):
-        if s in statuses:
-            status = s
-            break
+    status = next((s for s in _STATUS_ORDER if s in statuses), Status.OPTIMAL)
     all_issues = tuple(issues) + tuple(i for r in results for i in r.issues if i not in issues)
     return PrefectureResult(
-        status, objective, bound, gap, time.perf_counter() - start, plan, diagnostics, all_issues
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        seconds=seconds,
+        plan=plan,
+        diagnostics=diagnostics,
+        issues=all_issues,
     )

@@ -34,6 +34,7 @@ class ArcArrays:
     penalty: np.ndarray  # per household: base[tier] x (1 + risk)
     cap_hours: np.ndarray
     cap_count: np.ndarray
+    tier: np.ndarray  # per household: 1, 2 or 3 (the tier-1 stages use it, not the penalty)
     soft_hours: np.ndarray | None = None  # per worker; None: no balance term
     overload_weight: float = 0.0
 
@@ -100,6 +101,7 @@ class ArcArrays:
             arc_hours=self.arc_hours[arcs],
             arc_pinned=self.arc_pinned[arcs],
             penalty=self.penalty[items],
+            tier=self.tier[items],
             cap_hours=np.maximum(self.cap_hours - used_hours, 0.0),
             cap_count=np.maximum(self.cap_count - used_count, 0),
             soft_hours=None if self.soft_hours is None else self.soft() - used_hours,
@@ -174,6 +176,7 @@ def township_arrays(
         arc_hours=arcs["hours_per_month"].to_numpy().astype(float),
         arc_pinned=arcs["pinned"].to_numpy().astype(bool),
         penalty=hh["penalty"].to_numpy().astype(float),
+        tier=hh["tier"].to_numpy().astype(np.int8),
         cap_hours=ws["monthly_hours"].to_numpy().astype(float),
         cap_count=ws["max_households"].to_numpy().astype(np.int64),
         soft_hours=soft["soft_hours"].to_numpy().astype(float),

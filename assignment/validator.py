@@ -21,8 +21,8 @@ from enum import StrEnum
 import numpy as np
 import polars as pl
 
-from assignment.domain import PLAN_COLUMNS, AssignmentSettings
-from assignment.errors import InputError
+from assignment.domain import PLAN_COLUMNS, AssignmentSettings, PlanInputs
+from assignment.errors import PlanFormatError
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -44,10 +44,6 @@ EARTH_RADIUS_KM = 6371.0088
 CADRE = "cadre"
 VILLAGE_OFFICIAL = "village_official"
 GRID_WORKER = "grid_worker"
-
-
-class PlanFormatError(InputError, ValueError):
-    """The plan (or an input frame) lacks a column the validator needs."""
 
 
 class ViolationKind(StrEnum):
@@ -137,24 +133,6 @@ def allowed_pairs(settings: AssignmentSettings) -> set[tuple[str, int]]:
     if settings.village_official_takes_tier3:
         pairs.add((VILLAGE_OFFICIAL, 3))
     return pairs
-
-
-@dataclass(frozen=True)
-class PlanInputs:
-    """The raw inputs a plan is judged against (docs/architecture.md, "Data contracts").
-
-    ``scores`` needs ``household_id`` and ``final_tier`` (``p_tier1`` is used as the risk by
-    the greedy baseline and the explainer). ``pins`` and ``forbids`` have ``household_id`` and
-    ``worker_id``. Optional frames may be None.
-    """
-
-    households: pl.DataFrame
-    workers: pl.DataFrame
-    scores: pl.DataFrame
-    previous: pl.DataFrame | None = None
-    conflicts: pl.DataFrame | None = None
-    pins: pl.DataFrame | None = None
-    forbids: pl.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- travel model
@@ -330,20 +308,27 @@ def _derive(plan: pl.DataFrame, inputs: PlanInputs, rules: AssignmentSettings) -
 
 
 def _latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
-    """Last month's worker of each household (the latest ``month`` when several are given)."""
+    """Last month's worker of each household (the latest ``month`` when several are given).
+
+    Several rows for one household and month are refused (:class:`PlanFormatError`): the
+    validator never guesses which of them the planner meant.
+    """
     if previous is None or previous.height == 0:
         return pl.DataFrame(schema={"household_id": pl.String, "prev_worker": pl.String})
     cols = [pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)]
+    keys = ["household_id"]
     if "month" in previous.columns:
         cols.append(pl.col("month").cast(pl.String))
-        prev = previous.select(cols).sort(["household_id", "month", "worker_id"])
-        prev = prev.unique("household_id", keep="last", maintain_order=True)
-    else:
-        prev = (
-            previous.select(cols)
-            .sort(["household_id", "worker_id"])
-            .unique("household_id", keep="first", maintain_order=True)
+        keys.append("month")
+    prev = previous.select(cols)
+    ambiguous = prev.group_by(keys).len().filter(pl.col("len") > 1)
+    if ambiguous.height:
+        ids = ambiguous["household_id"].unique().sort().head(10).to_list()
+        raise PlanFormatError(
+            f"previous assignment: {ambiguous.height} household-month(s) with several "
+            f"workers (ambiguous): {', '.join(ids)}"
         )
+    prev = prev.sort(keys).unique("household_id", keep="last", maintain_order=True)
     return prev.select("household_id", pl.col("worker_id").alias("prev_worker"))
 
 

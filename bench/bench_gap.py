@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assignment.core import CoreResult, relative_gap, solve_core  # noqa: E402
+from assignment.bounds import relative_gap  # noqa: E402
+from assignment.core import CoreResult, solve_core  # noqa: E402
 from assignment.domain import Status  # noqa: E402
 from assignment.orlib import GapInstance, read_gap  # noqa: E402
 

@@ -19,12 +19,12 @@ import time
 import polars as pl
 
 from assignment.candidates import build_candidates
+from assignment.domain import PlanInputs
 from assignment.explain import explain_plan
 from assignment.greedy import greedy_plan
-from assignment.validator import PlanInputs, validate_plan
+from assignment.validator import validate_plan
 from visit_planner.offline import go_offline
-from visit_planner.plan_files import settings_from_policy
-from visit_planner.policy import load_policy
+from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic import generate
 
 

@@ -16,16 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from risk_model.errors import ConfigError
+
 
 def validate_cost_matrix(cost: Sequence[Sequence[float]], n_classes: int) -> np.ndarray:
     """Return ``cost`` as an array after checking shape, non-negativity and a zero diagonal."""
     m = np.asarray(cost, dtype=np.float64)
     if m.shape != (n_classes, n_classes):
-        raise ValueError(f"cost matrix must be {n_classes}x{n_classes}, got shape {m.shape}")
+        raise ConfigError(f"cost matrix must be {n_classes}x{n_classes}, got shape {m.shape}")
     if (m < 0).any():
-        raise ValueError("cost matrix entries must be >= 0")
+        raise ConfigError("cost matrix entries must be >= 0")
     if np.any(np.diag(m) != 0):
-        raise ValueError("cost matrix diagonal (a correct tier) must be 0")
+        raise ConfigError("cost matrix diagonal (a correct tier) must be 0")
     return m
 
 

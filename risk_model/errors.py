@@ -5,6 +5,8 @@ converts it into its own user-error type at the CLI edge. Messages name the colu
 and the first offending ids.
 
     RiskModelError
+    ├── ConfigError         an unusable argument (cost matrix, class weights, model kind,
+    │                       split fraction); also a ValueError
     ├── SpecError           the feature spec is invalid or does not fit the data
     ├── ScoringDataError    data to score is missing a feature column or holds bad values
     ├── RuleError           a policy rule's ``when`` expression cannot be evaluated
@@ -43,3 +45,7 @@ class PromotionRefusedError(RiskModelError):
     def __init__(self, message: str, decision: Any = None) -> None:
         super().__init__(message)
         self.decision = decision
+
+
+class ConfigError(RiskModelError, ValueError):
+    """An argument that cannot be used (cost matrix shape, class weights, model kind, ...)."""

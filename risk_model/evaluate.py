@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from risk_model.decision import DecisionRule
+from risk_model.errors import ConfigError
 
 
 def group_split(
@@ -27,7 +28,7 @@ def group_split(
     every row is its own group. Same data and seed → same split.
     """
     if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
     rng = np.random.default_rng(seed)
     if group_column is None:
         n = frame.height

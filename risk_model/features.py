@@ -33,7 +33,7 @@ import polars as pl
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from risk_model.errors import ScoringDataError
+from risk_model.errors import ConfigError, ScoringDataError
 
 Mode = Literal["native", "onehot"]
 
@@ -93,7 +93,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> TabularEncoder:
         """Learn category levels, numeric ranges, medians and scales from ``X``."""
         if self.mode not in ("native", "onehot"):
-            raise ValueError(f"mode must be 'native' or 'onehot', got {self.mode!r}")
+            raise ConfigError(f"mode must be 'native' or 'onehot', got {self.mode!r}")
         frame = as_polars(X)
         self.input_columns_ = [*self.numeric, *self.boolean, *self.categorical]
         missing = [c for c in self.input_columns_ if c not in frame.columns]

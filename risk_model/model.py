@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from risk_model.errors import ConfigError
 from risk_model.features import TabularEncoder
 from risk_model.spec import FeatureSpec
 
@@ -51,10 +52,10 @@ def class_weights(y: np.ndarray, n_classes: int, class_weight: ClassWeight) -> n
             return bal
         if class_weight == "sqrt_balanced":
             return np.sqrt(bal)
-        raise ValueError(f"unknown class_weight {class_weight!r}")
+        raise ConfigError(f"unknown class_weight {class_weight!r}")
     w = np.asarray(class_weight, dtype=np.float64)
     if w.shape != (n_classes,) or (w <= 0).any():
-        raise ValueError(f"class_weight needs {n_classes} positive weights, got {class_weight!r}")
+        raise ConfigError(f"class_weight needs {n_classes} positive weights, got {class_weight!r}")
     return w
 
 
@@ -271,7 +272,7 @@ def build_pipeline(
         enc = TabularEncoder(**cols, mode="native")
         clf = PointsScorecard(categorical_mask=tuple(enc.categorical_mask.tolist()), **params)
     else:
-        raise ValueError(f"unknown model kind {kind!r}; choose one of {MODEL_KINDS}")
+        raise ConfigError(f"unknown model kind {kind!r}; choose one of {MODEL_KINDS}")
     return Pipeline([("features", enc), ("clf", clf)])
 
 

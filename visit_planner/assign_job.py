@@ -11,19 +11,13 @@ from pathlib import Path
 
 import polars as pl
 
+from assignment.domain import PlanInputs
 from assignment.explain import explain_plan
 from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
-from assignment.township import SolverOptions
-from assignment.validator import PlanInputs
+from assignment.solver.options import SolverOptions
 from visit_planner.contracts import read_table
-from visit_planner.plan_files import (
-    PlanFileError,
-    PlanPaths,
-    read_file,
-    read_pairs,
-    settings_from_policy,
-)
-from visit_planner.policy import Policy
+from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
+from visit_planner.policy import Policy, settings_from_policy
 
 EXIT_TIER1_UNCOVERED = 3
 

@@ -14,25 +14,15 @@ from pathlib import Path
 
 import polars as pl
 
+from assignment.alternatives import alternatives
 from assignment.candidates import build_candidates
-from assignment.explain import alternatives, explain_plan
-from assignment.validator import (
-    PLAN_COLUMNS,
-    PlanFormatError,
-    PlanInputs,
-    Violation,
-    summarize_violations,
-    validate_plan,
-)
+from assignment.domain import PLAN_COLUMNS, PlanInputs
+from assignment.errors import PlanFormatError
+from assignment.explain import explain_plan
+from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.contracts import read_table
-from visit_planner.plan_files import (
-    PlanFileError,
-    PlanPaths,
-    read_file,
-    read_pairs,
-    settings_from_policy,
-)
-from visit_planner.policy import Policy
+from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
+from visit_planner.policy import Policy, settings_from_policy
 
 __all__ = [
     "CheckResult",

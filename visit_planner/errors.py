@@ -7,6 +7,9 @@ column or field, the rule broken and the first offending ids.
     VisitPlannerError
     ├── PolicyError        invalid policy file or value
     ├── ContractError      input data that breaks a data contract
+    ├── PlanFileError      a plan, scores, pins or forbids file that cannot be used
+    ├── GapFileError       an OR-Library GAP file that cannot be read or parsed
+    ├── RiskJobError       a risk-model job (train, promote, score) that cannot run
     └── WorkspaceError     the workspace directory cannot be used
 """
 
@@ -24,7 +27,7 @@ class PolicyError(VisitPlannerError):
 
 
 class ContractError(VisitPlannerError):
-    """Input data breaks a data contract (DESIGN.md section 3)."""
+    """Input data breaks a data contract (docs/architecture.md, "Data contracts")."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -33,3 +36,15 @@ class ContractError(VisitPlannerError):
 
 class WorkspaceError(VisitPlannerError):
     """The workspace directory cannot be created or written."""
+
+
+class PlanFileError(VisitPlannerError):
+    """A plan, scores, pins or forbids file that cannot be used (names the file and column)."""
+
+
+class GapFileError(VisitPlannerError):
+    """An OR-Library GAP file that cannot be read or parsed."""
+
+
+class RiskJobError(VisitPlannerError):
+    """A train, promote or score job that cannot run; the message says why and what to do."""

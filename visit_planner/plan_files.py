@@ -1,7 +1,6 @@
 """Files and settings shared by every plan command (``assign``, ``check-plan``, ``explain``).
 
-One place for: the set of input files a plan is made or checked from, the conversion of the
-application's Policy into the assignment package's plain settings, and the readers of the
+One place for: the set of input files a plan is made or checked from, and the readers of the
 non-contract tables (scores, plan, pins, forbids). Contract tables go through
 :mod:`visit_planner.contracts`.
 """
@@ -14,15 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from assignment.domain import AssignmentSettings, Role, TierSettings
 from visit_planner.contracts.reader import read_raw
-from visit_planner.errors import VisitPlannerError
-from visit_planner.policy import Policy
-from visit_planner.policy import Role as PolicyRole
-
-
-class PlanFileError(VisitPlannerError):
-    """A plan, scores, pins or forbids file that cannot be used (names the file and column)."""
+from visit_planner.errors import PlanFileError
 
 
 @dataclass(frozen=True)
@@ -36,34 +28,6 @@ class PlanPaths:
     conflicts: Path | None = None
     pins: Path | None = None
     forbids: Path | None = None
-
-
-def settings_from_policy(policy: Policy) -> AssignmentSettings:
-    """The assignment package's plain settings from the application's Policy.
-
-    Plain dicts, so that the settings pickle to worker processes.
-    """
-    obj = policy.objective
-    return AssignmentSettings(
-        tiers={
-            t: TierSettings(Role(p.role.value), p.visits_per_month, p.minutes_on_site)
-            for t, p in policy.tiers.items()
-        },
-        jurisdiction={Role(r.value): policy.jurisdiction.area_of(r) for r in PolicyRole},
-        speed_kmh=policy.travel.speed_kmh,
-        road_factor=policy.travel.road_factor,
-        road_factor_by_county=dict(policy.travel.road_factor_by_county),
-        round_trip=policy.travel.round_trip,
-        cadre_takes_tier2=policy.up_cover.cadre_takes_tier2,
-        village_official_takes_tier3=policy.up_cover.village_official_takes_tier3,
-        up_cover_penalty=policy.up_cover.penalty_minutes,
-        continuity_penalty=obj.continuity_penalty_minutes,
-        unassigned_penalty_tier1=obj.unassigned_penalty_tier1,
-        unassigned_penalty_tier2=obj.unassigned_penalty_tier2,
-        unassigned_penalty_tier3=obj.unassigned_penalty_tier3,
-        balance_weight=obj.balance_weight,
-        balance_margin=obj.balance_margin,
-    )
 
 
 def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:

@@ -1,40 +1,36 @@
 """Policy: the programme's configurable rules (tiers, cadence, travel, objective, risk rules).
 
-The defaults live in ``policy.toml`` beside this module (DESIGN.md section 4). A user passes
-their own file with ``--policy FILE``. The file is parsed with :mod:`tomllib` and validated
-into frozen pydantic models so that a wrong value is reported with its field path.
+The defaults live in ``policy.toml`` beside this module (docs/architecture.md, "Policy
+defaults"). A user passes their own file with ``--policy FILE``. The file is parsed with
+:mod:`tomllib` and validated into frozen pydantic models so that a wrong value is reported
+with its field path. The enums (roles, areas) belong to :mod:`assignment.domain`; this module
+validates the file and converts it into the assignment package's settings
+(:func:`settings_from_policy`), the one adapter between the two models.
 """
 
 from __future__ import annotations
 
 import tomllib
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assignment.domain import Area, AssignmentSettings, Role, TierSettings
 from visit_planner.errors import PolicyError
+
+__all__ = [
+    "Policy",
+    "Role",
+    "default_policy_text",
+    "load_policy",
+    "parse_policy",
+    "settings_from_policy",
+]
 
 DEFAULT_POLICY_NAME = "policy.toml"
 
-
-class Role(StrEnum):
-    """Who visits: 基层干部 (cadre), 村组干部 (village official), 网格员 (grid worker)."""
-
-    CADRE = "cadre"
-    VILLAGE_OFFICIAL = "village_official"
-    GRID_WORKER = "grid_worker"
-
-
-ROLE_NAMES_ZH: dict[Role, str] = {
-    Role.CADRE: "基层干部",
-    Role.VILLAGE_OFFICIAL: "村组干部",
-    Role.GRID_WORKER: "网格员",
-}
-
-Area = Literal["township", "village", "grid"]
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 
@@ -212,3 +208,32 @@ def load_policy(path: Path | None = None) -> Policy:
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc.strerror}") from None
     return parse_policy(text, str(path))
+
+
+def settings_from_policy(policy: Policy) -> AssignmentSettings:
+    """The assignment package's plain settings from the validated Policy.
+
+    Plain dicts, so that the settings pickle to worker processes. The embedded policy gives
+    exactly ``AssignmentSettings()`` (a test checks it).
+    """
+    obj = policy.objective
+    return AssignmentSettings(
+        tiers={
+            t: TierSettings(p.role, p.visits_per_month, p.minutes_on_site)
+            for t, p in policy.tiers.items()
+        },
+        jurisdiction={r: policy.jurisdiction.area_of(r) for r in Role},
+        speed_kmh=policy.travel.speed_kmh,
+        road_factor=policy.travel.road_factor,
+        road_factor_by_county=dict(policy.travel.road_factor_by_county),
+        round_trip=policy.travel.round_trip,
+        cadre_takes_tier2=policy.up_cover.cadre_takes_tier2,
+        village_official_takes_tier3=policy.up_cover.village_official_takes_tier3,
+        up_cover_penalty=policy.up_cover.penalty_minutes,
+        continuity_penalty=obj.continuity_penalty_minutes,
+        unassigned_penalty_tier1=obj.unassigned_penalty_tier1,
+        unassigned_penalty_tier2=obj.unassigned_penalty_tier2,
+        unassigned_penalty_tier3=obj.unassigned_penalty_tier3,
+        balance_weight=obj.balance_weight,
+        balance_margin=obj.balance_margin,
+    )

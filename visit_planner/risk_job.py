@@ -33,7 +33,7 @@ from risk_model.decision import ordinal_cost_matrix
 from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
-from visit_planner.errors import VisitPlannerError
+from visit_planner.errors import RiskJobError
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import Policy, load_policy
 
@@ -42,18 +42,17 @@ HOUSEHOLDS = "households"
 TRUTH = "truth"
 
 
-class RiskJobError(VisitPlannerError):
-    """A risk-model command failed for a reason the user can fix (message says which)."""
-
-
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the library's errors into the application's clean CLI errors."""
+    """Turn the risk library's own errors into the application's clean CLI errors.
+
+    Only :class:`~risk_model.errors.RiskModelError` (with its ``ConfigError``, e.g. a cost
+    matrix that does not fit the spec) is a user's error; anything else is a bug and keeps
+    its traceback.
+    """
     try:
         yield
     except RiskModelError as exc:
-        raise RiskJobError(str(exc)) from exc
-    except ValueError as exc:  # e.g. a cost matrix that does not fit the spec
         raise RiskJobError(str(exc)) from exc
 
 

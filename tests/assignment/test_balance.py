@@ -12,21 +12,10 @@ import pytest
 from assignment import constraints as rules
 from assignment.diagnostics import utilisation_by_role
 from assignment.domain import AssignmentSettings
-from assignment.knapsack import knapsack_min_overload
 from assignment.problem import ArcArrays
-from assignment.township import solve_arrays
-from tests.assignment.test_township import feasible, random_township
-
-
-def brute_force(arr: ArcArrays) -> float:
-    """The exact optimum of a tiny instance by enumerating every plan."""
-    options = [[-1, *np.flatnonzero(arr.arc_item == i).tolist()] for i in range(arr.n_items)]
-    best = np.inf
-    for combo in itertools.product(*options):
-        choice = np.array(combo)
-        if feasible(arr, choice):
-            best = min(best, arr.objective_of(choice))
-    return float(best)
+from assignment.solver.knapsack import knapsack_min_overload
+from assignment.solver.township import solve_arrays
+from tests.assignment.helpers import brute_force, feasible, random_township
 
 
 def test_fair_share_is_peer_demand_over_capacity() -> None:
@@ -67,6 +56,7 @@ def test_balance_moves_work_to_an_idle_peer() -> None:
         arc_hours=np.array([3.0, 3.0, 3.0, 3.0]),
         arc_pinned=np.zeros(4, dtype=bool),
         penalty=np.array([1000.0, 1000.0]),
+        tier=np.array([3, 3], dtype=np.int8),
         cap_hours=np.array([10.0, 10.0]),
         cap_count=np.array([5, 5]),
         soft_hours=np.array([4.0, 4.0]),

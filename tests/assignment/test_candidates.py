@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from assign_builders import households, workers
 
 from assignment.candidates import CANDIDATE_COLUMNS, build_candidates
 from assignment.domain import AssignmentSettings
+from tests.assignment.helpers import households, workers
 
 S = AssignmentSettings()
 

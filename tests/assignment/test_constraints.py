@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -107,9 +108,12 @@ def test_jurisdiction() -> None:
 def test_active_conflict_forbidden() -> None:
     assert ev(pair(), rules.worker_active()) is True
     assert ev(pair(active=False), rules.worker_active()) is False
-    assert ev(pair(), rules.no_conflict_of_interest()) is True
-    assert ev(pair(conflict=True), rules.no_conflict_of_interest()) is False
-    assert ev(pair(own_household_id="h"), rules.no_conflict_of_interest()) is False
+    assert ev(pair(), rules.no_declared_conflict()) is True
+    assert ev(pair(conflict=True), rules.no_declared_conflict()) is False
+    assert ev(pair(own_household_id="h"), rules.no_declared_conflict()) is True
+    assert ev(pair(), rules.not_own_household()) is True
+    assert ev(pair(own_household_id="h"), rules.not_own_household()) is False
+    assert ev(pair(conflict=True), rules.not_own_household()) is True
     assert ev(pair(), rules.not_forbidden()) is True
     assert ev(pair(forbidden=True), rules.not_forbidden()) is False
 
@@ -158,3 +162,27 @@ def test_balance_spread() -> None:
     )
     out = rules.balance_spread(loads)
     assert out["spread"][0] == pytest.approx(0.75 - 0.5)
+
+
+def test_area_columns_are_the_one_mapping() -> None:
+    assert rules.area_columns("township") == ("township_id",)
+    assert rules.area_columns("village") == ("township_id", "village_id")
+    assert rules.area_columns("grid") == ("township_id", "village_id", "grid_id")
+    assert [rules.area_key(a) for a in ("township", "village", "grid")] == [
+        "township_id",
+        "village_id",
+        "grid_id",
+    ]
+
+
+def test_fits_capacity_and_overload_change() -> None:
+    assert bool(rules.fits_capacity(10.0, 10.0, 3, 3))
+    assert not bool(rules.fits_capacity(10.0 + 1e-6, 10.0, 3, 3))
+    assert not bool(rules.fits_capacity(9.0, 10.0, 4, 3))
+    got = rules.fits_capacity(np.array([1.0, 5.0]), np.array([2.0, 4.0]), 1, 1)
+    assert got.tolist() == [True, False]
+    # 2 h over a threshold of 8 h at weight 20; moving 3 h in adds 1 h below and 2 h above.
+    assert rules.overload_change(10.0, 0.0, 8.0, 20.0) == 0.0
+    assert rules.overload_change(7.0, 3.0, 8.0, 20.0) == pytest.approx(40.0)
+    assert rules.overload_change(10.0, -3.0, 8.0, 20.0) == pytest.approx(-40.0)
+    assert rules.overload_change(10.0, 5.0, 8.0, 0.0) == 0.0

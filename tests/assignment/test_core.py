@@ -2,54 +2,96 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from assignment.core import CoreProblem, evaluate, gap_problem, solve_core
+from assignment.core import CoreProblem, Method, evaluate, gap_problem, solve_core
 from assignment.domain import Status
+from assignment.errors import SolverInternalError
+from tests.assignment.helpers import brute_force_core
 
 
-def brute_force(p: CoreProblem) -> float:
-    """Enumerate every choice (item -> arc or none) and return the best feasible cost."""
-    options = [[-1, *np.flatnonzero(p.arc_item == i).tolist()] for i in range(p.n_items)]
-    best = np.inf
-    for combo in itertools.product(*options):
-        cost, ok = evaluate(p, np.array(combo))
-        if ok:
-            best = min(best, cost)
-    return best
-
-
-def random_problem(seed: int, n_items: int = 6, n_agents: int = 3) -> CoreProblem:
+def random_problem(
+    seed: int, n_items: int = 6, n_agents: int = 3, grid: float | None = None
+) -> CoreProblem:
+    """Random core problem; ``grid`` rounds uses, capacities and penalties to multiples of it
+    (0.001: exactly representable in CP-SAT's fixed-point scale)."""
     rng = np.random.default_rng(seed)
     pairs = [(i, a) for i in range(n_items) for a in range(n_agents) if rng.random() < 0.7]
     item = np.array([i for i, _ in pairs])
     agent = np.array([a for _, a in pairs])
+
+    def snap(a: np.ndarray) -> np.ndarray:
+        return a if grid is None else np.round(a / grid) * grid
+
     return CoreProblem(
         n_items=n_items,
         n_agents=n_agents,
         arc_item=item,
         arc_agent=agent,
         arc_cost=rng.integers(1, 30, len(pairs)).astype(float),
-        arc_use=np.column_stack([rng.uniform(1, 6, len(pairs)), np.ones(len(pairs))]),
-        capacity=np.column_stack([rng.uniform(4, 10, n_agents), rng.integers(1, 3, n_agents)]),
-        unassigned_penalty=rng.uniform(20, 60, n_items),
+        arc_use=np.column_stack([snap(rng.uniform(1, 6, len(pairs))), np.ones(len(pairs))]),
+        capacity=np.column_stack(
+            [snap(rng.uniform(4, 10, n_agents)), rng.integers(1, 3, n_agents)]
+        ),
+        unassigned_penalty=snap(rng.uniform(20, 60, n_items)),
     )
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("method", ["cpsat", "highs"])
-def test_matches_brute_force(seed: int, method: str) -> None:
-    p = random_problem(seed)
+@pytest.mark.parametrize(("method", "grid"), [("cpsat", 0.001), ("highs", 0.001), ("highs", None)])
+def test_matches_brute_force_core(seed: int, method: Method, grid: float | None) -> None:
+    p = random_problem(seed, grid=grid)
     res = solve_core(p, time_limit=10, method=method)
     assert res.status == Status.OPTIMAL
     cost, ok = evaluate(p, res.choice)
     assert ok
     assert res.objective == pytest.approx(cost)
-    assert res.objective == pytest.approx(brute_force(p), abs=1e-6)
+    assert res.objective == pytest.approx(brute_force_core(p), abs=1e-6)
     assert res.bound is not None and res.bound <= res.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cpsat_on_data_it_must_round_claims_no_optimum_and_no_bound(seed: int) -> None:
+    p = random_problem(seed)  # uses, capacities, penalties not on a 1/1000 grid
+    res = solve_core(p, time_limit=10, method="cpsat")
+    assert res.status == Status.FEASIBLE
+    assert res.bound is None and res.gap is None
+    assert "rounded model" in res.message
+    cost, ok = evaluate(p, res.choice)
+    assert ok and res.objective == pytest.approx(cost)
+    assert res.objective >= brute_force_core(p) - 1e-6
+
+
+def test_rounding_would_have_lost_the_optimum() -> None:
+    # The issue's example: capacity 1.0005 holds both items (0.5 + 0.5005) exactly; CP-SAT's
+    # rounded model (uses up, capacity down at 1/1000: 0.5 + 0.501 > 1.0) fits only one.
+    p = CoreProblem(
+        n_items=2,
+        n_agents=1,
+        arc_item=np.array([0, 1]),
+        arc_agent=np.array([0, 0]),
+        arc_cost=np.array([1.0, 1.0]),
+        arc_use=np.array([[0.5], [0.5005]]),
+        capacity=np.array([[1.0005]]),
+        unassigned_penalty=np.array([100.0, 100.0]),
+    )
+    cp = solve_core(p, method="cpsat")
+    assert cp.status == Status.FEASIBLE and cp.bound is None
+    assert int((cp.choice >= 0).sum()) == 1
+    hi = solve_core(p, method="highs")
+    assert hi.status == Status.OPTIMAL
+    assert int((hi.choice >= 0).sum()) == 2 and hi.objective == pytest.approx(2.0)
+    assert hi.bound is not None and hi.bound <= hi.objective + 1e-9
+
+
+def test_a_bound_above_the_objective_is_an_error_not_gap_zero() -> None:
+    from assignment.bounds import relative_gap
+
+    assert relative_gap(100.0, 99.0) == pytest.approx(0.01)
+    assert relative_gap(100.0, 100.0 + 1e-7) == 0.0  # floating-point noise
+    with pytest.raises(SolverInternalError, match="above the plan's objective"):
+        relative_gap(100.0, 101.0)
 
 
 def test_known_gap_optimum_and_maximize() -> None:

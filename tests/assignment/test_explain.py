@@ -8,15 +8,12 @@ import polars as pl
 import pytest
 from test_validator import VALID, _pairs, _worker, plan_from, world_inputs
 
-from assignment.domain import AssignmentSettings
-from assignment.explain import (
-    HOUSEHOLD_EXPLANATION_COLUMNS,
-    Reason,
-    alternatives,
-    explain_plan,
-    worker_loads,
-)
-from assignment.validator import PlanInputs, validate_plan
+from assignment.alternatives import alternatives
+from assignment.domain import AssignmentSettings, PlanInputs
+from assignment.errors import InputError
+from assignment.explain import HOUSEHOLD_EXPLANATION_COLUMNS, Reason, explain_plan
+from assignment.loads import worker_loads
+from assignment.validator import validate_plan
 
 S = AssignmentSettings()
 
@@ -207,7 +204,7 @@ def test_unassigned_household_compares_with_its_penalty() -> None:
 
 def test_unknown_household_is_an_error() -> None:
     plan, arcs, inputs = _alt_world({"A": (9, 9)})
-    with pytest.raises(KeyError, match="nope"):
+    with pytest.raises(InputError, match="nope"):
         alternatives("nope", plan, arcs, inputs, S)
 
 

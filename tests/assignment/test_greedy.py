@@ -6,9 +6,9 @@ import polars as pl
 from test_validator import world_inputs
 
 from assignment.candidates import build_candidates
-from assignment.domain import AssignmentSettings
+from assignment.domain import AssignmentSettings, PlanInputs
 from assignment.greedy import PLAN_SCHEMA, greedy_plan
-from assignment.validator import PlanInputs, validate_plan
+from assignment.validator import validate_plan
 
 S = AssignmentSettings()
 

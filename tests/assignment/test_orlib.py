@@ -10,7 +10,7 @@ import pytest
 
 from assignment.core import evaluate, solve_core
 from assignment.domain import Status
-from assignment.errors import OrlibFormatError
+from assignment.errors import InputError, OrlibFormatError
 from assignment.orlib import parse_gap, read_gap
 
 DATA = Path(__file__).parent / "data"
@@ -146,5 +146,5 @@ def test_cpsat_starts_from_a_hint() -> None:
     best = solve_core(q, maximize=True, time_limit=30)
     quick = solve_core(q, maximize=True, time_limit=0.2, num_workers=1, hint=best.choice)
     assert quick.objective == best.objective == GAP12_OPT[0]
-    with pytest.raises(ValueError, match="59 entries for 60 items"):
+    with pytest.raises(InputError, match="59 entries for 60 items"):
         solve_core(q, hint=best.choice[:-1])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from risk_model.decision import DecisionRule, decide, ordinal_cost_matrix, validate_cost_matrix
+from risk_model.errors import ConfigError
 
 POLICY = [[0.0, 3.0, 6.0], [1.0, 0.0, 1.5], [1.5, 1.0, 0.0]]
 
@@ -28,11 +29,11 @@ def test_ties_go_to_the_higher_risk_tier() -> None:
 
 
 def test_rule_validates_shape_and_diagonal() -> None:
-    with pytest.raises(ValueError, match="3x3"):
+    with pytest.raises(ConfigError, match="3x3"):
         DecisionRule.from_matrix([[0, 1], [1, 0]], 3)
-    with pytest.raises(ValueError, match="diagonal"):
+    with pytest.raises(ConfigError, match="diagonal"):
         validate_cost_matrix([[1, 1], [1, 0]], 2)
-    with pytest.raises(ValueError, match=">= 0"):
+    with pytest.raises(ConfigError, match=">= 0"):
         validate_cost_matrix([[0, -1], [1, 0]], 2)
 
 

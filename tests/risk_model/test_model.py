@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from risk_model.errors import ConfigError
 from risk_model.model import (
     PointsScorecard,
     WeightedHGBClassifier,
@@ -63,7 +64,7 @@ def test_class_weights() -> None:
     bal = class_weights(y, 3, "balanced")
     assert np.allclose(bal, [10 / 3, 10 / 9, 10 / 18])
     assert np.allclose(class_weights(y, 3, "sqrt_balanced"), np.sqrt(bal))
-    with pytest.raises(ValueError, match="3 positive weights"):
+    with pytest.raises(ConfigError, match="3 positive weights"):
         class_weights(y, 3, [1.0, 2.0])
 
 
@@ -102,5 +103,5 @@ def test_estimators_clone_with_their_parameters() -> None:
 
 
 def test_unknown_kind_is_refused(toy_spec) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match="unknown model kind 'forest'"):
+    with pytest.raises(ConfigError, match="unknown model kind 'forest'"):
         build_pipeline(toy_spec, "forest")  # type: ignore[arg-type]

@@ -9,8 +9,7 @@ import pytest
 
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
-from visit_planner.plan_files import settings_from_policy
-from visit_planner.policy import load_policy
+from visit_planner.policy import load_policy, settings_from_policy
 
 
 @pytest.fixture(scope="module")

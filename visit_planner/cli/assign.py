@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,13 +18,16 @@ from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
-from visit_planner.errors import VisitPlannerError
+from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
 
 
-class GapFileError(VisitPlannerError):
-    """An OR-Library GAP file that cannot be read or parsed."""
+class GapMethod(StrEnum):
+    """Exact methods of ``gap-solve`` (the generic core's solvers)."""
+
+    CPSAT = "cpsat"
+    HIGHS = "highs"
 
 
 @app.command("gap-solve")
@@ -36,7 +40,13 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
         float, typer.Option("--time-limit", help="Seconds per instance.", min=0.1)
     ] = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    method: Annotated[str, typer.Option("--method", help="cpsat or highs.")] = "cpsat",
+    method: Annotated[
+        GapMethod,
+        typer.Option(
+            "--method",
+            help="cpsat (integers; rounded data gives no bound) or highs (exact on any data).",
+        ),
+    ] = GapMethod.CPSAT,
     threads: Annotated[int, typer.Option("--threads", help="CP-SAT workers.", min=1)] = 2,
 ) -> None:
     """Solve generalized assignment instances: objective, proven bound, gap, seconds (求解GAP)."""
@@ -49,7 +59,7 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
         res = solve_core(
             inst.to_problem(),
             time_limit=time_limit,
-            method=method,
+            method=method.value,
             num_workers=threads,
             maximize=maximize,
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from visit_planner.contracts.report import Problem
+from visit_planner.errors import ContractError
 
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
@@ -25,7 +26,7 @@ def read_raw(path: Path) -> pl.DataFrame:
         return pl.read_parquet(path)
     if suffix == ".csv":
         return pl.read_csv(path, infer_schema=False)
-    raise ValueError(f"unsupported file type {suffix!r}")
+    raise ContractError([f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)"])
 
 
 def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...]) -> pl.Series:

@@ -1,69 +1,22 @@
-"""Tests of assignment.packing: exchanges that cover more, feasibility, pins, determinism."""
+"""Tests of assignment.solver.packing: exchanges that cover more, feasibility, pins, determinism."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from assignment.packing import PackingOptions, improve_packing
 from assignment.problem import ArcArrays
+from assignment.solver.packing import PackingOptions, improve_packing
+from tests.assignment.helpers import arc_arrays, brute_force, feasible
 
 Arc = tuple[int, int, float, float]  # item, agent, cost, hours
-
-
-def build(
-    arcs: list[Arc],
-    penalty: list[float],
-    cap_hours: list[float],
-    cap_count: list[int],
-    pinned: tuple[int, ...] = (),
-) -> ArcArrays:
-    """ArcArrays from a list of arcs; ``pinned`` lists arc indices that must be chosen."""
-    pin = np.zeros(len(arcs), dtype=bool)
-    pin[list(pinned)] = True
-    return ArcArrays(
-        arc_item=np.array([a[0] for a in arcs], dtype=np.int64),
-        arc_agent=np.array([a[1] for a in arcs], dtype=np.int64),
-        arc_cost=np.array([a[2] for a in arcs], dtype=float),
-        arc_hours=np.array([a[3] for a in arcs], dtype=float),
-        arc_pinned=pin,
-        penalty=np.array(penalty, dtype=float),
-        cap_hours=np.array(cap_hours, dtype=float),
-        cap_count=np.array(cap_count, dtype=np.int64),
-    )
-
-
-def assert_feasible(arr: ArcArrays, choice: np.ndarray) -> None:
-    """Capacities hold, arcs belong to their households, pins are chosen."""
-    chosen = choice[choice >= 0]
-    assert np.all(arr.arc_item[chosen] == np.flatnonzero(choice >= 0))
-    hours, count = arr.loads(choice)
-    assert np.all(hours <= arr.cap_hours + 1e-9)
-    assert np.all(count <= arr.cap_count)
-    pins = np.flatnonzero(arr.arc_pinned)
-    assert np.all(choice[arr.arc_item[pins]] == pins)
-
-
-def brute_force_optimum(arr: ArcArrays) -> float:
-    """Best objective over every assignment (tiny instances only)."""
-    options = [[-1, *np.flatnonzero(arr.arc_item == i).tolist()] for i in range(arr.n_items)]
-    best = np.inf
-    for combo in itertools.product(*options):
-        choice = np.array(combo, dtype=np.int64)
-        hours, count = arr.loads(choice)
-        if np.all(hours <= arr.cap_hours + 1e-9) and np.all(count <= arr.cap_count):
-            pins = np.flatnonzero(arr.arc_pinned)
-            if np.all(choice[arr.arc_item[pins]] == pins):
-                best = min(best, arr.objective_of(choice))
-    return float(best)
 
 
 def test_swaps_one_held_household_for_two_smaller_uncovered_ones() -> None:
     # One worker of 10 h holds a 10 h household (penalty 100); two 5 h households of
     # penalty 80 each are uncovered. Covering both instead is better: 100 < 160.
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0)],
         penalty=[100.0, 80.0, 80.0],
         cap_hours=[10.0],
@@ -74,12 +27,12 @@ def test_swaps_one_held_household_for_two_smaller_uncovered_ones() -> None:
     assert new.tolist() == [-1, 1, 2]
     assert moved == 3
     assert arr.objective_of(new) == 102.0 < arr.objective_of(start) == 161.0
-    assert_feasible(arr, new)
+    assert feasible(arr, new)
 
 
 def test_keeps_the_better_household_when_the_swap_does_not_pay() -> None:
     # Same shape, but the held household is worth more than the two small ones together.
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0)],
         penalty=[200.0, 80.0, 80.0],
         cap_hours=[10.0],
@@ -95,25 +48,25 @@ def test_moves_a_household_to_a_neighbour_to_make_room() -> None:
     # Worker 0 (6 h) holds X, which costs it 6 h but worker 1 only 3 h (worker 1 has 3 h
     # free). U (penalty 50 < X's 90) can only go to worker 0. The best plan moves X to
     # worker 1 and gives U to worker 0: a two-worker exchange no single worker finds alone.
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 6.0), (0, 1, 2.0, 3.0), (1, 1, 1.0, 3.0), (2, 0, 1.0, 6.0)],
         penalty=[90.0, 90.0, 50.0],
         cap_hours=[6.0, 6.0],
         cap_count=[5, 5],
     )
     start = np.array([0, 2, -1])
-    assert_feasible(arr, start)
+    assert feasible(arr, start)
     new, moved = improve_packing(arr, start)
     assert new.tolist() == [1, 2, 3]
     assert moved == 2
-    assert arr.objective_of(new) == brute_force_optimum(arr)
+    assert arr.objective_of(new) == brute_force(arr)
     # With single workers only, the exchange is out of reach.
     single, _ = improve_packing(arr, start, options=PackingOptions(stages=(1,)))
     assert single.tolist() == start.tolist()
 
 
 def test_inserts_an_uncovered_household_that_fits() -> None:
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 2.0), (1, 0, 3.0, 2.0), (1, 1, 1.0, 2.0)],
         penalty=[10.0, 10.0],
         cap_hours=[4.0, 4.0],
@@ -125,7 +78,7 @@ def test_inserts_an_uncovered_household_that_fits() -> None:
 
 
 def test_pinned_households_stay_even_when_dropping_them_would_pay() -> None:
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0)],
         penalty=[100.0, 80.0, 80.0],
         cap_hours=[10.0],
@@ -139,7 +92,7 @@ def test_pinned_households_stay_even_when_dropping_them_would_pay() -> None:
 
 def test_count_capacity_is_respected() -> None:
     # Hours would allow both small households, the count cap (1) does not.
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0)],
         penalty=[100.0, 80.0, 80.0],
         cap_hours=[10.0],
@@ -150,7 +103,7 @@ def test_count_capacity_is_respected() -> None:
 
 
 def test_returns_the_plan_unchanged_when_nothing_is_uncovered() -> None:
-    arr = build([(0, 0, 1.0, 1.0), (1, 1, 1.0, 1.0)], [5.0, 5.0], [1.0, 1.0], [1, 1])
+    arr = arc_arrays([(0, 0, 1.0, 1.0), (1, 1, 1.0, 1.0)], [5.0, 5.0], [1.0, 1.0], [1, 1])
     start = np.array([0, 1])
     new, moved = improve_packing(arr, start)
     assert new.tolist() == [0, 1]
@@ -172,7 +125,7 @@ class _Surcharged(ArcArrays):
 def test_moves_are_judged_by_objective_of() -> None:
     # The swap of test 1 would pay on costs and penalties, but this objective's extra term
     # (like a workload-balance cost) makes it worse: it must be refused.
-    base = build(
+    base = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0)],
         penalty=[100.0, 80.0, 80.0],
         cap_hours=[10.0],
@@ -194,7 +147,7 @@ def random_instance(seed: int, n: int, m: int, degree: int) -> ArcArrays:
         for w in sorted(rng.choice(m, size=min(degree, m), replace=False).tolist()):
             arcs.append((i, w, float(rng.uniform(0, 5)), float(rng.uniform(1.0, 4.0))))
     penalty = rng.uniform(50, 100, size=n).tolist()
-    return build(arcs, penalty, rng.uniform(4.0, 8.0, size=m).tolist(), [3] * m)
+    return arc_arrays(arcs, penalty, rng.uniform(4.0, 8.0, size=m).tolist(), [3] * m)
 
 
 def greedy_plan(arr: ArcArrays) -> np.ndarray:
@@ -218,12 +171,12 @@ def test_random_instances_feasible_never_worse_and_near_optimal() -> None:
     for seed in range(6):
         arr = random_instance(seed, n=7, m=3, degree=2)
         start = greedy_plan(arr)
-        assert_feasible(arr, start)
+        assert feasible(arr, start)
         new, moved = improve_packing(arr, start)
-        assert_feasible(arr, new)
+        assert feasible(arr, new)
         assert arr.objective_of(new) <= arr.objective_of(start)
         assert moved == int((new != start).sum())
-        best = brute_force_optimum(arr)
+        best = brute_force(arr)
         assert arr.objective_of(new) >= best - 1e-9
         reached += arr.objective_of(new) <= best + 1e-9
     # Groups of two cover every pair of these three workers' exchanges: mostly optimal.
@@ -238,13 +191,13 @@ def test_deterministic() -> None:
     assert first.tolist() == second.tolist()
     assert moved_1 == moved_2
     assert arr.objective_of(first) < arr.objective_of(start)
-    assert_feasible(arr, first)
+    assert feasible(arr, first)
 
 
 def test_swap_search_exchanges_households_to_cover_one_more_on_each_side() -> None:
     # Workers 0 and 1 (4 h each) each hold a household that is cheaper (2 h) for the other.
     # Exchanging them frees 2 h on both, which covers U (worker 0 only) and V (worker 1 only).
-    arr = build(
+    arr = arc_arrays(
         [
             (0, 0, 1.0, 4.0),  # X at worker 0: held
             (0, 1, 1.0, 2.0),
@@ -261,13 +214,13 @@ def test_swap_search_exchanges_households_to_cover_one_more_on_each_side() -> No
     new, moved = improve_packing(arr, start, options=PackingOptions(stages=(0,)))
     assert new.tolist() == [1, 3, 4, 5]
     assert moved == 4
-    assert arr.objective_of(new) == brute_force_optimum(arr)
-    assert_feasible(arr, new)
+    assert arr.objective_of(new) == brute_force(arr)
+    assert feasible(arr, new)
 
 
 def test_swap_search_moves_a_household_to_a_partner_with_room() -> None:
     # The two-worker instance of the exchange test, searched by the swap stage alone.
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 6.0), (0, 1, 2.0, 3.0), (1, 1, 1.0, 3.0), (2, 0, 1.0, 6.0)],
         penalty=[90.0, 90.0, 50.0],
         cap_hours=[6.0, 6.0],
@@ -278,7 +231,7 @@ def test_swap_search_moves_a_household_to_a_partner_with_room() -> None:
 
 
 def test_effort_zero_only_inserts_what_fits() -> None:
-    arr = build(
+    arr = arc_arrays(
         [(0, 0, 1.0, 10.0), (1, 0, 1.0, 5.0), (2, 0, 1.0, 5.0), (3, 1, 1.0, 1.0)],
         penalty=[100.0, 80.0, 80.0, 10.0],
         cap_hours=[10.0, 1.0],
@@ -290,7 +243,7 @@ def test_effort_zero_only_inserts_what_fits() -> None:
 
 
 def test_empty_problem() -> None:
-    arr = build([], [], [], [])
+    arr = arc_arrays([], [], [], [])
     new, moved = improve_packing(arr, np.zeros(0, dtype=np.int64))
     assert len(new) == 0
     assert moved == 0
@@ -299,7 +252,7 @@ def test_empty_problem() -> None:
 def test_insertions_are_judged_by_objective_of() -> None:
     # Covering household 1 on worker 0 would pay on costs and penalties (penalty 500), but
     # this objective's surcharge on a second household at worker 0 (1000) outweighs it.
-    base = build(
+    base = arc_arrays(
         [(0, 0, 1.0, 1.0), (1, 0, 1.0, 1.0)],
         penalty=[500.0, 500.0],
         cap_hours=[5.0],
@@ -314,7 +267,7 @@ def test_insertions_are_judged_by_objective_of() -> None:
 def test_swap_search_drops_a_cheaper_household_to_make_room() -> None:
     # X moves from worker 0 to worker 1 (2 h there), which only fits if worker 1 drops G
     # (penalty 20); worker 0 then covers U (penalty 80): 20 uncovered instead of 80.
-    arr = build(
+    arr = arc_arrays(
         [
             (0, 0, 1.0, 4.0),  # X at worker 0: held
             (0, 1, 1.0, 2.0),
@@ -328,4 +281,4 @@ def test_swap_search_drops_a_cheaper_household_to_make_room() -> None:
     new, moved = improve_packing(arr, np.array([0, 2, -1]), options=PackingOptions(stages=(0,)))
     assert new.tolist() == [1, -1, 3]
     assert moved == 3
-    assert arr.objective_of(new) == brute_force_optimum(arr)
+    assert arr.objective_of(new) == brute_force(arr)

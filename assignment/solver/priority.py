@@ -6,7 +6,7 @@ tier-1 sub-problem is small (few tier-1 households and cadres, as in a county-si
 demo), it is searched exactly here; the LP-guided steps and local moves can miss a cover that
 needs many households reshuffled across cadres.
 
-* :func:`solve_top` - the *top* households (penalty at least half the largest, i.e. tier 1)
+* :func:`solve_top` - the *top* households (tier 1)
   alone on every worker's capacity (less its pinned lower households), with CP-SAT;
 * :func:`merge_top` - a plan that takes that top assignment and keeps the rest of the current
   plan where it still fits (lower-penalty households leave the workers that the new top
@@ -15,7 +15,8 @@ needs many households reshuffled across cadres.
 
 Deterministic: CP-SAT with one worker, a fixed seed and a deterministic-time limit (a solve
 stopped by the safety clock instead is not used). Hours are rounded up and capacities down in
-CP-SAT's integer model, so every plan it returns is feasible.
+CP-SAT's integer model, so every plan it returns is feasible; on such a rounded model CP-SAT's
+result is not claimed optimal (:func:`assignment.core.solve_core`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assignment import constraints as rules
 from assignment.core import CoreProblem, solve_core
+from assignment.domain import Status
 from assignment.problem import ArcArrays
 
 
@@ -36,18 +39,17 @@ class TopSolution:
     items: np.ndarray  # top household indices
     choice: np.ndarray  # arc index in the full arrays per top household, -1 uncovered
     objective: float  # top households' part: arc costs + penalties of the uncovered
-    optimal: bool  # proven optimal for the top part (on CP-SAT's rounded hours)
+    optimal: bool  # proven optimal for the top part (never on a rounded model)
 
 
 def top_mask(arr: ArcArrays) -> np.ndarray:
-    """Per household: whether it is of the highest penalty class (at least half the largest)."""
-    if arr.n_items == 0:
-        return np.zeros(0, dtype=bool)
-    return arr.penalty >= 0.5 * float(arr.penalty.max())
+    """Per household: whether it is a tier-1 household (by its tier, never by its penalty, so
+    that a township without tier 1 gives no other tier the tier-1 stages)."""
+    return np.asarray(arr.tier == 1, dtype=bool)
 
 
 def top_items(arr: ArcArrays) -> np.ndarray:
-    """Households of the highest penalty class, by index."""
+    """Tier-1 households, by index."""
     return np.flatnonzero(top_mask(arr))
 
 
@@ -71,14 +73,14 @@ def solve_top(arr: ArcArrays, work: float, time_limit: float) -> TopSolution | N
     sub, sub_arcs = arr.subset(top, used_h.astype(float), used_n)
     sub = replace(sub, overload_weight=0.0, soft_hours=None)
     problem = CoreProblem(
-        sub.n_items,
-        sub.n_agents,
-        sub.arc_item,
-        sub.arc_agent,
-        sub.arc_cost,
-        np.column_stack([sub.arc_hours, np.ones(sub.n_arcs)]),
-        np.column_stack([sub.cap_hours, sub.cap_count.astype(float)]),
-        sub.penalty,
+        n_items=sub.n_items,
+        n_agents=sub.n_agents,
+        arc_item=sub.arc_item,
+        arc_agent=sub.arc_agent,
+        arc_cost=sub.arc_cost,
+        arc_use=np.column_stack([sub.arc_hours, np.ones(sub.n_arcs)]),
+        capacity=np.column_stack([sub.cap_hours, sub.cap_count.astype(float)]),
+        unassigned_penalty=sub.penalty,
         pinned=sub.arc_pinned,
     )
     start = time.perf_counter()
@@ -90,7 +92,9 @@ def solve_top(arr: ArcArrays, work: float, time_limit: float) -> TopSolution | N
     got = res.choice
     choice = np.where(got >= 0, sub_arcs[np.maximum(got, 0)], -1)
     objective = sub.objective_of(got)
-    return TopSolution(top, choice, objective, res.status.value == "optimal")
+    return TopSolution(
+        items=top, choice=choice, objective=objective, optimal=res.status == Status.OPTIMAL
+    )
 
 
 def top_part(arr: ArcArrays, choice: np.ndarray) -> float:
@@ -110,7 +114,7 @@ def merge_top(arr: ArcArrays, choice: np.ndarray, top: TopSolution) -> np.ndarra
     new = choice.copy()
     new[top.items] = top.choice
     hours, count = arr.loads(new)
-    over = np.flatnonzero((hours > arr.cap_hours + 1e-9) | (count > arr.cap_count))
+    over = np.flatnonzero(~rules.fits_capacity(hours, arr.cap_hours, count, arr.cap_count))
     if len(over) == 0:
         return new
     is_top = top_mask(arr)
@@ -120,7 +124,7 @@ def merge_top(arr: ArcArrays, choice: np.ndarray, top: TopSolution) -> np.ndarra
         mine = held[(agent == w) & ~is_top[held] & ~arr.arc_pinned[new[held]]]
         mine = mine[np.lexsort((mine, arr.penalty[mine]))]
         for i in mine:
-            if hours[w] <= arr.cap_hours[w] + 1e-9 and count[w] <= arr.cap_count[w]:
+            if rules.fits_capacity(hours[w], arr.cap_hours[w], count[w], arr.cap_count[w]):
                 break
             hours[w] -= arr.arc_hours[new[i]]
             count[w] -= 1

@@ -5,7 +5,7 @@ cadre-short township, the grid workers of a tight one), a plan can often cover o
 household by *exchanging*: a worker gives up a household that costs it many hours (to a
 neighbouring worker, or to the uncovered pool when it is worth less) and takes one or two
 uncovered households that fit better. The LP-guided repair and the single ejections of
-:mod:`assignment.township` do not find such multi-worker exchanges.
+:mod:`assignment.solver.township` do not find such multi-worker exchanges.
 
 The search, in stages (``PackingOptions.stages``), each seeded by every *hot* worker (one with
 an arc to an uncovered household that covering would help):
@@ -32,11 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
 
 HOURS_SCALE = 100_000  # CP-SAT needs integers: hours in units of 1e-5 h, rounded safely
 COST_SCALE = 100.0  # objective in hundredths
-CAP_TOL = 1e-9
 GROUP_UNITS = 3  # a group of k >= 2 workers costs GROUP_UNITS * k**2 work units
 SWAPS_PER_UNIT = 8  # pair evaluations of the swap search per work unit (one single solve)
 OBJ_TOL = 1e-10  # relative: a step must lower the objective by more than float noise
@@ -86,8 +86,12 @@ class _State:
     def fits(self, a: int) -> bool:
         w = int(self.arr.arc_agent[a])
         return bool(
-            self.hours[w] + self.arr.arc_hours[a] <= self.arr.cap_hours[w] + CAP_TOL
-            and self.count[w] + 1 <= self.arr.cap_count[w]
+            fits_capacity(
+                self.hours[w] + self.arr.arc_hours[a],
+                self.arr.cap_hours[w],
+                self.count[w] + 1,
+                self.arr.cap_count[w],
+            )
         )
 
     def set(self, i: int, a: int) -> None:
@@ -165,7 +169,7 @@ def _insert_fitting(state: _State, gain: np.ndarray) -> None:
     room_h = arr.cap_hours - state.hours
     room_n = arr.cap_count - state.count
     arcs = arcs[
-        (arr.arc_hours[arcs] <= room_h[arr.arc_agent[arcs]] + CAP_TOL)
+        (arr.arc_hours[arcs] <= room_h[arr.arc_agent[arcs]] + CAPACITY_TOL)
         & (room_n[arr.arc_agent[arcs]] > 0)
     ]
     order = np.lexsort((arcs, arr.arc_cost[arcs], -arr.penalty[arr.arc_item[arcs]]))
@@ -341,7 +345,7 @@ def _best_inserts(
     if len(arcs) == 0:
         none = np.full(k, -1, dtype=np.int64)
         return none, np.zeros(k), none.copy(), np.zeros(k)
-    pos = np.searchsorted(hours - CAP_TOL, room, side="right") - 1
+    pos = np.searchsorted(hours - CAPACITY_TOL, room, side="right") - 1
     ok = pos >= 0
     b_idx = best_i[np.maximum(pos, 0)]
     b_arc = np.where(ok, arcs[b_idx], -1)
@@ -392,8 +396,8 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     )
     count_a = state.count[a] - 1 + back
     count_b = state.count[b] + 1 - has_g
-    ok = (hours_b <= arr.cap_hours[b] + CAP_TOL) & (count_b <= arr.cap_count[b])
-    ok &= hours_a <= arr.cap_hours[a] + CAP_TOL
+    ok = (hours_b <= arr.cap_hours[b] + CAPACITY_TOL) & (count_b <= arr.cap_count[b])
+    ok &= hours_a <= arr.cap_hours[a] + CAPACITY_TOL
     if not ok.any():
         return False
     move = arr.arc_cost[h_to] - arr.arc_cost[h_cur]
@@ -583,6 +587,4 @@ def _feasible_on(state: _State, new: np.ndarray) -> bool:
     np.add.at(hours, arr.arc_agent[new_arcs], arr.arc_hours[new_arcs])
     np.add.at(count, arr.arc_agent[new_arcs], 1)
     g = np.unique(arr.arc_agent[new_arcs])
-    return bool(
-        np.all(hours[g] <= arr.cap_hours[g] + CAP_TOL) and np.all(count[g] <= arr.cap_count[g])
-    )
+    return bool(np.all(fits_capacity(hours[g], arr.cap_hours[g], count[g], arr.cap_count[g])))

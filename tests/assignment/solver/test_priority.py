@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assignment.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
 from assignment.problem import ArcArrays
-from assignment.township import solve_arrays
-from tests.assignment.test_balance import brute_force
-from tests.assignment.test_township import feasible
+from assignment.solver.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
+from assignment.solver.township import solve_arrays
+from tests.assignment.helpers import brute_force, feasible
 
 
 def short_township() -> ArcArrays:
@@ -24,12 +23,13 @@ def short_township() -> ArcArrays:
         arc_hours=np.array([6.0, 6, 4, 5, 4, 4, 5, 6, 2, 2, 2, 2]),
         arc_pinned=np.zeros(12, dtype=bool),
         penalty=np.array([150000.0, 120000, 180000, 110000, 1500, 1200]),
+        tier=np.array([1, 1, 1, 1, 3, 3], dtype=np.int8),
         cap_hours=np.array([10.0, 10.0]),
         cap_count=np.array([4, 4]),
     )
 
 
-def test_top_items_are_the_highest_penalty_class() -> None:
+def test_top_items_are_the_tier_1_households() -> None:
     assert top_items(short_township()).tolist() == [0, 1, 2, 3]
 
 

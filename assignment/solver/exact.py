@@ -1,7 +1,7 @@
 """Exact solves of small capacitated-assignment problems (HiGHS MIP, node-limited).
 
 Used where a problem is small enough to solve to optimality: the repair of the LP's split
-households, and the exact stage for the highest-penalty households (:mod:`assignment.priority`).
+households (:mod:`assignment.solver.repair`).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assignment.highs import solve_mip
 from assignment.problem import ArcArrays
+from assignment.solver.highs import solve_mip
 
 
 def solve_exact(

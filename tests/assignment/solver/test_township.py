@@ -8,62 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assignment.core import CoreProblem, solve_core
-from assignment.knapsack import knapsack_min
 from assignment.problem import ArcArrays
-from assignment.township import (
-    SolverOptions,
-    coverage_cut,
-    presolve,
-    solve_arrays,
-    solve_lp_relaxation,
-)
-
-
-def random_township(seed: int, n_items: int = 40, n_agents: int = 6) -> ArcArrays:
-    """A random capacitated assignment with two resources (hours, count) and penalties."""
-    rng = np.random.default_rng(seed)
-    pairs = [(i, a) for i in range(n_items) for a in range(n_agents) if rng.random() < 0.5]
-    item = np.array([i for i, _ in pairs])
-    agent = np.array([a for _, a in pairs])
-    order = np.lexsort((agent, item))
-    item, agent = item[order], agent[order]
-    return ArcArrays(
-        arc_item=item,
-        arc_agent=agent,
-        arc_cost=rng.uniform(1, 60, len(item)),
-        arc_hours=rng.uniform(0.5, 3, len(item)),
-        arc_pinned=np.zeros(len(item), dtype=bool),
-        penalty=rng.choice([1000.0, 10000.0, 100000.0], n_items) * (1 + rng.random(n_items)),
-        cap_hours=rng.uniform(4, 14, n_agents),
-        cap_count=rng.integers(2, 8, n_agents),
-    )
-
-
-def exact(arr: ArcArrays) -> float:
-    p = CoreProblem(
-        arr.n_items,
-        arr.n_agents,
-        arr.arc_item,
-        arr.arc_agent,
-        arr.arc_cost,
-        np.column_stack([arr.arc_hours, np.ones(arr.n_arcs)]),
-        np.column_stack([arr.cap_hours, arr.cap_count]),
-        arr.penalty,
-    )
-    res = solve_core(p, method="highs", time_limit=30)
-    assert res.status.value == "optimal"
-    return float(res.objective)  # type: ignore[arg-type]
-
-
-def feasible(arr: ArcArrays, choice: np.ndarray) -> bool:
-    hours, count = arr.loads(choice)
-    ok_item = all(arr.arc_item[c] == i for i, c in enumerate(choice) if c >= 0)
-    return (
-        ok_item
-        and bool(np.all(hours <= arr.cap_hours + 1e-6))
-        and bool(np.all(count <= arr.cap_count))
-    )
+from assignment.solver.knapsack import knapsack_min
+from assignment.solver.lp import coverage_cut, solve_lp_relaxation
+from assignment.solver.options import SolverOptions
+from assignment.solver.repair import presolve
+from assignment.solver.township import solve_arrays
+from tests.assignment.helpers import exact, feasible, random_township, tiers_of
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -95,6 +46,7 @@ def test_presolve_fixes_only_safe_households() -> None:
         arc_hours=np.array([1.0, 1.0, 1.0, 1.0]),
         arc_pinned=np.zeros(4, dtype=bool),
         penalty=np.array([100.0, 100.0, 100.0]),
+        tier=np.array([3, 3, 3], dtype=np.int8),
         cap_hours=np.array([10.0, 1.0]),
         cap_count=np.array([10, 10]),
     )
@@ -111,16 +63,7 @@ def test_pins_are_kept() -> None:
     pinned = np.zeros(arr.n_arcs, dtype=bool)
     first = int(np.flatnonzero(arr.arc_item == 0)[-1])
     pinned[first] = True
-    arr2 = ArcArrays(
-        arr.arc_item,
-        arr.arc_agent,
-        arr.arc_cost,
-        arr.arc_hours,
-        pinned,
-        arr.penalty,
-        arr.cap_hours + 5,
-        arr.cap_count + 2,
-    )
+    arr2 = replace(arr, arc_pinned=pinned, cap_hours=arr.cap_hours + 5, cap_count=arr.cap_count + 2)
     sol = solve_arrays(arr2)
     assert sol.choice[0] == first
 
@@ -145,14 +88,20 @@ def test_knapsack_against_enumeration() -> None:
 
 
 def short_of_top_capacity(seed: int) -> ArcArrays:
-    """A random instance whose top (highest-penalty) households exceed the workers' hours."""
+    """A random instance whose tier-1 households exceed the workers' hours."""
     arr = random_township(seed, n_items=30, n_agents=4)
     rng = np.random.default_rng(seed)
     penalty = np.where(rng.random(arr.n_items) < 0.6, 100000.0, 1000.0) * (1 + rng.random(30))
-    return replace(arr, penalty=penalty, cap_hours=np.full(4, 6.0), cap_count=np.full(4, 6))
+    return replace(
+        arr,
+        penalty=penalty,
+        tier=tiers_of(penalty),
+        cap_hours=np.full(4, 6.0),
+        cap_count=np.full(4, 6),
+    )
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(10))
 def test_coverage_cut_keeps_the_bound_valid(seed: int) -> None:
     arr = short_of_top_capacity(seed)
     sol = solve_arrays(arr)
@@ -164,7 +113,7 @@ def test_coverage_cut_keeps_the_bound_valid(seed: int) -> None:
 
 def test_coverage_cut_raises_the_bound_where_top_households_are_left_out() -> None:
     lifted = 0
-    for seed in range(6):
+    for seed in range(10):  # seeds 7 and 8 leave tier-1 households out fractionally
         arr = short_of_top_capacity(seed)
         lp = solve_lp_relaxation(arr, SolverOptions())
         cover = coverage_cut(arr, lp, SolverOptions())

@@ -1,0 +1,283 @@
+"""The township LP: pruning, column generation, cardinality cuts and the coverage cut.
+
+The LP starts from each household's ``prune_k`` cheapest arcs plus pins and grows by
+*column generation*: every pruned arc is priced with the LP duals and added back while its
+reduced cost is negative, so the final LP is the LP of the *unpruned* problem (pruning costs
+nothing, provably). Cardinality cuts per worker (:func:`cardinality_cuts`) and, where the LP
+leaves tier-1 households out, a coverage cut (:func:`coverage_cut`) make it fit the integer
+problem. With a workload-balance term each overloadable worker gets an overload column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from assignment.constraints import CAPACITY_TOL
+from assignment.problem import ArcArrays
+from assignment.solver.highs import IncrementalLP
+from assignment.solver.options import RC_TOL, SolverOptions
+from assignment.solver.priority import top_mask
+
+
+@dataclass(frozen=True)
+class LPResult:
+    """The township LP at its optimum: values, duals, the cuts it carries."""
+
+    ok: bool
+    message: str
+    cols: np.ndarray  # arc indices in the LP
+    x: np.ndarray  # value per arc (full length)
+    u: np.ndarray  # item duals >= 0
+    lam_h: np.ndarray  # worker hours duals >= 0
+    lam_n: np.ndarray  # worker count duals >= 0
+    objective: float
+    rounds: int
+    overload: np.ndarray  # per worker: hours above its balance threshold (0 when off)
+    cover_arc: np.ndarray | None = None  # arcs in the coverage cut (None: no cut)
+    cover_k: int = 0
+    mu: float = 0.0  # the coverage cut's dual >= 0
+
+
+def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
+    # Each household's k cheapest arcs (ties by arc index), plus every pinned arc.
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    item_sorted = arr.arc_item[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = np.zeros(arr.n_arcs, dtype=bool)
+    keep[order[rank < k]] = True
+    keep |= arr.arc_pinned
+    return np.flatnonzero(keep)
+
+
+def cardinality_cuts(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Valid cuts ``sum(x over w's top arcs) <= k_w``; returns (arc in a cut, k per worker).
+
+    A worker's *top* arcs are those of its highest-penalty households (penalty at least half
+    its largest; for a cadre: its tier-1 households). No integer plan gives the worker more of
+    them than fit in its hours when the smallest are taken first, so the cut is valid; the LP
+    violates it when it fills a packed worker with a fraction of one more household - the
+    reason the plain LP is weak on tight instances. ``k`` is -1 where the cut is redundant.
+    """
+    m = arr.n_agents
+    pen = arr.penalty[arr.arc_item]
+    maxpen = np.zeros(m)
+    np.maximum.at(maxpen, arr.arc_agent, pen)
+    top = pen >= 0.5 * maxpen[arr.arc_agent]
+    idx = np.flatnonzero(top)
+    order = idx[np.lexsort((idx, arr.arc_hours[idx], arr.arc_agent[idx]))]
+    agent = arr.arc_agent[order]
+    starts = np.searchsorted(agent, np.arange(m + 1))
+    csum = np.cumsum(arr.arc_hours[order])
+    before = np.r_[0.0, csum][starts[:-1]]
+    within = csum - np.repeat(before, np.diff(starts))
+    fits = within <= np.repeat(arr.cap_hours, np.diff(starts)) + CAPACITY_TOL
+    k = np.bincount(agent[fits], minlength=m)
+    k = np.minimum(k, arr.cap_count)
+    n_top = np.diff(starts)
+    k = np.where(k < n_top, k, -1)
+    return top & (k[arr.arc_agent] >= 0), k
+
+
+def _columns(  # noqa: PLR0917  (the LP's row layout)
+    arr: ArcArrays,
+    cols: np.ndarray,
+    cut_arc: np.ndarray,
+    cut_pos: np.ndarray,
+    n_cuts: int,
+    cover_arc: np.ndarray | None = None,
+) -> sp.csc_matrix:
+    # Column of arc a: 1 in its item row, hours in its worker's hours row, 1 in its count row,
+    # 1 in its worker's cardinality-cut row when it is one of the worker's top arcs, and 1 in
+    # the coverage-cut row (the last) when it serves a top household.
+    n, m = arr.n_items, arr.n_agents
+    k = len(cols)
+    j = np.arange(k)
+    in_cut = cut_arc[cols]
+    in_cover = np.zeros(k, dtype=bool) if cover_arc is None else cover_arc[cols]
+    n_rows = n + 2 * m + n_cuts + (0 if cover_arc is None else 1)
+    rows = np.concatenate(
+        [
+            arr.arc_item[cols],
+            n + arr.arc_agent[cols],
+            n + m + arr.arc_agent[cols],
+            n + 2 * m + cut_pos[arr.arc_agent[cols[in_cut]]],
+            np.full(int(in_cover.sum()), n_rows - 1),
+        ]
+    )
+    vals = np.concatenate(
+        [
+            np.ones(k),
+            arr.arc_hours[cols],
+            np.ones(k),
+            np.ones(in_cut.sum()),
+            np.ones(in_cover.sum()),
+        ]
+    )
+    colx = np.concatenate([j, j, j, j[in_cut], j[in_cover]])
+    return sp.csc_matrix((vals, (rows, colx)), shape=(n_rows, k))
+
+
+def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) -> np.ndarray:
+    # Up to k arcs of negative reduced cost per household, most negative first (ties by arc).
+    neg = rc < -RC_TOL
+    items, rc, arcs = items[neg], rc[neg], arcs[neg]
+    if len(arcs) == 0:
+        return arcs
+    order = np.lexsort((arcs, rc, items))
+    items_sorted = items[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(items_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return np.sort(arcs[order[rank < k]])
+
+
+def solve_lp_relaxation(
+    arr: ArcArrays, opts: SolverOptions, cover: tuple[np.ndarray, int] | None = None
+) -> LPResult:
+    """LP optimum of the unpruned township problem, by pruning + column generation.
+
+    ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
+    (see :func:`coverage_cut`).
+    """
+    n, m = arr.n_items, arr.n_agents
+    cover_arc = None if cover is None else cover[0][arr.arc_item]
+    n_cover = 0 if cover is None else 1
+    cut_arc, k_cut = cardinality_cuts(arr)
+    cut_workers = np.flatnonzero(k_cut >= 0)
+    cut_pos = np.full(m, -1)
+    cut_pos[cut_workers] = np.arange(len(cut_workers))
+    n_cuts = len(cut_workers)
+    # Balance: hours - overload <= soft, 0 <= overload <= cap - soft, overload costs its weight.
+    soft = arr.soft()
+    ovl = np.flatnonzero(arr.overloadable())
+    upper = np.concatenate(
+        [
+            np.ones(n),
+            soft,
+            arr.cap_count.astype(float),
+            k_cut[cut_workers].astype(float),
+            np.zeros(0) if cover is None else np.array([float(cover[1])]),
+        ]
+    )
+    n_rows = n + 2 * m + n_cuts + n_cover
+    lp = IncrementalLP(np.full(n_rows, -np.inf), upper)
+    n_ovl = len(ovl)
+    if n_ovl:
+        lp.add_columns(
+            np.full(n_ovl, arr.overload_weight),
+            np.maximum(-soft[ovl], 0.0),
+            arr.cap_hours[ovl] - soft[ovl],
+            sp.csc_matrix((-np.ones(n_ovl), (n + ovl, np.arange(n_ovl))), shape=(n_rows, n_ovl)),
+        )
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    in_lp = np.zeros(arr.n_arcs, dtype=bool)
+    order: list[np.ndarray] = []
+
+    def add(new: np.ndarray) -> None:
+        in_lp[new] = True
+        order.append(new)
+        # x <= 1 is implied by the household row; no column upper bound keeps duals on rows.
+        lp.add_columns(
+            c_tilde[new],
+            arr.arc_pinned[new].astype(float),
+            np.full(len(new), np.inf),
+            _columns(arr, new, cut_arc, cut_pos, n_cuts, cover_arc),
+        )
+
+    add(_initial_columns(arr, opts.prune_k))
+    rounds = 0
+    while True:
+        rounds += 1
+        sol = lp.solve(opts.lp_time_limit)
+        cols = np.concatenate(order)
+        if not sol.ok:
+            return LPResult(
+                ok=False,
+                message=sol.message,
+                cols=cols,
+                x=np.zeros(arr.n_arcs),
+                u=np.zeros(n),
+                lam_h=np.zeros(m),
+                lam_n=np.zeros(m),
+                objective=float("nan"),
+                rounds=rounds,
+                overload=np.zeros(m),
+            )
+        d = -sol.row_duals
+        u = np.maximum(d[:n], 0.0)
+        lam_h = np.maximum(d[n : n + m], 0.0)
+        lam_n = np.maximum(d[n + m : n + 2 * m], 0.0)
+        lam_c = np.zeros(m)
+        lam_c[cut_workers] = np.maximum(d[n + 2 * m : n + 2 * m + n_cuts], 0.0)
+        mu = max(float(d[-1]), 0.0) if cover is not None else 0.0
+        # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n (+ cut).
+        out = np.flatnonzero(~in_lp)
+        rc = (
+            c_tilde[out]
+            + u[arr.arc_item[out]]
+            + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
+            + lam_n[arr.arc_agent[out]]
+            + lam_c[arr.arc_agent[out]] * cut_arc[out]
+            + (0.0 if cover_arc is None else mu * cover_arc[out])
+        )
+        # After max_pricing_rounds, every negative arc enters at once: the loop still ends
+        # (finitely many arcs) and the final LP is exact over the unpruned arc set.
+        per_item = opts.pricing_per_item if rounds < opts.max_pricing_rounds else len(out) + 1
+        neg = _most_negative(arr.arc_item[out], rc, out, per_item)
+        if len(neg) == 0:
+            x = np.zeros(arr.n_arcs)
+            x[cols] = np.clip(sol.x[n_ovl:], 0.0, 1.0)
+            overload = np.zeros(m)
+            overload[ovl] = sol.x[:n_ovl]
+            objective = sol.objective + float(arr.penalty.sum())
+            return LPResult(
+                ok=True,
+                message="optimal",
+                cols=cols,
+                x=x,
+                u=u,
+                lam_h=lam_h,
+                lam_n=lam_n,
+                objective=objective,
+                rounds=rounds,
+                overload=overload,
+                cover_arc=cover_arc,
+                cover_k=0 if cover is None else cover[1],
+                mu=mu,
+            )
+        add(neg)
+
+
+def coverage_cut(
+    arr: ArcArrays, lp: LPResult, opts: SolverOptions
+) -> tuple[np.ndarray, int] | None:
+    """A valid cut "at most k top (tier-1) households covered" when the LP breaks it.
+
+    ``k`` is the floor of the most top households any *fractional* plan covers (the LP of the
+    top households alone, on full capacities, counting each as 1): no integer plan covers more.
+    Where cadres are short, the LP spreads the last hours over fractions of households; this
+    cut makes it pay for the whole household it cannot cover. None when the LP already
+    respects it (or no top household is left out).
+    """
+    is_top = top_mask(arr)
+    top = np.flatnonzero(is_top)
+    mass = float(lp.x[is_top[arr.arc_item]].sum())
+    if len(top) == 0 or mass >= len(top) - 1e-6:
+        return None
+    zero = np.zeros(arr.n_agents)
+    sub, _ = arr.subset(top, zero, np.zeros(arr.n_agents, dtype=np.int64))
+    count = replace(
+        sub,
+        arc_cost=np.zeros(sub.n_arcs),
+        penalty=np.ones(sub.n_items),
+        soft_hours=None,
+        overload_weight=0.0,
+    )
+    least = solve_lp_relaxation(count, opts)  # fewest top households left out, fractionally
+    if not least.ok:
+        return None
+    k = len(top) - int(np.ceil(least.objective - 1e-6))
+    return (is_top, k) if mass > k + 1e-6 else None

@@ -1,0 +1,33 @@
+"""Options of the township solver, and the tolerances its steps share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FRAC_TOL = 1e-6
+RC_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Tuning of the township solver.
+
+    Limits are work units (node counts, CP-SAT deterministic time, packing effort), so that a
+    plan does not depend on machine load; the time limits are safety nets only.
+    """
+
+    prune_k: int = 3
+    max_pricing_rounds: int = 50
+    pricing_per_item: int = 2
+    knapsack_delta: float = 0.05
+    repair_arcs_per_item: int = 8
+    repair_free_workers: bool = False
+    repair_node_limit: int = 2000
+    repair_time_limit: float = 20.0
+    lp_time_limit: float = 120.0
+    packing_effort: int = (
+        600  # work units of assignment.solver.packing (deterministic, not seconds)
+    )
+    top_max_arcs: int = 4000  # exact tier-1 stage only when its MIP has at most this many arcs
+    top_work: float = 2.0  # CP-SAT deterministic time of the exact tier-1 stage
+    top_time_limit: float = 30.0  # safety only: a stage stopped by it is not used
