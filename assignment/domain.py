@@ -71,6 +71,11 @@ def _default_tiers() -> Mapping[int, TierSettings]:
     }
 
 
+def _default_road_factors() -> Mapping[str, float]:
+    # The mountain counties of the embedded policy: 西畴 532623, 麻栗坡 532624, 富宁 532628.
+    return {"532623": 1.5, "532624": 1.55, "532628": 1.5}
+
+
 def _default_jurisdiction() -> Mapping[Role, Area]:
     return {Role.CADRE: "township", Role.VILLAGE_OFFICIAL: "village", Role.GRID_WORKER: "grid"}
 
@@ -91,7 +96,7 @@ class AssignmentSettings:
     jurisdiction: Mapping[Role, Area] = field(default_factory=_default_jurisdiction)
     speed_kmh: float = 25.0
     road_factor: float = 1.4
-    road_factor_by_county: Mapping[str, float] = field(default_factory=dict)
+    road_factor_by_county: Mapping[str, float] = field(default_factory=_default_road_factors)
     round_trip: bool = True
     cadre_takes_tier2: bool = True
     village_official_takes_tier3: bool = True

@@ -20,6 +20,9 @@ from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_p
 from visit_planner.policy import Policy, settings_from_policy
 
 EXIT_TIER1_UNCOVERED = 3
+"""``assign`` exit code when a tier-1 household is left uncovered (the plan is still written)."""
+EXIT_TOWNSHIP_FAILED = 5
+"""``assign`` exit code when a township's solve failed (reported; its households unassigned)."""
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,19 @@ def test_gap_solve_bad_file(
     bad.write_text("1\n2 2\n1 2\n")
     code, _, err = cli(*["gap-solve", str(bad)])
     assert code == 2 and "bad" in err
+
+
+def test_gap_solve_unknown_method_is_a_clear_error(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli(*["gap-solve", str(DATA / "gap1.txt"), "--method", "foo"])
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert "foo" in err and "cpsat" in err and "highs" in err
+
+
+def test_gap_solve_highs_method(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli(
+        *["gap-solve", str(DATA / "gap1.txt"), "--maximize", "--json", "--method", "highs"]
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert rows and all(r["status"] == "optimal" for r in rows)

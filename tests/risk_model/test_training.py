@@ -14,8 +14,10 @@ def test_household_model_is_near_the_bayes_limit(household_result) -> None:  # t
     r = household_result
     b = r.evaluation.bayes
     assert b is not None
-    # Even a 25-tree model on ~7 k rows is within a few percent of the limit.
-    assert 0.0 < b.log_loss_gap_pct < 10.0 or b.log_loss_gap_pct < 0.0
+    # Even a 25-tree model on ~7 k rows is within 10 % of the Bayes limit. It may score a
+    # little below the limit on the finite held-out sample (sampling noise), never far below:
+    # a large negative gap would mean the model saw the test labels.
+    assert -3.0 < b.log_loss_gap_pct < 10.0
     assert b.cross_entropy_gap_pct < 10.0
     assert abs(b.macro_f1_gap) < 0.1
     assert set(r.baseline_evaluations) == {"logistic", "scorecard"}

@@ -64,3 +64,25 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
         parse_policy("tiers = [", "bad.toml")
     with pytest.raises(PolicyError, match="cannot read policy file"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_the_embedded_policy_is_the_assignment_default() -> None:
+    # One configuration model: unit tests that build AssignmentSettings() run the production
+    # objective (balance term included).
+    from assignment.domain import AssignmentSettings
+    from visit_planner.policy import settings_from_policy
+
+    assert settings_from_policy(load_policy()) == AssignmentSettings()
+
+
+def test_importing_the_light_modules_does_not_load_the_solvers() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assignment, assignment.explain, assignment.alternatives, "
+        "assignment.validator, visit_planner.policy; "
+        "print(sorted(m for m in ('ortools', 'highspy', 'scipy.optimize') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

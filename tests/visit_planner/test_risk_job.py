@@ -66,3 +66,14 @@ def test_library_errors_become_cli_errors() -> None:
 
     with pytest.raises(VisitPlannerError, match="bad spec"), user_errors():
         raise SpecError("bad spec")
+    from risk_model.errors import ConfigError
+
+    with pytest.raises(VisitPlannerError, match="cost matrix"), user_errors():
+        raise ConfigError("cost matrix must be 3x3")
+
+
+def test_a_bug_keeps_its_traceback() -> None:
+    # Only the risk library's own errors are the user's; a stray ValueError is a bug.
+    with pytest.raises(ValueError, match="a bug") as info, user_errors():
+        raise ValueError("a bug")
+    assert not isinstance(info.value, VisitPlannerError)

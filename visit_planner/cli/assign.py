@@ -16,7 +16,7 @@ from assignment.core import solve_core
 from assignment.errors import OrlibFormatError
 from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
-from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, run_assign
+from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
@@ -136,7 +136,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
 ) -> None:
     """Assign households to workers per township (挂包分配): plan.parquet + diagnostics.parquet.
 
-    Exits 3 when any tier-1 household is left uncovered (the shortfall is printed).
+    Exits 3 when any tier-1 household is left uncovered (the shortfall is printed), 5 when a
+    township's solve failed (named with its error; its households are left unassigned).
     """
     pol = load_policy(policy)
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
@@ -169,6 +170,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             on_total=on_total,
         )
     print_assign_summary(result, inputs.unscored, out)
+    if result.failed_townships:
+        raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if result.unassigned_tier1 > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
 
@@ -185,14 +188,23 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
     visits = plan.select(
         (pl.col("hours_per_month").fill_null(0)).sum().alias("h"),
     ).item()
+    bound = "-" if result.bound is None else f"{result.bound:,.1f}"
+    gap = "- (not proven / 未证明)" if result.gap is None else f"{result.gap:.3%}"
     console.print(
-        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {result.bound:,.1f}; "
-        f"gap 差距 {result.gap:.3%}; hours 工时 {visits:,.1f}/month; "
+        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; "
+        f"gap 差距 {gap}; hours 工时 {visits:,.1f}/month; "
         f"{diag.height} townships in {result.seconds:.1f} s"
     )
+    failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
+    for row in failed.iter_rows(named=True):
+        err_console.print(
+            f"[bold red]乡镇 {row['township_id']} 求解失败, 其农户未分配 / township "
+            f"{row['township_id']} failed, its {row['households']:,} households are left "
+            f"unassigned: {row['error']}[/]"
+        )
     shortfalls = diag.filter(pl.col("shortfall") != "") if diag.height else diag
-    for row in shortfalls.select("township_id", "shortfall").iter_rows():
-        console.print(f"[yellow]{row[0]}[/]: {row[1]}")
+    for tw, text in shortfalls.select("township_id", "shortfall").iter_rows():
+        console.print(f"[yellow]{tw}[/]: {text}")
     for issue in result.issues[:20]:
         err_console.print(f"[yellow]input 输入[/]: {issue.message}")
     if len(result.issues) > 20:
@@ -203,7 +215,12 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
             f"(无评分, 未分配): {', '.join(unscored[:10])}[/]"
         )
     console.print(f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet)")
-    if result.unassigned_tier1:
+    if result.failed_townships:
+        err_console.print(
+            f"[bold red]{len(result.failed_townships)} township(s) failed (乡镇求解失败) - "
+            f"exit {EXIT_TOWNSHIP_FAILED}[/]"
+        )
+    elif result.unassigned_tier1:
         err_console.print(
             f"[bold red]{result.unassigned_tier1} tier-1 households uncovered "
             f"(一类户未覆盖) - exit {EXIT_TIER1_UNCOVERED}[/]"
