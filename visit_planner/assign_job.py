@@ -17,7 +17,8 @@ from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
 from assignment.solver.options import SolverOptions
 from visit_planner.contracts import read_table
 from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
-from visit_planner.policy import Policy, settings_from_policy
+from visit_planner.policy import load_policy, policy_text, settings_from_policy
+from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest
 
 EXIT_TIER1_UNCOVERED = 3
 """``assign`` exit code when a tier-1 household is left uncovered (the plan is still written)."""
@@ -36,6 +37,7 @@ class AssignInputs:
     pins: pl.DataFrame | None
     forbids: pl.DataFrame | None
     unscored: tuple[str, ...]
+    model_version: str | None = None  # the scores' model version(s), when they carry one
 
 
 def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
@@ -44,9 +46,9 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     workers, _ = read_table(paths.workers, "workers")
     previous = read_table(paths.previous, "previous_assignment")[0] if paths.previous else None
     conflicts = read_table(paths.conflicts, "conflicts")[0] if paths.conflicts else None
-    scores = read_file(paths.scores, "scores", ("household_id", "final_tier", "p_tier1"))
+    raw = read_file(paths.scores, "scores", ("household_id", "final_tier", "p_tier1"))
     try:
-        scores = scores.select(
+        scores = raw.select(
             pl.col("household_id").cast(pl.String),
             pl.col("final_tier").cast(pl.Int8).alias("tier"),
             pl.col("p_tier1").cast(pl.Float64).fill_null(0.0).alias("risk"),
@@ -64,6 +66,11 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     if dup.height:
         ids = ", ".join(dup["household_id"].unique().sort().head(10).to_list())
         raise PlanFileError(f"{paths.scores}: duplicate household_id(s) {ids} (重复)")
+    versions = (
+        sorted(str(v) for v in raw["model_version"].drop_nulls().unique().to_list())
+        if "model_version" in raw.columns
+        else []
+    )
     hh = households.join(scores, on="household_id", how="inner")
     unscored = households.join(scores, on="household_id", how="anti")["household_id"]
     return AssignInputs(
@@ -74,12 +81,13 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
         pins=read_pairs(paths.pins, "pins"),
         forbids=read_pairs(paths.forbids, "forbids"),
         unscored=tuple(unscored.sort().to_list()),
+        model_version=",".join(versions) or None,
     )
 
 
 def run_assign(
     paths: PlanPaths,
-    policy: Policy,
+    policy_path: Path | None,
     out: Path,
     *,
     time_limit: float | None = None,
@@ -87,8 +95,12 @@ def run_assign(
     processes: int | None = None,
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
-) -> tuple[PrefectureResult, AssignInputs]:
-    """Solve, explain and write plan, diagnostics, explanations and worker loads (all or none)."""
+) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
+    """Solve, explain and write the run to ``out`` (all files or none; see
+    :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
+    township inputs, the policy text and a manifest with the input hashes."""
+    text = policy_text(policy_path)
+    policy = load_policy(policy_path)
     inputs = load_assign_inputs(paths)
     settings = settings_from_policy(policy)
     options = (
@@ -135,28 +147,59 @@ def run_assign(
         ),
         settings,
     )
-    write_outputs(
-        out,
-        {
-            "plan": result.plan,
-            "diagnostics": result.diagnostics,
-            "explanations": explanations,
-            "worker_loads": loads,
+    planned = inputs.households
+    if townships:
+        planned = planned.filter(pl.col("township_id").is_in(townships))
+    content = RunContent(
+        plan=result.plan,
+        diagnostics=result.diagnostics,
+        explanations=explanations,
+        worker_loads=loads,
+        inputs={
+            "households": planned,
+            "workers": inputs.workers,
+            "previous": inputs.previous,
+            "conflicts": inputs.conflicts,
+            "pins": inputs.pins,
+            "forbids": inputs.forbids,
         },
+        provenance=Provenance(
+            policy_text=text,
+            input_files={
+                "scores": paths.scores,
+                "households": paths.households,
+                "workers": paths.workers,
+                "previous_assignment": paths.previous,
+                "conflicts": paths.conflicts,
+                "pins": paths.pins,
+                "forbids": paths.forbids,
+            },
+            model_version=inputs.model_version,
+        ),
+        metrics=headline_metrics(result),
     )
-    return result, inputs
+    manifest = DirectoryRunWriter(out).write(content)
+    return result, inputs, manifest
 
 
-def write_outputs(out: Path, frames: dict[str, pl.DataFrame]) -> None:
-    """Write ``out/NAME.parquet`` for every frame: all are written to temporary names first and
-    renamed only when every one succeeded, so a failure leaves no partial set behind."""
-    out.mkdir(parents=True, exist_ok=True)
-    temps = {name: out / f".{name}.parquet.partial" for name in frames}
-    try:
-        for name, frame in frames.items():
-            frame.write_parquet(temps[name])
-        for name, tmp in temps.items():
-            tmp.replace(out / f"{name}.parquet")
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+def headline_metrics(result: PrefectureResult) -> dict[str, object]:
+    """The run's headline figures for its manifest: coverage by tier, travel, objective,
+    bound, gap, status, seconds, failed townships."""
+    plan, diag = result.plan, result.diagnostics
+    out: dict[str, object] = {
+        "status": result.status.value,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "seconds": round(result.seconds, 3),
+        "townships": diag.height,
+        "failed_townships": list(result.failed_townships),
+        "households": plan.height,
+    }
+    for t in (1, 2, 3):
+        tier = plan.filter(pl.col("tier") == t)
+        out[f"tier{t}_households"] = tier.height
+        out[f"tier{t}_uncovered"] = int(tier["worker_id"].null_count())
+    if diag.height and "travel_minutes_month" in diag.columns:
+        out["travel_minutes_month"] = float(diag["travel_minutes_month"].fill_null(0.0).sum())
+    return out

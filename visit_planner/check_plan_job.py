@@ -23,11 +23,13 @@ from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.contracts import read_table
 from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
 from visit_planner.policy import Policy, settings_from_policy
+from visit_planner.runs import RunReader
 
 __all__ = [
     "CheckResult",
     "ExplainResult",
     "PlanPaths",
+    "explain_from_run",
     "load_plan_inputs",
     "run_check_plan",
     "run_explain",
@@ -170,3 +172,10 @@ def run_explain(
     expl = expl.filter(pl.col("household_id") == household_id)
     alts = alternatives(household_id, local_plan, candidates, one, settings)
     return ExplainResult(expl.row(0, named=True), alts)
+
+
+def explain_from_run(run: Path, household_id: str) -> ExplainResult:
+    """Explain one household from a run directory: its township's files and the run's policy
+    only (see :class:`visit_planner.runs.RunReader`)."""
+    reader = RunReader(run)
+    return ExplainResult(reader.explanation(household_id), reader.alternatives(household_id))

@@ -26,6 +26,7 @@ __all__ = [
     "default_policy_text",
     "load_policy",
     "parse_policy",
+    "policy_text",
     "settings_from_policy",
 ]
 
@@ -199,15 +200,20 @@ def default_policy_text() -> str:
     return resources.files("visit_planner").joinpath(DEFAULT_POLICY_NAME).read_text("utf-8")
 
 
-def load_policy(path: Path | None = None) -> Policy:
-    """Load the policy at ``path``, or the embedded default when ``path`` is None."""
+def policy_text(path: Path | None = None) -> str:
+    """The TOML text of the policy at ``path``, or of the embedded default (what a run stores)."""
     if path is None:
-        return parse_policy(default_policy_text(), f"(default) {DEFAULT_POLICY_NAME}")
+        return default_policy_text()
     try:
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc.strerror}") from None
-    return parse_policy(text, str(path))
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Load the policy at ``path``, or the embedded default when ``path`` is None."""
+    source = f"(default) {DEFAULT_POLICY_NAME}" if path is None else str(path)
+    return parse_policy(policy_text(path), source)
 
 
 def settings_from_policy(policy: Policy) -> AssignmentSettings:

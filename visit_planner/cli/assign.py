@@ -20,7 +20,6 @@ from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED,
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
-from visit_planner.policy import load_policy
 
 
 class GapMethod(StrEnum):
@@ -139,7 +138,6 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     Exits 3 when any tier-1 household is left uncovered (the shortfall is printed), 5 when a
     township's solve failed (named with its error; its households are left unassigned).
     """
-    pol = load_policy(policy)
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     with Progress(
         TextColumn("[bold]乡镇 townships"),
@@ -159,9 +157,9 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             gap = "-" if r.gap is None else f"{r.gap:.3%}"
             bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
 
-        result, inputs = run_assign(
+        result, inputs, manifest = run_assign(
             paths,
-            pol,
+            policy,
             out,
             time_limit=time_limit,
             townships=township,
@@ -170,6 +168,9 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             on_total=on_total,
         )
     print_assign_summary(result, inputs.unscored, out)
+    console.print(
+        f"run 运行 {manifest.run_id[:12]}; plan hash 方案哈希 {manifest.plan_sha256[:16]}"
+    )
     if result.failed_townships:
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if result.unassigned_tier1 > 0:
@@ -214,7 +215,10 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
             f"[yellow]{len(unscored)} households have no score and were not planned "
             f"(无评分, 未分配): {', '.join(unscored[:10])}[/]"
         )
-    console.print(f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet)")
+    console.print(
+        f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet), "
+        "townships/, manifest.json"
+    )
     if result.failed_townships:
         err_console.print(
             f"[bold red]{len(result.failed_townships)} township(s) failed (乡镇求解失败) - "

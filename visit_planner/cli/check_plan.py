@@ -11,8 +11,9 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from visit_planner.check_plan_job import run_check_plan, run_explain
+from visit_planner.check_plan_job import explain_from_run, run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
+from visit_planner.errors import PlanFileError
 from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
 
@@ -123,11 +124,31 @@ def _fmt(value: object) -> str:
 
 @app.command("explain")
 def explain_cmd(  # noqa: PLR0917  (Typer options)
-    plan: PlanOpt,
     household: Annotated[str, typer.Option("--household", help="Household id to explain.")],
-    scores: ScoresOpt,
-    households: HouseholdsOpt,
-    workers: WorkersOpt,
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            "--run",
+            help="An `assign --out` directory: everything is read from it (fast; no other "
+            "file needed).",
+            show_default=False,
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="Plan file (without --run).", show_default=False)
+    ] = None,
+    scores: Annotated[
+        Path | None,
+        typer.Option("--scores", help="Scores file (without --run).", show_default=False),
+    ] = None,
+    households: Annotated[
+        Path | None,
+        typer.Option("--households", help="Households file (without --run).", show_default=False),
+    ] = None,
+    workers: Annotated[
+        Path | None,
+        typer.Option("--workers", help="Workers file (without --run).", show_default=False),
+    ] = None,
     previous: PreviousOpt = None,
     conflicts: ConflictsOpt = None,
     pins: PinsOpt = None,
@@ -138,10 +159,31 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     """Why a household got its worker, and what switching to another would cost (配对说明).
 
     Lists the other allowed workers ranked by the change in the objective (minutes-equivalent
-    per month), with the household that would be displaced when that worker is full.
+    per month), with the household that would be displaced when that worker is full. With
+    ``--run DIR`` (an ``assign --out`` directory) only the household's township is read, with
+    the run's own inputs and policy; otherwise pass the plan and its input files.
     """
-    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
-    result = run_explain(plan, paths, load_policy(policy), household)
+    files = {"--plan": plan, "--scores": scores, "--households": households, "--workers": workers}
+    if run is not None:
+        given = [k for k, v in {**files, "--previous": previous, "--conflicts": conflicts,
+                                "--pins": pins, "--forbids": forbids,
+                                "--policy": policy}.items() if v is not None]  # fmt: skip
+        if given:
+            raise PlanFileError(
+                f"--run reads the run's own inputs and policy; drop {', '.join(given)} "
+                "(--run 与输入文件二选一)"
+            )
+        result = explain_from_run(run, household)
+    else:
+        missing = [k for k, v in files.items() if v is None]
+        if missing:
+            raise PlanFileError(
+                f"explain needs --run DIR, or {', '.join(missing)} with the plan's input "
+                "files (缺少参数)"
+            )
+        assert plan and scores and households and workers  # narrowed by the check above
+        paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
+        result = run_explain(plan, paths, load_policy(policy), household)
     h = result.household
     head = Table(title=f"household / 住户 {household}", show_header=False)
     head.add_column("item")

@@ -1,0 +1,137 @@
+"""Runs on disk: the directory writer behind ``assign --out`` and the per-township reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from visit_planner.check_plan_job import PlanPaths, run_explain
+from visit_planner.policy import load_policy
+from visit_planner.runs import RunManifest, RunReader
+
+
+@pytest.fixture(scope="module")
+def inputs(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """The small prefecture's inputs and truth-based scores (with a model version) as files."""
+    d = tmp_path_factory.mktemp("runs_inputs")
+    p = small_prefecture
+    for name in ("households", "workers", "previous_assignment", "conflicts"):
+        getattr(p, name).write_parquet(d / f"{name}.parquet")
+    p.truth.select(
+        "household_id",
+        pl.col("true_tier").cast(pl.Int8).alias("final_tier"),
+        "p_tier1",
+        pl.lit("7").alias("model_version"),
+    ).write_parquet(d / "scores.parquet")
+    return d
+
+
+def assign_args(d: Path) -> list[str]:
+    return [
+        "--scores", str(d / "scores.parquet"), "--households", str(d / "households.parquet"),
+        "--workers", str(d / "workers.parquet"), "--previous",
+        str(d / "previous_assignment.parquet"), "--conflicts", str(d / "conflicts.parquet"),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_dir(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``assign`` run of the small prefecture (through the library, as the CLI does)."""
+    from visit_planner.assign_job import run_assign
+
+    out = tmp_path_factory.mktemp("run") / "out"
+    paths = PlanPaths(
+        inputs / "scores.parquet",
+        inputs / "households.parquet",
+        inputs / "workers.parquet",
+        inputs / "previous_assignment.parquet",
+        inputs / "conflicts.parquet",
+    )
+    run_assign(paths, None, out, processes=1)
+    return out
+
+
+def test_manifest_records_provenance_and_every_file(run_dir: Path, inputs: Path) -> None:
+    m = RunManifest.read(run_dir)
+    assert m.model_version == "7"
+    assert set(m.inputs) == {
+        "scores", "households", "workers", "previous_assignment", "conflicts",
+    }  # fmt: skip
+    assert len(m.inputs["households"]["sha256"]) == 64
+    assert (run_dir / "policy.toml").read_text("utf-8").startswith("# visit-planner policy")
+    assert m.metrics["households"] == pl.read_parquet(inputs / "households.parquet").height
+    assert m.metrics["tier1_uncovered"] >= 0 and "travel_minutes_month" in m.metrics
+    assert "plan.parquet" in m.files and "households_index.parquet" in m.files
+    townships = RunReader(run_dir).townships()
+    assert all(f"townships/{tw}/plan.parquet" in m.files for tw in townships)
+    assert not any(p.name.startswith(".staging") for p in run_dir.iterdir())
+    # No names or ID numbers of people in the manifest: ids stay in the Parquet files.
+    text = (run_dir / "manifest.json").read_text("utf-8")
+    assert "H0" not in text and "W0" not in text
+    json.loads(text)
+
+
+def test_township_partitions_add_up_to_the_plan(run_dir: Path) -> None:
+    reader = RunReader(run_dir)
+    whole = pl.read_parquet(run_dir / "plan.parquet")
+    parts = pl.concat([reader.plan(tw) for tw in reader.townships()]).sort("household_id")
+    assert parts.equals(whole.sort("household_id"))
+    assert reader.verify() == []
+
+
+def test_plan_hash_is_deterministic(run_dir: Path, inputs: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("assign", *assign_args(inputs), "--out", str(tmp_path / "again"))
+    assert code in (0, 3), err
+    first, second = RunManifest.read(run_dir), RunManifest.read(tmp_path / "again")
+    assert first.plan_sha256 == second.plan_sha256
+    assert first.run_id != second.run_id
+    assert first.plan_sha256[:16] in out
+
+
+def test_reader_explains_one_household_like_the_full_explain(run_dir: Path, inputs: Path) -> None:
+    reader = RunReader(run_dir)
+    plan = pl.read_parquet(run_dir / "plan.parquet")
+    hid = plan.filter(pl.col("worker_id").is_not_null() & (pl.col("tier") == 2))["household_id"][0]
+    paths = PlanPaths(
+        inputs / "scores.parquet",
+        inputs / "households.parquet",
+        inputs / "workers.parquet",
+        inputs / "previous_assignment.parquet",
+        inputs / "conflicts.parquet",
+    )
+    full = run_explain(run_dir / "plan.parquet", paths, load_policy(), hid)
+    assert reader.explanation(hid) == full.household
+    # Same alternatives; sums over the township's workers alone may differ in the last bits.
+    assert_frame_equal(reader.alternatives(hid), full.alternatives, rel_tol=1e-9)
+    assert reader.alternatives(hid).height > 0
+
+
+def test_explain_run_cli_and_its_errors(run_dir: Path, inputs: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    hid = pl.read_parquet(run_dir / "plan.parquet")["household_id"][0]
+    code, out, err = cli("explain", "--run", str(run_dir), "--household", hid)
+    assert code == 0, err
+    assert hid in out and "alternatives" in out
+    code, _, err = cli("explain", "--run", str(run_dir), "--household", "NOPE")
+    assert code == 2 and "NOPE" in err and "not in this run" in err and "Traceback" not in err
+    code, _, err = cli("explain", "--run", str(run_dir), "--household", hid, "--plan", str(run_dir))
+    assert code == 2 and "--plan" in err
+    code, _, err = cli("explain", "--household", hid)
+    assert code == 2 and "--run" in err
+    code, _, err = cli("explain", "--run", str(inputs), "--household", hid)
+    assert code == 2 and "not a run directory" in err
+
+
+def test_verify_names_a_changed_file(run_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    tw = RunReader(copy).townships()[0]
+    target = copy / "townships" / tw / "plan.parquet"
+    plan = pl.read_parquet(target)
+    plan.with_columns(pl.lit(None, dtype=pl.String).alias("worker_id")).write_parquet(target)
+    assert RunReader(copy).verify() == [f"townships/{tw}/plan.parquet"]

@@ -1,0 +1,83 @@
+"""The manifest of a run: identity, provenance, headline metrics and the hash of every file.
+
+Stored as ``manifest.json`` at the top of a run directory. It holds no names or ID numbers of
+people: ids of households and workers stay in the Parquet files, paths and hashes here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from visit_planner.errors import PlanFileError
+
+FORMAT = "visit-planner run 1"
+MANIFEST = "manifest.json"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes (hex)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunManifest:
+    """What a run is and where it came from.
+
+    ``plan_sha256`` is the content hash of the plan: the SHA-256 of the township plan files'
+    hashes in township order, so that it is identical for identical plans and changes when any
+    township's plan changes. ``files`` maps every file of the run (relative path) to its hash.
+    """
+
+    run_id: str
+    created_at: str
+    created_by: str
+    code_version: str
+    policy_sha256: str
+    plan_sha256: str
+    month: str | None = None
+    model_version: str | None = None
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {path, sha256}
+    metrics: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    format: str = FORMAT
+
+    def to_json(self) -> str:
+        """The manifest as indented JSON (stable key order)."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def read(cls, root: Path) -> RunManifest:
+        """Read ``root/manifest.json``; a clear error when it is missing or not a run's."""
+        path = root / MANIFEST
+        if not path.is_file():
+            raise PlanFileError(
+                f"{root}: not a run directory (no {MANIFEST}; 不是方案目录). Pass the --out "
+                "directory of `visit-planner assign`."
+            )
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise PlanFileError(f"{path}: cannot read the run manifest: {exc}") from None
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise PlanFileError(f"{path}: not a manifest of format {FORMAT!r}")
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+def plan_sha256(township_hashes: dict[str, str]) -> str:
+    """The plan's content hash from its township plan files' hashes (see :class:`RunManifest`)."""
+    joined = "\n".join(f"{tw}:{township_hashes[tw]}" for tw in sorted(township_hashes))
+    return text_sha256(joined)

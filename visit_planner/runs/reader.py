@@ -1,0 +1,156 @@
+"""Reading a run back, one township or one household at a time.
+
+``explain``, ``check-plan`` and the dashboard ask about one household or one township; the
+reader answers from that township's files (a few thousand rows) and the run's own recorded
+policy, never re-reading and re-validating the whole prefecture's inputs.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from assignment.alternatives import alternatives
+from assignment.candidates import build_candidates
+from assignment.domain import AssignmentSettings, PlanInputs
+from visit_planner.errors import PlanFileError
+from visit_planner.policy import Policy, parse_policy, settings_from_policy
+from visit_planner.runs.manifest import RunManifest, file_sha256
+from visit_planner.runs.writer import INPUT_FRAMES
+
+
+class RunReader:
+    """Read access to a run directory written by :class:`~visit_planner.runs.DirectoryRunWriter`.
+
+    >>> run = RunReader(Path("out"))            # doctest: +SKIP
+    >>> run.explanation("H0000001")["reason_en"]  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.manifest = RunManifest.read(root)
+
+    # ------------------------------------------------------------------ run-wide
+
+    @cached_property
+    def policy(self) -> Policy:
+        """The policy the run was made with (its stored text)."""
+        return parse_policy((self.root / "policy.toml").read_text("utf-8"), "run policy.toml")
+
+    @cached_property
+    def settings(self) -> AssignmentSettings:
+        """The assignment settings of the run's policy."""
+        return settings_from_policy(self.policy)
+
+    def diagnostics(self) -> pl.DataFrame:
+        """One row per township."""
+        return self._read("diagnostics.parquet")
+
+    def townships(self) -> list[str]:
+        """The run's township ids, sorted."""
+        return sorted(self.diagnostics()["township_id"].to_list())
+
+    def township_of(self, household_id: str) -> str:
+        """The township of ``household_id``; a clear error when it is not in the run."""
+        found = (
+            pl.scan_parquet(self.root / "households_index.parquet")
+            .filter(pl.col("household_id") == household_id)
+            .select("township_id")
+            .collect()
+        )
+        if found.height == 0:
+            raise PlanFileError(
+                f"{self.root}: household {household_id!r} is not in this run (农户不在方案中)"
+            )
+        return str(found.item(0, 0))
+
+    def verify(self) -> list[str]:
+        """Files whose content no longer matches the manifest's hash (or that are missing)."""
+        bad = []
+        for rel, digest in self.manifest.files.items():
+            path = self.root / rel
+            if not path.is_file() or file_sha256(path) != digest:
+                bad.append(rel)
+        return bad
+
+    # ------------------------------------------------------------------ one township
+
+    def plan(self, township_id: str) -> pl.DataFrame:
+        """The plan rows of one township."""
+        return self._township(township_id, "plan.parquet")
+
+    def explanations(self, township_id: str) -> pl.DataFrame:
+        """The household explanations of one township."""
+        return self._township(township_id, "explanations.parquet")
+
+    def worker_loads(self, township_id: str) -> pl.DataFrame:
+        """The worker loads of one township."""
+        return self._township(township_id, "worker_loads.parquet")
+
+    def inputs(self, township_id: str) -> dict[str, pl.DataFrame | None]:
+        """The inputs one township was solved from (None where the run had none)."""
+        out: dict[str, pl.DataFrame | None] = {}
+        for name in INPUT_FRAMES:
+            path = self.root / "townships" / township_id / "inputs" / f"{name}.parquet"
+            out[name] = pl.read_parquet(path) if path.is_file() else None
+        return out
+
+    # ------------------------------------------------------------------ one household
+
+    def explanation(self, household_id: str) -> dict[str, Any]:
+        """The explanation row of one household (its worker and the nearest one it did not get,
+        with the reason)."""
+        tw = self.township_of(household_id)
+        rows = self.explanations(tw).filter(pl.col("household_id") == household_id)
+        return rows.row(0, named=True)
+
+    def alternatives(self, household_id: str) -> pl.DataFrame:
+        """The household's other allowed workers, ranked by the objective change (what-if),
+        computed on its township alone."""
+        tw = self.township_of(household_id)
+        inputs = self.inputs(tw)
+        households = inputs["households"]
+        workers = inputs["workers"]
+        if households is None or workers is None:
+            raise PlanFileError(f"{self.root}: township {tw} has no stored inputs")
+        settings = self.settings
+        candidates = build_candidates(
+            households,
+            workers,
+            inputs["previous"],
+            inputs["conflicts"],
+            settings,
+            pins=inputs["pins"],
+            forbids=inputs["forbids"],
+        )
+        plan_inputs = PlanInputs(
+            households=households.drop("tier", "risk"),
+            workers=workers,
+            scores=households.select(
+                "household_id",
+                pl.col("tier").alias("final_tier"),
+                pl.col("risk").alias("p_tier1"),
+            ),
+            previous=inputs["previous"],
+            conflicts=inputs["conflicts"],
+            pins=inputs["pins"],
+            forbids=inputs["forbids"],
+        )
+        return alternatives(household_id, self.plan(tw), candidates, plan_inputs, settings)
+
+    # ------------------------------------------------------------------ files
+
+    def _township(self, township_id: str, name: str) -> pl.DataFrame:
+        path = self.root / "townships" / township_id / name
+        if not path.is_file():
+            raise PlanFileError(f"{self.root}: township {township_id!r} is not in this run")
+        return pl.read_parquet(path)
+
+    def _read(self, name: str) -> pl.DataFrame:
+        path = self.root / name
+        if not path.is_file():
+            raise PlanFileError(f"{path}: missing from the run directory")
+        return pl.read_parquet(path)

@@ -1,0 +1,200 @@
+"""Writing a run: one writer interface, today's directory writer behind ``assign --out``.
+
+Layout of a run directory (every Parquet file hashed in ``manifest.json``)::
+
+    manifest.json            identity, provenance, metrics, file hashes (RunManifest)
+    policy.toml              the policy text the plan was made with
+    plan.parquet             the whole plan (the plan contract, for users' own tools)
+    diagnostics.parquet      one row per township
+    explanations.parquet     one row per household
+    worker_loads.parquet     one row per worker
+    households_index.parquet household_id -> township_id, sorted (one household's township)
+    townships/<id>/          the same frames for one township, and the inputs it was solved
+                             from: households (contract columns, tier, risk), workers,
+                             previous, conflicts, pins, forbids
+
+Partitions by township let a reader answer a question about one household from one township's
+files, and let a later amendment replace one township while the others stay byte-identical.
+Every file is written under a staging directory first and moved into place only when all of
+them are written, so a failure leaves no partial set behind.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from visit_planner import __version__
+from visit_planner.runs.manifest import (
+    MANIFEST,
+    RunManifest,
+    file_sha256,
+    plan_sha256,
+    text_sha256,
+)
+
+FRAMES = ("plan", "diagnostics", "explanations", "worker_loads")
+"""The whole-run frames, written as ``NAME.parquet`` at the top of the run directory."""
+
+TOWNSHIP_FRAMES = ("plan", "explanations", "worker_loads")
+"""Frames also written per township (they have a ``township_id`` column)."""
+
+INPUT_FRAMES = ("households", "workers", "previous", "conflicts", "pins", "forbids")
+"""Inputs stored per township, so that a reader can rebuild one township's problem."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a run came from: the policy text, the input files, the model, the month."""
+
+    policy_text: str
+    input_files: Mapping[str, Path | None] = field(default_factory=dict)
+    model_version: str | None = None
+    month: str | None = None
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RunContent:
+    """Everything a run holds, as frames: outputs, inputs (by name) and provenance.
+
+    ``inputs`` maps the names of :data:`INPUT_FRAMES` to frames (or None where not given);
+    ``households`` must carry ``township_id``, ``tier`` and ``risk``. The optional frames are
+    cut by household, ``workers`` by its own ``township_id``.
+    """
+
+    plan: pl.DataFrame
+    diagnostics: pl.DataFrame
+    explanations: pl.DataFrame
+    worker_loads: pl.DataFrame
+    inputs: Mapping[str, pl.DataFrame | None]
+    provenance: Provenance
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RunWriter(Protocol):
+    """Publishes a run somewhere (a directory today; the store later) and returns its manifest."""
+
+    def write(self, content: RunContent) -> RunManifest:
+        """Write ``content`` all or nothing."""
+        ...
+
+
+def _township_parts(
+    frame: pl.DataFrame | None, township_of: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """Rows per township: by the frame's own ``township_id``, else through its households."""
+    if frame is None:
+        return {}
+    if "township_id" not in frame.columns:
+        frame = frame.join(township_of, on="household_id", how="inner", maintain_order="left")
+        parts = frame.partition_by("township_id", as_dict=True, include_key=False)
+    else:
+        parts = frame.partition_by("township_id", as_dict=True)
+    return {str(k[0]): v for k, v in parts.items()}
+
+
+class DirectoryRunWriter:
+    """Writes a run as a directory (the layout in the module docstring)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def write(self, content: RunContent) -> RunManifest:
+        """Write every file under a staging directory, hash it, then move it into place."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        stage = self.out / f".staging-{uuid.uuid4().hex}"
+        stage.mkdir()
+        try:
+            manifest = self._write_staged(stage, content)
+            self._move_into_place(stage)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return manifest
+
+    def _write_staged(self, stage: Path, content: RunContent) -> RunManifest:
+        files: dict[str, str] = {}
+
+        def put(frame: pl.DataFrame, rel: str) -> None:
+            path = stage / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(path)
+            files[rel] = file_sha256(path)
+
+        frames = {
+            "plan": content.plan,
+            "diagnostics": content.diagnostics,
+            "explanations": content.explanations,
+            "worker_loads": content.worker_loads,
+        }
+        for name in FRAMES:
+            put(frames[name], f"{name}.parquet")
+        index = content.plan.select("household_id", "township_id").sort("household_id")
+        put(index, "households_index.parquet")
+        township_of = index
+        townships = sorted(content.plan["township_id"].unique().to_list())
+        by_frame = {name: _township_parts(frames[name], township_of) for name in TOWNSHIP_FRAMES}
+        by_input = {
+            name: _township_parts(content.inputs.get(name), township_of) for name in INPUT_FRAMES
+        }
+        plan_hashes: dict[str, str] = {}
+        for tw in townships:
+            for name in TOWNSHIP_FRAMES:
+                part = by_frame[name].get(tw, frames[name].clear())
+                put(part, f"townships/{tw}/{name}.parquet")
+            plan_hashes[tw] = files[f"townships/{tw}/plan.parquet"]
+            for name in INPUT_FRAMES:
+                given = content.inputs.get(name)
+                if given is not None:  # absent inputs stay absent (None when read back)
+                    part = by_input[name].get(tw, given.clear())
+                    put(part, f"townships/{tw}/inputs/{name}.parquet")
+        prov = content.provenance
+        (stage / "policy.toml").write_text(prov.policy_text, "utf-8")
+        manifest = RunManifest(
+            run_id=uuid.uuid4().hex,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            created_by=prov.created_by or _user(),
+            code_version=__version__,
+            policy_sha256=text_sha256(prov.policy_text),
+            plan_sha256=plan_sha256(plan_hashes),
+            month=prov.month,
+            model_version=prov.model_version,
+            inputs={
+                name: {"path": str(path), "sha256": file_sha256(path)}
+                for name, path in prov.input_files.items()
+                if path is not None
+            },
+            metrics=dict(content.metrics),
+            files=dict(sorted(files.items())),
+        )
+        (stage / MANIFEST).write_text(manifest.to_json(), "utf-8")
+        return manifest
+
+    def _move_into_place(self, stage: Path) -> None:
+        """Replace the run's entries in ``out`` by the staged ones; the manifest goes last, so
+        a directory with a manifest always has every file the manifest names."""
+        old_manifest = self.out / MANIFEST
+        old_manifest.unlink(missing_ok=True)
+        entries = sorted(p.name for p in stage.iterdir() if p.name != MANIFEST)
+        for name in entries:
+            target = self.out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            (stage / name).replace(target)
+        (stage / MANIFEST).replace(old_manifest)
+
+
+def _user() -> str:
+    """The operating-system account that ran the command (an account name, not a person's)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
