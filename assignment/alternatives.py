@@ -73,7 +73,17 @@ def alternatives(
     current = row.row(0, named=True)
     w0 = current["worker_id"]
     risk = _risk_of(inputs)
-    cost = {(h, w): c for h, w, c in cand.select("household_id", "worker_id", "cost").iter_rows()}
+    # Only the household's own arcs and those of the households its alternative workers hold
+    # (who may be displaced) are looked at one by one: the rest stay in polars.
+    alt_workers = cand.filter(pl.col("household_id") == household_id)["worker_id"].implode()
+    involved = pl.concat(
+        [
+            row.select("household_id"),
+            plan.filter(pl.col("worker_id").is_in(alt_workers)).select("household_id"),
+        ]
+    )["household_id"].implode()
+    near = cand.filter(pl.col("household_id").is_in(involved))
+    cost = {(h, w): c for h, w, c in near.select("household_id", "worker_id", "cost").iter_rows()}
     if w0 is None:
         c0 = _unassigned_cost(settings, int(current["tier"]), risk.get(household_id))
     else:
@@ -91,17 +101,21 @@ def alternatives(
         room_n[w0] = room_n.get(w0, 0) + 1
     pins = pins_by_household(inputs.pins)
     pinned_to = {h: set(ws) for h, ws in pins.iter_rows()}
-    tier_of = dict(plan.select("household_id", pl.col("tier").cast(pl.Int64)).iter_rows())
+    tier_of = dict(
+        plan.filter(pl.col("household_id").is_in(involved))
+        .select("household_id", pl.col("tier").cast(pl.Int64))
+        .iter_rows()
+    )
     members: dict[str, list[tuple[str, float]]] = {}
     for h, w, hours in (
-        plan.filter(pl.col("worker_id").is_not_null())
+        plan.filter(pl.col("worker_id").is_in(alt_workers))
         .select("household_id", "worker_id", "hours_per_month")
         .iter_rows()
     ):
         members.setdefault(w, []).append((h, float(hours)))
     arcs_of: dict[str, list[tuple[str, float, float]]] = {}
     for h, w, hours, c in (
-        cand.select("household_id", "worker_id", "hours_per_month", "cost")
+        near.select("household_id", "worker_id", "hours_per_month", "cost")
         .sort(["household_id", "cost", "worker_id"])
         .iter_rows()
     ):
