@@ -17,7 +17,6 @@ on 127.0.0.1), else the SQLite database and artifact directory of the workspace.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
 from visit_planner.errors import RiskJobError
+from visit_planner.hashing import file_sha256
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import Policy, load_policy
 
@@ -142,15 +142,6 @@ def read_data(path: Path) -> pl.DataFrame:
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise RiskJobError(f"{path}: cannot read: {exc}") from None
     raise RiskJobError(f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)")
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file (logged so a run names its exact data without copying it)."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _atomic_write(frame: pl.DataFrame, out: Path) -> None:

@@ -6,30 +6,18 @@ people: ids of households and workers stay in the Parquet files, paths and hashe
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from visit_planner.errors import PlanFileError
+from visit_planner.hashing import file_sha256, text_sha256
+
+__all__ = ["FORMAT", "MANIFEST", "RunManifest", "file_sha256", "plan_sha256", "text_sha256"]
 
 FORMAT = "visit-planner run 1"
 MANIFEST = "manifest.json"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def text_sha256(text: str) -> str:
-    """SHA-256 of a text's UTF-8 bytes (hex)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
