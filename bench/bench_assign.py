@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python bench/bench_assign.py --scale 1 --processes 2
     .venv/bin/python bench/bench_assign.py --scale 1 --processes 2 --tight
 
-The prefecture is generated once and cached under ``bench/.cache`` (not committed). Scores:
+The prefecture is generated once and cached under ``bench/.cache`` (not committed), in a
+directory keyed by a hash of the generator's code, the scale and the seed (printed). Scores:
 ``assessed_tier`` (else the generator's ``true_tier``) as the final tier, the truth ``p_tier1``
 as the risk. ``assign`` runs as a subprocess: wall time end to end (reading, solving, writing)
 and the peak resident memory of its whole process tree (sampled from /proc every 0.2 s).
@@ -22,7 +23,10 @@ Results are written as markdown to ``bench/results/``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -35,31 +39,95 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assignment.candidates import build_candidates  # noqa: E402
+from assignment.domain import PlanInputs  # noqa: E402
 from assignment.greedy import greedy_plan  # noqa: E402
-from assignment.validator import PlanInputs, validate_plan  # noqa: E402
-from visit_planner.assign_job import settings_from_policy  # noqa: E402
+from assignment.validator import validate_plan  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
-from visit_planner.policy import load_policy  # noqa: E402
+from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
 
 TIGHT_UTILISATION = 0.85
 
 
+GENERATOR_CODE = ("visit_planner/synthetic", "visit_planner/contracts/columns.py")
+"""What ``generate`` runs: every file under the synthetic package, and the contract columns
+it selects and clips to. The cache key hashes them, so a changed generator is re-run."""
+
+
+def _write_scores(pref, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The scores file: ``assessed_tier`` (else ``true_tier``) as final tier, truth p_tier1."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    pref.households.select("household_id", "assessed_tier").join(
+        pref.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
+    ).select(
+        "household_id",
+        pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("final_tier"),
+        "p_tier1",
+    ).write_parquet(tmp)
+    tmp.replace(path)
+
+
+def cache_key(scale: float, seed: int) -> str:
+    """``scale{scale}_seed{seed}_{12 hex}``: sha256 of the generator's code (the files of
+    ``GENERATOR_CODE``, by relative path and content, caches left out), of the scores-file
+    writer and of the parameters."""
+    h = hashlib.sha256()
+    files: list[Path] = []
+    for rel in GENERATOR_CODE:
+        p = ROOT / rel
+        files += sorted(p.rglob("*")) if p.is_dir() else [p]
+    for f in files:
+        if not f.is_file() or "__pycache__" in f.parts or f.suffix in {".pyc", ".pyo"}:
+            continue
+        h.update(f.relative_to(ROOT).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    h.update(inspect.getsource(_write_scores).encode() + b"\0")
+    h.update(f"scale={scale!r};seed={seed!r}".encode())
+    return f"scale{scale:g}_seed{seed}_{h.hexdigest()[:12]}"
+
+
 def prepare(scale: float, seed: int, cache: Path) -> Path:
-    """Generate (once) the prefecture and a scores file into the cache directory."""
+    """Generate (once) the prefecture and a scores file into the cache directory.
+
+    The directory is named by :func:`cache_key` (generator code, scale, seed), so figures
+    never come from an older generator; the key is printed.
+    """
     from visit_planner.synthetic import generate, write_prefecture
 
-    d = cache / f"scale{scale:g}_seed{seed}"
-    if not (d / "scores.parquet").exists():
+    key = cache_key(scale, seed)
+    d = cache / key
+    cached = (d / "scores.parquet").exists()
+    print(f"prefecture cache key {key} ({'cached' if cached else 'generating'}): {d}", flush=True)
+    if not cached:
         pref = generate(scale=scale, seed=seed)
         write_prefecture(pref, d)
-        pref.households.select("household_id", "assessed_tier").join(
-            pref.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
-        ).select(
-            "household_id",
-            pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("final_tier"),
-            "p_tier1",
-        ).write_parquet(d / "scores.parquet")
+        _write_scores(pref, d / "scores.parquet")
     return d
+
+
+def township_tasks_of(d: Path, settings):  # type: ignore[no-untyped-def]
+    """The prepared prefecture ``d`` as one :class:`assignment.plan.TownshipTask` per township
+    (largest first), read as ``assign`` reads it (contract readers; final tier and risk from
+    the scores file)."""
+    from assignment.plan import township_tasks
+    from visit_planner.assign_job import load_assign_inputs
+    from visit_planner.plan_files import PlanPaths
+
+    inputs = load_assign_inputs(
+        PlanPaths(
+            scores=d / "scores.parquet",
+            households=d / "households.parquet",
+            workers=d / "workers.parquet",
+            previous=d / "previous_assignment.parquet",
+            conflicts=d / "conflicts.parquet",
+        )
+    )
+    return township_tasks(
+        inputs.households,
+        inputs.workers,
+        settings,
+        previous=inputs.previous,
+        conflicts=inputs.conflicts,
+    )
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -282,6 +350,7 @@ def main() -> None:
         wall, peak_gb, code = json.loads(timing.read_text())
     else:
         wall, peak_gb, code = run_assign(d, workers_path, out, args.processes)
+        out.mkdir(parents=True, exist_ok=True)
         timing.write_text(json.dumps([wall, peak_gb, code]))
     plan = pl.read_parquet(out / "plan.parquet")
     diag = pl.read_parquet(out / "diagnostics.parquet")
@@ -299,8 +368,10 @@ def main() -> None:
         f"# assign benchmark: scale {args.scale:g}, seed {args.seed}, {variant} capacities",
         "",
         f"Command: `.venv/bin/python bench/bench_assign.py --scale {args.scale:g} "
-        f"--processes {args.processes}{' --tight' if args.tight else ''}` "
-        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Machine: 2 cores shared "
+        f"{'' if args.seed == 1 else f'--seed {args.seed} '}--processes {args.processes}"
+        f"{' --tight' if args.tight else ''}{' --skip-greedy' if args.skip_greedy else ''}` "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; prefecture cache key "
+        f"`{d.name}`). Machine: 2 cores shared "
         "with other agents' test runs at the same time, so times are pessimistic.",
         "",
         f"- households {hh.height:,}; workers {workers.height:,}; townships {diag.height}",
