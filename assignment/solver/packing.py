@@ -5,7 +5,7 @@ cadre-short township, the grid workers of a tight one), a plan can often cover o
 household by *exchanging*: a worker gives up a household that costs it many hours (to a
 neighbouring worker, or to the uncovered pool when it is worth less) and takes one or two
 uncovered households that fit better. The LP-guided repair and the single ejections of
-:mod:`assignment.solver.township` do not find such multi-worker exchanges.
+:mod:`assignment.solver.repair` do not find such multi-worker exchanges.
 
 The search, in stages (``PackingOptions.stages``), each seeded by every *hot* worker (one with
 an arc to an uncovered household that covering would help):
@@ -44,7 +44,8 @@ OBJ_TOL = 1e-10  # relative: a step must lower the objective by more than float 
 
 @dataclass(frozen=True)
 class PackingOptions:
-    """Tuning of the packing search (defaults measured with bench/bench_packing.py).
+    """Tuning of the packing search (the defaults; their effect as a whole, packing on vs off
+    in the cadre-short townships, is measured by ``bench/bench_packing.py``).
 
     ``stages``: searched in turn; a group size for exact CP-SAT re-solves (1 single workers,
     2 pairs) or 0 for the pairwise swap search. ``pool_per_worker`` (singles) and
