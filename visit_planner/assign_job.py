@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assignment.domain import PlanInputs
+from assignment.domain import AssignmentSettings, PlanInputs
 from assignment.explain import explain_plan
 from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
 from assignment.solver.options import SolverOptions
@@ -38,6 +38,20 @@ class AssignInputs:
     forbids: pl.DataFrame | None
     unscored: tuple[str, ...]
     model_version: str | None = None  # the scores' model version(s), when they carry one
+
+    def plan_inputs(self) -> PlanInputs:
+        """The same inputs in the form the validator and the explainer take."""
+        return PlanInputs(
+            households=self.households,
+            workers=self.workers,
+            scores=self.households.select(
+                "household_id", pl.col("tier").alias("final_tier"), pl.col("risk").alias("p_tier1")
+            ),
+            previous=self.previous,
+            conflicts=self.conflicts,
+            pins=self.pins,
+            forbids=self.forbids,
+        )
 
 
 def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
@@ -85,29 +99,57 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     )
 
 
-def run_assign(
-    paths: PlanPaths,
-    policy_path: Path | None,
-    out: Path,
+@dataclass(frozen=True)
+class SolvedPlan:
+    """A solved and explained plan, before it is written anywhere."""
+
+    result: PrefectureResult
+    explanations: pl.DataFrame
+    worker_loads: pl.DataFrame
+
+    def content(
+        self, inputs: AssignInputs, provenance: Provenance, townships: list[str] | None = None
+    ) -> RunContent:
+        """What a run writer stores: outputs, the planned townships' inputs, provenance."""
+        planned = inputs.households
+        if townships:
+            planned = planned.filter(pl.col("township_id").is_in(townships))
+        return RunContent(
+            plan=self.result.plan,
+            diagnostics=self.result.diagnostics,
+            explanations=self.explanations,
+            worker_loads=self.worker_loads,
+            inputs={
+                "households": planned,
+                "workers": inputs.workers,
+                "previous": inputs.previous,
+                "conflicts": inputs.conflicts,
+                "pins": inputs.pins,
+                "forbids": inputs.forbids,
+            },
+            provenance=provenance,
+            metrics=headline_metrics(self.result),
+        )
+
+
+def solver_options(time_limit: float | None) -> SolverOptions:
+    """The solver's options; ``time_limit`` (seconds) caps the LP and the repair MIP."""
+    if time_limit is None:
+        return SolverOptions()
+    return SolverOptions(repair_time_limit=time_limit, lp_time_limit=time_limit)
+
+
+def solve_and_explain(
+    inputs: AssignInputs,
+    settings: AssignmentSettings,
     *,
-    time_limit: float | None = None,
+    options: SolverOptions | None = None,
     townships: list[str] | None = None,
     processes: int | None = None,
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
-) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
-    """Solve, explain and write the run to ``out`` (all files or none; see
-    :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
-    township inputs, the policy text and a manifest with the input hashes."""
-    text = policy_text(policy_path)
-    policy = load_policy(policy_path)
-    inputs = load_assign_inputs(paths)
-    settings = settings_from_policy(policy)
-    options = (
-        SolverOptions()
-        if time_limit is None
-        else SolverOptions(repair_time_limit=time_limit, lp_time_limit=time_limit)
-    )
+) -> SolvedPlan:
+    """Solve every (or the named) township and explain every household: frames in, frames out."""
     if townships:
         known = set(inputs.households["township_id"].unique().to_list())
         missing = sorted(set(townships) - known)
@@ -131,55 +173,50 @@ def run_assign(
         processes=processes,
         progress=progress,
     )
-    explanations, loads = explain_plan(
-        result.plan,
-        None,
-        PlanInputs(
-            households=inputs.households,
-            workers=inputs.workers,
-            scores=inputs.households.select(
-                "household_id", pl.col("tier").alias("final_tier"), pl.col("risk").alias("p_tier1")
-            ),
-            previous=inputs.previous,
-            conflicts=inputs.conflicts,
-            pins=inputs.pins,
-            forbids=inputs.forbids,
-        ),
-        settings,
+    explanations, loads = explain_plan(result.plan, None, inputs.plan_inputs(), settings)
+    return SolvedPlan(result, explanations, loads)
+
+
+def run_assign(
+    paths: PlanPaths,
+    policy_path: Path | None,
+    out: Path,
+    *,
+    time_limit: float | None = None,
+    townships: list[str] | None = None,
+    processes: int | None = None,
+    progress: Callable[[TownshipResult], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
+    """Solve, explain and write the run to ``out`` (all files or none; see
+    :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
+    township inputs, the policy text and a manifest with the input hashes."""
+    text = policy_text(policy_path)
+    inputs = load_assign_inputs(paths)
+    solved = solve_and_explain(
+        inputs,
+        settings_from_policy(load_policy(policy_path)),
+        options=solver_options(time_limit),
+        townships=townships,
+        processes=processes,
+        progress=progress,
+        on_total=on_total,
     )
-    planned = inputs.households
-    if townships:
-        planned = planned.filter(pl.col("township_id").is_in(townships))
-    content = RunContent(
-        plan=result.plan,
-        diagnostics=result.diagnostics,
-        explanations=explanations,
-        worker_loads=loads,
-        inputs={
-            "households": planned,
-            "workers": inputs.workers,
-            "previous": inputs.previous,
-            "conflicts": inputs.conflicts,
-            "pins": inputs.pins,
-            "forbids": inputs.forbids,
+    provenance = Provenance(
+        policy_text=text,
+        input_files={
+            "scores": paths.scores,
+            "households": paths.households,
+            "workers": paths.workers,
+            "previous_assignment": paths.previous,
+            "conflicts": paths.conflicts,
+            "pins": paths.pins,
+            "forbids": paths.forbids,
         },
-        provenance=Provenance(
-            policy_text=text,
-            input_files={
-                "scores": paths.scores,
-                "households": paths.households,
-                "workers": paths.workers,
-                "previous_assignment": paths.previous,
-                "conflicts": paths.conflicts,
-                "pins": paths.pins,
-                "forbids": paths.forbids,
-            },
-            model_version=inputs.model_version,
-        ),
-        metrics=headline_metrics(result),
+        model_version=inputs.model_version,
     )
-    manifest = DirectoryRunWriter(out).write(content)
-    return result, inputs, manifest
+    manifest = DirectoryRunWriter(out).write(solved.content(inputs, provenance, townships))
+    return solved.result, inputs, manifest
 
 
 def headline_metrics(result: PrefectureResult) -> dict[str, object]:

@@ -268,6 +268,56 @@ def drift_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.drift.csv")
 
 
+@dataclass
+class Scored:
+    """Scores of a frame with the model version that made them (no files written)."""
+
+    scores: pl.DataFrame
+    drift: pl.DataFrame
+    warnings: list[str]
+    model_version: int
+
+
+def score_frame(
+    frame: pl.DataFrame,
+    *,
+    overrides: pl.DataFrame | None = None,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+    source: str = "households",
+) -> Scored:
+    """Score the households in ``frame`` with the champion (or ``version``): probabilities,
+    tiers after policy rules and ``overrides`` (household_id, tier, reason), reasons, drift."""
+    from risk_model.reasons import ReasonTables
+    from risk_model.scoring import score
+
+    with user_errors():
+        registry = registry_for(resolve_workspace(home), mlflow_uri)
+        model, info = registry.load_model(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
+        reference = registry.load_json(info.run_id, "drift_reference.json")
+        settings = risk_settings(load_policy(policy_path), spec)
+        result = score(
+            frame,
+            model,
+            spec,
+            settings.rule,
+            tables=tables,
+            drift_reference=reference,
+            model_version=str(info.version),
+            rules=settings.rules,
+            overrides=overrides,
+            psi_threshold=settings.psi_threshold,
+            on_unseen=on_unseen or settings.on_unseen,
+            source=source,
+        )
+    return Scored(result.scores, result.drift, result.check.warnings(), int(info.version))
+
+
 def score_file(
     data: Path,
     out: Path,
@@ -280,43 +330,29 @@ def score_file(
     mlflow_uri: str | None = None,
 ) -> ScoreOutcome:
     """Score every household with the champion (or ``version``); write scores and drift."""
-    from risk_model.reasons import ReasonTables
-    from risk_model.scoring import score
-
     started = time.perf_counter()
     data_file = resolve_data(data)
-    with user_errors():
-        registry = registry_for(resolve_workspace(home), mlflow_uri)
-        model, info = registry.load_model(version)
-        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
-        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
-        reference = registry.load_json(info.run_id, "drift_reference.json")
-        settings = risk_settings(load_policy(policy_path), spec)
-        frame = read_data(data_file)
-        override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
-        result = score(
-            frame,
-            model,
-            spec,
-            settings.rule,
-            tables=tables,
-            drift_reference=reference,
-            model_version=str(info.version),
-            rules=settings.rules,
-            overrides=override_frame,
-            psi_threshold=settings.psi_threshold,
-            on_unseen=on_unseen or settings.on_unseen,
-            source=str(data_file),
-        )
-    _atomic_write(result.scores, out)
-    _atomic_write(result.drift, drift_path(out))
+    frame = read_data(data_file)
+    override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
+    scored = score_frame(
+        frame,
+        overrides=override_frame,
+        version=version,
+        home=home,
+        policy_path=policy_path,
+        on_unseen=on_unseen,
+        mlflow_uri=mlflow_uri,
+        source=str(data_file),
+    )
+    _atomic_write(scored.scores, out)
+    _atomic_write(scored.drift, drift_path(out))
     return ScoreOutcome(
         scores_file=out,
         drift_file=drift_path(out),
-        scores=result.scores,
-        drift=result.drift,
-        warnings=result.check.warnings(),
-        model_version=info.version,
+        scores=scored.scores,
+        drift=scored.drift,
+        warnings=scored.warnings,
+        model_version=scored.model_version,
         seconds=time.perf_counter() - started,
     )
 
