@@ -1,0 +1,92 @@
+"""Standing overrides applied to a month's inputs: each rule applied or reported, never dropped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from visit_planner.overrides import (
+    APPLIED,
+    CORRECTABLE_FIELDS,
+    NOT_APPLIED,
+    Override,
+    apply_overrides,
+    pin_outcomes,
+)
+
+DAY = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def month(small_prefecture):  # type: ignore[no-untyped-def]
+    return small_prefecture.households, small_prefecture.workers
+
+
+def test_correctable_fields_exclude_ids_tiers_and_audit_columns() -> None:
+    for name in ("household_id", "township_id", "assessed_tier", "head_ethnicity", "head_gender"):
+        assert name not in CORRECTABLE_FIELDS
+    assert "members" in CORRECTABLE_FIELDS and "hazard_exposure" in CORRECTABLE_FIELDS
+
+
+def test_each_kind_applies_or_says_why(month) -> None:  # type: ignore[no-untyped-def]
+    hh, ws = month
+    h0, h1 = hh["household_id"][0], hh["household_id"][1]
+    active = ws.filter(pl.col("active"))["worker_id"][0]
+    inactive = ws.filter(~pl.col("active"))["worker_id"]
+    members = int(hh["members"][0])
+    overrides = [
+        Override(1, "tier", h0, "hotline", "sup1", tier=1),
+        Override(
+            2, "correction", h0, "re-visited", "sup1", field="members", value=str(members + 1)
+        ),
+        Override(3, "correction", h1, "typo", "sup1", field="members", value="two"),
+        Override(4, "correction", h1, "typo", "sup1", field="head_gender", value="F"),
+        Override(5, "forbid", h1, "relative", "sup1", worker_id=active),
+        Override(6, "pin", "NOPE", "moved", "sup1", worker_id=active),
+        Override(7, "forbid", h0, "left", "sup1", worker_id="W_GONE"),
+        Override(8, "tier", h1, "old", "sup1", tier=2, expires_on=date(2026, 11, 30)),
+        Override(9, "correction", h1, "bad", "sup1", field="elderly_65plus", value="99"),
+    ]
+    if inactive.len():
+        overrides.append(Override(10, "pin", h1, "x", "sup1", worker_id=inactive[0]))
+    got = apply_overrides(overrides, hh, ws, on=DAY)
+    by_id = {o.override_id: o for o in got.outcomes}
+    assert by_id[1].outcome == APPLIED and by_id[2].outcome == APPLIED
+    assert by_id[5].outcome == APPLIED
+    assert "does not fit" in by_id[3].reason
+    assert "cannot be corrected" in by_id[4].reason
+    assert "not in this month's data" in by_id[6].reason
+    assert "W_GONE" in by_id[7].reason
+    assert "expired" in by_id[8].reason
+    assert by_id[9].outcome == NOT_APPLIED and "rule" in by_id[9].reason  # 99 > members
+    if inactive.len():
+        assert "inactive" in by_id[10].reason
+    # Nothing silently dropped: every override but the pending pins has an outcome.
+    assert set(by_id) == {o.id for o in overrides}
+    fixed = got.households.filter(pl.col("household_id") == h0)
+    assert int(fixed["members"][0]) == members + 1
+    assert got.households.height == hh.height
+    assert got.tier_overrides is not None
+    assert got.tier_overrides.rows() == [(h0, 1, "#1 sup1: hotline")]
+    assert got.forbids is not None and got.forbids.rows() == [(h1, active)]
+    assert any("members" in n for n in got.notes[h0])
+
+
+def test_pins_are_judged_by_the_plan(month) -> None:  # type: ignore[no-untyped-def]
+    hh, ws = month
+    h0, h1 = hh["household_id"][0], hh["household_id"][1]
+    w = ws["worker_id"][0]
+    pins = [
+        Override(1, "pin", h0, "r", "a", worker_id=w),
+        Override(2, "pin", h1, "r", "a", worker_id=w),
+    ]
+    got = apply_overrides(pins, hh, ws, on=DAY)
+    assert got.outcomes == [] and got.pins is not None and got.pins.height == 2
+    plan = pl.DataFrame({"household_id": [h0, h1], "worker_id": [w, None]})
+    issue = f"pin {h1}→{w} breaks role_eligible and is ignored"
+    outs, notes = pin_outcomes(pins, plan, [issue], decided=set())
+    assert [(o.override_id, o.outcome) for o in outs] == [(1, APPLIED), (2, NOT_APPLIED)]
+    assert outs[1].reason == issue
+    assert h0 in notes

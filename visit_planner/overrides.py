@@ -1,0 +1,266 @@
+"""Supervisors' standing corrections, applied to one month's inputs: one named rule each.
+
+Four kinds (all with author, reason, created time and an optional expiry, kept in the store):
+
+* ``tier`` - the household's tier is set (up or down); scoring marks it ``tier_source =
+  override`` with the reason;
+* ``pin`` - the household must go to this worker;
+* ``forbid`` - the household must never go to this worker;
+* ``correction`` - a field of the household's data is wrong: the corrected value replaces it
+  before scoring (so the household is re-scored with it) and is kept for the next training set.
+
+Each override either applies or is reported with the reason it could not apply this month
+(the household moved away or left, the worker left or is inactive, the field is unknown, the
+value does not fit the field's type) - never silently dropped. :func:`check_new_override`
+refuses such input already when the override is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from visit_planner.contracts import columns as c
+from visit_planner.contracts.reader import cast_to_contract
+from visit_planner.contracts.tables import TABLES
+
+KINDS = ("tier", "pin", "forbid", "correction")
+
+CORRECTABLE_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name in c.HOUSEHOLDS
+    if name
+    not in {
+        "household_id", "county_id", "township_id", "village_id", "grid_id",
+        "previous_tier", "assessed_tier", *c.AUDIT_ONLY,
+    }
+)  # fmt: skip
+"""Household fields a correction may change: the data fields, not ids, places (a move is a
+data update, not a correction), tiers (use a tier override) or audit-only columns."""
+
+APPLIED = "applied"
+NOT_APPLIED = "not_applied"
+
+
+@dataclass(frozen=True)
+class Override:
+    """One standing override as the store holds it (the fields its kind needs are set)."""
+
+    id: int
+    kind: str
+    household_id: str
+    reason: str
+    author: str
+    worker_id: str | None = None
+    tier: int | None = None
+    field: str | None = None
+    value: str | None = None
+    evidence: str | None = None
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether an override applied to a month's plan, and why not where it did not."""
+
+    override_id: int
+    outcome: str  # APPLIED or NOT_APPLIED
+    reason: str
+
+
+@dataclass(frozen=True)
+class AppliedOverrides:
+    """A month's inputs with the standing overrides applied, and what happened to each."""
+
+    households: pl.DataFrame  # corrected
+    tier_overrides: pl.DataFrame | None  # household_id, tier, reason (for scoring)
+    pins: pl.DataFrame | None  # household_id, worker_id
+    forbids: pl.DataFrame | None  # household_id, worker_id
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # household -> what applied
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def household_present(o: Override, households: set[str]) -> str | None:
+    """The household must be in this month's data (it may have moved away or left)."""
+    if o.household_id not in households:
+        return (
+            f"农户 {o.household_id} 不在本月数据中(已迁出或注销) / household "
+            f"{o.household_id} is not in this month's data (moved away or left)"
+        )
+    return None
+
+
+def worker_present(o: Override, workers: dict[str, bool]) -> str | None:
+    """A pin's or forbid's worker must be in this month's data and active."""
+    if o.kind not in ("pin", "forbid") or o.worker_id is None:
+        return None
+    if o.worker_id not in workers:
+        return (
+            f"工作人员 {o.worker_id} 不在本月数据中(已离岗) / worker {o.worker_id} is not in "
+            "this month's data (left)"
+        )
+    if not workers[o.worker_id]:
+        return f"工作人员 {o.worker_id} 已停用 / worker {o.worker_id} is inactive"
+    return None
+
+
+def field_correctable(o: Override) -> str | None:
+    """A correction must name a correctable household field."""
+    if o.kind != "correction":
+        return None
+    if o.field not in CORRECTABLE_FIELDS:
+        return (
+            f"字段 {o.field!r} 不可更正 / field {o.field!r} cannot be corrected "
+            f"(correctable: {', '.join(CORRECTABLE_FIELDS)})"
+        )
+    return None
+
+
+def not_expired(o: Override, on: date) -> str | None:
+    """An override with an expiry applies only up to that day."""
+    if o.expires_on is not None and o.expires_on < on:
+        return f"已于 {o.expires_on} 过期 / expired on {o.expires_on}"
+    return None
+
+
+def corrected_value(
+    household: pl.DataFrame, field_name: str, value: str | None
+) -> tuple[object, str | None]:
+    """The corrected value in the field's contract type, checked with the household's other
+    fields against the contract's rules (e.g. counts not above ``members``); or why not."""
+    dtype = c.HOUSEHOLDS[field_name]
+    raw = pl.DataFrame(
+        {"household_id": ["x"], field_name: [value]}, schema_overrides={field_name: pl.String}
+    )
+    cast, problems = cast_to_contract(raw, {field_name: dtype}, "correction", ("household_id",))
+    if any(p.severity == "error" for p in problems) or cast[field_name][0] is None:
+        return None, (
+            f"值 {value!r} 不符合字段 {field_name} 的类型 / value {value!r} does not fit "
+            f"field {field_name} ({dtype})"
+        )
+    new = cast[field_name][0]
+    row = household.with_columns(pl.lit(new, dtype=dtype).alias(field_name))
+    try:
+        TABLES["households"].schema.validate(row, lazy=True)
+    except SchemaErrors as err:
+        rules = sorted({str(x) for x in err.failure_cases["check"].to_list()})
+        return None, (
+            f"值 {value!r} 违反字段 {field_name} 的规则 / value {value!r} breaks the rule(s) "
+            f"of {field_name}: {', '.join(rules)}"
+        )
+    return new, None
+
+
+# ---------------------------------------------------------------- applying
+
+
+def apply_overrides(
+    overrides: Sequence[Override],
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    *,
+    on: date,
+) -> AppliedOverrides:
+    """Apply the standing overrides to one month's households (corrections) and turn the rest
+    into the frames scoring and assignment take. Pins and forbids whose household and worker
+    are present are passed on; whether a pin is honoured is decided by the assignment (it
+    reports ineligible or over-capacity pins), see :func:`pin_outcomes`."""
+    present = set(households["household_id"].to_list())
+    active = dict(workers.select("worker_id", pl.col("active").fill_null(False)).iter_rows())
+    outcomes: list[Outcome] = []
+    notes: dict[str, list[str]] = {}
+    tiers: list[tuple[str, int, str]] = []
+    pins: list[tuple[str, str]] = []
+    forbids: list[tuple[str, str]] = []
+    corrected = households
+    for o in sorted(overrides, key=lambda x: x.id):
+        why = (
+            not_expired(o, on)
+            or household_present(o, present)
+            or worker_present(o, active)
+            or field_correctable(o)
+        )
+        if why is None and o.kind == "correction" and o.field is not None:
+            row = corrected.filter(pl.col("household_id") == o.household_id)
+            value, why = corrected_value(row, o.field, o.value)
+            if why is None:
+                before = row[o.field][0]
+                corrected = corrected.with_columns(
+                    pl.when(pl.col("household_id") == o.household_id)
+                    .then(pl.lit(value, dtype=c.HOUSEHOLDS[o.field]))
+                    .otherwise(pl.col(o.field))
+                    .alias(o.field)
+                )
+                notes.setdefault(o.household_id, []).append(
+                    f"数据更正 correction #{o.id}: {o.field} {before} → {value} ({o.reason})"
+                )
+        if why is not None:
+            outcomes.append(Outcome(o.id, NOT_APPLIED, why))
+            continue
+        if o.kind == "tier" and o.tier is not None:
+            tiers.append((o.household_id, int(o.tier), f"#{o.id} {o.author}: {o.reason}"))
+            notes.setdefault(o.household_id, []).append(
+                f"类别调整 tier override #{o.id}: {o.tier} ({o.reason})"
+            )
+        elif o.kind == "pin" and o.worker_id is not None:
+            pins.append((o.household_id, o.worker_id))
+            continue  # its outcome comes from the plan (pin_outcomes)
+        elif o.kind == "forbid" and o.worker_id is not None:
+            forbids.append((o.household_id, o.worker_id))
+            notes.setdefault(o.household_id, []).append(
+                f"禁止配对 forbid #{o.id}: {o.worker_id} ({o.reason})"
+            )
+        outcomes.append(Outcome(o.id, APPLIED, ""))
+    return AppliedOverrides(
+        households=corrected,
+        tier_overrides=_frame(tiers, ["household_id", "tier", "reason"]),
+        pins=_frame(pins, ["household_id", "worker_id"]),
+        forbids=_frame(forbids, ["household_id", "worker_id"]),
+        outcomes=outcomes,
+        notes=notes,
+    )
+
+
+def pin_outcomes(
+    overrides: Sequence[Override], plan: pl.DataFrame, issues: Sequence[str], decided: set[int]
+) -> tuple[list[Outcome], dict[str, list[str]]]:
+    """Outcomes of the pins not decided yet (``decided``: ids with an outcome already): applied
+    when the plan pairs the household with the pinned worker; otherwise not applied, with the
+    assignment's own message about that pin where it gave one."""
+    got = dict(plan.select("household_id", "worker_id").iter_rows())
+    out: list[Outcome] = []
+    notes: dict[str, list[str]] = {}
+    for o in overrides:
+        if o.kind != "pin" or o.id in decided:
+            continue
+        if got.get(o.household_id) == o.worker_id:
+            out.append(Outcome(o.id, APPLIED, ""))
+            notes.setdefault(o.household_id, []).append(
+                f"指定人员 pin #{o.id}: {o.worker_id} ({o.reason})"
+            )
+            continue
+        said = [m for m in issues if o.household_id in m and (o.worker_id or "") in m]
+        out.append(
+            Outcome(
+                o.id,
+                NOT_APPLIED,
+                said[0]
+                if said
+                else f"方案未采用该指定 / the plan could not honour pin {o.household_id}→"
+                f"{o.worker_id}",
+            )
+        )
+    return out, notes
+
+
+def _frame(rows: Sequence[tuple[object, ...]], names: list[str]) -> pl.DataFrame | None:
+    if not rows:
+        return None
+    return pl.DataFrame(rows, schema=names, orient="row")
