@@ -9,6 +9,7 @@ questions about one township or one household without re-reading and re-validati
 prefecture (``explain --run``).
 """
 
+from visit_planner.runs.diff import diff_plans, diff_runs, diff_totals
 from visit_planner.runs.manifest import RunManifest, file_sha256, text_sha256
 from visit_planner.runs.reader import RunReader
 from visit_planner.runs.writer import DirectoryRunWriter, Provenance, RunContent, RunWriter
@@ -20,6 +21,9 @@ __all__ = [
     "RunManifest",
     "RunReader",
     "RunWriter",
+    "diff_plans",
+    "diff_runs",
+    "diff_totals",
     "file_sha256",
     "text_sha256",
 ]

@@ -90,6 +90,12 @@ class RunReader:
         """The worker loads of one township."""
         return self._township(township_id, "worker_loads.parquet")
 
+    def scores(self, township_id: str) -> pl.DataFrame | None:
+        """The risk scores of one township's households (None for runs made from a scores file
+        without them: ``assign``)."""
+        path = self.root / "townships" / township_id / "scores.parquet"
+        return pl.read_parquet(path) if path.is_file() else None
+
     def inputs(self, township_id: str) -> dict[str, pl.DataFrame | None]:
         """The inputs one township was solved from (None where the run had none)."""
         out: dict[str, pl.DataFrame | None] = {}

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from visit_planner import __version__
+from visit_planner.errors import PlanFileError
 from visit_planner.runs.manifest import (
     MANIFEST,
     RunManifest,
@@ -44,8 +45,8 @@ from visit_planner.runs.manifest import (
 FRAMES = ("plan", "diagnostics", "explanations", "worker_loads")
 """The whole-run frames, written as ``NAME.parquet`` at the top of the run directory."""
 
-TOWNSHIP_FRAMES = ("plan", "explanations", "worker_loads")
-"""Frames also written per township (they have a ``township_id`` column)."""
+TOWNSHIP_FRAMES = ("plan", "explanations", "worker_loads", "scores")
+"""Frames also written per township (by their ``township_id``, or their households')."""
 
 INPUT_FRAMES = ("households", "workers", "previous", "conflicts", "pins", "forbids")
 """Inputs stored per township, so that a reader can rebuild one township's problem."""
@@ -78,9 +79,12 @@ class RunContent:
     inputs: Mapping[str, pl.DataFrame | None]
     provenance: Provenance
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    scores: pl.DataFrame | None = None  # the risk model's scores (probabilities, reasons)
+    reuse: Path | None = None  # a run directory whose township folders are copied ...
+    reuse_townships: frozenset[str] = frozenset()  # ... for these townships, byte for byte
 
 
-class RunWriter(Protocol):
+class RunWriter(Protocol):  # one implementation today; the store's publisher wraps it
     """Publishes a run somewhere (a directory today; the store later) and returns its manifest."""
 
     def write(self, content: RunContent) -> RunManifest:
@@ -135,20 +139,37 @@ class DirectoryRunWriter:
             "explanations": content.explanations,
             "worker_loads": content.worker_loads,
         }
-        for name in FRAMES:
-            put(frames[name], f"{name}.parquet")
+        if content.scores is not None:
+            frames["scores"] = content.scores
+        for name, frame in frames.items():
+            put(frame, f"{name}.parquet")
         index = content.plan.select("household_id", "township_id").sort("household_id")
         put(index, "households_index.parquet")
         township_of = index
         townships = sorted(content.plan["township_id"].unique().to_list())
-        by_frame = {name: _township_parts(frames[name], township_of) for name in TOWNSHIP_FRAMES}
+        by_frame = {
+            name: _township_parts(frames[name], township_of)
+            for name in TOWNSHIP_FRAMES
+            if name in frames
+        }
         by_input = {
             name: _township_parts(content.inputs.get(name), township_of) for name in INPUT_FRAMES
         }
         plan_hashes: dict[str, str] = {}
+        reused = _reused_files(content)
         for tw in townships:
-            for name in TOWNSHIP_FRAMES:
-                part = by_frame[name].get(tw, frames[name].clear())
+            if tw in content.reuse_townships and content.reuse is not None:
+                prefix = f"townships/{tw}/"
+                for rel, digest in reused.items():
+                    if rel.startswith(prefix):
+                        target = stage / rel
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(content.reuse / rel, target)
+                        files[rel] = digest
+                plan_hashes[tw] = files[f"{prefix}plan.parquet"]
+                continue
+            for name, parts in by_frame.items():
+                part = parts.get(tw, frames[name].clear())
                 put(part, f"townships/{tw}/{name}.parquet")
             plan_hashes[tw] = files[f"townships/{tw}/plan.parquet"]
             for name in INPUT_FRAMES:
@@ -190,6 +211,21 @@ class DirectoryRunWriter:
                 shutil.rmtree(target)
             (stage / name).replace(target)
         (stage / MANIFEST).replace(old_manifest)
+
+
+def _reused_files(content: RunContent) -> dict[str, str]:
+    """Files (and hashes) of the run being reused, checked against its manifest first."""
+    if content.reuse is None:
+        return {}
+    base = RunManifest.read(content.reuse)
+    for rel, digest in base.files.items():
+        carried = any(rel.startswith(f"townships/{tw}/") for tw in content.reuse_townships)
+        if carried and file_sha256(content.reuse / rel) != digest:
+            raise PlanFileError(
+                f"{content.reuse / rel}: changed since the run was published (哈希不符); "
+                "it cannot be carried into an amendment"
+            )
+    return dict(base.files)
 
 
 def _user() -> str:
