@@ -186,15 +186,18 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
         cov = p.filter(pl.col("worker_id").is_not_null()).height
         table.add_row(str(t), f"{p.height:,}", f"{cov:,}", f"{p.height - cov:,}")
     console.print(table)
-    visits = plan.select(
-        (pl.col("hours_per_month").fill_null(0)).sum().alias("h"),
-    ).item()
+    hours = float(plan["hours_per_month"].fill_null(0).sum()) if plan.height else 0.0
+    travel = (
+        float(diag["travel_minutes_month"].fill_null(0).sum())
+        if "travel_minutes_month" in diag.columns
+        else 0.0
+    )
     bound = "-" if result.bound is None else f"{result.bound:,.1f}"
     gap = "- (not proven / 未证明)" if result.gap is None else f"{result.gap:.3%}"
     console.print(
-        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; "
-        f"gap 差距 {gap}; hours 工时 {visits:,.1f}/month; "
-        f"{diag.height} townships in {result.seconds:.1f} s"
+        f"travel 路途 {travel / 60:,.0f} h/month; visit hours 走访工时 {hours:,.0f} h/month\n"
+        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; gap 差距 {gap}\n"
+        f"{diag.height} townships 乡镇 in {result.seconds:.1f} s"
     )
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
     for row in failed.iter_rows(named=True):
