@@ -1,8 +1,10 @@
-"""``generate`` and ``validate``: make a synthetic prefecture, check an input directory."""
+"""``generate`` and ``validate``: make a synthetic prefecture (or its next month), check an
+input directory."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,34 +14,174 @@ from rich.table import Table
 
 from visit_planner.cli._app import app, console, err_console
 from visit_planner.contracts import format_problems, load_inputs
+from visit_planner.synthetic.next_month import DEFAULT_MONTH
 
 
 @app.command("generate")
-def generate_cmd(
+def generate_cmd(  # noqa: PLR0917  (Typer options)
     out: Annotated[Path, typer.Option("--out", help="Directory to write the Parquet files to.")],
     scale: Annotated[
-        float, typer.Option("--scale", min=0.001, max=5.0, help="1.0 ≈ 1.0 M households.")
-    ] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 1,
+        float | None,
+        typer.Option(
+            "--scale",
+            min=0.001,
+            max=5.0,
+            help="1.0 ≈ 1.0 M households (default 0.01; with --next-month-of it comes from DIR).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed (same seed, same data).")
+    ] = 1,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            help=f"The month of the data, YYYY-MM (default {DEFAULT_MONTH}; with "
+            "--next-month-of the month after DIR's).",
+            show_default=False,
+        ),
+    ] = None,
+    next_month_of: Annotated[
+        Path | None,
+        typer.Option(
+            "--next-month-of",
+            metavar="DIR",
+            help="Make the month after DIR (a directory written by generate) instead of a new "
+            "prefecture: a few households reassessed, moved, gone or new, a few workers "
+            "leave and join (下月数据).",
+            show_default=False,
+        ),
+    ] = None,
+    previous_plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous-plan",
+            metavar="PLAN.parquet",
+            help="With --next-month-of: the plan.parquet of DIR's published run; its pairs "
+            "become the new previous_assignment (default: DIR's, months advanced).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Generate a synthetic Wenshan prefecture (生成模拟文山州数据).
+    """Generate a synthetic Wenshan prefecture, or its next month (生成模拟文山州数据).
 
-    Writes households, workers, previous_assignment, conflicts and truth (.parquet) into OUT,
-    all or nothing.
+    Writes households, workers, previous_assignment, conflicts and truth (.parquet) and
+    month.json into OUT, all or nothing. With --next-month-of DIR, OUT holds the month after
+    DIR's (changes and rates: visit_planner/synthetic/next_month.py).
     """
-    from visit_planner.synthetic import generate, write_prefecture
+    from visit_planner.synthetic.next_month import parse_month
 
+    if month is not None:
+        try:
+            parse_month(month)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--month") from None
+    if next_month_of is not None:
+        for given, name in ((scale, "--scale"), (month, "--month")):
+            if given is not None:
+                raise typer.BadParameter(
+                    "comes from the --next-month-of directory; leave it out", param_hint=name
+                )
+        _next_month(next_month_of, out, seed, previous_plan)
+        return
+    if previous_plan is not None:
+        raise typer.BadParameter("only with --next-month-of", param_hint="--previous-plan")
+    _generate(out, 0.01 if scale is None else scale, seed, month or DEFAULT_MONTH)
+
+
+def _stage_printer() -> Callable[[str], None]:
     start = time.perf_counter()
 
     def stage(text: str) -> None:
         console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {text}", highlight=False)
 
+    return stage
+
+
+def _generate(out: Path, scale: float, seed: int, month: str) -> None:
+    from visit_planner.synthetic import generate
+    from visit_planner.synthetic.next_month import generated_month_info, month_before, write_month
+
+    start = time.perf_counter()
+    stage = _stage_printer()
     with console.status("generating / 生成中…"):
         pref = generate(scale=scale, seed=seed, progress=stage)
+        tables = pref.tables()
+        tables["previous_assignment"] = tables["previous_assignment"].with_columns(
+            month=pl.lit(month_before(month))
+        )
+        info = generated_month_info(
+            pref.households, pref.workers, month=month, seed=seed, scale=scale
+        )
         stage("writing Parquet files / 写出文件")
-        write_prefecture(pref, out)
-    _summary(pref.households, pref.workers, title=f"{out} (scale {scale}, seed {seed})")
+        write_month(tables, info, out)
+    _summary(pref.households, pref.workers, title=f"{out} ({month}, scale {scale}, seed {seed})")
     console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
+
+
+def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> None:
+    from visit_planner.synthetic.next_month import (
+        next_month,
+        read_month,
+        read_previous_plan,
+        write_month,
+    )
+
+    start = time.perf_counter()
+    stage = _stage_printer()
+    with console.status("generating the next month / 生成下月数据…"):
+        stage(f"reading {source} / 读取上月数据")
+        data = read_month(source)
+        plan = read_previous_plan(plan_path) if plan_path is not None else None
+        stage(f"changes of {data.info.month} → next month / 本月变化")
+        nxt = next_month(data, seed, plan)
+        stage("writing Parquet files / 写出文件")
+        write_month(nxt.tables(), nxt.info, out)
+    info = nxt.info
+    _summary(nxt.households, nxt.workers, title=f"{out} ({info.month}, of {info.of}, seed {seed})")
+    table = Table(title=f"changes {info.of} → {info.month} / 本月变化")
+    table.add_column("change / 变化")
+    table.add_column("count / 数量", justify="right")
+    order = [k for k in _CHANGE_TEXT if k in info.changes]
+    for what in order + sorted(set(info.changes) - set(order)):
+        table.add_row(_CHANGE_TEXT.get(what, what), f"{info.changes[what]:,}")
+    console.print(table)
+    source_text = "the given plan / 上月方案" if plan is not None else f"{source} (months advanced)"
+    console.print(f"previous_assignment from {source_text}", highlight=False)
+    console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
+
+
+_CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
+    "households_before": "households last month / 上月户数",
+    "households_after": "households this month / 本月户数",
+    "households_reassessed": "households reassessed / 重新评估户",
+    "tier_changed": "assessed tier changed / 评估类别变化",
+    "true_tier_changed": "true tier changed (truth) / 真实类别变化",
+    "visit_recorded": "reassessed: visit recorded last month / 上月已走访",
+    "hotline_added": "reassessed: hotline request added / 新增热线诉求",
+    "hotline_expired": "reassessed: hotline request expired / 热线诉求过期",
+    "dispute_added": "reassessed: dispute added / 新增纠纷",
+    "dispute_expired": "reassessed: dispute expired / 纠纷过期",
+    "elderly_now_alone": "reassessed: elderly now living alone / 老人转为独居",
+    "illness_added": "reassessed: serious illness added / 新增重病",
+    "housing_worse": "reassessed: housing one grade worse / 住房等级下降",
+    "housing_repaired": "reassessed: housing repaired / 危房改造",
+    "households_moved": "households moved / 迁居户",
+    "households_left": "households left / 迁出户",
+    "households_new": "new households / 新增户",
+    "workers_before": "workers last month / 上月人员",
+    "workers_after": "workers this month / 本月人员",
+    "workers_left": "workers left / 离任人员",
+    "workers_joined": "workers joined / 新任人员",
+    "own_household_cleared": "workers' own household left / 本人家庭迁出",
+    "previous_pairs": "last month's pairs kept / 上月结对",
+    "previous_dropped_household_left": "pairs dropped: household left / 户已迁出",
+    "previous_dropped_worker_left": "pairs dropped: worker left / 人员已离任",
+    "previous_dropped_unknown": "plan pairs not in the prefecture / 方案中不存在的编号",
+    "conflicts_dropped": "conflicts dropped / 删除回避关系",
+    "conflicts_added": "conflicts declared by new workers / 新增回避关系",
+}
 
 
 def _summary(households: pl.DataFrame, workers: pl.DataFrame, title: str) -> None:
