@@ -1,0 +1,84 @@
+"""The wording of printed visit lists: tiers, roles, visit cadence, places, assignment reasons.
+
+One wording per thing, Chinese first with English alongside (tiers always 一类户/二类户/三类户).
+Places are shown by code, with the county's name where one exists (the 8 real counties).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, Role
+from visit_planner.synthetic.geography import COUNTIES
+
+TIER_ZH: Final = {1: "一类户", 2: "二类户", 3: "三类户"}
+TIER_EN: Final = {1: "tier 1 (high)", 2: "tier 2 (medium)", 3: "tier 3 (low)"}
+
+_COUNTY_NAMES: Final = {c.county_id: (c.name_zh, c.name_en) for c in COUNTIES}
+_EVERY_MONTHS: Final = {2: ("每两个月 1 次", "every 2 months"), 3: ("每季度 1 次", "quarterly")}
+
+
+def tier_label(tier: int) -> str:
+    """``一类户 tier 1 (high)``."""
+    return f"{TIER_ZH[tier]} {TIER_EN[tier]}"
+
+
+def role_zh(role: str) -> str:
+    """基层干部 / 村组干部 / 网格员."""
+    return ROLE_NAMES_ZH[Role(role)]
+
+
+def role_en(role: str) -> str:
+    """cadre / village official / grid worker."""
+    return ROLE_NAMES_EN[Role(role)]
+
+
+def visits_due_parts(per_month: float) -> tuple[str, str]:
+    """A tier's cadence in Chinese and English: (``每月 2 次``, ``2 a month``),
+    (``每季度 1 次``, ``quarterly``).
+
+    Whole numbers of visits a month are said per month; one visit every k months (1/k, k whole)
+    per k months; anything else as a decimal per month.
+    """
+    if per_month >= 1 and float(per_month).is_integer():
+        k = int(per_month)
+        return f"每月 {k} 次", f"{k} a month"
+    every = Fraction(per_month).limit_denominator(12)
+    if every.numerator == 1 and abs(float(every) - per_month) < 1e-9:
+        k = every.denominator
+        return _EVERY_MONTHS.get(k, (f"每 {k} 个月 1 次", f"every {k} months"))
+    return f"每月 {per_month:.2f} 次", f"{per_month:.2f} a month"
+
+
+def visits_due(per_month: float) -> str:
+    """A tier's cadence as one text: ``2 a month / 每月 2 次``, ``quarterly / 每季度 1 次``."""
+    zh, en = visits_due_parts(per_month)
+    return f"{en} / {zh}"
+
+
+def county_name(county_id: str | None) -> str:
+    """``文山市 Wenshan`` for a known county code, else the empty string."""
+    if county_id is None or county_id not in _COUNTY_NAMES:
+        return ""
+    zh, en = _COUNTY_NAMES[county_id]
+    return f"{zh} {en}"
+
+
+def place(code: str | None, county_id: str | None = None) -> str:
+    """A place code with its county's name where known: ``532601001 (文山市 Wenshan)``."""
+    if not code:
+        return "—"
+    name = county_name(county_id)
+    return f"{code} ({name})" if name else code
+
+
+# Why a household is on this worker's list, when the run carries no risk reasons.
+REASON_PINNED: Final = "督导指定 / pinned by a supervisor"
+REASON_KEPT: Final = "延续上月走访人员 / same visitor as last month"
+REASON_UP_COVER: Final = "上位兜底 / up-cover by a higher role"
+REASON_NEW: Final = "本月新分配 / newly assigned this month"
+
+REASON_TAKING_OVER: Final = (
+    "接替上月人员 {} / takes over from {}"  # the previous worker's id, twice
+)

@@ -1,0 +1,233 @@
+"""Write the visit lists of a run: one CSV, one printable A4 sheet per worker, an index.
+
+Layout of ``out``::
+
+    visit_lists.csv       one row per assigned household (lists.LIST_COLUMNS), UTF-8 with a
+                          byte-order mark so that spreadsheet programs read the Chinese text
+    sheets/<worker>.html  one sheet per worker with at least one household this month
+    index.html            every worker of the exported townships, with links to the sheets
+
+Everything is written under a staging directory first and moved into place when complete, so a
+failure leaves the previous export (or nothing) behind, never half of one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import jinja2
+import polars as pl
+
+from visit_planner.errors import PlanFileError
+from visit_planner.export import labels, templates
+from visit_planner.export.lists import township_rows, unassigned_count
+from visit_planner.runs import RunReader
+
+CSV_NAME: Final = "visit_lists.csv"
+INDEX_NAME: Final = "index.html"
+SHEETS_DIR: Final = "sheets"
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What :func:`export_visit_lists` wrote."""
+
+    out: Path
+    month: str
+    run_id: str
+    townships: tuple[str, ...]
+    households: int  # rows of the CSV: assigned households
+    unassigned: int  # households of the exported townships on no list
+    sheets: int  # workers with a sheet
+    workers_without_households: int  # listed in the index, no sheet
+
+    @property
+    def csv(self) -> Path:
+        """The CSV file."""
+        return self.out / CSV_NAME
+
+    @property
+    def index(self) -> Path:
+        """The index page."""
+        return self.out / INDEX_NAME
+
+
+def export_visit_lists(
+    run_dir: Path, out: Path, *, month: str, townships: list[str] | None = None
+) -> ExportSummary:
+    """Write the visit lists of the run in ``run_dir`` for ``month`` into ``out``.
+
+    ``townships`` limits the export to those township ids (default: every township of the run);
+    an id not in the run is an error that names it.
+    """
+    if not _MONTH.match(month):
+        raise PlanFileError(f"month must be YYYY-MM, got {month!r} (月份格式应为 YYYY-MM)")
+    reader = RunReader(run_dir)
+    known = reader.townships()
+    chosen = sorted(set(townships)) if townships else known
+    missing = sorted(set(chosen) - set(known))
+    if missing:
+        raise PlanFileError(
+            f"{run_dir}: township(s) not in this run: {', '.join(missing)} (乡镇不在方案中)"
+        )
+    parts = [township_rows(reader, tw) for tw in chosen]
+    rows = pl.concat([p[0] for p in parts])
+    workers = pl.concat([p[1] for p in parts])
+    unassigned = sum(unassigned_count(reader, tw) for tw in chosen)
+    run_id = reader.manifest.run_id[:12]
+
+    out.mkdir(parents=True, exist_ok=True)
+    stage = out / f".staging-{uuid.uuid4().hex}"
+    try:
+        (stage / SHEETS_DIR).mkdir(parents=True)
+        rows.write_csv(stage / CSV_NAME, include_bom=True)
+        env = _environment()
+        sheet = env.from_string(templates.SHEET)
+        files = _sheet_files(workers.filter(pl.col("households") > 0)["worker_id"].to_list())
+        by_worker = rows.partition_by("worker_id", as_dict=True, maintain_order=True)
+        for w in workers.filter(pl.col("households") > 0).iter_rows(named=True):
+            own = by_worker[(w["worker_id"],)]
+            html = sheet.render(
+                style=templates.STYLE,
+                page_footer=_css_string(f"走访清单 Visit list · {month} · {w['worker_id']} · 第 ")
+                + ' counter(page) " / " counter(pages) " 页 page"',
+                month=month,
+                run_id=run_id,
+                w=_worker_view(w),
+                rows=[_row_view(r) for r in own.iter_rows(named=True)],
+            )
+            (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
+        index = env.from_string(templates.INDEX).render(
+            style=templates.STYLE,
+            month=month,
+            run_id=run_id,
+            n_sheets=f"{len(files):,}",
+            n_households=f"{rows.height:,}",
+            n_unassigned=f"{unassigned:,}" if unassigned else "",
+            townships=_index_view(workers, files),
+        )
+        (stage / INDEX_NAME).write_text(index, "utf-8")
+        _move_into_place(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return ExportSummary(
+        out=out,
+        month=month,
+        run_id=reader.manifest.run_id,
+        townships=tuple(chosen),
+        households=rows.height,
+        unassigned=unassigned,
+        sheets=len(files),
+        workers_without_households=workers.height - len(files),
+    )
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
+
+
+def _sheet_files(worker_ids: list[str]) -> dict[str, str]:
+    """A safe, unique file name per worker: its id, with anything but letters, digits, ``_``,
+    ``.`` and ``-`` replaced (ids come from data and must not reach outside ``sheets/``)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for wid in worker_ids:
+        base = _UNSAFE.sub("_", wid).lstrip(".") or "worker"
+        name, k = f"{base}.html", 1
+        while name in used:
+            k += 1
+            name = f"{base}-{k}.html"
+        used.add(name)
+        names[wid] = name
+    return names
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end the string or the style element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    escaped = escaped.replace("\n", "\\a ").replace("\r", "")
+    return f'"{escaped}"'
+
+
+def _hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
+    """The header fields of one worker's sheet."""
+    monthly = w["monthly_hours"]
+    used = w["hours_planned"]
+    counts = ", ".join(f"{labels.TIER_ZH[t]} {w[f'tier{t}']}" for t in (1, 2, 3))
+    return {
+        "worker_id": w["worker_id"],
+        "role_zh": labels.role_zh(w["role"]),
+        "role_en": labels.role_en(w["role"]),
+        "township": labels.place(w["township_id"], w["county_id"]),
+        "village": w["village_id"] or "全乡镇 whole township",
+        "grid": w["grid_id"] or ("全村 whole village" if w["village_id"] else "—"),
+        "hours_planned": _hours(used),
+        "monthly_hours": _hours(monthly),
+        "utilisation": f"{100 * used / monthly:.0f} %" if monthly else "—",
+        "households": w["households"],
+        "tier_counts": counts,
+        "active": w["active"],
+    }
+
+
+def _row_view(r: dict[str, Any]) -> dict[str, Any]:
+    """One table row of a sheet."""
+    zh, en = labels.visits_due_parts(r["visits_per_month"])
+    visits = r["visits_per_month"]
+    # One numbered line per visit to write its date, where a month has more than one.
+    slots = list("①②③④"[: min(int(visits), 4)]) if visits >= 2 else []
+    last = r["last_visit_days"]
+    return {
+        "tier": r["tier"],
+        "household_id": r["household_id"],
+        "village_id": r["village_id"] or "—",
+        "tier_zh": labels.TIER_ZH[r["tier"]],
+        "visits_zh": zh,
+        "visits_en": en,
+        "reasons": r["reasons"],
+        "last_visit": "—" if last is None else last,
+        "slots": slots,
+    }
+
+
+def _index_view(workers: pl.DataFrame, files: dict[str, str]) -> list[dict[str, Any]]:
+    """Townships with their workers (those with a sheet first by role, then the others)."""
+    rank = {"cadre": 0, "village_official": 1, "grid_worker": 2}
+    out = []
+    for (tw,), group in workers.partition_by("township_id", as_dict=True).items():
+        ordered = sorted(
+            group.iter_rows(named=True), key=lambda w: (rank.get(w["role"], 9), w["worker_id"])
+        )
+        views = []
+        for w in ordered:
+            view = _worker_view(w)
+            view["sheet"] = (
+                f"{SHEETS_DIR}/{files[w['worker_id']]}" if w["worker_id"] in files else ""
+            )
+            views.append(view)
+        county = group["county_id"][0] if group.height else None
+        out.append({"id": tw, "name": labels.place(str(tw), county), "workers": views})
+    return sorted(out, key=lambda t: t["id"])
+
+
+def _move_into_place(stage: Path, out: Path) -> None:
+    """Replace the export's entries in ``out`` by the staged ones (the index last)."""
+    target = out / SHEETS_DIR
+    if target.is_dir():
+        shutil.rmtree(target)
+    (stage / SHEETS_DIR).replace(target)
+    (stage / CSV_NAME).replace(out / CSV_NAME)
+    (stage / INDEX_NAME).replace(out / INDEX_NAME)

@@ -1,0 +1,194 @@
+"""HTML templates of the printable visit lists (Jinja2, autoescaped).
+
+Kept as Python strings, not package data files, so that they travel with any install of the
+package. Print rules: A4 with 15 mm margins, the table header repeated on every page, rows never
+split across pages, CJK text in Noto Sans CJK SC (else the system's sans-serif). No scripts, no
+web fonts, no external resources: the files open and print offline.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STYLE: Final = """
+@page { size: A4; margin: 15mm; }
+* { box-sizing: border-box; }
+html {
+  font-family: "Noto Sans CJK SC", sans-serif;
+  font-size: 10pt;
+  line-height: 1.35;
+  color: #000;
+  -webkit-print-color-adjust: exact;
+  print-color-adjust: exact;
+}
+body { margin: 0; }
+@media screen { body { max-width: 180mm; margin: 8mm auto; } }
+h1 { font-size: 17pt; margin: 0 0 1mm; letter-spacing: 0.5pt; }
+h1 .en { font-size: 12pt; font-weight: normal; color: #333; letter-spacing: 0; }
+.sub { margin: 0 0 3mm; color: #333; }
+.en { color: #333; }
+dl.meta {
+  display: grid;
+  grid-template-columns: max-content 1fr max-content 1fr;
+  gap: 0.8mm 3mm;
+  margin: 0 0 3mm;
+  padding: 2mm 0;
+  border-top: 0.4mm solid #000;
+  border-bottom: 0.4mm solid #000;
+}
+dl.meta dt { font-weight: bold; white-space: nowrap; }
+dl.meta dd { margin: 0; }
+dl.meta dd.wide { grid-column: span 3; }
+.sign { margin: 0 0 2mm; }
+.sign p { margin: 0 0 2.5mm; }
+.sign p > span { white-space: nowrap; margin-right: 10mm; }
+.note { margin: 0 0 3mm; font-size: 8.5pt; color: #333; }
+.blank {
+  display: inline-block;
+  width: 38mm;
+  border-bottom: 0.3mm solid #000;
+  height: 6mm;
+  vertical-align: bottom;
+}
+.blank.name { width: 70mm; }
+table.list { width: 100%; border-collapse: collapse; table-layout: fixed; }
+table.list thead { display: table-header-group; }
+table.list tr { break-inside: avoid; page-break-inside: avoid; }
+table.list th, table.list td {
+  border: 0.25mm solid #555;
+  padding: 1mm 1.2mm;
+  vertical-align: top;
+  overflow-wrap: anywhere;
+}
+table.list th { background: #e6e6e6; font-size: 8.5pt; line-height: 1.25; text-align: left; }
+table.list th .en { display: block; font-weight: normal; font-size: 7.5pt; }
+table.list td { font-size: 8.5pt; height: 11mm; }
+table.list td.num { text-align: right; }
+table.list td.id { font-family: "Noto Sans Mono CJK SC", monospace; font-size: 8pt; }
+table.list tr.t1 td.tier { font-weight: bold; }
+table.list td .en { font-size: 7.5pt; }
+table.list td.notes { color: #999; font-size: 8pt; line-height: 2.1; }
+table.index { width: 100%; border-collapse: collapse; }
+table.index thead { display: table-header-group; }
+table.index th, table.index td {
+  border-bottom: 0.2mm solid #999; padding: 0.8mm 1.5mm; text-align: left; font-size: 9pt;
+}
+table.index td.num { text-align: right; }
+h2 { font-size: 12pt; margin: 5mm 0 1.5mm; break-after: avoid; }
+a { color: #000; }
+"""
+
+SHEET: Final = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>走访清单 Visit list {{ month }} {{ w.worker_id }}</title>
+<style>{{ style | safe }}
+@page { @bottom-right { content: {{ page_footer | safe }}; font-size: 8pt; color: #333; } }
+</style>
+</head>
+<body>
+<h1>走访清单 <span class="en">Visit list</span></h1>
+<p class="sub">{{ month }} · 家庭分类评估 挂包走访 <span class="en">household visits</span> ·
+方案 <span class="en">run</span> {{ run_id }}</p>
+<dl class="meta">
+  <dt>月份 <span class="en">Month</span></dt><dd>{{ month }}</dd>
+  <dt>人员编号 <span class="en">Worker</span></dt><dd>{{ w.worker_id }}</dd>
+  <dt>角色 <span class="en">Role</span></dt>
+  <dd>{{ w.role_zh }} <span class="en">{{ w.role_en }}</span></dd>
+  <dt>乡镇 <span class="en">Township</span></dt><dd>{{ w.township }}</dd>
+  <dt>村 <span class="en">Village</span></dt><dd>{{ w.village }}</dd>
+  <dt>网格 <span class="en">Grid</span></dt><dd>{{ w.grid }}</dd>
+  <dt>计划工时 <span class="en">Hours</span></dt>
+  <dd class="wide">{{ w.hours_planned }} h 计划 <span class="en">planned</span> ·
+    {{ w.monthly_hours }} h 每月可用 <span class="en">monthly</span> · {{ w.utilisation }}</dd>
+  <dt>户数 <span class="en">Households</span></dt>
+  <dd class="wide">{{ w.households }} ({{ w.tier_counts }})</dd>
+</dl>
+<div class="sign">
+  <p><span>姓名 <span class="en">Name</span>: <span class="blank name"></span></span></p>
+  <p><span>签名 <span class="en">Signature</span>: <span class="blank"></span></span>
+  <span>日期 <span class="en">Date</span>: <span class="blank"></span></span></p>
+</div>
+<p class="note">走访后请填写日期与情况，月底交回。<span class="en">After each visit write the
+date and notes; hand the sheet back at the end of the month.</span></p>
+<table class="list">
+<colgroup>
+  <col style="width: 9mm"><col style="width: 19mm"><col style="width: 23mm">
+  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 42mm">
+  <col style="width: 15mm"><col style="width: 40mm">
+</colgroup>
+<thead>
+<tr>
+  <th>序号<span class="en">No.</span></th>
+  <th>户编号<span class="en">Household</span></th>
+  <th>村<span class="en">Village</span></th>
+  <th>类别<span class="en">Tier</span></th>
+  <th>本月应走访<span class="en">Visits due</span></th>
+  <th>走访事由<span class="en">Reasons</span></th>
+  <th>上次走访<span class="en">days ago</span></th>
+  <th>走访日期 / 情况<span class="en">Visit date / notes</span></th>
+</tr>
+</thead>
+<tbody>
+{% for r in rows %}
+<tr class="t{{ r.tier }}">
+  <td class="num">{{ loop.index }}</td>
+  <td class="id">{{ r.household_id }}</td>
+  <td class="id">{{ r.village_id }}</td>
+  <td class="tier">{{ r.tier_zh }}</td>
+  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
+  <td>{{ r.reasons }}</td>
+  <td class="num">{{ r.last_visit }}</td>
+  <td class="notes">{% for slot in r.slots %}{{ slot }}{% if not loop.last %}<br>{% endif %}
+    {%- endfor %}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+INDEX: Final = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>走访清单 Visit lists {{ month }}</title>
+<style>{{ style | safe }}</style>
+</head>
+<body>
+<h1>走访清单目录 <span class="en">Visit lists</span></h1>
+<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
+{{ n_sheets }} 份清单 <span class="en">sheets</span> · {{ n_households }} 户
+<span class="en">households</span>{% if n_unassigned %} · {{ n_unassigned }} 户未分配
+<span class="en">households unassigned</span>{% endif %}</p>
+{% for t in townships %}
+<h2>乡镇 <span class="en">Township</span> {{ t.name }}</h2>
+<table class="index">
+<thead>
+<tr>
+  <th>人员编号 <span class="en">Worker</span></th><th>角色 <span class="en">Role</span></th>
+  <th>村 <span class="en">Village</span></th><th>网格 <span class="en">Grid</span></th>
+  <th>户数 <span class="en">Households</span></th>
+  <th>计划 / 每月工时 <span class="en">Hours planned / monthly</span></th>
+</tr>
+</thead>
+<tbody>
+{% for w in t.workers %}
+<tr>
+  <td>{% if w.sheet %}<a href="{{ w.sheet }}">{{ w.worker_id }}</a>
+      {%- else %}{{ w.worker_id }}{% endif %}</td>
+  <td>{{ w.role_zh }} <span class="en">{{ w.role_en }}</span></td>
+  <td>{{ w.village }}</td><td>{{ w.grid }}</td>
+  <td class="num">{{ w.households }}</td>
+  <td class="num">{{ w.hours_planned }} / {{ w.monthly_hours }}{% if not w.active %}
+    · 停用 <span class="en">inactive</span>{% endif %}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+{% endfor %}
+</body>
+</html>
+"""
