@@ -13,8 +13,13 @@ def test_generate_then_validate(tmp_path: Path, cli) -> None:
     assert rc == 0, err
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        f"{n}.parquet"
-        for n in ("households", "workers", "previous_assignment", "conflicts", "truth")
+        [
+            "month.json",
+            *(
+                f"{n}.parquet"
+                for n in ("households", "workers", "previous_assignment", "conflicts", "truth")
+            ),
+        ]
     )
     assert pl.read_parquet(out / "households.parquet").height == 10_000
     assert "areas: counties" in stdout  # per-stage progress
