@@ -3,7 +3,9 @@
 Usage::
 
     .venv/bin/python bench/bench_greedy_validate.py --scale 1.0 --seed 1
-    /usr/bin/time -v .venv/bin/python bench/bench_greedy_validate.py --scale 1.0   # peak memory
+
+Writes what it prints, with the peak memory of the process, to
+``bench/results/greedy_validate.md``.
 
 Scores are the generator's truth (``true_tier`` as the final tier, ``p_tier1`` as the risk),
 so this needs no trained model. Prints seconds per stage and the plan figures the optimizer is
@@ -14,7 +16,9 @@ penalties, the same terms the optimizer minimises, without the optional balance 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
+from pathlib import Path
 
 import polars as pl
 
@@ -39,11 +43,17 @@ def main() -> None:
     settings = settings_from_policy(load_policy())
     timings: dict[str, float] = {}
 
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
     def timed(name: str, fn, *a, **k):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
         out = fn(*a, **k)
         timings[name] = time.perf_counter() - t
-        print(f"{name:>12}: {timings[name]:7.2f} s", flush=True)
+        say(f"- {name}: {timings[name]:.2f} s")
         return out
 
     pref = timed("generate", generate, scale=args.scale, seed=args.seed)
@@ -81,8 +91,8 @@ def main() -> None:
     if not args.skip_explain:
         expl, _loads = timed("explain", explain_plan, plan, cand, inputs, settings)
         reasons = expl.group_by("reason_code").len().sort("reason_code")
-    print(f"households {hh.height:,}  workers {pref.workers.height:,}  arcs {cand.height:,}")
-    print(f"violations: {len(violations)}")
+    say(f"- households {hh.height:,}; workers {pref.workers.height:,}; arcs {cand.height:,}")
+    say(f"- validator violations of the greedy plan: {len(violations)}")
 
     cost = plan.join(
         cand.select("household_id", "worker_id", "cost"), on=["household_id", "worker_id"],
@@ -115,15 +125,28 @@ def main() -> None:
         .select((~pl.col("kept_previous")).mean())
         .item()
     )
-    print(f"objective (minutes-equivalent / month): {objective:,.0f}")
-    print(f"travel minutes per month: {travel:,.0f}")
-    print(f"churn (changed worker, of households with one last month): {churn:.3%}")
-    print(f"up-cover households: {plan['up_cover'].sum():,}")
+    say(f"- greedy objective (minutes-equivalent / month): {objective:,.0f}")
+    say(f"- travel minutes per month: {travel:,.0f}")
+    say(f"- churn (changed worker, of households with one last month): {churn:.3%}")
+    say(f"- up-cover households: {plan['up_cover'].sum():,}")
     for tier, n, covered in cover.iter_rows():
         uncovered = n - round(n * covered)
-        print(f"tier {tier}: {n:,} households, covered {covered:.3%}, uncovered {uncovered:,}")
+        say(f"- tier {tier}: {n:,} households, covered {covered:.3%}, uncovered {uncovered:,}")
     if not args.skip_explain:
-        print("explanation reasons:", dict(reasons.iter_rows()))
+        say(f"- explanation reasons: {dict(reasons.iter_rows())}")
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    say(f"- peak memory of the process: {peak_gb:.2f} GB")
+    head = [
+        "# Greedy baseline, independent validator, explanations",
+        "",
+        f"Command: `.venv/bin/python bench/bench_greedy_validate.py --scale {args.scale:g} "
+        f"--seed {args.seed}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); 2-core "
+        "machine shared with other jobs. Scores are the generator's truth (`true_tier` as the "
+        "final tier, `p_tier1` as the risk); candidates are built county by county.",
+        "",
+    ]
+    out = Path(__file__).resolve().parent / "results" / "greedy_validate.md"
+    out.write_text("\n".join(head + lines) + "\n", "utf-8")
 
 
 if __name__ == "__main__":
