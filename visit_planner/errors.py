@@ -10,7 +10,10 @@ column or field, the rule broken and the first offending ids.
     ├── PlanFileError      a plan, scores, pins or forbids file that cannot be used
     ├── GapFileError       an OR-Library GAP file that cannot be read or parsed
     ├── RiskJobError       a risk-model job (train, promote, score) that cannot run
-    └── WorkspaceError     the workspace directory cannot be used
+    ├── WorkspaceError     the workspace directory cannot be used
+    └── StoreError         the store database cannot be opened, is at the wrong schema
+        │                  version, or refuses a change (unknown run, invalid override)
+        └── StoreBusyError another process holds the month's planning lock or the database
 """
 
 from __future__ import annotations
@@ -48,3 +51,12 @@ class GapFileError(VisitPlannerError):
 
 class RiskJobError(VisitPlannerError):
     """A train, promote or score job that cannot run; the message says why and what to do."""
+
+
+class StoreError(VisitPlannerError):
+    """The store database cannot be used or refuses a change; the message says what to do."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds what this one needs: a month's planning lock (the message names
+    the month, the holder and since when) or the database's write lock past the busy timeout."""

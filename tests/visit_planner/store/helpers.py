@@ -1,0 +1,155 @@
+"""Helpers of the store tests: records to publish, SQL outside the store's API (tampering,
+another writer), and other processes to race against."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine
+
+from visit_planner.store import RunRecord, Store, TownshipRecord
+from visit_planner.store.engine import parse_store_url
+
+REPO = Path(__file__).resolve().parents[3]
+PG_SCRIPT = REPO / ".ci" / "postgres.sh"
+
+
+@contextmanager
+def raw_engine(db_url: str) -> Iterator[Engine]:
+    """A plain engine on the test's database, outside the store's API (an attacker's or an
+    administrator's own SQL)."""
+    engine = create_engine(parse_store_url(db_url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def raw_sql(db_url: str, *statements: str) -> list[Any]:
+    """Run ``statements`` in one transaction outside the store; the last one's rows (if any)."""
+    with raw_engine(db_url) as engine, engine.begin() as conn:
+        result = None
+        for statement in statements:
+            result = conn.exec_driver_sql(statement)
+        return list(result.all()) if result is not None and result.returns_rows else []
+
+
+def tamper_audit(db_url: str, *statements: str) -> None:
+    """Change the audit table as an attacker with the table owner's rights would: on
+    PostgreSQL the append-only trigger is dropped first (the owner can), then ``statements``."""
+    first = []
+    if parse_store_url(db_url).get_backend_name() == "postgresql":
+        first = ["DROP TRIGGER IF EXISTS audit_append_only ON audit"]
+    raw_sql(db_url, *first, *statements)
+
+
+@contextmanager
+def other_writer(db_url: str) -> Iterator[None]:
+    """Another connection holding the write lock the store needs until the block ends:
+    SQLite's database write lock (``BEGIN IMMEDIATE``), PostgreSQL's table locks on runs and
+    audit (reads go on)."""
+    parsed = parse_store_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(str(parsed.database), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    with raw_engine(db_url) as engine, engine.connect() as sa_conn:
+        sa_conn.exec_driver_sql("LOCK TABLE runs, audit IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            sa_conn.rollback()
+
+
+# ---------------------------------------------------------------------- records
+
+
+def make_record(month: str = "2026-05", **changes: Any) -> RunRecord:
+    """A run record with a new run id (a uuid4 hex, as the run writer makes)."""
+    run_id = changes.pop("run_id", uuid.uuid4().hex)
+    values: dict[str, Any] = {
+        "run_id": run_id,
+        "month": month,
+        "created_at": datetime(2026, 4, 28, 9, 30, tzinfo=UTC),
+        "created_by": "planner01",
+        "code_version": "0.1.0",
+        "policy_sha256": "a" * 64,
+        "policy_text": "[tiers.1]\nvisits_per_month = 2\n",
+        "plan_sha256": uuid.uuid4().hex * 2,
+        "path": f"runs/{month}/{run_id}",
+        "model_version": "risk-tier@champion v3",
+        "inputs": {"households": {"path": "inputs/households.parquet", "sha256": "b" * 64}},
+        "metrics": {"coverage_tier1": 0.99, "travel_minutes": 1234.5},
+    }
+    values.update(changes)
+    return RunRecord(**values)
+
+
+def make_townships(*ids: str) -> list[TownshipRecord]:
+    """Township records for ``ids`` (two townships by default)."""
+    return [
+        TownshipRecord(
+            township_id=tw,
+            plan_sha256=uuid.uuid4().hex * 2,
+            status="optimal",
+            diagnostics={"households": 100 + i, "gap": 0.0, "bound": float("inf")},
+        )
+        for i, tw in enumerate(ids or ("532621101", "532621102"))
+    ]
+
+
+def publish(store: Store, month: str = "2026-05", **kwargs: Any) -> Any:
+    """Publish a new run of ``month`` (a plan unless ``kind`` says otherwise)."""
+    kwargs.setdefault("actor", "planner01")
+    kwargs.setdefault("townships", make_townships())
+    return store.publish_run(make_record(month), **kwargs)
+
+
+# ---------------------------------------------------------------------- other processes
+
+
+def spawn(code: str, *args: str) -> subprocess.Popen[str]:
+    """Run ``code`` in a new Python process (``sys.argv[1:]`` = ``args``), pipes to talk."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def expect_line(proc: subprocess.Popen[str], expected: str) -> None:
+    """Wait for the child's next line; fail with its stderr if it is not ``expected``."""
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if line != expected:
+        proc.kill()
+        _out, err = proc.communicate(timeout=10)
+        pytest.fail(f"child process said {line!r}, not {expected!r}; stderr:\n{err}")
+
+
+def finish(procs: Sequence[subprocess.Popen[str]], timeout: float = 60) -> list[str]:
+    """Close the children's stdin, wait for them, assert they succeeded; their stdout."""
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err
+        outs.append(out)
+    return outs

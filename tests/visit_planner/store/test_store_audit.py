@@ -1,0 +1,140 @@
+"""The audit chain: links, tamper detection naming the first bad entry, concurrent appenders."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from tests.visit_planner.store.helpers import expect_line, finish, spawn, tamper_audit
+from visit_planner.store import Store
+from visit_planner.store.audit import GENESIS, entry_hash
+from visit_planner.store.codec import canonical_json, iso
+
+
+def _fill(store: Store, n: int = 5) -> None:
+    for i in range(1, n + 1):
+        store.append_audit("test.step", "tester", f"subject {i}", {"i": i, "名": "乡镇"})
+
+
+def test_entries_chain_onto_each_other(store: Store) -> None:
+    _fill(store)
+    entries = store.audit_entries()
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[0].prev_hash == GENESIS
+    for before, entry in itertools.pairwise(entries):
+        assert entry.prev_hash == before.hash
+    first = entries[0]
+    body = canonical_json(
+        {
+            "seq": 1,
+            "at": iso(first.at),
+            "actor": "tester",
+            "action": "test.step",
+            "subject": "subject 1",
+            "details": {"i": 1, "名": "乡镇"},
+        }
+    )
+    assert first.hash == hashlib.sha256((GENESIS + body).encode()).hexdigest()
+    assert first.hash == entry_hash(
+        GENESIS,
+        seq=1,
+        at=first.at,
+        actor="tester",
+        action="test.step",
+        subject="subject 1",
+        details=first.details,
+    )
+    check = store.verify_audit()
+    assert (check.ok, check.entries, check.first_bad_seq) == (True, 5, None)
+    assert (check.head_seq, check.head_hash) == (5, entries[-1].hash)
+    assert "intact" in check.message
+    assert [e.seq for e in store.audit_entries(2)] == [4, 5]
+
+
+def test_an_empty_log_verifies(store: Store) -> None:
+    check = store.verify_audit()
+    assert (check.ok, check.entries, check.head_hash) == (True, 0, None)
+
+
+def test_an_edited_entry_is_named(store: Store, db_url: str) -> None:
+    _fill(store)
+    tamper_audit(db_url, """UPDATE audit SET details_json = '{"i":99}' WHERE seq = 3""")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entry 3 was edited" in (check.problem or "")
+    assert "broken at entry 3" in check.message
+
+
+def test_an_edited_and_rehashed_entry_breaks_the_next_link(store: Store, db_url: str) -> None:
+    _fill(store)
+    fourth = store.audit_entries()[3]
+    forged = entry_hash(
+        fourth.prev_hash,
+        seq=4,
+        at=fourth.at,
+        actor="someone",
+        action=fourth.action,
+        subject=fourth.subject,
+        details=fourth.details,
+    )
+    tamper_audit(db_url, f"UPDATE audit SET actor = 'someone', hash = '{forged}' WHERE seq = 4")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 5)  # 4 holds, 5 no longer chains onto it
+    assert "entry 5 does not chain onto entry 4" in (check.problem or "")
+
+
+def test_a_removed_entry_is_named(store: Store, db_url: str) -> None:
+    _fill(store)
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq = 3")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entry 3 is missing (removed)" in (check.problem or "")
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq = 1")
+    assert store.verify_audit().first_bad_seq == 1
+
+
+def test_swapped_entries_are_named(store: Store, db_url: str) -> None:
+    _fill(store)
+    tamper_audit(  # entries 2 and 3 change places
+        db_url,
+        "UPDATE audit SET seq = -seq WHERE seq IN (2, 3)",
+        "UPDATE audit SET seq = 3 WHERE seq = -2",
+        "UPDATE audit SET seq = 2 WHERE seq = -3",
+    )
+    entries = store.audit_entries()
+    assert [e.subject for e in entries] == [f"subject {i}" for i in (1, 3, 2, 4, 5)]
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 2)
+    assert "does not chain onto entry 1" in (check.problem or "")
+
+
+APPENDER = """
+import sys
+from visit_planner.store import Store
+store = Store.open(sys.argv[1], busy_timeout=60)
+name, n = sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(n):
+    store.append_audit("test.append", name, f"{name} {i}", {"i": i})
+print("done", flush=True)
+"""
+
+
+def test_concurrent_appenders_keep_the_chain_valid(store: Store, db_url: str) -> None:
+    n, writers = 20, 3
+    procs = [spawn(APPENDER, db_url, f"writer{w}", str(n)) for w in range(writers)]
+    for proc in procs:
+        expect_line(proc, "ready")
+    for proc in procs:  # all start appending at once
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    assert all(out.strip() == "done" for out in finish(procs))
+    entries = store.audit_entries()
+    assert [e.seq for e in entries] == list(range(1, n * writers + 1))
+    assert len({e.prev_hash for e in entries}) == n * writers  # nobody chained onto the same
+    for w in range(writers):  # every writer's entries are there, in its own order
+        mine = [e.details["i"] for e in entries if e.actor == f"writer{w}"]
+        assert mine == list(range(n))
+    assert store.verify_audit().ok

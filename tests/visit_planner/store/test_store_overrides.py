@@ -1,0 +1,148 @@
+"""Overrides: each kind's fields, expiry, revocation, and their outcome in a run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.visit_planner.store.helpers import publish
+from visit_planner.errors import StoreError
+from visit_planner.store import Store
+
+TODAY = date(2026, 5, 2)
+
+
+def test_add_and_list_overrides(store: Store) -> None:
+    tier = store.add_override(
+        "tier", "H0000001", author="lead01", reason="flood damage", tier=1, today=TODAY
+    )
+    pin = store.add_override(
+        "pin",
+        "H0000002",
+        author="lead01",
+        reason="elderly, knows W07",
+        worker_id="W07",
+        expires_on=date(2026, 5, 31),
+        today=TODAY,
+    )
+    forbid = store.add_override(
+        "forbid", "H0000003", author="lead02", reason="conflict", worker_id="W09", today=TODAY
+    )
+    fix = store.add_override(
+        "correction",
+        "H0000004",
+        author="lead02",
+        reason="moved",
+        field="village_id",
+        value="V5326210203",
+        evidence="village register 2026-04",
+        expires_on=TODAY,  # expiring today is allowed
+        today=TODAY,
+    )
+    assert [o.id for o in (tier, pin, forbid, fix)] == [1, 2, 3, 4]
+    assert (tier.kind, tier.tier, tier.worker_id, tier.status) == ("tier", 1, None, "active")
+    assert (pin.worker_id, pin.expires_on) == ("W07", date(2026, 5, 31))
+    assert (fix.field, fix.value, fix.evidence) == ("village_id", "V5326210203", fix.evidence)
+    assert store.get_override(2) == pin
+    assert store.list_overrides() == [tier, pin, forbid, fix]
+    assert [o.id for o in store.list_overrides(active_on=TODAY)] == [1, 2, 3, 4]
+    assert [o.id for o in store.list_overrides(active_on=date(2026, 5, 3))] == [1, 2, 3]
+    assert [o.id for o in store.list_overrides(active_on=date(2026, 6, 1))] == [1, 3]
+    assert store.list_overrides(status="revoked") == []
+    entries = store.audit_entries()
+    assert [(e.action, e.actor, e.subject) for e in entries] == [
+        ("override.add", "lead01", "override 1"),
+        ("override.add", "lead01", "override 2"),
+        ("override.add", "lead02", "override 3"),
+        ("override.add", "lead02", "override 4"),
+    ]
+    assert entries[1].details["expires_on"] == "2026-05-31"
+    assert entries[3].details["evidence"] == "village register 2026-04"
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        ("tier", {}, "needs tier"),
+        ("tier", {"tier": 4}, "tier 4 is not one of 1, 2, 3"),
+        ("tier", {"tier": 2, "worker_id": "W01"}, "takes no worker_id"),
+        ("pin", {}, "needs worker_id"),
+        ("pin", {"worker_id": ""}, "needs worker_id"),
+        ("forbid", {"worker_id": "W01", "tier": 1}, "takes no tier"),
+        ("correction", {"field": "village_id"}, "needs value"),
+        ("correction", {"value": "x"}, "needs field"),
+        ("correction", {"field": "f", "value": "v", "worker_id": "W1"}, "takes no worker_id"),
+        ("visit", {}, "override kind 'visit' is not one of"),
+        ("pin", {"worker_id": "W01", "expires_on": date(2026, 5, 1)}, "2026-05-01 is in the past"),
+        ("pin", {"worker_id": "W01", "reason": ""}, "reason is required"),
+        ("pin", {"worker_id": "W01", "author": None}, "author is required"),
+        ("pin", {"worker_id": "W01", "household_id": " "}, "household id is required"),
+    ],
+)
+def test_invalid_overrides_are_refused(
+    store: Store, kind: str, fields: dict[str, object], message: str
+) -> None:
+    args: dict[str, object] = {"author": "lead01", "reason": "why", "household_id": "H1"}
+    args.update(fields)
+    household = args.pop("household_id")
+    with pytest.raises(StoreError, match=message):
+        store.add_override(kind, household, today=TODAY, **args)  # type: ignore[arg-type]
+    assert store.list_overrides() == []
+    assert store.audit_entries() == []
+
+
+def test_revoke_an_override(store: Store) -> None:
+    pin = store.add_override("pin", "H1", author="lead01", reason="r", worker_id="W1")
+    keep = store.add_override("forbid", "H2", author="lead01", reason="r", worker_id="W2")
+    revoked = store.revoke_override(pin.id, "lead02", "worker moved away")
+    assert (revoked.status, revoked.revoked_by, revoked.revoke_reason) == (
+        "revoked",
+        "lead02",
+        "worker moved away",
+    )
+    assert revoked.revoked_at is not None
+    assert (revoked.household_id, revoked.worker_id, revoked.author) == ("H1", "W1", "lead01")
+    assert store.list_overrides(status="revoked") == [revoked]
+    assert store.list_overrides(active_on=date.today()) == [keep]
+    with pytest.raises(StoreError, match="already revoked by lead02"):
+        store.revoke_override(pin.id, "lead01", "again")
+    with pytest.raises(StoreError, match="no override 99"):
+        store.revoke_override(99, "lead01", "unknown")
+    with pytest.raises(StoreError, match="reason is required"):
+        store.revoke_override(keep.id, "lead01", "")
+    last = store.audit_entries(1)[0]
+    assert (last.action, last.actor, last.details["reason"]) == (
+        "override.revoke",
+        "lead02",
+        "worker moved away",
+    )
+    assert len(store.audit_entries()) == 3
+
+
+def test_outcomes_per_run(store: Store) -> None:
+    a = store.add_override("pin", "H1", author="lead01", reason="r", worker_id="W1")
+    b = store.add_override("forbid", "H2", author="lead01", reason="r", worker_id="W2")
+    run = publish(store, outcomes=[(a.id, "applied", ""), (b.id, "not_applied", "W2 left")])
+    assert [(o.override_id, o.outcome, o.reason) for o in store.outcomes(run.run_id)] == [
+        (a.id, "applied", ""),
+        (b.id, "not_applied", "W2 left"),
+    ]
+    later = publish(store)
+    assert store.outcomes(later.run_id) == []
+    with pytest.raises(StoreError, match="reason why override 2 was not applied"):
+        store.record_outcomes(later.run_id, [(b.id, "not_applied", "")])
+    with pytest.raises(StoreError, match="outcome 'skipped' is not one of"):
+        store.record_outcomes(later.run_id, [(b.id, "skipped", "x")])
+    with pytest.raises(StoreError, match="no override 7"):
+        store.record_outcomes(later.run_id, [(a.id, "applied", ""), (7, "applied", "")])
+    with pytest.raises(StoreError, match="listed twice"):
+        store.record_outcomes(later.run_id, [(a.id, "applied", ""), (a.id, "applied", "")])
+    with pytest.raises(StoreError, match="already recorded"):
+        store.record_outcomes(run.run_id, [(a.id, "not_applied", "changed my mind")])
+    with pytest.raises(StoreError, match="no run"):
+        store.record_outcomes("0" * 32, [(a.id, "applied", "")])
+    assert store.outcomes(later.run_id) == []  # nothing from the refused calls
+    recorded = store.record_outcomes(later.run_id[:8], [(a.id, "applied", "")])
+    assert [(o.run_id, o.outcome) for o in recorded] == [(later.run_id, "applied")]
+    assert len(store.outcomes(run.run_id)) == 2

@@ -1,0 +1,173 @@
+"""Opening the store: a new database at head, older ones refused until upgraded, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from tests.visit_planner.store.helpers import publish, raw_sql
+from visit_planner.errors import StoreError, VisitPlannerError
+from visit_planner.paths import Workspace
+from visit_planner.store import STORE_URL_ENV, Store, head_revision
+from visit_planner.store.audit import append
+from visit_planner.store.engine import Database
+from visit_planner.store.models import metadata
+from visit_planner.store.schema import migrate
+
+TABLES = {"runs", "run_townships", "overrides", "override_outcomes", "audit", "month_locks"}
+
+
+def _tables(db_url: str, dialect: str) -> set[str]:
+    if dialect == "sqlite":
+        rows = raw_sql(db_url, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    else:
+        rows = raw_sql(db_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {r[0] for r in rows} - {"sqlite_sequence"}
+
+
+def test_a_new_database_is_created_at_head(db_url: str, dialect: str) -> None:
+    with Store.open(db_url) as store:
+        assert store.dialect == dialect
+        assert store.list_runs() == []
+        assert store.audit_entries() == []
+    assert _tables(db_url, dialect) == TABLES | {"alembic_version"}
+    status = Store.schema_status(db_url)
+    assert (status.state, status.current, status.head) == ("current", head_revision(), "0002")
+    if dialect == "sqlite":
+        assert raw_sql(db_url, "PRAGMA journal_mode")[0][0] == "wal"
+
+
+def test_the_migrations_build_exactly_the_models(db_url: str) -> None:
+    Store.open(db_url).close()
+    db = Database.connect(db_url)
+    try:
+        with db.read() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        db.dispose()
+    assert diff == []
+
+
+def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0001")
+            append(conn, "publish", "planner01", "run-before-upgrade", {"version": 1})
+    finally:
+        db.dispose()
+
+    with pytest.raises(StoreError) as refused:
+        Store.open(db_url)
+    message = str(refused.value)
+    assert "0001" in message
+    assert "visit-planner store upgrade" in message
+    assert "overrides" not in raw_sql(db_url, "SELECT * FROM alembic_version")[0]
+
+    result = Store.upgrade(db_url, actor="admin01")
+    assert (result.before, result.after, result.changed) == ("0001", "0002", True)
+    assert Store.upgrade(db_url, actor="admin01").changed is False  # idempotent
+    with Store.open(db_url) as store:
+        entries = store.audit_entries()
+        assert [(e.seq, e.action, e.actor) for e in entries] == [
+            (1, "publish", "planner01"),
+            (2, "store.upgrade", "admin01"),
+        ]
+        assert entries[1].details == {"from": "0001", "to": "0002"}
+        assert store.verify_audit().ok
+        row = store.add_override("pin", "H0000001", author="a", reason="r", worker_id="W01")
+        assert row.id == 1
+
+
+def test_downgrade_to_base_and_back(db_url: str, dialect: str) -> None:
+    Store.open(db_url).close()
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "base")
+    finally:
+        db.dispose()
+    assert _tables(db_url, dialect) <= {"alembic_version"}
+    if dialect == "postgresql":  # the triggers' functions went with them
+        functions = (
+            "SELECT proname FROM pg_proc WHERE proname IN ('vp_append_only', 'vp_run_status_only')"
+        )
+        assert raw_sql(db_url, functions) == []
+    assert Store.upgrade(db_url).after == "0002"
+    with Store.open(db_url) as store:
+        assert store.list_runs() == []
+
+
+def test_an_unknown_schema_version_is_refused(db_url: str) -> None:
+    Store.open(db_url).close()
+    raw_sql(db_url, "UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match=r"9999.*does not know"):
+        Store.open(db_url)
+    with pytest.raises(StoreError, match="9999"):
+        Store.upgrade(db_url)
+
+
+def test_a_database_that_is_not_a_store_is_refused(db_url: str) -> None:
+    raw_sql(db_url, "CREATE TABLE households (household_id VARCHAR(16))")
+    with pytest.raises(StoreError, match=r"households.*not a\s+store"):
+        Store.open(db_url)
+    with pytest.raises(StoreError, match="not a"):
+        Store.upgrade(db_url)
+
+
+def test_open_without_create_asks_for_upgrade(db_url: str, dialect: str) -> None:
+    assert Store.schema_status(db_url).state == "empty"
+    with pytest.raises(StoreError, match="visit-planner store upgrade"):
+        Store.open(db_url, create=False)
+    if dialect == "sqlite":
+        assert not Path(db_url.removeprefix("sqlite:///")).exists()  # not even an empty file
+    else:
+        assert _tables(db_url, dialect) == set()  # nothing was created
+
+
+def test_the_url_is_the_option_else_the_environment_else_the_workspace(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = Workspace(tmp_path / "home")
+    monkeypatch.setenv(STORE_URL_ENV, db_url)
+    with Store.for_workspace(workspace, "sqlite:///" + str(tmp_path / "option.db")) as store:
+        assert store.where == str(tmp_path / "option.db")
+    with Store.for_workspace(workspace) as store:
+        publish(store)
+        assert not workspace.root.exists()  # the environment's database, not the workspace's
+    monkeypatch.delenv(STORE_URL_ENV)
+    with Store.for_workspace(workspace) as store:
+        assert store.where == str(workspace.store_db)  # the workspace is created for it
+        assert store.list_runs() == []
+    with Store.open(db_url) as store:
+        assert len(store.list_runs()) == 1
+
+
+def test_unreachable_or_invalid_databases_are_clear_errors(
+    db_url: str, dialect: str, tmp_path: Path
+) -> None:
+    if dialect == "sqlite":
+        missing = tmp_path / "no-such-dir" / "store.db"
+        with pytest.raises(StoreError, match="cannot open the store database") as err:
+            Store.open(f"sqlite:///{missing}")
+        assert not missing.parent.exists()  # nothing left behind
+        junk = tmp_path / "junk.db"
+        junk.write_bytes(b"this is not a database" * 100)
+        with pytest.raises(StoreError, match="not an SQLite database"):
+            Store.open(f"sqlite:///{junk}")
+    else:
+        with pytest.raises(StoreError, match="cannot connect to the store database") as err:
+            Store.open("postgresql://vp:secret@127.0.0.1:1/postgres")
+        assert "secret" not in str(err.value)  # the password is never shown
+        with pytest.raises(StoreError, match="cannot connect"):
+            Store.upgrade("postgresql://vp@127.0.0.1:1/postgres")
+        with pytest.raises(StoreError, match=r"cannot connect.*does not exist"):
+            Store.open(db_url.rsplit("/", 1)[0] + "/no_such_database")
+    assert isinstance(err.value, VisitPlannerError)  # the CLI prints it without a traceback
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store.open("store.db")
+    with pytest.raises(StoreError, match="SQLite and PostgreSQL only"):
+        Store.open("mysql://vp@127.0.0.1/store")

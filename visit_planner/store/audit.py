@@ -1,0 +1,178 @@
+"""The hash-chained, append-only audit log.
+
+Each entry carries the hash of the entry before it (``prev_hash``; the first one a row of
+zeros) and its own ``hash = sha256(prev_hash + canonical JSON of {seq, at, actor, action,
+subject, details})``. Editing an entry breaks its hash, removing one leaves a gap in ``seq``,
+reordering breaks the chain, so :func:`verify` names the first entry that was touched.
+
+Appends are serialised so that two writers never chain onto the same ``prev_hash``: on
+PostgreSQL by ``LOCK TABLE audit IN EXCLUSIVE MODE`` (readers still read), on SQLite by the
+write transaction's ``BEGIN IMMEDIATE``. :func:`append` therefore runs inside a
+:meth:`~visit_planner.store.engine.Database.write` transaction, usually the one that makes
+the change it records, so the change and its entry commit together or not at all. The module
+has no update or delete; on PostgreSQL a trigger refuses them from anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from visit_planner.store.checks import require_text
+from visit_planner.store.codec import canonical_json, iso, parse_json, utc, utc_now
+from visit_planner.store.models import audit
+from visit_planner.store.rows import AuditCheck, AuditEntry
+
+__all__ = ["GENESIS", "append", "entries", "entry_hash", "verify"]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first entry."""
+
+
+def entry_hash(
+    prev_hash: str,
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: Any,
+) -> str:
+    """sha256(prev_hash + canonical JSON of the entry), hex."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "at": iso(at),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "details": details,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def append(
+    conn: Connection, action: str, actor: str, subject: str, details: Mapping[str, Any]
+) -> AuditEntry:
+    """Append one entry in ``conn``'s write transaction (see the module docstring)."""
+    action = require_text(action, "audit action")
+    actor = require_text(actor, "actor")
+    subject = require_text(subject, "audit subject")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE audit IN EXCLUSIVE MODE")
+    last = conn.execute(
+        select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+    ).first()
+    seq = 1 if last is None else int(last.seq) + 1
+    prev_hash = GENESIS if last is None else str(last.hash)
+    at = utc_now()
+    details_json = canonical_json(details)
+    stored_details = parse_json(details_json)  # what verify() will read back
+    digest = entry_hash(
+        prev_hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=stored_details,
+    )
+    conn.execute(
+        insert(audit).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details_json=details_json,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+    )
+    return AuditEntry(seq, at, actor, action, subject, stored_details, prev_hash, digest)
+
+
+def _entry(row: Any) -> AuditEntry:
+    return AuditEntry(
+        seq=int(row.seq),
+        at=utc(row.at),
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        details=parse_json(row.details_json),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def entries(conn: Connection, limit: int | None = None) -> list[AuditEntry]:
+    """The last ``limit`` entries (all when None), oldest first."""
+    stmt = select(audit).order_by(audit.c.seq.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_entry(row) for row in reversed(conn.execute(stmt).all())]
+
+
+def verify(conn: Connection) -> AuditCheck:
+    """Walk the chain in ``seq`` order and name the first entry that does not hold.
+
+    An entry fails when its ``seq`` skips one (the skipped entry was removed), when its
+    ``prev_hash`` is not the previous entry's hash (reordered, or an earlier entry removed or
+    re-hashed), or when its content no longer gives its hash (edited).
+    """
+    total = conn.execute(select(func.count()).select_from(audit)).scalar_one()
+    stmt = select(audit).order_by(audit.c.seq).execution_options(yield_per=1000)
+    expected_seq, prev_hash = 1, GENESIS
+    with conn.execute(stmt) as result:
+        for row in result:
+            problem = _problem(row, expected_seq, prev_hash)
+            if problem is not None:
+                bad_seq, text = problem
+                return AuditCheck(ok=False, entries=total, first_bad_seq=bad_seq, problem=text)
+            prev_hash = row.hash
+            expected_seq += 1
+    count = expected_seq - 1
+    return AuditCheck(
+        ok=True,
+        entries=count,
+        head_seq=count or None,
+        head_hash=prev_hash if count else None,
+    )
+
+
+def _problem(row: Any, expected_seq: int, prev_hash: str) -> tuple[int, str] | None:
+    """The first bad seq and what is wrong with it, if ``row`` does not hold."""
+    seq = int(row.seq)
+    if seq != expected_seq:
+        last = f"entry {expected_seq - 1}" if expected_seq > 1 else "the start"
+        return expected_seq, (
+            f"entry {expected_seq} is missing (removed): the log jumps from {last} to entry {seq}"
+        )
+    if row.prev_hash != prev_hash:
+        return seq, (
+            f"entry {seq} does not chain onto entry {seq - 1}: entries were reordered, or an "
+            "earlier entry was removed or edited and re-hashed"
+        )
+    try:
+        details = json.loads(row.details_json)
+    except (TypeError, ValueError):
+        return seq, f"entry {seq} was edited: its details are not JSON"
+    digest = entry_hash(
+        row.prev_hash,
+        seq=seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        details=details,
+    )
+    if digest != row.hash:
+        return seq, f"entry {seq} was edited: its content does not match its hash"
+    return None

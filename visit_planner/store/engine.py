@@ -1,0 +1,263 @@
+"""Connecting to the store: which database, the engine, transactions and readable errors.
+
+The store is SQLite in the workspace (``sqlite:///<workspace>/store.db``) unless a URL is given
+(``--store-url``, else ``$VISIT_PLANNER_STORE_URL``), e.g.
+``postgresql+psycopg://vp@127.0.0.1:55432/postgres``.
+
+SQLite runs in WAL mode (readers never wait for the writer), with foreign keys on and a busy
+timeout. Python's ``sqlite3`` driver does not begin transactions for SELECT or DDL, so the
+engine emits ``BEGIN`` itself, and ``BEGIN IMMEDIATE`` for write transactions: a writer takes
+the database's write lock at the start, so two writers are serialised instead of failing on a
+lock upgrade halfway through. On PostgreSQL the same timeout is the session's ``lock_timeout``.
+
+Every database error leaves :meth:`Database.read` / :meth:`Database.write` as a
+:class:`~visit_planner.errors.StoreError` (a busy database or a held lock as
+:class:`~visit_planner.errors.StoreBusyError`) with a message the CLI can print, after the
+transaction has been rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy.engine import URL, make_url
+
+from visit_planner.errors import StoreBusyError, StoreError
+from visit_planner.paths import Workspace
+
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "STORE_URL_ENV",
+    "Database",
+    "parse_store_url",
+    "serialize",
+    "store_url",
+]
+
+STORE_URL_ENV = "VISIT_PLANNER_STORE_URL"
+DEFAULT_BUSY_TIMEOUT = 10.0
+"""Seconds a writer waits for another writer's lock before the store reports it busy."""
+CONNECT_TIMEOUT = 5
+"""Seconds to wait for a PostgreSQL server to answer."""
+
+_WRITE = "visit_planner_write"
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
+_PG_BUSY = {"55P03": "a lock", "40P01": "a deadlock", "40001": "a concurrent change"}
+_PG_CONNECT = ("08", "28", "3D")  # connection exception, authorization, no such database
+
+
+def store_url(workspace: Workspace, explicit: str | None = None) -> str:
+    """The store's URL: ``explicit`` (``--store-url``) beats ``$VISIT_PLANNER_STORE_URL`` beats
+    the workspace's ``store.db``."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(STORE_URL_ENV)
+    if from_env:
+        return from_env
+    return f"sqlite:///{workspace.store_db}"
+
+
+def parse_store_url(url: str) -> URL:
+    """The URL as SQLAlchemy's; PostgreSQL without a driver gets psycopg (3), the one installed.
+
+    Only SQLite and PostgreSQL are supported: the migrations and locks are written for them.
+    """
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise StoreError(
+            f"{url!r} is not a database URL (数据库地址无效); give e.g. "
+            "sqlite:////path/store.db or postgresql+psycopg://user@host:port/dbname"
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"{parsed.render_as_string(hide_password=True)}: the store supports SQLite and "
+            "PostgreSQL only (仅支持 SQLite 和 PostgreSQL)"
+        )
+    return parsed
+
+
+def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; BEGIN emitted by SQLAlchemy."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver must not begin transactions
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@dataclass
+class Database:
+    """One store database: its engine, how to name it in messages, and its transactions."""
+
+    engine: Engine
+    busy_timeout: float
+
+    @classmethod
+    def connect(cls, url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Database:
+        """An engine for ``url`` (no connection is made yet)."""
+        parsed = parse_store_url(url)
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
+                _sqlite_setup(engine, busy_timeout)
+            else:
+                lock_ms = max(1, int(busy_timeout * 1000))  # 0 would mean "wait forever"
+                engine = create_engine(
+                    parsed,
+                    connect_args={
+                        "connect_timeout": CONNECT_TIMEOUT,
+                        "application_name": "visit-planner",
+                        "options": f"-c lock_timeout={lock_ms}",
+                    },
+                )
+        except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
+            raise StoreError(
+                f"{parsed.render_as_string(hide_password=True)}: cannot use this database "
+                f"driver: {err} (数据库驱动不可用)"
+            ) from err
+        return cls(engine, busy_timeout)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def where(self) -> str:
+        """The database named for messages: the file for SQLite, the URL without password."""
+        url = self.engine.url
+        if self.dialect == "sqlite":
+            return url.database or ":memory:"
+        return url.render_as_string(hide_password=True)
+
+    @property
+    def file_missing(self) -> bool:
+        """Whether this is an SQLite file that does not exist yet (connecting would create it)."""
+        name = self.engine.url.database
+        if self.dialect != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+            return False
+        return not Path(name).exists()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction on one snapshot (PostgreSQL: repeatable read; SQLite in WAL mode
+        reads one snapshot anyway); rolled back at the end, never takes the write lock."""
+        with self.errors(), self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin() as tx:
+                yield conn
+                tx.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back when it raises.
+
+        SQLite: ``BEGIN IMMEDIATE`` (the database's write lock from the start, so writers are
+        serialised). PostgreSQL: read committed; writers that must be serialised call
+        :func:`serialize` or lock the table they append to.
+        """
+        with self.errors(), self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Database errors raised inside the block become StoreError / StoreBusyError."""
+        try:
+            yield
+        except exc.DBAPIError as err:
+            raise self._translate(err) from err
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+    def _translate(self, err: exc.DBAPIError) -> StoreError:
+        """A message a user can act on for a driver's error."""
+        text_ = str(err.orig).strip()
+        first = text_.splitlines()[0] if text_ else type(err.orig).__name__
+        specific = (
+            self._sqlite_error(first) if self.dialect == "sqlite" else self._pg_error(err, first)
+        )
+        if specific is not None:
+            return specific
+        if isinstance(err, exc.IntegrityError):
+            return StoreError(f"the store database refused the change: {first} (违反约束)")
+        return StoreError(f"store database error at {self.where}: {first} (数据库错误)")
+
+    def _sqlite_error(self, first: str) -> StoreError | None:
+        lowered = first.lower()
+        if any(s in lowered for s in _SQLITE_BUSY):
+            return StoreBusyError(
+                f"the store database {self.where} is busy: another process has been writing to "
+                f"it for more than {self.busy_timeout:g} s (数据库正忙，请稍后重试). Try again "
+                "when the other command has finished."
+            )
+        known = {
+            "unable to open database file": (
+                f"cannot open the store database {self.where} (无法打开数据库): the file or its "
+                "directory does not exist or cannot be written. Check --store-url / "
+                f"{STORE_URL_ENV} and the workspace directory."
+            ),
+            "file is not a database": f"{self.where} is not an SQLite database (不是数据库文件)",
+            "readonly database": f"the store database {self.where} is read-only (数据库只读)",
+        }
+        for needle, message in known.items():
+            if needle in lowered:
+                return StoreError(message)
+        return None
+
+    def _pg_error(self, err: exc.DBAPIError, first: str) -> StoreError | None:
+        state = getattr(err.orig, "sqlstate", None)
+        if state in _PG_BUSY:
+            return StoreBusyError(
+                f"the store database {self.where} is busy: this change waited for "
+                f"{_PG_BUSY[state]} held by another session (数据库正忙，请稍后重试). Try again "
+                "when the other command has finished."
+            )
+        if isinstance(err, exc.OperationalError) and (state is None or state[:2] in _PG_CONNECT):
+            return StoreError(
+                f"cannot connect to the store database {self.where} (无法连接数据库): {first}. "
+                f"Check that the server is running and --store-url / {STORE_URL_ENV}."
+            )
+        if state == "P0001":  # raised by the store's own triggers
+            return StoreError(f"the store database refused the change: {first} (拒绝修改)")
+        return None
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for ``name`` (stable across processes)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def serialize(conn: Connection, name: str) -> None:
+    """Serialise write transactions about ``name`` (a month, the schema) until commit.
+
+    PostgreSQL: a transaction-scoped advisory lock (waits up to the lock timeout). SQLite: a
+    write transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})

@@ -1,0 +1,78 @@
+"""What to publish for a run directory: its :class:`RunRecord` and :class:`TownshipRecord` s.
+
+Reads the run's ``manifest.json``, ``policy.toml`` and ``diagnostics.parquet`` (written by
+:class:`~visit_planner.runs.DirectoryRunWriter`); the directory must already be in its place in
+the workspace, since the store records its path relative to the workspace.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from visit_planner.errors import StoreError
+from visit_planner.hashing import text_sha256
+from visit_planner.paths import Workspace
+from visit_planner.store.rows import RunRecord, TownshipRecord
+
+__all__ = ["records_from_run_dir"]
+
+
+def records_from_run_dir(
+    run_dir: Path, workspace: Workspace
+) -> tuple[RunRecord, list[TownshipRecord]]:
+    """The run record and township records of the run directory ``run_dir``."""
+    import polars as pl  # the store itself needs neither polars nor the run reader
+
+    from visit_planner.runs import RunManifest
+
+    manifest = RunManifest.read(run_dir)
+    if not manifest.month:
+        raise StoreError(f"{run_dir}: the run has no month; it cannot be published (方案缺少月份)")
+    try:
+        path = run_dir.resolve().relative_to(workspace.root.resolve())
+    except ValueError:
+        raise StoreError(
+            f"{run_dir}: a published run must be inside the workspace {workspace.root} "
+            "(已发布方案须位于工作区内)"
+        ) from None
+    policy = run_dir / "policy.toml"
+    try:
+        policy_text = policy.read_text("utf-8")
+        diagnostics = pl.read_parquet(run_dir / "diagnostics.parquet")
+    except OSError as exc:
+        raise StoreError(f"{run_dir}: cannot read the run: {exc}") from None
+    if text_sha256(policy_text) != manifest.policy_sha256:
+        raise StoreError(
+            f"{policy}: the policy text does not match the manifest's hash; the run directory "
+            "was changed after it was written (方案文件已被修改)"
+        )
+    townships = []
+    for row in diagnostics.sort("township_id").iter_rows(named=True):
+        township = str(row["township_id"])
+        plan_hash = manifest.files.get(f"townships/{township}/plan.parquet")
+        if plan_hash is None:
+            raise StoreError(f"{run_dir}: township {township} has no plan file in the manifest")
+        townships.append(
+            TownshipRecord(
+                township_id=township,
+                plan_sha256=plan_hash,
+                status=str(row.get("status") or "unknown"),
+                diagnostics=row,
+            )
+        )
+    record = RunRecord(
+        run_id=manifest.run_id,
+        month=manifest.month,
+        created_at=datetime.fromisoformat(manifest.created_at),
+        created_by=manifest.created_by,
+        code_version=manifest.code_version,
+        policy_sha256=manifest.policy_sha256,
+        policy_text=policy_text,
+        plan_sha256=manifest.plan_sha256,
+        path=path.as_posix(),
+        model_version=manifest.model_version,
+        inputs=manifest.inputs,
+        metrics=manifest.metrics,
+    )
+    return record, townships

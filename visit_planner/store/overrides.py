@@ -1,0 +1,244 @@
+"""Overrides of the plan's inputs and what became of them in each run.
+
+An override is a tier (set a household's tier), a pin (keep a household with a worker), a
+forbid (never give a household to a worker) or a correction (a household field's value, with
+evidence). Each has an author, a reason and an optional expiry date; it is revoked, never
+deleted or edited. Whether a run applied it, and why not, is recorded per run
+(``override_outcomes``). Whether the households and workers exist is the caller's check
+against the data; this module checks what the store alone can: the fields each kind needs,
+and an expiry not in the past. Adding and revoking are audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from visit_planner.errors import StoreError
+from visit_planner.store import audit
+from visit_planner.store.checks import check_choice, require_text
+from visit_planner.store.codec import utc_now
+from visit_planner.store.models import (
+    OUTCOMES,
+    OVERRIDE_KINDS,
+    OVERRIDE_STATUSES,
+    override_outcomes,
+    overrides,
+    runs,
+)
+from visit_planner.store.rows import OutcomeRow, OverrideRow
+
+__all__ = ["REQUIRED", "add", "get", "list_overrides", "outcomes", "record_outcomes", "revoke"]
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "tier": ("tier",),
+    "pin": ("worker_id",),
+    "forbid": ("worker_id",),
+    "correction": ("field", "value"),
+}
+"""The fields each kind needs; the other kind-specific fields must be left out."""
+_SPECIFIC = ("worker_id", "tier", "field", "value")
+
+
+def _check_fields(kind: str, given: dict[str, object]) -> None:
+    """Each kind's fields present, the others absent, the tier one of the contract's tiers."""
+    needed = REQUIRED[kind]
+    missing = [f for f in needed if given[f] is None or given[f] == ""]
+    if missing:
+        raise StoreError(
+            f"a {kind} override needs {', '.join(missing)} (缺少必填字段: {', '.join(missing)})"
+        )
+    extra = [f for f in _SPECIFIC if f not in needed and given[f] is not None]
+    if extra:
+        raise StoreError(
+            f"a {kind} override takes no {', '.join(extra)} (多余字段: {', '.join(extra)})"
+        )
+    if kind == "tier":
+        from visit_planner.contracts.columns import TIERS  # the contract's tiers, one definition
+
+        if given["tier"] not in TIERS:
+            raise StoreError(
+                f"tier {given['tier']!r} is not one of {', '.join(map(str, TIERS))} (等级无效)"
+            )
+
+
+def add(
+    conn: Connection,
+    kind: str,
+    household_id: str,
+    *,
+    author: str,
+    reason: str,
+    worker_id: str | None = None,
+    tier: int | None = None,
+    field: str | None = None,
+    value: str | None = None,
+    evidence: str | None = None,
+    expires_on: date | None = None,
+    today: date | None = None,
+) -> OverrideRow:
+    """Record a new active override (write transaction); audited as ``override.add``."""
+    check_choice(kind, OVERRIDE_KINDS, "override kind")
+    household_id = require_text(household_id, "household id")
+    author = require_text(author, "author")
+    reason = require_text(reason, "reason")
+    _check_fields(kind, {"worker_id": worker_id, "tier": tier, "field": field, "value": value})
+    today = today or date.today()
+    if expires_on is not None and expires_on < today:
+        raise StoreError(
+            f"expiry {expires_on.isoformat()} is in the past (today is {today.isoformat()}; "
+            "失效日期不能早于今天)"
+        )
+    result = conn.execute(
+        insert(overrides).values(
+            kind=kind,
+            household_id=household_id,
+            worker_id=worker_id,
+            tier=tier,
+            field=field,
+            value=value,
+            evidence=evidence,
+            author=author,
+            reason=reason,
+            created_at=utc_now(),
+            expires_on=expires_on,
+            status="active",
+        )
+    )
+    assert result.inserted_primary_key is not None
+    row = get(conn, int(result.inserted_primary_key[0]))
+    audit.append(
+        conn,
+        "override.add",
+        author,
+        f"override {row.id}",
+        {
+            "id": row.id,
+            "kind": kind,
+            "household_id": household_id,
+            "worker_id": worker_id,
+            "tier": tier,
+            "field": field,
+            "value": value,
+            "evidence": evidence,
+            "expires_on": expires_on,
+            "reason": reason,
+        },
+    )
+    return row
+
+
+def get(conn: Connection, override_id: int) -> OverrideRow:
+    """The override ``override_id``; a StoreError when there is none."""
+    row = conn.execute(select(overrides).where(overrides.c.id == override_id)).mappings().first()
+    if row is None:
+        raise StoreError(f"no override {override_id} in the store (找不到该调整)")
+    return OverrideRow.from_db(row)
+
+
+def list_overrides(
+    conn: Connection, active_on: date | None = None, status: str | None = None
+) -> list[OverrideRow]:
+    """Overrides by id: those in force on ``active_on`` (active, not expired before it) and/or
+    of one ``status``; all when both are None."""
+    stmt = select(overrides).order_by(overrides.c.id)
+    if status is not None:
+        stmt = stmt.where(overrides.c.status == check_choice(status, OVERRIDE_STATUSES, "status"))
+    if active_on is not None:
+        stmt = stmt.where(
+            overrides.c.status == "active",
+            or_(overrides.c.expires_on.is_(None), overrides.c.expires_on >= active_on),
+        )
+    return [OverrideRow.from_db(r) for r in conn.execute(stmt).mappings()]
+
+
+def revoke(conn: Connection, override_id: int, actor: str, reason: str) -> OverrideRow:
+    """Revoke an active override (write transaction); audited as ``override.revoke``."""
+    actor = require_text(actor, "actor")
+    reason = require_text(reason, "reason")
+    row = get(conn, override_id)
+    if row.status == "revoked":
+        raise StoreError(
+            f"override {override_id} was already revoked by {row.revoked_by} (该调整已撤销)"
+        )
+    conn.execute(
+        update(overrides)
+        .where(overrides.c.id == override_id, overrides.c.status == "active")
+        .values(status="revoked", revoked_by=actor, revoked_at=utc_now(), revoke_reason=reason)
+    )
+    audit.append(
+        conn,
+        "override.revoke",
+        actor,
+        f"override {override_id}",
+        {"id": override_id, "kind": row.kind, "household_id": row.household_id, "reason": reason},
+    )
+    return get(conn, override_id)
+
+
+def record_outcomes(
+    conn: Connection, run_id: str, results: Iterable[tuple[int, str, str]]
+) -> list[OutcomeRow]:
+    """Record whether each override was applied in run ``run_id`` (write transaction).
+
+    ``results`` are ``(override_id, 'applied' | 'not_applied', reason)``; a reason is required
+    for ``not_applied``. Outcomes are recorded once per run and override, never changed.
+    """
+    rows = [_outcome(run_id, *r) for r in results]
+    if not conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
+        raise StoreError(f"no run {run_id} in the store (找不到方案)")
+    ids = [r.override_id for r in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise StoreError(f"run {run_id}: overrides listed twice: {', '.join(map(str, twice))}")
+    known = set(conn.execute(select(overrides.c.id).where(overrides.c.id.in_(ids))).scalars())
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise StoreError(f"no override {', '.join(map(str, unknown))} in the store (找不到该调整)")
+    done = set(
+        conn.execute(
+            select(override_outcomes.c.override_id).where(
+                override_outcomes.c.run_id == run_id, override_outcomes.c.override_id.in_(ids)
+            )
+        ).scalars()
+    )
+    if done:
+        raise StoreError(
+            f"run {run_id}: outcomes of override {', '.join(map(str, sorted(done)))} are "
+            "already recorded and never change (结果已记录，不可修改)"
+        )
+    if rows:
+        conn.execute(
+            insert(override_outcomes),
+            [
+                {
+                    "override_id": r.override_id,
+                    "run_id": run_id,
+                    "outcome": r.outcome,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+        )
+    return rows
+
+
+def _outcome(run_id: str, override_id: int, outcome: str, reason: str | None) -> OutcomeRow:
+    check_choice(outcome, OUTCOMES, "outcome")
+    if outcome == "not_applied":
+        reason = require_text(reason, f"reason why override {override_id} was not applied")
+    return OutcomeRow(int(override_id), run_id, outcome, (reason or "").strip())
+
+
+def outcomes(conn: Connection, run_id: str) -> Sequence[OutcomeRow]:
+    """The outcomes recorded for run ``run_id``, by override id."""
+    stmt = (
+        select(override_outcomes)
+        .where(override_outcomes.c.run_id == run_id)
+        .order_by(override_outcomes.c.override_id)
+    )
+    return [
+        OutcomeRow(int(r.override_id), r.run_id, r.outcome, r.reason) for r in conn.execute(stmt)
+    ]

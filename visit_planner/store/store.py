@@ -1,0 +1,289 @@
+"""The :class:`Store`: one object for the application, each call one transaction.
+
+The store's concerns live in their own modules (``engine``, ``schema``, ``runs``,
+``overrides``, ``audit``, ``locks``) as functions on a connection; this class opens the
+transaction each call needs, so that a change and its audit entry commit together or not at
+all, and so that no caller holds a transaction open across its own slow work (a solve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from datetime import date
+from types import TracebackType
+from typing import Any
+
+from visit_planner.errors import StoreError
+from visit_planner.paths import Workspace
+from visit_planner.store import audit, locks, overrides, runs, schema
+from visit_planner.store.engine import DEFAULT_BUSY_TIMEOUT, Database, store_url
+from visit_planner.store.rows import (
+    AuditCheck,
+    AuditEntry,
+    MonthLock,
+    OutcomeRow,
+    OverrideRow,
+    RunRecord,
+    RunRow,
+    TownshipRecord,
+    TownshipRow,
+    UpgradeResult,
+)
+
+__all__ = ["Store"]
+
+
+class Store:
+    """The application's store of runs, overrides and the audit log (see the package docs).
+
+    >>> with Store.open("sqlite:////tmp/w/store.db") as store:  # doctest: +SKIP
+    ...     store.current_run("2026-05")
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls, url: str, *, create: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    ) -> Store:
+        """Open the store at ``url``; an empty database is created at the newest schema.
+
+        A database at an older or unknown schema version is refused (StoreError saying to run
+        ``visit-planner store upgrade``), as is an unreachable or locked one. ``busy_timeout``
+        is how long a write waits for another writer before StoreBusyError.
+        """
+        db = Database.connect(url, busy_timeout)
+        try:
+            schema.ensure_current(db, create=create)
+        except BaseException:
+            db.dispose()
+            raise
+        return cls(db)
+
+    @classmethod
+    def for_workspace(
+        cls,
+        workspace: Workspace,
+        url: str | None = None,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> Store:
+        """Open the workspace's store: ``url`` (``--store-url``), else
+        ``$VISIT_PLANNER_STORE_URL``, else ``<workspace>/store.db`` (workspace created)."""
+        resolved = store_url(workspace, url)
+        if resolved == f"sqlite:///{workspace.store_db}":
+            workspace.ensure()
+        return cls.open(resolved, busy_timeout=busy_timeout)
+
+    @staticmethod
+    def upgrade(
+        url: str, *, actor: str | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    ) -> UpgradeResult:
+        """Migrate the database at ``url`` to the newest schema (create it when empty)."""
+        db = Database.connect(url, busy_timeout)
+        try:
+            return schema.upgrade(db, actor=actor or locks.current_user())
+        finally:
+            db.dispose()
+
+    @staticmethod
+    def schema_status(url: str) -> schema.SchemaStatus:
+        """The database's schema revision and this program's (for ``store status``)."""
+        db = Database.connect(url)
+        try:
+            if db.file_missing:  # do not create the file just to look at it
+                return schema.SchemaStatus(None, schema.head_revision(), "empty")
+            with db.read() as conn:
+                return schema.schema_status(conn)
+        finally:
+            db.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.dialect
+
+    @property
+    def where(self) -> str:
+        """The database, named for messages (no password)."""
+        return self._db.where
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._db.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ runs
+
+    def publish_run(
+        self,
+        record: RunRecord,
+        *,
+        actor: str,
+        townships: Sequence[TownshipRecord],
+        kind: str = "plan",
+        parent_run_id: str | None = None,
+        outcomes: Iterable[tuple[int, str, str]] | None = None,
+    ) -> RunRow:
+        """Publish a run as its month's next version and current run, in one transaction:
+        the previous current run becomes superseded, the townships and the overrides'
+        outcomes (optional) are stored, the audit log gets ``publish`` or ``amend``."""
+        with self._db.write() as conn:
+            row = runs.publish(
+                conn,
+                record,
+                actor=actor,
+                townships=townships,
+                kind=kind,
+                parent_run_id=parent_run_id,
+            )
+            if outcomes is not None:
+                overrides.record_outcomes(conn, row.run_id, outcomes)
+            return row
+
+    def current_run(self, month: str) -> RunRow | None:
+        """The month's current run, None when nothing is published for it."""
+        with self._db.read() as conn:
+            return runs.current(conn, month)
+
+    def get_run(self, run_id: str) -> RunRow:
+        """A run by id or by a unique prefix of at least 6 hex characters."""
+        with self._db.read() as conn:
+            return runs.get(conn, run_id)
+
+    def list_runs(self, month: str | None = None) -> list[RunRow]:
+        """Runs by month and version (one month's, or all)."""
+        with self._db.read() as conn:
+            return runs.list_runs(conn, month)
+
+    def run_townships(self, run_id: str) -> list[TownshipRow]:
+        """A run's townships, by township id."""
+        with self._db.read() as conn:
+            return runs.townships_of(conn, run_id)
+
+    def rollback(self, month: str, to_run_id: str, *, actor: str, reason: str) -> RunRow:
+        """Make an earlier run of ``month`` current again; later runs become rolled_back."""
+        with self._db.write() as conn:
+            return runs.rollback(conn, month, to_run_id, actor=actor, reason=reason)
+
+    # ------------------------------------------------------------------ month locks
+
+    @contextmanager
+    def month_lock(self, month: str, holder: str | None = None) -> Iterator[MonthLock]:
+        """Hold ``month``'s planning lock for the block (exclusive across processes).
+
+        Raises StoreBusyError naming the month, the holder and since when if another process
+        holds it. If the block fails and the lock cannot be given back either, the block's
+        error wins; the row left behind is recovered as stale once this process has ended.
+        """
+        lock = locks.acquire(self._db, month, holder)
+        try:
+            yield lock
+        except BaseException:
+            with suppress(StoreError):
+                locks.release(self._db, lock)
+            raise
+        locks.release(self._db, lock)
+
+    def force_release_month_lock(self, month: str, *, actor: str, reason: str) -> str | None:
+        """Remove ``month``'s lock whoever holds it (audited); the holder it had, or None."""
+        return locks.force_release(self._db, month, actor=actor, reason=reason)
+
+    # ------------------------------------------------------------------ overrides
+
+    def add_override(
+        self,
+        kind: str,
+        household_id: str,
+        *,
+        author: str,
+        reason: str,
+        worker_id: str | None = None,
+        tier: int | None = None,
+        field: str | None = None,
+        value: str | None = None,
+        evidence: str | None = None,
+        expires_on: date | None = None,
+        today: date | None = None,
+    ) -> OverrideRow:
+        """Record an override: ``tier`` needs tier, ``pin``/``forbid`` need worker_id,
+        ``correction`` needs field and value; an expiry is not in the past. Audited."""
+        with self._db.write() as conn:
+            return overrides.add(
+                conn,
+                kind,
+                household_id,
+                author=author,
+                reason=reason,
+                worker_id=worker_id,
+                tier=tier,
+                field=field,
+                value=value,
+                evidence=evidence,
+                expires_on=expires_on,
+                today=today,
+            )
+
+    def get_override(self, override_id: int) -> OverrideRow:
+        """One override by id."""
+        with self._db.read() as conn:
+            return overrides.get(conn, override_id)
+
+    def list_overrides(
+        self, active_on: date | None = None, status: str | None = None
+    ) -> list[OverrideRow]:
+        """Overrides in force on ``active_on`` and/or of ``status`` ('active'|'revoked')."""
+        with self._db.read() as conn:
+            return overrides.list_overrides(conn, active_on, status)
+
+    def revoke_override(self, override_id: int, actor: str, reason: str) -> OverrideRow:
+        """Revoke an active override; audited."""
+        with self._db.write() as conn:
+            return overrides.revoke(conn, override_id, actor, reason)
+
+    def record_outcomes(
+        self, run_id: str, results: Iterable[tuple[int, str, str]]
+    ) -> list[OutcomeRow]:
+        """Record ``(override_id, 'applied'|'not_applied', reason)`` for a run, once."""
+        with self._db.write() as conn:
+            run = runs.get(conn, run_id)
+            return overrides.record_outcomes(conn, run.run_id, results)
+
+    def outcomes(self, run_id: str) -> list[OutcomeRow]:
+        """The overrides' outcomes in a run, by override id."""
+        with self._db.read() as conn:
+            run = runs.get(conn, run_id)
+            return list(overrides.outcomes(conn, run.run_id))
+
+    # ------------------------------------------------------------------ audit
+
+    def append_audit(
+        self, action: str, actor: str, subject: str, details: Mapping[str, Any]
+    ) -> AuditEntry:
+        """Append an entry to the audit log (for actions outside the store, e.g. an export)."""
+        with self._db.write() as conn:
+            return audit.append(conn, action, actor, subject, details)
+
+    def verify_audit(self) -> AuditCheck:
+        """Check the audit chain; names the first edited, removed or reordered entry."""
+        with self._db.read() as conn:
+            return audit.verify(conn)
+
+    def audit_entries(self, limit: int | None = None) -> list[AuditEntry]:
+        """The last ``limit`` audit entries (all when None), oldest first."""
+        with self._db.read() as conn:
+            return audit.entries(conn, limit)
