@@ -44,6 +44,7 @@ from assignment.greedy import greedy_plan  # noqa: E402
 from assignment.validator import validate_plan  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
+from visit_planner.synthetic.scores import truth_scores  # noqa: E402
 
 TIGHT_UTILISATION = 0.85
 
@@ -56,13 +57,7 @@ it selects and clips to. The cache key hashes them, so a changed generator is re
 def _write_scores(pref, path: Path) -> None:  # type: ignore[no-untyped-def]
     """The scores file: ``assessed_tier`` (else ``true_tier``) as final tier, truth p_tier1."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    pref.households.select("household_id", "assessed_tier").join(
-        pref.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
-    ).select(
-        "household_id",
-        pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("final_tier"),
-        "p_tier1",
-    ).write_parquet(tmp)
+    truth_scores(pref, prefer_assessed=True).write_parquet(tmp)
     tmp.replace(path)
 
 

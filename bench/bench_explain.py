@@ -26,8 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -37,6 +35,7 @@ from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy  # noqa: E402
 from visit_planner.runs import RunReader  # noqa: E402
 from visit_planner.synthetic import generate, write_prefecture  # noqa: E402
+from visit_planner.synthetic.scores import truth_scores  # noqa: E402
 
 
 def main() -> None:
@@ -54,9 +53,7 @@ def main() -> None:
         d = Path(tmp)
         pref = generate(scale=args.scale, seed=args.seed)
         write_prefecture(pref, d)
-        pref.truth.select(
-            "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
-        ).write_parquet(d / "scores.parquet")
+        truth_scores(pref).write_parquet(d / "scores.parquet")
         paths = PlanPaths(
             d / "scores.parquet",
             d / "households.parquet",

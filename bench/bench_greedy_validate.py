@@ -30,6 +30,7 @@ from assignment.validator import validate_plan
 from visit_planner.offline import go_offline
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic import generate
+from visit_planner.synthetic.scores import truth_scores
 
 
 def main() -> None:
@@ -57,9 +58,7 @@ def main() -> None:
         return out
 
     pref = timed("generate", generate, scale=args.scale, seed=args.seed)
-    scores = pref.truth.select(
-        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
-    )
+    scores = truth_scores(pref)
     hh = pref.households.join(
         scores.select(
             "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")

@@ -14,17 +14,12 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from visit_planner.synthetic import generate, write_prefecture
+    from visit_planner.synthetic.scores import truth_scores
 
     d = tmp_path_factory.mktemp("assign")
     p = generate(scale=0.003, seed=2)
     write_prefecture(p, d)
-    p.households.select("household_id", "assessed_tier").join(
-        p.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
-    ).select(
-        "household_id",
-        pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("final_tier"),
-        "p_tier1",
-    ).write_parquet(d / "scores.parquet")
+    truth_scores(p, prefer_assessed=True).write_parquet(d / "scores.parquet")
     return d
 
 

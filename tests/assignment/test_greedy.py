@@ -9,6 +9,7 @@ from assignment.candidates import build_candidates
 from assignment.domain import AssignmentSettings, PlanInputs
 from assignment.greedy import PLAN_SCHEMA, greedy_plan
 from assignment.validator import validate_plan
+from visit_planner.synthetic.scores import truth_scores
 
 S = AssignmentSettings()
 
@@ -199,9 +200,7 @@ def test_capacity_pressure_plan_is_valid() -> None:
 def test_small_prefecture_with_pins_and_forbids_is_valid(small_prefecture) -> None:  # type: ignore[no-untyped-def]
     """On the synthetic prefecture, random pins and forbids: valid plan, every pin honoured."""
     p = small_prefecture
-    scores = p.truth.select(
-        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
-    )
+    scores = truth_scores(p)
     inputs = PlanInputs(
         households=p.households, workers=p.workers, scores=scores,
         previous=p.previous_assignment, conflicts=p.conflicts,

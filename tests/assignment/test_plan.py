@@ -161,14 +161,15 @@ def test_pin_over_capacity_is_dropped_others_kept() -> None:
 @pytest.fixture(scope="module")
 def tiny_prefecture():  # type: ignore[no-untyped-def]
     from visit_planner.synthetic import generate
+    from visit_planner.synthetic.scores import truth_scores
 
     p = generate(scale=0.003, seed=2)
+    scores = truth_scores(p, prefer_assessed=True)
     hh = p.households.join(
-        p.truth.select("household_id", "p_tier1", "true_tier"), on="household_id"
-    ).with_columns(
-        pl.coalesce("assessed_tier", "true_tier").cast(pl.Int8).alias("tier"),
-        pl.col("p_tier1").alias("risk"),
-    )
+        scores.select("household_id", pl.col("final_tier").alias("tier"),
+                      pl.col("p_tier1").alias("risk")),
+        on="household_id",
+    )  # fmt: skip
     return p, hh
 
 

@@ -10,6 +10,7 @@ import pytest
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
 from visit_planner.policy import load_policy, settings_from_policy
+from visit_planner.synthetic.scores import truth_scores
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +20,7 @@ def greedy_files(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> 
     p = small_prefecture
     for name in ("households", "workers", "previous_assignment", "conflicts"):
         getattr(p, name).write_parquet(d / f"{name}.parquet")
-    scores = p.truth.select(
-        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
-    )
+    scores = truth_scores(p)
     scores.write_parquet(d / "scores.parquet")
     hh = p.households.join(
         scores.select("household_id", pl.col("final_tier").alias("tier"),

@@ -15,6 +15,7 @@ from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS
 from visit_planner.export.sheets import _sheet_files
 from visit_planner.runs import RunReader
+from visit_planner.synthetic.scores import truth_scores
 
 _VOID = {"meta", "br", "col", "link", "img", "hr", "input"}
 
@@ -66,9 +67,7 @@ def run_dir(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:
     p = small_prefecture
     for name in ("households", "workers", "previous_assignment", "conflicts"):
         getattr(p, name).write_parquet(d / f"{name}.parquet")
-    p.truth.select(
-        "household_id", pl.col("true_tier").cast(pl.Int8).alias("final_tier"), "p_tier1"
-    ).write_parquet(d / "scores.parquet")
+    truth_scores(p).write_parquet(d / "scores.parquet")
     out = tmp_path_factory.mktemp("export_run") / "run"
     paths = PlanPaths(
         d / "scores.parquet",

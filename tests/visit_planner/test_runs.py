@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 from visit_planner.check_plan_job import PlanPaths, run_explain
 from visit_planner.policy import load_policy
 from visit_planner.runs import RunManifest, RunReader
+from visit_planner.synthetic.scores import truth_scores
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +22,9 @@ def inputs(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path: 
     p = small_prefecture
     for name in ("households", "workers", "previous_assignment", "conflicts"):
         getattr(p, name).write_parquet(d / f"{name}.parquet")
-    p.truth.select(
-        "household_id",
-        pl.col("true_tier").cast(pl.Int8).alias("final_tier"),
-        "p_tier1",
-        pl.lit("7").alias("model_version"),
-    ).write_parquet(d / "scores.parquet")
+    truth_scores(p).with_columns(pl.lit("7").alias("model_version")).write_parquet(
+        d / "scores.parquet"
+    )
     return d
 
 

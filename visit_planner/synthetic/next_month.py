@@ -14,7 +14,8 @@ Households
   generator's own risk process (:mod:`visit_planner.synthetic.risk`: the same latent household
   and village effects, a fresh assessment noise). About a fifth of re-draws differ from the last
   assessment, so about **2.5 % of households change assessed tier** a month (measured: 2.6 to
-  2.8 % at scale 0.01 over seeds 1, 2, 3, 7; 2.5 % at scale 1, seed 1). The refresh drifts the observed columns:
+  2.8 % at scale 0.01 over seeds 1, 2, 3, 7; 2.5 % at scale 1, seed 1). The refresh drifts the
+  observed columns:
 
   ========================================  =====================================================
   ``last_visit_days``                       0-29 if the household was visited last month (it
