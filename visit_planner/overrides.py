@@ -24,6 +24,8 @@ from datetime import date
 import polars as pl
 from pandera.errors import SchemaErrors
 
+from assignment.domain import AssignmentSettings
+from assignment.inputs import clean_pins
 from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import cast_to_contract
 from visit_planner.contracts.tables import TABLES
@@ -146,7 +148,9 @@ def corrected_value(
             f"field {field_name} ({dtype})"
         )
     new = cast[field_name][0]
-    row = household.with_columns(pl.lit(new, dtype=dtype).alias(field_name))
+    row = household.select(list(c.HOUSEHOLDS)).with_columns(
+        pl.lit(new, dtype=dtype).alias(field_name)
+    )
     try:
         TABLES["households"].schema.validate(row, lazy=True)
     except SchemaErrors as err:
@@ -264,3 +268,59 @@ def _frame(rows: Sequence[tuple[object, ...]], names: list[str]) -> pl.DataFrame
     if not rows:
         return None
     return pl.DataFrame(rows, schema=names, orient="row")
+
+
+def check_new_override(
+    o: Override,
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+    *,
+    today: date,
+) -> list[str]:
+    """Why a new override cannot be accepted against the current data (empty: it can).
+
+    ``households`` needs the contract columns and ``tier`` (null where unknown); ``workers``
+    the workers contract. Refused: an expiry in the past, an unknown household or worker, a
+    field that cannot be corrected or a value that breaks the contract, a pin to a worker who
+    may not serve the household (role, jurisdiction, inactive, own household), a tier outside
+    1-3. The same rules decide later whether the override still applies.
+    """
+    problems = [
+        why
+        for why in (
+            None if o.expires_on is None or o.expires_on >= today else (
+                f"到期日 {o.expires_on} 已过 / expiry {o.expires_on} is in the past"
+            ),
+            household_present(o, set(households["household_id"].to_list())),
+            worker_present(
+                o, dict(workers.select("worker_id", pl.col("active").fill_null(False)).iter_rows())
+            ),
+            field_correctable(o),
+        )
+        if why is not None
+    ]  # fmt: skip
+    if problems:
+        return problems
+    if o.kind == "tier" and o.tier not in (1, 2, 3):
+        return [f"类别须为 1/2/3 / tier must be 1, 2 or 3, got {o.tier}"]
+    row = households.filter(pl.col("household_id") == o.household_id)
+    if o.kind == "correction" and o.field is not None:
+        _, why = corrected_value(row, o.field, o.value)
+        return [why] if why else []
+    if o.kind == "pin" and o.worker_id is not None:
+        pins = pl.DataFrame({"household_id": [o.household_id], "worker_id": [o.worker_id]})
+        hh = row.with_columns(
+            pl.col("tier").fill_null(_tier_of_role(settings, workers, o.worker_id)).cast(pl.Int8),
+            pl.lit(0.0).alias("risk"),
+        )
+        _, issues = clean_pins(pins, hh, workers, None, None, settings)
+        return [i.message for i in issues]
+    return []
+
+
+def _tier_of_role(settings: AssignmentSettings, workers: pl.DataFrame, worker_id: str) -> int:
+    """Where the household's tier is unknown: the tier the worker's role serves (so only
+    jurisdiction, activity and own household are checked)."""
+    role = workers.filter(pl.col("worker_id") == worker_id)["role"][0]
+    return next(t for t in (1, 2, 3) if settings.tier(t).role.value == role)

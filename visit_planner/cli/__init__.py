@@ -21,6 +21,8 @@ from visit_planner.cli import check_plan as _check_plan  # noqa: F401  # isort: 
 from visit_planner.cli import demo as _demo  # noqa: F401  # isort: skip
 from visit_planner.cli import assign as _assign  # noqa: F401  # isort: skip
 from visit_planner.cli import model as _model  # noqa: F401  # isort: skip
+from visit_planner.cli import plan as _plan  # noqa: F401  # isort: skip
+from visit_planner.cli import runs as _runs  # noqa: F401  # isort: skip
 
 __all__ = ["app", "main"]
 

@@ -105,7 +105,7 @@ def diff_totals(diff: pl.DataFrame) -> dict[str, float]:
     sums = {
         col: float(diff[col].sum())
         for col in DIFF_COLUMNS
-        if col not in ("township_id", "churn_tier_unchanged")
+        if col in diff.columns and col not in ("township_id", "churn_tier_unchanged")
     }
     unchanged = sums["tier_unchanged"]
     sums["churn_tier_unchanged"] = sums["changed_tier_unchanged"] / unchanged if unchanged else 0.0

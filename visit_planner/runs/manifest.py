@@ -37,6 +37,7 @@ class RunManifest:
     plan_sha256: str
     month: str | None = None
     model_version: str | None = None
+    previous_run_id: str | None = None  # the run whose plan was the previous assignment
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {path, sha256}
     metrics: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)

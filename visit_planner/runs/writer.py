@@ -61,6 +61,7 @@ class Provenance:
     model_version: str | None = None
     month: str | None = None
     created_by: str | None = None
+    previous_run_id: str | None = None  # the run whose plan was the previous assignment
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class DirectoryRunWriter:
             plan_sha256=plan_sha256(plan_hashes),
             month=prov.month,
             model_version=prov.model_version,
+            previous_run_id=prov.previous_run_id,
             inputs={
                 name: {"path": str(path), "sha256": file_sha256(path)}
                 for name, path in prov.input_files.items()

@@ -1,0 +1,139 @@
+"""``visit-planner plan``: the month's plan (or a mid-month amendment), published as a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
+from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
+from visit_planner.plan_job import PlanOutcome, PlanRequest, run_plan
+
+StoreUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store-url",
+        help="Store database URL (default: $VISIT_PLANNER_STORE_URL, else SQLite in the "
+        "workspace), e.g. postgresql+psycopg://user@127.0.0.1:5432/db",
+        show_default=False,
+    ),
+]
+
+
+@app.command("plan")
+def plan_cmd(  # noqa: PLR0917  (Typer options)
+    month: Annotated[str, typer.Option("--month", help="The month to plan, YYYY-MM.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="The month's input directory (households, workers...).")
+    ],
+    amend: Annotated[
+        bool,
+        typer.Option(
+            "--amend", help="Re-solve only --township(s) of the month's current run (接诉即办)."
+        ),
+    ] = False,
+    township: Annotated[
+        list[str] | None,
+        typer.Option("--township", help="Township to amend (repeatable; with --amend)."),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--workers-processes", min=1, help="Local worker processes.", show_default=False
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=0.1, help="Seconds per solver step.", show_default=False),
+    ] = None,
+    mlflow_uri: Annotated[
+        str | None, typer.Option("--mlflow-uri", help="MLflow tracking URI.", show_default=False)
+    ] = None,
+    policy: PolicyOption = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Plan the month and publish it as a new run (月度走访计划).
+
+    Validate, apply the standing overrides, score with the champion, assign (last month's
+    current run is the previous assignment), check independently, publish. Exits 3 when a
+    tier-1 household is left uncovered (the run is published: the shortfall is a fact to show),
+    4 when the independent check refuses the plan (nothing published), 5 when a township failed.
+    """
+    if amend and not township:
+        raise typer.BadParameter("--amend needs at least one --township", param_hint="--amend")
+    if township and not amend:
+        raise typer.BadParameter("--township is for --amend", param_hint="--township")
+    req = PlanRequest(
+        month=month,
+        data=data,
+        policy_path=policy,
+        home=home,
+        store_url=store_url,
+        mlflow_uri=mlflow_uri,
+        processes=processes,
+        time_limit=time_limit,
+        amend_townships=tuple(township or ()),
+    )
+
+    def stage(name: str, seconds: float) -> None:
+        console.print(f"  [green]✓[/] {seconds:6.1f} s  {name}", highlight=False)
+
+    console.print(f"[bold]plan 计划 {month}[/]" + (" (amend 修订)" if amend else ""))
+    outcome = run_plan(req, report=stage)
+    print_plan_summary(outcome)
+    result = outcome.solved.result
+    if result.failed_townships:
+        raise typer.Exit(EXIT_TOWNSHIP_FAILED)
+    if int(outcome.run.metrics.get("tier1_uncovered", 0)) > 0:
+        raise typer.Exit(EXIT_TIER1_UNCOVERED)
+
+
+def print_plan_summary(outcome: PlanOutcome) -> None:
+    """The published run, coverage, travel, churn against the previous run, overrides."""
+    run, m = outcome.run, outcome.run.metrics
+    console.print(
+        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} ({run.kind}), "
+        f"plan hash {run.plan_sha256[:16]}"
+    )
+    table = Table("tier 类别", "households 户数", "uncovered 未覆盖")
+    names = {1: "一类户 tier 1", 2: "二类户 tier 2", 3: "三类户 tier 3"}
+    for t in (1, 2, 3):
+        table.add_row(
+            names[t], f"{m.get(f'tier{t}_households', 0):,}", f"{m.get(f'tier{t}_uncovered', 0):,}"
+        )
+    console.print(table)
+    travel = float(m.get("travel_minutes_month") or 0.0)
+    gap = m.get("gap")
+    console.print(
+        f"travel 路途 {travel / 60:,.0f} h/month; gap 差距 "
+        + ("- (not proven / 未证明)" if gap is None else f"{float(gap):.3%}")
+    )
+    prev, versus = outcome.previous_run, outcome.versus_previous
+    if prev is not None and versus is not None:
+        console.print(
+            f"against 对比 {prev.month} v{prev.version} ({prev.run_id[:12]}): households whose "
+            f"tier did not change and whose worker did 类别未变而换人 "
+            f"{versus['churn_tier_unchanged']:.2%} ({int(versus['changed_tier_unchanged']):,} of "
+            f"{int(versus['tier_unchanged']):,}); tier changed 类别变化 "
+            f"{int(versus['tier_changed']):,}"
+        )
+    applied = len(outcome.outcomes) - len(outcome.not_applied)
+    console.print(
+        f"overrides 督导调整: {applied} applied 已应用, {len(outcome.not_applied)} not 未应用"
+    )
+    for o in outcome.not_applied:
+        err_console.print(f"[yellow]  #{o.override_id} not applied 未应用: {o.reason}[/]")
+    for w in outcome.warnings[:10]:
+        err_console.print(f"[yellow]score 评分: {w}[/]")
+    short = outcome.solved.result.diagnostics
+    if short.height and "shortfall" in short.columns:
+        for tw, text in (
+            short.filter(pl.col("shortfall") != "").select("township_id", "shortfall").iter_rows()
+        ):
+            console.print(f"[yellow]{tw}[/]: {text}")
+    console.print(f"files 文件: {outcome.run_dir}")

@@ -1,0 +1,404 @@
+"""``runs``, ``overrides``, ``audit`` and ``store``: the published runs and their history.
+
+visit-planner runs list [--month M] | show RUN | diff A B | rollback --month M --to RUN
+                   --reason TEXT | export RUN --out DIR
+visit-planner overrides add --kind tier|pin|forbid|correction --household H ... --reason TEXT
+                        | list [--all] | revoke ID --reason TEXT | export-corrections --out F
+visit-planner audit verify | list [--limit N]
+visit-planner store upgrade | unlock MONTH --reason TEXT
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from visit_planner.cli._app import HomeOption, app, console, err_console
+from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.errors import PlanFileError, StoreError
+from visit_planner.overrides import KINDS, Override, check_new_override
+from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.plan_job import current_actor
+from visit_planner.policy import load_policy, settings_from_policy
+from visit_planner.runs import RunReader, diff_runs, diff_totals
+from visit_planner.store import RunRow, Store
+
+runs_app = typer.Typer(help="Published runs of the months (已发布方案).", no_args_is_help=True)
+overrides_app = typer.Typer(
+    help="Supervisors' standing corrections (督导调整): tier, pin, forbid, data correction.",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(
+    help="The append-only, hash-chained audit log (审计日志).", no_args_is_help=True
+)
+store_app = typer.Typer(help="The store database (数据库).", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(overrides_app, name="overrides")
+app.add_typer(audit_app, name="audit")
+app.add_typer(store_app, name="store")
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+
+
+@contextmanager
+def _store(home: Path | None, url: str | None) -> Iterator[tuple[Store, Workspace]]:
+    workspace = resolve_workspace(home)
+    with Store.for_workspace(workspace, url) as store:
+        yield store, workspace
+
+
+def _reader(workspace: Workspace, run: RunRow) -> RunReader:
+    return RunReader(workspace.root / run.path)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@runs_app.command("list")
+def runs_list(
+    month: Annotated[str | None, typer.Option("--month", help="Only this month.")] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Every run, newest month first: version, status, who, coverage (方案列表)."""
+    with _store(home, store_url) as (store, _):
+        rows = store.list_runs(month)
+    table = Table("run", "month 月份", "v", "kind", "status 状态", "by", "tier-1 uncovered")
+    for r in sorted(rows, key=lambda r: (r.month, r.version), reverse=True):
+        style = "bold" if r.status == "current" else ""
+        table.add_row(
+            r.run_id[:12], r.month, str(r.version), r.kind, r.status, r.created_by,
+            f"{r.metrics.get('tier1_uncovered', 0):,}", style=style,
+        )  # fmt: skip
+    console.print(table if rows else "no runs yet / 尚无方案")
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="Run id (or a prefix of 6+ characters).")],
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """One run: provenance, headline figures, overrides and their outcomes (方案详情)."""
+    with _store(home, store_url) as (store, workspace):
+        row = store.get_run(run)
+        outcomes = store.outcomes(row.run_id)
+    reader = _reader(workspace, row)
+    bad = reader.verify()
+    m = row.metrics
+    lines = [
+        f"run {row.run_id}  {row.month} v{row.version} ({row.kind}, {row.status})",
+        f"created 创建 {row.created_at:%Y-%m-%d %H:%M} UTC by {row.created_by}; "
+        f"code {row.code_version}",
+        f"model 模型 version {row.model_version}; policy 政策 sha256 {row.policy_sha256[:16]}",
+        f"plan hash 方案哈希 {row.plan_sha256[:16]}; files 文件 "
+        + ("verified 校验一致" if not bad else f"CHANGED 已被修改: {', '.join(bad[:5])}"),
+        f"households 户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
+        f"{m.get('tier1_uncovered', 0):,}; travel 路途 "
+        f"{float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; status {m.get('status')}",
+    ]
+    for name, info in sorted(row.inputs.items()):
+        lines.append(f"input 输入 {name}: {info.get('path')} sha256 {str(info.get('sha256'))[:16]}")
+    if row.parent_run_id:
+        lines.append(f"amends 修订自 {row.parent_run_id[:12]}")
+    for o in outcomes:
+        lines.append(f"override 调整 #{o.override_id}: {o.outcome} {o.reason}".rstrip())
+    lines.append(f"files 文件: {reader.root}")
+    console.print("\n".join(lines), highlight=False)
+    if bad:
+        raise typer.Exit(4)
+
+
+@runs_app.command("diff")
+def runs_diff(
+    a: Annotated[str, typer.Argument(help="The earlier run.")],
+    b: Annotated[str, typer.Argument(help="The later run.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the per-township table (.csv).")
+    ] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Churn (split by tier changed / unchanged), coverage and travel, per township (方案对比)."""
+    with _store(home, store_url) as (store, workspace):
+        ra, rb = store.get_run(a), store.get_run(b)
+    diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
+    totals = diff_totals(diff)
+    table = Table("township 乡镇", "changed 换人", "of unchanged tier", "tier changed 类别变",
+                  "t1 uncovered a→b", "travel h a→b")  # fmt: skip
+    for r in diff.filter(pl.col("worker_changed") > 0).head(30).iter_rows(named=True):
+        table.add_row(
+            r["township_id"], f"{r['changed_tier_unchanged']:,}", f"{r['tier_unchanged']:,}",
+            f"{r['changed_tier_changed']:,}/{r['tier_changed']:,}",
+            f"{r['uncovered_tier1_a']}→{r['uncovered_tier1_b']}",
+            f"{r['travel_minutes_month_a'] / 60:,.0f}→{r['travel_minutes_month_b'] / 60:,.0f}",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"{ra.month} v{ra.version} → {rb.month} v{rb.version}: worker changed 换人 "
+        f"{int(totals['worker_changed']):,} of {int(totals['in_both']):,} households in both; "
+        f"among unchanged tiers 类别未变 {totals['churn_tier_unchanged']:.2%}; tier-1 uncovered "
+        f"{int(totals['uncovered_tier1_a'])} → {int(totals['uncovered_tier1_b'])}; travel "
+        f"{totals['travel_minutes_month_a'] / 60:,.0f} → "
+        f"{totals['travel_minutes_month_b'] / 60:,.0f} h"
+    )
+    if out is not None:
+        diff.write_csv(out)
+        console.print(f"wrote 输出 {out}")
+
+
+@runs_app.command("rollback")
+def runs_rollback(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    to: Annotated[str, typer.Option("--to", help="The earlier run to make current again.")],
+    reason: ReasonOption,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Make an earlier run of the month current again (回退); later runs are kept, audited."""
+    with _store(home, store_url) as (store, _):
+        target = store.get_run(to)
+        row = store.rollback(month, target.run_id, actor=current_actor(), reason=reason)
+    console.print(f"current 当前: {row.run_id[:12]} = {row.month} v{row.version}")
+
+
+@runs_app.command("export")
+def runs_export(  # noqa: PLR0917  (Typer options)
+    run: Annotated[str, typer.Argument(help="Run id (or prefix); 'current' with --month.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the visit lists.")],
+    month: Annotated[str | None, typer.Option("--month", help="With run 'current'.")] = None,
+    township: Annotated[list[str] | None, typer.Option("--township", help="Only these.")] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Per-worker visit lists: a CSV and one printable A4 sheet per worker (走访清单)."""
+    from visit_planner.export import export_visit_lists
+
+    with _store(home, store_url) as (store, workspace):
+        if run == "current":
+            if month is None:
+                raise PlanFileError("runs export current needs --month YYYY-MM")
+            row = store.current_run(month)
+            if row is None:
+                raise PlanFileError(f"month {month} has no current run (本月尚无方案)")
+        else:
+            row = store.get_run(run)
+    summary = export_visit_lists(
+        workspace.root / row.path, out, month=row.month, townships=township or None
+    )
+    console.print(
+        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households "
+        f"into {out} (visit_lists.csv, sheets/, index.html)"
+    )
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def _data_for_check(
+    store: Store, workspace: Workspace, household_id: str, data: Path | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Households (with ``tier``) and workers to check a new override against: the given data
+    directory, else the newest current run's stored inputs of the household's township."""
+    if data is not None:
+        from visit_planner.contracts import load_inputs
+
+        month = load_inputs(data)
+        tier = pl.coalesce("assessed_tier", "previous_tier").cast(pl.Int8).alias("tier")
+        return month.households.with_columns(tier), month.workers
+    current = [r for r in store.list_runs() if r.status == "current"]
+    if not current:
+        raise PlanFileError(
+            "no published run to check the override against: pass --data DIR (the month's "
+            "input directory) (请用 --data 指定数据目录)"
+        )
+    newest = max(current, key=lambda r: (r.month, r.version))
+    reader = _reader(workspace, newest)
+    township = reader.township_of(household_id)
+    inputs = reader.inputs(township)
+    if inputs["households"] is None or inputs["workers"] is None:
+        raise PlanFileError(f"run {newest.run_id[:12]} has no stored inputs; pass --data DIR")
+    return inputs["households"], inputs["workers"]
+
+
+@overrides_app.command("add")
+def overrides_add(  # noqa: PLR0917  (Typer options)
+    kind: Annotated[str, typer.Option("--kind", help="tier | pin | forbid | correction")],
+    household: Annotated[str, typer.Option("--household", help="Household id.")],
+    reason: ReasonOption,
+    worker: Annotated[str | None, typer.Option("--worker", help="Worker id (pin, forbid).")] = None,
+    tier: Annotated[int | None, typer.Option("--tier", help="1, 2 or 3 (tier).")] = None,
+    field: Annotated[
+        str | None, typer.Option("--field", help="Household field (correction).")
+    ] = None,
+    value: Annotated[
+        str | None, typer.Option("--value", help="Corrected value (correction).")
+    ] = None,
+    evidence: Annotated[
+        str | None, typer.Option("--evidence", help="Evidence (correction).")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Last day it applies, YYYY-MM-DD.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data to check against (default: the newest current run)."),
+    ] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Add a standing override (新增督导调整); checked against the data, audited."""
+    if kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r}: use one of {', '.join(KINDS)}", param_hint="--kind")
+    try:
+        expires_on = date.fromisoformat(expires) if expires else None
+    except ValueError:
+        raise typer.BadParameter(f"{expires!r} is not YYYY-MM-DD", param_hint="--expires") from None
+    author = current_actor()
+    candidate = Override(
+        id=0, kind=kind, household_id=household, reason=reason, author=author, worker_id=worker,
+        tier=tier, field=field, value=value, evidence=evidence, expires_on=expires_on,
+    )  # fmt: skip
+    with _store(home, store_url) as (store, workspace):
+        households, workers = _data_for_check(store, workspace, household, data)
+        settings = settings_from_policy(load_policy())
+        problems = check_new_override(candidate, households, workers, settings, today=date.today())
+        if problems:
+            raise StoreError(
+                f"override refused 调整被拒绝 ({kind} {household}): " + "; ".join(problems)
+            )
+        row = store.add_override(
+            kind, household, author=author, reason=reason, worker_id=worker, tier=tier,
+            field=field, value=value, evidence=evidence, expires_on=expires_on,
+        )  # fmt: skip
+    console.print(f"added 已新增 override #{row.id} ({row.kind} {row.household_id})")
+
+
+@overrides_app.command("list")
+def overrides_list(
+    all_: Annotated[bool, typer.Option("--all", help="Also revoked ones.")] = False,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Standing overrides (督导调整列表)."""
+    with _store(home, store_url) as (store, _):
+        rows = store.list_overrides(status=None if all_ else "active")
+    table = Table("#", "kind", "household", "what", "by", "reason", "expires", "status")
+    for o in rows:
+        what = {
+            "tier": f"tier {o.tier}", "pin": f"→ {o.worker_id}", "forbid": f"✕ {o.worker_id}",
+            "correction": f"{o.field} = {o.value}",
+        }[o.kind]  # fmt: skip
+        table.add_row(
+            str(o.id), o.kind, o.household_id, what, o.author, o.reason,
+            str(o.expires_on or "-"), o.status,
+        )  # fmt: skip
+    console.print(table if rows else "no overrides / 无调整")
+
+
+@overrides_app.command("revoke")
+def overrides_revoke(
+    override_id: Annotated[int, typer.Argument(help="Override number.")],
+    reason: ReasonOption,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Revoke an override (撤销调整); audited."""
+    with _store(home, store_url) as (store, _):
+        row = store.revoke_override(override_id, current_actor(), reason)
+    console.print(f"revoked 已撤销 override #{row.id}")
+
+
+@overrides_app.command("export-corrections")
+def overrides_export_corrections(
+    out: Annotated[Path, typer.Option("--out", help="File (.csv or .parquet).")],
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Data corrections for the next training set (导出数据更正)."""
+    with _store(home, store_url) as (store, _):
+        rows = [o for o in store.list_overrides() if o.kind == "correction"]
+    frame = pl.DataFrame(
+        [
+            {
+                "override_id": o.id, "household_id": o.household_id, "field": o.field,
+                "value": o.value, "evidence": o.evidence, "author": o.author,
+                "reason": o.reason, "created_at": o.created_at.isoformat(),
+                "status": o.status,
+            }
+            for o in rows
+        ],
+        schema={"override_id": pl.Int64, "household_id": pl.String, "field": pl.String,
+                "value": pl.String, "evidence": pl.String, "author": pl.String,
+                "reason": pl.String, "created_at": pl.String, "status": pl.String},
+    )  # fmt: skip
+    if out.suffix.lower() == ".csv":
+        frame.write_csv(out)
+    elif out.suffix.lower() == ".parquet":
+        frame.write_parquet(out)
+    else:
+        raise PlanFileError(f"{out}: use a .csv or .parquet file name")
+    console.print(f"wrote 输出 {frame.height} corrections 更正 to {out}")
+
+
+# --------------------------------------------------------------------------- audit, store
+
+
+@audit_app.command("verify")
+def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
+    """Check the hash chain; name the first entry edited, removed or reordered (校验审计链)."""
+    with _store(home, store_url) as (store, _):
+        check = store.verify_audit()
+    if check.ok:
+        console.print(f"audit log intact 审计日志完整: {check.message}")
+        return
+    err_console.print(f"[bold red]audit log broken 审计日志被篡改: {check.message}[/]")
+    raise typer.Exit(4)
+
+
+@audit_app.command("list")
+def audit_list(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Last N entries.")] = 20,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """The last entries of the audit log (审计日志)."""
+    with _store(home, store_url) as (store, _):
+        entries = store.audit_entries(limit)
+    table = Table("seq", "at (UTC)", "actor", "action", "subject")
+    for e in entries:
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject)
+    console.print(table)
+
+
+@store_app.command("upgrade")
+def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
+    """Migrate the store to this version's schema (升级数据库)."""
+    from visit_planner.store import store_url as resolve_url
+
+    workspace = resolve_workspace(home).ensure()
+    result = Store.upgrade(resolve_url(workspace, store_url), actor=current_actor())
+    console.print(
+        f"store schema 数据库版本: {result.before or 'empty'} → {result.after}"
+        + ("" if result.changed else " (already current 已是最新)")
+    )
+
+
+@store_app.command("unlock")
+def store_unlock(
+    month: Annotated[str, typer.Argument(help="The month whose lock to release.")],
+    reason: ReasonOption,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Release a month's planning lock left by a process on another machine (解除锁定); audited."""
+    with _store(home, store_url) as (store, _):
+        holder = store.force_release_month_lock(month, actor=current_actor(), reason=reason)
+    console.print(f"released 已解除: {holder}" if holder else f"{month} was not locked 未锁定")

@@ -1,0 +1,566 @@
+"""The monthly planning cycle: ``visit-planner plan --month M --data DIR``.
+
+One command for the month, in stages (each timed and reported):
+
+1. **validate** the month's input tables against the contracts;
+2. **overrides**: the standing tier overrides, pins, forbids and data corrections from the
+   store (:mod:`visit_planner.overrides`); each applies or is reported with its reason;
+3. **score** every household with the champion model (corrected data; tier overrides);
+4. **assign**, with the *current run of the previous month* as the previous assignment (the
+   data's ``previous_assignment`` file only when the store has no such run: a programme's first
+   month), the standing pins and forbids;
+5. **check** the plan with the independent validator: a plan with any violation is never
+   published;
+6. **publish**: the run directory is written under a staging name, moved into
+   ``<workspace>/runs/<month>/<run_id>``, and only then recorded in the store in one
+   transaction that makes it the month's current run. A crash at any point leaves the previous
+   current run current: a directory the store does not name is not a run.
+
+``--amend --township T`` re-solves only the named townships of the month's current run (its
+plan is their previous assignment: minimal churn) with today's data and overrides, carries
+every other township's files over byte for byte, and publishes the next version of the month.
+
+The whole command holds the store's lock of the month, so two ``plan`` runs of one month never
+interleave: the second is refused with the month and the holder named.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from assignment.bounds import relative_gap
+from assignment.domain import PLAN_COLUMNS, AssignmentSettings
+from assignment.validator import summarize_violations, validate_plan
+from visit_planner.assign_job import AssignInputs, SolvedPlan, solve_and_explain, solver_options
+from visit_planner.contracts import load_inputs
+from visit_planner.contracts.tables import Inputs, find_table
+from visit_planner.errors import PlanFileError, VisitPlannerError
+from visit_planner.overrides import (
+    NOT_APPLIED,
+    AppliedOverrides,
+    Outcome,
+    Override,
+    apply_overrides,
+    pin_outcomes,
+)
+from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.policy import load_policy, policy_text, settings_from_policy
+from visit_planner.risk_job import score_frame
+from visit_planner.runs import (
+    DirectoryRunWriter,
+    Provenance,
+    RunContent,
+    RunReader,
+    diff_plans,
+    diff_totals,
+)
+from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
+from visit_planner.synthetic.next_month import month_before, parse_month
+
+EXIT_PLAN_REFUSED = 4
+"""``plan`` exit code when the independent check found violations (nothing was published)."""
+
+Stage = Callable[[str, float], None]
+
+
+class PlanRefusedError(VisitPlannerError):
+    """The plan broke a rule the independent validator checks; it was not published."""
+
+    exit_code = EXIT_PLAN_REFUSED
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What ``plan`` is asked to do."""
+
+    month: str
+    data: Path
+    policy_path: Path | None = None
+    home: Path | None = None
+    store_url: str | None = None
+    mlflow_uri: str | None = None
+    actor: str | None = None
+    processes: int | None = None
+    time_limit: float | None = None
+    amend_townships: tuple[str, ...] = ()
+
+
+@dataclass
+class PlanOutcome:
+    """What ``plan`` published and what it found on the way."""
+
+    run: RunRow
+    run_dir: Path
+    solved: SolvedPlan
+    previous_run: RunRow | None
+    outcomes: list[Outcome]
+    stages: list[tuple[str, float]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    versus_previous: dict[str, float] | None = None  # diff_totals against previous_run
+
+    @property
+    def not_applied(self) -> list[Outcome]:
+        """Overrides that could not apply this month (each with its reason)."""
+        return [o for o in self.outcomes if o.outcome == NOT_APPLIED]
+
+
+def current_actor(actor: str | None = None) -> str:
+    """Who runs the command: ``actor`` if given, else the operating-system account."""
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def first_day(month: str) -> date:
+    """The first day of ``YYYY-MM``."""
+    year, mon = parse_month(month)
+    return date(year, mon, 1)
+
+
+def as_override(row: OverrideRow) -> Override:
+    """The store's override row as :mod:`visit_planner.overrides` takes it."""
+    return Override(
+        id=row.id,
+        kind=row.kind,
+        household_id=row.household_id,
+        reason=row.reason,
+        author=row.author,
+        worker_id=row.worker_id,
+        tier=row.tier,
+        field=row.field,
+        value=row.value,
+        evidence=row.evidence,
+        expires_on=row.expires_on,
+    )
+
+
+def previous_from_run(
+    store: Store, workspace: Workspace, month: str
+) -> tuple[pl.DataFrame | None, RunRow | None]:
+    """Last month's plan from the store (its current run) as a previous assignment."""
+    prev = store.current_run(month_before(month))
+    if prev is None:
+        return None, None
+    plan = pl.read_parquet(workspace.root / prev.path / "plan.parquet")
+    pairs = plan.filter(pl.col("worker_id").is_not_null()).select(
+        "household_id", "worker_id", pl.lit(prev.month).alias("month")
+    )
+    return pairs, prev
+
+
+class _Clock:
+    """Times the stages and reports each as it ends."""
+
+    def __init__(self, report: Stage | None) -> None:
+        self.report = report
+        self.stages: list[tuple[str, float]] = []
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages.append((name, now - self._t))
+        if self.report is not None:
+            self.report(name, now - self._t)
+        self._t = now
+
+
+def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
+    """Plan (or amend) the month and publish it as a new run (see the module docstring)."""
+    parse_month(req.month)
+    workspace = resolve_workspace(req.home).ensure()
+    actor = current_actor(req.actor)
+    with Store.for_workspace(workspace, req.store_url) as store, store.month_lock(req.month):
+        if req.amend_townships:
+            return _amend(req, store, workspace, actor, _Clock(report))
+        return _plan(req, store, workspace, actor, _Clock(report))
+
+
+# --------------------------------------------------------------------------- the month
+
+
+def _plan(
+    req: PlanRequest, store: Store, workspace: Workspace, actor: str, clock: _Clock
+) -> PlanOutcome:
+    inputs = load_inputs(req.data)
+    clock.done("validate / 校验")
+    policy = load_policy(req.policy_path)
+    settings = settings_from_policy(policy)
+    standing = [as_override(o) for o in store.list_overrides(active_on=first_day(req.month))]
+    applied = apply_overrides(standing, inputs.households, inputs.workers, on=first_day(req.month))
+    clock.done("overrides / 纠正")
+    scored = score_frame(
+        applied.households,
+        overrides=applied.tier_overrides,
+        home=workspace.root,
+        policy_path=req.policy_path,
+        mlflow_uri=req.mlflow_uri,
+        source=str(req.data),
+    )
+    clock.done("score / 评分")
+    previous, previous_run = previous_from_run(store, workspace, req.month)
+    if previous is None:
+        previous = inputs.previous_assignment if inputs.previous_assignment.height else None
+    assign_inputs = _assign_inputs(
+        applied, scored.scores, inputs, previous, str(scored.model_version)
+    )
+    solved = solve_and_explain(
+        assign_inputs,
+        settings,
+        options=solver_options(req.time_limit),
+        processes=req.processes,
+    )
+    clock.done("assign / 分配")
+    _check(solved, assign_inputs, settings, townships=None)
+    clock.done("check / 校验方案")
+    outcomes, notes = _outcomes(standing, applied, solved)
+    content = replace(
+        solved.content(
+            assign_inputs,
+            _provenance(req, inputs_files(req.data), scored.model_version, previous_run),
+        ),
+        explanations=_with_notes(solved.explanations, notes),
+        scores=scored.scores,
+    )
+    run, run_dir = _publish(
+        store, workspace, content, req.month, actor=actor, outcomes=outcomes, kind="plan"
+    )
+    clock.done("publish / 发布")
+    return PlanOutcome(
+        run,
+        run_dir,
+        solved,
+        previous_run,
+        outcomes,
+        clock.stages,
+        list(scored.warnings),
+        _versus(workspace, previous_run, run_dir),
+    )
+
+
+def _assign_inputs(
+    applied: AppliedOverrides,
+    scores: pl.DataFrame,
+    inputs: Inputs,
+    previous: pl.DataFrame | None,
+    model_version: str,
+) -> AssignInputs:
+    """The solver's inputs: corrected households with their final tier and risk, workers,
+    the previous assignment, conflicts, and the standing pins and forbids."""
+    hh = applied.households
+    tiers = scores.select(
+        pl.col("household_id").cast(pl.String),
+        pl.col("final_tier").cast(pl.Int8).alias("tier"),
+        pl.col("p_tier1").cast(pl.Float64).fill_null(0.0).alias("risk"),
+    )
+    conflicts = inputs.conflicts
+    return AssignInputs(
+        households=hh.join(tiers, on="household_id", how="inner"),
+        workers=inputs.workers,
+        previous=previous,
+        conflicts=conflicts if conflicts.height else None,
+        pins=applied.pins,
+        forbids=applied.forbids,
+        unscored=(),
+        model_version=model_version,
+    )
+
+
+def inputs_files(data: Path) -> dict[str, Path | None]:
+    """The month's input files (those present), for the run's provenance hashes."""
+    return {
+        name: find_table(data, name)
+        for name in ("households", "workers", "previous_assignment", "conflicts")
+    }
+
+
+def _provenance(
+    req: PlanRequest,
+    files: dict[str, Path | None],
+    model_version: int | str | None,
+    previous_run: RunRow | None,
+) -> Provenance:
+    return Provenance(
+        policy_text=policy_text(req.policy_path),
+        input_files=files,
+        model_version=None if model_version is None else str(model_version),
+        month=req.month,
+        created_by=current_actor(req.actor),
+        previous_run_id=None if previous_run is None else previous_run.run_id,
+    )
+
+
+def _check(
+    solved: SolvedPlan,
+    inputs: AssignInputs,
+    settings: AssignmentSettings,
+    townships: list[str] | None,
+) -> None:
+    """The independent validator on the plan; any violation refuses the publication.
+
+    Pins the assignment refused (ineligible, unknown, duplicate, beyond capacity: reported as
+    input issues, and as overrides not applied) are not held against the plan.
+    """
+    checked = replace(inputs.plan_inputs(), pins=_accepted_pins(inputs.pins, solved))
+    violations = validate_plan(
+        solved.result.plan.select(PLAN_COLUMNS), checked, settings, townships=townships
+    )
+    if violations:
+        summary = summarize_violations(violations)
+        lines = [f"{r[0]}: {r[1]}" for r in summary.head(10).iter_rows()]
+        raise PlanRefusedError(
+            f"the independent check found {len(violations)} violation(s); the plan was NOT "
+            f"published (方案未通过独立校验, 未发布):\n  " + "\n  ".join(lines)
+        )
+
+
+PIN_ISSUES = ("duplicate_pin", "unknown_pin", "infeasible_pin")
+
+
+def _accepted_pins(pins: pl.DataFrame | None, solved: SolvedPlan) -> pl.DataFrame | None:
+    """The pins the assignment accepted: all but those its input issues name."""
+    if pins is None:
+        return None
+    refused: set[str] = set()
+    for issue in solved.result.issues:
+        if issue.kind in PIN_ISSUES:
+            refused.update(i.split("→")[0] for i in issue.ids)
+    return pins.filter(~pl.col("household_id").is_in(sorted(refused)))
+
+
+def _outcomes(
+    standing: list[Override], applied: AppliedOverrides, solved: SolvedPlan
+) -> tuple[list[Outcome], dict[str, list[str]]]:
+    """Every standing override's outcome: decided ones, then the pins judged by the plan."""
+    decided = list(applied.outcomes)
+    issues = [i.message for i in solved.result.issues]
+    pins, pin_notes = pin_outcomes(
+        standing, solved.result.plan, issues, {o.override_id for o in decided}
+    )
+    notes: dict[str, list[str]] = {}
+    for source in (applied.notes, pin_notes):
+        for hid, texts in source.items():
+            notes.setdefault(hid, []).extend(texts)
+    return sorted(decided + pins, key=lambda o: o.override_id), notes
+
+
+def _with_notes(explanations: pl.DataFrame, notes: dict[str, list[str]]) -> pl.DataFrame:
+    """The explanations with an ``overrides`` column: what supervisors' overrides did here."""
+    frame = pl.DataFrame(
+        {"household_id": list(notes), "overrides": ["; ".join(v) for v in notes.values()]},
+        schema={"household_id": pl.String, "overrides": pl.String},
+    )
+    return explanations.join(frame, on="household_id", how="left", maintain_order="left")
+
+
+def _publish(
+    store: Store,
+    workspace: Workspace,
+    content: RunContent,
+    month: str,
+    *,
+    actor: str,
+    outcomes: list[Outcome],
+    kind: str,
+    parent_run_id: str | None = None,
+) -> tuple[RunRow, Path]:
+    """Write the run under a staging name, move it into place, then record it (one transaction)."""
+    runs_dir = workspace.runs_dir / month
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    staging = runs_dir / f".staging-{uuid.uuid4().hex}"
+    try:
+        manifest = DirectoryRunWriter(staging).write(content)
+        final = runs_dir / manifest.run_id
+        staging.rename(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    try:
+        record, townships = records_from_run_dir(final, workspace)
+        row = store.publish_run(
+            record,
+            actor=actor,
+            townships=townships,
+            kind=kind,
+            parent_run_id=parent_run_id,
+            outcomes=[(o.override_id, o.outcome, o.reason) for o in outcomes],
+        )
+    except BaseException:
+        shutil.rmtree(final, ignore_errors=True)  # never published: not a run
+        raise
+    return row, final
+
+
+# --------------------------------------------------------------------------- amendments
+
+
+def _amend(
+    req: PlanRequest, store: Store, workspace: Workspace, actor: str, clock: _Clock
+) -> PlanOutcome:
+    current = store.current_run(req.month)
+    if current is None:
+        raise PlanFileError(
+            f"month {req.month} has no published run to amend; run `visit-planner plan --month "
+            f"{req.month} --data DIR` first (本月尚无已发布方案)"
+        )
+    base_dir = workspace.root / current.path
+    base = RunReader(base_dir)
+    known = set(base.townships())
+    named = sorted(set(req.amend_townships))
+    missing = [t for t in named if t not in known]
+    if missing:
+        raise PlanFileError(
+            f"township(s) {', '.join(missing)} are not in run {current.run_id[:12]} of "
+            f"{req.month} (乡镇不在本月方案中)"
+        )
+    inputs = load_inputs(req.data)
+    hh = inputs.households.filter(pl.col("township_id").is_in(named))
+    clock.done("validate / 校验")
+    policy = load_policy(req.policy_path)
+    settings = settings_from_policy(policy)
+    day = first_day(req.month)
+    ids = set(hh["household_id"].to_list())
+    standing = [
+        as_override(o) for o in store.list_overrides(active_on=day) if o.household_id in ids
+    ]
+    applied = apply_overrides(standing, hh, inputs.workers, on=day)
+    clock.done("overrides / 纠正")
+    scored = score_frame(
+        applied.households,
+        overrides=applied.tier_overrides,
+        home=workspace.root,
+        policy_path=req.policy_path,
+        mlflow_uri=req.mlflow_uri,
+        source=str(req.data),
+    )
+    clock.done("score / 评分")
+    previous = (
+        pl.concat([base.plan(tw) for tw in named])
+        .filter(pl.col("worker_id").is_not_null())
+        .select("household_id", "worker_id", pl.lit(req.month).alias("month"))
+    )
+    conflicts = inputs.conflicts.filter(pl.col("household_id").is_in(list(ids)))
+    local = replace(inputs, conflicts=conflicts)
+    assign_inputs = _assign_inputs(
+        applied, scored.scores, local, previous, str(scored.model_version)
+    )
+    solved = solve_and_explain(
+        assign_inputs,
+        settings,
+        options=solver_options(req.time_limit),
+        townships=named,
+        processes=req.processes,
+    )
+    clock.done("assign / 分配")
+    _check(solved, assign_inputs, settings, townships=named)
+    clock.done("check / 校验方案")
+    outcomes, notes = _outcomes(standing, applied, solved)
+    content = _amended_content(
+        base,
+        named,
+        solved=solved,
+        inputs=assign_inputs,
+        scores=scored.scores,
+        notes=notes,
+        provenance=_provenance(req, inputs_files(req.data), scored.model_version, None),
+    )
+    run, run_dir = _publish(
+        store,
+        workspace,
+        content,
+        req.month,
+        actor=actor,
+        outcomes=outcomes,
+        kind="amend",
+        parent_run_id=current.run_id,
+    )
+    clock.done("publish / 发布")
+    return PlanOutcome(
+        run,
+        run_dir,
+        solved,
+        current,
+        outcomes,
+        clock.stages,
+        list(scored.warnings),
+        _versus(workspace, current, run_dir),
+    )
+
+
+def _versus(workspace: Workspace, before: RunRow | None, run_dir: Path) -> dict[str, float] | None:
+    """Churn, coverage and tier changes of the new run against ``before`` (prefecture totals)."""
+    if before is None:
+        return None
+    old = pl.read_parquet(workspace.root / before.path / "plan.parquet")
+    new = pl.read_parquet(run_dir / "plan.parquet")
+    return diff_totals(diff_plans(old, new))
+
+
+def _replace_rows(base: pl.DataFrame, new: pl.DataFrame, key: str, drop: pl.Expr) -> pl.DataFrame:
+    """``base`` without the rows ``drop`` selects, plus ``new`` (same columns), sorted by key."""
+    kept = base.filter(~drop)
+    return pl.concat([kept, new.select(kept.columns)], how="vertical_relaxed").sort(key)
+
+
+def _amended_content(
+    base: RunReader,
+    named: list[str],
+    *,
+    solved: SolvedPlan,
+    inputs: AssignInputs,
+    scores: pl.DataFrame,
+    notes: dict[str, list[str]],
+    provenance: Provenance,
+) -> RunContent:
+    """The whole-run frames of the base run with the named townships replaced; the other
+    townships' folders are carried over byte for byte."""
+    in_named = pl.col("township_id").is_in(named)
+    root = base.root
+    plan = _replace_rows(
+        pl.read_parquet(root / "plan.parquet"), solved.result.plan, "household_id", in_named
+    )
+    diagnostics = _replace_rows(
+        base.diagnostics(), solved.result.diagnostics, "township_id", in_named
+    )
+    explanations = _replace_rows(
+        pl.read_parquet(root / "explanations.parquet"),
+        _with_notes(solved.explanations, notes),
+        "household_id",
+        in_named,
+    )
+    loads = pl.read_parquet(root / "worker_loads.parquet")
+    new_loads = solved.worker_loads.filter(in_named)
+    loads = _replace_rows(loads, new_loads, "worker_id", in_named)
+    whole_scores = root / "scores.parquet"
+    if whole_scores.is_file():
+        old = pl.read_parquet(whole_scores)
+        named_ids = solved.result.plan["household_id"].implode()
+        scores = _replace_rows(old, scores, "household_id", pl.col("household_id").is_in(named_ids))
+    others = frozenset(set(base.townships()) - set(named))
+    objective = float(diagnostics["objective"].fill_null(0.0).sum())
+    proven = diagnostics["bound"].null_count() == 0 and diagnostics["objective"].null_count() == 0
+    bound = float(diagnostics["bound"].sum()) if proven else None
+    result = replace(
+        solved.result,
+        plan=plan,
+        diagnostics=diagnostics,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+    )
+    return replace(
+        SolvedPlan(result, explanations, loads).content(inputs, provenance, named),
+        scores=scores,
+        reuse=root,
+        reuse_townships=others,
+    )
