@@ -82,11 +82,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         numeric: tuple[str, ...] = (),
         boolean: tuple[str, ...] = (),
         categorical: tuple[str, ...] = (),
+        levels: tuple[tuple[str, tuple[str, ...]], ...] = (),
         mode: Mode = "native",
     ) -> None:
         self.numeric = numeric
         self.boolean = boolean
         self.categorical = categorical
+        self.levels = levels
         self.mode = mode
 
     # ------------------------------------------------------------------ fit
@@ -99,8 +101,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         missing = [c for c in self.input_columns_ if c not in frame.columns]
         if missing:
             raise ScoringDataError(f"missing feature column(s): {', '.join(missing)}")
+        # Declared levels (the spec's: e.g. the contract's four hazard levels) are known even
+        # where the training rows happen to lack one, so a later month can be scored.
+        declared = {c: [str(v) for v in values] for c, values in self.levels}
         self.categories_ = {
-            c: _category_strings(frame[c]).drop_nulls().unique().sort().to_list()
+            c: sorted(
+                set(_category_strings(frame[c]).drop_nulls().unique().to_list())
+                | set(declared.get(c, []))
+            )
             for c in self.categorical
         }
         num = frame.select([pl.col(c).cast(pl.Float64) for c in self.numeric])

@@ -256,20 +256,30 @@ def build_pipeline(
     spec: FeatureSpec, kind: ModelKind = "hgb", *, seed: int = 0, **params: Any
 ) -> Pipeline:
     """An unfitted pipeline of ``kind`` for ``spec``'s features; ``params`` go to the classifier."""
-    cols = {"numeric": spec.numeric, "boolean": spec.boolean, "categorical": spec.categorical}
+    levels = tuple((c, tuple(v)) for c, v in sorted(spec.levels.items()))
+
+    def encoder(mode: Literal["native", "onehot"]) -> TabularEncoder:
+        return TabularEncoder(
+            numeric=spec.numeric,
+            boolean=spec.boolean,
+            categorical=spec.categorical,
+            levels=levels,
+            mode=mode,
+        )
+
     if kind == "hgb":
-        enc = TabularEncoder(**cols, mode="native")
+        enc = encoder("native")
         clf: Any = WeightedHGBClassifier(
             categorical_mask=tuple(enc.categorical_mask.tolist()), random_state=seed, **params
         )
     elif kind == "logistic":
-        enc = TabularEncoder(**cols, mode="onehot")
+        enc = encoder("onehot")
         # Newton-Cholesky: a handful of exact Newton steps for this few-column problem.
         clf = LogisticRegression(
             **({"C": 1.0, "max_iter": 200, "solver": "newton-cholesky"} | params)
         )
     elif kind == "scorecard":
-        enc = TabularEncoder(**cols, mode="native")
+        enc = encoder("native")
         clf = PointsScorecard(categorical_mask=tuple(enc.categorical_mask.tolist()), **params)
     else:
         raise ConfigError(f"unknown model kind {kind!r}; choose one of {MODEL_KINDS}")

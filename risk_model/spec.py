@@ -23,6 +23,9 @@ from TOML::
     [labels]                              # optional: reason text, Chinese and English
     smoker = ["吸烟", "smoker"]
 
+    [levels]                              # optional: every level of a categorical feature,
+    region = ["north", "south", "west"]   # known to the model even if training lacks one
+
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender):
 the spec is refused with a clear message. :func:`household_spec` is the built-in spec of the
@@ -69,6 +72,9 @@ class FeatureSpec:
     bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     probability_columns: tuple[str, ...] = ()
+    levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Declared levels of categorical features: known to the model even when the training rows
+    lack one (a level seen in data but not declared is still learned)."""
 
     def __post_init__(self) -> None:
         self._check()
@@ -130,6 +136,9 @@ class FeatureSpec:
         for c in self.bounds:
             if c not in self.numeric:
                 raise SpecError(f"[bounds] names {c!r}, which is not a numeric feature")
+        for c in self.levels:
+            if c not in self.categorical:
+                raise SpecError(f"[levels] names {c!r}, which is not a categorical feature")
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
             raise SpecError("probability_columns must have one name per class")
 
@@ -176,6 +185,7 @@ class FeatureSpec:
         d = asdict(self)
         d["bounds"] = {k: list(v) for k, v in self.bounds.items()}
         d["labels"] = {k: list(v) for k, v in self.labels.items()}
+        d["levels"] = {k: list(v) for k, v in self.levels.items()}
         return d
 
 
@@ -195,6 +205,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpe
             bounds={k: (v[0], v[1]) for k, v in raw.get("bounds", {}).items()},
             labels={k: (v[0], v[1]) for k, v in raw.get("labels", {}).items()},
             probability_columns=tuple(raw.get("probability_columns", ())),
+            levels={k: tuple(str(x) for x in v) for k, v in raw.get("levels", {}).items()},
         )
     except KeyError as exc:
         raise SpecError(f"{source}: missing required key {exc.args[0]!r}") from None
@@ -223,6 +234,7 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "features",
         "bounds",
         "labels",
+        "levels",
     }
     if unknown:
         raise SpecError(f"{source}: unknown key(s) {sorted(unknown)}")
@@ -239,6 +251,7 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "fairness_columns": raw.get("fairness_columns", raw.get("audit_columns", ())),
         "bounds": raw.get("bounds", {}),
         "labels": raw.get("labels", {}),
+        "levels": raw.get("levels", {}),
     }
     if flat["id_column"] is None:
         raise SpecError(f"{source}: missing required key 'id_column'")
@@ -322,4 +335,9 @@ def household_spec() -> FeatureSpec:
         fairness_columns=("head_ethnicity", "head_gender", "county_id"),
         bounds=bounds,
         labels=_HOUSEHOLD_LABELS,
+        levels={
+            "housing_safety_grade": ("A", "B", "C", "D"),
+            "hazard_exposure": ("none", "drought", "landslide", "flood"),
+            "previous_tier": ("1", "2", "3"),
+        },
     )

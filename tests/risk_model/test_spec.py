@@ -102,3 +102,24 @@ def test_float_coded_integer_classes_are_accepted() -> None:
     spec = household_spec()
     values = pl.Series([1.0, float("nan"), 3.0, None])
     assert spec.encode_target(values).tolist()[0] == 0
+
+
+def test_declared_levels_let_a_model_score_a_level_its_training_rows_lacked() -> None:
+    import polars as pl
+
+    from risk_model.features import TabularEncoder
+
+    spec = household_spec()
+    assert spec.levels["hazard_exposure"] == ("none", "drought", "landslide", "flood")
+    assert spec_from_dict(spec.to_dict()) == spec
+    enc = TabularEncoder(
+        categorical=("hazard",), levels=(("hazard", ("none", "flood", "landslide")),)
+    ).fit(pl.DataFrame({"hazard": ["none", "flood"]}))
+    assert enc.categories_["hazard"] == ["flood", "landslide", "none"]
+    out = enc.transform(pl.DataFrame({"hazard": ["landslide"]}))
+    assert out.tolist() == [[1.0]]
+
+
+def test_levels_must_name_a_categorical_feature() -> None:
+    with pytest.raises(SpecError, match=r"\[levels\] names 'members'"):
+        spec_from_dict({**household_spec().to_dict(), "levels": {"members": ["1"]}})
