@@ -1,0 +1,112 @@
+"""``plan``, ``runs``, ``overrides``, ``audit`` and ``store`` as a planner types them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from visit_planner.paths import Workspace
+from visit_planner.store import Store, store_url
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with a champion model and one month of data (scale 0.003)."""
+    from risk_model import TrainConfig
+    from visit_planner.risk_job import promote_version, train_from_file
+    from visit_planner.synthetic import generate, write_prefecture
+
+    root = tmp_path_factory.mktemp("cli_runs")
+    write_prefecture(generate(scale=0.003, seed=2), root / "data")
+    train_from_file(root / "data", home=root / "ws", config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, root / "data", home=root / "ws")
+    return root
+
+
+def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    home = ["--home", str(ws / "ws")]
+    data = ["--data", str(ws / "data"), "--workers-processes", "1"]
+    code, out, err = cli("plan", "--month", "2026-11", *data, *home)
+    assert code in (0, 3), err
+    for stage in ("validate", "score", "assign", "check", "publish"):
+        assert stage in out
+    assert "published" in out and "Traceback" not in out + err
+    code, out, _ = cli("plan", "--month", "2026-11", *data, *home)
+    assert code in (0, 3)
+    code, out, _ = cli("runs", "list", *home)
+    assert code == 0 and "superseded" in out and "current" in out
+    with Store.open(store_url(Workspace(ws / "ws"))) as s:
+        v1, v2 = sorted(s.list_runs("2026-11"), key=lambda r: r.version)
+    code, out, _ = cli("runs", "show", v2.run_id[:8], *home)
+    assert code == 0 and "verified" in out and "sha256" in out
+    code, out, _ = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], *home)
+    assert code == 0 and "worker changed" in out and "0 of" in out  # same inputs, same plan
+    code, out, _ = cli(
+        "runs", "rollback", "--month", "2026-11", "--to", v1.run_id[:8], "--reason", "test", *home
+    )
+    assert code == 0 and v1.run_id[:12] in out
+    sheets = tmp_path / "sheets"
+    code, out, err = cli(
+        "runs", "export", "current", "--month", "2026-11", "--out", str(sheets), *home
+    )
+    assert code == 0, err
+    assert (sheets / "visit_lists.csv").is_file() and any((sheets / "sheets").iterdir())
+    code, out, _ = cli("audit", "verify", *home)
+    assert code == 0 and "intact" in out
+    code, out, _ = cli("audit", "list", *home)
+    assert code == 0 and "rollback" in out and "publish" in out
+
+
+def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    home = ["--home", str(ws / "ws"), "--data", str(ws / "data")]
+    hh = pl.read_parquet(ws / "data" / "households.parquet")
+    workers = pl.read_parquet(ws / "data" / "workers.parquet")
+    h = hh["household_id"][0]
+    own_tw = hh["township_id"][0]
+    other = workers.filter((pl.col("township_id") != own_tw) & pl.col("active"))["worker_id"][0]
+    cases = [
+        (["--kind", "tier", "--household", "H_NOPE", "--tier", "1"], "H_NOPE"),
+        (["--kind", "pin", "--household", h, "--worker", "W_NOPE"], "W_NOPE"),
+        (["--kind", "pin", "--household", h, "--worker", other], "breaks"),
+        (["--kind", "tier", "--household", h, "--tier", "1", "--expires", "2001-01-01"], "past"),
+        (["--kind", "correction", "--household", h, "--field", "name", "--value", "x"], "name"),
+        (["--kind", "correction", "--household", h, "--field", "members", "--value", "x"], "fit"),
+        (["--kind", "tier", "--household", h, "--tier", "7"], "1, 2 or 3"),
+        (["--kind", "colour", "--household", h], "colour"),
+    ]
+    for args, needle in cases:
+        code, out, err = cli("overrides", "add", *args, "--reason", "test", *home)
+        assert code == 2, (args, out)
+        assert needle in err and "Traceback" not in err, (args, err)
+    code, out, _ = cli(
+        "overrides", "add", "--kind", "tier", "--household", h, "--tier", "1", "--reason", "ok",
+        *home,
+    )  # fmt: skip
+    assert code == 0 and "added" in out
+    code, out, _ = cli("overrides", "list", "--home", str(ws / "ws"))
+    assert code == 0 and h in out
+
+
+def test_audit_verify_names_an_edited_entry(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    home = ["--home", str(ws / "ws")]
+    code, _, _ = cli(
+        "overrides", "add", "--kind", "tier", "--household",
+        pl.read_parquet(ws / "data" / "households.parquet")["household_id"][1],
+        "--tier", "2", "--reason", "x", "--data", str(ws / "data"), *home,
+    )  # fmt: skip
+    assert code == 0
+    db = ws / "ws" / "store.db"
+    with sqlite3.connect(db) as conn:
+        seq = conn.execute("SELECT min(seq) FROM audit").fetchone()[0]
+        conn.execute("UPDATE audit SET actor = 'someone-else' WHERE seq = ?", (seq,))
+    code, _, err = cli("audit", "verify", *home)
+    assert code == 4 and str(seq) in err and "Traceback" not in err
+
+
+def test_store_upgrade_reports_the_schema(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("store", "upgrade", "--home", str(tmp_path / "fresh"))
+    assert code == 0, err
+    assert "→" in out
