@@ -6,22 +6,27 @@ from pathlib import Path
 
 import polars as pl
 
+from visit_planner.paths import Workspace
+from visit_planner.runs import RunReader
+from visit_planner.store import Store, store_url
 
-def test_demo_runs_every_step_and_the_plan_is_valid(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+
+def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "ws"
     rc, out, err = cli("demo", "--home", str(home))  # the defaults, as `make demo` runs it
     assert rc == 0, err
-    for step in range(1, 8):
-        assert f"{step}/7" in out
-    assert "0 violations" in out
-    plan_dir = home / "demo" / "plan"
-    names = {p.name for p in plan_dir.iterdir()}
-    assert {
-        "plan.parquet",
-        "diagnostics.parquet",
-        "explanations.parquet",
-        "worker_loads.parquet",
-    } <= names
-    households = pl.read_parquet(home / "demo" / "inputs" / "households.parquet")
-    assert pl.read_parquet(plan_dir / "plan.parquet").height == households.height
+    for step in range(1, 10):
+        assert f"{step}/9" in out
+    assert "Traceback" not in out + err
+    with Store.open(store_url(Workspace(home))) as store:
+        nov, dec = store.current_run("2026-11"), store.current_run("2026-12")
+        assert nov is not None and dec is not None
+        assert store.verify_audit().ok
+    readers = [RunReader(home / r.path) for r in (nov, dec)]
+    assert all(r.verify() == [] for r in readers)
+    assert readers[1].manifest.previous_run_id == nov.run_id
+    households = pl.read_parquet(home / "data" / "2026-12" / "households.parquet")
+    assert pl.read_parquet(readers[1].root / "plan.parquet").height == households.height
+    assert "among unchanged tiers" in out
+    assert (home / "visit_lists" / "2026-12" / "index.html").is_file()
     assert (home / "mlflow.db").is_file()

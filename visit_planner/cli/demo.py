@@ -1,8 +1,10 @@
 """``demo``: the main job end to end on the embedded defaults (the README's first command).
 
-generate → validate → train (MLflow, registered) → promote (gate) → score → assign →
-check-plan, all under the workspace. Each step calls the very command function a user would
-run, so the demo shows exactly what the commands print and cannot drift from them.
+generate → validate → train (MLflow, registered) → promote (gate) → plan the month (score,
+assign, independent check, publish into the store) → generate the next month → plan it (last
+month's run is the previous assignment) → list the runs, diff them, print the visit lists.
+Each step calls the very command function a user would run, so the demo shows exactly what
+the commands print and cannot drift from them.
 """
 
 from __future__ import annotations
@@ -14,18 +16,30 @@ import typer
 
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
 from visit_planner.cli._app import HomeOption, app, console
-from visit_planner.cli.assign import assign_cmd
-from visit_planner.cli.check_plan import check_plan_cmd
 from visit_planner.cli.data import generate_cmd, validate_cmd
-from visit_planner.cli.model import promote_cmd, score_cmd, train_cmd
+from visit_planner.cli.model import promote_cmd, train_cmd
+from visit_planner.cli.plan import plan_cmd
+from visit_planner.cli.runs import runs_diff, runs_export, runs_list
 from visit_planner.paths import resolve_workspace
 
-STEPS = 7
+STEPS = 9
+MONTHS = ("2026-11", "2026-12")
 
 
 def _step(n: int, title: str, command: str) -> None:
     console.rule(f"{n}/{STEPS} {title}")
     console.print(f"[dim]$ visit-planner {command}[/]", highlight=False)
+
+
+def _plan(month: str, data: object, home: object) -> bool:
+    """Plan the month; True when a tier-1 shortfall was published (exit 3 of ``plan``)."""
+    try:
+        plan_cmd(month=month, data=data, home=home)  # type: ignore[arg-type]
+    except typer.Exit as exc:
+        if exc.exit_code != EXIT_TIER1_UNCOVERED:
+            raise
+        return True
+    return False
 
 
 @app.command("demo")
@@ -34,72 +48,69 @@ def demo_cmd(
     scale: Annotated[float, typer.Option("--scale", help="Size of the prefecture.")] = 0.01,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the prefecture.")] = 1,
 ) -> None:
-    """Run the whole job on a small synthetic prefecture (演示全流程).
+    """Run two months of the whole job on a small synthetic prefecture (演示全流程).
 
-    Exits 0 when every step ran and the plan passed the independent validator. The synthetic
-    prefecture has a few townships short of cadres on purpose, so the demo ends by reporting
-    the tier-1 shortfall and the capacity that would cover it, rather than failing on it.
+    Exits 0 when every step ran and both plans passed the independent check and were
+    published. The synthetic prefecture has a few townships short of cadres on purpose, so the
+    demo reports the tier-1 shortfall and the capacity that would cover it, rather than
+    failing on it.
     """
     from visit_planner.risk_job import list_models  # imports MLflow: only when needed
+    from visit_planner.store import Store
 
     started = time.perf_counter()
     ws = resolve_workspace(home).ensure()
-    run_dir = ws.root / "demo"
-    data_dir = run_dir / "inputs"
-    hh = data_dir / "households.parquet"
-    workers = data_dir / "workers.parquet"
-    previous = data_dir / "previous_assignment.parquet"
-    conflicts = data_dir / "conflicts.parquet"
-    scores = run_dir / "scores.parquet"
-    plan_dir = run_dir / "plan"
+    first, second = (ws.root / "data" / m for m in MONTHS)
 
-    _step(1, "generate / 生成模拟数据", f"generate --scale {scale} --seed {seed} --out {data_dir}")
-    generate_cmd(out=data_dir, scale=scale, seed=seed)
+    _step(1, "generate / 生成模拟数据", f"generate --scale {scale} --seed {seed} --out {first}")
+    generate_cmd(out=first, scale=scale, seed=seed, month=MONTHS[0])
 
-    _step(2, "validate / 校验输入", f"validate {data_dir}")
-    validate_cmd(directory=data_dir)
+    _step(2, "validate / 校验输入", f"validate {first}")
+    validate_cmd(directory=first)
 
-    _step(3, "train / 训练风险模型", f"train --data {hh}")
-    train_cmd(data=hh, home=ws.root)
+    _step(3, "train / 训练风险模型", f"train --data {first}")
+    train_cmd(data=first, home=ws.root)
     newest = max(int(v.version) for v in list_models(ws.root))
 
-    _step(4, "promote / 晋升冠军模型", f"promote --version {newest} --data {hh}")
-    promote_cmd(version=newest, data=hh, home=ws.root)
+    _step(4, "promote / 晋升冠军模型", f"promote --version {newest} --data {first}")
+    promote_cmd(version=newest, data=first, home=ws.root)
 
-    _step(5, "score / 评分", f"score --data {hh} --out {scores}")
-    score_cmd(data=hh, out=scores, home=ws.root)
+    _step(5, f"plan {MONTHS[0]} / 月度计划", f"plan --month {MONTHS[0]} --data {first}")
+    short = _plan(MONTHS[0], first, ws.root)
 
-    _step(6, "assign / 挂包分配", f"assign --scores {scores} ... --out {plan_dir}")
-    try:
-        assign_cmd(
-            scores=scores,
-            households=hh,
-            workers=workers,
-            out=plan_dir,
-            previous=previous,
-            conflicts=conflicts,
-        )
-        shortfall = False
-    except typer.Exit as exc:
-        if exc.exit_code != EXIT_TIER1_UNCOVERED:
-            raise
-        shortfall = True
-
-    _step(7, "check-plan / 独立校验方案", f"check-plan --plan {plan_dir / 'plan.parquet'} ...")
-    check_plan_cmd(
-        plan=plan_dir / "plan.parquet",
-        scores=scores,
-        households=hh,
-        workers=workers,
-        previous=previous,
-        conflicts=conflicts,
+    with Store.for_workspace(ws) as store:
+        run1 = store.current_run(MONTHS[0])
+    assert run1 is not None  # plan_cmd published it (or raised)
+    plan1 = ws.root / run1.path / "plan.parquet"
+    _step(
+        6,
+        "next month / 下月数据",
+        f"generate --next-month-of {first} --seed {seed + 1} --previous-plan {plan1} "
+        f"--out {second}",
     )
+    generate_cmd(out=second, seed=seed + 1, next_month_of=first, previous_plan=plan1)
+
+    _step(7, f"plan {MONTHS[1]} / 月度计划", f"plan --month {MONTHS[1]} --data {second}")
+    short = _plan(MONTHS[1], second, ws.root) or short
+
+    with Store.for_workspace(ws) as store:
+        run2 = store.current_run(MONTHS[1])
+    assert run2 is not None
+    _step(8, "runs / 方案记录", f"runs list; runs diff {run1.run_id[:8]} {run2.run_id[:8]}")
+    runs_list(home=ws.root)
+    runs_diff(a=run1.run_id, b=run2.run_id, home=ws.root)
+
+    sheets = ws.root / "visit_lists" / MONTHS[1]
+    _step(9, "export / 走访清单", f"runs export {run2.run_id[:8]} --out {sheets}")
+    runs_export(run=run2.run_id, out=sheets, home=ws.root)
 
     console.rule(f"done in {time.perf_counter() - started:.0f} s / 完成")
-    if shortfall:
+    if short:
         console.print(
             "Some tier-1 households could not be covered: the shortfall above says which "
-            "townships and what capacity would cover them (`assign` itself exits "
+            "townships and what capacity would cover them (`plan` itself exits "
             f"{EXIT_TIER1_UNCOVERED} on this). / 部分一类户无法覆盖, 见上方缺口说明。"
         )
-    console.print(f"workspace / 工作区: {ws.root}")
+    console.print(f"workspace 工作区: {ws.root}")
+    console.print(f"runs 方案: {ws.root / 'runs'}; store 数据库: {ws.store_db}")
+    console.print(f"visit lists 走访清单: {sheets / 'index.html'}")
