@@ -26,7 +26,6 @@ interleave: the second is refused with the month and the holder named.
 
 from __future__ import annotations
 
-import getpass
 import shutil
 import time
 import uuid
@@ -40,6 +39,7 @@ import polars as pl
 from assignment.bounds import relative_gap
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
 from assignment.validator import summarize_violations, validate_plan
+from visit_planner.actor import current_actor
 from visit_planner.assign_job import AssignInputs, SolvedPlan, solve_and_explain, solver_options
 from visit_planner.contracts import load_inputs
 from visit_planner.contracts.tables import Inputs, find_table
@@ -111,16 +111,6 @@ class PlanOutcome:
     def not_applied(self) -> list[Outcome]:
         """Overrides that could not apply this month (each with its reason)."""
         return [o for o in self.outcomes if o.outcome == NOT_APPLIED]
-
-
-def current_actor(actor: str | None = None) -> str:
-    """Who runs the command: ``actor`` if given, else the operating-system account."""
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def first_day(month: str) -> date:

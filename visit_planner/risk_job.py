@@ -32,6 +32,7 @@ from risk_model.decision import ordinal_cost_matrix
 from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
+from visit_planner.actor import current_actor
 from visit_planner.errors import RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.paths import Workspace, resolve_workspace
@@ -226,9 +227,15 @@ def promote_version(
     home: Path | None = None,
     policy_path: Path | None = None,
     mlflow_uri: str | None = None,
+    store_url: str | None = None,
 ) -> PromotionResult:
-    """Promote ``version`` to champion through the gate (see :mod:`risk_model.promote`)."""
+    """Promote ``version`` to champion through the gate (see :mod:`risk_model.promote`).
+
+    A promotion (forced or by the gate) is also appended to the store's audit log, beside
+    the registry's own record and ``audit/model_promotions.jsonl``.
+    """
     from risk_model.promote import promote
+    from visit_planner.store import Store
 
     workspace = resolve_workspace(home)
     data_file = resolve_data(data)
@@ -237,7 +244,7 @@ def promote_version(
         info = registry.version(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
         settings = risk_settings(load_policy(policy_path), spec)
-        return promote(
+        result = promote(
             registry,
             version,
             read_data(data_file),
@@ -247,6 +254,22 @@ def promote_version(
             reason=reason,
             audit_file=workspace.root / "audit" / "model_promotions.jsonl",
         )
+    with Store.for_workspace(workspace.ensure(), store_url) as store:
+        store.append_audit(
+            "promote.forced" if result.forced else "promote",
+            current_actor(),
+            f"{registry.tracking.model_name} v{result.version}",
+            {
+                "previous_champion": result.previous_champion,
+                "force_requested": force,
+                "gate_passed": result.decision.passed,
+                "reason": result.reason,
+                "held_out_rows": result.n_heldout,
+                "candidate": result.candidate,
+                "champion": result.champion,
+            },
+        )
+    return result
 
 
 # --------------------------------------------------------------------------- score

@@ -90,7 +90,9 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
     assert code == 0 and h in out
 
 
-def test_audit_verify_names_an_edited_entry(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_audit_verify_names_an_edited_entry(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
     home = ["--home", str(ws / "ws")]
     code, _, _ = cli(
         "overrides", "add", "--kind", "tier", "--household",
@@ -98,11 +100,12 @@ def test_audit_verify_names_an_edited_entry(ws: Path, cli) -> None:  # type: ign
         "--tier", "2", "--reason", "x", "--data", str(ws / "data"), *home,
     )  # fmt: skip
     assert code == 0
-    db = ws / "ws" / "store.db"
+    db = tmp_path / "store.db"  # tamper with a copy: the module's workspace stays intact
+    shutil.copyfile(ws / "ws" / "store.db", db)
     with sqlite3.connect(db) as conn:
         seq = conn.execute("SELECT min(seq) FROM audit").fetchone()[0]
         conn.execute("UPDATE audit SET actor = 'someone-else' WHERE seq = ?", (seq,))
-    code, _, err = cli("audit", "verify", *home)
+    code, _, err = cli("audit", "verify", *home, "--store-url", f"sqlite:///{db}")
     assert code == 4 and str(seq) in err and "Traceback" not in err
 
 
@@ -110,3 +113,19 @@ def test_store_upgrade_reports_the_schema(tmp_path: Path, cli) -> None:  # type:
     code, out, err = cli("store", "upgrade", "--home", str(tmp_path / "fresh"))
     assert code == 0, err
     assert "→" in out
+
+
+def test_promotions_are_in_the_audit_log(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    home = ["--home", str(ws / "ws")]
+    code, _, err = cli(
+        "promote", "--version", "1", "--data", str(ws / "data"), "--force", "--reason", "review",
+        *home,
+    )  # fmt: skip
+    assert code == 0, err
+    # The gate passed, so it is a promotion (a forced one is "promote.forced" when it fails).
+    with Store.open(store_url(Workspace(ws / "ws"))) as store:
+        promotions = [e for e in store.audit_entries() if e.action.startswith("promote")]
+    assert len(promotions) >= 2  # the fixture's and this one
+    assert promotions[-1].subject == "household-risk v1"
+    assert promotions[-1].details["force_requested"] is True
+    assert promotions[-1].details["reason"] == "review"

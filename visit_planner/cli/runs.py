@@ -20,12 +20,12 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.errors import PlanFileError, StoreError
 from visit_planner.overrides import KINDS, Override, check_new_override
 from visit_planner.paths import Workspace, resolve_workspace
-from visit_planner.plan_job import current_actor
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.runs import RunReader, diff_runs, diff_totals
 from visit_planner.store import RunRow, Store
@@ -373,6 +373,7 @@ def audit_list(
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
     table = Table("seq", "at (UTC)", "actor", "action", "subject")
+    table.columns[3].no_wrap = True
     for e in entries:
         table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject)
     console.print(table)

@@ -21,7 +21,6 @@ them are written, so a failure leaves no partial set behind.
 
 from __future__ import annotations
 
-import getpass
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from visit_planner import __version__
+from visit_planner.actor import current_actor
 from visit_planner.errors import PlanFileError
 from visit_planner.runs.manifest import (
     MANIFEST,
@@ -183,7 +183,7 @@ class DirectoryRunWriter:
         manifest = RunManifest(
             run_id=uuid.uuid4().hex,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            created_by=prov.created_by or _user(),
+            created_by=current_actor(prov.created_by),
             code_version=__version__,
             policy_sha256=text_sha256(prov.policy_text),
             plan_sha256=plan_sha256(plan_hashes),
@@ -228,11 +228,3 @@ def _reused_files(content: RunContent) -> dict[str, str]:
                 "it cannot be carried into an amendment"
             )
     return dict(base.files)
-
-
-def _user() -> str:
-    """The operating-system account that ran the command (an account name, not a person's)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
