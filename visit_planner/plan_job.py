@@ -54,7 +54,7 @@ from visit_planner.overrides import (
 )
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
-from visit_planner.risk_job import score_frame
+from visit_planner.risk_job import Scored, score_frame
 from visit_planner.runs import (
     DirectoryRunWriter,
     Provenance,
@@ -185,20 +185,10 @@ def _plan(
 ) -> PlanOutcome:
     inputs = load_inputs(req.data)
     clock.done("validate / 校验")
-    policy = load_policy(req.policy_path)
-    settings = settings_from_policy(policy)
-    standing = [as_override(o) for o in store.list_overrides(active_on=first_day(req.month))]
-    applied = apply_overrides(standing, inputs.households, inputs.workers, on=first_day(req.month))
-    clock.done("overrides / 纠正")
-    scored = score_frame(
-        applied.households,
-        overrides=applied.tier_overrides,
-        home=workspace.root,
-        policy_path=req.policy_path,
-        mlflow_uri=req.mlflow_uri,
-        source=str(req.data),
+    settings = settings_from_policy(load_policy(req.policy_path))
+    standing, applied, scored = _override_and_score(
+        req, store, workspace, inputs.households, inputs.workers, clock
     )
-    clock.done("score / 评分")
     previous, previous_run = previous_from_run(store, workspace, req.month)
     if previous is None:
         previous = inputs.previous_assignment if inputs.previous_assignment.height else None
@@ -237,6 +227,38 @@ def _plan(
         list(scored.warnings),
         _versus(workspace, previous_run, run_dir),
     )
+
+
+def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
+    req: PlanRequest,
+    store: Store,
+    workspace: Workspace,
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    clock: _Clock,
+    only: set[str] | None = None,
+) -> tuple[list[Override], AppliedOverrides, Scored]:
+    """The overrides and score stages: the standing overrides applied (all of them - one whose
+    household is gone is reported - or, for an amendment, those of the households ``only``),
+    then every household scored with the champion (corrected data, tier overrides)."""
+    day = first_day(req.month)
+    standing = [
+        as_override(o)
+        for o in store.list_overrides(active_on=day)
+        if only is None or o.household_id in only
+    ]
+    applied = apply_overrides(standing, households, workers, on=day)
+    clock.done("overrides / 纠正")
+    scored = score_frame(
+        applied.households,
+        overrides=applied.tier_overrides,
+        home=workspace.root,
+        policy_path=req.policy_path,
+        mlflow_uri=req.mlflow_uri,
+        source=str(req.data),
+    )
+    clock.done("score / 评分")
+    return standing, applied, scored
 
 
 def _assign_inputs(
@@ -416,24 +438,11 @@ def _amend(
     inputs = load_inputs(req.data)
     hh = inputs.households.filter(pl.col("township_id").is_in(named))
     clock.done("validate / 校验")
-    policy = load_policy(req.policy_path)
-    settings = settings_from_policy(policy)
-    day = first_day(req.month)
+    settings = settings_from_policy(load_policy(req.policy_path))
     ids = set(hh["household_id"].to_list())
-    standing = [
-        as_override(o) for o in store.list_overrides(active_on=day) if o.household_id in ids
-    ]
-    applied = apply_overrides(standing, hh, inputs.workers, on=day)
-    clock.done("overrides / 纠正")
-    scored = score_frame(
-        applied.households,
-        overrides=applied.tier_overrides,
-        home=workspace.root,
-        policy_path=req.policy_path,
-        mlflow_uri=req.mlflow_uri,
-        source=str(req.data),
+    standing, applied, scored = _override_and_score(
+        req, store, workspace, hh, inputs.workers, clock, only=ids
     )
-    clock.done("score / 评分")
     previous = (
         pl.concat([base.plan(tw) for tw in named])
         .filter(pl.col("worker_id").is_not_null())

@@ -71,10 +71,6 @@ class TravelPolicy(_Frozen):
     round_trip: bool = True
     road_factor_by_county: dict[str, Annotated[float, Field(ge=1.0)]] = Field(default_factory=dict)
 
-    def factor_for(self, county_id: str) -> float:
-        """Road factor of ``county_id`` (the county override, else the default)."""
-        return self.road_factor_by_county.get(county_id, self.road_factor)
-
 
 class UpCoverPolicy(_Frozen):
     """Whether a higher role may take a lower tier, and at what penalty."""
@@ -107,14 +103,6 @@ class ObjectivePolicy(_Frozen):
                 "tier1 > 2*tier2 and tier2 > 2*tier3"
             )
         return self
-
-    def unassigned_base(self, tier: int) -> float:
-        """Base penalty for leaving a household of ``tier`` unassigned."""
-        return {
-            1: self.unassigned_penalty_tier1,
-            2: self.unassigned_penalty_tier2,
-            3: self.unassigned_penalty_tier3,
-        }[tier]
 
 
 class RiskRule(_Frozen):

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from visit_planner.errors import PolicyError
-from visit_planner.policy import Role, default_policy_text, load_policy, parse_policy
+from visit_planner.policy import (
+    Role,
+    default_policy_text,
+    load_policy,
+    parse_policy,
+    settings_from_policy,
+)
 
 
 def test_defaults_match_the_design() -> None:
@@ -21,14 +27,11 @@ def test_defaults_match_the_design() -> None:
     assert p.tier(3).visits_per_month == pytest.approx(1 / 3)
     assert [p.tier(t).minutes_on_site for t in (1, 2, 3)] == [45.0, 30.0, 20.0]
     assert p.travel.speed_kmh == 25.0
-    assert p.travel.factor_for("532601") == 1.4
-    assert p.travel.factor_for("532624") == 1.55
+    s = settings_from_policy(p)  # the rules live in the settings; the policy holds values
+    assert s.factor_for("532601") == 1.4
+    assert s.factor_for("532624") == 1.55
     assert p.jurisdiction.area_of(Role.GRID_WORKER) == "grid"
-    assert (
-        p.objective.unassigned_base(1)
-        > p.objective.unassigned_base(2)
-        > p.objective.unassigned_base(3)
-    )
+    assert s.unassigned_base(1) > s.unassigned_base(2) > s.unassigned_base(3)
     assert len(p.risk.rules) >= 1
 
 
