@@ -29,7 +29,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -205,13 +205,16 @@ def _plan(
     _check(solved, assign_inputs, settings, townships=None)
     clock.done("check / 校验方案")
     outcomes, notes = _outcomes(standing, applied, solved)
+    versus = _versus(workspace, previous_run, solved.result.plan)
+    base_content = solved.content(
+        assign_inputs,
+        _provenance(req, inputs_files(req.data), scored.model_version, previous_run),
+    )
     content = replace(
-        solved.content(
-            assign_inputs,
-            _provenance(req, inputs_files(req.data), scored.model_version, previous_run),
-        ),
+        base_content,
         explanations=_with_notes(solved.explanations, notes),
         scores=scored.scores,
+        metrics=_with_churn(base_content.metrics, versus),
     )
     run, run_dir = _publish(
         store, workspace, content, req.month, actor=actor, outcomes=outcomes, kind="plan"
@@ -225,7 +228,7 @@ def _plan(
         outcomes,
         clock.stages,
         list(scored.warnings),
-        _versus(workspace, previous_run, run_dir),
+        versus,
     )
 
 
@@ -473,6 +476,8 @@ def _amend(
         notes=notes,
         provenance=_provenance(req, inputs_files(req.data), scored.model_version, None),
     )
+    versus = _versus(workspace, current, content.plan)
+    content = replace(content, metrics=_with_churn(content.metrics, versus))
     run, run_dir = _publish(
         store,
         workspace,
@@ -492,17 +497,30 @@ def _amend(
         outcomes,
         clock.stages,
         list(scored.warnings),
-        _versus(workspace, current, run_dir),
+        versus,
     )
 
 
-def _versus(workspace: Workspace, before: RunRow | None, run_dir: Path) -> dict[str, float] | None:
-    """Churn, coverage and tier changes of the new run against ``before`` (prefecture totals)."""
+def _versus(
+    workspace: Workspace, before: RunRow | None, plan: pl.DataFrame
+) -> dict[str, float] | None:
+    """Churn, coverage and tier changes of ``plan`` against the run ``before`` (totals)."""
     if before is None:
         return None
     old = pl.read_parquet(workspace.root / before.path / "plan.parquet")
-    new = pl.read_parquet(run_dir / "plan.parquet")
-    return diff_totals(diff_plans(old, new))
+    return diff_totals(diff_plans(old, plan))
+
+
+def _with_churn(
+    metrics: Mapping[str, object], versus: dict[str, float] | None
+) -> dict[str, object]:
+    """The headline metrics with the churn against the previous run, where there is one."""
+    out = dict(metrics)
+    if versus is not None:
+        out["churn_tier_unchanged"] = versus["churn_tier_unchanged"]
+        out["worker_changed"] = int(versus["worker_changed"])
+        out["tier_changed"] = int(versus["tier_changed"])
+    return out
 
 
 def _replace_rows(base: pl.DataFrame, new: pl.DataFrame, key: str, drop: pl.Expr) -> pl.DataFrame:

@@ -129,3 +129,24 @@ def test_promotions_are_in_the_audit_log(ws: Path, cli) -> None:  # type: ignore
     assert promotions[-1].subject == "household-risk v1"
     assert promotions[-1].details["force_requested"] is True
     assert promotions[-1].details["reason"] == "review"
+
+
+def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    home = ["--home", str(ws / "ws")]
+    hh = pl.read_parquet(ws / "data" / "households.parquet")
+    h = hh["household_id"][3]
+    code, _, err = cli(
+        "overrides", "add", "--kind", "correction", "--household", h, "--field",
+        "hazard_exposure", "--value", "flood", "--evidence", "photo 12", "--reason", "flooded",
+        "--data", str(ws / "data"), *home,
+    )  # fmt: skip
+    assert code == 0, err
+    out_file = tmp_path / "corrections.csv"
+    code, _, err = cli("overrides", "export-corrections", "--out", str(out_file), *home)
+    assert code == 0, err
+    rows = pl.read_csv(out_file).filter(pl.col("household_id") == h)
+    assert rows.select("field", "value", "evidence").row(0) == (
+        "hazard_exposure",
+        "flood",
+        "photo 12",
+    )

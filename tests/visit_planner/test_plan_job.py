@@ -66,6 +66,8 @@ def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> N
     versus = second.versus_previous  # type: ignore[attr-defined]
     assert versus is not None and versus["tier_unchanged"] > 0
     assert versus["churn_tier_unchanged"] < 0.05  # continuity is in the objective
+    recorded = second.run.metrics  # type: ignore[attr-defined]
+    assert recorded["churn_tier_unchanged"] == pytest.approx(versus["churn_tier_unchanged"])
     with Store.open(db_url) as store:
         assert store.current_run(M2).run_id == second.run.run_id  # type: ignore[union-attr, attr-defined]
         assert [e.action for e in store.audit_entries()][-2:] == ["publish", "publish"]

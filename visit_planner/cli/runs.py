@@ -70,12 +70,20 @@ def runs_list(
     """Every run, newest month first: version, status, who, coverage (方案列表)."""
     with _store(home, store_url) as (store, _):
         rows = store.list_runs(month)
-    table = Table("run", "month 月份", "v", "kind", "status 状态", "by", "tier-1 uncovered")
+    table = Table(
+        "run\n方案", "month\n月份", "v\n版本", "kind\n类型", "status\n状态", "by\n人员",
+        "tier 1\nshort\n一类户\n未覆盖", "churn\n换人",
+    )  # fmt: skip
+    for column in table.columns:
+        column.no_wrap = True
     for r in sorted(rows, key=lambda r: (r.month, r.version), reverse=True):
         style = "bold" if r.status == "current" else ""
         table.add_row(
             r.run_id[:12], r.month, str(r.version), r.kind, r.status, r.created_by,
-            f"{r.metrics.get('tier1_uncovered', 0):,}", style=style,
+            f"{r.metrics.get('tier1_uncovered', 0):,}",
+            "-" if "churn_tier_unchanged" not in r.metrics
+            else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
+            style=style,
         )  # fmt: skip
     console.print(table if rows else "no runs yet / 尚无方案")
 
