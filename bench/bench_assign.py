@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -39,8 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assignment.candidates import build_candidates  # noqa: E402
-from assignment.domain import PlanInputs  # noqa: E402
+from assignment.domain import AssignmentSettings, PlanInputs  # noqa: E402
 from assignment.greedy import greedy_plan  # noqa: E402
+from assignment.plan import TownshipResult, TownshipTask, solve_township  # noqa: E402
+from assignment.solver.options import SolverOptions  # noqa: E402
 from assignment.validator import validate_plan  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
@@ -123,6 +126,38 @@ def township_tasks_of(d: Path, settings):  # type: ignore[no-untyped-def]
         previous=inputs.previous,
         conflicts=inputs.conflicts,
     )
+
+
+@dataclass(frozen=True)
+class TimedSolve:
+    """One township solved in this process, with the CPU and wall seconds it took."""
+
+    result: TownshipResult
+    cpu: float
+    wall: float
+
+    def diag(self, key: str) -> float:
+        """A numeric diagnostics value (0 when absent)."""
+        return float(self.result.diagnostics.get(key) or 0.0)  # type: ignore[arg-type]
+
+
+def timed_solve(
+    task: TownshipTask,
+    *,
+    settings: AssignmentSettings | None = None,
+    options: SolverOptions | None = None,
+) -> TimedSolve:
+    """Solve one township as ``assign`` does (``settings`` default to the task's)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = solve_township(
+        task.households,
+        task.workers,
+        settings or task.settings,
+        previous=task.previous,
+        conflicts=task.conflicts,
+        options=options or SolverOptions(),
+    )
+    return TimedSolve(res, time.process_time() - c0, time.perf_counter() - t0)
 
 
 def _tree_rss_kb(root: int) -> int:

@@ -29,55 +29,33 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_assign import prepare, township_tasks_of  # noqa: E402
+from bench_assign import TimedSolve as Run  # noqa: E402
+from bench_assign import prepare, timed_solve, township_tasks_of  # noqa: E402
 
 from assignment.domain import AssignmentSettings  # noqa: E402
-from assignment.plan import TownshipResult, TownshipTask, solve_township  # noqa: E402
-from assignment.solver.options import SolverOptions  # noqa: E402
+from assignment.plan import TownshipTask  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
 
 ROLES = ("cadre", "village_official", "grid_worker")
 
 
-@dataclass(frozen=True)
-class Run:
-    """One township solved under one setting, with its best CPU and wall seconds."""
-
-    result: TownshipResult
-    cpu: float
-    wall: float
-
-    def diag(self, key: str) -> float:
-        """A numeric diagnostics value (0 when absent)."""
-        return float(self.result.diagnostics.get(key) or 0.0)  # type: ignore[arg-type]
-
-
 def solve(task: TownshipTask, settings: AssignmentSettings, repeats: int) -> Run:
     """Solve one township as ``assign`` does, ``repeats`` times; the fastest times are kept."""
     best: Run | None = None
     for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        res = solve_township(
-            task.households,
-            task.workers,
-            settings,
-            previous=task.previous,
-            conflicts=task.conflicts,
-            options=SolverOptions(),
-        )
-        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
-        if best is not None and res.objective != best.result.objective:
+        run = timed_solve(task, settings=settings)
+        if best is not None and run.result.objective != best.result.objective:
             raise RuntimeError(f"{task.township_id}: a repeated solve gave another plan")
-        if best is None or cpu < best.cpu:
-            best = Run(res, cpu, min(wall, best.wall) if best else wall)
+        if best is None or run.cpu < best.cpu:
+            best = Run(run.result, run.cpu, min(run.wall, best.wall) if best else run.wall)
     assert best is not None
     return best
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -33,39 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_assign import prepare, township_tasks_of  # noqa: E402
+from bench_assign import TimedSolve as Solved  # noqa: E402
+from bench_assign import prepare, timed_solve, township_tasks_of  # noqa: E402
 
-from assignment.plan import TownshipResult, TownshipTask, solve_township  # noqa: E402
+from assignment.plan import TownshipTask  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
 
 
-@dataclass(frozen=True)
-class Solved:
-    """One township solve and the CPU / wall seconds it took."""
-
-    result: TownshipResult
-    cpu: float
-    wall: float
-
-    def diag(self, key: str) -> float:
-        """A numeric diagnostics value (0 when absent)."""
-        return float(self.result.diagnostics.get(key) or 0.0)  # type: ignore[arg-type]
-
-
 def solve(task: TownshipTask, options: SolverOptions) -> Solved:
     """Solve one township as ``assign`` does, with ``options``."""
-    c0, t0 = time.process_time(), time.perf_counter()
-    res = solve_township(
-        task.households,
-        task.workers,
-        task.settings,
-        previous=task.previous,
-        conflicts=task.conflicts,
-        options=options,
-    )
-    return Solved(res, time.process_time() - c0, time.perf_counter() - t0)
+    return timed_solve(task, options=options)
 
 
 def notes(s: Solved) -> str:

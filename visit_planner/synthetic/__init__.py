@@ -27,13 +27,17 @@ from visit_planner.synthetic.workers import (
     previous_assignment,
 )
 
-__all__ = ["COUNTIES", "SyntheticPrefecture", "generate", "write_prefecture"]
+__all__ = ["COUNTIES", "TABLE_NAMES", "SyntheticPrefecture", "generate", "write_prefecture"]
 
 PREVIOUS_MONTH = "2026-10"
 ASSESSED_SHARE = 0.9  # households with a current assessment (the label)
 PREVIOUS_SHARE = 0.85  # households with a previous tier
 
 Progress = Callable[[str], None]
+
+
+TABLE_NAMES = ("households", "workers", "previous_assignment", "conflicts", "truth")
+"""The tables of a synthetic month, as files (``NAME.parquet``) and as attributes."""
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,7 @@ class SyntheticPrefecture:
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """The files written by :func:`write_prefecture`, by name."""
-        return {
-            "households": self.households,
-            "workers": self.workers,
-            "previous_assignment": self.previous_assignment,
-            "conflicts": self.conflicts,
-            "truth": self.truth,
-        }
+        return {name: getattr(self, name) for name in TABLE_NAMES}
 
 
 def _noop(_: str) -> None:

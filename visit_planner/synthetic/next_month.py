@@ -97,6 +97,7 @@ import polars as pl
 from visit_planner.contracts import columns, load_inputs
 from visit_planner.errors import ContractError, PlanFileError
 from visit_planner.hashing import file_sha256
+from visit_planner.synthetic import TABLE_NAMES as TABLES
 from visit_planner.synthetic import risk
 from visit_planner.synthetic.geography import Areas, clip_lat, clip_lon, km_to_deg
 from visit_planner.synthetic.households import build_households
@@ -121,7 +122,6 @@ __all__ = [
 
 MONTH_FILE: Final = "month.json"
 DEFAULT_MONTH: Final = "2026-11"
-TABLES: Final = ("households", "workers", "previous_assignment", "conflicts", "truth")
 
 REASSESS_RATE: Final = 0.12
 MOVE_RATE: Final = 0.003
@@ -259,13 +259,7 @@ class MonthData:
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """The Parquet files of the month, by name."""
-        return {
-            "households": self.households,
-            "workers": self.workers,
-            "previous_assignment": self.previous_assignment,
-            "conflicts": self.conflicts,
-            "truth": self.truth,
-        }
+        return {name: getattr(self, name) for name in TABLES}
 
 
 def read_month(directory: Path) -> MonthData:
