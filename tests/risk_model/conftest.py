@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from risk_helpers import POLICY_COST, TOY_SPEC, make_toy
 
 from risk_model.decision import DecisionRule
 from risk_model.spec import FeatureSpec, parse_spec
+from tests.risk_model.helpers import POLICY_COST, TOY_SPEC, make_toy
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,9 +52,8 @@ def truth(small_prefecture) -> pl.DataFrame:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def household_result(households, truth, policy_rule):  # type: ignore[no-untyped-def]
     """A fast model trained on the small prefecture (with the Bayes comparison)."""
-    from risk_helpers import FAST
-
     from risk_model import household_spec, train
+    from tests.risk_model.helpers import FAST
 
     return train(households, household_spec(), policy_rule, config=FAST, truth=truth)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from risk_helpers import TOY_SPEC
 
 from risk_model.errors import SpecError
 from risk_model.spec import household_spec, parse_spec, spec_from_dict
+from tests.risk_model.helpers import TOY_SPEC
 
 
 def test_toy_spec_parses(toy_spec) -> None:  # type: ignore[no-untyped-def]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from risk_helpers import FAST
 
 from risk_model import PromotionRefusedError, RegistryError, RiskModelError, household_spec, train
 from risk_model.decision import DecisionRule
 from risk_model.promote import promote
 from risk_model.publish import publish
+from tests.risk_model.helpers import FAST
 
 # A rule that calls tier 1 readily, so that tier-1 recall is large for a real model.
 EAGER = DecisionRule.from_matrix([[0, 10, 20], [1, 0, 1], [2, 1, 0]], 3)

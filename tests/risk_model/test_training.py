@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from risk_helpers import FAST
 
 from risk_model import SpecError, train
 from risk_model.decision import DecisionRule, ordinal_cost_matrix
+from tests.risk_model.helpers import FAST
 
 
 def test_household_model_is_near_the_bayes_limit(household_result) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Builders shared by the risk model tests (imported as a plain module, like assign_builders)."""
+"""Builders shared by the risk model tests (one helpers module per test package)."""
 
 from __future__ import annotations
 
