@@ -1,4 +1,7 @@
-"""Streamlit dashboard (a later issue): overview, household explainer, worker loads.
+"""The Streamlit dashboard: it explains every tier and every pairing to the people who review
+and correct the plan.
 
-Pages will only call library functions; this package is the only one importing Streamlit.
+:mod:`dashboard.data` is the one data-access module (scope and roles enforced there, runs read
+once per process); pages lay out widgets and call it. This package is the only one that
+imports Streamlit.
 """

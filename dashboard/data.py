@@ -1,0 +1,460 @@
+"""The dashboard's one data-access module: every page asks here, and only here.
+
+It takes the signed-in :class:`Viewer` and returns only what their role and jurisdiction allow,
+so scope is enforced in the data layer, not by hiding widgets: a supervisor of township A gets
+:class:`~dashboard.errors.OutOfScopeError` for anything of township B, whatever page, query
+parameter, session state or crafted household id asked for it.
+
+* **scope** - ``prefecture`` sees every township; ``county:532626`` the townships of that county
+  (township ids start with the county's six digits); ``township:532626001`` one township;
+* **roles** - planners and supervisors see households in scope with their sensitive fields
+  (disputes, petitions, illness, disability, ethnicity, gender); data scientists see households
+  with those fields masked; viewers see aggregates only (no household or worker pages).
+
+Published runs never change, so their files are read once per process and kept
+(:func:`_reader`, keyed by the run directory): a page's second paint reads nothing.
+No Streamlit here: pages call these functions; this module is plain Python and tested as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dashboard.errors import OutOfScopeError
+from visit_planner.errors import VisitPlannerError
+from visit_planner.paths import Workspace
+from visit_planner.runs import RunReader
+from visit_planner.store import RunRow, Store
+
+ROLES = ("planner", "supervisor", "data_scientist", "viewer")
+SENSITIVE_FIELDS = (
+    "disputes_12m",
+    "petitions_12m",
+    "hotline_requests_12m",
+    "serious_illness_members",
+    "disabled_members",
+    "head_ethnicity",
+    "head_gender",
+)
+"""Household fields only planners and supervisors (in scope) may see."""
+
+PAGE_ROWS = 200
+"""Most rows any table sends to the browser at once."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user: account name, role and jurisdiction."""
+
+    username: str
+    role: str
+    scope_kind: str = "prefecture"  # prefecture | county | township
+    scope_id: str | None = None
+
+    def covers(self, township_id: str) -> bool:
+        """Whether ``township_id`` lies in this user's jurisdiction."""
+        if self.scope_kind == "prefecture":
+            return True
+        if self.scope_id is None:
+            return False
+        if self.scope_kind == "county":
+            return township_id.startswith(self.scope_id)
+        return township_id == self.scope_id
+
+    @property
+    def sees_households(self) -> bool:
+        """Viewers see aggregates only."""
+        return self.role != "viewer"
+
+    @property
+    def sees_sensitive(self) -> bool:
+        """Planners and supervisors see sensitive household fields (in their scope)."""
+        return self.role in ("planner", "supervisor")
+
+    @property
+    def may_correct(self) -> bool:
+        """Planners and supervisors may submit corrections (overrides)."""
+        return self.role in ("planner", "supervisor")
+
+    @property
+    def may_publish(self) -> bool:
+        """Only planners publish amendments and roll back runs."""
+        return self.role == "planner"
+
+    def scope_label(self) -> str:
+        """``全州 prefecture``, ``县 county 532626``, ``乡镇 township 532626001``."""
+        names = {
+            "prefecture": "全州 prefecture",
+            "county": "县 county",
+            "township": "乡镇 township",
+        }
+        label = names[self.scope_kind]
+        return label if self.scope_id is None else f"{label} {self.scope_id}"
+
+
+@lru_cache(maxsize=32)
+def _reader(root: str) -> RunReader:
+    """A run's reader, kept per process (a published run never changes)."""
+    return RunReader(Path(root))
+
+
+@lru_cache(maxsize=64)
+def _whole(root: str, name: str) -> pl.DataFrame:
+    """A whole-run frame (``plan``, ``diagnostics`` ...), read once per process."""
+    return pl.read_parquet(Path(root) / f"{name}.parquet")
+
+
+@lru_cache(maxsize=512)
+def _township_frame(root: str, township_id: str, name: str) -> pl.DataFrame | None:
+    """One township's frame (``plan``, ``explanations``, ``scores``, ``worker_loads``)."""
+    path = Path(root) / "townships" / township_id / f"{name}.parquet"
+    return pl.read_parquet(path) if path.is_file() else None
+
+
+@lru_cache(maxsize=512)
+def _township_input(root: str, township_id: str, name: str) -> pl.DataFrame | None:
+    """One township's stored input (``households``, ``workers`` ...)."""
+    path = Path(root) / "townships" / township_id / "inputs" / f"{name}.parquet"
+    return pl.read_parquet(path) if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The month at a glance for the user's scope."""
+
+    run: RunRow
+    townships: pl.DataFrame  # one row per township in scope: ids, sizes, coverage, shortfall
+    by_tier: pl.DataFrame  # tier, households, covered, uncovered
+    by_role: pl.DataFrame  # role, hours used, hours available, utilisation
+    proven: bool  # every township in scope has a proven bound
+    gap: float | None  # objective vs proven bound over the scope
+
+
+class DataAccess:
+    """What one signed-in user may read and do (see the module docstring)."""
+
+    def __init__(self, workspace: Workspace, viewer: Viewer, *, store_url: str | None = None):
+        if viewer.role not in ROLES:
+            raise OutOfScopeError(f"unknown role {viewer.role!r} (未知角色)")
+        self.workspace = workspace
+        self.viewer = viewer
+        self.store_url = store_url
+
+    # ------------------------------------------------------------------ runs
+
+    def _store(self) -> Store:
+        return Store.for_workspace(self.workspace, self.store_url)
+
+    def months(self) -> list[str]:
+        """Months with a current run, newest first."""
+        with self._store() as store:
+            runs = store.list_runs()
+        return sorted({r.month for r in runs if r.status == "current"}, reverse=True)
+
+    def current_run(self, month: str) -> RunRow:
+        """The month's current run (an error naming the month when there is none)."""
+        with self._store() as store:
+            run = store.current_run(month)
+        if run is None:
+            raise VisitPlannerError(f"{month}: no published run (本月尚无方案)")
+        return run
+
+    def runs(self) -> list[RunRow]:
+        """Every run (ids, months, versions, statuses and headline figures; no households)."""
+        with self._store() as store:
+            return sorted(store.list_runs(), key=lambda r: (r.month, r.version), reverse=True)
+
+    def _root(self, run: RunRow) -> str:
+        return str(self.workspace.root / run.path)
+
+    # ------------------------------------------------------------------ scope
+
+    def _require(self, township_id: str) -> None:
+        if not self.viewer.covers(township_id):
+            raise OutOfScopeError(
+                f"乡镇 {township_id} 不在您的辖区内 / township {township_id} is outside your "
+                f"jurisdiction ({self.viewer.scope_label()})"
+            )
+
+    def _require_households(self) -> None:
+        if not self.viewer.sees_households:
+            raise OutOfScopeError("浏览账户仅可查看汇总 / viewer accounts see aggregates only")
+
+    def townships(self, month: str) -> list[str]:
+        """The township ids of the month's run in the user's scope, sorted."""
+        run = self.current_run(month)
+        ids = _whole(self._root(run), "diagnostics")["township_id"].to_list()
+        return sorted(t for t in ids if self.viewer.covers(t))
+
+    # ------------------------------------------------------------------ aggregates
+
+    def overview(self, month: str) -> Overview:
+        """Households by tier, tier-1 coverage, utilisation by role and shortfalls, in scope."""
+        run = self.current_run(month)
+        root = self._root(run)
+        diag = _whole(root, "diagnostics").filter(
+            pl.col("township_id").is_in(self.townships(month))
+        )
+        plan = _whole(root, "plan").filter(pl.col("township_id").is_in(diag["township_id"]))
+        loads = _whole(root, "worker_loads").filter(
+            pl.col("township_id").is_in(diag["township_id"])
+        )
+        by_tier = (
+            plan.group_by("tier")
+            .agg(
+                pl.len().alias("households"),
+                pl.col("worker_id").is_not_null().sum().alias("covered"),
+            )
+            .with_columns((pl.col("households") - pl.col("covered")).alias("uncovered"))
+            .sort("tier")
+        )
+        by_role = (
+            loads.filter(pl.col("active").fill_null(False) & (pl.col("monthly_hours") > 0))
+            .group_by("role")
+            .agg(
+                pl.col("hours_used").sum().alias("hours_used"),
+                pl.col("monthly_hours").sum().alias("hours_available"),
+                pl.len().alias("workers"),
+            )
+            .with_columns((pl.col("hours_used") / pl.col("hours_available")).alias("utilisation"))
+            .sort("role")
+        )
+        towns = diag.select(
+            "township_id",
+            "households",
+            "workers",
+            "status",
+            "gap",
+            "unassigned_tier1",
+            "unassigned_tier2",
+            "unassigned_tier3",
+            "shortfall",
+            "extra_cadres",
+            *[c for c in diag.columns if c.startswith("utilisation_")],
+        ).sort("township_id")
+        proven = bool(diag.height) and diag["bound"].null_count() == 0
+        objective = float(diag["objective"].fill_null(0.0).sum())
+        gap = None
+        if proven and objective > 0:
+            gap = max(0.0, objective - float(diag["bound"].sum())) / objective
+        return Overview(run, towns, by_tier, by_role, proven, gap)
+
+    def township(self, month: str, township_id: str) -> dict[str, Any]:
+        """One township: its diagnostics row, demand and capacity by role, the uncovered
+        households (a page of them) and worker loads; an error outside the user's scope."""
+        self._require(township_id)
+        run = self.current_run(month)
+        root = self._root(run)
+        diag = _whole(root, "diagnostics").filter(pl.col("township_id") == township_id)
+        if diag.height == 0:
+            raise VisitPlannerError(f"{township_id}: not in the run of {month} (乡镇不在方案中)")
+        plan = _township_frame(root, township_id, "plan")
+        loads = _township_frame(root, township_id, "worker_loads")
+        assert plan is not None and loads is not None  # every run township has both
+        uncovered = plan.filter(pl.col("worker_id").is_null()).sort("tier", "household_id")
+        demand = plan.group_by("tier").agg(
+            pl.len().alias("households"), pl.col("hours_per_month").sum().alias("hours")
+        )
+        capacity = loads.group_by("role").agg(
+            pl.col("monthly_hours").sum().alias("hours_available"),
+            pl.col("hours_used").sum().alias("hours_used"),
+            pl.len().alias("workers"),
+        )
+        return {
+            "run": run,
+            "diagnostics": diag.row(0, named=True),
+            "demand": demand.sort("tier"),
+            "capacity": capacity.sort("role"),
+            "uncovered": uncovered.head(PAGE_ROWS) if self.viewer.sees_households else None,
+            "uncovered_count": uncovered.height,
+            "loads": loads.sort("utilisation_hours", descending=True, nulls_last=True).head(
+                PAGE_ROWS
+            ),
+        }
+
+    def map_points(self, month: str, township_id: str) -> dict[str, pl.DataFrame]:
+        """Households (lon, lat, tier, covered) and worker bases of one township, for a map
+        drawn without any base map (offline). Viewers get no household points."""
+        self._require(township_id)
+        root = self._root(self.current_run(month))
+        households = _township_input(root, township_id, "households")
+        workers = _township_input(root, township_id, "workers")
+        plan = _township_frame(root, township_id, "plan")
+        out: dict[str, pl.DataFrame] = {}
+        if households is not None and plan is not None and self.viewer.sees_households:
+            out["households"] = households.select("household_id", "village_id", "lon", "lat").join(
+                plan.select("household_id", "tier", "worker_id"), on="household_id", how="left"
+            )
+        if workers is not None:
+            out["workers"] = workers.filter(pl.col("township_id") == township_id).select(
+                "worker_id", "role", "lon", "lat", "active"
+            )
+        return out
+
+    # ------------------------------------------------------------------ one household
+
+    def household(self, month: str, household_id: str) -> dict[str, Any]:
+        """Everything the household page shows, if the user may see it: tier with
+        probabilities and reasons, how the tier came about, the worker with the reason and the
+        ranked alternatives, overrides applied; sensitive fields masked for roles without."""
+        self._require_households()
+        run = self.current_run(month)
+        root = self._root(run)
+        reader = _reader(root)
+        township_id = reader.township_of(household_id)
+        self._require(township_id)
+        inputs = _township_input(root, township_id, "households")
+        scores = _township_frame(root, township_id, "scores")
+        expl = _township_frame(root, township_id, "explanations")
+        assert inputs is not None and expl is not None
+        record = inputs.filter(pl.col("household_id") == household_id).row(0, named=True)
+        if not self.viewer.sees_sensitive:
+            record = {k: ("—" if k in SENSITIVE_FIELDS else v) for k, v in record.items()}
+        score = None
+        if scores is not None:
+            rows = scores.filter(pl.col("household_id") == household_id)
+            score = rows.row(0, named=True) if rows.height else None
+        return {
+            "run": run,
+            "township_id": township_id,
+            "record": record,
+            "score": score,
+            "explanation": expl.filter(pl.col("household_id") == household_id).row(0, named=True),
+            "alternatives": reader.alternatives(household_id).head(PAGE_ROWS),
+        }
+
+    def household_history(self, household_id: str) -> pl.DataFrame:
+        """The household's tier and worker in every month's current run (newest first)."""
+        self._require_households()
+        rows = []
+        for month in self.months():
+            run = self.current_run(month)
+            root = self._root(run)
+            found = _whole(root, "plan").filter(pl.col("household_id") == household_id)
+            if found.height == 0:
+                continue
+            tw = str(found["township_id"][0])
+            self._require(tw)
+            rows.append(
+                {
+                    "month": month,
+                    "version": run.version,
+                    "township_id": tw,
+                    "tier": int(found["tier"][0]),
+                    "worker_id": found["worker_id"][0],
+                }
+            )
+        return pl.DataFrame(
+            rows,
+            schema={"month": pl.String, "version": pl.Int64, "township_id": pl.String,
+                    "tier": pl.Int64, "worker_id": pl.String},
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ one worker
+
+    def worker(self, month: str, worker_id: str) -> dict[str, Any]:
+        """A worker's households (a page), hours against capacity and the visit points."""
+        self._require_households()
+        run = self.current_run(month)
+        root = self._root(run)
+        loads = _whole(root, "worker_loads").filter(pl.col("worker_id") == worker_id)
+        if loads.height == 0:
+            raise VisitPlannerError(f"{worker_id}: not in the run of {month} (人员不在方案中)")
+        load = loads.row(0, named=True)
+        township_id = str(load["township_id"])
+        self._require(township_id)
+        plan = _township_frame(root, township_id, "plan")
+        households = _township_input(root, township_id, "households")
+        assert plan is not None and households is not None
+        mine = plan.filter(pl.col("worker_id") == worker_id).join(
+            households.select("household_id", "village_id", "lon", "lat", "last_visit_days"),
+            on="household_id",
+            how="left",
+        )
+        return {"run": run, "load": load, "households": mine.sort("tier", "household_id")}
+
+    # ------------------------------------------------------------------ corrections
+
+    def overrides(self, month: str) -> pl.DataFrame:
+        """Standing and revoked overrides of households in scope, with their outcome in the
+        month's current run (applied / not applied and why, or pending)."""
+        self._require_households()
+        run = self.current_run(month)
+        index = _whole(self._root(run), "plan").select("household_id", "township_id")
+        with self._store() as store:
+            rows = store.list_overrides()
+            outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
+        frame = pl.DataFrame(
+            [
+                {
+                    "id": o.id,
+                    "kind": o.kind,
+                    "household_id": o.household_id,
+                    "worker_id": o.worker_id,
+                    "tier": o.tier,
+                    "field": o.field,
+                    "value": o.value,
+                    "author": o.author,
+                    "reason": o.reason,
+                    "created_at": o.created_at.strftime("%Y-%m-%d %H:%M"),
+                    "expires_on": None if o.expires_on is None else o.expires_on.isoformat(),
+                    "status": o.status,
+                    "outcome": outcomes[o.id].outcome if o.id in outcomes else "pending",
+                    "outcome_reason": outcomes[o.id].reason if o.id in outcomes else "",
+                }
+                for o in rows
+            ],
+            infer_schema_length=None,
+        )
+        if frame.height == 0:
+            return frame
+        frame = frame.join(index, on="household_id", how="left")
+        keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
+        return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
+
+    def submit_override(self, month: str, **fields: Any) -> int:
+        """Add a standing override for a household in scope (planners and supervisors only);
+        checked against the month's data like ``overrides add``; returns its number."""
+        from visit_planner.overrides import Override, check_new_override
+        from visit_planner.policy import load_policy, settings_from_policy
+
+        if not self.viewer.may_correct:
+            raise OutOfScopeError("此角色不能提交纠正 / this role cannot submit corrections")
+        household_id = str(fields["household_id"])
+        run = self.current_run(month)
+        root = self._root(run)
+        township_id = _reader(root).township_of(household_id)
+        self._require(township_id)
+        households = _township_input(root, township_id, "households")
+        workers = _township_input(root, township_id, "workers")
+        assert households is not None and workers is not None
+        candidate = Override(id=0, author=self.viewer.username, **fields)
+        problems = check_new_override(
+            candidate,
+            households,
+            workers,
+            settings_from_policy(load_policy()),
+            today=date.today(),
+        )
+        if problems:
+            raise VisitPlannerError("; ".join(problems))
+        with self._store() as store:
+            row = store.add_override(
+                candidate.kind,
+                household_id,
+                author=self.viewer.username,
+                reason=candidate.reason,
+                worker_id=candidate.worker_id,
+                tier=candidate.tier,
+                field=candidate.field,
+                value=candidate.value,
+                evidence=candidate.evidence,
+                expires_on=candidate.expires_on,
+            )
+        return row.id

@@ -1,0 +1,133 @@
+"""The dashboard's data layer: scope and roles are enforced here, for every kind of request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dashboard.data import SENSITIVE_FIELDS, DataAccess, Viewer
+from dashboard.errors import OutOfScopeError
+from visit_planner.paths import Workspace
+
+MONTH = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with one published month (scale 0.003) and its model."""
+    from risk_model import TrainConfig
+    from visit_planner.plan_job import PlanRequest, run_plan
+    from visit_planner.risk_job import promote_version, train_from_file
+    from visit_planner.synthetic import generate, write_prefecture
+
+    root = tmp_path_factory.mktemp("dash_data")
+    write_prefecture(generate(scale=0.003, seed=2), root / "data")
+    home = root / "ws"
+    train_from_file(root / "data", home=home, config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, root / "data", home=home)
+    run_plan(PlanRequest(month=MONTH, data=root / "data", home=home, processes=1))
+    return home
+
+
+def access(home: Path, role: str, kind: str = "prefecture", scope: str | None = None) -> DataAccess:
+    return DataAccess(Workspace(home), Viewer("u", role, kind, scope))
+
+
+def test_scope_decides_the_townships(published: Path) -> None:
+    everything = access(published, "planner").townships(MONTH)
+    assert len(everything) >= 2
+    one = everything[0]
+    county = one[:6]
+    assert access(published, "supervisor", "township", one).townships(MONTH) == [one]
+    in_county = access(published, "supervisor", "county", county).townships(MONTH)
+    assert in_county == [t for t in everything if t.startswith(county)]
+
+
+def test_overview_counts_only_the_scope(published: Path) -> None:
+    whole = access(published, "planner").overview(MONTH)
+    plan = pl.read_parquet(published / whole.run.path / "plan.parquet")
+    assert int(whole.by_tier["households"].sum()) == plan.height
+    tw = whole.townships["township_id"][0]
+    part = access(published, "viewer", "township", tw).overview(MONTH)
+    assert int(part.by_tier["households"].sum()) == plan.filter(pl.col("township_id") == tw).height
+    assert set(part.townships["township_id"]) == {tw}
+
+
+def test_a_household_of_another_township_is_refused(published: Path) -> None:
+    planner = access(published, "planner")
+    towns = planner.townships(MONTH)
+    plan = pl.read_parquet(published / planner.current_run(MONTH).path / "plan.parquet")
+    mine = plan.filter(pl.col("township_id") == towns[0])["household_id"][0]
+    theirs = plan.filter(pl.col("township_id") == towns[1])["household_id"][0]
+    sup = access(published, "supervisor", "township", towns[0])
+    got = sup.household(MONTH, mine)
+    assert got["township_id"] == towns[0] and got["explanation"]["household_id"] == mine
+    with pytest.raises(OutOfScopeError, match=towns[1]):
+        sup.household(MONTH, theirs)  # a crafted id of another township
+    with pytest.raises(OutOfScopeError):
+        sup.township(MONTH, towns[1])
+    with pytest.raises(OutOfScopeError):
+        sup.map_points(MONTH, towns[1])
+    worker = plan.filter(pl.col("township_id") == towns[1]).drop_nulls("worker_id")["worker_id"][0]
+    with pytest.raises(OutOfScopeError):
+        sup.worker(MONTH, worker)
+    with pytest.raises(OutOfScopeError):
+        sup.household_history(theirs)
+
+
+def test_roles_see_households_and_sensitive_fields_as_allowed(published: Path) -> None:
+    planner = access(published, "planner")
+    tw = planner.townships(MONTH)[0]
+    hid = pl.read_parquet(
+        published / planner.current_run(MONTH).path / "townships" / tw / "plan.parquet"
+    )["household_id"][0]
+    full = planner.household(MONTH, hid)["record"]
+    masked = access(published, "data_scientist").household(MONTH, hid)["record"]
+    for field in SENSITIVE_FIELDS:
+        assert masked[field] == "—" and full[field] != "—"
+    assert masked["members"] == full["members"]
+    viewer = access(published, "viewer")
+    with pytest.raises(OutOfScopeError, match="aggregates"):
+        viewer.household(MONTH, hid)
+    assert "households" not in viewer.map_points(MONTH, tw)
+    assert viewer.township(MONTH, tw)["uncovered"] is None
+
+
+def test_corrections_by_role_and_scope(published: Path) -> None:
+    planner = access(published, "planner")
+    towns = planner.townships(MONTH)
+    plan = pl.read_parquet(published / planner.current_run(MONTH).path / "plan.parquet")
+    mine = plan.filter(pl.col("township_id") == towns[0])["household_id"][0]
+    theirs = plan.filter(pl.col("township_id") == towns[1])["household_id"][0]
+    sup = access(published, "supervisor", "township", towns[0])
+    number = sup.submit_override(MONTH, kind="tier", household_id=mine, reason="hotline", tier=1)
+    listed = sup.overrides(MONTH)
+    assert number in listed["id"].to_list()
+    assert set(listed["township_id"]) == {towns[0]}
+    assert listed.filter(pl.col("id") == number)["outcome"][0] == "pending"
+    with pytest.raises(OutOfScopeError):
+        sup.submit_override(MONTH, kind="tier", household_id=theirs, reason="x", tier=1)
+    with pytest.raises(OutOfScopeError):
+        access(published, "viewer").submit_override(
+            MONTH, kind="tier", household_id=mine, reason="x", tier=1
+        )
+    with pytest.raises(Exception, match="1, 2 or 3"):
+        sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
+    other_sup = access(published, "supervisor", "township", towns[1])
+    assert number not in other_sup.overrides(MONTH)["id"].to_list()
+
+
+def test_history_and_worker(published: Path) -> None:
+    planner = access(published, "planner")
+    tw = planner.townships(MONTH)[0]
+    plan = pl.read_parquet(published / planner.current_run(MONTH).path / "plan.parquet")
+    row = plan.filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null()).row(
+        0, named=True
+    )
+    history = planner.household_history(row["household_id"])
+    assert history.select("month", "worker_id").row(0) == (MONTH, row["worker_id"])
+    worker = planner.worker(MONTH, row["worker_id"])
+    assert row["household_id"] in worker["households"]["household_id"].to_list()
+    assert worker["load"]["hours_used"] > 0
