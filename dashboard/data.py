@@ -31,6 +31,7 @@ from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunReader
 from visit_planner.store import RunRow, Store
+from visit_planner.whatif import Changes, WhatIf, what_if
 
 ROLES = ("planner", "supervisor", "data_scientist", "viewer")
 SENSITIVE_FIELDS = (
@@ -458,3 +459,27 @@ class DataAccess:
                 expires_on=candidate.expires_on,
             )
         return row.id
+
+    # ------------------------------------------------------------------ what-if
+
+    def what_if(self, month: str, township_id: str, changes: Changes) -> WhatIf:
+        """Re-solve one township in scope with ``changes`` and compare (nothing is saved)."""
+        self._require(township_id)
+        run = self.current_run(month)
+        return what_if(Path(self._root(run)), township_id, changes, month=month)
+
+    def publish_what_if(self, month: str, what: WhatIf, based_on: str) -> RunRow:
+        """Publish a what-if as the month's next version (planners only; audited)."""
+        from visit_planner.plan_job import publish_what_if
+
+        if not self.viewer.may_publish:
+            raise OutOfScopeError("只有计划员可以发布修订 / only planners publish amendments")
+        self._require(what.township_id)
+        return publish_what_if(
+            what,
+            month=month,
+            based_on=based_on,
+            home=self.workspace.root,
+            store_url=self.store_url,
+            actor=self.viewer.username,
+        )

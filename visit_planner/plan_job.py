@@ -65,6 +65,7 @@ from visit_planner.runs import (
 )
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
 from visit_planner.synthetic.next_month import month_before, parse_month
+from visit_planner.whatif import WhatIf
 
 EXIT_PLAN_REFUSED = 4
 """``plan`` exit code when the independent check found violations (nothing was published)."""
@@ -535,7 +536,7 @@ def _amended_content(
     *,
     solved: SolvedPlan,
     inputs: AssignInputs,
-    scores: pl.DataFrame,
+    scores: pl.DataFrame | None,
     notes: dict[str, list[str]],
     provenance: Provenance,
 ) -> RunContent:
@@ -559,7 +560,7 @@ def _amended_content(
     new_loads = solved.worker_loads.filter(in_named)
     loads = _replace_rows(loads, new_loads, "worker_id", in_named)
     whole_scores = root / "scores.parquet"
-    if whole_scores.is_file():
+    if scores is not None and whole_scores.is_file():
         old = pl.read_parquet(whole_scores)
         named_ids = solved.result.plan["household_id"].implode()
         scores = _replace_rows(old, scores, "household_id", pl.col("household_id").is_in(named_ids))
@@ -581,3 +582,70 @@ def _amended_content(
         reuse=root,
         reuse_townships=others,
     )
+
+
+def publish_what_if(
+    what: WhatIf,
+    *,
+    month: str,
+    based_on: str,
+    home: Path | None = None,
+    store_url: str | None = None,
+    actor: str | None = None,
+) -> RunRow:
+    """Publish a what-if (:mod:`visit_planner.whatif`) as the month's next version.
+
+    Only capacity changes (hours, workers added or leaving) are published: they are data, and
+    the township's stored inputs carry them. A cadence change is a policy change (edit the
+    policy and plan the month), so it is refused here. ``based_on`` is the run the what-if
+    was computed from; if the month's current run is another one by now, the what-if is stale
+    and refused.
+    """
+    if what.changes.visits_per_month:
+        raise VisitPlannerError(
+            "a cadence change is a policy change: edit the policy file and plan the month "
+            "(走访频次属于政策, 请修改政策后重新计划)"
+        )
+    workspace = resolve_workspace(home).ensure()
+    who = current_actor(actor)
+    with Store.for_workspace(workspace, store_url) as store, store.month_lock(month):
+        current = store.current_run(month)
+        if current is None or current.run_id != based_on:
+            raise VisitPlannerError(
+                f"the what-if was computed on run {based_on[:12]}, but {month}'s current run is "
+                f"{'none' if current is None else current.run_id[:12]} now: compute it again "
+                "(方案已更新, 请重新试算)"
+            )
+        base = RunReader(workspace.root / current.path)
+        tw = what.township_id
+        content = _amended_content(
+            base,
+            [tw],
+            solved=what.solved,
+            inputs=what.inputs,
+            scores=base.scores(tw),
+            notes={},
+            provenance=Provenance(
+                policy_text=(base.root / "policy.toml").read_text("utf-8"),
+                month=month,
+                created_by=who,
+                model_version=current.model_version,
+                previous_run_id=current.run_id,
+            ),
+        )
+        versus = _versus(workspace, current, content.plan)
+        content = replace(
+            content,
+            metrics={**_with_churn(content.metrics, versus), "what_if": what.changes.describe()},
+        )
+        run, _ = _publish(
+            store,
+            workspace,
+            content,
+            month,
+            actor=who,
+            outcomes=[],
+            kind="amend",
+            parent_run_id=current.run_id,
+        )
+    return run

@@ -131,3 +131,41 @@ def test_history_and_worker(published: Path) -> None:
     worker = planner.worker(MONTH, row["worker_id"])
     assert row["household_id"] in worker["households"]["household_id"].to_list()
     assert worker["load"]["hours_used"] > 0
+
+
+def test_what_if_compares_and_only_planners_publish(published: Path) -> None:
+    from visit_planner.errors import VisitPlannerError
+    from visit_planner.runs import RunManifest
+    from visit_planner.whatif import Changes, NewWorker
+
+    planner = access(published, "planner")
+    run = planner.current_run(MONTH)
+    tw = planner.townships(MONTH)[0]
+    loads = planner.township(MONTH, tw)["loads"]
+    cadre = loads.filter(pl.col("role") == "cadre").sort("hours_used", descending=True)
+    busiest = cadre["worker_id"][0]
+    less = planner.what_if(MONTH, tw, Changes(hours={busiest: 0.0}))
+    diag = planner.township(MONTH, tw)["diagnostics"]
+    assert less.before["uncovered_tier1"] == diag["unassigned_tier1"]
+    assert less.after["covered"] <= less.before["covered"]
+    assert less.after["households_moved"] > 0
+    assert busiest not in less.solved.result.plan["worker_id"].drop_nulls().to_list()
+    more = planner.what_if(MONTH, tw, Changes(add=(NewWorker("cadre", 40.0, 30),)))
+    assert more.after["uncovered_tier1"] <= more.before["uncovered_tier1"]
+    cadence = planner.what_if(MONTH, tw, Changes(visits_per_month={2: 0.5}))
+    assert cadence.after["travel_hours_month"] < cadence.before["travel_hours_month"]
+    with pytest.raises(OutOfScopeError):
+        access(published, "supervisor", "township", tw).publish_what_if(MONTH, less, run.run_id)
+    with pytest.raises(VisitPlannerError, match="policy change"):
+        planner.publish_what_if(MONTH, cadence, run.run_id)
+    with pytest.raises(VisitPlannerError, match="not in township"):
+        planner.what_if(MONTH, tw, Changes(remove=("W_NOPE",)))
+    amended = planner.publish_what_if(MONTH, less, run.run_id)
+    assert amended.kind == "amend" and amended.parent_run_id == run.run_id
+    assert amended.metrics["what_if"] == f"{busiest} 0 h"
+    old, new = RunManifest.read(published / run.path), RunManifest.read(published / amended.path)
+    for rel, digest in old.files.items():
+        if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
+            assert new.files[rel] == digest
+    with pytest.raises(VisitPlannerError, match="compute it again"):
+        planner.publish_what_if(MONTH, more, run.run_id)  # computed on the superseded run
