@@ -14,9 +14,13 @@ a planner runs (a subprocess, wall clock end to end with interpreter start):
 3. ``plan --month 2026-12 --amend --township T`` for the township closest to 10 k households,
    after one of its village officials leaves mid-month.
 
+4. a what-if on that township in this process (:func:`visit_planner.whatif.what_if`, what the
+   dashboard's Township page runs): its busiest cadre gets 10 more hours.
+
 Reports the churn between the two months among households whose tier did not change (the
 continuity target: under 2 %), coverage, and whether the amendment left every other township's
-files byte-identical. Writes ``bench/results/plan_scale<S>.md``.
+files byte-identical. Writes ``bench/results/plan_scale<S>.md``. ``--what-if-only`` with the
+``--work`` directory of an earlier run times step 4 alone (``whatif_scale<S>.md``).
 """
 
 from __future__ import annotations
@@ -63,6 +67,56 @@ def cli(home: Path, *args: str) -> tuple[float, int, str]:
     return wall, proc.returncode, proc.stdout + proc.stderr
 
 
+def time_what_if(home: Path, scale: float, results: Path) -> list[str]:
+    """Step 4 on the month's current run: the busiest cadre of the township closest to
+    10 k households gets 10 more hours; returns the result lines (and writes them)."""
+    from visit_planner.whatif import Changes, what_if
+
+    with Store.open(store_url(Workspace(home))) as store:
+        run = store.current_run(M2)
+    assert run is not None
+    run_dir = home / run.path
+    plan = pl.read_parquet(run_dir / "plan.parquet")
+    sizes = plan.group_by("township_id").len()
+    tw = sizes.with_columns((pl.col("len") - 10_000).abs().alias("d")).sort("d")["township_id"][0]
+    loads = pl.read_parquet(run_dir / "townships" / tw / "worker_loads.parquet")
+    cadre = (
+        loads.filter(pl.col("role") == "cadre")
+        .sort("hours_used", descending=True)
+        .row(0, named=True)
+    )
+    official = loads.filter(pl.col("role") == "village_official").sort(
+        "hours_used", descending=True
+    )["worker_id"][0]
+    n_tw = int(sizes.filter(pl.col("township_id") == tw)["len"][0])
+    lines = [
+        f"# What-if, scale {scale:g}: township {tw} ({n_tw:,} households)",
+        "",
+        f"Command: `.venv/bin/python bench/bench_plan.py --scale {scale:g} --work DIR "
+        f"--what-if-only` on the workspace of a full run "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); in-process, as the "
+        "dashboard runs it (target: under 10 s for a township of 10 k households).",
+        "",
+    ]
+    for changes in (
+        Changes(hours={cadre["worker_id"]: float(cadre["monthly_hours"]) + 10.0}),
+        Changes(remove=(official,)),
+    ):
+        start = time.perf_counter()
+        result = what_if(run_dir, tw, changes, month=M2)
+        wall = time.perf_counter() - start
+        lines.append(
+            f"- {changes.describe()}: **{wall:.1f} s**; tier-1 uncovered "
+            f"{result.before['uncovered_tier1']:.0f} → {result.after['uncovered_tier1']:.0f}; "
+            f"households moved {result.after['households_moved']:.0f}; travel "
+            f"{result.before['travel_hours_month']:,.1f} → "
+            f"{result.after['travel_hours_month']:,.1f} h/month"
+        )
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"whatif_scale{scale:g}.md").write_text("\n".join(lines) + "\n", "utf-8")
+    return lines
+
+
 def main() -> None:
     """Run the cycle and write the table."""
     go_offline()
@@ -72,7 +126,13 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--what-if-only", action="store_true", help="Only step 4 on --work.")
     args = ap.parse_args()
+    if args.what_if_only:
+        if args.work is None:
+            raise SystemExit("--what-if-only needs --work DIR of an earlier full run")
+        print("\n".join(time_what_if(args.work / "ws", args.scale, args.results)))
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_plan_"))
     home, d1, d2 = work / "ws", work / M1, work / M2
     procs = ["--workers-processes", str(args.processes)]
@@ -163,6 +223,7 @@ def main() -> None:
         "",
         *[f"    {line.strip()}" for line in out2.splitlines() if "✓" in line],
     ]
+    lines += ["", *time_what_if(home, args.scale, args.results)[4:]]
     args.results.mkdir(parents=True, exist_ok=True)
     path = args.results / f"plan_scale{args.scale:g}.md"
     path.write_text("\n".join(lines) + "\n", "utf-8")
