@@ -204,6 +204,7 @@ def run_assign(d: Path, workers: Path, out: Path, processes: int) -> tuple[float
         str(out),
         "--workers-processes",
         str(processes),
+        "--overwrite",
     ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

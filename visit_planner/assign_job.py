@@ -16,6 +16,7 @@ from assignment.explain import explain_plan
 from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
 from assignment.solver.options import SolverOptions
 from visit_planner.contracts import read_table
+from visit_planner.outputs import check_output_dir
 from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest
@@ -36,7 +37,6 @@ class AssignInputs:
     conflicts: pl.DataFrame | None
     pins: pl.DataFrame | None
     forbids: pl.DataFrame | None
-    unscored: tuple[str, ...]
     model_version: str | None = None  # the scores' model version(s), when they carry one
 
     def plan_inputs(self) -> PlanInputs:
@@ -51,6 +51,38 @@ class AssignInputs:
             conflicts=self.conflicts,
             pins=self.pins,
             forbids=self.forbids,
+        )
+
+
+def _first(ids: pl.Series, n: int = 5) -> str:
+    head = ", ".join(ids.sort().head(n).to_list())
+    return head + (" …" if ids.len() > n else "")
+
+
+def check_scores_match(households: pl.DataFrame, scores: pl.DataFrame, paths: PlanPaths) -> None:
+    """Refuse a households table without rows, and scores that do not belong to it (e.g. of
+    another prefecture or month): every household needs its score, every score its household.
+    Never a plan that silently leaves households out."""
+    if households.height == 0:
+        raise PlanFileError(f"{paths.households}: the households table has no rows (没有农户)")
+    no_household = scores.join(households.select("household_id"), on="household_id", how="anti")
+    no_score = households.join(scores.select("household_id"), on="household_id", how="anti")
+    problems = []
+    if no_household.height:
+        problems.append(
+            f"{no_household.height:,} score(s) for households not in {paths.households.name} "
+            f"(评分对应的农户不存在), e.g. {_first(no_household['household_id'])}"
+        )
+    if no_score.height:
+        problems.append(
+            f"{no_score.height:,} household(s) without a score in {paths.scores.name} "
+            f"(农户缺少评分), e.g. {_first(no_score['household_id'])}"
+        )
+    if problems:
+        raise PlanFileError(
+            f"{paths.scores}: the scores do not match the households file "
+            f"{paths.households}: " + "; ".join(problems) + " — were they scored from the same "
+            "data? (评分与农户数据不一致)"
         )
 
 
@@ -85,8 +117,8 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
         if "model_version" in raw.columns
         else []
     )
+    check_scores_match(households, scores, paths)
     hh = households.join(scores, on="household_id", how="inner")
-    unscored = households.join(scores, on="household_id", how="anti")["household_id"]
     return AssignInputs(
         households=hh,
         workers=workers,
@@ -94,7 +126,6 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
         conflicts=conflicts,
         pins=read_pairs(paths.pins, "pins"),
         forbids=read_pairs(paths.forbids, "forbids"),
-        unscored=tuple(unscored.sort().to_list()),
         model_version=",".join(versions) or None,
     )
 
@@ -187,10 +218,12 @@ def run_assign(
     processes: int | None = None,
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    overwrite: bool = False,
 ) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
     """Solve, explain and write the run to ``out`` (all files or none; see
     :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
     township inputs, the policy text and a manifest with the input hashes."""
+    check_output_dir(out, overwrite=overwrite, marker="manifest.json")
     text = policy_text(policy_path)
     inputs = load_assign_inputs(paths)
     solved = solve_and_explain(
@@ -215,7 +248,9 @@ def run_assign(
         },
         model_version=inputs.model_version,
     )
-    manifest = DirectoryRunWriter(out).write(solved.content(inputs, provenance, townships))
+    # With --overwrite (checked above: our own earlier run) nothing of the old run is kept.
+    writer = DirectoryRunWriter(out, replace_all=overwrite)
+    manifest = writer.write(solved.content(inputs, provenance, townships))
     return solved.result, inputs, manifest
 
 

@@ -28,6 +28,7 @@ from assignment.domain import AssignmentSettings
 from assignment.inputs import clean_pins
 from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import cast_to_contract
+from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.tables import TABLES
 
 KINDS = ("tier", "pin", "forbid", "correction")
@@ -151,6 +152,12 @@ def corrected_value(
     row = household.select(list(c.HOUSEHOLDS)).with_columns(
         pl.lit(new, dtype=dtype).alias(field_name)
     )
+    impossible = check_member_counts(row, "correction")
+    if impossible:
+        return None, (
+            f"值 {value!r} 与家庭人口不符 / value {value!r} contradicts the household: "
+            + "; ".join(f"{p.column} {p.rule} ({', '.join(p.examples)})" for p in impossible)
+        )
     try:
         TABLES["households"].schema.validate(row, lazy=True)
     except SchemaErrors as err:

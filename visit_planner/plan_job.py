@@ -169,7 +169,10 @@ class _Clock:
 
 def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
     """Plan (or amend) the month and publish it as a new run (see the module docstring)."""
-    parse_month(req.month)
+    try:
+        parse_month(req.month)
+    except ValueError as exc:
+        raise PlanFileError(f"--month: {exc}") from None
     workspace = resolve_workspace(req.home).ensure()
     actor = current_actor(req.actor)
     with Store.for_workspace(workspace, req.store_url) as store, store.month_lock(req.month):
@@ -288,7 +291,6 @@ def _assign_inputs(
         conflicts=conflicts if conflicts.height else None,
         pins=applied.pins,
         forbids=applied.forbids,
-        unscored=(),
         model_version=model_version,
     )
 

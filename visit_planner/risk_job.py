@@ -17,6 +17,7 @@ on 127.0.0.1), else the SQLite database and artifact directory of the workspace.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -145,11 +146,39 @@ def read_data(path: Path) -> pl.DataFrame:
     raise RiskJobError(f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)")
 
 
+OUTPUT_SUFFIXES = (".parquet", ".csv")
+
+
+def check_output_file(out: Path) -> None:
+    """Refuse, before any work, an output that cannot be written: a suffix other than
+    .parquet or .csv (never a silent Parquet file named .txt), or a directory."""
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise RiskJobError(
+            f"{out}: use a .parquet or .csv file name (输出文件须为 .parquet 或 .csv)"
+        )
+    if out.is_dir():
+        raise RiskJobError(f"{out}: is a directory; give a file name (输出路径是目录)")
+
+
+def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """CSV has no nested values: list and struct columns (the reasons) become JSON text."""
+    nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
+    return frame.with_columns(
+        pl.col(c).map_elements(
+            lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
+                                 ensure_ascii=False),
+            return_dtype=pl.String,
+        )
+        for c in nested
+    )  # fmt: skip
+
+
 def _atomic_write(frame: pl.DataFrame, out: Path) -> None:
+    check_output_file(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     if out.suffix.lower() == ".csv":
-        frame.write_csv(tmp)
+        _csv_ready(frame).write_csv(tmp)
     else:
         frame.write_parquet(tmp)
     tmp.replace(out)
@@ -354,6 +383,7 @@ def score_file(
 ) -> ScoreOutcome:
     """Score every household with the champion (or ``version``); write scores and drift."""
     started = time.perf_counter()
+    check_output_file(out)
     data_file = resolve_data(data)
     frame = read_data(data_file)
     override_frame = read_data(resolve_data(overrides)) if overrides is not None else None

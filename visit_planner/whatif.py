@@ -178,7 +178,6 @@ def what_if(run_dir: Path, township_id: str, changes: Changes, *, month: str) ->
         conflicts=stored["conflicts"],
         pins=stored["pins"],
         forbids=stored["forbids"],
-        unscored=(),
         model_version=reader.manifest.model_version,
     )
     settings = _settings(reader.settings, changes)

@@ -60,7 +60,7 @@ def test_each_kind_applies_or_says_why(month) -> None:  # type: ignore[no-untype
     assert "not in this month's data" in by_id[6].reason
     assert "W_GONE" in by_id[7].reason
     assert "expired" in by_id[8].reason
-    assert by_id[9].outcome == NOT_APPLIED and "rule" in by_id[9].reason  # 99 > members
+    assert by_id[9].outcome == NOT_APPLIED and "contradicts" in by_id[9].reason  # 99 > members
     if inactive.len():
         assert "inactive" in by_id[10].reason
     # Nothing silently dropped: every override but the pending pins has an outcome.

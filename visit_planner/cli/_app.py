@@ -32,3 +32,26 @@ PolicyOption = Annotated[
         "--policy", help="Policy TOML file (default: the embedded policy).", show_default=False
     ),
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from visit_planner import __version__
+
+        console.print(f"visit-planner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit (版本).",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Household risk tiers and visit assignment (家庭分类评估与挂包走访)."""

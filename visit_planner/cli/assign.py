@@ -132,6 +132,9 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
         ),
     ] = None,
     policy: PolicyOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier run in --out.")
+    ] = False,
 ) -> None:
     """Assign households to workers per township (挂包分配): plan.parquet + diagnostics.parquet.
 
@@ -157,7 +160,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             gap = "-" if r.gap is None else f"{r.gap:.3%}"
             bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
 
-        result, inputs, manifest = run_assign(
+        result, _inputs, manifest = run_assign(
             paths,
             policy,
             out,
@@ -166,8 +169,9 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             processes=processes,
             progress=on_done,
             on_total=on_total,
+            overwrite=overwrite,
         )
-    print_assign_summary(result, inputs.unscored, out)
+    print_assign_summary(result, out)
     console.print(
         f"run 运行 {manifest.run_id[:12]}; plan hash 方案哈希 {manifest.plan_sha256[:16]}"
     )
@@ -177,7 +181,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
 
 
-def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], out: Path) -> None:
+def print_assign_summary(result: PrefectureResult, out: Path) -> None:
     """Print coverage by tier, objective, bound, gap, shortfalls and input issues."""
     plan, diag = result.plan, result.diagnostics
     table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
@@ -213,11 +217,6 @@ def print_assign_summary(result: PrefectureResult, unscored: tuple[str, ...], ou
         err_console.print(f"[yellow]input 输入[/]: {issue.message}")
     if len(result.issues) > 20:
         err_console.print(f"... {len(result.issues) - 20} more input issues in diagnostics")
-    if unscored:
-        err_console.print(
-            f"[yellow]{len(unscored)} households have no score and were not planned "
-            f"(无评分, 未分配): {', '.join(unscored[:10])}[/]"
-        )
     console.print(
         f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet), "
         "townships/, manifest.json"

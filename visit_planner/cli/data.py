@@ -63,6 +63,9 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
             show_default=False,
         ),
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace earlier generated data in --out.")
+    ] = False,
 ) -> None:
     """Generate a synthetic Wenshan prefecture, or its next month (生成模拟文山州数据).
 
@@ -70,8 +73,10 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
     month.json into OUT, all or nothing. With --next-month-of DIR, OUT holds the month after
     DIR's (changes and rates: visit_planner/synthetic/next_month.py).
     """
+    from visit_planner.outputs import check_output_dir
     from visit_planner.synthetic.next_month import parse_month
 
+    check_output_dir(out, overwrite=overwrite, marker="households.parquet")
     if month is not None:
         try:
             parse_month(month)

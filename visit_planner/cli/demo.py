@@ -63,7 +63,7 @@ def demo_cmd(
     first, second = (ws.root / "data" / m for m in MONTHS)
 
     _step(1, "generate / 生成模拟数据", f"generate --scale {scale} --seed {seed} --out {first}")
-    generate_cmd(out=first, scale=scale, seed=seed, month=MONTHS[0])
+    generate_cmd(out=first, scale=scale, seed=seed, month=MONTHS[0], overwrite=True)
 
     _step(2, "validate / 校验输入", f"validate {first}")
     validate_cmd(directory=first)
@@ -88,7 +88,9 @@ def demo_cmd(
         f"generate --next-month-of {first} --seed {seed + 1} --previous-plan {plan1} "
         f"--out {second}",
     )
-    generate_cmd(out=second, seed=seed + 1, next_month_of=first, previous_plan=plan1)
+    generate_cmd(
+        out=second, seed=seed + 1, next_month_of=first, previous_plan=plan1, overwrite=True
+    )
 
     _step(7, f"plan {MONTHS[1]} / 月度计划", f"plan --month {MONTHS[1]} --data {second}")
     short = _plan(MONTHS[1], second, ws.root) or short

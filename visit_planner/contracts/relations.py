@@ -82,6 +82,39 @@ def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem
     )
 
 
+MEMBER_COUNTS = (
+    "elderly_65plus",
+    "children_under16",
+    "disabled_members",
+    "serious_illness_members",
+    "migrant_workers",
+)
+"""Counts of a household's members: none may exceed ``members``."""
+
+
+def check_member_counts(households: pl.DataFrame, file: str) -> list[Problem]:
+    """Counts of members (elderly, children, disabled, ill, migrant) above ``members``, and
+    left-behind children above the children: impossible rows, each named."""
+    problems = []
+    pairs = [(c, "members") for c in MEMBER_COUNTS] + [("left_behind_children", "children_under16")]
+    for column, bound in pairs:
+        bad = households.filter(pl.col(column) > pl.col(bound))
+        if bad.height:
+            problems.append(
+                Problem(
+                    file,
+                    column,
+                    f"more than {bound} (超过{'家庭人口' if bound == 'members' else '儿童数'})",
+                    ids=tuple(bad["household_id"].head(5).to_list()),
+                    count=bad.height,
+                    examples=tuple(
+                        f"{r[column]} > {r[bound]}" for r in bad.head(5).iter_rows(named=True)
+                    ),
+                )
+            )
+    return problems
+
+
 _ROLE_IDS = {
     # role: (village_id must be set, grid_id must be set)
     "cadre": (False, False),

@@ -167,7 +167,12 @@ def validate_relations(
     files: dict[str, str],
 ) -> tuple[Inputs, list[Problem]]:
     """Apply the cross-table rules; return inputs with unusable reference rows left out."""
+    if households.height == 0:
+        raise ContractError([f"{files['households']}: the households table has no rows (没有农户)"])
+    if workers.height == 0:
+        raise ContractError([f"{files['workers']}: the workers table has no rows (没有工作人员)"])
     problems = [
+        *relations.check_member_counts(households, files["households"]),
         *relations.check_household_nesting(households, files["households"]),
         *relations.check_worker_roles(workers, files["workers"]),
         *relations.check_worker_nesting(workers, households, files["workers"]),

@@ -110,8 +110,9 @@ def _township_parts(
 class DirectoryRunWriter:
     """Writes a run as a directory (the layout in the module docstring)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, *, replace_all: bool = False) -> None:
         self.out = out
+        self.replace_all = replace_all  # also remove entries of ``out`` the new run lacks
 
     def write(self, content: RunContent) -> RunManifest:
         """Write every file under a staging directory, hash it, then move it into place."""
@@ -207,6 +208,13 @@ class DirectoryRunWriter:
         old_manifest = self.out / MANIFEST
         old_manifest.unlink(missing_ok=True)
         entries = sorted(p.name for p in stage.iterdir() if p.name != MANIFEST)
+        if self.replace_all:  # only now that every new file is written
+            for old in self.out.iterdir():
+                if old != stage and old.name not in entries:
+                    if old.is_dir() and not old.is_symlink():
+                        shutil.rmtree(old)
+                    else:
+                        old.unlink()
         for name in entries:
             target = self.out / name
             if target.is_dir():

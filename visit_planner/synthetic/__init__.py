@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from visit_planner.contracts import columns
+from visit_planner.outputs import shareable
 from visit_planner.synthetic import risk
 from visit_planner.synthetic.geography import COUNTIES, Areas, build_areas
 from visit_planner.synthetic.households import build_households
@@ -126,6 +127,7 @@ def write_prefecture(pref: SyntheticPrefecture, out: Path) -> None:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    shareable(tmp)  # mkdtemp makes it owner-only; the data folder is the team's
     try:
         for name, frame in pref.tables().items():
             frame.write_parquet(tmp / f"{name}.parquet")

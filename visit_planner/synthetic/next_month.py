@@ -97,6 +97,7 @@ import polars as pl
 from visit_planner.contracts import columns, load_inputs
 from visit_planner.errors import ContractError, PlanFileError
 from visit_planner.hashing import file_sha256
+from visit_planner.outputs import shareable
 from visit_planner.synthetic import TABLE_NAMES as TABLES
 from visit_planner.synthetic import risk
 from visit_planner.synthetic.geography import Areas, clip_lat, clip_lon, km_to_deg
@@ -346,6 +347,7 @@ def write_month(tables: Mapping[str, pl.DataFrame], info: MonthInfo, out: Path) 
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    shareable(tmp)  # mkdtemp makes it owner-only; the data folder is the team's
     names = [f"{name}.parquet" for name in tables] + [MONTH_FILE]
     try:
         for name, frame in tables.items():
