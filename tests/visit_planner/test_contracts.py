@@ -218,3 +218,44 @@ def test_references_to_unknown_rows_are_named_and_left_out(inputs_dir: Path) -> 
     assert inputs.previous_assignment.height == prev.height - 1
     messages = [w.message() for w in inputs.warnings]
     assert any("unknown worker" in m and hid in m for m in messages)
+
+
+def test_chinese_office_exports_are_read(small_prefecture, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """GBK-encoded CSV (Chinese Excel's default), 是/否 booleans, D级 and 滑坡 as codes."""
+    from visit_planner.contracts.tables import read_table
+
+    hh = small_prefecture.households.head(20)
+    zh_hazard = {"none": "无", "drought": "干旱", "landslide": "滑坡", "flood": "洪涝"}
+    text = hh.with_columns(
+        pl.col(c).replace_strict({True: "是", False: "否"}, return_dtype=pl.String)
+        for c in ("elderly_living_alone", "low_income_allowance", "poverty_relapse_watch")
+    ).with_columns(
+        (pl.col("housing_safety_grade") + "级").alias("housing_safety_grade"),
+        pl.col("hazard_exposure").replace_strict(zh_hazard).alias("hazard_exposure"),
+    )
+    path = tmp_path / "households.csv"
+    path.write_bytes(text.write_csv().encode("gbk"))
+    got, _ = read_table(path, "households")
+    assert got["housing_safety_grade"].to_list() == hh["housing_safety_grade"].to_list()
+    assert got["hazard_exposure"].to_list() == hh["hazard_exposure"].to_list()
+    assert got["elderly_living_alone"].to_list() == hh["elderly_living_alone"].to_list()
+
+
+def test_every_problem_of_a_file_in_one_run(small_prefecture, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.contracts.tables import read_table
+
+    hh = small_prefecture.households.head(20).with_columns(pl.all().cast(pl.String))
+    ids = hh["household_id"].to_list()
+    broken = hh.with_columns(
+        pl.when(pl.col("household_id") == ids[0]).then(pl.lit("two")).otherwise(pl.col("members"))
+        .alias("members"),
+        pl.when(pl.col("household_id") == ids[1]).then(pl.lit("E"))
+        .otherwise(pl.col("housing_safety_grade")).alias("housing_safety_grade"),
+    )  # fmt: skip
+    path = tmp_path / "households.csv"
+    broken.write_csv(path)
+    with pytest.raises(ContractError) as info:
+        read_table(path, "households")
+    text = "\n".join(info.value.problems)
+    assert "members" in text and ids[0] in text  # the type error ...
+    assert "housing_safety_grade" in text and ids[1] in text  # ... and the value rule, together

@@ -8,6 +8,7 @@ personal data (names, ID-card numbers) never travels further.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -15,17 +16,43 @@ import polars as pl
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
 
-_TRUE = ("true", "t", "1", "yes", "y")
-_FALSE = ("false", "f", "0", "no", "n")
+_TRUE = ("true", "t", "1", "yes", "y", "是", "有", "√")
+_FALSE = ("false", "f", "0", "no", "n", "否", "无", "×")
+
+CODE_SYNONYMS: dict[str, dict[str, str]] = {
+    "housing_safety_grade": {"A级": "A", "B级": "B", "C级": "C", "D级": "D"},
+    "hazard_exposure": {"无": "none", "干旱": "drought", "滑坡": "landslide", "洪涝": "flood"},
+}
+"""How Chinese office exports write the contract's codes, per column (read as the code)."""
+
+
+def _csv_text(path: Path) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), else GB18030 (covers GBK, the default
+    export of Chinese Excel); the file is named when it is neither."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ContractError(
+            [
+                f"{path}: not UTF-8 and not GBK/GB18030 text; save it as 'CSV UTF-8' "
+                "(文件编码无法识别, 请另存为 UTF-8 编码的 CSV)"
+            ]
+        ) from None
 
 
 def read_raw(path: Path) -> pl.DataFrame:
-    """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings."""
+    """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
+    GBK/GB18030 text)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
-        return pl.read_csv(path, infer_schema=False)
+        return pl.read_csv(io.StringIO(_csv_text(path)), infer_schema=False)
     raise ContractError([f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)"])
 
 
@@ -53,6 +80,8 @@ def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
     if source == pl.String():
         col = col.str.strip_chars()
         col = pl.when(col == "").then(None).otherwise(col)
+        if name in CODE_SYNONYMS:
+            col = col.replace(CODE_SYNONYMS[name])
     if target.is_integer() and source.is_float():
         # Refuse 2.5 members rather than truncating it to 2.
         return pl.when(col == col.floor()).then(col.cast(target, strict=False))
@@ -113,3 +142,19 @@ def cast_to_contract(
                 )
             )
     return cast, problems
+
+
+def failed_cast_rows(
+    raw: pl.DataFrame, cast: pl.DataFrame, spec: dict[str, pl.DataType]
+) -> pl.Series:
+    """Rows where some value could not be read as its column's dtype (as reported by
+    :func:`cast_to_contract`), so the other rules can still be checked on the rest."""
+    bad = pl.Series("bad", [False] * raw.height)
+    for name in spec:
+        if name not in raw.columns:
+            continue
+        failed = raw[name].is_not_null() & cast[name].is_null()
+        if raw.schema[name] == pl.String():
+            failed = failed & (raw[name].str.strip_chars() != "")
+        bad = bad | failed.fill_null(False)
+    return bad

@@ -18,7 +18,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from visit_planner.contracts import columns, relations, schemas
-from visit_planner.contracts.reader import cast_to_contract, read_raw, row_labels
+from visit_planner.contracts.reader import cast_to_contract, failed_cast_rows, read_raw, row_labels
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
 
@@ -138,11 +138,15 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
         raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
     df, problems = cast_to_contract(raw, spec.dtypes, file, spec.id_columns)
     errors = [p for p in problems if p.severity == "error"]
-    if not errors:
+    missing_columns = any(p.rule.startswith("required column") for p in errors)
+    if not missing_columns:
+        # Every problem in one run: the value rules are checked on the rows that could be
+        # read, so a type error does not hide them until the next attempt.
+        readable = df.filter(~failed_cast_rows(raw, df, spec.dtypes)) if errors else df
         try:
-            spec.schema.validate(df, lazy=True)
+            spec.schema.validate(readable, lazy=True)
         except SchemaErrors as err:
-            errors = _schema_problems(err, df, spec, file)
+            errors += _schema_problems(err, readable, spec, file)
     if errors:
         raise ContractError([p.message() for p in errors])
     return df, [p for p in problems if p.severity == "warning"]
