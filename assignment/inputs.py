@@ -217,10 +217,34 @@ def capacity_pins(
     return arcs, issues
 
 
-def check_coverage(arcs: pl.DataFrame, households: pl.DataFrame) -> list[InputIssue]:
-    """Households with no eligible worker at all, by township and tier."""
+def check_coverage(
+    arcs: pl.DataFrame, households: pl.DataFrame, workers: pl.DataFrame | None = None
+) -> list[InputIssue]:
+    """Households with no eligible worker at all, by township and tier; where the township's
+    workers are all inactive (or it has none), that cause is said instead."""
     none = households.join(arcs.select("household_id").unique(), on="household_id", how="anti")
     out = []
+    if none.height and workers is not None:
+        active = int(workers["active"].fill_null(False).sum()) if workers.height else 0
+        if active == 0:
+            tw = str(none["township_id"][0])
+            cause_zh, cause_en = (
+                (
+                    "该乡镇所有工作人员均已停用",
+                    f"every one of its {workers.height} workers is inactive",
+                )
+                if workers.height
+                else ("该乡镇没有工作人员", "it has no workers")
+            )
+            return [
+                InputIssue(
+                    "no_active_worker",
+                    tw,
+                    f"乡镇 {tw}: {cause_zh}, {none.height} 户无人可分配 / township {tw}: "
+                    f"{cause_en}, so none of its {none.height} households can be assigned",
+                    tuple(none["household_id"].head(MAX_IDS).to_list()),
+                )
+            ]
     for (tw, tier), grp in none.sort("township_id", "tier", "household_id").group_by(
         ["township_id", "tier"], maintain_order=True
     ):

@@ -152,7 +152,7 @@ def solve_township(
         households, workers, previous, conflicts, settings, pins=pins, forbids=forbids
     )
     arcs, pin_issues = capacity_pins(arcs, workers)
-    all_issues = (*issues, *pin_issues, *check_coverage(arcs, households))
+    all_issues = (*issues, *pin_issues, *check_coverage(arcs, households, workers))
     arr = township_arrays(tw, households, workers, arcs, settings)
     sol = solve_arrays(arr, options)
     sol = _no_worse_than_greedy(arr, sol, pins)

@@ -373,3 +373,12 @@ def test_tasks_partition_every_input_by_township() -> None:
         assert t.previous is not None and t.previous.height == 1
         assert t.conflicts is not None and t.conflicts.height == 0
         assert t.pins is None
+
+
+def test_a_township_whose_workers_are_all_inactive_says_so() -> None:
+    hh, ws = small_world()
+    res = solve_township(hh, ws.with_columns(pl.lit(False).alias("active")), S)
+    assert res.plan["worker_id"].null_count() == hh.height
+    kinds = [i.kind for i in res.issues]
+    assert kinds == ["no_active_worker"]
+    assert "every one of its 3 workers is inactive" in res.issues[0].message
