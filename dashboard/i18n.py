@@ -1,0 +1,733 @@
+"""Every word the dashboard shows, in Simplified Chinese (the default) and English.
+
+Pages never show a raw column name, code or number format of their own: a column goes through
+:data:`COLUMNS` (its label and how its values read), a code (tier, role, status, outcome) through
+the functions here, and the bilingual texts the planner writes (``中文 / English``) through
+:func:`pick`. Tiers, roles and counties read as on the printed visit lists
+(:mod:`visit_planner.export.labels`).
+
+No Streamlit here: this module is plain Python and tested as such.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Literal
+
+import polars as pl
+
+from visit_planner.export import labels
+
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
+DEFAULT_LANG: Final[Lang] = "zh"
+LANG_NAMES: Final = {"zh": "中文", "en": "English"}
+
+
+def lang_of(value: object) -> Lang:
+    """``value`` if it names a language, else the default (Chinese)."""
+    return "en" if value == "en" else "zh"
+
+
+# --------------------------------------------------------------------------- texts
+
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    # the frame: title, sign-in, navigation
+    "app_title": ("文山州挂包走访计划", "Wenshan household-visit planner"),
+    "language": ("语言", "Language"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_in_intro": (
+        "请使用管理员为您开设的账户登录。",
+        "Sign in with the account your administrator created for you.",
+    ),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "sign_out": ("退出登录", "Sign out"),
+    "signed_in_as": ("当前用户 {user}（{role}，{scope}）", "Signed in as {user} ({role}, {scope})"),
+    "login_refused": ("登录失败", "Sign-in refused"),
+    "login_empty": ("请输入用户名和密码。", "Enter a username and a password."),
+    "session_changed": (
+        "会话信息与登录账户不一致，已退出登录。请重新登录。",
+        "The session no longer matches the signed-in account; you have been signed out. "
+        "Please sign in again.",
+    ),
+    "account_gone": (
+        "该账户已停用或不存在，已退出登录。",
+        "This account is disabled or no longer exists; you have been signed out.",
+    ),
+    "no_months": ("尚无已发布的方案。", "No plan has been published yet."),
+    "month": ("月份", "Month"),
+    "error": ("无法显示", "Cannot show this"),
+    "page_overview": ("总览", "Overview"),
+    "page_township": ("乡镇", "Township"),
+    "page_household": ("家庭", "Household"),
+    "page_worker": ("人员", "Worker"),
+    "page_corrections": ("纠正", "Corrections"),
+    "page_runs": ("运行记录", "Runs"),
+    "page_model": ("模型", "Model"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "none": ("—", "—"),
+    "rows_shown": ("显示 {shown} / 共 {total} 行", "showing {shown} of {total} rows"),
+    # overview
+    "run_caption": (
+        "{month} 方案 第 {version} 版（运行 {run}，{when} 由 {by} 发布）",
+        "{month} plan, version {version} (run {run}, published {when} by {by})",
+    ),
+    "households": ("农户数", "Households"),
+    "tier1_coverage": ("一类户覆盖率", "Tier-1 coverage"),
+    "tier1_coverage_help": (
+        "已分配走访人员的一类户占全部一类户的比例",
+        "share of tier-1 households with a visitor assigned",
+    ),
+    "proven": ("方案质量", "Plan quality"),
+    "proven_short": ("已证明", "proven"),
+    "proven_no": ("未证明", "not proven"),
+    "proven_help": (
+        "每个乡镇都有可证明的下界时，方案与最优解的差距不超过所示比例",
+        "when every township has a proven bound, the plan is within the gap shown of the best "
+        "possible plan",
+    ),
+    "proven_caption_yes": (
+        "辖区内每个乡镇的方案都有可证明的下界：整体方案与最优解的差距不超过 {gap}。",
+        "Every township in scope has a proven bound: the plan is within {gap} of the best "
+        "possible plan.",
+    ),
+    "proven_caption_no": (
+        "至少一个乡镇没有可证明的下界，无法给出与最优解的差距。",
+        "At least one township has no proven bound, so no gap to the best plan can be given.",
+    ),
+    "by_tier": ("各类别农户与覆盖", "Households by tier and coverage"),
+    "by_role": ("各类人员工时利用率", "Hours used by role"),
+    "by_role_caption": (
+        "已用工时占可用工时的比例（在岗且有工时的人员）",
+        "hours used as a share of hours available (active workers with hours)",
+    ),
+    "shortfalls": ("人力缺口乡镇", "Townships with a shortfall"),
+    "no_shortfall": (
+        "辖区内所有乡镇都能覆盖全部一类户。",
+        "Every township in scope covers all of its tier-1 households.",
+    ),
+    "townships_map": ("乡镇分布（圆点大小表示户数）", "Townships (dot size: households)"),
+    "all_townships": ("辖区乡镇", "Townships in scope"),
+    "covered": ("已覆盖", "covered"),
+    "uncovered": ("未覆盖", "uncovered"),
+    "tier_axis": ("类别", "Tier"),
+    "households_axis": ("户数", "Households"),
+    "role_axis": ("人员类别", "Role"),
+    "utilisation_axis": ("利用率（%）", "Utilisation (%)"),
+    "hours_axis": ("小时/月", "Hours a month"),
+    # township
+    "choose_township": ("选择乡镇", "Choose a township"),
+    "status": ("求解状态", "Solve status"),
+    "workers": ("人员数", "Workers"),
+    "uncovered_households": ("未覆盖农户", "Uncovered households"),
+    "demand_capacity": ("各类人员：需求与工时", "Demand and capacity by role"),
+    "demand_capacity_caption": (
+        "需求：按政策由该类人员走访的类别所需工时；可用：该类人员每月工时；已用：方案分配的工时。",
+        "Demand: hours the tier this role serves needs under the policy; available: the "
+        "role's monthly hours; used: hours the plan assigns.",
+    ),
+    "demand_hours": ("需求工时", "hours needed"),
+    "available_hours": ("可用工时", "hours available"),
+    "used_hours": ("已用工时", "hours used"),
+    "shortfall_none": (
+        "本乡镇一类户全部覆盖，无人力缺口。",
+        "Every tier-1 household of this township is covered: no shortfall.",
+    ),
+    "all_covered": ("本乡镇所有农户均已分配走访人员。", "Every household has a visitor."),
+    "uncovered_hidden": (
+        "浏览账户仅可查看汇总：共 {n} 户未覆盖。",
+        "Viewer accounts see aggregates only: {n} households are uncovered.",
+    ),
+    "worker_loads": ("人员工作量", "Worker loads"),
+    "township_map": ("乡镇地图", "Township map"),
+    "map_caption": (
+        "无底图（离线）；灰色区域为所有点的凸包。",
+        "No base map (offline); the grey area is the convex hull of the points.",
+    ),
+    "legend_bases": ("人员驻地", "worker base"),
+    "legend_unassigned": ("未覆盖（黑边）", "uncovered (black ring)"),
+    "no_points": ("没有可在地图上显示的点。", "Nothing to show on the map."),
+    # household
+    "household_id_input": ("农户编号", "Household id"),
+    "household_id_help": ("例如 H0000001", "e.g. H0000001"),
+    "household_prompt": (
+        "输入辖区内的农户编号查看分类与分配的原因。",
+        "Enter the id of a household in your jurisdiction to see why it has its tier and visitor.",
+    ),
+    "tier": ("类别", "Tier"),
+    "tier_source": ("类别来源", "Tier decided by"),
+    "source_model": ("风险模型", "the risk model"),
+    "source_rule": ("政策规则：{rule}", "a policy rule: {rule}"),
+    "source_override": ("督导调整：{reason}", "a supervisor's override: {reason}"),
+    "source_unknown": ("本方案未记录", "not recorded in this run"),
+    "probabilities": ("模型估计的概率", "Probabilities from the model"),
+    "reasons": ("主要原因", "Main reasons"),
+    "reasons_caption": (
+        "对一类户风险影响最大的因素（↑ 提高风险，↓ 降低风险）",
+        "the factors that moved the tier-1 risk most (↑ raises it, ↓ lowers it)",
+    ),
+    "reason_up": ("↑ 提高风险 {mag}", "↑ raises the risk {mag}"),
+    "reason_down": ("↓ 降低风险 {mag}", "↓ lowers the risk {mag}"),
+    "no_reasons": ("本方案未记录原因。", "This run recorded no reasons."),
+    "assignment": ("走访安排", "Visit assignment"),
+    "assigned_worker": ("走访人员", "Visitor"),
+    "not_assigned": ("未分配走访人员", "No visitor assigned"),
+    "travel": ("单程路途", "Travel (one way)"),
+    "hours_month": ("每月工时", "Hours a month"),
+    "continuity": ("延续性", "Continuity"),
+    "continuity_kept": ("延续上月走访人员 {w}", "same visitor as last month ({w})"),
+    "continuity_changed": ("上月走访人员为 {w}，本月更换", "last month's visitor was {w}; changed"),
+    "continuity_new": ("上月无走访人员", "no visitor last month"),
+    "up_cover_note": (
+        "由更高一级人员兜底走访（上位兜底）。",
+        "Visited by a higher role than the tier needs (up-cover).",
+    ),
+    "nearest_other": (
+        "最近的另一位可承接人员 {w}（{role}，{travel}）未被选中：{why}",
+        "The nearest other eligible worker, {w} ({role}, {travel}), was not chosen: {why}",
+    ),
+    "overrides_applied": ("已生效的督导调整", "Supervisors' overrides applied"),
+    "no_overrides": ("无", "none"),
+    "alternatives": ("其他可选人员（按代价排序）", "Other eligible workers, ranked"),
+    "alternatives_caption": (
+        "代价：换给该人员后，方案目标增加的量（分钟当量/月），越小越好；括号内为原因。",
+        "Cost: how much the plan's objective would grow (minutes-equivalent a month) with "
+        "that worker instead; lower is better.",
+    ),
+    "no_alternatives": ("没有其他可承接的人员。", "No other worker may take this household."),
+    "why_no_room": (
+        "该人员已满，需调出多户才能腾出容量",
+        "that worker is full and would need more than one household moved out",
+    ),
+    "why_cost": ("整体代价增加 {cost}", "the plan would cost {cost} more"),
+    "why_travel": ("路途 {delta}", "travel {delta}"),
+    "why_moves": ("需把 {h} 调给 {w}", "{h} would move to {w}"),
+    "why_balance": ("工作量均衡 {delta}", "workload balance {delta}"),
+    "why_pin": ("违反督导指定", "breaks a supervisor's pin"),
+    "unassigned_word": ("未分配", "unassigned"),
+    "history": ("历月记录", "History across months"),
+    "record": ("农户信息", "Household record"),
+    "record_masked": (
+        "敏感字段（纠纷、信访、疾病、残疾、民族、性别）对本角色不可见。",
+        "Sensitive fields (disputes, petitions, illness, disability, ethnicity, gender) are "
+        "hidden for your role.",
+    ),
+    "field": ("字段", "Field"),
+    "value": ("值", "Value"),
+    # worker
+    "choose_worker": ("选择人员", "Choose a worker"),
+    "hours_used_of": ("已用 {used} / 可用 {cap}", "{used} used of {cap}"),
+    "worker_households": ("负责农户", "Households on the list"),
+    "worker_map": ("走访地图", "Visits map"),
+    "sheet": ("打印走访清单", "Printable visit list"),
+    "sheet_button": ("下载走访清单（HTML）", "Download the visit list (HTML)"),
+    "sheet_none": ("本月该人员没有走访农户，无清单。", "No households this month: no list."),
+    "inactive": ("已停用", "inactive"),
+    # corrections
+    "new_correction": ("提交纠正", "Submit a correction"),
+    "kind": ("类型", "Kind"),
+    "kind_tier": ("类别调整", "tier override"),
+    "kind_pin": ("指定人员", "pin a worker"),
+    "kind_forbid": ("禁止配对", "forbid a pairing"),
+    "kind_correction": ("数据更正", "data correction"),
+    "reason": ("理由（必填）", "Reason (required)"),
+    "worker_id_input": ("人员编号（指定/禁止配对时必填）", "Worker id (pin and forbid)"),
+    "tier_input": ("新类别（类别调整时必填）", "New tier (tier override)"),
+    "field_input": ("更正字段（数据更正时必填）", "Field to correct (data correction)"),
+    "value_input": ("更正后的值（数据更正时必填）", "Corrected value (data correction)"),
+    "evidence": ("依据（可选）", "Evidence (optional)"),
+    "expires_on": ("有效期至（可选）", "Expires on (optional)"),
+    "no_expiry": ("长期有效", "no expiry"),
+    "submit": ("提交", "Submit"),
+    "submitted": (
+        "已记录纠正 #{id}，将在下次编制方案时生效。",
+        "Correction #{id} recorded; it applies from the next plan.",
+    ),
+    "reason_required": ("请填写理由。", "Please give a reason."),
+    "household_required": ("请填写农户编号。", "Please give a household id."),
+    "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
+    "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
+    "read_only": (
+        "您的角色只能查看纠正记录，不能提交。",
+        "Your role can see the corrections but not submit them.",
+    ),
+    "outcome_applied": ("已生效", "applied"),
+    "outcome_not_applied": ("未生效", "not applied"),
+    "outcome_pending": ("待下次方案", "pending"),
+    "status_active": ("有效", "active"),
+    "status_revoked": ("已撤销", "revoked"),
+    # runs
+    "runs_list": ("所有方案", "Every run"),
+    "runs_none": ("尚无方案。", "No runs yet."),
+    "diff": ("对比两次方案", "Compare two runs"),
+    "diff_a": ("较早的方案", "Earlier run"),
+    "diff_b": ("较晚的方案", "Later run"),
+    "diff_same": ("请选择两个不同的方案。", "Choose two different runs."),
+    "diff_churn": ("换人（类别未变的农户中）", "Changed visitor (tier unchanged)"),
+    "diff_tier_changed": ("类别变化的农户", "Households whose tier changed"),
+    "diff_t1": ("一类户未覆盖", "Tier-1 uncovered"),
+    "diff_travel": ("路途（小时/月）", "Travel (hours a month)"),
+    "diff_no_change": (
+        "辖区内两次方案的走访人员没有变化。",
+        "No household in scope changed visitor between the two runs.",
+    ),
+    "rollback": ("回滚", "Roll back"),
+    "rollback_intro": (
+        "将某月的当前方案回退到该月较早的一个版本（记入审计日志）。",
+        "Make an earlier run of a month current again (recorded in the audit log).",
+    ),
+    "rollback_to": ("回滚到", "Roll back to"),
+    "rollback_reason": ("回滚理由（必填）", "Reason (required)"),
+    "rollback_button": ("确认回滚", "Roll back"),
+    "rollback_done": (
+        "{month} 的当前方案现为第 {version} 版。",
+        "{month} is now at version {version}.",
+    ),
+    "rollback_none": (
+        "没有可回滚到的较早版本。",
+        "There is no earlier run to roll back to.",
+    ),
+    "kind_plan": ("编制", "plan"),
+    "kind_amend": ("修订", "amendment"),
+    "run_current": ("当前", "current"),
+    "run_superseded": ("已被取代", "superseded"),
+    "run_rolled_back": ("已回滚", "rolled back"),
+    # model
+    "champion": ("当前使用的模型（冠军）", "Champion model"),
+    "champion_none": ("模型库中还没有冠军模型。", "The registry holds no champion yet."),
+    "model_versions": ("模型库中的所有版本", "Every version in the registry"),
+    "model_version": ("版本 {v}", "version {v}"),
+    "promoted": ("晋升时间 {at}，门槛检查 {gate}", "promoted {at}, gate {gate}"),
+    "forced": ("（强制晋升）", "(forced)"),
+    "model_caption": (
+        "以下为模型库记录的指标（留出测试集），未重新计算。",
+        "Metrics as the registry holds them (held-out test rows); nothing is recomputed here.",
+    ),
+    "metric": ("指标", "Metric"),
+    "model_metrics": ("主要指标", "Main metrics"),
+    "baselines": ("与基准模型对比", "Against the baselines"),
+    "this_model": ("本模型", "this model"),
+    "logistic": ("逻辑回归基准", "logistic baseline"),
+    "scorecard": ("评分卡基准", "scorecard baseline"),
+    "bayes": ("理论最优（生成数据的真实概率）", "best possible (the generator's truth)"),
+}
+
+
+def t(key: str, lang: Lang, **values: Any) -> str:
+    """The text ``key`` in ``lang``, with ``values`` filled in."""
+    zh, en = TEXT[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def fmt_int(value: float | None) -> str:
+    """``12,345`` (the same grouping in both languages)."""
+    return "—" if value is None else f"{round(float(value)):,}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    """``54.6%`` from a share (0.546)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def fmt_hours(value: float | None, lang: Lang) -> str:
+    """``27.9 小时`` / ``27.9 h``."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.1f} 小时" if lang == "zh" else f"{float(value):,.1f} h"
+
+
+def fmt_minutes(value: float | None, lang: Lang) -> str:
+    """``12 分钟`` / ``12 min``."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.0f} 分钟" if lang == "zh" else f"{float(value):,.0f} min"
+
+
+def fmt_signed(value: float | None, digits: int = 1) -> str:
+    """``+12.3`` / ``-4.0``."""
+    return "—" if value is None else f"{float(value):+,.{digits}f}"
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def tier(value: int | None, lang: Lang) -> str:
+    """``一类户`` / ``tier 1 (high)``."""
+    if value is None:
+        return "—"
+    return labels.TIER_ZH[int(value)] if lang == "zh" else labels.TIER_EN[int(value)]
+
+
+def role(value: str | None, lang: Lang) -> str:
+    """``基层干部`` / ``cadre``."""
+    if not value:
+        return "—"
+    return labels.role_zh(value) if lang == "zh" else labels.role_en(value)
+
+
+ROLE_WORDS: Final = {
+    "planner": ("计划员", "planner"),
+    "supervisor": ("督导", "supervisor"),
+    "data_scientist": ("数据分析员", "data scientist"),
+    "viewer": ("浏览者", "viewer"),
+}
+
+
+def account_role(value: str, lang: Lang) -> str:
+    """A dashboard account's role: ``督导`` / ``supervisor``."""
+    zh, en = ROLE_WORDS.get(value, (value, value))
+    return zh if lang == "zh" else en
+
+
+def county(county_id: str, lang: Lang) -> str:
+    """The county's name in one language (``丘北县`` / ``Qiubei``), empty when unknown."""
+    both = labels.county_name(county_id)
+    if not both:
+        return ""
+    zh, _, en = both.partition(" ")
+    return zh if lang == "zh" else en
+
+
+def scope(kind: str, scope_id: str | None, lang: Lang) -> str:
+    """``全州`` / ``the prefecture``; ``丘北县 532626``; ``乡镇 532626001 丘北县``."""
+    if kind == "prefecture" or scope_id is None:
+        return "全州" if lang == "zh" else "the prefecture"
+    name = county(scope_id[:6], lang)
+    if kind == "county":
+        return f"{name or '县'} {scope_id}" if lang == "zh" else f"{name or 'county'} {scope_id}"
+    word = "乡镇" if lang == "zh" else "township"
+    return f"{word} {scope_id}" + (f"（{name}）" if lang == "zh" else f" ({name})") * bool(name)
+
+
+def township(township_id: str, lang: Lang) -> str:
+    """``532626001（丘北县）`` / ``532626001 (Qiubei)``: the code with its county's name."""
+    name = county(township_id[:6], lang)
+    if not name:
+        return township_id
+    return f"{township_id}（{name}）" if lang == "zh" else f"{township_id} ({name})"
+
+
+STATUS_WORDS: Final = {
+    "optimal": ("最优", "optimal"),
+    "feasible": ("可行", "feasible"),
+    "infeasible": ("不可行", "infeasible"),
+    "error": ("出错", "error"),
+    "timeout": ("超时", "timed out"),
+}
+
+
+def status(value: str | None, lang: Lang) -> str:
+    """A township's solve status in words."""
+    zh, en = STATUS_WORDS.get(value or "", (value or "—", value or "—"))
+    return zh if lang == "zh" else en
+
+
+def outcome(value: str, lang: Lang) -> str:
+    """An override's outcome: applied / not applied / pending."""
+    key = {"applied": "outcome_applied", "not_applied": "outcome_not_applied"}
+    return t(key.get(value, "outcome_pending"), lang)
+
+
+def override_kind(value: str, lang: Lang) -> str:
+    """``类别调整`` / ``tier override`` ..."""
+    return t(f"kind_{value}", lang) if f"kind_{value}" in TEXT else value
+
+
+def run_status(value: str, lang: Lang) -> str:
+    """A run's status: current / superseded / rolled back."""
+    key = f"run_{value}"
+    return t(key, lang) if key in TEXT else value
+
+
+def run_kind(value: str, lang: Lang) -> str:
+    """A run's kind: plan / amendment."""
+    key = f"kind_{value}"
+    return t(key, lang) if key in TEXT else value
+
+
+def yes_no(value: bool | None, lang: Lang) -> str:
+    """``是`` / ``yes``; ``—`` for unknown."""
+    return "—" if value is None else t("yes" if value else "no", lang)
+
+
+_EN_TAIL = re.compile(r"\s[+-]\d+\.\d+$")
+
+
+def pick(text: str | None, lang: Lang) -> str:
+    """One language of a ``中文 / English`` text (the whole text when it has no `` / ``)."""
+    if not text:
+        return ""
+    if " / " not in text:
+        return text
+    zh, en = text.split(" / ", 1)
+    return zh.strip() if lang == "zh" else en.strip()
+
+
+def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:
+    """One risk reason in plain words: ``村规民约积分 81.5:↓ 降低风险 0.01``."""
+    words = _EN_TAIL.sub("", pick(str(reason.get("text") or ""), lang))
+    contribution = float(reason.get("contribution") or 0.0)
+    key = "reason_up" if contribution >= 0 else "reason_down"
+    sep = "：" if lang == "zh" else ": "
+    return f"{words}{sep}{t(key, lang, mag=f'{abs(contribution):.2f}')}"
+
+
+def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
+    """Why an alternative worker was not chosen, from its what-if row."""
+    if not alt.get("fits"):
+        parts = [t("why_no_room", lang)]
+    else:
+        parts = [t("why_cost", lang, cost=fmt_signed(alt.get("objective_change")))]
+        arc = alt.get("arc_change")
+        if arc is not None and abs(float(arc)) >= 0.05:
+            parts.append(t("why_travel", lang, delta=fmt_signed(arc)))
+        if alt.get("displaced_household_id"):
+            target = alt.get("displaced_fallback_worker_id") or t("unassigned_word", lang)
+            parts.append(t("why_moves", lang, h=alt["displaced_household_id"], w=target))
+        balance = alt.get("balance_change")
+        if balance is not None and abs(float(balance)) >= 0.05:
+            parts.append(t("why_balance", lang, delta=fmt_signed(balance)))
+    note = alt.get("note_zh" if lang == "zh" else "note_en")
+    if note and "pin" in str(alt.get("note_en") or ""):
+        parts.append(t("why_pin", lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def error_text(exc: BaseException, lang: Lang) -> str:
+    """The page's message for a refused request: a heading and the error's own bilingual text
+    (errors of this project are written in both languages)."""
+    return f"**{t('error', lang)}** — {exc}"
+
+
+# --------------------------------------------------------------------------- columns
+
+Kind = Literal[
+    "id", "int", "float", "pct", "hours", "minutes", "tier", "role", "bool", "text",
+    "bilingual", "status", "outcome", "override_kind", "override_status", "run_status",
+    "run_kind", "township", "record_field",
+]  # fmt: skip
+
+COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
+    # ids and places
+    "household_id": ("农户编号", "Household", "id"),
+    "worker_id": ("人员编号", "Worker", "id"),
+    "township_id": ("乡镇", "Township", "township"),
+    "village_id": ("村", "Village", "id"),
+    "grid_id": ("网格", "Grid", "id"),
+    "county_id": ("县", "County", "id"),
+    "lon": ("经度", "Longitude", "float"),
+    "lat": ("纬度", "Latitude", "float"),
+    # plan and loads
+    "tier": ("类别", "Tier", "tier"),
+    "role": ("人员类别", "Role", "role"),
+    "risk": ("一类户概率", "P(tier 1)", "pct"),
+    "travel_minutes": ("单程路途", "Travel one way", "minutes"),
+    "hours_per_month": ("每月工时", "Hours a month", "hours"),
+    "kept_previous": ("延续上月人员", "Same as last month", "bool"),
+    "up_cover": ("上位兜底", "Up-cover", "bool"),
+    "pinned": ("督导指定", "Pinned", "bool"),
+    "active": ("在岗", "Active", "bool"),
+    "monthly_hours": ("可用工时", "Hours available", "hours"),
+    "hours_used": ("已用工时", "Hours used", "hours"),
+    "hours_available": ("可用工时", "Hours available", "hours"),
+    "max_households": ("户数上限", "Most households", "int"),
+    "households": ("户数", "Households", "int"),
+    "workers": ("人员数", "Workers", "int"),
+    "up_cover_households": ("兜底户数", "Up-cover households", "int"),
+    "kept_previous_households": ("延续户数", "Kept from last month", "int"),
+    "utilisation_hours": ("工时利用率", "Hours used", "pct"),
+    "utilisation_count": ("户数利用率", "Households vs limit", "pct"),
+    "utilisation": ("利用率", "Utilisation", "pct"),
+    "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
+    # diagnostics
+    "status": ("求解状态", "Solve status", "status"),
+    "gap": ("与最优差距", "Gap to the bound", "pct"),
+    "unassigned_tier1": ("一类户未覆盖", "Tier 1 uncovered", "int"),
+    "unassigned_tier2": ("二类户未覆盖", "Tier 2 uncovered", "int"),
+    "unassigned_tier3": ("三类户未覆盖", "Tier 3 uncovered", "int"),
+    "shortfall": ("人力缺口", "Shortfall", "bilingual"),
+    "extra_cadres": ("需增基层干部", "Cadres needed", "int"),
+    "utilisation_cadre": ("基层干部利用率", "Cadre utilisation", "pct"),
+    "utilisation_village_official": ("村组干部利用率", "Village official utilisation", "pct"),
+    "utilisation_grid_worker": ("网格员利用率", "Grid worker utilisation", "pct"),
+    "covered": ("已覆盖", "Covered", "int"),
+    "uncovered": ("未覆盖", "Uncovered", "int"),
+    # alternatives and history
+    "rank": ("排名", "Rank", "int"),
+    "objective_change": ("代价增加", "Cost increase", "float"),
+    "why": ("原因", "Why not chosen", "text"),
+    "month": ("月份", "Month", "text"),
+    "version": ("版本", "Version", "int"),
+    # overrides
+    "id": ("编号", "No.", "int"),
+    "kind": ("类型", "Kind", "override_kind"),
+    "field": ("字段", "Field", "record_field"),
+    "value": ("值", "Value", "text"),
+    "author": ("提交人", "Author", "text"),
+    "reason": ("理由", "Reason", "text"),
+    "created_at": ("提交时间", "Submitted", "text"),
+    "expires_on": ("有效期至", "Expires", "text"),
+    "override_status": ("状态", "Status", "override_status"),
+    "outcome": ("本月结果", "Outcome this month", "outcome"),
+    "outcome_reason": ("未生效原因", "Why not applied", "bilingual"),
+    # runs
+    "run_id": ("运行编号", "Run", "id"),
+    "run_kind": ("类型", "Kind", "run_kind"),
+    "run_status": ("状态", "Status", "run_status"),
+    "created_by": ("发布人", "Published by", "text"),
+    "model_version": ("模型版本", "Model version", "text"),
+    "tier1_uncovered": ("一类户未覆盖", "Tier 1 uncovered", "int"),
+    "churn": ("换人率（类别未变）", "Churn (tier unchanged)", "pct"),
+    "changed_tier_unchanged": ("换人户数（类别未变）", "Changed visitor (same tier)", "int"),
+    "tier_unchanged": ("类别未变户数", "Same tier", "int"),
+    "changed_tier_changed": ("换人户数（类别变化）", "Changed visitor (tier changed)", "int"),
+    "tier_changed": ("类别变化户数", "Tier changed", "int"),
+    "churn_tier_unchanged": ("换人率", "Churn", "pct"),
+    "uncovered_tier1_a": ("一类户未覆盖（前）", "Tier 1 uncovered before", "int"),
+    "uncovered_tier1_b": ("一类户未覆盖（后）", "Tier 1 uncovered after", "int"),
+    "travel_hours_a": ("路途小时（前）", "Travel hours before", "float"),
+    "travel_hours_b": ("路途小时（后）", "Travel hours after", "float"),
+    # model
+    "aliases": ("别名", "Aliases", "text"),
+    "promoted_at": ("晋升时间", "Promoted", "text"),
+    "gate": ("门槛检查", "Gate", "text"),
+    "metric": ("指标", "Metric", "text"),
+    "tier1_recall": ("一类户召回率", "Tier-1 recall", "pct"),
+    "tier1_precision": ("一类户精确率", "Tier-1 precision", "pct"),
+    "macro_f1": ("宏平均 F1", "Macro-F1", "float"),
+    "accuracy": ("准确率", "Accuracy", "pct"),
+    "log_loss": ("对数损失", "Log loss", "float"),
+    "ece": ("校准误差（ECE）", "Calibration error (ECE)", "float"),
+    "n_rows": ("训练数据行数", "Rows of data", "text"),
+}
+"""Every column a page shows: Chinese label, English label, how its values read."""
+
+MODEL_METRICS: Final = (
+    "tier1_recall", "tier1_precision", "macro_f1", "accuracy", "log_loss", "ece",
+)  # fmt: skip
+"""The registry's metrics the model page shows, in this order."""
+
+RECORD_FIELDS: Final[dict[str, tuple[str, str]]] = {
+    "members": ("家庭人口", "Members"),
+    "elderly_65plus": ("65 岁以上老人", "Aged 65 and over"),
+    "children_under16": ("16 岁以下儿童", "Children under 16"),
+    "elderly_living_alone": ("独居老人", "Elderly living alone"),
+    "left_behind_children": ("留守儿童", "Left-behind children"),
+    "disabled_members": ("残疾人", "Disabled members"),
+    "serious_illness_members": ("重病成员", "Seriously ill members"),
+    "low_income_allowance": ("低保", "Low-income allowance"),
+    "poverty_relapse_watch": ("防返贫监测", "Poverty-relapse watch"),
+    "housing_safety_grade": ("住房安全等级", "Housing safety grade"),
+    "migrant_workers": ("外出务工人数", "Migrant workers"),
+    "disputes_12m": ("近 12 个月纠纷", "Disputes (12 months)"),
+    "hotline_requests_12m": ("近 12 个月热线诉求", "Hotline requests (12 months)"),
+    "petitions_12m": ("近 12 个月信访", "Petitions (12 months)"),
+    "hazard_exposure": ("灾害隐患", "Hazard exposure"),
+    "road_km_to_village_center": ("距村委会（公里）", "Km to the village centre"),
+    "village_points": ("村规民约积分", "Village points"),
+    "last_visit_days": ("距上次走访天数", "Days since last visit"),
+    "previous_tier": ("上次评估类别", "Previous tier"),
+    "assessed_tier": ("本次评估类别", "Assessed tier"),
+    "head_ethnicity": ("户主民族", "Head's ethnicity"),
+    "head_gender": ("户主性别", "Head's gender"),
+    "village_id": ("村", "Village"),
+    "grid_id": ("网格", "Grid"),
+}
+"""The household record's fields the household page lists, in this order."""
+
+
+VALUE_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "none": ("无", "none"),
+    "drought": ("干旱", "drought"),
+    "landslide": ("滑坡", "landslide"),
+    "flood": ("洪涝", "flood"),
+    "han": ("汉族", "Han"),
+    "zhuang": ("壮族", "Zhuang"),
+    "miao": ("苗族", "Miao"),
+    "yi": ("彝族", "Yi"),
+    "yao": ("瑶族", "Yao"),
+    "M": ("男", "male"),
+    "F": ("女", "female"),
+}
+"""Coded household values (hazards, ethnicities, gender) in words."""
+
+
+def record_field(name: str, lang: Lang) -> str:
+    """A household field's name in words (``members`` -> ``家庭人口``)."""
+    if name in RECORD_FIELDS:
+        zh, en = RECORD_FIELDS[name]
+        return zh if lang == "zh" else en
+    return label(name, lang) if name in COLUMNS else name
+
+
+def record_value(field: str, value: Any, lang: Lang) -> str:
+    """One value of the household record in words: yes/no, tiers, coded values."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    if field in ("previous_tier", "assessed_tier"):
+        return tier(int(value), lang)
+    if isinstance(value, str) and value in VALUE_WORDS:
+        zh, en = VALUE_WORDS[value]
+        return zh if lang == "zh" else en
+    return str(value)
+
+
+def label(column: str, lang: Lang) -> str:
+    """The heading of ``column`` (KeyError for a column without one: add it to COLUMNS)."""
+    zh, en, _ = COLUMNS[column]
+    return zh if lang == "zh" else en
+
+
+def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
+    if value is None:
+        return None
+    converters: dict[str, Any] = {
+        "pct": fmt_pct,
+        "hours": lambda v: fmt_hours(v, lang),
+        "minutes": lambda v: fmt_minutes(v, lang),
+        "tier": lambda v: tier(v, lang),
+        "role": lambda v: role(v, lang),
+        "bool": lambda v: yes_no(bool(v), lang),
+        "bilingual": lambda v: pick(str(v), lang),
+        "status": lambda v: status(v, lang),
+        "outcome": lambda v: outcome(v, lang),
+        "override_kind": lambda v: override_kind(v, lang),
+        "override_status": lambda v: t(f"status_{v}", lang) if f"status_{v}" in TEXT else v,
+        "record_field": lambda v: record_field(v, lang),
+        "run_status": lambda v: run_status(v, lang),
+        "run_kind": lambda v: run_kind(v, lang),
+        "township": lambda v: township(str(v), lang),
+        "float": lambda v: round(float(v), 1),
+        "int": int,
+        "id": str,
+        "text": str,
+    }
+    return converters[kind](value)
+
+
+_DTYPES: Final = {"int": pl.Int64, "float": pl.Float64}
+
+
+def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFrame:
+    """``columns`` of ``frame`` for display under translated headings: tiers, roles, codes and
+    yes/no in words, shares as percentages, one language of bilingual text; counts and
+    decimals stay numbers (so that they sort). Missing values are null (pages show them as
+    ``—``)."""
+    names = list(columns)
+    out = {
+        label(c, lang): [_cell(v, COLUMNS[c][2], lang) for v in frame[c].to_list()] for c in names
+    }
+    schema = {label(c, lang): _DTYPES.get(COLUMNS[c][2], pl.String) for c in names}
+    return pl.DataFrame(out, schema=schema)
