@@ -21,8 +21,9 @@ __all__ = ["ALTERNATIVE_COLUMNS", "alternatives"]
 
 ALTERNATIVE_COLUMNS = (
     "rank", "worker_id", "role", "travel_minutes", "hours_per_month", "arc_cost",
-    "arc_change", "fits", "displaced_household_id", "displaced_fallback_worker_id",
-    "displaced_change", "balance_change", "objective_change", "note_zh", "note_en",
+    "arc_change", "fits", "displaced_household_id", "displaced_tier",
+    "displaced_fallback_worker_id", "displaced_change", "balance_change", "objective_change",
+    "note_zh", "note_en",
 )  # fmt: skip
 
 
@@ -194,14 +195,16 @@ def alternatives(
         elif displaced is not None:
             notes_zh.append(f"调出 {displaced} 至 {fb_worker or '未分配'}")
             notes_en.append(f"moves {displaced} to {fb_worker or 'unassigned'}")
-        out.append((w, hours, c, arc_change, fits, displaced, fb_worker, d_change, b_change, total,
-                    "; ".join(notes_zh), "; ".join(notes_en)))  # fmt: skip
+        d_tier = None if displaced is None else tier_of.get(displaced)
+        out.append((w, hours, c, arc_change, fits, displaced, d_tier, fb_worker, d_change,
+                    b_change, total, "; ".join(notes_zh), "; ".join(notes_en)))  # fmt: skip
     frame = pl.DataFrame(
         out,
         schema={
             "worker_id": pl.String, "hours_per_month": pl.Float64, "arc_cost": pl.Float64,
             "arc_change": pl.Float64, "fits": pl.Boolean, "displaced_household_id": pl.String,
-            "displaced_fallback_worker_id": pl.String, "displaced_change": pl.Float64,
+            "displaced_tier": pl.Int64, "displaced_fallback_worker_id": pl.String,
+            "displaced_change": pl.Float64,
             "balance_change": pl.Float64, "objective_change": pl.Float64,
             "note_zh": pl.String, "note_en": pl.String,
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -76,10 +77,19 @@ def test_explain_lists_ranked_alternatives(
 ) -> None:
     plan = pl.read_parquet(greedy_files / "plan.parquet")
     hid = plan.filter(pl.col("tier") == 3).drop_nulls("worker_id")["household_id"][0]
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "80")
     plan_file = str(greedy_files / "plan.parquet")
     rc, out, err = cli(
         "explain", "--plan", plan_file, "--household", hid, *_inputs(greedy_files), "--top", "3"
     )
     assert rc == 0, err
-    assert hid in out and "alternatives" in out and "total Δ" in out
+    assert hid in out and "alternatives" in out and " 1. " in out
+    assert "三类户" in out  # one wording per tier
+    assert max(len(line) for line in out.splitlines()) <= 80  # readable when redirected
+    rc, out, _ = cli(
+        "explain", "--plan", plan_file, "--household", hid, *_inputs(greedy_files), "--top", "3",
+        "--json",
+    )  # fmt: skip
+    assert rc == 0
+    data = json.loads(out)
+    assert data["household"]["household_id"] == hid and len(data["alternatives"]) <= 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from visit_planner.check_plan_job import explain_from_run, run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
+from visit_planner.cli.explain_text import alternative_lines, household_lines
 from visit_planner.errors import PlanFileError
 from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
@@ -155,6 +157,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     forbids: ForbidsOpt = None,
     policy: PolicyOption = None,
     top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
     """Why a household got its worker, and what switching to another would cost (配对说明).
 
@@ -184,37 +187,18 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         assert plan and scores and households and workers  # narrowed by the check above
         paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
         result = run_explain(plan, paths, load_policy(policy), household)
-    h = result.household
-    head = Table(title=f"household / 住户 {household}", show_header=False)
-    head.add_column("item")
-    head.add_column("value")
-    for label, key in (
-        ("tier / 类别", "tier"), ("worker / 走访人员", "worker_id"), ("role / 角色", "role"),
-        ("travel min per visit / 单次往返分钟", "travel_minutes"),
-        ("hours per month / 月工时", "hours_per_month"),
-        ("kept last month's worker / 延续上月", "kept_previous"),
-        ("last month's worker / 上月人员", "previous_worker_id"),
-        ("up-cover / 上位兜底", "up_cover"),
-        ("nearest other worker / 最近的其他人员", "alt_worker_id"),
-        ("why not that one / 未分到该人员的原因", "reason_zh"), ("", "reason_en"),
-    ):  # fmt: skip
-        head.add_row(label, _fmt(h.get(key)))
-    console.print(head)
-    alts = result.alternatives.head(top)
-    table = Table(title="alternatives / 备选人员 (objective change, minutes-equivalent per month)")
-    cols = ("rank", "worker", "role", "travel", "h/month", "arc Δ", "displaced", "→ fallback",
-            "displaced Δ", "balance Δ", "total Δ", "note")  # fmt: skip
-    for col in cols:
-        table.add_column(col)
-    for r in alts.iter_rows(named=True):
-        table.add_row(
-            str(r["rank"]), r["worker_id"], _fmt(r["role"]), _fmt(r["travel_minutes"]),
-            _fmt(r["hours_per_month"]), _fmt(r["arc_change"]), _fmt(r["displaced_household_id"]),
-            _fmt(r["displaced_fallback_worker_id"] if r["displaced_household_id"] else None),
-            _fmt(r["displaced_change"]), _fmt(r["balance_change"]), _fmt(r["objective_change"]),
-            " / ".join(x for x in (r["note_zh"], r["note_en"]) if x),
-        )  # fmt: skip
-    if alts.height == 0:
-        console.print("no other allowed worker / 没有其他可选人员")
-    else:
-        console.print(table)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "household": result.household,
+                    "alternatives": result.alternatives.head(top).to_dicts(),
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return
+    lines = household_lines(result.household)
+    lines += ["", *alternative_lines(result.alternatives.head(top))]
+    console.print("\n".join(lines), highlight=False, markup=False)

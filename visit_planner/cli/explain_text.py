@@ -1,0 +1,96 @@
+"""``explain`` in words: what a household's pairing is, and what each alternative would do.
+
+Readable at 80 columns and when redirected: one short block per alternative, leading with the
+consequence a supervisor cares about ("would leave 1 二类户 unvisited") before the numbers.
+The objective is in minutes-equivalent per month: travel minutes, plus the penalties the
+policy gives (a change of worker, an up-cover, workload above a peer group's share, and, far
+larger, a household left unvisited).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from visit_planner.export.labels import TIER_ZH, role_en, role_zh
+
+
+def _yes(value: object) -> str:
+    return "是 yes" if value else "否 no"
+
+
+def _role(role: object) -> str:
+    return "—" if not role else f"{role_zh(str(role))} {role_en(str(role))}"
+
+
+def household_lines(h: dict[str, Any]) -> list[str]:
+    """The household's pairing, one fact per line."""
+    tier = h.get("tier")
+    tier_text = f"{TIER_ZH[int(tier)]} tier {tier}" if tier in (1, 2, 3) else "—"
+    worker = h.get("worker_id")
+    lines = [
+        f"住户 household {h['household_id']} · {tier_text} · 乡镇 township {h.get('township_id')}",
+        (
+            f"走访人员 worker: {worker} ({_role(h.get('role'))})\n"
+            f"  往返 {h['travel_minutes']:.0f} 分钟/次 min per visit; "
+            f"{h['hours_per_month']:.1f} 小时/月 h a month"
+            if worker
+            else "走访人员 worker: 未分配 none (无人走访 unvisited this month)"
+        ),
+        f"延续上月人员 same as last month: {_yes(h.get('kept_previous'))}"
+        + (f" (上月 last month {h['previous_worker_id']})" if h.get("previous_worker_id") else ""),
+        f"上位兜底 up-cover by a higher role: {_yes(h.get('up_cover'))}",
+    ]
+    if h.get("alt_worker_id"):
+        lines += [
+            f"最近的其他人员 nearest other worker: {h['alt_worker_id']} "
+            f"({_role(h.get('alt_role'))})",
+            f"  未分到的原因 why not: {h.get('reason_zh')}",
+            f"  {h.get('reason_en')}",
+        ]
+    if h.get("overrides"):
+        lines.append(f"督导调整 overrides: {h['overrides']}")
+    return lines
+
+
+def consequence(r: dict[str, Any]) -> tuple[str, str]:
+    """What choosing this alternative would do, in words: (Chinese, English)."""
+    if not r["fits"]:
+        return "需调出多户才能腾出容量", "would need more than one household moved out"
+    displaced, fallback = r.get("displaced_household_id"), r.get("displaced_fallback_worker_id")
+    if displaced is None:
+        return "该人员有余力, 可直接承接", "that worker has room"
+    tier = r.get("displaced_tier")
+    tier_zh = TIER_ZH.get(int(tier), "") if tier else ""
+    if fallback is None:
+        return (
+            f"选择该人员将使 1 户{tier_zh}({displaced})无人走访",
+            f"would leave 1 tier-{tier} household ({displaced}) unvisited",
+        )
+    return (
+        f"须将 {displaced}({tier_zh})改派给 {fallback}",
+        f"would move {displaced} (tier {tier}) to {fallback}",
+    )
+
+
+def alternative_lines(alternatives: pl.DataFrame) -> list[str]:
+    """One block per alternative, best first."""
+    if alternatives.height == 0:
+        return ["没有其他可选人员 / no other allowed worker"]
+    lines = [
+        "备选人员 alternatives, best first (最优在前)",
+        "代价 cost: 每月多出的等效分钟 extra minutes-equivalent a month",
+    ]
+    for r in alternatives.iter_rows(named=True):
+        total = r.get("objective_change")
+        cost = "—" if total is None else f"{total:+,.1f}"
+        lines.append(
+            f"{r['rank']:>2}. {r['worker_id']} {_role(r.get('role'))}, 往返 "
+            f"{(r.get('travel_minutes') or 0):.0f} 分钟 min: 代价 cost {cost}"
+        )
+        zh, en = consequence(r)
+        lines += [f"    {zh}", f"    {en}"]
+        if r.get("note_zh") and "指定" in str(r["note_zh"]):
+            lines.append("    违反督导指定 / breaks a supervisor's pin")
+    return lines
