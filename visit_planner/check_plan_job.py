@@ -21,9 +21,11 @@ from assignment.errors import PlanFormatError
 from assignment.explain import explain_plan
 from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.contracts import read_table
+from visit_planner.hashing import file_sha256
 from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
 from visit_planner.policy import Policy, settings_from_policy
-from visit_planner.runs import RunReader
+from visit_planner.runs import RunManifest, RunReader
+from visit_planner.runs.manifest import MANIFEST
 
 __all__ = [
     "CheckResult",
@@ -117,6 +119,45 @@ def load_plan_inputs(paths: PlanPaths) -> PlanInputs:
     )
 
 
+_RECORDED = (
+    ("scores", "scores", "--scores"),
+    ("households", "households", "--households"),
+    ("workers", "workers", "--workers"),
+    ("previous_assignment", "previous", "--previous"),
+    ("conflicts", "conflicts", "--conflicts"),
+    ("pins", "pins", "--pins"),
+    ("forbids", "forbids", "--forbids"),
+)
+"""(name in a run's manifest, field of PlanPaths, command-line option)."""
+
+
+def check_inputs_belong(plan_path: Path, paths: PlanPaths) -> None:
+    """When the plan lies in a run directory, the given files must be the ones it was made
+    from (by content hash), and none it was made with may be missing: a plan judged or
+    explained against other inputs gives silently wrong answers."""
+    if not (plan_path.parent / MANIFEST).is_file():
+        return
+    recorded = RunManifest.read(plan_path.parent).inputs
+    problems = []
+    for name, attr, option in _RECORDED:
+        given: Path | None = getattr(paths, attr)
+        made_with = recorded.get(name)
+        if made_with is None:
+            continue
+        if given is None:
+            problems.append(
+                f"this plan was made with a {name.replace('_', ' ')} ({made_with['path']}); "
+                f"pass it with {option} (方案生成时使用了该文件, 请提供)"
+            )
+        elif given.is_file() and file_sha256(given) != made_with["sha256"]:
+            problems.append(
+                f"{given}: not the {name.replace('_', ' ')} this plan was made from "
+                f"({made_with['path']}; content differs) (与生成方案时的文件不一致)"
+            )
+    if problems:
+        raise PlanFileError(f"{plan_path}: " + "; ".join(problems))
+
+
 def run_check_plan(
     plan_path: Path,
     paths: PlanPaths,
@@ -126,6 +167,7 @@ def run_check_plan(
 ) -> CheckResult:
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
     plan = _read_plan(plan_path)
+    check_inputs_belong(plan_path, paths)
     inputs = load_plan_inputs(paths)
     try:
         violations = validate_plan(
@@ -144,6 +186,7 @@ def run_explain(
     Candidates are built for the household's township only (townships are independent).
     """
     plan = _read_plan(plan_path)
+    check_inputs_belong(plan_path, paths)
     inputs = load_plan_inputs(paths)
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)

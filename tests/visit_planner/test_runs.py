@@ -133,3 +133,33 @@ def test_verify_names_a_changed_file(run_dir: Path, tmp_path: Path) -> None:
     plan = pl.read_parquet(target)
     plan.with_columns(pl.lit(None, dtype=pl.String).alias("worker_id")).write_parquet(target)
     assert RunReader(copy).verify() == [f"townships/{tw}/plan.parquet"]
+
+
+def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
+    run_dir: Path, inputs: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    plan = str(run_dir / "plan.parquet")
+    base = [
+        "--households", str(inputs / "households.parquet"),
+        "--workers", str(inputs / "workers.parquet"),
+        "--conflicts", str(inputs / "conflicts.parquet"),
+    ]  # fmt: skip
+    # Without the previous assignment the plan was made with: say so (not 6,000 violations).
+    code, _, err = cli(
+        "check-plan", "--plan", plan, "--scores", str(inputs / "scores.parquet"), *base
+    )
+    assert code == 2 and "made with a previous assignment" in err and "--previous" in err
+    # Scores of other data: refused, naming the file, in check-plan and explain alike.
+    other = tmp_path / "scores.parquet"
+    pl.read_parquet(inputs / "scores.parquet").with_columns(pl.lit(1).cast(pl.Int8).alias(
+        "final_tier")).write_parquet(other)  # fmt: skip
+    full = [*base, "--previous", str(inputs / "previous_assignment.parquet")]
+    code, _, err = cli("check-plan", "--plan", plan, "--scores", str(other), *full)
+    assert code == 2 and "not the scores this plan was made from" in err
+    hid = pl.read_parquet(plan)["household_id"][0]
+    code, _, err = cli("explain", "--plan", plan, "--household", hid, "--scores", str(other), *full)
+    assert code == 2 and "not the scores" in err and "Traceback" not in err
+    code, _, err = cli(
+        "check-plan", "--plan", plan, "--scores", str(inputs / "scores.parquet"), *full
+    )
+    assert code == 0, err
