@@ -18,6 +18,8 @@ column or field, the rule broken and the first offending ids.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class VisitPlannerError(Exception):
     """Base class of every error the CLI reports as a clean message."""
@@ -60,3 +62,19 @@ class StoreError(VisitPlannerError):
 class StoreBusyError(StoreError):
     """Another process holds what this one needs: a month's planning lock (the message names
     the month, the holder and since when) or the database's write lock past the busy timeout."""
+
+
+class LoginError(StoreError):
+    """A sign-in the store refused: unknown user or wrong password (one message for both, so
+    it does not tell which accounts exist), a disabled account, or one locked by repeated
+    failures (the message says until when).
+
+    ``reason`` is ``unknown_user``, ``wrong_password``, ``disabled`` or ``locked`` for the
+    caller's own logic; show the message, not the reason. ``locked_until`` is the end of the
+    lock (an aware UTC datetime) when the account is locked, else None.
+    """
+
+    def __init__(self, message: str, *, reason: str, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.locked_until = locked_until

@@ -1,12 +1,13 @@
-"""The store: published runs, overrides and the audit log in one database.
+"""The store: published runs, overrides, dashboard accounts and the audit log in one database.
 
 docs/architecture.md, "Runs and the store". SQLite in the workspace (``<workspace>/store.db``)
 by default, PostgreSQL (or another SQLite file) by URL: ``--store-url`` beats
 ``$VISIT_PLANNER_STORE_URL`` beats the workspace (:func:`store_url`). The run's files live in
 its run directory; the store holds what the run is, which run of a month is current, and who
 did what. Every error a user can cause is a :class:`~visit_planner.errors.StoreError`
-(:class:`~visit_planner.errors.StoreBusyError` for a held month lock or a busy database),
-raised after the transaction was rolled back.
+(:class:`~visit_planner.errors.StoreBusyError` for a held month lock or a busy database,
+:class:`~visit_planner.errors.LoginError` for a refused sign-in), raised after the transaction
+was rolled back (a refused sign-in's count and audit entry are committed first).
 
 API (each call is one transaction)::
 
@@ -35,6 +36,13 @@ API (each call is one transaction)::
     store.record_outcomes(run_id, [(override_id, outcome, reason), ...]) -> list[OutcomeRow]
     store.outcomes(run_id) -> list[OutcomeRow]
 
+    store.add_user(username, role, *, scope_kind, scope_id=None, password, actor) -> UserRow
+    store.get_user(username) -> UserRow
+    store.list_users() -> list[UserRow]
+    store.disable_user(username, actor, reason) -> UserRow
+    store.reset_password(username, new_password, actor) -> UserRow
+    store.authenticate(username, password, *, now=None) -> UserRow  # LoginError if refused
+
     store.append_audit(action, actor, subject, details) -> AuditEntry
     store.verify_audit() -> AuditCheck                           # .ok, .first_bad_seq, .message
     store.audit_entries(limit=None) -> list[AuditEntry]
@@ -57,10 +65,18 @@ Tables (schema by the Alembic migrations in ``migrations/``; :mod:`.models` mirr
     audit            seq pk, at, actor, action, subject, details_json, prev_hash, hash
                      (hash = sha256(prev_hash + canonical JSON of the entry))
     month_locks      month pk, holder, host, pid, pid_start, token, since
+    users            username pk (3-32 of a-z 0-9 _ . -), role planner|supervisor|
+                     data_scientist|viewer, scope_kind prefecture|county|township, scope_id
+                     (null for the prefecture; a supervisor has a county or township),
+                     password_hash (argon2id), active, failed_logins, locked_until,
+                     created_at, created_by, password_changed_at
 
 Runs, run townships and audit entries are never updated or deleted by the application (a run's
 status changes by publish and rollback only); on PostgreSQL, triggers refuse it from anyone.
-Only ids and operator account names are stored, no names of people.
+Only ids and operator account names are stored, no names of people. Accounts are disabled,
+never deleted; a password is never stored or audited, and its hash never leaves
+:mod:`.users` (:class:`UserRow` has none). Five consecutive failed logins lock an account for
+15 minutes; every sign-in attempt is audited (``login``, ``login.failed``, ``login.locked``).
 """
 
 from visit_planner.store.engine import DEFAULT_BUSY_TIMEOUT, STORE_URL_ENV, store_url
@@ -76,13 +92,26 @@ from visit_planner.store.rows import (
     TownshipRecord,
     TownshipRow,
     UpgradeResult,
+    UserRow,
 )
 from visit_planner.store.schema import SchemaStatus, head_revision
 from visit_planner.store.store import Store
+from visit_planner.store.users import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    MIN_PASSWORD_LENGTH,
+    SCOPE_KINDS,
+    USER_ROLES,
+)
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
+    "LOCKOUT",
+    "MAX_FAILED_LOGINS",
+    "MIN_PASSWORD_LENGTH",
+    "SCOPE_KINDS",
     "STORE_URL_ENV",
+    "USER_ROLES",
     "AuditCheck",
     "AuditEntry",
     "MonthLock",
@@ -95,6 +124,7 @@ __all__ = [
     "TownshipRecord",
     "TownshipRow",
     "UpgradeResult",
+    "UserRow",
     "head_revision",
     "records_from_run_dir",
     "store_url",

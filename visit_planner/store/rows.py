@@ -25,6 +25,7 @@ __all__ = [
     "TownshipRecord",
     "TownshipRow",
     "UpgradeResult",
+    "UserRow",
 ]
 
 
@@ -221,3 +222,50 @@ class UpgradeResult:
     def changed(self) -> bool:
         """Whether any migration ran."""
         return self.before != self.after
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A dashboard account (one row of ``users``), without its password hash: the hash never
+    leaves :mod:`visit_planner.store.users`, so no page or log can show it by accident.
+
+    ``scope_kind`` is ``prefecture`` (``scope_id`` None), ``county`` (a 6-digit county id) or
+    ``township`` (a 9-digit township id). ``locked_until`` is set by repeated failed logins.
+    """
+
+    username: str
+    role: str
+    scope_kind: str
+    scope_id: str | None
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    created_by: str
+    password_changed_at: datetime
+
+    @classmethod
+    def from_db(cls, row: Mapping[Any, Any]) -> UserRow:
+        """From a ``users`` row mapping (the hash column is left out)."""
+        return cls(
+            username=row["username"],
+            role=row["role"],
+            scope_kind=row["scope_kind"],
+            scope_id=row["scope_id"],
+            active=bool(row["active"]),
+            failed_logins=int(row["failed_logins"]),
+            locked_until=utc(row["locked_until"]) if row["locked_until"] else None,
+            created_at=utc(row["created_at"]),
+            created_by=row["created_by"],
+            password_changed_at=utc(row["password_changed_at"]),
+        )
+
+    @property
+    def scope(self) -> str:
+        """The jurisdiction as one word: ``prefecture``, ``county:532626``,
+        ``township:532626001`` (the form ``users add --scope`` takes)."""
+        return self.scope_kind if self.scope_id is None else f"{self.scope_kind}:{self.scope_id}"
+
+    def locked_at(self, now: datetime) -> bool:
+        """Whether failed logins keep the account locked at ``now``."""
+        return self.locked_until is not None and utc(now) < self.locked_until

@@ -1,22 +1,23 @@
 """The :class:`Store`: one object for the application, each call one transaction.
 
 The store's concerns live in their own modules (``engine``, ``schema``, ``runs``,
-``overrides``, ``audit``, ``locks``) as functions on a connection; this class opens the
-transaction each call needs, so that a change and its audit entry commit together or not at
-all, and so that no caller holds a transaction open across its own slow work (a solve).
+``overrides``, ``audit``, ``locks``, ``users``) as functions on a connection; this class opens
+the transaction each call needs, so that a change and its audit entry commit together or not at
+all, and so that no caller holds a transaction open across its own slow work (a solve, or
+hashing a password).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
 from visit_planner.errors import StoreError
 from visit_planner.paths import Workspace
-from visit_planner.store import audit, locks, overrides, runs, schema
+from visit_planner.store import audit, locks, overrides, runs, schema, users
 from visit_planner.store.engine import DEFAULT_BUSY_TIMEOUT, Database, store_url
 from visit_planner.store.rows import (
     AuditCheck,
@@ -29,6 +30,7 @@ from visit_planner.store.rows import (
     TownshipRecord,
     TownshipRow,
     UpgradeResult,
+    UserRow,
 )
 
 __all__ = ["Store"]
@@ -287,3 +289,59 @@ class Store:
         """The last ``limit`` audit entries (all when None), oldest first."""
         with self._db.read() as conn:
             return audit.entries(conn, limit)
+
+    # ------------------------------------------------------------------ dashboard accounts
+
+    def add_user(
+        self,
+        username: str,
+        role: str,
+        *,
+        scope_kind: str,
+        scope_id: str | None = None,
+        password: str,
+        actor: str,
+    ) -> UserRow:
+        """Create an active dashboard account; audited (never the password).
+
+        ``role`` is planner, supervisor, data_scientist or viewer; ``scope_kind`` prefecture
+        (no ``scope_id``), county (6 digits) or township (9 digits), a supervisor needing a
+        county or township; the password has at least 10 characters. StoreError otherwise.
+        """
+        return users.add(
+            self._db,
+            username,
+            role,
+            scope_kind=scope_kind,
+            scope_id=scope_id,
+            password=password,
+            actor=actor,
+        )
+
+    def get_user(self, username: str) -> UserRow:
+        """One account (without its password hash); StoreError when there is none."""
+        with self._db.read() as conn:
+            return users.get(conn, username)
+
+    def list_users(self) -> list[UserRow]:
+        """Every account, disabled ones too, by username."""
+        with self._db.read() as conn:
+            return users.list_users(conn)
+
+    def disable_user(self, username: str, actor: str, reason: str) -> UserRow:
+        """Disable an account (it can no longer sign in; kept, never deleted); audited."""
+        with self._db.write() as conn:
+            return users.disable(conn, username, actor, reason)
+
+    def reset_password(self, username: str, new_password: str, actor: str) -> UserRow:
+        """Set a new password (same policy) and clear failed logins and any lock; audited."""
+        return users.reset_password(self._db, username, new_password, actor)
+
+    def authenticate(self, username: str, password: str, *, now: datetime | None = None) -> UserRow:
+        """The account if ``password`` is right and it may sign in at ``now`` (default: now).
+
+        Raises LoginError (a StoreError) for an unknown user or a wrong password (one message
+        for both), a disabled account, or a locked one (until when: 5 consecutive failures lock
+        it for 15 minutes). Every attempt is counted and audited before the error is raised.
+        """
+        return users.authenticate(self._db, username, password, now=now)

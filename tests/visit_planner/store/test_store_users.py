@@ -1,0 +1,396 @@
+"""Dashboard accounts: checks, argon2id passwords, sign-in with lockout, audit, migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from argon2 import PasswordHasher
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
+
+from tests.visit_planner.store.helpers import expect_line, finish, raw_sql, spawn
+from visit_planner.errors import LoginError, StoreError, VisitPlannerError
+from visit_planner.store import LOCKOUT, MAX_FAILED_LOGINS, Store, UserRow, head_revision
+from visit_planner.store.audit import append
+from visit_planner.store.engine import Database
+from visit_planner.store.models import metadata
+from visit_planner.store.schema import migrate
+
+NOW = datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
+PASSWORD = "correct horse 7"
+WRONG = "not-the-password-9"
+
+
+def _add(
+    store: Store,
+    username: str = "planner01",
+    *,
+    role: str = "planner",
+    scope_kind: str = "prefecture",
+    scope_id: str | None = None,
+    password: str = PASSWORD,
+    actor: str = "admin01",
+) -> UserRow:
+    return store.add_user(
+        username, role, scope_kind=scope_kind, scope_id=scope_id, password=password, actor=actor
+    )
+
+
+def _refused(store: Store, username: str, password: str, now: datetime = NOW) -> LoginError:
+    with pytest.raises(LoginError) as refused:
+        store.authenticate(username, password, now=now)
+    return refused.value
+
+
+# ---------------------------------------------------------------------- accounts
+
+
+def test_add_get_and_list_users(store: Store) -> None:
+    planner = _add(store, "planner01")
+    lead = _add(store, "lead.qiubei", role="supervisor", scope_kind="county", scope_id="532626")
+    viewer = _add(store, "viewer_01", role="viewer", scope_kind="township", scope_id="532626001")
+    scientist = _add(store, "ds-01", role="data_scientist", actor="root")
+    assert (planner.role, planner.scope_kind, planner.scope_id, planner.scope) == (
+        "planner",
+        "prefecture",
+        None,
+        "prefecture",
+    )
+    assert (lead.role, lead.scope, viewer.scope) == (
+        "supervisor",
+        "county:532626",
+        "township:532626001",
+    )
+    assert (planner.active, planner.failed_logins, planner.locked_until) == (True, 0, None)
+    assert (planner.created_by, scientist.created_by) == ("admin01", "root")
+    assert planner.created_at == planner.password_changed_at
+    assert planner.created_at.tzinfo is not None
+    assert not hasattr(planner, "password_hash")  # the hash never leaves the store
+    assert store.get_user("lead.qiubei") == lead
+    assert store.list_users() == [scientist, lead, planner, viewer]  # by username
+    entries = store.audit_entries()
+    assert [(e.action, e.actor, e.subject) for e in entries] == [
+        ("user.add", "admin01", "planner01"),
+        ("user.add", "admin01", "lead.qiubei"),
+        ("user.add", "admin01", "viewer_01"),
+        ("user.add", "root", "ds-01"),
+    ]
+    assert entries[1].details == {
+        "role": "supervisor",
+        "scope_kind": "county",
+        "scope_id": "532626",
+    }
+    with pytest.raises(StoreError, match="no user 'nobody'"):
+        store.get_user("nobody")
+
+
+BAD_ACCOUNTS = [
+    ({"username": "ab"}, "3 to 32 characters"),
+    ({"username": "x" * 33}, "3 to 32 characters"),
+    ({"username": "Alice"}, "3 to 32 characters"),
+    ({"username": "li wei"}, "3 to 32 characters"),
+    ({"username": "张伟"}, "用户名"),
+    ({"role": "admin"}, "role 'admin' is not one of planner, supervisor"),
+    ({"scope_kind": "city", "scope_id": "5326"}, "scope 'city'"),
+    ({"role": "supervisor"}, "a supervisor needs a county or township"),
+    ({"scope_kind": "county", "scope_id": "53262"}, "must be 6 digits, e.g. 532626"),
+    ({"scope_kind": "county", "scope_id": "53262a"}, "must be 6 digits"),
+    ({"scope_kind": "county", "scope_id": "٥٣٢٦٢٦"}, "must be 6 digits"),  # Arabic-Indic digits
+    ({"scope_kind": "county", "scope_id": None}, "county id None must be 6 digits"),
+    ({"scope_kind": "township", "scope_id": "532626"}, "must be 9 digits, e.g. 532626001"),
+    ({"scope_kind": "prefecture", "scope_id": "532626"}, "prefecture scope takes no id"),
+    ({"password": "short-pw1"}, "too short: 9 characters, at least 10"),
+    ({"password": ""}, "too short: 0 characters"),
+    ({"actor": " "}, "actor is required"),
+]
+
+
+def test_bad_accounts_are_refused(store: Store) -> None:
+    _add(store, "planner01")
+    for change, needle in BAD_ACCOUNTS:
+        values: dict[str, Any] = {"username": "new_user", **change}
+        with pytest.raises(StoreError) as refused:
+            _add(store, **values)
+        assert needle in str(refused.value), (change, str(refused.value))
+        assert isinstance(refused.value, VisitPlannerError)  # the CLI prints it, no traceback
+        if change.get("password"):
+            assert str(change["password"]) not in str(refused.value)
+    with pytest.raises(StoreError, match="'planner01' already exists"):
+        _add(store, "planner01", role="viewer")
+    assert [u.username for u in store.list_users()] == ["planner01"]
+    assert store.get_user("planner01").role == "planner"
+    assert [e.action for e in store.audit_entries()] == ["user.add"]  # refusals change nothing
+
+
+# ---------------------------------------------------------------------- signing in
+
+
+def test_a_right_password_signs_in_and_resets_the_counter(store: Store) -> None:
+    _add(store)
+    for n in (1, 2, 3):
+        refused = _refused(store, "planner01", WRONG)
+        assert (refused.reason, refused.locked_until) == ("wrong_password", None)
+        assert store.get_user("planner01").failed_logins == n
+    row = store.authenticate("planner01", PASSWORD, now=NOW)
+    assert isinstance(row, UserRow)
+    assert (row.username, row.role, row.scope_kind, row.scope_id) == (
+        "planner01",
+        "planner",
+        "prefecture",
+        None,
+    )
+    assert (row.failed_logins, row.locked_until) == (0, None)
+    assert store.get_user("planner01") == row
+    for _ in range(MAX_FAILED_LOGINS - 1):  # the counter starts again: 4 more do not lock
+        _refused(store, "planner01", WRONG)
+    assert store.get_user("planner01").locked_until is None
+    assert store.authenticate("planner01", PASSWORD, now=NOW).failed_logins == 0
+
+
+def test_five_failures_lock_the_account_for_15_minutes(store: Store) -> None:
+    _add(store)
+    assert MAX_FAILED_LOGINS == 5
+    assert timedelta(minutes=15) == LOCKOUT
+    for _ in range(4):
+        assert _refused(store, "planner01", WRONG).reason == "wrong_password"
+    locking = _refused(store, "planner01", WRONG, NOW + timedelta(seconds=30))
+    until = NOW + timedelta(seconds=30) + LOCKOUT
+    assert (locking.reason, locking.locked_until) == ("locked", until)
+    assert "locked after 5 failed logins until 2026-05-02 08:15 UTC" in str(locking)
+    assert "北京时间 2026-05-02 16:15" in str(locking)
+    row = store.get_user("planner01")
+    assert (row.failed_logins, row.locked_until) == (5, until)
+    assert row.locked_at(until - timedelta(microseconds=1))
+    assert not row.locked_at(until)
+
+    # While locked even the right password is refused, saying until when; the lock stays.
+    during = _refused(store, "planner01", PASSWORD, until - timedelta(seconds=1))
+    assert (during.reason, during.locked_until) == ("locked", until)
+    assert "until 2026-05-02 08:15 UTC" in str(during)
+    assert store.get_user("planner01").locked_until == until
+
+    # At the end of the lock the right password works again and clears it.
+    row = store.authenticate("planner01", PASSWORD, now=until)
+    assert (row.failed_logins, row.locked_until) == (0, None)
+
+
+def test_a_lock_that_ran_out_gives_fresh_attempts(store: Store) -> None:
+    _add(store)
+    for _ in range(MAX_FAILED_LOGINS):
+        _refused(store, "planner01", WRONG)
+    later = NOW + LOCKOUT + timedelta(minutes=1)
+    assert _refused(store, "planner01", WRONG, later).reason == "wrong_password"
+    row = store.get_user("planner01")
+    assert (row.failed_logins, row.locked_until) == (1, None)
+
+
+def test_unknown_users_and_wrong_passwords_look_the_same(store: Store) -> None:
+    _add(store)
+    unknown = _refused(store, "nobody", PASSWORD)
+    wrong = _refused(store, "planner01", WRONG)
+    assert (unknown.reason, wrong.reason) == ("unknown_user", "wrong_password")
+    assert str(unknown) == str(wrong) == "wrong username or password (用户名或密码错误)"
+    assert isinstance(unknown, StoreError)
+
+
+def test_disabled_accounts_cannot_sign_in(store: Store) -> None:
+    _add(store)
+    row = store.disable_user("planner01", "admin01", "left the county office")
+    assert row.active is False
+    refused = _refused(store, "planner01", PASSWORD)
+    assert refused.reason == "disabled"
+    assert "disabled" in str(refused) and "账号已停用" in str(refused)
+    # Someone without the password learns nothing about the account's state.
+    assert _refused(store, "planner01", WRONG).reason == "wrong_password"
+    with pytest.raises(StoreError, match="already disabled"):
+        store.disable_user("planner01", "admin01", "again")
+    with pytest.raises(StoreError, match="no user 'nobody'"):
+        store.disable_user("nobody", "admin01", "x")
+    with pytest.raises(StoreError, match="reason is required"):
+        store.disable_user("planner01", "admin01", "")
+    assert store.audit_entries()[1].details == {"reason": "left the county office"}
+    assert store.list_users() == [store.get_user("planner01")]  # kept, never deleted
+
+
+def test_reset_password_unlocks_and_replaces_the_old_one(store: Store) -> None:
+    added = _add(store)
+    for _ in range(MAX_FAILED_LOGINS):
+        _refused(store, "planner01", WRONG)
+    new_password = "a new password 42"
+    with pytest.raises(StoreError, match="too short"):
+        store.reset_password("planner01", "short", "admin01")
+    with pytest.raises(StoreError, match="no user 'nobody'"):
+        store.reset_password("nobody", new_password, "admin01")
+    row = store.reset_password("planner01", new_password, "admin01")
+    assert (row.failed_logins, row.locked_until) == (0, None)
+    assert row.password_changed_at > added.password_changed_at
+    assert _refused(store, "planner01", PASSWORD).reason == "wrong_password"
+    assert store.authenticate("planner01", new_password, now=NOW).username == "planner01"
+    reset = next(e for e in store.audit_entries() if e.action == "user.password_reset")
+    assert (reset.actor, reset.subject) == ("admin01", "planner01")
+    assert reset.details == {
+        "failed_logins_cleared": MAX_FAILED_LOGINS,
+        "lock_cleared": (NOW + LOCKOUT).isoformat(timespec="microseconds"),
+    }
+
+
+def test_every_attempt_is_audited_and_the_chain_verifies(store: Store) -> None:
+    _add(store)
+    _add(store, "viewer01", role="viewer")
+    store.disable_user("viewer01", "admin01", "test")
+    store.authenticate("planner01", PASSWORD, now=NOW)
+    _refused(store, "ghost", PASSWORD)
+    _refused(store, "viewer01", PASSWORD)
+    for _ in range(MAX_FAILED_LOGINS):
+        _refused(store, "planner01", WRONG)
+    _refused(store, "planner01", PASSWORD)  # locked
+    _refused(store, "", PASSWORD)
+    _refused(store, "x\n" * 50, PASSWORD)
+    logins = [e for e in store.audit_entries() if e.action.startswith("login")]
+    assert [(e.action, e.actor, e.subject, e.details.get("reason")) for e in logins] == [
+        ("login", "planner01", "planner01", None),
+        ("login.failed", "anonymous", "ghost", "unknown_user"),
+        ("login.failed", "anonymous", "viewer01", "disabled"),
+        *[("login.failed", "anonymous", "planner01", "wrong_password")] * 4,
+        ("login.locked", "anonymous", "planner01", "wrong_password"),
+        ("login.failed", "anonymous", "planner01", "locked"),
+        ("login.failed", "anonymous", "(blank)", "unknown_user"),
+        ("login.failed", "anonymous", "x?" * 31 + "x…", "unknown_user"),
+    ]
+    assert logins[0].details == {"rehashed": False}
+    assert [e.details["failed_logins"] for e in logins[3:8]] == [1, 2, 3, 4, 5]
+    until = (NOW + LOCKOUT).isoformat(timespec="microseconds")
+    assert logins[7].details["locked_until"] == until
+    assert logins[8].details == {"reason": "locked", "locked_until": until}
+    check = store.verify_audit()
+    assert check.ok, check.message
+
+
+def test_no_password_text_is_stored_anywhere(store: Store, db_url: str) -> None:
+    first, second, typo = "first secret pw 1", "second secret pw 2", "typo secret pw 3"
+    _add(store, password=first)
+    store.authenticate("planner01", first, now=NOW)
+    _refused(store, "planner01", typo)
+    _refused(store, first, first)  # a password typed into the name field is a "username"
+    store.reset_password("planner01", second, "admin01")
+    store.authenticate("planner01", second, now=NOW)
+    _refused(store, "planner01", first)
+    tables = ["users", "audit", "runs", "run_townships", "overrides", "month_locks"]
+    cells = [str(v) for t in tables for row in raw_sql(db_url, f"SELECT * FROM {t}") for v in row]
+    assert cells  # something was read
+    for secret in (second, typo):
+        assert not [c for c in cells if secret in c]
+    # ``first`` is in the audit log only as the username someone typed, as the log must be.
+    assert [e.subject for e in store.audit_entries() if first in str(e)] == [first]
+    ((stored_hash,),) = raw_sql(db_url, "SELECT password_hash FROM users")
+    assert stored_hash.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored_hash, second)
+
+
+def test_an_outdated_hash_is_replaced_at_sign_in(store: Store, db_url: str) -> None:
+    _add(store)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    raw_sql(db_url, f"UPDATE users SET password_hash = '{weak}'")
+    before = store.get_user("planner01")
+    store.authenticate("planner01", PASSWORD, now=NOW)
+    ((stored,),) = raw_sql(db_url, "SELECT password_hash FROM users")
+    assert stored != weak and not PasswordHasher().check_needs_rehash(stored)
+    assert store.audit_entries()[-1].details == {"rehashed": True}
+    assert store.get_user("planner01").password_changed_at == before.password_changed_at
+    raw_sql(db_url, "UPDATE users SET password_hash = 'not a hash'")
+    assert _refused(store, "planner01", PASSWORD).reason == "wrong_password"
+
+
+GUESSER = """
+import sys
+from visit_planner.errors import LoginError
+from visit_planner.store import Store
+store = Store.open(sys.argv[1], busy_timeout=60)
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[2])):
+    try:
+        store.authenticate("planner01", "wrong guess 123")
+    except LoginError as err:
+        print(err.reason, flush=True)
+"""
+
+
+def test_concurrent_failures_are_all_counted(store: Store, db_url: str) -> None:
+    _add(store)
+    procs = [spawn(GUESSER, db_url, "3") for _ in range(2)]
+    for proc in procs:
+        expect_line(proc, "ready")
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    reasons = sorted(" ".join(finish(procs)).split())
+    assert reasons.count("wrong_password") == MAX_FAILED_LOGINS - 1
+    assert reasons.count("locked") == 2  # the one that locked it, and one after
+    actions = [e.action for e in store.audit_entries() if e.action.startswith("login")]
+    assert sorted(actions) == ["login.failed"] * 5 + ["login.locked"]
+    assert store.get_user("planner01").failed_logins == MAX_FAILED_LOGINS
+    assert store.verify_audit().ok
+
+
+# ---------------------------------------------------------------------- schema
+
+
+def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
+    db_url: str, dialect: str
+) -> None:
+    assert head_revision() == "0003"
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0002")
+            append(conn, "publish", "planner01", "run-before-users", {"version": 1})
+    finally:
+        db.dispose()
+    with pytest.raises(StoreError) as refused:
+        Store.open(db_url)
+    assert "0002" in str(refused.value)
+    assert "visit-planner store upgrade" in str(refused.value)
+
+    result = Store.upgrade(db_url, actor="admin01")
+    assert (result.before, result.after, result.changed) == ("0002", "0003", True)
+    with Store.open(db_url) as store:
+        assert store.list_users() == []
+        _add(store)
+        assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
+        entries = store.audit_entries()
+        assert [e.action for e in entries] == ["publish", "store.upgrade", "user.add", "login"]
+        assert entries[1].details == {"from": "0002", "to": "0003"}
+        assert store.verify_audit().ok
+    if dialect == "postgresql":  # the audit log's triggers stay: still append-only
+        with pytest.raises(DBAPIError, match="append-only"):
+            raw_sql(db_url, "UPDATE audit SET actor = 'someone' WHERE seq = 1")
+        raw_sql(db_url, "UPDATE users SET failed_logins = 1")  # accounts do change
+
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0002")  # down again: the table goes, the rest stays
+        with db.read() as conn:
+            present = set(inspect(conn).get_table_names())
+    finally:
+        db.dispose()
+    assert "users" not in present
+    assert set(metadata.tables) - {"users"} <= present
+
+
+def test_the_migration_builds_the_users_table_of_the_module(db_url: str) -> None:
+    Store.open(db_url).close()
+    assert "users" in metadata.tables
+    db = Database.connect(db_url)
+    try:
+        with db.read() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        db.dispose()
+    assert diff == []

@@ -1,0 +1,140 @@
+"""``users`` as an administrator types it: add, list, disable, reset-password, bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from visit_planner.errors import LoginError
+from visit_planner.store import Store
+
+Cli = Callable[..., tuple[int, str, str]]
+SHOWN = re.compile(r"\(shown once 仅显示一次\): (\S+)")
+
+
+@pytest.fixture
+def opts(db_url: str, tmp_path: Path) -> list[str]:
+    """``--home`` and ``--store-url`` of the test's database (SQLite, then PostgreSQL)."""
+    return ["--home", str(tmp_path), "--store-url", db_url]
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+
+def _shown_password(out: str) -> str:
+    found = SHOWN.findall(out)
+    assert len(found) == 1, out  # printed exactly once
+    return str(found[0])
+
+
+def test_add_prints_a_password_that_signs_in(cli: Cli, opts: list[str], db_url: str) -> None:
+    code, out, err = cli("users", "add", "lead01", "--role", "supervisor", "--scope",
+                         "county:532626", *opts)  # fmt: skip
+    assert code == 0, err
+    assert "added" in out and "county:532626" in out
+    password = _shown_password(out)
+    assert len(password) == 16 and password.isalnum()
+    with Store.open(db_url) as store:
+        row = store.authenticate("lead01", password)
+        assert (row.role, row.scope_kind, row.scope_id) == ("supervisor", "county", "532626")
+        assert store.audit_entries()[0].action == "user.add"
+
+
+def test_add_with_the_password_on_stdin_prints_none(
+    cli: Cli, opts: list[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, "typed password 1\n")
+    code, out, err = cli("users", "add", "viewer01", "--role", "viewer", "--scope",
+                         "township:532626001", "--password-stdin", *opts)  # fmt: skip
+    assert code == 0, err
+    assert "typed password 1" not in out + err and "shown once" not in out
+    with Store.open(db_url) as store:
+        assert store.authenticate("viewer01", "typed password 1").scope == "township:532626001"
+
+
+def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
+    code, out, _ = cli("users", "list", *opts)
+    assert code == 0 and "no accounts" in out
+    _, first, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
+    cli("users", "add", "ds01", "--role", "data_scientist", "--scope", "county:532621", *opts)
+    code, out, err = cli("users", "list", *opts)
+    assert code == 0, err
+    for text in ("planner01", "ds01", "data_scientist", "county:532621", "prefecture", "active"):
+        assert text in out
+    assert "$argon2" not in out and _shown_password(first) not in out
+    assert out.index("ds01") < out.index("planner01")  # by name
+
+
+def test_disable_stops_sign_in(cli: Cli, opts: list[str], db_url: str) -> None:
+    _, out, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
+    password = _shown_password(out)
+    code, out, err = cli("users", "disable", "planner01", "--reason", "moved away", *opts)
+    assert code == 0, err
+    assert "disabled" in out
+    with Store.open(db_url) as store, pytest.raises(LoginError, match="disabled"):
+        store.authenticate("planner01", password)
+    code, out, _ = cli("users", "list", *opts)
+    assert "disabled" in out
+
+
+def test_reset_password_prints_a_new_one_or_reads_it(
+    cli: Cli, opts: list[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, out, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
+    old = _shown_password(out)
+    code, out, err = cli("users", "reset-password", "planner01", *opts)
+    assert code == 0, err
+    new = _shown_password(out)
+    assert new != old
+    with Store.open(db_url) as store:
+        with pytest.raises(LoginError):
+            store.authenticate("planner01", old)
+        assert store.authenticate("planner01", new).failed_logins == 0
+    _stdin(monkeypatch, "chosen password 2\r\n")
+    code, out, err = cli("users", "reset-password", "planner01", "--password-stdin", *opts)
+    assert code == 0, err
+    assert "shown once" not in out and "chosen password 2" not in out
+    with Store.open(db_url) as store:
+        assert store.authenticate("planner01", "chosen password 2").username == "planner01"
+
+
+def test_bad_input_exits_2_without_a_traceback(
+    cli: Cli, opts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("users", "add", "planner01", "--role", "planner", *opts)[0] == 0
+    cases = [
+        (["add", "x1", "--role", "planner"], "3 to 32 characters"),
+        (["add", "Bob", "--role", "planner"], "3 to 32 characters"),
+        (["add", "new01", "--role", "boss"], "boss"),
+        (["add", "new01", "--role", "planner", "--scope", "city:1"], "county:ID"),
+        (["add", "new01", "--role", "planner", "--scope", "county"], "county:ID"),
+        (["add", "new01", "--role", "planner", "--scope", "county:5326"], "6 digits"),
+        (["add", "new01", "--role", "viewer", "--scope", "township:532626"], "9 digits"),
+        (["add", "new01", "--role", "supervisor"], "county or township"),
+        (["add", "planner01", "--role", "viewer"], "already exists"),
+        (["add", "new01"], "--role"),
+        (["disable", "nobody", "--reason", "x"], "no user 'nobody'"),
+        (["disable", "planner01"], "--reason"),
+        (["reset-password", "nobody"], "no user 'nobody'"),
+    ]
+    for args, needle in cases:
+        code, out, err = cli("users", *args, *opts)
+        assert code == 2, (args, out, err)
+        assert needle in err, (args, err)
+        assert "Traceback" not in out + err, args
+        assert "shown once" not in out, args  # no password handed out for a refused account
+    _stdin(monkeypatch, "short-pw\n")
+    code, out, err = cli("users", "add", "new01", "--role", "viewer", "--password-stdin", *opts)
+    assert code == 2 and "too short" in err
+    assert "short-pw" not in out + err and "Traceback" not in out + err
+    _stdin(monkeypatch, "short-pw\n")
+    code, _, err = cli("users", "reset-password", "planner01", "--password-stdin", *opts)
+    assert code == 2 and "too short" in err
+    code, out, _ = cli("users", "list", *opts)
+    assert "new01" not in out

@@ -1,0 +1,186 @@
+"""``users``: the dashboard's accounts (看板账号), kept in the store.
+
+visit-planner users add NAME --role R [--scope county:ID|township:ID] [--password-stdin]
+                  | list | disable NAME --reason TEXT | reset-password NAME [--password-stdin]
+
+Without ``--password-stdin``, ``add`` and ``reset-password`` make a random 16-character
+password and print it once: hand it to the account's owner; it is stored only as an argon2id
+hash and cannot be shown again. With it, the password is the first line of standard input (or
+typed without echo at a terminal), so it never appears in the shell's history or the process
+list. The acting account recorded in the audit log is the operating-system account.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from visit_planner.actor import current_actor
+from visit_planner.cli._app import HomeOption, app, console
+from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.paths import resolve_workspace
+from visit_planner.store import USER_ROLES, Store, UserRow
+from visit_planner.store.users import generate_password
+
+users_app = typer.Typer(
+    help="Dashboard accounts (看板账号): role, jurisdiction, password.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+
+NameArgument = Annotated[str, typer.Argument(help="Account name: 3-32 of a-z 0-9 _ . -")]
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (default: make a "
+        "random one and print it once).",
+    ),
+]
+
+
+@contextmanager
+def _store(home: Path | None, url: str | None) -> Iterator[Store]:
+    with Store.for_workspace(resolve_workspace(home), url) as store:
+        yield store
+
+
+def parse_scope(scope: str | None) -> tuple[str, str | None]:
+    """``--scope`` as ``(scope_kind, scope_id)``: none or ``prefecture`` is the whole
+    prefecture; ``county:ID`` and ``township:ID`` name one (the store checks the id)."""
+    if scope is None or scope == "prefecture":
+        return "prefecture", None
+    kind, sep, ident = scope.partition(":")
+    if not sep or kind not in ("county", "township") or not ident:
+        raise typer.BadParameter(
+            f"{scope!r}: use county:ID (e.g. county:532626), township:ID (e.g. "
+            "township:532626001) or prefecture (管辖范围格式无效)",
+            param_hint="--scope",
+        )
+    return kind, ident
+
+
+def _read_password() -> str:
+    """One password from standard input: typed without echo at a terminal, else the first
+    line (its line ending removed, nothing else)."""
+    if sys.stdin.isatty():
+        return getpass.getpass("password 密码: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _show_once(username: str, password: str) -> None:
+    console.print(
+        f"password for {username} 初始密码 (shown once 仅显示一次): {password}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@users_app.command("add")
+def users_add(  # noqa: PLR0917  (Typer options)
+    username: NameArgument,
+    role: Annotated[str, typer.Option("--role", help=" | ".join(USER_ROLES))],
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            help="county:ID or township:ID (default: the whole prefecture; a supervisor "
+            "needs one).",
+            show_default=False,
+        ),
+    ] = None,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Create a dashboard account (新增账号); audited."""
+    if role not in USER_ROLES:
+        raise typer.BadParameter(
+            f"{role!r}: use one of {', '.join(USER_ROLES)} (角色无效)", param_hint="--role"
+        )
+    scope_kind, scope_id = parse_scope(scope)
+    password = _read_password() if password_stdin else generate_password()
+    with _store(home, store_url) as store:
+        row = store.add_user(
+            username,
+            role,
+            scope_kind=scope_kind,
+            scope_id=scope_id,
+            password=password,
+            actor=current_actor(),
+        )
+    console.print(f"added 已新增 {row.username}: {row.role}, {row.scope}", highlight=False)
+    if not password_stdin:
+        _show_once(row.username, password)
+
+
+def _status(row: UserRow, now: datetime) -> str:
+    if not row.active:
+        return "disabled"
+    if row.locked_at(now) and row.locked_until is not None:
+        return f"locked→{row.locked_until:%H:%M}"
+    return "active"
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
+    """Every account, disabled ones too (账号列表); never a password or its hash.
+
+    Status is active, disabled or locked→HH:MM (UTC, when the lock ends); who added an account
+    and when is in the audit log (``audit list``)."""
+    with _store(home, store_url) as store:
+        rows = store.list_users()
+    now = datetime.now(UTC)
+    table = Table(
+        "user\n账号", "role\n角色", "scope\n范围", "status\n状态", "failed\n失败",
+        "password set\n密码设置", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+    )  # fmt: skip
+    for column in table.columns[:3]:
+        column.overflow = "fold"  # never cut a name or an id short
+    for r in rows:
+        table.add_row(
+            r.username, r.role, r.scope, _status(r, now), str(r.failed_logins),
+            f"{r.password_changed_at:%Y-%m-%d}", style="" if r.active else "dim",
+        )  # fmt: skip
+    console.print(table if rows else "no accounts yet / 尚无账号")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: NameArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Disable an account: it can no longer sign in, and is kept (停用账号); audited."""
+    with _store(home, store_url) as store:
+        row = store.disable_user(username, current_actor(), reason)
+    console.print(f"disabled 已停用 {row.username}", highlight=False)
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: NameArgument,
+    password_stdin: PasswordStdinOption = False,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Set a new password and unlock the account (重置密码); audited."""
+    password = _read_password() if password_stdin else generate_password()
+    with _store(home, store_url) as store:
+        row = store.reset_password(username, password, current_actor())
+    console.print(
+        f"password reset 密码已重置 for {row.username}; failed logins and lock cleared",
+        highlight=False,
+    )
+    if not password_stdin:
+        _show_once(row.username, password)

@@ -1,0 +1,463 @@
+"""Dashboard accounts: who may sign in, with which role and jurisdiction, and signing in.
+
+An account has a username (3 to 32 of ``a-z 0-9 _ . -``), a role (:data:`USER_ROLES`), a
+jurisdiction (the prefecture; a county by its 6-digit id, e.g. 532626; a township by its 9-digit
+id, e.g. 532626001; a supervisor needs a county or a township) and an argon2id password hash
+(argon2-cffi's defaults, the low-memory profile of RFC 9106). A password has at least
+:data:`MIN_PASSWORD_LENGTH` characters. It is never stored, logged or audited, only its hash,
+and the hash never leaves this module (:class:`~visit_planner.store.rows.UserRow` has none).
+Accounts are disabled, never deleted, so the audit log's names keep meaning something.
+
+Signing in (:func:`authenticate`) verifies the password with argon2's constant-time verify,
+outside any transaction (verification is slow on purpose, about 0.1 s, and must not hold the
+database's write lock), and for an unknown username against a dummy hash, so that the time
+taken does not tell which accounts exist. It then records the outcome in one write
+transaction on the freshly read (on PostgreSQL row-locked) account:
+
+- right password, active account: failed-login counter and lock cleared, the hash recomputed
+  when argon2's parameters changed (``check_needs_rehash``); audited ``login``;
+- wrong password: counter + 1; the :data:`MAX_FAILED_LOGINS`-th consecutive failure locks the
+  account for :data:`LOCKOUT` (audited ``login.locked``), earlier ones ``login.failed``;
+- unknown username, disabled account (said only to someone who gave its right password), an
+  attempt while locked (the password is not even checked): ``login.failed`` with the reason.
+
+A lock that has run out gives a fresh :data:`MAX_FAILED_LOGINS` attempts; resetting the
+password clears it at once. Every attempt is audited with the username as typed as its
+subject (also when there is no such account; control characters replaced, cut to 64
+characters); its actor is the account on success and ``anonymous`` otherwise. Unknown username
+and wrong password give the same message. Adding an account, disabling it and resetting its
+password are audited (``user.add``, ``user.disable``, ``user.password_reset``) in the
+transaction that makes the change.
+
+The ``users`` table is defined here, on the store's :data:`~visit_planner.store.models.metadata`
+(this module owns it); migration ``0003`` builds it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+
+from visit_planner.errors import LoginError, StoreError
+from visit_planner.store import audit
+from visit_planner.store.checks import require_text
+from visit_planner.store.codec import utc, utc_now
+from visit_planner.store.engine import Database
+from visit_planner.store.models import metadata
+from visit_planner.store.rows import UserRow
+
+__all__ = [
+    "ANONYMOUS",
+    "LOCKOUT",
+    "MAX_FAILED_LOGINS",
+    "MIN_PASSWORD_LENGTH",
+    "SCOPE_KINDS",
+    "USER_ROLES",
+    "add",
+    "authenticate",
+    "check_password",
+    "check_role",
+    "check_scope",
+    "check_username",
+    "disable",
+    "generate_password",
+    "get",
+    "list_users",
+    "reset_password",
+    "users_table",
+]
+
+USER_ROLES = ("planner", "supervisor", "data_scientist", "viewer")
+SCOPE_KINDS = ("prefecture", "county", "township")
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+"""Consecutive failed logins that lock an account."""
+LOCKOUT = timedelta(minutes=15)
+"""How long the lock lasts."""
+ANONYMOUS = "anonymous"
+"""The audit actor of a sign-in that did not succeed (nobody was authenticated)."""
+GENERATED_LENGTH = 16
+_GENERATED_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+"""Letters and digits without look-alikes (0 O 1 l I): 16 of them are about 93 bits."""
+
+_USERNAME = re.compile(r"[a-z0-9_.-]{3,32}")
+_SCOPE_IDS = {  # pattern, digits, example, the rule in Chinese
+    "county": (re.compile(r"[0-9]{6}"), 6, "532626", "县代码应为 6 位数字"),
+    "township": (re.compile(r"[0-9]{9}"), 9, "532626001", "乡镇代码应为 9 位数字"),
+}
+_SUBJECT_MAX = 64
+_BEIJING = timezone(timedelta(hours=8))
+_WRONG = "wrong username or password (用户名或密码错误)"
+
+_HASHER = PasswordHasher()
+"""argon2id with argon2-cffi's default parameters (RFC 9106, low memory)."""
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+users_table = Table(
+    "users",
+    metadata,
+    Column("username", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("scope_kind", String(16), nullable=False),
+    Column("scope_id", String(9), nullable=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
+    CheckConstraint(_one_of("role", USER_ROLES), name="role"),
+    CheckConstraint(_one_of("scope_kind", SCOPE_KINDS), name="scope_kind"),
+    CheckConstraint(
+        "(scope_kind = 'prefecture' AND scope_id IS NULL) OR "
+        "(scope_kind <> 'prefecture' AND scope_id IS NOT NULL)",
+        name="scope_id",
+    ),
+    CheckConstraint("role <> 'supervisor' OR scope_kind <> 'prefecture'", name="supervisor_scope"),
+    CheckConstraint("failed_logins >= 0", name="failed_logins"),
+)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_username(username: str) -> str:
+    """``username`` if it is 3 to 32 characters of ``a-z 0-9 _ . -``; a StoreError otherwise."""
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
+        raise StoreError(
+            f"username {username!r} must be 3 to 32 characters of a-z, 0-9, '_', '.' and '-' "
+            "(用户名须为 3–32 个小写字母、数字或 _ . -)"
+        )
+    return username
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`USER_ROLES`; a StoreError otherwise."""
+    if role not in USER_ROLES:
+        raise StoreError(f"role {role!r} is not one of {', '.join(USER_ROLES)} (角色无效)")
+    return role
+
+
+def check_scope(role: str, scope_kind: str, scope_id: str | None) -> tuple[str, str | None]:
+    """The jurisdiction ``(scope_kind, scope_id)`` if it suits ``role``; a StoreError otherwise.
+
+    The prefecture takes no id, a county a 6-digit id, a township a 9-digit id; a supervisor
+    corrects tiers and pairings in one county or township, so needs one of those.
+    """
+    if scope_kind not in SCOPE_KINDS:
+        raise StoreError(
+            f"scope {scope_kind!r} is not one of {', '.join(SCOPE_KINDS)} (管辖范围无效)"
+        )
+    if scope_kind == "prefecture":
+        if scope_id is not None:
+            raise StoreError(
+                f"a prefecture scope takes no id (got {scope_id!r}; 全州范围不需要代码)"
+            )
+        if role == "supervisor":
+            raise StoreError(
+                "a supervisor needs a county or township scope, e.g. county:532626 "
+                "(督导须限定到县或乡镇)"
+            )
+        return scope_kind, None
+    pattern, digits, example, chinese = _SCOPE_IDS[scope_kind]
+    if not isinstance(scope_id, str) or not pattern.fullmatch(scope_id):
+        raise StoreError(
+            f"{scope_kind} id {scope_id!r} must be {digits} digits, e.g. {example} ({chinese})"
+        )
+    return scope_kind, scope_id
+
+
+def check_password(password: str) -> str:
+    """``password`` if it meets the policy (at least :data:`MIN_PASSWORD_LENGTH` characters);
+    a StoreError otherwise. The message gives the length, never the password."""
+    length = len(password) if isinstance(password, str) else 0
+    if length < MIN_PASSWORD_LENGTH:
+        raise StoreError(
+            f"the password is too short: {length} characters, at least {MIN_PASSWORD_LENGTH} "
+            f"are needed (密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符)"
+        )
+    return password
+
+
+def generate_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password of ``length`` letters and digits (``secrets``; no look-alikes)."""
+    return "".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(length))
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _hash(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (argon2's constant-time verify); an
+    unusable hash matches nothing."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified against for unknown usernames."""
+    return _hash(secrets.token_hex(32))
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def _fetch(conn: Connection, username: str, *, for_update: bool = False) -> Any:
+    stmt = select(users_table).where(users_table.c.username == username)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).mappings().first()
+
+
+def get(conn: Connection, username: str, *, for_update: bool = False) -> UserRow:
+    """The account ``username`` (on PostgreSQL row-locked until commit with ``for_update``);
+    a StoreError when there is none."""
+    row = _fetch(conn, username, for_update=for_update)
+    if row is None:
+        raise StoreError(f"no user {username!r} in the store (找不到该用户)")
+    return UserRow.from_db(row)
+
+
+def list_users(conn: Connection) -> list[UserRow]:
+    """Every account, disabled ones too, by username."""
+    stmt = select(users_table).order_by(users_table.c.username)
+    return [UserRow.from_db(r) for r in conn.execute(stmt).mappings()]
+
+
+def add(
+    db: Database,
+    username: str,
+    role: str,
+    *,
+    scope_kind: str,
+    scope_id: str | None,
+    password: str,
+    actor: str,
+) -> UserRow:
+    """Create an active account (checked, password hashed before the transaction); audited
+    as ``user.add`` with its role and scope."""
+    username = check_username(username)
+    role = check_role(role)
+    scope_kind, scope_id = check_scope(role, scope_kind, scope_id)
+    actor = require_text(actor, "actor")
+    password_hash = _hash(check_password(password))
+    now = utc_now()
+    with db.write() as conn:
+        if _fetch(conn, username) is not None:
+            raise StoreError(
+                f"user {username!r} already exists (用户已存在); disabled accounts are kept, "
+                "so choose another name"
+            )
+        conn.execute(
+            insert(users_table).values(
+                username=username,
+                role=role,
+                scope_kind=scope_kind,
+                scope_id=scope_id,
+                password_hash=password_hash,
+                active=True,
+                failed_logins=0,
+                locked_until=None,
+                created_at=now,
+                created_by=actor,
+                password_changed_at=now,
+            )
+        )
+        audit.append(
+            conn,
+            "user.add",
+            actor,
+            username,
+            {"role": role, "scope_kind": scope_kind, "scope_id": scope_id},
+        )
+        return get(conn, username)
+
+
+def disable(conn: Connection, username: str, actor: str, reason: str) -> UserRow:
+    """Disable an active account (write transaction): it can no longer sign in; audited as
+    ``user.disable`` with the reason."""
+    actor = require_text(actor, "actor")
+    reason = require_text(reason, "reason")
+    row = get(conn, username, for_update=True)
+    if not row.active:
+        raise StoreError(f"user {username!r} is already disabled (该用户已停用)")
+    conn.execute(update(users_table).where(users_table.c.username == username).values(active=False))
+    audit.append(conn, "user.disable", actor, username, {"reason": reason})
+    return get(conn, username)
+
+
+def reset_password(db: Database, username: str, new_password: str, actor: str) -> UserRow:
+    """Set a new password (checked, hashed before the transaction), clearing failed logins
+    and any lock; audited as ``user.password_reset`` (what was cleared, not the password)."""
+    actor = require_text(actor, "actor")
+    password_hash = _hash(check_password(new_password))
+    with db.write() as conn:
+        before = get(conn, username, for_update=True)
+        conn.execute(
+            update(users_table)
+            .where(users_table.c.username == username)
+            .values(
+                password_hash=password_hash,
+                password_changed_at=utc_now(),
+                failed_logins=0,
+                locked_until=None,
+            )
+        )
+        audit.append(
+            conn,
+            "user.password_reset",
+            actor,
+            username,
+            {"failed_logins_cleared": before.failed_logins, "lock_cleared": before.locked_until},
+        )
+        return get(conn, username)
+
+
+# --------------------------------------------------------------------------- signing in
+
+
+def _subject(username: str) -> str:
+    """The username as an audit subject: printable, at most 64 characters, never blank."""
+    text = "".join(c if c.isprintable() else "?" for c in str(username))
+    if len(text) > _SUBJECT_MAX:
+        text = text[: _SUBJECT_MAX - 1] + "…"
+    return text if text.strip() else "(blank)"
+
+
+def _locked_until(row: Any, now: datetime) -> datetime | None:
+    """The end of the account's lock if it is locked at ``now``, else None."""
+    until = row["locked_until"]
+    return utc(until) if until is not None and now < utc(until) else None
+
+
+def _locked_error(username: str, until: datetime, *, just_now: bool) -> LoginError:
+    local = until.astimezone(_BEIJING)
+    lead = f"{_WRONG}; " if just_now else ""
+    return LoginError(
+        f"{lead}account {username} is locked after {MAX_FAILED_LOGINS} failed logins until "
+        f"{until:%Y-%m-%d %H:%M} UTC (连续登录失败 {MAX_FAILED_LOGINS} 次，账号锁定至北京时间 "
+        f"{local:%Y-%m-%d %H:%M}); try again then, or ask an administrator to reset the password",
+        reason="locked",
+        locked_until=until,
+    )
+
+
+def authenticate(
+    db: Database, username: str, password: str, *, now: datetime | None = None
+) -> UserRow:
+    """The account, if ``password`` is its password and it may sign in now; otherwise a
+    LoginError, raised after the attempt was recorded (see the module docstring)."""
+    moment = utc(now) if now is not None else utc_now()
+    password = password if isinstance(password, str) else ""
+    with db.read() as conn:
+        seen = _fetch(conn, username) if isinstance(username, str) else None
+    verified: tuple[str, bool] | None = None  # (the hash checked, whether it matched)
+    if seen is None:
+        _verify(_dummy_hash(), password)  # the same work as for a real account
+    elif _locked_until(seen, moment) is None:
+        verified = (seen["password_hash"], _verify(seen["password_hash"], password))
+    with db.write() as conn:
+        outcome = _record(conn, username, password, verified, moment)
+    if isinstance(outcome, LoginError):
+        raise outcome
+    return outcome
+
+
+def _record(
+    conn: Connection,
+    username: str,
+    password: str,
+    verified: tuple[str, bool] | None,
+    now: datetime,
+) -> UserRow | LoginError:
+    """Apply and audit one sign-in attempt on the fresh account row (write transaction)."""
+    subject = _subject(username)
+    row = _fetch(conn, username, for_update=True) if isinstance(username, str) else None
+    if row is None:
+        audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "unknown_user"})
+        return LoginError(_WRONG, reason="unknown_user")
+    until = _locked_until(row, now)
+    if until is not None:
+        audit.append(
+            conn, "login.failed", ANONYMOUS, subject, {"reason": "locked", "locked_until": until}
+        )
+        return _locked_error(username, until, just_now=False)
+    stored = row["password_hash"]
+    if verified is not None and verified[0] == stored:
+        ok = verified[1]
+    else:  # the password changed, or a lock ended, since the first look: check again
+        ok = _verify(stored, password)
+    # A lock that has run out gives fresh attempts.
+    failed = 0 if row["locked_until"] is not None else int(row["failed_logins"])
+    where = users_table.c.username == username
+    if not ok:
+        failed += 1
+        if failed >= MAX_FAILED_LOGINS:
+            until = now + LOCKOUT
+            conn.execute(
+                update(users_table).where(where).values(failed_logins=failed, locked_until=until)
+            )
+            audit.append(
+                conn,
+                "login.locked",
+                ANONYMOUS,
+                subject,
+                {"reason": "wrong_password", "failed_logins": failed, "locked_until": until},
+            )
+            return _locked_error(username, until, just_now=True)
+        conn.execute(
+            update(users_table).where(where).values(failed_logins=failed, locked_until=None)
+        )
+        audit.append(
+            conn,
+            "login.failed",
+            ANONYMOUS,
+            subject,
+            {"reason": "wrong_password", "failed_logins": failed},
+        )
+        return LoginError(_WRONG, reason="wrong_password")
+    if not row["active"]:
+        audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "disabled"})
+        return LoginError(
+            f"account {username} is disabled; ask an administrator (账号已停用，请联系管理员)",
+            reason="disabled",
+        )
+    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+    rehashed = _HASHER.check_needs_rehash(stored)
+    if rehashed:  # argon2's parameters changed since it was set: same password, new hash
+        values["password_hash"] = _hash(password)
+    conn.execute(update(users_table).where(where).values(**values))
+    audit.append(conn, "login", username, subject, {"rehashed": rehashed})
+    return get(conn, username)
