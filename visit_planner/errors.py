@@ -11,9 +11,14 @@ column or field, the rule broken and the first offending ids.
     ├── GapFileError       an OR-Library GAP file that cannot be read or parsed
     ├── RiskJobError       a risk-model job (train, promote, score) that cannot run
     ├── WorkspaceError     the workspace directory cannot be used
-    └── StoreError         the store database cannot be opened, is at the wrong schema
-        │                  version, or refuses a change (unknown run, invalid override)
-        └── StoreBusyError another process holds the month's planning lock or the database
+    ├── StoreError         the store database cannot be opened, is at the wrong schema
+    │   │                  version, or refuses a change (unknown run, invalid override)
+    │   ├── StoreBusyError another process holds the month's planning lock or the database
+    │   └── LoginError     a sign-in refused (unknown user or wrong password, disabled, locked)
+    └── OutputError        an output path that cannot be used (visit_planner.outputs)
+
+Other packages extend the tree: ``dashboard.errors`` (DashboardError, OutOfScopeError);
+``PlanRefusedError`` (a plan the independent check refused) lives with the plan job.
 """
 
 from __future__ import annotations
