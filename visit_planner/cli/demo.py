@@ -2,7 +2,8 @@
 
 generate → validate → train (MLflow, registered) → promote (gate) → plan the month (score,
 assign, independent check, publish into the store) → generate the next month → plan it (last
-month's run is the previous assignment) → list the runs, diff them, print the visit lists.
+month's run is the previous assignment) → list the runs, diff them, print the visit lists →
+serve the dashboard with a demo planner account (unless ``--no-dashboard``).
 Each step calls the very command function a user would run, so the demo shows exactly what
 the commands print and cannot drift from them.
 """
@@ -20,9 +21,10 @@ from visit_planner.cli.data import generate_cmd, validate_cmd
 from visit_planner.cli.model import promote_cmd, train_cmd
 from visit_planner.cli.plan import plan_cmd
 from visit_planner.cli.runs import runs_diff, runs_export, runs_list
-from visit_planner.paths import resolve_workspace
+from visit_planner.paths import Workspace, resolve_workspace
 
-STEPS = 9
+STEPS = 10
+DEMO_ACCOUNT = "demo-planner"
 MONTHS = ("2026-11", "2026-12")
 
 
@@ -47,6 +49,10 @@ def demo_cmd(
     home: HomeOption = None,
     scale: Annotated[float, typer.Option("--scale", help="Size of the prefecture.")] = 0.01,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the prefecture.")] = 1,
+    no_dashboard: Annotated[
+        bool,
+        typer.Option("--no-dashboard", help="Stop after the runs; do not serve the dashboard."),
+    ] = False,
 ) -> None:
     """Run two months of the whole job on a small synthetic prefecture (演示全流程).
 
@@ -116,3 +122,35 @@ def demo_cmd(
     console.print(f"workspace 工作区: {ws.root}")
     console.print(f"runs 方案: {ws.root / 'runs'}; store 数据库: {ws.store_db}")
     console.print(f"visit lists 走访清单: {sheets / 'index.html'}")
+    if no_dashboard:
+        return
+    _step(10, "dashboard / 仪表盘", "dashboard")
+    password = _demo_account(ws)
+    console.print(
+        f"sign in 登录: {DEMO_ACCOUNT} / {password}  (a planner of the whole prefecture; "
+        "the password is shown once 密码仅显示一次) — Ctrl-C stops the dashboard"
+    )
+    from visit_planner.cli.dashboard import dashboard
+
+    dashboard(home=ws.root, store_url=None, port=8501)
+
+
+def _demo_account(ws: Workspace) -> str:
+    """The demo planner's account with a new random password (created or reset; audited)."""
+    from visit_planner.actor import current_actor
+    from visit_planner.errors import StoreError
+    from visit_planner.store import Store
+    from visit_planner.store.users import generate_password
+
+    password = generate_password()
+    with Store.for_workspace(ws) as store:
+        try:
+            store.get_user(DEMO_ACCOUNT)
+        except StoreError:
+            store.add_user(
+                DEMO_ACCOUNT, "planner", scope_kind="prefecture", password=password,
+                actor=current_actor(),
+            )  # fmt: skip
+        else:
+            store.reset_password(DEMO_ACCOUNT, password, current_actor())
+    return password
