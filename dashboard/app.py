@@ -1,0 +1,70 @@
+"""The dashboard's entry point: language switch, login gate and the page router.
+
+Run it with ``visit-planner dashboard`` (which starts ``streamlit run`` on 127.0.0.1). Pages
+live in ``dashboard/pages``; each derives its own access from the signed-in account
+(:func:`dashboard.auth.page_context`), so what this router shows is convenience, not security.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import auth, i18n
+from dashboard.i18n import t
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+# (file, title key, icon, roles that see it in the menu; None: every role)
+MENU: list[tuple[str, str, str, tuple[str, ...] | None]] = [
+    ("overview.py", "page_overview", ":material/dashboard:", None),
+    ("township.py", "page_township", ":material/location_city:", None),
+    ("household.py", "page_household", ":material/home:", ("planner", "supervisor",
+                                                             "data_scientist")),
+    ("worker.py", "page_worker", ":material/badge:", ("planner", "supervisor", "data_scientist")),
+    ("corrections.py", "page_corrections", ":material/edit_note:", ("planner", "supervisor",
+                                                                     "data_scientist")),
+    ("runs.py", "page_runs", ":material/history:", None),
+    ("model.py", "page_model", ":material/model_training:", None),
+]  # fmt: skip
+
+# No page_icon: a Material icon is fetched from fonts.gstatic.com; the default one is local.
+st.set_page_config(page_title="走访计划 Visit planner", layout="wide")
+
+if auth.LANG_KEY not in st.session_state:
+    st.session_state[auth.LANG_KEY] = i18n.lang_of(st.query_params.get("lang"))
+lang = st.sidebar.segmented_control(
+    f"{t('language', 'zh')} / {t('language', 'en')}",
+    i18n.LANGS,
+    format_func=lambda code: i18n.LANG_NAMES[code],
+    key=auth.LANG_KEY,
+    required=True,
+)
+lang = i18n.lang_of(lang)
+st.query_params["lang"] = lang
+
+viewer = auth.signed_in()
+if viewer is None:
+    auth.login_form(lang)
+    st.stop()
+
+st.sidebar.caption(
+    t(
+        "signed_in_as",
+        lang,
+        user=viewer.username,
+        role=i18n.account_role(viewer.role, lang),
+        scope=i18n.scope(viewer.scope_kind, viewer.scope_id, lang),
+    )
+)
+if st.sidebar.button(t("sign_out", lang), key="sign_out"):
+    auth.sign_out()
+    st.rerun()
+
+pages = [
+    st.Page(PAGES / name, title=t(title, lang), icon=icon, url_path=name.removesuffix(".py"))
+    for name, title, icon, roles in MENU
+    if roles is None or viewer.role in roles
+]
+st.navigation(pages).run()

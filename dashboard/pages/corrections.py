@@ -1,0 +1,92 @@
+"""纠正 Corrections: supervisors' and planners' standing overrides (tier, pin, forbid, data
+correction) with a reason, and what became of each in the month's plan."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import auth, i18n
+from dashboard.i18n import t
+from visit_planner.errors import VisitPlannerError
+from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
+
+ctx = auth.page_context()
+lang = ctx.lang
+st.title(t("page_corrections", lang))
+
+if ctx.viewer.may_correct:
+    st.subheader(t("new_correction", lang))
+    with st.form("correction", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        kind = c1.selectbox(
+            t("kind", lang),
+            KINDS,
+            format_func=lambda k: i18n.override_kind(k, lang),
+            key="correction_kind",
+        )
+        household_id = c2.text_input(
+            i18n.label("household_id", lang), max_chars=32, key="correction_household"
+        )
+        reason = st.text_area(t("reason", lang), max_chars=500, height=80, key="correction_reason")
+        c3, c4 = st.columns(2)
+        worker_id = c3.text_input(t("worker_id_input", lang), max_chars=32, key="correction_worker")
+        tier = c4.selectbox(
+            t("tier_input", lang),
+            [None, 1, 2, 3],
+            format_func=lambda v: "—" if v is None else i18n.tier(v, lang),
+            key="correction_tier",
+        )
+        c5, c6 = st.columns(2)
+        field = c5.selectbox(
+            t("field_input", lang),
+            [None, *CORRECTABLE_FIELDS],
+            format_func=lambda v: "—" if v is None else i18n.record_field(v, lang),
+            key="correction_field",
+        )
+        value = c6.text_input(t("value_input", lang), max_chars=64, key="correction_value")
+        c7, c8 = st.columns(2)
+        evidence = c7.text_input(t("evidence", lang), max_chars=200)
+        expires_on = c8.date_input(t("expires_on", lang), value=None, format="YYYY-MM-DD")
+        submitted = st.form_submit_button(t("submit", lang), type="primary")
+    if submitted:
+        if not household_id.strip():
+            st.error(t("household_required", lang))
+        elif not reason.strip():
+            st.error(t("reason_required", lang))
+        else:
+            try:
+                number = ctx.data.submit_override(
+                    ctx.month,
+                    kind=kind,
+                    household_id=household_id.strip(),
+                    reason=reason.strip(),
+                    worker_id=(worker_id.strip() or None) if kind in ("pin", "forbid") else None,
+                    tier=tier if kind == "tier" else None,
+                    field=field if kind == "correction" else None,
+                    value=(value.strip() or None) if kind == "correction" else None,
+                    evidence=evidence.strip() or None,
+                    expires_on=expires_on,
+                )
+            except VisitPlannerError as exc:
+                st.error(i18n.error_text(exc, lang))
+            else:
+                st.success(t("submitted", lang, id=number))
+else:
+    st.info(t("read_only", lang))
+
+st.subheader(t("corrections_list", lang))
+with auth.guarded(lang):
+    rows = ctx.data.overrides(ctx.month)
+if rows.height == 0:
+    st.info(t("corrections_none", lang))
+else:
+    auth.show_table(
+        i18n.table(
+            rows.rename({"status": "override_status"}),
+            ["id", "kind", "household_id", "township_id", "worker_id", "tier", "field", "value",
+             "reason", "author", "created_at", "expires_on", "override_status", "outcome",
+             "outcome_reason"],
+            lang,
+        ),
+        lang,
+    )  # fmt: skip

@@ -1,0 +1,146 @@
+"""家庭 Household: why one household of the user's jurisdiction has its tier and its visitor."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, i18n
+from dashboard.i18n import t
+
+ctx = auth.page_context()
+lang = ctx.lang
+st.title(t("page_household", lang))
+household_id = st.text_input(
+    t("household_id_input", lang),
+    key="household",
+    bind="query-params",
+    placeholder=t("household_id_help", lang),
+    max_chars=32,
+).strip()
+if not household_id:
+    st.info(t("household_prompt", lang))
+    st.stop()
+with auth.guarded(lang):
+    h = ctx.data.household(ctx.month, household_id)
+    history = ctx.data.household_history(household_id)
+
+score = h["score"] or {}
+ex = h["explanation"]
+final_tier = score.get("final_tier", ex["tier"])
+st.subheader(f"{household_id} · {i18n.township(h['township_id'], lang)}")
+
+source = score.get("tier_source")
+if source == "model":
+    source_text = t("source_model", lang)
+elif source == "rule":
+    source_text = t("source_rule", lang, rule=score.get("rule") or "")
+elif source == "override":
+    source_text = t("source_override", lang, reason=score.get("override_reason") or "")
+else:
+    source_text = t("source_unknown", lang)
+c1, c2 = st.columns([1, 2])
+c1.metric(t("tier", lang), i18n.tier(final_tier, lang))
+c2.markdown(f"**{t('tier_source', lang)}**  \n{source_text}")
+
+if score:
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('probabilities', lang)}**")
+        probs = pl.DataFrame(
+            {
+                t("tier_axis", lang): [i18n.tier(k, lang) for k in (1, 2, 3)],
+                "%": [round(100 * float(score.get(f"p_tier{k}") or 0.0), 1) for k in (1, 2, 3)],
+            }
+        )
+        st.bar_chart(
+            probs,
+            x=t("tier_axis", lang),
+            y="%",
+            horizontal=True,
+            sort=False,
+            color="#1c83e1",
+            x_label="",
+            y_label="%",
+            height=180,
+        )
+    with right:
+        st.markdown(f"**{t('reasons', lang)}**")
+        reasons = score.get("reasons") or []
+        if reasons:
+            st.markdown("\n".join(f"- {i18n.reason_line(r, lang)}" for r in reasons))
+            st.caption(t("reasons_caption", lang))
+        else:
+            st.write(t("no_reasons", lang))
+
+st.subheader(t("assignment", lang))
+worker = ex.get("worker_id")
+a1, a2, a3 = st.columns(3)
+a1.metric(
+    t("assigned_worker", lang),
+    f"{worker} · {i18n.role(ex.get('role'), lang)}" if worker else t("not_assigned", lang),
+)
+a2.metric(t("travel", lang), i18n.fmt_minutes(ex.get("travel_minutes"), lang))
+a3.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+previous = ex.get("previous_worker_id")
+if previous and ex.get("kept_previous"):
+    continuity = t("continuity_kept", lang, w=previous)
+elif previous:
+    continuity = t("continuity_changed", lang, w=previous)
+else:
+    continuity = t("continuity_new", lang)
+st.markdown(f"**{t('continuity', lang)}**: {continuity}")
+if ex.get("up_cover"):
+    st.markdown(t("up_cover_note", lang))
+if ex.get("alt_worker_id"):
+    st.markdown(
+        t(
+            "nearest_other",
+            lang,
+            w=ex["alt_worker_id"],
+            role=i18n.role(ex.get("alt_role"), lang),
+            travel=i18n.fmt_minutes(ex.get("alt_travel_minutes"), lang),
+            why=ex.get("reason_zh" if lang == "zh" else "reason_en") or "",
+        )
+    )
+st.markdown(f"**{t('overrides_applied', lang)}**: {ex.get('overrides') or t('no_overrides', lang)}")
+
+st.subheader(t("alternatives", lang))
+alts = h["alternatives"]
+if alts.height == 0:
+    st.write(t("no_alternatives", lang))
+else:
+    alts = alts.with_columns(
+        pl.Series("why", [i18n.why_not(r, lang) for r in alts.iter_rows(named=True)])
+    )
+    auth.show_table(
+        i18n.table(
+            alts, ["rank", "worker_id", "role", "travel_minutes", "objective_change", "why"], lang
+        ),
+        lang,
+    )
+    st.caption(t("alternatives_caption", lang))
+
+st.subheader(t("history", lang))
+auth.show_table(i18n.table(history, ["month", "version", "tier", "worker_id"], lang), lang)
+
+with st.expander(t("record", lang)):
+    record = h["record"]
+    if not ctx.viewer.sees_sensitive:
+        st.caption(t("record_masked", lang))
+    shown = [
+        (zh if lang == "zh" else en, i18n.record_value(name, record[name], lang))
+        for name, (zh, en) in i18n.RECORD_FIELDS.items()
+        if name in record
+    ]
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("field", lang): [name for name, _ in shown],
+                t("value", lang): [value for _, value in shown],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+    )

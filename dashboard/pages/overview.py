@@ -1,0 +1,123 @@
+"""总览 Overview: the month at a glance for the signed-in user's jurisdiction."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, i18n, maps
+from dashboard.i18n import t
+
+ctx = auth.page_context()
+lang = ctx.lang
+with auth.guarded(lang):
+    ov = ctx.data.overview(ctx.month)
+    points = {tw: ctx.data.map_points(ctx.month, tw) for tw in ov.townships["township_id"]}
+
+run = ov.run
+st.title(t("page_overview", lang))
+st.caption(
+    t(
+        "run_caption",
+        lang,
+        month=run.month,
+        version=run.version,
+        run=run.run_id[:12],
+        when=f"{run.created_at:%Y-%m-%d %H:%M} UTC",
+        by=run.created_by,
+    )
+)
+
+tier1 = ov.by_tier.filter(pl.col("tier") == 1)
+t1_total = int(tier1["households"].sum())
+t1_covered = int(tier1["covered"].sum())
+gap = i18n.fmt_pct(ov.gap, 2) if ov.gap is not None else "—"
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("households", lang), i18n.fmt_int(int(ov.by_tier["households"].sum())))
+c2.metric(
+    t("tier1_coverage", lang),
+    i18n.fmt_pct(t1_covered / t1_total if t1_total else 1.0),
+    help=t("tier1_coverage_help", lang),
+)
+c3.metric(
+    t("proven", lang),
+    t("proven_short", lang) if ov.proven else t("proven_no", lang),
+    help=t("proven_help", lang),
+)
+c4.metric(t("all_townships", lang), i18n.fmt_int(ov.townships.height))
+st.caption(t("proven_caption_yes", lang, gap=gap) if ov.proven else t("proven_caption_no", lang))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("by_tier", lang))
+    tiers = pl.DataFrame(
+        {
+            t("tier_axis", lang): [i18n.tier(v, lang) for v in ov.by_tier["tier"]],
+            t("covered", lang): ov.by_tier["covered"].cast(pl.Int64),
+            t("uncovered", lang): ov.by_tier["uncovered"].cast(pl.Int64),
+        }
+    )
+    st.bar_chart(
+        tiers,
+        x=t("tier_axis", lang),
+        y=[t("covered", lang), t("uncovered", lang)],
+        color=["#21c354", "#ff4b4b"],
+        horizontal=True,
+        sort=False,
+        x_label="",
+        y_label=t("households_axis", lang),
+        height=260,
+    )
+with right:
+    st.subheader(t("by_role", lang))
+    roles = pl.DataFrame(
+        {
+            t("role_axis", lang): [i18n.role(v, lang) for v in ov.by_role["role"]],
+            t("utilisation_axis", lang): (ov.by_role["utilisation"] * 100).round(1),
+        }
+    )
+    st.bar_chart(
+        roles,
+        x=t("role_axis", lang),
+        y=t("utilisation_axis", lang),
+        horizontal=True,
+        sort=False,
+        x_label="",
+        y_label=t("utilisation_axis", lang),
+        height=260,
+    )
+    st.caption(t("by_role_caption", lang))
+
+st.subheader(t("shortfalls", lang))
+short = ov.townships.filter(pl.col("unassigned_tier1") > 0)
+if short.height == 0:
+    st.success(t("no_shortfall", lang))
+else:
+    auth.show_table(
+        i18n.table(
+            short,
+            ["township_id", "households", "unassigned_tier1", "extra_cadres", "shortfall"],
+            lang,
+        ),
+        lang,
+    )
+
+st.subheader(t("townships_map", lang))
+deck = maps.townships_deck(ov.townships, maps.township_centres(points), lang)
+if deck is None:
+    st.info(t("no_points", lang))
+else:
+    st.pydeck_chart(deck, height=420)
+    st.caption(t("map_caption", lang))
+
+st.subheader(t("all_townships", lang))
+utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]
+auth.show_table(
+    i18n.table(
+        ov.townships,
+        ["township_id", "households", "workers", "status", "gap", "unassigned_tier1",
+         *utilisation],
+        lang,
+    ),
+    lang,
+)  # fmt: skip

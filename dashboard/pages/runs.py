@@ -1,0 +1,125 @@
+"""运行记录 Runs: every published run, what changed between two of them (in the user's
+jurisdiction), and, for planners, rolling a month back to an earlier run (audited)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, i18n
+from dashboard.i18n import t
+from visit_planner.errors import VisitPlannerError
+from visit_planner.runs import RunReader, diff_runs, diff_totals
+from visit_planner.store import RunRow, Store
+
+ctx = auth.page_context()
+lang = ctx.lang
+st.title(t("page_runs", lang))
+with auth.guarded(lang):
+    runs = ctx.data.runs()
+if not runs:
+    st.info(t("runs_none", lang))
+    st.stop()
+
+
+def run_label(run: RunRow) -> str:
+    """``2026-11 v2 · 当前 · 3f2a9c01e4b7``."""
+    return f"{run.month} v{run.version} · {i18n.run_status(run.status, lang)} · {run.run_id[:12]}"
+
+
+st.subheader(t("runs_list", lang))
+listing = pl.DataFrame(
+    {
+        "month": [r.month for r in runs],
+        "version": [r.version for r in runs],
+        "run_kind": [r.kind for r in runs],
+        "run_status": [r.status for r in runs],
+        "created_at": [f"{r.created_at:%Y-%m-%d %H:%M}" for r in runs],
+        "created_by": [r.created_by for r in runs],
+        "model_version": [r.model_version for r in runs],
+        "tier1_uncovered": [r.metrics.get("tier1_uncovered") for r in runs],
+        "churn": [r.metrics.get("churn_tier_unchanged") for r in runs],
+        "run_id": [r.run_id[:12] for r in runs],
+    },
+    schema_overrides={"tier1_uncovered": pl.Int64, "churn": pl.Float64, "version": pl.Int64},
+)
+auth.show_table(i18n.table(listing.head(200), listing.columns, lang), lang, total=len(runs))
+
+st.subheader(t("diff", lang))
+if len(runs) < 2:
+    st.info(t("diff_same", lang))
+else:
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(t("diff_a", lang), runs, index=1, format_func=run_label, key="diff_a")
+    b = c2.selectbox(t("diff_b", lang), runs, index=0, format_func=run_label, key="diff_b")
+    if a.run_id == b.run_id:
+        st.info(t("diff_same", lang))
+    else:
+        root = ctx.data.workspace.root
+        with auth.guarded(lang):
+            diff = diff_runs(RunReader(root / a.path), RunReader(root / b.path))
+        diff = diff.filter(
+            pl.Series([ctx.viewer.covers(tw) for tw in diff["township_id"].to_list()])
+        )
+        totals = diff_totals(diff) if diff.height else None
+        if totals is not None:
+            m1, m2, m3, m4 = st.columns(4)
+            m1.metric(t("diff_churn", lang), i18n.fmt_pct(totals["churn_tier_unchanged"], 2))
+            m2.metric(t("diff_tier_changed", lang), i18n.fmt_int(totals["tier_changed"]))
+            m3.metric(
+                t("diff_t1", lang),
+                f"{i18n.fmt_int(totals['uncovered_tier1_a'])} → "
+                f"{i18n.fmt_int(totals['uncovered_tier1_b'])}",
+            )
+            m4.metric(
+                t("diff_travel", lang),
+                f"{totals['travel_minutes_month_a'] / 60:,.0f} → "
+                f"{totals['travel_minutes_month_b'] / 60:,.0f}",
+            )
+        changed = diff.filter(pl.col("worker_changed") > 0).with_columns(
+            (pl.col("travel_minutes_month_a") / 60).alias("travel_hours_a"),
+            (pl.col("travel_minutes_month_b") / 60).alias("travel_hours_b"),
+        )
+        if changed.height == 0:
+            st.success(t("diff_no_change", lang))
+        else:
+            auth.show_table(
+                i18n.table(
+                    changed.head(200),
+                    ["township_id", "changed_tier_unchanged", "tier_unchanged",
+                     "churn_tier_unchanged", "changed_tier_changed", "tier_changed",
+                     "uncovered_tier1_a", "uncovered_tier1_b", "travel_hours_a",
+                     "travel_hours_b"],
+                    lang,
+                ),
+                lang,
+                total=changed.height,
+            )  # fmt: skip
+
+if ctx.viewer.may_publish:
+    st.subheader(t("rollback", lang))
+    st.caption(t("rollback_intro", lang))
+    earlier = [r for r in runs if r.status != "current"]
+    if not earlier:
+        st.info(t("rollback_none", lang))
+    else:
+        with st.form("rollback"):
+            target = st.selectbox(t("rollback_to", lang), earlier, format_func=run_label)
+            reason = st.text_input(t("rollback_reason", lang), max_chars=300)
+            go = st.form_submit_button(t("rollback_button", lang), type="primary")
+        if go:
+            if not reason.strip():
+                st.error(t("reason_required", lang))
+            else:
+                try:
+                    with Store.for_workspace(ctx.data.workspace, ctx.data.store_url) as store:
+                        row = store.rollback(
+                            target.month,
+                            target.run_id,
+                            actor=ctx.viewer.username,
+                            reason=reason.strip(),
+                        )
+                except VisitPlannerError as exc:
+                    st.error(i18n.error_text(exc, lang))
+                else:
+                    st.success(t("rollback_done", lang, month=row.month, version=row.version))

@@ -1,0 +1,110 @@
+"""乡镇 Township: demand against capacity by role, the uncovered households, the shortfall and
+the map of one township in the signed-in user's jurisdiction."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, i18n, maps
+from dashboard.i18n import t
+from visit_planner.policy import parse_policy
+
+ctx = auth.page_context()
+lang = ctx.lang
+with auth.guarded(lang):
+    towns = ctx.data.townships(ctx.month)
+    requested = st.query_params.get("township")
+    if requested and requested not in towns:
+        ctx.data.township(ctx.month, requested)  # the data layer says why (out of scope ...)
+if not towns:
+    st.info(t("no_points", lang))
+    st.stop()
+if requested in towns and st.session_state.get("_township_param") != requested:
+    st.session_state["township"] = requested
+    st.session_state["_township_param"] = requested
+if st.session_state.get("township") not in towns:
+    st.session_state["township"] = towns[0]
+st.title(t("page_township", lang))
+tw = st.selectbox(
+    t("choose_township", lang),
+    towns,
+    format_func=lambda code: i18n.township(code, lang),
+    key="township",
+)
+with auth.guarded(lang):
+    info = ctx.data.township(ctx.month, tw)
+    points = ctx.data.map_points(ctx.month, tw)
+
+diag = info["diagnostics"]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("households", lang), i18n.fmt_int(diag["households"]))
+c2.metric(t("workers", lang), i18n.fmt_int(diag["workers"]))
+c3.metric(t("uncovered_households", lang), i18n.fmt_int(info["uncovered_count"]))
+c4.metric(t("status", lang), i18n.status(diag["status"], lang))
+if diag.get("shortfall"):
+    st.warning(i18n.pick(diag["shortfall"], lang))
+else:
+    st.success(t("shortfall_none", lang))
+
+st.subheader(t("demand_capacity", lang))
+policy = parse_policy(info["run"].policy_text, "run policy")
+serves = {str(p.role): tier for tier, p in policy.tiers.items()}
+demand = dict(zip(info["demand"]["tier"].to_list(), info["demand"]["hours"].to_list(), strict=True))
+capacity = info["capacity"]
+chart = pl.DataFrame(
+    {
+        t("role_axis", lang): [i18n.role(r, lang) for r in capacity["role"]],
+        t("demand_hours", lang): [
+            round(float(demand.get(serves.get(r, 0), 0.0) or 0.0), 1) for r in capacity["role"]
+        ],
+        t("available_hours", lang): capacity["hours_available"].round(1),
+        t("used_hours", lang): capacity["hours_used"].round(1),
+    }
+)
+st.bar_chart(
+    chart,
+    x=t("role_axis", lang),
+    y=[t("demand_hours", lang), t("available_hours", lang), t("used_hours", lang)],
+    color=["#ff4b4b", "#1c83e1", "#21c354"],
+    stack=False,
+    horizontal=True,
+    sort=False,
+    x_label="",
+    y_label=t("hours_axis", lang),
+    height=300,
+)
+st.caption(t("demand_capacity_caption", lang))
+
+st.subheader(t("uncovered_households", lang))
+if info["uncovered_count"] == 0:
+    st.success(t("all_covered", lang))
+elif info["uncovered"] is None:
+    st.info(t("uncovered_hidden", lang, n=f"{info['uncovered_count']:,}"))
+else:
+    auth.show_table(
+        i18n.table(info["uncovered"], ["household_id", "tier", "risk"], lang),
+        lang,
+        total=info["uncovered_count"],
+    )
+
+st.subheader(t("township_map", lang))
+deck = maps.township_deck(points, tw, lang)
+if deck is None:
+    st.info(t("no_points", lang))
+else:
+    st.pydeck_chart(deck, height=460)
+    st.markdown(maps.legend(lang))
+    st.caption(t("map_caption", lang))
+
+st.subheader(t("worker_loads", lang))
+auth.show_table(
+    i18n.table(
+        info["loads"],
+        ["worker_id", "role", "active", "households", "hours_used", "monthly_hours",
+         "utilisation_hours", "kept_previous_households", "up_cover_households"],
+        lang,
+    ),
+    lang,
+    total=int(diag["workers"]),
+)  # fmt: skip

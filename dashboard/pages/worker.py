@@ -1,0 +1,118 @@
+"""人员 Worker: one worker's households, hours against capacity, a map of the visits and the
+printable visit list."""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, i18n, maps
+from dashboard.i18n import t
+from visit_planner.export import export_visit_lists
+
+
+def visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) -> bytes:
+    """The worker's printable A4 sheet, exported from the run into a temporary directory
+    (``export_visit_lists`` of the worker's township; the sheet is found through the index)."""
+    with tempfile.TemporaryDirectory(prefix="visit-sheet-") as tmp:
+        summary = export_visit_lists(run_dir, Path(tmp), month=month, townships=[township_id])
+        index = summary.index.read_text("utf-8")
+        link = re.search(rf'href="([^"]+)">{re.escape(html.escape(worker_id))}</a>', index)
+        if link is None:
+            return b""
+        return (summary.out / link.group(1)).read_bytes()
+
+
+ctx = auth.page_context()
+lang = ctx.lang
+st.title(t("page_worker", lang))
+with auth.guarded(lang):
+    towns = ctx.data.townships(ctx.month)
+
+
+def _pick() -> None:
+    st.session_state["worker"] = st.session_state.get("worker_pick") or ""
+
+
+left, right = st.columns(2)
+with left:
+    tw = st.selectbox(
+        t("choose_township", lang),
+        towns,
+        format_func=lambda code: i18n.township(code, lang),
+        key="worker_township",
+    )
+    with auth.guarded(lang):
+        loads = ctx.data.township(ctx.month, tw)["loads"] if tw else None
+    ids = sorted(loads["worker_id"].to_list()) if loads is not None else []
+    st.selectbox(t("choose_worker", lang), ["", *ids], key="worker_pick", on_change=_pick)
+with right:
+    worker_id = st.text_input(
+        i18n.label("worker_id", lang), key="worker", bind="query-params", max_chars=32
+    ).strip()
+if not worker_id:
+    st.stop()
+
+with auth.guarded(lang):
+    w = ctx.data.worker(ctx.month, worker_id)
+    township_id = str(w["load"]["township_id"])
+    bases = ctx.data.map_points(ctx.month, township_id).get("workers")
+load = w["load"]
+households: pl.DataFrame = w["households"]
+
+st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}")
+c1, c2, c3 = st.columns(3)
+c1.metric(t("households", lang), i18n.fmt_int(load["households"]))
+c2.metric(
+    t("used_hours", lang),
+    t(
+        "hours_used_of",
+        lang,
+        used=i18n.fmt_hours(load["hours_used"], lang),
+        cap=i18n.fmt_hours(load["monthly_hours"], lang),
+    ),
+)
+c3.metric(i18n.label("utilisation_hours", lang), i18n.fmt_pct(load["utilisation_hours"]))
+st.progress(min(1.0, float(load["utilisation_hours"] or 0.0)))
+if not load["active"]:
+    st.warning(t("inactive", lang))
+
+st.subheader(t("worker_map", lang))
+base = bases.filter(pl.col("worker_id") == worker_id) if bases is not None else None
+deck = maps.worker_deck(load, base, households, lang)
+if deck is None:
+    st.info(t("no_points", lang))
+else:
+    st.pydeck_chart(deck, height=420)
+    st.markdown(maps.legend(lang))
+
+st.subheader(t("worker_households", lang))
+auth.show_table(
+    i18n.table(
+        households.head(200),
+        ["household_id", "tier", "village_id", "travel_minutes", "hours_per_month",
+         "kept_previous", "up_cover", "last_visit_days"],
+        lang,
+    ),
+    lang,
+    total=households.height,
+)  # fmt: skip
+
+st.subheader(t("sheet", lang))
+if households.height == 0:
+    st.info(t("sheet_none", lang))
+else:
+    run_dir = ctx.data.workspace.root / w["run"].path
+    st.download_button(
+        t("sheet_button", lang),
+        data=lambda: visit_sheet(run_dir, ctx.month, township_id, worker_id),
+        file_name=f"visit-list-{ctx.month}-{worker_id}.html",
+        mime="text/html",
+        icon=":material/print:",
+        key="sheet",
+    )

@@ -1,0 +1,424 @@
+"""The dashboard's pages under ``streamlit.testing.v1.AppTest``, for every role and jurisdiction.
+
+Each test signs in through the login form (the store checks the password), opens pages through
+the router and reads what the page shows. Scope attacks edit what a user can edit - query
+parameters, the household or worker id typed in, the session's state - and the page must refuse
+because its data access is built from the account the store holds, not from editable state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import dashboard
+from dashboard import auth, i18n
+from dashboard.data import PAGE_ROWS, Viewer
+from tests.dashboard.helpers import (
+    ACCOUNTS,
+    MONTH,
+    OTHER_TOWNSHIP,
+    PASSWORD,
+    TOWNSHIP,
+    Site,
+    audit_actions,
+)
+from visit_planner.store import Store
+
+APP = Path(dashboard.__file__).resolve().parent / "app.py"
+PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
+HOUSEHOLD_PAGES = ("household", "worker", "corrections")
+TIMEOUT = 60
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def open_app(query: dict[str, str] | None = None) -> AppTest:
+    """The app at its login form (``query``: the URL's query parameters)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def sign_in(username: str, password: str = PASSWORD, **kw: dict[str, str]) -> AppTest:
+    """The app after submitting the login form."""
+    at = open_app(**kw)
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    submit = next(b for b in at.button if b.label in (i18n.t("sign_in", "zh"), "Sign in"))
+    return submit.click().run()
+
+
+def go(at: AppTest, page: str, lang: str | None = None) -> AppTest:
+    """Open ``page`` through the router (in ``lang``: AppTest runs a navigation page's own
+    script after the first run, not the entry script's language switch, so the test sets the
+    session's language as the switch would)."""
+    at.switch_page(f"pages/{page}.py")
+    if lang is not None:
+        at.session_state[auth.LANG_KEY] = lang
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page says, tables included."""
+    parts: list[str] = []
+    for kind in ("title", "subheader", "markdown", "caption", "error", "warning", "info"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [str(e.value) for e in at.success]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_csv(index=False) for df in at.dataframe]
+    return "\n".join(parts)
+
+
+def elements(at: AppTest, kind: str) -> list:  # type: ignore[type-arg]
+    """Elements the testing API does not model (charts, maps), by proto type."""
+    found = []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == kind:
+                found.append(child)
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def chart_rows(chart: object) -> int:
+    """Rows of data a chart carries (Arrow IPC streams inside its proto)."""
+    proto = chart.proto  # type: ignore[attr-defined]
+    blobs = [d.data.data for d in proto.datasets] + [proto.data.data]
+    return sum(pa.ipc.open_stream(b).read_all().num_rows for b in blobs if b)
+
+
+def check_clean(at: AppTest) -> None:
+    """No exception, no error; tables within the row limit and under translated headings;
+    charts with data; maps without a base map."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    for df in at.dataframe:
+        table = df.value
+        assert len(table) <= PAGE_ROWS
+        raw = [c for c in table.columns if c in i18n.COLUMNS or re.fullmatch(r"[a-z0-9_]+", c)]
+        assert not raw, f"raw column names shown: {raw}"
+    for chart in elements(at, "vega_lite_chart"):
+        assert chart_rows(chart) > 0, "empty chart"
+    for deck in elements(at, "deck_gl_json_chart"):
+        spec = json.loads(deck.proto.json)
+        assert spec.get("mapStyle") in (None, "__MAP_STYLE__")
+        assert "mapProvider" not in spec
+        assert spec["layers"] and all(layer["data"] for layer in spec["layers"])
+
+
+# --------------------------------------------------------------------------- signing in
+
+
+def test_the_app_asks_to_sign_in_and_shows_nothing_else(site: Site) -> None:
+    at = open_app()
+    assert not at.exception
+    assert [t.value for t in at.title] == [i18n.t("app_title", "zh")]
+    assert not at.dataframe and not at.metric
+    assert at.text_input(key="login_password").value == ""
+
+
+def test_a_wrong_password_is_refused_and_audited(site: Site) -> None:
+    at = sign_in("sup_town", "not-the-password")
+    assert not at.exception
+    assert any(i18n.t("login_refused", "zh") in e.value for e in at.error)
+    assert not at.metric
+    assert audit_actions(site, "sup_town")[-1] == "login.failed"
+    at = sign_in("nobody_here", "whatever-it-is")
+    assert any(i18n.t("login_refused", "zh") in e.value for e in at.error)
+    assert audit_actions(site, "nobody_here") == ["login.failed"]
+
+
+# --------------------------------------------------------------------------- every page, every role
+
+MENUS = {
+    "planner1": PAGES,
+    "sup_town": PAGES,
+    "sup_county": PAGES,
+    "scientist": PAGES,
+    "viewer1": ("overview", "township", "runs", "model"),
+}
+
+
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_every_page_of_the_role_renders_in_scope(site: Site, username: str) -> None:
+    role, kind, scope_id = ACCOUNTS[username]
+    viewer = Viewer(username, role, kind, scope_id)
+    at = sign_in(username)
+    check_clean(at)
+    assert at.title[0].value == i18n.t("page_overview", "zh")
+    assert audit_actions(site, username)[-1] == "login"
+    for page in set(PAGES) - set(MENUS[username]):  # not in the menu of this role
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"pages/{page}.py")
+    for page in MENUS[username]:
+        at = go(at, page)
+        check_clean(at)
+        assert at.title[0].value == i18n.t(f"page_{page}", "zh"), page
+        text = page_text(at)
+        shown = set(re.findall(r"\b5326\d{5}\b", text))
+        assert all(viewer.covers(tw) for tw in shown), (page, shown)
+    if username not in ("planner1", "viewer1"):  # scoped: the township choice is the scope
+        at = go(at, "township")
+        options = at.selectbox(key="township").options
+        assert options and all(viewer.covers(o.split("（")[0]) for o in options)
+
+
+def test_overview_of_a_township_supervisor_counts_that_township_only(site: Site) -> None:
+    at = sign_in("sup_town")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[i18n.t("all_townships", "zh")] == "1"
+    households = int(metrics[i18n.t("households", "zh")].replace(",", ""))
+    at = sign_in("planner1")
+    everyone = int(
+        {m.label: m.value for m in at.metric}[i18n.t("households", "zh")].replace(",", "")
+    )
+    assert 0 < households < everyone
+
+
+def test_english_switch_translates_headings_tables_and_tiers(site: Site) -> None:
+    at = sign_in("planner1")
+    assert at.sidebar.button_group[0].options == ["中文", "English"]
+    at.session_state[auth.LANG_KEY] = "en"
+    at.run()
+    check_clean(at)
+    assert at.title[0].value == "Overview"
+    columns = {c for df in at.dataframe for c in df.value.columns}
+    assert {"Township", "Households", "Tier 1 uncovered"} <= columns
+    assert not any(re.search(r"[\u4e00-\u9fff]", c) for c in columns)
+    at = go(at, "household", lang="en")
+    at.text_input(key="household").input(site.household)
+    at.session_state[auth.LANG_KEY] = "en"
+    at.run()
+    check_clean(at)
+    assert at.metric[0].value.startswith("tier ")
+    assert "Main reasons" in page_text(at)
+
+
+# --------------------------------------------------------------------------- the household page
+
+
+def test_household_page_explains_tier_and_worker(site: Site) -> None:
+    at = go(sign_in("sup_town"), "household")
+    at.text_input(key="household").input(site.household).run()
+    check_clean(at)
+    text = page_text(at)
+    assert site.household in text and site.worker in text
+    assert i18n.t("reasons", "zh") in text and i18n.t("reasons_caption", "zh") in text
+    assert re.search("↑ 提高风险|↓ 降低风险", text)
+    assert i18n.t("source_model", "zh") in text or "政策规则" in text or "督导调整" in text
+    assert i18n.t("alternatives", "zh") in text
+    history = at.dataframe[-2].value
+    assert list(history[i18n.label("month", "zh")]) == [MONTH]
+    record = dict(at.dataframe[-1].value.itertuples(index=False, name=None))
+    assert record[i18n.RECORD_FIELDS["petitions_12m"][0]] != "—"  # a supervisor sees them
+
+
+def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
+    at = go(sign_in("scientist"), "household")
+    at.text_input(key="household").input(site.household).run()
+    check_clean(at)
+    record = dict(at.dataframe[-1].value.itertuples(index=False, name=None))
+    assert record[i18n.RECORD_FIELDS["petitions_12m"][0]] == "—"
+    assert record[i18n.RECORD_FIELDS["head_ethnicity"][0]] == "—"
+    assert record[i18n.RECORD_FIELDS["members"][0]] != "—"
+    at = go(sign_in("sup_town"), "household")
+    at.text_input(key="household").input(site.household).run()
+    record = dict(at.dataframe[-1].value.itertuples(index=False, name=None))
+    assert record[i18n.RECORD_FIELDS["head_ethnicity"][0]] != "—"
+
+
+# --------------------------------------------------------------------------- scope attacks
+
+
+def refused(at: AppTest, *needles: str) -> None:
+    """The page refused with a clean message (no traceback) naming ``needles``."""
+    assert not at.exception, [e.value for e in at.exception]
+    messages = " ".join(e.value for e in at.error)
+    assert "不在您的辖区内" in messages or "aggregates only" in messages, messages
+    for needle in needles:
+        assert needle in messages
+
+
+def test_a_household_of_another_township_is_refused_however_asked(site: Site) -> None:
+    at = go(sign_in("sup_town"), "household")
+    at.text_input(key="household").input(site.other_household).run()
+    refused(at, OTHER_TOWNSHIP)
+    assert site.other_household not in " ".join(str(m.value) for m in at.metric)
+    assert not at.dataframe
+    # the id in the URL (?household=...) of the page, as a link would carry it
+    at = sign_in("sup_town", query={"household": site.other_household})
+    at = go(at, "household")
+    refused(at, OTHER_TOWNSHIP)
+    # a county supervisor: their county's household yes, another county's no
+    at = go(sign_in("sup_county"), "household")
+    at.text_input(key="household").input(site.county_household).run()
+    check_clean(at)
+    at.text_input(key="household").input(site.household).run()
+    refused(at, TOWNSHIP)
+
+
+def test_township_and_worker_of_another_jurisdiction_are_refused(site: Site) -> None:
+    at = sign_in("sup_town", query={"township": OTHER_TOWNSHIP})
+    at = go(at, "township")
+    refused(at, OTHER_TOWNSHIP)
+    at = go(sign_in("sup_town"), "worker")
+    at.text_input(key="worker").input(site.other_worker).run()
+    refused(at, OTHER_TOWNSHIP)
+    assert not at.dataframe
+    at.text_input(key="worker").input(site.worker).run()
+    check_clean(at)
+    assert site.worker in page_text(at)
+
+
+def test_an_edited_session_scope_is_not_trusted(site: Site) -> None:
+    at = go(sign_in("sup_town"), "household")
+    # widen the session's viewer to the whole prefecture as a planner
+    at.session_state[auth.VIEWER_KEY] = Viewer("sup_town", "planner", "prefecture", None)
+    at.text_input(key="household").input(site.other_household).run()
+    assert not at.exception
+    assert site.other_household not in page_text(at)
+    assert not at.metric and not at.dataframe
+    assert i18n.t("session_changed", "zh") in " ".join(w.value for w in at.warning)
+    assert auth.VIEWER_KEY not in at.session_state  # signed out
+    # another account's name with the signature made for this one: refused the same way
+    at = go(sign_in("sup_town"), "overview")
+    at.session_state[auth.VIEWER_KEY] = Viewer("planner1", "planner", "prefecture", None)
+    at.run()
+    assert not at.metric and not at.dataframe
+    assert i18n.t("session_changed", "zh") in " ".join(w.value for w in at.warning)
+    # and the entry script, on the next visit, asks to sign in again
+    at = open_app()
+    assert [t.value for t in at.title] == [i18n.t("app_title", "zh")]
+
+
+def test_a_viewer_gets_aggregates_only(site: Site) -> None:
+    # the household page is not in a viewer's menu; run directly with a signed viewer session
+    # it still refuses, because the data layer does
+    viewer = Viewer("viewer1", "viewer", "prefecture", None)
+    at = AppTest.from_file(str(APP.parent / "pages" / "household.py"), default_timeout=TIMEOUT)
+    for key, value in auth.session_values(viewer).items():
+        at.session_state[key] = value
+    at.query_params["household"] = site.household
+    at.run()
+    refused(at)
+    at = go(sign_in("viewer1"), "township")
+    check_clean(at)
+    text = page_text(at)
+    assert "浏览账户仅可查看汇总" in text  # the uncovered count, no households
+    assert not re.search(r"\bH\d{7}\b", text)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def submit_correction(at: AppTest, household: str, reason: str, tier: int = 1) -> AppTest:
+    """Fill the corrections form with a tier override and submit it."""
+    at.selectbox(key="correction_kind").set_value("tier")
+    at.text_input(key="correction_household").input(household)
+    at.text_area(key="correction_reason").input(reason)
+    at.selectbox(key="correction_tier").set_value(tier)
+    return next(b for b in at.button if b.label == i18n.t("submit", "zh")).click().run()
+
+
+def test_supervisor_submits_a_correction_in_scope_only(site: Site) -> None:
+    at = go(sign_in("sup_town"), "corrections")
+    at = submit_correction(at, site.household, "家访发现新情况 / new facts at the visit")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == i18n.t("submitted", "zh", id=1)
+    listing = at.dataframe[-1].value
+    assert list(listing[i18n.label("household_id", "zh")]) == [site.household]
+    assert list(listing[i18n.label("outcome", "zh")]) == [i18n.t("outcome_pending", "zh")]
+    assert list(listing[i18n.label("kind", "zh")]) == [i18n.t("kind_tier", "zh")]
+    # a household of another township: refused by the data layer, nothing recorded
+    at = submit_correction(at, site.other_household, "not mine")
+    refused(at, OTHER_TOWNSHIP)
+    assert len(at.dataframe[-1].value) == 1
+    # a reason is required
+    at = submit_correction(at, site.household, "")
+    assert [e.value for e in at.error] == [i18n.t("reason_required", "zh")]
+
+
+def test_data_scientist_reads_corrections_but_cannot_submit(site: Site) -> None:
+    at = go(sign_in("scientist"), "corrections")
+    check_clean(at)
+    assert not at.get("form")
+    assert i18n.t("read_only", "zh") in " ".join(i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- runs and model
+
+
+def test_runs_diff_and_rollback_by_a_planner_is_audited(site: Site) -> None:
+    at = go(sign_in("sup_town"), "runs")
+    check_clean(at)
+    assert len(at.dataframe[0].value) == 2
+    assert i18n.t("rollback_button", "zh") not in [b.label for b in at.button]
+    at = go(sign_in("planner1"), "runs")
+    check_clean(at)
+    assert i18n.t("diff_churn", "zh") in page_text(at)
+    at.text_input[0].input("v2 rolled back for the test")
+    at = next(b for b in at.button if b.label == i18n.t("rollback_button", "zh")).click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.success[-1].value == i18n.t("rollback_done", "zh", month=MONTH, version=1)
+    with Store.for_workspace(site.workspace) as store:
+        current = store.current_run(MONTH)
+        assert current is not None and current.version == 1
+        entry = [e for e in store.audit_entries() if e.action.startswith("rollback")][-1]
+        assert entry.actor == "planner1"
+
+
+def test_model_page_shows_the_registry_champion(site: Site) -> None:
+    at = go(sign_in("viewer1"), "model")
+    check_clean(at)
+    text = page_text(at)
+    assert i18n.t("model_version", "zh", v=1) in text
+    assert i18n.label("tier1_recall", "zh") in text
+    assert len(at.dataframe[-1].value) == 1
+
+
+# --------------------------------------------------------------------------- plain parts
+
+
+def test_every_column_has_both_labels_and_unknown_ones_fail() -> None:
+    for name, (zh, en, _) in i18n.COLUMNS.items():
+        assert zh and en and re.search(r"[\u4e00-\u9fff]", zh), name
+    import polars as pl
+
+    with pytest.raises(KeyError):
+        i18n.table(pl.DataFrame({"no_such_column": [1]}), ["no_such_column"], "zh")
+
+
+def test_dashboard_command_serves_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from visit_planner.cli import dashboard as command
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(
+        command.os, "execve", lambda path, args, env: seen.update(args=args, env=env)
+    )
+    command.dashboard(home=tmp_path, store_url="sqlite:////x/store.db", port=8642)
+    args = list(seen["args"])  # type: ignore[call-overload]
+    assert args[1:4] == ["-m", "streamlit", "run"] and args[4].endswith("dashboard/app.py")
+    flags = dict(zip(args[5::2], args[6::2], strict=True))
+    assert flags == {
+        "--server.address": "127.0.0.1",
+        "--server.port": "8642",
+        "--server.headless": "true",
+        "--browser.gatherUsageStats": "false",
+        "--client.toolbarMode": "minimal",
+    }
+    env = seen["env"]
+    assert env["VISIT_PLANNER_HOME"] == str(tmp_path.resolve())  # type: ignore[index]
+    assert env["VISIT_PLANNER_STORE_URL"] == "sqlite:////x/store.db"  # type: ignore[index]
