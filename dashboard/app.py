@@ -16,37 +16,41 @@ from dashboard.i18n import t
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-# (file, title key, icon, roles that see it in the menu; None: every role)
-MENU: list[tuple[str, str, str, tuple[str, ...] | None]] = [
-    ("overview.py", "page_overview", ":material/dashboard:", None),
-    ("township.py", "page_township", ":material/location_city:", None),
-    ("household.py", "page_household", ":material/home:", ("planner", "supervisor",
-                                                             "data_scientist")),
-    ("worker.py", "page_worker", ":material/badge:", ("planner", "supervisor", "data_scientist")),
-    ("corrections.py", "page_corrections", ":material/edit_note:", ("planner", "supervisor",
-                                                                     "data_scientist")),
-    ("runs.py", "page_runs", ":material/history:", None),
-    ("model.py", "page_model", ":material/model_training:", None),
-]  # fmt: skip
+# (file, title key, roles that see it in the menu; None: every role). No page icons: Streamlit
+# makes a page's icon its favicon, and a Material icon favicon is fetched from fonts.gstatic.com.
+MENU: list[tuple[str, str, tuple[str, ...] | None]] = [
+    ("overview.py", "page_overview", None),
+    ("township.py", "page_township", None),
+    ("household.py", "page_household", ("planner", "supervisor", "data_scientist")),
+    ("worker.py", "page_worker", ("planner", "supervisor", "data_scientist")),
+    ("corrections.py", "page_corrections", ("planner", "supervisor", "data_scientist")),
+    ("runs.py", "page_runs", None),
+    ("model.py", "page_model", None),
+]
 
-# No page_icon: a Material icon is fetched from fonts.gstatic.com; the default one is local.
 st.set_page_config(page_title="走访计划 Visit planner", layout="wide")
 
-if auth.LANG_KEY not in st.session_state:
-    st.session_state[auth.LANG_KEY] = i18n.lang_of(st.query_params.get("lang"))
-lang = st.sidebar.segmented_control(
+choice = st.sidebar.segmented_control(
     f"{t('language', 'zh')} / {t('language', 'en')}",
     i18n.LANGS,
+    default=i18n.lang_of(st.query_params.get("lang")),
     format_func=lambda code: i18n.LANG_NAMES[code],
     key=auth.LANG_KEY,
     required=True,
 )
-lang = i18n.lang_of(lang)
+lang = i18n.lang_of(choice)
 st.query_params["lang"] = lang
 
 viewer = auth.signed_in()
 if viewer is None:
-    auth.login_form(lang)
+    # The login form is the only page while signed out (always calling st.navigation also
+    # keeps Streamlit from listing the files of dashboard/pages as a menu of its own).
+    def sign_in() -> None:
+        auth.login_form(lang)
+
+    st.navigation(
+        [st.Page(sign_in, title=t("sign_in", lang), default=True)], position="hidden"
+    ).run()
     st.stop()
 
 st.sidebar.caption(
@@ -63,8 +67,8 @@ if st.sidebar.button(t("sign_out", lang), key="sign_out"):
     st.rerun()
 
 pages = [
-    st.Page(PAGES / name, title=t(title, lang), icon=icon, url_path=name.removesuffix(".py"))
-    for name, title, icon, roles in MENU
+    st.Page(PAGES / name, title=t(title, lang), url_path=name.removesuffix(".py"))
+    for name, title, roles in MENU
     if roles is None or viewer.role in roles
 ]
 st.navigation(pages).run()

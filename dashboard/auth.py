@@ -99,13 +99,11 @@ def current_lang() -> Lang:
 
 
 def sign_out(notice: str | None = None) -> None:
-    """Forget the session's sign-in (and its month and choices); ``notice`` is shown on the
-    login form."""
-    lang = st.session_state.get(LANG_KEY)
+    """Forget the session's sign-in (and its month and choices; the language stays, also in
+    the URL); ``notice`` is shown on the login form."""
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    if lang is not None:
-        st.session_state[LANG_KEY] = lang
+        if key != LANG_KEY:
+            del st.session_state[key]
     if notice:
         st.session_state[NOTICE_KEY] = notice
 

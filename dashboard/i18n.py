@@ -148,6 +148,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "无底图（离线）；灰色区域为所有点的凸包。",
         "No base map (offline); the grey area is the convex hull of the points.",
     ),
+    "map_caption_overview": (
+        "无底图（离线）；红点：有一类户未覆盖的乡镇。",
+        "No base map (offline); red: townships with uncovered tier-1 households.",
+    ),
     "legend_bases": ("人员驻地", "worker base"),
     "legend_unassigned": ("未覆盖（黑边）", "uncovered (black ring)"),
     "no_points": ("没有可在地图上显示的点。", "Nothing to show on the map."),
@@ -219,8 +223,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "field": ("字段", "Field"),
     "value": ("值", "Value"),
     # worker
+    "worker_id_label": ("人员编号", "Worker id"),
+    "choose_placeholder": ("请选择", "Choose"),
+    "hours_used_capacity": ("已用 / 可用工时", "Hours used / available"),
     "choose_worker": ("选择人员", "Choose a worker"),
-    "hours_used_of": ("已用 {used} / 可用 {cap}", "{used} used of {cap}"),
     "worker_households": ("负责农户", "Households on the list"),
     "worker_map": ("走访地图", "Visits map"),
     "sheet": ("打印走访清单", "Printable visit list"),
@@ -301,7 +307,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "champion_none": ("模型库中还没有冠军模型。", "The registry holds no champion yet."),
     "model_versions": ("模型库中的所有版本", "Every version in the registry"),
     "model_version": ("版本 {v}", "version {v}"),
-    "promoted": ("晋升时间 {at}，门槛检查 {gate}", "promoted {at}, gate {gate}"),
+    "promoted": ("晋升时间 {at}，晋升门槛检查：{gate}", "promoted {at}; promotion gate: {gate}"),
+    "gate_pass": ("通过", "passed"),
+    "gate_fail": ("未通过", "failed"),
+    "alias_champion": ("冠军", "champion"),
     "forced": ("（强制晋升）", "(forced)"),
     "model_caption": (
         "以下为模型库记录的指标（留出测试集），未重新计算。",
@@ -381,6 +390,41 @@ ROLE_WORDS: Final = {
     "data_scientist": ("数据分析员", "data scientist"),
     "viewer": ("浏览者", "viewer"),
 }
+
+
+ROLE_ORDER: Final = {"cadre": 0, "village_official": 1, "grid_worker": 2}
+"""Roles from the highest (takes tier 1) to the lowest, the order every page lists them in."""
+
+
+def by_role_order(roles: Iterable[str]) -> list[int]:
+    """The positions that put ``roles`` in :data:`ROLE_ORDER` (unknown roles last)."""
+    ranked = list(roles)
+    return sorted(range(len(ranked)), key=lambda i: (ROLE_ORDER.get(ranked[i], 9), ranked[i]))
+
+
+def label_sep(lang: Lang) -> str:
+    """What follows a bold label: ``：`` / ``: ``."""
+    return "：" if lang == "zh" else ": "
+
+
+def gate(value: str | None, lang: Lang) -> str:
+    """A promotion gate result in words."""
+    key = {"pass": "gate_pass", "fail": "gate_fail"}.get(value or "")
+    return t(key, lang) if key else (value or "—")
+
+
+def alias(value: str, lang: Lang) -> str:
+    """A model registry alias in words (``champion`` -> ``冠军``)."""
+    key = f"alias_{value}"
+    return t(key, lang) if key in TEXT else value
+
+
+def timestamp(value: str | None) -> str:
+    """``2026-12-02T00:07:27+00:00`` -> ``2026-12-02 00:07 UTC``."""
+    if not value:
+        return "—"
+    match = re.match(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", value)
+    return f"{match.group(1)} {match.group(2)} UTC" if match else value
 
 
 def account_role(value: str, lang: Lang) -> str:
@@ -514,7 +558,7 @@ def error_text(exc: BaseException, lang: Lang) -> str:
 Kind = Literal[
     "id", "int", "float", "pct", "hours", "minutes", "tier", "role", "bool", "text",
     "bilingual", "status", "outcome", "override_kind", "override_status", "run_status",
-    "run_kind", "township", "record_field",
+    "run_kind", "township", "record_field", "metric",
 ]  # fmt: skip
 
 COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
@@ -545,7 +589,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "workers": ("人员数", "Workers", "int"),
     "up_cover_households": ("兜底户数", "Up-cover households", "int"),
     "kept_previous_households": ("延续户数", "Kept from last month", "int"),
-    "utilisation_hours": ("工时利用率", "Hours used", "pct"),
+    "utilisation_hours": ("工时利用率", "Share of hours used", "pct"),
     "utilisation_count": ("户数利用率", "Households vs limit", "pct"),
     "utilisation": ("利用率", "Utilisation", "pct"),
     "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
@@ -576,6 +620,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "author": ("提交人", "Author", "text"),
     "reason": ("理由", "Reason", "text"),
     "created_at": ("提交时间", "Submitted", "text"),
+    "registered_at": ("登记时间", "Registered", "text"),
     "expires_on": ("有效期至", "Expires", "text"),
     "override_status": ("状态", "Status", "override_status"),
     "outcome": ("本月结果", "Outcome this month", "outcome"),
@@ -600,14 +645,14 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     # model
     "aliases": ("别名", "Aliases", "text"),
     "promoted_at": ("晋升时间", "Promoted", "text"),
-    "gate": ("门槛检查", "Gate", "text"),
+    "gate": ("晋升门槛检查", "Promotion gate", "text"),
     "metric": ("指标", "Metric", "text"),
     "tier1_recall": ("一类户召回率", "Tier-1 recall", "pct"),
     "tier1_precision": ("一类户精确率", "Tier-1 precision", "pct"),
-    "macro_f1": ("宏平均 F1", "Macro-F1", "float"),
+    "macro_f1": ("宏平均 F1", "Macro-F1", "metric"),
     "accuracy": ("准确率", "Accuracy", "pct"),
-    "log_loss": ("对数损失", "Log loss", "float"),
-    "ece": ("校准误差（ECE）", "Calibration error (ECE)", "float"),
+    "log_loss": ("对数损失", "Log loss", "metric"),
+    "ece": ("校准误差（ECE）", "Calibration error (ECE)", "metric"),
     "n_rows": ("训练数据行数", "Rows of data", "text"),
 }
 """Every column a page shows: Chinese label, English label, how its values read."""
@@ -710,6 +755,7 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
         "run_kind": lambda v: run_kind(v, lang),
         "township": lambda v: township(str(v), lang),
         "float": lambda v: round(float(v), 1),
+        "metric": lambda v: f"{float(v):.3f}",
         "int": int,
         "id": str,
         "text": str,
@@ -726,6 +772,9 @@ def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFra
     decimals stay numbers (so that they sort). Missing values are null (pages show them as
     ``—``)."""
     names = list(columns)
+    headings = [label(c, lang) for c in names]
+    if len(set(headings)) != len(headings):
+        raise ValueError(f"two columns share a heading in {lang}: {names} -> {headings}")
     out = {
         label(c, lang): [_cell(v, COLUMNS[c][2], lang) for v in frame[c].to_list()] for c in names
     }

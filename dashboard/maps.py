@@ -37,28 +37,41 @@ MAX_POINTS: Final = 4000
 """More households than this are drawn as one dot per ~100 m cell and tier (sized by count)."""
 
 
+def _swatch(rgb: tuple[int, int, int], ring: tuple[int, int, int] = (255, 255, 255)) -> str:
+    return (
+        '<span style="display:inline-block;width:0.8em;height:0.8em;border-radius:50%;'
+        f"background:rgb{rgb};border:2px solid rgb{ring};vertical-align:-0.1em;"
+        'margin-right:0.3em"></span>'
+    )
+
+
 def legend(lang: Lang, *, bases: bool = True) -> str:
-    """The map's legend as Streamlit markdown (coloured squares match :data:`TIER_RGB`)."""
-    parts = [
-        f":red[■] {i18n.tier(1, lang)}",
-        f":orange[■] {i18n.tier(2, lang)}",
-        f":green[■] {i18n.tier(3, lang)}",
-        f"○ {t('legend_unassigned', lang)}",
-    ]
+    """The map's legend as HTML, with the map's own colours (pass ``unsafe_allow_html``)."""
+    parts = [_swatch(TIER_RGB[k]) + i18n.tier(k, lang) for k in (1, 2, 3)]
+    parts.append(_swatch((255, 255, 255), (0, 0, 0)) + t("legend_unassigned", lang))
     if bases:
-        parts.append(f":blue[●] {t('legend_bases', lang)}")
-    return " &nbsp; ".join(parts)
+        parts.append(_swatch(BASE_RGB) + t("legend_bases", lang))
+    return "&nbsp;&nbsp;&nbsp;".join(parts)
+
+
+VIEW_PIXELS: Final = (800, 400)
+"""The smallest map the pages draw (width, height in pixels): every point fits in it."""
 
 
 def view_state(lon: np.ndarray, lat: np.ndarray, min_span: float = 0.005) -> pdk.ViewState:
-    """A view that frames every point (zoom from the larger of the two spans, each at least
-    ``min_span`` degrees so that a single point is not zoomed into)."""
+    """A view that frames every point in :data:`VIEW_PIXELS` (deck.gl's web-Mercator zoom: the
+    world is 512 x 2^zoom pixels wide); each span is at least ``min_span`` degrees so that a single
+    point is not zoomed into."""
     if lon.size == 0:
         return pdk.ViewState(longitude=104.7, latitude=23.5, zoom=7)
-    span_lon = max(float(lon.max() - lon.min()), min_span) * 1.3
-    span_lat = max(float(lat.max() - lat.min()), min_span) * 1.3
+    span_lon = max(float(lon.max() - lon.min()), min_span) * 1.15
+    span_lat = max(float(lat.max() - lat.min()), min_span) * 1.15
     mid_lat = math.radians(float(lat.mean()))
-    zoom = min(math.log2(360 / span_lon), math.log2(170 * math.cos(mid_lat) / span_lat)) + 0.6
+    width, height = VIEW_PIXELS
+    zoom = min(
+        math.log2(width * 360 / (512 * span_lon)),
+        math.log2(height * 360 * math.cos(mid_lat) / (512 * span_lat)),
+    )
     return pdk.ViewState(
         longitude=float((lon.max() + lon.min()) / 2),
         latitude=float((lat.max() + lat.min()) / 2),
@@ -139,7 +152,7 @@ def _households_layer(rows: list[dict[str, Any]], layer_id: str) -> pdk.Layer:
         get_fill_color="rgb",
         get_line_color="line",
         get_radius="radius",
-        radius_min_pixels=3,
+        radius_min_pixels=4,
         radius_max_pixels=14,
         stroked=True,
         line_width_min_pixels=1,

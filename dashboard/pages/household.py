@@ -75,13 +75,12 @@ if score:
 
 st.subheader(t("assignment", lang))
 worker = ex.get("worker_id")
-a1, a2, a3 = st.columns(3)
-a1.metric(
-    t("assigned_worker", lang),
-    f"{worker} · {i18n.role(ex.get('role'), lang)}" if worker else t("not_assigned", lang),
-)
-a2.metric(t("travel", lang), i18n.fmt_minutes(ex.get("travel_minutes"), lang))
-a3.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+a1, a2, a3, a4 = st.columns(4)
+a1.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
+a2.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
+a3.metric(t("travel", lang), i18n.fmt_minutes(ex.get("travel_minutes"), lang))
+a4.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+sep = i18n.label_sep(lang)
 previous = ex.get("previous_worker_id")
 if previous and ex.get("kept_previous"):
     continuity = t("continuity_kept", lang, w=previous)
@@ -89,7 +88,7 @@ elif previous:
     continuity = t("continuity_changed", lang, w=previous)
 else:
     continuity = t("continuity_new", lang)
-st.markdown(f"**{t('continuity', lang)}**: {continuity}")
+st.markdown(f"**{t('continuity', lang)}**{sep}{continuity}")
 if ex.get("up_cover"):
     st.markdown(t("up_cover_note", lang))
 if ex.get("alt_worker_id"):
@@ -103,7 +102,8 @@ if ex.get("alt_worker_id"):
             why=ex.get("reason_zh" if lang == "zh" else "reason_en") or "",
         )
     )
-st.markdown(f"**{t('overrides_applied', lang)}**: {ex.get('overrides') or t('no_overrides', lang)}")
+applied = ex.get("overrides") or t("no_overrides", lang)
+st.markdown(f"**{t('overrides_applied', lang)}**{sep}{applied}")
 
 st.subheader(t("alternatives", lang))
 alts = h["alternatives"]

@@ -36,7 +36,12 @@ else:
     tags = champion.tags
     st.markdown(
         f"**{t('model_version', lang, v=champion.version)}** · "
-        + t("promoted", lang, at=tags.get("promoted_at", "—"), gate=tags.get("promotion_gate", "—"))
+        + t(
+            "promoted",
+            lang,
+            at=i18n.timestamp(tags.get("promoted_at")),
+            gate=i18n.gate(tags.get("promotion_gate"), lang),
+        )
         + (f" {t('forced', lang)}" if tags.get("promotion_forced") == "true" else "")
     )
     cols = st.columns(len(i18n.MODEL_METRICS))
@@ -65,10 +70,10 @@ st.subheader(t("model_versions", lang))
 table = pl.DataFrame(
     {
         "version": [v.version for v in versions],
-        "aliases": [", ".join(v.aliases) or "—" for v in versions],
-        "promoted_at": [v.tags.get("promoted_at") for v in versions],
-        "gate": [v.tags.get("promotion_gate") for v in versions],
-        "created_at": [
+        "aliases": [", ".join(i18n.alias(a, lang) for a in v.aliases) or "—" for v in versions],
+        "promoted_at": [i18n.timestamp(v.tags.get("promoted_at")) for v in versions],
+        "gate": [i18n.gate(v.tags.get("promotion_gate"), lang) for v in versions],
+        "registered_at": [
             datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
             for v in versions
         ],

@@ -70,10 +70,11 @@ with left:
     )
 with right:
     st.subheader(t("by_role", lang))
+    by_role = ov.by_role[i18n.by_role_order(ov.by_role["role"])]
     roles = pl.DataFrame(
         {
-            t("role_axis", lang): [i18n.role(v, lang) for v in ov.by_role["role"]],
-            t("utilisation_axis", lang): (ov.by_role["utilisation"] * 100).round(1),
+            t("role_axis", lang): [i18n.role(v, lang) for v in by_role["role"]],
+            t("utilisation_axis", lang): (by_role["utilisation"] * 100).round(1),
         }
     )
     st.bar_chart(
@@ -94,12 +95,16 @@ if short.height == 0:
     st.success(t("no_shortfall", lang))
 else:
     auth.show_table(
-        i18n.table(
-            short,
-            ["township_id", "households", "unassigned_tier1", "extra_cadres", "shortfall"],
-            lang,
-        ),
+        i18n.table(short, ["township_id", "households", "unassigned_tier1", "extra_cadres"], lang),
         lang,
+    )
+    sep = i18n.label_sep(lang)
+    st.markdown(
+        "\n".join(
+            f"- **{i18n.township(r['township_id'], lang)}**{sep}{i18n.pick(r['shortfall'], lang)}"
+            for r in short.iter_rows(named=True)
+            if r["shortfall"]
+        )
     )
 
 st.subheader(t("townships_map", lang))
@@ -108,7 +113,7 @@ if deck is None:
     st.info(t("no_points", lang))
 else:
     st.pydeck_chart(deck, height=420)
-    st.caption(t("map_caption", lang))
+    st.caption(t("map_caption_overview", lang))
 
 st.subheader(t("all_townships", lang))
 utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]

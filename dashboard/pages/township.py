@@ -51,7 +51,7 @@ st.subheader(t("demand_capacity", lang))
 policy = parse_policy(info["run"].policy_text, "run policy")
 serves = {str(p.role): tier for tier, p in policy.tiers.items()}
 demand = dict(zip(info["demand"]["tier"].to_list(), info["demand"]["hours"].to_list(), strict=True))
-capacity = info["capacity"]
+capacity = info["capacity"][i18n.by_role_order(info["capacity"]["role"])]
 chart = pl.DataFrame(
     {
         t("role_axis", lang): [i18n.role(r, lang) for r in capacity["role"]],
@@ -94,7 +94,7 @@ if deck is None:
     st.info(t("no_points", lang))
 else:
     st.pydeck_chart(deck, height=460)
-    st.markdown(maps.legend(lang))
+    st.markdown(maps.legend(lang), unsafe_allow_html=True)
     st.caption(t("map_caption", lang))
 
 st.subheader(t("worker_loads", lang))

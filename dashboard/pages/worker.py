@@ -50,10 +50,17 @@ with left:
     with auth.guarded(lang):
         loads = ctx.data.township(ctx.month, tw)["loads"] if tw else None
     ids = sorted(loads["worker_id"].to_list()) if loads is not None else []
-    st.selectbox(t("choose_worker", lang), ["", *ids], key="worker_pick", on_change=_pick)
+    st.selectbox(
+        t("choose_worker", lang),
+        ids,
+        index=None,
+        placeholder=t("choose_placeholder", lang),
+        key="worker_pick",
+        on_change=_pick,
+    )
 with right:
     worker_id = st.text_input(
-        i18n.label("worker_id", lang), key="worker", bind="query-params", max_chars=32
+        t("worker_id_label", lang), key="worker", bind="query-params", max_chars=32
     ).strip()
 if not worker_id:
     st.stop()
@@ -69,13 +76,8 @@ st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(
 c1, c2, c3 = st.columns(3)
 c1.metric(t("households", lang), i18n.fmt_int(load["households"]))
 c2.metric(
-    t("used_hours", lang),
-    t(
-        "hours_used_of",
-        lang,
-        used=i18n.fmt_hours(load["hours_used"], lang),
-        cap=i18n.fmt_hours(load["monthly_hours"], lang),
-    ),
+    t("hours_used_capacity", lang),
+    f"{float(load['hours_used'] or 0):,.1f} / {i18n.fmt_hours(load['monthly_hours'], lang)}",
 )
 c3.metric(i18n.label("utilisation_hours", lang), i18n.fmt_pct(load["utilisation_hours"]))
 st.progress(min(1.0, float(load["utilisation_hours"] or 0.0)))
@@ -89,7 +91,7 @@ if deck is None:
     st.info(t("no_points", lang))
 else:
     st.pydeck_chart(deck, height=420)
-    st.markdown(maps.legend(lang))
+    st.markdown(maps.legend(lang), unsafe_allow_html=True)
 
 st.subheader(t("worker_households", lang))
 auth.show_table(

@@ -1,0 +1,281 @@
+"""The dashboard in a real browser: ``visit-planner dashboard`` served on 127.0.0.1, driven by
+Playwright with Debian's Chromium (``/usr/bin/chromium``; never ``playwright install``).
+
+Signs in as a township supervisor, opens a household of their township (reasons and visitor on
+the page) and one of another township (refused), checks that a wrong password is refused and
+audited, that the map draws, and that no request leaves 127.0.0.1; saves a screenshot of every
+page in Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import numpy as np
+import pytest
+
+from dashboard import i18n
+from dashboard.data import DataAccess, Viewer
+from tests.dashboard.helpers import MONTH, OTHER_TOWNSHIP, PASSWORD, TOWNSHIP, Site, audit_actions
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; the test fails (never skips) without it."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the dashboard's browser test needs Debian's Chromium and "
+            "the CJK fonts (apt-get install -y chromium fonts-noto-cjk); never "
+            "'playwright install'",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``visit-planner dashboard`` on a free port of 127.0.0.1, stopped at the end."""
+    log_path = tmp_path_factory.mktemp("dashboard_server") / "server.log"
+    port = _free_port()
+    command = [
+        str(Path(sys.executable).parent / "visit-planner"),
+        "dashboard",
+        "--home",
+        str(site.home),
+        "--port",
+        str(port),
+    ]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not start:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def requests_made() -> list[str]:
+    """Every URL the browser asked for during this module."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path, server: str) -> Iterator[object]:
+    """One headless Chromium for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, requests_made: list[str]) -> Iterator[object]:
+    """A fresh browser context (no session) recording its requests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+# --------------------------------------------------------------------------- driving the app
+
+
+def idle(page: object) -> None:
+    """Wait until Streamlit has finished the run (its status widget says nothing)."""
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    )
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> None:
+    """Fill the login form and submit it."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("username", "zh")).fill(username)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("password", "zh")).fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name=i18n.t("sign_in", "zh")).click()  # type: ignore[attr-defined]
+    idle(page)
+
+
+def heading(page: object, text: str) -> None:
+    """Wait for a page title or section heading."""
+    page.get_by_role("heading", name=text, exact=True).first.wait_for()  # type: ignore[attr-defined]
+
+
+def open_page(page: object, name: str, lang: i18n.Lang) -> None:
+    """Open a page from the sidebar menu."""
+    title = i18n.t(f"page_{name}", lang)
+    nav = page.get_by_test_id("stSidebarNav")  # type: ignore[attr-defined]
+    nav.get_by_role("link", name=re.compile(re.escape(title))).click()
+    heading(page, title)
+    idle(page)
+
+
+def enter(page: object, label: str, value: str) -> None:
+    """Type into a text input and commit it (Enter)."""
+    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box.fill(value)
+    box.press("Enter")
+    idle(page)
+
+
+def switch_language(page: object, lang: i18n.Lang) -> None:
+    """Click the sidebar's language switch."""
+    sidebar = page.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
+    sidebar.get_by_text(i18n.LANG_NAMES[lang], exact=True).click()
+    idle(page)
+
+
+def screenshot(page: object, name: str) -> Path:
+    """The whole page (the window grown to the main area's height) into SCREENSHOTS."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+    )
+    page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})  # type: ignore[attr-defined]
+    idle(page)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    return path
+
+
+def only_loopback(requests_made: list[str]) -> None:
+    """No request of the browser went anywhere but 127.0.0.1."""
+    outside = sorted(
+        {u for u in requests_made if urlsplit(u).scheme in ("http", "https", "ws", "wss")}
+        - {u for u in requests_made if urlsplit(u).hostname == "127.0.0.1"}
+    )
+    assert requests_made and not outside, outside
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_a_wrong_password_is_refused_and_audited(
+    page: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    before = audit_actions(site, "sup_county")
+    sign_in(page, server, "sup_county", "wrong-password-here")
+    page.get_by_text(i18n.t("login_refused", "zh")).wait_for()  # type: ignore[attr-defined]
+    assert page.get_by_test_id("stSidebarNav").count() == 0  # type: ignore[attr-defined]
+    assert audit_actions(site, "sup_county") == [*before, "login.failed"]
+    only_loopback(requests_made)
+
+
+def test_supervisor_sees_reasons_and_visitor_of_own_household_only(
+    page: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    assert audit_actions(site, "sup_town")[-1] == "login"
+    open_page(page, "household", "zh")
+    enter(page, i18n.t("household_id_input", "zh"), site.household)
+    page.get_by_text(i18n.t("reasons_caption", "zh")).wait_for()  # type: ignore[attr-defined]
+    viewer = Viewer("sup_town", "supervisor", "township", TOWNSHIP)
+    expected = DataAccess(site.workspace, viewer).household(MONTH, site.household)
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    reasons = expected["score"]["reasons"]
+    assert reasons and all(i18n.reason_line(r, "zh") in body for r in reasons)
+    assert site.worker in body and expected["explanation"]["worker_id"] == site.worker
+    # a household of another township: refused, nothing of it shown
+    enter(page, i18n.t("household_id_input", "zh"), site.other_household)
+    page.get_by_text("不在您的辖区内").wait_for()  # type: ignore[attr-defined]
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert OTHER_TOWNSHIP in body and i18n.t("reasons", "zh") not in body
+    assert "Traceback" not in body
+    only_loopback(requests_made)
+
+
+def test_the_township_map_draws_without_a_base_map(
+    page: object, server: str, requests_made: list[str]
+) -> None:
+    from PIL import Image
+
+    sign_in(page, server, "sup_town")
+    open_page(page, "township", "zh")
+    chart = page.get_by_test_id("stDeckGlJsonChart").first  # type: ignore[attr-defined]
+    chart.locator("canvas").first.wait_for()
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    pixels = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), dtype=int)
+
+    def near(rgb: tuple[int, int, int]) -> int:
+        return int((np.abs(pixels - np.array(rgb)).sum(axis=2) < 60).sum())
+
+    assert near((33, 195, 84)) > 30, "no tier-3 households drawn"  # green dots
+    assert near((28, 131, 225)) > 10, "no worker bases drawn"  # blue dots
+    only_loopback(requests_made)
+
+
+def test_every_page_in_chinese_and_english(
+    page: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    sign_in(page, server, "planner1")
+    for lang in i18n.LANGS:
+        if lang != "zh":
+            switch_language(page, lang)
+        for name in PAGES:
+            open_page(page, name, lang)
+            if name == "household":
+                enter(page, i18n.t("household_id_input", lang), site.household)
+                page.get_by_text(i18n.t("reasons_caption", lang)).wait_for()  # type: ignore[attr-defined]
+            elif name == "worker":
+                enter(page, i18n.t("worker_id_label", lang), site.worker)
+                heading(page, i18n.t("worker_households", lang))
+            body = page.inner_text("body")  # type: ignore[attr-defined]
+            assert "Traceback" not in body and "Error" not in body.split("\n")[0]
+            screenshot(page, f"{PAGES.index(name) + 1}-{name}-{lang}")
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * len(PAGES)
+    only_loopback(requests_made)
