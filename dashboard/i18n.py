@@ -621,6 +621,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "reason": ("理由", "Reason", "text"),
     "created_at": ("提交时间", "Submitted", "text"),
     "registered_at": ("登记时间", "Registered", "text"),
+    "published_at": ("发布时间", "Published", "text"),
     "expires_on": ("有效期至", "Expires", "text"),
     "override_status": ("状态", "Status", "override_status"),
     "outcome": ("本月结果", "Outcome this month", "outcome"),

@@ -34,7 +34,7 @@ listing = pl.DataFrame(
         "version": [r.version for r in runs],
         "run_kind": [r.kind for r in runs],
         "run_status": [r.status for r in runs],
-        "created_at": [f"{r.created_at:%Y-%m-%d %H:%M}" for r in runs],
+        "published_at": [f"{r.created_at:%Y-%m-%d %H:%M} UTC" for r in runs],
         "created_by": [r.created_by for r in runs],
         "model_version": [r.model_version for r in runs],
         "tier1_uncovered": [r.metrics.get("tier1_uncovered") for r in runs],
@@ -96,7 +96,8 @@ else:
                 total=changed.height,
             )  # fmt: skip
 
-if ctx.viewer.may_publish:
+# A rollback changes the whole month, every township: planners of the whole prefecture only.
+if ctx.viewer.may_publish and ctx.viewer.scope_kind == "prefecture":
     st.subheader(t("rollback", lang))
     st.caption(t("rollback_intro", lang))
     earlier = [r for r in runs if r.status != "current"]

@@ -112,7 +112,8 @@ def check_clean(at: AppTest) -> None:
         assert chart_rows(chart) > 0, "empty chart"
     for deck in elements(at, "deck_gl_json_chart"):
         spec = json.loads(deck.proto.json)
-        assert spec.get("mapStyle") in (None, "__MAP_STYLE__")
+        # pydeck's "no style" value; an absent style makes Streamlit add a Carto base map
+        assert spec.get("mapStyle") == "__MAP_STYLE__"
         assert "mapProvider" not in spec
         assert spec["layers"] and all(layer["data"] for layer in spec["layers"])
 

@@ -142,8 +142,8 @@ def idle(page: object) -> None:
 def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> None:
     """Fill the login form and submit it."""
     page.goto(url)  # type: ignore[attr-defined]
-    page.get_by_label(i18n.t("username", "zh")).fill(username)  # type: ignore[attr-defined]
-    page.get_by_label(i18n.t("password", "zh")).fill(password)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("username", "zh"), exact=True).fill(username)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("password", "zh"), exact=True).fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name=i18n.t("sign_in", "zh")).click()  # type: ignore[attr-defined]
     idle(page)
 
@@ -262,6 +262,10 @@ def test_the_township_map_draws_without_a_base_map(
 def test_every_page_in_chinese_and_english(
     page: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
+    page.goto(server)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("password", "zh"), exact=True).wait_for()  # type: ignore[attr-defined]
+    assert page.get_by_test_id("stSidebarNav").count() == 0  # type: ignore[attr-defined]
+    screenshot(page, "0-login-zh")
     sign_in(page, server, "planner1")
     for lang in i18n.LANGS:
         if lang != "zh":
@@ -274,8 +278,19 @@ def test_every_page_in_chinese_and_english(
             elif name == "worker":
                 enter(page, i18n.t("worker_id_label", lang), site.worker)
                 heading(page, i18n.t("worker_households", lang))
+                if lang == "zh":  # the printable sheet, exported from the run on request
+                    button = page.get_by_role("button", name=i18n.t("sheet_button", lang))  # type: ignore[attr-defined]
+                    with page.expect_download() as download:  # type: ignore[attr-defined]
+                        button.click()
+                    sheet = Path(download.value.path()).read_text("utf-8")
+                    assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
+                    assert site.household in sheet and "<script" not in sheet
             body = page.inner_text("body")  # type: ignore[attr-defined]
             assert "Traceback" not in body and "Error" not in body.split("\n")[0]
             screenshot(page, f"{PAGES.index(name) + 1}-{name}-{lang}")
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * len(PAGES)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("password", "en"), exact=True).wait_for()  # type: ignore[attr-defined]
+    idle(page)
+    screenshot(page, "0-login-en")
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * (len(PAGES) + 1)
     only_loopback(requests_made)
