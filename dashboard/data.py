@@ -202,10 +202,9 @@ class DataAccess:
         diag = _whole(root, "diagnostics").filter(
             pl.col("township_id").is_in(self.townships(month))
         )
-        plan = _whole(root, "plan").filter(pl.col("township_id").is_in(diag["township_id"]))
-        loads = _whole(root, "worker_loads").filter(
-            pl.col("township_id").is_in(diag["township_id"])
-        )
+        in_scope = diag["township_id"].implode()
+        plan = _whole(root, "plan").filter(pl.col("township_id").is_in(in_scope))
+        loads = _whole(root, "worker_loads").filter(pl.col("township_id").is_in(in_scope))
         by_tier = (
             plan.group_by("tier")
             .agg(
