@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import auth, i18n, maps
 from dashboard.i18n import t
 from visit_planner.policy import parse_policy
+from visit_planner.whatif import Changes, NewWorker
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -108,3 +109,71 @@ auth.show_table(
     lang,
     total=int(diag["workers"]),
 )  # fmt: skip
+
+st.subheader(t("whatif", lang))
+st.caption(t("whatif_intro", lang))
+workers = info["loads"]["worker_id"].to_list()
+with st.form("whatif"):
+    w1, w2 = st.columns(2)
+    change_worker = w1.selectbox(
+        t("whatif_worker", lang),
+        ["", *workers],
+        format_func=lambda w: w or t("whatif_tier_none", lang),
+        key="wf_worker",
+    )
+    new_hours = w2.number_input(t("whatif_hours", lang), 0.0, 744.0, 20.0, 1.0, key="wf_hours")
+    leaving = st.multiselect(t("whatif_remove", lang), workers, key="wf_remove")
+    a1, a2 = st.columns(2)
+    add_roles = ["", "cadre", "village_official", "grid_worker"]
+    add_role = a1.selectbox(
+        t("whatif_add_role", lang),
+        add_roles,
+        format_func=lambda r: i18n.role(r, lang) if r else t("whatif_add_none", lang),
+        key="wf_add_role",
+    )
+    add_hours = a2.number_input(t("whatif_add_hours", lang), 1.0, 744.0, 20.0, 1.0, key="wf_add")
+    v1, v2 = st.columns(2)
+    tier = v1.selectbox(
+        t("whatif_tier", lang),
+        [0, 1, 2, 3],
+        format_func=lambda x: i18n.tier(x, lang) if x else t("whatif_tier_none", lang),
+        key="wf_tier",
+    )
+    visits = v2.number_input(t("whatif_visits", lang), 0.1, 8.0, 1.0, 0.1, key="wf_visits")
+    submitted = st.form_submit_button(t("whatif_run", lang))
+if submitted:
+    changes = Changes(
+        hours={change_worker: float(new_hours)} if change_worker else {},
+        remove=tuple(leaving),
+        add=(NewWorker(add_role, float(add_hours), 40),) if add_role else (),
+        visits_per_month={int(tier): float(visits)} if tier else {},
+    )
+    with auth.guarded(lang), st.spinner(t("whatif_run", lang)):
+        st.session_state["whatif_result"] = (
+            info["run"].run_id,
+            ctx.data.what_if(ctx.month, tw, changes),
+        )
+held = st.session_state.get("whatif_result")
+if held is not None and held[1].township_id == tw:
+    based_on, result = held
+    st.markdown(
+        f"**{t('whatif_result', lang)}** · {t('whatif_seconds', lang, s=f'{result.seconds:.1f}')}"
+    )
+    st.caption(result.changes.describe())
+    rows = [
+        {
+            t("whatif_figure", lang): t(f"wf_{key}", lang),
+            t("whatif_before", lang): round(result.before.get(key, 0.0), 1),
+            t("whatif_after", lang): round(result.after[key], 1),
+        }
+        for key in result.after
+    ]
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    if ctx.viewer.may_publish and not result.changes.visits_per_month:
+        if st.button(t("whatif_publish", lang), key="wf_publish"):
+            with auth.guarded(lang):
+                run = ctx.data.publish_what_if(ctx.month, result, based_on)
+            st.session_state.pop("whatif_result", None)
+            st.success(t("whatif_published", lang, run=run.run_id[:12], v=run.version))
+    else:
+        st.caption(t("whatif_planner_only", lang))

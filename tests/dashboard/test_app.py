@@ -391,6 +391,37 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
 # --------------------------------------------------------------------------- plain parts
 
 
+def test_township_what_if_compares_and_only_a_planner_publishes(site: Site) -> None:
+    at = go(sign_in("sup_town"), "township")
+    check_clean(at)
+    busiest = at.selectbox(key="wf_worker").options[1]
+    at.selectbox(key="wf_worker").select(busiest)
+    at.number_input(key="wf_hours").set_value(0.0)
+    run = next(b for b in at.button if b.label == i18n.t("whatif_run", "zh"))
+    at = run.click().run()
+    check_clean(at)
+    table = at.dataframe[-1].value
+    assert list(table.columns) == [
+        i18n.t("whatif_figure", "zh"), i18n.t("whatif_before", "zh"), i18n.t("whatif_after", "zh")
+    ]  # fmt: skip
+    assert i18n.t("wf_households_moved", "zh") in table.iloc[:, 0].tolist()
+    assert i18n.t("whatif_publish", "zh") not in [b.label for b in at.button]  # supervisors
+    with Store.for_workspace(site.workspace) as store:
+        before = store.current_run(MONTH)
+    at = go(sign_in("planner1"), "township")
+    at.multiselect(key="wf_remove").select(at.multiselect(key="wf_remove").options[0])
+    at = next(b for b in at.button if b.label == i18n.t("whatif_run", "zh")).click().run()
+    check_clean(at)
+    publish = next(b for b in at.button if b.label == i18n.t("whatif_publish", "zh"))
+    at = publish.click().run()
+    assert not at.error, [e.value for e in at.error]
+    with Store.for_workspace(site.workspace) as store:
+        after = store.current_run(MONTH)
+    assert before is not None and after is not None
+    assert after.kind == "amend" and after.version > before.version  # the next number
+    assert after.parent_run_id == before.run_id
+
+
 def test_every_column_has_both_labels_and_unknown_ones_fail() -> None:
     for name, (zh, en, _) in i18n.COLUMNS.items():
         assert zh and en and re.search(r"[\u4e00-\u9fff]", zh), name
