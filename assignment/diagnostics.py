@@ -19,7 +19,13 @@ import numpy as np
 import polars as pl
 
 from assignment import constraints as rules
-from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, AssignmentSettings, Role
+from assignment.domain import (
+    ROLE_NAMES_EN,
+    ROLE_NAMES_ZH,
+    TIER_NAMES_ZH,
+    AssignmentSettings,
+    Role,
+)
 
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
@@ -116,10 +122,12 @@ def shortfall(
             bins += _ffd_bins(hours, med_h, med_n)
         extra_h = math.ceil(total_h)
         zh, en = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
+        workers_en = en if bins == 1 else f"{en}s"
+        households_en = "household" if hh.height == 1 else "households"
         text = (
             f"需增加 {bins} 名{zh}(或 {extra_h} 小时{zh}工时)才能覆盖全部 {hh.height} 户"
-            f"未覆盖的{tier}类户 / {bins} more {en}s or {extra_h} more {en}-hours would "
-            f"cover all {hh.height} uncovered tier-{tier} households"
+            f"未覆盖的{TIER_NAMES_ZH[tier]} / {bins} more {workers_en} or {extra_h} more "
+            f"{en}-hours would cover all {hh.height} uncovered tier-{tier} {households_en}"
         )
         out.append(
             {

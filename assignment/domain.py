@@ -48,6 +48,9 @@ ROLE_NAMES_EN: Mapping[Role, str] = MappingProxyType(
         Role.GRID_WORKER: "grid worker",
     }
 )
+TIER_NAMES_ZH: Mapping[int, str] = MappingProxyType({1: "一类户", 2: "二类户", 3: "三类户"})
+"""The one wording of the tiers in Chinese (一类户/二类户/三类户), everywhere."""
+
 ROLE_RANK: Mapping[Role, int] = MappingProxyType(
     {Role.CADRE: 1, Role.VILLAGE_OFFICIAL: 2, Role.GRID_WORKER: 3}
 )

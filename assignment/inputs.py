@@ -13,7 +13,7 @@ import polars as pl
 
 from assignment import constraints as rules
 from assignment.candidates import build_pairs
-from assignment.domain import AssignmentSettings
+from assignment.domain import TIER_NAMES_ZH, AssignmentSettings
 
 MAX_IDS = 10
 
@@ -253,7 +253,8 @@ def check_coverage(
             InputIssue(
                 "no_eligible_worker",
                 str(tw),
-                f"乡镇 {tw} 有 {len(ids)} 户{tier}类户没有任何可分配的工作人员 / township {tw}: "
+                f"乡镇 {tw} 有 {len(ids)} 户{TIER_NAMES_ZH[int(tier)]}没有任何可分配的工作人员 / "
+                f"township {tw}: "
                 f"{len(ids)} tier-{tier} household(s) have no eligible worker: {_ids(ids)}",
                 tuple(ids),
             )

@@ -52,7 +52,7 @@ def test_assign_writes_plan_and_check_plan_passes(
     uncovered = int(diag["unassigned_tier1"].sum())
     # This tiny prefecture is short of cadres: the distinct exit code and the shortfall text.
     assert uncovered > 0 and code == 3
-    assert "more cadres" in stdout and "基层干部" in stdout
+    assert "more cadre" in stdout and "基层干部" in stdout
     assert plan.height == pl.read_parquet(files / "households.parquet").height
     assert {"bound", "gap", "shortfall", "utilisation_cadre"} <= set(diag.columns)
     assert not list(out.glob(".*partial"))

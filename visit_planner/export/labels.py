@@ -9,10 +9,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, Role
+from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 from visit_planner.synthetic.geography import COUNTIES
 
-TIER_ZH: Final = {1: "一类户", 2: "二类户", 3: "三类户"}
+TIER_ZH: Final = dict(TIER_NAMES_ZH)
 TIER_EN: Final = {1: "tier 1 (high)", 2: "tier 2 (medium)", 3: "tier 3 (low)"}
 
 _COUNTY_NAMES: Final = {c.county_id: (c.name_zh, c.name_en) for c in COUNTIES}
