@@ -160,6 +160,16 @@ def timed_solve(
     return TimedSolve(res, time.process_time() - c0, time.perf_counter() - t0)
 
 
+def write_result(results: Path, name: str, lines: list[str]) -> Path:
+    """Write a benchmark's markdown ``lines`` to ``results/name``, print them, return the path."""
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / name
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    print("\n".join(lines))
+    print(f"written {path}")
+    return path
+
+
 def _tree_rss_kb(root: int) -> int:
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}

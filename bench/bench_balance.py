@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_assign import TimedSolve as Run  # noqa: E402
-from bench_assign import prepare, timed_solve, township_tasks_of  # noqa: E402
+from bench_assign import prepare, timed_solve, township_tasks_of, write_result  # noqa: E402
 
 from assignment.domain import AssignmentSettings  # noqa: E402
 from assignment.plan import TownshipTask  # noqa: E402
@@ -163,16 +163,12 @@ def main() -> None:
                 for name in variants
             )
         )
-    args.results.mkdir(parents=True, exist_ok=True)
     name = (
         "balance.md"
         if (args.scale, args.seed, args.townships) == (1.0, 1, 4)
         else f"balance_scale{args.scale:g}_seed{args.seed}_top{args.townships}.md"
     )
-    path = args.results / name
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-    print("\n".join(lines))
-    print(f"written {path}")
+    write_result(args.results, name, lines)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_assign import TimedSolve as Solved  # noqa: E402
-from bench_assign import prepare, timed_solve, township_tasks_of  # noqa: E402
+from bench_assign import prepare, timed_solve, township_tasks_of, write_result  # noqa: E402
 
 from assignment.plan import TownshipTask  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
@@ -155,16 +155,12 @@ def main() -> None:
         ]
     else:
         lines += ["", "No township leaves tier-1 households uncovered at this scale."]
-    args.results.mkdir(parents=True, exist_ok=True)
     name = (
         "packing.md"
         if (args.scale, args.seed) == (1.0, 1)
         else f"packing_scale{args.scale:g}_seed{args.seed}.md"
     )
-    path = args.results / name
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-    print("\n".join(lines))
-    print(f"written {path}")
+    write_result(args.results, name, lines)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ __all__ = [
     "load_plan_inputs",
     "run_check_plan",
     "run_explain",
-    "settings_from_policy",
 ]
 
 
