@@ -20,7 +20,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from assignment import constraints as rules
-from assignment.candidates import latest_previous
+from assignment.candidates import build_candidates, latest_previous
 from assignment.domain import AssignmentSettings, PlanInputs, Role
 from assignment.loads import worker_loads
 
@@ -30,6 +30,7 @@ __all__ = [
     "Reason",
     "explain_plan",
     "pins_by_household",
+    "tradeoff_causes",
 ]
 
 _NEIGHBOURS = 3  # per role: the assigned worker, a co-located twin, and one more
@@ -60,11 +61,8 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.PINNED_ELSEWHERE: ("督导已指定其他人员", "a supervisor pinned another worker"),
     Reason.AT_CAPACITY: ("该人员工时或户数已满", "that worker is at capacity"),
     Reason.FARTHER: ("该人员比已分配人员更远", "that worker is farther than the one assigned"),
-    Reason.PLAN_TRADEOFF: (
-        "该人员有余力, 但整体方案更优(延续上月人员/避免上位兜底/为他户留出容量)",
-        "that worker has room, but the overall plan is better as is "
-        "(continuity, no up-cover, capacity kept for others)",
-    ),
+    # The cause that applied follows this text (tradeoff_causes).
+    Reason.PLAN_TRADEOFF: ("该人员有余力", "that worker has room"),
     Reason.NO_ALTERNATIVE: ("没有其他可承接该类别的人员", "no other worker of an eligible role"),
 }
 
@@ -94,6 +92,9 @@ def _households_side(inputs: PlanInputs, plan: pl.DataFrame) -> pl.DataFrame:
             pl.col("tier").cast(pl.Int64),
             pl.col("worker_id").cast(pl.String).alias("_own"),
             pl.col("travel_minutes").cast(pl.Float64).alias("_own_travel"),
+            pl.col("hours_per_month").cast(pl.Float64).fill_null(0.0).alias("_own_hours"),
+            (pl.col("up_cover").cast(pl.Boolean) if "up_cover" in plan.columns
+             else pl.lit(False)).fill_null(False).alias("_own_up_cover"),
         )
         .join(
             inputs.households.select(
@@ -227,14 +228,15 @@ def explain_plan(
     other than its own worker, is reported with the first reason (in this order) that kept
     the household from it: inactive, outside jurisdiction, own household, conflict of
     interest, forbidden, pinned elsewhere, at capacity, farther, plan trade-off (or
-    no_alternative when no such worker exists). ``candidates`` is not needed for this (it is
-    for :func:`alternatives`) and may be None; it is accepted so callers pass what they have.
+    no_alternative when no such worker exists). A plan trade-off's text says which cause
+    applied (:func:`tradeoff_causes`). The nearest worker is searched over all workers, not
+    only ``candidates``; the arcs (None: built here for the townships that need them) give
+    the workload-balance thresholds of the trade-off causes.
     """
-    del candidates  # the nearest worker is searched over all workers, not only the arcs
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
     loads = worker_loads(plan, inputs.workers)  # sorted by worker_id, like ws
-    hh = _households_side(inputs, plan)
+    hh = _households_side(inputs, plan).with_row_index("_row")
     ws = _worker_side(inputs.workers)
     alt = _nearest_other_workers(hh, ws, settings)
     found = alt >= 0
@@ -292,6 +294,12 @@ def explain_plan(
         .otherwise(pl.lit(Reason.PLAN_TRADEOFF.value))
     )  # fmt: skip
     pairs = pairs.with_columns(fits.alias("_fits")).with_columns(reason.alias("reason_code"))
+    pairs = pairs.join(
+        tradeoff_causes(
+            pairs, hh, loads, candidates=candidates, inputs=inputs, settings=settings
+        ),
+        on="_row", how="left", maintain_order="left",
+    )  # fmt: skip
     zh = {r.value: t[0] for r, t in REASON_TEXT.items()}
     en = {r.value: t[1] for r, t in REASON_TEXT.items()}
     if_found = pl.when(pl.col("_found"))
@@ -305,15 +313,148 @@ def explain_plan(
         (
             pl.col("reason_code").replace_strict(zh, return_dtype=pl.String)
             + _detail_zh().fill_null("")
+            + pl.col("_cause_zh").fill_null("")
         ).alias("reason_zh"),
         (
             pl.col("reason_code").replace_strict(en, return_dtype=pl.String)
             + _detail_en().fill_null("")
+            + pl.col("_cause_en").fill_null("")
         ).alias("reason_en"),
     )
     plan_cols = [c for c in HOUSEHOLD_EXPLANATION_COLUMNS[:9] if c in plan.columns]
     out = pl.concat([plan.select(plan_cols), explained.drop("household_id")], how="horizontal")
     return out.select(HOUSEHOLD_EXPLANATION_COLUMNS), loads
+
+
+# ----------------------------------------------------------------------------- trade-off causes
+
+
+def _soft_hours(
+    hh: pl.DataFrame,
+    townships: list[str],
+    candidates: pl.DataFrame | None,
+    inputs: PlanInputs,
+    settings: AssignmentSettings,
+) -> dict[str, float]:
+    """Each worker's workload-balance threshold in hours (:func:`rules.balance_threshold`)
+    for ``townships``, from ``candidates`` or from arcs built here for those townships."""
+    if settings.balance_weight <= 0 or not townships:
+        return {}
+    workers = inputs.workers.filter(pl.col("township_id").cast(pl.String).is_in(townships))
+    if candidates is None:
+        households = hh.filter(
+            pl.col("township_id").is_in(townships) & pl.col("tier").is_not_null()
+        ).select("household_id", "county_id", "township_id", "village_id", "grid_id", "lon",
+                 "lat", pl.col("tier").cast(pl.Int8), "risk")  # fmt: skip
+        candidates = build_candidates(
+            households, workers, inputs.previous, inputs.conflicts, settings,
+            pins=inputs.pins, forbids=inputs.forbids,
+        )  # fmt: skip
+    soft = rules.balance_threshold(workers, candidates, settings)
+    return dict(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+
+
+def tradeoff_causes(
+    pairs: pl.DataFrame,
+    hh: pl.DataFrame,
+    loads: pl.DataFrame,
+    *,
+    candidates: pl.DataFrame | None,
+    inputs: PlanInputs,
+    settings: AssignmentSettings,
+) -> pl.DataFrame:
+    """Which cause kept each plan trade-off household from the nearer worker with room.
+
+    Moving the household to that worker saves travel (visits x minutes per visit, or, for an
+    unvisited household, its unassigned penalty less the new arc's cost) and changes the
+    policy's penalty terms, the same ones the solver's cost is made of: continuity (its worker
+    is last month's), up-cover (the nearer worker is a higher role than the tier's own) and
+    workload balance (the nearer worker would go above its balance threshold, net of the
+    relief of its own worker). The causes that applied are the terms that make the move cost
+    more; when no term does, or the terms together cost less than the move saves, the plan is
+    not optimal for that household (a solver stopped at its limit, or a heuristic plan), and
+    the text says so with the saving. Returns ``_row, _cause_zh, _cause_en``.
+    """
+    schema = {"_row": pl.UInt32, "_cause_zh": pl.String, "_cause_en": pl.String}
+    t = pairs.filter(pl.col("reason_code") == Reason.PLAN_TRADEOFF.value)
+    if t.height == 0:
+        return pl.DataFrame(schema=schema)
+    soft = _soft_hours(hh, sorted(set(t["township_id"].drop_nulls())), candidates, inputs, settings)
+    used = dict(loads.select("worker_id", "hours_used").iter_rows())
+    t = t.with_columns(
+        rules.visits_per_month(settings).alias("_visits"),
+        rules.is_up_cover(settings).alias("_alt_up_cover"),
+        rules.travel_minutes_per_month(settings).alias("_alt_travel_cost"),
+        rules.unassigned_penalty(settings).alias("_unassigned"),
+    )
+    weight = settings.balance_weight
+    rows = []
+    for r in t.iter_rows(named=True):
+        own, alt, prev = r["_own"], r["worker_id"], r["previous_worker_id"]
+        zh: list[str] = []
+        en: list[str] = []
+        cost = 0.0
+        if own is None:
+            # Visiting it at all saves the unassigned penalty, less the new arc's cost.
+            saving = float(r["_unassigned"]) - float(r["_alt_travel_cost"])
+            saving -= settings.up_cover_penalty if r["_alt_up_cover"] else 0.0
+            saving -= settings.continuity_penalty if prev not in (None, alt) else 0.0
+        else:
+            saving = float(r["_visits"]) * (float(r["_own_travel"]) - float(r["travel_minutes"]))
+            if prev is not None and prev == own:
+                cost += settings.continuity_penalty
+                zh.append(f"延续上月人员 {own}(换人计 {settings.continuity_penalty:g} 分钟当量)")
+                en.append(
+                    f"it keeps last month's worker {own} (a change costs "
+                    f"{settings.continuity_penalty:g} minutes-equivalent)"
+                )
+            elif prev is not None and prev == alt:
+                cost -= settings.continuity_penalty
+            if r["_alt_up_cover"] and not r["_own_up_cover"]:
+                cost += settings.up_cover_penalty
+                zh.append(
+                    f"避免上位兜底(该人员承接属上位兜底, 计 {settings.up_cover_penalty:g} 分钟当量)"
+                )
+                en.append(
+                    f"no up-cover (that worker's role is above the tier's own; an up-cover "
+                    f"costs {settings.up_cover_penalty:g} minutes-equivalent)"
+                )
+            elif r["_own_up_cover"] and not r["_alt_up_cover"]:
+                cost -= settings.up_cover_penalty
+        if alt in soft:
+            balance = float(
+                rules.overload_change(used.get(alt, 0.0), float(r["pair_hours"]), soft[alt], weight)
+            )
+            if own is not None and own in soft:
+                balance += float(
+                    rules.overload_change(used.get(own, 0.0), -float(r["_own_hours"]), soft[own],
+                                          weight)
+                )  # fmt: skip
+            cost += balance
+            if balance > _EPS:
+                zh.append(
+                    f"为他户留出工时(该人员将超出均衡份额 {soft[alt]:.1f} 小时, 计 {balance:.1f})"
+                )
+                en.append(
+                    f"capacity kept for others (that worker would go above its balanced share "
+                    f"of {soft[alt]:.1f} h, costing {balance:.1f})"
+                )
+        if zh and cost >= saving - _EPS:
+            rows.append((
+                r["_row"],
+                ", 但方案保持现状: " + "; ".join(zh),
+                ", but the plan keeps its pairing: " + "; ".join(en),
+            ))  # fmt: skip
+        else:
+            rows.append((
+                r["_row"],
+                f", 且没有规则支持现状: 改派可省 {saving - cost:,.1f} 分钟当量, 方案在此未达最优"
+                "(求解器到达限制或为启发式方案)",
+                f", and no rule of the policy favours the current pairing: the move would save "
+                f"{saving - cost:,.1f} minutes-equivalent (the plan is not optimal for this "
+                "household: a solver limit or a heuristic plan)",
+            ))  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _previous_workers(previous: pl.DataFrame | None) -> pl.DataFrame:

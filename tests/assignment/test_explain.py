@@ -225,3 +225,52 @@ def test_extra_plan_columns_are_ignored() -> None:
     expl, _ = explain_plan(plan, None, world_inputs(), S)
     assert expl.columns == list(HOUSEHOLD_EXPLANATION_COLUMNS)
     assert expl.filter(pl.col("household_id") == "H1")["previous_worker_id"].item() == "C1"
+
+
+# ---------------------------------------------------------------- plan trade-off: which cause
+
+
+def _with_gw4(inputs: PlanInputs, monthly_hours: float = 20.0) -> PlanInputs:
+    """A second grid worker of H4's grid standing at H4's door (nearer than GW3, with room)."""
+    gw3 = inputs.workers.filter(pl.col("worker_id") == "GW3")
+    gw4 = gw3.with_columns(
+        pl.lit("GW4").alias("worker_id"), pl.lit(104.100).alias("lon"),
+        pl.lit(23.600).alias("lat"), pl.lit(monthly_hours).alias("monthly_hours"),
+    )  # fmt: skip
+    return replace(inputs, workers=pl.concat([inputs.workers, gw4]))
+
+
+def _tradeoff(inputs: PlanInputs, household: str, settings: AssignmentSettings = S) -> str:
+    expl, _ = explain_plan(plan_from(VALID, inputs), None, inputs, settings)
+    row = expl.filter(pl.col("household_id") == household).row(0, named=True)
+    assert row["reason_code"] == Reason.PLAN_TRADEOFF
+    return f"{row['reason_zh']} | {row['reason_en']}"
+
+
+def test_tradeoff_says_up_cover_when_the_nearer_worker_is_a_higher_role() -> None:
+    text = _tradeoff(world_inputs(), "H4")  # VO2 is nearer and free, but a village official
+    assert "no up-cover" in text and "上位兜底" in text
+    assert "last month" not in text and "capacity kept" not in text and "not optimal" not in text
+
+
+def test_tradeoff_says_continuity_when_the_worker_is_last_months() -> None:
+    previous = pl.DataFrame({"household_id": ["H4"], "worker_id": ["GW3"], "month": ["2026-10"]})
+    text = _tradeoff(_with_gw4(world_inputs(previous=previous)), "H4")
+    assert "keeps last month's worker GW3" in text and "延续上月人员 GW3" in text
+    assert "up-cover" not in text and "capacity kept" not in text and "not optimal" not in text
+
+
+def test_tradeoff_says_balance_when_the_nearer_worker_would_go_above_its_share() -> None:
+    settings = replace(S, balance_weight=100.0)
+    text = _tradeoff(_with_gw4(world_inputs(), monthly_hours=0.15), "H4", settings)
+    assert "capacity kept for others" in text and "均衡份额" in text
+    assert "last month" not in text and "up-cover" not in text and "not optimal" not in text
+
+
+def test_tradeoff_says_not_optimal_when_no_rule_favours_the_plan() -> None:
+    # Same as the balance case but with the policy's weight: the balance term costs less than
+    # the travel the move saves, so nothing justifies the plan's pairing.
+    text = _tradeoff(_with_gw4(world_inputs(), monthly_hours=0.15), "H4")
+    assert "not optimal" in text and "未达最优" in text and "would save" in text
+    # An unvisited household with a free worker of its tier's own role: not optimal either.
+    assert "not optimal" in _tradeoff(world_inputs(), "H5")
