@@ -284,3 +284,16 @@ def _version(pkg: str) -> str:
     from importlib.metadata import version
 
     return version(pkg)
+
+
+def read_artifact(registry: Registry, run_id: str, name: str) -> bytes:
+    """The bytes of one artifact file of a run (``fairness.csv``, ``model_card.md``, a plot),
+    read-only; RegistryError naming the run and the artifact when it has none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=name, dst_path=tmp
+            )
+        except (MlflowException, OSError):
+            raise RegistryError(f"run {run_id} has no artifact {name!r}") from None
+        return Path(path).read_bytes()
