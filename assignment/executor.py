@@ -2,8 +2,10 @@
 
 An executor takes a picklable top-level function and a list of tasks and yields results as
 they complete. Callers sort results by key afterwards, so the plan is identical whatever the
-executor or the number of processes. Local processes are the default; a Dask backend only
-needs to implement :class:`Executor` (``client.map`` + ``as_completed``).
+executor or the number of processes. Local processes are the default; the Dask backend
+(:mod:`assignment.dask_executor`, the optional extra ``.[dask]``) implements the same
+:class:`Executor` with ``client.map`` + ``as_completed``. :func:`open_executor` picks one by
+name (``local`` or ``dask``), as the CLI's ``--executor`` does.
 """
 
 from __future__ import annotations
@@ -11,10 +13,21 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Protocol, TypeVar
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
+
+from assignment.errors import AssignmentError
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+EXECUTORS = ("local", "dask")
+"""The executors :func:`open_executor` knows, by name."""
+DASK_INSTALL_HINT = "pip install 'visit-planner[dask]'  (or: pip install 'dask[distributed]')"
+
+
+class ExecutorUnavailableError(AssignmentError):
+    """The executor asked for cannot run: Dask not installed, or its scheduler unreachable."""
 
 
 class Executor(Protocol):
@@ -53,3 +66,42 @@ def default_executor(processes: int | None = None) -> Executor:
     """Local processes (one per core by default); serial when one process is asked for."""
     n = processes if processes is not None else (multiprocessing.cpu_count() or 1)
     return SerialExecutor() if n <= 1 else LocalProcessExecutor(n)
+
+
+@contextmanager
+def open_executor(
+    kind: str = "local",
+    *,
+    scheduler: str | None = None,
+    processes: int | None = None,
+    on_error: Callable[[Any, BaseException], Any] | None = None,
+) -> Iterator[Executor]:
+    """The executor named ``kind``, open for the duration of the ``with`` block.
+
+    ``local``: :func:`default_executor` (``processes`` local processes). ``dask``: the cluster
+    at ``scheduler`` (``tcp://HOST:PORT``), or a loopback ``LocalCluster`` of ``processes``
+    workers when no address is given; ``on_error(task, error)`` turns a task the cluster gave
+    up on into a result. Raises :class:`ExecutorUnavailableError` with what to do when Dask is
+    not installed or the scheduler cannot be reached.
+    """
+    if kind not in EXECUTORS:
+        raise ExecutorUnavailableError(
+            f"unknown executor {kind!r}: use one of {', '.join(EXECUTORS)} (未知执行器)"
+        )
+    if kind == "local":
+        if scheduler is not None:
+            raise ExecutorUnavailableError(
+                "--scheduler is for --executor dask (调度器地址仅用于 dask 执行器)"
+            )
+        yield default_executor(processes)
+        return
+    try:
+        from assignment.dask_executor import dask_executor
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in {"dask", "distributed"}:
+            raise
+        raise ExecutorUnavailableError(
+            f"--executor dask needs Dask, which is not installed (未安装 Dask): {DASK_INSTALL_HINT}"
+        ) from None
+    with dask_executor(scheduler, workers=processes, on_error=on_error) as executor:
+        yield executor

@@ -1,0 +1,195 @@
+"""The Dask distributed executor: township solves (and scoring partitions) on a Dask cluster.
+
+The only module that imports Dask (an optional extra: ``pip install .[dask]``). It implements
+:class:`assignment.executor.Executor` with ``client.map`` and ``as_completed``:
+
+* **One task, one township.** A :class:`~assignment.plan.TownshipTask` already carries only its
+  township's households and workers. Dataclass fields that are the *same object* in every task
+  (the settings and solver options that :func:`~assignment.plan.township_tasks` hands to each
+  task) are scattered to the workers once (``client.scatter(..., broadcast=True)``), sent as
+  one future, and put back into each task on the worker: they are not pickled into every task.
+* **Worker deaths are retried.** When a worker process dies mid-task (SIGKILL, out of
+  memory), the scheduler reschedules its tasks on the surviving (or restarted) workers; a task
+  that raises is retried ``retries`` times. Results are sorted by the caller, so the plan does
+  not depend on which worker ran what.
+* **A task that keeps failing is a result, not an abort.** When the scheduler gives up on a
+  task (``KilledWorker`` after ``distributed.scheduler.allowed-failures`` deaths, or an
+  exception after the retries), ``on_error(task, error)`` turns it into a result (for
+  townships: :func:`assignment.plan.failed_township`, status ERROR, every household
+  unassigned and the error in the diagnostics); without ``on_error`` the run stops and the
+  error is raised.
+* **Loopback only by default.** Without a scheduler address, :func:`dask_executor` starts a
+  ``LocalCluster`` whose scheduler and workers bind to 127.0.0.1 and whose dashboard is off
+  (Dask's default dashboard address listens on every interface). An address that cannot be
+  reached fails within ``connect_timeout`` seconds with :class:`ExecutorUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from dask import config as dask_config
+from distributed import Client, LocalCluster, as_completed
+
+from assignment.executor import ExecutorUnavailableError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_RETRIES = 2
+"""How many times a task that raised is run again (worker deaths are rescheduled anyway)."""
+CONNECT_TIMEOUT = 5.0
+"""Seconds to reach a scheduler before giving up with a clear error."""
+WORKER_SATURATION = 1.0
+"""Tasks in flight per worker thread (Dask's default 1.1 gives a one-thread worker two). One:
+a township is held by one worker at a time, so a worker that dies takes only the township it
+was solving with it (Dask counts a death against every task in flight on that worker), and a
+worker's memory holds one township's problem."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shared:
+    """Field values common to every task, scattered once and put back on the worker."""
+
+    values: dict[str, Any]
+
+
+def shared_fields(tasks: Sequence[Any]) -> tuple[str, ...]:
+    """Names of the dataclass fields holding the same object (not None) in every task.
+
+    Only worth hoisting when there are at least two tasks; non-dataclass tasks have none.
+    """
+    if len(tasks) < 2 or not all(dataclasses.is_dataclass(t) for t in tasks):
+        return ()
+    first = tasks[0]
+    names = []
+    for f in dataclasses.fields(first):
+        value = getattr(first, f.name)
+        if value is None or isinstance(value, str | int | float | bool | tuple):
+            continue  # nothing to gain: small, and empty tuples are shared by the interpreter
+        if all(getattr(t, f.name) is value for t in tasks[1:]):
+            names.append(f.name)
+    return tuple(names)
+
+
+def call_with_shared(task: Any, *, fn: Callable[[Any], Any], shared: _Shared) -> Any:
+    """On the worker: put the scattered shared fields back into ``task``, then run ``fn``."""
+    return fn(dataclasses.replace(task, **shared.values))
+
+
+class DaskExecutor:
+    """Runs tasks on a Dask cluster through ``client`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        retries: int = DEFAULT_RETRIES,
+        on_error: Callable[[Any, BaseException], Any] | None = None,
+    ) -> None:
+        self.client = client
+        self.retries = retries
+        self.on_error = on_error
+
+    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task as workers finish them (any order)."""
+        if not tasks:
+            return
+        names = shared_fields(tasks)
+        if names:
+            shared = _Shared({n: getattr(tasks[0], n) for n in names})
+            shared_future = self.client.scatter(shared, broadcast=True, hash=False)
+            slim = [dataclasses.replace(t, **dict.fromkeys(names)) for t in tasks]  # type: ignore[type-var]
+            futures = self.client.map(
+                call_with_shared,
+                slim,
+                fn=fn,
+                shared=shared_future,
+                retries=self.retries,
+                pure=False,
+            )
+        else:
+            futures = self.client.map(fn, tasks, retries=self.retries, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for fut in as_completed(futures, loop=self.client.loop):
+                try:
+                    result = fut.result()
+                except Exception as exc:  # the scheduler gave up on this task
+                    if self.on_error is None:
+                        raise
+                    result = self.on_error(tasks[index[fut.key]], exc)
+                finally:
+                    fut.release()
+                yield result
+        finally:
+            for fut in futures:  # stopped early (an error, or the caller stopped iterating)
+                if not fut.done():
+                    fut.cancel()
+
+
+def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
+    """A local cluster of ``workers`` single-threaded processes, all on 127.0.0.1, no dashboard."""
+    n = workers if workers is not None else (multiprocessing.cpu_count() or 1)
+    scheduler_kwargs = {} if allowed_failures is None else {"allowed_failures": allowed_failures}
+    return LocalCluster(
+        scheduler_kwargs=scheduler_kwargs,
+        n_workers=max(1, n),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+
+
+@contextmanager
+def dask_executor(
+    scheduler: str | None = None,
+    *,
+    workers: int | None = None,
+    retries: int = DEFAULT_RETRIES,
+    on_error: Callable[[Any, BaseException], Any] | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    allowed_failures: int | None = None,
+) -> Iterator[DaskExecutor]:
+    """A :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``), or on a
+    new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
+
+    ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
+    while running one task the scheduler tolerates before it gives up on that task; a remote
+    scheduler has its own setting (``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``).
+    """
+    cluster = None
+    settings = {
+        "distributed.comm.timeouts.connect": f"{connect_timeout}s",
+        "distributed.scheduler.worker-saturation": WORKER_SATURATION,
+    }
+    with dask_config.set(settings):
+        if scheduler is None:
+            cluster = _cluster(workers, allowed_failures)
+            address: Any = cluster
+        else:
+            address = scheduler
+        try:
+            client = Client(address, timeout=connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            if cluster is not None:
+                cluster.close()
+            raise ExecutorUnavailableError(
+                f"cannot reach the Dask scheduler at {scheduler} within {connect_timeout:g} s "
+                f"(无法连接 Dask 调度器): {exc}. Is `dask scheduler` running there, and is the "
+                "address tcp://HOST:PORT?"
+            ) from None
+    try:
+        yield DaskExecutor(client, retries=retries, on_error=on_error)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
