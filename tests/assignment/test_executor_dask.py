@@ -22,6 +22,7 @@ from assignment.executor import (
     open_executor,
 )
 from assignment.plan import (
+    TownshipResult,
     TownshipTask,
     failed_township,
     run_township_task,
@@ -34,8 +35,13 @@ FACTS = ["township_id", "status", "objective", "bound", "gap", "households", "wo
 """Diagnostics that must not depend on the executor (timings and solver counters may)."""
 
 
+Tiny = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
 @pytest.fixture(scope="module")
-def tiny() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def tiny() -> Tiny:
+    """A generated prefecture of 8 townships: households (tier, risk), workers, previous,
+    conflicts."""
     from visit_planner.synthetic import generate
     from visit_planner.synthetic.scores import truth_scores
 
@@ -58,26 +64,27 @@ def settings_seen(task: TownshipTask) -> tuple[str, bool]:
     return task.township_id, isinstance(task.settings, AssignmentSettings)
 
 
-def die_on(task: TownshipTask) -> object:
+def die_on(task: TownshipTask) -> TownshipResult:
     """Kill this worker process (as the OOM killer would) on township T-DIE, solve the others."""
     if task.township_id == "T-DIE":
         os.kill(os.getpid(), signal.SIGKILL)
     return run_township_task(task)
 
 
-def as_failed(task: TownshipTask, error: BaseException) -> object:
+def as_failed(task: TownshipTask, error: BaseException) -> TownshipResult:
     return failed_township(task, error, 0.0)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_dask_plan_equals_local_processes_plan(tiny, workers: int) -> None:  # type: ignore[no-untyped-def]
+def test_dask_plan_equals_local_processes_plan(tiny: Tiny, workers: int) -> None:
     hh, ws, prev, conf = tiny
-    kw = {"previous": prev, "conflicts": conf}
-    local = solve_prefecture(hh, ws, S, executor=LocalProcessExecutor(2), **kw)
+    local = solve_prefecture(
+        hh, ws, S, previous=prev, conflicts=conf, executor=LocalProcessExecutor(2)
+    )
     with open_executor("dask", processes=workers) as ex:
         assert isinstance(ex, DaskExecutor)
         assert len(ex.client.scheduler_info()["workers"]) == workers
-        dask = solve_prefecture(hh, ws, S, executor=ex, **kw)
+        dask = solve_prefecture(hh, ws, S, previous=prev, conflicts=conf, executor=ex)
     assert dask.plan.equals(local.plan)  # row for row, every column
     facts = [*FACTS, "unassigned_tier1", "unassigned_tier2", "unassigned_tier3"]
     assert dask.diagnostics.select(facts).equals(local.diagnostics.select(facts))
@@ -85,7 +92,7 @@ def test_dask_plan_equals_local_processes_plan(tiny, workers: int) -> None:  # t
     assert dask.diagnostics.height == hh["township_id"].n_unique() > 1
 
 
-def test_shared_settings_are_scattered_once_and_given_back_on_the_worker(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_shared_settings_are_scattered_once_and_given_back_on_the_worker(tiny: Tiny) -> None:
     hh, ws, _, _ = tiny
     tasks = township_tasks(hh, ws, S)
     assert shared_fields(tasks) == ("settings",)  # one object in every task
@@ -98,7 +105,7 @@ def test_shared_settings_are_scattered_once_and_given_back_on_the_worker(tiny) -
     assert not any(key for key in held if "settings_seen" in str(key))  # results released
 
 
-def test_a_township_whose_worker_keeps_dying_is_reported_and_the_rest_solved(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_a_township_whose_worker_keeps_dying_is_reported_and_the_rest_solved(tiny: Tiny) -> None:
     hh, ws, _, _ = tiny
     tasks = township_tasks(hh, ws, S)
     victim = replace(
@@ -107,7 +114,7 @@ def test_a_township_whose_worker_keeps_dying_is_reported_and_the_rest_solved(tin
         households=tasks[-1].households.with_columns(pl.lit("T-DIE").alias("township_id")),
     )
     with dask_executor(workers=2, on_error=as_failed, allowed_failures=0) as ex:
-        results = {r.township_id: r for r in ex.run(die_on, [*tasks[:-1], victim])}  # type: ignore[attr-defined]
+        results = {r.township_id: r for r in ex.run(die_on, [*tasks[:-1], victim])}
     assert set(results) == {*(t.township_id for t in tasks[:-1]), "T-DIE"}
     died = results.pop("T-DIE")
     assert died.status == Status.ERROR and "KilledWorker" in (died.error or "")
@@ -119,7 +126,7 @@ def test_a_township_whose_worker_keeps_dying_is_reported_and_the_rest_solved(tin
         assert res.plan.equals(serial[tw].plan)
 
 
-def test_without_on_error_a_task_the_cluster_gives_up_on_stops_the_run(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_without_on_error_a_task_the_cluster_gives_up_on_stops_the_run(tiny: Tiny) -> None:
     hh, ws, _, _ = tiny
     task = replace(township_tasks(hh, ws, S)[0], township_id="T-DIE")
     with dask_executor(workers=1, allowed_failures=0) as ex, pytest.raises(Exception) as info:
