@@ -17,9 +17,10 @@ refuses such input already when the override is added.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 from pandera.errors import SchemaErrors
@@ -29,7 +30,9 @@ from assignment.inputs import clean_pins
 from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import cast_to_contract
 from visit_planner.contracts.relations import check_member_counts
+from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import TABLES
+from visit_planner.errors import ContractError, VisitPlannerError
 
 KINDS = ("tier", "pin", "forbid", "correction")
 
@@ -331,3 +334,237 @@ def _tier_of_role(settings: AssignmentSettings, workers: pl.DataFrame, worker_id
     jurisdiction, activity and own household are checked)."""
     role = workers.filter(pl.col("worker_id") == worker_id)["role"][0]
     return next(t for t in (1, 2, 3) if settings.tier(t).role.value == role)
+
+
+# ---------------------------------------------------------------- override files
+
+OVERRIDE_FILE_COLUMNS = (
+    "kind", "household_id", "worker_id", "tier", "field", "value", "evidence", "expires_on",
+    "reason",
+)  # fmt: skip
+"""Columns of an override file (``overrides import``): ``kind``, ``household_id`` and
+``reason`` always; ``worker_id`` for pin/forbid, ``tier`` for tier, ``field`` and ``value``
+for correction; ``evidence`` and ``expires_on`` (YYYY-MM-DD) optional."""
+
+TIER_OVERRIDE_FILE_COLUMNS = ("household_id", "tier", "reason")
+"""Columns of a tier-override file (``score --overrides``)."""
+
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "tier": ("tier",),
+    "pin": ("worker_id",),
+    "forbid": ("worker_id",),
+    "correction": ("field", "value"),
+}
+
+
+def _text(value: object) -> str | None:
+    """A cell as stripped text, None when empty."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def row_name(path: Path | str, i: int) -> str:
+    """Where row ``i`` (0-based data row) is as the user sees the file: the CSV line (the
+    header is line 1, as in an editor or Excel), or the Parquet row (1-based)."""
+    return f"line {i + 2}" if str(path).lower().endswith(".csv") else f"row {i + 1}"
+
+
+def _row_label(path: Path | str, i: int, row: dict[str, object]) -> str:
+    """Where the row is, with the ids it names."""
+    ids = [x for x in (_text(row.get("household_id")), _text(row.get("worker_id"))) if x]
+    return row_name(path, i) + (f" ({' → '.join(ids)})" if ids else "")
+
+
+def _collect(found: dict[tuple[str, str], list[str]], column: str, rule: str, label: str) -> None:
+    found.setdefault((column, rule), []).append(label)
+
+
+def _problems(path: Path | str, found: dict[tuple[str, str], list[str]]) -> list[Problem]:
+    return [
+        Problem(str(path), column, rule, tuple(labels), count=len(labels))
+        for (column, rule), labels in found.items()
+    ]
+
+
+def _tier_of(value: object) -> int | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and int(number) in (1, 2, 3) else None
+
+
+def parse_override_file(
+    frame: pl.DataFrame, path: Path | str, *, today: date, author: str
+) -> tuple[list[tuple[int, Override]], list[Problem]]:
+    """The overrides an override file asks for, and every problem of the file (all rows, all
+    rules, in one pass): missing columns, an unknown kind, an empty household or reason, the
+    field a kind needs missing, a tier outside 1-3, a correction of a field that cannot be
+    corrected, an expiry that is not a date or is past, the same override twice. Returns the
+    overrides of the rows without a problem (with their 0-based row; ``id`` 0: not stored
+    yet), to be checked against the data too, and the problems: import nothing unless the
+    problems of both checks are none."""
+    missing = [col for col in ("kind", "household_id", "reason") if col not in frame.columns]
+    unknown = [col for col in frame.columns if col not in OVERRIDE_FILE_COLUMNS]
+    problems = [
+        Problem(str(path), col, "required column is missing (缺少必填列)") for col in missing
+    ] + [
+        Problem(
+            str(path), col,
+            f"unknown column (未知列); the columns are {', '.join(OVERRIDE_FILE_COLUMNS)}",
+        )
+        for col in unknown
+    ]  # fmt: skip
+    if frame.height == 0:
+        problems.append(Problem(str(path), "", "the file has no rows (文件没有数据行)"))
+    if missing:
+        return [], problems
+    found: dict[tuple[str, str], list[str]] = {}
+    out: list[tuple[int, Override]] = []
+    seen: dict[tuple[object, ...], int] = {}
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        label = _row_label(path, i, row)
+        problems_before = sum(map(len, found.values()))
+        kind = _text(row.get("kind"))
+        household = _text(row.get("household_id"))
+        reason = _text(row.get("reason"))
+        if kind not in KINDS:
+            _collect(found, "kind", f"must be one of {', '.join(KINDS)} (类型无效)", label)
+        if household is None:
+            _collect(found, "household_id", "must not be empty (农户编号为空)", label)
+        if reason is None:
+            _collect(found, "reason", "every override needs a reason (须填写原因)", label)
+        for need in _NEEDS.get(kind or "", ()):
+            if _text(row.get(need)) is None:
+                _collect(found, need, f"a {kind} override needs {need} (缺少 {need})", label)
+        tier = _tier_of(row.get("tier"))
+        if kind == "tier" and _text(row.get("tier")) is not None and tier is None:
+            _collect(found, "tier", "must be 1, 2 or 3 (类别须为 1/2/3)", f"{label}: {row['tier']}")
+        field_name = _text(row.get("field"))
+        if kind == "correction" and field_name is not None:
+            probe = Override(0, kind, household or "", "", author, field=field_name)
+            if field_correctable(probe) is not None:
+                _collect(
+                    found, "field",
+                    f"cannot be corrected (不可更正); correctable: {', '.join(CORRECTABLE_FIELDS)}",
+                    f"{label}: {field_name}",
+                )  # fmt: skip
+        expires_on: date | None = None
+        expires_text = _text(row.get("expires_on"))
+        if expires_text is not None:
+            try:
+                expires_on = date.fromisoformat(expires_text)
+            except ValueError:
+                _collect(found, "expires_on", "is not a date YYYY-MM-DD (日期格式错误)",
+                         f"{label}: {expires_text}")  # fmt: skip
+            else:
+                if expires_on < today:
+                    _collect(found, "expires_on", f"is in the past (today is {today}; 已过期)",
+                             f"{label}: {expires_text}")  # fmt: skip
+        key = (kind, household, _text(row.get("worker_id")), field_name)
+        if key in seen:
+            _collect(found, "household_id", f"the same override twice (重复; first at "
+                     f"{row_name(path, seen[key])})", label)  # fmt: skip
+        seen.setdefault(key, i)
+        if sum(map(len, found.values())) == problems_before:
+            assert kind is not None and household is not None and reason is not None
+            out.append((i,
+                Override(
+                    id=0, kind=kind, household_id=household, reason=reason, author=author,
+                    worker_id=_text(row.get("worker_id")) if kind in ("pin", "forbid") else None,
+                    tier=tier if kind == "tier" else None,
+                    field=field_name if kind == "correction" else None,
+                    value=_text(row.get("value")) if kind == "correction" else None,
+                    evidence=_text(row.get("evidence")), expires_on=expires_on,
+                ))
+            )  # fmt: skip
+    return out, problems + _problems(path, found)
+
+
+def check_overrides_against_data(
+    overrides: Sequence[tuple[int, Override]],
+    path: Path | str,
+    data_for: Callable[[Override], tuple[pl.DataFrame, pl.DataFrame]],
+    settings: AssignmentSettings,
+    *,
+    today: date,
+) -> list[Problem]:
+    """Every override of a file checked against the month's data (:func:`check_new_override`):
+    one problem per row that cannot be accepted, naming the row, its ids and the rule."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for i, o in overrides:
+        try:
+            households, workers = data_for(o)
+        except VisitPlannerError as exc:  # e.g. the household is in no published run
+            _collect(found, "household_id", str(exc), f"{row_name(path, i)} ({o.household_id})")
+            continue
+        for why in check_new_override(o, households, workers, settings, today=today):
+            ids = " → ".join(x for x in (o.household_id, o.worker_id) if x)
+            _collect(found, _field_of(o, why), why, f"{row_name(path, i)} ({ids})")
+    return _problems(path, found)
+
+
+def _field_of(o: Override, why: str) -> str:
+    """The file column a data check's message is about."""
+    if f"农户 {o.household_id} " in why:
+        return "household_id"
+    if o.worker_id and o.worker_id in why:
+        return "worker_id"
+    return {"tier": "tier", "correction": "value"}.get(o.kind, "worker_id")
+
+
+def check_tier_override_file(
+    frame: pl.DataFrame, path: Path | str, household_ids: pl.Series
+) -> list[Problem]:
+    """Every problem of a tier-override file (``score --overrides``) in one pass: missing
+    columns, an empty or duplicate household, an unknown household (not in the scored data),
+    a tier outside 1-3, an empty reason."""
+    missing = [col for col in TIER_OVERRIDE_FILE_COLUMNS if col not in frame.columns]
+    if missing:
+        return [
+            Problem(str(path), col, "required column is missing (缺少必填列)") for col in missing
+        ]
+    known = set(household_ids.cast(pl.String).to_list())
+    found: dict[tuple[str, str], list[str]] = {}
+    first: dict[str, int] = {}
+    for i, row in enumerate(frame.select(TIER_OVERRIDE_FILE_COLUMNS).iter_rows(named=True)):
+        label = _row_label(path, i, row)
+        household = _text(row["household_id"])
+        if household is None:
+            _collect(found, "household_id", "must not be empty (农户编号为空)", label)
+        elif household not in known:
+            _collect(found, "household_id", "not in the scored households (农户不在数据中)", label)
+        elif household in first:
+            _collect(found, "household_id", f"the same household twice (重复; first at "
+                     f"{row_name(path, first[household])})", label)  # fmt: skip
+        if household is not None:
+            first.setdefault(household, i)
+        if _tier_of(row["tier"]) is None:
+            _collect(found, "tier", "must be 1, 2 or 3 (类别须为 1/2/3)", f"{label}: {row['tier']}")
+        if _text(row["reason"]) is None:
+            _collect(found, "reason", "every override needs a reason (须填写原因)", label)
+    return _problems(path, found)
+
+
+def require_valid_tier_overrides(
+    frame: pl.DataFrame, path: Path | str, households: pl.DataFrame
+) -> None:
+    """Raise a :class:`ContractError` with every problem of a tier-override file for the
+    ``households`` being scored, if any."""
+    ids = (
+        households["household_id"]
+        if "household_id" in households.columns
+        else pl.Series([], dtype=pl.String)
+    )
+    problems = check_tier_override_file(frame, path, ids)
+    if problems:
+        raise ContractError([
+            f"{path}: {len(problems)} problem(s) in the override file; nothing was scored "
+            "(调整文件有误, 未评分)",
+            format_problems(problems),
+        ])  # fmt: skip

@@ -387,6 +387,10 @@ def score_file(
     data_file = resolve_data(data)
     frame = read_data(data_file)
     override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
+    if override_frame is not None and overrides is not None:  # every problem of it at once
+        from visit_planner.overrides import require_valid_tier_overrides
+
+        require_valid_tier_overrides(override_frame, overrides, frame)
     scored = score_frame(
         frame,
         overrides=override_frame,

@@ -39,6 +39,10 @@ def broken(small_prefecture_dir: Path, tmp_path_factory: pytest.TempPathFactory)
         .alias("elderly_65plus")
     ).write_parquet(crowded / "households.parquet")
     (root / "a_file.txt").write_text("not a directory")
+    (root / "bad_overrides.csv").write_text(
+        "kind,household_id,worker_id,tier,reason\ntier,H0000001,,7,x\npin,NOPE,,,\n"
+    )
+    (root / "bad_tiers.csv").write_text("household_id,tier,reason\nH0000001,7,x\nNOPE,1,\n")
     return root
 
 
@@ -110,6 +114,32 @@ CASES = {
     "overrides_revoke_unknown": (
         lambda r, t: ["overrides", "revoke", "999", "--reason", "x", "--home", str(t)],
         "999",
+    ),
+    "overrides_import_bad_file": (
+        lambda r, t: [
+            "overrides",
+            "import",
+            str(r / "bad_overrides.csv"),
+            "--data",
+            str(r / "good"),
+            "--home",
+            str(t),
+        ],
+        "bad_overrides.csv: 3 problem(s)",
+    ),
+    "score_bad_overrides_file": (
+        lambda r, t: [
+            "score",
+            "--data",
+            str(r / "good"),
+            "--out",
+            str(t / "o" / "s.parquet"),
+            "--overrides",
+            str(r / "bad_tiers.csv"),
+            "--home",
+            str(t),
+        ],
+        "bad_tiers.csv: 3 problem(s)",
     ),
     "store_unreachable": (
         lambda r, t: [

@@ -90,3 +90,90 @@ def test_pins_are_judged_by_the_plan(month) -> None:  # type: ignore[no-untyped-
     assert [(o.override_id, o.outcome) for o in outs] == [(1, APPLIED), (2, NOT_APPLIED)]
     assert outs[1].reason == issue
     assert h0 in notes
+
+
+# ---------------------------------------------------------------- override files
+
+
+def _file(tmp_path, rows: list[dict[str, object]], name: str = "o.csv"):  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
+    frame.write_csv(path) if name.endswith(".csv") else frame.write_parquet(path)
+    return path
+
+
+BAD_ROWS = [
+    {"kind": "tier", "household_id": "H0000001", "worker_id": "", "tier": "5", "reason": "x"},
+    {"kind": "pin", "household_id": "H0000002", "worker_id": "", "tier": "", "reason": ""},
+    {"kind": "promote", "household_id": "H0000003", "worker_id": "", "tier": "", "reason": "x"},
+    {"kind": "tier", "household_id": "NOPE", "worker_id": "", "tier": "1", "reason": "x"},
+    {"kind": "tier", "household_id": "H0000001", "worker_id": "", "tier": "5", "reason": "x"},
+]
+
+
+def test_every_problem_of_an_override_file_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.overrides import parse_override_file
+
+    path = _file(tmp_path, BAD_ROWS)
+    ok, problems = parse_override_file(pl.read_csv(path, infer_schema=False), path, today=DAY,
+                                       author="sup1")  # fmt: skip
+    text = "\n".join(p.message() for p in problems)
+    assert str(path) in text
+    assert "column 'tier': must be 1, 2 or 3" in text and "line 2 (H0000001): 5" in text
+    assert "column 'worker_id': a pin override needs worker_id" in text and "line 3" in text
+    assert "column 'reason'" in text and "column 'kind'" in text and "line 4" in text
+    assert "the same override twice" in text and "first at line 2" in text and "line 6" in text
+    # Only the one clean row is left to be checked against the data (where NOPE fails).
+    assert [(i, o.household_id) for i, o in ok] == [(3, "NOPE")]
+
+
+def test_a_parquet_override_file_names_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.overrides import parse_override_file
+
+    path = _file(tmp_path, BAD_ROWS[:1], "o.parquet")
+    _, problems = parse_override_file(pl.read_parquet(path), path, today=DAY, author="sup1")
+    assert "row 1 (H0000001): 5" in problems[0].message()
+
+
+def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.errors import ContractError
+    from visit_planner.overrides import require_valid_tier_overrides
+
+    hh, _ = month
+    h0, h1 = hh["household_id"][0], hh["household_id"][1]
+    rows = [
+        {"household_id": h0, "tier": "5", "reason": "hotline"},
+        {"household_id": "NOPE", "tier": "1", "reason": "x"},
+        {"household_id": h1, "tier": "1", "reason": ""},
+        {"household_id": h0, "tier": "2", "reason": "again"},
+    ]
+    path = _file(tmp_path, rows)
+    with pytest.raises(ContractError) as err:
+        require_valid_tier_overrides(pl.read_csv(path, infer_schema=False), path, hh)
+    text = str(err.value)
+    assert text.count(str(path)) >= 5 and "4 problem(s)" in text
+    for needle in ("line 2 (H", "not in the scored households", "line 3 (NOPE)",
+                   "every override needs a reason", "the same household twice"):  # fmt: skip
+        assert needle in text, needle
+
+
+def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, month, cli) -> None:  # type: ignore[no-untyped-def]
+    hh, ws = month
+    h0, h1 = hh["household_id"][0], hh["household_id"][1]
+    home = ["--home", str(tmp_path / "ws"), "--data", str(small_prefecture_dir)]
+    good = {"kind": "tier", "household_id": h0, "worker_id": "", "tier": "1", "reason": "hotline"}
+    gone = {"kind": "forbid", "household_id": h1, "worker_id": "W_GONE", "tier": "", "reason": "x"}
+    bad = _file(tmp_path, [good, gone, {**good, "household_id": "NOPE"}, BAD_ROWS[1]])
+    code, out, err = cli("overrides", "import", str(bad), *home)
+    assert code != 0 and "Traceback" not in out + err
+    assert "nothing was imported" in err
+    # File rules and data rules, each naming the file, the line and the ids.
+    assert "line 3 (H0000002 → W_GONE)" in err and "worker W_GONE is not in this month" in err
+    assert "line 4 (NOPE)" in err and "line 5 (H0000002)" in err and "needs worker_id" in err
+    code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
+    assert "no overrides" in out  # nothing applied
+    active = ws.filter(pl.col("active"))["worker_id"][0]
+    fine = _file(tmp_path, [good, {**gone, "worker_id": active}], "fine.csv")
+    code, out, err = cli("overrides", "import", str(fine), *home)
+    assert code == 0, err
+    assert "imported 已导入 2 override(s)" in out

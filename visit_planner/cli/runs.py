@@ -3,7 +3,8 @@
 visit-planner runs list [--month M] | show RUN | diff A B | rollback --month M --to RUN
                    --reason TEXT | export RUN --out DIR
 visit-planner overrides add --kind tier|pin|forbid|correction --household H ... --reason TEXT
-                        | list [--all] | revoke ID --reason TEXT | export-corrections --out F
+                        | import FILE [--data DIR] | list [--all] | revoke ID --reason TEXT
+                        | export-corrections --out F
 visit-planner audit verify | list [--limit N]
 visit-planner store upgrade | unlock MONTH --reason TEXT
 """
@@ -23,8 +24,16 @@ from rich.table import Table
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
-from visit_planner.errors import PlanFileError, StoreError
-from visit_planner.overrides import KINDS, Override, check_new_override
+from visit_planner.contracts.report import Problem, format_problems
+from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
+from visit_planner.overrides import (
+    KINDS,
+    OVERRIDE_FILE_COLUMNS,
+    Override,
+    check_new_override,
+    check_overrides_against_data,
+    parse_override_file,
+)
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.runs import RunReader, diff_runs, diff_totals
@@ -287,6 +296,86 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
             field=field, value=value, evidence=evidence, expires_on=expires_on,
         )  # fmt: skip
     console.print(f"added 已新增 override #{row.id} ({row.kind} {row.household_id})")
+
+
+@overrides_app.command("import")
+def overrides_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help=f"CSV or Parquet file; columns {', '.join(OVERRIDE_FILE_COLUMNS)}."),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data to check against (default: the newest current run)."),
+    ] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Add the standing overrides of a file (批量导入督导调整): all or none.
+
+    Every row is checked (the file's columns and values, then each override against the
+    data, as ``overrides add`` does); every problem of the file is reported in one run,
+    naming the row, its ids, the field and the rule, and then nothing is added.
+    """
+    from visit_planner.contracts.reader import read_raw
+
+    if not file.is_file():
+        raise PlanFileError(f"{file}: file not found (找不到文件)")
+    try:
+        frame = read_raw(file)
+    except ContractError:
+        raise  # an unsupported suffix, already worded
+    except Exception as exc:  # polars raises many kinds on corrupt files
+        raise PlanFileError(f"{file}: cannot read the override file: {exc}") from None
+    author = current_actor()
+    today = date.today()
+    overrides, problems = parse_override_file(frame, file, today=today, author=author)
+    with _store(home, store_url) as (store, workspace):
+        if overrides:  # also when other rows have problems: every problem in one run
+            settings = settings_from_policy(load_policy())
+            cache: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+            def data_for(o: Override) -> tuple[pl.DataFrame, pl.DataFrame]:
+                key = "" if data is not None else o.household_id
+                if key not in cache:
+                    cache[key] = _data_for_check(store, workspace, o.household_id, data)
+                return cache[key]
+
+            try:
+                problems += check_overrides_against_data(
+                    overrides, file, data_for, settings, today=today
+                )
+            except VisitPlannerError as exc:
+                if not problems:
+                    raise
+                problems.append(Problem(str(file), "", f"not checked against the data: {exc}"))
+        if problems:
+            raise ContractError(
+                [
+                    f"{file}: {len(problems)} problem(s); nothing was imported "
+                    "(文件有误, 未导入任何调整)",
+                    format_problems(problems),
+                ]
+            )
+        rows = [
+            store.add_override(
+                o.kind,
+                o.household_id,
+                author=author,
+                reason=o.reason,
+                worker_id=o.worker_id,
+                tier=o.tier,
+                field=o.field,
+                value=o.value,
+                evidence=o.evidence,
+                expires_on=o.expires_on,
+            )
+            for _, o in overrides
+        ]
+    console.print(
+        f"imported 已导入 {len(rows)} override(s) from {file}: "
+        + ", ".join(f"#{r.id}" for r in rows)
+    )
 
 
 @overrides_app.command("list")

@@ -30,7 +30,7 @@ class Problem:
 
     def message(self) -> str:
         """The one-line user message."""
-        where = f"{self.file}: column '{self.column}'" if self.column else f"{self.file}:"
+        where = f"{self.file}: column '{self.column}'" if self.column else self.file
         text = f"{where}: {self.rule}"
         if self.count:
             shown = [
