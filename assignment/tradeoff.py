@@ -1,0 +1,171 @@
+"""Policy trade-offs: solve the same households under several settings and compare them.
+
+A planner asks "what if tier 2 were visited twice a month?" or "how many cadres would cover
+every tier-1 household in this county?". :func:`scenario_figures` solves the given townships
+under one :class:`~assignment.domain.AssignmentSettings` and reduces the result to the figures
+of a trade-off curve: coverage by tier, travel, the workers used by role, the extra workers
+that would cover the uncovered households (:func:`assignment.diagnostics.shortfall`: a
+first-fit-decreasing packing that exists, so that many *suffice*; it is not a proven minimum)
+and the staff that would then be needed. :func:`sweep` does it for several scenarios.
+
+The objective comes with the solver's proven lower bound only when every township has one;
+otherwise ``bound`` and ``gap`` are None (never a bound that was not proven). Tiers and risk
+are inputs (``tier``, ``risk`` columns of the households), so a change of the decision rule
+is a change of the households' tiers made by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from assignment.diagnostics import shortfall
+from assignment.domain import AssignmentSettings, Role, TierSettings
+from assignment.executor import SerialExecutor
+from assignment.plan import PrefectureResult, solve_prefecture
+from assignment.solver.options import SolverOptions
+
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One setting to compare: a name, the settings and the households' tiers to use.
+
+    ``tiers`` (household_id, tier, risk) replaces the households' own tier and risk when
+    given (e.g. tiers decided under another cost matrix); ``params`` are the values that
+    define the scenario, copied into its row (e.g. ``{"tier1_visits": 3}``).
+    """
+
+    name: str
+    settings: AssignmentSettings
+    tiers: pl.DataFrame | None = None
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+def with_cadence(
+    settings: AssignmentSettings, tier: int, visits_per_month: float
+) -> AssignmentSettings:
+    """``settings`` with tier ``tier`` visited ``visits_per_month`` times a month (same role
+    and minutes on site). Refuses a cadence that is not positive."""
+    if visits_per_month <= 0:
+        raise ValueError(f"tier {tier}: visits per month must be > 0, got {visits_per_month}")
+    tiers = dict(settings.tiers)
+    old = tiers[tier]
+    tiers[tier] = TierSettings(old.role, float(visits_per_month), old.minutes_on_site)
+    return replace(settings, tiers=tiers)
+
+
+def _uncovered_extra(
+    result: PrefectureResult,
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+) -> dict[str, int]:
+    """Extra workers per role that would cover each township's uncovered households."""
+    extra = dict.fromkeys(ROLES, 0)
+    unassigned = result.plan.filter(pl.col("worker_id").is_null()).select("household_id")
+    if unassigned.height == 0:
+        return extra
+    rows = households.join(unassigned, on="household_id", how="semi")
+    for (township,), part in rows.partition_by("township_id", as_dict=True).items():
+        staff = workers.filter(pl.col("township_id") == township)
+        for record in shortfall(part, staff, settings):
+            extra[str(record["role"])] += int(record["extra_workers"])  # type: ignore[call-overload]
+    return extra
+
+
+def scenario_figures(
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+    *,
+    previous: pl.DataFrame | None = None,
+    conflicts: pl.DataFrame | None = None,
+    options: SolverOptions | None = None,
+) -> dict[str, object]:
+    """Solve ``households`` (with ``tier`` and ``risk``) and reduce the plan to its figures.
+
+    Keys: ``status``, ``objective``, ``bound`` and ``gap`` (None unless every township's
+    bound is proven), ``tier{t}_households``, ``tier{t}_covered``, ``tier1_coverage`` (share,
+    NaN without tier-1 households), ``travel_hours_month``, per role ``used_{role}`` (workers
+    with at least one household), ``extra_{role}`` (would cover the uncovered households) and
+    ``staff_{role}`` (their sum), ``failed_townships`` and ``seconds``.
+    """
+    result = solve_prefecture(
+        households,
+        workers,
+        settings,
+        previous=previous,
+        conflicts=conflicts,
+        options=options,
+        executor=SerialExecutor(),
+    )
+    plan = result.plan
+    out: dict[str, object] = {
+        "status": result.status.value,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+    }
+    for t in (1, 2, 3):
+        tier = plan.filter(pl.col("tier") == t)
+        out[f"tier{t}_households"] = tier.height
+        out[f"tier{t}_covered"] = int(tier["worker_id"].is_not_null().sum())
+    n1 = int(out["tier1_households"])  # type: ignore[call-overload]
+    out["tier1_coverage"] = int(out["tier1_covered"]) / n1 if n1 else float("nan")  # type: ignore[call-overload]
+    diag = result.diagnostics
+    out["travel_hours_month"] = (
+        float(diag["travel_minutes_month"].fill_null(0.0).sum()) / 60.0
+        if "travel_minutes_month" in diag.columns
+        else 0.0
+    )
+    used = (
+        plan.filter(pl.col("worker_id").is_not_null())
+        .group_by("role")
+        .agg(pl.col("worker_id").n_unique().alias("n"))
+    )
+    used_by = dict(used.iter_rows())
+    extra = _uncovered_extra(result, households, workers, settings)
+    for role in ROLES:
+        out[f"used_{role}"] = int(used_by.get(role, 0))
+        out[f"extra_{role}"] = extra[role]
+        out[f"staff_{role}"] = int(used_by.get(role, 0)) + extra[role]
+    out["failed_townships"] = ", ".join(result.failed_townships)
+    out["seconds"] = result.seconds
+    return out
+
+
+def sweep(
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    scenarios: Sequence[Scenario],
+    *,
+    previous: pl.DataFrame | None = None,
+    conflicts: pl.DataFrame | None = None,
+    options: SolverOptions | None = None,
+) -> pl.DataFrame:
+    """One row per scenario (in the given order): its name, its ``params`` and the figures of
+    :func:`scenario_figures`. Deterministic: the same inputs give the same table (but for
+    ``seconds``)."""
+    rows = []
+    for sc in scenarios:
+        hh = households
+        if sc.tiers is not None:
+            hh = households.drop("tier", "risk", strict=False).join(
+                sc.tiers.select("household_id", "tier", "risk"), on="household_id", how="left"
+            )
+            missing = hh.filter(pl.col("tier").is_null())
+            if missing.height:
+                raise ValueError(
+                    f"scenario {sc.name!r}: no tier for {missing.height} household(s), e.g. "
+                    + ", ".join(missing["household_id"].head(5).to_list())
+                )
+            hh = hh.with_columns(pl.col("tier").cast(pl.Int8), pl.col("risk").cast(pl.Float64))
+        figures = scenario_figures(
+            hh, workers, sc.settings, previous=previous, conflicts=conflicts, options=options
+        )
+        rows.append({"scenario": sc.name, **dict(sc.params), **figures})
+    return pl.DataFrame(rows, infer_schema_length=None)

@@ -1,0 +1,60 @@
+"""Shared helpers of the notebook tests: run a notebook top to bottom, check it is stripped."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+TIMEOUT_PER_CELL = 120  # seconds; a notebook as a whole must stay under 2 minutes
+
+
+def notebook_paths() -> list[Path]:
+    """Every notebook of ``notebooks/``, sorted by name."""
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def stored_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """Where a notebook as stored in git carries results: cell outputs, execution counts
+    or widget state (each named by cell index)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs"):
+            found.append(f"cell {i}: outputs")
+        if cell.get("execution_count") is not None:
+            found.append(f"cell {i}: execution_count")
+    if "widgets" in nb.metadata:
+        found.append("metadata: widgets")
+    return found
+
+
+def execute(
+    path: Path, workdir: Path, env: Mapping[str, str] | None = None
+) -> tuple[nbformat.NotebookNode, float]:
+    """Run the notebook at ``path`` in a fresh kernel of this interpreter (ipykernel), with
+    ``workdir`` as its working directory and ``env`` added to its environment; returns the
+    executed notebook and the seconds it took. Raises nbclient's CellExecutionError (naming
+    the cell and the error) when a cell fails."""
+    nb = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=TIMEOUT_PER_CELL,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(workdir)}},
+        )
+        started = time.perf_counter()
+        client.execute()
+        return nb, time.perf_counter() - started
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -1,0 +1,207 @@
+"""Summaries of a prefecture's households for exploration (notebook 1.0).
+
+Pure functions over the households table of the data contract (any data that passes
+``visit_planner.contracts.load_inputs``). Places are shown by code with the county's name.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Final
+
+import polars as pl
+
+from risk_model.fairness import group_error_rates
+from visit_planner.contracts import columns as c
+from visit_planner.export.labels import county_name
+
+NUMERIC_FEATURES: Final = tuple(
+    name
+    for name, dtype in c.HOUSEHOLDS.items()
+    if dtype.is_numeric() and name not in {"lon", "lat", "previous_tier", "assessed_tier"}
+)
+"""Numeric household fields (counts, distances, points, days): the contract's numeric
+columns except coordinates and tiers."""
+
+BOOLEAN_FEATURES: Final = tuple(n for n, t in c.HOUSEHOLDS.items() if t == pl.Boolean())
+CATEGORICAL_FEATURES: Final = ("housing_safety_grade", "hazard_exposure")
+
+UNITS: Final = {
+    "members": "persons 人",
+    "elderly_65plus": "persons 人",
+    "children_under16": "persons 人",
+    "left_behind_children": "persons 人",
+    "disabled_members": "persons 人",
+    "serious_illness_members": "persons 人",
+    "migrant_workers": "persons 人",
+    "disputes_12m": "cases in 12 months 件",
+    "hotline_requests_12m": "requests in 12 months 次",
+    "petitions_12m": "petitions in 12 months 次",
+    "road_km_to_village_center": "km 公里",
+    "village_points": "points 分",
+    "last_visit_days": "days 天",
+}
+"""The unit of each numeric household field, English with Chinese (axis labels)."""
+
+MIN_TIER1_FOR_GAP: Final = int(
+    inspect.signature(group_error_rates).parameters["min_positives"].default
+)
+"""Tier-1 households a group needs before the fairness audit compares its recall (the
+audit's own default, read from :func:`risk_model.fairness.group_error_rates`)."""
+
+TIER_COLUMN = "assessed_tier"
+
+
+def with_county_name(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with a ``county`` column ``文山市 Wenshan`` (the code where no name is known)."""
+    return frame.with_columns(
+        pl.col("county_id")
+        .map_elements(lambda v: county_name(v) or v, return_dtype=pl.String)
+        .alias("county")
+    )
+
+
+def feature_summary(households: pl.DataFrame) -> pl.DataFrame:
+    """One row per numeric feature: unit, mean, median, 95th percentile, max, missing."""
+    rows = []
+    for name in NUMERIC_FEATURES:
+        s = households[name].cast(pl.Float64)
+        rows.append(
+            {
+                "feature": name,
+                "unit": UNITS.get(name, ""),
+                "mean": s.mean(),
+                "median": s.median(),
+                "p95": s.quantile(0.95, interpolation="linear"),
+                "max": s.max(),
+                "missing": s.null_count(),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def flag_shares(households: pl.DataFrame) -> pl.DataFrame:
+    """Share of households with each yes/no field true, and of each category value."""
+    n = households.height
+    rows = [
+        {"feature": name, "value": "true", "households": int(households[name].sum())}
+        for name in BOOLEAN_FEATURES
+    ]
+    for name in CATEGORICAL_FEATURES:
+        counts = households.group_by(name).len().sort(name)
+        rows += [
+            {"feature": name, "value": str(v), "households": int(k)} for v, k in counts.iter_rows()
+        ]
+    return pl.DataFrame(rows).with_columns((pl.col("households") / n).alias("share"))
+
+
+def tier_shares(
+    households: pl.DataFrame, by: Sequence[str] = ("county_id",), tier: str = TIER_COLUMN
+) -> pl.DataFrame:
+    """Households per area and the share of each tier (``unassessed``: no tier yet).
+
+    ``by`` are area columns (``county_id``, ``township_id``…); rows are sorted by them and
+    carry the county's name when ``county_id`` is among them.
+    """
+    keys = list(by)
+    out = (
+        households.group_by(keys)
+        .agg(
+            pl.len().alias("households"),
+            *[(pl.col(tier) == t).sum().alias(f"tier{t}") for t in c.TIERS],
+            pl.col(tier).is_null().sum().alias("unassessed"),
+        )
+        .with_columns(
+            *[(pl.col(f"tier{t}") / pl.col("households")).alias(f"tier{t}_share") for t in c.TIERS],
+            (pl.col("unassessed") / pl.col("households")).alias("unassessed_share"),
+        )
+        .sort(keys)
+    )
+    return with_county_name(out) if "county_id" in keys else out
+
+
+def missing_values(households: pl.DataFrame) -> pl.DataFrame:
+    """Columns with missing values: how many and what share (every column, zero included)."""
+    n = households.height
+    counts = households.null_count().row(0, named=True)
+    return (
+        pl.DataFrame({"column": list(counts), "missing": [int(v) for v in counts.values()]})
+        .with_columns((pl.col("missing") / max(n, 1)).alias("share"))
+        .sort("missing", "column", descending=[True, False])
+    )
+
+
+def outliers(
+    households: pl.DataFrame, columns: Sequence[str] = NUMERIC_FEATURES, k: float = 3.0
+) -> pl.DataFrame:
+    """Values far above the bulk: above Q3 + ``k`` x max(IQR, 1) per column.
+
+    The IQR gets a floor of one unit because most count fields are mostly zero (IQR 0), where
+    any non-zero value would otherwise count. One row per column: quartiles, the fence, how
+    many households lie above it and the first five of their ids (sorted).
+    """
+    rows = []
+    for name in columns:
+        s = households[name].cast(pl.Float64)
+        q1 = float(s.quantile(0.25, interpolation="linear") or 0.0)
+        q3 = float(s.quantile(0.75, interpolation="linear") or 0.0)
+        fence = q3 + k * max(q3 - q1, 1.0)
+        above = households.filter(pl.col(name).cast(pl.Float64) > fence)
+        rows.append(
+            {
+                "feature": name,
+                "q1": q1,
+                "q3": q3,
+                "fence": fence,
+                "max": s.max(),
+                "above": above.height,
+                "examples": ", ".join(above["household_id"].sort().head(5).to_list()),
+            }
+        )
+    return pl.DataFrame(rows).sort("above", "feature", descending=[True, False])
+
+
+def composition(
+    households: pl.DataFrame, attribute: str, by: str = "county_id", tier: str = TIER_COLUMN
+) -> pl.DataFrame:
+    """Share of each ``attribute`` group (e.g. ``head_ethnicity``) within each ``by`` area.
+
+    Columns: ``by`` (and ``county`` names), ``group``, ``households``, ``tier1`` (assessed
+    tier-1 households of the group), ``share`` (of the area's households).
+    """
+    out = (
+        households.group_by(by, attribute)
+        .agg(pl.len().alias("households"), (pl.col(tier) == 1).sum().alias("tier1"))
+        .rename({attribute: "group"})
+        .with_columns((pl.col("households") / pl.col("households").sum().over(by)).alias("share"))
+        .sort(by, "group")
+    )
+    return with_county_name(out) if by == "county_id" else out
+
+
+def audit_groups(
+    households: pl.DataFrame,
+    attributes: Sequence[str] = (*c.AUDIT_ONLY, "county_id"),
+    tier: str = TIER_COLUMN,
+) -> pl.DataFrame:
+    """The groups the fairness audit compares: per attribute and group, households, assessed
+    tier-1 households, and whether the group has enough of them for its tier-1 recall to
+    enter the largest-gap figure (:data:`MIN_TIER1_FOR_GAP`). Whole-data counts: the audit
+    itself sees only the held-out share (about a fifth) of them."""
+    frames = [
+        households.group_by(a)
+        .agg(pl.len().alias("households"), (pl.col(tier) == 1).sum().alias("tier1"))
+        .select(
+            pl.lit(a).alias("attribute"),
+            pl.col(a).cast(pl.String).alias("group"),
+            "households",
+            "tier1",
+        )
+        for a in attributes
+    ]
+    return (
+        pl.concat(frames)
+        .with_columns((pl.col("tier1") >= MIN_TIER1_FOR_GAP).alias("enough_tier1"))
+        .sort("attribute", "group")
+    )

@@ -1,0 +1,344 @@
+"""The notebooks' figures: every one with a title and axis labels with units, Chinese with
+English alongside (:func:`~visit_planner.analysis.fonts.use_cjk_font` makes the Chinese render).
+
+Each function takes frames from :mod:`~visit_planner.analysis` (or :mod:`assignment.tradeoff`)
+and returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no
+backend needed); :func:`show` displays one in a notebook and :func:`save` writes a PNG.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
+
+from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
+from visit_planner.analysis.explore import UNITS
+from visit_planner.export.labels import county_name
+
+TIER_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#2e86c1"}
+TIER_LABELS = {t: f"{TIER_NAMES_ZH[t]} tier {t}" for t in (1, 2, 3)}
+UNASSESSED = "未评定 unassessed"
+MODEL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+GROUP_NAMES = {
+    "han": "汉族 Han",
+    "zhuang": "壮族 Zhuang",
+    "miao": "苗族 Miao",
+    "yi": "彝族 Yi",
+    "yao": "瑶族 Yao",
+    "M": "男 male",
+    "F": "女 female",
+}
+"""Chinese with English for the audit groups of the synthetic data (others as they are)."""
+DPI = 100
+
+
+def show(fig: Figure) -> Any:
+    """The figure as a PNG image for notebook display (works whatever the backend)."""
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return Image(data=buf.getvalue(), format="png")
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write the figure as a PNG file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight")
+    return path
+
+
+def _pct(values: Any) -> np.ndarray:
+    return 100.0 * np.asarray(values, dtype=np.float64)
+
+
+# ----------------------------------------------------------------- 1.0 explore
+
+
+def tier_share_bars(shares: pl.DataFrame, label: str = "county", title: str = "") -> Figure:
+    """Stacked horizontal bars: share of each assessed tier (and unassessed) per area, from
+    :func:`~visit_planner.analysis.explore.tier_shares`."""
+    n = shares.height
+    fig = Figure(figsize=(8.5, 0.45 * n + 1.8), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(n)
+    left = np.zeros(n)
+    parts = [*[(f"tier{t}_share", TIER_LABELS[t], TIER_COLOURS[t]) for t in (1, 2, 3)]]
+    parts.append(("unassessed_share", UNASSESSED, "#bdc3c7"))
+    for column, name, colour in parts:
+        width = _pct(shares[column])
+        ax.barh(y, width, left=left, color=colour, label=name)
+        left += width
+    labels = [f"{a} (n={b:,})" for a, b in zip(shares[label], shares["households"], strict=True)]
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of households 户数占比 (%)")
+    ax.set_ylabel("area 地区")
+    ax.set_title(title or "Assessed tier by area 各地区评定类别占比")
+    ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / (n + 2)), fontsize=8)
+    return fig
+
+
+def feature_histograms(households: pl.DataFrame, features: Sequence[str], cols: int = 3) -> Figure:
+    """One histogram per numeric feature (x in the feature's unit, y in households)."""
+    rows = math.ceil(len(features) / cols)
+    fig = Figure(figsize=(4.0 * cols, 2.9 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax, name in zip(axes, features, strict=False):
+        values = households[name].drop_nulls().cast(pl.Float64).to_numpy()
+        integer = households[name].dtype.is_integer() and values.size and values.max() <= 30
+        bins = np.arange(-0.5, values.max() + 1.5) if integer else 30
+        ax.hist(values, bins=bins, color="#4477aa")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(UNITS.get(name, "value 值"), fontsize=8)
+        ax.set_ylabel("households 户数", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(features) :]:
+        ax.set_visible(False)
+    fig.suptitle("Feature distributions 特征分布")
+    return fig
+
+
+def household_map(
+    households: pl.DataFrame, tier: str = "assessed_tier", label: str = "county"
+) -> Figure:
+    """Households on longitude and latitude, coloured by tier (tier 1 drawn last, on top),
+    with each county's name at the centre of its households. No base map (offline)."""
+    fig = Figure(figsize=(8.0, 6.4), layout="constrained")
+    ax = fig.subplots()
+    unassessed = households.filter(pl.col(tier).is_null())
+    ax.scatter(unassessed["lon"], unassessed["lat"], s=2, c="#bdc3c7", label=UNASSESSED)
+    for t in (3, 2, 1):
+        part = households.filter(pl.col(tier) == t)
+        ax.scatter(
+            part["lon"], part["lat"], s=3 if t == 3 else 6, c=TIER_COLOURS[t], label=TIER_LABELS[t]
+        )
+    if label in households.columns:
+        centres = households.group_by(label).agg(pl.col("lon").mean(), pl.col("lat").mean())
+        for name, lon, lat in centres.sort(label).iter_rows():
+            ax.annotate(
+                str(name), (lon, lat), xytext=(0, 16), textcoords="offset points", fontsize=8,
+                ha="center", bbox={"boxstyle": "round", "fc": "white", "alpha": 0.6, "lw": 0},
+            )  # fmt: skip
+    mid = float(households.select(pl.col("lat").mean()).item() or 23.5)
+    ax.set_aspect(1.0 / math.cos(math.radians(mid)))
+    ax.set_xlabel("longitude 经度 (°E)")
+    ax.set_ylabel("latitude 纬度 (°N)")
+    ax.set_title("Households by assessed tier 农户分布(按评定类别)")
+    ax.legend(markerscale=3, fontsize=8, loc="lower right")
+    return fig
+
+
+def missing_bars(missing: pl.DataFrame) -> Figure:
+    """Share of missing values per column (columns with any), from
+    :func:`~visit_planner.analysis.explore.missing_values`."""
+    some = missing.filter(pl.col("missing") > 0)
+    fig = Figure(figsize=(7.0, 0.5 * max(some.height, 1) + 1.5), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(some.height)
+    ax.barh(y, _pct(some["share"]), color="#7f8c8d")
+    for i, (n, s) in enumerate(zip(some["missing"], some["share"], strict=True)):
+        ax.text(100 * s + 0.3, i, f"{n:,}", va="center", fontsize=8)
+    ax.set_yticks(y, some["column"].to_list())
+    ax.invert_yaxis()
+    ax.set_xlabel("share of households with no value 缺失占比 (%)")
+    ax.set_ylabel("column 字段")
+    ax.set_title("Missing values 缺失值")
+    if some.height == 0:
+        ax.text(0.5, 0.5, "no missing values 无缺失值", ha="center", transform=ax.transAxes)
+    return fig
+
+
+def composition_bars(comp: pl.DataFrame, title: str, label: str = "county") -> Figure:
+    """Stacked bars: share of each group within each area, from
+    :func:`~visit_planner.analysis.explore.composition`."""
+    areas = comp[label].unique(maintain_order=True).to_list()
+    groups = sorted(comp["group"].unique().to_list())
+    wide = comp.pivot(on="group", index=label, values="share").fill_null(0.0)
+    fig = Figure(figsize=(8.5, 0.45 * len(areas) + 1.8), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(areas))
+    left = np.zeros(len(areas))
+    order = wide.select(label).with_row_index("_i")
+    idx = [order.filter(pl.col(label) == a)["_i"][0] for a in areas]
+    for i, g in enumerate(groups):
+        width = _pct(wide[g].gather(idx))
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        ax.barh(y, width, left=left, label=GROUP_NAMES.get(str(g), str(g)), color=colour)
+        left += width
+    ax.set_yticks(y, areas)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of households 户数占比 (%)")
+    ax.set_ylabel("area 地区")
+    ax.set_title(title)
+    ax.legend(
+        ncols=min(len(groups), 6), loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8
+    )
+    return fig
+
+
+# ------------------------------------------------------------ 2.0 retrain
+
+
+def calibration_curves(y: np.ndarray, probas: Mapping[str, np.ndarray], n_bins: int = 10) -> Figure:
+    """Reliability of P(tier 1): mean predicted probability against the observed share of
+    tier 1 in quantile bins, one curve per model (class index 0 = tier 1)."""
+    fig = Figure(figsize=(5.6, 5.0), layout="constrained")
+    ax = fig.subplots()
+    hit = (np.asarray(y) == 0).astype(np.float64)
+    top = 0.05
+    for i, (name, p) in enumerate(probas.items()):
+        p1 = np.asarray(p)[:, 0] if np.ndim(p) == 2 else np.asarray(p)
+        edges = np.unique(np.quantile(p1, np.linspace(0, 1, n_bins + 1)))
+        b = np.clip(np.searchsorted(edges, p1, side="right") - 1, 0, len(edges) - 2)
+        cnt = np.bincount(b, minlength=len(edges) - 1)
+        ok = cnt > 0
+        mean_p = np.bincount(b, weights=p1, minlength=len(edges) - 1)[ok] / cnt[ok]
+        freq = np.bincount(b, weights=hit, minlength=len(edges) - 1)[ok] / cnt[ok]
+        ax.plot(_pct(mean_p), _pct(freq), marker="o", ms=4, label=name, color=MODEL_COLOURS[i % 4])
+        top = max(top, float(mean_p.max()), float(freq.max()))
+    lim = min(100.0, 100 * top * 1.1)
+    ax.plot([0, lim], [0, lim], color="grey", lw=1, ls="--", label="perfect 完全校准")
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    ax.set_xlabel("predicted P(tier 1) 预测一类户概率 (%)")
+    ax.set_ylabel("observed share of tier 1 实际一类户占比 (%)")
+    ax.set_title("Calibration on held-out villages 留出村校准曲线")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def confusion_matrices(matrices: Mapping[str, Sequence[Sequence[int]]]) -> Figure:
+    """One confusion matrix per model (rows true tier, columns predicted tier; households)."""
+    n = len(matrices)
+    fig = Figure(figsize=(4.2 * n, 4.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n)).ravel()
+    ticks = [f"{TIER_NAMES_ZH[t]}\n{t}" for t in (1, 2, 3)]
+    for ax, (name, matrix) in zip(axes, matrices.items(), strict=True):
+        m = np.asarray(matrix)
+        ax.imshow(m, cmap="Blues")
+        for (i, j), v in np.ndenumerate(m):
+            colour = "white" if v > m.max() / 2 else "black"
+            ax.text(j, i, f"{v:,}", ha="center", va="center", color=colour)
+        ax.set_xticks(range(3), ticks)
+        ax.set_yticks(range(3), ticks)
+        ax.set_xlabel("predicted tier 预测类别 (households 户)")
+        ax.set_ylabel("true tier 真实类别")
+        ax.set_title(name)
+    fig.suptitle("Confusion matrices on held-out villages 留出村混淆矩阵")
+    return fig
+
+
+def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None = None) -> Figure:
+    """Tier-1 recall per group, one bar per model, one panel per audited attribute (from
+    :meth:`~visit_planner.analysis.compare.Comparison.fairness`); n1 = true tier-1 households."""
+    attrs = list(attributes or fairness["attribute"].unique().sort().to_list())
+    models = fairness["model"].unique(maintain_order=True).to_list()
+    fig = Figure(figsize=(9.0, 2.9 * len(attrs)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(attrs), 1)).ravel()
+    width = 0.8 / max(len(models), 1)
+    for ax, attr in zip(axes, attrs, strict=True):
+        part = fairness.filter(pl.col("attribute") == attr)
+        groups = part["group"].unique().sort().to_list()
+        x = np.arange(len(groups))
+        for i, model in enumerate(models):
+            rows = part.filter(pl.col("model") == model)
+            recall = dict(zip(rows["group"], rows["tier1_recall"], strict=True))
+            values = [recall.get(g, float("nan")) for g in groups]
+            at = x + (i - (len(models) - 1) / 2) * width
+            ax.bar(at, _pct(np.nan_to_num(values)), width, label=model, color=MODEL_COLOURS[i % 4])
+            for xi, v in zip(at, values, strict=True):
+                if math.isnan(v):
+                    ax.text(xi, 2, "n/a", ha="center", fontsize=7, rotation=90)
+        n1 = dict(zip(part["group"], part["n_tier1"], strict=False))
+        names = [GROUP_NAMES.get(str(g), county_name(str(g)) or str(g)) for g in groups]
+        ax.set_xticks(x, [f"{g}\n(n1={n1.get(k, 0)})" for g, k in zip(names, groups, strict=True)],
+                      fontsize=8)  # fmt: skip
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(f"{attr} group 组别")
+        ax.set_ylabel("tier-1 recall 一类户召回率 (%)")
+        ax.set_title(f"by {attr}", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle("Tier-1 recall by audited group (held-out) 各组一类户召回率")
+    return fig
+
+
+def bayes_gap_bars(table: pl.DataFrame) -> Figure:
+    """Held-out log-loss of each model beside the Bayes limit (from
+    :meth:`~visit_planner.analysis.compare.Comparison.table`), with the distance in %."""
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    names = table["model"].to_list()
+    values = table["log_loss"].to_numpy()
+    colours = [MODEL_COLOURS[i % 4] if "Bayes" not in n else "#7f8c8d" for i, n in enumerate(names)]
+    ax.bar(np.arange(len(names)), values, color=colours)
+    gaps = table["log_loss_gap_pct"].to_list()
+    for i, (v, g) in enumerate(zip(values, gaps, strict=True)):
+        text = f"{v:.4f}" + (f"\n+{g:.1f} %" if g else "")
+        ax.text(i, v, text, ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(np.arange(len(names)), names, fontsize=8)
+    ax.set_ylim(0, float(np.nanmax(values)) * 1.25)
+    ax.set_xlabel("model 模型")
+    ax.set_ylabel("log-loss 对数损失 (nats per household)")
+    ax.set_title("Distance to the Bayes limit 与贝叶斯极限的距离")
+    return fig
+
+
+# ------------------------------------------------------------- 3.0 what-if
+
+
+def tradeoff_figure(
+    sweep: pl.DataFrame, x: str, x_label: str, title: str, role: str = "cadre"
+) -> Figure:
+    """Four panels over the scenarios of :func:`assignment.tradeoff.sweep`: tier-1 coverage,
+    travel, workers of ``role`` (used, and extra that would cover the households of the tier it
+    serves left uncovered), and the objective with the solver's proven lower bound - drawn
+    only where it was proven."""
+    xs = sweep[x].cast(pl.Float64).to_numpy()
+    fig = Figure(figsize=(11.0, 7.2), layout="constrained")
+    (a1, a2), (a3, a4) = fig.subplots(2, 2)
+    a1.plot(xs, _pct(sweep["tier1_coverage"]), marker="o", color=TIER_COLOURS[1])
+    a1.set_ylim(0, 105)
+    a1.set_ylabel("tier-1 households covered 一类户覆盖率 (%)")
+    a1.set_title("Tier-1 coverage 一类户覆盖")
+    a2.plot(xs, sweep["travel_hours_month"].to_numpy(), marker="o", color="#16a085")
+    a2.set_ylim(bottom=0)
+    a2.set_ylabel("travel 路途时间 (hours per month 小时/月)")
+    a2.set_title("Travel 路途")
+    used = sweep[f"used_{role}"].to_numpy()
+    extra = sweep[f"extra_{role}"].to_numpy()
+    step = float(np.min(np.diff(np.unique(xs)))) if len(np.unique(xs)) > 1 else 1.0
+    zh, en = ROLE_NAMES_ZH[Role(role)], ROLE_NAMES_EN[Role(role)]
+    a3.bar(xs, used, width=0.6 * step, color="#34495e", label=f"{en}s used 已用{zh}")
+    a3.bar(xs, extra, width=0.6 * step, bottom=used, color="#e74c3c",
+           label=f"extra {en}s that would suffice 另需{zh}")  # fmt: skip
+    a3.set_ylabel(f"{en}s {zh} (persons 人)")
+    a3.set_title(f"{en.capitalize()}s needed 所需{zh}")
+    a3.legend(fontsize=8)
+    objective = sweep["objective"].to_numpy()
+    a4.plot(xs, objective, marker="o", color="#8e44ad", label="plan's objective 方案目标值")
+    proven = sweep.filter(pl.col("bound").is_not_null())
+    if proven.height:
+        a4.plot(
+            proven[x].cast(pl.Float64).to_numpy(), proven["bound"].to_numpy(), marker="v",
+            ls="--", color="#8e44ad", alpha=0.7, label="proven lower bound 已证明下界",
+        )  # fmt: skip
+    a4.set_yscale("log")
+    a4.set_ylabel("objective 目标值 (minutes-equivalent per month 分钟当量/月)")
+    a4.set_title("Objective and proven bound 目标值与下界")
+    a4.legend(fontsize=8)
+    for ax in (a1, a2, a3, a4):
+        ax.set_xlabel(x_label)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    return fig
