@@ -5,17 +5,26 @@ I/O lives here, at the edge; :mod:`assignment` only sees frames and plain settin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from assignment.domain import AssignmentSettings, PlanInputs
+from assignment.executor import Executor, ExecutorUnavailableError, open_executor
 from assignment.explain import explain_plan
-from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
+from assignment.plan import (
+    PrefectureResult,
+    TownshipResult,
+    TownshipTask,
+    failed_township,
+    solve_prefecture,
+)
 from assignment.solver.options import SolverOptions
 from visit_planner.contracts import read_table
+from visit_planner.errors import VisitPlannerError
 from visit_planner.outputs import check_output_dir
 from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
@@ -25,6 +34,34 @@ EXIT_TIER1_UNCOVERED = 3
 """``assign`` exit code when a tier-1 household is left uncovered (the plan is still written)."""
 EXIT_TOWNSHIP_FAILED = 5
 """``assign`` exit code when a township's solve failed (reported; its households unassigned)."""
+
+
+class ExecutorError(VisitPlannerError):
+    """``--executor`` cannot run: Dask not installed, or its scheduler cannot be reached."""
+
+
+def lost_township(task: TownshipTask, error: BaseException) -> TownshipResult:
+    """A township the cluster gave up on (its worker kept dying, or it raised past the
+    retries): reported like a township whose solve raised, its households unassigned."""
+    return failed_township(task, error, 0.0)
+
+
+@contextmanager
+def township_executor(
+    kind: str = "local", scheduler: str | None = None, processes: int | None = None
+) -> Iterator[Executor]:
+    """The executor of ``--executor KIND [--scheduler ADDRESS]`` for township solves, open
+    for the ``with`` block; a setup failure is a clean :class:`ExecutorError`."""
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(
+                open_executor(
+                    kind, scheduler=scheduler, processes=processes, on_error=lost_township
+                )
+            )
+        except ExecutorUnavailableError as exc:
+            raise ExecutorError(str(exc)) from None
+        yield executor
 
 
 @dataclass(frozen=True)
@@ -179,8 +216,11 @@ def solve_and_explain(
     processes: int | None = None,
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> SolvedPlan:
-    """Solve every (or the named) township and explain every household: frames in, frames out."""
+    """Solve every (or the named) township and explain every household: frames in, frames out.
+
+    ``executor`` runs the township solves (default: ``processes`` local processes)."""
     if townships:
         known = set(inputs.households["township_id"].unique().to_list())
         missing = sorted(set(townships) - known)
@@ -203,6 +243,7 @@ def solve_and_explain(
         townships=townships,
         processes=processes,
         progress=progress,
+        executor=executor,
     )
     explanations, loads = explain_plan(result.plan, None, inputs.plan_inputs(), settings)
     return SolvedPlan(result, explanations, loads)
@@ -219,22 +260,30 @@ def run_assign(
     progress: Callable[[TownshipResult], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     overwrite: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
     """Solve, explain and write the run to ``out`` (all files or none; see
     :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
-    township inputs, the policy text and a manifest with the input hashes."""
+    township inputs, the policy text and a manifest with the input hashes.
+
+    ``executor`` (``local`` or ``dask``, with ``scheduler`` an address or None for a loopback
+    cluster) runs the township solves; it is opened before the inputs are read, so that an
+    unreachable scheduler is reported at once."""
     check_output_dir(out, overwrite=overwrite, marker="manifest.json")
     text = policy_text(policy_path)
-    inputs = load_assign_inputs(paths)
-    solved = solve_and_explain(
-        inputs,
-        settings_from_policy(load_policy(policy_path)),
-        options=solver_options(time_limit),
-        townships=townships,
-        processes=processes,
-        progress=progress,
-        on_total=on_total,
-    )
+    with township_executor(executor, scheduler, processes) as runner:
+        inputs = load_assign_inputs(paths)
+        solved = solve_and_explain(
+            inputs,
+            settings_from_policy(load_policy(policy_path)),
+            options=solver_options(time_limit),
+            townships=townships,
+            processes=processes,
+            progress=progress,
+            on_total=on_total,
+            executor=runner,
+        )
     provenance = Provenance(
         policy_text=text,
         input_files={
@@ -256,7 +305,8 @@ def run_assign(
 
 def headline_metrics(result: PrefectureResult) -> dict[str, object]:
     """The run's headline figures for its manifest: coverage by tier, travel, objective,
-    bound, gap, status, seconds, failed townships."""
+    bound, gap, status, seconds, failed townships (``partial`` when there is any: the plan
+    is published with their households unassigned, never silently missing)."""
     plan, diag = result.plan, result.diagnostics
     out: dict[str, object] = {
         "status": result.status.value,
@@ -266,6 +316,7 @@ def headline_metrics(result: PrefectureResult) -> dict[str, object]:
         "seconds": round(result.seconds, 3),
         "townships": diag.height,
         "failed_townships": list(result.failed_townships),
+        "partial": bool(result.failed_townships),  # some townships' households unassigned
         "households": plan.height,
     }
     for t in (1, 2, 3):

@@ -38,9 +38,16 @@ import polars as pl
 
 from assignment.bounds import relative_gap
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
+from assignment.executor import Executor
 from assignment.validator import summarize_violations, validate_plan
 from visit_planner.actor import current_actor
-from visit_planner.assign_job import AssignInputs, SolvedPlan, solve_and_explain, solver_options
+from visit_planner.assign_job import (
+    AssignInputs,
+    SolvedPlan,
+    solve_and_explain,
+    solver_options,
+    township_executor,
+)
 from visit_planner.contracts import load_inputs
 from visit_planner.contracts.tables import Inputs, find_table
 from visit_planner.errors import PlanFileError, VisitPlannerError
@@ -93,6 +100,8 @@ class PlanRequest:
     processes: int | None = None
     time_limit: float | None = None
     amend_townships: tuple[str, ...] = ()
+    executor: str = "local"  # or "dask": township solves on a Dask cluster
+    scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler; None: local cluster
 
 
 @dataclass
@@ -175,17 +184,26 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
         raise PlanFileError(f"--month: {exc}") from None
     workspace = resolve_workspace(req.home).ensure()
     actor = current_actor(req.actor)
-    with Store.for_workspace(workspace, req.store_url) as store, store.month_lock(req.month):
+    with (
+        township_executor(req.executor, req.scheduler, req.processes) as executor,
+        Store.for_workspace(workspace, req.store_url) as store,
+        store.month_lock(req.month),
+    ):
         if req.amend_townships:
-            return _amend(req, store, workspace, actor, _Clock(report))
-        return _plan(req, store, workspace, actor, _Clock(report))
+            return _amend(req, store, workspace, actor, _Clock(report), executor)
+        return _plan(req, store, workspace, actor, _Clock(report), executor)
 
 
 # --------------------------------------------------------------------------- the month
 
 
-def _plan(
-    req: PlanRequest, store: Store, workspace: Workspace, actor: str, clock: _Clock
+def _plan(  # noqa: PLR0917
+    req: PlanRequest,
+    store: Store,
+    workspace: Workspace,
+    actor: str,
+    clock: _Clock,
+    executor: Executor,
 ) -> PlanOutcome:
     inputs = load_inputs(req.data)
     clock.done("validate / 校验")
@@ -204,6 +222,7 @@ def _plan(
         settings,
         options=solver_options(req.time_limit),
         processes=req.processes,
+        executor=executor,
     )
     clock.done("assign / 分配")
     _check(solved, assign_inputs, settings, townships=None)
@@ -422,8 +441,13 @@ def _publish(
 # --------------------------------------------------------------------------- amendments
 
 
-def _amend(
-    req: PlanRequest, store: Store, workspace: Workspace, actor: str, clock: _Clock
+def _amend(  # noqa: PLR0917
+    req: PlanRequest,
+    store: Store,
+    workspace: Workspace,
+    actor: str,
+    clock: _Clock,
+    executor: Executor,
 ) -> PlanOutcome:
     current = store.current_run(req.month)
     if current is None:
@@ -465,6 +489,7 @@ def _amend(
         options=solver_options(req.time_limit),
         townships=named,
         processes=req.processes,
+        executor=executor,
     )
     clock.done("assign / 分配")
     _check(solved, assign_inputs, settings, townships=named)

@@ -18,8 +18,36 @@ from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
+from visit_planner.cli.summary_text import print_shortfalls
+from visit_planner.contracts.places import place_label, read_places_beside
 from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
+
+
+class ExecutorKind(StrEnum):
+    """Where township solves (and scoring partitions) run: ``--executor``."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+ExecutorOption = Annotated[
+    ExecutorKind,
+    typer.Option(
+        "--executor",
+        help="local: processes on this machine; dask: a Dask cluster (pip install "
+        "'visit-planner[dask]'), --scheduler's or a new one on 127.0.0.1.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address tcp://HOST:PORT (with --executor dask); without it a "
+        "local cluster on 127.0.0.1 is started.",
+        show_default=False,
+    ),
+]
 
 
 class GapMethod(StrEnum):
@@ -135,6 +163,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an earlier run in --out.")
     ] = False,
+    executor: ExecutorOption = ExecutorKind.LOCAL,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Assign households to workers per township (挂包分配): plan.parquet + diagnostics.parquet.
 
@@ -142,6 +172,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     township's solve failed (named with its error; its households are left unassigned).
     """
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    read_places_beside(households)  # the place names beside the inputs, checked before work
     with Progress(
         TextColumn("[bold]乡镇 townships"),
         BarColumn(),
@@ -170,6 +201,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             progress=on_done,
             on_total=on_total,
             overwrite=overwrite,
+            executor=executor.value,
+            scheduler=scheduler,
         )
     print_assign_summary(result, out)
     console.print(
@@ -205,14 +238,12 @@ def print_assign_summary(result: PrefectureResult, out: Path) -> None:
     )
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
     for row in failed.iter_rows(named=True):
+        tw = place_label(row["township_id"])
         err_console.print(
-            f"[bold red]乡镇 {row['township_id']} 求解失败, 其农户未分配 / township "
-            f"{row['township_id']} failed, its {row['households']:,} households are left "
-            f"unassigned: {row['error']}[/]"
+            f"[bold red]乡镇 {tw} 求解失败, 其农户未分配 / township {tw} failed, its "
+            f"{row['households']:,} households are left unassigned: {row['error']}[/]"
         )
-    shortfalls = diag.filter(pl.col("shortfall") != "") if diag.height else diag
-    for tw, text in shortfalls.select("township_id", "shortfall").iter_rows():
-        console.print(f"[yellow]{tw}[/]: {text}")
+    print_shortfalls(diag)
     for issue in result.issues[:20]:
         err_console.print(f"[yellow]input 输入[/]: {issue.message}")
     if len(result.issues) > 20:

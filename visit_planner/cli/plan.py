@@ -11,6 +11,8 @@ from rich.table import Table
 
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
+from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
+from visit_planner.cli.summary_text import print_shortfalls
 from visit_planner.plan_job import PlanOutcome, PlanRequest, run_plan
 
 StoreUrlOption = Annotated[
@@ -56,6 +58,8 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     policy: PolicyOption = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
+    executor: ExecutorOption = ExecutorKind.LOCAL,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Plan the month and publish it as a new run (月度走访计划).
 
@@ -78,6 +82,8 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         processes=processes,
         time_limit=time_limit,
         amend_townships=tuple(township or ()),
+        executor=executor.value,
+        scheduler=scheduler,
     )
 
     def stage(name: str, seconds: float) -> None:
@@ -88,6 +94,16 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     print_plan_summary(outcome)
     result = outcome.solved.result
     if result.failed_townships:
+        failed = result.diagnostics.filter(pl.col("error").is_not_null())
+        for tw, n, error in failed.select("township_id", "households", "error").iter_rows():
+            err_console.print(
+                f"[bold red]乡镇 {tw} 求解失败, 其 {n:,} 户未分配 / township {tw} failed, its "
+                f"{n:,} households are unassigned: {error}[/]"
+            )
+        err_console.print(
+            f"[bold red]partial run 部分方案: {failed.height} township(s) failed, the others "
+            f"are published - exit {EXIT_TOWNSHIP_FAILED}[/]"
+        )
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if int(outcome.run.metrics.get("tier1_uncovered", 0)) > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
@@ -97,8 +113,8 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     """The published run, coverage, travel, churn against the previous run, overrides."""
     run, m = outcome.run, outcome.run.metrics
     console.print(
-        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} ({run.kind}), "
-        f"plan hash {run.plan_sha256[:16]}"
+        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} ({run.kind})\n"
+        f"plan hash 方案哈希 {run.plan_sha256[:16]}"
     )
     table = Table("tier 类别", "households 户数", "uncovered 未覆盖")
     names = {1: "一类户 tier 1", 2: "二类户 tier 2", 3: "三类户 tier 3"}
@@ -116,11 +132,12 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     prev, versus = outcome.previous_run, outcome.versus_previous
     if prev is not None and versus is not None:
         console.print(
-            f"against 对比 {prev.month} v{prev.version} ({prev.run_id[:12]}): households whose "
-            f"tier did not change and whose worker did 类别未变而换人 "
-            f"{versus['churn_tier_unchanged']:.2%} ({int(versus['changed_tier_unchanged']):,} of "
-            f"{int(versus['tier_unchanged']):,}); tier changed 类别变化 "
-            f"{int(versus['tier_changed']):,}"
+            f"against 对比 {prev.month} v{prev.version} ({prev.run_id[:12]}):\n"
+            f"  类别未变而换人 {versus['churn_tier_unchanged']:.2%} "
+            f"({int(versus['changed_tier_unchanged']):,} / {int(versus['tier_unchanged']):,}); "
+            f"类别变化 {int(versus['tier_changed']):,} 户\n"
+            f"  households whose tier did not change and whose worker did: "
+            f"{versus['churn_tier_unchanged']:.2%}; tier changed: {int(versus['tier_changed']):,}"
         )
     applied = len(outcome.outcomes) - len(outcome.not_applied)
     console.print(
@@ -130,10 +147,5 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         err_console.print(f"[yellow]  #{o.override_id} not applied 未应用: {o.reason}[/]")
     for w in outcome.warnings[:10]:
         err_console.print(f"[yellow]score 评分: {w}[/]")
-    short = outcome.solved.result.diagnostics
-    if short.height and "shortfall" in short.columns:
-        for tw, text in (
-            short.filter(pl.col("shortfall") != "").select("township_id", "shortfall").iter_rows()
-        ):
-            console.print(f"[yellow]{tw}[/]: {text}")
+    print_shortfalls(outcome.solved.result.diagnostics)
     console.print(f"files 文件: {outcome.run_dir}")

@@ -1,0 +1,257 @@
+"""``plan --executor dask`` against a real Dask cluster started as processes.
+
+A ``dask scheduler --host 127.0.0.1`` and a ``dask worker ... --host 127.0.0.1`` (two worker
+processes, one thread each) are started for each test that needs them and stopped at the end,
+also when the test fails (the fixture's finalizer kills their process groups and checks that
+no process of theirs is left). The plans are compared row for row with the plan of local
+processes on the same inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import psutil
+import pytest
+
+from visit_planner.paths import resolve_workspace
+from visit_planner.runs import RunManifest
+from visit_planner.store import Store
+
+M1 = "2026-11"
+DASK = Path(sys.executable).with_name("dask")
+VISIT_PLANNER = [sys.executable, "-m", "visit_planner"]
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month's input data and a workspace holding a champion model."""
+
+    data: Path
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
+    from risk_model import TrainConfig
+    from visit_planner.risk_job import promote_version, train_from_file
+    from visit_planner.synthetic import generate, write_prefecture
+
+    root = tmp_path_factory.mktemp("dask_cycle")
+    data, home = root / M1, root / "workspace"
+    write_prefecture(generate(scale=0.003, seed=2), data)
+    train_from_file(data, home=home, config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, data, home=home)
+    return Month(data, home)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Cluster:
+    """A running scheduler and worker: the address, their processes and their logs."""
+
+    address: str
+    scheduler: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes]
+    worker_log: Path
+
+    def worker_processes(self) -> list[psutil.Process]:
+        """The worker processes the ``dask worker`` command's nannies spawned."""
+        return [
+            p
+            for p in psutil.Process(self.worker.pid).children(recursive=True)
+            if "spawn_main" in " ".join(p.cmdline())
+        ]
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop every process group of ``procs`` (TERM, then KILL), and wait for them."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        for p in procs:
+            if p.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.1)
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError):  # nannies' children too
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=5)
+
+
+def _in_groups(pgids: set[int]) -> list[int]:
+    left = []
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(p.pid) in pgids and p.status() != psutil.STATUS_ZOMBIE:
+                left.append(p.pid)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return left
+
+
+@pytest.fixture
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]:
+    """A scheduler and a worker of two processes on 127.0.0.1; ``allowed_failures`` from an
+    indirect parameter (Dask's default 3 when not given)."""
+    allowed = getattr(request, "param", None)
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
+    if allowed is not None:
+        env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(allowed)
+    procs: list[subprocess.Popen[bytes]] = []
+    worker_log = tmp_path / "worker.log"
+    try:
+        with (tmp_path / "scheduler.log").open("wb") as slog:
+            procs.append(
+                subprocess.Popen(
+                    [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                     "--no-dashboard"],
+                    stdout=slog, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                )
+            )  # fmt: skip
+        with worker_log.open("wb") as wlog:
+            procs.append(
+                subprocess.Popen(
+                    [str(DASK), "worker", address, "--host", "127.0.0.1", "--nworkers", "2",
+                     "--nthreads", "1", "--no-dashboard", "--death-timeout", "60"],
+                    stdout=wlog, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                )
+            )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while worker_log.read_text(errors="replace").count("Registered to:") < 2:
+            assert procs[0].poll() is None, (tmp_path / "scheduler.log").read_text()
+            assert procs[1].poll() is None, worker_log.read_text()
+            assert time.monotonic() < deadline, "the Dask workers did not register in 90 s"
+            time.sleep(0.2)
+        yield Cluster(address, procs[0], procs[1], worker_log)
+    finally:
+        pgids = {p.pid for p in procs}
+        _stop(procs)
+        left = _in_groups(pgids)
+        assert not left, f"stray Dask processes left behind: {left}"
+
+
+def plan_cli(month: Month, *args: str) -> subprocess.Popen[str]:
+    """``visit-planner plan --month M1 --data DATA ARGS`` in the month's workspace."""
+    env = {**os.environ, "VISIT_PLANNER_HOME": str(month.home)}
+    return subprocess.Popen(
+        [*VISIT_PLANNER, "plan", "--month", M1, "--data", str(month.data), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 600) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out
+
+
+def current_run_dir(month: Month) -> Path:
+    """The directory of the month's current run (the one ``plan`` just published)."""
+    workspace = resolve_workspace(month.home)
+    with Store.for_workspace(workspace, None) as store:
+        run = store.current_run(M1)
+    assert run is not None
+    return workspace.root / run.path
+
+
+def published(month: Month) -> pl.DataFrame:
+    """The plan of the month's current run."""
+    return pl.read_parquet(current_run_dir(month) / "plan.parquet")
+
+
+@pytest.fixture(scope="module")
+def local_plan(month: Month) -> pl.DataFrame:
+    code, out = finish(plan_cli(month, "--executor", "local", "--workers-processes", "2"))
+    assert code in {0, 3}, out
+    return published(month)
+
+
+def test_plan_on_a_dask_cluster_equals_the_local_plan(
+    month: Month, local_plan: pl.DataFrame, cluster: Cluster
+) -> None:
+    code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", cluster.address))
+    assert code in {0, 3}, out
+    plan = published(month)
+    assert plan.equals(local_plan)  # row for row, every column
+    assert plan["township_id"].n_unique() > 1
+
+
+def _kill_a_busy_worker(cluster: Cluster, proc: subprocess.Popen[str]) -> int:
+    """SIGKILL a worker process as soon as it is busy solving (CPU time rising); its pid."""
+    workers = cluster.worker_processes()
+    assert len(workers) == 2, workers
+    idle = {p.pid: sum(p.cpu_times()[:2]) for p in workers}
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        for p in workers:
+            if sum(p.cpu_times()[:2]) - idle[p.pid] > 0.3:
+                p.send_signal(signal.SIGKILL)
+                return p.pid
+        time.sleep(0.02)
+    pytest.fail(f"no worker became busy while plan ran:\n{finish(proc)[1]}")
+
+
+def test_a_worker_killed_mid_run_is_survived_with_the_same_plan(
+    month: Month, local_plan: pl.DataFrame, cluster: Cluster
+) -> None:
+    proc = plan_cli(month, "--executor", "dask", "--scheduler", cluster.address)
+    killed = _kill_a_busy_worker(cluster, proc)
+    code, out = finish(proc)
+    assert code in {0, 3}, out
+    assert "partial" not in out
+    assert published(month).equals(local_plan)
+    log = cluster.worker_log.read_text(errors="replace")
+    assert f"Worker process {killed} was killed by signal 9" in log
+
+
+@pytest.mark.parametrize("cluster", [0], indirect=True)  # the scheduler gives up at once
+def test_a_township_the_cluster_gives_up_on_is_reported_and_the_rest_published(
+    month: Month, local_plan: pl.DataFrame, cluster: Cluster
+) -> None:
+    proc = plan_cli(month, "--executor", "dask", "--scheduler", cluster.address)
+    _kill_a_busy_worker(cluster, proc)
+    code, out = finish(proc)
+    assert code == 5, out  # EXIT_TOWNSHIP_FAILED, after publishing the rest
+    assert "partial run 部分方案" in out and "KilledWorker" in out
+    assert "Traceback" not in out
+    plan = published(month)
+    metrics = RunManifest.read(current_run_dir(month)).metrics
+    failed = metrics["failed_townships"]
+    assert metrics["partial"] is True and failed
+    lost = plan.filter(pl.col("township_id").is_in(failed))
+    assert lost.height and lost["worker_id"].null_count() == lost.height  # none missing
+    kept = plan.filter(~pl.col("township_id").is_in(failed))
+    assert kept.equals(local_plan.filter(~pl.col("township_id").is_in(failed)))
+    assert plan.height == local_plan.height
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(month: Month) -> None:
+    port = _free_port()
+    start = time.monotonic()
+    code, out = finish(
+        plan_cli(month, "--executor", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"), 60
+    )
+    assert code != 0 and time.monotonic() - start < 30
+    assert f"tcp://127.0.0.1:{port}" in out and "无法连接 Dask 调度器" in out
+    assert "Traceback" not in out
