@@ -14,6 +14,7 @@ so that many new workers provably suffice.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -26,6 +27,51 @@ from assignment.domain import (
     AssignmentSettings,
     Role,
 )
+
+if TYPE_CHECKING:
+    from assignment.solver.coverage import Coverage
+
+
+def coverage_figures(cov: Coverage | None) -> dict[str, object]:
+    """A township's tier-1 coverage as diagnostics columns, reported apart from the cost gap.
+
+    ``tier1_max_coverable`` is the proven upper bound (no plan covers more tier-1
+    households); ``tier1_coverage_proven`` says the plan reaches it; ``tier1_uncertainty`` is
+    how many more tier-1 households at most may be coverable than the plan covers (0 when
+    proven). All None when nothing was solved (a failed township).
+    """
+    if cov is None:
+        return {
+            "tier1_households": None,
+            "tier1_covered": None,
+            "tier1_max_coverable": None,
+            "tier1_coverage_proven": None,
+            "tier1_uncertainty": None,
+        }
+    return {
+        "tier1_households": cov.households,
+        "tier1_covered": cov.best,
+        "tier1_max_coverable": cov.upper,
+        "tier1_coverage_proven": cov.proven,
+        "tier1_uncertainty": cov.uncertainty,
+    }
+
+
+def coverage_text(cov: Coverage) -> str:
+    """The proven tier-1 figure in words (Chinese, then English), for the shortfall text."""
+    zh, en = ROLE_NAMES_ZH[Role.CADRE], ROLE_NAMES_EN[Role.CADRE]
+    if cov.proven:
+        return (
+            f"已证明: 现有人员最多可覆盖 {cov.upper}/{cov.households} 户{TIER_NAMES_ZH[1]}"
+            f" / proven: no plan covers more than {cov.upper} of the {cov.households} tier-1 "
+            f"households with the present {en}s and workers"
+        )
+    return (
+        f"方案覆盖 {cov.best}/{cov.households} 户{TIER_NAMES_ZH[1]}, 至多还可能多覆盖 "
+        f"{cov.uncertainty} 户(未能在计算限额内证明) / the plan covers {cov.best} of the "
+        f"{cov.households} tier-1 households; at most {cov.uncertainty} more may be coverable "
+        f"(not proven within the work limit; {zh} {en})"
+    )
 
 
 def utilisation_by_role(loads: pl.DataFrame) -> dict[str, float]:
@@ -77,12 +123,18 @@ def _ffd_bins(hours: np.ndarray, cap_hours: float, cap_count: int) -> int:
 
 
 def shortfall(
-    uncovered: pl.DataFrame, workers: pl.DataFrame, settings: AssignmentSettings
+    uncovered: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+    *,
+    coverage: Coverage | None = None,
 ) -> list[dict[str, object]]:
     """Capacity that would cover the uncovered households, one record per tier with any.
 
     ``uncovered``: household rows (household_id, tier, township/village/grid ids, lon, lat,
-    county_id) left unassigned; ``workers``: the township's workers.
+    county_id) left unassigned; ``workers``: the township's workers. With ``coverage`` the
+    tier-1 text leads with the proven figure (:func:`coverage_text`): how many tier-1
+    households the present workers can cover at most, or how many more may be coverable.
     """
     out: list[dict[str, object]] = []
     for tier in (1, 2, 3):
@@ -129,6 +181,8 @@ def shortfall(
             f"未覆盖的{TIER_NAMES_ZH[tier]} / {bins} more {workers_en} or {extra_h} more "
             f"{en}-hours would cover all {hh.height} uncovered tier-{tier} {households_en}"
         )
+        if tier == 1 and coverage is not None:
+            text = f"{coverage_text(coverage)}; {text}"
         out.append(
             {
                 "tier": tier,

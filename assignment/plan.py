@@ -26,8 +26,9 @@ import polars as pl
 from assignment import constraints as rules
 from assignment.bounds import relative_gap, status_from_gap
 from assignment.candidates import build_candidates, latest_previous
-from assignment.diagnostics import shortfall, utilisation_by_role
+from assignment.diagnostics import coverage_figures, shortfall, utilisation_by_role
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings, Status
+from assignment.errors import SolverInternalError
 from assignment.executor import Executor, default_executor
 from assignment.greedy import greedy_plan
 from assignment.inputs import (
@@ -160,7 +161,8 @@ def solve_township(
     hours_used, count_used = arr.loads(sol.choice)
     loads = _loads(arr, hours_used, count_used)
     uncovered = arr.households.filter(pl.Series(sol.choice < 0))
-    short = shortfall(uncovered, arr.workers, settings)
+    cov = sol.coverage
+    short = shortfall(uncovered, arr.workers, settings, coverage=cov)
     tiers = arr.households["tier"].to_numpy()
     seconds = time.perf_counter() - start
     diag: dict[str, object] = {
@@ -170,6 +172,8 @@ def solve_township(
         "bound": sol.bound,
         "lp_bound": sol.lp_bound,
         "gap": sol.gap,
+        **coverage_figures(cov),
+        "cost_gap": sol.gap if cov is not None and cov.proven else None,
         "seconds": seconds,
         "households": arr.n_items,
         "workers": arr.n_agents,
@@ -218,8 +222,9 @@ def _no_worse_than_greedy(
     """
     if arr.n_arcs == 0:
         return sol
-    top_uncovered = bool(np.any(sol.choice[top_items(arr)] < 0))
-    if sol.gap is not None and sol.gap <= SAFEGUARD_GAP and not top_uncovered:
+    cov = sol.coverage
+    all_top = cov is not None and cov.proven and cov.best >= cov.reachable
+    if sol.gap is not None and sol.gap <= SAFEGUARD_GAP and all_top:
         return sol
     g = greedy_plan(arr.arcs, arr.households, arr.workers, pins=pins)
     idx = arr.arcs.select("household_id", "worker_id").with_row_index("_arc")
@@ -239,18 +244,31 @@ def _no_worse_than_greedy(
         return sol
     choice, _moved = eject_improve(arr, choice)
     objective = arr.objective_of(choice)
-    if sol.objective is not None and objective >= sol.objective - 1e-9:
+    # Tier-1 coverage first (lexicographic): never trade a covered tier-1 household for cost.
+    top = top_items(arr)
+    covered, had = int((choice[top] >= 0).sum()), int((sol.choice[top] >= 0).sum())
+    if covered < had or (
+        covered == had and sol.objective is not None and objective >= sol.objective - 1e-9
+    ):
         return sol
     gap = relative_gap(objective, sol.bound)
     status = sol.status
     if status in (Status.OPTIMAL, Status.FEASIBLE):
         status = status_from_gap(gap)
+    coverage = sol.coverage
+    if coverage is not None and covered > coverage.upper:
+        raise SolverInternalError(
+            f"greedy covers {covered} tier-1 households, above the proven maximum {coverage.upper}"
+        )
+    if coverage is not None:
+        coverage = replace(coverage, best=covered, choice=choice[coverage.items])
     return replace(
         sol,
         choice=choice,
         objective=objective,
         gap=gap,
         status=status,
+        coverage=coverage,
         message=f"{sol.message}; greedy+ejection plan kept (better)",
     )
 

@@ -32,12 +32,14 @@ import numpy as np
 
 from assignment.bounds import relative_gap, status_from_gap
 from assignment.domain import Status
+from assignment.errors import SolverInternalError
 from assignment.problem import ArcArrays
+from assignment.solver.coverage import Coverage, cheapest_cover, covered_top, max_coverage
 from assignment.solver.lagrange import lagrangian_bound
-from assignment.solver.lp import coverage_cut, solve_lp_relaxation
+from assignment.solver.lp import LPResult, coverage_cut, solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.packing import improve_packing
-from assignment.solver.priority import merge_top, needs_top_stage, solve_top, top_part
+from assignment.solver.priority import merge_top, top_mask, top_part
 from assignment.solver.repair import eject_improve, presolve, repair
 
 
@@ -54,6 +56,7 @@ class TownshipSolution:
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    coverage: Coverage | None = None  # tier-1 coverage: best found, proven upper bound
 
 
 def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipSolution:
@@ -87,6 +90,7 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
     stats = dict(sol.stats)
     stats["presolved_households"] = float((fixed >= 0).sum())
     return TownshipSolution(
+        coverage=_full_coverage(arr, choice, fixed, rest, sol.coverage),
         status=status,
         choice=choice,
         objective=objective,
@@ -96,6 +100,43 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
         seconds=time.perf_counter() - start,
         stats=stats,
         message=sol.message,
+    )
+
+
+def _full_coverage(
+    arr: ArcArrays,
+    choice: np.ndarray,
+    fixed: np.ndarray,
+    rest: np.ndarray,
+    sub: Coverage | None,
+) -> Coverage:
+    """The township's tier-1 coverage from the sub-problem's after presolve.
+
+    Presolve fixes a household only to a worker that no plan can fill, so some maximum-
+    coverage plan agrees with it: the maximum is the fixed tier-1 households plus the
+    sub-problem's. Tier-1 households without a candidate worker are never coverable.
+    """
+    is_top = top_mask(arr)
+    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
+    reachable = int((is_top & has_arc).sum())
+    n_fixed = int((is_top & (fixed >= 0)).sum())
+    items = np.flatnonzero(is_top & has_arc)
+    covered = covered_top(arr, choice)
+    if sub is None:  # nothing solved (nothing open, or the LP failed): the trivial bound
+        return Coverage(int(is_top.sum()), reachable, covered, reachable, items, choice[items])
+    upper = n_fixed + sub.upper
+    if covered > upper:
+        raise SolverInternalError(
+            f"the plan covers {covered} tier-1 households, above the proven maximum {upper}"
+        )
+    return Coverage(
+        households=int(is_top.sum()),
+        reachable=reachable,
+        best=covered,
+        upper=upper,
+        items=items,
+        choice=choice[items],
+        message=sub.message,
     )
 
 
@@ -123,10 +164,6 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         )
     t0 = time.perf_counter()
     lp = solve_lp_relaxation(arr, opts)
-    cover = coverage_cut(arr, lp, opts) if lp.ok else None
-    if cover is not None:
-        with_cut = solve_lp_relaxation(arr, opts, cover)
-        lp = with_cut if with_cut.ok else lp
     t_lp = time.perf_counter() - t0
     if not lp.ok:
         return TownshipSolution(
@@ -140,10 +177,6 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
             message=f"LP: {lp.message}",
         )
     t0 = time.perf_counter()
-    bound, n_knap = lagrangian_bound(arr, lp, opts.knapsack_delta)
-    t_bound = time.perf_counter() - t0
-    bound = max(bound, lp.objective)  # both are proven lower bounds: the larger is tighter
-    t0 = time.perf_counter()
     choice, n_free, msg = repair(arr, lp, opts)
     t_repair = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -153,9 +186,22 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     choice, n_pack = improve_packing(arr, choice, effort=opts.packing_effort)
     t_pack = time.perf_counter() - t0
     t0 = time.perf_counter()
-    choice, msg_top = _top_stage(arr, choice, opts)
+    cov = max_coverage(arr, choice, opts.coverage_work, opts.coverage_time_limit)
+    choice, msg_top = _top_stage(arr, choice, cov, opts)
     t_top = time.perf_counter() - t0
     msg = f"{msg}; {msg_top}" if msg_top else msg
+    # The bound: the LP again with the cut "at most `upper` tier-1 households covered" where
+    # the LP covers more (valid for every plan, so the bound stays one of the user's model).
+    t0 = time.perf_counter()
+    k_cut = _cover_limit(arr, lp, cov, opts)
+    if k_cut is not None:
+        with_cut = solve_lp_relaxation(arr, opts, (top_mask(arr), k_cut))
+        lp = with_cut if with_cut.ok else lp
+    t_lp += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bound, n_knap = lagrangian_bound(arr, lp, opts.knapsack_delta)
+    t_bound = time.perf_counter() - t0
+    bound = max(bound, lp.objective)  # both are proven lower bounds: the larger is tighter
     objective = arr.objective_of(choice)
     gap = relative_gap(objective, bound)
     stats = {
@@ -183,23 +229,47 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         seconds=time.perf_counter() - start,
         stats=stats,
         message=msg,
+        coverage=cov,
     )
 
 
-def _top_stage(arr: ArcArrays, choice: np.ndarray, opts: SolverOptions) -> tuple[np.ndarray, str]:
-    """Exact tier-1 stage (:mod:`assignment.solver.priority`): the plan built on CP-SAT's tier-1
-    assignment when it is better. No-op when no tier-1 household is uncovered or it is too big."""
-    if not needs_top_stage(arr, choice, opts.top_max_arcs):
+def _cover_limit(arr: ArcArrays, lp: LPResult, cov: Coverage, opts: SolverOptions) -> int | None:
+    """The cut's ``k`` when the LP covers more tier-1 mass than any plan can, else None.
+
+    ``k`` is the proven upper bound of :func:`max_coverage`, or, where that is weaker, the
+    floor of the LP of the tier-1 households alone (:func:`coverage_cut`): both are valid.
+    """
+    is_top = top_mask(arr)
+    mass = float(lp.x[is_top[arr.arc_item]].sum())
+    k = cov.upper
+    if not cov.proven:
+        fractional = coverage_cut(arr, lp, opts)
+        if fractional is not None:
+            k = min(k, fractional[1])
+    return k if mass > k + 1e-6 else None
+
+
+def _top_stage(
+    arr: ArcArrays, choice: np.ndarray, cov: Coverage, opts: SolverOptions
+) -> tuple[np.ndarray, str]:
+    """Tier-1 coverage first: the plan built on the cheapest tier-1 assignment that covers
+    ``cov.best`` households, kept when it covers more tier-1 households or, as many, costs
+    less (lexicographic). No-op when every reachable tier-1 household is covered."""
+    if covered_top(arr, choice) >= cov.reachable:
         return choice, ""
-    top = solve_top(arr, opts.top_work, opts.top_time_limit)
+    proof = (
+        f"tier-1 coverage proven maximal ({cov.best})"
+        if cov.proven
+        else f"tier-1 coverage {cov.best}, at most {cov.uncertainty} more may be coverable"
+    )
+    top = cheapest_cover(arr, cov, opts.coverage_cost_work, opts.coverage_time_limit)
     if top is None:
-        return choice, "tier-1 exact stage: no plan within its limits"
-    msg = "tier-1 exact stage: " + ("optimal" if top.optimal else "not proven optimal")
-    if top.objective < top_part(arr, choice) - 1e-6:
+        return choice, proof
+    have = (covered_top(arr, choice), -arr.objective_of(choice))
+    if top.objective < top_part(arr, choice) - 1e-6 or have[0] < cov.best:
         cand = merge_top(arr, choice, top)
         cand, _ = eject_improve(arr, cand)
         cand, _ = improve_packing(arr, cand, effort=opts.packing_effort)
-        if arr.objective_of(cand) < arr.objective_of(choice) - 1e-9:
-            choice = cand
-            msg += ", plan improved"
-    return choice, msg
+        if (covered_top(arr, cand), -arr.objective_of(cand)) > (have[0], have[1] + 1e-9):
+            return cand, f"{proof}; plan rebuilt on it"
+    return choice, proof
