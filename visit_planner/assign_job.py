@@ -6,9 +6,10 @@ I/O lives here, at the edge; :mod:`assignment` only sees frames and plain settin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -47,21 +48,31 @@ def lost_township(task: TownshipTask, error: BaseException) -> TownshipResult:
 
 
 @contextmanager
-def township_executor(
-    kind: str = "local", scheduler: str | None = None, processes: int | None = None
+def job_executor(
+    kind: str = "local",
+    scheduler: str | None = None,
+    processes: int | None = None,
+    on_error: Callable[[Any, BaseException], Any] | None = None,
 ) -> Iterator[Executor]:
-    """The executor of ``--executor KIND [--scheduler ADDRESS]`` for township solves, open
-    for the ``with`` block; a setup failure is a clean :class:`ExecutorError`."""
+    """The executor of ``--executor KIND [--scheduler ADDRESS]``, open for the ``with``
+    block; a setup failure (Dask missing, scheduler unreachable) is a clean
+    :class:`ExecutorError`."""
     with ExitStack() as stack:
         try:
             executor = stack.enter_context(
-                open_executor(
-                    kind, scheduler=scheduler, processes=processes, on_error=lost_township
-                )
+                open_executor(kind, scheduler=scheduler, processes=processes, on_error=on_error)
             )
         except ExecutorUnavailableError as exc:
             raise ExecutorError(str(exc)) from None
         yield executor
+
+
+def township_executor(
+    kind: str = "local", scheduler: str | None = None, processes: int | None = None
+) -> AbstractContextManager[Executor]:
+    """:func:`job_executor` for township solves: a township the cluster gives up on becomes
+    its ERROR result (:func:`lost_township`) instead of stopping the run."""
+    return job_executor(kind, scheduler, processes, on_error=lost_township)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
+from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
 
 MlflowOption = Annotated[
     str | None,
@@ -248,6 +249,8 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
+    executor: ExecutorOption = ExecutorKind.LOCAL,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Score households with the champion model (计算家庭风险分类).
 
@@ -259,16 +262,32 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     if unseen not in (None, "error", "missing"):
         raise RiskJobError(f"--unseen must be 'error' or 'missing', got {unseen!r}")
     with console.status("scoring / 评分中…"):
-        res = score_file(
-            data,
-            out,
-            overrides=overrides,
-            version=version,
-            home=home,
-            policy_path=policy,
-            on_unseen=unseen,  # type: ignore[arg-type]  # checked above
-            mlflow_uri=mlflow_uri,
-        )
+        if executor is ExecutorKind.DASK or scheduler is not None:  # partitions on Dask
+            from visit_planner.score_partitions import score_on_executor
+
+            res = score_on_executor(
+                data,
+                out,
+                executor.value,
+                scheduler,
+                overrides=overrides,
+                version=version,
+                home=home,
+                policy_path=policy,
+                on_unseen=unseen,  # type: ignore[arg-type]  # checked above
+                mlflow_uri=mlflow_uri,
+            )
+        else:
+            res = score_file(  # type: ignore[assignment]  # the same fields
+                data,
+                out,
+                overrides=overrides,
+                version=version,
+                home=home,
+                policy_path=policy,
+                on_unseen=unseen,  # type: ignore[arg-type]  # checked above
+                mlflow_uri=mlflow_uri,
+            )
     s = res.scores
     table = Table(title=f"{res.scores_file} — model version {res.model_version}")
     table.add_column("final tier / 最终类别")

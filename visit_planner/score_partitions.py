@@ -1,0 +1,337 @@
+"""Batch scoring through the executor seam: ``visit-planner score --executor dask``.
+
+The households are cut into partitions of ``chunk_rows`` consecutive rows; every partition is
+scored by the risk library's public :func:`risk_model.scoring.score` on an executor (local
+processes or a Dask cluster), and the partitions' scores are put back together in the input's
+row order. Scoring is row by row (probabilities, decision, policy rules, overrides, reasons),
+so the scores equal those of one call on the whole frame. What is not row by row is done on
+the whole frame here:
+
+* the supervisor overrides are checked against every household first (an unknown id is an
+  error even if no partition holds it), then each partition gets its own rows of them;
+* the drift report (PSI per feature) is computed on the whole frame, not per partition;
+* the input check's counts (unseen categories, values beyond the training range) are summed
+  over the partitions, so the warnings are those of the whole frame;
+* the reasons' fidelity keeps the largest error and the row count; its R² cannot be combined
+  from partitions and is reported as NaN.
+
+The model, spec, reason tables and settings are one :class:`ScoringContext` object shared by
+every task: the Dask executor scatters it to the workers once.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from assignment.executor import Executor
+from visit_planner.paths import resolve_workspace
+from visit_planner.policy import load_policy
+from visit_planner.risk_job import (
+    check_output_file,
+    drift_path,
+    read_data,
+    registry_for,
+    resolve_data,
+    risk_settings,
+    user_errors,
+)
+
+CHUNK_ROWS = 100_000
+"""Households per scoring partition (a few hundred MB of features and reasons at most)."""
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """Everything a partition's scoring needs besides its rows (one object for all tasks)."""
+
+    model: Any
+    spec: Any  # risk_model.spec.FeatureSpec
+    rule: Any  # risk_model.decision.DecisionRule
+    tables: Any  # risk_model.reasons.ReasonTables
+    drift_reference: dict[str, Any]
+    model_version: str
+    rules: tuple[Any, ...]
+    psi_threshold: float
+    on_unseen: Literal["error", "missing"]
+    source: str
+
+
+@dataclass(frozen=True)
+class ScorePartition:
+    """One partition to score: its position, its rows and their overrides."""
+
+    index: int
+    frame: pl.DataFrame
+    overrides: pl.DataFrame | None
+    context: ScoringContext
+
+
+@dataclass(frozen=True)
+class PartitionScores:
+    """A partition's scores and what the input check and the reasons' fidelity found."""
+
+    index: int
+    scores: pl.DataFrame
+    check: Any  # risk_model.features.ScoringCheck
+    fidelity: Any = None  # risk_model.attribution.Fidelity
+
+
+def score_partition(task: ScorePartition) -> PartitionScores:
+    """Score one partition with the library's public scoring function (runs on a worker)."""
+    from risk_model.scoring import score
+
+    c = task.context
+    result = score(
+        task.frame,
+        c.model,
+        c.spec,
+        c.rule,
+        tables=c.tables,
+        drift_reference=c.drift_reference,
+        model_version=c.model_version,
+        rules=c.rules,
+        overrides=task.overrides,
+        psi_threshold=c.psi_threshold,
+        on_unseen=c.on_unseen,
+        source=c.source,
+    )
+    return PartitionScores(task.index, result.scores, result.check, result.fidelity)
+
+
+def partitions(
+    frame: pl.DataFrame,
+    overrides: pl.DataFrame | None,
+    context: ScoringContext,
+    chunk_rows: int = CHUNK_ROWS,
+) -> list[ScorePartition]:
+    """``frame`` cut into consecutive slices of ``chunk_rows`` rows, each with its overrides."""
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    idc = context.spec.id_column
+    out = []
+    for index, start in enumerate(range(0, frame.height, chunk_rows)):
+        part = frame.slice(start, chunk_rows)
+        mine = None
+        if overrides is not None and overrides.height:
+            mine = overrides.filter(pl.col(idc).is_in(part[idc].implode()))
+        if mine is not None and mine.height == 0:
+            mine = None
+        out.append(ScorePartition(index, part, mine, context))
+    return out
+
+
+def _merge_checks(checks: list[Any]) -> Any:
+    """One input check for the whole frame from the partitions' (counts summed)."""
+    from risk_model.features import ScoringCheck
+
+    merged = ScoringCheck(rows=sum(c.rows for c in checks))
+    for c in checks:
+        for name, counts in (
+            ("unseen_rows", c.unseen_rows),
+            ("beyond_training_range", c.beyond_training_range),
+            ("null_values", c.null_values),
+        ):
+            target = getattr(merged, name)
+            for col, n in counts.items():
+                target[col] = target.get(col, 0) + n
+        for col, levels in c.unseen_categories.items():
+            have = merged.unseen_categories.setdefault(col, [])
+            have.extend(v for v in levels if v not in have)
+    return merged
+
+
+def _merge_fidelity(parts: list[PartitionScores]) -> Any:
+    """The largest error and the total rows; R² is not combinable from partitions (NaN)."""
+    fids = [p.fidelity for p in parts if p.fidelity is not None]
+    if not fids:
+        return None
+    from risk_model.attribution import Fidelity
+
+    return Fidelity(
+        max_abs_error=max(f.max_abs_error for f in fids),
+        r2_log_odds=math.nan,
+        rows=sum(f.rows for f in fids),
+    )
+
+
+def scoring_context(
+    *,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+    source: str = "households",
+) -> ScoringContext:
+    """The champion (or ``version``) from the registry with the policy's risk settings."""
+    from risk_model.reasons import ReasonTables
+    from risk_model.spec import spec_from_dict
+
+    with user_errors():
+        registry = registry_for(resolve_workspace(home), mlflow_uri)
+        model, info = registry.load_model(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
+        reference = registry.load_json(info.run_id, "drift_reference.json")
+        settings = risk_settings(load_policy(policy_path), spec)
+    return ScoringContext(
+        model=model,
+        spec=spec,
+        rule=settings.rule,
+        tables=tables,
+        drift_reference=reference,
+        model_version=str(info.version),
+        rules=tuple(settings.rules),
+        psi_threshold=settings.psi_threshold,
+        on_unseen=on_unseen or settings.on_unseen,
+        source=source,
+    )
+
+
+@dataclass
+class ScoredPartitions:
+    """The whole frame's scores, drift report, warnings, model version and fidelity."""
+
+    scores: pl.DataFrame
+    drift: pl.DataFrame
+    warnings: list[str]
+    model_version: int
+    fidelity: Any = None  # risk_model.attribution.Fidelity (R² NaN), None for older models
+    partitions: int = 0
+
+
+def score_frame_partitioned(
+    frame: pl.DataFrame,
+    context: ScoringContext,
+    executor: Executor,
+    *,
+    overrides: pl.DataFrame | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ScoredPartitions:
+    """Score ``frame`` partition by partition on ``executor`` (see the module docstring)."""
+    from risk_model.drift import drift_report
+    from risk_model.scoring import check_overrides
+
+    with user_errors():
+        if overrides is not None and overrides.height:
+            check_overrides(overrides, frame[context.spec.id_column], context.spec)
+        tasks = partitions(frame, overrides, context, chunk_rows)
+        parts = sorted(executor.run(score_partition, tasks), key=lambda p: p.index)
+        drift = drift_report(context.drift_reference, frame, context.psi_threshold)
+    scores = pl.concat([p.scores for p in parts], how="vertical")
+    check = _merge_checks([p.check for p in parts])
+    return ScoredPartitions(
+        scores,
+        drift,
+        check.warnings(),
+        int(context.model_version),
+        _merge_fidelity(parts),
+        len(parts),
+    )
+
+
+@dataclass
+class PartitionedScoreOutcome:
+    """What ``score`` wrote and found (the fields of ``risk_job.ScoreOutcome``), and the
+    number of partitions."""
+
+    scores_file: Path
+    drift_file: Path
+    scores: pl.DataFrame
+    drift: pl.DataFrame
+    warnings: list[str]
+    model_version: int
+    seconds: float
+    fidelity: Any = None
+    partitions: int = 0
+
+
+def score_file_partitioned(
+    data: Path,
+    out: Path,
+    executor: Executor,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    overrides: Path | None = None,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+) -> PartitionedScoreOutcome:
+    """``score_file`` through ``executor``: the same checks, files and outcome."""
+    from visit_planner.risk_job import _atomic_write  # the score command's one writer
+
+    started = time.perf_counter()
+    check_output_file(out)
+    data_file = resolve_data(data)
+    frame = read_data(data_file)
+    override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
+    if override_frame is not None and overrides is not None:  # every problem of it at once
+        from visit_planner.overrides import require_valid_tier_overrides
+
+        require_valid_tier_overrides(override_frame, overrides, frame)
+    context = scoring_context(
+        version=version,
+        home=home,
+        policy_path=policy_path,
+        on_unseen=on_unseen,
+        mlflow_uri=mlflow_uri,
+        source=str(data_file),
+    )
+    scored = score_frame_partitioned(
+        frame, context, executor, overrides=override_frame, chunk_rows=chunk_rows
+    )
+    _atomic_write(scored.scores, out)
+    _atomic_write(scored.drift, drift_path(out))
+    return PartitionedScoreOutcome(
+        scores_file=out,
+        drift_file=drift_path(out),
+        scores=scored.scores,
+        drift=scored.drift,
+        warnings=scored.warnings,
+        model_version=scored.model_version,
+        seconds=time.perf_counter() - started,
+        fidelity=scored.fidelity,
+        partitions=scored.partitions,
+    )
+
+
+def score_on_executor(
+    data: Path,
+    out: Path,
+    executor: str,
+    scheduler: str | None = None,
+    *,
+    processes: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    overrides: Path | None = None,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+) -> PartitionedScoreOutcome:
+    """:func:`score_file_partitioned` on the executor of ``--executor KIND [--scheduler
+    ADDRESS]`` (opened first: an unreachable scheduler is reported before any work)."""
+    from visit_planner.assign_job import job_executor
+
+    with job_executor(executor, scheduler, processes) as runner:
+        return score_file_partitioned(
+            data,
+            out,
+            runner,
+            chunk_rows=chunk_rows,
+            overrides=overrides,
+            version=version,
+            home=home,
+            policy_path=policy_path,
+            on_unseen=on_unseen,
+            mlflow_uri=mlflow_uri,
+        )
