@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TIMEOUT_PER_CELL = 120  # seconds; a notebook as a whole must stay under 2 minutes
@@ -46,14 +47,17 @@ def execute(
     saved = dict(os.environ)
     os.environ.update(env or {})
     try:
+        # IPC sockets in the working directory: the kernel listens on no network port at all.
+        ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(workdir / "kernel")}})
         client = NotebookClient(
             nb,
-            timeout=TIMEOUT_PER_CELL,
             kernel_name="python3",
+            timeout=TIMEOUT_PER_CELL,
             resources={"metadata": {"path": str(workdir)}},
+            config=ipc,
         )
         started = time.perf_counter()
-        client.execute()
+        client.execute()  # starts the kernel and shuts it down (channels closed) at the end
         return nb, time.perf_counter() - started
     finally:
         os.environ.clear()

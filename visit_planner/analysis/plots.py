@@ -99,7 +99,7 @@ def feature_histograms(households: pl.DataFrame, features: Sequence[str], cols: 
         bins = np.arange(-0.5, values.max() + 1.5) if integer else 30
         ax.hist(values, bins=bins, color="#4477aa")
         ax.set_title(name, fontsize=9)
-        ax.set_xlabel(UNITS.get(name, "value 值"), fontsize=8)
+        ax.set_xlabel(f"{name} ({UNITS.get(name, 'value 值')})", fontsize=8)
         ax.set_ylabel("households 户数", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(features) :]:
@@ -334,7 +334,7 @@ def tradeoff_figure(
             ls="--", color="#8e44ad", alpha=0.7, label="proven lower bound 已证明下界",
         )  # fmt: skip
     a4.set_yscale("log")
-    a4.set_ylabel("objective 目标值 (minutes-equivalent per month 分钟当量/月)")
+    a4.set_ylabel("objective 目标值 (min-equivalent per month 分钟当量/月)")
     a4.set_title("Objective and proven bound 目标值与下界")
     a4.legend(fontsize=8)
     for ax in (a1, a2, a3, a4):

@@ -1,0 +1,97 @@
+"""assignment.tradeoff: scenario figures (coverage, travel, staff, proven bound) and sweeps."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from assignment.domain import AssignmentSettings
+from assignment.tradeoff import Scenario, scenario_figures, sweep, with_cadence
+from tests.assignment.helpers import households, workers
+
+S = AssignmentSettings()
+
+
+def world() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two tier-1 and two tier-2 households; one cadre with hours for two tier-1 visits of
+    2 a month (45 min each, no travel: 3 h), one village official."""
+    hh = households(
+        [
+            {"household_id": "t1a", "tier": 1, "risk": 0.9},
+            {"household_id": "t1b", "tier": 1, "risk": 0.5},
+            {"household_id": "t2a", "tier": 2, "risk": 0.2},
+            {"household_id": "t2b", "tier": 2, "risk": 0.1},
+        ]
+    )
+    ws = workers(
+        [
+            {"worker_id": "c1", "role": "cadre", "monthly_hours": 3.2},
+            {"worker_id": "o1", "role": "village_official", "monthly_hours": 10.0},
+        ]
+    )
+    return hh, ws
+
+
+def test_with_cadence_changes_one_tier_only() -> None:
+    changed = with_cadence(S, 1, 3.0)
+    assert changed.tier(1).visits_per_month == 3.0
+    assert changed.tier(1).role == S.tier(1).role
+    assert changed.tier(1).minutes_on_site == S.tier(1).minutes_on_site
+    assert changed.tier(2) == S.tier(2) and changed.tier(3) == S.tier(3)
+    assert S.tier(1).visits_per_month == 2.0  # the original is untouched
+    with pytest.raises(ValueError, match="must be > 0"):
+        with_cadence(S, 2, 0.0)
+
+
+def test_figures_of_a_covered_township() -> None:
+    hh, ws = world()
+    f = scenario_figures(hh, ws, S)
+    assert f["tier1_households"] == 2 and f["tier1_covered"] == 2
+    assert f["tier1_coverage"] == 1.0
+    assert f["used_cadre"] == 1 and f["extra_cadre"] == 0 and f["staff_cadre"] == 1
+    assert f["used_village_official"] == 1
+    assert f["bound"] is not None and f["objective"] is not None
+    assert f["bound"] <= f["objective"] + 1e-6  # type: ignore[operator]
+    assert f["status"] in ("optimal", "feasible")
+    assert f["failed_townships"] == ""
+
+
+def test_more_visits_than_capacity_leave_tier1_short_and_price_the_staff() -> None:
+    hh, ws = world()
+    f = scenario_figures(hh, ws, with_cadence(S, 1, 4.0))  # 3 h per tier-1 household now
+    assert f["tier1_covered"] == 1  # the cadre covers the riskier household only
+    assert f["tier1_coverage"] == 0.5
+    assert f["extra_cadre"] == 1
+    assert f["staff_cadre"] == f["used_cadre"] + f["extra_cadre"]  # type: ignore[operator]
+    # The priced staff really covers it: add that many cadres and solve again.
+    more = pl.concat([ws, workers([{"worker_id": "c2", "role": "cadre", "monthly_hours": 3.2}])])
+    again = scenario_figures(hh, more, with_cadence(S, 1, 4.0))
+    assert again["tier1_coverage"] == 1.0 and again["extra_cadre"] == 0
+
+
+def test_sweep_rows_in_order_with_params_and_replaced_tiers() -> None:
+    hh, ws = world()
+    tiers = hh.select("household_id", "risk").with_columns(pl.lit(2, dtype=pl.Int8).alias("tier"))
+    table = sweep(
+        hh,
+        ws,
+        [
+            Scenario("today", S, params={"visits": 2.0}),
+            Scenario("more", with_cadence(S, 1, 4.0), params={"visits": 4.0}),
+            Scenario("all tier 2", S, tiers=tiers, params={"visits": 2.0}),
+        ],
+    )
+    assert table["scenario"].to_list() == ["today", "more", "all tier 2"]
+    assert table["visits"].to_list() == [2.0, 4.0, 2.0]
+    assert table["tier1_households"].to_list() == [2, 2, 0]
+    assert table["tier2_households"].to_list()[2] == 4
+    # Deterministic: the same scenarios give the same figures.
+    again = sweep(hh, ws, [Scenario("today", S, params={"visits": 2.0})])
+    assert again.drop("seconds").row(0) == table.drop("seconds").row(0)
+
+
+def test_sweep_refuses_tiers_missing_households() -> None:
+    hh, ws = world()
+    partial = hh.select("household_id", "tier", "risk").head(3)
+    with pytest.raises(ValueError, match=r"no tier for 1 household.*t2b"):
+        sweep(hh, ws, [Scenario("partial", S, tiers=partial)])

@@ -1,0 +1,106 @@
+"""visit_planner.analysis.plots and fonts: every figure has a title and axis labels with
+units, and renders (Chinese included) without a missing glyph."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import polars as pl
+import pytest
+from matplotlib.figure import Figure
+
+from visit_planner.analysis import explore, plots
+from visit_planner.analysis.fonts import use_cjk_font
+
+UNIT = re.compile(r"\(.+\)")
+
+
+def check(fig: Figure) -> None:
+    """A title on the figure or each panel, both axis labels, a unit in the value axes, and a
+    PNG that renders (a missing glyph warns, and warnings are errors in this suite)."""
+    has_suptitle = fig.get_suptitle() != ""
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert panels
+    for ax in panels:
+        assert has_suptitle or ax.get_title(), "a panel without a title"
+        assert ax.get_xlabel() and ax.get_ylabel(), f"panel {ax.get_title()!r} misses a label"
+        assert UNIT.search(ax.get_xlabel()) or UNIT.search(ax.get_ylabel()), (
+            f"panel {ax.get_title()!r}: no unit in its labels"
+        )
+    fig.savefig(io.BytesIO(), format="png", dpi=40)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cjk() -> str:
+    family = use_cjk_font()
+    assert family is not None, "no CJK font: install fonts-noto-cjk (CI does)"
+    return family
+
+
+@pytest.fixture(scope="module")
+def hh(small_prefecture) -> pl.DataFrame:
+    return explore.with_county_name(small_prefecture.households)
+
+
+def test_explore_figures(hh: pl.DataFrame) -> None:
+    check(plots.feature_histograms(hh, explore.NUMERIC_FEATURES))
+    check(plots.tier_share_bars(explore.tier_shares(hh)))
+    check(plots.household_map(hh))
+    check(plots.missing_bars(explore.missing_values(hh)))
+    check(plots.missing_bars(explore.missing_values(hh.drop_nulls())))  # nothing missing
+    check(plots.composition_bars(explore.composition(hh, "head_ethnicity"), "民族 ethnicity"))
+
+
+def test_model_figures() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 300)
+    probas = {"a": rng.dirichlet([1, 2, 4], 300), "b": rng.dirichlet([1, 2, 4], 300)}
+    check(plots.calibration_curves(y, probas))
+    check(plots.confusion_matrices({"a": [[5, 1, 0], [2, 9, 3], [0, 4, 30]]}))
+    fairness = pl.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"], "attribute": ["head_gender"] * 4,
+            "group": ["F", "M", "F", "M"], "n": [10, 12, 10, 12], "n_tier1": [0, 3, 0, 3],
+            "tier1_recall": [float("nan"), 0.5, float("nan"), 0.7], "tier1_fpr": [0.1] * 4,
+        }
+    )  # fmt: skip
+    check(plots.group_recall_bars(fairness))
+    table = pl.DataFrame(
+        {"model": ["a", "Bayes limit 贝叶斯极限"], "log_loss": [0.6, 0.55],
+         "log_loss_gap_pct": [9.1, 0.0]}
+    )  # fmt: skip
+    check(plots.bayes_gap_bars(table))
+
+
+def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
+    sweep = pl.DataFrame(
+        {
+            "visits_per_month": [1.0, 2.0, 3.0], "tier1_coverage": [1.0, 1.0, 0.5],
+            "travel_hours_month": [10.0, 20.0, 25.0], "used_cadre": [2, 2, 2],
+            "extra_cadre": [0, 0, 3], "objective": [100.0, 200.0, 5000.0],
+            "bound": [99.0, None, 4800.0],
+        }
+    )  # fmt: skip
+    fig = plots.tradeoff_figure(sweep, "visits_per_month", "visits (per month 次/月)", "t")
+    check(fig)
+    objective_panel = fig.axes[3]
+    lines = {ln.get_label(): ln for ln in objective_panel.get_lines()}
+    bound = lines["proven lower bound 已证明下界"]
+    assert np.asarray(bound.get_xdata()).tolist() == [1.0, 3.0]  # no point where nothing was proven
+    assert np.asarray(bound.get_ydata()).tolist() == [99.0, 4800.0]
+
+
+def test_show_gives_a_png() -> None:
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([0, 1])
+    image = plots.show(fig)
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cjk_font_is_a_fallback_after_the_latin_font(cjk: str) -> None:
+    import matplotlib
+
+    assert list(matplotlib.rcParams["font.family"]) == ["DejaVu Sans", cjk]
