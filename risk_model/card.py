@@ -39,14 +39,17 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         + ", names, ID-card numbers, coordinates",
         "",
         "## Model / 模型",
-        f"- kind `{result.config.kind}`, fit {result.fit_seconds:.1f} s; decision rule: minimum "
+        f"- kind `{result.chosen}`, fit {result.fit_seconds:.1f} s; decision rule: minimum "
         f"expected cost, cost matrix (true x predicted) {list(map(list, result.rule.cost))}",
+        "- chosen by held-out log-loss among: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in result.ranking),
+        *[f"- note: {n}" for n in result.notes],
         "",
         "## Held-out metrics / 留出集指标",
         "| model | log-loss | macro-F1 | tier-1 recall (95 % CI) | tier-1 precision | ECE |",
         "|---|---|---|---|---|---|",
     ]
-    rows = [(result.config.kind, ev), *result.baseline_evaluations.items()]
+    rows = [(result.chosen, ev), *result.baseline_evaluations.items()]
     for name, e in rows:
         mm = e.metrics
         lines.append(
@@ -86,9 +89,10 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         "## Limits / 局限",
         "- Probabilities are calibrated for the population it was trained on; check the "
         "drift report (PSI) of every scoring run.",
-        "- Reason codes are additive partial-dependence effects (fidelity R² "
-        f"{_f(result.reason_tables.fidelity_r2)} against the model's own P(tier 1)): the "
-        "average effect of a value, approximate where features interact.",
+        f"- Reason codes ({result.reason_tables.method}, in {result.reason_tables.unit}): "
+        "contributions that add up to the model's tier-1 score (max |error| "
+        f"{result.reason_tables.fidelity_max_error:.1e}; R² {_f(result.reason_tables.fidelity_r2)} "
+        "against the model's own tier-1 log-odds on held-out rows).",
         "- Small groups have wide error bars; gaps are computed only over groups with "
         "enough tier-1 households.",
         "- Trained on assessors' past tiers: it reproduces their judgement, including any "

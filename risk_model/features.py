@@ -114,8 +114,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         num = frame.select([pl.col(c).cast(pl.Float64) for c in self.numeric])
         self.train_min_ = {c: _num(num[c].min()) for c in self.numeric}
         self.train_max_ = {c: _num(num[c].max()) for c in self.numeric}
-        self.median_ = {c: _num(num[c].median()) for c in self.numeric}
-        self.scale_ = {c: (_num(num[c].std()) or 1.0) for c in self.numeric}
+        # An all-missing column has no median (0.0 stands in) and a column with fewer than two
+        # values or no spread has no scale (1.0): never a NaN into a model that refuses it.
+        self.median_ = {c: _finite_or(num[c].median(), 0.0) for c in self.numeric}
+        self.scale_ = {c: _positive_or(num[c].std(), 1.0) for c in self.numeric}
         self.feature_names_out_ = self._names_out()
         self.n_features_in_ = len(self.input_columns_)
         return self
@@ -176,6 +178,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
 def _num(v: Any) -> float:
     return float(v) if v is not None else float("nan")
+
+
+def _finite_or(v: Any, default: float) -> float:
+    x = _num(v)
+    return x if np.isfinite(x) else default
+
+
+def _positive_or(v: Any, default: float) -> float:
+    x = _num(v)
+    return x if np.isfinite(x) and x > 0 else default
 
 
 @dataclass

@@ -5,8 +5,11 @@ Every model is a scikit-learn :class:`~sklearn.pipeline.Pipeline` whose first st
 :class:`~risk_model.features.TabularEncoder` (a polars frame goes in) and whose classifier
 predicts class indices 0..k-1 (0 = highest risk):
 
-* ``"hgb"`` (default): :class:`WeightedHGBClassifier`, HistGradientBoosting with native
-  categoricals. Optionally (``class_weight="sqrt_balanced"`` or ``"balanced"``) the rare
+* ``"hgb"``: :class:`WeightedHGBClassifier`, HistGradientBoosting; categoricals enter as
+  ordinal integer codes (sorted levels), not as native categorical splits, because the
+  TreeSHAP reader of ``shap`` ignores native categorical splits (its attributions would not
+  add up to the model's output; see :mod:`risk_model.attribution`).
+  Optionally (``class_weight="sqrt_balanced"`` or ``"balanced"``) the rare
   high-risk classes get a larger sample weight so the trees spend more splits on them; the
   prior shift this causes is then undone exactly (divide each class probability by its
   weight and renormalise), so probabilities stay calibrated for the expected-cost decision
@@ -180,7 +183,9 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
         for j in range(X.shape[1]):
             col = X[:, j][~np.isnan(X[:, j])]
             values = np.unique(col)
-            if mask[j] or len(values) <= self.max_levels:
+            if len(values) == 0:
+                edges = np.empty(0)  # all missing: one level (and the missing level)
+            elif mask[j] or len(values) <= self.max_levels:
                 edges = (values[:-1] + values[1:]) / 2.0
             else:
                 qs = np.quantile(col, np.linspace(0, 1, self.n_bins + 1)[1:-1])
@@ -269,9 +274,8 @@ def build_pipeline(
 
     if kind == "hgb":
         enc = encoder("native")
-        clf: Any = WeightedHGBClassifier(
-            categorical_mask=tuple(enc.categorical_mask.tolist()), random_state=seed, **params
-        )
+        # Ordinal codes, not native categorical splits: exact TreeSHAP reasons need them.
+        clf: Any = WeightedHGBClassifier(categorical_mask=None, random_state=seed, **params)
     elif kind == "logistic":
         enc = encoder("onehot")
         # Newton-Cholesky: a handful of exact Newton steps for this few-column problem.

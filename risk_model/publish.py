@@ -41,8 +41,15 @@ def run_params(result: TrainResult, *, data_name: str, data_sha256: str) -> dict
     """Hyper-parameters, split settings and column names (never values)."""
     spec, cfg = result.spec, result.config
     clf = result.pipeline.named_steps["clf"]
+    runner = result.runner_up
     params: dict[str, object] = {
-        "kind": cfg.kind,
+        "kind": result.chosen,
+        "requested_kind": cfg.kind,
+        "selected_by": "held-out log-loss" if cfg.select else "requested kind",
+        "candidates_log_loss": {k: round(v, 6) for k, v in result.ranking},
+        "runner_up": f"{runner[0]} ({runner[1]:.6f})" if runner else "",
+        "dropped_features": list(result.dropped_features),
+        "reasons_method": result.reason_tables.method,
         "fit_threads": cfg.fit_threads,
         "seed": cfg.seed,
         "test_fraction": cfg.test_fraction,
@@ -80,7 +87,7 @@ def publish(
     spec = result.spec
     names = [str(c) for c in spec.classes]
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
-    probas: dict[str, np.ndarray] = {result.config.kind: result.test_proba[:, 0]}
+    probas: dict[str, np.ndarray] = {result.chosen: result.test_proba[:, 0]}
     for kind, pipe in result.baselines.items():
         ev_proba = result.baseline_evaluations[kind].proba
         probas[kind] = (
@@ -117,8 +124,20 @@ def publish(
             "reason_tables.json": json.dumps(result.reason_tables.to_dict(), ensure_ascii=False),
             "drift_reference.json": json.dumps(result.drift_reference),
             "evaluation.json": json.dumps(evals, default=float, indent=1),
+            "selection.json": json.dumps(
+                {
+                    "chosen": result.chosen,
+                    "by": "held-out log-loss" if result.config.select else "requested kind",
+                    "ranking": [{"kind": k, "log_loss": v} for k, v in result.ranking],
+                    "notes": result.notes,
+                },
+                ensure_ascii=False,
+                indent=1,
+            ),
         }
-        scorecard = result.baselines.get("scorecard")
+        scorecard = (
+            result.pipeline if result.chosen == "scorecard" else result.baselines.get("scorecard")
+        )
         if scorecard is not None:
             texts["scorecard_points.json"] = json.dumps(
                 scorecard.named_steps["clf"].describe(spec.features), ensure_ascii=False
@@ -131,5 +150,5 @@ def publish(
             files=files,
             texts=texts,
             tags=tags,
-            run_name=f"train-{result.config.kind}",
+            run_name=f"train-{result.chosen}",
         )

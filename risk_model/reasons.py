@@ -1,30 +1,26 @@
-"""Reason codes: the top signed feature contributions to a household's tier-1 probability.
+"""Reason codes: the top signed feature contributions to a household's tier-1 risk.
 
-Method — additive partial dependence of the fitted model (computed once at training time):
+Method (``ReasonTables.method == "exact"``, every model trained now): the contributions come
+from :mod:`risk_model.attribution` — exact log-odds contributions of the logistic model,
+TreeSHAP values of the boosted trees, points of the scorecard — and add up, with the base,
+exactly to the model's tier-1 score (log-odds units; the scorecard's: points). The
+reasons are the 3 largest |contributions|, signed, with the value and its unit, in Chinese
+and English, e.g. ``重病成员数 1 人 / seriously ill members: 1 person +0.42``; a contribution
+that rounds to 0.00 is no reason and is left out (so a row may have fewer than 3). The
+fidelity (max |base + Σ − model score| and R² against the model's own tier-1 log-odds) is
+measured at training on held-out rows and at every scoring run.
 
-1. On a sample of training rows, for each feature f and each value g of a grid (booleans:
-   both values; categoricals: every level; numerics: distinct values or quantiles), set f = g
-   in every sampled row and average the model's probability of the highest-risk class:
-   PD_f(g). This uses the real model, interactions averaged over the population.
-2. Centre it: effect_f(g) = PD_f(g) - mean over the sample of PD_f(x_f).
-3. For a household x, the contribution of f is effect_f(x_f) (numerics linearly interpolated
-   between grid points, flat beyond them); the reasons are the 3 largest |contributions|,
-   signed, in probability points of tier 1 (e.g. "独居老人 / elderly living alone +0.21").
-
-Why this method: scoring 1 M households must stay well under 15 s, and re-predicting the
-boosted model once per feature (occlusion) or walking every tree path (Saabas / TreeSHAP) in
-Python would cost several full predictions. A table lookup per feature costs milliseconds.
-Honest limits: an effect is the feature's *average* effect, so for households where
-features interact (e.g. alone AND seriously ill) the split of credit is approximate; when
-features are strongly dependent (``members = 1`` and ``elderly_living_alone``) the model may
-route the effect through either, and the reason names the one the model actually uses. How well
-base + Σ contributions reproduces the model's own tier-1 probability is measured at training
-(``fidelity_r2``, logged to MLflow). A missing or unseen value contributes 0.
+Older models (``method == "partial_dependence"``) carry additive partial-dependence curves of
+P(tier 1), fitted on a sample of training rows (:func:`fit_reason_tables`): each feature's
+*average* effect, looked up per household. They explain only part of what moves a score
+(fidelity R² about 0.5 on the synthetic prefecture) and are kept so that an already
+registered champion still scores; retraining replaces them with exact reasons.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,11 +45,22 @@ class FeatureEffect:
 
 @dataclass(frozen=True)
 class ReasonTables:
-    """Everything needed to explain scores: curves, base rate and measured fidelity."""
+    """Everything needed to explain scores: features and labels, base, measured fidelity.
+
+    ``method`` is ``"exact"`` (contributions from :mod:`risk_model.attribution`, with
+    ``reference`` holding what it needs from the training data) or ``"partial_dependence"``
+    (the curves in ``effects``; models trained before exact reasons).
+    """
 
     effects: list[FeatureEffect]
     base: float
     fidelity_r2: float
+    method: str = "partial_dependence"
+    unit: str = "probability"  # of the contributions: probability, log-odds or points
+    fidelity_max_error: float = math.nan
+    reference: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, list[str]] = field(default_factory=dict)
+    mean_abs: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (logged as an MLflow artifact)."""
@@ -61,15 +68,23 @@ class ReasonTables:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ReasonTables:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (also reads the older partial-dependence form)."""
         return cls(
             effects=[FeatureEffect(**e) for e in raw["effects"]],
             base=raw["base"],
             fidelity_r2=raw["fidelity_r2"],
+            method=raw.get("method", "partial_dependence"),
+            unit=raw.get("unit", "probability"),
+            fidelity_max_error=raw.get("fidelity_max_error", math.nan),
+            reference=raw.get("reference", {}),
+            units=raw.get("units", {}),
+            mean_abs=raw.get("mean_abs", {}),
         )
 
     def importance(self) -> dict[str, float]:
-        """Spread of each feature's effect (max - min): a cheap, model-faithful importance."""
+        """Mean |contribution| per feature (exact), or the spread of its curve (older)."""
+        if self.method == "exact":
+            return dict(self.mean_abs)
         return {
             e.feature: float(max(e.effect) - min(e.effect)) if e.effect else 0.0
             for e in self.effects
@@ -219,32 +234,112 @@ def _top_indices(contrib: np.ndarray, top: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Series:
-    """The ``reasons`` column: per row, the ``top`` signed contributions with zh/en text.
+def exact_tables(
+    spec: FeatureSpec,
+    *,
+    base: float,
+    unit: str,
+    reference: dict[str, Any],
+    fidelity_r2: float,
+    fidelity_max_error: float,
+    mean_abs: dict[str, float],
+) -> ReasonTables:
+    """The reason tables of an exactly attributed model (features, labels, units, fidelity)."""
+    kinds = _kinds(spec)
+    return ReasonTables(
+        effects=[FeatureEffect(f, kinds[f], [], [], *spec.label(f)) for f in spec.features],
+        base=base,
+        fidelity_r2=fidelity_r2,
+        method="exact",
+        unit=unit,
+        fidelity_max_error=fidelity_max_error,
+        reference=reference,
+        units={k: list(v) for k, v in spec.units.items()},
+        mean_abs=mean_abs,
+    )
 
-    Fully vectorised (one value matrix, one lookup per feature, string formatting in polars):
-    about a second per million rows.
+
+def _frame_values(tables: ReasonTables, frame: pl.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
+    """Each row's value of every feature as a float (categoricals: index into the returned
+    levels of that feature, taken from ``frame`` itself); NaN where missing."""
+    out = np.empty((frame.height, len(tables.effects)))
+    levels: list[list[str]] = []
+    for j, e in enumerate(tables.effects):
+        s = frame[e.feature]
+        if e.kind == "categorical":
+            strings = s.cast(pl.String)
+            lv = strings.drop_nulls().unique().sort().to_list()
+            index = {v: float(i) for i, v in enumerate(lv)}
+            out[:, j] = (
+                strings.replace_strict(index, default=None, return_dtype=pl.Float64)
+                .fill_null(np.nan)
+                .to_numpy()
+            )
+            levels.append(lv)
+        else:
+            out[:, j] = s.cast(pl.Float64).fill_null(np.nan).to_numpy()
+            levels.append([])
+    return out, levels
+
+
+def explain(
+    tables: ReasonTables,
+    frame: pl.DataFrame,
+    top: int = 3,
+    *,
+    contributions_matrix: np.ndarray | None = None,
+) -> pl.Series:
+    """The ``reasons`` column: per row, up to ``top`` signed contributions with zh/en text.
+
+    Exact tables need ``contributions_matrix`` (from :func:`risk_model.attribution.attribute`,
+    spec feature order); older tables compute theirs from the curves. Vectorised (one value
+    matrix, formatting in polars): a few seconds per million rows.
     """
     n = frame.height
     effects = tables.effects
     if n == 0 or not effects:
         return pl.Series("reasons", [[] for _ in range(n)], dtype=REASON_DTYPE)
-    values = _value_matrix(tables, frame)
-    contrib = _contributions_of(tables, values)
+    if tables.method == "exact":
+        if contributions_matrix is None:
+            raise ValueError("exact reason tables need the model's contributions")
+        values, frame_levels = _frame_values(tables, frame)
+        contrib = contributions_matrix
+    else:
+        values = _value_matrix(tables, frame)
+        contrib = _contributions_of(tables, values)
+        frame_levels = [
+            [str(g) for g in e.grid] if e.kind == "categorical" else [] for e in effects
+        ]
+    return _reason_texts(tables, contrib, values, frame_levels, top)
+
+
+def _reason_texts(
+    tables: ReasonTables,
+    contrib: np.ndarray,
+    values: np.ndarray,
+    frame_levels: list[list[str]],
+    top: int,
+) -> pl.Series:
+    """Format the ``top`` largest |contributions| of each row; drop those that round to 0."""
+    effects = tables.effects
+    n = contrib.shape[0]
     top = min(top, len(effects))
     best = _top_indices(contrib.astype(np.float32), top)  # float32: half the memory traffic
     rows = np.arange(n)
     codes = pl.Series([e.feature for e in effects])
     zh = pl.Series([e.label_zh for e in effects])
     en = pl.Series([e.label_en for e in effects])
+    units = [tables.units.get(e.feature, []) for e in effects]
+    unit_zh = pl.Series([u[0] if u else "" for u in units])
+    unit_one = pl.Series([u[1] if len(u) > 1 else "" for u in units])
+    unit_many = pl.Series([u[2] if len(u) > 2 else (u[1] if len(u) > 1 else "") for u in units])
     kind = np.array([_KIND_CODE[e.kind] for e in effects])
     # Every categorical level of every feature in one list; a feature's levels start at offset.
     levels: list[str] = []
     offset = np.zeros(len(effects), dtype=np.int64)
-    for j, e in enumerate(effects):
+    for j, lv in enumerate(frame_levels):
         offset[j] = len(levels)
-        if e.kind == "categorical":
-            levels.extend(str(g) for g in e.grid)
+        levels.extend(lv)
     level_series = pl.Series(levels or [""], dtype=pl.String)
     # One long frame of n * top rows in (row, rank) order: format once, then fold into lists.
     fi = best.ravel()
@@ -255,10 +350,14 @@ def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Serie
     cat_index = np.where((k == 2) & ~np.isnan(v), offset[fi] + np.nan_to_num(v), 0)
     df = pl.DataFrame(
         {
+            "row": row_of,
             "code": codes.gather(fi),
             "contribution": c,
             "zh": zh.gather(fi),
             "en": en.gather(fi),
+            "uz": unit_zh.gather(fi),
+            "u1": unit_one.gather(fi),
+            "un": unit_many.gather(fi),
             "v": v,
             "k": k,
             "level": level_series.gather(cat_index.astype(np.int64)),
@@ -267,26 +366,47 @@ def explain(tables: ReasonTables, frame: pl.DataFrame, top: int = 3) -> pl.Serie
     )
     v_col = pl.col("v")
     value_text = (
-        pl.when(v_col.is_nan())
-        .then(pl.lit("?"))
-        .when(pl.col("k") == 2)
+        pl.when(pl.col("k") == 2)
         .then(pl.col("level"))
         .when(v_col == v_col.floor())
         .then(v_col.cast(pl.Int64).cast(pl.String))
         .otherwise(v_col.round(1).cast(pl.String))
+    )
+    zh_unit = pl.when(pl.col("uz") == "").then(pl.lit("")).otherwise(pl.lit(" ") + pl.col("uz"))
+    en_unit = (
+        pl.when(pl.col("u1") == "")
+        .then(pl.lit(""))
+        .when(v_col == 1.0)
+        .then(pl.lit(" ") + pl.col("u1"))
+        .otherwise(pl.lit(" ") + pl.col("un"))
     )
     sign = pl.when(pl.col("contribution") >= 0).then(pl.lit("+")).otherwise(pl.lit("-"))
     mag = pl.format(
         "{}{}.{}", sign, pl.col("h") // 100, (pl.col("h") % 100).cast(pl.String).str.zfill(2)
     )
     text = (
-        pl.when((pl.col("k") == 1) & (v_col == 1.0))
+        pl.when(v_col.is_nan())
+        .then(pl.format("{}：缺失 / {}: missing {}", "zh", "en", mag))
+        .when((pl.col("k") == 1) & (v_col == 1.0))
         .then(pl.format("{} / {} {}", "zh", "en", mag))
-        .when((pl.col("k") == 1) & (v_col == 0.0))
-        .then(pl.format("{}: 否 / {}: no {}", "zh", "en", mag))
-        .otherwise(pl.format("{} {} / {} {} {}", "zh", value_text, "en", value_text, mag))
+        .when(pl.col("k") == 1)
+        .then(pl.format("{}：否 / {}: no {}", "zh", "en", mag))
+        .otherwise(
+            pl.format(
+                "{} {}{} / {}: {}{} {}", "zh", value_text, zh_unit, "en", value_text, en_unit, mag
+            )
+        )
     )
-    long = df.select(pl.struct("code", "contribution", text.alias("text")).alias("reasons"))
-    # reshape to a fixed-size array per row, then to a list (concat_list of structs is slow).
-    fixed = long.to_series().reshape((n, top))
-    return fixed.cast(REASON_DTYPE).alias("reasons")
+    long = df.select("row", "h", pl.struct("code", "contribution", text.alias("text")).alias("r"))
+    if bool((long["h"] > 0).all()):
+        # every reason is non-zero: a fixed-size reshape (concat_list of structs is slow).
+        fixed = long["r"].reshape((n, top))
+        return fixed.cast(REASON_DTYPE).alias("reasons")
+    # Some reasons round to 0.00: they explain nothing and are left out.
+    kept = (
+        long.filter(pl.col("h") > 0)
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("r").alias("reasons"))
+    )
+    full = pl.DataFrame({"row": rows}).join(kept, on="row", how="left", maintain_order="left")
+    return full["reasons"].fill_null([]).cast(REASON_DTYPE).alias("reasons")

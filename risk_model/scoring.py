@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from risk_model.attribution import Fidelity, attribute, fidelity
 from risk_model.decision import DecisionRule
 from risk_model.drift import drift_report
 from risk_model.errors import ScoringDataError
@@ -32,11 +33,12 @@ TierSource = Literal["model", "rule", "override"]
 
 @dataclass
 class ScoreResult:
-    """Scores, the drift report and what the input check found."""
+    """Scores, the drift report, what the input check found, and the reasons' fidelity."""
 
     scores: pl.DataFrame
     drift: pl.DataFrame
     check: ScoringCheck
+    fidelity: Fidelity | None = None  # None for older (partial-dependence) reasons
 
     @property
     def drift_flagged(self) -> list[str]:
@@ -99,6 +101,10 @@ def score(
     source: str = "data",
 ) -> ScoreResult:
     """Score every row of ``frame`` (see the module docstring for the columns)."""
+    if frame.height == 0:
+        raise ScoringDataError(
+            f"{source}: the table has no rows (only a header?): nothing to score / 数据表为空"
+        )
     encoder = model.named_steps["features"]
     check = check_scoring_frame(
         frame,
@@ -115,6 +121,13 @@ def score(
             f"{ids.filter(ids.is_duplicated()).head(3).to_list()}"
         )
     proba = predict_proba(model, frame, spec.n_classes)
+    fid: Fidelity | None = None
+    if tables.method == "exact":
+        att = attribute(model, frame, spec, tables.reference)
+        reasons = explain(tables, frame, contributions_matrix=att.contributions)
+        fid = fidelity(att, proba)
+    else:
+        reasons = explain(tables, frame)
     model_idx = rule.decide(proba).astype(np.int64)
     outcome = apply_rules(frame, model_idx, rules)
     final_idx = outcome.final
@@ -135,12 +148,15 @@ def score(
         _class_series("model_tier", model_idx, spec),
         _class_series("final_tier", final_idx, spec),
         pl.Series("tier_source", source_col.tolist(), dtype=pl.String),
-        explain(tables, frame),
+        reasons,
         pl.Series("model_version", [model_version] * frame.height, dtype=pl.String),
         outcome.rule_code,
         override_reason,
     ]
     scores = pl.DataFrame(cols)
     return ScoreResult(
-        scores=scores, drift=drift_report(drift_reference, frame, psi_threshold), check=check
+        scores=scores,
+        drift=drift_report(drift_reference, frame, psi_threshold),
+        check=check,
+        fidelity=fid,
     )

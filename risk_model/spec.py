@@ -7,6 +7,8 @@ from TOML::
     group_column = "clinic_id"            # optional: split train/test by whole groups
     audit_columns = ["sex"]               # optional: never features; used for fairness
     fairness_columns = ["sex", "region"]  # optional: per-group error rates (default: audit)
+    not_personal = ["tel_exchange_km"]    # optional: names the guard below mistakes for
+                                          # personal data (declared false positives)
 
     [target]
     column = "severity"
@@ -26,14 +28,20 @@ from TOML::
     [levels]                              # optional: every level of a categorical feature,
     region = ["north", "south", "west"]   # known to the model even if training lacks one
 
+    [units]                               # optional: unit of a numeric feature in reasons
+    visits = ["次", "visit", "visits"]     # [zh, en] or [zh, en singular, en plural]
+
 A feature may never be the id, target, group or an audit column, and no feature may look like a
-personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender):
-the spec is refused with a clear message. :func:`household_spec` is the built-in spec of the
-synthetic households (docs/architecture.md, "Data contracts").
+personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender —
+matched as words inside the name, ``is_male`` or ``mobilephone`` too, and the Chinese terms
+姓名, 身份证, 手机, 电话, 民族, 性别 …): the spec is refused with a clear message.
+:func:`household_spec` is the built-in spec of the synthetic households
+(docs/architecture.md, "Data contracts").
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -47,11 +55,43 @@ import polars as pl
 from risk_model.errors import SpecError
 
 # Column names that must never be model inputs: personal identifiers and protected attributes.
-FORBIDDEN_FEATURE = re.compile(
-    r"(^|_)(name|names|id_card|idcard|id_number|identity|phone|mobile|ethnicity|gender|sex)($|_)"
-    r"|姓名|身份证|电话|民族|性别",
-    re.IGNORECASE,
-)
+# A name is split into words (at `_`, `-`, `.`, spaces, digits and camelCase humps); a word
+# that IS one of these, or (for words of 4+ letters) starts or ends with one of them
+# ("mobilephone", "surname", "femaleHead"), marks the column. Chinese names are matched by
+# substring. A false positive is declared in the spec's ``not_personal`` list.
+PERSONAL_WORDS = frozenset(
+    {
+        "name", "names", "firstname", "lastname", "surname", "fullname", "nickname",
+        "idcard", "idnumber", "idno", "ssn", "passport", "identity",
+        "phone", "mobile", "mobilephone", "cellphone", "telephone", "tel", "email",
+        "ethnicity", "ethnic", "race", "religion",
+        "gender", "sex", "male", "female",
+    }
+)  # fmt: skip
+# Pairs of words that together name an identifier: id_card, id_number, id_no, phone_no ...
+PERSONAL_PAIRS = frozenset({("id", "card"), ("id", "number"), ("id", "no"), ("id", "num")})
+PERSONAL_ZH = ("姓名", "名字", "身份证", "证件号", "手机", "电话", "联系方式", "民族", "性别",
+               "男性", "女性", "宗教")  # fmt: skip
+_WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
+
+
+def personal_words(column: str) -> list[str]:
+    """Why ``column`` looks like a personal identifier or protected attribute ([] if not).
+
+    >>> personal_words("mobilephone"), personal_words("is_male"), personal_words("members")
+    (['mobilephone'], ['male'], [])
+    """
+    hits = [w for w in PERSONAL_ZH if w in column]
+    words = [w.lower() for w in _WORD_SPLIT.split(column) if w]
+    for w in words:
+        if w in PERSONAL_WORDS or any(
+            len(p) >= 4 and len(w) > len(p) and (w.startswith(p) or w.endswith(p))
+            for p in PERSONAL_WORDS
+        ):
+            hits.append(w)
+    hits += ["_".join(pair) for pair in itertools.pairwise(words) if pair in PERSONAL_PAIRS]
+    return list(dict.fromkeys(hits))
+
 
 ClassValue = int | str
 
@@ -75,6 +115,12 @@ class FeatureSpec:
     levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Declared levels of categorical features: known to the model even when the training rows
     lack one (a level seen in data but not declared is still learned)."""
+    units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Unit of a numeric feature for reason texts: (Chinese, English) or (Chinese, English
+    singular, English plural), e.g. ``("人", "person", "people")``."""
+    not_personal: tuple[str, ...] = ()
+    """Feature names that look personal to the name guard but are not (declared false
+    positives, e.g. ``"tel_exchange_distance"``)."""
 
     def __post_init__(self) -> None:
         self._check()
@@ -128,10 +174,14 @@ class FeatureSpec:
         for c in self.features:
             if c in reserved:
                 raise SpecError(f"feature {c!r} is {reserved[c]} and can never be a model input")
-            if FORBIDDEN_FEATURE.search(c):
+            hits = personal_words(c)
+            if hits and c not in self.not_personal:
                 raise SpecError(
                     f"feature {c!r} looks like a personal identifier or protected attribute "
-                    "(name, ID card, phone, ethnicity, gender) and can never be a model input"
+                    f"(matched {', '.join(repr(h) for h in hits)}: name, ID card, phone, "
+                    "ethnicity, gender …) and can never be a model input; if it is neither, "
+                    f'declare it: not_personal = ["{c}"] '
+                    "(列名疑似个人身份信息或受保护属性)"
                 )
         for c in self.bounds:
             if c not in self.numeric:
@@ -139,6 +189,14 @@ class FeatureSpec:
         for c in self.levels:
             if c not in self.categorical:
                 raise SpecError(f"[levels] names {c!r}, which is not a categorical feature")
+        for c, unit in self.units.items():
+            if c not in self.numeric:
+                raise SpecError(f"[units] names {c!r}, which is not a numeric feature")
+            if len(unit) not in (2, 3):
+                raise SpecError(f"[units] {c}: give [zh, en] or [zh, en singular, en plural]")
+        for c in self.not_personal:
+            if c not in self.features:
+                raise SpecError(f"not_personal names {c!r}, which is not a feature")
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
             raise SpecError("probability_columns must have one name per class")
 
@@ -186,7 +244,19 @@ class FeatureSpec:
         d["bounds"] = {k: list(v) for k, v in self.bounds.items()}
         d["labels"] = {k: list(v) for k, v in self.labels.items()}
         d["levels"] = {k: list(v) for k, v in self.levels.items()}
+        d["units"] = {k: list(v) for k, v in self.units.items()}
+        d["not_personal"] = list(self.not_personal)
         return d
+
+    def without(self, features: Iterable[str]) -> FeatureSpec:
+        """This spec minus ``features`` (and their bounds, labels, levels and units)."""
+        drop = set(features)
+        d = self.to_dict()
+        for key in ("numeric", "categorical", "boolean", "not_personal"):
+            d[key] = [c for c in d[key] if c not in drop]
+        for key in ("bounds", "labels", "levels", "units"):
+            d[key] = {k: v for k, v in d[key].items() if k not in drop}
+        return spec_from_dict(d)
 
 
 def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpec:
@@ -206,6 +276,8 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpe
             labels={k: (v[0], v[1]) for k, v in raw.get("labels", {}).items()},
             probability_columns=tuple(raw.get("probability_columns", ())),
             levels={k: tuple(str(x) for x in v) for k, v in raw.get("levels", {}).items()},
+            units={k: tuple(str(x) for x in v) for k, v in raw.get("units", {}).items()},
+            not_personal=tuple(raw.get("not_personal", ())),
         )
     except KeyError as exc:
         raise SpecError(f"{source}: missing required key {exc.args[0]!r}") from None
@@ -235,6 +307,8 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "bounds",
         "labels",
         "levels",
+        "units",
+        "not_personal",
     }
     if unknown:
         raise SpecError(f"{source}: unknown key(s) {sorted(unknown)}")
@@ -252,6 +326,8 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "bounds": raw.get("bounds", {}),
         "labels": raw.get("labels", {}),
         "levels": raw.get("levels", {}),
+        "units": raw.get("units", {}),
+        "not_personal": raw.get("not_personal", ()),
     }
     if flat["id_column"] is None:
         raise SpecError(f"{source}: missing required key 'id_column'")
@@ -287,6 +363,23 @@ _HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
     "housing_safety_grade": ("住房安全等级", "housing safety grade"),
     "hazard_exposure": ("灾害风险", "hazard exposure"),
     "previous_tier": ("上次评估类别", "previous tier"),
+}
+
+_PEOPLE = ("人", "person", "people")
+_HOUSEHOLD_UNITS: dict[str, tuple[str, ...]] = {
+    "members": _PEOPLE,
+    "elderly_65plus": _PEOPLE,
+    "children_under16": _PEOPLE,
+    "left_behind_children": _PEOPLE,
+    "disabled_members": _PEOPLE,
+    "serious_illness_members": _PEOPLE,
+    "migrant_workers": _PEOPLE,
+    "disputes_12m": ("起", "dispute", "disputes"),
+    "hotline_requests_12m": ("次", "request", "requests"),
+    "petitions_12m": ("次", "petition", "petitions"),
+    "road_km_to_village_center": ("公里", "km"),
+    "village_points": ("分", "point", "points"),
+    "last_visit_days": ("天", "day", "days"),
 }
 
 _COUNT_COLUMNS = (
@@ -335,6 +428,7 @@ def household_spec() -> FeatureSpec:
         fairness_columns=("head_ethnicity", "head_gender", "county_id"),
         bounds=bounds,
         labels=_HOUSEHOLD_LABELS,
+        units=_HOUSEHOLD_UNITS,
         levels={
             "housing_safety_grade": ("A", "B", "C", "D"),
             "hazard_exposure": ("none", "drought", "landslide", "flood"),

@@ -19,14 +19,23 @@ holds feature columns only (no id, no audit column); artifacts are aggregates.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
+import os
+import re
+import sys
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# MLflow draws tqdm progress bars for artifact downloads whenever tqdm is installed (shap
+# brings it): on a terminal and in redirected output they are noise. Off unless the user asks.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 import mlflow
 import numpy as np
@@ -51,6 +60,38 @@ CHAMPION = "champion"
 MODEL_FILE = "model.skops"
 # MLflow logs database migrations and registrations at INFO: keep the CLI output readable.
 logging.getLogger("mlflow").setLevel(logging.WARNING)
+# Lines MLflow prints itself (not through logging) when it registers a version: chatter for
+# our users, who get the project's own "registered version N" line instead.
+_REGISTRY_CHATTER = re.compile(
+    r"^(Successfully registered model '[^']*'\.|Created version '\d+' of model '[^']*'\.?"
+    r"|Registered model '[^']*' already exists\. Creating a new version of this model\.\.\.)$"
+)
+
+
+@contextlib.contextmanager
+def quiet_registration() -> Iterator[None]:
+    """Drop MLflow's own registration lines and its integer-column schema hint; keep the rest.
+
+    MLflow prints "Successfully registered model …" / "Created version …" to stderr and warns
+    "Inferred schema contains integer column(s)" about the *predicted class index* (an integer
+    output, which never has missing values). Everything else MLflow writes to stderr during
+    the block — a real warning or error — is passed on unchanged, and exceptions propagate.
+    """
+    buffer = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(buffer):
+            warnings.filterwarnings(
+                "ignore", message=r".*Inferred schema contains integer column\(s\).*"
+            )
+            yield
+    finally:
+        kept = [
+            line
+            for line in buffer.getvalue().splitlines()
+            if line.strip() and not _REGISTRY_CHATTER.match(line.strip())
+        ]
+        if kept:
+            print("\n".join(kept), file=sys.stderr)
 
 
 def trusted_types(model: Any = None, *, file: Path | None = None) -> list[str]:
@@ -136,7 +177,10 @@ class Registry:
         import sklearn
 
         trusted = trusted_types(model)
-        with mlflow.start_run(experiment_id=self.experiment_id(), run_name=run_name):
+        with (
+            quiet_registration(),
+            mlflow.start_run(experiment_id=self.experiment_id(), run_name=run_name),
+        ):
             mlflow.log_params({k: _param(v) for k, v in params.items()})
             mlflow.log_metrics(
                 {k: float(v) for k, v in metrics.items() if v is not None and np.isfinite(v)}

@@ -1,10 +1,14 @@
 """Train and evaluate: the data scientist's Python API (no MLflow here; see ``tracking``).
 
-``train(frame, spec, rule)`` splits the labelled rows group-wise, fits the default model and
-the baselines, evaluates all of them on the same held-out rows (against the Bayes limit when
-a truth frame is given), audits per-group error rates, and prepares what scoring needs
-(reason tables, drift reference). ``evaluate(pipeline, frame, spec, rule)`` does the
-held-out part alone — e.g. for a champion on new data.
+``train(frame, spec, rule)`` splits the labelled rows group-wise, drops features that carry no
+information in the training split (constant, or almost all missing — each with a note),
+fits the candidates (the boosted model, logistic regression, the points scorecard),
+evaluates all of them on the same held-out rows (against the Bayes limit when a truth frame
+is given), **selects the one with the lowest held-out log-loss** (the others stay as
+baselines for comparison), audits per-group error rates, and prepares what scoring needs
+(exact reason attributions with their measured fidelity, drift reference).
+``evaluate(pipeline, frame, spec, rule)`` does the held-out part alone — e.g. for a
+champion on new data.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import polars as pl
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from risk_model.attribution import attribute, fidelity, reference
 from risk_model.decision import DecisionRule
 from risk_model.drift import drift_reference
 from risk_model.errors import SpecError
@@ -31,7 +36,7 @@ from risk_model.evaluate import (
 )
 from risk_model.fairness import FairnessReport, group_error_rates
 from risk_model.model import ModelKind, build_pipeline
-from risk_model.reasons import ReasonTables, fit_reason_tables
+from risk_model.reasons import ReasonTables, exact_tables
 from risk_model.spec import FeatureSpec
 
 
@@ -44,10 +49,17 @@ class TrainConfig:
     baselines: tuple[ModelKind, ...] = ("logistic", "scorecard")
     test_fraction: float = 0.2
     seed: int = 0
-    # Baselines are for comparison; on very large data they are fitted on a sample.
-    baseline_max_rows: int = 200_000
-    reason_sample_rows: int = 300
-    reason_grid: int = 10
+    # Candidates other than ``kind`` are fitted on at most this many training rows.
+    baseline_max_rows: int = 2_000_000
+    reason_sample_rows: int = 2_000  # training rows for the attribution reference
+    reason_grid: int = 10  # unused since exact reasons; kept for callers that set it
+    # Register the candidate (kind or a baseline) with the lowest held-out log-loss; False
+    # registers ``kind`` whatever its rank.
+    select: bool = True
+    # Numeric features with fewer non-missing training values than this are dropped.
+    min_non_null: int = 10
+    # Held-out rows on which the reasons' fidelity is measured (TreeSHAP costs ~0.4 ms/row).
+    fidelity_rows: int = 5_000
     # OpenMP threads for fitting the boosted model (0 = all). Growing a tree runs many small
     # parallel regions; on a busy 2-core machine their barriers wait for descheduled threads.
     # Measured on 729 k rows, 41 iterations: 1 thread 16.7 s, 2 threads 120 s. Prediction
@@ -147,16 +159,34 @@ class TrainResult:
     fit_seconds: float
     test_frame: pl.DataFrame  # held-out rows (features, target, audit) for plots; never logged
     test_proba: np.ndarray
+    kind: str = ""  # the registered (selected) model kind; "" = config.kind
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # (kind, held-out log-loss)
+    notes: list[str] = field(default_factory=list)  # dropped features and why
+    dropped_features: list[str] = field(default_factory=list)
+
+    @property
+    def chosen(self) -> str:
+        """Kind of the registered model."""
+        return self.kind or self.config.kind
+
+    @property
+    def runner_up(self) -> tuple[str, float] | None:
+        """(kind, held-out log-loss) of the second-best candidate, if any."""
+        return self.ranking[1] if len(self.ranking) > 1 else None
 
     def metrics(self) -> dict[str, float]:
-        """Every scalar metric: the model's unprefixed, baselines' as ``{kind}_...``."""
+        """Every scalar metric: the model's unprefixed, every candidate's as ``{kind}_...``."""
         out = self.evaluation.flat()
-        for kind, ev in self.baseline_evaluations.items():
+        candidates = {self.chosen: self.evaluation, **self.baseline_evaluations}
+        for kind, ev in candidates.items():
             out |= ev.metrics.flat(f"{kind}_")
             if ev.bayes is not None:
                 out[f"{kind}_log_loss_gap_pct"] = ev.bayes.log_loss_gap_pct
                 out[f"{kind}_macro_f1_gap"] = ev.bayes.macro_f1_gap
         out["reasons_fidelity_r2"] = self.reason_tables.fidelity_r2
+        out["reasons_fidelity_max_abs_error"] = self.reason_tables.fidelity_max_error
+        if self.runner_up is not None and self.ranking:
+            out["selection_margin_log_loss"] = self.runner_up[1] - self.ranking[0][1]
         out["fit_seconds"] = self.fit_seconds
         return out
 
@@ -172,15 +202,46 @@ def _fit(
     threads: int = 0,
 ) -> Pipeline:
     pipe = build_pipeline(spec, kind, seed=seed, **params)
+    x = frame.select(spec.features)
+    if kind == "logistic":
+        # Newton-Cholesky's cost is the k(k+1)/2 Hessian products X'WX per step: a ~30-column
+        # problem gains nothing from threaded BLAS, and on a busy 2-core machine the BLAS
+        # threads mostly wait for each other. Measured at scale 0.1 (90 k rows, load 10):
+        # 1 thread 2.0 s wall / 0.8 CPU s, 2 threads 5.1 s / 1.8 CPU s. (This limit used to
+        # apply only with fit_threads=0; the default, 1, left BLAS threaded — the 387 s
+        # logistic fit at scale 1 on a loaded machine.)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return pipe.fit(x, y)
     if threads > 0:
         with threadpool_limits(limits=threads, user_api="openmp"):
-            return pipe.fit(frame.select(spec.features), y)
-    if kind == "logistic":
-        # A 26-column problem gains nothing from threaded BLAS, and on a busy 2-core machine
-        # the BLAS threads mostly wait for each other (measured: 5x slower than one thread).
-        with threadpool_limits(limits=1, user_api="blas"):
-            return pipe.fit(frame.select(spec.features), y)
-    return pipe.fit(frame.select(spec.features), y)
+            return pipe.fit(x, y)
+    return pipe.fit(x, y)
+
+
+def uninformative_features(
+    frame: pl.DataFrame, spec: FeatureSpec, *, min_non_null: int = 10
+) -> dict[str, str]:
+    """Features of ``frame`` (the training split) that cannot inform a model, with why.
+
+    A feature with fewer than two distinct non-missing values is constant (or empty); a
+    numeric feature with fewer than ``min_non_null`` non-missing values is almost all
+    missing (its median and spread would be guesses, and with < 2 values they are NaN).
+    """
+    out: dict[str, str] = {}
+    n = frame.height
+    for c in spec.features:
+        s = frame[c]
+        if s.dtype.is_float():
+            s = s.fill_nan(None)
+        present = n - s.null_count()
+        distinct = s.drop_nulls().n_unique()
+        if present == 0:
+            out[c] = "all values missing / 全部缺失"
+        elif distinct < 2:
+            out[c] = f"constant ({s.drop_nulls()[0]!r} or missing) / 取值恒定"
+        elif c in spec.numeric and present < min_non_null:
+            out[c] = f"only {present} non-missing value(s) of {n} / 几乎全部缺失"
+    return out
 
 
 def train(
@@ -193,7 +254,14 @@ def train(
 ) -> TrainResult:
     """Split, fit the model and baselines, evaluate them all on the same held-out rows."""
     config = config or TrainConfig()
+    if frame.height == 0:
+        raise SpecError("the table has no rows (only a header?): nothing to train on / 数据表为空")
     data = labelled(frame, spec)
+    if data.height == 0:
+        raise SpecError(
+            f"no row has a value in the target column {spec.target!r}: nothing to train on "
+            "/ 没有带标签的行"
+        )
     y_all = spec.encode_target(data[spec.target]).astype(np.int64)
     present = np.unique(y_all)
     if len(present) < spec.n_classes:
@@ -206,36 +274,58 @@ def train(
     y_train = y_all[~test_mask]
     if len(np.unique(y_train)) < spec.n_classes:
         raise SpecError("the training split misses a class; use more data or fewer groups")
-    started = time.perf_counter()
-    pipeline = _fit(
-        spec,
-        config.kind,
-        train_df,
-        y_train,
-        seed=config.seed,
-        params=config.params,
-        threads=config.fit_threads,
-    )
-    fit_seconds = time.perf_counter() - started
-    evaluation = evaluate(pipeline, test_df, spec, rule, truth=truth)
-    baselines: dict[str, Pipeline] = {}
-    baseline_evals: dict[str, Evaluation] = {}
+    if test_df.height == 0 or train_df.height == 0:
+        raise SpecError("too few rows or groups to hold some out for evaluation")
+    dropped = uninformative_features(train_df, spec, min_non_null=config.min_non_null)
+    notes = [f"{c}: {why} — dropped from the model / 该特征已剔除" for c, why in dropped.items()]
+    if len(dropped) == len(spec.features):
+        raise SpecError("no feature carries information in the training split: " + "; ".join(notes))
+    if dropped:
+        spec = spec.without(dropped)
+    candidates: list[ModelKind] = [config.kind, *(k for k in config.baselines if k != config.kind)]
+    pipelines: dict[str, Pipeline] = {}
+    evals: dict[str, Evaluation] = {}
+    seconds: dict[str, float] = {}
     rng = np.random.default_rng(config.seed)
     if train_df.height > config.baseline_max_rows:
         idx = np.sort(rng.choice(train_df.height, config.baseline_max_rows, replace=False))
         b_df, b_y = train_df[idx], y_train[idx]
     else:
         b_df, b_y = train_df, y_train
-    for kind in config.baselines:
-        baselines[kind] = _fit(spec, kind, b_df, b_y, seed=config.seed, params={})
-        baseline_evals[kind] = evaluate(baselines[kind], test_df, spec, rule, truth=truth)
-    n_sample = min(config.reason_sample_rows, train_df.height)
-    sample = train_df[np.sort(rng.choice(train_df.height, n_sample, replace=False))]
-    tables = fit_reason_tables(
-        lambda f: predict_proba(pipeline, f, spec.n_classes)[:, 0],
-        sample,
+    for kind in candidates:
+        primary = kind == config.kind
+        started = time.perf_counter()
+        pipelines[kind] = _fit(
+            spec,
+            kind,
+            train_df if primary else b_df,
+            y_train if primary else b_y,
+            seed=config.seed,
+            params=config.params if primary else {},
+            threads=config.fit_threads,
+        )
+        seconds[kind] = time.perf_counter() - started
+        evals[kind] = evaluate(pipelines[kind], test_df, spec, rule, truth=truth)
+    ranking: list[tuple[str, float]] = sorted(
+        ((str(k), evals[k].metrics.log_loss) for k in candidates),
+        key=lambda kv: (kv[1], [str(c) for c in candidates].index(kv[0])),
+    )
+    chosen = ranking[0][0] if config.select else config.kind
+    pipeline, evaluation = pipelines[chosen], evals[chosen]
+    sample = train_df[
+        np.sort(
+            rng.choice(
+                train_df.height, min(config.reason_sample_rows, train_df.height), replace=False
+            )
+        )
+    ]
+    tables = _reason_tables(
+        pipeline,
         spec,
-        grid_size=config.reason_grid,
+        sample=sample,
+        test_df=test_df,
+        evaluation=evaluation,
+        fidelity_rows=config.fidelity_rows,
     )
     keep = [
         c
@@ -248,19 +338,56 @@ def train(
         config=config,
         pipeline=pipeline,
         evaluation=evaluation,
-        baselines=baselines,
-        baseline_evaluations=baseline_evals,
+        baselines={k: p for k, p in pipelines.items() if k != chosen},
+        baseline_evaluations={k: e for k, e in evals.items() if k != chosen},
         reason_tables=tables,
         drift_reference=drift_reference(train_df, spec),
         n_rows=frame.height,
         n_labelled=data.height,
         n_train=train_df.height,
         n_test=test_df.height,
-        fit_seconds=fit_seconds,
+        fit_seconds=seconds[chosen],
         test_frame=test_df.select(list(dict.fromkeys(keep))),
         test_proba=evaluation.proba
         if evaluation.proba is not None
         else predict_proba(pipeline, test_df, spec.n_classes),
+        kind=chosen,
+        ranking=ranking,
+        notes=notes,
+        dropped_features=list(dropped),
+    )
+
+
+def _reason_tables(
+    pipeline: Pipeline,
+    spec: FeatureSpec,
+    *,
+    sample: pl.DataFrame,
+    test_df: pl.DataFrame,
+    evaluation: Evaluation,
+    fidelity_rows: int,
+) -> ReasonTables:
+    """Exact reason tables of ``pipeline`` with fidelity measured on held-out rows."""
+    ref = reference(pipeline, sample.select(spec.features))
+    rows = test_df.head(fidelity_rows)
+    att = attribute(pipeline, rows, spec, ref)
+    proba = (
+        evaluation.proba[: rows.height]
+        if evaluation.proba is not None
+        else predict_proba(pipeline, rows, spec.n_classes)
+    )
+    fid = fidelity(att, proba)
+    mean_abs = dict(
+        zip(spec.features, np.abs(att.contributions).mean(axis=0).tolist(), strict=True)
+    )
+    return exact_tables(
+        spec,
+        base=att.base,
+        unit=att.unit,
+        reference=ref,
+        fidelity_r2=fid.r2_log_odds,
+        fidelity_max_error=fid.max_abs_error,
+        mean_abs=mean_abs,
     )
 
 

@@ -313,6 +313,7 @@ class ScoreOutcome:
     warnings: list[str]
     model_version: int
     seconds: float
+    fidelity: Any = None  # risk_model.attribution.Fidelity of the reasons (None: older model)
 
 
 def drift_path(out: Path) -> Path:
@@ -328,6 +329,7 @@ class Scored:
     drift: pl.DataFrame
     warnings: list[str]
     model_version: int
+    fidelity: Any = None  # risk_model.attribution.Fidelity of the reasons (None: older model)
 
 
 def score_frame(
@@ -367,7 +369,13 @@ def score_frame(
             on_unseen=on_unseen or settings.on_unseen,
             source=source,
         )
-    return Scored(result.scores, result.drift, result.check.warnings(), int(info.version))
+    return Scored(
+        result.scores,
+        result.drift,
+        result.check.warnings(),
+        int(info.version),
+        result.fidelity,
+    )
 
 
 def score_file(
@@ -411,6 +419,7 @@ def score_file(
         warnings=scored.warnings,
         model_version=scored.model_version,
         seconds=time.perf_counter() - started,
+        fidelity=scored.fidelity,
     )
 
 

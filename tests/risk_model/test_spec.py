@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from risk_model.errors import SpecError
-from risk_model.spec import household_spec, parse_spec, spec_from_dict
+from risk_model.spec import household_spec, parse_spec, personal_words, spec_from_dict
 from tests.risk_model.helpers import TOY_SPEC
 
 
@@ -123,3 +123,54 @@ def test_declared_levels_let_a_model_score_a_level_its_training_rows_lacked() ->
 def test_levels_must_name_a_categorical_feature() -> None:
     with pytest.raises(SpecError, match=r"\[levels\] names 'members'"):
         spec_from_dict({**household_spec().to_dict(), "levels": {"members": ["1"]}})
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        "male",
+        "female",
+        "mobilephone",
+        "is_male",
+        "phone_no",
+        "idCard",
+        "id_number",
+        "headFemale",
+        "cellphone_count",
+        "户主姓名",
+        "性别",
+        "民族",
+        "身份证号",
+        "手机号码",
+        "联系电话",
+    ],
+)
+def test_personal_names_are_found_as_words_inside_a_name(feature: str) -> None:
+    with pytest.raises(SpecError, match="looks like a personal identifier"):
+        parse_spec(TOY_SPEC.replace('boolean = ["smoker"]', f'boolean = ["smoker", "{feature}"]'))
+
+
+@pytest.mark.parametrize(
+    "feature", ["members", "hotel_km", "sussex_region", "village_points", "hazard_exposure"]
+)
+def test_ordinary_names_pass_the_guard(feature: str) -> None:
+    assert personal_words(feature) == []
+
+
+def test_a_false_positive_is_declared_in_the_spec() -> None:
+    text = TOY_SPEC.replace('boolean = ["smoker"]', 'boolean = ["smoker", "namesake_flag"]')
+    with pytest.raises(SpecError, match=r"not_personal = \[\"namesake_flag\"\]"):
+        parse_spec(text)
+    spec = parse_spec('not_personal = ["namesake_flag"]\n' + text)
+    assert "namesake_flag" in spec.features
+    assert spec_from_dict(spec.to_dict()) == spec
+    with pytest.raises(SpecError, match="not_personal names 'nope'"):
+        parse_spec('not_personal = ["nope"]\n' + TOY_SPEC)
+
+
+def test_units_are_checked_and_the_household_spec_gives_them() -> None:
+    assert household_spec().units["serious_illness_members"] == ("人", "person", "people")
+    with pytest.raises(SpecError, match=r"\[units\] names 'smoker'"):
+        parse_spec(TOY_SPEC + '\n[units]\nsmoker = ["个", "unit"]\n')
+    spec = parse_spec(TOY_SPEC + '\n[units]\nvisits = ["次", "visit", "visits"]\n')
+    assert spec.units["visits"] == ("次", "visit", "visits")

@@ -38,10 +38,27 @@ def test_training_run_registers_a_version_with_its_artifacts(registry, first_ver
         "plots/importance.png",
         "plots/groups.png",
         "scorecard_points.json",
+        "selection.json",
     ):
         assert name in arts, name
     assert "log_loss_gap_pct" in first_version.metrics
-    assert first_version.params["kind"] == "hgb"
+    assert "reasons_fidelity_max_abs_error" in first_version.metrics
+
+
+def test_the_registered_model_is_the_held_out_best_and_the_choice_is_logged(
+    registry, first_version, household_result
+) -> None:  # type: ignore[no-untyped-def]
+    r = household_result
+    assert first_version.params["kind"] == r.chosen
+    assert first_version.params["selected_by"] == "held-out log-loss"
+    logged = json.loads(first_version.params["candidates_log_loss"])
+    assert set(logged) == {"hgb", "logistic", "scorecard"}
+    assert min(logged, key=logged.get) == r.chosen
+    assert first_version.params["runner_up"].startswith(r.ranking[1][0])
+    assert first_version.metrics["selection_margin_log_loss"] >= 0
+    selection = registry.load_json(first_version.run_id, "selection.json")
+    assert selection["chosen"] == r.chosen
+    assert [x["kind"] for x in selection["ranking"]] == [k for k, _ in r.ranking]
     assert registry.tracking.artifact_location.startswith("file://")
 
 
@@ -137,3 +154,21 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
 def test_unknown_version_is_a_clear_error(registry, first_version) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RegistryError, match="has no version 999"):
         registry.version(999)
+
+
+def test_quiet_registration_drops_mlflow_chatter_and_keeps_real_messages(capsys) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import warnings
+
+    from risk_model.tracking import quiet_registration
+
+    with quiet_registration():
+        print("Successfully registered model 'household-risk'.", file=sys.stderr)
+        print("Created version '3' of model 'household-risk'.", file=sys.stderr)
+        print("a real problem: disk full", file=sys.stderr)
+        warnings.warn("Hint: Inferred schema contains integer column(s). ...", stacklevel=1)
+    err = capsys.readouterr().err
+    assert "a real problem: disk full" in err
+    assert "Successfully registered" not in err and "Created version" not in err
+    with pytest.raises(ValueError, match="boom"), quiet_registration():
+        raise ValueError("boom")

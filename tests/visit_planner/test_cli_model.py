@@ -115,3 +115,74 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> No
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2
     assert "missing column(s) named by the spec: y" in err
+
+
+def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: the table fits 80 columns without cut words, MLflow's own lines do not reach
+    the user. Issue 12: the held-out choice is shown; seed 1's model scores seed 2."""
+    from rich.cells import cell_len
+
+    from visit_planner.cli._app import console
+    from visit_planner.synthetic import generate, write_prefecture
+
+    monkeypatch.setattr(console, "_width", 80)
+    data = str(small_prefecture_dir)
+    rc, out, err = cli(*["train", "--data", data, "--max-iter", "20"])
+    assert rc == 0, err
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    assert "…" not in out  # nothing truncated
+    assert "Bayes / 贝叶斯" in out
+    assert "chosen / 选用:" in out and "runner-up:" in out
+    assert "reasons / 原因: exact" in out
+    for chatter in ("Successfully registered model", "Created version", "Inferred schema"):
+        assert chatter not in out + err
+    assert "Downloading artifacts" not in out + err
+    rc, out, err = cli(*["promote", "--version", "1", "--data", data])
+    assert rc == 0, err
+
+    other = tmp_path / "seed2"
+    write_prefecture(generate(scale=0.01, seed=2), other)
+    assert "flood" in pl.read_parquet(other / "households.parquet")["hazard_exposure"].to_list()
+    scores = tmp_path / "seed2.parquet"
+    rc, out, err = cli(*["score", "--data", str(other), "--out", str(scores)])
+    assert rc == 0, err
+    assert "reasons / 原因: exact" in out
+    reasons = pl.read_parquet(scores)["reasons"].explode().drop_nulls()
+    texts = reasons.struct.field("text").to_list()
+    assert not any(t.endswith(("+0.00", "-0.00")) for t in texts)
+    # A count carries its unit in both languages.
+    ill = [t for t in texts if t.startswith("重病成员数 1 ")]
+    assert all(t.startswith("重病成员数 1 人 / seriously ill members: 1 person ") for t in ill)
+    for chatter in ("Downloading artifacts", "Successfully registered"):
+        assert chatter not in out + err
+
+
+def test_empty_tables_get_the_projects_message(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    households = pl.read_parquet(small_prefecture_dir / "households.parquet")
+    for suffix in (".parquet", ".csv"):
+        empty = tmp_path / f"empty{suffix}"
+        if suffix == ".csv":
+            households.head(0).write_csv(empty)
+        else:
+            households.head(0).write_parquet(empty)
+        rc, out, err = cli(*["train", "--data", str(empty)])
+        assert rc == 2, out
+        assert "the table has no rows" in err and "Traceback" not in err
+        assert "sample(s)" not in err  # scikit-learn's wording
+    rc, out, err = cli(*["train", "--data", str(small_prefecture_dir), "--max-iter", "5"])
+    assert rc == 0, err
+    rc, out, err = cli(*["promote", "--version", "1", "--data", str(small_prefecture_dir)])
+    assert rc == 0, err
+    for suffix in (".parquet", ".csv"):
+        out_file = tmp_path / "s.parquet"
+        rc, out, err = cli(
+            *["score", "--data", str(tmp_path / f"empty{suffix}"), "--out", str(out_file)]
+        )
+        assert rc == 2, out
+        assert "the table has no rows" in err and "Traceback" not in err
+        assert "sample(s)" not in err
+        assert not out_file.exists()

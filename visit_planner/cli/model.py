@@ -11,13 +11,18 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
+
+if TYPE_CHECKING:
+    from risk_model import TrainResult
 
 MlflowOption = Annotated[
     str | None,
@@ -50,7 +55,21 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             "--truth", help="Bayes probabilities (default: truth.parquet beside the data, if any)."
         ),
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", help="hgb | logistic | scorecard")] = "hgb",
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="hgb | logistic | scorecard: the candidate that gets --max-iter and "
+            "--class-weight; all three are fitted and the best on held-out log-loss registered.",
+        ),
+    ] = "hgb",
+    no_select: Annotated[
+        bool,
+        typer.Option(
+            "--no-select",
+            help="Register --kind even when another candidate has a lower held-out log-loss.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
     test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
     max_iter: Annotated[
@@ -80,9 +99,10 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
 ) -> None:
     """Train and evaluate a risk model, register it as a new version (训练并登记模型).
 
-    Trains the model and two baselines (logistic regression, points scorecard) on the labelled
-    rows, evaluates them on a group-wise held-out split (and against the Bayes limit when a
-    truth file exists), logs everything to MLflow and registers a version of household-risk.
+    Trains three candidates (boosted trees, logistic regression, points scorecard) on the
+    labelled rows, evaluates them on a group-wise held-out split (and against the Bayes limit
+    when a truth file exists), registers the one with the lowest held-out log-loss as a new
+    version of household-risk, and logs everything (with the choice) to MLflow.
     """
     from risk_model import TrainConfig
     from risk_model.model import MODEL_KINDS
@@ -105,7 +125,8 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         test_fraction=test_fraction,
         params=params,
         fit_threads=fit_threads,
-        baselines=tuple(k for k in ("logistic", "scorecard") if k != kind),
+        baselines=tuple(k for k in MODEL_KINDS if k != kind),
+        select=not no_select,
     )
     with console.status("training / 训练中…"):
         out = train_from_file(
@@ -117,63 +138,118 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             config=config,
             mlflow_uri=mlflow_uri,
         )
-    r = out.result
-    table = Table(
-        title=f"held-out evaluation / 留出集评估 ({r.n_test:,} rows, "
-        f"group-wise by {r.spec.group_column or 'row'})"
-    )
-    for col in (
-        "model / 模型",
-        "log-loss",
-        "macro-F1",
-        "tier-1 recall (95% CI)",
-        "tier-1 precision",
-        "ECE",
-        "largest group gap",
-    ):
-        table.add_column(col, justify="right" if col != "model / 模型" else "left")
-    rows = [(r.config.kind, r.evaluation), *r.baseline_evaluations.items()]
-    for name, ev in rows:
+    _print_training(out.result, out.seconds)
+    if out.version is not None:
+        console.print(
+            f"registered household-risk version [bold]{out.version.version}[/] "
+            f"({out.result.chosen}) / 已登记版本 {out.version.version}"
+        )
+        console.print(f"MLflow run {out.version.run_id}", highlight=False)
+        console.print(
+            f"next / 下一步: visit-planner promote --version {out.version.version} --data {data}"
+        )
+
+
+def _evaluation_table(r: TrainResult, width: int) -> Table:
+    """The held-out comparison, fitted to ``width`` columns (least useful columns go first)."""
+    columns = [  # (header, right-aligned, droppable rank: higher is dropped first)
+        ("model / 模型", False, 0),
+        ("log-loss", True, 0),
+        ("macro-F1", True, 0),
+        ("tier-1 recall", True, 1),
+        ("tier-1 prec.", True, 2),
+        ("ECE", True, 4),
+        ("group gap", True, 3),
+    ]
+    rows: list[list[str]] = []
+    evals = [(r.chosen, r.evaluation), *r.baseline_evaluations.items()]
+    for name, ev in sorted(evals, key=lambda kv: kv[1].metrics.log_loss):
         m = ev.metrics
-        table.add_row(
-            name,
-            _f(m.log_loss, 4),
-            _f(m.macro_f1),
-            f"{_f(m.tier1_recall)} ({_f(m.tier1_recall_ci[0])}–{_f(m.tier1_recall_ci[1])})",
-            _f(m.tier1_precision),
-            _f(m.ece, 4),
-            _f(ev.fairness.largest_gap),
+        mark = " ✓" if name == r.chosen else ""
+        rows.append(
+            [
+                f"{name}{mark}",
+                _f(m.log_loss, 4),
+                _f(m.macro_f1),
+                _f(m.tier1_recall),
+                _f(m.tier1_precision),
+                _f(m.ece, 4),
+                _f(ev.fairness.largest_gap),
+            ]
         )
     b = r.evaluation.bayes
     if b is not None:
         bm = b.bayes
-        table.add_row(
-            "Bayes limit / 贝叶斯极限",
-            _f(bm.log_loss, 4),
-            _f(bm.macro_f1),
-            _f(bm.tier1_recall),
-            _f(bm.tier1_precision),
-            _f(bm.ece, 4),
-            "",
+        rows.append(
+            [
+                "Bayes / 贝叶斯",
+                _f(bm.log_loss, 4),
+                _f(bm.macro_f1),
+                _f(bm.tier1_recall),
+                _f(bm.tier1_precision),
+                _f(bm.ece, 4),
+                "",
+            ]
         )
-    console.print(table)
+    keep = list(range(len(columns)))
+
+    def needed(cols: list[int]) -> int:
+        widths = [max(cell_len(columns[c][0]), *(cell_len(row[c]) for row in rows)) for c in cols]
+        return sum(widths) + 3 * len(cols) + 1  # padding 1 each side + separators
+
+    for rank in (4, 3, 2, 1):
+        if needed(keep) <= width:
+            break
+        keep = [c for c in keep if columns[c][2] != rank]
+    table = Table(
+        title=f"held-out evaluation / 留出集评估 ({r.n_test:,} rows)",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for c in keep:
+        header, right, _ = columns[c]
+        table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(row[c] for c in keep))
+    return table
+
+
+def _print_training(r: TrainResult, seconds: float) -> None:
+    """What `train` tells the user: the comparison, the choice, notes, fidelity, timing."""
+    for note in r.notes:
+        err_console.print(f"note / 提示: {note}", highlight=False)
+    console.print(_evaluation_table(r, console.width))
+    split = f"whole {r.spec.group_column} groups" if r.spec.group_column else "random rows"
+    console.print(f"held out: {split} / 按组留出", highlight=False)
+    ranking = r.ranking
+    if r.config.select and ranking:
+        runner = r.runner_up
+        console.print(
+            f"chosen / 选用: [bold]{r.chosen}[/], lowest held-out log-loss"
+            + (f" (runner-up: {runner[0]} {runner[1]:.4f})" if runner else ""),
+            highlight=False,
+        )
+    b = r.evaluation.bayes
     if b is not None:
         console.print(
-            f"distance to the Bayes limit / 与贝叶斯极限之差: log-loss "
-            f"{b.log_loss_gap_pct:+.2f} %, macro-F1 {-b.macro_f1_gap:+.3f}"
+            f"vs the Bayes limit / 与贝叶斯极限之差: log-loss {b.log_loss_gap_pct:+.2f} %, "
+            f"macro-F1 {-b.macro_f1_gap:+.3f}",
+            highlight=False,
         )
+    m = r.evaluation.metrics
+    lo, hi = m.tier1_recall_ci
     console.print(
-        f"fit {r.fit_seconds:.1f}s, total {out.seconds:.1f}s; reasons fidelity R² "
-        f"{r.reason_tables.fidelity_r2:.2f}"
+        f"tier-1 recall 95% CI / 一类户召回率置信区间: {_f(lo)}–{_f(hi)}", highlight=False
     )
-    if out.version is not None:
-        console.print(
-            f"registered household-risk version [bold]{out.version.version}[/] "
-            f"(run {out.version.run_id}) / 已登记版本 {out.version.version}"
-        )
-        console.print(
-            f"next / 下一步: visit-planner promote --version {out.version.version} --data {data}"
-        )
+    t = r.reason_tables
+    console.print(
+        f"reasons / 原因: exact {t.unit} contributions (max |error| "
+        f"{t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)})"
+        if t.method == "exact"
+        else f"reasons / 原因: partial dependence, fidelity R² {_f(t.fidelity_r2)}",
+        highlight=False,
+    )
+    console.print(f"fit {r.fit_seconds:.1f} s, total {seconds:.1f} s", highlight=False)
 
 
 @app.command("promote")
@@ -308,6 +384,12 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
         err_console.print(
             "drift / 数据漂移: PSI over threshold for "
             + ", ".join(f"{f} ({p:.2f})" for f, p in flagged.select("feature", "psi").iter_rows()),
+            highlight=False,
+        )
+    if res.fidelity is not None:
+        console.print(
+            f"reasons / 原因: exact (max |error| {res.fidelity.max_abs_error:.1e} over "
+            f"{res.fidelity.rows:,} households)",
             highlight=False,
         )
     console.print(

@@ -1,0 +1,124 @@
+"""Exact attributions: contributions + base reproduce the model's tier-1 score, every kind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import polars as pl
+import pytest
+
+from risk_model import train
+from risk_model.attribution import attribute, fidelity, reference, tier1_log_odds
+from risk_model.decision import DecisionRule, ordinal_cost_matrix
+from risk_model.reasons import ReasonTables, exact_tables, explain
+from risk_model.training import predict_proba
+from tests.risk_model.helpers import FAST
+
+
+@pytest.mark.parametrize("kind", ["hgb", "logistic", "scorecard"])
+def test_contributions_add_up_to_the_model_output(kind, households, policy_rule) -> None:  # type: ignore[no-untyped-def]
+    from risk_model import household_spec
+
+    spec = household_spec()
+    params = FAST.params if kind == "hgb" else {}
+    r = train(
+        households, spec, policy_rule, config=replace(FAST, kind=kind, params=params, select=False)
+    )
+    rows = households.head(500)
+    att = attribute(r.pipeline, rows, spec, r.reason_tables.reference)
+    assert att.contributions.shape == (500, len(spec.features))
+    total = att.base + att.contributions.sum(axis=1)
+    np.testing.assert_allclose(total, att.output, atol=1e-9)
+    proba = predict_proba(r.pipeline, rows, spec.n_classes)
+    fid = fidelity(att, proba)
+    assert fid.max_abs_error < 1e-9
+    if kind == "scorecard":
+        assert att.unit == "points"
+        np.testing.assert_array_equal(
+            att.output,
+            r.pipeline.named_steps["clf"].decision_function(
+                r.pipeline.named_steps["features"].transform(rows)
+            ),
+        )
+        assert 0.3 < fid.r2_log_odds <= 1.0
+    else:
+        # The explained output IS the model's tier-1 log-odds from its own probabilities.
+        assert att.unit == "log-odds"
+        np.testing.assert_allclose(total, tier1_log_odds(proba), atol=1e-6)
+        assert fid.r2_log_odds == pytest.approx(1.0, abs=1e-9)
+    assert r.reason_tables.method == "exact"
+    assert r.reason_tables.fidelity_max_error < 1e-9
+
+
+def test_binary_models_explain_the_log_odds_of_the_first_class(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    from risk_model import parse_spec
+    from tests.risk_model.helpers import TOY_SPEC
+
+    spec = parse_spec(
+        TOY_SPEC.replace('classes = ["high", "medium", "low"]', 'classes = ["high", "low"]')
+    )
+    frame = toy_frame.with_columns(pl.col("severity").replace({"medium": "low"}))
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(2), 2)
+    for kind in ("hgb", "logistic"):
+        params = FAST.params if kind == "hgb" else {}
+        r = train(frame, spec, rule, config=replace(FAST, kind=kind, params=params, select=False))
+        att = attribute(r.pipeline, frame.head(300), spec, r.reason_tables.reference)
+        p = predict_proba(r.pipeline, frame.head(300), 2)
+        np.testing.assert_allclose(
+            att.base + att.contributions.sum(axis=1), np.log(p[:, 0] / p[:, 1]), atol=1e-6
+        )
+
+
+def test_linear_contributions_are_coefficient_times_deviation(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    r = train(
+        toy_frame, toy_spec, rule, config=replace(FAST, kind="logistic", params={}, select=False)
+    )
+    ref = reference(r.pipeline, toy_frame)
+    a = attribute(r.pipeline, toy_frame.head(3), toy_spec, ref)
+    b = attribute(r.pipeline, toy_frame.head(3).with_columns(age=pl.col("age") + 10), toy_spec, ref)
+    coef = r.pipeline.named_steps["clf"].coef_
+    scale = r.pipeline.named_steps["features"].scale_["age"]
+    slope = (coef[0, 0] - coef[1:, 0].mean()) / scale
+    np.testing.assert_allclose(b.contributions[:, 0] - a.contributions[:, 0], 10 * slope)
+    np.testing.assert_allclose(b.contributions[:, 1:], a.contributions[:, 1:])
+
+
+def test_reason_texts_carry_units_and_leave_out_zero_contributions() -> None:
+    from risk_model import household_spec
+
+    spec = household_spec().without(
+        [
+            f
+            for f in household_spec().features
+            if f not in ("serious_illness_members", "elderly_living_alone", "hazard_exposure")
+        ]
+    )
+    tables = exact_tables(
+        spec,
+        base=0.0,
+        unit="log-odds",
+        reference={},
+        fidelity_r2=1.0,
+        fidelity_max_error=0.0,
+        mean_abs={},
+    )
+    frame = pl.DataFrame(
+        {
+            "serious_illness_members": [1, 2],
+            "elderly_living_alone": [True, False],
+            "hazard_exposure": ["flood", None],
+        }
+    )
+    contrib = np.array([[0.42, 0.001, -0.3], [0.8, -0.2, 0.0]])  # spec order: numeric, bool, cat
+    reasons = explain(tables, frame, contributions_matrix=contrib).to_list()
+    assert [x["text"] for x in reasons[0]] == [
+        "重病成员数 1 人 / seriously ill members: 1 person +0.42",
+        "灾害风险 flood / hazard exposure: flood -0.30",
+    ]  # the +0.001 of "alone" rounds to 0.00 and is no reason
+    assert [x["text"] for x in reasons[1]] == [
+        "重病成员数 2 人 / seriously ill members: 2 people +0.80",
+        "独居老人：否 / elderly living alone: no -0.20",
+    ]
+    assert ReasonTables.from_dict(tables.to_dict()) == tables
