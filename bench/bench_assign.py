@@ -430,6 +430,28 @@ def main() -> None:
         f"{diag['gap'].quantile(0.9):.4%}, max {diag['gap'].max():.3%}; townships with gap "
         f"<= 0.5 %: {(diag['gap'] <= 0.005).sum()}/{diag.height}",
     ]
+    if "tier1_coverage_proven" in diag.columns:
+        proven = diag.filter(pl.col("tier1_coverage_proven").fill_null(False))
+        open_ = diag.filter(~pl.col("tier1_coverage_proven").fill_null(False))
+        po, pb = float(proven["objective"].sum()), float(proven["bound"].sum())
+        lines.append(
+            f"- tier-1 coverage proven maximal in **{proven.height}/{diag.height}** townships "
+            f"({int(diag['tier1_covered'].sum()):,} of {int(diag['tier1_households'].sum()):,} "
+            f"tier-1 households covered, proven maximum "
+            f"{int(diag['tier1_max_coverable'].sum()):,}); cost gap with coverage fixed "
+            f"(proven townships) **{(po - pb) / po if po else 0.0:.3%}**"
+        )
+        lines.append(
+            "- not closed within the work limit: "
+            + (
+                "; ".join(
+                    f"{r['township_id']} (at most {r['tier1_uncertainty']} more tier-1 "
+                    "households may be coverable)"
+                    for r in open_.iter_rows(named=True)
+                )
+                or "none"
+            )
+        )
     no_short = diag.filter(pl.col("unassigned_tier1") == 0)
     if no_short.height:
         o, b = float(no_short["objective"].sum()), float(no_short["bound"].sum())
@@ -526,7 +548,8 @@ def main() -> None:
         .iter_rows()
     ] or ["- none"]
     args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"assign_scale{args.scale:g}_{variant}.md"
+    seed_part = "" if args.seed == 1 else f"_seed{args.seed}"
+    path = args.results / f"assign_scale{args.scale:g}{seed_part}_{variant}.md"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
 

@@ -1,0 +1,138 @@
+"""The proven tier-1 coverage: its bound against exhaustive solves, its plans, its use."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from assignment.problem import ArcArrays
+from assignment.solver.coverage import cheapest_cover, covered_top, max_coverage
+from assignment.solver.priority import top_items
+from assignment.solver.township import solve_arrays
+from tests.assignment.helpers import arc_arrays, feasible, random_township
+
+
+def short_of_cadres(seed: int, n_top: int = 8, n_cadres: int = 3) -> ArcArrays:
+    """A township whose tier-1 households do not all fit: cadres of 4-7 h and 2-4 households,
+    tier-1 households of 1.3-3.1 h (non-round hours), two tier-2 households for the cadres
+    too, and (for some seeds) a pinned tier-2 household that takes part of a cadre."""
+    rng = np.random.default_rng(seed)
+    arcs: list[tuple[int, int, float, float]] = []
+    for i in range(n_top + 2):
+        for w in range(n_cadres):
+            if rng.random() < 0.75:
+                arcs.append((i, w, float(rng.uniform(5, 90)), float(rng.uniform(1.3, 3.1))))
+    penalty = [100_000.0 * (1 + rng.random()) for _ in range(n_top)] + [15_000.0, 12_000.0]
+    pinned = ()
+    low = [k for k, a in enumerate(arcs) if a[0] == n_top]
+    if seed % 2 and low:
+        pinned = (low[0],)
+    return arc_arrays(
+        arcs,
+        penalty,
+        cap_hours=[float(rng.uniform(4, 7)) for _ in range(n_cadres)],
+        cap_count=[int(rng.integers(2, 5)) for _ in range(n_cadres)],
+        pinned=pinned,
+    )
+
+
+def most_tier1(arr: ArcArrays) -> int:
+    """The most tier-1 households of any feasible plan, by enumerating every tier-1
+    assignment (the other households only on their pins: leaving a household without a pin
+    out never stops a plan from being feasible)."""
+    top = top_items(arr)
+    options = [[-1, *np.flatnonzero(arr.arc_item == i).tolist()] for i in top]
+    base = np.full(arr.n_items, -1, dtype=np.int64)
+    pins = np.flatnonzero(arr.arc_pinned)
+    base[arr.arc_item[pins]] = pins
+    best = -1
+    for combo in itertools.product(*options):
+        choice = base.copy()
+        choice[top] = combo
+        if feasible(arr, choice):
+            best = max(best, int((choice[top] >= 0).sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_bound_is_never_below_a_feasible_plan_and_proven_means_exact(seed: int) -> None:
+    arr = short_of_cadres(seed)
+    exact = most_tier1(arr)
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64))
+    assert cov.upper >= exact  # valid: no plan covers more than the bound
+    assert cov.best <= exact
+    # Its plan is real: the tier-1 assignment with every pin fits every worker in floats.
+    plan = np.full(arr.n_items, -1, dtype=np.int64)
+    plan[cov.items] = cov.choice
+    plan[arr.arc_item[arr.arc_pinned]] = np.flatnonzero(arr.arc_pinned)
+    assert feasible(arr, plan)
+    assert covered_top(arr, plan) == cov.best
+    assert cov.proven  # these are small: closed within the default work limit
+    assert cov.best == exact
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_township_solve_covers_the_proven_maximum(seed: int) -> None:
+    arr = short_of_cadres(seed)
+    exact = most_tier1(arr)
+    sol = solve_arrays(arr)
+    assert feasible(arr, sol.choice)
+    assert sol.coverage is not None
+    assert sol.coverage.upper >= exact
+    assert sol.coverage.proven
+    assert covered_top(arr, sol.choice) == exact == sol.coverage.best
+    assert sol.bound is not None and sol.objective is not None
+    assert sol.bound <= sol.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_townships_bound_against_exhaustive(seed: int) -> None:
+    arr = random_township(seed, n_items=9, n_agents=3)
+    exact = most_tier1(arr)
+    sol = solve_arrays(arr)
+    assert sol.coverage is not None
+    assert sol.coverage.upper >= exact >= covered_top(arr, sol.choice)
+    if sol.coverage.proven:
+        assert covered_top(arr, sol.choice) == exact
+
+
+def test_a_plan_that_covers_every_tier1_household_is_proven_without_a_solve() -> None:
+    arr = arc_arrays(
+        [(0, 0, 10.0, 2.0), (1, 0, 12.0, 2.0), (2, 1, 5.0, 1.0)],
+        [150_000.0, 120_000.0, 2_000.0],
+        cap_hours=[10.0, 10.0],
+        cap_count=[5, 5],
+    )
+    cov = max_coverage(arr, np.array([0, 1, -1]))
+    assert cov.proven and cov.best == cov.upper == 2 and cov.message == "all covered"
+
+
+def test_hours_that_just_fit_in_floats_are_not_lost_to_rounding() -> None:
+    # 0.1 + 0.2 h > 0.3 in floats by 5.6e-17: within the solvers' tolerance, so both fit.
+    arr = arc_arrays(
+        [(0, 0, 1.0, 0.1), (1, 0, 1.0, 0.2)],
+        [110_000.0, 120_000.0],
+        cap_hours=[0.3],
+        cap_count=[2],
+    )
+    cov = max_coverage(arr, np.full(2, -1, dtype=np.int64))
+    assert cov.proven and cov.best == 2
+
+
+def test_cheapest_cover_leaves_out_the_lowest_penalty_households() -> None:
+    # One cadre with room for two of three equal-hour tier-1 households: the cheapest cover
+    # of two leaves out the one with the lowest penalty (lowest risk).
+    arr = arc_arrays(
+        [(0, 0, 10.0, 3.0), (1, 0, 10.0, 3.0), (2, 0, 10.0, 3.0)],
+        [150_000.0, 110_000.0, 190_000.0],
+        cap_hours=[6.5],
+        cap_count=[5],
+    )
+    cov = max_coverage(arr, np.full(3, -1, dtype=np.int64))
+    assert cov.proven and cov.best == 2
+    top = cheapest_cover(arr, cov)
+    assert top is not None
+    assert top.choice.tolist()[1] == -1 and (top.choice >= 0).sum() == 2
+    assert top.objective == pytest.approx(20.0 + 110_000.0)
