@@ -490,10 +490,15 @@ def scope(kind: str, scope_id: str | None, lang: Lang) -> str:
 
 
 def township(township_id: str, lang: Lang) -> str:
-    """``532626001（丘北县）`` / ``532626001 (Qiubei)``: the code with its county's name."""
-    name = county(township_id[:6], lang)
-    if not name:
+    """``532626001（锦屏镇 · 丘北县）`` / ``532626001 (锦屏镇 · Qiubei)``: the code with the
+    place's own name where the run has place names (:mod:`visit_planner.contracts.places`)
+    and its county's name; ``532626001（丘北县）`` without. Also for a village's code."""
+    from visit_planner.contracts.places import place_name
+
+    names = [n for n in (place_name(township_id, lang), county(township_id[:6], lang)) if n]
+    if not names:
         return township_id
+    name = " · ".join(names)
     return f"{township_id}（{name}）" if lang == "zh" else f"{township_id} ({name})"
 
 

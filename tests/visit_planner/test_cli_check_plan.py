@@ -19,7 +19,7 @@ def greedy_files(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> 
     """Inputs, truth-based scores and a greedy plan of the small prefecture, as files."""
     d = tmp_path_factory.mktemp("check_plan")
     p = small_prefecture
-    for name in ("households", "workers", "previous_assignment", "conflicts"):
+    for name in ("households", "workers", "previous_assignment", "conflicts", "places"):
         getattr(p, name).write_parquet(d / f"{name}.parquet")
     scores = truth_scores(p)
     scores.write_parquet(d / "scores.parquet")
@@ -86,6 +86,11 @@ def test_explain_lists_ranked_alternatives(
     assert hid in out and "alternatives" in out and " 1. " in out
     assert "三类户" in out  # one wording per tier
     assert max(len(line) for line in out.splitlines()) <= 80  # readable when redirected
+    # The township by name and code, from the places table beside the inputs.
+    township = plan.filter(pl.col("household_id") == hid)["township_id"][0]
+    places = pl.read_parquet(greedy_files / "places.parquet")
+    name = places.filter(pl.col("code") == township)["name_zh"][0]
+    assert f"乡镇 township: {name} ({township})" in out
     rc, out, _ = cli(
         "explain", "--plan", plan_file, "--household", hid, *_inputs(greedy_files), "--top", "3",
         "--json",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from rich.cells import cell_len
 
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunReader
 from visit_planner.store import Store, store_url
 
 
-def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "ws"
+    monkeypatch.setenv("COLUMNS", "80")
     # The defaults, as `make demo` runs them, but without serving the dashboard at the end.
     rc, out, err = cli("demo", "--home", str(home), "--no-dashboard")
     assert rc == 0, err
@@ -31,3 +33,13 @@ def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli) -> None:  
     assert "among unchanged tiers" in out
     assert (home / "visit_lists" / "2026-12" / "index.html").is_file()
     assert (home / "mlflow.db").is_file()
+    # Places by name and code (the generated data's real township names) in the summaries.
+    places = pl.read_parquet(home / "data" / "2026-11" / "places.parquet")
+    named = dict(places.select("code", "name_zh").iter_rows())
+    assert f"{named['532601001']} (532601001)" in out  # the runs diff names every township
+    short = readers[1].diagnostics().filter(pl.col("shortfall") != "")["township_id"]
+    assert all(f"{named[tw]} ({tw}):" in out for tw in short)
+    # Reads at 80 columns: nothing wider, except lines that carry the workspace's own paths
+    # (a command to paste, a file name), which cannot be broken.
+    wide = [x for x in out.splitlines() if cell_len(x) > 80 and str(home) not in x]
+    assert wide == []

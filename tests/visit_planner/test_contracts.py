@@ -259,3 +259,37 @@ def test_every_problem_of_a_file_in_one_run(small_prefecture, tmp_path: Path) ->
     text = "\n".join(info.value.problems)
     assert "members" in text and ids[0] in text  # the type error ...
     assert "housing_safety_grade" in text and ids[1] in text  # ... and the value rule, together
+
+
+# ---------------------------------------------------------------- places (optional)
+
+
+def test_places_are_optional_and_read_with_the_inputs(inputs_dir: Path) -> None:
+    from visit_planner.contracts.places import place_label
+
+    (inputs_dir / "places.parquet").unlink(missing_ok=True)
+    assert load_inputs(inputs_dir).places is None  # without names the texts show codes
+    places = pl.DataFrame(
+        {"code": ["532601001"], "level": ["township"], "name_zh": ["开化街道"], "name_en": [None]},
+        schema_overrides={"name_en": pl.String},
+    )
+    text = places.write_csv()
+    (inputs_dir / "places.csv").write_bytes(text.encode("gbk"))  # as Chinese Excel saves it
+    got = load_inputs(inputs_dir).places
+    assert got is not None and got["name_zh"].to_list() == ["开化街道"]
+    assert place_label("532601001") == "开化街道 (532601001)"
+
+
+def test_a_bad_places_file_names_file_rows_and_rules(inputs_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (inputs_dir / "places.parquet").unlink(missing_ok=True)
+    (inputs_dir / "places.csv").write_text(
+        "code,level,name_zh,name_en\n532601001,乡镇,开化街道,\n532601001,township,,\n",
+        encoding="utf-8",
+    )
+    before = listing(inputs_dir)
+    code, out, err = cli("validate", str(inputs_dir))
+    assert code == 2 and "Traceback" not in out + err
+    for needle in ("places.csv", "column 'level'", "must be one of", "乡镇",
+                   "column 'name_zh'", "column 'code'", "duplicate id", "532601001"):  # fmt: skip
+        assert needle in err, needle
+    assert listing(inputs_dir) == before

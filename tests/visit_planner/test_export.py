@@ -65,7 +65,7 @@ def run_dir(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     d = tmp_path_factory.mktemp("export_inputs")
     p = small_prefecture
-    for name in ("households", "workers", "previous_assignment", "conflicts"):
+    for name in ("households", "workers", "previous_assignment", "conflicts", "places"):
         getattr(p, name).write_parquet(d / f"{name}.parquet")
     truth_scores(p).write_parquet(d / "scores.parquet")
     out = tmp_path_factory.mktemp("export_run") / "run"
@@ -217,3 +217,38 @@ def test_sheet_file_names_stay_inside_the_folder() -> None:
     assert names["W1"] == "W1.html"
     assert all("/" not in n and not n.startswith(".") for n in names.values())
     assert len(set(names.values())) == 5
+
+
+def test_places_are_named_in_the_lists(run_dir: Path, exported: ExportSummary) -> None:
+    """The run keeps the inputs' place names; the CSV and the sheets name every place."""
+    places = RunReader(run_dir).places()
+    assert places is not None and set(places["level"]) == {"county", "township", "village"}
+    rows = pl.read_csv(exported.csv, infer_schema=False)
+    assert rows["township_name"].null_count() == 0 and rows["village_name"].null_count() == 0
+    named = dict(places.select("code", "name_zh").iter_rows())
+    first = rows.row(0, named=True)
+    assert first["township_name"] == named[first["township_id"]]
+    sheet = next((exported.out / "sheets").glob("*.html")).read_text("utf-8")
+    index = (exported.out / "index.html").read_text("utf-8")
+    assert f"{named['532601001']} (532601001)" in index  # 开化街道 (532601001)
+    village = re.search(r"(\d{12})", sheet)
+    assert village is not None
+    code = village.group(1)  # e.g. 老园村 Laoyuan (532625001001): both languages on paper
+    assert f"{named[code]} " in sheet and f"{labels.place(code)}" in sheet
+    assert labels.place(code).startswith(named[code]) and labels.place(code).endswith(f"({code})")
+
+
+def test_places_fall_back_to_codes_without_names() -> None:
+    from visit_planner.contracts.places import forget_places, place_label, remember_places
+
+    forget_places()
+    try:
+        assert labels.place("532601001", "532601") == "532601001 (文山市 Wenshan)"
+        assert place_label("532601999001") == "532601999001"
+        remember_places(pl.DataFrame({"code": ["532601999001"], "name_zh": ["龙塘村"],
+                                      "name_en": ["Longtang"]}))  # fmt: skip
+        assert place_label("532601999001") == "龙塘村 Longtang (532601999001)"
+        assert place_label("532601999001", "zh") == "龙塘村 (532601999001)"
+        assert labels.place("532601999001") == "龙塘村 Longtang (532601999001)"
+    finally:
+        forget_places()

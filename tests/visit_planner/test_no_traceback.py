@@ -39,6 +39,10 @@ def broken(small_prefecture_dir: Path, tmp_path_factory: pytest.TempPathFactory)
         .alias("elderly_65plus")
     ).write_parquet(crowded / "households.parquet")
     (root / "a_file.txt").write_text("not a directory")
+    bad_places = root / "bad_places"
+    shutil.copytree(small_prefecture_dir, bad_places)
+    (bad_places / "places.parquet").unlink(missing_ok=True)
+    (bad_places / "places.csv").write_text("code,level,name_zh\n532601001,镇,开化街道\n")
     (root / "bad_overrides.csv").write_text(
         "kind,household_id,worker_id,tier,reason\ntier,H0000001,,7,x\npin,NOPE,,,\n"
     )
@@ -140,6 +144,14 @@ CASES = {
             str(t),
         ],
         "bad_tiers.csv: 3 problem(s)",
+    ),
+    "validate_bad_places": (
+        lambda r, t: ["validate", str(r / "bad_places")],
+        "places.csv: column 'level'",
+    ),
+    "assign_bad_places_before_solving": (
+        lambda r, t: _assign(r, "bad_places", "scores.parquet", t / "o"),
+        "places.csv: column 'level'",
     ),
     "store_unreachable": (
         lambda r, t: [

@@ -138,3 +138,36 @@ def test_apportion_sums_and_respects_minimum() -> None:
     assert parts.sum() == 10
     assert parts.min() >= 1
     assert list(apportion(7, np.array([1.0, 1.0]))) == [4, 3]
+
+
+def test_townships_get_the_real_names_of_their_county() -> None:
+    from visit_planner.synthetic.names import TOWNSHIP_NAMES, township_names
+
+    for county in COUNTIES:  # exactly the real number of townships per county, 104 in all
+        names = TOWNSHIP_NAMES[county.county_id]
+        assert len(names) == county.townships == len(set(names)), county.name_zh
+    table = township_names()
+    assert table.height == 104 and table["code"].n_unique() == 104
+    assert dict(table.iter_rows())["532601001"] == "开化街道"
+    assert dict(table.iter_rows())["532628013"] == "花甲乡"
+
+
+def test_places_name_every_generated_area(small_prefecture) -> None:  # type: ignore[no-untyped-def]
+    places = small_prefecture.places
+    by_level = {lvl: set(g["code"]) for (lvl,), g in places.group_by("level")}
+    areas = small_prefecture.areas
+    assert by_level["county"] == {c.county_id for c in COUNTIES}
+    assert by_level["township"] == set(areas.townships["township_id"])
+    assert by_level["village"] == set(areas.villages["village_id"])
+    villages = places.filter(pl.col("level") == "village")
+    assert villages["name_zh"].str.ends_with("村").all() and villages["name_en"].null_count() == 0
+    per_township = villages.group_by(pl.col("code").str.slice(0, 9)).agg(
+        pl.col("name_zh").n_unique().alias("names"), pl.len()
+    )
+    assert (per_township["names"] == per_township["len"]).all()  # distinct within a township
+
+
+def test_village_names_are_deterministic_by_seed() -> None:
+    a, b, c = (generate(scale=0.003, seed=s).places for s in (5, 5, 6))
+    assert a.equals(b)
+    assert not a.filter(pl.col("level") == "village").equals(c.filter(pl.col("level") == "village"))

@@ -15,6 +15,7 @@ from rich.table import Table
 from visit_planner.check_plan_job import explain_from_run, run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
 from visit_planner.cli.explain_text import alternative_lines, household_lines
+from visit_planner.contracts.places import name_places, read_places_beside
 from visit_planner.errors import PlanFileError
 from visit_planner.plan_files import PlanPaths
 from visit_planner.policy import load_policy
@@ -84,6 +85,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     travel and hours) without the optimizer's data. Exits 4 when any rule is broken.
     """
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
+    read_places_beside(households)  # names for the messages (checked like any input)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)
     if out is not None:
         from assignment.validator import violations_frame
@@ -106,8 +108,8 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         for col in ("kind", "household", "worker", "详情", "detail"):
             detail.add_column(col)
         for v in result.violations[:show]:
-            detail.add_row(v.kind.value, v.household_id or "-", v.worker_id or "-", v.detail_zh,
-                           v.detail_en)  # fmt: skip
+            detail.add_row(v.kind.value, v.household_id or "-", v.worker_id or "-",
+                           name_places(v.detail_zh), name_places(v.detail_en))  # fmt: skip
         console.print(detail)
     console.print(
         f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations)} violations",
@@ -186,6 +188,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             )
         assert plan and scores and households and workers  # narrowed by the check above
         paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
+        read_places_beside(households)  # names for the text (checked like any input)
         result = run_explain(plan, paths, load_policy(policy), household)
     if as_json:
         typer.echo(

@@ -28,9 +28,21 @@ DEMO_ACCOUNT = "demo-planner"
 MONTHS = ("2026-11", "2026-12")
 
 
+def command_lines(command: str, width: int) -> str:
+    """``$ visit-planner COMMAND``, continued over lines at its options (``\\``) when it is
+    wider than ``width``, so that it reads at 80 columns and can still be pasted."""
+    line = f"$ visit-planner {command}"
+    if len(line) <= width:
+        return line
+    head, *options = line.split(" --")
+    return " \\\n    ".join([head, *(f"--{o}" for o in options)])
+
+
 def _step(n: int, title: str, command: str) -> None:
     console.rule(f"{n}/{STEPS} {title}")
-    console.print(f"[dim]$ visit-planner {command}[/]", highlight=False)
+    console.print(
+        f"[dim]{command_lines(command, console.width)}[/]", highlight=False, soft_wrap=True
+    )
 
 
 def _plan(month: str, data: object, home: object) -> bool:
@@ -56,10 +68,11 @@ def demo_cmd(
 ) -> None:
     """Run two months of the whole job on a small synthetic prefecture (演示全流程).
 
-    Exits 0 when every step ran and both plans passed the independent check and were
-    published. The synthetic prefecture has a few townships short of cadres on purpose, so the
-    demo reports the tier-1 shortfall and the capacity that would cover it, rather than
-    failing on it.
+    Exits 0 when every step ran and both plans passed the
+    independent check and were published. The synthetic
+    prefecture has a few townships short of cadres on purpose,
+    so the demo reports the tier-1 shortfall and the capacity
+    that would cover it, rather than failing on it.
     """
     from visit_planner.risk_job import list_models  # imports MLflow: only when needed
     from visit_planner.store import Store
@@ -115,20 +128,24 @@ def demo_cmd(
     console.rule(f"done in {time.perf_counter() - started:.0f} s / 完成")
     if short:
         console.print(
-            "Some tier-1 households could not be covered: the shortfall above says which "
-            "townships and what capacity would cover them (`plan` itself exits "
-            f"{EXIT_TIER1_UNCOVERED} on this). / 部分一类户无法覆盖, 见上方缺口说明。"
+            "部分一类户无法覆盖, 见上方缺口说明(乡镇与所需人员)。\n"
+            "Some tier-1 households could not be covered: the shortfall above\n"
+            "says which townships and what capacity would cover them\n"
+            f"(`plan` itself exits {EXIT_TIER1_UNCOVERED} on this).",
+            highlight=False,
         )
     console.print(f"workspace 工作区: {ws.root}")
-    console.print(f"runs 方案: {ws.root / 'runs'}; store 数据库: {ws.store_db}")
+    console.print(f"runs 方案: {ws.root / 'runs'}\nstore 数据库: {ws.store_db}")
     console.print(f"visit lists 走访清单: {sheets / 'index.html'}")
     if no_dashboard:
         return
     _step(10, "dashboard / 仪表盘", "dashboard")
     password = _demo_account(ws)
     console.print(
-        f"sign in 登录: {DEMO_ACCOUNT} / {password}  (a planner of the whole prefecture; "
-        "the password is shown once 密码仅显示一次) — Ctrl-C stops the dashboard"
+        f"sign in 登录: {DEMO_ACCOUNT} / {password}\n"
+        "  全州计划员账号, 密码仅显示一次 (a planner of the whole prefecture;\n"
+        "  the password is shown once) — Ctrl-C stops the dashboard 停止仪表盘",
+        highlight=False,
     )
     from visit_planner.cli.dashboard import dashboard
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from visit_planner.contracts.places import name_places, place_label
 from visit_planner.export.labels import TIER_ZH, role_en, role_zh
 
 
@@ -30,7 +31,8 @@ def household_lines(h: dict[str, Any]) -> list[str]:
     tier_text = f"{TIER_ZH[int(tier)]} tier {tier}" if tier in (1, 2, 3) else "—"
     worker = h.get("worker_id")
     lines = [
-        f"住户 household {h['household_id']} · {tier_text} · 乡镇 township {h.get('township_id')}",
+        f"住户 household {h['household_id']} · {tier_text}",
+        f"乡镇 township: {place_label(h.get('township_id'))}",
         (
             f"走访人员 worker: {worker} ({_role(h.get('role'))})\n"
             f"  往返 {h['travel_minutes']:.0f} 分钟/次 min per visit; "
@@ -46,8 +48,8 @@ def household_lines(h: dict[str, Any]) -> list[str]:
         lines += [
             f"最近的其他人员 nearest other worker: {h['alt_worker_id']} "
             f"({_role(h.get('alt_role'))})",
-            f"  未分到的原因 why not: {h.get('reason_zh')}",
-            f"  {h.get('reason_en')}",
+            f"  未分到的原因 why not: {name_places(str(h.get('reason_zh')))}",
+            f"  {name_places(str(h.get('reason_en')))}",
         ]
     if h.get("overrides"):
         lines.append(f"督导调整 overrides: {h['overrides']}")

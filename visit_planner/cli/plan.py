@@ -136,8 +136,8 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
             f"  类别未变而换人 {versus['churn_tier_unchanged']:.2%} "
             f"({int(versus['changed_tier_unchanged']):,} / {int(versus['tier_unchanged']):,}); "
             f"类别变化 {int(versus['tier_changed']):,} 户\n"
-            f"  households whose tier did not change and whose worker did: "
-            f"{versus['churn_tier_unchanged']:.2%}; tier changed: {int(versus['tier_changed']):,}"
+            f"  worker changed where the tier did not: {versus['churn_tier_unchanged']:.2%}; "
+            f"tier changed: {int(versus['tier_changed']):,}"
         )
     applied = len(outcome.outcomes) - len(outcome.not_applied)
     console.print(

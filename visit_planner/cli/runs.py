@@ -24,6 +24,7 @@ from rich.table import Table
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.contracts.places import place_label
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.overrides import (
@@ -148,23 +149,36 @@ def runs_diff(
         ra, rb = store.get_run(a), store.get_run(b)
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
     totals = diff_totals(diff)
-    table = Table("township 乡镇", "changed 换人", "of unchanged tier", "tier changed 类别变",
-                  "t1 uncovered a→b", "travel h a→b")  # fmt: skip
+    table = Table(
+        "乡镇\ntownship", "换人\nchanged", "类别变\ntier chg.", "一类户未覆盖\ntier-1 unc.",
+        "路途 h\ntravel h",
+    )  # fmt: skip
+    for column in table.columns:
+        column.no_wrap = True
     for r in diff.filter(pl.col("worker_changed") > 0).head(30).iter_rows(named=True):
         table.add_row(
-            r["township_id"], f"{r['changed_tier_unchanged']:,}", f"{r['tier_unchanged']:,}",
-            f"{r['changed_tier_changed']:,}/{r['tier_changed']:,}",
-            f"{r['uncovered_tier1_a']}→{r['uncovered_tier1_b']}",
-            f"{r['travel_minutes_month_a'] / 60:,.0f}→{r['travel_minutes_month_b'] / 60:,.0f}",
-        )  # fmt: skip
+            place_label(r["township_id"]),
+            f"{r['changed_tier_unchanged']:,} / {r['tier_unchanged']:,}",
+            f"{r['changed_tier_changed']:,} / {r['tier_changed']:,}",
+            f"{r['uncovered_tier1_a']} → {r['uncovered_tier1_b']}",
+            f"{r['travel_minutes_month_a'] / 60:,.0f} → {r['travel_minutes_month_b'] / 60:,.0f}",
+        )
     console.print(table)
     console.print(
-        f"{ra.month} v{ra.version} → {rb.month} v{rb.version}: worker changed 换人 "
-        f"{int(totals['worker_changed']):,} of {int(totals['in_both']):,} households in both; "
-        f"among unchanged tiers 类别未变 {totals['churn_tier_unchanged']:.2%}; tier-1 uncovered "
-        f"{int(totals['uncovered_tier1_a'])} → {int(totals['uncovered_tier1_b'])}; travel "
-        f"{totals['travel_minutes_month_a'] / 60:,.0f} → "
-        f"{totals['travel_minutes_month_b'] / 60:,.0f} h"
+        "换人 changed = 类别未变而换人 / 类别未变户 (tier unchanged)\n"
+        "类别变 tier chg. = 类别变化而换人 / 类别变化户 (tier changed)",
+        highlight=False,
+    )
+    console.print(
+        f"{ra.month} v{ra.version} → {rb.month} v{rb.version}\n"
+        f"  换人 worker changed: {int(totals['worker_changed']):,} of "
+        f"{int(totals['in_both']):,} households in both 两月都有的户\n"
+        f"  类别未变而换人 churn among unchanged tiers: {totals['churn_tier_unchanged']:.2%}\n"
+        f"  一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
+        f"{int(totals['uncovered_tier1_b'])}\n"
+        f"  路途 travel: {totals['travel_minutes_month_a'] / 60:,.0f} → "
+        f"{totals['travel_minutes_month_b'] / 60:,.0f} h/month",
+        highlight=False,
     )
     if out is not None:
         diff.write_csv(out)
@@ -211,8 +225,9 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         workspace.root / row.path, out, month=row.month, townships=township or None
     )
     console.print(
-        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households "
-        f"into {out} (visit_lists.csv, sheets/, index.html)"
+        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 户\n"
+        f"  into {out}\n  (visit_lists.csv, sheets/, index.html)",
+        highlight=False,
     )
 
 

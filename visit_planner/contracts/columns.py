@@ -87,4 +87,16 @@ CONFLICTS: Final[dict[str, pl.DataType]] = {
 }
 CONFLICTS_NULLABLE: Final = frozenset[str]()
 
+PLACE_LEVELS: Final = ("county", "township", "village")
+PLACES: Final[dict[str, pl.DataType]] = {
+    "code": pl.String(),
+    "level": pl.String(),
+    "name_zh": pl.String(),
+    "name_en": pl.String(),
+}
+"""The optional place-names table: one row per county, township or village code (the codes
+of the other tables), its Chinese name and optionally an English one. Without it, texts show
+codes (and the 8 counties' built-in names)."""
+PLACES_NULLABLE: Final = frozenset({"name_en"})
+
 TRUTH_PROBABILITIES: Final = ("p_tier1", "p_tier2", "p_tier3")

@@ -98,3 +98,10 @@ PREVIOUS_ASSIGNMENT: Final = _schema(
 )
 
 CONFLICTS: Final = _schema(c.CONFLICTS, c.CONFLICTS_NULLABLE, {})
+
+PLACES: Final = _schema(
+    c.PLACES,
+    c.PLACES_NULLABLE,
+    {"level": [pa.Check.isin(list(c.PLACE_LEVELS))]},
+    unique=("code",),
+)

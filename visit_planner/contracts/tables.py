@@ -18,6 +18,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from visit_planner.contracts import columns, relations, schemas
+from visit_planner.contracts.places import remember_places
 from visit_planner.contracts.reader import cast_to_contract, failed_cast_rows, read_raw, row_labels
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
@@ -32,6 +33,7 @@ class TableSpec:
     schema: pa.DataFrameSchema
     id_columns: tuple[str, ...]
     required: bool
+    may_be_absent: tuple[str, ...] = ()  # optional columns: read as empty when absent
 
 
 TABLES: Final = {
@@ -48,6 +50,9 @@ TABLES: Final = {
     ),
     "conflicts": TableSpec(
         "conflicts", columns.CONFLICTS, schemas.CONFLICTS, ("worker_id", "household_id"), False
+    ),
+    "places": TableSpec(
+        "places", columns.PLACES, schemas.PLACES, ("code",), False, may_be_absent=("name_en",)
     ),
 }
 
@@ -76,6 +81,7 @@ class Inputs:
     previous_assignment: pl.DataFrame
     conflicts: pl.DataFrame
     warnings: tuple[Problem, ...] = ()
+    places: pl.DataFrame | None = None  # the optional place names (None: no places table)
 
 
 def empty_table(name: str) -> pl.DataFrame:
@@ -136,6 +142,9 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
         raw = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
+    raw = raw.with_columns(
+        pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
+    )
     df, problems = cast_to_contract(raw, spec.dtypes, file, spec.id_columns)
     errors = [p for p in problems if p.severity == "error"]
     missing_columns = any(p.rule.startswith("required column") for p in errors)
@@ -211,7 +220,8 @@ def validate_relations(
 
 
 def load_inputs(directory: Path) -> Inputs:
-    """Read and validate every input table of ``directory`` (households, workers required)."""
+    """Read and validate every input table of ``directory`` (households, workers required;
+    the place names, when present, are also remembered for the texts: :mod:`.places`)."""
     if not directory.is_dir():
         raise ContractError([f"{directory}: not a directory (目录不存在)"])
     frames: dict[str, pl.DataFrame] = {}
@@ -244,10 +254,13 @@ def load_inputs(directory: Path) -> Inputs:
         files,
     )
     all_warnings = (*warnings, *relation_warnings)
+    if files["places"] != "places":
+        remember_places(frames["places"])
     return Inputs(
         inputs.households,
         inputs.workers,
         inputs.previous_assignment,
         inputs.conflicts,
         all_warnings,
+        places=frames["places"] if files["places"] != "places" else None,
     )

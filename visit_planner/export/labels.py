@@ -1,7 +1,9 @@
 """The wording of printed visit lists: tiers, roles, visit cadence, places, assignment reasons.
 
 One wording per thing, Chinese first with English alongside (tiers always 一类户/二类户/三类户).
-Places are shown by code, with the county's name where one exists (the 8 real counties).
+Places are shown by name and code (``开化街道 (532601001)``) where the inputs had a places
+table (:mod:`visit_planner.contracts.places`), else by code with the county's name (the 8 real
+counties are always known).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from fractions import Fraction
 from typing import Final
 
 from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
+from visit_planner.contracts.places import place_label, place_name
 from visit_planner.synthetic.geography import COUNTIES
 
 TIER_ZH: Final = dict(TIER_NAMES_ZH)
@@ -66,9 +69,12 @@ def county_name(county_id: str | None) -> str:
 
 
 def place(code: str | None, county_id: str | None = None) -> str:
-    """A place code with its county's name where known: ``532601001 (文山市 Wenshan)``."""
+    """A place by name and code, ``开化街道 (532601001)``; without a known name, the code with
+    its county's name where known, ``532601001 (文山市 Wenshan)``."""
     if not code:
         return "—"
+    if place_name(code):
+        return place_label(code)
     name = county_name(county_id)
     return f"{code} ({name})" if name else code
 

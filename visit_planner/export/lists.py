@@ -15,15 +15,17 @@ from typing import Final
 
 import polars as pl
 
+from visit_planner.contracts.places import place_name
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels
 from visit_planner.runs import RunReader
 
 LIST_COLUMNS: Final = (
-    "worker_id", "role", "county_id", "township_id", "village_id", "grid_id", "household_id",
-    "tier", "visits_per_month", "visits_due", "reasons", "reason_source", "last_visit_days",
+    "worker_id", "role", "county_id", "township_id", "township_name", "village_id",
+    "village_name", "grid_id", "household_id", "tier", "visits_per_month", "visits_due",
+    "reasons", "reason_source", "last_visit_days",
 )  # fmt: skip
-"""Columns of ``visit_lists.csv``, in order."""
+"""Columns of ``visit_lists.csv``, in order (the names empty where the run has none)."""
 
 WORKER_COLUMNS: Final = (
     "worker_id", "role", "county_id", "township_id", "village_id", "grid_id", "monthly_hours",
@@ -65,6 +67,10 @@ def township_rows(reader: RunReader, township_id: str) -> tuple[pl.DataFrame, pl
             ),
             _assignment=_assignment_reason(assigned.columns),
         )
+        .with_columns(
+            township_name=_names(pl.col("township_id")),
+            village_name=_names(pl.col("village_id")),
+        )
     )  # fmt: skip
     risk = _risk_reasons(reader, township_id)
     if risk is not None:
@@ -82,6 +88,11 @@ def township_rows(reader: RunReader, township_id: str) -> tuple[pl.DataFrame, pl
         pl.col("hours_per_month").sum().alias("hours_planned")
     )
     return rows, _worker_summaries(workers, rows, hours, township_id)
+
+
+def _names(code: pl.Expr) -> pl.Expr:
+    """The place name of each code (Chinese; empty when unknown)."""
+    return code.map_elements(lambda c: place_name(c, "zh"), return_dtype=pl.String)
 
 
 def unassigned_count(reader: RunReader, township_id: str) -> int:

@@ -172,7 +172,7 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
         "role_zh": labels.role_zh(w["role"]),
         "role_en": labels.role_en(w["role"]),
         "township": labels.place(w["township_id"], w["county_id"]),
-        "village": w["village_id"] or "全乡镇 whole township",
+        "village": labels.place(w["village_id"]) if w["village_id"] else "全乡镇 whole township",
         "grid": w["grid_id"] or ("全村 whole village" if w["village_id"] else "—"),
         "hours_planned": _hours(used),
         "monthly_hours": _hours(monthly),
@@ -193,7 +193,7 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "tier": r["tier"],
         "household_id": r["household_id"],
-        "village_id": r["village_id"] or "—",
+        "village_id": labels.place(r["village_id"]),
         "tier_zh": labels.TIER_ZH[r["tier"]],
         "visits_zh": zh,
         "visits_en": en,

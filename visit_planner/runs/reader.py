@@ -16,10 +16,11 @@ import polars as pl
 from assignment.alternatives import alternatives
 from assignment.candidates import build_candidates
 from assignment.domain import AssignmentSettings, PlanInputs
+from visit_planner.contracts.places import remember_places
 from visit_planner.errors import PlanFileError
 from visit_planner.policy import Policy, parse_policy, settings_from_policy
 from visit_planner.runs.manifest import RunManifest, file_sha256
-from visit_planner.runs.writer import INPUT_FRAMES
+from visit_planner.runs.writer import INPUT_FRAMES, PLACES_FILE
 
 
 class RunReader:
@@ -32,6 +33,12 @@ class RunReader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.manifest = RunManifest.read(root)
+        remember_places(self.places())  # so that every text about this run names its places
+
+    def places(self) -> pl.DataFrame | None:
+        """The place names stored with the run (None: its inputs had none)."""
+        path = self.root / PLACES_FILE
+        return pl.read_parquet(path) if path.is_file() else None
 
     # ------------------------------------------------------------------ run-wide
 

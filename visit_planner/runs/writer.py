@@ -9,6 +9,7 @@ Layout of a run directory (every Parquet file hashed in ``manifest.json``)::
     explanations.parquet     one row per household
     worker_loads.parquet     one row per worker
     households_index.parquet household_id -> township_id, sorted (one household's township)
+    places.parquet           the place names of the inputs (only when they had a places table)
     townships/<id>/          the same frames for one township, and the inputs it was solved
                              from: households (contract columns, tier, risk), workers,
                              previous, conflicts, pins, forbids
@@ -85,6 +86,23 @@ class RunContent:
     reuse_townships: frozenset[str] = frozenset()  # ... for these townships, byte for byte
 
 
+PLACES_FILE = "places.parquet"
+"""The place names of the run's inputs (the optional places table), when there were any."""
+
+
+def run_places(content: RunContent) -> pl.DataFrame | None:
+    """The place names to keep with a run: the places table beside its households input file
+    (checked like every contract table), else those of the run it reuses townships from."""
+    from visit_planner.contracts.places import read_places_beside
+
+    households = content.provenance.input_files.get("households")
+    if households is not None:
+        return read_places_beside(Path(households))
+    if content.reuse is not None and (content.reuse / PLACES_FILE).is_file():
+        return pl.read_parquet(content.reuse / PLACES_FILE)
+    return None
+
+
 class RunWriter(Protocol):  # one implementation today; the store's publisher wraps it
     """Publishes a run somewhere (a directory today; the store later) and returns its manifest."""
 
@@ -147,6 +165,9 @@ class DirectoryRunWriter:
             put(frame, f"{name}.parquet")
         index = content.plan.select("household_id", "township_id").sort("household_id")
         put(index, "households_index.parquet")
+        places = run_places(content)
+        if places is not None:  # the place names, so that readers of the run can name places
+            put(places, PLACES_FILE)
         township_of = index
         townships = sorted(content.plan["township_id"].unique().to_list())
         by_frame = {

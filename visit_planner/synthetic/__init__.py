@@ -1,8 +1,9 @@
 """The synthetic Wenshan prefecture (docs/architecture.md, "The synthetic prefecture").
 
-``generate(scale, seed)`` builds households, workers, last month's pairing, declared conflicts
-and a separate truth table (exact Bayes-optimal tier probabilities of the generator's own risk
-process, plus its latent values). The same scale and seed always give the same data.
+``generate(scale, seed)`` builds households, workers, last month's pairing, declared conflicts,
+place names (:mod:`.names`) and a separate truth table (exact Bayes-optimal tier
+probabilities of the generator's own risk process, plus its latent values). The same scale
+and seed always give the same data.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from visit_planner.outputs import shareable
 from visit_planner.synthetic import risk
 from visit_planner.synthetic.geography import COUNTIES, Areas, build_areas
 from visit_planner.synthetic.households import build_households
+from visit_planner.synthetic.names import places_table
 from visit_planner.synthetic.workers import (
     build_workers,
     conflicts,
@@ -37,7 +39,7 @@ PREVIOUS_SHARE = 0.85  # households with a previous tier
 Progress = Callable[[str], None]
 
 
-TABLE_NAMES = ("households", "workers", "previous_assignment", "conflicts", "truth")
+TABLE_NAMES = ("households", "workers", "previous_assignment", "conflicts", "places", "truth")
 """The tables of a synthetic month, as files (``NAME.parquet``) and as attributes."""
 
 
@@ -51,6 +53,7 @@ class SyntheticPrefecture:
     conflicts: pl.DataFrame
     truth: pl.DataFrame
     areas: Areas
+    places: pl.DataFrame  # counties, the real townships' names, generated villages' names
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """The files written by :func:`write_prefecture`, by name."""
@@ -65,7 +68,8 @@ def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> 
     """Generate the prefecture at ``scale`` (1.0 ≈ 1.0 M households) from ``seed``."""
     if not 0 < scale <= 5:
         raise ValueError(f"scale must be in (0, 5], got {scale}")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    # Stream 6 (village names) was added later; spawning more leaves the first six unchanged.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
     progress("areas: counties, townships, villages, grids")
     areas = build_areas(streams[0], scale)
 
@@ -119,6 +123,7 @@ def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> 
         conflicts=conflict_frame.select(list(columns.CONFLICTS)),
         truth=truth,
         areas=areas,
+        places=places_table(streams[6], areas),
     )
 
 

@@ -94,7 +94,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from visit_planner.contracts import columns, load_inputs
+from visit_planner.contracts import columns, empty_table, load_inputs
 from visit_planner.errors import ContractError, PlanFileError
 from visit_planner.hashing import file_sha256
 from visit_planner.outputs import shareable
@@ -257,6 +257,8 @@ class MonthData:
     conflicts: pl.DataFrame
     truth: pl.DataFrame
     info: MonthInfo
+    # The place names (kept from month to month; empty when none).
+    places: pl.DataFrame = field(default_factory=lambda: empty_table("places"))
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """The Parquet files of the month, by name."""
@@ -312,6 +314,7 @@ def read_month(directory: Path) -> MonthData:
             truth, on="household_id", how="left", maintain_order="left"
         ),
         info=info,
+        places=inputs.places if inputs.places is not None else empty_table("places"),
     )
 
 
@@ -460,6 +463,7 @@ def next_month(data: MonthData, seed: int, previous_plan: PreviousPlan | None = 
         conflicts=conflict_frame,
         truth=truth,
         info=info,
+        places=data.places,
     )
 
 

@@ -1,0 +1,35 @@
+"""Lines shared by the summaries of ``assign``, ``plan`` and ``demo``: places by name and code,
+one language a line where a sentence would wrap at 80 columns."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from rich.text import Text
+
+from visit_planner.cli._app import console
+from visit_planner.contracts.places import place_label
+
+_NEXT_CHINESE = re.compile(r";\s+(?=[\u4e00-\u9fff])")  # "...; 需增加" starts the next pair
+
+
+def bilingual_lines(text: str) -> list[str]:
+    """A ``中文 / English; 中文 / English`` text as one line per language, in order."""
+    lines: list[str] = []
+    for pair in _NEXT_CHINESE.split(text):
+        lines += [part.strip() for part in pair.split(" / ", 1) if part.strip()]
+    return lines
+
+
+def print_shortfalls(diagnostics: pl.DataFrame) -> None:
+    """Each township's tier-1 shortfall: the township by name and code, then its text one
+    language a line, indented also where it wraps (reads at 80 columns and redirected)."""
+    if not diagnostics.height or "shortfall" not in diagnostics.columns:
+        return
+    short = diagnostics.filter(pl.col("shortfall") != "")
+    for tw, text in short.select("township_id", "shortfall").iter_rows():
+        console.print(f"[yellow]{place_label(tw)}[/]:", highlight=False)
+        for line in bilingual_lines(str(text)):
+            for part in Text(line).wrap(console, max(20, console.width - 2)):
+                console.print("  " + part.plain.rstrip(), highlight=False, markup=False)
