@@ -42,6 +42,7 @@ from visit_planner.runs.manifest import (
     plan_sha256,
     text_sha256,
 )
+from visit_planner.runs.summary import SUMMARY, summarise_township
 
 FRAMES = ("plan", "diagnostics", "explanations", "worker_loads")
 """The whole-run frames, written as ``NAME.parquet`` at the top of the run directory."""
@@ -180,6 +181,20 @@ class DirectoryRunWriter:
         }
         plan_hashes: dict[str, str] = {}
         reused = _reused_files(content)
+
+        def put_summary(tw: str) -> None:  # the dashboard's aggregates (runs/summary.py)
+            diag = content.diagnostics.filter(pl.col("township_id") == tw)
+            summary = summarise_township(
+                tw,
+                by_frame["plan"].get(tw, content.plan.clear()),
+                by_frame["worker_loads"].get(tw, content.worker_loads.clear()),
+                diag.row(0, named=True) if diag.height else {},
+                [by_input["households"].get(tw), by_input["workers"].get(tw)],
+            )
+            rel = f"townships/{tw}/{SUMMARY}"
+            (stage / rel).write_text(summary.to_json(), "utf-8")
+            files[rel] = file_sha256(stage / rel)
+
         for tw in townships:
             if tw in content.reuse_townships and content.reuse is not None:
                 prefix = f"townships/{tw}/"
@@ -190,6 +205,8 @@ class DirectoryRunWriter:
                         shutil.copyfile(content.reuse / rel, target)
                         files[rel] = digest
                 plan_hashes[tw] = files[f"{prefix}plan.parquet"]
+                if f"{prefix}{SUMMARY}" not in files:  # a run written before summaries
+                    put_summary(tw)
                 continue
             for name, parts in by_frame.items():
                 part = parts.get(tw, frames[name].clear())
@@ -200,6 +217,7 @@ class DirectoryRunWriter:
                 if given is not None:  # absent inputs stay absent (None when read back)
                     part = by_input[name].get(tw, given.clear())
                     put(part, f"townships/{tw}/inputs/{name}.parquet")
+            put_summary(tw)
         prov = content.provenance
         (stage / "policy.toml").write_text(prov.policy_text, "utf-8")
         manifest = RunManifest(

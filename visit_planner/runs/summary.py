@@ -1,0 +1,267 @@
+"""Per-township summaries, written with a run so that readers need not scan its plan.
+
+At publish time :class:`~visit_planner.runs.DirectoryRunWriter` writes
+``townships/<id>/summary.json`` next to the township's frames: households by tier (and how many
+have a visitor, and the visit hours they need), workers and hours by role, each worker's hours
+used against capacity, the township's centre, the shortfall sentence and whether the
+township's tier-1 coverage is proven maximal. The dashboard's overview of the whole prefecture
+then reads one small file per township instead of a million plan rows.
+
+An amendment copies the township folders it does not re-solve, summary included, so a summary
+always describes the plan file beside it. Runs written before summaries existed still open:
+:func:`read_summary` computes the summary from the township's files when the file is missing
+(the same function the writer uses, so both give the same figures).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from visit_planner.errors import PlanFileError
+
+SUMMARY: Final = "summary.json"
+"""The summary's file name inside ``townships/<id>/``."""
+
+SUMMARY_FORMAT: Final = "visit-planner township summary 1"
+
+TIERS: Final = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class TownshipSummary:
+    """What the dashboard shows about one township without reading its households.
+
+    * ``tiers`` - one dict per tier 1-3: ``tier, households, covered, hours`` (hours a month
+      the tier's households need);
+    * ``roles`` - one dict per role present: ``role, workers, active_workers, hours_used,
+      hours_available`` (monthly hours of active workers with hours; inactive workers give none);
+    * ``workers`` - one dict per worker: ``worker_id, role, active, households, hours_used,
+      monthly_hours``;
+    * ``proven`` - the solver proved a bound of the township's objective (``objective`` and
+      ``bound`` as the diagnostics give them: the plan's gap to the best plan is known);
+    * ``tier1_proven`` - the township's tier-1 coverage is proven maximal: every tier-1
+      household is covered, or the diagnostics' ``tier1_coverage_proven`` says so (runs that
+      have it; ``tier1_max_coverable`` is then the proven most tier-1 households any plan
+      covers). False when it is not known.
+    """
+
+    township_id: str
+    households: int
+    workers: int
+    status: str
+    shortfall: str
+    extra_cadres: int
+    proven: bool
+    tier1_proven: bool
+    objective: float | None
+    bound: float | None
+    tier1_max_coverable: int | None
+    lon: float | None
+    lat: float | None
+    tiers: tuple[dict[str, Any], ...]
+    roles: tuple[dict[str, Any], ...]
+    workers_hours: tuple[dict[str, Any], ...]
+    format: str = SUMMARY_FORMAT
+
+    @property
+    def tier1(self) -> int:
+        """Tier-1 households of the township."""
+        return int(next((t["households"] for t in self.tiers if t["tier"] == 1), 0))
+
+    @property
+    def tier1_covered(self) -> int:
+        """Tier-1 households with a visitor."""
+        return int(next((t["covered"] for t in self.tiers if t["tier"] == 1), 0))
+
+    def to_json(self) -> str:
+        """Stable JSON (sorted keys): identical content gives identical bytes."""
+        data = asdict(self)
+        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> TownshipSummary:
+        """Parse a summary file; a clear error naming ``where`` when it is not one."""
+        try:
+            raw = json.loads(text)
+            if raw.get("format") != SUMMARY_FORMAT:
+                raise ValueError(f"format {raw.get('format')!r}, expected {SUMMARY_FORMAT!r}")
+            raw["tiers"] = tuple(raw["tiers"])
+            raw["roles"] = tuple(raw["roles"])
+            raw["workers_hours"] = tuple(raw["workers_hours"])
+            return cls(**raw)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise PlanFileError(f"{where}: not a township summary (汇总文件无效): {exc}") from None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def summarise_township(
+    township_id: str,
+    plan: pl.DataFrame,
+    worker_loads: pl.DataFrame,
+    diagnostics: Mapping[str, Any],
+    points: Iterable[pl.DataFrame | None] = (),
+) -> TownshipSummary:
+    """The summary of one township from its plan rows, worker loads and diagnostics row; its
+    centre is the mean position of the first of ``points`` (frames with ``lon``, ``lat``: the
+    households, else the workers' bases) that has any. Pure and deterministic."""
+    tiers = []
+    for tier in TIERS:
+        rows = plan.filter(pl.col("tier") == tier)
+        tiers.append(
+            {
+                "tier": tier,
+                "households": rows.height,
+                "covered": int(rows["worker_id"].is_not_null().sum()),
+                "hours": float(rows["hours_per_month"].fill_null(0.0).sum()),
+            }
+        )
+    loads = worker_loads.sort("worker_id")
+    active = pl.col("active").fill_null(False)
+    roles = (
+        loads.group_by("role")
+        .agg(
+            pl.len().alias("workers"),
+            active.sum().alias("active_workers"),
+            pl.col("hours_used").fill_null(0.0).sum().alias("hours_used"),
+            pl.when(active & (pl.col("monthly_hours") > 0))
+            .then(pl.col("monthly_hours"))
+            .otherwise(0.0)
+            .sum()
+            .alias("hours_available"),
+        )
+        .sort("role")
+    )
+    workers = loads.select(
+        "worker_id",
+        "role",
+        active.alias("active"),
+        pl.col("households").fill_null(0).cast(pl.Int64),
+        pl.col("hours_used").fill_null(0.0).cast(pl.Float64),
+        pl.col("monthly_hours").cast(pl.Float64),
+    )
+    lon = lat = None
+    for source in points:
+        if source is not None and {"lon", "lat"} <= set(source.columns):
+            located = source.drop_nulls(["lon", "lat"])
+            if located.height:
+                lon = float(located["lon"].mean())  # type: ignore[arg-type]
+                lat = float(located["lat"].mean())  # type: ignore[arg-type]
+                break
+    bound = _float(diagnostics.get("bound"))
+    proven = diagnostics.get("tier1_coverage_proven")
+    most = diagnostics.get("tier1_max_coverable")
+    return TownshipSummary(
+        township_id=township_id,
+        households=plan.height,
+        workers=worker_loads.height,
+        status=str(diagnostics.get("status") or ""),
+        shortfall=str(diagnostics.get("shortfall") or ""),
+        extra_cadres=int(diagnostics.get("extra_cadres") or 0),
+        proven=bound is not None,
+        tier1_proven=tiers[0]["covered"] == tiers[0]["households"] or bool(proven),
+        objective=_float(diagnostics.get("objective")),
+        bound=bound,
+        tier1_max_coverable=None if most is None else int(most),
+        lon=lon,
+        lat=lat,
+        tiers=tuple(tiers),
+        roles=tuple(roles.to_dicts()),
+        workers_hours=tuple(workers.to_dicts()),
+    )
+
+
+def summary_path(run_dir: Path, township_id: str) -> Path:
+    """Where a township's summary lives in a run directory."""
+    return run_dir / "townships" / township_id / SUMMARY
+
+
+def compute_summary(run_dir: Path, township_id: str) -> TownshipSummary:
+    """The summary computed from a run's township files (runs written before summaries)."""
+    folder = run_dir / "townships" / township_id
+    plan_path, loads_path = folder / "plan.parquet", folder / "worker_loads.parquet"
+    if not plan_path.is_file() or not loads_path.is_file():
+        raise PlanFileError(f"{run_dir}: township {township_id!r} is not in this run")
+    diag = pl.read_parquet(run_dir / "diagnostics.parquet").filter(
+        pl.col("township_id") == township_id
+    )
+    points = [
+        pl.read_parquet(path, columns=["lon", "lat"])
+        for path in (folder / "inputs" / "households.parquet", folder / "inputs/workers.parquet")
+        if path.is_file()
+    ]
+    return summarise_township(
+        township_id,
+        pl.read_parquet(plan_path),
+        pl.read_parquet(loads_path),
+        diag.row(0, named=True) if diag.height else {},
+        points,
+    )
+
+
+def read_summary(run_dir: Path, township_id: str) -> TownshipSummary:
+    """The township's summary as written at publish time, or computed when the run has none."""
+    path = summary_path(run_dir, township_id)
+    if path.is_file():
+        return TownshipSummary.from_json(path.read_text("utf-8"), str(path))
+    return compute_summary(run_dir, township_id)
+
+
+# --------------------------------------------------------------------------- combining
+
+
+def tiers_frame(summaries: Iterable[TownshipSummary]) -> pl.DataFrame:
+    """``tier, households, covered, uncovered, hours`` summed over the townships."""
+    rows = [t for s in summaries for t in s.tiers]
+    frame = pl.DataFrame(
+        rows,
+        schema={"tier": pl.Int64, "households": pl.Int64, "covered": pl.Int64,
+                "hours": pl.Float64},
+    )  # fmt: skip
+    return (
+        frame.group_by("tier")
+        .agg(pl.col("households").sum(), pl.col("covered").sum(), pl.col("hours").sum())
+        .with_columns((pl.col("households") - pl.col("covered")).alias("uncovered"))
+        .select("tier", "households", "covered", "uncovered", "hours")
+        .sort("tier")
+    )
+
+
+def roles_frame(summaries: Iterable[TownshipSummary]) -> pl.DataFrame:
+    """``role, workers, active_workers, hours_used, hours_available, utilisation`` summed over
+    the townships (utilisation: hours used / hours available, None without available hours)."""
+    rows = [r for s in summaries for r in s.roles]
+    frame = pl.DataFrame(
+        rows,
+        schema={"role": pl.String, "workers": pl.Int64, "active_workers": pl.Int64,
+                "hours_used": pl.Float64, "hours_available": pl.Float64},
+    )  # fmt: skip
+    return (
+        frame.group_by("role")
+        .agg(pl.all().sum())
+        .with_columns(
+            pl.when(pl.col("hours_available") > 0)
+            .then(pl.col("hours_used") / pl.col("hours_available"))
+            .otherwise(None)
+            .alias("utilisation")
+        )
+        .sort("role")
+    )
+
+
+def workers_frame(summary: TownshipSummary) -> pl.DataFrame:
+    """One township's workers: ``worker_id, role, active, households, hours_used,
+    monthly_hours``."""
+    return pl.DataFrame(
+        list(summary.workers_hours),
+        schema={"worker_id": pl.String, "role": pl.String, "active": pl.Boolean,
+                "households": pl.Int64, "hours_used": pl.Float64, "monthly_hours": pl.Float64},
+    )  # fmt: skip
