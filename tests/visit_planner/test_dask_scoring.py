@@ -107,3 +107,25 @@ def test_score_cli_on_a_local_dask_cluster_writes_the_same_files(
     assert pl.read_parquet(outs["dask"]).equals(pl.read_parquet(outs["local"]))
     drift = [pl.read_csv(o.with_name(f"{o.stem}.drift.csv")) for o in outs.values()]
     assert drift[0].equals(drift[1])
+
+
+def test_assign_on_a_local_dask_cluster_writes_the_same_plan(
+    scoring: Scoring, tmp_path: Path
+) -> None:
+    env = {**os.environ, "VISIT_PLANNER_HOME": str(scoring.home)}
+    scores = tmp_path / "scores.parquet"
+    score_frame(scoring.households, home=scoring.home).scores.write_parquet(scores)
+    plans = {}
+    for kind in ("local", "dask"):
+        out = tmp_path / kind
+        proc = subprocess.run(
+            [sys.executable, "-m", "visit_planner", "assign", "--scores", str(scores),
+             "--households", str(scoring.data / "households.parquet"),
+             "--workers", str(scoring.data / "workers.parquet"), "--out", str(out),
+             "--executor", kind, "--workers-processes", "2"],
+            env=env, capture_output=True, text=True, check=False, timeout=900,
+        )  # fmt: skip
+        assert proc.returncode in {0, 3}, proc.stdout + proc.stderr
+        plans[kind] = pl.read_parquet(out / "plan.parquet")
+    assert plans["dask"].equals(plans["local"])
+    assert plans["dask"].height == scoring.households.height
