@@ -43,3 +43,19 @@ def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatc
     # (a command to paste, a file name), which cannot be broken.
     wide = [x for x in out.splitlines() if cell_len(x) > 80 and str(home) not in x]
     assert wide == []
+
+
+def test_shortfall_text_one_language_a_line() -> None:
+    from visit_planner.cli.summary_text import bilingual_lines
+
+    text = (
+        "方案覆盖 44/51 户一类户 / the plan covers 44 of the 51 tier-1 households (not proven; "
+        "基层干部 cadre); 需增加 2 名基层干部 / 2 more cadres would cover all 7"
+    )
+    assert bilingual_lines(text) == [
+        "方案覆盖 44/51 户一类户",
+        "the plan covers 44 of the 51 tier-1 households (not proven; 基层干部 cadre)",
+        "需增加 2 名基层干部",
+        "2 more cadres would cover all 7",
+    ]
+    assert bilingual_lines("只有中文") == ["只有中文"]

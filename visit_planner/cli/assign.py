@@ -249,8 +249,9 @@ def print_assign_summary(result: PrefectureResult, out: Path) -> None:
     if len(result.issues) > 20:
         err_console.print(f"... {len(result.issues) - 20} more input issues in diagnostics")
     console.print(
-        f"wrote 输出 {out}/: plan, diagnostics, explanations, worker_loads (.parquet), "
-        "townships/, manifest.json"
+        f"wrote 输出 {out}/:\n  plan, diagnostics, explanations, worker_loads (.parquet),\n"
+        "  townships/, manifest.json",
+        highlight=False,
     )
     if result.failed_townships:
         err_console.print(

@@ -15,11 +15,22 @@ _NEXT_CHINESE = re.compile(r";\s+(?=[\u4e00-\u9fff])")  # "...; 需增加" start
 
 
 def bilingual_lines(text: str) -> list[str]:
-    """A ``中文 / English; 中文 / English`` text as one line per language, in order."""
-    lines: list[str] = []
-    for pair in _NEXT_CHINESE.split(text):
-        lines += [part.strip() for part in pair.split(" / ", 1) if part.strip()]
-    return lines
+    """A ``中文 / English; 中文 / English`` text as one line per language, in order.
+
+    Between two `` / `` the English of one pair is followed by the Chinese of the next, after
+    the last ``; `` that precedes a Chinese character (an English part may itself hold a
+    ``; `` and a Chinese term, as in ``(not proven; 基层干部 cadre)``)."""
+    parts = text.split(" / ")
+    lines = [parts[0]]
+    for middle in parts[1:-1]:
+        cuts = list(_NEXT_CHINESE.finditer(middle))
+        if cuts:
+            lines += [middle[: cuts[-1].start()], middle[cuts[-1].end() :]]
+        else:
+            lines.append(middle)
+    if len(parts) > 1:
+        lines.append(parts[-1])
+    return [line.strip() for line in lines if line.strip()]
 
 
 def print_shortfalls(diagnostics: pl.DataFrame) -> None:
