@@ -416,8 +416,8 @@ def tradeoff_causes(
                     f"避免上位兜底(该人员承接属上位兜底, 计 {settings.up_cover_penalty:g} 分钟当量)"
                 )
                 en.append(
-                    f"no up-cover (that worker's role is above the tier's own; an up-cover "
-                    f"costs {settings.up_cover_penalty:g} minutes-equivalent)"
+                    f"no up-cover (that worker's role is above the tier's own, and an "
+                    f"up-cover costs {settings.up_cover_penalty:g} minutes-equivalent)"
                 )
             elif r["_own_up_cover"] and not r["_alt_up_cover"]:
                 cost -= settings.up_cover_penalty

@@ -25,6 +25,33 @@ def _role(role: object) -> str:
     return "—" if not role else f"{role_zh(str(role))} {role_en(str(role))}"
 
 
+WIDTH = 80
+
+
+def _wrapped(text: str, first: str, rest: str | None = None, width: int = WIDTH) -> list[str]:
+    """``text`` wrapped to ``width`` display columns (Chinese counts double), its first line
+    after ``first`` and the others after ``rest`` (a hanging indent), so that a redirected or
+    80-column terminal shows it without ragged breaks."""
+    from rich.console import Console
+    from rich.text import Text
+
+    rest = first if rest is None else rest
+    inner = width - max(len(first), len(rest))
+    lines = [line.plain.rstrip() for line in Text(text).wrap(Console(width=width), inner)]
+    return [(rest if i else first) + line for i, line in enumerate(lines)]
+
+
+def _reason_lines(reason: str) -> list[str]:
+    """A reason, its causes one per line: ``该人员有余力, 但方案保持现状: A; B``."""
+    head, sep, causes = reason.partition(": ")
+    if not sep or "; " not in causes:
+        return _wrapped(reason, "    ")
+    lines = _wrapped(head + ":", "    ")
+    for cause in causes.split("; "):
+        lines += _wrapped(cause, "      - ", "        ")
+    return lines
+
+
 def household_lines(h: dict[str, Any]) -> list[str]:
     """The household's pairing, one fact per line."""
     tier = h.get("tier")
@@ -48,8 +75,9 @@ def household_lines(h: dict[str, Any]) -> list[str]:
         lines += [
             f"最近的其他人员 nearest other worker: {h['alt_worker_id']} "
             f"({_role(h.get('alt_role'))})",
-            f"  未分到的原因 why not: {name_places(str(h.get('reason_zh')))}",
-            f"  {name_places(str(h.get('reason_en')))}",
+            "  未分到的原因 why not:",
+            *_reason_lines(name_places(str(h.get("reason_zh")))),
+            *_reason_lines(name_places(str(h.get("reason_en")))),
         ]
     if h.get("overrides"):
         lines.append(f"督导调整 overrides: {h['overrides']}")
