@@ -9,7 +9,9 @@ first-fit-decreasing packing that exists, so that many *suffice*; it is not a pr
 and the staff that would then be needed. :func:`sweep` does it for several scenarios.
 
 The objective comes with the solver's proven lower bound only when every township has one;
-otherwise ``bound`` and ``gap`` are None (never a bound that was not proven). Tiers and risk
+otherwise ``bound`` and ``gap`` are None (never a bound that was not proven). Likewise tier-1
+coverage comes with the solver's proven upper bound (``tier1_max_coverable``: no plan with
+these workers covers more tier-1 households) where every township has one. Tiers and risk
 are inputs (``tier``, ``risk`` columns of the households), so a change of the decision rule
 is a change of the households' tiers made by the caller.
 """
@@ -77,6 +79,23 @@ def _uncovered_extra(
     return extra
 
 
+def _coverage_bound(diag: pl.DataFrame, n1: int) -> dict[str, object]:
+    """The solver's proven upper bound on tier-1 coverage, summed over the townships (None
+    unless every township has one), as a count and a share, and whether the plan reaches it
+    in every township."""
+    column = "tier1_max_coverable"
+    if column not in diag.columns or diag.height == 0 or diag[column].null_count():
+        return {"tier1_max_coverable": None, "tier1_coverage_bound": None,
+                "tier1_coverage_proven": None}  # fmt: skip
+    upper = int(diag[column].sum())
+    proven = diag["tier1_coverage_proven"]
+    return {
+        "tier1_max_coverable": upper,
+        "tier1_coverage_bound": upper / n1 if n1 else float("nan"),
+        "tier1_coverage_proven": bool(proven.null_count() == 0 and proven.all()),
+    }
+
+
 def scenario_figures(
     households: pl.DataFrame,
     workers: pl.DataFrame,
@@ -90,7 +109,10 @@ def scenario_figures(
 
     Keys: ``status``, ``objective``, ``bound`` and ``gap`` (None unless every township's
     bound is proven), ``tier{t}_households``, ``tier{t}_covered``, ``tier1_coverage`` (share,
-    NaN without tier-1 households), ``travel_hours_month``, per role ``used_{role}`` (workers
+    NaN without tier-1 households), ``tier1_max_coverable`` and ``tier1_coverage_bound`` (the
+    solver's proven upper bound on tier-1 coverage: no plan with these workers covers more;
+    None where a township has none), ``tier1_coverage_proven`` (the plan reaches that bound),
+    ``travel_hours_month``, per role ``used_{role}`` (workers
     with at least one household), ``extra_{role}`` (would cover the uncovered households) and
     ``staff_{role}`` (their sum), ``failed_townships`` and ``seconds``.
     """
@@ -117,6 +139,7 @@ def scenario_figures(
     n1 = int(out["tier1_households"])  # type: ignore[call-overload]
     out["tier1_coverage"] = int(out["tier1_covered"]) / n1 if n1 else float("nan")  # type: ignore[call-overload]
     diag = result.diagnostics
+    out |= _coverage_bound(diag, n1)
     out["travel_hours_month"] = (
         float(diag["travel_minutes_month"].fill_null(0.0).sum()) / 60.0
         if "travel_minutes_month" in diag.columns

@@ -54,6 +54,7 @@ def test_figures_of_a_covered_township() -> None:
     assert f["bound"] <= f["objective"] + 1e-6  # type: ignore[operator]
     assert f["status"] in ("optimal", "feasible")
     assert f["failed_townships"] == ""
+    assert f["tier1_max_coverable"] == 2 and f["tier1_coverage_proven"] is True
 
 
 def test_more_visits_than_capacity_leave_tier1_short_and_price_the_staff() -> None:
@@ -61,6 +62,9 @@ def test_more_visits_than_capacity_leave_tier1_short_and_price_the_staff() -> No
     f = scenario_figures(hh, ws, with_cadence(S, 1, 4.0))  # 3 h per tier-1 household now
     assert f["tier1_covered"] == 1  # the cadre covers the riskier household only
     assert f["tier1_coverage"] == 0.5
+    # The solver proves no plan covers more: the bound is the plan's coverage here.
+    assert f["tier1_max_coverable"] == 1 and f["tier1_coverage_bound"] == 0.5
+    assert f["tier1_coverage_proven"] is True
     assert f["extra_cadre"] == 1
     assert f["staff_cadre"] == f["used_cadre"] + f["extra_cadre"]  # type: ignore[operator]
     # The priced staff really covers it: add that many cadres and solve again.

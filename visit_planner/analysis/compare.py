@@ -45,9 +45,18 @@ class Comparison:
     y: np.ndarray = field(repr=False)
 
     def table(self) -> pl.DataFrame:
-        """One row per model (and the Bayes limit when known): the headline metrics."""
+        """One row per model (and the Bayes limit when known): the headline metrics, and the
+        distance to the Bayes limit on the held-out labels (``log_loss_gap_pct``, noisy on few
+        villages: a model may fall below the limit by chance) and against the true
+        probabilities (``cross_entropy_gap_pct``, the lower-variance measure)."""
         rows = [(name, ev) for name, ev in self.evaluations.items()]
-        out = summarise(rows)
+        out = summarise(rows).with_columns(
+            pl.Series(
+                "cross_entropy_gap_pct",
+                [ev.bayes.cross_entropy_gap_pct if ev.bayes else None for _, ev in rows],
+                dtype=pl.Float64,
+            )
+        )
         first = next(iter(self.evaluations.values()))
         if first.bayes is not None:
             b = first.bayes.bayes
@@ -62,6 +71,7 @@ class Comparison:
                         "ece": b.ece,
                         "largest_group_gap": None,
                         "log_loss_gap_pct": 0.0,
+                        "cross_entropy_gap_pct": 0.0,
                     }
                 ],
                 schema=out.schema,

@@ -300,14 +300,24 @@ def bayes_gap_bars(table: pl.DataFrame) -> Figure:
 def tradeoff_figure(
     sweep: pl.DataFrame, x: str, x_label: str, title: str, role: str = "cadre"
 ) -> Figure:
-    """Four panels over the scenarios of :func:`assignment.tradeoff.sweep`: tier-1 coverage,
-    travel, workers of ``role`` (used, and extra that would cover the households of the tier it
-    serves left uncovered), and the objective with the solver's proven lower bound - drawn
-    only where it was proven."""
+    """Four panels over the scenarios of :func:`assignment.tradeoff.sweep`: tier-1 coverage
+    with the solver's proven upper bound, travel, workers of ``role`` (used, and extra that
+    would cover the households of the tier it serves left uncovered), and the objective with
+    the solver's proven lower bound - each bound drawn only where it was proven."""
     xs = sweep[x].cast(pl.Float64).to_numpy()
     fig = Figure(figsize=(11.0, 7.2), layout="constrained")
     (a1, a2), (a3, a4) = fig.subplots(2, 2)
-    a1.plot(xs, _pct(sweep["tier1_coverage"]), marker="o", color=TIER_COLOURS[1])
+    if "tier1_coverage_bound" in sweep.columns:
+        upper = sweep.filter(pl.col("tier1_coverage_bound").is_not_null())
+        if upper.height:  # drawn wide and light under the plan: where they meet, it shows
+            a1.plot(
+                upper[x].cast(pl.Float64).to_numpy(), _pct(upper["tier1_coverage_bound"]),
+                lw=6, alpha=0.3, color=TIER_COLOURS[1], solid_capstyle="round",
+                label="proven upper bound 已证明上限",
+            )  # fmt: skip
+    a1.plot(xs, _pct(sweep["tier1_coverage"]), marker="o", color=TIER_COLOURS[1],
+            label="plan 方案")  # fmt: skip
+    a1.legend(fontsize=8)
     a1.set_ylim(0, 105)
     a1.set_ylabel("tier-1 households covered 一类户覆盖率 (%)")
     a1.set_title("Tier-1 coverage 一类户覆盖")
@@ -326,15 +336,15 @@ def tradeoff_figure(
     a3.set_title(f"{en.capitalize()}s needed 所需{zh}")
     a3.legend(fontsize=8)
     objective = sweep["objective"].to_numpy()
-    a4.plot(xs, objective, marker="o", color="#8e44ad", label="plan's objective 方案目标值")
     proven = sweep.filter(pl.col("bound").is_not_null())
     if proven.height:
         a4.plot(
-            proven[x].cast(pl.Float64).to_numpy(), proven["bound"].to_numpy(), marker="v",
-            ls="--", color="#8e44ad", alpha=0.7, label="proven lower bound 已证明下界",
+            proven[x].cast(pl.Float64).to_numpy(), proven["bound"].to_numpy(), lw=6, alpha=0.3,
+            color="#8e44ad", solid_capstyle="round", label="proven lower bound 已证明下界",
         )  # fmt: skip
+    a4.plot(xs, objective, marker="o", color="#8e44ad", label="plan's objective 方案目标值")
     a4.set_yscale("log")
-    a4.set_ylabel("objective 目标值 (min-equivalent per month 分钟当量/月)")
+    a4.set_ylabel("objective 目标值 (min-eq. per month 分钟当量/月)")
     a4.set_title("Objective and proven bound 目标值与下界")
     a4.legend(fontsize=8)
     for ax in (a1, a2, a3, a4):

@@ -54,17 +54,14 @@ def county_households(
     return joined
 
 
-def county_with_most_tier1(households: pl.DataFrame, scores: pl.DataFrame) -> str:
-    """The county with the most households scored tier 1 (ties: the lowest code)."""
+def largest_county(households: pl.DataFrame) -> str:
+    """The county with the most households (ties: the lowest code): where a policy change
+    moves the most visits."""
     counts = (
-        households.select("household_id", "county_id")
-        .join(scores.select("household_id", "final_tier"), on="household_id")
-        .group_by("county_id")
-        .agg((pl.col("final_tier") == 1).sum().alias("tier1"))
-        .sort(["tier1", "county_id"], descending=[True, False])
+        households.group_by("county_id").len().sort(["len", "county_id"], descending=[True, False])
     )
     if counts.height == 0:
-        raise VisitPlannerError("no scored households (无评分农户)")
+        raise VisitPlannerError("no households (无农户)")
     return str(counts["county_id"][0])
 
 

@@ -38,6 +38,8 @@ def test_table_and_fairness_of_a_comparison() -> None:
     assert table["model"].to_list() == ["champion", "challenger", "Bayes limit 贝叶斯极限"]
     assert table["log_loss"][0] == evals["champion"].metrics.log_loss
     assert table["log_loss"][2] == evals["champion"].bayes.bayes.log_loss  # type: ignore[union-attr]
+    gaps = [ev.bayes.cross_entropy_gap_pct for ev in evals.values() if ev.bayes is not None]
+    assert table["cross_entropy_gap_pct"].to_list() == [*gaps, 0.0]
     fair = comp.fairness()
     assert fair.columns[0] == "model"
     assert fair.filter(pl.col("model") == "challenger").height == 2  # F and M

@@ -80,7 +80,7 @@ def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
             "visits_per_month": [1.0, 2.0, 3.0], "tier1_coverage": [1.0, 1.0, 0.5],
             "travel_hours_month": [10.0, 20.0, 25.0], "used_cadre": [2, 2, 2],
             "extra_cadre": [0, 0, 3], "objective": [100.0, 200.0, 5000.0],
-            "bound": [99.0, None, 4800.0],
+            "bound": [99.0, None, 4800.0], "tier1_coverage_bound": [1.0, 1.0, None],
         }
     )  # fmt: skip
     fig = plots.tradeoff_figure(sweep, "visits_per_month", "visits (per month 次/月)", "t")
@@ -90,6 +90,9 @@ def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
     bound = lines["proven lower bound 已证明下界"]
     assert np.asarray(bound.get_xdata()).tolist() == [1.0, 3.0]  # no point where nothing was proven
     assert np.asarray(bound.get_ydata()).tolist() == [99.0, 4800.0]
+    coverage = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    upper = coverage["proven upper bound 已证明上限"]
+    assert np.asarray(upper.get_xdata()).tolist() == [1.0, 2.0]
 
 
 def test_show_gives_a_png() -> None:

@@ -38,7 +38,9 @@ def test_missing_tier1_costs_scales_only_the_first_row() -> None:
 
 def test_higher_cost_of_missing_tier1_calls_more_households_tier1(scored) -> None:
     hh, scores = scored
-    county = policy.county_with_most_tier1(hh, scores)
+    county = policy.largest_county(hh)
+    sizes = hh.group_by("county_id").len()
+    assert sizes.filter(pl.col("county_id") == county)["len"][0] == sizes["len"].max()
     frame = policy.county_households(hh, scores, county)
     counts = [
         int((policy.tiers_under_costs(frame, policy.missing_tier1_costs(f))["tier"] == 1).sum())
