@@ -150,6 +150,8 @@ def missing_bars(missing: pl.DataFrame) -> Figure:
         ax.text(100 * s + 0.3, i, f"{n:,}", va="center", fontsize=8)
     ax.set_yticks(y, some["column"].to_list())
     ax.invert_yaxis()
+    if some.height:
+        ax.set_xlim(0, float(_pct(some["share"]).max()) * 1.18)  # room for the counts
     ax.set_xlabel("share of households with no value 缺失占比 (%)")
     ax.set_ylabel("column 字段")
     ax.set_title("Missing values 缺失值")
@@ -332,6 +334,7 @@ def tradeoff_figure(
     a3.bar(xs, used, width=0.6 * step, color="#34495e", label=f"{en}s used 已用{zh}")
     a3.bar(xs, extra, width=0.6 * step, bottom=used, color="#e74c3c",
            label=f"extra {en}s that would suffice 另需{zh}")  # fmt: skip
+    a3.set_ylim(0, max(1.0, float((used + extra).max())) * 1.35)  # room for the legend
     a3.set_ylabel(f"{en}s {zh} (persons 人)")
     a3.set_title(f"{en.capitalize()}s needed 所需{zh}")
     a3.legend(fontsize=8)
