@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from risk_model import TrainConfig, household_spec, train
+from risk_model.attribution import attribute, fidelity
 from risk_model.reasons import explain
 from risk_model.scoring import score
 from risk_model.training import predict_proba
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--kind", default="hgb", choices=["hgb", "logistic", "scorecard"])
+    parser.add_argument(
+        "--no-select", action="store_true", help="use --kind even if another candidate is better"
+    )
     args = parser.parse_args()
 
     if args.data is not None:
@@ -68,8 +72,8 @@ def main() -> None:
     load = os.getloadavg()
 
     t0, c0 = time.perf_counter(), cpu_s()
-    baselines = tuple(k for k in ("logistic", "scorecard") if k != args.kind)
-    config = TrainConfig(kind=args.kind, baselines=baselines)  # type: ignore[arg-type]
+    baselines = tuple(k for k in ("hgb", "logistic", "scorecard") if k != args.kind)
+    config = TrainConfig(kind=args.kind, baselines=baselines, select=not args.no_select)  # type: ignore[arg-type]
     result = train(households, spec, settings.rule, truth=truth, config=config)
     train_total, train_cpu = time.perf_counter() - t0, cpu_s() - c0
     ev = result.evaluation
@@ -84,8 +88,12 @@ def main() -> None:
     settings.rule.decide(proba)
     t_tiers = time.perf_counter() - t0
     t0 = time.perf_counter()
-    explain(result.reason_tables, households)
+    att = attribute(result.pipeline, households, result.spec, result.reason_tables.reference)
+    t_attr = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    explain(result.reason_tables, households, contributions_matrix=att.contributions)
     t_reasons = time.perf_counter() - t0
+    fid = fidelity(att, proba)
     t0, c0 = time.perf_counter(), cpu_s()
     scored = score(
         households,
@@ -113,7 +121,9 @@ def main() -> None:
         f"{load[0]:.1f}, at end {load_end[0]:.1f} (other agents share the 2 cores: wall "
         "timings are pessimistic; CPU seconds / 2 cores is what an idle machine would need at "
         "best)",
-        f"- model: {result.config.kind}"
+        f"- model: {result.chosen} (chosen by held-out log-loss: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in result.ranking)
+        + ")"
         + (
             f", {clf.n_iter_} boosting iterations"
             if isinstance(getattr(clf, "n_iter_", None), int)
@@ -133,19 +143,21 @@ def main() -> None:
         f"| ECE (class-wise) | {m.ece:.4f}; Bayes {bm.ece:.4f} | |",
         f"| largest tier-1 recall gap across groups | {ev.fairness.largest_gap:.3f} | |",
         *[
-            f"| {k} baseline log-loss gap / macro-F1 gap | "
+            f"| {k} (not chosen) log-loss gap / macro-F1 gap | "
             f"{e.bayes.log_loss_gap_pct:+.2f} % / {e.bayes.macro_f1_gap:+.4f} | |"
             for k, e in result.baseline_evaluations.items()
             if e.bayes is not None
         ],
-        f"| reasons fidelity R² (vs the model's own P(tier 1)) | "
-        f"{result.reason_tables.fidelity_r2:.3f} | |",
+        f"| reasons: max \\|base + Σ contributions − model tier-1 log-odds\\| "
+        f"({households.height:,} rows) | {fid.max_abs_error:.1e} | exact |",
+        f"| reasons fidelity R² (vs the model's own tier-1 log-odds) | {fid.r2_log_odds:.6f} | |",
         f"| fit of the model ({result.n_train:,} rows) | {result.fit_seconds:.1f} s | "
         f"< 60 s at 1.0 M |",
-        f"| train() total (model + 2 baselines + 4 evaluations + reasons + drift ref) | "
+        f"| train() total (3 candidates + 4 evaluations + reasons + drift ref) | "
         f"{train_total:.1f} s wall, {train_cpu:.1f} CPU s | |",
-        f"| scoring: predict_proba / tiers / reasons ({households.height:,} rows) | "
-        f"{t_proba:.1f} s / {t_tiers:.2f} s / {t_reasons:.1f} s | |",
+        f"| scoring: predict_proba / tiers / attributions / reason texts "
+        f"({households.height:,} rows) | "
+        f"{t_proba:.1f} s / {t_tiers:.2f} s / {t_attr:.1f} s / {t_reasons:.1f} s | |",
         f"| scoring: full score() (checks + probs + tiers + rules + reasons + drift) | "
         f"{t_score:.1f} s wall, {score_cpu:.1f} CPU s | < 15 s at 1.0 M |",
         f"| peak memory of the process | {peak_gb():.2f} GB | < 6 GB |",

@@ -165,13 +165,21 @@ def _points(pipeline: Pipeline, X: np.ndarray, ref: dict[str, Any]) -> Any:
 
 
 def attribute(
-    pipeline: Pipeline, frame: pl.DataFrame, spec: FeatureSpec, ref: dict[str, Any]
+    pipeline: Pipeline,
+    frame: pl.DataFrame,
+    spec: FeatureSpec,
+    ref: dict[str, Any],
+    *,
+    encoded: np.ndarray | None = None,
 ) -> Attribution:
-    """Exact contributions of every feature for every row of ``frame`` (module docstring)."""
+    """Exact contributions of every feature for every row of ``frame`` (module docstring).
+
+    ``encoded``: ``frame`` already through the pipeline's encoder, if the caller has it.
+    """
     method = method_of(pipeline)
     enc = pipeline.named_steps["features"]
     starts = _feature_blocks(enc, spec)
-    X = enc.transform(frame)
+    X = enc.transform(frame) if encoded is None else encoded
     if method == "linear":
         contrib, base, out = _linear(pipeline, X, ref, starts)
     elif method == "treeshap":

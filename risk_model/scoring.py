@@ -120,13 +120,15 @@ def score(
             f"{source}: duplicate {spec.id_column} "
             f"{ids.filter(ids.is_duplicated()).head(3).to_list()}"
         )
-    proba = predict_proba(model, frame, spec.n_classes)
     fid: Fidelity | None = None
     if tables.method == "exact":
-        att = attribute(model, frame, spec, tables.reference)
+        encoded = encoder.transform(frame)  # once, for the probabilities and the reasons
+        proba = predict_proba(model, frame, spec.n_classes, encoded=encoded)
+        att = attribute(model, frame, spec, tables.reference, encoded=encoded)
         reasons = explain(tables, frame, contributions_matrix=att.contributions)
         fid = fidelity(att, proba)
     else:
+        proba = predict_proba(model, frame, spec.n_classes)
         reasons = explain(tables, frame)
     model_idx = rule.decide(proba).astype(np.int64)
     outcome = apply_rules(frame, model_idx, rules)

@@ -67,9 +67,18 @@ class TrainConfig:
     fit_threads: int = 1
 
 
-def predict_proba(pipeline: Pipeline, frame: pl.DataFrame, n_classes: int) -> np.ndarray:
-    """Class probabilities with one column per class index (absent classes get 0)."""
-    p = pipeline.predict_proba(frame)
+def predict_proba(
+    pipeline: Pipeline, frame: pl.DataFrame, n_classes: int, *, encoded: np.ndarray | None = None
+) -> np.ndarray:
+    """Class probabilities with one column per class index (absent classes get 0).
+
+    ``encoded``: ``frame`` already through the pipeline's encoder (saves encoding it twice).
+    """
+    p = (
+        pipeline.predict_proba(frame)
+        if encoded is None
+        else pipeline.named_steps["clf"].predict_proba(encoded)
+    )
     classes = np.asarray(pipeline.classes_, dtype=np.int64)
     if p.shape[1] == n_classes and np.array_equal(classes, np.arange(n_classes)):
         return p

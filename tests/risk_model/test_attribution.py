@@ -122,3 +122,45 @@ def test_reason_texts_carry_units_and_leave_out_zero_contributions() -> None:
         "独居老人：否 / elderly living alone: no -0.20",
     ]
     assert ReasonTables.from_dict(tables.to_dict()) == tables
+
+
+def test_reason_texts_of_missing_negative_and_fractional_values(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    tables = exact_tables(
+        toy_spec,
+        base=0.0,
+        unit="log-odds",
+        reference={},
+        fidelity_r2=1.0,
+        fidelity_max_error=0.0,
+        mean_abs={},
+    )
+    frame = pl.DataFrame(
+        {
+            "age": [None, -0.1, 42.25],
+            "visits": [0.1, 1.0, 2.0],
+            "smoker": [None, True, False],
+            "region": [None, "north", "south"],
+        },
+        schema_overrides={"age": pl.Float64, "smoker": pl.Boolean},
+    )
+    contrib = np.array([[0.5, 0.0, 0.3, -0.2], [-0.4, 0.0, 0.3, 0.2], [0.9, 0.0, -0.1, 0.0]])
+    texts = [
+        [x["text"] for x in r]
+        for r in explain(tables, frame, contributions_matrix=contrib).to_list()
+    ]
+    assert texts[0] == [
+        "age：缺失 / age: missing +0.50",
+        "吸烟：缺失 / smoker: missing +0.30",
+        "region：缺失 / region: missing -0.20",
+    ]
+    assert texts[1] == [
+        "age -0.1 / age: -0.1 -0.40",
+        "吸烟 / smoker +0.30",
+        "region north / region: north +0.20",
+    ]
+    assert texts[2] == ["age 42.2 / age: 42.2 +0.90", "吸烟：否 / smoker: no -0.10"] or texts[
+        2
+    ] == [
+        "age 42.3 / age: 42.3 +0.90",
+        "吸烟：否 / smoker: no -0.10",
+    ]
