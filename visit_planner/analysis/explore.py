@@ -55,9 +55,11 @@ TIER_COLUMN = "assessed_tier"
 
 def with_county_name(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with a ``county`` column ``文山市 Wenshan`` (the code where no name is known)."""
+    codes = frame["county_id"].unique().drop_nulls().to_list()
+    names = {code: county_name(code) or code for code in codes}
     return frame.with_columns(
         pl.col("county_id")
-        .map_elements(lambda v: county_name(v) or v, return_dtype=pl.String)
+        .replace_strict(names, default=None, return_dtype=pl.String)
         .alias("county")
     )
 

@@ -79,3 +79,12 @@ def test_flag_shares(hh: pl.DataFrame) -> None:
     assert alone["households"] == hh["elderly_living_alone"].sum()
     grades = flags.filter(pl.col("feature") == "housing_safety_grade")
     assert grades["households"].sum() == hh.height
+
+
+def test_county_names_with_the_code_where_unknown() -> None:
+    frame = pl.DataFrame({"county_id": ["532627", "999999", "532627"]})
+    assert explore.with_county_name(frame)["county"].to_list() == [
+        "广南县 Guangnan",
+        "999999",
+        "广南县 Guangnan",
+    ]
