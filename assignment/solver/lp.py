@@ -267,6 +267,18 @@ def coverage_cut(
     mass = float(lp.x[is_top[arr.arc_item]].sum())
     if len(top) == 0 or mass >= len(top) - 1e-6:
         return None
+    k = fractional_top_limit(arr, opts)
+    if k is None:
+        return None
+    return (is_top, k) if mass > k + 1e-6 else None
+
+
+def fractional_top_limit(arr: ArcArrays, opts: SolverOptions) -> int | None:
+    """The most top (tier-1) households any plan covers, bounded by the LP of the top
+    households alone (full capacities, each counting 1, cardinality cuts): the floor of its
+    optimum. None when that LP fails."""
+    is_top = top_mask(arr)
+    top = np.flatnonzero(is_top)
     zero = np.zeros(arr.n_agents)
     sub, _ = arr.subset(top, zero, np.zeros(arr.n_agents, dtype=np.int64))
     count = replace(
@@ -279,5 +291,4 @@ def coverage_cut(
     least = solve_lp_relaxation(count, opts)  # fewest top households left out, fractionally
     if not least.ok:
         return None
-    k = len(top) - int(np.ceil(least.objective - 1e-6))
-    return (is_top, k) if mass > k + 1e-6 else None
+    return len(top) - int(np.ceil(least.objective - 1e-6))

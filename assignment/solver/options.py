@@ -28,6 +28,6 @@ class SolverOptions:
     packing_effort: int = (
         600  # work units of assignment.solver.packing (deterministic, not seconds)
     )
-    coverage_work: float = 5.0  # CP-SAT deterministic time per tier-1 coverage model
-    coverage_cost_work: float = 2.0  # CP-SAT deterministic time of the cheapest-cover stage
+    coverage_work: float = 2.0  # CP-SAT deterministic time per tier-1 coverage model
+    coverage_cost_work: float = 1.0  # CP-SAT deterministic time of the cheapest-cover stage
     coverage_time_limit: float = 120.0  # safety only: a solve stopped by it is not used

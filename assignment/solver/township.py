@@ -26,7 +26,7 @@ every household unassigned, which is always feasible); a bound is never clamped.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from assignment.errors import SolverInternalError
 from assignment.problem import ArcArrays
 from assignment.solver.coverage import Coverage, cheapest_cover, covered_top, max_coverage
 from assignment.solver.lagrange import lagrangian_bound
-from assignment.solver.lp import LPResult, coverage_cut, solve_lp_relaxation
+from assignment.solver.lp import LPResult, fractional_top_limit, solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import merge_top, top_mask, top_part
@@ -187,6 +187,15 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     t_pack = time.perf_counter() - t0
     t0 = time.perf_counter()
     cov = max_coverage(arr, choice, opts.coverage_work, opts.coverage_time_limit)
+    if not cov.proven:
+        # The LP of the tier-1 households alone (with cardinality cuts) may bound it tighter.
+        k = fractional_top_limit(arr, opts)
+        if k is not None and k < cov.upper:
+            if k < cov.best:
+                raise SolverInternalError(
+                    f"{cov.best} tier-1 households covered, above the LP's limit {k}"
+                )
+            cov = replace(cov, upper=k)
     choice, msg_top = _top_stage(arr, choice, cov, opts)
     t_top = time.perf_counter() - t0
     msg = f"{msg}; {msg_top}" if msg_top else msg
@@ -234,18 +243,11 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
 
 
 def _cover_limit(arr: ArcArrays, lp: LPResult, cov: Coverage, opts: SolverOptions) -> int | None:
-    """The cut's ``k`` when the LP covers more tier-1 mass than any plan can, else None.
-
-    ``k`` is the proven upper bound of :func:`max_coverage`, or, where that is weaker, the
-    floor of the LP of the tier-1 households alone (:func:`coverage_cut`): both are valid.
-    """
+    """The cut's ``k`` (the proven upper bound of the tier-1 coverage, ``cov.upper``) when
+    the LP covers more tier-1 mass than any plan can, else None."""
     is_top = top_mask(arr)
     mass = float(lp.x[is_top[arr.arc_item]].sum())
     k = cov.upper
-    if not cov.proven:
-        fractional = coverage_cut(arr, lp, opts)
-        if fractional is not None:
-            k = min(k, fractional[1])
     return k if mass > k + 1e-6 else None
 
 
