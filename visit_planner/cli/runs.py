@@ -24,6 +24,7 @@ from rich.table import Table
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.cli.summary_text import print_shortfalls
 from visit_planner.contracts.places import place_label
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
@@ -119,17 +120,22 @@ def runs_show(
         f"plan hash 方案哈希 {row.plan_sha256[:16]}; files 文件 "
         + ("verified 校验一致" if not bad else f"CHANGED 已被修改: {', '.join(bad[:5])}"),
         f"households 户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
-        f"{m.get('tier1_uncovered', 0):,}; travel 路途 "
-        f"{float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; status {m.get('status')}",
+        f"{m.get('tier1_uncovered', 0):,}",
+        f"travel 路途 {float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; "
+        f"status 状态 {m.get('status')}",
     ]
     for name, info in sorted(row.inputs.items()):
-        lines.append(f"input 输入 {name}: {info.get('path')} sha256 {str(info.get('sha256'))[:16]}")
+        lines += [
+            f"input 输入 {name}: sha256 {str(info.get('sha256'))[:16]}",
+            f"  {info.get('path')}",
+        ]
     if row.parent_run_id:
         lines.append(f"amends 修订自 {row.parent_run_id[:12]}")
     for o in outcomes:
         lines.append(f"override 调整 #{o.override_id}: {o.outcome} {o.reason}".rstrip())
     lines.append(f"files 文件: {reader.root}")
     console.print("\n".join(lines), highlight=False)
+    print_shortfalls(reader.diagnostics())  # each short township by name, and what would cover it
     if bad:
         raise typer.Exit(4)
 
