@@ -205,3 +205,28 @@ def _haversine(
         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * rules.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def coverage_summary(diagnostics: pl.DataFrame) -> list[str]:
+    """The prefecture's tier-1 coverage proof in two lines (Chinese, then English): in how
+    many townships the plan's tier-1 coverage is proven maximal, and each township where it
+    is not, with how many more tier-1 households may be coverable. Empty without the
+    columns (diagnostics of an older run)."""
+    if "tier1_coverage_proven" not in diagnostics.columns or diagnostics.height == 0:
+        return []
+    proven = diagnostics["tier1_coverage_proven"].fill_null(False)
+    n, k = diagnostics.height, int(proven.sum())
+    open_ = diagnostics.filter(~proven).sort("township_id")
+    zh_open = "; ".join(
+        f"{r['township_id']} 至多还可能多覆盖 {r['tier1_uncertainty'] or '?'} 户"
+        for r in open_.iter_rows(named=True)
+    )
+    en_open = "; ".join(
+        f"{r['township_id']} at most {r['tier1_uncertainty'] or '?'} more may be coverable"
+        for r in open_.iter_rows(named=True)
+    )
+    return [
+        f"一类户覆盖数已证明为最大: {k}/{n} 个乡镇" + (f"; 未证明: {zh_open}" if zh_open else ""),
+        f"tier-1 coverage proven maximal in {k} of {n} townships"
+        + (f"; not proven: {en_open}" if en_open else ""),
+    ]

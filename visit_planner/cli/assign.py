@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assignment.core import solve_core
+from assignment.diagnostics import coverage_summary
 from assignment.errors import OrlibFormatError
 from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
@@ -236,6 +237,8 @@ def print_assign_summary(result: PrefectureResult, out: Path) -> None:
         f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; gap 差距 {gap}\n"
         f"{diag.height} townships 乡镇 in {result.seconds:.1f} s"
     )
+    for line in coverage_summary(diag):
+        console.print(line)
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
     for row in failed.iter_rows(named=True):
         tw = place_label(row["township_id"])
