@@ -165,11 +165,13 @@ def table(runs: list[Run], args: argparse.Namespace, train_scale: float) -> list
     """The results as Markdown."""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     scales = " ".join(f"{s:g}" for s in args.scales)
+    more = f" --executors {' '.join(args.executors)}" if args.executors != ["local", "dask"] else ""
+    more += f" --train-scale {train_scale:g}" if args.train_scale is not None else ""
     lines = [
         "# `plan` on local processes and on the local Dask cluster",
         "",
         f"Command: `.venv/bin/python bench/bench_dask.py --scales {scales} --processes "
-        f"{args.processes}` ({when}). Seed {args.seed}; model trained on the scale-"
+        f"{args.processes}{more}` ({when}). Seed {args.seed}; model trained on the scale-"
         f"{train_scale:g} data. {args.processes} worker processes in both cases (Dask: a "
         f"LocalCluster on 127.0.0.1, {args.processes} processes x 1 thread). The machine has "
         f"{psutil.cpu_count()} cores and {psutil.virtual_memory().total / 2**30:.1f} GB, shared "
@@ -208,15 +210,22 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="Keep (and reuse) data here.")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--name", default="dask_plan")
+    ap.add_argument(
+        "--train-scale",
+        type=float,
+        default=None,
+        help="Train on this scale's data (default: "
+        "the smallest of --scales; an earlier run's model in --work is reused).",
+    )
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_dask_"))
     home = work / "ws"
-    data = {s: work / f"scale{s:g}" / MONTH for s in args.scales}
+    train_scale = args.train_scale if args.train_scale is not None else min(args.scales)
+    data = {s: work / f"scale{s:g}" / MONTH for s in {*args.scales, train_scale}}
     for s, d in data.items():
         if not (d / "households.parquet").exists():
             cli(home, "generate", "--scale", f"{s:g}", "--seed", str(args.seed),
                 "--month", MONTH, "--out", str(d))  # fmt: skip
-    train_scale = min(args.scales)
     trained = work / f"trained_scale{train_scale:g}"
     if not trained.exists():
         cli(home, "train", "--data", str(data[train_scale]))
