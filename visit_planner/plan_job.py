@@ -8,7 +8,9 @@ One command for the month, in stages (each timed and reported):
 3. **score** every household with the champion model (corrected data; tier overrides);
 4. **assign**, with the *current run of the previous month* as the previous assignment (the
    data's ``previous_assignment`` file only when the store has no such run: a programme's first
-   month), the standing pins and forbids;
+   month), the standing pins and forbids; the townships are solved on the executor of
+   ``PlanRequest.executor`` (local processes by default, or a Dask cluster: opened before
+   any other work, so an unreachable scheduler is reported at once);
 5. **check** the plan with the independent validator: a plan with any violation is never
    published;
 6. **publish**: the run directory is written under a staging name, moved into
