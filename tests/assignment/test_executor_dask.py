@@ -169,3 +169,17 @@ def test_local_cluster_listens_on_loopback_only() -> None:
         }
     assert listening, "the cluster listens somewhere"
     assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
+
+
+def test_without_dask_installed_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "assignment.dask_executor")
+    monkeypatch.setitem(sys.modules, "dask", None)  # as if not installed
+    with (
+        pytest.raises(ExecutorUnavailableError, match=r"pip install 'visit-planner\[dask\]'"),
+        open_executor("dask"),
+    ):
+        pass
