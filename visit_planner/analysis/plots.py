@@ -346,7 +346,9 @@ def tradeoff_figure(
             color="#8e44ad", solid_capstyle="round", label="proven lower bound 已证明下界",
         )  # fmt: skip
     a4.plot(xs, objective, marker="o", color="#8e44ad", label="plan's objective 方案目标值")
-    a4.set_yscale("log")
+    positive = objective[np.isfinite(objective) & (objective > 0)]
+    if positive.size and positive.max() / positive.min() > 20:  # penalties dwarf travel
+        a4.set_yscale("log")
     a4.set_ylabel("objective 目标值 (min-eq. per month 分钟当量/月)")
     a4.set_title("Objective and proven bound 目标值与下界")
     a4.legend(fontsize=8)
