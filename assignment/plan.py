@@ -147,6 +147,7 @@ def solve_township(
     lat, tier, risk``; pins must already be cleaned (see :func:`solve_prefecture`).
     """
     start = time.perf_counter()
+    cpu_start = time.process_time()
     tw = str(households["township_id"][0]) if households.height else ""
     workers = workers.filter(pl.col("township_id") == tw) if households.height else workers
     arcs = build_candidates(
@@ -175,6 +176,7 @@ def solve_township(
         **coverage_figures(cov),
         "cost_gap": sol.gap if cov is not None and cov.proven else None,
         "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu_start,
         "households": arr.n_items,
         "workers": arr.n_agents,
         **{f"unassigned_tier{t}": int(((sol.choice < 0) & (tiers == t)).sum()) for t in (1, 2, 3)},
