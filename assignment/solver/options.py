@@ -23,8 +23,10 @@ class SolverOptions:
     repair_arcs_per_item: int = 8
     repair_free_workers: bool = False
     repair_node_limit: int = 2000
-    repair_time_limit: float = 20.0
-    lp_time_limit: float = 120.0
+    # Safety nets only (a repair stopped by its clock is not used): wide enough that a loaded
+    # machine does not change the plan; the node limit bounds the repair's work.
+    repair_time_limit: float = 60.0
+    lp_time_limit: float = 300.0
     packing_effort: int = (
         600  # work units of assignment.solver.packing (deterministic, not seconds)
     )
