@@ -207,7 +207,16 @@ def calibration_curves(y: np.ndarray, probas: Mapping[str, np.ndarray], n_bins: 
         ok = cnt > 0
         mean_p = np.bincount(b, weights=p1, minlength=len(edges) - 1)[ok] / cnt[ok]
         freq = np.bincount(b, weights=hit, minlength=len(edges) - 1)[ok] / cnt[ok]
-        ax.plot(_pct(mean_p), _pct(freq), marker="o", ms=4, label=name, color=MODEL_COLOURS[i % 4])
+        ax.plot(
+            _pct(mean_p),
+            _pct(freq),
+            marker="o",
+            ms=7 - 2.5 * min(i, 1),
+            lw=3.5 - 2 * min(i, 1),
+            alpha=0.8,
+            label=name,
+            color=MODEL_COLOURS[i % 4],
+        )  # fmt: skip  (the first model drawn wider: identical curves stay visible)
         top = max(top, float(mean_p.max()), float(freq.max()))
     lim = min(100.0, 100 * top * 1.1)
     ax.plot([0, lim], [0, lim], color="grey", lw=1, ls="--", label="perfect 完全校准")
