@@ -36,8 +36,8 @@ ExecutorOption = Annotated[
     ExecutorKind,
     typer.Option(
         "--executor",
-        help="local: processes on this machine; dask: a Dask cluster (pip install "
-        "'visit-planner[dask]'), --scheduler's or a new one on 127.0.0.1.",
+        help="local: processes on this machine; dask: a Dask cluster (the optional "
+        "extra 'dask' of visit-planner), --scheduler's or a new one on 127.0.0.1.",
     ),
 ]
 SchedulerOption = Annotated[
