@@ -121,7 +121,9 @@ def main() -> None:
         f"{load[0]:.1f}, at end {load_end[0]:.1f} (other agents share the 2 cores: wall "
         "timings are pessimistic; CPU seconds / 2 cores is what an idle machine would need at "
         "best)",
-        f"- model: {result.chosen} (chosen by held-out log-loss: "
+        f"- model: {result.chosen} ("
+        + ("chosen by held-out log-loss" if config.select else "--no-select; held-out log-loss")
+        + ": "
         + ", ".join(f"{k} {v:.4f}" for k, v in result.ranking)
         + ")"
         + (
