@@ -199,6 +199,35 @@ def table(runs: list[Run], args: argparse.Namespace, train_scale: float) -> list
     return lines
 
 
+def explain_memory(run_dir: Path, data: Path) -> str:
+    """Peak RSS of this process before and after ``explain_plan`` on a published run's plan
+    (the coordinator's step after the township solves), as one Markdown line."""
+    import resource
+
+    from assignment.explain import explain_plan
+    from visit_planner.assign_job import AssignInputs
+    from visit_planner.contracts import load_inputs
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    def peak() -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+    plan = pl.read_parquet(run_dir / "plan.parquet")
+    parts = sorted(run_dir.glob("townships/*/inputs/households.parquet"))
+    hh = pl.concat([pl.read_parquet(p) for p in parts], how="vertical_relaxed")
+    inputs = load_inputs(data)
+    conflicts = inputs.conflicts if inputs.conflicts.height else None
+    given = AssignInputs(hh, inputs.workers, inputs.previous_assignment, conflicts, None, None)
+    before = peak()
+    start = time.perf_counter()
+    explain_plan(plan, None, given.plan_inputs(), settings_from_policy(load_policy(None)))
+    return (
+        f"- `explain_plan` alone on the published plan of {plan.height:,} households: peak RSS "
+        f"{before:,} MB before, {peak():,} MB after ({time.perf_counter() - start:.1f} s); "
+        f"`.venv/bin/python bench/bench_dask.py --explain-memory {run_dir} {data}`"
+    )
+
+
 def main() -> None:
     """Generate, train, measure, write the table."""
     go_offline()
@@ -217,7 +246,14 @@ def main() -> None:
         help="Train on this scale's data (default: "
         "the smallest of --scales; an earlier run's model in --work is reused).",
     )
+    ap.add_argument(
+        "--explain-memory", nargs=2, type=Path, metavar=("RUN_DIR", "DATA"), default=None,
+        help="Only measure explain_plan's memory on a published run (its data directory).",
+    )  # fmt: skip
     args = ap.parse_args()
+    if args.explain_memory is not None:
+        print(explain_memory(*args.explain_memory))
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_dask_"))
     home = work / "ws"
     train_scale = args.train_scale if args.train_scale is not None else min(args.scales)
