@@ -17,7 +17,14 @@ def test_generate_then_validate(tmp_path: Path, cli) -> None:
             "month.json",
             *(
                 f"{n}.parquet"
-                for n in ("households", "workers", "previous_assignment", "conflicts", "truth")
+                for n in (
+                    "households",
+                    "workers",
+                    "previous_assignment",
+                    "conflicts",
+                    "truth",
+                    "places",
+                )
             ),
         ]
     )

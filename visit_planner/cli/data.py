@@ -12,6 +12,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 from visit_planner.cli._app import app, console, err_console
 from visit_planner.contracts import format_problems, load_inputs
 from visit_planner.synthetic.next_month import DEFAULT_MONTH
@@ -121,7 +122,7 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
         )
         stage("writing Parquet files / 写出文件")
         write_month(tables, info, out)
-    _summary(pref.households, pref.workers, title=f"{out} ({month}, scale {scale}, seed {seed})")
+    _summary(pref.households, pref.workers, out, f"{month}, scale {scale}, seed {seed}")
     console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
 
 
@@ -144,7 +145,7 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
         stage("writing Parquet files / 写出文件")
         write_month(nxt.tables(), nxt.info, out)
     info = nxt.info
-    _summary(nxt.households, nxt.workers, title=f"{out} ({info.month}, of {info.of}, seed {seed})")
+    _summary(nxt.households, nxt.workers, out, f"{info.month}, of {info.of}, seed {seed}")
     table = Table(title=f"changes {info.of} → {info.month} / 本月变化")
     table.add_column("change / 变化")
     table.add_column("count / 数量", justify="right")
@@ -189,7 +190,9 @@ _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
 }
 
 
-def _summary(households: pl.DataFrame, workers: pl.DataFrame, title: str) -> None:
+def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, title: str) -> None:
+    """The folder on its own line (a path may be long), then a short table of what it holds."""
+    console.print(str(folder), highlight=False, markup=False, soft_wrap=True)
     table = Table(title=title)
     table.add_column("what / 项目")
     table.add_column("count / 数量", justify="right")
@@ -201,12 +204,12 @@ def _summary(households: pl.DataFrame, workers: pl.DataFrame, title: str) -> Non
         ("households / 户", households.height),
     ]
     rows += [
-        (f"workers: {role}", n)
+        (f"{ROLE_NAMES_ZH[Role(role)]} / {ROLE_NAMES_EN[Role(role)]}s", n)
         for role, n in workers.group_by("role").len().sort("role").iter_rows()
     ]
     tiers = households.group_by("assessed_tier").len().sort("assessed_tier")
     rows += [
-        (f"assessed tier {t if t is not None else '— (none)'} / 评估类别", n)
+        (f"{TIER_NAMES_ZH[t]} / assessed tier {t}" if t is not None else "未评估 / not assessed", n)
         for t, n in tiers.iter_rows()
     ]
     for what, n in rows:
@@ -227,4 +230,4 @@ def validate_cmd(
     inputs = load_inputs(directory)
     if inputs.warnings:
         err_console.print(format_problems(inputs.warnings), highlight=False, markup=False)
-    _summary(inputs.households, inputs.workers, title=f"{directory}: valid / 校验通过")
+    _summary(inputs.households, inputs.workers, directory, "valid / 校验通过")
