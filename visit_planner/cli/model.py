@@ -145,8 +145,11 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             f"({out.result.chosen}) / 已登记版本 {out.version.version}"
         )
         console.print(f"MLflow run {out.version.run_id}", highlight=False)
+        console.print("next / 下一步:", highlight=False)
         console.print(
-            f"next / 下一步: visit-planner promote --version {out.version.version} --data {data}"
+            f"  visit-planner promote --version {out.version.version} \\\n    --data {data}",
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -297,10 +300,12 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         raise
     console.print(res.decision.summary(), highlight=False)
     tag = " (FORCED / 强制)" if res.forced else ""
+    console.print(f"版本 {res.version} 已成为冠军模型{tag}", highlight=False)
+    console.print(f"version {res.version} is now the champion{tag}", highlight=False)
     console.print(
-        f"version {res.version} is now the champion{tag} / 版本 {res.version} 已成为"
-        f"冠军模型 (held-out rows: {res.n_heldout:,}; previous: "
-        f"{res.previous_champion or '—'})"
+        f"(held-out rows / 留出样本: {res.n_heldout:,}; "
+        f"previous / 上一冠军: {res.previous_champion or '—'})",
+        highlight=False,
     )
 
 
