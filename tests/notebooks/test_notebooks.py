@@ -15,7 +15,6 @@ import pytest
 
 from tests.notebooks.helpers import execute, notebook_paths, stored_outputs
 
-BUDGET_SECONDS = 120.0
 EXPECTED = {
     "1.0-explore-households.ipynb": 7,  # notebook -> figures it shows
     "2.0-retrain-and-compare.ipynb": 4,
@@ -61,7 +60,7 @@ def test_no_logic_of_their_own(path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
 def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
-    nb, seconds = execute(path, tmp_path, env={"MPLBACKEND": "Agg"})
+    nb, _ = execute(path, tmp_path, env={"MPLBACKEND": "Agg"})
     errors = [
         f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
         for i, cell in enumerate(nb.cells)
@@ -77,4 +76,5 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
         for o in cell.get("outputs", [])
     )
     assert images == EXPECTED[path.name]
-    assert seconds < BUDGET_SECONDS, f"{path.name} took {seconds:.0f} s"
+    # The 2-minute budget is measured by notebooks/render.py (never a timed test: a loaded
+    # machine would fail it); a cell that hangs still fails through nbclient's timeout.
