@@ -2,7 +2,8 @@
 
 Each notebook is executed in a fresh kernel of this interpreter (nbclient + ipykernel) with
 its default parameters, so a notebook broken by a change in the packages fails here. A
-notebook must finish within :data:`BUDGET_SECONDS` and show its figures.
+notebook must show its figures; each cell has nbclient's timeout (its time is measured by
+``notebooks/render.py``, not asserted here).
 """
 
 from __future__ import annotations
