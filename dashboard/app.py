@@ -29,6 +29,7 @@ MENU: list[tuple[str, str, tuple[str, ...] | None]] = [
 ]
 
 st.set_page_config(page_title="走访计划 Visit planner", layout="wide")
+auth.warm_up()
 
 choice = st.sidebar.segmented_control(
     f"{t('language', 'zh')} / {t('language', 'en')}",
@@ -63,7 +64,7 @@ st.sidebar.caption(
     )
 )
 if st.sidebar.button(t("sign_out", lang), key="sign_out"):
-    auth.sign_out()
+    auth.sign_out_everywhere()
     st.rerun()
 
 pages = [

@@ -8,6 +8,16 @@ with a key that exists only in this server process; but no page takes its scope 
 (role, jurisdiction, still active) and builds :class:`~dashboard.data.DataAccess` from that
 row. Editing the session's viewer (or a query parameter) therefore changes nothing but this
 session's sign-in: the page refuses and asks to sign in again.
+
+**Single sign-on (optional).** When Streamlit's ``secrets.toml`` has an ``[auth]`` section
+(an OpenID Connect provider: ``redirect_uri``, ``cookie_secret``, ``client_id``,
+``client_secret``, ``server_metadata_url``), the login form also offers ``st.login``. The
+identity the provider returns is mapped to a store account by one claim
+(``[visit_planner] sso_claim`` in the secrets, or ``VISIT_PLANNER_SSO_CLAIM``; default
+``preferred_username``) whose value, lower-cased, must be the username of an active account;
+that account's role and jurisdiction then apply exactly as after a password sign-in. Any other
+identity is refused and the refusal audited (``login.sso_refused``); a sign-in is audited as
+``login.sso``. Without an ``[auth]`` section nothing changes.
 """
 
 from __future__ import annotations
@@ -16,7 +26,8 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
@@ -36,6 +47,10 @@ SIGNATURE_KEY: Final = "viewer_signature"
 NOTICE_KEY: Final = "auth_notice"
 LANG_KEY: Final = "lang"
 MONTH_KEY: Final = "month"
+
+SSO_CLAIM_ENV: Final = "VISIT_PLANNER_SSO_CLAIM"
+DEFAULT_SSO_CLAIM: Final = "preferred_username"
+SSO_REFUSED_KEY: Final = "sso_refused"
 
 _KEY: Final = secrets.token_bytes(32)
 """Signs this process's sessions; a restart signs everyone out."""
@@ -88,6 +103,140 @@ def account(username: str) -> Viewer | None:
     except StoreError:
         return None
     return viewer_of(row) if row.active else None
+
+
+# --------------------------------------------------------------------------- single sign-on
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """How single sign-on is configured: the provider to ask (None: the ``[auth]`` section's
+    own) and the identity claim that names the store account."""
+
+    provider: str | None
+    claim: str
+
+
+def sso_settings(secrets_: Mapping[str, Any], env: Mapping[str, str] | None = None) -> (
+    SsoSettings | None
+):  # fmt: skip
+    """Single sign-on settings from Streamlit's secrets (None when there is no ``[auth]``
+    section with a provider: password sign-in only)."""
+    section = secrets_.get("auth")
+    if not isinstance(section, Mapping):
+        return None
+    named = sorted(k for k, v in section.items() if isinstance(v, Mapping))
+    if "client_id" in section:
+        provider = None
+    elif named:
+        provider = named[0]
+    else:
+        return None
+    ours = secrets_.get("visit_planner")
+    claim = ours.get("sso_claim") if isinstance(ours, Mapping) else None
+    claim = claim or (env if env is not None else os.environ).get(SSO_CLAIM_ENV)
+    return SsoSettings(provider, str(claim or DEFAULT_SSO_CLAIM))
+
+
+def _sso_refused(store: Store, subject: str, claim: str, reason: str) -> LoginError:
+    store.append_audit(
+        "login.sso_refused", "(anonymous)", subject[:64] or "(blank)",
+        {"claim": claim, "reason": reason},
+    )  # fmt: skip
+    return LoginError(
+        f"此身份未对应任何有效账户，已拒绝 / this identity matches no active account "
+        f"(claim {claim!r}); ask an administrator to create one",
+        reason=reason,
+    )
+
+
+def sso_viewer(claims: Mapping[str, Any], claim: str) -> Viewer:
+    """The viewer of the store account named by the identity's ``claim``; a LoginError, after
+    auditing the refusal, when the claim is missing or names no active account."""
+    workspace, url = settings()
+    value = claims.get(claim)
+    with Store.for_workspace(workspace, url) as store:
+        if not isinstance(value, str) or not value.strip():
+            raise _sso_refused(store, "(no claim)", claim, "no_claim")
+        username = value.strip().lower()
+        try:
+            row = store.get_user(username)
+        except StoreError:  # unknown (LoginError is a StoreError too)
+            raise _sso_refused(store, username, claim, "unknown_identity") from None
+        if not row.active:
+            raise _sso_refused(store, username, claim, "disabled")
+        store.append_audit("login.sso", username, username, {"claim": claim})
+    return viewer_of(row)
+
+
+def _secrets() -> Mapping[str, Any]:
+    """Streamlit's secrets, or nothing when there is no secrets file."""
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except (FileNotFoundError, OSError, ValueError, KeyError):
+        return {}
+
+
+def _sso_logged_in() -> bool:
+    """Whether the browser holds a provider identity (``st.user``; absent in tests)."""
+    try:
+        return bool(st.user.is_logged_in)
+    except (AttributeError, KeyError):
+        return False
+
+
+def sso_sign_in(lang: Lang) -> None:
+    """The single sign-on part of the login form (nothing when it is not configured): a
+    button that starts ``st.login``; back from the provider, the identity is mapped to its
+    account (or refused, once per identity, audited)."""
+    config = sso_settings(_secrets())
+    if config is None:
+        return
+    if not _sso_logged_in():
+        if st.button(t("sso_button", lang), key="sso_login"):
+            st.login(config.provider) if config.provider else st.login()
+        return
+    claims = st.user.to_dict()
+    seen = f"{config.claim}={claims.get(config.claim)}"
+    if st.session_state.get(SSO_REFUSED_KEY) != seen:
+        try:
+            viewer = sso_viewer(claims, config.claim)
+        except LoginError as exc:
+            st.session_state[SSO_REFUSED_KEY] = seen
+            st.session_state["sso_message"] = str(exc)
+        else:
+            st.session_state.update(session_values(viewer))
+            st.rerun()
+    st.error(f"**{t('login_refused', lang)}** — {st.session_state.get('sso_message', '')}")
+    if st.button(t("sso_logout", lang), key="sso_logout"):
+        st.session_state.pop(SSO_REFUSED_KEY, None)
+        st.logout()
+
+
+def sign_out_everywhere() -> None:
+    """Sign out of this session and, after single sign-on, of the provider's cookie too."""
+    sign_out()
+    if sso_settings(_secrets()) is not None and _sso_logged_in():
+        st.logout()
+
+
+# --------------------------------------------------------------------------- start-up
+
+_WARM: list[threading.Thread] = []
+
+
+def _import_heavy() -> None:
+    import visit_planner.risk_job  # noqa: F401  (MLflow: seconds to import; the model page)
+
+
+def warm_up() -> None:
+    """Import the model page's libraries (MLflow) in the background, once per
+    server process, while the user signs in (the first visit of those pages then does not
+    pay for the import)."""
+    if not _WARM:
+        thread = threading.Thread(target=_import_heavy, name="dashboard-warm-up", daemon=True)
+        _WARM.append(thread)
+        thread.start()
 
 
 # --------------------------------------------------------------------------- the session
@@ -144,6 +293,7 @@ def login_form(lang: Lang) -> None:
         username = st.text_input(t("username", lang), key="login_username")
         password = st.text_input(t("password", lang), type="password", key="login_password")
         submitted = st.form_submit_button(t("sign_in", lang), type="primary")
+    sso_sign_in(lang)
     if not submitted:
         return
     if not username or not password:

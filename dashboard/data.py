@@ -18,6 +18,8 @@ No Streamlit here: pages call these functions; this module is plain Python and t
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -30,6 +32,13 @@ from dashboard.errors import OutOfScopeError
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunReader
+from visit_planner.runs.summary import (
+    TownshipSummary,
+    read_summary,
+    roles_frame,
+    tiers_frame,
+    workers_frame,
+)
 from visit_planner.store import RunRow, Store
 from visit_planner.whatif import Changes, WhatIf, what_if
 
@@ -125,6 +134,114 @@ def _township_input(root: str, township_id: str, name: str) -> pl.DataFrame | No
     return pl.read_parquet(path) if path.is_file() else None
 
 
+@lru_cache(maxsize=256)
+def _alternatives(root: str, household_id: str) -> pl.DataFrame:
+    """A household's ranked alternatives (a page), kept: asking again costs nothing."""
+    return _reader(root).alternatives(household_id).head(PAGE_ROWS)
+
+
+@lru_cache(maxsize=4096)
+def _summary(root: str, township_id: str) -> TownshipSummary:
+    """One township's summary (written at publish time; computed for older runs), kept."""
+    return read_summary(Path(root), township_id)
+
+
+@lru_cache(maxsize=64)
+def _township_ids(root: str) -> tuple[str, ...]:
+    """The run's township ids (from its small diagnostics file), sorted."""
+    return tuple(sorted(_whole(root, "diagnostics")["township_id"].to_list()))
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """What a training run logged for one model version, as the registry holds it."""
+
+    version: int
+    fairness: pl.DataFrame | None  # attribute, group, n, n_tier1, tier1_recall, tier1_fpr
+    card: str | None  # the model card (markdown)
+    calibration_png: bytes | None  # the held-out reliability curves, as training drew them
+
+
+@dataclass(frozen=True)
+class Drift:
+    """This month's households (in scope) against the training data of the run's model."""
+
+    model_version: int
+    threshold: float  # PSI above which a feature is flagged (the run's policy)
+    households: int
+    report: pl.DataFrame  # feature, psi, flagged (largest shift first)
+
+
+def _artifact(registry: Any, run_id: str, name: str) -> bytes | None:
+    """One logged artifact's bytes, None when the run has none (older training runs)."""
+    from risk_model.errors import RiskModelError
+    from risk_model.tracking import read_artifact
+
+    try:
+        return read_artifact(registry, run_id, name)
+    except RiskModelError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _model_report(home: str, version: int) -> ModelReport:
+    """The logged fairness table, model card and calibration plot of a version (kept: a
+    registered version's artifacts never change)."""
+    from visit_planner.risk_job import registry_for, user_errors
+
+    with user_errors():
+        registry = registry_for(Workspace(Path(home)))
+        run_id = registry.version(version).run_id
+    fairness = _artifact(registry, run_id, "fairness.csv")
+    card = _artifact(registry, run_id, "model_card.md")
+    return ModelReport(
+        version=version,
+        fairness=None if fairness is None else pl.read_csv(fairness),
+        card=None if card is None else card.decode("utf-8"),
+        calibration_png=_artifact(registry, run_id, "plots/calibration.png"),
+    )
+
+
+VERSIONS_TTL = 30.0
+"""Seconds the registry's version list is kept (a promotion shows within this time)."""
+
+
+@lru_cache(maxsize=4)
+def _versions(home: str, bucket: int) -> tuple[Any, ...]:
+    """The registry's versions, newest first (kept for one ``VERSIONS_TTL`` time bucket)."""
+    from visit_planner.risk_job import list_models
+
+    return tuple(list_models(Path(home)))
+
+
+@lru_cache(maxsize=8)
+def _drift_reference(home: str, version: int) -> str:
+    """The binned training distribution the version logged (JSON text, kept)."""
+    from visit_planner.risk_job import registry_for, user_errors
+
+    with user_errors():
+        registry = registry_for(Workspace(Path(home)))
+        info = registry.version(version)
+        return json.dumps(registry.load_json(info.run_id, "drift_reference.json"))
+
+
+@lru_cache(maxsize=8)
+def _drift(root: str, townships: tuple[str, ...], reference: str, threshold: float) -> Drift:
+    """PSI of every feature over the townships' stored households (read column by column)."""
+    from risk_model.drift import drift_report
+
+    ref = json.loads(reference)
+    frames = []
+    for tw in townships:
+        path = Path(root) / "townships" / tw / "inputs" / "households.parquet"
+        if path.is_file():
+            present = pl.read_parquet_schema(path)
+            frames.append(pl.read_parquet(path, columns=[c for c in ref if c in present]))
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    version = int(_reader(root).manifest.model_version or 0)
+    return Drift(version, threshold, frame.height, drift_report(ref, frame, threshold))
+
+
 @dataclass(frozen=True)
 class Overview:
     """The month at a glance for the user's scope."""
@@ -134,7 +251,9 @@ class Overview:
     by_tier: pl.DataFrame  # tier, households, covered, uncovered
     by_role: pl.DataFrame  # role, hours used, hours available, utilisation
     proven: bool  # every township in scope has a proven bound
+    tier1_proven: bool  # every township's tier-1 coverage is proven maximal
     gap: float | None  # objective vs proven bound over the scope
+    centres: pl.DataFrame  # township_id, lon, lat: where each township's households are
 
 
 class DataAccess:
@@ -190,41 +309,18 @@ class DataAccess:
     def townships(self, month: str) -> list[str]:
         """The township ids of the month's run in the user's scope, sorted."""
         run = self.current_run(month)
-        ids = _whole(self._root(run), "diagnostics")["township_id"].to_list()
-        return sorted(t for t in ids if self.viewer.covers(t))
+        return [t for t in _township_ids(self._root(run)) if self.viewer.covers(t)]
 
     # ------------------------------------------------------------------ aggregates
 
     def overview(self, month: str) -> Overview:
-        """Households by tier, tier-1 coverage, utilisation by role and shortfalls, in scope."""
+        """Households by tier, tier-1 coverage, utilisation by role and shortfalls, in scope,
+        from the townships' summaries (written at publish time: no plan row is read)."""
         run = self.current_run(month)
         root = self._root(run)
-        diag = _whole(root, "diagnostics").filter(
-            pl.col("township_id").is_in(self.townships(month))
-        )
-        in_scope = diag["township_id"].implode()
-        plan = _whole(root, "plan").filter(pl.col("township_id").is_in(in_scope))
-        loads = _whole(root, "worker_loads").filter(pl.col("township_id").is_in(in_scope))
-        by_tier = (
-            plan.group_by("tier")
-            .agg(
-                pl.len().alias("households"),
-                pl.col("worker_id").is_not_null().sum().alias("covered"),
-            )
-            .with_columns((pl.col("households") - pl.col("covered")).alias("uncovered"))
-            .sort("tier")
-        )
-        by_role = (
-            loads.filter(pl.col("active").fill_null(False) & (pl.col("monthly_hours") > 0))
-            .group_by("role")
-            .agg(
-                pl.col("hours_used").sum().alias("hours_used"),
-                pl.col("monthly_hours").sum().alias("hours_available"),
-                pl.len().alias("workers"),
-            )
-            .with_columns((pl.col("hours_used") / pl.col("hours_available")).alias("utilisation"))
-            .sort("role")
-        )
+        in_scope = self.townships(month)
+        summaries = [_summary(root, tw) for tw in in_scope]
+        diag = _whole(root, "diagnostics").filter(pl.col("township_id").is_in(in_scope))
         towns = diag.select(
             "township_id",
             "households",
@@ -238,12 +334,22 @@ class DataAccess:
             "extra_cadres",
             *[c for c in diag.columns if c.startswith("utilisation_")],
         ).sort("township_id")
-        proven = bool(diag.height) and diag["bound"].null_count() == 0
-        objective = float(diag["objective"].fill_null(0.0).sum())
+        proven = bool(summaries) and all(s.proven for s in summaries)
+        objective = sum(s.objective or 0.0 for s in summaries)
         gap = None
         if proven and objective > 0:
-            gap = max(0.0, objective - float(diag["bound"].sum())) / objective
-        return Overview(run, towns, by_tier, by_role, proven, gap)
+            bound = sum(s.bound or 0.0 for s in summaries)
+            gap = max(0.0, objective - bound) / objective
+        centres = pl.DataFrame(
+            [(s.township_id, s.lon, s.lat) for s in summaries if s.lon is not None],
+            schema={"township_id": pl.String, "lon": pl.Float64, "lat": pl.Float64},
+            orient="row",
+        )
+        by_role = roles_frame(summaries).filter(pl.col("hours_available") > 0)
+        tier1_proven = bool(summaries) and all(s.tier1_proven for s in summaries)
+        return Overview(
+            run, towns, tiers_frame(summaries), by_role, proven, tier1_proven, gap, centres
+        )
 
     def township(self, month: str, township_id: str) -> dict[str, Any]:
         """One township: its diagnostics row, demand and capacity by role, the uncovered
@@ -257,15 +363,10 @@ class DataAccess:
         plan = _township_frame(root, township_id, "plan")
         loads = _township_frame(root, township_id, "worker_loads")
         assert plan is not None and loads is not None  # every run township has both
+        summary = _summary(root, township_id)
         uncovered = plan.filter(pl.col("worker_id").is_null()).sort("tier", "household_id")
-        demand = plan.group_by("tier").agg(
-            pl.len().alias("households"), pl.col("hours_per_month").sum().alias("hours")
-        )
-        capacity = loads.group_by("role").agg(
-            pl.col("monthly_hours").sum().alias("hours_available"),
-            pl.col("hours_used").sum().alias("hours_used"),
-            pl.len().alias("workers"),
-        )
+        demand = tiers_frame([summary]).select("tier", "households", "hours")
+        capacity = roles_frame([summary]).select("role", "hours_available", "hours_used", "workers")
         return {
             "run": run,
             "diagnostics": diag.row(0, named=True),
@@ -277,6 +378,12 @@ class DataAccess:
                 PAGE_ROWS
             ),
         }
+
+    def workers_of(self, month: str, township_id: str) -> pl.DataFrame:
+        """One township's workers with hours used against capacity (from its summary)."""
+        self._require(township_id)
+        root = self._root(self.current_run(month))
+        return workers_frame(_summary(root, township_id))
 
     def map_points(self, month: str, township_id: str) -> dict[str, pl.DataFrame]:
         """Households (lon, lat, tier, covered) and worker bases of one township, for a map
@@ -326,7 +433,7 @@ class DataAccess:
             "record": record,
             "score": score,
             "explanation": expl.filter(pl.col("household_id") == household_id).row(0, named=True),
-            "alternatives": reader.alternatives(household_id).head(PAGE_ROWS),
+            "alternatives": _alternatives(root, household_id),
         }
 
     def household_history(self, household_id: str) -> pl.DataFrame:
@@ -336,11 +443,14 @@ class DataAccess:
         for month in self.months():
             run = self.current_run(month)
             root = self._root(run)
-            found = _whole(root, "plan").filter(pl.col("household_id") == household_id)
-            if found.height == 0:
+            try:
+                tw = _reader(root).township_of(household_id)
+            except VisitPlannerError:  # not in that month's run
                 continue
-            tw = str(found["township_id"][0])
             self._require(tw)
+            plan = _township_frame(root, tw, "plan")
+            assert plan is not None
+            found = plan.filter(pl.col("household_id") == household_id)
             rows.append(
                 {
                     "month": month,
@@ -363,7 +473,11 @@ class DataAccess:
         self._require_households()
         run = self.current_run(month)
         root = self._root(run)
-        loads = _whole(root, "worker_loads").filter(pl.col("worker_id") == worker_id)
+        loads = (
+            pl.scan_parquet(Path(root) / "worker_loads.parquet")
+            .filter(pl.col("worker_id") == worker_id)
+            .collect()
+        )
         if loads.height == 0:
             raise VisitPlannerError(f"{worker_id}: not in the run of {month} (人员不在方案中)")
         load = loads.row(0, named=True)
@@ -386,7 +500,6 @@ class DataAccess:
         month's current run (applied / not applied and why, or pending)."""
         self._require_households()
         run = self.current_run(month)
-        index = _whole(self._root(run), "plan").select("household_id", "township_id")
         with self._store() as store:
             rows = store.list_overrides()
             outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
@@ -414,6 +527,11 @@ class DataAccess:
         )
         if frame.height == 0:
             return frame
+        index = (
+            pl.scan_parquet(Path(self._root(run)) / "households_index.parquet")
+            .filter(pl.col("household_id").is_in(frame["household_id"].unique().implode()))
+            .collect()
+        )
         frame = frame.join(index, on="household_id", how="left")
         keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
@@ -458,6 +576,33 @@ class DataAccess:
                 expires_on=candidate.expires_on,
             )
         return row.id
+
+    # ------------------------------------------------------------------ model
+
+    def model_versions(self) -> list[Any]:
+        """Every registered model version with aliases, tags and metrics (newest first; the
+        registry is asked at most every ``VERSIONS_TTL`` seconds)."""
+        return list(_versions(str(self.workspace.root), int(time.time() // VERSIONS_TTL)))
+
+    def model_report(self, version: int) -> ModelReport:
+        """The fairness table across groups, the model card and the calibration curves that
+        training logged for ``version`` (aggregates only: every role may read them)."""
+        return _model_report(str(self.workspace.root), int(version))
+
+    def drift(self, month: str) -> Drift | None:
+        """Drift flags of the month's households in scope against the training data of the
+        model that scored them (PSI per feature, flagged above the policy's threshold); None
+        when the run records no model version."""
+        from visit_planner.policy import parse_policy
+
+        run = self.current_run(month)
+        root = self._root(run)
+        version = _reader(root).manifest.model_version
+        if not version or not str(version).isdigit():
+            return None
+        threshold = parse_policy(run.policy_text, "run policy").risk.psi_threshold
+        reference = _drift_reference(str(self.workspace.root), int(version))
+        return _drift(root, tuple(self.townships(month)), reference, float(threshold))
 
     # ------------------------------------------------------------------ what-if
 

@@ -48,6 +48,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "signed_in_as": ("当前用户 {user}（{role}，{scope}）", "Signed in as {user} ({role}, {scope})"),
     "login_refused": ("登录失败", "Sign-in refused"),
     "login_empty": ("请输入用户名和密码。", "Enter a username and a password."),
+    "sso_button": ("使用单位统一身份登录", "Sign in with your organisation's account"),
+    "sso_logout": ("退出统一身份，换一个账户", "Sign out of that identity and try another"),
     "session_changed": (
         "会话信息与登录账户不一致，已退出登录。请重新登录。",
         "The session no longer matches the signed-in account; you have been signed out. "
@@ -118,13 +120,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "已分配走访人员的一类户占全部一类户的比例",
         "share of tier-1 households with a visitor assigned",
     ),
-    "proven": ("方案质量", "Plan quality"),
-    "proven_short": ("已证明", "proven"),
-    "proven_no": ("未证明", "not proven"),
-    "proven_help": (
-        "每个乡镇都有可证明的下界时，方案与最优解的差距不超过所示比例",
-        "when every township has a proven bound, the plan is within the gap shown of the best "
-        "possible plan",
+    "tier1_proven": ("一类户覆盖已证明最大", "Tier-1 coverage proven maximal"),
+    "tier1_proven_unknown": ("未证明", "not proven"),
+    "tier1_proven_help": (
+        "“是”：每个乡镇的一类户都已覆盖，或已证明任何方案都不能覆盖更多一类户",
+        "yes: in every township all tier-1 households are covered, or it is proven that no "
+        "plan covers more of them",
     ),
     "proven_caption_yes": (
         "辖区内每个乡镇的方案都有可证明的下界：整体方案与最优解的差距不超过 {gap}。",
@@ -359,6 +360,64 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "logistic": ("逻辑回归基准", "logistic baseline"),
     "scorecard": ("评分卡基准", "scorecard baseline"),
     "bayes": ("理论最优（生成数据的真实概率）", "best possible (the generator's truth)"),
+    "calibration": ("校准曲线（留出测试集）", "Calibration (held-out test rows)"),
+    "calibration_caption": (
+        "训练时绘制的可靠性曲线（图内文字为英文）：横轴为模型给出的一类户概率，纵轴为其中实际为"
+        "一类户的比例，每个点是一组概率相近的家庭；越贴近虚线对角线，概率越可信。"
+        "本模型的校准误差（ECE）为 {ece}。",
+        "Reliability curves as training drew them: across, the model's probability of tier 1; "
+        "up, the share of those households that were tier 1; each dot is a group of households "
+        "with similar probabilities. The closer to the dashed diagonal, the more the "
+        "probabilities can be trusted. This model's calibration error (ECE) is {ece}.",
+    ),
+    "calibration_none": (
+        "该版本训练时没有记录校准曲线。",
+        "Training did not log a calibration curve for this version.",
+    ),
+    "fairness": ("各群体的误差（公平性）", "Errors across groups (fairness)"),
+    "fairness_chart": ("一类户召回率（按{attr}）", "Tier-1 recall by {attr}"),
+    "fairness_caption": (
+        "一类户召回率：真实一类户中被模型判为一类户的比例；误报率：其他家庭被判为一类户的比例"
+        "（留出测试集）。一类户少的群体误差范围大。民族、性别只用于此审计，从不作为模型特征。",
+        "Tier-1 recall: share of true tier-1 households the model put in tier 1; false alarms: "
+        "share of other households it put in tier 1 (held-out test rows). Groups with few "
+        "tier-1 households have wide error bars. Ethnicity and gender are used for this audit "
+        "only, never as model features.",
+    ),
+    "fairness_none": (
+        "该版本训练时没有记录分组误差表。",
+        "Training did not log the table of errors by group for this version.",
+    ),
+    "recall_axis": ("一类户召回率（%）", "Tier-1 recall (%)"),
+    "group_axis": ("群体", "Group"),
+    "drift": ("数据漂移（本月数据与训练数据对比）", "Drift (this month's data against training)"),
+    "drift_caption": (
+        "按本月方案中{n}户的数据，与模型 {v} 版训练数据逐项比较分布（群体稳定性指数 PSI）；"
+        "PSI 超过 {threshold} 即标记，需复核数据或重新训练。",
+        "Distribution of each feature over the {n} households of this month's plan against "
+        "the training data of model version {v} (population stability index, PSI); above "
+        "{threshold} a feature is flagged: check the data or retrain.",
+    ),
+    "drift_flagged": (
+        "有 {n} 项特征发生显著漂移：{features}",
+        "{n} feature(s) shifted significantly: {features}",
+    ),
+    "drift_ok": ("没有特征超过漂移阈值。", "No feature is above the drift threshold."),
+    "drift_none": (
+        "本月方案未记录评分所用的模型版本，无法比较。",
+        "This month's plan records no model version: nothing to compare.",
+    ),
+    "drift_chart": ("各特征的 PSI（越大漂移越明显）", "PSI per feature (larger: larger shift)"),
+    "psi_axis": ("PSI（无单位）", "PSI (no unit)"),
+    "feature_axis": ("特征", "Feature"),
+    "model_card": ("模型说明书（训练时生成，英文为主）", "Model card (as training wrote it)"),
+    "model_card_none": (
+        "该版本训练时没有记录模型说明书。",
+        "Training did not log a model card for this version.",
+    ),
+    "attr_county_id": ("县", "county"),
+    "attr_head_ethnicity": ("户主民族", "head's ethnicity"),
+    "attr_head_gender": ("户主性别", "head's gender"),
 }
 
 
@@ -696,6 +755,14 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "log_loss": ("对数损失", "Log loss", "metric"),
     "ece": ("校准误差（ECE）", "Calibration error (ECE)", "metric"),
     "n_rows": ("训练数据行数", "Rows of data", "text"),
+    "attribute": ("分组依据", "Grouped by", "text"),
+    "group": ("群体", "Group", "text"),
+    "n": ("测试户数", "Test households", "int"),
+    "n_tier1": ("其中一类户", "Of them tier 1", "int"),
+    "tier1_fpr": ("一类户误报率", "Tier-1 false alarms", "pct"),
+    "feature": ("特征", "Feature", "record_field"),
+    "psi": ("群体稳定性指数 PSI", "PSI", "metric"),
+    "flagged": ("漂移", "Shifted", "bool"),
 }
 """Every column a page shows: Chinese label, English label, how its values read."""
 
@@ -822,3 +889,30 @@ def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFra
     }
     schema = {label(c, lang): _DTYPES.get(COLUMNS[c][2], pl.String) for c in names}
     return pl.DataFrame(out, schema=schema)
+
+
+def attribute(name: str, lang: Lang) -> str:
+    """A fairness attribute in words (``head_gender`` -> ``户主性别``)."""
+    key = f"attr_{name}"
+    return t(key, lang) if key in TEXT else name
+
+
+def group(attribute_name: str, value: str, lang: Lang) -> str:
+    """A group of a fairness attribute in words: counties by name, ethnicities and gender."""
+    if attribute_name == "county_id":
+        return county(value, lang) or value
+    return record_value(attribute_name, value, lang)
+
+
+def fairness_table(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """The logged fairness table for display: attributes and groups in words, shares as
+    percentages (a group without tier-1 households has no recall: ``—``)."""
+    worded = frame.with_columns(
+        pl.Series(
+            "group",
+            [group(a, str(g), lang) for a, g in frame.select("attribute", "group").iter_rows()],
+        ),
+        pl.Series("attribute", [attribute(a, lang) for a in frame["attribute"]]),
+        pl.col("tier1_recall", "tier1_fpr").fill_nan(None),
+    )
+    return table(worded, ["attribute", "group", "n", "n_tier1", "tier1_recall", "tier1_fpr"], lang)

@@ -273,24 +273,6 @@ def worker_deck(
     return _deck(layers, lon, lat)
 
 
-def township_centres(points: Mapping[str, Mapping[str, pl.DataFrame]]) -> pl.DataFrame:
-    """``township_id, lon, lat``: the mean of each township's households (of its worker bases
-    for roles that see no households)."""
-    rows = []
-    for tw, layers in points.items():
-        source = layers.get("households")
-        if source is None or source.height == 0:
-            source = layers.get("workers")
-        if source is None or source.height == 0:
-            continue
-        located = source.drop_nulls(["lon", "lat"])
-        if located.height:
-            rows.append((tw, float(located["lon"].mean()), float(located["lat"].mean())))  # type: ignore[arg-type]
-    return pl.DataFrame(
-        rows, schema={"township_id": pl.String, "lon": pl.Float64, "lat": pl.Float64}, orient="row"
-    )
-
-
 def townships_deck(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> pdk.Deck | None:
     """Townships as dots sized by households (red: tier-1 households uncovered), labelled by
     their codes; None when no township has a position."""

@@ -1,5 +1,6 @@
-"""模型 Model: the champion risk model and every version, as the model registry holds them
-(nothing is recomputed here)."""
+"""模型 Model: the champion risk model as the model registry holds it - metrics against the
+baselines, calibration, the errors across groups, the model card - this month's drift flags,
+and every version."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ import streamlit as st
 
 from dashboard import auth, i18n
 from dashboard.i18n import t
-from visit_planner.risk_job import list_models
 
 ctx = auth.page_context()
 lang = ctx.lang
 st.title(t("page_model", lang))
 with auth.guarded(lang):
-    versions = list_models(ctx.data.workspace.root)
+    versions = ctx.data.model_versions()
 champion = next((v for v in versions if "champion" in v.aliases), None)
 
 
@@ -65,6 +65,98 @@ else:
         }
     )
     st.dataframe(compare, hide_index=True, width="stretch")
+
+    with auth.guarded(lang):
+        report = ctx.data.model_report(champion.version)
+
+    st.subheader(t("calibration", lang))
+    if report.calibration_png is None:
+        st.info(t("calibration_none", lang))
+    else:
+        st.image(report.calibration_png, width=440)
+        st.caption(
+            t("calibration_caption", lang, ece=metric_text("ece", champion.metrics.get("ece")))
+        )
+
+    st.subheader(t("fairness", lang))
+    if report.fairness is None or report.fairness.height == 0:
+        st.info(t("fairness_none", lang))
+    else:
+        attributes = report.fairness["attribute"].unique(maintain_order=True).to_list()
+        for col, attr in zip(st.columns(len(attributes)), attributes, strict=True):
+            rows = report.fairness.filter(pl.col("attribute") == attr)
+            words = i18n.fairness_table(rows, lang)
+            chart = pl.DataFrame(
+                {
+                    t("group_axis", lang): words[i18n.label("group", lang)],
+                    t("recall_axis", lang): (rows["tier1_recall"].fill_nan(None) * 100).round(1),
+                }
+            )
+            col.markdown(f"**{t('fairness_chart', lang, attr=i18n.attribute(attr, lang))}**")
+            col.bar_chart(
+                chart,
+                x=t("group_axis", lang),
+                y=t("recall_axis", lang),
+                x_label=t("group_axis", lang),
+                y_label=t("recall_axis", lang),
+                height=240,
+            )
+        auth.show_table(i18n.fairness_table(report.fairness, lang), lang)
+        st.caption(t("fairness_caption", lang))
+
+st.subheader(t("drift", lang))
+with auth.guarded(lang):
+    drift = ctx.data.drift(ctx.month)
+if drift is None:
+    st.info(t("drift_none", lang))
+else:
+    flagged = drift.report.filter(pl.col("flagged"))["feature"].to_list()
+    if flagged:
+        names = "、" if lang == "zh" else ", "
+        st.warning(
+            t(
+                "drift_flagged",
+                lang,
+                n=len(flagged),
+                features=names.join(i18n.record_field(f, lang) for f in flagged),
+            )
+        )
+    else:
+        st.success(t("drift_ok", lang))
+    top = drift.report.head(15)
+    st.markdown(f"**{t('drift_chart', lang)}**")
+    st.bar_chart(
+        pl.DataFrame(
+            {
+                t("feature_axis", lang): [i18n.record_field(f, lang) for f in top["feature"]],
+                t("psi_axis", lang): top["psi"].round(3),
+            }
+        ),
+        x=t("feature_axis", lang),
+        y=t("psi_axis", lang),
+        horizontal=True,
+        x_label=t("psi_axis", lang),
+        y_label="",
+        height=40 + 24 * top.height,
+    )
+    st.caption(
+        t(
+            "drift_caption",
+            lang,
+            n=i18n.fmt_int(drift.households),
+            v=drift.model_version,
+            threshold=f"{drift.threshold:g}",
+        )
+    )
+
+if champion is not None:
+    st.subheader(t("model_card", lang))
+    report = ctx.data.model_report(champion.version)  # kept by the data layer: no re-read
+    if report.card is None:
+        st.info(t("model_card_none", lang))
+    else:
+        with st.expander(t("model_card", lang)):
+            st.markdown(report.card)
 
 st.subheader(t("model_versions", lang))
 table = pl.DataFrame(

@@ -12,7 +12,6 @@ ctx = auth.page_context()
 lang = ctx.lang
 with auth.guarded(lang):
     ov = ctx.data.overview(ctx.month)
-    points = {tw: ctx.data.map_points(ctx.month, tw) for tw in ov.townships["township_id"]}
 
 run = ov.run
 st.title(t("page_overview", lang))
@@ -40,9 +39,9 @@ c2.metric(
     help=t("tier1_coverage_help", lang),
 )
 c3.metric(
-    t("proven", lang),
-    t("proven_short", lang) if ov.proven else t("proven_no", lang),
-    help=t("proven_help", lang),
+    t("tier1_proven", lang),
+    t("yes", lang) if ov.tier1_proven else t("tier1_proven_unknown", lang),
+    help=t("tier1_proven_help", lang),
 )
 c4.metric(t("all_townships", lang), i18n.fmt_int(ov.townships.height))
 st.caption(t("proven_caption_yes", lang, gap=gap) if ov.proven else t("proven_caption_no", lang))
@@ -108,7 +107,7 @@ else:
     )
 
 st.subheader(t("townships_map", lang))
-deck = maps.townships_deck(ov.townships, maps.township_centres(points), lang)
+deck = maps.townships_deck(ov.townships, ov.centres, lang)
 if deck is None:
     st.info(t("no_points", lang))
 else:

@@ -48,8 +48,8 @@ with left:
         key="worker_township",
     )
     with auth.guarded(lang):
-        loads = ctx.data.township(ctx.month, tw)["loads"] if tw else None
-    ids = sorted(loads["worker_id"].to_list()) if loads is not None else []
+        staff = ctx.data.workers_of(ctx.month, tw) if tw else None
+    ids = sorted(staff["worker_id"].to_list()) if staff is not None else []
     st.selectbox(
         t("choose_worker", lang),
         ids,

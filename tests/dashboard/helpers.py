@@ -8,12 +8,14 @@ the store's API.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import polars as pl
 
+from dashboard import i18n
 from visit_planner.paths import Workspace
 from visit_planner.store import Store
 
@@ -31,6 +33,15 @@ ACCOUNTS: Final[dict[str, tuple[str, str, str | None]]] = {
     "viewer1": ("viewer", "prefecture", None),
 }
 """username -> (role, scope kind, scope id)."""
+
+CHROMIUM_ARGS: Final = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+"""Flags of Debian's Chromium under Playwright (the browser test and bench/bench_dashboard)."""
 
 
 @dataclass(frozen=True)
@@ -91,3 +102,54 @@ def audit_actions(site: Site, subject: str) -> list[str]:
     """The audit log's actions about ``subject`` (e.g. a username), oldest first."""
     with Store.for_workspace(site.workspace) as store:
         return [e.action for e in store.audit_entries() if e.subject == subject]
+
+
+# --------------------------------------------------------------------------- driving the app
+# (Playwright pages; shared by tests/dashboard/test_browser.py and bench/bench_dashboard.py)
+
+
+def idle(page: object) -> None:
+    """Wait until Streamlit has finished the run (its status widget says nothing)."""
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    )
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> None:
+    """Fill the login form and submit it."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("username", "zh"), exact=True).fill(username)  # type: ignore[attr-defined]
+    page.get_by_label(i18n.t("password", "zh"), exact=True).fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name=i18n.t("sign_in", "zh")).click()  # type: ignore[attr-defined]
+    idle(page)
+
+
+def heading(page: object, text: str) -> None:
+    """Wait for a page title or section heading."""
+    page.get_by_role("heading", name=text, exact=True).first.wait_for()  # type: ignore[attr-defined]
+
+
+def open_page(page: object, name: str, lang: i18n.Lang) -> None:
+    """Open a page from the sidebar menu."""
+    title = i18n.t(f"page_{name}", lang)
+    nav = page.get_by_test_id("stSidebarNav")  # type: ignore[attr-defined]
+    nav.get_by_role("link", name=re.compile(re.escape(title))).click()
+    heading(page, title)
+    idle(page)
+
+
+def enter(page: object, label: str, value: str) -> None:
+    """Type into a text input and commit it (Enter)."""
+    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box.fill(value)
+    box.press("Enter")
+    idle(page)
+
+
+def switch_language(page: object, lang: i18n.Lang) -> None:
+    """Click the sidebar's language switch."""
+    sidebar = page.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
+    sidebar.get_by_text(i18n.LANG_NAMES[lang], exact=True).click()
+    idle(page)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -77,7 +79,7 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def elements(at: AppTest, kind: str) -> list:  # type: ignore[type-arg]
+def elements(at: AppTest, kind: str) -> list[Any]:
     """Elements the testing API does not model (charts, maps), by proto type."""
     found = []
 
@@ -386,6 +388,15 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
     assert i18n.t("model_version", "zh", v=1) in text
     assert i18n.label("tier1_recall", "zh") in text
     assert len(at.dataframe[-1].value) == 1
+    # calibration, errors across groups, drift flags and the model card
+    for key in ("calibration", "fairness", "drift", "model_card"):
+        assert i18n.t(key, "zh") in text, key
+    assert i18n.t("drift_ok", "zh") in text or "显著漂移" in text
+    groups = next(df.value for df in at.dataframe if "分组依据" in df.value.columns)
+    assert {"户主民族", "户主性别", "县"} <= set(groups["分组依据"])
+    assert "汉族" in set(groups["群体"]) and "女" in set(groups["群体"])
+    assert elements(at, "imgs") and elements(at, "vega_lite_chart")
+    assert at.expander and "Model card" in at.expander[0].markdown[0].value
 
 
 # --------------------------------------------------------------------------- plain parts
@@ -454,3 +465,46 @@ def test_dashboard_command_serves_on_loopback(
     env = seen["env"]
     assert env["VISIT_PLANNER_HOME"] == str(tmp_path.resolve())  # type: ignore[index]
     assert env["VISIT_PLANNER_STORE_URL"] == "sqlite:////x/store.db"  # type: ignore[index]
+
+
+def test_dashboard_address_is_configurable_and_warns_off_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    from visit_planner.cli import dashboard as command
+
+    seen: dict[str, object] = {}
+
+    def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
+        seen.update(args=args, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(command.os, "execve", fake_execve)
+    monkeypatch.delenv(command.ADDRESS_ENV, raising=False)
+
+    def flags() -> dict[str, str]:
+        args = list(seen["args"])  # type: ignore[call-overload]
+        return dict(zip(args[5::2], args[6::2], strict=True))
+
+    code, _, err = cli("dashboard", "--home", str(tmp_path), "--port", "8643")
+    assert code == 0 and flags()["--server.address"] == "127.0.0.1"
+    assert "注意" not in err and "Warning" not in err
+
+    code, _, err = cli("dashboard", "--home", str(tmp_path), "--address", "0.0.0.0")
+    assert code == 0 and flags()["--server.address"] == "0.0.0.0"
+    assert seen["env"]["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"  # type: ignore[index]
+    text = " ".join(err.split())
+    assert "对网络开放" in text and "open to the network" in text and "0.0.0.0:8501" in text
+
+    monkeypatch.setenv(command.ADDRESS_ENV, "192.168.1.20")
+    code, _, err = cli("dashboard", "--home", str(tmp_path))
+    assert code == 0 and flags()["--server.address"] == "192.168.1.20"
+    assert "open to the network" in " ".join(err.split())
+
+    monkeypatch.setenv(command.ADDRESS_ENV, "::1")  # loopback in IPv6: no warning
+    code, _, err = cli("dashboard", "--home", str(tmp_path))
+    assert code == 0 and flags()["--server.address"] == "::1" and "Warning" not in err
+
+    seen.clear()
+    code, _, err = cli("dashboard", "--home", str(tmp_path), "--address", "my-laptop")
+    assert code != 0 and not seen
+    assert "--address" in err and "not an IP address" in err and "Traceback" not in err

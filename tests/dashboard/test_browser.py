@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -27,16 +26,22 @@ import pytest
 
 from dashboard import i18n
 from dashboard.data import DataAccess, Viewer
-from tests.dashboard.helpers import MONTH, OTHER_TOWNSHIP, PASSWORD, TOWNSHIP, Site, audit_actions
+from tests.dashboard.helpers import (
+    CHROMIUM_ARGS,
+    MONTH,
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    Site,
+    audit_actions,
+    enter,
+    heading,
+    idle,
+    open_page,
+    sign_in,
+    switch_language,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
 TIMEOUT_MS = 30_000
@@ -125,56 +130,6 @@ def page(browser: object, requests_made: list[str]) -> Iterator[object]:
     tab.set_default_timeout(TIMEOUT_MS)
     yield tab
     context.close()
-
-
-# --------------------------------------------------------------------------- driving the app
-
-
-def idle(page: object) -> None:
-    """Wait until Streamlit has finished the run (its status widget says nothing)."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-
-
-def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> None:
-    """Fill the login form and submit it."""
-    page.goto(url)  # type: ignore[attr-defined]
-    page.get_by_label(i18n.t("username", "zh"), exact=True).fill(username)  # type: ignore[attr-defined]
-    page.get_by_label(i18n.t("password", "zh"), exact=True).fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name=i18n.t("sign_in", "zh")).click()  # type: ignore[attr-defined]
-    idle(page)
-
-
-def heading(page: object, text: str) -> None:
-    """Wait for a page title or section heading."""
-    page.get_by_role("heading", name=text, exact=True).first.wait_for()  # type: ignore[attr-defined]
-
-
-def open_page(page: object, name: str, lang: i18n.Lang) -> None:
-    """Open a page from the sidebar menu."""
-    title = i18n.t(f"page_{name}", lang)
-    nav = page.get_by_test_id("stSidebarNav")  # type: ignore[attr-defined]
-    nav.get_by_role("link", name=re.compile(re.escape(title))).click()
-    heading(page, title)
-    idle(page)
-
-
-def enter(page: object, label: str, value: str) -> None:
-    """Type into a text input and commit it (Enter)."""
-    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
-    box.fill(value)
-    box.press("Enter")
-    idle(page)
-
-
-def switch_language(page: object, lang: i18n.Lang) -> None:
-    """Click the sidebar's language switch."""
-    sidebar = page.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
-    sidebar.get_by_text(i18n.LANG_NAMES[lang], exact=True).click()
-    idle(page)
 
 
 def screenshot(page: object, name: str) -> Path:

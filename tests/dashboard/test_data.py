@@ -169,3 +169,65 @@ def test_what_if_compares_and_only_planners_publish(published: Path) -> None:
             assert new.files[rel] == digest
     with pytest.raises(VisitPlannerError, match="compute it again"):
         planner.publish_what_if(MONTH, more, run.run_id)  # computed on the superseded run
+
+
+def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
+    published: Path,
+) -> None:
+    import shutil
+
+    from dashboard import data as data_module
+    from visit_planner.runs.summary import summary_path
+
+    whole = access(published, "planner").overview(MONTH)
+    root = published / whole.run.path
+    plan = pl.read_parquet(root / "plan.parquet")
+    covered = plan.group_by("tier").agg(pl.col("worker_id").is_not_null().sum().alias("c"))
+    for row in covered.iter_rows(named=True):
+        tier = whole.by_tier.filter(pl.col("tier") == row["tier"])
+        assert int(tier["covered"][0]) == row["c"]
+    loads = pl.read_parquet(root / "worker_loads.parquet").filter(
+        pl.col("active") & (pl.col("monthly_hours") > 0)
+    )
+    cadre = whole.by_role.filter(pl.col("role") == "cadre").row(0, named=True)
+    mine = loads.filter(pl.col("role") == "cadre")
+    assert cadre["utilisation"] == pytest.approx(
+        float(mine["hours_used"].sum()) / float(mine["monthly_hours"].sum())
+    )
+    assert set(whole.centres["township_id"]) == set(whole.townships["township_id"])
+    # A run written before summaries: the same overview, computed from its files.
+    backup = root.parent / "backup-summaries"
+    backup.mkdir()
+    towns = whole.townships["township_id"].to_list()
+    for tw in towns:
+        shutil.move(summary_path(root, tw), backup / f"{tw}.json")
+    try:
+        data_module._summary.cache_clear()
+        again = access(published, "planner").overview(MONTH)
+        assert again.by_tier.equals(whole.by_tier) and again.by_role.equals(whole.by_role)
+        assert again.tier1_proven == whole.tier1_proven and again.centres.equals(whole.centres)
+    finally:
+        for tw in towns:
+            shutil.move(backup / f"{tw}.json", summary_path(root, tw))
+        data_module._summary.cache_clear()
+
+
+def test_model_report_and_drift_flags(published: Path) -> None:
+    viewer = access(published, "viewer")
+    report = viewer.model_report(1)
+    assert report.fairness is not None
+    assert {"county_id", "head_ethnicity", "head_gender"} <= set(report.fairness["attribute"])
+    assert report.card is not None and report.card.startswith("# Model card")
+    assert report.calibration_png is not None and report.calibration_png[:4] == b"\x89PNG"
+    drift = viewer.drift(MONTH)
+    assert drift is not None and drift.model_version == 1 and drift.threshold == 0.2
+    plan = pl.read_parquet(
+        published / viewer.current_run(MONTH).path / "plan.parquet", columns=["household_id"]
+    )
+    assert drift.households == plan.height
+    assert drift.report.height > 5 and (drift.report["psi"] >= 0).all()
+    assert drift.report["flagged"].to_list() == (drift.report["psi"] > 0.2).to_list()
+    # a township supervisor's drift covers their township's households only
+    tw = viewer.townships(MONTH)[0]
+    part = access(published, "supervisor", "township", tw).drift(MONTH)
+    assert part is not None and 0 < part.households < drift.households

@@ -1,14 +1,19 @@
 """``dashboard``: serve the Streamlit dashboard on 127.0.0.1.
 
-visit-planner dashboard [--home DIR] [--store-url URL] [--port 8501]
+visit-planner dashboard [--home DIR] [--store-url URL] [--port 8501] [--address 127.0.0.1]
 
-The process becomes ``python -m streamlit run dashboard/app.py`` (headless, loopback only, no
-usage statistics, minimal toolbar); the workspace and store URL reach the app as
-``VISIT_PLANNER_HOME`` and ``VISIT_PLANNER_STORE_URL``. Stop it with Ctrl-C (or SIGTERM).
+The process becomes ``python -m streamlit run dashboard/app.py`` (headless, no usage statistics,
+minimal toolbar); the workspace and store URL reach the app as ``VISIT_PLANNER_HOME`` and
+``VISIT_PLANNER_STORE_URL``. Stop it with Ctrl-C (or SIGTERM).
+
+It binds to 127.0.0.1 unless ``--address`` (or ``VISIT_PLANNER_DASHBOARD_ADDRESS``) names
+another IP address of this machine; any address other than a loopback one is served to the
+network, so the command says so in both languages before it starts.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -23,6 +28,39 @@ from visit_planner.paths import HOME_ENV, resolve_workspace
 
 STORE_URL_ENV = "VISIT_PLANNER_STORE_URL"
 ADDRESS = "127.0.0.1"
+ADDRESS_ENV = "VISIT_PLANNER_DASHBOARD_ADDRESS"
+
+
+def check_address(value: str) -> str:
+    """The bind address as given if it is an IP address (or ``localhost``); a clear error
+    naming the option otherwise."""
+    text = value.strip()
+    if text == "localhost":
+        return text
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an IP address (须为本机 IP 地址, e.g. 127.0.0.1 or 0.0.0.0)",
+            param_hint="--address",
+        ) from None
+    return text
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is reachable from this machine only."""
+    return address == "localhost" or ipaddress.ip_address(address).is_loopback
+
+
+def exposure_warning(address: str, port: int) -> str:
+    """What the command says before serving on a non-loopback address (both languages)."""
+    return (
+        f"注意：仪表盘将在 {address}:{port} 上对网络开放，其他计算机可访问登录页面；"
+        "请仅在受信任的内网中使用，并确认防火墙设置。\n"
+        f"Warning: the dashboard will listen on {address}:{port}, open to the network; other "
+        "computers can reach its sign-in page. Use it on a trusted network only and check the "
+        "firewall."
+    )
 
 
 def app_path() -> Path:
@@ -32,11 +70,11 @@ def app_path() -> Path:
     return Path(dashboard.__file__).resolve().parent / "app.py"
 
 
-def streamlit_command(port: int) -> list[str]:
-    """The command line that serves the dashboard on ``127.0.0.1:port``."""
+def streamlit_command(port: int, address: str = ADDRESS) -> list[str]:
+    """The command line that serves the dashboard on ``address:port``."""
     return [
         sys.executable, "-m", "streamlit", "run", str(app_path()),
-        "--server.address", ADDRESS,
+        "--server.address", address,
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
@@ -44,9 +82,13 @@ def streamlit_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def dashboard_env(home: Path | None, store_url: str | None) -> dict[str, str]:
-    """The server's environment: this one, offline, with the workspace (and store URL)."""
+def dashboard_env(
+    home: Path | None, store_url: str | None, address: str = ADDRESS
+) -> dict[str, str]:
+    """The server's environment: this one, offline, with the workspace (and store URL) and
+    the bind address."""
     env = {**os.environ, **OFFLINE_ENV, HOME_ENV: str(resolve_workspace(home).root)}
+    env["STREAMLIT_SERVER_ADDRESS"] = address
     if store_url:
         env[STORE_URL_ENV] = store_url
     return env
@@ -59,12 +101,23 @@ def dashboard(
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
     ] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            "--address",
+            envvar=ADDRESS_ENV,
+            help="Address to bind (监听地址); anything but loopback is open to the network.",
+        ),
+    ] = ADDRESS,
 ) -> None:
     """Serve the dashboard on http://127.0.0.1:PORT (仪表盘)."""
-    command = streamlit_command(port)
+    address = check_address(address)
+    command = streamlit_command(port, address)
+    if not is_loopback(address):
+        err_console.print(exposure_warning(address, port), style="bold red", highlight=False)
     err_console.print(
-        f"dashboard 仪表盘: http://{ADDRESS}:{port} (workspace {resolve_workspace(home).root})",
+        f"dashboard 仪表盘: http://{address}:{port} (workspace {resolve_workspace(home).root})",
         highlight=False,
     )
     # Become the server (no child to orphan: a signal to this process reaches Streamlit).
-    os.execve(command[0], command, dashboard_env(home, store_url))
+    os.execve(command[0], command, dashboard_env(home, store_url, address))

@@ -1,0 +1,303 @@
+"""Benchmark of the dashboard in a real browser on a published ``--scale 1`` month.
+
+Usage::
+
+    .venv/bin/python bench/bench_dashboard.py --scale 1
+
+The workspace is prepared once and kept under ``bench/.cache/dashboard_scale<S>_seed<N>``
+(``--work`` to choose another place): the month 2026-11 generated, a model trained and
+promoted, and the month planned and published into the workspace's store - each step the CLI
+a planner runs (:func:`bench_plan.cli`), skipped when its result is already there. Then
+``visit-planner dashboard`` is started on a free port of 127.0.0.1 and driven by Playwright
+with Debian's Chromium (the flags of the browser test), signed in as a planner of the whole
+prefecture. Measured, wall clock in the browser until Streamlit's run has finished (its status
+widget gone) and the page's own element is on screen:
+
+* first paint of every page (target < 3 s): the first visit of each page in a fresh server,
+  so every page reads its data cold;
+* interactions (target < 1 s): choose another township, search a household, switch the
+  language;
+* one what-if on the township closest to 10 k households (target < 10 s): its busiest cadre
+  gets 10 more hours, solved on the spot.
+
+The machine is shared: the load average (``os.getloadavg``) before and after is written beside
+the figures. Writes ``bench/results/dashboard_scale<S>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_assign import write_result  # noqa: E402
+from bench_plan import M1, cli  # noqa: E402
+
+from dashboard import i18n  # noqa: E402
+from tests.dashboard.helpers import (  # noqa: E402
+    CHROMIUM_ARGS,
+    enter,
+    heading,
+    idle,
+    open_page,
+    sign_in,
+    switch_language,
+)
+from visit_planner.offline import go_offline  # noqa: E402
+from visit_planner.paths import Workspace  # noqa: E402
+from visit_planner.store import Store  # noqa: E402
+
+PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
+USER = "bench_planner"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def prepare(work: Path, scale: float, seed: int, processes: int) -> tuple[Path, dict[str, float]]:
+    """The workspace with a published month (steps already done are skipped); returns the
+    workspace and the seconds of the steps that ran."""
+    home, data = work / "ws", work / M1
+    ran: dict[str, float] = {}
+    if not (data / "households.parquet").is_file():
+        ran["generate"], _, _ = cli(
+            home, "generate", "--scale", f"{scale:g}", "--seed", str(seed), "--month", M1,
+            "--out", str(data),
+        )  # fmt: skip
+    with Store.for_workspace(Workspace(home)) as store:
+        published = store.current_run(M1) is not None
+    if not published:
+        from visit_planner.risk_job import list_models
+
+        if not any("champion" in v.aliases for v in list_models(home)):
+            ran["train"], _, _ = cli(home, "train", "--data", str(data))
+            cli(home, "promote", "--version", "1", "--data", str(data))
+        ran["plan"], _, _ = cli(
+            home, "plan", "--month", M1, "--data", str(data), "--workers-processes", str(processes)
+        )
+    return home, ran
+
+
+def bench_account(home: Path) -> str:
+    """A planner account for the browser (a new random password each time)."""
+    password = secrets.token_urlsafe(18)
+    with Store.for_workspace(Workspace(home)) as store:
+        if USER in {u.username for u in store.list_users()}:
+            store.reset_password(USER, password, actor="bench")
+        else:
+            store.add_user(
+                USER, "planner", scope_kind="prefecture", password=password, actor="bench"
+            )
+    return password
+
+
+@contextmanager
+def dashboard(home: Path, log: Path) -> Iterator[str]:
+    """``visit-planner dashboard`` on a free port of 127.0.0.1 (stopped at the end)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [
+        str(Path(sys.executable).parent / "visit-planner"), "dashboard", "--home", str(home),
+        "--port", str(port),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the dashboard did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def timed(action: Callable[[], object]) -> float:
+    """Seconds ``action`` takes (it waits for its own element and for Streamlit to finish)."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def choose(page: object, label: str, option: str) -> None:
+    """Pick ``option`` of the select box labelled ``label`` (type it, Enter)."""
+    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box.click()
+    page.keyboard.type(option)  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    idle(page)
+
+
+def measure(url: str, password: str, run_dir: Path) -> list[tuple[str, str, float, float]]:
+    """(what, detail, seconds, target) of every measurement."""
+    from playwright.sync_api import sync_playwright
+
+    plan = pl.read_parquet(run_dir / "plan.parquet", columns=["household_id", "township_id"])
+    sizes = plan.group_by("township_id").len()
+    big = sizes.with_columns((pl.col("len") - 10_000).abs().alias("d")).sort("d", "township_id")
+    tw, n_tw = str(big["township_id"][0]), int(big["len"][0])
+    other = str(big["township_id"][1])
+    household = plan.filter(pl.col("township_id") == other).sort("household_id")["household_id"][
+        len(plan) % 97
+    ]
+    loads = pl.read_parquet(run_dir / "townships" / tw / "worker_loads.parquet")
+    cadre = loads.filter(pl.col("role") == "cadre").sort("hours_used", descending=True)
+    worker, hours = str(cadre["worker_id"][0]), float(cadre["monthly_hours"][0])
+    rows: list[tuple[str, str, float, float]] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.get_by_label(i18n.t("password", "zh"), exact=True).wait_for()
+
+        def signed_in() -> None:
+            sign_in(page, url, USER, password)
+            heading(page, i18n.t("page_overview", "zh"))
+            idle(page)
+
+        rows.append(("first paint", "overview (总览), after sign-in", timed(signed_in), 3.0))
+        for name in PAGES[1:]:
+            title = f"{name} ({i18n.t(f'page_{name}', 'zh')})"
+            seconds = timed(partial(open_page, page, name, "zh"))
+            rows.append(("first paint", title, seconds, 3.0))
+        rows.append(
+            ("first paint", "overview again", timed(lambda: open_page(page, "overview", "zh")), 3.0)
+        )
+        open_page(page, "township", "zh")
+        rows.append(
+            (
+                "interaction",
+                f"choose township {tw} ({n_tw:,} households)",
+                timed(
+                    lambda: choose(page, i18n.t("choose_township", "zh"), i18n.township(tw, "zh"))
+                ),
+                1.0,
+            )
+        )
+
+        def what_if() -> None:
+            choose(page, i18n.t("whatif_worker", "zh"), worker)
+            hours_box = page.get_by_label(i18n.t("whatif_hours", "zh"), exact=True)
+            hours_box.fill(f"{hours + 10:g}")
+            start = time.perf_counter()
+            page.get_by_role("button", name=i18n.t("whatif_run", "zh")).click()
+            page.get_by_text(i18n.t("whatif_result", "zh")).first.wait_for()
+            idle(page)
+            rows.append(
+                (
+                    "what-if",
+                    f"{worker} {hours:g} → {hours + 10:g} h, township {tw} ({n_tw:,} households)",
+                    time.perf_counter() - start,
+                    10.0,
+                )
+            )
+
+        what_if()
+        open_page(page, "household", "zh")
+
+        def search() -> None:
+            enter(page, i18n.t("household_id_input", "zh"), household)
+            page.get_by_text(i18n.t("reasons_caption", "zh")).first.wait_for()
+
+        rows.append(("interaction", f"search household {household}", timed(search), 1.0))
+        rows.append(
+            (
+                "interaction",
+                "switch language to English (household page)",
+                timed(lambda: switch_language(page, "en")),
+                1.0,
+            )
+        )
+        rows.append(
+            (
+                "interaction",
+                "switch back to Chinese",
+                timed(lambda: switch_language(page, "zh")),
+                1.0,
+            )
+        )
+        browser.close()
+    return rows
+
+
+def main() -> None:
+    """Prepare (or reuse) the workspace, serve, measure, write the table."""
+    go_offline()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    args = ap.parse_args()
+    work = args.work or ROOT / "bench" / ".cache" / f"dashboard_scale{args.scale:g}_seed{args.seed}"
+    work.mkdir(parents=True, exist_ok=True)
+    home, ran = prepare(work, args.scale, args.seed, args.processes)
+    with Store.for_workspace(Workspace(home)) as store:
+        run = store.current_run(M1)
+    assert run is not None
+    run_dir = home / run.path
+    n = pl.scan_parquet(run_dir / "plan.parquet").select(pl.len()).collect().item()
+    password = bench_account(home)
+    load_before = os.getloadavg()
+    with dashboard(home, work / "dashboard.log") as url:
+        rows = measure(url, password, run_dir)
+    load_after = os.getloadavg()
+    lines = [
+        f"# Dashboard in a real browser: scale {args.scale:g} ({n:,} households), seed {args.seed}",
+        "",
+        f"Command: `.venv/bin/python bench/bench_dashboard.py --scale {args.scale:g}` "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); `visit-planner dashboard` on "
+        "127.0.0.1 driven by Playwright with Debian's Chromium (headless), signed in as a "
+        "planner of the whole prefecture; each figure is wall clock in the browser until the "
+        "page's element is shown and Streamlit's run has finished. First paints are the first "
+        "visit of each page in a fresh server (data read cold).",
+        "",
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.2f}' for x in load_after)} (2 cores shared with other jobs).",
+        "",
+        "| what | detail | seconds | target | met |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {what} | {detail} | **{sec:.2f}** | < {target:g} s | "
+            f"{'yes' if sec < target else 'no'} |"
+            for what, detail, sec, target in rows
+        ],
+        "",
+        "Workspace preparation this time (skipped when cached): "
+        + (", ".join(f"{k} {v:.0f} s" for k, v in ran.items()) or "all cached"),
+    ]
+    write_result(args.results, f"dashboard_scale{args.scale:g}.md", lines)
+
+
+if __name__ == "__main__":
+    main()
