@@ -103,7 +103,7 @@ def prepare(scale: float, seed: int, cache: Path) -> Path:
     return d
 
 
-def township_tasks_of(d: Path, settings):  # type: ignore[no-untyped-def]
+def township_tasks_of(d: Path, settings, workers: Path | None = None):  # type: ignore[no-untyped-def]
     """The prepared prefecture ``d`` as one :class:`assignment.plan.TownshipTask` per township
     (largest first), read as ``assign`` reads it (contract readers; final tier and risk from
     the scores file)."""
@@ -115,7 +115,7 @@ def township_tasks_of(d: Path, settings):  # type: ignore[no-untyped-def]
         PlanPaths(
             scores=d / "scores.parquet",
             households=d / "households.parquet",
-            workers=d / "workers.parquet",
+            workers=workers or d / "workers.parquet",
             previous=d / "previous_assignment.parquet",
             conflicts=d / "conflicts.parquet",
         )
@@ -238,6 +238,48 @@ def run_assign(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, peak[0] / 1024 / 1024, code, cpu
+
+
+def solve_in_process(
+    d: Path, workers: Path, out: Path, processes: int
+) -> tuple[float, float, int, float]:
+    """The optimizer alone, as ``assign`` runs it (township tasks over ``processes`` worker
+    processes), without the explanations and run files: writes ``plan.parquet`` and
+    ``diagnostics.parquet`` to ``out``; returns (wall, peak tree RSS in GB, 0, CPU seconds
+    of this process and its workers)."""
+    from assignment.executor import default_executor
+    from assignment.plan import combine_results, run_township_task
+
+    settings = settings_from_policy(load_policy())
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(os.getpid()))
+            time.sleep(0.2)
+
+    t = threading.Thread(target=sample, daemon=True)
+    start = time.perf_counter()
+    t.start()
+    tasks = township_tasks_of(d, settings, workers)
+    results = list(default_executor(processes).run(run_township_task, tasks))
+    res = combine_results(results, [], time.perf_counter() - start)
+    out.mkdir(parents=True, exist_ok=True)
+    res.plan.write_parquet(out / "plan.parquet")
+    res.diagnostics.write_parquet(out / "diagnostics.parquet")
+    wall = time.perf_counter() - start
+    done.set()
+    t.join()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    kids2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(
+        (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
+        for a, b in ((before, after), (kids, kids2))
+    )
+    return wall, peak[0] / 1024 / 1024, 0, cpu
 
 
 def tight_workers(d: Path, plan: pl.DataFrame) -> Path:
@@ -379,6 +421,12 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--tight", action="store_true")
     ap.add_argument("--skip-greedy", action="store_true")
+    ap.add_argument(
+        "--solver-only",
+        action="store_true",
+        help="Time the optimizer in this process (township tasks over --processes workers), "
+        "without assign's explanations and run files.",
+    )
     ap.add_argument("--reuse-run", action="store_true", help="Reuse the last assign run.")
     ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
@@ -390,14 +438,16 @@ def main() -> None:
     if args.tight:
         default_plan = d / "out_default" / "plan.parquet"
         if not default_plan.exists():
-            run_assign(d, workers_path, d / "out_default", args.processes)
+            run = solve_in_process if args.solver_only else run_assign
+            run(d, workers_path, d / "out_default", args.processes)
         workers_path = tight_workers(d, pl.read_parquet(default_plan))
     out = d / f"out_{variant}"
     timing = out / "bench_run.json"
     if args.reuse_run and timing.exists():
         wall, peak_gb, code, cpu = json.loads(timing.read_text())
     else:
-        wall, peak_gb, code, cpu = run_assign(d, workers_path, out, args.processes)
+        run = solve_in_process if args.solver_only else run_assign
+        wall, peak_gb, code, cpu = run(d, workers_path, out, args.processes)
         out.mkdir(parents=True, exist_ok=True)
         timing.write_text(json.dumps([wall, peak_gb, code, cpu]))
     load = os.getloadavg()
@@ -418,13 +468,20 @@ def main() -> None:
         "",
         f"Command: `.venv/bin/python bench/bench_assign.py --scale {args.scale:g} "
         f"{'' if args.seed == 1 else f'--seed {args.seed} '}--processes {args.processes}"
-        f"{' --tight' if args.tight else ''}{' --skip-greedy' if args.skip_greedy else ''}` "
+        f"{' --tight' if args.tight else ''}{' --skip-greedy' if args.skip_greedy else ''}"
+        f"{' --solver-only' if args.solver_only else ''}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; prefecture cache key "
         f"`{d.name}`). Machine: 2 cores shared "
         "with other agents' test runs at the same time, so times are pessimistic.",
         "",
         f"- households {hh.height:,}; workers {workers.height:,}; townships {diag.height}",
-        f"- `assign` wall clock end to end: **{wall:.1f} s** with {args.processes} "
+        (
+            "- optimizer alone (`--solver-only`: township tasks read as `assign` reads them, "
+            "solved, plan and diagnostics written; no explanations or run files): "
+            if args.solver_only
+            else "- `assign` end to end: "
+        )
+        + f"wall clock **{wall:.1f} s** with {args.processes} "
         f"processes; peak memory of the process tree **{peak_gb:.2f} GB**; exit code {code}",
         f"- CPU seconds of `assign` and its worker processes {cpu:.0f} s (on an otherwise idle "
         f"2-core machine the wall time would be about {cpu / args.processes:.0f} s plus the "
@@ -565,6 +622,7 @@ def main() -> None:
     ] or ["- none"]
     args.results.mkdir(parents=True, exist_ok=True)
     seed_part = "" if args.seed == 1 else f"_seed{args.seed}"
+    seed_part += "_solver" if args.solver_only else ""
     path = args.results / f"assign_scale{args.scale:g}{seed_part}_{variant}.md"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
