@@ -116,14 +116,26 @@ class DaskExecutor:
         else:
             futures = self.client.map(fn, tasks, retries=self.retries, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
+        resubmitted: dict[int, int] = {}
+        pending = as_completed(futures, loop=self.client.loop)
         try:
-            for fut in as_completed(futures, loop=self.client.loop):
+            for fut in pending:
+                i = index[fut.key]
                 try:
                     result = fut.result()
-                except Exception as exc:  # the scheduler gave up on this task
-                    if self.on_error is None:
+                except Exception as exc:
+                    # A result lost with its worker before it was fetched (the future is
+                    # cancelled, not erred): run that task again, whole, up to ``retries``.
+                    if fut.status != "error" and resubmitted.get(i, 0) < self.retries:
+                        resubmitted[i] = resubmitted.get(i, 0) + 1
+                        again = self.client.submit(fn, tasks[i], retries=self.retries, pure=False)
+                        index[again.key] = i
+                        futures.append(again)
+                        pending.add(again)
+                        continue
+                    if self.on_error is None:  # the scheduler gave up on this task
                         raise
-                    result = self.on_error(tasks[index[fut.key]], exc)
+                    result = self.on_error(tasks[i], exc)
                 finally:
                     fut.release()
                 yield result

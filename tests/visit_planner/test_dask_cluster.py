@@ -31,7 +31,7 @@ from visit_planner.store import Store
 M1 = "2026-11"
 DASK = Path(sys.executable).with_name("dask")
 VISIT_PLANNER = [sys.executable, "-m", "visit_planner"]
-BUSY_CPU = 3.0
+BUSY_CPU = 2.0
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def _kill_a_busy_worker(cluster: Cluster, proc: subprocess.Popen[str]) -> int:
     """SIGKILL a worker process once it is busy solving; its pid.
 
     Busy: ``BUSY_CPU`` seconds of CPU since the plan started, more than its imports take
-    (~1.2 s), less than the 12 s that the largest township of this data (solved first) takes:
+    (~1.2 s), less than the largest township of this data (solved first) takes:
     the worker is then inside a township's solve, not between tasks."""
     workers = cluster.worker_processes()
     assert len(workers) == 2, workers
