@@ -135,8 +135,9 @@ else:
         x=t("feature_axis", lang),
         y=t("psi_axis", lang),
         horizontal=True,
-        x_label=t("psi_axis", lang),
-        y_label="",
+        sort=False,
+        x_label="",
+        y_label=t("psi_axis", lang),
         height=40 + 24 * top.height,
     )
     st.caption(
