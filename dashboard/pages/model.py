@@ -4,6 +4,8 @@ and every version."""
 
 from __future__ import annotations
 
+import base64
+import html
 from datetime import UTC, datetime
 
 import polars as pl
@@ -73,7 +75,13 @@ else:
     if report.calibration_png is None:
         st.info(t("calibration_none", lang))
     else:
-        st.image(report.calibration_png, width=440)
+        # Inline (a data URI): drawn with the page, never a lazy request left grey.
+        encoded = base64.b64encode(report.calibration_png).decode("ascii")
+        alt = html.escape(t("calibration", lang))
+        st.markdown(
+            f'<img src="data:image/png;base64,{encoded}" width="440" alt="{alt}">',
+            unsafe_allow_html=True,
+        )
         st.caption(
             t("calibration_caption", lang, ece=metric_text("ece", champion.metrics.get("ece")))
         )
