@@ -337,21 +337,33 @@ def _soft_hours(
     settings: AssignmentSettings,
 ) -> dict[str, float]:
     """Each worker's workload-balance threshold in hours (:func:`rules.balance_threshold`)
-    for ``townships``, from ``candidates`` or from arcs built here for those townships."""
+    for ``townships``, from ``candidates`` or from arcs built here one township at a time.
+
+    Arcs never cross a township (jurisdiction), so building them per township gives the same
+    thresholds while holding only one township's arcs in memory (the whole prefecture's arcs
+    would take many GB at 1 M households)."""
     if settings.balance_weight <= 0 or not townships:
         return {}
-    workers = inputs.workers.filter(pl.col("township_id").cast(pl.String).is_in(townships))
-    if candidates is None:
-        households = hh.filter(
-            pl.col("township_id").is_in(townships) & pl.col("tier").is_not_null()
-        ).select("household_id", "county_id", "township_id", "village_id", "grid_id", "lon",
-                 "lat", pl.col("tier").cast(pl.Int8), "risk")  # fmt: skip
-        candidates = build_candidates(
-            households, workers, inputs.previous, inputs.conflicts, settings,
+    township = pl.col("township_id").cast(pl.String)
+    if candidates is not None:
+        workers = inputs.workers.filter(township.is_in(townships))
+        soft = rules.balance_threshold(workers, candidates, settings)
+        return dict(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+    households = hh.filter(
+        pl.col("township_id").is_in(townships) & pl.col("tier").is_not_null()
+    ).select("household_id", "county_id", "township_id", "village_id", "grid_id", "lon",
+             "lat", pl.col("tier").cast(pl.Int8), "risk")  # fmt: skip
+    by_township = households.partition_by("township_id", as_dict=True, maintain_order=True)
+    out: dict[str, float] = {}
+    for (tw,), part in by_township.items():
+        workers = inputs.workers.filter(township == tw)
+        arcs = build_candidates(
+            part, workers, inputs.previous, inputs.conflicts, settings,
             pins=inputs.pins, forbids=inputs.forbids,
         )  # fmt: skip
-    soft = rules.balance_threshold(workers, candidates, settings)
-    return dict(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+        soft = rules.balance_threshold(workers, arcs, settings)
+        out.update(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+    return out
 
 
 def tradeoff_causes(
