@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -38,6 +38,10 @@ from visit_planner.errors import RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from assignment.executor import Executor
+    from visit_planner.score_partitions import ScoredPartitions
 
 MLFLOW_URI_ENV = "VISIT_PLANNER_MLFLOW_URI"
 HOUSEHOLDS = "households"
@@ -388,8 +392,14 @@ def score_file(
     policy_path: Path | None = None,
     on_unseen: Literal["error", "missing"] | None = None,
     mlflow_uri: str | None = None,
+    executor: Executor | None = None,
+    chunk_rows: int | None = None,
 ) -> ScoreOutcome:
-    """Score every household with the champion (or ``version``); write scores and drift."""
+    """Score every household with the champion (or ``version``); write scores and drift.
+
+    With ``executor``, the households are scored in partitions of ``chunk_rows`` rows on it
+    (:mod:`visit_planner.score_partitions`): the same scores, drift and warnings.
+    """
     started = time.perf_counter()
     check_output_file(out)
     data_file = resolve_data(data)
@@ -399,16 +409,36 @@ def score_file(
         from visit_planner.overrides import require_valid_tier_overrides
 
         require_valid_tier_overrides(override_frame, overrides, frame)
-    scored = score_frame(
-        frame,
-        overrides=override_frame,
-        version=version,
-        home=home,
-        policy_path=policy_path,
-        on_unseen=on_unseen,
-        mlflow_uri=mlflow_uri,
-        source=str(data_file),
-    )
+    scored: Scored | ScoredPartitions
+    if executor is None:
+        scored = score_frame(
+            frame,
+            overrides=override_frame,
+            version=version,
+            home=home,
+            policy_path=policy_path,
+            on_unseen=on_unseen,
+            mlflow_uri=mlflow_uri,
+            source=str(data_file),
+        )
+    else:
+        from visit_planner.score_partitions import (
+            CHUNK_ROWS,
+            score_frame_partitioned,
+            scoring_context,
+        )
+
+        context = scoring_context(
+            version=version,
+            home=home,
+            policy_path=policy_path,
+            on_unseen=on_unseen,
+            mlflow_uri=mlflow_uri,
+            source=str(data_file),
+        )
+        scored = score_frame_partitioned(
+            frame, context, executor, overrides=override_frame, chunk_rows=chunk_rows or CHUNK_ROWS
+        )
     _atomic_write(scored.scores, out)
     _atomic_write(scored.drift, drift_path(out))
     return ScoreOutcome(

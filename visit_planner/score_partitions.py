@@ -22,7 +22,6 @@ every task: the Dask executor scatters it to the workers once.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,12 +32,10 @@ from assignment.executor import Executor
 from visit_planner.paths import resolve_workspace
 from visit_planner.policy import load_policy
 from visit_planner.risk_job import (
-    check_output_file,
-    drift_path,
-    read_data,
+    ScoreOutcome,
     registry_for,
-    resolve_data,
     risk_settings,
+    score_file,
     user_errors,
 )
 
@@ -236,73 +233,6 @@ def score_frame_partitioned(
     )
 
 
-@dataclass
-class PartitionedScoreOutcome:
-    """What ``score`` wrote and found (the fields of ``risk_job.ScoreOutcome``), and the
-    number of partitions."""
-
-    scores_file: Path
-    drift_file: Path
-    scores: pl.DataFrame
-    drift: pl.DataFrame
-    warnings: list[str]
-    model_version: int
-    seconds: float
-    fidelity: Any = None
-    partitions: int = 0
-
-
-def score_file_partitioned(
-    data: Path,
-    out: Path,
-    executor: Executor,
-    *,
-    chunk_rows: int = CHUNK_ROWS,
-    overrides: Path | None = None,
-    version: int | None = None,
-    home: Path | None = None,
-    policy_path: Path | None = None,
-    on_unseen: Literal["error", "missing"] | None = None,
-    mlflow_uri: str | None = None,
-) -> PartitionedScoreOutcome:
-    """``score_file`` through ``executor``: the same checks, files and outcome."""
-    from visit_planner.risk_job import _atomic_write  # the score command's one writer
-
-    started = time.perf_counter()
-    check_output_file(out)
-    data_file = resolve_data(data)
-    frame = read_data(data_file)
-    override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
-    if override_frame is not None and overrides is not None:  # every problem of it at once
-        from visit_planner.overrides import require_valid_tier_overrides
-
-        require_valid_tier_overrides(override_frame, overrides, frame)
-    context = scoring_context(
-        version=version,
-        home=home,
-        policy_path=policy_path,
-        on_unseen=on_unseen,
-        mlflow_uri=mlflow_uri,
-        source=str(data_file),
-    )
-    scored = score_frame_partitioned(
-        frame, context, executor, overrides=override_frame, chunk_rows=chunk_rows
-    )
-    _atomic_write(scored.scores, out)
-    _atomic_write(scored.drift, drift_path(out))
-    return PartitionedScoreOutcome(
-        scores_file=out,
-        drift_file=drift_path(out),
-        scores=scored.scores,
-        drift=scored.drift,
-        warnings=scored.warnings,
-        model_version=scored.model_version,
-        seconds=time.perf_counter() - started,
-        fidelity=scored.fidelity,
-        partitions=scored.partitions,
-    )
-
-
 def score_on_executor(
     data: Path,
     out: Path,
@@ -317,16 +247,17 @@ def score_on_executor(
     policy_path: Path | None = None,
     on_unseen: Literal["error", "missing"] | None = None,
     mlflow_uri: str | None = None,
-) -> PartitionedScoreOutcome:
-    """:func:`score_file_partitioned` on the executor of ``--executor KIND [--scheduler
-    ADDRESS]`` (opened first: an unreachable scheduler is reported before any work)."""
+) -> ScoreOutcome:
+    """:func:`visit_planner.risk_job.score_file` in partitions on the executor of ``--executor
+    KIND [--scheduler ADDRESS]`` (opened first: an unreachable scheduler is reported before any
+    work)."""
     from visit_planner.assign_job import job_executor
 
     with job_executor(executor, scheduler, processes) as runner:
-        return score_file_partitioned(
+        return score_file(
             data,
             out,
-            runner,
+            executor=runner,
             chunk_rows=chunk_rows,
             overrides=overrides,
             version=version,

@@ -359,7 +359,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
                 mlflow_uri=mlflow_uri,
             )
         else:
-            res = score_file(  # type: ignore[assignment]  # the same fields
+            res = score_file(
                 data,
                 out,
                 overrides=overrides,
