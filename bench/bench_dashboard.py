@@ -29,16 +29,12 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from urllib.error import URLError
-from urllib.request import urlopen
 
 import polars as pl
 
@@ -52,10 +48,12 @@ from bench_plan import M1, cli  # noqa: E402
 from dashboard import i18n  # noqa: E402
 from tests.dashboard.helpers import (  # noqa: E402
     CHROMIUM_ARGS,
+    DashboardStartError,
     enter,
     heading,
     idle,
     open_page,
+    served_dashboard,
     sign_in,
     switch_language,
 )
@@ -108,35 +106,11 @@ def bench_account(home: Path) -> str:
 @contextmanager
 def dashboard(home: Path, log: Path) -> Iterator[str]:
     """``visit-planner dashboard`` on a free port of 127.0.0.1 (stopped at the end)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    command = [
-        str(Path(sys.executable).parent / "visit-planner"), "dashboard", "--home", str(home),
-        "--port", str(port),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (URLError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the dashboard did not start:\n{log.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with served_dashboard(home, log, timeout=120) as url:
+            yield url
+    except DashboardStartError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -9,9 +9,17 @@ the store's API.
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from urllib.error import URLError
+from urllib.request import urlopen
 
 import polars as pl
 
@@ -60,6 +68,46 @@ class Site:
     def workspace(self) -> Workspace:
         """The site's workspace."""
         return Workspace(self.home)
+
+
+class DashboardStartError(RuntimeError):
+    """``visit-planner dashboard`` exited or did not answer in time (the message has its log)."""
+
+
+@contextmanager
+def served_dashboard(home: Path, log_path: Path, timeout: float = 60) -> Iterator[str]:
+    """``visit-planner dashboard --home HOME`` on a free port of 127.0.0.1, yielding its URL
+    once its health check answers; stopped (terminate, then kill) at the end."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [
+        str(Path(sys.executable).parent / "visit-planner"), "dashboard", "--home", str(home),
+        "--port", str(port),
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise DashboardStartError(f"the dashboard did not start:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
 
 
 def build_site(root: Path) -> Site:

@@ -10,16 +10,9 @@ page in Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored)
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.error import URLError
 from urllib.parse import urlsplit
-from urllib.request import urlopen
 
 import numpy as np
 import pytest
@@ -31,12 +24,14 @@ from tests.dashboard.helpers import (
     MONTH,
     OTHER_TOWNSHIP,
     TOWNSHIP,
+    DashboardStartError,
     Site,
     audit_actions,
     enter,
     heading,
     idle,
     open_page,
+    served_dashboard,
     sign_in,
     switch_language,
 )
@@ -45,12 +40,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
 TIMEOUT_MS = 30_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -70,38 +59,11 @@ def chromium() -> Path:
 def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``visit-planner dashboard`` on a free port of 127.0.0.1, stopped at the end."""
     log_path = tmp_path_factory.mktemp("dashboard_server") / "server.log"
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).parent / "visit-planner"),
-        "dashboard",
-        "--home",
-        str(site.home),
-        "--port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (URLError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the dashboard did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        with served_dashboard(site.home, log_path) as url:
+            yield url
+    except DashboardStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="module")
