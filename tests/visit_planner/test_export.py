@@ -10,12 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.visit_planner.helpers import assign_run, write_inputs
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS
 from visit_planner.export.sheets import _sheet_files
 from visit_planner.runs import RunReader
-from visit_planner.synthetic.scores import truth_scores
 
 _VOID = {"meta", "br", "col", "link", "img", "hr", "input"}
 
@@ -60,24 +60,8 @@ def _parse(path: Path) -> _WellFormed:
 @pytest.fixture(scope="module")
 def run_dir(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """One ``assign`` run of the small prefecture with truth-based scores."""
-    from visit_planner.assign_job import run_assign
-    from visit_planner.plan_files import PlanPaths
-
-    d = tmp_path_factory.mktemp("export_inputs")
-    p = small_prefecture
-    for name in ("households", "workers", "previous_assignment", "conflicts", "places"):
-        getattr(p, name).write_parquet(d / f"{name}.parquet")
-    truth_scores(p).write_parquet(d / "scores.parquet")
-    out = tmp_path_factory.mktemp("export_run") / "run"
-    paths = PlanPaths(
-        d / "scores.parquet",
-        d / "households.parquet",
-        d / "workers.parquet",
-        d / "previous_assignment.parquet",
-        d / "conflicts.parquet",
-    )
-    run_assign(paths, None, out, processes=1)
-    return out
+    d = write_inputs(small_prefecture, tmp_path_factory.mktemp("export_inputs"), places=True)
+    return assign_run(d, tmp_path_factory.mktemp("export_run") / "run")
 
 
 @pytest.fixture(scope="module")

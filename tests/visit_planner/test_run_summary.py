@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from visit_planner.check_plan_job import PlanPaths
+from tests.visit_planner.helpers import assign_run, write_inputs
 from visit_planner.errors import PlanFileError
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest, RunReader
 from visit_planner.runs.summary import (
@@ -24,30 +24,15 @@ from visit_planner.runs.summary import (
     workers_frame,
 )
 from visit_planner.runs.writer import INPUT_FRAMES
-from visit_planner.synthetic.scores import truth_scores
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One ``assign`` run of a small prefecture (scale 0.003, eight townships)."""
-    from visit_planner.assign_job import run_assign
     from visit_planner.synthetic import generate
 
-    d = tmp_path_factory.mktemp("summary_inputs")
-    pref = generate(scale=0.003, seed=2)
-    for name in ("households", "workers", "previous_assignment", "conflicts"):
-        getattr(pref, name).write_parquet(d / f"{name}.parquet")
-    truth_scores(pref).write_parquet(d / "scores.parquet")
-    out = tmp_path_factory.mktemp("summary_run") / "out"
-    paths = PlanPaths(
-        d / "scores.parquet",
-        d / "households.parquet",
-        d / "workers.parquet",
-        d / "previous_assignment.parquet",
-        d / "conflicts.parquet",
-    )
-    run_assign(paths, None, out, processes=1)
-    return out
+    d = write_inputs(generate(scale=0.003, seed=2), tmp_path_factory.mktemp("summary_inputs"))
+    return assign_run(d, tmp_path_factory.mktemp("summary_run") / "out")
 
 
 def content_of(run: Path, **changes: object) -> RunContent:

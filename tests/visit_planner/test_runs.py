@@ -9,23 +9,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.visit_planner.helpers import assign_run, write_inputs
 from visit_planner.check_plan_job import PlanPaths, run_explain
 from visit_planner.policy import load_policy
 from visit_planner.runs import RunManifest, RunReader
-from visit_planner.synthetic.scores import truth_scores
 
 
 @pytest.fixture(scope="module")
 def inputs(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """The small prefecture's inputs and truth-based scores (with a model version) as files."""
-    d = tmp_path_factory.mktemp("runs_inputs")
-    p = small_prefecture
-    for name in ("households", "workers", "previous_assignment", "conflicts"):
-        getattr(p, name).write_parquet(d / f"{name}.parquet")
-    truth_scores(p).with_columns(pl.lit("7").alias("model_version")).write_parquet(
-        d / "scores.parquet"
-    )
-    return d
+    return write_inputs(small_prefecture, tmp_path_factory.mktemp("runs_inputs"), model_version="7")
 
 
 def assign_args(d: Path) -> list[str]:
@@ -39,18 +32,7 @@ def assign_args(d: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def run_dir(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One ``assign`` run of the small prefecture (through the library, as the CLI does)."""
-    from visit_planner.assign_job import run_assign
-
-    out = tmp_path_factory.mktemp("run") / "out"
-    paths = PlanPaths(
-        inputs / "scores.parquet",
-        inputs / "households.parquet",
-        inputs / "workers.parquet",
-        inputs / "previous_assignment.parquet",
-        inputs / "conflicts.parquet",
-    )
-    run_assign(paths, None, out, processes=1)
-    return out
+    return assign_run(inputs, tmp_path_factory.mktemp("run") / "out")
 
 
 def test_manifest_records_provenance_and_every_file(run_dir: Path, inputs: Path) -> None:

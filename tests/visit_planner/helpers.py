@@ -1,0 +1,46 @@
+"""Shared helpers of the visit_planner tests: a prefecture's inputs as files, and one
+``assign`` run of them through the library (as the CLI does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from visit_planner.plan_files import PlanPaths
+from visit_planner.synthetic.scores import truth_scores
+
+INPUT_TABLES = ("households", "workers", "previous_assignment", "conflicts")
+
+
+def write_inputs(
+    prefecture: object, directory: Path, *, places: bool = False, model_version: str | None = None
+) -> Path:
+    """The prefecture's input tables and truth-based scores as Parquet files in ``directory``
+    (``places.parquet`` too when asked; scores tagged with ``model_version`` when given)."""
+    for name in (*INPUT_TABLES, "places") if places else INPUT_TABLES:
+        getattr(prefecture, name).write_parquet(directory / f"{name}.parquet")
+    scores = truth_scores(prefecture)  # type: ignore[arg-type]
+    if model_version is not None:
+        scores = scores.with_columns(pl.lit(model_version).alias("model_version"))
+    scores.write_parquet(directory / "scores.parquet")
+    return directory
+
+
+def plan_paths(d: Path) -> PlanPaths:
+    """The input files of :func:`write_inputs` as ``assign`` takes them."""
+    return PlanPaths(
+        d / "scores.parquet",
+        d / "households.parquet",
+        d / "workers.parquet",
+        d / "previous_assignment.parquet",
+        d / "conflicts.parquet",
+    )
+
+
+def assign_run(inputs: Path, out: Path) -> Path:
+    """One ``assign`` run of the files in ``inputs`` into the run directory ``out``."""
+    from visit_planner.assign_job import run_assign
+
+    run_assign(plan_paths(inputs), None, out, processes=1)
+    return out
