@@ -14,6 +14,7 @@ so that many new workers provably suffice.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -207,22 +208,22 @@ def _haversine(
     return 2 * rules.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def coverage_summary(diagnostics: pl.DataFrame) -> list[str]:
+def coverage_summary(diagnostics: pl.DataFrame, label: Callable[[str], str] = str) -> list[str]:
     """The prefecture's tier-1 coverage proof in two lines (Chinese, then English): in how
     many townships the plan's tier-1 coverage is proven maximal, and each township where it
-    is not, with how many more tier-1 households may be coverable. Empty without the
-    columns (diagnostics of an older run)."""
+    is not (shown by ``label``, e.g. name and code), with how many more tier-1 households
+    may be coverable. Empty without the columns (diagnostics of an older run)."""
     if "tier1_coverage_proven" not in diagnostics.columns or diagnostics.height == 0:
         return []
     proven = diagnostics["tier1_coverage_proven"].fill_null(False)
     n, k = diagnostics.height, int(proven.sum())
     open_ = diagnostics.filter(~proven).sort("township_id")
     zh_open = "; ".join(
-        f"{r['township_id']} 至多还可能多覆盖 {r['tier1_uncertainty'] or '?'} 户"
+        f"{label(r['township_id'])} 至多还可能多覆盖 {r['tier1_uncertainty'] or '?'} 户"
         for r in open_.iter_rows(named=True)
     )
     en_open = "; ".join(
-        f"{r['township_id']} at most {r['tier1_uncertainty'] or '?'} more may be coverable"
+        f"{label(r['township_id'])} at most {r['tier1_uncertainty'] or '?'} more may be coverable"
         for r in open_.iter_rows(named=True)
     )
     return [

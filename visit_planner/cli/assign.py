@@ -13,13 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assignment.core import solve_core
-from assignment.diagnostics import coverage_summary
 from assignment.errors import OrlibFormatError
 from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
-from visit_planner.cli.summary_text import print_shortfalls
+from visit_planner.cli.summary_text import print_coverage, print_shortfalls
 from visit_planner.contracts.places import place_label, read_places_beside
 from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
@@ -237,8 +236,7 @@ def print_assign_summary(result: PrefectureResult, out: Path) -> None:
         f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; gap 差距 {gap}\n"
         f"{diag.height} townships 乡镇 in {result.seconds:.1f} s"
     )
-    for line in coverage_summary(diag):
-        console.print(line)
+    print_coverage(diag)
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
     for row in failed.iter_rows(named=True):
         tw = place_label(row["township_id"])

@@ -9,11 +9,10 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from assignment.diagnostics import coverage_summary
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
-from visit_planner.cli.summary_text import print_shortfalls
+from visit_planner.cli.summary_text import print_coverage, print_shortfalls
 from visit_planner.plan_job import PlanOutcome, PlanRequest, run_plan
 
 StoreUrlOption = Annotated[
@@ -130,8 +129,7 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         f"travel 路途 {travel / 60:,.0f} h/month; gap 差距 "
         + ("- (not proven / 未证明)" if gap is None else f"{float(gap):.3%}")
     )
-    for line in coverage_summary(outcome.solved.result.diagnostics):
-        console.print(line)
+    print_coverage(outcome.solved.result.diagnostics)
     prev, versus = outcome.previous_run, outcome.versus_previous
     if prev is not None and versus is not None:
         console.print(

@@ -8,6 +8,7 @@ import re
 import polars as pl
 from rich.text import Text
 
+from assignment.diagnostics import coverage_summary
 from visit_planner.cli._app import console
 from visit_planner.contracts.places import place_label
 
@@ -44,3 +45,11 @@ def print_shortfalls(diagnostics: pl.DataFrame) -> None:
         for line in bilingual_lines(str(text)):
             for part in Text(line).wrap(console, max(20, console.width - 2)):
                 console.print("  " + part.plain.rstrip(), highlight=False, markup=False)
+
+
+def print_coverage(diagnostics: pl.DataFrame) -> None:
+    """Whether tier-1 coverage is proven maximal, Chinese then English, the townships not
+    proven by name and code; continuation lines indented (reads at 80 columns)."""
+    for line in coverage_summary(diagnostics, place_label):
+        for i, part in enumerate(Text(line).wrap(console, max(20, console.width - 2))):
+            console.print(("  " if i else "") + part.plain.rstrip(), highlight=False, markup=False)
