@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import os
 import secrets
 import threading
@@ -226,23 +225,14 @@ def sign_out_everywhere() -> None:
 _WARM: list[threading.Thread] = []
 
 
-_WARM_MODULES = (
-    "assignment.alternatives",  # the household page's ranked alternatives
-    "assignment.candidates",
-    "visit_planner.whatif",  # the township page's what-if (the solver stack)
-    "visit_planner.risk_job",  # MLflow, seconds to import: the model page
-)
-
-
 def _import_heavy() -> None:
-    for name in _WARM_MODULES:
-        importlib.import_module(name)
+    import visit_planner.risk_job  # noqa: F401  (MLflow: seconds to import; the model page)
 
 
 def warm_up() -> None:
-    """Import the libraries of the household, township and model pages in the background,
-    once per server process, while the user signs in (the first visit of those pages then
-    does not pay for the import)."""
+    """Import the model page's libraries (MLflow) in the background, once per
+    server process, while the user signs in (the first visit of those pages then does not
+    pay for the import)."""
     if not _WARM:
         thread = threading.Thread(target=_import_heavy, name="dashboard-warm-up", daemon=True)
         _WARM.append(thread)
