@@ -336,6 +336,79 @@ class Scored:
     fidelity: Any = None  # risk_model.attribution.Fidelity of the reasons (None: older model)
 
 
+@dataclass(frozen=True)
+class ScoringContext:
+    """Everything a partition's scoring needs besides its rows (one object for all tasks)."""
+
+    model: Any
+    spec: Any  # risk_model.spec.FeatureSpec
+    rule: Any  # risk_model.decision.DecisionRule
+    tables: Any  # risk_model.reasons.ReasonTables
+    drift_reference: dict[str, Any]
+    model_version: str
+    rules: tuple[Any, ...]
+    psi_threshold: float
+    on_unseen: Literal["error", "missing"]
+    source: str
+
+
+def scoring_context(
+    *,
+    version: int | None = None,
+    home: Path | None = None,
+    policy_path: Path | None = None,
+    on_unseen: Literal["error", "missing"] | None = None,
+    mlflow_uri: str | None = None,
+    source: str = "households",
+) -> ScoringContext:
+    """The champion (or ``version``) from the registry with the policy's risk settings."""
+    from risk_model.reasons import ReasonTables
+    from risk_model.spec import spec_from_dict
+
+    with user_errors():
+        registry = registry_for(resolve_workspace(home), mlflow_uri)
+        model, info = registry.load_model(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
+        reference = registry.load_json(info.run_id, "drift_reference.json")
+        settings = risk_settings(load_policy(policy_path), spec)
+    return ScoringContext(
+        model=model,
+        spec=spec,
+        rule=settings.rule,
+        tables=tables,
+        drift_reference=reference,
+        model_version=str(info.version),
+        rules=tuple(settings.rules),
+        psi_threshold=settings.psi_threshold,
+        on_unseen=on_unseen or settings.on_unseen,
+        source=source,
+    )
+
+
+def score_with(
+    context: ScoringContext, frame: pl.DataFrame, overrides: pl.DataFrame | None = None
+) -> Any:
+    """The library's scoring of ``frame`` with ``context`` (a ``risk_model`` ScoreResult)."""
+    from risk_model.scoring import score
+
+    c = context
+    return score(
+        frame,
+        c.model,
+        c.spec,
+        c.rule,
+        tables=c.tables,
+        drift_reference=c.drift_reference,
+        model_version=c.model_version,
+        rules=c.rules,
+        overrides=overrides,
+        psi_threshold=c.psi_threshold,
+        on_unseen=c.on_unseen,
+        source=c.source,
+    )
+
+
 def score_frame(
     frame: pl.DataFrame,
     *,
@@ -349,35 +422,21 @@ def score_frame(
 ) -> Scored:
     """Score the households in ``frame`` with the champion (or ``version``): probabilities,
     tiers after policy rules and ``overrides`` (household_id, tier, reason), reasons, drift."""
-    from risk_model.reasons import ReasonTables
-    from risk_model.scoring import score
-
+    context = scoring_context(
+        version=version,
+        home=home,
+        policy_path=policy_path,
+        on_unseen=on_unseen,
+        mlflow_uri=mlflow_uri,
+        source=source,
+    )
     with user_errors():
-        registry = registry_for(resolve_workspace(home), mlflow_uri)
-        model, info = registry.load_model(version)
-        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
-        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
-        reference = registry.load_json(info.run_id, "drift_reference.json")
-        settings = risk_settings(load_policy(policy_path), spec)
-        result = score(
-            frame,
-            model,
-            spec,
-            settings.rule,
-            tables=tables,
-            drift_reference=reference,
-            model_version=str(info.version),
-            rules=settings.rules,
-            overrides=overrides,
-            psi_threshold=settings.psi_threshold,
-            on_unseen=on_unseen or settings.on_unseen,
-            source=source,
-        )
+        result = score_with(context, frame, overrides)
     return Scored(
         result.scores,
         result.drift,
         result.check.warnings(),
-        int(info.version),
+        int(context.model_version),
         result.fidelity,
     )
 
@@ -422,11 +481,7 @@ def score_file(
             source=str(data_file),
         )
     else:
-        from visit_planner.score_partitions import (
-            CHUNK_ROWS,
-            score_frame_partitioned,
-            scoring_context,
-        )
+        from visit_planner.score_partitions import CHUNK_ROWS, score_frame_partitioned
 
         context = scoring_context(
             version=version,

@@ -29,34 +29,16 @@ from typing import Any, Literal
 import polars as pl
 
 from assignment.executor import Executor
-from visit_planner.paths import resolve_workspace
-from visit_planner.policy import load_policy
 from visit_planner.risk_job import (
     ScoreOutcome,
-    registry_for,
-    risk_settings,
+    ScoringContext,
     score_file,
+    score_with,
     user_errors,
 )
 
 CHUNK_ROWS = 100_000
 """Households per scoring partition (a few hundred MB of features and reasons at most)."""
-
-
-@dataclass(frozen=True)
-class ScoringContext:
-    """Everything a partition's scoring needs besides its rows (one object for all tasks)."""
-
-    model: Any
-    spec: Any  # risk_model.spec.FeatureSpec
-    rule: Any  # risk_model.decision.DecisionRule
-    tables: Any  # risk_model.reasons.ReasonTables
-    drift_reference: dict[str, Any]
-    model_version: str
-    rules: tuple[Any, ...]
-    psi_threshold: float
-    on_unseen: Literal["error", "missing"]
-    source: str
 
 
 @dataclass(frozen=True)
@@ -81,23 +63,7 @@ class PartitionScores:
 
 def score_partition(task: ScorePartition) -> PartitionScores:
     """Score one partition with the library's public scoring function (runs on a worker)."""
-    from risk_model.scoring import score
-
-    c = task.context
-    result = score(
-        task.frame,
-        c.model,
-        c.spec,
-        c.rule,
-        tables=c.tables,
-        drift_reference=c.drift_reference,
-        model_version=c.model_version,
-        rules=c.rules,
-        overrides=task.overrides,
-        psi_threshold=c.psi_threshold,
-        on_unseen=c.on_unseen,
-        source=c.source,
-    )
+    result = score_with(task.context, task.frame, task.overrides)
     return PartitionScores(task.index, result.scores, result.check, result.fidelity)
 
 
@@ -154,40 +120,6 @@ def _merge_fidelity(parts: list[PartitionScores]) -> Any:
         max_abs_error=max(f.max_abs_error for f in fids),
         r2_log_odds=math.nan,
         rows=sum(f.rows for f in fids),
-    )
-
-
-def scoring_context(
-    *,
-    version: int | None = None,
-    home: Path | None = None,
-    policy_path: Path | None = None,
-    on_unseen: Literal["error", "missing"] | None = None,
-    mlflow_uri: str | None = None,
-    source: str = "households",
-) -> ScoringContext:
-    """The champion (or ``version``) from the registry with the policy's risk settings."""
-    from risk_model.reasons import ReasonTables
-    from risk_model.spec import spec_from_dict
-
-    with user_errors():
-        registry = registry_for(resolve_workspace(home), mlflow_uri)
-        model, info = registry.load_model(version)
-        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
-        tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
-        reference = registry.load_json(info.run_id, "drift_reference.json")
-        settings = risk_settings(load_policy(policy_path), spec)
-    return ScoringContext(
-        model=model,
-        spec=spec,
-        rule=settings.rule,
-        tables=tables,
-        drift_reference=reference,
-        model_version=str(info.version),
-        rules=tuple(settings.rules),
-        psi_threshold=settings.psi_threshold,
-        on_unseen=on_unseen or settings.on_unseen,
-        source=source,
     )
 
 

@@ -13,12 +13,11 @@ import polars as pl
 import pytest
 
 from assignment.executor import LocalProcessExecutor, SerialExecutor
-from visit_planner.risk_job import score_frame
+from visit_planner.risk_job import score_frame, scoring_context
 from visit_planner.score_partitions import (
     ScorePartition,
     partitions,
     score_frame_partitioned,
-    scoring_context,
 )
 
 
