@@ -18,6 +18,7 @@ import argparse
 import os
 import platform
 import resource
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,12 @@ def main() -> None:
     parser.add_argument(
         "--no-select", action="store_true", help="use --kind even if another candidate is better"
     )
+    parser.add_argument(
+        "--tree-reasons",
+        default="shapley",
+        choices=["shapley", "path"],
+        help="boosted trees' reasons: TreeSHAP or the path (Saabas) attribution",
+    )
     args = parser.parse_args()
 
     if args.data is not None:
@@ -73,7 +80,12 @@ def main() -> None:
 
     t0, c0 = time.perf_counter(), cpu_s()
     baselines = tuple(k for k in ("hgb", "logistic", "scorecard") if k != args.kind)
-    config = TrainConfig(kind=args.kind, baselines=baselines, select=not args.no_select)  # type: ignore[arg-type]
+    config = TrainConfig(
+        kind=args.kind,  # type: ignore[arg-type]
+        baselines=baselines,
+        select=not args.no_select,
+        tree_reasons=args.tree_reasons,
+    )
     result = train(households, spec, settings.rule, truth=truth, config=config)
     train_total, train_cpu = time.perf_counter() - t0, cpu_s() - c0
     ev = result.evaluation
@@ -115,6 +127,7 @@ def main() -> None:
     lines = [
         f"## scale {args.scale} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
+        "- command: `.venv/bin/python bench/bench_risk.py " + " ".join(sys.argv[1:]) + "`",
         f"- data: {source}; {households.height:,} households, {result.n_labelled:,} labelled; "
         f"train {result.n_train:,}, held-out {result.n_test:,} (whole villages)",
         f"- machine: {os.cpu_count()} cores, {platform.python_version()}; load average at start "

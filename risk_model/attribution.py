@@ -12,8 +12,13 @@ attribution of s:
   contributions a_j (x_j - m_j) of every encoded column j, summed per feature (a one-hot
   categorical's columns together), with m the training mean of the encoded column;
   base = s at the training mean. Closed form, as fast as a prediction.
-* **hgb** (HistGradientBoosting): TreeSHAP (path-dependent, exact Shapley values of the
-  trees' raw outputs) from the ``shap`` library — the only module that imports it. shap's
+* **hgb** (HistGradientBoosting): by default TreeSHAP (path-dependent, exact Shapley values
+  of the trees' raw outputs) from the ``shap`` library — the only module that imports it;
+  or, chosen at training (``tree_method="path"``), the same library's path attribution
+  (Saabas: each split's change of the expected output is credited to its feature along the
+  row's own path). Both add up exactly to the trees' output; Shapley values average over
+  feature orderings and cost ~0.15 CPU ms per row, the path attribution follows one ordering
+  (features split near the root get more credit) at ~3 CPU µs per row. shap's
   reader of HistGradientBoosting ignores native categorical splits (measured: its sums were
   off by up to 12 log-odds units), so the boosted model codes categoricals as ordinal integers
   and :func:`attribute` refuses a model with native categorical splits.
@@ -41,6 +46,7 @@ from risk_model.errors import ConfigError
 from risk_model.spec import FeatureSpec
 
 EPS = 1e-300
+TREE_METHODS = ("shapley", "path")  # how boosted trees are explained (module docstring)
 
 
 @dataclass(frozen=True)
@@ -100,9 +106,18 @@ def _reduce(cols: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(cols, starts, axis=1)
 
 
-def reference(pipeline: Pipeline, sample: pl.DataFrame) -> dict[str, Any]:
+def reference(
+    pipeline: Pipeline, sample: pl.DataFrame, *, tree_method: str = "shapley"
+) -> dict[str, Any]:
     """What attribution needs from the training data: the mean encoded row (linear) or the
-    mean points per feature (scorecard); nothing for trees (TreeSHAP's base is the trees')."""
+    mean points per feature (scorecard); for trees only the method (``TREE_METHODS``), since
+    their base is the trees' own. Stored with the model, so scoring explains as training did.
+    """
+    if tree_method not in TREE_METHODS:
+        raise ConfigError(
+            f"tree reasons must be one of {', '.join(TREE_METHODS)}, got {tree_method!r} "
+            "/ 树模型原因的计算方法须为 shapley 或 path"
+        )
     method = method_of(pipeline)
     enc = pipeline.named_steps["features"]
     if method == "linear":
@@ -112,7 +127,7 @@ def reference(pipeline: Pipeline, sample: pl.DataFrame) -> dict[str, Any]:
         levels = clf._levels(enc.transform(sample))
         pts = np.column_stack([p[levels[:, j]] for j, p in enumerate(clf.points_)])
         return {"mean": pts.mean(axis=0).tolist()}
-    return {}
+    return {"tree_method": tree_method}
 
 
 def _linear(pipeline: Pipeline, X: np.ndarray, ref: dict[str, Any], starts: np.ndarray) -> Any:
@@ -127,7 +142,7 @@ def _linear(pipeline: Pipeline, X: np.ndarray, ref: dict[str, Any], starts: np.n
     return contrib, c + float(a @ mean), X @ a + c
 
 
-def _treeshap(pipeline: Pipeline, X: np.ndarray) -> Any:
+def _treeshap(pipeline: Pipeline, X: np.ndarray, *, path: bool) -> Any:
     clf = pipeline.named_steps["clf"]
     est = clf.estimator_
     cat = getattr(est, "is_categorical_", None)
@@ -144,7 +159,8 @@ def _treeshap(pipeline: Pipeline, X: np.ndarray) -> Any:
         import shap  # heavy (numba): imported only for tree models
 
     explainer = shap.TreeExplainer(est)
-    sv = np.asarray(explainer.shap_values(X, check_additivity=False), np.float64)
+    # approximate=True is shap's name for the path (Saabas) attribution; exact in sum too.
+    sv = np.asarray(explainer.shap_values(X, check_additivity=False, approximate=path), np.float64)
     ev = np.atleast_1d(np.asarray(explainer.expected_value, np.float64))
     raw = np.asarray(est.decision_function(X), np.float64).reshape(len(X), -1)
     logw = np.log(np.asarray(clf.weights_, np.float64)[clf.classes_])
@@ -183,7 +199,9 @@ def attribute(
     if method == "linear":
         contrib, base, out = _linear(pipeline, X, ref, starts)
     elif method == "treeshap":
-        contrib, base, out = _treeshap(pipeline, X)
+        # Models trained before the choice existed stored {}: Shapley values, as then.
+        path = ref.get("tree_method", "shapley") == "path"
+        contrib, base, out = _treeshap(pipeline, X, path=path)
     else:
         contrib, base, out = _points(pipeline, X, ref)
     unit = "points" if method == "points" else "log-odds"

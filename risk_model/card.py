@@ -14,6 +14,15 @@ def _f(v: Any, digits: int = 3) -> str:
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _reason_method(result: TrainResult) -> str:
+    """ "exact", and for boosted trees which exact attribution (Shapley values or path)."""
+    tree = result.reason_tables.reference.get("tree_method")
+    if tree is None:
+        return result.reason_tables.method
+    name = "TreeSHAP Shapley values" if tree == "shapley" else "Saabas path attribution"
+    return f"{result.reason_tables.method}: {name}"
+
+
 def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -> str:
     """Markdown model card of a training result (aggregates only, no household data)."""
     spec, ev = result.spec, result.evaluation
@@ -89,7 +98,7 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         "## Limits / 局限",
         "- Probabilities are calibrated for the population it was trained on; check the "
         "drift report (PSI) of every scoring run.",
-        f"- Reason codes ({result.reason_tables.method}, in {result.reason_tables.unit}): "
+        f"- Reason codes ({_reason_method(result)}, in {result.reason_tables.unit}): "
         "contributions that add up to the model's tier-1 score (max |error| "
         f"{result.reason_tables.fidelity_max_error:.1e}; R² {_f(result.reason_tables.fidelity_r2)} "
         "against the model's own tier-1 log-odds on held-out rows).",

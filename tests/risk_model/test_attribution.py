@@ -164,3 +164,43 @@ def test_reason_texts_of_missing_negative_and_fractional_values(toy_spec) -> Non
         "age 42.3 / age: 42.3 +0.90",
         "吸烟：否 / smoker: no -0.10",
     ]
+
+
+def test_tree_path_attribution_adds_up_and_is_kept_with_the_model(households, policy_rule) -> None:  # type: ignore[no-untyped-def]
+    """The fast path (Saabas) attribution is chosen at training, stored in the reference the
+    model carries, used again at scoring, adds up exactly, and is not the Shapley values."""
+    from risk_model import household_spec
+    from risk_model.card import model_card
+
+    spec = household_spec()
+    config = replace(FAST, kind="hgb", select=False)
+    shapley = train(households, spec, policy_rule, config=config)
+    path = train(households, spec, policy_rule, config=replace(config, tree_reasons="path"))
+    assert shapley.reason_tables.reference == {"tree_method": "shapley"}
+    assert path.reason_tables.reference == {"tree_method": "path"}
+    rows = households.head(400)
+    a_path = attribute(path.pipeline, rows, spec, path.reason_tables.reference)
+    a_shap = attribute(path.pipeline, rows, spec, shapley.reason_tables.reference)
+    for att in (a_path, a_shap):
+        np.testing.assert_allclose(att.base + att.contributions.sum(axis=1), att.output, atol=1e-9)
+    np.testing.assert_allclose(a_path.output, a_shap.output)
+    assert np.abs(a_path.contributions - a_shap.contributions).max() > 1e-3
+    # A model saved before the choice existed carries {}: Shapley values, as then.
+    np.testing.assert_array_equal(
+        attribute(path.pipeline, rows, spec, {}).contributions, a_shap.contributions
+    )
+    assert "Saabas path attribution" in model_card(path, data_name="test")
+    assert "TreeSHAP Shapley values" in model_card(shapley, data_name="test")
+
+
+def test_unknown_tree_reasons_are_refused_before_training(households, policy_rule) -> None:  # type: ignore[no-untyped-def]
+    from risk_model import household_spec
+    from risk_model.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="shapley, path"):
+        train(
+            households,
+            household_spec(),
+            policy_rule,
+            config=replace(FAST, kind="hgb", tree_reasons="fast"),
+        )

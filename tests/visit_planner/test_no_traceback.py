@@ -83,6 +83,18 @@ CASES = {
         lambda r, t: ["generate", "--out", str(r / "good")],
         "--overwrite",
     ),
+    "train_unknown_tree_reasons": (
+        lambda r, t: [
+            "train",
+            "--data",
+            str(r / "good" / "households.parquet"),
+            "--home",
+            str(t / "ws"),
+            "--tree-reasons",
+            "fast",
+        ],
+        "shapley, path",
+    ),
     "validate_header_only_households": (lambda r, t: ["validate", str(r / "empty")], "no rows"),
     "validate_more_elderly_than_members": (
         lambda r, t: ["validate", str(r / "crowded")],

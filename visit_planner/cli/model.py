@@ -70,6 +70,15 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             help="Register --kind even when another candidate has a lower held-out log-loss.",
         ),
     ] = False,
+    tree_reasons: Annotated[
+        str,
+        typer.Option(
+            "--tree-reasons",
+            help="How a boosted-tree model's reasons are computed: shapley (TreeSHAP, "
+            "~0.15 CPU ms per household) or path (Saabas path attribution, ~100x faster); "
+            "both add up exactly to the model's score.",
+        ),
+    ] = "shapley",
     seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
     test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
     max_iter: Annotated[
@@ -127,6 +136,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         fit_threads=fit_threads,
         baselines=tuple(k for k in MODEL_KINDS if k != kind),
         select=not no_select,
+        tree_reasons=tree_reasons,
     )
     with console.status("training / 训练中…"):
         out = train_from_file(
@@ -245,8 +255,11 @@ def _print_training(r: TrainResult, seconds: float) -> None:
         f"tier-1 recall 95% CI / 一类户召回率置信区间: {_f(lo)}–{_f(hi)}", highlight=False
     )
     t = r.reason_tables
+    tree = {"shapley": ", TreeSHAP", "path": ", path / 路径归因"}.get(
+        str(t.reference.get("tree_method")), ""
+    )
     console.print(
-        f"reasons / 原因: exact {t.unit} contributions (max |error| "
+        f"reasons / 原因: exact {t.unit} contributions{tree} (max |error| "
         f"{t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)})"
         if t.method == "exact"
         else f"reasons / 原因: partial dependence, fidelity R² {_f(t.fidelity_r2)}",
