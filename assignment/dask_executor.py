@@ -1,7 +1,7 @@
 """The Dask distributed executor: township solves (and scoring partitions) on a Dask cluster.
 
 The only module that imports Dask (an optional extra: ``pip install .[dask]``). It implements
-:class:`assignment.executor.Executor` with ``client.map`` and ``as_completed``:
+:class:`assignment.executor.Executor` with ``client.submit`` and ``as_completed``:
 
 * **One task, one township.** A :class:`~assignment.plan.TownshipTask` already carries only its
   township's households and workers. Dataclass fields that are the *same object* in every task
@@ -27,16 +27,17 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from dask import config as dask_config
 from distributed import Client, LocalCluster, as_completed
 
-from assignment.executor import ExecutorUnavailableError
+from assignment.executor import TASKS_AHEAD, ExecutorUnavailableError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,56 +92,67 @@ class DaskExecutor:
         *,
         retries: int = DEFAULT_RETRIES,
         on_error: Callable[[Any, BaseException], Any] | None = None,
+        window: int | None = None,
     ) -> None:
         self.client = client
         self.retries = retries
         self.on_error = on_error
+        self.window = window  # worker threads to keep busy (None: the cluster's, at run time)
 
-    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Yield ``fn(task)`` for every task as workers finish them (any order)."""
-        if not tasks:
+    def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task as workers finish them (any order).
+
+        Tasks are drawn from ``tasks`` as workers become free: :data:`TASKS_AHEAD` per worker
+        thread are submitted ahead of the results, and one more for each result."""
+        todo = iter(tasks)
+        threads = sum(self.client.nthreads().values()) if self.window is None else self.window
+        head = list(itertools.islice(todo, max(2, threads * TASKS_AHEAD)))
+        if not head:
             return
-        names = shared_fields(tasks)
-        if names:
-            shared = _Shared({n: getattr(tasks[0], n) for n in names})
-            shared_future = self.client.scatter(shared, broadcast=True, hash=False)
-            slim = [dataclasses.replace(t, **dict.fromkeys(names)) for t in tasks]  # type: ignore[type-var]
-            futures = self.client.map(
-                call_with_shared,
-                slim,
-                fn=fn,
-                shared=shared_future,
-                retries=self.retries,
-                pure=False,
-            )
-        else:
-            futures = self.client.map(fn, tasks, retries=self.retries, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        resubmitted: dict[int, int] = {}
-        pending = as_completed(futures, loop=self.client.loop)
+        names = shared_fields(head)
+        values = {n: getattr(head[0], n) for n in names}
+        shared = self.client.scatter(_Shared(values), broadcast=True, hash=False) if names else None
+
+        def submit(task: T) -> Any:
+            if shared is not None and all(getattr(task, n) is v for n, v in values.items()):
+                slim = dataclasses.replace(task, **dict.fromkeys(names))  # type: ignore[type-var]
+                return self.client.submit(
+                    call_with_shared, slim, fn=fn, shared=shared, retries=self.retries, pure=False
+                )
+            return self.client.submit(fn, task, retries=self.retries, pure=False)
+
+        live: dict[str, tuple[Any, T, int]] = {}  # key -> (future, task, times resubmitted)
+        pending = as_completed(loop=self.client.loop)
+
+        def start(task: T, again: int = 0) -> None:
+            fut = submit(task)
+            live[fut.key] = (fut, task, again)
+            pending.add(fut)
+
+        for task in head:
+            start(task)
         try:
             for fut in pending:
-                i = index[fut.key]
+                _, task, again = live.pop(fut.key)
                 try:
                     result = fut.result()
                 except Exception as exc:
                     # A result lost with its worker before it was fetched (the future is
                     # cancelled, not erred): run that task again, whole, up to ``retries``.
-                    if fut.status != "error" and resubmitted.get(i, 0) < self.retries:
-                        resubmitted[i] = resubmitted.get(i, 0) + 1
-                        again = self.client.submit(fn, tasks[i], retries=self.retries, pure=False)
-                        index[again.key] = i
-                        futures.append(again)
-                        pending.add(again)
+                    if fut.status != "error" and again < self.retries:
+                        start(task, again + 1)
                         continue
                     if self.on_error is None:  # the scheduler gave up on this task
                         raise
-                    result = self.on_error(tasks[i], exc)
+                    result = self.on_error(task, exc)
                 finally:
                     fut.release()
+                for task in todo:  # one new task for each finished one
+                    start(task)
+                    break
                 yield result
         finally:
-            for fut in futures:  # stopped early (an error, or the caller stopped iterating)
+            for fut, _, _ in live.values():  # stopped early (an error, or the caller stopped)
                 if not fut.done():
                     fut.cancel()
 

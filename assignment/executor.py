@@ -1,18 +1,21 @@
 """The executor seam: how independent township problems are run.
 
-An executor takes a picklable top-level function and a list of tasks and yields results as
-they complete. Callers sort results by key afterwards, so the plan is identical whatever the
+An executor takes a picklable top-level function and tasks (a list, or any iterable: tasks
+are drawn from it only as workers become free, at most a few per worker ahead, so that a
+caller can build each task - read one township - when it is about to run, and the
+coordinator never holds every task at once) and yields results as they complete. Callers
+sort results by key afterwards, so the plan is identical whatever the
 executor or the number of processes. Local processes are the default; the Dask backend
 (:mod:`assignment.dask_executor`, the optional extra ``.[dask]``) implements the same
-:class:`Executor` with ``client.map`` + ``as_completed``. :func:`open_executor` picks one by
+:class:`Executor` with ``client.submit`` + ``as_completed``. :func:`open_executor` picks one by
 name (``local`` or ``dask``), as the CLI's ``--executor`` does.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -30,10 +33,14 @@ class ExecutorUnavailableError(AssignmentError):
     """The executor asked for cannot run: Dask not installed, or its scheduler unreachable."""
 
 
+TASKS_AHEAD = 2
+"""Tasks handed out per worker at a time (one running, one waiting): more only costs memory."""
+
+
 class Executor(Protocol):
     """Runs ``fn`` over ``tasks``, yielding results in completion order."""
 
-    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for every task, in any order."""
         ...
 
@@ -41,8 +48,8 @@ class Executor(Protocol):
 class SerialExecutor:
     """Runs tasks one after another in this process (tests, one core, debugging)."""
 
-    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Yield ``fn(task)`` in task order."""
+    def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` in task order (each task drawn when it is run)."""
         for task in tasks:
             yield fn(task)
 
@@ -53,13 +60,25 @@ class LocalProcessExecutor:
     def __init__(self, processes: int) -> None:
         self.processes = max(1, int(processes))
 
-    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Yield results as workers finish them."""
+    def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield results as workers finish them; at most :data:`TASKS_AHEAD` tasks per
+        process are drawn from ``tasks`` ahead of the results."""
         ctx = multiprocessing.get_context("spawn")
+        todo = iter(tasks)
+        window = self.processes * TASKS_AHEAD
         with ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx) as pool:
-            futures = [pool.submit(fn, t) for t in tasks]
-            for fut in as_completed(futures):
-                yield fut.result()
+            pending: set[Future[R]] = set()
+            for task in todo:
+                pending.add(pool.submit(fn, task))
+                if len(pending) >= window:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+                    for task in todo:  # one new task for each finished one
+                        pending.add(pool.submit(fn, task))
+                        break
 
 
 def default_executor(processes: int | None = None) -> Executor:

@@ -220,6 +220,8 @@ def explain_plan(
     candidates: pl.DataFrame | None,
     inputs: PlanInputs,
     settings: AssignmentSettings,
+    *,
+    loads: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Explain every household of ``plan`` and the load of every worker.
 
@@ -232,10 +234,15 @@ def explain_plan(
     applied (:func:`tradeoff_causes`). The nearest worker is searched over all workers, not
     only ``candidates``; the arcs (None: built here for the townships that need them) give
     the workload-balance thresholds of the trade-off causes.
+
+    ``loads`` (:func:`~assignment.loads.worker_loads` of the whole plan) lets a caller explain
+    one township's ``plan`` at a time with the same result as the whole plan at once: the
+    nearest other worker may be in another township, and its load is the whole plan's.
     """
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
-    loads = worker_loads(plan, inputs.workers)  # sorted by worker_id, like ws
+    if loads is None:
+        loads = worker_loads(plan, inputs.workers)  # sorted by worker_id, like ws
     hh = _households_side(inputs, plan).with_row_index("_row")
     ws = _worker_side(inputs.workers)
     alt = _nearest_other_workers(hh, ws, settings)

@@ -79,6 +79,7 @@ class Run:
     worker_peak: float = 0.0
     tree_peak: float = 0.0
     load: list[float] = field(default_factory=list)
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds, coordinator MB)
     households: int = 0
     townships: int = 0
     largest: int = 0
@@ -95,18 +96,47 @@ class Run:
                 return name.split(" / ")[0]
         return "publish / exit"
 
+    def stage_peaks(self) -> list[tuple[str, float]]:
+        """The coordinator's peak RSS (MB) during each stage (from its start to its end),
+        then after the last stage (writing the store, exiting)."""
+        out, start = [], 0.0
+        for name, _, end in self.stages:
+            inside = [mb for t, mb in self.samples if start <= t <= end]
+            out.append((name.split(" / ")[0], max(inside, default=0.0)))
+            start = end
+        after = [mb for t, mb in self.samples if t > start]
+        out.append(("after", max(after, default=0.0)))
+        return out
+
 
 def measure(  # noqa: PLR0917
-    home: Path, data: Path, store: Path, scale: float, executor: str, procs: int
+    home: Path,
+    data: Path,
+    store: Path,
+    scale: float,
+    executor: str,
+    procs: int,
+    time_limit: float | None = None,
+    progress: Path | None = None,
 ) -> Run:
-    """``plan`` on ``data`` with ``executor``; samples the process tree until it ends."""
+    """``plan`` on ``data`` with ``executor``; samples the process tree until it ends. With
+    ``progress``, each stage line and the coordinator's peak so far are appended to that
+    file as they happen (a run that is stopped still leaves its figures)."""
     env = {**os.environ, "VISIT_PLANNER_HOME": str(home), "COLUMNS": "100"}
     args = [
         sys.executable, "-m", "visit_planner", "plan", "--month", MONTH, "--data", str(data),
         "--executor", executor, "--workers-processes", str(procs),
         "--store-url", f"sqlite:///{store}",
     ]  # fmt: skip
+    if time_limit is not None:
+        args += ["--time-limit", f"{time_limit:g}"]
     run = Run(scale, executor)
+
+    def note(text: str) -> None:
+        if progress is not None:
+            with progress.open("a", encoding="utf-8") as out:
+                out.write(f"{time.strftime('%H:%M:%S')} scale {scale:g} {executor}: {text}\n")
+
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines: list[str] = []
@@ -119,6 +149,11 @@ def measure(  # noqa: PLR0917
             m = STAGE.search(line.strip())
             if m:
                 run.stages.append((m.group(2), float(m.group(1)), time.perf_counter() - start))
+                note(
+                    f"{m.group(2)} {float(m.group(1)):.1f} s; coordinator peak so far "
+                    f"{run.coordinator_peak:,.0f} MB, largest worker {run.worker_peak:,.0f} MB, "
+                    f"load {os.getloadavg()[0]:.1f}"
+                )
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
@@ -136,6 +171,7 @@ def measure(  # noqa: PLR0917
         except psutil.NoSuchProcess:
             break
         now = time.perf_counter() - start
+        run.samples.append((now, own / MB))
         if own / MB > run.coordinator_peak:
             run.coordinator_peak, run.coordinator_peak_at = own / MB, now
         run.worker_peak = max(run.worker_peak, max(rss, default=0) / MB)
@@ -147,6 +183,10 @@ def measure(  # noqa: PLR0917
     run.wall = time.perf_counter() - start
     thread.join(timeout=10)
     run.output = "".join(lines)
+    note(
+        f"exit {run.code} after {run.wall:.1f} s; coordinator peak {run.coordinator_peak:,.0f} "
+        f"MB, largest worker {run.worker_peak:,.0f} MB"
+    )
     if run.code not in (0, 3, 5):
         raise SystemExit(f"plan --executor {executor} failed ({run.code}):\n{run.output}")
     return run
@@ -167,6 +207,7 @@ def table(runs: list[Run], args: argparse.Namespace, train_scale: float) -> list
     scales = " ".join(f"{s:g}" for s in args.scales)
     more = f" --executors {' '.join(args.executors)}" if args.executors != ["local", "dask"] else ""
     more += f" --train-scale {train_scale:g}" if args.train_scale is not None else ""
+    more += f" --time-limit {args.time_limit:g}" if args.time_limit is not None else ""
     lines = [
         "# `plan` on local processes and on the local Dask cluster",
         "",
@@ -196,6 +237,10 @@ def table(runs: list[Run], args: argparse.Namespace, train_scale: float) -> list
     for r in runs:
         stages = "; ".join(f"{n.split(' / ')[0]} {s:.1f}" for n, s, _ in r.stages)
         lines.append(f"- scale {r.scale:g}, {r.executor}: {stages}")
+    lines += ["", "Coordinator peak RSS during each stage (MB; startup is in the first stage):", ""]
+    for r in runs:
+        peaks = "; ".join(f"{n} {mb:,.0f}" for n, mb in r.stage_peaks())
+        lines.append(f"- scale {r.scale:g}, {r.executor}: {peaks}")
     return lines
 
 
@@ -240,6 +285,10 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--name", default="dask_plan")
     ap.add_argument(
+        "--time-limit", type=float, default=None,
+        help="Pass --time-limit (seconds per solver step) to plan: shorter solves, same memory.",
+    )  # fmt: skip
+    ap.add_argument(
         "--train-scale",
         type=float,
         default=None,
@@ -255,6 +304,7 @@ def main() -> None:
         print(explain_memory(*args.explain_memory))
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_dask_"))
+    args.results.mkdir(parents=True, exist_ok=True)
     home = work / "ws"
     train_scale = args.train_scale if args.train_scale is not None else min(args.scales)
     data = {s: work / f"scale{s:g}" / MONTH for s in {*args.scales, train_scale}}
@@ -271,7 +321,10 @@ def main() -> None:
     for s in args.scales:
         for ex in args.executors:
             store = work / f"store_{s:g}_{ex}_{int(time.time())}.db"
-            run = measure(home, data[s], store, s, ex, args.processes)
+            run = measure(
+                home, data[s], store, s, ex, args.processes, args.time_limit,
+                args.results / f"{args.name}.progress",
+            )  # fmt: skip
             describe(data[s], run)
             runs.append(run)
             print(

@@ -5,7 +5,7 @@ I/O lives here, at the edge; :mod:`assignment` only sees frames and plain settin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,11 +314,28 @@ def run_assign(
     return solved.result, inputs, manifest
 
 
-def headline_metrics(result: PrefectureResult) -> dict[str, object]:
+def tier_counts(plan: pl.DataFrame) -> dict[str, int]:
+    """Households, and households and uncovered households by tier (``tier1_households``,
+    ``tier1_uncovered``, ...) of ``plan``; counts of parts of a plan add up to the whole plan's."""
+    out: dict[str, int] = {"households": plan.height}
+    for t in (1, 2, 3):
+        tier = plan.filter(pl.col("tier") == t)
+        out[f"tier{t}_households"] = tier.height
+        out[f"tier{t}_uncovered"] = int(tier["worker_id"].null_count())
+    return out
+
+
+def headline_metrics(
+    result: PrefectureResult, tiers: Mapping[str, int] | None = None
+) -> dict[str, object]:
     """The run's headline figures for its manifest: coverage by tier, travel, objective,
     bound, gap, status, seconds, failed townships (``partial`` when there is any: the plan
-    is published with their households unassigned, never silently missing)."""
+    is published with their households unassigned, never silently missing).
+
+    ``tiers`` (:func:`tier_counts` summed over the townships) stands for the plan when
+    ``result`` carries none (``plan`` keeps the plan in township files)."""
     plan, diag = result.plan, result.diagnostics
+    counts = dict(tier_counts(plan) if tiers is None else tiers)
     out: dict[str, object] = {
         "status": result.status.value,
         "objective": result.objective,
@@ -328,12 +345,8 @@ def headline_metrics(result: PrefectureResult) -> dict[str, object]:
         "townships": diag.height,
         "failed_townships": list(result.failed_townships),
         "partial": bool(result.failed_townships),  # some townships' households unassigned
-        "households": plan.height,
+        **counts,
     }
-    for t in (1, 2, 3):
-        tier = plan.filter(pl.col("tier") == t)
-        out[f"tier{t}_households"] = tier.height
-        out[f"tier{t}_uncovered"] = int(tier["worker_id"].null_count())
     if diag.height and "travel_minutes_month" in diag.columns:
         out["travel_minutes_month"] = float(diag["travel_minutes_month"].fill_null(0.0).sum())
     return out

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -41,16 +40,19 @@ import polars as pl
 from assignment.bounds import relative_gap
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
 from assignment.executor import Executor
-from assignment.validator import summarize_violations, validate_plan
+from assignment.plan import PrefectureResult
+from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.actor import current_actor
 from visit_planner.assign_job import (
     AssignInputs,
     SolvedPlan,
+    headline_metrics,
     solve_and_explain,
     solver_options,
     township_executor,
 )
 from visit_planner.contracts import load_inputs
+from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.tables import Inputs, find_table
 from visit_planner.errors import PlanFileError, VisitPlannerError
 from visit_planner.overrides import (
@@ -62,16 +64,27 @@ from visit_planner.overrides import (
     pin_outcomes,
 )
 from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.plan_townships import (
+    Checked,
+    WorkDir,
+    accepted_pins,
+    solve_townships,
+    split_and_score,
+    township_frames,
+    whole_loads,
+)
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
-from visit_planner.risk_job import Scored, score_frame
+from visit_planner.risk_job import Scored, score_frame, scoring_context
 from visit_planner.runs import (
     DirectoryRunWriter,
     Provenance,
     RunContent,
+    RunManifest,
     RunReader,
     diff_plans,
     diff_totals,
 )
+from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
 from visit_planner.synthetic.next_month import month_before, parse_month
 from visit_planner.whatif import WhatIf
@@ -155,9 +168,12 @@ def previous_from_run(
     prev = store.current_run(month_before(month))
     if prev is None:
         return None, None
-    plan = pl.read_parquet(workspace.root / prev.path / "plan.parquet")
-    pairs = plan.filter(pl.col("worker_id").is_not_null()).select(
-        "household_id", "worker_id", pl.lit(prev.month).alias("month")
+    pairs = (
+        pl.scan_parquet(workspace.root / prev.path / "plan.parquet")
+        .select("household_id", "worker_id")
+        .filter(pl.col("worker_id").is_not_null())
+        .with_columns(pl.lit(prev.month).alias("month"))
+        .collect(engine="in-memory")
     )
     return pairs, prev
 
@@ -176,6 +192,15 @@ class _Clock:
         if self.report is not None:
             self.report(name, now - self._t)
         self._t = now
+
+    def split(self, parts: list[tuple[str, float]]) -> None:
+        """Report stages that ran interleaved (their measured seconds each); the time they
+        do not account for counts towards the next stage."""
+        for name, seconds in parts:
+            self.stages.append((name, seconds))
+            if self.report is not None:
+                self.report(name, seconds)
+            self._t += seconds
 
 
 def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
@@ -207,52 +232,108 @@ def _plan(  # noqa: PLR0917
     clock: _Clock,
     executor: Executor,
 ) -> PlanOutcome:
+    """The month, one township at a time (:mod:`visit_planner.plan_townships`)."""
+    runs_dir = workspace.runs_dir / req.month
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(runs_dir)
+    work = WorkDir(staging.with_name(staging.name + "-work"))
+    try:
+        return _plan_townships(req, store, workspace, actor, clock, executor, staging, work)
+    finally:
+        work.remove()
+        shutil.rmtree(staging, ignore_errors=True)  # moved into place unless it failed
+
+
+def _plan_townships(  # noqa: PLR0917  (the stages, in order)
+    req: PlanRequest,
+    store: Store,
+    workspace: Workspace,
+    actor: str,
+    clock: _Clock,
+    executor: Executor,
+    staging: Path,
+    work: WorkDir,
+) -> PlanOutcome:
     inputs = load_inputs(req.data)
     clock.done("validate / 校验")
     settings = settings_from_policy(load_policy(req.policy_path))
-    standing, applied, scored = _override_and_score(
-        req, store, workspace, inputs.households, inputs.workers, clock
+    day = first_day(req.month)
+    standing = [as_override(o) for o in store.list_overrides(active_on=day)]
+    concerned = sorted({o.household_id for o in standing})
+    applied = apply_overrides(
+        standing,
+        inputs.households.filter(pl.col("household_id").is_in(concerned)),
+        inputs.workers,
+        on=day,
     )
     previous, previous_run = previous_from_run(store, workspace, req.month)
     if previous is None:
         previous = inputs.previous_assignment if inputs.previous_assignment.height else None
-    assign_inputs = _assign_inputs(
-        applied, scored.scores, inputs, previous, str(scored.model_version)
+    clock.done("overrides / 纠正")
+    context = scoring_context(
+        home=workspace.root,
+        policy_path=req.policy_path,
+        mlflow_uri=req.mlflow_uri,
+        source=str(req.data),
     )
-    solved = solve_and_explain(
-        assign_inputs,
-        settings,
-        options=solver_options(req.time_limit),
-        processes=req.processes,
-        executor=executor,
+    month = split_and_score(
+        inputs.households,
+        inputs.workers,
+        previous,
+        inputs.conflicts if inputs.conflicts.height else None,
+        applied,
+        context,
+        work,
     )
+    files = inputs_files(req.data)
+    del inputs  # the whole month's tables: from here on, one township at a time
+    clock.done("score / 评分")
+    solved = solve_townships(month, previous, settings, solver_options(req.time_limit), executor)
+    del previous
     clock.done("assign / 分配")
-    _check(solved, assign_inputs, settings, townships=None)
-    clock.done("check / 校验方案")
-    outcomes, notes = _outcomes(standing, applied, solved)
-    versus = _versus(workspace, previous_run, solved.result.plan)
-    base_content = solved.content(
-        assign_inputs,
-        _provenance(req, inputs_files(req.data), scored.model_version, previous_run),
+    result = solved.result
+    outcomes, notes = _outcomes(standing, applied, result, solved.pinned_pairs)
+    loads = whole_loads(month)
+    run = StagedRun(staging)
+    checked = Checked()
+    diagnostics = {str(r["township_id"]): r for r in result.diagnostics.iter_rows(named=True)}
+    for tw in month.townships:
+        frames, township_inputs = township_frames(
+            month, tw, solved, loads, settings, lambda e: _with_notes(e, notes), checked
+        )
+        if not checked.violations:  # a refused plan is not written any further
+            run.add_township(tw, frames, township_inputs, diagnostics.get(tw, {}))
+    clock.split([
+        ("explain / 解释", checked.seconds.get("explain", 0.0)),
+        ("check / 校验方案", checked.seconds.get("check", 0.0)),
+    ])  # fmt: skip
+    _refuse(checked.violations)
+    compared = pl.concat(checked.compared, how="vertical_relaxed")
+    checked.compared.clear()
+    versus = _versus(workspace, previous_run, compared)
+    del compared
+    metrics = headline_metrics(result, checked.tiers)
+    provenance = _provenance(req, files, month.model_version, previous_run)
+    households_file = files.get("households")
+    manifest = run.finish(
+        diagnostics=result.diagnostics,
+        worker_loads=loads,
+        provenance=provenance,
+        metrics=_with_churn(metrics, versus),
+        places=None if households_file is None else read_places_beside(households_file),
     )
-    content = replace(
-        base_content,
-        explanations=_with_notes(solved.explanations, notes),
-        scores=scored.scores,
-        metrics=_with_churn(base_content.metrics, versus),
-    )
-    run, run_dir = _publish(
-        store, workspace, content, req.month, actor=actor, outcomes=outcomes, kind="plan"
+    row, run_dir = _record(
+        store, workspace, staging, manifest, actor=actor, outcomes=outcomes, kind="plan"
     )
     clock.done("publish / 发布")
     return PlanOutcome(
-        run,
+        row,
         run_dir,
-        solved,
+        SolvedPlan(result, pl.DataFrame(), loads),
         previous_run,
         outcomes,
         clock.stages,
-        list(scored.warnings),
+        list(month.warnings),
         versus,
     )
 
@@ -351,10 +432,15 @@ def _check(
     Pins the assignment refused (ineligible, unknown, duplicate, beyond capacity: reported as
     input issues, and as overrides not applied) are not held against the plan.
     """
-    checked = replace(inputs.plan_inputs(), pins=_accepted_pins(inputs.pins, solved))
+    checked = replace(inputs.plan_inputs(), pins=accepted_pins(inputs.pins, solved.result.issues))
     violations = validate_plan(
         solved.result.plan.select(PLAN_COLUMNS), checked, settings, townships=townships
     )
+    _refuse(violations)
+
+
+def _refuse(violations: list[Violation]) -> None:
+    """Refuse the publication when the independent check found any violation."""
     if violations:
         summary = summarize_violations(violations)
         lines = [f"{r[0]}: {r[1]}" for r in summary.head(10).iter_rows()]
@@ -364,29 +450,18 @@ def _check(
         )
 
 
-PIN_ISSUES = ("duplicate_pin", "unknown_pin", "infeasible_pin")
-
-
-def _accepted_pins(pins: pl.DataFrame | None, solved: SolvedPlan) -> pl.DataFrame | None:
-    """The pins the assignment accepted: all but those its input issues name."""
-    if pins is None:
-        return None
-    refused: set[str] = set()
-    for issue in solved.result.issues:
-        if issue.kind in PIN_ISSUES:
-            refused.update(i.split("→")[0] for i in issue.ids)
-    return pins.filter(~pl.col("household_id").is_in(sorted(refused)))
-
-
 def _outcomes(
-    standing: list[Override], applied: AppliedOverrides, solved: SolvedPlan
+    standing: list[Override],
+    applied: AppliedOverrides,
+    result: PrefectureResult,
+    pairs: pl.DataFrame | None = None,
 ) -> tuple[list[Outcome], dict[str, list[str]]]:
-    """Every standing override's outcome: decided ones, then the pins judged by the plan."""
+    """Every standing override's outcome: decided ones, then the pins judged by the plan
+    (``pairs``: the pinned households' rows of it, when ``result`` carries no plan)."""
     decided = list(applied.outcomes)
-    issues = [i.message for i in solved.result.issues]
-    pins, pin_notes = pin_outcomes(
-        standing, solved.result.plan, issues, {o.override_id for o in decided}
-    )
+    issues = [i.message for i in result.issues]
+    plan = result.plan if pairs is None else pairs
+    pins, pin_notes = pin_outcomes(standing, plan, issues, {o.override_id for o in decided})
     notes: dict[str, list[str]] = {}
     for source in (applied.notes, pin_notes):
         for hid, texts in source.items():
@@ -417,10 +492,36 @@ def _publish(
     """Write the run under a staging name, move it into place, then record it (one transaction)."""
     runs_dir = workspace.runs_dir / month
     runs_dir.mkdir(parents=True, exist_ok=True)
-    staging = runs_dir / f".staging-{uuid.uuid4().hex}"
+    staging = staging_dir(runs_dir)
+    manifest = DirectoryRunWriter(staging).write(content)
+    return _record(
+        store,
+        workspace,
+        staging,
+        manifest,
+        actor=actor,
+        outcomes=outcomes,
+        kind=kind,
+        parent_run_id=parent_run_id,
+    )
+
+
+def _record(
+    store: Store,
+    workspace: Workspace,
+    staging: Path,
+    manifest: RunManifest,
+    *,
+    actor: str,
+    outcomes: list[Outcome],
+    kind: str,
+    parent_run_id: str | None = None,
+) -> tuple[RunRow, Path]:
+    """Move the written run ``staging`` into place as ``<month>/<run_id>``, then record it in
+    the store (one transaction); a failure removes it (a directory the store does not name is
+    not a run)."""
+    final = staging.parent / manifest.run_id
     try:
-        manifest = DirectoryRunWriter(staging).write(content)
-        final = runs_dir / manifest.run_id
         staging.rename(final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -496,7 +597,7 @@ def _amend(  # noqa: PLR0917
     clock.done("assign / 分配")
     _check(solved, assign_inputs, settings, townships=named)
     clock.done("check / 校验方案")
-    outcomes, notes = _outcomes(standing, applied, solved)
+    outcomes, notes = _outcomes(standing, applied, solved.result)
     content = _amended_content(
         base,
         named,
@@ -534,10 +635,14 @@ def _amend(  # noqa: PLR0917
 def _versus(
     workspace: Workspace, before: RunRow | None, plan: pl.DataFrame
 ) -> dict[str, float] | None:
-    """Churn, coverage and tier changes of ``plan`` against the run ``before`` (totals)."""
+    """Churn, coverage and tier changes of ``plan`` against the run ``before`` (totals); of
+    the earlier plan only the columns the comparison needs are read."""
     if before is None:
         return None
-    old = pl.read_parquet(workspace.root / before.path / "plan.parquet")
+    old = pl.read_parquet(
+        workspace.root / before.path / "plan.parquet",
+        columns=["household_id", "worker_id", "tier", "township_id"],
+    )
     return diff_totals(diff_plans(old, plan))
 
 

@@ -89,7 +89,7 @@ def partitions(
     return out
 
 
-def _merge_checks(checks: list[Any]) -> Any:
+def merge_checks(checks: list[Any]) -> Any:
     """One input check for the whole frame from the partitions' (counts summed)."""
     from risk_model.features import ScoringCheck
 
@@ -154,7 +154,7 @@ def score_frame_partitioned(
         parts = sorted(executor.run(score_partition, tasks), key=lambda p: p.index)
         drift = drift_report(context.drift_reference, frame, context.psi_threshold)
     scores = pl.concat([p.scores for p in parts], how="vertical")
-    check = _merge_checks([p.check for p in parts])
+    check = merge_checks([p.check for p in parts])
     return ScoredPartitions(
         scores,
         drift,

@@ -5,6 +5,7 @@ an unreachable scheduler refused within seconds, and only loopback sockets."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import signal
 import socket
 import time
@@ -183,3 +184,42 @@ def test_without_dask_installed_the_error_says_how_to_install_it(
         open_executor("dask"),
     ):
         pass
+
+
+def square(x: int) -> int:
+    """A task function for the tests of lazy task drawing."""
+    time.sleep(0.05)
+    return x * x
+
+
+class Counting:
+    """Tasks 0..n-1, counting how many were drawn before each result came back."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.drawn = 0
+
+    def __iter__(self) -> Iterator[int]:
+        for i in range(self.n):
+            self.drawn += 1
+            yield i
+
+
+@pytest.mark.parametrize("kind", ["serial", "local", "dask"])
+def test_tasks_are_drawn_as_workers_free_up_not_all_at_once(kind: str) -> None:
+    tasks = Counting(20)
+    ahead = []
+    with open_executor(
+        "local" if kind != "dask" else "dask", processes=1 if kind == "serial" else 2
+    ) as ex:
+        results = []
+        for r in ex.run(square, tasks):
+            results.append(r)
+            ahead.append(tasks.drawn - len(results))
+    assert sorted(results) == [i * i for i in range(20)]  # every task, once
+    assert tasks.drawn == 20
+    # never more than two tasks per worker drawn ahead of the results (the coordinator holds
+    # only the townships about to run), whatever the executor
+    limit = {"serial": 0, "local": 4, "dask": 4}[kind]
+    assert max(ahead) <= limit, ahead
+    assert ahead[0] >= (0 if kind == "serial" else 1)
