@@ -5,10 +5,10 @@ an unreachable scheduler refused within seconds, and only loopback sockets."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 import polars as pl
