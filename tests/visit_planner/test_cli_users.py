@@ -62,10 +62,21 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
     code, out, _ = cli("users", "list", *opts)
     assert code == 0 and "no accounts" in out
     _, first, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
-    cli("users", "add", "ds01", "--role", "data_scientist", "--scope", "county:532621", *opts)
+    code, added, _ = cli("users", "add", "ds01", "--role", "data_scientist", "--scope",
+                         "county:532621", "--email", "Wang.Fang@Example.org", *opts)  # fmt: skip
+    assert code == 0 and "wang.fang@example.org" in added
     code, out, err = cli("users", "list", *opts)
     assert code == 0, err
-    for text in ("planner01", "ds01", "data_scientist", "county:532621", "prefecture", "active"):
+    for text in (
+        "planner01",
+        "ds01",
+        "data_scientist",
+        "county:532621",
+        "prefecture",
+        "active",
+        "wang.fang@",
+        "邮箱",
+    ):  # fmt: skip  (a long address folds)
         assert text in out
     assert "$argon2" not in out and _shown_password(first) not in out
     assert out.index("ds01") < out.index("planner01")  # by name
@@ -119,6 +130,7 @@ def test_bad_input_exits_2_without_a_traceback(
         (["add", "new01", "--role", "supervisor"], "county or township"),
         (["add", "planner01", "--role", "viewer"], "already exists"),
         (["add", "new01"], "--role"),
+        (["add", "new01", "--role", "viewer", "--email", "not-an-address"], "电子邮箱格式无效"),
         (["disable", "nobody", "--reason", "x"], "no user 'nobody'"),
         (["disable", "planner01"], "--reason"),
         (["reset-password", "nobody"], "no user 'nobody'"),

@@ -101,6 +101,14 @@ def users_add(  # noqa: PLR0917  (Typer options)
     password_stdin: PasswordStdinOption = False,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email",
+            help="The account's e-mail address (电子邮箱; single sign-on may match it).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a dashboard account (新增账号); audited."""
     if role not in USER_ROLES:
@@ -117,8 +125,10 @@ def users_add(  # noqa: PLR0917  (Typer options)
             scope_id=scope_id,
             password=password,
             actor=current_actor(),
+            email=email,
         )
-    console.print(f"added 已新增 {row.username}: {row.role}, {row.scope}", highlight=False)
+    mail = f", {row.email}" if row.email else ""
+    console.print(f"added 已新增 {row.username}: {row.role}, {row.scope}{mail}", highlight=False)
     if not password_stdin:
         _show_once(row.username, password)
 
@@ -141,14 +151,15 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
         rows = store.list_users()
     now = datetime.now(UTC)
     table = Table(
-        "user\n账号", "role\n角色", "scope\n范围", "status\n状态", "failed\n失败",
+        "user · e-mail\n账号 · 邮箱", "role\n角色", "scope\n范围", "status\n状态", "failed\n失败",
         "password set\n密码设置", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
     )  # fmt: skip
     for column in table.columns[:3]:
         column.overflow = "fold"  # never cut a name or an id short
     for r in rows:
         table.add_row(
-            r.username, r.role, r.scope, _status(r, now), str(r.failed_logins),
+            r.username + (f"\n{r.email}" if r.email else ""), r.role, r.scope, _status(r, now),
+            str(r.failed_logins),
             f"{r.password_changed_at:%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
     console.print(table if rows else "no accounts yet / 尚无账号")

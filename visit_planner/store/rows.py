@@ -243,6 +243,7 @@ class UserRow:
     created_at: datetime
     created_by: str
     password_changed_at: datetime
+    email: str | None = None  # lower-case; single sign-on by the ``email`` claim
 
     @classmethod
     def from_db(cls, row: Mapping[Any, Any]) -> UserRow:
@@ -258,6 +259,7 @@ class UserRow:
             created_at=utc(row["created_at"]),
             created_by=row["created_by"],
             password_changed_at=utc(row["password_changed_at"]),
+            email=row.get("email"),
         )
 
     @property

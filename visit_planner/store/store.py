@@ -301,8 +301,10 @@ class Store:
         scope_id: str | None = None,
         password: str,
         actor: str,
+        email: str | None = None,
     ) -> UserRow:
-        """Create an active dashboard account; audited (never the password).
+        """Create an active dashboard account, with an optional e-mail address (unique,
+        lower-cased); audited (never the password).
 
         ``role`` is planner, supervisor, data_scientist or viewer; ``scope_kind`` prefecture
         (no ``scope_id``), county (6 digits) or township (9 digits), a supervisor needing a
@@ -316,12 +318,18 @@ class Store:
             scope_id=scope_id,
             password=password,
             actor=actor,
+            email=email,
         )
 
     def get_user(self, username: str) -> UserRow:
         """One account (without its password hash); StoreError when there is none."""
         with self._db.read() as conn:
             return users.get(conn, username)
+
+    def get_user_by_email(self, email: str) -> UserRow:
+        """The account with this e-mail address (any case); StoreError when there is none."""
+        with self._db.read() as conn:
+            return users.get_by_email(conn, email)
 
     def list_users(self) -> list[UserRow]:
         """Every account, disabled ones too, by username."""

@@ -49,6 +49,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Index,
     Integer,
     String,
     Table,
@@ -74,6 +75,7 @@ __all__ = [
     "USER_ROLES",
     "add",
     "authenticate",
+    "check_email",
     "check_password",
     "check_role",
     "check_scope",
@@ -81,6 +83,7 @@ __all__ = [
     "disable",
     "generate_password",
     "get",
+    "get_by_email",
     "list_users",
     "reset_password",
     "users_table",
@@ -104,6 +107,8 @@ _SCOPE_IDS = {  # pattern, digits, example, the rule in Chinese
     "county": (re.compile(r"[0-9]{6}"), 6, "532626", "县代码应为 6 位数字"),
     "township": (re.compile(r"[0-9]{9}"), 9, "532626001", "乡镇代码应为 9 位数字"),
 }
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL_MAX = 254
 _SUBJECT_MAX = 64
 _BEIJING = timezone(timedelta(hours=8))
 _WRONG = "wrong username or password (用户名或密码错误)"
@@ -130,6 +135,7 @@ users_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(254), nullable=True),  # lower-case; migration 0004
     CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
     CheckConstraint(_one_of("role", USER_ROLES), name="role"),
     CheckConstraint(_one_of("scope_kind", SCOPE_KINDS), name="scope_kind"),
@@ -141,6 +147,7 @@ users_table = Table(
     CheckConstraint("role <> 'supervisor' OR scope_kind <> 'prefecture'", name="supervisor_scope"),
     CheckConstraint("failed_logins >= 0", name="failed_logins"),
 )
+Index("ix_users_email", users_table.c.email, unique=True)
 
 
 # --------------------------------------------------------------------------- checks
@@ -154,6 +161,18 @@ def check_username(username: str) -> str:
             "(用户名须为 3–32 个小写字母、数字或 _ . -)"
         )
     return username
+
+
+def check_email(email: str) -> str:
+    """``email`` lower-cased if it looks like one address (``name@domain.tld``, at most 254
+    characters, no spaces); a StoreError otherwise."""
+    text = email.strip().lower() if isinstance(email, str) else ""
+    if len(text) > _EMAIL_MAX or not _EMAIL.fullmatch(text):
+        raise StoreError(
+            f"e-mail {email!r} must be one address like name@example.org, at most "
+            f"{_EMAIL_MAX} characters (电子邮箱格式无效)"
+        )
+    return text
 
 
 def check_role(role: str) -> str:
@@ -250,6 +269,16 @@ def get(conn: Connection, username: str, *, for_update: bool = False) -> UserRow
     return UserRow.from_db(row)
 
 
+def get_by_email(conn: Connection, email: str) -> UserRow:
+    """The account with the e-mail address ``email`` (compared lower-case); a StoreError when
+    there is none."""
+    text = email.strip().lower() if isinstance(email, str) else ""
+    row = conn.execute(select(users_table).where(users_table.c.email == text)).mappings().first()
+    if row is None:
+        raise StoreError(f"no user with e-mail {text!r} in the store (找不到该邮箱的用户)")
+    return UserRow.from_db(row)
+
+
 def list_users(conn: Connection) -> list[UserRow]:
     """Every account, disabled ones too, by username."""
     stmt = select(users_table).order_by(users_table.c.username)
@@ -265,10 +294,13 @@ def add(
     scope_id: str | None,
     password: str,
     actor: str,
+    email: str | None = None,
 ) -> UserRow:
-    """Create an active account (checked, password hashed before the transaction); audited
-    as ``user.add`` with its role and scope."""
+    """Create an active account (checked, password hashed before the transaction), with an
+    optional e-mail address no other account has; audited as ``user.add`` with its role
+    and scope (and ``email: true`` when one was given, never the address)."""
     username = check_username(username)
+    email = None if email is None else check_email(email)
     role = check_role(role)
     scope_kind, scope_id = check_scope(role, scope_kind, scope_id)
     actor = require_text(actor, "actor")
@@ -280,6 +312,14 @@ def add(
                 f"user {username!r} already exists (用户已存在); disabled accounts are kept, "
                 "so choose another name"
             )
+        if email is not None:
+            taken = conn.execute(
+                select(users_table.c.username).where(users_table.c.email == email)
+            ).first()
+            if taken is not None:
+                raise StoreError(
+                    f"e-mail {email!r} already belongs to user {taken[0]!r} (该邮箱已被使用)"
+                )
         conn.execute(
             insert(users_table).values(
                 username=username,
@@ -293,6 +333,7 @@ def add(
                 created_at=now,
                 created_by=actor,
                 password_changed_at=now,
+                email=email,
             )
         )
         audit.append(
@@ -300,7 +341,8 @@ def add(
             "user.add",
             actor,
             username,
-            {"role": role, "scope_kind": scope_kind, "scope_id": scope_id},
+            {"role": role, "scope_kind": scope_kind, "scope_id": scope_id}
+            | ({"email": True} if email is not None else {}),  # whether, never the address
         )
         return get(conn, username)
 

@@ -344,7 +344,7 @@ def test_concurrent_failures_are_all_counted(store: Store, db_url: str) -> None:
 def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     db_url: str, dialect: str
 ) -> None:
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
     db = Database.connect(db_url)
     try:
         with db.write() as conn:
@@ -358,14 +358,14 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     assert "visit-planner store upgrade" in str(refused.value)
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0002", "0003", True)
+    assert (result.before, result.after, result.changed) == ("0002", "0004", True)
     with Store.open(db_url) as store:
         assert store.list_users() == []
         _add(store)
         assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
         entries = store.audit_entries()
         assert [e.action for e in entries] == ["publish", "store.upgrade", "user.add", "login"]
-        assert entries[1].details == {"from": "0002", "to": "0003"}
+        assert entries[1].details == {"from": "0002", "to": "0004"}
         assert store.verify_audit().ok
     if dialect == "postgresql":  # the audit log's triggers stay: still append-only
         with pytest.raises(DBAPIError, match="append-only"):
@@ -394,3 +394,64 @@ def test_the_migration_builds_the_users_table_of_the_module(db_url: str) -> None
     finally:
         db.dispose()
     assert diff == []
+
+
+# ---------------------------------------------------------------------- e-mail (0004)
+
+
+def test_an_account_may_carry_one_unique_email(store: Store) -> None:
+    row = store.add_user(
+        "sup01", "supervisor", scope_kind="county", scope_id="532626", password=PASSWORD,
+        actor="admin01", email="  Li.Ming@Example.ORG ",
+    )  # fmt: skip
+    assert row.email == "li.ming@example.org"
+    assert _add(store, "planner02").email is None
+    assert store.get_user_by_email("LI.MING@example.org").username == "sup01"
+    assert {u.username: u.email for u in store.list_users()} == {
+        "planner02": None,
+        "sup01": "li.ming@example.org",
+    }
+    with pytest.raises(StoreError, match="already belongs to user 'sup01'"):
+        store.add_user(
+            "sup02", "supervisor", scope_kind="county", scope_id="532626", password=PASSWORD,
+            actor="admin01", email="li.ming@EXAMPLE.org",
+        )  # fmt: skip
+    for bad in ("li ming@example.org", "no-at-sign", "a@b", "x" * 250 + "@e.org"):
+        with pytest.raises(StoreError, match="电子邮箱格式无效"):
+            store.add_user(
+                "viewer09", "viewer", scope_kind="prefecture", password=PASSWORD,
+                actor="admin01", email=bad,
+            )  # fmt: skip
+    with pytest.raises(StoreError, match="找不到该邮箱的用户"):
+        store.get_user_by_email("nobody@example.org")
+    added = [e for e in store.audit_entries() if e.action == "user.add"]
+    assert [e.details.get("email") for e in added] == [True, None]  # never the address itself
+    assert "li.ming" not in str([e.details for e in store.audit_entries()])
+
+
+def test_upgrading_to_0004_keeps_accounts_without_an_email(db_url: str) -> None:
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0003")
+    finally:
+        db.dispose()
+    raw_sql(
+        db_url,
+        "INSERT INTO users (username, role, scope_kind, scope_id, password_hash, active, "
+        "failed_logins, created_at, created_by, password_changed_at) VALUES ('old01', "
+        "'viewer', 'prefecture', NULL, 'x', TRUE, 0, '2026-01-01 00:00:00+00', 'admin01', "
+        "'2026-01-01 00:00:00+00')",
+    )
+    assert Store.upgrade(db_url, actor="admin01").after == "0004"
+    with Store.open(db_url) as store:
+        assert [(u.username, u.email) for u in store.list_users()] == [("old01", None)]
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0003")  # down again: the column goes, the account stays
+        with db.read() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("users")}
+    finally:
+        db.dispose()
+    assert "email" not in columns and "username" in columns
