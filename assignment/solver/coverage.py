@@ -27,15 +27,19 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
+from assignment.solver.highs import solve_mip
 from assignment.solver.priority import TopSolution, top_mask
 
 HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
 COST_SCALE = 100.0  # the cost stage's objective in hundredths of a minute-equivalent
 SEED = 11
+MIP_NODES = 100  # HiGHS branch-and-bound nodes of the tier-1 count MIP (deterministic)
+MIP_MAX_ARCS = 10_000  # above this many tier-1 arcs the MIP's root alone costs a minute
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,22 @@ def _top_model(arr: ArcArrays) -> _TopModel:
     )
 
 
+def _scaled(arr: ArcArrays, tm: _TopModel, relaxed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Integer hours per tier-1 arc and capacity per worker, in units of 1/HOURS_SCALE h.
+
+    ``relaxed``: hours rounded down and capacities (plus the solvers' tolerance) up, so every
+    real plan fits (the model's optimum bounds the real one); otherwise hours up and
+    capacities down, so every plan of the model fits in floats.
+    """
+    if relaxed:
+        hours = np.floor(arr.arc_hours[tm.arcs] * HOURS_SCALE).astype(np.int64)
+        caps = np.ceil((tm.cap_hours + CAPACITY_TOL) * HOURS_SCALE).astype(np.int64)
+    else:
+        hours = np.ceil(arr.arc_hours[tm.arcs] * HOURS_SCALE).astype(np.int64)
+        caps = np.floor(tm.cap_hours * HOURS_SCALE).astype(np.int64)
+    return hours, caps
+
+
 def _build(
     arr: ArcArrays, tm: _TopModel, relaxed: bool
 ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
@@ -117,12 +137,7 @@ def _build(
         model.add_at_most_one([x[j] for j in lits])
     for p in np.flatnonzero(arr.arc_pinned[tm.arcs]).tolist():
         model.add(x[p] == 1)
-    if relaxed:
-        hours = np.floor(arr.arc_hours[tm.arcs] * HOURS_SCALE).astype(np.int64)
-        caps = np.ceil((tm.cap_hours + CAPACITY_TOL) * HOURS_SCALE).astype(np.int64)
-    else:
-        hours = np.ceil(arr.arc_hours[tm.arcs] * HOURS_SCALE).astype(np.int64)
-        caps = np.floor(tm.cap_hours * HOURS_SCALE).astype(np.int64)
+    hours, caps = _scaled(arr, tm, relaxed)
     agent = arr.arc_agent[tm.arcs]
     order = np.argsort(agent, kind="stable")
     starts = np.searchsorted(agent[order], np.arange(arr.n_agents + 1))
@@ -175,14 +190,74 @@ def _values(solver: cp_model.CpSolver, x: list[cp_model.IntVar], tm: _TopModel) 
     return out
 
 
+def _mip(
+    arr: ArcArrays, tm: _TopModel, relaxed: bool, node_limit: int, time_limit: float
+) -> tuple[np.ndarray | None, int | None]:
+    """The tier-1 count as a HiGHS MIP on the integer-scaled model of :func:`_scaled`:
+    (its plan as an arc per household of ``tm.items`` or None, its proven upper bound or
+    None). ``node_limit`` is the deterministic work limit; a solve stopped by the safety
+    clock ``time_limit`` is not used (None, None)."""
+    n, k = len(tm.items), len(tm.arcs)
+    hours, caps = _scaled(arr, tm, relaxed)
+    agent = arr.arc_agent[tm.arcs]
+    used = np.unique(agent)
+    w_pos = np.full(arr.n_agents, -1)
+    w_pos[used] = np.arange(len(used))
+    ww = w_pos[agent]
+    nw = len(used)
+    j = np.arange(k)
+    a = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(k), hours.astype(float), np.ones(k)]),
+            (np.concatenate([tm.item_of, n + ww, n + nw + ww]), np.concatenate([j, j, j])),
+        ),
+        shape=(n + 2 * nw, k),
+    )
+    hi = np.concatenate(
+        [np.ones(n), np.maximum(caps[used], 0).astype(float), tm.cap_count[used].astype(float)]
+    )
+    pinned = arr.arc_pinned[tm.arcs]
+    t0 = time.perf_counter()
+    sol = solve_mip(
+        -np.ones(k),
+        a,
+        np.full(len(hi), -np.inf),
+        hi,
+        pinned.astype(float),
+        np.ones(k),
+        time_limit=time_limit,
+        node_limit=node_limit,
+    )
+    if time.perf_counter() - t0 >= 0.95 * time_limit:
+        return None, None  # stopped by the safety clock: machine-dependent, not used
+    upper = None if sol.bound is None else int(np.floor(-sol.bound + 1e-6))
+    if sol.status == "infeasible":  # only pins that do not fit: nothing is provable here
+        return None, None
+    if sol.x is None:
+        return None, upper
+    got = np.full(n, -1, dtype=np.int64)
+    chosen = np.flatnonzero(sol.x > 0.5)
+    got[tm.item_of[chosen]] = tm.arcs[chosen]
+    return got, upper
+
+
 def max_coverage(
-    arr: ArcArrays, plan: np.ndarray, work: float = 5.0, time_limit: float = 120.0
+    arr: ArcArrays,
+    plan: np.ndarray,
+    work: float = 5.0,
+    time_limit: float = 120.0,
+    node_limit: int = MIP_NODES,
 ) -> Coverage:
     """The most tier-1 households any plan covers, with a plan reaching it when proven.
 
-    ``plan`` (arc per household, -1 uncovered; feasible) is the starting point and hint: when
-    it covers every tier-1 household that has a candidate worker, that is the maximum and no
-    solve runs. ``work`` is CP-SAT's deterministic-time limit per model solved.
+    ``plan`` (arc per household, -1 uncovered; feasible) is the starting point: when it
+    covers every tier-1 household that has a candidate worker, that is the maximum and no
+    solve runs. Then, with at most :data:`MIP_MAX_ARCS` tier-1 arcs, the *relaxed* integer
+    model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes:
+    its dual bound holds for every real plan, its plan is kept when it fits in floats (else
+    the *conservative* model's plan, which always fits).
+    Where that leaves a gap, CP-SAT on the relaxed model (``work`` deterministic time,
+    hinted with the best plan) may close it from either side; the smaller bound is kept.
     """
     is_top = top_mask(arr)
     tm = _top_model(arr)
@@ -196,28 +271,57 @@ def max_coverage(
         start_choice = np.full(len(tm.items), -1, dtype=np.int64)  # not a plan: no hint
         covered = 0
     best, best_choice = covered, start_choice
+    upper = reachable
+    got, bound = None, None
+    steps = []
+    if len(tm.arcs) <= MIP_MAX_ARCS:
+        got, bound = _mip(arr, tm, True, node_limit, time_limit)
+        steps.append("MIP")
+    if bound is not None:
+        upper = min(upper, bound)
+    if got is not None and int((got >= 0).sum()) > best:
+        if _fits(arr, tm, got):
+            best, best_choice = int((got >= 0).sum()), got
+        else:  # the relaxed plan uses its rounding: the conservative model's plans fit
+            got2, _ = _mip(arr, tm, False, node_limit, time_limit)
+            if got2 is not None and int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
+                best, best_choice = int((got2 >= 0).sum()), got2
+    if best < upper and work > 0:
+        cp_best, cp_choice, cp_upper = _cpsat(arr, tm, best_choice, work, time_limit)
+        upper = min(upper, cp_upper)
+        if cp_best > best:
+            best, best_choice = cp_best, cp_choice
+        steps.append("CP-SAT")
+    msg = "proven" if best >= upper else f"{' and '.join(steps) or 'no'} solve within its limit"
+    return Coverage(n_top, reachable, best, max(upper, best), tm.items, best_choice, msg)
+
+
+def _cpsat(
+    arr: ArcArrays, tm: _TopModel, start: np.ndarray, work: float, time_limit: float
+) -> tuple[int, np.ndarray, int]:
+    """CP-SAT on the relaxed model hinted with ``start`` (arc per household of ``tm.items``,
+    a fitting plan): (best count, its plan, proven upper bound); a plan that does not fit in
+    floats is replaced by the conservative model's. Returns ``start`` and the trivial bound
+    when stopped by the safety clock."""
+    best, best_choice = int((start >= 0).sum()), start
     t0 = time.perf_counter()
     model, x = _build(arr, tm, relaxed=True)
     model.maximize(sum(x))
     hint = np.full(arr.n_items, -1, dtype=np.int64)
-    hint[tm.items] = best_choice
+    hint[tm.items] = start
     _hint(model, x, tm, hint)
     solver = _solver(work, time_limit)
     code = solver.solve(model)
-    if time.perf_counter() - t0 >= 0.95 * time_limit:
-        return Coverage(
-            n_top, reachable, best, reachable, tm.items, best_choice, "stopped by the clock"
-        )
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Coverage(
-            n_top, reachable, best, reachable, tm.items, best_choice, solver.status_name(code)
-        )
-    upper = min(reachable, int(np.floor(solver.best_objective_bound + 1e-6)))
+    if time.perf_counter() - t0 >= 0.95 * time_limit or code not in (
+        cp_model.OPTIMAL,
+        cp_model.FEASIBLE,
+    ):
+        return best, best_choice, len(tm.items)
+    upper = min(len(tm.items), int(np.floor(solver.best_objective_bound + 1e-6)))
     got = _values(solver, x, tm)
     if int((got >= 0).sum()) > best and _fits(arr, tm, got):
         best, best_choice = int((got >= 0).sum()), got
     if best < upper and int((got >= 0).sum()) > best:
-        # The relaxed plan does not fit in floats: the conservative model's plans always do.
         t1 = time.perf_counter()
         cons, y = _build(arr, tm, relaxed=False)
         cons.maximize(sum(y))
@@ -232,8 +336,7 @@ def max_coverage(
             got2 = _values(s2, y, tm)
             if int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
                 best, best_choice = int((got2 >= 0).sum()), got2
-    msg = "proven" if best >= upper else f"{solver.status_name(code)} within its work limit"
-    return Coverage(n_top, reachable, best, max(upper, best), tm.items, best_choice, msg)
+    return best, best_choice, upper
 
 
 def cheapest_cover(

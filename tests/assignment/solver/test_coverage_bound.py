@@ -1,0 +1,142 @@
+"""The tier-1 coverage bound of the MIP stage: never below a feasible plan, exact where proven.
+
+Small random townships are solved exhaustively (a depth-first search over every tier-1
+assignment, pruned by capacity) and compared with :func:`max_coverage`, with and without the
+CP-SAT fallback; a township-shaped instance (every cadre eligible for every tier-1 household,
+hours from distances) shows the MIP stage closing what CP-SAT alone left open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assignment.problem import ArcArrays
+from assignment.solver.coverage import Coverage, _cpsat, _top_model, covered_top, max_coverage
+from tests.assignment.helpers import arc_arrays, feasible
+
+
+def random_short(seed: int) -> ArcArrays:
+    """A random cadre-short township: 6-9 tier-1 and 2 tier-2 households, 2-4 cadres with
+    non-round hours and capacities, count limits that sometimes bind, and (odd seeds) a
+    pinned tier-1 or tier-2 household."""
+    rng = np.random.default_rng(1000 + seed)
+    n_top = int(rng.integers(6, 10))
+    n_cadres = int(rng.integers(2, 5))
+    arcs: list[tuple[int, int, float, float]] = []
+    for i in range(n_top + 2):
+        for w in range(n_cadres):
+            if rng.random() < 0.7:
+                arcs.append((i, w, float(rng.uniform(5, 90)), float(rng.uniform(0.9, 3.3))))
+    penalty = [100_000.0 * (1 + rng.random()) for _ in range(n_top)] + [15_000.0, 12_000.0]
+    pinned: tuple[int, ...] = ()
+    if seed % 2 and arcs:
+        pinned = (int(rng.integers(len(arcs))),)
+    return arc_arrays(
+        arcs,
+        penalty,
+        cap_hours=[float(rng.uniform(2.5, 7.5)) for _ in range(n_cadres)],
+        cap_count=[int(rng.integers(1, 5)) for _ in range(n_cadres)],
+        pinned=pinned,
+    )
+
+
+def most_tier1(arr: ArcArrays) -> int:
+    """The most tier-1 households of any feasible plan (pins kept; other households left
+    out, which never makes a plan infeasible), by a depth-first search over the tier-1
+    households with the capacities left; -1 when the pins alone do not fit."""
+    tm = _top_model(arr)
+    pins = np.flatnonzero(arr.arc_pinned)
+    hours = arr.cap_hours.astype(float).copy()
+    count = arr.cap_count.astype(int).copy()
+    for a in pins:
+        hours[arr.arc_agent[a]] -= arr.arc_hours[a]
+        count[arr.arc_agent[a]] -= 1
+    if np.any(hours < -1e-9) or np.any(count < 0):
+        return -1
+    pinned_items = set(arr.arc_item[pins].tolist())
+    free = [int(i) for i in tm.items if int(i) not in pinned_items]
+    options = [np.flatnonzero(arr.arc_item == i).tolist() for i in free]
+    n_pinned_top = len(pinned_items & set(tm.items.tolist()))
+    best = 0
+
+    def dfs(k: int, got: int) -> None:
+        nonlocal best
+        best = max(best, got)
+        if k == len(free) or got + len(free) - k <= best:
+            return
+        for a in options[k]:
+            w, h = arr.arc_agent[a], arr.arc_hours[a]
+            if count[w] >= 1 and h <= hours[w] + 1e-9:
+                hours[w] -= h
+                count[w] -= 1
+                dfs(k + 1, got + 1)
+                hours[w] += h
+                count[w] += 1
+        dfs(k + 1, got)
+
+    dfs(0, 0)
+    return best + n_pinned_top
+
+
+def _plan_of(arr: ArcArrays, cov: Coverage) -> np.ndarray:
+    plan = np.full(arr.n_items, -1, dtype=np.int64)
+    plan[cov.items] = cov.choice
+    plan[arr.arc_item[arr.arc_pinned]] = np.flatnonzero(arr.arc_pinned)
+    return plan
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("work", [0.0, 2.0])
+def test_the_bound_holds_against_exhaustive_search(seed: int, work: float) -> None:
+    arr = random_short(seed)
+    exact = most_tier1(arr)
+    if exact < 0:
+        pytest.skip("the random pin does not fit its worker")  # never for these seeds
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=work)
+    assert cov.upper >= exact  # valid: no plan covers more than the bound
+    assert cov.best <= exact
+    plan = _plan_of(arr, cov)
+    assert feasible(arr, plan)  # its plan is real, in floats, with every pin
+    assert covered_top(arr, plan) == cov.best
+    assert cov.proven and cov.best == exact  # small: the MIP closes it
+
+
+def test_no_random_pin_is_skipped() -> None:
+    # The skip above guards a generator change only: today every seed's pin fits.
+    assert all(most_tier1(random_short(s)) >= 0 for s in range(40))
+
+
+def township_shaped(seed: int, n_top: int, n_cadres: int) -> ArcArrays:
+    """Like a cadre-short township: every cadre eligible for every tier-1 household, hours
+    = visits x (on-site + travel from the cadre's home), 20-32 h and 20 households per cadre,
+    more tier-1 hours than the cadres have."""
+    rng = np.random.default_rng(seed)
+    hh = rng.uniform(0, 14, (n_top, 2))
+    home = rng.uniform(0, 14, (n_cadres, 2))
+    km = np.linalg.norm(hh[:, None, :] - home[None, :, :], axis=2)
+    hours = 2 * (30 + km * 1.3 / 30 * 60 * 2) / 60
+    arcs = [
+        (i, w, float(km[i, w]), float(hours[i, w])) for i in range(n_top) for w in range(n_cadres)
+    ]
+    return arc_arrays(
+        arcs,
+        [100_000.0 * (1 + r) for r in rng.random(n_top)],
+        cap_hours=[float(c) for c in rng.choice([20.0, 24.0, 28.0, 32.0], n_cadres)],
+        cap_count=[20] * n_cadres,
+    )
+
+
+def test_the_mip_closes_a_township_cp_sat_alone_left_open() -> None:
+    # CP-SAT on the relaxed model (the stage before the MIP) within 2 units of deterministic
+    # time leaves a gap here; the MIP proves the maximum. Both bounds are valid, so the old
+    # plan never beats the new bound, and the new plan reaches it.
+    arr = township_shaped(2, n_top=150, n_cadres=8)
+    tm = _top_model(arr)
+    empty = np.full(len(tm.items), -1, dtype=np.int64)
+    old_best, _, old_upper = _cpsat(arr, tm, empty, 2.0, 120.0)
+    assert old_best < old_upper  # the old stage could not say "no plan covers more"
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=0.0)
+    assert cov.proven
+    assert old_best <= cov.best == cov.upper <= old_upper
+    assert feasible(arr, _plan_of(arr, cov))
