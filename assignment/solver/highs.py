@@ -192,6 +192,20 @@ class IncrementalLP:
         )
         self.n_cols += len(cost)
 
+    def set_basis(self, col_basic: np.ndarray, row_basic: np.ndarray) -> bool:
+        """Start the next solve from a basis: ``col_basic``/``row_basic`` flag the basic
+        columns and row slacks; other columns sit at their lower bound, other rows at their
+        upper bound. A crash basis for speed only: HiGHS repairs or rejects a basis that does
+        not fit (returns False then), and the optimum does not depend on it."""
+        basic = highspy.HighsBasisStatus.kBasic
+        lower = highspy.HighsBasisStatus.kLower
+        upper = highspy.HighsBasisStatus.kUpper
+        basis = highspy.HighsBasis()
+        basis.col_status = [basic if b else lower for b in col_basic.tolist()]
+        basis.row_status = [basic if b else upper for b in row_basic.tolist()]
+        basis.valid = True
+        return self._h.setBasis(basis) == highspy.HighsStatus.kOk
+
     def solve(self, time_limit: float | None = None) -> LPSolution:
         """Solve (warm) and return primal, objective and row duals (<= 0 on binding <= rows)."""
         if time_limit is not None:

@@ -53,6 +53,69 @@ def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
+def _crash(  # noqa: PLR0917  (the LP's rows, as the greedy needs them)
+    arr: ArcArrays,
+    cols: np.ndarray,
+    cut_arc: np.ndarray,
+    k_cut: np.ndarray,
+    cover_arc: np.ndarray | None,
+    cover_k: int,
+    first: np.ndarray,
+) -> np.ndarray:
+    """A feasible integral point of the LP on ``cols``: arc per household or -1 (a crash basis).
+
+    Greedy: the arcs of ``first`` (a plan to start from), then every arc of ``cols`` cheapest
+    first (c~ = cost - penalty < 0), each taken when its household is still free and its
+    worker's hours (up to the balance threshold, so no overload is needed), count,
+    cardinality cut and the coverage cut all have room. Starting the simplex from it instead
+    of from the empty plan saves most of the first solve's iterations; the optimum does not
+    depend on it.
+    """
+    c_tilde = arr.arc_cost[cols] - arr.penalty[arr.arc_item[cols]]
+    order = np.lexsort((cols, c_tilde))
+    cand = cols[order[c_tilde[order] < 0]]
+    cand = np.concatenate([first[np.isin(first, cols)], cand])
+    room_h = np.maximum(arr.soft(), 0.0) + CAPACITY_TOL
+    room_n = arr.cap_count.astype(np.int64).copy()
+    room_c = np.where(k_cut >= 0, k_cut, np.iinfo(np.int64).max).astype(np.int64)
+    room_top = cover_k if cover_arc is not None else np.iinfo(np.int64).max
+    choice = np.full(arr.n_items, -1, dtype=np.int64)
+    pinned = cols[arr.arc_pinned[cols]]  # at their lower bound 1 whatever the basis
+    choice[arr.arc_item[pinned]] = pinned
+    np.subtract.at(room_h, arr.arc_agent[pinned], arr.arc_hours[pinned])
+    np.subtract.at(room_n, arr.arc_agent[pinned], 1)
+    np.subtract.at(room_c, arr.arc_agent[pinned], cut_arc[pinned].astype(np.int64))
+    if cover_arc is not None:
+        room_top -= int(cover_arc[pinned].sum())
+    # Plain lists: this loop runs once per candidate arc.
+    rh, rn, rc = room_h.tolist(), room_n.tolist(), room_c.tolist()
+    out = choice.tolist()
+    in_cover = np.zeros(len(cand), dtype=bool) if cover_arc is None else cover_arc[cand]
+    for a, i, w, h, cut, top in zip(
+        cand.tolist(),
+        arr.arc_item[cand].tolist(),
+        arr.arc_agent[cand].tolist(),
+        arr.arc_hours[cand].tolist(),
+        cut_arc[cand].tolist(),
+        in_cover.tolist(),
+        strict=True,
+    ):
+        if (
+            out[i] >= 0
+            or h > rh[w]
+            or rn[w] <= 0
+            or (cut and rc[w] <= 0)
+            or (top and room_top <= 0)
+        ):
+            continue
+        out[i] = a
+        rh[w] -= h
+        rn[w] -= 1
+        rc[w] -= cut
+        room_top -= top
+    return np.asarray(out, dtype=np.int64)
+
+
 def cardinality_cuts(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
     """Valid cuts ``sum(x over w's top arcs) <= k_w``; returns (arc in a cut, k per worker).
 
@@ -135,12 +198,17 @@ def _most_negative(items: np.ndarray, rc: np.ndarray, arcs: np.ndarray, k: int) 
 
 
 def solve_lp_relaxation(
-    arr: ArcArrays, opts: SolverOptions, cover: tuple[np.ndarray, int] | None = None
+    arr: ArcArrays,
+    opts: SolverOptions,
+    cover: tuple[np.ndarray, int] | None = None,
+    start: np.ndarray | None = None,
 ) -> LPResult:
     """LP optimum of the unpruned township problem, by pruning + column generation.
 
     ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
-    (see :func:`coverage_cut`).
+    (see :func:`coverage_cut`). ``start`` (arc per household or -1, a feasible plan) joins
+    the first columns and the crash basis (:func:`_crash`): a warm start only, the optimum
+    is the same.
     """
     n, m = arr.n_items, arr.n_agents
     cover_arc = None if cover is None else cover[0][arr.arc_item]
@@ -187,7 +255,18 @@ def solve_lp_relaxation(
             _columns(arr, new, cut_arc, cut_pos, n_cuts, cover_arc),
         )
 
-    add(_initial_columns(arr, opts.prune_k))
+    first = np.zeros(0, dtype=np.int64) if start is None else start[start >= 0]
+    cols0 = np.union1d(_initial_columns(arr, opts.prune_k), first)
+    add(cols0)
+    crash = _crash(arr, cols0, cut_arc, k_cut, cover_arc, 0 if cover is None else cover[1], first)
+    taken = crash[crash >= 0]
+    # Basic: the crash plan's arcs (pinned ones sit at their lower bound 1 instead) and the
+    # slacks of every row but the households they cover.
+    col_basic = np.zeros(n_ovl + len(cols0), dtype=bool)
+    col_basic[n_ovl + np.searchsorted(cols0, taken[~arr.arc_pinned[taken]])] = True
+    row_basic = np.ones(n_rows, dtype=bool)
+    row_basic[arr.arc_item[taken[~arr.arc_pinned[taken]]]] = False
+    lp.set_basis(col_basic, row_basic)
     rounds = 0
     while True:
         rounds += 1

@@ -124,93 +124,98 @@ def eject_improve(
     first) to another worker with room - or leaving it uncovered when its penalty is lower -
     and keep the move only if the objective drops. Deterministic; never worsens the plan.
     """
-    choice = choice.copy()
-    hours, count = arr.loads(choice)
-    hours = hours.astype(float)
+    # Plain Python lists and floats: this loop runs per household and candidate, and numpy's
+    # per-scalar overhead dominated it. The arithmetic is the same, in the same order, as
+    # rules.fits_capacity and rules.overload_change, so the results are identical.
+    choice_l = choice.tolist()
+    hours_a, count_a = arr.loads(choice)
+    hours = hours_a.astype(float).tolist()
+    count = count_a.tolist()
     order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
     starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
+    order_l, starts_l = order.tolist(), starts.tolist()
+    agent = arr.arc_agent.tolist()
+    a_hours = arr.arc_hours.tolist()
+    a_cost = arr.arc_cost.tolist()
+    pinned = arr.arc_pinned.tolist()
+    penalty = arr.penalty.tolist()
+    cap_h = arr.cap_hours.tolist()
+    cap_n = arr.cap_count.tolist()
     held: dict[int, list[int]] = {}
-    for i in np.flatnonzero(choice >= 0):
-        held.setdefault(int(arr.arc_agent[choice[i]]), []).append(int(i))
+    for i in np.flatnonzero(choice >= 0).tolist():
+        held.setdefault(agent[choice_l[i]], []).append(i)
 
-    soft = arr.soft()
-    weight = arr.overload_weight
+    soft = arr.soft().tolist()
+    weight = float(arr.overload_weight)
+    tol = rules.CAPACITY_TOL
 
     def ovl(w: int, dh: float) -> float:
-        return float(rules.overload_change(hours[w], dh, soft[w], weight))
+        if weight <= 0:
+            return 0.0
+        h, s = hours[w], soft[w]
+        return weight * (max(h + dh - s, 0.0) - max(h - s, 0.0))
 
     def fits(a: int, free_h: float = 0.0, free_n: int = 0) -> bool:
-        w = arr.arc_agent[a]
-        return bool(
-            rules.fits_capacity(
-                hours[w] - free_h + arr.arc_hours[a],
-                arr.cap_hours[w],
-                count[w] - free_n + 1,
-                arr.cap_count[w],
-            )
+        w = agent[a]
+        return (
+            hours[w] - free_h + a_hours[a] <= cap_h[w] + tol and count[w] - free_n + 1 <= cap_n[w]
         )
 
     def move(i: int, a: int) -> None:
-        old = choice[i]
+        old = choice_l[i]
         if old >= 0:
-            w0 = int(arr.arc_agent[old])
-            hours[w0] -= arr.arc_hours[old]
+            w0 = agent[old]
+            hours[w0] -= a_hours[old]
             count[w0] -= 1
             held[w0].remove(i)
-        choice[i] = a
+        choice_l[i] = a
         if a >= 0:
-            w = int(arr.arc_agent[a])
-            hours[w] += arr.arc_hours[a]
+            w = agent[a]
+            hours[w] += a_hours[a]
             count[w] += 1
             held.setdefault(w, []).append(i)
 
     moved = 0
     has_arc = np.diff(starts) > 0
     todo = np.flatnonzero((choice < 0) & has_arc)
-    for i in todo[np.argsort(-arr.penalty[todo], kind="stable")]:
-        arcs = order[starts[i] : starts[i + 1]][:max_arcs]
-        arcs = arcs[arr.arc_cost[arcs] < arr.penalty[i]]
-        direct = [
-            (arr.arc_cost[a] + ovl(int(arr.arc_agent[a]), arr.arc_hours[a]), int(a))
-            for a in arcs
-            if fits(int(a))
-        ]
+    for i in todo[np.argsort(-arr.penalty[todo], kind="stable")].tolist():
+        pen_i = penalty[i]
+        arcs = [a for a in order_l[starts_l[i] : starts_l[i + 1]][:max_arcs] if a_cost[a] < pen_i]
+        direct = [(a_cost[a] + ovl(agent[a], a_hours[a]), a) for a in arcs if fits(a)]
         if direct:
             delta, a_best = min(direct)
-            if delta < arr.penalty[i] - 1e-9:
-                move(int(i), a_best)
+            if delta < pen_i - 1e-9:
+                move(i, a_best)
                 moved += 1
                 continue
         best: tuple[float, int, int, int] | None = None
         for a in arcs:
-            w = int(arr.arc_agent[a])
-            victims = sorted(held.get(w, []), key=lambda j: (arr.penalty[j], j))[:max_eject]
+            w = agent[a]
+            victims = sorted(held.get(w, []), key=lambda j: (penalty[j], j))[:max_eject]
             for j in victims:
-                aj = int(choice[j])
-                if arr.arc_pinned[aj]:
+                aj = choice_l[j]
+                if pinned[aj]:
                     continue
-                if not fits(int(a), arr.arc_hours[aj], 1):
+                if not fits(a, a_hours[aj], 1):
                     continue
-                gain_i = (
-                    arr.arc_cost[a] - arr.penalty[i] + ovl(w, arr.arc_hours[a] - arr.arc_hours[aj])
-                )
+                gain_i = a_cost[a] - pen_i + ovl(w, a_hours[a] - a_hours[aj])
                 # j: best other arc with room, or uncovered.
-                alt, alt_delta = -1, arr.penalty[j] - arr.arc_cost[aj]
-                for b in order[starts[j] : starts[j + 1]][:max_arcs]:
-                    wb = int(arr.arc_agent[b])
+                alt, alt_delta = -1, penalty[j] - a_cost[aj]
+                for b in order_l[starts_l[j] : starts_l[j + 1]][:max_arcs]:
+                    wb = agent[b]
                     if wb == w:
                         continue
-                    d = arr.arc_cost[b] - arr.arc_cost[aj] + ovl(wb, arr.arc_hours[b])
-                    if d < alt_delta and fits(int(b)):
-                        alt, alt_delta = int(b), d
+                    d = a_cost[b] - a_cost[aj] + ovl(wb, a_hours[b])
+                    if d < alt_delta and fits(b):
+                        alt, alt_delta = b, d
                 delta = gain_i + alt_delta
                 if delta < -1e-9 and (best is None or delta < best[0]):
-                    best = (delta, int(a), j, alt)
+                    best = (delta, a, j, alt)
         if best is not None:
             _, a, j, alt = best
             move(j, -1)
-            move(int(i), a)
+            move(i, a)
             if alt >= 0 and fits(alt):
                 move(j, alt)
             moved += 1
-    return choice, moved
+    return np.asarray(choice_l, dtype=np.int64), moved

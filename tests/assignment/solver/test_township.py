@@ -124,3 +124,38 @@ def test_coverage_cut_raises_the_bound_where_top_households_are_left_out() -> No
         lifted += with_cut.objective > lp.objective + 1e-6
         assert with_cut.objective <= exact(arr) + 1e-6
     assert lifted >= 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_start_plan_changes_the_lp_speed_not_its_optimum(seed: int) -> None:
+    # The crash basis (from the greedy, or from a given plan) is a warm start only.
+    arr = random_township(seed, n_items=60)
+    opts = SolverOptions(prune_k=1)
+    cold = solve_lp_relaxation(arr, opts)
+    plan = solve_arrays(arr, opts).choice
+    warm = solve_lp_relaxation(arr, opts, start=plan)
+    assert cold.ok and warm.ok
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9)
+    # Also with the coverage cut, started from the plan (as the solver does).
+    k = int(np.sum(plan[arr.tier == 1] >= 0))
+    cut = (arr.tier == 1, k)
+    a = solve_lp_relaxation(arr, opts, cut)
+    b = solve_lp_relaxation(arr, opts, cut, start=plan)
+    assert a.ok and b.ok
+    assert b.objective == pytest.approx(a.objective, rel=1e-9, abs=1e-9)
+    assert b.objective >= cold.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ejection_is_deterministic_and_never_worse(seed: int) -> None:
+    from assignment.solver.repair import eject_improve
+
+    arr = random_township(seed, n_items=60)
+    plan = solve_arrays(arr, SolverOptions(prune_k=1)).choice.copy()
+    plan[::3] = -1  # uncover a third of the households
+    a, moved = eject_improve(arr, plan)
+    b, _ = eject_improve(arr, plan)
+    assert np.array_equal(a, b)
+    assert feasible(arr, a)
+    assert moved > 0
+    assert arr.objective_of(a) <= arr.objective_of(plan) + 1e-9
