@@ -147,9 +147,19 @@ def start_plan(
 
 
 def run_one(arr: ArcArrays, start: np.ndarray, opts: SolverOptions) -> tuple[Coverage, float]:
-    """The coverage stage from ``start``; (result, CPU seconds)."""
+    """The coverage stage from ``start`` with the tightening the pipeline applies where it
+    is not proven (the tier-1 LP's floor, as in :func:`assignment.solver.township`);
+    (result, CPU seconds)."""
+    from dataclasses import replace
+
+    from assignment.solver.lp import fractional_top_limit
+
     c0 = time.process_time()
     cov = max_coverage(arr, start, opts.coverage_work, opts.coverage_time_limit)
+    if not cov.proven:
+        k = fractional_top_limit(arr, opts)
+        if k is not None and cov.best <= k < cov.upper:
+            cov = replace(cov, upper=k)
     return cov, time.process_time() - c0
 
 

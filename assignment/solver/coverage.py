@@ -38,8 +38,11 @@ from assignment.solver.priority import TopSolution, top_mask
 HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
 COST_SCALE = 100.0  # the cost stage's objective in hundredths of a minute-equivalent
 SEED = 11
-MIP_NODES = 100  # HiGHS branch-and-bound nodes of the tier-1 count MIP (deterministic)
-MIP_MAX_ARCS = 10_000  # above this many tier-1 arcs the MIP's root alone costs a minute
+# The tier-1 count MIP's deterministic work limit: branch-and-bound nodes x tier-1 arcs
+# (about 580 nodes at 2,600 arcs, 150 at 10,000), and the size above which it is not tried
+# (its root alone takes about a minute at 33,000 arcs).
+MIP_WORK = 1_500_000
+MIP_MAX_ARCS = 16_000
 
 
 @dataclass(frozen=True)
@@ -246,14 +249,15 @@ def max_coverage(
     plan: np.ndarray,
     work: float = 5.0,
     time_limit: float = 120.0,
-    node_limit: int = MIP_NODES,
+    node_limit: int | None = None,
 ) -> Coverage:
     """The most tier-1 households any plan covers, with a plan reaching it when proven.
 
     ``plan`` (arc per household, -1 uncovered; feasible) is the starting point: when it
     covers every tier-1 household that has a candidate worker, that is the maximum and no
     solve runs. Then, with at most :data:`MIP_MAX_ARCS` tier-1 arcs, the *relaxed* integer
-    model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes:
+    model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes
+    (default :data:`MIP_WORK` / arcs):
     its dual bound holds for every real plan, its plan is kept when it fits in floats (else
     the *conservative* model's plan, which always fits).
     Where that leaves a gap, CP-SAT on the relaxed model (``work`` deterministic time,
@@ -274,8 +278,9 @@ def max_coverage(
     upper = reachable
     got, bound = None, None
     steps = []
+    nodes = node_limit if node_limit is not None else max(1, MIP_WORK // max(len(tm.arcs), 1))
     if len(tm.arcs) <= MIP_MAX_ARCS:
-        got, bound = _mip(arr, tm, True, node_limit, time_limit)
+        got, bound = _mip(arr, tm, True, nodes, time_limit)
         steps.append("MIP")
     if bound is not None:
         upper = min(upper, bound)
@@ -283,7 +288,7 @@ def max_coverage(
         if _fits(arr, tm, got):
             best, best_choice = int((got >= 0).sum()), got
         else:  # the relaxed plan uses its rounding: the conservative model's plans fit
-            got2, _ = _mip(arr, tm, False, node_limit, time_limit)
+            got2, _ = _mip(arr, tm, False, nodes, time_limit)
             if got2 is not None and int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
                 best, best_choice = int((got2 >= 0).sum()), got2
     if best < upper and work > 0:
