@@ -177,48 +177,8 @@ def compare_bounds(arr: ArcArrays, opts: SolverOptions) -> dict[str, float]:
     return {"lp": float(lp_k if lp_k is not None else -1), "cp_best": cp_best, "cp": cp_upper}
 
 
-def main() -> None:
-    """Run the benchmark and write ``bench/results/coverage.md``."""
-    go_offline()
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    ap.add_argument("--variants", nargs="+", default=["default", "tight"])
-    ap.add_argument("--townships", nargs="*", default=None)
-    ap.add_argument("--compare-bounds", action="store_true")
-    ap.add_argument(
-        "--empty-start",
-        action="store_true",
-        help="Start from an empty plan, not the cached bench_assign run's plan.",
-    )
-    ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
-    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
-    ap.add_argument("--name", default="coverage.md")
-    args = ap.parse_args()
-    opts = SolverOptions()
-    rows = []
-    for seed in args.seeds:
-        for variant in args.variants:
-            subs = subproblems(seed, variant, args.townships, args.cache)
-            plan = None if args.empty_start else cached_plan(seed, variant, args.cache)
-            for tw, (arr, hh_ids, worker_ids) in subs.items():
-                start = start_plan(arr, hh_ids, worker_ids, plan)
-                cov, cpu = run_one(arr, start, opts)
-                row = {
-                    "seed": seed,
-                    "variant": variant,
-                    "township": tw,
-                    "tier1": cov.households,
-                    "start": int((start >= 0).sum()),
-                    "best": cov.best,
-                    "bound": cov.upper,
-                    "proven": cov.proven,
-                    "cpu": cpu,
-                    "message": cov.message,
-                }
-                if args.compare_bounds:
-                    row.update(compare_bounds(arr, opts))
-                print(row, flush=True)
-                rows.append(row)
+def write_table(args: argparse.Namespace, rows: list[dict]) -> None:
+    """The markdown of the rows so far (rewritten after each township)."""
     load = os.getloadavg()
     cmd = " ".join(["bench/bench_coverage.py", *sys.argv[1:]])
     lines = [
@@ -261,6 +221,51 @@ def main() -> None:
                 )
             lines.append("")
     write_result(args.results, args.name, lines)
+
+
+def main() -> None:
+    """Run the benchmark and write ``bench/results/coverage.md``."""
+    go_offline()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--variants", nargs="+", default=["default", "tight"])
+    ap.add_argument("--townships", nargs="*", default=None)
+    ap.add_argument("--compare-bounds", action="store_true")
+    ap.add_argument(
+        "--empty-start",
+        action="store_true",
+        help="Start from an empty plan, not the cached bench_assign run's plan.",
+    )
+    ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--name", default="coverage.md")
+    args = ap.parse_args()
+    opts = SolverOptions()
+    rows = []
+    for seed in args.seeds:
+        for variant in args.variants:
+            subs = subproblems(seed, variant, args.townships, args.cache)
+            plan = None if args.empty_start else cached_plan(seed, variant, args.cache)
+            for tw, (arr, hh_ids, worker_ids) in subs.items():
+                start = start_plan(arr, hh_ids, worker_ids, plan)
+                cov, cpu = run_one(arr, start, opts)
+                row = {
+                    "seed": seed,
+                    "variant": variant,
+                    "township": tw,
+                    "tier1": cov.households,
+                    "start": int((start >= 0).sum()),
+                    "best": cov.best,
+                    "bound": cov.upper,
+                    "proven": cov.proven,
+                    "cpu": cpu,
+                    "message": cov.message,
+                }
+                if args.compare_bounds:
+                    row.update(compare_bounds(arr, opts))
+                print(row, flush=True)
+                rows.append(row)
+                write_table(args, rows)
 
 
 if __name__ == "__main__":

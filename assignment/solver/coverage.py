@@ -43,6 +43,7 @@ SEED = 11
 # (its root alone takes about a minute at 33,000 arcs).
 MIP_WORK = 1_500_000
 MIP_MAX_ARCS = 16_000
+MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def max_coverage(
     steps = []
     nodes = node_limit if node_limit is not None else max(1, MIP_WORK // max(len(tm.arcs), 1))
     if len(tm.arcs) <= MIP_MAX_ARCS:
-        got, bound = _mip(arr, tm, True, nodes, time_limit)
+        got, bound = _mip(arr, tm, True, nodes, MIP_CLOCK_FACTOR * time_limit)
         steps.append("MIP")
     if bound is not None:
         upper = min(upper, bound)
@@ -288,7 +289,7 @@ def max_coverage(
         if _fits(arr, tm, got):
             best, best_choice = int((got >= 0).sum()), got
         else:  # the relaxed plan uses its rounding: the conservative model's plans fit
-            got2, _ = _mip(arr, tm, False, nodes, time_limit)
+            got2, _ = _mip(arr, tm, False, nodes, MIP_CLOCK_FACTOR * time_limit)
             if got2 is not None and int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
                 best, best_choice = int((got2 >= 0).sum()), got2
     if best < upper and work > 0:
