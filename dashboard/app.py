@@ -52,6 +52,7 @@ if viewer is None:
     st.navigation(
         [st.Page(sign_in, title=t("sign_in", lang), default=True)], position="hidden"
     ).run()
+    auth.preload_charts()
     st.stop()
 
 st.sidebar.caption(

@@ -14,7 +14,8 @@ session's sign-in: the page refuses and asks to sign in again.
 ``client_secret``, ``server_metadata_url``), the login form also offers ``st.login``. The
 identity the provider returns is mapped to a store account by one claim
 (``[visit_planner] sso_claim`` in the secrets, or ``VISIT_PLANNER_SSO_CLAIM``; default
-``preferred_username``) whose value, lower-cased, must be the username of an active account;
+``preferred_username``) whose value, lower-cased, must be the username of an active account
+(with the claim ``email``: the e-mail address of one, ``users add --email``);
 that account's role and jurisdiction then apply exactly as after a password sign-in. Any other
 identity is refused and the refusal audited (``login.sso_refused``); a sign-in is audited as
 ``login.sso``. Without an ``[auth]`` section nothing changes.
@@ -26,7 +27,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +50,8 @@ MONTH_KEY: Final = "month"
 
 SSO_CLAIM_ENV: Final = "VISIT_PLANNER_SSO_CLAIM"
 DEFAULT_SSO_CLAIM: Final = "preferred_username"
+EMAIL_CLAIM: Final = "email"
+"""The claim matched against the accounts' e-mail addresses instead of their usernames."""
 SSO_REFUSED_KEY: Final = "sso_refused"
 
 _KEY: Final = secrets.token_bytes(32)
@@ -152,20 +154,27 @@ def _sso_refused(store: Store, subject: str, claim: str, reason: str) -> LoginEr
 
 def sso_viewer(claims: Mapping[str, Any], claim: str) -> Viewer:
     """The viewer of the store account named by the identity's ``claim``; a LoginError, after
-    auditing the refusal, when the claim is missing or names no active account."""
+    auditing the refusal, when the claim is missing or names no active account.
+
+    With the claim ``email`` the value is matched (lower-case) against the accounts' e-mail
+    addresses (``users add --email``), and an identity whose provider says the address is not
+    verified (``email_verified`` false) is refused; any other claim names the username."""
     workspace, url = settings()
     value = claims.get(claim)
     with Store.for_workspace(workspace, url) as store:
         if not isinstance(value, str) or not value.strip():
             raise _sso_refused(store, "(no claim)", claim, "no_claim")
-        username = value.strip().lower()
+        subject = value.strip().lower()
+        by_email = claim == EMAIL_CLAIM
+        if by_email and claims.get("email_verified") is False:
+            raise _sso_refused(store, subject, claim, "email_unverified")
         try:
-            row = store.get_user(username)
+            row = store.get_user_by_email(subject) if by_email else store.get_user(subject)
         except StoreError:  # unknown (LoginError is a StoreError too)
-            raise _sso_refused(store, username, claim, "unknown_identity") from None
+            raise _sso_refused(store, subject, claim, "unknown_identity") from None
         if not row.active:
-            raise _sso_refused(store, username, claim, "disabled")
-        store.append_audit("login.sso", username, username, {"claim": claim})
+            raise _sso_refused(store, row.username, claim, "disabled")
+        store.append_audit("login.sso", row.username, row.username, {"claim": claim})
     return viewer_of(row)
 
 
@@ -222,21 +231,25 @@ def sign_out_everywhere() -> None:
 
 # --------------------------------------------------------------------------- start-up
 
-_WARM: list[threading.Thread] = []
-
-
-def _import_heavy() -> None:
-    import visit_planner.risk_job  # noqa: F401  (MLflow: seconds to import; the model page)
+_WARM: list[bool] = []
 
 
 def warm_up() -> None:
-    """Import the model page's libraries (MLflow) in the background, once per
-    server process, while the user signs in (the first visit of those pages then does not
-    pay for the import)."""
-    if not _WARM:
-        thread = threading.Thread(target=_import_heavy, name="dashboard-warm-up", daemon=True)
-        _WARM.append(thread)
-        thread.start()
+    """Once per server process: start reading the model registry in a child process
+    (:mod:`dashboard.registry`; MLflow is never imported in the server)."""
+    if _WARM:
+        return
+    _WARM.append(True)
+    from dashboard import registry
+
+    workspace, _ = settings()
+    registry.prefetch(workspace.root)
+
+
+def preload_charts() -> None:
+    """Import the chart library the pages draw with (``st.bar_chart`` imports Altair on first
+    use, ~0.5 s): called once the login form is on screen, while the user types."""
+    import altair  # noqa: F401
 
 
 # --------------------------------------------------------------------------- the session

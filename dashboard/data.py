@@ -19,7 +19,7 @@ No Streamlit here: pages call these functions; this module is plain Python and t
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from dashboard import registry
 from dashboard.errors import OutOfScopeError
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
@@ -160,6 +161,9 @@ class ModelReport:
     fairness: pl.DataFrame | None  # attribute, group, n, n_tier1, tier1_recall, tier1_fpr
     card: str | None  # the model card (markdown)
     calibration_png: bytes | None  # the held-out reliability curves, as training drew them
+    calibration: pl.DataFrame | None = None  # model, mean_predicted, observed, n (logged bins)
+    evaluation: dict[str, Any] | None = None  # held-out metrics of the model and baselines
+    selection: dict[str, Any] | None = None  # which candidate training chose, and by what
 
 
 @dataclass(frozen=True)
@@ -172,57 +176,69 @@ class Drift:
     report: pl.DataFrame  # feature, psi, flagged (largest shift first)
 
 
-def _artifact(registry: Any, run_id: str, name: str) -> bytes | None:
-    """One logged artifact's bytes, None when the run has none (older training runs)."""
-    from risk_model.errors import RiskModelError
-    from risk_model.tracking import read_artifact
+def model_candidates(
+    params: Mapping[str, str], metrics: Mapping[str, float], selection: Mapping[str, Any] | None
+) -> tuple[str, str | None, list[tuple[str, str]]]:
+    """The candidates training compared: ``(chosen kind, how it was chosen, [(kind, metric
+    prefix), ...])`` with the chosen model first (its metrics carry no prefix) and then each
+    baseline that logged metrics. A baseline of the chosen kind is the same model and is left
+    out (a logistic champion is not shown twice with equal figures). How: ``log_loss``,
+    ``request`` or None when training did not log its selection."""
+    chosen = str((selection or {}).get("chosen") or params.get("kind") or "")
+    by = str((selection or {}).get("by") or params.get("selected_by") or "")
+    how = "log_loss" if "log-loss" in by else ("request" if "request" in by else None)
+    shown = [(chosen, "")]
+    for kind in (k.strip() for k in str(params.get("baselines") or "").split(",")):
+        if kind and kind != chosen and any(m.startswith(f"{kind}_") for m in metrics):
+            shown.append((kind, f"{kind}_"))
+    return chosen, how, shown
 
-    try:
-        return read_artifact(registry, run_id, name)
-    except RiskModelError:
+
+def _json(raw: bytes | None) -> Any:
+    return None if raw is None else json.loads(raw.decode("utf-8"))
+
+
+def _calibration(raw: bytes | None) -> pl.DataFrame | None:
+    """``calibration.json`` (per model: the bins' mean predicted P(tier 1), observed share
+    and count) as one long frame; None when training did not log it."""
+    data = _json(raw)
+    if not isinstance(data, dict) or not data:
         return None
+    rows = [
+        {"model": str(name), "mean_predicted": float(p), "observed": float(o), "n": int(n)}
+        for name, bins in data.items()
+        for p, o, n in zip(bins["mean_predicted"], bins["observed"], bins["n"], strict=True)
+    ]
+    return pl.DataFrame(rows) if rows else None
 
 
-@lru_cache(maxsize=16)
 def _model_report(home: str, version: int) -> ModelReport:
-    """The logged fairness table, model card and calibration plot of a version (kept: a
-    registered version's artifacts never change)."""
-    from visit_planner.risk_job import registry_for, user_errors
-
-    with user_errors():
-        registry = registry_for(Workspace(Path(home)))
-        run_id = registry.version(version).run_id
-    fairness = _artifact(registry, run_id, "fairness.csv")
-    card = _artifact(registry, run_id, "model_card.md")
+    """The logged fairness table, model card, evaluation and calibration of a version, from
+    the registry snapshot (read in a child process, see :mod:`dashboard.registry`)."""
+    snap = registry.snapshot(Path(home))
+    if version not in {v.version for v in snap.versions}:
+        raise VisitPlannerError(f"model version {version} is not registered (模型版本不存在)")
+    fairness = snap.artifact(version, "fairness.csv")
+    card = snap.artifact(version, "model_card.md")
     return ModelReport(
         version=version,
         fairness=None if fairness is None else pl.read_csv(fairness),
         card=None if card is None else card.decode("utf-8"),
-        calibration_png=_artifact(registry, run_id, "plots/calibration.png"),
+        calibration_png=snap.artifact(version, "plots/calibration.png"),
+        calibration=_calibration(snap.artifact(version, "calibration.json")),
+        evaluation=_json(snap.artifact(version, "evaluation.json")),
+        selection=_json(snap.artifact(version, "selection.json")),
     )
 
 
-VERSIONS_TTL = 30.0
-"""Seconds the registry's version list is kept (a promotion shows within this time)."""
-
-
-@lru_cache(maxsize=4)
-def _versions(home: str, bucket: int) -> tuple[Any, ...]:
-    """The registry's versions, newest first (kept for one ``VERSIONS_TTL`` time bucket)."""
-    from visit_planner.risk_job import list_models
-
-    return tuple(list_models(Path(home)))
-
-
-@lru_cache(maxsize=8)
 def _drift_reference(home: str, version: int) -> str:
-    """The binned training distribution the version logged (JSON text, kept)."""
-    from visit_planner.risk_job import registry_for, user_errors
-
-    with user_errors():
-        registry = registry_for(Workspace(Path(home)))
-        info = registry.version(version)
-        return json.dumps(registry.load_json(info.run_id, "drift_reference.json"))
+    """The binned training distribution the version logged (JSON text)."""
+    raw = registry.snapshot(Path(home)).artifact(version, "drift_reference.json")
+    if raw is None:
+        raise VisitPlannerError(
+            f"model version {version} logged no drift reference (该模型版本没有漂移基准)"
+        )
+    return raw.decode("utf-8")
 
 
 @lru_cache(maxsize=8)
@@ -580,9 +596,9 @@ class DataAccess:
     # ------------------------------------------------------------------ model
 
     def model_versions(self) -> list[Any]:
-        """Every registered model version with aliases, tags and metrics (newest first; the
-        registry is asked at most every ``VERSIONS_TTL`` seconds)."""
-        return list(_versions(str(self.workspace.root), int(time.time() // VERSIONS_TTL)))
+        """Every registered model version with aliases, tags and metrics (newest first; read
+        again when the registry changes, see :mod:`dashboard.registry`)."""
+        return list(registry.snapshot(self.workspace.root).versions)
 
     def model_report(self, version: int) -> ModelReport:
         """The fairness table across groups, the model card and the calibration curves that

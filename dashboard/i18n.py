@@ -355,11 +355,33 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "metric": ("指标", "Metric"),
     "model_metrics": ("主要指标", "Main metrics"),
-    "baselines": ("与基准模型对比", "Against the baselines"),
-    "this_model": ("本模型", "this model"),
-    "logistic": ("逻辑回归基准", "logistic baseline"),
-    "scorecard": ("评分卡基准", "scorecard baseline"),
+    "baselines": ("候选模型对比", "The candidate models compared"),
+    "model_hgb": ("梯度提升树", "gradient boosting"),
+    "model_logistic": ("逻辑回归", "logistic regression"),
+    "model_scorecard": ("评分卡", "points scorecard"),
+    "chosen_mark": ("（已选用）", " (chosen)"),
     "bayes": ("理论最优（生成数据的真实概率）", "best possible (the generator's truth)"),
+    "baselines_caption": (
+        "训练在同一留出测试集上比较了各候选模型，选用{kind}（{by}）。"
+        "“理论最优”一栏用生成数据的真实概率，仅作参照。",
+        "Training compared the candidates on the same held-out rows and chose {kind} ({by}). "
+        "The best-possible column uses the generator's true probabilities, for reference only.",
+    ),
+    "chosen_by_log_loss": ("留出集对数损失最小", "lowest held-out log-loss"),
+    "chosen_by_request": ("按训练参数指定", "as the training run requested"),
+    "chosen_by_unknown": ("选用依据见模型卡", "see the model card for why"),
+    "calibration_x": ("模型给出的一类户概率", "Predicted probability of tier 1"),
+    "calibration_y": ("其中实际为一类户的比例", "Observed share of tier 1"),
+    "calibration_model": ("模型", "Model"),
+    "calibration_perfect": ("完全可信（对角线）", "perfectly calibrated (diagonal)"),
+    "calibration_caption_data": (
+        "横轴为模型给出的一类户概率，纵轴为其中实际为一类户的比例，每个点是一组概率相近的家庭"
+        "（留出测试集）；越贴近虚线对角线，概率越可信。本模型的校准误差（ECE）为 {ece}。",
+        "Across, the model's probability of tier 1; up, the share of those households that "
+        "were tier 1; each dot is a group of held-out households with similar probabilities. "
+        "The closer to the dashed diagonal, the more the probabilities can be trusted. This "
+        "model's calibration error (ECE) is {ece}.",
+    ),
     "calibration": ("校准曲线（留出测试集）", "Calibration (held-out test rows)"),
     "calibration_caption": (
         "训练时绘制的可靠性曲线（图内文字为英文）：横轴为模型给出的一类户概率，纵轴为其中实际为"
@@ -593,6 +615,12 @@ def run_status(value: str, lang: Lang) -> str:
     return t(key, lang) if key in TEXT else value
 
 
+def model_kind(value: str, lang: Lang) -> str:
+    """A model kind as people say it: 梯度提升树 / gradient boosting ..."""
+    key = f"model_{value}"
+    return t(key, lang) if key in TEXT else (value or "—")
+
+
 def run_kind(value: str, lang: Lang) -> str:
     """A run's kind: plan / amendment."""
     key = f"kind_{value}"
@@ -607,14 +635,39 @@ def yes_no(value: bool | None, lang: Lang) -> str:
 _EN_TAIL = re.compile(r"\s[+-]\d+\.\d+$")
 
 
+def _pairs(text: str) -> list[str]:
+    """A text of several ``中文 / English`` sentences joined by ``; `` cut into them: at each
+    ``; `` outside brackets that a Chinese character follows."""
+    pairs, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        elif (
+            ch == ";"
+            and depth == 0
+            and text[i + 1 : i + 2] == " "
+            and "\u4e00" <= text[i + 2 : i + 3] <= "\u9fff"
+        ):
+            pairs.append(text[start:i])
+            start = i + 2
+    pairs.append(text[start:])
+    return pairs
+
+
 def pick(text: str | None, lang: Lang) -> str:
-    """One language of a ``中文 / English`` text (the whole text when it has no `` / ``)."""
+    """One language of a ``中文 / English`` text, also of several such sentences joined by
+    ``; `` (the shortfall and its remedy); a part without `` / `` is kept whole."""
     if not text:
         return ""
     if " / " not in text:
         return text
-    zh, en = text.split(" / ", 1)
-    return zh.strip() if lang == "zh" else en.strip()
+    parts = []
+    for pair in _pairs(text):
+        zh, _, en = pair.partition(" / ")
+        parts.append((zh if lang == "zh" or not en else en).strip())
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:

@@ -12,6 +12,8 @@ Public API (polars frames and plain dataclasses in and out; no knowledge of the 
 MLflow lives only in :mod:`risk_model.tracking`; scoring in :mod:`risk_model.scoring`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from risk_model.decision import DecisionRule
 from risk_model.errors import (
     PromotionRefusedError,
@@ -22,7 +24,22 @@ from risk_model.errors import (
     SpecError,
 )
 from risk_model.spec import FeatureSpec, household_spec, load_spec, parse_spec
-from risk_model.training import Evaluation, TrainConfig, TrainResult, evaluate, train
+
+if TYPE_CHECKING:
+    from risk_model.training import Evaluation, TrainConfig, TrainResult, evaluate, train
+
+_TRAINING = frozenset({"Evaluation", "TrainConfig", "TrainResult", "evaluate", "train"})
+
+
+def __getattr__(name: str) -> Any:
+    """Training's names on first use: ``risk_model.drift`` (or ``.spec``) alone then does not
+    import scikit-learn and MLflow (seconds; the dashboard reads drift without them)."""
+    if name in _TRAINING:
+        from risk_model import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module 'risk_model' has no attribute {name!r}")
+
 
 __all__ = [
     "DecisionRule",

@@ -41,6 +41,23 @@ def confusion_plot(matrix: Sequence[Sequence[int]], labels: Sequence[str], path:
     return _save(fig, path)
 
 
+def calibration_bins(y_top: np.ndarray, p: np.ndarray, n_bins: int = 10) -> dict[str, list[float]]:
+    """The reliability curve's points of one model: per quantile bin of ``p`` (non-empty
+    ones), the mean predicted P(highest-risk class), the observed share and the count (logged
+    as ``calibration.json`` so that a reader can draw the curve in its own language)."""
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+    cnt = np.bincount(b, minlength=len(edges) - 1)
+    ok = cnt > 0
+    mean_p = np.bincount(b, weights=p, minlength=len(edges) - 1)[ok] / cnt[ok]
+    freq = np.bincount(b, weights=y_top, minlength=len(edges) - 1)[ok] / cnt[ok]
+    return {
+        "mean_predicted": [float(x) for x in mean_p],
+        "observed": [float(x) for x in freq],
+        "n": [int(x) for x in cnt[ok]],
+    }
+
+
 def calibration_plot(
     y_top: np.ndarray, probas: Mapping[str, np.ndarray], path: Path, n_bins: int = 10
 ) -> Path:
@@ -49,12 +66,8 @@ def calibration_plot(
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
     top = 0.0
     for name, p in probas.items():
-        edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
-        b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-        cnt = np.bincount(b, minlength=len(edges) - 1)
-        ok = cnt > 0
-        mean_p = np.bincount(b, weights=p, minlength=len(edges) - 1)[ok] / cnt[ok]
-        freq = np.bincount(b, weights=y_top, minlength=len(edges) - 1)[ok] / cnt[ok]
+        bins = calibration_bins(y_top, p, n_bins)
+        mean_p, freq = np.array(bins["mean_predicted"]), np.array(bins["observed"])
         ax.plot(mean_p, freq, marker="o", ms=3, label=name)
         top = max(top, float(mean_p.max()), float(freq.max()))
     ax.set_xlim(0, min(1.0, top * 1.1 + 0.01))

@@ -15,7 +15,13 @@ import pandas as pd
 import polars as pl
 
 from risk_model.card import model_card
-from risk_model.plots import calibration_plot, confusion_plot, group_plot, importance_plot
+from risk_model.plots import (
+    calibration_bins,
+    calibration_plot,
+    confusion_plot,
+    group_plot,
+    importance_plot,
+)
 from risk_model.tracking import Registry, VersionInfo
 from risk_model.training import TrainResult, predict_proba
 
@@ -123,6 +129,9 @@ def publish(
             "spec.json": json.dumps(spec.to_dict(), ensure_ascii=False, indent=1),
             "reason_tables.json": json.dumps(result.reason_tables.to_dict(), ensure_ascii=False),
             "drift_reference.json": json.dumps(result.drift_reference),
+            "calibration.json": json.dumps(
+                {k: calibration_bins((y == 0).astype(float), p) for k, p in probas.items()}
+            ),
             "evaluation.json": json.dumps(evals, default=float, indent=1),
             "selection.json": json.dumps(
                 {

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, i18n
+from dashboard import auth, charts, i18n
+from dashboard.data import model_candidates
 from dashboard.i18n import t
 
 ctx = auth.page_context()
@@ -51,40 +52,55 @@ else:
         col.metric(i18n.label(name, lang), metric_text(name, champion.metrics.get(name)))
     st.caption(t("model_caption", lang))
 
+    with auth.guarded(lang):
+        report = ctx.data.model_report(champion.version)
+
     st.subheader(t("baselines", lang))
-    prefixes = {
-        "this_model": "", "logistic": "logistic_", "scorecard": "scorecard_", "bayes": "bayes_",
-    }  # fmt: skip
+    chosen, how, candidates = model_candidates(champion.params, champion.metrics, report.selection)
+    columns = {
+        i18n.model_kind(kind, lang) + (t("chosen_mark", lang) if prefix == "" else ""): prefix
+        for kind, prefix in candidates
+    }
+    if any(m.startswith("bayes_") for m in champion.metrics):
+        columns[t("bayes", lang)] = "bayes_"
     compare = pl.DataFrame(
         {
             t("metric", lang): [i18n.label(n, lang) for n in i18n.MODEL_METRICS],
             **{
-                t(key, lang): [
+                title: [
                     metric_text(n, champion.metrics.get(f"{prefix}{n}")) for n in i18n.MODEL_METRICS
                 ]
-                for key, prefix in prefixes.items()
+                for title, prefix in columns.items()
             },
         }
     )
     st.dataframe(compare, hide_index=True, width="stretch")
-
-    with auth.guarded(lang):
-        report = ctx.data.model_report(champion.version)
+    st.caption(
+        t(
+            "baselines_caption",
+            lang,
+            kind=i18n.model_kind(chosen, lang),
+            by=t(f"chosen_by_{how or 'unknown'}", lang),
+        )
+    )
 
     st.subheader(t("calibration", lang))
-    if report.calibration_png is None:
-        st.info(t("calibration_none", lang))
-    else:
-        # Inline (a data URI): drawn with the page, never a lazy request left grey.
+    ece = metric_text("ece", champion.metrics.get("ece"))
+    if report.calibration is not None:
+        st.altair_chart(charts.calibration_chart(report.calibration, chosen, lang), width="stretch")
+        st.caption(t("calibration_caption_data", lang, ece=ece))
+    elif report.calibration_png is not None:
+        # Versions trained before the curve's data was logged: training's own (English) plot,
+        # inline (a data URI) so that it is drawn with the page, never a lazy grey box.
         encoded = base64.b64encode(report.calibration_png).decode("ascii")
         alt = html.escape(t("calibration", lang))
         st.markdown(
             f'<img src="data:image/png;base64,{encoded}" width="440" alt="{alt}">',
             unsafe_allow_html=True,
         )
-        st.caption(
-            t("calibration_caption", lang, ece=metric_text("ece", champion.metrics.get("ece")))
-        )
+        st.caption(t("calibration_caption", lang, ece=ece))
+    else:
+        st.info(t("calibration_none", lang))
 
     st.subheader(t("fairness", lang))
     if report.fairness is None or report.fairness.height == 0:
@@ -133,20 +149,13 @@ else:
         st.success(t("drift_ok", lang))
     top = drift.report.head(15)
     st.markdown(f"**{t('drift_chart', lang)}**")
-    st.bar_chart(
-        pl.DataFrame(
-            {
-                t("feature_axis", lang): [i18n.record_field(f, lang) for f in top["feature"]],
-                t("psi_axis", lang): top["psi"].round(3),
-            }
+    st.altair_chart(
+        charts.psi_chart(
+            [i18n.record_field(f, lang) for f in top["feature"]],
+            top["psi"].round(3).to_list(),
+            lang,
         ),
-        x=t("feature_axis", lang),
-        y=t("psi_axis", lang),
-        horizontal=True,
-        sort=False,
-        x_label="",
-        y_label=t("psi_axis", lang),
-        height=40 + 24 * top.height,
+        width="stretch",
     )
     st.caption(
         t(

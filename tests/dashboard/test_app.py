@@ -395,8 +395,18 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
     groups = next(df.value for df in at.dataframe if "分组依据" in df.value.columns)
     assert {"户主民族", "户主性别", "县"} <= set(groups["分组依据"])
     assert "汉族" in set(groups["群体"]) and "女" in set(groups["群体"])
-    assert any("data:image/png;base64," in m.value for m in at.markdown)  # calibration
-    assert elements(at, "vega_lite_chart")
+    # the calibration curve drawn from the logged bins, its axes in Chinese
+    specs = [
+        json.dumps(json.loads(e.proto.spec), ensure_ascii=False)
+        for e in elements(at, "vega_lite_chart")
+    ]
+    assert any(i18n.t("calibration_x", "zh") in spec for spec in specs)
+    assert not any("data:image/png;base64," in m.value for m in at.markdown)
+    # the candidates: the chosen one marked once, no "this model" column beside its twin
+    compare = at.dataframe[0].value
+    chosen = [c for c in compare.columns if i18n.t("chosen_mark", "zh") in c]
+    assert len(chosen) == 1 and len(set(compare.columns)) == len(compare.columns)
+    assert "本模型" not in compare.columns
     assert at.expander and "Model card" in at.expander[0].markdown[0].value
 
 
@@ -432,6 +442,20 @@ def test_township_what_if_compares_and_only_a_planner_publishes(site: Site) -> N
     assert before is not None and after is not None
     assert after.kind == "amend" and after.version > before.version  # the next number
     assert after.parent_run_id == before.run_id
+
+
+def test_pick_keeps_each_sentence_of_a_bilingual_text_in_one_language() -> None:
+    text = (
+        "方案覆盖 445/745 户一类户(未能证明) / the plan covers 445 of the 745 tier-1 "
+        "households; at most 12 more (not proven; 基层干部 cadre); 需增加 37 名基层干部才能覆盖 "
+        "/ 37 more cadres would cover them"
+    )
+    assert (
+        i18n.pick(text, "zh") == "方案覆盖 445/745 户一类户(未能证明)；需增加 37 名基层干部才能覆盖"
+    )
+    english = i18n.pick(text, "en")
+    assert english.endswith("; 37 more cadres would cover them") and "需增加" not in english
+    assert i18n.pick("只有中文", "en") == "只有中文" and i18n.pick("甲 / A", "en") == "A"
 
 
 def test_every_column_has_both_labels_and_unknown_ones_fail() -> None:

@@ -102,6 +102,13 @@ def screenshot(page: object, name: str) -> Path:
     )
     page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})  # type: ignore[attr-defined]
     idle(page)
+    # A map draws on its canvas after the run has ended: wait for every map's canvas, then
+    # for a frame to be drawn, so that no screenshot shows an empty grey box.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
+            .every(e => e.querySelector('canvas'))"""
+    )
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))  # type: ignore[attr-defined]
     page.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
@@ -149,6 +156,7 @@ def test_supervisor_sees_reasons_and_visitor_of_own_household_only(
     # a household of another township: refused, nothing of it shown
     enter(page, i18n.t("household_id_input", "zh"), site.other_household)
     page.get_by_text("不在您的辖区内").wait_for()  # type: ignore[attr-defined]
+    idle(page)  # the run has ended: the previous household's elements are gone, not stale
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert OTHER_TOWNSHIP in body and i18n.t("reasons", "zh") not in body
     assert "Traceback" not in body

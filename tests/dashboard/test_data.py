@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.data import SENSITIVE_FIELDS, DataAccess, Viewer
+from dashboard.data import SENSITIVE_FIELDS, DataAccess, Viewer, model_candidates
 from dashboard.errors import OutOfScopeError
 from visit_planner.paths import Workspace
 
@@ -212,6 +212,27 @@ def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
         data_module._summary.cache_clear()
 
 
+def test_model_candidates_show_a_logistic_champion_once() -> None:
+    metrics = {"ece": 0.01, "logistic_ece": 0.01, "scorecard_ece": 0.02, "bayes_ece": 0.0}
+    params = {"kind": "logistic", "baselines": "logistic,scorecard"}
+    chosen, how, shown = model_candidates(
+        params, metrics, {"chosen": "logistic", "by": "held-out log-loss"}
+    )
+    assert (chosen, how, shown) == (
+        "logistic",
+        "log_loss",
+        [("logistic", ""), ("scorecard", "scorecard_")],
+    )
+    _, how, shown = model_candidates(
+        {"kind": "hgb", "baselines": "logistic,scorecard"}, metrics, None
+    )
+    assert how is None and shown == [
+        ("hgb", ""),
+        ("logistic", "logistic_"),
+        ("scorecard", "scorecard_"),
+    ]
+
+
 def test_model_report_and_drift_flags(published: Path) -> None:
     viewer = access(published, "viewer")
     report = viewer.model_report(1)
@@ -219,6 +240,10 @@ def test_model_report_and_drift_flags(published: Path) -> None:
     assert {"county_id", "head_ethnicity", "head_gender"} <= set(report.fairness["attribute"])
     assert report.card is not None and report.card.startswith("# Model card")
     assert report.calibration_png is not None and report.calibration_png[:4] == b"\x89PNG"
+    assert report.calibration is not None  # the curve's bins, logged by training
+    assert set(report.calibration["model"]) >= {"logistic", "scorecard"}
+    assert report.calibration["observed"].is_between(0, 1).all()
+    assert report.evaluation is not None and "model" in report.evaluation
     drift = viewer.drift(MONTH)
     assert drift is not None and drift.model_version == 1 and drift.threshold == 0.2
     plan = pl.read_parquet(

@@ -92,3 +92,28 @@ def test_the_login_form_offers_single_sign_on_only_when_configured(site: Site) -
     assert not configured.exception
     assert sso_button(configured) == [i18n.t("sso_button", "zh")]
     assert configured.text_input(key="login_password") is not None
+
+
+def test_the_email_claim_matches_the_accounts_email(site: Site) -> None:
+    with Store.for_workspace(site.workspace) as store:
+        store.add_user(
+            "mail_sup", "supervisor", scope_kind="township", scope_id=TOWNSHIP,
+            password="another-horse-battery", actor="tests", email="Zhao.Lei@Example.org",
+        )  # fmt: skip
+    viewer = auth.sso_viewer(
+        {"email": " zhao.lei@EXAMPLE.org", "email_verified": True, "preferred_username": "zl"},
+        auth.EMAIL_CLAIM,
+    )
+    assert viewer == Viewer("mail_sup", "supervisor", "township", TOWNSHIP)
+    assert audit_actions(site, "mail_sup")[-1] == "login.sso"
+    # Under the e-mail claim a username is no e-mail, and an unverified address is refused.
+    with pytest.raises(LoginError) as exc:
+        auth.sso_viewer({"email": "mail_sup"}, auth.EMAIL_CLAIM)
+    assert exc.value.reason == "unknown_identity"
+    with pytest.raises(LoginError) as exc:
+        auth.sso_viewer({"email": "zhao.lei@example.org", "email_verified": False}, "email")
+    assert exc.value.reason == "email_unverified"
+    assert audit_actions(site, "zhao.lei@example.org")[-1] == "login.sso_refused"
+    # Under the default claim the e-mail is not looked at.
+    with pytest.raises(LoginError):
+        auth.sso_viewer({"preferred_username": "zhao.lei@example.org"}, "preferred_username")

@@ -1,0 +1,70 @@
+"""Charts the simple ``st.bar_chart`` cannot draw, as Altair specifications (Streamlit's
+frontend draws them with its bundled Vega: nothing is fetched). No Streamlit here."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from dashboard import i18n
+from dashboard.i18n import Lang, t
+
+
+def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerChart:
+    """Reliability curves (``model, mean_predicted, observed, n`` per bin, as training logged
+    them) over the dashed diagonal of perfect calibration, with axes and legend in ``lang``;
+    the chosen model's curve is drawn thicker."""
+    frame = bins.with_columns(
+        pl.col("model")
+        .map_elements(
+            lambda k: i18n.model_kind(k, lang) + (t("chosen_mark", lang) if k == chosen else ""),
+            return_dtype=pl.String,
+        )
+        .alias("label"),
+        (pl.col("model") == chosen).alias("chosen"),
+    )
+    top = min(1.0, 1.1 * max(float(frame["mean_predicted"].max()), float(frame["observed"].max())))  # type: ignore[arg-type]
+    x_title, y_title = t("calibration_x", lang), t("calibration_y", lang)
+    scale = alt.Scale(domain=[0, top], nice=False)
+    diagonal = (
+        alt.Chart(pl.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
+        .mark_line(color="grey", strokeDash=[4, 4])
+        .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
+    )
+    curves = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("mean_predicted:Q", title=x_title, scale=scale, axis=alt.Axis(format="%")),
+            y=alt.Y("observed:Q", title=y_title, scale=scale, axis=alt.Axis(format="%")),
+            color=alt.Color("label:N", title=t("calibration_model", lang)),
+            strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(1.5)),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("calibration_model", lang)),
+                alt.Tooltip("mean_predicted:Q", title=x_title, format=".1%"),
+                alt.Tooltip("observed:Q", title=y_title, format=".1%"),
+                alt.Tooltip("n:Q", title=i18n.label("n", lang), format=","),
+            ],
+        )
+    )
+    return (diagonal + curves).properties(height=360)
+
+
+def psi_chart(features: list[str], psi: list[float], lang: Lang) -> alt.Chart:
+    """PSI per feature as horizontal bars, largest first, with the features' whole names (the
+    simple bar chart cut long English names short)."""
+    frame = pl.DataFrame({"feature": features, "psi": psi})
+    axis_title = t("psi_axis", lang)
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#1c83e1")
+        .encode(
+            y=alt.Y("feature:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("psi:Q", title=axis_title),
+            tooltip=[
+                alt.Tooltip("feature:N", title=t("feature_axis", lang)),
+                alt.Tooltip("psi:Q", title=axis_title, format=".3f"),
+            ],
+        )
+        .properties(height=40 + 24 * frame.height)
+    )

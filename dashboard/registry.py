@@ -1,0 +1,265 @@
+"""The model registry as the dashboard reads it: in a child process, never in the server's.
+
+Importing MLflow and the model stack costs the interpreter several seconds of work that holds
+the GIL; done inside the Streamlit server (even in a background thread) it slowed every page
+the user opened meanwhile. So the registry is read by ``python -m dashboard.registry HOME``,
+a separate process that prints a **snapshot** as JSON: every registered version (aliases,
+tags, metrics, params) and, per version, the small artifacts the model page shows
+(``fairness.csv``, ``model_card.md``, ``evaluation.json``, ``selection.json``,
+``calibration.json`` when training logged it, the calibration plot, ``drift_reference.json``).
+
+The server keeps the snapshot in memory under the registry's **key**: the size and
+modification time of the workspace's ``mlflow.db`` (and its write-ahead log), so a promotion
+shows on the next visit of the model page; with a tracking server
+(``VISIT_PLANNER_MLFLOW_URI``) the key is a ``TTL``-second time bucket instead.
+:func:`prefetch` starts the child in the background when the server starts (a waiting
+thread releases the GIL); :func:`snapshot` returns the snapshot of the current key, waiting
+for the child if it is still running. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from visit_planner.errors import VisitPlannerError
+
+TTL: Final = 30.0
+"""Seconds a snapshot of a tracking server's registry is kept."""
+TIMEOUT: Final = 180.0
+"""Seconds the child may take (importing MLflow on a loaded machine is slow)."""
+MLFLOW_URI_ENV: Final = "VISIT_PLANNER_MLFLOW_URI"  # as visit_planner.risk_job reads it
+
+TEXT_ARTIFACTS: Final = (
+    "fairness.csv",
+    "model_card.md",
+    "evaluation.json",
+    "selection.json",
+    "calibration.json",
+    "drift_reference.json",
+)
+BINARY_ARTIFACTS: Final = ("plots/calibration.png",)
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A registered version as the model page shows it (the registry's ``VersionInfo``)."""
+
+    version: int
+    run_id: str
+    aliases: list[str]
+    tags: dict[str, str]
+    created_ms: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every version (newest first) and each version's artifacts (absent ones missing)."""
+
+    versions: tuple[VersionView, ...]
+    artifacts: dict[int, dict[str, bytes]]
+
+    def artifact(self, version: int, name: str) -> bytes | None:
+        """One artifact of a version, None when training did not log it."""
+        return self.artifacts.get(version, {}).get(name)
+
+
+# --------------------------------------------------------------------------- the child
+
+
+def read_registry(home: Path) -> dict[str, Any]:
+    """The snapshot as JSON-ready data (runs in the child: imports MLflow)."""
+    from risk_model.errors import RiskModelError
+    from risk_model.tracking import read_artifact
+    from visit_planner.paths import Workspace
+    from visit_planner.risk_job import registry_for, user_errors
+
+    with user_errors():
+        registry = registry_for(Workspace(home))
+        versions = registry.versions()
+    out: dict[str, Any] = {"versions": [], "artifacts": {}}
+    for v in versions:
+        out["versions"].append(
+            {
+                "version": v.version,
+                "run_id": v.run_id,
+                "aliases": list(v.aliases),
+                "tags": dict(v.tags),
+                "created_ms": v.created_ms,
+                "metrics": dict(v.metrics),
+                "params": dict(v.params),
+            }
+        )
+        files: dict[str, str] = {}
+        for name in (*TEXT_ARTIFACTS, *BINARY_ARTIFACTS):
+            try:
+                data = read_artifact(registry, v.run_id, name)
+            except RiskModelError:  # not logged by that training run
+                continue
+            files[name] = base64.b64encode(data).decode("ascii")
+        out["artifacts"][str(v.version)] = files
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dashboard.registry HOME``: the snapshot on stdout (exit 2 and the message
+    on stderr when the registry cannot be read)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m dashboard.registry HOME", file=sys.stderr)
+        return 2
+    try:
+        data = read_registry(Path(args[0]))
+    except VisitPlannerError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    json.dump(data, sys.stdout)
+    return 0
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def parse(data: dict[str, Any]) -> Snapshot:
+    """The child's JSON as a :class:`Snapshot`."""
+    versions = tuple(
+        VersionView(
+            version=int(v["version"]),
+            run_id=str(v["run_id"]),
+            aliases=list(v["aliases"]),
+            tags=dict(v["tags"]),
+            created_ms=int(v["created_ms"]),
+            metrics={k: float(x) for k, x in v["metrics"].items()},
+            params={k: str(x) for k, x in v["params"].items()},
+        )
+        for v in data["versions"]
+    )
+    artifacts = {
+        int(version): {name: base64.b64decode(text) for name, text in files.items()}
+        for version, files in data["artifacts"].items()
+    }
+    return Snapshot(versions, artifacts)
+
+
+def registry_key(home: Path, now: float | None = None) -> tuple[Any, ...]:
+    """What changes when the registry does: the embedded database's files' sizes and times,
+    or a time bucket for a tracking server."""
+    if os.environ.get(MLFLOW_URI_ENV):
+        return ("bucket", int((time.time() if now is None else now) // TTL))
+    key: list[Any] = ["files"]
+    for suffix in ("", "-wal"):
+        path = home / f"mlflow.db{suffix}"
+        try:
+            stat = path.stat()
+        except OSError:
+            key.append(None)
+        else:
+            key.append((stat.st_size, stat.st_mtime_ns))
+    return tuple(key)
+
+
+def run_child(home: Path) -> Snapshot:
+    """Read the registry in a child process (the waiting thread holds no GIL)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.registry", str(home)],
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise VisitPlannerError(
+            f"模型登记库读取超时 / reading the model registry took over {TIMEOUT:g} s"
+        ) from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise VisitPlannerError(
+            "无法读取模型登记库 / the model registry could not be read: "
+            + (message[-1] if message else f"exit {done.returncode}")
+        )
+    return parse(json.loads(done.stdout))
+
+
+class _Reader:
+    """One workspace's snapshot: kept under its key, refreshed by one child at a time."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.lock = threading.Lock()
+        self.kept: tuple[tuple[Any, ...], Snapshot] | None = None
+        self.running: tuple[tuple[Any, ...], threading.Thread] | None = None
+        self.error: VisitPlannerError | None = None
+
+    def _refresh(self) -> None:
+        try:
+            snap = run_child(self.home)
+        except VisitPlannerError as exc:
+            with self.lock:
+                self.error = exc
+            return
+        with self.lock:
+            # Kept under the key seen after the child: reading may touch the database's files.
+            # (A promotion during the read itself shows after the next change or restart.)
+            self.kept = (registry_key(self.home), snap)
+            self.error = None
+
+    def start(self) -> threading.Thread | None:
+        """Start a refresh unless the kept snapshot is current or one is running; returns the
+        thread to wait for (None: the kept snapshot is current)."""
+        key = registry_key(self.home)
+        with self.lock:
+            if self.kept is not None and self.kept[0] == key:
+                return None
+            if self.running is not None and self.running[1].is_alive():
+                return self.running[1]
+            thread = threading.Thread(target=self._refresh, name="registry-snapshot", daemon=True)
+            self.running = (key, thread)
+            self.error = None
+        thread.start()
+        return thread
+
+    def get(self) -> Snapshot:
+        """The current snapshot (waits for the child when needed)."""
+        thread = self.start()
+        if thread is not None:
+            thread.join(TIMEOUT + 5)
+            with self.lock:
+                if self.error is not None:
+                    raise self.error
+        with self.lock:
+            if self.kept is None:
+                raise VisitPlannerError("无法读取模型登记库 / the model registry could not be read")
+            return self.kept[1]
+
+
+_READERS: dict[str, _Reader] = {}
+_READERS_LOCK = threading.Lock()
+
+
+def _reader(home: Path) -> _Reader:
+    with _READERS_LOCK:
+        return _READERS.setdefault(str(home), _Reader(home))
+
+
+def prefetch(home: Path) -> None:
+    """Start reading the registry in the background (the server's start-up)."""
+    _reader(home).start()
+
+
+def snapshot(home: Path) -> Snapshot:
+    """The registry as it is now (kept while its files do not change)."""
+    return _reader(home).get()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
