@@ -140,3 +140,12 @@ def test_the_mip_closes_a_township_cp_sat_alone_left_open() -> None:
     assert cov.proven
     assert old_best <= cov.best == cov.upper <= old_upper
     assert feasible(arr, _plan_of(arr, cov))
+
+
+def test_the_stage_is_deterministic() -> None:
+    # Work limits, not clocks: two runs give the same plan and bound.
+    arr = township_shaped(4, n_top=150, n_cadres=8)
+    empty = np.full(arr.n_items, -1, dtype=np.int64)
+    a, b = max_coverage(arr, empty), max_coverage(arr, empty)
+    assert (a.best, a.upper) == (b.best, b.upper)
+    assert np.array_equal(a.choice, b.choice)
