@@ -191,12 +191,14 @@ def test_a_refused_plan_publishes_nothing(
     months: Months, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import visit_planner.plan_job as job
+    import visit_planner.plan_townships as townships
     from assignment.validator import Violation, ViolationKind
 
     def broken(plan, inputs, settings, townships=None):  # type: ignore[no-untyped-def]
         return [Violation(ViolationKind.OVER_HOURS, None, "W1", "超时 2 小时", "over by 2 h")]
 
-    monkeypatch.setattr(job, "validate_plan", broken)
+    monkeypatch.setattr(job, "validate_plan", broken)  # amendments
+    monkeypatch.setattr(townships, "validate_plan", broken)  # the month, township by township
     runs_before = (
         sorted((months.home / "runs" / M2).glob("*"))
         if (months.home / "runs" / M2).exists()
