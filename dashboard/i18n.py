@@ -355,6 +355,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "metric": ("指标", "Metric"),
     "model_metrics": ("主要指标", "Main metrics"),
+    "registry_loading": ("正在读取模型库……", "Reading the model registry…"),
     "baselines": ("候选模型对比", "The candidate models compared"),
     "model_hgb": ("梯度提升树", "gradient boosting"),
     "model_logistic": ("逻辑回归", "logistic regression"),

@@ -14,7 +14,9 @@ shows on the next visit of the model page; with a tracking server
 (``VISIT_PLANNER_MLFLOW_URI``) the key is a ``TTL``-second time bucket instead.
 :func:`prefetch` starts the child in the background when the server starts (a waiting
 thread releases the GIL); :func:`snapshot` returns the snapshot of the current key, waiting
-for the child if it is still running. No Streamlit here.
+for the child if it is still running. The last snapshot is also kept on disk with its key
+(:data:`CACHE`), so that a restarted server does not read an unchanged registry again. No
+Streamlit here.
 """
 
 from __future__ import annotations
@@ -168,7 +170,40 @@ def registry_key(home: Path, now: float | None = None) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def run_child(home: Path) -> Snapshot:
+CACHE: Final = Path(".dashboard") / "registry_snapshot.json"
+"""Where, under the workspace, the last snapshot is kept with its key (a restarted server
+reads it instead of starting the child while the registry has not changed)."""
+
+
+def load_kept(home: Path, key: tuple[Any, ...]) -> Snapshot | None:
+    """The snapshot kept on disk if it was taken at ``key`` (None otherwise or unreadable)."""
+    if key[0] != "files":
+        return None
+    try:
+        kept = json.loads((home / CACHE).read_text("utf-8"))
+        if kept.get("key") != json.loads(json.dumps(key)):
+            return None
+        return parse(kept["data"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def keep(home: Path, key: tuple[Any, ...], data: dict[str, Any]) -> None:
+    """Keep the snapshot on disk under its key (written whole, then moved into place; a
+    workspace that cannot be written is simply not used)."""
+    if key[0] != "files":
+        return
+    path = home / CACHE
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "data": data}), "utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def read_child(home: Path) -> dict[str, Any]:
     """Read the registry in a child process (the waiting thread holds no GIL)."""
     try:
         done = subprocess.run(
@@ -187,7 +222,8 @@ def run_child(home: Path) -> Snapshot:
             "无法读取模型登记库 / the model registry could not be read: "
             + (message[-1] if message else f"exit {done.returncode}")
         )
-    return parse(json.loads(done.stdout))
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
 
 
 class _Reader:
@@ -201,8 +237,13 @@ class _Reader:
         self.error: VisitPlannerError | None = None
 
     def _refresh(self) -> None:
+        key = registry_key(self.home)
         try:
-            snap = run_child(self.home)
+            snap = load_kept(self.home, key)
+            if snap is None:
+                data = read_child(self.home)
+                snap = parse(data)
+                keep(self.home, registry_key(self.home), data)
         except VisitPlannerError as exc:
             with self.lock:
                 self.error = exc

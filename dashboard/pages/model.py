@@ -18,8 +18,8 @@ from dashboard.i18n import t
 ctx = auth.page_context()
 lang = ctx.lang
 st.title(t("page_model", lang))
-with auth.guarded(lang):
-    versions = ctx.data.model_versions()
+with auth.guarded(lang), st.spinner(t("registry_loading", lang)):
+    versions = ctx.data.model_versions()  # the first time: a child process reads the registry
 champion = next((v for v in versions if "champion" in v.aliases), None)
 
 
