@@ -28,10 +28,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from risk_model.versions import VersionInfo
 from visit_planner.errors import VisitPlannerError
 
 TTL: Final = 30.0
@@ -52,23 +53,10 @@ BINARY_ARTIFACTS: Final = ("plots/calibration.png",)
 
 
 @dataclass(frozen=True)
-class VersionView:
-    """A registered version as the model page shows it (the registry's ``VersionInfo``)."""
-
-    version: int
-    run_id: str
-    aliases: list[str]
-    tags: dict[str, str]
-    created_ms: int
-    metrics: dict[str, float] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """Every version (newest first) and each version's artifacts (absent ones missing)."""
 
-    versions: tuple[VersionView, ...]
+    versions: tuple[VersionInfo, ...]
     artifacts: dict[int, dict[str, bytes]]
 
     def artifact(self, version: int, name: str) -> bytes | None:
@@ -135,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 def parse(data: dict[str, Any]) -> Snapshot:
     """The child's JSON as a :class:`Snapshot`."""
     versions = tuple(
-        VersionView(
+        VersionInfo(
             version=int(v["version"]),
             run_id=str(v["run_id"]),
             aliases=list(v["aliases"]),

@@ -22,8 +22,9 @@ from risk_model.plots import (
     group_plot,
     importance_plot,
 )
-from risk_model.tracking import Registry, VersionInfo
+from risk_model.tracking import Registry
 from risk_model.training import TrainResult, predict_proba
+from risk_model.versions import VersionInfo
 
 
 def input_example(result: TrainResult, rows: int = 5) -> pd.DataFrame:

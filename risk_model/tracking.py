@@ -29,7 +29,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ with warnings.catch_warnings():
     import mlflow.pyfunc
 
 from risk_model.errors import RegistryError, RiskModelError
+from risk_model.versions import VersionInfo
 
 TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "risk_model.", "builtins.")
 # HistGradientBoosting keeps a functools.partial; skops checks the wrapped callable on its own.
@@ -122,19 +123,6 @@ class Tracking:
         db.parent.mkdir(parents=True, exist_ok=True)
         artifacts.mkdir(parents=True, exist_ok=True)
         return cls(f"sqlite:///{db.resolve()}", artifacts.resolve().as_uri(), **kw)
-
-
-@dataclass
-class VersionInfo:
-    """A registered model version with its run's metrics and tags."""
-
-    version: int
-    run_id: str
-    aliases: list[str]
-    tags: dict[str, str]
-    created_ms: int
-    metrics: dict[str, float] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
 
 
 class Registry:
