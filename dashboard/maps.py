@@ -1,46 +1,54 @@
-"""Maps without a base map: pydeck layers drawn from the run's own points, nothing fetched.
+"""Maps without a base map: Vega-Lite (Altair) charts drawn from the run's own points, nothing
+fetched.
 
 Households are dots coloured by tier (uncovered ones ringed in black), worker bases blue
-squares' worth of dot with a white rim, a township's outline the convex hull of its points.
-The deck has no base map at all: ``map_provider=None`` keeps pydeck from naming a tile
-provider, and :data:`NO_BASE_MAP` is the style value with which Streamlit's frontend draws
-no map underneath either (it fills an absent style with a Carto base map fetched from the
-internet; see ``tests/dashboard/test_browser.py``, which checks that no request leaves
-127.0.0.1).
+squares with a white rim, a township's outline the convex hull of its points. Streamlit's
+frontend draws the chart with the Vega it bundles, on a 2-D canvas: no tile server, no CDN, and
+no WebGL (the earlier deck.gl maps cost a laptop without a GPU - and headless Chromium - several
+CPU seconds per paint in software rendering).
 
-No Streamlit here: pages pass the deck to ``st.pydeck_chart``.
+The pure functions here build the frames of a map (:class:`MapFrames`); :func:`chart` turns
+them into the one chart the pages pass to ``st.altair_chart``. The projection is Mercator,
+fitted to the points: conformal, so a township is not stretched (the deck.gl maps used the
+same projection). No Streamlit here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
+import altair as alt
 import numpy as np
 import polars as pl
-import pydeck as pdk
 from scipy.spatial import ConvexHull, QhullError
 
 from dashboard import i18n
 from dashboard.i18n import Lang, t
 
-NO_BASE_MAP: Final = "__MAP_STYLE__"
-"""pydeck's "no style given" value: with ``map_provider=None`` it reaches the frontend as is,
-and Streamlit then draws no base map (``None`` would make it add a Carto one)."""
-
 TIER_RGB: Final = {1: (255, 75, 75), 2: (255, 164, 33), 3: (33, 195, 84)}
 """Streamlit's red, orange and green: the same colours as the legend's ``:red[■]`` ..."""
 BASE_RGB: Final = (28, 131, 225)  # Streamlit's blue
-HULL_RGBA: Final = (120, 120, 120, 40)
+OTHER_RGB: Final = (150, 150, 150)  # a tier the run does not know
+HULL_FILL: Final = "#787878"
+HULL_OPACITY: Final = 0.16
 MAX_POINTS: Final = 4000
 MAX_CELLS: Final = 1500  # dots of a grouped map (households per cell and tier)
 """More households than this are drawn as one dot per ~100 m cell and tier (sized by count)."""
 
 
-def _swatch(rgb: tuple[int, int, int], ring: tuple[int, int, int] = (255, 255, 255)) -> str:
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _swatch(
+    rgb: tuple[int, int, int], ring: tuple[int, int, int] = (255, 255, 255), radius: str = "50%"
+) -> str:
     return (
-        '<span style="display:inline-block;width:0.8em;height:0.8em;border-radius:50%;'
+        '<span style="display:inline-block;width:0.8em;height:0.8em;'
+        f"border-radius:{radius};"
         f"background:rgb{rgb};border:2px solid rgb{ring};vertical-align:-0.1em;"
         'margin-right:0.3em"></span>'
     )
@@ -51,33 +59,35 @@ def legend(lang: Lang, *, bases: bool = True) -> str:
     parts = [_swatch(TIER_RGB[k]) + i18n.tier(k, lang) for k in (1, 2, 3)]
     parts.append(_swatch((255, 255, 255), (0, 0, 0)) + t("legend_unassigned", lang))
     if bases:
-        parts.append(_swatch(BASE_RGB) + t("legend_bases", lang))
+        parts.append(_swatch(BASE_RGB, radius="0") + t("legend_bases", lang))  # a square
     return "&nbsp;&nbsp;&nbsp;".join(parts)
 
 
-VIEW_PIXELS: Final = (800, 400)
-"""The smallest map the pages draw (width, height in pixels): every point fits in it."""
+@dataclass(frozen=True)
+class MapFrames:
+    """What one map draws, each a frame with ``lon, lat`` (degrees) and ``tip`` (the tooltip's
+    text) unless said otherwise; an empty frame draws nothing.
+
+    * ``outline``: the closed hull ring's vertices in drawing order (``order``);
+    * ``trips``: lines ``lon, lat`` to ``lon2, lat2`` (no tooltip);
+    * ``dots``: ``fill, stroke`` (CSS colours) and ``size`` (area in square pixels);
+    * ``bases``: worker bases, drawn as squares;
+    * ``labels``: ``text`` written above the point.
+    """
+
+    outline: pl.DataFrame
+    trips: pl.DataFrame
+    dots: pl.DataFrame
+    bases: pl.DataFrame
+    labels: pl.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw."""
+        return not (self.dots.height or self.bases.height)
 
 
-def view_state(lon: np.ndarray, lat: np.ndarray, min_span: float = 0.005) -> pdk.ViewState:
-    """A view that frames every point in :data:`VIEW_PIXELS` (deck.gl's web-Mercator zoom: the
-    world is 512 x 2^zoom pixels wide); each span is at least ``min_span`` degrees so that a single
-    point is not zoomed into."""
-    if lon.size == 0:
-        return pdk.ViewState(longitude=104.7, latitude=23.5, zoom=7)
-    span_lon = max(float(lon.max() - lon.min()), min_span) * 1.15
-    span_lat = max(float(lat.max() - lat.min()), min_span) * 1.15
-    mid_lat = math.radians(float(lat.mean()))
-    width, height = VIEW_PIXELS
-    zoom = min(
-        math.log2(width * 360 / (512 * span_lon)),
-        math.log2(height * 360 * math.cos(mid_lat) / (512 * span_lat)),
-    )
-    return pdk.ViewState(
-        longitude=float((lon.max() + lon.min()) / 2),
-        latitude=float((lat.max() + lat.min()) / 2),
-        zoom=max(3.0, min(zoom, 16.0)),
-    )
+_EMPTY: Final = pl.DataFrame(schema={"lon": pl.Float64, "lat": pl.Float64, "tip": pl.String})
 
 
 def hull(lon: np.ndarray, lat: np.ndarray) -> list[list[float]] | None:
@@ -95,15 +105,16 @@ def hull(lon: np.ndarray, lat: np.ndarray) -> list[list[float]] | None:
     return [*ring, ring[0]]
 
 
-def _deck(
-    layers: list[pdk.Layer], lon: np.ndarray, lat: np.ndarray, min_span: float = 0.005
-) -> pdk.Deck:
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=view_state(lon, lat, min_span),
-        map_provider=None,
-        map_style=NO_BASE_MAP,
-        tooltip={"text": "{tip}"},
+def _outline(lon: np.ndarray, lat: np.ndarray) -> pl.DataFrame:
+    ring = hull(lon, lat)
+    if ring is None:
+        return pl.DataFrame(schema={"lon": pl.Float64, "lat": pl.Float64, "order": pl.Int64})
+    return pl.DataFrame(
+        {
+            "lon": [p[0] for p in ring],
+            "lat": [p[1] for p in ring],
+            "order": list(range(len(ring))),
+        }
     )
 
 
@@ -127,56 +138,66 @@ def _cells(frame: pl.DataFrame) -> pl.DataFrame:
         size *= 2
 
 
+def _dot(
+    lon: float, lat: float, *, tier: int, ring: bool, radius: float, tip: str
+) -> dict[str, Any]:
+    return {
+        "lon": lon,
+        "lat": lat,
+        "fill": _hex(TIER_RGB.get(tier, OTHER_RGB)),
+        "stroke": "#000000" if ring else "#ffffff",
+        "size": round(math.pi * radius * radius, 1),
+        "tip": tip,
+    }
+
+
 def _household_rows(households: pl.DataFrame, lang: Lang) -> list[dict[str, Any]]:
     """One dot per household, or per square cell and tier when there are many."""
     frame = households.drop_nulls(["lon", "lat"])
     if frame.height > MAX_POINTS:
         cells = _cells(frame)
         return [
-            {
-                "lon": r["lon"],
-                "lat": r["lat"],
-                "rgb": TIER_RGB.get(r["tier"], (150, 150, 150)),
-                "ring": r["uncovered"] > 0,
-                "radius": round(20 + 6 * math.sqrt(r["n"])),
-                "tip": f"{i18n.tier(r['tier'], lang)} × {r['n']}",
-            }
+            _dot(
+                r["lon"],
+                r["lat"],
+                tier=r["tier"],
+                ring=r["uncovered"] > 0,
+                radius=min(11.0, 3.5 + 0.8 * math.sqrt(r["n"])),
+                tip=f"{i18n.tier(r['tier'], lang)} × {r['n']}",
+            )
             for r in cells.iter_rows(named=True)
         ]
     covered = t("covered", lang)
     uncovered = t("uncovered", lang)
     return [
-        {
-            "lon": r["lon"],
-            "lat": r["lat"],
-            "rgb": TIER_RGB.get(r["tier"], (150, 150, 150)),
-            "ring": r["worker_id"] is None,
-            "radius": 25,
-            "tip": f"{r['household_id']} · {i18n.tier(r['tier'], lang)} · "
+        _dot(
+            r["lon"],
+            r["lat"],
+            tier=r["tier"],
+            ring=r["worker_id"] is None,
+            radius=4.0,
+            tip=f"{r['household_id']} · {i18n.tier(r['tier'], lang)} · "
             + (f"{covered} {r['worker_id']}" if r["worker_id"] else uncovered),
-        }
+        )
         for r in frame.iter_rows(named=True)
     ]
 
 
-def _households_layer(rows: list[dict[str, Any]], layer_id: str) -> pdk.Layer:
-    return pdk.Layer(
-        "ScatterplotLayer",
-        id=layer_id,
-        data=[{**r, "line": (0, 0, 0) if r["ring"] else (255, 255, 255)} for r in rows],
-        get_position=["lon", "lat"],
-        get_fill_color="rgb",
-        get_line_color="line",
-        get_radius="radius",
-        radius_min_pixels=4,
-        radius_max_pixels=14,
-        stroked=True,
-        line_width_min_pixels=1,
-        pickable=True,
-    )
+def _dots(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {
+        "lon": pl.Float64,
+        "lat": pl.Float64,
+        "fill": pl.String,
+        "stroke": pl.String,
+        "size": pl.Float64,
+        "tip": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
 
 
-def _bases_layer(workers: pl.DataFrame, lang: Lang) -> pdk.Layer:
+def _bases(workers: pl.DataFrame | None, lang: Lang) -> pl.DataFrame:
+    if workers is None or workers.height == 0:
+        return _EMPTY
     rows = [
         {
             "lon": r["lon"],
@@ -186,38 +207,7 @@ def _bases_layer(workers: pl.DataFrame, lang: Lang) -> pdk.Layer:
         }
         for r in workers.drop_nulls(["lon", "lat"]).iter_rows(named=True)
     ]
-    return pdk.Layer(
-        "ScatterplotLayer",
-        id="bases",
-        data=rows,
-        get_position=["lon", "lat"],
-        get_fill_color=BASE_RGB,
-        get_line_color=(255, 255, 255),
-        get_radius=60,
-        radius_min_pixels=6,
-        radius_max_pixels=16,
-        stroked=True,
-        line_width_min_pixels=2,
-        pickable=True,
-    )
-
-
-def _hull_layer(lon: np.ndarray, lat: np.ndarray, tip: str) -> pdk.Layer | None:
-    ring = hull(lon, lat)
-    if ring is None:
-        return None
-    return pdk.Layer(
-        "PolygonLayer",
-        id="outline",
-        data=[{"polygon": ring, "tip": tip}],
-        get_polygon="polygon",
-        get_fill_color=HULL_RGBA,
-        get_line_color=(90, 90, 90),
-        line_width_min_pixels=1,
-        stroked=True,
-        filled=True,
-        pickable=False,
-    )
+    return pl.DataFrame(rows, schema=_EMPTY.schema)
 
 
 def _coords(*frames: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
@@ -230,9 +220,13 @@ def _coords(*frames: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def township_deck(
-    points: Mapping[str, pl.DataFrame], township_id: str, lang: Lang
-) -> pdk.Deck | None:
+_NO_TRIPS: Final = pl.DataFrame(
+    schema={"lon": pl.Float64, "lat": pl.Float64, "lon2": pl.Float64, "lat2": pl.Float64}
+)
+_NO_LABELS: Final = pl.DataFrame(schema={"lon": pl.Float64, "lat": pl.Float64, "text": pl.String})
+
+
+def township_frames(points: Mapping[str, pl.DataFrame], lang: Lang) -> MapFrames | None:
     """One township: its outline, households by tier (when the role sees them) and worker
     bases; None when there is nothing to draw."""
     households = points.get("households")
@@ -240,100 +234,146 @@ def township_deck(
     lon, lat = _coords(households, workers)
     if lon.size == 0:
         return None
-    layers: list[pdk.Layer] = []
-    outline = _hull_layer(lon, lat, i18n.township(township_id, lang))
-    if outline is not None:
-        layers.append(outline)
-    if households is not None and households.height:
-        layers.append(_households_layer(_household_rows(households, lang), "households"))
-    if workers is not None and workers.height:
-        layers.append(_bases_layer(workers, lang))
-    return _deck(layers, lon, lat)
+    dots = (
+        _dots(_household_rows(households, lang))
+        if households is not None and households.height
+        else _dots([])
+    )
+    return MapFrames(_outline(lon, lat), _NO_TRIPS, dots, _bases(workers, lang), _NO_LABELS)
 
 
-def worker_deck(
+def worker_frames(
     load: Mapping[str, Any], base: pl.DataFrame | None, households: pl.DataFrame, lang: Lang
-) -> pdk.Deck | None:
+) -> MapFrames | None:
     """One worker's visits: the households on the list, the base, a line from the base to
     each household; None when there is nothing to draw."""
     lon, lat = _coords(households, base)
     if lon.size == 0:
         return None
-    layers: list[pdk.Layer] = []
-    outline = _hull_layer(lon, lat, str(load["worker_id"]))
-    if outline is not None:
-        layers.append(outline)
+    trips = _NO_TRIPS
     if base is not None and base.height:
         b = base.row(0, named=True)
         if b["lon"] is not None:
-            trips = [
-                {"from": [b["lon"], b["lat"]], "to": [r["lon"], r["lat"]], "tip": ""}
-                for r in households.drop_nulls(["lon", "lat"]).iter_rows(named=True)
-            ]
-            layers.append(
-                pdk.Layer(
-                    "LineLayer",
-                    id="trips",
-                    data=trips,
-                    get_source_position="from",
-                    get_target_position="to",
-                    get_color=(*BASE_RGB, 90),
-                    get_width=1,
-                    width_min_pixels=1,
-                )
+            to = households.drop_nulls(["lon", "lat"])
+            trips = pl.DataFrame(
+                {
+                    "lon": [float(b["lon"])] * to.height,
+                    "lat": [float(b["lat"])] * to.height,
+                    "lon2": to["lon"].cast(pl.Float64),
+                    "lat2": to["lat"].cast(pl.Float64),
+                },
+                schema=_NO_TRIPS.schema,
             )
     plotted = households.with_columns(pl.lit(str(load["worker_id"])).alias("worker_id"))
-    layers.append(_households_layer(_household_rows(plotted, lang), "households"))
-    if base is not None and base.height:
-        layers.append(_bases_layer(base, lang))
-    return _deck(layers, lon, lat)
+    return MapFrames(
+        _outline(lon, lat),
+        trips,
+        _dots(_household_rows(plotted, lang)),
+        _bases(base, lang),
+        _NO_LABELS,
+    )
 
 
-def townships_deck(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> pdk.Deck | None:
+def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> MapFrames | None:
     """Townships as dots sized by households (red: tier-1 households uncovered), labelled by
     their codes; None when no township has a position."""
-    frame = towns.join(centres, on="township_id", how="inner")
+    frame = towns.join(centres, on="township_id", how="inner").drop_nulls(["lon", "lat"])
     if frame.height == 0:
         return None
     biggest = max(int(frame["households"].max() or 1), 1)  # type: ignore[arg-type]
     rows = [
         {
-            "lon": r["lon"],
-            "lat": r["lat"],
-            "id": r["township_id"],
-            "radius": 1500 + 6000 * math.sqrt(r["households"] / biggest),
-            "rgb": TIER_RGB[1] if r["unassigned_tier1"] else BASE_RGB,
+            "lon": float(r["lon"]),
+            "lat": float(r["lat"]),
+            "fill": _hex(TIER_RGB[1] if r["unassigned_tier1"] else BASE_RGB),
+            "stroke": "#ffffff",
+            "size": round(math.pi * (5 + 9 * math.sqrt(r["households"] / biggest)) ** 2, 1),
             "tip": f"{i18n.township(r['township_id'], lang)} · "
             f"{i18n.label('households', lang)} {r['households']:,} · "
             f"{i18n.label('unassigned_tier1', lang)} {r['unassigned_tier1']:,}",
         }
         for r in frame.iter_rows(named=True)
     ]
-    dots = pdk.Layer(
-        "ScatterplotLayer",
-        id="townships",
-        data=rows,
-        get_position=["lon", "lat"],
-        get_fill_color="rgb",
-        get_line_color=(255, 255, 255),
-        get_radius="radius",
-        radius_min_pixels=5,
-        stroked=True,
-        line_width_min_pixels=1,
-        opacity=0.8,
-        pickable=True,
+    labels = pl.DataFrame(
+        {
+            "lon": frame["lon"].cast(pl.Float64),
+            "lat": frame["lat"].cast(pl.Float64),
+            "text": frame["township_id"].cast(pl.String),
+        }
     )
-    names = pdk.Layer(
-        "TextLayer",
-        id="names",
-        data=rows,
-        get_position=["lon", "lat"],
-        get_text="id",
-        get_size=12,
-        get_color=(40, 40, 40),
-        get_pixel_offset=[0, -18],
-        pickable=False,
+    return MapFrames(_outline(np.array([]), np.array([])), _NO_TRIPS, _dots(rows), _EMPTY, labels)
+
+
+def extent(frames: MapFrames, min_span: float) -> pl.DataFrame:
+    """Two corners (``lon, lat``) of the area the map frames: every point with a margin, each
+    span at least ``min_span`` degrees so that a single point is not zoomed into."""
+    lon, lat = _coords(frames.dots, frames.bases, frames.labels)
+    if lon.size == 0:
+        return pl.DataFrame({"lon": [104.2, 105.2], "lat": [23.0, 24.0]})
+    half_lon = max(float(lon.max() - lon.min()), min_span) * 1.15 / 2
+    half_lat = max(float(lat.max() - lat.min()), min_span) * 1.15 / 2
+    mid_lon = float(lon.max() + lon.min()) / 2
+    mid_lat = float(lat.max() + lat.min()) / 2
+    return pl.DataFrame(
+        {"lon": [mid_lon - half_lon, mid_lon + half_lon], "lat": [mid_lat - half_lat,
+         mid_lat + half_lat]}
+    )  # fmt: skip
+
+
+def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerChart:
+    """The map as one layered Altair chart, ``height`` pixels high and as wide as the page,
+    every layer in the same Mercator projection fitted to :func:`extent` (no axes, no grid)."""
+    at = {"longitude": "lon:Q", "latitude": "lat:Q"}
+    tip = alt.Tooltip("tip:N")  # a single field: the tooltip is the text alone, no key
+    layers: list[alt.Chart] = [  # invisible: what the projection is fitted to
+        alt.Chart(extent(frames, min_span)).mark_point(opacity=0, size=1).encode(**at)
+    ]
+    if frames.outline.height:
+        layers.append(
+            alt.Chart(frames.outline)
+            .mark_line(
+                filled=True,
+                fill=HULL_FILL,
+                fillOpacity=HULL_OPACITY,
+                stroke="#5a5a5a",
+                strokeWidth=1,
+                interpolate="linear-closed",
+            )
+            .encode(**at, order="order:Q")
+        )
+    if frames.trips.height:
+        layers.append(
+            alt.Chart(frames.trips)
+            .mark_rule(color=_hex(BASE_RGB), opacity=0.35, strokeWidth=1)
+            .encode(**at, longitude2="lon2:Q", latitude2="lat2:Q")
+        )
+    if frames.dots.height:
+        layers.append(
+            alt.Chart(frames.dots)
+            .mark_circle(opacity=0.9, strokeWidth=1)
+            .encode(
+                **at,
+                fill=alt.Fill("fill:N", scale=None),
+                stroke=alt.Stroke("stroke:N", scale=None),
+                size=alt.Size("size:Q", scale=None),
+                tooltip=tip,
+            )
+        )
+    if frames.bases.height:
+        layers.append(
+            alt.Chart(frames.bases)
+            .mark_square(size=110, fill=_hex(BASE_RGB), stroke="#ffffff", strokeWidth=2, opacity=1)
+            .encode(**at, tooltip=tip)
+        )
+    if frames.labels.height:
+        layers.append(
+            alt.Chart(frames.labels)
+            .mark_text(dy=-16, fontSize=11, color="#282828")
+            .encode(**at, text="text:N")
+        )
+    return (
+        alt.layer(*layers)
+        .project(type="mercator")
+        .properties(height=height, width="container")
+        .configure_view(stroke=None)
     )
-    lon = frame["lon"].to_numpy()
-    lat = frame["lat"].to_numpy()
-    return _deck([dots, names], lon, lat, min_span=0.5)

@@ -107,11 +107,11 @@ else:
     )
 
 st.subheader(t("townships_map", lang))
-deck = maps.townships_deck(ov.townships, ov.centres, lang)
-if deck is None:
+frames = maps.townships_frames(ov.townships, ov.centres, lang)
+if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.pydeck_chart(deck, height=420)
+    st.altair_chart(maps.chart(frames, 420, min_span=0.5), width="stretch")
     st.caption(t("map_caption_overview", lang))
 
 st.subheader(t("all_townships", lang))

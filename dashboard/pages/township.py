@@ -90,11 +90,11 @@ else:
     )
 
 st.subheader(t("township_map", lang))
-deck = maps.township_deck(points, tw, lang)
-if deck is None:
+frames = maps.township_frames(points, lang)
+if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.pydeck_chart(deck, height=460)
+    st.altair_chart(maps.chart(frames, 460), width="stretch")
     st.markdown(maps.legend(lang), unsafe_allow_html=True)
     st.caption(t("map_caption", lang))
 

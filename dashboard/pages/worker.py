@@ -86,11 +86,11 @@ if not load["active"]:
 
 st.subheader(t("worker_map", lang))
 base = bases.filter(pl.col("worker_id") == worker_id) if bases is not None else None
-deck = maps.worker_deck(load, base, households, lang)
-if deck is None:
+frames = maps.worker_frames(load, base, households, lang)
+if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.pydeck_chart(deck, height=420)
+    st.altair_chart(maps.chart(frames, 420), width="stretch")
     st.markdown(maps.legend(lang), unsafe_allow_html=True)
 
 st.subheader(t("worker_households", lang))

@@ -112,12 +112,11 @@ def check_clean(at: AppTest) -> None:
         assert not raw, f"raw column names shown: {raw}"
     for chart in elements(at, "vega_lite_chart"):
         assert chart_rows(chart) > 0, "empty chart"
-    for deck in elements(at, "deck_gl_json_chart"):
-        spec = json.loads(deck.proto.json)
-        # pydeck's "no style" value; an absent style makes Streamlit add a Carto base map
-        assert spec.get("mapStyle") == "__MAP_STYLE__"
-        assert "mapProvider" not in spec
-        assert spec["layers"] and all(layer["data"] for layer in spec["layers"])
+    assert not elements(at, "deck_gl_json_chart"), "maps are Vega-Lite charts, not deck.gl"
+    for chart in elements(at, "vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if "projection" in spec:  # a map: its data inline, no URL (tiles, GeoJSON) fetched
+            assert '"url"' not in chart.proto.spec
 
 
 # --------------------------------------------------------------------------- signing in

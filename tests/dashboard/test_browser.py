@@ -102,13 +102,13 @@ def screenshot(page: object, name: str) -> Path:
     )
     page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})  # type: ignore[attr-defined]
     idle(page)
-    # A map draws on its canvas after the run has ended: wait for every map's canvas, then
-    # for a frame to be drawn, so that no screenshot shows an empty grey box.
+    # A chart (maps too) draws after the run has ended: wait for every chart's canvas, then
+    # a moment, so that no screenshot shows an empty box.
     page.wait_for_function(  # type: ignore[attr-defined]
-        """() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
-            .every(e => e.querySelector('canvas'))"""
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+            .every(e => e.querySelector('canvas, svg.marks'))"""
     )
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))  # type: ignore[attr-defined]
     page.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
@@ -170,10 +170,14 @@ def test_the_township_map_draws_without_a_base_map(
 
     sign_in(page, server, "sup_town")
     open_page(page, "township", "zh")
-    chart = page.get_by_test_id("stDeckGlJsonChart").first  # type: ignore[attr-defined]
-    chart.locator("canvas").first.wait_for()
+    heading(page, i18n.t("township_map", "zh"))
+    title = i18n.t("township_map", "zh")
+    chart = page.locator(  # type: ignore[attr-defined]
+        f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stVegaLiteChart'][1]"
+    )
+    chart.locator("canvas, svg.marks").first.wait_for()
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
     pixels = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), dtype=int)
 
     def near(rgb: tuple[int, int, int]) -> int:

@@ -17,7 +17,7 @@ def test_a_large_township_is_drawn_in_at_most_max_cells_dots_counting_every_hous
             "lon": 104.5 + rng.uniform(0, 0.3, n),  # a township of about 30 x 30 km
             "lat": 23.5 + rng.uniform(0, 0.3, n),
             "tier": rng.integers(1, 4, n),
-            "worker_id": np.where(rng.uniform(size=n) < 0.1, None, "W1").tolist(),
+            "worker_id": [None if u < 0.1 else "W1" for u in rng.uniform(size=n)],
         }
     )
     cells = maps._cells(frame)
@@ -27,3 +27,54 @@ def test_a_large_township_is_drawn_in_at_most_max_cells_dots_counting_every_hous
     assert cells["uncovered"].sum() == frame["worker_id"].null_count()
     rows = maps._household_rows(frame, "zh")
     assert len(rows) == cells.height
+
+
+def _township(n: int) -> dict[str, pl.DataFrame]:
+    rng = np.random.default_rng(2)
+    households = pl.DataFrame(
+        {
+            "household_id": [f"H{i:07d}" for i in range(n)],
+            "lon": 104.5 + rng.uniform(0, 0.1, n),
+            "lat": 23.5 + rng.uniform(0, 0.1, n),
+            "tier": [1, 2, 3] * (n // 3) + [3] * (n % 3),
+            "worker_id": [None if i % 10 == 0 else "W000001" for i in range(n)],
+        }
+    )
+    workers = pl.DataFrame(
+        {"worker_id": ["W000001"], "role": ["cadre"], "lon": [104.55], "lat": [23.55]}
+    )
+    return {"households": households, "workers": workers}
+
+
+def test_a_township_map_has_tier_colours_rings_bases_and_an_outline_in_one_projection() -> None:
+    frames = maps.township_frames(_township(300), "en")
+    assert frames is not None
+    dots = frames.dots
+    assert dots.height == 300
+    colours = {maps._hex(rgb) for rgb in maps.TIER_RGB.values()}
+    assert set(dots["fill"]) == colours
+    assert (dots["stroke"] == "#000000").sum() == 30  # the uncovered ones, ringed in black
+    assert frames.bases.height == 1 and "W000001" in frames.bases["tip"][0]
+    assert frames.outline.height >= 4  # a closed ring
+    assert frames.outline.row(0)[:2] == frames.outline.row(-1)[:2]
+    spec = maps.chart(frames, 400).to_dict()
+    assert spec["projection"]["type"] == "mercator"
+    assert spec["height"] == 400
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["point", "line", "circle", "square"]  # extent, outline, dots, bases
+    assert '"url"' not in maps.chart(frames, 400).to_json()  # nothing to fetch
+
+
+def test_a_large_township_map_sends_at_most_max_cells_dots() -> None:
+    frames = maps.township_frames(_township(9_000), "zh")
+    assert frames is not None
+    assert frames.dots.height <= maps.MAX_CELLS
+    assert all("×" in tip for tip in frames.dots["tip"])  # grouped: tier × count
+
+
+def test_a_single_point_is_framed_not_zoomed_into() -> None:
+    frames = maps.township_frames({"households": _township(1)["households"]}, "zh")
+    assert frames is not None and frames.outline.height == 0
+    corners = maps.extent(frames, 0.005)
+    assert float(corners["lon"][1] - corners["lon"][0]) >= 0.005
+    assert float(corners["lat"][1] - corners["lat"][0]) >= 0.005
