@@ -34,6 +34,7 @@ BASE_RGB: Final = (28, 131, 225)  # Streamlit's blue
 OTHER_RGB: Final = (150, 150, 150)  # a tier the run does not know
 HULL_FILL: Final = "#787878"
 HULL_OPACITY: Final = 0.16
+MAX_LABELS: Final = 30
 MAX_POINTS: Final = 4000
 MAX_CELLS: Final = 1500  # dots of a grouped map (households per cell and tier)
 """More households than this are drawn as one dot per ~100 m cell and tier (sized by count)."""
@@ -152,10 +153,11 @@ def _dot(
 
 
 def _household_rows(households: pl.DataFrame, lang: Lang) -> list[dict[str, Any]]:
-    """One dot per household, or per square cell and tier when there are many."""
-    frame = households.drop_nulls(["lon", "lat"])
+    """One dot per household, or per square cell and tier when there are many; tier 3 first
+    so that tier 1 is drawn on top (a cell's three tiers share one centre)."""
+    frame = households.drop_nulls(["lon", "lat"]).sort("tier", descending=True, maintain_order=True)
     if frame.height > MAX_POINTS:
-        cells = _cells(frame)
+        cells = _cells(frame).sort("tier", descending=True, maintain_order=True)
         return [
             _dot(
                 r["lon"],
@@ -276,7 +278,9 @@ def worker_frames(
 
 def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> MapFrames | None:
     """Townships as dots sized by households (red: tier-1 households uncovered), labelled by
-    their codes; None when no township has a position."""
+    their codes (only the red ones when there are more than :data:`MAX_LABELS`: a prefecture's
+    codes would write over each other; the tooltip names every township); None when no
+    township has a position."""
     frame = towns.join(centres, on="township_id", how="inner").drop_nulls(["lon", "lat"])
     if frame.height == 0:
         return None
@@ -294,11 +298,12 @@ def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> 
         }
         for r in frame.iter_rows(named=True)
     ]
+    named = frame if frame.height <= MAX_LABELS else frame.filter(pl.col("unassigned_tier1") > 0)
     labels = pl.DataFrame(
         {
-            "lon": frame["lon"].cast(pl.Float64),
-            "lat": frame["lat"].cast(pl.Float64),
-            "text": frame["township_id"].cast(pl.String),
+            "lon": named["lon"].cast(pl.Float64),
+            "lat": named["lat"].cast(pl.Float64),
+            "text": named["township_id"].cast(pl.String),
         }
     )
     return MapFrames(_outline(np.array([]), np.array([])), _NO_TRIPS, _dots(rows), _EMPTY, labels)
@@ -362,7 +367,7 @@ def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerC
     if frames.bases.height:
         layers.append(
             alt.Chart(frames.bases)
-            .mark_square(size=110, fill=_hex(BASE_RGB), stroke="#ffffff", strokeWidth=2, opacity=1)
+            .mark_square(size=70, fill=_hex(BASE_RGB), stroke="#ffffff", strokeWidth=1.5, opacity=1)
             .encode(**at, tooltip=tip)
         )
     if frames.labels.height:

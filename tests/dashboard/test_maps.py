@@ -78,3 +78,35 @@ def test_a_single_point_is_framed_not_zoomed_into() -> None:
     corners = maps.extent(frames, 0.005)
     assert float(corners["lon"][1] - corners["lon"][0]) >= 0.005
     assert float(corners["lat"][1] - corners["lat"][0]) >= 0.005
+
+
+def test_tier_one_is_drawn_last_so_that_it_is_on_top() -> None:
+    for n in (300, 9_000):  # one dot per household, and grouped in cells
+        frames = maps.township_frames(_township(n), "zh")
+        assert frames is not None
+        fills = frames.dots["fill"].to_list()
+        order = [maps._hex(maps.TIER_RGB[k]) for k in (3, 2, 1)]
+        assert fills == sorted(fills, key=order.index)
+
+
+def test_a_prefecture_map_labels_only_the_townships_short_of_cover() -> None:
+    n = 40
+    towns = pl.DataFrame(
+        {
+            "township_id": [f"5326{i:05d}" for i in range(n)],
+            "households": [1000 + i for i in range(n)],
+            "unassigned_tier1": [3 if i % 10 == 0 else 0 for i in range(n)],
+        }
+    )
+    centres = pl.DataFrame(
+        {
+            "township_id": towns["township_id"],
+            "lon": [104.0 + 0.05 * i for i in range(n)],
+            "lat": [23.0 + 0.02 * i for i in range(n)],
+        }
+    )
+    frames = maps.townships_frames(towns, centres, "en")
+    assert frames is not None and frames.dots.height == n
+    assert frames.labels["text"].to_list() == ["532600000", "532600010", "532600020", "532600030"]
+    few = maps.townships_frames(towns.head(8), centres, "en")
+    assert few is not None and few.labels.height == 8
