@@ -273,11 +273,7 @@ def _top_stage(
     if top.objective < top_part(arr, choice) - 1e-6 or have[0] < cov.best:
         cand = merge_top(arr, choice, top)
         cand, _ = eject_improve(arr, cand)
-        packed, _ = improve_packing(arr, cand, effort=opts.packing_effort)
-        # Packing lowers cost and may give up a tier-1 household for it (measured: 143 -> 142
-        # in a cadre-short township at scale 1); here tier-1 coverage comes first.
-        if covered_top(arr, packed) >= covered_top(arr, cand):
-            cand = packed
+        cand, _ = improve_packing(arr, cand, effort=opts.packing_effort)
         if (covered_top(arr, cand), -arr.objective_of(cand)) > (have[0], have[1] + 1e-9):
             return cand, f"{proof}; plan rebuilt on it"
     return choice, proof
