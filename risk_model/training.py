@@ -60,8 +60,8 @@ class TrainConfig:
     min_non_null: int = 10
     # Held-out rows on which the reasons' fidelity is measured (TreeSHAP costs ~0.4 ms/row).
     fidelity_rows: int = 5_000
-    # Boosted trees' reasons: "shapley" (TreeSHAP, ~0.15 CPU ms per row) or "path" (Saabas,
-    # ~3 CPU µs per row); both add up exactly (risk_model.attribution).
+    # Boosted trees' reasons: "shapley" (TreeSHAP) or "path" (Saabas, several times cheaper);
+    # both add up exactly (risk_model.attribution).
     tree_reasons: str = "shapley"
     # OpenMP threads for fitting the boosted model (0 = all). Growing a tree runs many small
     # parallel regions; on a busy 2-core machine their barriers wait for descheduled threads.

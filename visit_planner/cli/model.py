@@ -75,7 +75,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--tree-reasons",
             help="How a boosted-tree model's reasons are computed: shapley (TreeSHAP, "
-            "~0.15 CPU ms per household) or path (Saabas path attribution, ~100x faster); "
+            "the default) or path (Saabas path attribution, several times cheaper); "
             "both add up exactly to the model's score.",
         ),
     ] = "shapley",
