@@ -111,9 +111,12 @@ class DaskExecutor:
             return
         names = shared_fields(head)
         values = {n: getattr(head[0], n) for n in names}
-        shared = self.client.scatter(_Shared(values), broadcast=True, hash=False) if names else None
+        scattered: list[Any] = [
+            self.client.scatter(_Shared(values), broadcast=True, hash=False) if names else None
+        ]
 
         def submit(task: T) -> Any:
+            shared = scattered[0]
             if shared is not None and all(getattr(task, n) is v for n, v in values.items()):
                 slim = dataclasses.replace(task, **dict.fromkeys(names))  # type: ignore[type-var]
                 return self.client.submit(
@@ -140,6 +143,14 @@ class DaskExecutor:
                     # A result lost with its worker before it was fetched (the future is
                     # cancelled, not erred): run that task again, whole, up to ``retries``.
                     if fut.status != "error" and again < self.retries:
+                        shared = scattered[0]
+                        if shared is not None and shared.status != "finished":
+                            # The shared fields were lost with every worker that held them
+                            # (a worker that joined after the scatter has none): the task was
+                            # cancelled for lost dependencies; scatter them again.
+                            scattered[0] = self.client.scatter(
+                                _Shared(values), broadcast=True, hash=False
+                            )
                         start(task, again + 1)
                         continue
                     if self.on_error is None:  # the scheduler gave up on this task
