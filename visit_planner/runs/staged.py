@@ -23,23 +23,24 @@ import itertools
 import shutil
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from visit_planner import __version__
-from visit_planner.actor import current_actor
 from visit_planner.runs.manifest import (
     MANIFEST,
     RunManifest,
     file_sha256,
-    plan_sha256,
-    text_sha256,
 )
 from visit_planner.runs.summary import SUMMARY, summarise_township
-from visit_planner.runs.writer import INPUT_FRAMES, PLACES_FILE, TOWNSHIP_FRAMES, Provenance
+from visit_planner.runs.writer import (
+    INPUT_FRAMES,
+    PLACES_FILE,
+    TOWNSHIP_FRAMES,
+    Provenance,
+    new_manifest,
+)
 
 KEYED = ("plan", "explanations", "scores")
 """Run-wide files keyed by household (in ``household_id`` order); worker loads and
@@ -137,24 +138,7 @@ class StagedRun:
         if places is not None:
             self._put(places, PLACES_FILE)
         (self.stage / "policy.toml").write_text(provenance.policy_text, "utf-8")
-        manifest = RunManifest(
-            run_id=uuid.uuid4().hex,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            created_by=current_actor(provenance.created_by),
-            code_version=__version__,
-            policy_sha256=text_sha256(provenance.policy_text),
-            plan_sha256=plan_sha256(self.plan_hashes),
-            month=provenance.month,
-            model_version=provenance.model_version,
-            previous_run_id=provenance.previous_run_id,
-            inputs={
-                name: {"path": str(path), "sha256": file_sha256(path)}
-                for name, path in provenance.input_files.items()
-                if path is not None
-            },
-            metrics=dict(metrics),
-            files=dict(sorted(self.files.items())),
-        )
+        manifest = new_manifest(provenance, self.plan_hashes, metrics, self.files)
         (self.stage / MANIFEST).write_text(manifest.to_json(), "utf-8")
         return manifest
 

@@ -126,6 +126,34 @@ def _township_parts(
     return {str(k[0]): v for k, v in parts.items()}
 
 
+def new_manifest(
+    prov: Provenance,
+    plan_hashes: Mapping[str, str],
+    metrics: Mapping[str, Any],
+    files: Mapping[str, str],
+) -> RunManifest:
+    """A new run's manifest: a fresh id, who and what made it (``prov``), the plan's hash
+    from the townships' plan hashes, the metrics and every file's hash."""
+    return RunManifest(
+        run_id=uuid.uuid4().hex,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        created_by=current_actor(prov.created_by),
+        code_version=__version__,
+        policy_sha256=text_sha256(prov.policy_text),
+        plan_sha256=plan_sha256(dict(plan_hashes)),
+        month=prov.month,
+        model_version=prov.model_version,
+        previous_run_id=prov.previous_run_id,
+        inputs={
+            name: {"path": str(path), "sha256": file_sha256(path)}
+            for name, path in prov.input_files.items()
+            if path is not None
+        },
+        metrics=dict(metrics),
+        files=dict(sorted(files.items())),
+    )
+
+
 class DirectoryRunWriter:
     """Writes a run as a directory (the layout in the module docstring)."""
 
@@ -220,24 +248,7 @@ class DirectoryRunWriter:
             put_summary(tw)
         prov = content.provenance
         (stage / "policy.toml").write_text(prov.policy_text, "utf-8")
-        manifest = RunManifest(
-            run_id=uuid.uuid4().hex,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            created_by=current_actor(prov.created_by),
-            code_version=__version__,
-            policy_sha256=text_sha256(prov.policy_text),
-            plan_sha256=plan_sha256(plan_hashes),
-            month=prov.month,
-            model_version=prov.model_version,
-            previous_run_id=prov.previous_run_id,
-            inputs={
-                name: {"path": str(path), "sha256": file_sha256(path)}
-                for name, path in prov.input_files.items()
-                if path is not None
-            },
-            metrics=dict(content.metrics),
-            files=dict(sorted(files.items())),
-        )
+        manifest = new_manifest(prov, plan_hashes, content.metrics, files)
         (stage / MANIFEST).write_text(manifest.to_json(), "utf-8")
         return manifest
 
