@@ -108,6 +108,15 @@ def _reduce(cols: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(cols, starts, axis=1)
 
 
+def check_tree_method(tree_method: str) -> None:
+    """Refuse a boosted-tree reason method other than ``TREE_METHODS``."""
+    if tree_method not in TREE_METHODS:
+        raise ConfigError(
+            f"tree reasons must be one of {', '.join(TREE_METHODS)}, got {tree_method!r} "
+            "/ 树模型原因的计算方法须为 shapley 或 path"
+        )
+
+
 def reference(
     pipeline: Pipeline, sample: pl.DataFrame, *, tree_method: str = "shapley"
 ) -> dict[str, Any]:
@@ -115,11 +124,7 @@ def reference(
     mean points per feature (scorecard); for trees only the method (``TREE_METHODS``), since
     their base is the trees' own. Stored with the model, so scoring explains as training did.
     """
-    if tree_method not in TREE_METHODS:
-        raise ConfigError(
-            f"tree reasons must be one of {', '.join(TREE_METHODS)}, got {tree_method!r} "
-            "/ 树模型原因的计算方法须为 shapley 或 path"
-        )
+    check_tree_method(tree_method)
     method = method_of(pipeline)
     enc = pipeline.named_steps["features"]
     if method == "linear":

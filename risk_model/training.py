@@ -23,10 +23,10 @@ import polars as pl
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from risk_model.attribution import TREE_METHODS, attribute, fidelity, reference
+from risk_model.attribution import attribute, check_tree_method, fidelity, reference
 from risk_model.decision import DecisionRule
 from risk_model.drift import drift_reference
-from risk_model.errors import ConfigError, SpecError
+from risk_model.errors import SpecError
 from risk_model.evaluate import (
     BayesComparison,
     Metrics,
@@ -266,11 +266,7 @@ def train(
 ) -> TrainResult:
     """Split, fit the model and baselines, evaluate them all on the same held-out rows."""
     config = config or TrainConfig()
-    if config.tree_reasons not in TREE_METHODS:
-        raise ConfigError(
-            f"tree reasons must be one of {', '.join(TREE_METHODS)}, "
-            f"got {config.tree_reasons!r} / 树模型原因的计算方法须为 shapley 或 path"
-        )
+    check_tree_method(config.tree_reasons)  # before any fitting
     if frame.height == 0:
         raise SpecError("the table has no rows (only a header?): nothing to train on / 数据表为空")
     data = labelled(frame, spec)
