@@ -48,13 +48,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_assign import write_result  # noqa: E402
 from bench_plan import M1, cli  # noqa: E402
 
-import tests.dashboard.helpers as dashboard_helpers  # noqa: E402
 from dashboard import i18n  # noqa: E402
 from tests.dashboard.helpers import (  # noqa: E402
     CHROMIUM_ARGS,
+    RUN_ENDED,
     DashboardStartError,
     enter,
     heading,
+    idle,
     open_page,
     served_dashboard,
     switch_language,
@@ -133,25 +134,6 @@ def cpu_seconds() -> tuple[float, float]:
         elif "chrom" in command:
             browser += times.user + times.system
     return server, browser
-
-
-RUN_ENDED: list[float] = []
-"""When Streamlit's runs ended (``perf_counter``), noted by :func:`idle_marked`."""
-
-
-def idle_marked(page: object) -> None:
-    """The tests' ``idle`` (wait until Streamlit's run has ended, then let the page settle
-    for 300 ms), noting when the run ended: the settling pause is the test's, not the app's."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    )
-    RUN_ENDED.append(time.perf_counter())
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-
-
-dashboard_helpers.idle = idle_marked  # every helper that waits for a run notes its end
-idle = idle_marked
 
 
 def timed(action: Callable[[], object]) -> tuple[float, float, float]:

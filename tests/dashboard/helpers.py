@@ -156,12 +156,19 @@ def audit_actions(site: Site, subject: str) -> list[str]:
 # (Playwright pages; shared by tests/dashboard/test_browser.py and bench/bench_dashboard.py)
 
 
+RUN_ENDED: list[float] = []
+"""When each run :func:`idle` waited for ended (``time.perf_counter``): the benchmark times
+the app up to there, not the settling pause after it."""
+
+
 def idle(page: object) -> None:
-    """Wait until Streamlit has finished the run (its status widget says nothing)."""
+    """Wait until Streamlit has finished the run (its status widget says nothing), then let
+    the page settle for 300 ms."""
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
     )
+    RUN_ENDED.append(time.perf_counter())
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
