@@ -56,10 +56,12 @@ def read_raw(path: Path) -> pl.DataFrame:
     raise ContractError([f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)"])
 
 
-def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...]) -> pl.Series:
-    """A printable id per row: the id column(s), or ``row N`` (1-based) where missing."""
+def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...], offset: int = 0) -> pl.Series:
+    """A printable id per row: the id column(s), or ``row N`` (1-based) where missing; N counts
+    from the start of the file when ``df`` is a chunk whose first row is the file's row
+    ``offset + 1``."""
     present = [col for col in id_columns if col in df.columns]
-    row_no = pl.concat_str(pl.lit("row "), (pl.int_range(pl.len()) + 1).cast(pl.String))
+    row_no = pl.concat_str(pl.lit("row "), (pl.int_range(pl.len()) + 1 + offset).cast(pl.String))
     if not present:
         return df.select(row_no.alias("label")).to_series()
     ids = pl.concat_str([pl.col(col).cast(pl.String) for col in present], separator="/")
@@ -99,10 +101,13 @@ def cast_to_contract(
     spec: dict[str, pl.DataType],
     file: str,
     id_columns: tuple[str, ...],
+    offset: int = 0,
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
     Returns the cast frame (only meaningful when no error was reported) and the problems.
+    ``offset``: the rows before ``df`` in its file, when ``df`` is a chunk of it (row numbers
+    in the messages are the file's).
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
@@ -121,7 +126,7 @@ def cast_to_contract(
                 severity="warning",
             )
         )
-    labels = row_labels(df, id_columns)
+    labels = row_labels(df, id_columns, offset)
     cast = df.select(
         _cast_expr(name, df.schema[name], dtype).alias(name) for name, dtype in spec.items()
     )

@@ -16,20 +16,37 @@ import polars as pl
 from visit_planner.contracts.report import Problem
 
 _LEVELS = (("grid_id", "village_id"), ("village_id", "township_id"), ("township_id", "county_id"))
+LEVELS = _LEVELS
+"""(child, parent) area ids whose nesting is checked, in the order problems are listed."""
 
 
-def area_parents(households: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """For each child level, the majority parent of every child id seen in the households."""
+def area_pairs(households: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """For each child level, the rows of every (child id, parent id) pair: what
+    :func:`parents_of` needs, and small (one row per area), so that a table read in chunks
+    adds up its chunks' pairs."""
+    return {child: households.group_by(child, parent).len() for child, parent in _LEVELS}
+
+
+def parents_of(pairs: dict[str, list[pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """For each child level, the majority parent of every child id in the pair counts of
+    :func:`area_pairs` (one or more frames per level, their counts added up); ties go to the
+    smallest parent id."""
     out: dict[str, pl.DataFrame] = {}
     for child, parent in _LEVELS:
         out[child] = (
-            households.group_by(child, parent)
-            .len()
+            pl.concat(pairs[child], how="vertical_relaxed")
+            .group_by(child, parent)
+            .agg(pl.col("len").sum())
             .sort([child, "len", parent], descending=[False, True, False])
             .unique(child, keep="first", maintain_order=True)
             .select(child, pl.col(parent).alias("expected_parent"))
         )
     return out
+
+
+def area_parents(households: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """For each child level, the majority parent of every child id seen in the households."""
+    return parents_of({level: [frame] for level, frame in area_pairs(households).items()})
 
 
 def _misnested(
@@ -70,12 +87,15 @@ def _misnested(
     return problems
 
 
-def check_household_nesting(households: pl.DataFrame, file: str) -> list[Problem]:
-    """Households whose grid/village/township ids do not nest as the majority of rows do."""
+def check_household_nesting(
+    households: pl.DataFrame, file: str, parents: dict[str, pl.DataFrame] | None = None
+) -> list[Problem]:
+    """Households whose grid/village/township ids do not nest as the majority of rows do
+    (``parents``: the majority parents, when ``households`` is a chunk of the table)."""
     return _misnested(
         households,
         "household_id",
-        area_parents(households),
+        area_parents(households) if parents is None else parents,
         file,
         "areas do not nest: the {child} lies in another {parent} in most rows "
         "(网格/村/乡镇层级不一致)",
@@ -151,13 +171,21 @@ def check_worker_roles(workers: pl.DataFrame, file: str) -> list[Problem]:
 
 
 def check_worker_nesting(
-    workers: pl.DataFrame, households: pl.DataFrame, file: str
+    workers: pl.DataFrame,
+    households: pl.DataFrame | None,
+    file: str,
+    parents: dict[str, pl.DataFrame] | None = None,
 ) -> list[Problem]:
-    """Workers whose area ids nest differently from the households' areas."""
+    """Workers whose area ids nest differently from the households' areas (``parents``: the
+    households' majority parents, in place of ``households``)."""
+    if parents is None:
+        if households is None:
+            raise ValueError("check_worker_nesting needs the households or their parents")
+        parents = area_parents(households)
     return _misnested(
         workers,
         "worker_id",
-        area_parents(households),
+        parents,
         file,
         "areas do not nest: the households place this {child} in another {parent} "
         "(辖区层级与住户数据不一致)",

@@ -100,21 +100,31 @@ def _rule_text(check: str) -> str:
     return f"rule {check} broken (不符合规则)"
 
 
-def _schema_problems(
-    err: SchemaErrors, df: pl.DataFrame, spec: TableSpec, file: str
-) -> list[Problem]:
+Rank = tuple[int, int, int]
+"""Where pandera lists a (column, check) failure: the column's place in the contract, then
+nulls, duplicates, the column's checks in their order."""
+
+
+def schema_problems(
+    err: SchemaErrors, labels: pl.Series, spec: TableSpec, file: str
+) -> list[tuple[Rank, Problem]]:
+    """The pandera failures of ``err`` as problems, in pandera's order, each with its
+    :data:`Rank`; ``labels``: the printable id of each row of the validated frame."""
     cases = err.failure_cases
     if not isinstance(cases, pl.DataFrame):  # pragma: no cover - pandera returns polars here
         cases = pl.from_pandas(cases)
-    labels = row_labels(df, spec.id_columns)
-    problems: list[Problem] = []
+    problems: list[tuple[Rank, Problem]] = []
     groups = cases.group_by("column", "check", maintain_order=True).agg(
-        pl.col("index"), pl.col("failure_case")
+        pl.col("index"), pl.col("failure_case"), pl.col("check_number").first()
     )
-    for column, check, index, values in groups.iter_rows():
+    order = list(spec.dtypes)
+    for column, check, index, values, number in groups.iter_rows():
         rows = sorted({int(i) for i in index if i is not None})
         rule = _rule_text(check)
-        problems.append(
+        kind = {"not_nullable": 0, "field_uniqueness": 1}.get(check, 2 + (number or 0))
+        place = order.index(column) if column in order else len(order)
+        problems.append((
+            (place, kind, 0),
             Problem(
                 file,
                 column or "",
@@ -124,9 +134,63 @@ def _schema_problems(
                 examples=tuple("" if v is None else str(v) for v in list(values)[:5])
                 if check not in ("not_nullable", "field_uniqueness")
                 else (),
-            )
-        )
+            ),
+        ))  # fmt: skip
     return problems
+
+
+def duplicate_rule() -> str:
+    """The rule text of a duplicate id (as pandera's uniqueness check reports it)."""
+    return _rule_text("field_uniqueness")
+
+
+@dataclass(frozen=True)
+class CheckedRows:
+    """One frame (a whole table or a chunk of it) cast and checked against its contract."""
+
+    frame: pl.DataFrame  # cast to the contract (meaningful only without errors)
+    problems: list[Problem]  # the reader's: missing columns, values that cannot be cast
+    schema: list[tuple[Rank, Problem]]  # the column rules' (pandera), ranked
+    readable: pl.Series | None  # rows whose every value could be cast (None: all of them)
+    labels: pl.Series  # the printable id of each row of ``frame``
+
+    @property
+    def missing_columns(self) -> bool:
+        """A required column is missing (no other rule was checked)."""
+        return any(p.rule.startswith("required column") for p in self.problems)
+
+
+def check_rows(
+    raw: pl.DataFrame,
+    spec: TableSpec,
+    file: str,
+    *,
+    schema: pa.DataFrameSchema | None = None,
+    offset: int = 0,
+) -> CheckedRows:
+    """Cast ``raw`` (rows ``offset + 1`` on of ``file``) and check its column rules with
+    ``schema`` (default: the table's): the reader's problems and pandera's, every one of
+    them, so a type error does not hide the value rules until the next attempt (the value
+    rules are checked on the rows that could be read)."""
+    raw = raw.with_columns(
+        pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
+    )
+    df, problems = cast_to_contract(raw, spec.dtypes, file, spec.id_columns, offset)
+    labels = row_labels(df, spec.id_columns, offset)
+    checked = CheckedRows(df, problems, [], None, labels)
+    if checked.missing_columns:
+        return checked
+    errors = any(p.severity == "error" for p in problems)
+    readable = ~failed_cast_rows(raw, df, spec.dtypes) if errors else None
+    rows = df.filter(readable) if readable is not None else df
+    found: list[tuple[Rank, Problem]] = []
+    try:
+        (schema or spec.schema).validate(rows, lazy=True)
+    except SchemaErrors as err:
+        found = schema_problems(
+            err, labels.filter(readable) if readable is not None else labels, spec, file
+        )
+    return CheckedRows(df, problems, found, readable, labels)
 
 
 def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
@@ -142,23 +206,12 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
         raw = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
-    raw = raw.with_columns(
-        pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
-    )
-    df, problems = cast_to_contract(raw, spec.dtypes, file, spec.id_columns)
-    errors = [p for p in problems if p.severity == "error"]
-    missing_columns = any(p.rule.startswith("required column") for p in errors)
-    if not missing_columns:
-        # Every problem in one run: the value rules are checked on the rows that could be
-        # read, so a type error does not hide them until the next attempt.
-        readable = df.filter(~failed_cast_rows(raw, df, spec.dtypes)) if errors else df
-        try:
-            spec.schema.validate(readable, lazy=True)
-        except SchemaErrors as err:
-            errors += _schema_problems(err, readable, spec, file)
+    checked = check_rows(raw, spec, file)
+    errors = [p for p in checked.problems if p.severity == "error"]
+    errors += [p for _, p in checked.schema]
     if errors:
         raise ContractError([p.message() for p in errors])
-    return df, [p for p in problems if p.severity == "warning"]
+    return checked.frame, [p for p in checked.problems if p.severity == "warning"]
 
 
 def find_table(directory: Path, name: str) -> Path | None:
@@ -172,28 +225,25 @@ def find_table(directory: Path, name: str) -> Path | None:
     return existing[0] if existing else None
 
 
-def validate_relations(
-    households: pl.DataFrame,
+def check_not_empty(households: int, workers: int, files: dict[str, str]) -> None:
+    """Refuse a month without households or without workers (row counts given)."""
+    if households == 0:
+        raise ContractError([f"{files['households']}: the households table has no rows (没有农户)"])
+    if workers == 0:
+        raise ContractError([f"{files['workers']}: the workers table has no rows (没有工作人员)"])
+
+
+def resolve_references(
+    hh: pl.Series,
     workers: pl.DataFrame,
     previous: pl.DataFrame,
     conflicts: pl.DataFrame,
     files: dict[str, str],
-) -> tuple[Inputs, list[Problem]]:
-    """Apply the cross-table rules; return inputs with unusable reference rows left out."""
-    if households.height == 0:
-        raise ContractError([f"{files['households']}: the households table has no rows (没有农户)"])
-    if workers.height == 0:
-        raise ContractError([f"{files['workers']}: the workers table has no rows (没有工作人员)"])
-    problems = [
-        *relations.check_member_counts(households, files["households"]),
-        *relations.check_household_nesting(households, files["households"]),
-        *relations.check_worker_roles(workers, files["workers"]),
-        *relations.check_worker_nesting(workers, households, files["workers"]),
-    ]
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise ContractError([p.message() for p in errors])
-    hh, w = households["household_id"], workers["worker_id"]
+) -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+    """References to households (``hh``: every household id) and workers from the other
+    tables: the previous assignment and the conflicts without the rows naming an unknown one,
+    and a warning naming those rows (and workers' unknown own households)."""
+    w = workers["worker_id"]
     refs = (
         # (frame, column, known ids, file, id columns, what it refers to)
         (workers, "own_household_id", hh, "workers", ("worker_id",), "household"),
@@ -215,6 +265,30 @@ def validate_relations(
     conflicts = conflicts.filter(
         pl.col("household_id").is_in(hh.implode()) & pl.col("worker_id").is_in(w.implode())
     ).unique(maintain_order=True)
+    return previous, conflicts, warnings
+
+
+def validate_relations(
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    previous: pl.DataFrame,
+    conflicts: pl.DataFrame,
+    files: dict[str, str],
+) -> tuple[Inputs, list[Problem]]:
+    """Apply the cross-table rules; return inputs with unusable reference rows left out."""
+    check_not_empty(households.height, workers.height, files)
+    problems = [
+        *relations.check_member_counts(households, files["households"]),
+        *relations.check_household_nesting(households, files["households"]),
+        *relations.check_worker_roles(workers, files["workers"]),
+        *relations.check_worker_nesting(workers, households, files["workers"]),
+    ]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ContractError([p.message() for p in errors])
+    previous, conflicts, warnings = resolve_references(
+        households["household_id"], workers, previous, conflicts, files
+    )
     inputs = Inputs(households, workers, previous, conflicts, tuple(warnings))
     return inputs, warnings
 

@@ -1,0 +1,312 @@
+"""Validate a month's inputs with the households table in row chunks, for ``plan``.
+
+:func:`~visit_planner.contracts.tables.load_inputs` holds the whole households table (and
+pandera's working copies of it) while it checks it: about 420 MB per million households.
+:func:`stream_inputs` checks the same rules and gives the same messages while holding one
+chunk of rows at a time, plus a few columns of the whole table:
+
+- the households file is read in chunks of ``chunk_rows`` rows cut from the start of the
+  table (Parquet: only the row groups a chunk needs are read; CSV: the file is decoded
+  whole, as its text must be to know its encoding, and its rows are then checked chunk by
+  chunk), and each chunk is cast and checked by the same code as a whole table
+  (:func:`~visit_planner.contracts.tables.check_rows`: the reader's casts, the pandera
+  schema) and by the row rules of :mod:`.relations` (member counts);
+- each validated, cast chunk is written to ``out`` (the caller's work directory), where the
+  later stages read it chunk by chunk (:class:`HouseholdChunks`);
+- the problems of the chunks are merged into the problems of the whole file: counts added
+  up, the first ids in file order (in id order for the nesting rule, as it reports them),
+  row numbers of the whole file for rows without an id, and in the order the whole-table
+  check lists them;
+- the rules over the whole table use only the columns they need: unique household ids (the
+  id column), the nesting of grid, village, township and county ids (each chunk's counts of
+  (child, parent) pairs give the majority parents; a second pass reads only the id and area
+  columns of the written chunks), and the references from the workers, the previous
+  assignment and the conflicts to household ids (the id column).
+
+Every error is still found in one pass over the inputs before any other work, and raised as
+one :class:`~visit_planner.errors.ContractError`; the chunks written until then are the
+caller's to remove (``plan`` removes its work directory). The other tables are small and are
+read whole (:func:`~visit_planner.contracts.tables.read_table`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from visit_planner.contracts import relations
+from visit_planner.contracts.places import remember_places
+from visit_planner.contracts.reader import read_raw
+from visit_planner.contracts.report import MAX_IDS_SHOWN, Problem
+from visit_planner.contracts.tables import (
+    TABLES,
+    TableSpec,
+    check_not_empty,
+    check_rows,
+    duplicate_rule,
+    empty_table,
+    find_table,
+    read_table,
+    resolve_references,
+)
+from visit_planner.errors import ContractError
+
+AREA_COLUMNS = ("county_id", "township_id", "village_id", "grid_id")
+"""The area ids whose nesting is checked over the whole table."""
+
+Rank = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdChunks:
+    """The validated households table, cast to its contract, as Parquet files of consecutive
+    rows (every file but the last holds the same number of rows), in the order of the input
+    file."""
+
+    paths: tuple[Path, ...]
+    height: int  # rows in all
+
+    def frames(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
+        """Each chunk in turn (only ``columns``, when given)."""
+        for path in self.paths:
+            yield pl.read_parquet(path, columns=list(columns) if columns else None)
+
+    def select(self, *columns: str) -> pl.DataFrame:
+        """A few columns of the whole table, in its row order."""
+        return pl.concat(list(self.frames(columns)), how="vertical")
+
+    def filter(self, predicate: pl.Expr) -> pl.DataFrame:
+        """The rows ``predicate`` selects, in the table's row order."""
+        return pl.concat([f.filter(predicate) for f in self.frames()], how="vertical")
+
+
+@dataclass(frozen=True)
+class StreamedInputs:
+    """The validated inputs of one month: the households as chunk files, the other tables
+    whole (as :class:`~visit_planner.contracts.tables.Inputs` has them)."""
+
+    households: HouseholdChunks
+    workers: pl.DataFrame
+    previous_assignment: pl.DataFrame
+    conflicts: pl.DataFrame
+    warnings: tuple[Problem, ...] = ()
+    places: pl.DataFrame | None = None
+
+
+class Merged:
+    """The problems of several chunks of one file as the problems of the whole file: one per
+    (file, column, rule), counts added up, the first ids and examples kept (in file order, or
+    in id order with ``by_id``), listed by rank."""
+
+    def __init__(self, *, by_id: bool = False) -> None:
+        self._by_id = by_id
+        self._found: dict[tuple[str, str, str, str], tuple[Rank, Problem]] = {}
+
+    def add(self, rank: Rank, problem: Problem) -> None:
+        """Count ``problem`` (of one chunk) in."""
+        key = (problem.file, problem.column, problem.rule, problem.severity)
+        if key not in self._found:
+            self._found[key] = (rank, problem)
+            return
+        first, seen = self._found[key]
+        ids, examples = seen.ids + problem.ids, seen.examples + problem.examples
+        if self._by_id and examples:
+            pairs = sorted(zip(ids, examples, strict=True), key=lambda p: p[0])[:MAX_IDS_SHOWN]
+            ids, examples = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        elif self._by_id:
+            ids = tuple(sorted(ids))
+        merged = replace(
+            seen,
+            ids=ids[:MAX_IDS_SHOWN],
+            examples=examples[:MAX_IDS_SHOWN],
+            count=seen.count + problem.count,
+        )
+        self._found[key] = (first, merged)
+
+    def problems(self) -> list[Problem]:
+        """The merged problems, by rank (first seen first among equals)."""
+        return [p for _, p in sorted(self._found.values(), key=lambda rp: rp[0])]
+
+
+def raw_chunks(path: Path, rows: int) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(rows before it, chunk) of the file as stored, ``rows`` rows at a time; one empty
+    chunk for a file without rows (its columns are still checked)."""
+    file = str(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            scan = pl.scan_parquet(path)
+            total = int(scan.select(pl.len()).collect().item())
+            for start in range(0, max(total, 1), rows):
+                yield start, scan.slice(start, rows).collect()
+            return
+        whole = read_raw(path)  # CSV: decoded whole (its encoding is known only then)
+    except ContractError:
+        raise
+    except Exception as exc:  # polars raises many kinds on corrupt files
+        raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
+    for start in range(0, max(whole.height, 1), rows):
+        yield start, whole.slice(start, rows)
+
+
+@dataclass
+class _Scan:
+    """What the pass over the households' chunks found."""
+
+    chunks: list[Path] = field(default_factory=list)
+    height: int = 0
+    ids: list[pl.DataFrame] = field(default_factory=list)  # id and row number, readable rows
+    pairs: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    cast: Merged = field(default_factory=Merged)
+    schema: Merged = field(default_factory=Merged)
+    members: Merged = field(default_factory=Merged)
+
+    def errors(self) -> list[Problem]:
+        """The table's errors so far: the reader's, then the column rules'."""
+        found = [p for p in self.cast.problems() if p.severity == "error"]
+        return found + self.schema.problems()
+
+
+_MEMBER_ORDER = (*relations.MEMBER_COUNTS, "left_behind_children")
+
+
+def _unique_columns(spec: TableSpec) -> list[str]:
+    return [name for name, column in spec.schema.columns.items() if column.unique]
+
+
+def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Problem]]:
+    """Ids that occur more than once in the whole table (among the readable rows, as the
+    whole-table check sees them), as pandera reports them: every row of a repeated id."""
+    found: list[tuple[Rank, Problem]] = []
+    order = list(spec.dtypes)
+    for column in _unique_columns(spec):
+        ids = pl.concat([f.select(column, "_row") for f in scan.ids], how="vertical")
+        dup = ids.filter(pl.col(column).is_duplicated()).sort("_row")
+        if dup.height:
+            labels = dup.head(MAX_IDS_SHOWN).select(
+                pl.coalesce(
+                    pl.col(column).cast(pl.String),
+                    pl.concat_str(pl.lit("row "), (pl.col("_row") + 1).cast(pl.String)),
+                )
+            )
+            problem = Problem(
+                file, column, duplicate_rule(), ids=tuple(labels.to_series()), count=dup.height
+            )
+            found.append(((1, order.index(column), 1, 0), problem))
+    return found
+
+
+def _scan_households(path: Path, out: Path, chunk_rows: int) -> tuple[_Scan, list[Problem]]:
+    """Cast and check the households file chunk by chunk, writing each valid chunk to
+    ``out``; raises ContractError with the table's problems (those of the whole file)."""
+    spec, file = TABLES["households"], str(path)
+    unique = _unique_columns(spec)
+    schema = spec.schema.update_columns({c: {"unique": False} for c in unique})
+    order = list(spec.dtypes)
+    scan = _Scan()
+    out.mkdir(parents=True, exist_ok=True)
+    for k, (start, raw) in enumerate(raw_chunks(path, chunk_rows)):
+        checked = check_rows(raw, spec, file, schema=schema, offset=start)
+        if checked.missing_columns:  # the same columns in every chunk: reported once
+            raise ContractError([p.message() for p in checked.problems if p.severity == "error"])
+        for p in checked.problems:
+            place = order.index(p.column) if p.column in order else -1
+            scan.cast.add((0, place), p)
+        for found, p in checked.schema:
+            scan.schema.add((1, *found), p)
+        frame = checked.frame
+        readable = frame if checked.readable is None else frame.filter(checked.readable)
+        numbered = frame.select(*unique, pl.int_range(start, start + frame.height).alias("_row"))
+        scan.ids.append(numbered if checked.readable is None else numbered.filter(checked.readable))
+        scan.height += readable.height
+        if scan.errors():
+            continue  # nothing more of this table is needed: it is refused
+        chunk = out / f"{k:06d}.parquet"
+        frame.write_parquet(chunk)
+        scan.chunks.append(chunk)
+        for level, pairs in relations.area_pairs(frame).items():
+            scan.pairs.setdefault(level, []).append(pairs)
+        for p in relations.check_member_counts(frame, file):
+            scan.members.add((_MEMBER_ORDER.index(p.column),), p)
+    for repeated, p in _duplicates(spec, file, scan):
+        scan.schema.add(repeated, p)
+    if errors := scan.errors():
+        raise ContractError([p.message() for p in errors])
+    return scan, [p for p in scan.cast.problems() if p.severity == "warning"]
+
+
+def _nesting(scan: _Scan, file: str, parents: dict[str, pl.DataFrame]) -> list[Problem]:
+    """Households whose area ids do not nest as most rows do: a pass over the chunks' id and
+    area columns."""
+    merged = Merged(by_id=True)
+    levels = [f"{child}/{parent}" for child, parent in relations.LEVELS]
+    columns = ("household_id", *AREA_COLUMNS)
+    for path in scan.chunks:
+        frame = pl.read_parquet(path, columns=list(columns))
+        for p in relations.check_household_nesting(frame, file, parents):
+            merged.add((levels.index(p.column),), p)
+    return merged.problems()
+
+
+def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs:
+    """Read and validate every input table of ``directory`` as
+    :func:`~visit_planner.contracts.tables.load_inputs` does (the same rules, the same
+    messages), the households ``chunk_rows`` rows at a time into chunk files in ``out``."""
+    if not directory.is_dir():
+        raise ContractError([f"{directory}: not a directory (目录不存在)"])
+    frames: dict[str, pl.DataFrame] = {}
+    files: dict[str, str] = {}
+    warnings: list[Problem] = []
+    messages: list[str] = []
+    scan = _Scan()
+    for name, spec in TABLES.items():
+        path = find_table(directory, name)
+        if path is None:
+            if spec.required:
+                messages.append(
+                    f"{directory / (name + '.parquet')}: required table is missing "
+                    f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
+                )
+            frames[name], files[name] = empty_table(name), name
+            continue
+        files[name] = str(path)
+        try:
+            if name == "households":
+                scan, table_warnings = _scan_households(path, out, chunk_rows)
+            else:
+                frames[name], table_warnings = read_table(path, name)
+            warnings.extend(table_warnings)
+        except ContractError as err:
+            messages.extend(err.problems)
+    if messages:
+        raise ContractError(messages)
+    workers = frames["workers"]
+    check_not_empty(scan.height, workers.height, files)
+    parents = relations.parents_of(scan.pairs)
+    problems = [
+        *scan.members.problems(),
+        *_nesting(scan, files["households"], parents),
+        *relations.check_worker_roles(workers, files["workers"]),
+        *relations.check_worker_nesting(workers, None, files["workers"], parents),
+    ]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ContractError([p.message() for p in errors])
+    hh = pl.concat([f.select("household_id") for f in scan.ids], how="vertical").to_series()
+    scan.ids.clear()
+    previous, conflicts, relation_warnings = resolve_references(
+        hh, workers, frames["previous_assignment"], frames["conflicts"], files
+    )
+    del hh
+    places = frames["places"] if files["places"] != "places" else None
+    remember_places(places)
+    return StreamedInputs(
+        HouseholdChunks(tuple(scan.chunks), scan.height),
+        workers,
+        previous,
+        conflicts,
+        (*warnings, *relation_warnings),
+        places,
+    )
