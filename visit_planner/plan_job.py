@@ -2,7 +2,8 @@
 
 One command for the month, in stages (each timed and reported):
 
-1. **validate** the month's input tables against the contracts;
+1. **validate** the month's input tables against the contracts (the households table in
+   chunks: :mod:`visit_planner.contracts.stream`);
 2. **overrides**: the standing tier overrides, pins, forbids and data corrections from the
    store (:mod:`visit_planner.overrides`); each applies or is reported with its reason;
 3. **score** every household with the champion model (corrected data; tier overrides);
@@ -53,6 +54,7 @@ from visit_planner.assign_job import (
 )
 from visit_planner.contracts import load_inputs
 from visit_planner.contracts.places import read_places_beside
+from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs, find_table
 from visit_planner.errors import PlanFileError, VisitPlannerError
 from visit_planner.overrides import (
@@ -65,6 +67,8 @@ from visit_planner.overrides import (
 )
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.plan_townships import (
+    CHUNK_ROWS,
+    INPUT_KIND,
     Checked,
     WorkDir,
     accepted_pins,
@@ -254,7 +258,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     staging: Path,
     work: WorkDir,
 ) -> PlanOutcome:
-    inputs = load_inputs(req.data)
+    inputs = stream_inputs(req.data, work.root / INPUT_KIND, CHUNK_ROWS)
     clock.done("validate / 校验")
     settings = settings_from_policy(load_policy(req.policy_path))
     day = first_day(req.month)
@@ -286,7 +290,8 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         work,
     )
     files = inputs_files(req.data)
-    del inputs  # the whole month's tables: from here on, one township at a time
+    del inputs  # from here on, one township at a time
+    shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
     clock.done("score / 评分")
     solved = solve_townships(month, previous, settings, solver_options(req.time_limit), executor)
     del previous

@@ -1,14 +1,16 @@
 """``plan`` a month one township at a time: memory that grows with the largest township.
 
-The coordinator of ``plan`` never holds the whole month's working frames. After the input
-tables are validated (:func:`visit_planner.contracts.load_inputs`, the whole tables), the
-month goes through four passes, each township by township, with the township's frames in
-files of a work directory between the passes:
+The coordinator of ``plan`` never holds the whole month's working frames. The input tables
+are validated with the households table in chunks of :data:`CHUNK_ROWS` rows
+(:func:`visit_planner.contracts.stream.stream_inputs`: the validated, cast chunks are written
+to a work directory; the other tables are small and read whole); then the month goes
+through four passes, each chunk or township at a time, with the frames in files of the work
+directory between the passes:
 
-1. **split and score**: the households are cut by township into the work directory (and the
-   previous assignment with them), then each township is read back, corrected by the
-   supervisors' data corrections, scored with the champion (its tier overrides) and written
-   as the solver's households (contract columns, final tier, risk) and the run's scores;
+1. **split and score**: each chunk of households is read back, corrected by the supervisors'
+   data corrections, scored with the champion (its tier overrides), and cut by township into
+   the solver's households (contract columns, final tier, risk) and the run's scores; the
+   previous assignment is cut by township with them;
 2. **solve**: the townships go to the executor (local processes or Dask) *as workers become
    free*: each task is built from its township's files when it is about to run
    (:mod:`assignment.executor` draws tasks lazily), and each result's plan is written to the
@@ -20,10 +22,12 @@ files of a work directory between the passes:
 4. **publish**: the run-wide files are streamed from the township files, the manifest is
    written, the directory is moved into place and recorded in the store.
 
-What stays whole-month in the coordinator, and why it is small: the worker table, the
-township of every household (ids) while the month is split, the previous assignment's ids
-while it is split, the declared conflicts, pins and forbids (ids), and - to compare the new
-plan with the previous run - household id, worker id, tier and township of both plans.
+What stays whole-month in the coordinator, and why it is small: while the inputs are
+validated, the household ids (unique ids, references) and the counts of (area, parent area)
+pairs; the worker table, the previous assignment and the conflicts (ids); the township of
+the previous assignment's households while it is split; the pins and forbids (ids); and - to
+compare the new plan with the previous run - household id, worker id, tier and township of
+both plans.
 
 Same inputs, same plan: the tasks, the township frames and their row order are those of
 :func:`assignment.plan.solve_prefecture`, and every file is written from the same frames as
@@ -59,6 +63,7 @@ from assignment.plan import (
 from assignment.solver.options import SolverOptions
 from assignment.validator import Violation, validate_plan
 from visit_planner.assign_job import AssignInputs, tier_counts
+from visit_planner.contracts.stream import HouseholdChunks
 from visit_planner.overrides import AppliedOverrides
 from visit_planner.risk_job import ScoringContext, score_with, user_errors
 
@@ -137,9 +142,17 @@ the array; slices of a multiple of 1,024 rows, cut from the start of the table, 
 the bits of one call on the whole table (checked on the generator's data), so the plan does
 not depend on how the month was cut."""
 
+CHUNK_ROWS = SCORE_ROWS
+"""Households per chunk of the streamed validation (and per file of the validated table in
+the work directory): a multiple of :data:`SCORE_ROWS`, so that the scoring slices are cut
+from the start of the table whatever the chunks."""
+
+INPUT_KIND = "input"
+"""The work directory's folder of the validated households' chunks."""
+
 
 def split_and_score(  # noqa: PLR0917  (the month's frames)
-    households: pl.DataFrame,
+    households: HouseholdChunks,
     workers: pl.DataFrame,
     previous: pl.DataFrame | None,
     conflicts: pl.DataFrame | None,
@@ -147,12 +160,11 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
     context: ScoringContext,
     work: WorkDir,
 ) -> Month:
-    """Score the validated households in slices of :data:`SCORE_ROWS` rows (the supervisors'
-    corrections in place of their rows, their tier overrides) and cut each slice's solver
-    households (contract columns, final tier, risk) and scores by township into ``work``; then
-    the previous assignment. The input check's counts are summed over the slices (the
-    warnings of the whole month). Returns the month's small frames; the caller drops its
-    whole-month frames afterwards."""
+    """Score the validated households chunk by chunk, in slices of :data:`SCORE_ROWS` rows
+    (the supervisors' corrections in place of their rows, their tier overrides), and cut each
+    slice's solver households (contract columns, final tier, risk) and scores by township
+    into ``work``; then the previous assignment. The input check's counts are summed over the
+    slices (the warnings of the whole month). Returns the month's small frames."""
     from visit_planner.score_partitions import merge_checks
 
     corrected = applied.households
@@ -165,8 +177,8 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
     checks, pinned_rows = [], []
     parts: dict[str, list[Path]] = {}
     with user_errors():
-        for k, start in enumerate(range(0, households.height, SCORE_ROWS)):
-            chunk = _corrected(households.slice(start, SCORE_ROWS), corrected, fixed_ids)
+        for k, part in enumerate(_score_slices(households)):
+            chunk = _corrected(part, corrected, fixed_ids)
             mine = None
             if tier_overrides is not None and tier_overrides.height:
                 mine = tier_overrides.filter(pl.col(idc).is_in(chunk[idc].implode()))
@@ -213,6 +225,14 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
     )
 
 
+def _score_slices(households: HouseholdChunks) -> Iterator[pl.DataFrame]:
+    """The households in slices of :data:`SCORE_ROWS` rows cut from the start of the table
+    (every chunk but the last holds a multiple of them)."""
+    for frame in households.frames():
+        for start in range(0, frame.height, SCORE_ROWS):
+            yield frame.slice(start, SCORE_ROWS)
+
+
 def _corrected(chunk: pl.DataFrame, corrected: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     """``chunk`` with the supervisors' corrected rows in place of the original ones."""
     fixed = corrected.filter(pl.col("household_id").is_in(chunk["household_id"].implode()))
@@ -228,12 +248,25 @@ def _corrected(chunk: pl.DataFrame, corrected: pl.DataFrame, ids: pl.Series) -> 
 
 
 def _split_previous(
-    households: pl.DataFrame, previous: pl.DataFrame | None, townships: list[str], work: WorkDir
+    households: HouseholdChunks,
+    previous: pl.DataFrame | None,
+    townships: list[str],
+    work: WorkDir,
 ) -> None:
-    """The previous assignment cut by its households' townships into ``work``."""
+    """The previous assignment cut by its households' townships into ``work`` (the township
+    of the previous assignment's households only, read chunk by chunk)."""
     if previous is None:
         return
-    township_of = households.select("household_id", pl.col("township_id").alias("_township"))
+    before = previous["household_id"].implode()
+    township_of = pl.concat(
+        [
+            f.filter(pl.col("household_id").is_in(before)).select(
+                "household_id", pl.col("township_id").alias("_township")
+            )
+            for f in households.frames(("household_id", "township_id"))
+        ],
+        how="vertical",
+    )
     tagged = previous.join(township_of, on="household_id", how="inner", maintain_order="left")
     parts = {
         str(k[0]): v

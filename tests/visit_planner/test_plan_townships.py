@@ -5,6 +5,7 @@ files in household order."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,10 +69,15 @@ def whole_month_run(data: Path, home: Path, out: Path) -> None:
     DirectoryRunWriter(out).write(replace(content, scores=scored.scores, explanations=explanations))
 
 
+@pytest.mark.parametrize("chunks", [None, 2_048], ids=["one-chunk", "chunks-of-2048"])
 def test_the_run_is_the_whole_month_run_byte_for_byte(
-    month: tuple[Path, Path], tmp_path: Path
+    month: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunks: int | None
 ) -> None:
     data, home = month
+    if chunks is not None:  # validated in chunks of 2,048 rows, scored in slices of 1,024
+        monkeypatch.setattr("visit_planner.plan_job.CHUNK_ROWS", chunks)
+        monkeypatch.setattr("visit_planner.plan_townships.SCORE_ROWS", 1_024)
+        assert pl.read_parquet(data / "households.parquet").height > chunks
     store = f"sqlite:///{tmp_path / 'store.db'}"
     outcome = run_plan(PlanRequest(month=MONTH, data=data, home=home, store_url=store, processes=2))
     whole = tmp_path / "whole"
@@ -129,3 +135,30 @@ def test_households_out_of_township_order_give_run_files_in_household_order(
         assert ids.is_sorted() and ids.n_unique() == ids.len(), name
     whole = pl.concat([pl.read_parquet(p) for p in sorted(run.glob("townships/*/plan.parquet"))])
     assert pl.read_parquet(run / "plan.parquet").equals(whole.sort("household_id"))
+
+
+def test_a_broken_households_file_publishes_nothing(
+    month: tuple[Path, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    data, home = month
+    broken = tmp_path / "broken"
+    shutil.copytree(data, broken)
+    hh = pl.read_parquet(broken / "households.parquet")
+    late = hh["household_id"][hh.height - 10]
+    hh.with_columns(
+        pl.when(pl.col("household_id") == late).then(99.0).otherwise(pl.col("lat")).alias("lat")
+    ).write_parquet(broken / "households.parquet")
+    monkeypatch.setattr("visit_planner.plan_job.CHUNK_ROWS", 1_024)  # the bad row: 3rd chunk
+    workspace = tmp_path / "ws"
+    shutil.copytree(home, workspace)
+    before = sorted(p for p in (workspace / "runs").rglob("*") if p.is_file())
+    code, _, err = cli(
+        "plan", "--month", MONTH, "--data", str(broken), "--home", str(workspace),
+        "--store-url", f"sqlite:///{tmp_path / 'store.db'}",
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    flat = " ".join(err.split())
+    assert "households.parquet" in flat and "'lat'" in flat and late in flat, flat
+    after = sorted((workspace / "runs").rglob("*"))
+    assert [p for p in after if p.is_file()] == before  # no run, no chunk left behind
+    assert not [p for p in after if p.name.startswith(".")]  # no staging or work directory
