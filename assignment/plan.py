@@ -174,7 +174,11 @@ def solve_township(
         "lp_bound": sol.lp_bound,
         "gap": sol.gap,
         **coverage_figures(cov),
-        "cost_gap": sol.gap if cov is not None and cov.proven else None,
+        # With coverage fixed (tier-1 coverage proven maximal, the lexicographic model): the
+        # bound of every plan covering that many, and the plan's gap to it; `bound`/`gap` are
+        # the user's weighted model's. None where coverage is not proven.
+        "cost_bound": sol.cost_bound if cov is not None and cov.proven else None,
+        "cost_gap": sol.cost_gap if cov is not None and cov.proven else None,
         "seconds": seconds,
         "cpu_seconds": time.process_time() - cpu_start,
         "households": arr.n_items,
@@ -264,6 +268,8 @@ def _no_worse_than_greedy(
         )
     if coverage is not None:
         coverage = replace(coverage, best=covered, choice=choice[coverage.items])
+    # The cost bound with coverage fixed holds for every plan covering the proven maximum.
+    fixed = coverage is not None and coverage.proven and sol.cost_bound is not None
     return replace(
         sol,
         choice=choice,
@@ -271,6 +277,8 @@ def _no_worse_than_greedy(
         gap=gap,
         status=status,
         coverage=coverage,
+        cost_bound=sol.cost_bound if fixed else None,
+        cost_gap=relative_gap(objective, sol.cost_bound) if fixed else None,
         message=f"{sol.message}; greedy+ejection plan kept (better)",
     )
 

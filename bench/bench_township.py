@@ -10,9 +10,11 @@ when missing; ``--tight`` needs that benchmark's default plan, ``out_default``, 
 tight capacities the same way), builds the township tasks as ``assign`` does, and solves the
 named townships (or the ``--top`` N with the most CPU seconds in the last full benchmark's
 diagnostics) in this process, one at a time. Prints, per township, the CPU and wall seconds,
-the solver's own stage split, the objective, the bound and the tier-1 coverage, so a change
-can be judged on speed and plan quality together. ``--profile`` adds a cProfile listing of
-the heaviest functions (cumulative). ``--out FILE`` writes the table as markdown.
+the solver's own stage split, the objective, the bound (of the user's weighted model) and its
+gap, the tier-1 coverage, and where that is proven maximal the cost bound and gap with
+coverage fixed, so a change can be judged on speed and plan quality together.
+``--profile`` adds a cProfile listing of the heaviest functions (cumulative). ``--out FILE``
+writes the table as markdown.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ STAGES = (
     "packing_seconds",
     "top_stage_seconds",
     "bound_seconds",
+    "coverage_fixed_bound_seconds",
 )
 
 
@@ -98,18 +101,13 @@ def main() -> None:
             "bound": r.bound,
             "gap": r.gap,
             "tier1": f"{int(ts.diag('tier1_covered'))}/{int(ts.diag('tier1_max_coverable'))}",
+            # With coverage fixed (where coverage is proven maximal; else None).
+            "cost_bound": r.diagnostics.get("cost_bound"),
+            "cost_gap": r.diagnostics.get("cost_gap"),
             "status": r.status.value,
         }
         rows.append(row)
-        print(
-            "  ".join(
-                f"{k}={v:.2f}"
-                if isinstance(v, float) and k not in ("objective", "bound")
-                else f"{k}={v}"
-                for k, v in row.items()
-            ),
-            flush=True,
-        )
+        print("  ".join(f"{k}={_cell(k, v)}" for k, v in row.items()), flush=True)
     table = pl.DataFrame(rows)
     with pl.Config(tbl_rows=100, tbl_cols=30, tbl_width_chars=250, float_precision=2):
         print(table)
@@ -132,12 +130,19 @@ def main() -> None:
             "|" + "---|" * len(cols),
         ]
         for row in rows:
-            lines.append(
-                "| "
-                + " | ".join(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row.values())
-                + " |"
-            )
+            lines.append("| " + " | ".join(_cell(k, v) for k, v in row.items()) + " |")
         args.out.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _cell(key: str, value: object) -> str:
+    """A figure as printed: gaps in per cent (4 decimals), money to the unit, seconds to 2."""
+    if not isinstance(value, float):
+        return str(value)
+    if key in ("gap", "cost_gap"):
+        return f"{value:.4%}"
+    if key in ("objective", "bound", "cost_bound"):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
 
 
 if __name__ == "__main__":

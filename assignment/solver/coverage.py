@@ -14,7 +14,10 @@ households reshuffled. So the count is solved on its own, exactly:
   one that does. ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
   of least tier-1 cost (arc costs plus the penalties of those left out): which households
-  to leave out matters, since their penalties grow with risk.
+  to leave out matters, since their penalties grow with risk. Priced with the township LP's
+  worker duals, each arc also pays for the hours and the place it takes from the lower
+  tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
+  one the rest of the plan can live with.
 
 Both run CP-SAT with one worker, a fixed seed and a limit in CP-SAT's *deterministic* work
 units, so results depend neither on machine load nor on the number of processes; a solve
@@ -346,12 +349,19 @@ def _cpsat(
 
 
 def cheapest_cover(
-    arr: ArcArrays, cov: Coverage, work: float = 2.0, time_limit: float = 60.0
+    arr: ArcArrays,
+    cov: Coverage,
+    work: float = 2.0,
+    time_limit: float = 60.0,
+    price: np.ndarray | None = None,
 ) -> TopSolution | None:
     """A tier-1 assignment covering at least ``cov.best`` households at least tier-1 cost.
 
-    Starts from (and is never worse than) ``cov.choice``; costs are rounded to hundredths in
-    the model only, the returned objective is exact. None without tier-1 households to place.
+    ``price`` (per arc of the full arrays, >= 0) is added to each arc's cost in the search:
+    the opportunity cost of the worker's hours and place for the lower tiers (the LP's
+    duals). Starts from (and is never worse, so priced, than) ``cov.choice``; costs are
+    rounded to hundredths in the model only, the returned objective is the exact tier-1 cost
+    (unpriced). None without tier-1 households to place.
     """
     tm = _top_model(arr)
     if len(tm.items) == 0:
@@ -362,6 +372,8 @@ def cheapest_cover(
     model, x = _build(arr, tm, relaxed=False)
     model.add(sum(x) >= cov.best)
     gain = arr.arc_cost[tm.arcs] - arr.penalty[arr.arc_item[tm.arcs]]
+    if price is not None:
+        gain = gain + price[tm.arcs]
     model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
     hint = np.full(arr.n_items, -1, dtype=np.int64)
     hint[cov.items] = cov.choice
@@ -377,13 +389,14 @@ def cheapest_cover(
         if int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
             candidates.append(got)
 
-    def top_cost(ch: np.ndarray) -> float:
+    def top_cost(ch: np.ndarray, priced: bool = False) -> float:
         full = np.full(arr.n_items, -1, dtype=np.int64)
         full[tm.items] = ch
         c = full[top]
-        return float(arr.arc_cost[c[c >= 0]].sum() + arr.penalty[top][c < 0].sum())
+        extra = float(price[c[c >= 0]].sum()) if priced and price is not None else 0.0
+        return float(arr.arc_cost[c[c >= 0]].sum() + arr.penalty[top][c < 0].sum()) + extra
 
-    best = min(candidates, key=top_cost)
+    best = min(candidates, key=lambda ch: top_cost(ch, priced=True))
     full = np.full(arr.n_items, -1, dtype=np.int64)
     full[tm.items] = best
     return TopSolution(

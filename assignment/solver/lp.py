@@ -6,6 +6,11 @@ reduced cost is negative, so the final LP is the LP of the *unpruned* problem (p
 nothing, provably). Cardinality cuts per worker (:func:`cardinality_cuts`) and, where the LP
 leaves tier-1 households out, a coverage cut (:func:`coverage_cut`) make it fit the integer
 problem. With a workload-balance term each overloadable worker gets an overload column.
+
+The coverage row is "at most k tier-1 households covered" (valid for every plan when k is
+the proven maximum: the bound of the user's weighted model) or, with ``cover_exact``,
+"exactly k" (valid for every plan that covers the proven maximum k: the cost bound with
+coverage fixed, of the lexicographic model in which tier-1 coverage comes first).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ class LPResult:
     overload: np.ndarray  # per worker: hours above its balance threshold (0 when off)
     cover_arc: np.ndarray | None = None  # arcs in the coverage cut (None: no cut)
     cover_k: int = 0
-    mu: float = 0.0  # the coverage cut's dual >= 0
+    mu: float = 0.0  # the coverage cut's dual (>= 0 for "at most k", any sign for "exactly k")
 
 
 def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
@@ -202,11 +207,16 @@ def solve_lp_relaxation(
     opts: SolverOptions,
     cover: tuple[np.ndarray, int] | None = None,
     start: np.ndarray | None = None,
+    *,
+    cover_exact: bool = False,
 ) -> LPResult:
     """LP optimum of the unpruned township problem, by pruning + column generation.
 
     ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
-    (see :func:`coverage_cut`). ``start`` (arc per household or -1, a feasible plan) joins
+    (see :func:`coverage_cut`); with ``cover_exact`` the row is "exactly k" instead (valid
+    only for plans that cover k: the lexicographic model when k is the proven maximum; pass
+    a ``start`` plan covering k, else the first, pruned columns may not admit k).
+    ``start`` (arc per household or -1, a feasible plan) joins
     the first columns and the crash basis (:func:`_crash`): a warm start only, the optimum
     is the same.
     """
@@ -231,7 +241,10 @@ def solve_lp_relaxation(
         ]
     )
     n_rows = n + 2 * m + n_cuts + n_cover
-    lp = IncrementalLP(np.full(n_rows, -np.inf), upper)
+    lower = np.full(n_rows, -np.inf)
+    if cover is not None and cover_exact:
+        lower[-1] = float(cover[1])
+    lp = IncrementalLP(lower, upper)
     n_ovl = len(ovl)
     if n_ovl:
         lp.add_columns(
@@ -291,7 +304,9 @@ def solve_lp_relaxation(
         lam_n = np.maximum(d[n + m : n + 2 * m], 0.0)
         lam_c = np.zeros(m)
         lam_c[cut_workers] = np.maximum(d[n + 2 * m : n + 2 * m + n_cuts], 0.0)
-        mu = max(float(d[-1]), 0.0) if cover is not None else 0.0
+        mu = 0.0
+        if cover is not None:  # an equality row's dual has either sign
+            mu = float(d[-1]) if cover_exact else max(float(d[-1]), 0.0)
         # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n (+ cut).
         out = np.flatnonzero(~in_lp)
         rc = (

@@ -23,6 +23,13 @@ one, so results never depend on machine load. Every step is kept only when the w
 objective strictly drops as judged by :meth:`ArcArrays.objective_of` (so any extra term there,
 such as a workload-balance cost, is respected) and the touched workers' capacities hold in
 floats: the result is feasible and never worse.
+
+With a tier-1 *floor* (after the coverage stage; the rule is
+:func:`assignment.solver.priority.keeps_top_floor`) no step leaves fewer than ``floor`` tier-1
+households covered: the penalties alone would let packing trade one tier-1 household for
+several tier-2 ones, which the lexicographic promise (tier-1 coverage first) forbids.
+Exchanges among tier-1 households (a riskier one in, a less risky one out) and everything
+else stay free.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
+from assignment.solver.priority import top_mask
 
 HOURS_SCALE = 100_000  # CP-SAT needs integers: hours in units of 1e-5 h, rounded safely
 COST_SCALE = 100.0  # objective in hundredths
@@ -75,6 +83,8 @@ class _State:
     agent_of: np.ndarray  # worker holding each household, -1 if uncovered
     hours: np.ndarray
     count: np.ndarray
+    is_top: np.ndarray  # per household: tier 1
+    n_top: int  # tier-1 households covered
     version: int = 0  # bumped whenever a household is covered or uncovered
 
     @classmethod
@@ -82,7 +92,11 @@ class _State:
         choice = np.asarray(choice, dtype=np.int64).copy()
         agent_of = np.where(choice >= 0, arr.arc_agent[np.maximum(choice, 0)], -1)
         hours, count = arr.loads(choice)
-        return cls(arr, choice, agent_of, hours.astype(float), count.astype(np.int64))
+        is_top = top_mask(arr)
+        n_top = int(((choice >= 0) & is_top).sum())
+        return cls(
+            arr, choice, agent_of, hours.astype(float), count.astype(np.int64), is_top, n_top
+        )
 
     def fits(self, a: int) -> bool:
         w = int(self.arr.arc_agent[a])
@@ -99,6 +113,8 @@ class _State:
         old = int(self.choice[i])
         if (old < 0) != (a < 0):
             self.version += 1
+            if self.is_top[i]:
+                self.n_top += 1 if a >= 0 else -1
         if old >= 0:
             w0 = int(self.arr.arc_agent[old])
             self.hours[w0] -= self.arr.arc_hours[old]
@@ -119,6 +135,7 @@ class _Context:
     by_agent: np.ndarray  # arcs ordered by worker ...
     agent_starts: np.ndarray  # ... worker w's at by_agent[agent_starts[w] : agent_starts[w + 1]]
     opts: PackingOptions
+    floor: int = 0  # tier-1 households that must stay covered (the tier-1 floor rule)
 
 
 def _by_key(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,13 +150,16 @@ def improve_packing(
     *,
     effort: int = 600,
     options: PackingOptions | None = None,
+    floor: int = 0,
 ) -> tuple[np.ndarray, int]:
     """A plan at least as good as ``choice``, found by re-packing groups of full workers.
 
     ``choice[i]`` is the arc index of household ``i`` or -1; the input must be feasible and the
     output is feasible, keeps every pinned arc, and has ``arr.objective_of(new)`` no higher
-    (each accepted step strictly lowers it). ``effort`` caps the work, in units of about one
-    single-worker solve (~3 ms): a pair solve costs 12, eight swap evaluations cost 1.
+    (each accepted step strictly lowers it). ``floor``: no step leaves fewer tier-1 households
+    covered than that (the tier-1 floor rule; ``choice`` must meet it). ``effort`` caps the
+    work, in units of about one single-worker solve (~3 ms): a pair solve costs 12, eight swap
+    evaluations cost 1.
     Returns the new plan and the number of households whose arc changed. Deterministic; returns
     at once when no uncovered household has a worker it could go to.
     """
@@ -153,7 +173,7 @@ def improve_packing(
     hot = _hot_workers(state, gain, pinned_item)
     if len(hot) and effort > 0:
         by_agent, agent_starts = _by_key(arr.arc_agent, arr.n_agents)
-        ctx = _Context(gain, pinned_item, by_agent, agent_starts, opts)
+        ctx = _Context(gain, pinned_item, by_agent, agent_starts, opts, floor)
         _group_search(state, ctx, hot, effort)
     return state.choice, int((state.choice != start).sum())
 
@@ -423,6 +443,14 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     pick_a = np.where(same & (alt2 < alt1), ua2, ua)
     pick_b = np.where(same & (alt2 >= alt1), vb2, vb)
     total = np.where(ok.ravel(), move.ravel() + ins, np.inf)
+    if ctx.floor > 0:
+        # The floor rule: a dropped g of tier 1 must be made up by the insertions.
+        top = state.is_top
+        lost = ((g_to < 0) & (g_item >= 0) & top[np.maximum(g_item, 0)]).astype(np.int64)
+        won = ((pick_a >= 0) & top[arr.arc_item[np.maximum(pick_a, 0)]]).astype(np.int64)
+        won += (pick_b >= 0) & top[arr.arc_item[np.maximum(pick_b, 0)]]
+        n_top = state.n_top - np.broadcast_to(lost[None, :], shape).ravel() + won
+        total = np.where(n_top >= ctx.floor, total, np.inf)
     j = int(np.argmin(total))
     if not total[j] < -1e-9:
         return False
@@ -434,7 +462,7 @@ def _swap_pair(state: _State, ctx: _Context, a: int, b: int, cache: _Caches) -> 
     for arc in (int(pick_a[j]), int(pick_b[j])):
         if arc >= 0:
             new[arr.arc_item[arc]] = arc
-    return _commit(state, new)
+    return _commit(state, new, ctx.floor)
 
 
 def _swap_search(
@@ -535,6 +563,13 @@ def _solve_group(
     ).astype(np.int64)
     model.minimize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
     current = state.choice[item_of]
+    if ctx.floor > 0:
+        # The floor rule: the group's tier-1 households may lose at most the plan's margin.
+        held_top = int(((state.choice[items] >= 0) & state.is_top[items]).sum())
+        need = held_top - (state.n_top - ctx.floor)
+        if need > 0:
+            top_vars = [x[j] for j in np.flatnonzero(state.is_top[item_of]).tolist()]
+            model.add(sum(top_vars) >= need)
     for j, a in enumerate(var_arcs.tolist()):
         model.add_hint(x[j], bool(current[j] == a))
 
@@ -557,12 +592,15 @@ def _solve_group(
     new[items] = -1
     picked = var_arcs[values]
     new[arr.arc_item[picked]] = picked
-    return _commit(state, new)
+    return _commit(state, new, ctx.floor)
 
 
-def _commit(state: _State, new: np.ndarray) -> bool:
-    """Apply ``new`` when it strictly lowers the whole objective and stays feasible."""
+def _commit(state: _State, new: np.ndarray, floor: int = 0) -> bool:
+    """Apply ``new`` when it strictly lowers the whole objective, stays feasible and keeps
+    at least ``floor`` tier-1 households covered (the tier-1 floor rule)."""
     arr = state.arr
+    if floor > 0 and int(((new >= 0) & state.is_top).sum()) < floor:
+        return False
     old_obj = arr.objective_of(state.choice)
     if arr.objective_of(new) >= old_obj - OBJ_TOL * max(1.0, abs(old_obj)):
         return False

@@ -48,6 +48,17 @@ def top_mask(arr: ArcArrays) -> np.ndarray:
     return np.asarray(arr.tier == 1, dtype=bool)
 
 
+def keeps_top_floor(arr: ArcArrays, choice: np.ndarray, floor: int) -> bool:
+    """The tier-1 floor rule: whether ``choice`` covers at least ``floor`` tier-1 households.
+
+    Tier-1 coverage comes first (lexicographically): once the coverage stage has a plan that
+    covers ``floor`` tier-1 households, no later step (merge, ejection, packing) may publish a
+    plan covering fewer, whatever it saves in cost. Which tier-1 households are covered, and
+    everything else, stays free. ``floor`` 0 (before the coverage stage) allows every plan.
+    """
+    return floor <= 0 or int(((choice >= 0) & top_mask(arr)).sum()) >= floor
+
+
 def top_items(arr: ArcArrays) -> np.ndarray:
     """Tier-1 households, by index."""
     return np.flatnonzero(top_mask(arr))

@@ -18,6 +18,7 @@ from assignment.problem import ArcArrays
 from assignment.solver.exact import solve_exact
 from assignment.solver.lp import LPResult
 from assignment.solver.options import FRAC_TOL, SolverOptions
+from assignment.solver.priority import top_mask
 
 
 def repair(arr: ArcArrays, lp: LPResult, opts: SolverOptions) -> tuple[np.ndarray, int, str]:
@@ -115,7 +116,7 @@ def presolve(arr: ArcArrays) -> np.ndarray:
 
 
 def eject_improve(
-    arr: ArcArrays, choice: np.ndarray, max_arcs: int = 12, max_eject: int = 6
+    arr: ArcArrays, choice: np.ndarray, max_arcs: int = 12, max_eject: int = 6, floor: int = 0
 ) -> tuple[np.ndarray, int]:
     """Cover uncovered households by moving one household out of a full worker (ejection).
 
@@ -123,6 +124,8 @@ def eject_improve(
     the arc if it fits; otherwise try moving one of that worker's households (lowest penalty
     first) to another worker with room - or leaving it uncovered when its penalty is lower -
     and keep the move only if the objective drops. Deterministic; never worsens the plan.
+    ``floor``: a move never leaves fewer tier-1 households covered than that (the tier-1
+    floor rule, :func:`assignment.solver.priority.keeps_top_floor`; ``choice`` must meet it).
     """
     # Plain Python lists and floats: this loop runs per household and candidate, and numpy's
     # per-scalar overhead dominated it. The arithmetic is the same, in the same order, as
@@ -147,6 +150,8 @@ def eject_improve(
 
     soft = arr.soft().tolist()
     weight = float(arr.overload_weight)
+    is_top = top_mask(arr).tolist()
+    n_top = int(((choice >= 0) & top_mask(arr)).sum())
     tol = rules.CAPACITY_TOL
 
     def ovl(w: int, dh: float) -> float:
@@ -187,6 +192,7 @@ def eject_improve(
             if delta < pen_i - 1e-9:
                 move(i, a_best)
                 moved += 1
+                n_top += int(is_top[i])
                 continue
         best: tuple[float, int, int, int] | None = None
         for a in arcs:
@@ -209,6 +215,8 @@ def eject_improve(
                     if d < alt_delta and fits(b):
                         alt, alt_delta = b, d
                 delta = gain_i + alt_delta
+                if alt < 0 and is_top[j] and not is_top[i] and n_top <= floor:
+                    continue  # the floor rule: j would leave the tier-1 cover for i
                 if delta < -1e-9 and (best is None or delta < best[0]):
                     best = (delta, a, j, alt)
         if best is not None:
@@ -218,4 +226,5 @@ def eject_improve(
             if alt >= 0 and fits(alt):
                 move(j, alt)
             moved += 1
+            n_top += int(is_top[i]) - int(is_top[j] and choice_l[j] < 0)
     return np.asarray(choice_l, dtype=np.int64), moved

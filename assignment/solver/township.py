@@ -12,13 +12,25 @@ workers are packed. So, after :func:`~assignment.solver.repair.presolve`:
 3. **plan** (:mod:`assignment.solver.repair`): the LP's integral decisions kept, the split
    households solved exactly as a small MIP, then single ejections, then the packing search
    (:mod:`assignment.solver.packing`) for full workers with uncovered households they could
-   serve, then, where a tier-1 household is still uncovered and tier 1 is small, the exact
-   tier-1 stage (:mod:`assignment.solver.priority`).
+   serve, then, where a tier-1 household is still uncovered, the tier-1 stage: the most
+   tier-1 households any plan covers (:mod:`assignment.solver.coverage`), and the plan
+   rebuilt on a cheap cover of that many. From there on tier-1 coverage comes first
+   (lexicographic): every later step keeps at least the stage's ``best`` tier-1 households
+   covered (the floor rule, :func:`~assignment.solver.priority.keeps_top_floor`), free to
+   change which ones and everything else to lower the cost; the plan published covers
+   ``best``.
+4. **cost bound with coverage fixed**: where the plan's coverage is proven maximal (``K``
+   households, no plan covers more) and the LP of step 1 covers less tier-1 mass than K, the
+   LP and Lagrangian bound again with the cut "exactly K tier-1 households covered": a bound valid
+   for every plan that covers the maximum (the lexicographic model), reported as
+   ``cost_bound`` / ``cost_gap`` beside the unconditional ``bound`` / ``gap`` of the user's
+   weighted model (LP with "at most K"), which is never clamped.
 
 With a workload-balance term (``ArcArrays.overload_weight``) every step carries it exactly: an
 overload variable per worker in the LP and MIPs, an overload-aware knapsack in the bound.
 
-Statuses are honest: OPTIMAL only when the plan meets its proven bound; an LP that stops on a
+Statuses are honest: OPTIMAL only when the plan meets its proven bound of the weighted model
+(``bound``); the cost gap with coverage fixed is reported beside it; an LP that stops on a
 limit gives UNKNOWN and one that fails numerically gives ERROR (the caller still gets a plan:
 every household unassigned, which is always feasible); a bound is never clamped.
 """
@@ -30,7 +42,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assignment.bounds import relative_gap, status_from_gap
+from assignment.bounds import OPTIMAL_GAP, relative_gap, status_from_gap
 from assignment.domain import Status
 from assignment.errors import SolverInternalError
 from assignment.problem import ArcArrays
@@ -39,7 +51,7 @@ from assignment.solver.lagrange import lagrangian_bound
 from assignment.solver.lp import LPResult, fractional_top_limit, solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.packing import improve_packing
-from assignment.solver.priority import merge_top, top_mask, top_part
+from assignment.solver.priority import keeps_top_floor, merge_top, top_mask, top_part
 from assignment.solver.repair import eject_improve, presolve, repair
 
 
@@ -57,6 +69,10 @@ class TownshipSolution:
     stats: dict[str, float] = field(default_factory=dict)
     message: str = ""
     coverage: Coverage | None = None  # tier-1 coverage: best found, proven upper bound
+    # The lexicographic model's: a lower bound of every plan that covers the proven maximum
+    # of tier-1 households, and the plan's gap to it; None where coverage is not proven.
+    cost_bound: float | None = None
+    cost_gap: float | None = None
 
 
 def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipSolution:
@@ -83,6 +99,7 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
     const += float(arr.penalty[(fixed < 0) & ~has_arc].sum())
     bound = None if sol.bound is None else sol.bound + const
     lp_bound = None if sol.lp_bound is None else sol.lp_bound + const
+    cost_bound = None if sol.cost_bound is None else sol.cost_bound + const
     gap = relative_gap(objective, bound)
     status = sol.status
     if status in (Status.OPTIMAL, Status.FEASIBLE):
@@ -100,6 +117,8 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
         seconds=time.perf_counter() - start,
         stats=stats,
         message=sol.message,
+        cost_bound=cost_bound,
+        cost_gap=relative_gap(objective, cost_bound),
     )
 
 
@@ -161,6 +180,8 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
             gap=0.0,
             seconds=time.perf_counter() - start,
             message="" if arr.n_items == 0 else "no candidate arcs",
+            cost_bound=obj,  # the only plan: optimal for either model
+            cost_gap=0.0,
         )
     t0 = time.process_time()
     lp = solve_lp_relaxation(arr, opts)
@@ -196,7 +217,10 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
                     f"{cov.best} tier-1 households covered, above the LP's limit {k}"
                 )
             cov = replace(cov, upper=k)
-    choice, msg_top = _top_stage(arr, choice, cov, opts)
+    choice, msg_top = _top_stage(arr, choice, cov, opts, _hour_prices(arr, lp))
+    covered = covered_top(arr, choice)
+    if covered > cov.best:  # the floor-kept steps covered more: the stage's best was not max
+        cov = replace(cov, best=covered, choice=choice[cov.items])
     t_top = time.process_time() - t0
     msg = f"{msg}; {msg_top}" if msg_top else msg
     # The bound: the LP again with the cut "at most `upper` tier-1 households covered" where
@@ -213,6 +237,9 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     bound = max(bound, lp.objective)  # both are proven lower bounds: the larger is tighter
     objective = arr.objective_of(choice)
     gap = relative_gap(objective, bound)
+    t0 = time.process_time()
+    cost_bound = _coverage_fixed_bound(arr, choice, cov, lp, bound, gap=gap, opts=opts)
+    t_fixed = time.process_time() - t0
     # Stage figures are CPU seconds of this process (solver threads included): under load
     # the wall clock says more about the machine than about the step.
     stats = {
@@ -229,6 +256,7 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         "packing_moves": float(n_pack),
         "packing_seconds": t_pack,
         "top_stage_seconds": t_top,
+        "coverage_fixed_bound_seconds": t_fixed,
     }
     return TownshipSolution(
         status=status_from_gap(gap),
@@ -241,7 +269,41 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
         stats=stats,
         message=msg,
         coverage=cov,
+        cost_bound=cost_bound,
+        cost_gap=relative_gap(objective, cost_bound),
     )
+
+
+def _coverage_fixed_bound(
+    arr: ArcArrays,
+    choice: np.ndarray,
+    cov: Coverage,
+    lp: LPResult,
+    bound: float,
+    *,
+    gap: float | None,
+    opts: SolverOptions,
+) -> float | None:
+    """The cost bound with coverage fixed: valid for every plan covering ``cov.upper`` tier-1
+    households, the proven maximum (None when ``choice`` does not reach it: not proven).
+
+    The unconditional ``bound`` holds for all plans, so for these too; the LP again with the
+    cut "exactly K covered" (warm-started from the plan) and its Lagrangian bound can only
+    raise it where ``lp`` (the weighted model's) covers less tier-1 mass than K, and run only
+    there and where the plan does not already meet ``bound`` (in most townships the LP
+    covers every tier-1 household: no extra work). The largest bound is kept.
+    """
+    k = covered_top(arr, choice)
+    if k < cov.upper:
+        return None
+    mass = float(lp.x[top_mask(arr)[arr.arc_item]].sum())
+    if mass >= k - 1e-6 or gap is None or gap <= OPTIMAL_GAP:
+        return bound
+    fixed = solve_lp_relaxation(arr, opts, (top_mask(arr), k), start=choice, cover_exact=True)
+    if not fixed.ok:
+        return bound
+    lagr, _ = lagrangian_bound(arr, fixed, opts.knapsack_delta)
+    return max(bound, lagr, fixed.objective)
 
 
 def _cover_limit(arr: ArcArrays, lp: LPResult, cov: Coverage, opts: SolverOptions) -> int | None:
@@ -253,27 +315,58 @@ def _cover_limit(arr: ArcArrays, lp: LPResult, cov: Coverage, opts: SolverOption
     return k if mass > k + 1e-6 else None
 
 
+def _hour_prices(arr: ArcArrays, lp: LPResult) -> np.ndarray:
+    """Per arc: what its hours and its place are worth to the rest of the plan, by the LP's
+    worker duals (hours and count rows). A tier-1 cover priced with them leaves the lower
+    tiers the workers they need (:func:`cheapest_cover`)."""
+    return lp.lam_h[arr.arc_agent] * arr.arc_hours + lp.lam_n[arr.arc_agent]
+
+
 def _top_stage(
-    arr: ArcArrays, choice: np.ndarray, cov: Coverage, opts: SolverOptions
+    arr: ArcArrays,
+    choice: np.ndarray,
+    cov: Coverage,
+    opts: SolverOptions,
+    price: np.ndarray | None = None,
 ) -> tuple[np.ndarray, str]:
-    """Tier-1 coverage first: the plan built on the cheapest tier-1 assignment that covers
-    ``cov.best`` households, kept when it covers more tier-1 households or, as many, costs
-    less (lexicographic). No-op when every reachable tier-1 household is covered."""
-    if covered_top(arr, choice) >= cov.reachable:
+    """Tier-1 coverage first (lexicographic): a plan covering at least ``cov.best`` tier-1
+    households, the cheapest found.
+
+    Candidates: ``choice`` itself when it already covers ``cov.best``, and the plan rebuilt on
+    the cheapest tier-1 cover found of that many (:func:`cheapest_cover`, each arc priced with
+    ``price``, the hours' worth to the lower tiers; merged into ``choice``), then improved by
+    ejections and packing under the floor rule
+    (:func:`keeps_top_floor`: they may swap which tier-1 households are covered, a riskier one
+    for a less risky one, but never cover fewer). The cheaper candidate is kept. No-op when
+    every reachable tier-1 household is covered.
+    """
+    have = covered_top(arr, choice)
+    if have >= cov.reachable:
         return choice, ""
     proof = (
         f"tier-1 coverage proven maximal ({cov.best})"
         if cov.proven
         else f"tier-1 coverage {cov.best}, at most {cov.uncertainty} more may be coverable"
     )
-    top = cheapest_cover(arr, cov, opts.coverage_cost_work, opts.coverage_time_limit)
-    if top is None:
+    floor = cov.best
+    top = cheapest_cover(arr, cov, opts.coverage_cost_work, opts.coverage_time_limit, price)
+    if top is None:  # no tier-1 household to place (then floor is 0 and choice meets it)
         return choice, proof
-    have = (covered_top(arr, choice), -arr.objective_of(choice))
-    if top.objective < top_part(arr, choice) - 1e-6 or have[0] < cov.best:
-        cand = merge_top(arr, choice, top)
-        cand, _ = eject_improve(arr, cand)
-        cand, _ = improve_packing(arr, cand, effort=opts.packing_effort)
-        if (covered_top(arr, cand), -arr.objective_of(cand)) > (have[0], have[1] + 1e-9):
-            return cand, f"{proof}; plan rebuilt on it"
+    if have >= floor:
+        mine = choice[top.items]
+        theirs = top.choice
+        extra = 0.0 if price is None else float(price[theirs[theirs >= 0]].sum())
+        extra -= 0.0 if price is None else float(price[mine[mine >= 0]].sum())
+        if top.objective + extra >= top_part(arr, choice) - 1e-6:
+            return choice, proof  # the plan's own cover is as many and no dearer (priced)
+    cand = merge_top(arr, choice, top)
+    cand, _ = eject_improve(arr, cand, floor=floor)
+    cand, _ = improve_packing(arr, cand, effort=opts.packing_effort, floor=floor)
+    if not keeps_top_floor(arr, cand, floor):
+        raise SolverInternalError(
+            f"the rebuilt plan covers {covered_top(arr, cand)} tier-1 households, "
+            f"below the floor {floor}"
+        )
+    if have < floor or arr.objective_of(cand) < arr.objective_of(choice) - 1e-9:
+        return cand, f"{proof}; plan rebuilt on it"
     return choice, proof
