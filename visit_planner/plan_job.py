@@ -88,6 +88,7 @@ from visit_planner.runs import (
     diff_plans,
     diff_totals,
 )
+from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
 from visit_planner.synthetic.next_month import month_before, parse_month
@@ -313,10 +314,13 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         ("check / 校验方案", checked.seconds.get("check", 0.0)),
     ])  # fmt: skip
     _refuse(checked.violations)
-    compared = pl.concat(checked.compared, how="vertical_relaxed")
-    checked.compared.clear()
-    versus = _versus(workspace, previous_run, compared)
-    del compared
+    versus = None
+    if previous_run is not None:  # the township plans against last month's, in parts
+        versus = diff_totals_in_parts(
+            workspace.root / previous_run.path / "plan.parquet",
+            [month.work.path("plan", tw) for tw in month.townships],
+            sum(month.sizes.values()),
+        )
     metrics = headline_metrics(result, checked.tiers)
     provenance = _provenance(req, files, month.model_version, previous_run)
     households_file = files.get("households")

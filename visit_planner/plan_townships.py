@@ -25,9 +25,12 @@ directory between the passes:
 What stays whole-month in the coordinator, and why it is small: while the inputs are
 validated, the household ids (unique ids, references) and the counts of (area, parent area)
 pairs; the worker table, the previous assignment and the conflicts (ids); the township of
-the previous assignment's households while it is split; the pins and forbids (ids); and - to
+the previous assignment's households while it is split; the pins and forbids (ids); a
+worker id and four numbers per assigned household while the whole plan's worker loads are
+added up (:func:`whole_loads`); and - to
 compare the new plan with the previous run - household id, worker id, tier and township of
-both plans.
+both plans, a part of the households at a time
+(:func:`visit_planner.runs.diff.diff_totals_in_parts`).
 
 Same inputs, same plan: the tasks, the township frames and their row order are those of
 :func:`assignment.plan.solve_prefecture`, and every file is written from the same frames as
@@ -373,11 +376,10 @@ def whole_loads(month: Month) -> pl.DataFrame:
 
 @dataclass
 class Checked:
-    """What pass 3 found: violations, the plan's ids (to compare with a previous run), the
-    households and uncovered households by tier, seconds per stage."""
+    """What pass 3 found: violations, the households and uncovered households by tier,
+    seconds per stage."""
 
     violations: list[Violation] = field(default_factory=list)
-    compared: list[pl.DataFrame] = field(default_factory=list)  # ids, worker, tier, township
     tiers: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -424,7 +426,6 @@ def township_frames(  # noqa: PLR0917
     )
     checked.add_time("explain", t1 - t0)
     checked.add_time("check", time.perf_counter() - t1)
-    checked.compared.append(plan.select("household_id", "worker_id", "tier", "township_id"))
     for name, n in tier_counts(plan).items():
         checked.tiers[name] = checked.tiers.get(name, 0) + n
     frames: dict[str, pl.DataFrame | None] = {

@@ -8,6 +8,10 @@ households whose tier stayed is what continuity should avoid.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
 import polars as pl
 
 from visit_planner.runs.reader import RunReader
@@ -98,6 +102,34 @@ def diff_runs(a: RunReader, b: RunReader) -> pl.DataFrame:
         pl.col("travel_minutes_month_b").fill_null(0.0),
     )
     return out.join(travel, on="township_id", how="left").select(DIFF_COLUMNS)
+
+
+PART_ROWS = 500_000
+"""Households per part of :func:`diff_totals_in_parts` (a few tens of MB of ids per part)."""
+
+_PLAN_KEYS = ["household_id", "worker_id", "tier", "township_id"]
+
+
+def diff_totals_in_parts(
+    before: Path, after: Sequence[Path], households: int, part_rows: int = PART_ROWS
+) -> dict[str, float]:
+    """``diff_totals(diff_plans(A, B))`` without holding either plan whole: ``before`` is A's
+    ``plan.parquet``, ``after`` the files whose rows make up B (``households`` rows in all;
+    each household in one file). The households are cut into parts by a hash of their id,
+    the same in both plans, so that a household's rows in A and B meet in one part; every
+    total is a sum of counts over households, so the parts' totals add up to the whole
+    plans' exactly."""
+    parts = max(1, math.ceil(households / part_rows))
+    part = pl.col("household_id").hash(seed=13) % parts
+    diffs = []
+    for i in range(parts):
+        a = pl.scan_parquet(before).select(_PLAN_KEYS).filter(part == i).collect()
+        b = pl.concat(
+            [pl.scan_parquet(p).select(_PLAN_KEYS).filter(part == i) for p in after],
+            how="vertical_relaxed",
+        ).collect()
+        diffs.append(diff_plans(a, b))
+    return diff_totals(pl.concat(diffs, how="vertical_relaxed"))
 
 
 def diff_totals(diff: pl.DataFrame) -> dict[str, float]:
