@@ -10,7 +10,7 @@ directory between the passes:
 1. **split and score**: each chunk of households is read back, corrected by the supervisors'
    data corrections, scored with the champion (its tier overrides), and cut by township into
    the solver's households (contract columns, final tier, risk) and the run's scores; the
-   previous assignment is cut by township with them;
+   previous assignment's rows of the chunk's households are cut by township with them;
 2. **solve**: the townships go to the executor (local processes or Dask) *as workers become
    free*: each task is built from its township's files when it is about to run
    (:mod:`assignment.executor` draws tasks lazily), and each result's plan is written to the
@@ -24,13 +24,11 @@ directory between the passes:
 
 What stays whole-month in the coordinator, and why it is small: while the inputs are
 validated, the household ids (unique ids, references) and the counts of (area, parent area)
-pairs; the worker table, the previous assignment and the conflicts (ids); the township of
-the previous assignment's households while it is split; the pins and forbids (ids); a
-worker id and four numbers per assigned household while the whole plan's worker loads are
-added up (:func:`whole_loads`); and - to
-compare the new plan with the previous run - household id, worker id, tier and township of
-both plans, a part of the households at a time
-(:func:`visit_planner.runs.diff.diff_totals_in_parts`).
+pairs; the worker table, the previous assignment and the conflicts (ids); the pins and
+forbids (ids); a worker id and four numbers per assigned household while the whole plan's
+worker loads are added up (:func:`whole_loads`); and, to compare the new plan with the
+previous run, household id, worker id, tier and township of both plans, for one part of
+the households at a time (:func:`visit_planner.runs.diff.diff_totals_in_parts`).
 
 Same inputs, same plan: the tasks, the township frames and their row order are those of
 :func:`assignment.plan.solve_prefecture`, and every file is written from the same frames as
@@ -179,8 +177,11 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
     )
     checks, pinned_rows = [], []
     parts: dict[str, list[Path]] = {}
+    numbered = None if previous is None else previous.with_row_index("_at")
     with user_errors():
         for k, part in enumerate(_score_slices(households)):
+            if numbered is not None:
+                _previous_parts(numbered, part, k, work)
             chunk = _corrected(part, corrected, fixed_ids)
             mine = None
             if tier_overrides is not None and tier_overrides.height:
@@ -212,7 +213,8 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
             work.write(kind, tw, frame)
             shutil.rmtree(work.root / kind / tw)
         sizes[tw] = frame.height
-    _split_previous(households, previous, sorted(sizes), work)
+    if previous is not None:
+        _join_previous(previous, sorted(sizes), work)
     rows = [r for r in pinned_rows if r.height]
     return Month(
         work=work,
@@ -250,33 +252,28 @@ def _corrected(chunk: pl.DataFrame, corrected: pl.DataFrame, ids: pl.Series) -> 
     )
 
 
-def _split_previous(
-    households: HouseholdChunks,
-    previous: pl.DataFrame | None,
-    townships: list[str],
-    work: WorkDir,
-) -> None:
-    """The previous assignment cut by its households' townships into ``work`` (the township
-    of the previous assignment's households only, read chunk by chunk)."""
-    if previous is None:
-        return
-    before = previous["household_id"].implode()
-    township_of = pl.concat(
-        [
-            f.filter(pl.col("household_id").is_in(before)).select(
-                "household_id", pl.col("township_id").alias("_township")
-            )
-            for f in households.frames(("household_id", "township_id"))
-        ],
-        how="vertical",
-    )
-    tagged = previous.join(township_of, on="household_id", how="inner", maintain_order="left")
-    parts = {
-        str(k[0]): v
-        for k, v in tagged.partition_by("_township", as_dict=True, include_key=False).items()
-    }
+def _previous_parts(numbered: pl.DataFrame, part: pl.DataFrame, k: int, work: WorkDir) -> None:
+    """The rows of the previous assignment (``numbered``: with their row number ``_at``)
+    whose households are in the slice ``part`` (as validated: the townships before any
+    correction), cut by township into ``work`` as ``previous/TOWNSHIP/K``."""
+    township_of = part.select("household_id", pl.col("township_id").alias("_township"))
+    tagged = numbered.join(township_of, on="household_id", how="inner")
+    for (tw,), rows in tagged.partition_by("_township", as_dict=True, include_key=False).items():
+        work.write("previous", f"{tw}/{k:06d}", rows)
+
+
+def _join_previous(previous: pl.DataFrame, townships: list[str], work: WorkDir) -> None:
+    """Each township's previous assignment in one file of ``work``, its rows in the previous
+    assignment's order (empty for a township without one)."""
     for tw in townships:
-        work.write("previous", tw, parts.get(tw, previous.clear()))
+        folder = work.root / "previous" / tw
+        files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        frame = previous.clear()
+        if files:
+            rows = pl.concat([pl.read_parquet(p) for p in files], how="vertical")
+            frame = rows.sort("_at").drop("_at").rechunk()
+            shutil.rmtree(folder)
+        work.write("previous", tw, frame)
 
 
 @dataclass
