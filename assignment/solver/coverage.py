@@ -17,7 +17,10 @@ households reshuffled. So the count is solved on its own, exactly:
   to leave out matters, since their penalties grow with risk. Priced with the township LP's
   worker duals, each arc also pays for the hours and the place it takes from the lower
   tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
-  one the rest of the plan can live with.
+  one the rest of the plan can live with. The search's best is then improved by the packing
+  search (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
+  rule: it swaps which tier-1 households are covered and by whom, never covering fewer
+  (measured at scale 1: the CP-SAT search rarely improves on its count-only hint there).
 
 Both run CP-SAT with one worker, a fixed seed and a limit in CP-SAT's *deterministic* work
 units, so results depend neither on machine load nor on the number of processes; a solve
@@ -27,7 +30,7 @@ stopped by the safety clock instead is not used.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +39,7 @@ from ortools.sat.python import cp_model
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
 from assignment.solver.highs import solve_mip
+from assignment.solver.packing import improve_packing
 from assignment.solver.priority import TopSolution, top_mask
 
 HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
@@ -353,15 +357,19 @@ def cheapest_cover(
     cov: Coverage,
     work: float = 2.0,
     time_limit: float = 60.0,
+    *,
     price: np.ndarray | None = None,
+    effort: int = 0,
 ) -> TopSolution | None:
     """A tier-1 assignment covering at least ``cov.best`` households at least tier-1 cost.
 
     ``price`` (per arc of the full arrays, >= 0) is added to each arc's cost in the search:
     the opportunity cost of the worker's hours and place for the lower tiers (the LP's
-    duals). Starts from (and is never worse, so priced, than) ``cov.choice``; costs are
-    rounded to hundredths in the model only, the returned objective is the exact tier-1 cost
-    (unpriced). None without tier-1 households to place.
+    duals). Starts from (and is never worse, so priced, than) ``cov.choice``; the best found
+    is then re-packed on the tier-1 households alone (``effort`` work units of
+    :func:`~assignment.solver.packing.improve_packing`, floor ``cov.best``; 0: not). Costs
+    are rounded to hundredths in the model only, the returned objective is the exact tier-1
+    cost (unpriced). None without tier-1 households to place.
     """
     tm = _top_model(arr)
     if len(tm.items) == 0:
@@ -397,6 +405,8 @@ def cheapest_cover(
         return float(arr.arc_cost[c[c >= 0]].sum() + arr.penalty[top][c < 0].sum()) + extra
 
     best = min(candidates, key=lambda ch: top_cost(ch, priced=True))
+    if effort > 0:
+        best = _repacked(arr, tm, best, floor=cov.best, price=price, effort=effort)
     full = np.full(arr.n_items, -1, dtype=np.int64)
     full[tm.items] = best
     return TopSolution(
@@ -405,6 +415,29 @@ def cheapest_cover(
         objective=top_cost(best),
         optimal=code == cp_model.OPTIMAL,
     )
+
+
+def _repacked(
+    arr: ArcArrays,
+    tm: _TopModel,
+    choice: np.ndarray,
+    *,
+    floor: int,
+    price: np.ndarray | None,
+    effort: int,
+) -> np.ndarray:
+    """``choice`` (arc per household of ``tm.items``, a fitting cover of at least ``floor``)
+    improved by the packing search on the tier-1 households alone, each arc's cost plus its
+    ``price``, never covering fewer than ``floor`` (the floor rule). Deterministic."""
+    sub, sub_arcs = arr.subset(tm.items, arr.cap_hours - tm.cap_hours, arr.cap_count - tm.cap_count)
+    extra = np.zeros(sub.n_arcs) if price is None else price[sub_arcs]
+    sub = replace(sub, arc_cost=sub.arc_cost + extra, overload_weight=0.0, soft_hours=None)
+    local = np.full(arr.n_arcs, -1, dtype=np.int64)
+    local[sub_arcs] = np.arange(len(sub_arcs))
+    start = np.where(choice >= 0, local[np.maximum(choice, 0)], -1)
+    got, _ = improve_packing(sub, start, effort=effort, floor=floor)
+    out = np.where(got >= 0, sub_arcs[np.maximum(got, 0)], -1)
+    return out if int((out >= 0).sum()) >= floor and _fits(arr, tm, out) else choice
 
 
 def covered_top(arr: ArcArrays, choice: np.ndarray) -> int:

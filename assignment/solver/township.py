@@ -349,7 +349,14 @@ def _top_stage(
         else f"tier-1 coverage {cov.best}, at most {cov.uncertainty} more may be coverable"
     )
     floor = cov.best
-    top = cheapest_cover(arr, cov, opts.coverage_cost_work, opts.coverage_time_limit, price)
+    top = cheapest_cover(
+        arr,
+        cov,
+        opts.coverage_cost_work,
+        opts.coverage_time_limit,
+        price=price,
+        effort=opts.packing_effort,
+    )
     if top is None:  # no tier-1 household to place (then floor is 0 and choice meets it)
         return choice, proof
     if have >= floor:

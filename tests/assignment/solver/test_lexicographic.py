@@ -169,6 +169,26 @@ def test_the_township_reports_the_bound_with_coverage_fixed_where_it_is_tighter(
     assert tighter > 0
 
 
+def test_the_cover_repacked_on_tier1_alone_keeps_the_count_and_costs_no_more() -> None:
+    from assignment.solver.coverage import cheapest_cover, max_coverage
+
+    for seed in range(8):
+        arr = random_trade(seed)
+        cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64))
+        price = np.full(arr.n_arcs, 1_000.0) * arr.arc_hours  # an hour is worth 1,000
+        plain = cheapest_cover(arr, cov, price=price)
+        packed = cheapest_cover(arr, cov, price=price, effort=200)
+        assert plain is not None and packed is not None
+        for top in (plain, packed):
+            full = np.full(arr.n_items, -1, dtype=np.int64)
+            full[top.items] = top.choice
+            assert covered_top(arr, full) >= cov.best
+            assert feasible(arr, full)
+        a, b = plain.choice, packed.choice
+        priced_plain = plain.objective + float(price[a[a >= 0]].sum())
+        assert packed.objective + float(price[b[b >= 0]].sum()) <= priced_plain + 1e-6
+
+
 def test_the_township_solve_is_deterministic() -> None:
     for seed in range(4):
         arr = random_trade(seed)
