@@ -11,6 +11,8 @@ Each function is pure: frames in, :class:`Problem` list out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from visit_planner.contracts.report import Problem
@@ -192,6 +194,25 @@ def check_worker_nesting(
     )
 
 
+Member = Callable[[pl.Series, pl.Series], pl.Series]
+"""``(values, known) -> mask``: which values are among the known ids (null: never)."""
+
+
+def hashed(values: pl.Series, known: pl.Series) -> pl.Series:
+    """:data:`Member` by a hash set of ``known``."""
+    return values.is_in(known.implode()).fill_null(False)
+
+
+def sorted_member(values: pl.Series, known: pl.Series) -> pl.Series:
+    """:data:`Member` by binary search in ``known``, which must be sorted (by
+    ``Series.sort()``, without nulls): no hash set of the known ids, only a position per
+    value."""
+    if known.len() == 0:
+        return pl.Series(values.name, [False] * values.len(), pl.Boolean)
+    at = known.search_sorted(values, side="left").clip(0, known.len() - 1)
+    return (known.gather(at) == values).fill_null(False)
+
+
 def check_references(
     df: pl.DataFrame,
     *,
@@ -200,12 +221,15 @@ def check_references(
     file: str,
     id_columns: tuple[str, ...],
     what: str,
+    member: Member | None = None,
 ) -> list[Problem]:
-    """Rows of ``df`` whose ``column`` names an id not in ``known``.
+    """Rows of ``df`` whose ``column`` names an id not in ``known`` (``member``: how to
+    tell, when not by a hash set of ``known``).
 
     A warning, not an error: the rows are left out and named, and the run goes on.
     """
-    unknown = df.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
+    found = (member or hashed)(df[column], known)
+    unknown = df.filter(df[column].is_not_null() & ~found)
     if not unknown.height:
         return []
     labels = unknown.select(

@@ -17,11 +17,12 @@ chunk of rows at a time, plus a few columns of the whole table:
   up, the first ids in file order (in id order for the nesting rule, as it reports them),
   row numbers of the whole file for rows without an id, and in the order the whole-table
   check lists them;
-- the rules over the whole table use only the columns they need: unique household ids (the
-  id column), the nesting of grid, village, township and county ids (each chunk's counts of
-  (child, parent) pairs give the majority parents; a second pass reads only the id and area
-  columns of the written chunks), and the references from the workers, the previous
-  assignment and the conflicts to household ids (the id column).
+- the rules over the whole table use only the columns they need, and no hash table of every
+  household: unique household ids (the id column, sorted), the nesting of grid, village,
+  township and county ids (each chunk's counts of (child, parent) pairs give the majority
+  parents; a second pass reads only the id and area columns of the written chunks), and the
+  references from the workers, the previous assignment and the conflicts to household ids
+  (a binary search in the sorted ids).
 
 Every error is still found in one pass over the inputs before any other work, and raised as
 one :class:`~visit_planner.errors.ContractError`; the chunks written until then are the
@@ -176,6 +177,17 @@ def _unique_columns(spec: TableSpec) -> list[str]:
     return [name for name, column in spec.schema.columns.items() if column.unique]
 
 
+def repeated(ids: pl.Series) -> pl.Series:
+    """Which rows hold an id that occurs more than once (as pandera's uniqueness check and
+    ``is_duplicated`` tell it: nulls too, when there are two or more), found by sorting the
+    ids rather than by a hash table of them all."""
+    ordered = ids.drop_nulls().sort()
+    same = (ordered == ordered.shift(1)).fill_null(False)
+    values = ordered.filter(same).unique()
+    found = ids.is_in(values.implode()).fill_null(False)
+    return found | ids.is_null() if ids.null_count() > 1 else found
+
+
 def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Problem]]:
     """Ids that occur more than once in the whole table (among the readable rows, as the
     whole-table check sees them), as pandera reports them: every row of a repeated id."""
@@ -183,7 +195,7 @@ def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Pro
     order = list(spec.dtypes)
     for column in _unique_columns(spec):
         ids = pl.concat([f.select(column, "_row") for f in scan.ids], how="vertical")
-        dup = ids.filter(pl.col(column).is_duplicated()).sort("_row")
+        dup = ids.filter(repeated(ids[column])).sort("_row")
         if dup.height:
             labels = dup.head(MAX_IDS_SHOWN).select(
                 pl.coalesce(
@@ -218,7 +230,8 @@ def _scan_households(path: Path, out: Path, chunk_rows: int) -> tuple[_Scan, lis
             scan.schema.add((1, *found), p)
         frame = checked.frame
         readable = frame if checked.readable is None else frame.filter(checked.readable)
-        numbered = frame.select(*unique, pl.int_range(start, start + frame.height).alias("_row"))
+        rows = pl.int_range(start, start + frame.height, dtype=pl.UInt32).alias("_row")
+        numbered = frame.select(*unique, rows)
         scan.ids.append(numbered if checked.readable is None else numbered.filter(checked.readable))
         scan.height += readable.height
         if scan.errors():
@@ -294,10 +307,15 @@ def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContractError([p.message() for p in errors])
-    hh = pl.concat([f.select("household_id") for f in scan.ids], how="vertical").to_series()
+    hh = pl.concat([f.select("household_id") for f in scan.ids]).to_series().sort()
     scan.ids.clear()
     previous, conflicts, relation_warnings = resolve_references(
-        hh, workers, frames["previous_assignment"], frames["conflicts"], files
+        hh,
+        workers,
+        frames["previous_assignment"],
+        frames["conflicts"],
+        files,
+        member=relations.sorted_member,
     )
     del hh
     places = frames["places"] if files["places"] != "places" else None

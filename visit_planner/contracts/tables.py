@@ -239,11 +239,15 @@ def resolve_references(
     previous: pl.DataFrame,
     conflicts: pl.DataFrame,
     files: dict[str, str],
+    *,
+    member: relations.Member | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
     """References to households (``hh``: every household id) and workers from the other
     tables: the previous assignment and the conflicts without the rows naming an unknown one,
-    and a warning naming those rows (and workers' unknown own households)."""
+    and a warning naming those rows (and workers' unknown own households). ``member``: how
+    to look household ids up in ``hh`` (default: a hash set)."""
     w = workers["worker_id"]
+    in_hh = member or relations.hashed
     refs = (
         # (frame, column, known ids, file, id columns, what it refers to)
         (workers, "own_household_id", hh, "workers", ("worker_id",), "household"),
@@ -256,14 +260,20 @@ def resolve_references(
         problem
         for frame, column, known, table, ids, what in refs
         for problem in relations.check_references(
-            frame, column=column, known=known, file=files[table], id_columns=ids, what=what
+            frame,
+            column=column,
+            known=known,
+            file=files[table],
+            id_columns=ids,
+            what=what,
+            member=in_hh if what == "household" else None,
         )
     ]
     previous = previous.filter(
-        pl.col("household_id").is_in(hh.implode()) & pl.col("worker_id").is_in(w.implode())
+        in_hh(previous["household_id"], hh) & pl.col("worker_id").is_in(w.implode())
     )
     conflicts = conflicts.filter(
-        pl.col("household_id").is_in(hh.implode()) & pl.col("worker_id").is_in(w.implode())
+        in_hh(conflicts["household_id"], hh) & pl.col("worker_id").is_in(w.implode())
     ).unique(maintain_order=True)
     return previous, conflicts, warnings
 

@@ -165,3 +165,29 @@ def test_an_empty_households_table(inputs_dir: Path, tmp_path: Path) -> None:
     assert same_errors(inputs_dir, tmp_path) == [
         f"{path}: the households table has no rows (没有农户)"
     ]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["a", "b", "c"],
+        ["b", "a", "b", "c", "a", "a"],
+        ["a", None, "b"],
+        [None, "a", None, "a", "c"],
+        [],
+    ],
+)
+def test_repeated_ids_by_sorting_are_those_of_a_hash_table(ids: list[str | None]) -> None:
+    from visit_planner.contracts.stream import repeated
+
+    series = pl.Series("id", ids, pl.String)
+    assert repeated(series).to_list() == series.is_duplicated().to_list()
+
+
+def test_ids_looked_up_by_binary_search_are_those_of_a_hash_set() -> None:
+    from visit_planner.contracts.relations import hashed, sorted_member
+
+    known = pl.Series(["H3", "H1", "H10", "H7"])
+    values = pl.Series(["H1", "H2", None, "H7", "H99", "H0", "H10", "H3"])
+    assert sorted_member(values, known.sort()).to_list() == hashed(values, known).to_list()
+    assert sorted_member(values, known.clear()).to_list() == [False] * values.len()
