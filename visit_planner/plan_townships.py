@@ -257,7 +257,8 @@ def _previous_parts(numbered: pl.DataFrame, part: pl.DataFrame, k: int, work: Wo
     whose households are in the slice ``part`` (as validated: the townships before any
     correction), cut by township into ``work`` as ``previous/TOWNSHIP/K``."""
     township_of = part.select("household_id", pl.col("township_id").alias("_township"))
-    tagged = numbered.join(township_of, on="household_id", how="inner")
+    mine = numbered.filter(pl.col("household_id").is_in(township_of["household_id"].implode()))
+    tagged = mine.join(township_of, on="household_id", how="inner")
     for (tw,), rows in tagged.partition_by("_township", as_dict=True, include_key=False).items():
         work.write("previous", f"{tw}/{k:06d}", rows)
 

@@ -26,8 +26,10 @@ chunk of rows at a time, plus a few columns of the whole table:
 
 Every error is still found in one pass over the inputs before any other work, and raised as
 one :class:`~visit_planner.errors.ContractError`; the chunks written until then are the
-caller's to remove (``plan`` removes its work directory). The other tables are small and are
-read whole (:func:`~visit_planner.contracts.tables.read_table`).
+caller's to remove (``plan`` removes its work directory). The previous assignment (a row for
+most households) is checked in chunks the same way and kept whole once cast (three ids a
+row); the other tables are small and are read whole
+(:func:`~visit_planner.contracts.tables.read_table`).
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ class _Scan:
     chunks: list[Path] = field(default_factory=list)
     height: int = 0
     ids: list[pl.DataFrame] = field(default_factory=list)  # id and row number, readable rows
+    frames: list[pl.DataFrame] = field(default_factory=list)  # cast chunks kept in memory
     pairs: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
     cast: Merged = field(default_factory=Merged)
     schema: Merged = field(default_factory=Merged)
@@ -210,15 +213,20 @@ def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Pro
     return found
 
 
-def _scan_households(path: Path, out: Path, chunk_rows: int) -> tuple[_Scan, list[Problem]]:
-    """Cast and check the households file chunk by chunk, writing each valid chunk to
-    ``out``; raises ContractError with the table's problems (those of the whole file)."""
-    spec, file = TABLES["households"], str(path)
+def _scan_table(
+    name: str, path: Path, out: Path | None, chunk_rows: int
+) -> tuple[_Scan, list[Problem]]:
+    """Cast and check the file of table ``name`` chunk by chunk: each valid chunk is written
+    to ``out`` (or kept, in ``frames``, without ``out``); the households' row rules and area
+    pairs are gathered on the way. Raises ContractError with the table's problems (those of
+    the whole file)."""
+    spec, file = TABLES[name], str(path)
     unique = _unique_columns(spec)
     schema = spec.schema.update_columns({c: {"unique": False} for c in unique})
     order = list(spec.dtypes)
     scan = _Scan()
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     for k, (start, raw) in enumerate(raw_chunks(path, chunk_rows)):
         checked = check_rows(raw, spec, file, schema=schema, offset=start)
         if checked.missing_columns:  # the same columns in every chunk: reported once
@@ -236,6 +244,9 @@ def _scan_households(path: Path, out: Path, chunk_rows: int) -> tuple[_Scan, lis
         scan.height += readable.height
         if scan.errors():
             continue  # nothing more of this table is needed: it is refused
+        if out is None:
+            scan.frames.append(frame)
+            continue
         chunk = out / f"{k:06d}.parquet"
         frame.write_parquet(chunk)
         scan.chunks.append(chunk)
@@ -287,7 +298,11 @@ def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs
         files[name] = str(path)
         try:
             if name == "households":
-                scan, table_warnings = _scan_households(path, out, chunk_rows)
+                scan, table_warnings = _scan_table(name, path, out, chunk_rows)
+            elif name == "previous_assignment":  # a row for most households
+                kept, table_warnings = _scan_table(name, path, None, chunk_rows)
+                frames[name] = pl.concat(kept.frames, how="vertical")
+                del kept
             else:
                 frames[name], table_warnings = read_table(path, name)
             warnings.extend(table_warnings)

@@ -105,6 +105,20 @@ def test_duplicate_id_across_chunks(inputs_dir: Path, tmp_path: Path) -> None:
     assert "2 rows" in found[0]
 
 
+def test_previous_assignment_in_chunks(inputs_dir: Path, tmp_path: Path) -> None:
+    previous = pl.read_parquet(inputs_dir / "previous_assignment.parquet")
+    assert previous.height > 3 * CHUNK
+    late = previous.height - 5
+    change_rows(
+        inputs_dir,
+        "previous_assignment",
+        {late: {"month": "Nov 2026"}, 2_500: {"household_id": previous["household_id"][3]}},
+    )
+    found = same_errors(inputs_dir, tmp_path)
+    text = "\n".join(found)
+    assert "previous_assignment" in text and "Nov 2026" in text and "duplicate id" in text
+
+
 def test_missing_column(inputs_dir: Path, tmp_path: Path) -> None:
     path = inputs_dir / "households.parquet"
     pl.read_parquet(path).drop("members").write_parquet(path)
