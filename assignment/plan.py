@@ -41,7 +41,7 @@ from assignment.inputs import (
 )
 from assignment.problem import TownshipArrays, township_arrays
 from assignment.solver.options import SolverOptions
-from assignment.solver.priority import top_items
+from assignment.solver.priority import keeps_top_floor, top_items
 from assignment.solver.repair import eject_improve
 from assignment.solver.township import TownshipSolution, solve_arrays
 
@@ -248,12 +248,14 @@ def _no_worse_than_greedy(
         choice[arr.arc_item[pinned]] != pinned
     ):
         return sol
-    choice, _moved = eject_improve(arr, choice)
-    objective = arr.objective_of(choice)
-    # Tier-1 coverage first (lexicographic): never trade a covered tier-1 household for cost.
     top = top_items(arr)
-    covered, had = int((choice[top] >= 0).sum()), int((sol.choice[top] >= 0).sum())
-    if covered < had or (
+    had = int((sol.choice[top] >= 0).sum())
+    # Tier-1 coverage first (lexicographic): never trade a covered tier-1 household for cost
+    # (the floor rule, as in the township solve).
+    choice, _moved = eject_improve(arr, choice, floor=min(had, int((choice[top] >= 0).sum())))
+    objective = arr.objective_of(choice)
+    covered = int((choice[top] >= 0).sum())
+    if not keeps_top_floor(arr, choice, had) or (
         covered == had and sol.objective is not None and objective >= sol.objective - 1e-9
     ):
         return sol

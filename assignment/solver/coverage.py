@@ -20,7 +20,8 @@ households reshuffled. So the count is solved on its own, exactly:
   one the rest of the plan can live with. The search's best is then improved by the packing
   search (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
   rule: it swaps which tier-1 households are covered and by whom, never covering fewer
-  (measured at scale 1: the CP-SAT search rarely improves on its count-only hint there).
+  (in the cadre-short townships 532624002 and 532628003 at scale 1 the CP-SAT search did
+  not improve on its count-only hint within its work limit; the re-packing did).
 
 Both run CP-SAT with one worker, a fixed seed and a limit in CP-SAT's *deterministic* work
 units, so results depend neither on machine load nor on the number of processes; a solve
