@@ -3,7 +3,8 @@
 The coordinator of ``plan`` never holds the whole month's working frames. The input tables
 are validated with the households table in chunks of :data:`CHUNK_ROWS` rows
 (:func:`visit_planner.contracts.stream.stream_inputs`: the validated, cast chunks are written
-to a work directory; the other tables are small and read whole); then the month goes
+to a work directory; the previous assignment is checked in chunks too and kept whole, three
+ids a row; the other tables are small and read whole); then the month goes
 through four passes, each chunk or township at a time, with the frames in files of the work
 directory between the passes:
 
