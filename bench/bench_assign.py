@@ -541,6 +541,19 @@ def main() -> None:
             f"- townships with a tier-1 shortfall ({short.height}): gap {(o - b) / o:.3%}"
             f"; {int(short['unassigned_tier1'].sum())} tier-1 households uncovered"
         )
+        if "cost_gap" in short.columns:
+            fixed_short = short.filter(pl.col("cost_gap").is_not_null()).sort("township_id")
+            lines.append(
+                "- of them with coverage proven maximal, cost gap with coverage fixed (gap of "
+                "the weighted model): "
+                + (
+                    "; ".join(
+                        f"{r['township_id']} {r['cost_gap']:.3%} ({r['gap']:.3%})"
+                        for r in fixed_short.iter_rows(named=True)
+                    )
+                    or "none"
+                )
+            )
     near = diag.with_columns((pl.col("households") - 10_000).abs().alias("_d")).sort("_d").head(3)
     lines.append(
         "- townships closest to 10 k households: "
