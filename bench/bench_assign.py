@@ -103,10 +103,13 @@ def prepare(scale: float, seed: int, cache: Path) -> Path:
     return d
 
 
-def township_tasks_of(d: Path, settings, workers: Path | None = None):  # type: ignore[no-untyped-def]
+def township_tasks_of(  # type: ignore[no-untyped-def]
+    d: Path, settings, workers: Path | None = None, *, previous: bool = True
+):
     """The prepared prefecture ``d`` as one :class:`assignment.plan.TownshipTask` per township
     (largest first), read as ``assign`` reads it (contract readers; final tier and risk from
-    the scores file)."""
+    the scores file); without last month's plan when ``previous`` is False (a programme's
+    first month)."""
     from assignment.plan import township_tasks
     from visit_planner.assign_job import load_assign_inputs
     from visit_planner.plan_files import PlanPaths
@@ -116,7 +119,7 @@ def township_tasks_of(d: Path, settings, workers: Path | None = None):  # type: 
             scores=d / "scores.parquet",
             households=d / "households.parquet",
             workers=workers or d / "workers.parquet",
-            previous=d / "previous_assignment.parquet",
+            previous=d / "previous_assignment.parquet" if previous else None,
             conflicts=d / "conflicts.parquet",
         )
     )
@@ -195,7 +198,7 @@ def _tree_rss_kb(root: int) -> int:
 
 
 def run_assign(
-    d: Path, workers: Path, out: Path, processes: int
+    d: Path, workers: Path, out: Path, processes: int, previous: bool = True
 ) -> tuple[float, float, int, float]:
     """Run the CLI; returns (wall seconds, peak tree RSS in GB, exit code, CPU seconds of the
     process and its reaped worker processes: a figure the machine's load hardly changes)."""
@@ -210,8 +213,7 @@ def run_assign(
         str(d / "households.parquet"),
         "--workers",
         str(workers),
-        "--previous",
-        str(d / "previous_assignment.parquet"),
+        *(("--previous", str(d / "previous_assignment.parquet")) if previous else ()),
         "--conflicts",
         str(d / "conflicts.parquet"),
         "--out",
@@ -241,7 +243,7 @@ def run_assign(
 
 
 def solve_in_process(
-    d: Path, workers: Path, out: Path, processes: int
+    d: Path, workers: Path, out: Path, processes: int, previous: bool = True
 ) -> tuple[float, float, int, float]:
     """The optimizer alone, as ``assign`` runs it (township tasks over ``processes`` worker
     processes), without the explanations and run files: writes ``plan.parquet`` and
@@ -264,7 +266,7 @@ def solve_in_process(
     t = threading.Thread(target=sample, daemon=True)
     start = time.perf_counter()
     t.start()
-    tasks = township_tasks_of(d, settings, workers)
+    tasks = township_tasks_of(d, settings, workers, previous=previous)
     results = list(default_executor(processes).run(run_township_task, tasks))
     res = combine_results(results, [], time.perf_counter() - start)
     out.mkdir(parents=True, exist_ok=True)
@@ -412,6 +414,31 @@ def greedy_all(  # noqa: PLR0917
     return pl.concat(plans), pl.concat(costs), time.perf_counter() - start
 
 
+def first_month_lines(diag: pl.DataFrame, with_previous: Path) -> list[str]:
+    """Tier-1 coverage per township without last month's plan against the run with it (the
+    issue's first-month check): equal counts, both proven maximal, and any difference named."""
+    if not with_previous.exists():
+        return ["- run with the previous plan not in the cache: coverage not compared"]
+    cols = ["township_id", "tier1_covered", "tier1_coverage_proven"]
+    both = diag.select(cols).join(
+        pl.read_parquet(with_previous).select(cols), on="township_id", suffix="_with"
+    )
+    equal = both.filter(pl.col("tier1_covered") == pl.col("tier1_covered_with"))
+    proven = both.filter(pl.col("tier1_coverage_proven") & pl.col("tier1_coverage_proven_with"))
+    differ = both.filter(pl.col("tier1_covered") != pl.col("tier1_covered_with"))
+    lines = [
+        f"- first month (no previous plan) against the run with it: tier-1 coverage equal in "
+        f"**{equal.height}/{both.height}** townships ({int(both['tier1_covered'].sum()):,} vs "
+        f"{int(both['tier1_covered_with'].sum()):,} covered); proven maximal in both runs in "
+        f"{proven.height}/{both.height}"
+    ]
+    lines += [
+        f"  - {tw}: {a} without, {b} with (proven: {p} without, {q} with)"
+        for tw, a, p, b, q in differ.sort("township_id").iter_rows()
+    ]
+    return lines
+
+
 def main() -> None:
     """Run the benchmark and write its markdown."""
     go_offline()
@@ -427,6 +454,12 @@ def main() -> None:
         help="Time the optimizer in this process (township tasks over --processes workers), "
         "without assign's explanations and run files.",
     )
+    ap.add_argument(
+        "--no-previous",
+        action="store_true",
+        help="Without last month's plan (a programme's first month); the tier-1 coverage is "
+        "compared per township with the run with it, when that run is in the cache.",
+    )
     ap.add_argument("--reuse-run", action="store_true", help="Reuse the last assign run.")
     ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
@@ -441,7 +474,7 @@ def main() -> None:
             run = solve_in_process if args.solver_only else run_assign
             run(d, workers_path, d / "out_default", args.processes)
         workers_path = tight_workers(d, pl.read_parquet(default_plan))
-    out = d / f"out_{variant}"
+    out = d / f"out_{variant}{'_noprev' if args.no_previous else ''}"
     timing = out / "bench_run.json"
     if args.reuse_run and timing.exists():
         saved = json.loads(timing.read_text())
@@ -450,7 +483,9 @@ def main() -> None:
         load = tuple(saved[4]) if len(saved) > 4 else os.getloadavg()
     else:
         run = solve_in_process if args.solver_only else run_assign
-        wall, peak_gb, code, cpu = run(d, workers_path, out, args.processes)
+        wall, peak_gb, code, cpu = run(
+            d, workers_path, out, args.processes, previous=not args.no_previous
+        )
         load = os.getloadavg()
         out.mkdir(parents=True, exist_ok=True)
         timing.write_text(json.dumps([wall, peak_gb, code, cpu, list(load)]))
@@ -465,6 +500,8 @@ def main() -> None:
     )
     workers = pl.read_parquet(workers_path)
     prev = pl.read_parquet(d / "previous_assignment.parquet")
+    if args.no_previous:
+        prev = prev.clear()
     conflicts = pl.read_parquet(d / "conflicts.parquet")
     lines = [
         f"# assign benchmark: scale {args.scale:g}, seed {args.seed}, {variant} capacities",
@@ -472,7 +509,8 @@ def main() -> None:
         f"Command: `.venv/bin/python bench/bench_assign.py --scale {args.scale:g} "
         f"{'' if args.seed == 1 else f'--seed {args.seed} '}--processes {args.processes}"
         f"{' --tight' if args.tight else ''}{' --skip-greedy' if args.skip_greedy else ''}"
-        f"{' --solver-only' if args.solver_only else ''}` "
+        f"{' --solver-only' if args.solver_only else ''}"
+        f"{' --no-previous' if args.no_previous else ''}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; prefecture cache key "
         f"`{d.name}`). Machine: 2 cores shared "
         "with other agents' test runs at the same time, so times are pessimistic.",
@@ -637,6 +675,8 @@ def main() -> None:
                 f"{int(f['cov3']):,}/{int(f['n3']):,} | {f['travel']:,.0f} | "
                 f"{f['changed'] / max(f['with_prev'], 1):.1%} |"
             )
+    if args.no_previous:
+        lines += first_month_lines(diag, d / f"out_{variant}" / "diagnostics.parquet")
     lines += ["", "Shortfalls (township: text):", ""]
     lines += [
         f"- {r[0]}: {r[1]}"
@@ -647,6 +687,7 @@ def main() -> None:
     args.results.mkdir(parents=True, exist_ok=True)
     seed_part = "" if args.seed == 1 else f"_seed{args.seed}"
     seed_part += "_solver" if args.solver_only else ""
+    seed_part += "_noprev" if args.no_previous else ""
     path = args.results / f"assign_scale{args.scale:g}{seed_part}_{variant}.md"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
