@@ -23,9 +23,12 @@ is copied to a temporary directory). Without ``--data-root``/``--model-home`` th
 generates them in ``--work`` (``generate``, then ``train`` and ``promote`` on scale 0.05).
 Writes ``bench/results/validate_scale<S...>.md``.
 
-``--versus BEFORE_RUN AFTER_RUN`` measures instead the comparison of a new plan with the
-previous run's (churn): the whole plans' columns at once, as ``plan`` did, against
-:func:`visit_planner.runs.diff.diff_totals_in_parts` (``bench/results/versus_parts.md``).
+``--explain DATA RUN`` measures the explain-and-check pass and the publication instead, with
+the township plans of an earlier run RUN of DATA in place of the solves
+(``bench/results/explain_stage.md``). ``--versus BEFORE_RUN AFTER_RUN`` measures the
+comparison of a new plan with the previous run's (churn): the whole plans' columns at once,
+as ``plan`` did, against :func:`visit_planner.runs.diff.diff_totals_in_parts`
+(``bench/results/versus_parts.md``).
 """
 
 from __future__ import annotations
@@ -111,6 +114,9 @@ def child(mode: str, data: Path, home: Path, work: Path) -> dict[str, object]:
         out["validate_s"] = time.perf_counter() - t0
         out["validate_mb"] = peaks.take()
         out["totals"] = totals
+    elif mode == "explain":  # data: the input directory; work: a run of it (its plans)
+        t1 = _explain_stage(data, home, work, peaks, out)
+        out["validate_s"] = t1 - t0
     elif mode == "whole":
         inputs = load_inputs(data)
         out["households"] = inputs.households.height
@@ -145,6 +151,102 @@ def child(mode: str, data: Path, home: Path, work: Path) -> dict[str, object]:
         w.remove()
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return out
+
+
+def _explain_stage(
+    data: Path, home: Path, run_dir: Path, peaks: Peaks, out: dict[str, object]
+) -> float:
+    """``plan``'s passes 1 and 3 and its publication on ``data``, with the township plans of
+    the earlier run ``run_dir`` of the same data in place of the solves (pass 2): the peak of
+    the explain and check pass, and of the run-wide files' writing."""
+    import polars as pl
+
+    from assignment.domain import Status
+    from assignment.plan import PrefectureResult
+    from visit_planner.contracts.stream import stream_inputs
+    from visit_planner.overrides import apply_overrides
+    from visit_planner.plan_townships import (
+        CHUNK_ROWS,
+        INPUT_KIND,
+        Checked,
+        Solved,
+        WorkDir,
+        split_and_score,
+        township_frames,
+        whole_loads,
+    )
+    from visit_planner.policy import load_policy, policy_text, settings_from_policy
+    from visit_planner.risk_job import scoring_context
+    from visit_planner.runs import Provenance
+    from visit_planner.runs.staged import StagedRun
+
+    work = WorkDir(Path(tempfile.mkdtemp(prefix="bench_explain_")))
+    try:
+        streamed = stream_inputs(data, work.root / INPUT_KIND, CHUNK_ROWS)
+        applied = apply_overrides(
+            [], streamed.households.filter(pl.lit(False)), streamed.workers, on=date(2026, 11, 1)
+        )
+        month = split_and_score(
+            streamed.households,
+            streamed.workers,
+            streamed.previous_assignment,
+            streamed.conflicts,
+            applied,
+            scoring_context(home=home, source=str(data)),
+            work,
+        )
+        out["households"] = streamed.households.height
+        del streamed
+        work.path("plan", "any").parent.mkdir(parents=True, exist_ok=True)
+        for tw in month.townships:
+            shutil.copy2(run_dir / "townships" / tw / "plan.parquet", work.path("plan", tw))
+        t1 = time.perf_counter()
+        out["score_mb"] = peaks.take()
+        diagnostics = pl.read_parquet(run_dir / "diagnostics.parquet")
+        result = PrefectureResult(
+            Status.FEASIBLE, 0.0, None, None, 0.0, pl.DataFrame(), diagnostics
+        )
+        solved = Solved(result, pl.DataFrame())
+        settings = settings_from_policy(load_policy(None))
+        loads = whole_loads(month)
+        run = StagedRun(work.root / "staged")
+        checked = Checked()
+        per_township = []  # (peak MB while it was explained, checked and written, township)
+        before = peaks.take()
+        for tw in month.townships:
+            frames, inputs = township_frames(
+                month,
+                tw,
+                solved,
+                loads,
+                settings,
+                lambda e: e.with_columns(pl.lit(None, pl.String).alias("overrides")),
+                checked,
+            )
+            run.add_township(tw, frames, inputs, {})
+            del frames, inputs
+            per_township.append((peaks.take(), tw))
+        out["explain_s"] = time.perf_counter() - t1
+        out["explain_mb"] = max(before, *(mb for mb, _ in per_township))
+        out["explain_top"] = [
+            f"{tw} ({month.sizes[tw]:,} households): {mb:,} MB"
+            for mb, tw in sorted(per_township, reverse=True)[:3]
+        ]
+        out["between_mb"] = Peaks.rss() // 2**20
+        t2 = time.perf_counter()
+        run.finish(
+            diagnostics=diagnostics,
+            worker_loads=loads,
+            provenance=Provenance(policy_text=policy_text(None)),
+            metrics={},
+            places=None,
+        )
+        out["publish_s"] = time.perf_counter() - t2
+        out["publish_mb"] = peaks.take()
+        out["violations"] = len(checked.violations)
+    finally:
+        work.remove()
+    return t1
 
 
 def run_child(mode: str, data: Path, home: Path, work: Path) -> dict[str, object]:
@@ -186,11 +288,56 @@ def main() -> None:
         metavar=("BEFORE_RUN", "AFTER_RUN"),
         help="Only compare two run directories' plans: whole plans, then in parts.",
     )
+    ap.add_argument(
+        "--explain",
+        nargs=2,
+        type=Path,
+        default=None,
+        metavar=("DATA", "RUN"),
+        help="Only plan's explain-and-check pass and publication on DATA, with the township "
+        "plans of the earlier run RUN of the same data in place of the solves.",
+    )
     ap.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         mode, data, home, work = args.child
         print(json.dumps(child(mode, Path(data), Path(home), Path(work))))
+        return
+    if args.explain:
+        if args.model_home is None:
+            raise SystemExit("--explain needs --model-home WS (the model of the run)")
+        home = Path(tempfile.mkdtemp(prefix="bench_registry_"))
+        shutil.copy2(args.model_home / "mlflow.db", home / "mlflow.db")
+        shutil.copytree(args.model_home / "mlartifacts", home / "mlartifacts")
+        data, run_dir = args.explain
+        r = run_child("explain", data, home, run_dir)
+        shutil.rmtree(home, ignore_errors=True)
+        lines = [
+            "# `plan`'s explain, check and publish stages: coordinator peak memory",
+            "",
+            f"Command: `.venv/bin/python bench/bench_validate.py --model-home WS --explain DATA "
+            f"RUN` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}): validate and score "
+            "DATA as `plan` does, then explain, check and write every township and the "
+            "run-wide files with the township plans of RUN (an earlier run of DATA) in place "
+            "of the solves. A fresh process; peak RSS sampled every 20 ms (libraries "
+            "included).",
+            "",
+            "| households | validate+score peak MB | explain+check s | explain+check peak MB "
+            "| publish s | publish peak MB | violations | after imports MB | load avg |",
+            "|---|---|---|---|---|---|---|---|---|",
+            f"| {r['households']:,} | {r['score_mb']:,} | {r['explain_s']:.1f} "
+            f"| {r['explain_mb']:,} | {r['publish_s']:.1f} | {r['publish_mb']:,} "
+            f"| {r['violations']} | {r['start_mb']:,} | {r['load']} |",
+            "",
+            "The townships whose explain-and-check step peaked highest (peak RSS of the "
+            "process during that township's step): "
+            + "; ".join(str(t) for t in r["explain_top"])  # type: ignore[attr-defined]
+            + ". "
+            f"Resident after the last township: {r['between_mb']:,} MB.",
+        ]
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / "explain_stage.md").write_text("\n".join(lines) + "\n", "utf-8")
+        print("\n".join(lines))
         return
     if args.versus:
         before, after = args.versus
