@@ -52,7 +52,6 @@ from visit_planner.assign_job import (
     solver_options,
     township_executor,
 )
-from visit_planner.contracts import load_inputs
 from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs, find_table
@@ -577,8 +576,8 @@ def _amend(  # noqa: PLR0917
             f"township(s) {', '.join(missing)} are not in run {current.run_id[:12]} of "
             f"{req.month} (乡镇不在本月方案中)"
         )
-    inputs = load_inputs(req.data)
-    hh = inputs.households.filter(pl.col("township_id").is_in(named))
+    inputs = _named_townships(req.data, workspace.runs_dir / req.month, named)
+    hh = inputs.households
     clock.done("validate / 校验")
     settings = settings_from_policy(load_policy(req.policy_path))
     ids = set(hh["household_id"].to_list())
@@ -638,6 +637,28 @@ def _amend(  # noqa: PLR0917
         clock.stages,
         list(scored.warnings),
         versus,
+    )
+
+
+def _named_townships(data: Path, runs_dir: Path, named: list[str]) -> Inputs:
+    """The month's inputs validated as ``plan`` validates them (the households in chunks, in
+    a work directory removed afterwards), with the households of the ``named`` townships
+    only."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(runs_dir)
+    work = WorkDir(staging.with_name(staging.name + "-work"))
+    try:
+        streamed = stream_inputs(data, work.root / INPUT_KIND, CHUNK_ROWS)
+        households = streamed.households.filter(pl.col("township_id").is_in(named))
+    finally:
+        work.remove()
+    return Inputs(
+        households,
+        streamed.workers,
+        streamed.previous_assignment,
+        streamed.conflicts,
+        streamed.warnings,
+        places=streamed.places,
     )
 
 
