@@ -13,6 +13,7 @@ exactly as great-circle distance does), so this scales to the whole prefecture.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = [
     "HOUSEHOLD_EXPLANATION_COLUMNS",
     "REASON_TEXT",
     "Reason",
+    "WorkerIndex",
     "explain_plan",
     "pins_by_household",
     "tradeoff_causes",
@@ -133,6 +135,41 @@ def _worker_side(workers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class WorkerIndex:
+    """The worker side of :func:`explain_plan`, built once for many calls: the workers in the
+    layout of :mod:`assignment.constraints` sorted by id (``side``), each worker's row
+    (``codes``), and per role the rows of its workers with a k-d tree of their positions.
+
+    A caller that explains a month township by township against every worker (the nearest
+    other worker may be in another township) builds it once: rebuilding it per township
+    costs time linear in the number of workers, so the month's explanations would grow with
+    townships x workers. The same index gives the same explanations as building it inside.
+    """
+
+    side: pl.DataFrame
+    codes: pl.DataFrame  # worker_id, _code (row of ``side``)
+    trees: dict[str, tuple[np.ndarray, cKDTree]]
+
+    @classmethod
+    def of(cls, workers: pl.DataFrame) -> WorkerIndex:
+        """The index of ``workers`` (the plan inputs' worker table)."""
+        side = _worker_side(workers)
+        codes = (
+            side.select("worker_id")
+            .with_row_index("_code")
+            .select("worker_id", pl.col("_code").cast(pl.Int64))
+        )
+        roles = side["role"].to_numpy()
+        lon, lat = side["w_lon"].to_numpy(), side["w_lat"].to_numpy()
+        trees = {}
+        for role in Role:
+            rows = np.flatnonzero(roles == role.value)
+            if rows.size:
+                trees[role.value] = (rows, cKDTree(_unit_xyz(lon[rows], lat[rows])))
+        return cls(side, codes, trees)
+
+
 def _flag(pairs: pl.DataFrame | None, name: str) -> pl.DataFrame:
     if pairs is None or pairs.height == 0:
         return pl.DataFrame(
@@ -171,16 +208,17 @@ def _road_factor(settings: AssignmentSettings) -> pl.Expr:
 
 
 def _nearest_other_workers(
-    hh: pl.DataFrame, ws: pl.DataFrame, settings: AssignmentSettings
+    hh: pl.DataFrame, index: WorkerIndex, settings: AssignmentSettings
 ) -> np.ndarray:
-    """Per row of ``hh``, the row of ``ws`` of the nearest worker of an eligible role other
-    than the household's own worker (``_own``), or -1 when there is none.
+    """Per row of ``hh``, the row of ``index.side`` of the nearest worker of an eligible role
+    other than the household's own worker (``_own``), or -1 when there is none.
 
-    Ties in distance go to the smaller id (``ws`` is sorted by id). Vectorised: a k-d tree
+    Ties in distance go to the smaller id (the side is sorted by id). Vectorised: a k-d tree
     query per role, then a row-wise minimum in numpy.
     """
     own = (
-        hh["_own"].cast(pl.Enum(ws["worker_id"]), strict=False).to_physical().cast(pl.Int64)
+        hh.select(pl.col("_own").alias("worker_id"))
+        .join(index.codes, on="worker_id", how="left", maintain_order="left")["_code"]
         .fill_null(-1).to_numpy()
     )  # fmt: skip
     best_d = np.full(hh.height, np.inf)
@@ -188,14 +226,14 @@ def _nearest_other_workers(
     tier = hh["tier"].fill_null(0).to_numpy()
     located = (hh["lon"].is_not_null() & hh["lat"].is_not_null()).to_numpy()
     xyz = _unit_xyz(hh["lon"].fill_null(0.0).to_numpy(), hh["lat"].fill_null(0.0).to_numpy())
-    roles = ws["role"].to_numpy()
     for role in Role:
-        w_rows = np.flatnonzero(roles == role.value)
+        if role.value not in index.trees:
+            continue
+        w_rows, tree = index.trees[role.value]
         tiers = [t for t in (1, 2, 3) if any(r == role for r, _ in settings.eligible_roles(t))]
         h_rows = np.flatnonzero(np.isin(tier, tiers) & located)
-        if w_rows.size == 0 or h_rows.size == 0:
+        if h_rows.size == 0:
             continue
-        tree = cKDTree(_unit_xyz(ws["w_lon"].to_numpy()[w_rows], ws["w_lat"].to_numpy()[w_rows]))
         k = min(_NEIGHBOURS, w_rows.size)
         dist, idx = tree.query(xyz[h_rows], k=k)
         dist = np.asarray(dist, dtype=np.float64).reshape(h_rows.size, k)
@@ -222,6 +260,7 @@ def explain_plan(
     settings: AssignmentSettings,
     *,
     loads: pl.DataFrame | None = None,
+    index: WorkerIndex | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Explain every household of ``plan`` and the load of every worker.
 
@@ -237,15 +276,18 @@ def explain_plan(
 
     ``loads`` (:func:`~assignment.loads.worker_loads` of the whole plan) lets a caller explain
     one township's ``plan`` at a time with the same result as the whole plan at once: the
-    nearest other worker may be in another township, and its load is the whole plan's.
+    nearest other worker may be in another township, and its load is the whole plan's;
+    ``index`` (:class:`WorkerIndex` of ``inputs.workers``) spares rebuilding the worker side
+    on every such call.
     """
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
     if loads is None:
         loads = worker_loads(plan, inputs.workers)  # sorted by worker_id, like ws
     hh = _households_side(inputs, plan).with_row_index("_row")
-    ws = _worker_side(inputs.workers)
-    alt = _nearest_other_workers(hh, ws, settings)
+    index = index if index is not None else WorkerIndex.of(inputs.workers)
+    ws = index.side
+    alt = _nearest_other_workers(hh, index, settings)
     found = alt >= 0
     # Gather the alternative's worker and load columns by row; row ``ws.height`` is all null
     # (for households with no alternative).

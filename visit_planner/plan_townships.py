@@ -39,6 +39,7 @@ Same inputs, same plan: the tasks, the township frames and their row order are t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -51,7 +52,7 @@ import polars as pl
 from assignment.candidates import latest_previous
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
 from assignment.executor import Executor
-from assignment.explain import explain_plan
+from assignment.explain import WorkerIndex, explain_plan
 from assignment.inputs import InputIssue, check_previous, check_workers, clean_pins
 from assignment.loads import worker_loads
 from assignment.plan import (
@@ -111,6 +112,12 @@ class Month:
     model_version: str = ""
     warnings: list[str] = field(default_factory=list)
     pinned_rows: pl.DataFrame | None = None  # the solver's rows of pinned households
+
+    @functools.cached_property
+    def worker_index(self) -> WorkerIndex:
+        """The explainer's index of every worker, built once for all the townships (built per
+        township it would cost townships x workers)."""
+        return WorkerIndex.of(self.workers)
 
     @property
     def townships(self) -> list[str]:
@@ -417,7 +424,7 @@ def township_frames(  # noqa: PLR0917
     seen = dataclasses.replace(given.plan_inputs(), workers=month.workers)
     plan = month.work.read("plan", tw)
     t0 = time.perf_counter()
-    explained, _ = explain_plan(plan, None, seen, settings, loads=loads)
+    explained, _ = explain_plan(plan, None, seen, settings, loads=loads, index=month.worker_index)
     t1 = time.perf_counter()
     checked_inputs = dataclasses.replace(seen, pins=accepted_pins(given.pins, solved.result.issues))
     checked.violations += validate_plan(
