@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
-from assignment.diagnostics import coverage_figures, coverage_summary, coverage_text
+from assignment.diagnostics import (
+    cost_gap_with_coverage_fixed,
+    coverage_figures,
+    coverage_summary,
+    coverage_text,
+)
 from assignment.solver.coverage import Coverage
 
 
@@ -48,3 +54,22 @@ def test_summary_counts_proven_townships_and_names_the_others() -> None:
         "not proven: T1 at most 3 more may be coverable"
     )
     assert coverage_summary(pl.DataFrame({"township_id": ["T1"]})) == []
+
+
+def test_summary_gives_the_cost_gap_with_coverage_fixed_over_the_proven_townships() -> None:
+    diag = pl.DataFrame(
+        {
+            "township_id": ["T1", "T2", "T3"],
+            "tier1_coverage_proven": [True, True, False],
+            "tier1_uncertainty": [0, 0, 2],
+            "objective": [100.0, 300.0, 50.0],
+            "cost_bound": [99.0, 297.0, None],  # T3: coverage not proven, no such bound
+        }
+    )
+    assert cost_gap_with_coverage_fixed(diag) == pytest.approx(4.0 / 400.0)
+    zh, en = coverage_summary(diag)
+    assert "一类户覆盖固定时的成本差距 1.000%" in zh
+    assert en.startswith(
+        "tier-1 coverage proven maximal in 2 of 3 townships; cost gap with coverage fixed 1.000%"
+    )
+    assert cost_gap_with_coverage_fixed(diag.drop("cost_bound")) is None
