@@ -51,8 +51,8 @@ from visit_planner.contracts.tables import (
     check_rows,
     duplicate_rule,
     empty_table,
-    find_table,
     read_table,
+    read_tables,
     resolve_references,
 )
 from visit_planner.errors import ContractError
@@ -278,38 +278,19 @@ def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs
     """Read and validate every input table of ``directory`` as
     :func:`~visit_planner.contracts.tables.load_inputs` does (the same rules, the same
     messages), the households ``chunk_rows`` rows at a time into chunk files in ``out``."""
-    if not directory.is_dir():
-        raise ContractError([f"{directory}: not a directory (目录不存在)"])
-    frames: dict[str, pl.DataFrame] = {}
-    files: dict[str, str] = {}
-    warnings: list[Problem] = []
-    messages: list[str] = []
     scan = _Scan()
-    for name, spec in TABLES.items():
-        path = find_table(directory, name)
-        if path is None:
-            if spec.required:
-                messages.append(
-                    f"{directory / (name + '.parquet')}: required table is missing "
-                    f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
-                )
-            frames[name], files[name] = empty_table(name), name
-            continue
-        files[name] = str(path)
-        try:
-            if name == "households":
-                scan, table_warnings = _scan_table(name, path, out, chunk_rows)
-            elif name == "previous_assignment":  # a row for most households
-                kept, table_warnings = _scan_table(name, path, None, chunk_rows)
-                frames[name] = pl.concat(kept.frames, how="vertical")
-                del kept
-            else:
-                frames[name], table_warnings = read_table(path, name)
-            warnings.extend(table_warnings)
-        except ContractError as err:
-            messages.extend(err.problems)
-    if messages:
-        raise ContractError(messages)
+
+    def read(name: str, path: Path) -> tuple[pl.DataFrame, list[Problem]]:
+        nonlocal scan
+        if name == "households":  # kept as chunk files in `out`, not as a frame
+            scan, table_warnings = _scan_table(name, path, out, chunk_rows)
+            return empty_table(name), table_warnings
+        if name == "previous_assignment":  # a row for most households: checked in chunks
+            kept, table_warnings = _scan_table(name, path, None, chunk_rows)
+            return pl.concat(kept.frames, how="vertical"), table_warnings
+        return read_table(path, name)
+
+    frames, files, warnings = read_tables(directory, read)
     workers = frames["workers"]
     check_not_empty(scan.height, workers.height, files)
     parents = relations.parents_of(scan.pairs)

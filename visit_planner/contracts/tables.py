@@ -9,6 +9,7 @@ user fixes a file in one pass; warnings are returned with the data.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -303,9 +304,21 @@ def validate_relations(
     return inputs, warnings
 
 
-def load_inputs(directory: Path) -> Inputs:
-    """Read and validate every input table of ``directory`` (households, workers required;
-    the place names, when present, are also remembered for the texts: :mod:`.places`)."""
+TableReader = Callable[[str, Path], tuple[pl.DataFrame, list[Problem]]]
+"""Reads and checks table ``name`` from its file: the frame and its warnings."""
+
+
+def _read_whole(name: str, path: Path) -> tuple[pl.DataFrame, list[Problem]]:
+    return read_table(path, name)
+
+
+def read_tables(
+    directory: Path, read: TableReader = _read_whole
+) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[Problem]]:
+    """Every input table of ``directory`` read by ``read`` (an absent optional table is an
+    empty frame), the errors of every file raised together as one ContractError, so a user
+    fixes them in one pass: the frames, each table's file (its bare name when absent), and
+    the warnings."""
     if not directory.is_dir():
         raise ContractError([f"{directory}: not a directory (目录不存在)"])
     frames: dict[str, pl.DataFrame] = {}
@@ -324,12 +337,19 @@ def load_inputs(directory: Path) -> Inputs:
             continue
         files[name] = str(path)
         try:
-            frames[name], table_warnings = read_table(path, name)
+            frames[name], table_warnings = read(name, path)
             warnings.extend(table_warnings)
         except ContractError as err:
             messages.extend(err.problems)
     if messages:
         raise ContractError(messages)
+    return frames, files, warnings
+
+
+def load_inputs(directory: Path) -> Inputs:
+    """Read and validate every input table of ``directory`` (households, workers required;
+    the place names, when present, are also remembered for the texts: :mod:`.places`)."""
+    frames, files, warnings = read_tables(directory)
     inputs, relation_warnings = validate_relations(
         frames["households"],
         frames["workers"],
