@@ -45,6 +45,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,9 +92,7 @@ def child(mode: str, data: Path, home: Path, work: Path) -> dict[str, object]:
 
     from visit_planner.contracts import load_inputs
     from visit_planner.contracts.stream import stream_inputs
-    from visit_planner.overrides import apply_overrides
-    from visit_planner.plan_townships import CHUNK_ROWS, INPUT_KIND, WorkDir, split_and_score
-    from visit_planner.risk_job import scoring_context
+    from visit_planner.plan_townships import CHUNK_ROWS, INPUT_KIND, WorkDir
     from visit_planner.runs import diff_plans, diff_totals
     from visit_planner.runs.diff import diff_totals_in_parts
 
@@ -129,28 +128,36 @@ def child(mode: str, data: Path, home: Path, work: Path) -> dict[str, object]:
         out["validate_s"] = time.perf_counter() - t0
         out["validate_mb"] = peaks.take()
         t1 = time.perf_counter()
-        applied = apply_overrides(
-            [],
-            streamed.households.filter(pl.lit(False)),
-            streamed.workers,
-            on=date(2026, 11, 1),
-        )
-        context = scoring_context(home=home, source=str(data))
-        month = split_and_score(
-            streamed.households,
-            streamed.workers,
-            streamed.previous_assignment,
-            streamed.conflicts,
-            applied,
-            context,
-            w,
-        )
+        month = _scored(streamed, data, home, w)
         out["townships"] = len(month.sizes)
         out["score_s"] = time.perf_counter() - t1
         out["score_mb"] = peaks.take()
         w.remove()
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return out
+
+
+def _scored(streamed: Any, data: Path, home: Path, work: Any) -> Any:
+    """``plan``'s overrides (none standing) and score stages on the validated ``streamed``
+    inputs: the month cut by township into ``work``."""
+    import polars as pl
+
+    from visit_planner.overrides import apply_overrides
+    from visit_planner.plan_townships import split_and_score
+    from visit_planner.risk_job import scoring_context
+
+    applied = apply_overrides(
+        [], streamed.households.filter(pl.lit(False)), streamed.workers, on=date(2026, 11, 1)
+    )
+    return split_and_score(
+        streamed.households,
+        streamed.workers,
+        streamed.previous_assignment,
+        streamed.conflicts,
+        applied,
+        scoring_context(home=home, source=str(data)),
+        work,
+    )
 
 
 def _explain_stage(
@@ -164,37 +171,23 @@ def _explain_stage(
     from assignment.domain import Status
     from assignment.plan import PrefectureResult
     from visit_planner.contracts.stream import stream_inputs
-    from visit_planner.overrides import apply_overrides
     from visit_planner.plan_townships import (
         CHUNK_ROWS,
         INPUT_KIND,
         Checked,
         Solved,
         WorkDir,
-        split_and_score,
         township_frames,
         whole_loads,
     )
     from visit_planner.policy import load_policy, policy_text, settings_from_policy
-    from visit_planner.risk_job import scoring_context
     from visit_planner.runs import Provenance
     from visit_planner.runs.staged import StagedRun
 
     work = WorkDir(Path(tempfile.mkdtemp(prefix="bench_explain_")))
     try:
         streamed = stream_inputs(data, work.root / INPUT_KIND, CHUNK_ROWS)
-        applied = apply_overrides(
-            [], streamed.households.filter(pl.lit(False)), streamed.workers, on=date(2026, 11, 1)
-        )
-        month = split_and_score(
-            streamed.households,
-            streamed.workers,
-            streamed.previous_assignment,
-            streamed.conflicts,
-            applied,
-            scoring_context(home=home, source=str(data)),
-            work,
-        )
+        month = _scored(streamed, data, home, work)
         out["households"] = streamed.households.height
         del streamed
         work.path("plan", "any").parent.mkdir(parents=True, exist_ok=True)
