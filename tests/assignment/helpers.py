@@ -11,6 +11,7 @@ import polars as pl
 from assignment.core import CoreProblem, evaluate, solve_core
 from assignment.domain import Status
 from assignment.problem import ArcArrays
+from visit_planner.synthetic import SyntheticPrefecture
 
 
 def households(rows: list[dict]) -> pl.DataFrame:
@@ -173,3 +174,17 @@ def brute_force_core(p: CoreProblem) -> float:
         if ok:
             best = min(best, cost)
     return float(best)
+
+
+def scored_households(prefecture: SyntheticPrefecture) -> pl.DataFrame:
+    """A generated prefecture's households with the solver's ``tier`` and ``risk`` columns
+    (the truth-based scores, assessed tiers preferred), as the optimizer reads them."""
+    from visit_planner.synthetic.scores import truth_scores
+
+    scores = truth_scores(prefecture, prefer_assessed=True)
+    return prefecture.households.join(
+        scores.select(
+            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
+        ),
+        on="household_id",
+    )

@@ -30,6 +30,7 @@ from assignment.plan import (
     solve_prefecture,
     township_tasks,
 )
+from tests.assignment.helpers import scored_households
 
 S = AssignmentSettings()
 FACTS = ["township_id", "status", "objective", "bound", "gap", "households", "workers", "error"]
@@ -44,16 +45,9 @@ def tiny() -> Tiny:
     """A generated prefecture of 8 townships: households (tier, risk), workers, previous,
     conflicts."""
     from visit_planner.synthetic import generate
-    from visit_planner.synthetic.scores import truth_scores
 
     p = generate(scale=0.003, seed=2)
-    scores = truth_scores(p, prefer_assessed=True)
-    hh = p.households.join(
-        scores.select(
-            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
-        ),
-        on="household_id",
-    )
+    hh = scored_households(p)
     return hh, p.workers, p.previous_assignment, p.conflicts
 
 

@@ -25,7 +25,7 @@ from assignment.solver.packing import improve_packing
 from assignment.solver.priority import keeps_top_floor, top_mask
 from assignment.solver.repair import eject_improve
 from assignment.solver.township import solve_arrays
-from tests.assignment.helpers import arc_arrays, feasible
+from tests.assignment.helpers import arc_arrays, feasible, scored_households
 
 
 def one_cadre_trade() -> ArcArrays:
@@ -201,16 +201,9 @@ def test_plans_do_not_depend_on_the_number_of_processes() -> None:
     # The demo's data (generate --scale 0.01 --seed 1): township 532626001 is cadre-short.
     from assignment.plan import solve_prefecture
     from visit_planner.synthetic import generate
-    from visit_planner.synthetic.scores import truth_scores
 
     p = generate(scale=0.01, seed=1)
-    scores = truth_scores(p, prefer_assessed=True)
-    hh = p.households.join(
-        scores.select(
-            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
-        ),
-        on="household_id",
-    )
+    hh = scored_households(p)
     towns = ["532626001", *sorted(set(hh["township_id"].unique().to_list()) - {"532626001"})[:2]]
     runs = [
         solve_prefecture(
