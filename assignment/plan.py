@@ -40,6 +40,7 @@ from assignment.inputs import (
     clean_pins,
 )
 from assignment.problem import TownshipArrays, township_arrays
+from assignment.schedule import solve_order, township_pressures
 from assignment.solver.options import SolverOptions
 from assignment.solver.priority import keeps_top_floor, top_items
 from assignment.solver.repair import eject_improve
@@ -421,8 +422,9 @@ def township_tasks(
     options: SolverOptions | None = None,
     issues: tuple[InputIssue, ...] = (),
 ) -> list[TownshipTask]:
-    """One task per township of ``households``, largest first (so that the longest solves
-    start early); every frame is cut with one ``partition_by``."""
+    """One task per township of ``households``, in :func:`~assignment.schedule.solve_order`
+    (the tier-1-pressed townships, then the largest, first: the longest solves start early);
+    every frame is cut with one ``partition_by``."""
     township_of = households.select("household_id", pl.col("township_id").alias("_township"))
     hh_parts = {
         str(k[0]): v for k, v in households.partition_by("township_id", as_dict=True).items()
@@ -445,7 +447,11 @@ def township_tasks(
             return None
         return extra[name].get(tw, frame.clear())
 
-    order = sorted(hh_parts, key=lambda tw: (-hh_parts[tw].height, tw))
+    tops = {tw: int((frame["tier"] == 1).sum()) for tw, frame in hh_parts.items()}
+    order = solve_order(
+        {tw: frame.height for tw, frame in hh_parts.items()},
+        township_pressures(tops, workers, settings),
+    )
     return [
         TownshipTask(
             township_id=tw,

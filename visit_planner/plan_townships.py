@@ -63,6 +63,7 @@ from assignment.plan import (
     run_township_task,
     township_tasks,
 )
+from assignment.schedule import solve_order, township_pressures
 from assignment.solver.options import SolverOptions
 from assignment.validator import Violation, validate_plan
 from visit_planner.assign_job import AssignInputs, tier_counts
@@ -105,6 +106,7 @@ class Month:
     work: WorkDir
     workers: pl.DataFrame
     sizes: dict[str, int]  # households per township
+    top_households: dict[str, int]  # tier-1 households per township (the solving order)
     has_previous: bool
     conflicts: pl.DataFrame | None  # declared conflicts (ids), None when there are none
     pins: pl.DataFrame | None  # standing pins (the solver's input issues drop some)
@@ -214,6 +216,7 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
                 work.write("scores", name, by_tw[(tw,)])
                 parts.setdefault(str(tw), []).append(work.path("households", name))
     sizes: dict[str, int] = {}
+    tops: dict[str, int] = {}
     for tw, files in parts.items():  # one file per township and kind
         for kind in ("households", "scores"):
             paths = [work.path(kind, f"{tw}/{p.stem}") for p in files]
@@ -221,6 +224,7 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
             work.write(kind, tw, frame)
             shutil.rmtree(work.root / kind / tw)
         sizes[tw] = frame.height
+        tops[tw] = int((frame["tier"] == 1).sum()) if "tier" in frame.columns else 0
     if previous is not None:
         _join_previous(previous, sorted(sizes), work)
     rows = [r for r in pinned_rows if r.height]
@@ -228,6 +232,7 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
         work=work,
         workers=workers,
         sizes=sizes,
+        top_households=tops,
         has_previous=previous is not None,
         conflicts=conflicts,
         pins=applied.pins,
@@ -319,7 +324,9 @@ def solve_townships(  # noqa: PLR0917
     )
     issues += pin_issues
     cleaned = dataclasses.replace(month, pins=pins)
-    order = sorted(month.sizes, key=lambda tw: (-month.sizes[tw], tw))
+    order = solve_order(
+        month.sizes, township_pressures(month.top_households, month.workers, settings)
+    )
 
     def tasks() -> Iterator[TownshipTask]:
         for tw in order:

@@ -123,6 +123,74 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
     return MIPSolution("unknown", None, None, bound)
 
 
+def solve_binary_mip(
+    c: np.ndarray,
+    a: sp.csr_matrix,
+    hi: np.ndarray,
+    lower: np.ndarray,
+    *,
+    node_limit: int,
+    time_limit: float,
+    cutoff: float | None = None,
+) -> MIPSolution:
+    """Minimise ``c x`` s.t. ``a x <= hi``, ``lower <= x <= 1``, ``x`` binary (HiGHS, one
+    thread).
+
+    ``cutoff``: only solutions with ``c x < cutoff`` are wanted (HiGHS' ``objective_bound``,
+    e.g. a known plan's objective less one for an integral objective): the search is pruned
+    by it, so status "infeasible" then means "no solution below the cutoff" (a proof, when
+    the model without the cutoff is known to be feasible). The limit is
+    ``node_limit`` branch-and-bound nodes (deterministic); ``time_limit`` is a safety net.
+    """
+    n = len(c)
+    m = a.tocsc()
+    m.sort_indices()
+    h = _new_highs()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_max_nodes", int(node_limit))
+    h.setOptionValue("time_limit", float(time_limit))
+    inf = highspy.kHighsInf
+    h.addRows(
+        m.shape[0],
+        np.full(m.shape[0], -inf),
+        np.asarray(hi, dtype=np.float64),
+        0,
+        np.zeros(0, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
+    h.addCols(
+        n,
+        np.asarray(c, dtype=np.float64),
+        np.asarray(lower, dtype=np.float64),
+        np.ones(n),
+        int(m.nnz),
+        m.indptr[:-1].astype(np.int32),
+        m.indices.astype(np.int32),
+        m.data.astype(np.float64),
+    )
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
+    )
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff))
+    with _quiet_stdout():
+        h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    bound = float(info.mip_dual_bound)
+    bound_or_none = bound if np.isfinite(bound) else None
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return MIPSolution("infeasible", None, None, None)
+    has_x = int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible)
+    x = _rounded(np.asarray(h.getSolution().col_value), None) if has_x else None
+    objective = None if x is None else float(c @ x)
+    if status == highspy.HighsModelStatus.kOptimal and x is not None:
+        return MIPSolution("optimal", x, objective, bound_or_none)
+    return MIPSolution("feasible" if x is not None else "unknown", x, objective, bound_or_none)
+
+
 def _rounded(x: np.ndarray, integrality: np.ndarray | None) -> np.ndarray:
     # Integer variables come back within HiGHS' tolerance of an integer: round them only.
     if integrality is None:

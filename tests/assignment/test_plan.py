@@ -378,6 +378,23 @@ def test_tasks_partition_every_input_by_township() -> None:
         assert t.pins is None
 
 
+def test_tasks_start_with_the_township_whose_cadres_are_pressed() -> None:
+    from assignment.plan import township_tasks
+
+    hh, ws = two_townships()
+    # T2's households all tier 1 and its cadres at 1 h a month: pressed, so solved first.
+    hh = hh.with_columns(
+        pl.when(pl.col("township_id") == "T2").then(1).otherwise(pl.col("tier")).alias("tier")
+    )
+    ws = ws.with_columns(
+        pl.when((pl.col("township_id") == "T2") & (pl.col("role") == "cadre"))
+        .then(1.0)
+        .otherwise(pl.col("monthly_hours"))
+        .alias("monthly_hours")
+    )
+    assert [t.township_id for t in township_tasks(hh, ws, S)] == ["T2", "T1"]
+
+
 def test_a_township_whose_workers_are_all_inactive_says_so() -> None:
     hh, ws = small_world()
     res = solve_township(hh, ws.with_columns(pl.lit(False).alias("active")), S)

@@ -136,3 +136,34 @@ def test_cheapest_cover_leaves_out_the_lowest_penalty_households() -> None:
     assert top is not None
     assert top.choice.tolist()[1] == -1 and (top.choice >= 0).sum() == 2
     assert top.objective == pytest.approx(20.0 + 110_000.0)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 6])
+def test_the_mip_with_a_target_proves_the_maximum_or_reaches_it(seed: int) -> None:
+    """The MIP searches only for plans of at least ``target`` households: asked for one more
+    than the maximum it proves there is none (its bound is the maximum), asked for the
+    maximum it finds a plan of it."""
+    from assignment.solver.coverage import MIP_WORK, _mip, _top_model
+
+    arr = short_of_cadres(seed)
+    exact = most_tier1(arr)
+    tm = _top_model(arr)
+    nodes = MIP_WORK // max(len(tm.arcs), 1)
+    got, upper = _mip(arr, tm, True, nodes, 60.0, at_least=exact + 1)
+    assert upper == exact
+    assert got is None or int((got >= 0).sum()) <= exact
+    got, upper = _mip(arr, tm, True, nodes, 60.0, at_least=exact)
+    assert got is not None and int((got >= 0).sum()) == exact
+    assert upper is not None and upper >= exact
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 6])
+def test_from_a_plan_one_short_the_stage_finds_and_proves_the_maximum(seed: int) -> None:
+    arr = short_of_cadres(seed)
+    exact = most_tier1(arr)
+    full = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64))
+    start = np.full(arr.n_items, -1, dtype=np.int64)
+    start[full.items] = full.choice
+    start[full.items[np.flatnonzero(full.choice >= 0)[0]]] = -1  # one household fewer
+    cov = max_coverage(arr, start)
+    assert cov.best == cov.upper == exact
