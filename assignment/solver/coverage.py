@@ -39,7 +39,7 @@ from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
-from assignment.solver.highs import solve_binary_mip
+from assignment.solver.highs import solve_mip
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import TopSolution, top_mask
 
@@ -52,10 +52,6 @@ SEED = 11
 MIP_WORK = 1_500_000
 MIP_MAX_ARCS = 16_000
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
-# The MIP's cutoff sits this far below the target count: HiGHS prunes a branch whose LP bound
-# cannot reach ``target - CUTOFF_SLACK`` (it does not round a given cutoff to the integral
-# objective itself); far above its tolerances, far below one household.
-CUTOFF_SLACK = 1e-3
 
 
 @dataclass(frozen=True)
@@ -206,25 +202,13 @@ def _values(solver: cp_model.CpSolver, x: list[cp_model.IntVar], tm: _TopModel) 
     return out
 
 
-def _mip(  # noqa: PLR0917  (the model, its limits and the target)
-    arr: ArcArrays,
-    tm: _TopModel,
-    relaxed: bool,
-    node_limit: int,
-    time_limit: float,
-    at_least: int | None = None,
+def _mip(
+    arr: ArcArrays, tm: _TopModel, relaxed: bool, node_limit: int, time_limit: float
 ) -> tuple[np.ndarray | None, int | None]:
     """The tier-1 count as a HiGHS MIP on the integer-scaled model of :func:`_scaled`:
     (its plan as an arc per household of ``tm.items`` or None, its proven upper bound or
     None). ``node_limit`` is the deterministic work limit; a solve stopped by the safety
-    clock ``time_limit`` is not used (None, None).
-
-    ``at_least``: only plans covering at least this many are sought (a cutoff one below a
-    known plan's count, which must fit this model): every branch that cannot reach it is
-    pruned, so the nodes go to the one question left - is one more household coverable? A
-    search that ends without one proves ``at_least - 1`` the maximum; one stopped by its node
-    limit still bounds the count by ``max(at_least - 1, floor of its dual bound)``.
-    """
+    clock ``time_limit`` is not used (None, None)."""
     n, k = len(tm.items), len(tm.arcs)
     hours, caps = _scaled(arr, tm, relaxed)
     agent = arr.arc_agent[tm.arcs]
@@ -246,23 +230,21 @@ def _mip(  # noqa: PLR0917  (the model, its limits and the target)
     )
     pinned = arr.arc_pinned[tm.arcs]
     t0 = time.perf_counter()
-    sol = solve_binary_mip(
+    sol = solve_mip(
         -np.ones(k),
         a,
+        np.full(len(hi), -np.inf),
         hi,
         pinned.astype(float),
-        node_limit=node_limit,
+        np.ones(k),
         time_limit=time_limit,
-        cutoff=None if at_least is None else CUTOFF_SLACK - at_least,
+        node_limit=node_limit,
     )
     if time.perf_counter() - t0 >= 0.95 * time_limit:
         return None, None  # stopped by the safety clock: machine-dependent, not used
-    if sol.status == "infeasible":
-        # Without a target only pins that do not fit make it so: nothing is provable here.
-        return None, None if at_least is None else at_least - 1
     upper = None if sol.bound is None else int(np.floor(-sol.bound + 1e-6))
-    if upper is not None and at_least is not None:
-        upper = max(upper, at_least - 1)  # pruned branches hold no plan of ``at_least``
+    if sol.status == "infeasible":  # only pins that do not fit: nothing is provable here
+        return None, None
     if sol.x is None:
         return None, upper
     got = np.full(n, -1, dtype=np.int64)
@@ -284,10 +266,7 @@ def max_coverage(
     covers every tier-1 household that has a candidate worker, that is the maximum and no
     solve runs. Then, with at most :data:`MIP_MAX_ARCS` tier-1 arcs, the *relaxed* integer
     model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes
-    (default :data:`MIP_WORK` / arcs), for a plan covering one household more than ``plan``
-    (a cutoff: a branch that cannot reach that is pruned, so where ``plan`` is already the
-    maximum the root's bound often proves it at once, where the search without it spent
-    its nodes finding ``plan``'s count again):
+    (default :data:`MIP_WORK` / arcs):
     its dual bound holds for every real plan, its plan is kept when it fits in floats (else
     the *conservative* model's plan, which always fits).
     Where that leaves a gap, CP-SAT on the relaxed model (``work`` deterministic time,
@@ -301,19 +280,16 @@ def max_coverage(
     covered = int((start_choice >= 0).sum())
     if covered >= reachable:
         return Coverage(n_top, reachable, covered, reachable, tm.items, start_choice, "all covered")
-    is_plan = True
     if len(tm.pinned_items) and np.any(start_choice[tm.pinned_items] < 0):
         start_choice = np.full(len(tm.items), -1, dtype=np.int64)  # not a plan: no hint
         covered = 0
-        is_plan = False
     best, best_choice = covered, start_choice
     upper = reachable
     got, bound = None, None
     steps = []
     nodes = node_limit if node_limit is not None else max(1, MIP_WORK // max(len(tm.arcs), 1))
-    target = best + 1 if is_plan else None  # the start plan fits the relaxed model
     if len(tm.arcs) <= MIP_MAX_ARCS:
-        got, bound = _mip(arr, tm, True, nodes, MIP_CLOCK_FACTOR * time_limit, target)
+        got, bound = _mip(arr, tm, True, nodes, MIP_CLOCK_FACTOR * time_limit)
         steps.append("MIP")
     if bound is not None:
         upper = min(upper, bound)
@@ -321,7 +297,7 @@ def max_coverage(
         if _fits(arr, tm, got):
             best, best_choice = int((got >= 0).sum()), got
         else:  # the relaxed plan uses its rounding: the conservative model's plans fit
-            got2, _ = _mip(arr, tm, False, nodes, MIP_CLOCK_FACTOR * time_limit, target)
+            got2, _ = _mip(arr, tm, False, nodes, MIP_CLOCK_FACTOR * time_limit)
             if got2 is not None and int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
                 best, best_choice = int((got2 >= 0).sum()), got2
     if best < upper and work > 0:

@@ -139,25 +139,6 @@ def test_cheapest_cover_leaves_out_the_lowest_penalty_households() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 2, 4, 6])
-def test_the_mip_with_a_target_proves_the_maximum_or_reaches_it(seed: int) -> None:
-    """The MIP searches only for plans of at least ``target`` households: asked for one more
-    than the maximum it proves there is none (its bound is the maximum), asked for the
-    maximum it finds a plan of it."""
-    from assignment.solver.coverage import MIP_WORK, _mip, _top_model
-
-    arr = short_of_cadres(seed)
-    exact = most_tier1(arr)
-    tm = _top_model(arr)
-    nodes = MIP_WORK // max(len(tm.arcs), 1)
-    got, upper = _mip(arr, tm, True, nodes, 60.0, at_least=exact + 1)
-    assert upper == exact
-    assert got is None or int((got >= 0).sum()) <= exact
-    got, upper = _mip(arr, tm, True, nodes, 60.0, at_least=exact)
-    assert got is not None and int((got >= 0).sum()) == exact
-    assert upper is not None and upper >= exact
-
-
-@pytest.mark.parametrize("seed", [0, 2, 4, 6])
 def test_from_a_plan_one_short_the_stage_finds_and_proves_the_maximum(seed: int) -> None:
     arr = short_of_cadres(seed)
     exact = most_tier1(arr)
