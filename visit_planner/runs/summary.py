@@ -16,6 +16,7 @@ always describes the plan file beside it. Runs written before summaries existed 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,6 +100,12 @@ class TownshipSummary:
             raise PlanFileError(f"{where}: not a township summary (汇总文件无效): {exc}") from None
 
 
+def _fsum(values: pl.Series) -> float:
+    """The correctly rounded sum of ``values`` (nulls as 0): the same whatever their order, so
+    a summary is byte-identical however its township's rows were gathered."""
+    return math.fsum(values.cast(pl.Float64).fill_null(0.0).to_list())
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -121,24 +128,34 @@ def summarise_township(
                 "tier": tier,
                 "households": rows.height,
                 "covered": int(rows["worker_id"].is_not_null().sum()),
-                "hours": float(rows["hours_per_month"].fill_null(0.0).sum()),
+                "hours": _fsum(rows["hours_per_month"]),
             }
         )
     loads = worker_loads.sort("worker_id")
     active = pl.col("active").fill_null(False)
-    roles = (
-        loads.group_by("role")
-        .agg(
-            pl.len().alias("workers"),
-            active.sum().alias("active_workers"),
-            pl.col("hours_used").fill_null(0.0).sum().alias("hours_used"),
-            pl.when(active & (pl.col("monthly_hours") > 0))
-            .then(pl.col("monthly_hours"))
-            .otherwise(0.0)
-            .sum()
-            .alias("hours_available"),
-        )
-        .sort("role")
+    available = (
+        pl.when(active & (pl.col("monthly_hours") > 0)).then(pl.col("monthly_hours")).otherwise(0.0)
+    )
+    by_role = loads.with_columns(active.alias("_active"), available.alias("_available"))
+    roles = pl.DataFrame(
+        [
+            {
+                "role": role,
+                "workers": rows.height,
+                "active_workers": int(rows["_active"].sum()),
+                "hours_used": _fsum(rows["hours_used"]),
+                "hours_available": _fsum(rows["_available"]),
+            }
+            for role in sorted(set(by_role["role"].to_list()))
+            for rows in [by_role.filter(pl.col("role") == role)]
+        ],
+        schema={
+            "role": pl.String,
+            "workers": pl.UInt32,
+            "active_workers": pl.UInt32,
+            "hours_used": pl.Float64,
+            "hours_available": pl.Float64,
+        },
     )
     workers = loads.select(
         "worker_id",
@@ -153,8 +170,8 @@ def summarise_township(
         if source is not None and {"lon", "lat"} <= set(source.columns):
             located = source.drop_nulls(["lon", "lat"])
             if located.height:
-                lon = float(located["lon"].mean())  # type: ignore[arg-type]
-                lat = float(located["lat"].mean())  # type: ignore[arg-type]
+                lon = _fsum(located["lon"]) / located.height
+                lat = _fsum(located["lat"]) / located.height
                 break
     bound = _float(diagnostics.get("bound"))
     proven = diagnostics.get("tier1_coverage_proven")
