@@ -10,7 +10,7 @@ import polars as pl
 __all__ = ["worker_loads"]
 
 
-def _sums_in_household_order(assigned: pl.DataFrame) -> pl.DataFrame:
+def _exact_sums(assigned: pl.DataFrame) -> pl.DataFrame:
     """Per worker of ``assigned`` (plan rows with a worker): households, and hours and
     travel summed correctly rounded (:func:`math.fsum`), whatever the order of the rows.
 
@@ -45,13 +45,13 @@ def _sums_in_household_order(assigned: pl.DataFrame) -> pl.DataFrame:
 
 def worker_loads(plan: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
     """Per worker (every worker, also idle ones): households, hours used and utilisation;
-    the same plan gives the same loads to the last bit (:func:`_sums_in_household_order`)."""
+    the same plan gives the same loads to the last bit (:func:`_exact_sums`)."""
     assigned = plan.filter(pl.col("worker_id").is_not_null())
     counts = assigned.group_by("worker_id").agg(
         pl.col("up_cover").sum().alias("up_cover_households"),
         pl.col("kept_previous").sum().alias("kept_previous_households"),
     )
-    used = _sums_in_household_order(assigned).join(counts, on="worker_id", how="left")
+    used = _exact_sums(assigned).join(counts, on="worker_id", how="left")
     wk = workers.select(
         pl.col("worker_id").cast(pl.String),
         pl.col("role").cast(pl.String),

@@ -223,8 +223,9 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
             frame = pl.concat([pl.read_parquet(p) for p in paths], how="vertical").rechunk()
             work.write(kind, tw, frame)
             shutil.rmtree(work.root / kind / tw)
+            if kind == "households":  # the solver's rows, with their final tier
+                tops[tw] = int((frame["tier"] == 1).sum())
         sizes[tw] = frame.height
-        tops[tw] = int((frame["tier"] == 1).sum()) if "tier" in frame.columns else 0
     if previous is not None:
         _join_previous(previous, sorted(sizes), work)
     rows = [r for r in pinned_rows if r.height]

@@ -137,6 +137,34 @@ def test_households_out_of_township_order_give_run_files_in_household_order(
     assert pl.read_parquet(run / "plan.parquet").equals(whole.sort("household_id"))
 
 
+def test_townships_are_solved_in_the_order_of_their_tier1_pressure(
+    month: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The township-at-a-time pass orders townships with the tier-1 counts of their solver
+    rows (the final tiers), as ``assign`` does."""
+    import visit_planner.plan_townships as pt
+    from assignment.schedule import solve_order
+
+    seen: dict[str, object] = {}
+
+    def spy(sizes: dict[str, int], pressures: dict[str, float]) -> list[str]:
+        seen["pressures"] = pressures
+        seen["order"] = solve_order(sizes, pressures)
+        return seen["order"]  # type: ignore[return-value]
+
+    monkeypatch.setattr(pt, "solve_order", spy)
+    data, home = month
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    outcome = run_plan(PlanRequest(month=MONTH, data=data, home=home, store_url=store, processes=1))
+    plan = pl.read_parquet(outcome.run_dir / "plan.parquet")
+    tops = dict(plan.group_by("township_id").agg((pl.col("tier") == 1).sum()).iter_rows())
+    pressures = seen["pressures"]
+    assert isinstance(pressures, dict) and set(pressures) == set(tops)
+    assert all(tops[tw] > 0 for tw in tops)  # the data has tier-1 households everywhere
+    assert all(pressures[tw] > 0 for tw in tops)  # so every pressure counts them
+    assert sorted(seen["order"]) == sorted(tops)  # type: ignore[arg-type]
+
+
 def test_a_broken_households_file_publishes_nothing(
     month: tuple[Path, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
