@@ -11,47 +11,38 @@ __all__ = ["worker_loads"]
 
 
 def _exact_sums(assigned: pl.DataFrame) -> pl.DataFrame:
-    """Per worker of ``assigned`` (plan rows with a worker): households, and hours and
-    travel summed correctly rounded (:func:`math.fsum`), whatever the order of the rows.
+    """Per worker of ``assigned`` (plan rows with a worker): households, up-cover and kept
+    households, and hours and travel summed correctly rounded (:func:`math.fsum`), whatever
+    the order of the rows.
 
     A plain float sum depends on the order of its terms in the last bits; polars' parallel
     ``group_by`` adds them in an order that can vary between runs (seen under load: two runs
     of the same plan gave loads 1 ulp apart), so the loads and the summaries written from
-    them were not byte-identical."""
+    them were not byte-identical. Counts are exact in any order, so polars keeps them."""
     rows = assigned.sort("worker_id")
-    ids = rows["worker_id"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(ids)][: len(starts)].astype(np.int64)
+    used = rows.group_by("worker_id", maintain_order=True).agg(
+        pl.len().cast(pl.Int64).alias("households"),
+        pl.col("up_cover").sum().alias("up_cover_households"),
+        pl.col("kept_previous").sum().alias("kept_previous_households"),
+    )
+    ends = np.cumsum(used["households"].to_numpy())
+    starts = ends - used["households"].to_numpy()
 
-    def sequential(column: str) -> list[float]:
+    def exact(column: str) -> pl.Series:
         values = rows[column].cast(pl.Float64).fill_null(0.0).to_numpy()
-        return [math.fsum(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+        sums = [math.fsum(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+        return pl.Series(sums, dtype=pl.Float64)
 
-    return pl.DataFrame(
-        {
-            "worker_id": ids[starts] if len(ids) else np.zeros(0, dtype=object),
-            "households": (ends - starts).astype(np.int64),
-            "hours_used": sequential("hours_per_month"),
-            "travel_minutes_per_visit_total": sequential("travel_minutes"),
-        },
-        schema={
-            "worker_id": pl.String,
-            "households": pl.Int64,
-            "hours_used": pl.Float64,
-            "travel_minutes_per_visit_total": pl.Float64,
-        },
+    return used.with_columns(
+        hours_used=exact("hours_per_month"),
+        travel_minutes_per_visit_total=exact("travel_minutes"),
     )
 
 
 def worker_loads(plan: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
     """Per worker (every worker, also idle ones): households, hours used and utilisation;
     the same plan gives the same loads to the last bit (:func:`_exact_sums`)."""
-    assigned = plan.filter(pl.col("worker_id").is_not_null())
-    counts = assigned.group_by("worker_id").agg(
-        pl.col("up_cover").sum().alias("up_cover_households"),
-        pl.col("kept_previous").sum().alias("kept_previous_households"),
-    )
-    used = _exact_sums(assigned).join(counts, on="worker_id", how="left")
+    used = _exact_sums(plan.filter(pl.col("worker_id").is_not_null()))
     wk = workers.select(
         pl.col("worker_id").cast(pl.String),
         pl.col("role").cast(pl.String),

@@ -38,8 +38,7 @@ def test_hours_do_not_depend_on_the_order_of_the_plan_rows() -> None:
     w1 = forward.row(0, named=True)
     assert w1["households"] == 4 and w1["up_cover_households"] == 1
     assert w1["kept_previous_households"] == 2
-    assert (
-        w1["hours_used"] == 0.6
-    )  # correctly rounded, where 0.1 + 0.2 + 0.3 gives 0.6000000000000001
+    # Correctly rounded, where 0.1 + 0.2 + 0.3 in this order gives 0.6000000000000001.
+    assert w1["hours_used"] == 0.6
     idle = forward.row(1, named=True)
     assert idle["households"] == 0 and idle["hours_used"] == 0.0

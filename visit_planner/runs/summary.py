@@ -146,8 +146,7 @@ def summarise_township(
                 "hours_used": _fsum(rows["hours_used"]),
                 "hours_available": _fsum(rows["_available"]),
             }
-            for role in sorted(set(by_role["role"].to_list()))
-            for rows in [by_role.filter(pl.col("role") == role)]
+            for (role,), rows in sorted(by_role.partition_by("role", as_dict=True).items())
         ],
         schema={
             "role": pl.String,
