@@ -3,7 +3,9 @@
 Small random townships are solved exhaustively (a depth-first search over every tier-1
 assignment, pruned by capacity) and compared with :func:`max_coverage`, with and without the
 CP-SAT fallback; a township-shaped instance (every cadre eligible for every tier-1 household,
-hours from distances) shows the MIP stage closing what CP-SAT alone left open.
+hours from distances) shows the MIP stage closing what CP-SAT alone left open. Townships too
+large for the MIP take the path of the MIP on the count LP's support: the bound stays valid
+there and the restricted MIP recovers a cover the plan missed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from assignment.problem import ArcArrays
+from assignment.solver import coverage
 from assignment.solver.coverage import Coverage, _cpsat, _top_model, covered_top, max_coverage
 from tests.assignment.helpers import arc_arrays, feasible
 
@@ -149,3 +152,40 @@ def test_the_stage_is_deterministic() -> None:
     a, b = max_coverage(arr, empty), max_coverage(arr, empty)
     assert (a.best, a.upper) == (b.best, b.upper)
     assert np.array_equal(a.choice, b.choice)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_above_the_mip_size_the_bound_still_holds_and_plans_are_real(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every township takes the large-township path (the MIP on the count LP's support, then
+    # CP-SAT): its restricted MIP is a primal step, so the bound stays valid.
+    monkeypatch.setattr(coverage, "MIP_MAX_ARCS", 0)
+    arr = random_short(seed)
+    exact = most_tier1(arr)
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=2.0)
+    assert "support" in cov.message or cov.proven
+    assert cov.upper >= exact >= cov.best
+    plan = _plan_of(arr, cov)
+    assert feasible(arr, plan)
+    assert covered_top(arr, plan) == cov.best
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_support_mip_recovers_a_cover_the_plan_missed(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plan eight tier-1 households short of the proven maximum (the full MIP's): the MIP
+    # on the LP's support and the plan's arcs, alone (no CP-SAT), gets back within one.
+    arr = township_shaped(seed, n_top=150, n_cadres=8)
+    empty = np.full(arr.n_items, -1, dtype=np.int64)
+    full = max_coverage(arr, empty, work=0.0)
+    start = _plan_of(arr, full)
+    held = np.flatnonzero(start >= 0)
+    start[held[:: len(held) // 8][:8]] = -1
+    assert covered_top(arr, start) == full.best - 8
+    monkeypatch.setattr(coverage, "MIP_MAX_ARCS", 0)
+    cov = max_coverage(arr, start, work=0.0)
+    assert cov.best >= full.best - 1
+    assert cov.best <= full.upper
+    assert feasible(arr, _plan_of(arr, cov))
