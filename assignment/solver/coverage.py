@@ -331,11 +331,11 @@ def max_coverage(
     model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes
     (default :data:`MIP_WORK` / arcs):
     its dual bound holds for every real plan, its plan is kept when it fits in floats (else
-    the *conservative* model's plan, which always fits). With more arcs, the same MIP on the
-    count LP's support and the plan's arcs (:func:`_support_mip`) may find a larger cover
-    (its bound is not a bound of the township). Where that leaves a gap, CP-SAT on the
-    relaxed model (``work`` deterministic time, hinted with the best plan) may close it from
-    either side; the smaller bound is kept.
+    the *conservative* model's plan, which always fits). Where that leaves a gap, CP-SAT on
+    the relaxed model (``work`` deterministic time, hinted with the best plan) may close it
+    from either side; the smaller bound is kept. With more arcs than the MIP takes, the same
+    MIP on the count LP's support and the best plan's arcs (:func:`_support_mip`) follows
+    CP-SAT and may find a larger cover (its bound is not a bound of the township).
     """
     is_top = top_mask(arr)
     tm = _top_model(arr)
@@ -352,23 +352,28 @@ def max_coverage(
     upper = reachable
     steps = []
     clock = MIP_CLOCK_FACTOR * time_limit
-    if len(tm.arcs) <= MIP_MAX_ARCS:
+    small = len(tm.arcs) <= MIP_MAX_ARCS
+    if small:
         nodes = node_limit if node_limit is not None else max(1, MIP_WORK // len(tm.arcs))
         got, bound = _fitting_mip(arr, tm, best, nodes, clock)
         steps.append("MIP")
         if bound is not None:
             upper = min(upper, bound)
-    else:  # too large for the MIP: the MIP on the count LP's support, a primal step only
-        got = _support_mip(arr, tm, start_choice, best, clock)
-        steps.append("MIP on the LP's support")
-    if got is not None:
-        best, best_choice = int((got >= 0).sum()), got
+        if got is not None:
+            best, best_choice = int((got >= 0).sum()), got
     if best < upper and work > 0:
         cp_best, cp_choice, cp_upper = _cpsat(arr, tm, best_choice, work, time_limit)
         upper = min(upper, cp_upper)
         if cp_best > best:
             best, best_choice = cp_best, cp_choice
         steps.append("CP-SAT")
+    if not small and best < upper:
+        # Too large for the MIP: the MIP on the count LP's support, a primal step only. After
+        # CP-SAT, whose bound depends on its hint: hinted with the plan, as before this step.
+        got = _support_mip(arr, tm, best_choice, best, clock)
+        steps.append("MIP on the LP's support")
+        if got is not None:
+            best, best_choice = int((got >= 0).sum()), got
     msg = "proven" if best >= upper else f"{' and '.join(steps) or 'no'} solve within its limit"
     return Coverage(n_top, reachable, best, max(upper, best), tm.items, best_choice, msg)
 
