@@ -13,8 +13,10 @@ households reshuffled. So the count is solved on its own, exactly:
   and where the relaxed plan does not fit exactly a *conservative* model (hours up,
   capacities down) gives one that does. ``best == upper`` proves the maximum. Townships too
   large for the MIP get it on the arcs the count's LP uses (its support) and the plan's own:
-  a primal step only (its bound holds for those arcs alone, so it is not used), which at
-  scale 1 covers 1-9 more tier-1 households in most of them within a second.
+  a primal step only (its bound holds for those arcs alone, so it is not used); at scale 1
+  it covered 1-9 more tier-1 households in 7 townships of seeds 1-3
+  (`bench/bench_assign.py --scale 1 --seed N --processes 2 --skip-greedy --solver-only`,
+  against commit ee31112's runs in `bench/results/`).
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
   of least tier-1 cost (arc costs plus the penalties of those left out): which households
   to leave out matters, since their penalties grow with risk. Priced with the township LP's
@@ -54,8 +56,8 @@ SEED = 11
 # (its root alone takes about a minute at 33,000 arcs).
 MIP_WORK = 1_500_000
 MIP_MAX_ARCS = 16_000
-# Above MIP_MAX_ARCS: the MIP on the count LP's support (about 1.5-3 arcs per household), with
-# this work limit (about 100 nodes at 1,500 arcs).
+# Above MIP_MAX_ARCS: the MIP on the count LP's support (a few arcs per household), with this
+# work limit (100 nodes at 1,500 arcs).
 SUPPORT_MIP_WORK = 150_000
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
@@ -298,10 +300,9 @@ def _support_mip(
     LP relaxation uses, ``start``'s (a fitting plan, so the restriction holds one) and the
     pinned ones, within :data:`SUPPORT_MIP_WORK`.
 
-    Why: the LP of a packing is integral but for a few households, so its support holds a
-    near-maximal cover, in a model 30-60 times smaller than the township's (measured at
-    scale 1: 500-1,500 arcs of 16,000-82,000). The restricted MIP's bound holds for those
-    arcs only and is not used.
+    Why: a basic LP solution of a packing is integral but for a few households, so its
+    support holds a near-maximal cover, in a model with a few arcs per household where the
+    township has tens. The restricted MIP's bound holds for those arcs only and is not used.
     """
     a, hi = _count_rows(arr, tm, arr.arc_hours[tm.arcs], tm.cap_hours + CAPACITY_TOL)
     pinned = arr.arc_pinned[tm.arcs]
