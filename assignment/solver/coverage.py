@@ -370,7 +370,7 @@ def max_coverage(
         steps.append("CP-SAT")
     if not small and best < upper:
         # Too large for the MIP: the MIP on the count LP's support, a primal step only. After
-        # CP-SAT, whose bound depends on its hint: hinted with the plan, as before this step.
+        # CP-SAT, so that CP-SAT runs as it did before this step (hinted with the plan).
         got = _support_mip(arr, tm, best_choice, best, clock)
         steps.append("MIP on the LP's support")
         if got is not None:
