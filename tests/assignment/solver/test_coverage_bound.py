@@ -145,8 +145,11 @@ def test_the_mip_closes_a_township_cp_sat_alone_left_open() -> None:
     assert feasible(arr, _plan_of(arr, cov))
 
 
-def test_the_stage_is_deterministic() -> None:
-    # Work limits, not clocks: two runs give the same plan and bound.
+@pytest.mark.parametrize("max_arcs", [coverage.MIP_MAX_ARCS, 0])
+def test_the_stage_is_deterministic(max_arcs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work limits, not clocks: two runs give the same plan and bound, on the MIP's path and
+    # on the large townships' (CP-SAT, then the MIP on the LP's support).
+    monkeypatch.setattr(coverage, "MIP_MAX_ARCS", max_arcs)
     arr = township_shaped(4, n_top=150, n_cadres=8)
     empty = np.full(arr.n_items, -1, dtype=np.int64)
     a, b = max_coverage(arr, empty), max_coverage(arr, empty)
