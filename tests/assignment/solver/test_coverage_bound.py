@@ -161,8 +161,8 @@ def test_the_stage_is_deterministic(max_arcs: int, monkeypatch: pytest.MonkeyPat
 def test_above_the_mip_size_the_bound_still_holds_and_plans_are_real(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every township takes the large-township path (the MIP on the count LP's support, then
-    # CP-SAT): its restricted MIP is a primal step, so the bound stays valid.
+    # Every township takes the large-township path (CP-SAT, then the MIP on the count LP's
+    # support): its restricted MIP is a primal step, so the bound stays valid.
     monkeypatch.setattr(coverage, "MIP_MAX_ARCS", 0)
     arr = random_short(seed)
     exact = most_tier1(arr)
