@@ -342,6 +342,21 @@ def tight_workers(d: Path, plan: pl.DataFrame) -> Path:
     return path
 
 
+def cached_tight_workers(d: Path, *, reuse: bool = False) -> Path:
+    """:func:`tight_workers` of the cached default run of the prefecture ``d`` (``reuse``:
+    the file written before, when there is one); exits naming the plan when that run is
+    missing."""
+    default_plan = d / "out_default" / "plan.parquet"
+    if not default_plan.exists():
+        raise SystemExit(
+            f"{default_plan} missing: run bench_assign.py --solver-only on this prefecture first"
+        )
+    path = d / "workers_tight.parquet"
+    if reuse and path.exists():
+        return path
+    return tight_workers(d, pl.read_parquet(default_plan))
+
+
 def plan_figures(
     plan: pl.DataFrame, previous: pl.DataFrame, cost: pl.DataFrame, hh: pl.DataFrame, settings
 ) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -473,7 +488,7 @@ def main() -> None:
         if not default_plan.exists():
             run = solve_in_process if args.solver_only else run_assign
             run(d, workers_path, d / "out_default", args.processes)
-        workers_path = tight_workers(d, pl.read_parquet(default_plan))
+        workers_path = cached_tight_workers(d)
     out = d / f"out_{variant}{'_noprev' if args.no_previous else ''}"
     timing = out / "bench_run.json"
     if args.reuse_run and timing.exists():

@@ -41,7 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_assign import prepare, tight_workers, township_tasks_of, write_result  # noqa: E402
+from bench_assign import (  # noqa: E402
+    cached_tight_workers,
+    prepare,
+    township_tasks_of,
+    write_result,
+)
 
 from assignment.candidates import build_candidates  # noqa: E402
 from assignment.inputs import capacity_pins  # noqa: E402
@@ -108,12 +113,7 @@ def subproblems(seed: int, variant: str, names: list[str] | None, cache: Path) -
     if missing:
         workers = d / "workers.parquet"
         if variant == "tight":
-            default_plan = d / "out_default" / "plan.parquet"
-            if not default_plan.exists():
-                raise SystemExit(f"{default_plan} missing: run bench_assign.py --solver-only")
-            workers = d / "workers_tight.parquet"
-            if not workers.exists():
-                workers = tight_workers(d, pl.read_parquet(default_plan))
+            workers = cached_tight_workers(d, reuse=True)
         tasks = {t.township_id: t for t in township_tasks_of(d, settings, workers)}
         for tw in missing:
             sub = open_subproblem(tasks[tw])

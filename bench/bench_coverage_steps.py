@@ -33,8 +33,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -158,7 +156,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--processes", type=int, default=2)
-    ap.add_argument("--coverage-work", type=float, default=SolverOptions().coverage_work)
+    default_work = SolverOptions().coverage_work
+    ap.add_argument("--coverage-work", type=float, default=default_work)
     ap.add_argument(
         "--tight",
         action="store_true",
@@ -189,12 +188,7 @@ def main() -> None:
     ]
     for seed in args.seeds:
         d = ba.prepare(1.0, seed, args.cache)
-        workers = None
-        if args.tight:
-            plan = d / "out_default" / "plan.parquet"
-            if not plan.exists():
-                raise SystemExit(f"{plan}: run bench_assign.py --scale 1 --seed {seed} first")
-            workers = ba.tight_workers(d, pl.read_parquet(plan))
+        workers = ba.cached_tight_workers(d) if args.tight else None
         tasks = ba.township_tasks_of(d, settings, workers)
         jobs = [(t, args.coverage_work) for t in tasks]
         with mp.get_context("spawn").Pool(args.processes) as pool:
@@ -213,16 +207,8 @@ def main() -> None:
             f"| {seed} | all townships | {len(rows)} | {total:.0f} | {covered:,} tier-1 "
             f"covered | coverage proven in {proven} | |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.results.mkdir(parents=True, exist_ok=True)
-    work = (
-        ""
-        if args.coverage_work == SolverOptions().coverage_work
-        else f"_work{args.coverage_work:g}"
-    )
-    name = f"coverage_steps{'_tight' if args.tight else ''}{work}.md"
-    (args.results / name).write_text(text, encoding="utf-8")
+    work = "" if args.coverage_work == default_work else f"_work{args.coverage_work:g}"
+    ba.write_result(args.results, f"coverage_steps{'_tight' if args.tight else ''}{work}.md", lines)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_assign import prepare, tight_workers, timed_solve, township_tasks_of  # noqa: E402
+from bench_assign import (  # noqa: E402
+    cached_tight_workers,
+    prepare,
+    timed_solve,
+    township_tasks_of,
+)
 
 from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
@@ -67,10 +72,7 @@ def main() -> None:
     variant = "tight" if args.tight else "default"
     workers = d / "workers.parquet"
     if args.tight:
-        default_plan = d / "out_default" / "plan.parquet"
-        if not default_plan.exists():
-            sys.exit(f"{default_plan} missing: run bench/bench_assign.py (default) first")
-        workers = tight_workers(d, pl.read_parquet(default_plan))
+        workers = cached_tight_workers(d)
     names = list(args.townships)
     if args.top:
         last = pl.read_parquet(d / f"out_{variant}" / "diagnostics.parquet")
