@@ -207,7 +207,9 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     choice, n_pack = improve_packing(arr, choice, effort=opts.packing_effort)
     t_pack = time.process_time() - t0
     t0 = time.process_time()
-    cov = max_coverage(arr, choice, opts.coverage_work, opts.coverage_time_limit)
+    cov = max_coverage(
+        arr, choice, opts.coverage_work, opts.coverage_time_limit, effort=opts.coverage_effort
+    )
     if not cov.proven:
         # The LP of the tier-1 households alone (with cardinality cuts) may bound it tighter.
         k = fractional_top_limit(arr, opts)

@@ -192,3 +192,75 @@ def test_the_support_mip_recovers_a_cover_the_plan_missed(
     assert cov.best >= full.best - 1
     assert cov.best <= full.upper
     assert feasible(arr, _plan_of(arr, cov))
+
+
+@pytest.mark.parametrize("max_arcs", [coverage.MIP_MAX_ARCS, 0])
+def test_effort_multiplies_the_stages_work_limits(
+    max_arcs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The count MIP's nodes (small townships) or the support MIP's work (large ones) and
+    # CP-SAT's deterministic time, each times the effort; the bound holds at every effort.
+    monkeypatch.setattr(coverage, "MIP_MAX_ARCS", max_arcs)
+    seen: list[tuple[str, float]] = []
+    fitting, support, cpsat = coverage._fitting_mip, coverage._support_mip, coverage._cpsat
+
+    def fitting_spy(arr, tm, best, nodes, clock):  # type: ignore[no-untyped-def]
+        seen.append(("nodes", nodes))
+        return fitting(arr, tm, best, nodes, clock)
+
+    def support_spy(*args, work):  # type: ignore[no-untyped-def]
+        seen.append(("support", work))
+        return support(*args, work=work)
+
+    def cpsat_spy(arr, tm, start, work, time_limit):  # type: ignore[no-untyped-def]
+        seen.append(("cpsat", work))
+        return cpsat(arr, tm, start, work, time_limit)
+
+    monkeypatch.setattr(coverage, "_fitting_mip", fitting_spy)
+    monkeypatch.setattr(coverage, "_support_mip", support_spy)
+    monkeypatch.setattr(coverage, "_cpsat", cpsat_spy)
+    arr = township_shaped(5, n_top=150, n_cadres=8)  # left open at effort 1
+    empty = np.full(arr.n_items, -1, dtype=np.int64)
+    arcs = len(_top_model(arr).arcs)
+    monkeypatch.setattr(coverage, "MIP_WORK", 5 * arcs)  # 5 nodes at effort 1: a quick test
+    exact_upper = max_coverage(arr, empty, work=0.0).upper
+    seen.clear()
+    cov = max_coverage(arr, empty, work=0.5, effort=3.0)
+    cp = [w for k, w in seen if k == "cpsat"]
+    assert all(w == 1.5 for w in cp)
+    assert cp or max_arcs  # the large townships' path always runs CP-SAT
+    if max_arcs:
+        assert ("nodes", 15) in seen
+    else:
+        assert ("support", 3 * coverage.SUPPORT_MIP_WORK) in seen
+    assert cov.best <= exact_upper  # either path's bound holds
+    plan = _plan_of(arr, cov)
+    assert feasible(arr, plan)
+    assert covered_top(arr, plan) == cov.best <= cov.upper
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 5))
+def test_the_bound_holds_at_a_larger_effort(seed: int) -> None:
+    arr = random_short(seed)
+    exact = most_tier1(arr)
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=2.0, effort=4.0)
+    assert cov.upper >= exact >= cov.best
+    assert cov.proven and feasible(arr, _plan_of(arr, cov))
+
+
+def test_the_solver_option_reaches_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SolverOptions.coverage_effort is what the township solver hands to max_coverage.
+    from assignment.solver import township
+    from assignment.solver.options import SolverOptions
+
+    seen: list[float] = []
+
+    def spy(*args: object, effort: float = 1.0, **kwargs: object) -> Coverage:
+        seen.append(effort)
+        return max_coverage(*args, effort=effort, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(township, "max_coverage", spy)
+    arr = township_shaped(2, n_top=150, n_cadres=8)
+    sol = township.solve_arrays(arr, SolverOptions(coverage_effort=3.0))
+    assert seen == [3.0]
+    assert sol.coverage is not None and sol.coverage.proven
