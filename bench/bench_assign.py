@@ -26,14 +26,17 @@ import argparse
 import hashlib
 import inspect
 import json
+import multiprocessing as mp
 import os
 import resource
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -162,6 +165,16 @@ def timed_solve(
         options=options or SolverOptions(),
     )
     return TimedSolve(res, time.process_time() - c0, time.perf_counter() - t0)
+
+
+def pool_map(fn: Callable[[Any], Any], jobs: list[Any], processes: int) -> list[Any]:
+    """``fn`` over ``jobs`` in ``processes`` spawned worker processes (polars and fork do
+    not mix), results in completion order."""
+    with mp.get_context("spawn").Pool(processes) as pool:
+        out = list(pool.imap_unordered(fn, jobs))
+        pool.close()  # let the workers exit on their own (terminate makes them print)
+        pool.join()
+    return out
 
 
 def write_result(results: Path, name: str, lines: list[str]) -> Path:

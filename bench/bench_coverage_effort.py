@@ -22,7 +22,6 @@ counts and bounds do not (work limits, not clocks).
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
@@ -54,14 +53,6 @@ def _solve(job: tuple[Any, float]) -> dict[str, Any]:
         "upper": int(diag.get("tier1_max_coverable") or 0),  # type: ignore[call-overload]
         "proven": bool(diag.get("tier1_coverage_proven")),
     }
-
-
-def _run(jobs: list[tuple[Any, float]], processes: int) -> list[dict[str, Any]]:
-    with mp.get_context("spawn").Pool(processes) as pool:
-        rows = list(pool.imap_unordered(_solve, jobs))
-        pool.close()  # let the workers exit on their own (terminate makes them print)
-        pool.join()
-    return rows
 
 
 def effort_table(rows: list[dict[str, Any]], efforts: list[float]) -> list[str]:
@@ -109,10 +100,11 @@ def main() -> None:
     d = ba.prepare(1.0, args.seed, args.cache)
     workers = ba.cached_tight_workers(d) if args.tight else None
     tasks = ba.township_tasks_of(d, settings, workers)
-    first = _run([(t, args.efforts[0]) for t in tasks], args.processes)
+    first = ba.pool_map(_solve, [(t, args.efforts[0]) for t in tasks], args.processes)
     open_ids = {r["township"] for r in first if not r["proven"]}
     again = [(t, e) for t in tasks if t.township_id in open_ids for e in args.efforts[1:]]
-    rows = [r for r in first if r["township"] in open_ids] + _run(again, args.processes)
+    rows = [r for r in first if r["township"] in open_ids]
+    rows += ba.pool_map(_solve, again, args.processes)
     variant = "tight" if args.tight else "default"
     efforts = " ".join(f"{e:g}" for e in args.efforts)
     lines = [

@@ -26,7 +26,6 @@ up to 20 % from one run to the next.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
 from collections.abc import Callable
@@ -191,10 +190,7 @@ def main() -> None:
         workers = ba.cached_tight_workers(d) if args.tight else None
         tasks = ba.township_tasks_of(d, settings, workers)
         jobs = [(t, args.coverage_work) for t in tasks]
-        with mp.get_context("spawn").Pool(args.processes) as pool:
-            rows = list(pool.imap_unordered(_solve, jobs))
-            pool.close()  # let the workers exit on their own (terminate makes them print)
-            pool.join()
+        rows = ba.pool_map(_solve, jobs, args.processes)
         total = sum(r["cpu"] for r in rows)
         covered = sum(r["top_covered"] for r in rows)
         proven = sum(r["top_proven"] for r in rows)
