@@ -349,8 +349,8 @@ def max_coverage(
     ``effort`` multiplies every work limit of the stage (the MIP's nodes, CP-SAT's ``work``,
     the support MIP's work): still deterministic, only larger. At scale 1 four times the
     limits covered one more tier-1 household in the 6 townships seed 1 leaves open
-    (532628012: 292 -> 293) at 2.1 times their CPU, and moved none of their bounds, which
-    come from the LP of the tier-1 households (`bench/bench_coverage_effort.py`).
+    (532628012: 292 -> 293) at 2.1 times their CPU, and moved none of their bounds
+    (`bench/bench_coverage_effort.py`).
     """
     work *= effort
     is_top = top_mask(arr)
