@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from assignment.problem import ArcArrays
-from assignment.solver import coverage
+from assignment.solver import coverage, township
 from assignment.solver.coverage import Coverage, _cpsat, _top_model, covered_top, max_coverage
+from assignment.solver.options import SolverOptions
 from tests.assignment.helpers import arc_arrays, feasible
 
 
@@ -250,9 +251,6 @@ def test_the_bound_holds_at_a_larger_effort(seed: int) -> None:
 
 def test_the_solver_option_reaches_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
     # SolverOptions.coverage_effort is what the township solver hands to max_coverage.
-    from assignment.solver import township
-    from assignment.solver.options import SolverOptions
-
     seen: list[float] = []
 
     def spy(*args: object, effort: float = 1.0, **kwargs: object) -> Coverage:
