@@ -5,9 +5,9 @@ Townships run in parallel, one per process, so the month's wall time is about th
 predicts most townships' work, but not the slowest: where cadres are short of the tier-1
 households, the tier-1 coverage stage (:mod:`assignment.solver.coverage`) proves how many
 can be covered, and that costs far more than size. At ``--scale 1`` (seeds 1-3) every
-township whose coverage stage ran (5-7 per seed, 160-295 CPU s: 56-70 % of the month's)
-had tier-1 on-site hours of at least 0.46 of its cadres' monthly hours; 8-15 townships per
-seed are at 0.4 or more, the others each took at most 6.2 CPU s
+township whose coverage stage ran (5-7 per seed, 86-111 CPU s: about half of the run's
+179-207) had tier-1 on-site hours of at least 0.46 of its cadres' monthly hours; 8-15
+townships per seed are at 0.4 or more, the others each took at most 4.7 CPU s
 (``bench/bench_schedule.py``, ``bench/results/schedule.md``).
 
 So: townships under *pressure* (the top tier's on-site hours per hour of the role that serves

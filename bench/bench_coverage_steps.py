@@ -10,8 +10,9 @@ Every township of the cached prefecture of ``bench/bench_assign.py`` (same gener
 key and scores file; generated on first use) is solved as ``assign`` solves it, in
 ``--processes`` worker processes, with the coverage stage's CP-SAT given ``--coverage-work``
 units of deterministic time (the township solver's option, default 2.0; 0 leaves it out).
-The steps of :func:`assignment.solver.coverage.max_coverage` (the count
-MIP, CP-SAT, the MIP on the count LP's support), the LP limit of the tier-1 households and
+The steps of :func:`assignment.solver.coverage.max_coverage` (the tabu
+search, each of its calls a step; the count LP's floor; the count MIP, CP-SAT, the MIP on
+the count LP's support), the LP limit of the tier-1 households and
 the cheapest cover are wrapped to record, per call, the CPU seconds, the count it started
 from, the count it reached and its bound. The table says per step how often it ran, its
 CPU seconds, how often it covered more than the count it started from, and how often its
@@ -46,7 +47,7 @@ from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
 
 RECORDS: list[dict[str, Any]] = []
 INSIDE: list[str] = []  # the steps running now: the support MIP's own count MIP is its part
-STEPS = ("mip", "cpsat", "support", "fraclimit", "cheapest")
+STEPS = ("search", "lplimit", "mip", "cpsat", "support", "fraclimit", "cheapest")
 
 
 def _count(choice: Any) -> int | None:
@@ -71,6 +72,14 @@ def _wrap(name: str, fn: Callable[..., Any], facts: Callable[..., dict[str, Any]
 
 def _instrument() -> None:
     """Wrap the stage's steps (in this process and, by import, in every spawned worker)."""
+    cov_mod._searched = _wrap(
+        "search",
+        cov_mod._searched,
+        lambda a, r: {"start": _count(a[2]), "got": _count(r), "bound": None},
+    )
+    cov_mod._lp_limit = _wrap(
+        "lplimit", cov_mod._lp_limit, lambda a, r: {"bound": None if r is None else r[0]}
+    )
     cov_mod._fitting_mip = _wrap(
         "mip",
         cov_mod._fitting_mip,
@@ -175,7 +184,10 @@ def main() -> None:
         f"{' '.join(map(str, args.seeds))} --processes {args.processes} --coverage-work "
         f"{args.coverage_work:g}{' --tight' if args.tight else ''}` ({stamp}).",
         "",
-        "Steps: `mip` the tier-1 count MIP (townships up to 16,000 tier-1 arcs), `cpsat` "
+        "Steps: `search` the tabu search of the count (each call: from the plan or the "
+        "count LP's whole arcs, best-fit or lightest-first insertion), `lplimit` the floor "
+        "of the count's LP, `mip` the tier-1 count MIP (townships up to 16,000 tier-1 "
+        "arcs), `cpsat` "
         "CP-SAT on the count, `support` the MIP on the count LP's support (larger "
         "townships), `fraclimit` the LP limit of the tier-1 households, `cheapest` the "
         "cheapest cover of that many. *more*: calls that covered more than the count they "

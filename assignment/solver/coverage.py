@@ -7,30 +7,34 @@ household is not always cheaper, and the LP-guided plan can miss a cover that ne
 households reshuffled. So the count is solved on its own, exactly:
 
 * :func:`max_coverage` - the tier-1 households alone on every worker's capacity (less what
-  its pinned lower households take), maximising the *number* covered, by a HiGHS MIP and
-  CP-SAT. Its proven upper bound comes from a *relaxed* integer model (hours rounded down,
-  capacities up, so every real plan stays feasible in it); its plans are checked in floats,
-  and where the relaxed plan does not fit exactly a *conservative* model (hours up,
-  capacities down) gives one that does. ``best == upper`` proves the maximum. Townships too
-  large for the MIP get it on the arcs the count's LP uses (its support) and the plan's own:
-  a primal step only (its bound holds for those arcs alone, so it is not used); at scale 1
-  it covered 1-9 more tier-1 households in 7 townships of seeds 1-3
-  (`bench/bench_assign.py --scale 1 --seed N --processes 2 --skip-greedy --solver-only`,
-  against commit ee31112's runs in `bench/results/`).
+  its pinned lower households take), maximising the *number* covered. Plans first: a tabu
+  search (:mod:`assignment.solver.count_search`) from the township's plan; then the bound,
+  the floor of the count's LP on a *relaxed* integer model (hours rounded down, capacities
+  up, so every real plan stays feasible in it). Where the search falls short of it, the
+  search again from the LP's whole arcs and with lightest-first insertion; in the
+  cadre-short townships at scale 1 that reaches the floor, which is the proof, in all but
+  one or two townships a run. Only where a gap is left the exact solvers run as before: a
+  HiGHS MIP on the relaxed model (its bound can go below the LP's floor) and CP-SAT, and
+  in townships too large for the MIP the MIP on the arcs the count's LP uses (its support)
+  and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
+  plan does not fit exactly a *conservative* model (hours up, capacities down) gives one
+  that does. ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
   of least tier-1 cost (arc costs plus the penalties of those left out): which households
   to leave out matters, since their penalties grow with risk. Priced with the township LP's
   worker duals, each arc also pays for the hours and the place it takes from the lower
   tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
-  one the rest of the plan can live with. The search's best is then improved by the packing
-  search (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
-  rule: it swaps which tier-1 households are covered and by whom, never covering fewer
-  (in the cadre-short townships 532624002 and 532628003 at scale 1 the CP-SAT search did
-  not improve on its count-only hint within its work limit; the re-packing did).
+  one the rest of the plan can live with. The count's cover is first made cheaper by the
+  cost form of the tabu search (never fewer than ``k`` covered), CP-SAT is hinted with
+  that, and the best is improved by the packing search
+  (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
+  rule: it swaps which tier-1 households are covered and by whom, never covering fewer.
 
-Both run CP-SAT with one worker, a fixed seed and a limit in CP-SAT's *deterministic* work
-units, so results depend neither on machine load nor on the number of processes; a solve
-stopped by the safety clock instead is not used.
+Where the count is proven at its true maximum, the cover is tight (every cadre full to
+minutes), which households it can leave out is almost fixed, and the LP bound of the cost
+"with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
+townships is 1.5-23 % (`bench/bench_assign.py`, README).
+
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
+from assignment.solver.count_search import search_cost, search_count
 from assignment.solver.highs import solve_lp, solve_mip
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import TopSolution, top_mask
@@ -323,6 +328,121 @@ def _support_mip(
     return got
 
 
+@dataclass(frozen=True)
+class _Dense:
+    """The tier-1 sub-problem as the tabu searches take it: cadre x household matrices."""
+
+    cadres: np.ndarray  # workers with a tier-1 arc
+    arc_at: np.ndarray  # full-array arc of (cadre, household of ``tm.items``), -1 none
+    hours: np.ndarray  # its hours, inf where no arc
+    fixed: np.ndarray  # per household of ``tm.items``: pinned
+
+    def cadre_of(self, arr: ArcArrays, choice: np.ndarray) -> np.ndarray:
+        """A cadre row per household of ``choice`` (arc per household, -1 uncovered)."""
+        pos = np.full(arr.n_agents, -1, dtype=np.int64)
+        pos[self.cadres] = np.arange(len(self.cadres))
+        return np.where(choice >= 0, pos[arr.arc_agent[np.maximum(choice, 0)]], -1)
+
+    def arcs_of(self, cadre: np.ndarray) -> np.ndarray:
+        """The arc per household of a cadre row per household (-1 uncovered)."""
+        return np.where(cadre >= 0, self.arc_at[np.maximum(cadre, 0), np.arange(len(cadre))], -1)
+
+
+def _dense(arr: ArcArrays, tm: _TopModel) -> _Dense:
+    agent = arr.arc_agent[tm.arcs]
+    cadres = np.unique(agent)
+    arc_at = np.full((len(cadres), len(tm.items)), -1, dtype=np.int64)
+    arc_at[np.searchsorted(cadres, agent), tm.item_of] = tm.arcs
+    hours = np.where(arc_at >= 0, arr.arc_hours[np.maximum(arc_at, 0)], np.inf)
+    fixed = np.zeros(len(tm.items), dtype=bool)
+    fixed[tm.pinned_items] = True
+    return _Dense(cadres, arc_at, hours, fixed)
+
+
+def _searched(  # noqa: PLR0917  (the search's data)
+    arr: ArcArrays,
+    tm: _TopModel,
+    start: np.ndarray,
+    target: int,
+    effort: float,
+    lightest: bool = False,
+) -> np.ndarray | None:
+    """A cover of more tier-1 households than ``start`` (arc per household of ``tm.items``,
+    a fitting plan or all -1) by the tabu search of :mod:`assignment.solver.count_search`,
+    as an arc per household, or None. Pinned households keep their arc (placed first when
+    ``start`` lacks them; no search when the pins alone do not fit)."""
+    choice = start.copy()
+    pinned = np.flatnonzero(arr.arc_pinned[tm.arcs])
+    choice[tm.item_of[pinned]] = tm.arcs[pinned]
+    if not _fits(arr, tm, choice):
+        return None
+    dn = _dense(arr, tm)
+    got = search_count(
+        dn.hours,
+        tm.cap_hours[dn.cadres],
+        tm.cap_count[dn.cadres],
+        dn.cadre_of(arr, choice),
+        dn.fixed,
+        target=target,
+        effort=effort,
+        lightest=lightest,
+    )
+    found = dn.arcs_of(got)
+    if int((found >= 0).sum()) <= max(int((choice >= 0).sum()), int((start >= 0).sum())):
+        return None
+    return found if _fits(arr, tm, found) else None
+
+
+def _cost_searched(
+    arr: ArcArrays,
+    tm: _TopModel,
+    start: np.ndarray,
+    *,
+    floor: int,
+    price: np.ndarray | None,
+    effort: float = 1.0,
+) -> np.ndarray:
+    """``start`` (arc per household of ``tm.items``, a fitting cover of at least ``floor``)
+    made cheaper by :func:`~assignment.solver.count_search.search_cost`: arc costs plus
+    ``price`` per covered household, penalties per uncovered one; never fewer than
+    ``floor`` covered, pins kept. ``start`` itself when nothing cheaper fits."""
+    dn = _dense(arr, tm)
+    extra = np.zeros(arr.n_arcs) if price is None else price
+    at = np.maximum(dn.arc_at, 0)
+    cost = np.where(dn.arc_at >= 0, arr.arc_cost[at] + extra[at], np.inf)
+    got = search_cost(
+        dn.hours,
+        cost,
+        arr.penalty[tm.items],
+        cap_hours=tm.cap_hours[dn.cadres],
+        cap_count=tm.cap_count[dn.cadres],
+        start=dn.cadre_of(arr, start),
+        fixed=dn.fixed,
+        floor=floor,
+        effort=effort,
+    )
+    found = dn.arcs_of(got)
+    ok = int((found >= 0).sum()) >= floor and _fits(arr, tm, found)
+    return found if ok else start
+
+
+def _lp_limit(arr: ArcArrays, tm: _TopModel) -> tuple[int, np.ndarray] | None:
+    """The floor of the count's LP relaxation on the relaxed integer model (hours down,
+    capacities up; the count MIP's root), which no plan exceeds, and the LP's whole arcs as
+    an arc per household of ``tm.items`` (-1 where the LP is fractional or leaves it out).
+    None when the LP fails."""
+    hours, caps = _scaled(arr, tm, relaxed=True)
+    a, hi = _count_rows(arr, tm, hours, caps)
+    k = len(tm.arcs)
+    lp = solve_lp(-np.ones(k), a, hi, np.ones(k), lower=arr.arc_pinned[tm.arcs] * 1.0)
+    if not lp.ok:
+        return None
+    whole = np.flatnonzero(lp.x > 1 - SUPPORT_TOL)
+    start = np.full(len(tm.items), -1, dtype=np.int64)
+    start[tm.item_of[whole]] = tm.arcs[whole]
+    return int(np.floor(-lp.objective + 1e-6)), start
+
+
 def max_coverage(
     arr: ArcArrays,
     plan: np.ndarray,
@@ -336,21 +456,21 @@ def max_coverage(
 
     ``plan`` (arc per household, -1 uncovered; feasible) is the starting point: when it
     covers every tier-1 household that has a candidate worker, that is the maximum and no
-    solve runs. Then, with at most :data:`MIP_MAX_ARCS` tier-1 arcs, the *relaxed* integer
-    model (hours down, capacities up) is solved as a HiGHS MIP within ``node_limit`` nodes
-    (default :data:`MIP_WORK` / arcs):
-    its dual bound holds for every real plan, its plan is kept when it fits in floats (else
-    the *conservative* model's plan, which always fits). Where that leaves a gap, CP-SAT on
-    the relaxed model (``work`` deterministic time, hinted with the best plan) may close it
-    from either side; the smaller bound is kept. With more arcs than the MIP takes, the same
-    MIP on the count LP's support and the best plan's arcs (:func:`_support_mip`) follows
-    CP-SAT and may find a larger cover (its bound is not a bound of the township).
+    solve runs. Then the tabu search of :func:`~assignment.solver.count_search.search_count`
+    from ``plan``; the floor of the count's LP on the *relaxed* integer model (hours down,
+    capacities up) bounds every real plan; short of it, the search again from the LP's
+    whole arcs, then both starts with lightest-first insertion, until one meets the floor.
+    Only where a gap is left: with at most :data:`MIP_MAX_ARCS` tier-1 arcs the relaxed
+    model as a HiGHS MIP within ``node_limit`` nodes (default :data:`MIP_WORK` / arcs),
+    whose dual bound holds for every real plan and whose plan is kept when it fits in
+    floats (else the *conservative* model's plan, which always fits); CP-SAT on the relaxed
+    model (``work`` deterministic time, hinted with the best plan), which may close it
+    from either side; with more arcs than the MIP takes, the same MIP on the count LP's
+    support and the best plan's arcs (:func:`_support_mip`), a primal step (its bound is
+    not a bound of the township). The smallest bound is kept.
 
-    ``effort`` multiplies every work limit of the stage (the MIP's nodes, CP-SAT's ``work``,
-    the support MIP's work): still deterministic, only larger. At scale 1 four times the
-    limits covered one more tier-1 household in the 6 townships seed 1 leaves open
-    (532628012: 292 -> 293) at 2.1 times their CPU, and moved none of their bounds
-    (`bench/bench_coverage_effort.py`).
+    ``effort`` multiplies every work limit of the stage (the searches', the MIP's nodes,
+    CP-SAT's ``work``, the support MIP's work): still deterministic, only larger.
     """
     work *= effort
     is_top = top_mask(arr)
@@ -366,7 +486,25 @@ def max_coverage(
         covered = 0
     best, best_choice = covered, start_choice
     upper = reachable
-    steps = []
+    steps = ["search"]
+    first = best_choice
+    got = _searched(arr, tm, first, upper, effort)
+    if got is not None:
+        best, best_choice = int((got >= 0).sum()), got
+    lp = _lp_limit(arr, tm) if best < upper else None
+    if lp is not None:
+        upper = min(upper, max(lp[0], best))
+        # Until proven: the search from the LP's whole arcs, then both with lightest-first
+        # insertion (each closed townships the others left open at scale 1).
+        for lightest, from_lp in ((False, True), (True, False), (True, True)):
+            if best >= upper:
+                break
+            start = lp[1] if from_lp else first
+            got = _searched(arr, tm, start, upper, effort, lightest)
+            if got is not None and int((got >= 0).sum()) > best:
+                best, best_choice = int((got >= 0).sum()), got
+    if best >= upper:
+        return Coverage(n_top, reachable, best, upper, tm.items, best_choice, "proven")
     clock = MIP_CLOCK_FACTOR * time_limit
     small = len(tm.arcs) <= MIP_MAX_ARCS
     if small:
@@ -469,12 +607,13 @@ def cheapest_cover(
     if price is not None:
         gain = gain + price[tm.arcs]
     model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
+    tabu = _cost_searched(arr, tm, cov.choice, floor=cov.best, price=price)
     hint = np.full(arr.n_items, -1, dtype=np.int64)
-    hint[cov.items] = cov.choice
+    hint[cov.items] = tabu
     _hint(model, x, tm, hint)
     solver = _solver(work, time_limit)
     code = solver.solve(model)
-    candidates = [hint[tm.items]]
+    candidates = [cov.choice, tabu]
     if time.perf_counter() - t0 < 0.95 * time_limit and code in (
         cp_model.OPTIMAL,
         cp_model.FEASIBLE,

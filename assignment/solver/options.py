@@ -35,7 +35,8 @@ class SolverOptions:
     coverage_work: float = 2.0  # CP-SAT deterministic time per tier-1 coverage model
     coverage_cost_work: float = 1.0  # CP-SAT deterministic time of the cheapest-cover stage
     coverage_time_limit: float = 600.0  # safety only: a solve stopped by it is not used
-    # Multiplies every work limit of the tier-1 count (max_coverage): 4 covered one more
-    # tier-1 household in seed 1's 6 open townships at 2.1 times their CPU, no bound moved
+    # Multiplies every work limit of the tier-1 count (max_coverage: the tabu searches, the
+    # count MIP, CP-SAT). Before the searches (commit 7a8edbd) 4 covered one more tier-1
+    # household in seed 1's 6 open townships at 2.1 times their CPU, no bound moved
     # (bench/bench_coverage_effort.py).
     coverage_effort: float = 1.0

@@ -11,6 +11,7 @@ import polars as pl
 from assignment.core import CoreProblem, evaluate, solve_core
 from assignment.domain import Status
 from assignment.problem import ArcArrays
+from assignment.solver.coverage import Coverage, _top_model
 from visit_planner.synthetic import SyntheticPrefecture
 
 
@@ -187,4 +188,95 @@ def scored_households(prefecture: SyntheticPrefecture) -> pl.DataFrame:
             "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
         ),
         on="household_id",
+    )
+
+
+def random_short(seed: int) -> ArcArrays:
+    """A random cadre-short township: 6-9 tier-1 and 2 tier-2 households, 2-4 cadres with
+    non-round hours and capacities, count limits that sometimes bind, and (odd seeds) a
+    pinned tier-1 or tier-2 household."""
+    rng = np.random.default_rng(1000 + seed)
+    n_top = int(rng.integers(6, 10))
+    n_cadres = int(rng.integers(2, 5))
+    arcs: list[tuple[int, int, float, float]] = []
+    for i in range(n_top + 2):
+        for w in range(n_cadres):
+            if rng.random() < 0.7:
+                arcs.append((i, w, float(rng.uniform(5, 90)), float(rng.uniform(0.9, 3.3))))
+    penalty = [100_000.0 * (1 + rng.random()) for _ in range(n_top)] + [15_000.0, 12_000.0]
+    pinned: tuple[int, ...] = ()
+    if seed % 2 and arcs:
+        pinned = (int(rng.integers(len(arcs))),)
+    return arc_arrays(
+        arcs,
+        penalty,
+        cap_hours=[float(rng.uniform(2.5, 7.5)) for _ in range(n_cadres)],
+        cap_count=[int(rng.integers(1, 5)) for _ in range(n_cadres)],
+        pinned=pinned,
+    )
+
+
+def most_tier1(arr: ArcArrays) -> int:
+    """The most tier-1 households of any feasible plan (pins kept; other households left
+    out, which never makes a plan infeasible), by a depth-first search over the tier-1
+    households with the capacities left; -1 when the pins alone do not fit."""
+    tm = _top_model(arr)
+    pins = np.flatnonzero(arr.arc_pinned)
+    hours = arr.cap_hours.astype(float).copy()
+    count = arr.cap_count.astype(int).copy()
+    for a in pins:
+        hours[arr.arc_agent[a]] -= arr.arc_hours[a]
+        count[arr.arc_agent[a]] -= 1
+    if np.any(hours < -1e-9) or np.any(count < 0):
+        return -1
+    pinned_items = set(arr.arc_item[pins].tolist())
+    free = [int(i) for i in tm.items if int(i) not in pinned_items]
+    options = [np.flatnonzero(arr.arc_item == i).tolist() for i in free]
+    n_pinned_top = len(pinned_items & set(tm.items.tolist()))
+    best = 0
+
+    def dfs(k: int, got: int) -> None:
+        nonlocal best
+        best = max(best, got)
+        if k == len(free) or got + len(free) - k <= best:
+            return
+        for a in options[k]:
+            w, h = arr.arc_agent[a], arr.arc_hours[a]
+            if count[w] >= 1 and h <= hours[w] + 1e-9:
+                hours[w] -= h
+                count[w] -= 1
+                dfs(k + 1, got + 1)
+                hours[w] += h
+                count[w] += 1
+        dfs(k + 1, got)
+
+    dfs(0, 0)
+    return best + n_pinned_top
+
+
+def plan_of_cover(arr: ArcArrays, cov: Coverage) -> np.ndarray:
+    """The plan of a tier-1 cover: its arcs, and every pinned household on its pin."""
+    plan = np.full(arr.n_items, -1, dtype=np.int64)
+    plan[cov.items] = cov.choice
+    plan[arr.arc_item[arr.arc_pinned]] = np.flatnonzero(arr.arc_pinned)
+    return plan
+
+
+def township_shaped(seed: int, n_top: int, n_cadres: int, cap_count: int = 20) -> ArcArrays:
+    """Like a cadre-short township: every cadre eligible for every tier-1 household, hours
+    = visits x (on-site + travel from the cadre's home), 20-32 h and 20 households per cadre,
+    more tier-1 hours than the cadres have."""
+    rng = np.random.default_rng(seed)
+    hh = rng.uniform(0, 14, (n_top, 2))
+    home = rng.uniform(0, 14, (n_cadres, 2))
+    km = np.linalg.norm(hh[:, None, :] - home[None, :, :], axis=2)
+    hours = 2 * (30 + km * 1.3 / 30 * 60 * 2) / 60
+    arcs = [
+        (i, w, float(km[i, w]), float(hours[i, w])) for i in range(n_top) for w in range(n_cadres)
+    ]
+    return arc_arrays(
+        arcs,
+        [100_000.0 * (1 + r) for r in rng.random(n_top)],
+        cap_hours=[float(c) for c in rng.choice([20.0, 24.0, 28.0, 32.0], n_cadres)],
+        cap_count=[cap_count] * n_cadres,
     )
