@@ -13,7 +13,7 @@ households reshuffled. So the count is solved on its own, exactly:
   up, so every real plan stays feasible in it). Where the search falls short of it, the
   search again from the LP's whole arcs and with lightest-first insertion; in the
   cadre-short townships at scale 1 that reaches the floor, which is the proof, in all but
-  one or two townships a run. Only where a gap is left the exact solvers run as before: a
+  one to three townships a run. Only where a gap is left the exact solvers run as before: a
   HiGHS MIP on the relaxed model (its bound can go below the LP's floor) and CP-SAT, and
   in townships too large for the MIP the MIP on the arcs the count's LP uses (its support)
   and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
@@ -35,6 +35,10 @@ minutes), which households it can leave out is almost fixed, and the LP bound of
 "with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
 townships is 1.5-23 % (`bench/bench_assign.py`, README).
 
+The searches stop at work limits (iterations, cells evaluated) and draw their randomness
+from a fixed seed; CP-SAT runs with one worker, a fixed seed and a limit in its
+*deterministic* work units: results depend neither on machine load nor on the number of
+processes. A solve stopped by the safety clock instead is not used.
 """
 
 from __future__ import annotations
