@@ -87,7 +87,16 @@ def search_count(
             left = np.where(fits, h[:, unc] if lightest else s[:, None] - h[:, unc], np.inf)
             w, k = np.unravel_index(int(np.argmin(left)), left.shape)
             i = unc[k]
-            asg[i], load[w], cnt[w] = w, load[w] + h[w, i], cnt[w] + 1
+            _apply(
+                ("insert", int(i), int(w)),
+                h=h,
+                asg=asg,
+                load=load,
+                cnt=cnt,
+                tabu=tabu,
+                it=it,
+                rng=rng,
+            )
             if int((asg >= 0).sum()) > best_n:
                 best, best_n, last = asg.copy(), int((asg >= 0).sum()), it
                 if best_n >= target:
@@ -97,26 +106,7 @@ def search_count(
         budget -= move[0]
         if move[1] is None:
             break
-        kind, i, j = move[1]
-        w1 = int(asg[i])
-        if kind == "shift":  # i: w1 -> j (a cadre)
-            load[w1] -= h[w1, i]
-            load[j] += h[j, i]
-            cnt[w1] -= 1
-            cnt[j] += 1
-            asg[i] = j
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        elif kind == "replace":  # uncovered j takes i's place on w1
-            load[w1] += h[w1, j] - h[w1, i]
-            asg[j], asg[i] = w1, -1
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        else:  # swap i (on w1) and j (on w2)
-            w2 = int(asg[j])
-            load[w1] += h[w1, j] - h[w1, i]
-            load[w2] += h[w2, i] - h[w2, j]
-            asg[i], asg[j] = w2, w1
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-            tabu[w2, j] = it + TENURE + rng.integers(0, 3)
+        _apply(move[1], h=h, asg=asg, load=load, cnt=cnt, tabu=tabu, it=it, rng=rng)
     return best
 
 
@@ -146,13 +136,13 @@ def _best_move(  # noqa: PLR0917  (the search's state)
     ok = (hk <= s[:, None] + _EPS) & (cnt < room)[:, None] & (tabu[:, cov] < it)
     ok[wi, np.arange(len(cov))] = False
     gain = freed**2 - base + (s[:, None] - hk) ** 2 - (s**2)[:, None]
-    _keep_best(found, np.where(ok, gain, -np.inf), "shift", cov, None)
+    _keep_least(found, np.where(ok, -gain, np.inf), "shift", cov, None)
     # replace: covered k out, uncovered u in, on k's cadre
     if len(unc):
         hu = h[wi[:, None], unc[None, :]]
         ok = (hu <= freed[:, None] + _EPS) & (tabu[wi[:, None], unc[None, :]] < it)
         gain = (freed[:, None] - hu) ** 2 - base[:, None]
-        _keep_best(found, np.where(ok, gain, -np.inf), "replace", cov, unc)
+        _keep_least(found, np.where(ok, -gain, np.inf), "replace", cov, unc)
     # swap: k goes to l's cadre, l to k's
     hkl = h[wi[:, None], cov[None, :]]  # [k, l]: hours of l on k's cadre
     new_k = freed[:, None] - hkl  # k's cadre after k out, l in
@@ -161,32 +151,12 @@ def _best_move(  # noqa: PLR0917  (the search's state)
     ok = (new_k >= -_EPS) & (new_l >= -_EPS) & (wi[:, None] != wi[None, :])
     ok &= (t < it) & (it > t.T)
     gain = new_k**2 + new_l**2 - base[:, None] - base[None, :]
-    _keep_best(found, np.where(ok, gain, -np.inf), "swap", cov, cov)
+    _keep_least(found, np.where(ok, -gain, np.inf), "swap", cov, cov)
     cells = hk.size + len(cov) * (len(unc) + len(cov))
     if not found:
         return cells, None
-    _, kind, i, j = max(found, key=lambda f: f[0])
+    _, kind, i, j = min(found, key=lambda f: f[0])  # the largest gain
     return cells, (kind, i, j)
-
-
-def _keep_best(
-    found: list[tuple[float, str, int, int]],
-    gain: np.ndarray,
-    kind: str,
-    rows: np.ndarray,
-    cols: np.ndarray | None,
-) -> None:
-    """Append the largest finite ``gain`` as (gain, kind, household, cadre or household).
-    For shifts the array is cadre x household, else household x household."""
-    flat = int(np.argmax(gain))
-    r, c = np.unravel_index(flat, gain.shape)
-    g = float(gain[r, c])
-    if not np.isfinite(g):
-        return
-    if cols is None:
-        found.append((g, kind, int(rows[c]), int(r)))
-    else:
-        found.append((g, kind, int(rows[r]), int(cols[c])))
 
 
 def search_cost(
@@ -285,34 +255,52 @@ def search_cost(
         if not found:
             break
         step, kind, i, j = min(found, key=lambda f: f[0])
-        w1 = int(asg[i])
-        if kind == "insert":  # i uncovered onto cadre j
-            asg[i], load[j], cnt[j] = j, load[j] + h[j, i], cnt[j] + 1
-        elif kind == "drop":
-            asg[i], load[w1], cnt[w1] = -1, load[w1] - h[w1, i], cnt[w1] - 1
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        elif kind == "replace":
-            load[w1] += h[w1, j] - h[w1, i]
-            asg[j], asg[i] = w1, -1
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        elif kind == "shift":
-            load[w1] -= h[w1, i]
-            load[j] += h[j, i]
-            cnt[w1] -= 1
-            cnt[j] += 1
-            asg[i] = j
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        else:
-            w2 = int(asg[j])
-            load[w1] += h[w1, j] - h[w1, i]
-            load[w2] += h[w2, i] - h[w2, j]
-            asg[i], asg[j] = w2, w1
-            tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-            tabu[w2, j] = it + TENURE + rng.integers(0, 3)
+        _apply((kind, i, j), h=h, asg=asg, load=load, cnt=cnt, tabu=tabu, it=it, rng=rng)
         now += step
         if now < best_cost - 1e-6 and int((asg >= 0).sum()) >= floor:
             best, best_cost, last = asg.copy(), now, it
     return best
+
+
+def _apply(
+    move: tuple[str, int, int],
+    *,
+    h: np.ndarray,
+    asg: np.ndarray,
+    load: np.ndarray,
+    cnt: np.ndarray,
+    tabu: np.ndarray,
+    it: int,
+    rng: np.random.Generator,
+) -> None:
+    """Carry out ``move`` (kind, household, cadre or household) on the search's state; a
+    household that leaves a cadre may not return to it for :data:`TENURE` (+0-2)
+    iterations."""
+    kind, i, j = move
+    w1 = int(asg[i])
+    if kind == "insert":  # uncovered i onto cadre j
+        asg[i], load[j], cnt[j] = j, load[j] + h[j, i], cnt[j] + 1
+    elif kind == "drop":
+        asg[i], load[w1], cnt[w1] = -1, load[w1] - h[w1, i], cnt[w1] - 1
+        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
+    elif kind == "shift":  # i: w1 -> cadre j
+        load[w1] -= h[w1, i]
+        load[j] += h[j, i]
+        cnt[w1] -= 1
+        cnt[j] += 1
+        asg[i] = j
+        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
+    elif kind == "replace":  # uncovered j takes i's place on w1
+        load[w1] += h[w1, j] - h[w1, i]
+        asg[j], asg[i] = w1, -1
+        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
+    else:  # swap i (on w1) and j (on w2)
+        w2 = int(asg[j])
+        load[w1] += h[w1, j] - h[w1, i]
+        load[w2] += h[w2, i] - h[w2, j]
+        asg[i], asg[j] = w2, w1
+        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
+        tabu[w2, j] = it + TENURE + rng.integers(0, 3)
 
 
 def _keep_least(
