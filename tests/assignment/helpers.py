@@ -262,7 +262,7 @@ def plan_of_cover(arr: ArcArrays, cov: Coverage) -> np.ndarray:
     return plan
 
 
-def township_shaped(seed: int, n_top: int, n_cadres: int, cap_count: int = 20) -> ArcArrays:
+def township_shaped(seed: int, n_top: int, n_cadres: int) -> ArcArrays:
     """Like a cadre-short township: every cadre eligible for every tier-1 household, hours
     = visits x (on-site + travel from the cadre's home), 20-32 h and 20 households per cadre,
     more tier-1 hours than the cadres have."""
@@ -278,5 +278,5 @@ def township_shaped(seed: int, n_top: int, n_cadres: int, cap_count: int = 20) -
         arcs,
         [100_000.0 * (1 + r) for r in rng.random(n_top)],
         cap_hours=[float(c) for c in rng.choice([20.0, 24.0, 28.0, 32.0], n_cadres)],
-        cap_count=[cap_count] * n_cadres,
+        cap_count=[20] * n_cadres,
     )
