@@ -29,6 +29,9 @@ two townships a run, where the node-limited MIP had left three to six open (5326
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 
 STALL = 400  # iterations without a larger cover before the search stops
@@ -37,6 +40,44 @@ TENURE = 7  # iterations a household may not return to the cadre it left (plus 0
 SEED = 11
 _EPS = 1e-9  # hours: what "fits" allows above a cadre's free hours, against rounding
 _FAR = 1e9  # hours of a household on a cadre it has no arc to (never fits)
+
+Found = list[tuple[float, str, int, int]]  # (score, kind, household, cadre or household)
+
+
+@dataclass
+class _State:
+    """A search's assignment and what follows from it, updated move by move."""
+
+    h: np.ndarray  # hours, cadres x households (_FAR where no arc)
+    asg: np.ndarray  # cadre per household, -1 uncovered
+    load: np.ndarray  # hours per cadre
+    cnt: np.ndarray  # households per cadre
+    room: np.ndarray  # household limit per cadre
+    movable: np.ndarray  # per household: not pinned
+    tabu: np.ndarray  # (cadre, household): barred until that iteration
+    rng: np.random.Generator
+
+    def covered(self) -> int:
+        return int((self.asg >= 0).sum())
+
+
+def _state(
+    hours: np.ndarray, cap_count: np.ndarray, start: np.ndarray, fixed: np.ndarray
+) -> _State:
+    m, n = hours.shape
+    h = np.where(np.isfinite(hours), hours, _FAR)
+    asg = start.astype(np.int64).copy()
+    on = np.flatnonzero(asg >= 0)
+    return _State(
+        h=h,
+        asg=asg,
+        load=np.bincount(asg[on], h[asg[on], on], m).astype(float),  # float also when empty
+        cnt=np.bincount(asg[on], minlength=m),
+        room=cap_count.astype(np.int64),
+        movable=~fixed.astype(bool),
+        tabu=np.full((m, n), -1, dtype=np.int64),
+        rng=np.random.default_rng(SEED),
+    )
 
 
 def search_count(
@@ -61,98 +102,84 @@ def search_count(
     arc: two searches that close different townships. Never returns fewer covered than
     ``start``.
     """
-    m, n = hours.shape
-    h = np.where(np.isfinite(hours), hours, _FAR)
-    asg = start.astype(np.int64).copy()
-    on = np.flatnonzero(asg >= 0)
-    load = np.bincount(asg[on], h[asg[on], on], m).astype(float)  # float also when empty
-    cnt = np.bincount(asg[asg >= 0], minlength=m)
-    room = cap_count.astype(np.int64)
-    best, best_n = asg.copy(), int((asg >= 0).sum())
+    st = _state(hours, cap_count, start, fixed)
+    m = len(cap_hours)
+    best, best_n = st.asg.copy(), st.covered()
     if best_n >= target or m == 0:
         return best
-    rng = np.random.default_rng(SEED)
-    tabu = np.full((m, n), -1, dtype=np.int64)  # (cadre, household): barred until then
-    movable = ~fixed.astype(bool)
     budget = effort * WORK
     stall = int(effort * STALL)
     it = last = 0
     while it - last <= stall and budget > 0:
         it += 1
-        s = cap_hours - load
-        unc = np.flatnonzero(asg < 0)
-        fits = (h[:, unc] <= s[:, None] + _EPS) & (cnt < room)[:, None]
+        s = cap_hours - st.load
+        unc = np.flatnonzero(st.asg < 0)
+        fits = (st.h[:, unc] <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None]
         budget -= m * len(unc)
         if fits.any():  # insert: best fit (the least free hours left) or the lightest arc
-            left = np.where(fits, h[:, unc] if lightest else s[:, None] - h[:, unc], np.inf)
+            hu = st.h[:, unc]
+            left = np.where(fits, hu if lightest else s[:, None] - hu, np.inf)
             w, k = np.unravel_index(int(np.argmin(left)), left.shape)
-            i = unc[k]
-            _apply(
-                ("insert", int(i), int(w)),
-                h=h,
-                asg=asg,
-                load=load,
-                cnt=cnt,
-                tabu=tabu,
-                it=it,
-                rng=rng,
-            )
-            if int((asg >= 0).sum()) > best_n:
-                best, best_n, last = asg.copy(), int((asg >= 0).sum()), it
+            _apply(st, ("insert", int(unc[k]), int(w)), it)
+            if st.covered() > best_n:
+                best, best_n, last = st.asg.copy(), st.covered(), it
                 if best_n >= target:
                     break
             continue
-        move = _best_move(h, s, cnt, room, asg, unc, movable, tabu, it)
-        budget -= move[0]
-        if move[1] is None:
+        cells, move = _best_move(st, s, unc, it)
+        budget -= cells
+        if move is None:
             break
-        _apply(move[1], h=h, asg=asg, load=load, cnt=cnt, tabu=tabu, it=it, rng=rng)
+        _apply(st, move, it)
     return best
 
 
-def _best_move(  # noqa: PLR0917  (the search's state)
-    h: np.ndarray,
-    s: np.ndarray,
-    cnt: np.ndarray,
-    room: np.ndarray,
-    asg: np.ndarray,
-    unc: np.ndarray,
-    movable: np.ndarray,
-    tabu: np.ndarray,
-    it: int,
+class _Moves(NamedTuple):
+    """The moves of the covered movable households ``cov`` that fit and are not tabu."""
+
+    wi: np.ndarray  # their cadres
+    freed: np.ndarray  # free hours of each one's cadre once it leaves
+    hk: np.ndarray  # cadre x covered: hours of each on every cadre
+    shift: np.ndarray  # cadre x covered: it may move there
+    hu: np.ndarray  # covered x uncovered: hours of the uncovered on the covered one's cadre
+    replace: np.ndarray  # covered x uncovered: the uncovered may take its place
+    new_k: np.ndarray  # covered x covered [k, l]: k's cadre's free hours, k out and l in
+    swap: np.ndarray  # covered x covered: k and l may exchange cadres
+
+
+def _moves(st: _State, s: np.ndarray, cov: np.ndarray, unc: np.ndarray, it: int) -> _Moves:
+    wi = st.asg[cov]
+    freed = s[wi] + st.h[wi, cov]
+    hk = st.h[:, cov]
+    shift = (hk <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None] & (st.tabu[:, cov] < it)
+    shift[wi, np.arange(len(cov))] = False
+    hu = st.h[wi[:, None], unc[None, :]]
+    replace = (hu <= freed[:, None] + _EPS) & (st.tabu[wi[:, None], unc[None, :]] < it)
+    new_k = freed[:, None] - st.h[wi[:, None], cov[None, :]]
+    t = st.tabu[wi[:, None], cov[None, :]]  # [k, l]: l barred from k's cadre
+    swap = (new_k >= -_EPS) & (new_k.T >= -_EPS) & (wi[:, None] != wi[None, :])
+    swap &= (t < it) & (t.T < it)  # noqa: SIM300  (both the same way round)
+    return _Moves(wi, freed, hk, shift, hu, replace, new_k, swap)
+
+
+def _best_move(
+    st: _State, s: np.ndarray, unc: np.ndarray, it: int
 ) -> tuple[int, tuple[str, int, int] | None]:
     """(cells evaluated, the non-tabu move of largest gain in the sum of squared free hours
     as (kind, household, cadre or household), or None when no move is allowed)."""
-    cov = np.flatnonzero((asg >= 0) & movable)
+    cov = np.flatnonzero((st.asg >= 0) & st.movable)
     if len(cov) == 0:
         return 0, None
-    wi = asg[cov]
-    hi = h[wi, cov]
-    freed = s[wi] + hi  # free hours of each one's cadre once it leaves
-    base = s[wi] ** 2
-    found: list[tuple[float, str, int, int]] = []
-    # shift: household k of cov to cadre w
-    hk = h[:, cov]
-    ok = (hk <= s[:, None] + _EPS) & (cnt < room)[:, None] & (tabu[:, cov] < it)
-    ok[wi, np.arange(len(cov))] = False
-    gain = freed**2 - base + (s[:, None] - hk) ** 2 - (s**2)[:, None]
-    _keep_least(found, np.where(ok, -gain, np.inf), "shift", cov, None)
-    # replace: covered k out, uncovered u in, on k's cadre
-    if len(unc):
-        hu = h[wi[:, None], unc[None, :]]
-        ok = (hu <= freed[:, None] + _EPS) & (tabu[wi[:, None], unc[None, :]] < it)
-        gain = (freed[:, None] - hu) ** 2 - base[:, None]
-        _keep_least(found, np.where(ok, -gain, np.inf), "replace", cov, unc)
-    # swap: k goes to l's cadre, l to k's
-    hkl = h[wi[:, None], cov[None, :]]  # [k, l]: hours of l on k's cadre
-    new_k = freed[:, None] - hkl  # k's cadre after k out, l in
-    new_l = new_k.T  # l's cadre after l out, k in (same formula, roles exchanged)
-    t = tabu[wi[:, None], cov[None, :]]  # [k, l]: l barred from k's cadre
-    ok = (new_k >= -_EPS) & (new_l >= -_EPS) & (wi[:, None] != wi[None, :])
-    ok &= (t < it) & (it > t.T)
-    gain = new_k**2 + new_l**2 - base[:, None] - base[None, :]
-    _keep_least(found, np.where(ok, -gain, np.inf), "swap", cov, cov)
-    cells = hk.size + len(cov) * (len(unc) + len(cov))
+    mv = _moves(st, s, cov, unc, it)
+    base = s[mv.wi] ** 2
+    found: Found = []
+    gain = mv.freed**2 - base + (s[:, None] - mv.hk) ** 2 - (s**2)[:, None]
+    _keep_least(found, np.where(mv.shift, -gain, np.inf), "shift", cov, None)
+    gain = (mv.freed[:, None] - mv.hu) ** 2 - base[:, None]
+    _keep_least(found, np.where(mv.replace, -gain, np.inf), "replace", cov, unc)
+    gain = mv.new_k**2 + mv.new_k.T**2 - base[:, None] - base[None, :]
+    _keep_least(found, np.where(mv.swap, -gain, np.inf), "swap", cov, cov)
+    cells = mv.hk.size + len(cov) * (len(unc) + len(cov))
     if not found:
         return cells, None
     _, kind, i, j = min(found, key=lambda f: f[0])  # the largest gain
@@ -180,131 +207,87 @@ def search_cost(
     swap, the best non-tabu move each iteration even when it costs more, stopping after
     :data:`STALL` iterations without a cheaper cover or :data:`WORK` cells.
     """
-    m, n = hours.shape
-    h = np.where(np.isfinite(hours), hours, _FAR)
+    st = _state(hours, cap_count, start, fixed)
+    m = len(cap_hours)
     c = np.where(np.isfinite(hours), cost, np.inf)
-    asg = start.astype(np.int64).copy()
-    on = np.flatnonzero(asg >= 0)
-    load = np.bincount(asg[on], h[asg[on], on], m).astype(float)  # float also when empty
-    cnt = np.bincount(asg[on], minlength=m)
-    room = cap_count.astype(np.int64)
-
-    def total(a: np.ndarray) -> float:
-        got = np.flatnonzero(a >= 0)
-        return float(c[a[got], got].sum() + penalty[a < 0].sum())
-
-    best, best_cost = asg.copy(), total(asg)
+    on = np.flatnonzero(st.asg >= 0)
+    now = float(c[st.asg[on], on].sum() + penalty[st.asg < 0].sum())
+    best, best_cost = st.asg.copy(), now
     if m == 0:
         return best
-    rng = np.random.default_rng(SEED)
-    tabu = np.full((m, n), -1, dtype=np.int64)
-    movable = ~fixed.astype(bool)
     budget = effort * WORK
     stall = int(effort * STALL)
     it = last = 0
-    now = best_cost
     while it - last <= stall and budget > 0:
         it += 1
-        s = cap_hours - load
-        unc = np.flatnonzero(asg < 0)
-        cov = np.flatnonzero((asg >= 0) & movable)
-        wi = asg[cov]
-        found: list[tuple[float, str, int, int]] = []
+        s = cap_hours - st.load
+        unc = np.flatnonzero(st.asg < 0)
+        cov = np.flatnonzero((st.asg >= 0) & st.movable)
+        found: Found = []
         # insert uncovered u on cadre w
-        hu = h[:, unc]
-        ok = (hu <= s[:, None] + _EPS) & (cnt < room)[:, None] & (tabu[:, unc] < it)
+        ok = (st.h[:, unc] <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None]
+        ok &= st.tabu[:, unc] < it
         delta = c[:, unc] - penalty[unc][None, :]
         _keep_least(found, np.where(ok, delta, np.inf), "insert", unc, None)
         if len(cov):
-            hi = h[wi, cov]
-            ci = c[wi, cov]
-            freed = s[wi] + hi
-            # drop covered k (only above the floor)
-            if len(cov) + int((~movable & (asg >= 0)).sum()) > floor:
+            mv = _moves(st, s, cov, unc, it)
+            ci = c[mv.wi, cov]
+            if st.covered() > floor:  # drop covered k (only above the floor)
                 d = penalty[cov] - ci
                 k = int(np.argmin(d))
                 found.append((float(d[k]), "drop", int(cov[k]), -1))
-            # replace covered k by uncovered u on k's cadre
-            if len(unc):
-                ok = (h[wi[:, None], unc[None, :]] <= freed[:, None] + _EPS) & (
-                    tabu[wi[:, None], unc[None, :]] < it
-                )
-                d = (
-                    c[wi[:, None], unc[None, :]]
-                    - penalty[unc][None, :]
-                    - (ci - penalty[cov])[:, None]
-                )
-                _keep_least(found, np.where(ok, d, np.inf), "replace", cov, unc)
-            # shift k to cadre w
-            hk = h[:, cov]
-            ok = (hk <= s[:, None] + _EPS) & (cnt < room)[:, None] & (tabu[:, cov] < it)
-            ok[wi, np.arange(len(cov))] = False
-            shift = np.where(ok, c[:, cov] - ci[None, :], np.inf)
-            _keep_least(found, shift, "shift", cov, None)
-            # swap k and l between their cadres
-            hkl = h[wi[:, None], cov[None, :]]
-            new_k = freed[:, None] - hkl
-            t = tabu[wi[:, None], cov[None, :]]
-            ok = (new_k >= -_EPS) & (new_k.T >= -_EPS) & (wi[:, None] != wi[None, :])
-            ok &= (t < it) & (t.T < it)  # noqa: SIM300  (both the same way round)
-            ckl = c[wi[:, None], cov[None, :]]  # [k, l]: cost of l on k's cadre
+            d = c[mv.wi[:, None], unc[None, :]] - penalty[unc][None, :]
+            d -= (ci - penalty[cov])[:, None]
+            _keep_least(found, np.where(mv.replace, d, np.inf), "replace", cov, unc)
+            d = c[:, cov] - ci[None, :]
+            _keep_least(found, np.where(mv.shift, d, np.inf), "shift", cov, None)
+            ckl = c[mv.wi[:, None], cov[None, :]]  # [k, l]: cost of l on k's cadre
             d = ckl + ckl.T - ci[:, None] - ci[None, :]
-            _keep_least(found, np.where(ok, d, np.inf), "swap", cov, cov)
+            _keep_least(found, np.where(mv.swap, d, np.inf), "swap", cov, cov)
             budget -= len(cov) * (len(cov) + len(unc))
         budget -= m * (len(unc) + len(cov))
         if not found:
             break
         step, kind, i, j = min(found, key=lambda f: f[0])
-        _apply((kind, i, j), h=h, asg=asg, load=load, cnt=cnt, tabu=tabu, it=it, rng=rng)
+        _apply(st, (kind, i, j), it)
         now += step
-        if now < best_cost - 1e-6 and int((asg >= 0).sum()) >= floor:
-            best, best_cost, last = asg.copy(), now, it
+        if now < best_cost - 1e-6 and st.covered() >= floor:
+            best, best_cost, last = st.asg.copy(), now, it
     return best
 
 
-def _apply(
-    move: tuple[str, int, int],
-    *,
-    h: np.ndarray,
-    asg: np.ndarray,
-    load: np.ndarray,
-    cnt: np.ndarray,
-    tabu: np.ndarray,
-    it: int,
-    rng: np.random.Generator,
-) -> None:
+def _apply(st: _State, move: tuple[str, int, int], it: int) -> None:
     """Carry out ``move`` (kind, household, cadre or household) on the search's state; a
     household that leaves a cadre may not return to it for :data:`TENURE` (+0-2)
     iterations."""
     kind, i, j = move
+    h, asg, load, cnt = st.h, st.asg, st.load, st.cnt
     w1 = int(asg[i])
     if kind == "insert":  # uncovered i onto cadre j
         asg[i], load[j], cnt[j] = j, load[j] + h[j, i], cnt[j] + 1
-    elif kind == "drop":
+        return
+    if kind == "drop":
         asg[i], load[w1], cnt[w1] = -1, load[w1] - h[w1, i], cnt[w1] - 1
-        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
     elif kind == "shift":  # i: w1 -> cadre j
         load[w1] -= h[w1, i]
         load[j] += h[j, i]
         cnt[w1] -= 1
         cnt[j] += 1
         asg[i] = j
-        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
     elif kind == "replace":  # uncovered j takes i's place on w1
         load[w1] += h[w1, j] - h[w1, i]
         asg[j], asg[i] = w1, -1
-        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-    else:  # swap i (on w1) and j (on w2)
+    st.tabu[w1, i] = it + TENURE + st.rng.integers(0, 3)
+    if kind == "swap":  # i (on w1) and j (on w2) exchange cadres
         w2 = int(asg[j])
         load[w1] += h[w1, j] - h[w1, i]
         load[w2] += h[w2, i] - h[w2, j]
         asg[i], asg[j] = w2, w1
-        tabu[w1, i] = it + TENURE + rng.integers(0, 3)
-        tabu[w2, j] = it + TENURE + rng.integers(0, 3)
+        st.tabu[w2, j] = it + TENURE + st.rng.integers(0, 3)
 
 
 def _keep_least(
-    found: list[tuple[float, str, int, int]],
+    found: Found,
     delta: np.ndarray,
     kind: str,
     rows: np.ndarray,

@@ -392,7 +392,7 @@ def _searched(  # noqa: PLR0917  (the search's data)
         lightest=lightest,
     )
     found = dn.arcs_of(got)
-    if int((found >= 0).sum()) <= max(int((choice >= 0).sum()), int((start >= 0).sum())):
+    if int((found >= 0).sum()) <= int((choice >= 0).sum()):  # choice: start and the pins
         return None
     return found if _fits(arr, tm, found) else None
 
