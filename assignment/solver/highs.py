@@ -1,7 +1,13 @@
-"""HiGHS (through scipy.optimize) behind one module: sparse LPs with duals, and small MIPs.
+"""HiGHS behind one module: sparse LPs with duals, LPs grown column by column, small MIPs.
 
-scipy's HiGHS binding takes whole sparse matrices, so building a model with 10^5 columns
-costs milliseconds, where a per-variable Python API would cost seconds.
+Models go in as whole sparse matrices (scipy's ``linprog`` for one-off LPs, ``highspy``'s
+``HighsLp`` for the incremental LP and the MIPs), so building a model with 10^5 columns costs
+milliseconds, where a per-variable Python API would cost seconds.
+
+Every HiGHS instance runs on one thread. The MIPs once went through scipy's own HiGHS build,
+which takes every core: with one township per process on a 2-core machine that doubled the
+CPU seconds of the tier-1 count MIP (39 against 21 CPU s on township 532628003, scale 1,
+tight capacities, same result) and made the work depend on the machine's core count.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import linprog
 
 
 @dataclass(frozen=True)
@@ -97,28 +103,42 @@ def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
 
     Every variable is integer unless ``integrality`` (1 integer, 0 continuous) says otherwise.
     """
-    options: dict[str, object] = {"mip_rel_gap": rel_gap, "presolve": True}
+    h = _new_highs()
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
     if time_limit is not None:
-        options["time_limit"] = float(time_limit)
+        h.setOptionValue("time_limit", float(time_limit))
     if node_limit is not None:
-        options["node_limit"] = int(node_limit)
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    m = sp.csc_matrix(a)
+    m.sort_indices()
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(c), m.shape[0]
+    model.col_cost_ = np.asarray(c, dtype=np.float64)
+    model.col_lower_ = np.asarray(lower, dtype=np.float64)
+    model.col_upper_ = np.asarray(upper, dtype=np.float64)
+    model.row_lower_ = np.asarray(lo, dtype=np.float64)
+    model.row_upper_ = np.asarray(hi, dtype=np.float64)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = m.indptr.astype(np.int32)
+    model.a_matrix_.index_ = m.indices.astype(np.int32)
+    model.a_matrix_.value_ = m.data.astype(np.float64)
+    kinds = np.ones(len(c), dtype=np.int8) if integrality is None else integrality
+    integer, continuous = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    model.integrality_ = [integer if k else continuous for k in kinds.tolist()]
     with _quiet_stdout():
-        res = milp(
-            c,
-            constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
-            integrality=np.ones(len(c), dtype=np.int8) if integrality is None else integrality,
-            bounds=Bounds(lower, upper),
-            options=options,
-        )
-    bound = getattr(res, "mip_dual_bound", None)
-    bound = None if bound is None or not np.isfinite(bound) else float(bound)
-    if res.status == 0:
-        x = _rounded(res.x, integrality)
+        h.passModel(model)
+        h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if status == highspy.HighsModelStatus.kOptimal:
+        x = _rounded(np.asarray(h.getSolution().col_value), integrality)
         return MIPSolution("optimal", x, float(c @ x), bound if bound is not None else float(c @ x))
-    if res.x is not None:
-        x = _rounded(res.x, integrality)
+    if feasible:
+        x = _rounded(np.asarray(h.getSolution().col_value), integrality)
         return MIPSolution("feasible", x, float(c @ x), bound)
-    if res.status == 2:
+    if status == highspy.HighsModelStatus.kInfeasible:
         return MIPSolution("infeasible", None, None, None)
     return MIPSolution("unknown", None, None, bound)
 
@@ -150,6 +170,9 @@ def _new_highs() -> highspy.Highs:
             os.close(saved)
         _BANNER_DONE = True
     h.setOptionValue("output_flag", False)
+    # One thread everywhere (see the module docstring); HiGHS also keeps one scheduler per
+    # process, and an instance asking for another thread count than the first fails to run.
+    h.setOptionValue("threads", 1)
     return h
 
 
@@ -159,9 +182,8 @@ class IncrementalLP:
     Re-solves warm-start from the previous basis, which makes column generation cheap.
     """
 
-    def __init__(self, row_lower: np.ndarray, row_upper: np.ndarray, threads: int = 1) -> None:
+    def __init__(self, row_lower: np.ndarray, row_upper: np.ndarray) -> None:
         self._h = _new_highs()
-        self._h.setOptionValue("threads", int(threads))
         # Primal simplex, no presolve: x = 0 is feasible, and warm starts after adding columns
         # stay primal feasible (measured ~3x faster than dual simplex on township LPs).
         self._h.setOptionValue("presolve", "off")
