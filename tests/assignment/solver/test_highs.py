@@ -1,0 +1,59 @@
+"""The HiGHS module: MIPs and the incremental LP in one process, and edge cases of the MIP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from assignment.solver.highs import IncrementalLP, solve_mip
+
+
+def knapsack_mip() -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray]:
+    """max 5a + 4b + 3c s.t. 2a + 3b + c <= 4 (binary): optimum a + c = 8."""
+    c = -np.array([5.0, 4.0, 3.0])
+    a = sp.csr_matrix(np.array([[2.0, 3.0, 1.0]]))
+    return c, a, np.array([-np.inf]), np.array([4.0])
+
+
+def test_a_mip_and_an_incremental_lp_run_one_after_the_other_in_one_process() -> None:
+    # HiGHS keeps one scheduler per process: every instance must ask for the same threads.
+    c, a, lo, hi = knapsack_mip()
+    first = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3))
+    lp = IncrementalLP(np.array([-np.inf]), np.array([4.0]))
+    lp.add_columns(c, np.zeros(3), np.ones(3), sp.csc_matrix(a))
+    relaxed = lp.solve()
+    second = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3))
+    assert first.status == second.status == "optimal"
+    assert first.objective == second.objective == pytest.approx(-8.0)
+    assert first.x is not None and np.array_equal(first.x, [1.0, 0.0, 1.0])
+    assert relaxed.ok and relaxed.objective == pytest.approx(-(8.0 + 4.0 / 3.0))  # b at 1/3
+
+
+def test_a_mip_without_rows_sits_at_its_bounds() -> None:
+    got = solve_mip(
+        np.array([1.0, -2.0]),
+        sp.csr_matrix((0, 2)),
+        np.zeros(0),
+        np.zeros(0),
+        np.zeros(2),
+        np.array([3.0, 4.0]),
+    )
+    assert got.status == "optimal"
+    assert got.x is not None and np.array_equal(got.x, [0.0, 4.0])
+    assert got.objective == pytest.approx(-8.0)
+
+
+def test_an_infeasible_mip_says_so() -> None:
+    c, a, _, _ = knapsack_mip()
+    got = solve_mip(c, a, np.array([7.0]), np.array([7.0]), np.zeros(3), np.ones(3))
+    assert got.status == "infeasible" and got.x is None and got.bound is None
+
+
+def test_continuous_columns_stay_fractional() -> None:
+    c, a, lo, hi = knapsack_mip()
+    got = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3), integrality=np.array([1, 0, 1]))
+    # a and c whole (3 of the 4 units), b takes the last unit as a third: 8 + 4/3.
+    assert got.status == "optimal" and got.x is not None
+    assert got.x[1] == pytest.approx(1.0 / 3.0)
+    assert got.objective == pytest.approx(-(8.0 + 4.0 / 3.0))
