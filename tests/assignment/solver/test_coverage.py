@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
 from assignment.problem import ArcArrays
 from assignment.solver.coverage import cheapest_cover, covered_top, max_coverage
-from assignment.solver.priority import top_items
 from assignment.solver.township import solve_arrays
-from tests.assignment.helpers import arc_arrays, feasible, random_township
+from tests.assignment.helpers import arc_arrays, feasible, most_tier1, random_township
 
 
 def short_of_cadres(seed: int, n_top: int = 8, n_cadres: int = 3) -> ArcArrays:
@@ -36,24 +33,6 @@ def short_of_cadres(seed: int, n_top: int = 8, n_cadres: int = 3) -> ArcArrays:
         cap_count=[int(rng.integers(2, 5)) for _ in range(n_cadres)],
         pinned=pinned,
     )
-
-
-def most_tier1(arr: ArcArrays) -> int:
-    """The most tier-1 households of any feasible plan, by enumerating every tier-1
-    assignment (the other households only on their pins: leaving a household without a pin
-    out never stops a plan from being feasible)."""
-    top = top_items(arr)
-    options = [[-1, *np.flatnonzero(arr.arc_item == i).tolist()] for i in top]
-    base = np.full(arr.n_items, -1, dtype=np.int64)
-    pins = np.flatnonzero(arr.arc_pinned)
-    base[arr.arc_item[pins]] = pins
-    best = -1
-    for combo in itertools.product(*options):
-        choice = base.copy()
-        choice[top] = combo
-        if feasible(arr, choice):
-            best = max(best, int((choice[top] >= 0).sum()))
-    return best
 
 
 @pytest.mark.parametrize("seed", range(8))
