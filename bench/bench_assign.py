@@ -370,6 +370,22 @@ def cached_tight_workers(d: Path, *, reuse: bool = False) -> Path:
     return tight_workers(d, pl.read_parquet(default_plan))
 
 
+def _proofs_by_step(diag: pl.DataFrame) -> str:
+    """How many townships each step of the tier-1 count proved, read from the township
+    messages ("tier-1 coverage proven maximal (N; proven by <step>)"), e.g.
+    "tabu search 9, count MIP 1"; "" when no message names one."""
+    steps = (
+        diag.select(
+            pl.col("message").str.extract(r"proven maximal \(\d+; proven by ([^)]*)\)").alias("s")
+        )
+        .drop_nulls()
+        .group_by("s")
+        .len()
+        .sort(["len", "s"], descending=[True, False])
+    )
+    return ", ".join(f"{r['s']} {r['len']}" for r in steps.iter_rows(named=True))
+
+
 def plan_figures(
     plan: pl.DataFrame, previous: pl.DataFrame, cost: pl.DataFrame, hh: pl.DataFrame, settings
 ) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -583,6 +599,9 @@ def main() -> None:
             f"{int(diag['tier1_max_coverable'].sum()):,}); cost gap with coverage fixed "
             f"(proven townships) **{(po - pb) / po if po else 0.0:.3%}**"
         )
+        by_step = _proofs_by_step(diag)
+        if by_step:
+            lines.append(f"- of them, with tier-1 households left uncovered, proven by: {by_step}")
         lines.append(
             "- not closed within the work limit: "
             + (

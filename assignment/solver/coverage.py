@@ -70,6 +70,7 @@ MIP_MAX_ARCS = 16_000
 SUPPORT_MIP_WORK = 150_000
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
+_PROVEN_BY = "proven by "  # Coverage.message of a proven count, then the step that closed it
 
 
 @dataclass(frozen=True)
@@ -370,19 +371,25 @@ def _searched(  # noqa: PLR0917  (the search's data)
     target: int,
     effort: float,
     lightest: bool = False,
+    only: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """A cover of more tier-1 households than ``start`` (arc per household of ``tm.items``,
     a fitting plan or all -1) by the tabu search of :mod:`assignment.solver.count_search`,
     as an arc per household, or None. Pinned households keep their arc (placed first when
-    ``start`` lacks them; no search when the pins alone do not fit)."""
-    choice = start.copy()
+    ``start`` lacks them; no search when the pins alone do not fit). ``only`` (per household
+    of ``tm.items``): the households the search may cover besides the pinned ones; ``start``
+    keeps only those (None: all)."""
+    choice = start.copy() if only is None else np.where(only, start, -1)
     pinned = np.flatnonzero(arr.arc_pinned[tm.arcs])
     choice[tm.item_of[pinned]] = tm.arcs[pinned]
     if not _fits(arr, tm, choice):
         return None
     dn = _dense(arr, tm)
+    hours = dn.hours
+    if only is not None:
+        hours = np.where((only | (choice >= 0))[None, :], hours, np.inf)
     got = search_count(
-        dn.hours,
+        hours,
         tm.cap_hours[dn.cadres],
         tm.cap_count[dn.cadres],
         dn.cadre_of(arr, choice),
@@ -430,11 +437,18 @@ def _cost_searched(
     return found if ok else start
 
 
-def _lp_limit(arr: ArcArrays, tm: _TopModel) -> tuple[int, np.ndarray] | None:
-    """The floor of the count's LP relaxation on the relaxed integer model (hours down,
-    capacities up; the count MIP's root), which no plan exceeds, and the LP's whole arcs as
-    an arc per household of ``tm.items`` (-1 where the LP is fractional or leaves it out).
-    None when the LP fails."""
+@dataclass(frozen=True)
+class _CountLP:
+    """The count's LP relaxation, as the searches use it."""
+
+    limit: int  # the floor of its optimum: no plan covers more
+    whole: np.ndarray  # its whole arcs, an arc per household of ``tm.items`` (-1 none)
+    chosen: np.ndarray  # per household of ``tm.items``: the LP covers some of it
+
+
+def _lp_limit(arr: ArcArrays, tm: _TopModel) -> _CountLP | None:
+    """The count's LP relaxation on the relaxed integer model (hours down, capacities up;
+    the count MIP's root), whose floor no plan exceeds. None when the LP fails."""
     hours, caps = _scaled(arr, tm, relaxed=True)
     a, hi = _count_rows(arr, tm, hours, caps)
     k = len(tm.arcs)
@@ -444,7 +458,8 @@ def _lp_limit(arr: ArcArrays, tm: _TopModel) -> tuple[int, np.ndarray] | None:
     whole = np.flatnonzero(lp.x > 1 - SUPPORT_TOL)
     start = np.full(len(tm.items), -1, dtype=np.int64)
     start[tm.item_of[whole]] = tm.arcs[whole]
-    return int(np.floor(-lp.objective + 1e-6)), start
+    chosen = np.bincount(tm.item_of, lp.x, len(tm.items)) > SUPPORT_TOL
+    return _CountLP(int(np.floor(-lp.objective + 1e-6)), start, chosen)
 
 
 def max_coverage(
@@ -490,32 +505,41 @@ def max_coverage(
         covered = 0
     best, best_choice = covered, start_choice
     upper = reachable
-    steps = ["search"]
+    steps = ["tabu search"]
     first = best_choice
     got = _searched(arr, tm, first, upper, effort)
     if got is not None:
         best, best_choice = int((got >= 0).sum()), got
     lp = _lp_limit(arr, tm) if best < upper else None
     if lp is not None:
-        upper = min(upper, max(lp[0], best))
-        # Until proven: the search from the LP's whole arcs, then both with lightest-first
+        upper = min(upper, max(lp.limit, best))
+        # Until proven: the searches from the LP's whole arcs and from the plan covering only
+        # households the LP covers (which to leave out is the LP's choice, the search only
+        # packs them), then from its whole arcs freely, then both starts with lightest-first
         # insertion (each closed townships the others left open at scale 1).
-        for lightest, from_lp in ((False, True), (True, False), (True, True)):
+        for lightest, from_lp, only in (
+            (False, True, lp.chosen),
+            (False, False, lp.chosen),
+            (False, True, None),
+            (True, False, None),
+            (True, True, None),
+        ):
             if best >= upper:
                 break
-            start = lp[1] if from_lp else first
-            got = _searched(arr, tm, start, upper, effort, lightest)
+            start = lp.whole if from_lp else first
+            got = _searched(arr, tm, start, upper, effort, lightest, only)
             if got is not None and int((got >= 0).sum()) > best:
                 best, best_choice = int((got >= 0).sum()), got
     if best >= upper:
-        return Coverage(n_top, reachable, best, upper, tm.items, best_choice, "proven")
+        proof = _PROVEN_BY + "tabu search"
+        return Coverage(n_top, reachable, best, upper, tm.items, best_choice, proof)
     clock = MIP_CLOCK_FACTOR * time_limit
     small = len(tm.arcs) <= MIP_MAX_ARCS
     if small:
         default_nodes = max(1, int(effort * MIP_WORK) // len(tm.arcs))
         nodes = node_limit if node_limit is not None else default_nodes
         got, bound = _fitting_mip(arr, tm, best, nodes, clock)
-        steps.append("MIP")
+        steps.append("count MIP")
         if bound is not None:
             upper = min(upper, bound)
         if got is not None:
@@ -530,10 +554,11 @@ def max_coverage(
         # Too large for the MIP: the MIP on the count LP's support, a primal step only. After
         # CP-SAT, so that CP-SAT runs as it did before this step (hinted with the plan).
         got = _support_mip(arr, tm, best_choice, best, clock, work=int(effort * SUPPORT_MIP_WORK))
-        steps.append("MIP on the LP's support")
+        steps.append("count MIP on the LP's support")
         if got is not None:
             best, best_choice = int((got >= 0).sum()), got
-    msg = "proven" if best >= upper else f"{' and '.join(steps) or 'no'} solve within its limit"
+    # The step that ran last is the one that closed it (each runs only while a gap is left).
+    msg = _PROVEN_BY + steps[-1] if best >= upper else ", ".join(steps) + " within their limits"
     return Coverage(n_top, reachable, best, max(upper, best), tm.items, best_choice, msg)
 
 

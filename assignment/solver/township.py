@@ -218,11 +218,13 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
                 raise SolverInternalError(
                     f"{cov.best} tier-1 households covered, above the LP's limit {k}"
                 )
-            cov = replace(cov, upper=k)
+            proof = "proven by the tier-1 LP with cardinality cuts" if k <= cov.best else ""
+            cov = replace(cov, upper=k, message=proof or cov.message)
     choice, msg_top = _top_stage(arr, choice, cov, opts, _hour_prices(arr, lp))
     covered = covered_top(arr, choice)
     if covered > cov.best:  # the floor-kept steps covered more: the stage's best was not max
-        cov = replace(cov, best=covered, choice=choice[cov.items])
+        closed = "proven by the rebuilt plan's steps" if covered >= cov.upper else cov.message
+        cov = replace(cov, best=covered, choice=choice[cov.items], message=closed)
     t_top = time.process_time() - t0
     msg = f"{msg}; {msg_top}" if msg_top else msg
     # The bound: the LP again with the cut "at most `upper` tier-1 households covered" where
@@ -346,7 +348,7 @@ def _top_stage(
     if have >= cov.reachable:
         return choice, ""
     proof = (
-        f"tier-1 coverage proven maximal ({cov.best})"
+        f"tier-1 coverage proven maximal ({cov.best}; {cov.message})"
         if cov.proven
         else f"tier-1 coverage {cov.best}, at most {cov.uncertainty} more may be coverable"
     )

@@ -190,7 +190,7 @@ def test_where_the_search_meets_the_lps_floor_no_mip_or_cp_sat_runs(
     monkeypatch.setattr(coverage, "_fitting_mip", no_solve)
     monkeypatch.setattr(coverage, "_cpsat", no_solve)
     cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64))
-    assert (cov.best, cov.upper, cov.message) == (12, 12, "proven")
+    assert (cov.best, cov.upper, cov.message) == (12, 12, "proven by tabu search")
     assert feasible(arr, plan_of_cover(arr, cov))
 
 
