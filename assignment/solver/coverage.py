@@ -11,9 +11,10 @@ households reshuffled. So the count is solved on its own, exactly:
   search (:mod:`assignment.solver.count_search`) from the township's plan; then the bound,
   the floor of the count's LP on a *relaxed* integer model (hours rounded down, capacities
   up, so every real plan stays feasible in it). Where the search falls short of it, the
-  search again from the LP's whole arcs and with lightest-first insertion; in the
-  cadre-short townships at scale 1 that reaches the floor, which is the proof, in all but
-  one to three townships a run. Only where a gap is left the exact solvers run as before: a
+  search again from the LP's whole arcs and with lightest-first insertion, then from the
+  LP's whole arcs and from the plan covering only households the LP covers (the LP chooses
+  whom to leave out, the search only packs them); in the cadre-short townships at scale 1
+  that reaches the floor, which is the proof, in all but zero to two townships a run. Only where a gap is left the exact solvers run as before: a
   HiGHS MIP on the relaxed model (its bound can go below the LP's floor) and CP-SAT, and
   in townships too large for the MIP the MIP on the arcs the count's LP uses (its support)
   and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
@@ -478,7 +479,8 @@ def max_coverage(
     solve runs. Then the tabu search of :func:`~assignment.solver.count_search.search_count`
     from ``plan``; the floor of the count's LP on the *relaxed* integer model (hours down,
     capacities up) bounds every real plan; short of it, the search again from the LP's
-    whole arcs, then both starts with lightest-first insertion, until one meets the floor.
+    whole arcs, then both starts with lightest-first insertion, then from both covering
+    only households the LP covers, until one meets the floor.
     Only where a gap is left: with at most :data:`MIP_MAX_ARCS` tier-1 arcs the relaxed
     model as a HiGHS MIP within ``node_limit`` nodes (default :data:`MIP_WORK` / arcs),
     whose dual bound holds for every real plan and whose plan is kept when it fits in
@@ -513,16 +515,16 @@ def max_coverage(
     lp = _lp_limit(arr, tm) if best < upper else None
     if lp is not None:
         upper = min(upper, max(lp.limit, best))
-        # Until proven: the searches from the LP's whole arcs and from the plan covering only
-        # households the LP covers (which to leave out is the LP's choice, the search only
-        # packs them), then from its whole arcs freely, then both starts with lightest-first
-        # insertion (each closed townships the others left open at scale 1).
+        # Until proven: the search from the LP's whole arcs, then both starts with
+        # lightest-first insertion, then both covering only households the LP covers (which
+        # to leave out is the LP's choice, the search only packs them). Each closed townships
+        # the ones before left open at scale 1.
         for lightest, from_lp, only in (
-            (False, True, lp.chosen),
-            (False, False, lp.chosen),
             (False, True, None),
             (True, False, None),
             (True, True, None),
+            (False, True, lp.chosen),
+            (False, False, lp.chosen),
         ):
             if best >= upper:
                 break
