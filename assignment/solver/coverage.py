@@ -14,10 +14,11 @@ households reshuffled. So the count is solved on its own, exactly:
   search again from the LP's whole arcs and with lightest-first insertion, then from the
   LP's whole arcs and from the plan covering only households the LP covers (the LP chooses
   whom to leave out, the search only packs them); in the cadre-short townships at scale 1
-  that reaches the floor, which is the proof, in all but zero to two townships a run. Only where a gap is left the exact solvers run as before: a
-  HiGHS MIP on the relaxed model (its bound can go below the LP's floor) and CP-SAT, and
-  in townships too large for the MIP the MIP on the arcs the count's LP uses (its support)
-  and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
+  that reaches the floor, which is the proof, in all but zero to two townships a run. Only
+  where a gap is left the exact solvers run as before: a HiGHS MIP on the relaxed model
+  (its bound can go below the LP's floor) and CP-SAT, and in townships too large for the
+  MIP the MIP on the arcs the count's LP uses (its support) and the plan's own, a primal
+  step only. Plans are checked in floats; where a relaxed
   plan does not fit exactly a *conservative* model (hours up, capacities down) gives one
   that does. ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
