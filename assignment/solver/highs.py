@@ -89,7 +89,7 @@ class MIPSolution:
     bound: float | None
 
 
-def solve_mip(  # noqa: PLR0917  (the LP data, as scipy takes it)
+def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     c: np.ndarray,
     a: sp.csr_matrix,
     lo: np.ndarray,

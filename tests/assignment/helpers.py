@@ -256,8 +256,14 @@ def most_tier1(arr: ArcArrays) -> int:
 
 def plan_of_cover(arr: ArcArrays, cov: Coverage) -> np.ndarray:
     """The plan of a tier-1 cover: its arcs, and every pinned household on its pin."""
+    return plan_of_choice(arr, cov.items, cov.choice)
+
+
+def plan_of_choice(arr: ArcArrays, items: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """The plan of an arc per household of ``items`` (-1 none), every pinned household on
+    its pin."""
     plan = np.full(arr.n_items, -1, dtype=np.int64)
-    plan[cov.items] = cov.choice
+    plan[items] = choice
     plan[arr.arc_item[arr.arc_pinned]] = np.flatnonzero(arr.arc_pinned)
     return plan
 

@@ -17,6 +17,7 @@ from tests.assignment.helpers import (
     arc_arrays,
     feasible,
     most_tier1,
+    plan_of_choice,
     plan_of_cover,
     random_short,
     township_shaped,
@@ -167,9 +168,7 @@ def test_from_a_plan_eight_short_it_finds_the_mips_proven_maximum(
     tm = _top_model(arr)
     got = coverage._searched(arr, tm, start[tm.items], len(tm.items), 1.0)
     assert got is not None and full.best - 1 <= int((got >= 0).sum()) <= full.best
-    plan = np.full(arr.n_items, -1, dtype=np.int64)
-    plan[tm.items] = got
-    assert feasible(arr, plan)
+    assert feasible(arr, plan_of_choice(arr, tm.items, got))
 
 
 def test_where_the_search_meets_the_lps_floor_no_mip_or_cp_sat_runs(
@@ -259,8 +258,5 @@ def test_a_search_kept_to_some_households_covers_only_them_and_the_pins() -> Non
         assert not np.any((got >= 0) & ~only & ~pinned)
         kept = int((np.where(only, start[tm.items], -1) >= 0).sum())
         assert kept < int((got >= 0).sum()) <= exact
-        plan = np.full(arr.n_items, -1, dtype=np.int64)
-        plan[tm.items] = got
-        plan[arr.arc_item[arr.arc_pinned]] = np.flatnonzero(arr.arc_pinned)  # lower pins too
-        assert feasible(arr, plan)
+        assert feasible(arr, plan_of_choice(arr, tm.items, got))
     assert searched >= 14  # the others found nothing more to cover: 16 of 40 when written
