@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/visit-planner demo
 
-## test: install, then run the whole test suite
+## test: install, then run the whole test suite in two processes (pytest-xdist; a test
+## module stays in one process, so its module fixtures are built once)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## check: lint, format check and type check
 check: $(STAMP)
