@@ -149,6 +149,47 @@ def test_the_search_is_deterministic() -> None:
     assert np.array_equal(a.choice, b.choice)
 
 
+def test_the_move_arrays_are_their_definitions() -> None:
+    # _moves takes the covered x covered arrays as rows of the cadre x covered ones (for
+    # speed): every entry must equal its definition, indexed household by household.
+    checked = 0
+    for seed in range(30):
+        hours, cap, cap_n = dense(seed)
+        rng = np.random.default_rng(seed)
+        start = count_search.search_count(
+            hours,
+            cap,
+            cap_n,
+            np.full(hours.shape[1], -1),
+            np.zeros(hours.shape[1], bool),
+            target=hours.shape[1],
+            effort=0.001,
+        )
+        st = count_search._state(hours, cap_n, start, np.zeros(len(start), bool))
+        st.tabu[:] = rng.integers(0, 6, st.tabu.shape)
+        it = 3
+        s = cap - st.load
+        cov, unc = np.flatnonzero(st.asg >= 0), np.flatnonzero(st.asg < 0)
+        if len(cov) < 2 or len(unc) == 0:
+            continue
+        mv = count_search._moves(st, s, cov, unc, it)
+        h, eps = st.h, count_search._EPS
+        for a, k in enumerate(cov):
+            w = st.asg[k]
+            assert mv.freed[a] == s[w] + h[w, k]
+            for b, u in enumerate(unc):
+                assert mv.hu[a, b] == h[w, u]
+                assert mv.replace[a, b] == (h[w, u] <= mv.freed[a] + eps and st.tabu[w, u] < it)
+            for b, j in enumerate(cov):
+                v = st.asg[j]
+                assert mv.new_k[a, b] == mv.freed[a] - h[w, j]
+                ok = mv.freed[a] - h[w, j] >= -eps and mv.freed[b] - h[v, k] >= -eps
+                ok = ok and w != v and st.tabu[w, j] < it and st.tabu[v, k] < it
+                assert mv.swap[a, b] == ok
+        checked += 1
+    assert checked >= 10
+
+
 @pytest.mark.parametrize("seed", [0, 2, 3])  # seed 1: the MIP does not prove it either
 def test_from_a_plan_eight_short_it_finds_the_mips_proven_maximum(
     seed: int, monkeypatch: pytest.MonkeyPatch
