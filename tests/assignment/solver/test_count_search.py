@@ -177,6 +177,9 @@ def test_the_move_arrays_are_their_definitions() -> None:
         for a, k in enumerate(cov):
             w = st.asg[k]
             assert mv.freed[a] == s[w] + h[w, k]
+            for x in range(len(cap)):
+                room = st.cnt[x] < st.room[x] and st.tabu[x, k] < it and x != w
+                assert mv.shift[x, a] == (h[x, k] <= s[x] + eps and room)
             for b, u in enumerate(unc):
                 assert mv.hu[a, b] == h[w, u]
                 assert mv.replace[a, b] == (h[w, u] <= mv.freed[a] + eps and st.tabu[w, u] < it)
