@@ -161,11 +161,12 @@ def _moves(st: _State, s: np.ndarray, cov: np.ndarray, unc: np.ndarray, it: int)
     # household's cadre (a row copy per household, several times faster than indexing both
     # axes at once); the values, and so every move chosen, are the same.
     wi = st.asg[cov]
+    own = np.arange(len(cov))
     hk = st.h[:, cov]
     tk = st.tabu[:, cov] < it  # [w, l]: l may go to cadre w
-    freed = s[wi] + hk[wi, np.arange(len(cov))]
+    freed = s[wi] + hk[wi, own]
     shift = (hk <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None] & tk
-    shift[wi, np.arange(len(cov))] = False
+    shift[wi, own] = False
     hu = st.h[:, unc].take(wi, axis=0)
     replace = (hu <= freed[:, None] + _EPS) & (st.tabu[:, unc] < it).take(wi, axis=0)
     new_k = hk.take(wi, axis=0)
@@ -262,7 +263,7 @@ def search_cost(
                 d = penalty[cov] - ci
                 k = int(np.argmin(d))
                 found.append((float(d[k]), "drop", int(cov[k]), -1))
-            d = c[mv.wi[:, None], unc[None, :]] - penalty[unc][None, :]
+            d = c[:, unc].take(mv.wi, axis=0) - penalty[unc][None, :]
             d -= (ci - penalty[cov])[:, None]
             _keep_least(found, np.where(mv.replace, d, np.inf), "replace", cov, unc)
             ck = c[:, cov]
