@@ -16,7 +16,8 @@ households reshuffled. So the count is solved on its own, exactly:
   whom to leave out, the search only packs them); in the cadre-short townships at scale 1
   that reaches the floor, which is the proof, in all but zero to two townships a run. Only
   where a gap is left the exact solvers run as before: a HiGHS MIP on the relaxed model
-  (its bound can go below the LP's floor) and CP-SAT, and in townships too large for the
+  (its bound can go below the LP's floor) and CP-SAT (on small models only,
+  :data:`CPSAT_MAX_ARCS`), and in townships too large for the
   MIP the MIP on the arcs the count's LP uses (its support) and the plan's own, a primal
   step only. Plans are checked in floats; where a relaxed
   plan does not fit exactly a *conservative* model (hours up, capacities down) gives one
@@ -27,8 +28,8 @@ households reshuffled. So the count is solved on its own, exactly:
   worker duals, each arc also pays for the hours and the place it takes from the lower
   tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
   one the rest of the plan can live with. The count's cover is first made cheaper by the
-  cost form of the tabu search (never fewer than ``k`` covered), CP-SAT is hinted with
-  that, and the best is improved by the packing search
+  cost form of the tabu search (never fewer than ``k`` covered), CP-SAT (on small models)
+  is hinted with that, and the best is improved by the packing search
   (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
   rule: it swaps which tier-1 households are covered and by whom, never covering fewer.
 
@@ -70,6 +71,14 @@ MIP_MAX_ARCS = 16_000
 # Above MIP_MAX_ARCS: the MIP on the count LP's support (a few arcs per household), with this
 # work limit (100 nodes at 1,500 arcs).
 SUPPORT_MIP_WORK = 150_000
+# CP-SAT (the count's and the cheapest cover's) runs only on tier-1 models of at most this
+# many arcs. On the demo's data (scale 0.01, seeds 1-3) the cost model improved on the tabu
+# search's cover and proved it optimal at 268 arcs (0.3 CPU s) and found nothing better at
+# 939 (2-3 s). At scale 1 neither model gained anything in any call: the count's in the 10
+# calls of the six runs of `bench/bench_coverage_steps.py` (3-9 CPU s each; 16 s alone in a
+# township of 33,417 arcs), the cost model's in six cadre-short townships of 2,589 to
+# 81,291 arcs (1.5-7 s each, its model building and presolve beyond the work limit).
+CPSAT_MAX_ARCS = 2_000
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
 _PROVEN_BY = "proven by "  # Coverage.message of a proven count, then the step that closed it
@@ -257,7 +266,14 @@ def _mip(
     """The tier-1 count as a HiGHS MIP on the integer-scaled model of :func:`_scaled`:
     (its plan as an arc per household of ``tm.items`` or None, its proven upper bound or
     None). ``node_limit`` is the deterministic work limit; a solve stopped by the safety
-    clock ``time_limit`` is not used (None, None)."""
+    clock ``time_limit`` is not used (None, None).
+
+    HiGHS runs with ``primal_focus`` (no strong branching, no restart): within its few
+    hundred nodes the MIP closes a township by finding the plan that meets the bound, not
+    by raising the bound. Alone on the four scale-1 townships where it ran (tight, seeds
+    1-3): 31.5 / 21.4 / 43.5 -> 20.6 / 11.2 / 29.2 CPU s in the three it left open, the
+    same plans and bounds; 6.5 -> 8.2 s in the one it closes (532625011, seed 2), the same
+    proof."""
     n, k = len(tm.items), len(tm.arcs)
     hours, caps = _scaled(arr, tm, relaxed)
     a, hi = _count_rows(arr, tm, hours, caps)
@@ -272,6 +288,7 @@ def _mip(
         np.ones(k),
         time_limit=time_limit,
         node_limit=node_limit,
+        primal_focus=True,
     )
     if time.perf_counter() - t0 >= 0.95 * time_limit:
         return None, None  # stopped by the safety clock: machine-dependent, not used
@@ -485,11 +502,12 @@ def max_coverage(
     Only where a gap is left: with at most :data:`MIP_MAX_ARCS` tier-1 arcs the relaxed
     model as a HiGHS MIP within ``node_limit`` nodes (default :data:`MIP_WORK` / arcs),
     whose dual bound holds for every real plan and whose plan is kept when it fits in
-    floats (else the *conservative* model's plan, which always fits); CP-SAT on the relaxed
-    model (``work`` deterministic time, hinted with the best plan), which may close it
-    from either side; with more arcs than the MIP takes, the same MIP on the count LP's
-    support and the best plan's arcs (:func:`_support_mip`), a primal step (its bound is
-    not a bound of the township). The smallest bound is kept.
+    floats (else the *conservative* model's plan, which always fits); with at most
+    :data:`CPSAT_MAX_ARCS` arcs CP-SAT on the relaxed model (``work`` deterministic time,
+    hinted with the best plan), which may close it from either side; with more arcs than
+    the MIP takes, the same MIP on the count LP's support and the best plan's arcs
+    (:func:`_support_mip`), a primal step (its bound is not a bound of the township). The
+    smallest bound is kept.
 
     ``effort`` multiplies every work limit of the stage (the searches', the MIP's nodes,
     CP-SAT's ``work``, the support MIP's work): still deterministic, only larger.
@@ -547,15 +565,15 @@ def max_coverage(
             upper = min(upper, bound)
         if got is not None:
             best, best_choice = int((got >= 0).sum()), got
-    if best < upper and work > 0:
+    if best < upper and work > 0 and len(tm.arcs) <= CPSAT_MAX_ARCS:
         cp_best, cp_choice, cp_upper = _cpsat(arr, tm, best_choice, work, time_limit)
         upper = min(upper, cp_upper)
         if cp_best > best:
             best, best_choice = cp_best, cp_choice
         steps.append("CP-SAT")
     if not small and best < upper:
-        # Too large for the MIP: the MIP on the count LP's support, a primal step only. After
-        # CP-SAT, so that CP-SAT runs as it did before this step (hinted with the plan).
+        # Too large for the MIP: the MIP on the count LP's support, a primal step only (after
+        # CP-SAT where that runs, so that CP-SAT is hinted with the plan).
         got = _support_mip(arr, tm, best_choice, best, clock, work=int(effort * SUPPORT_MIP_WORK))
         steps.append("count MIP on the LP's support")
         if got is not None:
@@ -621,9 +639,11 @@ def cheapest_cover(
 
     ``price`` (per arc of the full arrays, >= 0) is added to each arc's cost in the search:
     the opportunity cost of the worker's hours and place for the lower tiers (the LP's
-    duals). Starts from (and is never worse, so priced, than) ``cov.choice``; the best found
-    is then re-packed on the tier-1 households alone (``effort`` work units of
-    :func:`~assignment.solver.packing.improve_packing`, floor ``cov.best``; 0: not). Costs
+    duals). The cost form of the tabu search, then (with at most :data:`CPSAT_MAX_ARCS`
+    tier-1 arcs) CP-SAT hinted with its cover. Starts from (and is never worse, so priced,
+    than) ``cov.choice``; the best found is then re-packed on the tier-1 households alone
+    (``effort`` work units of :func:`~assignment.solver.packing.improve_packing`, floor
+    ``cov.best``; 0: not). Costs
     are rounded to hundredths in the model only, the returned objective is the exact tier-1
     cost (unpriced). None without tier-1 households to place.
     """
@@ -632,27 +652,29 @@ def cheapest_cover(
         return None
     is_top = top_mask(arr)
     top = np.flatnonzero(is_top)
-    t0 = time.perf_counter()
-    model, x = _build(arr, tm, relaxed=False)
-    model.add(sum(x) >= cov.best)
-    gain = arr.arc_cost[tm.arcs] - arr.penalty[arr.arc_item[tm.arcs]]
-    if price is not None:
-        gain = gain + price[tm.arcs]
-    model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
     tabu = _cost_searched(arr, tm, cov.choice, floor=cov.best, price=price)
-    hint = np.full(arr.n_items, -1, dtype=np.int64)
-    hint[cov.items] = tabu
-    _hint(model, x, tm, hint)
-    solver = _solver(work, time_limit)
-    code = solver.solve(model)
     candidates = [cov.choice, tabu]
-    if time.perf_counter() - t0 < 0.95 * time_limit and code in (
-        cp_model.OPTIMAL,
-        cp_model.FEASIBLE,
-    ):
-        got = _values(solver, x, tm)
-        if int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
-            candidates.append(got)
+    code = cp_model.UNKNOWN
+    if len(tm.arcs) <= CPSAT_MAX_ARCS:
+        t0 = time.perf_counter()
+        model, x = _build(arr, tm, relaxed=False)
+        model.add(sum(x) >= cov.best)
+        gain = arr.arc_cost[tm.arcs] - arr.penalty[arr.arc_item[tm.arcs]]
+        if price is not None:
+            gain = gain + price[tm.arcs]
+        model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
+        hint = np.full(arr.n_items, -1, dtype=np.int64)
+        hint[cov.items] = tabu
+        _hint(model, x, tm, hint)
+        solver = _solver(work, time_limit)
+        code = solver.solve(model)
+        if time.perf_counter() - t0 < 0.95 * time_limit and code in (
+            cp_model.OPTIMAL,
+            cp_model.FEASIBLE,
+        ):
+            got = _values(solver, x, tm)
+            if int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
+                candidates.append(got)
 
     def top_cost(ch: np.ndarray, priced: bool = False) -> float:
         full = np.full(arr.n_items, -1, dtype=np.int64)

@@ -101,13 +101,20 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     rel_gap: float = 1e-9,
     node_limit: int | None = None,
     integrality: np.ndarray | None = None,
+    primal_focus: bool = False,
 ) -> MIPSolution:
     """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper`` (HiGHS).
 
     Every variable is integer unless ``integrality`` (1 integer, 0 continuous) says otherwise.
+    ``primal_focus``: for a node-limited solve wanted for its plan, not its bound: branching
+    on pseudo-costs from the first node (no strong branching) and no restart, so the node
+    budget goes to finding plans; the bound returned is still proven, only weaker.
     """
     h = _new_highs()
     h.setOptionValue("mip_rel_gap", float(rel_gap))
+    if primal_focus:
+        h.setOptionValue("mip_pscost_minreliable", 0)
+        h.setOptionValue("mip_allow_restart", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if node_limit is not None:

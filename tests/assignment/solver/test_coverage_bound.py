@@ -189,3 +189,39 @@ def test_the_solver_option_reaches_the_stage(monkeypatch: pytest.MonkeyPatch) ->
     sol = township.solve_arrays(arr, SolverOptions(coverage_effort=3.0))
     assert seen == [3.0]
     assert sol.coverage is not None and sol.coverage.proven
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cpsat_runs_on_small_tier1_models_only_and_the_bound_holds_without_it(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above CPSAT_MAX_ARCS neither the count's CP-SAT nor the cheapest cover's runs; the
+    # bound stays valid, the plans real, and the cover no dearer than the one it starts from.
+    calls: list[int] = []
+    solver = coverage._solver
+
+    def solver_spy(work: float, time_limit: float):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return solver(work, time_limit)
+
+    monkeypatch.setattr(coverage, "_solver", solver_spy)
+    arr = random_short(seed)
+    exact = most_tier1(arr)
+    empty = np.full(arr.n_items, -1, dtype=np.int64)
+    coverage.cheapest_cover(arr, max_coverage(arr, empty, work=2.0))
+    assert calls  # on these small models the cheapest cover's CP-SAT runs by default
+    monkeypatch.setattr(coverage, "CPSAT_MAX_ARCS", 0)
+    calls.clear()
+    cov = max_coverage(arr, empty, work=2.0)
+    top = coverage.cheapest_cover(arr, cov)
+    assert calls == []
+    assert cov.upper >= exact >= cov.best
+    assert feasible(arr, plan_of_cover(arr, cov))
+    assert top is not None
+    assert int((top.choice >= 0).sum()) >= cov.best
+    start = np.full(arr.n_items, -1, dtype=np.int64)
+    start[cov.items] = cov.choice
+    is_top = coverage.top_mask(arr)
+    c = start[is_top]
+    start_cost = float(arr.arc_cost[c[c >= 0]].sum() + arr.penalty[is_top][c < 0].sum())
+    assert top.objective <= start_cost + 1e-6

@@ -57,3 +57,39 @@ def test_continuous_columns_stay_fractional() -> None:
     assert got.status == "optimal" and got.x is not None
     assert got.x[1] == pytest.approx(1.0 / 3.0)
     assert got.objective == pytest.approx(-(8.0 + 4.0 / 3.0))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_primal_focus_changes_the_search_not_the_optimum_or_the_bounds_validity(
+    seed: int,
+) -> None:
+    # A multiple-knapsack MIP small enough to solve to the end both ways: the same optimum,
+    # and a node-limited solve's bound never above it (minimise: the bound is a lower bound).
+    rng = np.random.default_rng(seed)
+    n_items, n_bins = 24, 4
+    weight = rng.integers(2, 9, size=n_items).astype(float)
+    value = rng.integers(1, 20, size=n_items).astype(float)
+    k = n_items * n_bins
+    item, bin_ = np.repeat(np.arange(n_items), n_bins), np.tile(np.arange(n_bins), n_items)
+    a = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(k), weight[item]]),
+            (np.concatenate([item, n_items + bin_]), np.concatenate([np.arange(k)] * 2)),
+        ),
+        shape=(n_items + n_bins, k),
+    )
+    hi = np.concatenate([np.ones(n_items), np.full(n_bins, 13.0)])
+    lo = np.full(len(hi), -np.inf)
+    c = -value[item]
+    full = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k))
+    focused = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k), primal_focus=True)
+    assert full.status == focused.status == "optimal"
+    assert focused.objective == pytest.approx(full.objective)
+    assert focused.x is not None and np.all(a @ focused.x <= hi + 1e-9)
+    for nodes in (1, 3):
+        cut = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k), node_limit=nodes, primal_focus=True)
+        assert cut.bound is not None and full.objective is not None
+        assert cut.bound <= full.objective + 1e-6
+        if cut.x is not None:
+            assert np.all(a @ cut.x <= hi + 1e-9)  # its plan is feasible
+            assert float(c @ cut.x) >= full.objective - 1e-6
