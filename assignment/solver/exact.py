@@ -19,12 +19,12 @@ def solve_exact(
     """Exact (node-limited) HiGHS MIP of a small problem: (arc index per item or None, status,
     proven lower bound of the objective or None).
 
-    Node-limited, it is a primal step (the repair wants its plan): HiGHS runs with
-    ``primal_focus`` (no strong branching, no restart). On the tight variant at scale 1
-    (seed 1) that cut the repairs from 127 to 78 CPU s and the run from 276.9 to 245.1 s,
-    the prefecture's objective 86,085,234 -> 86,047,136 (4 townships cheaper, 9 dearer by at
-    most 23, 91 the same) - ``bench/bench_assign.py --scale 1 --processes 2 --tight
-    --skip-greedy --solver-only``, the two runs back to back.
+    HiGHS' default search, strong branching included. Commit 0eb307c ran it with
+    ``primal_focus`` (no strong branching, no restart): the repairs of the tight variant at
+    scale 1 (seed 1) took 81 instead of 127 CPU s, but the changed plans changed where the
+    tier-1 searches start, and township 532626004 (default, seed 1) lost its proven cover
+    of 460 (459, one short of the bound): not kept (``bench/bench_assign.py --scale 1
+    --processes 2 --skip-greedy --solver-only [--tight]`` on both commits).
 
     With the balance term, each worker below its cap gets a continuous overload variable:
     hours - overload <= soft, 0 <= overload <= cap - soft, at ``overload_weight`` per hour.
@@ -67,7 +67,6 @@ def solve_exact(
         time_limit=time_limit,
         node_limit=node_limit,
         integrality=np.r_[np.ones(k, dtype=np.int8), np.zeros(n_ovl, dtype=np.int8)],
-        primal_focus=True,
     )
     # The MIP minimises arc cost - penalty: add the penalties back for the plan's objective.
     bound = None if sol.bound is None else sol.bound + float(arr.penalty.sum())
