@@ -72,12 +72,14 @@ MIP_MAX_ARCS = 16_000
 # work limit (100 nodes at 1,500 arcs).
 SUPPORT_MIP_WORK = 150_000
 # CP-SAT (the count's and the cheapest cover's) runs only on tier-1 models of at most this
-# many arcs. On the demo's data (scale 0.01, seeds 1-3) the cost model improved on the tabu
-# search's cover and proved it optimal at 268 arcs (0.3 CPU s) and found nothing better at
-# 939 (2-3 s). At scale 1 neither model gained anything in any call: the count's in the 10
-# calls of the six runs of `bench/bench_coverage_steps.py` (3-9 CPU s each; 16 s alone in a
-# township of 33,417 arcs), the cost model's in six cadre-short townships of 2,589 to
-# 81,291 arcs (1.5-7 s each, its model building and presolve beyond the work limit).
+# many arcs (the demo's townships are well below it). At scale 1 the count's CP-SAT
+# gained nothing in any of its 10 calls in the six runs of `bench/bench_coverage_steps.py
+# [--tight]`, and the cadre-short townships' models are larger; without CP-SAT there (and
+# with the count MIP's primal focus, :func:`_mip`) the six runs of `bench/bench_assign.py
+# --scale 1 [--seed N] [--tight] --processes 2 --skip-greedy --solver-only` kept every proof
+# and every plan but two townships' (README), and the tier-1 stage of seed 1 took 70 instead
+# of 103 CPU s (default) and 68 instead of 119 (tight) against the code before (commit
+# d7384f9, `bench/results/assign_scale1_solver_{default,tight}_d7384f9.md`).
 CPSAT_MAX_ARCS = 2_000
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
@@ -269,11 +271,10 @@ def _mip(
     clock ``time_limit`` is not used (None, None).
 
     HiGHS runs with ``primal_focus`` (no strong branching, no restart): within its few
-    hundred nodes the MIP closes a township by finding the plan that meets the bound, not
-    by raising the bound. Alone on the four scale-1 townships where it ran (tight, seeds
-    1-3): 31.5 / 21.4 / 43.5 -> 20.6 / 11.2 / 29.2 CPU s in the three it left open, the
-    same plans and bounds; 6.5 -> 8.2 s in the one it closes (532625011, seed 2), the same
-    proof."""
+    hundred nodes the MIP closes a township by finding the plan that meets the bound, not by
+    raising the bound. At scale 1 it ran in the tight variant's open townships and in one it
+    closed (532625011, seed 2: the same proof, with another cover); see
+    :data:`CPSAT_MAX_ARCS` for what the two changes did to the stage's CPU."""
     n, k = len(tm.items), len(tm.arcs)
     hours, caps = _scaled(arr, tm, relaxed)
     a, hi = _count_rows(arr, tm, hours, caps)
