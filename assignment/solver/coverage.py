@@ -598,15 +598,10 @@ def _cpsat(
     hint = np.full(arr.n_items, -1, dtype=np.int64)
     hint[tm.items] = start
     _hint(model, x, tm, hint)
-    solver = _solver(work, time_limit)
-    code = solver.solve(model)
-    if time.perf_counter() - t0 >= 0.95 * time_limit or code not in (
-        cp_model.OPTIMAL,
-        cp_model.FEASIBLE,
-    ):
+    solver, _, got = _solved(model, x, tm, work, time_limit, started=t0)
+    if got is None:
         return best, best_choice, len(tm.items)
     upper = min(len(tm.items), int(np.floor(solver.best_objective_bound + 1e-6)))
-    got = _values(solver, x, tm)
     if int((got >= 0).sum()) > best and _fits(arr, tm, got):
         best, best_choice = int((got >= 0).sum()), got
     if best < upper and int((got >= 0).sum()) > best:
@@ -615,16 +610,31 @@ def _cpsat(
         cons.maximize(sum(y))
         hint[tm.items] = got
         _hint(cons, y, tm, hint)
-        s2 = _solver(work, time_limit)
-        code2 = s2.solve(cons)
-        if time.perf_counter() - t1 < 0.95 * time_limit and code2 in (
-            cp_model.OPTIMAL,
-            cp_model.FEASIBLE,
-        ):
-            got2 = _values(s2, y, tm)
-            if int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
-                best, best_choice = int((got2 >= 0).sum()), got2
+        _, _, got2 = _solved(cons, y, tm, work, time_limit, started=t1)
+        if got2 is not None and int((got2 >= 0).sum()) > best and _fits(arr, tm, got2):
+            best, best_choice = int((got2 >= 0).sum()), got2
     return best, best_choice, upper
+
+
+def _solved(
+    model: cp_model.CpModel,
+    x: list[cp_model.IntVar],
+    tm: _TopModel,
+    work: float,
+    time_limit: float,
+    *,
+    started: float,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, np.ndarray | None]:
+    """CP-SAT on ``model`` within ``work`` deterministic time: (the solver, its status, its
+    plan as an arc per household of ``tm.items``, or None when it found none or its safety
+    clock, ``time_limit`` from ``started``, stopped it: a result that depends on the
+    machine's load is not used)."""
+    solver = _solver(work, time_limit)
+    code = solver.solve(model)
+    late = time.perf_counter() - started >= 0.95 * time_limit
+    if late or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return solver, code, None
+    return solver, code, _values(solver, x, tm)
 
 
 def cheapest_cover(
@@ -667,15 +677,9 @@ def cheapest_cover(
         hint = np.full(arr.n_items, -1, dtype=np.int64)
         hint[cov.items] = tabu
         _hint(model, x, tm, hint)
-        solver = _solver(work, time_limit)
-        code = solver.solve(model)
-        if time.perf_counter() - t0 < 0.95 * time_limit and code in (
-            cp_model.OPTIMAL,
-            cp_model.FEASIBLE,
-        ):
-            got = _values(solver, x, tm)
-            if int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
-                candidates.append(got)
+        _, code, got = _solved(model, x, tm, work, time_limit, started=t0)
+        if got is not None and int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
+            candidates.append(got)
 
     def top_cost(ch: np.ndarray, priced: bool = False) -> float:
         full = np.full(arr.n_items, -1, dtype=np.int64)
