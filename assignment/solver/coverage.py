@@ -17,9 +17,8 @@ households reshuffled. So the count is solved on its own, exactly:
   that reaches the floor, which is the proof, in all but zero to two townships a run. Only
   where a gap is left the exact solvers run as before: a HiGHS MIP on the relaxed model
   (its bound can go below the LP's floor) and CP-SAT (on small models only,
-  :data:`CPSAT_MAX_ARCS`), and in townships too large for the
-  MIP the MIP on the arcs the count's LP uses (its support) and the plan's own, a primal
-  step only. Plans are checked in floats; where a relaxed
+  :data:`CPSAT_MAX_ARCS`), and in townships too large for the MIP the MIP on the arcs the
+  count's LP uses (its support) and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
   plan does not fit exactly a *conservative* model (hours up, capacities down) gives one
   that does. ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
@@ -654,9 +653,8 @@ def cheapest_cover(
     tier-1 arcs) CP-SAT hinted with its cover. Starts from (and is never worse, so priced,
     than) ``cov.choice``; the best found is then re-packed on the tier-1 households alone
     (``effort`` work units of :func:`~assignment.solver.packing.improve_packing`, floor
-    ``cov.best``; 0: not). Costs
-    are rounded to hundredths in the model only, the returned objective is the exact tier-1
-    cost (unpriced). None without tier-1 households to place.
+    ``cov.best``; 0: not). Costs are rounded to hundredths in the model only, the returned
+    objective is the exact tier-1 cost (unpriced). None without tier-1 households to place.
     """
     tm = _top_model(arr)
     if len(tm.items) == 0:

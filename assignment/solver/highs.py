@@ -108,7 +108,7 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     Every variable is integer unless ``integrality`` (1 integer, 0 continuous) says otherwise.
     ``primal_focus``: for a node-limited solve wanted for its plan, not its bound: branching
     on pseudo-costs from the first node (no strong branching) and no restart, so the node
-    budget goes to finding plans; the bound returned is still proven, only weaker.
+    budget goes to finding plans; the bound returned is still proven, possibly weaker.
     """
     h = _new_highs()
     h.setOptionValue("mip_rel_gap", float(rel_gap))
