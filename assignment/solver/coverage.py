@@ -18,9 +18,9 @@ households reshuffled. So the count is solved on its own, exactly:
   where a gap is left the exact solvers run as before: a HiGHS MIP on the relaxed model
   (its bound can go below the LP's floor) and CP-SAT (on small models only,
   :data:`CPSAT_MAX_ARCS`), and in townships too large for the MIP the MIP on the arcs the
-  count's LP uses (its support) and the plan's own, a primal step only. Plans are checked in floats; where a relaxed
-  plan does not fit exactly a *conservative* model (hours up, capacities down) gives one
-  that does. ``best == upper`` proves the maximum.
+  count's LP uses (its support) and the plan's own, a primal step only. Plans are checked
+  in floats; where a relaxed plan does not fit exactly a *conservative* model (hours up,
+  capacities down) gives one that does. ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
   of least tier-1 cost (arc costs plus the penalties of those left out): which households
   to leave out matters, since their penalties grow with risk. Priced with the township LP's
