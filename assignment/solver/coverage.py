@@ -57,7 +57,7 @@ from assignment.problem import ArcArrays
 from assignment.solver.count_search import search_cost, search_count
 from assignment.solver.highs import solve_lp, solve_mip
 from assignment.solver.packing import improve_packing
-from assignment.solver.priority import TopSolution, top_mask
+from assignment.solver.priority import TopSolution, top_mask, top_part
 
 HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
 COST_SCALE = 100.0  # the cost stage's objective in hundredths of a minute-equivalent
@@ -684,7 +684,7 @@ def cheapest_cover(
         full[tm.items] = ch
         c = full[top]
         extra = float(price[c[c >= 0]].sum()) if priced and price is not None else 0.0
-        return float(arr.arc_cost[c[c >= 0]].sum() + arr.penalty[top][c < 0].sum()) + extra
+        return top_part(arr, full) + extra
 
     best = min(candidates, key=lambda ch: top_cost(ch, priced=True))
     if effort > 0:
