@@ -556,8 +556,9 @@ def main() -> None:
         f"{' --solver-only' if args.solver_only else ''}"
         f"{' --no-previous' if args.no_previous else ''}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; prefecture cache key "
-        f"`{d.name}`). Machine: 2 cores shared "
-        "with other agents' test runs at the same time, so times are pessimistic.",
+        f"`{d.name}`). Machine: 2 cores, at times shared with other work: the load "
+        "average at the end of the run (below) says how busy it was; this run's own two "
+        "processes make about 2.",
         "",
         f"- households {hh.height:,}; workers {workers.height:,}; townships {diag.height}",
         (

@@ -24,7 +24,10 @@ def solve_exact(
     scale 1 (seed 1) took 81 instead of 127 CPU s, but the changed plans changed where the
     tier-1 searches start, and township 532626004 (default, seed 1) lost its proven cover
     of 460 (459, one short of the bound): not kept (``bench/bench_assign.py --scale 1
-    --processes 2 --skip-greedy --solver-only [--tight]`` on both commits).
+    --processes 2 --skip-greedy --solver-only [--tight]`` on both commits). What made the
+    repair cheaper instead is a smaller MIP: 5 arcs per split household, not 8
+    (:attr:`~assignment.solver.options.SolverOptions.repair_arcs_per_item`), with the later
+    steps covering what it leaves.
 
     With the balance term, each worker below its cap gets a continuous overload variable:
     hours - overload <= soft, 0 <= overload <= cap - soft, at ``overload_weight`` per hour.

@@ -16,11 +16,21 @@ class SolverOptions:
     plan does not depend on machine load; the time limits are safety nets only.
     """
 
-    prune_k: int = 3
+    # The LP's first columns (each household's cheapest arcs) and the arcs priced in per
+    # household and round: 2 and 4 instead of 3 and 6, the same LP optimum (exact column
+    # generation); the LP stage of a tight run at scale 1 took 78 / 70 / 69 CPU s instead
+    # of 92 / 97 / 75 on the same instances (seeds 1-3, with the repair below; README).
+    prune_k: int = 2
     max_pricing_rounds: int = 50
-    pricing_per_item: int = 6  # fewer warm re-solves (13 -> 6 rounds on a tight township)
+    pricing_per_item: int = 4
     knapsack_delta: float = 0.05
-    repair_arcs_per_item: int = 8
+    # The repair MIP's arcs per split household (lowest LP reduced cost first). With 8 the
+    # repairs took 59-77 CPU s a tight run at scale 1, with 5 15-24 (5-12 times less in the
+    # largest); the smaller MIP leaves more households uncovered, which the ejection and
+    # packing steps after it cover again: on the same tight instances (seeds 1-3) the same
+    # tier-1 coverage and objectives 0.002-0.028 % higher (bench/bench_assign.py --scale 1
+    # [--seed N] --tight on commit 654a085 and after; README).
+    repair_arcs_per_item: int = 5
     repair_free_workers: bool = False
     repair_node_limit: int = 100  # past ~100 nodes HiGHS is proving, not improving (bench_township)
     # Safety nets only (a repair stopped by its clock is not used): wide enough that a loaded

@@ -49,7 +49,10 @@ def repair(arr: ArcArrays, lp: LPResult, opts: SolverOptions) -> tuple[np.ndarra
         sub.arc_hours, sub.cap_hours[sub.arc_agent], 1, sub.cap_count[sub.arc_agent]
     )
     arcs = np.flatnonzero(fit)
-    # A heuristic: each household's arcs with the lowest LP reduced cost (pins always kept).
+    # A heuristic: each household's arcs with the lowest LP reduced cost (pins always kept):
+    # the LP's own arcs (reduced cost 0) and the next cheapest; few, for speed, since the
+    # ejection and packing steps after it cover what it leaves (see
+    # SolverOptions.repair_arcs_per_item).
     full = sub_arcs[arcs]
     rc = (
         arr.arc_cost[full]
