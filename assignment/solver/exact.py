@@ -14,10 +14,11 @@ from assignment.solver.highs import solve_mip
 
 
 def solve_exact(
-    arr: ArcArrays, node_limit: int, time_limit: float
+    arr: ArcArrays, node_limit: int, time_limit: float, rel_gap: float = 1e-9
 ) -> tuple[np.ndarray | None, str, float | None]:
     """Exact (node-limited) HiGHS MIP of a small problem: (arc index per item or None, status,
-    proven lower bound of the objective or None).
+    proven lower bound of the objective or None). ``rel_gap``: HiGHS stops once its plan is
+    proven within that relative gap ("optimal" then means optimal to that gap).
 
     HiGHS' default search, strong branching included. Commit 0eb307c ran it with
     ``primal_focus`` (no strong branching, no restart): the repairs of the tight variant at
@@ -69,6 +70,7 @@ def solve_exact(
         np.concatenate([np.ones(k), cap[ovl] - soft[ovl]]),
         time_limit=time_limit,
         node_limit=node_limit,
+        rel_gap=rel_gap,
         integrality=np.r_[np.ones(k, dtype=np.int8), np.zeros(n_ovl, dtype=np.int8)],
     )
     # The MIP minimises arc cost - penalty: add the penalties back for the plan's objective.

@@ -72,7 +72,9 @@ def repair(arr: ArcArrays, lp: LPResult, opts: SolverOptions) -> tuple[np.ndarra
     if len(arcs) == 0:
         return choice, len(free), "no residual capacity"
     t0 = time.perf_counter()
-    got, status, _ = solve_exact(sub.restrict(arcs), opts.repair_node_limit, opts.repair_time_limit)
+    got, status, _ = solve_exact(
+        sub.restrict(arcs), opts.repair_node_limit, opts.repair_time_limit, opts.repair_rel_gap
+    )
     if time.perf_counter() - t0 >= 0.95 * opts.repair_time_limit:
         # Stopped by wall time: not used, so that the plan never depends on machine load
         # (the ejection step then covers what it can, deterministically).

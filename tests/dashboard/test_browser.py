@@ -147,6 +147,9 @@ def test_supervisor_sees_reasons_and_visitor_of_own_household_only(
     open_page(page, "household", "zh")
     enter(page, i18n.t("household_id_input", "zh"), site.household)
     page.get_by_text(i18n.t("reasons_caption", "zh")).wait_for()  # type: ignore[attr-defined]
+    # The reasons draw before the visitor's section below them: wait for the run to end (a
+    # full CI run once read the page in between).
+    idle(page)
     viewer = Viewer("sup_town", "supervisor", "township", TOWNSHIP)
     expected = DataAccess(site.workspace, viewer).household(MONTH, site.household)
     body = page.inner_text("body")  # type: ignore[attr-defined]
