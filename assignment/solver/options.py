@@ -27,8 +27,9 @@ class SolverOptions:
     # The repair MIP's arcs per split household (lowest LP reduced cost first). With 8 the
     # repairs took 42-77 CPU s a tight run at scale 1 (seeds 1-3), with 5 15-24 on the same
     # instances; the smaller MIP leaves more households uncovered, which the ejection and
-    # packing steps after it cover again: on the same tight instances (seeds 1-3) the same
-    # tier-1 coverage and objectives 0.002-0.028 % higher (bench/bench_assign.py --scale 1
+    # packing steps after it cover again: on the same tight instances (seeds 1-3, with the
+    # LP's columns above) the same tier-1 coverage and objectives 0.002-0.028 % higher
+    # (bench/bench_assign.py --scale 1
     # [--seed N] --tight on commit 654a085 and after; README).
     repair_arcs_per_item: int = 5
     # The relative gap at which the repair MIP stops (HiGHS' own). 8 arcs at 1 % was as fast
