@@ -29,8 +29,8 @@ class SolverOptions:
     # instances; the smaller MIP leaves more households uncovered, which the ejection and
     # packing steps after it cover again: on the same tight instances (seeds 1-3, with the
     # LP's columns above) the same tier-1 coverage and objectives 0.002-0.028 % higher
-    # (bench/bench_assign.py --scale 1
-    # [--seed N] --tight on commit 654a085 and after; README).
+    # (bench/bench_assign.py --scale 1 [--seed N] --tight on commit 654a085 and after;
+    # README).
     repair_arcs_per_item: int = 5
     # The relative gap at which the repair MIP stops (HiGHS' own). 8 arcs at 1 % was as fast
     # as 5 arcs at 1e-9 and kept the code before's township gaps, but in a programme's first
