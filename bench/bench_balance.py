@@ -27,6 +27,7 @@ Writes ``bench/results/balance.md`` (other scales, seeds or township counts:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import replace
@@ -107,12 +108,14 @@ def main() -> None:
         f"{'' if args.seed == 1 else f' --seed {args.seed}'} --townships {args.townships}"
         f" --repeats {args.repeats}"
     )
+    load = os.getloadavg()
     lines = [
         f"# Workload balance on the {n} largest townships: scale {args.scale:g}, seed {args.seed}",
         "",
         f"Command: `{cmd}` (started {time.strftime('%Y-%m-%d %H:%M UTC', started)}; "
-        f"prefecture cache key `{d.name}`). Machine: 2 cores shared with another engineer's "
-        "work, so wall times are pessimistic; CPU seconds are this process's (the solver is "
+        f"prefecture cache key `{d.name}`). Machine: 2 cores, at times shared with other work; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min), "
+        "this run's own process makes about 1. CPU seconds are this process's (the solver is "
         f"single-threaded){'' if args.repeats == 1 else f', the smallest of {args.repeats}'}.",
         "",
         "Townships: "

@@ -22,6 +22,7 @@ with the command at the top.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -101,14 +102,16 @@ def main() -> None:
         rows.append((task, hh, cadres, without, with_p))
 
     seed_part = "" if args.seed == 1 else f" --seed {args.seed}"
+    load = os.getloadavg()
     lines = [
         f"# Packing search on the cadre-short townships: scale {args.scale:g}, seed {args.seed}",
         "",
         f"Command: `nice -n 10 .venv/bin/python bench/bench_packing.py --scale {args.scale:g}"
         f"{seed_part}` (started {time.strftime('%Y-%m-%d %H:%M UTC', started)}; prefecture "
-        f"cache key `{d.name}`). Machine: 2 cores shared with another engineer's work, so wall "
-        "times are pessimistic; seconds below are CPU seconds of this process (the solver is "
-        "single-threaded).",
+        f"cache key `{d.name}`). Machine: 2 cores, at times shared with other work; load "
+        f"average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min), "
+        "this run's own process makes about 1. Seconds below are CPU seconds of this "
+        "process (the solver is single-threaded), which load changes little.",
         "",
         "Every township solved once with the default `SolverOptions()` through "
         "`assignment.plan.solve_township` (the `assign` path, greedy safeguard included), one "
