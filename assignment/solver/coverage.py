@@ -35,7 +35,9 @@ households reshuffled. So the count is solved on its own, exactly:
 Where the count is proven at its true maximum, the cover is tight (every cadre full to
 minutes), which households it can leave out is almost fixed, and the LP bound of the cost
 "with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
-townships is 1.0-22 % (`bench/bench_assign.py`, README).
+townships is 1.0-22 % (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe) bound
+of the tier-1 part - a branch-and-price's root - is hardly stronger than its arc LP
+(`bench/bench_cost_bound.py`): the gap is in the branching on whom to leave out.
 
 The searches stop at work limits (iterations, cells evaluated) and draw their randomness
 from a fixed seed; CP-SAT runs with one worker, a fixed seed and a limit in its

@@ -1,0 +1,301 @@
+"""Why the cost gap with coverage fixed stays open: the tier-1 part's bounds side by side.
+
+Usage::
+
+    .venv/bin/python bench/bench_cost_bound.py                  # seed 1, default
+    .venv/bin/python bench/bench_cost_bound.py --seed 2 --variant tight --max-tier1 300
+
+In a cadre-short township whose tier-1 coverage is proven maximal (K households), almost all
+of the cost gap with coverage fixed is in *which* tier-1 households are left out: their
+penalties (100,000-200,000 each) dwarf every other term. This benchmark takes the tier-1
+part alone - the tier-1 households, the cadres' full capacities, exactly K covered,
+minimising the tier-1 arcs' costs plus the penalties of those left out - which bounds the
+tier-1 terms of every plan covering K (the lower households only take capacity away), and
+sets three figures side by side:
+
+* *plan*: the tier-1 terms of the pipeline's own plan (:func:`_solve_rest` on the township's
+  open sub-problem after presolve, default ``SolverOptions()``);
+* *LP*: the arc LP of the tier-1 part (with the pipeline's cardinality cuts and the
+  "exactly K" row, :func:`assignment.solver.lp.solve_lp_relaxation`);
+* *pattern*: the Dantzig-Wolfe (pattern) bound that the root of a branch-and-price would
+  have - every cadre's load an integral set of households - by column generation, each
+  cadre's pattern priced by an exact knapsack on hours rounded *down* to ``--delta`` h (a
+  relaxation: the Lagrangian bound of every round is valid). Pins are ignored (also a
+  relaxation).
+
+Gaps are relative to the township's whole objective (as the cost gap is). Where *pattern*
+is no better than *LP*, a stronger root (branch-and-price) does not close the gap: what is
+left needs the search itself (branching on which households are left out) to finish.
+
+Townships: the cadre-short ones of the cached ``bench_assign`` run (as in
+``bench/bench_coverage.py``) with at most ``--max-tier1`` tier-1 households in the open
+sub-problem (pricing time grows with them), or those named with ``--townships``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_assign import write_result  # noqa: E402
+from bench_coverage import subproblems  # noqa: E402
+
+from assignment.problem import ArcArrays  # noqa: E402
+from assignment.solver.coverage import covered_top  # noqa: E402
+from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
+from assignment.solver.options import SolverOptions  # noqa: E402
+from assignment.solver.priority import top_mask  # noqa: E402
+from assignment.solver.township import _solve_rest  # noqa: E402
+from visit_planner.offline import go_offline  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Row:
+    """One township's figures."""
+
+    township: str
+    tier1: int
+    covered: int
+    objective: float
+    cost_bound: float
+    plan_part: float
+    lp_part: float
+    pattern: float
+    master: float
+    rounds: int
+    converged: bool
+    cpu: float
+
+
+def top_part(arr: ArcArrays) -> ArcArrays:
+    """The tier-1 households alone on every worker's full capacity (no balance term)."""
+    items = np.flatnonzero(top_mask(arr))
+    zero = np.zeros(arr.n_agents)
+    sub, _ = arr.subset(items, zero, np.zeros(arr.n_agents, dtype=np.int64))
+    return replace(sub, soft_hours=None, overload_weight=0.0)
+
+
+def plan_terms(arr: ArcArrays, choice: np.ndarray) -> float:
+    """The plan's tier-1 terms: its tier-1 arcs' costs plus the penalties of those left out."""
+    top = top_mask(arr)
+    arcs = choice[top]
+    return float(arr.penalty[top][arcs < 0].sum() + arr.arc_cost[arcs[arcs >= 0]].sum())
+
+
+def knapsack(
+    values: np.ndarray, hours: np.ndarray, cap_hours: float, cap_count: int, delta: float
+) -> tuple[float, np.ndarray]:
+    """Min of ``sum(values[S])`` over S with rounded-down hours <= cap and |S| <= cap_count;
+    (value, S as indices into ``values``). A relaxation of the exact knapsack."""
+    keep = np.flatnonzero(values < 0)
+    w = np.floor(hours[keep] / delta + 1e-9).astype(np.int64)
+    cap = int(np.floor(cap_hours / delta + 1e-9))
+    fits = w <= cap
+    keep, w = keep[fits], w[fits]
+    if len(keep) == 0 or cap_count <= 0:
+        return 0.0, keep[:0]
+    v = values[keep]
+    k_max = min(cap_count, len(keep))
+    dp = np.full((k_max + 1, cap + 1), np.inf)
+    dp[0, 0] = 0.0
+    take = np.zeros((len(keep), k_max + 1, cap + 1), dtype=bool)
+    for j in range(len(keep)):
+        cand = dp[:-1, : cap + 1 - w[j]] + v[j]
+        take[j, 1:, w[j] :] = cand < dp[1:, w[j] :]
+        np.minimum(dp[1:, w[j] :], cand, out=dp[1:, w[j] :])
+    n_at, h_at = np.unravel_index(int(np.argmin(dp)), dp.shape)
+    best = float(dp[n_at, h_at])
+    chosen = []
+    for j in range(len(keep) - 1, -1, -1):
+        if n_at > 0 and take[j, n_at, h_at]:
+            chosen.append(j)
+            n_at -= 1
+            h_at -= w[j]
+    return best, keep[np.array(chosen, dtype=np.int64)]
+
+
+def pattern_bound(
+    top: ArcArrays, k: int, start: np.ndarray, delta: float, max_rounds: int
+) -> tuple[float, float, int, bool]:
+    """Column generation on the tier-1 part with exactly ``k`` covered, from the patterns of
+    ``start`` (arc per household); (best Lagrangian bound, last master value, rounds,
+    converged)."""
+    n = top.n_items
+    workers = np.unique(top.arc_agent)
+    w_pos = np.full(top.n_agents, -1)
+    w_pos[workers] = np.arange(len(workers))
+    arcs_of = {int(w): np.flatnonzero(top.arc_agent == w) for w in workers}
+    cols: list[tuple[int, np.ndarray, float]] = []
+    for w in workers:
+        mine = start[(start >= 0)]
+        mine = mine[top.arc_agent[mine] == w]
+        cols.append((int(w_pos[w]), top.arc_item[mine], float(top.arc_cost[mine].sum())))
+    best, master, converged, rounds = -np.inf, np.nan, False, 0
+    while rounds < max_rounds:
+        rounds += 1
+        nc = len(cols)
+        col_w = np.array([c[0] for c in cols])
+        rows = np.concatenate([c[1] for c in cols])
+        col_of = np.repeat(np.arange(nc), [len(c[1]) for c in cols])
+        a_item = sp.csr_matrix((np.ones(len(rows)), (rows, col_of)), shape=(n, nc))
+        a_eq = sp.vstack(
+            [
+                sp.hstack([a_item, sp.eye(n)]),
+                sp.hstack([sp.csr_matrix((1, nc)), sp.csr_matrix(np.ones((1, n)))]),
+            ]
+        ).tocsr()
+        a_ub = sp.hstack(
+            [
+                sp.csr_matrix((np.ones(nc), (col_w, np.arange(nc))), shape=(len(workers), nc)),
+                sp.csr_matrix((len(workers), n)),
+            ]
+        ).tocsr()
+        cost = np.concatenate([[c[2] for c in cols], top.penalty])
+        res = linprog(
+            cost,
+            A_ub=a_ub,
+            b_ub=np.ones(len(workers)),
+            A_eq=a_eq,
+            b_eq=np.r_[np.ones(n), n - k],
+            bounds=(0, None),
+            method="highs",
+        )
+        if res.status != 0:
+            raise SystemExit(f"pattern master LP failed: {res.message}")
+        master = float(res.fun)
+        u = res.eqlin.marginals[:n]
+        pi = res.ineqlin.marginals
+        priced = 0.0
+        added = 0
+        for w in workers:
+            arcs = arcs_of[int(w)]
+            val, chosen = knapsack(
+                top.arc_cost[arcs] - u[top.arc_item[arcs]],
+                top.arc_hours[arcs],
+                float(top.cap_hours[w]),
+                int(top.cap_count[w]),
+                delta,
+            )
+            reduced = val - pi[w_pos[w]]
+            if reduced < -1e-6:
+                priced += reduced
+                added += 1
+                sel = arcs[chosen]
+                cols.append((int(w_pos[w]), top.arc_item[sel], float(top.arc_cost[sel].sum())))
+        best = max(best, master + priced)  # Lagrangian bound: valid in every round
+        if added == 0:
+            converged = True
+            break
+    return best, master, rounds, converged
+
+
+def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
+    """The figures of one township; None when its coverage is not proven maximal."""
+    opts = SolverOptions()
+    c0 = time.process_time()
+    sol = _solve_rest(arr, opts)
+    cov = sol.coverage
+    if cov is None or not cov.proven or sol.cost_bound is None or sol.objective is None:
+        return None
+    k = covered_top(arr, sol.choice)
+    top = top_part(arr)
+    pos = np.full(arr.n_items, -1)
+    pos[np.flatnonzero(top_mask(arr))] = np.arange(top.n_items)
+    # The plan's tier-1 arcs in the tier-1 part's numbering (same order: subset keeps it).
+    arc_pos = np.full(arr.n_arcs, -1)
+    arc_pos[np.flatnonzero(top_mask(arr)[arr.arc_item])] = np.arange(top.n_arcs)
+    start = np.full(top.n_items, -1, dtype=np.int64)
+    chosen = sol.choice[top_mask(arr)]
+    start[chosen >= 0] = arc_pos[chosen[chosen >= 0]]
+    lp = solve_lp_relaxation(top, opts, (top_mask(top), k), start=start, cover_exact=True)
+    pattern, master, rounds, converged = pattern_bound(top, k, start, args.delta, args.rounds)
+    return Row(
+        township=tw,
+        tier1=top.n_items,
+        covered=k,
+        objective=sol.objective,
+        cost_bound=float(sol.cost_bound),
+        plan_part=plan_terms(arr, sol.choice),
+        lp_part=lp.objective if lp.ok else float("nan"),
+        pattern=pattern,
+        master=master,
+        rounds=rounds,
+        converged=converged,
+        cpu=time.process_time() - c0,
+    )
+
+
+def write_table(args: argparse.Namespace, rows: list[Row]) -> None:
+    """The markdown of the rows so far."""
+    load = os.getloadavg()
+    cmd = " ".join(["bench/bench_cost_bound.py", *sys.argv[1:]])
+    lines = [
+        f"# Tier-1 part's bounds with coverage fixed: scale 1, seed {args.seed}, {args.variant}",
+        "",
+        f"Command: `.venv/bin/python {cmd}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on 2 cores). "
+        "Open sub-problem of each cadre-short township after presolve; *cost gap*: the "
+        "pipeline's cost gap with coverage fixed on it. The tier-1 part's figures: its terms in "
+        "the plan, its arc LP and its pattern (Dantzig-Wolfe) bound, each gap relative to the "
+        f"township's objective (see the module docstring); pricing on hours rounded down to "
+        f"{args.delta:g} h, at most {args.rounds} rounds. CPU seconds of this process.",
+        "",
+        "| township | tier-1 | covered (max) | cost gap | plan part | LP part | pattern bound "
+        "| gap to LP | gap to pattern | rounds | CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cost_gap = (r.objective - r.cost_bound) / r.objective
+        lines.append(
+            f"| {r.township} | {r.tier1} | {r.covered} | {cost_gap:.3%} | {r.plan_part:,.0f} | "
+            f"{r.lp_part:,.0f} | {r.pattern:,.0f} | {(r.plan_part - r.lp_part) / r.objective:.3%}"
+            f" | {(r.plan_part - r.pattern) / r.objective:.3%} | {r.rounds}"
+            f"{'' if r.converged else ' (not converged)'} | {r.cpu:.0f} |"
+        )
+    write_result(args.results, args.name or f"cost_bound_seed{args.seed}_{args.variant}.md", lines)
+
+
+def main() -> None:
+    """Run the benchmark and write ``bench/results/cost_bound_seed<S>_<variant>.md``."""
+    go_offline()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant", choices=["default", "tight"], default="default")
+    ap.add_argument("--townships", nargs="*", default=None)
+    ap.add_argument("--max-tier1", type=int, default=250)
+    ap.add_argument("--delta", type=float, default=0.002)
+    ap.add_argument("--rounds", type=int, default=400)
+    ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--name", default=None)
+    args = ap.parse_args()
+    rows: list[Row] = []
+    subs = subproblems(args.seed, args.variant, args.townships, args.cache)
+    for tw, (arr, _, _) in subs.items():
+        n_top = int(top_mask(arr).sum())
+        if args.townships is None and n_top > args.max_tier1:
+            print(f"{tw}: {n_top} tier-1 households, above --max-tier1: skipped", flush=True)
+            continue
+        row = run(arr, tw, args)
+        if row is None:
+            print(f"{tw}: coverage not proven maximal: no cost bound with coverage fixed")
+            continue
+        print(row, flush=True)
+        rows.append(row)
+        write_table(args, rows)
+
+
+if __name__ == "__main__":
+    main()
