@@ -25,7 +25,7 @@ sets three figures side by side:
   converges to a restriction of the true pattern master: the true pattern bound is at most
   its value. The table shows both ends.
 
-Gaps are relative to the township's whole objective (as the cost gap is). Where *pattern*
+Gaps are relative to the open sub-problem's objective (as its cost gap is). Where *pattern*
 is no better than *LP*, a stronger root (branch-and-price) does not close the gap: what is
 left needs the search itself (branching on which households are left out) to finish.
 
@@ -295,8 +295,8 @@ def write_table(args: argparse.Namespace, rows: list[Row]) -> None:
         "Open sub-problem of each cadre-short township after presolve; *cost gap*: the "
         "pipeline's cost gap with coverage fixed on it. The tier-1 part's figures: its terms in "
         "the plan, its arc LP and its pattern (Dantzig-Wolfe) bound, each gap relative to the "
-        f"township's objective (see the module docstring); pricing on hours rounded down to "
-        f"{args.delta:g} h, at most {args.rounds} rounds each: the true pattern bound lies "
+        "open sub-problem's objective (see the module docstring); pricing on hours rounded "
+        f"down to {args.delta:g} h, at most {args.rounds} rounds each: the true pattern bound lies "
         "between the best Lagrangian bound on hours rounded down (lower) and the converged "
         "master on hours rounded up (upper); *rounds*: both together. CPU seconds of this "
         "process.",
