@@ -59,7 +59,7 @@ from assignment.problem import ArcArrays  # noqa: E402
 from assignment.solver.coverage import covered_top  # noqa: E402
 from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
-from assignment.solver.priority import top_mask  # noqa: E402
+from assignment.solver.priority import top_mask, top_part  # noqa: E402
 from assignment.solver.township import _solve_rest  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 
@@ -82,19 +82,11 @@ class Row:
     cpu: float
 
 
-def top_part(arr: ArcArrays) -> ArcArrays:
+def tier1_problem(arr: ArcArrays, is_top: np.ndarray) -> ArcArrays:
     """The tier-1 households alone on every worker's full capacity (no balance term)."""
-    items = np.flatnonzero(top_mask(arr))
     zero = np.zeros(arr.n_agents)
-    sub, _ = arr.subset(items, zero, np.zeros(arr.n_agents, dtype=np.int64))
+    sub, _ = arr.subset(np.flatnonzero(is_top), zero, np.zeros(arr.n_agents, dtype=np.int64))
     return replace(sub, soft_hours=None, overload_weight=0.0)
-
-
-def plan_terms(arr: ArcArrays, choice: np.ndarray) -> float:
-    """The plan's tier-1 terms: its tier-1 arcs' costs plus the penalties of those left out."""
-    top = top_mask(arr)
-    arcs = choice[top]
-    return float(arr.penalty[top][arcs < 0].sum() + arr.arc_cost[arcs[arcs >= 0]].sum())
 
 
 def knapsack(  # noqa: PLR0917  (the knapsack's data)
@@ -251,14 +243,13 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
     if cov is None or not cov.proven or sol.cost_bound is None or sol.objective is None:
         return None
     k = covered_top(arr, sol.choice)
-    top = top_part(arr)
-    pos = np.full(arr.n_items, -1)
-    pos[np.flatnonzero(top_mask(arr))] = np.arange(top.n_items)
+    is_top = top_mask(arr)
+    top = tier1_problem(arr, is_top)
     # The plan's tier-1 arcs in the tier-1 part's numbering (same order: subset keeps it).
     arc_pos = np.full(arr.n_arcs, -1)
-    arc_pos[np.flatnonzero(top_mask(arr)[arr.arc_item])] = np.arange(top.n_arcs)
+    arc_pos[np.flatnonzero(is_top[arr.arc_item])] = np.arange(top.n_arcs)
     start = np.full(top.n_items, -1, dtype=np.int64)
-    chosen = sol.choice[top_mask(arr)]
+    chosen = sol.choice[is_top]
     start[chosen >= 0] = arc_pos[chosen[chosen >= 0]]
     lp = solve_lp_relaxation(top, opts, (top_mask(top), k), start=start, cover_exact=True)
     pattern, _, rounds, converged = pattern_bound(
@@ -273,7 +264,7 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
         covered=k,
         objective=sol.objective,
         cost_bound=float(sol.cost_bound),
-        plan_part=plan_terms(arr, sol.choice),
+        plan_part=top_part(arr, sol.choice),
         lp_part=lp.objective if lp.ok else float("nan"),
         pattern=pattern,
         pattern_upper=pattern_upper,
