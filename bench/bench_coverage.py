@@ -115,6 +115,9 @@ def subproblems(seed: int, variant: str, names: list[str] | None, cache: Path) -
         if variant == "tight":
             workers = cached_tight_workers(d, reuse=True)
         tasks = {t.township_id: t for t in township_tasks_of(d, settings, workers)}
+        unknown = sorted(set(missing) - set(tasks))
+        if unknown:
+            raise SystemExit(f"{d}: no such township (--townships): {', '.join(unknown)}")
         for tw in missing:
             sub = open_subproblem(tasks[tw])
             tmp = out[tw].with_suffix(f".{os.getpid()}.partial")
