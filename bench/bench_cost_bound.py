@@ -23,11 +23,17 @@ sets three figures side by side:
   relaxation: the Lagrangian bound of every round is valid). Pins are ignored (also a
   relaxation). The same column generation on hours rounded *up* (every pattern truly fits)
   converges to a restriction of the true pattern master: the true pattern bound is at most
-  its value. The table shows both ends.
+  its value. The table shows both ends;
+* *MIP*: what a general MIP solver's search does with the tier-1 part (HiGHS on the arc
+  formulation, one thread, from the plan's tier-1 part, at most ``--mip-nodes`` nodes: a
+  work limit, so the figures do not depend on the machine's load): its proven bound and its
+  best tier-1 part (the plan's unless it finds a better one). Where its bound stays near
+  the LP's after thousands of nodes, a general search does not close the gap either.
 
 Gaps are relative to the open sub-problem's objective (as its cost gap is). Where *pattern*
 is no better than *LP*, a stronger root (branch-and-price) does not close the gap: what is
-left needs the search itself (branching on which households are left out) to finish.
+left needs the search itself (branching on which households are left out) to finish; the
+*MIP* column shows how far a general solver's search gets within its node limit.
 
 Townships: the cadre-short ones of the cached ``bench_assign`` run (as in
 ``bench/bench_coverage.py``) with at most ``--max-tier1`` tier-1 households in the open
@@ -57,6 +63,7 @@ from bench_coverage import subproblems  # noqa: E402
 from assignment.constraints import CAPACITY_TOL  # noqa: E402
 from assignment.problem import ArcArrays  # noqa: E402
 from assignment.solver.coverage import covered_top  # noqa: E402
+from assignment.solver.highs import solve_mip  # noqa: E402
 from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
 from assignment.solver.priority import top_mask, top_part  # noqa: E402
@@ -79,6 +86,7 @@ class Row:
     pattern_upper: float
     rounds: int
     converged: bool
+    mip: tuple[str, float | None, float | None] | None  # status, best, bound
     cpu: float
 
 
@@ -234,6 +242,51 @@ def pattern_bound(  # noqa: PLR0917  (the column generation's data)
     return best, master, rounds, converged
 
 
+def tier1_mip(
+    top: ArcArrays, k: int, start: np.ndarray, nodes: int
+) -> tuple[str, float | None, float | None]:
+    """HiGHS on the tier-1 part's arc formulation, exactly ``k`` covered, from the plan's
+    tier-1 arcs ``start`` (arc per household), at most ``nodes`` nodes; objective and bound
+    in the tier-1 part's terms (arc costs plus the penalties of those left out): (status,
+    best tier-1 part found or None, proven bound or None)."""
+    n, m, na = top.n_items, top.n_agents, top.n_arcs
+    cols = np.arange(na)
+    a = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(na), top.arc_hours, np.ones(na), np.ones(na)]),
+            (
+                np.concatenate(
+                    [top.arc_item, n + top.arc_agent, n + m + top.arc_agent, np.full(na, n + 2 * m)]
+                ),
+                np.tile(cols, 4),
+            ),
+        ),
+        shape=(n + 2 * m + 1, na),
+    )
+    lo = np.r_[np.full(n + 2 * m, -np.inf), k]
+    hi = np.r_[np.ones(n), top.cap_hours + CAPACITY_TOL, top.cap_count.astype(float), k]
+    c = top.arc_cost - top.penalty[top.arc_item]
+    x0 = np.zeros(na)
+    x0[start[start >= 0]] = 1.0
+    sol = solve_mip(
+        c,
+        a,
+        lo,
+        hi,
+        top.arc_pinned.astype(float),
+        np.ones(na),
+        node_limit=nodes,
+        rel_gap=1e-6,
+        start=x0,
+    )
+    const = float(top.penalty.sum())
+    return (
+        sol.status,
+        None if sol.objective is None else sol.objective + const,
+        None if sol.bound is None else sol.bound + const,
+    )
+
+
 def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
     """The figures of one township; None when its coverage is not proven maximal."""
     opts = SolverOptions()
@@ -258,6 +311,7 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
     _, pattern_upper, rounds_up, converged_up = pattern_bound(
         top, k, start, args.delta, args.rounds, relaxed=False
     )
+    mip = tier1_mip(top, k, start, args.mip_nodes) if args.mip_nodes > 0 else None
     return Row(
         township=tw,
         tier1=top.n_items,
@@ -270,6 +324,7 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
         pattern_upper=pattern_upper,
         rounds=rounds + rounds_up,
         converged=converged and converged_up,
+        mip=mip,
         cpu=time.process_time() - c0,
     )
 
@@ -289,12 +344,14 @@ def write_table(args: argparse.Namespace, rows: list[Row]) -> None:
         "open sub-problem's objective (see the module docstring); pricing on hours rounded "
         f"down to {args.delta:g} h, at most {args.rounds} rounds each: the true pattern bound lies "
         "between the best Lagrangian bound on hours rounded down (lower) and the converged "
-        "master on hours rounded up (upper); *rounds*: both together. CPU seconds of this "
-        "process.",
+        "master on hours rounded up (upper); *rounds*: both together; *MIP*: HiGHS on the tier-1 "
+        f"part (one thread, at most {args.mip_nodes} nodes): its status, best tier-1 part found "
+        "and proven bound. CPU seconds of this process.",
         "",
         "| township | tier-1 | covered (max) | cost gap | plan part | LP part | pattern bound "
-        "(lower - upper) | gap to LP | gap to pattern bound | rounds | CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(lower - upper) | gap to LP | gap to pattern bound | rounds | MIP: best / bound | "
+        "gap to MIP bound | CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in rows:
         cost_gap = (r.objective - r.cost_bound) / r.objective
@@ -304,9 +361,20 @@ def write_table(args: argparse.Namespace, rows: list[Row]) -> None:
             f"{(r.plan_part - r.lp_part) / r.objective:.3%} | "
             f"{(r.plan_part - r.pattern_upper) / r.objective:.3%} - "
             f"{(r.plan_part - r.pattern) / r.objective:.3%} | {r.rounds}"
-            f"{'' if r.converged else ' (not converged)'} | {r.cpu:.0f} |"
+            f"{'' if r.converged else ' (not converged)'} | {_mip_cells(r)} | {r.cpu:.0f} |"
         )
     write_result(args.results, args.name or f"cost_bound_seed{args.seed}_{args.variant}.md", lines)
+
+
+def _mip_cells(r: Row) -> str:
+    """The MIP's two cells: status, best and bound; the plan's gap to the bound."""
+    if r.mip is None:
+        return "not run | -"
+    status, found, bound = r.mip
+    best = "none" if found is None else f"{found:,.0f}"
+    if bound is None:
+        return f"{status}: {best} / none | -"
+    return f"{status}: {best} / {bound:,.0f} | {(r.plan_part - bound) / r.objective:.3%}"
 
 
 def main() -> None:
@@ -319,6 +387,7 @@ def main() -> None:
     ap.add_argument("--max-tier1", type=int, default=250)
     ap.add_argument("--delta", type=float, default=0.002)
     ap.add_argument("--rounds", type=int, default=400)
+    ap.add_argument("--mip-nodes", type=int, default=5000, help="0: no MIP column")
     ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--name", default=None)

@@ -102,6 +102,7 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     node_limit: int | None = None,
     integrality: np.ndarray | None = None,
     primal_focus: bool = False,
+    start: np.ndarray | None = None,
 ) -> MIPSolution:
     """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper`` (HiGHS).
 
@@ -137,6 +138,11 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     model.integrality_ = [integer if k else continuous for k in kinds.tolist()]
     with _quiet_stdout():
         h.passModel(model)
+        if start is not None:
+            given = highspy.HighsSolution()
+            given.col_value = np.asarray(start, dtype=np.float64).tolist()
+            given.value_valid = True
+            h.setSolution(given)
         h.run()
     status = h.getModelStatus()
     info = h.getInfo()

@@ -50,6 +50,19 @@ def test_an_infeasible_mip_says_so() -> None:
     assert got.status == "infeasible" and got.x is None and got.bound is None
 
 
+def test_a_start_point_is_the_first_incumbent_and_an_unfit_one_is_ignored() -> None:
+    c, a, lo, hi = knapsack_mip()
+    # No node to search: the start (b alone, value 4) is all a zero-node solve can return.
+    kept = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3), node_limit=0, start=np.array([0, 1, 0]))
+    assert kept.status in {"feasible", "optimal"} and kept.objective is not None
+    assert kept.objective <= -4.0  # the start's value or better
+    solved = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3), start=np.array([0, 1, 0]))
+    assert solved.status == "optimal" and solved.objective == pytest.approx(-8.0)
+    # All three take 6 > 4 hours: not a feasible start; the solve still finds the optimum.
+    unfit = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3), start=np.array([1, 1, 1]))
+    assert unfit.status == "optimal" and unfit.objective == pytest.approx(-8.0)
+
+
 def test_continuous_columns_stay_fractional() -> None:
     c, a, lo, hi = knapsack_mip()
     got = solve_mip(c, a, lo, hi, np.zeros(3), np.ones(3), integrality=np.array([1, 0, 1]))
