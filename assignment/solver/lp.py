@@ -1,7 +1,8 @@
 """The township LP: pruning, column generation, cardinality cuts and the coverage cut.
 
-The LP starts from each household's ``prune_k`` cheapest arcs plus pins and grows by
-*column generation*: every pruned arc is priced with the LP duals and added back while its
+The LP starts from each household's ``prune_k`` cheapest arcs, pins, and the arcs of a
+quick greedy plan (:func:`_greedy_start`, which also gives the simplex its first basis), and
+grows by *column generation*: every pruned arc is priced with the LP duals and added back while its
 reduced cost is negative, so the final LP is the LP of the *unpruned* problem (pruning costs
 nothing, provably). Cardinality cuts per worker (:func:`cardinality_cuts`) and, where the LP
 leaves tier-1 households out, a coverage cut (:func:`coverage_cut`) make it fit the integer
@@ -56,6 +57,55 @@ def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
     keep[order[rank < k]] = True
     keep |= arr.arc_pinned
     return np.flatnonzero(keep)
+
+
+def _greedy_start(arr: ArcArrays, r: int) -> np.ndarray:
+    """A quick plan to start the LP from: arc per household or -1 (vectorised, no LP rows).
+
+    Rounds of proposals: each household still free proposes its cheapest arc not yet
+    refused among its ``r`` cheapest (c~ < 0 only); each worker accepts the proposals that
+    fit its hours (up to the balance threshold) and count, cheapest first, and refuses the
+    rest. Where cheap workers are full (a tight month), each household's cheapest arcs
+    alone give the first LP little to cover them with; this plan gives it arcs that fit.
+    The cardinality cuts and the coverage row are :func:`_crash`'s to respect.
+    """
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    item_sorted = arr.arc_item[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    keep = (rank < r) & (c_tilde[order] < 0) & ~arr.arc_pinned[order]
+    cand = order[keep]  # grouped by household, cheapest first
+    choice = np.full(arr.n_items, -1, dtype=np.int64)
+    pinned = np.flatnonzero(arr.arc_pinned)
+    choice[arr.arc_item[pinned]] = pinned
+    room_h = np.maximum(arr.soft(), 0.0) + CAPACITY_TOL
+    room_n = arr.cap_count.astype(np.float64)
+    np.subtract.at(room_h, arr.arc_agent[pinned], arr.arc_hours[pinned])
+    np.subtract.at(room_n, arr.arc_agent[pinned], 1.0)
+    refused = np.zeros(len(cand), dtype=bool)
+    for _ in range(r):
+        item = arr.arc_item[cand]
+        live = np.flatnonzero(~refused & (choice[item] < 0))
+        if len(live) == 0:
+            break
+        first = live[np.r_[True, item[live][1:] != item[live][:-1]]]  # one per household
+        arcs = cand[first]
+        agent = arr.arc_agent[arcs]
+        by = np.lexsort((arcs, c_tilde[arcs], agent))
+        arcs, agent, first = arcs[by], agent[by], first[by]
+        group = np.r_[0, np.flatnonzero(np.diff(agent)) + 1]
+        size = np.diff(np.r_[group, len(arcs)])
+        hours = np.cumsum(arr.arc_hours[arcs])
+        hours -= np.repeat(np.r_[0.0, hours][group], size)
+        count = np.arange(1, len(arcs) + 1) - np.repeat(group, size)
+        ok = (hours <= room_h[agent]) & (count <= room_n[agent])  # each worker's cheapest prefix
+        taken = arcs[ok]
+        choice[arr.arc_item[taken]] = taken
+        np.subtract.at(room_h, arr.arc_agent[taken], arr.arc_hours[taken])
+        np.subtract.at(room_n, arr.arc_agent[taken], 1.0)
+        refused[first[~ok]] = True
+    return choice
 
 
 def _crash(  # noqa: PLR0917  (the LP's rows, as the greedy needs them)
@@ -215,7 +265,8 @@ def solve_lp_relaxation(
     ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
     (see :func:`coverage_cut`); with ``cover_exact`` the row is "exactly k" instead (valid
     only for plans that cover k: the lexicographic model when k is the proven maximum; pass
-    a ``start`` plan covering k, else the first, pruned columns may not admit k).
+    a ``start`` plan covering k: without one, every arc of a top household joins the first
+    columns instead, since the pruned ones alone may not admit k).
     ``start`` (arc per household or -1, a feasible plan) joins
     the first columns and the crash basis (:func:`_crash`): a warm start only, the optimum
     is the same.
@@ -268,8 +319,15 @@ def solve_lp_relaxation(
             _columns(arr, new, cut_arc, cut_pos, n_cuts, cover_arc),
         )
 
+    given = start is not None
+    if start is None and opts.lp_start_arcs > 0:
+        start = _greedy_start(arr, opts.lp_start_arcs)
     first = np.zeros(0, dtype=np.int64) if start is None else start[start >= 0]
     cols0 = np.union1d(_initial_columns(arr, opts.prune_k), first)
+    if cover_arc is not None and cover_exact and not given:
+        # Some plan covers k with top households alone (drop the others' arcs from any plan
+        # covering k): with all their arcs the first LP can meet the row.
+        cols0 = np.union1d(cols0, np.flatnonzero(cover_arc))
     add(cols0)
     crash = _crash(arr, cols0, cut_arc, k_cut, cover_arc, 0 if cover is None else cover[1], first)
     taken = crash[crash >= 0]

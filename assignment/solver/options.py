@@ -16,11 +16,20 @@ class SolverOptions:
     plan does not depend on machine load; the time limits are safety nets only.
     """
 
-    # The LP's first columns (each household's cheapest arcs) and the arcs priced in per
-    # household and round: 2 and 4 instead of 3 and 6, the same LP optimum (exact column
-    # generation); the LP stage of a tight run at scale 1 took 78 / 70 / 69 CPU s instead
-    # of 92 / 97 / 75 on the same instances (seeds 1-3, with the repair below; README).
-    prune_k: int = 2
+    # The LP's first columns: each household's ``prune_k`` cheapest arcs, plus the arcs of a
+    # greedy plan on its ``lp_start_arcs`` cheapest (lp._greedy_start; 0: none), which also
+    # start the simplex; then ``pricing_per_item`` arcs priced in per household and round.
+    # The same LP optimum either way (exact column generation); only the path changes. With
+    # 1 + 16 instead of 2 + 0 the LP stage of a tight run at scale 1 took 55 / 51 / 50
+    # instead of 68 / 64 / 63 CPU s (seeds 1-3, the same instances back to back; the run's
+    # CPU 163 / 141 / 152 instead of 178 / 159 / 178 s), with the same tier-1 coverage and
+    # open townships and objectives +0.05 / -0.04 / -0.02 %; the default runs took 119 /
+    # 109 / 118 instead of 124 / 110 / 128 CPU s with objectives within 30 of before
+    # (bench/bench_assign.py --scale 1 [--seed N] [--tight] --processes 2 --skip-greedy
+    # --solver-only, with these two defaults changed). Before, 2 and 4 instead of 3 and 6
+    # had taken the tight LP stage from 92 / 97 / 75 to 78 / 70 / 69 CPU s.
+    prune_k: int = 1
+    lp_start_arcs: int = 16
     max_pricing_rounds: int = 50
     pricing_per_item: int = 4
     knapsack_delta: float = 0.05

@@ -10,7 +10,7 @@ import pytest
 
 from assignment.problem import ArcArrays
 from assignment.solver.knapsack import knapsack_min
-from assignment.solver.lp import coverage_cut, solve_lp_relaxation
+from assignment.solver.lp import _greedy_start, coverage_cut, solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.repair import presolve
 from assignment.solver.township import solve_arrays
@@ -35,6 +35,40 @@ def test_pruning_costs_nothing_on_the_lp_bound() -> None:
     a = solve_arrays(arr, SolverOptions(prune_k=1))
     b = solve_arrays(arr, SolverOptions(prune_k=100))
     assert a.lp_bound == pytest.approx(b.lp_bound, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lps_greedy_start_is_a_plan_and_changes_only_the_path(seed: int) -> None:
+    # Tight capacities, so that workers refuse proposals and households move to later arcs.
+    base = random_township(seed, n_items=60)
+    arr = replace(base, cap_hours=base.cap_hours * 0.6, arc_pinned=np.arange(base.n_arcs) == 0)
+    start = _greedy_start(arr, 4)
+    assert feasible(arr, start)  # hours, counts and the pin hold
+    c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
+    assert np.all(c_tilde[start[start >= 0]] < 0)
+    assert (start >= 0).sum() > 1  # more than the pin
+    with_start = solve_lp_relaxation(arr, SolverOptions(lp_start_arcs=4, prune_k=1))
+    without = solve_lp_relaxation(arr, SolverOptions(lp_start_arcs=0, prune_k=2))
+    assert with_start.ok and without.ok
+    assert with_start.objective == pytest.approx(without.objective, rel=1e-9)
+
+
+def test_the_greedy_start_gives_each_worker_its_cheapest_proposals_that_fit() -> None:
+    # Three households all prefer worker 0 (2 h left); the cheapest two fit, the third
+    # moves to its second arc (worker 1).
+    arr = ArcArrays(
+        arc_item=np.array([0, 0, 1, 1, 2, 2]),
+        arc_agent=np.array([0, 1, 0, 1, 0, 1]),
+        arc_cost=np.array([1.0, 9.0, 2.0, 9.0, 3.0, 9.0]),
+        arc_hours=np.ones(6),
+        arc_pinned=np.zeros(6, dtype=bool),
+        penalty=np.full(3, 100.0),
+        tier=np.full(3, 3, dtype=np.int8),
+        cap_hours=np.array([2.0, 5.0]),
+        cap_count=np.array([5, 5]),
+    )
+    assert _greedy_start(arr, 2).tolist() == [0, 2, 5]
+    assert _greedy_start(arr, 1).tolist() == [0, 2, -1]  # no second arc to move to
 
 
 def test_presolve_fixes_only_safe_households() -> None:
