@@ -47,19 +47,29 @@ class LPResult:
     mu: float = 0.0  # the coverage cut's dual (>= 0 for "at most k", any sign for "exactly k")
 
 
-def _initial_columns(arr: ArcArrays, k: int) -> np.ndarray:
-    # Each household's k cheapest arcs (ties by arc index), plus every pinned arc.
+def _cheapest_first(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Arcs grouped by household, cheapest first (ties by arc index), and each one's rank
+    within its household: (order, rank of ``order[j]``). One sort serves the first columns
+    and the greedy start."""
     order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
     item_sorted = arr.arc_item[order]
     starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return order, rank
+
+
+def _initial_columns(arr: ArcArrays, k: int, ranked: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    # Each household's k cheapest arcs (ties by arc index), plus every pinned arc.
+    order, rank = ranked
     keep = np.zeros(arr.n_arcs, dtype=bool)
     keep[order[rank < k]] = True
     keep |= arr.arc_pinned
     return np.flatnonzero(keep)
 
 
-def _greedy_start(arr: ArcArrays, r: int) -> np.ndarray:
+def _greedy_start(
+    arr: ArcArrays, r: int, ranked: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """A quick plan to start the LP from: arc per household or -1 (vectorised, no LP rows).
 
     Rounds of proposals: each household still free proposes its cheapest arc not yet
@@ -70,10 +80,7 @@ def _greedy_start(arr: ArcArrays, r: int) -> np.ndarray:
     The cardinality cuts and the coverage row are :func:`_crash`'s to respect.
     """
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
-    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
-    item_sorted = arr.arc_item[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    order, rank = _cheapest_first(arr) if ranked is None else ranked
     keep = (rank < r) & (c_tilde[order] < 0) & ~arr.arc_pinned[order]
     cand = order[keep]  # grouped by household, cheapest first
     choice = np.full(arr.n_items, -1, dtype=np.int64)
@@ -320,10 +327,11 @@ def solve_lp_relaxation(
         )
 
     given = start is not None
+    ranked = _cheapest_first(arr)
     if start is None and opts.lp_start_arcs > 0:
-        start = _greedy_start(arr, opts.lp_start_arcs)
+        start = _greedy_start(arr, opts.lp_start_arcs, ranked)
     first = np.zeros(0, dtype=np.int64) if start is None else start[start >= 0]
-    cols0 = np.union1d(_initial_columns(arr, opts.prune_k), first)
+    cols0 = np.union1d(_initial_columns(arr, opts.prune_k, ranked), first)
     if cover_arc is not None and cover_exact and not given:
         # Some plan covers k with top households alone (drop the others' arcs from any plan
         # covering k): with all their arcs the first LP can meet the row.
