@@ -212,7 +212,12 @@ def test_every_page_in_chinese_and_english(
                 heading(page, i18n.t("worker_households", lang))
                 if lang == "zh":  # the printable sheet, exported from the run on request
                     button = page.get_by_role("button", name=i18n.t("sheet_button", lang))  # type: ignore[attr-defined]
-                    with page.expect_download() as download:  # type: ignore[attr-defined]
+                    # A click during a rerun can land on a button about to be replaced (seen
+                    # once in CI under load): click only once the run has ended, and give the
+                    # sheet, built on the server when asked for, time on a busy machine.
+                    button.wait_for()
+                    idle(page)
+                    with page.expect_download(timeout=90_000) as download:  # type: ignore[attr-defined]
                         button.click()
                     sheet = Path(download.value.path()).read_text("utf-8")
                     assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
