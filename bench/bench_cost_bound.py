@@ -142,12 +142,11 @@ def knapsack(  # noqa: PLR0917  (the knapsack's data)
 
 @dataclass(frozen=True)
 class Pattern:
-    """One cadre's load: its position among the cadres, the households, cost and true hours."""
+    """One cadre's load: its position among the cadres, the households and their cost."""
 
     worker: int
     items: np.ndarray
     cost: float
-    hours: float
 
 
 def master_lp(top: ArcArrays, k: int, cols: list[Pattern], n_workers: int) -> OptimizeResult:
@@ -202,12 +201,7 @@ def pattern_bound(  # noqa: PLR0917  (the column generation's data)
     arcs_of = {int(w): np.flatnonzero(top.arc_agent == w) for w in workers}
 
     def pattern(w: int, arcs: np.ndarray) -> Pattern:
-        return Pattern(
-            int(w_pos[w]),
-            top.arc_item[arcs],
-            float(top.arc_cost[arcs].sum()),
-            float(top.arc_hours[arcs].sum()),
-        )
+        return Pattern(int(w_pos[w]), top.arc_item[arcs], float(top.arc_cost[arcs].sum()))
 
     plan_arcs = start[start >= 0]
     cols = [pattern(int(w), plan_arcs[top.arc_agent[plan_arcs] == w]) for w in workers]
@@ -235,7 +229,7 @@ def pattern_bound(  # noqa: PLR0917  (the column generation's data)
                 priced += reduced
                 added += 1
                 cols.append(pattern(int(w), arcs[chosen]))
-        best = max(best, float(res.fun) + priced)  # Lagrangian bound: valid in every round
+        best = max(best, master + priced)  # Lagrangian bound: valid in every round
         if added == 0:
             converged = True
             break

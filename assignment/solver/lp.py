@@ -67,6 +67,18 @@ def _initial_columns(arr: ArcArrays, k: int, ranked: tuple[np.ndarray, np.ndarra
     return np.flatnonzero(keep)
 
 
+def _pins_taken(arr: ArcArrays, pinned: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan of the ``pinned`` arcs alone and what it leaves each worker: (arc per
+    household or -1, hours up to the balance threshold, count), as both greedies start."""
+    choice = np.full(arr.n_items, -1, dtype=np.int64)
+    choice[arr.arc_item[pinned]] = pinned
+    room_h = np.maximum(arr.soft(), 0.0) + CAPACITY_TOL
+    room_n = arr.cap_count.astype(np.int64).copy()
+    np.subtract.at(room_h, arr.arc_agent[pinned], arr.arc_hours[pinned])
+    np.subtract.at(room_n, arr.arc_agent[pinned], 1)
+    return choice, room_h, room_n
+
+
 def _greedy_start(
     arr: ArcArrays, r: int, ranked: tuple[np.ndarray, np.ndarray] | None = None
 ) -> np.ndarray:
@@ -83,13 +95,7 @@ def _greedy_start(
     order, rank = _cheapest_first(arr) if ranked is None else ranked
     keep = (rank < r) & (c_tilde[order] < 0) & ~arr.arc_pinned[order]
     cand = order[keep]  # grouped by household, cheapest first
-    choice = np.full(arr.n_items, -1, dtype=np.int64)
-    pinned = np.flatnonzero(arr.arc_pinned)
-    choice[arr.arc_item[pinned]] = pinned
-    room_h = np.maximum(arr.soft(), 0.0) + CAPACITY_TOL
-    room_n = arr.cap_count.astype(np.float64)
-    np.subtract.at(room_h, arr.arc_agent[pinned], arr.arc_hours[pinned])
-    np.subtract.at(room_n, arr.arc_agent[pinned], 1.0)
+    choice, room_h, room_n = _pins_taken(arr, np.flatnonzero(arr.arc_pinned))
     refused = np.zeros(len(cand), dtype=bool)
     for _ in range(r):
         item = arr.arc_item[cand]
@@ -110,7 +116,7 @@ def _greedy_start(
         taken = arcs[ok]
         choice[arr.arc_item[taken]] = taken
         np.subtract.at(room_h, arr.arc_agent[taken], arr.arc_hours[taken])
-        np.subtract.at(room_n, arr.arc_agent[taken], 1.0)
+        np.subtract.at(room_n, arr.arc_agent[taken], 1)
         refused[first[~ok]] = True
     return choice
 
@@ -137,15 +143,10 @@ def _crash(  # noqa: PLR0917  (the LP's rows, as the greedy needs them)
     order = np.lexsort((cols, c_tilde))
     cand = cols[order[c_tilde[order] < 0]]
     cand = np.concatenate([first[np.isin(first, cols)], cand])
-    room_h = np.maximum(arr.soft(), 0.0) + CAPACITY_TOL
-    room_n = arr.cap_count.astype(np.int64).copy()
     room_c = np.where(k_cut >= 0, k_cut, np.iinfo(np.int64).max).astype(np.int64)
     room_top = cover_k if cover_arc is not None else np.iinfo(np.int64).max
-    choice = np.full(arr.n_items, -1, dtype=np.int64)
     pinned = cols[arr.arc_pinned[cols]]  # at their lower bound 1 whatever the basis
-    choice[arr.arc_item[pinned]] = pinned
-    np.subtract.at(room_h, arr.arc_agent[pinned], arr.arc_hours[pinned])
-    np.subtract.at(room_n, arr.arc_agent[pinned], 1)
+    choice, room_h, room_n = _pins_taken(arr, pinned)
     np.subtract.at(room_c, arr.arc_agent[pinned], cut_arc[pinned].astype(np.int64))
     if cover_arc is not None:
         room_top -= int(cover_arc[pinned].sum())
