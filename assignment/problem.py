@@ -8,6 +8,7 @@ Row orders are sorted by id, so the arrays - and every solve - are deterministic
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -52,6 +53,36 @@ class ArcArrays:
     def n_arcs(self) -> int:
         """Number of candidate arcs."""
         return len(self.arc_item)
+
+    @cached_property
+    def cheapest_order(self) -> np.ndarray:
+        """Arc indices grouped by household, cheapest first (ties by arc index): the order in
+        which the LP's first columns, its greedy start and the ejection step scan each
+        household's arcs. Sorting a township's 10^6 arcs takes about 0.2 s, so it is done
+        once per arrays (the arrays are never changed in place; ``replace`` and ``subset``
+        make new ones)."""
+        return np.lexsort((np.arange(self.n_arcs), self.arc_cost, self.arc_item))
+
+    def cheapest_arc(self) -> np.ndarray:
+        """Per household its cheapest arc (the lowest index among equally cheap ones), -1
+        for a household without arcs: ``cheapest_order``'s first arc of each household,
+        found without sorting when the arcs are grouped by household (as built)."""
+        out = np.full(self.n_items, -1, dtype=np.int64)
+        if self.n_arcs == 0:
+            return out
+        item = self.arc_item
+        if np.any(item[1:] < item[:-1]):
+            order = self.cheapest_order
+            first = np.r_[True, item[order][1:] != item[order][:-1]]
+            out[item[order[first]]] = order[first]
+            return out
+        starts = np.flatnonzero(np.r_[True, item[1:] != item[:-1]])
+        low = np.minimum.reduceat(self.arc_cost, starts)
+        sizes = np.diff(np.r_[starts, self.n_arcs])
+        at_low = np.flatnonzero(self.arc_cost == np.repeat(low, sizes))
+        first = at_low[np.r_[True, item[at_low][1:] != item[at_low][:-1]]]
+        out[item[first]] = first
+        return out
 
     def overloadable(self) -> np.ndarray:
         """Per worker: whether it can work above its balance threshold (a cost can arise)."""

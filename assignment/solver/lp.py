@@ -51,7 +51,7 @@ def _cheapest_first(arr: ArcArrays) -> tuple[np.ndarray, np.ndarray]:
     """Arcs grouped by household, cheapest first (ties by arc index), and each one's rank
     within its household: (order, rank of ``order[j]``). One sort serves the first columns
     and the greedy start."""
-    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    order = arr.cheapest_order
     item_sorted = arr.arc_item[order]
     starts = np.r_[0, np.flatnonzero(np.diff(item_sorted)) + 1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))

@@ -100,9 +100,8 @@ def presolve(arr: ArcArrays) -> np.ndarray:
     pinned = np.flatnonzero(arr.arc_pinned)
     fixed[arr.arc_item[pinned]] = pinned
     c_tilde = arr.arc_cost - arr.penalty[arr.arc_item]
-    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
-    _, first = np.unique(arr.arc_item[order], return_index=True)
-    best = order[first]  # each item's cheapest arc
+    best = arr.cheapest_arc()
+    best = best[best >= 0]
     best = best[c_tilde[best] < 0]
     while True:
         open_arc = fixed[arr.arc_item] < 0
@@ -139,7 +138,7 @@ def eject_improve(
     hours_a, count_a = arr.loads(choice)
     hours = hours_a.astype(float).tolist()
     count = count_a.tolist()
-    order = np.lexsort((np.arange(arr.n_arcs), arr.arc_cost, arr.arc_item))
+    order = arr.cheapest_order
     starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
     order_l, starts_l = order.tolist(), starts.tolist()
     agent = arr.arc_agent.tolist()
