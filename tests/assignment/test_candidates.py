@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import random
+
 import polars as pl
 import pytest
 
-from assignment.candidates import CANDIDATE_COLUMNS, build_candidates
+from assignment import constraints as rules
+from assignment.candidates import (
+    CANDIDATE_COLUMNS,
+    build_candidates,
+    build_pairs,
+    latest_previous,
+)
 from assignment.domain import AssignmentSettings
 from tests.assignment.helpers import households, workers
 
@@ -104,3 +112,113 @@ def test_county_road_factor() -> None:
     a = build_candidates(hh, ws, None, None, S)["travel_minutes"][0]
     b = build_candidates(hh, ws, None, None, s)["travel_minutes"][0]
     assert b == pytest.approx(2 * a)
+
+
+def _by_definition(
+    hh: pl.DataFrame,
+    ws: pl.DataFrame,
+    prev: pl.DataFrame,
+    lists: dict[str, pl.DataFrame],
+    s: AssignmentSettings,
+) -> pl.DataFrame:
+    """The candidates straight from their definition: the wide pair frame of build_pairs with
+    the previous worker and the listed pairs joined on, filtered and priced by the rules."""
+    factor = {c: s.factor_for(c) for c in hh["county_id"].unique().to_list()}
+    pairs = build_pairs(hh, ws, s).join(latest_previous(prev), on="household_id", how="left")
+    for name, listed in lists.items():
+        flag = listed.unique().with_columns(pl.lit(True).alias(name))
+        pairs = pairs.join(flag, on=["household_id", "worker_id"], how="left")
+    return (
+        pairs.filter(pl.all_horizontal(list(rules.hard_pair_rules(s).values())))
+        .with_columns(
+            pl.col("county_id").replace_strict(factor, default=s.road_factor).alias("road_factor")
+        )
+        .with_columns(
+            rules.travel_minutes_per_visit(s).alias("travel_minutes"),
+            rules.is_up_cover(s).alias("up_cover"),
+            (pl.col("previous_worker_id") == pl.col("worker_id"))
+            .fill_null(False)
+            .alias("kept_previous"),
+            pl.col("pinned").fill_null(False),
+        )
+        .with_columns(rules.hours_per_month(s).alias("hours_per_month"))
+        .with_columns(
+            (
+                rules.travel_minutes_per_month(s)
+                + rules.up_cover_penalty(s)
+                + rules.continuity_penalty(s)
+            ).alias("cost")
+        )
+        .select(pl.col(CANDIDATE_COLUMNS))
+        .with_columns(pl.col("tier").cast(pl.Int8))
+        .sort("household_id", "worker_id")
+    )
+
+
+def _random_case(
+    rnd: random.Random,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Random areas (some grids missing), inactive workers, own households, previous workers
+    (some unknown), conflicts, forbids and pins (half of them pairs of build_pairs)."""
+    hh = households(
+        [
+            {
+                "household_id": f"h{i:03d}",
+                "tier": rnd.choice([1, 2, 3, 3]),
+                "village_id": rnd.choice(["V1", "V2"]),
+                "grid_id": rnd.choice(["G1", "G2", None]),
+                "county_id": rnd.choice(["532621", "532623"]),
+                "lon": 104 + rnd.random() / 10,
+            }
+            for i in rnd.sample(range(100), 40)
+        ]
+    )
+    ws = workers(
+        [
+            {
+                "worker_id": f"w{j:02d}",
+                "role": (role := rnd.choice(["cadre", "village_official", "grid_worker"])),
+                "village_id": None if role == "cadre" else rnd.choice(["V1", "V2"]),
+                "grid_id": rnd.choice(["G1", "G2"]) if role == "grid_worker" else None,
+                "active": rnd.choice([True, True, False, None]),
+                "own_household_id": rnd.choice([None, *hh["household_id"]]),
+                "lat": 23.5 + rnd.random() / 10,
+            }
+            for j in rnd.sample(range(30), 12)
+        ]
+    )
+    hids, wids = hh["household_id"].to_list(), [*ws["worker_id"], "nobody"]
+    near = build_pairs(hh, ws, S).select("household_id", "worker_id")
+
+    def listed(n: int) -> pl.DataFrame:
+        some = pl.DataFrame(
+            {"household_id": rnd.choices(hids, k=n), "worker_id": rnd.choices(wids, k=n)}
+        )
+        return pl.concat([some, near.sample(min(n, near.height), seed=rnd.randrange(1000))])
+
+    prev = listed(25).unique("household_id")
+    return hh, ws, prev, {"conflict": listed(10), "forbidden": listed(10), "pinned": listed(10)}
+
+
+def test_arcs_match_their_definition() -> None:
+    # build_candidates works on row numbers and narrow frames: it must give the same frame.
+    rnd = random.Random(7)
+    kept = pinned = 0
+    for _ in range(4):
+        hh, ws, prev, lists = _random_case(rnd)
+        for s in (S, AssignmentSettings(cadre_takes_tier2=False, round_trip=False)):
+            cand = build_candidates(
+                hh, ws, prev, lists["conflict"], s, pins=lists["pinned"], forbids=lists["forbidden"]
+            )
+            assert cand.equals(_by_definition(hh, ws, prev, lists, s))
+            kept += int(cand["kept_previous"].sum())
+            pinned += int(cand["pinned"].sum())
+    assert kept > 0 and pinned > 0
+
+
+def test_no_pairs_keeps_the_contract_schema() -> None:
+    hh, ws = _world()
+    for h, w in ((hh.clear(), ws), (hh, ws.clear())):
+        cand = build_candidates(h, w, None, None, S)
+        assert cand.height == 0
+        assert cand.schema == build_candidates(hh, ws, None, None, S).schema
