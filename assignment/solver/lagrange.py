@@ -34,10 +34,16 @@ def lagrangian_bound(arr: ArcArrays, lp: LPResult, delta: float) -> tuple[float,
     frac = (lp.x > FRAC_TOL) & (lp.x < 1 - FRAC_TOL)
     frac_workers = np.unique(arr.arc_agent[frac])
     k_w = contrib.copy()
-    order = np.argsort(arr.arc_agent, kind="stable")
-    starts = np.searchsorted(arr.arc_agent[order], np.arange(arr.n_agents + 1))
+    # A knapsack reads its worker's pinned arcs and those with a negative value (the others
+    # never help, and the knapsacks ignore them): only those arcs of the fractional workers
+    # are grouped by worker, each group in arc order.
+    fractional = np.zeros(arr.n_agents, dtype=bool)
+    fractional[frac_workers] = True
+    read = np.flatnonzero(fractional[arr.arc_agent] & ((v < 0) | arr.arc_pinned))
+    read = read[np.argsort(arr.arc_agent[read], kind="stable")]
+    starts = np.searchsorted(arr.arc_agent[read], np.arange(arr.n_agents + 1))
     for w in frac_workers:
-        arcs = order[starts[w] : starts[w + 1]]
+        arcs = read[starts[w] : starts[w + 1]]
         pinned = arcs[arr.arc_pinned[arcs]]
         free = arcs[~arr.arc_pinned[arcs]]
         fixed_v = float(v[pinned].sum())
