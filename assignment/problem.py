@@ -58,10 +58,16 @@ class ArcArrays:
     def cheapest_order(self) -> np.ndarray:
         """Arc indices grouped by household, cheapest first (ties by arc index): the order in
         which the LP's first columns, its greedy start and the ejection step scan each
-        household's arcs. Sorting a township's 10^6 arcs takes about 0.2 s, so it is done
+        household's arcs. Sorting a township's 10^6 arcs takes 0.1-0.2 s, so it is done
         once per arrays (the arrays are never changed in place; ``replace`` and ``subset``
-        make new ones)."""
-        return np.lexsort((np.arange(self.n_arcs), self.arc_cost, self.arc_item))
+        make new ones). The same permutation as ``np.lexsort((arange, arc_cost, arc_item))``
+        (ties in index order, -0.0 equal to 0.0), from polars' stable sort on one thread,
+        which took 0.12 instead of 0.19 CPU s on a township's 1.1 M arcs."""
+        keys = pl.DataFrame({"item": self.arc_item, "cost": self.arc_cost + 0.0})
+        order = keys.select(
+            pl.arg_sort_by(["item", "cost"], maintain_order=True, multithreaded=False)
+        )
+        return order.to_series().to_numpy().astype(np.int64)
 
     def cheapest_arc(self) -> np.ndarray:
         """Per household its cheapest arc (the lowest index among equally cheap ones), -1
