@@ -131,6 +131,10 @@ def eject_improve(
     ``floor``: a move never leaves fewer tier-1 households covered than that (the tier-1
     floor rule, :func:`assignment.solver.priority.keeps_top_floor`; ``choice`` must meet it).
     """
+    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
+    todo = np.flatnonzero((choice < 0) & has_arc)
+    if len(todo) == 0:  # nothing to cover: spare the lists of a township's arcs
+        return choice.astype(np.int64), 0
     # Plain Python lists and floats: this loop runs per household and candidate, and numpy's
     # per-scalar overhead dominated it. The arithmetic is the same, in the same order, as
     # rules.fits_capacity and rules.overload_change, so the results are identical.
@@ -185,8 +189,6 @@ def eject_improve(
             held.setdefault(w, []).append(i)
 
     moved = 0
-    has_arc = np.diff(starts) > 0
-    todo = np.flatnonzero((choice < 0) & has_arc)
     for i in todo[np.argsort(-arr.penalty[todo], kind="stable")].tolist():
         pen_i = penalty[i]
         arcs = [a for a in order_l[starts_l[i] : starts_l[i + 1]][:max_arcs] if a_cost[a] < pen_i]
