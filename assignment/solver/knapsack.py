@@ -41,16 +41,10 @@ def knapsack_min(
     Only negative values can help, so others are ignored. Returns a value <= the exact optimum
     (equal to it when the hours are multiples of ``delta``).
     """
-    keep = values < 0
-    v = values[keep]
-    if len(v) == 0 or cap_count <= 0 or cap_hours < 0:
+    grid = _rounded(values, hours, cap_hours, cap_count, delta)
+    if grid is None:
         return 0.0
-    w = np.floor(hours[keep] / delta + 1e-9).astype(np.int64)
-    cap = int(np.floor(cap_hours / delta + 1e-9))
-    fits = w <= cap
-    v, w = v[fits], w[fits]
-    if len(v) == 0:
-        return 0.0
+    v, w, cap = grid
     # Items that fit together without rounding trouble: if all fit, take all.
     if w.sum() <= cap and len(v) <= cap_count:
         return float(v.sum())
@@ -80,16 +74,10 @@ def knapsack_min_overload(  # noqa: PLR0917  (the knapsack's data)
     overload never decreases with the hours, so dropping dominated items keeps it exact.
     """
     base = weight * max(0.0, -soft_hours)  # overload already incurred at zero hours
-    keep = values < 0
-    v = values[keep]
-    if len(v) == 0 or cap_count <= 0 or cap_hours < 0:
+    grid = _rounded(values, hours, cap_hours, cap_count, delta)
+    if grid is None:
         return base
-    w = np.floor(hours[keep] / delta + 1e-9).astype(np.int64)
-    cap = int(np.floor(cap_hours / delta + 1e-9))
-    fits = w <= cap
-    v, w = v[fits], w[fits]
-    if len(v) == 0:
-        return base
+    v, w, cap = grid
     items = _items(v, w, cap, cap_count)
     # The overload is >= 0: no best subset's values sum to more than a feasible objective.
     value, rounded = _greedy(items, cap)
@@ -97,6 +85,24 @@ def knapsack_min_overload(  # noqa: PLR0917  (the knapsack's data)
     best_at = _best_by_hours(items, cap, feasible)
     over = weight * np.maximum(np.arange(len(best_at)) * delta - soft_hours, 0.0)
     return float(np.min(best_at + over))
+
+
+def _rounded(
+    values: np.ndarray, hours: np.ndarray, cap_hours: float, cap_count: int, delta: float
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The items that can help, on the rounded grid: (negative values, their weights rounded
+    down to ``delta``, each within the capacity rounded down; that capacity), or None when no
+    item can be taken (then the empty subset is the best)."""
+    keep = values < 0
+    v = values[keep]
+    if len(v) == 0 or cap_count <= 0 or cap_hours < 0:
+        return None
+    w = np.floor(hours[keep] / delta + 1e-9).astype(np.int64)
+    cap = int(np.floor(cap_hours / delta + 1e-9))
+    fits = w <= cap
+    if not fits.any():
+        return None
+    return v[fits], w[fits], cap
 
 
 class _Items(NamedTuple):
