@@ -102,6 +102,7 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     node_limit: int | None = None,
     integrality: np.ndarray | None = None,
     primal_focus: bool = False,
+    rens: bool = True,
     start: np.ndarray | None = None,
 ) -> MIPSolution:
     """Minimise ``c x`` s.t. ``lo <= a x <= hi``, ``lower <= x <= upper`` (HiGHS).
@@ -110,12 +111,17 @@ def solve_mip(  # noqa: PLR0917  (the MIP's data, as a sparse LP is given)
     ``primal_focus``: for a node-limited solve wanted for its plan, not its bound: branching
     on pseudo-costs from the first node (no strong branching) and no restart, so the node
     budget goes to finding plans; the bound returned is still proven, possibly weaker.
+    ``rens=False`` skips HiGHS's RENS heuristic (a sub-MIP around the root LP's solution),
+    where it costs more than it finds (the tier-1 count MIP, :func:`~assignment.solver.
+    coverage._mip`).
     """
     h = _new_highs()
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     if primal_focus:
         h.setOptionValue("mip_pscost_minreliable", 0)
         h.setOptionValue("mip_allow_restart", False)
+    if not rens:
+        h.setOptionValue("mip_heuristic_run_rens", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if node_limit is not None:

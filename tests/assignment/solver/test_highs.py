@@ -72,12 +72,11 @@ def test_continuous_columns_stay_fractional() -> None:
     assert got.objective == pytest.approx(-(8.0 + 4.0 / 3.0))
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_primal_focus_changes_the_search_not_the_optimum_or_the_bounds_validity(
+def multiple_knapsack_mip(
     seed: int,
-) -> None:
-    # A multiple-knapsack MIP small enough to solve to the end both ways: the same optimum,
-    # and a node-limited solve's bound never above it (minimise: the bound is a lower bound).
+) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, int]:
+    """A random multiple-knapsack MIP (24 items, 4 bins of 13) small enough to solve to the
+    end: (c, a, lo, hi, number of columns)."""
     rng = np.random.default_rng(seed)
     n_items, n_bins = 24, 4
     weight = rng.integers(2, 9, size=n_items).astype(float)
@@ -94,6 +93,16 @@ def test_primal_focus_changes_the_search_not_the_optimum_or_the_bounds_validity(
     hi = np.concatenate([np.ones(n_items), np.full(n_bins, 13.0)])
     lo = np.full(len(hi), -np.inf)
     c = -value[item]
+    return c, a, lo, hi, k
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_primal_focus_changes_the_search_not_the_optimum_or_the_bounds_validity(
+    seed: int,
+) -> None:
+    # A multiple-knapsack MIP small enough to solve to the end both ways: the same optimum,
+    # and a node-limited solve's bound never above it (minimise: the bound is a lower bound).
+    c, a, lo, hi, k = multiple_knapsack_mip(seed)
     full = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k))
     focused = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k), primal_focus=True)
     assert full.status == focused.status == "optimal"
@@ -106,3 +115,37 @@ def test_primal_focus_changes_the_search_not_the_optimum_or_the_bounds_validity(
         if cut.x is not None:
             assert np.all(a @ cut.x <= hi + 1e-9)  # its plan is feasible
             assert float(c @ cut.x) >= full.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_without_rens_the_same_optimum_and_valid_bounds(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The count MIP's setting: HiGHS is really told (the option read back), and the search
+    # without that heuristic ends at the same optimum, its node-limited bounds still valid.
+    import assignment.solver.highs as highs_module
+
+    made: list[object] = []
+    new = highs_module._new_highs
+
+    def recording() -> object:
+        h = new()
+        made.append(h)
+        return h
+
+    monkeypatch.setattr(highs_module, "_new_highs", recording)
+    c, a, lo, hi, k = multiple_knapsack_mip(seed)
+    full = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k))
+    assert made[-1].getOptionValue("mip_heuristic_run_rens")[1] is True  # type: ignore[attr-defined]
+    lean = solve_mip(c, a, lo, hi, np.zeros(k), np.ones(k), primal_focus=True, rens=False)
+    assert made[-1].getOptionValue("mip_heuristic_run_rens")[1] is False  # type: ignore[attr-defined]
+    assert full.status == lean.status == "optimal"
+    assert lean.objective == pytest.approx(full.objective)
+    for nodes in (1, 3):
+        cut = solve_mip(
+            c, a, lo, hi, np.zeros(k), np.ones(k), node_limit=nodes, primal_focus=True, rens=False
+        )
+        assert cut.bound is not None and full.objective is not None
+        assert cut.bound <= full.objective + 1e-6
+        if cut.x is not None:
+            assert np.all(a @ cut.x <= hi + 1e-9)
