@@ -376,14 +376,19 @@ def solve_lp_relaxation(
             mu = float(d[-1]) if cover_exact else max(float(d[-1]), 0.0)
         # Price every arc left out: reduced cost c~ + u_i + lam_h * hours + lam_n (+ cut).
         out = np.flatnonzero(~in_lp)
-        rc = (
-            c_tilde[out]
-            + u[arr.arc_item[out]]
-            + lam_h[arr.arc_agent[out]] * arr.arc_hours[out]
-            + lam_n[arr.arc_agent[out]]
-            + lam_c[arr.arc_agent[out]] * cut_arc[out]
-            + (0.0 if cover_arc is None else mu * cover_arc[out])
-        )
+        rc = c_tilde[out] + u[arr.arc_item[out]]
+        if mu >= 0.0:
+            # The other terms are >= 0 and a float sum never falls when a term >= 0 is
+            # added: an arc not negative by now never is. Only the rest are priced on (in
+            # the same order of additions: the same values, the same columns).
+            keep = rc < -RC_TOL
+            out, rc = out[keep], rc[keep]
+        agent = arr.arc_agent[out]
+        rc += lam_h[agent] * arr.arc_hours[out]
+        rc += lam_n[agent]
+        rc += lam_c[agent] * cut_arc[out]
+        if cover_arc is not None:
+            rc += mu * cover_arc[out]
         # After max_pricing_rounds, every negative arc enters at once: the loop still ends
         # (finitely many arcs) and the final LP is exact over the unpruned arc set.
         per_item = opts.pricing_per_item if rounds < opts.max_pricing_rounds else len(out) + 1

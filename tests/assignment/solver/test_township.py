@@ -37,6 +37,28 @@ def test_pruning_costs_nothing_on_the_lp_bound() -> None:
     assert a.lp_bound == pytest.approx(b.lp_bound, rel=1e-9)
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("row", ["none", "at most k", "exactly k"])
+def test_the_priced_lp_is_the_lp_over_every_arc(seed: int, row: str) -> None:
+    # Column generation (one arc per household first, the rest priced in) ends at the
+    # optimum of the LP that has every arc from the start: with the balance term, and with
+    # the coverage row in either form (whose dual may have either sign when it is "exactly").
+    base = random_township(seed, n_items=60)
+    cap = base.cap_hours * 0.6
+    arr = replace(base, cap_hours=cap, soft_hours=0.5 * cap, overload_weight=20.0)
+    is_top = arr.tier == 1
+    every = SolverOptions(prune_k=arr.n_arcs, lp_start_arcs=0)
+    free = solve_lp_relaxation(arr, every)
+    mass = float(free.x[is_top[arr.arc_item]].sum())
+    cover = None if row == "none" else (is_top, max(0, int(mass) - 1))
+    exact_row = row == "exactly k"
+    priced = solve_lp_relaxation(arr, SolverOptions(), cover, cover_exact=exact_row)
+    full = solve_lp_relaxation(arr, every, cover, cover_exact=exact_row)
+    assert priced.ok and full.ok
+    assert priced.rounds > 1  # arcs were priced in
+    assert priced.objective == pytest.approx(full.objective, rel=1e-9)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_the_lps_greedy_start_is_a_plan_and_changes_only_the_path(seed: int) -> None:
     # Tight capacities, so that workers refuse proposals and households move to later arcs.
