@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -138,17 +139,20 @@ def eject_improve(
     # Plain Python lists and floats: this loop runs per household and candidate, and numpy's
     # per-scalar overhead dominated it. The arithmetic is the same, in the same order, as
     # rules.fits_capacity and rules.overload_change, so the results are identical.
-    choice_l = choice.tolist()
+    # The loop reads only each household's ``max_arcs`` cheapest arcs and the plan's own:
+    # those alone become lists, numbered in the order of their arc indices (so that ties,
+    # broken by arc, break the same way) and mapped back at the end.
+    first = _cheapest_arcs(arr, max_arcs)
+    used = np.union1d(first.arcs, choice[choice >= 0])
+    choice_l = np.where(choice >= 0, np.searchsorted(used, choice), -1).tolist()
     hours_a, count_a = arr.loads(choice)
     hours = hours_a.astype(float).tolist()
     count = count_a.tolist()
-    order = arr.cheapest_order
-    starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
-    order_l, starts_l = order.tolist(), starts.tolist()
-    agent = arr.arc_agent.tolist()
-    a_hours = arr.arc_hours.tolist()
-    a_cost = arr.arc_cost.tolist()
-    pinned = arr.arc_pinned.tolist()
+    order_l, starts_l = np.searchsorted(used, first.arcs).tolist(), first.starts.tolist()
+    agent = arr.arc_agent[used].tolist()
+    a_hours = arr.arc_hours[used].tolist()
+    a_cost = arr.arc_cost[used].tolist()
+    pinned = arr.arc_pinned[used].tolist()
     penalty = arr.penalty.tolist()
     cap_h = arr.cap_hours.tolist()
     cap_n = arr.cap_count.tolist()
@@ -191,7 +195,7 @@ def eject_improve(
     moved = 0
     for i in todo[np.argsort(-arr.penalty[todo], kind="stable")].tolist():
         pen_i = penalty[i]
-        arcs = [a for a in order_l[starts_l[i] : starts_l[i + 1]][:max_arcs] if a_cost[a] < pen_i]
+        arcs = [a for a in order_l[starts_l[i] : starts_l[i + 1]] if a_cost[a] < pen_i]
         direct = [(a_cost[a] + ovl(agent[a], a_hours[a]), a) for a in arcs if fits(a)]
         if direct:
             delta, a_best = min(direct)
@@ -213,7 +217,7 @@ def eject_improve(
                 gain_i = a_cost[a] - pen_i + ovl(w, a_hours[a] - a_hours[aj])
                 # j: best other arc with room, or uncovered.
                 alt, alt_delta = -1, penalty[j] - a_cost[aj]
-                for b in order_l[starts_l[j] : starts_l[j + 1]][:max_arcs]:
+                for b in order_l[starts_l[j] : starts_l[j + 1]]:
                     wb = agent[b]
                     if wb == w:
                         continue
@@ -233,4 +237,24 @@ def eject_improve(
                 move(j, alt)
             moved += 1
             n_top += int(is_top[i]) - int(is_top[j] and choice_l[j] < 0)
-    return np.asarray(choice_l, dtype=np.int64), moved
+    local = np.asarray(choice_l, dtype=np.int64)
+    return np.where(local >= 0, used[np.maximum(local, 0)], -1), moved
+
+
+class _FirstArcs(NamedTuple):
+    """Each household's cheapest arcs, grouped by household: household ``i``'s are
+    ``arcs[starts[i]:starts[i + 1]]``, cheapest first (ties by arc index)."""
+
+    arcs: np.ndarray
+    starts: np.ndarray
+
+
+def _cheapest_arcs(arr: ArcArrays, k: int) -> _FirstArcs:
+    """The first ``k`` arcs of each household in :attr:`ArcArrays.cheapest_order`."""
+    order = arr.cheapest_order
+    starts = np.searchsorted(arr.arc_item[order], np.arange(arr.n_items + 1))
+    counts = np.minimum(np.diff(starts), k)
+    ends = np.cumsum(counts)
+    rank = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts, counts)
+    arcs = order[np.repeat(starts[:-1], counts) + rank]
+    return _FirstArcs(arcs, np.r_[0, ends])

@@ -215,3 +215,30 @@ def test_ejection_is_deterministic_and_never_worse(seed: int) -> None:
     assert feasible(arr, a)
     assert moved > 0
     assert arr.objective_of(a) <= arr.objective_of(plan) + 1e-9
+
+
+@pytest.mark.parametrize("k", [1, 3, 100])
+def test_the_ejections_arcs_are_each_households_cheapest(k: int) -> None:
+    # The ejection step reads each household's k cheapest arcs (ties by arc index), from arcs
+    # in any order, households without arcs included.
+    from assignment.solver.repair import _cheapest_arcs
+
+    base = random_township(5, n_items=50)
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(np.flatnonzero(base.arc_item != 7))  # household 7: no arcs
+    cost = np.round(base.arc_cost[perm], 0)  # rounded: ties
+    arr = replace(
+        base,
+        arc_item=base.arc_item[perm],
+        arc_agent=base.arc_agent[perm],
+        arc_cost=cost,
+        arc_hours=base.arc_hours[perm],
+        arc_pinned=base.arc_pinned[perm],
+    )
+    got = _cheapest_arcs(arr, k)
+    assert len(got.starts) == arr.n_items + 1
+    assert got.starts[7] == got.starts[8]
+    for i in range(arr.n_items):
+        own = np.flatnonzero(arr.arc_item == i)
+        want = own[np.lexsort((own, arr.arc_cost[own]))][:k]
+        assert np.array_equal(got.arcs[got.starts[i] : got.starts[i + 1]], want)
