@@ -28,14 +28,17 @@ households reshuffled. So the count is solved on its own, exactly:
   tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
   one the rest of the plan can live with. The count's cover is first made cheaper by the
   cost form of the tabu search (never fewer than ``k`` covered), CP-SAT (on small models)
-  is hinted with that, and the best is improved by the packing search
+  is hinted with that, the best is made cheaper a few cadres at a time by the
+  large-neighbourhood search of :mod:`assignment.solver.cover_lns` (as many covered), and
+  then improved by the packing search
   (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
   rule: it swaps which tier-1 households are covered and by whom, never covering fewer.
 
 Where the count is proven at its true maximum, the cover is tight (every cadre full to
-minutes), which households it can leave out is almost fixed, and the LP bound of the cost
-"with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
-townships is 1.0-22 % (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe) bound
+minutes): a cheaper choice of whom to leave out needs chains of moves across many cadres
+(which the large-neighbourhood search finds, the tabu search not), and the LP bound of the
+cost "with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
+townships is still several per cent (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe) bound
 of the tier-1 part - a branch-and-price's root - would close at most about a fifth of it in
 the three such townships of seeds 1 and 2 small enough to measure, and a general MIP
 solver's branching (HiGHS, 5,000 nodes from the plan) raises the bound by less than a tenth
@@ -60,6 +63,7 @@ from ortools.sat.python import cp_model
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
 from assignment.solver.count_search import search_cost, search_count
+from assignment.solver.cover_lns import improve_cover
 from assignment.solver.highs import solve_lp, solve_mip
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import TopSolution, top_mask, top_part
@@ -466,6 +470,37 @@ def _cost_searched(
     return found if ok else start
 
 
+def _lns_searched(
+    arr: ArcArrays,
+    tm: _TopModel,
+    start: np.ndarray,
+    *,
+    price: np.ndarray | None,
+    effort: float = 1.0,
+) -> np.ndarray:
+    """``start`` (arc per household of ``tm.items``, a fitting cover) made cheaper by
+    :func:`~assignment.solver.cover_lns.improve_cover` (a few cadres at a time, exactly, as
+    many covered): arc costs plus ``price`` per covered household, penalties per uncovered
+    one, pins kept. ``start`` itself when nothing cheaper fits."""
+    dn = _dense(arr, tm)
+    extra = np.zeros(arr.n_arcs) if price is None else price
+    at = np.maximum(dn.arc_at, 0)
+    cost = np.where(dn.arc_at >= 0, arr.arc_cost[at] + extra[at], np.inf)
+    got = improve_cover(
+        dn.hours,
+        cost,
+        arr.penalty[tm.items],
+        tm.cap_hours[dn.cadres],
+        tm.cap_count[dn.cadres],
+        dn.cadre_of(arr, start),
+        dn.fixed,
+        effort=effort,
+    )
+    found = dn.arcs_of(got)
+    ok = int((found >= 0).sum()) >= int((start >= 0).sum()) and _fits(arr, tm, found)
+    return found if ok else start
+
+
 @dataclass(frozen=True)
 class _CountLP:
     """The count's LP relaxation, as the searches use it."""
@@ -697,6 +732,7 @@ def cheapest_cover(
         return top_part(arr, full) + extra
 
     best = min(candidates, key=lambda ch: top_cost(ch, priced=True))
+    best = _lns_searched(arr, tm, best, price=price)
     if effort > 0:
         best = _repacked(arr, tm, best, floor=cov.best, price=price, effort=effort)
     full = np.full(arr.n_items, -1, dtype=np.int64)
