@@ -38,12 +38,13 @@ Where the count is proven at its true maximum, the cover is tight (every cadre f
 minutes): a cheaper choice of whom to leave out needs chains of moves across many cadres
 (which the large-neighbourhood search finds, the tabu search not), and the LP bound of the
 cost "with exactly K covered" is weak: at scale 1 the cost gap with coverage fixed of such
-townships is still several per cent (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe) bound
-of the tier-1 part - a branch-and-price's root - would close at most about a fifth of it in
-the three such townships of seeds 1 and 2 small enough to measure, and a general MIP
-solver's branching (HiGHS, 5,000 nodes from the plan) raises the bound by less than a tenth
-and finds no cheaper cover (`bench/bench_cost_bound.py`, README): closing it needs a search
-that branches on whom to leave out with the pattern bound at every node.
+townships is still 0.5-19 % (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe)
+bound of the tier-1 part - a branch-and-price's root - would close at most about a fifth of
+it in the three such townships of seeds 1 and 2 small enough to measure (before the
+large-neighbourhood search), and a general MIP solver's branching (HiGHS, 5,000 nodes from
+the plan) raises the bound by less than a tenth (`bench/bench_cost_bound.py`, README):
+closing it needs a search that branches on whom to leave out with the pattern bound at
+every node.
 
 The searches stop at work limits (iterations, cells evaluated) and draw their randomness
 from a fixed seed; CP-SAT runs with one worker, a fixed seed and a limit in its
