@@ -51,7 +51,7 @@ def improve_cover(  # noqa: PLR0917  (the cover's data, as search_cost takes the
     *,
     effort: float = 1.0,
 ) -> np.ndarray:
-    """A cover as many households as ``start`` and no dearer: a cadre per household (-1
+    """A cover of as many households as ``start`` and no dearer: a cadre per household (-1
     uncovered) that fits.
 
     ``hours`` and ``cost`` are cadre x household (inf where the cadre may not visit the
