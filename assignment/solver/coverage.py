@@ -438,6 +438,15 @@ def _searched(  # noqa: PLR0917  (the search's data)
     return found if _fits(arr, tm, found) else None
 
 
+def _priced(arr: ArcArrays, tm: _TopModel, price: np.ndarray | None) -> tuple[_Dense, np.ndarray]:
+    """The dense tier-1 model and its cadre x household cost: arc cost plus ``price`` (inf
+    where the cadre has no arc), as the cost searches take it."""
+    dn = _dense(arr, tm)
+    extra = np.zeros(arr.n_arcs) if price is None else price
+    at = np.maximum(dn.arc_at, 0)
+    return dn, np.where(dn.arc_at >= 0, arr.arc_cost[at] + extra[at], np.inf)
+
+
 def _cost_searched(
     arr: ArcArrays,
     tm: _TopModel,
@@ -451,10 +460,7 @@ def _cost_searched(
     made cheaper by :func:`~assignment.solver.count_search.search_cost`: arc costs plus
     ``price`` per covered household, penalties per uncovered one; never fewer than
     ``floor`` covered, pins kept. ``start`` itself when nothing cheaper fits."""
-    dn = _dense(arr, tm)
-    extra = np.zeros(arr.n_arcs) if price is None else price
-    at = np.maximum(dn.arc_at, 0)
-    cost = np.where(dn.arc_at >= 0, arr.arc_cost[at] + extra[at], np.inf)
+    dn, cost = _priced(arr, tm, price)
     got = search_cost(
         dn.hours,
         cost,
@@ -483,10 +489,7 @@ def _lns_searched(
     :func:`~assignment.solver.cover_lns.improve_cover` (a few cadres at a time, exactly, as
     many covered): arc costs plus ``price`` per covered household, penalties per uncovered
     one, pins kept. ``start`` itself when nothing cheaper fits."""
-    dn = _dense(arr, tm)
-    extra = np.zeros(arr.n_arcs) if price is None else price
-    at = np.maximum(dn.arc_at, 0)
-    cost = np.where(dn.arc_at >= 0, arr.arc_cost[at] + extra[at], np.inf)
+    dn, cost = _priced(arr, tm, price)
     got = improve_cover(
         dn.hours,
         cost,

@@ -286,3 +286,23 @@ def township_shaped(seed: int, n_top: int, n_cadres: int) -> ArcArrays:
         cap_hours=[float(c) for c in rng.choice([20.0, 24.0, 28.0, 32.0], n_cadres)],
         cap_count=[20] * n_cadres,
     )
+
+
+# ----------------------------------------------------------------------------- dense covers
+
+
+def cover_cost(cost: np.ndarray, penalty: np.ndarray, asg: np.ndarray) -> float:
+    """A dense cover's cost (cadre x household ``cost``, a cadre per household or -1): arc
+    costs of the covered households plus the penalties of the others."""
+    on = np.flatnonzero(asg >= 0)
+    return float(cost[asg[on], on].sum() + penalty[asg < 0].sum())
+
+
+def cover_fits(hours: np.ndarray, cap: np.ndarray, cap_n: np.ndarray, asg: np.ndarray) -> bool:
+    """Whether a dense cover (a cadre per household or -1) keeps every cadre within its
+    hours and its household limit."""
+    on = np.flatnonzero(asg >= 0)
+    load = np.bincount(asg[on], hours[asg[on], on], len(cap))
+    return bool(
+        np.all(load <= cap + 1e-9) and np.all(np.bincount(asg[on], minlength=len(cap)) <= cap_n)
+    )

@@ -15,6 +15,8 @@ from assignment.solver.count_search import search_cost, search_count
 from assignment.solver.coverage import _top_model, max_coverage
 from tests.assignment.helpers import (
     arc_arrays,
+    cover_cost,
+    cover_fits,
     feasible,
     most_tier1,
     plan_of_choice,
@@ -92,19 +94,6 @@ def cheapest(  # noqa: PLR0917  (the instance's arrays)
     return best
 
 
-def cost_of(cost: np.ndarray, pen: np.ndarray, asg: np.ndarray) -> float:
-    on = np.flatnonzero(asg >= 0)
-    return float(cost[asg[on], on].sum() + pen[asg < 0].sum())
-
-
-def fits(hours: np.ndarray, cap: np.ndarray, cap_n: np.ndarray, asg: np.ndarray) -> bool:
-    on = np.flatnonzero(asg >= 0)
-    load = np.bincount(asg[on], hours[asg[on], on], len(cap))
-    return bool(
-        np.all(load <= cap + 1e-9) and np.all(np.bincount(asg[on], minlength=len(cap)) <= cap_n)
-    )
-
-
 def test_on_small_townships_plans_fit_and_nearly_always_reach_the_maximum() -> None:
     reached = 0
     for seed in range(60):
@@ -113,7 +102,7 @@ def test_on_small_townships_plans_fit_and_nearly_always_reach_the_maximum() -> N
         got = search_count(
             hours, cap, cap_n, start, np.zeros(len(start), bool), target=hours.shape[1]
         )
-        assert fits(hours, cap, cap_n, got)
+        assert cover_fits(hours, cap, cap_n, got)
         best = most_covered(hours, cap, cap_n)
         assert int((got >= 0).sum()) <= best
         reached += int((got >= 0).sum()) == best
@@ -131,7 +120,7 @@ def test_it_never_covers_fewer_and_keeps_fixed_households() -> None:
     got = search_count(hours, cap, cap_n, start, fixed, target=n)
     assert got[0] == first
     assert int((got >= 0).sum()) >= 1
-    assert fits(hours, cap, cap_n, got)
+    assert cover_fits(hours, cap, cap_n, got)
 
 
 def test_a_start_at_the_target_is_returned_as_it_is() -> None:
@@ -271,12 +260,12 @@ def test_the_cost_search_keeps_the_floor_and_nearly_always_finds_the_cheapest_co
         got = search_cost(
             hours, cost, pen, cap_hours=cap, cap_count=cap_n, start=start, fixed=none, floor=floor
         )
-        assert fits(hours, cap, cap_n, got)
+        assert cover_fits(hours, cap, cap_n, got)
         assert int((got >= 0).sum()) >= floor
-        assert cost_of(cost, pen, got) <= cost_of(cost, pen, start) + 1e-9
+        assert cover_cost(cost, pen, got) <= cover_cost(cost, pen, start) + 1e-9
         exact = cheapest(hours, cost, pen, cap, cap_n, floor)
-        assert cost_of(cost, pen, got) >= exact - 1e-9
-        reached += abs(cost_of(cost, pen, got) - exact) < 1e-6
+        assert cover_cost(cost, pen, got) >= exact - 1e-9
+        reached += abs(cover_cost(cost, pen, got) - exact) < 1e-6
     assert reached >= 30  # a heuristic: 34 of 40 when written
 
 

@@ -8,7 +8,7 @@ import pytest
 from assignment.solver import cover_lns
 from assignment.solver.count_search import search_count
 from assignment.solver.cover_lns import improve_cover
-from tests.assignment.helpers import township_shaped
+from tests.assignment.helpers import cover_cost, cover_fits, township_shaped
 
 EFFORT = 0.25  # a quarter of the rounds: enough to find cheaper covers, and quick
 
@@ -33,18 +33,6 @@ def cover_problem(seed: int) -> tuple[np.ndarray, ...]:
     return hours, cost, arr.penalty, arr.cap_hours, arr.cap_count.astype(np.int64), start
 
 
-def value(cost: np.ndarray, penalty: np.ndarray, asg: np.ndarray) -> float:
-    on = np.flatnonzero(asg >= 0)
-    return float(cost[asg[on], on].sum() + penalty[asg < 0].sum())
-
-
-def fits(hours: np.ndarray, cap: np.ndarray, cap_n: np.ndarray, asg: np.ndarray) -> bool:
-    on = np.flatnonzero(asg >= 0)
-    load = np.bincount(asg[on], hours[asg[on], on], len(cap))
-    count = np.bincount(asg[on], minlength=len(cap))
-    return bool(np.all(load <= cap + 1e-9) and np.all(count <= cap_n))
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_the_same_count_never_dearer_fitting_and_deterministic(seed: int) -> None:
     hours, cost, penalty, cap, cap_n, start = cover_problem(seed)
@@ -54,10 +42,10 @@ def test_the_same_count_never_dearer_fitting_and_deterministic(seed: int) -> Non
     again = improve_cover(hours, cost, penalty, cap, cap_n, start, fixed, effort=EFFORT)
     assert np.array_equal(got, again)
     assert (got >= 0).sum() == (start >= 0).sum()
-    assert fits(hours, cap, cap_n, got)
+    assert cover_fits(hours, cap, cap_n, got)
     assert np.all(np.isfinite(hours[got[got >= 0], np.flatnonzero(got >= 0)]))
     assert np.array_equal(got[fixed], start[fixed])
-    assert value(cost, penalty, got) <= value(cost, penalty, start) + 1e-9
+    assert cover_cost(cost, penalty, got) <= cover_cost(cost, penalty, start) + 1e-9
 
 
 def test_it_finds_cheaper_covers_than_the_count_search() -> None:
@@ -68,7 +56,7 @@ def test_it_finds_cheaper_covers_than_the_count_search() -> None:
         hours, cost, penalty, cap, cap_n, start = cover_problem(seed)
         free = np.zeros(len(start), dtype=bool)
         got = improve_cover(hours, cost, penalty, cap, cap_n, start, free, effort=EFFORT)
-        gains.append(value(cost, penalty, start) - value(cost, penalty, got))
+        gains.append(cover_cost(cost, penalty, start) - cover_cost(cost, penalty, got))
     assert sum(g > 1.0 for g in gains) >= 3, gains
 
 
