@@ -105,11 +105,11 @@ def _resolved(  # noqa: PLR0917  (the cover's data)
     cost, as many covered as before (see the module docstring); None unless cheaper."""
     on = np.isin(cur, cadres)
     reach = np.isfinite(hours[cadres]).any(axis=0)
-    out_ = np.flatnonzero((cur < 0) & ~fixed & reach)
+    left_out = np.flatnonzero((cur < 0) & ~fixed & reach)
     # The uncovered ones these cadres may take, dearest first, at most UNCOVERED of them:
     # the MIP stays small where hundreds are left out (ties by household).
-    out_ = out_[np.lexsort((out_, -penalty[out_]))][:UNCOVERED]
-    free = np.union1d(np.flatnonzero(on & ~fixed), out_)
+    left_out = left_out[np.lexsort((left_out, -penalty[left_out]))][:UNCOVERED]
+    free = np.union1d(np.flatnonzero(on & ~fixed), left_out)
     sub_h = hours[np.ix_(cadres, free)]
     w_idx, i_idx = np.nonzero(np.isfinite(sub_h))
     if len(i_idx) == 0:
