@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.solver.highs import solve_mip
+from assignment.solver.rows import assignment_rows
 
 CADRES = 3  # cadres re-solved together in a round
 ROUNDS = 60  # rounds per search (times ``effort``)
@@ -121,17 +122,10 @@ def _resolved(  # noqa: PLR0917  (the cover's data)
     used_n = np.bincount(pos, minlength=len(cadres))
     n_free, n_w, n_x = len(free), len(cadres), len(i_idx)
     h_x = sub_h[w_idx, i_idx]
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(n_x), h_x, np.ones(n_x), np.ones(n_x)]),
-            (
-                np.concatenate(
-                    [i_idx, n_free + w_idx, n_free + n_w + w_idx, np.full(n_x, n_free + 2 * n_w)]
-                ),
-                np.tile(np.arange(n_x), 4),
-            ),
-        ),
-        shape=(n_free + 2 * n_w + 1, n_x),
+    # One household per row, hours and households per cadre, then "as many covered" (k).
+    a = sp.vstack(
+        [assignment_rows(i_idx, w_idx, h_x, n_free, n_w), sp.csr_matrix(np.ones((1, n_x)))],
+        format="csr",
     )
     lo = np.r_[np.full(n_free + 2 * n_w, -np.inf), k]
     hi = np.r_[

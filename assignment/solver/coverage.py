@@ -68,6 +68,7 @@ from assignment.solver.cover_lns import improve_cover
 from assignment.solver.highs import solve_lp, solve_mip
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import TopSolution, top_mask, top_part
+from assignment.solver.rows import assignment_rows
 
 HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
 COST_SCALE = 100.0  # the cost stage's objective in hundredths of a minute-equivalent
@@ -249,22 +250,14 @@ def _count_rows(
     """The count model's rows ``a x <= hi`` over the tier-1 arcs of ``tm``: one household
     per item, then hours and households per worker that has an arc (``hours`` per arc,
     ``caps`` per worker, in any unit)."""
-    n, k = len(tm.items), len(tm.arcs)
+    n = len(tm.items)
     agent = arr.arc_agent[tm.arcs]
     n_agents = arr.n_agents
     used = np.unique(agent)
     w_pos = np.full(n_agents, -1)
     w_pos[used] = np.arange(len(used))
-    ww = w_pos[agent]
     nw = len(used)
-    j = np.arange(k)
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(k), hours.astype(float), np.ones(k)]),
-            (np.concatenate([tm.item_of, n + ww, n + nw + ww]), np.concatenate([j, j, j])),
-        ),
-        shape=(n + 2 * nw, k),
-    )
+    a = assignment_rows(tm.item_of, w_pos[agent], hours, n, nw)
     hi = np.concatenate(
         [np.ones(n), np.maximum(caps[used], 0).astype(float), tm.cap_count[used].astype(float)]
     )
