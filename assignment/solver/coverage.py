@@ -41,7 +41,8 @@ cost "with exactly K covered" is weak: at scale 1 the cost gap with coverage fix
 townships is still 0.5-19 % (`bench/bench_assign.py`, README). The pattern (Dantzig-Wolfe)
 bound of the tier-1 part - a branch-and-price's root - would close at most about a fifth of
 it in the three such townships of seeds 1 and 2 small enough to measure (before the
-large-neighbourhood search), and a general MIP solver's branching (HiGHS, 5,000 nodes from
+large-neighbourhood search) and at most a third in the most cadre-short one measured
+(532628003, seed 1), and a general MIP solver's branching (HiGHS, 5,000 nodes from
 the plan) raises the bound by less than a tenth (`bench/bench_cost_bound.py`, README):
 closing it needs a search that branches on whom to leave out with the pattern bound at
 every node.
