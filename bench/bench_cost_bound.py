@@ -77,6 +77,7 @@ from assignment.solver.highs import solve_mip  # noqa: E402
 from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
 from assignment.solver.priority import top_mask, top_part  # noqa: E402
+from assignment.solver.rows import assignment_rows  # noqa: E402
 from assignment.solver.township import _solve_rest  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 
@@ -255,18 +256,13 @@ def tier1_mip(
     in the tier-1 part's terms (arc costs plus the penalties of those left out): (status,
     best tier-1 part found or None, proven bound or None)."""
     n, m, na = top.n_items, top.n_agents, top.n_arcs
-    cols = np.arange(na)
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(na), top.arc_hours, np.ones(na), np.ones(na)]),
-            (
-                np.concatenate(
-                    [top.arc_item, n + top.arc_agent, n + m + top.arc_agent, np.full(na, n + 2 * m)]
-                ),
-                np.tile(cols, 4),
-            ),
-        ),
-        shape=(n + 2 * m + 1, na),
+    # The shared assignment rows, then "exactly k covered".
+    a = sp.vstack(
+        [
+            assignment_rows(top.arc_item, top.arc_agent, top.arc_hours, n, m),
+            sp.csr_matrix(np.ones((1, na))),
+        ],
+        format="csr",
     )
     lo = np.r_[np.full(n + 2 * m, -np.inf), k]
     hi = np.r_[np.ones(n), top.cap_hours + CAPACITY_TOL, top.cap_count.astype(float), k]

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from assignment.problem import ArcArrays
 from assignment.solver.highs import solve_mip
+from assignment.solver.rows import assignment_rows
 
 
 def solve_exact(
@@ -45,17 +46,12 @@ def solve_exact(
     cap = arr.cap_hours[used]
     ovl = np.flatnonzero(arr.overloadable()[used])
     n_ovl = len(ovl)
-    j = np.arange(k)
-    a = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(k), arr.arc_hours, np.ones(k), -np.ones(n_ovl)]),
-            (
-                np.concatenate([arr.arc_item, n + ww, n + nw + ww, n + ovl]),
-                np.concatenate([j, j, j, k + np.arange(n_ovl)]),
-            ),
-        ),
-        shape=(n + 2 * nw, k + n_ovl),
+    # The shared rows over the arcs, then an overload column per overloadable worker (-1 in
+    # its hours row).
+    overload = sp.csr_matrix(
+        (-np.ones(n_ovl), (n + ovl, np.arange(n_ovl))), shape=(n + 2 * nw, n_ovl)
     )
+    a = sp.hstack([assignment_rows(arr.arc_item, ww, arr.arc_hours, n, nw), overload], format="csr")
     lo = np.full(n + 2 * nw, -np.inf)
     hi = np.concatenate([np.ones(n), np.minimum(soft, cap), arr.cap_count[used].astype(float)])
     c = np.concatenate(
