@@ -28,6 +28,7 @@ from assignment.domain import (
     TIER_NAMES_ZH,
     AssignmentSettings,
     Role,
+    TierSettings,
 )
 
 if TYPE_CHECKING:
@@ -124,19 +125,81 @@ def _ffd_bins(hours: np.ndarray, cap_hours: float, cap_count: int) -> int:
     return max(len(bins_h), math.ceil(float(hours.sum()) / cap_hours))
 
 
+REFERENCE_CAPACITY = (20.0, 30)
+"""Hours a month and households of a new worker where the township has no active worker of
+the role to take the median of."""
+
+
+def _travel_hours(
+    grp: pl.DataFrame,
+    bx: np.ndarray,
+    by: np.ndarray,
+    tp: TierSettings,
+    settings: AssignmentSettings,
+) -> np.ndarray:
+    """Hours a month each household of ``grp`` needs from a worker at the nearest of the
+    points (``bx``, ``by``): ``visits x (on-site + travel) / 60``."""
+    factor = np.array([settings.factor_for(c) for c in grp["county_id"].to_list()])
+    lon, lat = grp["lon"].to_numpy(), grp["lat"].to_numpy()
+    km = _haversine(lon[:, None], lat[:, None], bx[None, :], by[None, :]).min(axis=1)
+    trips = 2.0 if settings.round_trip else 1.0
+    travel = km * factor / settings.speed_kmh * 60.0 * trips
+    return np.asarray(tp.visits_per_month * (tp.minutes_on_site + travel) / 60.0)
+
+
+def _present_hours(  # noqa: PLR0917  (one tier's figures)
+    hh: pl.DataFrame,
+    pool: pl.DataFrame,
+    area_col: str,
+    tp: TierSettings,
+    settings: AssignmentSettings,
+    arcs: pl.DataFrame | None,
+) -> tuple[float, pl.DataFrame]:
+    """More hours of the present workers: the hours each household of ``hh`` needs from the
+    cheapest present worker allowed to visit it (its cheapest arc; without ``arcs``, the
+    nearest worker of ``pool`` in its area), summed, and the households no present worker
+    may visit (forbidden, a conflict, outside every jurisdiction, or no worker at all), for
+    whom more hours of the present workers cannot help."""
+    if arcs is not None:
+        best = arcs.group_by("household_id").agg(pl.col("hours_per_month").min().alias("_h"))
+        reach = hh.join(best, on="household_id", how="inner")
+        return float(reach["_h"].sum()), hh.join(best, on="household_id", how="anti")
+    total = 0.0
+    alone = []
+    for (area,), grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
+        base = pool.filter(pl.col(area_col) == area) if area is not None else pool.clear()
+        if base.height == 0:
+            alone.append(grp)
+            continue
+        total += float(
+            _travel_hours(grp, base["lon"].to_numpy(), base["lat"].to_numpy(), tp, settings).sum()
+        )
+    return total, pl.concat(alone) if alone else hh.clear()
+
+
 def shortfall(
     uncovered: pl.DataFrame,
     workers: pl.DataFrame,
     settings: AssignmentSettings,
     *,
     coverage: Coverage | None = None,
+    arcs: pl.DataFrame | None = None,
 ) -> list[dict[str, object]]:
     """Capacity that would cover the uncovered households, one record per tier with any.
 
     ``uncovered``: household rows (household_id, tier, township/village/grid ids, lon, lat,
-    county_id) left unassigned; ``workers``: the township's workers. With ``coverage`` the
-    tier-1 text leads with the proven figure (:func:`coverage_text`): how many tier-1
-    households the present workers can cover at most, or how many more may be coverable.
+    county_id) left unassigned; ``workers``: the township's workers; ``arcs``: the
+    township's allowed pairs (:func:`assignment.candidates.build_candidates`), which say who
+    may visit whom. With ``coverage`` the tier-1 text leads with the proven figure
+    (:func:`coverage_text`).
+
+    Two figures, each honest on its own: new workers of the role (the township's median
+    capacity, :data:`REFERENCE_CAPACITY` without one), based at the centre of the uncovered
+    households of their area, packed first-fit decreasing (a packing that exists, so that
+    many suffice); it depends only on the uncovered households, so fewer present workers
+    never need fewer new ones for the same capacity. And more hours of the present workers,
+    only for the households one of them may visit; the others (forbidden from every one, no
+    worker at all) are named: only a new worker can cover them.
     """
     out: list[dict[str, object]] = []
     for tier in (1, 2, 3):
@@ -151,40 +214,22 @@ def shortfall(
             & pl.col("active").fill_null(False)
             & (pl.col("monthly_hours").fill_null(0) > 0)
         )
-        caps_h = pool["monthly_hours"].cast(pl.Float64).to_numpy()
-        caps_n = pool["max_households"].cast(pl.Float64).to_numpy()
-        med_h = float(np.median(caps_h)) if len(caps_h) else 0.0
-        med_n = int(np.median(caps_n)) if len(caps_n) else 0
-        if med_h <= 0:  # no such worker anywhere here: use the prefecture-wide default
-            med_h, med_n = 20.0, 30
-        total_h = 0.0
+        med_h, med_n = REFERENCE_CAPACITY
+        if pool.height:
+            med_h = float(np.median(pool["monthly_hours"].cast(pl.Float64).to_numpy()))
+            med_n = int(np.median(pool["max_households"].cast(pl.Float64).to_numpy()))
         bins = 0
-        for (area,), grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
-            base = pool.filter(pl.col(area_col) == area) if area is not None else pool.clear()
-            if base.height:
-                bx, by = base["lon"].to_numpy(), base["lat"].to_numpy()
-            else:
-                bx = np.array([grp["lon"].mean()])
-                by = np.array([grp["lat"].mean()])
-            factor = np.array([settings.factor_for(c) for c in grp["county_id"].to_list()])
-            lon, lat = grp["lon"].to_numpy(), grp["lat"].to_numpy()
-            km = _haversine(lon[:, None], lat[:, None], bx[None, :], by[None, :]).min(axis=1)
-            trips = 2.0 if settings.round_trip else 1.0
-            travel = km * factor / settings.speed_kmh * 60.0 * trips
-            hours = tp.visits_per_month * (tp.minutes_on_site + travel) / 60.0
-            total_h += float(hours.sum())
-            bins += _ffd_bins(hours, med_h, med_n)
-        extra_h = math.ceil(total_h)
-        zh, en = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
-        workers_en = en if bins == 1 else f"{en}s"
-        households_en = "household" if hh.height == 1 else "households"
-        text = (
-            f"需增加 {bins} 名{zh}(或 {extra_h} 小时{zh}工时)才能覆盖全部 {hh.height} 户"
-            f"未覆盖的{TIER_NAMES_ZH[tier]} / {bins} more {workers_en} or {extra_h} more "
-            f"{en}-hours would cover all {hh.height} uncovered tier-{tier} {households_en}"
+        for _area, grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
+            centre_x = np.array([grp["lon"].mean()], dtype=float)
+            centre_y = np.array([grp["lat"].mean()], dtype=float)
+            bins += _ffd_bins(_travel_hours(grp, centre_x, centre_y, tp, settings), med_h, med_n)
+        tier_arcs = (
+            arcs.filter((pl.col("tier") == tier) & (pl.col("role") == role.value))
+            if arcs is not None
+            else None
         )
-        if tier == 1 and coverage is not None:
-            text = f"{coverage_text(coverage)}; {text}"
+        present_h, alone = _present_hours(hh, pool, area_col, tp, settings, tier_arcs)
+        extra_h = math.ceil(present_h)
         out.append(
             {
                 "tier": tier,
@@ -192,10 +237,62 @@ def shortfall(
                 "role": role.value,
                 "extra_workers": bins,
                 "extra_hours": extra_h,
-                "text": text,
+                "no_present_worker": alone.height,
+                "text": _shortfall_text(
+                    tier, role, hh.height, bins, (med_h, med_n), extra_h, alone, coverage
+                ),
             }
         )
     return out
+
+
+def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
+    tier: int,
+    role: Role,
+    n: int,
+    bins: int,
+    capacity: tuple[float, int],
+    extra_h: int,
+    alone: pl.DataFrame,
+    coverage: Coverage | None,
+) -> str:
+    """One shortfall record in words, ``中文 / English`` (no ASCII ``; `` inside the Chinese,
+    so that :func:`visit_planner.cli.summary_text.bilingual_lines` splits it right)."""
+    zh, en = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
+    tier_zh = TIER_NAMES_ZH[tier]
+    reach = n - alone.height
+    cap_zh = f"每名 {capacity[0]:g} 小时/月、至多 {capacity[1]} 户"
+    cap_en = f"{capacity[0]:g} h/month, at most {capacity[1]} households each"
+    whom_zh = f"这 1 户未覆盖的{tier_zh}" if n == 1 else f"全部 {n} 户未覆盖的{tier_zh}"
+    whom_en = (
+        f"the uncovered tier-{tier} household"
+        if n == 1
+        else f"all {n} uncovered tier-{tier} households"
+    )
+    workers_en = en if bins == 1 else f"{en}s"
+    zh_text = f"需增加 {bins} 名{zh}({cap_zh})才能覆盖{whom_zh}"
+    en_text = f"{bins} more {workers_en} ({cap_en}) would cover {whom_en}"
+    if reach and extra_h:
+        of_zh = "" if reach == n else f"其中可由现有{zh}走访的 {reach} 户"
+        of_en = "them" if reach == n else f"the {reach} of them they may visit"
+        zh_text += f"，或现有{zh}共增加 {extra_h} 小时工时可覆盖{of_zh or '这些农户'}"
+        en_text += f", or {extra_h} more hours of the present {en}s would cover {of_en}"
+    if alone.height:
+        ids = alone["household_id"].sort().to_list()
+        shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+        zh_text += (
+            f"。{alone.height} 户没有任何现有{zh}可以走访(禁止配对、利益冲突或无此类人员), "
+            f"增加工时无济于事, 只能由新增人员覆盖: {shown}"
+        )
+        en_text += (
+            f". {alone.height} {'has' if alone.height == 1 else 'have'} no present {en} "
+            f"allowed to visit {'it' if alone.height == 1 else 'them'} (forbidden, a "
+            f"conflict, or none at all): more hours cannot help, only a new {en}: {shown}"
+        )
+    text = f"{zh_text} / {en_text}"
+    if tier == 1 and coverage is not None:
+        text = f"{coverage_text(coverage)}; {text}"
+    return text
 
 
 def _haversine(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from assignment import constraints as rules
-from assignment.candidates import build_pairs
+from assignment.candidates import build_candidates, build_pairs
 from assignment.domain import TIER_NAMES_ZH, AssignmentSettings
 
 MAX_IDS = 10
@@ -78,6 +78,36 @@ def check_previous(previous: pl.DataFrame | None, workers: pl.DataFrame) -> list
     ]
 
 
+def check_forbids(
+    forbids: pl.DataFrame | None, households: pl.DataFrame, workers: pl.DataFrame
+) -> list[InputIssue]:
+    """Forbids naming a household or a worker that does not exist: they forbid nothing, and
+    are named (a typo in an id would otherwise leave the pairing it meant allowed, silently)."""
+    if forbids is None or forbids.height == 0:
+        return []
+    pairs = forbids.select("household_id", "worker_id").unique()
+    unknown = (
+        pl.concat([
+            pairs.join(households.select("household_id"), on="household_id", how="anti"),
+            pairs.join(workers.select("worker_id"), on="worker_id", how="anti"),
+        ])
+        .unique()
+        .sort("household_id", "worker_id")
+    )  # fmt: skip
+    if unknown.height == 0:
+        return []
+    named = [f"{h}✕{w}" for h, w in unknown.iter_rows()]
+    return [
+        InputIssue(
+            "unknown_forbid",
+            None,
+            f"禁止配对引用了不存在的农户或工作人员, 已忽略 / forbids naming unknown households or "
+            f"workers are ignored: {_ids(named)}",
+            tuple(named),
+        )
+    ]
+
+
 def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
     pins: pl.DataFrame | None,
     households: pl.DataFrame,
@@ -86,13 +116,16 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
     forbids: pl.DataFrame | None,
     settings: AssignmentSettings,
 ) -> tuple[pl.DataFrame | None, list[InputIssue]]:
-    """Drop duplicate, unknown and ineligible pins, each reported with the rule it breaks.
+    """Drop duplicate, unknown and ineligible pins, each reported with the rule it breaks;
+    forbids naming unknown ids are reported too (:func:`check_forbids`).
 
+    This is the one rule of which supervisor pins bind a plan: the solver keeps these, and
+    ``check-plan`` holds a plan to these (:func:`binding_pins`), reporting the same issues.
     Capacity is checked per township by :func:`capacity_pins` once arcs are priced.
     """
+    issues: list[InputIssue] = check_forbids(forbids, households, workers)
     if pins is None or pins.height == 0:
-        return pins, []
-    issues: list[InputIssue] = []
+        return pins, issues
     pins = pins.select("household_id", "worker_id").unique().sort("household_id", "worker_id")
     dup = (
         pins.group_by("household_id")
@@ -217,6 +250,33 @@ def capacity_pins(
     return arcs, issues
 
 
+def binding_pins(  # noqa: PLR0917  (mirrors build_candidates)
+    pins: pl.DataFrame | None,
+    households: pl.DataFrame,
+    workers: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    conflicts: pl.DataFrame | None,
+    forbids: pl.DataFrame | None,
+    settings: AssignmentSettings,
+) -> tuple[pl.DataFrame | None, list[InputIssue]]:
+    """The pins a plan made from these inputs must honour, and the issues of the others: the
+    solver's two steps, :func:`clean_pins` then :func:`capacity_pins` on the pinned
+    households' arcs (a pin's hours do not depend on the other households), so that
+    ``check-plan`` never calls a pin the solver released "not honoured".
+
+    ``households`` needs the candidate columns (with ``tier`` and ``risk``)."""
+    pins, issues = clean_pins(pins, households, workers, conflicts, forbids, settings)
+    if pins is None or pins.height == 0:
+        return pins, issues
+    pinned_hh = households.filter(pl.col("household_id").is_in(pins["household_id"].implode()))
+    arcs = build_candidates(
+        pinned_hh, workers, previous, conflicts, settings, pins=pins, forbids=forbids
+    )
+    arcs, capacity = capacity_pins(arcs, workers)
+    kept = arcs.filter(pl.col("pinned")).select("household_id", "worker_id")
+    return pins.join(kept, on=["household_id", "worker_id"], how="semi"), [*issues, *capacity]
+
+
 def check_coverage(
     arcs: pl.DataFrame, households: pl.DataFrame, workers: pl.DataFrame | None = None
 ) -> list[InputIssue]:
@@ -264,9 +324,11 @@ def check_coverage(
 
 __all__ = [
     "InputIssue",
+    "binding_pins",
     "build_pairs",
     "capacity_pins",
     "check_coverage",
+    "check_forbids",
     "check_previous",
     "check_workers",
     "clean_pins",

@@ -3,7 +3,8 @@
 Format (Beasley's OR-Library, ``gap1``..``gap12``, ``gapa``..``gapd``): for each instance the
 number of agents ``m`` and of jobs ``n``; then ``m`` rows of ``n`` costs (or profits); then
 ``m`` rows of ``n`` resource uses; then ``m`` capacities. A file either starts with the number
-of instances or holds a single instance. Whitespace (including line breaks) is free.
+of instances (alone on the first line) or holds a single instance. Whitespace (including line
+breaks) is otherwise free.
 """
 
 from __future__ import annotations
@@ -31,17 +32,29 @@ class GapInstance:
         return gap_problem(self.cost, self.use, self.capacity)
 
 
-def _parse_one(tokens: np.ndarray, pos: int, name: str) -> tuple[GapInstance, int]:
+def _line_of(lines: np.ndarray, pos: int) -> str:
+    """``line L`` of token ``pos`` (the end of the file when past the last token)."""
+    return f"line {int(lines[pos])}" if pos < len(lines) else "the end of the file"
+
+
+def _parse_one(
+    tokens: np.ndarray, lines: np.ndarray, pos: int, name: str
+) -> tuple[GapInstance, int]:
     if pos + 2 > len(tokens):
-        raise OrlibFormatError(f"{name}: missing 'm n' header at token {pos}")
-    m, n = int(tokens[pos]), int(tokens[pos + 1])
-    if m <= 0 or n <= 0:
-        raise OrlibFormatError(f"{name}: bad sizes m={m} n={n} at token {pos}")
+        raise OrlibFormatError(f"{name}: missing the 'm n' sizes at {_line_of(lines, pos)}")
+    m, n = tokens[pos], tokens[pos + 1]
+    if m != int(m) or n != int(n) or m <= 0 or n <= 0:
+        raise OrlibFormatError(
+            f"{name}: bad sizes m={m:g} n={n:g} at {_line_of(lines, pos)} (positive integers)"
+        )
+    m, n = int(m), int(n)
+    at = _line_of(lines, pos)
     pos += 2
     need = 2 * m * n + m
     if pos + need > len(tokens):
         raise OrlibFormatError(
-            f"{name}: expected {need} numbers after 'm n' = '{m} {n}', found {len(tokens) - pos}"
+            f"{name}: expected {need} numbers after the sizes '{m} {n}' at {at} "
+            f"(costs, uses, capacities), found {len(tokens) - pos}: the file ends too early"
         )
     cost = tokens[pos : pos + m * n].reshape(m, n)
     pos += m * n
@@ -51,43 +64,88 @@ def _parse_one(tokens: np.ndarray, pos: int, name: str) -> tuple[GapInstance, in
     return GapInstance(name, cost, use, cap), pos + m
 
 
+def _tokens(text: str, stem: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every number of ``text`` with its line (1-based), and how many the first line with
+    any holds; a token that is not a number is refused with its line."""
+    values: list[float] = []
+    lines: list[int] = []
+    first = 0
+    for no, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        for token in line.split():
+            try:
+                values.append(float(token))
+            except ValueError:
+                raise OrlibFormatError(
+                    f"{stem}: line {no}: {token!r} is not a number (不是数字)"
+                ) from None
+            lines.append(no)
+        if values and not first:
+            first = len(values)
+    return np.array(values), np.array(lines, dtype=np.int64), first
+
+
+def _instances(
+    tokens: np.ndarray, lines: np.ndarray, start: int, count: int, stem: str
+) -> list[GapInstance]:
+    """``count`` instances from token ``start``, every number used exactly once."""
+    out: list[GapInstance] = []
+    pos = start
+    for k in range(count):
+        if start and pos >= len(tokens):
+            raise OrlibFormatError(
+                f"{stem}: line {int(lines[0])} gives a count of {count} instances, but the "
+                f"file ends after {k} (实例数与内容不符)"
+            )
+        inst, pos = _parse_one(tokens, lines, pos, f"{stem}-{k + 1}" if start else stem)
+        out.append(inst)
+    if pos != len(tokens):
+        noun = "instance" if count == 1 else "instances"
+        raise OrlibFormatError(
+            f"{stem}: {len(tokens) - pos} numbers left over from {_line_of(lines, pos)} after "
+            f"{count} {noun}{'' if start else ' (a file without a leading count)'} "
+            "(多余的数字)"
+        )
+    return out
+
+
 def parse_gap(text: str, stem: str = "gap") -> list[GapInstance]:
-    """Parse OR-Library GAP text (one instance, or a leading count and several)."""
-    try:
-        tokens = np.array([float(t) for t in text.split()])
-    except ValueError as exc:
-        raise OrlibFormatError(f"{stem}: non-numeric token ({exc})") from None
+    """Parse OR-Library GAP text (one instance, or a leading count and several).
+
+    The first line decides the reading, never both: a number alone on it is the count of
+    instances (which must then hold exactly that many), two or more numbers start the one
+    instance of a file without a count. A file written on a single line (no line structure)
+    is read with a count when that reading uses every number exactly, else as one instance.
+    Errors name the file and the line."""
+    tokens, lines, first = _tokens(text, stem)
     if len(tokens) < 3:
-        raise OrlibFormatError(f"{stem}: too few numbers ({len(tokens)})")
-    errors: list[str] = []
-    # Several instances: a leading count, and the instances consume every number exactly.
+        raise OrlibFormatError(f"{stem}: too few numbers ({len(tokens)}) for a GAP instance")
     count = tokens[0]
-    if count == int(count) and count >= 1:
-        try:
-            out, pos = [], 1
-            for k in range(int(count)):
-                inst, pos = _parse_one(tokens, pos, f"{stem}-{k + 1}")
-                out.append(inst)
-            if pos == len(tokens):
-                return out
-            errors.append(f"{len(tokens) - pos} numbers left over after {int(count)} instances")
-        except OrlibFormatError as exc:
-            errors.append(str(exc))
-    # One instance without a count.
+    is_count = count == int(count) and count >= 1
+    if first == 1:
+        if not is_count:
+            raise OrlibFormatError(
+                f"{stem}: line {int(lines[0])}: the count of instances must be a positive "
+                f"integer, not {count:g}"
+            )
+        return _instances(tokens, lines, 1, int(count), stem)
+    if first == 2 or not is_count:
+        return _instances(tokens, lines, 0, 1, stem)
     try:
-        inst, pos = _parse_one(tokens, 0, stem)
-        if pos == len(tokens):
-            return [inst]
-        errors.append(f"{len(tokens) - pos} numbers left over after one instance")
-    except OrlibFormatError as exc:
-        errors.append(str(exc))
-    raise OrlibFormatError(f"{stem}: not an OR-Library GAP file: " + "; ".join(errors))
+        return _instances(tokens, lines, 1, int(count), stem)
+    except OrlibFormatError:
+        return _instances(tokens, lines, 0, 1, stem)
 
 
 def read_gap(path: Path) -> list[GapInstance]:
-    """Read an OR-Library GAP file; instances are named ``<file stem>-<k>``."""
+    """Read an OR-Library GAP file (UTF-8, a byte-order mark allowed); instances are named
+    ``<file stem>-<k>``."""
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")
     except OSError as exc:
         raise OrlibFormatError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_gap(text, path.stem)
+    except UnicodeDecodeError:
+        raise OrlibFormatError(f"{path}: not UTF-8 text (文件编码无法识别)") from None
+    try:
+        return parse_gap(text, path.stem)
+    except OrlibFormatError as exc:
+        raise OrlibFormatError(f"{path}: {str(exc).removeprefix(path.stem + ': ')}") from None

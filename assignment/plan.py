@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -50,6 +50,13 @@ SAFEGUARD_GAP = 0.005  # the greedy safeguard runs only above this proven gap (o
 
 _STATUS_ORDER = (Status.ERROR, Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE)
 """The prefecture's status is the first of these that any township has (else OPTIMAL)."""
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """A run's status from its townships': the worst of them, so that a run is ``optimal``
+    only when every township is proven optimal."""
+    present = set(statuses)
+    return next((s for s in _STATUS_ORDER if s in present), Status.OPTIMAL)
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ def solve_township(
     loads = _loads(arr, hours_used, count_used)
     uncovered = arr.households.filter(pl.Series(sol.choice < 0))
     cov = sol.coverage
-    short = shortfall(uncovered, arr.workers, settings, coverage=cov)
+    short = shortfall(uncovered, arr.workers, settings, coverage=cov, arcs=arcs)
     tiers = arr.households["tier"].to_numpy()
     seconds = time.perf_counter() - start
     diag: dict[str, object] = {
@@ -537,8 +544,7 @@ def combine_results(
     proven = all(r.bound is not None and r.objective is not None for r in results)
     bound = float(sum(r.bound or 0.0 for r in results)) if proven else None
     gap = relative_gap(objective, bound)
-    statuses = {r.status for r in results}
-    status = next((s for s in _STATUS_ORDER if s in statuses), Status.OPTIMAL)
+    status = worst_status(r.status for r in results)
     all_issues = tuple(issues) + tuple(i for r in results for i in r.issues if i not in issues)
     return PrefectureResult(
         status=status,

@@ -21,7 +21,13 @@ from enum import StrEnum
 import numpy as np
 import polars as pl
 
-from assignment.domain import PLAN_COLUMNS, AssignmentSettings, PlanInputs
+from assignment.domain import (
+    PLAN_COLUMNS,
+    ROLE_NAMES_ZH,
+    TIER_NAMES_ZH,
+    AssignmentSettings,
+    PlanInputs,
+)
 from assignment.errors import PlanFormatError
 
 __all__ = [
@@ -384,7 +390,7 @@ def _check_missing_household(
     return _rows(
         miss,
         ViolationKind.MISSING_HOUSEHOLD,
-        pl.format("{}类住户既未分配也未标记为未分配", pl.col("final_tier")),
+        pl.format("{}既未分配也未标记为未分配", _tier_zh("final_tier")),
         pl.format("tier-{} household neither assigned nor marked unassigned", pl.col("final_tier")),
         wk=None,
     )
@@ -412,6 +418,24 @@ def _check_inactive_worker(d: pl.DataFrame, rules: AssignmentSettings) -> pl.Dat
     )
 
 
+def _tier_zh(col: str) -> pl.Expr:
+    """A tier column in the project's words (一类户, 二类户, 三类户; the number otherwise)."""
+    return pl.col(col).replace_strict(
+        {int(t): name for t, name in TIER_NAMES_ZH.items()},
+        default=pl.format("{}类户", pl.col(col)),
+        return_dtype=pl.String,
+    )
+
+
+def _role_zh(col: str) -> pl.Expr:
+    """A role column in the project's words (基层干部, 村组干部, 网格员; the code otherwise)."""
+    return pl.col(col).replace_strict(
+        {r.value: name for r, name in ROLE_NAMES_ZH.items()},
+        default=pl.col(col),
+        return_dtype=pl.String,
+    )
+
+
 def _check_role_ineligible(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
     """The worker's role may take the household's tier (paired role or an enabled up-cover)."""
     ok = pl.any_horizontal(
@@ -422,7 +446,7 @@ def _check_role_ineligible(d: pl.DataFrame, rules: AssignmentSettings) -> pl.Dat
     return _rows(
         bad,
         ViolationKind.ROLE_INELIGIBLE,
-        pl.format("角色 {} 不可承接 {} 类住户", pl.col("w_role"), pl.col("_t")),
+        pl.format("{}不可承接{}", _role_zh("w_role"), _tier_zh("_t")),
         pl.format("role {} may not take a tier-{} household", pl.col("w_role"), pl.col("_t")),
     )
 

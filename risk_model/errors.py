@@ -8,6 +8,7 @@ and the first offending ids.
     ├── ConfigError         an unusable argument (cost matrix, class weights, model kind,
     │                       split fraction); also a ValueError
     ├── SpecError           the feature spec is invalid or does not fit the data
+    │   └── TrainingDataError   data to train on holds bad values (ids, numbers, bounds)
     ├── ScoringDataError    data to score is missing a feature column or holds bad values
     ├── RuleError           a policy rule's ``when`` expression cannot be evaluated
     ├── RegistryError       no such model version / alias, or the registry cannot be used
@@ -25,6 +26,11 @@ class RiskModelError(Exception):
 
 class SpecError(RiskModelError):
     """The feature spec is invalid, or names a column / class the data does not have."""
+
+
+class TrainingDataError(SpecError):
+    """Data to train on holds values scoring would refuse: missing or duplicate ids, values
+    that are not numbers / booleans, NaN or values outside the spec's bounds."""
 
 
 class ScoringDataError(RiskModelError):

@@ -11,10 +11,17 @@ emits either
 * ``mode="onehot"``: standardised numerics (missing → training median), booleans as 0/1 and
   one-hot categoricals, for the logistic baseline.
 
-Scoring data is checked by :func:`check_scoring_frame` before it reaches the encoder:
+Scoring data is checked by :func:`check_scoring_frame` before it reaches the encoder (training
+data by :func:`value_problems` too, the same rules):
 
 * a missing feature column → :class:`ScoringDataError`;
-* a numeric value outside the spec's ``[bounds]`` (e.g. ``members = -1``) → error;
+* a missing (null) or duplicate id → error naming the rows;
+* a value that is not a number in a numeric feature, or not a boolean (true/false, 1/0,
+  yes/no, 是/否) in a boolean one → error naming the column and the first rows;
+* a numeric value outside the spec's ``[bounds]`` (e.g. ``members = -1``), or NaN → error;
+* a missing (null) feature value is scored as missing — the model's own missing-value
+  handling (the boosted model's learned missing branch, the scorecard's missing level, the
+  logistic baseline's training median / all-zero one-hot) — and counted in a warning;
 * an unseen category → error by default; with ``on_unseen="missing"`` it is scored as a
   missing value and counted in the report — the documented fallback (the boosted model and
   the scorecard follow their learned missing-value branch / level; the logistic baseline's
@@ -208,8 +215,12 @@ class ScoringCheck:
             for c, n in self.unseen_rows.items()
         ]
         out += [
-            f"{c}: {n} row(s) beyond the training range (scored at the edge)"
+            f"{c}: {n} row(s) beyond the training range, scored at the edge / 超出训练范围"
             for c, n in self.beyond_training_range.items()
+        ]
+        out += [
+            f"{c}: {n} missing value(s), scored as missing / 按缺失评分"
+            for c, n in self.null_values.items()
         ]
         return out
 
@@ -233,20 +244,96 @@ def check_scoring_frame(
     if id_column and id_column not in frame.columns:
         missing.insert(0, id_column)
     if missing:
-        raise ScoringDataError(f"{source}: missing column(s) the model needs: {', '.join(missing)}")
+        raise ScoringDataError(
+            f"{source}: missing column(s) the model needs: {', '.join(missing)} (缺少模型所需的列)"
+        )
     report = ScoringCheck(rows=frame.height)
-    problems: list[str] = []
+    problems = value_problems(
+        frame, numeric=encoder.numeric, boolean=encoder.boolean, bounds=bounds, id_column=id_column
+    )
+    first_ids = _first_ids(frame, id_column)
+    for c in encoder.numeric:
+        col = frame[c].cast(pl.Float64, strict=False)
+        beyond = ((col < encoder.train_min_[c]) | (col > encoder.train_max_[c])).fill_null(False)
+        if beyond.any():
+            report.beyond_training_range[c] = int(beyond.sum())
+    for c in encoder.categorical:
+        s = _category_strings(frame[c])
+        unseen_mask = (~s.is_in(encoder.categories_[c])).fill_null(False)
+        if unseen_mask.any():
+            values = s.filter(unseen_mask).unique().sort().to_list()
+            if on_unseen == "error":
+                problems.append(
+                    f"{c}: unseen categor{'y' if len(values) == 1 else 'ies'} {values[:5]} in "
+                    f"{unseen_mask.sum()} row(s), e.g. rows {first_ids(unseen_mask)}; known: "
+                    f"{encoder.categories_[c]} (训练中未出现的类别)"
+                )
+            else:
+                report.unseen_categories[c] = values
+                report.unseen_rows[c] = int(unseen_mask.sum())
+    for c in encoder.input_columns_:
+        n = frame[c].null_count()
+        if n:
+            report.null_values[c] = n
+    if problems:
+        raise ScoringDataError(
+            f"{source}: cannot score / 无法评分:\n  - " + "\n  - ".join(problems)
+        )
+    return report
+
+
+def _first_ids(frame: pl.DataFrame, id_column: str | None) -> Any:
+    """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``row N``, 1-based, where
+    there is no id column or the id is missing)."""
 
     def first_ids(mask: pl.Series) -> list[Any]:
-        if id_column is None:
-            return mask.arg_true().head(3).to_list()
-        return frame.filter(mask)[id_column].head(3).to_list()
+        rows = mask.arg_true().head(3).to_list()
+        if id_column is None or id_column not in frame.columns:
+            return [f"row {i + 1}" for i in rows]
+        ids = frame[id_column].gather(rows).to_list()
+        return [f"row {i + 1}" if v is None else v for i, v in zip(rows, ids, strict=True)]
 
-    for c in encoder.numeric:
-        try:
-            col = frame[c].cast(pl.Float64)
-        except pl.exceptions.InvalidOperationError:
-            problems.append(f"{c}: values are not numeric (dtype {frame[c].dtype})")
+    return first_ids
+
+
+def value_problems(
+    frame: pl.DataFrame,
+    *,
+    numeric: tuple[str, ...] | list[str],
+    boolean: tuple[str, ...] | list[str],
+    bounds: dict[str, tuple[float | None, float | None]] | Any,
+    id_column: str | None,
+) -> list[str]:
+    """Bad values that training and scoring both refuse, one line per column (first rows
+    named): missing or duplicate ids, non-numbers in numeric features, non-booleans in
+    boolean ones, NaN or values outside the spec's bounds. Missing feature values are not
+    problems (the model handles them, see the module docstring)."""
+    problems: list[str] = []
+    first_ids = _first_ids(frame, id_column)
+    if id_column is not None and id_column in frame.columns:
+        ids = frame[id_column]
+        if ids.null_count():
+            problems.append(
+                f"{id_column}: {ids.null_count()} row(s) without an id, e.g. "
+                f"{first_ids(ids.is_null())} (编号为空)"
+            )
+        dup = ids.is_duplicated() & ids.is_not_null()
+        if dup.any():
+            problems.append(
+                f"{id_column}: {ids.filter(dup).n_unique()} duplicated id(s) in {dup.sum()} "
+                f"rows, e.g. {ids.filter(dup).unique(maintain_order=True).head(3).to_list()} "
+                "(编号重复)"
+            )
+    for c in numeric:
+        raw = frame[c]
+        col = raw.cast(pl.Float64, strict=False)
+        not_number = (raw.is_not_null() & col.is_null()).fill_null(False)
+        if not_number.any():
+            examples = raw.filter(not_number).cast(pl.String).unique(maintain_order=True)
+            problems.append(
+                f"{c}: {not_number.sum()} value(s) are not numbers "
+                f"{examples.head(3).to_list()}, e.g. rows {first_ids(not_number)} (非数值)"
+            )
             continue
         lo, hi = bounds.get(c, (None, None))
         bad = col.is_nan().fill_null(False)
@@ -257,35 +344,17 @@ def check_scoring_frame(
         if bad.any():
             problems.append(
                 f"{c}: {bad.sum()} value(s) outside the valid range [{lo}, {hi}] or "
-                f"NaN, e.g. rows {first_ids(bad)}"
+                f"NaN, e.g. rows {first_ids(bad)} (超出有效范围)"
             )
+    for c in boolean:
+        if frame[c].dtype == pl.Boolean:
             continue
-        beyond = ((col < encoder.train_min_[c]) | (col > encoder.train_max_[c])).fill_null(False)
-        if beyond.any():
-            report.beyond_training_range[c] = int(beyond.sum())
-    for c in encoder.boolean:
-        if frame[c].dtype != pl.Boolean:
-            ok = frame[c].cast(pl.Float64, strict=False).drop_nulls().is_in([0.0, 1.0]).all()
-            if not ok:
-                problems.append(f"{c}: expected booleans, got dtype {frame[c].dtype}")
-    for c in encoder.categorical:
-        s = _category_strings(frame[c])
-        unseen_mask = (~s.is_in(encoder.categories_[c])).fill_null(False)
-        if unseen_mask.any():
-            values = s.filter(unseen_mask).unique().sort().to_list()
-            if on_unseen == "error":
-                problems.append(
-                    f"{c}: unseen categor{'y' if len(values) == 1 else 'ies'} {values[:5]} in "
-                    f"{unseen_mask.sum()} row(s), e.g. rows {first_ids(unseen_mask)}; known: "
-                    f"{encoder.categories_[c]}"
-                )
-            else:
-                report.unseen_categories[c] = values
-                report.unseen_rows[c] = int(unseen_mask.sum())
-    for c in encoder.input_columns_:
-        n = frame[c].null_count()
-        if n:
-            report.null_values[c] = n
-    if problems:
-        raise ScoringDataError(f"{source}: cannot score:\n  - " + "\n  - ".join(problems))
-    return report
+        as_num = frame[c].cast(pl.Float64, strict=False)
+        bad = (frame[c].is_not_null() & ~as_num.is_in([0.0, 1.0]).fill_null(False)).fill_null(False)
+        if bad.any():
+            examples = frame[c].filter(bad).cast(pl.String).unique(maintain_order=True)
+            problems.append(
+                f"{c}: {bad.sum()} value(s) are not booleans (true/false, 1/0) "
+                f"{examples.head(3).to_list()}, e.g. rows {first_ids(bad)} (非布尔值)"
+            )
+    return problems

@@ -1,6 +1,9 @@
 """PNG plots of a training run (matplotlib, Agg backend: no display needed).
 
-Each function draws one figure from plain arrays / frames and writes it to ``path``.
+Each function draws one figure from plain arrays / frames and writes it to ``path``. Chinese
+labels (group names such as 壮族, features' Chinese labels) are drawn with the CJK font of
+:func:`risk_model.fonts.use_cjk_font` (Debian's ``fonts-noto-cjk``), not as empty
+boxes with a "Glyph missing" warning per character.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 
+from risk_model.fonts import use_cjk_font
+
 
 def _save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,6 +32,7 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 def confusion_plot(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path) -> Path:
     """Confusion matrix, rows = true, columns = predicted, with counts."""
     m = np.asarray(matrix)
+    use_cjk_font()  # before the figure's text is made; cheap after the first call
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     ax.imshow(m, cmap="Blues")
     for (i, j), v in np.ndenumerate(m):
@@ -62,6 +68,7 @@ def calibration_plot(
     y_top: np.ndarray, probas: Mapping[str, np.ndarray], path: Path, n_bins: int = 10
 ) -> Path:
     """Reliability curve of P(highest-risk class) for each model (quantile bins)."""
+    use_cjk_font()  # before the figure's text is made; cheap after the first call
     fig, ax = plt.subplots(figsize=(4.4, 4.0))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
     top = 0.0
@@ -82,6 +89,7 @@ def calibration_plot(
 def importance_plot(importance: Mapping[str, float], path: Path, top: int = 15) -> Path:
     """Horizontal bars of feature importance (largest first)."""
     items = sorted(importance.items(), key=lambda kv: -kv[1])[:top][::-1]
+    use_cjk_font()  # before the figure's text is made; cheap after the first call
     fig, ax = plt.subplots(figsize=(5.5, 0.3 * len(items) + 1.2))
     ax.barh([k for k, _ in items], [v for _, v in items], color="#4477aa")
     ax.set_xlabel("effect range on P(tier 1)")
@@ -92,6 +100,7 @@ def importance_plot(importance: Mapping[str, float], path: Path, top: int = 15) 
 def group_plot(table: pl.DataFrame, path: Path) -> Path:
     """Tier-1 recall and FPR per group, one panel per attribute."""
     attributes = table["attribute"].unique().sort().to_list()
+    use_cjk_font()  # before the figure's text is made; cheap after the first call
     fig, axes = plt.subplots(
         len(attributes) or 1, 1, figsize=(6.0, 2.4 * max(1, len(attributes))), squeeze=False
     )

@@ -75,9 +75,16 @@ class GateDecision:
 
 
 def promotion_gate(
-    candidate: Evaluation, champion: Evaluation | None, config: GateConfig | None = None
+    candidate: Evaluation,
+    champion: Evaluation | None,
+    config: GateConfig | None = None,
+    *,
+    top: tuple[str, str] = ("tier-1", "一类户"),
 ) -> GateDecision:
-    """Apply the gate (pure). ``champion=None`` means there is none yet: pass."""
+    """Apply the gate (pure). ``champion=None`` means there is none yet: pass. ``top``: the
+    (English, Chinese) name of the highest-risk class in the texts
+    (:meth:`~risk_model.spec.FeatureSpec.top_class_names`)."""
+    en, zh = top
     cfg = config or GateConfig()
     if champion is None:
         return GateDecision(True, [], "no champion yet: first version passes / 尚无冠军模型")
@@ -91,8 +98,8 @@ def promotion_gate(
             h.tier1_recall,
             limit,
             c.tier1_recall >= limit,
-            f"tier-1 recall 一类召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
-            f"(champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
+            f"{en} recall {zh}召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
+            f"(champion 冠军 {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
         )
     )
     limit = h.macro_f1 - cfg.f1_tolerance
@@ -103,8 +110,8 @@ def promotion_gate(
             h.macro_f1,
             limit,
             c.macro_f1 >= limit,
-            f"macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
-            f"(champion {h.macro_f1:.3f} - {cfg.f1_tolerance})",
+            f"macro-F1 宏平均F1 {c.macro_f1:.3f} >= {limit:.3f} "
+            f"(champion 冠军 {h.macro_f1:.3f} - {cfg.f1_tolerance})",
         )
     )
     cg, hg = candidate.fairness.largest_gap, champion.fairness.largest_gap
@@ -116,7 +123,7 @@ def promotion_gate(
                 hg,
                 math.nan,
                 True,
-                "largest group gap not comparable (too few tier-1 per group)",
+                f"largest group gap 最大组间差距: not comparable, too few {en} / {zh}过少",
             )
         )
     else:
@@ -129,7 +136,7 @@ def promotion_gate(
                 limit,
                 cg <= limit,
                 f"largest group gap 最大组间差距 {cg:.3f} <= {limit:.3f} "
-                f"(champion {hg:.3f} + {cfg.gap_tolerance})",
+                f"(champion 冠军 {hg:.3f} + {cfg.gap_tolerance})",
             )
         )
     return GateDecision(all(ch.passed for ch in checks), checks)
@@ -147,15 +154,19 @@ class PromotionResult:
     n_heldout: int
     candidate: dict[str, float] = field(default_factory=dict)
     champion: dict[str, float] = field(default_factory=dict)
+    already_champion: bool = False  # nothing was done: the version already was the champion
 
 
-def heldout_rows(registry: Registry, version: int, frame: pl.DataFrame) -> pl.DataFrame:
-    """The candidate's group-wise held-out rows of ``frame`` (its own seed and fraction)."""
+def heldout_rows(
+    registry: Registry, version: int, frame: pl.DataFrame, *, source: str = "promotion data"
+) -> pl.DataFrame:
+    """The candidate's group-wise held-out rows of ``frame`` (its own seed and fraction);
+    ``source`` (the file) names the data in errors."""
     info = registry.version(version)
     spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
     seed = int(info.params.get("seed", 0))
     fraction = float(info.params.get("test_fraction", 0.2))
-    spec.check_columns(frame.columns, training=True, source="promotion data")
+    spec.check_columns(frame.columns, training=True, source=f"{source} (model version {version})")
     data = frame.filter(pl.col(spec.target).is_not_null())
     return data.filter(
         pl.Series(group_split(data, spec.group_column, test_fraction=fraction, seed=seed))
@@ -172,28 +183,43 @@ def promote(
     force: bool = False,
     reason: str | None = None,
     audit_file: Path | None = None,
+    source: str = "promotion data",
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
     Raises :class:`PromotionRefusedError` when the gate fails and ``force`` is not set.
+    Promoting the current champion does nothing (no tags, no audit line): the result has
+    ``already_champion`` set.
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError("--force needs a --reason (it is written to the audit log)")
     cand_info = registry.version(version)
     spec = spec_from_dict(registry.load_json(cand_info.run_id, "spec.json"))
-    held = heldout_rows(registry, version, frame)
+    held = heldout_rows(registry, version, frame, source=source)
     if held.height == 0:
-        raise RiskModelError("no labelled held-out rows in the promotion data")
+        raise RiskModelError(
+            f"{source}: no labelled held-out rows for model version {version} "
+            "(留出集中没有带标签的行)"
+        )
     candidate_model, _ = registry.load_model(version)
     cand_eval = evaluate(candidate_model, held, spec, rule)
     current = registry.champion()
+    if current is not None and current.version == version:
+        note = f"version {version} is already the champion; nothing to do / 已是冠军模型, 无需晋升"
+        return PromotionResult(
+            version=version,
+            previous_champion=version,
+            decision=GateDecision(True, [], note),
+            forced=False,
+            reason=reason,
+            n_heldout=held.height,
+            already_champion=True,
+        )
     champ_eval = None
     if current is not None and current.version != version:
         champion_model, _ = registry.load_model(current.version)
         champ_eval = evaluate(champion_model, held, spec, rule)
-    decision = promotion_gate(cand_eval, champ_eval, config)
-    if current is not None and current.version == version:
-        decision.note = f"version {version} is already the champion / 已是冠军模型"
+    decision = promotion_gate(cand_eval, champ_eval, config, top=spec.top_class_names())
     result = PromotionResult(
         version=version,
         previous_champion=current.version if current else None,
@@ -248,7 +274,19 @@ def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> Non
         "gate": result.decision.summary(),
     }
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False, default=_jsonable) + "\n")
+        fh.write(json.dumps(json_safe(entry), ensure_ascii=False, default=_jsonable) + "\n")
+
+
+def json_safe(v: Any) -> Any:
+    """``v`` with every NaN / infinite float (an undefined group gap) as None: JSON has no
+    NaN, and ``json.dumps`` would write the invalid token ``NaN``."""
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_safe(x) for x in v]
+    if isinstance(v, float | np.floating) and not math.isfinite(v):
+        return None
+    return v
 
 
 def _jsonable(v: Any) -> Any:

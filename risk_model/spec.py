@@ -32,15 +32,20 @@ from TOML::
     visits = ["次", "visit", "visits"]     # [zh, en] or [zh, en singular, en plural]
 
 A feature may never be the id, target, group or an audit column, and no feature may look like a
-personal identifier or protected attribute (name, ID-card number, phone, ethnicity, gender —
-matched as words inside the name, ``is_male`` or ``mobilephone`` too, and the Chinese terms
-姓名, 身份证, 手机, 电话, 民族, 性别 …): the spec is refused with a clear message.
+personal identifier or protected attribute (name, ID-card / household-register number, phone,
+address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
+too, pinyin such as ``minzu`` / ``sfzh``, and the Chinese terms 姓名, 身份证, 户籍号, 手机, 电话,
+住址, 民族, 族别, 性别 …): the spec is refused with one message naming every such feature.
+An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
+``[labels]`` / ``[levels]`` / ``[units]`` entry for a column that is not such a feature are
+refused too, with the closest valid name suggested; errors name the spec file.
 :func:`household_spec` is the built-in spec of the synthetic households
 (docs/architecture.md, "Data contracts").
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import tomllib
@@ -64,14 +69,26 @@ PERSONAL_WORDS = frozenset(
         "name", "names", "firstname", "lastname", "surname", "fullname", "nickname",
         "idcard", "idnumber", "idno", "ssn", "passport", "identity",
         "phone", "mobile", "mobilephone", "cellphone", "telephone", "tel", "email",
-        "ethnicity", "ethnic", "race", "religion",
+        "wechat", "address", "addr", "bankcard", "cardno", "cardnumber",
+        "ethnicity", "ethnic", "race", "religion", "nationality",
         "gender", "sex", "male", "female",
+        # pinyin column names of Chinese survey exports: 姓名, 身份证(号), 手机, 电话, 住址,
+        # 民族, 性别
+        "xingming", "sfz", "sfzh", "sfzhm", "shenfenzheng", "shenfenzhenghao", "shouji",
+        "dianhua", "zhuzhi", "dizhi", "minzu", "xingbie",
     }
 )  # fmt: skip
-# Pairs of words that together name an identifier: id_card, id_number, id_no, phone_no ...
-PERSONAL_PAIRS = frozenset({("id", "card"), ("id", "number"), ("id", "no"), ("id", "num")})
-PERSONAL_ZH = ("姓名", "名字", "身份证", "证件号", "手机", "电话", "联系方式", "民族", "性别",
-               "男性", "女性", "宗教")  # fmt: skip
+# Pairs of words that together name an identifier: id_card, id_number, id_no, phone_no,
+# card_no, hukou_no (户口号), huji_no (户籍号) ...
+PERSONAL_PAIRS = frozenset(
+    (first, second)
+    for first in ("id", "card", "hukou", "huji")
+    for second in ("card", "number", "no", "num", "nr", "id")
+    if first != second
+)
+PERSONAL_ZH = ("姓名", "名字", "身份证", "证件", "户籍号", "户口号", "户口本", "户口簿", "户号",
+               "手机", "电话", "联系方式", "微信", "住址", "地址", "门牌", "银行卡", "卡号",
+               "民族", "族别", "国籍", "性别", "男性", "女性", "宗教")  # fmt: skip
 _WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -92,6 +109,14 @@ def personal_words(column: str) -> list[str]:
     hits += ["_".join(pair) for pair in itertools.pairwise(words) if pair in PERSONAL_PAIRS]
     return list(dict.fromkeys(hits))
 
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to a mistyped ``word``, or ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}? 是否应为 {close[0]!r}?)" if close else ""
+
+
+_KIND_ZH = {"numeric": "数值", "categorical": "分类", "": ""}
 
 ClassValue = int | str
 
@@ -143,6 +168,13 @@ class FeatureSpec:
         """Number of target classes."""
         return len(self.classes)
 
+    def top_class_names(self) -> tuple[str, str]:
+        """(English, Chinese) name of the highest-risk class in metric texts: ``tier-1`` /
+        ``一类户`` for the household tiers 1, 2, 3, else the spec's own class name."""
+        if [str(c) for c in self.classes] == ["1", "2", "3"]:
+            return "tier-1", "一类户"
+        return f"class {self.classes[0]!r}", f"类别 {self.classes[0]}"
+
     def label(self, feature: str) -> tuple[str, str]:
         """(Chinese, English) label of ``feature``; the column name when none is given."""
         return tuple(self.labels.get(feature, (feature, feature)))  # type: ignore[return-value]
@@ -171,32 +203,60 @@ class FeatureSpec:
         for c in (*self.audit_columns, *self.fairness_columns):
             if c in self.audit_columns:
                 reserved[c] = "an audit-only column"
-        for c in self.features:
-            if c in reserved:
-                raise SpecError(f"feature {c!r} is {reserved[c]} and can never be a model input")
-            hits = personal_words(c)
-            if hits and c not in self.not_personal:
-                raise SpecError(
-                    f"feature {c!r} looks like a personal identifier or protected attribute "
-                    f"(matched {', '.join(repr(h) for h in hits)}: name, ID card, phone, "
-                    "ethnicity, gender …) and can never be a model input; if it is neither, "
-                    f'declare it: not_personal = ["{c}"] '
-                    "(列名疑似个人身份信息或受保护属性)"
+        # Every refused feature at once, so a spec is fixed in one pass.
+        refused = [
+            f"feature {c!r} is {reserved[c]} and can never be a model input "
+            "(审计列、编号列或目标列不得作为特征)"
+            for c in self.features
+            if c in reserved
+        ]
+        flagged = {
+            c: hits
+            for c in self.features
+            if c not in reserved and c not in self.not_personal and (hits := personal_words(c))
+        }
+        if flagged:
+            matched = "; ".join(
+                f"{c!r} (matched {', '.join(repr(h) for h in hits)})" for c, hits in flagged.items()
+            )
+            declare = ", ".join(f'"{c}"' for c in flagged)
+            one = len(flagged) == 1
+            refused.append(
+                (
+                    f"feature {matched} looks like a personal identifier or protected "
+                    "attribute (name, ID card, phone, address, ethnicity, gender …) and can "
+                    "never be a model input"
+                    if one
+                    else f"features {matched} look like personal identifiers or protected "
+                    "attributes (name, ID card, phone, address, ethnicity, gender …) and can "
+                    "never be model inputs"
                 )
-        for c in self.bounds:
-            if c not in self.numeric:
-                raise SpecError(f"[bounds] names {c!r}, which is not a numeric feature")
-        for c in self.levels:
-            if c not in self.categorical:
-                raise SpecError(f"[levels] names {c!r}, which is not a categorical feature")
+                + ("; if it is neither, declare it: " if one else "; declare any that is neither: ")
+                + f"not_personal = [{declare}] (列名疑似个人身份信息或受保护属性, 不得作为特征)"
+            )
+        if refused:
+            raise SpecError("\n".join(refused))
+        for table, names, kind, allowed in (
+            ("bounds", self.bounds, "numeric", self.numeric),
+            ("labels", self.labels, "", self.features),
+            ("levels", self.levels, "categorical", self.categorical),
+            ("units", self.units, "numeric", self.numeric),
+        ):
+            for c in names:
+                if c not in allowed:
+                    raise SpecError(
+                        f"[{table}] names {c!r}, which is not a {kind + ' ' if kind else ''}"
+                        f"feature{did_you_mean(c, allowed)} (不是{_KIND_ZH[kind]}特征)"
+                    )
         for c, unit in self.units.items():
-            if c not in self.numeric:
-                raise SpecError(f"[units] names {c!r}, which is not a numeric feature")
             if len(unit) not in (2, 3):
                 raise SpecError(f"[units] {c}: give [zh, en] or [zh, en singular, en plural]")
         for c in self.not_personal:
             if c not in self.features:
-                raise SpecError(f"not_personal names {c!r}, which is not a feature")
+                raise SpecError(
+                    f"not_personal names {c!r}, which is not a feature"
+                    f"{did_you_mean(c, self.features)} (不是特征)"
+                )
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
             raise SpecError("probability_columns must have one name per class")
 
@@ -207,7 +267,10 @@ class FeatureSpec:
             cols.append(self.target)
             if self.group_column:
                 cols.append(self.group_column)
-        return tuple(cols)
+            # The fairness report needs its columns: a misspelt audit column must not
+            # silently drop out of it.
+            cols += [*self.audit_columns, *self.fairness_columns]
+        return tuple(dict.fromkeys(cols))
 
     def check_columns(
         self, columns: Iterable[str], *, training: bool, source: str = "data"
@@ -216,12 +279,23 @@ class FeatureSpec:
         have = set(columns)
         missing = [c for c in self.required_columns(training=training) if c not in have]
         if missing:
-            raise SpecError(f"{source}: missing column(s) named by the spec: {', '.join(missing)}")
+            hints = "".join(  # a misspelling or two; not when the file is the wrong one
+                f"; {c!r}{hint}"
+                for c in (missing if len(missing) <= 3 else [])
+                if (hint := did_you_mean(c, sorted(have)))
+            )
+            raise SpecError(
+                f"{source}: missing column(s) named by the spec: {', '.join(missing)}{hints} "
+                "(数据缺少规格中列出的列)"
+            )
 
-    def encode_target(self, values: pl.Series, *, source: str = "data") -> np.ndarray:
+    def encode_target(
+        self, values: pl.Series, *, source: str = "data", ids: pl.Series | None = None
+    ) -> np.ndarray:
         """Class index (0 = highest risk) of each non-null target value.
 
-        Raises :class:`SpecError` listing target values that are not among the spec's classes.
+        Raises :class:`SpecError` listing target values that are not among the spec's classes,
+        how many rows hold them and the first of those rows (``ids``, else row numbers).
         """
         if values.dtype.is_float():  # integer classes read as float (NaN = no label)
             whole = values.fill_nan(None)
@@ -232,9 +306,15 @@ class FeatureSpec:
         distinct = as_str.drop_nulls().unique().sort()
         unknown = distinct.filter(~distinct.is_in(list(index)))
         if unknown.len():
+            bad = as_str.is_in(unknown.implode()).fill_null(False)
+            rows = bad.arg_true().head(3).to_list()
+            first = (
+                ids.gather(rows).to_list() if ids is not None else [f"row {i + 1}" for i in rows]
+            )
             raise SpecError(
                 f"{source}: target {self.target!r} has value(s) {unknown.head(5).to_list()} not "
-                f"among the spec's classes {list(self.classes)}"
+                f"among the spec's classes {list(self.classes)} in {bad.sum()} row(s), e.g. "
+                f"{first} (目标列取值不在规格的类别中; classes are case-sensitive)"
             )
         return as_str.replace_strict(index, return_dtype=pl.Int8).to_numpy()
 
@@ -279,10 +359,29 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpe
             units={k: tuple(str(x) for x in v) for k, v in raw.get("units", {}).items()},
             not_personal=tuple(raw.get("not_personal", ())),
         )
+    except SpecError as exc:
+        raise SpecError(f"{source}: {exc}") from None
     except KeyError as exc:
         raise SpecError(f"{source}: missing required key {exc.args[0]!r}") from None
     except (TypeError, ValueError, IndexError) as exc:
         raise SpecError(f"{source}: malformed value: {exc}") from None
+
+
+_TOP_KEYS = (
+    "id_column",
+    "group_column",
+    "audit_columns",
+    "fairness_columns",
+    "target",
+    "features",
+    "bounds",
+    "labels",
+    "levels",
+    "units",
+    "not_personal",
+)
+_TARGET_KEYS = ("column", "classes", "probability_columns")
+_FEATURE_KEYS = ("numeric", "categorical", "boolean")
 
 
 def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
@@ -297,21 +396,18 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         raise SpecError(f"{source}: needs a [target] table with `column` and `classes`")
     if not isinstance(features, dict):
         raise SpecError(f"{source}: needs a [features] table (numeric / categorical / boolean)")
-    unknown = set(raw) - {
-        "id_column",
-        "group_column",
-        "audit_columns",
-        "fairness_columns",
-        "target",
-        "features",
-        "bounds",
-        "labels",
-        "levels",
-        "units",
-        "not_personal",
-    }
-    if unknown:
-        raise SpecError(f"{source}: unknown key(s) {sorted(unknown)}")
+    unknown = [
+        f"{where}: unknown key {key!r}{did_you_mean(key, known)}"
+        for where, table, known in (
+            ("top level", raw, _TOP_KEYS),
+            ("[target]", target, _TARGET_KEYS),
+            ("[features]", features, _FEATURE_KEYS),
+        )
+        for key in table
+        if key not in known
+    ]
+    if unknown:  # a typo must not silently drop a setting
+        raise SpecError(f"{source}: " + "; ".join(unknown) + " (规格文件中有未知的键)")
     flat = {
         "id_column": raw.get("id_column"),
         "target": target["column"],

@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from risk_model.attribution import attribute, check_tree_method, fidelity, reference
 from risk_model.decision import DecisionRule
 from risk_model.drift import drift_reference
-from risk_model.errors import SpecError
+from risk_model.errors import SpecError, TrainingDataError
 from risk_model.evaluate import (
     BayesComparison,
     Metrics,
@@ -35,6 +35,7 @@ from risk_model.evaluate import (
     group_split,
 )
 from risk_model.fairness import FairnessReport, group_error_rates
+from risk_model.features import value_problems
 from risk_model.model import ModelKind, build_pipeline
 from risk_model.reasons import ReasonTables, exact_tables
 from risk_model.spec import FeatureSpec
@@ -110,7 +111,8 @@ class Evaluation:
 def labelled(frame: pl.DataFrame, spec: FeatureSpec, *, source: str = "data") -> pl.DataFrame:
     """Rows with a target value, after checking columns and target classes."""
     spec.check_columns(frame.columns, training=True, source=source)
-    spec.encode_target(frame[spec.target], source=source)  # raises on unknown classes
+    ids = frame[spec.id_column] if spec.id_column in frame.columns else None
+    spec.encode_target(frame[spec.target], source=source, ids=ids)  # raises on unknown classes
     return frame.filter(pl.col(spec.target).is_not_null())
 
 
@@ -263,36 +265,76 @@ def train(
     *,
     config: TrainConfig | None = None,
     truth: pl.DataFrame | None = None,
+    source: str = "data",
 ) -> TrainResult:
-    """Split, fit the model and baselines, evaluate them all on the same held-out rows."""
+    """Split, fit the model and baselines, evaluate them all on the same held-out rows.
+
+    ``frame`` is checked first with the rules scoring applies (:func:`value_problems`: ids,
+    numbers, booleans, bounds), so a model is never trained on data it would refuse to
+    score; ``source`` (the file name) prefixes every message.
+    """
     config = config or TrainConfig()
     check_tree_method(config.tree_reasons)  # before any fitting
     if frame.height == 0:
-        raise SpecError("the table has no rows (only a header?): nothing to train on / 数据表为空")
-    data = labelled(frame, spec)
+        raise SpecError(
+            f"{source}: the table has no rows (only a header?): nothing to train on / 数据表为空"
+        )
+    spec.check_columns(frame.columns, training=True, source=source)
+    problems = value_problems(
+        frame,
+        numeric=spec.numeric,
+        boolean=spec.boolean,
+        bounds=dict(spec.bounds),
+        id_column=spec.id_column,
+    )
+    if problems:
+        raise TrainingDataError(
+            f"{source}: cannot train / 无法训练:\n  - " + "\n  - ".join(problems)
+        )
+    data = labelled(frame, spec, source=source)
     if data.height == 0:
         raise SpecError(
-            f"no row has a value in the target column {spec.target!r}: nothing to train on "
-            "/ 没有带标签的行"
+            f"{source}: no row has a value in the target column {spec.target!r}: nothing to "
+            "train on / 没有带标签的行"
         )
-    y_all = spec.encode_target(data[spec.target]).astype(np.int64)
+    unlabelled = frame.height - data.height
+    notes = [f"{spec.target}: {unlabelled} unlabelled row(s) left out / 无标签行未用于训练"]
+    notes = notes if unlabelled else []
+    y_all = spec.encode_target(data[spec.target], source=source).astype(np.int64)
     present = np.unique(y_all)
     if len(present) < spec.n_classes:
         absent = [spec.classes[i] for i in range(spec.n_classes) if i not in present]
-        raise SpecError(f"no labelled rows of class(es) {absent}: cannot learn them")
+        counts = {spec.classes[i]: int((y_all == i).sum()) for i in present}
+        raise SpecError(
+            f"{source}: no labelled rows of class(es) {absent} in {spec.target!r} (rows per "
+            f"class: {counts}): cannot learn them / 缺少某些类别的样本"
+        )
     test_mask = group_split(
         data, spec.group_column, test_fraction=config.test_fraction, seed=config.seed
     )
     train_df, test_df = data.filter(~test_mask), data.filter(test_mask)
     y_train = y_all[~test_mask]
     if len(np.unique(y_train)) < spec.n_classes:
-        raise SpecError("the training split misses a class; use more data or fewer groups")
+        raise SpecError(
+            f"{source}: the training split misses a class; use more data or fewer groups "
+            "(训练集缺少某些类别)"
+        )
     if test_df.height == 0 or train_df.height == 0:
-        raise SpecError("too few rows or groups to hold some out for evaluation")
+        raise SpecError(
+            f"{source}: too few rows or groups to hold some out for evaluation (数据过少, 无法留出)"
+        )
     dropped = uninformative_features(train_df, spec, min_non_null=config.min_non_null)
-    notes = [f"{c}: {why} — dropped from the model / 该特征已剔除" for c, why in dropped.items()]
+    notes += [f"{c}: {why} — dropped from the model / 该特征已剔除" for c, why in dropped.items()]
+    notes += [
+        f"{c}: {n} missing value(s), modelled as missing / 有缺失值"
+        for c in spec.features
+        if c not in dropped and (n := data[c].null_count())
+    ]
     if len(dropped) == len(spec.features):
-        raise SpecError("no feature carries information in the training split: " + "; ".join(notes))
+        raise SpecError(
+            f"{source}: no feature carries information in the training split "
+            "(没有可用的特征): " + "; ".join(f"{c}: {why}" for c, why in dropped.items())
+        )
     if dropped:
         spec = spec.without(dropped)
     candidates: list[ModelKind] = [config.kind, *(k for k in config.baselines if k != config.kind)]

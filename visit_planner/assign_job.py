@@ -24,10 +24,11 @@ from assignment.plan import (
     solve_prefecture,
 )
 from assignment.solver.options import SolverOptions
-from visit_planner.contracts import read_table
+from visit_planner.contracts import Problem
+from visit_planner.contracts.plan_tables import read_plan_tables
 from visit_planner.errors import VisitPlannerError
 from visit_planner.outputs import check_output_dir
-from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
+from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest
 
@@ -86,6 +87,7 @@ class AssignInputs:
     pins: pl.DataFrame | None
     forbids: pl.DataFrame | None
     model_version: str | None = None  # the scores' model version(s), when they carry one
+    warnings: tuple[Problem, ...] = ()  # reading the files (columns outside a contract, ...)
 
     def plan_inputs(self) -> PlanInputs:
         """The same inputs in the form the validator and the explainer take."""
@@ -135,46 +137,24 @@ def check_scores_match(households: pl.DataFrame, scores: pl.DataFrame, paths: Pl
 
 
 def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
-    """Read and check every input; contract tables go through the contract readers."""
-    households, _ = read_table(paths.households, "households")
-    workers, _ = read_table(paths.workers, "workers")
-    previous = read_table(paths.previous, "previous_assignment")[0] if paths.previous else None
-    conflicts = read_table(paths.conflicts, "conflicts")[0] if paths.conflicts else None
-    raw = read_file(paths.scores, "scores", ("household_id", "final_tier", "p_tier1"))
-    try:
-        scores = raw.select(
-            pl.col("household_id").cast(pl.String),
-            pl.col("final_tier").cast(pl.Int8).alias("tier"),
-            pl.col("p_tier1").cast(pl.Float64).fill_null(0.0).alias("risk"),
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise PlanFileError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
-    bad = scores.filter(~pl.col("tier").is_in([1, 2, 3]) | pl.col("tier").is_null())
-    if bad.height:
-        ids = ", ".join(bad["household_id"].head(10).to_list())
-        raise PlanFileError(
-            f"{paths.scores}: final_tier must be 1, 2 or 3; bad rows for "
-            f"household(s) {ids} (分类必须为1/2/3)"
-        )
-    dup = scores.filter(pl.col("household_id").is_duplicated())
-    if dup.height:
-        ids = ", ".join(dup["household_id"].unique().sort().head(10).to_list())
-        raise PlanFileError(f"{paths.scores}: duplicate household_id(s) {ids} (重复)")
-    versions = (
-        sorted(str(v) for v in raw["model_version"].drop_nulls().unique().to_list())
-        if "model_version" in raw.columns
-        else []
+    """Read and check every input through its contract (the problems of every file raised
+    together), then that the scores belong to the households."""
+    tables = read_plan_tables(paths)
+    scores = tables.scores.select(
+        "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
     )
-    check_scores_match(households, scores, paths)
-    hh = households.join(scores, on="household_id", how="inner")
+    versions = sorted(str(v) for v in tables.scores["model_version"].drop_nulls().unique())
+    check_scores_match(tables.households, scores, paths)
+    hh = tables.households.join(scores, on="household_id", how="inner")
     return AssignInputs(
         households=hh,
-        workers=workers,
-        previous=previous,
-        conflicts=conflicts,
-        pins=read_pairs(paths.pins, "pins"),
-        forbids=read_pairs(paths.forbids, "forbids"),
+        workers=tables.workers,
+        previous=tables.previous,
+        conflicts=tables.conflicts,
+        pins=tables.pins,
+        forbids=tables.forbids,
         model_version=",".join(versions) or None,
+        warnings=tables.warnings,
     )
 
 

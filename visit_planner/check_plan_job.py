@@ -16,19 +16,22 @@ import polars as pl
 
 from assignment.alternatives import alternatives
 from assignment.candidates import build_candidates
-from assignment.domain import PLAN_COLUMNS, PlanInputs
+from assignment.domain import PlanInputs
 from assignment.errors import PlanFormatError
 from assignment.explain import explain_plan
+from assignment.inputs import InputIssue, binding_pins
 from assignment.validator import Violation, summarize_violations, validate_plan
-from visit_planner.contracts import read_table
+from visit_planner.contracts import Problem, read_table
+from visit_planner.contracts.plan_tables import read_plan_tables
 from visit_planner.hashing import file_sha256
-from visit_planner.plan_files import PlanFileError, PlanPaths, read_file, read_pairs
-from visit_planner.policy import Policy, settings_from_policy
+from visit_planner.plan_files import PlanFileError, PlanPaths
+from visit_planner.policy import Policy, load_policy, settings_from_policy
 from visit_planner.runs import RunManifest, RunReader
 from visit_planner.runs.manifest import MANIFEST
 
 __all__ = [
     "CheckResult",
+    "CheckedInputs",
     "ExplainResult",
     "PlanPaths",
     "explain_from_run",
@@ -45,6 +48,8 @@ class CheckResult:
     violations: list[Violation]
     summary: pl.DataFrame
     plan_rows: int
+    warnings: tuple[Problem, ...] = ()  # reading the files
+    issues: tuple[InputIssue, ...] = ()  # pins not binding, forbids of unknown ids
 
     @property
     def valid(self) -> bool:
@@ -61,61 +66,52 @@ class ExplainResult:
 
 
 def _read_plan(path: Path) -> pl.DataFrame:
-    plan = read_file(path, "plan", PLAN_COLUMNS)
-    try:
-        return plan.with_columns(
-            pl.col("household_id").cast(pl.String),
-            pl.col("worker_id").cast(pl.String),
-            pl.col("township_id").cast(pl.String),
-            pl.col("role").cast(pl.String),
-            pl.col("tier").cast(pl.Int64),
-            pl.col("travel_minutes").cast(pl.Float64),
-            pl.col("hours_per_month").cast(pl.Float64),
-            _as_bool("kept_previous"),
-            _as_bool("up_cover"),
-        ).with_columns(
-            # CSV writes nulls as empty strings.
-            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("worker_id", "role")
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise PlanFileError(f"{path}: plan column with a wrong type: {exc}") from None
+    """The plan file through its contract (types only: its content is what is judged)."""
+    plan, _ = read_table(path, "plan")
+    return plan.with_columns(pl.col("tier").cast(pl.Int64))
 
 
-def _as_bool(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return (
-        pl.when(c.cast(pl.String).str.to_lowercase().is_in(["true", "1", "t", "yes"]))
-        .then(True)
-        .otherwise(False)
-        .alias(col)
+@dataclass(frozen=True)
+class CheckedInputs:
+    """The inputs a plan is judged against, with the pins it must honour (the rule the
+    solver applies, :func:`assignment.inputs.binding_pins`) and what was left out and why."""
+
+    inputs: PlanInputs
+    warnings: tuple[Problem, ...]  # reading the files (columns outside a contract)
+    issues: tuple[InputIssue, ...]  # pins released and forbids naming unknown ids
+
+
+def load_plan_inputs(paths: PlanPaths, policy: Policy | None = None) -> CheckedInputs:
+    """Read and check every input file through its contract (the problems of every file
+    raised together); keep only the pins binding under ``policy`` (default policy: None)."""
+    tables = read_plan_tables(paths)
+    settings = settings_from_policy(policy or load_policy(None))
+    scored = tables.households.join(
+        tables.scores.select(
+            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
+        ),
+        on="household_id",
+        how="inner",
     )
-
-
-def load_plan_inputs(paths: PlanPaths) -> PlanInputs:
-    """Read and check every input file; contract tables go through the contract readers."""
-    households, _ = read_table(paths.households, "households")
-    workers, _ = read_table(paths.workers, "workers")
-    previous = read_table(paths.previous, "previous_assignment")[0] if paths.previous else None
-    conflicts = read_table(paths.conflicts, "conflicts")[0] if paths.conflicts else None
-    scores = read_file(paths.scores, "scores", ("household_id", "final_tier"))
-    try:
-        scores = scores.with_columns(
-            pl.col("household_id").cast(pl.String), pl.col("final_tier").cast(pl.Int64)
-        )
-        if "p_tier1" in scores.columns:
-            scores = scores.with_columns(pl.col("p_tier1").cast(pl.Float64))
-    except pl.exceptions.PolarsError as exc:
-        raise PlanFileError(f"{paths.scores}: scores column with a wrong type: {exc}") from None
-    return PlanInputs(
-        households=households,
-        workers=workers,
-        scores=scores,
-        previous=previous,
-        conflicts=conflicts,
-        pins=read_pairs(paths.pins, "pins"),
-        forbids=read_pairs(paths.forbids, "forbids"),
+    pins, issues = binding_pins(
+        tables.pins,
+        scored,
+        tables.workers,
+        tables.previous,
+        tables.conflicts,
+        tables.forbids,
+        settings,
     )
+    inputs = PlanInputs(
+        households=tables.households,
+        workers=tables.workers,
+        scores=tables.scores,
+        previous=tables.previous,
+        conflicts=tables.conflicts,
+        pins=pins,
+        forbids=tables.forbids,
+    )
+    return CheckedInputs(inputs, tables.warnings, tuple(issues))
 
 
 _RECORDED = (
@@ -145,7 +141,7 @@ def check_inputs_belong(plan_path: Path, paths: PlanPaths) -> None:
             continue
         if given is None:
             problems.append(
-                f"this plan was made with a {name.replace('_', ' ')} ({made_with['path']}); "
+                f"this plan was made with the {name.replace('_', ' ')} file ({made_with['path']}); "
                 f"pass it with {option} (方案生成时使用了该文件, 请提供)"
             )
         elif given.is_file() and file_sha256(given) != made_with["sha256"]:
@@ -167,14 +163,16 @@ def run_check_plan(
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
     plan = _read_plan(plan_path)
     check_inputs_belong(plan_path, paths)
-    inputs = load_plan_inputs(paths)
+    checked = load_plan_inputs(paths, policy)
     try:
         violations = validate_plan(
-            plan, inputs, settings_from_policy(policy), townships=townships or None
+            plan, checked.inputs, settings_from_policy(policy), townships=townships or None
         )
     except PlanFormatError as exc:
         raise PlanFileError(f"{plan_path}: {exc}") from None
-    return CheckResult(violations, summarize_violations(violations), plan.height)
+    return CheckResult(
+        violations, summarize_violations(violations), plan.height, checked.warnings, checked.issues
+    )
 
 
 def run_explain(
@@ -186,7 +184,7 @@ def run_explain(
     """
     plan = _read_plan(plan_path)
     check_inputs_belong(plan_path, paths)
-    inputs = load_plan_inputs(paths)
+    inputs = load_plan_inputs(paths, policy).inputs
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)
     if row.height == 0:

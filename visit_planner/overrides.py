@@ -17,6 +17,8 @@ refuses such input already when the override is added.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,14 +27,21 @@ from pathlib import Path
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from assignment.domain import AssignmentSettings
-from assignment.inputs import clean_pins
+from assignment.constraints import HARD_PAIR_RULES, area_columns, area_key, hard_pair_rules
+from assignment.domain import (
+    ROLE_NAMES_EN,
+    ROLE_NAMES_ZH,
+    TIER_NAMES_ZH,
+    AssignmentSettings,
+    Role,
+)
 from visit_planner.contracts import columns as c
-from visit_planner.contracts.reader import cast_to_contract
+from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
 from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import TABLES
 from visit_planner.errors import ContractError, VisitPlannerError
+from visit_planner.store.overrides import Standing, conflict, conflict_message
 
 KINDS = ("tier", "pin", "forbid", "correction")
 
@@ -49,6 +58,8 @@ CORRECTABLE_FIELDS: tuple[str, ...] = tuple(
 data update, not a correction), tiers (use a tier override) or audit-only columns."""
 
 APPLIED = "applied"
+_AREAS = ("township_id", "village_id", "grid_id")
+_PLACE_ZH = {"township": "乡镇", "village": "村", "grid": "网格"}
 NOT_APPLIED = "not_applied"
 
 
@@ -194,6 +205,7 @@ def apply_overrides(
     pins: list[tuple[str, str]] = []
     forbids: list[tuple[str, str]] = []
     corrected = households
+    _refuse_two_tiers(overrides, on)
     for o in sorted(overrides, key=lambda x: x.id):
         why = (
             not_expired(o, on)
@@ -240,6 +252,30 @@ def apply_overrides(
         outcomes=outcomes,
         notes=notes,
     )
+
+
+def _refuse_two_tiers(overrides: Sequence[Override], on: date) -> None:
+    """Raise a ContractError naming every household with two tier overrides in force on
+    ``on``: only one tier can apply, and picking one would silently drop the other. Adding
+    such a pair is refused (:func:`visit_planner.store.overrides.conflict`); this catches
+    stores written before that check."""
+    by_household: dict[str, list[int]] = {}
+    for o in overrides:
+        if o.kind == "tier" and not_expired(o, on) is None:
+            by_household.setdefault(o.household_id, []).append(o.id)
+    twice = {h: sorted(ids) for h, ids in sorted(by_household.items()) if len(ids) > 1}
+    if not twice:
+        return
+    raise ContractError([
+        "同一农户有多条现行类别调整, 只能保留一条, 未制定方案 / several tier overrides are in "
+        "force for the same household; only one can apply, nothing was planned:",
+        *(
+            f"  农户 household {h}: 类别调整 tier overrides {', '.join(f'#{i}' for i in ids)}"
+            for h, ids in twice.items()
+        ),
+        "请撤销不应生效的那条后重试 / revoke the one that should not apply, then plan again: "
+        "visit-planner overrides revoke ID --reason ...",
+    ])  # fmt: skip
 
 
 def pin_outcomes(
@@ -312,6 +348,8 @@ def check_new_override(
     ]  # fmt: skip
     if problems:
         return problems
+    if o.kind == "tier" and o.tier is None:
+        return ["类别调整须给出类别 (--tier 1/2/3) / a tier override needs --tier 1, 2 or 3"]
     if o.kind == "tier" and o.tier not in (1, 2, 3):
         return [f"类别须为 1/2/3 / tier must be 1, 2 or 3, got {o.tier}"]
     row = households.filter(pl.col("household_id") == o.household_id)
@@ -319,14 +357,56 @@ def check_new_override(
         _, why = corrected_value(row, o.field, o.value)
         return [why] if why else []
     if o.kind == "pin" and o.worker_id is not None:
-        pins = pl.DataFrame({"household_id": [o.household_id], "worker_id": [o.worker_id]})
         hh = row.with_columns(
-            pl.col("tier").fill_null(_tier_of_role(settings, workers, o.worker_id)).cast(pl.Int8),
-            pl.lit(0.0).alias("risk"),
+            pl.col("tier").fill_null(_tier_of_role(settings, workers, o.worker_id)).cast(pl.Int8)
         )
-        _, issues = clean_pins(pins, hh, workers, None, None, settings)
-        return [i.message for i in issues]
+        broken = _broken_pair_rules(hh, workers, o.worker_id, settings)
+        if broken:
+            return [
+                f"工作人员 {o.worker_id} 不能承接农户 {o.household_id} / worker {o.worker_id} "
+                f"may not serve household {o.household_id}: " + "; ".join(broken)
+            ]
     return []
+
+
+def _broken_pair_rules(
+    household: pl.DataFrame, workers: pl.DataFrame, worker_id: str, settings: AssignmentSettings
+) -> list[str]:
+    """Every hard pair rule (:data:`assignment.constraints.HARD_PAIR_RULES`, the assignment's
+    own definitions) the household and worker break, each said in plain words with the ids
+    and places that break it - not only the first, so the supervisor sees the whole reason."""
+    worker = workers.filter(pl.col("worker_id") == worker_id)
+    pair = household.join(
+        worker.select(
+            "worker_id", "role", *(pl.col(c).alias(f"w_{c}") for c in _AREAS), "active",
+            "own_household_id",
+        ),
+        how="cross",
+    ).with_columns(  # declared conflicts and forbids are checked elsewhere (the store)
+        pl.lit(None, dtype=pl.Boolean).alias(k) for k in ("conflict", "forbidden")
+    )  # fmt: skip
+    rules = hard_pair_rules(settings)
+    kept = pair.select(**rules).row(0, named=True)
+    h, w = pair.row(0, named=True), worker_id
+    tier = int(h["tier"])
+    role = Role(h["role"])
+    area = settings.jurisdiction[role]
+    col = next((c for c in area_columns(area) if h[c] != h[f"w_{c}"]), area_key(area))
+    place = col.removesuffix("_id")
+    texts = {
+        "role_eligible": (
+            f"{ROLE_NAMES_ZH[role]}不承接{TIER_NAMES_ZH[tier]} / a {ROLE_NAMES_EN[role]} does "
+            f"not serve tier-{tier} households"
+        ),
+        "in_jurisdiction": (
+            f"农户不在其管辖范围内 ({_PLACE_ZH[place]}: 人员 {h[f'w_{col}']}, 农户 {h[col]}) / "
+            f"outside the worker's jurisdiction (a {ROLE_NAMES_EN[role]} serves its own "
+            f"{area}; the worker's {place} is {h[f'w_{col}']}, the household's {h[col]})"
+        ),
+        "worker_active": f"工作人员 {w} 已停用 / worker {w} is inactive",
+        "not_own_household": f"这是该人员本人的家庭 / it is {w}'s own household",
+    }
+    return [texts.get(rule, rule) for rule in HARD_PAIR_RULES if kept[rule] is False]
 
 
 def _tier_of_role(settings: AssignmentSettings, workers: pl.DataFrame, worker_id: str) -> int:
@@ -397,6 +477,52 @@ def _tier_of(value: object) -> int | None:
     except ValueError:
         return None
     return int(number) if number.is_integer() and int(number) in (1, 2, 3) else None
+
+
+def read_override_file(path: Path) -> pl.DataFrame:
+    """An override file (CSV, UTF-8 or GBK, or Parquet) as strings; a ContractError naming the
+    file, the line and what is wrong with it, in Chinese and English, when it cannot be read
+    (instead of the CSV parser's own text)."""
+    try:
+        return read_raw(path)
+    except ContractError:
+        raise  # an unsupported suffix or encoding, already worded
+    except Exception as exc:  # polars raises many kinds on malformed files
+        why = _csv_problem(path) if path.suffix.lower() == ".csv" else None
+        raise ContractError([
+            f"{path}: 无法读取调整文件 / cannot read the override file: "
+            + (why or f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        ]) from None  # fmt: skip
+
+
+def _csv_problem(path: Path) -> str | None:
+    """The first line of a CSV file that cannot be parsed, and why (None: not found)."""
+    text = csv_text(path)
+    if not text.strip():
+        return (
+            "文件为空, 第 1 行须为列名 / the file is empty: line 1 must name the columns ("
+            + ",".join(OVERRIDE_FILE_COLUMNS)
+            + ")"
+        )
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            if header is None:
+                header = row
+            elif row and len(row) != len(header):
+                return (
+                    f"第 {start} 行有 {len(row)} 个字段, 列名有 {len(header)} 个 / line {start} "
+                    f"has {len(row)} fields, the header {len(header)} (a missing or extra comma?)"
+                )
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        return (
+            f"第 {start} 行: 引号未闭合或格式错误 / line {start}: a quoted field is not closed "
+            f'or the quoting is broken (an unmatched ") ({exc})'
+        )
+    return None
 
 
 def parse_override_file(
@@ -506,6 +632,32 @@ def check_overrides_against_data(
         for why in check_new_override(o, households, workers, settings, today=today):
             ids = " → ".join(x for x in (o.household_id, o.worker_id) if x)
             _collect(found, _field_of(o, why), why, f"{row_name(path, i)} ({ids})")
+    return _problems(path, found)
+
+
+def check_overrides_against_store(
+    overrides: Sequence[tuple[int, Override]], path: Path | str, in_force: Sequence[Standing]
+) -> list[Problem]:
+    """Every override of a file that conflicts with an override in force (``in_force``, from
+    the store) or with an earlier row of the file (:func:`~visit_planner.store.overrides.
+    conflict`): one problem per row, naming the override or line it conflicts with. The store
+    refuses them too; checking here reports every one, with its line, before anything is
+    added."""
+    found: dict[tuple[str, str], list[str]] = {}
+    earlier: list[tuple[int, Override]] = []
+    for i, o in overrides:
+        label = f"{row_name(path, i)} ({' → '.join(x for x in (o.household_id, o.worker_id) if x)})"
+        for other in in_force:
+            why = conflict(o, other)
+            if why is not None:
+                _collect(found, "household_id", conflict_message(other, why), label)
+        for j, prior in earlier:
+            why = conflict(o, prior)
+            if why is not None:
+                zh, en = why
+                _collect(found, "household_id", f"与 {row_name(path, j)} 冲突: {zh} / conflicts "
+                         f"with {row_name(path, j)}: {en}", label)  # fmt: skip
+        earlier.append((i, o))
     return _problems(path, found)
 
 

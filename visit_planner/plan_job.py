@@ -39,9 +39,9 @@ from pathlib import Path
 import polars as pl
 
 from assignment.bounds import relative_gap
-from assignment.domain import PLAN_COLUMNS, AssignmentSettings
+from assignment.domain import PLAN_COLUMNS, AssignmentSettings, Status
 from assignment.executor import Executor
-from assignment.plan import PrefectureResult
+from assignment.plan import PrefectureResult, worst_status
 from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.actor import current_actor
 from visit_planner.assign_job import (
@@ -55,7 +55,7 @@ from visit_planner.assign_job import (
 from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs, find_table
-from visit_planner.errors import PlanFileError, VisitPlannerError
+from visit_planner.errors import ContractError, PlanFileError, VisitPlannerError
 from visit_planner.overrides import (
     NOT_APPLIED,
     AppliedOverrides,
@@ -88,9 +88,9 @@ from visit_planner.runs import (
     diff_totals,
 )
 from visit_planner.runs.diff import diff_totals_in_parts
-from visit_planner.runs.staged import StagedRun, staging_dir
+from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
-from visit_planner.synthetic.next_month import month_before, parse_month
+from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo, month_before, parse_month
 from visit_planner.whatif import WhatIf
 
 EXIT_PLAN_REFUSED = 4
@@ -135,6 +135,7 @@ class PlanOutcome:
     stages: list[tuple[str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     versus_previous: dict[str, float] | None = None  # diff_totals against previous_run
+    notices: list[str] = field(default_factory=list)  # about the data and the workspace
 
     @property
     def not_applied(self) -> list[Outcome]:
@@ -146,6 +147,28 @@ def first_day(month: str) -> date:
     """The first day of ``YYYY-MM``."""
     year, mon = parse_month(month)
     return date(year, mon, 1)
+
+
+def check_data_month(data: Path, month: str) -> list[str]:
+    """Refuse a data directory whose ``month.json`` names another month than ``month``
+    (planning December from November's data would publish a wrong plan as December's), before
+    any work. A directory without ``month.json`` (data not made by ``generate``: an office's
+    export) cannot be checked; that is said in the notice returned, and the plan goes on."""
+    info = MonthInfo.read(data)
+    if info is None:
+        if not data.is_dir():
+            return []  # the input check names the missing directory
+        return [
+            f"{data}: no {MONTH_FILE}, so the data's month was not checked against --month "
+            f"{month} (数据目录无 {MONTH_FILE}, 未核对数据月份)"
+        ]
+    if info.month != month:
+        raise ContractError([
+            f"{data / MONTH_FILE}: field 'month' is {info.month}, but --month is {month}: the data "
+            f"is not the month being planned; nothing was planned or published "
+            f"(数据月份 {info.month} 与 --month {month} 不符, 未计划, 未发布)"
+        ])  # fmt: skip
+    return []
 
 
 def as_override(row: OverrideRow) -> Override:
@@ -213,6 +236,7 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
         parse_month(req.month)
     except ValueError as exc:
         raise PlanFileError(f"--month: {exc}") from None
+    notices = check_data_month(req.data, req.month)
     workspace = resolve_workspace(req.home).ensure()
     actor = current_actor(req.actor)
     with (
@@ -220,9 +244,26 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
         Store.for_workspace(workspace, req.store_url) as store,
         store.month_lock(req.month),
     ):
+        notices += _clear_stale_staging(workspace.runs_dir / req.month)
         if req.amend_townships:
-            return _amend(req, store, workspace, actor, _Clock(report), executor)
-        return _plan(req, store, workspace, actor, _Clock(report), executor)
+            outcome = _amend(req, store, workspace, actor, _Clock(report), executor)
+        else:
+            outcome = _plan(req, store, workspace, actor, _Clock(report), executor)
+    outcome.notices[:0] = notices
+    return outcome
+
+
+def _clear_stale_staging(runs_dir: Path) -> list[str]:
+    """Remove what killed runs of the month left under ``runs_dir`` (their staging and work
+    directories: never runs, as the store does not name them), in a notice of one line.
+    Called with the month's lock held."""
+    names, size = remove_stale_staging(runs_dir)
+    if not names:
+        return []
+    return [
+        f"removed {len(names)} staging/work director(ies) of interrupted runs "
+        f"({size / 1024:,.0f} KB) from {runs_dir} (已清理中断运行留下的临时目录)"
+    ]
 
 
 # --------------------------------------------------------------------------- the month
@@ -273,7 +314,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     previous, previous_run = previous_from_run(store, workspace, req.month)
     if previous is None:
         previous = inputs.previous_assignment if inputs.previous_assignment.height else None
-    clock.done("overrides / 纠正")
+    clock.done("overrides / 督导调整")
     context = scoring_context(
         home=workspace.root,
         policy_path=req.policy_path,
@@ -296,7 +337,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     solved = solve_townships(month, previous, settings, solver_options(req.time_limit), executor)
     del previous
     clock.done("assign / 分配")
-    result = solved.result
+    result = whole_run_result(solved.result, solved.result.diagnostics)
     outcomes, notes = _outcomes(standing, applied, result, solved.pinned_pairs)
     loads = whole_loads(month)
     run = StagedRun(staging)
@@ -365,7 +406,7 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
         if only is None or o.household_id in only
     ]
     applied = apply_overrides(standing, households, workers, on=day)
-    clock.done("overrides / 纠正")
+    clock.done("overrides / 督导调整")
     scored = score_frame(
         applied.households,
         overrides=applied.tier_overrides,
@@ -676,6 +717,34 @@ def _versus(
     return diff_totals(diff_plans(old, plan))
 
 
+def whole_run_result(result: PrefectureResult, diagnostics: pl.DataFrame) -> PrefectureResult:
+    """``result`` with the whole run's diagnostics (one row per township) and the status,
+    objective, bound and gap that follow from them, by the rule of
+    :func:`assignment.plan.combine_results`: the status is the worst of the townships'
+    (``optimal`` only when every township is proven optimal), the bound and gap only when
+    every township has a proven bound.
+
+    ``plan`` and an amendment both take the run's headline figures from here, so that an
+    amendment, whose solve covers only the re-solved townships, still reports the run it
+    publishes: the townships carried over count with their own status and bound.
+    """
+    if diagnostics.height == 0:  # no township: nothing to take the figures from
+        return replace(result, diagnostics=diagnostics)
+    status = worst_status(Status(s) for s in diagnostics["status"].to_list())
+    objectives, bounds = diagnostics["objective"].to_list(), diagnostics["bound"].to_list()
+    objective = float(sum(o or 0.0 for o in objectives))  # summed in township order, as there
+    proven = all(o is not None and b is not None for o, b in zip(objectives, bounds, strict=True))
+    bound = float(sum(bounds)) if proven else None
+    return replace(
+        result,
+        status=status,
+        diagnostics=diagnostics,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+    )
+
+
 def _with_churn(
     metrics: Mapping[str, object], versus: dict[str, float] | None
 ) -> dict[str, object]:
@@ -729,17 +798,7 @@ def _amended_content(
         named_ids = solved.result.plan["household_id"].implode()
         scores = _replace_rows(old, scores, "household_id", pl.col("household_id").is_in(named_ids))
     others = frozenset(set(base.townships()) - set(named))
-    objective = float(diagnostics["objective"].fill_null(0.0).sum())
-    proven = diagnostics["bound"].null_count() == 0 and diagnostics["objective"].null_count() == 0
-    bound = float(diagnostics["bound"].sum()) if proven else None
-    result = replace(
-        solved.result,
-        plan=plan,
-        diagnostics=diagnostics,
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-    )
+    result = replace(whole_run_result(solved.result, diagnostics), plan=plan)
     return replace(
         SolvedPlan(result, explanations, loads).content(inputs, provenance, named),
         scores=scores,

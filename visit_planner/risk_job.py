@@ -17,8 +17,10 @@ on 127.0.0.1), else the SQLite database and artifact directory of the workspace.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +36,11 @@ from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
 from visit_planner.actor import current_actor
-from visit_planner.errors import RiskJobError
+from visit_planner.contracts import columns as contract_columns
+from visit_planner.contracts import find_table
+from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
+from visit_planner.contracts.report import Problem
+from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import Policy, load_policy
@@ -125,29 +131,142 @@ def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
 
 
 def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
-    """``path`` itself, or ``name``.parquet / .csv inside it when it is a directory."""
+    """``path`` itself, or ``name``.parquet / .csv inside it when it is a directory (both
+    present is refused, as ``validate`` refuses it: which one is meant is not known)."""
     if path.is_dir():
-        for suffix in (".parquet", ".csv"):
-            candidate = path / f"{name}{suffix}"
-            if candidate.exists():
-                return candidate
-        raise RiskJobError(f"{path}: no {name}.parquet or {name}.csv in this directory")
+        found = find_table(path, name)
+        if found is None:
+            raise RiskJobError(
+                f"{path}: no {name}.parquet or {name}.csv in this directory (目录中没有该数据文件)"
+            )
+        return found
     if not path.exists():
-        raise RiskJobError(f"{path}: no such file")
+        raise RiskJobError(f"{path}: no such file (文件不存在)")
     return path
 
 
 def read_data(path: Path) -> pl.DataFrame:
-    """Read a .parquet or .csv file (CSV types inferred from the first 10 000 rows)."""
+    """Read a .parquet or .csv file as stored (CSV: UTF-8 or GBK/GB18030 like the contracts'
+    reader, types inferred from the first 10 000 rows). Truth and override tables; model
+    data is read by :func:`read_model_data`."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix == ".csv":
-            return pl.read_csv(path, infer_schema_length=10_000)
+            return pl.read_csv(io.StringIO(csv_text(path)), infer_schema_length=10_000)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise RiskJobError(f"{path}: cannot read: {exc}") from None
+        raise RiskJobError(f"{path}: cannot read: {exc} (无法读取文件)") from None
     raise RiskJobError(f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)")
+
+
+def is_household_spec(spec: FeatureSpec) -> bool:
+    """Whether ``spec`` is (a trained subset of) the built-in household spec: its data is
+    the households contract's, read with the contract's types and code mappings."""
+    builtin = household_spec()
+    return (spec.id_column, spec.target) == (builtin.id_column, builtin.target)
+
+
+def read_raw_data(path: Path, source: str | None = None) -> pl.DataFrame:
+    """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK)."""
+    try:
+        return read_raw(path)
+    except ContractError:
+        raise
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise RiskJobError(f"{source or path}: cannot read: {exc} (无法读取文件)") from None
+
+
+_DUPLICATE_HEADER = re.compile(r"^(?P<name>.+)_duplicated_\d+$")
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """A table read for the model: the spec's columns cast to their types, and warnings."""
+
+    frame: pl.DataFrame
+    warnings: list[str]
+
+
+def _model_dtypes(spec: FeatureSpec, schema: pl.Schema, *, builtin: bool) -> dict[str, pl.DataType]:
+    """The type each column the spec uses is read as: the households contract's for the
+    built-in spec (which keeps every contract column: policy rules may name any), else by
+    role (numeric Float64, boolean Boolean, target Int64 for integer classes, text as text;
+    other stored types are kept)."""
+    used = (
+        *(contract_columns.HOUSEHOLDS if builtin else ()),
+        spec.id_column,
+        spec.group_column,
+        spec.target,
+        *spec.features,
+        *spec.audit_columns,
+        *spec.fairness_columns,
+    )
+    int_classes = all(isinstance(c, int) for c in spec.classes)
+    out: dict[str, pl.DataType] = {}
+    for c in dict.fromkeys(x for x in used if x and x in schema):
+        stored = schema[c]
+        if builtin and c in contract_columns.HOUSEHOLDS:
+            out[c] = contract_columns.HOUSEHOLDS[c]
+        elif c in spec.numeric:
+            out[c] = pl.Float64()
+        elif c in spec.boolean:
+            out[c] = pl.Boolean()
+        elif c == spec.target and int_classes and stored == pl.String():
+            out[c] = pl.Int64()
+        else:
+            out[c] = stored
+    return out
+
+
+def read_model_data(
+    path: Path,
+    spec: FeatureSpec,
+    *,
+    builtin: bool,
+    training: bool,
+    source: str | None = None,
+    raw: pl.DataFrame | None = None,
+) -> ModelData:
+    """Read ``path`` for training, promotion or scoring with ``spec``: with the contracts'
+    reader (UTF-8 or GBK/GB18030 CSV; true/false, 1/0, yes/no, 是/否 as booleans; the
+    Chinese codes of the households contract such as ``A级`` / ``洪涝`` as its codes), each
+    column the spec uses cast to its type. A value that cannot be read, a missing or doubled
+    column is an error naming the file, the column and the first rows; columns the spec does
+    not use are dropped with a warning (for the built-in spec: columns outside the
+    households contract), so stray personal data goes no further. ``raw``: the file as
+    :func:`read_raw_data` read it already."""
+    file = source or str(path)
+    if raw is None:
+        raw = read_raw_data(path, file)
+    doubled = [
+        m["name"]
+        for c in raw.columns
+        if (m := _DUPLICATE_HEADER.match(c)) and m["name"] in raw.columns
+    ]
+    if doubled:
+        raise RiskJobError(
+            f"{file}: column(s) {', '.join(dict.fromkeys(doubled))} appear more than once in "
+            "the header; keep one (列名重复)"
+        )
+    with user_errors():
+        spec.check_columns(raw.columns, training=training, source=file)
+    dtypes = _model_dtypes(spec, raw.schema, builtin=builtin)
+    known = contract_columns.HOUSEHOLDS if builtin else dtypes
+    extra = [c for c in raw.columns if c not in known]
+    frame, problems = cast_to_contract(raw.select(list(dtypes)), dtypes, file, (spec.id_column,))
+    errors = [p.message() for p in problems if p.severity == "error"]
+    if errors:
+        raise RiskJobError("\n".join(errors))
+    warnings = []
+    if extra:
+        rule = (
+            "column is not in the households contract and was dropped (不在数据约定中, 已丢弃)"
+            if builtin
+            else "column is not named by the spec and was dropped (规格未列出此列, 已丢弃)"
+        )
+        warnings.append(Problem(file, ", ".join(extra), rule, severity="warning").message())
+    return ModelData(frame, warnings)
 
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")
@@ -198,6 +317,7 @@ class TrainOutcome:
     data_file: Path
     truth_file: Path | None
     seconds: float
+    warnings: list[str] | None = None  # reading the data: columns dropped at the boundary
 
 
 def train_from_file(
@@ -221,7 +341,8 @@ def train_from_file(
     with user_errors():
         spec = household_spec() if spec_path is None else load_spec(spec_path)
         settings = risk_settings(load_policy(policy_path), spec)
-        frame = read_data(data_file)
+        table = read_model_data(data_file, spec, builtin=is_household_spec(spec), training=True)
+        frame = table.frame
         truth_file = truth
         if (
             truth_file is None
@@ -230,9 +351,18 @@ def train_from_file(
         ):
             truth_file = data_file.parent / f"{TRUTH}.parquet"
         truth_frame = read_data(truth_file) if truth_file is not None else None
+        if truth_frame is not None and truth_file is not None:
+            need = [spec.id_column, *spec.prob_columns]
+            if missing := [c for c in need if c not in truth_frame.columns]:
+                raise RiskJobError(
+                    f"{truth_file}: truth table misses column(s) {', '.join(missing)} "
+                    f"(needs {', '.join(need)}) (真值表缺少列)"
+                )
         from risk_model import train
 
-        result = train(frame, spec, settings.rule, config=config, truth=truth_frame)
+        result = train(
+            frame, spec, settings.rule, config=config, truth=truth_frame, source=str(data_file)
+        )
         version = None
         if register:
             from risk_model.publish import publish
@@ -247,6 +377,7 @@ def train_from_file(
         data_file=data_file,
         truth_file=truth_file,
         seconds=time.perf_counter() - started,
+        warnings=table.warnings,
     )
 
 
@@ -267,7 +398,7 @@ def promote_version(
     A promotion (forced or by the gate) is also appended to the store's audit log, beside
     the registry's own record and ``audit/model_promotions.jsonl``.
     """
-    from risk_model.promote import promote
+    from risk_model.promote import json_safe, promote
     from visit_planner.store import Store
 
     workspace = resolve_workspace(home)
@@ -277,30 +408,42 @@ def promote_version(
         info = registry.version(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
         settings = risk_settings(load_policy(policy_path), spec)
+        table = read_model_data(
+            data_file,
+            spec,
+            builtin=is_household_spec(spec),
+            training=True,
+            source=f"{data_file} (model version {version})",
+        )
         result = promote(
             registry,
             version,
-            read_data(data_file),
+            table.frame,
             settings.rule,
             config=settings.gate,
             force=force,
             reason=reason,
             audit_file=workspace.root / "audit" / "model_promotions.jsonl",
+            source=str(data_file),
         )
+    if result.already_champion:  # nothing changed: nothing to audit
+        return result
     with Store.for_workspace(workspace.ensure(), store_url) as store:
         store.append_audit(
             "promote.forced" if result.forced else "promote",
             current_actor(),
             f"{registry.tracking.model_name} v{result.version}",
-            {
-                "previous_champion": result.previous_champion,
-                "force_requested": force,
-                "gate_passed": result.decision.passed,
-                "reason": result.reason,
-                "held_out_rows": result.n_heldout,
-                "candidate": result.candidate,
-                "champion": result.champion,
-            },
+            json_safe(
+                {
+                    "previous_champion": result.previous_champion,
+                    "force_requested": force,
+                    "gate_passed": result.decision.passed,
+                    "reason": result.reason,
+                    "held_out_rows": result.n_heldout,
+                    "candidate": result.candidate,
+                    "champion": result.champion,
+                }
+            ),
         )
     return result
 
@@ -318,6 +461,7 @@ class ScoreOutcome:
     model_version: int
     seconds: float
     fidelity: Any = None  # risk_model.attribution.Fidelity of the reasons (None: older model)
+    classes: tuple[Any, ...] = ()  # the model's classes, highest risk first (the spec's order)
 
 
 def drift_path(out: Path) -> Path:
@@ -462,35 +606,38 @@ def score_file(
     started = time.perf_counter()
     check_output_file(out)
     data_file = resolve_data(data)
-    frame = read_data(data_file)
+    raw = read_raw_data(data_file)
     override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
-    if override_frame is not None and overrides is not None:  # every problem of it at once
-        from visit_planner.overrides import require_valid_tier_overrides
+    if override_frame is not None and overrides is not None:  # every problem of it at once,
+        from visit_planner.overrides import require_valid_tier_overrides  # before the model
 
-        require_valid_tier_overrides(override_frame, overrides, frame)
+        require_valid_tier_overrides(override_frame, overrides, raw)
+    context = scoring_context(
+        version=version,
+        home=home,
+        policy_path=policy_path,
+        on_unseen=on_unseen,
+        mlflow_uri=mlflow_uri,
+        source=str(data_file),
+    )
+    data_read = read_model_data(
+        data_file, context.spec, builtin=is_household_spec(context.spec), training=False, raw=raw
+    )
+    frame = data_read.frame
     scored: Scored | ScoredPartitions
     if executor is None:
-        scored = score_frame(
-            frame,
-            overrides=override_frame,
-            version=version,
-            home=home,
-            policy_path=policy_path,
-            on_unseen=on_unseen,
-            mlflow_uri=mlflow_uri,
-            source=str(data_file),
+        with user_errors():
+            result = score_with(context, frame, override_frame)
+        scored = Scored(
+            result.scores,
+            result.drift,
+            result.check.warnings(),
+            int(context.model_version),
+            result.fidelity,
         )
     else:
         from visit_planner.score_partitions import CHUNK_ROWS, score_frame_partitioned
 
-        context = scoring_context(
-            version=version,
-            home=home,
-            policy_path=policy_path,
-            on_unseen=on_unseen,
-            mlflow_uri=mlflow_uri,
-            source=str(data_file),
-        )
         scored = score_frame_partitioned(
             frame, context, executor, overrides=override_frame, chunk_rows=chunk_rows or CHUNK_ROWS
         )
@@ -501,10 +648,11 @@ def score_file(
         drift_file=drift_path(out),
         scores=scored.scores,
         drift=scored.drift,
-        warnings=scored.warnings,
+        warnings=data_read.warnings + scored.warnings,
         model_version=scored.model_version,
         seconds=time.perf_counter() - started,
         fidelity=scored.fidelity,
+        classes=tuple(context.spec.classes),
     )
 
 

@@ -135,3 +135,67 @@ def test_gap_solve_highs_method(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert rows and all(r["status"] == "optimal" for r in rows)
+
+
+def _copy_inputs(src: Path, dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("scores", "households", "workers", "previous_assignment", "conflicts"):
+        (dst / f"{name}.parquet").write_bytes((src / f"{name}.parquet").read_bytes())
+    return dst
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 1.7, -0.5, None])
+def test_assign_refuses_a_bad_p_tier1_and_writes_nothing(
+    files: Path, tmp_path: Path, cli, bad: float | None
+) -> None:
+    """NaN, out of [0, 1] or blank p_tier1: exit 2 naming the file, column, rule and
+    households, before any solve (no township failure, no output)."""
+    d = _copy_inputs(files, tmp_path / "in")
+    scores = pl.read_parquet(d / "scores.parquet")
+    ids = scores.filter(pl.col("final_tier") == 1)["household_id"].sort().head(2).to_list()
+    scores.with_columns(
+        pl.when(pl.col("household_id").is_in(ids))
+        .then(pl.lit(bad, pl.Float64))
+        .otherwise(pl.col("p_tier1"))
+        .alias("p_tier1")
+    ).write_parquet(d / "scores.parquet")
+    out = tmp_path / "run"
+    code, _, err = cli(*["assign", *inputs(d), "--out", str(out), "--workers-processes", "1"])
+    assert code == 2, err
+    assert "scores.parquet: column 'p_tier1'" in err and all(i in err for i in ids)
+    assert ("between 0 and 1" in err) or ("null in a required field" in err)
+    assert "Traceback" not in err and "乡镇 townships" not in err and not out.exists()
+
+
+def test_assign_reports_every_bad_file_and_a_header_only_workers_file(
+    files: Path, tmp_path: Path, cli
+) -> None:
+    d = _copy_inputs(files, tmp_path / "in")
+    pl.read_parquet(d / "workers.parquet").clear().write_parquet(d / "workers.parquet")
+    scores = pl.read_parquet(d / "scores.parquet")
+    scores.with_columns(pl.col("final_tier").cast(pl.String)).with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("一")).otherwise(pl.col("final_tier"))
+        .alias("final_tier")
+    ).write_parquet(d / "scores.parquet")  # fmt: skip
+    code, _, err = cli(*["assign", *inputs(d), "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "workers.parquet: the workers table has no rows" in err
+    assert "scores.parquet: column 'final_tier': value is not a valid Int8" in err
+
+
+def test_assign_warns_of_dropped_columns_and_refuses_out_before_the_bar(
+    files: Path, tmp_path: Path, cli
+) -> None:
+    """Columns outside the contract are named (never their values) as validate names them;
+    an existing output directory is refused before any progress display."""
+    d = _copy_inputs(files, tmp_path / "in")
+    hh = pl.read_parquet(d / "households.parquet")
+    hh.with_columns(pl.lit("张三").alias("姓名")).write_parquet(d / "households.parquet")
+    out = tmp_path / "run"
+    code, _, err = cli(*["assign", *inputs(d), "--out", str(out), "--workers-processes", "1"])
+    assert code in (0, 3), err
+    flat = " ".join(err.split())
+    assert "households.parquet: column '姓名': not in the contract" in flat
+    assert "张三" not in err
+    code, _, err = cli(*["assign", *inputs(d), "--out", str(out)])
+    assert code == 2 and "乡镇 townships" not in err and "overwrite" in err

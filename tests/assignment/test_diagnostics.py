@@ -73,3 +73,62 @@ def test_summary_gives_the_cost_gap_with_coverage_fixed_over_the_proven_township
         "tier-1 coverage proven maximal in 2 of 3 townships; cost gap with coverage fixed 1.000%"
     )
     assert cost_gap_with_coverage_fixed(diag.drop("cost_bound")) is None
+
+
+def _township(n_t1: int, cadres: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A township of ``n_t1`` tier-1 households spread around a point and ``cadres`` cadres
+    of 24 h / 15 households, the first far off at the edge."""
+    from tests.assignment.helpers import households, workers
+
+    hh = households([
+        {"household_id": f"h{k:03d}", "tier": 1, "risk": 0.5,
+         "lon": 104.0 + 0.01 * (k % 7), "lat": 23.5 + 0.01 * (k // 7)}
+        for k in range(n_t1)
+    ])  # fmt: skip
+    ws = workers([
+        *({"worker_id": f"c{k}", "role": "cadre", "monthly_hours": 24.0, "max_households": 15,
+           "lon": 104.3, "lat": 23.8} for k in range(cadres)),
+        {"worker_id": "g0", "role": "grid_worker"},  # the township has other workers
+    ])  # fmt: skip
+    return hh, ws
+
+
+def _record(hh: pl.DataFrame, ws: pl.DataFrame, forbids: pl.DataFrame | None = None) -> dict:
+    from assignment.candidates import build_candidates
+    from assignment.diagnostics import shortfall
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    settings = settings_from_policy(load_policy())
+    arcs = build_candidates(hh, ws, None, None, settings, forbids=forbids)
+    (record,) = shortfall(hh, ws, settings, arcs=arcs)
+    return record
+
+
+def test_shortfall_never_needs_fewer_new_cadres_with_fewer_cadres_or_more_households() -> None:
+    """The new-cadre figure depends on the uncovered households only (new cadres based at
+    their centre): one cadre fewer and more uncovered households never need fewer."""
+    with_one = _record(*_township(29, 1))
+    without = _record(*_township(37, 0))
+    assert without["extra_workers"] >= with_one["extra_workers"] >= 1
+    assert with_one["extra_hours"] > 0 and "more hours of the present cadres" in str(
+        with_one["text"]
+    )
+    # No cadre at all: no "hours of the present cadres", every household named.
+    assert without["extra_hours"] == 0 and without["no_present_worker"] == 37
+    assert "more hours of the present" not in str(without["text"])
+    assert "have no present cadre allowed to visit them" in str(without["text"])
+    for n in (5, 10, 20, 40):
+        assert (
+            _record(*_township(n + 5, 1))["extra_workers"]
+            >= _record(*_township(n, 1))["extra_workers"]
+        )
+
+
+def test_shortfall_names_households_every_present_cadre_is_forbidden() -> None:
+    hh, ws = _township(1, 2)
+    forbids = pl.DataFrame({"household_id": ["h000", "h000"], "worker_id": ["c0", "c1"]})
+    record = _record(hh, ws, forbids)
+    text = str(record["text"])
+    assert record["extra_workers"] == 1 and record["extra_hours"] == 0
+    assert "more hours cannot help" in text and "h000" in text and "增加工时无济于事" in text
+    assert "the uncovered tier-1 household" in text and "all 1" not in text

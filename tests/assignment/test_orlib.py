@@ -48,7 +48,7 @@ def test_single_and_counted() -> None:
 def test_bad_files() -> None:
     with pytest.raises(OrlibFormatError, match=r"left over|expected"):
         parse_gap(ONE.rsplit(" ", 1)[0], "x")
-    with pytest.raises(OrlibFormatError, match="non-numeric"):
+    with pytest.raises(OrlibFormatError, match=r"line 1: .a. is not a number"):
         parse_gap("2 3 a", "x")
 
 
@@ -151,3 +151,28 @@ def test_cpsat_starts_from_a_hint() -> None:
     assert quick.objective == best.objective == GAP12_OPT[0]
     with pytest.raises(InputError, match="59 entries for 60 items"):
         solve_core(q, hint=best.choice[:-1])
+
+
+def test_the_first_line_decides_the_reading_and_errors_give_the_line(tmp_path: Path) -> None:
+    """A count alone on line 1 must match the instances (never re-read as one instance
+    without a count); a byte-order mark and CRLF are fine; one message with file and line."""
+    with pytest.raises(
+        OrlibFormatError, match=r"line 1 gives a count of 3 instances.*ends after 1"
+    ):
+        parse_gap("3\n" + ONE, "x")
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(("\ufeff1\r\n" + ONE.replace("\n", "\r\n")).encode("utf-8"))
+    assert [i.name for i in read_gap(bom)] == ["bom-1"]
+    (tmp_path / "one.txt").write_text(ONE)
+    assert [i.name for i in read_gap(tmp_path / "one.txt")] == ["one"]
+    trailing = tmp_path / "trailing.txt"
+    trailing.write_text("1\n" + ONE.rstrip("\n") + "\n9 9 9\n")
+    with pytest.raises(OrlibFormatError) as err:
+        read_gap(trailing)
+    text = str(err.value)
+    assert text.startswith(str(trailing)) and "3 numbers left over from line" in text
+    assert "after 1 instance " in text and "one instance" not in text
+    truncated = tmp_path / "truncated.txt"
+    truncated.write_text("1\n2 3\n1 2 3\n3 2 1\n")
+    with pytest.raises(OrlibFormatError, match=r"at line 2 .*the file ends too early"):
+        read_gap(truncated)

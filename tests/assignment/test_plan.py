@@ -67,7 +67,8 @@ def test_small_township_plan_is_valid_and_ordered() -> None:
     got = dict(zip(plan["household_id"], plan["worker_id"], strict=True))
     assert got["t1a"] == "c1" and got["t1b"] is None
     assert res.diagnostics["unassigned_tier1"] == 1
-    assert "1 more cadre or" in str(res.diagnostics["shortfall"])  # singular for one
+    text = str(res.diagnostics["shortfall"])
+    assert "1 more cadre (" in text and "the uncovered tier-1 household" in text  # singular
     assert "未覆盖的一类户" in str(res.diagnostics["shortfall"])  # one wording per tier
     assert "基层干部" in str(res.diagnostics["shortfall"])
 

@@ -87,6 +87,9 @@ def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # typ
 
 def test_non_numeric_column_is_an_error(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame)
-    odd = toy_frame.head(2).with_columns(pl.Series("visits", ["a", "b"]))
-    with pytest.raises(ScoringDataError, match="visits: values are not numeric"):
-        check_scoring_frame(odd, enc, {})
+    odd = toy_frame.head(3).with_columns(pl.Series("visits", ["a", "2", "b"]))
+    with pytest.raises(ScoringDataError) as err:
+        check_scoring_frame(odd, enc, {}, id_column="patient_id")
+    # the column, the values and the first offending rows are named
+    assert "visits: 2 value(s) are not numbers ['a', 'b']" in str(err.value)
+    assert f"rows {odd['patient_id'].gather([0, 2]).to_list()}" in str(err.value)

@@ -62,3 +62,19 @@ def test_wider_group_gap_is_refused_and_tolerance_is_configurable() -> None:
 def test_undefined_gap_is_not_compared() -> None:
     d = promotion_gate(_ev(0.5, 0.45, math.nan), _ev(0.5, 0.45, 0.1))
     assert d.passed
+
+
+def test_gate_lines_are_bilingual_in_one_wording_and_name_a_generic_class() -> None:
+    """Tester's defect 14: ``FAIL macro-F1`` had no Chinese, the undefined gap was English
+    only, and tier 1 was 一类召回率 here but 一类户召回率 in ``train``."""
+    lines = promotion_gate(_ev(0.4, 0.40, math.nan), _ev(0.5, 0.45, 0.1)).summary().splitlines()
+    assert lines[0].startswith("FAIL tier-1 recall 一类户召回率 0.400 >= 0.480")
+    assert lines[1].startswith("FAIL macro-F1 宏平均F1 0.400 >= 0.440")
+    assert lines[2] == (
+        "PASS largest group gap 最大组间差距: not comparable, too few tier-1 / 一类户过少"
+    )
+    generic = promotion_gate(
+        _ev(0.5, 0.45, 0.1), _ev(0.5, 0.45, 0.1), top=("class 'high'", "类别 high")
+    ).summary()
+    assert generic.startswith("PASS class 'high' recall 类别 high召回率 0.500")
+    assert "一类户" not in generic

@@ -153,8 +153,40 @@ def test_missing_column_unseen_category_out_of_range(household_result, household
 
 
 def test_duplicate_ids_are_refused(household_result, households) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ScoringDataError, match="duplicate household_id"):
+    first = households["household_id"][0]
+    with pytest.raises(
+        ScoringDataError,
+        match=rf"household_id: 1 duplicated id\(s\) in 2 rows, e\.g\. \['{first}'\]",
+    ):
         _score(household_result, pl.concat([households.head(3), households.head(1)]))
+
+
+def test_null_ids_are_refused_and_null_features_are_scored_as_missing_with_a_warning(
+    household_result, households
+) -> None:  # type: ignore[no-untyped-def]
+    """Tester's defect 7: a null id was scored silently; a null value too (NaN was refused)."""
+    h = households.head(5)
+    no_id = h.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(None)
+        .otherwise(pl.col("household_id"))
+        .alias("household_id")
+    )
+    with pytest.raises(
+        ScoringDataError, match=r"household_id: 1 row\(s\) without an id, e\.g\. \['row 3'\]"
+    ):
+        _score(household_result, no_id)
+    no_members = h.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1)
+        .then(None)
+        .otherwise(pl.col("members"))
+        .alias("members")
+    )
+    result = _score(household_result, no_members)
+    assert result.scores.height == 5
+    assert "members: 1 missing value(s), scored as missing / 按缺失评分" in (
+        result.check.warnings()
+    )
 
 
 def test_drift_is_flagged_when_the_population_shifts(household_result, households) -> None:  # type: ignore[no-untyped-def]

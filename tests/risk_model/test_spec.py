@@ -174,3 +174,108 @@ def test_units_are_checked_and_the_household_spec_gives_them() -> None:
         parse_spec(TOY_SPEC + '\n[units]\nsmoker = ["个", "unit"]\n')
     spec = parse_spec(TOY_SPEC + '\n[units]\nvisits = ["次", "visit", "visits"]\n')
     assert spec.units["visits"] == ("次", "visit", "visits")
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        "nationality",
+        "族别",
+        "minzu",
+        "xingbie",
+        "sfzh",
+        "shenfenzheng",
+        "hukou_no",
+        "card_no",
+        "cardNumber",
+        "户籍号",
+        "户口本号",
+        "家庭住址",
+        "address",
+        "wechat_id",
+    ],
+)
+def test_survey_export_names_of_protected_attributes_and_identifiers_are_refused(
+    feature: str,
+) -> None:
+    """Tester's defect 3: ethnicity copied as ``nationality`` / ``族别`` / ``minzu`` got in."""
+    assert personal_words(feature)
+    with pytest.raises(SpecError, match="looks like a personal identifier"):
+        parse_spec(
+            TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+        )
+
+
+def test_every_offending_feature_is_reported_at_once() -> None:
+    text = TOY_SPEC.replace(
+        'categorical = ["region"]', 'categorical = ["region", "身份证号", "id_card", "phone"]'
+    )
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, "ids.toml")
+    msg = str(err.value)
+    assert msg.startswith("ids.toml: features ")
+    for name in ("身份证号", "id_card", "phone"):
+        assert repr(name) in msg
+    assert 'not_personal = ["身份证号", "id_card", "phone"]' in msg
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'boolean = ["smoker"]',
+            'boolen = ["smoker"]',
+            r"\[features\]: unknown key 'boolen' \(did you mean 'boolean'\?",
+        ),
+        (
+            'numeric = ["age", "visits"]',
+            'numerc = ["age", "visits"]',
+            r"\[features\]: unknown key 'numerc' \(did you mean 'numeric'\?",
+        ),
+        (
+            'column = "severity"',
+            'column = "severity"\nprobability_colums = ["a", "b", "c"]',
+            r"\[target\]: unknown key 'probability_colums' \(did you mean 'probability_columns'\?",
+        ),
+        (
+            'smoker = ["吸烟", "smoker"]',
+            'smokr = ["吸烟", "smoker"]',
+            r"\[labels\] names 'smokr', which is not a feature \(did you mean 'smoker'\?",
+        ),
+        (
+            "age = [0, 120]",
+            "aeg = [0, 120]",
+            r"\[bounds\] names 'aeg', which is not a numeric feature \(did you mean 'age'\?",
+        ),
+    ],
+)
+def test_typos_inside_the_spec_tables_are_refused_with_a_suggestion(
+    old: str, new: str, message: str
+) -> None:
+    """Tester's defect 4: only unknown top-level keys were refused; a typo inside a table was
+    silently ignored (a label, a boolean feature, the probability columns)."""
+    assert old in TOY_SPEC
+    with pytest.raises(SpecError, match=r"^typo\.toml: " + message):
+        parse_spec(TOY_SPEC.replace(old, new), "typo.toml")
+
+
+def test_audit_columns_are_required_in_training_data(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """A misspelt audit column must not silently drop out of the fairness report."""
+    with pytest.raises(SpecError, match=r"clinic\.csv: missing column\(s\) named by the spec: sex"):
+        toy_spec.check_columns(toy_frame.drop("sex").columns, training=True, source="clinic.csv")
+    toy_spec.check_columns(toy_frame.drop("sex", "severity").columns, training=False)
+
+
+def test_a_spec_error_names_the_spec_file() -> None:
+    text = TOY_SPEC.replace('audit_columns = ["sex"]', 'audit_columns = ["visits"]')
+    with pytest.raises(SpecError, match=r"^gender\.toml: feature 'visits' is an audit-only column"):
+        parse_spec(text, "gender.toml")
+
+
+def test_unknown_target_value_names_count_and_rows(toy_spec) -> None:  # type: ignore[no-untyped-def]
+    values = pl.Series(["high", "High", "low", "High"])
+    ids = pl.Series(["P1", "P2", "P3", "P4"])
+    with pytest.raises(
+        SpecError, match=r"x\.csv: .*\['High'\] not among .* in 2 row\(s\), e\.g\. \['P2', 'P4'\]"
+    ):
+        toy_spec.encode_target(values, source="x.csv", ids=ids)

@@ -44,3 +44,10 @@ def assign_run(inputs: Path, out: Path) -> Path:
 
     run_assign(plan_paths(inputs), None, out, processes=1)
     return out
+
+
+def too_wide(text: str, width: int = 80) -> list[str]:
+    """The lines of ``text`` wider than ``width`` terminal columns (a CJK character counts 2)."""
+    from rich.cells import cell_len
+
+    return [line for line in text.splitlines() if cell_len(line) > width]

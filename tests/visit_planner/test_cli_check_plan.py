@@ -69,7 +69,67 @@ def test_bad_plan_file_is_a_clean_error(tmp_path: Path, greedy_files: Path, cli)
     pl.DataFrame({"household_id": ["H1"]}).write_csv(bad)
     rc, _, err = cli("check-plan", "--plan", str(bad), *_inputs(greedy_files))
     assert rc == 2
-    assert "lacks column" in err and "worker_id" in err
+    assert "required column is missing" in err and "worker_id" in err
+
+
+def test_plan_and_scores_of_wrong_types_are_named_by_the_contract(
+    tmp_path: Path, greedy_files: Path, cli
+) -> None:
+    """A plan with tiers written 一类户 and scores with a text probability: the contract's
+    message (file, column, rule, first ids), every file's in one run, no polars error."""
+    plan = pl.read_parquet(greedy_files / "plan.parquet").with_columns(
+        pl.col("tier").replace_strict(
+            {1: "一类户", 2: "二类户", 3: "三类户"}, return_dtype=pl.String
+        )
+    )
+    plan.write_csv(tmp_path / "plan.csv")
+    scores = pl.read_parquet(greedy_files / "scores.parquet")
+    first = scores["household_id"].sort()[0]
+    scores.with_columns(
+        pl.when(pl.col("household_id") == first)
+        .then(pl.lit("high"))
+        .otherwise(pl.col("p_tier1").cast(pl.String))
+        .alias("p_tier1")
+    ).write_csv(tmp_path / "scores.csv")
+    rc, _, err = cli("check-plan", "--plan", str(tmp_path / "plan.csv"), *_inputs(greedy_files))
+    assert rc == 2
+    assert "plan.csv: column 'tier': value is not a valid Int8" in err and "三类户" in err
+    assert "strict_cast" not in err
+    args = _inputs(greedy_files)
+    args[1] = str(tmp_path / "scores.csv")
+    rc, _, err = cli("check-plan", "--plan", str(greedy_files / "plan.parquet"), *args)
+    assert rc == 2
+    assert "scores.csv: column 'p_tier1': value is not a valid Float64" in err
+    assert f"{first} (high)" in err
+
+
+def test_pins_assign_releases_are_warnings_not_violations(
+    tmp_path: Path, greedy_files: Path, cli
+) -> None:
+    """check-plan applies the solver's rule of which pins bind (one shared function): a pin
+    of a forbidden pair, a pin to an unknown worker and a forbid of an unknown household are
+    named as warnings, as assign names them, and are not "pin not honoured" violations."""
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    row = plan.filter(pl.col("worker_id").is_not_null()).row(0, named=True)
+    other = plan.filter(
+        pl.col("worker_id").is_not_null() & (pl.col("worker_id") != row["worker_id"])
+    ).row(0, named=True)
+    hh = other["household_id"]
+    pl.DataFrame(
+        {"household_id": [hh, row["household_id"]], "worker_id": [row["worker_id"], "W999999"]}
+    ).write_csv(tmp_path / "pins.csv")
+    pl.DataFrame(
+        {"household_id": [hh, "H9999999"], "worker_id": [row["worker_id"], row["worker_id"]]}
+    ).write_csv(tmp_path / "forbids.csv")
+    rc, out, err = cli(
+        "check-plan", "--plan", str(greedy_files / "plan.parquet"), *_inputs(greedy_files),
+        "--pins", str(tmp_path / "pins.csv"), "--forbids", str(tmp_path / "forbids.csv"),
+    )  # fmt: skip
+    assert rc == 0, out + err
+    assert "pin_not_honoured" not in out
+    assert f"pin {hh}→{row['worker_id']} breaks" in " ".join(err.split())
+    assert f"{row['household_id']}→W999999" in err
+    assert "H9999999✕" in err and "forbids naming unknown" in " ".join(err.split())
 
 
 def test_explain_lists_ranked_alternatives(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.cells import cell_len
 
 from visit_planner.paths import Workspace
 from visit_planner.store import Store, store_url
@@ -38,26 +39,45 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert code in (0, 3)
     code, out, _ = cli("runs", "list", *home)
     assert code == 0 and "superseded" in out and "current" in out
+    assert "已被取代" in out and "当前" in out and "编制" in out  # both languages
     with Store.open(store_url(Workspace(ws / "ws"))) as s:
         v1, v2 = sorted(s.list_runs("2026-11"), key=lambda r: r.version)
     code, out, _ = cli("runs", "show", v2.run_id[:8], *home)
     assert code == 0 and "verified" in out and "sha256" in out
     code, out, _ = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], *home)
     assert code == 0 and "worker changed" in out and "0 of" in out  # same inputs, same plan
+    assert "both versions 两个版本都有的户" in out and "两月" not in out  # one month's runs
     code, out, _ = cli(
         "runs", "rollback", "--month", "2026-11", "--to", v1.run_id[:8], "--reason", "test", *home
     )
     assert code == 0 and v1.run_id[:12] in out
+    code, out, _ = cli("runs", "list", *home)
+    assert code == 0 and "rolled_back" in out and "已回滚" in out
+    assert v1.run_id[:12] in out and v2.run_id[:12] in out  # ids never cut at 80 columns
     sheets = tmp_path / "sheets"
     code, out, err = cli(
         "runs", "export", "current", "--month", "2026-11", "--out", str(sheets), *home
     )
     assert code == 0, err
     assert (sheets / "visit_lists.csv").is_file() and any((sheets / "sheets").iterdir())
+    export = ("runs", "export", "current", "--month", "2026-11", "--out")
+    code, _, err = cli(*export, str(sheets), *home)
+    assert code == 2 and "not empty" in err and "--overwrite" in err and "Traceback" not in err
+    code, _, err = cli(*export, str(sheets), "--overwrite", *home)
+    assert code == 0, err
+    afile = tmp_path / "afile"
+    afile.write_text("x", "utf-8")
+    code, _, err = cli(*export, str(afile), *home)
+    assert code == 2 and "is a file, not a directory" in err and "Traceback" not in err
+    code, _, err = cli("runs", "export", "current", "--out", str(tmp_path / "n"), *home)
+    assert code == 2 and "--month" in err and "需指定" in err
     code, out, _ = cli("audit", "verify", *home)
     assert code == 0 and "intact" in out
     code, out, _ = cli("audit", "list", *home)
     assert code == 0 and "rollback" in out and "publish" in out
+    # A run id may fold onto a second line at 80 columns but is never cut.
+    assert "…" not in out and "操作" in out
+    assert v2.run_id in "".join(line.split("│")[-1].strip() for line in out.splitlines())
 
 
 def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +90,7 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
     cases = [
         (["--kind", "tier", "--household", "H_NOPE", "--tier", "1"], "H_NOPE"),
         (["--kind", "pin", "--household", h, "--worker", "W_NOPE"], "W_NOPE"),
-        (["--kind", "pin", "--household", h, "--worker", other], "breaks"),
+        (["--kind", "pin", "--household", h, "--worker", other], "may not serve"),
         (["--kind", "tier", "--household", h, "--tier", "1", "--expires", "2001-01-01"], "past"),
         (["--kind", "correction", "--household", h, "--field", "name", "--value", "x"], "name"),
         (["--kind", "correction", "--household", h, "--field", "members", "--value", "x"], "fit"),
@@ -88,6 +108,11 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
     assert code == 0 and "added" in out
     code, out, _ = cli("overrides", "list", "--home", str(ws / "ws"))
     assert code == 0 and h in out
+    # One block per override: the tier in its one wording, ids and reason whole, both
+    # languages, every line within 80 columns.
+    assert f"{h} → 一类户 tier 1" in out and "类别调整 tier" in out and "有效 active" in out
+    assert "reason 原因: ok" in out and "…" not in out
+    assert all(cell_len(line) <= 80 for line in out.splitlines()), out
 
 
 def test_audit_verify_names_an_edited_entry(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -117,18 +142,20 @@ def test_store_upgrade_reports_the_schema(tmp_path: Path, cli) -> None:  # type:
 
 def test_promotions_are_in_the_audit_log(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
     home = ["--home", str(ws / "ws")]
-    code, _, err = cli(
+    with Store.open(store_url(Workspace(ws / "ws"))) as store:
+        before = [e for e in store.audit_entries() if e.action.startswith("promote")]
+    assert len(before) == 1  # the fixture's promotion of v1
+    assert before[-1].subject == "household-risk v1"
+    # Promoting the champion again changes nothing, so it records nothing.
+    code, out, err = cli(
         "promote", "--version", "1", "--data", str(ws / "data"), "--force", "--reason", "review",
         *home,
     )  # fmt: skip
     assert code == 0, err
-    # The gate passed, so it is a promotion (a forced one is "promote.forced" when it fails).
+    assert "already the champion" in out and "now the champion" not in out
     with Store.open(store_url(Workspace(ws / "ws"))) as store:
-        promotions = [e for e in store.audit_entries() if e.action.startswith("promote")]
-    assert len(promotions) >= 2  # the fixture's and this one
-    assert promotions[-1].subject == "household-risk v1"
-    assert promotions[-1].details["force_requested"] is True
-    assert promotions[-1].details["reason"] == "review"
+        after = [e for e in store.audit_entries() if e.action.startswith("promote")]
+    assert after == before
 
 
 def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

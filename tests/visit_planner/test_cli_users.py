@@ -59,6 +59,10 @@ def test_add_with_the_password_on_stdin_prints_none(
 
 
 def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
+    code, _, err = cli("users", "list", *opts)
+    assert code == 2 and "store upgrade" in err  # no store yet: nothing is created
+    code, _, err = cli("store", "upgrade", *opts)
+    assert code == 0, err
     code, out, _ = cli("users", "list", *opts)
     assert code == 0 and "no accounts" in out
     _, first, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
@@ -150,3 +154,18 @@ def test_bad_input_exits_2_without_a_traceback(
     assert code == 2 and "too short" in err
     code, out, _ = cli("users", "list", *opts)
     assert "new01" not in out
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["disable", "lead01", "--reason", "left"], ["reset-password", "lead01"]]
+)
+def test_commands_that_read_accounts_refuse_a_missing_workspace(
+    cli: Cli, tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mistyped --home must be reported, not answered from a new, empty store.
+    monkeypatch.delenv("VISIT_PLANNER_STORE_URL", raising=False)
+    home = tmp_path / "no_such_workspace"
+    code, out, err = cli("users", *args, "--home", str(home))
+    assert code == 2, out + err
+    assert "does not exist" in err and str(home) in err
+    assert not home.exists()

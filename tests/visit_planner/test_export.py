@@ -15,6 +15,7 @@ from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS
 from visit_planner.export.sheets import _sheet_files
+from visit_planner.outputs import OutputError
 from visit_planner.runs import RunReader
 
 _VOID = {"meta", "br", "col", "link", "img", "hr", "input"}
@@ -157,6 +158,39 @@ def test_townships_filter_and_errors(run_dir: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
 
 
+def test_a_file_as_out_is_refused_before_any_work(run_dir: Path, tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine", "utf-8")
+    with pytest.raises(OutputError, match=r"afile: is a file, not a directory"):
+        export_visit_lists(run_dir, afile, month="2026-11")
+    assert afile.read_text("utf-8") == "mine"
+
+
+def test_a_non_empty_out_needs_overwrite_and_is_then_replaced_whole(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "lists"
+    first = export_visit_lists(run_dir, out, month="2026-11")
+    before = (out / "visit_lists.csv").read_bytes()
+    with pytest.raises(OutputError, match=r"not empty.*--overwrite"):
+        export_visit_lists(run_dir, out, month="2026-11")
+    assert (out / "visit_lists.csv").read_bytes() == before  # untouched
+    # An earlier export is replaced whole: nothing of it stays beside the new lists.
+    (out / "sheets" / "W-LEFT.html").write_text("a worker who left", "utf-8")
+    (out / "notes.txt").write_text("stray", "utf-8")
+    tw = RunReader(run_dir).townships()[0]
+    again = export_visit_lists(run_dir, out, month="2026-11", townships=[tw], overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "sheets", "visit_lists.csv"]
+    assert len(list((out / "sheets").iterdir())) == again.sheets < first.sheets
+    # A directory that is not an export is never emptied, --overwrite or not.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("keep", "utf-8")
+    with pytest.raises(OutputError, match="not this tool's output"):
+        export_visit_lists(run_dir, other, month="2026-11", overwrite=True)
+    assert [p.name for p in other.iterdir()] == ["keep.txt"]
+
+
 def test_risk_reasons_are_used_when_the_run_stored_them(run_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
@@ -209,9 +243,12 @@ def test_places_are_named_in_the_lists(run_dir: Path, exported: ExportSummary) -
     assert places is not None and set(places["level"]) == {"county", "township", "village"}
     rows = pl.read_csv(exported.csv, infer_schema=False)
     assert rows["township_name"].null_count() == 0 and rows["village_name"].null_count() == 0
+    assert rows["county_name"].null_count() == 0
     named = dict(places.select("code", "name_zh").iter_rows())
     first = rows.row(0, named=True)
     assert first["township_name"] == named[first["township_id"]]
+    assert first["county_name"] == named[first["county_id"]]  # e.g. 文山市 beside 532601
+    assert rows.columns.index("county_name") == rows.columns.index("county_id") + 1
     sheet = next((exported.out / "sheets").glob("*.html")).read_text("utf-8")
     index = (exported.out / "index.html").read_text("utf-8")
     assert f"{named['532601001']} (532601001)" in index  # 开化街道 (532601001)

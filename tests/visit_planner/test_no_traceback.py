@@ -47,6 +47,11 @@ def broken(small_prefecture_dir: Path, tmp_path_factory: pytest.TempPathFactory)
         "kind,household_id,worker_id,tier,reason\ntier,H0000001,,7,x\npin,NOPE,,,\n"
     )
     (root / "bad_tiers.csv").write_text("household_id,tier,reason\nH0000001,7,x\nNOPE,1,\n")
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store
+
+    with Store.for_workspace(Workspace(root / "ws")):  # an empty store: creates it
+        pass
     return root
 
 
@@ -126,9 +131,13 @@ CASES = {
         lambda r, t: ["plan", "--month", "2026-11", "--data", str(t / "nope"), "--home", str(t)],
         "nope",
     ),
-    "runs_show_unknown": (lambda r, t: ["runs", "show", "abcdef123", "--home", str(t)], "abcdef"),
+    # An unknown run or override in a store that exists (``r / "ws"``: empty store).
+    "runs_show_unknown": (
+        lambda r, t: ["runs", "show", "abcdef123", "--home", str(r / "ws")],
+        "abcdef",
+    ),
     "overrides_revoke_unknown": (
-        lambda r, t: ["overrides", "revoke", "999", "--reason", "x", "--home", str(t)],
+        lambda r, t: ["overrides", "revoke", "999", "--reason", "x", "--home", str(r / "ws")],
         "999",
     ),
     "overrides_import_bad_file": (

@@ -7,13 +7,16 @@ from datetime import date
 import polars as pl
 import pytest
 
+from visit_planner.errors import ContractError
 from visit_planner.overrides import (
     APPLIED,
     CORRECTABLE_FIELDS,
     NOT_APPLIED,
     Override,
     apply_overrides,
+    check_new_override,
     pin_outcomes,
+    read_override_file,
 )
 
 DAY = date(2026, 12, 1)
@@ -165,6 +168,10 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     gone = {"kind": "forbid", "household_id": h1, "worker_id": "W_GONE", "tier": "", "reason": "x"}
     bad = _file(tmp_path, [good, gone, {**good, "household_id": "NOPE"}, BAD_ROWS[1]])
     code, out, err = cli("overrides", "import", str(bad), *home)
+    assert code == 2 and "workspace" in err and "does not exist" in err  # a mistyped --home
+    assert not (tmp_path / "ws").exists()
+    (tmp_path / "ws").mkdir()  # an existing workspace gets its store on the first override
+    code, out, err = cli("overrides", "import", str(bad), *home)
     assert code != 0 and "Traceback" not in out + err
     assert "nothing was imported" in err
     # File rules and data rules, each naming the file, the line and the ids.
@@ -177,3 +184,81 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     code, out, err = cli("overrides", "import", str(fine), *home)
     assert code == 0, err
     assert "imported 已导入 2 override(s)" in out
+
+    # A second tier override of the same household, in the store or in the file, is refused.
+    again = _file(tmp_path, [{**good, "tier": "2"}], "again.csv")
+    code, out, err = cli("overrides", "import", str(again), *home)
+    assert code == 2 and "nothing was imported" in err
+    assert "line 2 (H0000001)" in err and "active override #1 (tier)" in err
+    assert "revoke #1 first" in err and "请先撤销 #1" in err
+    two = _file(tmp_path, [{**gone, "worker_id": "W_X", "kind": "pin", "household_id": h0},
+                           {**gone, "worker_id": "W_Y", "kind": "pin", "household_id": h0}],
+                "two.csv")  # fmt: skip
+    code, out, err = cli("overrides", "import", str(two), *home)
+    assert code == 2 and "line 3 (H0000001 → W_Y)" in err and "conflicts with line 2" in err
+    code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
+    assert out.count("H0000001") == 1  # still only the first import's tier override
+
+
+def test_two_tier_overrides_in_force_refuse_the_plan_naming_them(month) -> None:  # type: ignore[no-untyped-def]
+    hh, ws = month
+    h0 = hh["household_id"][0]
+    overrides = [
+        Override(6, "tier", h0, "gbk file", "sup1", tier=1),
+        Override(7, "tier", h0, "rain", "sup1", tier=2),
+        Override(8, "tier", hh["household_id"][1], "old", "sup1", tier=1,
+                 expires_on=date(2026, 11, 30)),
+        Override(9, "tier", hh["household_id"][1], "new", "sup1", tier=2),
+    ]  # fmt: skip
+    with pytest.raises(ContractError) as refused:
+        apply_overrides(overrides, hh, ws, on=DAY)
+    text = str(refused.value)
+    assert f"{h0}: 类别调整 tier overrides #6, #7" in text
+    assert "#8" not in text  # expired before the month: not in force
+    assert "只能保留一条" in text and "visit-planner overrides revoke" in text
+
+
+def test_a_pin_refusal_names_every_rule_it_breaks(month) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    households = hh.with_columns(pl.lit(3, dtype=pl.Int8).alias("tier"))
+    h = households.row(0, named=True)
+    cadre = ws.filter(
+        (pl.col("role") == "cadre") & (pl.col("township_id") != h["township_id"]) & pl.col("active")
+    )["worker_id"][0]
+    o = Override(0, "pin", h["household_id"], "x", "sup1", worker_id=cadre)
+    (why,) = check_new_override(o, households, ws, settings, today=DAY)
+    assert f"worker {cadre} may not serve household {h['household_id']}" in why
+    assert "基层干部不承接三类户" in why and "a cadre does not serve tier-3 households" in why
+    assert "outside the worker's jurisdiction" in why and "农户不在其管辖范围内" in why
+    assert f"the household's {h['township_id']}" in why
+    assert "not in this month's data" not in why  # the worker is there, in another township
+    tier = Override(0, "tier", h["household_id"], "x", "sup1")
+    assert check_new_override(tier, households, ws, settings, today=DAY) == [
+        "类别调整须给出类别 (--tier 1/2/3) / a tier override needs --tier 1, 2 or 3"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ('kind,household_id,reason\ntier,H1,ok\ntier,H2,"unterminated\n',
+         ["line 3: a quoted field is not closed", "第 3 行"]),
+        ("kind,household_id,reason\ntier,H1,ok,extra\n", ["line 2 has 4 fields, the header 3"]),
+        ("", ["the file is empty", "文件为空"]),
+    ],
+)  # fmt: skip
+def test_an_unreadable_override_file_names_the_file_and_line(
+    tmp_path, text: str, needles: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "o.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContractError) as refused:
+        read_override_file(path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: 无法读取调整文件 / cannot read the override file")
+    for needle in needles:
+        assert needle in message
+    assert "infer_schema_length" not in message and "ignore_errors" not in message

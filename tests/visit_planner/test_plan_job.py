@@ -59,6 +59,10 @@ def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> N
     second = plan(months, db_url, M2, months.m2)
     assert first.run.version == 1 and second.run.version == 1  # type: ignore[attr-defined]
     assert second.previous_run.run_id == first.run.run_id  # type: ignore[attr-defined]
+    # November's data has no month.json (written by write_prefecture): said, not refused;
+    # December's (next_month) names 2026-12: checked, nothing to say.
+    assert [n for n in first.notices if "month.json" in n]  # type: ignore[attr-defined]
+    assert not [n for n in second.notices if "month.json" in n]  # type: ignore[attr-defined]
     manifest = RunManifest.read(second.run_dir)  # type: ignore[attr-defined]
     assert manifest.previous_run_id == first.run.run_id  # type: ignore[attr-defined]
     assert manifest.month == M2 and manifest.model_version == "1"
@@ -165,6 +169,85 @@ def test_amendment_changes_only_the_named_township(
     others_old = plan_old.filter(pl.col("township_id") != tw)
     assert plan_new.filter(pl.col("township_id") != tw).equals(others_old)
     assert RunReader(amended.run_dir).verify() == []  # type: ignore[attr-defined]
+    # The amendment's headline status is the whole run's, not only the re-solved township's.
+    statuses = set(RunReader(amended.run_dir).diagnostics()["status"].to_list())  # type: ignore[attr-defined]
+    # Its re-solved township's previous workers are the month's previous version's (explain
+    # words them so); the carried-over townships' stay last month's.
+    amended_reader = RunReader(amended.run_dir)  # type: ignore[attr-defined]
+    kept_here = plan_new.filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null())
+    assert amended_reader.explanation(kept_here["household_id"][0])["previous_this_month"]
+    elsewhere = plan_new.filter(pl.col("township_id") != tw)["household_id"][0]
+    assert amended_reader.explanation(elsewhere)["previous_this_month"] is False
+    worst_first = ("error", "infeasible", "unknown", "feasible")
+    expected = next((s for s in worst_first if s in statuses), "optimal")
+    assert new.metrics["status"] == expected
+
+
+def test_the_run_status_is_the_whole_runs_not_the_resolved_townships() -> None:
+    from assignment.domain import Status
+    from assignment.plan import PrefectureResult
+    from visit_planner.plan_job import whole_run_result
+
+    # An amendment re-solved township A to optimality; B and C were carried over as they
+    # were (B feasible with a 10% gap).
+    resolved = PrefectureResult(
+        status=Status.OPTIMAL, objective=100.0, bound=100.0, gap=0.0, seconds=1.0,
+        plan=pl.DataFrame(), diagnostics=pl.DataFrame(),
+    )  # fmt: skip
+    diagnostics = pl.DataFrame({
+        "township_id": ["A", "B", "C"],
+        "status": ["optimal", "feasible", "optimal"],
+        "objective": [100.0, 50.0, 10.0],
+        "bound": [100.0, 45.0, 10.0],
+    })  # fmt: skip
+    whole = whole_run_result(resolved, diagnostics)
+    assert whole.status == Status.FEASIBLE  # never optimal while a township is only feasible
+    assert whole.objective == 160.0 and whole.bound == 155.0
+    assert whole.gap == pytest.approx(5.0 / 160.0)
+    assert whole.diagnostics.height == 3
+    # One township without a proven bound: the run has none either (nor a gap).
+    unproven = diagnostics.with_columns(
+        pl.when(pl.col("township_id") == "C").then(None).otherwise(pl.col("bound")).alias("bound")
+    )
+    whole = whole_run_result(resolved, unproven)
+    assert whole.bound is None and whole.gap is None
+    # Every township optimal: optimal.
+    all_optimal = diagnostics.with_columns(pl.lit("optimal").alias("status"))
+    assert whole_run_result(resolved, all_optimal).status == Status.OPTIMAL
+    # A failed township makes the run's status "error", whatever the others.
+    failed = diagnostics.with_columns(
+        pl.when(pl.col("township_id") == "B").then(pl.lit("error")).otherwise("status")
+        .alias("status")
+    )  # fmt: skip
+    assert whole_run_result(resolved, failed).status == Status.ERROR
+
+
+def test_data_of_another_month_is_refused_before_any_work(tmp_path: Path) -> None:
+    from visit_planner.errors import ContractError
+    from visit_planner.plan_job import check_data_month
+    from visit_planner.synthetic.next_month import MonthInfo
+
+    data = tmp_path / "2026-11"
+    data.mkdir()
+    info = MonthInfo(month=M1, of=None, seed=1, scale=0.01, ids_issued={})
+    (data / "month.json").write_text(info.to_json(), "utf-8")
+    home = tmp_path / "workspace"
+    with pytest.raises(ContractError) as caught:
+        run_plan(PlanRequest(month=M2, data=data, home=home, processes=1))
+    text = str(caught.value)
+    assert str(data / "month.json") in text and "'month'" in text
+    assert M1 in text and f"--month is {M2}" in text and "nothing was planned" in text
+    assert not (home / "runs").exists()  # refused before the workspace was touched
+    assert check_data_month(data, M1) == []  # the right month: no notice
+
+
+def test_data_without_a_month_record_is_planned_with_a_notice(tmp_path: Path) -> None:
+    from visit_planner.plan_job import check_data_month
+
+    notices = check_data_month(tmp_path, M2)
+    assert len(notices) == 1
+    assert "month.json" in notices[0] and M2 in notices[0] and "未核对" in notices[0]
+    assert check_data_month(tmp_path / "absent", M2) == []  # the input check names it
 
 
 def test_rollback_keeps_the_later_run(months: Months, db_url: str) -> None:
@@ -264,6 +347,10 @@ def test_sigkill_at_any_point_leaves_the_previous_run_current(months: Months, db
     # The killed planners' locks are recovered: planning the month works again.
     again = plan(months, db_url, M1, months.m1)
     assert again.run.plan_sha256 == first.run.plan_sha256  # type: ignore[attr-defined]
+    # ... and what they left half-written is removed, in one line (SIGKILL cleans nothing up).
+    assert not list((months.home / "runs" / M1).glob(".staging-*"))
+    removed = [n for n in again.notices if "interrupted runs" in n]  # type: ignore[attr-defined]
+    assert len(removed) <= 1 and all("已清理" in n for n in removed)
 
 
 def test_unreachable_store_is_a_clear_error(months: Months, cli) -> None:  # type: ignore[no-untyped-def]

@@ -77,3 +77,110 @@ def test_a_bug_keeps_its_traceback() -> None:
     with pytest.raises(ValueError, match="a bug") as info, user_errors():
         raise ValueError("a bug")
     assert not isinstance(info.value, VisitPlannerError)
+
+
+def _zh_households_csv(households: pl.DataFrame, path: Path, encoding: str) -> None:
+    """``households`` as a Chinese office export: 是/否 booleans, A级 / 洪涝 codes, GBK text
+    (``encoding``), plus an ID-card column the contract does not have."""
+    zh = households.with_columns(
+        *(
+            pl.col(c).replace_strict({True: "是", False: "否"}, return_dtype=pl.String)
+            for c in ("elderly_living_alone", "low_income_allowance", "poverty_relapse_watch")
+        ),
+        pl.col("housing_safety_grade") + "级",
+        pl.col("hazard_exposure").replace(
+            {"none": "无", "drought": "干旱", "landslide": "滑坡", "flood": "洪涝"}
+        ),
+        pl.lit("532600199001011234").alias("id_card"),
+    )
+    path.write_bytes(zh.write_csv().encode(encoding))
+
+
+def test_model_data_is_read_like_validate_reads_it(
+    small_prefecture_dir: Path, tmp_path: Path
+) -> None:
+    """Tester's defects 1, 8 and 17: a GB18030 CSV with 是/否 and Chinese codes, which
+    ``validate`` accepts, reads as the same households as the Parquet file; the extra
+    ID-card column is dropped with a warning naming it."""
+    from visit_planner.risk_job import read_model_data
+
+    households = pl.read_parquet(small_prefecture_dir / "households.parquet")
+    csv = tmp_path / "households.csv"
+    _zh_households_csv(households, csv, "gb18030")
+    data = read_model_data(csv, household_spec(), builtin=True, training=True)
+    for c in ("elderly_living_alone", "housing_safety_grade", "hazard_exposure", "members"):
+        assert data.frame[c].to_list() == households[c].to_list(), c
+    assert "id_card" not in data.frame.columns
+    assert data.warnings == [
+        f"{csv}: column 'id_card': column is not in the households contract and was dropped "
+        "(不在数据约定中, 已丢弃)"
+    ]
+
+
+SURVEY_SPEC = """
+id_column = "hh_id"
+[target]
+column = "need"
+classes = ["high", "low"]
+[features]
+numeric = ["income"]
+boolean = ["has_toilet"]
+"""
+
+
+def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
+    """是/否 and yes/no are booleans (not a polars traceback); text in a numeric column is an
+    error naming the file, the column, the row's id and the value; columns outside the
+    spec are dropped with a warning."""
+    from visit_planner.risk_job import read_model_data
+
+    spec = parse_spec(SURVEY_SPEC)
+    csv = tmp_path / "survey.csv"
+    csv.write_text(
+        "hh_id,income,has_toilet,need,phone\nS1,10,是,high,139\nS2,20,no,low,138\nS3,,YES,low,137\n",
+        encoding="utf-8",
+    )
+    data = read_model_data(csv, spec, builtin=False, training=True)
+    assert data.frame["has_toilet"].to_list() == [True, False, True]
+    assert data.frame["income"].to_list() == [10.0, 20.0, None]
+    assert data.warnings == [
+        f"{csv}: column 'phone': column is not named by the spec and was dropped "
+        "(规格未列出此列, 已丢弃)"
+    ]
+    csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\nS9,unknown,否,low\n")
+    with pytest.raises(RiskJobError) as err:
+        read_model_data(csv, spec, builtin=False, training=True)
+    assert str(err.value) == (
+        f"{csv}: column 'income': value is not a valid Float64 (类型错误) — 1 row: S9 (unknown)"
+    )
+
+
+def test_a_doubled_column_and_an_ambiguous_directory_are_refused(tmp_path: Path) -> None:
+    from visit_planner.errors import ContractError
+    from visit_planner.risk_job import read_model_data
+
+    csv = tmp_path / "dup.csv"
+    csv.write_text("hh_id,income,has_toilet,need,income\nS1,10,是,high,1\n")
+    with pytest.raises(RiskJobError, match=r"dup\.csv: column\(s\) income appear more than once"):
+        read_model_data(csv, parse_spec(SURVEY_SPEC), builtin=False, training=True)
+    both = tmp_path / "both"
+    both.mkdir()
+    pl.DataFrame({"a": [1]}).write_parquet(both / "households.parquet")
+    pl.DataFrame({"a": [1]}).write_csv(both / "households.csv")
+    with pytest.raises(ContractError, match=r"both households\.parquet and households\.csv exist"):
+        resolve_data(both)
+
+
+def test_promotion_audit_has_no_nan() -> None:
+    """Tester's defect 11: an undefined group gap was written as the invalid JSON token NaN."""
+    import json
+    import math
+
+    from risk_model.promote import json_safe
+
+    entry = {"candidate": {"largest_group_gap": math.nan, "macro_f1": 0.5}, "gaps": [math.inf]}
+    text = json.dumps(json_safe(entry), allow_nan=False)
+    assert json.loads(text) == {
+        "candidate": {"largest_group_gap": None, "macro_f1": 0.5},
+        "gaps": [None],
+    }

@@ -130,7 +130,7 @@ def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
     code, _, err = cli(
         "check-plan", "--plan", plan, "--scores", str(inputs / "scores.parquet"), *base
     )
-    assert code == 2 and "made with a previous assignment" in err and "--previous" in err
+    assert code == 2 and "made with the previous assignment file" in err and "--previous" in err
     # Scores of other data: refused, naming the file, in check-plan and explain alike.
     other = tmp_path / "scores.parquet"
     pl.read_parquet(inputs / "scores.parquet").with_columns(pl.lit(1).cast(pl.Int8).alias(

@@ -7,7 +7,7 @@
 * :mod:`~visit_planner.analysis.policy` - a county's households under another decision rule
   or cadence, for :mod:`assignment.tradeoff`;
 * :mod:`~visit_planner.analysis.plots` - the figures (titles, axis labels with units, Chinese
-  with English) and :mod:`~visit_planner.analysis.fonts` (a CJK font for them).
+  with English) and :mod:`~risk_model.fonts` (a CJK font for them, shared with the training plots).
 
 Plain functions over polars frames; nothing here prints or writes outside the paths given.
 """

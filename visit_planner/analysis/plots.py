@@ -1,5 +1,5 @@
 """The notebooks' figures: every one with a title and axis labels with units, Chinese with
-English alongside (:func:`~visit_planner.analysis.fonts.use_cjk_font` makes the Chinese render).
+English alongside (:func:`~risk_model.fonts.use_cjk_font` makes the Chinese render).
 
 Each function takes frames from :mod:`~visit_planner.analysis` (or :mod:`assignment.tradeoff`)
 and returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no

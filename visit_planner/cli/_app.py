@@ -11,9 +11,21 @@ from rich.console import Console
 app = typer.Typer(
     name="visit-planner",
     help="Household risk tiers and visit assignment (家庭分类评估与挂包走访).",
+    epilog=(
+        "Environment (环境变量):\n\n"
+        "- `VISIT_PLANNER_HOME`: the workspace when --home is not given.\n"
+        "- `VISIT_PLANNER_STORE_URL`: the store database when --store-url is not given, e.g. "
+        "`postgresql+psycopg://user@127.0.0.1:5432/db` (default: SQLite in the workspace).\n"
+        "- `VISIT_PLANNER_DASHBOARD_ADDRESS`: the address `dashboard` binds when --address is "
+        "not given."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are Markdown: a paragraph's line breaks are soft, so it reflows to the
+    # terminal's width, while blank lines, `- ` lists and `code` keep their meaning. The mode
+    # is the root app's and Typer hands it to every sub-app and command.
+    rich_markup_mode="markdown",
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never break ids across lines
@@ -22,7 +34,7 @@ HomeOption = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Workspace directory (default: $VISIT_PLANNER_HOME or ./workspace).",
+        help="Workspace directory (default: $VISIT_PLANNER_HOME, else ./workspace).",
         show_default=False,
     ),
 ]

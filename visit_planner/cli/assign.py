@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,8 @@ from assignment.orlib import read_gap
 from assignment.plan import PrefectureResult, TownshipResult
 from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
-from visit_planner.cli.summary_text import print_coverage, print_shortfalls
+from visit_planner.cli.summary_text import print_coverage, print_input_notes, print_shortfalls
+from visit_planner.contracts import Problem
 from visit_planner.contracts.places import place_label, read_places_beside
 from visit_planner.errors import GapFileError
 from visit_planner.plan_files import PlanPaths
@@ -76,7 +78,10 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
     ] = GapMethod.CPSAT,
     threads: Annotated[int, typer.Option("--threads", help="CP-SAT workers.", min=1)] = 2,
 ) -> None:
-    """Solve generalized assignment instances: objective, proven bound, gap, seconds (求解GAP)."""
+    """Solve generalized assignment (GAP) instances (求解GAP).
+
+    Prints each instance's objective, proven bound, gap and seconds.
+    """
     try:
         instances = read_gap(file)
     except OrlibFormatError as exc:
@@ -166,14 +171,17 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     executor: ExecutorOption = ExecutorKind.LOCAL,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Assign households to workers per township (挂包分配): plan.parquet + diagnostics.parquet.
+    """Assign households to workers per township (挂包分配).
 
-    Exits 3 when any tier-1 household is left uncovered (the shortfall is printed), 5 when a
-    township's solve failed (named with its error; its households are left unassigned).
+    Writes plan.parquet and diagnostics.parquet. Exits 3 when any tier-1 household is left
+    uncovered (the shortfall is printed), 5 when a township's solve failed (named with its
+    error; its households are left unassigned).
     """
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # the place names beside the inputs, checked before work
-    with Progress(
+    # The bar is shown only once the output path and every input have been checked (at the
+    # township count), so a refusal is never preceded by an empty bar.
+    bar = Progress(
         TextColumn("[bold]乡镇 townships"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -181,17 +189,19 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
         TextColumn("{task.description}"),
         console=err_console,
         transient=False,
-    ) as bar:
-        task = bar.add_task("", total=None)
+    )
+    task = bar.add_task("", total=None)
 
-        def on_total(n: int) -> None:
-            bar.update(task, total=n)
+    def on_total(n: int) -> None:
+        bar.update(task, total=n)
+        bar.start()
 
-        def on_done(r: TownshipResult) -> None:
-            gap = "-" if r.gap is None else f"{r.gap:.3%}"
-            bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
+    def on_done(r: TownshipResult) -> None:
+        gap = "-" if r.gap is None else f"{r.gap:.3%}"
+        bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
 
-        result, _inputs, manifest = run_assign(
+    try:
+        result, inputs, manifest = run_assign(
             paths,
             policy,
             out,
@@ -204,7 +214,10 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             executor=executor.value,
             scheduler=scheduler,
         )
-    print_assign_summary(result, out)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    print_assign_summary(result, out, inputs.warnings)
     console.print(
         f"run 运行 {manifest.run_id[:12]}; plan hash 方案哈希 {manifest.plan_sha256[:16]}"
     )
@@ -214,8 +227,11 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
 
 
-def print_assign_summary(result: PrefectureResult, out: Path) -> None:
-    """Print coverage by tier, objective, bound, gap, shortfalls and input issues."""
+def print_assign_summary(
+    result: PrefectureResult, out: Path, warnings: Sequence[Problem] = ()
+) -> None:
+    """Print coverage by tier, objective, bound, gap, shortfalls, and what was left out of
+    the inputs (``warnings`` of the file readers, the solver's input issues)."""
     plan, diag = result.plan, result.diagnostics
     table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
     for t in (1, 2, 3):
@@ -245,10 +261,7 @@ def print_assign_summary(result: PrefectureResult, out: Path) -> None:
             f"{row['households']:,} households are left unassigned: {row['error']}[/]"
         )
     print_shortfalls(diag)
-    for issue in result.issues[:20]:
-        err_console.print(f"[yellow]input 输入[/]: {issue.message}")
-    if len(result.issues) > 20:
-        err_console.print(f"... {len(result.issues) - 20} more input issues in diagnostics")
+    print_input_notes(warnings, [issue.message for issue in result.issues])
     console.print(
         f"wrote 输出 {out}/:\n  plan, diagnostics, explanations, worker_loads (.parquet),\n"
         "  townships/, manifest.json",

@@ -15,6 +15,7 @@ from rich.table import Table
 from visit_planner.check_plan_job import explain_from_run, run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
 from visit_planner.cli.explain_text import alternative_lines, household_lines
+from visit_planner.cli.summary_text import print_input_notes
 from visit_planner.contracts.places import name_places, read_places_beside
 from visit_planner.errors import PlanFileError
 from visit_planner.plan_files import PlanPaths
@@ -79,14 +80,16 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     ] = None,
     show: Annotated[int, typer.Option("--show", help="Violations to list.", min=0)] = 20,
 ) -> None:
-    """Check a plan against the raw inputs and the policy (独立校验走访方案).
+    """Check a plan against the inputs and policy (独立校验走访方案).
 
     Re-derives every rule (eligibility, jurisdiction, conflicts, pins, forbids, capacity,
-    travel and hours) without the optimizer's data. Exits 4 when any rule is broken.
+    travel and hours) from the raw inputs and the policy, without the optimizer's data.
+    Exits 4 when any rule is broken.
     """
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # names for the messages (checked like any input)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)
+    print_input_notes(result.warnings, [i.message for i in result.issues])
     if out is not None:
         from assignment.validator import violations_frame
 
@@ -161,12 +164,13 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """Why a household got its worker, and what switching to another would cost (配对说明).
+    """Why a household got its worker; its alternatives (配对说明).
 
-    Lists the other allowed workers ranked by the change in the objective (minutes-equivalent
-    per month), with the household that would be displaced when that worker is full. With
-    ``--run DIR`` (an ``assign --out`` directory) only the household's township is read, with
-    the run's own inputs and policy; otherwise pass the plan and its input files.
+    Lists what switching to each other allowed worker would cost: ranked by the change in the
+    objective (minutes-equivalent per month), with the household that would be displaced when
+    that worker is full. With `--run DIR` (an `assign --out` directory) only the household's
+    township is read, with the run's own inputs and policy; otherwise pass the plan and its
+    input files.
     """
     files = {"--plan": plan, "--scores": scores, "--households": households, "--workers": workers}
     if run is not None:

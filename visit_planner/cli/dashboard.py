@@ -106,7 +106,11 @@ def dashboard(
         typer.Option(
             "--address",
             envvar=ADDRESS_ENV,
-            help="Address to bind (监听地址); anything but loopback is open to the network.",
+            # The variable's name is too long for the options column at 80 columns (it was
+            # cut): it is listed with the others in `visit-planner --help` instead.
+            show_envvar=False,
+            help="Address to bind (监听地址; also read from the environment, see "
+            "`visit-planner --help`); anything but loopback is open to the network.",
         ),
     ] = ADDRESS,
 ) -> None:

@@ -68,11 +68,12 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         bool, typer.Option("--overwrite", help="Replace earlier generated data in --out.")
     ] = False,
 ) -> None:
-    """Generate a synthetic Wenshan prefecture, or its next month (生成模拟文山州数据).
+    """Write a synthetic prefecture or its next month (生成模拟数据).
 
-    Writes households, workers, previous_assignment, conflicts and truth (.parquet) and
-    month.json into OUT, all or nothing. With --next-month-of DIR, OUT holds the month after
-    DIR's (changes and rates: visit_planner/synthetic/next_month.py).
+    A synthetic Wenshan prefecture (文山州): writes households, workers, previous_assignment,
+    conflicts, truth and places (.parquet) and month.json into OUT, all or nothing. With
+    --next-month-of DIR, OUT holds the month after DIR's (changes and rates:
+    visit_planner/synthetic/next_month.py).
     """
     from visit_planner.outputs import check_output_dir
     from visit_planner.synthetic.next_month import parse_month
@@ -223,7 +224,7 @@ def validate_cmd(
         Path, typer.Argument(help="Directory with households, workers, ... (.parquet or .csv).")
     ],
 ) -> None:
-    """Check an input directory against the data contracts (校验输入数据).
+    """Check an input directory against the contracts (校验输入数据).
 
     Exits 0 when the data can be used (warnings are printed), 2 with every problem otherwise.
     """

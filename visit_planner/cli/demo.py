@@ -66,9 +66,9 @@ def demo_cmd(
         typer.Option("--no-dashboard", help="Stop after the runs; do not serve the dashboard."),
     ] = False,
 ) -> None:
-    """Run two months of the whole job on a small synthetic prefecture (演示全流程).
+    """Run the whole job on a small synthetic prefecture (演示全流程).
 
-    Exits 0 when every step ran and both plans passed the
+    Two months in a row. Exits 0 when every step ran and both plans passed the
     independent check and were published. The synthetic
     prefecture has a few townships short of cadres on purpose,
     so the demo reports the tier-1 shortfall and the capacity
@@ -122,8 +122,8 @@ def demo_cmd(
     runs_diff(a=run1.run_id, b=run2.run_id, home=ws.root)
 
     sheets = ws.root / "visit_lists" / MONTHS[1]
-    _step(9, "export / 走访清单", f"runs export {run2.run_id[:8]} --out {sheets}")
-    runs_export(run=run2.run_id, out=sheets, home=ws.root)
+    _step(9, "export / 走访清单", f"runs export {run2.run_id[:8]} --out {sheets} --overwrite")
+    runs_export(run=run2.run_id, out=sheets, overwrite=True, home=ws.root)
 
     console.rule(f"done in {time.perf_counter() - started:.0f} s / 完成")
     if short:

@@ -52,6 +52,22 @@ def _reason_lines(reason: str) -> list[str]:
     return lines
 
 
+def _previous_lines(h: dict[str, Any]) -> list[str]:
+    """Whether the household kept its previous worker, and who that was: last month's, or -
+    in a township an amendment re-solved (``previous_this_month``) - the worker of the
+    month's previous version."""
+    kept, previous = _yes(h.get("kept_previous")), h.get("previous_worker_id")
+    if not h.get("previous_this_month"):
+        return [
+            f"延续上月人员 same as last month: {kept}"
+            + (f" (上月 last month {previous})" if previous else "")
+        ]
+    lines = [f"延续本月上一版本人员 same as this month's previous version: {kept}"]
+    if previous:
+        lines.append(f"  本月上一版本 previous version of this month: {previous}")
+    return lines
+
+
 def household_lines(h: dict[str, Any]) -> list[str]:
     """The household's pairing, one fact per line."""
     tier = h.get("tier")
@@ -67,8 +83,7 @@ def household_lines(h: dict[str, Any]) -> list[str]:
             if worker
             else "走访人员 worker: 未分配 none (无人走访 unvisited this month)"
         ),
-        f"延续上月人员 same as last month: {_yes(h.get('kept_previous'))}"
-        + (f" (上月 last month {h['previous_worker_id']})" if h.get("previous_worker_id") else ""),
+        *_previous_lines(h),
         f"上位兜底 up-cover by a higher role: {_yes(h.get('up_cover'))}",
     ]
     if h.get("alt_worker_id"):

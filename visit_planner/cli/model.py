@@ -106,7 +106,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
 ) -> None:
-    """Train and evaluate a risk model, register it as a new version (训练并登记模型).
+    """Train a risk model and register a new version (训练并登记模型).
 
     Trains three candidates (boosted trees, logistic regression, points scorecard) on the
     labelled rows, evaluates them on a group-wise held-out split (and against the Bayes limit
@@ -148,6 +148,8 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             config=config,
             mlflow_uri=mlflow_uri,
         )
+    for w in out.warnings or ():
+        err_console.print(f"warning / 警告: {w}", highlight=False)
     _print_training(out.result, out.seconds)
     if out.version is not None:
         console.print(
@@ -251,21 +253,28 @@ def _print_training(r: TrainResult, seconds: float) -> None:
         )
     m = r.evaluation.metrics
     lo, hi = m.tier1_recall_ci
-    console.print(
-        f"tier-1 recall 95% CI / 一类户召回率置信区间: {_f(lo)}–{_f(hi)}", highlight=False
-    )
+    en, zh = r.spec.top_class_names()
+    console.print(f"{en} recall 95% CI / {zh}召回率置信区间: {_f(lo)}–{_f(hi)}", highlight=False)
     t = r.reason_tables
     tree = {"shapley": ", TreeSHAP", "path": ", path / 路径归因"}.get(
         str(t.reference.get("tree_method")), ""
     )
+    # Two short lines rather than one that wraps mid-figure at 80 columns.
     console.print(
-        f"reasons / 原因: exact {t.unit} contributions{tree} (max |error| "
-        f"{t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)})"
+        f"reasons / 原因: exact {t.unit} contributions{tree}"
         if t.method == "exact"
-        else f"reasons / 原因: partial dependence, fidelity R² {_f(t.fidelity_r2)}",
+        else "reasons / 原因: partial dependence",
         highlight=False,
     )
-    console.print(f"fit {r.fit_seconds:.1f} s, total {seconds:.1f} s", highlight=False)
+    console.print(
+        f"  fidelity / 保真度: max |error| {t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)}"
+        if t.method == "exact"
+        else f"  fidelity / 保真度: R² {_f(t.fidelity_r2)}",
+        highlight=False,
+    )
+    console.print(
+        f"fit {r.fit_seconds:.1f} s, total {seconds:.1f} s / 拟合与总用时", highlight=False
+    )
 
 
 @app.command("promote")
@@ -283,7 +292,7 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
 ) -> None:
-    """Make a version the champion through the promotion gate (晋升冠军模型).
+    """Make a version the champion, through the gate (晋升冠军模型).
 
     Candidate and current champion are evaluated on the same held-out rows of DATA; the gate
     requires tier-1 recall and macro-F1 not worse beyond the policy's tolerances and the
@@ -311,6 +320,9 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
             )
             raise typer.Exit(1) from None
         raise
+    if res.already_champion:
+        console.print(res.decision.summary(), highlight=False)
+        return
     console.print(res.decision.summary(), highlight=False)
     tag = " (FORCED / 强制)" if res.forced else ""
     console.print(f"版本 {res.version} 已成为冠军模型{tag}", highlight=False)
@@ -351,6 +363,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
     """
+    from visit_planner.export.labels import TIER_ZH
     from visit_planner.risk_job import RiskJobError, score_file
 
     if unseen not in (None, "error", "missing"):
@@ -388,8 +401,10 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     for src in ("model", "rule", "override"):
         table.add_column(src, justify="right")
     counts = s.group_by("final_tier", "tier_source").len()
-    for tier in sorted(s["final_tier"].unique().to_list()):
-        row = [str(tier)]
+    order = {str(c): i for i, c in enumerate(res.classes)}  # the spec's order, highest risk first
+    households = [str(c) for c in res.classes] == ["1", "2", "3"]
+    for tier in sorted(s["final_tier"].unique().to_list(), key=lambda t: order.get(str(t), 99)):
+        row = [f"{tier} {TIER_ZH[int(tier)]}" if households else str(tier)]
         for src in ("model", "rule", "override"):
             n = counts.filter((counts["final_tier"] == tier) & (counts["tier_source"] == src))
             row.append(f"{int(n['len'].sum()):,}")
@@ -410,14 +425,16 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
             f"{res.fidelity.rows:,} households)",
             highlight=False,
         )
-    console.print(
-        f"drift report / 漂移报告: {res.drift_file}; {s.height:,} households in {res.seconds:.1f}s"
-    )
+    console.print(f"drift report / 漂移报告: {res.drift_file}", highlight=False, soft_wrap=True)
+    console.print(f"{s.height:,} households / 户 in {res.seconds:.1f} s", highlight=False)
 
 
 @app.command("models")
 def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None:
-    """List registered versions of household-risk with aliases and key metrics (模型版本)."""
+    """List model versions with aliases and key metrics (模型版本).
+
+    The registered versions of household-risk.
+    """
     from visit_planner.risk_job import list_models
 
     versions = list_models(home, mlflow_uri)
@@ -436,12 +453,15 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
                 else "gate passed"
             )
         aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
-        console.print(
+        gap = m.get("log_loss_gap_pct")
+        bayes = f"  Bayes gap {_f(gap, 2)} %" if gap is not None and not math.isnan(gap) else ""
+        # Three short lines per version (each under 80 columns), not one 150-column line.
+        for line in (
             f"  v{v.version}{aliases}  {created} UTC  {v.params.get('kind', '')}  "
-            f"data={v.params.get('data_file', '')}  log-loss {_f(m.get('log_loss'), 4)}  "
-            f"macro-F1 {_f(m.get('macro_f1'))}  tier-1 recall {_f(m.get('tier1_recall'))}  "
-            f"Bayes gap {_f(m.get('log_loss_gap_pct'), 2)} %  {promo}".rstrip(),
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
+            f"data={v.params.get('data_file', '')}",
+            f"      log-loss {_f(m.get('log_loss'), 4)}  macro-F1 {_f(m.get('macro_f1'))}  "
+            f"tier-1 recall {_f(m.get('tier1_recall'))}{bayes}",
+            f"      promotion / 晋升: {promo}" if promo else "",
+        ):
+            if line:
+                console.print(line, highlight=False, soft_wrap=True, markup=False)

@@ -19,8 +19,8 @@ StoreUrlOption = Annotated[
     str | None,
     typer.Option(
         "--store-url",
-        help="Store database URL (default: $VISIT_PLANNER_STORE_URL, else SQLite in the "
-        "workspace), e.g. postgresql+psycopg://user@127.0.0.1:5432/db",
+        help="Store database URL (default: the environment's, else SQLite in the workspace; "
+        "see `visit-planner --help`).",
         show_default=False,
     ),
 ]
@@ -149,4 +149,6 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     for w in outcome.warnings[:10]:
         err_console.print(f"[yellow]score 评分: {w}[/]")
     print_shortfalls(outcome.solved.result.diagnostics)
+    for note in outcome.notices:
+        err_console.print(f"[yellow]note 提示: {note}[/]", highlight=False)
     console.print(f"files 文件: {outcome.run_dir}")

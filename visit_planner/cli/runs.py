@@ -21,6 +21,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from assignment.domain import TIER_NAMES_ZH
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
@@ -34,16 +35,19 @@ from visit_planner.overrides import (
     Override,
     check_new_override,
     check_overrides_against_data,
+    check_overrides_against_store,
     parse_override_file,
+    read_override_file,
 )
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.runs import RunReader, diff_runs, diff_totals
-from visit_planner.store import RunRow, Store
+from visit_planner.store import OverrideRow, RunRow, Store
 
 runs_app = typer.Typer(help="Published runs of the months (已发布方案).", no_args_is_help=True)
 overrides_app = typer.Typer(
-    help="Supervisors' standing corrections (督导调整): tier, pin, forbid, data correction.",
+    help="Supervisors' standing corrections (督导调整).\n\n"
+    "Four kinds: tier, pin, forbid and data correction.",
     no_args_is_help=True,
 )
 audit_app = typer.Typer(
@@ -59,9 +63,18 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in th
 
 
 @contextmanager
-def _store(home: Path | None, url: str | None) -> Iterator[tuple[Store, Workspace]]:
+def _store(
+    home: Path | None, url: str | None, *, new_store: bool = False
+) -> Iterator[tuple[Store, Workspace]]:
+    """The workspace's existing store: these commands read or change what is recorded, so a
+    workspace or store that does not exist (a mistyped ``--home``) is refused, naming the
+    path, and nothing is created (``plan`` and ``store upgrade`` create them). ``new_store``
+    (``overrides add`` / ``import``, which may come before the first plan): the store may be
+    created, but only in a workspace directory that exists."""
     workspace = resolve_workspace(home)
-    with Store.for_workspace(workspace, url) as store:
+    if new_store:
+        Store.require_workspace(workspace, url)
+    with Store.for_workspace(workspace, url, create=new_store) as store:
         yield store, workspace
 
 
@@ -71,6 +84,24 @@ def _reader(workspace: Workspace, run: RunRow) -> RunReader:
 
 # --------------------------------------------------------------------------- runs
 
+RUN_STATUS_ZH = {"current": "当前", "superseded": "已被取代", "rolled_back": "已回滚"}
+"""A run's status in Chinese (the dashboard's wording), shown beside the English."""
+
+RUN_KIND_ZH = {"plan": "编制", "amend": "修订"}
+"""A run's kind in Chinese, shown beside the English."""
+
+
+def _status(status: str, sep: str = " ") -> str:
+    """``rolled_back 已回滚``: the stored status with its Chinese."""
+    zh = RUN_STATUS_ZH.get(status)
+    return status if zh is None else f"{status}{sep}{zh}"
+
+
+def _kind(kind: str, sep: str = " ") -> str:
+    """``amend 修订``: the stored kind with its Chinese."""
+    zh = RUN_KIND_ZH.get(kind)
+    return kind if zh is None else f"{kind}{sep}{zh}"
+
 
 @runs_app.command("list")
 def runs_list(
@@ -78,7 +109,10 @@ def runs_list(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Every run, newest month first: version, status, who, coverage (方案列表)."""
+    """Every run, newest month first, with its status (方案列表).
+
+    Each with its version, status, who and coverage.
+    """
     with _store(home, store_url) as (store, _):
         rows = store.list_runs(month)
     table = Table(
@@ -87,10 +121,16 @@ def runs_list(
     )  # fmt: skip
     for column in table.columns:
         column.no_wrap = True
+    # At 80 columns a long account name folds; the run id and the month are never cut (no
+    # outer border: room for an account name of 10 characters on one line).
+    table.show_edge = False
+    table.columns[0].min_width, table.columns[1].min_width = 12, 7
+    table.columns[5].no_wrap, table.columns[5].overflow = False, "fold"
     for r in sorted(rows, key=lambda r: (r.month, r.version), reverse=True):
         style = "bold" if r.status == "current" else ""
         table.add_row(
-            r.run_id[:12], r.month, str(r.version), r.kind, r.status, r.created_by,
+            r.run_id[:12], r.month, str(r.version), _kind(r.kind, "\n"),
+            _status(r.status, "\n"), r.created_by,
             f"{r.metrics.get('tier1_uncovered', 0):,}",
             "-" if "churn_tier_unchanged" not in r.metrics
             else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
@@ -105,7 +145,10 @@ def runs_show(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """One run: provenance, headline figures, overrides and their outcomes (方案详情)."""
+    """One run: provenance, figures and overrides (方案详情).
+
+    Its provenance, headline figures, and the overrides with their outcomes.
+    """
     with _store(home, store_url) as (store, workspace):
         row = store.get_run(run)
         outcomes = store.outcomes(row.run_id)
@@ -113,7 +156,7 @@ def runs_show(
     bad = reader.verify()
     m = row.metrics
     lines = [
-        f"run {row.run_id}  {row.month} v{row.version} ({row.kind}, {row.status})",
+        f"run {row.run_id}  {row.month} v{row.version} ({_kind(row.kind)}, {_status(row.status)})",
         f"created 创建 {row.created_at:%Y-%m-%d %H:%M} UTC by {row.created_by}; "
         f"code {row.code_version}",
         f"model 模型 version {row.model_version}; policy 政策 sha256 {row.policy_sha256[:16]}",
@@ -150,7 +193,10 @@ def runs_diff(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Churn (split by tier changed / unchanged), coverage and travel, per township (方案对比)."""
+    """Compare two runs: churn, coverage, travel (方案对比).
+
+    Churn (split by tier changed / unchanged), coverage and travel, per township.
+    """
     with _store(home, store_url) as (store, workspace):
         ra, rb = store.get_run(a), store.get_run(b)
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
@@ -175,10 +221,15 @@ def runs_diff(
         "类别变 tier chg. = 类别变化而换人 / 类别变化户 (tier changed)",
         highlight=False,
     )
+    both = (
+        "households in both versions 两个版本都有的户"
+        if ra.month == rb.month
+        else "households in both months 两月都有的户"
+    )
     console.print(
         f"{ra.month} v{ra.version} → {rb.month} v{rb.version}\n"
         f"  换人 worker changed: {int(totals['worker_changed']):,} of "
-        f"{int(totals['in_both']):,} households in both 两月都有的户\n"
+        f"{int(totals['in_both']):,} {both}\n"
         f"  类别未变而换人 churn among unchanged tiers: {totals['churn_tier_unchanged']:.2%}\n"
         f"  一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
         f"{int(totals['uncovered_tier1_b'])}\n"
@@ -199,7 +250,10 @@ def runs_rollback(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Make an earlier run of the month current again (回退); later runs are kept, audited."""
+    """Make an earlier run of the month current again (回退).
+
+    Later runs are kept; the rollback is audited.
+    """
     with _store(home, store_url) as (store, _):
         target = store.get_run(to)
         row = store.rollback(month, target.run_id, actor=current_actor(), reason=reason)
@@ -212,23 +266,37 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     out: Annotated[Path, typer.Option("--out", help="Directory for the visit lists.")],
     month: Annotated[str | None, typer.Option("--month", help="With run 'current'.")] = None,
     township: Annotated[list[str] | None, typer.Option("--township", help="Only these.")] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier export in --out, whole.")
+    ] = False,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Per-worker visit lists: a CSV and one printable A4 sheet per worker (走访清单)."""
+    """Per-worker visit lists: CSV and printable A4 sheets (走访清单).
+
+    A CSV, and one printable A4 sheet per worker. --out must be absent or empty; with
+    --overwrite it may hold an earlier export, which is then replaced whole (a directory
+    holding anything else is refused).
+    """
     from visit_planner.export import export_visit_lists
 
     with _store(home, store_url) as (store, workspace):
         if run == "current":
             if month is None:
-                raise PlanFileError("runs export current needs --month YYYY-MM")
+                raise PlanFileError(
+                    "runs export current needs --month YYYY-MM (导出当前方案需指定 --month)"
+                )
             row = store.current_run(month)
             if row is None:
                 raise PlanFileError(f"month {month} has no current run (本月尚无方案)")
         else:
             row = store.get_run(run)
     summary = export_visit_lists(
-        workspace.root / row.path, out, month=row.month, townships=township or None
+        workspace.root / row.path,
+        out,
+        month=row.month,
+        townships=township or None,
+        overwrite=overwrite,
     )
     console.print(
         f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 户\n"
@@ -244,7 +312,8 @@ def _data_for_check(
     store: Store, workspace: Workspace, household_id: str, data: Path | None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Households (with ``tier``) and workers to check a new override against: the given data
-    directory, else the newest current run's stored inputs of the household's township."""
+    directory, else the newest current run's stored inputs (the household's township, and the
+    workers of every township: a worker elsewhere is out of jurisdiction, not gone)."""
     if data is not None:
         from visit_planner.contracts import load_inputs
 
@@ -263,7 +332,11 @@ def _data_for_check(
     inputs = reader.inputs(township)
     if inputs["households"] is None or inputs["workers"] is None:
         raise PlanFileError(f"run {newest.run_id[:12]} has no stored inputs; pass --data DIR")
-    return inputs["households"], inputs["workers"]
+    others = [reader.inputs(tw)["workers"] for tw in reader.townships() if tw != township]
+    workers = pl.concat(
+        [inputs["workers"], *(w for w in others if w is not None)], how="diagonal_relaxed"
+    )
+    return inputs["households"], workers
 
 
 @overrides_app.command("add")
@@ -292,7 +365,10 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Add a standing override (新增督导调整); checked against the data, audited."""
+    """Add a standing override (新增督导调整).
+
+    It is checked against the data, and audited.
+    """
     if kind not in KINDS:
         raise typer.BadParameter(f"{kind!r}: use one of {', '.join(KINDS)}", param_hint="--kind")
     try:
@@ -304,7 +380,7 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
         id=0, kind=kind, household_id=household, reason=reason, author=author, worker_id=worker,
         tier=tier, field=field, value=value, evidence=evidence, expires_on=expires_on,
     )  # fmt: skip
-    with _store(home, store_url) as (store, workspace):
+    with _store(home, store_url, new_store=True) as (store, workspace):
         households, workers = _data_for_check(store, workspace, household, data)
         settings = settings_from_policy(load_policy())
         problems = check_new_override(candidate, households, workers, settings, today=date.today())
@@ -332,26 +408,19 @@ def overrides_import(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Add the standing overrides of a file (批量导入督导调整): all or none.
+    """Add a file's overrides, all or none (批量导入督导调整).
 
     Every row is checked (the file's columns and values, then each override against the
-    data, as ``overrides add`` does); every problem of the file is reported in one run,
+    data, as `overrides add` does); every problem of the file is reported in one run,
     naming the row, its ids, the field and the rule, and then nothing is added.
     """
-    from visit_planner.contracts.reader import read_raw
-
     if not file.is_file():
         raise PlanFileError(f"{file}: file not found (找不到文件)")
-    try:
-        frame = read_raw(file)
-    except ContractError:
-        raise  # an unsupported suffix, already worded
-    except Exception as exc:  # polars raises many kinds on corrupt files
-        raise PlanFileError(f"{file}: cannot read the override file: {exc}") from None
+    frame = read_override_file(file)
     author = current_actor()
     today = date.today()
     overrides, problems = parse_override_file(frame, file, today=today, author=author)
-    with _store(home, store_url) as (store, workspace):
+    with _store(home, store_url, new_store=True) as (store, workspace):
         if overrides:  # also when other rows have problems: every problem in one run
             settings = settings_from_policy(load_policy())
             cache: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
@@ -370,6 +439,9 @@ def overrides_import(
                 if not problems:
                     raise
                 problems.append(Problem(str(file), "", f"not checked against the data: {exc}"))
+            problems += check_overrides_against_store(
+                overrides, file, store.list_overrides(active_on=today)
+            )
         if problems:
             raise ContractError(
                 [
@@ -378,25 +450,49 @@ def overrides_import(
                     format_problems(problems),
                 ]
             )
-        rows = [
-            store.add_override(
-                o.kind,
-                o.household_id,
-                author=author,
-                reason=o.reason,
-                worker_id=o.worker_id,
-                tier=o.tier,
-                field=o.field,
-                value=o.value,
-                evidence=o.evidence,
-                expires_on=o.expires_on,
-            )
-            for _, o in overrides
-        ]
+        rows = store.add_overrides(  # one transaction: all or none
+            [
+                {
+                    "kind": o.kind, "household_id": o.household_id, "author": author,
+                    "reason": o.reason, "worker_id": o.worker_id, "tier": o.tier,
+                    "field": o.field, "value": o.value, "evidence": o.evidence,
+                    "expires_on": o.expires_on,
+                }
+                for _, o in overrides
+            ],
+            today=today,
+        )  # fmt: skip
     console.print(
         f"imported 已导入 {len(rows)} override(s) from {file}: "
         + ", ".join(f"#{r.id}" for r in rows)
     )
+
+
+# The dashboard's wording of the override kinds and statuses.
+OVERRIDE_KIND_ZH = {
+    "tier": "类别调整",
+    "pin": "指定人员",
+    "forbid": "禁止配对",
+    "correction": "数据更正",
+}
+OVERRIDE_STATUS_ZH = {"active": "有效", "revoked": "已撤销"}
+
+
+def _override_lines(o: OverrideRow) -> list[str]:
+    """One override as a short block: ids, dates and the worker never cut, the reason on its
+    own line (so ``overrides list`` reads at 80 columns and when redirected)."""
+    what = {
+        "tier": f"→ {TIER_NAMES_ZH.get(o.tier or 0, '?')} tier {o.tier}",
+        "pin": f"→ {o.worker_id}", "forbid": f"✕ {o.worker_id}",
+        "correction": f"{o.field} = {o.value}",
+    }[o.kind]  # fmt: skip
+    status = f"{OVERRIDE_STATUS_ZH.get(o.status, '')} {o.status}".strip()
+    expires = f"; expires 到期 {o.expires_on}" if o.expires_on else ""
+    return [
+        f"#{o.id} {OVERRIDE_KIND_ZH.get(o.kind, '')} {o.kind}  {o.household_id} {what}  [{status}]",
+        f"    by 人员 {o.author}{expires}",
+        f"    reason 原因: {o.reason}",
+    ]
 
 
 @overrides_app.command("list")
@@ -408,17 +504,12 @@ def overrides_list(
     """Standing overrides (督导调整列表)."""
     with _store(home, store_url) as (store, _):
         rows = store.list_overrides(status=None if all_ else "active")
-    table = Table("#", "kind", "household", "what", "by", "reason", "expires", "status")
+    if not rows:
+        console.print("no overrides / 无调整")
+        return
     for o in rows:
-        what = {
-            "tier": f"tier {o.tier}", "pin": f"→ {o.worker_id}", "forbid": f"✕ {o.worker_id}",
-            "correction": f"{o.field} = {o.value}",
-        }[o.kind]  # fmt: skip
-        table.add_row(
-            str(o.id), o.kind, o.household_id, what, o.author, o.reason,
-            str(o.expires_on or "-"), o.status,
-        )  # fmt: skip
-    console.print(table if rows else "no overrides / 无调整")
+        for line in _override_lines(o):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @overrides_app.command("revoke")
@@ -440,7 +531,10 @@ def overrides_export_corrections(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Data corrections for the next training set (导出数据更正)."""
+    """Export data corrections for training (导出数据更正).
+
+    The standing data corrections, for the next training set.
+    """
     with _store(home, store_url) as (store, _):
         rows = [o for o in store.list_overrides() if o.kind == "correction"]
     frame = pl.DataFrame(
@@ -471,13 +565,16 @@ def overrides_export_corrections(
 
 @audit_app.command("verify")
 def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """Check the hash chain; name the first entry edited, removed or reordered (校验审计链)."""
+    """Check the audit log's hash chain (校验审计链).
+
+    Names the first entry edited, removed or reordered.
+    """
     with _store(home, store_url) as (store, _):
         check = store.verify_audit()
     if check.ok:
-        console.print(f"audit log intact 审计日志完整: {check.message}")
+        console.print(check.message, highlight=False, soft_wrap=True)  # the hash unbroken
         return
-    err_console.print(f"[bold red]audit log broken 审计日志被篡改: {check.message}[/]")
+    err_console.print(check.message, style="bold red", highlight=False)
     raise typer.Exit(4)
 
 
@@ -490,8 +587,12 @@ def audit_list(
     """The last entries of the audit log (审计日志)."""
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
-    table = Table("seq", "at (UTC)", "actor", "action", "subject")
-    table.columns[3].no_wrap = True
+    table = Table("#", "at (UTC)\n时间", "actor\n人员", "action\n操作", "subject\n对象")
+    table.show_edge = False  # at 80 columns a run id folds onto a second line, never cut
+    for column in table.columns[:4]:
+        column.no_wrap = True
+    table.columns[2].no_wrap, table.columns[2].overflow = False, "fold"
+    table.columns[4].overflow = "fold"
     for e in entries:
         table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject)
     console.print(table)
@@ -517,7 +618,10 @@ def store_unlock(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Release a month's planning lock left by a process on another machine (解除锁定); audited."""
+    """Release a month's planning lock (解除锁定).
+
+    One left by a process on another machine; audited.
+    """
     with _store(home, store_url) as (store, _):
         holder = store.force_release_month_lock(month, actor=current_actor(), reason=reason)
     console.print(f"released 已解除: {holder}" if holder else f"{month} was not locked 未锁定")

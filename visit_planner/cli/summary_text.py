@@ -4,12 +4,15 @@ one language a line where a sentence would wrap at 80 columns."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import polars as pl
+from rich.console import Console
 from rich.text import Text
 
 from assignment.diagnostics import coverage_summary
-from visit_planner.cli._app import console
+from visit_planner.cli._app import console, err_console
+from visit_planner.contracts import Problem, format_problems
 from visit_planner.contracts.places import place_label
 
 _NEXT_CHINESE = re.compile(r";\s+(?=[\u4e00-\u9fff])")  # "...; 需增加" starts the next pair
@@ -53,3 +56,34 @@ def print_coverage(diagnostics: pl.DataFrame) -> None:
     for line in coverage_summary(diagnostics, place_label):
         for i, part in enumerate(Text(line).wrap(console, max(20, console.width - 2))):
             console.print(("  " if i else "") + part.plain.rstrip(), highlight=False, markup=False)
+
+
+def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
+    """``lines`` (the first one a heading), each wrapped at ``out``'s width at spaces (never
+    inside an id), every line after the first and every continuation indented two spaces."""
+    for n, line in enumerate(lines):
+        indent = "  " if n else ""
+        width = max(20, out.width - len(indent) - (2 if not n else 0))
+        for i, part in enumerate(Text(line).wrap(out, width, overflow="ignore")):
+            pad = indent + ("  " if i else "")
+            out.print(Text(pad + part.plain.rstrip(), style=style), highlight=False)
+
+
+def print_input_notes(
+    warnings: Sequence[Problem], issues: Sequence[str], *, limit: int = 20
+) -> None:
+    """What was left out of the inputs, on stderr: the readers' warnings (a column outside a
+    contract, in :func:`~visit_planner.contracts.format_problems`'s wording, as ``validate``
+    prints them) and the input issues (``中文 / English``, one language a line), at most
+    ``limit`` of those (the rest are in the diagnostics); wrapped to the terminal."""
+    if warnings:
+        for line in format_problems(warnings).splitlines():
+            print_wrapped([line], err_console, style="yellow")
+    for text in issues[:limit]:
+        zh, *rest = bilingual_lines(text) or [text]
+        print_wrapped([f"input 输入: {zh}", *rest], err_console, style="yellow")
+    if len(issues) > limit:
+        err_console.print(
+            f"… {len(issues) - limit} more input issues in diagnostics (其余输入问题见诊断文件)",
+            highlight=False,
+        )

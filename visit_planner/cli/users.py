@@ -48,8 +48,10 @@ PasswordStdinOption = Annotated[
 
 
 @contextmanager
-def _store(home: Path | None, url: str | None) -> Iterator[Store]:
-    with Store.for_workspace(resolve_workspace(home), url) as store:
+def _store(home: Path | None, url: str | None, *, create: bool = False) -> Iterator[Store]:
+    # Only ``users add`` may create the workspace's store; the others refuse a mistyped
+    # --home instead of opening a new, empty store (see Store.for_workspace).
+    with Store.for_workspace(resolve_workspace(home), url, create=create) as store:
         yield store
 
 
@@ -117,7 +119,7 @@ def users_add(  # noqa: PLR0917  (Typer options)
         )
     scope_kind, scope_id = parse_scope(scope)
     password = _read_password() if password_stdin else generate_password()
-    with _store(home, store_url) as store:
+    with _store(home, store_url, create=True) as store:
         row = store.add_user(
             username,
             role,
@@ -143,10 +145,11 @@ def _status(row: UserRow, now: datetime) -> str:
 
 @users_app.command("list")
 def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """Every account, disabled ones too (账号列表); never a password or its hash.
+    """Every account, disabled ones too (账号列表).
 
-    Status is active, disabled or locked→HH:MM (UTC, when the lock ends); who added an account
-    and when is in the audit log (``audit list``)."""
+    Never a password or its hash. Status is active, disabled or locked→HH:MM (UTC, when the
+    lock ends); who added an account and when is in the audit log (`audit list`).
+    """
     with _store(home, store_url) as store:
         rows = store.list_users()
     now = datetime.now(UTC)
@@ -172,7 +175,10 @@ def users_disable(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Disable an account: it can no longer sign in, and is kept (停用账号); audited."""
+    """Disable an account (停用账号); audited.
+
+    It can no longer sign in, and is kept.
+    """
     with _store(home, store_url) as store:
         row = store.disable_user(username, current_actor(), reason)
     console.print(f"disabled 已停用 {row.username}", highlight=False)
@@ -185,7 +191,10 @@ def users_reset_password(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Set a new password and unlock the account (重置密码); audited."""
+    """Set a new password and unlock the account (重置密码).
+
+    Audited.
+    """
     password = _read_password() if password_stdin else generate_password()
     with _store(home, store_url) as store:
         row = store.reset_password(username, password, current_actor())

@@ -10,6 +10,8 @@ from typing import Final
 
 import polars as pl
 
+from assignment.greedy import PLAN_SCHEMA
+
 # Wenshan Prefecture's bounding box (WGS84 degrees). Coordinates outside are a data error.
 LON_MIN: Final = 103.5
 LON_MAX: Final = 106.2
@@ -100,3 +102,32 @@ codes (and the 8 counties' built-in names)."""
 PLACES_NULLABLE: Final = frozenset({"name_en"})
 
 TRUTH_PROBABILITIES: Final = ("p_tier1", "p_tier2", "p_tier3")
+
+SCORES: Final[dict[str, pl.DataType]] = {
+    "household_id": pl.String(),
+    "final_tier": pl.Int8(),
+    "p_tier1": pl.Float64(),
+    "p_tier2": pl.Float64(),
+    "p_tier3": pl.Float64(),
+    "model_version": pl.String(),
+}
+"""The scores a plan is made from (``visit-planner score``'s output or the user's own):
+``final_tier`` decides the tier, ``p_tier1`` is the risk the solver weighs, so both are
+required and checked; ``p_tier2``, ``p_tier3`` and ``model_version`` are optional (checked
+when given)."""
+SCORES_NULLABLE: Final = frozenset({"p_tier2", "p_tier3", "model_version"})
+SCORES_OPTIONAL: Final = ("p_tier2", "p_tier3", "model_version")
+SCORES_PASSTHROUGH: Final = ("model_tier", "tier_source", "rule", "override_reason", "reasons")
+"""Other columns ``visit-planner score`` writes: known, not used by the plan commands, so not
+read and not warned about."""
+
+PLAN: Final[dict[str, pl.DataType]] = dict(PLAN_SCHEMA)
+"""A plan as ``assign`` writes it (``assignment.greedy.PLAN_SCHEMA``, the one definition),
+read back by ``check-plan`` and ``explain``; an unassigned household has no worker, role or
+minutes."""
+PLAN_NULLABLE: Final = frozenset({"worker_id", "role", "travel_minutes", "hours_per_month"})
+PLAN_PASSTHROUGH: Final = ("cost", "pinned", "risk")
+
+PAIRS: Final[dict[str, pl.DataType]] = {"household_id": pl.String(), "worker_id": pl.String()}
+"""Supervisor pins and forbids: one (household, worker) pair a row."""
+PAIRS_NULLABLE: Final = frozenset[str]()

@@ -26,7 +26,7 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 """How Chinese office exports write the contract's codes, per column (read as the code)."""
 
 
-def _csv_text(path: Path) -> str:
+def csv_text(path: Path) -> str:
     """A CSV file's text: UTF-8 (with or without BOM), else GB18030 (covers GBK, the default
     export of Chinese Excel); the file is named when it is neither."""
     raw = path.read_bytes()
@@ -52,7 +52,7 @@ def read_raw(path: Path) -> pl.DataFrame:
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
-        return pl.read_csv(io.StringIO(_csv_text(path)), infer_schema=False)
+        return pl.read_csv(io.StringIO(csv_text(path)), infer_schema=False)
     raise ContractError([f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)"])
 
 
@@ -102,12 +102,15 @@ def cast_to_contract(
     file: str,
     id_columns: tuple[str, ...],
     offset: int = 0,
+    *,
+    known: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
     Returns the cast frame (only meaningful when no error was reported) and the problems.
     ``offset``: the rows before ``df`` in its file, when ``df`` is a chunk of it (row numbers
-    in the messages are the file's).
+    in the messages are the file's). ``known``: columns the file's producer writes that are
+    not read here (e.g. a scores file's ``reasons``): dropped without a warning.
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
@@ -116,13 +119,14 @@ def cast_to_contract(
             Problem(file, ", ".join(missing), "required column is missing (缺少必需列)")
         )
         return df, problems
-    extra = [name for name in df.columns if name not in spec]
+    extra = [name for name in df.columns if name not in spec and name not in known]
     if extra:
         problems.append(
             Problem(
                 file,
                 ", ".join(extra),
-                "column is not in the contract and was ignored (not read further)",
+                "not in the contract: dropped, its values not read further "
+                "(契约外的列, 已删除, 不再读取)",
                 severity="warning",
             )
         )

@@ -99,6 +99,29 @@ PREVIOUS_ASSIGNMENT: Final = _schema(
 
 CONFLICTS: Final = _schema(c.CONFLICTS, c.CONFLICTS_NULLABLE, {})
 
+_PROBABILITY = [pa.Check.in_range(0, 1)]  # NaN fails it too: a probability is a number
+
+SCORES: Final = _schema(
+    c.SCORES,
+    c.SCORES_NULLABLE,
+    {
+        "final_tier": _TIER,
+        "p_tier1": _PROBABILITY,
+        "p_tier2": _PROBABILITY,
+        "p_tier3": _PROBABILITY,
+        "model_version": [],
+    },
+    unique=("household_id",),
+)
+
+# Only the types of a plan's columns are the reader's business: whether its tiers, roles,
+# minutes and hours are right is what the independent validator judges (as violations).
+PLAN: Final = _schema(
+    c.PLAN, c.PLAN_NULLABLE, {"tier": [], "role": [], "travel_minutes": [], "hours_per_month": []}
+)
+
+PAIRS: Final = _schema(c.PAIRS, c.PAIRS_NULLABLE, {})
+
 PLACES: Final = _schema(
     c.PLACES,
     c.PLACES_NULLABLE,

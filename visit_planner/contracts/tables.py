@@ -35,6 +35,7 @@ class TableSpec:
     id_columns: tuple[str, ...]
     required: bool
     may_be_absent: tuple[str, ...] = ()  # optional columns: read as empty when absent
+    passthrough: tuple[str, ...] = ()  # known columns not read here: dropped without a warning
 
 
 TABLES: Final = {
@@ -56,6 +57,33 @@ TABLES: Final = {
         "places", columns.PLACES, schemas.PLACES, ("code",), False, may_be_absent=("name_en",)
     ),
 }
+
+PLAN_TABLES: Final = {
+    "scores": TableSpec(
+        "scores",
+        columns.SCORES,
+        schemas.SCORES,
+        ("household_id",),
+        True,
+        may_be_absent=columns.SCORES_OPTIONAL,
+        passthrough=columns.SCORES_PASSTHROUGH,
+    ),
+    "plan": TableSpec(
+        "plan",
+        columns.PLAN,
+        schemas.PLAN,
+        ("household_id",),
+        True,
+        passthrough=columns.PLAN_PASSTHROUGH,
+    ),
+    **{
+        name: TableSpec(name, columns.PAIRS, schemas.PAIRS, ("household_id", "worker_id"), False)
+        for name in ("pins", "forbids")
+    },
+}
+"""Tables the plan commands (``assign``, ``check-plan``, ``explain``) read besides the month's
+input tables: the scores, a plan, the supervisors' pins and forbids. Not part of an input
+directory (:func:`read_tables`); read and checked by :func:`read_table` like the others."""
 
 _CHECK_TEXT = (
     (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "must be >= {0} (不得小于 {0})"),
@@ -176,7 +204,9 @@ def check_rows(
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
     )
-    df, problems = cast_to_contract(raw, spec.dtypes, file, spec.id_columns, offset)
+    df, problems = cast_to_contract(
+        raw, spec.dtypes, file, spec.id_columns, offset, known=spec.passthrough
+    )
     labels = row_labels(df, spec.id_columns, offset)
     checked = CheckedRows(df, problems, [], None, labels)
     if checked.missing_columns:
@@ -199,7 +229,7 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
 
     Raises ContractError on any error; returns the frame and its warnings otherwise.
     """
-    spec = TABLES[name]
+    spec = TABLES[name] if name in TABLES else PLAN_TABLES[name]
     file = str(path)
     if not path.is_file():
         raise ContractError([f"{file}: file not found (找不到文件)"])

@@ -21,7 +21,7 @@ from visit_planner.export import labels
 from visit_planner.runs import RunReader
 
 LIST_COLUMNS: Final = (
-    "worker_id", "role", "county_id", "township_id", "township_name", "village_id",
+    "worker_id", "role", "county_id", "county_name", "township_id", "township_name", "village_id",
     "village_name", "grid_id", "household_id", "tier", "visits_per_month", "visits_due",
     "reasons", "reason_source", "last_visit_days",
 )  # fmt: skip
@@ -68,6 +68,7 @@ def township_rows(reader: RunReader, township_id: str) -> tuple[pl.DataFrame, pl
             _assignment=_assignment_reason(assigned.columns),
         )
         .with_columns(
+            county_name=_names(pl.col("county_id")),
             township_name=_names(pl.col("township_id")),
             village_name=_names(pl.col("village_id")),
         )

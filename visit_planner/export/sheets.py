@@ -7,8 +7,12 @@ Layout of ``out``::
     sheets/<worker>.html  one sheet per worker with at least one household this month
     index.html            every worker of the exported townships, with links to the sheets
 
-Everything is written under a staging directory first and moved into place when complete, so a
-failure leaves the previous export (or nothing) behind, never half of one.
+``out`` is checked before any work (:func:`visit_planner.outputs.check_output_dir`): a file, or a
+non-empty directory, is refused unless ``overwrite`` is given and the directory holds an earlier
+export (its ``visit_lists.csv``), which is then replaced whole: no sheet of a worker who is no
+longer on any list stays beside the new ones. Everything is written under a staging directory
+first and moved into place when complete, so a failure leaves the previous export (or
+nothing) behind, never half of one.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import polars as pl
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
 from visit_planner.export.lists import township_rows, unassigned_count
+from visit_planner.outputs import check_output_dir
 from visit_planner.runs import RunReader
 
 CSV_NAME: Final = "visit_lists.csv"
@@ -60,15 +65,22 @@ class ExportSummary:
 
 
 def export_visit_lists(
-    run_dir: Path, out: Path, *, month: str, townships: list[str] | None = None
+    run_dir: Path,
+    out: Path,
+    *,
+    month: str,
+    townships: list[str] | None = None,
+    overwrite: bool = False,
 ) -> ExportSummary:
     """Write the visit lists of the run in ``run_dir`` for ``month`` into ``out``.
 
     ``townships`` limits the export to those township ids (default: every township of the run);
-    an id not in the run is an error that names it.
+    an id not in the run is an error that names it. ``out`` must be absent or empty, or (with
+    ``overwrite``) an earlier export, replaced whole (see the module docstring).
     """
     if not _MONTH.match(month):
         raise PlanFileError(f"month must be YYYY-MM, got {month!r} (月份格式应为 YYYY-MM)")
+    check_output_dir(out, overwrite=overwrite, marker=CSV_NAME)
     reader = RunReader(run_dir)
     known = reader.townships()
     chosen = sorted(set(townships)) if townships else known
@@ -224,10 +236,15 @@ def _index_view(workers: pl.DataFrame, files: dict[str, str]) -> list[dict[str, 
 
 
 def _move_into_place(stage: Path, out: Path) -> None:
-    """Replace the export's entries in ``out`` by the staged ones (the index last)."""
-    target = out / SHEETS_DIR
-    if target.is_dir():
-        shutil.rmtree(target)
-    (stage / SHEETS_DIR).replace(target)
+    """Replace everything in ``out`` (an earlier export: :func:`export_visit_lists` checked it)
+    by the staged entries, the index last."""
+    for old in out.iterdir():
+        if old == stage:
+            continue
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+    (stage / SHEETS_DIR).replace(out / SHEETS_DIR)
     (stage / CSV_NAME).replace(out / CSV_NAME)
     (stage / INDEX_NAME).replace(out / INDEX_NAME)

@@ -22,6 +22,10 @@ from visit_planner.policy import Policy, parse_policy, settings_from_policy
 from visit_planner.runs.manifest import RunManifest, file_sha256
 from visit_planner.runs.writer import INPUT_FRAMES, PLACES_FILE
 
+PREVIOUS_THIS_MONTH = "previous_this_month"
+"""Key of :meth:`RunReader.explanation`: the household's previous worker is that of an earlier
+version of the run's month (an amendment re-solved its township from the month's run)."""
+
 
 class RunReader:
     """Read access to a run directory written by :class:`~visit_planner.runs.DirectoryRunWriter`.
@@ -115,10 +119,28 @@ class RunReader:
 
     def explanation(self, household_id: str) -> dict[str, Any]:
         """The explanation row of one household (its worker and the nearest one it did not get,
-        with the reason)."""
+        with the reason); for a run of a month, also :data:`PREVIOUS_THIS_MONTH`: whether its
+        previous worker (``previous_worker_id``, ``kept_previous``) is of this month's previous
+        version - a township an amendment re-solved - rather than last month's."""
         tw = self.township_of(household_id)
         rows = self.explanations(tw).filter(pl.col("household_id") == household_id)
-        return rows.row(0, named=True)
+        row = rows.row(0, named=True)
+        if self.manifest.month is not None:
+            row[PREVIOUS_THIS_MONTH] = self._previous_month(tw, household_id) == (
+                self.manifest.month
+            )
+        return row
+
+    def _previous_month(self, township_id: str, household_id: str) -> str | None:
+        """The month of the household's previous pairing in the township's stored inputs (the
+        previous assignment it was solved with), None without one."""
+        path = self.root / "townships" / township_id / "inputs" / "previous.parquet"
+        if not path.is_file():
+            return None
+        found = pl.scan_parquet(path).filter(pl.col("household_id") == household_id).collect()
+        if found.height == 0 or "month" not in found.columns:
+            return None
+        return str(found["month"][0])
 
     def alternatives(self, household_id: str) -> pl.DataFrame:
         """The household's other allowed workers, ranked by the objective change (what-if),

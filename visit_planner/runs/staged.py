@@ -20,6 +20,7 @@ concatenated as they stream; otherwise the streaming engine sorts them.
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -150,3 +151,26 @@ class StagedRun:
 def staging_dir(parent: Path) -> Path:
     """A new staging directory name under ``parent`` (not created)."""
     return parent / f".staging-{uuid.uuid4().hex}"
+
+
+_STAGING = re.compile(r"^\.staging-[0-9a-f]{32}(-work)?$")
+"""The names :func:`staging_dir` gives (and ``plan``'s work directory beside one)."""
+
+
+def remove_stale_staging(parent: Path) -> tuple[list[str], int]:
+    """Remove the staging and work directories left in ``parent`` by runs that were killed
+    before they finished (a ``SIGKILL`` runs no clean-up); returns their names and bytes.
+
+    Only for a caller that holds the month's lock: then no other process is writing a run
+    under ``parent``, so every staging directory there belongs to a dead run.
+    """
+    if not parent.is_dir():
+        return [], 0
+    names, size = [], 0
+    for entry in sorted(parent.iterdir()):
+        if not _STAGING.match(entry.name) or not entry.is_dir() or entry.is_symlink():
+            continue
+        size += sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+        shutil.rmtree(entry, ignore_errors=True)
+        names.append(entry.name)
+    return names, size

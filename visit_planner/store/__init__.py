@@ -30,6 +30,7 @@ API (each call is one transaction)::
 
     store.add_override(kind, household_id, *, author, reason, worker_id=None, tier=None,
                        field=None, value=None, evidence=None, expires_on=None) -> OverrideRow
+    store.add_overrides([{kind, household_id, author, reason, ...}, ...]) -> [OverrideRow]
     store.get_override(id) -> OverrideRow
     store.list_overrides(active_on=None, status=None) -> list[OverrideRow]
     store.revoke_override(id, actor, reason) -> OverrideRow

@@ -5,6 +5,18 @@ zeros) and its own ``hash = sha256(prev_hash + canonical JSON of {seq, at, actor
 subject, details})``. Editing an entry breaks its hash, removing one leaves a gap in ``seq``,
 reordering breaks the chain, so :func:`verify` names the first entry that was touched.
 
+A chain alone cannot show that entries were cut off its end (what is left is still a valid
+chain), so every append also moves the head record (``audit_head``: the last entry's seq and
+hash) in the same transaction, and :func:`verify` checks that the log ends exactly there: it
+finds entries removed from the end, a last entry replaced, and entries added by someone
+other than the application (on SQLite only until the application's next append moves the
+head over them; on PostgreSQL a trigger refuses that append). What it cannot find: someone
+who removes entries from the end and also sets the head back (on PostgreSQL only after
+dropping the triggers that refuse it, which needs the tables' owner), or a whole database
+restored from an older copy. For those,
+write the head that ``audit verify`` prints down outside the store (e.g. in the monthly
+report) and compare it later.
+
 Appends are serialised so that two writers never chain onto the same ``prev_hash``: on
 PostgreSQL by ``LOCK TABLE audit IN EXCLUSIVE MODE`` (readers still read), on SQLite by the
 write transaction's ``BEGIN IMMEDIATE``. :func:`append` therefore runs inside a
@@ -21,11 +33,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from visit_planner.store.checks import require_text
 from visit_planner.store.codec import canonical_json, iso, parse_json, utc, utc_now
-from visit_planner.store.models import audit
+from visit_planner.store.models import audit, audit_head
 from visit_planner.store.rows import AuditCheck, AuditEntry
 
 __all__ = ["GENESIS", "append", "entries", "entry_hash", "verify"]
@@ -96,6 +108,11 @@ def append(
             hash=digest,
         )
     )
+    moved = conn.execute(
+        update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest)
+    )
+    if moved.rowcount == 0:
+        conn.execute(insert(audit_head).values(id=1, seq=seq, hash=digest))
     return AuditEntry(seq, at, actor, action, subject, stored_details, prev_hash, digest)
 
 
@@ -125,7 +142,9 @@ def verify(conn: Connection) -> AuditCheck:
 
     An entry fails when its ``seq`` skips one (the skipped entry was removed), when its
     ``prev_hash`` is not the previous entry's hash (reordered, or an earlier entry removed or
-    re-hashed), or when its content no longer gives its hash (edited).
+    re-hashed), or when its content no longer gives its hash (edited). Then the log must end
+    at the head record (see the module docstring): entries removed from the end, a replaced
+    last entry, or entries after the head are reported too.
     """
     total = conn.execute(select(func.count()).select_from(audit)).scalar_one()
     stmt = select(audit).order_by(audit.c.seq).execution_options(yield_per=1000)
@@ -139,6 +158,11 @@ def verify(conn: Connection) -> AuditCheck:
             prev_hash = row.hash
             expected_seq += 1
     count = expected_seq - 1
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
+    problem = _head_problem(head, count, prev_hash)
+    if problem is not None:
+        bad_seq, text = problem
+        return AuditCheck(ok=False, entries=total, first_bad_seq=bad_seq, problem=text)
     return AuditCheck(
         ok=True,
         entries=count,
@@ -175,4 +199,36 @@ def _problem(row: Any, expected_seq: int, prev_hash: str) -> tuple[int, str] | N
     )
     if digest != row.hash:
         return seq, f"entry {seq} was edited: its content does not match its hash"
+    return None
+
+
+def _head_problem(head: Any, count: int, last_hash: str) -> tuple[int, str] | None:
+    """Where an intact chain of ``count`` entries (last hash ``last_hash``) disagrees with the
+    head record ``head`` (None: no head row), and how."""
+    if head is None:
+        if count == 0:
+            return None
+        return count, (
+            f"the head record is missing: the log's {count} entries cannot be checked for "
+            "entries removed from the end (审计链头记录缺失)"
+        )
+    head_seq = int(head.seq)
+    if head_seq > count:
+        removed = f"entry {head_seq}" if head_seq == count + 1 else (
+            f"entries {count + 1}-{head_seq}"
+        )  # fmt: skip
+        return count + 1, (
+            f"{removed} removed from the end: the head record says the log reaches entry "
+            f"{head_seq}, it ends at {count or 'no entry'} (末尾条目被删除)"
+        )
+    if head_seq < count:
+        return head_seq + 1, (
+            f"entry {head_seq + 1} was not written by visit-planner: the head record ends at "
+            f"entry {head_seq}, the log goes on to {count} (条目被私自追加)"
+        )
+    if head.hash != last_hash:
+        return count, (
+            f"entry {count} was replaced: its hash is not the one the head record holds "
+            "(末条目被替换)"
+        )
     return None

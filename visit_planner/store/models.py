@@ -29,6 +29,7 @@ __all__ = [
     "RUN_KINDS",
     "RUN_STATUSES",
     "audit",
+    "audit_head",
     "metadata",
     "month_locks",
     "override_outcomes",
@@ -116,6 +117,17 @@ audit = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     sqlite_autoincrement=True,
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    # One row: the last entry's seq and hash, moved on in the transaction of every append, so
+    # that entries cut off the end of the log are found (a chain alone cannot show that).
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
 )
 
 month_locks = Table(

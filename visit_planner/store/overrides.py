@@ -6,13 +6,19 @@ evidence). Each has an author, a reason and an optional expiry date; it is revok
 deleted or edited. Whether a run applied it, and why not, is recorded per run
 (``override_outcomes``). Whether the households and workers exist is the caller's check
 against the data; this module checks what the store alone can: the fields each kind needs,
-and an expiry not in the past. Adding and revoking are audited in the same transaction.
+an expiry not in the past, and no conflict with an override already in force
+(:func:`conflict`: a second tier or pin for the same household, a second correction of the
+same field, a pin and a forbid of the same pair, the same forbid twice). A conflicting
+override is refused naming the one in force ("revoke #6 first"): overrides never replace each
+other silently. Adding and revoking are audited in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import Connection, insert, or_, select, update
 
@@ -20,6 +26,7 @@ from visit_planner.errors import StoreError
 from visit_planner.store import audit
 from visit_planner.store.checks import check_choice, require_text
 from visit_planner.store.codec import utc_now
+from visit_planner.store.engine import serialize
 from visit_planner.store.models import (
     OUTCOMES,
     OVERRIDE_KINDS,
@@ -30,7 +37,17 @@ from visit_planner.store.models import (
 )
 from visit_planner.store.rows import OutcomeRow, OverrideRow
 
-__all__ = ["REQUIRED", "add", "get", "list_overrides", "outcomes", "record_outcomes", "revoke"]
+__all__ = [
+    "REQUIRED",
+    "add",
+    "conflict",
+    "conflict_message",
+    "get",
+    "list_overrides",
+    "outcomes",
+    "record_outcomes",
+    "revoke",
+]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "tier": ("tier",),
@@ -64,6 +81,66 @@ def _check_fields(kind: str, given: dict[str, object]) -> None:
             )
 
 
+class Standing(Protocol):
+    """What the conflict rule reads of an override (a stored row or one being added)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def household_id(self) -> str: ...
+    @property
+    def worker_id(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+
+
+def conflict(new: Standing, other: Standing) -> tuple[str, str] | None:
+    """Why ``new`` cannot be in force beside ``other`` (Chinese, English), None if it can.
+
+    Both are about one household and: set its tier (only one tier can apply), pin it (a
+    household goes to one worker), correct the same field (only one value can apply), pin and
+    forbid the same worker (the forbid would silently beat the pin), or forbid the same worker
+    twice. A forbid of another worker, or a correction of another field, stands beside it.
+    """
+    if new.household_id != other.household_id:
+        return None
+    kinds = {new.kind, other.kind}
+    same_worker = new.worker_id == other.worker_id
+    h, w = new.household_id, new.worker_id
+    cases = [
+        (kinds == {"tier"}, f"都设定农户 {h} 的类别", f"both set household {h}'s tier"),
+        (kinds == {"pin"}, f"都指定农户 {h} 的走访人员", f"both pin household {h} to a worker"),
+        (
+            kinds == {"correction"} and new.field == other.field,
+            f"都更正农户 {h} 的 {new.field}",
+            f"both correct {new.field} of household {h}",
+        ),
+        (
+            kinds == {"pin", "forbid"} and same_worker,
+            f"农户 {h} 既被指定又被禁止给 {w}",
+            f"household {h} would be both pinned to and forbidden from {w}",
+        ),
+        (
+            kinds == {"forbid"} and same_worker,
+            f"重复禁止 {h}→{w}",
+            f"the same forbid {h}→{w} twice",
+        ),
+    ]
+    return next(((zh, en) for hit, zh, en in cases if hit), None)
+
+
+def conflict_message(other: Standing, why: tuple[str, str]) -> str:
+    """The refusal of an override that conflicts with ``other`` (in force), saying the fix."""
+    zh, en = why
+    return (
+        f"与现行调整 #{other.id} ({other.kind}) 冲突: {zh}; 如需更改, 请先撤销 #{other.id} / "
+        f"conflicts with active override #{other.id} ({other.kind}): {en}; to change it, "
+        f"revoke #{other.id} first (visit-planner overrides revoke {other.id} --reason ...)"
+    )
+
+
 def add(
     conn: Connection,
     kind: str,
@@ -79,7 +156,10 @@ def add(
     expires_on: date | None = None,
     today: date | None = None,
 ) -> OverrideRow:
-    """Record a new active override (write transaction); audited as ``override.add``."""
+    """Record a new active override (write transaction); audited as ``override.add``.
+
+    Refused (StoreError) when it conflicts with an override in force today (:func:`conflict`),
+    naming that override and saying to revoke it first."""
     check_choice(kind, OVERRIDE_KINDS, "override kind")
     household_id = require_text(household_id, "household id")
     author = require_text(author, "author")
@@ -91,6 +171,12 @@ def add(
             f"expiry {expires_on.isoformat()} is in the past (today is {today.isoformat()}; "
             "失效日期不能早于今天)"
         )
+    serialize(conn, f"overrides of {household_id}")  # PostgreSQL: one adder per household
+    new = _New(kind, household_id, worker_id, field)
+    for other in list_overrides(conn, active_on=today):
+        why = conflict(new, other)
+        if why is not None:
+            raise StoreError(conflict_message(other, why))
     result = conn.execute(
         insert(overrides).values(
             kind=kind,
@@ -128,6 +214,17 @@ def add(
         },
     )
     return row
+
+
+@dataclass(frozen=True)
+class _New:
+    """An override being added (no id yet), as :func:`conflict` reads it."""
+
+    kind: str
+    household_id: str
+    worker_id: str | None
+    field: str | None
+    id: int = 0
 
 
 def get(conn: Connection, override_id: int) -> OverrideRow:

@@ -192,13 +192,11 @@ class AuditCheck:
 
     @property
     def message(self) -> str:
-        """One line for the CLI, in English and Chinese."""
+        """What ``audit verify`` prints, in Chinese and English, said once."""
         if self.ok:
-            return (
-                f"audit log intact: {self.entries} entries, head {self.head_hash or '-'} "
-                "(审计日志完整)"
-            )
-        return f"audit log broken at entry {self.first_bad_seq}: {self.problem} (审计日志被篡改)"
+            head = f"#{self.head_seq} {self.head_hash}" if self.head_seq else "-"
+            return f"审计日志完整 / audit log intact: {self.entries} entries 条; head 链头 {head}"
+        return f"审计日志被篡改 / audit log broken at entry {self.first_bad_seq}: {self.problem}"
 
 
 @dataclass(frozen=True)

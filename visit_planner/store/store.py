@@ -72,14 +72,45 @@ class Store:
         workspace: Workspace,
         url: str | None = None,
         *,
+        create: bool = True,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> Store:
         """Open the workspace's store: ``url`` (``--store-url``), else
-        ``$VISIT_PLANNER_STORE_URL``, else ``<workspace>/store.db`` (workspace created)."""
+        ``$VISIT_PLANNER_STORE_URL``, else ``<workspace>/store.db``.
+
+        ``create``: the workspace and an empty store are created when missing (commands that
+        record something: plan, users add, demo). ``create=False`` is for commands that read
+        or change what is recorded: a workspace or store that does not exist is refused
+        (StoreError naming the path), and nothing is created - so a mistyped ``--home`` is
+        reported instead of opening a new, empty store. For a server URL "does not exist"
+        means its schema was never created (``visit-planner store upgrade`` creates it).
+        """
         resolved = store_url(workspace, url)
         if resolved == f"sqlite:///{workspace.store_db}":
-            workspace.ensure()
-        return cls.open(resolved, busy_timeout=busy_timeout)
+            if create:
+                workspace.ensure()
+            else:
+                cls.require_workspace(workspace, url)
+            if not create and not workspace.store_db.is_file():
+                raise StoreError(
+                    f"工作区 {workspace.root} 中没有数据库 / no store in workspace "
+                    f"{workspace.root} ({workspace.store_db.name} is missing): nothing was "
+                    "published or recorded there yet. Check --home / $VISIT_PLANNER_HOME, or "
+                    "create the store with `visit-planner store upgrade` (nothing was created "
+                    "未创建任何文件)"
+                )
+        return cls.open(resolved, create=create, busy_timeout=busy_timeout)
+
+    @staticmethod
+    def require_workspace(workspace: Workspace, url: str | None = None) -> None:
+        """Refuse (StoreError naming it) a workspace directory that does not exist when the
+        store is the workspace's ``store.db`` - a mistyped ``--home`` - creating nothing."""
+        default = store_url(workspace, url) == f"sqlite:///{workspace.store_db}"
+        if default and not workspace.root.is_dir():
+            raise StoreError(
+                f"工作区 {workspace.root} 不存在 / workspace {workspace.root} does not exist: "
+                "check --home / $VISIT_PLANNER_HOME (nothing was created 未创建任何文件)"
+            )
 
     @staticmethod
     def upgrade(
@@ -239,6 +270,16 @@ class Store:
                 expires_on=expires_on,
                 today=today,
             )
+
+    def add_overrides(
+        self, items: Sequence[Mapping[str, Any]], *, today: date | None = None
+    ) -> list[OverrideRow]:
+        """Record several overrides in one transaction, all or none (``overrides import``):
+        each item holds :meth:`add_override`'s arguments (``kind``, ``household_id``,
+        ``author``, ``reason`` and the kind's fields). Each is checked as :meth:`add_override`
+        checks it, also against the items before it; audited one entry each."""
+        with self._db.write() as conn:
+            return [overrides.add(conn, **item, today=today) for item in items]
 
     def get_override(self, override_id: int) -> OverrideRow:
         """One override by id."""

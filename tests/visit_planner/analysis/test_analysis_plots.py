@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
+from risk_model.fonts import use_cjk_font
 from visit_planner.analysis import explore, plots
-from visit_planner.analysis.fonts import use_cjk_font
 
 UNIT = re.compile(r"\(.+\)")
 

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, insert, select
 
 from visit_planner.store import RunRecord, Store, TownshipRecord
+from visit_planner.store.audit import GENESIS, entry_hash
+from visit_planner.store.codec import canonical_json, utc_now
 from visit_planner.store.engine import parse_store_url
+from visit_planner.store.models import audit
 
 REPO = Path(__file__).resolve().parents[3]
 PG_SCRIPT = REPO / ".ci" / "postgres.sh"
@@ -51,6 +54,26 @@ def tamper_audit(db_url: str, *statements: str) -> None:
     if parse_store_url(db_url).get_backend_name() == "postgresql":
         first = ["DROP TRIGGER IF EXISTS audit_append_only ON audit"]
     raw_sql(db_url, *first, *statements)
+
+
+def append_before_head(
+    conn: Connection, action: str, actor: str, subject: str, details: dict[str, Any]
+) -> None:
+    """Append an audit entry as a store older than revision 0005 did (no ``audit_head`` row
+    yet): to build an older store that an upgrade then brings to head."""
+    last = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc())).first()
+    seq = 1 if last is None else int(last.seq) + 1
+    prev_hash = GENESIS if last is None else str(last.hash)
+    at = utc_now()
+    digest = entry_hash(
+        prev_hash, seq=seq, at=at, actor=actor, action=action, subject=subject, details=details
+    )
+    conn.execute(
+        insert(audit).values(
+            seq=seq, at=at, actor=actor, action=action, subject=subject,
+            details_json=canonical_json(details), prev_hash=prev_hash, hash=digest,
+        )
+    )  # fmt: skip
 
 
 @contextmanager

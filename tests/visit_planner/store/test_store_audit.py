@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 
-from tests.visit_planner.store.helpers import expect_line, finish, spawn, tamper_audit
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from tests.visit_planner.store.helpers import expect_line, finish, raw_sql, spawn, tamper_audit
+from visit_planner.errors import StoreError
 from visit_planner.store import Store
 from visit_planner.store.audit import GENESIS, entry_hash
 from visit_planner.store.codec import canonical_json, iso
@@ -110,6 +114,7 @@ def test_swapped_entries_are_named(store: Store, db_url: str) -> None:
 
 APPENDER = """
 import sys
+from visit_planner.errors import StoreError
 from visit_planner.store import Store
 store = Store.open(sys.argv[1], busy_timeout=60)
 name, n = sys.argv[2], int(sys.argv[3])
@@ -138,3 +143,76 @@ def test_concurrent_appenders_keep_the_chain_valid(store: Store, db_url: str) ->
         mine = [e.details["i"] for e in entries if e.actor == f"writer{w}"]
         assert mine == list(range(n))
     assert store.verify_audit().ok
+
+
+def test_entries_removed_from_the_end_are_found(store: Store, db_url: str) -> None:
+    _fill(store)
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq = 5")
+    check = store.verify_audit()  # what is left is a valid chain: the head record tells
+    assert (check.ok, check.first_bad_seq) == (False, 5)
+    assert "entry 5 removed from the end" in (check.problem or "")
+    assert "审计日志被篡改" in check.message and "broken at entry 5" in check.message
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq >= 3")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entries 3-5 removed from the end" in (check.problem or "")
+    tamper_audit(db_url, "DELETE FROM audit")
+    assert store.verify_audit().first_bad_seq == 1
+
+
+def test_a_replaced_last_entry_is_found(store: Store, db_url: str) -> None:
+    _fill(store, 3)
+    entries = store.audit_entries()
+    forged = entry_hash(
+        entries[1].hash, seq=3, at=entries[2].at, actor="x", action="a", subject="s", details={}
+    )
+    tamper_audit(  # a well-chained entry 3 of someone else's instead of the real one
+        db_url,
+        f"UPDATE audit SET actor = 'x', action = 'a', subject = 's', details_json = '{{}}', "
+        f"hash = '{forged}' WHERE seq = 3",
+    )
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entry 3 was replaced" in (check.problem or "")
+
+
+def test_an_entry_added_outside_the_store_is_found(store: Store, db_url: str, dialect: str) -> None:
+    _fill(store, 2)
+    last = store.audit_entries()[-1]
+    at = last.at
+    digest = entry_hash(last.hash, seq=3, at=at, actor="x", action="a", subject="s", details={})
+    tamper_audit(
+        db_url,
+        "INSERT INTO audit (seq, at, actor, action, subject, details_json, prev_hash, hash) "
+        f"SELECT 3, at, 'x', 'a', 's', '{{}}', '{last.hash}', '{digest}' FROM audit WHERE seq = 2",
+    )
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entry 3 was not written by visit-planner" in (check.problem or "")
+    if dialect == "postgresql":  # the head moves on by one only: no append over it
+        with pytest.raises(StoreError, match="only moves on by one"):
+            store.append_audit("test.step", "tester", "after", {})
+        assert store.verify_audit().first_bad_seq == 3
+    else:  # SQLite has no trigger: the next append vouches for entry 3 (a known limit)
+        store.append_audit("test.step", "tester", "after", {})
+        assert store.verify_audit().ok
+
+
+def test_the_head_record_follows_every_append(store: Store, db_url: str, dialect: str) -> None:
+    assert raw_sql(db_url, "SELECT seq, hash FROM audit_head") == []
+    _fill(store, 3)
+    head = store.audit_entries()[-1]
+    assert [tuple(r) for r in raw_sql(db_url, "SELECT seq, hash FROM audit_head")] == [
+        (3, head.hash)
+    ]
+    check = store.verify_audit()
+    assert check.ok and f"#3 {head.hash}" in check.message
+    assert check.message.count("intact") == 1  # said once, in both languages
+    if dialect == "postgresql":  # the head only moves on by one, whoever connects
+        for statement in (
+            "UPDATE audit_head SET seq = 2",
+            "DELETE FROM audit_head",
+            "TRUNCATE audit_head",
+        ):
+            with pytest.raises(DBAPIError, match="only moves on"):
+                raw_sql(db_url, statement)

@@ -146,3 +146,73 @@ def test_outcomes_per_run(store: Store) -> None:
     recorded = store.record_outcomes(later.run_id[:8], [(a.id, "applied", "")])
     assert [(o.run_id, o.outcome) for o in recorded] == [(later.run_id, "applied")]
     assert len(store.outcomes(run.run_id)) == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "needle"),
+    [
+        (("tier", {"tier": 1}), ("tier", {"tier": 2}), "both set household H1's tier"),
+        (("pin", {"worker_id": "W1"}), ("pin", {"worker_id": "W2"}), "both pin household H1"),
+        (("pin", {"worker_id": "W1"}), ("pin", {"worker_id": "W1"}), "both pin household H1"),
+        (("forbid", {"worker_id": "W1"}), ("pin", {"worker_id": "W1"}), "both pinned to and"),
+        (("pin", {"worker_id": "W1"}), ("forbid", {"worker_id": "W1"}), "both pinned to and"),
+        (("forbid", {"worker_id": "W1"}), ("forbid", {"worker_id": "W1"}), "the same forbid"),
+        (
+            ("correction", {"field": "members", "value": "3"}),
+            ("correction", {"field": "members", "value": "4"}),
+            "both correct members",
+        ),
+    ],
+)
+def test_an_override_conflicting_with_one_in_force_is_refused(
+    store: Store,
+    first: tuple[str, dict[str, object]],
+    second: tuple[str, dict[str, object]],
+    needle: str,
+) -> None:
+    standing = store.add_override(first[0], "H1", author="a", reason="r", today=TODAY, **first[1])  # type: ignore[arg-type]
+    with pytest.raises(StoreError) as refused:
+        store.add_override(second[0], "H1", author="a", reason="r", today=TODAY, **second[1])  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert needle in message
+    assert f"active override #{standing.id} ({first[0]})" in message
+    assert f"revoke #{standing.id} first" in message and f"请先撤销 #{standing.id}" in message
+    assert [o.id for o in store.list_overrides()] == [standing.id]
+    assert len(store.audit_entries()) == 1
+    store.revoke_override(standing.id, "a", "replaced")  # then the new one is accepted
+    added = store.add_override(second[0], "H1", author="a", reason="r", today=TODAY, **second[1])  # type: ignore[arg-type]
+    assert added.status == "active"
+
+
+def test_overrides_that_can_stand_together_are_accepted(store: Store) -> None:
+    store.add_override("forbid", "H1", author="a", reason="r", worker_id="W1", today=TODAY)
+    store.add_override("forbid", "H1", author="a", reason="r", worker_id="W2", today=TODAY)
+    store.add_override("pin", "H1", author="a", reason="r", worker_id="W3", today=TODAY)
+    store.add_override("tier", "H1", author="a", reason="r", tier=1, today=TODAY)
+    store.add_override("tier", "H2", author="a", reason="r", tier=1, today=TODAY)
+    store.add_override(
+        "correction", "H1", author="a", reason="r", field="members", value="3", today=TODAY
+    )
+    store.add_override(
+        "correction", "H1", author="a", reason="r", field="disputes_12m", value="1", today=TODAY
+    )
+    # one that expired before today no longer conflicts
+    store.add_override(
+        "tier", "H3", author="a", reason="r", tier=2, expires_on=date(2026, 5, 31), today=TODAY
+    )
+    store.add_override("tier", "H3", author="a", reason="r", tier=1, today=date(2026, 6, 1))
+    assert len(store.list_overrides()) == 9
+
+
+def test_add_overrides_is_all_or_none(store: Store) -> None:
+    items = [
+        {"kind": "tier", "household_id": "H1", "author": "a", "reason": "r", "tier": 1},
+        {"kind": "pin", "household_id": "H2", "author": "a", "reason": "r", "worker_id": "W1"},
+        {"kind": "tier", "household_id": "H1", "author": "a", "reason": "r", "tier": 2},
+    ]
+    with pytest.raises(StoreError, match="both set household H1's tier"):
+        store.add_overrides(items, today=TODAY)
+    assert store.list_overrides() == [] and store.audit_entries() == []
+    rows = store.add_overrides(items[:2], today=TODAY)
+    assert [r.kind for r in rows] == ["tier", "pin"]  # (PostgreSQL does not reuse ids)
+    assert [e.subject for e in store.audit_entries()] == [f"override {r.id}" for r in rows]

@@ -8,11 +8,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tests.visit_planner.store.helpers import publish, raw_sql
+from tests.visit_planner.store.helpers import append_before_head, publish, raw_sql
 from visit_planner.errors import StoreError, VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.store import STORE_URL_ENV, Store, head_revision
-from visit_planner.store.audit import append
 from visit_planner.store.engine import Database
 from visit_planner.store.models import metadata
 from visit_planner.store.schema import migrate
@@ -23,6 +22,7 @@ TABLES = {
     "overrides",
     "override_outcomes",
     "audit",
+    "audit_head",
     "month_locks",
     "users",
 }
@@ -43,7 +43,7 @@ def test_a_new_database_is_created_at_head(db_url: str, dialect: str) -> None:
         assert store.audit_entries() == []
     assert _tables(db_url, dialect) == TABLES | {"alembic_version"}
     status = Store.schema_status(db_url)
-    assert (status.state, status.current, status.head) == ("current", head_revision(), "0004")
+    assert (status.state, status.current, status.head) == ("current", head_revision(), "0005")
     if dialect == "sqlite":
         assert raw_sql(db_url, "PRAGMA journal_mode")[0][0] == "wal"
 
@@ -64,7 +64,7 @@ def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
     try:
         with db.write() as conn:
             migrate(conn, "0001")
-            append(conn, "publish", "planner01", "run-before-upgrade", {"version": 1})
+            append_before_head(conn, "publish", "planner01", "run-before-upgrade", {"version": 1})
     finally:
         db.dispose()
 
@@ -76,7 +76,7 @@ def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
     assert "overrides" not in raw_sql(db_url, "SELECT * FROM alembic_version")[0]
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0001", "0004", True)
+    assert (result.before, result.after, result.changed) == ("0001", "0005", True)
     assert Store.upgrade(db_url, actor="admin01").changed is False  # idempotent
     with Store.open(db_url) as store:
         entries = store.audit_entries()
@@ -84,7 +84,7 @@ def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
             (1, "publish", "planner01"),
             (2, "store.upgrade", "admin01"),
         ]
-        assert entries[1].details == {"from": "0001", "to": "0004"}
+        assert entries[1].details == {"from": "0001", "to": "0005"}
         assert store.verify_audit().ok
         row = store.add_override("pin", "H0000001", author="a", reason="r", worker_id="W01")
         assert row.id == 1
@@ -104,7 +104,7 @@ def test_downgrade_to_base_and_back(db_url: str, dialect: str) -> None:
             "SELECT proname FROM pg_proc WHERE proname IN ('vp_append_only', 'vp_run_status_only')"
         )
         assert raw_sql(db_url, functions) == []
-    assert Store.upgrade(db_url).after == "0004"
+    assert Store.upgrade(db_url).after == "0005"
     with Store.open(db_url) as store:
         assert store.list_runs() == []
 
@@ -179,3 +179,27 @@ def test_unreachable_or_invalid_databases_are_clear_errors(
         Store.open("store.db")
     with pytest.raises(StoreError, match="SQLite and PostgreSQL only"):
         Store.open("mysql://vp@127.0.0.1/store")
+
+
+def test_a_workspace_or_store_that_does_not_exist_is_refused_without_creating_it(
+    tmp_path: Path, db_url: str, dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(STORE_URL_ENV, raising=False)
+    typo = Workspace(tmp_path / "ws_typo")
+    with pytest.raises(StoreError, match=r"workspace .*ws_typo does not exist.*--home"):
+        Store.for_workspace(typo, create=False)
+    assert not typo.root.exists()  # nothing was created
+    empty = Workspace(tmp_path / "empty")
+    empty.root.mkdir()
+    with pytest.raises(StoreError, match=r"no store in workspace .*empty.*store upgrade"):
+        Store.for_workspace(empty, create=False)
+    assert list(empty.root.iterdir()) == []
+    # a server (or another file) named by URL: a database without the schema is refused too
+    with pytest.raises(StoreError, match=r"no store at .* yet"):
+        Store.for_workspace(empty, db_url, create=False)
+    assert _tables(db_url, dialect) == set()
+    Store.for_workspace(empty, db_url).close()  # creating is the default (plan, users add)
+    with Store.for_workspace(typo, db_url, create=False) as store:  # the URL wins: no workspace
+        assert store.list_runs() == []
+    Store.for_workspace(empty).close()
+    assert empty.store_db.is_file()

@@ -12,10 +12,15 @@ from argon2 import PasswordHasher
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
-from tests.visit_planner.store.helpers import expect_line, finish, raw_sql, spawn
+from tests.visit_planner.store.helpers import (
+    append_before_head,
+    expect_line,
+    finish,
+    raw_sql,
+    spawn,
+)
 from visit_planner.errors import LoginError, StoreError, VisitPlannerError
 from visit_planner.store import LOCKOUT, MAX_FAILED_LOGINS, Store, UserRow, head_revision
-from visit_planner.store.audit import append
 from visit_planner.store.engine import Database
 from visit_planner.store.models import metadata
 from visit_planner.store.schema import migrate
@@ -344,12 +349,12 @@ def test_concurrent_failures_are_all_counted(store: Store, db_url: str) -> None:
 def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     db_url: str, dialect: str
 ) -> None:
-    assert head_revision() == "0004"
+    assert head_revision() == "0005"
     db = Database.connect(db_url)
     try:
         with db.write() as conn:
             migrate(conn, "0002")
-            append(conn, "publish", "planner01", "run-before-users", {"version": 1})
+            append_before_head(conn, "publish", "planner01", "run-before-users", {"version": 1})
     finally:
         db.dispose()
     with pytest.raises(StoreError) as refused:
@@ -358,14 +363,14 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     assert "visit-planner store upgrade" in str(refused.value)
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0002", "0004", True)
+    assert (result.before, result.after, result.changed) == ("0002", "0005", True)
     with Store.open(db_url) as store:
         assert store.list_users() == []
         _add(store)
         assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
         entries = store.audit_entries()
         assert [e.action for e in entries] == ["publish", "store.upgrade", "user.add", "login"]
-        assert entries[1].details == {"from": "0002", "to": "0004"}
+        assert entries[1].details == {"from": "0002", "to": "0005"}
         assert store.verify_audit().ok
     if dialect == "postgresql":  # the audit log's triggers stay: still append-only
         with pytest.raises(DBAPIError, match="append-only"):
@@ -381,7 +386,7 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     finally:
         db.dispose()
     assert "users" not in present
-    assert set(metadata.tables) - {"users"} <= present
+    assert set(metadata.tables) - {"users", "audit_head"} <= present
 
 
 def test_the_migration_builds_the_users_table_of_the_module(db_url: str) -> None:
@@ -443,7 +448,7 @@ def test_upgrading_to_0004_keeps_accounts_without_an_email(db_url: str) -> None:
         "'viewer', 'prefecture', NULL, 'x', TRUE, 0, '2026-01-01 00:00:00+00', 'admin01', "
         "'2026-01-01 00:00:00+00')",
     )
-    assert Store.upgrade(db_url, actor="admin01").after == "0004"
+    assert Store.upgrade(db_url, actor="admin01").after == "0005"
     with Store.open(db_url) as store:
         assert [(u.username, u.email) for u in store.list_users()] == [("old01", None)]
     db = Database.connect(db_url)

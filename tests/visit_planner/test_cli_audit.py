@@ -1,0 +1,48 @@
+"""``audit`` and the read-only store commands on a workspace that does not exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_a_mistyped_home_is_refused_and_nothing_is_created(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    typo = tmp_path / "ws_none"
+    for args in (
+        ("audit", "verify"),
+        ("audit", "list"),
+        ("runs", "list"),
+        ("overrides", "list"),
+        ("overrides", "add", "--kind", "tier", "--household", "H1", "--tier", "1",
+         "--reason", "x", "--data", str(tmp_path)),
+    ):  # fmt: skip
+        code, out, err = cli(*args, "--home", str(typo))
+        assert code == 2, (args, out, err)
+        assert f"workspace {typo} does not exist" in err and "--home" in err, (args, err)
+        assert "Traceback" not in out + err
+        assert not typo.exists(), args
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli("audit", "verify", "--home", str(empty))
+    assert code == 2 and f"no store in workspace {empty}" in err
+    assert list(empty.iterdir()) == []
+
+
+def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    home = ["--home", str(tmp_path / "ws")]
+    code, out, err = cli("store", "upgrade", *home)
+    assert code == 0, err
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store, store_url
+
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as store:
+        for i in range(3):
+            store.append_audit("test.step", "tester", f"s{i}", {})
+    code, out, _ = cli("audit", "verify", *home)
+    assert code == 0 and out.count("intact") == 1 and out.count("审计日志完整") == 1
+    assert "3 entries" in out and "#3" in out
+    with sqlite3.connect(tmp_path / "ws" / "store.db") as conn:
+        conn.execute("DELETE FROM audit WHERE seq = 3")
+    code, out, err = cli("audit", "verify", *home)
+    assert code == 4 and "entry 3 removed from the end" in err and "审计日志被篡改" in err

@@ -1,0 +1,178 @@
+"""Every command's ``--help`` at 80 columns, redirected: reflowed, whole, nothing cut.
+
+The tester's defects: docstring line breaks kept and re-wrapped into ragged lines, reST
+markup shown literally, long values cut with "…" in the options column, sub-command
+summaries cut in the commands table, and ``generate`` not naming every file it writes.
+The commands are listed from the app itself, so a new command or docstring is covered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from rich.cells import cell_len
+from typer import rich_utils
+from typer._click import Command  # Typer 0.29 builds on its own copy of Click
+from typer.core import TyperGroup
+
+from tests.visit_planner.helpers import too_wide
+from visit_planner.cli import app
+from visit_planner.cli.dashboard import ADDRESS_ENV, STORE_URL_ENV
+from visit_planner.paths import HOME_ENV
+from visit_planner.synthetic import TABLE_NAMES
+
+WIDTH = 80
+PANEL_EDGES = ("╭", "│", "╰")
+
+
+def _commands(
+    group: Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Command]]:
+    """``(path, command)`` for the root and every visible command and sub-command under it."""
+    yield path, group
+    if isinstance(group, TyperGroup):
+        for name, command in group.commands.items():
+            if not command.hidden:
+                yield from _commands(command, (*path, name))
+
+
+ROOT = typer.main.get_command(app)
+COMMANDS = list(_commands(ROOT))
+IDS = [" ".join(path) or "visit-planner" for path, _ in COMMANDS]
+
+
+def _summary(command: Command) -> str:
+    """The first paragraph of a command's help as the commands table shows it (one line)."""
+    first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+    return " ".join(first.split()).replace("`", "")
+
+
+def _source_text(command: Command) -> str:
+    """Every help text the command's page is made of (its own, its options', its children's)."""
+    texts = [command.help or "", command.epilog or ""]
+    texts += [getattr(p, "help", None) or "" for p in command.params]
+    if isinstance(command, TyperGroup):
+        texts += [c.help or "" for c in command.commands.values()]
+    return "\n".join(texts)
+
+
+def _ragged(out: str) -> list[str]:
+    """Prose lines (outside the panels) broken early: the next line's first word would have
+    fitted on them, i.e. a hard line break of the source survived the wrapping."""
+    found = []
+    lines = [line.rstrip() for line in out.splitlines()]
+    for line, following in itertools.pairwise(lines):
+        nxt = following.strip()
+        if (
+            not line.strip()
+            or not nxt
+            or line.lstrip().startswith(("Usage:", *PANEL_EDGES))
+            or nxt.startswith(("•", *PANEL_EDGES))  # a list item or a panel starts
+        ):
+            continue
+        # Text is padded one column on each side: its right edge is column WIDTH - 1.
+        if cell_len(line) + 1 + cell_len(nxt.split()[0]) <= WIDTH - 1:
+            found.append(f"{line!r} / {following!r}")
+    return found
+
+
+@pytest.fixture
+def help_page(
+    cli: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Callable[[tuple[str, ...]], str]:
+    """``visit-planner PATH --help`` at COLUMNS=80 into a file-like stdout (no terminal)."""
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    monkeypatch.setenv("VISIT_PLANNER_HOME", str(tmp_path))
+    monkeypatch.setattr(rich_utils, "MAX_WIDTH", None)  # no $TERMINAL_WIDTH of the caller
+    monkeypatch.setattr(rich_utils, "FORCE_TERMINAL", None)  # no $FORCE_COLOR escapes
+
+    def run(path: tuple[str, ...]) -> str:
+        code, out, err = cli(*path, "--help")
+        assert code == 0, err
+        return out
+
+    return run
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_help_fits_80_columns_reflowed_and_whole(
+    help_page: Callable[[tuple[str, ...]], str], path: tuple[str, ...], command: Command
+) -> None:
+    out = help_page(path)
+    assert "Usage:" in out
+    assert not too_wide(out, WIDTH), "\n".join(too_wide(out, WIDTH))
+    # A paragraph reflows to the width: no line ends early because the docstring did.
+    assert not _ragged(out), "\n".join(_ragged(out))
+    # Nothing is cut: Rich marks a cut word or line with "…".
+    assert out.count("…") <= _source_text(command).count("…"), out
+    # Markup is rendered, never shown (reST ``x`` or a stray Markdown backtick).
+    assert "`" not in out, out
+
+
+@pytest.mark.parametrize(
+    ("path", "group"),
+    [(p, c) for p, c in COMMANDS if isinstance(c, TyperGroup)],
+    ids=[i for i, (_, c) in zip(IDS, COMMANDS, strict=True) if isinstance(c, TyperGroup)],
+)
+def test_command_summaries_show_whole_on_one_line(
+    help_page: Callable[[tuple[str, ...]], str], path: tuple[str, ...], group: TyperGroup
+) -> None:
+    """The commands table shows each sub-command's first paragraph whole, on its own line
+    (a wrapped cell with Chinese in it is where Rich cut words with "…")."""
+    lines = help_page(path).splitlines()
+    for name, command in group.commands.items():
+        summary = _summary(command)
+        row = [line for line in lines if line.startswith(f"│ {name} ")]
+        assert row, f"{name} not listed"
+        assert summary in row[0], f"{name}: {summary!r} not whole on one line: {row[0]!r}"
+        assert "(" in summary and any(cell_len(ch) == 2 for ch in summary), summary  # 中文
+
+
+def test_explain_help_has_no_rest_markup(help_page: Callable[[tuple[str, ...]], str]) -> None:
+    out = help_page(("explain",))
+    assert "``" not in out
+    assert "With --run DIR (an assign" in " ".join(out.split())
+
+
+def test_generate_help_names_every_file_it_writes(
+    help_page: Callable[[tuple[str, ...]], str],
+) -> None:
+    words = " ".join(help_page(("generate",)).split())
+    for name in (*TABLE_NAMES, "month.json"):
+        assert name in words, name
+    assert "places" in words
+
+
+def test_environment_variables_and_store_url_example_are_whole_in_root_help(
+    help_page: Callable[[tuple[str, ...]], str],
+) -> None:
+    """The long names cut in the options column are listed whole below the commands."""
+    out = help_page(())
+    for name in (HOME_ENV, STORE_URL_ENV, ADDRESS_ENV):
+        assert name in out, name
+    assert "postgresql+psycopg://user@127.0.0.1:5432/db" in out
+
+
+def test_redirected_help_from_the_console_script(tmp_path: Path) -> None:
+    """As the tester ran it: ``COLUMNS=80 visit-planner plan --help > file``."""
+    script = Path(sys.executable).with_name("visit-planner")
+    env = {**os.environ, "COLUMNS": str(WIDTH), "VISIT_PLANNER_HOME": str(tmp_path)}
+    for name in ("TERMINAL_WIDTH", "FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS"):
+        env.pop(name, None)
+    target = tmp_path / "plan.txt"
+    with target.open("w", encoding="utf-8") as file:
+        subprocess.run([script, "plan", "--help"], stdout=file, env=env, check=True)
+    out = target.read_text(encoding="utf-8")
+    assert "--store-url" in out and "Exits 3 when a tier-1 household" in " ".join(out.split())
+    assert not too_wide(out, WIDTH) and not _ragged(out) and "…" not in out
+    assert "\x1b[" not in out  # no colour escapes in a file
