@@ -306,6 +306,21 @@ def _haversine(
     return 2 * rules.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def _open_zh(uncertainty: int | None) -> str:
+    """An open township's tier-1 uncertainty in words; None: its solve gave no coverage figure
+    (a failed township, reported as failed elsewhere)."""
+    if uncertainty is None:
+        return "求解未完成, 一类户覆盖情况未知"
+    return f"至多还可能多覆盖 {uncertainty} 户"
+
+
+def _open_en(uncertainty: int | None) -> str:
+    """:func:`_open_zh` in English."""
+    if uncertainty is None:
+        return "not solved, its tier-1 coverage is unknown"
+    return f"at most {uncertainty} more may be coverable"
+
+
 def coverage_summary(diagnostics: pl.DataFrame, label: Callable[[str], str] = str) -> list[str]:
     """The prefecture's tier-1 coverage proof in two lines (Chinese, then English): in how
     many townships the plan's tier-1 coverage is proven maximal, and each township where it
@@ -317,11 +332,11 @@ def coverage_summary(diagnostics: pl.DataFrame, label: Callable[[str], str] = st
     n, k = diagnostics.height, int(proven.sum())
     open_ = diagnostics.filter(~proven).sort("township_id")
     zh_open = "; ".join(
-        f"{label(r['township_id'])} 至多还可能多覆盖 {r['tier1_uncertainty'] or '?'} 户"
+        f"{label(r['township_id'])} {_open_zh(r['tier1_uncertainty'])}"
         for r in open_.iter_rows(named=True)
     )
     en_open = "; ".join(
-        f"{label(r['township_id'])} at most {r['tier1_uncertainty'] or '?'} more may be coverable"
+        f"{label(r['township_id'])} {_open_en(r['tier1_uncertainty'])}"
         for r in open_.iter_rows(named=True)
     )
     fixed = cost_gap_with_coverage_fixed(diagnostics)

@@ -147,7 +147,9 @@ def check_inputs_belong(plan_path: Path, paths: PlanPaths) -> None:
         elif given.is_file() and file_sha256(given) != made_with["sha256"]:
             problems.append(
                 f"{given}: not the {name.replace('_', ' ')} this plan was made from "
-                f"({made_with['path']}; content differs) (与生成方案时的文件不一致)"
+                f"({made_with['path']}): its bytes differ from that file's, recorded when the "
+                "plan was made (a copy in another format, e.g. CSV for Parquet, differs too: "
+                "pass the files the plan was made from) (与生成方案时的文件不一致)"
             )
     if problems:
         raise PlanFileError(f"{plan_path}: " + "; ".join(problems))

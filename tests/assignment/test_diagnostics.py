@@ -56,6 +56,21 @@ def test_summary_counts_proven_townships_and_names_the_others() -> None:
     assert coverage_summary(pl.DataFrame({"township_id": ["T1"]})) == []
 
 
+def test_summary_says_a_failed_township_has_no_coverage_figure() -> None:
+    # A township whose solve failed has no uncertainty figure: said in words, not as "?".
+    diag = pl.DataFrame(
+        {
+            "township_id": ["T1", "T2"],
+            "tier1_coverage_proven": [True, None],
+            "tier1_uncertainty": [0, None],
+        },
+        schema_overrides={"tier1_coverage_proven": pl.Boolean, "tier1_uncertainty": pl.Int64},
+    )
+    zh, en = coverage_summary(diag)
+    assert "T2 求解未完成, 一类户覆盖情况未知" in zh and "?" not in zh
+    assert en.endswith("not proven: T2 not solved, its tier-1 coverage is unknown")
+
+
 def test_summary_gives_the_cost_gap_with_coverage_fixed_over_the_proven_townships() -> None:
     diag = pl.DataFrame(
         {

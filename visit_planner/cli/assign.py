@@ -249,7 +249,8 @@ def print_assign_summary(
     gap = "- (not proven / 未证明)" if result.gap is None else f"{result.gap:.3%}"
     console.print(
         f"travel 路途 {travel / 60:,.0f} h/month; visit hours 走访工时 {hours:,.0f} h/month\n"
-        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}; gap 差距 {gap}\n"
+        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}\n"
+        f"gap 差距 {gap}\n"  # its own line: "- (not proven / 未证明)" is never split at 80 columns
         f"{diag.height} townships 乡镇 in {result.seconds:.1f} s"
     )
     print_coverage(diag)
