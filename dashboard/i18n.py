@@ -561,14 +561,14 @@ def county(county_id: str, lang: Lang) -> str:
 
 
 def scope(kind: str, scope_id: str | None, lang: Lang) -> str:
-    """``全州`` / ``the prefecture``; ``丘北县 532626``; ``乡镇 532626001 丘北县``."""
+    """``全州`` / ``the prefecture``; ``丘北县 532626``; ``乡镇 532626001（锦屏镇 · 丘北县）``
+    (the township's own name where the run has place names, as :func:`township`)."""
     if kind == "prefecture" or scope_id is None:
         return "全州" if lang == "zh" else "the prefecture"
-    name = county(scope_id[:6], lang)
     if kind == "county":
+        name = county(scope_id[:6], lang)
         return f"{name or '县'} {scope_id}" if lang == "zh" else f"{name or 'county'} {scope_id}"
-    word = "乡镇" if lang == "zh" else "township"
-    return f"{word} {scope_id}" + (f"（{name}）" if lang == "zh" else f" ({name})") * bool(name)
+    return f"{'乡镇' if lang == 'zh' else 'township'} {township(scope_id, lang)}"
 
 
 def township(township_id: str, lang: Lang) -> str:
