@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +40,7 @@ from visit_planner.runs.summary import (
     tiers_frame,
     workers_frame,
 )
-from visit_planner.store import RunRow, Store
+from visit_planner.store import RunRow, Store, TownshipRow
 from visit_planner.whatif import Changes, WhatIf, what_if
 
 ROLES = ("planner", "supervisor", "data_scientist", "viewer")
@@ -147,10 +147,77 @@ def _summary(root: str, township_id: str) -> TownshipSummary:
     return read_summary(Path(root), township_id)
 
 
+@lru_cache(maxsize=256)
+def _shortfall_hours(root: str, township_id: str) -> tuple[tuple[int, str, int], ...]:
+    """The township's shortfall records as ``(tier, role, extra_hours)``: the hours more of the
+    tier's present workers (of ``role``) that would cover its uncovered households.
+
+    The run keeps these records only as the ``shortfall`` sentence, so they are computed again
+    from the township's stored inputs by the function that wrote it
+    (:func:`assignment.diagnostics.shortfall`, with the same allowed arcs), which gives the
+    same figures as the sentence and ``runs show``; kept per process."""
+    from assignment.candidates import build_candidates
+    from assignment.diagnostics import shortfall
+    from assignment.inputs import capacity_pins
+
+    reader = _reader(root)
+    plan = _township_frame(root, township_id, "plan")
+    stored = reader.inputs(township_id)
+    households, workers = stored["households"], stored["workers"]
+    if plan is None or households is None or workers is None:
+        return ()
+    workers = workers.filter(pl.col("township_id") == township_id)
+    settings = reader.settings
+    arcs = build_candidates(
+        households,
+        workers,
+        None,
+        stored["conflicts"],
+        settings,
+        pins=stored["pins"],
+        forbids=stored["forbids"],
+    )
+    arcs, _issues = capacity_pins(arcs, workers)
+    open_ids = plan.filter(pl.col("worker_id").is_null()).select("household_id")
+    uncovered = households.join(open_ids, on="household_id", how="semi")
+    records = shortfall(uncovered, workers, settings, arcs=arcs)
+    return tuple((int(r["tier"]), str(r["role"]), int(r["extra_hours"])) for r in records)  # type: ignore[call-overload]
+
+
 @lru_cache(maxsize=64)
 def _township_ids(root: str) -> tuple[str, ...]:
     """The run's township ids (from its small diagnostics file), sorted."""
     return tuple(sorted(_whole(root, "diagnostics")["township_id"].to_list()))
+
+
+SCOPED_METRICS: tuple[str, ...] = (
+    "households",
+    "tier1_uncovered",
+    "tier2_uncovered",
+    "tier3_uncovered",
+)
+"""Headline figures a scoped account's runs carry: sums over its own townships' diagnostics."""
+
+
+def _scoped_metrics(townships: list[TownshipRow], viewer: Viewer) -> dict[str, Any]:
+    """A run's headline figures over ``viewer``'s townships only, from the store's
+    per-township diagnostics: ``townships``, ``households`` and ``tier{1,2,3}_uncovered``
+    (a township's ``unassigned_tier*``). A figure that some township in scope lacks is left
+    out (the page shows ``—``) rather than taken from the prefecture's; so is the churn
+    (``churn_tier_unchanged``), which the run records for the whole prefecture only."""
+    mine = [t.diagnostics for t in townships if viewer.covers(t.township_id)]
+    sources = {
+        "households": "households",
+        "tier1_uncovered": "unassigned_tier1",
+        "tier2_uncovered": "unassigned_tier2",
+        "tier3_uncovered": "unassigned_tier3",
+    }
+    out: dict[str, Any] = {"townships": len(mine)}
+    for name in SCOPED_METRICS:
+        counts = [int(d[sources[name]]) for d in mine if d.get(sources[name]) is not None]
+        if mine and len(counts) == len(mine):
+            out[name] = sum(counts)
+    return out
 
 
 @dataclass(frozen=True)
@@ -302,9 +369,20 @@ class DataAccess:
         return run
 
     def runs(self) -> list[RunRow]:
-        """Every run (ids, months, versions, statuses and headline figures; no households)."""
+        """Every run (ids, months, versions, statuses and headline figures; no households).
+
+        A run's headline figures (``metrics``) are the whole prefecture's; a county or township
+        account gets them recomputed over its own townships instead (:func:`_scoped_metrics`,
+        from the store's per-township diagnostics), so that no other township's figure leaks
+        through the runs table."""
         with self._store() as store:
-            return sorted(store.list_runs(), key=lambda r: (r.month, r.version), reverse=True)
+            rows = sorted(store.list_runs(), key=lambda r: (r.month, r.version), reverse=True)
+            if self.viewer.scope_kind == "prefecture":
+                return rows
+            return [
+                replace(r, metrics=_scoped_metrics(store.run_townships(r.run_id), self.viewer))
+                for r in rows
+            ]
 
     def _root(self, run: RunRow) -> str:
         return str(self.workspace.root / run.path)
@@ -369,7 +447,11 @@ class DataAccess:
 
     def township(self, month: str, township_id: str) -> dict[str, Any]:
         """One township: its diagnostics row, demand and capacity by role, the uncovered
-        households (a page of them) and worker loads; an error outside the user's scope."""
+        households (a page of them) and worker loads; an error outside the user's scope.
+
+        ``demand`` has one row per tier: ``hours_covered`` (its covered households' hours),
+        ``extra_hours`` (the shortfall's extra hours of the tier's role, 0 without one) and
+        ``hours``, their sum: the demand including the uncovered households."""
         self._require(township_id)
         run = self.current_run(month)
         root = self._root(run)
@@ -381,7 +463,22 @@ class DataAccess:
         assert plan is not None and loads is not None  # every run township has both
         summary = _summary(root, township_id)
         uncovered = plan.filter(pl.col("worker_id").is_null()).sort("tier", "household_id")
-        demand = tiers_frame([summary]).select("tier", "households", "hours")
+        # Demand of a tier: the hours of its covered households (the summary's) plus, where the
+        # township falls short, the extra hours its present workers would need for the
+        # uncovered ones: the summary's hours alone would equal the hours used.
+        short = bool(diag["shortfall"][0]) if "shortfall" in diag.columns else False
+        records = _shortfall_hours(root, township_id) if short else ()
+        extra = {tier: hours for tier, _role, hours in records}
+        demand = (
+            tiers_frame([summary])
+            .select("tier", "households", pl.col("hours").alias("hours_covered"))
+            .with_columns(
+                pl.col("tier")
+                .replace_strict(extra, default=0, return_dtype=pl.Float64)
+                .alias("extra_hours")
+            )
+            .with_columns((pl.col("hours_covered") + pl.col("extra_hours")).alias("hours"))
+        )
         capacity = roles_frame([summary]).select("role", "hours_available", "hours_used", "workers")
         return {
             "run": run,

@@ -163,11 +163,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "uncovered_households": ("未覆盖农户", "Uncovered households"),
     "demand_capacity": ("各类人员：需求与工时", "Demand and capacity by role"),
     "demand_capacity_caption": (
-        "需求：按政策由该类人员走访的类别所需工时；可用：该类人员每月工时；已用：方案分配的工时。",
-        "Demand: hours the tier this role serves needs under the policy; available: the "
-        "role's monthly hours; used: hours the plan assigns.",
+        "需求：按政策由该类人员走访的类别所需工时，含未覆盖农户（已覆盖农户的工时加上人力缺口中"
+        "现有该类人员需增加的工时）；可用：该类人员每月工时；已用：方案分配的工时。",
+        "Demand: hours the tier this role serves needs under the policy, uncovered households "
+        "included (the covered households' hours plus the extra hours of the present workers "
+        "the shortfall names); available: the role's monthly hours; used: hours the plan "
+        "assigns.",
     ),
-    "demand_hours": ("需求工时", "hours needed"),
+    "demand_hours": ("需求工时（含未覆盖农户）", "hours needed incl. uncovered"),
     "available_hours": ("可用工时", "hours available"),
     "used_hours": ("已用工时", "hours used"),
     "shortfall_none": (

@@ -274,3 +274,47 @@ def test_a_registry_snapshot_is_kept_on_disk_until_the_registry_changes(tmp_path
     assert kept.artifact(1, "model_card.md") == b"# Card" and kept.artifact(1, "x") is None
     (tmp_path / "mlflow.db").write_bytes(b"changed")  # a promotion writes the database
     assert registry.load_kept(tmp_path, registry.registry_key(tmp_path)) is None
+
+
+def test_runs_of_a_scoped_account_carry_only_its_townships_figures(published: Path) -> None:
+    """The runs table's figures: the prefecture's for a prefecture account; for a county or
+    township account the sums over its own townships, and no prefecture-wide churn."""
+    planner = access(published, "planner")
+    whole = planner.runs()
+    assert whole and all("tier1_uncovered" in r.metrics for r in whole)
+    towns = planner.townships(MONTH)
+    for kind, scope in (("township", towns[-1]), ("county", towns[-1][:6])):
+        scoped = access(published, "supervisor", kind, scope).runs()
+        assert [r.run_id for r in scoped] == [r.run_id for r in whole]
+        for run, mine in zip(whole, scoped, strict=True):
+            diag = pl.read_parquet(published / run.path / "diagnostics.parquet")
+            own = diag.filter(pl.col("township_id").str.starts_with(scope))
+            assert 0 < own.height < diag.height
+            assert mine.metrics["tier1_uncovered"] == int(own["unassigned_tier1"].sum())
+            assert mine.metrics["households"] == int(own["households"].sum())
+            assert mine.metrics["townships"] == own.height
+            assert "churn_tier_unchanged" not in mine.metrics  # the prefecture's: "—"
+            assert mine.metrics["households"] < run.metrics["households"]
+
+
+def test_demand_includes_the_uncovered_households_hours(published: Path) -> None:
+    """A township short of cadres: tier-1 demand is the covered households' hours plus the
+    shortfall's extra cadre hours (the figure its shortfall sentence names), more than the
+    cadres' hours used; a township without a shortfall has no extra hours."""
+    planner = access(published, "planner")
+    diag = planner.overview(MONTH).townships
+    short = diag.filter((pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != ""))
+    assert short.height > 0
+    for tw, text in short.select("township_id", "shortfall").iter_rows():
+        info = planner.township(MONTH, tw)
+        tier1 = info["demand"].filter(pl.col("tier") == 1).row(0, named=True)
+        assert tier1["extra_hours"] > 0
+        assert f"{int(tier1['extra_hours'])} more hours of the present cadres" in text
+        assert tier1["hours"] == pytest.approx(tier1["hours_covered"] + tier1["extra_hours"])
+        cadre = info["capacity"].filter(pl.col("role") == "cadre").row(0, named=True)
+        assert tier1["hours"] > cadre["hours_used"] + 1
+    whole = diag.filter(pl.col("shortfall") == "")
+    assert whole.height > 0
+    demand = planner.township(MONTH, whole["township_id"][0])["demand"]
+    assert demand["extra_hours"].to_list() == [0.0, 0.0, 0.0]
+    assert demand["hours"].to_list() == demand["hours_covered"].to_list()
