@@ -231,6 +231,16 @@ def test_model_candidates_show_a_logistic_champion_once() -> None:
         ("logistic", "logistic_"),
         ("scorecard", "scorecard_"),
     ]
+    # Held-out log-loss chose logistic over the requested boosted trees: the runner-up is
+    # shown with its own (prefixed) metrics, the chosen model once.
+    metrics = {**metrics, "hgb_ece": 0.03}
+    chosen, how, shown = model_candidates(
+        {"kind": "hgb", "baselines": "logistic,scorecard"},
+        metrics,
+        {"chosen": "logistic", "by": "held-out log-loss"},
+    )
+    assert (chosen, how) == ("logistic", "log_loss")
+    assert shown == [("logistic", ""), ("hgb", "hgb_"), ("scorecard", "scorecard_")]
 
 
 def test_model_report_and_drift_flags(published: Path) -> None:
