@@ -156,7 +156,6 @@ def _shortfall_hours(root: str, township_id: str) -> tuple[tuple[int, str, int],
     from the township's stored inputs by the function that wrote it
     (:func:`assignment.diagnostics.shortfall`, with the same allowed arcs), which gives the
     same figures as the sentence and ``runs show``; kept per process."""
-    from assignment.candidates import build_candidates
     from assignment.diagnostics import shortfall
     from assignment.inputs import capacity_pins
 
@@ -168,15 +167,7 @@ def _shortfall_hours(root: str, township_id: str) -> tuple[tuple[int, str, int],
         return ()
     workers = workers.filter(pl.col("township_id") == township_id)
     settings = reader.settings
-    arcs = build_candidates(
-        households,
-        workers,
-        None,
-        stored["conflicts"],
-        settings,
-        pins=stored["pins"],
-        forbids=stored["forbids"],
-    )
+    arcs = reader.candidates(township_id, stored)
     arcs, _issues = capacity_pins(arcs, workers)
     open_ids = plan.filter(pl.col("worker_id").is_null()).select("household_id")
     uncovered = households.join(open_ids, on="household_id", how="semi")

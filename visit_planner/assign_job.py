@@ -140,9 +140,7 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     """Read and check every input through its contract (the problems of every file raised
     together), then that the scores belong to the households."""
     tables = read_plan_tables(paths)
-    scores = tables.scores.select(
-        "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
-    )
+    scores = tables.tier_and_risk()
     versions = sorted(str(v) for v in tables.scores["model_version"].drop_nulls().unique())
     check_scores_match(tables.households, scores, paths)
     hh = tables.households.join(scores, on="household_id", how="inner")

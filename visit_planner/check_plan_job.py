@@ -86,13 +86,7 @@ def load_plan_inputs(paths: PlanPaths, policy: Policy | None = None) -> CheckedI
     raised together); keep only the pins binding under ``policy`` (default policy: None)."""
     tables = read_plan_tables(paths)
     settings = settings_from_policy(policy or load_policy(None))
-    scored = tables.households.join(
-        tables.scores.select(
-            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
-        ),
-        on="household_id",
-        how="inner",
-    )
+    scored = tables.households.join(tables.tier_and_risk(), on="household_id", how="inner")
     pins, issues = binding_pins(
         tables.pins,
         scored,

@@ -33,6 +33,13 @@ class PlanTables:
     forbids: pl.DataFrame | None
     warnings: tuple[Problem, ...] = ()
 
+    def tier_and_risk(self) -> pl.DataFrame:
+        """The scores as the optimizer reads them: ``household_id, tier, risk`` (the final
+        tier and P(tier 1))."""
+        return self.scores.select(
+            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
+        )
+
 
 _FILES = (
     # (PlanPaths field, contract table)

@@ -142,25 +142,35 @@ class RunReader:
             return None
         return str(found["month"][0])
 
+    def candidates(
+        self, township_id: str, inputs: dict[str, pl.DataFrame | None] | None = None
+    ) -> pl.DataFrame:
+        """The township's allowed pairs, priced, from the inputs it was solved with
+        (:func:`assignment.candidates.build_candidates`, as the solve built them); ``inputs``:
+        :meth:`inputs` of the township when the caller has read them already."""
+        inputs = self.inputs(township_id) if inputs is None else inputs
+        households, workers = inputs["households"], inputs["workers"]
+        if households is None or workers is None:
+            raise PlanFileError(f"{self.root}: township {township_id} has no stored inputs")
+        return build_candidates(
+            households,
+            workers,
+            inputs["previous"],
+            inputs["conflicts"],
+            self.settings,
+            pins=inputs["pins"],
+            forbids=inputs["forbids"],
+        )
+
     def alternatives(self, household_id: str) -> pl.DataFrame:
         """The household's other allowed workers, ranked by the objective change (what-if),
         computed on its township alone."""
         tw = self.township_of(household_id)
         inputs = self.inputs(tw)
-        households = inputs["households"]
-        workers = inputs["workers"]
-        if households is None or workers is None:
-            raise PlanFileError(f"{self.root}: township {tw} has no stored inputs")
+        candidates = self.candidates(tw, inputs)
+        households, workers = inputs["households"], inputs["workers"]
+        assert households is not None and workers is not None  # candidates() checked them
         settings = self.settings
-        candidates = build_candidates(
-            households,
-            workers,
-            inputs["previous"],
-            inputs["conflicts"],
-            settings,
-            pins=inputs["pins"],
-            forbids=inputs["forbids"],
-        )
         plan_inputs = PlanInputs(
             households=households.drop("tier", "risk"),
             workers=workers,
