@@ -1,12 +1,21 @@
 """The dashboard's entry point: language switch, login gate and the page router.
 
 Run it with ``visit-planner dashboard`` (which starts ``streamlit run`` on 127.0.0.1). Pages
-live in ``dashboard/pages``; each derives its own access from the signed-in account
+live in ``dashboard/views`` (not ``pages``: Streamlit takes a ``pages`` directory beside the
+app for a multipage app of its own, which runs a page file without this router on a fresh
+server); each derives its own access from the signed-in account
 (:func:`dashboard.auth.page_context`), so what this router shows is convenience, not security.
+
+**Deep links.** While signed out, every page's address (``/township?township=...&lang=en``)
+shows the sign-in form under that same address, so after the sign-in the page the link named
+opens with its query parameters. A page the account's role may not see is still known under
+its address (hidden): it goes to the default page with a note instead of Streamlit's "page not
+found".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -14,7 +23,8 @@ import streamlit as st
 from dashboard import auth, i18n
 from dashboard.i18n import t
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "views"
+DENIED_KEY = "page_denied"  # the title of a linked page the account's role may not see
 
 # (file, title key, roles that see it in the menu; None: every role). No page icons: Streamlit
 # makes a page's icon its favicon, and a Material icon favicon is fetched from fonts.gstatic.com.
@@ -27,6 +37,12 @@ MENU: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("runs.py", "page_runs", None),
     ("model.py", "page_model", None),
 ]
+
+
+def url_path(name: str) -> str:
+    """A page's address: its file name without ``.py`` (``/township``)."""
+    return name.removesuffix(".py")
+
 
 st.set_page_config(page_title="走访计划 Visit planner", layout="wide")
 auth.warm_up()
@@ -43,14 +59,23 @@ lang = i18n.lang_of(choice)
 st.query_params["lang"] = lang
 
 viewer = auth.signed_in()
+auth.sync_cookie()
 if viewer is None:
-    # The login form is the only page while signed out (always calling st.navigation also
-    # keeps Streamlit from listing the files of dashboard/pages as a menu of its own).
+    # The login form is the only page while signed out, answering at every page's address so
+    # that a deep link keeps its page and query parameters through the sign-in (always calling
+    # st.navigation also keeps Streamlit from adding a menu of its own).
     def sign_in() -> None:
         auth.login_form(lang)
 
     st.navigation(
-        [st.Page(sign_in, title=t("sign_in", lang), default=True)], position="hidden"
+        [
+            st.Page(sign_in, title=t("sign_in", lang), default=True),
+            *(
+                st.Page(sign_in, title=t("sign_in", lang), url_path=url_path(name))
+                for name, _title, _roles in MENU
+            ),
+        ],
+        position="hidden",
     ).run()
     auth.preload_charts()
     st.stop()
@@ -69,8 +94,33 @@ if st.sidebar.button(t("sign_out", lang), key="sign_out"):
     st.rerun()
 
 pages = [
-    st.Page(PAGES / name, title=t(title, lang), url_path=name.removesuffix(".py"))
+    st.Page(PAGES / name, title=t(title, lang), url_path=url_path(name))
     for name, title, roles in MENU
     if roles is None or viewer.role in roles
 ]
-st.navigation(pages).run()
+
+
+def denied(title: str) -> Callable[[], None]:
+    """The hidden stand-in of a page the role may not see: on to the default page, which
+    says why (Streamlit would show its own English "page not found")."""
+
+    def go_default() -> None:
+        st.session_state[DENIED_KEY] = title
+        auth.resend_cookie()  # this run's cookie script may not reach the browser
+        st.switch_page(pages[0], query_params={"lang": lang})
+
+    return go_default
+
+
+hidden = [
+    st.Page(
+        denied(t(title, lang)), title=t(title, lang), url_path=url_path(name), visibility="hidden"
+    )
+    for name, title, roles in MENU
+    if roles is not None and viewer.role not in roles
+]
+page = st.navigation([*pages, *hidden])
+refused = st.session_state.pop(DENIED_KEY, None)
+if refused:
+    st.warning(t("page_not_allowed", lang, page=refused))
+page.run()

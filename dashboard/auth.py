@@ -19,24 +19,38 @@ identity the provider returns is mapped to a store account by one claim
 that account's role and jurisdiction then apply exactly as after a password sign-in. Any other
 identity is refused and the refusal audited (``login.sso_refused``); a sign-in is audited as
 ``login.sso``. Without an ``[auth]`` section nothing changes.
+
+**A reload keeps the sign-in** (:mod:`dashboard.sessions`): a sign-in also starts a random
+token, put into a cookie by a small script; a new browser session (a reload, a deep link, a
+second tab) that presents a live token is signed in again after the account is re-read from
+the store, and the resumption is audited (``login.resumed``). Only the token's hash is kept,
+in this process; it expires after 8 idle hours or 12 hours in all, and sign-out revokes it.
+
+**Deep links**: the login form answers on every page's address (``/township?township=...``),
+so the address and its query parameters are still there after the sign-in and the page opens
+(a page the role may not see: the default page, with a note; see ``dashboard/app.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 from typing import Any, Final, NoReturn
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from dashboard import i18n
 from dashboard.data import DataAccess, Viewer
 from dashboard.i18n import Lang, t
+from dashboard.sessions import ABSOLUTE_LIMIT, SESSIONS
 from visit_planner.errors import LoginError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.store import Store
@@ -53,6 +67,15 @@ DEFAULT_SSO_CLAIM: Final = "preferred_username"
 EMAIL_CLAIM: Final = "email"
 """The claim matched against the accounts' e-mail addresses instead of their usernames."""
 SSO_REFUSED_KEY: Final = "sso_refused"
+SESSION_KEY: Final = "session_token_hash"
+"""The hash of the session's token (:mod:`dashboard.sessions`); never the token itself."""
+COOKIE_SET_KEY: Final = "session_cookie_pending"
+"""A new token to put into the browser's cookie on this run (then forgotten)."""
+COOKIE_CLEAR_KEY: Final = "session_cookie_clear"
+"""Set when the browser's cookie is to be removed (sign-out, a refused or expired token)."""
+COOKIE_SENT_KEY: Final = "session_cookie_sent"
+"""What this run's cookie script did (:func:`resend_cookie`)."""
+COOKIE_NAME: Final = "visit_planner_session"
 
 _KEY: Final = secrets.token_bytes(32)
 """Signs this process's sessions; a restart signs everyone out."""
@@ -105,6 +128,33 @@ def account(username: str) -> Viewer | None:
     except StoreError:
         return None
     return viewer_of(row) if row.active else None
+
+
+BEIJING: Final = timezone(timedelta(hours=8))
+"""The time zone a lock-out's end is shown in (the store's messages use it too)."""
+_LOGIN_REASONS: Final = {
+    "unknown_user": "login_wrong",  # one text for both: which accounts exist is not told
+    "wrong_password": "login_wrong",
+    "disabled": "login_disabled",
+    "locked": "login_locked",
+    "no_claim": "sso_no_account",
+    "unknown_identity": "sso_no_account",
+    "email_unverified": "sso_unverified",
+}
+
+
+def login_message(exc: VisitPlannerError, lang: Lang) -> str:
+    """The refusal of a sign-in in the session's language only: a :class:`LoginError` by its
+    reason code (the store's own text is bilingual, for the CLI); any other error (a busy or
+    missing store) as the pages show errors, with its own bilingual text."""
+    key = _LOGIN_REASONS.get(exc.reason) if isinstance(exc, LoginError) else None
+    if key is None:
+        return i18n.error_text(exc, lang)
+    until = getattr(exc, "locked_until", None)
+    values = {"until": f"{until.astimezone(BEIJING):%Y-%m-%d %H:%M}"} if until else {}
+    if key == "login_locked" and not values:
+        values = {"until": "—"}
+    return f"**{t('login_refused', lang)}** — {t(key, lang, **values)}"
 
 
 # --------------------------------------------------------------------------- single sign-on
@@ -212,11 +262,13 @@ def sso_sign_in(lang: Lang) -> None:
             viewer = sso_viewer(claims, config.claim)
         except LoginError as exc:
             st.session_state[SSO_REFUSED_KEY] = seen
-            st.session_state["sso_message"] = str(exc)
+            st.session_state["sso_refusal"] = exc
         else:
-            st.session_state.update(session_values(viewer))
+            begin_session(viewer)
             st.rerun()
-    st.error(f"**{t('login_refused', lang)}** — {st.session_state.get('sso_message', '')}")
+    refusal = st.session_state.get("sso_refusal")
+    if isinstance(refusal, VisitPlannerError):
+        st.error(login_message(refusal, lang))
     if st.button(t("sso_logout", lang), key="sso_logout"):
         st.session_state.pop(SSO_REFUSED_KEY, None)
         st.logout()
@@ -262,22 +314,132 @@ def current_lang() -> Lang:
 
 def sign_out(notice: str | None = None) -> None:
     """Forget the session's sign-in (and its month and choices; the language stays, also in
-    the URL); ``notice`` is shown on the login form."""
+    the URL) and revoke its token, whose cookie the next run removes; ``notice`` is shown on
+    the login form."""
+    SESSIONS.revoke(st.session_state.get(SESSION_KEY))
     for key in list(st.session_state.keys()):
         if key != LANG_KEY:
             del st.session_state[key]
+    st.session_state[COOKIE_CLEAR_KEY] = True
     if notice:
         st.session_state[NOTICE_KEY] = notice
 
 
+def begin_session(viewer: Viewer) -> None:
+    """Sign the session in as ``viewer`` (password or single sign-on) and start its token,
+    which the next run puts into the browser's cookie (:func:`sync_cookie`)."""
+    token, digest = SESSIONS.start(viewer)
+    st.session_state.update(session_values(viewer))
+    st.session_state[SESSION_KEY] = digest
+    st.session_state[COOKIE_SET_KEY] = token
+    st.session_state.pop(COOKIE_CLEAR_KEY, None)
+
+
+def _url() -> str:
+    """The address the browser opened (empty where Streamlit has none, e.g. in AppTest)."""
+    try:
+        return str(st.context.url or "")
+    except (AttributeError, KeyError, RuntimeError):
+        return ""
+
+
+def cookie_name(url: str) -> str:
+    """The cookie's name: one per port, since browsers share a host's cookies across ports
+    (two dashboards on one machine would otherwise overwrite each other's token)."""
+    port = urlsplit(url).port if url else None
+    return f"{COOKIE_NAME}_{port}" if port else COOKIE_NAME
+
+
+def cookie_script(url: str, token: str | None) -> str:
+    """The script that sets the cookie to ``token`` (None: removes it): the whole site,
+    ``SameSite=Strict``, ``Secure`` behind HTTPS, kept no longer than the absolute limit."""
+    name = cookie_name(url)
+    if token is None:
+        value = f"{name}=; Path=/; Max-Age=0; SameSite=Strict"
+    else:
+        limit = int(ABSOLUTE_LIMIT.total_seconds())
+        value = f"{name}={token}; Path=/; Max-Age={limit}; SameSite=Strict"
+    if url.startswith("https:"):
+        value += "; Secure"
+    return f"<script>document.cookie = {json.dumps(value)};</script>"
+
+
+def sync_cookie() -> None:
+    """Put a new token into the browser's cookie, or remove a revoked one, as this run's
+    sign-in or sign-out asked (once; nothing otherwise)."""
+    token = st.session_state.pop(COOKIE_SET_KEY, None)
+    clear = st.session_state.pop(COOKIE_CLEAR_KEY, None)
+    st.session_state[COOKIE_SENT_KEY] = (token, clear)
+    if token is None and not clear:
+        return
+    script = cookie_script(_url(), token if isinstance(token, str) else None)
+    with st.sidebar:
+        st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def resend_cookie() -> None:
+    """Send this run's cookie script again on the next run: for a run that ends in
+    ``st.switch_page`` or ``st.rerun`` before the browser has run the script."""
+    token, clear = st.session_state.pop(COOKIE_SENT_KEY, (None, None))
+    if token is not None:
+        st.session_state[COOKIE_SET_KEY] = token
+    if clear:
+        st.session_state[COOKIE_CLEAR_KEY] = True
+
+
+def _cookie_token() -> str | None:
+    """The token in the cookie the browser sent when this session opened, if any."""
+    try:
+        value = st.context.cookies.get(cookie_name(_url()))
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def resume() -> Viewer | None:
+    """A new session (reload, deep link, second tab) signed in again from the browser's
+    token: only if the token is live and the store's account is still active with the role
+    and jurisdiction it had at sign-in; audited as ``login.resumed``. A dead token's cookie is
+    removed; a changed account revokes the token and says why."""
+    token = _cookie_token()
+    if token is None:
+        return None
+    found = SESSIONS.resume(token)
+    if found is None:  # unknown (another server, a restart), revoked or expired
+        st.session_state[COOKIE_CLEAR_KEY] = True
+        return None
+    session, digest = found
+    now = account(session.viewer.username)
+    if now is None or now != session.viewer:
+        SESSIONS.revoke(digest)
+        st.session_state[COOKIE_CLEAR_KEY] = True
+        st.session_state[NOTICE_KEY] = "account_gone" if now is None else "session_changed"
+        return None
+    workspace, url = settings()
+    try:
+        with Store.for_workspace(workspace, url) as store:
+            store.append_audit(
+                "login.resumed", now.username, now.username,
+                {"signed_in_at": session.created.isoformat(timespec="seconds")},
+            )  # fmt: skip
+    except StoreError:
+        SESSIONS.revoke(digest)
+        return None
+    st.session_state.update(session_values(now))
+    st.session_state[SESSION_KEY] = digest
+    return now
+
+
 def signed_in() -> Viewer | None:
-    """The session's viewer, checked: the signature must match and the store must still hold
-    the account, active, with the same role and jurisdiction. None (and signed out, with a
-    notice) otherwise."""
+    """The session's viewer, checked: the signature must match, the store must still hold
+    the account, active, with the same role and jurisdiction, and the session's token must be
+    live (each run counts as use). None (and signed out, with a notice) otherwise. A session
+    not signed in yet is resumed from the browser's token when it has a live one
+    (:func:`resume`)."""
     viewer = st.session_state.get(VIEWER_KEY)
     sig = st.session_state.get(SIGNATURE_KEY)
     if viewer is None and sig is None:
-        return None
+        return resume()
     if (
         not isinstance(viewer, Viewer)
         or not isinstance(sig, str)
@@ -291,6 +453,10 @@ def signed_in() -> Viewer | None:
         return None
     if now != viewer:
         sign_out("session_changed")
+        return None
+    digest = st.session_state.get(SESSION_KEY)
+    if digest is not None and SESSIONS.touch(str(digest)) is None:
+        sign_out("session_expired")  # idle too long, too old, or revoked in another tab
         return None
     return now
 
@@ -315,9 +481,9 @@ def login_form(lang: Lang) -> None:
     try:
         viewer = authenticate(username.strip(), password)
     except VisitPlannerError as exc:
-        st.error(f"**{t('login_refused', lang)}** — {exc}")
+        st.error(login_message(exc, lang))
         return
-    st.session_state.update(session_values(viewer))
+    begin_session(viewer)
     st.rerun()
 
 

@@ -12,7 +12,10 @@ parameter, session state or crafted household id asked for it.
   with those fields masked; viewers see aggregates only (no household or worker pages).
 
 Published runs never change, so their files are read once per process and kept
-(:func:`_reader`, keyed by the run directory): a page's second paint reads nothing.
+(:func:`_reader`, keyed by the run directory): a page's second paint reads nothing. Which run
+is current is asked of the store on every call (:meth:`DataAccess.current_run`), never kept:
+an amendment or a rollback published meanwhile (by the CLI too) shows at the next rerun, and
+the new run's directory is a new key (``tests/dashboard/test_session_browser.py``).
 No Streamlit here: pages call these functions; this module is plain Python and tested as such.
 """
 
@@ -380,7 +383,9 @@ class DataAccess:
             ]
 
     def _root(self, run: RunRow) -> str:
-        return str(self.workspace.root / run.path)
+        root = str(self.workspace.root / run.path)
+        _reader(root)  # kept; reading it remembers the run's place names for every label
+        return root
 
     # ------------------------------------------------------------------ scope
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
+from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
+
+if TYPE_CHECKING:
+    from visit_planner.whatif import Changes
 
 Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
@@ -64,9 +68,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "error": ("无法显示", "Cannot show this"),
     "page_overview": ("总览", "Overview"),
     "page_township": ("乡镇", "Township"),
-    "whatif": ("试算(保存前先看效果)", "What-if (see the effect before saving)"),
+    "whatif": ("试算（保存前先看效果）", "What-if (see the effect before saving)"),
     "whatif_intro": (
-        "调整人员工时、增减人员或某类户的走访频次, 在本乡镇重新求解并与现方案比较; 不会保存。",
+        "调整人员工时、增减人员或某类户的走访频次，在本乡镇重新求解并与现方案比较；不会保存。",
         "Change a worker's hours, add or remove a worker, or a tier's visits; the township is "
         "solved again and compared with the current plan. Nothing is saved.",
     ),
@@ -80,15 +84,21 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "whatif_tier_none": ("不调整", "no change"),
     "whatif_visits": ("每月走访次数", "Visits per month"),
     "whatif_run": ("试算", "Run the what-if"),
-    "whatif_result": ("试算结果(前 → 后)", "Result (before → after)"),
+    "whatif_result": ("试算结果（前 → 后）", "Result (before → after)"),
     "whatif_figure": ("指标", "Figure"),
     "whatif_before": ("现方案", "Current plan"),
     "whatif_after": ("试算后", "What-if"),
     "whatif_seconds": ("用时 {s} 秒", "solved in {s} s"),
+    "whatif_changes": ("调整内容：{changes}", "Changes: {changes}"),
+    "wf_change_none": ("未作调整", "no change"),
+    "wf_change_hours": ("{w} 月工时改为 {h} 小时", "{w} to {h} h a month"),
+    "wf_change_remove": ("{w} 离岗", "{w} leaves"),
+    "wf_change_add": ("新增{role}（每月 {h} 小时）", "a new {role} ({h} h a month)"),
+    "wf_change_visits": ("{tier}每月走访 {v} 次", "{tier}: {v} visits a month"),
     "whatif_publish": ("发布为本月修订", "Publish as this month's amendment"),
-    "whatif_published": ("已发布 {run}(第 {v} 版)", "Published {run} (version {v})"),
+    "whatif_published": ("已发布 {run}（第 {v} 版）", "Published {run} (version {v})"),
     "whatif_planner_only": (
-        "只有计划员可以发布修订; 频次调整属于政策, 需修改政策后重新计划。",
+        "只有计划员可以发布修订；频次调整属于政策，需修改政策后重新计划。",
         "Only planners publish amendments; a change of visits is a policy change (edit the "
         "policy and plan the month).",
     ),
@@ -219,7 +229,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "no_reasons": ("本方案未记录原因。", "This run recorded no reasons."),
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
-    "not_assigned": ("未分配走访人员", "No visitor assigned"),
+    "not_assigned": ("未分配", "none"),
     "travel": ("单程路途", "Travel (one way)"),
     "hours_month": ("每月工时", "Hours a month"),
     "continuity": ("延续性", "Continuity"),
@@ -248,7 +258,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "that worker is full and would need more than one household moved out",
     ),
     "why_cost": ("整体代价增加 {cost}", "the plan would cost {cost} more"),
-    "why_travel": ("路途 {delta}", "travel {delta}"),
+    # the household's own arc cost (travel, continuity ...) against its present cost, its
+    # arc or, when it is unassigned, its penalty: not travel alone
+    "why_own": ("其中本户自身成本 {delta}", "of which this household's own cost {delta}"),
     "why_moves": ("需把 {h} 调给 {w}", "{h} would move to {w}"),
     "why_balance": ("工作量均衡 {delta}", "workload balance {delta}"),
     "why_pin": ("违反督导指定", "breaks a supervisor's pin"),
@@ -265,6 +277,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # worker
     "worker_id_label": ("人员编号", "Worker id"),
     "choose_placeholder": ("请选择", "Choose"),
+    "choose_options": ("请选择（可多选）", "Choose one or more"),
     "hours_used_capacity": ("已用 / 可用工时", "Hours used / available"),
     "choose_worker": ("选择人员", "Choose a worker"),
     "worker_households": ("负责农户", "Households on the list"),
@@ -444,6 +457,34 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "attr_county_id": ("县", "county"),
     "attr_head_ethnicity": ("户主民族", "head's ethnicity"),
     "attr_head_gender": ("户主性别", "head's gender"),
+    # --- session messages (sign-in refusals by reason, expiry, deep links; dashboard/auth.py)
+    "login_wrong": ("用户名或密码错误。", "Wrong username or password."),
+    "login_disabled": (
+        "该账户已停用，请联系管理员。",
+        "This account is disabled; ask an administrator.",
+    ),
+    "login_locked": (
+        "连续登录失败次数过多，账户已锁定至北京时间 {until}。请届时再试，或请管理员重置密码。",
+        "Too many failed sign-ins: the account is locked until {until} Beijing time. Try "
+        "again then, or ask an administrator to reset the password.",
+    ),
+    "sso_no_account": (
+        "此统一身份未对应任何有效账户，请联系管理员开设。",
+        "This identity matches no active account; ask an administrator to create one.",
+    ),
+    "sso_unverified": (
+        "身份提供方未验证此电子邮箱，已拒绝。",
+        "The identity provider has not verified this e-mail address; refused.",
+    ),
+    "session_expired": (
+        "登录已过期（闲置超过 8 小时、登录超过 12 小时，或已在其他标签页退出）。请重新登录。",
+        "Your sign-in has expired (idle for over 8 hours, signed in for over 12 hours, or "
+        "signed out in another tab). Please sign in again.",
+    ),
+    "page_not_allowed": (
+        "您的角色无权查看“{page}”页面，已转到总览。",
+        "Your role may not see the page “{page}”; showing the overview instead.",
+    ),
 }
 
 
@@ -503,6 +544,11 @@ def role(value: str | None, lang: Lang) -> str:
     if not value:
         return "—"
     return labels.role_zh(value) if lang == "zh" else labels.role_en(value)
+
+
+def worker(worker_id: str, role_code: str | None, lang: Lang) -> str:
+    """A worker as a choice reads: ``W000003 · 基层干部`` / ``W000003 · cadre``."""
+    return f"{worker_id} · {role(role_code, lang)}" if role_code else worker_id
 
 
 ROLE_WORDS: Final = {
@@ -587,6 +633,14 @@ def township(township_id: str, lang: Lang) -> str:
     return f"{township_id}（{name}）" if lang == "zh" else f"{township_id} ({name})"
 
 
+def place(code: str | None, lang: Lang) -> str:
+    """A village or township by name and code, short (a table cell, a map label):
+    ``龙塘村 (532601001001)`` / ``Longtang (532601001001)``, as the printed visit lists write
+    it (:func:`visit_planner.contracts.places.place_label`); the code alone when the run has
+    no name for it, ``—`` for no code."""
+    return place_label(code, lang)
+
+
 STATUS_WORDS: Final = {
     "optimal": ("最优", "optimal"),
     "feasible": ("可行", "feasible"),
@@ -606,6 +660,69 @@ def outcome(value: str, lang: Lang) -> str:
     """An override's outcome: applied / not applied / pending."""
     key = {"applied": "outcome_applied", "not_applied": "outcome_not_applied"}
     return t(key.get(value, "outcome_pending"), lang)
+
+
+def override_change(row: Mapping[str, Any], lang: Lang) -> str:
+    """What an override asks for, in one cell: the new tier (``一类户``), the worker of a pin
+    or a forbidden pairing, or the corrected field and value (``家庭人口 = 5``)."""
+    kind = row.get("kind")
+    if kind == "tier":
+        return tier(row.get("tier"), lang)
+    if kind in ("pin", "forbid"):
+        return str(row.get("worker_id") or "—")
+    if row.get("field"):
+        return f"{record_field(str(row['field']), lang)} = {row.get('value') or '—'}"
+    return "—"
+
+
+_NOTE_KINDS: Final = {
+    "类别调整 tier override": "tier",
+    "禁止配对 forbid": "forbid",
+    "数据更正 correction": "correction",
+    "指定人员 pin": "pin",
+}
+"""How :func:`visit_planner.overrides.apply_overrides` and ``pin_outcomes`` begin a note."""
+_NOTE = re.compile(f"({'|'.join(_NOTE_KINDS)}) #(\\d+): ")
+
+
+def override_notes(text: str | None, lang: Lang) -> str:
+    """The run's notes of the overrides applied to a household (``类别调整 tier override #1: 1
+    (理由); 禁止配对 forbid #4: W000001 (理由)``, written bilingual by the plan) in one
+    language: ``tier override #1: tier 1 (high) (理由)``; the reasons as their authors wrote
+    them. A text of another form is kept whole."""
+    if not text:
+        return ""
+    marks = list(_NOTE.finditer(text))
+    if not marks or marks[0].start() != 0:
+        return text
+    parts = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = text[mark.end() : end].removesuffix("; ").strip()
+        kind = _NOTE_KINDS[mark.group(1)]
+        head, _, rest = body.partition(" ")
+        if kind == "tier" and head.isdigit():
+            body = f"{tier(int(head), lang)} {rest}"
+        elif kind == "correction":
+            body = f"{record_field(head, lang)} {rest}"
+        parts.append(f"{override_kind(kind, lang)} #{mark.group(2)}{label_sep(lang)}{body}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def changes_text(changes: Changes, lang: Lang) -> str:
+    """A what-if's changes in words (``W000003 月工时改为 30 小时；一类户每月走访 2 次``): the
+    page's own wording, where :meth:`Changes.describe` writes the audit entry's English."""
+    parts = [t("wf_change_hours", lang, w=w, h=f"{h:g}") for w, h in sorted(changes.hours.items())]
+    parts += [t("wf_change_remove", lang, w=w) for w in changes.remove]
+    parts += [
+        t("wf_change_add", lang, role=role(n.role, lang), h=f"{n.monthly_hours:g}")
+        for n in changes.add
+    ]
+    parts += [
+        t("wf_change_visits", lang, tier=tier(k, lang), v=f"{v:g}")
+        for k, v in sorted(changes.visits_per_month.items())
+    ]
+    return ("；" if lang == "zh" else "; ").join(parts) or t("wf_change_none", lang)
 
 
 def override_kind(value: str, lang: Lang) -> str:
@@ -691,7 +808,7 @@ def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
         parts = [t("why_cost", lang, cost=fmt_signed(alt.get("objective_change")))]
         arc = alt.get("arc_change")
         if arc is not None and abs(float(arc)) >= 0.05:
-            parts.append(t("why_travel", lang, delta=fmt_signed(arc)))
+            parts.append(t("why_own", lang, delta=fmt_signed(arc)))
         if alt.get("displaced_household_id"):
             target = alt.get("displaced_fallback_worker_id") or t("unassigned_word", lang)
             parts.append(t("why_moves", lang, h=alt["displaced_household_id"], w=target))
@@ -715,7 +832,7 @@ def error_text(exc: BaseException, lang: Lang) -> str:
 Kind = Literal[
     "id", "int", "float", "pct", "hours", "minutes", "tier", "role", "bool", "text",
     "bilingual", "status", "outcome", "override_kind", "override_status", "run_status",
-    "run_kind", "township", "record_field", "metric",
+    "run_kind", "township", "place", "record_field", "metric",
 ]  # fmt: skip
 
 COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
@@ -723,7 +840,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "household_id": ("农户编号", "Household", "id"),
     "worker_id": ("人员编号", "Worker", "id"),
     "township_id": ("乡镇", "Township", "township"),
-    "village_id": ("村", "Village", "id"),
+    "village_id": ("村", "Village", "place"),
     "grid_id": ("网格", "Grid", "id"),
     "county_id": ("县", "County", "id"),
     "lon": ("经度", "Longitude", "float"),
@@ -772,6 +889,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     # overrides
     "id": ("编号", "No.", "int"),
     "kind": ("类型", "Kind", "override_kind"),
+    "change": ("调整内容", "Change", "text"),
     "field": ("字段", "Field", "record_field"),
     "value": ("值", "Value", "text"),
     "author": ("提交人", "Author", "text"),
@@ -889,6 +1007,8 @@ def record_value(field: str, value: Any, lang: Lang) -> str:
         return yes_no(value, lang)
     if field in ("previous_tier", "assessed_tier"):
         return tier(int(value), lang)
+    if field == "village_id":
+        return place(str(value), lang)
     if isinstance(value, str) and value in VALUE_WORDS:
         zh, en = VALUE_WORDS[value]
         return zh if lang == "zh" else en
@@ -920,6 +1040,7 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
         "run_status": lambda v: run_status(v, lang),
         "run_kind": lambda v: run_kind(v, lang),
         "township": lambda v: township(str(v), lang),
+        "place": lambda v: place(str(v), lang),
         "float": lambda v: round(float(v), 1),
         "metric": lambda v: f"{float(v):.3f}",
         "int": int,

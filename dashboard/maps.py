@@ -179,6 +179,7 @@ def _household_rows(households: pl.DataFrame, lang: Lang) -> list[dict[str, Any]
             ring=r["worker_id"] is None,
             radius=4.0,
             tip=f"{r['household_id']} · {i18n.tier(r['tier'], lang)} · "
+            + (f"{i18n.place(r['village_id'], lang)} · " if r.get("village_id") else "")
             + (f"{covered} {r['worker_id']}" if r["worker_id"] else uncovered),
         )
         for r in frame.iter_rows(named=True)
@@ -278,9 +279,9 @@ def worker_frames(
 
 def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> MapFrames | None:
     """Townships as dots sized by households (red: tier-1 households uncovered), labelled by
-    their codes (only the red ones when there are more than :data:`MAX_LABELS`: a prefecture's
-    codes would write over each other; the tooltip names every township); None when no
-    township has a position."""
+    name and code (``开化街道 (532601001)``, :func:`dashboard.i18n.place`; only the red ones
+    when there are more than :data:`MAX_LABELS`: a prefecture's labels would write over each
+    other; the tooltip names every township); None when no township has a position."""
     frame = towns.join(centres, on="township_id", how="inner").drop_nulls(["lon", "lat"])
     if frame.height == 0:
         return None
@@ -303,8 +304,9 @@ def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> 
         {
             "lon": named["lon"].cast(pl.Float64),
             "lat": named["lat"].cast(pl.Float64),
-            "text": named["township_id"].cast(pl.String),
-        }
+            "text": [i18n.place(str(code), lang) for code in named["township_id"]],
+        },
+        schema=_NO_LABELS.schema,
     )
     return MapFrames(_outline(np.array([]), np.array([])), _NO_TRIPS, _dots(rows), _EMPTY, labels)
 

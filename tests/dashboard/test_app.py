@@ -62,7 +62,7 @@ def go(at: AppTest, page: str, lang: str | None = None) -> AppTest:
     """Open ``page`` through the router (in ``lang``: AppTest runs a navigation page's own
     script after the first run, not the entry script's language switch, so the test sets the
     session's language as the switch would)."""
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     if lang is not None:
         at.session_state[auth.LANG_KEY] = lang
     return at.run()
@@ -141,6 +141,25 @@ def test_a_wrong_password_is_refused_and_audited(site: Site) -> None:
     assert audit_actions(site, "nobody_here") == ["login.failed"]
 
 
+def test_a_wrong_password_in_english_is_refused_in_english_only(site: Site) -> None:
+    at = sign_in("sup_town", "not-the-password", query={"lang": "en"})
+    assert [e.value for e in at.error] == ["**Sign-in refused** — Wrong username or password."]
+
+
+def test_a_revoked_or_expired_token_signs_the_session_out(site: Site) -> None:
+    from dashboard.sessions import SESSIONS
+
+    at = sign_in("sup_town")
+    digest = at.session_state[auth.SESSION_KEY]
+    assert at.metric and SESSIONS.touch(digest) is not None  # a live token, by its hash
+    assert auth.COOKIE_SET_KEY not in at.session_state  # the token went to the browser
+    SESSIONS.revoke(digest)  # sign-out in another tab, or the idle timeout
+    at.run()
+    assert not at.metric
+    assert i18n.t("session_expired", "zh") in " ".join(w.value for w in at.warning)
+    assert auth.SESSION_KEY not in at.session_state
+
+
 # --------------------------------------------------------------------------- every page, every role
 
 MENUS = {
@@ -162,7 +181,7 @@ def test_every_page_of_the_role_renders_in_scope(site: Site, username: str) -> N
     assert audit_actions(site, username)[-1] == "login"
     for page in set(PAGES) - set(MENUS[username]):  # not in the menu of this role
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
     for page in MENUS[username]:
         at = go(at, page)
         check_clean(at)
@@ -308,7 +327,7 @@ def test_a_viewer_gets_aggregates_only(site: Site) -> None:
     # the household page is not in a viewer's menu; run directly with a signed viewer session
     # it still refuses, because the data layer does
     viewer = Viewer("viewer1", "viewer", "prefecture", None)
-    at = AppTest.from_file(str(APP.parent / "pages" / "household.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP.parent / "views" / "household.py"), default_timeout=TIMEOUT)
     for key, value in auth.session_values(viewer).items():
         at.session_state[key] = value
     at.query_params["household"] = site.household

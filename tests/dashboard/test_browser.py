@@ -3,8 +3,9 @@ Playwright with Debian's Chromium (``/usr/bin/chromium``; never ``playwright ins
 
 Signs in as a township supervisor, opens a household of their township (reasons and visitor on
 the page) and one of another township (refused), checks that a wrong password is refused and
-audited, that the map draws, and that no request leaves 127.0.0.1; saves a screenshot of every
-page in Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
+audited, that the map draws, that the choices follow the language switch and long texts stay
+readable at 1,400 px, and that no request leaves 127.0.0.1; saves a screenshot of every page in
+Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+import polars as pl
 import pytest
 
 from dashboard import i18n
@@ -35,6 +37,7 @@ from tests.dashboard.helpers import (
     sign_in,
     switch_language,
 )
+from visit_planner.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -230,4 +233,86 @@ def test_every_page_in_chinese_and_english(
     idle(page)
     screenshot(page, "0-login-en")
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * (len(PAGES) + 1)
+    only_loopback(requests_made)
+
+
+def test_choices_follow_the_language_and_long_texts_stay_readable(
+    page: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """After the switch to English the choices read in English and keep what was chosen (the
+    browser used to go on showing the Chinese label); the what-if's lines and the multiselect's
+    placeholder read in the page's language; villages are named; at 1,400 px the household's
+    reasons are whole and the corrections' outcome columns are on screen."""
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner", "prefecture", None))
+    chosen = planner.townships(MONTH)[1]
+    with Store.for_workspace(site.workspace) as store:  # a correction to list
+        store.add_override(
+            "tier", site.other_household, author="planner1", reason="浏览器测试", tier=2
+        )
+    sign_in(page, server, "planner1")
+    main = page.get_by_test_id("stMain")  # type: ignore[attr-defined]
+    open_page(page, "township", "zh")
+    main.get_by_label(i18n.t("choose_township", "zh")).first.click()
+    page.get_by_role("option", name=i18n.township(chosen, "zh")).click()  # type: ignore[attr-defined]
+    idle(page)
+    main.get_by_placeholder(i18n.t("choose_options", "zh"), exact=True).wait_for()
+    main.get_by_role("button", name=i18n.t("whatif_run", "zh")).click()
+    none_zh = i18n.t("whatif_changes", "zh", changes=i18n.t("wf_change_none", "zh"))
+    main.get_by_text(none_zh).wait_for(timeout=120_000)
+    idle(page)
+
+    switch_language(page, "en")
+    heading(page, i18n.t("page_township", "en"))
+    none_en = i18n.t("whatif_changes", "en", changes=i18n.t("wf_change_none", "en"))
+    main.get_by_text(none_en).wait_for()
+    # the chosen township kept, and named in English (a choice shows in its input's value)
+    assert main.get_by_label(i18n.t("choose_township", "en")).input_value() == i18n.township(
+        chosen, "en"
+    )
+    for label, value in (
+        ("whatif_worker", "whatif_tier_none"),
+        ("whatif_add_role", "whatif_add_none"),
+        ("whatif_tier", "whatif_tier_none"),
+    ):
+        assert main.get_by_label(i18n.t(label, "en")).input_value() == i18n.t(value, "en")
+    main.get_by_placeholder(i18n.t("choose_options", "en"), exact=True).wait_for()
+
+    # the worker's households by village name and code
+    open_page(page, "worker", "en")
+    enter(page, i18n.t("worker_id_label", "en"), site.worker)
+    heading(page, i18n.t("worker_households", "en"))
+    village = i18n.place(planner.worker(MONTH, site.worker)["households"]["village_id"][0], "en")
+    assert "(" in village  # the site's places have names
+    grid = main.get_by_test_id("stDataFrame").last
+    grid.scroll_into_view_if_needed()
+    idle(page)
+    assert village in grid.locator("td").all_inner_texts()
+
+    # the reasons a worker was not chosen, whole (they were cut off in English)
+    run = planner.current_run(MONTH)
+    plan = pl.read_parquet(site.workspace.root / run.path / "plan.parquet")
+    ids = plan.filter(pl.col("township_id") == TOWNSHIP).sort("household_id")["household_id"]
+    household, alts = next(
+        (h, a)
+        for h in ids.head(40)
+        if (a := planner.household(MONTH, h)["alternatives"]).height > 0
+    )
+    open_page(page, "household", "en")
+    enter(page, i18n.t("household_id_input", "en"), household)
+    main.get_by_text(i18n.t("alternatives_caption", "en")).wait_for()
+    table = main.get_by_test_id("stTable")
+    text = table.inner_text()
+    assert i18n.label("why", "en") in text
+    assert all(i18n.why_not(r, "en") in text for r in alts.iter_rows(named=True)), text
+    assert table.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+    # the corrections' outcome beside what each asks for, on screen at 1,400 px
+    open_page(page, "corrections", "en")
+    grid = main.get_by_test_id("stDataFrame").last
+    grid.scroll_into_view_if_needed()
+    idle(page)
+    headers = grid.locator("th").all_inner_texts()  # the grid's columns on screen
+    for column in ("household_id", "change", "outcome", "outcome_reason"):
+        assert i18n.label(column, "en") in headers, headers
+    screenshot(page, "8-choices-corrections-en")
     only_loopback(requests_made)

@@ -1,7 +1,9 @@
-"""dashboard.i18n: how an account's jurisdiction is named."""
+"""dashboard.i18n: how an account's jurisdiction and places are named, and that every label
+a page shows (choices, what-if results, overrides) reads in the page's one language."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import polars as pl
@@ -9,6 +11,7 @@ import pytest
 
 from dashboard import i18n
 from visit_planner.contracts.places import forget_places, remember_places
+from visit_planner.whatif import Changes, NewWorker
 
 
 @pytest.fixture
@@ -37,3 +40,129 @@ def test_a_township_scope_is_named_by_its_township_not_only_its_county(places: N
 
 def test_without_place_names_a_township_scope_keeps_its_code_and_county() -> None:
     assert i18n.scope("township", "532626001", "zh") == "乡镇 532626001（丘北县）"
+
+
+# --------------------------------------------------------------------------- places by name
+
+
+@pytest.fixture
+def villages() -> Iterator[None]:
+    remember_places(
+        pl.DataFrame(
+            {
+                "code": ["532601001", "532601001001"],
+                "level": ["township", "village"],
+                "name_zh": ["开化街道", "茶寨村"],
+                "name_en": [None, "Chazhai"],
+            }
+        )
+    )
+    yield
+    forget_places()
+
+
+def test_a_place_reads_by_name_and_code_in_each_language(villages: None) -> None:
+    assert i18n.place("532601001001", "zh") == "茶寨村 (532601001001)"
+    assert i18n.place("532601001001", "en") == "Chazhai (532601001001)"
+    assert i18n.place("532601001", "en") == "开化街道 (532601001)"  # no English name: Chinese
+    assert i18n.place("532601999999", "zh") == "532601999999"  # unknown: the code alone
+    assert i18n.place(None, "en") == "—"
+
+
+def test_a_table_names_villages_and_the_record_too(villages: None) -> None:
+    # The worker page listed village codes only ("532601001001") where users expect names.
+    frame = pl.DataFrame({"household_id": ["H1", "H2"], "village_id": ["532601001001", None]})
+    shown = i18n.table(frame, ["household_id", "village_id"], "en")
+    assert shown["Village"].to_list() == ["Chazhai (532601001001)", None]
+    assert i18n.table(frame, ["village_id"], "zh")["村"][0] == "茶寨村 (532601001001)"
+    assert i18n.record_value("village_id", "532601001001", "zh") == "茶寨村 (532601001001)"
+
+
+# --------------------------------------------------------------------------- one language a line
+
+
+def test_every_chinese_text_is_chinese() -> None:
+    # What the Chinese page shows comes from here: no text may be English in Chinese.
+    # (acronyms such as PSI and HTML stay; an English word does not).
+    texts = {**i18n.TEXT, **{k: (zh, en) for k, (zh, en, _) in i18n.COLUMNS.items()}}
+    english = [
+        key
+        for key, (zh, _en) in texts.items()
+        if re.search(r"[a-z]{2,}", re.sub(r"\{\w+\}", "", zh))
+        or (not re.search("[\u4e00-\u9fff]", zh) and zh != "—")
+    ]
+    assert english == []
+    assert i18n.t("choose_options", "zh") == "请选择（可多选）"
+    assert i18n.t("choose_options", "en") == "Choose one or more"
+
+
+def test_a_what_if_says_its_changes_in_the_page_language() -> None:
+    # The result's caption was Changes.describe(), English on the Chinese page ("no change").
+    changes = Changes(
+        hours={"W000003": 30.0},
+        remove=("W000007",),
+        add=(NewWorker("cadre", 20.0, 40),),
+        visits_per_month={1: 2.0},
+    )
+    assert i18n.changes_text(changes, "zh") == (
+        "W000003 月工时改为 30 小时；W000007 离岗；新增基层干部（每月 20 小时）；"
+        "一类户每月走访 2 次"
+    )
+    assert i18n.changes_text(changes, "en") == (
+        "W000003 to 30 h a month; W000007 leaves; a new cadre (20 h a month); "
+        "tier 1 (high): 2 visits a month"
+    )
+    assert i18n.changes_text(Changes(), "zh") == "未作调整"
+    assert i18n.changes_text(Changes(), "en") == "no change"
+
+
+def test_choices_read_in_the_page_language() -> None:
+    assert i18n.worker("W000003", "cadre", "zh") == "W000003 · 基层干部"
+    assert i18n.worker("W000003", "village_official", "en") == "W000003 · village official"
+    assert i18n.worker("W000003", None, "en") == "W000003"
+    assert [i18n.tier(k, "zh") for k in (1, 2, 3)] == ["一类户", "二类户", "三类户"]
+
+
+def test_an_override_says_what_it_asks_for_in_one_cell() -> None:
+    assert i18n.override_change({"kind": "tier", "tier": 1}, "zh") == "一类户"
+    assert i18n.override_change({"kind": "tier", "tier": 3}, "en") == "tier 3 (low)"
+    assert i18n.override_change({"kind": "pin", "worker_id": "W000001"}, "en") == "W000001"
+    assert i18n.override_change({"kind": "forbid", "worker_id": None}, "zh") == "—"
+    row = {"kind": "correction", "field": "members", "value": "5"}
+    assert i18n.override_change(row, "zh") == "家庭人口 = 5"
+    assert i18n.override_change(row, "en") == "Members = 5"
+
+
+def test_the_overrides_applied_to_a_household_read_in_one_language() -> None:
+    # The household page showed the run's bilingual note ("类别调整 tier override #1: 1 (...)")
+    # on the English page.
+    notes = (
+        "类别调整 tier override #1: 1 (户主重病; 需每月走访); 禁止配对 forbid #4: W000001 (回避); "
+        "数据更正 correction #3: members 4 → 5 (核实); 指定人员 pin #6: W000002 (熟悉)"
+    )
+    assert i18n.override_notes(notes, "zh") == (
+        "类别调整 #1：一类户 (户主重病; 需每月走访)；禁止配对 #4：W000001 (回避)；"
+        "数据更正 #3：家庭人口 4 → 5 (核实)；指定人员 #6：W000002 (熟悉)"
+    )
+    assert i18n.override_notes(notes, "en") == (
+        "tier override #1: tier 1 (high) (户主重病; 需每月走访); forbid a pairing #4: W000001 "
+        "(回避); data correction #3: Members 4 → 5 (核实); pin a worker #6: W000002 (熟悉)"
+    )
+    assert i18n.override_notes("something else", "en") == "something else"
+    assert i18n.override_notes(None, "zh") == ""
+
+
+def test_why_not_names_the_households_own_cost_not_travel() -> None:
+    # an unassigned household: its own cost change is the arc against its penalty, which is
+    # no travel figure (it read "travel -121,358.0")
+    alt = {
+        "fits": True,
+        "objective_change": 3_500.0,
+        "arc_change": -121_358.0,
+        "displaced_household_id": "H0000009",
+        "displaced_fallback_worker_id": None,
+    }
+    en = i18n.why_not(alt, "en")
+    zh = i18n.why_not(alt, "zh")
+    assert "travel" not in en and "own cost" in en and "H0000009 would move to unassigned" in en
+    assert "路途" not in zh and "本户自身成本" in zh and "未分配" in zh

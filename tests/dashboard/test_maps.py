@@ -1,4 +1,5 @@
-"""The offline maps: how many dots a township's map sends to the browser."""
+"""The offline maps: how many dots a township's map sends to the browser, and how places are
+labelled (by name and code)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import polars as pl
 
 from dashboard import maps
+from visit_planner.contracts.places import forget_places, remember_places
 
 
 def test_a_large_township_is_drawn_in_at_most_max_cells_dots_counting_every_household() -> None:
@@ -110,3 +112,52 @@ def test_a_prefecture_map_labels_only_the_townships_short_of_cover() -> None:
     assert frames.labels["text"].to_list() == ["532600000", "532600010", "532600020", "532600030"]
     few = maps.townships_frames(towns.head(8), centres, "en")
     assert few is not None and few.labels.height == 8
+
+
+def test_the_prefecture_map_labels_townships_by_name_and_code() -> None:
+    # The overview map labelled its townships by code only ("532626001").
+    towns = pl.DataFrame(
+        {
+            "township_id": ["532626001", "532627001"],
+            "households": [500, 600],
+            "unassigned_tier1": [0, 4],
+        }
+    )
+    centres = pl.DataFrame(
+        {"township_id": towns["township_id"], "lon": [104.1, 104.6], "lat": [23.2, 23.9]}
+    )
+    remember_places(
+        pl.DataFrame(
+            {
+                "code": ["532626001", "532627001"],
+                "level": ["township", "township"],
+                "name_zh": ["锦屏镇", "莲城镇"],
+                "name_en": ["Jinping", None],
+            }
+        )
+    )
+    try:
+        zh = maps.townships_frames(towns, centres, "zh")
+        en = maps.townships_frames(towns, centres, "en")
+    finally:
+        forget_places()
+    assert zh is not None and en is not None
+    assert zh.labels["text"].to_list() == ["锦屏镇 (532626001)", "莲城镇 (532627001)"]
+    assert en.labels["text"].to_list() == ["Jinping (532626001)", "莲城镇 (532627001)"]
+    assert "锦屏镇" in zh.dots["tip"][0]  # the tooltip names it too
+
+
+def test_a_household_dot_names_its_village() -> None:
+    households = _township(3)["households"].with_columns(pl.lit("532601001001").alias("village_id"))
+    remember_places(
+        pl.DataFrame(
+            {"code": ["532601001001"], "level": ["village"], "name_zh": ["茶寨村"],
+             "name_en": ["Chazhai"]}
+        )
+    )  # fmt: skip
+    try:
+        frames = maps.township_frames({"households": households}, "en")
+    finally:
+        forget_places()
+    assert frames is not None
+    assert all("Chazhai (532601001001)" in tip for tip in frames.dots["tip"])

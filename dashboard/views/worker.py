@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import auth, i18n, maps
 from dashboard.i18n import t
+from dashboard.widgets import keep_choices
 from visit_planner.export import export_visit_lists
 
 
@@ -30,6 +31,7 @@ def visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) -> 
 
 ctx = auth.page_context()
 lang = ctx.lang
+keep_choices(lang, "worker_township", "worker_pick")
 st.title(t("page_worker", lang))
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
@@ -49,10 +51,11 @@ with left:
     )
     with auth.guarded(lang):
         staff = ctx.data.workers_of(ctx.month, tw) if tw else None
-    ids = sorted(staff["worker_id"].to_list()) if staff is not None else []
+    roles = dict(staff.select("worker_id", "role").iter_rows()) if staff is not None else {}
     st.selectbox(
         t("choose_worker", lang),
-        ids,
+        sorted(roles),
+        format_func=lambda w: i18n.worker(w, roles.get(w), lang),
         index=None,
         placeholder=t("choose_placeholder", lang),
         key="worker_pick",

@@ -8,11 +8,13 @@ import streamlit as st
 
 from dashboard import auth, i18n, maps
 from dashboard.i18n import t
+from dashboard.widgets import keep_choices
 from visit_planner.policy import parse_policy
 from visit_planner.whatif import Changes, NewWorker
 
 ctx = auth.page_context()
 lang = ctx.lang
+keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_tier")
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
     requested = st.query_params.get("township")
@@ -113,16 +115,31 @@ auth.show_table(
 st.subheader(t("whatif", lang))
 st.caption(t("whatif_intro", lang))
 workers = info["loads"]["worker_id"].to_list()
+roles = dict(zip(workers, info["loads"]["role"].to_list(), strict=True))
+
+
+def worker_choice(worker_id: str) -> str:
+    """``W000003 · 基层干部``: a worker of the township with their role (``""``: no change)."""
+    return (
+        i18n.worker(worker_id, roles.get(worker_id), lang)
+        if worker_id
+        else t("whatif_tier_none", lang)
+    )
+
+
 with st.form("whatif"):
     w1, w2 = st.columns(2)
     change_worker = w1.selectbox(
-        t("whatif_worker", lang),
-        ["", *workers],
-        format_func=lambda w: w or t("whatif_tier_none", lang),
-        key="wf_worker",
+        t("whatif_worker", lang), ["", *workers], format_func=worker_choice, key="wf_worker"
     )
     new_hours = w2.number_input(t("whatif_hours", lang), 0.0, 744.0, 20.0, 1.0, key="wf_hours")
-    leaving = st.multiselect(t("whatif_remove", lang), workers, key="wf_remove")
+    leaving = st.multiselect(
+        t("whatif_remove", lang),
+        workers,
+        format_func=worker_choice,
+        placeholder=t("choose_options", lang),
+        key="wf_remove",
+    )
     a1, a2 = st.columns(2)
     add_roles = ["", "cadre", "village_official", "grid_worker"]
     add_role = a1.selectbox(
@@ -159,7 +176,7 @@ if held is not None and held[1].township_id == tw:
     st.markdown(
         f"**{t('whatif_result', lang)}** · {t('whatif_seconds', lang, s=f'{result.seconds:.1f}')}"
     )
-    st.caption(result.changes.describe())
+    st.caption(t("whatif_changes", lang, changes=i18n.changes_text(result.changes, lang)))
     rows = [
         {
             t("whatif_figure", lang): t(f"wf_{key}", lang),

@@ -3,15 +3,18 @@ correction) with a reason, and what became of each in the month's plan."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n
 from dashboard.i18n import t
+from dashboard.widgets import keep_choices
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
 
 ctx = auth.page_context()
 lang = ctx.lang
+keep_choices(lang, "correction_kind", "correction_tier", "correction_field")
 st.title(t("page_corrections", lang))
 
 if ctx.viewer.may_correct:
@@ -80,12 +83,16 @@ with auth.guarded(lang):
 if rows.height == 0:
     st.info(t("corrections_none", lang))
 else:
+    # What each correction asks for in one column, and its outcome next to it: at 1,400 px the
+    # columns up to the outcome's reason are on screen; who, when and where follow.
+    rows = rows.rename({"status": "override_status"}).with_columns(
+        pl.Series("change", [i18n.override_change(r, lang) for r in rows.iter_rows(named=True)])
+    )
     auth.show_table(
         i18n.table(
-            rows.rename({"status": "override_status"}),
-            ["id", "kind", "household_id", "township_id", "worker_id", "tier", "field", "value",
-             "reason", "author", "created_at", "expires_on", "override_status", "outcome",
-             "outcome_reason"],
+            rows,
+            ["id", "household_id", "kind", "change", "outcome", "outcome_reason", "reason",
+             "override_status", "author", "created_at", "expires_on", "township_id"],
             lang,
         ),
         lang,

@@ -8,12 +8,14 @@ import streamlit as st
 
 from dashboard import auth, i18n
 from dashboard.i18n import t
+from dashboard.widgets import keep_choices
 from visit_planner.errors import VisitPlannerError
 from visit_planner.runs import RunReader, diff_runs, diff_totals
 from visit_planner.store import RunRow, Store
 
 ctx = auth.page_context()
 lang = ctx.lang
+keep_choices(lang, "diff_a", "diff_b", "rollback_to")
 st.title(t("page_runs", lang))
 with auth.guarded(lang):
     runs = ctx.data.runs()
@@ -105,7 +107,9 @@ if ctx.viewer.may_publish and ctx.viewer.scope_kind == "prefecture":
         st.info(t("rollback_none", lang))
     else:
         with st.form("rollback"):
-            target = st.selectbox(t("rollback_to", lang), earlier, format_func=run_label)
+            target = st.selectbox(
+                t("rollback_to", lang), earlier, format_func=run_label, key="rollback_to"
+            )
             reason = st.text_input(t("rollback_reason", lang), max_chars=300)
             go = st.form_submit_button(t("rollback_button", lang), type="primary")
         if go:

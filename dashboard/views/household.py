@@ -102,7 +102,7 @@ if ex.get("alt_worker_id"):
             why=ex.get("reason_zh" if lang == "zh" else "reason_en") or "",
         )
     )
-applied = ex.get("overrides") or t("no_overrides", lang)
+applied = i18n.override_notes(ex.get("overrides"), lang) or t("no_overrides", lang)
 st.markdown(f"**{t('overrides_applied', lang)}**{sep}{applied}")
 
 st.subheader(t("alternatives", lang))
@@ -113,12 +113,12 @@ else:
     alts = alts.with_columns(
         pl.Series("why", [i18n.why_not(r, lang) for r in alts.iter_rows(named=True)])
     )
-    auth.show_table(
-        i18n.table(
-            alts, ["rank", "worker_id", "role", "travel_minutes", "objective_change", "why"], lang
-        ),
-        lang,
+    ranked = i18n.table(
+        alts, ["rank", "worker_id", "role", "travel_minutes", "objective_change", "why"], lang
     )
+    # A static table, whose cells wrap: the reasons are sentences, and a data grid's one-line
+    # cells cut them off ("Why not chosen" is the longest column, English the longer language).
+    st.table(ranked.with_columns(pl.all().cast(pl.String).fill_null("—")), hide_index=True)
     st.caption(t("alternatives_caption", lang))
 
 st.subheader(t("history", lang))

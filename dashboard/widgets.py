@@ -1,0 +1,30 @@
+"""Choice widgets (select boxes, multiselects) that follow the language switch.
+
+A page's choice widget keeps language-independent values (a tier number, a role or worker
+code) and shows them through ``format_func`` with the labels of :mod:`dashboard.i18n`. A widget
+with a ``key`` keeps its identity when its labels change, which is what keeps the user's choice
+through a switch of language; but the browser holds the chosen option *by its label*, so after
+the switch it went on showing the old language's label (``二类户`` on an English page) and
+would send that label back, which no longer names an option (the choice was then lost).
+:func:`keep_choices` hands each such widget its own value again on the run after a switch, so
+that Streamlit sends the browser the label in the new language.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.i18n import Lang
+
+_SHOWN_IN = "_choice_lang."  # + widget key: the language the widget's labels were last sent in
+
+
+def keep_choices(lang: Lang, *keys: str) -> None:
+    """Call before the widgets ``keys`` are drawn: after a language switch, set each one's
+    value to itself (the value, not its label, is what the widget keeps), so that the browser
+    gets the label of the chosen option in ``lang``."""
+    for key in keys:
+        mark = _SHOWN_IN + key
+        if st.session_state.get(mark, lang) != lang and key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+        st.session_state[mark] = lang
