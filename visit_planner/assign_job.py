@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class AssignInputs:
     forbids: pl.DataFrame | None
     model_version: str | None = None  # the scores' model version(s), when they carry one
     warnings: tuple[Problem, ...] = ()  # reading the files (columns outside a contract, ...)
+    # each table's content fingerprint, for the run's manifest (PlanTables.fingerprints)
+    fingerprints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def plan_inputs(self) -> PlanInputs:
         """The same inputs in the form the validator and the explainer take."""
@@ -153,6 +155,7 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
         forbids=tables.forbids,
         model_version=",".join(versions) or None,
         warnings=tables.warnings,
+        fingerprints=tables.fingerprints(),
     )
 
 
@@ -284,6 +287,7 @@ def run_assign(
             "pins": paths.pins,
             "forbids": paths.forbids,
         },
+        input_fingerprints=inputs.fingerprints,
         model_version=inputs.model_version,
     )
     # With --overwrite (checked above: our own earlier run) nothing of the old run is kept.

@@ -8,7 +8,7 @@ the CLI module lays the results out.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from assignment.explain import explain_plan
 from assignment.inputs import InputIssue, binding_pins
 from assignment.validator import Violation, summarize_violations, validate_plan
 from visit_planner.contracts import Problem, read_table
-from visit_planner.contracts.plan_tables import read_plan_tables
+from visit_planner.contracts.plan_tables import PlanTables, read_plan_tables, table_fingerprint
+from visit_planner.contracts.tables import table_spec
 from visit_planner.hashing import file_sha256
 from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import Policy, load_policy, settings_from_policy
@@ -36,6 +37,7 @@ __all__ = [
     "PlanPaths",
     "explain_from_run",
     "load_plan_inputs",
+    "plan_inputs_of",
     "run_check_plan",
     "run_explain",
 ]
@@ -50,6 +52,7 @@ class CheckResult:
     plan_rows: int
     warnings: tuple[Problem, ...] = ()  # reading the files
     issues: tuple[InputIssue, ...] = ()  # pins not binding, forbids of unknown ids
+    notes: tuple[str, ...] = ()  # how the inputs were matched to the plan's run (中文 / English)
 
     @property
     def valid(self) -> bool:
@@ -84,7 +87,12 @@ class CheckedInputs:
 def load_plan_inputs(paths: PlanPaths, policy: Policy | None = None) -> CheckedInputs:
     """Read and check every input file through its contract (the problems of every file
     raised together); keep only the pins binding under ``policy`` (default policy: None)."""
-    tables = read_plan_tables(paths)
+    return plan_inputs_of(read_plan_tables(paths), policy)
+
+
+def plan_inputs_of(tables: PlanTables, policy: Policy | None = None) -> CheckedInputs:
+    """The checked tables as a plan's inputs, with only the pins binding under ``policy``
+    (default policy: None); see :func:`load_plan_inputs`."""
     settings = settings_from_policy(policy or load_policy(None))
     scored = tables.households.join(tables.tier_and_risk(), on="household_id", how="inner")
     pins, issues = binding_pins(
@@ -117,36 +125,140 @@ _RECORDED = (
     ("pins", "pins", "--pins"),
     ("forbids", "forbids", "--forbids"),
 )
-"""(name in a run's manifest, field of PlanPaths, command-line option)."""
+"""(name in a run's manifest and contract table, field of PlanPaths and PlanTables, option)."""
+
+BYTES_NOTE = (
+    "该方案只记录了输入文件的字节校验值: 输入文件按字节比对, 须提供生成方案时的原文件 / this "
+    "run recorded its input files by their bytes only (a monthly `plan` run, which streams "
+    "its households, or an `assign` run made before inputs were recorded by content): they "
+    "are compared by their bytes, so pass the very files it was made from (a copy in another "
+    "format differs)"
+)
+"""The note check-plan prints for a run whose manifest has only the files' byte hashes."""
+
+_MAX_IDS = 3
 
 
-def check_inputs_belong(plan_path: Path, paths: PlanPaths) -> None:
-    """When the plan lies in a run directory, the given files must be the ones it was made
-    from (by content hash), and none it was made with may be missing: a plan judged or
-    explained against other inputs gives silently wrong answers."""
+def check_inputs_belong(plan_path: Path, paths: PlanPaths, tables: PlanTables) -> list[str]:
+    """When the plan lies in a run directory, the given tables must be the ones it was made
+    from, and none it was made with may be missing: a plan judged or explained against other
+    inputs gives silently wrong answers.
+
+    Tables are compared by content (:func:`~visit_planner.contracts.plan_tables.table_fingerprint`
+    of the table as read, recorded by ``assign``), so a CSV copy of a Parquet file, or the same
+    table with its columns or rows in another order, is the same input. A run with only its
+    files' byte hashes (a monthly ``plan`` run, which streams its households, or an ``assign``
+    run written before content fingerprints) has its inputs compared by bytes, and the returned
+    notes say so (``中文 / English``)."""
     if not (plan_path.parent / MANIFEST).is_file():
-        return
+        return []
     recorded = RunManifest.read(plan_path.parent).inputs
-    problems = []
+    problems, by_bytes = [], False
     for name, attr, option in _RECORDED:
         given: Path | None = getattr(paths, attr)
         made_with = recorded.get(name)
         if made_with is None:
             continue
+        label = name.replace("_", " ")
         if given is None:
             problems.append(
-                f"this plan was made with the {name.replace('_', ' ')} file ({made_with['path']}); "
+                f"this plan was made with the {label} file ({made_with['path']}); "
                 f"pass it with {option} (方案生成时使用了该文件, 请提供)"
             )
-        elif given.is_file() and file_sha256(given) != made_with["sha256"]:
-            problems.append(
-                f"{given}: not the {name.replace('_', ' ')} this plan was made from "
-                f"({made_with['path']}): its bytes differ from that file's, recorded when the "
-                "plan was made (a copy in another format, e.g. CSV for Parquet, differs too: "
-                "pass the files the plan was made from) (与生成方案时的文件不一致)"
-            )
+        elif "content" in made_with:
+            frame: pl.DataFrame = getattr(tables, attr)
+            if table_fingerprint(frame, name) != made_with["content"]:
+                how = _how_differs(plan_path.parent, name, frame, made_with)
+                problems.append(
+                    f"{given}: not the {label} this plan was made from ({made_with['path']}): "
+                    f"its content differs{f' ({how})' if how else ''} "
+                    f"(与生成方案时的{_ZH_TABLE[name]}内容不一致)"
+                )
+        else:
+            by_bytes = True
+            if file_sha256(given) != made_with["sha256"]:
+                problems.append(
+                    f"{given}: not the {label} this plan was made from ({made_with['path']}): "
+                    "its bytes differ from that file's, and this run recorded its inputs by "
+                    "their bytes only, so a copy in another format (e.g. CSV for Parquet) "
+                    "differs too: pass the files the plan was made from "
+                    "(与生成方案时的文件不一致)"
+                )
     if problems:
         raise PlanFileError(f"{plan_path}: " + "; ".join(problems))
+    return [BYTES_NOTE] if by_bytes else []
+
+
+_ZH_TABLE = {
+    "scores": "评分表",
+    "households": "农户表",
+    "workers": "工作人员表",
+    "previous_assignment": "上月结对表",
+    "conflicts": "利益冲突表",
+    "pins": "指定结对表",
+    "forbids": "禁止结对表",
+}
+
+_STORED = {"previous_assignment": "previous", "scores": "households"}
+"""A run stores its inputs per township (runs.writer.INPUT_FRAMES) under these names; the
+scores' final tier and P(tier 1) as the households' ``tier`` and ``risk``."""
+
+
+def _how_differs(run: Path, name: str, given: pl.DataFrame, made_with: Mapping[str, str]) -> str:
+    """How ``given`` differs from the table a run was made from: rows added, removed and
+    changed with the first ids, from the copy the run keeps of its planned townships' inputs
+    (of the scores: the final tier and P(tier 1)); else, or when the difference lies outside
+    that copy, the row counts."""
+    was = int(made_with.get("rows", "-1"))
+    if was == given.height:
+        rows = f"as many rows as recorded ({was:,}), other values"
+    else:
+        rows = f"{given.height:,} rows given, {was:,} recorded" if was >= 0 else ""
+    if name == "scores":  # the run keeps the final tier and P(tier 1) with its households
+        given = given.select(
+            "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
+        )
+    files = sorted(run.glob(f"townships/*/inputs/{_STORED.get(name, name)}.parquet"))
+    if not files:
+        return rows
+    stored = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+    cols = [c for c in given.columns if c in stored.columns]
+    key = [c for c in table_spec(name).id_columns if c in cols]
+    if not key:
+        return rows
+    households = run.glob("townships/*/inputs/households.parquet")
+    if "township_id" in cols:  # the run keeps the townships it planned only
+        given = given.filter(pl.col("township_id").is_in(stored["township_id"].unique().implode()))
+    elif "household_id" in cols and (hh := sorted(households)):
+        ids = pl.concat([pl.read_parquet(f, columns=["household_id"]) for f in hh])
+        given = given.filter(pl.col("household_id").is_in(ids["household_id"].implode()))
+    try:  # both were read through the contract: the same types, unless the run is damaged
+        stored = stored.select(cols).cast(given.select(cols).schema).unique()
+    except pl.exceptions.PolarsError:
+        return rows
+    given = given.select(cols).unique()
+    added = given.join(stored, on=key, how="anti", nulls_equal=True)
+    removed = stored.join(given, on=key, how="anti", nulls_equal=True)
+    both = given.join(stored, on=key, how="inner", suffix="__was", nulls_equal=True)
+    other = [c for c in cols if c not in key]
+    changed = both.filter(
+        pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__was")) for c in other)
+        if other
+        else pl.lit(False)
+    )
+    parts = [
+        f"{frame.height:,} {what}, e.g. {_first_ids(frame, key)}"
+        for frame, what in ((added, "added"), (removed, "removed"), (changed, "changed"))
+        if frame.height
+    ]
+    return "; ".join(parts) if parts else rows
+
+
+def _first_ids(frame: pl.DataFrame, key: list[str]) -> str:
+    """The first ``_MAX_IDS`` keys of ``frame`` in order, a pair as ``household/worker``."""
+    ids = frame.select(pl.concat_str([pl.col(c) for c in key], separator="/").alias("id"))
+    head = ids["id"].sort().head(_MAX_IDS).to_list()
+    return ", ".join(str(i) for i in head) + (" …" if frame.height > _MAX_IDS else "")
 
 
 def run_check_plan(
@@ -158,8 +270,9 @@ def run_check_plan(
 ) -> CheckResult:
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
     plan = _read_plan(plan_path)
-    check_inputs_belong(plan_path, paths)
-    checked = load_plan_inputs(paths, policy)
+    tables = read_plan_tables(paths)
+    notes = check_inputs_belong(plan_path, paths, tables)
+    checked = plan_inputs_of(tables, policy)
     try:
         violations = validate_plan(
             plan, checked.inputs, settings_from_policy(policy), townships=townships or None
@@ -167,7 +280,12 @@ def run_check_plan(
     except PlanFormatError as exc:
         raise PlanFileError(f"{plan_path}: {exc}") from None
     return CheckResult(
-        violations, summarize_violations(violations), plan.height, checked.warnings, checked.issues
+        violations,
+        summarize_violations(violations),
+        plan.height,
+        checked.warnings,
+        checked.issues,
+        tuple(notes),
     )
 
 
@@ -179,8 +297,9 @@ def run_explain(
     Candidates are built for the household's township only (townships are independent).
     """
     plan = _read_plan(plan_path)
-    check_inputs_belong(plan_path, paths)
-    inputs = load_plan_inputs(paths, policy).inputs
+    tables = read_plan_tables(paths)
+    check_inputs_belong(plan_path, paths, tables)
+    inputs = plan_inputs_of(tables, policy).inputs
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)
     if row.height == 0:

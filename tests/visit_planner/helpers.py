@@ -51,3 +51,9 @@ def too_wide(text: str, width: int = 80) -> list[str]:
     from rich.cells import cell_len
 
     return [line for line in text.splitlines() if cell_len(line) > width]
+
+
+def flat(text: str) -> str:
+    """``text`` with every run of whitespace (line breaks and the indents of wrapped lines
+    included) as one space: what a message says, whatever the width it was wrapped at."""
+    return " ".join(text.split())

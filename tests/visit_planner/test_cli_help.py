@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -30,7 +31,8 @@ from visit_planner.paths import HOME_ENV
 from visit_planner.synthetic import TABLE_NAMES
 
 WIDTH = 80
-PANEL_EDGES = ("╭", "│", "╰")
+BOX_DRAWING = "╭╮╰╯│─┌┐└┘├┤┬┴┼═║"
+"""Characters of Rich's panels: none in help that is not shown on a terminal."""
 
 
 def _commands(
@@ -65,17 +67,23 @@ def _source_text(command: Command) -> str:
 
 
 def _ragged(out: str) -> list[str]:
-    """Prose lines (outside the panels) broken early: the next line's first word would have
-    fitted on them, i.e. a hard line break of the source survived the wrapping."""
+    """Prose lines (outside the sections' tables) broken early: the next line's first word
+    would have fitted on them, i.e. a hard line break of the source survived the wrapping."""
     found = []
     lines = [line.rstrip() for line in out.splitlines()]
-    for line, following in itertools.pairwise(lines):
+    in_table = [False] * len(lines)  # a section ("Options:" ...) runs to its blank line
+    for n, line in enumerate(lines):
+        starts = bool(line) and not line[0].isspace() and line.endswith(":")
+        in_table[n] = starts or (n > 0 and in_table[n - 1] and bool(line.strip()))
+    for n, (line, following) in enumerate(itertools.pairwise(lines)):
         nxt = following.strip()
         if (
             not line.strip()
             or not nxt
-            or line.lstrip().startswith(("Usage:", *PANEL_EDGES))
-            or nxt.startswith(("•", *PANEL_EDGES))  # a list item or a panel starts
+            or in_table[n]
+            or in_table[n + 1]
+            or line.lstrip().startswith("Usage:")
+            or nxt.startswith("•")  # a list item starts
         ):
             continue
         # Text is padded one column on each side: its right edge is column WIDTH - 1.
@@ -110,6 +118,9 @@ def test_help_fits_80_columns_reflowed_and_whole(
 ) -> None:
     out = help_page(path)
     assert "Usage:" in out
+    # Redirected help is plain text: sections as "Options:", no panel borders.
+    assert not set(out) & set(BOX_DRAWING), out
+    assert "\nOptions:\n" in out
     assert not too_wide(out, WIDTH), "\n".join(too_wide(out, WIDTH))
     # A paragraph reflows to the width: no line ends early because the docstring did.
     assert not _ragged(out), "\n".join(_ragged(out))
@@ -132,7 +143,7 @@ def test_command_summaries_show_whole_on_one_line(
     lines = help_page(path).splitlines()
     for name, command in group.commands.items():
         summary = _summary(command)
-        row = [line for line in lines if line.startswith(f"│ {name} ")]
+        row = [line for line in lines if line.startswith(f"  {name} ")]
         assert row, f"{name} not listed"
         assert summary in row[0], f"{name}: {summary!r} not whole on one line: {row[0]!r}"
         assert "(" in summary and any(cell_len(ch) == 2 for ch in summary), summary  # 中文
@@ -176,3 +187,26 @@ def test_redirected_help_from_the_console_script(tmp_path: Path) -> None:
     assert "--store-url" in out and "Exits 3 when a tier-1 household" in " ".join(out.split())
     assert not too_wide(out, WIDTH) and not _ragged(out) and "…" not in out
     assert "\x1b[" not in out  # no colour escapes in a file
+    assert not set(out) & set(BOX_DRAWING) and "\nOptions:\n" in out
+
+
+def test_usage_errors_redirected_are_plain_and_help_on_a_terminal_keeps_its_panels(
+    tmp_path: Path,
+) -> None:
+    """A usage error to a file names the option without a panel around it; on a terminal
+    (forced here) the help keeps Rich's panels."""
+    script = Path(sys.executable).with_name("visit-planner")
+    env = {**os.environ, "COLUMNS": str(WIDTH), "VISIT_PLANNER_HOME": str(tmp_path)}
+    for name in ("TERMINAL_WIDTH", "FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [script, "check-plan", "--bogus"], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 2 and "Error:\n  No such option: --bogus" in done.stderr
+    assert not set(done.stderr) & set(BOX_DRAWING), done.stderr
+    forced = {**env, "FORCE_COLOR": "1"}
+    done = subprocess.run(
+        [script, "runs", "--help"], capture_output=True, text=True, env=forced, check=True
+    )
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)  # the terminal's colours left out
+    assert "╭─ Options" in shown and "╭─ Commands" in shown

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.visit_planner.helpers import assign_run, write_inputs
+from tests.visit_planner.helpers import assign_run, flat, write_inputs
 from visit_planner.check_plan_job import PlanPaths, run_explain
 from visit_planner.policy import load_policy
 from visit_planner.runs import RunManifest, RunReader
@@ -96,7 +96,7 @@ def test_explain_run_cli_and_its_errors(run_dir: Path, inputs: Path, cli) -> Non
     assert code == 0, err
     assert hid in out and "alternatives" in out
     code, _, err = cli("explain", "--run", str(run_dir), "--household", "NOPE")
-    assert code == 2 and "NOPE" in err and "not in this run" in err and "Traceback" not in err
+    assert code == 2 and "NOPE" in err and "not in this run" in flat(err) and "Traceback" not in err
     code, _, err = cli("explain", "--run", str(run_dir), "--household", hid, "--plan", str(run_dir))
     assert code == 2 and "--plan" in err
     code, _, err = cli("explain", "--household", hid)
@@ -137,12 +137,88 @@ def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
         "final_tier")).write_parquet(other)  # fmt: skip
     full = [*base, "--previous", str(inputs / "previous_assignment.parquet")]
     code, _, err = cli("check-plan", "--plan", plan, "--scores", str(other), *full)
-    assert code == 2 and "not the scores this plan was made from" in err
-    assert "its bytes differ" in err and "CSV for Parquet" in err  # what to do about it
+    text = flat(err)
+    assert code == 2 and f"{other}: not the scores this plan was made from" in text
+    # How it differs: the run keeps each household's final tier, so the changed rows are named.
+    assert "its content differs (" in text and " changed, e.g. H0" in text
     hid = pl.read_parquet(plan)["household_id"][0]
     code, _, err = cli("explain", "--plan", plan, "--household", hid, "--scores", str(other), *full)
-    assert code == 2 and "not the scores" in err and "Traceback" not in err
+    assert code == 2 and "not the scores" in flat(err) and "Traceback" not in err
     code, _, err = cli(
         "check-plan", "--plan", plan, "--scores", str(inputs / "scores.parquet"), *full
     )
     assert code == 0, err
+
+
+def _full_args(d: Path, *, ext: str = "parquet") -> list[str]:
+    return [
+        "--scores", str(d / f"scores.{ext}"), "--households", str(d / f"households.{ext}"),
+        "--workers", str(d / f"workers.{ext}"), "--previous",
+        str(d / f"previous_assignment.{ext}"), "--conflicts", str(d / f"conflicts.{ext}"),
+    ]  # fmt: skip
+
+
+def _csv_copies(inputs: Path, out: Path) -> Path:
+    """The inputs as CSV files a spreadsheet might save: columns reversed, rows shuffled,
+    CRLF line endings, the households in GB18030."""
+    out.mkdir()
+    for name in ("scores", "households", "workers", "previous_assignment", "conflicts"):
+        frame = pl.read_parquet(inputs / f"{name}.parquet")
+        frame = frame.select(reversed(frame.columns)).sample(fraction=1.0, shuffle=True, seed=3)
+        text = frame.write_csv(line_terminator="\r\n")
+        encoding = "gb18030" if name == "households" else "utf-8"
+        (out / f"{name}.csv").write_bytes(text.encode(encoding))
+    return out
+
+
+def test_check_plan_matches_inputs_by_content_not_bytes(
+    run_dir: Path, inputs: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """The same tables as CSV (another column and row order, line endings and encoding) are
+    the inputs the plan was made from; a changed table is refused, naming the table and how
+    it differs (rows added, removed, changed, with the first ids)."""
+    plan = str(run_dir / "plan.parquet")
+    copies = _csv_copies(inputs, tmp_path / "csv")
+    code, out, err = cli("check-plan", "--plan", plan, *_full_args(copies, ext="csv"))
+    assert code == 0, err
+    assert "plan valid" in out and "compared by their bytes" not in flat(err)
+    households = pl.read_parquet(inputs / "households.parquet").sort("household_id")
+    first, second = households["household_id"][0], households["household_id"][1]
+    changed = households.filter(pl.col("household_id") != first).with_columns(
+        pl.when(pl.col("household_id") == second).then(pl.col("members") + 1)
+        .otherwise(pl.col("members")).alias("members")
+    )  # fmt: skip
+    changed.write_csv(copies / "households.csv")
+    code, _, err = cli("check-plan", "--plan", plan, *_full_args(copies, ext="csv"))
+    text = flat(err)
+    assert code == 2 and "Traceback" not in err
+    assert f"{copies / 'households.csv'}: not the households this plan was made from" in text
+    assert f"its content differs (1 removed, e.g. {first}; 1 changed, e.g. {second})" in text
+    assert "与生成方案时的农户表内容不一致" in text
+    assert "scores" not in text.split("households.csv", 1)[1]  # only the table that differs
+
+
+def test_check_plan_of_a_run_without_content_fingerprints_compares_bytes(
+    run_dir: Path, inputs: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A run written before content fingerprints (byte hashes only): its own files pass, with
+    a note saying how they were compared; a CSV copy is refused as before."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    manifest = json.loads((old / "manifest.json").read_text("utf-8"))
+    for entry in manifest["inputs"].values():
+        del entry["content"], entry["rows"]
+    (old / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    plan = str(old / "plan.parquet")
+    code, out, err = cli("check-plan", "--plan", plan, *_full_args(inputs))
+    assert code == 0 and "plan valid" in out, err
+    assert "输入文件按字节比对" in flat(err) and "compared by their bytes" in flat(err)
+    copies = _csv_copies(inputs, tmp_path / "csv")
+    args = _full_args(inputs)
+    args[3] = str(copies / "households.csv")
+    code, _, err = cli("check-plan", "--plan", plan, *args)
+    text = flat(err)
+    assert code == 2 and "not the households this plan was made from" in text
+    assert "its bytes differ" in text and "CSV for Parquet" in text

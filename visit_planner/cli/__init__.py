@@ -12,6 +12,7 @@ import sys
 from rich.text import Text
 
 from visit_planner.cli._app import app, err_console
+from visit_planner.cli.summary_text import wrapped_lines
 from visit_planner.errors import VisitPlannerError
 from visit_planner.offline import go_offline
 
@@ -26,7 +27,7 @@ from visit_planner.cli import runs as _runs  # noqa: F401  # isort: skip
 from visit_planner.cli import dashboard as _dashboard  # noqa: F401  # isort: skip
 from visit_planner.cli import users as _users  # noqa: F401  # isort: skip
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "print_error"]
 
 
 def main() -> None:
@@ -39,10 +40,24 @@ def main() -> None:
     try:
         app()
     except VisitPlannerError as exc:
-        err_console.print(
-            Text("error / 错误: ", style="bold red") + Text(str(exc)), highlight=False
-        )
+        print_error(str(exc))
         sys.exit(exc.exit_code)
+
+
+ERROR_LEAD = "error / 错误: "
+
+
+def print_error(message: str) -> None:
+    """``error / 错误: MESSAGE`` on stderr, wrapped at the terminal's width (80 when
+    redirected) at spaces only, so that no id, path or number is broken; a message of several
+    lines (one problem a line) keeps them, each continuation indented
+    (:func:`~visit_planner.cli.summary_text.wrapped_lines`)."""
+    lines = (ERROR_LEAD + message).splitlines()
+    for n, line in enumerate(wrapped_lines(lines, err_console.width)):
+        text = Text(line)
+        if n == 0:
+            text.stylize("bold red", 0, len(ERROR_LEAD))
+        err_console.print(text, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

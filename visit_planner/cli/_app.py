@@ -3,10 +3,50 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.text import Text
+from typer import rich_utils
+
+
+class TerminalPanel:
+    """A Rich panel on a terminal; on anything else (help or a usage error redirected to a
+    file or a pipe) the same content as plain text: ``Title:`` and the content indented two
+    spaces, then a blank line, without box-drawing characters (╭─╮│), which read as noise in
+    a file or an e-mail and break with fonts or encodings without them.
+
+    Typer 0.29 draws its help and error panels with ``rich_utils.Panel`` and has no setting
+    for their box (``STYLE_*_TABLE_BOX`` is the inner tables'), so :func:`plain_redirected_help`
+    points that name here. The choice is made when the panel is rendered, by the console it
+    is rendered on (stdout for help, stderr for errors; ``FORCE_COLOR`` forces a terminal)."""
+
+    def __init__(self, renderable: RenderableType, *args: Any, **kwargs: Any) -> None:
+        self.renderable = renderable
+        self.args = args
+        self.kwargs = kwargs
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """The panel, or its title and indented content when ``console`` is no terminal."""
+        if console.is_terminal:
+            yield Panel(self.renderable, *self.args, **self.kwargs)
+            return
+        title = self.kwargs.get("title")
+        if title:
+            yield Text(f"{Text.from_markup(title).plain if isinstance(title, str) else title}:")
+        yield Padding(self.renderable, (0, 0, 1, 2))  # a blank line between sections
+
+
+def plain_redirected_help() -> None:
+    """Make Typer's help and usage-error panels plain text when not shown on a terminal
+    (:class:`TerminalPanel`); idempotent."""
+    rich_utils.Panel = TerminalPanel  # type: ignore[misc,assignment]
+
+
+plain_redirected_help()
 
 app = typer.Typer(
     name="visit-planner",

@@ -85,11 +85,15 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     Re-derives every rule (eligibility, jurisdiction, conflicts, pins, forbids, capacity,
     travel and hours) from the raw inputs and the policy, without the optimizer's data.
     Exits 4 when any rule is broken.
+
+    A plan in an `assign --out` directory is checked against the tables it was made from,
+    compared by content: the same tables as CSV or Parquet, in any column or row order, are
+    accepted; a table that differs is named, with its rows added, removed or changed.
     """
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # names for the messages (checked like any input)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)
-    print_input_notes(result.warnings, [i.message for i in result.issues])
+    print_input_notes(result.warnings, [*result.notes, *(i.message for i in result.issues)])
     if out is not None:
         from assignment.validator import violations_frame
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import polars as pl
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -58,15 +59,38 @@ def print_coverage(diagnostics: pl.DataFrame) -> None:
             console.print(("  " if i else "") + part.plain.rstrip(), highlight=False, markup=False)
 
 
+def wrap_at_spaces(text: str, width: int) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` cells (a Chinese character is
+    two), never inside a word: an id, a path or a number longer than ``width`` stays whole on
+    a line of its own. Runs of spaces where a line breaks are dropped."""
+    lead = text[: len(text) - len(text.lstrip(" "))]  # a line's own indent is kept
+    lines: list[str] = []
+    line = lead
+    for word in (w for w in text.split(" ") if w):
+        if line.strip() and cell_len(line) + 1 + cell_len(word) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}" if line.strip() else line + word
+    return [*lines, line]
+
+
+def wrapped_lines(lines: Sequence[str], width: int) -> list[str]:
+    """``lines`` (the first one a heading) laid out at ``width`` columns by
+    :func:`wrap_at_spaces`: every line after the first indented two spaces, every
+    continuation two more (a hanging indent)."""
+    out = []
+    for n, line in enumerate(lines):
+        indent = "  " if n else ""
+        for i, part in enumerate(wrap_at_spaces(line, max(20, width - len(indent) - 2))):
+            out.append(indent + ("  " if i else "") + part.rstrip())
+    return out
+
+
 def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
     """``lines`` (the first one a heading), each wrapped at ``out``'s width at spaces (never
     inside an id), every line after the first and every continuation indented two spaces."""
-    for n, line in enumerate(lines):
-        indent = "  " if n else ""
-        width = max(20, out.width - len(indent) - (2 if not n else 0))
-        for i, part in enumerate(Text(line).wrap(out, width, overflow="ignore")):
-            pad = indent + ("  " if i else "")
-            out.print(Text(pad + part.plain.rstrip(), style=style), highlight=False)
+    for line in wrapped_lines(lines, out.width):
+        out.print(Text(line, style=style), highlight=False)
 
 
 def print_input_notes(

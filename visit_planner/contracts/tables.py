@@ -147,8 +147,18 @@ def schema_problems(
         pl.col("index"), pl.col("failure_case"), pl.col("check_number").first()
     )
     order = list(spec.dtypes)
+    # A NaN fails both "not null" (pandera counts NaN as null) and the column's value check,
+    # which names the value: each bad value is reported once, under that more specific rule.
+    valued: dict[str, set[int]] = {}
+    for column, check, index, *_ in groups.iter_rows():
+        if check not in ("not_nullable", "field_uniqueness"):
+            valued.setdefault(column, set()).update(int(i) for i in index if i is not None)
     for column, check, index, values, number in groups.iter_rows():
         rows = sorted({int(i) for i in index if i is not None})
+        if check == "not_nullable":
+            rows = [r for r in rows if r not in valued.get(column, set())]
+            if not rows:
+                continue
         rule = _rule_text(check)
         kind = {"not_nullable": 0, "field_uniqueness": 1}.get(check, 2 + (number or 0))
         place = order.index(column) if column in order else len(order)
@@ -224,12 +234,17 @@ def check_rows(
     return CheckedRows(df, problems, found, readable, labels)
 
 
+def table_spec(name: str) -> TableSpec:
+    """The spec of table ``name``: an input directory's table or a plan command's."""
+    return TABLES[name] if name in TABLES else PLAN_TABLES[name]
+
+
 def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     """Read table ``name`` from ``path``, cast and check its column rules.
 
     Raises ContractError on any error; returns the frame and its warnings otherwise.
     """
-    spec = TABLES[name] if name in TABLES else PLAN_TABLES[name]
+    spec = table_spec(name)
     file = str(path)
     if not path.is_file():
         raise ContractError([f"{file}: file not found (找不到文件)"])

@@ -60,6 +60,8 @@ class Provenance:
 
     policy_text: str
     input_files: Mapping[str, Path | None] = field(default_factory=dict)
+    # name -> {"content": fingerprint of the table as read, "rows": n} (contracts.plan_tables)
+    input_fingerprints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     model_version: str | None = None
     month: str | None = None
     created_by: str | None = None
@@ -145,7 +147,11 @@ def new_manifest(
         model_version=prov.model_version,
         previous_run_id=prov.previous_run_id,
         inputs={
-            name: {"path": str(path), "sha256": file_sha256(path)}
+            name: {
+                "path": str(path),
+                "sha256": file_sha256(path),
+                **prov.input_fingerprints.get(name, {}),
+            }
             for name, path in prov.input_files.items()
             if path is not None
         },
