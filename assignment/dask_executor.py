@@ -6,38 +6,53 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
 * **One task, one township.** A :class:`~assignment.plan.TownshipTask` already carries only its
   township's households and workers. Dataclass fields that are the *same object* in every task
   (the settings and solver options that :func:`~assignment.plan.township_tasks` hands to each
-  task) are scattered to the workers once (``client.scatter(..., broadcast=True)``), sent as
-  one future, and put back into each task on the worker: they are not pickled into every task.
-* **Worker deaths are retried.** When a worker process dies mid-task (SIGKILL, out of
-  memory), the scheduler reschedules its tasks on the surviving (or restarted) workers; a task
-  that raises is retried ``retries`` times. Results are sorted by the caller, so the plan does
+  task) are sent to the cluster once, as a task of their own whose result every township task
+  depends on, and put back into each task on the worker: they are not pickled into every
+  task. Not ``client.scatter``: scattered data that every holder of dies with is lost for
+  good (the scheduler forgets the tasks that need it), while a task's result is computed
+  again by the scheduler, so worker deaths never cost the shared inputs.
+* **Worker deaths are retried by Dask.** When a worker process dies mid-task (SIGKILL, out of
+  memory), the scheduler reschedules its tasks on the surviving (or restarted) workers and
+  counts the death against the task (``distributed.scheduler.allowed-failures``); a task that
+  raises is retried ``retries`` times. Results are sorted by the caller, so the plan does
   not depend on which worker ran what.
 * **A task that keeps failing is a result, not an abort.** When the scheduler gives up on a
-  task (``KilledWorker`` after ``distributed.scheduler.allowed-failures`` deaths, or an
-  exception after the retries), ``on_error(task, error)`` turns it into a result (for
-  townships: :func:`assignment.plan.failed_township`, status ERROR, every household
-  unassigned and the error in the diagnostics); without ``on_error`` the run stops and the
-  error is raised.
+  task (``KilledWorker`` after ``allowed-failures`` + 1 deaths, its message naming how many
+  workers died running it, or an exception after the retries), ``on_error(task, error)``
+  turns it into a result (for townships: :func:`assignment.plan.failed_township`, status
+  ERROR, every household unassigned and the error in the diagnostics); without ``on_error``
+  the run stops and the error is raised.
 * **Loopback only by default.** Without a scheduler address, :func:`dask_executor` starts a
-  ``LocalCluster`` whose scheduler and workers bind to 127.0.0.1 and whose dashboard is off
-  (Dask's default dashboard address listens on every interface). An address that cannot be
-  reached fails within ``connect_timeout`` seconds with :class:`ExecutorUnavailableError`.
+  ``LocalCluster`` whose scheduler and workers bind to 127.0.0.1 and whose dashboard is off.
+  (Dask always keeps an HTTP server in the scheduler and in each worker: here it serves only
+  the health check, on a free port of 127.0.0.1, never 8787 on every interface.)
+* **Every way of not getting a cluster is one clear error.** A scheduler address is first
+  asked, within ``connect_timeout`` seconds in all (connection and Dask handshake), who it is:
+  an address that is malformed, refuses, is silent, or is not a Dask scheduler (its HTTP port,
+  a worker, another service) raises :class:`ExecutorUnavailableError` naming the address, and
+  so does a scheduler without workers after :data:`WORKERS_WAIT` seconds. A scheduler lost
+  during a run raises :class:`ExecutorLostError`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from dask import config as dask_config
 from distributed import Client, LocalCluster, as_completed
+from distributed.comm import connect
+from distributed.comm.addressing import parse_address, parse_host_port
+from distributed.security import Security
 
-from assignment.executor import TASKS_AHEAD, ExecutorUnavailableError
+from assignment.executor import TASKS_AHEAD, ExecutorLostError, ExecutorUnavailableError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +60,13 @@ R = TypeVar("R")
 DEFAULT_RETRIES = 2
 """How many times a task that raised is run again (worker deaths are rescheduled anyway)."""
 CONNECT_TIMEOUT = 5.0
-"""Seconds to reach a scheduler before giving up with a clear error."""
+"""Seconds to reach a scheduler (connection and handshake) before giving up with a clear error."""
+WORKERS_WAIT = 10.0
+"""Seconds a scheduler without workers is given for its first worker to register (workers
+started at the same time as ``plan``) before giving up with a clear error."""
+HTTP_ROUTES = ["distributed.http.health"]
+"""What the local cluster's HTTP servers serve (Dask cannot switch them off): the health check
+only; no dashboard, no task or log pages, no proxy to the workers."""
 WORKER_SATURATION = 1.0
 """Tasks in flight per worker thread (Dask's default 1.1 gives a one-thread worker two). One:
 a township is held by one worker at a time, so a worker that dies takes only the township it
@@ -79,8 +100,14 @@ def shared_fields(tasks: Sequence[Any]) -> tuple[str, ...]:
 
 
 def call_with_shared(task: Any, *, fn: Callable[[Any], Any], shared: _Shared) -> Any:
-    """On the worker: put the scattered shared fields back into ``task``, then run ``fn``."""
+    """On the worker: put the shared fields back into ``task``, then run ``fn``."""
     return fn(dataclasses.replace(task, **shared.values))
+
+
+def _held(shared: _Shared) -> _Shared:
+    """The task that holds the shared fields on the cluster (its result is ``shared``):
+    computed again by the scheduler if every worker holding it dies."""
+    return shared
 
 
 class DaskExecutor:
@@ -93,30 +120,60 @@ class DaskExecutor:
         retries: int = DEFAULT_RETRIES,
         on_error: Callable[[Any, BaseException], Any] | None = None,
         window: int | None = None,
+        address: str | None = None,
     ) -> None:
         self.client = client
         self.retries = retries
         self.on_error = on_error
         self.window = window  # worker threads to keep busy (None: the cluster's, at run time)
+        self.address = address or str(client.scheduler.address if client.scheduler else "")
+
+    def scheduler_lost(self) -> bool:
+        """Whether the client has lost its scheduler (reconnecting, or closed after failing
+        to reconnect): nothing submitted to it will come back."""
+        return self.client.status not in {"running", "newly-created"}
+
+    def lost_error(self, exc: BaseException) -> ExecutorLostError:
+        """The one-line error for a run that lost its cluster (``exc``: what Dask raised)."""
+        first = (str(exc).splitlines() or [""])[0].strip()
+        return ExecutorLostError(
+            f"lost the Dask scheduler at {self.address} during the run (与 Dask 调度器的连接中断): "
+            f"{type(exc).__name__}{': ' + first if first else ''}; the unfinished tasks have "
+            "no result"
+        )
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for every task as workers finish them (any order).
 
         Tasks are drawn from ``tasks`` as workers become free: :data:`TASKS_AHEAD` per worker
-        thread are submitted ahead of the results, and one more for each result."""
-        todo = iter(tasks)
+        thread are submitted ahead of the results, and one more for each result. Raises
+        :class:`ExecutorLostError` when the scheduler is lost meanwhile. (Tasks wait while the
+        cluster has no workers, as Dask does: workers that restart, or new ones, pick them up.)"""
+        live: dict[str, tuple[Any, T, int]] = {}  # key -> (future, task, times resubmitted)
+        try:
+            yield from self._run(fn, iter(tasks), live)
+        except Exception as exc:
+            if self.scheduler_lost():
+                raise self.lost_error(exc) from None
+            raise
+        finally:
+            for fut, _, _ in live.values():  # stopped early (an error, or the caller stopped)
+                if not fut.done() and not self.scheduler_lost():
+                    fut.cancel()
+
+    def _run(
+        self, fn: Callable[[T], R], todo: Iterator[T], live: dict[str, tuple[Any, T, int]]
+    ) -> Iterator[R]:
+        """:meth:`run`, with the futures in flight kept in ``live`` for the caller."""
         threads = sum(self.client.nthreads().values()) if self.window is None else self.window
         head = list(itertools.islice(todo, max(2, threads * TASKS_AHEAD)))
         if not head:
             return
         names = shared_fields(head)
         values = {n: getattr(head[0], n) for n in names}
-        scattered: list[Any] = [
-            self.client.scatter(_Shared(values), broadcast=True, hash=False) if names else None
-        ]
+        shared = self.client.submit(_held, _Shared(values), pure=False) if names else None
 
         def submit(task: T) -> Any:
-            shared = scattered[0]
             if shared is not None and all(getattr(task, n) is v for n, v in values.items()):
                 slim = dataclasses.replace(task, **dict.fromkeys(names))  # type: ignore[type-var]
                 return self.client.submit(
@@ -124,7 +181,6 @@ class DaskExecutor:
                 )
             return self.client.submit(fn, task, retries=self.retries, pure=False)
 
-        live: dict[str, tuple[Any, T, int]] = {}  # key -> (future, task, times resubmitted)
         pending = as_completed(loop=self.client.loop)
 
         def start(task: T, again: int = 0) -> None:
@@ -140,17 +196,11 @@ class DaskExecutor:
                 try:
                     result = fut.result()
                 except Exception as exc:
-                    # A result lost with its worker before it was fetched (the future is
-                    # cancelled, not erred): run that task again, whole, up to ``retries``.
-                    if fut.status != "error" and again < self.retries:
-                        shared = scattered[0]
-                        if shared is not None and shared.status != "finished":
-                            # The shared fields were lost with every worker that held them
-                            # (a worker that joined after the scatter has none): the task was
-                            # cancelled for lost dependencies; scatter them again.
-                            scattered[0] = self.client.scatter(
-                                _Shared(values), broadcast=True, hash=False
-                            )
+                    if self.scheduler_lost():
+                        raise
+                    # Cancelled, not erred (nothing of ours cancels while running): run the
+                    # task again, whole, up to ``retries`` times.
+                    if fut.status == "cancelled" and again < self.retries:
                         start(task, again + 1)
                         continue
                     if self.on_error is None:  # the scheduler gave up on this task
@@ -163,15 +213,21 @@ class DaskExecutor:
                     break
                 yield result
         finally:
-            for fut, _, _ in live.values():  # stopped early (an error, or the caller stopped)
-                if not fut.done():
-                    fut.cancel()
+            if shared is not None and not self.scheduler_lost():
+                shared.release()
 
 
 def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
-    """A local cluster of ``workers`` single-threaded processes, all on 127.0.0.1, no dashboard."""
+    """A local cluster of ``workers`` single-threaded processes, all on 127.0.0.1, no dashboard.
+
+    ``dashboard_address=None`` alone is not enough: the scheduler's HTTP server (which Dask
+    always starts) then takes port 8787, warning when it is in use. So the scheduler gets
+    ``dashboard=False`` and a free port of 127.0.0.1, and (with :data:`HTTP_ROUTES`, set by
+    the caller) its HTTP server and the workers' serve the health check only."""
     n = workers if workers is not None else (multiprocessing.cpu_count() or 1)
-    scheduler_kwargs = {} if allowed_failures is None else {"allowed_failures": allowed_failures}
+    scheduler_kwargs: dict[str, Any] = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+    if allowed_failures is not None:
+        scheduler_kwargs["allowed_failures"] = allowed_failures
     return LocalCluster(
         scheduler_kwargs=scheduler_kwargs,
         n_workers=max(1, n),
@@ -184,6 +240,81 @@ def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
     )
 
 
+def _unavailable(address: str, why: str) -> ExecutorUnavailableError:
+    """The one error for a scheduler address that cannot be used, naming the address."""
+    return ExecutorUnavailableError(
+        f"cannot reach the Dask scheduler at {address} (无法连接 Dask 调度器): {why}. Is "
+        "`dask scheduler` running there, and is the address tcp://HOST:PORT (the scheduler's "
+        "port, 8786 by default, not its HTTP port 8787)?"
+    )
+
+
+async def _identify(address: str, timeout: float, phase: list[str]) -> dict[str, Any]:
+    """Connect to ``address`` and ask the server who it is (Dask's ``identity`` call);
+    ``phase`` says how far it got (``connect``, then ``handshake``)."""
+    scheme, location = parse_address(address)  # ValueError when malformed
+    phase.append("connect")
+    if scheme in {"tcp", "tls"}:  # the TCP connection alone first: refused, or none at all
+        host, port = parse_host_port(location)
+        _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+    phase.append("handshake")
+    args = Security().get_connection_args("client")
+    comm = await connect(address, timeout=timeout, **args)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        info = await comm.read()
+    finally:
+        comm.abort()
+    return info if isinstance(info, dict) else {}
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`ExecutorUnavailableError` unless a Dask scheduler answers at ``address``
+    within ``timeout`` seconds, connection and handshake together.
+
+    Dask's own connect bounds the TCP connection but not the handshake read after it, so a
+    server that accepts and stays silent (the scheduler's HTTP port) hangs ``Client`` for
+    ever, and one that answers something else can make it allocate exabytes. Asked here
+    first, in a thread of its own (callable from a running event loop), under one deadline;
+    whatever it raises is the same clear error."""
+
+    phase: list[str] = []
+
+    async def bounded() -> dict[str, Any]:
+        return await asyncio.wait_for(_identify(address, timeout, phase), timeout)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="dask-check") as pool:
+        try:
+            info = pool.submit(asyncio.run, bounded()).result()
+        except TimeoutError:
+            why = (
+                f"no connection within {timeout:g} s"
+                if phase[-1:] == ["connect"]
+                else f"it accepts connections but gave no Dask answer within {timeout:g} s"
+            )
+            raise _unavailable(address, why) from None
+        except Exception as exc:  # refused, malformed address, not Dask's protocol, ...
+            error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            if phase[-1:] == ["handshake"]:  # connected: whatever answered is not Dask
+                error = f"it answers, but not in Dask's protocol ({error})"
+            raise _unavailable(address, error) from None
+    kind = str(info.get("type", ""))
+    if "Scheduler" not in kind:
+        raise _unavailable(address, f"it answers as a Dask {kind or 'peer'}, not a scheduler")
+
+
+def _wait_for_workers(client: Client, address: str, wait: float) -> None:
+    """Wait up to ``wait`` seconds for the scheduler's first worker, else a clear error."""
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except TimeoutError:
+        raise ExecutorUnavailableError(
+            f"the Dask scheduler at {address} has no workers (Dask 调度器没有工作进程; waited "
+            f"{wait:g} s): start them with `dask worker {address}`"
+        ) from None
+
+
 @contextmanager
 def dask_executor(
     scheduler: str | None = None,
@@ -193,10 +324,13 @@ def dask_executor(
     on_error: Callable[[Any, BaseException], Any] | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
     allowed_failures: int | None = None,
+    workers_wait: float = WORKERS_WAIT,
 ) -> Iterator[DaskExecutor]:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``), or on a
     new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
 
+    A scheduler address is checked first (:func:`check_scheduler`) and must have a worker
+    within ``workers_wait`` seconds, else :class:`ExecutorUnavailableError`.
     ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
     while running one task the scheduler tolerates before it gives up on that task; a remote
     scheduler has its own setting (``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``).
@@ -205,26 +339,43 @@ def dask_executor(
     settings = {
         "distributed.comm.timeouts.connect": f"{connect_timeout}s",
         "distributed.scheduler.worker-saturation": WORKER_SATURATION,
+        "distributed.scheduler.http.routes": HTTP_ROUTES,
+        "distributed.worker.http.routes": HTTP_ROUTES,
     }
     with dask_config.set(settings):
         if scheduler is None:
             cluster = _cluster(workers, allowed_failures)
             address: Any = cluster
+            name = str(cluster.scheduler_address)
         else:
-            address = scheduler
+            check_scheduler(scheduler, connect_timeout)
+            address = name = scheduler
         try:
             client = Client(address, timeout=connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except Exception as exc:  # gone between the check and now
             if cluster is not None:
                 cluster.close()
-            raise ExecutorUnavailableError(
-                f"cannot reach the Dask scheduler at {scheduler} within {connect_timeout:g} s "
-                f"(无法连接 Dask 调度器): {exc}. Is `dask scheduler` running there, and is the "
-                "address tcp://HOST:PORT?"
-            ) from None
+            raise _unavailable(name, f"{type(exc).__name__}: {exc}") from None
+    quiet = _QuietWhenLost(client)
+    logging.getLogger("distributed.client").addFilter(quiet)
     try:
-        yield DaskExecutor(client, retries=retries, on_error=on_error)
+        _wait_for_workers(client, name, workers_wait)
+        yield DaskExecutor(client, retries=retries, on_error=on_error, address=name)
     finally:
-        client.close()
+        with suppress(Exception):  # already closed: the scheduler was lost
+            client.close(timeout=connect_timeout)
+        logging.getLogger("distributed.client").removeFilter(quiet)
         if cluster is not None:
             cluster.close()
+
+
+class _QuietWhenLost(logging.Filter):
+    """Drops the client's log records (``Failed to reconnect``, tracebacks of its reconnection)
+    once it has lost its scheduler: :meth:`DaskExecutor.run` reports that itself, in one line."""
+
+    def __init__(self, client: Client) -> None:
+        super().__init__()
+        self.client = client
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.client.status in {"running", "newly-created"}

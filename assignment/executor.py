@@ -33,6 +33,11 @@ class ExecutorUnavailableError(AssignmentError):
     """The executor asked for cannot run: Dask not installed, or its scheduler unreachable."""
 
 
+class ExecutorLostError(ExecutorUnavailableError):
+    """The executor was lost during a run (the Dask scheduler went away): the unfinished tasks
+    have no result."""
+
+
 TASKS_AHEAD = 2
 """Tasks handed out per worker at a time (one running, one waiting): more only costs memory."""
 

@@ -14,7 +14,12 @@ from typing import Any
 import polars as pl
 
 from assignment.domain import AssignmentSettings, PlanInputs
-from assignment.executor import Executor, ExecutorUnavailableError, open_executor
+from assignment.executor import (
+    Executor,
+    ExecutorLostError,
+    ExecutorUnavailableError,
+    open_executor,
+)
 from assignment.explain import explain_plan
 from assignment.plan import (
     PrefectureResult,
@@ -36,10 +41,20 @@ EXIT_TIER1_UNCOVERED = 3
 """``assign`` exit code when a tier-1 household is left uncovered (the plan is still written)."""
 EXIT_TOWNSHIP_FAILED = 5
 """``assign`` exit code when a township's solve failed (reported; its households unassigned)."""
+EXIT_RUN_LOST = 6
+"""Exit code when the Dask scheduler was lost during the solves: nothing written or published
+(unlike :data:`EXIT_TOWNSHIP_FAILED`, after which the other townships are written)."""
 
 
 class ExecutorError(VisitPlannerError):
     """``--executor`` cannot run: Dask not installed, or its scheduler cannot be reached."""
+
+
+class ExecutorLostRunError(ExecutorError):
+    """The Dask scheduler was lost during the solves: the run failed, nothing was written or
+    published; exit :data:`EXIT_RUN_LOST`."""
+
+    exit_code = EXIT_RUN_LOST
 
 
 def lost_township(task: TownshipTask, error: BaseException) -> TownshipResult:
@@ -65,7 +80,12 @@ def job_executor(
             )
         except ExecutorUnavailableError as exc:
             raise ExecutorError(str(exc)) from None
-        yield executor
+        try:
+            yield executor
+        except ExecutorLostError as exc:  # the cluster went away during the run
+            raise ExecutorLostRunError(
+                f"{exc}; nothing was written or published (未写出或发布任何结果)"
+            ) from None
 
 
 def township_executor(

@@ -1,10 +1,11 @@
 """``plan --executor dask`` against a real Dask cluster started as processes.
 
-A ``dask scheduler --host 127.0.0.1`` and a ``dask worker ... --host 127.0.0.1`` (two worker
-processes, one thread each) are started for each test that needs them and stopped at the end,
-also when the test fails (the fixture's finalizer kills their process groups and checks that
-no process of theirs is left). The plans are compared row for row with the plan of local
-processes on the same inputs.
+A ``dask scheduler`` and a ``dask worker`` (two worker processes, one thread each) are started
+for each test that needs them with the commands of docs/distributed.md, every server of
+theirs (the scheduler's and the workers' comms and HTTP servers, the nannies) on 127.0.0.1,
+which the fixture checks, and stopped at the end, also when the test fails (the fixture's
+finalizer kills their process groups and checks that no process of theirs is left). The
+plans are compared row for row with the plan of local processes on the same inputs.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Cluster:
     scheduler: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes]
     worker_log: Path
+    http_address: str  # the scheduler's HTTP server, as tcp://HOST:PORT (a likely typo)
 
     def worker_processes(self) -> list[psutil.Process]:
         """The worker processes the ``dask worker`` command's nannies spawned."""
@@ -95,6 +97,22 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
         p.wait(timeout=5)
 
 
+def listening(pgids: set[int]) -> set[tuple[str, int]]:
+    """The (address, port) pairs the processes of the groups ``pgids`` listen on."""
+    found = set()
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(p.pid) in pgids:
+                found |= {
+                    (c.laddr.ip, c.laddr.port)
+                    for c in p.net_connections(kind="inet")
+                    if c.status == psutil.CONN_LISTEN
+                }
+        except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
 def _in_groups(pgids: set[int]) -> list[int]:
     left = []
     for p in psutil.process_iter(["pid"]):
@@ -111,7 +129,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
     """A scheduler and a worker of two processes on 127.0.0.1; ``allowed_failures`` from an
     indirect parameter (Dask's default 3 when not given)."""
     allowed = getattr(request, "param", None)
-    port = _free_port()
+    port, http_port = _free_port(), _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
     if allowed is not None:
@@ -123,15 +141,16 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
             procs.append(
                 subprocess.Popen(
                     [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                     "--no-dashboard"],
+                     "--no-dashboard", "--dashboard-address", f"127.0.0.1:{http_port}"],
                     stdout=slog, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                 )
             )  # fmt: skip
         with worker_log.open("wb") as wlog:
             procs.append(
                 subprocess.Popen(
-                    [str(DASK), "worker", address, "--host", "127.0.0.1", "--nworkers", "2",
-                     "--nthreads", "1", "--no-dashboard", "--death-timeout", "60"],
+                    [str(DASK), "worker", address, "--nworkers", "2", "--nthreads", "1",
+                     "--host", "127.0.0.1", "--no-dashboard", "--dashboard-address",
+                     "127.0.0.1:0", "--death-timeout", "60"],
                     stdout=wlog, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                 )
             )  # fmt: skip
@@ -141,7 +160,11 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
             assert procs[1].poll() is None, worker_log.read_text()
             assert time.monotonic() < deadline, "the Dask workers did not register in 90 s"
             time.sleep(0.2)
-        yield Cluster(address, procs[0], procs[1], worker_log)
+        servers = listening({p.pid for p in procs})
+        assert ("127.0.0.1", port) in servers and ("127.0.0.1", http_port) in servers, servers
+        # scheduler comm + HTTP, 2 nannies, 2 workers' comm + HTTP: all on loopback only
+        assert len(servers) >= 8 and {ip for ip, _ in servers} == {"127.0.0.1"}, servers
+        yield Cluster(address, procs[0], procs[1], worker_log, f"tcp://127.0.0.1:{http_port}")
     finally:
         pgids = {p.pid for p in procs}
         _stop(procs)
@@ -197,8 +220,9 @@ def test_plan_on_a_dask_cluster_equals_the_local_plan(
     assert plan["township_id"].n_unique() > 1
 
 
-def _kill_a_busy_worker(cluster: Cluster, proc: subprocess.Popen[str]) -> int:
-    """SIGKILL a worker process as soon as the scheduler has a township task on it; its pid.
+def _kill_a_busy_worker(cluster: Cluster, proc: subprocess.Popen[str], kill: bool = True) -> int:
+    """SIGKILL a worker process as soon as the scheduler has a township task on it (only wait
+    for that when not ``kill``); its pid.
 
     Asked of the scheduler (``Client.processing``), not guessed from CPU time: on a quiet
     machine this data's townships solve in well under a second, faster than any CPU
@@ -212,7 +236,8 @@ def _kill_a_busy_worker(cluster: Cluster, proc: subprocess.Popen[str]) -> int:
             busy = [addr for addr, keys in client.processing().items() if keys]
             if busy:
                 pid = int(pids[busy[0]])
-                psutil.Process(pid).send_signal(signal.SIGKILL)
+                if kill:
+                    psutil.Process(pid).send_signal(signal.SIGKILL)
                 return pid
             time.sleep(0.005)
     pytest.fail(f"no worker became busy while plan ran:\n{finish(proc)[1]}")
@@ -261,3 +286,47 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(month: Month) 
     assert code != 0 and time.monotonic() - start < 30
     assert f"tcp://127.0.0.1:{port}" in out and "无法连接 Dask 调度器" in out
     assert "Traceback" not in out
+
+
+def test_the_schedulers_http_port_is_a_clear_error_within_seconds(
+    month: Month, cluster: Cluster
+) -> None:
+    """The port next to the scheduler's (8787 beside 8786) accepts connections but does not
+    speak Dask: it used to hang ``plan`` for ever."""
+    start = time.monotonic()
+    code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", cluster.http_address))
+    assert code == 2 and time.monotonic() - start < 40, out
+    flat = " ".join(out.split())  # the message as one line, whatever the wrapping
+    assert f"cannot reach the Dask scheduler at {cluster.http_address} (无法连接" in flat
+    assert "gave no Dask answer within 5 s" in flat and "Traceback" not in out
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1", "tpc://127.0.0.1:8786"])
+def test_a_malformed_scheduler_address_is_one_message(month: Month, address: str) -> None:
+    code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", address), 60)
+    assert code == 2, out
+    assert f"cannot reach the Dask scheduler at {address} (无法连接" in " ".join(out.split())
+    assert "Traceback" not in out and "Exception ignored" not in out
+
+
+def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
+    month: Month, local_plan: pl.DataFrame, cluster: Cluster
+) -> None:
+    before = current_run_dir(month)
+    proc = plan_cli(month, "--executor", "dask", "--scheduler", cluster.address)
+    _kill_a_busy_worker(cluster, proc, kill=False)  # a township is being solved
+    cluster.scheduler.send_signal(signal.SIGKILL)
+    code, out = finish(proc, 120)
+    assert code == 6, out  # EXIT_RUN_LOST: the scheduler was lost, nothing published
+    flat = " ".join(out.split())
+    lead = f"error / 错误: lost the Dask scheduler at {cluster.address} during the run"
+    assert lead in flat and flat.count("error / 错误") == 1, out
+    assert "nothing was written or published (未写出或发布任何结果)" in flat
+    assert "Traceback" not in out and "Failed to reconnect" not in out
+    assert current_run_dir(month) == before  # the previous run stays current
+    leftovers = [p.name for p in before.parent.iterdir() if not (p / "manifest.json").exists()]
+    assert not leftovers  # no staging or work directory left behind
+    # the month's lock was released: the next plan runs
+    code, out = finish(plan_cli(month, "--executor", "local", "--workers-processes", "2"))
+    assert code in {0, 3}, out
+    assert published(month).equals(local_plan)

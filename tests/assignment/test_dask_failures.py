@@ -1,0 +1,237 @@
+"""The Dask executor when things go wrong: workers dying more often than the retries, a
+township whose workers keep dying, a scheduler address that is malformed, silent, not Dask or
+not a scheduler, a scheduler without workers, and the local cluster's HTTP servers (no
+dashboard, no port 8787, loopback only)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+from distributed import LocalCluster
+
+from assignment.dask_executor import CONNECT_TIMEOUT, DEFAULT_RETRIES, dask_executor
+from assignment.executor import ExecutorUnavailableError
+
+
+@dataclass(frozen=True)
+class Job:
+    """A task: ``deaths`` is how many times it kills its worker before it succeeds (counted
+    in the file ``marker``); ``settings`` is shared by every task (sent to the cluster once)."""
+
+    name: str
+    marker: str
+    deaths: int = 0
+    settings: dict[str, int] = field(default_factory=dict)
+
+
+def die_then_work(job: Job) -> tuple[str, int]:
+    """On the worker: SIGKILL this worker process (as the OOM killer would) the first
+    ``job.deaths`` times, then return the job's name and its shared settings' value."""
+    marker = Path(job.marker)
+    died = int(marker.read_text()) if marker.exists() else 0
+    if died < job.deaths:
+        marker.write_text(str(died + 1))
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.1)
+    return job.name, job.settings["a"]
+
+
+def as_error(job: Job, error: BaseException) -> tuple[str, str]:
+    return job.name, f"{type(error).__name__}: {error}"
+
+
+def jobs(marker: Path, deaths: int) -> list[Job]:
+    shared = {"a": 7}
+    return [Job(f"t{i}", str(marker), 0, shared) for i in range(4)] + [
+        Job("victim", str(marker), deaths, shared)
+    ]
+
+
+def test_shared_inputs_survive_more_worker_deaths_than_the_retries(tmp_path: Path) -> None:
+    # One worker: each death takes the only copy of the shared inputs with it. They used to
+    # be scattered (lost for good, every task in flight cancelled "already forgotten", each
+    # loss spending one of the executor's retries); now the scheduler computes them again.
+    deaths = DEFAULT_RETRIES + 1
+    marker = tmp_path / "deaths"
+    with dask_executor(workers=1, on_error=as_error) as ex:
+        results = dict(ex.run(die_then_work, jobs(marker, deaths)))
+    assert marker.read_text() == str(deaths)  # the worker really died that often
+    assert results == {"t0": 7, "t1": 7, "t2": 7, "t3": 7, "victim": 7}
+
+
+def test_a_task_whose_workers_keep_dying_reports_killed_worker_and_how_often(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "deaths"
+    with dask_executor(workers=1, on_error=as_error, allowed_failures=1) as ex:
+        results = dict(ex.run(die_then_work, jobs(marker, 99)))
+    assert {k: v for k, v in results.items() if k != "victim"} == dict.fromkeys(
+        ["t0", "t1", "t2", "t3"], 7
+    )  # the others are unharmed
+    error = str(results["victim"])
+    assert error.startswith("KilledWorker: "), error
+    assert "on 2 different workers, but all those workers died" in error  # allowed 1 + 1
+    assert marker.read_text() == "2"
+    assert "forgotten" not in error and "Cancelled" not in error
+
+
+class Server:
+    """A TCP server on 127.0.0.1 that accepts connections and writes ``banner`` (if any) to
+    each, then keeps it open without reading: a silent port, or another protocol's."""
+
+    def __init__(self, banner: bytes = b"") -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.banner = banner
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed
+                return
+            self.conns.append(conn)
+            if self.banner:
+                conn.sendall(self.banner)
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    srv = Server(request.param)
+    yield srv
+    srv.close()
+
+
+@pytest.mark.parametrize(
+    ("server", "why"),
+    [
+        (b"", "gave no Dask answer within"),  # silent, like the scheduler's HTTP port
+        # another service's greeting: read as a Dask frame length, Dask asked numpy for EiB
+        (b"SSH-2.0-OpenSSH_9.6 Ubuntu-3ubuntu13.5\r\n" * 4, "not in Dask's protocol"),
+    ],
+    indirect=["server"],
+)
+def test_an_address_that_does_not_speak_dask_is_a_clear_error_within_the_timeout(
+    server: Server, why: str
+) -> None:
+    start = time.monotonic()
+    with pytest.raises(ExecutorUnavailableError) as info, dask_executor(server.address):
+        pass
+    assert time.monotonic() - start < CONNECT_TIMEOUT + 3
+    message = str(info.value)
+    assert message.startswith(f"cannot reach the Dask scheduler at {server.address} (无法连接")
+    assert why in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("tcp://127.0.0.1", "missing port number"),
+        ("tpc://127.0.0.1:8786", "unknown address scheme 'tpc'"),
+    ],
+)
+def test_a_malformed_address_is_refused_at_once_without_a_client(
+    address: str, why: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    start = time.monotonic()
+    with pytest.raises(ExecutorUnavailableError, match=why) as info, dask_executor(address):
+        pass
+    gc.collect()  # a half-built Client would complain here (Client.__del__, 10 s timeout)
+    assert time.monotonic() - start < 3
+    assert address in str(info.value)
+    assert "Exception ignored" not in capfd.readouterr().err
+
+
+def loopback_cluster(workers: int) -> LocalCluster:
+    """A LocalCluster of ``workers`` in-process workers on 127.0.0.1, HTTP on a free port."""
+    return LocalCluster(
+        n_workers=workers,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    )
+
+
+@pytest.fixture(scope="module")
+def idle_cluster() -> Iterator[LocalCluster]:
+    """A scheduler on 127.0.0.1 without workers."""
+    with loopback_cluster(0) as cluster:
+        yield cluster
+
+
+def test_a_scheduler_without_workers_is_a_clear_error(idle_cluster: LocalCluster) -> None:
+    address = idle_cluster.scheduler_address
+    start = time.monotonic()
+    with pytest.raises(ExecutorUnavailableError) as info, dask_executor(address, workers_wait=1):
+        pass
+    assert time.monotonic() - start < 10
+    assert str(info.value) == (
+        f"the Dask scheduler at {address} has no workers (Dask 调度器没有工作进程; waited "
+        f"1 s): start them with `dask worker {address}`"
+    )
+
+
+def test_a_workers_address_is_not_taken_for_a_scheduler() -> None:
+    with loopback_cluster(1) as c:
+        worker = next(iter(c.scheduler_info["workers"]))
+        with (
+            pytest.raises(ExecutorUnavailableError, match="answers as a Dask Worker, not a"),
+            dask_executor(worker),
+        ):
+            pass
+
+
+def test_the_local_cluster_has_no_dashboard_and_leaves_port_8787_alone() -> None:
+    holder = socket.socket()
+    try:  # whoever holds 8787 (this test, or another program), no warning about it
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass
+    me = psutil.Process()
+    try:
+        with warnings.catch_warnings(record=True) as seen, dask_executor(workers=1) as ex:
+            warnings.simplefilter("always")
+            http = int(ex.client.scheduler_info()["services"]["dashboard"])
+            procs = [me, *me.children(recursive=True)]
+            listening = {
+                (c.laddr.ip, c.laddr.port)
+                for p in procs
+                for c in p.net_connections(kind="inet")
+                if c.status == psutil.CONN_LISTEN
+            }
+            url = f"http://127.0.0.1:{http}"
+            with urllib.request.urlopen(url + "/health", timeout=5) as answer:
+                assert answer.status == 200
+            for page in ("/status", "/info/main/workers.html", "/metrics", "/proxy/1/x/status"):
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(url + page, timeout=5)
+                assert refused.value.code == 404, page
+    finally:
+        holder.close()
+    assert http != 8787 and ("127.0.0.1", http) in listening
+    assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
+    assert not [w for w in seen if "already in use" in str(w.message)]
