@@ -7,13 +7,22 @@ environment, e.g. ``VISIT_PLANNER_NB_SCALE=0.01``.
 
     .venv/bin/python notebooks/render.py /tmp/nb_render                # all three
     .venv/bin/python notebooks/render.py /tmp/nb_render 3.0-policy-what-if.ipynb
+    .venv/bin/python notebooks/render.py /tmp/nb_render --images       # and the README's
+
+``--images`` also refreshes the figures kept in git for the READMEs, ``notebooks/images/``
+(:data:`IMAGES`: which figure of which notebook), from this render of the default parameters:
+an image is rewritten only where its pixels changed, and each is reported. Run it after a
+change that alters those figures, then look at them before committing.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import shutil
 import sys
 from pathlib import Path
+from typing import Final
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -21,6 +30,17 @@ sys.path.insert(0, str(ROOT))
 import nbformat  # noqa: E402
 
 from tests.notebooks.helpers import execute, notebook_paths  # noqa: E402
+
+IMAGE_DIR: Final = ROOT / "notebooks" / "images"
+IMAGES: Final = {
+    "tier1_cadence_tradeoff.png": "3.0-policy-what-if-fig01.png",
+    "calibration_champion_challenger.png": "2.0-retrain-and-compare-fig02.png",
+    "tier_shares_by_county.png": "1.0-explore-households-fig02.png",
+}
+"""The figures kept in ``notebooks/images/`` (the README shows them) and the rendered figure
+each is a copy of."""
+PARAMETERS: Final = tuple(f"VISIT_PLANNER_NB_{p}" for p in ("SCALE", "SEED", "DATA", "COUNTY"))
+"""The notebooks' parameters: ``--images`` refuses to run with any of them set."""
 
 
 def render(path: Path, out: Path) -> tuple[float, int]:
@@ -39,7 +59,37 @@ def render(path: Path, out: Path) -> tuple[float, int]:
     return seconds, n
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if ROOT in path.parents else str(path)
+
+
+def _same_pixels(a: Path, b: Path) -> bool:
+    from matplotlib.image import imread
+
+    x, y = imread(a), imread(b)
+    return bool(x.shape == y.shape and (x == y).all())
+
+
+def update_images(out: Path, image_dir: Path = IMAGE_DIR) -> list[str]:
+    """Copy the rendered figures of :data:`IMAGES` from ``out`` into ``image_dir``
+    (``notebooks/images/``) where their pixels differ; one line per image saying what
+    happened."""
+    lines = []
+    for name, rendered in IMAGES.items():
+        source, target = out / rendered, image_dir / name
+        if not source.is_file():
+            lines.append(f"{_shown(target)}: not rendered ({rendered}), left as it was")
+        elif target.is_file() and _same_pixels(source, target):
+            lines.append(f"{_shown(target)}: unchanged")
+        else:
+            shutil.copyfile(source, target)
+            lines.append(f"{_shown(target)}: updated from {rendered}")
+    return lines
+
+
 def main(argv: list[str]) -> int:
+    images = "--images" in argv
+    argv = [a for a in argv if a != "--images"]
     if not argv:
         print(__doc__)
         return 2
@@ -47,12 +97,18 @@ def main(argv: list[str]) -> int:
     if ROOT in out.parents or out == ROOT:
         print(f"{out}: write rendered notebooks outside the repository", file=sys.stderr)
         return 2
+    if images and (given := [p for p in PARAMETERS if os.environ.get(p)]):
+        unset = ", ".join(given)
+        print(f"--images: the README's figures are of the defaults; unset {unset}", file=sys.stderr)
+        return 2
     wanted = set(argv[1:])
     for path in notebook_paths():
         if wanted and path.name not in wanted:
             continue
         seconds, figures = render(path, out)
         print(f"{path.name}: {seconds:.1f} s, {figures} figures -> {out}")
+    if images:
+        print("\n".join(update_images(out)))
     return 0
 
 

@@ -55,9 +55,32 @@ def find_cjk_family() -> str | None:
     return next((f for f in CJK_FAMILIES if f in known), None)
 
 
+def register_bundled_fonts() -> list[str]:
+    """Register the fonts shipped with matplotlib (``mpl-data/fonts/ttf``) whose family its font
+    cache does not list, so that mathtext finds STIX and Computer Modern instead of warning
+    ``findfont: ... not found`` for each; returns the families added (none with a sound cache).
+    A family the cache knows from another file (e.g. the system's DejaVu Sans) is left alone."""
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    known = _known_families()  # before adding: every style file of a missing family goes in
+    added: list[str] = []
+    for path in sorted(bundled.glob("*.ttf")):
+        try:
+            family = font_manager.ttfFontProperty(font_manager.get_font(path)).name
+            if family not in known:
+                font_manager.fontManager.addfont(str(path))
+                if family not in added:
+                    added.append(family)
+        except (OSError, RuntimeError, ValueError):
+            continue  # an unreadable file: matplotlib falls back as before
+    return added
+
+
 def use_cjk_font() -> str | None:
     """Make matplotlib draw Chinese with a CJK font (fallback after its default); returns the
-    family used, or None when no CJK font is installed (labels keep their English)."""
+    family used, or None when no CJK font is installed (labels keep their English). Registers
+    matplotlib's own fonts first where the font cache lacks them (:func:`register_bundled_fonts`),
+    CJK font or not."""
+    register_bundled_fonts()
     family = find_cjk_family()
     if family is None:
         return None

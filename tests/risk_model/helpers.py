@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
 import numpy as np
 import polars as pl
+from matplotlib import font_manager
+from matplotlib.mathtext import MathTextParser
 
 from risk_model.training import TrainConfig
 
@@ -60,3 +67,30 @@ def make_toy(n: int = 3000, seed: int = 0) -> pl.DataFrame:
             "severity": severity,
         }
     )
+
+
+@contextmanager
+def font_cache_without_bundled_fonts() -> Iterator[list[str]]:
+    """matplotlib's font manager as a stale font cache leaves it: none of the fonts shipped in
+    ``mpl-data/fonts/ttf`` (STIX, Computer Modern, DejaVu Sans Display) listed, nothing of the
+    finding or mathtext layout cached; yields the families left out. Everything is restored on
+    exit (rcParams too)."""
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    manager = font_manager.fontManager
+    saved = manager.ttflist
+    kept = [f for f in saved if Path(f.fname).parent.resolve() != bundled.resolve()]
+    shipped = {
+        font_manager.ttfFontProperty(font_manager.get_font(path)).name
+        for path in bundled.glob("*.ttf")
+    }
+    left_out = sorted(shipped - {f.name for f in kept})
+    manager.ttflist = kept
+    manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+    MathTextParser._parse_cached.cache_clear()  # type: ignore[attr-defined]
+    try:
+        with matplotlib.rc_context():
+            yield left_out
+    finally:
+        manager.ttflist = saved
+        manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+        MathTextParser._parse_cached.cache_clear()  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """Summaries of a prefecture's households for exploration (notebook 1.0).
 
 Pure functions over the households table of the data contract (any data that passes
-``visit_planner.contracts.load_inputs``). Places are shown by code with the county's name.
+``visit_planner.contracts.load_inputs``). Counties are shown by name (``with_county_name``),
+townships by name and code like every other text of the product.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Final
 
 import polars as pl
 
+from risk_model.evaluate import group_split
 from risk_model.fairness import group_error_rates
+from risk_model.spec import household_spec
+from risk_model.training import TrainConfig
 from visit_planner.contracts import columns as c
-from visit_planner.export.labels import county_name
+from visit_planner.export.labels import county_name, place
 
 NUMERIC_FEATURES: Final = tuple(
     name
@@ -104,7 +108,10 @@ def tier_shares(
     """Households per area and the share of each tier (``unassessed``: no tier yet).
 
     ``by`` are area columns (``county_id``, ``township_id``…); rows are sorted by them and
-    carry the county's name when ``county_id`` is among them.
+    carry the county's name when ``county_id`` is among them, and a ``township`` label when
+    ``township_id`` is: name and code, ``锦屏镇 (532626001)``, as every other text names
+    places (:func:`visit_planner.export.labels.place`; the code with its county's name where
+    the inputs had no places table).
     """
     keys = list(by)
     out = (
@@ -120,6 +127,10 @@ def tier_shares(
         )
         .sort(keys)
     )
+    if "township_id" in keys:
+        county = out["county_id"] if "county_id" in keys else [None] * out.height
+        labels = [place(t, k) for t, k in zip(out["township_id"], county, strict=True)]
+        out = out.with_columns(pl.Series("township", labels, dtype=pl.String))
     return with_county_name(out) if "county_id" in keys else out
 
 
@@ -182,28 +193,53 @@ def composition(
     return with_county_name(out) if by == "county_id" else out
 
 
+def heldout_households(households: pl.DataFrame, config: TrainConfig | None = None) -> pl.DataFrame:
+    """The households ``visit-planner train`` holds out for evaluation, and so the rows the
+    fairness audit and the promotion gate count: the labelled households of the villages
+    that the built-in spec's group-wise split (its ``group_column``, ``config``'s fraction and
+    seed; default :class:`~risk_model.training.TrainConfig`) sets aside."""
+    spec, config = household_spec(), config or TrainConfig()
+    labelled = households.filter(pl.col(spec.target).is_not_null())
+    mask = group_split(
+        labelled, spec.group_column, test_fraction=config.test_fraction, seed=config.seed
+    )
+    return labelled.filter(pl.Series(mask))
+
+
+def _group_counts(frame: pl.DataFrame, attribute: str, tier: str, prefix: str) -> pl.DataFrame:
+    return frame.group_by(attribute).agg(
+        pl.len().alias(f"{prefix}households"), (pl.col(tier) == 1).sum().alias(f"{prefix}tier1")
+    )
+
+
 def audit_groups(
     households: pl.DataFrame,
     attributes: Sequence[str] = (*c.AUDIT_ONLY, "county_id"),
     tier: str = TIER_COLUMN,
+    config: TrainConfig | None = None,
 ) -> pl.DataFrame:
-    """The groups the fairness audit compares: per attribute and group, households, assessed
-    tier-1 households, and whether the group has enough of them for its tier-1 recall to
-    enter the largest-gap figure (:data:`MIN_TIER1_FOR_GAP`). Whole-data counts: the audit
-    itself sees only the held-out share (about a fifth) of them."""
+    """The groups the fairness audit compares: per attribute and group, households and
+    assessed tier-1 households in the whole data (``households``, ``tier1``) and in the
+    held-out villages the audit evaluates (``heldout_households``, ``heldout_tier1``, from
+    :func:`heldout_households`), and whether the group has enough held-out tier-1 households
+    for its tier-1 recall to enter the largest-gap figure (``enough_tier1``: at least
+    :data:`MIN_TIER1_FOR_GAP`, the audit's own rule on the same rows)."""
+    held = heldout_households(households, config)
     frames = [
-        households.group_by(a)
-        .agg(pl.len().alias("households"), (pl.col(tier) == 1).sum().alias("tier1"))
+        _group_counts(households, a, tier, "")
+        .join(_group_counts(held, a, tier, "heldout_"), on=a, how="left", nulls_equal=True)
         .select(
             pl.lit(a).alias("attribute"),
             pl.col(a).cast(pl.String).alias("group"),
             "households",
             "tier1",
+            pl.col("heldout_households").fill_null(0).cast(pl.UInt32),
+            pl.col("heldout_tier1").fill_null(0).cast(pl.UInt32),
         )
         for a in attributes
     ]
     return (
         pl.concat(frames)
-        .with_columns((pl.col("tier1") >= MIN_TIER1_FOR_GAP).alias("enough_tier1"))
+        .with_columns((pl.col("heldout_tier1") >= MIN_TIER1_FOR_GAP).alias("enough_tier1"))
         .sort("attribute", "group")
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -150,6 +151,18 @@ class Database:
         if self.dialect == "sqlite":
             return url.database or ":memory:"
         return url.render_as_string(hide_password=True)
+
+    @property
+    def upgrade_command(self) -> str:
+        """``visit-planner store upgrade --store-url URL`` for this database, for messages that
+        suggest it: the URL repeated (password masked as ``***``, as in :attr:`where`), since
+        the command without it would upgrade the workspace's SQLite store instead."""
+        url = self.engine.url
+        shown = shlex.quote(url.render_as_string(hide_password=True))
+        command = f"`visit-planner store upgrade --store-url {shown}`"
+        if url.password:
+            command += " (with the real password for *** 请将 *** 换成实际密码)"
+        return command
 
     @property
     def file_missing(self) -> bool:

@@ -99,20 +99,23 @@ def schema_status(conn: Connection) -> SchemaStatus:
     return SchemaStatus(current, head, "unknown")
 
 
-def refusal(status: SchemaStatus, where: str) -> StoreError:
-    """The error for a database the program cannot use as it is."""
+def refusal(
+    status: SchemaStatus, where: str, upgrade: str = "`visit-planner store upgrade`"
+) -> StoreError:
+    """The error for a database the program cannot use as it is. ``upgrade`` is the command
+    it suggests: :attr:`Database.upgrade_command`, naming this database's URL, so that the
+    command copied as printed upgrades this database and not the workspace's store."""
     if status.state == "old":
         return StoreError(
             f"the store database {where} is at schema version {status.current}, older than "
             f"this program's {status.head} (数据库结构版本过旧). Back it up, then run "
-            "`visit-planner store upgrade`."
+            f"{upgrade}."
         )
     if status.state == "unknown":
         return StoreError(
             f"the store database {where} is at schema version {status.current}, which this "
             f"program does not know (it knows up to {status.head}; 数据库结构版本未知): a "
-            "newer visit-planner made it. Use that version, or install it and run "
-            "`visit-planner store upgrade`."
+            f"newer visit-planner made it. Use that version, or install it and run {upgrade}."
         )
     if status.state == "foreign":
         shown = ", ".join(status.tables[:5]) + (", ..." if len(status.tables) > 5 else "")
@@ -122,8 +125,7 @@ def refusal(status: SchemaStatus, where: str) -> StoreError:
             "an empty database or an existing store."
         )
     return StoreError(
-        f"there is no store at {where} yet (数据库尚未创建): run `visit-planner store upgrade` "
-        "to create it."
+        f"there is no store at {where} yet (数据库尚未创建): run {upgrade} to create it."
     )
 
 
@@ -150,20 +152,20 @@ def ensure_current(db: Database, *, create: bool = True) -> None:
     """Use the database as it is if at head; create it when empty (and ``create``); refuse it
     otherwise (see the module docstring)."""
     if db.file_missing and not create:  # refuse without leaving an empty file behind
-        raise refusal(SchemaStatus(None, head_revision(), "empty"), db.where)
+        raise refusal(SchemaStatus(None, head_revision(), "empty"), db.where, db.upgrade_command)
     with db.read() as conn:
         status = schema_status(conn)
     if status.state == "current":
         return
     if status.state != "empty" or not create:
-        raise refusal(status, db.where)
+        raise refusal(status, db.where, db.upgrade_command)
     with db.write() as conn:
         serialize(conn, _SCHEMA_LOCK)
         status = schema_status(conn)  # another process may have created it meanwhile
         if status.state == "empty":
             migrate(conn, "head")
         elif status.state != "current":
-            raise refusal(status, db.where)
+            raise refusal(status, db.where, db.upgrade_command)
 
 
 def upgrade(db: Database, *, actor: str) -> UpgradeResult:
@@ -173,7 +175,7 @@ def upgrade(db: Database, *, actor: str) -> UpgradeResult:
         serialize(conn, _SCHEMA_LOCK)
         status = schema_status(conn)
         if status.state in ("unknown", "foreign"):
-            raise refusal(status, db.where)
+            raise refusal(status, db.where, db.upgrade_command)
         if status.state != "current":
             migrate(conn, "head")
             if status.current is not None:

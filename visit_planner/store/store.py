@@ -9,6 +9,7 @@ hashing a password).
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
@@ -96,8 +97,8 @@ class Store:
                     f"工作区 {workspace.root} 中没有数据库 / no store in workspace "
                     f"{workspace.root} ({workspace.store_db.name} is missing): nothing was "
                     "published or recorded there yet. Check --home / $VISIT_PLANNER_HOME, or "
-                    "create the store with `visit-planner store upgrade` (nothing was created "
-                    "未创建任何文件)"
+                    "create the store with `visit-planner store upgrade --home "
+                    f"{shlex.quote(str(workspace.root))}` (nothing was created 未创建任何文件)"
                 )
         return cls.open(resolved, create=create, busy_timeout=busy_timeout)
 

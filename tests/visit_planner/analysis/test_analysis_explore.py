@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
+from risk_model.evaluate import group_split
+from risk_model.fairness import group_error_rates
+from risk_model.training import TrainConfig
 from visit_planner.analysis import explore
+from visit_planner.contracts.places import forget_places, place_label, remember_places
+from visit_planner.synthetic import SyntheticPrefecture
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +40,25 @@ def test_tier_shares_count_every_household(hh: pl.DataFrame) -> None:
     assert "文山市 Wenshan" in shares["county"].to_list()  # places by name as well as code
     by_township = explore.tier_shares(hh, by=("county_id", "township_id"))
     assert by_township.height == hh["township_id"].n_unique()
+
+
+def test_townships_are_labelled_by_name_and_code(small_prefecture: SyntheticPrefecture) -> None:
+    """As every other text names a place (``锦屏镇 (532626001)``, place_label), not by county."""
+    hh = small_prefecture.households
+    forget_places()
+    try:
+        bare = explore.tier_shares(hh, by=("county_id", "township_id"))
+        assert bare.filter(pl.col("township_id") == "532626001")["township"].item() == (
+            "532626001 (丘北县 Qiubei)"  # no places table read: the code and its county
+        )
+        remember_places(small_prefecture.places)
+        shares = explore.tier_shares(hh, by=("county_id", "township_id"))
+        qiubei = shares.filter(pl.col("township_id") == "532626001")["township"].item()
+        assert qiubei == place_label("532626001") == "锦屏镇 (532626001)"
+        assert shares["township"].to_list() == [place_label(t) for t in shares["township_id"]]
+        assert "township" not in explore.tier_shares(hh).columns  # by county: no township
+    finally:
+        forget_places()
 
 
 def test_missing_values_lists_every_column_most_missing_first(hh: pl.DataFrame) -> None:
@@ -70,7 +95,33 @@ def test_composition_shares_per_county_and_audit_groups(hh: pl.DataFrame) -> Non
     gender = groups.filter(pl.col("attribute") == "head_gender")
     assert gender["households"].sum() == hh.height
     assert explore.MIN_TIER1_FOR_GAP == 20  # the fairness audit's default
-    assert groups["enough_tier1"].to_list() == (groups["tier1"] >= 20).to_list()
+    assert groups["enough_tier1"].to_list() == (groups["heldout_tier1"] >= 20).to_list()
+
+
+def test_audit_groups_count_the_heldout_villages_the_audit_sees(hh: pl.DataFrame) -> None:
+    """``enough_tier1`` is decided on the held-out villages of training's own split (notebook
+    1.0 says so), with the counts the fairness audit itself makes there: a group with plenty
+    of tier-1 households in all the data can have too few held out (Han: 115 and 15)."""
+    labelled = hh.filter(pl.col("assessed_tier").is_not_null())
+    config = TrainConfig()
+    mask = group_split(labelled, "village_id", test_fraction=config.test_fraction, seed=config.seed)
+    held = explore.heldout_households(hh)
+    assert held.equals(labelled.filter(pl.Series(mask)))
+    assert 0 < held["village_id"].n_unique() < hh["village_id"].n_unique()
+
+    groups = explore.audit_groups(hh)
+    y = np.where(held["assessed_tier"].to_numpy() == 1, 0, 1)  # class 0 = tier 1
+    audit = group_error_rates(
+        y, y, {a: held[a].to_numpy() for a in ("head_ethnicity", "head_gender", "county_id")}
+    ).table
+    seen = groups.filter(pl.col("heldout_households") > 0)
+    joined = seen.join(audit, on=["attribute", "group"], how="left")
+    assert joined["heldout_tier1"].cast(pl.Int64).to_list() == joined["n_tier1"].to_list()
+    assert joined["heldout_households"].cast(pl.Int64).to_list() == joined["n"].to_list()
+    assert groups["heldout_households"].sum() == 3 * held.height  # every attribute, every row
+    ethnicity = groups.filter(pl.col("attribute") == "head_ethnicity")
+    left_out = ethnicity.filter((pl.col("tier1") >= 20) & ~pl.col("enough_tier1"))
+    assert "han" in left_out["group"].to_list()
 
 
 def test_flag_shares(hh: pl.DataFrame) -> None:

@@ -4,6 +4,7 @@ units, and renders (Chinese included) without a missing glyph."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from risk_model.fonts import use_cjk_font
+from tests.risk_model.helpers import font_cache_without_bundled_fonts
 from visit_planner.analysis import explore, plots
 
 UNIT = re.compile(r"\(.+\)")
@@ -93,6 +95,27 @@ def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
     coverage = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
     upper = coverage["proven upper bound 已证明上限"]
     assert np.asarray(upper.get_xdata()).tolist() == [1.0, 2.0]
+
+
+def test_tradeoff_figure_logs_no_findfont_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Its log-scale objective axis labels ticks with mathtext (10⁴), which needs matplotlib's
+    STIX and Computer Modern fonts: even with a font cache that lacks them (notebook 3.0 logged
+    ~21 ``findfont: Font family ['STIXGeneral'] not found``), use_cjk_font registers them."""
+    sweep = pl.DataFrame(
+        {
+            "visits_per_month": [1.0, 2.0, 3.0], "tier1_coverage": [1.0, 1.0, 0.5],
+            "travel_hours_month": [10.0, 20.0, 25.0], "used_cadre": [2, 2, 2],
+            "extra_cadre": [0, 0, 3], "objective": [100.0, 2e4, 1e6],
+            "bound": [99.0, None, 9e5], "tier1_coverage_bound": [1.0, 1.0, None],
+        }
+    )  # fmt: skip
+    with font_cache_without_bundled_fonts(), caplog.at_level(logging.WARNING):
+        use_cjk_font()
+        fig = plots.tradeoff_figure(sweep, "visits_per_month", "次数 (per month 次/月)", "推演")
+        image = plots.show(fig)
+    assert fig.axes[3].get_yscale() == "log"  # penalties dwarf travel: the mathtext ticks
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
 
 
 def test_show_gives_a_png() -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tests.conftest import CliRun
 from tests.visit_planner.store.helpers import append_before_head, publish, raw_sql
 from visit_planner.errors import StoreError, VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.store import STORE_URL_ENV, Store, head_revision
-from visit_planner.store.engine import Database
+from visit_planner.store.engine import Database, parse_store_url
 from visit_planner.store.models import metadata
-from visit_planner.store.schema import migrate
+from visit_planner.store.schema import SchemaStatus, migrate, refusal
 
 TABLES = {
     "runs",
@@ -203,3 +207,54 @@ def test_a_workspace_or_store_that_does_not_exist_is_refused_without_creating_it
         assert store.list_runs() == []
     Store.for_workspace(empty).close()
     assert empty.store_db.is_file()
+
+
+SUGGESTED = re.compile(r"`(visit-planner store upgrade[^`]*)`")
+
+
+def test_the_suggested_upgrade_names_the_database_given(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliRun]
+) -> None:
+    """``runs list --store-url URL`` on an empty database suggests ``store upgrade`` with the
+    same URL: copied as printed, it creates that store, not the workspace's SQLite one."""
+    monkeypatch.delenv(STORE_URL_ENV, raising=False)
+    default_home = tmp_path / "default-home"
+    monkeypatch.setenv("VISIT_PLANNER_HOME", str(default_home))
+    code, _, err = cli("runs", "list", "--store-url", db_url)
+    assert code == 2 and "Traceback" not in err
+    flat = " ".join(err.split())
+    found = SUGGESTED.search(flat)
+    assert found, flat
+    args = shlex.split(found.group(1))
+    password = parse_store_url(db_url).password
+    shown = parse_store_url(db_url).render_as_string(hide_password=True)
+    assert args == ["visit-planner", "store", "upgrade", "--store-url", shown]
+    if password:  # the password is never printed: the user types it in place of ***
+        assert password not in err and "***" in args[-1]
+        args[-1] = args[-1].replace("***", password)
+
+    code, out, err = cli(*args[1:])  # the suggestion, run as printed
+    assert code == 0, err
+    assert "→ 0005" in out
+    assert Store.schema_status(db_url).state == "current"
+    assert not (default_home / "store.db").exists()  # the workspace's store was not touched
+    code, out, _ = cli("runs", "list", "--store-url", db_url)
+    assert code == 0
+
+
+def test_the_suggested_upgrade_masks_the_password() -> None:
+    db = Database.connect("postgresql://vp:s3cret@db.example:5432/vpempty")
+    try:
+        command = db.upgrade_command
+    finally:
+        db.dispose()
+    assert "s3cret" not in command
+    found = SUGGESTED.search(command)
+    assert found, command
+    assert shlex.split(found.group(1))[-2:] == [
+        "--store-url",
+        "postgresql+psycopg://vp:***@db.example:5432/vpempty",  # quoted for the shell
+    ]
+    assert "请将 *** 换成实际密码" in command  # says what to type in its place
+    old = refusal(SchemaStatus("0001", "0005", "old"), db.where, command)
+    assert "Back it up, then run `visit-planner store upgrade --store-url" in str(old)
