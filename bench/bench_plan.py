@@ -117,6 +117,23 @@ def time_what_if(home: Path, scale: float, results: Path) -> list[str]:
     return lines
 
 
+def coverage_line(month: str, run_dir: Path) -> str:
+    """How many townships' tier-1 coverage the run proved maximal, and the open ones with how
+    many more tier-1 households may be coverable there (from the run's diagnostics)."""
+    diag = pl.read_parquet(run_dir / "diagnostics.parquet")
+    proven = int(diag["tier1_coverage_proven"].sum())
+    open_ = diag.filter(
+        ~pl.col("tier1_coverage_proven") & (pl.col("tier1_covered") < pl.col("tier1_households"))
+    ).sort("township_id")
+    named = ", ".join(
+        f"{tw} (at most {int(more)} more)"
+        for tw, more in open_.select("township_id", "tier1_uncertainty").iter_rows()
+    )
+    return f"- {month}: tier-1 coverage proven maximal in {proven}/{diag.height} townships" + (
+        f"; open: {named}" if named else ""
+    )
+
+
 def main() -> None:
     """Run the cycle and write the table."""
     go_offline()
@@ -215,6 +232,7 @@ def main() -> None:
         "changed worker)",
         f"- tier-1 uncovered {int(totals['uncovered_tier1_a']):,} → "
         f"{int(totals['uncovered_tier1_b']):,}",
+        *(coverage_line(month, home / run.path) for month, run in ((M1, run1), (M2, run2))),
         f"- amendment: worker {leaving} of township {tw} left; {int(moved):,} households changed "
         f"worker; every other township's files byte-identical: {identical} ({len(others):,} "
         "files compared)",

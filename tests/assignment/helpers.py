@@ -306,3 +306,17 @@ def cover_fits(hours: np.ndarray, cap: np.ndarray, cap_n: np.ndarray, asg: np.nd
     return bool(
         np.all(load <= cap + 1e-9) and np.all(np.bincount(asg[on], minlength=len(cap)) <= cap_n)
     )
+
+
+def listening_here() -> set[tuple[str, int]]:
+    """(address, port) of every socket this process and its children (a local Dask cluster's
+    scheduler and workers) listen on."""
+    import psutil
+
+    me = psutil.Process()
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for p in (me, *me.children(recursive=True))
+        for c in p.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
 import pytest
 from distributed import LocalCluster
 
 from assignment.dask_executor import CONNECT_TIMEOUT, DEFAULT_RETRIES, dask_executor
 from assignment.executor import ExecutorUnavailableError
+from tests.assignment.helpers import listening_here
 
 
 @dataclass(frozen=True)
@@ -211,18 +211,11 @@ def test_the_local_cluster_has_no_dashboard_and_leaves_port_8787_alone() -> None
         holder.listen()
     except OSError:
         pass
-    me = psutil.Process()
     try:
         with warnings.catch_warnings(record=True) as seen, dask_executor(workers=1) as ex:
             warnings.simplefilter("always")
             http = int(ex.client.scheduler_info()["services"]["dashboard"])
-            procs = [me, *me.children(recursive=True)]
-            listening = {
-                (c.laddr.ip, c.laddr.port)
-                for p in procs
-                for c in p.net_connections(kind="inet")
-                if c.status == psutil.CONN_LISTEN
-            }
+            listening = listening_here()
             url = f"http://127.0.0.1:{http}"
             with urllib.request.urlopen(url + "/health", timeout=5) as answer:
                 assert answer.status == 200

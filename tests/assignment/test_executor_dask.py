@@ -30,7 +30,7 @@ from assignment.plan import (
     solve_prefecture,
     township_tasks,
 )
-from tests.assignment.helpers import scored_households
+from tests.assignment.helpers import listening_here, scored_households
 
 S = AssignmentSettings()
 FACTS = ["township_id", "status", "objective", "bound", "gap", "households", "workers", "error"]
@@ -151,17 +151,8 @@ def test_local_executor_refuses_a_scheduler_address() -> None:
 
 
 def test_local_cluster_listens_on_loopback_only() -> None:
-    import psutil
-
-    me = psutil.Process()
     with dask_executor(workers=1):
-        procs = [me, *me.children(recursive=True)]
-        listening = {
-            (c.laddr.ip, c.laddr.port)
-            for p in procs
-            for c in p.net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN
-        }
+        listening = listening_here()
     assert listening, "the cluster listens somewhere"
     assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
 

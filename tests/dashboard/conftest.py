@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.dashboard.helpers import Site, build_site
+from tests.dashboard.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DashboardStartError,
+    Site,
+    build_site,
+    served_dashboard,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +38,42 @@ def _keep_main_module() -> Iterator[None]:
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+# --------------------------------------------------------------------------- browser tests
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; a browser test fails (never skips) without it."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the dashboard's browser tests need Debian's Chromium and "
+            "the CJK fonts (apt-get install -y chromium fonts-noto-cjk); never "
+            "'playwright install'",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``visit-planner dashboard`` on a free port of 127.0.0.1 for the module, stopped at the
+    end."""
+    log_path = tmp_path_factory.mktemp("dashboard_server") / "server.log"
+    try:
+        with served_dashboard(site.home, log_path) as url:
+            yield url
+    except DashboardStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path, server: str) -> Iterator[object]:
+    """One headless Chromium for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -42,6 +42,13 @@ ACCOUNTS: Final[dict[str, tuple[str, str, str | None]]] = {
 }
 """username -> (role, scope kind, scope id)."""
 
+CHROMIUM: Final = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive (never ``playwright install``)."""
+SCREENSHOTS: Final = Path(__file__).resolve().parent / "screenshots"
+"""Where the browser tests save their screenshots (git-ignored)."""
+TIMEOUT_MS: Final = 30_000
+"""Playwright's timeout in the browser tests."""
+
 CHROMIUM_ARGS: Final = [
     "--no-sandbox",
     "--disable-gpu",

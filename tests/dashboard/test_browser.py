@@ -22,68 +22,29 @@ import pytest
 from dashboard import i18n
 from dashboard.data import DataAccess, Viewer
 from tests.dashboard.helpers import (
-    CHROMIUM_ARGS,
     MONTH,
     OTHER_TOWNSHIP,
+    SCREENSHOTS,
+    TIMEOUT_MS,
     TOWNSHIP,
-    DashboardStartError,
     Site,
     audit_actions,
     enter,
     heading,
     idle,
     open_page,
-    served_dashboard,
     sign_in,
     switch_language,
 )
 from visit_planner.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
-TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium; the test fails (never skips) without it."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the dashboard's browser test needs Debian's Chromium and "
-            "the CJK fonts (apt-get install -y chromium fonts-noto-cjk); never "
-            "'playwright install'",
-            pytrace=False,
-        )
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``visit-planner dashboard`` on a free port of 127.0.0.1, stopped at the end."""
-    log_path = tmp_path_factory.mktemp("dashboard_server") / "server.log"
-    try:
-        with served_dashboard(site.home, log_path) as url:
-            yield url
-    except DashboardStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def requests_made() -> list[str]:
     """Every URL the browser asked for during this module."""
     return []
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path, server: str) -> Iterator[object]:
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

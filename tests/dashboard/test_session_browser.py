@@ -13,56 +13,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboard import i18n
 from tests.dashboard.helpers import (
-    CHROMIUM_ARGS,
     MONTH,
     OTHER_TOWNSHIP,
+    SCREENSHOTS,
+    TIMEOUT_MS,
     TOWNSHIP,
-    DashboardStartError,
     Site,
     audit_actions,
     fill_sign_in,
     heading,
     idle,
     publish_amendment,
-    served_dashboard,
 )
 from visit_planner.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-TIMEOUT_MS = 30_000
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``visit-planner dashboard`` on a free port of 127.0.0.1, stopped at the end."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)", pytrace=False)
-    log_path = tmp_path_factory.mktemp("session_server") / "server.log"
-    try:
-        with served_dashboard(site.home, log_path) as url:
-            yield url
-    except DashboardStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
