@@ -34,6 +34,7 @@ listing = pl.DataFrame(
     {
         "month": [r.month for r in runs],
         "version": [r.version for r in runs],
+        "run_id": [r.run_id[:12] for r in runs],  # early: the widest columns come last
         "run_kind": [r.kind for r in runs],
         "run_status": [r.status for r in runs],
         "published_at": [f"{r.created_at:%Y-%m-%d %H:%M} UTC" for r in runs],
@@ -41,7 +42,6 @@ listing = pl.DataFrame(
         "model_version": [r.model_version for r in runs],
         "tier1_uncovered": [r.metrics.get("tier1_uncovered") for r in runs],
         "churn": [r.metrics.get("churn_tier_unchanged") for r in runs],
-        "run_id": [r.run_id[:12] for r in runs],
     },
     schema_overrides={"tier1_uncovered": pl.Int64, "churn": pl.Float64, "version": pl.Int64},
 )

@@ -36,21 +36,21 @@ def test_train_promote_score_models_loop(
     data = str(small_prefecture_dir)
     rc, out, err = cli(*["train", "--data", data, "--max-iter", "20"])
     assert rc == 0, err
-    assert "registered household-risk version 1" in out
+    assert "registered household-risk version 1" in flat(out)
     assert "Bayes" in out  # truth.parquet beside the data is used
     assert (workspace / "mlflow.db").exists()
     assert (workspace / "mlartifacts").is_dir()
 
     scores = tmp_path / "scores.parquet"
     rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
-    assert rc == 2 and "no champion yet" in err
+    assert rc == 2 and "no champion yet" in flat(err)
     assert not scores.exists()
 
     rc, out, err = cli(*["promote", "--version", "1", "--data", data, "--force"])
-    assert rc == 2 and "--force needs a --reason" in err
+    assert rc == 2 and "--force needs a --reason" in flat(err)
     rc, out, err = cli(*["promote", "--version", "1", "--data", data])
     assert rc == 0, err
-    assert "version 1 is now the champion" in out
+    assert "version 1 is now the champion" in flat(out)
 
     overrides = tmp_path / "overrides.csv"
     pl.DataFrame(
@@ -112,11 +112,11 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> No
     spec.write_text(TOY_SPEC)
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
-    assert "registered household-risk version 1" in out
+    assert "registered household-risk version 1" in flat(out)
     spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2
-    assert "missing column(s) named by the spec: y" in err
+    assert "missing column(s) named by the spec: y" in flat(err)
 
 
 def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
@@ -135,9 +135,9 @@ def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
     assert rc == 0, err
     assert max(cell_len(line) for line in out.splitlines()) <= 80
     assert "…" not in out  # nothing truncated
-    assert "Bayes / 贝叶斯" in out
-    assert "chosen / 选用:" in out and "runner-up:" in out
-    assert "reasons / 原因: exact" in out
+    assert "Bayes / 贝叶斯" in flat(out)
+    assert "chosen / 选用:" in flat(out) and "runner-up:" in out
+    assert "reasons / 原因: exact" in flat(out)
     for chatter in ("Successfully registered model", "Created version", "Inferred schema"):
         assert chatter not in out + err
     assert "Downloading artifacts" not in out + err
@@ -150,7 +150,7 @@ def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
     scores = tmp_path / "seed2.parquet"
     rc, out, err = cli(*["score", "--data", str(other), "--out", str(scores)])
     assert rc == 0, err
-    assert "reasons / 原因: exact" in out
+    assert "reasons / 原因: exact" in flat(out)
     reasons = pl.read_parquet(scores)["reasons"].explode().drop_nulls()
     texts = reasons.struct.field("text").to_list()
     assert not any(t.endswith(("+0.00", "-0.00")) for t in texts)
@@ -240,16 +240,16 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     spec.write_text(SURVEY_SPEC)
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
-    assert "column 'phone': column is not named by the spec and was dropped" in err
-    assert "class 'high' recall 95% CI / 类别 high召回率置信区间" in out  # not 一类户
-    assert "fidelity / 保真度: max |error|" in out
+    assert "column 'phone': column is not named by the spec and was dropped" in flat(err)
+    assert "class 'high' recall 95% CI / 类别 high召回率置信区间" in flat(out)  # not 一类户
+    assert "fidelity / 保真度: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
     assert max(cell_len(line) for line in out.splitlines() if str(table) not in line) <= 80
     for _ in range(2):  # the second time it already is the champion
         rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
         assert rc == 0, err
-    assert "version 1 is already the champion; nothing to do / 已是冠军模型, 无需晋升" in out
-    assert "now the champion" not in out
+    assert "version 1 is already the champion; nothing to do / 已是冠军模型, 无需晋升" in flat(out)
+    assert "now the champion" not in flat(out)
     audit = (workspace / "audit" / "model_promotions.jsonl").read_text("utf-8").splitlines()
     assert len(audit) == 1  # the no-op is not audited
     assert "NaN" not in audit[0] and json.loads(audit[0])["version"] == 1
@@ -263,7 +263,7 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     rc, out, err = cli("models")
     assert rc == 0, err
     assert max(cell_len(line) for line in out.splitlines()) <= 80
-    assert "Bayes gap" not in out and "— %" not in out  # no truth file: no Bayes gap
+    assert "Bayes gap" not in flat(out) and "— %" not in flat(out)  # no truth file: no Bayes gap
 
 
 def test_training_data_problems_exit_2_naming_file_column_and_rows(

@@ -25,6 +25,7 @@ import polars as pl
 import psutil
 import pytest
 
+from tests.visit_planner.helpers import flat
 from visit_planner.paths import resolve_workspace
 from visit_planner.runs import RunManifest
 from visit_planner.store import Store
@@ -264,7 +265,7 @@ def test_a_township_the_cluster_gives_up_on_is_reported_and_the_rest_published(
     _kill_a_busy_worker(cluster, proc)
     code, out = finish(proc)
     assert code == 5, out  # EXIT_TOWNSHIP_FAILED, after publishing the rest
-    assert "partial run 部分方案" in out and "KilledWorker" in out
+    assert "partial run 部分方案" in flat(out) and "KilledWorker" in out
     assert "Traceback" not in out
     plan = published(month)
     metrics = RunManifest.read(current_run_dir(month)).metrics
@@ -284,7 +285,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(month: Month) 
         plan_cli(month, "--executor", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"), 60
     )
     assert code != 0 and time.monotonic() - start < 30
-    assert f"tcp://127.0.0.1:{port}" in out and "无法连接 Dask 调度器" in out
+    assert f"tcp://127.0.0.1:{port}" in out and "无法连接 Dask 调度器" in flat(out)
     assert "Traceback" not in out
 
 
@@ -296,17 +297,17 @@ def test_the_schedulers_http_port_is_a_clear_error_within_seconds(
     start = time.monotonic()
     code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", cluster.http_address))
     assert code == 2 and time.monotonic() - start < 40, out
-    flat = " ".join(out.split())  # the message as one line, whatever the wrapping
-    assert f"cannot reach the Dask scheduler at {cluster.http_address} (无法连接" in flat
-    assert "gave no Dask answer within 5 s" in flat and "Traceback" not in out
+    said = flat(out)  # the message as one line, whatever the wrapping
+    assert f"cannot reach the Dask scheduler at {cluster.http_address} (无法连接" in said
+    assert "gave no Dask answer within 5 s" in said and "Traceback" not in out
 
 
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1", "tpc://127.0.0.1:8786"])
 def test_a_malformed_scheduler_address_is_one_message(month: Month, address: str) -> None:
     code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", address), 60)
     assert code == 2, out
-    assert f"cannot reach the Dask scheduler at {address} (无法连接" in " ".join(out.split())
-    assert "Traceback" not in out and "Exception ignored" not in out
+    assert f"cannot reach the Dask scheduler at {address} (无法连接" in flat(out)
+    assert "Traceback" not in out and "Exception ignored" not in flat(out)
 
 
 def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
@@ -318,11 +319,11 @@ def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
     cluster.scheduler.send_signal(signal.SIGKILL)
     code, out = finish(proc, 120)
     assert code == 6, out  # EXIT_RUN_LOST: the scheduler was lost, nothing published
-    flat = " ".join(out.split())
+    said = flat(out)
     lead = f"error / 错误: lost the Dask scheduler at {cluster.address} during the run"
-    assert lead in flat and flat.count("error / 错误") == 1, out
-    assert "nothing was written or published (未写出或发布任何结果)" in flat
-    assert "Traceback" not in out and "Failed to reconnect" not in out
+    assert lead in said and said.count("error / 错误") == 1, out
+    assert "nothing was written or published (未写出或发布任何结果)" in said
+    assert "Traceback" not in out and "Failed to reconnect" not in said
     assert current_run_dir(month) == before  # the previous run stays current
     leftovers = [p.name for p in before.parent.iterdir() if not (p / "manifest.json").exists()]
     assert not leftovers  # no staging or work directory left behind

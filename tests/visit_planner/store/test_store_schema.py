@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tests.conftest import CliRun
+from tests.visit_planner.helpers import flat
 from tests.visit_planner.store.helpers import append_before_head, publish, raw_sql
 from visit_planner.errors import StoreError, VisitPlannerError
 from visit_planner.paths import Workspace
@@ -222,9 +223,9 @@ def test_the_suggested_upgrade_names_the_database_given(
     monkeypatch.setenv("VISIT_PLANNER_HOME", str(default_home))
     code, _, err = cli("runs", "list", "--store-url", db_url)
     assert code == 2 and "Traceback" not in err
-    flat = " ".join(err.split())
-    found = SUGGESTED.search(flat)
-    assert found, flat
+    said = flat(err)
+    found = SUGGESTED.search(said)
+    assert found, said
     args = shlex.split(found.group(1))
     password = parse_store_url(db_url).password
     shown = parse_store_url(db_url).render_as_string(hide_password=True)
@@ -235,7 +236,7 @@ def test_the_suggested_upgrade_names_the_database_given(
 
     code, out, err = cli(*args[1:])  # the suggestion, run as printed
     assert code == 0, err
-    assert "→ 0005" in out
+    assert "→ 0005" in flat(out)
     assert Store.schema_status(db_url).state == "current"
     assert not (default_home / "store.db").exists()  # the workspace's store was not touched
     code, out, _ = cli("runs", "list", "--store-url", db_url)
