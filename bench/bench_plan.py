@@ -118,20 +118,14 @@ def time_what_if(home: Path, scale: float, results: Path) -> list[str]:
 
 
 def coverage_line(month: str, run_dir: Path) -> str:
-    """How many townships' tier-1 coverage the run proved maximal, and the open ones with how
-    many more tier-1 households may be coverable there (from the run's diagnostics)."""
-    diag = pl.read_parquet(run_dir / "diagnostics.parquet")
-    proven = int(diag["tier1_coverage_proven"].sum())
-    open_ = diag.filter(
-        ~pl.col("tier1_coverage_proven") & (pl.col("tier1_covered") < pl.col("tier1_households"))
-    ).sort("township_id")
-    named = ", ".join(
-        f"{tw} (at most {int(more)} more)"
-        for tw, more in open_.select("township_id", "tier1_uncertainty").iter_rows()
-    )
-    return f"- {month}: tier-1 coverage proven maximal in {proven}/{diag.height} townships" + (
-        f"; open: {named}" if named else ""
-    )
+    """The run's tier-1 coverage proof as ``plan`` prints it
+    (:func:`assignment.diagnostics.coverage_summary`, its English line): in how many townships
+    the coverage is proven maximal, the cost gap with coverage fixed, and the open townships
+    with how many more tier-1 households may be coverable."""
+    from assignment.diagnostics import coverage_summary
+
+    lines = coverage_summary(pl.read_parquet(run_dir / "diagnostics.parquet"))
+    return f"- {month}: {lines[1] if lines else 'no tier-1 coverage figures'}"
 
 
 def main() -> None:
