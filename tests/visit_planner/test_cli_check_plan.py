@@ -128,9 +128,9 @@ def test_pins_assign_releases_are_warnings_not_violations(
     )  # fmt: skip
     assert rc == 0, out + err
     assert "pin_not_honoured" not in out
-    assert f"pin {hh}→{row['worker_id']} breaks" in " ".join(err.split())
+    assert f"pin {hh}→{row['worker_id']} breaks" in flat(err)
     assert f"{row['household_id']}→W999999" in err
-    assert "H9999999✕" in err and "forbids naming unknown" in " ".join(err.split())
+    assert "H9999999✕" in err and "forbids naming unknown" in flat(err)
 
 
 def test_explain_lists_ranked_alternatives(

@@ -24,7 +24,7 @@ from typer import rich_utils
 from typer._click import Command  # Typer 0.29 builds on its own copy of Click
 from typer.core import TyperGroup
 
-from tests.visit_planner.helpers import too_wide
+from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.cli import app
 from visit_planner.cli.dashboard import ADDRESS_ENV, STORE_URL_ENV
 from visit_planner.paths import HOME_ENV
@@ -54,7 +54,7 @@ IDS = [" ".join(path) or "visit-planner" for path, _ in COMMANDS]
 def _summary(command: Command) -> str:
     """The first paragraph of a command's help as the commands table shows it (one line)."""
     first = inspect.cleandoc(command.help or "").split("\n\n")[0]
-    return " ".join(first.split()).replace("`", "")
+    return flat(first).replace("`", "")
 
 
 def _source_text(command: Command) -> str:
@@ -152,13 +152,13 @@ def test_command_summaries_show_whole_on_one_line(
 def test_explain_help_has_no_rest_markup(help_page: Callable[[tuple[str, ...]], str]) -> None:
     out = help_page(("explain",))
     assert "``" not in out
-    assert "With --run DIR (an assign" in " ".join(out.split())
+    assert "With --run DIR (an assign" in flat(out)
 
 
 def test_generate_help_names_every_file_it_writes(
     help_page: Callable[[tuple[str, ...]], str],
 ) -> None:
-    words = " ".join(help_page(("generate",)).split())
+    words = flat(help_page(("generate",)))
     for name in (*TABLE_NAMES, "month.json"):
         assert name in words, name
     assert "places" in words
@@ -184,7 +184,7 @@ def test_redirected_help_from_the_console_script(tmp_path: Path) -> None:
     with target.open("w", encoding="utf-8") as file:
         subprocess.run([script, "plan", "--help"], stdout=file, env=env, check=True)
     out = target.read_text(encoding="utf-8")
-    assert "--store-url" in out and "Exits 3 when a tier-1 household" in " ".join(out.split())
+    assert "--store-url" in out and "Exits 3 when a tier-1 household" in flat(out)
     assert not too_wide(out, WIDTH) and not _ragged(out) and "…" not in out
     assert "\x1b[" not in out  # no colour escapes in a file
     assert not set(out) & set(BOX_DRAWING) and "\nOptions:\n" in out

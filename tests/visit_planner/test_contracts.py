@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.visit_planner.helpers import flat
 from visit_planner.contracts import load_inputs, read_table
 from visit_planner.errors import ContractError
 
@@ -71,11 +72,11 @@ def _assert_rejected(cli, directory: Path, *needles: str) -> str:  # type: ignor
     rc, _, err = cli(*["validate", str(directory)])
     assert rc == 2
     assert "Traceback" not in err
-    flat = " ".join(err.split())
+    said = flat(err)
     for needle in needles:
-        assert needle in flat, f"{needle!r} not in {flat!r}"
+        assert needle in said, f"{needle!r} not in {said!r}"
     assert listing(directory) == before  # nothing written
-    return flat
+    return said
 
 
 def test_missing_column(inputs_dir: Path, cli) -> None:
@@ -163,10 +164,10 @@ def test_negative_capacity(inputs_dir: Path, cli) -> None:
     wid = first_id(w, "worker_id")
     rewrite(inputs_dir, "workers", set_value("monthly_hours", -5.0, wid, "worker_id"))
     rewrite(inputs_dir, "workers", set_value("max_households", -1, wid, "worker_id"))
-    flat = _assert_rejected(
+    said = _assert_rejected(
         cli, inputs_dir, "'monthly_hours'", "'max_households'", "must be >= 0", wid
     )
-    assert "between 0 and 744" in flat
+    assert "between 0 and 744" in said
 
 
 def test_unknown_tier(inputs_dir: Path, cli) -> None:

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.visit_planner.helpers import flat
 from visit_planner.plan_job import PlanRequest, run_plan
 
 MONTH = "2026-11"
@@ -185,8 +186,8 @@ def test_a_broken_households_file_publishes_nothing(
         "--store-url", f"sqlite:///{tmp_path / 'store.db'}",
     )  # fmt: skip
     assert code == 2 and "Traceback" not in err
-    flat = " ".join(err.split())
-    assert "households.parquet" in flat and "'lat'" in flat and late in flat, flat
+    said = flat(err)
+    assert "households.parquet" in said and "'lat'" in said and late in said, said
     after = sorted((workspace / "runs").rglob("*"))
     assert [p for p in after if p.is_file()] == before  # no run, no chunk left behind
     assert not [p for p in after if p.name.startswith(".")]  # no staging or work directory
