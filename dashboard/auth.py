@@ -41,7 +41,6 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from typing import Any, Final, NoReturn
 from urllib.parse import urlsplit
 
@@ -51,6 +50,7 @@ from dashboard import i18n
 from dashboard.data import DataAccess, Viewer
 from dashboard.i18n import Lang, t
 from dashboard.sessions import ABSOLUTE_LIMIT, SESSIONS
+from visit_planner import clock
 from visit_planner.errors import LoginError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.store import Store
@@ -130,8 +130,6 @@ def account(username: str) -> Viewer | None:
     return viewer_of(row) if row.active else None
 
 
-BEIJING: Final = timezone(timedelta(hours=8))
-"""The time zone a lock-out's end is shown in (the store's messages use it too)."""
 _LOGIN_REASONS: Final = {
     "unknown_user": "login_wrong",  # one text for both: which accounts exist is not told
     "wrong_password": "login_wrong",
@@ -151,7 +149,7 @@ def login_message(exc: VisitPlannerError, lang: Lang) -> str:
     if key is None:
         return i18n.error_text(exc, lang)
     until = getattr(exc, "locked_until", None)
-    values = {"until": f"{until.astimezone(BEIJING):%Y-%m-%d %H:%M}"} if until else {}
+    values = {"until": clock.shown_in(until, lang)} if until else {}  # Beijing time
     if key == "login_locked" and not values:
         values = {"until": "—"}
     return f"**{t('login_refused', lang)}** — {t(key, lang, **values)}"

@@ -33,6 +33,7 @@ import polars as pl
 
 from dashboard import registry
 from dashboard.errors import OutOfScopeError
+from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunReader
@@ -628,7 +629,7 @@ class DataAccess:
                     "value": o.value,
                     "author": o.author,
                     "reason": o.reason,
-                    "created_at": o.created_at.strftime("%Y-%m-%d %H:%M"),
+                    "created_at": clock.shown(o.created_at),  # Beijing time
                     "expires_on": None if o.expires_on is None else o.expires_on.isoformat(),
                     "status": o.status,
                     "outcome": outcomes[o.id].outcome if o.id in outcomes else "pending",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
+from visit_planner import clock
 from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
 
@@ -464,8 +465,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "This account is disabled; ask an administrator.",
     ),
     "login_locked": (
-        "连续登录失败次数过多，账户已锁定至北京时间 {until}。请届时再试，或请管理员重置密码。",
-        "Too many failed sign-ins: the account is locked until {until} Beijing time. Try "
+        "连续登录失败次数过多，账户已锁定至{until}。请届时再试，或请管理员重置密码。",
+        "Too many failed sign-ins: the account is locked until {until}. Try "
         "again then, or ask an administrator to reset the password.",
     ),
     "sso_no_account": (
@@ -586,12 +587,30 @@ def alias(value: str, lang: Lang) -> str:
     return t(key, lang) if key in TEXT else value
 
 
-def timestamp(value: str | None) -> str:
-    """``2026-12-02T00:07:27+00:00`` -> ``2026-12-02 00:07 UTC``."""
-    if not value:
+def timestamp(value: clock.Moment | None, lang: Lang) -> str:
+    """A moment in a sentence, in Beijing time (:mod:`visit_planner.clock`) and the page's
+    language: ``2026-12-01T20:30:00+00:00`` -> ``北京时间 2026-12-02 04:30`` /
+    ``2026-12-02 04:30 Beijing time``; ``—`` when missing. Text that is not a time (a registry
+    tag written by hand) is shown as it is, not hidden."""
+    if value is None or value == "":
         return "—"
-    match = re.match(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", value)
-    return f"{match.group(1)} {match.group(2)} UTC" if match else value
+    try:
+        return clock.shown_in(value, lang)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def time_cell(value: clock.Moment | None) -> str | None:
+    """A moment in a table column whose heading names the zone (``published_at``,
+    ``registered_at``, ...): Beijing time without a label, ``2026-12-02 04:30``; None when
+    missing; text that is not a time as it is. Pages pass this text, not datetimes, to polars:
+    a zoned polars column needs the time-zone database to give its values back."""
+    if value is None or value == "":
+        return None
+    try:
+        return clock.shown(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def account_role(value: str, lang: Lang) -> str:
@@ -886,7 +905,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "why": ("原因", "Why not chosen", "text"),
     "month": ("月份", "Month", "text"),
     "version": ("版本", "Version", "int"),
-    # overrides
+    # overrides (times: Beijing time, text from time_cell; the heading names the zone)
     "id": ("编号", "No.", "int"),
     "kind": ("类型", "Kind", "override_kind"),
     "change": ("调整内容", "Change", "text"),
@@ -894,9 +913,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "value": ("值", "Value", "text"),
     "author": ("提交人", "Author", "text"),
     "reason": ("理由", "Reason", "text"),
-    "created_at": ("提交时间", "Submitted", "text"),
-    "registered_at": ("登记时间", "Registered", "text"),
-    "published_at": ("发布时间", "Published", "text"),
+    "created_at": ("提交时间（北京时间）", "Submitted (Beijing time)", "text"),
+    "registered_at": ("登记时间（北京时间）", "Registered (Beijing time)", "text"),
+    "published_at": ("发布时间（北京时间）", "Published (Beijing time)", "text"),
     "expires_on": ("有效期至", "Expires", "text"),
     "override_status": ("状态", "Status", "override_status"),
     "outcome": ("本月结果", "Outcome this month", "outcome"),
@@ -920,7 +939,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "travel_hours_b": ("路途小时（后）", "Travel hours after", "float"),
     # model
     "aliases": ("别名", "Aliases", "text"),
-    "promoted_at": ("晋升时间", "Promoted", "text"),
+    "promoted_at": ("晋升时间（北京时间）", "Promoted (Beijing time)", "text"),
     "gate": ("晋升门槛检查", "Promotion gate", "text"),
     "metric": ("指标", "Metric", "text"),
     "tier1_recall": ("一类户召回率", "Tier-1 recall", "pct"),

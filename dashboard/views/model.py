@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import html
-from datetime import UTC, datetime
 
 import polars as pl
 import streamlit as st
@@ -42,7 +41,7 @@ else:
         + t(
             "promoted",
             lang,
-            at=i18n.timestamp(tags.get("promoted_at")),
+            at=i18n.timestamp(tags.get("promoted_at"), lang),
             gate=i18n.gate(tags.get("promotion_gate"), lang),
         )
         + (f" {t('forced', lang)}" if tags.get("promotion_forced") == "true" else "")
@@ -181,12 +180,9 @@ table = pl.DataFrame(
     {
         "version": [v.version for v in versions],
         "aliases": [", ".join(i18n.alias(a, lang) for a in v.aliases) or "—" for v in versions],
-        "promoted_at": [i18n.timestamp(v.tags.get("promoted_at")) for v in versions],
+        "promoted_at": [i18n.time_cell(v.tags.get("promoted_at")) for v in versions],
         "gate": [i18n.gate(v.tags.get("promotion_gate"), lang) for v in versions],
-        "registered_at": [
-            datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-            for v in versions
-        ],
+        "registered_at": [i18n.time_cell(v.created_ms) for v in versions],
         "n_rows": [v.params.get("n_rows") for v in versions],
         **{n: [v.metrics.get(n) for v in versions] for n in ("tier1_recall", "macro_f1", "ece")},
     },

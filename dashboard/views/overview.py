@@ -22,7 +22,7 @@ st.caption(
         month=run.month,
         version=run.version,
         run=run.run_id[:12],
-        when=f"{run.created_at:%Y-%m-%d %H:%M} UTC",
+        when=i18n.timestamp(run.created_at, lang),
         by=run.created_by,
     )
 )

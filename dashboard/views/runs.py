@@ -37,7 +37,7 @@ listing = pl.DataFrame(
         "run_id": [r.run_id[:12] for r in runs],  # early: the widest columns come last
         "run_kind": [r.kind for r in runs],
         "run_status": [r.status for r in runs],
-        "published_at": [f"{r.created_at:%Y-%m-%d %H:%M} UTC" for r in runs],
+        "published_at": [i18n.time_cell(r.created_at) for r in runs],
         "created_by": [r.created_by for r in runs],
         "model_version": [r.model_version for r in runs],
         "tier1_uncovered": [r.metrics.get("tier1_uncovered") for r in runs],

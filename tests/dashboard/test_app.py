@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,8 @@ def test_every_page_of_the_role_renders_in_scope(site: Site, username: str) -> N
 
 def test_overview_of_a_township_supervisor_counts_that_township_only(site: Site) -> None:
     at = sign_in("sup_town")
+    caption = at.caption[0].value  # the run: its month, version and when it was published
+    assert "北京时间 20" in caption and "UTC" not in caption
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[i18n.t("all_townships", "zh")] == "1"
     households = int(metrics[i18n.t("households", "zh")].replace(",", ""))
@@ -389,6 +392,12 @@ def test_runs_diff_and_rollback_by_a_planner_is_audited(site: Site) -> None:
     at = go(sign_in("planner1"), "runs")
     check_clean(at)
     assert i18n.t("diff_churn", "zh") in page_text(at)
+    # Published at, in Beijing time (UTC+8) under a heading that says so, never UTC.
+    with Store.for_workspace(site.workspace) as store:
+        runs = store.list_runs()  # every run, as the page lists them
+    published = set(at.dataframe[0].value["发布时间（北京时间）"])
+    assert published == {f"{r.created_at + timedelta(hours=8):%Y-%m-%d %H:%M}" for r in runs}
+    assert "UTC" not in page_text(at)
     at.text_input[0].input("v2 rolled back for the test")
     at = next(b for b in at.button if b.label == i18n.t("rollback_button", "zh")).click().run()
     assert not at.error, [e.value for e in at.error]
@@ -404,6 +413,9 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
     at = go(sign_in("viewer1"), "model")
     check_clean(at)
     text = page_text(at)
+    assert "UTC" not in text and "晋升时间 北京时间 20" in text  # when it was promoted
+    versions = at.dataframe[-1].value
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", versions["登记时间（北京时间）"][0])
     assert i18n.t("model_version", "zh", v=1) in text
     assert i18n.label("tier1_recall", "zh") in text
     assert len(at.dataframe[-1].value) == 1

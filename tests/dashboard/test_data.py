@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -107,6 +108,11 @@ def test_corrections_by_role_and_scope(published: Path) -> None:
     assert number in listed["id"].to_list()
     assert set(listed["township_id"]) == {towns[0]}
     assert listed.filter(pl.col("id") == number)["outcome"][0] == "pending"
+    # Submitted just now, shown in Beijing time (UTC+8), not UTC.
+    shown = datetime.strptime(listed.filter(pl.col("id") == number)["created_at"][0],
+                              "%Y-%m-%d %H:%M")  # fmt: skip
+    beijing_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=8)
+    assert abs(shown - beijing_now) < timedelta(minutes=2)
     with pytest.raises(OutOfScopeError):
         sup.submit_override(MONTH, kind="tier", household_id=theirs, reason="x", tier=1)
     with pytest.raises(OutOfScopeError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -166,3 +167,22 @@ def test_why_not_names_the_households_own_cost_not_travel() -> None:
     zh = i18n.why_not(alt, "zh")
     assert "travel" not in en and "own cost" in en and "H0000009 would move to unassigned" in en
     assert "路途" not in zh and "本户自身成本" in zh and "未分配" in zh
+
+
+def test_times_read_in_beijing_time_in_the_page_language() -> None:
+    # The pages showed run, registry and promotion times in UTC; the users read Beijing time.
+    evening = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)  # already the 2nd in Wenshan
+    for moment in (evening, evening.replace(tzinfo=None), "2026-12-01T20:30:00+00:00",
+                   int(evening.timestamp() * 1000)):  # fmt: skip
+        assert i18n.timestamp(moment, "zh") == "北京时间 2026-12-02 04:30"
+        assert i18n.timestamp(moment, "en") == "2026-12-02 04:30 Beijing time"
+        assert i18n.time_cell(moment) == "2026-12-02 04:30"
+    assert i18n.timestamp(None, "en") == "—" and i18n.timestamp("", "zh") == "—"
+    assert i18n.time_cell(None) is None
+    assert i18n.timestamp("by hand", "en") == "by hand"  # a tag that is no time: as it is
+    for column in ("published_at", "registered_at", "promoted_at", "created_at"):
+        assert i18n.label(column, "zh").endswith("（北京时间）")
+        assert i18n.label(column, "en").endswith("(Beijing time)")
+    text = i18n.t("run_caption", "en", month="2026-11", version=2, run="abc",
+                  when=i18n.timestamp(evening, "en"), by="planner1")  # fmt: skip
+    assert "published 2026-12-02 04:30 Beijing time by planner1" in text and "UTC" not in text

@@ -113,6 +113,8 @@ def test_a_lock_out_names_its_end_in_beijing_time() -> None:
     english = auth.login_message(exc, "en")
     assert "2026-12-05 17:30 Beijing time" in english and not CJK.search(english)
     assert "北京时间 2026-12-05 17:30" in auth.login_message(exc, "zh")
+    late = LoginError("locked", reason="locked", locked_until=datetime(2026, 12, 5, 20, 0))
+    assert "2026-12-06 04:00 Beijing time" in auth.login_message(late, "en")  # naive: UTC
 
 
 def test_other_errors_keep_their_own_text() -> None:

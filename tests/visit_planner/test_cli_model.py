@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,13 @@ def test_train_promote_score_models_loop(
     rc, out, err = cli(*["models"])
     assert rc == 0, err
     assert "champion" in out and "households.parquet" in out
+    # Registered at, in Beijing time (UTC+8) as the heading says, never UTC.
+    from visit_planner.risk_job import list_models
+
+    (v1,) = list_models(workspace)
+    registered = datetime.fromtimestamp(v1.created_ms / 1000, UTC) + timedelta(hours=8)
+    assert f"v1 [champion]  {registered:%Y-%m-%d %H:%M}  " in out
+    assert "(newest first; 北京时间 Beijing time)" in out and "UTC" not in out
 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")
     broken = tmp_path / "broken.parquet"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -45,6 +46,10 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
         v1, v2 = sorted(s.list_runs("2026-11"), key=lambda r: r.version)
     code, out, _ = cli("runs", "show", v2.run_id[:8], *home)
     assert code == 0 and "verified" in out and "sha256" in out
+    # Created at, in Beijing time (UTC+8) with its label in both languages, never UTC.
+    beijing = (v2.created_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"created 创建 {beijing} (北京时间 Beijing time) by" in flat(out)
+    assert "UTC" not in out
     code, out, _ = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], *home)
     assert (
         code == 0 and "worker changed" in flat(out) and "0 of" in flat(out)
@@ -79,6 +84,10 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert code == 0 and "intact" in out
     code, out, _ = cli("audit", "list", *home)
     assert code == 0 and "rollback" in out and "publish" in out
+    assert "Beijing time" in out and "北京时间" in out and "UTC" not in out
+    with Store.open(store_url(Workspace(ws / "ws"))) as s:
+        last = s.audit_entries()[-1]
+    assert (last.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S") in out
     # A run id may fold onto a second line at 80 columns but is never cut.
     assert "…" not in out and "操作" in out
     assert v2.run_id in "".join(line.split("│")[-1].strip() for line in out.splitlines())

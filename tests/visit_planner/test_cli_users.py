@@ -6,6 +6,7 @@ import io
 import re
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,26 @@ def test_disable_stops_sign_in(cli: Cli, opts: list[str], db_url: str) -> None:
         store.authenticate("planner01", password)
     code, out, _ = cli("users", "list", *opts)
     assert "disabled" in out
+
+
+def test_list_shows_when_a_lock_ends_in_beijing_time(
+    cli: Cli, opts: list[str], db_url: str
+) -> None:
+    # The status said locked→HH:MM in UTC; the administrators read Beijing time (UTC+8).
+    cli("users", "add", "planner01", "--role", "planner", *opts)
+    with Store.open(db_url) as store:
+        for _ in range(5):
+            with pytest.raises(LoginError):
+                store.authenticate("planner01", "not the password")
+        row = store.get_user("planner01")
+    assert row.locked_until is not None
+    code, out, err = cli("users", "list", *opts)
+    assert code == 0, err
+    beijing = row.locked_until + timedelta(hours=8)
+    assert f"locked→{beijing:%H:%M}" in out
+    assert "locked until HH:MM Beijing time (锁定至北京时间 HH:MM)" in flat(out)
+    assert f"{row.password_changed_at + timedelta(hours=8):%Y-%m-%d}" in out  # the Beijing day
+    assert "UTC" not in out
 
 
 def test_reset_password_prints_a_new_one_or_reads_it(

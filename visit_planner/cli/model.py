@@ -9,7 +9,6 @@ visit-planner models
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +17,7 @@ from rich import box
 from rich.cells import cell_len
 from rich.table import Table
 
+from visit_planner import clock
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
 
@@ -441,10 +441,10 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
     if not versions:
         console.print("no registered versions yet / 尚无登记的模型版本 — run visit-planner train")
         return
-    console.print("household-risk versions / 模型版本 (newest first):")
+    console.print(f"household-risk versions / 模型版本 (newest first; {clock.ZONE}):")
     for v in versions:
         m = v.metrics
-        created = datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        created = clock.shown(v.created_ms)  # the zone is in the heading above
         promo = ""
         if "promoted_at" in v.tags:
             promo = (
@@ -457,7 +457,7 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         bayes = f"  Bayes gap {_f(gap, 2)} %" if gap is not None and not math.isnan(gap) else ""
         # Three short lines per version (each under 80 columns), not one 150-column line.
         for line in (
-            f"  v{v.version}{aliases}  {created} UTC  {v.params.get('kind', '')}  "
+            f"  v{v.version}{aliases}  {created}  {v.params.get('kind', '')}  "
             f"data={v.params.get('data_file', '')}",
             f"      log-loss {_f(m.get('log_loss'), 4)}  macro-F1 {_f(m.get('macro_f1'))}  "
             f"tier-1 recall {_f(m.get('tier1_recall'))}{bayes}",

@@ -22,6 +22,7 @@ import typer
 from rich.table import Table
 
 from assignment.domain import TIER_NAMES_ZH
+from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
@@ -157,7 +158,7 @@ def runs_show(
     m = row.metrics
     lines = [
         f"run {row.run_id}  {row.month} v{row.version} ({_kind(row.kind)}, {_status(row.status)})",
-        f"created 创建 {row.created_at:%Y-%m-%d %H:%M} UTC by {row.created_by}; "
+        f"created 创建 {clock.shown_both(row.created_at)} by {row.created_by}; "
         f"code {row.code_version}",
         f"model 模型 version {row.model_version}; policy 政策 sha256 {row.policy_sha256[:16]}",
         f"plan hash 方案哈希 {row.plan_sha256[:16]}; files 文件 "
@@ -587,14 +588,18 @@ def audit_list(
     """The last entries of the audit log (审计日志)."""
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
-    table = Table("#", "at (UTC)\n时间", "actor\n人员", "action\n操作", "subject\n对象")
+    table = Table(
+        "#", f"at ({clock.ZONE_EN})\n时间（{clock.ZONE_ZH}）", "actor\n人员", "action\n操作",
+        "subject\n对象",
+    )  # fmt: skip
     table.show_edge = False  # at 80 columns a run id folds onto a second line, never cut
     for column in table.columns[:4]:
         column.no_wrap = True
     table.columns[2].no_wrap, table.columns[2].overflow = False, "fold"
     table.columns[4].overflow = "fold"
     for e in entries:
-        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject)
+        at = clock.shown(e.at, seconds=True)  # seconds: entries come close together
+        table.add_row(str(e.seq), at, e.actor, e.action, e.subject)
     console.print(table)
 
 

@@ -24,6 +24,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.plan import StoreUrlOption
@@ -139,7 +140,7 @@ def _status(row: UserRow, now: datetime) -> str:
     if not row.active:
         return "disabled"
     if row.locked_at(now) and row.locked_until is not None:
-        return f"locked→{row.locked_until:%H:%M}"
+        return f"locked→{clock.to_beijing(row.locked_until):%H:%M}"
     return "active"
 
 
@@ -147,8 +148,8 @@ def _status(row: UserRow, now: datetime) -> str:
 def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
     """Every account, disabled ones too (账号列表).
 
-    Never a password or its hash. Status is active, disabled or locked→HH:MM (UTC, when the
-    lock ends); who added an account and when is in the audit log (`audit list`).
+    Never a password or its hash. Status is active, disabled or locked→HH:MM (when the lock
+    ends, Beijing time 北京时间); who added an account and when is in the audit log (`audit list`).
     """
     with _store(home, store_url) as store:
         rows = store.list_users()
@@ -163,9 +164,14 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
         table.add_row(
             r.username + (f"\n{r.email}" if r.email else ""), r.role, r.scope, _status(r, now),
             str(r.failed_logins),
-            f"{r.password_changed_at:%Y-%m-%d}", style="" if r.active else "dim",
+            f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
     console.print(table if rows else "no accounts yet / 尚无账号")
+    if any(_status(r, now).startswith("locked") for r in rows):
+        console.print(
+            f"locked→HH:MM: locked until HH:MM {clock.ZONE_EN} (锁定至{clock.ZONE_ZH} HH:MM)",
+            highlight=False,
+        )
 
 
 @users_app.command("disable")

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from visit_planner import clock
 from visit_planner.errors import StoreBusyError
 from visit_planner.store import audit
 from visit_planner.store.checks import check_month, require_text
@@ -67,10 +68,11 @@ def _alive(pid: int, started: str | None) -> bool:
 
 
 def _busy(month: str, row: Any) -> StoreBusyError:
-    since = utc(row.since).strftime("%Y-%m-%d %H:%M:%S UTC")
+    since = utc(row.since)
     return StoreBusyError(
-        f"month {month} is already being planned by {row.holder} since {since} "
-        f"(该月份正在由 {row.holder} 编制，开始于 {since}). Wait until it has finished; if that "
+        f"month {month} is already being planned by {row.holder} since "
+        f"{clock.shown_in(since, 'en', seconds=True)} (该月份正在由 {row.holder} 编制，开始于"
+        f"{clock.shown_in(since, 'zh', seconds=True)}). Wait until it has finished; if that "
         "process is gone on another machine, an administrator can release the lock."
     )
 

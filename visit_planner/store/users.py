@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -58,6 +58,7 @@ from sqlalchemy import (
     update,
 )
 
+from visit_planner import clock
 from visit_planner.errors import LoginError, StoreError
 from visit_planner.store import audit
 from visit_planner.store.checks import require_text
@@ -110,7 +111,6 @@ _SCOPE_IDS = {  # pattern, digits, example, the rule in Chinese
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EMAIL_MAX = 254
 _SUBJECT_MAX = 64
-_BEIJING = timezone(timedelta(hours=8))
 _WRONG = "wrong username or password (用户名或密码错误)"
 
 _HASHER = PasswordHasher()
@@ -405,12 +405,12 @@ def _locked_until(row: Any, now: datetime) -> datetime | None:
 
 
 def _locked_error(username: str, until: datetime, *, just_now: bool) -> LoginError:
-    local = until.astimezone(_BEIJING)
     lead = f"{_WRONG}; " if just_now else ""
     return LoginError(
         f"{lead}account {username} is locked after {MAX_FAILED_LOGINS} failed logins until "
-        f"{until:%Y-%m-%d %H:%M} UTC (连续登录失败 {MAX_FAILED_LOGINS} 次，账号锁定至北京时间 "
-        f"{local:%Y-%m-%d %H:%M}); try again then, or ask an administrator to reset the password",
+        f"{clock.shown_in(until, 'en')} (连续登录失败 {MAX_FAILED_LOGINS} 次，账号锁定至"
+        f"{clock.shown_in(until, 'zh')}); try again then, or ask an administrator to reset the "
+        "password",
         reason="locked",
         locked_until=until,
     )

@@ -21,6 +21,7 @@ from tests.visit_planner.store.helpers import (
     raw_sql,
     spawn,
 )
+from visit_planner import clock
 from visit_planner.errors import StoreBusyError, StoreError
 from visit_planner.store import Store
 from visit_planner.store.models import month_locks
@@ -41,7 +42,7 @@ print("released", flush=True)
 def test_month_lock_is_exclusive_across_processes(store: Store, db_url: str) -> None:
     child = spawn(HOLD_LOCK, db_url, "2026-05")
     expect_line(child, "locked")
-    before = datetime.now(UTC).strftime("%Y-%m-%d")
+    before = clock.shown(datetime.now(UTC))[:10]  # the day in Beijing time
     with pytest.raises(StoreBusyError) as busy, store.month_lock("2026-05"):
         pytest.fail("two processes held the lock of 2026-05")
     message = str(busy.value)
@@ -105,7 +106,10 @@ def test_a_lock_from_another_host_is_released_only_by_force(store: Store, db_url
             )
         )
     with (
-        pytest.raises(StoreBusyError, match=r"planner02@node7 pid 4242 since 2026-05-01 08:00"),
+        pytest.raises(
+            StoreBusyError,  # 08:00 UTC is 16:00 Beijing time, the time people read
+            match=r"since 2026-05-01 16:00:00 Beijing time \(.*北京时间 2026-05-01 16:00:00\)",
+        ),
         store.month_lock("2026-05"),
     ):
         pass
