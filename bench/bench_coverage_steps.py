@@ -11,8 +11,8 @@ key and scores file; generated on first use) is solved as ``assign`` solves it, 
 ``--processes`` worker processes, with the coverage stage's CP-SAT given ``--coverage-work``
 units of deterministic time (the township solver's option, default 2.0; 0 leaves it out).
 The steps of :func:`assignment.solver.coverage.max_coverage` (the tabu
-search, each of its calls a step; the count LP's floor; the count MIP, CP-SAT, the MIP on
-the count LP's support), the LP limit of the tier-1 households and
+search, each of its calls a step; the count LP's floor; the count MIP, CP-SAT), the LP
+limit of the tier-1 households and
 the cheapest cover are wrapped to record, per call, the CPU seconds, the count it started
 from, the count it reached and its bound. The table says per step how often it ran, its
 CPU seconds, how often it covered more than the count it started from, and how often its
@@ -46,8 +46,8 @@ from visit_planner.offline import go_offline  # noqa: E402
 from visit_planner.policy import load_policy, settings_from_policy  # noqa: E402
 
 RECORDS: list[dict[str, Any]] = []
-INSIDE: list[str] = []  # the steps running now: the support MIP's own count MIP is its part
-STEPS = ("search", "lplimit", "mip", "cpsat", "support", "fraclimit", "cheapest")
+INSIDE: list[str] = []  # the steps running now: a step's inner calls are its part
+STEPS = ("search", "lplimit", "mip", "cpsat", "fraclimit", "cheapest")
 
 
 def _count(choice: Any) -> int | None:
@@ -89,11 +89,6 @@ def _instrument() -> None:
         "cpsat",
         cov_mod._cpsat,
         lambda a, r: {"start": _count(a[2]), "got": r[0], "bound": r[2]},
-    )
-    cov_mod._support_mip = _wrap(
-        "support",
-        cov_mod._support_mip,
-        lambda a, r: {"start": a[3], "got": _count(r), "bound": None},
     )
     town_mod.fractional_top_limit = _wrap(
         "fraclimit", town_mod.fractional_top_limit, lambda a, r: {"bound": r}
@@ -188,8 +183,7 @@ def main() -> None:
         "count LP's whole arcs, best-fit or lightest-first insertion), `lplimit` the floor "
         "of the count's LP, `mip` the tier-1 count MIP (townships up to 16,000 tier-1 "
         "arcs), `cpsat` "
-        "CP-SAT on the count, `support` the MIP on the count LP's support (larger "
-        "townships), `fraclimit` the LP limit of the tier-1 households, `cheapest` the "
+        "CP-SAT on the count, `fraclimit` the LP limit of the tier-1 households, `cheapest` the "
         "cheapest cover of that many. *more*: calls that covered more than the count they "
         "started from; *best bound alone*: calls whose bound was below every other step's "
         "bound in the township (without the step, the township's bound would be weaker).",

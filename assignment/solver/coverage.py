@@ -17,10 +17,10 @@ households reshuffled. So the count is solved on its own, exactly:
   that reaches the floor, which is the proof, in all but zero to two townships a run. Only
   where a gap is left the exact solvers run as before: a HiGHS MIP on the relaxed model
   (its bound can go below the LP's floor) and CP-SAT (on small models only,
-  :data:`CPSAT_MAX_ARCS`), and in townships too large for the MIP the MIP on the arcs the
-  count's LP uses (its support) and the plan's own, a primal step only. Plans are checked
-  in floats; where a relaxed plan does not fit exactly a *conservative* model (hours up,
-  capacities down) gives one that does. ``best == upper`` proves the maximum.
+  :data:`CPSAT_MAX_ARCS`); townships too large for the MIP (:data:`MIP_MAX_ARCS`) have
+  the searches alone. Plans are checked in floats; where a relaxed plan does not fit exactly
+  a *conservative* model (hours up, capacities down) gives one that does.
+  ``best == upper`` proves the maximum.
 * :func:`cheapest_cover` - among tier-1 assignments covering at least ``k`` households, one
   of least tier-1 cost (arc costs plus the penalties of those left out): which households
   to leave out matters, since their penalties grow with risk. Priced with the township LP's
@@ -79,9 +79,11 @@ SEED = 11
 # (its root alone takes about a minute at 33,000 arcs).
 MIP_WORK = 1_500_000
 MIP_MAX_ARCS = 16_000
-# Above MIP_MAX_ARCS: the MIP on the count LP's support (a few arcs per household), with this
-# work limit (100 nodes at 1,500 arcs).
-SUPPORT_MIP_WORK = 150_000
+# Above MIP_MAX_ARCS no MIP runs. The MIP on the count LP's support (a few arcs per
+# household) and the plan's arcs ran there once, a primal step: it covered no household more
+# than the searches in any of its calls (7 in the six runs of `bench/bench_coverage_steps.py
+# [--tight]`, commit de03eb3; 2 in the monthly runs of `bench/bench_plan.py --scale 1`,
+# where it took 11 CPU s of the largest township's 119), so it was removed.
 # CP-SAT (the count's and the cheapest cover's) runs only on tier-1 models of at most this
 # many arcs (the demo's townships are well below it). At scale 1 the count's CP-SAT
 # gained nothing in any of its 10 calls in the six runs of `bench/bench_coverage_steps.py
@@ -330,37 +332,6 @@ def _fitting_mip(
     return None, bound
 
 
-def _support_mip(
-    arr: ArcArrays,
-    tm: _TopModel,
-    start: np.ndarray,
-    best: int,
-    clock: float,
-    *,
-    work: int = SUPPORT_MIP_WORK,
-) -> np.ndarray | None:
-    """A plan covering more than ``best`` tier-1 households (arc per household of
-    ``tm.items``, fits in floats), or None: the count MIP restricted to the arcs the count's
-    LP relaxation uses, ``start``'s (a fitting plan, so the restriction holds one) and the
-    pinned ones, within ``work`` (branch-and-bound nodes x arcs, :data:`SUPPORT_MIP_WORK`).
-
-    Why: a basic LP solution of a packing is integral but for a few households, so its
-    support holds a near-maximal cover, in a model with a few arcs per household where the
-    township has tens. The restricted MIP's bound holds for those arcs only and is not used.
-    """
-    a, hi = _count_rows(arr, tm, arr.arc_hours[tm.arcs], tm.cap_hours + CAPACITY_TOL)
-    pinned = arr.arc_pinned[tm.arcs]
-    lp = solve_lp(-np.ones(len(tm.arcs)), a, hi, np.ones(len(tm.arcs)), lower=pinned * 1.0)
-    if not lp.ok:
-        return None
-    keep = (lp.x > SUPPORT_TOL) | pinned
-    keep |= np.isin(tm.arcs, start[start >= 0])
-    sel = np.flatnonzero(keep)
-    sub = replace(tm, arcs=tm.arcs[sel], item_of=tm.item_of[sel])
-    got, _ = _fitting_mip(arr, sub, best, max(1, work // len(sel)), clock)
-    return got
-
-
 @dataclass(frozen=True)
 class _Dense:
     """The tier-1 sub-problem as the tabu searches take it: cadre x household matrices."""
@@ -547,13 +518,11 @@ def max_coverage(
     whose dual bound holds for every real plan and whose plan is kept when it fits in
     floats (else the *conservative* model's plan, which always fits); with at most
     :data:`CPSAT_MAX_ARCS` arcs CP-SAT on the relaxed model (``work`` deterministic time,
-    hinted with the best plan), which may close it from either side; with more arcs than
-    the MIP takes, the same MIP on the count LP's support and the best plan's arcs
-    (:func:`_support_mip`), a primal step (its bound is not a bound of the township). The
-    smallest bound is kept.
+    hinted with the best plan), which may close it from either side. The smallest bound is
+    kept.
 
     ``effort`` multiplies every work limit of the stage (the searches', the MIP's nodes,
-    CP-SAT's ``work``, the support MIP's work): still deterministic, only larger.
+    CP-SAT's ``work``): still deterministic, only larger.
     """
     work *= effort
     is_top = top_mask(arr)
@@ -614,13 +583,6 @@ def max_coverage(
         if cp_best > best:
             best, best_choice = cp_best, cp_choice
         steps.append("CP-SAT")
-    if not small and best < upper:
-        # Too large for the MIP: the MIP on the count LP's support, a primal step only (after
-        # CP-SAT where that runs, so that CP-SAT is hinted with the plan).
-        got = _support_mip(arr, tm, best_choice, best, clock, work=int(effort * SUPPORT_MIP_WORK))
-        steps.append("count MIP on the LP's support")
-        if got is not None:
-            best, best_choice = int((got >= 0).sum()), got
     # The step that ran last is the one that closed it (each runs only while a gap is left).
     msg = _PROVEN_BY + steps[-1] if best >= upper else ", ".join(steps) + " within their limits"
     return Coverage(n_top, reachable, best, max(upper, best), tm.items, best_choice, msg)

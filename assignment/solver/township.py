@@ -212,7 +212,9 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     )
     if not cov.proven:
         # The LP of the tier-1 households alone (with cardinality cuts) may bound it tighter.
-        k = fractional_top_limit(arr, opts)
+        best = np.full(arr.n_items, -1, dtype=np.int64)
+        best[cov.items] = cov.choice
+        k = fractional_top_limit(arr, opts, start=best)
         if k is not None and k < cov.upper:
             if k < cov.best:
                 raise SolverInternalError(

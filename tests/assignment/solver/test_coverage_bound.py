@@ -5,8 +5,8 @@ assignment, pruned by capacity) and compared with :func:`max_coverage`, with and
 CP-SAT fallback; a township-shaped instance (every cadre eligible for every tier-1 household,
 hours from distances) shows the MIP stage closing what CP-SAT alone left open (the tabu
 search that runs first, tested in test_count_search.py, off). Townships too
-large for the MIP take the path of the MIP on the count LP's support: the bound stays valid
-there and the restricted MIP recovers a cover the plan missed.
+large for the MIP have the searches (and CP-SAT on small models) alone: the bound stays
+valid there.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_the_mip_closes_a_township_cp_sat_alone_left_open(monkeypatch: pytest.Mo
 @pytest.mark.parametrize("max_arcs", [coverage.MIP_MAX_ARCS, 0])
 def test_the_stage_is_deterministic(max_arcs: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Work limits, not clocks: two runs give the same plan and bound, on the MIP's path and
-    # on the large townships' (CP-SAT, then the MIP on the LP's support).
+    # on the large townships' (the searches, then CP-SAT on small models).
     monkeypatch.setattr(coverage, "MIP_MAX_ARCS", max_arcs)
     arr = township_shaped(4, n_top=150, n_cadres=8)
     empty = np.full(arr.n_items, -1, dtype=np.int64)
@@ -81,59 +81,32 @@ def test_the_stage_is_deterministic(max_arcs: int, monkeypatch: pytest.MonkeyPat
 def test_above_the_mip_size_the_bound_still_holds_and_plans_are_real(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every township takes the large-township path (CP-SAT, then the MIP on the count LP's
-    # support): its restricted MIP is a primal step, so the bound stays valid.
+    # Every township takes the large-township path (no count MIP: the searches, then
+    # CP-SAT on small models): the bound stays valid and the plan real.
     monkeypatch.setattr(coverage, "MIP_MAX_ARCS", 0)
     arr = random_short(seed)
     exact = most_tier1(arr)
     cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=2.0)
-    assert "support" in cov.message or cov.proven
+    assert "count MIP" not in cov.message
     assert cov.upper >= exact >= cov.best
     plan = plan_of_cover(arr, cov)
     assert feasible(arr, plan)
     assert covered_top(arr, plan) == cov.best
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_the_support_mip_recovers_a_cover_the_plan_missed(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A plan eight tier-1 households short of the proven maximum (the full MIP's): the MIP
-    # on the LP's support and the plan's arcs, alone (no CP-SAT, no tabu search), gets back
-    # within one.
-    monkeypatch.setattr(count_search, "WORK", 0)
-    arr = township_shaped(seed, n_top=150, n_cadres=8)
-    empty = np.full(arr.n_items, -1, dtype=np.int64)
-    full = max_coverage(arr, empty, work=0.0)
-    start = plan_of_cover(arr, full)
-    held = np.flatnonzero(start >= 0)
-    start[held[:: len(held) // 8][:8]] = -1
-    assert covered_top(arr, start) == full.best - 8
-    monkeypatch.setattr(coverage, "MIP_MAX_ARCS", 0)
-    cov = max_coverage(arr, start, work=0.0)
-    assert cov.best >= full.best - 1
-    assert cov.best <= full.upper
-    assert feasible(arr, plan_of_cover(arr, cov))
-
-
 @pytest.mark.parametrize("max_arcs", [coverage.MIP_MAX_ARCS, 0])
 def test_effort_multiplies_the_stages_work_limits(
     max_arcs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The tabu search's limits, the count MIP's nodes (small townships) or the support MIP's
-    # work (large ones) and CP-SAT's deterministic time, each times the effort; the bound
-    # holds at every effort.
+    # The tabu search's limits, the count MIP's nodes (townships up to MIP_MAX_ARCS) and
+    # CP-SAT's deterministic time, each times the effort; the bound holds at every effort.
     monkeypatch.setattr(coverage, "MIP_MAX_ARCS", max_arcs)
     seen: list[tuple[str, float]] = []
-    fitting, support, cpsat = coverage._fitting_mip, coverage._support_mip, coverage._cpsat
+    fitting, cpsat = coverage._fitting_mip, coverage._cpsat
 
     def fitting_spy(arr, tm, best, nodes, clock):  # type: ignore[no-untyped-def]
         seen.append(("nodes", nodes))
         return fitting(arr, tm, best, nodes, clock)
-
-    def support_spy(*args, work):  # type: ignore[no-untyped-def]
-        seen.append(("support", work))
-        return support(*args, work=work)
 
     def cpsat_spy(arr, tm, start, work, time_limit):  # type: ignore[no-untyped-def]
         seen.append(("cpsat", work))
@@ -145,7 +118,6 @@ def test_effort_multiplies_the_stages_work_limits(
 
     monkeypatch.setattr(coverage, "search_count", search_spy)
     monkeypatch.setattr(coverage, "_fitting_mip", fitting_spy)
-    monkeypatch.setattr(coverage, "_support_mip", support_spy)
     monkeypatch.setattr(coverage, "_cpsat", cpsat_spy)
     arr = township_shaped(5, n_top=150, n_cadres=8)  # left open at effort 1
     empty = np.full(arr.n_items, -1, dtype=np.int64)
@@ -161,7 +133,7 @@ def test_effort_multiplies_the_stages_work_limits(
     if max_arcs:
         assert ("nodes", 15) in seen
     else:
-        assert ("support", 3 * coverage.SUPPORT_MIP_WORK) in seen
+        assert not [k for k, _ in seen if k == "nodes"]  # no MIP above MIP_MAX_ARCS
     assert cov.best <= exact_upper  # either path's bound holds
     plan = plan_of_cover(arr, cov)
     assert feasible(arr, plan)

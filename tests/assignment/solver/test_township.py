@@ -9,12 +9,26 @@ import numpy as np
 import pytest
 
 from assignment.problem import ArcArrays
+from assignment.solver.coverage import max_coverage
 from assignment.solver.knapsack import knapsack_min
-from assignment.solver.lp import _greedy_start, coverage_cut, solve_lp_relaxation
+from assignment.solver.lp import (
+    _greedy_start,
+    coverage_cut,
+    fractional_top_limit,
+    solve_lp_relaxation,
+)
 from assignment.solver.options import SolverOptions
 from assignment.solver.repair import presolve
 from assignment.solver.township import solve_arrays
-from tests.assignment.helpers import exact, feasible, random_township, tiers_of
+from tests.assignment.helpers import (
+    exact,
+    feasible,
+    plan_of_cover,
+    random_short,
+    random_township,
+    tiers_of,
+    township_shaped,
+)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -180,6 +194,23 @@ def test_coverage_cut_raises_the_bound_where_top_households_are_left_out() -> No
         lifted += with_cut.objective > lp.objective + 1e-6
         assert with_cut.objective <= exact(arr) + 1e-6
     assert lifted >= 1
+
+
+@pytest.mark.parametrize("shape", ["township", "random"])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_tier1_lp_limit_is_the_same_from_the_best_cover(shape: str, seed: int) -> None:
+    # The solver warm-starts the tier-1 LP from the best cover found (a speed-up where
+    # every arc costs the same); the limit, the floor of the LP's optimum, does not move.
+    arr = (
+        township_shaped(seed, n_top=150, n_cadres=8) if shape == "township" else random_short(seed)
+    )
+    opts = SolverOptions()
+    cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=0.0)
+    best = plan_of_cover(arr, cov)
+    cold = fractional_top_limit(arr, opts)
+    warm = fractional_top_limit(arr, opts, start=best)
+    assert cold is not None and warm == cold
+    assert warm >= cov.best
 
 
 @pytest.mark.parametrize("seed", range(4))
