@@ -13,6 +13,7 @@ name (``local`` or ``dask``), as the CLI's ``--executor`` does.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -60,7 +61,13 @@ class SerialExecutor:
 
 
 class LocalProcessExecutor:
-    """Runs tasks in ``processes`` local worker processes (spawned: safe with polars/HiGHS)."""
+    """Runs tasks in ``processes`` local worker processes (spawned: safe with polars/HiGHS).
+
+    A run of a single task (an amendment of one township) runs it in this process instead: a
+    spawned worker imports the whole stack first, which took 4.7 of the 5.2 s of a
+    10,000-household township's assign stage (``plan --amend``, ``bench/bench_plan.py
+    --scale 1``), and the result does not depend on where it is computed.
+    """
 
     def __init__(self, processes: int) -> None:
         self.processes = max(1, int(processes))
@@ -68,15 +75,15 @@ class LocalProcessExecutor:
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield results as workers finish them; at most :data:`TASKS_AHEAD` tasks per
         process are drawn from ``tasks`` ahead of the results."""
-        ctx = multiprocessing.get_context("spawn")
         todo = iter(tasks)
         window = self.processes * TASKS_AHEAD
+        first = list(itertools.islice(todo, window))
+        if len(first) <= 1:  # ``tasks`` held at most one task (``window`` is at least 2)
+            yield from SerialExecutor().run(fn, first)
+            return
+        ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx) as pool:
-            pending: set[Future[R]] = set()
-            for task in todo:
-                pending.add(pool.submit(fn, task))
-                if len(pending) >= window:
-                    break
+            pending: set[Future[R]] = {pool.submit(fn, task) for task in first}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
