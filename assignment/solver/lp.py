@@ -449,9 +449,10 @@ def fractional_top_limit(
     ``start`` (arc per household of ``arr``, -1 none; e.g. the best cover found) warm-starts
     the LP with its top households' arcs (:func:`solve_lp_relaxation`'s ``start``): the
     optimum, and so the limit, is the same. Without it, every arc costs the same, so the
-    first columns are arbitrary and pricing brings in nearly every arc: in the monthly
-    run's largest township (1,495 tier-1 households, 243,679 arcs) the LP took 20.3 CPU s
-    cold and 2.2 s from the count LP's whole arcs, to the same optimum.
+    first columns are arbitrary and pricing brings in nearly every arc: in the largest
+    township of the monthly run of ``bench/bench_plan.py --scale 1`` (532627002: 1,495
+    tier-1 households, 243,679 arcs) the LP took 20.3 CPU s cold, 3.2 s from the best cover
+    (as the solver starts it) and 2.2 s from the count LP's whole arcs, to the same optimum.
     """
     is_top = top_mask(arr)
     top = np.flatnonzero(is_top)
