@@ -42,6 +42,7 @@ from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import TABLES
 from visit_planner.errors import ContractError, VisitPlannerError
 from visit_planner.store.overrides import Standing, conflict, conflict_message
+from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS
 
 KINDS = ("tier", "pin", "forbid", "correction")
 
@@ -417,14 +418,6 @@ def _tier_of_role(settings: AssignmentSettings, workers: pl.DataFrame, worker_id
 
 
 # ---------------------------------------------------------------- override files
-
-OVERRIDE_FILE_COLUMNS = (
-    "kind", "household_id", "worker_id", "tier", "field", "value", "evidence", "expires_on",
-    "reason",
-)  # fmt: skip
-"""Columns of an override file (``overrides import``): ``kind``, ``household_id`` and
-``reason`` always; ``worker_id`` for pin/forbid, ``tier`` for tier, ``field`` and ``value``
-for correction; ``evidence`` and ``expires_on`` (YYYY-MM-DD) optional."""
 
 TIER_OVERRIDE_FILE_COLUMNS = ("household_id", "tier", "reason")
 """Columns of a tier-override file (``score --overrides``)."""

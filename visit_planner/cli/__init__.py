@@ -3,6 +3,13 @@
 One module per subcommand group registers its commands on :data:`app`; this module only builds
 the app, turns every :class:`~visit_planner.errors.VisitPlannerError` into a clean message with
 a non-zero exit (no traceback), and keeps the libraries offline.
+
+Importing the CLI must stay quick: every command (``--help`` included) pays for it. The
+command modules import their jobs, and with them MLflow, scikit-learn, pandera, SciPy, the
+solvers and the store, inside the commands that run them; what Typer reads from the command
+signatures at import time (options, enums such as ``ExecutorKind``, the values their help
+names, :mod:`visit_planner.vocabulary`) is light. ``tests/visit_planner/test_cli_startup.py``
+checks that none of those libraries is imported by the CLI or by any ``--help``.
 """
 
 from __future__ import annotations

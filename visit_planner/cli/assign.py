@@ -1,4 +1,9 @@
-"""``visit-planner assign`` (household plan) and ``visit-planner gap-solve`` (OR-Library GAP)."""
+"""``visit-planner assign`` (household plan) and ``visit-planner gap-solve`` (OR-Library GAP).
+
+The solvers (OR-Tools, HiGHS) and the assignment job are imported by the commands that run
+them; what the command signatures need (:class:`ExecutorKind`, the options) stays light,
+since Typer reads every signature when the CLI is imported.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,19 @@ import json
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assignment.core import solve_core
-from assignment.errors import OrlibFormatError
-from assignment.orlib import read_gap
-from assignment.plan import PrefectureResult, TownshipResult
-from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.cli.summary_text import print_coverage, print_input_notes, print_shortfalls
-from visit_planner.contracts import Problem
-from visit_planner.contracts.places import place_label, read_places_beside
 from visit_planner.errors import GapFileError
-from visit_planner.plan_files import PlanPaths
+
+if TYPE_CHECKING:
+    from assignment.plan import PrefectureResult, TownshipResult
+    from visit_planner.contracts import Problem
 
 
 class ExecutorKind(StrEnum):
@@ -82,6 +82,10 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
 
     Prints each instance's objective, proven bound, gap and seconds.
     """
+    from assignment.core import solve_core
+    from assignment.errors import OrlibFormatError
+    from assignment.orlib import read_gap
+
     try:
         instances = read_gap(file)
     except OrlibFormatError as exc:
@@ -177,6 +181,10 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     uncovered (the shortfall is printed), 5 when a township's solve failed (named with its
     error; its households are left unassigned).
     """
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
+    from visit_planner.contracts.places import read_places_beside
+    from visit_planner.plan_files import PlanPaths
+
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # the place names beside the inputs, checked before work
     # The bar is shown only once the output path and every input have been checked (at the
@@ -232,6 +240,11 @@ def print_assign_summary(
 ) -> None:
     """Print coverage by tier, objective, bound, gap, shortfalls, and what was left out of
     the inputs (``warnings`` of the file readers, the solver's input issues)."""
+    import polars as pl
+
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
+    from visit_planner.contracts.places import place_label
+
     plan, diag = result.plan, result.diagnostics
     table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
     for t in (1, 2, 3):

@@ -1,4 +1,8 @@
-"""``check-plan`` (independent plan validator) and ``explain`` (why this worker, what else)."""
+"""``check-plan`` (independent plan validator) and ``explain`` (why this worker, what else).
+
+The jobs (the validator, SciPy's nearest-worker search, the policy and the contracts) are
+imported by the commands that run them, so that importing the CLI stays quick.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,17 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from visit_planner.check_plan_job import explain_from_run, run_check_plan, run_explain
 from visit_planner.cli._app import PolicyOption, app, console
-from visit_planner.cli.explain_text import alternative_lines, household_lines
 from visit_planner.cli.summary_text import print_input_notes
-from visit_planner.contracts.places import name_places, read_places_beside
 from visit_planner.errors import PlanFileError
-from visit_planner.plan_files import PlanPaths
-from visit_planner.policy import load_policy
+
+if TYPE_CHECKING:
+    import polars as pl
 
 EXIT_VIOLATIONS = 4
 
@@ -90,6 +91,11 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     compared by content: the same tables as CSV or Parquet, in any column or row order, are
     accepted; a table that differs is named, with its rows added, removed or changed.
     """
+    from visit_planner.check_plan_job import run_check_plan
+    from visit_planner.contracts.places import name_places, read_places_beside
+    from visit_planner.plan_files import PlanPaths
+    from visit_planner.policy import load_policy
+
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # names for the messages (checked like any input)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)
@@ -176,6 +182,12 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     township is read, with the run's own inputs and policy; otherwise pass the plan and its
     input files.
     """
+    from visit_planner.check_plan_job import explain_from_run, run_explain
+    from visit_planner.cli.explain_text import alternative_lines, household_lines
+    from visit_planner.contracts.places import read_places_beside
+    from visit_planner.plan_files import PlanPaths
+    from visit_planner.policy import load_policy
+
     files = {"--plan": plan, "--scores": scores, "--households": households, "--workers": workers}
     if run is not None:
         given = [k for k, v in {**files, "--previous": previous, "--conflicts": conflicts,

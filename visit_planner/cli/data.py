@@ -1,21 +1,24 @@
 """``generate`` and ``validate``: make a synthetic prefecture (or its next month), check an
-input directory."""
+input directory.
+
+The generator and the contracts (NumPy, pandera) are imported by the commands, not with the
+CLI; the default month shown in the help comes from :mod:`visit_planner.vocabulary`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 from visit_planner.cli._app import app, console, err_console
-from visit_planner.contracts import format_problems, load_inputs
-from visit_planner.synthetic.next_month import DEFAULT_MONTH
+from visit_planner.vocabulary import DEFAULT_MONTH
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @app.command("generate")
@@ -107,6 +110,8 @@ def _stage_printer() -> Callable[[str], None]:
 
 
 def _generate(out: Path, scale: float, seed: int, month: str) -> None:
+    import polars as pl
+
     from visit_planner.synthetic import generate
     from visit_planner.synthetic.next_month import generated_month_info, month_before, write_month
 
@@ -193,6 +198,8 @@ _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
 
 def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, title: str) -> None:
     """The folder on its own line (a path may be long), then a short table of what it holds."""
+    from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
+
     console.print(str(folder), highlight=False, markup=False, soft_wrap=True)
     table = Table(title=title)
     table.add_column("what / 项目")
@@ -228,6 +235,8 @@ def validate_cmd(
 
     Exits 0 when the data can be used (warnings are printed), 2 with every problem otherwise.
     """
+    from visit_planner.contracts import format_problems, load_inputs
+
     inputs = load_inputs(directory)
     if inputs.warnings:
         err_console.print(format_problems(inputs.warnings), highlight=False, markup=False)

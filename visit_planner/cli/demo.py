@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
 from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.data import generate_cmd, validate_cmd
 from visit_planner.cli.model import promote_cmd, train_cmd
@@ -47,6 +46,8 @@ def _step(n: int, title: str, command: str) -> None:
 
 def _plan(month: str, data: object, home: object) -> bool:
     """Plan the month; True when a tier-1 shortfall was published (exit 3 of ``plan``)."""
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
+
     try:
         plan_cmd(month=month, data=data, home=home)  # type: ignore[arg-type]
     except typer.Exit as exc:
@@ -74,6 +75,7 @@ def demo_cmd(
     so the demo reports the tier-1 shortfall and the capacity
     that would cover it, rather than failing on it.
     """
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
     from visit_planner.risk_job import list_models  # imports MLflow: only when needed
     from visit_planner.store import Store
 

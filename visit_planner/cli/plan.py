@@ -1,19 +1,24 @@
-"""``visit-planner plan``: the month's plan (or a mid-month amendment), published as a run."""
+"""``visit-planner plan``: the month's plan (or a mid-month amendment), published as a run.
+
+The plan job (scoring with MLflow and scikit-learn, the solvers, the store) is imported when
+the command runs, not with the CLI; :data:`StoreUrlOption`, shared by the store's commands,
+stays light.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
 from visit_planner.cli.summary_text import print_coverage, print_shortfalls
-from visit_planner.plan_job import PlanOutcome, PlanRequest, run_plan
+
+if TYPE_CHECKING:
+    from visit_planner.plan_job import PlanOutcome
 
 StoreUrlOption = Annotated[
     str | None,
@@ -72,6 +77,12 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         raise typer.BadParameter("--amend needs at least one --township", param_hint="--amend")
     if township and not amend:
         raise typer.BadParameter("--township is for --amend", param_hint="--township")
+    # The job and its libraries, once the options are known to be usable.
+    import polars as pl
+
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
+    from visit_planner.plan_job import PlanRequest, run_plan
+
     req = PlanRequest(
         month=month,
         data=data,

@@ -7,6 +7,9 @@ visit-planner overrides add --kind tier|pin|forbid|correction --household H ... 
                         | export-corrections --out F
 visit-planner audit verify | list [--limit N]
 visit-planner store upgrade | unlock MONTH --reason TEXT
+
+The store (SQLAlchemy), the run files (polars) and the override checks (the contracts, pandera)
+are imported by the commands that use them, so that importing the CLI stays quick.
 """
 
 from __future__ import annotations
@@ -15,35 +18,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from assignment.domain import TIER_NAMES_ZH
 from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_shortfalls
-from visit_planner.contracts.places import place_label
-from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
-from visit_planner.overrides import (
-    KINDS,
-    OVERRIDE_FILE_COLUMNS,
-    Override,
-    check_new_override,
-    check_overrides_against_data,
-    check_overrides_against_store,
-    parse_override_file,
-    read_override_file,
-)
 from visit_planner.paths import Workspace, resolve_workspace
-from visit_planner.policy import load_policy, settings_from_policy
-from visit_planner.runs import RunReader, diff_runs, diff_totals
-from visit_planner.store import OverrideRow, RunRow, Store
+from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from visit_planner.overrides import Override
+    from visit_planner.runs import RunReader
+    from visit_planner.store import OverrideRow, RunRow, Store
 
 runs_app = typer.Typer(help="Published runs of the months (已发布方案).", no_args_is_help=True)
 overrides_app = typer.Typer(
@@ -72,6 +66,8 @@ def _store(
     path, and nothing is created (``plan`` and ``store upgrade`` create them). ``new_store``
     (``overrides add`` / ``import``, which may come before the first plan): the store may be
     created, but only in a workspace directory that exists."""
+    from visit_planner.store import Store
+
     workspace = resolve_workspace(home)
     if new_store:
         Store.require_workspace(workspace, url)
@@ -80,6 +76,8 @@ def _store(
 
 
 def _reader(workspace: Workspace, run: RunRow) -> RunReader:
+    from visit_planner.runs import RunReader
+
     return RunReader(workspace.root / run.path)
 
 
@@ -198,6 +196,11 @@ def runs_diff(
 
     Churn (split by tier changed / unchanged), coverage and travel, per township.
     """
+    import polars as pl
+
+    from visit_planner.contracts.places import place_label
+    from visit_planner.runs import diff_runs, diff_totals
+
     with _store(home, store_url) as (store, workspace):
         ra, rb = store.get_run(a), store.get_run(b)
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
@@ -315,6 +318,8 @@ def _data_for_check(
     """Households (with ``tier``) and workers to check a new override against: the given data
     directory, else the newest current run's stored inputs (the household's township, and the
     workers of every township: a worker elsewhere is out of jurisdiction, not gone)."""
+    import polars as pl
+
     if data is not None:
         from visit_planner.contracts import load_inputs
 
@@ -370,6 +375,9 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
 
     It is checked against the data, and audited.
     """
+    from visit_planner.overrides import KINDS, Override, check_new_override
+    from visit_planner.policy import load_policy, settings_from_policy
+
     if kind not in KINDS:
         raise typer.BadParameter(f"{kind!r}: use one of {', '.join(KINDS)}", param_hint="--kind")
     try:
@@ -417,6 +425,15 @@ def overrides_import(
     """
     if not file.is_file():
         raise PlanFileError(f"{file}: file not found (找不到文件)")
+    from visit_planner.contracts.report import Problem, format_problems
+    from visit_planner.overrides import (
+        check_overrides_against_data,
+        check_overrides_against_store,
+        parse_override_file,
+        read_override_file,
+    )
+    from visit_planner.policy import load_policy, settings_from_policy
+
     frame = read_override_file(file)
     author = current_actor()
     today = date.today()
@@ -482,6 +499,8 @@ OVERRIDE_STATUS_ZH = {"active": "有效", "revoked": "已撤销"}
 def _override_lines(o: OverrideRow) -> list[str]:
     """One override as a short block: ids, dates and the worker never cut, the reason on its
     own line (so ``overrides list`` reads at 80 columns and when redirected)."""
+    from assignment.domain import TIER_NAMES_ZH
+
     what = {
         "tier": f"→ {TIER_NAMES_ZH.get(o.tier or 0, '?')} tier {o.tier}",
         "pin": f"→ {o.worker_id}", "forbid": f"✕ {o.worker_id}",
@@ -536,6 +555,8 @@ def overrides_export_corrections(
 
     The standing data corrections, for the next training set.
     """
+    import polars as pl
+
     with _store(home, store_url) as (store, _):
         rows = [o for o in store.list_overrides() if o.kind == "correction"]
     frame = pl.DataFrame(
@@ -606,6 +627,7 @@ def audit_list(
 @store_app.command("upgrade")
 def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
     """Migrate the store to this version's schema (升级数据库)."""
+    from visit_planner.store import Store
     from visit_planner.store import store_url as resolve_url
 
     workspace = resolve_workspace(home).ensure()

@@ -1,20 +1,26 @@
 """Lines shared by the summaries of ``assign``, ``plan`` and ``demo``: places by name and code,
-one language a line where a sentence would wrap at 80 columns."""
+one language a line where a sentence would wrap at 80 columns.
+
+Light to import (the CLI's error printer uses :func:`wrapped_lines` on every run): polars, the
+contracts (pandera) and the solver's diagnostics are imported by the functions that use them.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import polars as pl
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from assignment.diagnostics import coverage_summary
 from visit_planner.cli._app import console, err_console
-from visit_planner.contracts import Problem, format_problems
-from visit_planner.contracts.places import place_label
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from visit_planner.contracts import Problem
 
 _NEXT_CHINESE = re.compile(r";\s+(?=[\u4e00-\u9fff])")  # "...; 需增加" starts the next pair
 
@@ -41,6 +47,10 @@ def bilingual_lines(text: str) -> list[str]:
 def print_shortfalls(diagnostics: pl.DataFrame) -> None:
     """Each township's tier-1 shortfall: the township by name and code, then its text one
     language a line, indented also where it wraps (reads at 80 columns and redirected)."""
+    import polars as pl
+
+    from visit_planner.contracts.places import place_label
+
     if not diagnostics.height or "shortfall" not in diagnostics.columns:
         return
     short = diagnostics.filter(pl.col("shortfall") != "")
@@ -54,6 +64,9 @@ def print_shortfalls(diagnostics: pl.DataFrame) -> None:
 def print_coverage(diagnostics: pl.DataFrame) -> None:
     """Whether tier-1 coverage is proven maximal, Chinese then English, the townships not
     proven by name and code; continuation lines indented (reads at 80 columns)."""
+    from assignment.diagnostics import coverage_summary
+    from visit_planner.contracts.places import place_label
+
     for line in coverage_summary(diagnostics, place_label):
         for i, part in enumerate(Text(line).wrap(console, max(20, console.width - 2))):
             console.print(("  " if i else "") + part.plain.rstrip(), highlight=False, markup=False)
@@ -101,6 +114,8 @@ def print_input_notes(
     prints them) and the input issues (``中文 / English``, one language a line), at most
     ``limit`` of those (the rest are in the diagnostics); wrapped to the terminal."""
     if warnings:
+        from visit_planner.contracts import format_problems
+
         for line in format_problems(warnings).splitlines():
             print_wrapped([line], err_console, style="yellow")
     for text in issues[:limit]:

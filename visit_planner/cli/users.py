@@ -8,6 +8,8 @@ password and print it once: hand it to the account's owner; it is stored only as
 hash and cannot be shown again. With it, the password is the first line of standard input (or
 typed without echo at a terminal), so it never appears in the shell's history or the process
 list. The acting account recorded in the audit log is the operating-system account.
+
+The store (SQLAlchemy, argon2) is imported when a command opens it, not with the CLI.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -29,8 +31,10 @@ from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.paths import resolve_workspace
-from visit_planner.store import USER_ROLES, Store, UserRow
-from visit_planner.store.users import generate_password
+from visit_planner.vocabulary import USER_ROLES
+
+if TYPE_CHECKING:
+    from visit_planner.store import Store, UserRow
 
 users_app = typer.Typer(
     help="Dashboard accounts (看板账号): role, jurisdiction, password.", no_args_is_help=True
@@ -52,6 +56,8 @@ PasswordStdinOption = Annotated[
 def _store(home: Path | None, url: str | None, *, create: bool = False) -> Iterator[Store]:
     # Only ``users add`` may create the workspace's store; the others refuse a mistyped
     # --home instead of opening a new, empty store (see Store.for_workspace).
+    from visit_planner.store import Store
+
     with Store.for_workspace(resolve_workspace(home), url, create=create) as store:
         yield store
 
@@ -118,6 +124,8 @@ def users_add(  # noqa: PLR0917  (Typer options)
         raise typer.BadParameter(
             f"{role!r}: use one of {', '.join(USER_ROLES)} (角色无效)", param_hint="--role"
         )
+    from visit_planner.store.users import generate_password
+
     scope_kind, scope_id = parse_scope(scope)
     password = _read_password() if password_stdin else generate_password()
     with _store(home, store_url, create=True) as store:
@@ -201,6 +209,8 @@ def users_reset_password(
 
     Audited.
     """
+    from visit_planner.store.users import generate_password
+
     password = _read_password() if password_stdin else generate_password()
     with _store(home, store_url) as store:
         row = store.reset_password(username, password, current_actor())

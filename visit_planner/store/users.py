@@ -66,6 +66,7 @@ from visit_planner.store.codec import utc, utc_now
 from visit_planner.store.engine import Database
 from visit_planner.store.models import metadata
 from visit_planner.store.rows import UserRow
+from visit_planner.vocabulary import USER_ROLES
 
 __all__ = [
     "ANONYMOUS",
@@ -90,7 +91,6 @@ __all__ = [
     "users_table",
 ]
 
-USER_ROLES = ("planner", "supervisor", "data_scientist", "viewer")
 SCOPE_KINDS = ("prefecture", "county", "township")
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5

@@ -104,6 +104,7 @@ from visit_planner.synthetic.geography import Areas, clip_lat, clip_lon, km_to_d
 from visit_planner.synthetic.households import build_households
 from visit_planner.synthetic.workers import conflicts as declare_conflicts
 from visit_planner.synthetic.workers import own_households, pick_in_area
+from visit_planner.vocabulary import DEFAULT_MONTH
 
 __all__ = [
     "DEFAULT_MONTH",
@@ -122,7 +123,6 @@ __all__ = [
 ]
 
 MONTH_FILE: Final = "month.json"
-DEFAULT_MONTH: Final = "2026-11"
 
 REASSESS_RATE: Final = 0.12
 MOVE_RATE: Final = 0.003

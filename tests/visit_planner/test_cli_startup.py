@@ -1,0 +1,109 @@
+"""The CLI starts without importing its heavy libraries.
+
+The defect: every command, ``--help`` included, took about 5 s to start, because importing
+``visit_planner.cli`` imported MLflow, scikit-learn, skops, pandera, SciPy and the store
+through the command modules' top-level imports of their jobs. The jobs are now imported by
+the commands that run them. These checks look at what a fresh interpreter has imported (not
+at the time it took), so they hold on a loaded machine too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ML_AND_SOLVERS = (
+    "mlflow",
+    "sklearn",
+    "skops",
+    "pandera",
+    "pandas",
+    "scipy",
+    "ortools",
+    "highspy",
+    "streamlit",
+)
+"""What only the modelling, validation and solving commands (and the dashboard) need."""
+
+HEAVY = (*ML_AND_SOLVERS, "sqlalchemy", "alembic", "argon2")
+"""Not imported by ``import visit_planner.cli`` nor by any ``--help``: the store's libraries
+are added only by the commands that open the store."""
+
+
+def _loaded_after(
+    commands: list[list[str]], tmp_path: Path, names: tuple[str, ...]
+) -> tuple[list[int], list[str]]:
+    """Import the CLI in a fresh interpreter, run ``commands`` in it (each as
+    ``visit-planner ARGS``) and report each command's exit code and which of ``names``
+    (top-level packages) were imported by the end."""
+    script = f"""
+import json, sys
+import visit_planner.cli as cli
+codes = []
+for args in {commands!r}:
+    sys.argv = ["visit-planner", *args]
+    try:
+        cli.main()
+    except SystemExit as exc:
+        codes.append(exc.code or 0)
+    else:
+        codes.append(0)
+loaded = sorted(n for n in {names!r} if n in sys.modules)
+print(json.dumps({{"codes": codes, "loaded": loaded}}))
+"""
+    env = {**os.environ, "VISIT_PLANNER_HOME": str(tmp_path / "workspace"), "COLUMNS": "80"}
+    env.pop("VISIT_PLANNER_STORE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return [int(c) for c in result["codes"]], [str(n) for n in result["loaded"]]
+
+
+def test_importing_the_cli_imports_no_heavy_library(tmp_path: Path) -> None:
+    _, loaded = _loaded_after([], tmp_path, HEAVY)
+    assert loaded == [], (
+        f"importing visit_planner.cli imported {loaded}: import them inside the command that "
+        "needs them"
+    )
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        [["--help"], ["--version"]],
+        [["check-plan", "--help"], ["explain", "--help"], ["assign", "--help"]],
+        [["plan", "--help"], ["train", "--help"], ["models", "--help"], ["demo", "--help"]],
+        [["runs", "list", "--help"], ["users", "add", "--help"], ["overrides", "--help"]],
+    ],
+    ids=["root", "check-explain-assign", "plan-model-demo", "store-groups"],
+)
+def test_help_imports_no_heavy_library(commands: list[list[str]], tmp_path: Path) -> None:
+    codes, loaded = _loaded_after(commands, tmp_path, HEAVY)
+    assert codes == [0] * len(commands)
+    assert loaded == []
+
+
+def test_store_commands_import_no_model_or_solver(tmp_path: Path) -> None:
+    """``store upgrade``, ``runs list``, ``users list`` and ``audit list`` open the store
+    (SQLAlchemy) and nothing of the modelling or solving stack."""
+    commands = [["store", "upgrade"], ["runs", "list"], ["users", "list"], ["audit", "list"]]
+    codes, loaded = _loaded_after(commands, tmp_path, HEAVY)
+    assert codes == [0, 0, 0, 0]
+    assert (tmp_path / "workspace" / "store.db").is_file()  # the commands did use the store
+    assert "sqlalchemy" in loaded
+    assert not set(ML_AND_SOLVERS) & set(loaded)
