@@ -222,6 +222,7 @@ def test_the_local_cluster_has_no_dashboard_and_leaves_port_8787_alone() -> None
             for page in ("/status", "/info/main/workers.html", "/metrics", "/proxy/1/x/status"):
                 with pytest.raises(urllib.error.HTTPError) as refused:
                     urllib.request.urlopen(url + page, timeout=5)
+                refused.value.close()  # its connection, else closed by the garbage collector
                 assert refused.value.code == 404, page
     finally:
         holder.close()
