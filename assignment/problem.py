@@ -146,6 +146,14 @@ class ArcArrays:
         )
         return sub, arcs
 
+    def arcs_in_subset(self, choice: np.ndarray, sub_arcs: np.ndarray) -> np.ndarray:
+        """``choice`` (an arc index here per household, -1 none) in the indices of the
+        sub-problem whose arcs are ``sub_arcs`` (as :meth:`subset` returns them): -1 where
+        there is no arc or the arc is not in the sub-problem."""
+        local = np.full(self.n_arcs, -1, dtype=np.int64)
+        local[sub_arcs] = np.arange(len(sub_arcs))
+        return np.where(choice >= 0, local[np.maximum(choice, 0)], -1)
+
     def restrict(self, arcs: np.ndarray) -> ArcArrays:
         """The same problem with only ``arcs`` (indices here) as candidates."""
         return replace(

@@ -160,9 +160,7 @@ def run_one(arr: ArcArrays, start: np.ndarray, opts: SolverOptions) -> tuple[Cov
     c0 = time.process_time()
     cov = max_coverage(arr, start, opts.coverage_work, opts.coverage_time_limit)
     if not cov.proven:
-        best = np.full(arr.n_items, -1, dtype=np.int64)
-        best[cov.items] = cov.choice
-        k = fractional_top_limit(arr, opts, start=best)
+        k = fractional_top_limit(arr, opts, start=cov.plan(arr.n_items))
         if k is not None and cov.best <= k < cov.upper:
             cov = replace(cov, upper=k)
     return cov, time.process_time() - c0

@@ -13,8 +13,8 @@ A moment may come as
 
 - an aware :class:`~datetime.datetime`, in any zone;
 - a naive ``datetime``, taken as UTC: SQLite hands the store's UTC timestamps back without a
-  zone (the same rule as :func:`visit_planner.store.codec.utc`, repeated here so that the
-  dashboard's plain-Python text module need not import the database layer);
+  zone (:func:`as_utc`, the store's rule too: :mod:`visit_planner.store.codec` takes it from
+  here, since this module imports nothing of the database layer);
 - an ``int`` or ``float``: milliseconds since the epoch (MLflow's ``creation_timestamp``);
 - a ``str`` in ISO 8601 (``2026-12-01T20:30:00+00:00``, ``...Z``), naive text taken as UTC.
 
@@ -35,6 +35,7 @@ __all__ = [
     "ZONE_EN",
     "ZONE_ZH",
     "Moment",
+    "as_utc",
     "shown",
     "shown_both",
     "shown_in",
@@ -55,6 +56,14 @@ _MINUTES: Final = "%Y-%m-%d %H:%M"
 _SECONDS: Final = "%Y-%m-%d %H:%M:%S"
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime; a naive one (SQLite gives the store's timestamps
+    back without a zone) is taken as UTC already."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def to_beijing(moment: Moment) -> datetime:
     """``moment`` as an aware datetime in Beijing time.
 
@@ -72,9 +81,7 @@ def to_beijing(moment: Moment) -> datetime:
             raise ValueError(f"not an ISO 8601 time: {moment!r}") from None
     if not isinstance(moment, datetime):
         raise TypeError(f"not a moment: {moment!r}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=UTC)  # naive: UTC, as the store writes it
-    return moment.astimezone(BEIJING)
+    return as_utc(moment).astimezone(BEIJING)
 
 
 def shown(moment: Moment, *, seconds: bool = False) -> str:

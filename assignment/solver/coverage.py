@@ -121,6 +121,13 @@ class Coverage:
         """Whether ``best`` is proven to be the maximum (it meets the upper bound)."""
         return self.best >= self.upper
 
+    def plan(self, n_items: int) -> np.ndarray:
+        """The cover as an arc per household of the township's ``n_items`` (-1 uncovered,
+        every household not in ``items`` included)."""
+        out = np.full(n_items, -1, dtype=np.int64)
+        out[self.items] = self.choice
+        return out
+
     @property
     def uncertainty(self) -> int:
         """At most this many more tier-1 households may be coverable than ``best``."""
@@ -720,9 +727,7 @@ def _repacked(
     sub, sub_arcs = arr.subset(tm.items, arr.cap_hours - tm.cap_hours, arr.cap_count - tm.cap_count)
     extra = np.zeros(sub.n_arcs) if price is None else price[sub_arcs]
     sub = replace(sub, arc_cost=sub.arc_cost + extra, overload_weight=0.0, soft_hours=None)
-    local = np.full(arr.n_arcs, -1, dtype=np.int64)
-    local[sub_arcs] = np.arange(len(sub_arcs))
-    start = np.where(choice >= 0, local[np.maximum(choice, 0)], -1)
+    start = arr.arcs_in_subset(choice, sub_arcs)
     got, _ = improve_packing(sub, start, effort=effort, floor=floor)
     out = np.where(got >= 0, sub_arcs[np.maximum(got, 0)], -1)
     return out if int((out >= 0).sum()) >= floor and _fits(arr, tm, out) else choice

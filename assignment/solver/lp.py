@@ -465,12 +465,7 @@ def fractional_top_limit(
         soft_hours=None,
         overload_weight=0.0,
     )
-    first = None
-    if start is not None:
-        local = np.full(arr.n_arcs, -1, dtype=np.int64)
-        local[sub_arcs] = np.arange(len(sub_arcs))
-        mine = start[top]
-        first = np.where(mine >= 0, local[np.maximum(mine, 0)], -1)
+    first = None if start is None else arr.arcs_in_subset(start[top], sub_arcs)
     # Fewest top households left out, fractionally.
     least = solve_lp_relaxation(count, opts, start=first)
     if not least.ok:

@@ -212,9 +212,7 @@ def _solve_rest(arr: ArcArrays, opts: SolverOptions) -> TownshipSolution:
     )
     if not cov.proven:
         # The LP of the tier-1 households alone (with cardinality cuts) may bound it tighter.
-        best = np.full(arr.n_items, -1, dtype=np.int64)
-        best[cov.items] = cov.choice
-        k = fractional_top_limit(arr, opts, start=best)
+        k = fractional_top_limit(arr, opts, start=cov.plan(arr.n_items))
         if k is not None and k < cov.upper:
             if k < cov.best:
                 raise SolverInternalError(

@@ -168,14 +168,15 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
     )  # fmt: skip
     for column in table.columns[:3]:
         column.overflow = "fold"  # never cut a name or an id short
-    for r in rows:
+    statuses = [_status(r, now) for r in rows]
+    for r, status in zip(rows, statuses, strict=True):
         table.add_row(
-            r.username + (f"\n{r.email}" if r.email else ""), r.role, r.scope, _status(r, now),
+            r.username + (f"\n{r.email}" if r.email else ""), r.role, r.scope, status,
             str(r.failed_logins),
             f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
     console.print(table if rows else "no accounts yet / 尚无账号")
-    if any(_status(r, now).startswith("locked") for r in rows):
+    if any(status.startswith("locked") for status in statuses):
         console.print(
             f"locked→HH:MM: locked until HH:MM {clock.ZONE_EN} (锁定至{clock.ZONE_ZH} HH:MM)",
             highlight=False,

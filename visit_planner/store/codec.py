@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from visit_planner.clock import as_utc
+
 __all__ = ["canonical_json", "iso", "parse_json", "plain", "utc", "utc_now"]
 
 
@@ -48,11 +50,9 @@ def parse_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def utc(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime; a naive one (SQLite) is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+utc = as_utc
+"""``moment`` as an aware UTC datetime; a naive one (SQLite) is taken as UTC already: the rule
+of :func:`visit_planner.clock.as_utc`, which shows the same moments to people."""
 
 
 def utc_now() -> datetime:
