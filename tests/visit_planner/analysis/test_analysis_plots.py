@@ -76,15 +76,21 @@ def test_model_figures() -> None:
     check(plots.bayes_gap_bars(table))
 
 
-def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
-    sweep = pl.DataFrame(
+def tradeoff_sweep(objective: list[float], bound: list[float | None]) -> pl.DataFrame:
+    """A three-point cadence sweep as ``assignment.tradeoff.sweep`` gives it; the third point leaves
+    tier-1 households out (coverage 0.5, 3 extra cadres), its coverage bound unproven."""
+    return pl.DataFrame(
         {
             "visits_per_month": [1.0, 2.0, 3.0], "tier1_coverage": [1.0, 1.0, 0.5],
             "travel_hours_month": [10.0, 20.0, 25.0], "used_cadre": [2, 2, 2],
-            "extra_cadre": [0, 0, 3], "objective": [100.0, 200.0, 5000.0],
-            "bound": [99.0, None, 4800.0], "tier1_coverage_bound": [1.0, 1.0, None],
+            "extra_cadre": [0, 0, 3], "objective": objective, "bound": bound,
+            "tier1_coverage_bound": [1.0, 1.0, None],
         }
     )  # fmt: skip
+
+
+def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
+    sweep = tradeoff_sweep([100.0, 200.0, 5000.0], [99.0, None, 4800.0])
     fig = plots.tradeoff_figure(sweep, "visits_per_month", "visits (per month 次/月)", "t")
     check(fig)
     objective_panel = fig.axes[3]
@@ -101,14 +107,7 @@ def test_tradeoff_figure_logs_no_findfont_warning(caplog: pytest.LogCaptureFixtu
     """Its log-scale objective axis labels ticks with mathtext (10⁴), which needs matplotlib's
     STIX and Computer Modern fonts: even with a font cache that lacks them (notebook 3.0 logged
     ~21 ``findfont: Font family ['STIXGeneral'] not found``), use_cjk_font registers them."""
-    sweep = pl.DataFrame(
-        {
-            "visits_per_month": [1.0, 2.0, 3.0], "tier1_coverage": [1.0, 1.0, 0.5],
-            "travel_hours_month": [10.0, 20.0, 25.0], "used_cadre": [2, 2, 2],
-            "extra_cadre": [0, 0, 3], "objective": [100.0, 2e4, 1e6],
-            "bound": [99.0, None, 9e5], "tier1_coverage_bound": [1.0, 1.0, None],
-        }
-    )  # fmt: skip
+    sweep = tradeoff_sweep([100.0, 2e4, 1e6], [99.0, None, 9e5])
     with font_cache_without_bundled_fonts(), caplog.at_level(logging.WARNING):
         use_cjk_font()
         fig = plots.tradeoff_figure(sweep, "visits_per_month", "次数 (per month 次/月)", "推演")
