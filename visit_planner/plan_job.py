@@ -54,7 +54,7 @@ from visit_planner.assign_job import (
 )
 from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.stream import stream_inputs
-from visit_planner.contracts.tables import Inputs, find_table
+from visit_planner.contracts.tables import Inputs, check_tables_present, find_table
 from visit_planner.errors import ContractError, PlanFileError, VisitPlannerError
 from visit_planner.overrides import (
     NOT_APPLIED,
@@ -237,6 +237,7 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
     except ValueError as exc:
         raise PlanFileError(f"--month: {exc}") from None
     notices = check_data_month(req.data, req.month)
+    check_tables_present(req.data)  # before the workspace: a wrong --data creates nothing
     workspace = resolve_workspace(req.home).ensure()
     actor = current_actor(req.actor)
     with (
@@ -287,6 +288,8 @@ def _plan(  # noqa: PLR0917
     finally:
         work.remove()
         shutil.rmtree(staging, ignore_errors=True)  # moved into place unless it failed
+        if not any(runs_dir.iterdir()):  # the month's first run failed: no empty directory
+            runs_dir.rmdir()
 
 
 def _plan_townships(  # noqa: PLR0917  (the stages, in order)

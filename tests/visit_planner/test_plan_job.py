@@ -242,6 +242,41 @@ def test_data_of_another_month_is_refused_before_any_work(tmp_path: Path) -> Non
     assert check_data_month(data, M1) == []  # the right month: no notice
 
 
+def test_missing_data_is_refused_before_the_workspace_is_created(tmp_path: Path) -> None:
+    from visit_planner.errors import ContractError
+
+    home = tmp_path / "workspace"
+    with pytest.raises(ContractError) as caught:
+        run_plan(PlanRequest(month=M1, data=tmp_path / "absent", home=home, processes=1))
+    assert f"{tmp_path / 'absent'}: not a directory" in str(caught.value)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ContractError) as caught:
+        run_plan(PlanRequest(month=M1, data=empty, home=home, processes=1))
+    text = flat(str(caught.value))
+    assert "households.parquet: required table is missing" in text
+    assert "workers.parquet: required table is missing" in text  # both, in one pass
+    assert not home.exists()  # no store, no run directory
+
+
+def test_a_month_whose_data_is_refused_leaves_no_run_directory(
+    months: Months, db_url: str, tmp_path: Path
+) -> None:
+    from visit_planner.errors import ContractError
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in months.m1.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    pl.read_parquet(bad / "households.parquet").drop("village_id").write_parquet(
+        bad / "households.parquet"
+    )
+    month = "2027-01"  # a month without runs: its directory would be new
+    with pytest.raises(ContractError, match="village_id"):
+        plan(months, db_url, month, bad)
+    assert not (months.home / "runs" / month).exists()
+
+
 def test_data_without_a_month_record_is_planned_with_a_notice(tmp_path: Path) -> None:
     from visit_planner.plan_job import check_data_month
 

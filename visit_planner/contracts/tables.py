@@ -357,6 +357,27 @@ def _read_whole(name: str, path: Path) -> tuple[pl.DataFrame, list[Problem]]:
     return read_table(path, name)
 
 
+def missing_tables(directory: Path) -> list[str]:
+    """One message per required table that ``directory`` lacks; a ContractError when it is
+    not a directory at all."""
+    if not directory.is_dir():
+        raise ContractError([f"{directory}: not a directory (目录不存在)"])
+    return [
+        f"{directory / (name + '.parquet')}: required table is missing "
+        f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
+        for name, spec in TABLES.items()
+        if spec.required and find_table(directory, name) is None
+    ]
+
+
+def check_tables_present(directory: Path) -> None:
+    """Refuse ``directory`` when it is not a directory or lacks a required table: the cheap
+    first check a job makes before it creates anything (a workspace, a run directory), so a
+    wrong ``--data`` leaves nothing behind."""
+    if missing := missing_tables(directory):
+        raise ContractError(missing)
+
+
 def read_tables(
     directory: Path, read: TableReader = _read_whole
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[Problem]]:
@@ -364,20 +385,13 @@ def read_tables(
     empty frame), the errors of every file raised together as one ContractError, so a user
     fixes them in one pass: the frames, each table's file (its bare name when absent), and
     the warnings."""
-    if not directory.is_dir():
-        raise ContractError([f"{directory}: not a directory (目录不存在)"])
+    messages = missing_tables(directory)
     frames: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     warnings: list[Problem] = []
-    messages: list[str] = []
-    for name, spec in TABLES.items():
+    for name in TABLES:
         path = find_table(directory, name)
         if path is None:
-            if spec.required:
-                messages.append(
-                    f"{directory / (name + '.parquet')}: required table is missing "
-                    f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
-                )
             frames[name], files[name] = empty_table(name), name
             continue
         files[name] = str(path)
