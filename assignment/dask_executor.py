@@ -31,7 +31,9 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
   an address that is malformed, refuses, is silent, or is not a Dask scheduler (its HTTP port,
   a worker, another service) raises :class:`ExecutorUnavailableError` naming the address, and
   so does a scheduler without workers after :data:`WORKERS_WAIT` seconds. A scheduler lost
-  during a run raises :class:`ExecutorLostError`.
+  during a run raises :class:`ExecutorLostError`, and so does a cluster whose workers all
+  left during the run and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks
+  wait for workers that restart or join meanwhile, as Dask's own do, but not for ever).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import dataclasses
 import itertools
 import logging
 import multiprocessing
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -64,6 +67,15 @@ CONNECT_TIMEOUT = 5.0
 WORKERS_WAIT = 10.0
 """Seconds a scheduler without workers is given for its first worker to register (workers
 started at the same time as ``plan``) before giving up with a clear error."""
+WORKERS_GONE_WAIT = 120.0
+"""Seconds a run waits when every worker has left the cluster (killed, their nodes lost)
+before it ends with :class:`ExecutorLostError`: long enough for workers that a nanny or an
+orchestrator restarts, short enough that a nightly run does not hang until morning."""
+WORKERS_POLL = 2.0
+"""Seconds between two questions to the scheduler about its workers, while results wait."""
+RESULT_POLL = 0.1
+"""Seconds between two looks at the finished tasks while none is ready (as Dask's own
+``as_completed`` iteration)."""
 HTTP_ROUTES = ["distributed.http.health"]
 """What the local cluster's HTTP servers serve (Dask cannot switch them off): the health check
 only; no dashboard, no task or log pages, no proxy to the workers."""
@@ -121,12 +133,14 @@ class DaskExecutor:
         on_error: Callable[[Any, BaseException], Any] | None = None,
         window: int | None = None,
         address: str | None = None,
+        workers_gone_wait: float = WORKERS_GONE_WAIT,
     ) -> None:
         self.client = client
         self.retries = retries
         self.on_error = on_error
         self.window = window  # worker threads to keep busy (None: the cluster's, at run time)
         self.address = address or str(client.scheduler.address if client.scheduler else "")
+        self.workers_gone_wait = workers_gone_wait
 
     def scheduler_lost(self) -> bool:
         """Whether the client has lost its scheduler (reconnecting, or closed after failing
@@ -147,8 +161,9 @@ class DaskExecutor:
 
         Tasks are drawn from ``tasks`` as workers become free: :data:`TASKS_AHEAD` per worker
         thread are submitted ahead of the results, and one more for each result. Raises
-        :class:`ExecutorLostError` when the scheduler is lost meanwhile. (Tasks wait while the
-        cluster has no workers, as Dask does: workers that restart, or new ones, pick them up.)"""
+        :class:`ExecutorLostError` when the scheduler is lost meanwhile, or when the cluster
+        has had no workers for ``workers_gone_wait`` seconds (until then tasks wait, as Dask's
+        do: workers that restart, or new ones, pick them up)."""
         live: dict[str, tuple[Any, T, int]] = {}  # key -> (future, task, times resubmitted)
         try:
             yield from self._run(fn, iter(tasks), live)
@@ -191,7 +206,7 @@ class DaskExecutor:
         for task in head:
             start(task)
         try:
-            for fut in pending:
+            for fut in self._completed(pending):
                 _, task, again = live.pop(fut.key)
                 try:
                     result = fut.result()
@@ -215,6 +230,36 @@ class DaskExecutor:
         finally:
             if shared is not None and not self.scheduler_lost():
                 shared.release()
+
+    def _completed(self, pending: as_completed) -> Iterator[Any]:
+        """The futures of ``pending`` as they finish (as iterating it gives them), but a
+        cluster left without workers for ``workers_gone_wait`` seconds raises
+        :class:`ExecutorLostError` instead of waiting for ever."""
+        gone_since: float | None = None  # when the cluster was first seen without workers
+        asked = -WORKERS_POLL
+        while not pending.is_empty():
+            if pending.has_ready():
+                yield next(pending)
+                continue
+            now = time.monotonic()
+            if now - asked >= WORKERS_POLL and not self.scheduler_lost():
+                asked = now  # (a lost scheduler: the futures come back erred, run() says so)
+                if self.client.nthreads():
+                    gone_since = None
+                elif gone_since is None:
+                    gone_since = now
+                elif now - gone_since >= self.workers_gone_wait:
+                    raise self.workers_gone_error()
+            time.sleep(RESULT_POLL)
+
+    def workers_gone_error(self) -> ExecutorLostError:
+        """The one-line error for a run whose cluster lost every worker for good."""
+        return ExecutorLostError(
+            f"every worker of the Dask scheduler at {self.address} left during the run and "
+            f"none came back within {self.workers_gone_wait:g} s (Dask 工作进程全部离开); "
+            f"the unfinished tasks have no result: start workers with `dask worker "
+            f"{self.address}` and run again"
+        )
 
 
 def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
@@ -325,12 +370,14 @@ def dask_executor(
     connect_timeout: float = CONNECT_TIMEOUT,
     allowed_failures: int | None = None,
     workers_wait: float = WORKERS_WAIT,
+    workers_gone_wait: float = WORKERS_GONE_WAIT,
 ) -> Iterator[DaskExecutor]:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``), or on a
     new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
 
     A scheduler address is checked first (:func:`check_scheduler`) and must have a worker
-    within ``workers_wait`` seconds, else :class:`ExecutorUnavailableError`.
+    within ``workers_wait`` seconds, else :class:`ExecutorUnavailableError`; a run ends with
+    :class:`ExecutorLostError` when all workers have been gone ``workers_gone_wait`` seconds.
     ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
     while running one task the scheduler tolerates before it gives up on that task; a remote
     scheduler has its own setting (``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``).
@@ -360,7 +407,13 @@ def dask_executor(
     logging.getLogger("distributed.client").addFilter(quiet)
     try:
         _wait_for_workers(client, name, workers_wait)
-        yield DaskExecutor(client, retries=retries, on_error=on_error, address=name)
+        yield DaskExecutor(
+            client,
+            retries=retries,
+            on_error=on_error,
+            address=name,
+            workers_gone_wait=workers_gone_wait,
+        )
     finally:
         with suppress(Exception):  # already closed: the scheduler was lost
             client.close(timeout=connect_timeout)

@@ -1,7 +1,8 @@
 """The Dask executor when things go wrong: workers dying more often than the retries, a
-township whose workers keep dying, a scheduler address that is malformed, silent, not Dask or
-not a scheduler, a scheduler without workers, and the local cluster's HTTP servers (no
-dashboard, no port 8787, loopback only)."""
+township whose workers keep dying, every worker leaving during a run (for good, or coming
+back), a scheduler address that is malformed, silent, not Dask or not a scheduler, a scheduler
+without workers, and the local cluster's HTTP servers (no dashboard, no port 8787, loopback
+only)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pytest
 from distributed import LocalCluster
 
 from assignment.dask_executor import CONNECT_TIMEOUT, DEFAULT_RETRIES, dask_executor
-from assignment.executor import ExecutorUnavailableError
+from assignment.executor import ExecutorLostError, ExecutorUnavailableError
 from tests.assignment.helpers import listening_here
 
 
@@ -85,6 +86,54 @@ def test_a_task_whose_workers_keep_dying_reports_killed_worker_and_how_often(
     assert "on 2 different workers, but all those workers died" in error  # allowed 1 + 1
     assert marker.read_text() == "2"
     assert "forgotten" not in error and "Cancelled" not in error
+
+
+def nap(seconds: float) -> float:
+    """On the worker: sleep, then give the seconds back."""
+    time.sleep(seconds)
+    return seconds
+
+
+def process_cluster() -> LocalCluster:
+    """One single-threaded worker process (with its nanny) on 127.0.0.1, no dashboard."""
+    return LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    )
+
+
+def test_a_run_whose_workers_all_leave_for_good_ends_with_one_clear_error() -> None:
+    with (
+        process_cluster() as cluster,
+        dask_executor(cluster.scheduler_address, workers_gone_wait=2) as ex,
+    ):
+        threading.Timer(1.0, cluster.scale, (0,)).start()  # the only worker leaves
+        start = time.monotonic()
+        with pytest.raises(ExecutorLostError) as lost:
+            list(ex.run(nap, [30.0, 30.0, 30.0]))
+        waited = time.monotonic() - start
+    assert 3.0 <= waited < 15.0, waited  # left at 1 s, given 2 s more, asked every 2 s
+    assert str(lost.value) == (
+        f"every worker of the Dask scheduler at {cluster.scheduler_address} left during the run "
+        "and none came back within 2 s (Dask 工作进程全部离开); the unfinished tasks have no "
+        f"result: start workers with `dask worker {cluster.scheduler_address}` and run again"
+    )
+
+
+def test_workers_that_come_back_within_the_wait_finish_the_run() -> None:
+    with (
+        process_cluster() as cluster,
+        dask_executor(cluster.scheduler_address, workers_gone_wait=60) as ex,
+    ):
+        threading.Timer(0.5, cluster.scale, (0,)).start()
+        threading.Timer(3.0, cluster.scale, (1,)).start()  # a new worker joins
+        results = sorted(ex.run(nap, [1.0, 1.0, 1.0, 1.0]))
+        assert len(cluster.scheduler_info["workers"]) == 1
+    assert results == [1.0, 1.0, 1.0, 1.0]
 
 
 class Server:
