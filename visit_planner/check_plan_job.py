@@ -62,10 +62,21 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ExplainResult:
-    """Outcome of ``explain`` for one household: its explanation row and ranked alternatives."""
+    """Outcome of ``explain`` for one household: its explanation row, ranked alternatives, and
+    its score row (probabilities, how the tier came about, the reasons; None when the scores
+    the plan was made from do not have the household's, or carry only the tier)."""
 
     household: dict[str, object]
     alternatives: pl.DataFrame
+    score: dict[str, object] | None = None
+
+
+def score_row(scores: pl.DataFrame | None, household_id: str) -> dict[str, object] | None:
+    """The household's row of ``scores`` (None when absent)."""
+    if scores is None:
+        return None
+    rows = scores.filter(pl.col("household_id") == household_id)
+    return rows.row(0, named=True) if rows.height else None
 
 
 def _read_plan(path: Path) -> pl.DataFrame:
@@ -326,11 +337,14 @@ def run_explain(
     expl, _ = explain_plan(local_plan, None, one, settings)
     expl = expl.filter(pl.col("household_id") == household_id)
     alts = alternatives(household_id, local_plan, candidates, one, settings)
-    return ExplainResult(expl.row(0, named=True), alts)
+    return ExplainResult(expl.row(0, named=True), alts, score_row(inputs.scores, household_id))
 
 
 def explain_from_run(run: Path, household_id: str) -> ExplainResult:
     """Explain one household from a run directory: its township's files and the run's policy
     only (see :class:`visit_planner.runs.RunReader`)."""
     reader = RunReader(run)
-    return ExplainResult(reader.explanation(household_id), reader.alternatives(household_id))
+    score = score_row(reader.scores(reader.township_of(household_id)), household_id)
+    return ExplainResult(
+        reader.explanation(household_id), reader.alternatives(household_id), score
+    )

@@ -1,11 +1,11 @@
 """``explain`` in words: the previous worker is last month's, or in a township an amendment
-re-solved, that of the month's previous version."""
+re-solved, that of the month's previous version; why the household has its tier."""
 
 from __future__ import annotations
 
 from rich.cells import cell_len
 
-from visit_planner.cli.explain_text import household_lines
+from visit_planner.cli.explain_text import household_lines, tier_lines
 
 HOUSEHOLD = {
     "household_id": "H0000002",
@@ -40,3 +40,51 @@ def test_a_carried_over_township_of_an_amendment_keeps_last_month() -> None:
     # Townships an amendment carried over keep their explanations (no column, or null).
     text = "\n".join(household_lines({**HOUSEHOLD, "previous_this_month": None}))
     assert "上月 last month W000194" in text
+
+
+SCORE = {
+    "household_id": "H0000002",
+    "p_tier1": 0.599,
+    "p_tier2": 0.391,
+    "p_tier3": 0.010,
+    "model_tier": 1,
+    "final_tier": 1,
+    "tier_source": "model",
+    "model_version": "3",
+    "rule": None,
+    "override_reason": None,
+    "reasons": [
+        {"code": "ill_members", "contribution": 1.81,
+         "text": "重病成员数 1 人 / seriously ill members: 1 person +1.81"},
+        {"code": "village_points", "contribution": -0.33,
+         "text": "村规民约积分 86.2 分 / village points: 86.2 points -0.33"},
+    ],
+}  # fmt: skip
+
+
+def test_the_tier_is_explained_by_the_model_its_probabilities_and_reasons() -> None:
+    lines = tier_lines(SCORE)
+    assert lines[0] == "类别来源 tier decided by: 风险模型 the risk model (版本 version 3)"
+    assert "模型估计的概率 probabilities: 一类户 59.9% · 二类户 39.1% · 三类户 1.0%" in lines[1]
+    assert "    ↑ 重病成员数 1 人 / seriously ill members: 1 person +1.81" in lines
+    assert "    ↓ 村规民约积分 86.2 分 / village points: 86.2 points -0.33" in lines
+    assert max(cell_len(line) for line in lines) <= 80
+
+
+def test_a_rule_or_an_override_is_named_as_the_tiers_source() -> None:
+    rule = tier_lines({**SCORE, "tier_source": "rule", "rule": "dangerous_housing"})
+    assert rule[0] == "类别来源 tier decided by: 政策规则 a policy rule: dangerous_housing"
+    override = tier_lines(
+        {**SCORE, "tier_source": "override", "override_reason": "家访发现独居老人病重 " * 4}
+    )
+    assert override[0].startswith("类别来源 tier decided by: 督导调整 a supervisor's override:")
+    assert len(override) > len(rule)  # the long reason wraps, under 80 columns
+    assert max(cell_len(line) for line in override) <= 80
+
+
+def test_scores_without_probabilities_or_reasons_say_only_what_they_have() -> None:
+    assert tier_lines(None) == []
+    assert tier_lines({"household_id": "H0000002", "final_tier": 2, "p_tier1": 0.2}) == []
+    unsourced = tier_lines({**SCORE, "tier_source": None})
+    assert unsourced[0] == "类别来源 tier decided by: 本方案未记录 not recorded in this run"
+    assert "模型估计的概率 probabilities" in unsourced[1]

@@ -82,6 +82,16 @@ def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> N
     tw = reader.townships()[0]
     scores = reader.scores(tw)
     assert scores is not None and {"p_tier1", "final_tier", "reasons"} <= set(scores.columns)
+    # explain --run on the month's run says why a household has its tier, from those scores.
+    from visit_planner.check_plan_job import explain_from_run
+    from visit_planner.cli.explain_text import tier_lines
+
+    hid = scores["household_id"][0]
+    explained = explain_from_run(second.run_dir, hid)  # type: ignore[attr-defined]
+    assert explained.score == scores.row(0, named=True)
+    text = "\n".join(tier_lines(explained.score))
+    assert "风险模型 the risk model (版本 version 1)" in text and "probabilities" in text
+    assert str(scores["reasons"][0][0]["text"]) in text
 
 
 def test_same_inputs_give_the_same_plan_hash(months: Months, db_url: str) -> None:

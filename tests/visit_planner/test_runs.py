@@ -85,6 +85,12 @@ def test_reader_explains_one_household_like_the_full_explain(run_dir: Path, inpu
     )
     full = run_explain(run_dir / "plan.parquet", paths, load_policy(), hid)
     assert reader.explanation(hid) == full.household
+    # The same score row (tier, probabilities, how the tier came about) from either source.
+    from visit_planner.check_plan_job import explain_from_run
+
+    assert full.score is not None and full.score["household_id"] == hid
+    assert full.score["final_tier"] == 2 and full.score["model_version"] == "7"
+    assert explain_from_run(run_dir, hid).score is None  # an assign run keeps no scores
     # Same alternatives; sums over the township's workers alone may differ in the last bits.
     assert_frame_equal(reader.alternatives(hid), full.alternatives, rel_tol=1e-9)
     assert reader.alternatives(hid).height > 0
@@ -95,6 +101,7 @@ def test_explain_run_cli_and_its_errors(run_dir: Path, inputs: Path, cli) -> Non
     code, out, err = cli("explain", "--run", str(run_dir), "--household", hid)
     assert code == 0, err
     assert hid in out and "alternatives" in out
+    assert "类别来源" not in out  # tiers alone: nothing said about how they came about
     code, _, err = cli("explain", "--run", str(run_dir), "--household", "NOPE")
     assert code == 2 and "NOPE" in err and "not in this run" in flat(err) and "Traceback" not in err
     code, _, err = cli("explain", "--run", str(run_dir), "--household", hid, "--plan", str(run_dir))

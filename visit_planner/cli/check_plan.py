@@ -174,16 +174,18 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """Why a household got its worker; its alternatives (配对说明).
+    """Why a household has its tier and its worker (分类与配对说明).
 
-    Lists what switching to each other allowed worker would cost: ranked by the change in the
-    objective (minutes-equivalent per month), with the household that would be displaced when
-    that worker is full. With `--run DIR` (an `assign --out` directory) only the household's
-    township is read, with the run's own inputs and policy; otherwise pass the plan and its
-    input files.
+    Says how the tier came about (the risk model with its probabilities and main reasons, a
+    policy rule, or a supervisor's override) where the scores have it, then lists what
+    switching to each other allowed worker would cost: ranked by the change in the objective
+    (minutes-equivalent per month), with the household that would be displaced when that
+    worker is full. With `--run DIR` (an `assign --out` or published run directory) only the
+    household's township is read, with the run's own inputs and policy; otherwise pass the
+    plan and its input files.
     """
     from visit_planner.check_plan_job import explain_from_run, run_explain
-    from visit_planner.cli.explain_text import alternative_lines, household_lines
+    from visit_planner.cli.explain_text import alternative_lines, household_lines, tier_lines
     from visit_planner.contracts.places import read_places_beside
     from visit_planner.plan_files import PlanPaths
     from visit_planner.policy import load_policy
@@ -215,6 +217,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             json.dumps(
                 {
                     "household": result.household,
+                    "score": result.score,
                     "alternatives": result.alternatives.head(top).to_dicts(),
                 },
                 ensure_ascii=False,
@@ -223,5 +226,6 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         )
         return
     lines = household_lines(result.household)
+    lines[1:1] = tier_lines(result.score)  # after the household's line: why its tier
     lines += ["", *alternative_lines(result.alternatives.head(top))]
     console.print("\n".join(lines), highlight=False, markup=False)

@@ -99,6 +99,44 @@ def household_lines(h: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _source(score: dict[str, Any]) -> str:
+    """How the tier came about, in the dashboard's words."""
+    source = score.get("tier_source")
+    if source == "model":
+        version = score.get("model_version")
+        return "风险模型 the risk model" + (f" (版本 version {version})" if version else "")
+    if source == "rule":
+        return f"政策规则 a policy rule: {score.get('rule') or '—'}"
+    if source == "override":
+        return f"督导调整 a supervisor's override: {score.get('override_reason') or '—'}"
+    return "本方案未记录 not recorded in this run"
+
+
+def tier_lines(score: dict[str, Any] | None) -> list[str]:
+    """Why the household has its tier: how it came about, the model's probabilities and the
+    reasons that moved its tier-1 risk most (each with its contribution), as the dashboard's
+    household page shows them. Nothing when the scores carry none of that (a scores file of
+    tiers alone, or an ``assign`` run, which keeps none)."""
+    probabilities = score is not None and all(
+        score.get(f"p_tier{k}") is not None for k in (1, 2, 3)
+    )
+    if not score or not (score.get("tier_source") or probabilities or score.get("reasons")):
+        return []
+    lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ")
+    if probabilities:
+        probs = " · ".join(
+            f"{TIER_ZH[k]} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)
+        )
+        lines.append(f"  模型估计的概率 probabilities: {probs}")
+    reasons = score.get("reasons") or []
+    if reasons:
+        lines.append("  主要原因 main reasons (↑ 提高 raises / ↓ 降低 lowers the tier-1 risk):")
+        for r in reasons:
+            arrow = "↑" if float(r.get("contribution") or 0.0) >= 0 else "↓"
+            lines += _wrapped(str(r.get("text") or r.get("code")), f"    {arrow} ", "      ")
+    return lines
+
+
 def consequence(r: dict[str, Any]) -> tuple[str, str]:
     """What choosing this alternative would do, in words: (Chinese, English)."""
     if not r["fits"]:
