@@ -123,6 +123,9 @@ def tier_lines(score: dict[str, Any] | None) -> list[str]:
     if not score or not (score.get("tier_source") or probabilities or score.get("reasons")):
         return []
     lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ")
+    model_tier, final_tier = score.get("model_tier"), score.get("final_tier")
+    if model_tier in (1, 2, 3) and final_tier in (1, 2, 3) and model_tier != final_tier:
+        lines.append(f"  模型的分类 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
     if probabilities:
         probs = " · ".join(
             f"{TIER_ZH[k]} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)
