@@ -82,7 +82,7 @@ def prepare(work: Path, scale: float, seed: int, processes: int) -> tuple[Path, 
     with Store.for_workspace(Workspace(home)) as store:
         published = store.current_run(M1) is not None
     if not published:
-        from visit_planner.risk_job import list_models
+        from visit_planner.model_registry import list_models
 
         if not any("champion" in v.aliases for v in list_models(home)):
             ran["train"], _, _ = cli(home, "train", "--data", str(data))

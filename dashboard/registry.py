@@ -34,12 +34,12 @@ from typing import Any, Final
 
 from risk_model.versions import VersionInfo
 from visit_planner.errors import VisitPlannerError
+from visit_planner.model_registry import MLFLOW_URI_ENV
 
 TTL: Final = 30.0
 """Seconds a snapshot of a tracking server's registry is kept."""
 TIMEOUT: Final = 180.0
 """Seconds the child may take (importing MLflow on a loaded machine is slow)."""
-MLFLOW_URI_ENV: Final = "VISIT_PLANNER_MLFLOW_URI"  # as visit_planner.risk_job reads it
 
 TEXT_ARTIFACTS: Final = (
     "fairness.csv",
@@ -71,8 +71,8 @@ def read_registry(home: Path) -> dict[str, Any]:
     """The snapshot as JSON-ready data (runs in the child: imports MLflow)."""
     from risk_model.errors import RiskModelError
     from risk_model.tracking import read_artifact
+    from visit_planner.model_registry import registry_for, user_errors
     from visit_planner.paths import Workspace
-    from visit_planner.risk_job import registry_for, user_errors
 
     with user_errors():
         registry = registry_for(Workspace(home))

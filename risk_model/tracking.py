@@ -40,7 +40,6 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 import mlflow
 import numpy as np
 import pandas as pd
-import skops.io as sio
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
@@ -97,6 +96,8 @@ def quiet_registration() -> Iterator[None]:
 
 def trusted_types(model: Any = None, *, file: Path | None = None) -> list[str]:
     """Types skops does not trust by default, after checking each is from an allowed module."""
+    import skops.io as sio  # with scikit-learn: only when a model is saved or loaded
+
     found = (
         sio.get_untrusted_types(file=file)
         if file is not None
@@ -278,6 +279,8 @@ class Registry:
             files = list(local.rglob(MODEL_FILE))
             if not files:
                 raise RegistryError(f"version {info.version} has no {MODEL_FILE} (not skops)")
+            import skops.io as sio
+
             model = sio.load(files[0], trusted=trusted_types(file=files[0]))
         return model, info
 

@@ -345,6 +345,4 @@ def explain_from_run(run: Path, household_id: str) -> ExplainResult:
     only (see :class:`visit_planner.runs.RunReader`)."""
     reader = RunReader(run)
     score = score_row(reader.scores(reader.township_of(household_id)), household_id)
-    return ExplainResult(
-        reader.explanation(household_id), reader.alternatives(household_id), score
-    )
+    return ExplainResult(reader.explanation(household_id), reader.alternatives(household_id), score)

@@ -68,8 +68,9 @@ from assignment.solver.options import SolverOptions
 from assignment.validator import Violation, validate_plan
 from visit_planner.assign_job import AssignInputs, tier_counts
 from visit_planner.contracts.stream import HouseholdChunks
+from visit_planner.model_registry import user_errors
 from visit_planner.overrides import AppliedOverrides
-from visit_planner.risk_job import ScoringContext, score_with, user_errors
+from visit_planner.risk_job import ScoringContext, score_with
 
 Timer = Callable[[str, float], None]
 

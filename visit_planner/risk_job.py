@@ -11,26 +11,22 @@ functions the CLI does::
     promote_version(outcome.version.version, Path("data/households.parquet"))
     score_file(Path("data/households.parquet"), Path("scores.parquet"))
 
-MLflow location: ``--mlflow-uri`` / ``$VISIT_PLANNER_MLFLOW_URI`` when given (e.g. a server
-on 127.0.0.1), else the SQLite database and artifact directory of the workspace.
+The registry (where MLflow is, its errors as ours) is :mod:`visit_planner.model_registry`.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from risk_model import DecisionRule, FeatureSpec, RiskModelError, TrainConfig, TrainResult
+from risk_model import DecisionRule, FeatureSpec, TrainConfig, TrainResult
 from risk_model.decision import ordinal_cost_matrix
 from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
@@ -42,30 +38,16 @@ from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
-from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.model_registry import registry_for, user_errors
+from visit_planner.paths import resolve_workspace
 from visit_planner.policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from assignment.executor import Executor
     from visit_planner.score_partitions import ScoredPartitions
 
-MLFLOW_URI_ENV = "VISIT_PLANNER_MLFLOW_URI"
 HOUSEHOLDS = "households"
 TRUTH = "truth"
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the risk library's own errors into the application's clean CLI errors.
-
-    Only :class:`~risk_model.errors.RiskModelError` (with its ``ConfigError``, e.g. a cost
-    matrix that does not fit the spec) is a user's error; anything else is a bug and keeps
-    its traceback.
-    """
-    try:
-        yield
-    except RiskModelError as exc:
-        raise RiskJobError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -112,22 +94,6 @@ def risk_settings(policy: Policy, spec: FeatureSpec) -> RiskSettings:
         ),
         on_unseen=r.on_unseen_category,
     )
-
-
-def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
-    """The model registry: an explicit URI, ``$VISIT_PLANNER_MLFLOW_URI``, or the workspace."""
-    from risk_model.tracking import Registry, Tracking
-
-    uri = mlflow_uri or os.environ.get(MLFLOW_URI_ENV)
-    if uri:
-        artifacts = (
-            ""
-            if uri.startswith(("http://", "https://"))
-            else workspace.mlflow_artifacts.resolve().as_uri()
-        )
-        return Registry(Tracking(uri, artifacts))
-    workspace.ensure()
-    return Registry(Tracking.embedded(workspace.mlflow_db, workspace.mlflow_artifacts))
 
 
 def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
@@ -654,9 +620,3 @@ def score_file(
         fidelity=scored.fidelity,
         classes=tuple(context.spec.classes),
     )
-
-
-def list_models(home: Path | None = None, mlflow_uri: str | None = None) -> list[Any]:
-    """Every registered version, newest first (with aliases, tags and metrics)."""
-    with user_errors():
-        return registry_for(resolve_workspace(home), mlflow_uri).versions()

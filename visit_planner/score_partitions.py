@@ -29,12 +29,12 @@ from typing import Any, Literal
 import polars as pl
 
 from assignment.executor import Executor
+from visit_planner.model_registry import user_errors
 from visit_planner.risk_job import (
     ScoreOutcome,
     ScoringContext,
     score_file,
     score_with,
-    user_errors,
 )
 
 CHUNK_ROWS = 100_000

@@ -85,7 +85,7 @@ def test_train_promote_score_models_loop(
     assert rc == 0, err
     assert "champion" in out and "households.parquet" in out
     # Registered at, in Beijing time (UTC+8) as the heading says, never UTC.
-    from visit_planner.risk_job import list_models
+    from visit_planner.model_registry import list_models
 
     (v1,) = list_models(workspace)
     registered = datetime.fromtimestamp(v1.created_ms / 1000, UTC) + timedelta(hours=8)

@@ -107,3 +107,15 @@ def test_store_commands_import_no_model_or_solver(tmp_path: Path) -> None:
     assert (tmp_path / "workspace" / "store.db").is_file()  # the commands did use the store
     assert "sqlalchemy" in loaded
     assert not set(ML_AND_SOLVERS) & set(loaded)
+
+
+def test_listing_the_models_imports_mlflow_but_no_modelling_or_solving_library(
+    tmp_path: Path,
+) -> None:
+    """``models`` reads the registry only (:mod:`visit_planner.model_registry`): MLflow, but
+    not scikit-learn and skops (training, scoring, model files) nor the solvers; it took
+    about 5 s to start when it imported the training job."""
+    codes, loaded = _loaded_after([["models"]], tmp_path, HEAVY)
+    assert codes == [0]
+    assert "mlflow" in loaded  # the command did read the registry
+    assert not {"sklearn", "skops", "pandera", "ortools", "highspy", "streamlit"} & set(loaded)

@@ -21,16 +21,15 @@ from risk_model.promote import GateDecision, heldout_rows
 from risk_model.spec import FeatureSpec, spec_from_dict
 from risk_model.training import Evaluation, evaluate, summarise
 from visit_planner.errors import RiskJobError
+from visit_planner.model_registry import registry_for, user_errors
 from visit_planner.paths import resolve_workspace
 from visit_planner.policy import load_policy
 from visit_planner.risk_job import (
     TRUTH,
     promote_version,
     read_data,
-    registry_for,
     resolve_data,
     risk_settings,
-    user_errors,
 )
 
 

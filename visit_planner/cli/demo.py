@@ -76,7 +76,7 @@ def demo_cmd(
     that would cover it, rather than failing on it.
     """
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
-    from visit_planner.risk_job import list_models  # imports MLflow: only when needed
+    from visit_planner.model_registry import list_models  # imports MLflow: only when needed
     from visit_planner.store import Store
 
     started = time.perf_counter()

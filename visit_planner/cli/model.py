@@ -435,7 +435,7 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
 
     The registered versions of household-risk.
     """
-    from visit_planner.risk_job import list_models
+    from visit_planner.model_registry import list_models
 
     versions = list_models(home, mlflow_uri)
     if not versions:
