@@ -5,8 +5,9 @@ quick greedy plan (:func:`_greedy_start`, which also gives the simplex its first
 grows by *column generation*: every pruned arc is priced with the LP duals and added back while its
 reduced cost is negative, so the final LP is the LP of the *unpruned* problem (pruning costs
 nothing, provably). Cardinality cuts per worker (:func:`cardinality_cuts`) and, where the LP
-leaves tier-1 households out, a coverage cut (:func:`coverage_cut`) make it fit the integer
-problem. With a workload-balance term each overloadable worker gets an overload column.
+covers more tier-1 households than any plan can, a coverage cut (the row below, with ``k``
+the tier-1 stage's proven maximum) make it fit the integer problem. With a workload-balance
+term each overloadable worker gets an overload column.
 
 The coverage row is "at most k tier-1 households covered" (valid for every plan when k is
 the proven maximum: the bound of the user's weighted model) or, with ``cover_exact``,
@@ -271,10 +272,10 @@ def solve_lp_relaxation(
     """LP optimum of the unpruned township problem, by pruning + column generation.
 
     ``cover`` = (top-household mask, k) adds the valid cut "at most k top households covered"
-    (see :func:`coverage_cut`); with ``cover_exact`` the row is "exactly k" instead (valid
-    only for plans that cover k: the lexicographic model when k is the proven maximum; pass
-    a ``start`` plan covering k: without one, every arc of a top household joins the first
-    columns instead, since the pruned ones alone may not admit k).
+    (k a proven maximum: see the module docstring); with ``cover_exact`` the row is "exactly
+    k" instead (valid only for plans that cover k: the lexicographic model when k is the
+    proven maximum; pass a ``start`` plan covering k: without one, every arc of a top
+    household joins the first columns instead, since the pruned ones alone may not admit k).
     ``start`` (arc per household or -1, a feasible plan) joins
     the first columns and the crash basis (:func:`_crash`): a warm start only, the optimum
     is the same.
@@ -415,28 +416,6 @@ def solve_lp_relaxation(
                 mu=mu,
             )
         add(neg)
-
-
-def coverage_cut(
-    arr: ArcArrays, lp: LPResult, opts: SolverOptions
-) -> tuple[np.ndarray, int] | None:
-    """A valid cut "at most k top (tier-1) households covered" when the LP breaks it.
-
-    ``k`` is the floor of the most top households any *fractional* plan covers (the LP of the
-    top households alone, on full capacities, counting each as 1): no integer plan covers more.
-    Where cadres are short, the LP spreads the last hours over fractions of households; this
-    cut makes it pay for the whole household it cannot cover. None when the LP already
-    respects it (or no top household is left out).
-    """
-    is_top = top_mask(arr)
-    top = np.flatnonzero(is_top)
-    mass = float(lp.x[is_top[arr.arc_item]].sum())
-    if len(top) == 0 or mass >= len(top) - 1e-6:
-        return None
-    k = fractional_top_limit(arr, opts)
-    if k is None:
-        return None
-    return (is_top, k) if mass > k + 1e-6 else None
 
 
 def fractional_top_limit(

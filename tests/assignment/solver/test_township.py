@@ -13,13 +13,13 @@ from assignment.solver.coverage import max_coverage
 from assignment.solver.knapsack import knapsack_min
 from assignment.solver.lp import (
     _greedy_start,
-    coverage_cut,
     fractional_top_limit,
     solve_lp_relaxation,
 )
 from assignment.solver.options import SolverOptions
+from assignment.solver.priority import top_mask
 from assignment.solver.repair import presolve
-from assignment.solver.township import solve_arrays
+from assignment.solver.township import _cover_limit, solve_arrays
 from tests.assignment.helpers import (
     exact,
     feasible,
@@ -186,10 +186,12 @@ def test_coverage_cut_raises_the_bound_where_top_households_are_left_out() -> No
     for seed in range(10):  # seeds 7 and 8 leave tier-1 households out fractionally
         arr = short_of_top_capacity(seed)
         lp = solve_lp_relaxation(arr, SolverOptions())
-        cover = coverage_cut(arr, lp, SolverOptions())
-        if cover is None:
+        # The solver's cut: "at most K covered", K the proven maximum, where the LP covers more.
+        cov = max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64), work=0.0)
+        k = _cover_limit(arr, lp, cov, SolverOptions())
+        if k is None:
             continue
-        with_cut = solve_lp_relaxation(arr, SolverOptions(), cover)
+        with_cut = solve_lp_relaxation(arr, SolverOptions(), (top_mask(arr), k))
         assert with_cut.objective >= lp.objective - 1e-6
         lifted += with_cut.objective > lp.objective + 1e-6
         assert with_cut.objective <= exact(arr) + 1e-6
