@@ -75,10 +75,16 @@ HOURS_SCALE = 100_000  # CP-SAT works on integers: hours in units of 1e-5 h
 COST_SCALE = 100.0  # the cost stage's objective in hundredths of a minute-equivalent
 SEED = 11
 # The tier-1 count MIP's deterministic work limit: branch-and-bound nodes x tier-1 arcs
-# (about 580 nodes at 2,600 arcs, 150 at 10,000), and the size above which it is not tried
-# (its root alone takes about a minute at 33,000 arcs).
+# (about 580 nodes at 2,600 arcs, 150 at 10,000), and the size above which it is not tried.
+# Its root (cut rounds, the root's sub-MIPs) costs most of it whatever the node limit: 2.3
+# of 5.2 CPU s at 2,589 arcs, 6.3 of 7.6 s at 9,790. In the six runs of `bench/bench_assign.py
+# --scale 1 [--seed N] [--tight] --processes 2 --skip-greedy --solver-only` it ran in six
+# townships and closed one, the smallest (532625011, seed 2, tight: 2,589 arcs, the plan
+# meeting the LP's floor); in the five of 4,427 to 11,152 arcs it found neither a plan nor
+# a bound better than the searches' and the LP's, for 5 to 12.5 CPU s each, as it did with
+# four times the nodes (9,790 arcs). So it runs up to 4,000 arcs (16,000 before).
 MIP_WORK = 1_500_000
-MIP_MAX_ARCS = 16_000
+MIP_MAX_ARCS = 4_000
 # Above MIP_MAX_ARCS no MIP runs. The MIP on the count LP's support (a few arcs per
 # household) and the plan's arcs ran there once, a primal step: it covered no household more
 # than the searches in any of its calls (7 in the six runs of `bench/bench_coverage_steps.py
