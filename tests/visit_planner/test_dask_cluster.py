@@ -96,6 +96,12 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
         with contextlib.suppress(ProcessLookupError):  # nannies' children too
             os.killpg(p.pid, signal.SIGKILL)
         p.wait(timeout=5)
+    # The groups' other members (the nannies' workers) are not our children: on a loaded
+    # machine they may take a moment after SIGKILL to be gone (seen once on the fresh-clone
+    # CI at load 7: a worker still listed right after the kill). Wait for them, boundedly.
+    deadline = time.monotonic() + 10.0
+    while _in_groups({p.pid for p in procs}) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def listening(pgids: set[int]) -> set[tuple[str, int]]:
