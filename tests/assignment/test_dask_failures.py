@@ -116,7 +116,7 @@ def test_a_run_whose_workers_all_leave_for_good_ends_with_one_clear_error() -> N
         with pytest.raises(ExecutorLostError) as lost:
             list(ex.run(nap, [30.0, 30.0, 30.0]))
         waited = time.monotonic() - start
-    assert 3.0 <= waited < 15.0, waited  # left at 1 s, given 2 s more, asked every 2 s
+    assert 3.0 <= waited < 25.0, waited  # left at 1 s, given 2 s more (slack for a loaded CI)
     assert str(lost.value) == (
         f"every worker of the Dask scheduler at {cluster.scheduler_address} left during the run "
         "and none came back within 2 s (Dask 工作进程全部离开); the unfinished tasks have no "
