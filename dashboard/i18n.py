@@ -215,10 +215,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "tier": ("类别", "Tier"),
     "tier_source": ("类别来源", "Tier decided by"),
-    "source_model": ("风险模型", "the risk model"),
-    "source_rule": ("政策规则：{rule}", "a policy rule: {rule}"),
-    "source_override": ("督导调整：{reason}", "a supervisor's override: {reason}"),
-    "source_unknown": ("本方案未记录", "not recorded in this run"),
+    "source_model": labels.TIER_SOURCE["model"],
+    "source_rule": (
+        labels.TIER_SOURCE["rule"][0] + "：{rule}",
+        labels.TIER_SOURCE["rule"][1] + ": {rule}",
+    ),
+    "source_override": (
+        labels.TIER_SOURCE["override"][0] + "：{reason}",
+        labels.TIER_SOURCE["override"][1] + ": {reason}",
+    ),
+    "source_unknown": labels.TIER_SOURCE[None],
     "probabilities": ("模型估计的概率", "Probabilities from the model"),
     "reasons": ("主要原因", "Main reasons"),
     "reasons_caption": (

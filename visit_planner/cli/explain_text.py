@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from visit_planner.contracts.places import name_places, place_label
-from visit_planner.export.labels import TIER_ZH, role_en, role_zh
+from visit_planner.export.labels import TIER_SOURCE, TIER_ZH, role_en, role_zh
 
 
 def _yes(value: object) -> str:
@@ -100,16 +100,16 @@ def household_lines(h: dict[str, Any]) -> list[str]:
 
 
 def _source(score: dict[str, Any]) -> str:
-    """How the tier came about, in the dashboard's words."""
+    """How the tier came about, in the dashboard's words (:data:`TIER_SOURCE`)."""
     source = score.get("tier_source")
+    zh, en = TIER_SOURCE.get(source, TIER_SOURCE[None])
     if source == "model":
         version = score.get("model_version")
-        return "风险模型 the risk model" + (f" (版本 version {version})" if version else "")
-    if source == "rule":
-        return f"政策规则 a policy rule: {score.get('rule') or '—'}"
-    if source == "override":
-        return f"督导调整 a supervisor's override: {score.get('override_reason') or '—'}"
-    return "本方案未记录 not recorded in this run"
+        return f"{zh} {en}" + (f" (版本 version {version})" if version else "")
+    if source in ("rule", "override"):
+        detail = score.get("rule" if source == "rule" else "override_reason")
+        return f"{zh} {en}: {detail or '—'}"
+    return f"{zh} {en}"
 
 
 def tier_lines(score: dict[str, Any] | None) -> list[str]:

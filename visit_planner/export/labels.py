@@ -17,6 +17,13 @@ from visit_planner.synthetic.geography import COUNTIES
 
 TIER_ZH: Final = dict(TIER_NAMES_ZH)
 TIER_EN: Final = {1: "tier 1 (high)", 2: "tier 2 (medium)", 3: "tier 3 (low)"}
+TIER_SOURCE: Final[dict[str | None, tuple[str, str]]] = {
+    "model": ("风险模型", "the risk model"),
+    "rule": ("政策规则", "a policy rule"),
+    "override": ("督导调整", "a supervisor's override"),
+    None: ("本方案未记录", "not recorded in this run"),
+}
+"""What decided a household's tier (scores' ``tier_source``), in Chinese and English."""
 
 _COUNTY_NAMES: Final = {c.county_id: (c.name_zh, c.name_en) for c in COUNTIES}
 _EVERY_MONTHS: Final = {2: ("每两个月 1 次", "every 2 months"), 3: ("每季度 1 次", "quarterly")}

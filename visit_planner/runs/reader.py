@@ -37,6 +37,7 @@ class RunReader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.manifest = RunManifest.read(root)
+        self._township_of: dict[str, str] = {}  # a run never changes: looked up once each
         remember_places(self.places())  # so that every text about this run names its places
 
     def places(self) -> pl.DataFrame | None:
@@ -66,6 +67,8 @@ class RunReader:
 
     def township_of(self, household_id: str) -> str:
         """The township of ``household_id``; a clear error when it is not in the run."""
+        if household_id in self._township_of:
+            return self._township_of[household_id]
         found = (
             pl.scan_parquet(self.root / "households_index.parquet")
             .filter(pl.col("household_id") == household_id)
@@ -76,7 +79,8 @@ class RunReader:
             raise PlanFileError(
                 f"{self.root}: household {household_id!r} is not in this run (农户不在方案中)"
             )
-        return str(found.item(0, 0))
+        self._township_of[household_id] = str(found.item(0, 0))
+        return self._township_of[household_id]
 
     def verify(self) -> list[str]:
         """Files whose content no longer matches the manifest's hash (or that are missing)."""
