@@ -27,10 +27,13 @@ households reshuffled. So the count is solved on its own, exactly:
   worker duals, each arc also pays for the hours and the place it takes from the lower
   tiers (what the LP says an hour of that worker is worth to them), so the cover chosen is
   one the rest of the plan can live with. The count's cover is first made cheaper by the
-  cost form of the tabu search (never fewer than ``k`` covered), CP-SAT (on small models)
-  is hinted with that, the best is made cheaper a few cadres at a time by the
-  large-neighbourhood search of :mod:`assignment.solver.cover_lns` (as many covered), and
-  then improved by the packing search
+  cost form of the tabu search (never fewer than ``k`` covered), then by the same search
+  gathering free hours on few cadres so that a riskier household left out can take a
+  lighter one's place (:data:`~assignment.solver.count_search.CONSOLIDATE`), CP-SAT (on
+  small models) is hinted with that, the best is made cheaper a few cadres at a time by
+  the large-neighbourhood search of :mod:`assignment.solver.cover_lns` (as many covered)
+  and the gathering search in turn, while a round gains enough (:data:`IMPROVE_ROUNDS`,
+  :data:`IMPROVE_MIN`), and then improved by the packing search
   (:mod:`assignment.solver.packing`) on the tier-1 households alone, under the floor
   rule: it swaps which tier-1 households are covered and by whom, never covering fewer.
 
@@ -64,7 +67,7 @@ from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
-from assignment.solver.count_search import search_cost, search_count
+from assignment.solver.count_search import CONSOLIDATE, search_cost, search_count
 from assignment.solver.cover_lns import improve_cover
 from assignment.solver.highs import solve_lp, solve_mip
 from assignment.solver.packing import improve_packing
@@ -100,6 +103,13 @@ MIP_MAX_ARCS = 4_000
 # of 103 CPU s (default) and 68 instead of 119 (tight) against the code before (commit
 # d7384f9, `bench/results/assign_scale1_solver_{default,tight}_d7384f9.md`).
 CPSAT_MAX_ARCS = 2_000
+# Rounds of the large-neighbourhood search and the gathering cost search, each from the
+# other's cover, at most: each finds covers the other cannot reach from its own (532626004,
+# seed 1, default: 2,961,236 -> 2,871,051 -> 2,747,405 -> 2,715,933 over three rounds).
+# A round must gain IMPROVE_MIN times the least penalty for the next to run (the later
+# rounds' tiny gains cost several CPU seconds each).
+IMPROVE_ROUNDS = 4
+IMPROVE_MIN = 0.05
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
 MIP_CLOCK_FACTOR = 5.0  # its safety clock: this many times the stage's, far above its work
 _PROVEN_BY = "proven by "  # Coverage.message of a proven count, then the step that closed it
@@ -433,22 +443,29 @@ def _cost_searched(
     floor: int,
     price: np.ndarray | None,
     effort: float = 1.0,
+    gather: float = 0.0,
 ) -> np.ndarray:
     """``start`` (arc per household of ``tm.items``, a fitting cover of at least ``floor``)
     made cheaper by :func:`~assignment.solver.count_search.search_cost`: arc costs plus
     ``price`` per covered household, penalties per uncovered one; never fewer than
-    ``floor`` covered, pins kept. ``start`` itself when nothing cheaper fits."""
+    ``floor`` covered, pins kept. With ``gather`` > 0 its moves also gather free hours,
+    at that share of the least penalty per squared hour (``consolidate`` of
+    :func:`~assignment.solver.count_search.search_cost`; :data:`CONSOLIDATE`). ``start``
+    itself when nothing cheaper fits."""
     dn, cost = _priced(arr, tm, price)
+    penalty = arr.penalty[tm.items]
+    weight = gather * float(penalty.min()) if gather > 0 and len(penalty) else 0.0
     got = search_cost(
         dn.hours,
         cost,
-        arr.penalty[tm.items],
+        penalty,
         cap_hours=tm.cap_hours[dn.cadres],
         cap_count=tm.cap_count[dn.cadres],
         start=dn.cadre_of(arr, start),
         fixed=dn.fixed,
         floor=floor,
         effort=effort,
+        consolidate=weight,
     )
     found = dn.arcs_of(got)
     ok = int((found >= 0).sum()) >= floor and _fits(arr, tm, found)
@@ -680,7 +697,14 @@ def cheapest_cover(
     is_top = top_mask(arr)
     top = np.flatnonzero(is_top)
     tabu = _cost_searched(arr, tm, cov.choice, floor=cov.best, price=price)
-    candidates = [cov.choice, tabu]
+    # Gathering free hours pays only where a household is left out (whom to leave out).
+    leaves_out = cov.best < len(tm.items)
+    gathered = (
+        _cost_searched(arr, tm, tabu, floor=cov.best, price=price, gather=CONSOLIDATE)
+        if leaves_out
+        else tabu
+    )
+    candidates = [cov.choice, tabu, gathered]
     code = cp_model.UNKNOWN
     if len(tm.arcs) <= CPSAT_MAX_ARCS:
         t0 = time.perf_counter()
@@ -691,7 +715,7 @@ def cheapest_cover(
             gain = gain + price[tm.arcs]
         model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
         hint = np.full(arr.n_items, -1, dtype=np.int64)
-        hint[cov.items] = tabu
+        hint[cov.items] = gathered
         _hint(model, x, tm, hint)
         _, code, got = _solved(model, x, tm, work, time_limit, started=t0)
         if got is not None and int((got >= 0).sum()) >= cov.best and _fits(arr, tm, got):
@@ -705,7 +729,17 @@ def cheapest_cover(
         return top_part(arr, full) + extra
 
     best = min(candidates, key=lambda ch: top_cost(ch, priced=True))
-    best = _lns_searched(arr, tm, best, price=price)
+    # The large-neighbourhood search and the gathering cost search each start the other
+    # from a cover it cannot improve: alternate them while a round gains enough.
+    enough = IMPROVE_MIN * float(arr.penalty[tm.items].min())
+    for _ in range(IMPROVE_ROUNDS if leaves_out else 1):
+        before = top_cost(best, priced=True)
+        best = _lns_searched(arr, tm, best, price=price)
+        if not leaves_out:
+            break
+        best = _cost_searched(arr, tm, best, floor=cov.best, price=price, gather=CONSOLIDATE)
+        if top_cost(best, priced=True) > before - enough:
+            break
     if effort > 0:
         best = _repacked(arr, tm, best, floor=cov.best, price=price, effort=effort)
     full = np.full(arr.n_items, -1, dtype=np.int64)

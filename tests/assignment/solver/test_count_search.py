@@ -293,3 +293,76 @@ def test_a_search_kept_to_some_households_covers_only_them_and_the_pins() -> Non
         assert kept < int((got >= 0).sum()) <= exact
         assert feasible(arr, plan_of_choice(arr, tm.items, got))
     assert searched >= 14  # the others found nothing more to cover: 16 of 40 when written
+
+
+def _township_cover(seed: int) -> tuple[np.ndarray, ...]:
+    """A township-shaped tier-1 part as dense arrays (hours, cost, penalty, hour and
+    household limits) and its count search's largest cover: every cadre full to minutes."""
+    arr = township_shaped(seed, n_top=200, n_cadres=8)
+    tm = _top_model(arr)
+    dn = coverage._dense(arr, tm)
+    hours = dn.hours
+    cost = np.where(np.isfinite(hours), arr.arc_cost[np.maximum(dn.arc_at, 0)], np.inf)
+    pen = arr.penalty[tm.items]
+    cap, cap_n = tm.cap_hours[dn.cadres], tm.cap_count[dn.cadres]
+    none = np.zeros(len(pen), dtype=bool)
+    start = search_count(hours, cap, cap_n, np.full(len(pen), -1), none, target=len(pen))
+    return hours, cost, pen, cap, cap_n, start
+
+
+def test_gathering_free_hours_finds_cheaper_covers_where_cadres_are_full() -> None:
+    # From the count's cover (cadres full to minutes), the plain cost search and the one
+    # that also gathers free hours, each from the plain one's result as the tier-1 stage
+    # runs them: the gathering one keeps the floor, fits, is never dearer and, summed over
+    # the seeds, leaves out cheaper households.
+    plain_total = gathered_total = 0.0
+    cheaper = 0
+    for seed in range(8):
+        hours, cost, pen, cap, cap_n, start = _township_cover(seed)
+        floor = int((start >= 0).sum())
+        none = np.zeros(len(pen), dtype=bool)
+        kw = {"cap_hours": cap, "cap_count": cap_n, "fixed": none, "floor": floor}
+        plain = search_cost(hours, cost, pen, start=start, **kw)
+        weight = count_search.CONSOLIDATE * float(pen.min())
+        got = search_cost(hours, cost, pen, start=plain, consolidate=weight, **kw)
+        assert cover_fits(hours, cap, cap_n, got)
+        assert int((got >= 0).sum()) >= floor
+        assert cover_cost(cost, pen, got) <= cover_cost(cost, pen, plain) + 1e-6
+        plain_total += cover_cost(cost, pen, plain)
+        gathered_total += cover_cost(cost, pen, got)
+        cheaper += cover_cost(cost, pen, got) < cover_cost(cost, pen, plain) - 1e-6
+    assert gathered_total < plain_total
+    assert cheaper >= 2  # 2 of 8 when written (seeds 1 and 7)
+
+
+def test_with_a_gathering_weight_the_cost_search_stays_exact_on_small_townships() -> None:
+    # The cost it reports is its cover's own (the move scores are not costs): every cover
+    # fits, keeps the floor, is no dearer than the start and no cheaper than the exact one.
+    reached = 0
+    for seed in range(40):
+        hours, cap, cap_n = dense(seed)
+        rng = np.random.default_rng(100 + seed)
+        cost = rng.uniform(1, 30, hours.shape)
+        pen = rng.uniform(20, 90, hours.shape[1])
+        n = hours.shape[1]
+        none = np.zeros(n, bool)
+        start = search_count(hours, cap, cap_n, np.full(n, -1), none, target=n)
+        floor = int((start >= 0).sum())
+        got = search_cost(
+            hours,
+            cost,
+            pen,
+            cap_hours=cap,
+            cap_count=cap_n,
+            start=start,
+            fixed=none,
+            floor=floor,
+            consolidate=0.1 * float(pen.min()),
+        )
+        assert cover_fits(hours, cap, cap_n, got)
+        assert int((got >= 0).sum()) >= floor
+        assert cover_cost(cost, pen, got) <= cover_cost(cost, pen, start) + 1e-9
+        exact = cheapest(hours, cost, pen, cap, cap_n, floor)
+        assert cover_cost(cost, pen, got) >= exact - 1e-9
+        reached += abs(cover_cost(cost, pen, got) - exact) < 1e-6
+    assert reached >= 25  # 30 of 40 when written (the plain search: 34)
