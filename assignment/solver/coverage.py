@@ -697,8 +697,9 @@ def cheapest_cover(
     is_top = top_mask(arr)
     top = np.flatnonzero(is_top)
     tabu = _cost_searched(arr, tm, cov.choice, floor=cov.best, price=price)
-    # Gathering free hours pays only where a household is left out (whom to leave out).
-    leaves_out = cov.best < len(tm.items)
+    # Gathering free hours pays only where a household left out is worth more on a cadre
+    # than one it holds (whom to leave out).
+    leaves_out = _worth_a_place(arr, tm, tabu, price)
     gathered = (
         _cost_searched(arr, tm, tabu, floor=cov.best, price=price, gather=CONSOLIDATE)
         if leaves_out
@@ -750,6 +751,26 @@ def cheapest_cover(
         objective=top_cost(best),
         optimal=code == cp_model.OPTIMAL,
     )
+
+
+def _worth_a_place(
+    arr: ArcArrays, tm: _TopModel, choice: np.ndarray, price: np.ndarray | None
+) -> bool:
+    """Whether some household left out by ``choice`` (arc per household of ``tm.items``)
+    would save more on a cadre that may take it than a household that cadre holds saves
+    there (penalty less its priced arc cost): only then can a cover of as many households
+    leave out a cheaper one, the gathering search's purpose. Pins never leave."""
+    dn, cost = _priced(arr, tm, price)
+    cadre = dn.cadre_of(arr, choice)
+    penalty = arr.penalty[tm.items]
+    out = np.flatnonzero(cadre < 0)
+    held = np.flatnonzero((cadre >= 0) & ~dn.fixed)
+    if len(out) == 0 or len(held) == 0:
+        return False
+    least = np.full(len(dn.cadres), np.inf)  # per cadre: the least saving it holds
+    np.minimum.at(least, cadre[held], penalty[held] - cost[cadre[held], held])
+    saving = penalty[out][None, :] - cost[:, out]  # cadre x household left out (-inf: no arc)
+    return bool(np.any(saving > least[:, None] + 1e-9))
 
 
 def _repacked(
