@@ -274,8 +274,11 @@ def search_cost(
         ok = (st.h[:, unc] <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None]
         ok &= st.tabu[:, unc] < it
         delta = c[:, unc] - penalty[unc][None, :]
-        if lam > 0:
-            delta = delta - lam * ((s[:, None] - st.h[:, unc]) ** 2 - (s**2)[:, None])
+        if lam > 0:  # (s - h)^2 - s^2 = h (h - 2 s), in place: fresh arrays cost here
+            gain = np.subtract(st.h[:, unc], 2 * s[:, None])
+            gain *= st.h[:, unc]
+            gain *= lam
+            delta -= gain
         _keep_least(found, np.where(ok, delta, np.inf), "insert", unc, None)
         if len(cov):
             mv = _moves(st, s, cov, unc, it)
@@ -290,14 +293,20 @@ def search_cost(
             d = c[:, unc].take(mv.wi, axis=0) - penalty[unc][None, :]
             d -= (ci - penalty[cov])[:, None]
             if lam > 0:
-                d -= lam * ((mv.freed[:, None] - mv.hu) ** 2 - base[:, None])
+                gain = np.subtract(mv.freed[:, None], mv.hu)
+                np.square(gain, out=gain)
+                gain -= base[:, None]
+                gain *= lam
+                d -= gain
             _keep_least(found, np.where(mv.replace, d, np.inf), "replace", cov, unc)
             ck = c[:, cov]
             d = ck - ci[None, :]
             if lam > 0:
-                d = d - lam * (
-                    (mv.freed**2 - base)[None, :] + (s[:, None] - mv.hk) ** 2 - (s**2)[:, None]
-                )
+                gain = np.subtract(mv.hk, 2 * s[:, None])
+                gain *= mv.hk
+                gain += (mv.freed**2 - base)[None, :]
+                gain *= lam
+                d -= gain
             _keep_least(found, np.where(mv.shift, d, np.inf), "shift", cov, None)
             ckl = ck.take(mv.wi, axis=0)  # [k, l]: cost of l on k's cadre
             d = ckl + ckl.T
@@ -305,7 +314,11 @@ def search_cost(
             d -= ci[None, :]
             if lam > 0:
                 sq = np.square(mv.new_k)
-                d -= lam * (sq + sq.T - base[:, None] - base[None, :])
+                gain = sq + sq.T
+                gain -= base[:, None]
+                gain -= base[None, :]
+                gain *= lam
+                d -= gain
             d[~mv.swap] = np.inf
             _keep_least(found, d, "swap", cov, cov)
             budget -= len(cov) * (len(cov) + len(unc))
