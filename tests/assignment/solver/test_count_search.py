@@ -244,9 +244,17 @@ def test_with_pins_the_stage_stays_exact_on_small_townships(seed: int) -> None:
     assert feasible(arr, plan_of_cover(arr, cov))
 
 
-def test_the_cost_search_keeps_the_floor_and_nearly_always_finds_the_cheapest_cover() -> None:
+@pytest.mark.parametrize(
+    ("share", "least"),
+    [(0.0, 30), (0.1, 25)],  # reached when written: 34 and 30 of 40
+)
+def test_the_cost_search_keeps_the_floor_and_nearly_always_finds_the_cheapest_cover(
+    share: float, least: int
+) -> None:
     # From the count search's largest cover, the cheapest cover of as many households:
-    # costs and penalties at random, so which households to leave out matters.
+    # costs and penalties at random, so which households to leave out matters. With a
+    # gathering weight (``share`` of the least penalty) the cost it keeps is still its
+    # cover's own (the move scores are not costs).
     reached = 0
     for seed in range(40):
         hours, cap, cap_n = dense(seed)
@@ -258,7 +266,15 @@ def test_the_cost_search_keeps_the_floor_and_nearly_always_finds_the_cheapest_co
         start = search_count(hours, cap, cap_n, np.full(n, -1), none, target=n)
         floor = int((start >= 0).sum())
         got = search_cost(
-            hours, cost, pen, cap_hours=cap, cap_count=cap_n, start=start, fixed=none, floor=floor
+            hours,
+            cost,
+            pen,
+            cap_hours=cap,
+            cap_count=cap_n,
+            start=start,
+            fixed=none,
+            floor=floor,
+            consolidate=share * float(pen.min()),
         )
         assert cover_fits(hours, cap, cap_n, got)
         assert int((got >= 0).sum()) >= floor
@@ -266,7 +282,7 @@ def test_the_cost_search_keeps_the_floor_and_nearly_always_finds_the_cheapest_co
         exact = cheapest(hours, cost, pen, cap, cap_n, floor)
         assert cover_cost(cost, pen, got) >= exact - 1e-9
         reached += abs(cover_cost(cost, pen, got) - exact) < 1e-6
-    assert reached >= 30  # a heuristic: 34 of 40 when written
+    assert reached >= least  # a heuristic
 
 
 def test_a_search_kept_to_some_households_covers_only_them_and_the_pins() -> None:
@@ -333,36 +349,3 @@ def test_gathering_free_hours_finds_cheaper_covers_where_cadres_are_full() -> No
         cheaper += cover_cost(cost, pen, got) < cover_cost(cost, pen, plain) - 1e-6
     assert gathered_total < plain_total
     assert cheaper >= 2  # 2 of 8 when written (seeds 1 and 7)
-
-
-def test_with_a_gathering_weight_the_cost_search_stays_exact_on_small_townships() -> None:
-    # The cost it reports is its cover's own (the move scores are not costs): every cover
-    # fits, keeps the floor, is no dearer than the start and no cheaper than the exact one.
-    reached = 0
-    for seed in range(40):
-        hours, cap, cap_n = dense(seed)
-        rng = np.random.default_rng(100 + seed)
-        cost = rng.uniform(1, 30, hours.shape)
-        pen = rng.uniform(20, 90, hours.shape[1])
-        n = hours.shape[1]
-        none = np.zeros(n, bool)
-        start = search_count(hours, cap, cap_n, np.full(n, -1), none, target=n)
-        floor = int((start >= 0).sum())
-        got = search_cost(
-            hours,
-            cost,
-            pen,
-            cap_hours=cap,
-            cap_count=cap_n,
-            start=start,
-            fixed=none,
-            floor=floor,
-            consolidate=0.1 * float(pen.min()),
-        )
-        assert cover_fits(hours, cap, cap_n, got)
-        assert int((got >= 0).sum()) >= floor
-        assert cover_cost(cost, pen, got) <= cover_cost(cost, pen, start) + 1e-9
-        exact = cheapest(hours, cost, pen, cap, cap_n, floor)
-        assert cover_cost(cost, pen, got) >= exact - 1e-9
-        reached += abs(cover_cost(cost, pen, got) - exact) < 1e-6
-    assert reached >= 25  # 30 of 40 when written (the plain search: 34)
