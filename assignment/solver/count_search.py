@@ -49,13 +49,12 @@ TENURE = 7  # iterations a household may not return to the cadre it left (plus 0
 SEED = 11
 # The cost search's weight on gathering free hours (``consolidate``), per squared hour, as a
 # share of the least penalty of a household in the search: 0.1 puts a gain of 1 squared
-# hour at a tenth of a household's penalty. On 532626004 (scale 1, seed 1, default
-# policy), from its published plan, one pass with 0.1 lowered the tier-1 part from
-# 2,931,199 to 2,752,724 in 1.8 CPU s; 0.01, 0.3 and 1.0 gained less (2,876,358,
-# 2,779,414 and 2,794,533). In the tier-1 stage (:func:`~assignment.solver.coverage.
-# cheapest_cover`, alternating with the large-neighbourhood search) it took the cost gap with
-# coverage fixed of seeds 1-3 from 2.05 / 2.00 / 1.33 % to 1.55 / 1.65 / 1.08 %
-# (`bench/bench_assign.py --scale 1 --seed N --processes 2 --skip-greedy --solver-only`).
+# hour at a tenth of a household's penalty (chosen among 0.01, 0.1, 0.3 and 1.0 on the
+# published covers of seed 1's cadre-short townships at scale 1). In the tier-1 stage
+# (:func:`~assignment.solver.coverage.cheapest_cover`, alternating with the
+# large-neighbourhood search) it took the cost gap with coverage fixed of seeds 1-3 from
+# 2.05 / 2.00 / 1.33 % to 1.55 / 1.65 / 1.08 % (`bench/bench_assign.py --scale 1 --seed N
+# --processes 2 --skip-greedy --solver-only`).
 CONSOLIDATE = 0.1
 _EPS = 1e-9  # hours: what "fits" allows above a cadre's free hours, against rounding
 _FAR = 1e9  # hours of a household on a cadre it has no arc to (never fits)

@@ -104,10 +104,9 @@ MIP_MAX_ARCS = 4_000
 # d7384f9, `bench/results/assign_scale1_solver_{default,tight}_d7384f9.md`).
 CPSAT_MAX_ARCS = 2_000
 # Rounds of the large-neighbourhood search and the gathering cost search, each from the
-# other's cover, at most: each finds covers the other cannot reach from its own (532626004,
-# seed 1, default: 2,961,236 -> 2,871,051 -> 2,747,405 -> 2,715,933 over three rounds).
-# A round must gain IMPROVE_MIN times the least penalty for the next to run (the later
-# rounds' tiny gains cost several CPU seconds each).
+# other's cover, at most: each finds covers the other cannot reach from its own. A round
+# must gain IMPROVE_MIN times the least penalty for the next to run (the later rounds' tiny
+# gains cost several CPU seconds each).
 IMPROVE_ROUNDS = 4
 IMPROVE_MIN = 0.05
 SUPPORT_TOL = 1e-7  # an LP value above this puts its arc in the support
@@ -758,8 +757,9 @@ def _worth_a_place(
 ) -> bool:
     """Whether some household left out by ``choice`` (arc per household of ``tm.items``)
     would save more on a cadre that may take it than a household that cadre holds saves
-    there (penalty less its priced arc cost): only then can a cover of as many households
-    leave out a cheaper one, the gathering search's purpose. Pins never leave."""
+    there (penalty less its priced arc cost). Without such a pair no single replace of a
+    held household by one left out pays, and the gathering search (whose purpose is such
+    replaces) is not run. Pins never leave."""
     dn, cost = _priced(arr, tm, price)
     cadre = dn.cadre_of(arr, choice)
     penalty = arr.penalty[tm.items]
