@@ -270,12 +270,13 @@ def search_cost(
         found: Found = []
         lam = consolidate
         # insert uncovered u on cadre w
-        ok = (st.h[:, unc] <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None]
+        h_unc = st.h[:, unc]
+        ok = (h_unc <= s[:, None] + _EPS) & (st.cnt < st.room)[:, None]
         ok &= st.tabu[:, unc] < it
         delta = c[:, unc] - penalty[unc][None, :]
         if lam > 0:  # (s - h)^2 - s^2 = h (h - 2 s), in place: fresh arrays cost here
-            gain = np.subtract(st.h[:, unc], 2 * s[:, None])
-            gain *= st.h[:, unc]
+            gain = np.subtract(h_unc, 2 * s[:, None])
+            gain *= h_unc
             gain *= lam
             delta -= gain
         _keep_least(found, np.where(ok, delta, np.inf), "insert", unc, None)

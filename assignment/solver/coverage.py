@@ -698,10 +698,10 @@ def cheapest_cover(
     tabu = _cost_searched(arr, tm, cov.choice, floor=cov.best, price=price)
     # Gathering free hours pays only where a household left out is worth more on a cadre
     # than one it holds (whom to leave out).
-    leaves_out = _worth_a_place(arr, tm, tabu, price)
+    worth_gathering = _worth_a_place(arr, tm, tabu, price)
     gathered = (
         _cost_searched(arr, tm, tabu, floor=cov.best, price=price, gather=CONSOLIDATE)
-        if leaves_out
+        if worth_gathering
         else tabu
     )
     candidates = [cov.choice, tabu, gathered]
@@ -732,10 +732,10 @@ def cheapest_cover(
     # The large-neighbourhood search and the gathering cost search each start the other
     # from a cover it cannot improve: alternate them while a round gains enough.
     enough = IMPROVE_MIN * float(arr.penalty[tm.items].min())
-    for _ in range(IMPROVE_ROUNDS if leaves_out else 1):
+    for _ in range(IMPROVE_ROUNDS):
         before = top_cost(best, priced=True)
         best = _lns_searched(arr, tm, best, price=price)
-        if not leaves_out:
+        if not worth_gathering:
             break
         best = _cost_searched(arr, tm, best, floor=cov.best, price=price, gather=CONSOLIDATE)
         if top_cost(best, priced=True) > before - enough:
