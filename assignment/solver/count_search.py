@@ -26,14 +26,16 @@ two townships a run, where the node-limited MIP had left three to six open (5326
 479 / 263 / 376 to 196 / 179 / 202 (`bench/bench_assign.py --scale 1 --seed N
 --processes 2 --skip-greedy --solver-only`, against commit 7a8edbd's runs).
 
-Each iteration builds covered x covered arrays (the swaps), up to 800 x 800 in the
-largest cadre-short townships. They are taken as rows of the cadre x covered arrays and
-computed in place where that gives the same values: on this machine a fresh array of a few
-MB costs more than the arithmetic on it. Same moves, same plans; on seed 1 (default policy),
-run right after the code before on the same instance, the tier-1 stage took 79 instead of
-107 CPU s and the run 134.5 instead of 156.7 s (`bench/bench_assign.py --scale 1
---processes 2 --skip-greedy --solver-only`; `bench/results/assign_scale1_solver_default.md`
-and `..._default_7127e90.md`).
+The swaps are a covered x covered table (up to 800 x 800 in the largest cadre-short
+townships). Each search keeps it from one iteration to the next (:class:`_SwapTable`): a
+move changes the rows and columns of the few households on the cadres it touched, and only
+those are recomputed, cell by cell with the same arithmetic, so the moves and covers are the
+same as with the table rebuilt every iteration. On seed 1's tight run (`bench/bench_assign.py
+--scale 1 --processes 2 --tight --skip-greedy --solver-only`, run right after the code
+before on the same instance, every plan identical) the tier-1 stage took 55 instead of
+63 CPU s and the run 157 instead of 166. The other moves' arrays (shifts, replacements)
+are rows of the cadre x household ones taken at each household's cadre, computed in place
+where that gives the same values (a fresh array of a few MB costs more than the arithmetic).
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ def search_count(
         return best
     budget = effort * WORK
     stall = int(effort * STALL)
+    swaps = _SwapTable(len(st.asg))
+    no_cost = np.zeros_like(st.h)  # the swap table's scores are then the gains alone
     it = last = 0
     while it - last <= stall and budget > 0:
         it += 1
@@ -138,17 +142,17 @@ def search_count(
             hu = st.h[:, unc]
             left = np.where(fits, hu if lightest else s[:, None] - hu, np.inf)
             w, k = np.unravel_index(int(np.argmin(left)), left.shape)
-            _apply(st, ("insert", int(unc[k]), int(w)), it)
+            _applied(st, ("insert", int(unc[k]), int(w)), it, swaps)
             if st.covered() > best_n:
                 best, best_n, last = st.asg.copy(), st.covered(), it
                 if best_n >= target:
                     break
             continue
-        cells, move = _best_move(st, s, unc, it)
+        cells, move = _best_move(st, s, unc, it, swaps, no_cost)
         budget -= cells
         if move is None:
             break
-        _apply(st, move, it)
+        _applied(st, move, it, swaps)
     return best
 
 
@@ -161,14 +165,12 @@ class _Moves(NamedTuple):
     shift: np.ndarray  # cadre x covered: it may move there
     hu: np.ndarray  # covered x uncovered: hours of the uncovered on the covered one's cadre
     replace: np.ndarray  # covered x uncovered: the uncovered may take its place
-    new_k: np.ndarray  # covered x covered [k, l]: k's cadre's free hours, k out and l in
-    swap: np.ndarray  # covered x covered: k and l may exchange cadres
 
 
 def _moves(st: _State, s: np.ndarray, cov: np.ndarray, unc: np.ndarray, it: int) -> _Moves:
-    # The covered x covered arrays are rows of the cadre x covered ones taken at each
-    # household's cadre (a row copy per household, several times faster than indexing both
-    # axes at once); the values, and so every move chosen, are the same.
+    """The shift and replace moves of ``cov`` (the swaps are kept in a :class:`_SwapTable`).
+    The covered x uncovered arrays are rows of the cadre x uncovered ones taken at each
+    household's cadre (a row copy per household, faster than indexing both axes at once)."""
     wi = st.asg[cov]
     own = np.arange(len(cov))
     hk = st.h[:, cov]
@@ -178,20 +180,21 @@ def _moves(st: _State, s: np.ndarray, cov: np.ndarray, unc: np.ndarray, it: int)
     shift[wi, own] = False
     hu = st.h[:, unc].take(wi, axis=0)
     replace = (hu <= freed[:, None] + _EPS) & (st.tabu[:, unc] < it).take(wi, axis=0)
-    new_k = hk.take(wi, axis=0)
-    np.subtract(freed[:, None], new_k, out=new_k)  # in place: a fresh array costs more here
-    fit = new_k >= -_EPS
-    allowed = tk.take(wi, axis=0)  # [k, l]: l not barred from k's cadre
-    swap = fit & fit.T & (wi[:, None] != wi[None, :])
-    swap &= allowed & allowed.T
-    return _Moves(wi, freed, hk, shift, hu, replace, new_k, swap)
+    return _Moves(wi, freed, hk, shift, hu, replace)
 
 
-def _best_move(
-    st: _State, s: np.ndarray, unc: np.ndarray, it: int
+def _best_move(  # noqa: PLR0917  (the search's state and the iteration's figures)
+    st: _State,
+    s: np.ndarray,
+    unc: np.ndarray,
+    it: int,
+    swaps: _SwapTable,
+    no_cost: np.ndarray,
 ) -> tuple[int, tuple[str, int, int] | None]:
     """(cells evaluated, the non-tabu move of largest gain in the sum of squared free hours
-    as (kind, household, cadre or household), or None when no move is allowed)."""
+    as (kind, household, cadre or household), or None when no move is allowed).
+    ``swaps`` holds the swaps' scores with ``no_cost`` (zeros) as the cost: minus their
+    gains."""
     cov = np.flatnonzero((st.asg >= 0) & st.movable)
     if len(cov) == 0:
         return 0, None
@@ -200,21 +203,16 @@ def _best_move(
     found: Found = []
     gain = mv.freed**2 - base + (s[:, None] - mv.hk) ** 2 - (s**2)[:, None]
     _keep_least(found, np.where(mv.shift, -gain, np.inf), "shift", cov, None)
-    # The covered x covered and covered x uncovered gains are computed in place (fresh large
-    # arrays cost more than the arithmetic on this machine); the values are the same.
+    # The covered x uncovered gains are computed in place (fresh large arrays cost more
+    # than the arithmetic on this machine); the values are the same.
     gain = np.subtract(mv.freed[:, None], mv.hu)
     np.square(gain, out=gain)
     gain -= base[:, None]
     np.negative(gain, out=gain)
     gain[~mv.replace] = np.inf
     _keep_least(found, gain, "replace", cov, unc)
-    sq = np.square(mv.new_k)
-    gain = sq + sq.T
-    gain -= base[:, None]
-    gain -= base[None, :]
-    np.negative(gain, out=gain)
-    gain[~mv.swap] = np.inf
-    _keep_least(found, gain, "swap", cov, cov)
+    swaps.refresh(st, no_cost, s, cov, it=it, lam=1.0)
+    _keep_least(found, swaps.score, "swap", swaps.ids, swaps.ids)
     cells = mv.hk.size + len(cov) * (len(unc) + len(cov))
     if not found:
         return cells, None
@@ -261,6 +259,7 @@ def search_cost(
         return best
     budget = effort * WORK
     stall = int(effort * STALL)
+    swaps = _SwapTable(len(st.asg))
     it = last = 0
     while it - last <= stall and budget > 0:
         it += 1
@@ -308,19 +307,8 @@ def search_cost(
                 gain *= lam
                 d -= gain
             _keep_least(found, np.where(mv.shift, d, np.inf), "shift", cov, None)
-            ckl = ck.take(mv.wi, axis=0)  # [k, l]: cost of l on k's cadre
-            d = ckl + ckl.T
-            d -= ci[:, None]
-            d -= ci[None, :]
-            if lam > 0:
-                sq = np.square(mv.new_k)
-                gain = sq + sq.T
-                gain -= base[:, None]
-                gain -= base[None, :]
-                gain *= lam
-                d -= gain
-            d[~mv.swap] = np.inf
-            _keep_least(found, d, "swap", cov, cov)
+            swaps.refresh(st, c, s, cov, it=it, lam=lam)
+            _keep_least(found, swaps.score, "swap", swaps.ids, swaps.ids)
             budget -= len(cov) * (len(cov) + len(unc))
         budget -= m * (len(unc) + len(cov))
         if not found:
@@ -328,11 +316,136 @@ def search_cost(
         step, kind, i, j = min(found, key=lambda f: f[0])
         if lam > 0:  # the score was not the cost change: take the move's own
             step = _cost_change(st, c, penalty, (kind, i, j))
-        _apply(st, (kind, i, j), it)
+        _applied(st, (kind, i, j), it, swaps)
         now += step
         if now < best_cost - 1e-6 and st.covered() >= floor:
             best, best_cost, last = st.asg.copy(), now, it
     return best
+
+
+class _SwapTable:
+    """The cost search's swap scores, household x household (inf where no swap is allowed),
+    kept from one iteration to the next.
+
+    A swap's score depends only on the two households' cadres, those cadres' free hours
+    and the tabu entries between them, so after a move only the rows and columns of the
+    households it moved, of every household on a cadre whose load it changed, and of a
+    household whose tabu entry has just expired change. Only those are recomputed, each
+    cell by the same arithmetic as the whole table (:func:`_swap_blocks`): the same scores,
+    the same moves, the same covers, for a fraction of the work where hundreds of
+    households are covered (the table's least entry is still searched in full, in the
+    order of the covered x covered array it replaces, so ties fall the same way).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.ids = np.arange(n)
+        self.score = np.full((n, n), np.inf)
+        self.dirty = np.ones(n, dtype=bool)  # rows and columns to recompute
+        self.expiring: dict[int, list[int]] = {}  # iteration -> households whose tabu ends
+
+    def refresh(
+        self, st: _State, c: np.ndarray, s: np.ndarray, cov: np.ndarray, *, it: int, lam: float
+    ) -> None:
+        """Bring the rows and columns that changed up to date for iteration ``it``."""
+        for t in [t for t in self.expiring if t <= it]:  # also of iterations not refreshed
+            self.dirty[self.expiring.pop(t)] = True
+        rows = np.flatnonzero(self.dirty)
+        if len(rows) == 0:
+            return
+        self.dirty[rows] = False
+        self.score[rows, :] = np.inf
+        self.score[:, rows] = np.inf
+        in_cov = np.zeros(len(self.ids), dtype=bool)
+        in_cov[cov] = True
+        rows = rows[in_cov[rows]]
+        if len(rows) == 0:
+            return
+        out, back = _swap_blocks(st, c, s, rows, cov, it, lam)
+        self.score[np.ix_(rows, cov)] = out
+        self.score[np.ix_(cov, rows)] = back
+
+    def moved(self, st: _State, touched: tuple[np.ndarray, np.ndarray, list[int]]) -> None:
+        """After a move: mark what it changed (``touched``: its households, the cadres
+        whose load it changed, the households it made tabu) and when their tabu ends."""
+        households, cadres, barred = touched
+        self.dirty[households] = True
+        self.dirty[np.isin(st.asg, cadres)] = True
+        for i, w in zip(barred[::2], barred[1::2], strict=True):
+            # tabu[w, i] = v bars i from w while the iteration is at most v.
+            self.expiring.setdefault(int(st.tabu[w, i]) + 1, []).append(i)
+
+
+def _swap_blocks(  # noqa: PLR0917  (the search's state and the iteration's figures)
+    st: _State,
+    c: np.ndarray,
+    s: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    it: int,
+    lam: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Swap scores of covered households ``rows`` x ``cols`` and of ``cols`` x ``rows``.
+
+    The score of k (on cadre w) and l (on cadre v) exchanging cadres is the cost change,
+    less ``lam`` times the gain in the sum of squared free hours; inf where the two share a
+    cadre, either does not fit in what the other frees, or either is tabu on the other's
+    cadre. Every cell is computed as the whole covered x covered table was, operation by
+    operation, so the floats are the same: the sums of the two sides are shared by a pair's
+    two cells (a float sum does not depend on the order of its two terms), the
+    subtractions after them are not.
+    """
+    w, v = st.asg[rows], st.asg[cols]
+    ck = c[w, rows]  # each one's cost on its own cadre
+    cl = c[v, cols]
+    pair = c[np.ix_(w, cols)] + c[np.ix_(v, rows)].T  # [k, l]: l on k's cadre, k on l's
+    d = pair - ck[:, None]
+    d -= cl[None, :]
+    e = pair.T - cl[:, None]
+    e -= ck[None, :]
+    new_k = (s[w] + st.h[w, rows])[:, None] - st.h[np.ix_(w, cols)]  # k's cadre: k out, l in
+    new_l = ((s[v] + st.h[v, cols])[:, None] - st.h[np.ix_(v, rows)]).T
+    if lam > 0:
+        sq = np.square(new_k) + np.square(new_l)
+        base_k, base_l = s[w] ** 2, s[v] ** 2
+        gain = sq - base_k[:, None]
+        gain -= base_l[None, :]
+        gain *= lam
+        d -= gain
+        gain = sq.T - base_l[:, None]
+        gain -= base_k[None, :]
+        gain *= lam
+        e -= gain
+    ok = (new_k >= -_EPS) & (new_l >= -_EPS) & (w[:, None] != v[None, :])
+    ok &= st.tabu[np.ix_(w, cols)] < it
+    ok &= (st.tabu[np.ix_(v, rows)] < it).T
+    d[~ok] = np.inf
+    e[~ok.T] = np.inf
+    return d, e
+
+
+def _touched(st: _State, move: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """What ``move`` (kind, household, cadre or household) will change, before it is
+    carried out: its households, the cadres whose load changes, and the (household, cadre)
+    pairs it makes tabu, flattened (see :func:`_apply`)."""
+    kind, i, j = move
+    w1 = int(st.asg[i])
+    if kind == "insert":  # uncovered i onto cadre j
+        return np.array([i]), np.array([j]), []
+    if kind == "drop":
+        return np.array([i]), np.array([w1]), [i, w1]
+    if kind == "shift":  # i: w1 -> cadre j
+        return np.array([i]), np.array([w1, j]), [i, w1]
+    if kind == "replace":  # uncovered j takes i's place on w1
+        return np.array([i, j]), np.array([w1]), [i, w1]
+    w2 = int(st.asg[j])  # swap
+    return np.array([i, j]), np.array([w1, w2]), [i, w1, j, w2]
+
+
+def _applied(st: _State, move: tuple[str, int, int], it: int, swaps: _SwapTable) -> None:
+    """Carry out ``move`` (:func:`_apply`) and mark in ``swaps`` what it changed."""
+    touched = _touched(st, move)
+    _apply(st, move, it)
+    swaps.moved(st, touched)
 
 
 def _cost_change(

@@ -138,30 +138,42 @@ def test_the_search_is_deterministic() -> None:
     assert np.array_equal(a.choice, b.choice)
 
 
+def _searched_state(seed: int) -> tuple[count_search._State, np.ndarray] | None:
+    """A search state from the count search's cover of ``dense(seed)``, with random tabu
+    entries, and its cadres' hours; None when too few households are covered or left out."""
+    hours, cap, cap_n = dense(seed)
+    start = count_search.search_count(
+        hours,
+        cap,
+        cap_n,
+        np.full(hours.shape[1], -1),
+        np.zeros(hours.shape[1], bool),
+        target=hours.shape[1],
+        effort=0.001,
+    )
+    st = count_search._state(hours, cap_n, start, np.zeros(len(start), bool))
+    st.tabu[:] = np.random.default_rng(seed).integers(0, 6, st.tabu.shape)
+    if st.covered() < 2 or st.covered() == len(start):
+        return None
+    return st, cap
+
+
 def test_the_move_arrays_are_their_definitions() -> None:
-    # _moves takes the covered x covered arrays as rows of the cadre x covered ones (for
-    # speed): every entry must equal its definition, indexed household by household.
+    # _moves takes the covered x uncovered arrays as rows of the cadre x uncovered ones (for
+    # speed), and _swap_blocks shares a pair's sums between its two cells: every entry must
+    # equal its definition, computed household by household.
     checked = 0
     for seed in range(30):
-        hours, cap, cap_n = dense(seed)
-        rng = np.random.default_rng(seed)
-        start = count_search.search_count(
-            hours,
-            cap,
-            cap_n,
-            np.full(hours.shape[1], -1),
-            np.zeros(hours.shape[1], bool),
-            target=hours.shape[1],
-            effort=0.001,
-        )
-        st = count_search._state(hours, cap_n, start, np.zeros(len(start), bool))
-        st.tabu[:] = rng.integers(0, 6, st.tabu.shape)
-        it = 3
+        got = _searched_state(seed)
+        if got is None:
+            continue
+        st, cap = got
+        it, lam = 3, 0.7
         s = cap - st.load
         cov, unc = np.flatnonzero(st.asg >= 0), np.flatnonzero(st.asg < 0)
-        if len(cov) < 2 or len(unc) == 0:
-            continue
+        cost = np.random.default_rng(seed).uniform(1.0, 9.0, st.h.shape)
         mv = count_search._moves(st, s, cov, unc, it)
+        out, back = count_search._swap_blocks(st, cost, s, cov, cov, it, lam)
         h, eps = st.h, count_search._EPS
         for a, k in enumerate(cov):
             w = st.asg[k]
@@ -174,12 +186,76 @@ def test_the_move_arrays_are_their_definitions() -> None:
                 assert mv.replace[a, b] == (h[w, u] <= mv.freed[a] + eps and st.tabu[w, u] < it)
             for b, j in enumerate(cov):
                 v = st.asg[j]
-                assert mv.new_k[a, b] == mv.freed[a] - h[w, j]
-                ok = mv.freed[a] - h[w, j] >= -eps and mv.freed[b] - h[v, k] >= -eps
+                new_k, new_j = mv.freed[a] - h[w, j], mv.freed[b] - h[v, k]
+                ok = new_k >= -eps and new_j >= -eps
                 ok = ok and w != v and st.tabu[w, j] < it and st.tabu[v, k] < it
-                assert mv.swap[a, b] == ok
+                change = cost[w, j] + cost[v, k] - cost[w, k] - cost[v, j]
+                gain = new_k**2 + new_j**2 - s[w] ** 2 - s[v] ** 2
+                want = change - lam * gain if ok else np.inf
+                assert out[a, b] == pytest.approx(want, rel=1e-12, abs=1e-9)
+                assert back[b, a] == pytest.approx(want, rel=1e-12, abs=1e-9)
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.4])
+def test_the_swap_table_kept_move_by_move_equals_the_table_computed_afresh(
+    lam: float,
+) -> None:
+    # After every move (of each kind) and as tabu entries expire, the table updated in place
+    # holds exactly, float for float, what a fresh table computes: the searches' moves and
+    # covers do not depend on it being kept.
+    checked = 0
+    for seed in range(20):
+        got = _searched_state(seed)
+        if got is None:
+            continue
+        st, cap = got
+        st.tabu[:] = -1
+        cost = np.random.default_rng(seed).uniform(1.0, 9.0, st.h.shape)
+        table = count_search._SwapTable(len(st.asg))
+        rng = np.random.default_rng(100 + seed)
+        for it in range(1, 40):
+            s = cap - st.load
+            cov = np.flatnonzero(st.asg >= 0)
+            table.refresh(st, cost, s, cov, it=it, lam=lam)
+            fresh = count_search._SwapTable(len(st.asg))
+            fresh.refresh(st, cost, s, cov, it=it, lam=lam)
+            assert np.array_equal(table.score, fresh.score)
+            move = _random_move(st, s, rng)
+            if move is not None:
+                count_search._applied(st, move, it, table)
+                checked += 1
+    assert checked >= 200
+
+
+def _random_move(
+    st: count_search._State, s: np.ndarray, rng: np.random.Generator
+) -> tuple[str, int, int] | None:
+    """A move that keeps the cover fitting (any kind), drawn at random; None if none fits."""
+    m = st.h.shape[0]
+    cov, unc = np.flatnonzero(st.asg >= 0), np.flatnonzero(st.asg < 0)
+    moves: list[tuple[str, int, int]] = []
+    for i in unc:
+        moves += [
+            ("insert", int(i), w) for w in range(m) if st.h[w, i] <= s[w] and st.cnt[w] < st.room[w]
+        ]
+    for i in cov:
+        w = int(st.asg[i])
+        moves.append(("drop", int(i), -1))
+        moves += [
+            ("shift", int(i), x)
+            for x in range(m)
+            if x != w and st.h[x, i] <= s[x] and st.cnt[x] < st.room[x]
+        ]
+        moves += [("replace", int(i), int(u)) for u in unc if st.h[w, u] <= s[w] + st.h[w, i]]
+        for j in cov:
+            v = int(st.asg[j])
+            if v != w and st.h[w, j] <= s[w] + st.h[w, i] and st.h[v, i] <= s[v] + st.h[v, j]:
+                moves.append(("swap", int(i), int(j)))
+    if not moves:
+        return None
+    return moves[int(rng.integers(len(moves)))]
 
 
 @pytest.mark.parametrize("seed", [0, 2, 3])  # seed 1: the MIP does not prove it either
