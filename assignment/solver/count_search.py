@@ -324,8 +324,9 @@ def search_cost(
 
 
 class _SwapTable:
-    """The cost search's swap scores, household x household (inf where no swap is allowed),
-    kept from one iteration to the next.
+    """A search's swap scores, household x household (inf where no swap is allowed), kept
+    from one iteration to the next: the cost search's (cost change less the weighted gain in
+    free hours) or, with zero costs and a weight of 1, the count search's (minus the gain).
 
     A swap's score depends only on the two households' cadres, those cadres' free hours
     and the tabu entries between them, so after a move only the rows and columns of the
