@@ -7,6 +7,8 @@ cadre eligible for every tier-1 household, hours from distances) with the count 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -138,24 +140,25 @@ def test_the_search_is_deterministic() -> None:
     assert np.array_equal(a.choice, b.choice)
 
 
-def _searched_state(seed: int) -> tuple[count_search._State, np.ndarray] | None:
-    """A search state from the count search's cover of ``dense(seed)``, with random tabu
-    entries, and its cadres' hours; None when too few households are covered or left out."""
-    hours, cap, cap_n = dense(seed)
-    start = count_search.search_count(
-        hours,
-        cap,
-        cap_n,
-        np.full(hours.shape[1], -1),
-        np.zeros(hours.shape[1], bool),
-        target=hours.shape[1],
-        effort=0.001,
-    )
-    st = count_search._state(hours, cap_n, start, np.zeros(len(start), bool))
-    st.tabu[:] = np.random.default_rng(seed).integers(0, 6, st.tabu.shape)
-    if st.covered() < 2 or st.covered() == len(start):
-        return None
-    return st, cap
+def _searched_states(seeds: range) -> Iterator[tuple[int, count_search._State, np.ndarray]]:
+    """(seed, search state, cadres' hours) for each seed whose count-search cover of
+    ``dense(seed)`` leaves some households covered (at least two) and some out, with random
+    tabu entries."""
+    for seed in seeds:
+        hours, cap, cap_n = dense(seed)
+        start = count_search.search_count(
+            hours,
+            cap,
+            cap_n,
+            np.full(hours.shape[1], -1),
+            np.zeros(hours.shape[1], bool),
+            target=hours.shape[1],
+            effort=0.001,
+        )
+        st = count_search._state(hours, cap_n, start, np.zeros(len(start), bool))
+        st.tabu[:] = np.random.default_rng(seed).integers(0, 6, st.tabu.shape)
+        if 2 <= st.covered() < len(start):
+            yield seed, st, cap
 
 
 def test_the_move_arrays_are_their_definitions() -> None:
@@ -163,11 +166,7 @@ def test_the_move_arrays_are_their_definitions() -> None:
     # speed), and _swap_blocks shares a pair's sums between its two cells: every entry must
     # equal its definition, computed household by household.
     checked = 0
-    for seed in range(30):
-        got = _searched_state(seed)
-        if got is None:
-            continue
-        st, cap = got
+    for seed, st, cap in _searched_states(range(30)):
         it, lam = 3, 0.7
         s = cap - st.load
         cov, unc = np.flatnonzero(st.asg >= 0), np.flatnonzero(st.asg < 0)
@@ -206,11 +205,7 @@ def test_the_swap_table_kept_move_by_move_equals_the_table_computed_afresh(
     # holds exactly, float for float, what a fresh table computes: the searches' moves and
     # covers do not depend on it being kept.
     checked = 0
-    for seed in range(20):
-        got = _searched_state(seed)
-        if got is None:
-            continue
-        st, cap = got
+    for seed, st, cap in _searched_states(range(20)):
         st.tabu[:] = -1
         cost = np.random.default_rng(seed).uniform(1.0, 9.0, st.h.shape)
         table = count_search._SwapTable(len(st.asg))
