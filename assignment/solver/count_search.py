@@ -323,6 +323,15 @@ def search_cost(
     return best
 
 
+class _Changed(NamedTuple):
+    """What a move changed: its households, the cadres whose load changed, and the
+    (household, cadre) pairs it made tabu."""
+
+    households: list[int]
+    cadres: list[int]
+    barred: list[tuple[int, int]]
+
+
 class _SwapTable:
     """A search's swap scores, household x household (inf where no swap is allowed), kept
     from one iteration to the next: the cost search's (cost change less the weighted gain in
@@ -365,13 +374,11 @@ class _SwapTable:
         self.score[np.ix_(rows, cov)] = out
         self.score[np.ix_(cov, rows)] = back
 
-    def moved(self, st: _State, touched: tuple[np.ndarray, np.ndarray, list[int]]) -> None:
-        """After a move: mark what it changed (``touched``: its households, the cadres
-        whose load it changed, the households it made tabu) and when their tabu ends."""
-        households, cadres, barred = touched
-        self.dirty[households] = True
-        self.dirty[np.isin(st.asg, cadres)] = True
-        for i, w in zip(barred[::2], barred[1::2], strict=True):
+    def moved(self, st: _State, changed: _Changed) -> None:
+        """After a move: mark what it changed and when the tabu entries it set end."""
+        self.dirty[changed.households] = True
+        self.dirty[np.isin(st.asg, changed.cadres)] = True
+        for i, w in changed.barred:
             # tabu[w, i] = v bars i from w while the iteration is at most v.
             self.expiring.setdefault(int(st.tabu[w, i]) + 1, []).append(i)
 
@@ -424,29 +431,9 @@ def _swap_blocks(  # noqa: PLR0917  (the search's state and the iteration's figu
     return d, e
 
 
-def _touched(st: _State, move: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """What ``move`` (kind, household, cadre or household) will change, before it is
-    carried out: its households, the cadres whose load changes, and the (household, cadre)
-    pairs it makes tabu, flattened (see :func:`_apply`)."""
-    kind, i, j = move
-    w1 = int(st.asg[i])
-    if kind == "insert":  # uncovered i onto cadre j
-        return np.array([i]), np.array([j]), []
-    if kind == "drop":
-        return np.array([i]), np.array([w1]), [i, w1]
-    if kind == "shift":  # i: w1 -> cadre j
-        return np.array([i]), np.array([w1, j]), [i, w1]
-    if kind == "replace":  # uncovered j takes i's place on w1
-        return np.array([i, j]), np.array([w1]), [i, w1]
-    w2 = int(st.asg[j])  # swap
-    return np.array([i, j]), np.array([w1, w2]), [i, w1, j, w2]
-
-
 def _applied(st: _State, move: tuple[str, int, int], it: int, swaps: _SwapTable) -> None:
     """Carry out ``move`` (:func:`_apply`) and mark in ``swaps`` what it changed."""
-    touched = _touched(st, move)
-    _apply(st, move, it)
-    swaps.moved(st, touched)
+    swaps.moved(st, _apply(st, move, it))
 
 
 def _cost_change(
@@ -469,27 +456,30 @@ def _cost_change(
     return float(c[w, j] + c[v, i] - c[w, i] - c[v, j])
 
 
-def _apply(st: _State, move: tuple[str, int, int], it: int) -> None:
+def _apply(st: _State, move: tuple[str, int, int], it: int) -> _Changed:
     """Carry out ``move`` (kind, household, cadre or household) on the search's state; a
     household that leaves a cadre may not return to it for :data:`TENURE` (+0-2)
-    iterations."""
+    iterations. Returns what it changed (for :class:`_SwapTable`)."""
     kind, i, j = move
     h, asg, load, cnt = st.h, st.asg, st.load, st.cnt
     w1 = int(asg[i])
     if kind == "insert":  # uncovered i onto cadre j
         asg[i], load[j], cnt[j] = j, load[j] + h[j, i], cnt[j] + 1
-        return
+        return _Changed([i], [j], [])
     if kind == "drop":
         asg[i], load[w1], cnt[w1] = -1, load[w1] - h[w1, i], cnt[w1] - 1
+        changed = _Changed([i], [w1], [(i, w1)])
     elif kind == "shift":  # i: w1 -> cadre j
         load[w1] -= h[w1, i]
         load[j] += h[j, i]
         cnt[w1] -= 1
         cnt[j] += 1
         asg[i] = j
+        changed = _Changed([i], [w1, j], [(i, w1)])
     elif kind == "replace":  # uncovered j takes i's place on w1
         load[w1] += h[w1, j] - h[w1, i]
         asg[j], asg[i] = w1, -1
+        changed = _Changed([i, j], [w1], [(i, w1)])
     st.tabu[w1, i] = it + TENURE + st.rng.integers(0, 3)
     if kind == "swap":  # i (on w1) and j (on w2) exchange cadres
         w2 = int(asg[j])
@@ -497,6 +487,8 @@ def _apply(st: _State, move: tuple[str, int, int], it: int) -> None:
         load[w2] += h[w2, i] - h[w2, j]
         asg[i], asg[j] = w2, w1
         st.tabu[w2, j] = it + TENURE + st.rng.integers(0, 3)
+        changed = _Changed([i, j], [w1, w2], [(i, w1), (j, w2)])
+    return changed
 
 
 def _keep_least(
