@@ -251,6 +251,26 @@ def peer_group(settings: AssignmentSettings) -> pl.Expr:
     return key
 
 
+def _sums_in_order(frame: pl.DataFrame, key: str, value: str, name: str) -> pl.DataFrame:
+    """``key, name``: the sum of ``value`` per non-null ``key``, its terms added in the
+    frame's row order, so the same frame gives the same sums to the last bit.
+
+    polars' group-by sums a group's terms in an order that changed from call to call (its
+    parallel paths): over a township's households the workload-balance demand then changed
+    in the last bits, and with it the solver's costs (in the largest township of the demo's
+    prefecture on each of ten calls; ``tests/assignment/test_balance.py``).
+    """
+    rows = frame.select(key, value).filter(pl.col(key).is_not_null())
+    keys = rows[key].unique(maintain_order=True)
+    codes = (
+        rows.select(key)
+        .join(keys.to_frame().with_row_index("_code"), on=key, how="left", maintain_order="left")
+        ["_code"].to_numpy()
+    )  # fmt: skip
+    sums = np.bincount(codes, weights=rows[value].cast(pl.Float64).to_numpy(), minlength=len(keys))
+    return pl.DataFrame({key: keys, name: sums})
+
+
 def balance_threshold(
     workers: pl.DataFrame, arcs: pl.DataFrame, settings: AssignmentSettings
 ) -> pl.DataFrame:
@@ -270,15 +290,14 @@ def balance_threshold(
         pl.when(active).then(pl.col("monthly_hours")).otherwise(0.0).alias("_active_hours"),
         peer_group(settings).alias("_peer"),
     )
-    demand = (
+    nearest = (
         arcs.filter(~pl.col("up_cover"))
-        .group_by("household_id")
+        .group_by("household_id", maintain_order=True)
         .agg(pl.col("hours_per_month").min().alias("_h"), pl.col("worker_id").first())
-        .join(ws.select("worker_id", "_peer"), on="worker_id", how="inner")
-        .group_by("_peer")
-        .agg(pl.col("_h").sum().alias("_demand"))
+        .join(ws.select("worker_id", "_peer"), on="worker_id", how="inner", maintain_order="left")
     )
-    capacity = ws.group_by("_peer").agg(pl.col("_active_hours").sum().alias("_cap"))
+    demand = _sums_in_order(nearest, "_peer", "_h", "_demand")
+    capacity = _sums_in_order(ws, "_peer", "_active_hours", "_cap")
     fair = capacity.join(demand, on="_peer", how="left").select(
         "_peer",
         pl.when(pl.col("_cap") > 0)
