@@ -261,6 +261,7 @@ def explain_plan(
     *,
     loads: pl.DataFrame | None = None,
     index: WorkerIndex | None = None,
+    thresholds: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Explain every household of ``plan`` and the load of every worker.
 
@@ -278,7 +279,9 @@ def explain_plan(
     one township's ``plan`` at a time with the same result as the whole plan at once: the
     nearest other worker may be in another township, and its load is the whole plan's;
     ``index`` (:class:`WorkerIndex` of ``inputs.workers``) spares rebuilding the worker side
-    on every such call.
+    on every such call. ``thresholds`` (``township_id, worker_id, soft_hours``: the solve's
+    workload-balance thresholds, :attr:`assignment.plan.TownshipResult.thresholds`) spares
+    building the arcs of its townships again for the trade-off causes (:func:`_soft_hours`).
     """
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
@@ -345,7 +348,8 @@ def explain_plan(
     pairs = pairs.with_columns(fits.alias("_fits")).with_columns(reason.alias("reason_code"))
     pairs = pairs.join(
         tradeoff_causes(
-            pairs, hh, loads, candidates=candidates, inputs=inputs, settings=settings
+            pairs, hh, loads, candidates=candidates, inputs=inputs, settings=settings,
+            thresholds=thresholds,
         ),
         on="_row", how="left", maintain_order="left",
     )  # fmt: skip
@@ -378,32 +382,44 @@ def explain_plan(
 # ----------------------------------------------------------------------------- trade-off causes
 
 
-def _soft_hours(
+def _soft_hours(  # noqa: PLR0917  (the explanation's inputs)
     hh: pl.DataFrame,
     townships: list[str],
     candidates: pl.DataFrame | None,
     inputs: PlanInputs,
     settings: AssignmentSettings,
+    thresholds: pl.DataFrame | None = None,
 ) -> dict[str, float]:
     """Each worker's workload-balance threshold in hours (:func:`rules.balance_threshold`)
-    for ``townships``, from ``candidates`` or from arcs built here one township at a time.
+    for ``townships``: from ``thresholds`` (the solve's, per township) where they hold the
+    township, else from ``candidates`` or from arcs built here one township at a time.
 
     Arcs never cross a township (jurisdiction), so building them per township gives the same
     thresholds while holding only one township's arcs in memory (the whole prefecture's arcs
-    would take many GB at 1 M households)."""
+    would take many GB at 1 M households). The solve computed the same thresholds from the
+    same arcs, so taking them from it gives the same figures without building the arcs again
+    (most of the time of explaining a township)."""
     if settings.balance_weight <= 0 or not townships:
         return {}
     township = pl.col("township_id").cast(pl.String)
+    out: dict[str, float] = {}
+    if thresholds is not None:
+        given = thresholds.filter(township.is_in(townships))
+        out.update(given.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+        solved = set(given["township_id"].cast(pl.String).to_list())
+        townships = [tw for tw in townships if tw not in solved]
+        if not townships:
+            return out
     if candidates is not None:
         workers = inputs.workers.filter(township.is_in(townships))
         soft = rules.balance_threshold(workers, candidates, settings)
-        return dict(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+        out.update(soft.select(pl.col("worker_id").cast(pl.String), "soft_hours").iter_rows())
+        return out
     households = hh.filter(
         pl.col("township_id").is_in(townships) & pl.col("tier").is_not_null()
     ).select("household_id", "county_id", "township_id", "village_id", "grid_id", "lon",
              "lat", pl.col("tier").cast(pl.Int8), "risk")  # fmt: skip
     by_township = households.partition_by("township_id", as_dict=True, maintain_order=True)
-    out: dict[str, float] = {}
     for (tw,), part in by_township.items():
         workers = inputs.workers.filter(township == tw)
         arcs = build_candidates(
@@ -423,6 +439,7 @@ def tradeoff_causes(
     candidates: pl.DataFrame | None,
     inputs: PlanInputs,
     settings: AssignmentSettings,
+    thresholds: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Which cause kept each plan trade-off household from the nearer worker with room.
 
@@ -434,14 +451,23 @@ def tradeoff_causes(
     relief of its own worker). The causes that applied are the terms that make the move cost
     more; when no term does, or the terms together cost less than the move saves, the plan is
     not optimal for that household (a solver stopped at its limit, or a heuristic plan), and
-    the text says so with the saving. Returns ``_row, _cause_zh, _cause_en``.
+    the text says so with the saving. ``thresholds``: the solve's workload-balance thresholds
+    (see :func:`explain_plan`). Returns ``_row, _cause_zh, _cause_en``.
     """
     schema = {"_row": pl.UInt32, "_cause_zh": pl.String, "_cause_en": pl.String}
     t = pairs.filter(pl.col("reason_code") == Reason.PLAN_TRADEOFF.value)
     if t.height == 0:
         return pl.DataFrame(schema=schema)
-    soft = _soft_hours(hh, sorted(set(t["township_id"].drop_nulls())), candidates, inputs, settings)
-    used = dict(loads.select("worker_id", "hours_used").iter_rows())
+    townships = sorted(set(t["township_id"].drop_nulls()))
+    soft = _soft_hours(hh, townships, candidates, inputs, settings, thresholds)
+    # The loads of the workers these rows name only (a per-township call would otherwise
+    # turn every worker of the prefecture into a dict entry).
+    named = pl.concat([t["worker_id"].cast(pl.String), t["_own"].cast(pl.String)]).drop_nulls()
+    used = dict(
+        loads.filter(pl.col("worker_id").is_in(named.unique().implode()))
+        .select("worker_id", "hours_used")
+        .iter_rows()
+    )
     t = t.with_columns(
         rules.visits_per_month(settings).alias("_visits"),
         rules.is_up_cover(settings).alias("_alt_up_cover"),

@@ -65,6 +65,12 @@ class TownshipResult:
 
     ``error`` is set (and ``status`` is ERROR) when the township's solve raised: its plan then
     lists every household unassigned, and nothing about it is proven.
+
+    ``thresholds`` (``township_id, worker_id, soft_hours``, one row per worker of the
+    township; None after an error) are the workload-balance thresholds the solve priced
+    (:func:`assignment.constraints.balance_threshold`): the explanations of the plan's
+    trade-offs read them instead of building the township's arcs again
+    (:func:`assignment.explain.explain_plan`).
     """
 
     township_id: str
@@ -78,6 +84,7 @@ class TownshipResult:
     diagnostics: dict[str, object]
     issues: tuple[InputIssue, ...] = ()
     error: str | None = None
+    thresholds: pl.DataFrame | None = None
 
     @property
     def unassigned_tier1(self) -> int:
@@ -111,7 +118,9 @@ class PrefectureResult:
     """All townships: totals, the concatenated plan and one diagnostics row per township.
 
     ``bound`` and ``gap`` are None when any township has no proven bound (an error or a solver
-    limit): a sum over the others would overstate what is proven.
+    limit): a sum over the others would overstate what is proven. ``thresholds``: the
+    townships' workload-balance thresholds (:attr:`TownshipResult.thresholds`) of those
+    solved without an error, or None when there are none.
     """
 
     status: Status
@@ -122,6 +131,7 @@ class PrefectureResult:
     plan: pl.DataFrame
     diagnostics: pl.DataFrame
     issues: tuple[InputIssue, ...] = field(default_factory=tuple)
+    thresholds: pl.DataFrame | None = None
 
     @property
     def unassigned_tier1(self) -> int:
@@ -217,6 +227,18 @@ def solve_township(
         plan=plan,
         diagnostics=diag,
         issues=tuple(all_issues),
+        thresholds=_thresholds(arr),
+    )
+
+
+def _thresholds(arr: TownshipArrays) -> pl.DataFrame:
+    """The workload-balance threshold of each of the township's workers, as the solve priced
+    it (``soft_hours`` of :func:`assignment.constraints.balance_threshold`)."""
+    soft = arr.soft_hours if arr.soft_hours is not None else np.zeros(arr.n_agents)
+    return arr.workers.select(
+        pl.lit(arr.township_id, dtype=pl.String).alias("township_id"),
+        pl.col("worker_id").cast(pl.String),
+        pl.Series("soft_hours", soft, dtype=pl.Float64),
     )
 
 
@@ -546,6 +568,7 @@ def combine_results(
     gap = relative_gap(objective, bound)
     status = worst_status(r.status for r in results)
     all_issues = tuple(issues) + tuple(i for r in results for i in r.issues if i not in issues)
+    given = [r.thresholds for r in results if r.thresholds is not None]
     return PrefectureResult(
         status=status,
         objective=objective,
@@ -555,4 +578,5 @@ def combine_results(
         plan=plan,
         diagnostics=diagnostics,
         issues=all_issues,
+        thresholds=pl.concat(given) if given else None,
     )

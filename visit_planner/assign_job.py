@@ -257,7 +257,9 @@ def solve_and_explain(
         progress=progress,
         executor=executor,
     )
-    explanations, loads = explain_plan(result.plan, None, inputs.plan_inputs(), settings)
+    explanations, loads = explain_plan(
+        result.plan, None, inputs.plan_inputs(), settings, thresholds=result.thresholds
+    )
     return SolvedPlan(result, explanations, loads)
 
 

@@ -433,7 +433,15 @@ def township_frames(  # noqa: PLR0917
     seen = dataclasses.replace(given.plan_inputs(), workers=month.workers)
     plan = month.work.read("plan", tw)
     t0 = time.perf_counter()
-    explained, _ = explain_plan(plan, None, seen, settings, loads=loads, index=month.worker_index)
+    explained, _ = explain_plan(
+        plan,
+        None,
+        seen,
+        settings,
+        loads=loads,
+        index=month.worker_index,
+        thresholds=solved.result.thresholds,
+    )
     t1 = time.perf_counter()
     checked_inputs = dataclasses.replace(seen, pins=accepted_pins(given.pins, solved.result.issues))
     checked.violations += validate_plan(

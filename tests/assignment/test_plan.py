@@ -196,6 +196,47 @@ def test_generated_prefecture_valid_and_deterministic(tiny_prefecture) -> None: 
     assert validate_plan(one.plan.select(PLAN_COLUMNS), inputs, S) == []
 
 
+def test_explanations_from_the_solves_thresholds_equal_those_built_again(  # type: ignore[no-untyped-def]
+    tiny_prefecture,
+) -> None:
+    # The trade-off causes read the workload-balance thresholds the solve priced instead of
+    # building every township's arcs again: the same thresholds, the same explanations.
+    from assignment.candidates import build_candidates
+    from assignment.constraints import balance_threshold
+    from assignment.explain import explain_plan
+
+    p, hh = tiny_prefecture
+    kw = {"previous": p.previous_assignment, "conflicts": p.conflicts}
+    res = solve_prefecture(hh, p.workers, S, executor=SerialExecutor(), **kw)
+    assert res.thresholds is not None
+    built = []
+    for (tw,), part in hh.partition_by("township_id", as_dict=True).items():
+        ws = p.workers.filter(pl.col("township_id") == tw)
+        arcs = build_candidates(part, ws, p.previous_assignment, p.conflicts, S)
+        built.append(balance_threshold(ws, arcs, S))
+    again = pl.concat(built).select(pl.col("worker_id").cast(pl.String), "soft_hours")
+    by_solve = res.thresholds.select("worker_id", "soft_hours")
+    assert by_solve.sort("worker_id").equals(again.sort("worker_id"))  # to the last bit
+    solved = hh["township_id"].unique().implode()
+    expected = p.workers.filter(pl.col("township_id").is_in(solved)).select(
+        pl.col("worker_id").cast(pl.String), pl.col("township_id").cast(pl.String)
+    )
+    got = res.thresholds.select("worker_id", "township_id")
+    assert got.sort("worker_id").equals(expected.sort("worker_id"))  # every worker, once
+    inputs = PlanInputs(households=p.households, workers=p.workers, scores=scores_of(hh), **kw)
+    plan = res.plan.select(PLAN_COLUMNS)
+    rebuilt, _ = explain_plan(plan, None, inputs, S)
+    given, _ = explain_plan(plan, None, inputs, S, thresholds=res.thresholds)
+    assert given.equals(rebuilt)
+    balance = rebuilt.filter(pl.col("reason_en").str.contains("balanced share"))
+    assert balance.height > 0  # the thresholds are in the texts compared
+    # A township missing from the thresholds (its solve failed) has its arcs built again.
+    first = hh["township_id"].min()
+    rest = res.thresholds.filter(pl.col("township_id") != first)
+    partial, _ = explain_plan(plan, None, inputs, S, thresholds=rest)
+    assert partial.equals(rebuilt)
+
+
 def test_optimizer_beats_greedy(tiny_prefecture) -> None:  # type: ignore[no-untyped-def]
     from assignment.candidates import build_candidates
     from assignment.greedy import greedy_plan
