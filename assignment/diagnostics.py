@@ -162,8 +162,11 @@ def _present_hours(  # noqa: PLR0917  (one tier's figures)
     whom more hours of the present workers cannot help."""
     if arcs is not None:
         best = arcs.group_by("household_id").agg(pl.col("hours_per_month").min().alias("_h"))
-        reach = hh.join(best, on="household_id", how="inner")
-        return float(reach["_h"].sum()), hh.join(best, on="household_id", how="anti")
+        # Summed in ``hh``'s order (numpy on one array): a join's row order, and so a float
+        # sum over it, may change from call to call.
+        reach = hh.join(best, on="household_id", how="inner", maintain_order="left")
+        total = float(np.sum(reach["_h"].to_numpy()))
+        return total, hh.join(best, on="household_id", how="anti")
     total = 0.0
     alone = []
     for (area,), grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
