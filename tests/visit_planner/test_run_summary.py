@@ -162,3 +162,24 @@ def test_an_amendment_carries_summaries_and_adds_missing_ones(
         assert f"townships/{tw}/{SUMMARY}" in manifest.files
         assert read_summary(again, tw) == read_summary(run_dir, tw)
     assert RunReader(again).verify() == []
+
+
+def test_an_amendment_writes_its_townships_as_a_write_of_every_township_does(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    # The writer cuts only the townships it writes from the frames (the carried ones are
+    # copied): the written township's files and the whole-run files are the same bytes as a
+    # write of every township from the same frames gives.
+    towns = RunReader(run_dir).townships()
+    whole, amended = tmp_path / "whole", tmp_path / "amended"
+    DirectoryRunWriter(whole).write(content_of(run_dir))
+    carried = frozenset(towns[1:])
+    DirectoryRunWriter(amended).write(content_of(run_dir, reuse=run_dir, reuse_townships=carried))
+    copied = tuple(f"townships/{tw}/" for tw in carried)
+    files = (str(p.relative_to(whole)) for p in whole.rglob("*") if p.is_file())
+    written = sorted(f for f in files if f != "manifest.json" and not f.startswith(copied))
+    assert f"townships/{towns[0]}/plan.parquet" in written
+    assert f"townships/{towns[0]}/inputs/previous.parquet" in written  # cut through households
+    for rel in written:
+        assert (amended / rel).read_bytes() == (whole / rel).read_bytes(), rel
+    assert RunReader(amended).verify() == []

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,15 +115,27 @@ class RunWriter(Protocol):  # one implementation today; the store's publisher wr
 
 
 def _township_parts(
-    frame: pl.DataFrame | None, township_of: pl.DataFrame
+    frame: pl.DataFrame | None,
+    township_of: pl.DataFrame,
+    only: Collection[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Rows per township: by the frame's own ``township_id``, else through its households."""
+    """Rows per township: by the frame's own ``township_id``, else through its households.
+
+    With ``only``, the parts of those townships alone (the same rows in the same order as
+    without it): an amendment copies the other townships' files, so cutting every frame of a
+    million households by township would be work thrown away."""
     if frame is None:
         return {}
     if "township_id" not in frame.columns:
+        if only is not None:  # the households of those townships first: a smaller join
+            township_of = township_of.filter(pl.col("township_id").cast(pl.String).is_in(only))
+            ids = township_of["household_id"].implode()
+            frame = frame.filter(pl.col("household_id").is_in(ids))
         frame = frame.join(township_of, on="household_id", how="inner", maintain_order="left")
         parts = frame.partition_by("township_id", as_dict=True, include_key=False)
     else:
+        if only is not None:
+            frame = frame.filter(pl.col("township_id").cast(pl.String).is_in(only))
         parts = frame.partition_by("township_id", as_dict=True)
     return {str(k[0]): v for k, v in parts.items()}
 
@@ -205,16 +217,25 @@ class DirectoryRunWriter:
             put(places, PLACES_FILE)
         township_of = index
         townships = sorted(content.plan["township_id"].unique().to_list())
+        reused = _reused_files(content)
+        carried = set(content.reuse_townships) if content.reuse is not None else set()
+        # Townships cut from the frames: those written here, and carried ones without a summary
+        # (a run written before summaries: theirs is made from the frames); None: all of them.
+        cut = (
+            [t for t in townships if t not in carried or f"townships/{t}/{SUMMARY}" not in reused]
+            if carried
+            else None
+        )
         by_frame = {
-            name: _township_parts(frames[name], township_of)
+            name: _township_parts(frames[name], township_of, cut)
             for name in TOWNSHIP_FRAMES
             if name in frames
         }
         by_input = {
-            name: _township_parts(content.inputs.get(name), township_of) for name in INPUT_FRAMES
+            name: _township_parts(content.inputs.get(name), township_of, cut)
+            for name in INPUT_FRAMES
         }
         plan_hashes: dict[str, str] = {}
-        reused = _reused_files(content)
 
         def put_summary(tw: str) -> None:  # the dashboard's aggregates (runs/summary.py)
             diag = content.diagnostics.filter(pl.col("township_id") == tw)
