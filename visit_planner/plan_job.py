@@ -96,6 +96,15 @@ from visit_planner.whatif import WhatIf
 EXIT_PLAN_REFUSED = 4
 """``plan`` exit code when the independent check found violations (nothing was published)."""
 
+AMEND_CHUNK_ROWS = 4 * CHUNK_ROWS
+"""Households per chunk when an amendment validates the month's inputs. The rules and their
+messages do not depend on the chunks (:mod:`visit_planner.contracts.stream` merges them into
+the whole table's; ``tests/visit_planner/test_plan_job.py`` compares), but each chunk costs
+pandera the same fixed price (a query per column rule), and at ``plan``'s :data:`CHUNK_ROWS`
+that price was much of an amendment's validation. A chunk four times larger is held while it
+is checked; an amendment holds more than that later anyway (the run-wide frames it
+publishes). ``plan`` keeps :data:`CHUNK_ROWS`, which bounds the peak of a whole month."""
+
 Stage = Callable[[str, float], None]
 
 
@@ -692,7 +701,7 @@ def _named_townships(data: Path, runs_dir: Path, named: list[str]) -> Inputs:
     staging = staging_dir(runs_dir)
     work = WorkDir(staging.with_name(staging.name + "-work"))
     try:
-        streamed = stream_inputs(data, work.root / INPUT_KIND, CHUNK_ROWS)
+        streamed = stream_inputs(data, work.root / INPUT_KIND, AMEND_CHUNK_ROWS)
         households = streamed.households.filter(pl.col("township_id").is_in(named))
     finally:
         work.remove()

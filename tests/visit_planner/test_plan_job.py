@@ -194,6 +194,38 @@ def test_amendment_changes_only_the_named_township(
     assert new.metrics["status"] == expected
 
 
+def test_an_amendment_refuses_bad_data_with_the_whole_tables_messages(
+    months: Months, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An amendment validates the month in chunks of its own size (AMEND_CHUNK_ROWS): what it
+    # reports is what the check of the whole table reports (first ids in file order, counts).
+    from visit_planner import plan_job
+    from visit_planner.contracts import load_inputs
+    from visit_planner.errors import ContractError
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1)
+    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in months.m1.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    hh = pl.read_parquet(bad / "households.parquet")
+    every = pl.int_range(pl.len()) % 97 == 3  # rows in every chunk of 1,024, more than 5 in all
+    hh.with_columns(pl.when(every).then(99.0).otherwise(pl.col("lat")).alias("lat")).write_parquet(
+        bad / "households.parquet"
+    )
+    assert hh.height > 2 * 1_024
+    with pytest.raises(ContractError) as whole:
+        load_inputs(bad)
+    for rows in (plan_job.AMEND_CHUNK_ROWS, 1_024):
+        monkeypatch.setattr(plan_job, "AMEND_CHUNK_ROWS", rows)
+        with pytest.raises(ContractError) as amended:
+            plan(months, url, M1, bad, amend_townships=(tw,))
+        assert amended.value.problems == whole.value.problems, rows
+    assert "'lat'" in flat(str(whole.value))
+
+
 def test_the_run_status_is_the_whole_runs_not_the_resolved_townships() -> None:
     from assignment.domain import Status
     from assignment.plan import PrefectureResult
