@@ -231,14 +231,16 @@ def solve_township(
     )
 
 
-def _thresholds(arr: TownshipArrays) -> pl.DataFrame:
+def _thresholds(arr: TownshipArrays) -> pl.DataFrame | None:
     """The workload-balance threshold of each of the township's workers, as the solve priced
-    it (``soft_hours`` of :func:`assignment.constraints.balance_threshold`)."""
-    soft = arr.soft_hours if arr.soft_hours is not None else np.zeros(arr.n_agents)
+    it (``soft_hours`` of :func:`assignment.constraints.balance_threshold`); None when the
+    arrays carry none (the explanations then build them)."""
+    if arr.soft_hours is None:
+        return None
     return arr.workers.select(
         pl.lit(arr.township_id, dtype=pl.String).alias("township_id"),
         pl.col("worker_id").cast(pl.String),
-        pl.Series("soft_hours", soft, dtype=pl.Float64),
+        pl.Series("soft_hours", arr.soft_hours, dtype=pl.Float64),
     )
 
 
