@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from assignment.domain import Area, AssignmentSettings, Role
+from assignment.loads import exact_sums_by
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -251,26 +252,6 @@ def peer_group(settings: AssignmentSettings) -> pl.Expr:
     return key
 
 
-def _sums_in_order(frame: pl.DataFrame, key: str, value: str, name: str) -> pl.DataFrame:
-    """``key, name``: the sum of ``value`` per non-null ``key``, its terms added in the
-    frame's row order, so the same frame gives the same sums to the last bit.
-
-    polars' group-by sums a group's terms in an order that changed from call to call (its
-    parallel paths): over a township's households the workload-balance demand then changed
-    in the last bits, and with it the solver's costs (in the largest township of the demo's
-    prefecture on each of ten calls; ``tests/assignment/test_balance.py``).
-    """
-    rows = frame.select(key, value).filter(pl.col(key).is_not_null())
-    keys = rows[key].unique(maintain_order=True)
-    codes = (
-        rows.select(key)
-        .join(keys.to_frame().with_row_index("_code"), on=key, how="left", maintain_order="left")
-        ["_code"].to_numpy()
-    )  # fmt: skip
-    sums = np.bincount(codes, weights=rows[value].cast(pl.Float64).to_numpy(), minlength=len(keys))
-    return pl.DataFrame({key: keys, name: sums})
-
-
 def balance_threshold(
     workers: pl.DataFrame, arcs: pl.DataFrame, settings: AssignmentSettings
 ) -> pl.DataFrame:
@@ -296,8 +277,10 @@ def balance_threshold(
         .agg(pl.col("hours_per_month").min().alias("_h"), pl.col("worker_id").first())
         .join(ws.select("worker_id", "_peer"), on="worker_id", how="inner", maintain_order="left")
     )
-    demand = _sums_in_order(nearest, "_peer", "_h", "_demand")
-    capacity = _sums_in_order(ws, "_peer", "_active_hours", "_cap")
+    # Summed correctly rounded (exact_sums_by): the same thresholds, so the same solver costs,
+    # to the last bit whatever order the rows come in.
+    demand = exact_sums_by(nearest, "_peer", ["_h"]).rename({"_h": "_demand"})
+    capacity = exact_sums_by(ws, "_peer", ["_active_hours"]).rename({"_active_hours": "_cap"})
     fair = capacity.join(demand, on="_peer", how="left").select(
         "_peer",
         pl.when(pl.col("_cap") > 0)
