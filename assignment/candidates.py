@@ -293,7 +293,7 @@ def _priced(
     return frame.with_columns(first).with_columns(hours).with_columns(cost).select(_CONTRACT_SELECT)
 
 
-def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
+def build_candidates(  # noqa: PLR0917  (the candidate-arcs contract's signature)
     households: pl.DataFrame,
     workers: pl.DataFrame,
     previous: pl.DataFrame | None,
@@ -307,8 +307,8 @@ def build_candidates(  # noqa: PLR0917  (the contract signature A2 relies on)
     ``households`` needs ``household_id, township_id, village_id, grid_id, county_id, lon,
     lat, tier, risk``; ``workers`` the workers contract; ``previous`` ``household_id,
     worker_id[, month]``; ``conflicts``, ``pins`` and ``forbids`` ``household_id, worker_id``.
-    A pin that is not an allowed arc is absent from the result (see
-    :func:`assignment.errors.check_pins`).
+    A pin that is not an allowed arc is absent from the result (reported by
+    :func:`assignment.inputs.clean_pins`, which drops it with a message naming the rule).
 
     The arcs are the pairs of :func:`build_pairs` that keep every hard pair rule, each rule
     seeing the columns of the pair frame of :func:`build_pairs` (with ``road_factor``,

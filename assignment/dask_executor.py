@@ -88,7 +88,8 @@ worker's memory holds one township's problem."""
 
 @dataclasses.dataclass(frozen=True)
 class _Shared:
-    """Field values common to every task, scattered once and put back on the worker."""
+    """Field values common to every task, submitted once as a task of their own and put back
+    on the worker."""
 
     values: dict[str, Any]
 

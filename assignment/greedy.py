@@ -1,4 +1,4 @@
-"""Greedy baseline plan: the yardstick the optimizer is compared against (issue 4, point 7).
+"""Greedy baseline plan: the yardstick the optimizer is compared against.
 
 The rule a county planner would follow by hand: take households from the highest tier down,
 and within a tier from the highest risk down (pinned households before all others, so that a

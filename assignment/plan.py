@@ -67,7 +67,8 @@ class TownshipResult:
     lists every household unassigned, and nothing about it is proven.
 
     ``thresholds`` (``township_id, worker_id, soft_hours``, one row per worker of the
-    township; None after an error) are the workload-balance thresholds the solve priced
+    township; None after an error or when the solve priced no threshold) are the
+    workload-balance thresholds the solve priced
     (:func:`assignment.constraints.balance_threshold`): the explanations of the plan's
     trade-offs read them instead of building the township's arcs again
     (:func:`assignment.explain.explain_plan`).

@@ -1,4 +1,4 @@
-"""Benchmark: generate the synthetic prefecture (issue: scale 1 in < 60 s and < 4 GB).
+"""Benchmark: generate the synthetic prefecture (target: scale 1 in < 60 s and < 4 GB).
 
 Runs ``visit-planner generate`` in a child process (so that peak memory is the command's own)
 and records wall time, peak RSS and the sizes generated.

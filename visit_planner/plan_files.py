@@ -1,7 +1,8 @@
 """Files and settings shared by every plan command (``assign``, ``check-plan``, ``explain``).
 
-One place for: the set of input files a plan is made or checked from, and the readers of the
-non-contract tables (scores, plan, pins, forbids). Contract tables go through
+One place for: the set of input files a plan is made or checked from, and the reader of a
+published plan file taken as an input (``generate --next-month-of --previous-plan``). The
+tables a plan is made from (scores, pins and forbids included) are read through
 :mod:`visit_planner.contracts`.
 """
 
@@ -31,7 +32,7 @@ class PlanPaths:
 
 
 def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
-    """Read a non-contract table (plan, scores, pins, forbids) and check its columns."""
+    """Read a table that is not a contract table (a published plan) and check its columns."""
     if not path.is_file():
         raise PlanFileError(f"{path}: file not found (找不到文件)")
     try:
@@ -44,11 +45,3 @@ def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
             f"{path}: the {name} file lacks column(s) {', '.join(missing)} (缺少列)"
         )
     return frame
-
-
-def read_pairs(path: Path | None, name: str) -> pl.DataFrame | None:
-    """A (household_id, worker_id) table such as pins or forbids, or None without a file."""
-    if path is None:
-        return None
-    frame = read_file(path, name, ("household_id", "worker_id"))
-    return frame.select(pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String))

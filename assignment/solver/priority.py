@@ -1,34 +1,26 @@
-"""Exact stage for the highest-penalty households (tier 1) when some are left uncovered.
+"""The tier-1 households' place in a plan: which they are, the floor rule, the merge.
 
-Leaving a tier-1 household uncovered costs more than any amount of travel, so when the plan
-leaves one uncovered the question that matters is whether *any* plan covers more. Where the
-tier-1 sub-problem is small (few tier-1 households and cadres, as in a county-sized run or the
-demo), it is searched exactly here; the LP-guided steps and local moves can miss a cover that
-needs many households reshuffled across cadres.
+Leaving a tier-1 household uncovered costs more than any amount of travel, so tier-1
+coverage comes first. The tier-1 stage (:mod:`assignment.solver.coverage`) finds the most
+tier-1 households any plan covers and the cheapest cover of that many; this module holds
+what the other steps share about tier 1:
 
-* :func:`solve_top` - the *top* households (tier 1)
-  alone on every worker's capacity (less its pinned lower households), with CP-SAT;
-* :func:`merge_top` - a plan that takes that top assignment and keeps the rest of the current
-  plan where it still fits (lower-penalty households leave the workers that the new top
-  assignment fills, lowest penalty first; pinned ones never), for the caller to repair with
-  ejections and keep only if the whole objective drops.
-
-Deterministic: CP-SAT with one worker, a fixed seed and a deterministic-time limit (a solve
-stopped by the safety clock instead is not used). Hours are rounded up and capacities down in
-CP-SAT's integer model, so every plan it returns is feasible; on such a rounded model CP-SAT's
-result is not claimed optimal (:func:`assignment.core.solve_core`).
+* :func:`top_mask` / :func:`top_items` - the tier-1 households (by tier, never by penalty);
+* :func:`keeps_top_floor` - the floor rule: no later step publishes a plan covering fewer;
+* :func:`top_part` - the tier-1 part of a plan's objective;
+* :func:`merge_top` - a plan that takes a tier-1 assignment (:class:`TopSolution`) and keeps
+  the rest of the current plan where it still fits (lower-penalty households leave the
+  workers that the new tier-1 assignment fills, lowest penalty first; pinned ones never), for
+  the caller to repair with ejections and keep only if the whole objective drops.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from assignment import constraints as rules
-from assignment.core import CoreProblem, solve_core
-from assignment.domain import Status
 from assignment.problem import ArcArrays
 
 
@@ -62,50 +54,6 @@ def keeps_top_floor(arr: ArcArrays, choice: np.ndarray, floor: int) -> bool:
 def top_items(arr: ArcArrays) -> np.ndarray:
     """Tier-1 households, by index."""
     return np.flatnonzero(top_mask(arr))
-
-
-def needs_top_stage(arr: ArcArrays, choice: np.ndarray, max_arcs: int) -> bool:
-    """Whether a top household with a candidate arc is uncovered and the stage is small enough."""
-    is_top = top_mask(arr)
-    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
-    if not np.any(is_top & (choice < 0) & has_arc):
-        return False
-    return int(is_top[arr.arc_item].sum()) <= max_arcs
-
-
-def solve_top(arr: ArcArrays, work: float, time_limit: float) -> TopSolution | None:
-    """The top households alone on every worker's capacity less its pinned lower households
-    (present in every plan), by CP-SAT; None when it finds no plan within the limits."""
-    is_top = top_mask(arr)
-    top = np.flatnonzero(is_top)
-    pinned_low = np.flatnonzero(arr.arc_pinned & ~is_top[arr.arc_item])
-    used_h = np.bincount(arr.arc_agent[pinned_low], arr.arc_hours[pinned_low], arr.n_agents)
-    used_n = np.bincount(arr.arc_agent[pinned_low], minlength=arr.n_agents)
-    sub, sub_arcs = arr.subset(top, used_h.astype(float), used_n)
-    sub = replace(sub, overload_weight=0.0, soft_hours=None)
-    problem = CoreProblem(
-        n_items=sub.n_items,
-        n_agents=sub.n_agents,
-        arc_item=sub.arc_item,
-        arc_agent=sub.arc_agent,
-        arc_cost=sub.arc_cost,
-        arc_use=np.column_stack([sub.arc_hours, np.ones(sub.n_arcs)]),
-        capacity=np.column_stack([sub.cap_hours, sub.cap_count.astype(float)]),
-        unassigned_penalty=sub.penalty,
-        pinned=sub.arc_pinned,
-    )
-    start = time.perf_counter()
-    res = solve_core(problem, time_limit=time_limit, deterministic_time=work, seed=0)
-    if res.objective is None:
-        return None
-    if time.perf_counter() - start >= 0.95 * time_limit:
-        return None  # stopped by the safety clock: machine-dependent, not used
-    got = res.choice
-    choice = np.where(got >= 0, sub_arcs[np.maximum(got, 0)], -1)
-    objective = sub.objective_of(got)
-    return TopSolution(
-        items=top, choice=choice, objective=objective, optimal=res.status == Status.OPTIMAL
-    )
 
 
 def top_part(arr: ArcArrays, choice: np.ndarray) -> float:

@@ -395,14 +395,16 @@ def test_the_tier1_stage_is_for_tier_1_only() -> None:
     # tier 2 must not get the tier-1 stage (it used to, when "tier 1" was a penalty threshold).
     from assignment.candidates import build_candidates
     from assignment.problem import township_arrays
-    from assignment.solver.priority import needs_top_stage, top_items
+    from assignment.solver.coverage import max_coverage
+    from assignment.solver.priority import top_items
 
     hh, ws = small_world()
     hh = hh.filter(pl.col("tier") != 1)
     arcs = build_candidates(hh, ws, None, None, S)
     arr = township_arrays("T1", hh, ws, arcs, S)
     assert top_items(arr).size == 0
-    assert not needs_top_stage(arr, np.full(arr.n_items, -1), max_arcs=10_000)
+    cov = max_coverage(arr, np.full(arr.n_items, -1))
+    assert (cov.households, cov.reachable, cov.best, cov.message) == (0, 0, 0, "all covered")
 
 
 def test_tasks_partition_every_input_by_township() -> None:

@@ -98,14 +98,13 @@ def test_the_run_is_the_whole_month_run_byte_for_byte(
     differ = [f for f in files if (whole / f).read_bytes() != (outcome.run_dir / f).read_bytes()]
     assert differ == ["diagnostics.parquet"]  # the solve timings, nothing else
     timings = {"seconds"} | {c for c in pl.read_parquet(whole / differ[0]).columns if "second" in c}
-    # The workload-balance shares are sums over a township's workers whose order differs
-    # between the two paths: equal to the last bits (1e-15 measured), not bit for bit.
+    # The workload-balance shares sum over a township's workers, in another order on each
+    # path; correctly rounded sums (assignment.loads.exact_sums_by) make them equal to the
+    # last bit (before them, "above_fair_share_cadre" differed here).
     assert_frame_equal(
         pl.read_parquet(whole / differ[0]).drop(timings),
         pl.read_parquet(outcome.run_dir / differ[0]).drop(timings),
-        check_exact=False,
-        rel_tol=1e-12,
-        abs_tol=1e-12,
+        check_exact=True,
     )
     assert not [p for p in outcome.run_dir.parent.iterdir() if p.name.startswith(".")]
 

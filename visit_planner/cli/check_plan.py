@@ -131,15 +131,6 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     raise typer.Exit(EXIT_VIOLATIONS)
 
 
-def _fmt(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return str(value)
-
-
-@app.command("explain")
 def explain_cmd(  # noqa: PLR0917  (Typer options)
     household: Annotated[str, typer.Option("--household", help="Household id to explain.")],
     run: Annotated[

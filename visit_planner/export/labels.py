@@ -29,11 +29,6 @@ _COUNTY_NAMES: Final = {c.county_id: (c.name_zh, c.name_en) for c in COUNTIES}
 _EVERY_MONTHS: Final = {2: ("每两个月 1 次", "every 2 months"), 3: ("每季度 1 次", "quarterly")}
 
 
-def tier_label(tier: int) -> str:
-    """``一类户 tier 1 (high)``."""
-    return f"{TIER_ZH[tier]} {TIER_EN[tier]}"
-
-
 def role_zh(role: str) -> str:
     """基层干部 / 村组干部 / 网格员."""
     return ROLE_NAMES_ZH[Role(role)]

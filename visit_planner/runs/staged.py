@@ -143,10 +143,6 @@ class StagedRun:
         (self.stage / MANIFEST).write_text(manifest.to_json(), "utf-8")
         return manifest
 
-    def discard(self) -> None:
-        """Remove the staging directory (a run that was not finished is not a run)."""
-        shutil.rmtree(self.stage, ignore_errors=True)
-
 
 def staging_dir(parent: Path) -> Path:
     """A new staging directory name under ``parent`` (not created)."""

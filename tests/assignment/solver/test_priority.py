@@ -1,4 +1,5 @@
-"""The exact tier-1 stage: which households are top, the CP-SAT top plan, the merge."""
+"""The tier-1 households' shared rules: which households are top, the merge of a tier-1
+assignment into a plan."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from assignment.problem import ArcArrays
-from assignment.solver.priority import merge_top, needs_top_stage, solve_top, top_items, top_part
+from assignment.solver.priority import TopSolution, merge_top, top_items, top_part
 from assignment.solver.township import solve_arrays
 from tests.assignment.helpers import brute_force, feasible
 
@@ -33,33 +34,34 @@ def test_top_items_are_the_tier_1_households() -> None:
     assert top_items(short_township()).tolist() == [0, 1, 2, 3]
 
 
-def test_solve_top_matches_brute_force_on_the_top_part() -> None:
+def best_top(arr: ArcArrays) -> TopSolution:
+    """The cheapest cover of the four top households of :func:`short_township`, all four:
+    worker 0 takes households 0 and 1 (6 + 4 h), worker 1 households 2 and 3 (4 + 6 h)."""
+    items = top_items(arr)
+    choice = np.array([0, 2, 5, 7])
+    full = np.full(arr.n_items, -1)
+    full[items] = choice
+    return TopSolution(items, choice, top_part(arr, full), optimal=True)
+
+
+def test_the_best_top_cover_is_the_brute_force_optimum_of_the_top_part() -> None:
     arr = short_township()
-    top = solve_top(arr, work=5.0, time_limit=30.0)
-    assert top is not None and top.optimal
-    sub, _ = arr.subset(np.arange(4), np.zeros(2), np.zeros(2, dtype=np.int64))
-    assert top.objective == pytest.approx(brute_force(sub))
+    top = best_top(arr)
+    sub, _ = arr.subset(top.items, np.zeros(2), np.zeros(2, dtype=np.int64))
+    assert top.objective == pytest.approx(brute_force(sub)) == 105.0
 
 
 def test_merge_top_moves_lower_households_out_lowest_penalty_first() -> None:
     arr = short_township()
     # Current plan: worker 0 holds top 2 (4 h) and both lower ones (2 + 2 h); worker 1 top 0.
     choice = np.array([1, -1, 4, -1, 8, 10])
-    top = solve_top(arr, work=5.0, time_limit=30.0)
-    assert top is not None
+    top = best_top(arr)
     merged = merge_top(arr, choice, top)
     assert feasible(arr, merged)
     assert np.array_equal(merged[top.items], top.choice)
     assert top_part(arr, merged) == pytest.approx(top.objective)
     # A lower household that had to leave is the lower-penalty one (5) before household 4.
     assert not (merged[4] < 0 <= merged[5])
-
-
-def test_stage_runs_only_when_a_top_household_is_uncovered() -> None:
-    arr = short_township()
-    assert not needs_top_stage(arr, np.array([0, 3, 4, 7, -1, -1]), max_arcs=100)
-    assert needs_top_stage(arr, np.array([0, -1, 4, -1, 8, 10]), max_arcs=100)
-    assert not needs_top_stage(arr, np.array([0, -1, 4, -1, 8, 10]), max_arcs=3)
 
 
 def test_township_solve_reaches_the_optimum() -> None:
