@@ -2,7 +2,9 @@
 
 The same numbers as fairlearn's :class:`~fairlearn.metrics.MetricFrame` with the two plain
 metric functions below (an empty group gives NaN instead of a warning), computed with a polars
-group-by because MetricFrame's pandas path costs seconds per attribute on a million rows.
+group-by because MetricFrame's pandas path costs about 12 s per attribute on a million rows
+(the group-by: under half a second for three attributes). :func:`metric_frame` is that
+MetricFrame; a test checks that both give the same figures.
 
 "Positive" means tier 1 (class index 0): recall = share of true tier-1 households predicted
 tier 1; FPR = share of the other households predicted tier 1. The largest gap of an attribute
@@ -78,7 +80,8 @@ def group_error_rates(
     """Tier-1 recall and FPR per group of each attribute in ``groups``, and the largest gaps.
 
     Computed with one polars group-by per attribute (fast on a million rows); the test suite
-    checks it against fairlearn's :class:`~fairlearn.metrics.MetricFrame` (:func:`metric_frame`).
+    checks it against fairlearn's :class:`~fairlearn.metrics.MetricFrame` (:func:`metric_frame`)
+    on assessed households, a group without true tier 1 among them.
     """
     frames: list[pl.DataFrame] = []
     recall_gap: dict[str, float] = {}
@@ -136,7 +139,9 @@ def group_error_rates(
 
 
 def metric_frame(y_true: np.ndarray, y_pred: np.ndarray, sensitive: np.ndarray) -> MetricFrame:
-    """The same per-group tier-1 recall / FPR as a fairlearn MetricFrame (for notebooks)."""
+    """The same per-group tier-1 recall / FPR and counts as a fairlearn MetricFrame: the
+    reference the test suite checks :func:`group_error_rates` against, and fairlearn's own
+    views of them (``by_group``, ``difference()``) for a notebook."""
     return MetricFrame(
         metrics={
             "tier1_recall": tier1_recall,

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from risk_model.drift import drift_reference, drift_report, psi
-from risk_model.fairness import group_error_rates, tier1_fpr, tier1_recall
+from risk_model.fairness import group_error_rates, metric_frame, tier1_fpr, tier1_recall
 from risk_model.reasons import ReasonTables, contributions, explain, fit_reason_tables
 from risk_model.rules import Rule, apply_rules
 
@@ -78,6 +78,30 @@ def test_group_error_rates_hand_checked() -> None:
     assert rep.largest_gap == pytest.approx(2 / 3)
     strict = group_error_rates(y, pred, groups, min_positives=2, min_negatives=1)
     assert math.isnan(strict.recall_gap["g"])  # group b has a single tier-1 household
+
+
+def test_group_error_rates_are_fairlearns_metric_frame(households, truth, policy_rule) -> None:  # type: ignore[no-untyped-def]
+    # 400 assessed households, predicted by the policy's decision on the Bayes probabilities;
+    # the Yao households' tier-1 ones are left out, so one group has no true tier 1 (recall NaN).
+    assessed = households.filter(
+        pl.col("assessed_tier").is_not_null()
+        & ~((pl.col("head_ethnicity") == "yao") & (pl.col("assessed_tier") == 1))
+    )
+    sample = assessed.gather_every(assessed.height // 400).head(400)
+    probs = sample.select("household_id").join(truth, on="household_id", maintain_order="left")
+    y = (sample["assessed_tier"] - 1).to_numpy()
+    pred = policy_rule.decide(probs.select("p_tier1", "p_tier2", "p_tier3").to_numpy())
+    columns = ("head_ethnicity", "head_gender", "county_id")
+    rep = group_error_rates(y, pred, {a: sample[a].to_numpy() for a in columns})
+    for attribute in columns:
+        ours = rep.table.filter(pl.col("attribute") == attribute)
+        theirs = metric_frame(y, pred, sample[attribute].to_numpy()).by_group
+        assert ours["group"].to_list() == [str(g) for g in theirs.index]
+        for metric in ("n", "n_tier1", "tier1_recall", "tier1_fpr"):
+            np.testing.assert_allclose(ours[metric].to_numpy(), theirs[metric].to_numpy())
+    yao = rep.table.filter(pl.col("group") == "yao").row(0, named=True)
+    assert yao["n"] > 0 and yao["n_tier1"] == 0 and math.isnan(yao["tier1_recall"])
+    assert (rep.table["tier1_recall"] > 0).any()  # not a frame where every rate is 0 or NaN
 
 
 def test_metric_functions_handle_empty_groups() -> None:
