@@ -15,7 +15,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from assignment.domain import Area, AssignmentSettings, Role, TierSettings
 from visit_planner.errors import PolicyError
@@ -116,6 +123,53 @@ class RiskRule(_Frozen):
     text_en: str
     when: str  # a polars SQL expression over household columns
     min_tier: Literal[1, 2]
+
+    @field_validator("when")
+    @classmethod
+    def _a_condition_on_household_columns(cls, when: str) -> str:
+        problem = rule_condition_problem(when)
+        if problem is not None:
+            raise ValueError(problem)
+        return when
+
+
+def rule_condition_problem(when: str) -> str | None:
+    """Why ``when`` cannot be a rule's condition, or None when it can.
+
+    Checked when the policy is loaded, so that a typo fails before any stage runs, naming the
+    policy file and the rule's field: the condition must parse as a polars SQL expression,
+    read only columns of the households contract, never an audit-only one (ethnicity and
+    gender are for fairness audits, never for deciding a tier), and be true/false. The
+    column check runs the expression on an empty households table of the contract's dtypes.
+    """
+    import polars as pl  # here: importing this module stays light for the quick commands
+
+    from visit_planner.contracts.columns import AUDIT_ONLY, HOUSEHOLDS
+
+    try:
+        expr = pl.sql_expr(when)
+        columns = expr.meta.root_names()
+    except Exception as exc:  # polars raises several kinds for bad SQL
+        return f"not a polars SQL condition: {exc} (条件表达式无法解析)"
+    audit = sorted(set(columns) & set(AUDIT_ONLY))
+    if audit:
+        return (
+            f"{', '.join(audit)}: audit-only column(s), never used to decide a tier "
+            "(民族、性别仅用于公平性审计, 不得用于定级)"
+        )
+    unknown = sorted(set(columns) - set(HOUSEHOLDS))
+    if unknown:
+        return (
+            f"unknown column(s) {', '.join(unknown)}: a rule reads the households table's "
+            f"columns (未知列; known: {', '.join(c for c in HOUSEHOLDS if c not in AUDIT_ONLY)})"
+        )
+    try:
+        dtype = pl.DataFrame(schema=HOUSEHOLDS).select(expr.alias("m")).schema["m"]
+    except Exception as exc:  # type errors surface on evaluation
+        return f"cannot be evaluated on the households columns: {exc} (条件无法计算)"
+    if dtype != pl.Boolean:
+        return f"not a true/false condition (got {dtype}) (条件须为真/假)"
+    return None
 
 
 class RiskPolicy(_Frozen):

@@ -62,6 +62,31 @@ def test_invalid_values_name_the_field(old: str, new: str, needle: str) -> None:
     assert needle in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    ("when", "needle"),
+    [
+        ("poverty_relapse_watch AND nosuchcol >= 1", "unknown column(s) nosuchcol"),
+        ("head_ethnicity = 'miao'", "head_ethnicity: audit-only"),
+        ("head_gender = 'female' AND elderly_living_alone", "head_gender: audit-only"),
+        ("serious_illness_members + 1", "not a true/false condition"),
+        ("serious_illness_members >=", "not a polars SQL condition"),
+        ("housing_safety_grade + 1 > 2", "cannot be evaluated"),
+    ],
+)
+def test_a_rules_condition_is_checked_when_the_policy_is_loaded(when: str, needle: str) -> None:
+    # Before, a bad condition failed only in the score stage, after validation, without the
+    # policy file or the field; a condition on ethnicity was accepted and raised households.
+    text = default_policy_text()
+    old = 'when = "poverty_relapse_watch AND serious_illness_members >= 1"'
+    assert old in text
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text.replace(old, f"when = {when!r}", 1), "my.toml")
+    message = str(exc.value)
+    assert "my.toml" in message
+    assert "risk.rules.1.when" in message
+    assert needle in message
+
+
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="not valid TOML"):
         parse_policy("tiers = [", "bad.toml")
