@@ -131,6 +131,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     raise typer.Exit(EXIT_VIOLATIONS)
 
 
+@app.command("explain")
 def explain_cmd(  # noqa: PLR0917  (Typer options)
     household: Annotated[str, typer.Option("--household", help="Household id to explain.")],
     run: Annotated[
