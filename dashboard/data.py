@@ -36,7 +36,7 @@ from dashboard.errors import OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
-from visit_planner.runs import RunReader
+from visit_planner.runs import RunReader, diff_runs
 from visit_planner.runs.summary import (
     TownshipSummary,
     read_summary,
@@ -102,6 +102,12 @@ class Viewer:
         """Only planners publish amendments and roll back runs."""
         return self.role == "planner"
 
+    @property
+    def may_roll_back(self) -> bool:
+        """A rollback changes the whole month, every township: planners of the whole
+        prefecture only (:meth:`DataAccess.rollback` refuses anyone else)."""
+        return self.may_publish and self.scope_kind == "prefecture"
+
     def scope_label(self) -> str:
         """``全州 prefecture``, ``县 county 532626``, ``乡镇 township 532626001``."""
         names = {
@@ -137,6 +143,14 @@ def _township_input(root: str, township_id: str, name: str) -> pl.DataFrame | No
     """One township's stored input (``households``, ``workers`` ...)."""
     path = Path(root) / "townships" / township_id / "inputs" / f"{name}.parquet"
     return pl.read_parquet(path) if path.is_file() else None
+
+
+@lru_cache(maxsize=16)
+def _diff(root_a: str, root_b: str) -> pl.DataFrame:
+    """What changed from one run to another, every township (:func:`diff_runs`), kept per
+    process (published runs never change); cut to a viewer's scope by
+    :meth:`DataAccess.run_diff`, never returned as it is to a scoped account."""
+    return diff_runs(_reader(root_a), _reader(root_b))
 
 
 @lru_cache(maxsize=256)
@@ -387,6 +401,33 @@ class DataAccess:
         root = str(self.workspace.root / run.path)
         _reader(root)  # kept; reading it remembers the run's place names for every label
         return root
+
+    def run_diff(self, run_a: str, run_b: str) -> pl.DataFrame:
+        """What changed from run ``run_a`` to run ``run_b`` (ids as the store knows them), one
+        row per township in the user's scope, in :func:`~visit_planner.runs.diff_runs`'s
+        columns. The runs' directories are the store's, not the caller's; the whole diff is
+        computed once per process (:func:`_diff`) and cut to the scope here, so no other
+        township's row leaves this module."""
+        with self._store() as store:
+            a, b = store.get_run(run_a), store.get_run(run_b)
+        diff = _diff(self._root(a), self._root(b))
+        if self.viewer.scope_kind == "prefecture":
+            return diff
+        keep = [self.viewer.covers(tw) for tw in diff["township_id"].to_list()]
+        return diff.filter(pl.Series(keep, dtype=pl.Boolean))
+
+    def rollback(self, month: str, run_id: str, *, reason: str) -> RunRow:
+        """Make the earlier run ``run_id`` of ``month`` current again, by the store (which
+        marks the later runs ``rolled_back`` and audits it with the user as actor); the run
+        now current. A rollback changes every township of the month: refused here unless the
+        user is a planner of the whole prefecture (:attr:`Viewer.may_roll_back`), whatever
+        page asked."""
+        if not self.viewer.may_roll_back:
+            raise OutOfScopeError(
+                "只有全州计划员可以回滚方案 / only planners of the whole prefecture roll back runs"
+            )
+        with self._store() as store:
+            return store.rollback(month, run_id, actor=self.viewer.username, reason=reason)
 
     # ------------------------------------------------------------------ scope
 

@@ -10,8 +10,8 @@ from dashboard import auth, i18n
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
 from visit_planner.errors import VisitPlannerError
-from visit_planner.runs import RunReader, diff_runs, diff_totals
-from visit_planner.store import RunRow, Store
+from visit_planner.runs import diff_totals
+from visit_planner.store import RunRow
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -57,12 +57,8 @@ else:
     if a.run_id == b.run_id:
         st.info(t("diff_same", lang))
     else:
-        root = ctx.data.workspace.root
         with auth.guarded(lang):
-            diff = diff_runs(RunReader(root / a.path), RunReader(root / b.path))
-        diff = diff.filter(
-            pl.Series([ctx.viewer.covers(tw) for tw in diff["township_id"].to_list()])
-        )
+            diff = ctx.data.run_diff(a.run_id, b.run_id)  # the townships in scope only
         totals = diff_totals(diff) if diff.height else None
         if totals is not None:
             m1, m2, m3, m4 = st.columns(4)
@@ -98,8 +94,9 @@ else:
                 total=changed.height,
             )  # fmt: skip
 
-# A rollback changes the whole month, every township: planners of the whole prefecture only.
-if ctx.viewer.may_publish and ctx.viewer.scope_kind == "prefecture":
+# A rollback changes the whole month, every township: planners of the whole prefecture only
+# (DataAccess.rollback refuses anyone else; the section is shown only to them).
+if ctx.viewer.may_roll_back:
     st.subheader(t("rollback", lang))
     st.caption(t("rollback_intro", lang))
     earlier = [r for r in runs if r.status != "current"]
@@ -117,13 +114,7 @@ if ctx.viewer.may_publish and ctx.viewer.scope_kind == "prefecture":
                 st.error(t("reason_required", lang))
             else:
                 try:
-                    with Store.for_workspace(ctx.data.workspace, ctx.data.store_url) as store:
-                        row = store.rollback(
-                            target.month,
-                            target.run_id,
-                            actor=ctx.viewer.username,
-                            reason=reason.strip(),
-                        )
+                    row = ctx.data.rollback(target.month, target.run_id, reason=reason.strip())
                 except VisitPlannerError as exc:
                     st.error(i18n.error_text(exc, lang))
                 else:
