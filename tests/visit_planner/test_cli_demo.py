@@ -60,3 +60,16 @@ def test_shortfall_text_one_language_a_line() -> None:
         "2 more cadres would cover all 7",
     ]
     assert bilingual_lines("只有中文") == ["只有中文"]
+
+
+def test_demo_refuses_a_scale_or_seed_out_of_range_and_creates_nothing(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "80")
+    home = tmp_path / "never"
+    for option, value in (("--scale", "-1"), ("--scale", "0"), ("--scale", "6"), ("--seed", "-1")):
+        rc, out, err = cli("demo", option, value, "--no-dashboard", "--home", str(home))
+        assert rc == 2, (option, value, out, err)  # a usage error, as `generate` gives
+        assert f"Invalid value for '{option}'" in err
+        assert "Traceback" not in out + err and "ValueError" not in out + err
+        assert not home.exists()  # refused before the workspace is made

@@ -20,6 +20,11 @@ from visit_planner.vocabulary import DEFAULT_MONTH
 if TYPE_CHECKING:
     import polars as pl
 
+SCALE_MIN, SCALE_MAX = 0.001, 5.0
+"""The range of ``--scale`` (``generate``, ``demo``): the generator's own limits, (0, 5]."""
+SEED_MIN = 0
+"""The least ``--seed`` (NumPy's generators take non-negative seeds only)."""
+
 
 @app.command("generate")
 def generate_cmd(  # noqa: PLR0917  (Typer options)
@@ -28,14 +33,14 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         float | None,
         typer.Option(
             "--scale",
-            min=0.001,
-            max=5.0,
+            min=SCALE_MIN,
+            max=SCALE_MAX,
             help="1.0 ≈ 1.0 M households (default 0.01; with --next-month-of it comes from DIR).",
             show_default=False,
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Random seed (same seed, same data).")
+        int, typer.Option("--seed", min=SEED_MIN, help="Random seed (same seed, same data).")
     ] = 1,
     month: Annotated[
         str | None,

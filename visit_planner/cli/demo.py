@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from visit_planner.cli._app import HomeOption, app, console
-from visit_planner.cli.data import generate_cmd, validate_cmd
+from visit_planner.cli.data import SCALE_MAX, SCALE_MIN, SEED_MIN, generate_cmd, validate_cmd
 from visit_planner.cli.model import promote_cmd, train_cmd
 from visit_planner.cli.plan import plan_cmd
 from visit_planner.cli.runs import runs_diff, runs_export, runs_list
@@ -60,8 +60,16 @@ def _plan(month: str, data: object, home: object) -> bool:
 @app.command("demo")
 def demo_cmd(
     home: HomeOption = None,
-    scale: Annotated[float, typer.Option("--scale", help="Size of the prefecture.")] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the prefecture.")] = 1,
+    scale: Annotated[
+        float,
+        typer.Option(
+            "--scale",
+            min=SCALE_MIN,
+            max=SCALE_MAX,
+            help="Size of the prefecture (1.0 ≈ 1.0 M households).",
+        ),
+    ] = 0.01,
+    seed: Annotated[int, typer.Option("--seed", min=SEED_MIN, help="Seed of the prefecture.")] = 1,
     no_dashboard: Annotated[
         bool,
         typer.Option("--no-dashboard", help="Stop after the runs; do not serve the dashboard."),
