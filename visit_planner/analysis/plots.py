@@ -194,19 +194,21 @@ def composition_bars(comp: pl.DataFrame, title: str, label: str = "county") -> F
 
 def calibration_curves(y: np.ndarray, probas: Mapping[str, np.ndarray], n_bins: int = 10) -> Figure:
     """Reliability of P(tier 1): mean predicted probability against the observed share of
-    tier 1 in quantile bins, one curve per model (class index 0 = tier 1)."""
+    tier 1 in quantile bins, one curve per model (class index 0 = tier 1). The points are
+    those of :func:`risk_model.plots.calibration_bins` (what a training run logs as
+    ``calibration.json`` and draws), so the notebook shows the run's own curve."""
+    # Imported here: risk_model.plots selects matplotlib's Agg backend and imports pyplot when
+    # imported, which a notebook that only explores data (1.0) should not get with this module.
+    from risk_model.plots import calibration_bins
+
     fig = Figure(figsize=(5.6, 5.0), layout="constrained")
     ax = fig.subplots()
     hit = (np.asarray(y) == 0).astype(np.float64)
     top = 0.05
     for i, (name, p) in enumerate(probas.items()):
         p1 = np.asarray(p)[:, 0] if np.ndim(p) == 2 else np.asarray(p)
-        edges = np.unique(np.quantile(p1, np.linspace(0, 1, n_bins + 1)))
-        b = np.clip(np.searchsorted(edges, p1, side="right") - 1, 0, len(edges) - 2)
-        cnt = np.bincount(b, minlength=len(edges) - 1)
-        ok = cnt > 0
-        mean_p = np.bincount(b, weights=p1, minlength=len(edges) - 1)[ok] / cnt[ok]
-        freq = np.bincount(b, weights=hit, minlength=len(edges) - 1)[ok] / cnt[ok]
+        bins = calibration_bins(hit, p1, n_bins)
+        mean_p, freq = np.array(bins["mean_predicted"]), np.array(bins["observed"])
         ax.plot(
             _pct(mean_p),
             _pct(freq),

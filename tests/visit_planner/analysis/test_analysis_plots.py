@@ -13,6 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from risk_model.fonts import use_cjk_font
+from risk_model.plots import calibration_bins
 from tests.risk_model.helpers import font_cache_without_bundled_fonts
 from visit_planner.analysis import explore, plots
 
@@ -74,6 +75,27 @@ def test_model_figures() -> None:
          "log_loss_gap_pct": [9.1, 0.0]}
     )  # fmt: skip
     check(plots.bayes_gap_bars(table))
+
+
+def test_calibration_curves_are_the_runs_calibration_bins() -> None:
+    """The notebook's reliability curves are the points :func:`risk_model.plots.calibration_bins`
+    gives (what a training run logs as ``calibration.json``), in percent; tied probabilities
+    merge quantile edges, so the 4 bins asked are 2 here (hand-checked)."""
+    y = np.array([0, 2, 0, 1, 2, 2, 0, 1, 2, 0])
+    p1 = np.array([0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.6, 0.1, 0.8])
+    proba = np.column_stack([p1, (1 - p1) / 2, (1 - p1) / 2])
+    fig = plots.calibration_curves(y, {"model": proba, "P(tier 1) only": p1}, n_bins=4)
+    check(fig)
+    lines = {ln.get_label(): ln.get_xydata() for ln in fig.axes[0].get_lines()}
+    # Edges 0.1, 0.575, 0.9: the six 0.1s and 0.5 (two of them tier 1) | 0.6, 0.8, 0.9 (two).
+    expected = [[100 * 1.1 / 7, 100 * 2 / 7], [100 * 2.3 / 3, 100 * 2 / 3]]
+    for name in ("model", "P(tier 1) only"):
+        np.testing.assert_allclose(lines[name], expected)
+    bins = calibration_bins((y == 0).astype(np.float64), p1, 4)
+    assert bins["n"] == [7, 3]
+    np.testing.assert_allclose(
+        lines["model"], 100 * np.column_stack([bins["mean_predicted"], bins["observed"]])
+    )
 
 
 def tradeoff_sweep(objective: list[float], bound: list[float | None]) -> pl.DataFrame:
