@@ -288,10 +288,3 @@ def build_pipeline(
     else:
         raise ConfigError(f"unknown model kind {kind!r}; choose one of {MODEL_KINDS}")
     return Pipeline([("features", enc), ("clf", clf)])
-
-
-def input_columns(pipeline: Pipeline) -> list[str]:
-    """The columns a fitted pipeline reads from its input frame."""
-    enc = pipeline.named_steps["features"]
-    check_is_fitted(enc, "input_columns_")
-    return list(enc.input_columns_)

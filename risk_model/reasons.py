@@ -146,11 +146,6 @@ def _effect_of(x: np.ndarray, e: FeatureEffect) -> np.ndarray:
     return np.where(missing, 0.0, out)
 
 
-def _lookup(frame: pl.DataFrame, e: FeatureEffect) -> np.ndarray:
-    """Effect of each row's value of ``e.feature`` (0 where missing or unseen)."""
-    return _effect_of(_values(frame, e), e)
-
-
 def fit_reason_tables(
     predict_top: Any, sample: pl.DataFrame, spec: FeatureSpec, *, grid_size: int = 10
 ) -> ReasonTables:

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 from matplotlib import font_manager
 from matplotlib.mathtext import MathTextParser
+from sklearn.pipeline import Pipeline
 
 from risk_model.training import TrainConfig
 
@@ -67,6 +68,12 @@ def make_toy(n: int = 3000, seed: int = 0) -> pl.DataFrame:
             "severity": severity,
         }
     )
+
+
+def input_columns(pipeline: Pipeline) -> list[str]:
+    """The columns a fitted pipeline reads from its input frame (its encoder's
+    ``input_columns_``): what the tests check holds no audit or identifier column."""
+    return list(pipeline.named_steps["features"].input_columns_)
 
 
 @contextmanager

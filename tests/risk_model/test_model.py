@@ -12,9 +12,9 @@ from risk_model.model import (
     WeightedHGBClassifier,
     build_pipeline,
     class_weights,
-    input_columns,
 )
 from risk_model.spec import household_spec
+from tests.risk_model.helpers import input_columns
 
 
 def _xy(toy_spec, toy_frame):  # type: ignore[no-untyped-def]
