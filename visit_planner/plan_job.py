@@ -620,6 +620,7 @@ def _amend(  # noqa: PLR0917
             f"{req.month} --data DIR` first (本月尚无已发布方案)"
         )
     base_dir = workspace.root / current.path
+    req = replace(req, policy_path=_months_policy(req.policy_path, base_dir, current))
     base = RunReader(base_dir)
     known = set(base.townships())
     named = sorted(set(req.amend_townships))
@@ -691,6 +692,28 @@ def _amend(  # noqa: PLR0917
         list(scored.warnings),
         versus,
     )
+
+
+def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
+    """The policy an amendment solves and scores under: the one the month's current run was
+    made with (``policy.toml`` in its folder), whatever ``--policy`` is or is not given.
+
+    The townships an amendment carries over were made under that policy; re-solving the
+    named ones under another would publish a run that breaks its own policy (with the
+    built-in one, where the month was planned with a file, `check-plan` found 1,208
+    violations). A ``--policy`` that differs from it is refused: a policy change is a new
+    plan of the month. Policies are compared as parsed, so formatting and comments do not
+    count.
+    """
+    stored = run_dir / "policy.toml"
+    if given is not None and load_policy(given) != load_policy(stored):
+        raise PlanFileError(
+            f"--policy {given}: differs from the policy of the month's current run "
+            f"{run.run_id[:12]} ({run.month} v{run.version}); an amendment re-solves townships "
+            f"under the month's own policy. To change the policy, plan the month again "
+            f"(修订沿用本月方案的政策; 更改政策须重新编制本月方案)"
+        )
+    return stored
 
 
 def _named_townships(data: Path, runs_dir: Path, named: list[str]) -> Inputs:

@@ -194,6 +194,54 @@ def test_amendment_changes_only_the_named_township(
     assert new.metrics["status"] == expected
 
 
+def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_path: Path) -> None:
+    # The month was planned with a policy file in which tier 1 is the grid workers' (not the
+    # cadres'). An amendment without --policy used the built-in policy for its township, and
+    # the run it published broke its own policy.toml (check-plan: role_ineligible).
+    from visit_planner.check_plan_job import run_check_plan
+    from visit_planner.errors import PlanFileError
+    from visit_planner.plan_files import PlanPaths
+    from visit_planner.policy import default_policy_text, load_policy
+
+    text = default_policy_text()
+    assert 'role = "cadre" ' in text
+    own = tmp_path / "grid_tier1.toml"
+    own.write_text(text.replace('role = "cadre" ', 'role = "grid_worker" ', 1), "utf-8")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1, policy_path=own)
+    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
+    amended = plan(months, url, M1, months.m1, amend_townships=(tw,))
+    run_dir = amended.run_dir  # type: ignore[attr-defined]
+    assert (run_dir / "policy.toml").read_bytes() == own.read_bytes()
+    folder = run_dir / "townships" / tw
+    paths = PlanPaths(
+        folder / "scores.parquet",
+        folder / "inputs" / "households.parquet",
+        folder / "inputs" / "workers.parquet",
+        folder / "inputs" / "previous.parquet",
+        folder / "inputs" / "conflicts.parquet",
+    )
+    checked = run_check_plan(folder / "plan.parquet", paths, load_policy(own))
+    assert checked.plan_rows > 0
+    assert checked.violations == []
+    # Another policy is refused, and nothing is published.
+    with Store.open(url) as store:
+        current = store.current_run(M1)
+    with pytest.raises(PlanFileError, match="differs from the policy of the month's current run"):
+        plan(months, url, M1, months.m1, amend_townships=(tw,), policy_path=_builtin(tmp_path))
+    with Store.open(url) as store:
+        assert store.current_run(M1) == current
+
+
+def _builtin(tmp_path: Path) -> Path:
+    """The built-in policy as a file."""
+    from visit_planner.policy import default_policy_text
+
+    path = tmp_path / "builtin.toml"
+    path.write_text(default_policy_text(), "utf-8")
+    return path
+
+
 def test_an_amendment_refuses_bad_data_with_the_whole_tables_messages(
     months: Months, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
