@@ -25,7 +25,6 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from pandera.errors import SchemaErrors
 
 from assignment.constraints import HARD_PAIR_RULES, area_columns, area_key, hard_pair_rules
 from assignment.domain import (
@@ -39,7 +38,7 @@ from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
 from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.report import Problem, format_problems
-from visit_planner.contracts.tables import TABLES
+from visit_planner.contracts.tables import row_problems
 from visit_planner.errors import ContractError, VisitPlannerError
 from visit_planner.store.overrides import Standing, conflict, conflict_message
 from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS
@@ -173,13 +172,12 @@ def corrected_value(
             f"值 {value!r} 与家庭人口不符 / value {value!r} contradicts the household: "
             + "; ".join(f"{p.column} {p.rule} ({', '.join(p.examples)})" for p in impossible)
         )
-    try:
-        TABLES["households"].schema.validate(row, lazy=True)
-    except SchemaErrors as err:
-        rules = sorted({str(x) for x in err.failure_cases["check"].to_list()})
+    broken = [p for p in row_problems(row, "households", "correction") if p.severity == "error"]
+    if broken:
+        rules = [p.rule if p.column == field_name else f"{p.column}: {p.rule}" for p in broken]
         return None, (
             f"值 {value!r} 违反字段 {field_name} 的规则 / value {value!r} breaks the rule(s) "
-            f"of {field_name}: {', '.join(rules)}"
+            f"of {field_name}: {'; '.join(rules)}"
         )
     return new, None
 

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import flat
+from visit_planner.contracts import read_table
 from visit_planner.errors import ContractError
 from visit_planner.overrides import (
     APPLIED,
@@ -241,6 +242,45 @@ def test_a_pin_refusal_names_every_rule_it_breaks(month) -> None:  # type: ignor
     tier = Override(0, "tier", h["household_id"], "x", "sup1")
     assert check_new_override(tier, households, ws, settings, today=DAY) == [
         "类别调整须给出类别 (--tier 1/2/3) / a tier override needs --tier 1, 2 or 3"
+    ]
+
+
+def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # type: ignore[no-untyped-def]
+    month, tmp_path
+) -> None:
+    """The rule a corrected value breaks is worded as the contracts word it for an input file,
+    in Chinese and English (once it was pandera's check name: ``isin(['none', ...])``)."""
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    h = hh["household_id"][0]
+    hazard = Override(1, "correction", h, "typo", "sup1", field="hazard_exposure", value="tsunami")
+    points = Override(2, "correction", h, "typo", "sup1", field="village_points", value="5000")
+    rule = "must be one of ['none', 'drought', 'landslide', 'flood'] (取值不在允许范围)"
+    (why_hazard,) = check_new_override(hazard, hh, ws, settings, today=DAY)
+    assert why_hazard.startswith(
+        "值 'tsunami' 违反字段 hazard_exposure 的规则 / value 'tsunami' breaks the rule(s) of "
+        f"hazard_exposure: {rule}"
+    )
+    (why_points,) = check_new_override(points, hh, ws, settings, today=DAY)
+    assert why_points.endswith(
+        "of village_points: must be between 0 and 1000 (须在 0 与 1000 之间) [in_range(0, 1000)]"
+    )
+    # The words of reading a households file that holds the corrected value.
+    path = tmp_path / "households.parquet"
+    bad = pl.when(pl.col("household_id") == h).then(pl.lit("tsunami"))
+    hh.with_columns(
+        bad.otherwise(pl.col("hazard_exposure")).alias("hazard_exposure")
+    ).write_parquet(path)
+    with pytest.raises(ContractError) as refused:
+        read_table(path, "households")
+    assert f"column 'hazard_exposure': {rule}" in str(refused.value)
+    # And a month's plan leaves them out with the same reasons.
+    got = apply_overrides([hazard, points], hh, ws, on=DAY)
+    assert [(x.outcome, x.reason) for x in got.outcomes] == [
+        (NOT_APPLIED, why_hazard),
+        (NOT_APPLIED, why_points),
     ]
 
 

@@ -9,6 +9,7 @@ from visit_planner.contracts.tables import (
     find_table,
     load_inputs,
     read_table,
+    row_problems,
     validate_relations,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "format_problems",
     "load_inputs",
     "read_table",
+    "row_problems",
     "validate_relations",
 ]

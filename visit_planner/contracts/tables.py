@@ -1,4 +1,5 @@
-"""Load and validate input tables: one call per table, or a whole input directory.
+"""Load and validate input tables: one call per table, or a whole input directory (or check a
+few rows a program built: :func:`row_problems`).
 
 Order of checks: file present and readable → columns present and castable (reader) →
 column rules (pandera) → cross-row and cross-table rules (relations). Any error raises
@@ -232,6 +233,17 @@ def check_rows(
             err, labels.filter(readable) if readable is not None else labels, spec, file
         )
     return CheckedRows(df, problems, found, readable, labels)
+
+
+def row_problems(rows: pl.DataFrame, name: str, file: str) -> list[Problem]:
+    """Every problem of ``rows`` (one row of table ``name``, or a few) with the table's column
+    contract, worded as for a whole file: the reader's (a missing column, a value that is not
+    of its column's type) and the column rules' (the rule in English and Chinese, the row's
+    id and value). For rows a program builds rather than reads, such as a household with a
+    supervisor's correction applied; ``file`` names their source in the messages. Errors and
+    warnings both, each with its severity."""
+    checked = check_rows(rows, table_spec(name), file)
+    return [*checked.problems, *(problem for _, problem in checked.schema)]
 
 
 def table_spec(name: str) -> TableSpec:

@@ -1,0 +1,49 @@
+"""row_problems: a few rows a program built, checked against a table's column contract and
+worded as for a file (the override corrections use it)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from visit_planner.contracts import HOUSEHOLDS, Problem, row_problems
+
+
+def test_rows_get_the_contracts_rule_texts_with_ids_and_values(small_prefecture) -> None:  # type: ignore[no-untyped-def]
+    rows = small_prefecture.households.head(3).select(list(HOUSEHOLDS))
+    ids = rows["household_id"].to_list()
+    assert row_problems(rows, "households", "correction") == []
+    broken = rows.with_columns(
+        pl.when(pl.col("household_id") == ids[1])
+        .then(pl.lit(5000.0))
+        .otherwise(pl.col("village_points"))
+        .alias("village_points"),
+        pl.lit("tsunami").alias("hazard_exposure"),
+    )
+    problems = row_problems(broken, "households", "correction")
+    assert sorted(problems, key=lambda p: p.column) == [
+        Problem(
+            "correction",
+            "hazard_exposure",
+            "must be one of ['none', 'drought', 'landslide', 'flood'] (取值不在允许范围) "
+            "[isin(['none', 'drought', 'landslide', 'flood'])]",
+            ids=tuple(ids),
+            count=3,
+            examples=("tsunami",) * 3,
+        ),
+        Problem(
+            "correction",
+            "village_points",
+            "must be between 0 and 1000 (须在 0 与 1000 之间) [in_range(0, 1000)]",
+            ids=(ids[1],),
+            count=1,
+            examples=("5000.0",),
+        ),
+    ]
+
+
+def test_a_missing_column_and_an_extra_one_are_the_readers_problems(small_prefecture) -> None:  # type: ignore[no-untyped-def]
+    row = small_prefecture.households.head(1).select(list(HOUSEHOLDS))
+    extra = row_problems(row.with_columns(pl.lit("x").alias("name")), "households", "f")
+    assert [(p.column, p.severity) for p in extra] == [("name", "warning")]
+    (missing,) = row_problems(row.drop("members"), "households", "f")
+    assert missing.message() == "f: column 'members': required column is missing (缺少必需列)"
