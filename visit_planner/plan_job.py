@@ -53,6 +53,7 @@ from visit_planner.assign_job import (
     township_executor,
 )
 from visit_planner.contracts.places import read_places_beside
+from visit_planner.contracts.report import Problem
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs, check_tables_present, find_table
 from visit_planner.errors import ContractError, PlanFileError, VisitPlannerError
@@ -142,9 +143,12 @@ class PlanOutcome:
     previous_run: RunRow | None
     outcomes: list[Outcome]
     stages: list[tuple[str, float]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the scoring's checks
     versus_previous: dict[str, float] | None = None  # diff_totals against previous_run
     notices: list[str] = field(default_factory=list)  # about the data and the workspace
+    # What validating the inputs warned of (columns dropped, rows left out), as `validate`
+    # reports it: a run never leaves rows out without saying so.
+    input_warnings: tuple[Problem, ...] = ()
 
     @property
     def not_applied(self) -> list[Outcome]:
@@ -343,6 +347,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         work,
     )
     files = inputs_files(req.data)
+    input_warnings = inputs.warnings
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
     clock.done("score / 评分")
@@ -396,6 +401,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         clock.stages,
         list(month.warnings),
         versus,
+        input_warnings=input_warnings,
     )
 
 
@@ -691,6 +697,7 @@ def _amend(  # noqa: PLR0917
         clock.stages,
         list(scored.warnings),
         versus,
+        input_warnings=inputs.warnings,
     )
 
 

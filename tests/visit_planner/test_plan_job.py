@@ -233,6 +233,35 @@ def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_pat
         assert store.current_run(M1) == current
 
 
+def test_plan_and_amendment_report_what_validating_the_inputs_warned_of(
+    months: Months, tmp_path: Path
+) -> None:
+    # Both read the month as `validate` does, which drops a column not in the contract and
+    # leaves out a conflict naming an unknown household, with a warning; `plan` published
+    # without passing either on.
+    data = tmp_path / "extra"
+    data.mkdir()
+    for f in months.m1.iterdir():
+        (data / f.name).write_bytes(f.read_bytes())
+    hh = pl.read_parquet(data / "households.parquet")
+    hh.with_columns(pl.lit("x").alias("head_name")).write_parquet(data / "households.parquet")
+    conflicts = pl.read_parquet(data / "conflicts.parquet")
+    worker = pl.read_parquet(data / "workers.parquet")["worker_id"][0]
+    unknown_pair = pl.DataFrame({"household_id": ["H9999999"], "worker_id": [worker]})
+    pl.concat([conflicts, unknown_pair.select(conflicts.columns)]).write_parquet(
+        data / "conflicts.parquet"
+    )
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    planned = plan(months, url, M1, data)
+    tw = RunReader(planned.run_dir).townships()[0]  # type: ignore[attr-defined]
+    amended = plan(months, url, M1, data, amend_townships=(tw,))
+    for outcome in (planned, amended):
+        told = [(Path(p.file).name, p.column, p.severity) for p in outcome.input_warnings]  # type: ignore[attr-defined]
+        assert ("households.parquet", "head_name", "warning") in told
+        unknown = [p for p in outcome.input_warnings if any("H9999999" in i for i in p.ids)]  # type: ignore[attr-defined]
+        assert [Path(p.file).name for p in unknown] == ["conflicts.parquet"]
+
+
 def _builtin(tmp_path: Path) -> Path:
     """The built-in policy as a file."""
     from visit_planner.policy import default_policy_text

@@ -157,7 +157,11 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     )
     for o in outcome.not_applied:
         err_console.print(f"[yellow]  #{o.override_id} not applied 未应用: {o.reason}[/]")
-    for w in outcome.warnings[:10]:
+    if outcome.input_warnings:  # as `validate` words them: nothing is left out unsaid
+        from visit_planner.contracts.report import format_problems
+
+        err_console.print(format_problems(outcome.input_warnings), highlight=False, markup=False)
+    for w in outcome.warnings:
         err_console.print(f"[yellow]score 评分: {w}[/]")
     print_shortfalls(outcome.solved.result.diagnostics)
     for note in outcome.notices:
