@@ -266,6 +266,35 @@ def test_generate_cli_writes_months_and_next_months(tmp_path: Path, cli) -> None
     assert json.loads((m3 / "month.json").read_text("utf-8"))["month"] == "2027-03"
 
 
+def test_a_published_plan_of_another_month_is_refused(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # A plan lying in a run folder carries its month in the manifest: November's plan given
+    # for the December data would become January's previous assignment labelled December.
+    from visit_planner.runs.manifest import RunManifest
+
+    m1 = tmp_path / "m1"
+    code, _, err = cli("generate", "--scale", "0.01", "--month", "2027-01", "--out", str(m1))
+    assert code == 0, err
+    run = tmp_path / "run"
+    run.mkdir()
+    prev = pl.read_parquet(m1 / "previous_assignment.parquet")
+    prev.select("household_id", "worker_id").write_parquet(run / "plan.parquet")
+    for month, ok in (("2026-12", False), ("2027-01", True)):
+        manifest = RunManifest(
+            "r" * 32, "2027-01-01T00:00:00Z", "t", "v", "0" * 64, "0" * 64, month
+        )
+        (run / "manifest.json").write_text(manifest.to_json(), "utf-8")
+        out = tmp_path / f"next-{month}"
+        args = ("--next-month-of", str(m1), "--previous-plan", str(run / "plan.parquet"))
+        code, _, err = cli("generate", *args, "--out", str(out))
+        if ok:
+            assert code == 0, err
+            continue
+        assert code == 2 and "Traceback" not in err
+        assert "this plan is of 2026-12, the data of 2027-01" in flat(err)
+        assert "方案月份与数据月份不符" in flat(err)
+        assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "hint"),
     [

@@ -139,6 +139,7 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
 
 def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> None:
     from visit_planner.synthetic.next_month import (
+        check_plan_month,
         next_month,
         read_month,
         read_previous_plan,
@@ -151,6 +152,8 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
         stage(f"reading {source} / 读取上月数据")
         data = read_month(source)
         plan = read_previous_plan(plan_path) if plan_path is not None else None
+        if plan is not None and plan_path is not None:
+            check_plan_month(data, plan, plan_path)
         stage(f"changes of {data.info.month} → next month / 本月变化")
         nxt = next_month(data, seed, plan)
         stage("writing Parquet files / 写出文件")

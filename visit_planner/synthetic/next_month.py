@@ -112,6 +112,7 @@ __all__ = [
     "MonthData",
     "MonthInfo",
     "PreviousPlan",
+    "check_plan_month",
     "generated_month_info",
     "month_after",
     "month_before",
@@ -324,6 +325,7 @@ class PreviousPlan:
 
     pairs: pl.DataFrame  # household_id, worker_id (one row per assigned household)
     sha256: str
+    month: str | None = None  # the month of the run it lies in (None: a plan file alone)
 
 
 def read_previous_plan(path: Path) -> PreviousPlan:
@@ -338,7 +340,28 @@ def read_previous_plan(path: Path) -> PreviousPlan:
     if dup.height:
         ids = ", ".join(dup["household_id"].unique().sort().head(5).to_list())
         raise PlanFileError(f"{path}: household(s) assigned twice: {ids} (重复分配)")
-    return PreviousPlan(pairs, file_sha256(path))
+    return PreviousPlan(pairs, file_sha256(path), _run_month(path))
+
+
+def _run_month(plan: Path) -> str | None:
+    """The month of the run a plan file lies in (its ``manifest.json``), or None for a plan
+    file outside a run, or a run that records no month."""
+    from visit_planner.runs.manifest import MANIFEST, RunManifest
+
+    if not (plan.parent / MANIFEST).is_file():
+        return None
+    return RunManifest.read(plan.parent).month
+
+
+def check_plan_month(data: MonthData, plan: PreviousPlan, path: Path) -> None:
+    """A published plan given as the month's previous assignment must be that month's: one
+    of another month would become the next month's previous assignment under the wrong
+    label (a new user's audit: November's pairs relabelled December, without a word)."""
+    if plan.month is not None and plan.month != data.info.month:
+        raise PlanFileError(
+            f"{path}: this plan is of {plan.month}, the data of {data.info.month}; give the "
+            f"plan published for {data.info.month} (方案月份与数据月份不符)"
+        )
 
 
 def write_month(tables: Mapping[str, pl.DataFrame], info: MonthInfo, out: Path) -> None:
