@@ -57,3 +57,15 @@ def flat(text: str) -> str:
     """``text`` with every run of whitespace (line breaks and the indents of wrapped lines
     included) as one space: what a message says, whatever the width it was wrapped at."""
     return " ".join(text.split())
+
+
+def numbers_cut_from_their_measure_word(text: str) -> list[tuple[str, str]]:
+    """Pairs of consecutive lines of ``text`` where a line ends with a number and the next
+    one starts with a Chinese character (``全部 8`` / ``户未覆盖``): the number parted from its
+    measure word by a line break."""
+    from itertools import pairwise
+
+    from rich.cells import cell_len
+
+    lines = [line.strip() for line in text.splitlines()]
+    return [(a, b) for a, b in pairwise(lines) if a[-1:].isdigit() and b and cell_len(b[0]) == 2]

@@ -73,3 +73,32 @@ def test_demo_refuses_a_scale_or_seed_out_of_range_and_creates_nothing(
         assert f"Invalid value for '{option}'" in err
         assert "Traceback" not in out + err and "ValueError" not in out + err
         assert not home.exists()  # refused before the workspace is made
+
+
+def test_a_shortfall_reads_at_80_columns_with_each_number_by_its_measure_word(capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.visit_planner.helpers import numbers_cut_from_their_measure_word, too_wide
+    from visit_planner.cli.summary_text import print_shortfalls
+
+    text = (
+        "已证明: 现有人员最多可覆盖 72/80 户一类户 / proven: no plan covers more than 72 of "
+        "the 80 tier-1 households with the present cadres and workers; 需增加 1 名基层干部"
+        "(每名 26 小时/月、至多 15 户)才能覆盖全部 8 户未覆盖的一类户，或现有基层干部共增加 "
+        "29 小时工时可覆盖这些农户 / 1 more cadre (26 h/month, at most 15 households each) "
+        "would cover all 8 uncovered tier-1 households"
+    )
+    print_shortfalls(pl.DataFrame({"township_id": ["532626001"], "shortfall": [text]}))
+    out = capsys.readouterr().out
+    assert too_wide(out, 80) == []
+    assert numbers_cut_from_their_measure_word(out) == []  # was "全部 8" / "户未覆盖…"
+    assert "  8 户未覆盖的一类户，或现有基层干部共增加 29 小时工时可覆盖这些农户" in out
+
+
+def test_a_step_command_is_continued_by_display_width() -> None:
+    from visit_planner.cli.demo import command_lines
+
+    command = "validate /tmp/演示数据/2026-11 --scale 0.01"  # 55 characters, 59 columns
+    assert command_lines(command, 59) == f"$ visit-planner {command}"
+    assert command_lines(command, 57).splitlines() == [
+        "$ visit-planner validate /tmp/演示数据/2026-11 \\",
+        "    --scale 0.01",
+    ]

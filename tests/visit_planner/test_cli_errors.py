@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from tests.visit_planner.helpers import flat, too_wide
-from visit_planner.cli.summary_text import wrap_at_spaces, wrapped_lines
+from tests.visit_planner.helpers import flat, numbers_cut_from_their_measure_word, too_wide
+from visit_planner.cli.summary_text import hanging, wrap_text, wrapped_lines
 
 WIDTH = 80
 
@@ -18,11 +18,51 @@ WIDTH = 80
 def test_wrap_breaks_at_spaces_only_and_keeps_long_tokens_whole() -> None:
     path = "/tmp/" + "deep/" * 20 + "scores.parquet"
     text = f"{path}: column 'p_tier1': must be between 0 and 1 — 2 rows: H0000004, H0000010"
-    parts = wrap_at_spaces(text, 40)
+    parts = wrap_text(text, 40)
     assert parts[0] == f"{path}:"  # longer than the width: whole, on its own line
     assert " ".join(parts) == text and all(cell_len(p) <= 40 for p in parts[1:])
     # A Chinese character takes two columns.
-    assert wrap_at_spaces("一类户 一类户 一类户", 13) == ["一类户 一类户", "一类户"]
+    assert wrap_text("一类户 一类户 一类户", 13) == ["一类户 一类户", "一类户"]
+
+
+SHORTFALL_ZH = (
+    "需增加 1 名基层干部(每名 26 小时/月、至多 15 户)才能覆盖全部 8 户未覆盖的一类户，"
+    "或现有基层干部共增加 29 小时工时可覆盖这些农户"
+)
+
+
+@pytest.mark.parametrize("width", [78, 60, 40, 24])
+def test_chinese_text_keeps_a_number_with_its_measure_word(width: int) -> None:
+    lines = wrap_text(SHORTFALL_ZH, width)
+    assert all(cell_len(line) <= width for line in lines), lines
+    assert numbers_cut_from_their_measure_word("\n".join(lines)) == [], lines
+    assert not [line for line in lines if line[0] in "，、)）"]  # no line opens on a closing mark
+    assert "".join(lines).replace(" ", "") == SHORTFALL_ZH.replace(" ", "")  # nothing lost
+    if width == 78:  # the break falls at a space, before the number
+        assert lines == [
+            "需增加 1 名基层干部(每名 26 小时/月、至多 15 户)才能覆盖全部",
+            "8 户未覆盖的一类户，或现有基层干部共增加 29 小时工时可覆盖这些农户",
+        ]
+
+
+def test_a_chinese_run_wider_than_the_line_folds_between_characters_an_id_never() -> None:
+    reason = "家访发现独居老人病重需要每周走访" * 4  # 128 columns without a space
+    lines = wrap_text(f"原因: {reason}", 40)
+    assert all(cell_len(line) <= 40 for line in lines) and len(lines) == 4
+    assert "".join(lines) == f"原因: {reason}"  # the line filled first, then folded
+    ident = "64e82b3953484894be0cbc1fc97fabcb"
+    assert wrap_text(f"run {ident} published", 20) == ["run", ident, "published"]
+
+
+def test_a_hanging_indent_measures_a_chinese_prefix_in_columns() -> None:
+    first = "类别来源 tier decided by: "  # 4 Chinese characters: 8 columns, not 4
+    lines = hanging("督导调整 a supervisor's override: #1 root: visited, roof collapsing", first,
+                    "  ", 80)  # fmt: skip
+    assert lines == [
+        "类别来源 tier decided by: 督导调整 a supervisor's override: #1 root: visited,",
+        "  roof collapsing",
+    ]
+    assert not too_wide("\n".join(lines), 80)
 
 
 def test_wrapped_lines_hang_their_continuations() -> None:

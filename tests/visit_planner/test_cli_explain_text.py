@@ -85,6 +85,26 @@ def test_a_rule_or_an_override_is_named_as_the_tiers_source() -> None:
     assert max(cell_len(line) for line in override) <= 80
 
 
+def test_a_line_after_a_chinese_prefix_is_wrapped_in_display_columns() -> None:
+    # The audit's case: measured with len(), the first line came out 84 columns wide and the
+    # terminal broke it again ("... visited, roof" / "collapsing").
+    score = {**SCORE, "tier_source": "override", "override_reason": "#1 root: visited, roof "
+             "collapsing", "model_tier": 2}  # fmt: skip
+    lines = tier_lines(score)
+    assert lines[:2] == [
+        "类别来源 tier decided by: 督导调整 a supervisor's override: #1 root: visited,",
+        "  roof collapsing",
+    ]
+    assert max(cell_len(line) for line in lines) <= 80
+    wide = tier_lines(score, width=100)  # a wider terminal: one line
+    assert wide[0].endswith("#1 root: visited, roof collapsing")
+    reasons = [{"code": "x", "contribution": 1.0, "text": "重病成员数 1 人 / " + "word " * 30}]
+    narrow = [
+        line for line in tier_lines({**SCORE, "reasons": reasons}, width=60) if "word" in line
+    ]
+    assert len(narrow) > 1 and max(cell_len(line) for line in narrow) <= 60
+
+
 def test_scores_without_probabilities_or_reasons_say_only_what_they_have() -> None:
     assert tier_lines(None) == []
     assert tier_lines({"household_id": "H0000002", "final_tier": 2, "p_tier1": 0.2}) == []

@@ -217,7 +217,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             )
         )
         return
-    lines = household_lines(result.household)
-    lines[1:1] = tier_lines(result.score)  # after the household's line: why its tier
+    lines = household_lines(result.household, console.width)
+    lines[1:1] = tier_lines(result.score, console.width)  # after the household's line: why
     lines += ["", *alternative_lines(result.alternatives.head(top))]
     console.print("\n".join(lines), highlight=False, markup=False)

@@ -14,6 +14,7 @@ import time
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 
 from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.data import SCALE_MAX, SCALE_MIN, SEED_MIN, generate_cmd, validate_cmd
@@ -29,9 +30,10 @@ MONTHS = ("2026-11", "2026-12")
 
 def command_lines(command: str, width: int) -> str:
     """``$ visit-planner COMMAND``, continued over lines at its options (``\\``) when it is
-    wider than ``width``, so that it reads at 80 columns and can still be pasted."""
+    wider than ``width`` display columns (a path may hold Chinese), so that it reads at 80
+    columns and can still be pasted."""
     line = f"$ visit-planner {command}"
-    if len(line) <= width:
+    if cell_len(line) <= width:
         return line
     head, *options = line.split(" --")
     return " \\\n    ".join([head, *(f"--{o}" for o in options)])

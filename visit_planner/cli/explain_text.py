@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from visit_planner.cli.summary_text import hanging
 from visit_planner.contracts.places import name_places, place_label
 from visit_planner.export.labels import TIER_SOURCE, TIER_ZH, role_en, role_zh
 
@@ -29,26 +30,21 @@ WIDTH = 80
 
 
 def _wrapped(text: str, first: str, rest: str | None = None, width: int = WIDTH) -> list[str]:
-    """``text`` wrapped to ``width`` display columns (Chinese counts double), its first line
-    after ``first`` and the others after ``rest`` (a hanging indent), so that a redirected or
-    80-column terminal shows it without ragged breaks."""
-    from rich.console import Console
-    from rich.text import Text
-
-    rest = first if rest is None else rest
-    inner = width - max(len(first), len(rest))
-    lines = [line.plain.rstrip() for line in Text(text).wrap(Console(width=width), inner)]
-    return [(rest if i else first) + line for i, line in enumerate(lines)]
+    """``text`` wrapped to ``width`` display columns (a Chinese character is two, in the text
+    and in the prefixes), its first line after ``first`` and the others after ``rest`` (a
+    hanging indent), so that a redirected or 80-column terminal shows it without ragged
+    breaks (:func:`~visit_planner.cli.summary_text.hanging`)."""
+    return hanging(text, first, first if rest is None else rest, width)
 
 
-def _reason_lines(reason: str) -> list[str]:
+def _reason_lines(reason: str, width: int = WIDTH) -> list[str]:
     """A reason, its causes one per line: ``该人员有余力, 但方案保持现状: A; B``."""
     head, sep, causes = reason.partition(": ")
     if not sep or "; " not in causes:
-        return _wrapped(reason, "    ")
-    lines = _wrapped(head + ":", "    ")
+        return _wrapped(reason, "    ", width=width)
+    lines = _wrapped(head + ":", "    ", width=width)
     for cause in causes.split("; "):
-        lines += _wrapped(cause, "      - ", "        ")
+        lines += _wrapped(cause, "      - ", "        ", width)
     return lines
 
 
@@ -68,8 +64,8 @@ def _previous_lines(h: dict[str, Any]) -> list[str]:
     return lines
 
 
-def household_lines(h: dict[str, Any]) -> list[str]:
-    """The household's pairing, one fact per line."""
+def household_lines(h: dict[str, Any], width: int = WIDTH) -> list[str]:
+    """The household's pairing, one fact per line, wrapped to ``width`` display columns."""
     tier = h.get("tier")
     tier_text = f"{TIER_ZH[int(tier)]} tier {tier}" if tier in (1, 2, 3) else "—"
     worker = h.get("worker_id")
@@ -91,11 +87,11 @@ def household_lines(h: dict[str, Any]) -> list[str]:
             f"最近的其他人员 nearest other worker: {h['alt_worker_id']} "
             f"({_role(h.get('alt_role'))})",
             "  未分到的原因 why not:",
-            *_reason_lines(name_places(str(h.get("reason_zh")))),
-            *_reason_lines(name_places(str(h.get("reason_en")))),
+            *_reason_lines(name_places(str(h.get("reason_zh"))), width),
+            *_reason_lines(name_places(str(h.get("reason_en"))), width),
         ]
     if h.get("overrides"):
-        lines.append(f"督导调整 overrides: {h['overrides']}")
+        lines += _wrapped(str(h["overrides"]), "督导调整 overrides: ", "  ", width)
     return lines
 
 
@@ -112,17 +108,18 @@ def _source(score: dict[str, Any]) -> str:
     return f"{zh} {en}"
 
 
-def tier_lines(score: dict[str, Any] | None) -> list[str]:
+def tier_lines(score: dict[str, Any] | None, width: int = WIDTH) -> list[str]:
     """Why the household has its tier: how it came about, the model's probabilities and the
     reasons that moved its tier-1 risk most (each with its contribution), as the dashboard's
-    household page shows them. Nothing when the scores carry none of that (a scores file of
-    tiers alone, or an ``assign`` run, which keeps none)."""
+    household page shows them, wrapped to ``width`` display columns. Nothing when the scores
+    carry none of that (a scores file of tiers alone, or an ``assign`` run, which keeps
+    none)."""
     probabilities = score is not None and all(
         score.get(f"p_tier{k}") is not None for k in (1, 2, 3)
     )
     if not score or not (score.get("tier_source") or probabilities or score.get("reasons")):
         return []
-    lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ")
+    lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ", width)
     model_tier, final_tier = score.get("model_tier"), score.get("final_tier")
     if model_tier in (1, 2, 3) and final_tier in (1, 2, 3) and model_tier != final_tier:
         lines.append(f"  模型的分类 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
@@ -136,7 +133,7 @@ def tier_lines(score: dict[str, Any] | None) -> list[str]:
         lines.append("  主要原因 main reasons (↑ 提高 raises / ↓ 降低 lowers the tier-1 risk):")
         for r in reasons:
             arrow = "↑" if float(r.get("contribution") or 0.0) >= 0 else "↓"
-            lines += _wrapped(str(r.get("text") or r.get("code")), f"    {arrow} ", "      ")
+            lines += _wrapped(str(r.get("text") or r.get("code")), f"    {arrow} ", "      ", width)
     return lines
 
 

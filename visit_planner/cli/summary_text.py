@@ -57,8 +57,8 @@ def print_shortfalls(diagnostics: pl.DataFrame) -> None:
     for tw, text in short.select("township_id", "shortfall").iter_rows():
         console.print(f"[yellow]{place_label(tw)}[/]:", highlight=False)
         for line in bilingual_lines(str(text)):
-            for part in Text(line).wrap(console, max(20, console.width - 2)):
-                console.print("  " + part.plain.rstrip(), highlight=False, markup=False)
+            for part in hanging(line, "  ", "  ", console.width):
+                console.print(part, highlight=False, markup=False)
 
 
 def print_coverage(diagnostics: pl.DataFrame) -> None:
@@ -68,40 +68,119 @@ def print_coverage(diagnostics: pl.DataFrame) -> None:
     from visit_planner.contracts.places import place_label
 
     for line in coverage_summary(diagnostics, place_label):
-        for i, part in enumerate(Text(line).wrap(console, max(20, console.width - 2))):
-            console.print(("  " if i else "") + part.plain.rstrip(), highlight=False, markup=False)
+        for part in hanging(line, "", "  ", console.width):
+            console.print(part, highlight=False, markup=False)
 
 
-def wrap_at_spaces(text: str, width: int) -> list[str]:
-    """``text`` broken at spaces into lines of at most ``width`` cells (a Chinese character is
-    two), never inside a word: an id, a path or a number longer than ``width`` stays whole on
-    a line of its own. Runs of spaces where a line breaks are dropped."""
-    lead = text[: len(text) - len(text.lstrip(" "))]  # a line's own indent is kept
+_NOT_AT_LINE_START = frozenset("，。、；：？！）」』》〉】,.;:!?)%")
+"""Marks a line does not start with (Chinese line-breaking rules)."""
+_NOT_AT_LINE_END = frozenset("（「『《〈【(")
+"""Marks a line does not end with."""
+_SPACES = re.compile(r"( +)")
+
+
+def _wide(char: str) -> bool:
+    """A character two columns wide (Chinese; full-width punctuation)."""
+    return cell_len(char) == 2
+
+
+def _pieces(word: str) -> list[str]:
+    """``word`` cut where a line may break inside it: between two Chinese characters, never
+    before a closing mark or after an opening one. A word without Chinese (an id, a path, a
+    number) is one piece: it is never broken."""
+    pieces, start = [], 0
+    for i in range(1, len(word)):
+        a, b = word[i - 1], word[i]
+        if _wide(a) and _wide(b) and b not in _NOT_AT_LINE_START and a not in _NOT_AT_LINE_END:
+            pieces.append(word[start:i])
+            start = i
+    return [*pieces, word[start:]]
+
+
+def _words(text: str) -> list[tuple[str, str]]:
+    """``text`` as ``(spaces before, word)`` pairs, split where a line may break at a space:
+    not between a number and the Chinese word after it (``8 户``, ``26 小时``: a number keeps
+    its measure word), which stay one word."""
+    parts = _SPACES.split(text)
+    words: list[tuple[str, str]] = []
+    for i in range(0, len(parts), 2):
+        sep, word = parts[i - 1] if i else "", parts[i]
+        if not word:
+            continue
+        if words and words[-1][1][-1:].isdigit() and _wide(word[0]):
+            words[-1] = (words[-1][0], words[-1][1] + sep + word)
+        else:
+            words.append((sep, word))
+    return words
+
+
+def wrap_text(text: str, width: int, *, first_width: int | None = None) -> list[str]:
+    """``text`` broken into lines of at most ``width`` display columns (a Chinese character
+    is two; ``first_width`` for the first line when given).
+
+    Lines break at spaces, never between a number and its Chinese measure word; a Chinese
+    word wider than a whole line also breaks between its characters (never before a closing
+    mark). A word without Chinese - an id, a path, a number - is never broken: one longer
+    than the line stays whole on a line of its own. A line's own indent is kept; the spaces
+    where a line breaks are dropped."""
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    limit = width if first_width is None else first_width
     lines: list[str] = []
     line = lead
-    for word in (w for w in text.split(" ") if w):
-        if line.strip() and cell_len(line) + 1 + cell_len(word) > width:
-            lines.append(line)
-            line = ""
-        line = f"{line} {word}" if line.strip() else line + word
+
+    def room() -> int:
+        return limit - cell_len(line)
+
+    def new_line() -> None:
+        nonlocal line, limit
+        lines.append(line)
+        line, limit = "", width
+
+    for spaces, word in _words(text[len(lead) :]):
+        sep = spaces if line.strip() else ""
+        if cell_len(sep + word) <= room():
+            line += sep + word
+            continue
+        pieces = _pieces(word)
+        if cell_len(word) <= width or len(pieces) == 1:  # whole, on the next line
+            if line.strip():
+                new_line()
+            line += word
+            continue
+        if cell_len(sep + pieces[0]) > room() and line.strip():
+            new_line()
+        elif line.strip():
+            line += sep
+        for piece in pieces:  # a Chinese word wider than a line: filled, then folded
+            if cell_len(piece) > room() and line.strip():
+                new_line()
+            line += piece
     return [*lines, line]
+
+
+def hanging(text: str, first: str, rest: str, width: int) -> list[str]:
+    """``text`` wrapped (:func:`wrap_text`) to ``width`` display columns after the prefix
+    ``first`` on its first line and ``rest`` on the others (a hanging indent)."""
+    parts = wrap_text(
+        text, max(20, width - cell_len(rest)), first_width=max(20, width - cell_len(first))
+    )
+    return [(rest if i else first) + part.rstrip() for i, part in enumerate(parts)]
 
 
 def wrapped_lines(lines: Sequence[str], width: int) -> list[str]:
     """``lines`` (the first one a heading) laid out at ``width`` columns by
-    :func:`wrap_at_spaces`: every line after the first indented two spaces, every
-    continuation two more (a hanging indent)."""
+    :func:`wrap_text`: every line after the first indented two spaces, every continuation
+    two more (a hanging indent)."""
     out = []
     for n, line in enumerate(lines):
         indent = "  " if n else ""
-        for i, part in enumerate(wrap_at_spaces(line, max(20, width - len(indent) - 2))):
-            out.append(indent + ("  " if i else "") + part.rstrip())
+        out += hanging(line, indent, indent + "  ", width)
     return out
 
 
 def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
-    """``lines`` (the first one a heading), each wrapped at ``out``'s width at spaces (never
-    inside an id), every line after the first and every continuation indented two spaces."""
+    """``lines`` (the first one a heading), each wrapped at ``out``'s width (never inside an
+    id), every line after the first and every continuation indented two spaces."""
     for line in wrapped_lines(lines, out.width):
         out.print(Text(line, style=style), highlight=False)
 
