@@ -10,7 +10,7 @@ import pytest
 
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic.scores import truth_scores
 
@@ -63,6 +63,46 @@ def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, cli)
     assert "方案未通过校验" in out
     kinds = set(pl.read_parquet(viol)["kind"])
     assert kinds == {"duplicate_household", "missing_household"}  # CSV round trip is exact
+
+
+def test_each_violation_reads_whole_at_80_columns_with_its_township(
+    greedy_files: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tier-1 household given to a grid worker: the detail is whole in both languages (the
+    table cut the Chinese to "网格员不可承接 …"), with the household's township by name and
+    code, looked up from the households file (the validator's violations carry none)."""
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    workers = pl.read_parquet(greedy_files / "workers.parquet")
+    tier1 = plan.filter((pl.col("tier") == 1) & pl.col("worker_id").is_not_null()).row(
+        0, named=True
+    )
+    grid = workers.filter(
+        (pl.col("role") == "grid_worker") & (pl.col("township_id") == tier1["township_id"])
+    )["worker_id"][0]
+    broken = plan.with_columns(
+        pl.when(pl.col("household_id") == tier1["household_id"])
+        .then(pl.lit(grid))
+        .otherwise(pl.col("worker_id"))
+        .alias("worker_id")
+    )
+    broken.write_parquet(tmp_path / "bad.parquet")
+    # The households as CSV: the township is looked up in either format.
+    pl.read_parquet(greedy_files / "households.parquet").write_csv(tmp_path / "households.csv")
+    (tmp_path / "places.parquet").write_bytes((greedy_files / "places.parquet").read_bytes())
+    args = _inputs(greedy_files)
+    args[3] = str(tmp_path / "households.csv")
+    monkeypatch.setenv("COLUMNS", "80")
+    rc, out, err = cli("check-plan", "--plan", str(tmp_path / "bad.parquet"), *args, "--show", "2")
+    assert rc == 4, err
+    assert too_wide(out, 80) == []
+    assert "网格员不可承接一类户" in out and "…" not in out  # the Chinese detail whole
+    assert "role grid_worker may not take a tier-1 household" in out
+    assert "1. 角色不可承接该类别 role may not take this tier (role_ineligible)" in out
+    assert f"农户 household {tier1['household_id']} · 人员 worker {grid}" in out
+    places = pl.read_parquet(greedy_files / "places.parquet")
+    name = places.filter(pl.col("code") == tier1["township_id"])["name_zh"][0]
+    assert f"   乡镇 township: {name} ({tier1['township_id']})" in out
+    assert "违规明细 violations, first 2 of " in out and "3. " not in out
 
 
 def test_bad_plan_file_is_a_clean_error(tmp_path: Path, greedy_files: Path, cli) -> None:
@@ -146,7 +186,7 @@ def test_explain_lists_ranked_alternatives(
     assert rc == 0, err
     assert hid in out and "alternatives" in out and " 1. " in out
     assert "三类户" in out  # one wording per tier
-    assert max(len(line) for line in out.splitlines()) <= 80  # readable when redirected
+    assert too_wide(out, 80) == []  # readable when redirected (a Chinese character is 2)
     # The township by name and code, from the places table beside the inputs.
     township = plan.filter(pl.col("household_id") == hid)["township_id"][0]
     places = pl.read_parquet(greedy_files / "places.parquet")

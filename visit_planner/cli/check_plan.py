@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +22,8 @@ from visit_planner.errors import PlanFileError
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from assignment.validator import Violation
 
 EXIT_VIOLATIONS = 4
 
@@ -58,6 +61,68 @@ def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
         raise
 
 
+def _townships_of(
+    violations: Sequence[Violation], households: Path, workers: Path
+) -> dict[tuple[str | None, str | None], str]:
+    """The township of each violation's household (from the households file), else of its
+    worker (from the workers file): the validator's violations name no township. Only the
+    ids of ``violations`` are looked up; the files were read and checked by the job."""
+    import polars as pl
+
+    def lookup(path: Path, column: str, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        columns = [column, "township_id"]
+        frame = (
+            pl.read_csv(path, columns=columns, infer_schema=False)
+            if path.suffix.lower() == ".csv"
+            else pl.read_parquet(path, columns=columns)
+        )
+        frame = frame.filter(pl.col(column).cast(pl.String).is_in(sorted(ids)))
+        return {str(i): str(t) for i, t in frame.iter_rows() if t is not None}
+
+    by_household = lookup(households, "household_id", {v.household_id for v in violations
+                                                       if v.household_id})  # fmt: skip
+    by_worker = lookup(workers, "worker_id", {v.worker_id for v in violations if v.worker_id})
+    return {
+        (v.household_id, v.worker_id): by_household.get(v.household_id or "")
+        or by_worker.get(v.worker_id or "", "")
+        for v in violations
+    }
+
+
+def violation_lines(
+    violations: Sequence[Violation],
+    townships: Mapping[tuple[str | None, str | None], str],
+    width: int,
+) -> list[str]:
+    """Each violation as a short block, readable at ``width`` columns with nothing cut: the
+    rule broken (Chinese, English, the kind as ``--out`` writes it), the household and the
+    worker, the township by name and code, then the detail in each language, wrapped."""
+    from assignment.validator import KIND_TITLES
+    from visit_planner.cli.summary_text import hanging
+    from visit_planner.contracts.places import name_places, place_label
+
+    lines: list[str] = []
+    for n, v in enumerate(violations, 1):
+        zh, en = KIND_TITLES[v.kind]
+        lead = f"{n}. "
+        pad = " " * len(lead)
+        lines += hanging(f"{zh} {en} ({v.kind.value})", lead, pad, width)
+        who = [
+            f"农户 household {v.household_id}" if v.household_id else "",
+            f"人员 worker {v.worker_id}" if v.worker_id else "",
+        ]
+        if any(who):
+            lines.append(pad + " · ".join(w for w in who if w))
+        township = townships.get((v.household_id, v.worker_id))
+        if township:
+            lines.append(f"{pad}乡镇 township: {place_label(township)}")
+        lines += hanging(name_places(v.detail_zh), pad, pad + "  ", width)
+        lines += hanging(name_places(v.detail_en), pad, pad + "  ", width)
+    return lines
+
+
 @app.command("check-plan")
 def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     plan: PlanOpt,
@@ -92,7 +157,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     accepted; a table that differs is named, with its rows added, removed or changed.
     """
     from visit_planner.check_plan_job import run_check_plan
-    from visit_planner.contracts.places import name_places, read_places_beside
+    from visit_planner.contracts.places import read_places_beside
     from visit_planner.plan_files import PlanPaths
     from visit_planner.policy import load_policy
 
@@ -111,19 +176,20 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         )
         return
     table = Table(title="violations by kind / 违规类型统计")
-    for col in ("kind", "count", "说明", "meaning"):
-        table.add_column(col, justify="right" if col == "count" else "left")
+    for col in ("kind\n类型", "count\n数量", "rule broken\n违反的规则"):
+        table.add_column(col, justify="right" if col.startswith("count") else "left")
     for kind, count, zh, en in result.summary.iter_rows():
-        table.add_row(kind, str(count), zh, en)
+        table.add_row(kind, f"{count:,}", f"{zh}\n{en}")
     console.print(table)
     if show:
-        detail = Table(title=f"first {min(show, len(result.violations))} violations / 违规明细")
-        for col in ("kind", "household", "worker", "详情", "detail"):
-            detail.add_column(col)
-        for v in result.violations[:show]:
-            detail.add_row(v.kind.value, v.household_id or "-", v.worker_id or "-",
-                           name_places(v.detail_zh), name_places(v.detail_en))  # fmt: skip
-        console.print(detail)
+        shown = result.violations[:show]
+        places = _townships_of(shown, households, workers)
+        console.print(
+            f"违规明细 violations, first {len(shown):,} of {len(result.violations):,}:",
+            highlight=False,
+        )
+        for line in violation_lines(shown, places, console.width):
+            console.print(line, highlight=False, markup=False)
     console.print(
         f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations)} violations",
         highlight=False,
