@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ import pytest
 from tests.visit_planner.helpers import assign_run, write_inputs
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
-from visit_planner.export.lists import LIST_COLUMNS
+from visit_planner.export.lists import LIST_COLUMNS, UNASSIGNED_COLUMNS
 from visit_planner.export.sheets import _sheet_files
 from visit_planner.outputs import OutputError
 from visit_planner.runs import RunReader
@@ -133,8 +134,12 @@ def test_pages_are_well_formed_and_self_contained(exported: ExportSummary) -> No
         assert not re.search(r"https?://", html), path
         assert "<script" not in html and "@import" not in html and "url(" not in html, path
     index = _parse(exported.index)
-    assert len(index.links) == exported.sheets
+    assert len(index.links) == exported.sheets + 1  # and the unassigned households' sheet
+    assert "unassigned.html" in index.links
     assert all((exported.out / link).is_file() for link in index.links)
+    page = exported.unassigned_sheet.read_text("utf-8")
+    _parse(exported.unassigned_sheet)
+    assert not re.search(r"https?://", page) and "<script" not in page and "url(" not in page
     assert "走访清单目录" in " ".join(index.text)
 
 
@@ -180,7 +185,9 @@ def test_a_non_empty_out_needs_overwrite_and_is_then_replaced_whole(
     (out / "notes.txt").write_text("stray", "utf-8")
     tw = RunReader(run_dir).townships()[0]
     again = export_visit_lists(run_dir, out, month="2026-11", townships=[tw], overwrite=True)
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "sheets", "visit_lists.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "index.html", "sheets", "unassigned.csv", "unassigned.html", "visit_lists.csv",
+    ]  # fmt: skip
     assert len(list((out / "sheets").iterdir())) == again.sheets < first.sheets
     # A directory that is not an export is never emptied, --overwrite or not.
     other = tmp_path / "other"
@@ -273,3 +280,237 @@ def test_places_fall_back_to_codes_without_names() -> None:
         assert labels.place("532601999001") == "龙塘村 Longtang (532601999001)"
     finally:
         forget_places()
+
+
+# ----------------------------------------------------------------------- unassigned households
+
+
+def _rows_of_sections(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(township heading, [(tier class, household id), ...])`` of each township section of an
+    unassigned-households page, in order."""
+    out = []
+    for section in re.findall(r'<section class="township">(.*?)</section>', html, re.S):
+        heading = re.search(r"<h3>(.*?)</h3>", section, re.S)
+        assert heading is not None
+        rows = re.findall(r'<tr class="t(\d)">\s*<td class="num">\d+</td>\s*'
+                          r'<td class="id">([^<]+)</td>', section)  # fmt: skip
+        text = re.sub(r"<[^>]+>", "", heading.group(1))  # the heading's text, tags dropped
+        out.append((" ".join(text.split()), rows))
+    return out
+
+
+def _unassigned_csv(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False).with_columns(pl.col("tier").cast(pl.Int8))
+
+
+def test_unassigned_households_are_named_with_place_and_reason(
+    run_dir: Path, exported: ExportSummary
+) -> None:
+    """The small prefecture's run leaves tier-1 households of one township uncovered: the CSV,
+    the index and the printable sheet name every one, with its township and village by name
+    and code, the run's reason and the township's shortfall."""
+    plan = pl.read_parquet(run_dir / "plan.parquet")
+    missing = plan.filter(pl.col("worker_id").is_null())
+    assert missing.height > 0  # the fixture's premise
+    u = _unassigned_csv(exported.unassigned_csv)
+    assert tuple(u.columns) == UNASSIGNED_COLUMNS
+    assert exported.unassigned_csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert sorted(u["household_id"]) == sorted(missing["household_id"])
+    assert exported.unassigned == u.height == missing.height
+    assert exported.unassigned_tier1 == int((missing["tier"] == 1).sum())
+    # Tier and township are the plan's; places by name and code, as the visit lists say them.
+    joined = u.join(missing, on="household_id", suffix="_plan")
+    assert (joined["tier"] == joined["tier_plan"]).all()
+    assert (joined["township_id"] == joined["township_id_plan"]).all()
+    places = RunReader(run_dir).places()
+    assert places is not None
+    named = dict(places.select("code", "name_zh").iter_rows())
+    for r in u.iter_rows(named=True):
+        assert r["township_name"] == named[r["township_id"]]
+        assert r["village_name"] == named[r["village_id"]]
+        assert r["county_name"] == named[r["county_id"]]
+    # The reason is the run's explanation: the nearest worker of an eligible role, and why not.
+    expl = pl.read_parquet(run_dir / "explanations.parquet").filter(pl.col("worker_id").is_null())
+    by_id = {r["household_id"]: r for r in expl.iter_rows(named=True)}
+    for r in u.iter_rows(named=True):
+        e = by_id[r["household_id"]]
+        assert r["reason_code"] == e["reason_code"]
+        assert r["nearest_worker_id"] == e["alt_worker_id"]
+        assert e["reason_zh"].split(" (")[0] in r["reason_zh"]
+        assert r["reason_zh"].startswith(f"最近的可承接该类别人员 {e['alt_worker_id']} (")
+        assert r["reason_en"].startswith(f"nearest worker of an eligible role {e['alt_worker_id']}")
+    diag = dict(pl.read_parquet(run_dir / "diagnostics.parquet")
+                .select("township_id", "shortfall").iter_rows())  # fmt: skip
+    assert all(r["shortfall"] == diag[r["township_id"]] for r in u.iter_rows(named=True))
+    assert u["shortfall"].str.contains("一类户").all()
+    # No name, no ID-card number, no personal attribute: the columns are the contract's alone.
+    assert not {"head_ethnicity", "head_gender", "name", "id_card"} & set(u.columns)
+    # Index and printable sheet: each household once, in its township's section.
+    tw = str(missing["township_id"][0])
+    label = f"{named[tw]} ({tw})"
+    for page in (exported.index, exported.unassigned_sheet):
+        html = page.read_text("utf-8")
+        sections = _rows_of_sections(html)
+        assert [h for h, _ in sections] == [
+            f"乡镇 Township {label} · {missing.height} 户未分配 unassigned "
+            f"(一类户 {exported.unassigned_tier1}, 二类户 0, 三类户 0)"
+        ]
+        assert sorted(hid for _, hid in sections[0][1]) == sorted(missing["household_id"])
+        text = " ".join(_parse(page).text)
+        assert "需增加" in text and "would cover" in text  # the township's shortfall
+        assert "head_ethnicity" not in html
+    index = exported.index.read_text("utf-8")
+    assert f"{missing.height} 户未分配" in index and 'href="unassigned.html"' in index
+    # The unassigned households come before the workers' tables.
+    assert index.index('id="unassigned"') < index.index("人员编号")
+    sheet = exported.unassigned_sheet.read_text("utf-8")
+    assert "安排走访人员" in sheet and "乡镇负责人" in sheet  # to be filled in by the township
+    assert "@page { size: A4; margin: 15mm; }" in sheet
+
+
+def _short_staffed(prefecture, staff: dict[str, dict[str, int]]):  # type: ignore[no-untyped-def]
+    """The prefecture cut to the townships of ``staff``, each keeping the first ``n`` workers
+    of the roles it names (all of the others)."""
+    keep = list(staff)
+    workers = pl.concat(
+        group.sort("worker_id").head(staff[tw].get(role, group.height))
+        for (tw, role), group in prefecture.workers.filter(pl.col("township_id").is_in(keep))
+        .group_by("township_id", "role", maintain_order=True)
+    )  # fmt: skip
+    households = prefecture.households.filter(pl.col("township_id").is_in(keep))
+    ids = households["household_id"].implode()
+    return dataclasses.replace(
+        prefecture,
+        households=households,
+        workers=workers,
+        previous_assignment=prefecture.previous_assignment.filter(
+            pl.col("household_id").is_in(ids)
+        ),
+        conflicts=prefecture.conflicts.filter(
+            pl.col("household_id").is_in(ids)
+            & pl.col("worker_id").is_in(workers["worker_id"].implode())
+        ),
+        truth=prefecture.truth.filter(pl.col("household_id").is_in(ids)),
+    )
+
+
+@pytest.fixture(scope="module")
+def short_run(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """A run of three townships: 532624001 with one worker of the lower roles and no cadre
+    (tier-1, 2 and 3 households unassigned), 532601001 with three grid workers (tier 3 only),
+    532623001 fully staffed (none)."""
+    pref = _short_staffed(
+        small_prefecture,
+        {
+            "532601001": {"grid_worker": 3},
+            "532623001": {},
+            "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1},
+        },
+    )
+    d = write_inputs(pref, tmp_path_factory.mktemp("short_inputs"), places=True)
+    return assign_run(d, tmp_path_factory.mktemp("short_run") / "run")
+
+
+def test_unassigned_tier1_first_everywhere(short_run: Path, tmp_path: Path) -> None:
+    got = export_visit_lists(short_run, tmp_path / "lists", month="2026-11")
+    plan = pl.read_parquet(short_run / "plan.parquet")
+    missing = plan.filter(pl.col("worker_id").is_null())
+    assert set(missing["tier"]) == {1, 2, 3}  # the fixture's premise
+    u = _unassigned_csv(got.unassigned_csv)
+    assert sorted(u["household_id"]) == sorted(missing["household_id"])
+    # Per township and tier, the counts of the run's diagnostics.
+    diag = pl.read_parquet(short_run / "diagnostics.parquet")
+    for r in diag.iter_rows(named=True):
+        for t in (1, 2, 3):
+            n = u.filter((pl.col("township_id") == r["township_id"]) & (pl.col("tier") == t))
+            assert n.height == r[f"unassigned_tier{t}"], (r["township_id"], t)
+    # The CSV: tier 1 first, then tier 2, then tier 3.
+    tiers = u["tier"].to_list()
+    assert tiers == sorted(tiers) and tiers[0] == 1
+    assert set(u["township_id"]) == {"532601001", "532624001"}
+    assert u["township_name"].null_count() == 0 and u["reason_zh"].null_count() == 0
+    # A tier-1 household with no cadre of its own: the nearest cadre is of another township,
+    # named with its code.
+    first = u.row(0, named=True)
+    assert first["nearest_role"] == "cadre" and first["reason_code"] == "outside_jurisdiction"
+    assert labels.place("532623001") in first["reason_zh"]
+    # The pages: the township with unassigned tier-1 households first, tier 1 first in each.
+    for page in (got.index, got.unassigned_sheet):
+        sections = _rows_of_sections(page.read_text("utf-8"))
+        assert [h.split(" · ")[0] for h, _ in sections] == [
+            f"乡镇 Township {labels.place('532624001')}",
+            f"乡镇 Township {labels.place('532601001')}",
+        ]
+        for _, rows in sections:
+            order = [int(t) for t, _ in rows]
+            assert order == sorted(order)
+        assert sorted(hid for _, rows in sections for _, hid in rows) == sorted(
+            missing["household_id"]
+        )
+        assert sections[0][1][0][0] == "1"
+    sheet = got.unassigned_sheet.read_text("utf-8")
+    assert "section.township + section.township { break-before: page;" in sheet
+
+
+def test_unassigned_follow_the_townships_exported(short_run: Path, tmp_path: Path) -> None:
+    """A township's export names its own unassigned households, none of another's."""
+    got = export_visit_lists(short_run, tmp_path / "one", month="2026-11", townships=["532601001"])
+    u = _unassigned_csv(got.unassigned_csv)
+    plan = pl.read_parquet(short_run / "plan.parquet")
+    own = plan.filter(pl.col("worker_id").is_null() & (pl.col("township_id") == "532601001"))
+    other = plan.filter(pl.col("worker_id").is_null() & (pl.col("township_id") != "532601001"))
+    assert sorted(u["household_id"]) == sorted(own["household_id"])
+    assert got.unassigned == own.height and got.unassigned_tier1 == 0
+    for page in (got.index, got.unassigned_sheet):
+        html = page.read_text("utf-8")
+        assert "532624001" not in html
+        assert not any(h in html for h in other["household_id"].head(50))
+
+
+def test_no_unassigned_households_is_said(
+    small_prefecture, short_run: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A run that leaves no household unassigned says so (and so does a township's export)."""
+    (tmp_path / "inputs").mkdir()
+    pref = _short_staffed(small_prefecture, {"532623001": {}})
+    full = assign_run(write_inputs(pref, tmp_path / "inputs", places=True), tmp_path / "run")
+    assert pl.read_parquet(full / "plan.parquet")["worker_id"].null_count() == 0
+    for run, townships in ((full, None), (short_run, ["532623001"])):
+        out = tmp_path / f"lists-{len(townships or [])}"
+        got = export_visit_lists(run, out, month="2026-11", townships=townships)
+        u = _unassigned_csv(got.unassigned_csv)
+        assert u.height == 0 and tuple(u.columns) == UNASSIGNED_COLUMNS
+        assert got.unassigned == got.unassigned_tier1 == 0
+        for page in (got.index, got.unassigned_sheet):
+            text = " ".join(_parse(page).text)
+            assert "没有未分配农户" in text and "none is unassigned" in text, page
+            assert "<section" not in page.read_text("utf-8")
+        assert "户未分配" not in got.index.read_text("utf-8")
+
+
+def test_a_failed_township_says_its_error_once(run_dir: Path, tmp_path: Path) -> None:
+    """A township whose solve failed: every household of it unassigned, the error said above
+    its table, each row pointing to it."""
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    reader = RunReader(copy)
+    tw = reader.townships()[0]
+    plan_file = copy / "townships" / tw / "plan.parquet"
+    pl.read_parquet(plan_file).with_columns(
+        pl.lit(None, pl.String).alias("worker_id")
+    ).write_parquet(plan_file)
+    error = "RuntimeError: solver exploded (at plan.py:1)"
+    diag = pl.read_parquet(copy / "diagnostics.parquet")
+    diag.with_columns(
+        pl.when(pl.col("township_id") == tw).then(pl.lit(error)).otherwise(pl.col("error"))
+        .cast(pl.String).alias("error")
+    ).write_parquet(copy / "diagnostics.parquet")  # fmt: skip
+    got = export_visit_lists(copy, tmp_path / "lists", month="2026-11", townships=[tw])
+    u = _unassigned_csv(got.unassigned_csv)
+    assert sorted(u["household_id"]) == sorted(pl.read_parquet(plan_file)["household_id"])
+    assert set(u["reason_code"]) == {"township_failed"}
+    assert u["reason_en"].str.ends_with(error).all()
+    sheet = got.unassigned_sheet.read_text("utf-8")
+    assert sheet.count(error) == 1
+    assert sheet.count("(见上)") == u.height
+    assert got.households == 0 and got.sheets == 0

@@ -90,3 +90,17 @@ REASON_NEW: Final = "本月新分配 / newly assigned this month"
 REASON_TAKING_OVER: Final = (
     "接替上月人员 {} / takes over from {}"  # the previous worker's id, twice
 )
+
+# Why a household is on no list: the run's reason, in Chinese and English.
+REASON_NEAREST: Final = (
+    "最近的可承接该类别人员 {} ({}, 往返 {} 分钟): {}",
+    "nearest worker of an eligible role {} ({}, {} min round trip): {}",
+)
+"""The explanation's reason after the nearest worker of an eligible role (the household did not
+get it): its id, role, minutes per visit (round trip) and the reason's text."""
+REASON_TOWNSHIP_FAILED: Final = (
+    "乡镇求解失败, 全乡镇农户未分配",
+    "the township's solve failed, none of its households is assigned",
+)
+"""Followed by the error as the run records it (in English)."""
+REASON_NOT_RECORDED: Final = ("本方案未记录原因", "no reason recorded in this run")

@@ -1,4 +1,5 @@
-"""The rows of the visit lists: one per assigned household, and one summary per worker.
+"""The rows of the visit lists: one per assigned household, one summary per worker, and one
+per household the plan leaves unassigned.
 
 Read from a run directory one township at a time (:class:`~visit_planner.runs.RunReader`):
 the plan says who visits whom, the township's stored inputs give the household's village, grid
@@ -7,6 +8,12 @@ and last visit and the worker's hours, the run's policy gives each tier's cadenc
 them (those that raise the risk, without their magnitudes); otherwise the assignment reason
 (pinned, up-cover, same visitor as last month, taking over from another worker, newly
 assigned), and ``reason_source`` says which.
+
+The unassigned households (:func:`township_unassigned`) come with the reason the run gives:
+the township's failed solve (its diagnostics' error), else the household's explanation (the
+nearest worker of an eligible role it did not get and why, e.g. at capacity, or that there is
+none), and the township's shortfall text (the capacity that would cover its uncovered
+households).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Final
 
 import polars as pl
 
-from visit_planner.contracts.places import place_name
+from visit_planner.contracts.places import name_places, place_name
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels
 from visit_planner.runs import RunReader
@@ -32,6 +39,22 @@ WORKER_COLUMNS: Final = (
     "active", "households", "hours_planned", "tier1", "tier2", "tier3",
 )  # fmt: skip
 """Columns of the per-worker summary (the sheet headers and the index)."""
+
+UNASSIGNED_COLUMNS: Final = (
+    "household_id", "tier", "county_id", "county_name", "township_id", "township_name",
+    "village_id", "village_name", "grid_id", "visits_per_month", "visits_due", "last_visit_days",
+    "previous_worker_id", "nearest_worker_id", "nearest_role", "reason_code", "reason_zh",
+    "reason_en", "shortfall",
+)  # fmt: skip
+"""Columns of ``unassigned.csv``, in order: ``reason_code`` is the explanation's
+(:class:`assignment.explain.Reason`, e.g. ``at_capacity``, ``no_alternative``), or
+``township_failed`` (the township's solve failed: the reason holds its error), or
+``not_recorded`` (the run holds no explanation of the household), with its text in
+``reason_zh`` and ``reason_en``; ``shortfall`` is the township's shortfall text of the run's
+diagnostics (``中文 / English``, statements joined by ``; ``; empty where it has none)."""
+
+REASON_TOWNSHIP_FAILED: Final = "township_failed"
+REASON_NOT_RECORDED: Final = "not_recorded"
 
 _MAGNITUDE = r"\s*[+-]\d+(\.\d+)?$"  # the signed contribution at the end of a reason's text
 
@@ -96,9 +119,117 @@ def _names(code: pl.Expr) -> pl.Expr:
     return code.map_elements(lambda c: place_name(c, "zh"), return_dtype=pl.String)
 
 
-def unassigned_count(reader: RunReader, township_id: str) -> int:
-    """Households of the township's plan left without a worker (on no list)."""
-    return int(reader.plan(township_id)["worker_id"].null_count())
+def township_unassigned(
+    reader: RunReader, township_id: str, *, shortfall: str = "", error: str | None = None
+) -> pl.DataFrame:
+    """Every household of the township's plan left without a worker (:data:`UNASSIGNED_COLUMNS`),
+    tier 1 first, then by village and id; ``shortfall`` and ``error``: the township's
+    diagnostics (its shortfall text; the error of a failed solve)."""
+    plan = reader.plan(township_id)
+    missing = plan.filter(pl.col("worker_id").is_null()).select(
+        pl.col("household_id").cast(pl.String), pl.col("tier").cast(pl.Int8)
+    )
+    if missing.height == 0:
+        return pl.DataFrame(schema=_UNASSIGNED_SCHEMA)
+    households = reader.inputs(township_id)["households"]
+    place_cols = ("county_id", "township_id", "village_id", "grid_id")
+    if households is None:  # never drop a household for want of its inputs: ids only
+        households = pl.DataFrame(
+            schema={"household_id": pl.String, **dict.fromkeys(place_cols, pl.String),
+                    "last_visit_days": pl.Int64}
+        )  # fmt: skip
+    cadence = {t: reader.policy.tier(t).visits_per_month for t in (1, 2, 3)}
+    rows = (
+        missing.join(
+            households.select(
+                pl.col("household_id").cast(pl.String),
+                *[pl.col(c).cast(pl.String) for c in place_cols],
+                pl.col("last_visit_days").cast(pl.Int64),
+            ).unique("household_id", keep="first"),
+            on="household_id",
+            how="left",
+        )
+        .join(_explained(reader, township_id), on="household_id", how="left")
+        .with_columns(
+            pl.col("township_id").fill_null(township_id),
+            visits_per_month=pl.col("tier").replace_strict(cadence, return_dtype=pl.Float64),
+            visits_due=pl.col("tier").replace_strict(
+                {t: labels.visits_due(v) for t, v in cadence.items()}, return_dtype=pl.String
+            ),
+        )
+        .with_columns(
+            county_name=_names(pl.col("county_id")),
+            township_name=_names(pl.col("township_id")),
+            village_name=_names(pl.col("village_id")),
+        )
+    )
+    why = [_why_unassigned(r, error) for r in rows.iter_rows(named=True)]
+    return (
+        rows.with_columns(
+            reason_code=pl.Series([w[0] for w in why], dtype=pl.String),
+            reason_zh=pl.Series([w[1] for w in why], dtype=pl.String),
+            reason_en=pl.Series([w[2] for w in why], dtype=pl.String),
+            shortfall=pl.lit(shortfall or "", pl.String),
+        )
+        .select(UNASSIGNED_COLUMNS)
+        .sort("tier", "village_id", "household_id", nulls_last=True)
+    )
+
+
+_UNASSIGNED_SCHEMA: Final = {
+    c: pl.Int8 if c == "tier"
+    else pl.Float64 if c == "visits_per_month"
+    else pl.Int64 if c == "last_visit_days"
+    else pl.String
+    for c in UNASSIGNED_COLUMNS
+}  # fmt: skip
+
+_EXPLAINED: Final = {
+    "previous_worker_id": pl.String, "nearest_worker_id": pl.String, "nearest_role": pl.String,
+    "_travel": pl.Float64, "_code": pl.String, "_zh": pl.String, "_en": pl.String,
+}  # fmt: skip
+
+
+def _explained(reader: RunReader, township_id: str) -> pl.DataFrame:
+    """``household_id``, the previous worker, and the nearest worker of an eligible role the
+    household did not get with the reason (:data:`_EXPLAINED`), from the township's
+    explanations; null where the run's explanations lack a column."""
+    expl = reader.explanations(township_id)
+    source = {
+        "previous_worker_id": "previous_worker_id", "nearest_worker_id": "alt_worker_id",
+        "nearest_role": "alt_role", "_travel": "alt_travel_minutes", "_code": "reason_code",
+        "_zh": "reason_zh", "_en": "reason_en",
+    }  # fmt: skip
+    return expl.select(
+        pl.col("household_id").cast(pl.String),
+        *[
+            (pl.col(src) if src in expl.columns else pl.lit(None)).cast(_EXPLAINED[name])
+            .alias(name)
+            for name, src in source.items()
+        ],
+    ).unique("household_id", keep="first")  # fmt: skip
+
+
+def _why_unassigned(r: dict[str, object], error: str | None) -> tuple[str, str, str]:
+    """``(reason_code, 中文, English)`` of one unassigned household (see
+    :data:`UNASSIGNED_COLUMNS`)."""
+    if error:
+        zh, en = labels.REASON_TOWNSHIP_FAILED
+        return REASON_TOWNSHIP_FAILED, f"{zh}: {error}", f"{en}: {error}"
+    code = r["_code"]
+    if not code:
+        return REASON_NOT_RECORDED, *labels.REASON_NOT_RECORDED
+    zh, en = name_places(str(r["_zh"] or "")), name_places(str(r["_en"] or ""))
+    worker, role, travel = r["nearest_worker_id"], r["nearest_role"], r["_travel"]
+    if not worker:
+        return str(code), zh, en
+    trip = f"{travel:.0f}" if isinstance(travel, float) else "—"
+    near_zh, near_en = labels.REASON_NEAREST
+    return (
+        str(code),
+        near_zh.format(worker, labels.role_zh(str(role)) if role else "—", trip, zh),
+        near_en.format(worker, labels.role_en(str(role)) if role else "—", trip, en),
+    )
 
 
 def _previous_workers(reader: RunReader, township_id: str) -> pl.DataFrame:

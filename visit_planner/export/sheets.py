@@ -1,11 +1,21 @@
-"""Write the visit lists of a run: one CSV, one printable A4 sheet per worker, an index.
+"""Write the visit lists of a run: one CSV, one printable A4 sheet per worker, the households
+on no list (a CSV and a printable sheet), an index.
 
 Layout of ``out``::
 
     visit_lists.csv       one row per assigned household (lists.LIST_COLUMNS), UTF-8 with a
                           byte-order mark so that spreadsheet programs read the Chinese text
     sheets/<worker>.html  one sheet per worker with at least one household this month
-    index.html            every worker of the exported townships, with links to the sheets
+    unassigned.csv        one row per household of the exported townships that the plan
+                          leaves unassigned (lists.UNASSIGNED_COLUMNS), tier 1 first, with
+                          township and village by name and code and the run's reason; the
+                          header alone when there is none (same encoding as visit_lists.csv)
+    unassigned.html       the same households to print and hand to the townships: one page per
+                          township (those with unassigned tier-1 households first), its
+                          shortfall, tier 1 first, a column to write the arranged visitor in;
+                          it says so when there is none
+    index.html            the unassigned households (first, as in unassigned.html), then every
+                          worker of the exported townships, with links to the sheets
 
 ``out`` is checked before any work (:func:`visit_planner.outputs.check_output_dir`): a file, or a
 non-empty directory, is refused unless ``overwrite`` is given and the directory holds an earlier
@@ -29,13 +39,20 @@ import polars as pl
 
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
-from visit_planner.export.lists import township_rows, unassigned_count
+from visit_planner.export.lists import (
+    REASON_TOWNSHIP_FAILED,
+    UNASSIGNED_COLUMNS,
+    township_rows,
+    township_unassigned,
+)
 from visit_planner.outputs import check_output_dir
 from visit_planner.runs import RunReader
 
 CSV_NAME: Final = "visit_lists.csv"
 INDEX_NAME: Final = "index.html"
 SHEETS_DIR: Final = "sheets"
+UNASSIGNED_CSV: Final = "unassigned.csv"
+UNASSIGNED_SHEET: Final = "unassigned.html"  # beside the index: no worker's sheet can take it
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -49,7 +66,8 @@ class ExportSummary:
     run_id: str
     townships: tuple[str, ...]
     households: int  # rows of the CSV: assigned households
-    unassigned: int  # households of the exported townships on no list
+    unassigned: int  # households of the exported townships on no list (rows of unassigned.csv)
+    unassigned_tier1: int  # of which tier 1
     sheets: int  # workers with a sheet
     workers_without_households: int  # listed in the index, no sheet
 
@@ -62,6 +80,16 @@ class ExportSummary:
     def index(self) -> Path:
         """The index page."""
         return self.out / INDEX_NAME
+
+    @property
+    def unassigned_csv(self) -> Path:
+        """The CSV of the households on no list."""
+        return self.out / UNASSIGNED_CSV
+
+    @property
+    def unassigned_sheet(self) -> Path:
+        """The printable sheet of the households on no list."""
+        return self.out / UNASSIGNED_SHEET
 
 
 def export_visit_lists(
@@ -92,7 +120,8 @@ def export_visit_lists(
     parts = [township_rows(reader, tw) for tw in chosen]
     rows = pl.concat([p[0] for p in parts])
     workers = pl.concat([p[1] for p in parts])
-    unassigned = sum(unassigned_count(reader, tw) for tw in chosen)
+    diagnostics = reader.diagnostics()
+    unassigned = _unassigned(reader, chosen, diagnostics)
     run_id = reader.manifest.run_id[:12]
 
     out.mkdir(parents=True, exist_ok=True)
@@ -100,8 +129,9 @@ def export_visit_lists(
     try:
         (stage / SHEETS_DIR).mkdir(parents=True)
         rows.write_csv(stage / CSV_NAME, include_bom=True)
+        unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
         env = _environment()
-        sheet = env.from_string(templates.SHEET)
+        sheet = env.get_template("sheet")
         files = _sheet_files(workers.filter(pl.col("households") > 0)["worker_id"].to_list())
         by_worker = rows.partition_by("worker_id", as_dict=True, maintain_order=True)
         for w in workers.filter(pl.col("households") > 0).iter_rows(named=True):
@@ -116,13 +146,25 @@ def export_visit_lists(
                 rows=[_row_view(r) for r in own.iter_rows(named=True)],
             )
             (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
-        index = env.from_string(templates.INDEX).render(
+        u = _unassigned_view(unassigned, diagnostics)
+        page = env.get_template("unassigned").render(
+            style=templates.STYLE,
+            page_footer=_css_string(f"未分配农户 Unassigned households · {month} · 第 ")
+            + ' counter(page) " / " counter(pages) " 页 page"',
+            month=month,
+            run_id=run_id,
+            u=u,
+            printable=True,
+        )
+        (stage / UNASSIGNED_SHEET).write_text(page, "utf-8")
+        index = env.get_template("index").render(
             style=templates.STYLE,
             month=month,
             run_id=run_id,
             n_sheets=f"{len(files):,}",
             n_households=f"{rows.height:,}",
-            n_unassigned=f"{unassigned:,}" if unassigned else "",
+            u=u,
+            printable=False,
             townships=_index_view(workers, files),
         )
         (stage / INDEX_NAME).write_text(index, "utf-8")
@@ -135,15 +177,46 @@ def export_visit_lists(
         run_id=reader.manifest.run_id,
         townships=tuple(chosen),
         households=rows.height,
-        unassigned=unassigned,
+        unassigned=unassigned.height,
+        unassigned_tier1=int((unassigned["tier"] == 1).sum()),
         sheets=len(files),
         workers_without_households=workers.height - len(files),
     )
 
 
 def _environment() -> jinja2.Environment:
+    pages = {
+        "sheet": templates.SHEET,
+        "index": templates.INDEX,
+        "unassigned": templates.UNASSIGNED,
+        "unassigned_blocks": templates.UNASSIGNED_BLOCKS,
+    }
     return jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        loader=jinja2.DictLoader(pages),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _unassigned(reader: RunReader, townships: list[str], diagnostics: pl.DataFrame) -> pl.DataFrame:
+    """The households of ``townships`` the plan leaves unassigned (:data:`UNASSIGNED_COLUMNS`),
+    tier 1 first, then by township, village and id, each with its township's diagnostics
+    (shortfall text; the error of a failed solve)."""
+    by_township = {r["township_id"]: r for r in diagnostics.iter_rows(named=True)}
+    parts = []
+    for tw in townships:
+        diag = by_township.get(tw, {})
+        parts.append(
+            township_unassigned(
+                reader, tw, shortfall=diag.get("shortfall") or "", error=diag.get("error")
+            )
+        )
+    return (
+        pl.concat(parts)
+        .select(UNASSIGNED_COLUMNS)
+        .sort("tier", "township_id", "village_id", "household_id", nulls_last=True)
     )
 
 
@@ -215,6 +288,74 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dict[str, Any]:
+    """The unassigned households by township for the index and the printable sheet: townships
+    with unassigned tier-1 households first (then by id), tier 1 first within each."""
+    n = unassigned.height
+    by_tier = {t: int((unassigned["tier"] == t).sum()) for t in (1, 2, 3)}
+    errors = (
+        dict(diagnostics.select("township_id", "error").iter_rows())
+        if "error" in diagnostics.columns
+        else {}
+    )
+    towns = []
+    for (tw,), group in unassigned.partition_by("township_id", as_dict=True).items():
+        tiers = {t: int((group["tier"] == t).sum()) for t in (1, 2, 3)}
+        first = group.row(0, named=True)
+        notes = [x.strip() for x in str(first["shortfall"] or "").split("; ") if x.strip()]
+        if errors.get(tw):
+            zh, en = labels.REASON_TOWNSHIP_FAILED
+            notes.insert(0, f"{zh} / {en}: {errors[tw]}")
+        towns.append({
+            "id": str(tw),
+            "name": labels.place(str(tw), first["county_id"]),
+            "n": f"{group.height:,}",
+            "tier1": tiers[1],
+            "counts": _tier_counts(tiers, "zh"),
+            "notes": notes,
+            "rows": [_unassigned_row_view(r) for r in group.iter_rows(named=True)],
+        })  # fmt: skip
+    return {
+        "n": n,
+        "n_text": f"{n:,}",
+        "counts_zh": _tier_counts(by_tier, "zh"),
+        "counts_en": _tier_counts(by_tier, "en"),
+        "none_zh": "所导出乡镇的全部农户均已分配走访人员，没有未分配农户。",
+        "none_en": "Every household of the exported townships has a visitor: none is unassigned.",
+        "sheet": UNASSIGNED_SHEET,
+        "csv": UNASSIGNED_CSV,
+        "townships": sorted(towns, key=lambda t: (t["tier1"] == 0, t["id"])),
+    }
+
+
+def _tier_counts(counts: dict[int, int], lang: str) -> str:
+    """``一类户 8, 二类户 0, 三类户 0`` (or ``tier 1: 8, ...``)."""
+    if lang == "zh":
+        return ", ".join(f"{labels.TIER_ZH[t]} {counts[t]:,}" for t in (1, 2, 3))
+    return ", ".join(f"tier {t}: {counts[t]:,}" for t in (1, 2, 3))
+
+
+def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
+    """One table row of the unassigned households (a failed township's error is said once,
+    above its table)."""
+    zh, en = labels.visits_due_parts(r["visits_per_month"])
+    failed = r["reason_code"] == REASON_TOWNSHIP_FAILED
+    return {
+        "tier": r["tier"],
+        "household_id": r["household_id"],
+        "village": labels.place(r["village_id"]),
+        "grid": r["grid_id"] or "—",
+        "tier_zh": labels.TIER_ZH[r["tier"]],
+        "visits_zh": zh,
+        "visits_en": en,
+        "previous": r["previous_worker_id"] or "—",
+        "reason_zh": labels.REASON_TOWNSHIP_FAILED[0] + " (见上)" if failed else r["reason_zh"],
+        "reason_en": labels.REASON_TOWNSHIP_FAILED[1] + " (see above)"
+        if failed
+        else r["reason_en"],
+    }
+
+
 def _index_view(workers: pl.DataFrame, files: dict[str, str]) -> list[dict[str, Any]]:
     """Townships with their workers (those with a sheet first by role, then the others)."""
     rank = {"cadre": 0, "village_official": 1, "grid_worker": 2}
@@ -245,6 +386,5 @@ def _move_into_place(stage: Path, out: Path) -> None:
             shutil.rmtree(old)
         else:
             old.unlink()
-    (stage / SHEETS_DIR).replace(out / SHEETS_DIR)
-    (stage / CSV_NAME).replace(out / CSV_NAME)
-    (stage / INDEX_NAME).replace(out / INDEX_NAME)
+    for name in (SHEETS_DIR, CSV_NAME, UNASSIGNED_CSV, UNASSIGNED_SHEET, INDEX_NAME):
+        (stage / name).replace(out / name)

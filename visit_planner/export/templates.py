@@ -75,7 +75,13 @@ table.index th, table.index td {
 }
 table.index td.num { text-align: right; }
 h2 { font-size: 12pt; margin: 5mm 0 1.5mm; break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 4mm 0 1mm; break-after: avoid; }
 a { color: #000; }
+section.township + section.township { break-before: page; page-break-before: always; }
+ul.shortfall { margin: 0 0 2mm; padding-left: 5mm; font-size: 8.5pt; }
+ul.shortfall li { margin: 0 0 0.8mm; }
+p.none { margin: 0 0 3mm; }
+table.list td.reason .en { display: block; }
 """
 
 SHEET: Final = """<!DOCTYPE html>
@@ -161,8 +167,20 @@ INDEX: Final = """<!DOCTYPE html>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
 {{ n_sheets }} 份清单 <span class="en">sheets</span> · {{ n_households }} 户
-<span class="en">households</span>{% if n_unassigned %} · {{ n_unassigned }} 户未分配
+<span class="en">households</span>{% if u.n %} · {{ u.n_text }} 户未分配
 <span class="en">households unassigned</span>{% endif %}</p>
+<h2 id="unassigned">未分配农户 <span class="en">Unassigned households</span></h2>
+{% if u.n %}
+<p class="note">{{ u.n_text }} 户本月无人走访 ({{ u.counts_zh }})，请交乡镇安排走访。
+<span class="en">{{ u.n_text }} households have no visitor this month ({{ u.counts_en }}):
+hand them to their townships to arrange visits.</span>
+可打印清单 <span class="en">printable list</span>:
+<a href="{{ u.sheet }}">{{ u.sheet }}</a> · 表格 <span class="en">table</span>:
+{{ u.csv }}</p>
+{% include "unassigned_blocks" %}
+{% else %}
+<p class="none">{{ u.none_zh }} <span class="en">{{ u.none_en }}</span></p>
+{% endif %}
 {% for t in townships %}
 <h2>乡镇 <span class="en">Township</span> {{ t.name }}</h2>
 <table class="index">
@@ -189,6 +207,97 @@ INDEX: Final = """<!DOCTYPE html>
 </tbody>
 </table>
 {% endfor %}
+</body>
+</html>
+"""
+
+UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
+<section class="township">
+<h3>乡镇 <span class="en">Township</span> {{ t.name }} · {{ t.n }} 户未分配
+<span class="en">unassigned</span> ({{ t.counts }})</h3>
+{% if t.notes %}
+<ul class="shortfall">
+{% for note in t.notes %}
+  <li>{{ note }}</li>
+{% endfor %}
+</ul>
+{% endif %}
+{% if printable %}
+<div class="sign">
+  <p><span>乡镇负责人 <span class="en">Township officer</span>: <span class="blank"></span></span>
+  <span>日期 <span class="en">Date</span>: <span class="blank"></span></span></p>
+</div>
+{% endif %}
+<table class="list">
+<colgroup>
+  <col style="width: 9mm"><col style="width: 19mm"><col style="width: 27mm">
+  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 17mm">
+{% if printable %}
+  <col style="width: 48mm"><col style="width: 28mm">
+{% else %}
+  <col>
+{% endif %}
+</colgroup>
+<thead>
+<tr>
+  <th>序号<span class="en">No.</span></th>
+  <th>户编号<span class="en">Household</span></th>
+  <th>村 / 网格<span class="en">Village / grid</span></th>
+  <th>类别<span class="en">Tier</span></th>
+  <th>本月应走访<span class="en">Visits due</span></th>
+  <th>上次分配人员<span class="en">Previous worker</span></th>
+  <th>未分配原因<span class="en">Why unassigned</span></th>
+{% if printable %}
+  <th>安排走访人员 / 日期<span class="en">Arranged visitor / date</span></th>
+{% endif %}
+</tr>
+</thead>
+<tbody>
+{% for r in t.rows %}
+<tr class="t{{ r.tier }}">
+  <td class="num">{{ loop.index }}</td>
+  <td class="id">{{ r.household_id }}</td>
+  <td class="id">{{ r.village }}<br>{{ r.grid }}</td>
+  <td class="tier">{{ r.tier_zh }}</td>
+  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
+  <td class="id">{{ r.previous }}</td>
+  <td class="reason">{{ r.reason_zh }}<span class="en">{{ r.reason_en }}</span></td>
+{% if printable %}
+  <td class="notes"></td>
+{% endif %}
+</tr>
+{% endfor %}
+</tbody>
+</table>
+</section>
+{% endfor %}
+"""
+"""The unassigned households of each township (index and printable sheet): its shortfall
+notes, and a table, tier 1 first; ``printable`` adds a signature line and a column to write
+the arranged visitor in."""
+
+UNASSIGNED: Final = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>未分配农户 Unassigned households {{ month }}</title>
+<style>{{ style | safe }}
+@page { @bottom-right { content: {{ page_footer | safe }}; font-size: 8pt; color: #333; } }
+</style>
+</head>
+<body>
+<h1>未分配农户清单 <span class="en">Unassigned households</span></h1>
+<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
+{{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }}
+<span class="en">{{ u.counts_en }}</span>){% endif %}</p>
+{% if u.n %}
+<p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。
+<span class="en">These households have no visitor this month: the township arranges a visitor
+for each, writes them in and hands the sheet back at the end of the month.</span></p>
+{% include "unassigned_blocks" %}
+{% else %}
+<p class="none">{{ u.none_zh }} <span class="en">{{ u.none_en }}</span></p>
+{% endif %}
 </body>
 </html>
 """
