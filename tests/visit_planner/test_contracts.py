@@ -152,6 +152,31 @@ def test_grid_worker_without_grid(inputs_dir: Path, cli) -> None:
     _assert_rejected(cli, inputs_dir, "'grid_id'", "a grid_worker must carry a grid_id", gw)
 
 
+def test_a_worker_in_an_area_without_households_is_a_warning(
+    inputs_dir: Path, cli, tmp_path: Path
+) -> None:
+    # A cadre's township typed wrong: before, `validate` said nothing and `plan` reported a
+    # shortfall of cadres in the real township.
+    w = pl.read_parquet(inputs_dir / "workers.parquet")
+    cadre = w.filter((pl.col("role") == "cadre") & pl.col("active"))["worker_id"][0]
+    grid_worker = w.filter((pl.col("role") == "grid_worker") & pl.col("active"))["worker_id"][0]
+    rewrite(inputs_dir, "workers", set_value("township_id", "532601077", cadre, "worker_id"))
+    rewrite(inputs_dir, "workers", set_value("grid_id", "X-GRID", grid_worker, "worker_id"))
+    rc, _out, err = cli("validate", str(inputs_dir))
+    assert rc == 0, err  # usable: the worker is kept, and said to get nothing
+    text = flat(err)
+    assert "column 'township_id': no household of the month lives in this worker's township" in text
+    assert f"{cadre} (532601077)" in text and "该人员无可分配农户" in text
+    assert "column 'grid_id': no household" in text and f"{grid_worker} (X-GRID)" in text
+    from visit_planner.contracts.stream import stream_inputs
+
+    whole = load_inputs(inputs_dir).warnings
+    streamed = stream_inputs(inputs_dir, tmp_path / "chunks", 4_096).warnings  # as `plan` reads
+    for warnings in (whole, streamed):
+        named = {p.column: p.ids for p in warnings if p.ids in ((cadre,), (grid_worker,))}
+        assert named == {"township_id": (cadre,), "grid_id": (grid_worker,)}
+
+
 def test_coordinates_outside_the_prefecture(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)

@@ -194,6 +194,42 @@ def check_worker_nesting(
     )
 
 
+def check_worker_areas(
+    workers: pl.DataFrame, parents: dict[str, pl.DataFrame], file: str
+) -> list[Problem]:
+    """Active workers whose township, village or grid holds no household of the month
+    (``parents``: the households' majority parents, which list every area id they name).
+
+    Such a worker can be given no household: a typo in the id (a cadre of 532601077 instead
+    of 532601007) would otherwise show only as a shortfall of cadres in the real township.
+    A warning, not an error: a new grid may have no households yet. Each level is judged on
+    the workers who carry an id at that level."""
+    active = workers.filter(pl.col("active")) if "active" in workers.columns else workers
+    problems: list[Problem] = []
+    for child, _ in reversed(_LEVELS):  # township, village, grid
+        known = parents[child][child]
+        bad = (
+            active.filter(pl.col(child).is_not_null() & ~pl.col(child).is_in(known.implode()))
+            .select("worker_id", child)
+            .sort("worker_id")
+        )
+        if bad.height:
+            level = child.removesuffix("_id")
+            problems.append(
+                Problem(
+                    file,
+                    child,
+                    f"no household of the month lives in this worker's {level}: none can be "
+                    f"given to the worker (本月数据中该辖区无农户, 该人员无可分配农户)",
+                    ids=tuple(bad["worker_id"].head(5).to_list()),
+                    count=bad.height,
+                    examples=tuple(bad[child].head(5).to_list()),
+                    severity="warning",
+                )
+            )
+    return problems
+
+
 Member = Callable[[pl.Series, pl.Series], pl.Series]
 """``(values, known) -> mask``: which values are among the known ids (null: never)."""
 

@@ -299,6 +299,7 @@ def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs
         *_nesting(scan, files["households"], parents),
         *relations.check_worker_roles(workers, files["workers"]),
         *relations.check_worker_nesting(workers, None, files["workers"], parents),
+        *relations.check_worker_areas(workers, parents, files["workers"]),
     ]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -321,6 +322,6 @@ def stream_inputs(directory: Path, out: Path, chunk_rows: int) -> StreamedInputs
         workers,
         previous,
         conflicts,
-        (*warnings, *relation_warnings),
+        (*warnings, *(p for p in problems if p.severity == "warning"), *relation_warnings),
         places,
     )

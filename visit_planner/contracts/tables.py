@@ -345,18 +345,21 @@ def validate_relations(
 ) -> tuple[Inputs, list[Problem]]:
     """Apply the cross-table rules; return inputs with unusable reference rows left out."""
     check_not_empty(households.height, workers.height, files)
+    parents = relations.area_parents(households)
     problems = [
         *relations.check_member_counts(households, files["households"]),
         *relations.check_household_nesting(households, files["households"]),
         *relations.check_worker_roles(workers, files["workers"]),
-        *relations.check_worker_nesting(workers, households, files["workers"]),
+        *relations.check_worker_nesting(workers, None, files["workers"], parents),
+        *relations.check_worker_areas(workers, parents, files["workers"]),
     ]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContractError([p.message() for p in errors])
-    previous, conflicts, warnings = resolve_references(
+    previous, conflicts, references = resolve_references(
         households["household_id"], workers, previous, conflicts, files
     )
+    warnings = [*(p for p in problems if p.severity == "warning"), *references]
     inputs = Inputs(households, workers, previous, conflicts, tuple(warnings))
     return inputs, warnings
 
