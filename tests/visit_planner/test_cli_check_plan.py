@@ -199,3 +199,45 @@ def test_explain_lists_ranked_alternatives(
     assert rc == 0
     data = json.loads(out)
     assert data["household"]["household_id"] == hid and len(data["alternatives"]) <= 3
+
+
+def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
+    greedy_files: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tier-1 household the model thinks more likely tier 2 (24.7% / 54.1%) in a run: explain
+    says the tier is the least expected cost under the run's policy (its policy.toml), with
+    the policy's costs and the figures."""
+    from tests.visit_planner.helpers import assign_run
+
+    run = assign_run(greedy_files, tmp_path / "run")
+    plan = pl.read_parquet(run / "plan.parquet")
+    row = plan.filter(pl.col("tier") == 1).drop_nulls("worker_id").row(0, named=True)
+    hid, township = row["household_id"], row["township_id"]
+    # The township's scores as `score` writes them (an assign run of a scores file of tiers
+    # keeps none), the household's probabilities those of the audit.
+    scores = pl.read_parquet(greedy_files / "scores.parquet")
+    one = pl.col("household_id") == hid
+    p1 = pl.when(one).then(0.247).otherwise(pl.col("p_tier1"))
+    scores.with_columns(
+        p_tier1=p1,
+        p_tier2=pl.when(one).then(0.541).otherwise((1 - p1) / 2),
+        p_tier3=pl.when(one).then(0.212).otherwise((1 - p1) / 2),
+        model_tier=pl.col("final_tier"),
+        tier_source=pl.lit("model"),
+    ).write_parquet(run / "townships" / township / "scores.parquet")
+    monkeypatch.setenv("COLUMNS", "80")
+    rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
+    assert rc == 0, err
+    assert "类别来源 tier decided by: 风险模型 the risk model" in out
+    assert "模型估计的概率 probabilities: 一类户 24.7% · 二类户 54.1% · 三类户 21.2%" in out
+    assert "按政策取误判期望代价最小的类别, 不一定是概率最大的类别" in out
+    assert "误判代价: 一类户误为二类户 3, 误为三类户 6" in out
+    assert "期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29" in out
+    assert too_wide(out, 80) == []
+    # The run's own policy: other costs, other figures (tier 1 still: 0.86 < 1.20 < 2.29).
+    policy = (run / "policy.toml").read_text("utf-8")
+    (run / "policy.toml").write_text(policy.replace("[0.0, 3.0, 6.0]", "[0.0, 4.0, 6.0]"))
+    rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
+    assert rc == 0, err
+    assert "误判代价: 一类户误为二类户 4, 误为三类户 6" in out
+    assert "期望代价 expected cost: 一类户 0.86 · 二类户 1.20 · 三类户 2.29" in out

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from visit_planner.cli.explain_text import household_lines, tier_lines
+from visit_planner.cli.explain_text import decision_lines, household_lines, tier_lines
+from visit_planner.policy import load_policy
 
 HOUSEHOLD = {
     "household_id": "H0000002",
@@ -111,3 +112,33 @@ def test_scores_without_probabilities_or_reasons_say_only_what_they_have() -> No
     unsourced = tier_lines({**SCORE, "tier_source": None})
     assert unsourced[0] == "类别来源 tier decided by: 本方案未记录 not recorded in this run"
     assert "模型估计的概率 probabilities" in unsourced[1]
+
+
+COST = load_policy().risk.cost_matrix  # the embedded policy's [risk] cost_matrix
+LESS_PROBABLE = {**SCORE, "p_tier1": 0.247, "p_tier2": 0.541, "p_tier3": 0.212}  # tier 1
+
+
+def test_a_model_tier_says_it_is_the_least_expected_cost_with_the_policys_costs() -> None:
+    assert [COST[0][1], COST[0][2]] == [3.0, 6.0]  # the policy's costs of a missed tier 1
+    lines = tier_lines(LESS_PROBABLE, cost=COST)
+    assert "  按政策取误判期望代价最小的类别, 不一定是概率最大的类别" in lines
+    text = " ".join(" ".join(lines).split())
+    assert "the tier of least expected cost of a wrong tier under the policy" in text
+    assert "  误判代价: 一类户误为二类户 3, 误为三类户 6, 其他误判 1–1.5" in lines
+    assert "costs: tier 1 as tier 2: 3, as tier 3: 6 (visits missed)" in text
+    # 0.541·1 + 0.212·1.5 = 0.86 < 0.247·3 + 0.212·1 = 0.95 < 0.247·6 + 0.541·1.5 = 2.29
+    assert "  期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29" in lines
+    assert lines.index("  期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29") > 1
+    assert max(cell_len(line) for line in lines) <= 80
+
+
+def test_without_the_matrix_the_tier_was_decided_with_the_rule_alone() -> None:
+    rule = decision_lines(LESS_PROBABLE, None)
+    assert rule[0] == "  按政策取误判期望代价最小的类别, 不一定是概率最大的类别"
+    assert not [line for line in rule if "期望代价 expected cost" in line or "3" in line]
+    # A 0/1 matrix gives the most probable tier (2), not the model's: no figures from it.
+    zero_one = [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+    assert decision_lines(LESS_PROBABLE, zero_one) == rule
+    # A tier from a rule or an override is not the decision rule's.
+    override = tier_lines({**LESS_PROBABLE, "tier_source": "override"}, cost=COST)
+    assert not [line for line in override if "期望代价" in line]

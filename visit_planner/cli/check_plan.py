@@ -234,8 +234,9 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
 ) -> None:
     """Why a household has its tier and its worker (分类与配对说明).
 
-    Says how the tier came about (the risk model with its probabilities and main reasons, a
-    policy rule, or a supervisor's override) where the scores have it, then lists what
+    Says how the tier came about (the risk model with its probabilities and main reasons, and
+    the policy's costs that make its tier the least expected cost; a policy rule; or a
+    supervisor's override) where the scores have it, then lists what
     switching to each other allowed worker would cost: ranked by the change in the objective
     (minutes-equivalent per month), with the household that would be displaced when that
     worker is full. With `--run DIR` (an `assign --out` or published run directory) only the
@@ -259,6 +260,8 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
                 "(--run 与输入文件二选一)"
             )
         result = explain_from_run(run, household)
+        stored = run / "policy.toml"  # the policy the run was scored and solved under
+        cost = load_policy(stored).risk.cost_matrix if stored.is_file() else None
     else:
         missing = [k for k, v in files.items() if v is None]
         if missing:
@@ -269,7 +272,9 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         assert plan and scores and households and workers  # narrowed by the check above
         paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
         read_places_beside(households)  # names for the text (checked like any input)
-        result = run_explain(plan, paths, load_policy(policy), household)
+        explain_policy = load_policy(policy)
+        result = run_explain(plan, paths, explain_policy, household)
+        cost = explain_policy.risk.cost_matrix
     if as_json:
         typer.echo(
             json.dumps(
@@ -284,6 +289,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         )
         return
     lines = household_lines(result.household, console.width)
-    lines[1:1] = tier_lines(result.score, console.width)  # after the household's line: why
+    # After the household's line: why it has its tier.
+    lines[1:1] = tier_lines(result.score, console.width, cost)
     lines += ["", *alternative_lines(result.alternatives.head(top))]
     console.print("\n".join(lines), highlight=False, markup=False)

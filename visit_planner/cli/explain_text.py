@@ -9,6 +9,7 @@ larger, a household left unvisited).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -108,10 +109,73 @@ def _source(score: dict[str, Any]) -> str:
     return f"{zh} {en}"
 
 
-def tier_lines(score: dict[str, Any] | None, width: int = WIDTH) -> list[str]:
+def _g(value: float) -> str:
+    """A cost as the policy writes it: ``3``, ``1.5``."""
+    return f"{value:g}"
+
+
+def decision_lines(
+    score: dict[str, Any], cost: Sequence[Sequence[float]] | None, width: int = WIDTH
+) -> list[str]:
+    """How the risk model's tier follows from its probabilities: the tier of least expected
+    cost of a wrong tier under the policy's ``[risk] cost_matrix`` (``cost[true][given]``),
+    not the most probable tier (risk_model.decision). With the matrix, its costs of a missed
+    tier-1 household and each tier's expected cost; without it, or when the matrix does not
+    give the model's tier (scores made under another policy), the rule alone."""
+    p = [float(score[f"p_tier{k}"]) for k in (1, 2, 3)]
+    expected = (
+        [sum(p[i] * float(cost[i][j]) for i in range(3)) for j in range(3)]
+        if cost is not None and len(cost) == 3 and all(len(row) == 3 for row in cost)
+        else None
+    )
+    model_tier = score.get("model_tier")
+    if expected is not None and expected.index(min(expected)) + 1 != model_tier:
+        expected = None  # not the matrix the tier was decided with: no figures
+    rule = [
+        *_wrapped("按政策取误判期望代价最小的类别, 不一定是概率最大的类别", "  ", "    ", width),
+        *_wrapped(
+            "the tier of least expected cost of a wrong tier under the policy, not always the "
+            "most probable one",
+            "  ",
+            "    ",
+            width,
+        ),
+    ]
+    if expected is None or cost is None:
+        return rule
+    miss2, miss3 = _g(float(cost[0][1])), _g(float(cost[0][2]))
+    others = sorted({float(cost[i][j]) for i in (1, 2) for j in range(3) if i != j})
+    other = _g(others[0]) if len(others) == 1 else f"{_g(others[0])}–{_g(others[-1])}"
+    costs = " · ".join(f"{TIER_ZH[k]} {expected[k - 1]:.2f}" for k in (1, 2, 3))
+    return [
+        *rule,
+        *_wrapped(
+            f"误判代价: 一类户误为二类户 {miss2}, 误为三类户 {miss3}, 其他误判 {other}",
+            "  ",
+            "    ",
+            width,
+        ),
+        *_wrapped(
+            f"costs: tier 1 as tier 2: {miss2}, as tier 3: {miss3} (visits missed); other "
+            f"errors {other}",
+            "  ",
+            "    ",
+            width,
+        ),
+        *_wrapped(costs, "  期望代价 expected cost: ", "    ", width),
+    ]
+
+
+def tier_lines(
+    score: dict[str, Any] | None,
+    width: int = WIDTH,
+    cost: Sequence[Sequence[float]] | None = None,
+) -> list[str]:
     """Why the household has its tier: how it came about, the model's probabilities and the
     reasons that moved its tier-1 risk most (each with its contribution), as the dashboard's
-    household page shows them, wrapped to ``width`` display columns. Nothing when the scores
+    household page shows them, wrapped to ``width`` display columns; a tier the risk model
+    decided says how it follows from the probabilities (:func:`decision_lines`, with the
+    policy's ``cost`` matrix when given). Nothing when the scores
     carry none of that (a scores file of tiers alone, or an ``assign`` run, which keeps
     none)."""
     probabilities = score is not None and all(
@@ -128,6 +192,8 @@ def tier_lines(score: dict[str, Any] | None, width: int = WIDTH) -> list[str]:
             f"{TIER_ZH[k]} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)
         )
         lines.append(f"  模型估计的概率 probabilities: {probs}")
+        if score.get("tier_source") == "model" and model_tier in (1, 2, 3):
+            lines += decision_lines(score, cost, width)
     reasons = score.get("reasons") or []
     if reasons:
         lines.append("  主要原因 main reasons (↑ 提高 raises / ↓ 降低 lowers the tier-1 risk):")
