@@ -120,8 +120,8 @@ def worker_present(o: Override, workers: dict[str, bool]) -> str | None:
         return None
     if o.worker_id not in workers:
         return (
-            f"工作人员 {o.worker_id} 不在本月数据中(已离岗) / worker {o.worker_id} is not in "
-            "this month's data (left)"
+            f"工作人员 {o.worker_id} 不在本月数据中(已离岗或编号有误) / worker {o.worker_id} is "
+            "not in this month's data (left, or a wrong id)"
         )
     if not workers[o.worker_id]:
         return f"工作人员 {o.worker_id} 已停用 / worker {o.worker_id} is inactive"

@@ -130,6 +130,28 @@ def test_duplicate_ids(inputs_dir: Path, cli) -> None:
     _assert_rejected(cli, inputs_dir, "workers.parquet", "'worker_id'", "duplicate id", dup)
 
 
+def test_an_unknown_own_household_is_ignored_and_the_worker_kept(inputs_dir: Path, cli) -> None:
+    w = pl.read_parquet(inputs_dir / "workers.parquet")
+    worker = first_id(w, "worker_id")
+    rewrite(inputs_dir, "workers", set_value("own_household_id", "H9999999", worker, "worker_id"))
+    rc, _, err = cli("validate", str(inputs_dir))
+    assert rc == 0, err
+    assert "the reference is ignored, the rows are kept" in flat(err) and worker in err
+    assert "rows are left out" not in flat(err)
+    assert worker in load_inputs(inputs_dir).workers["worker_id"].to_list()
+
+
+def test_duplicate_ids_are_each_named_once(inputs_dir: Path, cli) -> None:
+    # Three ids twice each: six rows, each id named once (before: "6 rows: H1, H2, H3, H1,
+    # H2 and 1 more").
+    hh = pl.read_parquet(inputs_dir / "households.parquet")
+    pl.concat([hh, hh.head(3)]).write_parquet(inputs_dir / "households.parquet")
+    rc, _, err = cli("validate", str(inputs_dir))
+    assert rc == 2
+    a, b, c = hh["household_id"].head(3).to_list()
+    assert f"duplicate id (编号重复) — 6 rows: {a}, {b}, {c} and more" in flat(err)
+
+
 def test_household_areas_that_do_not_nest(inputs_dir: Path, cli) -> None:
     hh = pl.read_parquet(inputs_dir / "households.parquet")
     bad_id = first_id(hh)

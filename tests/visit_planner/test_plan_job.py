@@ -367,7 +367,7 @@ def test_missing_data_is_refused_before_the_workspace_is_created(tmp_path: Path)
     home = tmp_path / "workspace"
     with pytest.raises(ContractError) as caught:
         run_plan(PlanRequest(month=M1, data=tmp_path / "absent", home=home, processes=1))
-    assert f"{tmp_path / 'absent'}: not a directory" in str(caught.value)
+    assert f"{tmp_path / 'absent'}: no such directory" in str(caught.value)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ContractError) as caught:

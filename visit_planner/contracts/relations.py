@@ -258,11 +258,13 @@ def check_references(
     id_columns: tuple[str, ...],
     what: str,
     member: Member | None = None,
+    left_out: bool = True,
 ) -> list[Problem]:
     """Rows of ``df`` whose ``column`` names an id not in ``known`` (``member``: how to
     tell, when not by a hash set of ``known``).
 
-    A warning, not an error: the rows are left out and named, and the run goes on.
+    A warning, not an error: the rows are named and the run goes on, without them
+    (``left_out``) or keeping them with the reference ignored (a worker's own household).
     """
     found = (member or hashed)(df[column], known)
     unknown = df.filter(df[column].is_not_null() & ~found)
@@ -275,7 +277,13 @@ def check_references(
         Problem(
             file,
             column,
-            f"refers to an unknown {what}; these rows are left out (引用了不存在的编号)",
+            f"refers to an unknown {what}; "
+            + (
+                "these rows are left out (引用了不存在的编号, 这些行不予采用)"
+                if left_out
+                else "the reference is ignored, the rows are kept "
+                "(引用了不存在的编号, 已忽略该编号)"
+            ),
             ids=tuple(labels.head(5).to_list()),
             count=unknown.height,
             severity="warning",

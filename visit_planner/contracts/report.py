@@ -33,11 +33,15 @@ class Problem:
         where = f"{self.file}: column '{self.column}'" if self.column else self.file
         text = f"{where}: {self.rule}"
         if self.count:
-            shown = [
+            labelled = [
                 f"{i} ({v})" if v else i
                 for i, v in zip(self.ids, self.examples or ("",) * len(self.ids), strict=False)
             ][:MAX_IDS_SHOWN]
-            more = f" and {self.count - len(shown)} more" if self.count > len(shown) else ""
+            shown = list(dict.fromkeys(labelled))  # a repeated id (a duplicate) named once
+            if len(shown) < len(labelled):  # the rows outnumber their ids: no count of ids
+                more = " and more" if self.count > len(labelled) else ""
+            else:
+                more = f" and {self.count - len(shown)} more" if self.count > len(shown) else ""
             noun = "row" if self.count == 1 else "rows"
             text += f" — {self.count} {noun}: {', '.join(shown)}{more}"
         return text

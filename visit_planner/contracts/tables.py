@@ -325,6 +325,7 @@ def resolve_references(
             id_columns=ids,
             what=what,
             member=in_hh if what == "household" else None,
+            left_out=column != "own_household_id",  # the worker stays, without it
         )
     ]
     previous = previous.filter(
@@ -375,8 +376,13 @@ def _read_whole(name: str, path: Path) -> tuple[pl.DataFrame, list[Problem]]:
 def missing_tables(directory: Path) -> list[str]:
     """One message per required table that ``directory`` lacks; a ContractError when it is
     not a directory at all."""
+    if directory.is_file():
+        raise ContractError([
+            f"{directory}: a file, not a directory; give the directory that holds the "
+            "month's tables (应为数据目录, 而非文件)"
+        ])  # fmt: skip
     if not directory.is_dir():
-        raise ContractError([f"{directory}: not a directory (目录不存在)"])
+        raise ContractError([f"{directory}: no such directory (目录不存在)"])
     return [
         f"{directory / (name + '.parquet')}: required table is missing "
         f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
