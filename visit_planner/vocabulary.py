@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["DEFAULT_MONTH", "OVERRIDE_FILE_COLUMNS", "USER_ROLES"]
+__all__ = [
+    "AVOIDED",
+    "DEFAULT_MONTH",
+    "OVERRIDE_FILE_COLUMNS",
+    "PRODUCT",
+    "ROLE_TERMS",
+    "TERMS",
+    "TIER_TERMS",
+    "USER_ROLES",
+    "term",
+]
 
 USER_ROLES = ("planner", "supervisor", "data_scientist", "viewer")
 """The roles of a dashboard account (``users add --role``)."""
@@ -28,3 +38,65 @@ for correction; ``evidence`` and ``expires_on`` (YYYY-MM-DD) optional."""
 
 DEFAULT_MONTH: Final = "2026-11"
 """The month ``generate`` makes unless told otherwise (YYYY-MM)."""
+
+
+# --------------------------------------------------------------------------- glossary
+
+TERMS: Final[dict[str, tuple[str, str]]] = {
+    "household": ("农户", "household"),
+    "households": ("农户数", "households"),  # a count; after a number the measure word 户
+    "worker": ("人员", "worker"),
+    "tier": ("类别", "tier"),
+    "tier_changed": ("类别变化", "tier changed"),
+    "uncovered": ("未覆盖", "uncovered"),
+    "tier1_uncovered": ("一类户未覆盖", "tier-1 uncovered"),
+    "worker_changed": ("换人", "worker changed"),
+    "churn": ("换人率", "churn"),  # of the households whose tier did not change
+    "actor": ("操作人", "by"),  # who did it: the account in the audit log
+    "township": ("乡镇", "township"),
+    "run": ("方案", "run"),
+    "override": ("督导调整", "override"),
+}
+"""The command line's glossary: one Chinese and one English wording per term, as the
+dashboard and the README word them (人员 worker, 农户 household, 类别 tier, 未覆盖
+uncovered). Every text of ``visit_planner/cli`` uses these words; a test checks that none of
+:data:`AVOIDED` is left."""
+
+TIER_TERMS: Final[dict[int, tuple[str, str]]] = {
+    1: ("一类户", "tier 1"),
+    2: ("二类户", "tier 2"),
+    3: ("三类户", "tier 3"),
+}
+"""The fixed names of the tiers (a tier is shown by its name, never as a bare number)."""
+
+ROLE_TERMS: Final[dict[str, tuple[str, str]]] = {
+    "cadre": ("基层干部", "cadre"),
+    "village_official": ("村组干部", "village official"),
+    "grid_worker": ("网格员", "grid worker"),
+}
+"""The fixed names of the workers' roles."""
+
+AVOIDED: Final[dict[str, str]] = {
+    "住户": "农户 (household)",
+    "工作人员": "人员 (worker)",
+    "分类": "类别 (tier)",
+    "tier chg.": "tier changed",
+    "unc.": "uncovered",
+    "short\n": "tier-1 uncovered",
+    "by 人员": "by 操作人 (who did it)",
+    "by\n人员": "by\n操作人",
+    "actor\n人员": "by\n操作人",
+    "/ 户": "农户",
+    "households 户数": "households 农户数",
+}
+"""Wordings the glossary replaced (value: the glossary's), kept out of the CLI's texts."""
+
+PRODUCT: Final = ("家庭分类评估与挂包走访", "Household risk tiers and visit assignment")
+"""The product's name (the README's title): a name, kept as it is, 分类 included."""
+
+
+def term(key: str, sep: str = " ", *, english_first: bool = False) -> str:
+    """``农户 household``: a glossary term (:data:`TERMS`), Chinese first (or English first,
+    for the tables whose headers read English over Chinese)."""
+    zh, en = TERMS[key]
+    return f"{en}{sep}{zh}" if english_first else f"{zh}{sep}{en}"

@@ -13,6 +13,7 @@ from assignment.greedy import greedy_plan
 from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic.scores import truth_scores
+from visit_planner.vocabulary import TIER_TERMS
 
 
 @pytest.fixture(scope="module")
@@ -207,9 +208,15 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     """A tier-1 household the model thinks more likely tier 2 (24.7% / 54.1%) in a run: explain
     says the tier is the least expected cost under the run's policy (its policy.toml), with
     the policy's costs and the figures."""
-    from tests.visit_planner.helpers import assign_run
-
-    run = assign_run(greedy_files, tmp_path / "run")
+    monkeypatch.setenv("COLUMNS", "80")
+    run = tmp_path / "run"
+    rc, out, err = cli("assign", *_inputs(greedy_files), "--out", str(run), "--workers-processes",
+                       "1")  # fmt: skip
+    assert rc in (0, 3), err
+    # The summary's tiers by their names, in the glossary's words (was "tier 分类", 1/2/3).
+    assert "类别 tier" in out and "农户数 households" in out and "分类" not in out
+    assert all(f"{zh} {en}" in out for zh, en in TIER_TERMS.values())
+    assert too_wide(out, 80) == []
     plan = pl.read_parquet(run / "plan.parquet")
     row = plan.filter(pl.col("tier") == 1).drop_nulls("worker_id").row(0, named=True)
     hid, township = row["household_id"], row["township_id"]
@@ -225,7 +232,6 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
         model_tier=pl.col("final_tier"),
         tier_source=pl.lit("model"),
     ).write_parquet(run / "townships" / township / "scores.parquet")
-    monkeypatch.setenv("COLUMNS", "80")
     rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
     assert rc == 0, err
     assert "类别来源 tier decided by: 风险模型 the risk model" in out

@@ -31,7 +31,7 @@ def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatc
     assert readers[1].manifest.previous_run_id == nov.run_id
     households = pl.read_parquet(home / "data" / "2026-12" / "households.parquet")
     assert pl.read_parquet(readers[1].root / "plan.parquet").height == households.height
-    assert "among unchanged tiers" in flat(out)
+    assert "换人率 churn:" in flat(out) and "操作人" in out  # the glossary's words
     assert (home / "visit_lists" / "2026-12" / "index.html").is_file()
     assert (home / "mlflow.db").is_file()
     # Places by name and code (the generated data's real township names) in the summaries.

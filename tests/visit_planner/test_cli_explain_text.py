@@ -80,9 +80,9 @@ def test_a_rule_or_an_override_is_named_as_the_tiers_source() -> None:
     )
     assert override[0].startswith("类别来源 tier decided by: 督导调整 a supervisor's override:")
     assert len(override) > len(rule)  # the long reason wraps, under 80 columns
-    assert "  模型的分类 the model's tier: 一类户 tier 1" not in override  # the same tier
+    assert "  模型的类别 the model's tier: 一类户 tier 1" not in override  # the same tier
     raised = tier_lines({**SCORE, "tier_source": "override", "model_tier": 3, "final_tier": 1})
-    assert raised[1] == "  模型的分类 the model's tier: 三类户 tier 3"
+    assert raised[1] == "  模型的类别 the model's tier: 三类户 tier 3"
     assert max(cell_len(line) for line in override) <= 80
 
 

@@ -54,13 +54,18 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert (
         code == 0 and "worker changed" in flat(out) and "0 of" in flat(out)
     )  # same inputs, same plan
-    assert "both versions 两个版本都有的户" in flat(out) and "两月" not in out  # one month's runs
+    assert "both versions 两个版本都有的农户" in flat(out) and "两月" not in out  # one month's runs
+    assert "换人率 churn: 0.00% (类别未变 tier unchanged)" in out  # the glossary's words
+    assert "tier-1 uncovered" in flat(out) and "unc." not in out and "chg." not in out
     code, out, _ = cli(
         "runs", "rollback", "--month", "2026-11", "--to", v1.run_id[:8], "--reason", "test", *home
     )
     assert code == 0 and v1.run_id[:12] in out
     code, out, _ = cli("runs", "list", *home)
     assert code == 0 and "rolled_back" in out and "已回滚" in out
+    # Who published a run is its 操作人 (人员 is a worker); tier-1 uncovered in its one wording.
+    assert "操作人" in out and "人员" not in out and "short" not in out
+    assert "tier-1" in out and "uncovered" in out and "一类户" in out and "未覆盖" in out
     assert v1.run_id[:12] in out and v2.run_id[:12] in out  # ids never cut at 80 columns
     sheets = tmp_path / "sheets"
     code, out, err = cli(
@@ -90,6 +95,7 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert (last.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S") in out
     # A run id may fold onto a second line at 80 columns but is never cut.
     assert "…" not in out and "操作" in out
+    assert "by" in out and "操作人" in out and "人员" not in out and "actor" not in out
     assert v2.run_id in "".join(line.split("│")[-1].strip() for line in out.splitlines())
 
 
@@ -129,6 +135,7 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
         and "有效 active" in flat(out)
     )
     assert "reason 原因: ok" in flat(out) and "…" not in out
+    assert "by 操作人 " in out and "人员" not in out
     assert all(cell_len(line) <= 80 for line in out.splitlines()), out
 
 

@@ -12,6 +12,8 @@ from rich.panel import Panel
 from rich.text import Text
 from typer import rich_utils
 
+from visit_planner.vocabulary import PRODUCT
+
 
 class TerminalPanel:
     """A Rich panel on a terminal; on anything else (help or a usage error redirected to a
@@ -50,7 +52,7 @@ plain_redirected_help()
 
 app = typer.Typer(
     name="visit-planner",
-    help="Household risk tiers and visit assignment (家庭分类评估与挂包走访).",
+    help=f"{PRODUCT[1]} ({PRODUCT[0]}).",
     epilog=(
         "Environment (环境变量):\n\n"
         "- `VISIT_PLANNER_HOME`: the workspace when --home is not given.\n"

@@ -20,6 +20,7 @@ from rich.table import Table
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.cli.summary_text import print_coverage, print_input_notes, print_shortfalls
 from visit_planner.errors import GapFileError
+from visit_planner.vocabulary import TIER_TERMS, term
 
 if TYPE_CHECKING:
     from assignment.plan import PrefectureResult, TownshipResult
@@ -246,11 +247,11 @@ def print_assign_summary(
     from visit_planner.contracts.places import place_label
 
     plan, diag = result.plan, result.diagnostics
-    table = Table("tier 分类", "households 户数", "covered 已覆盖", "uncovered 未覆盖")
+    table = Table(term("tier"), term("households"), "已覆盖 covered", term("uncovered"))
     for t in (1, 2, 3):
         p = plan.filter(pl.col("tier") == t)
         cov = p.filter(pl.col("worker_id").is_not_null()).height
-        table.add_row(str(t), f"{p.height:,}", f"{cov:,}", f"{p.height - cov:,}")
+        table.add_row(" ".join(TIER_TERMS[t]), f"{p.height:,}", f"{cov:,}", f"{p.height - cov:,}")
     console.print(table)
     hours = float(plan["hours_per_month"].fill_null(0).sum()) if plan.height else 0.0
     travel = (

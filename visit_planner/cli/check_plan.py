@@ -232,7 +232,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """Why a household has its tier and its worker (分类与配对说明).
+    """Why a household has its tier and its worker (类别与配对说明).
 
     Says how the tier came about (the risk model with its probabilities and main reasons, and
     the policy's costs that make its tier the least expected cost; a policy rule; or a

@@ -173,9 +173,9 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
 
 
 _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
-    "households_before": "households last month / 上月户数",
-    "households_after": "households this month / 本月户数",
-    "households_reassessed": "households reassessed / 重新评估户",
+    "households_before": "households last month / 上月农户数",
+    "households_after": "households this month / 本月农户数",
+    "households_reassessed": "households reassessed / 重新评估的农户",
     "tier_changed": "assessed tier changed / 评估类别变化",
     "true_tier_changed": "true tier changed (truth) / 真实类别变化",
     "visit_recorded": "reassessed: visit recorded last month / 上月已走访",
@@ -187,16 +187,16 @@ _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
     "illness_added": "reassessed: serious illness added / 新增重病",
     "housing_worse": "reassessed: housing one grade worse / 住房等级下降",
     "housing_repaired": "reassessed: housing repaired / 危房改造",
-    "households_moved": "households moved / 迁居户",
-    "households_left": "households left / 迁出户",
-    "households_new": "new households / 新增户",
+    "households_moved": "households moved / 迁居农户",
+    "households_left": "households left / 迁出农户",
+    "households_new": "new households / 新增农户",
     "workers_before": "workers last month / 上月人员",
     "workers_after": "workers this month / 本月人员",
     "workers_left": "workers left / 离任人员",
     "workers_joined": "workers joined / 新任人员",
-    "own_household_cleared": "workers' own household left / 本人家庭迁出",
+    "own_household_cleared": "workers' own household left / 人员本人的农户迁出",
     "previous_pairs": "last month's pairs kept / 上月结对",
-    "previous_dropped_household_left": "pairs dropped: household left / 户已迁出",
+    "previous_dropped_household_left": "pairs dropped: household left / 农户已迁出",
     "previous_dropped_worker_left": "pairs dropped: worker left / 人员已离任",
     "previous_dropped_unknown": "plan pairs not in the prefecture / 方案中不存在的编号",
     "conflicts_dropped": "conflicts dropped / 删除回避关系",
@@ -217,7 +217,7 @@ def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, titl
         ("townships / 乡镇", households["township_id"].n_unique()),
         ("villages / 村(社区)", households["village_id"].n_unique()),
         ("grids / 网格", households["grid_id"].n_unique()),
-        ("households / 户", households.height),
+        ("households / 农户", households.height),
     ]
     rows += [
         (f"{ROLE_NAMES_ZH[Role(role)]} / {ROLE_NAMES_EN[Role(role)]}s", n)

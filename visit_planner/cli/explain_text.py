@@ -71,14 +71,14 @@ def household_lines(h: dict[str, Any], width: int = WIDTH) -> list[str]:
     tier_text = f"{TIER_ZH[int(tier)]} tier {tier}" if tier in (1, 2, 3) else "—"
     worker = h.get("worker_id")
     lines = [
-        f"住户 household {h['household_id']} · {tier_text}",
+        f"农户 household {h['household_id']} · {tier_text}",
         f"乡镇 township: {place_label(h.get('township_id'))}",
         (
-            f"走访人员 worker: {worker} ({_role(h.get('role'))})\n"
+            f"人员 worker: {worker} ({_role(h.get('role'))})\n"
             f"  往返 {h['travel_minutes']:.0f} 分钟/次 min per visit; "
             f"{h['hours_per_month']:.1f} 小时/月 h a month"
             if worker
-            else "走访人员 worker: 未分配 none (无人走访 unvisited this month)"
+            else "人员 worker: 未分配 none (无人走访 unvisited this month)"
         ),
         *_previous_lines(h),
         f"上位兜底 up-cover by a higher role: {_yes(h.get('up_cover'))}",
@@ -186,7 +186,7 @@ def tier_lines(
     lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ", width)
     model_tier, final_tier = score.get("model_tier"), score.get("final_tier")
     if model_tier in (1, 2, 3) and final_tier in (1, 2, 3) and model_tier != final_tier:
-        lines.append(f"  模型的分类 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
+        lines.append(f"  模型的类别 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
     if probabilities:
         probs = " · ".join(
             f"{TIER_ZH[k]} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)

@@ -20,6 +20,7 @@ from rich.table import Table
 from visit_planner import clock
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
+from visit_planner.vocabulary import TIER_TERMS
 
 if TYPE_CHECKING:
     from risk_model import TrainResult
@@ -358,12 +359,11 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     executor: ExecutorOption = ExecutorKind.LOCAL,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Score households with the champion model (计算家庭风险分类).
+    """Score households with the champion model (计算农户风险类别).
 
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
     """
-    from visit_planner.export.labels import TIER_ZH
     from visit_planner.risk_job import RiskJobError, score_file
 
     if unseen not in (None, "error", "missing"):
@@ -404,7 +404,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     order = {str(c): i for i, c in enumerate(res.classes)}  # the spec's order, highest risk first
     households = [str(c) for c in res.classes] == ["1", "2", "3"]
     for tier in sorted(s["final_tier"].unique().to_list(), key=lambda t: order.get(str(t), 99)):
-        row = [f"{tier} {TIER_ZH[int(tier)]}" if households else str(tier)]
+        row = [" ".join(TIER_TERMS[int(tier)]) if households else str(tier)]
         for src in ("model", "rule", "override"):
             n = counts.filter((counts["final_tier"] == tier) & (counts["tier_source"] == src))
             row.append(f"{int(n['len'].sum()):,}")
@@ -426,7 +426,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
             highlight=False,
         )
     console.print(f"drift report / 漂移报告: {res.drift_file}", highlight=False, soft_wrap=True)
-    console.print(f"{s.height:,} households / 户 in {res.seconds:.1f} s", highlight=False)
+    console.print(f"{s.height:,} households / 农户 in {res.seconds:.1f} s", highlight=False)
 
 
 @app.command("models")

@@ -16,6 +16,7 @@ from rich.table import Table
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
 from visit_planner.cli.summary_text import print_coverage, print_shortfalls
+from visit_planner.vocabulary import TIER_TERMS, term
 
 if TYPE_CHECKING:
     from visit_planner.plan_job import PlanOutcome
@@ -127,11 +128,12 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} ({run.kind})\n"
         f"plan hash 方案哈希 {run.plan_sha256[:16]}"
     )
-    table = Table("tier 类别", "households 户数", "uncovered 未覆盖")
-    names = {1: "一类户 tier 1", 2: "二类户 tier 2", 3: "三类户 tier 3"}
+    table = Table(term("tier"), term("households"), term("uncovered"))
     for t in (1, 2, 3):
         table.add_row(
-            names[t], f"{m.get(f'tier{t}_households', 0):,}", f"{m.get(f'tier{t}_uncovered', 0):,}"
+            " ".join(TIER_TERMS[t]),
+            f"{m.get(f'tier{t}_households', 0):,}",
+            f"{m.get(f'tier{t}_uncovered', 0):,}",
         )
     console.print(table)
     travel = float(m.get("travel_minutes_month") or 0.0)
@@ -145,11 +147,10 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     if prev is not None and versus is not None:
         console.print(
             f"against 对比 {prev.month} v{prev.version} ({prev.run_id[:12]}):\n"
-            f"  类别未变而换人 {versus['churn_tier_unchanged']:.2%} "
-            f"({int(versus['changed_tier_unchanged']):,} / {int(versus['tier_unchanged']):,}); "
-            f"类别变化 {int(versus['tier_changed']):,} 户\n"
-            f"  worker changed where the tier did not: {versus['churn_tier_unchanged']:.2%}; "
-            f"tier changed: {int(versus['tier_changed']):,}"
+            f"  {term('churn')}: {versus['churn_tier_unchanged']:.2%} "
+            f"({int(versus['changed_tier_unchanged']):,} / {int(versus['tier_unchanged']):,}, "
+            "类别未变 tier unchanged)\n"
+            f"  {term('tier_changed')}: {int(versus['tier_changed']):,}"
         )
     applied = len(outcome.outcomes) - len(outcome.not_applied)
     console.print(

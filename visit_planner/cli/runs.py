@@ -30,7 +30,7 @@ from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_shortfalls
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
-from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS
+from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, term
 
 if TYPE_CHECKING:
     import polars as pl
@@ -115,22 +115,23 @@ def runs_list(
     with _store(home, store_url) as (store, _):
         rows = store.list_runs(month)
     table = Table(
-        "run\n方案", "month\n月份", "v\n版本", "kind\n类型", "status\n状态", "by\n人员",
-        "tier 1\nshort\n一类户\n未覆盖", "churn\n换人",
+        "run\n方案", "month\n月份\nversion\n版本", "kind\n类型", "status\n状态",
+        term("actor", "\n", english_first=True), "tier-1\nuncovered\n一类户\n未覆盖",
+        term("churn", "\n", english_first=True),
     )  # fmt: skip
     for column in table.columns:
         column.no_wrap = True
     # At 80 columns a long account name folds; the run id and the month are never cut (no
-    # outer border: room for an account name of 10 characters on one line).
+    # outer border, the version under the month: room for an account name of 10 characters
+    # on one line, with a rolled_back run listed).
     table.show_edge = False
     table.columns[0].min_width, table.columns[1].min_width = 12, 7
-    table.columns[5].no_wrap, table.columns[5].overflow = False, "fold"
+    table.columns[4].no_wrap, table.columns[4].overflow = False, "fold"
     for r in sorted(rows, key=lambda r: (r.month, r.version), reverse=True):
         style = "bold" if r.status == "current" else ""
         table.add_row(
-            r.run_id[:12], r.month, str(r.version), _kind(r.kind, "\n"),
-            _status(r.status, "\n"), r.created_by,
-            f"{r.metrics.get('tier1_uncovered', 0):,}",
+            r.run_id[:12], f"{r.month}\nv{r.version}", _kind(r.kind, "\n"),
+            _status(r.status, "\n"), r.created_by, f"{r.metrics.get('tier1_uncovered', 0):,}",
             "-" if "churn_tier_unchanged" not in r.metrics
             else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
             style=style,
@@ -156,12 +157,13 @@ def runs_show(
     m = row.metrics
     lines = [
         f"run {row.run_id}  {row.month} v{row.version} ({_kind(row.kind)}, {_status(row.status)})",
-        f"created 创建 {clock.shown_both(row.created_at)} by {row.created_by}; "
+        f"created 创建 {clock.shown_both(row.created_at)} {term('actor', english_first=True)} "
+        f"{row.created_by}; "
         f"code {row.code_version}",
         f"model 模型 version {row.model_version}; policy 政策 sha256 {row.policy_sha256[:16]}",
         f"plan hash 方案哈希 {row.plan_sha256[:16]}; files 文件 "
         + ("verified 校验一致" if not bad else f"CHANGED 已被修改: {', '.join(bad[:5])}"),
-        f"households 户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
+        f"households 农户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
         f"{m.get('tier1_uncovered', 0):,}",
         f"travel 路途 {float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; "
         f"status 状态 {m.get('status')}",
@@ -206,8 +208,8 @@ def runs_diff(
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
     totals = diff_totals(diff)
     table = Table(
-        "乡镇\ntownship", "换人\nchanged", "类别变\ntier chg.", "一类户未覆盖\ntier-1 unc.",
-        "路途 h\ntravel h",
+        "乡镇\ntownship", "换人\nworker\nchanged", "类别变化\ntier\nchanged",
+        "一类户未覆盖\ntier-1\nuncovered", "路途 h\ntravel h",
     )  # fmt: skip
     for column in table.columns:
         column.no_wrap = True
@@ -221,20 +223,20 @@ def runs_diff(
         )
     console.print(table)
     console.print(
-        "换人 changed = 类别未变而换人 / 类别未变户 (tier unchanged)\n"
-        "类别变 tier chg. = 类别变化而换人 / 类别变化户 (tier changed)",
+        "换人 worker changed = 类别未变而换人 / 类别未变的农户 (tier unchanged)\n"
+        "类别变化 tier changed = 类别变化而换人 / 类别变化的农户",
         highlight=False,
     )
     both = (
-        "households in both versions 两个版本都有的户"
+        "households in both versions 两个版本都有的农户"
         if ra.month == rb.month
-        else "households in both months 两月都有的户"
+        else "households in both months 两月都有的农户"
     )
     console.print(
         f"{ra.month} v{ra.version} → {rb.month} v{rb.version}\n"
         f"  换人 worker changed: {int(totals['worker_changed']):,} of "
         f"{int(totals['in_both']):,} {both}\n"
-        f"  类别未变而换人 churn among unchanged tiers: {totals['churn_tier_unchanged']:.2%}\n"
+        f"  {term('churn')}: {totals['churn_tier_unchanged']:.2%} (类别未变 tier unchanged)\n"
         f"  一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
         f"{int(totals['uncovered_tier1_b'])}\n"
         f"  路途 travel: {totals['travel_minutes_month_a'] / 60:,.0f} → "
@@ -303,7 +305,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         overwrite=overwrite,
     )
     console.print(
-        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 户\n"
+        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 农户\n"
         f"  into {out}\n  (visit_lists.csv, sheets/, index.html)",
         highlight=False,
     )
@@ -510,7 +512,7 @@ def _override_lines(o: OverrideRow) -> list[str]:
     expires = f"; expires 到期 {o.expires_on}" if o.expires_on else ""
     return [
         f"#{o.id} {OVERRIDE_KIND_ZH.get(o.kind, '')} {o.kind}  {o.household_id} {what}  [{status}]",
-        f"    by 人员 {o.author}{expires}",
+        f"    {term('actor', english_first=True)} {o.author}{expires}",
         f"    reason 原因: {o.reason}",
     ]
 
@@ -610,8 +612,8 @@ def audit_list(
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
     table = Table(
-        "#", f"at ({clock.ZONE_EN})\n时间（{clock.ZONE_ZH}）", "actor\n人员", "action\n操作",
-        "subject\n对象",
+        "#", f"at ({clock.ZONE_EN})\n时间（{clock.ZONE_ZH}）",
+        term("actor", "\n", english_first=True), "action\n操作", "subject\n对象",
     )  # fmt: skip
     table.show_edge = False  # at 80 columns a run id folds onto a second line, never cut
     for column in table.columns[:4]:

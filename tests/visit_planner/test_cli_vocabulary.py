@@ -1,0 +1,48 @@
+"""One wording per term across the command line: the glossary (visit_planner/vocabulary.py)
+and the CLI's texts, none of which uses a wording the glossary replaced."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import visit_planner.cli
+from visit_planner.vocabulary import AVOIDED, PRODUCT, ROLE_TERMS, TERMS, TIER_TERMS, term
+
+CLI = Path(visit_planner.cli.__file__).parent
+
+
+def _texts(module: Path) -> list[tuple[int, str]]:
+    """Every string constant of ``module`` (f-strings' literal parts and docstrings too)."""
+    tree = ast.parse(module.read_text("utf-8"))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_the_glossary_has_one_wording_per_term() -> None:
+    for words in (TERMS, TIER_TERMS, ROLE_TERMS):
+        zh = [z for z, _ in words.values()]
+        en = [e for _, e in words.values()]
+        assert len(set(zh)) == len(zh) and len(set(en)) == len(en), words
+    assert TERMS["worker"] == ("人员", "worker") and TERMS["household"] == ("农户", "household")
+    assert TERMS["tier"] == ("类别", "tier") and TERMS["actor"] == ("操作人", "by")
+    assert [z for z, _ in TIER_TERMS.values()] == ["一类户", "二类户", "三类户"]
+    assert [z for z, _ in ROLE_TERMS.values()] == ["基层干部", "村组干部", "网格员"]
+    assert term("tier1_uncovered") == "一类户未覆盖 tier-1 uncovered"
+    assert term("actor", "\n", english_first=True) == "by\n操作人"
+
+
+@pytest.mark.parametrize("module", sorted(CLI.glob("*.py")), ids=lambda p: p.name)
+def test_no_cli_text_uses_a_replaced_wording(module: Path) -> None:
+    found = [
+        (line, word, f"use {AVOIDED[word]}")
+        for line, text in _texts(module)
+        for word in AVOIDED
+        if word in text.replace(PRODUCT[0], "")  # the product's name is a name
+    ]
+    assert found == [], f"{module.name}: {found}"
