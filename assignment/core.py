@@ -21,11 +21,11 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.sat.python import cp_model
 
 from assignment.bounds import relative_gap
 from assignment.domain import Status
 from assignment.errors import InputError, SolverInternalError
+from assignment.solver import cpsat as cp_model
 from assignment.solver.highs import solve_mip
 
 _SCALE = 1000  # fixed-point scale for non-integer data in CP-SAT
@@ -247,12 +247,9 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
         for arc, var in x.items():
             model.add_hint(var, bool(hint[p.arc_item[arc]] == arc))
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.num_workers = max(1, int(num_workers))
-    solver.parameters.random_seed = seed
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
+    solver = cp_model.new_solver(
+        seed=seed, work=deterministic_time, time_limit=time_limit, workers=num_workers
+    )
     code = solver.solve(model)
     choice = np.full(p.n_items, -1, dtype=np.int64)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -63,10 +63,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
+from assignment.solver import cpsat as cp_model
 from assignment.solver.count_search import CONSOLIDATE, search_cost, search_count
 from assignment.solver.cover_lns import improve_cover
 from assignment.solver.highs import solve_lp, solve_mip
@@ -232,15 +232,11 @@ def _build(
 
 
 def _solver(work: float, time_limit: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = SEED
-    solver.parameters.max_deterministic_time = float(work)
-    solver.parameters.max_time_in_seconds = float(time_limit)
     # Full LP relaxation with cuts at every node: it proves these counts at once where the
     # default level leaves the last household open (measured on the demo's short township).
-    solver.parameters.linearization_level = 2
-    return solver
+    return cp_model.new_solver(
+        seed=SEED, work=work, time_limit=time_limit, params=(("linearization_level", 2),)
+    )
 
 
 def _hint(

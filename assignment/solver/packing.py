@@ -37,10 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from assignment.constraints import CAPACITY_TOL, fits_capacity
 from assignment.problem import ArcArrays
+from assignment.solver import cpsat as cp_model
 from assignment.solver.priority import top_mask
 
 HOURS_SCALE = 100_000  # CP-SAT needs integers: hours in units of 1e-5 h, rounded safely
@@ -573,14 +573,11 @@ def _solve_group(
     for j, a in enumerate(var_arcs.tolist()):
         model.add_hint(x[j], bool(current[j] == a))
 
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = opts.seed
-    solver.parameters.max_deterministic_time = (
-        opts.single_deterministic_time if len(group) == 1 else opts.group_deterministic_time
+    solver = cp_model.new_solver(
+        seed=opts.seed,
+        work=opts.single_deterministic_time if len(group) == 1 else opts.group_deterministic_time,
+        params=opts.cp_params,
     )
-    for name, value in opts.cp_params:
-        setattr(solver.parameters, name, value)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
