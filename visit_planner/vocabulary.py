@@ -17,11 +17,17 @@ __all__ = [
     "AVOIDED",
     "DEFAULT_MONTH",
     "OVERRIDE_FILE_COLUMNS",
+    "OVERRIDE_OUTCOMES",
     "PRODUCT",
     "ROLE_TERMS",
+    "RUN_KIND_ZH",
+    "RUN_STATUS_ZH",
+    "SOLVE_STATUS",
     "TERMS",
     "TIER_TERMS",
     "USER_ROLES",
+    "outcome_words",
+    "status_words",
     "term",
 ]
 
@@ -93,6 +99,43 @@ AVOIDED: Final[dict[str, str]] = {
 
 PRODUCT: Final = ("家庭分类评估与挂包走访", "Household risk tiers and visit assignment")
 """The product's name (the README's title): a name, kept as it is, 分类 included."""
+
+
+SOLVE_STATUS: Final[dict[str, tuple[str, str]]] = {
+    "optimal": ("最优", "optimal"),
+    "feasible": ("可行", "feasible"),
+    "infeasible": ("不可行", "infeasible"),
+    "unknown": ("未知", "unknown"),
+    "invalid": ("无效", "invalid"),
+    "error": ("出错", "error"),
+}
+"""A solve's status (a run's, a township's), the dashboard's words."""
+
+OVERRIDE_OUTCOMES: Final[dict[str, tuple[str, str]]] = {
+    "applied": ("已生效", "applied"),
+    "not_applied": ("未生效", "not applied"),
+}
+"""What became of an override in a run, the dashboard's words."""
+
+
+RUN_STATUS_ZH: Final = {"current": "当前", "superseded": "已被取代", "rolled_back": "已回滚"}
+"""A run's status in Chinese (the dashboard's wording), shown beside the English."""
+
+RUN_KIND_ZH: Final = {"plan": "编制", "amend": "修订"}
+"""A run's kind in Chinese, shown beside the English."""
+
+
+def status_words(status: object) -> str:
+    """``可行 feasible``: a solve's status in both languages (the stored value alone when it
+    has no Chinese)."""
+    zh, en = SOLVE_STATUS.get(str(status), ("", str(status)))
+    return f"{zh} {en}".strip()
+
+
+def outcome_words(outcome: str) -> str:
+    """``已生效 applied``: an override's outcome in both languages."""
+    zh, en = OVERRIDE_OUTCOMES.get(outcome, ("", outcome))
+    return f"{zh} {en}".strip()
 
 
 def term(key: str, sep: str = " ", *, english_first: bool = False) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import flat, too_wide
 
 
 def test_generate_then_validate(tmp_path: Path, cli) -> None:
@@ -62,3 +62,28 @@ def test_validate_missing_directory(tmp_path: Path, cli) -> None:
     rc, _, err = cli(*["validate", str(tmp_path / "households.parquet")])
     assert rc == 2 and "Traceback" not in err
     assert "a file, not a directory" in flat(err) and "目录不存在" not in err
+
+
+def test_validate_labels_each_warning_in_both_languages_at_80_columns(
+    small_prefecture_dir: Path, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A column outside the contract: the warning was 'WARNING …' on one line of 176 columns
+    in a redirected file; now 警告 WARNING, wrapped with its continuations indented."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(small_prefecture_dir, data)
+    households = pl.read_parquet(data / "households.parquet")
+    long_column = "remarks_from_the_village_committee_meeting"
+    households.with_columns(pl.lit("x").alias(long_column)).write_parquet(
+        data / "households.parquet"
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    rc, _, err = cli("validate", str(data))
+    assert rc == 0, err
+    assert err.startswith("警告 WARNING:") and err.count("WARNING") == err.count("警告 WARNING:")
+    # Nothing wider than 80 columns but a path too long to break (it is never broken).
+    assert [line for line in too_wide(err, 80) if len(line.split()) > 1] == []
+    assert all(line.startswith("  ") for line in err.splitlines()[1:])  # continuations
+    assert f"'{long_column}'" in err  # the column's name whole
+    assert "not in the contract" in flat(err) and "契约外的列" in err

@@ -74,6 +74,25 @@ def test_wrapped_lines_hang_their_continuations() -> None:
     assert second[0].startswith("  next") and all(s.startswith("    ") for s in second[1:])
 
 
+def test_the_consoles_are_80_wide_when_redirected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich alone takes the width of any standard stream that is a terminal: typed at a
+    150-column terminal, ``visit-planner ... > file`` wrote 150-column lines into the file."""
+    import io
+    import os
+
+    from rich.console import Console
+
+    from visit_planner.cli._app import CliConsole
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=0: os.terminal_size((150, 40)))
+    assert Console(file=io.StringIO()).width == 150  # what rich does
+    assert CliConsole(file=io.StringIO()).width == 80  # a file: 80 columns
+    assert CliConsole(file=io.StringIO(), force_terminal=True).width == 150  # a terminal
+    monkeypatch.setenv("COLUMNS", "100")
+    assert CliConsole(file=io.StringIO()).width == 100  # as the user asks
+
+
 @pytest.mark.parametrize("columns", ["80", "100"])
 def test_the_error_line_is_wrapped_at_the_width_and_says_all_of_it(
     cli: Callable[..., tuple[int, str, str]],

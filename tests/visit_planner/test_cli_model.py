@@ -75,6 +75,9 @@ def test_train_promote_score_models_loop(
         "model_version",
     } <= set(s.columns)
     assert (s["model_version"] == "1").all()
+    # How each tier came about, in both languages; the tiers by name.
+    for words in ("风险模型", "政策规则", "督导调整", "model", "rule", "override", "一类户 tier 1"):
+        assert words in out, words
     assert s.filter(pl.col("household_id") == "H0000001")["tier_source"].item() == "override"
     assert set(s["tier_source"].unique()) <= {"model", "rule", "override"}
     drift = pl.read_csv(tmp_path / "scores.drift.csv")
@@ -91,6 +94,7 @@ def test_train_promote_score_models_loop(
     registered = datetime.fromtimestamp(v1.created_ms / 1000, UTC) + timedelta(hours=8)
     assert f"v1 [champion]  {registered:%Y-%m-%d %H:%M}  " in out
     assert "(newest first; 北京时间 Beijing time)" in out and "UTC" not in out
+    assert "通过检验 gate passed" in out
 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")
     broken = tmp_path / "broken.parquet"

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from rich.cells import cell_len
 
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.paths import Workspace
 from visit_planner.store import Store, store_url
 
@@ -36,6 +36,10 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert code in (0, 3), err
     for stage in ("validate", "score", "assign", "check", "publish"):
         assert stage in out
+    # Warnings and summary read at 80 columns (the run's own path aside); overrides' outcomes
+    # and the run's kind in both languages.
+    assert too_wide(err, 80) == [] and [x for x in too_wide(out) if "files 文件" not in x] == []
+    assert "已生效 applied" in out and "(plan 编制)" in out
     assert "published" in out and "Traceback" not in out + err
     code, out, _ = cli("plan", "--month", "2026-11", *data, *home)
     assert code in (0, 3)
@@ -46,6 +50,8 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
         v1, v2 = sorted(s.list_runs("2026-11"), key=lambda r: r.version)
     code, out, _ = cli("runs", "show", v2.run_id[:8], *home)
     assert code == 0 and "verified" in out and "sha256" in out
+    status = v2.metrics["status"]
+    assert f"status 求解状态 {dict(optimal='最优', feasible='可行')[status]} {status}" in out
     # Created at, in Beijing time (UTC+8) with its label in both languages, never UTC.
     beijing = (v2.created_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert f"created 创建 {beijing} (北京时间 Beijing time) by" in flat(out)
@@ -93,10 +99,12 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     with Store.open(store_url(Workspace(ws / "ws"))) as s:
         last = s.audit_entries()[-1]
     assert (last.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S") in out
-    # A run id may fold onto a second line at 80 columns but is never cut.
+    # A run id is whole on a line of its own, to be copied: never folded, never cut.
     assert "…" not in out and "操作" in out
     assert "by" in out and "操作人" in out and "人员" not in out and "actor" not in out
-    assert v2.run_id in "".join(line.split("│")[-1].strip() for line in out.splitlines())
+    lines = [line.strip() for line in out.splitlines()]
+    assert v1.run_id in lines and v2.run_id in lines
+    assert too_wide(out, 80) == []
 
 
 def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]

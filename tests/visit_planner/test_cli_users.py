@@ -80,6 +80,7 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
         "county:532621",
         "prefecture",
         "active",
+        "有效",
         "wang.fang@",
         "邮箱",
     ):  # fmt: skip  (a long address folds)
@@ -97,7 +98,7 @@ def test_disable_stops_sign_in(cli: Cli, opts: list[str], db_url: str) -> None:
     with Store.open(db_url) as store, pytest.raises(LoginError, match="disabled"):
         store.authenticate("planner01", password)
     code, out, _ = cli("users", "list", *opts)
-    assert "disabled" in out
+    assert "disabled" in out and "已停用" in out
 
 
 def test_list_shows_when_a_lock_ends_in_beijing_time(
@@ -114,7 +115,7 @@ def test_list_shows_when_a_lock_ends_in_beijing_time(
     code, out, err = cli("users", "list", *opts)
     assert code == 0, err
     beijing = row.locked_until + timedelta(hours=8)
-    assert f"locked→{beijing:%H:%M}" in out
+    assert f"locked→{beijing:%H:%M}" in out and "锁定" in out
     assert "locked until HH:MM Beijing time (锁定至北京时间 HH:MM)" in flat(out)
     assert f"{row.password_changed_at + timedelta(hours=8):%Y-%m-%d}" in out  # the Beijing day
     assert "UTC" not in out

@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.console import (
+    Console,
+    ConsoleDimensions,
+    ConsoleOptions,
+    RenderableType,
+    RenderResult,
+)
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
@@ -69,8 +75,31 @@ app = typer.Typer(
     # is the root app's and Typer hands it to every sub-app and command.
     rich_markup_mode="markdown",
 )
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # never break ids across lines
+
+
+class CliConsole(Console):
+    """A console as wide as its terminal, or ``$COLUMNS``; 80 columns when it writes to no
+    terminal (a file, a pipe). Rich alone takes the width of whichever standard stream is a
+    terminal, so ``visit-planner ... > file`` typed at a 200-column terminal wrote lines of
+    200 columns into the file."""
+
+    REDIRECTED_WIDTH = 80
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The terminal's size; :attr:`REDIRECTED_WIDTH` wide when not on a terminal."""
+        dims = super().size
+        if self._width is None and not self.is_terminal and "COLUMNS" not in self._environ:
+            return ConsoleDimensions(self.REDIRECTED_WIDTH, dims.height)
+        return dims
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = CliConsole()
+err_console = CliConsole(stderr=True, soft_wrap=True)  # never break ids across lines
 
 HomeOption = Annotated[
     Path | None,

@@ -18,9 +18,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from visit_planner.cli._app import PolicyOption, app, console, err_console
-from visit_planner.cli.summary_text import print_coverage, print_input_notes, print_shortfalls
+from visit_planner.cli.summary_text import (
+    print_coverage,
+    print_hanging,
+    print_input_notes,
+    print_shortfalls,
+    print_wrapped,
+)
 from visit_planner.errors import GapFileError
-from visit_planner.vocabulary import TIER_TERMS, term
+from visit_planner.vocabulary import TIER_TERMS, status_words, term
 
 if TYPE_CHECKING:
     from assignment.plan import PrefectureResult, TownshipResult
@@ -91,7 +97,14 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
         instances = read_gap(file)
     except OrlibFormatError as exc:
         raise GapFileError(str(exc)) from None
-    table = Table("instance", "status", "objective", "bound", "gap", "seconds")
+    table = Table(
+        "instance\n算例",
+        "status\n状态",
+        "objective\n目标值",
+        "bound\n下界",
+        "gap\n差距",
+        "seconds\n秒",
+    )
     for inst in instances:
         res = solve_core(
             inst.to_problem(),
@@ -113,7 +126,7 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
         else:
             table.add_row(
                 inst.name,
-                res.status.value,
+                status_words(res.status.value),
                 _fmt(res.objective),
                 _fmt(res.bound),
                 "-" if res.gap is None else f"{res.gap:.4%}",
@@ -271,9 +284,14 @@ def print_assign_summary(
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
     for row in failed.iter_rows(named=True):
         tw = place_label(row["township_id"])
-        err_console.print(
-            f"[bold red]乡镇 {tw} 求解失败, 其农户未分配 / township {tw} failed, its "
-            f"{row['households']:,} households are left unassigned: {row['error']}[/]"
+        print_wrapped(
+            [
+                f"乡镇 {tw} 求解失败, 其 {row['households']:,} 户未分配",
+                f"township {tw} failed, its {row['households']:,} households are left "
+                f"unassigned: {row['error']}",
+            ],
+            err_console,
+            style="bold red",
         )
     print_shortfalls(diag)
     print_input_notes(warnings, [issue.message for issue in result.issues])
@@ -283,12 +301,13 @@ def print_assign_summary(
         highlight=False,
     )
     if result.failed_townships:
-        err_console.print(
-            f"[bold red]{len(result.failed_townships)} township(s) failed (乡镇求解失败) - "
-            f"exit {EXIT_TOWNSHIP_FAILED}[/]"
+        print_hanging(
+            f"{len(result.failed_townships):,} 个乡镇求解失败 township(s) failed - "
+            f"exit {EXIT_TOWNSHIP_FAILED}",
+            style="bold red",
         )
     elif result.unassigned_tier1:
-        err_console.print(
-            f"[bold red]{result.unassigned_tier1} tier-1 households uncovered "
-            f"(一类户未覆盖) - exit {EXIT_TIER1_UNCOVERED}[/]"
+        print_hanging(
+            f"{term('tier1_uncovered')}: {result.unassigned_tier1:,} - exit {EXIT_TIER1_UNCOVERED}",
+            style="bold red",
         )

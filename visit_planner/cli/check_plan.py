@@ -171,7 +171,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         _write_atomic(violations_frame(result.violations), out)
     if result.valid:
         console.print(
-            f"[green]plan valid / 方案通过校验[/]: {result.plan_rows} rows, 0 violations",
+            f"[green]plan valid / 方案通过校验[/]: {result.plan_rows:,} rows 行, 0 violations 违规",
             highlight=False,
         )
         return
@@ -191,7 +191,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         for line in violation_lines(shown, places, console.width):
             console.print(line, highlight=False, markup=False)
     console.print(
-        f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations)} violations",
+        f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations):,} violations 违规",
         highlight=False,
     )
     raise typer.Exit(EXIT_VIOLATIONS)

@@ -23,6 +23,7 @@ import typer
 
 from visit_planner.cli._app import HomeOption, app, err_console
 from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.cli.summary_text import print_hanging
 from visit_planner.offline import OFFLINE_ENV
 from visit_planner.paths import HOME_ENV, resolve_workspace
 
@@ -118,7 +119,8 @@ def dashboard(
     address = check_address(address)
     command = streamlit_command(port, address)
     if not is_loopback(address):
-        err_console.print(exposure_warning(address, port), style="bold red", highlight=False)
+        for line in exposure_warning(address, port).splitlines():
+            print_hanging(line, err_console, style="bold red")
     err_console.print(
         f"dashboard 仪表盘: http://{address}:{port} (workspace {resolve_workspace(home).root})",
         highlight=False,

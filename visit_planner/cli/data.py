@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from visit_planner.cli._app import app, console, err_console
+from visit_planner.cli._app import app, console
+from visit_planner.cli.summary_text import print_problems
 from visit_planner.vocabulary import DEFAULT_MONTH
 
 if TYPE_CHECKING:
@@ -167,8 +168,12 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
     for what in order + sorted(set(info.changes) - set(order)):
         table.add_row(_CHANGE_TEXT.get(what, what), f"{info.changes[what]:,}")
     console.print(table)
-    source_text = "the given plan / 上月方案" if plan is not None else f"{source} (months advanced)"
-    console.print(f"previous_assignment from {source_text}", highlight=False)
+    source_text = (
+        "上月方案 the given plan" if plan is not None else f"{source} (月份顺延 months advanced)"
+    )
+    console.print(
+        f"previous_assignment 上月结对 from {source_text}", highlight=False, soft_wrap=True
+    )
     console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
 
 
@@ -243,9 +248,8 @@ def validate_cmd(
 
     Exits 0 when the data can be used (warnings are printed), 2 with every problem otherwise.
     """
-    from visit_planner.contracts import format_problems, load_inputs
+    from visit_planner.contracts import load_inputs
 
     inputs = load_inputs(directory)
-    if inputs.warnings:
-        err_console.print(format_problems(inputs.warnings), highlight=False, markup=False)
+    print_problems(inputs.warnings)
     _summary(inputs.households, inputs.workers, directory, "valid / 校验通过")

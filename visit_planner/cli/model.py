@@ -20,6 +20,7 @@ from rich.table import Table
 from visit_planner import clock
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
+from visit_planner.cli.summary_text import print_hanging, print_wrapped
 from visit_planner.vocabulary import TIER_TERMS
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             mlflow_uri=mlflow_uri,
         )
     for w in out.warnings or ():
-        err_console.print(f"warning / 警告: {w}", highlight=False)
+        print_hanging(f"warning / 警告: {w}", style="yellow")
     _print_training(out.result, out.seconds)
     if out.version is not None:
         console.print(
@@ -233,7 +234,7 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
 def _print_training(r: TrainResult, seconds: float) -> None:
     """What `train` tells the user: the comparison, the choice, notes, fidelity, timing."""
     for note in r.notes:
-        err_console.print(f"note / 提示: {note}", highlight=False)
+        print_hanging(f"note / 提示: {note}")
     console.print(_evaluation_table(r, console.width))
     split = f"whole {r.spec.group_column} groups" if r.spec.group_column else "random rows"
     console.print(f"held out: {split} / 按组留出", highlight=False)
@@ -314,10 +315,10 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         )
     except RiskJobError as exc:
         if isinstance(exc.__cause__, PromotionRefusedError):
-            err_console.print(str(exc), highlight=False)
-            err_console.print(
-                'use --force --reason "..." to override (audited) / '
-                "如需强制晋升请加 --force --reason"
+            print_wrapped(str(exc).splitlines(), err_console)
+            print_hanging(
+                '如需强制晋升请加 --force --reason "..." (记入审计日志) / '
+                'use --force --reason "..." to override (audited)'
             )
             raise typer.Exit(1) from None
         raise
@@ -364,6 +365,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
     """
+    from visit_planner.export.labels import TIER_SOURCE
     from visit_planner.risk_job import RiskJobError, score_file
 
     if unseen not in (None, "error", "missing"):
@@ -396,10 +398,11 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
                 mlflow_uri=mlflow_uri,
             )
     s = res.scores
-    table = Table(title=f"{res.scores_file} — model version {res.model_version}")
-    table.add_column("final tier / 最终类别")
-    for src in ("model", "rule", "override"):
-        table.add_column(src, justify="right")
+    console.print(f"scores 评分: {res.scores_file}", highlight=False, soft_wrap=True)
+    table = Table(title=f"模型版本 model version {res.model_version}")
+    table.add_column("最终类别\nfinal tier")
+    for src in ("model", "rule", "override"):  # how the tier came about, the dashboard's words
+        table.add_column(f"{TIER_SOURCE[src][0]}\n{src}", justify="right")
     counts = s.group_by("final_tier", "tier_source").len()
     order = {str(c): i for i, c in enumerate(res.classes)}  # the spec's order, highest risk first
     households = [str(c) for c in res.classes] == ["1", "2", "3"]
@@ -411,13 +414,13 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
         table.add_row(*row)
     console.print(table)
     for w in res.warnings:
-        err_console.print(f"warning / 警告: {w}", highlight=False)
+        print_hanging(f"warning / 警告: {w}", style="yellow")
     flagged = res.drift.filter(res.drift["flagged"])
     if flagged.height:
-        err_console.print(
-            "drift / 数据漂移: PSI over threshold for "
+        print_hanging(
+            "drift / 数据漂移: PSI 超过阈值 over threshold for "
             + ", ".join(f"{f} ({p:.2f})" for f, p in flagged.select("feature", "psi").iter_rows()),
-            highlight=False,
+            style="yellow",
         )
     if res.fidelity is not None:
         console.print(
@@ -426,7 +429,9 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
             highlight=False,
         )
     console.print(f"drift report / 漂移报告: {res.drift_file}", highlight=False, soft_wrap=True)
-    console.print(f"{s.height:,} households / 农户 in {res.seconds:.1f} s", highlight=False)
+    console.print(
+        f"scored 已评分 {s.height:,} 户 households in {res.seconds:.1f} s", highlight=False
+    )
 
 
 @app.command("models")
@@ -448,9 +453,9 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         promo = ""
         if "promoted_at" in v.tags:
             promo = (
-                "forced: " + v.tags.get("promotion_reason", "")
+                "强制 forced: " + v.tags.get("promotion_reason", "")
                 if v.tags.get("promotion_forced") == "true"
-                else "gate passed"
+                else "通过检验 gate passed"
             )
         aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
         gap = m.get("log_loss_gap_pct")

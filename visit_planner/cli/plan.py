@@ -15,8 +15,14 @@ from rich.table import Table
 
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
-from visit_planner.cli.summary_text import print_coverage, print_shortfalls
-from visit_planner.vocabulary import TIER_TERMS, term
+from visit_planner.cli.summary_text import (
+    print_coverage,
+    print_hanging,
+    print_problems,
+    print_shortfalls,
+    print_wrapped,
+)
+from visit_planner.vocabulary import RUN_KIND_ZH, TIER_TERMS, outcome_words, term
 
 if TYPE_CHECKING:
     from visit_planner.plan_job import PlanOutcome
@@ -82,6 +88,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     import polars as pl
 
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
+    from visit_planner.contracts.places import place_label
     from visit_planner.plan_job import PlanRequest, run_plan
 
     req = PlanRequest(
@@ -108,13 +115,19 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     if result.failed_townships:
         failed = result.diagnostics.filter(pl.col("error").is_not_null())
         for tw, n, error in failed.select("township_id", "households", "error").iter_rows():
-            err_console.print(
-                f"[bold red]乡镇 {tw} 求解失败, 其 {n:,} 户未分配 / township {tw} failed, its "
-                f"{n:,} households are unassigned: {error}[/]"
+            print_wrapped(
+                [
+                    f"乡镇 {place_label(tw)} 求解失败, 其 {n:,} 户未分配",
+                    f"township {place_label(tw)} failed, its {n:,} households are "
+                    f"unassigned: {error}",
+                ],
+                err_console,
+                style="bold red",
             )
-        err_console.print(
-            f"[bold red]partial run 部分方案: {failed.height} township(s) failed, the others "
-            f"are published - exit {EXIT_TOWNSHIP_FAILED}[/]"
+        print_hanging(
+            f"部分方案 partial run: {failed.height:,} 个乡镇求解失败 township(s) failed, the "
+            f"others are published - exit {EXIT_TOWNSHIP_FAILED}",
+            style="bold red",
         )
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if int(outcome.run.metrics.get("tier1_uncovered", 0)) > 0:
@@ -125,7 +138,8 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     """The published run, coverage, travel, churn against the previous run, overrides."""
     run, m = outcome.run, outcome.run.metrics
     console.print(
-        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} ({run.kind})\n"
+        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} "
+        f"({run.kind} {RUN_KIND_ZH.get(run.kind, '')})\n"
         f"plan hash 方案哈希 {run.plan_sha256[:16]}"
     )
     table = Table(term("tier"), term("households"), term("uncovered"))
@@ -154,17 +168,21 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         )
     applied = len(outcome.outcomes) - len(outcome.not_applied)
     console.print(
-        f"overrides 督导调整: {applied} applied 已应用, {len(outcome.not_applied)} not 未应用"
+        f"{term('override')}: {applied:,} {outcome_words('applied')}, "
+        f"{len(outcome.not_applied):,} {outcome_words('not_applied')}",
+        highlight=False,
     )
     for o in outcome.not_applied:
-        err_console.print(f"[yellow]  #{o.override_id} not applied 未应用: {o.reason}[/]")
-    if outcome.input_warnings:  # as `validate` words them: nothing is left out unsaid
-        from visit_planner.contracts.report import format_problems
-
-        err_console.print(format_problems(outcome.input_warnings), highlight=False, markup=False)
+        print_hanging(
+            f"#{o.override_id} {outcome_words('not_applied')}: {o.reason}",
+            first="  ",
+            rest="    ",
+            style="yellow",
+        )
+    print_problems(outcome.input_warnings)  # as `validate` words them: nothing left unsaid
     for w in outcome.warnings:
-        err_console.print(f"[yellow]score 评分: {w}[/]")
+        print_hanging(f"score 评分: {w}", style="yellow")
     print_shortfalls(outcome.solved.result.diagnostics)
     for note in outcome.notices:
-        err_console.print(f"[yellow]note 提示: {note}[/]", highlight=False)
+        print_hanging(f"note 提示: {note}", style="yellow")
     console.print(f"files 文件: {outcome.run_dir}")

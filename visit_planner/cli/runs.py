@@ -27,10 +27,17 @@ from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
-from visit_planner.cli.summary_text import print_shortfalls
+from visit_planner.cli.summary_text import print_hanging, print_shortfalls
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
-from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, term
+from visit_planner.vocabulary import (
+    OVERRIDE_FILE_COLUMNS,
+    RUN_KIND_ZH,
+    RUN_STATUS_ZH,
+    outcome_words,
+    status_words,
+    term,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -82,12 +89,6 @@ def _reader(workspace: Workspace, run: RunRow) -> RunReader:
 
 
 # --------------------------------------------------------------------------- runs
-
-RUN_STATUS_ZH = {"current": "当前", "superseded": "已被取代", "rolled_back": "已回滚"}
-"""A run's status in Chinese (the dashboard's wording), shown beside the English."""
-
-RUN_KIND_ZH = {"plan": "编制", "amend": "修订"}
-"""A run's kind in Chinese, shown beside the English."""
 
 
 def _status(status: str, sep: str = " ") -> str:
@@ -158,15 +159,15 @@ def runs_show(
     lines = [
         f"run {row.run_id}  {row.month} v{row.version} ({_kind(row.kind)}, {_status(row.status)})",
         f"created 创建 {clock.shown_both(row.created_at)} {term('actor', english_first=True)} "
-        f"{row.created_by}; "
-        f"code {row.code_version}",
-        f"model 模型 version {row.model_version}; policy 政策 sha256 {row.policy_sha256[:16]}",
-        f"plan hash 方案哈希 {row.plan_sha256[:16]}; files 文件 "
+        f"{row.created_by}",
+        f"model 模型 version {row.model_version}; code 程序版本 {row.code_version}",
+        f"policy 政策 sha256 {row.policy_sha256[:16]}; plan hash 方案哈希 {row.plan_sha256[:16]}",
+        "files 文件 "
         + ("verified 校验一致" if not bad else f"CHANGED 已被修改: {', '.join(bad[:5])}"),
         f"households 农户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
         f"{m.get('tier1_uncovered', 0):,}",
         f"travel 路途 {float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; "
-        f"status 状态 {m.get('status')}",
+        f"status 求解状态 {status_words(m.get('status'))}",
     ]
     for name, info in sorted(row.inputs.items()):
         lines += [
@@ -176,9 +177,10 @@ def runs_show(
     if row.parent_run_id:
         lines.append(f"amends 修订自 {row.parent_run_id[:12]}")
     for o in outcomes:
-        lines.append(f"override 调整 #{o.override_id}: {o.outcome} {o.reason}".rstrip())
+        lines.append(f"{term('override')} #{o.override_id}: {outcome_words(o.outcome)} {o.reason}")
     lines.append(f"files 文件: {reader.root}")
-    console.print("\n".join(lines), highlight=False)
+    for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
+        print_hanging(line.rstrip(), console, rest="  ")
     print_shortfalls(reader.diagnostics())  # each short township by name, and what would cover it
     if bad:
         raise typer.Exit(4)
@@ -427,7 +429,8 @@ def overrides_import(
     """
     if not file.is_file():
         raise PlanFileError(f"{file}: file not found (找不到文件)")
-    from visit_planner.contracts.report import Problem, format_problems
+    from visit_planner.cli.summary_text import problem_texts
+    from visit_planner.contracts.report import Problem
     from visit_planner.overrides import (
         check_overrides_against_data,
         check_overrides_against_store,
@@ -467,7 +470,7 @@ def overrides_import(
                 [
                     f"{file}: {len(problems)} problem(s); nothing was imported "
                     "(文件有误, 未导入任何调整)",
-                    format_problems(problems),
+                    *problem_texts(problems),
                 ]
             )
         rows = store.add_overrides(  # one transaction: all or none
@@ -611,19 +614,26 @@ def audit_list(
     """The last entries of the audit log (审计日志)."""
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
-    table = Table(
-        "#", f"at ({clock.ZONE_EN})\n时间（{clock.ZONE_ZH}）",
-        term("actor", "\n", english_first=True), "action\n操作", "subject\n对象",
-    )  # fmt: skip
-    table.show_edge = False  # at 80 columns a run id folds onto a second line, never cut
-    for column in table.columns[:4]:
-        column.no_wrap = True
-    table.columns[2].no_wrap, table.columns[2].overflow = False, "fold"
-    table.columns[4].overflow = "fold"
+    if not entries:
+        console.print("no entries yet / 尚无记录")
+        return
+    # One short block per entry rather than a table: a subject (a run id of 32 characters)
+    # stays whole on its own line, to be copied, at any width; nothing is folded or cut.
+    console.print(
+        f"# · 时间 at ({clock.ZONE_ZH} {clock.ZONE_EN}) · {term('actor')} · 操作 action\n"
+        "    对象 subject",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     for e in entries:
         at = clock.shown(e.at, seconds=True)  # seconds: entries come close together
-        table.add_row(str(e.seq), at, e.actor, e.action, e.subject)
-    console.print(table)
+        console.print(
+            f"#{e.seq}  {at}  {e.actor}  {e.action}\n    {e.subject}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @store_app.command("upgrade")

@@ -178,6 +178,15 @@ def wrapped_lines(lines: Sequence[str], width: int) -> list[str]:
     return out
 
 
+def print_hanging(
+    text: str, out: Console = err_console, *, first: str = "", rest: str = "  ", style: str = ""
+) -> None:
+    """One message wrapped at ``out``'s width (:func:`hanging`): after ``first`` on its first
+    line, ``rest`` on the others; never inside an id or a path."""
+    for line in hanging(text, first, rest, out.width):
+        out.print(Text(line, style=style), highlight=False)
+
+
 def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
     """``lines`` (the first one a heading), each wrapped at ``out``'s width (never inside an
     id), every line after the first and every continuation indented two spaces."""
@@ -185,18 +194,34 @@ def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = 
         out.print(Text(line, style=style), highlight=False)
 
 
+SEVERITY: dict[str, str] = {"error": "错误 ERROR", "warning": "警告 WARNING"}
+"""A problem's label, in both languages (the contracts' ``format_problems`` says ``ERROR`` /
+``WARNING`` alone)."""
+
+
+def problem_texts(problems: Sequence[Problem]) -> list[str]:
+    """One line per problem, errors first (the order of ``format_problems``), each labelled
+    in both languages: ``警告 WARNING: FILE: column 'c': rule — 2 rows: H1, H2``."""
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
+    return [f"{SEVERITY.get(p.severity, p.severity)}: {p.message()}" for p in ordered]
+
+
+def print_problems(problems: Sequence[Problem], out: Console = err_console) -> None:
+    """Each problem (:func:`problem_texts`) wrapped at ``out``'s width, continuations
+    indented, never inside a path or an id; warnings yellow, errors red."""
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
+    for problem, text in zip(ordered, problem_texts(ordered), strict=True):
+        print_wrapped([text], out, style="red" if problem.severity == "error" else "yellow")
+
+
 def print_input_notes(
     warnings: Sequence[Problem], issues: Sequence[str], *, limit: int = 20
 ) -> None:
     """What was left out of the inputs, on stderr: the readers' warnings (a column outside a
-    contract, in :func:`~visit_planner.contracts.format_problems`'s wording, as ``validate``
-    prints them) and the input issues (``中文 / English``, one language a line), at most
-    ``limit`` of those (the rest are in the diagnostics); wrapped to the terminal."""
-    if warnings:
-        from visit_planner.contracts import format_problems
-
-        for line in format_problems(warnings).splitlines():
-            print_wrapped([line], err_console, style="yellow")
+    contract, as ``validate`` prints them: :func:`print_problems`) and the input issues
+    (``中文 / English``, one language a line), at most ``limit`` of those (the rest are in
+    the diagnostics); wrapped to the terminal."""
+    print_problems(warnings)
     for text in issues[:limit]:
         zh, *rest = bilingual_lines(text) or [text]
         print_wrapped([f"input 输入: {zh}", *rest], err_console, style="yellow")

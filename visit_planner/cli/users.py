@@ -145,19 +145,21 @@ def users_add(  # noqa: PLR0917  (Typer options)
 
 
 def _status(row: UserRow, now: datetime) -> str:
+    """``有效 active``, ``已停用 disabled`` or ``锁定 locked→HH:MM`` (the dashboard's words)."""
     if not row.active:
-        return "disabled"
+        return "已停用\ndisabled"
     if row.locked_at(now) and row.locked_until is not None:
-        return f"locked→{clock.to_beijing(row.locked_until):%H:%M}"
-    return "active"
+        return f"锁定\nlocked→{clock.to_beijing(row.locked_until):%H:%M}"
+    return "有效\nactive"
 
 
 @users_app.command("list")
 def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
     """Every account, disabled ones too (账号列表).
 
-    Never a password or its hash. Status is active, disabled or locked→HH:MM (when the lock
-    ends, Beijing time 北京时间); who added an account and when is in the audit log (`audit list`).
+    Never a password or its hash. Status is 有效 active, 已停用 disabled or 锁定 locked→HH:MM
+    (when the lock ends, Beijing time 北京时间); who added an account and when is in the audit
+    log (`audit list`).
     """
     with _store(home, store_url) as store:
         rows = store.list_users()
@@ -176,7 +178,7 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
             f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
     console.print(table if rows else "no accounts yet / 尚无账号")
-    if any(status.startswith("locked") for status in statuses):
+    if any("locked" in status for status in statuses):
         console.print(
             f"locked→HH:MM: locked until HH:MM {clock.ZONE_EN} (锁定至{clock.ZONE_ZH} HH:MM)",
             highlight=False,
