@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import flat, too_wide
 
 
 def test_a_mistyped_home_is_refused_and_nothing_is_created(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -29,9 +30,12 @@ def test_a_mistyped_home_is_refused_and_nothing_is_created(tmp_path: Path, cli) 
     assert list(empty.iterdir()) == []
 
 
-def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
+    monkeypatch.setenv("COLUMNS", "80")
     home = ["--home", str(tmp_path / "ws")]
     code, out, err = cli("store", "upgrade", *home)
     assert code == 0, err
@@ -44,6 +48,9 @@ def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(tmp_path: 
     code, out, _ = cli("audit", "verify", *home)
     assert code == 0 and out.count("intact") == 1 and out.count("审计日志完整") == 1
     assert "3 entries" in flat(out) and "#3" in out
+    # At 80 columns (was one line of 124): wrapped at spaces, the chain's hash whole.
+    assert too_wide(out, 80) == []
+    assert any(re.fullmatch(r"\s*[0-9a-f]{64}", line) for line in out.splitlines()), out
     with sqlite3.connect(tmp_path / "ws" / "store.db") as conn:
         conn.execute("DELETE FROM audit WHERE seq = 3")
     code, out, err = cli("audit", "verify", *home)

@@ -598,10 +598,12 @@ def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
     """
     with _store(home, store_url) as (store, _):
         check = store.verify_audit()
+    # Wrapped at spaces: the 64-character hash is never broken (on a line of its own).
     if check.ok:
-        console.print(check.message, highlight=False, soft_wrap=True)  # the hash unbroken
+        print_hanging(check.message, console)
         return
-    err_console.print(check.message, style="bold red", highlight=False)
+    for line in check.message.splitlines():
+        print_hanging(line, err_console, style="bold red")
     raise typer.Exit(4)
 
 
