@@ -253,7 +253,7 @@ def test_generate_cli_writes_months_and_next_months(tmp_path: Path, cli) -> None
     record = json.loads((m2 / "month.json").read_text("utf-8"))
     assert record["month"] == "2027-02" and record["of"] == "2027-01"
     assert record["scale"] == 0.01 and record["seed"] == 3
-    assert "pairs dropped: worker left" in flat(out) and "新增户" in out
+    assert "pairs dropped: worker left" in flat(out) and "新增农户" in out
     assert pl.read_parquet(m2 / "previous_assignment.parquet")["month"].unique().to_list() == [
         "2027-01"
     ]
