@@ -21,7 +21,10 @@ No Streamlit here: pages call these functions; this module is plain Python and t
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -191,6 +194,22 @@ def _shortfall_hours(root: str, township_id: str) -> tuple[tuple[int, str, int],
     uncovered = households.join(open_ids, on="household_id", how="semi")
     records = shortfall(uncovered, workers, settings, arcs=arcs)
     return tuple((int(r["tier"]), str(r["role"]), int(r["extra_hours"])) for r in records)  # type: ignore[call-overload]
+
+
+def _visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) -> bytes:
+    """The worker's printable A4 sheet, exported from the run into a temporary directory
+    (``export_visit_lists`` of the worker's township; the sheet is found through the index);
+    empty when the index links no sheet of the worker. Called only by
+    :meth:`DataAccess.visit_sheet`, after its scope check."""
+    from visit_planner.export import export_visit_lists
+
+    with tempfile.TemporaryDirectory(prefix="visit-sheet-") as tmp:
+        summary = export_visit_lists(run_dir, Path(tmp), month=month, townships=[township_id])
+        index = summary.index.read_text("utf-8")
+        link = re.search(rf'href="([^"]+)">{re.escape(html.escape(worker_id))}</a>', index)
+        if link is None:
+            return b""
+        return (summary.out / link.group(1)).read_bytes()
 
 
 @lru_cache(maxsize=64)
@@ -623,11 +642,10 @@ class DataAccess:
 
     # ------------------------------------------------------------------ one worker
 
-    def worker(self, month: str, worker_id: str) -> dict[str, Any]:
-        """A worker's households (a page), hours against capacity and the visit points."""
-        self._require_households()
-        run = self.current_run(month)
-        root = self._root(run)
+    def _worker_load(self, root: str, month: str, worker_id: str) -> dict[str, Any]:
+        """The worker's row of the run's ``worker_loads``, once the worker's township, as the
+        run records it, lies in the user's jurisdiction (:meth:`_require`); an error naming the
+        worker when the run has none. Callers check :meth:`_require_households` first."""
         loads = (
             pl.scan_parquet(Path(root) / "worker_loads.parquet")
             .filter(pl.col("worker_id") == worker_id)
@@ -636,8 +654,16 @@ class DataAccess:
         if loads.height == 0:
             raise VisitPlannerError(f"{worker_id}: not in the run of {month} (人员不在方案中)")
         load = loads.row(0, named=True)
+        self._require(str(load["township_id"]))
+        return load
+
+    def worker(self, month: str, worker_id: str) -> dict[str, Any]:
+        """A worker's households (a page), hours against capacity and the visit points."""
+        self._require_households()
+        run = self.current_run(month)
+        root = self._root(run)
+        load = self._worker_load(root, month, worker_id)
         township_id = str(load["township_id"])
-        self._require(township_id)
         plan = _township_frame(root, township_id, "plan")
         households = _township_input(root, township_id, "households")
         assert plan is not None and households is not None
@@ -647,6 +673,28 @@ class DataAccess:
             how="left",
         )
         return {"run": run, "load": load, "households": mine.sort("tier", "household_id")}
+
+    def visit_sheet(self, month: str, worker_id: str, *, run_id: str | None = None) -> bytes:
+        """The worker's printable A4 visit sheet (HTML, UTF-8), as ``runs export`` writes it:
+        :func:`~visit_planner.export.export_visit_lists` of the worker's township into a
+        temporary directory, the sheet found through its index; empty when the worker has no
+        household this month (no sheet). From the month's current run, or from the run
+        ``run_id`` of that month (the one a page showed; looked up in the store, never a
+        caller's directory). Refused like :meth:`worker` unless the user sees households and
+        the worker's township (as that run records it) lies in the user's jurisdiction."""
+        self._require_households()
+        if run_id is None:
+            run = self.current_run(month)
+        else:
+            with self._store() as store:
+                run = store.get_run(run_id)
+            if run.month != month:
+                raise VisitPlannerError(
+                    f"run {run_id} is of {run.month}, not {month} (方案不属于该月份)"
+                )
+        root = self._root(run)
+        load = self._worker_load(root, month, worker_id)
+        return _visit_sheet(Path(root), month, str(load["township_id"]), worker_id)
 
     # ------------------------------------------------------------------ corrections
 

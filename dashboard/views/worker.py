@@ -3,31 +3,12 @@ printable visit list."""
 
 from __future__ import annotations
 
-import html
-import re
-import tempfile
-from pathlib import Path
-
 import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n, maps
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
-from visit_planner.export import export_visit_lists
-
-
-def visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) -> bytes:
-    """The worker's printable A4 sheet, exported from the run into a temporary directory
-    (``export_visit_lists`` of the worker's township; the sheet is found through the index)."""
-    with tempfile.TemporaryDirectory(prefix="visit-sheet-") as tmp:
-        summary = export_visit_lists(run_dir, Path(tmp), month=month, townships=[township_id])
-        index = summary.index.read_text("utf-8")
-        link = re.search(rf'href="([^"]+)">{re.escape(html.escape(worker_id))}</a>', index)
-        if link is None:
-            return b""
-        return (summary.out / link.group(1)).read_bytes()
-
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -112,10 +93,11 @@ st.subheader(t("sheet", lang))
 if households.height == 0:
     st.info(t("sheet_none", lang))
 else:
-    run_dir = ctx.data.workspace.root / w["run"].path
+    # Built on request, by the data layer (which checks the scope itself), from the run shown.
+    run_id = w["run"].run_id
     st.download_button(
         t("sheet_button", lang),
-        data=lambda: visit_sheet(run_dir, ctx.month, township_id, worker_id),
+        data=lambda: ctx.data.visit_sheet(ctx.month, worker_id, run_id=run_id),
         file_name=f"visit-list-{ctx.month}-{worker_id}.html",
         mime="text/html",
         icon=":material/print:",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from dashboard.data import SENSITIVE_FIELDS, DataAccess, Viewer, model_candidates
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, OTHER_TOWNSHIP, TOWNSHIP, Site, audit_actions
+from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.store import Store
 
@@ -413,3 +415,78 @@ def test_a_prefecture_planner_rolls_back_and_it_is_audited(site: Site) -> None:
     assert (entry.actor, entry.subject) == ("planner1", first)
     assert entry.details["from_run_id"] == second
     assert entry.details["reason"] == "v2 withdrawn for the test"
+
+
+# --------------------------------------------------------------------------- the worker's sheet
+# On the shared site: site.worker works in TOWNSHIP, site.other_worker in OTHER_TOWNSHIP.
+
+
+def test_the_visit_sheet_of_a_worker_in_scope_lists_the_workers_households(site: Site) -> None:
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner"))
+    mine = planner.worker(MONTH, site.worker)["households"]["household_id"].to_list()
+    others = planner.worker(MONTH, site.other_worker)["households"]["household_id"].to_list()
+    assert site.household in mine and others
+    supervisor = DataAccess(site.workspace, Viewer("sup", "supervisor", "township", TOWNSHIP))
+    sheets = []
+    for user in (planner, supervisor):
+        sheet = user.visit_sheet(MONTH, site.worker).decode("utf-8")
+        assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
+        assert [hid for hid in mine if hid not in sheet] == []  # every household of the worker
+        assert [hid for hid in others if hid in sheet] == []  # and no other worker's
+        assert "<script" not in sheet
+        sheets.append(sheet)
+    assert sheets[0] == sheets[1]
+    # the run the page showed, named by its id in the store (never a directory): the same sheet
+    current = planner.current_run(MONTH)
+    assert supervisor.visit_sheet(MONTH, site.worker, run_id=current.run_id).decode() == sheets[0]
+    with pytest.raises(VisitPlannerError, match="not 2026-10"):
+        supervisor.visit_sheet("2026-10", site.worker, run_id=current.run_id)
+
+
+@pytest.mark.parametrize(
+    ("account", "refusal"),
+    [
+        (("supervisor", "township", TOWNSHIP), "乡镇 532622001 不在您的辖区内"),
+        (("supervisor", "county", COUNTY), "乡镇 532622001 不在您的辖区内"),
+        (("planner", "township", TOWNSHIP), "乡镇 532622001 不在您的辖区内"),
+        (("data_scientist", "county", COUNTY), "乡镇 532622001 不在您的辖区内"),
+        (("viewer", "prefecture", None), "浏览账户仅可查看汇总"),  # no worker's sheet at all
+    ],
+    ids=["township-supervisor", "county-supervisor", "township-planner", "county-scientist",
+         "viewer"],
+)  # fmt: skip
+def test_the_visit_sheet_of_a_worker_out_of_scope_is_refused_before_any_export(
+    site: Site,
+    monkeypatch: pytest.MonkeyPatch,
+    account: tuple[str, str, str | None],
+    refusal: str,
+) -> None:
+    import visit_planner.export
+
+    role, kind, scope = account
+
+    exports: list[tuple[object, ...]] = []
+    real = visit_planner.export.export_visit_lists
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exports.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(visit_planner.export, "export_visit_lists", counted)
+    assert OTHER_TOWNSHIP == "532622001"
+    user = DataAccess(site.workspace, Viewer("someone", role, kind, scope))
+    run_id = user.current_run(MONTH).run_id
+    for asked in ({}, {"run_id": run_id}):  # the current run, or the one a page showed
+        sheet = None
+        with pytest.raises(OutOfScopeError, match=refusal) as refused:
+            sheet = user.visit_sheet(MONTH, site.other_worker, **asked)
+        assert sheet is None and exports == []  # nothing returned, nothing even exported
+        english = (
+            "viewer accounts see aggregates only"
+            if role == "viewer"
+            else f"township {OTHER_TOWNSHIP} is outside your jurisdiction"
+        )
+        assert english in str(refused.value)
+    if scope == TOWNSHIP:  # the same account, its own township's worker: exported and returned
+        assert site.household.encode() in user.visit_sheet(MONTH, site.worker)
+        assert len(exports) == 1
