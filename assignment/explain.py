@@ -56,7 +56,7 @@ class Reason(StrEnum):
 
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.INACTIVE: ("该人员已停用", "that worker is inactive"),
-    Reason.OUTSIDE_JURISDICTION: ("住户不在该人员管辖范围内", "outside that worker's jurisdiction"),
+    Reason.OUTSIDE_JURISDICTION: ("农户不在该人员管辖范围内", "outside that worker's jurisdiction"),
     Reason.OWN_HOUSEHOLD: ("该人员本人家庭, 需回避", "it is that worker's own household"),
     Reason.CONFLICT_OF_INTEREST: ("与该人员存在利益冲突", "declared conflict of interest"),
     Reason.FORBIDDEN: ("督导禁止该配对", "a supervisor forbade that pairing"),

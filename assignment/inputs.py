@@ -49,7 +49,7 @@ def check_workers(workers: pl.DataFrame) -> list[InputIssue]:
             InputIssue(
                 "zero_capacity",
                 str(tw),
-                f"{len(ids)} 名工作人员容量为零, 不会分配农户 / {len(ids)} worker(s) with zero "
+                f"{len(ids)} 名人员容量为零, 不会分配农户 / {len(ids)} worker(s) with zero "
                 f"capacity get no households: {_ids(ids)}",
                 tuple(ids),
             )
@@ -70,7 +70,7 @@ def check_previous(previous: pl.DataFrame | None, workers: pl.DataFrame) -> list
         InputIssue(
             "previous_unknown_worker",
             None,
-            f"上月分配引用了不存在的工作人员 {_ids(wids)} ({len(hids)} 户, 如 {_ids(hids[:3])}) / "
+            f"上月分配引用了不存在的人员 {_ids(wids)} ({len(hids)} 户, 如 {_ids(hids[:3])}) / "
             f"previous assignment references unknown worker(s) {_ids(wids)} "
             f"for {len(hids)} household(s), e.g. {_ids(hids[:3])}: they count as changed",
             tuple(wids),
@@ -101,7 +101,7 @@ def check_forbids(
         InputIssue(
             "unknown_forbid",
             None,
-            f"禁止配对引用了不存在的农户或工作人员, 已忽略 / forbids naming unknown households or "
+            f"禁止配对引用了不存在的农户或人员, 已忽略 / forbids naming unknown households or "
             f"workers are ignored: {_ids(named)}",
             tuple(named),
         )
@@ -139,7 +139,7 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
             InputIssue(
                 "duplicate_pin",
                 None,
-                f"同一农户被指定给多名工作人员, 这些指定均被忽略 / households pinned to several "
+                f"同一农户被指定给多名人员, 这些指定均被忽略 / households pinned to several "
                 f"workers, their pins are ignored: {_ids(pairs)}",
                 tuple(dup["household_id"].to_list()),
             )
@@ -157,7 +157,7 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
             InputIssue(
                 "unknown_pin",
                 None,
-                f"指定引用了不存在的农户或工作人员, 已忽略 / pins naming unknown households or "
+                f"指定引用了不存在的农户或人员, 已忽略 / pins naming unknown households or "
                 f"workers are ignored: {_ids(pairs)}",
                 tuple(pairs),
             )
@@ -236,7 +236,7 @@ def capacity_pins(
             InputIssue(
                 "infeasible_pin",
                 str(grp["township_id"][0]),
-                f"工作人员 {wid} 的指定超出其容量, 以下指定已忽略 / pins exceed worker {wid}'s "
+                f"人员 {wid} 的指定超出其容量, 以下指定已忽略 / pins exceed worker {wid}'s "
                 f"capacity; ignored: {_ids(hids)}",
                 (str(wid), *hids),
             )
@@ -290,11 +290,11 @@ def check_coverage(
             tw = str(none["township_id"][0])
             cause_zh, cause_en = (
                 (
-                    "该乡镇所有工作人员均已停用",
+                    "该乡镇所有人员均已停用",
                     f"every one of its {workers.height} workers is inactive",
                 )
                 if workers.height
-                else ("该乡镇没有工作人员", "it has no workers")
+                else ("该乡镇没有人员", "it has no workers")
             )
             return [
                 InputIssue(
@@ -313,7 +313,7 @@ def check_coverage(
             InputIssue(
                 "no_eligible_worker",
                 str(tw),
-                f"乡镇 {tw} 有 {len(ids)} 户{TIER_NAMES_ZH[int(tier)]}没有任何可分配的工作人员 / "
+                f"乡镇 {tw} 有 {len(ids)} 户{TIER_NAMES_ZH[int(tier)]}没有任何可分配的人员 / "
                 f"township {tw}: "
                 f"{len(ids)} tier-{tier} household(s) have no eligible worker: {_ids(ids)}",
                 tuple(ids),

@@ -78,9 +78,9 @@ class ViolationKind(StrEnum):
 
 
 KIND_TITLES: dict[ViolationKind, tuple[str, str]] = {
-    ViolationKind.DUPLICATE_HOUSEHOLD: ("住户重复出现", "household appears more than once"),
-    ViolationKind.MISSING_HOUSEHOLD: ("住户被遗漏", "household silently dropped from the plan"),
-    ViolationKind.UNKNOWN_HOUSEHOLD: ("未知住户", "household unknown or without a final tier"),
+    ViolationKind.DUPLICATE_HOUSEHOLD: ("农户重复出现", "household appears more than once"),
+    ViolationKind.MISSING_HOUSEHOLD: ("农户被遗漏", "household silently dropped from the plan"),
+    ViolationKind.UNKNOWN_HOUSEHOLD: ("未知农户", "household unknown or without a final tier"),
     ViolationKind.UNKNOWN_WORKER: ("未知走访人员", "worker unknown"),
     ViolationKind.INACTIVE_WORKER: ("走访人员已停用", "worker inactive"),
     ViolationKind.ROLE_INELIGIBLE: ("角色不可承接该类别", "role may not take this tier"),
@@ -352,7 +352,7 @@ def _check_duplicate_household(d: pl.DataFrame, rules: AssignmentSettings) -> pl
     return _rows(
         dup,
         ViolationKind.DUPLICATE_HOUSEHOLD,
-        pl.format("住户在方案中出现 {} 次", pl.col("n")),
+        pl.format("农户在方案中出现 {} 次", pl.col("n")),
         pl.format("household appears {} times in the plan", pl.col("n")),
     )
 
@@ -364,8 +364,8 @@ def _check_unknown_household(d: pl.DataFrame, rules: AssignmentSettings) -> pl.D
         bad,
         ViolationKind.UNKNOWN_HOUSEHOLD,
         pl.when(~pl.col("h_known"))
-        .then(pl.lit("住户不在住户表中"))
-        .otherwise(pl.lit("住户没有有效的最终类别(1/2/3)")),
+        .then(pl.lit("农户不在农户表中"))
+        .otherwise(pl.lit("农户没有有效的最终类别(1/2/3)")),
         pl.when(~pl.col("h_known"))
         .then(pl.lit("household not in the households input"))
         .otherwise(pl.lit("household has no final tier 1/2/3 in the scores")),
@@ -482,7 +482,7 @@ def _check_outside_jurisdiction(d: pl.DataFrame, rules: AssignmentSettings) -> p
                 sub,
                 ViolationKind.OUTSIDE_JURISDICTION,
                 pl.format(
-                    "{}只能走访本{}住户: 住户属 {}, 人员属 {}",
+                    "{}只能走访本{}农户: 农户属 {}, 人员属 {}",
                     pl.lit(_ROLE_ZH.get(str(role), str(role))),
                     pl.lit(_AREA_ZH[area]),
                     h_area,
@@ -514,7 +514,7 @@ def _check_conflict_of_interest(d: pl.DataFrame, conflicts: pl.DataFrame | None)
     return _rows(
         _pair_join(d, conflicts),
         ViolationKind.CONFLICT_OF_INTEREST,
-        pl.lit("该人员与住户申报了利益冲突"),
+        pl.lit("该人员与农户申报了利益冲突"),
         pl.lit("worker declared a conflict of interest with this household"),
     )
 
@@ -625,7 +625,7 @@ def _check_township_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> pl.D
         bad,
         ViolationKind.TOWNSHIP_MISMATCH,
         pl.format(
-            "方案乡镇 {}, 住户乡镇 {}",
+            "方案乡镇 {}, 农户乡镇 {}",
             pl.col("township_id").fill_null("null"),
             pl.col("h_township"),
         ),

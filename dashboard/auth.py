@@ -52,10 +52,9 @@ from dashboard.i18n import Lang, t
 from dashboard.sessions import ABSOLUTE_LIMIT, SESSIONS
 from visit_planner import clock
 from visit_planner.errors import LoginError, StoreError, VisitPlannerError
-from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.paths import STORE_URL_ENV, Workspace, resolve_workspace
 from visit_planner.store import Store
 
-STORE_URL_ENV: Final = "VISIT_PLANNER_STORE_URL"
 VIEWER_KEY: Final = "viewer"
 SIGNATURE_KEY: Final = "viewer_signature"
 NOTICE_KEY: Final = "auth_notice"

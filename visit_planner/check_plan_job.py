@@ -203,7 +203,7 @@ def check_inputs_belong(plan_path: Path, paths: PlanPaths, tables: PlanTables) -
 _ZH_TABLE = {
     "scores": "评分表",
     "households": "农户表",
-    "workers": "工作人员表",
+    "workers": "人员表",
     "previous_assignment": "上月结对表",
     "conflicts": "利益冲突表",
     "pins": "指定结对表",

@@ -120,11 +120,11 @@ def worker_present(o: Override, workers: dict[str, bool]) -> str | None:
         return None
     if o.worker_id not in workers:
         return (
-            f"工作人员 {o.worker_id} 不在本月数据中(已离岗或编号有误) / worker {o.worker_id} is "
+            f"人员 {o.worker_id} 不在本月数据中(已离岗或编号有误) / worker {o.worker_id} is "
             "not in this month's data (left, or a wrong id)"
         )
     if not workers[o.worker_id]:
-        return f"工作人员 {o.worker_id} 已停用 / worker {o.worker_id} is inactive"
+        return f"人员 {o.worker_id} 已停用 / worker {o.worker_id} is inactive"
     return None
 
 
@@ -362,7 +362,7 @@ def check_new_override(
         broken = _broken_pair_rules(hh, workers, o.worker_id, settings)
         if broken:
             return [
-                f"工作人员 {o.worker_id} 不能承接农户 {o.household_id} / worker {o.worker_id} "
+                f"人员 {o.worker_id} 不能承接农户 {o.household_id} / worker {o.worker_id} "
                 f"may not serve household {o.household_id}: " + "; ".join(broken)
             ]
     return []
@@ -402,7 +402,7 @@ def _broken_pair_rules(
             f"outside the worker's jurisdiction (a {ROLE_NAMES_EN[role]} serves its own "
             f"{area}; the worker's {place} is {h[f'w_{col}']}, the household's {h[col]})"
         ),
-        "worker_active": f"工作人员 {w} 已停用 / worker {w} is inactive",
+        "worker_active": f"人员 {w} 已停用 / worker {w} is inactive",
         "not_own_household": f"这是该人员本人的家庭 / it is {w}'s own household",
     }
     return [texts.get(rule, rule) for rule in HARD_PAIR_RULES if kept[rule] is False]

@@ -13,6 +13,8 @@ from pathlib import Path
 from visit_planner.errors import WorkspaceError
 
 HOME_ENV = "VISIT_PLANNER_HOME"
+STORE_URL_ENV = "VISIT_PLANNER_STORE_URL"
+"""The store's database URL when ``--store-url`` is not given (else the workspace's SQLite)."""
 DEFAULT_HOME = Path("workspace")
 
 

@@ -97,6 +97,9 @@ AVOIDED: Final[dict[str, str]] = {
 }
 """Wordings the glossary replaced (value: the glossary's), kept out of the CLI's texts."""
 
+SEVERITY: Final[dict[str, str]] = {"error": "错误 ERROR", "warning": "警告 WARNING"}
+"""An input problem's label, in both languages (every listing of problems uses it)."""
+
 PRODUCT: Final = ("家庭分类评估与挂包走访", "Household risk tiers and visit assignment")
 """The product's name (the README's title): a name, kept as it is, 分类 included."""
 

@@ -25,9 +25,8 @@ from visit_planner.cli._app import HomeOption, app, err_console
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_hanging
 from visit_planner.offline import OFFLINE_ENV
-from visit_planner.paths import HOME_ENV, resolve_workspace
+from visit_planner.paths import HOME_ENV, STORE_URL_ENV, resolve_workspace
 
-STORE_URL_ENV = "VISIT_PLANNER_STORE_URL"
 ADDRESS = "127.0.0.1"
 ADDRESS_ENV = "VISIT_PLANNER_DASHBOARD_ADDRESS"
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from visit_planner.cli._app import console, err_console
+from visit_planner.vocabulary import SEVERITY
 
 if TYPE_CHECKING:
     import polars as pl
@@ -192,11 +193,6 @@ def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = 
     id), every line after the first and every continuation indented two spaces."""
     for line in wrapped_lines(lines, out.width):
         out.print(Text(line, style=style), highlight=False)
-
-
-SEVERITY: dict[str, str] = {"error": "错误 ERROR", "warning": "警告 WARNING"}
-"""A problem's label, in both languages (the contracts' ``format_problems`` says ``ERROR`` /
-``WARNING`` alone)."""
 
 
 def problem_texts(problems: Sequence[Problem]) -> list[str]:

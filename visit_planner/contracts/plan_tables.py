@@ -136,7 +136,7 @@ def _canonical(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 _NO_ROWS = {
     "households": "the households table has no rows (没有农户)",
-    "workers": "the workers table has no rows (没有工作人员)",
+    "workers": "the workers table has no rows (没有人员)",
     "scores": "the scores table has no rows (没有评分)",
 }
 """Tables a plan cannot be made or checked without any row of."""

@@ -190,7 +190,7 @@ def check_worker_nesting(
         parents,
         file,
         "areas do not nest: the households place this {child} in another {parent} "
-        "(辖区层级与住户数据不一致)",
+        "(辖区层级与农户数据不一致)",
     )
 
 

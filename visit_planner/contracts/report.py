@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from visit_planner.vocabulary import SEVERITY
+
 MAX_IDS_SHOWN = 5
 
 Severity = Literal["error", "warning"]
@@ -48,8 +50,7 @@ class Problem:
 
 
 def format_problems(problems: Sequence[Problem]) -> str:
-    """All problems, errors first, one per line."""
+    """All problems, errors first, one per line, each labelled in both languages:
+    ``警告 WARNING: FILE: column 'c': rule — 2 rows: H1, H2``."""
     ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
-    return "\n".join(
-        ("ERROR " if p.severity == "error" else "WARNING ") + p.message() for p in ordered
-    )
+    return "\n".join(f"{SEVERITY.get(p.severity, p.severity)}: {p.message()}" for p in ordered)

@@ -288,7 +288,7 @@ def check_not_empty(households: int, workers: int, files: dict[str, str]) -> Non
     if households == 0:
         raise ContractError([f"{files['households']}: the households table has no rows (没有农户)"])
     if workers == 0:
-        raise ContractError([f"{files['workers']}: the workers table has no rows (没有工作人员)"])
+        raise ContractError([f"{files['workers']}: the workers table has no rows (没有人员)"])
 
 
 def resolve_references(

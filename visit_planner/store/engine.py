@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 
 from visit_planner.errors import StoreBusyError, StoreError
-from visit_planner.paths import Workspace
+from visit_planner.paths import STORE_URL_ENV, Workspace
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -42,7 +42,6 @@ __all__ = [
     "store_url",
 ]
 
-STORE_URL_ENV = "VISIT_PLANNER_STORE_URL"
 DEFAULT_BUSY_TIMEOUT = 10.0
 """Seconds a writer waits for another writer's lock before the store reports it busy."""
 CONNECT_TIMEOUT = 5
