@@ -271,7 +271,7 @@ def test_a_township_the_cluster_gives_up_on_is_reported_and_the_rest_published(
     _kill_a_busy_worker(cluster, proc)
     code, out = finish(proc)
     assert code == 5, out  # EXIT_TOWNSHIP_FAILED, after publishing the rest
-    assert "partial run 部分方案" in flat(out) and "KilledWorker" in out
+    assert "部分方案 partial run" in flat(out) and "KilledWorker" in out
     assert "Traceback" not in out
     plan = published(month)
     metrics = RunManifest.read(current_run_dir(month)).metrics
