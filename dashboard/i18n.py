@@ -21,6 +21,7 @@ import polars as pl
 from visit_planner import clock
 from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
+from visit_planner.vocabulary import SOLVE_STATUS
 
 if TYPE_CHECKING:
     from visit_planner.whatif import Changes
@@ -666,13 +667,8 @@ def place(code: str | None, lang: Lang) -> str:
     return place_label(code, lang)
 
 
-STATUS_WORDS: Final = {
-    "optimal": ("最优", "optimal"),
-    "feasible": ("可行", "feasible"),
-    "infeasible": ("不可行", "infeasible"),
-    "error": ("出错", "error"),
-    "timeout": ("超时", "timed out"),
-}
+STATUS_WORDS: Final = {**SOLVE_STATUS, "timeout": ("超时", "timed out")}
+"""A solve's status in words: the command line's (:data:`visit_planner.vocabulary.SOLVE_STATUS`)."""
 
 
 def status(value: str | None, lang: Lang) -> str:
