@@ -79,6 +79,9 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     )
     assert code == 0, err
     assert (sheets / "visit_lists.csv").is_file() and any((sheets / "sheets").iterdir())
+    unassigned = pl.read_csv(sheets / "unassigned.csv")
+    assert f"未分配 unassigned: {unassigned.height:,}" in flat(out)  # named in the files it lists
+    assert "unassigned.csv" in out and "unassigned.html" in out
     export = ("runs", "export", "current", "--month", "2026-11", "--out")
     code, _, err = cli(*export, str(sheets), *home)
     assert code == 2 and "not empty" in flat(err) and "--overwrite" in err

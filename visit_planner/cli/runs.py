@@ -27,13 +27,14 @@ from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
 from visit_planner.cli.plan import StoreUrlOption
-from visit_planner.cli.summary_text import print_hanging, print_shortfalls
+from visit_planner.cli.summary_text import print_hanging, print_shortfalls, print_wrapped
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.vocabulary import (
     OVERRIDE_FILE_COLUMNS,
     RUN_KIND_ZH,
     RUN_STATUS_ZH,
+    TIER_TERMS,
     outcome_words,
     status_words,
     term,
@@ -306,10 +307,20 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         townships=township or None,
         overwrite=overwrite,
     )
-    console.print(
-        f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 农户\n"
-        f"  into {out}\n  (visit_lists.csv, sheets/, index.html)",
-        highlight=False,
+    unassigned = (
+        f"未分配 unassigned: {summary.unassigned:,} 农户 households "
+        f"({' '.join(TIER_TERMS[1])} {summary.unassigned_tier1:,}), "
+        "listed in unassigned.csv and unassigned.html"
+        if summary.unassigned
+        else "未分配 unassigned: 0 (every household has a visitor)"
+    )
+    print_wrapped(
+        [
+            f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 农户",
+            unassigned,
+            f"into {out}",
+            "(visit_lists.csv, sheets/, index.html, unassigned.csv, unassigned.html)",
+        ]
     )
 
 
