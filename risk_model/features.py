@@ -208,18 +208,21 @@ class ScoringCheck:
     null_values: dict[str, int] = field(default_factory=dict)
 
     def warnings(self) -> list[str]:
-        """Human-readable lines about the applied fallbacks."""
+        """One line per applied fallback, Chinese first (``中文 / English``, as the command
+        line words its messages), counts with thousands separators:
+        ``members: 1,500 个缺失值, 按缺失评分 / 1,500 missing value(s), scored as missing``."""
         out = [
-            f"{c}: {n} row(s) with unseen categories {self.unseen_categories[c][:5]} scored as "
-            "missing"
+            f"{c}: {n:,} 行含训练时未见的取值, 按缺失评分 / {n:,} row(s) with unseen "
+            f"categories, scored as missing: {self.unseen_categories[c][:5]}"
             for c, n in self.unseen_rows.items()
         ]
         out += [
-            f"{c}: {n} row(s) beyond the training range, scored at the edge / 超出训练范围"
+            f"{c}: {n:,} 行超出训练范围, 按边界值评分 / {n:,} row(s) beyond the training "
+            "range, scored at the edge"
             for c, n in self.beyond_training_range.items()
         ]
         out += [
-            f"{c}: {n} missing value(s), scored as missing / 按缺失评分"
+            f"{c}: {n:,} 个缺失值, 按缺失评分 / {n:,} missing value(s), scored as missing"
             for c, n in self.null_values.items()
         ]
         return out

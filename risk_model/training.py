@@ -234,14 +234,15 @@ def _fit(
 
 def uninformative_features(
     frame: pl.DataFrame, spec: FeatureSpec, *, min_non_null: int = 10
-) -> dict[str, str]:
-    """Features of ``frame`` (the training split) that cannot inform a model, with why.
+) -> dict[str, tuple[str, str]]:
+    """Features of ``frame`` (the training split) that cannot inform a model, with why
+    (in Chinese, in English).
 
     A feature with fewer than two distinct non-missing values is constant (or empty); a
     numeric feature with fewer than ``min_non_null`` non-missing values is almost all
     missing (its median and spread would be guesses, and with < 2 values they are NaN).
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     n = frame.height
     for c in spec.features:
         s = frame[c]
@@ -250,11 +251,15 @@ def uninformative_features(
         present = n - s.null_count()
         distinct = s.drop_nulls().n_unique()
         if present == 0:
-            out[c] = "all values missing / 全部缺失"
+            out[c] = ("全部缺失", "all values missing")
         elif distinct < 2:
-            out[c] = f"constant ({s.drop_nulls()[0]!r} or missing) / 取值恒定"
+            value = s.drop_nulls()[0]
+            out[c] = (f"取值恒定 ({value!r} 或缺失)", f"constant ({value!r} or missing)")
         elif c in spec.numeric and present < min_non_null:
-            out[c] = f"only {present} non-missing value(s) of {n} / 几乎全部缺失"
+            out[c] = (
+                f"几乎全部缺失 ({n:,} 行中仅 {present:,} 个非缺失值)",
+                f"only {present:,} non-missing value(s) of {n:,}",
+            )
     return out
 
 
@@ -298,7 +303,10 @@ def train(
             "train on / 没有带标签的行"
         )
     unlabelled = frame.height - data.height
-    notes = [f"{spec.target}: {unlabelled} unlabelled row(s) left out / 无标签行未用于训练"]
+    notes = [
+        f"{spec.target}: {unlabelled:,} 行无标签, 未用于训练 / {unlabelled:,} unlabelled "
+        "row(s) left out"
+    ]
     notes = notes if unlabelled else []
     y_all = spec.encode_target(data[spec.target], source=source).astype(np.int64)
     present = np.unique(y_all)
@@ -324,16 +332,19 @@ def train(
             f"{source}: too few rows or groups to hold some out for evaluation (数据过少, 无法留出)"
         )
     dropped = uninformative_features(train_df, spec, min_non_null=config.min_non_null)
-    notes += [f"{c}: {why} — dropped from the model / 该特征已剔除" for c, why in dropped.items()]
     notes += [
-        f"{c}: {n} missing value(s), modelled as missing / 有缺失值"
+        f"{c}: {zh}, 该特征已剔除 / {en} — dropped from the model"
+        for c, (zh, en) in dropped.items()
+    ]
+    notes += [
+        f"{c}: {n:,} 个缺失值, 按缺失建模 / {n:,} missing value(s), modelled as missing"
         for c in spec.features
         if c not in dropped and (n := data[c].null_count())
     ]
     if len(dropped) == len(spec.features):
         raise SpecError(
             f"{source}: no feature carries information in the training split "
-            "(没有可用的特征): " + "; ".join(f"{c}: {why}" for c, why in dropped.items())
+            "(没有可用的特征): " + "; ".join(f"{c}: {zh} / {en}" for c, (zh, en) in dropped.items())
         )
     if dropped:
         spec = spec.without(dropped)

@@ -75,7 +75,10 @@ def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) 
         check_scoring_frame(odd, enc, {})
     report = check_scoring_frame(odd, enc, {}, on_unseen="missing")
     assert report.unseen_rows == {"region": 2}
-    assert "scored as missing" in report.warnings()[0]
+    assert report.warnings() == [
+        "region: 2 行含训练时未见的取值, 按缺失评分 / 2 row(s) with unseen categories, scored "
+        "as missing: ['west']"
+    ]
 
 
 def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # type: ignore[no-untyped-def]
@@ -83,6 +86,34 @@ def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # typ
     old = toy_frame.head(2).with_columns(pl.Series("age", [110.0, 50.0]))
     report = check_scoring_frame(old, enc, {"age": (0, 120)})
     assert report.beyond_training_range == {"age": 1}
+    assert report.warnings() == [
+        "age: 1 行超出训练范围, 按边界值评分 / 1 row(s) beyond the training range, scored at "
+        "the edge"
+    ]
+
+
+def test_the_warnings_read_chinese_first_with_thousands_separators(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """The audit's defect: English first and ``1500 missing value(s)``."""
+    enc = _enc(toy_frame)
+    frame = toy_frame.with_columns(  # 3,000 rows: 1,500 without visits, 1,200 aged 110
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(None)
+        .otherwise(pl.col("visits"))
+        .alias("visits"),
+        pl.when(pl.int_range(pl.len()) < 1_200).then(110.0).otherwise(pl.col("age")).alias("age"),
+        pl.when(pl.int_range(pl.len()) < 1_001)
+        .then(pl.lit("west"))
+        .otherwise(pl.col("region"))
+        .alias("region"),
+    )
+    report = check_scoring_frame(frame, enc, {"age": (0, 120)}, on_unseen="missing")
+    assert report.warnings() == [
+        "region: 1,001 行含训练时未见的取值, 按缺失评分 / 1,001 row(s) with unseen categories, "
+        "scored as missing: ['west']",
+        "age: 1,200 行超出训练范围, 按边界值评分 / 1,200 row(s) beyond the training range, "
+        "scored at the edge",
+        "visits: 1,500 个缺失值, 按缺失评分 / 1,500 missing value(s), scored as missing",
+    ]
 
 
 def test_non_numeric_column_is_an_error(toy_frame) -> None:  # type: ignore[no-untyped-def]

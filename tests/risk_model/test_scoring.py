@@ -184,7 +184,7 @@ def test_null_ids_are_refused_and_null_features_are_scored_as_missing_with_a_war
     )
     result = _score(household_result, no_members)
     assert result.scores.height == 5
-    assert "members: 1 missing value(s), scored as missing / 按缺失评分" in (
+    assert "members: 1 个缺失值, 按缺失评分 / 1 missing value(s), scored as missing" in (
         result.check.warnings()
     )
 

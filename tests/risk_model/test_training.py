@@ -107,8 +107,15 @@ def test_constant_and_almost_empty_numeric_columns_are_dropped_with_a_note(
         params = FAST.params if kind == "hgb" else {}
         r = train(frame, spec, rule, config=replace(FAST, kind=kind, params=params, select=False))
         assert r.dropped_features == ["rare", "flat"]
-        assert any("rare" in n and "missing" in n for n in r.notes)
-        assert any("flat" in n and "constant" in n for n in r.notes)
+        assert r.notes[0] in (  # its one value in the training split, or none
+            "rare: 取值恒定 (3.0 或缺失), 该特征已剔除 / constant (3.0 or missing) — dropped "
+            "from the model",
+            "rare: 全部缺失, 该特征已剔除 / all values missing — dropped from the model",
+        )
+        assert r.notes[1] == (
+            "flat: 取值恒定 (7.0 或缺失), 该特征已剔除 / constant (7.0 or missing) — dropped "
+            "from the model"
+        )
         assert "rare" not in r.spec.features and "flat" not in r.spec.features
         assert np.isfinite(r.test_proba).all()
 
@@ -252,10 +259,37 @@ def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_fr
 
 
 def test_unlabelled_rows_and_missing_values_are_noted(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """Chinese first, counts with thousands separators (the audit: ``1500 missing value(s)``)."""
+    import polars as pl
+
     rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
-    frame = _set(_set(toy_frame, "severity", 0, None), "visits", 1, None)
-    result = train(frame, toy_spec, rule, config=FAST)
-    assert "severity: 1 unlabelled row(s) left out / 无标签行未用于训练" in result.notes
-    assert any(
-        n == "visits: 1 missing value(s), modelled as missing / 有缺失值" for n in result.notes
+    row = pl.int_range(pl.len())
+    frame = toy_frame.with_columns(  # 3,000 rows: the first 1,000 unlabelled, 1,200 without visits
+        pl.when(row < 1_000).then(None).otherwise(pl.col("severity")).alias("severity"),
+        pl.when(row.is_between(1_000, 2_199))
+        .then(None)
+        .otherwise(pl.col("visits"))
+        .alias("visits"),
     )
+    result = train(frame, toy_spec, rule, config=FAST)
+    assert result.notes == [
+        "severity: 1,000 行无标签, 未用于训练 / 1,000 unlabelled row(s) left out",
+        "visits: 1,200 个缺失值, 按缺失建模 / 1,200 missing value(s), modelled as missing",
+    ]
+
+
+def test_an_almost_empty_feature_is_named_with_its_counts(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from risk_model.training import uninformative_features
+
+    frame = toy_frame.head(1_500).with_columns(
+        pl.when(pl.int_range(pl.len()) < 5).then(pl.col("age")).otherwise(None).alias("age")
+    )
+    assert frame["age"].head(5).n_unique() > 1  # not constant: almost all missing
+    assert uninformative_features(frame, toy_spec, min_non_null=10) == {
+        "age": (
+            "几乎全部缺失 (1,500 行中仅 5 个非缺失值)",
+            "only 5 non-missing value(s) of 1,500",
+        )
+    }
