@@ -35,7 +35,6 @@ from visit_planner.actor import current_actor
 from visit_planner.contracts import columns as contract_columns
 from visit_planner.contracts import find_table
 from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
-from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
@@ -199,8 +198,9 @@ def read_model_data(
     Chinese codes of the households contract such as ``A级`` / ``洪涝`` as its codes), each
     column the spec uses cast to its type. A value that cannot be read, a missing or doubled
     column is an error naming the file, the column and the first rows; columns the spec does
-    not use are dropped with a warning (for the built-in spec: columns outside the
-    households contract), so stray personal data goes no further. ``raw``: the file as
+    not use are dropped with the contracts' warning, worded as ``validate`` words it (for the
+    built-in spec: columns outside the households contract; for another spec, the spec is the
+    table's contract), so stray personal data goes no further. ``raw``: the file as
     :func:`read_raw_data` read it already."""
     file = source or str(path)
     if raw is None:
@@ -218,21 +218,14 @@ def read_model_data(
     with user_errors():
         spec.check_columns(raw.columns, training=training, source=file)
     dtypes = _model_dtypes(spec, raw.schema, builtin=builtin)
-    known = contract_columns.HOUSEHOLDS if builtin else dtypes
-    extra = [c for c in raw.columns if c not in known]
-    frame, problems = cast_to_contract(raw.select(list(dtypes)), dtypes, file, (spec.id_column,))
+    # The contracts' reader drops (and names, in its own words) every column that is neither
+    # read (dtypes) nor a households contract column the built-in spec leaves unused.
+    unused = tuple(c for c in contract_columns.HOUSEHOLDS if builtin and c not in dtypes)
+    frame, problems = cast_to_contract(raw, dtypes, file, (spec.id_column,), known=unused)
     errors = [p.message() for p in problems if p.severity == "error"]
     if errors:
         raise RiskJobError("\n".join(errors))
-    warnings = []
-    if extra:
-        rule = (
-            "column is not in the households contract and was dropped (不在数据约定中, 已丢弃)"
-            if builtin
-            else "column is not named by the spec and was dropped (规格未列出此列, 已丢弃)"
-        )
-        warnings.append(Problem(file, ", ".join(extra), rule, severity="warning").message())
-    return ModelData(frame, warnings)
+    return ModelData(frame, [p.message() for p in problems if p.severity == "warning"])
 
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")

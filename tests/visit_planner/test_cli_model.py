@@ -252,7 +252,7 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     spec.write_text(SURVEY_SPEC)
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
-    assert "column 'phone': column is not named by the spec and was dropped" in flat(err)
+    assert "column 'phone': not in the contract: dropped" in flat(err)  # validate's words
     assert "class 'high' recall 95% CI / 类别 high召回率置信区间" in flat(out)  # not 一类户
     assert "fidelity / 保真度: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)

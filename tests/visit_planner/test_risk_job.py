@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from risk_model import household_spec, parse_spec
+from visit_planner.contracts.reader import cast_to_contract
+from visit_planner.contracts.tables import read_table
 from visit_planner.errors import VisitPlannerError
 from visit_planner.policy import load_policy
 from visit_planner.risk_job import (
@@ -111,10 +113,11 @@ def test_model_data_is_read_like_validate_reads_it(
     for c in ("elderly_living_alone", "housing_safety_grade", "hazard_exposure", "members"):
         assert data.frame[c].to_list() == households[c].to_list(), c
     assert "id_card" not in data.frame.columns
-    assert data.warnings == [
-        f"{csv}: column 'id_card': column is not in the households contract and was dropped "
-        "(不在数据约定中, 已丢弃)"
-    ]
+    # One wording for a dropped column: validate's (the contracts' reader), word for word.
+    _, validated = read_table(csv, "households")
+    assert data.warnings == [p.message() for p in validated if p.column == "id_card"]
+    assert data.warnings[0].startswith(f"{csv}: column 'id_card': not in the contract: dropped")
+    assert "契约外的列" in data.warnings[0]
 
 
 SURVEY_SPEC = """
@@ -143,10 +146,11 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     data = read_model_data(csv, spec, builtin=False, training=True)
     assert data.frame["has_toilet"].to_list() == [True, False, True]
     assert data.frame["income"].to_list() == [10.0, 20.0, None]
-    assert data.warnings == [
-        f"{csv}: column 'phone': column is not named by the spec and was dropped "
-        "(规格未列出此列, 已丢弃)"
-    ]
+    # The contracts' words (the spec is the table's contract), from the contracts' function.
+    _, dropped = cast_to_contract(pl.DataFrame({"phone": ["139"]}), {}, str(csv), ())
+    assert data.warnings == [dropped[0].message()]
+    assert data.warnings[0].startswith(f"{csv}: column 'phone': not in the contract: dropped")
+    assert "契约外的列" in data.warnings[0]
     csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\nS9,unknown,否,low\n")
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)
