@@ -31,7 +31,9 @@ def test_generate_then_validate(tmp_path: Path, cli) -> None:
         ]
     )
     assert pl.read_parquet(out / "households.parquet").height == 10_000
-    assert "areas: counties" in stdout  # per-stage progress
+    # per-stage progress, Chinese first
+    assert "区划: 县市、乡镇、村、网格 / areas: counties to grids" in flat(stdout)
+    assert "历史: 上月结对、利益冲突 / history: last month's pairs, conflicts" in flat(stdout)
     rc, stdout, err = cli(*["validate", str(out)])
     assert rc == 0, err
     assert "valid" in stdout

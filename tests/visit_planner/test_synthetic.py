@@ -171,3 +171,25 @@ def test_village_names_are_deterministic_by_seed() -> None:
     a, b, c = (generate(scale=0.003, seed=s).places for s in (5, 5, 6))
     assert a.equals(b)
     assert not a.filter(pl.col("level") == "village").equals(c.filter(pl.col("level") == "village"))
+
+
+def test_progress_lines_are_short_and_read_chinese_first() -> None:
+    """``generate`` prints one line per stage: Chinese first, then English (was English only)."""
+    from rich.cells import cell_len
+
+    from visit_planner.vocabulary import AVOIDED
+
+    lines: list[str] = []
+    generate(scale=0.003, seed=5, progress=lines.append)
+    assert lines == [
+        "区划: 县市、乡镇、村、网格 / areas: counties to grids",
+        "农户: 构成、需求、历史 / households: make-up, needs, history",
+        "风险: 类别、贝叶斯概率 / risk: tiers, Bayes probabilities",
+        "人员: 基层干部、村组干部、网格员 / workers of the three roles",
+        "历史: 上月结对、利益冲突 / history: last month's pairs, conflicts",
+    ]
+    for line in lines:
+        zh, _, en = line.partition(" / ")
+        assert "\u4e00" <= zh[0] <= "\u9fff" and en.isascii(), line
+        assert cell_len(line) <= 66, line  # with the elapsed time, well inside 80 columns
+        assert not [word for word in AVOIDED if word in line], line

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -30,13 +31,30 @@ from visit_planner.synthetic.workers import (
     previous_assignment,
 )
 
-__all__ = ["COUNTIES", "TABLE_NAMES", "SyntheticPrefecture", "generate", "write_prefecture"]
+__all__ = [
+    "COUNTIES",
+    "STAGES",
+    "TABLE_NAMES",
+    "SyntheticPrefecture",
+    "generate",
+    "write_prefecture",
+]
 
 PREVIOUS_MONTH = "2026-10"
 ASSESSED_SHARE = 0.9  # households with a current assessment (the label)
 PREVIOUS_SHARE = 0.85  # households with a previous tier
 
 Progress = Callable[[str], None]
+
+STAGES: Final = (
+    "区划: 县市、乡镇、村、网格 / areas: counties to grids",
+    "农户: 构成、需求、历史 / households: make-up, needs, history",
+    "风险: 类别、贝叶斯概率 / risk: tiers, Bayes probabilities",
+    "人员: 基层干部、村组干部、网格员 / workers of the three roles",
+    "历史: 上月结对、利益冲突 / history: last month's pairs, conflicts",
+)
+"""What :func:`generate` reports to ``progress`` as it starts each stage, in order: short lines,
+Chinese first (``中文 / English``), as ``generate`` prints them after the elapsed time."""
 
 
 TABLE_NAMES = ("households", "workers", "previous_assignment", "conflicts", "places", "truth")
@@ -70,13 +88,13 @@ def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> 
         raise ValueError(f"scale must be in (0, 5], got {scale}")
     # Stream 6 (village names) was added later; spawning more leaves the first six unchanged.
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
-    progress("areas: counties, townships, villages, grids")
+    progress(STAGES[0])
     areas = build_areas(streams[0], scale)
 
-    progress("households: make-up, needs and history")
+    progress(STAGES[1])
     households, v_idx = build_households(streams[1], areas)
 
-    progress("risk: latent process, assessed and previous tiers, Bayes probabilities")
+    progress(STAGES[2])
     rng = streams[2]
     n = households.height
     z = risk.risk_score(households)
@@ -105,7 +123,7 @@ def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> 
         }
     )
 
-    progress("workers: cadres, village officials, grid workers")
+    progress(STAGES[3])
     workers = build_workers(streams[3], areas).with_columns(
         worker_id=pl.format("W{}", (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(6))
     )
@@ -113,7 +131,7 @@ def generate(scale: float = 0.01, seed: int = 1, progress: Progress = _noop) -> 
         list(columns.WORKERS)
     )
 
-    progress("history: last month's pairing and declared conflicts")
+    progress(STAGES[4])
     previous_frame = previous_assignment(streams[5], households, workers, PREVIOUS_MONTH)
     conflict_frame = conflicts(streams[5], households, workers)
     return SyntheticPrefecture(
