@@ -149,7 +149,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "At least one township has no proven bound, so no gap to the best plan can be given.",
     ),
     "by_tier": ("各类别农户与覆盖", "Households by tier and coverage"),
-    "by_role": ("各类人员工时利用率", "Hours used by role"),
+    "by_role": ("各角色人员工时利用率", "Hours used by role"),
     "by_role_caption": (
         "已用工时占可用工时的比例（在岗且有工时的人员）",
         "hours used as a share of hours available (active workers with hours)",
@@ -165,7 +165,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "uncovered": ("未覆盖", "uncovered"),
     "tier_axis": ("类别", "Tier"),
     "households_axis": ("户数", "Households"),
-    "role_axis": ("人员类别", "Role"),
+    "role_axis": ("人员角色", "Role"),
     "utilisation_axis": ("利用率（%）", "Utilisation (%)"),
     "hours_axis": ("小时/月", "Hours a month"),
     # township
@@ -173,10 +173,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "status": ("求解状态", "Solve status"),
     "workers": ("人员数", "Workers"),
     "uncovered_households": ("未覆盖农户", "Uncovered households"),
-    "demand_capacity": ("各类人员：需求与工时", "Demand and capacity by role"),
+    "demand_capacity": ("各角色人员：需求与工时", "Demand and capacity by role"),
     "demand_capacity_caption": (
-        "需求：按政策由该类人员走访的类别所需工时，含未覆盖农户（已覆盖农户的工时加上人力缺口中"
-        "现有该类人员需增加的工时）；可用：该类人员每月工时；已用：方案分配的工时。",
+        "需求：按政策由该角色人员走访的类别所需工时，含未覆盖农户（已覆盖农户的工时加上人力缺口中"
+        "现有该角色人员需增加的工时）；可用：该角色人员每月工时；已用：方案分配的工时。",
         "Demand: hours the tier this role serves needs under the policy, uncovered households "
         "included (the covered households' hours plus the extra hours of the present workers "
         "the shortfall names); available: the role's monthly hours; used: hours the plan "
@@ -211,7 +211,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "household_id_input": ("农户编号", "Household id"),
     "household_id_help": ("例如 H0000001", "e.g. H0000001"),
     "household_prompt": (
-        "输入辖区内的农户编号查看分类与分配的原因。",
+        "输入辖区内的农户编号，查看该户类别与走访人员的原因。",
         "Enter the id of a household in your jurisdiction to see why it has its tier and visitor.",
     ),
     "tier": ("类别", "Tier"),
@@ -334,7 +334,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "diff_a": ("较早的方案", "Earlier run"),
     "diff_b": ("较晚的方案", "Later run"),
     "diff_same": ("请选择两个不同的方案。", "Choose two different runs."),
-    "diff_churn": ("换人（类别未变的农户中）", "Changed visitor (tier unchanged)"),
+    "diff_churn": ("换人（类别未变的农户中）", "Worker changed (tier unchanged)"),
     "diff_tier_changed": ("类别变化的农户", "Households whose tier changed"),
     "diff_t1": ("一类户未覆盖", "Tier-1 uncovered"),
     "diff_travel": ("路途（小时/月）", "Travel (hours a month)"),
@@ -868,11 +868,11 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "lat": ("纬度", "Latitude", "float"),
     # plan and loads
     "tier": ("类别", "Tier", "tier"),
-    "role": ("人员类别", "Role", "role"),
+    "role": ("人员角色", "Role", "role"),
     "risk": ("一类户概率", "P(tier 1)", "pct"),
     "travel_minutes": ("单程路途", "Travel one way", "minutes"),
     "hours_per_month": ("每月工时", "Hours a month", "hours"),
-    "kept_previous": ("延续上月人员", "Same as last month", "bool"),
+    "kept_previous": ("延续上月走访人员", "Same visitor as last month", "bool"),
     "up_cover": ("上位兜底", "Up-cover", "bool"),
     "pinned": ("督导指定", "Pinned", "bool"),
     "active": ("在岗", "Active", "bool"),
@@ -930,9 +930,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "model_version": ("模型版本", "Model version", "text"),
     "tier1_uncovered": ("一类户未覆盖", "Tier-1 uncovered", "int"),
     "churn": ("换人率（类别未变）", "Churn (tier unchanged)", "pct"),
-    "changed_tier_unchanged": ("换人户数（类别未变）", "Changed visitor (same tier)", "int"),
+    "changed_tier_unchanged": ("换人户数（类别未变）", "Worker changed (same tier)", "int"),
     "tier_unchanged": ("类别未变户数", "Same tier", "int"),
-    "changed_tier_changed": ("换人户数（类别变化）", "Changed visitor (tier changed)", "int"),
+    "changed_tier_changed": ("换人户数（类别变化）", "Worker changed (tier changed)", "int"),
     "tier_changed": ("类别变化户数", "Tier changed", "int"),
     "churn_tier_unchanged": ("换人率", "Churn", "pct"),
     "uncovered_tier1_a": ("一类户未覆盖（前）", "Tier-1 uncovered before", "int"),

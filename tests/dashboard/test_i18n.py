@@ -97,6 +97,62 @@ def test_every_chinese_text_is_chinese() -> None:
     assert i18n.t("choose_options", "en") == "Choose one or more"
 
 
+def _texts() -> dict[str, tuple[str, str]]:
+    """Every (Chinese, English) text and column heading a page shows."""
+    return {**i18n.TEXT, **{k: (zh, en) for k, (zh, en, _) in i18n.COLUMNS.items()}}
+
+
+def test_the_texts_use_the_glossarys_words() -> None:
+    """类别 is a tier (visit_planner.vocabulary): a worker's role is 人员角色 (was 人员类别),
+    the workers of a role 该角色人员 (was 该类人员, beside 各类别农户 on the same page); and no
+    wording the glossary replaced (the household page's prompt said 分类)."""
+    from visit_planner.vocabulary import AVOIDED, PRODUCT
+
+    texts = _texts()
+    assert i18n.label("role", "zh") == i18n.t("role_axis", "zh") == "人员角色"
+    assert i18n.label("role", "en") == i18n.t("role_axis", "en") == "Role"
+    assert i18n.t("by_role", "zh") == "各角色人员工时利用率"
+    assert i18n.t("demand_capacity", "zh") == "各角色人员：需求与工时"
+    assert i18n.t("demand_capacity_caption", "zh").count("该角色人员") == 3
+    for key, (zh, en) in texts.items():
+        assert "人员类别" not in zh and "类人员" not in zh, key
+        both = zh.replace(PRODUCT[0], "") + "\n" + en
+        assert [w for w in AVOIDED if w in both] == [], key
+    prompt = i18n.t("household_prompt", "zh")
+    assert prompt == "输入辖区内的农户编号，查看该户类别与走访人员的原因。"
+
+
+def test_visitor_is_one_term_the_worker_who_visits_a_household() -> None:
+    """走访人员 / visitor is the worker who visits a given household (a worker, 人员, seen from
+    the household): every text that says one says the other, as the printed lists do
+    (export.labels); 换人 is the glossary's "worker changed" (the dashboard said "changed
+    visitor"), 换人率 its churn."""
+    from visit_planner.export import labels
+
+    texts = _texts()
+    visitor = [k for k, (zh, en) in texts.items() if "走访人员" in zh or "visitor" in en.lower()]
+    assert {"assigned_worker", "continuity_kept", "kept_previous"} <= set(visitor)
+    for key in visitor:
+        zh, en = texts[key]
+        assert "走访人员" in zh and "visitor" in en.lower(), key
+    for key, (zh, en) in texts.items():
+        if "换人率" in zh:
+            assert "churn" in en.lower(), key
+        elif "换人" in zh:
+            assert "worker" in en.lower() and "visitor" not in en.lower(), key
+    assert i18n.t("assigned_worker", "zh") == "走访人员"
+    assert i18n.t("assigned_worker", "en") == "Visitor"
+    assert i18n.label("kept_previous", "zh") == "延续上月走访人员"
+    assert i18n.label("kept_previous", "en") == "Same visitor as last month"
+    assert i18n.t("diff_churn", "en") == "Worker changed (tier unchanged)"
+    # The printed lists' reasons say it as the household page does.
+    assert i18n.t("continuity_kept", "zh", w="W1") == "延续上月走访人员 W1"
+    assert labels.REASON_KEPT == "延续上月走访人员 / same visitor as last month"
+    assert labels.REASON_TAKING_OVER.format("W1", "W1") == (
+        "接替上月走访人员 W1 / takes over from last month's visitor W1"
+    )
+
+
 def test_a_what_if_says_its_changes_in_the_page_language() -> None:
     # The result's caption was Changes.describe(), English on the Chinese page ("no change").
     changes = Changes(

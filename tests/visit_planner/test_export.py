@@ -198,6 +198,19 @@ def test_a_non_empty_out_needs_overwrite_and_is_then_replaced_whole(
     assert [p.name for p in other.iterdir()] == ["keep.txt"]
 
 
+def test_assignment_reasons_name_last_months_visitor_in_one_wording(
+    exported: ExportSummary,
+) -> None:
+    """走访人员 / visitor: the worker who visits the household, one wording for kept and taken
+    over (was 延续上月走访人员 but 接替上月人员)."""
+    reasons = set(pl.read_csv(exported.csv)["reasons"])
+    assert "延续上月走访人员 / same visitor as last month" in reasons
+    taking_over = [r for r in reasons if r.startswith("接替")]
+    assert taking_over, reasons
+    for r in taking_over:
+        assert re.fullmatch(r"接替上月走访人员 (W\d+) / takes over from last month's visitor \1", r)
+
+
 def test_risk_reasons_are_used_when_the_run_stored_them(run_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
@@ -230,6 +243,8 @@ def test_labels() -> None:
     assert labels.visits_due(0.5) == "every 2 months / 每两个月 1 次"
     assert labels.visits_due(1 / 6) == "every 6 months / 每 6 个月 1 次"
     assert labels.visits_due(1.5) == "1.50 a month / 每月 1.50 次"
+    # 类别 is a tier: the nearest worker who can take the household's tier (not a "类别人员")
+    assert labels.REASON_NEAREST[0].startswith("最近的可承接该类别的人员 {} (")
     assert labels.place("532624003", "532624") == "532624003 (麻栗坡县 Malipo)"
     assert labels.place("999", "999") == "999"
     assert [labels.role_zh(r) for r in ("cadre", "village_official", "grid_worker")] == [
@@ -337,7 +352,7 @@ def test_unassigned_households_are_named_with_place_and_reason(
         assert r["reason_code"] == e["reason_code"]
         assert r["nearest_worker_id"] == e["alt_worker_id"]
         assert e["reason_zh"].split(" (")[0] in r["reason_zh"]
-        assert r["reason_zh"].startswith(f"最近的可承接该类别人员 {e['alt_worker_id']} (")
+        assert r["reason_zh"].startswith(f"最近的可承接该类别的人员 {e['alt_worker_id']} (")
         assert r["reason_en"].startswith(f"nearest worker of an eligible role {e['alt_worker_id']}")
     diag = dict(pl.read_parquet(run_dir / "diagnostics.parquet")
                 .select("township_id", "shortfall").iter_rows())  # fmt: skip

@@ -88,12 +88,12 @@ REASON_UP_COVER: Final = "上位兜底 / up-cover by a higher role"
 REASON_NEW: Final = "本月新分配 / newly assigned this month"
 
 REASON_TAKING_OVER: Final = (
-    "接替上月人员 {} / takes over from {}"  # the previous worker's id, twice
+    "接替上月走访人员 {} / takes over from last month's visitor {}"  # the previous worker, twice
 )
 
 # Why a household is on no list: the run's reason, in Chinese and English.
 REASON_NEAREST: Final = (
-    "最近的可承接该类别人员 {} ({}, 往返 {} 分钟): {}",
+    "最近的可承接该类别的人员 {} ({}, 往返 {} 分钟): {}",
     "nearest worker of an eligible role {} ({}, {} min round trip): {}",
 )
 """The explanation's reason after the nearest worker of an eligible role (the household did not
