@@ -490,7 +490,9 @@ def tradeoff_causes(
             saving = float(r["_visits"]) * (float(r["_own_travel"]) - float(r["travel_minutes"]))
             if prev is not None and prev == own:
                 cost += settings.continuity_penalty
-                zh.append(f"延续上月人员 {own}(换人计 {settings.continuity_penalty:g} 分钟当量)")
+                zh.append(
+                    f"延续上月走访人员 {own}(换人计 {settings.continuity_penalty:g} 分钟当量)"
+                )
                 en.append(
                     f"it keeps last month's worker {own} (a change costs "
                     f"{settings.continuity_penalty:g} minutes-equivalent)"

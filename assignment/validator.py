@@ -719,7 +719,9 @@ def _check_kept_previous_mismatch(d: pl.DataFrame, rules: AssignmentSettings) ->
         bad,
         ViolationKind.KEPT_PREVIOUS_MISMATCH,
         pl.format(
-            "报告 {}, 上月人员 {}", pl.col("kept_previous"), pl.col("prev_worker").fill_null("无")
+            "报告 {}, 上月走访人员 {}",
+            pl.col("kept_previous"),
+            pl.col("prev_worker").fill_null("无"),
         ),
         pl.format(
             "reported {}, last month's worker {}",

@@ -256,7 +256,7 @@ def test_tradeoff_says_up_cover_when_the_nearer_worker_is_a_higher_role() -> Non
 def test_tradeoff_says_continuity_when_the_worker_is_last_months() -> None:
     previous = pl.DataFrame({"household_id": ["H4"], "worker_id": ["GW3"], "month": ["2026-10"]})
     text = _tradeoff(_with_gw4(world_inputs(previous=previous)), "H4")
-    assert "keeps last month's worker GW3" in text and "延续上月人员 GW3" in text
+    assert "keeps last month's worker GW3" in text and "延续上月走访人员 GW3" in text
     assert "up-cover" not in text and "capacity kept" not in text and "not optimal" not in text
 
 

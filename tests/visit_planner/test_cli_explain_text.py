@@ -24,7 +24,7 @@ HOUSEHOLD = {
 
 def test_a_monthly_plan_names_last_months_worker() -> None:
     text = "\n".join(household_lines(HOUSEHOLD))
-    assert "延续上月人员 same as last month: 是 yes (上月 last month W000194)" in text
+    assert "延续上月走访人员 same visitor as last month: 是 yes (上月 last month W000194)" in text
     assert "previous version" not in text
 
 

@@ -132,7 +132,7 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
         info = generated_month_info(
             pref.households, pref.workers, month=month, seed=seed, scale=scale
         )
-        stage("writing Parquet files / 写出文件")
+        stage("写出文件 / writing Parquet files")
         write_month(tables, info, out)
     _summary(pref.households, pref.workers, out, f"{month}, scale {scale}, seed {seed}")
     console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
@@ -157,7 +157,7 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
             check_plan_month(data, plan, plan_path)
         stage(f"changes of {data.info.month} → next month / 本月变化")
         nxt = next_month(data, seed, plan)
-        stage("writing Parquet files / 写出文件")
+        stage("写出文件 / writing Parquet files")
         write_month(nxt.tables(), nxt.info, out)
     info = nxt.info
     _summary(nxt.households, nxt.workers, out, f"{info.month}, of {info.of}, seed {seed}")
@@ -204,8 +204,8 @@ _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
     "previous_dropped_household_left": "pairs dropped: household left / 农户已迁出",
     "previous_dropped_worker_left": "pairs dropped: worker left / 人员已离任",
     "previous_dropped_unknown": "plan pairs not in the prefecture / 方案中不存在的编号",
-    "conflicts_dropped": "conflicts dropped / 删除回避关系",
-    "conflicts_added": "conflicts declared by new workers / 新增回避关系",
+    "conflicts_dropped": "conflicts dropped / 删除利益冲突申报",
+    "conflicts_added": "conflicts declared by new workers / 新增利益冲突申报",
 }
 
 

@@ -56,7 +56,7 @@ def _previous_lines(h: dict[str, Any]) -> list[str]:
     kept, previous = _yes(h.get("kept_previous")), h.get("previous_worker_id")
     if not h.get("previous_this_month"):
         return [
-            f"延续上月人员 same as last month: {kept}"
+            f"延续上月走访人员 same visitor as last month: {kept}"
             + (f" (上月 last month {previous})" if previous else "")
         ]
     lines = [f"延续本月上一版本人员 same as this month's previous version: {kept}"]

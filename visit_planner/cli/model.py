@@ -21,7 +21,7 @@ from visit_planner import clock
 from visit_planner.cli._app import HomeOption, PolicyOption, app, console, err_console
 from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOption
 from visit_planner.cli.summary_text import print_hanging, print_wrapped
-from visit_planner.vocabulary import TIER_TERMS
+from visit_planner.vocabulary import SEVERITY, TIER_TERMS
 
 if TYPE_CHECKING:
     from risk_model import TrainResult
@@ -151,7 +151,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             mlflow_uri=mlflow_uri,
         )
     for w in out.warnings or ():
-        print_hanging(f"warning / 警告: {w}", style="yellow")
+        print_hanging(f"{SEVERITY['warning']}: {w}", style="yellow")
     _print_training(out.result, out.seconds)
     if out.version is not None:
         console.print(
@@ -234,7 +234,7 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
 def _print_training(r: TrainResult, seconds: float) -> None:
     """What `train` tells the user: the comparison, the choice, notes, fidelity, timing."""
     for note in r.notes:
-        print_hanging(f"note / 提示: {note}")
+        print_hanging(f"提示 note: {note}")
     console.print(_evaluation_table(r, console.width))
     split = f"whole {r.spec.group_column} groups" if r.spec.group_column else "random rows"
     console.print(f"held out: {split} / 按组留出", highlight=False)
@@ -414,7 +414,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
         table.add_row(*row)
     console.print(table)
     for w in res.warnings:
-        print_hanging(f"warning / 警告: {w}", style="yellow")
+        print_hanging(f"{SEVERITY['warning']}: {w}", style="yellow")
     flagged = res.drift.filter(res.drift["flagged"])
     if flagged.height:
         print_hanging(
