@@ -413,10 +413,12 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
     workers: pl.DataFrame,
     clock: _Clock,
     only: set[str] | None = None,
+    version: int | None = None,
 ) -> tuple[list[Override], AppliedOverrides, Scored]:
     """The overrides and score stages: the standing overrides applied (all of them - one whose
     household is gone is reported - or, for an amendment, those of the households ``only``),
-    then every household scored with the champion (corrected data, tier overrides)."""
+    then every household scored with the champion, or model ``version`` (corrected data,
+    tier overrides)."""
     day = first_day(req.month)
     standing = [
         as_override(o)
@@ -428,6 +430,7 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
     scored = score_frame(
         applied.households,
         overrides=applied.tier_overrides,
+        version=version,
         home=workspace.root,
         policy_path=req.policy_path,
         mlflow_uri=req.mlflow_uri,
@@ -642,7 +645,7 @@ def _amend(  # noqa: PLR0917
     settings = settings_from_policy(load_policy(req.policy_path))
     ids = set(hh["household_id"].to_list())
     standing, applied, scored = _override_and_score(
-        req, store, workspace, hh, inputs.workers, clock, only=ids
+        req, store, workspace, hh, inputs.workers, clock, only=ids, version=_months_model(current)
     )
     previous = (
         pl.concat([base.plan(tw) for tw in named])
@@ -721,6 +724,15 @@ def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
             f"(修订沿用本月方案的政策; 更改政策须重新编制本月方案)"
         )
     return stored
+
+
+def _months_model(run: RunRow) -> int | None:
+    """The model version an amendment scores with: the one the month's current run was
+    scored with, not a champion promoted since, so that the run it publishes is scored by
+    one model (its manifest names one). None (the champion) for a run that names none."""
+    if run.model_version is None or not run.model_version.isdigit():
+        return None
+    return int(run.model_version)
 
 
 def _named_townships(data: Path, runs_dir: Path, named: list[str]) -> Inputs:

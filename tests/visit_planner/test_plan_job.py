@@ -233,6 +233,35 @@ def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_pat
         assert store.current_run(M1) == current
 
 
+def test_an_amendment_scores_with_the_months_model(months: Months, tmp_path: Path) -> None:
+    # A champion promoted after the month was planned: an amendment scored its townships
+    # with it, so the run it published was scored by two models and named only the new one.
+    from risk_model import TrainConfig
+    from visit_planner.risk_job import promote_version, train_from_file
+
+    home = tmp_path / "workspace"
+    train_from_file(months.m1, home=home, config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, months.m1, home=home)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    req = {"month": M1, "data": months.m1, "home": home, "store_url": url, "processes": 1}
+    base = run_plan(PlanRequest(**req))  # type: ignore[arg-type]
+    tw = RunReader(base.run_dir).townships()[0]
+    train_from_file(
+        months.m1,
+        home=home,
+        config=TrainConfig(kind="logistic", select=False, params={"C": 0.01}),
+    )
+    promote_version(2, months.m1, home=home, force=True, reason="a new champion mid-month")
+    amended = run_plan(PlanRequest(**req, amend_townships=(tw,)))  # type: ignore[arg-type]
+    assert base.run.model_version == amended.run.model_version == "1"
+    assert RunManifest.read(amended.run_dir).model_version == "1"
+    before, after = RunReader(base.run_dir).scores(tw), RunReader(amended.run_dir).scores(tw)
+    assert before is not None and after is not None
+    assert after.select("household_id", "p_tier1", "final_tier").equals(
+        before.select("household_id", "p_tier1", "final_tier")
+    )
+
+
 def test_plan_and_amendment_report_what_validating_the_inputs_warned_of(
     months: Months, tmp_path: Path
 ) -> None:
