@@ -52,7 +52,8 @@ def alternatives(
     inputs: PlanInputs,
     settings: AssignmentSettings,
 ) -> pl.DataFrame:
-    """Every other allowed worker of ``household_id``, ranked by the objective change.
+    """Every other allowed worker of ``household_id``, ranked by the objective change, then
+    (among equal changes, and among the switches without one) by travel time.
 
     ``objective_change`` = (arc cost of the alternative - the household's current cost, its
     arc cost or its unassigned penalty) + ``displaced_change`` when the alternative is full:
@@ -215,7 +216,7 @@ def alternatives(
     )
     return (
         frame.join(extra, on="worker_id", how="left")
-        .sort(["objective_change", "worker_id"], nulls_last=True)
+        .sort(["objective_change", "travel_minutes", "worker_id"], nulls_last=True)
         .with_row_index("rank", offset=1)
         .select(ALTERNATIVE_COLUMNS)
     )

@@ -191,6 +191,17 @@ def test_pinned_household_is_never_displaced() -> None:
     assert alternatives("h", plan, arcs, inputs, S)["worker_id"].to_list()[-1] == "C"
 
 
+def test_switches_without_a_change_are_ranked_nearest_first() -> None:
+    # B takes no household and C holds a pinned one: neither switch has a change, and the
+    # nearer worker (C, 12 min) comes before B (15 min), not in worker-id order.
+    pins = pl.DataFrame({"household_id": ["g"], "worker_id": ["C"]})
+    plan, arcs, inputs = _alt_world({"A": (9, 9), "B": (9, 0), "C": (9, 1), "D": (9, 9)}, pins)
+    alt = alternatives("h", plan, arcs, inputs, S)
+    assert alt["worker_id"].to_list() == ["C", "B"]
+    assert alt["objective_change"].to_list() == [None, None]
+    assert alt["travel_minutes"].to_list() == [12.0, 15.0]
+
+
 def test_unassigned_household_compares_with_its_penalty() -> None:
     plan, arcs, inputs = _alt_world({"A": (9, 9), "B": (9, 9), "C": (9, 9), "D": (9, 9)})
     plan = plan.with_columns(
