@@ -22,11 +22,21 @@ with auth.guarded(lang):
 if not runs:
     st.info(t("runs_none", lang))
     st.stop()
+by_id = {r.run_id: r for r in runs}
 
 
-def run_label(run: RunRow) -> str:
+def run_label(run_id: str) -> str:
     """``2026-11 v2 · 当前 · 3f2a9c01e4b7``."""
+    run = by_id[run_id]
     return f"{run.month} v{run.version} · {i18n.run_status(run.status, lang)} · {run.run_id[:12]}"
+
+
+def rollback_targets(rows: list[RunRow]) -> list[RunRow]:
+    """The runs a month can be rolled back to: those earlier (a lower version) than their
+    month's current run, newest first; a month without a current run offers none."""
+    current = {r.month: r.version for r in rows if r.status == "current"}
+    earlier = [r for r in rows if r.month in current and r.version < current[r.month]]
+    return sorted(earlier, key=lambda r: (r.month, r.version), reverse=True)
 
 
 st.subheader(t("runs_list", lang))
@@ -52,8 +62,9 @@ if len(runs) < 2:
     st.info(t("diff_same", lang))
 else:
     c1, c2 = st.columns(2)
-    a = c1.selectbox(t("diff_a", lang), runs, index=1, format_func=run_label, key="diff_a")
-    b = c2.selectbox(t("diff_b", lang), runs, index=0, format_func=run_label, key="diff_b")
+    ids = [r.run_id for r in runs]
+    a = by_id[c1.selectbox(t("diff_a", lang), ids, index=1, format_func=run_label, key="diff_a")]
+    b = by_id[c2.selectbox(t("diff_b", lang), ids, index=0, format_func=run_label, key="diff_b")]
     if a.run_id == b.run_id:
         st.info(t("diff_same", lang))
     else:
@@ -99,14 +110,18 @@ else:
 if ctx.viewer.may_roll_back:
     st.subheader(t("rollback", lang))
     st.caption(t("rollback_intro", lang))
-    earlier = [r for r in runs if r.status != "current"]
+    earlier = [r.run_id for r in rollback_targets(runs)]
+    if st.session_state.get("rollback_to") not in earlier:
+        st.session_state.pop("rollback_to", None)  # e.g. the run made current by a rollback
     if not earlier:
         st.info(t("rollback_none", lang))
     else:
         with st.form("rollback"):
-            target = st.selectbox(
-                t("rollback_to", lang), earlier, format_func=run_label, key="rollback_to"
-            )
+            target = by_id[
+                st.selectbox(
+                    t("rollback_to", lang), earlier, format_func=run_label, key="rollback_to"
+                )
+            ]
             reason = st.text_input(t("rollback_reason", lang), max_chars=300)
             go = st.form_submit_button(t("rollback_button", lang), type="primary")
         if go:
