@@ -13,8 +13,14 @@ from visit_planner.errors import VisitPlannerError
 from visit_planner.runs import diff_totals
 from visit_planner.store import RunRow
 
+DONE = "_rollback_done"  # (month, version) of a rollback just made, for the message after it
+
 ctx = auth.page_context()
 lang = ctx.lang
+done = st.session_state.pop(DONE, None)
+if done is not None:  # the run compared by default is the month's new current one
+    for key in ("diff_a", "diff_b", "rollback_to"):
+        st.session_state.pop(key, None)
 keep_choices(lang, "diff_a", "diff_b", "rollback_to")
 st.title(t("page_runs", lang))
 with auth.guarded(lang):
@@ -133,4 +139,8 @@ if ctx.viewer.may_roll_back:
                 except VisitPlannerError as exc:
                     st.error(i18n.error_text(exc, lang))
                 else:
-                    st.success(t("rollback_done", lang, month=row.month, version=row.version))
+                    # Shown after the rerun, which draws every section from the new current run.
+                    st.session_state[DONE] = (row.month, row.version)
+                    st.rerun()
+    if done is not None:
+        st.success(t("rollback_done", lang, month=done[0], version=done[1]))

@@ -12,6 +12,8 @@ from dashboard.widgets import keep_choices
 from visit_planner.policy import parse_policy
 from visit_planner.whatif import Changes, NewWorker
 
+PUBLISHED = "_whatif_published"  # (run id, version) of an amendment just published
+
 ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_tier")
@@ -191,6 +193,11 @@ if held is not None and held[1].township_id == tw:
             with auth.guarded(lang):
                 run = ctx.data.publish_what_if(ctx.month, result, based_on)
             st.session_state.pop("whatif_result", None)
-            st.success(t("whatif_published", lang, run=run.run_id[:12], v=run.version))
+            # Shown after the rerun, which draws the page from the run just published.
+            st.session_state[PUBLISHED] = (run.run_id[:12], run.version)
+            st.rerun()
     else:
         st.caption(t("whatif_planner_only", lang))
+published = st.session_state.pop(PUBLISHED, None)
+if published is not None:
+    st.success(t("whatif_published", lang, run=published[0], v=published[1]))

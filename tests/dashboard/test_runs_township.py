@@ -42,11 +42,44 @@ def test_rollback_offers_only_runs_earlier_than_the_current_one(site: Site) -> N
     with Store.for_workspace(site.workspace) as store:
         current = store.current_run(MONTH)
     assert current is not None and current.version == 2
+    # The same page, redrawn from the new current run, with the message kept.
+    check_clean(at)
+    assert [s.value for s in at.success][-1] == i18n.t(
+        "rollback_done", "zh", month=MONTH, version=2
+    )
+    assert versions(at, "rollback_to") == [1]  # not v3, rolled back and later than v2
+    statuses = dict(zip(at.dataframe[0].value["版本"], at.dataframe[0].value["状态"], strict=True))
+    assert statuses[2] == i18n.run_status("current", "zh")
+    assert statuses[3] == i18n.run_status("rolled_back", "zh")
     at = go(sign_in("planner1"), "runs")
     check_clean(at)
-    assert versions(at, "rollback_to") == [1]  # not v3, rolled back and later than v2
+    assert versions(at, "rollback_to") == [1]
     at = roll_back(at)
     assert not at.error, [e.value for e in at.error]
     at = go(sign_in("planner1"), "runs")
     assert i18n.t("rollback_none", "zh") in page_text(at)
     assert i18n.t("rollback_button", "zh") not in [b.label for b in at.button]
+
+
+def test_publishing_an_amendment_redraws_the_township_page(site: Site) -> None:
+    at = go(sign_in("planner1"), "township")
+    township = at.selectbox(key="township").value
+    at.multiselect(key="wf_remove").select(at.multiselect(key="wf_remove").options[0])
+    at = next(b for b in at.button if b.label == i18n.t("whatif_run", "zh")).click().run()
+    check_clean(at)
+    publish = next(b for b in at.button if b.label == i18n.t("whatif_publish", "zh"))
+    at = publish.click().run()
+    check_clean(at)
+    with Store.for_workspace(site.workspace) as store:
+        after = store.current_run(MONTH)
+    assert after is not None and after.kind == "amend"
+    assert [s.value for s in at.success][-1] == i18n.t(
+        "whatif_published", "zh", run=after.run_id[:12], v=after.version
+    )
+    # No stale what-if (nor its Publish button); the figures are the new run's.
+    assert i18n.t("whatif_publish", "zh") not in [b.label for b in at.button]
+    assert i18n.t("whatif_result", "zh") not in page_text(at)
+    fresh = go(sign_in("planner1"), "township")
+    assert fresh.selectbox(key="township").value == township
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {m.label: m.value for m in fresh.metric}
