@@ -62,6 +62,26 @@ SENSITIVE_FIELDS = (
 )
 """Household fields only planners and supervisors (in scope) may see."""
 
+_SENSITIVE_NAME = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r")\b")
+"""A sensitive field's name as a word (in a policy rule's condition)."""
+
+WITHHELD_REASONS = (
+    "{n} 条原因涉及敏感字段，本角色不可见 / "
+    "{n} reason(s) concern sensitive fields not shown to your role"
+)
+"""The note in place of the risk reasons withheld from a role without sensitive fields."""
+
+WITHHELD_RULE = (
+    "规则涉及敏感字段，本角色不可见 / the rule concerns sensitive fields not shown to your role"
+)
+"""What a role without sensitive fields sees of a policy rule whose condition reads one."""
+
+SHEET_WITHHELD = (
+    "走访清单列出涉及敏感字段的原因，本角色不可下载 / "
+    "visit sheets list reasons from sensitive fields: not available to your role"
+)
+"""Why a role without sensitive fields gets no printable visit sheet."""
+
 PAGE_ROWS = 200
 """Most rows any table sends to the browser at once."""
 
@@ -216,6 +236,36 @@ def _visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) ->
 def _township_ids(root: str) -> tuple[str, ...]:
     """The run's township ids (from its small diagnostics file), sorted."""
     return tuple(sorted(_whole(root, "diagnostics")["township_id"].to_list()))
+
+
+@lru_cache(maxsize=64)
+def _sensitive_rules(root: str) -> frozenset[str]:
+    """Codes of the run's policy rules whose condition reads a sensitive field (a household
+    raised by one of them has that field's value betrayed by the rule's name)."""
+    rules = _reader(root).policy.risk.rules
+    return frozenset(r.code for r in rules if _SENSITIVE_NAME.search(r.when))
+
+
+_CORRECTION_VALUE = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r") \S+ → \S+")
+"""A correction's note of a sensitive field (``数据更正 correction #3: FIELD BEFORE → AFTER``,
+:func:`visit_planner.overrides.apply_overrides`)."""
+
+
+def _mask_score(score: dict[str, Any], root: str) -> dict[str, Any]:
+    """A score row without what betrays a sensitive field: the reasons built from one (their
+    ``code`` is the feature's column, :mod:`risk_model.reasons`) are left out and counted in
+    ``reasons_withheld``; a rule that reads one is named by :data:`WITHHELD_RULE` only."""
+    reasons = list(score.get("reasons") or [])
+    kept = [r for r in reasons if str(r.get("code") or "") not in SENSITIVE_FIELDS]
+    out = {**score, "reasons": kept, "reasons_withheld": len(reasons) - len(kept)}
+    if out.get("rule") is not None and out["rule"] in _sensitive_rules(root):
+        out["rule"] = WITHHELD_RULE
+    return out
+
+
+def _mask_notes(notes: str | None) -> str | None:
+    """The applied-override notes with a correction's value of a sensitive field as ``—``."""
+    return None if notes is None else _CORRECTION_VALUE.sub(r"\1 — → —", notes)
 
 
 SCOPED_METRICS: tuple[str, ...] = (
@@ -583,7 +633,11 @@ class DataAccess:
     def household(self, month: str, household_id: str) -> dict[str, Any]:
         """Everything the household page shows, if the user may see it: tier with
         probabilities and reasons, how the tier came about, the worker with the reason and the
-        ranked alternatives, overrides applied; sensitive fields masked for roles without."""
+        ranked alternatives, overrides applied. For roles without sensitive fields
+        (:attr:`Viewer.sees_sensitive`) they are masked in the record, and nothing else carries
+        them: the risk reasons built from one are left out (``score["reasons_withheld"]``
+        counts them, :data:`WITHHELD_REASONS`), a rule reading one is named
+        :data:`WITHHELD_RULE`, and a correction of one shows no values."""
         self._require_households()
         run = self.current_run(month)
         root = self._root(run)
@@ -601,12 +655,16 @@ class DataAccess:
         if scores is not None:
             rows = scores.filter(pl.col("household_id") == household_id)
             score = rows.row(0, named=True) if rows.height else None
+        explanation = expl.filter(pl.col("household_id") == household_id).row(0, named=True)
+        if not self.viewer.sees_sensitive:
+            score = None if score is None else _mask_score(score, root)
+            explanation["overrides"] = _mask_notes(explanation.get("overrides"))
         return {
             "run": run,
             "township_id": township_id,
             "record": record,
             "score": score,
-            "explanation": expl.filter(pl.col("household_id") == household_id).row(0, named=True),
+            "explanation": explanation,
             "alternatives": _alternatives(root, household_id),
         }
 
@@ -681,8 +739,12 @@ class DataAccess:
         household this month (no sheet). From the month's current run, or from the run
         ``run_id`` of that month (the one a page showed; looked up in the store, never a
         caller's directory). Refused like :meth:`worker` unless the user sees households and
-        the worker's township (as that run records it) lies in the user's jurisdiction."""
+        the worker's township (as that run records it) lies in the user's jurisdiction; refused
+        to roles without sensitive fields (:data:`SHEET_WITHHELD`): a sheet lists the risk
+        reasons that raise a household's risk, sensitive ones too."""
         self._require_households()
+        if not self.viewer.sees_sensitive:
+            raise OutOfScopeError(SHEET_WITHHELD)
         if run_id is None:
             run = self.current_run(month)
         else:
@@ -736,6 +798,13 @@ class DataAccess:
             .collect()
         )
         frame = frame.join(index, on="household_id", how="left")
+        if not self.viewer.sees_sensitive:  # a correction of a sensitive field: no value
+            frame = frame.with_columns(
+                pl.when(pl.col("field").cast(pl.String).is_in(SENSITIVE_FIELDS))
+                .then(pl.lit("—"))
+                .otherwise(pl.col("value"))
+                .alias("value")
+            )
         keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
 

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n
+from dashboard.data import WITHHELD_REASONS
 from dashboard.i18n import t
 
 ctx = auth.page_context()
@@ -34,7 +35,7 @@ source = score.get("tier_source")
 if source == "model":
     source_text = t("source_model", lang)
 elif source == "rule":
-    source_text = t("source_rule", lang, rule=score.get("rule") or "")
+    source_text = t("source_rule", lang, rule=i18n.pick(score.get("rule") or "", lang))
 elif source == "override":
     source_text = t("source_override", lang, reason=score.get("override_reason") or "")
 else:
@@ -67,11 +68,14 @@ if score:
     with right:
         st.markdown(f"**{t('reasons', lang)}**")
         reasons = score.get("reasons") or []
+        withheld = int(score.get("reasons_withheld") or 0)  # sensitive: not for this role
         if reasons:
             st.markdown("\n".join(f"- {i18n.reason_line(r, lang)}" for r in reasons))
             st.caption(t("reasons_caption", lang))
-        else:
+        elif not withheld:
             st.write(t("no_reasons", lang))
+        if withheld:
+            st.caption(i18n.pick(WITHHELD_REASONS.format(n=withheld), lang))
 
 st.subheader(t("assignment", lang))
 worker = ex.get("worker_id")

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n, maps
+from dashboard.data import SHEET_WITHHELD
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
 
@@ -92,6 +93,8 @@ auth.show_table(
 st.subheader(t("sheet", lang))
 if households.height == 0:
     st.info(t("sheet_none", lang))
+elif not ctx.viewer.sees_sensitive:
+    st.info(i18n.pick(SHEET_WITHHELD, lang))
 else:
     # Built on request, by the data layer (which checks the scope itself), from the run shown.
     run_id = w["run"].run_id

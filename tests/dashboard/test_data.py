@@ -9,7 +9,15 @@ from typing import Any
 import polars as pl
 import pytest
 
-from dashboard.data import SENSITIVE_FIELDS, DataAccess, Viewer, model_candidates
+from dashboard.data import (
+    SENSITIVE_FIELDS,
+    SHEET_WITHHELD,
+    WITHHELD_RULE,
+    DataAccess,
+    Viewer,
+    _mask_notes,
+    model_candidates,
+)
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, OTHER_TOWNSHIP, TOWNSHIP, Site, audit_actions
 from visit_planner.errors import VisitPlannerError
@@ -98,6 +106,90 @@ def test_roles_see_households_and_sensitive_fields_as_allowed(published: Path) -
         viewer.household(MONTH, hid)
     assert "households" not in viewer.map_points(MONTH, tw)
     assert viewer.township(MONTH, tw)["uncovered"] is None
+
+
+def _scores(home: Path, planner: DataAccess) -> pl.DataFrame:
+    run = home / planner.current_run(MONTH).path
+    return pl.concat([pl.read_parquet(p) for p in sorted(run.glob("townships/*/scores.parquet"))])
+
+
+def test_reasons_and_rules_from_sensitive_fields_are_withheld_from_roles_without(
+    published: Path,
+) -> None:
+    planner = access(published, "planner")
+    scores = _scores(published, planner)
+    reasons = scores.explode("reasons").unnest("reasons")
+    sensitive = reasons.filter(pl.col("code").is_in(SENSITIVE_FIELDS))
+    assert sensitive.height > 0  # the demo's model does explain by illness, disputes ...
+    hid = sensitive["household_id"][0]
+    tw = planner.household(MONTH, hid)["township_id"]
+    texts = sensitive.filter(pl.col("household_id") == hid)["text"].to_list()
+    stored = reasons.filter(pl.col("household_id") == hid)
+    # The supervisor of its township (and the planner) get every reason, as stored.
+    for user in (planner, access(published, "supervisor", "township", tw)):
+        got = user.household(MONTH, hid)["score"]
+        assert [r["text"] for r in got["reasons"]] == stored["text"].to_list()
+        assert "reasons_withheld" not in got
+    # A data scientist: none built from a sensitive field, counted instead; the others kept.
+    scientist = access(published, "data_scientist").household(MONTH, hid)
+    score = scientist["score"]
+    assert [r["code"] for r in score["reasons"]] == [
+        c for c in stored["code"].to_list() if c not in SENSITIVE_FIELDS
+    ]
+    assert score["reasons_withheld"] == len(texts) > 0
+    # ... and no sensitive value anywhere in what the household page gets.
+    everything = repr({k: v for k, v in scientist.items() if k != "run"})
+    for text in texts:
+        assert text not in everything
+        assert text.split(" / ")[0] not in everything  # neither half of the bilingual text
+    assert all(scientist["record"][f] == "—" for f in SENSITIVE_FIELDS)
+    # A rule whose condition reads a sensitive field is not named to the data scientist.
+    rules = {r.code: r.when for r in _policy_rules(planner)}
+    raised = scores.filter(pl.col("rule").is_not_null())
+    for row in raised.iter_rows(named=True):
+        reads_sensitive = any(f in rules[row["rule"]] for f in SENSITIVE_FIELDS)
+        shown = access(published, "data_scientist").household(MONTH, row["household_id"])
+        assert (shown["score"]["rule"] == WITHHELD_RULE) is reads_sensitive
+        assert planner.household(MONTH, row["household_id"])["score"]["rule"] == row["rule"]
+        if reads_sensitive:
+            assert row["rule"] not in repr({k: v for k, v in shown.items() if k != "run"})
+
+
+def _policy_rules(user: DataAccess) -> list[Any]:
+    from visit_planner.policy import parse_policy
+
+    return list(parse_policy(user.current_run(MONTH).policy_text, "run policy").risk.rules)
+
+
+def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
+    published: Path,
+) -> None:
+    planner = access(published, "planner")
+    hid = _scores(published, planner)["household_id"][0]
+    tw = planner.household(MONTH, hid)["township_id"]
+    sup = access(published, "supervisor", "township", tw)
+    number = sup.submit_override(
+        MONTH, kind="correction", household_id=hid, reason="医院证明",
+        field="serious_illness_members", value="0",
+    )  # fmt: skip
+    row = sup.overrides(MONTH).filter(pl.col("id") == number)
+    assert row["value"][0] == "0"
+    seen = access(published, "data_scientist").overrides(MONTH).filter(pl.col("id") == number)
+    assert seen["field"][0] == "serious_illness_members" and seen["value"][0] == "—"
+    assert _mask_notes(
+        "数据更正 correction #3: serious_illness_members 2 → 0 (医院证明); "
+        "数据更正 correction #4: members 5 → 4 (迁出)"
+    ) == (
+        "数据更正 correction #3: serious_illness_members — → — (医院证明); "
+        "数据更正 correction #4: members 5 → 4 (迁出)"
+    )
+
+
+def test_a_visit_sheet_is_refused_to_roles_without_sensitive_fields(site: Site) -> None:
+    scientist = DataAccess(site.workspace, Viewer("s", "data_scientist"))
+    with pytest.raises(OutOfScopeError) as refused:
+        scientist.visit_sheet(MONTH, site.worker)
+    assert str(refused.value) == SHEET_WITHHELD
 
 
 def test_corrections_by_role_and_scope(published: Path) -> None:
@@ -449,7 +541,7 @@ def test_the_visit_sheet_of_a_worker_in_scope_lists_the_workers_households(site:
         (("supervisor", "township", TOWNSHIP), "乡镇 532622001 不在您的辖区内"),
         (("supervisor", "county", COUNTY), "乡镇 532622001 不在您的辖区内"),
         (("planner", "township", TOWNSHIP), "乡镇 532622001 不在您的辖区内"),
-        (("data_scientist", "county", COUNTY), "乡镇 532622001 不在您的辖区内"),
+        (("data_scientist", "county", COUNTY), "本角色不可下载"),  # no sheet: sensitive reasons
         (("viewer", "prefecture", None), "浏览账户仅可查看汇总"),  # no worker's sheet at all
     ],
     ids=["township-supervisor", "county-supervisor", "township-planner", "county-scientist",
@@ -481,11 +573,10 @@ def test_the_visit_sheet_of_a_worker_out_of_scope_is_refused_before_any_export(
         with pytest.raises(OutOfScopeError, match=refusal) as refused:
             sheet = user.visit_sheet(MONTH, site.other_worker, **asked)
         assert sheet is None and exports == []  # nothing returned, nothing even exported
-        english = (
-            "viewer accounts see aggregates only"
-            if role == "viewer"
-            else f"township {OTHER_TOWNSHIP} is outside your jurisdiction"
-        )
+        english = {
+            "viewer": "viewer accounts see aggregates only",
+            "data_scientist": "not available to your role",
+        }.get(role, f"township {OTHER_TOWNSHIP} is outside your jurisdiction")
         assert english in str(refused.value)
     if scope == TOWNSHIP:  # the same account, its own township's worker: exported and returned
         assert site.household.encode() in user.visit_sheet(MONTH, site.worker)
