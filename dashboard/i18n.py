@@ -493,6 +493,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "您的角色无权查看“{page}”页面，已转到总览。",
         "Your role may not see the page “{page}”; showing the overview instead.",
     ),
+    "runs_churn_scoped": (
+        "换人率按全州记录，此处不显示；下方“方案对比”给出您辖区内的换人率。",
+        "A run's churn is recorded for the whole prefecture and is not shown here; the "
+        "comparison below gives the churn within your jurisdiction.",
+    ),
+    "jurisdiction_empty": (
+        "本月方案中您的辖区（{scope}）没有农户，因此没有可显示的数字。",
+        "Your jurisdiction ({scope}) has no households in this month's plan, so there are "
+        "no figures to show.",
+    ),
 }
 
 

@@ -45,6 +45,24 @@ def rollback_targets(rows: list[RunRow]) -> list[RunRow]:
     return sorted(earlier, key=lambda r: (r.month, r.version), reverse=True)
 
 
+def diff_defaults(rows: list[RunRow]) -> tuple[int, int]:
+    """Indexes in ``rows`` (newest first) of the pair compared by default: the newest month's
+    current run (the later) and the run before it in its month (one that was current once, not
+    rolled back, if there is one), or, when the month has no earlier run, the previous month's
+    current run."""
+    current = [i for i, r in enumerate(rows) if r.status == "current"]
+    if not current:
+        return 1, 0
+    later = rows[current[0]]
+    before = [i for i, r in enumerate(rows) if r.month == later.month and r.version < later.version]
+    before = [i for i in before if rows[i].status != "rolled_back"] or before
+    if before:
+        return max(before, key=lambda i: rows[i].version), current[0]
+    if len(current) > 1:
+        return current[1], current[0]
+    return (1 if current[0] == 0 else 0), current[0]
+
+
 st.subheader(t("runs_list", lang))
 listing = pl.DataFrame(
     {
@@ -61,7 +79,16 @@ listing = pl.DataFrame(
     },
     schema_overrides={"tier1_uncovered": pl.Int64, "churn": pl.Float64, "version": pl.Int64},
 )
-auth.show_table(i18n.table(listing.head(200), listing.columns, lang), lang, total=len(runs))
+# A run's churn is the whole prefecture's (the store keeps no township's): a scoped account's
+# list leaves the column out and says so; the diff below computes it over the jurisdiction.
+whole = ctx.viewer.scope_kind == "prefecture"
+shown = i18n.table(listing.head(200), [c for c in listing.columns if whole or c != "churn"], lang)
+if whole:  # two decimals, as the diff's headline
+    churn = [i18n.fmt_pct(v, 2) if v is not None else None for v in listing.head(200)["churn"]]
+    shown = shown.with_columns(pl.Series(i18n.label("churn", lang), churn, dtype=pl.String))
+auth.show_table(shown, lang, total=len(runs))
+if not whole:
+    st.caption(t("runs_churn_scoped", lang))
 
 st.subheader(t("diff", lang))
 if len(runs) < 2:
@@ -69,8 +96,9 @@ if len(runs) < 2:
 else:
     c1, c2 = st.columns(2)
     ids = [r.run_id for r in runs]
-    a = by_id[c1.selectbox(t("diff_a", lang), ids, index=1, format_func=run_label, key="diff_a")]
-    b = by_id[c2.selectbox(t("diff_b", lang), ids, index=0, format_func=run_label, key="diff_b")]
+    ia, ib = diff_defaults(runs)
+    a = by_id[c1.selectbox(t("diff_a", lang), ids, index=ia, format_func=run_label, key="diff_a")]
+    b = by_id[c2.selectbox(t("diff_b", lang), ids, index=ib, format_func=run_label, key="diff_b")]
     if a.run_id == b.run_id:
         st.info(t("diff_same", lang))
     else:

@@ -4,6 +4,8 @@ default pair, and a jurisdiction with no households in the month's plan."""
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
@@ -83,3 +85,26 @@ def test_publishing_an_amendment_redraws_the_township_page(site: Site) -> None:
     assert fresh.selectbox(key="township").value == township
     shown = {m.label: m.value for m in at.metric}
     assert shown == {m.label: m.value for m in fresh.metric}
+
+
+def test_diff_defaults_to_the_current_run_and_the_one_it_replaced(site: Site) -> None:
+    # After the tests above: v1 superseded, v2 and v3 rolled back, v4 (the amendment) current.
+    at = go(sign_in("planner1"), "runs")
+    check_clean(at)
+    with Store.for_workspace(site.workspace) as store:
+        version = {r.run_id: (r.version, r.status) for r in store.list_runs()}
+    assert version[at.selectbox(key="diff_b").value] == (4, "current")
+    assert version[at.selectbox(key="diff_a").value] == (1, "superseded")  # not rolled back
+    # one churn format, two decimals, in the list and in the diff's headline
+    churn = [c for c in at.dataframe[0].value[i18n.label("churn", "zh")] if isinstance(c, str)]
+    assert churn and all(re.fullmatch(r"\d+\.\d\d%", c) for c in churn), churn
+    headline = next(m.value for m in at.metric if m.label == i18n.t("diff_churn", "zh"))
+    assert re.fullmatch(r"\d+\.\d\d%", headline), headline
+
+
+def test_a_scoped_runs_list_says_its_churn_is_the_prefectures(site: Site) -> None:
+    at = go(sign_in("sup_town"), "runs")
+    check_clean(at)
+    assert i18n.label("churn", "zh") not in at.dataframe[0].value.columns
+    assert i18n.t("runs_churn_scoped", "zh") in page_text(at)
+    assert any(m.label == i18n.t("diff_churn", "zh") for m in at.metric)  # the scoped one
