@@ -23,7 +23,8 @@ with auth.guarded(lang):
     if requested and requested not in towns:
         ctx.data.township(ctx.month, requested)  # the data layer says why (out of scope ...)
 if not towns:
-    st.info(t("no_points", lang))
+    st.title(t("page_township", lang))
+    st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label()))
     st.stop()
 if requested in towns and st.session_state.get("_township_param") != requested:
     st.session_state["township"] = requested

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
-from tests.dashboard.helpers import MONTH, Site
+from tests.dashboard.helpers import MONTH, PASSWORD, Site
 from tests.dashboard.test_app import check_clean, go, page_text, sign_in
 from visit_planner.store import Store
 
@@ -108,3 +109,22 @@ def test_a_scoped_runs_list_says_its_churn_is_the_prefectures(site: Site) -> Non
     assert i18n.label("churn", "zh") not in at.dataframe[0].value.columns
     assert i18n.t("runs_churn_scoped", "zh") in page_text(at)
     assert any(m.label == i18n.t("diff_churn", "zh") for m in at.metric)  # the scoped one
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_jurisdiction_without_households_gets_one_notice_and_no_figures(
+    site: Site, lang: str
+) -> None:
+    with Store.for_workspace(site.workspace) as store:
+        if not any(u.username == "sup_empty" for u in store.list_users()):
+            store.add_user(
+                "sup_empty", "supervisor", scope_kind="township", scope_id="532601099",
+                password=PASSWORD, actor="tests",
+            )  # fmt: skip
+    for page in ("overview", "township"):
+        at = go(sign_in("sup_empty"), page, lang)
+        check_clean(at)
+        assert [x.value for x in at.title] == [i18n.t(f"page_{page}", lang)]
+        notice = i18n.t("jurisdiction_empty", lang, scope="乡镇 township 532601099")  # type: ignore[arg-type]
+        assert [x.value for x in at.info] == [notice]
+        assert not at.metric and not at.dataframe and not at.success and not at.warning
