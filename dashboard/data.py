@@ -35,7 +35,7 @@ from typing import Any
 import polars as pl
 
 from dashboard import registry
-from dashboard.errors import OutOfScopeError
+from dashboard.errors import DashboardError, OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
@@ -507,6 +507,35 @@ class DataAccess:
                 f"jurisdiction ({self.viewer.scope_label()})"
             )
 
+    def _absent(self, kind: str, typed: str) -> OutOfScopeError | DashboardError:
+        """The one answer to a household or worker id (``kind``) typed or linked that the user
+        may not see: the same words whether it is in no run or in another jurisdiction (an
+        answer naming the township would tell which ids exist, and where), never a path."""
+        zh, en = {"household": ("农户", "household"), "worker": ("人员", "worker")}[kind]
+        shown = typed.strip().upper()
+        if self.viewer.scope_kind == "prefecture":
+            return DashboardError(f"未找到{zh} {shown} / no {en} {shown} in this month's plan")
+        return OutOfScopeError(f"您的辖区内没有{zh} {shown} / no {en} {shown} in your jurisdiction")
+
+    def _find_household(self, root: str, typed: str) -> tuple[str, str] | None:
+        """``(household id as the run spells it, its township)`` of an id as typed (trimmed;
+        tried as typed, then upper-cased), None when the run has no such household."""
+        reader = _reader(root)
+        for candidate in dict.fromkeys((typed.strip(), typed.strip().upper())):
+            try:
+                return candidate, reader.township_of(candidate)
+            except VisitPlannerError:  # not in this run
+                continue
+        return None
+
+    def _household_in_scope(self, root: str, typed: str) -> tuple[str, str]:
+        """:meth:`_find_household`, refused alike (:meth:`_absent`) when there is none and when
+        its township lies outside the user's jurisdiction."""
+        found = self._find_household(root, typed)
+        if found is None or not self.viewer.covers(found[1]):
+            raise self._absent("household", typed)
+        return found
+
     def _require_households(self) -> None:
         if not self.viewer.sees_households:
             raise OutOfScopeError("浏览账户仅可查看汇总 / viewer accounts see aggregates only")
@@ -641,9 +670,7 @@ class DataAccess:
         self._require_households()
         run = self.current_run(month)
         root = self._root(run)
-        reader = _reader(root)
-        township_id = reader.township_of(household_id)
-        self._require(township_id)
+        household_id, township_id = self._household_in_scope(root, household_id)
         inputs = _township_input(root, township_id, "households")
         scores = _township_frame(root, township_id, "scores")
         expl = _township_frame(root, township_id, "explanations")
@@ -661,6 +688,7 @@ class DataAccess:
             explanation["overrides"] = _mask_notes(explanation.get("overrides"))
         return {
             "run": run,
+            "household_id": household_id,
             "township_id": township_id,
             "record": record,
             "score": score,
@@ -669,20 +697,23 @@ class DataAccess:
         }
 
     def household_history(self, household_id: str) -> pl.DataFrame:
-        """The household's tier and worker in every month's current run (newest first)."""
+        """The household's tier and worker in every month's current run (newest first); the id
+        as :meth:`household` takes it, refused the same way (:meth:`_absent`) when some month
+        has it outside the user's jurisdiction and when no month has it."""
         self._require_households()
         rows = []
         for month in self.months():
             run = self.current_run(month)
             root = self._root(run)
-            try:
-                tw = _reader(root).township_of(household_id)
-            except VisitPlannerError:  # not in that month's run
+            there = self._find_household(root, household_id)
+            if there is None:  # not in that month's run
                 continue
-            self._require(tw)
+            hid, tw = there
+            if not self.viewer.covers(tw):
+                raise self._absent("household", household_id)
             plan = _township_frame(root, tw, "plan")
             assert plan is not None
-            found = plan.filter(pl.col("household_id") == household_id)
+            found = plan.filter(pl.col("household_id") == hid)
             rows.append(
                 {
                     "month": month,
@@ -692,6 +723,8 @@ class DataAccess:
                     "worker_id": found["worker_id"][0],
                 }
             )
+        if not rows:  # in no month's run: refused like one of another jurisdiction
+            raise self._absent("household", household_id)
         return pl.DataFrame(
             rows,
             schema={"month": pl.String, "version": pl.Int64, "township_id": pl.String,
@@ -701,18 +734,23 @@ class DataAccess:
     # ------------------------------------------------------------------ one worker
 
     def _worker_load(self, root: str, month: str, worker_id: str) -> dict[str, Any]:
-        """The worker's row of the run's ``worker_loads``, once the worker's township, as the
-        run records it, lies in the user's jurisdiction (:meth:`_require`); an error naming the
-        worker when the run has none. Callers check :meth:`_require_households` first."""
+        """The worker's row of the run's ``worker_loads`` (the id trimmed; tried as typed, then
+        upper-cased), once the worker's township, as the run records it, lies in the user's
+        jurisdiction; refused alike (:meth:`_absent`) when the run has no such worker and when
+        it works outside the jurisdiction. Callers check :meth:`_require_households` first."""
+        typed = worker_id.strip()
+        tried = list(dict.fromkeys((typed, typed.upper())))
         loads = (
             pl.scan_parquet(Path(root) / "worker_loads.parquet")
-            .filter(pl.col("worker_id") == worker_id)
+            .filter(pl.col("worker_id").is_in(tried))
             .collect()
         )
         if loads.height == 0:
-            raise VisitPlannerError(f"{worker_id}: not in the run of {month} (人员不在方案中)")
-        load = loads.row(0, named=True)
-        self._require(str(load["township_id"]))
+            raise self._absent("worker", typed)
+        exact = loads.filter(pl.col("worker_id") == typed)
+        load = (exact if exact.height else loads).row(0, named=True)
+        if not self.viewer.covers(str(load["township_id"])):
+            raise self._absent("worker", typed)
         return load
 
     def worker(self, month: str, worker_id: str) -> dict[str, Any]:
@@ -725,7 +763,7 @@ class DataAccess:
         plan = _township_frame(root, township_id, "plan")
         households = _township_input(root, township_id, "households")
         assert plan is not None and households is not None
-        mine = plan.filter(pl.col("worker_id") == worker_id).join(
+        mine = plan.filter(pl.col("worker_id") == load["worker_id"]).join(
             households.select("household_id", "village_id", "lon", "lat", "last_visit_days"),
             on="household_id",
             how="left",
@@ -756,7 +794,7 @@ class DataAccess:
                 )
         root = self._root(run)
         load = self._worker_load(root, month, worker_id)
-        return _visit_sheet(Path(root), month, str(load["township_id"]), worker_id)
+        return _visit_sheet(Path(root), month, str(load["township_id"]), str(load["worker_id"]))
 
     # ------------------------------------------------------------------ corrections
 
@@ -816,11 +854,10 @@ class DataAccess:
 
         if not self.viewer.may_correct:
             raise OutOfScopeError("此角色不能提交纠正 / this role cannot submit corrections")
-        household_id = str(fields["household_id"])
         run = self.current_run(month)
         root = self._root(run)
-        township_id = _reader(root).township_of(household_id)
-        self._require(township_id)
+        household_id, township_id = self._household_in_scope(root, str(fields["household_id"]))
+        fields = {**fields, "household_id": household_id}
         households = _township_input(root, township_id, "households")
         workers = _township_input(root, township_id, "workers")
         assert households is not None and workers is not None

@@ -24,6 +24,7 @@ if not household_id:
     st.stop()
 with auth.guarded(lang):
     h = ctx.data.household(ctx.month, household_id)
+    household_id = h["household_id"]  # as the run spells it (typed in lower case: upper)
     history = ctx.data.household_history(household_id)
 
 score = h["score"] or {}

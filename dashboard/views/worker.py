@@ -52,6 +52,7 @@ if not worker_id:
 
 with auth.guarded(lang):
     w = ctx.data.worker(ctx.month, worker_id)
+    worker_id = str(w["load"]["worker_id"])  # as the run spells it (typed in lower case: upper)
     township_id = str(w["load"]["township_id"])
     bases = ctx.data.map_points(ctx.month, township_id).get("workers")
 load = w["load"]
