@@ -122,10 +122,12 @@ def test_supervisor_sees_reasons_and_visitor_of_own_household_only(
     assert site.worker in body and expected["explanation"]["worker_id"] == site.worker
     # a household of another township: refused, nothing of it shown
     enter(page, i18n.t("household_id_input", "zh"), site.other_household)
-    page.get_by_text("不在您的辖区内").wait_for()  # type: ignore[attr-defined]
+    page.get_by_text("您的辖区内没有农户").wait_for()  # type: ignore[attr-defined]
     idle(page)  # the run has ended: the previous household's elements are gone, not stale
     body = page.inner_text("body")  # type: ignore[attr-defined]
-    assert OTHER_TOWNSHIP in body and i18n.t("reasons", "zh") not in body
+    # refused as an id that does not exist would be: nothing says where the household is
+    assert site.other_household in body and OTHER_TOWNSHIP not in body
+    assert i18n.t("reasons", "zh") not in body
     assert "Traceback" not in body
     only_loopback(requests_made)
 
