@@ -662,11 +662,12 @@ class DataAccess:
     def household(self, month: str, household_id: str) -> dict[str, Any]:
         """Everything the household page shows, if the user may see it: tier with
         probabilities and reasons, how the tier came about, the worker with the reason and the
-        ranked alternatives, overrides applied. For roles without sensitive fields
-        (:attr:`Viewer.sees_sensitive`) they are masked in the record, and nothing else carries
-        them: the risk reasons built from one are left out (``score["reasons_withheld"]``
-        counts them, :data:`WITHHELD_REASONS`), a rule reading one is named
-        :data:`WITHHELD_RULE`, and a correction of one shows no values."""
+        ranked alternatives, overrides applied; for a household no one visits, its township's
+        shortfall (``shortfall``: the capacity that would cover it). For roles without
+        sensitive fields (:attr:`Viewer.sees_sensitive`) they are masked in the record, and
+        nothing else carries them: the risk reasons built from one are left out
+        (``score["reasons_withheld"]`` counts them, :data:`WITHHELD_REASONS`), a rule reading
+        one is named :data:`WITHHELD_RULE`, and a correction of one shows no values."""
         self._require_households()
         run = self.current_run(month)
         root = self._root(run)
@@ -686,6 +687,11 @@ class DataAccess:
         if not self.viewer.sees_sensitive:
             score = None if score is None else _mask_score(score, root)
             explanation["overrides"] = _mask_notes(explanation.get("overrides"))
+        shortfall = None
+        if explanation.get("worker_id") is None:  # why no one visits it: the township's gap
+            diag = _whole(root, "diagnostics").filter(pl.col("township_id") == township_id)
+            if diag.height and "shortfall" in diag.columns:
+                shortfall = diag["shortfall"][0] or None
         return {
             "run": run,
             "household_id": household_id,
@@ -694,6 +700,7 @@ class DataAccess:
             "score": score,
             "explanation": explanation,
             "alternatives": _alternatives(root, household_id),
+            "shortfall": shortfall,
         }
 
     def household_history(self, household_id: str) -> pl.DataFrame:

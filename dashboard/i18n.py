@@ -244,6 +244,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "continuity_kept": ("延续上月走访人员 {w}", "same visitor as last month ({w})"),
     "continuity_changed": ("上月走访人员为 {w}，本月更换", "last month's visitor was {w}; changed"),
     "continuity_new": ("上月无走访人员", "no visitor last month"),
+    "continuity_none_now": (
+        "上月走访人员为 {w}，本月无人走访",
+        "last month's visitor was {w}; no one visits it this month",
+    ),
+    "unassigned_why": (
+        "本月无人走访：乡镇人力不足",
+        "No one visits it this month: the township is short",
+    ),
+    "nearest_unassigned": (
+        "最近的可承接人员 {w}（{role}，{travel}）未能承接：{why}",
+        "The nearest eligible worker, {w} ({role}, {travel}), could not take it: {why}",
+    ),
     "up_cover_note": (
         "由更高一级人员兜底走访（上位兜底）。",
         "Visited by a higher role than the tier needs (up-cover).",
@@ -254,7 +266,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "overrides_applied": ("已生效的督导调整", "Supervisors' overrides applied"),
     "no_overrides": ("无", "none"),
-    "alternatives": ("其他可选人员（按代价排序）", "Other eligible workers, ranked"),
+    "alternatives": (
+        "其他可选人员（按代价排序, 无法计算代价的按路途）",
+        "Other eligible workers, ranked by cost (by travel where no cost can be computed)",
+    ),
     "alternatives_caption": (
         "代价：换给该人员后，方案目标增加的量（分钟当量/月），越小越好；括号内为原因。",
         "Cost: how much the plan's objective would grow (minutes-equivalent a month) with "

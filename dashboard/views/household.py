@@ -89,6 +89,8 @@ sep = i18n.label_sep(lang)
 previous = ex.get("previous_worker_id")
 if previous and ex.get("kept_previous"):
     continuity = t("continuity_kept", lang, w=previous)
+elif previous and worker is None:
+    continuity = t("continuity_none_now", lang, w=previous)
 elif previous:
     continuity = t("continuity_changed", lang, w=previous)
 else:
@@ -96,10 +98,12 @@ else:
 st.markdown(f"**{t('continuity', lang)}**{sep}{continuity}")
 if ex.get("up_cover"):
     st.markdown(t("up_cover_note", lang))
+if worker is None and h.get("shortfall"):  # why no one visits it: the township's capacity
+    st.warning(f"{t('unassigned_why', lang)}{sep}{i18n.pick(h['shortfall'], lang)}")
 if ex.get("alt_worker_id"):
     st.markdown(
         t(
-            "nearest_other",
+            "nearest_other" if worker is not None else "nearest_unassigned",
             lang,
             w=ex["alt_worker_id"],
             role=i18n.role(ex.get("alt_role"), lang),

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -297,6 +298,37 @@ def test_a_household_of_another_township_is_refused_however_asked(site: Site) ->
     check_clean(at)
     at.text_input(key="household").input(site.household).run()
     refused(at, site.household, absent=(TOWNSHIP,))
+
+
+def test_a_household_no_one_visits_says_why(site: Site) -> None:
+    # Before: "last month's visitor was W…; changed", "the nearest OTHER eligible worker",
+    # and nothing of the township's shortfall.
+    from dashboard.data import DataAccess
+    from visit_planner.paths import Workspace
+
+    planner = DataAccess(Workspace(site.home), Viewer("planner1", "planner", "prefecture", None))
+    short = planner.overview(MONTH).townships.filter(
+        (pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != "")
+    )
+    tw, text = short.select("township_id", "shortfall").row(0)
+    uncovered = planner.township(MONTH, tw)["uncovered"].filter(pl.col("tier") == 1)
+    household = uncovered["household_id"][0]
+    for lang in ("zh", "en"):
+        at = go(sign_in("planner1"), "household", lang)
+        at.text_input(key="household").input(household).run()
+        check_clean(at)
+        warnings = " ".join(w.value for w in at.warning)
+        assert i18n.t("unassigned_why", lang) in warnings
+        assert i18n.pick(text, lang) in warnings
+        body = page_text(at)
+        previous = planner.household(MONTH, household)["explanation"]["previous_worker_id"]
+        if previous:
+            assert i18n.t("continuity_none_now", lang, w=previous) in body
+            assert i18n.t("continuity_changed", lang, w=previous) not in body
+        nearest = planner.household(MONTH, household)["explanation"]["alt_worker_id"]
+        if nearest:  # the nearest worker, not "the nearest OTHER" (no one was chosen)
+            assert nearest in body
+            assert ("另一位" if lang == "zh" else "nearest other") not in body
 
 
 def test_township_and_worker_of_another_jurisdiction_are_refused(site: Site) -> None:

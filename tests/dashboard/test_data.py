@@ -480,6 +480,39 @@ def test_demand_includes_the_uncovered_households_hours(published: Path) -> None
     assert demand["hours"].to_list() == demand["hours_covered"].to_list()
 
 
+def test_a_household_no_one_visits_comes_with_its_townships_shortfall(published: Path) -> None:
+    """Why no one visits it: the township's shortfall (the capacity that would cover it);
+    a household with a visitor has none, and its alternatives are ranked by cost, then by
+    travel where no cost can be computed."""
+    planner = access(published, "planner")
+    short = planner.overview(MONTH).townships.filter(
+        (pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != "")
+    )
+    tw, text = short.select("township_id", "shortfall").row(0)
+    uncovered = planner.township(MONTH, tw)["uncovered"]
+    h = planner.household(MONTH, uncovered.filter(pl.col("tier") == 1)["household_id"][0])
+    assert h["explanation"]["worker_id"] is None
+    assert h["shortfall"] == text
+    alts = h["alternatives"]
+    priced = alts.filter(pl.col("objective_change").is_not_null())
+    unpriced = alts.filter(pl.col("objective_change").is_null())
+    assert alts["rank"].to_list() == list(range(1, alts.height + 1))
+    assert priced["objective_change"].is_sorted() and unpriced["travel_minutes"].is_sorted()
+    assert alts.head(priced.height).equals(priced)  # the priced ones first
+    assert planner.household(MONTH, _a_visited_household(planner, tw))["shortfall"] is None
+
+
+def _a_visited_household(planner: DataAccess, township_id: str) -> str:
+    """A household of the township that has a visitor."""
+    uncovered = set(planner.township(MONTH, township_id)["uncovered"]["household_id"].to_list())
+    run = planner.current_run(MONTH)
+    plan = pl.read_parquet(planner.workspace.root / run.path / "plan.parquet")
+    mine = plan.filter((pl.col("township_id") == township_id) & pl.col("worker_id").is_not_null())[
+        "household_id"
+    ].to_list()
+    return next(h for h in mine if h not in uncovered)
+
+
 # --------------------------------------------------------------------------- runs: diff, rollback
 # On the shared site (tests/dashboard/helpers.py): the month planned twice, v1 and v2.
 
