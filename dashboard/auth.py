@@ -536,8 +536,16 @@ def page_context() -> PageContext:
 
 
 def show_table(frame: Any, lang: Lang, *, total: int | None = None, key: str | None = None) -> None:
-    """A translated table (``i18n.table``), missing values as ``—``, with how many rows of how
-    many are shown when the data layer cut the list."""
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", key=key)
+    """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
+    separators (``1,327``, as the headline figures write them; still numbers, so they sort),
+    with how many rows of how many are shown when the data layer cut the list."""
+    counts = {
+        name: st.column_config.NumberColumn(format="localized")
+        for name, dtype in frame.schema.items()
+        if dtype.is_integer()
+    }
+    st.dataframe(
+        frame, hide_index=True, width="stretch", placeholder="—", key=key, column_config=counts
+    )
     if total is not None and total > frame.height:
         st.caption(t("rows_shown", lang, shown=f"{frame.height:,}", total=f"{total:,}"))

@@ -300,6 +300,26 @@ def test_a_household_of_another_township_is_refused_however_asked(site: Site) ->
     refused(at, site.household, absent=(TOWNSHIP,))
 
 
+def test_counts_in_tables_have_thousands_separators(site: Site) -> None:
+    # The overview and runs tables printed "1327" where the headline metrics print "1,327":
+    # every integer column is shown localized (still a number, so it sorts).
+    for page in ("overview", "runs", "township"):
+        at = go(sign_in("planner1"), page)
+        check_clean(at)
+        assert at.dataframe, page
+        for table in at.dataframe:
+            config = json.loads(table.proto.columns or "{}")
+            integers = [
+                c for c, t in table.value.dtypes.items() if str(t).startswith(("int", "Int"))
+            ]
+            for column in integers:
+                assert config.get(column, {}).get("type_config", {}).get("format") == "localized", (
+                    page,
+                    column,
+                    config.get(column),
+                )
+
+
 def test_a_household_no_one_visits_says_why(site: Site) -> None:
     # Before: "last month's visitor was W…; changed", "the nearest OTHER eligible worker",
     # and nothing of the township's shortfall.
