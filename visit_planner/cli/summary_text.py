@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.text import Text
 
 from visit_planner.cli._app import console, err_console
-from visit_planner.vocabulary import SEVERITY
 
 if TYPE_CHECKING:
     import polars as pl
@@ -198,16 +197,15 @@ def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = 
 def problem_texts(problems: Sequence[Problem]) -> list[str]:
     """One line per problem, errors first (the order of ``format_problems``), each labelled
     in both languages: ``警告 WARNING: FILE: column 'c': rule — 2 rows: H1, H2``."""
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
-    return [f"{SEVERITY.get(p.severity, p.severity)}: {p.message()}" for p in ordered]
+    return [p.labelled() for p in sorted(problems, key=lambda p: p.order)]
 
 
 def print_problems(problems: Sequence[Problem], out: Console = err_console) -> None:
-    """Each problem (:func:`problem_texts`) wrapped at ``out``'s width, continuations
-    indented, never inside a path or an id; warnings yellow, errors red."""
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
-    for problem, text in zip(ordered, problem_texts(ordered), strict=True):
-        print_wrapped([text], out, style="red" if problem.severity == "error" else "yellow")
+    """Each problem (:meth:`Problem.labelled`, errors first) wrapped at ``out``'s width,
+    continuations indented, never inside a path or an id; warnings yellow, errors red."""
+    for problem in sorted(problems, key=lambda p: p.order):
+        style = "red" if problem.severity == "error" else "yellow"
+        print_wrapped([problem.labelled()], out, style=style)
 
 
 def print_input_notes(

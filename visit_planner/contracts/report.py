@@ -30,6 +30,15 @@ class Problem:
     severity: Severity = "error"
     examples: tuple[str, ...] = field(default=())
 
+    @property
+    def order(self) -> tuple[bool, str, str]:
+        """Where it is listed among others: errors first, then by file and column."""
+        return (self.severity != "error", self.file, self.column)
+
+    def labelled(self) -> str:
+        """The message after its severity in both languages: ``警告 WARNING: FILE: …``."""
+        return f"{SEVERITY.get(self.severity, self.severity)}: {self.message()}"
+
     def message(self) -> str:
         """The one-line user message."""
         where = f"{self.file}: column '{self.column}'" if self.column else self.file
@@ -52,5 +61,4 @@ class Problem:
 def format_problems(problems: Sequence[Problem]) -> str:
     """All problems, errors first, one per line, each labelled in both languages:
     ``警告 WARNING: FILE: column 'c': rule — 2 rows: H1, H2``."""
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.column))
-    return "\n".join(f"{SEVERITY.get(p.severity, p.severity)}: {p.message()}" for p in ordered)
+    return "\n".join(p.labelled() for p in sorted(problems, key=lambda p: p.order))
