@@ -187,7 +187,7 @@ def test_assign_reports_every_bad_file_and_a_header_only_workers_file(
     code, _, err = cli(*["assign", *inputs(d), "--out", str(tmp_path / "run")])
     assert code == 2
     assert "workers.parquet: the workers table has no rows" in flat(err)
-    assert "scores.parquet: column 'final_tier': value is not a valid Int8" in flat(err)
+    assert "scores.parquet: column 'final_tier': 类型错误 (value is not a valid Int8" in flat(err)
 
 
 def test_assign_warns_of_dropped_columns_and_refuses_out_before_the_bar(
@@ -201,7 +201,10 @@ def test_assign_warns_of_dropped_columns_and_refuses_out_before_the_bar(
     out = tmp_path / "run"
     code, _, err = cli(*["assign", *inputs(d), "--out", str(out), "--workers-processes", "1"])
     assert code in (0, 3), err
-    assert "households.parquet: column '姓名': not in the contract" in flat(err)
+    assert (
+        "households.parquet: column '姓名': 契约外的列, 已删除, 不再读取 (not in the contract"
+        in flat(err)
+    )
     assert "张三" not in err
     code, _, err = cli(*["assign", *inputs(d), "--out", str(out)])
     assert code == 2 and "乡镇 townships" not in flat(err) and "overwrite" in err

@@ -88,4 +88,7 @@ def test_validate_labels_each_warning_in_both_languages_at_80_columns(
     assert [line for line in too_wide(err, 80) if len(line.split()) > 1] == []
     assert all(line.startswith("  ") for line in err.splitlines()[1:])  # continuations
     assert f"'{long_column}'" in err  # the column's name whole
-    assert "not in the contract" in flat(err) and "契约外的列" in err
+    # Chinese first, the English alongside in brackets, as the other contract problems.
+    assert f"'{long_column}': 契约外的列, 已删除, 不再读取 (not in the contract: dropped" in flat(
+        err
+    )

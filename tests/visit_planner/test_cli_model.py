@@ -252,7 +252,9 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     spec.write_text(SURVEY_SPEC)
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
-    assert "column 'phone': not in the contract: dropped" in flat(err)  # validate's words
+    assert "column 'phone': 契约外的列, 已删除, 不再读取 (not in the contract: dropped" in flat(
+        err
+    )  # validate's words
     assert "class 'high' recall 95% CI / 类别 high召回率置信区间" in flat(out)  # not 一类户
     assert "fidelity / 保真度: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
@@ -296,7 +298,7 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
     rc, _, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2 and "Traceback" not in err
     text = flat(err)
-    assert f"{table}: column 'income': value is not a valid Float64" in text
+    assert f"{table}: column 'income': 类型错误 (value is not a valid Float64" in text
     assert "S00009 (unknown)" in text
     out_of_range = survey.with_columns(
         pl.when(pl.col("hh_id") == "S00002")

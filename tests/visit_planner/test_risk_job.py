@@ -116,7 +116,9 @@ def test_model_data_is_read_like_validate_reads_it(
     # One wording for a dropped column: validate's (the contracts' reader), word for word.
     _, validated = read_table(csv, "households")
     assert data.warnings == [p.message() for p in validated if p.column == "id_card"]
-    assert data.warnings[0].startswith(f"{csv}: column 'id_card': not in the contract: dropped")
+    assert data.warnings[0].startswith(
+        f"{csv}: column 'id_card': 契约外的列, 已删除, 不再读取 (not in the contract: dropped"
+    )
     assert "契约外的列" in data.warnings[0]
 
 
@@ -149,13 +151,15 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     # The contracts' words (the spec is the table's contract), from the contracts' function.
     _, dropped = cast_to_contract(pl.DataFrame({"phone": ["139"]}), {}, str(csv), ())
     assert data.warnings == [dropped[0].message()]
-    assert data.warnings[0].startswith(f"{csv}: column 'phone': not in the contract: dropped")
+    assert data.warnings[0].startswith(
+        f"{csv}: column 'phone': 契约外的列, 已删除, 不再读取 (not in the contract: dropped"
+    )
     assert "契约外的列" in data.warnings[0]
     csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\nS9,unknown,否,low\n")
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)
     assert str(err.value) == (
-        f"{csv}: column 'income': value is not a valid Float64 (类型错误) — 1 row: S9 (unknown)"
+        f"{csv}: column 'income': 类型错误 (value is not a valid Float64) — 1 row: S9 (unknown)"
     )
 
 

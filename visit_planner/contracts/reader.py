@@ -25,6 +25,9 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 """How Chinese office exports write the contract's codes, per column (read as the code)."""
 
+MISSING_COLUMN_RULE = "缺少必需列 (required column is missing)"
+"""The rule of a missing column (the reader's and pandera's, worded once)."""
+
 
 def csv_text(path: Path) -> str:
     """A CSV file's text: UTF-8 (with or without BOM), else GB18030 (covers GBK, the default
@@ -39,8 +42,8 @@ def csv_text(path: Path) -> str:
     except UnicodeDecodeError:
         raise ContractError(
             [
-                f"{path}: not UTF-8 and not GBK/GB18030 text; save it as 'CSV UTF-8' "
-                "(文件编码无法识别, 请另存为 UTF-8 编码的 CSV)"
+                f"{path}: 文件编码无法识别, 请另存为 UTF-8 编码的 CSV "
+                "(not UTF-8 and not GBK/GB18030 text; save it as 'CSV UTF-8')"
             ]
         ) from None
 
@@ -53,7 +56,10 @@ def read_raw(path: Path) -> pl.DataFrame:
         return pl.read_parquet(path)
     if suffix == ".csv":
         return pl.read_csv(io.StringIO(csv_text(path)), infer_schema=False)
-    raise ContractError([f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)"])
+    raise ContractError([
+        f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
+        f"(unsupported file type {suffix!r}; use .parquet or .csv)"
+    ])  # fmt: skip
 
 
 def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...], offset: int = 0) -> pl.Series:
@@ -115,9 +121,7 @@ def cast_to_contract(
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
     if missing:
-        problems.append(
-            Problem(file, ", ".join(missing), "required column is missing (缺少必需列)")
-        )
+        problems.append(Problem(file, ", ".join(missing), MISSING_COLUMN_RULE))
         return df, problems
     extra = [name for name in df.columns if name not in spec and name not in known]
     if extra:
@@ -125,8 +129,8 @@ def cast_to_contract(
             Problem(
                 file,
                 ", ".join(extra),
-                "not in the contract: dropped, its values not read further "
-                "(契约外的列, 已删除, 不再读取)",
+                "契约外的列, 已删除, 不再读取 "
+                "(not in the contract: dropped, its values not read further)",
                 severity="warning",
             )
         )
@@ -144,7 +148,7 @@ def cast_to_contract(
                 Problem(
                     file,
                     name,
-                    f"value is not a valid {dtype} (类型错误)",
+                    f"类型错误 (value is not a valid {dtype})",
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

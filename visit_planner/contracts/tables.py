@@ -21,7 +21,13 @@ from pandera.errors import SchemaErrors
 
 from visit_planner.contracts import columns, relations, schemas
 from visit_planner.contracts.places import remember_places
-from visit_planner.contracts.reader import cast_to_contract, failed_cast_rows, read_raw, row_labels
+from visit_planner.contracts.reader import (
+    MISSING_COLUMN_RULE,
+    cast_to_contract,
+    failed_cast_rows,
+    read_raw,
+    row_labels,
+)
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
 
@@ -98,7 +104,7 @@ _CHECK_TEXT = (
 _RULE_TEXT = {
     "not_nullable": "null in a required field (必填项为空)",
     "field_uniqueness": "duplicate id (编号重复)",
-    "column_in_dataframe": "required column is missing (缺少必需列)",
+    "column_in_dataframe": MISSING_COLUMN_RULE,
 }
 
 
@@ -197,7 +203,7 @@ class CheckedRows:
     @property
     def missing_columns(self) -> bool:
         """A required column is missing (no other rule was checked)."""
-        return any(p.rule.startswith("required column") for p in self.problems)
+        return any(p.rule == MISSING_COLUMN_RULE for p in self.problems)
 
 
 def check_rows(

@@ -46,4 +46,4 @@ def test_a_missing_column_and_an_extra_one_are_the_readers_problems(small_prefec
     extra = row_problems(row.with_columns(pl.lit("x").alias("name")), "households", "f")
     assert [(p.column, p.severity) for p in extra] == [("name", "warning")]
     (missing,) = row_problems(row.drop("members"), "households", "f")
-    assert missing.message() == "f: column 'members': required column is missing (缺少必需列)"
+    assert missing.message() == "f: column 'members': 缺少必需列 (required column is missing)"
