@@ -88,9 +88,9 @@ def test_csv_lists_every_assigned_household_once(run_dir: Path, exported: Export
     assert (joined["tier"] == joined["tier_plan"]).all()
     due = dict(csv.select("tier", "visits_due").unique().iter_rows())
     assert due == {
-        1: "2 a month / 每月 2 次",
-        2: "1 a month / 每月 1 次",
-        3: "quarterly / 每季度 1 次",
+        1: "每月 2 次 / 2 a month",
+        2: "每月 1 次 / 1 a month",
+        3: "每季度 1 次 / quarterly",
     }
     assert csv["reasons"].null_count() == 0 and csv["reasons"].str.contains(" / ").all()
     assert set(csv["reason_source"]) == {"assignment"}  # the run stored no risk reasons
@@ -238,11 +238,11 @@ def test_risk_reasons_are_used_when_the_run_stored_them(run_dir: Path, tmp_path:
 
 
 def test_labels() -> None:
-    assert labels.visits_due(2.0) == "2 a month / 每月 2 次"
-    assert labels.visits_due(1 / 3) == "quarterly / 每季度 1 次"
-    assert labels.visits_due(0.5) == "every 2 months / 每两个月 1 次"
-    assert labels.visits_due(1 / 6) == "every 6 months / 每 6 个月 1 次"
-    assert labels.visits_due(1.5) == "1.50 a month / 每月 1.50 次"
+    assert labels.visits_due(2.0) == "每月 2 次 / 2 a month"
+    assert labels.visits_due(1 / 3) == "每季度 1 次 / quarterly"
+    assert labels.visits_due(0.5) == "每两个月 1 次 / every 2 months"
+    assert labels.visits_due(1 / 6) == "每 6 个月 1 次 / every 6 months"
+    assert labels.visits_due(1.5) == "每月 1.50 次 / 1.50 a month"
     # 类别 is a tier: the nearest worker who can take the household's tier (not a "类别人员")
     assert labels.REASON_NEAREST[0].startswith("最近的可承接该类别的人员 {} (")
     assert labels.place("532624003", "532624") == "532624003 (麻栗坡县 Malipo)"

@@ -23,6 +23,7 @@ from visit_planner.errors import VisitPlannerError
 from visit_planner.export.labels import county_name, visits_due
 from visit_planner.policy import Policy, load_policy
 from visit_planner.risk_job import risk_settings
+from visit_planner.vocabulary import TIER_TERMS
 
 PROBABILITIES = ("p_tier1", "p_tier2", "p_tier3")
 
@@ -98,7 +99,7 @@ def cadence_scenarios(
     """One scenario per cadence of ``tier`` (visits per month), other settings unchanged."""
     return [
         Scenario(
-            name=f"tier {tier}: {visits_due(v)}",
+            name=f"{' '.join(TIER_TERMS[tier])}: {visits_due(v)}",
             settings=with_cadence(settings, tier, v),
             params={"tier": tier, "visits_per_month": v},
         )

@@ -57,9 +57,10 @@ def visits_due_parts(per_month: float) -> tuple[str, str]:
 
 
 def visits_due(per_month: float) -> str:
-    """A tier's cadence as one text: ``2 a month / 每月 2 次``, ``quarterly / 每季度 1 次``."""
+    """A tier's cadence as one text, Chinese first: ``每月 2 次 / 2 a month``,
+    ``每季度 1 次 / quarterly``."""
     zh, en = visits_due_parts(per_month)
-    return f"{en} / {zh}"
+    return f"{zh} / {en}"
 
 
 def county_name(county_id: str | None) -> str:

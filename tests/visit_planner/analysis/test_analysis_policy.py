@@ -85,8 +85,8 @@ def test_scenarios() -> None:
     s = AssignmentSettings()
     cadence = policy.cadence_scenarios(s, 3, [1 / 3, 1.0])
     assert [c.name for c in cadence] == [
-        "tier 3: quarterly / 每季度 1 次",
-        "tier 3: 1 a month / 每月 1 次",
+        "三类户 tier 3: 每季度 1 次 / quarterly",
+        "三类户 tier 3: 每月 1 次 / 1 a month",
     ]
     assert [c.settings.tier(3).visits_per_month for c in cadence] == [1 / 3, 1.0]
     frame = pl.DataFrame(
