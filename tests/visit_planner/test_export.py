@@ -380,6 +380,17 @@ def test_unassigned_households_are_named_with_place_and_reason(
     assert index.index('id="unassigned"') < index.index("人员编号")
     sheet = exported.unassigned_sheet.read_text("utf-8")
     assert "安排走访人员" in sheet and "乡镇负责人" in sheet  # to be filled in by the township
+    # The subtitle's counts: the Chinese, then ' / ' and the English, as the sheets' shortfall
+    # notes and reasons put them (they ran together: '三类户 0 tier 1: …').
+    sub = " ".join(re.search(r'<p class="sub">(.*?)</p>', sheet, re.S)[1].split())
+    sub = re.sub(r"<[^>]+>", "", sub)
+    n1, n2, n3 = (int((missing["tier"] == t).sum()) for t in (1, 2, 3))
+    assert sub.endswith(
+        f"{missing.height} 户 households (一类户 {n1}, 二类户 {n2}, 三类户 {n3} / "
+        f"tier 1: {n1}, tier 2: {n2}, tier 3: {n3})"
+    ), sub
+    # A tier and its count are never split across two lines.
+    assert f"三类户\u00a0{n3}" in sheet and f"tier\u00a03:\u00a0{n3}" in sheet
     assert "@page { size: A4; margin: 15mm; }" in sheet
 
 

@@ -329,10 +329,12 @@ def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dic
 
 
 def _tier_counts(counts: dict[int, int], lang: str) -> str:
-    """``一类户 8, 二类户 0, 三类户 0`` (or ``tier 1: 8, ...``)."""
+    """``一类户 8, 二类户 0, 三类户 0`` (or ``tier 1: 8, ...``), each tier's name and count
+    joined by no-break spaces, so that a line never ends between them (``tier 3:`` above
+    its ``0``)."""
     if lang == "zh":
-        return ", ".join(f"{labels.TIER_ZH[t]} {counts[t]:,}" for t in (1, 2, 3))
-    return ", ".join(f"tier {t}: {counts[t]:,}" for t in (1, 2, 3))
+        return ", ".join(f"{labels.TIER_ZH[t]}\u00a0{counts[t]:,}" for t in (1, 2, 3))
+    return ", ".join(f"tier\u00a0{t}:\u00a0{counts[t]:,}" for t in (1, 2, 3))
 
 
 def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:

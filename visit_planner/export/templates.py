@@ -288,7 +288,7 @@ UNASSIGNED: Final = """<!DOCTYPE html>
 <body>
 <h1>未分配农户清单 <span class="en">Unassigned households</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
-{{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }}
+{{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
 {% if u.n %}
 <p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。
