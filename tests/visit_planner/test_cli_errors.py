@@ -1,4 +1,4 @@
-"""The ``error / 错误:`` line: wrapped at the terminal's width (80 redirected) at spaces only,
+"""The ``错误 ERROR:`` line: wrapped at the terminal's width (80 redirected) at spaces only,
 with a hanging indent, never breaking an id, a path or a number."""
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def test_a_hanging_indent_measures_a_chinese_prefix_in_columns() -> None:
 
 
 def test_wrapped_lines_hang_their_continuations() -> None:
-    lines = wrapped_lines(["error / 错误: " + "word " * 30, "next problem " * 10], WIDTH)
-    assert lines[0].startswith("error / 错误: word") and not too_wide("\n".join(lines), WIDTH)
+    lines = wrapped_lines(["错误 ERROR: " + "word " * 30, "next problem " * 10], WIDTH)
+    assert lines[0].startswith("错误 ERROR: word") and not too_wide("\n".join(lines), WIDTH)
     heading = [line for line in lines if "word" in line]
     assert all(line.startswith("  word") for line in heading[1:])  # under the first line
     second = [line for line in lines if "next" in line]
@@ -112,7 +112,7 @@ def test_the_error_line_is_wrapped_at_the_width_and_says_all_of_it(
         "--households", str(deep / "households.parquet"), "--workers", str(deep / "w.parquet"),
     )  # fmt: skip
     lines = err.splitlines()
-    assert code == 2 and lines[0].startswith("error / 错误:") and "Traceback" not in err
+    assert code == 2 and lines[0].startswith("错误 ERROR:") and "Traceback" not in err
     assert not [line for line in too_wide(err, int(columns)) if len(line.split()) > 1], err
     assert all(line.startswith("  ") for line in lines[1:]), err
     assert any(line.strip().startswith(str(deep)) for line in lines), err  # the path is whole

@@ -326,8 +326,8 @@ def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
     code, out = finish(proc, 120)
     assert code == 6, out  # EXIT_RUN_LOST: the scheduler was lost, nothing published
     said = flat(out)
-    lead = f"error / 错误: lost the Dask scheduler at {cluster.address} during the run"
-    assert lead in said and said.count("error / 错误") == 1, out
+    lead = f"错误 ERROR: lost the Dask scheduler at {cluster.address} during the run"
+    assert lead in said and said.count("错误 ERROR") == 1, out
     assert "nothing was written or published (未写出或发布任何结果)" in said
     assert "Traceback" not in out and "Failed to reconnect" not in said
     assert current_run_dir(month) == before  # the previous run stays current

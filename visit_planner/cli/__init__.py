@@ -24,6 +24,7 @@ from visit_planner.cli._app import app, err_console
 from visit_planner.cli.summary_text import wrapped_lines
 from visit_planner.errors import VisitPlannerError
 from visit_planner.offline import go_offline
+from visit_planner.vocabulary import SEVERITY
 
 # Subcommand modules register themselves on import.
 from visit_planner.cli import data as _data  # noqa: F401  # isort: skip
@@ -61,11 +62,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
-ERROR_LEAD = "error / 错误: "
+ERROR_LEAD = f"{SEVERITY['error']}: "
+"""``错误 ERROR: ``, as every listing of input problems labels an error."""
 
 
 def print_error(message: str) -> None:
-    """``error / 错误: MESSAGE`` on stderr, wrapped at the terminal's width (80 when
+    """``错误 ERROR: MESSAGE`` on stderr, wrapped at the terminal's width (80 when
     redirected) at spaces only, so that no id, path or number is broken; a message of several
     lines (one problem a line) keeps them, each continuation indented
     (:func:`~visit_planner.cli.summary_text.wrapped_lines`)."""
