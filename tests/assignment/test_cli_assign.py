@@ -186,7 +186,7 @@ def test_assign_reports_every_bad_file_and_a_header_only_workers_file(
     ).write_parquet(d / "scores.parquet")  # fmt: skip
     code, _, err = cli(*["assign", *inputs(d), "--out", str(tmp_path / "run")])
     assert code == 2
-    assert "workers.parquet: the workers table has no rows" in flat(err)
+    assert "workers.parquet: 没有人员 (the workers table has no rows" in flat(err)
     assert "scores.parquet: column 'final_tier': 类型错误 (value is not a valid Int8" in flat(err)
 
 

@@ -58,7 +58,7 @@ def test_bad_option_is_a_usage_error(cli) -> None:
 def test_validate_missing_directory(tmp_path: Path, cli) -> None:
     rc, _, err = cli(*["validate", str(tmp_path / "nope")])
     assert rc == 2
-    assert "no such directory (目录不存在)" in flat(err) and "Traceback" not in err
+    assert "目录不存在 (no such directory)" in flat(err) and "Traceback" not in err
     # A file where the directory belongs is named as such (it exists: not "目录不存在").
     (tmp_path / "households.parquet").write_bytes(b"x")
     rc, _, err = cli(*["validate", str(tmp_path / "households.parquet")])

@@ -149,7 +149,7 @@ def test_duplicate_ids_are_each_named_once(inputs_dir: Path, cli) -> None:
     rc, _, err = cli("validate", str(inputs_dir))
     assert rc == 2
     a, b, c = hh["household_id"].head(3).to_list()
-    assert f"duplicate id (编号重复) — 6 rows: {a}, {b}, {c} and more" in flat(err)
+    assert f"编号重复 (duplicate id) — 6 rows: {a}, {b}, {c} and more" in flat(err)
 
 
 def test_household_areas_that_do_not_nest(inputs_dir: Path, cli) -> None:
@@ -187,9 +187,10 @@ def test_a_worker_in_an_area_without_households_is_a_warning(
     rc, _out, err = cli("validate", str(inputs_dir))
     assert rc == 0, err  # usable: the worker is kept, and said to get nothing
     text = flat(err)
-    assert "column 'township_id': no household of the month lives in this worker's township" in text
+    none_here = "本月数据中该辖区无农户, 该人员无可分配农户 (no household of the month lives"
+    assert f"column 'township_id': {none_here} in this worker's township" in text
     assert f"{cadre} (532601077)" in text and "该人员无可分配农户" in text
-    assert "column 'grid_id': no household" in text and f"{grid_worker} (X-GRID)" in text
+    assert f"column 'grid_id': {none_here}" in text and f"{grid_worker} (X-GRID)" in text
     from visit_planner.contracts.stream import stream_inputs
 
     whole = load_inputs(inputs_dir).warnings

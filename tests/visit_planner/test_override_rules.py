@@ -257,7 +257,7 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     h = hh["household_id"][0]
     hazard = Override(1, "correction", h, "typo", "sup1", field="hazard_exposure", value="tsunami")
     points = Override(2, "correction", h, "typo", "sup1", field="village_points", value="5000")
-    rule = "must be one of ['none', 'drought', 'landslide', 'flood'] (取值不在允许范围)"
+    rule = "取值不在允许范围 (must be one of ['none', 'drought', 'landslide', 'flood'])"
     (why_hazard,) = check_new_override(hazard, hh, ws, settings, today=DAY)
     assert why_hazard.startswith(
         "值 'tsunami' 违反字段 hazard_exposure 的规则 / value 'tsunami' breaks the rule(s) of "
@@ -265,7 +265,7 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     )
     (why_points,) = check_new_override(points, hh, ws, settings, today=DAY)
     assert why_points.endswith(
-        "of village_points: must be between 0 and 1000 (须在 0 与 1000 之间) [in_range(0, 1000)]"
+        "of village_points: 须在 0 与 1000 之间 (must be between 0 and 1000) [in_range(0, 1000)]"
     )
     # The words of reading a households file that holds the corrected value.
     path = tmp_path / "households.parquet"

@@ -135,9 +135,9 @@ def _canonical(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 _NO_ROWS = {
-    "households": "the households table has no rows (没有农户)",
-    "workers": "the workers table has no rows (没有人员)",
-    "scores": "the scores table has no rows (没有评分)",
+    "households": "没有农户 (the households table has no rows)",
+    "workers": "没有人员 (the workers table has no rows)",
+    "scores": "没有评分 (the scores table has no rows)",
 }
 """Tables a plan cannot be made or checked without any row of."""
 

@@ -99,8 +99,8 @@ def check_household_nesting(
         "household_id",
         area_parents(households) if parents is None else parents,
         file,
-        "areas do not nest: the {child} lies in another {parent} in most rows "
-        "(网格/村/乡镇层级不一致)",
+        "网格/村/乡镇层级不一致 (areas do not nest: the {child} lies in another {parent} "
+        "in most rows)",
     )
 
 
@@ -126,7 +126,7 @@ def check_member_counts(households: pl.DataFrame, file: str) -> list[Problem]:
                 Problem(
                     file,
                     column,
-                    f"more than {bound} (超过{'家庭人口' if bound == 'members' else '儿童数'})",
+                    f"超过{'家庭人口' if bound == 'members' else '儿童数'} (more than {bound})",
                     ids=tuple(bad["household_id"].head(5).to_list()),
                     count=bad.height,
                     examples=tuple(
@@ -158,13 +158,13 @@ def check_worker_roles(workers: pl.DataFrame, file: str) -> list[Problem]:
                 rule = (
                     f"a {role} must carry a {column}"
                     if needed
-                    else f"a {role} must not carry a {column} (its jurisdiction is wider)"
+                    else f"a {role} must not carry a {column}: its jurisdiction is wider"
                 )
                 problems.append(
                     Problem(
                         file,
                         column,
-                        rule + " (角色与辖区编号不符)",
+                        f"角色与辖区编号不符 ({rule})",
                         ids=tuple(wrong["worker_id"].head(5).to_list()),
                         count=wrong.height,
                     )
@@ -189,8 +189,8 @@ def check_worker_nesting(
         "worker_id",
         parents,
         file,
-        "areas do not nest: the households place this {child} in another {parent} "
-        "(辖区层级与农户数据不一致)",
+        "辖区层级与农户数据不一致 (areas do not nest: the households place this {child} "
+        "in another {parent})",
     )
 
 
@@ -219,8 +219,8 @@ def check_worker_areas(
                 Problem(
                     file,
                     child,
-                    f"no household of the month lives in this worker's {level}: none can be "
-                    f"given to the worker (本月数据中该辖区无农户, 该人员无可分配农户)",
+                    "本月数据中该辖区无农户, 该人员无可分配农户 (no household of the month "
+                    f"lives in this worker's {level}: none can be given to the worker)",
                     ids=tuple(bad["worker_id"].head(5).to_list()),
                     count=bad.height,
                     examples=tuple(bad[child].head(5).to_list()),
@@ -277,12 +277,12 @@ def check_references(
         Problem(
             file,
             column,
-            f"refers to an unknown {what}; "
-            + (
-                "these rows are left out (引用了不存在的编号, 这些行不予采用)"
+            (
+                f"引用了不存在的编号, 这些行不予采用 (refers to an unknown {what}; "
+                "these rows are left out)"
                 if left_out
-                else "the reference is ignored, the rows are kept "
-                "(引用了不存在的编号, 已忽略该编号)"
+                else f"引用了不存在的编号, 已忽略该编号 (refers to an unknown {what}; "
+                "the reference is ignored, the rows are kept)"
             ),
             ids=tuple(labels.head(5).to_list()),
             count=unknown.height,

@@ -149,7 +149,7 @@ def raw_chunks(path: Path, rows: int) -> Iterator[tuple[int, pl.DataFrame]]:
     except ContractError:
         raise
     except Exception as exc:  # polars raises many kinds on corrupt files
-        raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
+        raise ContractError([f"{file}: 无法读取文件 (cannot read the file: {exc})"]) from None
     for start in range(0, max(whole.height, 1), rows):
         yield start, whole.slice(start, rows)
 

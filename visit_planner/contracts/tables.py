@@ -93,17 +93,17 @@ input tables: the scores, a plan, the supervisors' pins and forbids. Not part of
 directory (:func:`read_tables`); read and checked by :func:`read_table` like the others."""
 
 _CHECK_TEXT = (
-    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "must be >= {0} (不得小于 {0})"),
-    (re.compile(r"^less_than_or_equal_to\((.*)\)$"), "must be <= {0} (不得大于 {0})"),
-    (re.compile(r"^in_range\((.*), (.*)\)$"), "must be between {0} and {1} (须在 {0} 与 {1} 之间)"),
-    (re.compile(r"^isin\((.*)\)$"), "must be one of {0} (取值不在允许范围)"),
-    (re.compile(r"^str_length\(.*\)$"), "must not be empty (不得为空)"),
-    (re.compile(r"^str_matches\((.*)\)$"), "must match the pattern {0} (格式错误)"),
+    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "不得小于 {0} (must be >= {0})"),
+    (re.compile(r"^less_than_or_equal_to\((.*)\)$"), "不得大于 {0} (must be <= {0})"),
+    (re.compile(r"^in_range\((.*), (.*)\)$"), "须在 {0} 与 {1} 之间 (must be between {0} and {1})"),
+    (re.compile(r"^isin\((.*)\)$"), "取值不在允许范围 (must be one of {0})"),
+    (re.compile(r"^str_length\(.*\)$"), "不得为空 (must not be empty)"),
+    (re.compile(r"^str_matches\((.*)\)$"), "格式错误 (must match the pattern {0})"),
 )
 
 _RULE_TEXT = {
-    "not_nullable": "null in a required field (必填项为空)",
-    "field_uniqueness": "duplicate id (编号重复)",
+    "not_nullable": "必填项为空 (null in a required field)",
+    "field_uniqueness": "编号重复 (duplicate id)",
     "column_in_dataframe": MISSING_COLUMN_RULE,
 }
 
@@ -126,14 +126,14 @@ def empty_table(name: str) -> pl.DataFrame:
 
 
 def _rule_text(check: str) -> str:
-    """A pandera check name as a rule a planner can read, in English and Chinese."""
+    """A pandera check name as a rule a planner can read, in Chinese and English."""
     if check in _RULE_TEXT:
         return _RULE_TEXT[check]
     for pattern, text in _CHECK_TEXT:
         m = pattern.match(check)
         if m:
             return f"{text.format(*m.groups())} [{check}]"
-    return f"rule {check} broken (不符合规则)"
+    return f"不符合规则 (rule {check} broken)"
 
 
 Rank = tuple[int, int, int]
@@ -265,11 +265,11 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     spec = table_spec(name)
     file = str(path)
     if not path.is_file():
-        raise ContractError([f"{file}: file not found (找不到文件)"])
+        raise ContractError([f"{file}: 找不到文件 (file not found)"])
     try:
         raw = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files
-        raise ContractError([f"{file}: cannot read the file: {exc}"]) from None
+        raise ContractError([f"{file}: 无法读取文件 (cannot read the file: {exc})"]) from None
     checked = check_rows(raw, spec, file)
     errors = [p for p in checked.problems if p.severity == "error"]
     errors += [p for _, p in checked.schema]
@@ -284,7 +284,10 @@ def find_table(directory: Path, name: str) -> Path | None:
     existing = [p for p in found if p.is_file()]
     if len(existing) > 1:
         raise ContractError(
-            [f"{directory}: both {name}.parquet and {name}.csv exist; keep one (文件重复)"]
+            [
+                f"{directory}: 文件重复, 请只保留一个 "
+                f"(both {name}.parquet and {name}.csv exist; keep one)"
+            ]
         )
     return existing[0] if existing else None
 
@@ -292,9 +295,9 @@ def find_table(directory: Path, name: str) -> Path | None:
 def check_not_empty(households: int, workers: int, files: dict[str, str]) -> None:
     """Refuse a month without households or without workers (row counts given)."""
     if households == 0:
-        raise ContractError([f"{files['households']}: the households table has no rows (没有农户)"])
+        raise ContractError([f"{files['households']}: 没有农户 (the households table has no rows)"])
     if workers == 0:
-        raise ContractError([f"{files['workers']}: the workers table has no rows (没有人员)"])
+        raise ContractError([f"{files['workers']}: 没有人员 (the workers table has no rows)"])
 
 
 def resolve_references(
@@ -384,14 +387,14 @@ def missing_tables(directory: Path) -> list[str]:
     not a directory at all."""
     if directory.is_file():
         raise ContractError([
-            f"{directory}: a file, not a directory; give the directory that holds the "
-            "month's tables (应为数据目录, 而非文件)"
+            f"{directory}: 应为数据目录, 而非文件 (a file, not a directory; give the "
+            "directory that holds the month's tables)"
         ])  # fmt: skip
     if not directory.is_dir():
-        raise ContractError([f"{directory}: no such directory (目录不存在)"])
+        raise ContractError([f"{directory}: 目录不存在 (no such directory)"])
     return [
-        f"{directory / (name + '.parquet')}: required table is missing "
-        f"(expected {name}.parquet or {name}.csv) (缺少必需文件)"
+        f"{directory / (name + '.parquet')}: 缺少必需文件 (required table is missing; "
+        f"expected {name}.parquet or {name}.csv)"
         for name, spec in TABLES.items()
         if spec.required and find_table(directory, name) is None
     ]

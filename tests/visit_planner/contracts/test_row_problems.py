@@ -24,7 +24,7 @@ def test_rows_get_the_contracts_rule_texts_with_ids_and_values(small_prefecture)
         Problem(
             "correction",
             "hazard_exposure",
-            "must be one of ['none', 'drought', 'landslide', 'flood'] (取值不在允许范围) "
+            "取值不在允许范围 (must be one of ['none', 'drought', 'landslide', 'flood']) "
             "[isin(['none', 'drought', 'landslide', 'flood'])]",
             ids=tuple(ids),
             count=3,
@@ -33,7 +33,7 @@ def test_rows_get_the_contracts_rule_texts_with_ids_and_values(small_prefecture)
         Problem(
             "correction",
             "village_points",
-            "must be between 0 and 1000 (须在 0 与 1000 之间) [in_range(0, 1000)]",
+            "须在 0 与 1000 之间 (must be between 0 and 1000) [in_range(0, 1000)]",
             ids=(ids[1],),
             count=1,
             examples=("5000.0",),

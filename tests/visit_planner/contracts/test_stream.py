@@ -177,7 +177,7 @@ def test_an_empty_households_table(inputs_dir: Path, tmp_path: Path) -> None:
     path = inputs_dir / "households.parquet"
     pl.read_parquet(path).clear().write_parquet(path)
     assert same_errors(inputs_dir, tmp_path) == [
-        f"{path}: the households table has no rows (没有农户)"
+        f"{path}: 没有农户 (the households table has no rows)"
     ]
 
 
