@@ -34,7 +34,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard import registry
+from dashboard import i18n, registry
 from dashboard.errors import DashboardError, OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
@@ -131,15 +131,11 @@ class Viewer:
         prefecture only (:meth:`DataAccess.rollback` refuses anyone else)."""
         return self.may_publish and self.scope_kind == "prefecture"
 
-    def scope_label(self) -> str:
-        """``全州 prefecture``, ``县 county 532626``, ``乡镇 township 532626001``."""
-        names = {
-            "prefecture": "全州 prefecture",
-            "county": "县 county",
-            "township": "乡镇 township",
-        }
-        label = names[self.scope_kind]
-        return label if self.scope_id is None else f"{label} {self.scope_id}"
+    def scope_label(self, lang: str) -> str:
+        """The jurisdiction in ``lang`` (``zh`` or ``en``), places name first:
+        ``全州`` / ``the prefecture``, ``丘北县 (532626)``, ``乡镇 锦屏镇 · 丘北县 (532626001)``
+        (:func:`dashboard.i18n.scope`)."""
+        return i18n.scope(self.scope_kind, self.scope_id, i18n.lang_of(lang))
 
 
 @lru_cache(maxsize=32)
@@ -503,8 +499,9 @@ class DataAccess:
     def _require(self, township_id: str) -> None:
         if not self.viewer.covers(township_id):
             raise OutOfScopeError(
-                f"乡镇 {township_id} 不在您的辖区内 / township {township_id} is outside your "
-                f"jurisdiction ({self.viewer.scope_label()})"
+                f"乡镇 {i18n.township(township_id, 'zh')} 不在您的辖区内（"
+                f"{self.viewer.scope_label('zh')}） / township {i18n.township(township_id, 'en')} "
+                f"is outside your jurisdiction ({self.viewer.scope_label('en')})"
             )
 
     def _absent(self, kind: str, typed: str) -> OutOfScopeError | DashboardError:

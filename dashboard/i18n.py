@@ -661,34 +661,45 @@ def county(county_id: str, lang: Lang) -> str:
 
 
 def scope(kind: str, scope_id: str | None, lang: Lang) -> str:
-    """``全州`` / ``the prefecture``; ``丘北县 532626``; ``乡镇 532626001（锦屏镇 · 丘北县）``
-    (the township's own name where the run has place names, as :func:`township`)."""
+    """``全州`` / ``the prefecture``; ``丘北县 (532626)``; ``乡镇 锦屏镇 · 丘北县 (532626001)``:
+    places name first, then the code, as everywhere (:func:`township`)."""
     if kind == "prefecture" or scope_id is None:
         return "全州" if lang == "zh" else "the prefecture"
     if kind == "county":
-        name = county(scope_id[:6], lang)
-        return f"{name or '县'} {scope_id}" if lang == "zh" else f"{name or 'county'} {scope_id}"
+        name = county(scope_id[:6], lang) or ("县" if lang == "zh" else "county")
+        return f"{name} ({scope_id})"
     return f"{'乡镇' if lang == 'zh' else 'township'} {township(scope_id, lang)}"
 
 
 def township(township_id: str, lang: Lang) -> str:
-    """``532626001（锦屏镇 · 丘北县）`` / ``532626001 (锦屏镇 · Qiubei)``: the code with the
-    place's own name where the run has place names (:mod:`visit_planner.contracts.places`)
-    and its county's name; ``532626001（丘北县）`` without. Also for a village's code."""
+    """``锦屏镇 · 丘北县 (532626001)`` / ``Jinping · Qiubei (532626001)``: a township (or a
+    village) by name, then its county's name, then the code in brackets - the order of
+    :func:`visit_planner.contracts.places.place_label` (the CLI's and the printed lists'
+    ``name (code)``), with the county for context; ``丘北县 (532626001)`` where the run has no
+    name for the place, the code alone where its county is unknown too. Every selector,
+    table, heading, map tooltip and message of the dashboard names a township so."""
     from visit_planner.contracts.places import place_name
 
     names = [n for n in (place_name(township_id, lang), county(township_id[:6], lang)) if n]
-    if not names:
-        return township_id
-    name = " · ".join(names)
-    return f"{township_id}（{name}）" if lang == "zh" else f"{township_id} ({name})"
+    return f"{' · '.join(names)} ({township_id})" if names else township_id
+
+
+_GRID: Final = re.compile(r"(\d{12})(G\d+)")
+"""A grid's code: its village's code and the grid's number (``532601001001G01``)."""
 
 
 def place(code: str | None, lang: Lang) -> str:
-    """A village or township by name and code, short (a table cell, a map label):
-    ``龙塘村 (532601001001)`` / ``Longtang (532601001001)``, as the printed visit lists write
-    it (:func:`visit_planner.contracts.places.place_label`); the code alone when the run has
-    no name for it, ``—`` for no code."""
+    """A county, township, village or grid by name and code, short (a table cell, a map
+    label): ``龙塘村 (532601001001)`` / ``Longtang (532601001001)``, as the printed visit lists
+    write it (:func:`visit_planner.contracts.places.place_label`); a grid, which has no name
+    of its own, by its village's and its number: ``龙塘村 G01 (532601001001G01)``; the code
+    alone when the run has no name for it, ``—`` for no code."""
+    from visit_planner.contracts.places import place_name
+
+    grid = _GRID.fullmatch(code or "")
+    village = place_name(grid.group(1), lang) if grid else ""
+    if grid and village:
+        return f"{village} {grid.group(2)} ({code})"
     return place_label(code, lang)
 
 
@@ -823,18 +834,38 @@ def _pairs(text: str) -> list[str]:
     return pairs
 
 
+_BARE_CODE: Final = re.compile(r"(?<![\w.(（])(\d{6}(?:\d{3}){0,2})(?![\w.])")
+"""A county, township or village code standing alone (not already in brackets after a name)."""
+
+
+def named(text: str, lang: Lang) -> str:
+    """``text`` with every bare place code that has a known name written name first, as the
+    pages write places (:func:`township`, :func:`place`): for sentences composed elsewhere
+    (the run's reasons and shortfalls, the errors of the data layer and the store)."""
+    from visit_planner.contracts.places import place_name
+
+    def name(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if len(code) == 6:
+            return place(code, lang) if place_name(code) else code
+        return township(code, lang) if place_name(code) or county(code[:6], lang) else code
+
+    return _BARE_CODE.sub(name, text)
+
+
 def pick(text: str | None, lang: Lang) -> str:
     """One language of a ``中文 / English`` text, also of several such sentences joined by
-    ``; `` (the shortfall and its remedy); a part without `` / `` is kept whole."""
+    ``; `` (the shortfall and its remedy); a part without `` / `` is kept whole. Place codes
+    in it are named (:func:`named`)."""
     if not text:
         return ""
     if " / " not in text:
-        return text
+        return named(text, lang)
     parts = []
     for pair in _pairs(text):
         zh, _, en = pair.partition(" / ")
         parts.append((zh if lang == "zh" or not en else en).strip())
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return named(("；" if lang == "zh" else "; ").join(parts), lang)
 
 
 def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:
@@ -887,8 +918,8 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "worker_id": ("人员编号", "Worker", "id"),
     "township_id": ("乡镇", "Township", "township"),
     "village_id": ("村", "Village", "place"),
-    "grid_id": ("网格", "Grid", "id"),
-    "county_id": ("县", "County", "id"),
+    "grid_id": ("网格", "Grid", "place"),
+    "county_id": ("县", "County", "place"),
     "lon": ("经度", "Longitude", "float"),
     "lat": ("纬度", "Latitude", "float"),
     # plan and loads
@@ -1053,7 +1084,7 @@ def record_value(field: str, value: Any, lang: Lang) -> str:
         return yes_no(value, lang)
     if field in ("previous_tier", "assessed_tier"):
         return tier(int(value), lang)
-    if field == "village_id":
+    if field in ("village_id", "grid_id"):
         return place(str(value), lang)
     if isinstance(value, str) and value in VALUE_WORDS:
         zh, en = VALUE_WORDS[value]

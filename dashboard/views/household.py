@@ -108,7 +108,7 @@ if ex.get("alt_worker_id"):
             w=ex["alt_worker_id"],
             role=i18n.role(ex.get("alt_role"), lang),
             travel=i18n.fmt_minutes(ex.get("alt_travel_minutes"), lang),
-            why=ex.get("reason_zh" if lang == "zh" else "reason_en") or "",
+            why=i18n.named(ex.get("reason_zh" if lang == "zh" else "reason_en") or "", lang),
         )
     )
 applied = i18n.override_notes(ex.get("overrides"), lang) or t("no_overrides", lang)

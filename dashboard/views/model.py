@@ -173,7 +173,7 @@ if champion is not None:
         st.info(t("model_card_none", lang))
     else:
         with st.expander(t("model_card", lang)):
-            st.markdown(report.card)
+            st.markdown(i18n.named(report.card, lang))  # its county codes by name too
 
 st.subheader(t("model_versions", lang))
 table = pl.DataFrame(

@@ -17,7 +17,7 @@ run = ov.run
 st.title(t("page_overview", lang))
 if ov.townships.height == 0 or int(ov.by_tier["households"].sum()) == 0:
     # No township of the jurisdiction in the month's plan: no coverage, proof or chart to show.
-    st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label()))
+    st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label(lang)))
     st.stop()
 st.caption(
     t(

@@ -24,7 +24,7 @@ with auth.guarded(lang):
         ctx.data.township(ctx.month, requested)  # the data layer says why (out of scope ...)
 if not towns:
     st.title(t("page_township", lang))
-    st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label()))
+    st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label(lang)))
     st.stop()
 if requested in towns and st.session_state.get("_township_param") != requested:
     st.session_state["township"] = requested

@@ -195,7 +195,7 @@ def test_every_page_of_the_role_renders_in_scope(site: Site, username: str) -> N
     if username not in ("planner1", "viewer1"):  # scoped: the township choice is the scope
         at = go(at, "township")
         options = at.selectbox(key="township").options
-        assert options and all(viewer.covers(o.split("（")[0]) for o in options)
+        assert options and all(viewer.covers(o.rsplit("(", 1)[1].rstrip(")")) for o in options)
 
 
 def test_overview_of_a_township_supervisor_counts_that_township_only(site: Site) -> None:
@@ -497,6 +497,73 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
     assert len(chosen) == 1 and len(set(compare.columns)) == len(compare.columns)
     assert "本模型" not in compare.columns
     assert at.expander and "Model card" in at.expander[0].markdown[0].value
+
+
+# --------------------------------------------------------------------------- places, name first
+
+PLACE_CODE = re.compile(r"(?<![\w.])5326\d{2}(?:\d{3}){0,2}(?![\w.])")
+"""A county (6 digits), township (9) or village (12) code of the prefecture, standing alone."""
+NAME_THEN_CODE = re.compile(r"[^\s\d(（]+ \((5326\d{2}(?:\d{3}){0,2})\)")
+"""The one form a place takes: its name (``开化街道 · 文山市``), then its code in brackets."""
+
+
+def labels_shown(at: AppTest) -> list[str]:
+    """Every text of the page: headings, messages, metrics, tables, the sidebar, the choices
+    of its select boxes and the maps' tooltips and labels."""
+    texts = [page_text(at)]
+    texts += [str(e.value) for e in at.sidebar.caption]
+    texts += [str(o) for box in at.selectbox for o in box.options]
+    for chart in elements(at, "vega_lite_chart"):
+        proto = chart.proto
+        for blob in [d.data.data for d in proto.datasets] + [proto.data.data]:
+            if blob:
+                table = pa.ipc.open_stream(blob).read_all()
+                texts += [str(v) for c in ("tip", "text") if c in table.column_names
+                          for v in table.column(c).to_pylist()]  # fmt: skip
+    return texts
+
+
+def codes_not_name_first(texts: list[str]) -> list[str]:
+    """The place codes in ``texts`` not written ``name (code)``, with their context."""
+    wrong = []
+    for text in texts:
+        named = {m.start(1) for m in NAME_THEN_CODE.finditer(text)}
+        wrong += [
+            text[max(0, m.start() - 30) : m.end() + 5]
+            for m in PLACE_CODE.finditer(text)
+            if m.start() not in named
+        ]
+    return wrong
+
+
+def test_every_place_is_named_first_then_its_code(site: Site) -> None:
+    # Townships read "532601001（开化街道 · 文山市）" in the choices, tables and headings,
+    # "莲城镇 (532627001)" on the map and "乡镇 township 532601001" in the messages: now every
+    # county, township and village the pages show reads name first, then the code.
+    seen = 0
+    for lang in ("zh", "en"):
+        at = sign_in("planner1")
+        for page in PAGES:
+            at = go(at, page, lang)
+            if page == "household":
+                at.text_input(key="household").input(site.household).run()
+            elif page == "worker":
+                at.text_input(key="worker").input(site.worker).run()
+            check_clean(at)
+            texts = labels_shown(at)
+            assert codes_not_name_first(texts) == [], (lang, page)
+            seen += sum(len(NAME_THEN_CODE.findall(t)) for t in texts)
+        # a scoped account: its jurisdiction in the sidebar, a township it may not see refused
+        at = sign_in("sup_town", query={"township": OTHER_TOWNSHIP, "lang": lang})
+        at = go(at, "township", lang)
+        texts = labels_shown(at)
+        assert any(f"({OTHER_TOWNSHIP})" in e.value for e in at.error)
+        assert any(f"({TOWNSHIP})" in c.value for c in at.sidebar.caption)
+        assert codes_not_name_first(texts) == [], lang
+    assert seen > 50  # the walk read places: choices, tables, maps, headings
+    assert codes_not_name_first(["乡镇 532601001（开化街道）", "开化街道 (532601001)"]) == [
+        "乡镇 532601001（开化街道"
+    ]
 
 
 # --------------------------------------------------------------------------- plain parts

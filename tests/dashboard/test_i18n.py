@@ -33,14 +33,18 @@ def places() -> Iterator[None]:
 
 def test_a_township_scope_is_named_by_its_township_not_only_its_county(places: None) -> None:
     # A township-scoped supervisor's sidebar said "乡镇 532626001（丘北县）": the county's name.
-    assert i18n.scope("township", "532626001", "zh") == "乡镇 532626001（锦屏镇 · 丘北县）"
-    assert i18n.scope("township", "532626001", "en").startswith("township 532626001 (Jinping")
-    assert i18n.scope("county", "532626", "zh") == "丘北县 532626"
+    # Then code first ("532626001（锦屏镇 · 丘北县）"): now name first, as the CLI writes places.
+    assert i18n.scope("township", "532626001", "zh") == "乡镇 锦屏镇 · 丘北县 (532626001)"
+    assert i18n.scope("township", "532626001", "en") == "township Jinping · Qiubei (532626001)"
+    assert i18n.scope("county", "532626", "zh") == "丘北县 (532626)"
+    assert i18n.scope("county", "532626", "en") == "Qiubei (532626)"
     assert i18n.scope("prefecture", None, "en") == "the prefecture"
+    assert i18n.township("532626001", "zh") == "锦屏镇 · 丘北县 (532626001)"
 
 
 def test_without_place_names_a_township_scope_keeps_its_code_and_county() -> None:
-    assert i18n.scope("township", "532626001", "zh") == "乡镇 532626001（丘北县）"
+    assert i18n.scope("township", "532626001", "zh") == "乡镇 丘北县 (532626001)"
+    assert i18n.township("532699001", "en") == "532699001"  # no county either: the code
 
 
 # --------------------------------------------------------------------------- places by name
@@ -67,6 +71,10 @@ def test_a_place_reads_by_name_and_code_in_each_language(villages: None) -> None
     assert i18n.place("532601001001", "en") == "Chazhai (532601001001)"
     assert i18n.place("532601001", "en") == "开化街道 (532601001)"  # no English name: Chinese
     assert i18n.place("532601999999", "zh") == "532601999999"  # unknown: the code alone
+    # a grid has no name: its village's, and its number
+    assert i18n.place("532601001001G02", "zh") == "茶寨村 G02 (532601001001G02)"
+    assert i18n.place("532601001001G02", "en") == "Chazhai G02 (532601001001G02)"
+    assert i18n.place("532601999999G01", "en") == "532601999999G01"
     assert i18n.place(None, "en") == "—"
 
 

@@ -125,6 +125,8 @@ def test_a_jurisdiction_without_households_gets_one_notice_and_no_figures(
         at = go(sign_in("sup_empty"), page, lang)
         check_clean(at)
         assert [x.value for x in at.title] == [i18n.t(f"page_{page}", lang)]
-        notice = i18n.t("jurisdiction_empty", lang, scope="乡镇 township 532601099")  # type: ignore[arg-type]
+        # the jurisdiction in the page's language, name first (was "乡镇 township 532601099")
+        scope = {"zh": "乡镇 文山市 (532601099)", "en": "township Wenshan (532601099)"}[lang]
+        notice = i18n.t("jurisdiction_empty", lang, scope=scope)  # type: ignore[arg-type]
         assert [x.value for x in at.info] == [notice]
         assert not at.metric and not at.dataframe and not at.success and not at.warning

@@ -79,7 +79,7 @@ def shows_township(page: Any, township: str) -> None:
     from playwright.sync_api import expect
 
     box = page.get_by_role("combobox", name=i18n.t("choose_township", "en"))
-    expect(box).to_have_value(re.compile(f"^{township} "), timeout=TIMEOUT_MS)
+    expect(box).to_have_value(re.compile(rf" \({township}\)$"), timeout=TIMEOUT_MS)
 
 
 def shot(page: Any, name: str) -> None:
