@@ -196,16 +196,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "worker_loads": ("人员工作量", "Worker loads"),
     "township_map": ("乡镇地图", "Township map"),
-    "map_caption": (
-        "无底图（离线）；灰色区域为所有点的凸包。",
-        "No base map (offline); the grey area is the convex hull of the points.",
-    ),
-    "map_caption_overview": (
-        "无底图（离线）；红点：有一类户未覆盖的乡镇。",
-        "No base map (offline); red: townships with uncovered tier-1 households.",
-    ),
+    "map_caption": ("无底图（离线）。", "No base map (offline)."),
     "legend_bases": ("人员驻地", "worker base"),
     "legend_unassigned": ("未覆盖（黑边）", "uncovered (black ring)"),
+    "legend_trips": ("驻地到农户", "base to household"),
+    "legend_outline": ("范围（所有点的凸包）", "extent (convex hull of the points)"),
+    "legend_town_short": ("有一类户未覆盖的乡镇", "township with tier-1 households uncovered"),
+    "legend_town_covered": ("一类户全部覆盖的乡镇", "township with every tier-1 household covered"),
     "no_points": ("没有可在地图上显示的点。", "Nothing to show on the map."),
     # household
     "household_id_input": ("农户编号", "Household id"),

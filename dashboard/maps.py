@@ -55,13 +55,29 @@ def _swatch(
     )
 
 
-def legend(lang: Lang, *, bases: bool = True) -> str:
-    """The map's legend as HTML, with the map's own colours (pass ``unsafe_allow_html``)."""
-    parts = [_swatch(TIER_RGB[k]) + i18n.tier(k, lang) for k in (1, 2, 3)]
-    parts.append(_swatch((255, 255, 255), (0, 0, 0)) + t("legend_unassigned", lang))
-    if bases:
-        parts.append(_swatch(BASE_RGB, radius="0") + t("legend_bases", lang))  # a square
-    return "&nbsp;&nbsp;&nbsp;".join(parts)
+def legend(frames: MapFrames, lang: Lang) -> str:
+    """The map's legend as HTML, with the map's own colours (pass ``unsafe_allow_html``): one
+    entry for each kind of mark the map draws (:attr:`MapFrames.keys`), nothing it does not
+    draw (a viewer's township map has worker bases, no households)."""
+    entries = {
+        "tier1": _swatch(TIER_RGB[1]) + i18n.tier(1, lang),
+        "tier2": _swatch(TIER_RGB[2]) + i18n.tier(2, lang),
+        "tier3": _swatch(TIER_RGB[3]) + i18n.tier(3, lang),
+        "uncovered": _swatch((255, 255, 255), (0, 0, 0)) + t("legend_unassigned", lang),
+        "bases": _swatch(BASE_RGB, radius="0") + t("legend_bases", lang),  # a square
+        "trips": _line(BASE_RGB) + t("legend_trips", lang),
+        "town_short": _swatch(TIER_RGB[1]) + t("legend_town_short", lang),
+        "town_covered": _swatch(BASE_RGB) + t("legend_town_covered", lang),
+        "outline": _swatch((200, 200, 200), (90, 90, 90), radius="0") + t("legend_outline", lang),
+    }
+    return "&nbsp;&nbsp;&nbsp;".join(entries[k] for k in frames.keys)
+
+
+def _line(rgb: tuple[int, int, int]) -> str:
+    return (
+        '<span style="display:inline-block;width:1.2em;height:0;'
+        f'border-top:2px solid rgb{rgb};vertical-align:0.3em;margin-right:0.3em"></span>'
+    )
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,8 @@ class MapFrames:
     * ``trips``: lines ``lon, lat`` to ``lon2, lat2`` (no tooltip);
     * ``dots``: ``fill, stroke`` (CSS colours) and ``size`` (area in square pixels);
     * ``bases``: worker bases, drawn as squares;
-    * ``labels``: ``text`` written above the point.
+    * ``labels``: ``text`` written above the point;
+    * ``keys``: what the legend lists (:func:`legend`), in its order: the kinds of mark drawn.
     """
 
     outline: pl.DataFrame
@@ -81,6 +98,7 @@ class MapFrames:
     dots: pl.DataFrame
     bases: pl.DataFrame
     labels: pl.DataFrame
+    keys: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -237,12 +255,35 @@ def township_frames(points: Mapping[str, pl.DataFrame], lang: Lang) -> MapFrames
     lon, lat = _coords(households, workers)
     if lon.size == 0:
         return None
-    dots = (
-        _dots(_household_rows(households, lang))
-        if households is not None and households.height
-        else _dots([])
+    drawn = households if households is not None and households.height else None
+    dots = _dots(_household_rows(drawn, lang)) if drawn is not None else _dots([])
+    outline, bases = _outline(lon, lat), _bases(workers, lang)
+    return MapFrames(
+        outline, _NO_TRIPS, dots, bases, _NO_LABELS, _keys(drawn, bases, outline, _NO_TRIPS)
     )
-    return MapFrames(_outline(lon, lat), _NO_TRIPS, dots, _bases(workers, lang), _NO_LABELS)
+
+
+def _keys(
+    households: pl.DataFrame | None,
+    bases: pl.DataFrame,
+    outline: pl.DataFrame,
+    trips: pl.DataFrame,
+) -> tuple[str, ...]:
+    """The legend of a township's or a worker's map: the tiers of the households drawn,
+    the ring of uncovered ones if any, bases, the lines from the base, the outline."""
+    keys: list[str] = []
+    if households is not None:
+        plotted = households.drop_nulls(["lon", "lat"])
+        keys += [f"tier{k}" for k in (1, 2, 3) if (plotted["tier"] == k).any()]
+        if plotted["worker_id"].null_count():
+            keys.append("uncovered")
+    if bases.height:
+        keys.append("bases")
+    if trips.height:
+        keys.append("trips")
+    if outline.height:
+        keys.append("outline")
+    return tuple(keys)
 
 
 def worker_frames(
@@ -268,12 +309,14 @@ def worker_frames(
                 schema=_NO_TRIPS.schema,
             )
     plotted = households.with_columns(pl.lit(str(load["worker_id"])).alias("worker_id"))
+    outline, bases = _outline(lon, lat), _bases(base, lang)
     return MapFrames(
-        _outline(lon, lat),
+        outline,
         trips,
         _dots(_household_rows(plotted, lang)),
-        _bases(base, lang),
+        bases,
         _NO_LABELS,
+        _keys(plotted if plotted.height else None, bases, outline, trips),
     )
 
 
@@ -308,7 +351,11 @@ def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> 
         },
         schema=_NO_LABELS.schema,
     )
-    return MapFrames(_outline(np.array([]), np.array([])), _NO_TRIPS, _dots(rows), _EMPTY, labels)
+    short = frame["unassigned_tier1"] > 0
+    keys = (("town_short",) if short.any() else ()) + (("town_covered",) if not short.all() else ())
+    return MapFrames(
+        _outline(np.array([]), np.array([])), _NO_TRIPS, _dots(rows), _EMPTY, labels, keys
+    )
 
 
 def extent(frames: MapFrames, min_span: float) -> pl.DataFrame:

@@ -116,7 +116,8 @@ if frames is None:
     st.info(t("no_points", lang))
 else:
     st.altair_chart(maps.chart(frames, 420, min_span=0.5), width="stretch")
-    st.caption(t("map_caption_overview", lang))
+    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
+    st.caption(t("map_caption", lang))
 
 st.subheader(t("all_townships", lang))
 utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]

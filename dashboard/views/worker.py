@@ -77,7 +77,8 @@ if frames is None:
     st.info(t("no_points", lang))
 else:
     st.altair_chart(maps.chart(frames, 420), width="stretch")
-    st.markdown(maps.legend(lang), unsafe_allow_html=True)
+    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
+    st.caption(t("map_caption", lang))
 
 st.subheader(t("worker_households", lang))
 auth.show_table(

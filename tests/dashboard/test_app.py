@@ -402,6 +402,30 @@ def test_a_viewer_gets_aggregates_only(site: Site) -> None:
     assert not re.search(r"\bH\d{7}\b", text)
 
 
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_every_map_has_the_legend_of_what_it_draws(site: Site, username: str) -> None:
+    # The viewer's township map (worker bases only) had the planner's legend of tiers and
+    # uncovered rings; the overview's map had none.
+    at = sign_in(username)
+    pages = ["overview", "township", *(["worker"] if username != "viewer1" else [])]
+    for page in pages:
+        at = go(at, page)
+        if page == "worker":  # the first worker of the account's first township
+            first = at.selectbox(key="worker_pick").options[0].split(" · ")[0]
+            at.text_input(key="worker").input(first).run()
+        check_clean(at)
+        maps_drawn = [e for e in elements(at, "vega_lite_chart") if "projection" in e.proto.spec]
+        legends = [m.value for m in at.markdown if "<span style" in m.value]
+        assert len(maps_drawn) == len(legends) == 1, (page, legends)
+        legend = legends[0]
+        if page == "overview":
+            assert "乡镇" in legend and "人员驻地" not in legend
+        elif username == "viewer1":  # bases only: no household is drawn for a viewer
+            assert "人员驻地" in legend and "类户" not in legend and "未覆盖" not in legend
+        else:
+            assert "类户" in legend and "人员驻地" in legend, (page, legend)
+
+
 # --------------------------------------------------------------------------- corrections
 
 

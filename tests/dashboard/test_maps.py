@@ -161,3 +161,37 @@ def test_a_household_dot_names_its_village() -> None:
         forget_places()
     assert frames is not None
     assert all("Chazhai (532601001001)" in tip for tip in frames.dots["tip"])
+
+
+def test_the_legend_lists_what_the_map_draws_and_nothing_else() -> None:
+    # A viewer's township map draws worker bases only (no households), yet its legend listed
+    # the three tiers and the uncovered ring; the overview's map had no legend at all.
+    full = maps.township_frames(_township(300), "zh")
+    assert full is not None
+    assert full.keys == ("tier1", "tier2", "tier3", "uncovered", "bases", "outline")
+    viewer = maps.township_frames({"workers": _township(3)["workers"]}, "zh")
+    assert viewer is not None and viewer.dots.height == 0
+    assert viewer.keys == ("bases",)  # one base: no outline either
+    shown = maps.legend(viewer, "zh")
+    assert "人员驻地" in shown and "一类户" not in shown and "未覆盖" not in shown
+    covered = _township(6)["households"].with_columns(pl.lit("W000001").alias("worker_id"))
+    worker = maps.worker_frames(
+        {"worker_id": "W000001"}, _township(1)["workers"], covered.filter(pl.col("tier") > 1), "en"
+    )
+    assert worker is not None
+    assert worker.keys == ("tier2", "tier3", "bases", "trips", "outline")
+    assert "tier 1" not in maps.legend(worker, "en") and "base to household" in maps.legend(
+        worker, "en"
+    )
+    towns = pl.DataFrame(
+        {"township_id": ["532601001", "532601002"], "households": [10, 20],
+         "unassigned_tier1": [0, 3]}
+    )  # fmt: skip
+    centres = pl.DataFrame(
+        {"township_id": ["532601001", "532601002"], "lon": [104.2, 104.4], "lat": [23.3, 23.4]}
+    )
+    overview = maps.townships_frames(towns, centres, "en")
+    assert overview is not None and overview.keys == ("town_short", "town_covered")
+    assert "tier-1 households uncovered" in maps.legend(overview, "en")
+    none_short = maps.townships_frames(towns.with_columns(unassigned_tier1=0), centres, "zh")
+    assert none_short is not None and none_short.keys == ("town_covered",)
