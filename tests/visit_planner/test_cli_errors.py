@@ -117,3 +117,21 @@ def test_the_error_line_is_wrapped_at_the_width_and_says_all_of_it(
     assert all(line.startswith("  ") for line in lines[1:]), err
     assert any(line.strip().startswith(str(deep)) for line in lines), err  # the path is whole
     assert "找不到文件 (file not found)" in flat(err)
+
+
+def test_print_wrapped_keeps_a_path_wider_than_the_console_whole(tmp_path: Path) -> None:
+    """``runs export --out`` under a long directory printed 'into …/sheet' and 's' on the next
+    line: stdout's console folded the word that wrapped_lines had left whole."""
+    import io
+
+    from visit_planner.cli._app import CliConsole
+    from visit_planner.cli.summary_text import print_wrapped
+
+    path = "/tmp/" + "a-long-directory-name/" * 5 + "sheets"
+    buffer = io.StringIO()
+    print_wrapped(["已输出 wrote 1 份清单 sheets", f"目录 into {path}"], CliConsole(file=buffer))
+    assert buffer.getvalue().splitlines() == [
+        "已输出 wrote 1 份清单 sheets",
+        "  目录 into",
+        f"    {path}",  # whole, on a line of its own (wider than 80: it cannot be helped)
+    ]

@@ -189,9 +189,10 @@ def print_hanging(
 
 def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
     """``lines`` (the first one a heading), each wrapped at ``out``'s width (never inside an
-    id), every line after the first and every continuation indented two spaces."""
+    id), every line after the first and every continuation indented two spaces. A word wider
+    than the console (a long path) stays whole on its line: the console does not fold it."""
     for line in wrapped_lines(lines, out.width):
-        out.print(Text(line, style=style), highlight=False)
+        out.print(Text(line, style=style), highlight=False, soft_wrap=True)
 
 
 def problem_texts(problems: Sequence[Problem]) -> list[str]:
