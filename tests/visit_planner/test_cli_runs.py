@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +82,9 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert (sheets / "visit_lists.csv").is_file() and any((sheets / "sheets").iterdir())
     unassigned = pl.read_csv(sheets / "unassigned.csv")
     assert f"未分配 unassigned: {unassigned.height:,}" in flat(out)  # named in the files it lists
+    # Chinese first, each word with its English (it read 'wrote 输出 N sheets 清单 …').
+    assert re.match(r"已输出 wrote [\d,]+ 份清单 sheets, [\d,]+ 户 households\n", out), out
+    assert f"目录 into {sheets}" in flat(out)
     assert "unassigned.csv" in out and "unassigned.html" in out
     export = ("runs", "export", "current", "--month", "2026-11", "--out")
     code, _, err = cli(*export, str(sheets), *home)

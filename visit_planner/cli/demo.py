@@ -93,20 +93,20 @@ def demo_cmd(
     ws = resolve_workspace(home).ensure()
     first, second = (ws.root / "data" / m for m in MONTHS)
 
-    _step(1, "generate / 生成模拟数据", f"generate --scale {scale} --seed {seed} --out {first}")
+    _step(1, "生成模拟数据 / generate", f"generate --scale {scale} --seed {seed} --out {first}")
     generate_cmd(out=first, scale=scale, seed=seed, month=MONTHS[0], overwrite=True)
 
-    _step(2, "validate / 校验输入", f"validate {first}")
+    _step(2, "校验输入 / validate", f"validate {first}")
     validate_cmd(directory=first)
 
-    _step(3, "train / 训练风险模型", f"train --data {first}")
+    _step(3, "训练风险模型 / train", f"train --data {first}")
     train_cmd(data=first, home=ws.root)
     newest = max(int(v.version) for v in list_models(ws.root))
 
-    _step(4, "promote / 晋升冠军模型", f"promote --version {newest} --data {first}")
+    _step(4, "晋升冠军模型 / promote", f"promote --version {newest} --data {first}")
     promote_cmd(version=newest, data=first, home=ws.root)
 
-    _step(5, f"plan {MONTHS[0]} / 月度计划", f"plan --month {MONTHS[0]} --data {first}")
+    _step(5, f"月度计划 / plan {MONTHS[0]}", f"plan --month {MONTHS[0]} --data {first}")
     short = _plan(MONTHS[0], first, ws.root)
 
     with Store.for_workspace(ws) as store:
@@ -115,7 +115,7 @@ def demo_cmd(
     plan1 = ws.root / run1.path / "plan.parquet"
     _step(
         6,
-        "next month / 下月数据",
+        "下月数据 / next month",
         f"generate --next-month-of {first} --seed {seed + 1} --previous-plan {plan1} "
         f"--out {second}",
     )
@@ -123,21 +123,21 @@ def demo_cmd(
         out=second, seed=seed + 1, next_month_of=first, previous_plan=plan1, overwrite=True
     )
 
-    _step(7, f"plan {MONTHS[1]} / 月度计划", f"plan --month {MONTHS[1]} --data {second}")
+    _step(7, f"月度计划 / plan {MONTHS[1]}", f"plan --month {MONTHS[1]} --data {second}")
     short = _plan(MONTHS[1], second, ws.root) or short
 
     with Store.for_workspace(ws) as store:
         run2 = store.current_run(MONTHS[1])
     assert run2 is not None
-    _step(8, "runs / 方案记录", f"runs list; runs diff {run1.run_id[:8]} {run2.run_id[:8]}")
+    _step(8, "方案记录 / runs", f"runs list; runs diff {run1.run_id[:8]} {run2.run_id[:8]}")
     runs_list(home=ws.root)
     runs_diff(a=run1.run_id, b=run2.run_id, home=ws.root)
 
     sheets = ws.root / "visit_lists" / MONTHS[1]
-    _step(9, "export / 走访清单", f"runs export {run2.run_id[:8]} --out {sheets} --overwrite")
+    _step(9, "走访清单 / export", f"runs export {run2.run_id[:8]} --out {sheets} --overwrite")
     runs_export(run=run2.run_id, out=sheets, overwrite=True, home=ws.root)
 
-    console.rule(f"done in {time.perf_counter() - started:.0f} s / 完成")
+    console.rule(f"完成 / done in {time.perf_counter() - started:.0f} s")
     if short:
         console.print(
             "部分一类户无法覆盖, 见上方缺口说明(乡镇与所需人员)。\n"
@@ -146,12 +146,12 @@ def demo_cmd(
             f"(`plan` itself exits {EXIT_TIER1_UNCOVERED} on this).",
             highlight=False,
         )
-    console.print(f"workspace 工作区: {ws.root}")
-    console.print(f"runs 方案: {ws.root / 'runs'}\nstore 数据库: {ws.store_db}")
-    console.print(f"visit lists 走访清单: {sheets / 'index.html'}")
+    console.print(f"工作区 workspace: {ws.root}")
+    console.print(f"方案 runs: {ws.root / 'runs'}\n数据库 store: {ws.store_db}")
+    console.print(f"走访清单 visit lists: {sheets / 'index.html'}")
     if no_dashboard:
         return
-    _step(10, "dashboard / 仪表盘", "dashboard")
+    _step(10, "仪表盘 / dashboard", "dashboard")
     password = _demo_account(ws)
     console.print(
         f"sign in 登录: {DEMO_ACCOUNT} / {password}\n"

@@ -308,17 +308,17 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         overwrite=overwrite,
     )
     unassigned = (
-        f"未分配 unassigned: {summary.unassigned:,} 农户 households "
+        f"未分配 unassigned: {summary.unassigned:,} 户 households "
         f"({' '.join(TIER_TERMS[1])} {summary.unassigned_tier1:,}), "
-        "listed in unassigned.csv and unassigned.html"
+        "见 listed in unassigned.csv, unassigned.html"
         if summary.unassigned
-        else "未分配 unassigned: 0 (every household has a visitor)"
+        else "未分配 unassigned: 0 (全部农户均有走访人员 every household has a visitor)"
     )
     print_wrapped(
         [
-            f"wrote 输出 {summary.sheets:,} sheets 清单 for {summary.households:,} households 农户",
+            f"已输出 wrote {summary.sheets:,} 份清单 sheets, {summary.households:,} 户 households",
             unassigned,
-            f"into {out}",
+            f"目录 into {out}",
             "(visit_lists.csv, sheets/, index.html, unassigned.csv, unassigned.html)",
         ]
     )
