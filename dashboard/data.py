@@ -362,7 +362,9 @@ def _model_report(home: str, version: int) -> ModelReport:
     the registry snapshot (read in a child process, see :mod:`dashboard.registry`)."""
     snap = registry.snapshot(Path(home))
     if version not in {v.version for v in snap.versions}:
-        raise VisitPlannerError(f"model version {version} is not registered (模型版本不存在)")
+        raise VisitPlannerError(
+            f"模型版本 {version} 未登记 / model version {version} is not registered"
+        )
     fairness = snap.artifact(version, "fairness.csv")
     card = snap.artifact(version, "model_card.md")
     return ModelReport(
@@ -381,7 +383,8 @@ def _drift_reference(home: str, version: int) -> str:
     raw = registry.snapshot(Path(home)).artifact(version, "drift_reference.json")
     if raw is None:
         raise VisitPlannerError(
-            f"model version {version} logged no drift reference (该模型版本没有漂移基准)"
+            f"模型版本 {version} 没有记录漂移基准 / model version {version} logged no drift "
+            "reference"
         )
     return raw.decode("utf-8")
 
@@ -422,7 +425,7 @@ class DataAccess:
 
     def __init__(self, workspace: Workspace, viewer: Viewer, *, store_url: str | None = None):
         if viewer.role not in ROLES:
-            raise OutOfScopeError(f"unknown role {viewer.role!r} (未知角色)")
+            raise OutOfScopeError(f"未知角色 {viewer.role!r} / unknown role {viewer.role!r}")
         self.workspace = workspace
         self.viewer = viewer
         self.store_url = store_url
@@ -443,7 +446,7 @@ class DataAccess:
         with self._store() as store:
             run = store.current_run(month)
         if run is None:
-            raise VisitPlannerError(f"{month}: no published run (本月尚无方案)")
+            raise VisitPlannerError(f"{month} 尚无已发布的方案 / {month}: no published run")
         return run
 
     def runs(self) -> list[RunRow]:
@@ -594,7 +597,10 @@ class DataAccess:
         root = self._root(run)
         diag = _whole(root, "diagnostics").filter(pl.col("township_id") == township_id)
         if diag.height == 0:
-            raise VisitPlannerError(f"{township_id}: not in the run of {month} (乡镇不在方案中)")
+            raise VisitPlannerError(
+                f"乡镇 {i18n.township(township_id, 'zh')} 不在 {month} 的方案中 / township "
+                f"{i18n.township(township_id, 'en')} is not in the plan of {month}"
+            )
         plan = _township_frame(root, township_id, "plan")
         loads = _township_frame(root, township_id, "worker_loads")
         assert plan is not None and loads is not None  # every run township has both
@@ -794,7 +800,8 @@ class DataAccess:
                 run = store.get_run(run_id)
             if run.month != month:
                 raise VisitPlannerError(
-                    f"run {run_id} is of {run.month}, not {month} (方案不属于该月份)"
+                    f"方案 {run_id} 属于 {run.month}，不属于 {month} / run {run_id} is of "
+                    f"{run.month}, not {month}"
                 )
         root = self._root(run)
         load = self._worker_load(root, month, worker_id)

@@ -67,7 +67,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "no_months": ("尚无已发布的方案。", "No plan has been published yet."),
     "month": ("月份", "Month"),
-    "error": ("无法显示", "Cannot show this"),
     "page_overview": ("总览", "Overview"),
     "page_township": ("乡镇", "Township"),
     "whatif": ("试算（保存前先看效果）", "What-if (see the effect before saving)"),
@@ -858,6 +857,9 @@ def pick(text: str | None, lang: Lang) -> str:
         return ""
     if " / " not in text:
         return named(text, lang)
+    if text.count(" / ") == 1:  # one sentence pair, whatever its own "; " (a store refusal)
+        zh, _, en = text.partition(" / ")
+        return named((zh if lang == "zh" else en).strip(), lang)
     parts = []
     for pair in _pairs(text):
         zh, _, en = pair.partition(" / ")
@@ -895,10 +897,37 @@ def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
+_EN_THEN_ZH: Final = re.compile(
+    r"(?P<en>[^\u4e00-\u9fff]*\S)\s*\((?P<zh>[^()]*[\u4e00-\u9fff][^()]*)\)"
+)
+"""An error written ``English (中文)`` (the store's, the run reader's), not ``中文 / English``."""
+
+
 def error_text(exc: BaseException, lang: Lang) -> str:
-    """The page's message for a refused request: a heading and the error's own bilingual text
-    (errors of this project are written in both languages)."""
-    return f"**{t('error', lang)}** — {exc}"
+    """The page's message for a refused request: the error's own text (errors of this
+    project are written in both languages) as a :func:`notice`."""
+    return notice(str(exc), lang)
+
+
+def notice(text: str, lang: Lang) -> str:
+    """A refusal or withholding (out of scope, sensitive fields, not for the role) as the
+    page says it: one sentence that says why, with no heading before it, in the page's
+    language - ``中文 / English`` by the switch (:func:`pick`); ``English (中文)``, whose
+    Chinese is a summary, as ``中文（English）`` (Chinese first, the details alongside) or the
+    English - ended as a sentence, places named."""
+    text = text.strip()
+    both = _EN_THEN_ZH.fullmatch(text) if " / " not in text else None
+    if both is None:
+        said = pick(text, lang)
+    elif lang == "zh":
+        said = named(f"{both['zh'].strip()}（{both['en']}）", lang)
+    else:
+        said = named(both["en"], lang)
+    if lang == "en" and said[:1].islower():
+        said = said[0].upper() + said[1:]
+    if said and said[-1] not in "。.！!？?":
+        said += "。" if lang == "zh" and re.search("[\u4e00-\u9fff]", said) else "."
+    return said
 
 
 # --------------------------------------------------------------------------- columns

@@ -76,7 +76,7 @@ if score:
         elif not withheld:
             st.write(t("no_reasons", lang))
         if withheld:
-            st.caption(i18n.pick(WITHHELD_REASONS.format(n=withheld), lang))
+            st.caption(i18n.notice(WITHHELD_REASONS.format(n=withheld), lang))
 
 st.subheader(t("assignment", lang))
 worker = ex.get("worker_id")

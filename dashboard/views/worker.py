@@ -96,7 +96,7 @@ st.subheader(t("sheet", lang))
 if households.height == 0:
     st.info(t("sheet_none", lang))
 elif not ctx.viewer.sees_sensitive:
-    st.info(i18n.pick(SHEET_WITHHELD, lang))
+    st.info(i18n.notice(SHEET_WITHHELD, lang))
 else:
     # Built on request, by the data layer (which checks the scope itself), from the run shown.
     run_id = w["run"].run_id

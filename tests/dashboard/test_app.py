@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 import dashboard
 from dashboard import auth, i18n
-from dashboard.data import PAGE_ROWS, Viewer
+from dashboard.data import PAGE_ROWS, SHEET_WITHHELD, Viewer
 from tests.dashboard.helpers import (
     ACCOUNTS,
     MONTH,
@@ -267,6 +267,19 @@ def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
 # --------------------------------------------------------------------------- scope attacks
 
 
+def is_one_chinese_sentence(message: str) -> bool:
+    """A refusal as the Chinese page says it: a sentence in Chinese (ids, codes and place
+    names aside, no English word), ended, and without the English of it or a heading."""
+    words = re.sub(r"\([^()]*\)|[A-Z]\d+", "", message)  # codes in brackets, ids
+    return (
+        re.search("[\u4e00-\u9fff]", message) is not None
+        and re.search(r"[A-Za-z]{3,}", words) is None
+        and " / " not in message
+        and not message.startswith("**")
+        and message.endswith("。")
+    )
+
+
 def refused(at: AppTest, *needles: str, absent: tuple[str, ...] = ()) -> None:
     """The page refused with a clean message (no traceback) naming ``needles`` and none of
     ``absent``: a township out of scope is named ("不在您的辖区内"); a household or worker
@@ -274,8 +287,10 @@ def refused(at: AppTest, *needles: str, absent: tuple[str, ...] = ()) -> None:
     does not say where it is."""
     assert not at.exception, [e.value for e in at.exception]
     messages = " ".join(e.value for e in at.error)
-    refusals = ("不在您的辖区内", "您的辖区内没有", "aggregates only")
+    refusals = ("不在您的辖区内", "您的辖区内没有", "仅可查看汇总")
     assert any(r in messages for r in refusals), messages
+    for message in (e.value for e in at.error):  # one sentence in Chinese, no heading before it
+        assert is_one_chinese_sentence(message), message
     for needle in needles:
         assert needle in messages
     for hidden in absent:
@@ -362,6 +377,36 @@ def test_township_and_worker_of_another_jurisdiction_are_refused(site: Site) -> 
     at.text_input(key="worker").input(site.worker).run()
     check_clean(at)
     assert site.worker in page_text(at)
+
+
+def test_refusals_are_one_sentence_in_the_pages_language(site: Site) -> None:
+    # Refusals read "**无法显示** — 您的辖区内没有农户 H… / no household H… in your
+    # jurisdiction": a heading before a sentence that says why, and both languages at once.
+    cases = [
+        ("sup_town", "household", {"household": site.other_household}),
+        ("sup_town", "worker", {"worker": site.other_worker}),
+        ("sup_town", "township", {"township": OTHER_TOWNSHIP}),
+    ]
+    for username, page, query in cases:
+        for lang in ("zh", "en"):
+            at = go(sign_in(username, query={**query, "lang": lang}), page, lang)
+            assert not at.exception
+            [message] = [e.value for e in at.error]
+            if lang == "zh":
+                assert is_one_chinese_sentence(message), message
+            else:  # a place without an English name keeps its Chinese one
+                words = message
+                for code in (OTHER_TOWNSHIP, TOWNSHIP):
+                    words = words.replace(i18n.township(code, "en"), "")
+                assert not re.search("[\u4e00-\u9fff]", words), message
+                assert message[0].isupper() and message.endswith("."), message
+            assert "无法显示" not in message and "Cannot show" not in message
+    # a role without sensitive fields: the visit sheet withheld, said in the page's language
+    for lang in ("zh", "en"):
+        at = go(sign_in("scientist", query={"worker": site.worker}), "worker", lang)
+        [said] = [i.value for i in at.info]
+        assert said == i18n.notice(SHEET_WITHHELD, lang)  # type: ignore[arg-type]
+        assert (re.search("[\u4e00-\u9fff]", said) is None) == (lang == "en"), said
 
 
 def test_an_edited_session_scope_is_not_trusted(site: Site) -> None:

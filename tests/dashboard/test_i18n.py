@@ -250,3 +250,26 @@ def test_times_read_in_beijing_time_in_the_page_language() -> None:
     text = i18n.t("run_caption", "en", month="2026-11", version=2, run="abc",
                   when=i18n.timestamp(evening, "en"), by="planner1")  # fmt: skip
     assert "published 2026-12-02 04:30 Beijing time by planner1" in text and "UTC" not in text
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def test_a_refusal_is_one_sentence_in_the_pages_language() -> None:
+    # Pages showed "**无法显示** — 您的辖区内没有农户 H1 / no household H1 in your
+    # jurisdiction": a heading before a sentence that already says why, in both languages.
+    refusal = ValueError("您的辖区内没有农户 H1 / no household H1 in your jurisdiction")
+    assert i18n.error_text(refusal, "zh") == "您的辖区内没有农户 H1。"
+    assert i18n.error_text(refusal, "en") == "No household H1 in your jurisdiction."
+    # the store's "English (中文)": Chinese first with the details alongside, or the English
+    store = ValueError("run abc is already the current run of 2026-11 (已是当前方案)")
+    assert (
+        i18n.error_text(store, "zh")
+        == "已是当前方案（run abc is already the current run of 2026-11）。"
+    )
+    assert i18n.error_text(store, "en") == "Run abc is already the current run of 2026-11."
+    # one pair whose Chinese has its own "; " (a conflicting override) stays one pair
+    conflict = "冲突: 已指定; 如需更改, 请先撤销 #2 / conflicts: pinned; revoke #2 first"
+    assert i18n.notice(conflict, "en") == "Conflicts: pinned; revoke #2 first."
+    assert i18n.notice(conflict, "zh") == "冲突: 已指定; 如需更改, 请先撤销 #2。"
+    assert "无法显示" not in str(i18n.TEXT) and "Cannot show" not in str(i18n.TEXT)
