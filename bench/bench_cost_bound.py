@@ -39,6 +39,18 @@ sets three figures side by side:
   problem and is not shown. Where it finds a cheaper cover than the plan, part of the cost
   gap is the plan's, not the bound's.
 
+* *fixing* (``--fixing``): reduced-cost fixing from the tier-1 *count*'s LP. With its duals
+  ``u`` (households), ``l`` (hours), ``n`` (households per worker), all >= 0, and reduced
+  costs ``d = u + l h + n - 1`` per arc, every ``x`` in the box satisfies ``sum(x) = D -
+  [sum(u (1 - covered)) + sum(l slack hours) + sum(n slack places) + sum(d x | d > 0) +
+  sum(|d| (1 - x) | d < 0)]``, ``D`` the dual objective; every bracketed term is >= 0, so a
+  plan covering K keeps each below the budget ``g = D - K``. An integral plan therefore
+  covers every household with ``u > g`` and uses no arc with ``d > g``. The column shows the
+  count LP, ``g``, how many households every plan covering K must cover and how many arcs none
+  can use, and the tier-1 part's LP with those fixed (a valid bound: the fixed households'
+  penalties are raised tenfold, which no plan covering K pays, and the arcs dropped). Where
+  the fixed households are not the ones the LP leaves out, the bound does not move.
+
 Gaps are relative to the open sub-problem's objective (as its cost gap is). Where *pattern*
 is no better than *LP*, a stronger root (branch-and-price) does not close the gap: what is
 left needs the search itself (branching on which households are left out) to finish; the
@@ -99,7 +111,71 @@ class Row:
     converged: bool
     mip: tuple[str, float | None, float | None] | None  # status, best, bound
     cpsat: tuple[str, float] | None  # status, best tier-1 part found (the plan's if none)
+    fixing: Fixing | None
     cpu: float
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """Reduced-cost fixing from the tier-1 count's LP (see the module docstring)."""
+
+    count_lp: float  # the count LP's optimum (its dual objective D)
+    budget: float  # g = D - K
+    forced: int  # households every plan covering K covers (u > g)
+    dropped: int  # arcs no plan covering K uses (d > g)
+    lp_part: float  # the tier-1 part's LP ("exactly K") with those fixed
+
+
+def reduced_cost_fixing(top: ArcArrays, k: int, opts: SolverOptions) -> Fixing | None:
+    """The fixing of the module docstring on the tier-1 part ``top`` covering ``k``: the
+    count's LP on hours rounded down and capacities up (every real plan fits it, so the
+    argument holds for real plans; pins dropped, also a relaxation). None when an LP fails."""
+    tm = coverage._top_model(top)
+    hours, caps = coverage._scaled(top, tm, relaxed=True)
+    a, hi = coverage._count_rows(top, tm, hours, caps)
+    n = len(tm.items)
+    res = linprog(
+        -np.ones(len(tm.arcs)),
+        A_ub=a,
+        b_ub=hi,
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    if res.status != 0:
+        return None
+    duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
+    agent = top.arc_agent[tm.arcs]
+    used = np.unique(agent)
+    w_pos = np.full(top.n_agents, -1)
+    w_pos[used] = np.arange(len(used))
+    nw = len(used)
+    u, lam, nu = duals[:n], duals[n : n + nw], duals[n + nw :]
+    d = u[tm.item_of] + lam[w_pos[agent]] * hours + nu[w_pos[agent]] - 1.0
+    dual_obj = float(duals @ hi + np.maximum(-d, 0.0).sum())
+    budget = dual_obj - k
+    tol = 1e-7
+    forced = tm.items[u > budget + tol]
+    keep = np.ones(top.n_arcs, dtype=bool)
+    keep[tm.arcs[d > budget + tol]] = False
+    penalty = top.penalty.copy()
+    penalty[forced] *= 10.0
+    fixed = replace(
+        top,
+        arc_item=top.arc_item[keep],
+        arc_agent=top.arc_agent[keep],
+        arc_cost=top.arc_cost[keep],
+        arc_hours=top.arc_hours[keep],
+        arc_pinned=np.zeros(int(keep.sum()), dtype=bool),
+        penalty=penalty,
+    )
+    lp = solve_lp_relaxation(fixed, opts, (top_mask(fixed), k), cover_exact=True)
+    return Fixing(
+        count_lp=dual_obj,
+        budget=budget,
+        forced=len(forced),
+        dropped=int((~keep).sum()),
+        lp_part=lp.objective if lp.ok else float("nan"),
+    )
 
 
 def tier1_problem(arr: ArcArrays, is_top: np.ndarray) -> ArcArrays:
@@ -349,6 +425,7 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
         if args.cpsat_work > 0
         else None
     )
+    fixing = reduced_cost_fixing(top, k, opts) if args.fixing else None
     return Row(
         township=tw,
         tier1=top.n_items,
@@ -363,6 +440,7 @@ def run(arr: ArcArrays, tw: str, args: argparse.Namespace) -> Row | None:
         converged=converged and converged_up,
         mip=mip,
         cpsat=cpsat,
+        fixing=fixing,
         cpu=time.process_time() - c0,
     )
 
@@ -386,20 +464,24 @@ def write_table(args: argparse.Namespace, rows: list[Row]) -> None:
         f"part (one thread, at most {args.mip_nodes} nodes): its status, best tier-1 part found "
         "and proven bound; *CP-SAT*: its best tier-1 part within "
         f"{args.cpsat_work:g} deterministic seconds ({_cpsat_mode(args.cpsat_workers)}; 0: not "
-        "run). "
+        "run). *Fixing*: the tier-1 count's LP, its budget g over the proven maximum, the "
+        "households every plan covering it must cover (and the arcs none can use), and the "
+        "tier-1 part's LP with them fixed, its gap to the plan's part (see the module "
+        "docstring; not run: without --fixing). "
         "CPU seconds of this process.",
         "",
         "| township | tier-1 | covered (max) | cost gap | plan part | LP part | pattern bound "
         "(lower - upper) | gap to LP | gap to pattern bound | rounds | MIP: best / bound | "
-        "gap to MIP bound | CP-SAT: best (gap to the plan) | CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|",
+        "gap to MIP bound | CP-SAT: best (gap to the plan) | fixing: count LP (g), forced "
+        "households (arcs dropped), LP part after (gap) | CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|",
     ]
     for r in rows:
         cost_gap = (r.objective - r.cost_bound) / r.objective
         lines.append(
             f"| {r.township} | {r.tier1} | {r.covered} | {cost_gap:.3%} | {r.plan_part:,.0f} | "
             f"{r.lp_part:,.0f} | {_pattern_cells(r)} | {_mip_cells(r)} | {_cpsat_cell(r)} | "
-            f"{r.cpu:.0f} |"
+            f"{_fixing_cell(r)} | {r.cpu:.0f} |"
         )
     write_result(args.results, args.name or f"cost_bound_seed{args.seed}_{args.variant}.md", lines)
 
@@ -433,6 +515,17 @@ def _cpsat_cell(r: Row) -> str:
     return f"{status}: {best:,.0f} ({(best - r.plan_part) / r.objective:+.3%})"
 
 
+def _fixing_cell(r: Row) -> str:
+    """The reduced-cost fixing's figures: count LP and budget, what it fixes, the LP after."""
+    if r.fixing is None:
+        return "not run"
+    f = r.fixing
+    return (
+        f"{f.count_lp:.3f} ({f.budget:.3f}), {f.forced} of {r.tier1} ({f.dropped} arcs), "
+        f"{f.lp_part:,.0f} ({(r.plan_part - f.lp_part) / r.objective:.3%})"
+    )
+
+
 def _mip_cells(r: Row) -> str:
     """The MIP's two cells: status, best and bound; the plan's gap to the bound."""
     if r.mip is None:
@@ -461,6 +554,7 @@ def main() -> None:
     ap.add_argument(
         "--cpsat-workers", type=int, default=1, help="above 1: parallel, not reproducible"
     )
+    ap.add_argument("--fixing", action="store_true", help="add the reduced-cost fixing column")
     ap.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--name", default=None)

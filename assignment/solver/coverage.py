@@ -46,9 +46,10 @@ bound of the tier-1 part - a branch-and-price's root - would close at most about
 it in the three such townships of seeds 1 and 2 small enough to measure (before the
 large-neighbourhood search) and at most a third in the most cadre-short one measured
 (532628003, seed 1), and a general MIP solver's branching (HiGHS, 5,000 nodes from
-the plan) raises the bound by less than a tenth (`bench/bench_cost_bound.py`, README):
-closing it needs a search that branches on whom to leave out with the pattern bound at
-every node.
+the plan) raises the bound by less than a tenth, and reduced-cost fixing from the count
+LP's duals fixes none of the households the LP leaves out (`bench/bench_cost_bound.py`,
+README): closing it needs a search that branches on whom to leave out with the pattern
+bound at every node.
 
 The searches stop at work limits (iterations, cells evaluated) and draw their randomness
 from a fixed seed; CP-SAT runs with one worker, a fixed seed and a limit in its
