@@ -35,7 +35,7 @@ from assignment.domain import (
     Role,
 )
 from visit_planner.contracts import columns as c
-from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
+from visit_planner.contracts.reader import MISSING_COLUMN_RULE, cast_to_contract, csv_text, read_raw
 from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import row_problems
@@ -528,17 +528,15 @@ def parse_override_file(
     problems of both checks are none."""
     missing = [col for col in ("kind", "household_id", "reason") if col not in frame.columns]
     unknown = [col for col in frame.columns if col not in OVERRIDE_FILE_COLUMNS]
-    problems = [
-        Problem(str(path), col, "required column is missing (缺少必填列)") for col in missing
-    ] + [
+    problems = [Problem(str(path), col, MISSING_COLUMN_RULE) for col in missing] + [
         Problem(
             str(path), col,
-            f"unknown column (未知列); the columns are {', '.join(OVERRIDE_FILE_COLUMNS)}",
+            f"未知列 (unknown column; the columns are {', '.join(OVERRIDE_FILE_COLUMNS)})",
         )
         for col in unknown
     ]  # fmt: skip
     if frame.height == 0:
-        problems.append(Problem(str(path), "", "the file has no rows (文件没有数据行)"))
+        problems.append(Problem(str(path), "", "文件没有数据行 (the file has no rows)"))
     if missing:
         return [], problems
     found: dict[tuple[str, str], list[str]] = {}
@@ -551,24 +549,24 @@ def parse_override_file(
         household = _text(row.get("household_id"))
         reason = _text(row.get("reason"))
         if kind not in KINDS:
-            _collect(found, "kind", f"must be one of {', '.join(KINDS)} (类型无效)", label)
+            _collect(found, "kind", f"类型无效 (must be one of {', '.join(KINDS)})", label)
         if household is None:
-            _collect(found, "household_id", "must not be empty (农户编号为空)", label)
+            _collect(found, "household_id", "农户编号为空 (must not be empty)", label)
         if reason is None:
-            _collect(found, "reason", "every override needs a reason (须填写原因)", label)
+            _collect(found, "reason", "须填写原因 (every override needs a reason)", label)
         for need in _NEEDS.get(kind or "", ()):
             if _text(row.get(need)) is None:
-                _collect(found, need, f"a {kind} override needs {need} (缺少 {need})", label)
+                _collect(found, need, f"缺少 {need} (a {kind} override needs {need})", label)
         tier = _tier_of(row.get("tier"))
         if kind == "tier" and _text(row.get("tier")) is not None and tier is None:
-            _collect(found, "tier", "must be 1, 2 or 3 (类别须为 1/2/3)", f"{label}: {row['tier']}")
+            _collect(found, "tier", "类别须为 1/2/3 (must be 1, 2 or 3)", f"{label}: {row['tier']}")
         field_name = _text(row.get("field"))
         if kind == "correction" and field_name is not None:
             probe = Override(0, kind, household or "", "", author, field=field_name)
             if field_correctable(probe) is not None:
                 _collect(
                     found, "field",
-                    f"cannot be corrected (不可更正); correctable: {', '.join(CORRECTABLE_FIELDS)}",
+                    f"不可更正 (cannot be corrected; correctable: {', '.join(CORRECTABLE_FIELDS)})",
                     f"{label}: {field_name}",
                 )  # fmt: skip
         expires_on: date | None = None
@@ -577,15 +575,15 @@ def parse_override_file(
             try:
                 expires_on = date.fromisoformat(expires_text)
             except ValueError:
-                _collect(found, "expires_on", "is not a date YYYY-MM-DD (日期格式错误)",
+                _collect(found, "expires_on", "日期格式错误 (is not a date YYYY-MM-DD)",
                          f"{label}: {expires_text}")  # fmt: skip
             else:
                 if expires_on < today:
-                    _collect(found, "expires_on", f"is in the past (today is {today}; 已过期)",
+                    _collect(found, "expires_on", f"已过期 (is in the past; today is {today})",
                              f"{label}: {expires_text}")  # fmt: skip
         key = (kind, household, _text(row.get("worker_id")), field_name)
         if key in seen:
-            _collect(found, "household_id", f"the same override twice (重复; first at "
+            _collect(found, "household_id", f"重复 (the same override twice; first at "
                      f"{row_name(path, seen[key])})", label)  # fmt: skip
         seen.setdefault(key, i)
         if sum(map(len, found.values())) == problems_before:
@@ -669,9 +667,7 @@ def check_tier_override_file(
     a tier outside 1-3, an empty reason."""
     missing = [col for col in TIER_OVERRIDE_FILE_COLUMNS if col not in frame.columns]
     if missing:
-        return [
-            Problem(str(path), col, "required column is missing (缺少必填列)") for col in missing
-        ]
+        return [Problem(str(path), col, MISSING_COLUMN_RULE) for col in missing]
     known = set(household_ids.cast(pl.String).to_list())
     found: dict[tuple[str, str], list[str]] = {}
     first: dict[str, int] = {}
@@ -679,18 +675,18 @@ def check_tier_override_file(
         label = _row_label(path, i, row)
         household = _text(row["household_id"])
         if household is None:
-            _collect(found, "household_id", "must not be empty (农户编号为空)", label)
+            _collect(found, "household_id", "农户编号为空 (must not be empty)", label)
         elif household not in known:
-            _collect(found, "household_id", "not in the scored households (农户不在数据中)", label)
+            _collect(found, "household_id", "农户不在数据中 (not in the scored households)", label)
         elif household in first:
-            _collect(found, "household_id", f"the same household twice (重复; first at "
+            _collect(found, "household_id", f"重复 (the same household twice; first at "
                      f"{row_name(path, first[household])})", label)  # fmt: skip
         if household is not None:
             first.setdefault(household, i)
         if _tier_of(row["tier"]) is None:
-            _collect(found, "tier", "must be 1, 2 or 3 (类别须为 1/2/3)", f"{label}: {row['tier']}")
+            _collect(found, "tier", "类别须为 1/2/3 (must be 1, 2 or 3)", f"{label}: {row['tier']}")
         if _text(row["reason"]) is None:
-            _collect(found, "reason", "every override needs a reason (须填写原因)", label)
+            _collect(found, "reason", "须填写原因 (every override needs a reason)", label)
     return _problems(path, found)
 
 
@@ -707,7 +703,7 @@ def require_valid_tier_overrides(
     problems = check_tier_override_file(frame, path, ids)
     if problems:
         raise ContractError([
-            f"{path}: {len(problems)} problem(s) in the override file; nothing was scored "
-            "(调整文件有误, 未评分)",
+            f"{path}: 调整文件有 {len(problems)} 处问题, 未评分 "
+            f"({len(problems)} problem(s) in the override file; nothing was scored)",
             format_problems(problems),
         ])  # fmt: skip

@@ -124,12 +124,29 @@ def test_every_problem_of_an_override_file_at_once(tmp_path) -> None:  # type: i
                                        author="sup1")  # fmt: skip
     text = "\n".join(p.message() for p in problems)
     assert str(path) in text
-    assert "column 'tier': must be 1, 2 or 3" in text and "line 2 (H0000001): 5" in text
-    assert "column 'worker_id': a pin override needs worker_id" in text and "line 3" in text
-    assert "column 'reason'" in text and "column 'kind'" in text and "line 4" in text
-    assert "the same override twice" in text and "first at line 2" in text and "line 6" in text
+    # Chinese first, the English in brackets, as the contracts' rules.
+    assert "column 'tier': 类别须为 1/2/3 (must be 1, 2 or 3)" in text
+    assert "line 2 (H0000001): 5" in text
+    assert "column 'worker_id': 缺少 worker_id (a pin override needs worker_id)" in text
+    assert "line 3" in text
+    assert "column 'reason': 须填写原因 (every override needs a reason)" in text
+    assert "column 'kind': 类型无效 (must be one of" in text and "line 4" in text
+    assert "重复 (the same override twice; first at line 2)" in text and "line 6" in text
     # Only the one clean row is left to be checked against the data (where NOPE fails).
     assert [(i, o.household_id) for i, o in ok] == [(3, "NOPE")]
+
+
+def test_an_override_files_missing_column_is_worded_as_the_contracts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from visit_planner.contracts.reader import MISSING_COLUMN_RULE
+    from visit_planner.overrides import check_tier_override_file, parse_override_file
+
+    frame = pl.DataFrame({"kind": ["tier"], "household_id": ["H1"], "note": ["x"]})
+    _, problems = parse_override_file(frame, tmp_path / "o.csv", today=DAY, author="sup1")
+    assert [(p.column, p.rule) for p in problems][:1] == [("reason", MISSING_COLUMN_RULE)]
+    assert problems[1].rule.startswith("未知列 (unknown column; the columns are kind, ")
+    tiers = check_tier_override_file(frame, tmp_path / "t.csv", pl.Series(["H1"]))
+    assert {p.rule for p in tiers} == {MISSING_COLUMN_RULE}
+    assert tiers[0].message() == f"{tmp_path / 't.csv'}: column 'tier': {MISSING_COLUMN_RULE}"
 
 
 def test_a_parquet_override_file_names_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -156,9 +173,11 @@ def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:
     with pytest.raises(ContractError) as err:
         require_valid_tier_overrides(pl.read_csv(path, infer_schema=False), path, hh)
     text = str(err.value)
-    assert text.count(str(path)) >= 5 and "4 problem(s)" in text
-    for needle in ("line 2 (H", "not in the scored households", "line 3 (NOPE)",
-                   "every override needs a reason", "the same household twice"):  # fmt: skip
+    assert text.count(str(path)) >= 5
+    assert f"{path}: 调整文件有 4 处问题, 未评分 (4 problem(s) in the override file" in text
+    for needle in ("line 2 (H", "农户不在数据中 (not in the scored households)", "line 3 (NOPE)",
+                   "须填写原因 (every override needs a reason)",
+                   "重复 (the same household twice; first at line 2)"):  # fmt: skip
         assert needle in text, needle
 
 
