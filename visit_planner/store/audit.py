@@ -177,17 +177,18 @@ def _problem(row: Any, expected_seq: int, prev_hash: str) -> tuple[int, str] | N
     if seq != expected_seq:
         last = f"entry {expected_seq - 1}" if expected_seq > 1 else "the start"
         return expected_seq, (
-            f"entry {expected_seq} is missing (removed): the log jumps from {last} to entry {seq}"
+            f"条目被删除 (entry {expected_seq} is missing, removed: the log jumps from {last} "
+            f"to entry {seq})"
         )
     if row.prev_hash != prev_hash:
         return seq, (
-            f"entry {seq} does not chain onto entry {seq - 1}: entries were reordered, or an "
-            "earlier entry was removed or edited and re-hashed"
+            f"条目链断开 (entry {seq} does not chain onto entry {seq - 1}: entries were "
+            "reordered, or an earlier entry was removed or edited and re-hashed)"
         )
     try:
         details = json.loads(row.details_json)
     except (TypeError, ValueError):
-        return seq, f"entry {seq} was edited: its details are not JSON"
+        return seq, f"条目被篡改 (entry {seq} was edited: its details are not JSON)"
     digest = entry_hash(
         row.prev_hash,
         seq=seq,
@@ -198,7 +199,7 @@ def _problem(row: Any, expected_seq: int, prev_hash: str) -> tuple[int, str] | N
         details=details,
     )
     if digest != row.hash:
-        return seq, f"entry {seq} was edited: its content does not match its hash"
+        return seq, f"条目被篡改 (entry {seq} was edited: its content does not match its hash)"
     return None
 
 
@@ -209,8 +210,8 @@ def _head_problem(head: Any, count: int, last_hash: str) -> tuple[int, str] | No
         if count == 0:
             return None
         return count, (
-            f"the head record is missing: the log's {count} entries cannot be checked for "
-            "entries removed from the end (审计链头记录缺失)"
+            f"审计链头记录缺失 (the head record is missing: the log's {count} entries cannot be "
+            "checked for entries removed from the end)"
         )
     head_seq = int(head.seq)
     if head_seq > count:
@@ -218,17 +219,17 @@ def _head_problem(head: Any, count: int, last_hash: str) -> tuple[int, str] | No
             f"entries {count + 1}-{head_seq}"
         )  # fmt: skip
         return count + 1, (
-            f"{removed} removed from the end: the head record says the log reaches entry "
-            f"{head_seq}, it ends at {count or 'no entry'} (末尾条目被删除)"
+            f"末尾条目被删除 ({removed} removed from the end: the head record says the log "
+            f"reaches entry {head_seq}, it ends at {count or 'no entry'})"
         )
     if head_seq < count:
         return head_seq + 1, (
-            f"entry {head_seq + 1} was not written by visit-planner: the head record ends at "
-            f"entry {head_seq}, the log goes on to {count} (条目被私自追加)"
+            f"条目被私自追加 (entry {head_seq + 1} was not written by visit-planner: the head "
+            f"record ends at entry {head_seq}, the log goes on to {count})"
         )
     if head.hash != last_hash:
         return count, (
-            f"entry {count} was replaced: its hash is not the one the head record holds "
-            "(末条目被替换)"
+            f"末条目被替换 (entry {count} was replaced: its hash is not the one the head record "
+            "holds)"
         )
     return None

@@ -73,15 +73,15 @@ def parse_store_url(url: str) -> URL:
         parsed = make_url(url)
     except exc.ArgumentError:
         raise StoreError(
-            f"{url!r} is not a database URL (数据库地址无效); give e.g. "
-            "sqlite:////path/store.db or postgresql+psycopg://user@host:port/dbname"
+            f"数据库地址无效 ({url!r} is not a database URL; give e.g. "
+            "sqlite:////path/store.db or postgresql+psycopg://user@host:port/dbname)"
         ) from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(
-            f"{parsed.render_as_string(hide_password=True)}: the store supports SQLite and "
-            "PostgreSQL only (仅支持 SQLite 和 PostgreSQL)"
+            f"{parsed.render_as_string(hide_password=True)}: 仅支持 SQLite 和 PostgreSQL "
+            "(the store supports SQLite and PostgreSQL only)"
         )
     return parsed
 
@@ -133,8 +133,8 @@ class Database:
                 )
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
             raise StoreError(
-                f"{parsed.render_as_string(hide_password=True)}: cannot use this database "
-                f"driver: {err} (数据库驱动不可用)"
+                f"{parsed.render_as_string(hide_password=True)}: 数据库驱动不可用 "
+                f"(cannot use this database driver: {err})"
             ) from err
         return cls(engine, busy_timeout)
 
@@ -160,7 +160,7 @@ class Database:
         shown = shlex.quote(url.render_as_string(hide_password=True))
         command = f"`visit-planner store upgrade --store-url {shown}`"
         if url.password:
-            command += " (with the real password for *** 请将 *** 换成实际密码)"
+            command += " (请将 *** 换成实际密码 with the real password for ***)"
         return command
 
     @property
@@ -217,25 +217,25 @@ class Database:
         if specific is not None:
             return specific
         if isinstance(err, exc.IntegrityError):
-            return StoreError(f"the store database refused the change: {first} (违反约束)")
-        return StoreError(f"store database error at {self.where}: {first} (数据库错误)")
+            return StoreError(f"违反约束 (the store database refused the change: {first})")
+        return StoreError(f"数据库错误 (store database error at {self.where}: {first})")
 
     def _sqlite_error(self, first: str) -> StoreError | None:
         lowered = first.lower()
         if any(s in lowered for s in _SQLITE_BUSY):
             return StoreBusyError(
-                f"the store database {self.where} is busy: another process has been writing to "
-                f"it for more than {self.busy_timeout:g} s (数据库正忙，请稍后重试). Try again "
-                "when the other command has finished."
+                f"数据库正忙，请稍后重试 (the store database {self.where} is busy: another "
+                f"process has been writing to it for more than {self.busy_timeout:g} s; try "
+                "again when the other command has finished)"
             )
         known = {
             "unable to open database file": (
-                f"cannot open the store database {self.where} (无法打开数据库): the file or its "
-                "directory does not exist or cannot be written. Check --store-url / "
-                f"{STORE_URL_ENV} and the workspace directory."
+                f"无法打开数据库 (cannot open the store database {self.where}: the file or its "
+                "directory does not exist or cannot be written; check --store-url / "
+                f"{STORE_URL_ENV} and the workspace directory)"
             ),
-            "file is not a database": f"{self.where} is not an SQLite database (不是数据库文件)",
-            "readonly database": f"the store database {self.where} is read-only (数据库只读)",
+            "file is not a database": f"{self.where}: 不是数据库文件 (not an SQLite database)",
+            "readonly database": f"{self.where}: 数据库只读 (the store database is read-only)",
         }
         for needle, message in known.items():
             if needle in lowered:
@@ -246,17 +246,17 @@ class Database:
         state = getattr(err.orig, "sqlstate", None)
         if state in _PG_BUSY:
             return StoreBusyError(
-                f"the store database {self.where} is busy: this change waited for "
-                f"{_PG_BUSY[state]} held by another session (数据库正忙，请稍后重试). Try again "
-                "when the other command has finished."
+                f"数据库正忙，请稍后重试 (the store database {self.where} is busy: this change "
+                f"waited for {_PG_BUSY[state]} held by another session; try again when the "
+                "other command has finished)"
             )
         if isinstance(err, exc.OperationalError) and (state is None or state[:2] in _PG_CONNECT):
             return StoreError(
-                f"cannot connect to the store database {self.where} (无法连接数据库): {first}. "
-                f"Check that the server is running and --store-url / {STORE_URL_ENV}."
+                f"无法连接数据库 (cannot connect to the store database {self.where}: {first}; "
+                f"check that the server is running and --store-url / {STORE_URL_ENV})"
             )
         if state == "P0001":  # raised by the store's own triggers
-            return StoreError(f"the store database refused the change: {first} (拒绝修改)")
+            return StoreError(f"拒绝修改 (the store database refused the change: {first})")
         return None
 
 

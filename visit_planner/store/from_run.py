@@ -28,24 +28,24 @@ def records_from_run_dir(
 
     manifest = RunManifest.read(run_dir)
     if not manifest.month:
-        raise StoreError(f"{run_dir}: the run has no month; it cannot be published (方案缺少月份)")
+        raise StoreError(f"{run_dir}: 方案缺少月份 (the run has no month; it cannot be published)")
     try:
         path = run_dir.resolve().relative_to(workspace.root.resolve())
     except ValueError:
         raise StoreError(
-            f"{run_dir}: a published run must be inside the workspace {workspace.root} "
-            "(已发布方案须位于工作区内)"
+            f"{run_dir}: 已发布方案须位于工作区内 (a published run must be inside the "
+            f"workspace {workspace.root})"
         ) from None
     policy = run_dir / "policy.toml"
     try:
         policy_text = policy.read_text("utf-8")
         diagnostics = pl.read_parquet(run_dir / "diagnostics.parquet")
     except OSError as exc:
-        raise StoreError(f"{run_dir}: cannot read the run: {exc}") from None
+        raise StoreError(f"{run_dir}: 无法读取方案 (cannot read the run: {exc})") from None
     if text_sha256(policy_text) != manifest.policy_sha256:
         raise StoreError(
-            f"{policy}: the policy text does not match the manifest's hash; the run directory "
-            "was changed after it was written (方案文件已被修改)"
+            f"{policy}: 方案文件已被修改 (the policy text does not match the manifest's hash; "
+            "the run directory was changed after it was written)"
         )
     townships = []
     for row in diagnostics.sort("township_id").iter_rows(named=True):

@@ -70,10 +70,10 @@ def _alive(pid: int, started: str | None) -> bool:
 def _busy(month: str, row: Any) -> StoreBusyError:
     since = utc(row.since)
     return StoreBusyError(
-        f"month {month} is already being planned by {row.holder} since "
-        f"{clock.shown_in(since, 'en', seconds=True)} (该月份正在由 {row.holder} 编制，开始于"
-        f"{clock.shown_in(since, 'zh', seconds=True)}). Wait until it has finished; if that "
-        "process is gone on another machine, an administrator can release the lock."
+        f"该月份正在由 {row.holder} 编制，开始于{clock.shown_in(since, 'zh', seconds=True)} "
+        f"(month {month} is already being planned by {row.holder} since "
+        f"{clock.shown_in(since, 'en', seconds=True)}; wait until it has finished; if that "
+        "process is gone on another machine, an administrator can release the lock)"
     )
 
 

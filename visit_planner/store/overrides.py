@@ -65,19 +65,19 @@ def _check_fields(kind: str, given: dict[str, object]) -> None:
     missing = [f for f in needed if given[f] is None or given[f] == ""]
     if missing:
         raise StoreError(
-            f"a {kind} override needs {', '.join(missing)} (缺少必填字段: {', '.join(missing)})"
+            f"缺少必填字段: {', '.join(missing)} (a {kind} override needs {', '.join(missing)})"
         )
     extra = [f for f in _SPECIFIC if f not in needed and given[f] is not None]
     if extra:
         raise StoreError(
-            f"a {kind} override takes no {', '.join(extra)} (多余字段: {', '.join(extra)})"
+            f"多余字段: {', '.join(extra)} (a {kind} override takes no {', '.join(extra)})"
         )
     if kind == "tier":
         from visit_planner.contracts.columns import TIERS  # the contract's tiers, one definition
 
         if given["tier"] not in TIERS:
             raise StoreError(
-                f"tier {given['tier']!r} is not one of {', '.join(map(str, TIERS))} (等级无效)"
+                f"类别无效 (tier {given['tier']!r} is not one of {', '.join(map(str, TIERS))})"
             )
 
 
@@ -168,8 +168,8 @@ def add(
     today = today or date.today()
     if expires_on is not None and expires_on < today:
         raise StoreError(
-            f"expiry {expires_on.isoformat()} is in the past (today is {today.isoformat()}; "
-            "失效日期不能早于今天)"
+            f"失效日期不能早于今天 (expiry {expires_on.isoformat()} is in the past; today is "
+            f"{today.isoformat()})"
         )
     serialize(conn, f"overrides of {household_id}")  # PostgreSQL: one adder per household
     new = _New(kind, household_id, worker_id, field)
@@ -231,7 +231,7 @@ def get(conn: Connection, override_id: int) -> OverrideRow:
     """The override ``override_id``; a StoreError when there is none."""
     row = conn.execute(select(overrides).where(overrides.c.id == override_id)).mappings().first()
     if row is None:
-        raise StoreError(f"no override {override_id} in the store (找不到该调整)")
+        raise StoreError(f"找不到该调整 (no override {override_id} in the store)")
     return OverrideRow.from_db(row)
 
 
@@ -258,7 +258,7 @@ def revoke(conn: Connection, override_id: int, actor: str, reason: str) -> Overr
     row = get(conn, override_id)
     if row.status == "revoked":
         raise StoreError(
-            f"override {override_id} was already revoked by {row.revoked_by} (该调整已撤销)"
+            f"该调整已撤销 (override {override_id} was already revoked by {row.revoked_by})"
         )
     conn.execute(
         update(overrides)
@@ -285,15 +285,17 @@ def record_outcomes(
     """
     rows = [_outcome(run_id, *r) for r in results]
     if not conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
-        raise StoreError(f"no run {run_id} in the store (找不到方案)")
+        raise StoreError(f"找不到方案 (no run {run_id} in the store)")
     ids = [r.override_id for r in rows]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise StoreError(f"run {run_id}: overrides listed twice: {', '.join(map(str, twice))}")
+        raise StoreError(
+            f"run {run_id}: 调整重复列出 (overrides listed twice: {', '.join(map(str, twice))})"
+        )
     known = set(conn.execute(select(overrides.c.id).where(overrides.c.id.in_(ids))).scalars())
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise StoreError(f"no override {', '.join(map(str, unknown))} in the store (找不到该调整)")
+        raise StoreError(f"找不到该调整 (no override {', '.join(map(str, unknown))} in the store)")
     done = set(
         conn.execute(
             select(override_outcomes.c.override_id).where(
@@ -303,8 +305,8 @@ def record_outcomes(
     )
     if done:
         raise StoreError(
-            f"run {run_id}: outcomes of override {', '.join(map(str, sorted(done)))} are "
-            "already recorded and never change (结果已记录，不可修改)"
+            f"run {run_id}: 结果已记录，不可修改 (outcomes of override "
+            f"{', '.join(map(str, sorted(done)))} are already recorded and never change)"
         )
     if rows:
         conn.execute(

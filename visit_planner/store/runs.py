@@ -56,8 +56,8 @@ def get(conn: Connection, run_id: str) -> RunRow:
     prefix = wanted.lower()
     if len(prefix) < MIN_PREFIX or not _HEX.fullmatch(prefix):
         raise StoreError(
-            f"no run {wanted!r} in the store (找不到方案); give the whole run id or at least "
-            f"{MIN_PREFIX} of its leading hex characters"
+            f"找不到方案 (no run {wanted!r} in the store; give the whole run id or at least "
+            f"{MIN_PREFIX} of its leading hex characters)"
         )
     found = (
         conn.execute(
@@ -70,12 +70,12 @@ def get(conn: Connection, run_id: str) -> RunRow:
         .all()
     )
     if not found:
-        raise StoreError(f"no run starts with {wanted!r} in the store (找不到方案)")
+        raise StoreError(f"找不到方案 (no run starts with {wanted!r} in the store)")
     if len(found) > 1:
         ids = ", ".join(r["run_id"] for r in found[:5])
         raise StoreError(
-            f"run id {wanted!r} is ambiguous (方案编号不唯一): it starts {ids}"
-            f"{', ...' if len(found) > 5 else ''}; give more characters"
+            f"方案编号不唯一 (run id {wanted!r} is ambiguous: it starts {ids}"
+            f"{', ...' if len(found) > 5 else ''}; give more characters)"
         )
     return RunRow.from_db(found[0])
 
@@ -107,15 +107,17 @@ def _check_record(record: RunRecord, townships: Sequence[TownshipRecord]) -> Non
     path = PurePosixPath(record.path)
     if path.is_absolute() or ".." in path.parts:
         raise StoreError(
-            f"run {record.run_id}: path {record.path!r} must be relative to the workspace "
-            "(方案目录应为工作区内的相对路径)"
+            f"run {record.run_id}: 方案目录应为工作区内的相对路径 (path {record.path!r} must "
+            "be relative to the workspace)"
         )
     if not townships:
-        raise StoreError(f"run {record.run_id}: a run needs at least one township (没有乡镇)")
+        raise StoreError(f"run {record.run_id}: 没有乡镇 (a run needs at least one township)")
     ids = [require_text(t.township_id, "township id") for t in townships]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
-        raise StoreError(f"run {record.run_id}: townships listed twice: {', '.join(duplicated)}")
+        raise StoreError(
+            f"run {record.run_id}: 乡镇重复列出 (townships listed twice: {', '.join(duplicated)})"
+        )
     for t in townships:
         require_text(t.plan_sha256, f"plan_sha256 of township {t.township_id}")
         require_text(t.status, f"status of township {t.township_id}")
@@ -143,8 +145,8 @@ def publish(
     _month_lock(conn, month)
     if conn.execute(select(runs.c.run_id).where(runs.c.run_id == record.run_id)).first():
         raise StoreError(
-            f"run {record.run_id} is already published; a published run never changes "
-            "(方案已发布，不可修改)"
+            f"方案已发布，不可修改 (run {record.run_id} is already published; a published run "
+            "never changes)"
         )
     previous = current(conn, month)
     parent = _check_parent(conn, kind, parent_run_id, month, previous)
@@ -213,19 +215,19 @@ def _check_parent(
     if parent_run_id is None:
         if kind == "amend":
             raise StoreError(
-                f"an amendment of {month} must name the run it amends (修订须指明原方案)"
+                f"修订须指明原方案 (an amendment of {month} must name the run it amends)"
             )
         return None
     parent = get(conn, parent_run_id)
     if parent.month != month:
         raise StoreError(
-            f"run {parent.run_id} is of month {parent.month}, not {month} (原方案月份不符)"
+            f"原方案月份不符 (run {parent.run_id} is of month {parent.month}, not {month})"
         )
     if kind == "amend" and (previous is None or previous.run_id != parent.run_id):
         now = previous.run_id if previous else "none"
         raise StoreError(
-            f"run {parent.run_id} is not the current run of {month} (current: {now}); amend "
-            "the current run (只能修订当前方案)"
+            f"只能修订当前方案 (run {parent.run_id} is not the current run of {month}, which "
+            f"is {now}; amend the current run)"
         )
     return parent.run_id
 
@@ -242,19 +244,19 @@ def rollback(conn: Connection, month: str, to_run_id: str, *, actor: str, reason
     target = get(conn, to_run_id)
     if target.month != month:
         raise StoreError(
-            f"run {target.run_id} is of month {target.month}, not {month} (方案月份不符)"
+            f"方案月份不符 (run {target.run_id} is of month {target.month}, not {month})"
         )
     now = current(conn, month)
     if now is None:
-        raise StoreError(f"{month} has no current run to roll back (该月份没有当前方案)")
+        raise StoreError(f"该月份没有当前方案 ({month} has no current run to roll back)")
     if now.run_id == target.run_id:
         raise StoreError(
-            f"run {target.run_id} is already the current run of {month} (已是当前方案)"
+            f"已是当前方案 (run {target.run_id} is already the current run of {month})"
         )
     if target.version > now.version:
         raise StoreError(
-            f"run {target.run_id} (version {target.version}) is later than the current run "
-            f"(version {now.version}): roll back only to an earlier run (只能回滚到更早的方案)"
+            f"只能回滚到更早的方案 (run {target.run_id}, version {target.version}, is later "
+            f"than the current run, version {now.version}: roll back only to an earlier run)"
         )
     later = [
         str(r)

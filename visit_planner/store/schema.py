@@ -107,25 +107,26 @@ def refusal(
     command copied as printed upgrades this database and not the workspace's store."""
     if status.state == "old":
         return StoreError(
-            f"the store database {where} is at schema version {status.current}, older than "
-            f"this program's {status.head} (数据库结构版本过旧). Back it up, then run "
-            f"{upgrade}."
+            f"数据库结构版本过旧 (the store database {where} is at schema version "
+            f"{status.current}, older than this program's {status.head}; back it up, then run "
+            f"{upgrade})"
         )
     if status.state == "unknown":
         return StoreError(
-            f"the store database {where} is at schema version {status.current}, which this "
-            f"program does not know (it knows up to {status.head}; 数据库结构版本未知): a "
-            f"newer visit-planner made it. Use that version, or install it and run {upgrade}."
+            f"数据库结构版本未知 (the store database {where} is at schema version "
+            f"{status.current}, which this program does not know, it knows up to "
+            f"{status.head}: a newer visit-planner made it; use that version, or install it "
+            f"and run {upgrade})"
         )
     if status.state == "foreign":
         shown = ", ".join(status.tables[:5]) + (", ..." if len(status.tables) > 5 else "")
         return StoreError(
-            f"{where} holds tables ({shown}) but no visit-planner schema version: it is not a "
-            "store (不是 visit-planner 数据库). Point --store-url / VISIT_PLANNER_STORE_URL at "
-            "an empty database or an existing store."
+            f"{where}: 不是 visit-planner 数据库 (it holds tables, {shown}, but no "
+            "visit-planner schema version: it is not a store; point --store-url or "
+            "VISIT_PLANNER_STORE_URL at an empty database or an existing store)"
         )
     return StoreError(
-        f"there is no store at {where} yet (数据库尚未创建): run {upgrade} to create it."
+        f"数据库尚未创建 (there is no store at {where} yet: run {upgrade} to create it)"
     )
 
 

@@ -94,11 +94,11 @@ class Store:
                 cls.require_workspace(workspace, url)
             if not create and not workspace.store_db.is_file():
                 raise StoreError(
-                    f"工作区 {workspace.root} 中没有数据库 / no store in workspace "
-                    f"{workspace.root} ({workspace.store_db.name} is missing): nothing was "
-                    "published or recorded there yet. Check --home / $VISIT_PLANNER_HOME, or "
-                    "create the store with `visit-planner store upgrade --home "
-                    f"{shlex.quote(str(workspace.root))}` (nothing was created 未创建任何文件)"
+                    f"工作区 {workspace.root} 中没有数据库, 未创建任何文件 / no store in "
+                    f"workspace {workspace.root} ({workspace.store_db.name} is missing): "
+                    "nothing was published or recorded there yet. Check --home or "
+                    "$VISIT_PLANNER_HOME, or create the store with `visit-planner store upgrade "
+                    f"--home {shlex.quote(str(workspace.root))}`; nothing was created"
                 )
         return cls.open(resolved, create=create, busy_timeout=busy_timeout)
 
@@ -109,8 +109,8 @@ class Store:
         default = store_url(workspace, url) == f"sqlite:///{workspace.store_db}"
         if default and not workspace.root.is_dir():
             raise StoreError(
-                f"工作区 {workspace.root} 不存在 / workspace {workspace.root} does not exist: "
-                "check --home / $VISIT_PLANNER_HOME (nothing was created 未创建任何文件)"
+                f"工作区 {workspace.root} 不存在, 未创建任何文件 / workspace {workspace.root} "
+                "does not exist: check --home or $VISIT_PLANNER_HOME; nothing was created"
             )
 
     @staticmethod

@@ -111,7 +111,8 @@ _SCOPE_IDS = {  # pattern, digits, example, the rule in Chinese
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EMAIL_MAX = 254
 _SUBJECT_MAX = 64
-_WRONG = "wrong username or password (用户名或密码错误)"
+_WRONG_ZH, _WRONG_EN = "用户名或密码错误", "wrong username or password"
+_WRONG = f"{_WRONG_ZH} ({_WRONG_EN})"
 
 _HASHER = PasswordHasher()
 """argon2id with argon2-cffi's default parameters (RFC 9106, low memory)."""
@@ -157,8 +158,8 @@ def check_username(username: str) -> str:
     """``username`` if it is 3 to 32 characters of ``a-z 0-9 _ . -``; a StoreError otherwise."""
     if not isinstance(username, str) or not _USERNAME.fullmatch(username):
         raise StoreError(
-            f"username {username!r} must be 3 to 32 characters of a-z, 0-9, '_', '.' and '-' "
-            "(用户名须为 3–32 个小写字母、数字或 _ . -)"
+            "用户名须为 3–32 个小写字母、数字或 _ . - "
+            f"(username {username!r} must be 3 to 32 characters of a-z, 0-9, '_', '.' and '-')"
         )
     return username
 
@@ -169,8 +170,8 @@ def check_email(email: str) -> str:
     text = email.strip().lower() if isinstance(email, str) else ""
     if len(text) > _EMAIL_MAX or not _EMAIL.fullmatch(text):
         raise StoreError(
-            f"e-mail {email!r} must be one address like name@example.org, at most "
-            f"{_EMAIL_MAX} characters (电子邮箱格式无效)"
+            f"电子邮箱格式无效 (e-mail {email!r} must be one address like name@example.org, "
+            f"at most {_EMAIL_MAX} characters)"
         )
     return text
 
@@ -178,7 +179,7 @@ def check_email(email: str) -> str:
 def check_role(role: str) -> str:
     """``role`` if it is one of :data:`USER_ROLES`; a StoreError otherwise."""
     if role not in USER_ROLES:
-        raise StoreError(f"role {role!r} is not one of {', '.join(USER_ROLES)} (角色无效)")
+        raise StoreError(f"角色无效 (role {role!r} is not one of {', '.join(USER_ROLES)})")
     return role
 
 
@@ -190,23 +191,23 @@ def check_scope(role: str, scope_kind: str, scope_id: str | None) -> tuple[str, 
     """
     if scope_kind not in SCOPE_KINDS:
         raise StoreError(
-            f"scope {scope_kind!r} is not one of {', '.join(SCOPE_KINDS)} (管辖范围无效)"
+            f"管辖范围无效 (scope {scope_kind!r} is not one of {', '.join(SCOPE_KINDS)})"
         )
     if scope_kind == "prefecture":
         if scope_id is not None:
             raise StoreError(
-                f"a prefecture scope takes no id (got {scope_id!r}; 全州范围不需要代码)"
+                f"全州范围不需要代码 (a prefecture scope takes no id; got {scope_id!r})"
             )
         if role == "supervisor":
             raise StoreError(
-                "a supervisor needs a county or township scope, e.g. county:532626 "
-                "(督导须限定到县或乡镇)"
+                "督导须限定到县或乡镇 "
+                "(a supervisor needs a county or township scope, e.g. county:532626)"
             )
         return scope_kind, None
     pattern, digits, example, chinese = _SCOPE_IDS[scope_kind]
     if not isinstance(scope_id, str) or not pattern.fullmatch(scope_id):
         raise StoreError(
-            f"{scope_kind} id {scope_id!r} must be {digits} digits, e.g. {example} ({chinese})"
+            f"{chinese} ({scope_kind} id {scope_id!r} must be {digits} digits, e.g. {example})"
         )
     return scope_kind, scope_id
 
@@ -217,8 +218,8 @@ def check_password(password: str) -> str:
     length = len(password) if isinstance(password, str) else 0
     if length < MIN_PASSWORD_LENGTH:
         raise StoreError(
-            f"the password is too short: {length} characters, at least {MIN_PASSWORD_LENGTH} "
-            f"are needed (密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符)"
+            f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符 (the password is too short: "
+            f"{length} characters, at least {MIN_PASSWORD_LENGTH} are needed)"
         )
     return password
 
@@ -265,7 +266,7 @@ def get(conn: Connection, username: str, *, for_update: bool = False) -> UserRow
     a StoreError when there is none."""
     row = _fetch(conn, username, for_update=for_update)
     if row is None:
-        raise StoreError(f"no user {username!r} in the store (找不到该用户)")
+        raise StoreError(f"找不到该用户 (no user {username!r} in the store)")
     return UserRow.from_db(row)
 
 
@@ -275,7 +276,7 @@ def get_by_email(conn: Connection, email: str) -> UserRow:
     text = email.strip().lower() if isinstance(email, str) else ""
     row = conn.execute(select(users_table).where(users_table.c.email == text)).mappings().first()
     if row is None:
-        raise StoreError(f"no user with e-mail {text!r} in the store (找不到该邮箱的用户)")
+        raise StoreError(f"找不到该邮箱的用户 (no user with e-mail {text!r} in the store)")
     return UserRow.from_db(row)
 
 
@@ -309,8 +310,8 @@ def add(
     with db.write() as conn:
         if _fetch(conn, username) is not None:
             raise StoreError(
-                f"user {username!r} already exists (用户已存在); disabled accounts are kept, "
-                "so choose another name"
+                f"用户已存在 (user {username!r} already exists; disabled accounts are kept, "
+                "so choose another name)"
             )
         if email is not None:
             taken = conn.execute(
@@ -318,7 +319,7 @@ def add(
             ).first()
             if taken is not None:
                 raise StoreError(
-                    f"e-mail {email!r} already belongs to user {taken[0]!r} (该邮箱已被使用)"
+                    f"该邮箱已被使用 (e-mail {email!r} already belongs to user {taken[0]!r})"
                 )
         conn.execute(
             insert(users_table).values(
@@ -354,7 +355,7 @@ def disable(conn: Connection, username: str, actor: str, reason: str) -> UserRow
     reason = require_text(reason, "reason")
     row = get(conn, username, for_update=True)
     if not row.active:
-        raise StoreError(f"user {username!r} is already disabled (该用户已停用)")
+        raise StoreError(f"该用户已停用 (user {username!r} is already disabled)")
     conn.execute(update(users_table).where(users_table.c.username == username).values(active=False))
     audit.append(conn, "user.disable", actor, username, {"reason": reason})
     return get(conn, username)
@@ -405,12 +406,12 @@ def _locked_until(row: Any, now: datetime) -> datetime | None:
 
 
 def _locked_error(username: str, until: datetime, *, just_now: bool) -> LoginError:
-    lead = f"{_WRONG}; " if just_now else ""
+    lead_zh, lead_en = (f"{_WRONG_ZH}; ", f"{_WRONG_EN}; ") if just_now else ("", "")
     return LoginError(
-        f"{lead}account {username} is locked after {MAX_FAILED_LOGINS} failed logins until "
-        f"{clock.shown_in(until, 'en')} (连续登录失败 {MAX_FAILED_LOGINS} 次，账号锁定至"
-        f"{clock.shown_in(until, 'zh')}); try again then, or ask an administrator to reset the "
-        "password",
+        f"{lead_zh}连续登录失败 {MAX_FAILED_LOGINS} 次，账号锁定至{clock.shown_in(until, 'zh')} "
+        f"({lead_en}account {username} is locked after {MAX_FAILED_LOGINS} failed logins until "
+        f"{clock.shown_in(until, 'en')}; try again then, or ask an administrator to reset the "
+        "password)",
         reason="locked",
         locked_until=until,
     )
@@ -493,7 +494,7 @@ def _record(
     if not row["active"]:
         audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "disabled"})
         return LoginError(
-            f"account {username} is disabled; ask an administrator (账号已停用，请联系管理员)",
+            f"账号已停用，请联系管理员 (account {username} is disabled; ask an administrator)",
             reason="disabled",
         )
     values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}

@@ -108,7 +108,8 @@ def test_a_lock_from_another_host_is_released_only_by_force(store: Store, db_url
     with (
         pytest.raises(
             StoreBusyError,  # 08:00 UTC is 16:00 Beijing time, the time people read
-            match=r"since 2026-05-01 16:00:00 Beijing time \(.*北京时间 2026-05-01 16:00:00\)",
+            match=r"^该月份正在由 planner02@node7 pid 4242 编制，开始于北京时间 2026-05-01 16:00:00 "
+            r"\(month 2026-05 is already being planned by .* since 2026-05-01 16:00:00 Beijing",
         ),
         store.month_lock("2026-05"),
     ):
@@ -131,7 +132,7 @@ def test_a_database_busy_with_another_writer_is_a_clear_error(db_url: str) -> No
     with Store.open(db_url, busy_timeout=0.3) as store:
         with other_writer(db_url):
             started = time.monotonic()
-            with pytest.raises(StoreBusyError, match=r"is busy.*数据库正忙"):
+            with pytest.raises(StoreBusyError, match=r"^数据库正忙，请稍后重试 \(.* is busy"):
                 store.publish_run(make_record(), actor="planner01", townships=make_townships())
             with pytest.raises(StoreBusyError, match="is busy"):
                 store.add_override("pin", "H1", author="lead01", reason="r", worker_id="W1")

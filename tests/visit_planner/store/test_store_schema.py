@@ -258,4 +258,5 @@ def test_the_suggested_upgrade_masks_the_password() -> None:
     ]
     assert "请将 *** 换成实际密码" in command  # says what to type in its place
     old = refusal(SchemaStatus("0001", "0005", "old"), db.where, command)
-    assert "Back it up, then run `visit-planner store upgrade --store-url" in str(old)
+    assert str(old).startswith("数据库结构版本过旧 (the store database ")
+    assert "back it up, then run `visit-planner store upgrade --store-url" in str(old)

@@ -166,7 +166,10 @@ def test_five_failures_lock_the_account_for_15_minutes(store: Store) -> None:
     until = NOW + timedelta(seconds=30) + LOCKOUT
     assert (locking.reason, locking.locked_until) == ("locked", until)
     assert "locked after 5 failed logins until 2026-05-02 16:15 Beijing time" in str(locking)
-    assert "北京时间 2026-05-02 16:15" in str(locking)
+    assert str(locking).startswith(  # Chinese first, the English in brackets
+        "用户名或密码错误; 连续登录失败 5 次，账号锁定至北京时间 2026-05-02 16:15 "
+        "(wrong username or password; account planner01 is locked after 5 failed logins"
+    )
     row = store.get_user("planner01")
     assert (row.failed_logins, row.locked_until) == (5, until)
     assert row.locked_at(until - timedelta(microseconds=1))
@@ -199,7 +202,7 @@ def test_unknown_users_and_wrong_passwords_look_the_same(store: Store) -> None:
     unknown = _refused(store, "nobody", PASSWORD)
     wrong = _refused(store, "planner01", WRONG)
     assert (unknown.reason, wrong.reason) == ("unknown_user", "wrong_password")
-    assert str(unknown) == str(wrong) == "wrong username or password (用户名或密码错误)"
+    assert str(unknown) == str(wrong) == "用户名或密码错误 (wrong username or password)"
     assert isinstance(unknown, StoreError)
 
 
