@@ -11,6 +11,7 @@ import them from here (:mod:`visit_planner.store.users`, :mod:`visit_planner.ove
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "outcome_words",
     "status_words",
     "term",
+    "zh_en",
 ]
 
 USER_ROLES = ("planner", "supervisor", "data_scientist", "viewer")
@@ -139,6 +141,27 @@ def outcome_words(outcome: str) -> str:
     """``已生效 applied``: an override's outcome in both languages."""
     zh, en = OVERRIDE_OUTCOMES.get(outcome, ("", outcome))
     return f"{zh} {en}".strip()
+
+
+_ZH_THEN_EN: Final = re.compile(
+    r"(?P<lead>[^\u4e00-\u9fff]*: )?"  # where: a file, a column, a run ("run 3f2a: ")
+    r"(?P<zh>[^()]*[\u4e00-\u9fff][^()]*?) "  # the Chinese, a summary
+    r"\((?P<en>[^\u4e00-\u9fff]*)\)",  # the English, with the details
+    re.DOTALL,
+)
+
+
+def zh_en(message: str) -> tuple[str, str] | None:
+    """The Chinese and the English of a message written as this project's errors are,
+    ``[where: ]中文 (English)`` (the contracts', the store's, the jobs'), each with its
+    ``where``: ``("run 3f2a: 没有乡镇", "run 3f2a: a run needs at least one township")``.
+    None for a text not of that form (``中文 / English``, an English-only text). The one
+    place that knows the form, for code that shows one language (the dashboard)."""
+    found = _ZH_THEN_EN.fullmatch(message.strip())
+    if found is None:
+        return None
+    lead = found["lead"] or ""
+    return lead + found["zh"].strip(), lead + found["en"].strip()
 
 
 def term(key: str, sep: str = " ", *, english_first: bool = False) -> str:
