@@ -264,10 +264,14 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     """
     spec = table_spec(name)
     file = str(path)
+    if path.is_dir():
+        raise ContractError([not_a_file(path)])
     if not path.is_file():
         raise ContractError([f"{file}: 找不到文件 (file not found)"])
     try:
         raw = read_raw(path)
+    except ContractError:
+        raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: 无法读取文件 (cannot read the file: {exc})"]) from None
     checked = check_rows(raw, spec, file)
@@ -278,9 +282,20 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     return checked.frame, [p for p in checked.problems if p.severity == "warning"]
 
 
+def not_a_file(path: Path) -> str:
+    """The message for a directory (or anything else that is not a file) where a table's file
+    is expected."""
+    what = "是目录, 不是数据文件 (a directory" if path.is_dir() else "不是数据文件 (not a file"
+    return f"{path}: {what}, where a table's .parquet or .csv file is expected)"
+
+
 def find_table(directory: Path, name: str) -> Path | None:
-    """The file of table ``name`` in ``directory`` (.parquet or .csv), or None."""
+    """The file of table ``name`` in ``directory`` (.parquet or .csv), or None; a
+    ContractError when that name is taken by a directory (or anything but a file), which
+    would otherwise read as an absent table: an optional one (conflicts) silently left out."""
     found = [directory / f"{name}{ext}" for ext in (".parquet", ".csv")]
+    if odd := [p for p in found if p.exists() and not p.is_file()]:
+        raise ContractError([not_a_file(p) for p in odd])
     existing = [p for p in found if p.is_file()]
     if len(existing) > 1:
         raise ContractError(
@@ -383,8 +398,9 @@ def _read_whole(name: str, path: Path) -> tuple[pl.DataFrame, list[Problem]]:
 
 
 def missing_tables(directory: Path) -> list[str]:
-    """One message per required table that ``directory`` lacks; a ContractError when it is
-    not a directory at all."""
+    """One message per required table that ``directory`` lacks and per table whose name is
+    taken by a directory or by both a .parquet and a .csv file; a ContractError when
+    ``directory`` is not a directory at all."""
     if directory.is_file():
         raise ContractError([
             f"{directory}: 应为数据目录, 而非文件 (a file, not a directory; give the "
@@ -392,12 +408,19 @@ def missing_tables(directory: Path) -> list[str]:
         ])  # fmt: skip
     if not directory.is_dir():
         raise ContractError([f"{directory}: 目录不存在 (no such directory)"])
-    return [
-        f"{directory / (name + '.parquet')}: 缺少必需文件 (required table is missing; "
-        f"expected {name}.parquet or {name}.csv)"
-        for name, spec in TABLES.items()
-        if spec.required and find_table(directory, name) is None
-    ]
+    messages: list[str] = []
+    for name, spec in TABLES.items():
+        try:
+            path = find_table(directory, name)
+        except ContractError as err:  # a directory in its place, or both files
+            messages.extend(err.problems)
+            continue
+        if spec.required and path is None:
+            messages.append(
+                f"{directory / (name + '.parquet')}: 缺少必需文件 (required table is missing; "
+                f"expected {name}.parquet or {name}.csv)"
+            )
+    return messages
 
 
 def check_tables_present(directory: Path) -> None:
@@ -420,7 +443,10 @@ def read_tables(
     files: dict[str, str] = {}
     warnings: list[Problem] = []
     for name in TABLES:
-        path = find_table(directory, name)
+        try:
+            path = find_table(directory, name)
+        except ContractError:  # already among the messages (missing_tables)
+            continue
         if path is None:
             frames[name], files[name] = empty_table(name), name
             continue
