@@ -41,7 +41,7 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
 }
 
 
-def _refusal(  # type: ignore[no-untyped-def]
+def _refusal(
     make: Callable[[Path], Path], inputs_dir: Path, tmp_path: Path, cli
 ) -> tuple[Path, str, str]:
     """The broken file, ``validate``'s message (flattened) and the streamed reader's."""
@@ -57,7 +57,7 @@ def _refusal(  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_a_file_that_cannot_be_read_is_named_with_why(
     case: str, inputs_dir: Path, tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make, words = BROKEN[case]
     broken, said, streamed = _refusal(make, inputs_dir, tmp_path, cli)
     for text in (said, streamed):
