@@ -108,8 +108,9 @@ def test_a_lock_from_another_host_is_released_only_by_force(store: Store, db_url
     with (
         pytest.raises(
             StoreBusyError,  # 08:00 UTC is 16:00 Beijing time, the time people read
-            match=r"^该月份正在由 planner02@node7 pid 4242 编制，开始于北京时间 2026-05-01 16:00:00 "
-            r"\(month 2026-05 is already being planned by .* since 2026-05-01 16:00:00 Beijing",
+            match=r"^该月份正在由 planner02@node7 pid 4242 编制，开始于北京时间 2026-05-01 "
+            r"16:00:00 \(month 2026-05 is already being planned by .* since 2026-05-01 "
+            r"16:00:00 Beijing time; wait until it has finished",
         ),
         store.month_lock("2026-05"),
     ):
