@@ -35,7 +35,13 @@ from assignment.domain import (
     Role,
 )
 from visit_planner.contracts import columns as c
-from visit_planner.contracts.reader import MISSING_COLUMN_RULE, cast_to_contract, csv_text, read_raw
+from visit_planner.contracts.reader import (
+    MISSING_COLUMN_RULE,
+    cast_to_contract,
+    csv_text,
+    read_raw,
+    unreadable_reason,
+)
 from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import row_problems
@@ -482,7 +488,7 @@ def read_override_file(path: Path) -> pl.DataFrame:
         why = _csv_problem(path) if path.suffix.lower() == ".csv" else None
         raise ContractError([
             f"{path}: 无法读取调整文件 / cannot read the override file: "
-            + (why or f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            + (why or unreadable_reason(path, exc))
         ]) from None  # fmt: skip
 
 

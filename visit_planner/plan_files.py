@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from visit_planner.contracts.reader import read_raw
+from visit_planner.contracts.reader import read_raw, unreadable_reason
 from visit_planner.errors import PlanFileError
 
 
@@ -38,7 +38,7 @@ def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
     try:
         frame = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files
-        raise PlanFileError(f"{path}: cannot read the {name} file: {exc}") from None
+        raise PlanFileError(f"{path}: {unreadable_reason(path, exc)}") from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise PlanFileError(

@@ -225,6 +225,22 @@ def test_a_plan_of_another_prefecture_is_refused(month1: Path, tmp_path: Path) -
         nm.next_month(nm.read_month(month1), seed=7, previous_plan=previous)
 
 
+def test_a_previous_plan_that_is_no_parquet_says_why(tmp_path: Path) -> None:
+    """A cut-short plan file: why, in both languages, not polars' "File out of
+    specification" (plan_files.read_file, which --previous-plan reads through)."""
+    from visit_planner.errors import PlanFileError
+    from visit_planner.plan_files import read_file
+
+    path = tmp_path / "plan.parquet"
+    pl.DataFrame({"household_id": ["H1"], "worker_id": ["W1"]}).write_parquet(path)
+    path.write_bytes(path.read_bytes()[:30])
+    with pytest.raises(PlanFileError) as refused:
+        read_file(path, "plan", ("household_id", "worker_id"))
+    assert str(refused.value) == (
+        f"{path}: Parquet 文件不完整 (the Parquet file is cut short: copy or export it again)"
+    )
+
+
 def test_next_month_passes_the_contracts(month2: nm.MonthData, tmp_path: Path) -> None:
     nm.write_month(month2.tables(), month2.info, tmp_path / "m2")
     inputs = load_inputs(tmp_path / "m2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -324,3 +325,27 @@ def test_an_unreadable_override_file_names_the_file_and_line(
     for needle in needles:
         assert needle in message
     assert "infer_schema_length" not in message and "ignore_errors" not in message
+
+
+@pytest.mark.parametrize(
+    ("content", "needles"),
+    [
+        (b"kind,household_id,reason\ntier,H1,ok\n",
+         ["不是 Parquet 文件", "not a Parquet file: it looks like CSV text, so name it .csv"]),
+        (b"PAR1" + b"\x00" * 40, ["Parquet 文件不完整", "cut short"]),
+    ],
+)  # fmt: skip
+def test_an_override_file_that_is_no_parquet_says_why(
+    tmp_path: Path, content: bytes, needles: list[str]
+) -> None:
+    """It named polars' exception class and text ("ComputeError: parquet: File out of
+    specification: …")."""
+    path = tmp_path / "o.parquet"
+    path.write_bytes(content)
+    with pytest.raises(ContractError) as refused:
+        read_override_file(path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: 无法读取调整文件 / cannot read the override file")
+    for needle in needles:
+        assert needle in message
+    assert "Error" not in message and "specification" not in message

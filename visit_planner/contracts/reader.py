@@ -8,6 +8,7 @@ personal data (names, ID-card numbers) never travels further.
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -48,18 +49,87 @@ def csv_text(path: Path) -> str:
         ) from None
 
 
+SEPARATORS = {";": "分号 semicolons", "\t": "制表符 tabs", "|": "竖线 bars"}
+"""Column separators of other CSV dialects, named when a file uses one instead of commas."""
+
+
 def read_raw(path: Path) -> pl.DataFrame:
     """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
-    GBK/GB18030 text)."""
+    GBK/GB18030 text). A CSV whose one column's name holds another separator (``;``, a tab)
+    is refused, named: its columns would otherwise all read as missing."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
-        return pl.read_csv(io.StringIO(csv_text(path)), infer_schema=False)
+        frame = pl.read_csv(io.StringIO(csv_text(path)), infer_schema=False)
+        header = frame.columns[0] if frame.width == 1 else ""
+        for sep, name in SEPARATORS.items():
+            if sep in header:
+                zh, en = name.split(" ")
+                raise ContractError([
+                    f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
+                    f"({sep!r}), not commas: save the file as comma-separated CSV)"
+                ])  # fmt: skip
+        return frame
     raise ContractError([
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
         f"(unsupported file type {suffix!r}; use .parquet or .csv)"
     ])  # fmt: skip
+
+
+def csv_line_problem(text: str) -> str | None:
+    """The first line of CSV ``text`` that cannot be parsed, and why, in Chinese and English
+    (None when every line parses): a row with more or fewer fields than the header, or a
+    quoted field that is not closed (the parser's own text says neither where nor why)."""
+    if not text.strip():
+        return "文件为空, 第 1 行须为列名 (the file is empty: line 1 must name the columns)"
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            if header is None:
+                header = row
+            elif row and len(row) != len(header):
+                return (
+                    f"第 {start} 行有 {len(row)} 个字段, 列名有 {len(header)} 个 (line {start} "
+                    f"has {len(row)} fields, the header {len(header)}: a missing or extra comma?)"
+                )
+            start = reader.line_num + 1
+    except csv.Error:
+        return (
+            f"第 {start} 行: 引号未闭合或格式错误 (line {start}: a quoted field is not closed "
+            'or the quoting is broken: an unmatched ")'
+        )
+    return None
+
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def unreadable_reason(path: Path, exc: Exception) -> str:
+    """Why ``path`` could not be read as a table (``exc``: the reader's exception), in
+    Chinese and English, for a message after the file's name: an empty file, a .parquet that
+    is no Parquet (CSV text under the wrong name) or is cut short, the line of a CSV that does
+    not parse; else the reader's own first line."""
+    size = path.stat().st_size
+    if size == 0:
+        return "文件为空 (the file is empty: 0 bytes)"
+    if path.suffix.lower() == ".parquet":
+        with path.open("rb") as f:
+            head = f.read(len(PARQUET_MAGIC))
+            f.seek(max(size - len(PARQUET_MAGIC), 0))
+            tail = f.read()
+        if head != PARQUET_MAGIC:
+            text = b"\x00" not in head and b"," in path.read_bytes()[:4096]
+            hint = ": it looks like CSV text, so name it .csv" if text else ""
+            return f"不是 Parquet 文件 (not a Parquet file{hint})"
+        if tail != PARQUET_MAGIC:
+            return "Parquet 文件不完整 (the Parquet file is cut short: copy or export it again)"
+    elif path.suffix.lower() == ".csv" and (why := csv_line_problem(csv_text(path))):
+        return why
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "?"
+    return f"无法读取文件 (cannot read the file: {first})"
 
 
 def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...], offset: int = 0) -> pl.Series:

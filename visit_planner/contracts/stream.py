@@ -42,7 +42,7 @@ import polars as pl
 
 from visit_planner.contracts import relations
 from visit_planner.contracts.places import remember_places
-from visit_planner.contracts.reader import read_raw
+from visit_planner.contracts.reader import read_raw, unreadable_reason
 from visit_planner.contracts.report import MAX_IDS_SHOWN, Problem
 from visit_planner.contracts.tables import (
     TABLES,
@@ -149,7 +149,7 @@ def raw_chunks(path: Path, rows: int) -> Iterator[tuple[int, pl.DataFrame]]:
     except ContractError:
         raise
     except Exception as exc:  # polars raises many kinds on corrupt files
-        raise ContractError([f"{file}: 无法读取文件 (cannot read the file: {exc})"]) from None
+        raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
     for start in range(0, max(whole.height, 1), rows):
         yield start, whole.slice(start, rows)
 

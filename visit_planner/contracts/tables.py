@@ -27,6 +27,7 @@ from visit_planner.contracts.reader import (
     failed_cast_rows,
     read_raw,
     row_labels,
+    unreadable_reason,
 )
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
@@ -273,7 +274,7 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on corrupt files
-        raise ContractError([f"{file}: 无法读取文件 (cannot read the file: {exc})"]) from None
+        raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
     checked = check_rows(raw, spec, file)
     errors = [p for p in checked.problems if p.severity == "error"]
     errors += [p for _, p in checked.schema]

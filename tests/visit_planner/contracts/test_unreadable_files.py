@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import flat
@@ -32,7 +33,58 @@ def _directory_instead(table: str) -> Callable[[Path], Path]:
     return make
 
 
+def _bytes(name: str, change: Callable[[bytes], bytes]) -> Callable[[Path], Path]:
+    def make(d: Path) -> Path:
+        path = d / name
+        source = d / f"{path.stem}.parquet"
+        data = source.read_bytes()
+        if path.suffix == ".csv":
+            data = pl.read_parquet(source).write_csv().encode()
+            source.unlink()
+        path.write_bytes(change(data))
+        return path
+
+    return make
+
+
+def _line(n: int, change: Callable[[str], str]) -> Callable[[bytes], bytes]:
+    """Line ``n`` (1-based, the header is line 1) of a CSV's text changed."""
+
+    def edit(data: bytes) -> bytes:
+        lines = data.decode().splitlines()
+        lines[n - 1] = change(lines[n - 1])
+        return ("\n".join(lines) + "\n").encode()
+
+    return edit
+
+
 BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
+    # Each used to print the reader's own text (polars' "parquet: File out of specification:
+    # The file must end with PAR1 or PARE", "Consider setting 'truncate_ragged_lines=True'", or
+    # the whole rest of the file after an unmatched quote), in English only.
+    "empty_parquet": (_bytes("workers.parquet", lambda b: b""), ("文件为空", "0 bytes")),
+    "empty_csv": (_bytes("workers.csv", lambda b: b""), ("文件为空", "0 bytes")),
+    "csv_named_parquet": (
+        _bytes("households.parquet", lambda b: pl.read_parquet(b).write_csv().encode()),
+        ("不是 Parquet 文件", "looks like CSV text, so name it .csv"),
+    ),
+    "parquet_cut_short": (
+        _bytes("households.parquet", lambda b: b[: len(b) // 2]),
+        ("Parquet 文件不完整", "cut short"),
+    ),
+    "csv_line_with_extra_fields": (
+        _bytes("workers.csv", _line(6, lambda line: line + ",x,y")),
+        ("第 6 行有 14 个字段, 列名有 12 个", "line 6 has 14 fields, the header 12"),
+    ),
+    "csv_unmatched_quote": (
+        _bytes("workers.csv", _line(6, lambda line: '"' + line)),
+        ("第 6 行: 引号未闭合", "line 6: a quoted field is not closed"),
+    ),
+    # Read as one column named "household_id;county_id;…": every column "missing".
+    "csv_separated_by_semicolons": (
+        _bytes("households.csv", lambda b: b.replace(b",", b";")),
+        ("列以分号分隔, 须为逗号", "separated by semicolons (';'), not commas"),
+    ),
     # An optional table's name taken by a directory used to read as "no conflicts": the
     # conflicts of interest silently left out of the plan.
     "optional_table_is_a_directory": (_directory_instead("conflicts"), ("是目录", "a directory")),
@@ -65,3 +117,5 @@ def test_a_file_that_cannot_be_read_is_named_with_why(
         for word in words:
             assert word in text, (word, text)
     assert "required table is missing" not in said
+    assert "cannot read the file" not in said  # the reader's own text, not why
+    assert len(said) < 400  # not the rest of the file after an unmatched quote
