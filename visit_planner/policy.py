@@ -10,10 +10,12 @@ validates the file and converts it into the assignment package's settings
 
 from __future__ import annotations
 
+import errno
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,6 +28,9 @@ from pydantic import (
 
 from assignment.domain import Area, AssignmentSettings, Role, TierSettings
 from visit_planner.errors import PolicyError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "Policy",
@@ -217,12 +222,60 @@ class Policy(_Frozen):
         return self.tiers[tier]
 
 
+_KIND_OF_VALUE = {
+    "float": ("数字", "a number"),
+    "int": ("整数", "a whole number"),
+    "bool": ("true 或 false", "true or false"),
+    "string": ("文本", "text in quotes"),
+    "list": ("列表", "a list [...]"),
+    "dict": ("表", "a table [section] or {...}"),
+    "model": ("表", "a table [section] or {...}"),
+}
+_RULES = {
+    "extra_forbidden": (
+        "不是策略文件的键, 请检查拼写 (not a key of the policy file: check its spelling"
+    ),
+    "missing": "缺少必填项 (required key is missing",
+    "greater_than": "须大于 {gt} (must be > {gt}",
+    "greater_than_equal": "不得小于 {ge} (must be >= {ge}",
+    "less_than": "须小于 {lt} (must be < {lt}",
+    "less_than_equal": "不得大于 {le} (must be <= {le}",
+    "literal_error": "取值不在允许范围 (must be one of {expected}",
+    "enum": "取值不在允许范围 (must be one of {expected}",
+    "string_pattern_mismatch": "格式错误 (must match the pattern '{pattern}'",
+}
+"""Pydantic's error types as the policy file's rules, formatted with the error's context."""
+
+
+def _policy_rule(error: ErrorDetails) -> str:
+    """One pydantic error as a rule a planner can read, Chinese first, the English in
+    brackets (as the data contracts word theirs), ending before the closing bracket."""
+    kind = error["type"]
+    if kind in _RULES:
+        return _RULES[kind].format(**(error.get("ctx") or {}))
+    of = kind.removesuffix("_parsing").removesuffix("_type").removesuffix("_attributes")
+    if of in _KIND_OF_VALUE and kind != of:
+        zh, en = _KIND_OF_VALUE[of]
+        return f"类型错误, 须为{zh} (must be {en}"
+    message = error["msg"].removeprefix("Value error, ")  # a validator's own sentence
+    return f"取值无效 ({message}"
+
+
 def _format_validation(source: str, err: ValidationError) -> str:
-    lines = [f"{source}: invalid policy"]
+    lines = [f"{source}: 策略文件有误 (invalid policy)"]
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(root)"
-        lines.append(f"  - {loc}: {e['msg']} (got {e.get('input')!r})")
+        value = e.get("input")  # a whole table for a missing key or a table's own rule
+        got = "" if e["type"] == "missing" or isinstance(value, dict) else f"; got {value!r}"
+        lines.append(f"  - {loc}: {_policy_rule(e)}{got})")
     return "\n".join(lines)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:
+    """Where the TOML text breaks, Chinese first: ``第 3 行第 13 列 (… at line 3, column 13)``."""
+    at = re.search(r"at line (\d+), column (\d+)", str(exc))
+    where = f", 第 {at[1]} 行第 {at[2]} 列" if at else ""
+    return f"TOML 格式错误{where} (not valid TOML: {exc})"
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
@@ -230,7 +283,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+        raise PolicyError(f"{source}: {_toml_problem(exc)}") from None
     try:
         return Policy.model_validate(raw)
     except ValidationError as exc:
@@ -246,10 +299,23 @@ def policy_text(path: Path | None = None) -> str:
     """The TOML text of the policy at ``path``, or of the embedded default (what a run stores)."""
     if path is None:
         return default_policy_text()
+    why = {
+        errno.ENOENT: "不存在",
+        errno.EISDIR: "是目录, 不是文件",
+        errno.EACCES: "无权读取",
+    }
     try:
         return path.read_text("utf-8")
     except OSError as exc:
-        raise PolicyError(f"{path}: cannot read policy file: {exc.strerror}") from None
+        zh = why.get(exc.errno or 0, "无法读取")
+        raise PolicyError(
+            f"{path}: 策略文件{zh} (cannot read policy file: {exc.strerror})"
+        ) from None
+    except UnicodeDecodeError:  # e.g. saved as GBK by a Chinese editor
+        raise PolicyError(
+            f"{path}: 策略文件编码不是 UTF-8, 请另存为 UTF-8 (cannot read policy file: not "
+            "UTF-8 text; save it as UTF-8)"
+        ) from None
 
 
 def load_policy(path: Path | None = None) -> Policy:

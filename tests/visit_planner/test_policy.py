@@ -87,6 +87,62 @@ def test_a_rules_condition_is_checked_when_the_policy_is_loaded(when: str, needl
     assert needle in message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("speed_kmh = 25.0", "sped_kmh = 25.0",
+         "  - travel.sped_kmh: 不是策略文件的键, 请检查拼写 (not a key of the policy file: "
+         "check its spelling; got 25.0)"),
+        ("speed_kmh = 25.0", 'speed_kmh = "fast"',
+         "  - travel.speed_kmh: 类型错误, 须为数字 (must be a number; got 'fast')"),
+        ("speed_kmh = 25.0", "speed_kmh = -1",
+         "  - travel.speed_kmh: 须大于 0.0 (must be > 0.0; got -1)"),
+        ('role = "cadre"                 # 基层干部', 'role = "mayor"',
+         "  - tiers.1.role: 取值不在允许范围 (must be one of 'cadre', 'village_official' or "
+         "'grid_worker'; got 'mayor')"),
+        ("min_tier = 2", "min_tier = 3",
+         "  - risk.rules.0.min_tier: 取值不在允许范围 (must be one of 1 or 2; got 3)"),
+        ('text_zh = "独居老人且住房为D级危房"\n', "",
+         "  - risk.rules.0.text_zh: 缺少必填项 (required key is missing)"),
+        ("[0.0, 3.0, 6.0]", "[1.0, 3.0, 6.0]",  # a table's own rule: not the whole table again
+         "  - risk: 取值无效 (cost_matrix diagonal (a correct tier) must be 0)"),
+    ],
+)  # fmt: skip
+def test_an_invalid_value_reads_chinese_first_without_pydantics_words(
+    old: str, new: str, line: str
+) -> None:
+    """Each problem a line: the field, the rule in Chinese, the English in brackets with the
+    value given (it printed pydantic's English only: "Extra inputs are not permitted",
+    "Input should be a valid number, unable to parse string as a number", "Field required"
+    followed by the whole table)."""
+    text = default_policy_text()
+    assert old in text
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text.replace(old, new, 1), "my.toml")
+    assert str(exc.value).splitlines() == ["my.toml: 策略文件有误 (invalid policy)", line]
+
+
+def test_a_policy_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    gbk = tmp_path / "gbk.toml"  # a Chinese editor's default encoding: it raised a traceback
+    gbk.write_bytes("# 文山州策略\n[travel]\nspeed_kmh = 25.0\n".encode("gbk"))
+    folder = tmp_path / "policy.toml"
+    folder.mkdir()
+    expected = {
+        gbk: "策略文件编码不是 UTF-8, 请另存为 UTF-8 (cannot read policy file: not UTF-8 text; "
+        "save it as UTF-8)",
+        folder: "策略文件是目录, 不是文件 (cannot read policy file: Is a directory)",
+        tmp_path / "nope.toml": "策略文件不存在 (cannot read policy file: No such file or "
+        "directory)",
+    }
+    for path, why in expected.items():
+        with pytest.raises(PolicyError) as exc:
+            load_policy(path)
+        assert str(exc.value) == f"{path}: {why}"
+    with pytest.raises(PolicyError) as exc:
+        parse_policy("[travel]\nspeed_kmh = = 25\n", "bad.toml")
+    assert str(exc.value).startswith("bad.toml: TOML 格式错误, 第 2 行第 13 列 (not valid TOML: ")
+
+
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="not valid TOML"):
         parse_policy("tiers = [", "bad.toml")
