@@ -213,9 +213,21 @@ def test_negative_capacity(inputs_dir: Path, cli) -> None:
     rewrite(inputs_dir, "workers", set_value("monthly_hours", -5.0, wid, "worker_id"))
     rewrite(inputs_dir, "workers", set_value("max_households", -1, wid, "worker_id"))
     said = _assert_rejected(
-        cli, inputs_dir, "'monthly_hours'", "'max_households'", "must be >= 0", wid
+        cli, inputs_dir, "'monthly_hours'", "'max_households'", "must be between 0 and 10000", wid
     )
     assert "between 0 and 744" in said
+
+
+def test_an_absurd_capacity_is_refused(inputs_dir: Path, cli) -> None:
+    """Hours had a ceiling (a month's 744), the household cap none: 2,000,000,000 passed
+    `validate` and `plan` published with it."""
+    w = pl.read_parquet(inputs_dir / "workers.parquet")
+    wid = first_id(w, "worker_id")
+    rewrite(inputs_dir, "workers", set_value("max_households", 2_000_000_000, wid, "worker_id"))
+    _assert_rejected(
+        cli, inputs_dir, "workers.parquet: column 'max_households'", "须在 0 与 10000 之间",
+        "must be between 0 and 10000", f"{wid} (2000000000)",
+    )  # fmt: skip
 
 
 def test_unknown_tier(inputs_dir: Path, cli) -> None:

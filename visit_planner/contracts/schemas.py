@@ -85,7 +85,10 @@ WORKERS: Final = _schema(
         "lon": _LON,
         "lat": _LAT,
         "monthly_hours": [pa.Check.in_range(0, 744)],  # no more hours than a month has
-        "max_households": [pa.Check.ge(0)],
+        # A month's 744 hours hold at most ~6,700 of the shortest visits (tier 3, 20 min a
+        # quarter) before any travel: a larger cap is a typing slip (15 keyed as 150000), not
+        # "no cap", and would let the worker's hours alone decide.
+        "max_households": [pa.Check.in_range(0, 10_000)],
     },
     unique=("worker_id",),
 )
