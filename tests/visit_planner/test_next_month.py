@@ -241,6 +241,28 @@ def test_a_previous_plan_that_is_no_parquet_says_why(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("{not json", "Expecting property name enclosed in double quotes"),
+        ('["2026-11"]', "a JSON list, not an object"),  # it raised an AttributeError traceback
+        ('{"scale": 0.01}', "missing"),
+    ],
+)
+def test_a_broken_month_record_is_named(tmp_path: Path, text: str, why: str) -> None:
+    from visit_planner.errors import ContractError
+
+    (tmp_path / "month.json").write_text(text, "utf-8")
+    with pytest.raises(ContractError) as refused:
+        nm.MonthInfo.read(tmp_path)
+    message = str(refused.value)
+    assert message.startswith(
+        f"{tmp_path / 'month.json'}: 月份记录无法读取, 请改正或删除 (cannot read the month "
+        "record that generate writes: "
+    )
+    assert why in message and message.endswith("; fix or delete it)")
+
+
 def test_next_month_passes_the_contracts(month2: nm.MonthData, tmp_path: Path) -> None:
     nm.write_month(month2.tables(), month2.info, tmp_path / "m2")
     inputs = load_inputs(tmp_path / "m2")

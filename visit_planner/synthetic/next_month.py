@@ -217,9 +217,14 @@ class MonthInfo:
             return None
         try:
             raw = json.loads(path.read_text("utf-8"))
+            if not isinstance(raw, dict):
+                raise TypeError(f"a JSON {type(raw).__name__}, not an object")
             return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__})
-        except (OSError, ValueError, TypeError) as exc:
-            raise ContractError([f"{path}: cannot read the month record: {exc}"]) from None
+        except (OSError, ValueError, TypeError) as exc:  # JSON, UTF-8 or fields
+            raise ContractError([
+                f"{path}: 月份记录无法读取, 请改正或删除 (cannot read the month record that "
+                f"generate writes: {exc}; fix or delete it)"
+            ]) from None  # fmt: skip
 
 
 def _id_number(ids: pl.Series, prefix: str) -> int:
