@@ -167,9 +167,19 @@ def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
         # "2.0" from a spreadsheet is fine; "2.5" is not.
         as_float = col.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.floor()).then(as_float.cast(target, strict=False))
+    if target == pl.String() and source.is_float():
+        # An id or code saved as a decimal number reads "532601.0": refused, not matched to
+        # nothing (every reference to it "unknown") or to a rounded neighbour.
+        return pl.lit(None, pl.String)
     if target == pl.String() and source != pl.String():
         return col.cast(pl.String)
     return col.cast(target, strict=False)
+
+
+DECIMAL_TEXT_RULE = (
+    "类型错误, 编号与代码须存为文本, 不能是小数 (value is not a valid String: an id or code "
+    "must be stored as text, not as a decimal number)"
+)
 
 
 def cast_to_contract(
@@ -218,7 +228,9 @@ def cast_to_contract(
                 Problem(
                     file,
                     name,
-                    f"类型错误 (value is not a valid {dtype})",
+                    DECIMAL_TEXT_RULE
+                    if dtype == pl.String() and df.schema[name].is_float()
+                    else f"类型错误 (value is not a valid {dtype})",
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

@@ -119,3 +119,26 @@ def test_a_file_that_cannot_be_read_is_named_with_why(
     assert "required table is missing" not in said
     assert "cannot read the file" not in said  # the reader's own text, not why
     assert len(said) < 400  # not the rest of the file after an unmatched quote
+
+
+def test_ids_saved_as_decimal_numbers_are_refused(inputs_dir: Path, tmp_path: Path, cli) -> None:
+    """Household ids saved as 1.0, 2.0 (a spreadsheet's number column) read as "1.0": every
+    reference to them (previous assignment, conflicts, workers' own households) became an
+    unknown household, left out with a warning, and ``validate`` passed."""
+    path = inputs_dir / "households.parquet"
+    hh = pl.read_parquet(path)
+    hh.with_columns(pl.col("household_id").str.slice(1).cast(pl.Float64)).write_parquet(path)
+    code, out, err = cli("validate", str(inputs_dir))
+    assert code == 2, out
+    said = flat(err)
+    assert (
+        f"{path}: column 'household_id': 类型错误, 编号与代码须存为文本, 不能是小数 (value is "
+        "not a valid String: an id or code must be stored as text, not as a decimal number) "
+        f"— {hh.height} rows: 1.0 (1.0), 2.0 (2.0)"
+    ) in said
+    with pytest.raises(ContractError) as exc:
+        stream_inputs(inputs_dir, tmp_path / "chunks", 1_000)
+    assert "编号与代码须存为文本" in exc.value.problems[0]
+    hh.with_columns(pl.col("household_id").str.slice(1).cast(pl.Int64)).write_parquet(path)
+    code, out, err = cli("validate", str(inputs_dir))  # whole numbers are exact: read as text
+    assert "编号与代码须存为文本" not in err and "valid String" not in err
