@@ -152,9 +152,9 @@ class DaskExecutor:
         """The one-line error for a run that lost its cluster (``exc``: what Dask raised)."""
         first = (str(exc).splitlines() or [""])[0].strip()
         return ExecutorLostError(
-            f"lost the Dask scheduler at {self.address} during the run (与 Dask 调度器的连接中断): "
-            f"{type(exc).__name__}{': ' + first if first else ''}; the unfinished tasks have "
-            "no result"
+            f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {self.address} during the "
+            f"run: {type(exc).__name__}{': ' + first if first else ''}; the unfinished tasks "
+            "have no result)"
         )
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -256,10 +256,10 @@ class DaskExecutor:
     def workers_gone_error(self) -> ExecutorLostError:
         """The one-line error for a run whose cluster lost every worker for good."""
         return ExecutorLostError(
-            f"every worker of the Dask scheduler at {self.address} left during the run and "
-            f"none came back within {self.workers_gone_wait:g} s (Dask 工作进程全部离开); "
-            f"the unfinished tasks have no result: start workers with `dask worker "
-            f"{self.address}` and run again"
+            f"Dask 工作进程全部离开 (every worker of the Dask scheduler at {self.address} left "
+            f"during the run and none came back within {self.workers_gone_wait:g} s; the "
+            f"unfinished tasks have no result: start workers with `dask worker {self.address}` "
+            "and run again)"
         )
 
 
@@ -289,9 +289,9 @@ def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
 def _unavailable(address: str, why: str) -> ExecutorUnavailableError:
     """The one error for a scheduler address that cannot be used, naming the address."""
     return ExecutorUnavailableError(
-        f"cannot reach the Dask scheduler at {address} (无法连接 Dask 调度器): {why}. Is "
-        "`dask scheduler` running there, and is the address tcp://HOST:PORT (the scheduler's "
-        "port, 8786 by default, not its HTTP port 8787)?"
+        f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {address}: {why}; is "
+        "`dask scheduler` running there, and is the address tcp://HOST:PORT, the scheduler's "
+        "port, 8786 by default, not its HTTP port 8787?)"
     )
 
 
@@ -356,8 +356,8 @@ def _wait_for_workers(client: Client, address: str, wait: float) -> None:
         client.wait_for_workers(1, timeout=wait)
     except TimeoutError:
         raise ExecutorUnavailableError(
-            f"the Dask scheduler at {address} has no workers (Dask 调度器没有工作进程; waited "
-            f"{wait:g} s): start them with `dask worker {address}`"
+            f"Dask 调度器没有工作进程 (the Dask scheduler at {address} has no workers; waited "
+            f"{wait:g} s: start them with `dask worker {address}`)"
         ) from None
 
 

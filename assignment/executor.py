@@ -117,12 +117,12 @@ def open_executor(
     """
     if kind not in EXECUTORS:
         raise ExecutorUnavailableError(
-            f"unknown executor {kind!r}: use one of {', '.join(EXECUTORS)} (未知执行器)"
+            f"未知执行器 (unknown executor {kind!r}: use one of {', '.join(EXECUTORS)})"
         )
     if kind == "local":
         if scheduler is not None:
             raise ExecutorUnavailableError(
-                "--scheduler is for --executor dask (调度器地址仅用于 dask 执行器)"
+                "调度器地址仅用于 dask 执行器 (--scheduler is for --executor dask)"
             )
         yield default_executor(processes)
         return
@@ -132,7 +132,7 @@ def open_executor(
         if (exc.name or "").split(".")[0] not in {"dask", "distributed"}:
             raise
         raise ExecutorUnavailableError(
-            f"--executor dask needs Dask, which is not installed (未安装 Dask): {DASK_INSTALL_HINT}"
+            f"未安装 Dask (--executor dask needs Dask, which is not installed): {DASK_INSTALL_HINT}"
         ) from None
     with dask_executor(scheduler, workers=processes, on_error=on_error) as executor:
         yield executor

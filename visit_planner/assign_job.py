@@ -84,7 +84,7 @@ def job_executor(
             yield executor
         except ExecutorLostError as exc:  # the cluster went away during the run
             raise ExecutorLostRunError(
-                f"{exc}; nothing was written or published (未写出或发布任何结果)"
+                f"{exc}; 未写出或发布任何结果 (nothing was written or published)"
             ) from None
 
 
@@ -136,25 +136,24 @@ def check_scores_match(households: pl.DataFrame, scores: pl.DataFrame, paths: Pl
     another prefecture or month): every household needs its score, every score its household.
     Never a plan that silently leaves households out."""
     if households.height == 0:
-        raise PlanFileError(f"{paths.households}: the households table has no rows (没有农户)")
+        raise PlanFileError(f"{paths.households}: 没有农户 (the households table has no rows)")
     no_household = scores.join(households.select("household_id"), on="household_id", how="anti")
     no_score = households.join(scores.select("household_id"), on="household_id", how="anti")
     problems = []
     if no_household.height:
         problems.append(
-            f"{no_household.height:,} score(s) for households not in {paths.households.name} "
-            f"(评分对应的农户不存在), e.g. {_first(no_household['household_id'])}"
+            f"评分对应的农户不存在 ({no_household.height:,} score(s) for households not in "
+            f"{paths.households.name}, e.g. {_first(no_household['household_id'])})"
         )
     if no_score.height:
         problems.append(
-            f"{no_score.height:,} household(s) without a score in {paths.scores.name} "
-            f"(农户缺少评分), e.g. {_first(no_score['household_id'])}"
+            f"农户缺少评分 ({no_score.height:,} household(s) without a score in "
+            f"{paths.scores.name}, e.g. {_first(no_score['household_id'])})"
         )
     if problems:
         raise PlanFileError(
-            f"{paths.scores}: the scores do not match the households file "
-            f"{paths.households}: " + "; ".join(problems) + " — were they scored from the same "
-            "data? (评分与农户数据不一致)"
+            f"{paths.scores}: 评分与农户数据不一致 (the scores do not match the households file "
+            f"{paths.households}; were they scored from the same data?): " + "; ".join(problems)
         )
 
 
@@ -237,7 +236,7 @@ def solve_and_explain(
         known = set(inputs.households["township_id"].unique().to_list())
         missing = sorted(set(townships) - known)
         if missing:
-            raise PlanFileError(f"unknown township id(s): {', '.join(missing)} (乡镇不存在)")
+            raise PlanFileError(f"乡镇不存在 (unknown township id(s): {', '.join(missing)})")
     if on_total is not None:
         hh = inputs.households
         if townships:

@@ -173,27 +173,26 @@ def check_inputs_belong(plan_path: Path, paths: PlanPaths, tables: PlanTables) -
         label = name.replace("_", " ")
         if given is None:
             problems.append(
-                f"this plan was made with the {label} file ({made_with['path']}); "
-                f"pass it with {option} (方案生成时使用了该文件, 请提供)"
+                f"方案生成时使用了{_ZH_TABLE[name]}, 请用 {option} 提供 (this plan was made "
+                f"with the {label} file ({made_with['path']}); pass it with {option})"
             )
         elif "content" in made_with:
             frame: pl.DataFrame = getattr(tables, attr)
             if table_fingerprint(frame, name) != made_with["content"]:
                 how = _how_differs(plan_path.parent, name, frame, made_with)
                 problems.append(
-                    f"{given}: not the {label} this plan was made from ({made_with['path']}): "
-                    f"its content differs{f' ({how})' if how else ''} "
-                    f"(与生成方案时的{_ZH_TABLE[name]}内容不一致)"
+                    f"{given}: 与生成方案时的{_ZH_TABLE[name]}内容不一致 (not the {label} this "
+                    f"plan was made from ({made_with['path']}): its content differs"
+                    f"{f' ({how})' if how else ''})"
                 )
         else:
             by_bytes = True
             if file_sha256(given) != made_with["sha256"]:
                 problems.append(
-                    f"{given}: not the {label} this plan was made from ({made_with['path']}): "
-                    "its bytes differ from that file's, and this run recorded its inputs by "
-                    "their bytes only, so a copy in another format (e.g. CSV for Parquet) "
-                    "differs too: pass the files the plan was made from "
-                    "(与生成方案时的文件不一致)"
+                    f"{given}: 与生成方案时的文件不一致 (not the {label} this plan was made from "
+                    f"({made_with['path']}): its bytes differ from that file's, and this run "
+                    "recorded its inputs by their bytes only, so a copy in another format "
+                    "(e.g. CSV for Parquet) differs too: pass the files the plan was made from)"
                 )
     if problems:
         raise PlanFileError(f"{plan_path}: " + "; ".join(problems))

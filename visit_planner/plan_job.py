@@ -172,14 +172,14 @@ def check_data_month(data: Path, month: str) -> list[str]:
         if not data.is_dir():
             return []  # the input check names the missing directory
         return [
-            f"{data}: no {MONTH_FILE}, so the data's month was not checked against --month "
-            f"{month} (数据目录无 {MONTH_FILE}, 未核对数据月份)"
+            f"{data}: 数据目录无 {MONTH_FILE}, 未核对数据月份 (no {MONTH_FILE}, so the data's "
+            f"month was not checked against --month {month})"
         ]
     if info.month != month:
         raise ContractError([
-            f"{data / MONTH_FILE}: field 'month' is {info.month}, but --month is {month}: the data "
-            f"is not the month being planned; nothing was planned or published "
-            f"(数据月份 {info.month} 与 --month {month} 不符, 未计划, 未发布)"
+            f"{data / MONTH_FILE}: 数据月份 {info.month} 与 --month {month} 不符, 未计划, 未发布 "
+            f"(field 'month' is {info.month}, but --month is {month}: the data is not the "
+            "month being planned; nothing was planned or published)"
         ])  # fmt: skip
     return []
 
@@ -275,8 +275,8 @@ def _clear_stale_staging(runs_dir: Path) -> list[str]:
     if not names:
         return []
     return [
-        f"removed {len(names)} staging/work director(ies) of interrupted runs "
-        f"({size / 1024:,.0f} KB) from {runs_dir} (已清理中断运行留下的临时目录)"
+        f"{runs_dir}: 已清理中断运行留下的临时目录 {len(names)} 个 (removed {len(names)} "
+        f"staging/work director(ies) of interrupted runs, {size / 1024:,.0f} KB)"
     ]
 
 
@@ -515,8 +515,8 @@ def _refuse(violations: list[Violation]) -> None:
         summary = summarize_violations(violations)
         lines = [f"{r[0]}: {r[1]}" for r in summary.head(10).iter_rows()]
         raise PlanRefusedError(
-            f"the independent check found {len(violations)} violation(s); the plan was NOT "
-            f"published (方案未通过独立校验, 未发布):\n  " + "\n  ".join(lines)
+            f"方案未通过独立校验, 未发布 (the independent check found {len(violations)} "
+            "violation(s); the plan was NOT published):\n  " + "\n  ".join(lines)
         )
 
 
@@ -625,8 +625,8 @@ def _amend(  # noqa: PLR0917
     current = store.current_run(req.month)
     if current is None:
         raise PlanFileError(
-            f"month {req.month} has no published run to amend; run `visit-planner plan --month "
-            f"{req.month} --data DIR` first (本月尚无已发布方案)"
+            f"本月尚无已发布方案 (month {req.month} has no published run to amend; run "
+            f"`visit-planner plan --month {req.month} --data DIR` first)"
         )
     base_dir = workspace.root / current.path
     req = replace(req, policy_path=_months_policy(req.policy_path, base_dir, current))
@@ -636,8 +636,8 @@ def _amend(  # noqa: PLR0917
     missing = [t for t in named if t not in known]
     if missing:
         raise PlanFileError(
-            f"township(s) {', '.join(missing)} are not in run {current.run_id[:12]} of "
-            f"{req.month} (乡镇不在本月方案中)"
+            f"乡镇不在本月方案中 (township(s) {', '.join(missing)} are not in run "
+            f"{current.run_id[:12]} of {req.month})"
         )
     inputs = _named_townships(req.data, workspace.runs_dir / req.month, named)
     hh = inputs.households
@@ -718,10 +718,10 @@ def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
     stored = run_dir / "policy.toml"
     if given is not None and load_policy(given) != load_policy(stored):
         raise PlanFileError(
-            f"--policy {given}: differs from the policy of the month's current run "
-            f"{run.run_id[:12]} ({run.month} v{run.version}); an amendment re-solves townships "
-            f"under the month's own policy. To change the policy, plan the month again "
-            f"(修订沿用本月方案的政策; 更改政策须重新编制本月方案)"
+            f"--policy {given}: 修订沿用本月方案的政策; 更改政策须重新编制本月方案 (differs "
+            f"from the policy of the month's current run {run.run_id[:12]}, {run.month} "
+            f"v{run.version}; an amendment re-solves townships under the month's own policy; "
+            "to change the policy, plan the month again)"
         )
     return stored
 
@@ -880,8 +880,8 @@ def publish_what_if(
     """
     if what.changes.visits_per_month:
         raise VisitPlannerError(
-            "a cadence change is a policy change: edit the policy file and plan the month "
-            "(走访频次属于政策, 请修改政策后重新计划)"
+            "走访频次属于政策, 请修改政策后重新计划 "
+            "(a cadence change is a policy change: edit the policy file and plan the month)"
         )
     workspace = resolve_workspace(home).ensure()
     who = current_actor(actor)
@@ -889,9 +889,9 @@ def publish_what_if(
         current = store.current_run(month)
         if current is None or current.run_id != based_on:
             raise VisitPlannerError(
-                f"the what-if was computed on run {based_on[:12]}, but {month}'s current run is "
-                f"{'none' if current is None else current.run_id[:12]} now: compute it again "
-                "(方案已更新, 请重新试算)"
+                f"方案已更新, 请重新试算 (the what-if was computed on run {based_on[:12]}, but "
+                f"{month}'s current run is {'none' if current is None else current.run_id[:12]} "
+                "now: compute it again)"
             )
         base = RunReader(workspace.root / current.path)
         tw = what.township_id

@@ -102,11 +102,11 @@ def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
         found = find_table(path, name)
         if found is None:
             raise RiskJobError(
-                f"{path}: no {name}.parquet or {name}.csv in this directory (目录中没有该数据文件)"
+                f"{path}: 目录中没有该数据文件 (no {name}.parquet or {name}.csv in this directory)"
             )
         return found
     if not path.exists():
-        raise RiskJobError(f"{path}: no such file (文件不存在)")
+        raise RiskJobError(f"{path}: 文件不存在 (no such file)")
     return path
 
 
@@ -121,8 +121,11 @@ def read_data(path: Path) -> pl.DataFrame:
         if suffix == ".csv":
             return pl.read_csv(io.StringIO(csv_text(path)), infer_schema_length=10_000)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise RiskJobError(f"{path}: cannot read: {exc} (无法读取文件)") from None
-    raise RiskJobError(f"{path}: unsupported file type {suffix!r} (use .parquet or .csv)")
+        raise RiskJobError(f"{path}: 无法读取文件 (cannot read the file: {exc})") from None
+    raise RiskJobError(
+        f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
+        f"(unsupported file type {suffix!r}; use .parquet or .csv)"
+    )
 
 
 def is_household_spec(spec: FeatureSpec) -> bool:
@@ -139,7 +142,9 @@ def read_raw_data(path: Path, source: str | None = None) -> pl.DataFrame:
     except ContractError:
         raise
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise RiskJobError(f"{source or path}: cannot read: {exc} (无法读取文件)") from None
+        raise RiskJobError(
+            f"{source or path}: 无法读取文件 (cannot read the file: {exc})"
+        ) from None
 
 
 _DUPLICATE_HEADER = re.compile(r"^(?P<name>.+)_duplicated_\d+$")
@@ -212,8 +217,8 @@ def read_model_data(
     ]
     if doubled:
         raise RiskJobError(
-            f"{file}: column(s) {', '.join(dict.fromkeys(doubled))} appear more than once in "
-            "the header; keep one (列名重复)"
+            f"{file}: 列名重复, 请只保留一个 (column(s) {', '.join(dict.fromkeys(doubled))} "
+            "appear more than once in the header; keep one)"
         )
     with user_errors():
         spec.check_columns(raw.columns, training=training, source=file)
@@ -236,10 +241,10 @@ def check_output_file(out: Path) -> None:
     .parquet or .csv (never a silent Parquet file named .txt), or a directory."""
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise RiskJobError(
-            f"{out}: use a .parquet or .csv file name (输出文件须为 .parquet 或 .csv)"
+            f"{out}: 输出文件须为 .parquet 或 .csv (use a .parquet or .csv file name)"
         )
     if out.is_dir():
-        raise RiskJobError(f"{out}: is a directory; give a file name (输出路径是目录)")
+        raise RiskJobError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
 
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -314,8 +319,8 @@ def train_from_file(
             need = [spec.id_column, *spec.prob_columns]
             if missing := [c for c in need if c not in truth_frame.columns]:
                 raise RiskJobError(
-                    f"{truth_file}: truth table misses column(s) {', '.join(missing)} "
-                    f"(needs {', '.join(need)}) (真值表缺少列)"
+                    f"{truth_file}: 真值表缺少列 {', '.join(missing)} (the truth table misses "
+                    f"column(s) {', '.join(missing)}; it needs {', '.join(need)})"
                 )
         from risk_model import train
 

@@ -118,9 +118,10 @@ def test_a_run_whose_workers_all_leave_for_good_ends_with_one_clear_error() -> N
         waited = time.monotonic() - start
     assert 3.0 <= waited < 25.0, waited  # left at 1 s, given 2 s more (slack for a loaded CI)
     assert str(lost.value) == (
-        f"every worker of the Dask scheduler at {cluster.scheduler_address} left during the run "
-        "and none came back within 2 s (Dask 工作进程全部离开); the unfinished tasks have no "
-        f"result: start workers with `dask worker {cluster.scheduler_address}` and run again"
+        f"Dask 工作进程全部离开 (every worker of the Dask scheduler at "
+        f"{cluster.scheduler_address} left during the run and none came back within 2 s; the "
+        f"unfinished tasks have no result: start workers with `dask worker "
+        f"{cluster.scheduler_address}` and run again)"
     )
 
 
@@ -187,7 +188,9 @@ def test_an_address_that_does_not_speak_dask_is_a_clear_error_within_the_timeout
         pass
     assert time.monotonic() - start < CONNECT_TIMEOUT + 3
     message = str(info.value)
-    assert message.startswith(f"cannot reach the Dask scheduler at {server.address} (无法连接")
+    assert message.startswith(
+        f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {server.address}: "
+    )
     assert why in message and "\n" not in message, message
 
 
@@ -238,8 +241,8 @@ def test_a_scheduler_without_workers_is_a_clear_error(idle_cluster: LocalCluster
         pass
     assert time.monotonic() - start < 10
     assert str(info.value) == (
-        f"the Dask scheduler at {address} has no workers (Dask 调度器没有工作进程; waited "
-        f"1 s): start them with `dask worker {address}`"
+        f"Dask 调度器没有工作进程 (the Dask scheduler at {address} has no workers; waited "
+        f"1 s: start them with `dask worker {address}`)"
     )
 
 

@@ -304,7 +304,9 @@ def test_the_schedulers_http_port_is_a_clear_error_within_seconds(
     code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", cluster.http_address))
     assert code == 2 and time.monotonic() - start < 40, out
     said = flat(out)  # the message as one line, whatever the wrapping
-    assert f"cannot reach the Dask scheduler at {cluster.http_address} (无法连接" in said
+    assert (
+        f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {cluster.http_address}:" in said
+    )
     assert "gave no Dask answer within 5 s" in said and "Traceback" not in out
 
 
@@ -312,7 +314,7 @@ def test_the_schedulers_http_port_is_a_clear_error_within_seconds(
 def test_a_malformed_scheduler_address_is_one_message(month: Month, address: str) -> None:
     code, out = finish(plan_cli(month, "--executor", "dask", "--scheduler", address), 60)
     assert code == 2, out
-    assert f"cannot reach the Dask scheduler at {address} (无法连接" in flat(out)
+    assert f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {address}:" in flat(out)
     assert "Traceback" not in out and "Exception ignored" not in flat(out)
 
 
@@ -326,9 +328,12 @@ def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
     code, out = finish(proc, 120)
     assert code == 6, out  # EXIT_RUN_LOST: the scheduler was lost, nothing published
     said = flat(out)
-    lead = f"错误 ERROR: lost the Dask scheduler at {cluster.address} during the run"
+    lead = (
+        f"错误 ERROR: 与 Dask 调度器的连接中断 (lost the Dask scheduler at {cluster.address} "
+        "during the run"
+    )
     assert lead in said and said.count("错误 ERROR") == 1, out
-    assert "nothing was written or published (未写出或发布任何结果)" in said
+    assert "; 未写出或发布任何结果 (nothing was written or published)" in said
     assert "Traceback" not in out and "Failed to reconnect" not in said
     assert current_run_dir(month) == before  # the previous run stays current
     leftovers = [p.name for p in before.parent.iterdir() if not (p / "manifest.json").exists()]

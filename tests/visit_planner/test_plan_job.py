@@ -385,7 +385,8 @@ def test_data_of_another_month_is_refused_before_any_work(tmp_path: Path) -> Non
         run_plan(PlanRequest(month=M2, data=data, home=home, processes=1))
     text = str(caught.value)
     assert str(data / "month.json") in text and "'month'" in text
-    assert M1 in text and f"--month is {M2}" in text and "nothing was planned" in text
+    assert f"month.json: 数据月份 {M1} 与 --month {M2} 不符, 未计划, 未发布 (field 'month'" in text
+    assert f"--month is {M2}" in text and "nothing was planned" in text
     assert not (home / "runs").exists()  # refused before the workspace was touched
     assert check_data_month(data, M1) == []  # the right month: no notice
 
@@ -396,14 +397,14 @@ def test_missing_data_is_refused_before_the_workspace_is_created(tmp_path: Path)
     home = tmp_path / "workspace"
     with pytest.raises(ContractError) as caught:
         run_plan(PlanRequest(month=M1, data=tmp_path / "absent", home=home, processes=1))
-    assert f"{tmp_path / 'absent'}: no such directory" in str(caught.value)
+    assert f"{tmp_path / 'absent'}: 目录不存在 (no such directory)" in str(caught.value)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ContractError) as caught:
         run_plan(PlanRequest(month=M1, data=empty, home=home, processes=1))
     text = flat(str(caught.value))
-    assert "households.parquet: required table is missing" in text
-    assert "workers.parquet: required table is missing" in text  # both, in one pass
+    assert "households.parquet: 缺少必需文件 (required table is missing" in text
+    assert "workers.parquet: 缺少必需文件 (required table is missing" in text  # both, in one pass
     assert not home.exists()  # no store, no run directory
 
 
@@ -430,7 +431,10 @@ def test_data_without_a_month_record_is_planned_with_a_notice(tmp_path: Path) ->
 
     notices = check_data_month(tmp_path, M2)
     assert len(notices) == 1
-    assert "month.json" in notices[0] and M2 in notices[0] and "未核对" in notices[0]
+    assert notices[0] == (  # Chinese first, the English in brackets
+        f"{tmp_path}: 数据目录无 month.json, 未核对数据月份 (no month.json, so the data's month "
+        f"was not checked against --month {M2})"
+    )
     assert check_data_month(tmp_path / "absent", M2) == []  # the input check names it
 
 

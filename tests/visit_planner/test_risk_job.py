@@ -53,12 +53,14 @@ def test_other_datasets_get_the_ordinal_default_and_no_household_rules() -> None
 def test_data_resolution_and_reading(tmp_path: Path) -> None:
     pl.DataFrame({"a": [1]}).write_parquet(tmp_path / "households.parquet")
     assert resolve_data(tmp_path) == tmp_path / "households.parquet"
-    with pytest.raises(RiskJobError, match=r"no truth\.parquet or truth\.csv"):
+    with pytest.raises(
+        RiskJobError, match=r": 目录中没有该数据文件 \(no truth\.parquet or truth\.csv"
+    ):
         resolve_data(tmp_path, "truth")
-    with pytest.raises(RiskJobError, match="no such file"):
+    with pytest.raises(RiskJobError, match=r"nope\.parquet: 文件不存在 \(no such file\)$"):
         resolve_data(tmp_path / "nope.parquet")
     (tmp_path / "t.txt").write_text("x")
-    with pytest.raises(RiskJobError, match="unsupported file type"):
+    with pytest.raises(RiskJobError, match=r"t\.txt: 不支持的文件类型 '\.txt', 请用 \.parquet 或"):
         read_data(tmp_path / "t.txt")
     assert drift_path(Path("out/scores.parquet")) == Path("out/scores.drift.csv")
 
@@ -169,7 +171,9 @@ def test_a_doubled_column_and_an_ambiguous_directory_are_refused(tmp_path: Path)
 
     csv = tmp_path / "dup.csv"
     csv.write_text("hh_id,income,has_toilet,need,income\nS1,10,是,high,1\n")
-    with pytest.raises(RiskJobError, match=r"dup\.csv: column\(s\) income appear more than once"):
+    with pytest.raises(
+        RiskJobError, match=r"dup\.csv: 列名重复, 请只保留一个 \(column\(s\) income appear more"
+    ):
         read_model_data(csv, parse_spec(SURVEY_SPEC), builtin=False, training=True)
     both = tmp_path / "both"
     both.mkdir()

@@ -137,8 +137,10 @@ def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
     code, _, err = cli(
         "check-plan", "--plan", plan, "--scores", str(inputs / "scores.parquet"), *base
     )
+    assert code == 2
     assert (
-        code == 2 and "made with the previous assignment file" in flat(err) and "--previous" in err
+        "方案生成时使用了上月结对表, 请用 --previous 提供 (this plan was made with the previous"
+        in (flat(err))
     )
     # Scores of other data: refused, naming the file, in check-plan and explain alike.
     other = tmp_path / "scores.parquet"
@@ -147,7 +149,10 @@ def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
     full = [*base, "--previous", str(inputs / "previous_assignment.parquet")]
     code, _, err = cli("check-plan", "--plan", plan, "--scores", str(other), *full)
     text = flat(err)
-    assert code == 2 and f"{other}: not the scores this plan was made from" in text
+    assert code == 2
+    assert (
+        f"{other}: 与生成方案时的评分表内容不一致 (not the scores this plan was made from" in text
+    )
     # How it differs: the run keeps each household's final tier, so the changed rows are named.
     assert "its content differs (" in text and " changed, e.g. H0" in text
     hid = pl.read_parquet(plan)["household_id"][0]
@@ -201,9 +206,11 @@ def test_check_plan_matches_inputs_by_content_not_bytes(
     code, _, err = cli("check-plan", "--plan", plan, *_full_args(copies, ext="csv"))
     text = flat(err)
     assert code == 2 and "Traceback" not in err
-    assert f"{copies / 'households.csv'}: not the households this plan was made from" in text
-    assert f"its content differs (1 removed, e.g. {first}; 1 changed, e.g. {second})" in text
-    assert "与生成方案时的农户表内容不一致" in text
+    assert (
+        f"{copies / 'households.csv'}: 与生成方案时的农户表内容不一致 (not the households this "
+        "plan was made from" in text
+    )
+    assert f"its content differs (1 removed, e.g. {first}; 1 changed, e.g. {second}))" in text
     assert "scores" not in text.split("households.csv", 1)[1]  # only the table that differs
 
 
@@ -229,5 +236,6 @@ def test_check_plan_of_a_run_without_content_fingerprints_compares_bytes(
     args[3] = str(copies / "households.csv")
     code, _, err = cli("check-plan", "--plan", plan, *args)
     text = flat(err)
-    assert code == 2 and "not the households this plan was made from" in text
+    assert code == 2
+    assert "与生成方案时的文件不一致 (not the households this plan was made from" in text
     assert "its bytes differ" in text and "CSV for Parquet" in text
