@@ -137,7 +137,7 @@ def test_summary_json_round_trips_and_refuses_other_files(run_dir: Path, tmp_pat
     bad = tmp_path / "bad"
     shutil.copytree(run_dir, bad)
     summary_path(bad, tw).write_text('{"format": "something else"}', "utf-8")
-    with pytest.raises(PlanFileError, match=rf"{tw}/summary.json: not a township summary"):
+    with pytest.raises(PlanFileError, match=rf"{tw}/summary.json: 汇总文件无效 \(not a township"):
         read_summary(bad, tw)
     with pytest.raises(PlanFileError, match="not in this run"):
         compute_summary(run_dir, "999999999")

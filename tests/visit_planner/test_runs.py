@@ -109,7 +109,8 @@ def test_explain_run_cli_and_its_errors(run_dir: Path, inputs: Path, cli) -> Non
     code, _, err = cli("explain", "--household", hid)
     assert code == 2 and "--run" in err
     code, _, err = cli("explain", "--run", str(inputs), "--household", hid)
-    assert code == 2 and "not a run directory" in flat(err)
+    assert code == 2
+    assert f"{inputs}: 不是方案目录 (not a run directory: no manifest.json" in flat(err)
 
 
 def test_verify_names_a_changed_file(run_dir: Path, tmp_path: Path) -> None:

@@ -53,15 +53,17 @@ class RunManifest:
         path = root / MANIFEST
         if not path.is_file():
             raise PlanFileError(
-                f"{root}: not a run directory (no {MANIFEST}; 不是方案目录). Pass the --out "
-                "directory of `visit-planner assign`."
+                f"{root}: 不是方案目录 (not a run directory: no {MANIFEST}; pass the --out "
+                "directory of `visit-planner assign`)"
             )
         try:
             raw = json.loads(path.read_text("utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise PlanFileError(f"{path}: cannot read the run manifest: {exc}") from None
+            raise PlanFileError(
+                f"{path}: 无法读取方案清单 (cannot read the run manifest: {exc})"
+            ) from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise PlanFileError(f"{path}: not a manifest of format {FORMAT!r}")
+            raise PlanFileError(f"{path}: 方案清单格式无效 (not a manifest of format {FORMAT!r})")
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in known})
 

@@ -77,7 +77,7 @@ class RunReader:
         )
         if found.height == 0:
             raise PlanFileError(
-                f"{self.root}: household {household_id!r} is not in this run (农户不在方案中)"
+                f"{self.root}: 农户不在方案中 (household {household_id!r} is not in this run)"
             )
         self._township_of[household_id] = str(found.item(0, 0))
         return self._township_of[household_id]
@@ -155,7 +155,9 @@ class RunReader:
         inputs = self.inputs(township_id) if inputs is None else inputs
         households, workers = inputs["households"], inputs["workers"]
         if households is None or workers is None:
-            raise PlanFileError(f"{self.root}: township {township_id} has no stored inputs")
+            raise PlanFileError(
+                f"{self.root}: 乡镇没有保存的输入 (township {township_id} has no stored inputs)"
+            )
         return build_candidates(
             households,
             workers,
@@ -195,11 +197,13 @@ class RunReader:
     def _township(self, township_id: str, name: str) -> pl.DataFrame:
         path = self.root / "townships" / township_id / name
         if not path.is_file():
-            raise PlanFileError(f"{self.root}: township {township_id!r} is not in this run")
+            raise PlanFileError(
+                f"{self.root}: 乡镇不在方案中 (township {township_id!r} is not in this run)"
+            )
         return pl.read_parquet(path)
 
     def _read(self, name: str) -> pl.DataFrame:
         path = self.root / name
         if not path.is_file():
-            raise PlanFileError(f"{path}: missing from the run directory")
+            raise PlanFileError(f"{path}: 方案目录中缺少该文件 (missing from the run directory)")
         return pl.read_parquet(path)

@@ -97,7 +97,7 @@ class TownshipSummary:
             raw["workers_hours"] = tuple(raw["workers_hours"])
             return cls(**raw)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise PlanFileError(f"{where}: not a township summary (汇总文件无效): {exc}") from None
+            raise PlanFileError(f"{where}: 汇总文件无效 (not a township summary: {exc})") from None
 
 
 def _fsum(values: pl.Series) -> float:
@@ -205,7 +205,9 @@ def compute_summary(run_dir: Path, township_id: str) -> TownshipSummary:
     folder = run_dir / "townships" / township_id
     plan_path, loads_path = folder / "plan.parquet", folder / "worker_loads.parquet"
     if not plan_path.is_file() or not loads_path.is_file():
-        raise PlanFileError(f"{run_dir}: township {township_id!r} is not in this run")
+        raise PlanFileError(
+            f"{run_dir}: 乡镇不在方案中 (township {township_id!r} is not in this run)"
+        )
     diag = pl.read_parquet(run_dir / "diagnostics.parquet").filter(
         pl.col("township_id") == township_id
     )

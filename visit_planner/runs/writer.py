@@ -309,7 +309,7 @@ def _reused_files(content: RunContent) -> dict[str, str]:
         carried = any(rel.startswith(f"townships/{tw}/") for tw in content.reuse_townships)
         if carried and file_sha256(content.reuse / rel) != digest:
             raise PlanFileError(
-                f"{content.reuse / rel}: changed since the run was published (哈希不符); "
-                "it cannot be carried into an amendment"
+                f"{content.reuse / rel}: 哈希不符, 不能沿用到修订方案 (changed since the run was "
+                "published; it cannot be carried into an amendment)"
             )
     return dict(base.files)
