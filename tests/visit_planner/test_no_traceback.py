@@ -152,7 +152,7 @@ CASES = {
             "--home",
             str(t),
         ],
-        "bad_overrides.csv: 3 problem(s)",
+        "bad_overrides.csv: 文件有 3 处问题, 未导入任何调整 (3 problem(s); nothing was imported)",
     ),
     "score_bad_overrides_file": (
         lambda r, t: [
@@ -166,7 +166,7 @@ CASES = {
             "--home",
             str(t),
         ],
-        "bad_tiers.csv: 3 problem(s)",
+        "bad_tiers.csv: 调整文件有 3 处问题, 未评分 (3 problem(s) in the override file",
     ),
     "validate_bad_places": (
         lambda r, t: ["validate", str(r / "bad_places")],

@@ -195,7 +195,9 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     (tmp_path / "ws").mkdir()  # an existing workspace gets its store on the first override
     code, out, err = cli("overrides", "import", str(bad), *home)
     assert code != 0 and "Traceback" not in out + err
-    assert "nothing was imported" in flat(err)
+    assert f"{bad}: 文件有 4 处问题, 未导入任何调整 (4 problem(s); nothing was imported)" in flat(
+        err
+    )
     # File rules and data rules, each naming the file, the line and the ids.
     text = flat(err)
     assert "line 3 (H0000002 → W_GONE)" in text and "worker W_GONE is not in this month" in text

@@ -256,8 +256,8 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
                                 "--policy": policy}.items() if v is not None]  # fmt: skip
         if given:
             raise PlanFileError(
-                f"--run reads the run's own inputs and policy; drop {', '.join(given)} "
-                "(--run 与输入文件二选一)"
+                f"--run 与输入文件二选一 (--run reads the run's own inputs and policy; drop "
+                f"{', '.join(given)})"
             )
         result = explain_from_run(run, household)
         stored = run / "policy.toml"  # the policy the run was scored and solved under
@@ -266,8 +266,8 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         missing = [k for k, v in files.items() if v is None]
         if missing:
             raise PlanFileError(
-                f"explain needs --run DIR, or {', '.join(missing)} with the plan's input "
-                "files (缺少参数)"
+                f"缺少参数 (explain needs --run DIR, or {', '.join(missing)} with the plan's "
+                "input files)"
             )
         assert plan and scores and households and workers  # narrowed by the check above
         paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)

@@ -41,7 +41,8 @@ def check_address(value: str) -> str:
         ipaddress.ip_address(text)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r} is not an IP address (须为本机 IP 地址, e.g. 127.0.0.1 or 0.0.0.0)",
+            f"{value!r}: 须为本机 IP 地址, 如 127.0.0.1 或 0.0.0.0 (not an IP address; e.g. "
+            "127.0.0.1 or 0.0.0.0)",
             param_hint="--address",
         ) from None
     return text

@@ -293,11 +293,11 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         if run == "current":
             if month is None:
                 raise PlanFileError(
-                    "runs export current needs --month YYYY-MM (导出当前方案需指定 --month)"
+                    "导出当前方案需指定 --month (runs export current needs --month YYYY-MM)"
                 )
             row = store.current_run(month)
             if row is None:
-                raise PlanFileError(f"month {month} has no current run (本月尚无方案)")
+                raise PlanFileError(f"本月尚无方案 (month {month} has no current run)")
         else:
             row = store.get_run(run)
     summary = export_visit_lists(
@@ -439,7 +439,7 @@ def overrides_import(
     naming the row, its ids, the field and the rule, and then nothing is added.
     """
     if not file.is_file():
-        raise PlanFileError(f"{file}: file not found (找不到文件)")
+        raise PlanFileError(f"{file}: 找不到文件 (file not found)")
     from visit_planner.cli.summary_text import problem_texts
     from visit_planner.contracts.report import Problem
     from visit_planner.overrides import (
@@ -479,8 +479,8 @@ def overrides_import(
         if problems:
             raise ContractError(
                 [
-                    f"{file}: {len(problems)} problem(s); nothing was imported "
-                    "(文件有误, 未导入任何调整)",
+                    f"{file}: 文件有 {len(problems)} 处问题, 未导入任何调整 "
+                    f"({len(problems)} problem(s); nothing was imported)",
                     *problem_texts(problems),
                 ]
             )

@@ -222,6 +222,7 @@ def print_input_notes(
         print_wrapped([f"input 输入: {zh}", *rest], err_console, style="yellow")
     if len(issues) > limit:
         err_console.print(
-            f"… {len(issues) - limit} more input issues in diagnostics (其余输入问题见诊断文件)",
+            f"… 其余 {len(issues) - limit} 条输入问题见诊断文件 / {len(issues) - limit} more "
+            "input issues in diagnostics",
             highlight=False,
         )

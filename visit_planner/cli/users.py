@@ -70,8 +70,8 @@ def parse_scope(scope: str | None) -> tuple[str, str | None]:
     kind, sep, ident = scope.partition(":")
     if not sep or kind not in ("county", "township") or not ident:
         raise typer.BadParameter(
-            f"{scope!r}: use county:ID (e.g. county:532626), township:ID (e.g. "
-            "township:532626001) or prefecture (管辖范围格式无效)",
+            f"{scope!r}: 管辖范围格式无效 (use county:ID such as county:532626, township:ID "
+            "such as township:532626001, or prefecture)",
             param_hint="--scope",
         )
     return kind, ident
@@ -122,7 +122,7 @@ def users_add(  # noqa: PLR0917  (Typer options)
     """Create a dashboard account (新增账号); audited."""
     if role not in USER_ROLES:
         raise typer.BadParameter(
-            f"{role!r}: use one of {', '.join(USER_ROLES)} (角色无效)", param_hint="--role"
+            f"{role!r}: 角色无效 (use one of {', '.join(USER_ROLES)})", param_hint="--role"
         )
     from visit_planner.store.users import generate_password
 
@@ -177,10 +177,10 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
             str(r.failed_logins),
             f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
-    console.print(table if rows else "no accounts yet / 尚无账号")
+    console.print(table if rows else "尚无账号 / no accounts yet")
     if any("locked" in status for status in statuses):
         console.print(
-            f"locked→HH:MM: locked until HH:MM {clock.ZONE_EN} (锁定至{clock.ZONE_ZH} HH:MM)",
+            f"locked→HH:MM: 锁定至{clock.ZONE_ZH} HH:MM / locked until HH:MM {clock.ZONE_EN}",
             highlight=False,
         )
 
