@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -34,9 +35,13 @@ def test_generate_then_validate(tmp_path: Path, cli) -> None:
     # per-stage progress, Chinese first
     assert "区划: 县市、乡镇、村、网格 / areas: counties to grids" in flat(stdout)
     assert "历史: 上月结对、利益冲突 / history: last month's pairs, conflicts" in flat(stdout)
+    assert re.search(r"完成 / done in [\d.]+s\n", stdout), stdout
     rc, stdout, err = cli(*["validate", str(out)])
     assert rc == 0, err
-    assert "valid" in stdout
+    # the table's title and headers Chinese first, as its rows (县市 / counties, …)
+    assert "校验通过 / valid" in stdout
+    assert re.search(r"项目 / what +┃ 数量 / count", stdout), stdout
+    assert re.search(r"县市 / counties +│ +8 │", stdout), stdout
 
 
 def test_help_for_every_command(cli) -> None:

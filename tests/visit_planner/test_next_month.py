@@ -291,7 +291,10 @@ def test_generate_cli_writes_months_and_next_months(tmp_path: Path, cli) -> None
     record = json.loads((m2 / "month.json").read_text("utf-8"))
     assert record["month"] == "2027-02" and record["of"] == "2027-01"
     assert record["scale"] == 0.01 and record["seed"] == 3
-    assert "pairs dropped: worker left" in flat(out) and "新增农户" in out
+    # Chinese first, the English after ' / ', as the CLI's other tables
+    assert "删除结对: 人员已离任 / pairs dropped: worker left" in flat(out)
+    assert "本月变化 / changes 2027-01 → 2027-02" in flat(out)
+    assert "新增农户 / new households" in out
     assert pl.read_parquet(m2 / "previous_assignment.parquet")["month"].unique().to_list() == [
         "2027-01"
     ]

@@ -123,7 +123,7 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
 
     start = time.perf_counter()
     stage = _stage_printer()
-    with console.status("generating / 生成中…"):
+    with console.status("生成中 / generating…"):
         pref = generate(scale=scale, seed=seed, progress=stage)
         tables = pref.tables()
         tables["previous_assignment"] = tables["previous_assignment"].with_columns(
@@ -135,7 +135,7 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
         stage("写出文件 / writing Parquet files")
         write_month(tables, info, out)
     _summary(pref.households, pref.workers, out, f"{month}, scale {scale}, seed {seed}")
-    console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
+    console.print(f"完成 / done in {time.perf_counter() - start:.1f}s")
 
 
 def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> None:
@@ -149,21 +149,21 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
 
     start = time.perf_counter()
     stage = _stage_printer()
-    with console.status("generating the next month / 生成下月数据…"):
-        stage(f"reading {source} / 读取上月数据")
+    with console.status("生成下月数据 / generating the next month…"):
+        stage(f"读取上月数据 / reading {source}")
         data = read_month(source)
         plan = read_previous_plan(plan_path) if plan_path is not None else None
         if plan is not None and plan_path is not None:
             check_plan_month(data, plan, plan_path)
-        stage(f"changes of {data.info.month} → next month / 本月变化")
+        stage(f"本月变化 / changes of {data.info.month} → next month")
         nxt = next_month(data, seed, plan)
         stage("写出文件 / writing Parquet files")
         write_month(nxt.tables(), nxt.info, out)
     info = nxt.info
     _summary(nxt.households, nxt.workers, out, f"{info.month}, of {info.of}, seed {seed}")
-    table = Table(title=f"changes {info.of} → {info.month} / 本月变化")
-    table.add_column("change / 变化")
-    table.add_column("count / 数量", justify="right")
+    table = Table(title=f"本月变化 / changes {info.of} → {info.month}")
+    table.add_column("变化 / change")
+    table.add_column("数量 / count", justify="right")
     order = [k for k in _CHANGE_TEXT if k in info.changes]
     for what in order + sorted(set(info.changes) - set(order)):
         table.add_row(_CHANGE_TEXT.get(what, what), f"{info.changes[what]:,}")
@@ -172,40 +172,40 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
         "上月方案 the given plan" if plan is not None else f"{source} (月份顺延 months advanced)"
     )
     console.print(
-        f"previous_assignment 上月结对 from {source_text}", highlight=False, soft_wrap=True
+        f"上月结对 previous_assignment 取自 from {source_text}", highlight=False, soft_wrap=True
     )
-    console.print(f"done in {time.perf_counter() - start:.1f}s / 完成")
+    console.print(f"完成 / done in {time.perf_counter() - start:.1f}s")
 
 
 _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
-    "households_before": "households last month / 上月农户数",
-    "households_after": "households this month / 本月农户数",
-    "households_reassessed": "households reassessed / 重新评估的农户",
-    "tier_changed": "assessed tier changed / 评估类别变化",
-    "true_tier_changed": "true tier changed (truth) / 真实类别变化",
-    "visit_recorded": "reassessed: visit recorded last month / 上月已走访",
-    "hotline_added": "reassessed: hotline request added / 新增热线诉求",
-    "hotline_expired": "reassessed: hotline request expired / 热线诉求过期",
-    "dispute_added": "reassessed: dispute added / 新增纠纷",
-    "dispute_expired": "reassessed: dispute expired / 纠纷过期",
-    "elderly_now_alone": "reassessed: elderly now living alone / 老人转为独居",
-    "illness_added": "reassessed: serious illness added / 新增重病",
-    "housing_worse": "reassessed: housing one grade worse / 住房等级下降",
-    "housing_repaired": "reassessed: housing repaired / 危房改造",
-    "households_moved": "households moved / 迁居农户",
-    "households_left": "households left / 迁出农户",
-    "households_new": "new households / 新增农户",
-    "workers_before": "workers last month / 上月人员",
-    "workers_after": "workers this month / 本月人员",
-    "workers_left": "workers left / 离任人员",
-    "workers_joined": "workers joined / 新任人员",
-    "own_household_cleared": "workers' own household left / 人员本人的农户迁出",
-    "previous_pairs": "last month's pairs kept / 上月结对",
-    "previous_dropped_household_left": "pairs dropped: household left / 农户已迁出",
-    "previous_dropped_worker_left": "pairs dropped: worker left / 人员已离任",
-    "previous_dropped_unknown": "plan pairs not in the prefecture / 方案中不存在的编号",
-    "conflicts_dropped": "conflicts dropped / 删除利益冲突申报",
-    "conflicts_added": "conflicts declared by new workers / 新增利益冲突申报",
+    "households_before": "上月农户数 / households last month",
+    "households_after": "本月农户数 / households this month",
+    "households_reassessed": "重新评估的农户 / households reassessed",
+    "tier_changed": "评估类别变化 / assessed tier changed",
+    "true_tier_changed": "真实类别变化 / true tier changed (truth)",
+    "visit_recorded": "重新评估: 上月已走访 / reassessed: visit recorded last month",
+    "hotline_added": "重新评估: 新增热线诉求 / reassessed: hotline request added",
+    "hotline_expired": "重新评估: 热线诉求过期 / reassessed: hotline request expired",
+    "dispute_added": "重新评估: 新增纠纷 / reassessed: dispute added",
+    "dispute_expired": "重新评估: 纠纷过期 / reassessed: dispute expired",
+    "elderly_now_alone": "重新评估: 老人转为独居 / reassessed: elderly now living alone",
+    "illness_added": "重新评估: 新增重病 / reassessed: serious illness added",
+    "housing_worse": "重新评估: 住房等级下降 / reassessed: housing one grade worse",
+    "housing_repaired": "重新评估: 危房改造 / reassessed: housing repaired",
+    "households_moved": "迁居农户 / households moved",
+    "households_left": "迁出农户 / households left",
+    "households_new": "新增农户 / new households",
+    "workers_before": "上月人员 / workers last month",
+    "workers_after": "本月人员 / workers this month",
+    "workers_left": "离任人员 / workers left",
+    "workers_joined": "新任人员 / workers joined",
+    "own_household_cleared": "人员本人的农户迁出 / workers' own household left",
+    "previous_pairs": "保留的上月结对 / last month's pairs kept",
+    "previous_dropped_household_left": "删除结对: 农户已迁出 / pairs dropped: household left",
+    "previous_dropped_worker_left": "删除结对: 人员已离任 / pairs dropped: worker left",
+    "previous_dropped_unknown": "删除结对: 方案中不存在的编号 / plan pairs not in the prefecture",
+    "conflicts_dropped": "删除利益冲突申报 / conflicts dropped",
+    "conflicts_added": "新增利益冲突申报 / conflicts declared by new workers",
 }
 
 
@@ -215,14 +215,14 @@ def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, titl
 
     console.print(str(folder), highlight=False, markup=False, soft_wrap=True)
     table = Table(title=title)
-    table.add_column("what / 项目")
-    table.add_column("count / 数量", justify="right")
+    table.add_column("项目 / what")
+    table.add_column("数量 / count", justify="right")
     rows = [
-        ("counties / 县市", households["county_id"].n_unique()),
-        ("townships / 乡镇", households["township_id"].n_unique()),
-        ("villages / 村(社区)", households["village_id"].n_unique()),
-        ("grids / 网格", households["grid_id"].n_unique()),
-        ("households / 农户", households.height),
+        ("县市 / counties", households["county_id"].n_unique()),
+        ("乡镇 / townships", households["township_id"].n_unique()),
+        ("村(社区) / villages", households["village_id"].n_unique()),
+        ("网格 / grids", households["grid_id"].n_unique()),
+        ("农户 / households", households.height),
     ]
     rows += [
         (f"{ROLE_NAMES_ZH[Role(role)]} / {ROLE_NAMES_EN[Role(role)]}s", n)
@@ -252,4 +252,4 @@ def validate_cmd(
 
     inputs = load_inputs(directory)
     print_problems(inputs.warnings)
-    _summary(inputs.households, inputs.workers, directory, "valid / 校验通过")
+    _summary(inputs.households, inputs.workers, directory, "校验通过 / valid")
