@@ -38,16 +38,18 @@ import hmac
 import json
 import os
 import secrets
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 from urllib.parse import urlsplit
 
+import polars as pl
 import streamlit as st
 
 from dashboard import i18n
-from dashboard.data import DataAccess, Viewer
+from dashboard.data import PAGE_ROWS, DataAccess, Viewer
 from dashboard.i18n import Lang, t
 from dashboard.sessions import ABSOLUTE_LIMIT, SESSIONS
 from visit_planner import clock
@@ -535,17 +537,47 @@ def page_context() -> PageContext:
     return PageContext(data, viewer, lang, str(month))
 
 
+SENTENCE_WIDTH: Final = 240
+"""Pixels a column of sentences (reasons, why a correction was not applied) takes at most:
+its cells end in "…" and show whole on hover, so that the columns after it stay on screen
+at 1,366 px (a supervisor's laptop)."""
+
+
+def text_px(text: str) -> int:
+    """About how many pixels ``text`` takes in a table cell (14 px font): a Chinese character
+    a full em, any other character about half of one."""
+    return sum(14 if unicodedata.east_asian_width(ch) in "WF" else 7 for ch in text)
+
+
+def sentence_columns(frame: Any) -> list[str]:
+    """The text columns of ``frame`` some of whose first rows are wider than
+    :data:`SENTENCE_WIDTH` (with a cell's padding): the ones a table narrows."""
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+        and max((text_px(v) for v in frame[name].head(PAGE_ROWS).drop_nulls()), default=0) + 16
+        > SENTENCE_WIDTH
+    ]
+
+
 def show_table(frame: Any, lang: Lang, *, total: int | None = None, key: str | None = None) -> None:
     """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
     separators (``1,327``, as the headline figures write them; still numbers, so they sort),
-    with how many rows of how many are shown when the data layer cut the list."""
-    counts = {
+    with how many rows of how many are shown when the data layer cut the list.
+
+    Readable at 1,366 px (with the pages' column choice and order, and the app's margins): a
+    column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
+    stay on screen."""
+    config: dict[str, Any] = {
         name: st.column_config.NumberColumn(format="localized")
         for name, dtype in frame.schema.items()
         if dtype.is_integer()
     }
+    for name in sentence_columns(frame):
+        config[name] = st.column_config.TextColumn(width=SENTENCE_WIDTH)
     st.dataframe(
-        frame, hide_index=True, width="stretch", placeholder="—", key=key, column_config=counts
+        frame, hide_index=True, width="stretch", placeholder="—", key=key, column_config=config
     )
     if total is not None and total > frame.height:
         st.caption(t("rows_shown", lang, shown=f"{frame.height:,}", total=f"{total:,}"))

@@ -972,7 +972,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
     # diagnostics
     "status": ("求解状态", "Solve status", "status"),
-    "gap": ("与最优差距", "Gap to the bound", "pct"),
+    "gap": ("与最优差距", "Gap to best", "pct"),
     "unassigned_tier1": ("一类户未覆盖", "Tier-1 uncovered", "int"),
     "unassigned_tier2": ("二类户未覆盖", "Tier 2 uncovered", "int"),
     "unassigned_tier3": ("三类户未覆盖", "Tier 3 uncovered", "int"),

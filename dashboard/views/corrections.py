@@ -83,16 +83,18 @@ with auth.guarded(lang):
 if rows.height == 0:
     st.info(t("corrections_none", lang))
 else:
-    # What each correction asks for in one column, and its outcome next to it: at 1,400 px the
-    # columns up to the outcome's reason are on screen; who, when and where follow.
+    # Which household (and where, unless the account sees one township), what each correction
+    # asks for in one column and its outcome next to it, with the reason: on screen at 1,366 px;
+    # its status, who, when and until when follow.
     rows = rows.rename({"status": "override_status"}).with_columns(
         pl.Series("change", [i18n.override_change(r, lang) for r in rows.iter_rows(named=True)])
     )
+    where = [] if ctx.viewer.scope_kind == "township" else ["township_id"]
     auth.show_table(
         i18n.table(
             rows,
-            ["id", "household_id", "kind", "change", "outcome", "outcome_reason", "reason",
-             "override_status", "author", "created_at", "expires_on", "township_id"],
+            ["id", "household_id", *where, "kind", "change", "outcome", "outcome_reason",
+             "reason", "override_status", "author", "created_at", "expires_on"],
             lang,
         ),
         lang,

@@ -124,8 +124,9 @@ utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]
 auth.show_table(
     i18n.table(
         ov.townships,
-        ["township_id", "households", "workers", "status", "gap", "unassigned_tier1",
-         *utilisation],
+        # what a supervisor compares first, then how each township's solve went
+        ["township_id", "households", "unassigned_tier1", "workers", *utilisation, "status",
+         "gap"],
         lang,
     ),
     lang,

@@ -758,3 +758,16 @@ def test_dashboard_address_is_configurable_and_warns_off_loopback(
     code, _, err = cli("dashboard", "--home", str(tmp_path), "--address", "my-laptop")
     assert code != 0 and not seen
     assert "--address" in err and "not an IP address" in flat(err) and "Traceback" not in err
+
+
+def test_a_column_of_sentences_is_narrowed_and_short_text_is_not() -> None:
+    frame = pl.DataFrame(
+        {
+            "编号": [1, 2],
+            "理由": ["入户核实：家中有重病老人，需提高类别，并请村干部每周回访一次", None],
+            "Reason": ["short", "a reason of a few words, as a supervisor writes it in full"],
+            "乡镇": ["开化街道 · 文山市 (532601001)", None],
+        }
+    )
+    assert auth.sentence_columns(frame) == ["理由", "Reason"]
+    assert auth.text_px("开化街道 (532601001)") == 4 * 14 + 12 * 7
