@@ -248,7 +248,7 @@ def check_scoring_frame(
         missing.insert(0, id_column)
     if missing:
         raise ScoringDataError(
-            f"{source}: missing column(s) the model needs: {', '.join(missing)} (缺少模型所需的列)"
+            f"{source}: 缺少模型所需的列 (missing column(s) the model needs: {', '.join(missing)})"
         )
     report = ScoringCheck(rows=frame.height)
     problems = value_problems(
@@ -267,9 +267,10 @@ def check_scoring_frame(
             values = s.filter(unseen_mask).unique().sort().to_list()
             if on_unseen == "error":
                 problems.append(
-                    f"{c}: unseen categor{'y' if len(values) == 1 else 'ies'} {values[:5]} in "
-                    f"{unseen_mask.sum()} row(s), e.g. rows {first_ids(unseen_mask)}; known: "
-                    f"{encoder.categories_[c]} (训练中未出现的类别)"
+                    f"{c}: 训练中未出现的类别 (unseen categor"
+                    f"{'y' if len(values) == 1 else 'ies'} {values[:5]} in {unseen_mask.sum()} "
+                    f"row(s), e.g. rows {first_ids(unseen_mask)}; known: "
+                    f"{encoder.categories_[c]})"
                 )
             else:
                 report.unseen_categories[c] = values
@@ -280,7 +281,7 @@ def check_scoring_frame(
             report.null_values[c] = n
     if problems:
         raise ScoringDataError(
-            f"{source}: cannot score / 无法评分:\n  - " + "\n  - ".join(problems)
+            f"{source}: 无法评分 / cannot score:\n  - " + "\n  - ".join(problems)
         )
     return report
 
@@ -317,15 +318,15 @@ def value_problems(
         ids = frame[id_column]
         if ids.null_count():
             problems.append(
-                f"{id_column}: {ids.null_count()} row(s) without an id, e.g. "
-                f"{first_ids(ids.is_null())} (编号为空)"
+                f"{id_column}: 编号为空 ({ids.null_count()} row(s) without an id, e.g. "
+                f"{first_ids(ids.is_null())})"
             )
         dup = ids.is_duplicated() & ids.is_not_null()
         if dup.any():
             problems.append(
-                f"{id_column}: {ids.filter(dup).n_unique()} duplicated id(s) in {dup.sum()} "
-                f"rows, e.g. {ids.filter(dup).unique(maintain_order=True).head(3).to_list()} "
-                "(编号重复)"
+                f"{id_column}: 编号重复 ({ids.filter(dup).n_unique()} duplicated id(s) in "
+                f"{dup.sum()} rows, e.g. "
+                f"{ids.filter(dup).unique(maintain_order=True).head(3).to_list()})"
             )
     for c in numeric:
         raw = frame[c]
@@ -334,8 +335,8 @@ def value_problems(
         if not_number.any():
             examples = raw.filter(not_number).cast(pl.String).unique(maintain_order=True)
             problems.append(
-                f"{c}: {not_number.sum()} value(s) are not numbers "
-                f"{examples.head(3).to_list()}, e.g. rows {first_ids(not_number)} (非数值)"
+                f"{c}: 非数值 ({not_number.sum()} value(s) are not numbers "
+                f"{examples.head(3).to_list()}, e.g. rows {first_ids(not_number)})"
             )
             continue
         lo, hi = bounds.get(c, (None, None))
@@ -346,8 +347,8 @@ def value_problems(
             bad = bad | (col > hi).fill_null(False)
         if bad.any():
             problems.append(
-                f"{c}: {bad.sum()} value(s) outside the valid range [{lo}, {hi}] or "
-                f"NaN, e.g. rows {first_ids(bad)} (超出有效范围)"
+                f"{c}: 超出有效范围 ({bad.sum()} value(s) outside the valid range [{lo}, {hi}] "
+                f"or NaN, e.g. rows {first_ids(bad)})"
             )
     for c in boolean:
         if frame[c].dtype == pl.Boolean:
@@ -357,7 +358,7 @@ def value_problems(
         if bad.any():
             examples = frame[c].filter(bad).cast(pl.String).unique(maintain_order=True)
             problems.append(
-                f"{c}: {bad.sum()} value(s) are not booleans (true/false, 1/0) "
-                f"{examples.head(3).to_list()}, e.g. rows {first_ids(bad)} (非布尔值)"
+                f"{c}: 非布尔值 ({bad.sum()} value(s) are not booleans, true/false or 1/0: "
+                f"{examples.head(3).to_list()}, e.g. rows {first_ids(bad)})"
             )
     return problems

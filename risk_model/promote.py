@@ -70,7 +70,7 @@ class GateDecision:
     def summary(self) -> str:
         """One line per check, for the CLI and the audit log."""
         lines = [self.note] if self.note else []
-        lines += [f"{'PASS' if c.passed else 'FAIL'} {c.text}" for c in self.checks]
+        lines += [f"{'通过 PASS' if c.passed else '未通过 FAIL'} {c.text}" for c in self.checks]
         return "\n".join(lines)
 
 
@@ -87,7 +87,9 @@ def promotion_gate(
     en, zh = top
     cfg = config or GateConfig()
     if champion is None:
-        return GateDecision(True, [], "no champion yet: first version passes / 尚无冠军模型")
+        return GateDecision(
+            True, [], "尚无冠军模型, 首个版本直接通过 / no champion yet: first version passes"
+        )
     checks: list[GateCheck] = []
     c, h = candidate.metrics, champion.metrics
     limit = h.tier1_recall - cfg.recall_tolerance
@@ -98,8 +100,8 @@ def promotion_gate(
             h.tier1_recall,
             limit,
             c.tier1_recall >= limit,
-            f"{en} recall {zh}召回率 {c.tier1_recall:.3f} >= {limit:.3f} "
-            f"(champion 冠军 {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
+            f"{zh}召回率 {en} recall {c.tier1_recall:.3f} >= {limit:.3f} "
+            f"(冠军 champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
         )
     )
     limit = h.macro_f1 - cfg.f1_tolerance
@@ -110,8 +112,8 @@ def promotion_gate(
             h.macro_f1,
             limit,
             c.macro_f1 >= limit,
-            f"macro-F1 宏平均F1 {c.macro_f1:.3f} >= {limit:.3f} "
-            f"(champion 冠军 {h.macro_f1:.3f} - {cfg.f1_tolerance})",
+            f"宏平均F1 macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
+            f"(冠军 champion {h.macro_f1:.3f} - {cfg.f1_tolerance})",
         )
     )
     cg, hg = candidate.fairness.largest_gap, champion.fairness.largest_gap
@@ -123,7 +125,8 @@ def promotion_gate(
                 hg,
                 math.nan,
                 True,
-                f"largest group gap 最大组间差距: not comparable, too few {en} / {zh}过少",
+                f"最大组间差距 largest group gap: {zh}过少, 不予比较 / not comparable, "
+                f"too few {en}",
             )
         )
     else:
@@ -135,8 +138,8 @@ def promotion_gate(
                 hg,
                 limit,
                 cg <= limit,
-                f"largest group gap 最大组间差距 {cg:.3f} <= {limit:.3f} "
-                f"(champion 冠军 {hg:.3f} + {cfg.gap_tolerance})",
+                f"最大组间差距 largest group gap {cg:.3f} <= {limit:.3f} "
+                f"(冠军 champion {hg:.3f} + {cfg.gap_tolerance})",
             )
         )
     return GateDecision(all(ch.passed for ch in checks), checks)
@@ -198,14 +201,17 @@ def promote(
     held = heldout_rows(registry, version, frame, source=source)
     if held.height == 0:
         raise RiskModelError(
-            f"{source}: no labelled held-out rows for model version {version} "
-            "(留出集中没有带标签的行)"
+            f"{source}: 留出集中没有带标签的行 (no labelled held-out rows for model version "
+            f"{version})"
         )
     candidate_model, _ = registry.load_model(version)
     cand_eval = evaluate(candidate_model, held, spec, rule)
     current = registry.champion()
     if current is not None and current.version == version:
-        note = f"version {version} is already the champion; nothing to do / 已是冠军模型, 无需晋升"
+        note = (
+            f"版本 {version} 已是冠军模型, 无需晋升 / version {version} is already the "
+            "champion; nothing to do"
+        )
         return PromotionResult(
             version=version,
             previous_champion=version,
@@ -233,8 +239,8 @@ def promote(
     if not decision.passed and not force:
         _audit(audit_file, result, promoted=False)
         raise PromotionRefusedError(
-            f"promotion of version {version} refused by the gate / 未通过晋升门槛:\n"
-            + decision.summary(),
+            f"版本 {version} 未通过晋升门槛 / promotion of version {version} refused by the "
+            "gate:\n" + decision.summary(),
             decision,
         )
     now = datetime.now(UTC).isoformat(timespec="seconds")

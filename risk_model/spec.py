@@ -113,7 +113,7 @@ def personal_words(column: str) -> list[str]:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to a mistyped ``word``, or ""."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}? 是否应为 {close[0]!r}?)" if close else ""
+    return f" (是否应为 {close[0]!r}? did you mean {close[0]!r}?)" if close else ""
 
 
 _KIND_ZH = {"numeric": "数值", "categorical": "分类", "": ""}
@@ -205,8 +205,8 @@ class FeatureSpec:
                 reserved[c] = "an audit-only column"
         # Every refused feature at once, so a spec is fixed in one pass.
         refused = [
-            f"feature {c!r} is {reserved[c]} and can never be a model input "
-            "(审计列、编号列或目标列不得作为特征)"
+            f"审计列、编号列或目标列不得作为特征 (feature {c!r} is {reserved[c]} and can "
+            "never be a model input)"
             for c in self.features
             if c in reserved
         ]
@@ -222,7 +222,8 @@ class FeatureSpec:
             declare = ", ".join(f'"{c}"' for c in flagged)
             one = len(flagged) == 1
             refused.append(
-                (
+                "列名疑似个人身份信息或受保护属性, 不得作为特征 ("
+                + (
                     f"feature {matched} looks like a personal identifier or protected "
                     "attribute (name, ID card, phone, address, ethnicity, gender …) and can "
                     "never be a model input"
@@ -232,7 +233,7 @@ class FeatureSpec:
                     "never be model inputs"
                 )
                 + ("; if it is neither, declare it: " if one else "; declare any that is neither: ")
-                + f"not_personal = [{declare}] (列名疑似个人身份信息或受保护属性, 不得作为特征)"
+                + f"not_personal = [{declare}])"
             )
         if refused:
             raise SpecError("\n".join(refused))
@@ -245,8 +246,8 @@ class FeatureSpec:
             for c in names:
                 if c not in allowed:
                     raise SpecError(
-                        f"[{table}] names {c!r}, which is not a {kind + ' ' if kind else ''}"
-                        f"feature{did_you_mean(c, allowed)} (不是{_KIND_ZH[kind]}特征)"
+                        f"不是{_KIND_ZH[kind]}特征 ([{table}] names {c!r}, which is not a "
+                        f"{kind + ' ' if kind else ''}feature{did_you_mean(c, allowed)})"
                     )
         for c, unit in self.units.items():
             if len(unit) not in (2, 3):
@@ -254,8 +255,8 @@ class FeatureSpec:
         for c in self.not_personal:
             if c not in self.features:
                 raise SpecError(
-                    f"not_personal names {c!r}, which is not a feature"
-                    f"{did_you_mean(c, self.features)} (不是特征)"
+                    f"不是特征 (not_personal names {c!r}, which is not a feature"
+                    f"{did_you_mean(c, self.features)})"
                 )
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
             raise SpecError("probability_columns must have one name per class")
@@ -285,8 +286,8 @@ class FeatureSpec:
                 if (hint := did_you_mean(c, sorted(have)))
             )
             raise SpecError(
-                f"{source}: missing column(s) named by the spec: {', '.join(missing)}{hints} "
-                "(数据缺少规格中列出的列)"
+                f"{source}: 数据缺少规格中列出的列 (missing column(s) named by the spec: "
+                f"{', '.join(missing)}{hints})"
             )
 
     def encode_target(
@@ -312,9 +313,10 @@ class FeatureSpec:
                 ids.gather(rows).to_list() if ids is not None else [f"row {i + 1}" for i in rows]
             )
             raise SpecError(
-                f"{source}: target {self.target!r} has value(s) {unknown.head(5).to_list()} not "
-                f"among the spec's classes {list(self.classes)} in {bad.sum()} row(s), e.g. "
-                f"{first} (目标列取值不在规格的类别中; classes are case-sensitive)"
+                f"{source}: 目标列取值不在规格的类别中 (target {self.target!r} has value(s) "
+                f"{unknown.head(5).to_list()} not among the spec's classes "
+                f"{list(self.classes)} in {bad.sum()} row(s), e.g. {first}; classes are "
+                "case-sensitive)"
             )
         return as_str.replace_strict(index, return_dtype=pl.Int8).to_numpy()
 
@@ -407,7 +409,7 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         if key not in known
     ]
     if unknown:  # a typo must not silently drop a setting
-        raise SpecError(f"{source}: " + "; ".join(unknown) + " (规格文件中有未知的键)")
+        raise SpecError(f"{source}: 规格文件中有未知的键 (" + "; ".join(unknown) + ")")
     flat = {
         "id_column": raw.get("id_column"),
         "target": target["column"],

@@ -267,8 +267,9 @@ class Registry:
         info = self.champion() if version is None else self.version(version)
         if info is None:
             raise RegistryError(
-                f"model {self.tracking.model_name!r} has no champion yet: promote a version "
-                "first (visit-planner promote --version N --data FILE)"
+                f"尚无冠军模型, 请先晋升一个版本 (model {self.tracking.model_name!r} has no "
+                "champion yet: promote a version first with visit-planner promote --version N "
+                "--data FILE)"
             )
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(

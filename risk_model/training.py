@@ -282,7 +282,7 @@ def train(
     check_tree_method(config.tree_reasons)  # before any fitting
     if frame.height == 0:
         raise SpecError(
-            f"{source}: the table has no rows (only a header?): nothing to train on / 数据表为空"
+            f"{source}: 数据表为空 (the table has no rows, only a header?: nothing to train on)"
         )
     spec.check_columns(frame.columns, training=True, source=source)
     problems = value_problems(
@@ -294,13 +294,13 @@ def train(
     )
     if problems:
         raise TrainingDataError(
-            f"{source}: cannot train / 无法训练:\n  - " + "\n  - ".join(problems)
+            f"{source}: 无法训练 / cannot train:\n  - " + "\n  - ".join(problems)
         )
     data = labelled(frame, spec, source=source)
     if data.height == 0:
         raise SpecError(
-            f"{source}: no row has a value in the target column {spec.target!r}: nothing to "
-            "train on / 没有带标签的行"
+            f"{source}: 没有带标签的行 (no row has a value in the target column "
+            f"{spec.target!r}: nothing to train on)"
         )
     unlabelled = frame.height - data.height
     notes = [
@@ -314,8 +314,8 @@ def train(
         absent = [spec.classes[i] for i in range(spec.n_classes) if i not in present]
         counts = {spec.classes[i]: int((y_all == i).sum()) for i in present}
         raise SpecError(
-            f"{source}: no labelled rows of class(es) {absent} in {spec.target!r} (rows per "
-            f"class: {counts}): cannot learn them / 缺少某些类别的样本"
+            f"{source}: 缺少某些类别的样本 (no labelled rows of class(es) {absent} in "
+            f"{spec.target!r}, rows per class: {counts}: cannot learn them)"
         )
     test_mask = group_split(
         data, spec.group_column, test_fraction=config.test_fraction, seed=config.seed
@@ -324,12 +324,12 @@ def train(
     y_train = y_all[~test_mask]
     if len(np.unique(y_train)) < spec.n_classes:
         raise SpecError(
-            f"{source}: the training split misses a class; use more data or fewer groups "
-            "(训练集缺少某些类别)"
+            f"{source}: 训练集缺少某些类别 (the training split misses a class; use more data "
+            "or fewer groups)"
         )
     if test_df.height == 0 or train_df.height == 0:
         raise SpecError(
-            f"{source}: too few rows or groups to hold some out for evaluation (数据过少, 无法留出)"
+            f"{source}: 数据过少, 无法留出 (too few rows or groups to hold some out for evaluation)"
         )
     dropped = uninformative_features(train_df, spec, min_non_null=config.min_non_null)
     notes += [
@@ -343,8 +343,8 @@ def train(
     ]
     if len(dropped) == len(spec.features):
         raise SpecError(
-            f"{source}: no feature carries information in the training split "
-            "(没有可用的特征): " + "; ".join(f"{c}: {zh} / {en}" for c, (zh, en) in dropped.items())
+            f"{source}: 没有可用的特征 (no feature carries information in the training "
+            "split): " + "; ".join(f"{c}: {zh} / {en}" for c, (zh, en) in dropped.items())
         )
     if dropped:
         spec = spec.without(dropped)

@@ -63,7 +63,7 @@ def test_missing_feature_column_is_an_error(toy_frame) -> None:  # type: ignore[
 def test_out_of_bounds_value_is_an_error_naming_rows(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame)
     bad = toy_frame.head(4).with_columns(pl.Series("age", [30.0, -3.0, 40.0, 200.0]))
-    msg = r"age: 2 value\(s\) outside the valid range.*P00001"
+    msg = r"age: 超出有效范围 \(2 value\(s\) outside the valid range.*P00001"
     with pytest.raises(ScoringDataError, match=msg):
         check_scoring_frame(bad, enc, {"age": (0, 120)}, id_column="patient_id")
 
@@ -71,7 +71,9 @@ def test_out_of_bounds_value_is_an_error_naming_rows(toy_frame) -> None:  # type
 def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame)
     odd = toy_frame.head(3).with_columns(pl.Series("region", ["west", "north", "west"]))
-    with pytest.raises(ScoringDataError, match=r"region: unseen category \['west'\] in 2 row"):
+    with pytest.raises(
+        ScoringDataError, match=r"region: 训练中未出现的类别 \(unseen category \['west'\] in 2 row"
+    ):
         check_scoring_frame(odd, enc, {})
     report = check_scoring_frame(odd, enc, {}, on_unseen="missing")
     assert report.unseen_rows == {"region": 2}
@@ -122,5 +124,5 @@ def test_non_numeric_column_is_an_error(toy_frame) -> None:  # type: ignore[no-u
     with pytest.raises(ScoringDataError) as err:
         check_scoring_frame(odd, enc, {}, id_column="patient_id")
     # the column, the values and the first offending rows are named
-    assert "visits: 2 value(s) are not numbers ['a', 'b']" in str(err.value)
+    assert "visits: 非数值 (2 value(s) are not numbers ['a', 'b']" in str(err.value)
     assert f"rows {odd['patient_id'].gather([0, 2]).to_list()}" in str(err.value)

@@ -45,7 +45,7 @@ def test_lower_recall_is_refused() -> None:
     d = promotion_gate(_ev(0.40, 0.46, 0.05), _ev(0.50, 0.45, 0.10))
     assert not d.passed
     assert [c.passed for c in d.checks] == [False, True, True]
-    assert "FAIL tier-1 recall" in d.summary()
+    assert "未通过 FAIL 一类户召回率 tier-1 recall" in d.summary()
 
 
 def test_lower_f1_is_refused() -> None:
@@ -68,13 +68,18 @@ def test_gate_lines_are_bilingual_in_one_wording_and_name_a_generic_class() -> N
     """Tester's defect 14: ``FAIL macro-F1`` had no Chinese, the undefined gap was English
     only, and tier 1 was 一类召回率 here but 一类户召回率 in ``train``."""
     lines = promotion_gate(_ev(0.4, 0.40, math.nan), _ev(0.5, 0.45, 0.1)).summary().splitlines()
-    assert lines[0].startswith("FAIL tier-1 recall 一类户召回率 0.400 >= 0.480")
-    assert lines[1].startswith("FAIL macro-F1 宏平均F1 0.400 >= 0.440")
+    # Chinese first, each term with its English, as the CLI's lines
+    assert (
+        lines[0]
+        == "未通过 FAIL 一类户召回率 tier-1 recall 0.400 >= 0.480 (冠军 champion 0.500 - 0.02)"
+    )
+    assert lines[1].startswith("未通过 FAIL 宏平均F1 macro-F1 0.400 >= 0.440 (冠军 champion")
     assert lines[2] == (
-        "PASS largest group gap 最大组间差距: not comparable, too few tier-1 / 一类户过少"
+        "通过 PASS 最大组间差距 largest group gap: 一类户过少, 不予比较 / not comparable, "
+        "too few tier-1"
     )
     generic = promotion_gate(
         _ev(0.5, 0.45, 0.1), _ev(0.5, 0.45, 0.1), top=("class 'high'", "类别 high")
     ).summary()
-    assert generic.startswith("PASS class 'high' recall 类别 high召回率 0.500")
+    assert generic.startswith("通过 PASS 类别 high召回率 class 'high' recall 0.500")
     assert "一类户" not in generic

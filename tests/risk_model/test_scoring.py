@@ -142,13 +142,18 @@ def test_missing_column_unseen_category_out_of_range(household_result, household
         .otherwise(pl.col("housing_safety_grade"))
         .alias("housing_safety_grade")
     )
-    with pytest.raises(ScoringDataError, match=r"housing_safety_grade: unseen category \['E'\]"):
+    with pytest.raises(
+        ScoringDataError,
+        match=r"housing_safety_grade: 训练中未出现的类别 \(unseen category \['E'\]",
+    ):
         _score(household_result, odd)
     res = _score(household_result, odd, on_unseen="missing")
     assert res.check.unseen_rows == {"housing_safety_grade": 2}
     assert res.scores.height == 30
     neg = h.with_columns(pl.lit(-1, dtype=pl.Int16).alias("members"))
-    with pytest.raises(ScoringDataError, match=r"members: 30 value\(s\) outside the valid range"):
+    with pytest.raises(
+        ScoringDataError, match=r"members: 超出有效范围 \(30 value\(s\) outside the valid range"
+    ):
         _score(household_result, neg)
 
 
@@ -156,7 +161,7 @@ def test_duplicate_ids_are_refused(household_result, households) -> None:  # typ
     first = households["household_id"][0]
     with pytest.raises(
         ScoringDataError,
-        match=rf"household_id: 1 duplicated id\(s\) in 2 rows, e\.g\. \['{first}'\]",
+        match=rf"household_id: 编号重复 \(1 duplicated id\(s\) in 2 rows, e\.g\. \['{first}'\]\)",
     ):
         _score(household_result, pl.concat([households.head(3), households.head(1)]))
 
@@ -173,7 +178,8 @@ def test_null_ids_are_refused_and_null_features_are_scored_as_missing_with_a_war
         .alias("household_id")
     )
     with pytest.raises(
-        ScoringDataError, match=r"household_id: 1 row\(s\) without an id, e\.g\. \['row 3'\]"
+        ScoringDataError,
+        match=r"household_id: 编号为空 \(1 row\(s\) without an id, e\.g\. \['row 3'\]\)",
     ):
         _score(household_result, no_id)
     no_members = h.with_columns(

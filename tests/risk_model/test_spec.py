@@ -53,7 +53,7 @@ def test_audit_column_as_feature_is_refused() -> None:
 
 
 def test_missing_column_is_a_clear_error(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
-    msg = r"clinic\.csv: missing column\(s\) named by the spec: visits"
+    msg = r"clinic\.csv: 数据缺少规格中列出的列 \(missing column\(s\) named by the spec: visits\)$"
     with pytest.raises(SpecError, match=msg):
         toy_spec.check_columns(toy_frame.drop("visits").columns, training=True, source="clinic.csv")
 
@@ -213,7 +213,7 @@ def test_every_offending_feature_is_reported_at_once() -> None:
     with pytest.raises(SpecError) as err:
         parse_spec(text, "ids.toml")
     msg = str(err.value)
-    assert msg.startswith("ids.toml: features ")
+    assert msg.startswith("ids.toml: 列名疑似个人身份信息或受保护属性, 不得作为特征 (features ")
     for name in ("身份证号", "id_card", "phone"):
         assert repr(name) in msg
     assert 'not_personal = ["身份证号", "id_card", "phone"]' in msg
@@ -225,27 +225,30 @@ def test_every_offending_feature_is_reported_at_once() -> None:
         (
             'boolean = ["smoker"]',
             'boolen = ["smoker"]',
-            r"\[features\]: unknown key 'boolen' \(did you mean 'boolean'\?",
+            r"规格文件中有未知的键 \(\[features\]: unknown key 'boolen' "
+            r"\(是否应为 'boolean'\? did you mean",
         ),
         (
             'numeric = ["age", "visits"]',
             'numerc = ["age", "visits"]',
-            r"\[features\]: unknown key 'numerc' \(did you mean 'numeric'\?",
+            r"规格文件中有未知的键 \(\[features\]: unknown key 'numerc' \(是否应为 'numeric'\?",
         ),
         (
             'column = "severity"',
             'column = "severity"\nprobability_colums = ["a", "b", "c"]',
-            r"\[target\]: unknown key 'probability_colums' \(did you mean 'probability_columns'\?",
+            r"规格文件中有未知的键 \(\[target\]: unknown key 'probability_colums' \(是否应为 "
+            r"'probability_columns'\? did you mean 'probability_columns'\?\)\)$",
         ),
         (
             'smoker = ["吸烟", "smoker"]',
             'smokr = ["吸烟", "smoker"]',
-            r"\[labels\] names 'smokr', which is not a feature \(did you mean 'smoker'\?",
+            r"不是特征 \(\[labels\] names 'smokr', which is not a feature \(是否应为 'smoker'\?",
         ),
         (
             "age = [0, 120]",
             "aeg = [0, 120]",
-            r"\[bounds\] names 'aeg', which is not a numeric feature \(did you mean 'age'\?",
+            r"不是数值特征 \(\[bounds\] names 'aeg', which is not a numeric feature "
+            r"\(是否应为 'age'",
         ),
     ],
 )
@@ -261,14 +264,21 @@ def test_typos_inside_the_spec_tables_are_refused_with_a_suggestion(
 
 def test_audit_columns_are_required_in_training_data(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
     """A misspelt audit column must not silently drop out of the fairness report."""
-    with pytest.raises(SpecError, match=r"clinic\.csv: missing column\(s\) named by the spec: sex"):
+    with pytest.raises(
+        SpecError,
+        match=r"clinic\.csv: 数据缺少规格中列出的列 \(missing column\(s\) named by the spec: sex",
+    ):
         toy_spec.check_columns(toy_frame.drop("sex").columns, training=True, source="clinic.csv")
     toy_spec.check_columns(toy_frame.drop("sex", "severity").columns, training=False)
 
 
 def test_a_spec_error_names_the_spec_file() -> None:
     text = TOY_SPEC.replace('audit_columns = ["sex"]', 'audit_columns = ["visits"]')
-    with pytest.raises(SpecError, match=r"^gender\.toml: feature 'visits' is an audit-only column"):
+    with pytest.raises(
+        SpecError,
+        match=r"^gender\.toml: 审计列、编号列或目标列不得作为特征 "
+        r"\(feature 'visits' is an audit-only",
+    ):
         parse_spec(text, "gender.toml")
 
 

@@ -113,7 +113,9 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
     shuffled = households.with_columns(pl.col("assessed_tier").shuffle(seed=0))
     bad = train(shuffled, household_spec(), EAGER, config=FAST)
     bad_version = publish(registry, bad, data_name="shuffled.parquet", data_sha256="1" * 64)
-    with pytest.raises(PromotionRefusedError, match="FAIL tier-1 recall") as exc:
+    with pytest.raises(
+        PromotionRefusedError, match="未通过 FAIL 一类户召回率 tier-1 recall"
+    ) as exc:
         promote(registry, bad_version.version, households, EAGER, audit_file=audit)
     assert not exc.value.decision.passed
     assert registry.champion().version == first_version.version

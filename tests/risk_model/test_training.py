@@ -233,10 +233,13 @@ def test_training_refuses_what_scoring_refuses(toy_spec, toy_frame) -> None:  # 
     with pytest.raises(TrainingDataError) as err:
         train(bad, toy_spec, rule, config=FAST, source="clinic.csv")
     msg = str(err.value)
-    assert msg.startswith("clinic.csv: cannot train")
-    assert f"age: 1 value(s) outside the valid range [0, 120] or NaN, e.g. rows ['{ids[4]}']" in msg
-    assert f"patient_id: 1 duplicated id(s) in 2 rows, e.g. ['{ids[1]}']" in msg
-    assert "patient_id: 1 row(s) without an id, e.g. ['row 10']" in msg
+    assert msg.startswith("clinic.csv: 无法训练 / cannot train:\n  - ")
+    assert (
+        f"age: 超出有效范围 (1 value(s) outside the valid range [0, 120] or NaN, e.g. rows "
+        f"['{ids[4]}'])" in msg
+    )
+    assert f"patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['{ids[1]}'])" in msg
+    assert "patient_id: 编号为空 (1 row(s) without an id, e.g. ['row 10'])" in msg
 
 
 def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
@@ -253,8 +256,10 @@ def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_fr
     with pytest.raises(TrainingDataError) as err:
         train(text, toy_spec, rule, config=FAST, source="t.csv")
     ids = toy_frame["patient_id"]
-    assert f"age: 1 value(s) are not numbers ['unknown'], e.g. rows ['{ids[3]}']" in str(err.value)
-    assert "smoker: 1 value(s) are not booleans" in str(err.value)
+    assert f"age: 非数值 (1 value(s) are not numbers ['unknown'], e.g. rows ['{ids[3]}'])" in str(
+        err.value
+    )
+    assert "smoker: 非布尔值 (1 value(s) are not booleans, true/false or 1/0: " in str(err.value)
     assert f"['maybe'], e.g. rows ['{ids[5]}']" in str(err.value)
 
 

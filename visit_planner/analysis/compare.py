@@ -132,9 +132,10 @@ class GateOutcome:
     def summary(self) -> str:
         """The gate's checks, one per line, and the verdict."""
         verdict = (
-            f"version {self.version} promoted to champion / 已晋升为冠军模型"
+            f"版本 {self.version} 已晋升为冠军模型 / version {self.version} promoted to champion"
             if self.promoted
-            else f"version {self.version} refused; the champion stays / 未通过晋升门槛"
+            else f"版本 {self.version} 未通过晋升门槛, 冠军模型不变 / version {self.version} "
+            "refused; the champion stays"
         )
         return f"{self.decision.summary()}\n{verdict}".strip()
 

@@ -49,10 +49,11 @@ def test_gate_outcome_summary_says_the_verdict() -> None:
     check = GateCheck("macro_f1", 0.5, 0.6, 0.59, False, "macro-F1 0.500 >= 0.590")
     refused = GateOutcome(2, False, GateDecision(False, [check]), 1)
     assert refused.summary().splitlines() == [
-        "FAIL macro-F1 0.500 >= 0.590",
-        "version 2 refused; the champion stays / 未通过晋升门槛",
+        "未通过 FAIL macro-F1 0.500 >= 0.590",
+        "版本 2 未通过晋升门槛, 冠军模型不变 / version 2 refused; the champion stays",
     ]
-    assert "promoted to champion" in GateOutcome(3, True, GateDecision(True, []), 1).summary()
+    promoted = GateOutcome(3, True, GateDecision(True, []), 1).summary()
+    assert promoted == "版本 3 已晋升为冠军模型 / version 3 promoted to champion"
 
 
 def test_reasons_table_one_row_per_reason() -> None:
