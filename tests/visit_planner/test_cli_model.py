@@ -37,21 +37,27 @@ def test_train_promote_score_models_loop(
     data = str(small_prefecture_dir)
     rc, out, err = cli(*["train", "--data", data, "--max-iter", "20"])
     assert rc == 0, err
-    assert "registered household-risk version 1" in flat(out)
+    assert "已登记版本 1 / registered household-risk version 1" in flat(out)
     assert "Bayes" in out  # truth.parquet beside the data is used
     assert (workspace / "mlflow.db").exists()
     assert (workspace / "mlartifacts").is_dir()
 
     scores = tmp_path / "scores.parquet"
     rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
-    assert rc == 2 and "no champion yet" in flat(err)
+    assert (
+        rc == 2
+        and "尚无冠军模型, 请先晋升一个版本 (model 'household-risk' has no champion yet"
+        in (flat(err))
+    )
     assert not scores.exists()
 
     rc, out, err = cli(*["promote", "--version", "1", "--data", data, "--force"])
     assert rc == 2 and "--force needs a --reason" in flat(err)
     rc, out, err = cli(*["promote", "--version", "1", "--data", data])
     assert rc == 0, err
-    assert "version 1 is now the champion" in flat(out)
+    assert "版本 1 已成为冠军模型\nversion 1 is now the champion" in out
+    assert "尚无冠军模型, 首个版本直接通过 / no champion yet: first version passes" in out
+    assert "(留出样本 / held-out rows: " in out
 
     overrides = tmp_path / "overrides.csv"
     pl.DataFrame(
@@ -128,7 +134,7 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> No
     spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2
-    assert "missing column(s) named by the spec: y" in flat(err)
+    assert "数据缺少规格中列出的列 (missing column(s) named by the spec: y" in flat(err)
 
 
 def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
@@ -147,9 +153,14 @@ def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
     assert rc == 0, err
     assert max(cell_len(line) for line in out.splitlines()) <= 80
     assert "…" not in out  # nothing truncated
-    assert "Bayes / 贝叶斯" in flat(out)
-    assert "chosen / 选用:" in flat(out) and "runner-up:" in out
-    assert "reasons / 原因: exact" in flat(out)
+    # Chinese first, the English after ' / ', as the rest of the CLI
+    assert "贝叶斯 / Bayes" in flat(out) and "模型 / model" in out
+    assert "留出集评估 / held-out evaluation (" in out
+    assert "按组留出 / held out: whole village_id groups" in out
+    assert "选用 / chosen:" in flat(out) and "runner-up:" in out
+    assert "与贝叶斯极限之差 / vs the Bayes limit: log-loss" in out
+    assert "原因 / reasons: exact" in flat(out)
+    assert "拟合与总用时 / fit " in out and "下一步 / next:" in out
     for chatter in ("Successfully registered model", "Created version", "Inferred schema"):
         assert chatter not in out + err
     assert "Downloading artifacts" not in out + err
@@ -162,7 +173,8 @@ def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
     scores = tmp_path / "seed2.parquet"
     rc, out, err = cli(*["score", "--data", str(other), "--out", str(scores)])
     assert rc == 0, err
-    assert "reasons / 原因: exact" in flat(out)
+    assert "原因 / reasons: exact" in flat(out)
+    assert "漂移报告 / drift report:" in out and "已评分 scored " in out
     reasons = pl.read_parquet(scores)["reasons"].explode().drop_nulls()
     texts = reasons.struct.field("text").to_list()
     assert not any(t.endswith(("+0.00", "-0.00")) for t in texts)
@@ -255,14 +267,17 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     assert "column 'phone': 契约外的列, 已删除, 不再读取 (not in the contract: dropped" in flat(
         err
     )  # validate's words
-    assert "class 'high' recall 95% CI / 类别 high召回率置信区间" in flat(out)  # not 一类户
-    assert "fidelity / 保真度: max |error|" in flat(out)
+    assert "类别 high召回率置信区间 / class 'high' recall 95% CI" in flat(out)  # not 一类户
+    assert "保真度 / fidelity: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
     assert max(cell_len(line) for line in out.splitlines() if str(table) not in line) <= 80
     for _ in range(2):  # the second time it already is the champion
         rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
         assert rc == 0, err
-    assert "version 1 is already the champion; nothing to do / 已是冠军模型, 无需晋升" in flat(out)
+    assert (
+        "版本 1 已是冠军模型, 无需晋升 / version 1 is already the champion; nothing to do"
+        in flat(out)
+    )
     assert "now the champion" not in flat(out)
     audit = (workspace / "audit" / "model_promotions.jsonl").read_text("utf-8").splitlines()
     assert len(audit) == 1  # the no-op is not audited
@@ -314,10 +329,10 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
     rc, _, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2
     assert (
-        "income: 1 value(s) outside the valid range [-10, 10] or NaN, e.g. rows ['S00002']"
-        in flat(err)
+        "income: 超出有效范围 (1 value(s) outside the valid range [-10, 10] or NaN, e.g. rows "
+        "['S00002'])" in flat(err)
     )
-    assert "hh_id: 1 duplicated id(s) in 2 rows, e.g. ['S00003']" in flat(err)
+    assert "hh_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['S00003'])" in flat(err)
     spec.write_text(
         SURVEY_SPEC.replace(
             'boolean = ["has_toilet"]',
@@ -326,6 +341,7 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
     )
     rc, _, err = cli(*["train", "--data", str(tmp_path / "bounds.csv"), "--spec", str(spec)])
     assert rc == 2
-    assert "'nationality' (matched 'nationality'); '族别' (matched '族别')" in err.replace(
-        "\n", " "
+    assert (
+        "spec.toml: 列名疑似个人身份信息或受保护属性, 不得作为特征 (features 'nationality' "
+        "(matched 'nationality'); '族别' (matched '族别')" in flat(err)
     )

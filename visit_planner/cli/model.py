@@ -140,7 +140,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         select=not no_select,
         tree_reasons=tree_reasons,
     )
-    with console.status("training / 训练中…"):
+    with console.status("训练中 / training…"):
         out = train_from_file(
             data,
             spec_path=spec,
@@ -155,11 +155,11 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     _print_training(out.result, out.seconds)
     if out.version is not None:
         console.print(
-            f"registered household-risk version [bold]{out.version.version}[/] "
-            f"({out.result.chosen}) / 已登记版本 {out.version.version}"
+            f"已登记版本 {out.version.version} / registered household-risk version "
+            f"[bold]{out.version.version}[/] ({out.result.chosen})"
         )
-        console.print(f"MLflow run {out.version.run_id}", highlight=False)
-        console.print("next / 下一步:", highlight=False)
+        console.print(f"MLflow 运行 run {out.version.run_id}", highlight=False)
+        console.print("下一步 / next:", highlight=False)
         console.print(
             f"  visit-planner promote --version {out.version.version} \\\n    --data {data}",
             highlight=False,
@@ -170,7 +170,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
 def _evaluation_table(r: TrainResult, width: int) -> Table:
     """The held-out comparison, fitted to ``width`` columns (least useful columns go first)."""
     columns = [  # (header, right-aligned, droppable rank: higher is dropped first)
-        ("model / 模型", False, 0),
+        ("模型 / model", False, 0),
         ("log-loss", True, 0),
         ("macro-F1", True, 0),
         ("tier-1 recall", True, 1),
@@ -199,7 +199,7 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
         bm = b.bayes
         rows.append(
             [
-                "Bayes / 贝叶斯",
+                "贝叶斯 / Bayes",
                 _f(bm.log_loss, 4),
                 _f(bm.macro_f1),
                 _f(bm.tier1_recall),
@@ -219,7 +219,7 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
             break
         keep = [c for c in keep if columns[c][2] != rank]
     table = Table(
-        title=f"held-out evaluation / 留出集评估 ({r.n_test:,} rows)",
+        title=f"留出集评估 / held-out evaluation ({r.n_test:,} rows)",
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
@@ -236,46 +236,50 @@ def _print_training(r: TrainResult, seconds: float) -> None:
     for note in r.notes:
         print_hanging(f"提示 note: {note}")
     console.print(_evaluation_table(r, console.width))
-    split = f"whole {r.spec.group_column} groups" if r.spec.group_column else "random rows"
-    console.print(f"held out: {split} / 按组留出", highlight=False)
+    split = (
+        f"按组留出 / held out: whole {r.spec.group_column} groups"
+        if r.spec.group_column
+        else "随机留出 / held out: random rows"
+    )
+    console.print(split, highlight=False)
     ranking = r.ranking
     if r.config.select and ranking:
         runner = r.runner_up
         console.print(
-            f"chosen / 选用: [bold]{r.chosen}[/], lowest held-out log-loss"
+            f"选用 / chosen: [bold]{r.chosen}[/], lowest held-out log-loss"
             + (f" (runner-up: {runner[0]} {runner[1]:.4f})" if runner else ""),
             highlight=False,
         )
     b = r.evaluation.bayes
     if b is not None:
         console.print(
-            f"vs the Bayes limit / 与贝叶斯极限之差: log-loss {b.log_loss_gap_pct:+.2f} %, "
+            f"与贝叶斯极限之差 / vs the Bayes limit: log-loss {b.log_loss_gap_pct:+.2f} %, "
             f"macro-F1 {-b.macro_f1_gap:+.3f}",
             highlight=False,
         )
     m = r.evaluation.metrics
     lo, hi = m.tier1_recall_ci
     en, zh = r.spec.top_class_names()
-    console.print(f"{en} recall 95% CI / {zh}召回率置信区间: {_f(lo)}–{_f(hi)}", highlight=False)
+    console.print(f"{zh}召回率置信区间 / {en} recall 95% CI: {_f(lo)}–{_f(hi)}", highlight=False)
     t = r.reason_tables
     tree = {"shapley": ", TreeSHAP", "path": ", path / 路径归因"}.get(
         str(t.reference.get("tree_method")), ""
     )
     # Two short lines rather than one that wraps mid-figure at 80 columns.
     console.print(
-        f"reasons / 原因: exact {t.unit} contributions{tree}"
+        f"原因 / reasons: exact {t.unit} contributions{tree}"
         if t.method == "exact"
-        else "reasons / 原因: partial dependence",
+        else "原因 / reasons: partial dependence",
         highlight=False,
     )
     console.print(
-        f"  fidelity / 保真度: max |error| {t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)}"
+        f"  保真度 / fidelity: max |error| {t.fidelity_max_error:.1e}, R² {_f(t.fidelity_r2)}"
         if t.method == "exact"
-        else f"  fidelity / 保真度: R² {_f(t.fidelity_r2)}",
+        else f"  保真度 / fidelity: R² {_f(t.fidelity_r2)}",
         highlight=False,
     )
     console.print(
-        f"fit {r.fit_seconds:.1f} s, total {seconds:.1f} s / 拟合与总用时", highlight=False
+        f"拟合与总用时 / fit {r.fit_seconds:.1f} s, total {seconds:.1f} s", highlight=False
     )
 
 
@@ -326,12 +330,12 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         console.print(res.decision.summary(), highlight=False)
         return
     console.print(res.decision.summary(), highlight=False)
-    tag = " (FORCED / 强制)" if res.forced else ""
+    tag = " (强制 / FORCED)" if res.forced else ""
     console.print(f"版本 {res.version} 已成为冠军模型{tag}", highlight=False)
     console.print(f"version {res.version} is now the champion{tag}", highlight=False)
     console.print(
-        f"(held-out rows / 留出样本: {res.n_heldout:,}; "
-        f"previous / 上一冠军: {res.previous_champion or '—'})",
+        f"(留出样本 / held-out rows: {res.n_heldout:,}; "
+        f"上一冠军 / previous: {res.previous_champion or '—'})",
         highlight=False,
     )
 
@@ -370,7 +374,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
 
     if unseen not in (None, "error", "missing"):
         raise RiskJobError(f"--unseen must be 'error' or 'missing', got {unseen!r}")
-    with console.status("scoring / 评分中…"):
+    with console.status("评分中 / scoring…"):
         if executor is ExecutorKind.DASK or scheduler is not None:  # partitions on Dask
             from visit_planner.score_partitions import score_on_executor
 
@@ -398,7 +402,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
                 mlflow_uri=mlflow_uri,
             )
     s = res.scores
-    console.print(f"scores 评分: {res.scores_file}", highlight=False, soft_wrap=True)
+    console.print(f"评分 scores: {res.scores_file}", highlight=False, soft_wrap=True)
     table = Table(title=f"模型版本 model version {res.model_version}")
     table.add_column("最终类别\nfinal tier")
     for src in ("model", "rule", "override"):  # how the tier came about, the dashboard's words
@@ -418,19 +422,19 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     flagged = res.drift.filter(res.drift["flagged"])
     if flagged.height:
         print_hanging(
-            "drift / 数据漂移: PSI 超过阈值 over threshold for "
+            "数据漂移 / drift: PSI 超过阈值 over threshold for "
             + ", ".join(f"{f} ({p:.2f})" for f, p in flagged.select("feature", "psi").iter_rows()),
             style="yellow",
         )
     if res.fidelity is not None:
         console.print(
-            f"reasons / 原因: exact (max |error| {res.fidelity.max_abs_error:.1e} over "
+            f"原因 / reasons: exact (max |error| {res.fidelity.max_abs_error:.1e} over "
             f"{res.fidelity.rows:,} households)",
             highlight=False,
         )
-    console.print(f"drift report / 漂移报告: {res.drift_file}", highlight=False, soft_wrap=True)
+    console.print(f"漂移报告 / drift report: {res.drift_file}", highlight=False, soft_wrap=True)
     console.print(
-        f"scored 已评分 {s.height:,} 户 households in {res.seconds:.1f} s", highlight=False
+        f"已评分 scored {s.height:,} 户 households, 用时 in {res.seconds:.1f} s", highlight=False
     )
 
 
@@ -444,9 +448,9 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
 
     versions = list_models(home, mlflow_uri)
     if not versions:
-        console.print("no registered versions yet / 尚无登记的模型版本 — run visit-planner train")
+        console.print("尚无登记的模型版本 / no registered versions yet — run visit-planner train")
         return
-    console.print(f"household-risk versions / 模型版本 (newest first; {clock.ZONE}):")
+    console.print(f"模型版本 / household-risk versions (newest first; {clock.ZONE}):")
     for v in versions:
         m = v.metrics
         created = clock.shown(v.created_ms)  # the zone is in the heading above
