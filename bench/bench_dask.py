@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from visit_planner.offline import go_offline  # noqa: E402
+from visit_planner.vocabulary import plan_stage_key  # noqa: E402
 
 MONTH = "2026-11"
 STAGE = re.compile(r"✓\s+([\d.]+) s\s+(.+)$")
@@ -87,13 +88,13 @@ class Run:
 
     @property
     def assign_seconds(self) -> float:
-        return next((s for name, s, _ in self.stages if name.startswith("assign")), 0.0)
+        return next((s for name, s, _ in self.stages if plan_stage_key(name) == "assign"), 0.0)
 
     def stage_at(self, t: float) -> str:
         """The stage running at ``t`` seconds (the first whose end is after it)."""
         for name, _, end in self.stages:
             if t <= end:
-                return name.split(" / ")[0]
+                return plan_stage_key(name)
         return "publish / exit"
 
     def stage_peaks(self) -> list[tuple[str, float]]:
@@ -102,7 +103,7 @@ class Run:
         out, start = [], 0.0
         for name, _, end in self.stages:
             inside = [mb for t, mb in self.samples if start <= t <= end]
-            out.append((name.split(" / ")[0], max(inside, default=0.0)))
+            out.append((plan_stage_key(name), max(inside, default=0.0)))
             start = end
         after = [mb for t, mb in self.samples if t > start]
         out.append(("after", max(after, default=0.0)))
@@ -235,7 +236,7 @@ def table(runs: list[Run], args: argparse.Namespace, train_scale: float) -> list
         )
     lines += ["", "Stages of each run (seconds, from its output):", ""]
     for r in runs:
-        stages = "; ".join(f"{n.split(' / ')[0]} {s:.1f}" for n, s, _ in r.stages)
+        stages = "; ".join(f"{plan_stage_key(n)} {s:.1f}" for n, s, _ in r.stages)
         lines.append(f"- scale {r.scale:g}, {r.executor}: {stages}")
     lines += ["", "Coordinator peak RSS during each stage (MB; startup is in the first stage):", ""]
     for r in runs:

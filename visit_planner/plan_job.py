@@ -92,6 +92,7 @@ from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
 from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo, month_before, parse_month
+from visit_planner.vocabulary import plan_stage
 from visit_planner.whatif import WhatIf
 
 EXIT_PLAN_REFUSED = 4
@@ -316,7 +317,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     work: WorkDir,
 ) -> PlanOutcome:
     inputs = stream_inputs(req.data, work.root / INPUT_KIND, CHUNK_ROWS)
-    clock.done("validate / 校验")
+    clock.done(plan_stage("validate"))
     settings = settings_from_policy(load_policy(req.policy_path))
     day = first_day(req.month)
     standing = [as_override(o) for o in store.list_overrides(active_on=day)]
@@ -330,7 +331,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     previous, previous_run = previous_from_run(store, workspace, req.month)
     if previous is None:
         previous = inputs.previous_assignment if inputs.previous_assignment.height else None
-    clock.done("overrides / 督导调整")
+    clock.done(plan_stage("overrides"))
     context = scoring_context(
         home=workspace.root,
         policy_path=req.policy_path,
@@ -350,10 +351,10 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     input_warnings = inputs.warnings
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
-    clock.done("score / 评分")
+    clock.done(plan_stage("score"))
     solved = solve_townships(month, previous, settings, solver_options(req.time_limit), executor)
     del previous
-    clock.done("assign / 分配")
+    clock.done(plan_stage("assign"))
     result = whole_run_result(solved.result, solved.result.diagnostics)
     outcomes, notes = _outcomes(standing, applied, result, solved.pinned_pairs)
     loads = whole_loads(month)
@@ -367,8 +368,8 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         if not checked.violations:  # a refused plan is not written any further
             run.add_township(tw, frames, township_inputs, diagnostics.get(tw, {}))
     clock.split([
-        ("explain / 解释", checked.seconds.get("explain", 0.0)),
-        ("check / 校验方案", checked.seconds.get("check", 0.0)),
+        (plan_stage("explain"), checked.seconds.get("explain", 0.0)),
+        (plan_stage("check"), checked.seconds.get("check", 0.0)),
     ])  # fmt: skip
     _refuse(checked.violations)
     versus = None
@@ -391,7 +392,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     row, run_dir = _record(
         store, workspace, staging, manifest, actor=actor, outcomes=outcomes, kind="plan"
     )
-    clock.done("publish / 发布")
+    clock.done(plan_stage("publish"))
     return PlanOutcome(
         row,
         run_dir,
@@ -426,7 +427,7 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
         if only is None or o.household_id in only
     ]
     applied = apply_overrides(standing, households, workers, on=day)
-    clock.done("overrides / 督导调整")
+    clock.done(plan_stage("overrides"))
     scored = score_frame(
         applied.households,
         overrides=applied.tier_overrides,
@@ -436,7 +437,7 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
         mlflow_uri=req.mlflow_uri,
         source=str(req.data),
     )
-    clock.done("score / 评分")
+    clock.done(plan_stage("score"))
     return standing, applied, scored
 
 
@@ -641,7 +642,7 @@ def _amend(  # noqa: PLR0917
         )
     inputs = _named_townships(req.data, workspace.runs_dir / req.month, named)
     hh = inputs.households
-    clock.done("validate / 校验")
+    clock.done(plan_stage("validate"))
     settings = settings_from_policy(load_policy(req.policy_path))
     ids = set(hh["household_id"].to_list())
     standing, applied, scored = _override_and_score(
@@ -665,9 +666,9 @@ def _amend(  # noqa: PLR0917
         processes=req.processes,
         executor=executor,
     )
-    clock.done("assign / 分配")
+    clock.done(plan_stage("assign"))
     _check(solved, assign_inputs, settings, townships=named)
-    clock.done("check / 校验方案")
+    clock.done(plan_stage("check"))
     outcomes, notes = _outcomes(standing, applied, solved.result)
     content = _amended_content(
         base,
@@ -690,7 +691,7 @@ def _amend(  # noqa: PLR0917
         kind="amend",
         parent_run_id=current.run_id,
     )
-    clock.done("publish / 发布")
+    clock.done(plan_stage("publish"))
     return PlanOutcome(
         run,
         run_dir,

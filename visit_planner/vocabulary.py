@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_MONTH",
     "OVERRIDE_FILE_COLUMNS",
     "OVERRIDE_OUTCOMES",
+    "PLAN_STAGES",
     "PRODUCT",
     "ROLE_TERMS",
     "RUN_KIND_ZH",
@@ -28,6 +29,8 @@ __all__ = [
     "TIER_TERMS",
     "USER_ROLES",
     "outcome_words",
+    "plan_stage",
+    "plan_stage_key",
     "status_words",
     "term",
     "zh_en",
@@ -121,6 +124,29 @@ OVERRIDE_OUTCOMES: Final[dict[str, tuple[str, str]]] = {
     "not_applied": ("未生效", "not applied"),
 }
 """What became of an override in a run, the dashboard's words."""
+
+
+PLAN_STAGES: Final[dict[str, str]] = {
+    "validate": "校验",
+    "overrides": "督导调整",
+    "score": "评分",
+    "assign": "分配",
+    "explain": "解释",
+    "check": "校验方案",
+    "publish": "发布",
+}
+"""``plan``'s stages in order, by their English name, with their Chinese."""
+
+
+def plan_stage(key: str) -> str:
+    """``分配 / assign``: a stage of ``plan`` as it is reported (and printed), Chinese first."""
+    return f"{PLAN_STAGES[key]} / {key}"
+
+
+def plan_stage_key(label: str) -> str:
+    """The stage's English name in a label :func:`plan_stage` wrote (``分配 / assign`` ->
+    ``assign``): for code that reads ``plan``'s printed stages (the benchmarks)."""
+    return label.rpartition(" / ")[2].strip()
 
 
 RUN_STATUS_ZH: Final = {"current": "当前", "superseded": "已被取代", "rolled_back": "已回滚"}

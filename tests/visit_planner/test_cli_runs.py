@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.paths import Workspace
 from visit_planner.store import Store, store_url
+from visit_planner.vocabulary import PLAN_STAGES, plan_stage_key
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +36,18 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     data = ["--data", str(ws / "data"), "--workers-processes", "1"]
     code, out, err = cli("plan", "--month", "2026-11", *data, *home)
     assert code in (0, 3), err
-    for stage in ("validate", "score", "assign", "check", "publish"):
-        assert stage in out
+    # Its stages, as the benchmarks read them (plan_stage_key), and its summary Chinese first.
+    stages = [m[1] for m in re.finditer(r"✓ +[\d.]+ s  (.+)", out)]
+    assert stages[:2] == ["校验 / validate", "督导调整 / overrides"], out
+    assert [plan_stage_key(s) for s in stages] == list(PLAN_STAGES)
+    assert "计划 plan 2026-11" in out and "方案哈希 plan hash " in out
+    assert re.search(r"路途 travel [\d,]+ h/month; 差距 gap ", out), out
     # Warnings and summary read at 80 columns (the run's own path aside); overrides' outcomes
     # and the run's kind in both languages.
-    assert too_wide(err, 80) == [] and [x for x in too_wide(out) if "files 文件" not in x] == []
-    assert "已生效 applied" in out and "(plan 编制)" in out
-    assert "published" in out and "Traceback" not in out + err
+    assert too_wide(err, 80) == [] and [x for x in too_wide(out) if "文件 files" not in x] == []
+    assert "已生效 applied" in out and "(编制 plan)" in out
+    assert re.search(r"已发布 published: 方案 run [0-9a-f]{12} = 2026-11 v1", out), out
+    assert "Traceback" not in out + err
     code, out, _ = cli("plan", "--month", "2026-11", *data, *home)
     assert code in (0, 3)
     code, out, _ = cli("runs", "list", *home)

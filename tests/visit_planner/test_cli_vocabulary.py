@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 import visit_planner.cli
-from visit_planner.vocabulary import AVOIDED, PRODUCT, ROLE_TERMS, TERMS, TIER_TERMS, term
+from visit_planner.vocabulary import (
+    AVOIDED,
+    PLAN_STAGES,
+    PRODUCT,
+    ROLE_TERMS,
+    TERMS,
+    TIER_TERMS,
+    plan_stage,
+    plan_stage_key,
+    term,
+)
 
 CLI = Path(visit_planner.cli.__file__).parent
 
@@ -35,6 +45,14 @@ def test_the_glossary_has_one_wording_per_term() -> None:
     assert [z for z, _ in ROLE_TERMS.values()] == ["基层干部", "村组干部", "网格员"]
     assert term("tier1_uncovered") == "一类户未覆盖 tier-1 uncovered"
     assert term("actor", "\n", english_first=True) == "by\n操作人"
+
+
+def test_plan_stages_are_printed_chinese_first_and_read_back_by_their_english_name() -> None:
+    assert list(PLAN_STAGES) == [
+        "validate", "overrides", "score", "assign", "explain", "check", "publish",
+    ]  # fmt: skip
+    assert plan_stage("assign") == "分配 / assign"
+    assert [plan_stage_key(plan_stage(k)) for k in PLAN_STAGES] == list(PLAN_STAGES)
 
 
 @pytest.mark.parametrize("module", sorted(CLI.glob("*.py")), ids=lambda p: p.name)

@@ -108,7 +108,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     def stage(name: str, seconds: float) -> None:
         console.print(f"  [green]✓[/] {seconds:6.1f} s  {name}", highlight=False)
 
-    console.print(f"[bold]plan 计划 {month}[/]" + (" (amend 修订)" if amend else ""))
+    console.print(f"[bold]计划 plan {month}[/]" + (" (修订 amend)" if amend else ""))
     outcome = run_plan(req, report=stage)
     print_plan_summary(outcome)
     result = outcome.solved.result
@@ -138,9 +138,9 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     """The published run, coverage, travel, churn against the previous run, overrides."""
     run, m = outcome.run, outcome.run.metrics
     console.print(
-        f"published 已发布: run {run.run_id[:12]} = {run.month} v{run.version} "
-        f"({run.kind} {RUN_KIND_ZH.get(run.kind, '')})\n"
-        f"plan hash 方案哈希 {run.plan_sha256[:16]}"
+        f"已发布 published: {term('run')} {run.run_id[:12]} = {run.month} v{run.version} "
+        f"({RUN_KIND_ZH.get(run.kind, '')} {run.kind})\n"
+        f"方案哈希 plan hash {run.plan_sha256[:16]}"
     )
     table = Table(term("tier"), term("households"), term("uncovered"))
     for t in (1, 2, 3):
@@ -153,14 +153,14 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     travel = float(m.get("travel_minutes_month") or 0.0)
     gap = m.get("gap")
     console.print(
-        f"travel 路途 {travel / 60:,.0f} h/month; gap 差距 "
-        + ("- (not proven / 未证明)" if gap is None else f"{float(gap):.3%}")
+        f"路途 travel {travel / 60:,.0f} h/month; 差距 gap "
+        + ("- (未证明 not proven)" if gap is None else f"{float(gap):.3%}")
     )
     print_coverage(outcome.solved.result.diagnostics)
     prev, versus = outcome.previous_run, outcome.versus_previous
     if prev is not None and versus is not None:
         console.print(
-            f"against 对比 {prev.month} v{prev.version} ({prev.run_id[:12]}):\n"
+            f"对比 against {prev.month} v{prev.version} ({prev.run_id[:12]}):\n"
             f"  {term('churn')}: {versus['churn_tier_unchanged']:.2%} "
             f"({int(versus['changed_tier_unchanged']):,} / {int(versus['tier_unchanged']):,}, "
             "类别未变 tier unchanged)\n"
@@ -181,8 +181,8 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         )
     print_problems(outcome.input_warnings)  # as `validate` words them: nothing left unsaid
     for w in outcome.warnings:
-        print_hanging(f"score 评分: {w}", style="yellow")
+        print_hanging(f"评分 score: {w}", style="yellow")
     print_shortfalls(outcome.solved.result.diagnostics)
     for note in outcome.notices:
-        print_hanging(f"note 提示: {note}", style="yellow")
-    console.print(f"files 文件: {outcome.run_dir}")
+        print_hanging(f"提示 note: {note}", style="yellow")
+    console.print(f"文件 files: {outcome.run_dir}")
