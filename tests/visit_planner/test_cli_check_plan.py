@@ -47,9 +47,9 @@ def test_greedy_plan_passes(greedy_files: Path, cli) -> None:
     plan = str(greedy_files / "plan.parquet")
     rc, out, err = cli("check-plan", "--plan", plan, *_inputs(greedy_files))
     assert rc == 0, err
-    assert "plan valid" in flat(out) and "0 violations 违规" in flat(out)
+    assert "方案通过校验 / plan valid: " in flat(out) and "0 处违规 violations" in flat(out)
     rows = pl.read_parquet(greedy_files / "plan.parquet").height
-    assert f"{rows:,} rows 行" in out and rows >= 1_000  # a thousands separator
+    assert f"{rows:,} 行 rows" in out and rows >= 1_000  # a thousands separator
 
 
 def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, cli) -> None:

@@ -56,12 +56,13 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     with Store.open(store_url(Workspace(ws / "ws"))) as s:
         v1, v2 = sorted(s.list_runs("2026-11"), key=lambda r: r.version)
     code, out, _ = cli("runs", "show", v2.run_id[:8], *home)
-    assert code == 0 and "verified" in out and "sha256" in out
+    assert code == 0 and "文件 files 校验一致 verified" in out and "sha256" in out
+    assert f"方案 run {v2.run_id}  2026-11 v2 (编制 plan, 当前 current)" in out
     status = v2.metrics["status"]
-    assert f"status 求解状态 {dict(optimal='最优', feasible='可行')[status]} {status}" in out
+    assert f"求解状态 status {dict(optimal='最优', feasible='可行')[status]} {status}" in out
     # Created at, in Beijing time (UTC+8) with its label in both languages, never UTC.
     beijing = (v2.created_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    assert f"created 创建 {beijing} (北京时间 Beijing time) by" in flat(out)
+    assert f"创建 created {beijing} (北京时间 Beijing time) 操作人 by" in flat(out)
     assert "UTC" not in out
     code, out, _ = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], *home)
     assert (

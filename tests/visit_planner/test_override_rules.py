@@ -203,12 +203,12 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     assert "line 3 (H0000002 → W_GONE)" in text and "worker W_GONE is not in this month" in text
     assert "line 4 (NOPE)" in text and "line 5 (H0000002)" in text and "needs worker_id" in text
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
-    assert "no overrides" in flat(out)  # nothing applied
+    assert "无调整 / no overrides" in flat(out)  # nothing applied
     active = ws.filter(pl.col("active"))["worker_id"][0]
     fine = _file(tmp_path, [good, {**gone, "worker_id": active}], "fine.csv")
     code, out, err = cli("overrides", "import", str(fine), *home)
     assert code == 0, err
-    assert "imported 已导入 2 override(s)" in flat(out)
+    assert "已导入 imported 2 条调整 override(s), 来自 from " in flat(out)
 
     # A second tier override of the same household, in the store or in the file, is refused.
     again = _file(tmp_path, [{**good, "tier": "2"}], "again.csv")

@@ -241,7 +241,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             bar.stop()
     print_assign_summary(result, out, inputs.warnings)
     console.print(
-        f"run 运行 {manifest.run_id[:12]}; plan hash 方案哈希 {manifest.plan_sha256[:16]}"
+        f"运行 run {manifest.run_id[:12]}; 方案哈希 plan hash {manifest.plan_sha256[:16]}"
     )
     if result.failed_townships:
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
@@ -273,12 +273,12 @@ def print_assign_summary(
         else 0.0
     )
     bound = "-" if result.bound is None else f"{result.bound:,.1f}"
-    gap = "- (not proven / 未证明)" if result.gap is None else f"{result.gap:.3%}"
+    gap = "- (未证明 / not proven)" if result.gap is None else f"{result.gap:.3%}"
     console.print(
-        f"travel 路途 {travel / 60:,.0f} h/month; visit hours 走访工时 {hours:,.0f} h/month\n"
-        f"objective 目标值 {result.objective:,.1f}; proven bound 下界 {bound}\n"
-        f"gap 差距 {gap}\n"  # its own line: "- (not proven / 未证明)" is never split at 80 columns
-        f"{diag.height} townships 乡镇 in {result.seconds:.1f} s"
+        f"路途 travel {travel / 60:,.0f} h/month; 走访工时 visit hours {hours:,.0f} h/month\n"
+        f"目标值 objective {result.objective:,.1f}; 下界 proven bound {bound}\n"
+        f"差距 gap {gap}\n"  # its own line: "- (未证明 / not proven)" is never split at 80 columns
+        f"{diag.height} 个乡镇 townships, 用时 in {result.seconds:.1f} s"
     )
     print_coverage(diag)
     failed = diag.filter(pl.col("error").is_not_null()) if "error" in diag.columns else diag.clear()
@@ -296,7 +296,7 @@ def print_assign_summary(
     print_shortfalls(diag)
     print_input_notes(warnings, [issue.message for issue in result.issues])
     console.print(
-        f"wrote 输出 {out}/:\n  plan, diagnostics, explanations, worker_loads (.parquet),\n"
+        f"已输出 wrote {out}/:\n  plan, diagnostics, explanations, worker_loads (.parquet),\n"
         "  townships/, manifest.json",
         highlight=False,
     )

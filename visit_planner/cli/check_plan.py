@@ -171,13 +171,14 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         _write_atomic(violations_frame(result.violations), out)
     if result.valid:
         console.print(
-            f"[green]plan valid / 方案通过校验[/]: {result.plan_rows:,} rows 行, 0 violations 违规",
+            f"[green]方案通过校验 / plan valid[/]: {result.plan_rows:,} 行 rows, "
+            "0 处违规 violations",
             highlight=False,
         )
         return
-    table = Table(title="violations by kind / 违规类型统计")
-    for col in ("kind\n类型", "count\n数量", "rule broken\n违反的规则"):
-        table.add_column(col, justify="right" if col.startswith("count") else "left")
+    table = Table(title="违规类型统计 / violations by kind")
+    for col in ("类型\nkind", "数量\ncount", "违反的规则\nrule broken"):
+        table.add_column(col, justify="right" if col.endswith("count") else "left")
     for kind, count, zh, en in result.summary.iter_rows():
         table.add_row(kind, f"{count:,}", f"{zh}\n{en}")
     console.print(table)

@@ -122,7 +122,8 @@ def dashboard(
         for line in exposure_warning(address, port).splitlines():
             print_hanging(line, err_console, style="bold red")
     err_console.print(
-        f"dashboard 仪表盘: http://{address}:{port} (workspace {resolve_workspace(home).root})",
+        f"仪表盘 dashboard: http://{address}:{port} "
+        f"(工作区 workspace {resolve_workspace(home).root})",
         highlight=False,
     )
     # Become the server (no child to orphan: a signal to this process reaches Streamlit).

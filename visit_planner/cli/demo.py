@@ -154,9 +154,9 @@ def demo_cmd(
     _step(10, "仪表盘 / dashboard", "dashboard")
     password = _demo_account(ws)
     console.print(
-        f"sign in 登录: {DEMO_ACCOUNT} / {password}\n"
+        f"登录 sign in: {DEMO_ACCOUNT} / {password}\n"
         "  全州计划员账号, 密码仅显示一次 (a planner of the whole prefecture;\n"
-        "  the password is shown once) — Ctrl-C stops the dashboard 停止仪表盘",
+        "  the password is shown once) — Ctrl-C 停止仪表盘 stops the dashboard",
         highlight=False,
     )
     from visit_planner.cli.dashboard import dashboard

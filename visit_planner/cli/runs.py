@@ -92,16 +92,21 @@ def _reader(workspace: Workspace, run: RunRow) -> RunReader:
 # --------------------------------------------------------------------------- runs
 
 
-def _status(status: str, sep: str = " ") -> str:
-    """``rolled_back 已回滚``: the stored status with its Chinese."""
+def _status(status: str, sep: str = " ", *, zh_first: bool = False) -> str:
+    """``rolled_back 已回滚``: the stored status with its Chinese (``已回滚 rolled_back`` in a
+    line; English first in the runs table, whose headers read English over Chinese)."""
     zh = RUN_STATUS_ZH.get(status)
-    return status if zh is None else f"{status}{sep}{zh}"
+    if zh is None:
+        return status
+    return f"{zh}{sep}{status}" if zh_first else f"{status}{sep}{zh}"
 
 
-def _kind(kind: str, sep: str = " ") -> str:
-    """``amend 修订``: the stored kind with its Chinese."""
+def _kind(kind: str, sep: str = " ", *, zh_first: bool = False) -> str:
+    """``amend 修订``: the stored kind with its Chinese (Chinese first with ``zh_first``)."""
     zh = RUN_KIND_ZH.get(kind)
-    return kind if zh is None else f"{kind}{sep}{zh}"
+    if zh is None:
+        return kind
+    return f"{zh}{sep}{kind}" if zh_first else f"{kind}{sep}{zh}"
 
 
 @runs_app.command("list")
@@ -138,7 +143,7 @@ def runs_list(
             else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
             style=style,
         )  # fmt: skip
-    console.print(table if rows else "no runs yet / 尚无方案")
+    console.print(table if rows else "尚无方案 / no runs yet")
 
 
 @runs_app.command("show")
@@ -158,28 +163,28 @@ def runs_show(
     bad = reader.verify()
     m = row.metrics
     lines = [
-        f"run {row.run_id}  {row.month} v{row.version} ({_kind(row.kind)}, {_status(row.status)})",
-        f"created 创建 {clock.shown_both(row.created_at)} {term('actor', english_first=True)} "
-        f"{row.created_by}",
-        f"model 模型 version {row.model_version}; code 程序版本 {row.code_version}",
-        f"policy 政策 sha256 {row.policy_sha256[:16]}; plan hash 方案哈希 {row.plan_sha256[:16]}",
-        "files 文件 "
-        + ("verified 校验一致" if not bad else f"CHANGED 已被修改: {', '.join(bad[:5])}"),
-        f"households 农户数 {m.get('households', 0):,}; tier-1 uncovered 一类户未覆盖 "
+        f"{term('run')} {row.run_id}  {row.month} v{row.version} "
+        f"({_kind(row.kind, zh_first=True)}, {_status(row.status, zh_first=True)})",
+        f"创建 created {clock.shown_both(row.created_at)} {term('actor')} {row.created_by}",
+        f"模型 model 版本 version {row.model_version}; 程序版本 code {row.code_version}",
+        f"政策 policy sha256 {row.policy_sha256[:16]}; 方案哈希 plan hash {row.plan_sha256[:16]}",
+        "文件 files "
+        + ("校验一致 verified" if not bad else f"已被修改 CHANGED: {', '.join(bad[:5])}"),
+        f"{term('households')} {m.get('households', 0):,}; {term('tier1_uncovered')} "
         f"{m.get('tier1_uncovered', 0):,}",
-        f"travel 路途 {float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; "
-        f"status 求解状态 {status_words(m.get('status'))}",
+        f"路途 travel {float(m.get('travel_minutes_month') or 0) / 60:,.0f} h/month; "
+        f"求解状态 status {status_words(m.get('status'))}",
     ]
     for name, info in sorted(row.inputs.items()):
         lines += [
-            f"input 输入 {name}: sha256 {str(info.get('sha256'))[:16]}",
+            f"输入 input {name}: sha256 {str(info.get('sha256'))[:16]}",
             f"  {info.get('path')}",
         ]
     if row.parent_run_id:
-        lines.append(f"amends 修订自 {row.parent_run_id[:12]}")
+        lines.append(f"修订自 amends {row.parent_run_id[:12]}")
     for o in outcomes:
         lines.append(f"{term('override')} #{o.override_id}: {outcome_words(o.outcome)} {o.reason}")
-    lines.append(f"files 文件: {reader.root}")
+    lines.append(f"文件 files: {reader.root}")
     for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
         print_hanging(line.rstrip(), console, rest="  ")
     print_shortfalls(reader.diagnostics())  # each short township by name, and what would cover it
@@ -248,7 +253,7 @@ def runs_diff(
     )
     if out is not None:
         diff.write_csv(out)
-        console.print(f"wrote 输出 {out}")
+        console.print(f"已输出 wrote {out}")
 
 
 @runs_app.command("rollback")
@@ -266,7 +271,7 @@ def runs_rollback(
     with _store(home, store_url) as (store, _):
         target = store.get_run(to)
         row = store.rollback(month, target.run_id, actor=current_actor(), reason=reason)
-    console.print(f"current 当前: {row.run_id[:12]} = {row.month} v{row.version}")
+    console.print(f"当前 current: {row.run_id[:12]} = {row.month} v{row.version}")
 
 
 @runs_app.command("export")
@@ -410,13 +415,13 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
         problems = check_new_override(candidate, households, workers, settings, today=date.today())
         if problems:
             raise StoreError(
-                f"override refused 调整被拒绝 ({kind} {household}): " + "; ".join(problems)
+                f"调整被拒绝 override refused ({kind} {household}): " + "; ".join(problems)
             )
         row = store.add_override(
             kind, household, author=author, reason=reason, worker_id=worker, tier=tier,
             field=field, value=value, evidence=evidence, expires_on=expires_on,
         )  # fmt: skip
-    console.print(f"added 已新增 override #{row.id} ({row.kind} {row.household_id})")
+    console.print(f"已新增 added {term('override')} #{row.id} ({row.kind} {row.household_id})")
 
 
 @overrides_app.command("import")
@@ -497,7 +502,7 @@ def overrides_import(
             today=today,
         )  # fmt: skip
     console.print(
-        f"imported 已导入 {len(rows)} override(s) from {file}: "
+        f"已导入 imported {len(rows)} 条调整 override(s), 来自 from {file}: "
         + ", ".join(f"#{r.id}" for r in rows)
     )
 
@@ -541,7 +546,7 @@ def overrides_list(
     with _store(home, store_url) as (store, _):
         rows = store.list_overrides(status=None if all_ else "active")
     if not rows:
-        console.print("no overrides / 无调整")
+        console.print("无调整 / no overrides")
         return
     for o in rows:
         for line in _override_lines(o):
@@ -558,7 +563,7 @@ def overrides_revoke(
     """Revoke an override (撤销调整); audited."""
     with _store(home, store_url) as (store, _):
         row = store.revoke_override(override_id, current_actor(), reason)
-    console.print(f"revoked 已撤销 override #{row.id}")
+    console.print(f"已撤销 revoked {term('override')} #{row.id}")
 
 
 @overrides_app.command("export-corrections")
@@ -594,8 +599,10 @@ def overrides_export_corrections(
     elif out.suffix.lower() == ".parquet":
         frame.write_parquet(out)
     else:
-        raise PlanFileError(f"{out}: use a .csv or .parquet file name")
-    console.print(f"wrote 输出 {frame.height} corrections 更正 to {out}")
+        raise PlanFileError(
+            f"{out}: 输出文件须为 .csv 或 .parquet (use a .csv or .parquet file name)"
+        )
+    console.print(f"已输出 wrote {frame.height} 条更正 corrections, 目录 to {out}")
 
 
 # --------------------------------------------------------------------------- audit, store
@@ -628,7 +635,7 @@ def audit_list(
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
     if not entries:
-        console.print("no entries yet / 尚无记录")
+        console.print("尚无记录 / no entries yet")
         return
     # One short block per entry rather than a table: a subject (a run id of 32 characters)
     # stays whole on its own line, to be copied, at any width; nothing is folded or cut.
@@ -658,8 +665,8 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
     workspace = resolve_workspace(home).ensure()
     result = Store.upgrade(resolve_url(workspace, store_url), actor=current_actor())
     console.print(
-        f"store schema 数据库版本: {result.before or 'empty'} → {result.after}"
-        + ("" if result.changed else " (already current 已是最新)")
+        f"数据库版本 store schema: {result.before or '空 empty'} → {result.after}"
+        + ("" if result.changed else " (已是最新 already current)")
     )
 
 
@@ -676,4 +683,4 @@ def store_unlock(
     """
     with _store(home, store_url) as (store, _):
         holder = store.force_release_month_lock(month, actor=current_actor(), reason=reason)
-    console.print(f"released 已解除: {holder}" if holder else f"{month} was not locked 未锁定")
+    console.print(f"已解除 released: {holder}" if holder else f"{month} 未锁定 was not locked")

@@ -81,7 +81,7 @@ def _read_password() -> str:
     """One password from standard input: typed without echo at a terminal, else the first
     line (its line ending removed, nothing else)."""
     if sys.stdin.isatty():
-        return getpass.getpass("password 密码: ")
+        return getpass.getpass("密码 password: ")
     return sys.stdin.readline().rstrip("\r\n")
 
 
@@ -139,7 +139,7 @@ def users_add(  # noqa: PLR0917  (Typer options)
             email=email,
         )
     mail = f", {row.email}" if row.email else ""
-    console.print(f"added 已新增 {row.username}: {row.role}, {row.scope}{mail}", highlight=False)
+    console.print(f"已新增 added {row.username}: {row.role}, {row.scope}{mail}", highlight=False)
     if not password_stdin:
         _show_once(row.username, password)
 
@@ -198,7 +198,7 @@ def users_disable(
     """
     with _store(home, store_url) as store:
         row = store.disable_user(username, current_actor(), reason)
-    console.print(f"disabled 已停用 {row.username}", highlight=False)
+    console.print(f"已停用 disabled {row.username}", highlight=False)
 
 
 @users_app.command("reset-password")
@@ -218,7 +218,8 @@ def users_reset_password(
     with _store(home, store_url) as store:
         row = store.reset_password(username, password, current_actor())
     console.print(
-        f"password reset 密码已重置 for {row.username}; failed logins and lock cleared",
+        f"密码已重置, 登录失败次数与锁定已清除 / password reset for {row.username}; failed logins "
+        "and lock cleared",
         highlight=False,
     )
     if not password_stdin:
