@@ -22,18 +22,18 @@ class OutputError(VisitPlannerError):
 def check_output_dir(out: Path, *, overwrite: bool, marker: str) -> None:
     """Refuse ``out`` unless it is absent, empty, or (with ``overwrite``) our own output."""
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: is a file, not a directory (输出路径是文件, 需要目录)")
+        raise OutputError(f"{out}: 输出路径是文件, 需要目录 (is a file, not a directory)")
     if not out.is_dir() or not any(out.iterdir()):
         return
     if not overwrite:
         raise OutputError(
-            f"{out}: the directory is not empty; pass --overwrite to replace its contents "
-            "(输出目录非空; 如需覆盖请加 --overwrite)"
+            f"{out}: 输出目录非空; 如需覆盖请加 --overwrite (the directory is not empty; pass "
+            "--overwrite to replace its contents)"
         )
     if not (out / marker).is_file():
         raise OutputError(
-            f"{out}: not empty and has no {marker}, so it is not this tool's output; "
-            "refusing to delete its contents (目录内容非本工具输出, 拒绝覆盖)"
+            f"{out}: 目录内容非本工具输出, 拒绝覆盖 (not empty and has no {marker}, so it is "
+            "not this tool's output; refusing to delete its contents)"
         )
 
 

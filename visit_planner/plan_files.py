@@ -34,7 +34,7 @@ class PlanPaths:
 def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
     """Read a table that is not a contract table (a published plan) and check its columns."""
     if not path.is_file():
-        raise PlanFileError(f"{path}: file not found (找不到文件)")
+        raise PlanFileError(f"{path}: 找不到文件 (file not found)")
     try:
         frame = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files
@@ -42,6 +42,7 @@ def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise PlanFileError(
-            f"{path}: the {name} file lacks column(s) {', '.join(missing)} (缺少列)"
+            f"{path}: 缺少列 {', '.join(missing)} (the {name} file lacks column(s) "
+            f"{', '.join(missing)})"
         )
     return frame

@@ -28,6 +28,7 @@ from pydantic import (
 
 from assignment.domain import Area, AssignmentSettings, Role, TierSettings
 from visit_planner.errors import PolicyError
+from visit_planner.vocabulary import zh_en
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -155,25 +156,26 @@ def rule_condition_problem(when: str) -> str | None:
         expr = pl.sql_expr(when)
         columns = expr.meta.root_names()
     except Exception as exc:  # polars raises several kinds for bad SQL
-        return f"not a polars SQL condition: {exc} (条件表达式无法解析)"
+        return f"条件表达式无法解析 (not a polars SQL condition: {exc})"
     audit = sorted(set(columns) & set(AUDIT_ONLY))
     if audit:
         return (
-            f"{', '.join(audit)}: audit-only column(s), never used to decide a tier "
-            "(民族、性别仅用于公平性审计, 不得用于定级)"
+            f"民族、性别仅用于公平性审计, 不得用于定级 ({', '.join(audit)}: audit-only "
+            "column(s), never used to decide a tier)"
         )
     unknown = sorted(set(columns) - set(HOUSEHOLDS))
     if unknown:
         return (
-            f"unknown column(s) {', '.join(unknown)}: a rule reads the households table's "
-            f"columns (未知列; known: {', '.join(c for c in HOUSEHOLDS if c not in AUDIT_ONLY)})"
+            f"未知列 {', '.join(unknown)} (unknown column(s) {', '.join(unknown)}: a rule reads "
+            "the households table's columns; known: "
+            f"{', '.join(c for c in HOUSEHOLDS if c not in AUDIT_ONLY)})"
         )
     try:
         dtype = pl.DataFrame(schema=HOUSEHOLDS).select(expr.alias("m")).schema["m"]
     except Exception as exc:  # type errors surface on evaluation
-        return f"cannot be evaluated on the households columns: {exc} (条件无法计算)"
+        return f"条件无法计算 (cannot be evaluated on the households columns: {exc})"
     if dtype != pl.Boolean:
-        return f"not a true/false condition (got {dtype}) (条件须为真/假)"
+        return f"条件须为真/假 (not a true/false condition: its values are {dtype})"
     return None
 
 
@@ -258,6 +260,9 @@ def _policy_rule(error: ErrorDetails) -> str:
         zh, en = _KIND_OF_VALUE[of]
         return f"类型错误, 须为{zh} (must be {en}"
     message = error["msg"].removeprefix("Value error, ")  # a validator's own sentence
+    own = zh_en(message)  # a rule condition's problem is worded 中文 (English) already
+    if own is not None:
+        return f"{own[0]} ({own[1]}"
     return f"取值无效 ({message}"
 
 

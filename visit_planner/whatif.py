@@ -91,13 +91,15 @@ def _workers(reader: RunReader, township_id: str, changes: Changes) -> pl.DataFr
     stored = reader.inputs(township_id)["workers"]
     households = reader.inputs(township_id)["households"]
     if stored is None or households is None:
-        raise VisitPlannerError(f"{reader.root}: township {township_id} has no stored inputs")
+        raise VisitPlannerError(
+            f"{reader.root}: 乡镇没有保存的输入 (township {township_id} has no stored inputs)"
+        )
     workers = stored.filter(pl.col("township_id") == township_id)
     known = set(workers["worker_id"].to_list())
     unknown = sorted((set(changes.hours) | set(changes.remove)) - known)
     if unknown:
         raise VisitPlannerError(
-            f"worker(s) {', '.join(unknown)} not in township {township_id} (人员不在该乡镇)"
+            f"人员不在该乡镇 (worker(s) {', '.join(unknown)} not in township {township_id})"
         )
     for wid, hours in changes.hours.items():
         if hours < 0:
@@ -162,7 +164,7 @@ def what_if(run_dir: Path, township_id: str, changes: Changes, *, month: str) ->
     start = time.perf_counter()
     reader = RunReader(run_dir)
     if township_id not in reader.townships():
-        raise VisitPlannerError(f"{township_id}: not in this run (乡镇不在方案中)")
+        raise VisitPlannerError(f"{township_id}: 乡镇不在方案中 (not in this run)")
     stored = reader.inputs(township_id)
     households = stored["households"]
     assert households is not None

@@ -166,7 +166,9 @@ def test_townships_filter_and_errors(run_dir: Path, tmp_path: Path) -> None:
 def test_a_file_as_out_is_refused_before_any_work(run_dir: Path, tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("mine", "utf-8")
-    with pytest.raises(OutputError, match=r"afile: is a file, not a directory"):
+    with pytest.raises(
+        OutputError, match=r"afile: 输出路径是文件, 需要目录 \(is a file, not a directory\)"
+    ):
         export_visit_lists(run_dir, afile, month="2026-11")
     assert afile.read_text("utf-8") == "mine"
 

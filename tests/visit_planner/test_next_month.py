@@ -331,8 +331,10 @@ def test_a_published_plan_of_another_month_is_refused(tmp_path: Path, cli) -> No
             assert code == 0, err
             continue
         assert code == 2 and "Traceback" not in err
-        assert "this plan is of 2026-12, the data of 2027-01" in flat(err)
-        assert "方案月份与数据月份不符" in flat(err)
+        assert (
+            "plan.parquet: 方案月份与数据月份不符 (this plan is of 2026-12, the data of 2027-01"
+            in flat(err)
+        )
         assert not out.exists()
 
 

@@ -35,7 +35,7 @@ def county_households(
     ``scores`` and the probabilities kept; every household must have its score."""
     hh = households.filter(pl.col("county_id") == county_id)
     if hh.height == 0:
-        raise VisitPlannerError(f"county {county_id}: no households in the data (县无农户)")
+        raise VisitPlannerError(f"县无农户 (county {county_id}: no households in the data)")
     joined = hh.join(
         scores.select(
             "household_id",
@@ -62,7 +62,7 @@ def largest_county(households: pl.DataFrame) -> str:
         households.group_by("county_id").len().sort(["len", "county_id"], descending=[True, False])
     )
     if counts.height == 0:
-        raise VisitPlannerError("no households (无农户)")
+        raise VisitPlannerError("无农户 (no households)")
     return str(counts["county_id"][0])
 
 

@@ -107,7 +107,7 @@ def export_visit_lists(
     ``overwrite``) an earlier export, replaced whole (see the module docstring).
     """
     if not _MONTH.match(month):
-        raise PlanFileError(f"month must be YYYY-MM, got {month!r} (月份格式应为 YYYY-MM)")
+        raise PlanFileError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
     check_output_dir(out, overwrite=overwrite, marker=CSV_NAME)
     reader = RunReader(run_dir)
     known = reader.townships()
@@ -115,7 +115,7 @@ def export_visit_lists(
     missing = sorted(set(chosen) - set(known))
     if missing:
         raise PlanFileError(
-            f"{run_dir}: township(s) not in this run: {', '.join(missing)} (乡镇不在方案中)"
+            f"{run_dir}: 乡镇不在方案中 (township(s) not in this run: {', '.join(missing)})"
         )
     parts = [township_rows(reader, tw) for tw in chosen]
     rows = pl.concat([p[0] for p in parts])

@@ -169,7 +169,7 @@ def parse_month(month: str) -> tuple[int, int]:
     """Year and month of ``YYYY-MM``; ValueError (bilingual) for anything else."""
     m = _MONTH.match(month)
     if m is None:
-        raise ValueError(f"month must be YYYY-MM, got {month!r} (月份格式应为 YYYY-MM)")
+        raise ValueError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -282,20 +282,25 @@ def read_month(directory: Path) -> MonthData:
     if not truth_path.is_file():
         raise ContractError(
             [
-                f"{truth_path}: missing; the next month continues the generator's risk process "
-                "and needs the truth table that `visit-planner generate` writes (缺少 truth)"
+                f"{truth_path}: 缺少 truth (missing; the next month continues the generator's "
+                "risk process and needs the truth table that `visit-planner generate` writes)"
             ]
         )
     truth = pl.read_parquet(truth_path)
     missing = [c for c in _TRUTH_COLUMNS if c not in truth.columns]
     if missing:
-        raise ContractError([f"{truth_path}: missing column(s) {', '.join(missing)}"])
+        raise ContractError([
+            f"{truth_path}: 真值表缺少列 (missing column(s) {', '.join(missing)})"
+        ])  # fmt: skip
     truth = truth.select(_TRUTH_COLUMNS)
     uncovered = inputs.households.join(truth, on="household_id", how="anti")
     if uncovered.height:
         ids = ", ".join(uncovered["household_id"].head(5).to_list())
         raise ContractError(
-            [f"{truth_path}: no truth row for {uncovered.height} household(s), e.g. {ids}"]
+            [
+                f"{truth_path}: 农户缺少真值 (no truth row for {uncovered.height} "
+                f"household(s), e.g. {ids})"
+            ]
         )
     info = MonthInfo.read(directory)
     if info is None:
@@ -344,7 +349,7 @@ def read_previous_plan(path: Path) -> PreviousPlan:
     dup = pairs.filter(pl.col("household_id").is_duplicated())
     if dup.height:
         ids = ", ".join(dup["household_id"].unique().sort().head(5).to_list())
-        raise PlanFileError(f"{path}: household(s) assigned twice: {ids} (重复分配)")
+        raise PlanFileError(f"{path}: 重复分配 (household(s) assigned twice: {ids})")
     return PreviousPlan(pairs, file_sha256(path), _run_month(path))
 
 
@@ -364,8 +369,8 @@ def check_plan_month(data: MonthData, plan: PreviousPlan, path: Path) -> None:
     label (a new user's audit: November's pairs relabelled December, without a word)."""
     if plan.month is not None and plan.month != data.info.month:
         raise PlanFileError(
-            f"{path}: this plan is of {plan.month}, the data of {data.info.month}; give the "
-            f"plan published for {data.info.month} (方案月份与数据月份不符)"
+            f"{path}: 方案月份与数据月份不符 (this plan is of {plan.month}, the data of "
+            f"{data.info.month}; give the plan published for {data.info.month})"
         )
 
 
@@ -555,9 +560,9 @@ def _previous_pairs(
         )
         if pairs.height and not known.height:
             raise PlanFileError(
-                "the previous plan names none of this prefecture's households and workers; "
-                "pass the plan.parquet of a run made from this month's directory "
-                "(上月方案与本月数据不符)"
+                "上月方案与本月数据不符 (the previous plan names none of this prefecture's "
+                "households and workers; pass the plan.parquet of a run made from this month's "
+                "directory)"
             )
         changes["previous_dropped_unknown"] = pairs.height - known.height
         pairs = known
