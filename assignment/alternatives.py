@@ -71,7 +71,7 @@ def alternatives(
     )
     row = plan.filter(pl.col("household_id") == household_id)
     if row.height == 0:
-        raise InputError(f"household {household_id!r} is not in the plan (农户不在方案中)")
+        raise InputError(f"农户不在方案中 (household {household_id!r} is not in the plan)")
     current = row.row(0, named=True)
     w0 = current["worker_id"]
     risk = _risk_of(inputs)

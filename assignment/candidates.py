@@ -77,8 +77,8 @@ def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
         ids = dup["household_id"].cast(pl.String).unique().sort().to_list()
         shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
         raise InputError(
-            f"previous assignment: {len(ids)} household(s) with several workers in the same "
-            f"month, which is ambiguous (上月分配中同一农户同月有多名人员): {shown}"
+            f"previous assignment: 上月分配中同一农户同月有多名人员 ({len(ids)} household(s) "
+            f"with several workers in the same month, which is ambiguous): {shown}"
         )
     return (
         previous.sort(keys, descending=[False] + [True] * (len(keys) - 1))

@@ -76,7 +76,7 @@ def _tokens(text: str, stem: str) -> tuple[np.ndarray, np.ndarray, int]:
                 values.append(float(token))
             except ValueError:
                 raise OrlibFormatError(
-                    f"{stem}: line {no}: {token!r} is not a number (不是数字)"
+                    f"{stem}: 第 {no} 行: 不是数字 (line {no}: {token!r} is not a number)"
                 ) from None
             lines.append(no)
         if values and not first:
@@ -93,17 +93,17 @@ def _instances(
     for k in range(count):
         if start and pos >= len(tokens):
             raise OrlibFormatError(
-                f"{stem}: line {int(lines[0])} gives a count of {count} instances, but the "
-                f"file ends after {k} (实例数与内容不符)"
+                f"{stem}: 实例数与内容不符 (line {int(lines[0])} gives a count of {count} "
+                f"instances, but the file ends after {k})"
             )
         inst, pos = _parse_one(tokens, lines, pos, f"{stem}-{k + 1}" if start else stem)
         out.append(inst)
     if pos != len(tokens):
         noun = "instance" if count == 1 else "instances"
         raise OrlibFormatError(
-            f"{stem}: {len(tokens) - pos} numbers left over from {_line_of(lines, pos)} after "
-            f"{count} {noun}{'' if start else ' (a file without a leading count)'} "
-            "(多余的数字)"
+            f"{stem}: 多余的数字 ({len(tokens) - pos} numbers left over from "
+            f"{_line_of(lines, pos)} after {count} {noun}"
+            f"{'' if start else ', a file without a leading count'})"
         )
     return out
 
@@ -144,7 +144,7 @@ def read_gap(path: Path) -> list[GapInstance]:
     except OSError as exc:
         raise OrlibFormatError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise OrlibFormatError(f"{path}: not UTF-8 text (文件编码无法识别)") from None
+        raise OrlibFormatError(f"{path}: 文件编码无法识别 (not UTF-8 text)") from None
     try:
         return parse_gap(text, path.stem)
     except OrlibFormatError as exc:
