@@ -349,8 +349,8 @@ def _data_for_check(
     current = [r for r in store.list_runs() if r.status == "current"]
     if not current:
         raise PlanFileError(
-            "no published run to check the override against: pass --data DIR (the month's "
-            "input directory) (请用 --data 指定数据目录)"
+            "尚无已发布方案可供核对调整, 请用 --data 指定数据目录 (no published run to check "
+            "the override against: pass --data DIR, the month's input directory)"
         )
     newest = max(current, key=lambda r: (r.month, r.version))
     reader = _reader(workspace, newest)
