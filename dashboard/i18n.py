@@ -21,7 +21,7 @@ import polars as pl
 from visit_planner import clock
 from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
-from visit_planner.vocabulary import SOLVE_STATUS
+from visit_planner.vocabulary import SOLVE_STATUS, zh_en
 
 if TYPE_CHECKING:
     from visit_planner.whatif import Changes
@@ -897,12 +897,6 @@ def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-_EN_THEN_ZH: Final = re.compile(
-    r"(?P<en>[^\u4e00-\u9fff]*\S)\s*\((?P<zh>[^()]*[\u4e00-\u9fff][^()]*)\)"
-)
-"""An error written ``English (中文)`` (the store's, the run reader's), not ``中文 / English``."""
-
-
 def error_text(exc: BaseException, lang: Lang) -> str:
     """The page's message for a refused request: the error's own text (errors of this
     project are written in both languages) as a :func:`notice`."""
@@ -912,17 +906,18 @@ def error_text(exc: BaseException, lang: Lang) -> str:
 def notice(text: str, lang: Lang) -> str:
     """A refusal or withholding (out of scope, sensitive fields, not for the role) as the
     page says it: one sentence that says why, with no heading before it, in the page's
-    language - ``中文 / English`` by the switch (:func:`pick`); ``English (中文)``, whose
-    Chinese is a summary, as ``中文（English）`` (Chinese first, the details alongside) or the
-    English - ended as a sentence, places named."""
+    language - ``中文 / English`` by the switch (:func:`pick`); an error's ``中文 (English)``
+    (:func:`~visit_planner.vocabulary.zh_en`), whose Chinese is a summary, as
+    ``中文（English）`` (Chinese first, the details alongside) or the English - ended as a
+    sentence, places named."""
     text = text.strip()
-    both = _EN_THEN_ZH.fullmatch(text) if " / " not in text else None
+    both = zh_en(text) if " / " not in text else None
     if both is None:
         said = pick(text, lang)
     elif lang == "zh":
-        said = named(f"{both['zh'].strip()}（{both['en']}）", lang)
+        said = named(re.sub(r" \((.*)\)$", r"（\1）", text, flags=re.DOTALL), lang)
     else:
-        said = named(both["en"], lang)
+        said = named(both[1], lang)
     if lang == "en" and said[:1].islower():
         said = said[0].upper() + said[1:]
     if said and said[-1] not in "。.！!？?":

@@ -261,13 +261,19 @@ def test_a_refusal_is_one_sentence_in_the_pages_language() -> None:
     refusal = ValueError("您的辖区内没有农户 H1 / no household H1 in your jurisdiction")
     assert i18n.error_text(refusal, "zh") == "您的辖区内没有农户 H1。"
     assert i18n.error_text(refusal, "en") == "No household H1 in your jurisdiction."
-    # the store's "English (中文)": Chinese first with the details alongside, or the English
-    store = ValueError("run abc is already the current run of 2026-11 (已是当前方案)")
+    # the errors' "中文 (English)" (vocabulary.zh_en): as written, or the English, with its file
+    store = ValueError("已是当前方案 (run abc is already the current run of 2026-11)")
     assert (
         i18n.error_text(store, "zh")
         == "已是当前方案（run abc is already the current run of 2026-11）。"
     )
     assert i18n.error_text(store, "en") == "Run abc is already the current run of 2026-11."
+    empty = ValueError("/d/households.csv: 没有农户 (the households table has no rows)")
+    assert (
+        i18n.error_text(empty, "zh")
+        == "/d/households.csv: 没有农户（the households table has no rows）。"
+    )
+    assert i18n.error_text(empty, "en") == "/d/households.csv: the households table has no rows."
     # one pair whose Chinese has its own "; " (a conflicting override) stays one pair
     conflict = "冲突: 已指定; 如需更改, 请先撤销 #2 / conflicts: pinned; revoke #2 first"
     assert i18n.notice(conflict, "en") == "Conflicts: pinned; revoke #2 first."
