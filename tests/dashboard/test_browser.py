@@ -312,7 +312,9 @@ def test_the_main_tables_are_readable_on_a_1366_px_laptop(
     model versions' calibration error, behind a sideways scroll that showed nothing of itself.
     Now every main table's key columns are on screen, inside the window, in both languages."""
     with Store.for_workspace(site.workspace) as store:  # a correction to list
-        store.add_override("tier", site.other_household, author="planner1", reason="笔记本", tier=1)
+        store.add_override(
+            "tier", site.county_household, author="planner1", reason="笔记本", tier=1
+        )
     context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
     context.on("request", lambda request: requests_made.append(request.url))
     page = context.new_page()
