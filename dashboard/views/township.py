@@ -17,13 +17,13 @@ PUBLISHED = "_whatif_published"  # (run id, version) of an amendment just publis
 ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_tier")
+st.title(t("page_township", lang))  # above a refusal too, as on the other pages
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
     requested = st.query_params.get("township")
     if requested and requested not in towns:
         ctx.data.township(ctx.month, requested)  # the data layer says why (out of scope ...)
 if not towns:
-    st.title(t("page_township", lang))
     st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label(lang)))
     st.stop()
 if requested in towns and st.session_state.get("_township_param") != requested:
@@ -31,7 +31,6 @@ if requested in towns and st.session_state.get("_township_param") != requested:
     st.session_state["_township_param"] = requested
 if st.session_state.get("township") not in towns:
     st.session_state["township"] = towns[0]
-st.title(t("page_township", lang))
 tw = st.selectbox(
     t("choose_township", lang),
     towns,

@@ -409,6 +409,7 @@ def test_refusals_are_one_sentence_in_the_pages_language(site: Site) -> None:
         for lang in ("zh", "en"):
             at = go(sign_in(username, query={**query, "lang": lang}), page, lang)
             assert not at.exception
+            assert [x.value for x in at.title] == [i18n.t(f"page_{page}", lang)]  # then why
             [message] = [e.value for e in at.error]
             if lang == "zh":
                 assert is_one_chinese_sentence(message), message
