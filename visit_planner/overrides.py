@@ -17,8 +17,6 @@ refuses such input already when the override is added.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +36,7 @@ from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
     cast_to_contract,
+    csv_line_problem,
     csv_text,
     read_raw,
     unreadable_reason,
@@ -487,39 +486,20 @@ def read_override_file(path: Path) -> pl.DataFrame:
     except Exception as exc:  # polars raises many kinds on malformed files
         why = _csv_problem(path) if path.suffix.lower() == ".csv" else None
         raise ContractError([
-            f"{path}: 无法读取调整文件 / cannot read the override file: "
+            f"{path}: 无法读取调整文件 (cannot read the override file): "
             + (why or unreadable_reason(path, exc))
         ]) from None  # fmt: skip
 
 
 def _csv_problem(path: Path) -> str | None:
-    """The first line of a CSV file that cannot be parsed, and why (None: not found)."""
+    """The first line of a CSV override file that cannot be parsed, and why (None: not
+    found): the contracts' reading (:func:`~visit_planner.contracts.reader.csv_line_problem`),
+    an empty file told which columns its first line must name."""
     text = csv_text(path)
     if not text.strip():
-        return (
-            "文件为空, 第 1 行须为列名 / the file is empty: line 1 must name the columns ("
-            + ",".join(OVERRIDE_FILE_COLUMNS)
-            + ")"
-        )
-    reader = csv.reader(io.StringIO(text), strict=True)
-    header: list[str] | None = None
-    start = 1
-    try:
-        for row in reader:
-            if header is None:
-                header = row
-            elif row and len(row) != len(header):
-                return (
-                    f"第 {start} 行有 {len(row)} 个字段, 列名有 {len(header)} 个 / line {start} "
-                    f"has {len(row)} fields, the header {len(header)} (a missing or extra comma?)"
-                )
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        return (
-            f"第 {start} 行: 引号未闭合或格式错误 / line {start}: a quoted field is not closed "
-            f'or the quoting is broken (an unmatched ") ({exc})'
-        )
-    return None
+        need = "the file is empty: line 1 must name the columns " + ",".join(OVERRIDE_FILE_COLUMNS)
+        return f"文件为空, 第 1 行须为列名 ({need})"
+    return csv_line_problem(text)
 
 
 def parse_override_file(

@@ -323,7 +323,7 @@ def test_an_unreadable_override_file_names_the_file_and_line(
     with pytest.raises(ContractError) as refused:
         read_override_file(path)
     message = str(refused.value)
-    assert message.startswith(f"{path}: 无法读取调整文件 / cannot read the override file")
+    assert message.startswith(f"{path}: 无法读取调整文件 (cannot read the override file)")
     for needle in needles:
         assert needle in message
     assert "infer_schema_length" not in message and "ignore_errors" not in message
@@ -347,7 +347,7 @@ def test_an_override_file_that_is_no_parquet_says_why(
     with pytest.raises(ContractError) as refused:
         read_override_file(path)
     message = str(refused.value)
-    assert message.startswith(f"{path}: 无法读取调整文件 / cannot read the override file")
+    assert message.startswith(f"{path}: 无法读取调整文件 (cannot read the override file)")
     for needle in needles:
         assert needle in message
     assert "Error" not in message and "specification" not in message
