@@ -210,3 +210,16 @@ def test_usage_errors_redirected_are_plain_and_help_on_a_terminal_keeps_its_pane
     )
     shown = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)  # the terminal's colours left out
     assert "╭─ Options" in shown and "╭─ Commands" in shown
+
+
+def test_a_wrapped_line_with_chinese_keeps_its_last_word() -> None:
+    """Rich measured a line's trailing space in characters, its width in cells: a line with
+    Chinese ending in a word exactly at the width lost that word's end to "…" (``接诉即办 —
+    Re-solve onl…``); :func:`visit_planner.cli._app.cell_aware_wrapping` measures in cells."""
+    from rich.console import Console
+    from rich.text import Text
+
+    line = "接诉即办 — Re-solve only"
+    assert cell_len(line) == 24
+    wrapped = Text(f"{line} --township(s) of the run.", overflow="ellipsis").wrap(Console(), 24)
+    assert [str(part) for part in wrapped][0] == line

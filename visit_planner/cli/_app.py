@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import (
     Console,
     ConsoleDimensions,
@@ -55,6 +56,31 @@ def plain_redirected_help() -> None:
 
 
 plain_redirected_help()
+
+
+def _rstrip_end_in_cells(self: Text, size: int) -> None:
+    """:meth:`rich.text.Text.rstrip_end` measured in cells, as ``size`` is.
+
+    Rich 15 compares ``len(self)`` (characters) with the width (cells): a wrapped line with
+    Chinese on it that ends in a word exactly at the width keeps the space after that word,
+    and :meth:`~rich.text.Text.truncate` then cuts the word with "…" (``接诉即办 — Re-solve
+    onl…`` in the options column of ``plan --help``). Trailing whitespace is one cell a
+    character, so what exceeds the width in cells is what to crop."""
+    excess = cell_len(self.plain) - size
+    if excess > 0:
+        spaces = len(self.plain) - len(self.plain.rstrip())
+        if spaces:
+            self.right_crop(min(spaces, excess))
+
+
+def cell_aware_wrapping() -> None:
+    """Make Rich drop a wrapped line's trailing space by its width in cells
+    (:func:`_rstrip_end_in_cells`), so that help with Chinese first wraps without cutting
+    words; idempotent."""
+    Text.rstrip_end = _rstrip_end_in_cells  # type: ignore[method-assign]
+
+
+cell_aware_wrapping()
 
 app = typer.Typer(
     name="visit-planner",
