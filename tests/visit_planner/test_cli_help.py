@@ -139,14 +139,15 @@ def test_command_summaries_show_whole_on_one_line(
     help_page: Callable[[tuple[str, ...]], str], path: tuple[str, ...], group: TyperGroup
 ) -> None:
     """The commands table shows each sub-command's first paragraph whole, on its own line
-    (a wrapped cell with Chinese in it is where Rich cut words with "…")."""
+    (a wrapped cell with Chinese in it is where Rich cut words with "…"; see
+    :func:`visit_planner.cli._app.cell_aware_wrapping`)."""
     lines = help_page(path).splitlines()
     for name, command in group.commands.items():
         summary = _summary(command)
         row = [line for line in lines if line.startswith(f"  {name} ")]
         assert row, f"{name} not listed"
         assert summary in row[0], f"{name}: {summary!r} not whole on one line: {row[0]!r}"
-        assert "(" in summary and any(cell_len(ch) == 2 for ch in summary), summary  # 中文
+        assert cell_len(summary[0]) == 2 and " — " in summary, summary  # 中文 — English
 
 
 def test_explain_help_has_no_rest_markup(help_page: Callable[[tuple[str, ...]], str]) -> None:

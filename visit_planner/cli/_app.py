@@ -84,9 +84,9 @@ cell_aware_wrapping()
 
 app = typer.Typer(
     name="visit-planner",
-    help=f"{PRODUCT[1]} ({PRODUCT[0]}).",
+    help=f"{PRODUCT[0]} — {PRODUCT[1]}.",
     epilog=(
-        "Environment (环境变量):\n\n"
+        "环境变量 — Environment:\n\n"
         "- `VISIT_PLANNER_HOME`: the workspace when --home is not given.\n"
         "- `VISIT_PLANNER_STORE_URL`: the store database when --store-url is not given, e.g. "
         "`postgresql+psycopg://user@127.0.0.1:5432/db` (default: SQLite in the workspace).\n"
@@ -131,14 +131,16 @@ HomeOption = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Workspace directory (default: $VISIT_PLANNER_HOME, else ./workspace).",
+        help="工作目录 — Workspace directory (default: $VISIT_PLANNER_HOME, else ./workspace).",
         show_default=False,
     ),
 ]
 PolicyOption = Annotated[
     Path | None,
     typer.Option(
-        "--policy", help="Policy TOML file (default: the embedded policy).", show_default=False
+        "--policy",
+        help="策略文件 — Policy TOML file (default: the embedded policy).",
+        show_default=False,
     ),
 ]
 
@@ -157,10 +159,10 @@ def _root(
         bool,
         typer.Option(
             "--version",
-            help="Print the version and exit (版本).",
+            help="版本 — Print the version and exit.",
             callback=_version,
             is_eager=True,
         ),
     ] = False,
 ) -> None:
-    """Household risk tiers and visit assignment (家庭分类评估与挂包走访)."""
+    """家庭分类评估与挂包走访 — Household risk tiers and visit assignment."""

@@ -44,7 +44,7 @@ ExecutorOption = Annotated[
     ExecutorKind,
     typer.Option(
         "--executor",
-        help="local: processes on this machine; dask: a Dask cluster (the optional "
+        help="执行方式 — local: processes on this machine; dask: a Dask cluster (the optional "
         "extra 'dask' of visit-planner), --scheduler's or a new one on 127.0.0.1.",
     ),
 ]
@@ -52,8 +52,8 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        help="Dask scheduler address tcp://HOST:PORT (with --executor dask); without it a "
-        "local cluster on 127.0.0.1 is started.",
+        help="Dask 调度器地址 — Dask scheduler address tcp://HOST:PORT (with --executor dask); "
+        "without it a local cluster on 127.0.0.1 is started.",
         show_default=False,
     ),
 ]
@@ -68,24 +68,32 @@ class GapMethod(StrEnum):
 
 @app.command("gap-solve")
 def gap_solve(  # noqa: PLR0917  (Typer options)
-    file: Annotated[Path, typer.Argument(help="OR-Library GAP file (one instance or a count).")],
+    file: Annotated[
+        Path, typer.Argument(help="GAP 算例文件 — OR-Library GAP file (one instance or a count).")
+    ],
     maximize: Annotated[
-        bool, typer.Option("--maximize", help="Costs are profits (gap1-gap12 convention).")
+        bool,
+        typer.Option("--maximize", help="求最大值 — Costs are profits (gap1-gap12 convention)."),
     ] = False,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Seconds per instance.", min=0.1)
+        float, typer.Option("--time-limit", help="每个算例的秒数 — Seconds per instance.", min=0.1)
     ] = 60.0,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON 输出 — One JSON object per line.")
+    ] = False,
     method: Annotated[
         GapMethod,
         typer.Option(
             "--method",
-            help="cpsat (integers; rounded data gives no bound) or highs (exact on any data).",
+            help="求解器 — cpsat (integers; rounded data gives no bound) or highs (exact on any "
+            "data).",
         ),
     ] = GapMethod.CPSAT,
-    threads: Annotated[int, typer.Option("--threads", help="CP-SAT workers.", min=1)] = 2,
+    threads: Annotated[
+        int, typer.Option("--threads", help="CP-SAT 线程数 — CP-SAT workers.", min=1)
+    ] = 2,
 ) -> None:
-    """Solve generalized assignment (GAP) instances (求解GAP).
+    """求解 GAP 实例 — Solve generalized assignment (GAP) instances.
 
     Prints each instance's objective, proven bound, gap and seconds.
     """
@@ -140,9 +148,11 @@ def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:,.6g}"
 
 
-ScoresOpt = Annotated[Path, typer.Option("--scores", help="Scores file (final_tier, p_tier1).")]
-HouseholdsOpt = Annotated[Path, typer.Option("--households", help="Households file.")]
-WorkersOpt = Annotated[Path, typer.Option("--workers", help="Workers file.")]
+ScoresOpt = Annotated[
+    Path, typer.Option("--scores", help="评分文件 — Scores file (final_tier, p_tier1).")
+]
+HouseholdsOpt = Annotated[Path, typer.Option("--households", help="农户表 — Households file.")]
+WorkersOpt = Annotated[Path, typer.Option("--workers", help="人员表 — Workers file.")]
 OptPath = Path | None
 
 
@@ -151,45 +161,56 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     scores: ScoresOpt,
     households: HouseholdsOpt,
     workers: WorkersOpt,
-    out: Annotated[Path, typer.Option("--out", help="Output directory (plan, diagnostics).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="输出目录 — Output directory (plan, diagnostics).")
+    ],
     previous: Annotated[
-        OptPath, typer.Option("--previous", help="Previous assignment.", show_default=False)
+        OptPath,
+        typer.Option("--previous", help="上月结对 — Previous assignment.", show_default=False),
     ] = None,
     conflicts: Annotated[
-        OptPath, typer.Option("--conflicts", help="Conflicts of interest.", show_default=False)
+        OptPath,
+        typer.Option(
+            "--conflicts", help="利益冲突申报 — Conflicts of interest.", show_default=False
+        ),
     ] = None,
     pins: Annotated[
-        OptPath, typer.Option("--pins", help="Supervisor pins.", show_default=False)
+        OptPath, typer.Option("--pins", help="指定人员 — Supervisor pins.", show_default=False)
     ] = None,
     forbids: Annotated[
-        OptPath, typer.Option("--forbids", help="Supervisor forbids.", show_default=False)
+        OptPath,
+        typer.Option("--forbids", help="禁止配对 — Supervisor forbids.", show_default=False),
     ] = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
-            "--time-limit", help="Seconds per solver step (LP, MIP).", min=0.1, show_default=False
+            "--time-limit",
+            help="每步求解秒数 — Seconds per solver step (LP, MIP).",
+            min=0.1,
+            show_default=False,
         ),
     ] = None,
     township: Annotated[
-        list[str] | None, typer.Option("--township", help="Only these townships (repeatable).")
+        list[str] | None,
+        typer.Option("--township", help="只算这些乡镇 — Only these townships (repeatable)."),
     ] = None,
     processes: Annotated[
         int | None,
         typer.Option(
             "--workers-processes",
-            help="Local worker processes (default: cores).",
+            help="本机进程数 — Local worker processes (default: cores).",
             min=1,
             show_default=False,
         ),
     ] = None,
     policy: PolicyOption = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an earlier run in --out.")
+        bool, typer.Option("--overwrite", help="覆盖 — Replace an earlier run in --out.")
     ] = False,
     executor: ExecutorOption = ExecutorKind.LOCAL,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Assign households to workers per township (挂包分配).
+    """挂包分配 — Assign households to workers per township.
 
     Writes plan.parquet and diagnostics.parquet. Exits 3 when any tier-1 household is left
     uncovered (the shortfall is printed), 5 when a township's solve failed (named with its

@@ -27,24 +27,32 @@ if TYPE_CHECKING:
 
 EXIT_VIOLATIONS = 4
 
-PlanOpt = Annotated[Path, typer.Option("--plan", help="Plan file (.parquet or .csv).")]
-ScoresOpt = Annotated[Path, typer.Option("--scores", help="Scores file (final_tier, p_tier1).")]
-HouseholdsOpt = Annotated[Path, typer.Option("--households", help="Households file.")]
-WorkersOpt = Annotated[Path, typer.Option("--workers", help="Workers file.")]
+PlanOpt = Annotated[Path, typer.Option("--plan", help="方案文件 — Plan file (.parquet or .csv).")]
+ScoresOpt = Annotated[
+    Path, typer.Option("--scores", help="评分文件 — Scores file (final_tier, p_tier1).")
+]
+HouseholdsOpt = Annotated[Path, typer.Option("--households", help="农户表 — Households file.")]
+WorkersOpt = Annotated[Path, typer.Option("--workers", help="人员表 — Workers file.")]
 PreviousOpt = Annotated[
-    Path | None, typer.Option("--previous", help="Previous assignment file.", show_default=False)
+    Path | None,
+    typer.Option("--previous", help="上月结对 — Previous assignment file.", show_default=False),
 ]
 ConflictsOpt = Annotated[
-    Path | None, typer.Option("--conflicts", help="Conflicts of interest.", show_default=False)
+    Path | None,
+    typer.Option("--conflicts", help="利益冲突申报 — Conflicts of interest.", show_default=False),
 ]
 PinsOpt = Annotated[
     Path | None,
-    typer.Option("--pins", help="Supervisor pins (household_id, worker_id).", show_default=False),
+    typer.Option(
+        "--pins", help="指定人员 — Supervisor pins (household_id, worker_id).", show_default=False
+    ),
 ]
 ForbidsOpt = Annotated[
     Path | None,
     typer.Option(
-        "--forbids", help="Supervisor forbids (household_id, worker_id).", show_default=False
+        "--forbids",
+        help="禁止配对 — Supervisor forbids (household_id, worker_id).",
+        show_default=False,
     ),
 ]
 
@@ -136,17 +144,24 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     policy: PolicyOption = None,
     township: Annotated[
         list[str] | None,
-        typer.Option("--township", help="Only these townships must be complete (repeatable)."),
+        typer.Option(
+            "--township",
+            help="只校验这些乡镇 — Only these townships must be complete (repeatable).",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write every violation to this Parquet file.", show_default=False
+            "--out",
+            help="违规明细文件 — Write every violation to this Parquet file.",
+            show_default=False,
         ),
     ] = None,
-    show: Annotated[int, typer.Option("--show", help="Violations to list.", min=0)] = 20,
+    show: Annotated[
+        int, typer.Option("--show", help="列出违规数 — Violations to list.", min=0)
+    ] = 20,
 ) -> None:
-    """Check a plan against the inputs and policy (独立校验走访方案).
+    """独立校验走访方案 — Check a plan against the inputs and policy.
 
     Re-derives every rule (eligibility, jurisdiction, conflicts, pins, forbids, capacity,
     travel and hours) from the raw inputs and the policy, without the optimizer's data.
@@ -200,40 +215,53 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
 
 @app.command("explain")
 def explain_cmd(  # noqa: PLR0917  (Typer options)
-    household: Annotated[str, typer.Option("--household", help="Household id to explain.")],
+    household: Annotated[
+        str, typer.Option("--household", help="农户编号 — Household id to explain.")
+    ],
     run: Annotated[
         Path | None,
         typer.Option(
             "--run",
-            help="An `assign --out` directory: everything is read from it (fast; no other "
-            "file needed).",
+            help="方案目录 — An `assign --out` directory: everything is read from it (fast; no "
+            "other file needed).",
             show_default=False,
         ),
     ] = None,
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="Plan file (without --run).", show_default=False)
+        Path | None,
+        typer.Option("--plan", help="方案文件 — Plan file (without --run).", show_default=False),
     ] = None,
     scores: Annotated[
         Path | None,
-        typer.Option("--scores", help="Scores file (without --run).", show_default=False),
+        typer.Option(
+            "--scores", help="评分文件 — Scores file (without --run).", show_default=False
+        ),
     ] = None,
     households: Annotated[
         Path | None,
-        typer.Option("--households", help="Households file (without --run).", show_default=False),
+        typer.Option(
+            "--households", help="农户表 — Households file (without --run).", show_default=False
+        ),
     ] = None,
     workers: Annotated[
         Path | None,
-        typer.Option("--workers", help="Workers file (without --run).", show_default=False),
+        typer.Option(
+            "--workers", help="人员表 — Workers file (without --run).", show_default=False
+        ),
     ] = None,
     previous: PreviousOpt = None,
     conflicts: ConflictsOpt = None,
     pins: PinsOpt = None,
     forbids: ForbidsOpt = None,
     policy: PolicyOption = None,
-    top: Annotated[int, typer.Option("--top", help="Alternatives to list.", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+    top: Annotated[
+        int, typer.Option("--top", help="列出备选人员数 — Alternatives to list.", min=1)
+    ] = 10,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON 输出 — One JSON object, for scripts.")
+    ] = False,
 ) -> None:
-    """Why a household has its tier and its worker (类别与配对说明).
+    """类别与配对说明 — Why a household has its tier and its worker.
 
     Says how the tier came about (the risk model with its probabilities and main reasons, and
     the policy's costs that make its tier the least expected cost; a policy rule; or a

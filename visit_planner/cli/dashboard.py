@@ -100,7 +100,7 @@ def dashboard(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
     port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+        int, typer.Option("--port", min=1, max=65535, help="端口 — Port on 127.0.0.1.")
     ] = 8501,
     address: Annotated[
         str,
@@ -110,12 +110,12 @@ def dashboard(
             # The variable's name is too long for the options column at 80 columns (it was
             # cut): it is listed with the others in `visit-planner --help` instead.
             show_envvar=False,
-            help="Address to bind (监听地址; also read from the environment, see "
-            "`visit-planner --help`); anything but loopback is open to the network.",
+            help="监听地址 — Address to bind (also read from the environment, see `visit-planner "
+            "--help`); anything but loopback is open to the network.",
         ),
     ] = ADDRESS,
 ) -> None:
-    """Serve the dashboard on http://127.0.0.1:PORT (仪表盘)."""
+    """仪表盘 — Serve the dashboard on http://127.0.0.1:PORT."""
     address = check_address(address)
     command = streamlit_command(port, address)
     if not is_loopback(address):

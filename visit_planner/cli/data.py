@@ -29,25 +29,29 @@ SEED_MIN = 0
 
 @app.command("generate")
 def generate_cmd(  # noqa: PLR0917  (Typer options)
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the Parquet files to.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="输出目录 — Directory to write the Parquet files to.")
+    ],
     scale: Annotated[
         float | None,
         typer.Option(
             "--scale",
             min=SCALE_MIN,
             max=SCALE_MAX,
-            help="1.0 ≈ 1.0 M households (default 0.01; with --next-month-of it comes from DIR).",
+            help="规模 — 1.0 ≈ 1.0 M households (default 0.01; with --next-month-of it comes from "
+            "DIR).",
             show_default=False,
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", min=SEED_MIN, help="Random seed (same seed, same data).")
+        int,
+        typer.Option("--seed", min=SEED_MIN, help="随机种子 — Random seed (same seed, same data)."),
     ] = 1,
     month: Annotated[
         str | None,
         typer.Option(
             "--month",
-            help=f"The month of the data, YYYY-MM (default {DEFAULT_MONTH}; with "
+            help=f"数据月份 — The month of the data, YYYY-MM (default {DEFAULT_MONTH}; with "
             "--next-month-of the month after DIR's).",
             show_default=False,
         ),
@@ -57,9 +61,9 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--next-month-of",
             metavar="DIR",
-            help="Make the month after DIR (a directory written by generate) instead of a new "
-            "prefecture: a few households reassessed, moved, gone or new, a few workers "
-            "leave and join (下月数据).",
+            help="下月数据 — Make the month after DIR (a directory written by generate) instead "
+            "of a new prefecture: a few households reassessed, moved, gone or new, a few workers "
+            "leave and join.",
             show_default=False,
         ),
     ] = None,
@@ -68,16 +72,16 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--previous-plan",
             metavar="PLAN.parquet",
-            help="With --next-month-of: the plan.parquet of DIR's published run; its pairs "
-            "become the new previous_assignment (default: DIR's, months advanced).",
+            help="上月方案 — With --next-month-of: the plan.parquet of DIR's published run; its "
+            "pairs become the new previous_assignment (default: DIR's, months advanced).",
             show_default=False,
         ),
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace earlier generated data in --out.")
+        bool, typer.Option("--overwrite", help="覆盖 — Replace earlier generated data in --out.")
     ] = False,
 ) -> None:
-    """Write a synthetic prefecture or its next month (生成模拟数据).
+    """生成模拟数据 — Write a synthetic prefecture or its next month.
 
     A synthetic Wenshan prefecture (文山州): writes households, workers, previous_assignment,
     conflicts, truth and places (.parquet) and month.json into OUT, all or nothing. With
@@ -241,10 +245,13 @@ def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, titl
 @app.command("validate")
 def validate_cmd(
     directory: Annotated[
-        Path, typer.Argument(help="Directory with households, workers, ... (.parquet or .csv).")
+        Path,
+        typer.Argument(
+            help="输入目录 — Directory with households, workers, ... (.parquet or .csv)."
+        ),
     ],
 ) -> None:
-    """Check an input directory against the contracts (校验输入数据).
+    """校验输入数据 — Check an input directory against the contracts.
 
     Exits 0 when the data can be used (warnings are printed), 2 with every problem otherwise.
     """

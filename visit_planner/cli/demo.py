@@ -68,16 +68,20 @@ def demo_cmd(
             "--scale",
             min=SCALE_MIN,
             max=SCALE_MAX,
-            help="Size of the prefecture (1.0 ≈ 1.0 M households).",
+            help="规模 — Size of the prefecture (1.0 ≈ 1.0 M households).",
         ),
     ] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", min=SEED_MIN, help="Seed of the prefecture.")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", min=SEED_MIN, help="随机种子 — Seed of the prefecture.")
+    ] = 1,
     no_dashboard: Annotated[
         bool,
-        typer.Option("--no-dashboard", help="Stop after the runs; do not serve the dashboard."),
+        typer.Option(
+            "--no-dashboard", help="不启动仪表盘 — Stop after the runs; do not serve the dashboard."
+        ),
     ] = False,
 ) -> None:
-    """Run the whole job on a small synthetic prefecture (演示全流程).
+    """演示全流程 — Run the whole job on a small synthetic prefecture.
 
     Two months in a row. Exits 0 when every step ran and both plans passed the
     independent check and were published. The synthetic

@@ -30,13 +30,15 @@ MlflowOption = Annotated[
     str | None,
     typer.Option(
         "--mlflow-uri",
-        help="MLflow tracking URI (default: SQLite in the workspace).",
+        help="MLflow 地址 — MLflow tracking URI (default: SQLite in the workspace).",
         show_default=False,
     ),
 ]
 DataOption = Annotated[
     Path,
-    typer.Option("--data", help="Data file (.parquet/.csv) or a directory with households.*"),
+    typer.Option(
+        "--data", help="数据文件 — Data file (.parquet/.csv) or a directory with households.*"
+    ),
 ]
 
 
@@ -49,19 +51,24 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     data: DataOption,
     spec: Annotated[
         Path | None,
-        typer.Option("--spec", help="Feature spec TOML (default: the built-in household spec)."),
+        typer.Option(
+            "--spec",
+            help="特征规格文件 — Feature spec TOML (default: the built-in household spec).",
+        ),
     ] = None,
     truth: Annotated[
         Path | None,
         typer.Option(
-            "--truth", help="Bayes probabilities (default: truth.parquet beside the data, if any)."
+            "--truth",
+            help="贝叶斯概率 — Bayes probabilities (default: truth.parquet beside the data, if "
+            "any).",
         ),
     ] = None,
     kind: Annotated[
         str,
         typer.Option(
             "--kind",
-            help="hgb | logistic | scorecard: the candidate that gets --max-iter and "
+            help="模型类型 — hgb | logistic | scorecard: the candidate that gets --max-iter and "
             "--class-weight; all three are fitted and the best on held-out log-loss registered.",
         ),
     ] = "hgb",
@@ -69,31 +76,40 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         bool,
         typer.Option(
             "--no-select",
-            help="Register --kind even when another candidate has a lower held-out log-loss.",
+            help="不择优 — Register --kind even when another candidate has a lower held-out "
+            "log-loss.",
         ),
     ] = False,
     tree_reasons: Annotated[
         str,
         typer.Option(
             "--tree-reasons",
-            help="How a boosted-tree model's reasons are computed: shapley (TreeSHAP, "
-            "the default) or path (Saabas path attribution, several times cheaper); "
-            "both add up exactly to the model's score.",
+            help="原因算法 — How a boosted-tree model's reasons are computed: shapley (TreeSHAP, "
+            "the default) or path (Saabas path attribution, several times cheaper); both add up "
+            "exactly to the model's score.",
         ),
     ] = "shapley",
-    seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
-    test_fraction: Annotated[float, typer.Option("--test-fraction", min=0.05, max=0.5)] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子 — Split and model seed.")] = 0,
+    test_fraction: Annotated[
+        float,
+        typer.Option(
+            "--test-fraction", min=0.05, max=0.5, help="留出比例 — Share of the rows held out."
+        ),
+    ] = 0.2,
     max_iter: Annotated[
         int | None,
         typer.Option(
-            "--max-iter", min=1, help="Boosting iterations cap (hgb; default 300, early stopping)."
+            "--max-iter",
+            min=1,
+            help="迭代上限 — Boosting iterations cap (hgb; default 300, early stopping).",
         ),
     ] = None,
     class_weight: Annotated[
         str,
         typer.Option(
             "--class-weight",
-            help="hgb class weighting: none | sqrt_balanced | balanced (prior shift undone).",
+            help="类别权重 — hgb class weighting: none | sqrt_balanced | balanced (prior shift "
+            "undone).",
         ),
     ] = "none",
     fit_threads: Annotated[
@@ -101,14 +117,15 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--fit-threads",
             min=0,
-            help="OpenMP threads for fitting hgb (0 = all; 1 is fastest on a busy machine).",
+            help="训练线程数 — OpenMP threads for fitting hgb (0 = all; 1 is fastest on a busy "
+            "machine).",
         ),
     ] = 1,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
 ) -> None:
-    """Train a risk model and register a new version (训练并登记模型).
+    """训练并登记模型 — Train a risk model and register a new version.
 
     Trains three candidates (boosted trees, logistic regression, points scorecard) on the
     labelled rows, evaluates them on a group-wise held-out split (and against the Bayes limit
@@ -285,20 +302,24 @@ def _print_training(r: TrainResult, seconds: float) -> None:
 
 @app.command("promote")
 def promote_cmd(  # noqa: PLR0917  (Typer options)
-    version: Annotated[int, typer.Option("--version", help="Registered version to promote.")],
+    version: Annotated[
+        int, typer.Option("--version", help="模型版本 — Registered version to promote.")
+    ],
     data: DataOption,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Promote even if the gate refuses (needs --reason; audited)."),
+        typer.Option(
+            "--force", help="强制晋升 — Promote even if the gate refuses (needs --reason; audited)."
+        ),
     ] = False,
     reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (required with --force).")
+        str | None, typer.Option("--reason", help="原因 — Why (required with --force).")
     ] = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
 ) -> None:
-    """Make a version the champion, through the gate (晋升冠军模型).
+    """晋升冠军模型 — Make a version the champion, through the gate.
 
     Candidate and current champion are evaluated on the same held-out rows of DATA; the gate
     requires tier-1 recall and macro-F1 not worse beyond the policy's tolerances and the
@@ -343,19 +364,24 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
 @app.command("score")
 def score_cmd(  # noqa: PLR0917  (Typer options)
     data: DataOption,
-    out: Annotated[Path, typer.Option("--out", help="Scores file (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option("--out", help="评分文件 — Scores file (.parquet or .csv).")],
     overrides: Annotated[
         Path | None,
-        typer.Option("--overrides", help="Supervisor tier overrides: household_id, tier, reason."),
+        typer.Option(
+            "--overrides", help="类别调整 — Supervisor tier overrides: household_id, tier, reason."
+        ),
     ] = None,
     version: Annotated[
         int | None,
-        typer.Option("--version", help="Score with this version instead of the champion."),
+        typer.Option(
+            "--version", help="模型版本 — Score with this version instead of the champion."
+        ),
     ] = None,
     unseen: Annotated[
         str | None,
         typer.Option(
-            "--unseen", help="Unseen categories: error | missing (default: the policy's)."
+            "--unseen",
+            help="未见类别 — Unseen categories: error | missing (default: the policy's).",
         ),
     ] = None,
     home: HomeOption = None,
@@ -364,7 +390,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     executor: ExecutorOption = ExecutorKind.LOCAL,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Score households with the champion model (计算农户风险类别).
+    """计算农户风险类别 — Score households with the champion model.
 
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
@@ -440,7 +466,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
 
 @app.command("models")
 def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None:
-    """List model versions with aliases and key metrics (模型版本).
+    """模型版本 — List model versions with aliases and key metrics.
 
     The registered versions of household-risk.
     """

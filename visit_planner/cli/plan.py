@@ -31,8 +31,8 @@ StoreUrlOption = Annotated[
     str | None,
     typer.Option(
         "--store-url",
-        help="Store database URL (default: the environment's, else SQLite in the workspace; "
-        "see `visit-planner --help`).",
+        help="数据库地址 — Store database URL (default: the environment's, else SQLite in the "
+        "workspace; see `visit-planner --help`).",
         show_default=False,
     ),
 ]
@@ -40,32 +40,44 @@ StoreUrlOption = Annotated[
 
 @app.command("plan")
 def plan_cmd(  # noqa: PLR0917  (Typer options)
-    month: Annotated[str, typer.Option("--month", help="The month to plan, YYYY-MM.")],
+    month: Annotated[str, typer.Option("--month", help="计划月份 — The month to plan, YYYY-MM.")],
     data: Annotated[
-        Path, typer.Option("--data", help="The month's input directory (households, workers...).")
+        Path,
+        typer.Option(
+            "--data", help="数据目录 — The month's input directory (households, workers...)."
+        ),
     ],
     amend: Annotated[
         bool,
         typer.Option(
-            "--amend", help="Re-solve only --township(s) of the month's current run (接诉即办)."
+            "--amend", help="接诉即办 — Re-solve only --township(s) of the month's current run."
         ),
     ] = False,
     township: Annotated[
         list[str] | None,
-        typer.Option("--township", help="Township to amend (repeatable; with --amend)."),
+        typer.Option("--township", help="修订乡镇 — Township to amend (repeatable; with --amend)."),
     ] = None,
     processes: Annotated[
         int | None,
         typer.Option(
-            "--workers-processes", min=1, help="Local worker processes.", show_default=False
+            "--workers-processes",
+            min=1,
+            help="本机进程数 — Local worker processes.",
+            show_default=False,
         ),
     ] = None,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", min=0.1, help="Seconds per solver step.", show_default=False),
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="每步求解秒数 — Seconds per solver step.",
+            show_default=False,
+        ),
     ] = None,
     mlflow_uri: Annotated[
-        str | None, typer.Option("--mlflow-uri", help="MLflow tracking URI.", show_default=False)
+        str | None,
+        typer.Option("--mlflow-uri", help="MLflow 地址 — MLflow tracking URI.", show_default=False),
     ] = None,
     policy: PolicyOption = None,
     home: HomeOption = None,
@@ -73,7 +85,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     executor: ExecutorOption = ExecutorKind.LOCAL,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Plan the month and publish it as a new run (月度走访计划).
+    """月度走访计划 — Plan the month and publish it as a new run.
 
     Validate, apply the standing overrides, score with the champion, assign (last month's
     current run is the previous assignment), check independently, publish. Exits 3 when a

@@ -47,22 +47,24 @@ if TYPE_CHECKING:
     from visit_planner.runs import RunReader
     from visit_planner.store import OverrideRow, RunRow, Store
 
-runs_app = typer.Typer(help="Published runs of the months (已发布方案).", no_args_is_help=True)
+runs_app = typer.Typer(help="已发布方案 — Published runs of the months.", no_args_is_help=True)
 overrides_app = typer.Typer(
-    help="Supervisors' standing corrections (督导调整).\n\n"
-    "Four kinds: tier, pin, forbid and data correction.",
+    help="督导调整 — Supervisors' standing corrections.\n\nFour kinds: tier, pin, forbid and data "
+    "correction.",
     no_args_is_help=True,
 )
 audit_app = typer.Typer(
-    help="The append-only, hash-chained audit log (审计日志).", no_args_is_help=True
+    help="审计日志 — The append-only, hash-chained audit log.", no_args_is_help=True
 )
-store_app = typer.Typer(help="The store database (数据库).", no_args_is_help=True)
+store_app = typer.Typer(help="数据库 — The store database.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(overrides_app, name="overrides")
 app.add_typer(audit_app, name="audit")
 app.add_typer(store_app, name="store")
 
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="原因 — Why (recorded in the audit log).")
+]
 
 
 @contextmanager
@@ -111,11 +113,13 @@ def _kind(kind: str, sep: str = " ", *, zh_first: bool = False) -> str:
 
 @runs_app.command("list")
 def runs_list(
-    month: Annotated[str | None, typer.Option("--month", help="Only this month.")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="只列此月 — Only this month.")
+    ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Every run, newest month first, with its status (方案列表).
+    """方案列表 — Every run, newest month first, with its status.
 
     Each with its version, status, who and coverage.
     """
@@ -148,11 +152,11 @@ def runs_list(
 
 @runs_app.command("show")
 def runs_show(
-    run: Annotated[str, typer.Argument(help="Run id (or a prefix of 6+ characters).")],
+    run: Annotated[str, typer.Argument(help="方案编号 — Run id (or a prefix of 6+ characters).")],
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """One run: provenance, figures and overrides (方案详情).
+    """方案详情 — One run: provenance, figures and overrides.
 
     Its provenance, headline figures, and the overrides with their outcomes.
     """
@@ -194,15 +198,15 @@ def runs_show(
 
 @runs_app.command("diff")
 def runs_diff(
-    a: Annotated[str, typer.Argument(help="The earlier run.")],
-    b: Annotated[str, typer.Argument(help="The later run.")],
+    a: Annotated[str, typer.Argument(help="前一方案 — The earlier run.")],
+    b: Annotated[str, typer.Argument(help="后一方案 — The later run.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the per-township table (.csv).")
+        Path | None, typer.Option("--out", help="乡镇对比表 — Write the per-township table (.csv).")
     ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Compare two runs: churn, coverage, travel (方案对比).
+    """方案对比 — Compare two runs: churn, coverage, travel.
 
     Churn (split by tier changed / unchanged), coverage and travel, per township.
     """
@@ -258,13 +262,15 @@ def runs_diff(
 
 @runs_app.command("rollback")
 def runs_rollback(
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
-    to: Annotated[str, typer.Option("--to", help="The earlier run to make current again.")],
+    month: Annotated[str, typer.Option("--month", help="月份 — The month, YYYY-MM.")],
+    to: Annotated[
+        str, typer.Option("--to", help="回退到的方案 — The earlier run to make current again.")
+    ],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Make an earlier run of the month current again (回退).
+    """回退 — Make an earlier run of the month current again.
 
     Later runs are kept; the rollback is audited.
     """
@@ -276,17 +282,21 @@ def runs_rollback(
 
 @runs_app.command("export")
 def runs_export(  # noqa: PLR0917  (Typer options)
-    run: Annotated[str, typer.Argument(help="Run id (or prefix); 'current' with --month.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the visit lists.")],
-    month: Annotated[str | None, typer.Option("--month", help="With run 'current'.")] = None,
-    township: Annotated[list[str] | None, typer.Option("--township", help="Only these.")] = None,
+    run: Annotated[
+        str, typer.Argument(help="方案编号 — Run id (or prefix); 'current' with --month.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="输出目录 — Directory for the visit lists.")],
+    month: Annotated[str | None, typer.Option("--month", help="月份 — With run 'current'.")] = None,
+    township: Annotated[
+        list[str] | None, typer.Option("--township", help="只导出这些乡镇 — Only these.")
+    ] = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an earlier export in --out, whole.")
+        bool, typer.Option("--overwrite", help="覆盖 — Replace an earlier export in --out, whole.")
     ] = False,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Per-worker visit lists: CSV and printable A4 sheets (走访清单).
+    """走访清单 — Per-worker visit lists: CSV and printable A4 sheets.
 
     A CSV, and one printable A4 sheet per worker. --out must be absent or empty; with
     --overwrite it may hold an earlier export, which is then replaced whole (a directory
@@ -367,31 +377,40 @@ def _data_for_check(
 
 @overrides_app.command("add")
 def overrides_add(  # noqa: PLR0917  (Typer options)
-    kind: Annotated[str, typer.Option("--kind", help="tier | pin | forbid | correction")],
-    household: Annotated[str, typer.Option("--household", help="Household id.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="调整类型 — tier | pin | forbid | correction")
+    ],
+    household: Annotated[str, typer.Option("--household", help="农户编号 — Household id.")],
     reason: ReasonOption,
-    worker: Annotated[str | None, typer.Option("--worker", help="Worker id (pin, forbid).")] = None,
-    tier: Annotated[int | None, typer.Option("--tier", help="1, 2 or 3 (tier).")] = None,
+    worker: Annotated[
+        str | None, typer.Option("--worker", help="人员编号 — Worker id (pin, forbid).")
+    ] = None,
+    tier: Annotated[
+        int | None,
+        typer.Option("--tier", help="类别 1/2/3 (一类户/二类户/三类户) — 1, 2 or 3 (tier)."),
+    ] = None,
     field: Annotated[
-        str | None, typer.Option("--field", help="Household field (correction).")
+        str | None, typer.Option("--field", help="农户字段 — Household field (correction).")
     ] = None,
     value: Annotated[
-        str | None, typer.Option("--value", help="Corrected value (correction).")
+        str | None, typer.Option("--value", help="更正值 — Corrected value (correction).")
     ] = None,
     evidence: Annotated[
-        str | None, typer.Option("--evidence", help="Evidence (correction).")
+        str | None, typer.Option("--evidence", help="依据 — Evidence (correction).")
     ] = None,
     expires: Annotated[
-        str | None, typer.Option("--expires", help="Last day it applies, YYYY-MM-DD.")
+        str | None, typer.Option("--expires", help="有效期至 — Last day it applies, YYYY-MM-DD.")
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Data to check against (default: the newest current run)."),
+        typer.Option(
+            "--data", help="核对数据 — Data to check against (default: the newest current run)."
+        ),
     ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Add a standing override (新增督导调整).
+    """新增督导调整 — Add a standing override.
 
     It is checked against the data, and audited.
     """
@@ -428,16 +447,20 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
 def overrides_import(
     file: Annotated[
         Path,
-        typer.Argument(help=f"CSV or Parquet file; columns {', '.join(OVERRIDE_FILE_COLUMNS)}."),
+        typer.Argument(
+            help=f"调整文件 — CSV or Parquet file; columns {', '.join(OVERRIDE_FILE_COLUMNS)}."
+        ),
     ],
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Data to check against (default: the newest current run)."),
+        typer.Option(
+            "--data", help="核对数据 — Data to check against (default: the newest current run)."
+        ),
     ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Add a file's overrides, all or none (批量导入督导调整).
+    """批量导入督导调整 — Add a file's overrides, all or none.
 
     Every row is checked (the file's columns and values, then each override against the
     data, as `overrides add` does); every problem of the file is reported in one run,
@@ -538,11 +561,11 @@ def _override_lines(o: OverrideRow) -> list[str]:
 
 @overrides_app.command("list")
 def overrides_list(
-    all_: Annotated[bool, typer.Option("--all", help="Also revoked ones.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="含已撤销 — Also revoked ones.")] = False,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Standing overrides (督导调整列表)."""
+    """督导调整列表 — Standing overrides."""
     with _store(home, store_url) as (store, _):
         rows = store.list_overrides(status=None if all_ else "active")
     if not rows:
@@ -555,12 +578,12 @@ def overrides_list(
 
 @overrides_app.command("revoke")
 def overrides_revoke(
-    override_id: Annotated[int, typer.Argument(help="Override number.")],
+    override_id: Annotated[int, typer.Argument(help="调整编号 — Override number.")],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Revoke an override (撤销调整); audited."""
+    """撤销调整 — Revoke an override; audited."""
     with _store(home, store_url) as (store, _):
         row = store.revoke_override(override_id, current_actor(), reason)
     console.print(f"已撤销 revoked {term('override')} #{row.id}")
@@ -568,11 +591,11 @@ def overrides_revoke(
 
 @overrides_app.command("export-corrections")
 def overrides_export_corrections(
-    out: Annotated[Path, typer.Option("--out", help="File (.csv or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件 — File (.csv or .parquet).")],
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Export data corrections for training (导出数据更正).
+    """导出数据更正 — Export data corrections for training.
 
     The standing data corrections, for the next training set.
     """
@@ -610,7 +633,7 @@ def overrides_export_corrections(
 
 @audit_app.command("verify")
 def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """Check the audit log's hash chain (校验审计链).
+    """校验审计链 — Check the audit log's hash chain.
 
     Names the first entry edited, removed or reordered.
     """
@@ -627,11 +650,11 @@ def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
 
 @audit_app.command("list")
 def audit_list(
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Last N entries.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="条数 — Last N entries.")] = 20,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """The last entries of the audit log (审计日志)."""
+    """审计日志 — The last entries of the audit log."""
     with _store(home, store_url) as (store, _):
         entries = store.audit_entries(limit)
     if not entries:
@@ -658,7 +681,7 @@ def audit_list(
 
 @store_app.command("upgrade")
 def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """Migrate the store to this version's schema (升级数据库)."""
+    """升级数据库 — Migrate the store to this version's schema."""
     from visit_planner.store import Store
     from visit_planner.store import store_url as resolve_url
 
@@ -672,12 +695,12 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
 
 @store_app.command("unlock")
 def store_unlock(
-    month: Annotated[str, typer.Argument(help="The month whose lock to release.")],
+    month: Annotated[str, typer.Argument(help="月份 — The month whose lock to release.")],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Release a month's planning lock (解除锁定).
+    """解除锁定 — Release a month's planning lock.
 
     One left by a process on another machine; audited.
     """

@@ -1,4 +1,4 @@
-"""``users``: the dashboard's accounts (看板账号), kept in the store.
+"""``users``: the dashboard's accounts (仪表盘账号), kept in the store.
 
 visit-planner users add NAME --role R [--scope county:ID|township:ID] [--password-stdin]
                   | list | disable NAME --reason TEXT | reset-password NAME [--password-stdin]
@@ -37,17 +37,17 @@ if TYPE_CHECKING:
     from visit_planner.store import Store, UserRow
 
 users_app = typer.Typer(
-    help="Dashboard accounts (看板账号): role, jurisdiction, password.", no_args_is_help=True
+    help="仪表盘账号 — Dashboard accounts: role, jurisdiction, password.", no_args_is_help=True
 )
 app.add_typer(users_app, name="users")
 
-NameArgument = Annotated[str, typer.Argument(help="Account name: 3-32 of a-z 0-9 _ . -")]
+NameArgument = Annotated[str, typer.Argument(help="账号 — Account name: 3-32 of a-z 0-9 _ . -")]
 PasswordStdinOption = Annotated[
     bool,
     typer.Option(
         "--password-stdin",
-        help="Read the password from the first line of standard input (default: make a "
-        "random one and print it once).",
+        help="从标准输入读取密码 — Read the password from the first line of standard input "
+        "(default: make a random one and print it once).",
     ),
 ]
 
@@ -97,13 +97,13 @@ def _show_once(username: str, password: str) -> None:
 @users_app.command("add")
 def users_add(  # noqa: PLR0917  (Typer options)
     username: NameArgument,
-    role: Annotated[str, typer.Option("--role", help=" | ".join(USER_ROLES))],
+    role: Annotated[str, typer.Option("--role", help="角色 — " + " | ".join(USER_ROLES))],
     scope: Annotated[
         str | None,
         typer.Option(
             "--scope",
-            help="county:ID or township:ID (default: the whole prefecture; a supervisor "
-            "needs one).",
+            help="管辖范围 — county:ID or township:ID (default: the whole prefecture; a "
+            "supervisor needs one).",
             show_default=False,
         ),
     ] = None,
@@ -114,12 +114,12 @@ def users_add(  # noqa: PLR0917  (Typer options)
         str | None,
         typer.Option(
             "--email",
-            help="The account's e-mail address (电子邮箱; single sign-on may match it).",
+            help="电子邮箱 — The account's e-mail address (single sign-on may match it).",
             show_default=False,
         ),
     ] = None,
 ) -> None:
-    """Create a dashboard account (新增账号); audited."""
+    """新增账号 — Create a dashboard account; audited."""
     if role not in USER_ROLES:
         raise typer.BadParameter(
             f"{role!r}: 角色无效 (use one of {', '.join(USER_ROLES)})", param_hint="--role"
@@ -155,7 +155,7 @@ def _status(row: UserRow, now: datetime) -> str:
 
 @users_app.command("list")
 def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """Every account, disabled ones too (账号列表).
+    """账号列表 — Every account, disabled ones too.
 
     Never a password or its hash. Status is 有效 active, 已停用 disabled or 锁定 locked→HH:MM
     (when the lock ends, Beijing time 北京时间); who added an account and when is in the audit
@@ -188,11 +188,13 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
 @users_app.command("disable")
 def users_disable(
     username: NameArgument,
-    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="原因 — Why (recorded in the audit log).")
+    ],
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Disable an account (停用账号); audited.
+    """停用账号 — Disable an account; audited.
 
     It can no longer sign in, and is kept.
     """
@@ -208,7 +210,7 @@ def users_reset_password(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """Set a new password and unlock the account (重置密码).
+    """重置密码 — Set a new password and unlock the account.
 
     Audited.
     """
