@@ -4,7 +4,10 @@ summary in brackets (``no run 'x' in the store (找不到方案)``). They are wr
 ``中文 (English)`` (an error: ``找不到方案 (no run 'x' in the store)``, read by
 :func:`visit_planner.vocabulary.zh_en`) or ``中文 English`` / ``中文 / English`` (a line).
 
-Docstrings, comments and the commands' ``--help`` texts are not messages and are not read.
+Docstrings and comments are not messages and are not read. The commands' ``--help`` texts
+are read from the command tree Typer builds (:func:`test_every_help_text_reads_chinese_first`):
+each command's and option's help opens with its Chinese, ``中文 — English`` (``生成模拟数据 —
+Write a synthetic prefecture or its next month.``).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
+from typer._click import Command  # Typer 0.29 builds on its own copy of Click
 
 import assignment
 import risk_model
 import visit_planner
+from visit_planner.cli import app
 
 CJK = "\u4e00-\u9fff"
 ENGLISH_THEN_CHINESE = re.compile(rf"^[^{CJK}]*[A-Za-z]{{3}}[^{CJK}]*\(\s*[{CJK}]")
@@ -90,3 +96,40 @@ def test_no_message_is_left_english_first(module: Path) -> None:
         if any(ENGLISH_THEN_CHINESE.search(part) for part in text.split("\n"))
     ]
     assert found == [], f"{module}: write these 中文 (English): {found}"
+
+
+HELP_FORM = re.compile(rf"^(?:[A-Za-z][\w-]* )?[{CJK}][^\n—]*? — \S")
+"""A help text's first line: Chinese first (after a name such as ``MLflow`` or ``JSON`` at
+most: ``MLflow 地址``), then `` — `` and the English."""
+
+
+def _help_texts(command: Command, path: str) -> Iterator[tuple[str, str]]:
+    """``(where, text)`` for the help of ``command`` and of its options and arguments, and so
+    on down every sub-command, visible or hidden; Click's own ``--help`` option is left out
+    (its text, "Show this message and exit.", is Click's)."""
+    yield path, command.help or ""
+    if command.epilog:
+        yield f"{path} (epilog)", command.epilog
+    for param in command.params:
+        if param.name != "help":
+            yield f"{path} {param.opts[0]}", getattr(param, "help", None) or ""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _help_texts(sub, f"{path} {name}")
+
+
+HELP_TEXTS = list(_help_texts(typer.main.get_command(app), "visit-planner"))
+
+
+def test_every_help_text_reads_chinese_first() -> None:
+    assert len(HELP_TEXTS) > 150  # the root, ~35 commands and their options, all read
+    found = [(where, text[:80]) for where, text in HELP_TEXTS if not HELP_FORM.search(text)]
+    assert found == [], f"write these 中文 — English: {found}"
+
+
+def test_the_help_rule_finds_the_old_order_and_an_empty_help() -> None:
+    assert not HELP_FORM.search("Write a synthetic prefecture or its next month (生成模拟数据).")
+    assert not HELP_FORM.search("Policy TOML file (default: the embedded policy).")
+    assert not HELP_FORM.search("")
+    assert not HELP_FORM.search("Policy TOML file (策略文件) — the embedded one by default.")
+    assert HELP_FORM.search("MLflow 地址 — MLflow tracking URI.")
+    assert HELP_FORM.search("生成模拟数据 — Write a synthetic prefecture or its next month.")
