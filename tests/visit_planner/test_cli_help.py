@@ -223,4 +223,4 @@ def test_a_wrapped_line_with_chinese_keeps_its_last_word() -> None:
     line = "接诉即办 — Re-solve only"
     assert cell_len(line) == 24
     wrapped = Text(f"{line} --township(s) of the run.", overflow="ellipsis").wrap(Console(), 24)
-    assert [str(part) for part in wrapped][0] == line
+    assert str(wrapped[0]) == line
