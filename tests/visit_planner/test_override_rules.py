@@ -320,13 +320,20 @@ def test_an_unreadable_override_file_names_the_file_and_line(
 ) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "o.csv"
     path.write_text(text, encoding="utf-8")
+    message = _refusal_of(path, needles)
+    assert "infer_schema_length" not in message and "ignore_errors" not in message
+
+
+def _refusal_of(path: Path, needles: list[str]) -> str:
+    """The message read_override_file refuses ``path`` with: it names the file first and
+    says each of ``needles``."""
     with pytest.raises(ContractError) as refused:
         read_override_file(path)
     message = str(refused.value)
     assert message.startswith(f"{path}: 无法读取调整文件 (cannot read the override file)")
     for needle in needles:
         assert needle in message
-    assert "infer_schema_length" not in message and "ignore_errors" not in message
+    return message
 
 
 @pytest.mark.parametrize(
@@ -344,10 +351,5 @@ def test_an_override_file_that_is_no_parquet_says_why(
     specification: …")."""
     path = tmp_path / "o.parquet"
     path.write_bytes(content)
-    with pytest.raises(ContractError) as refused:
-        read_override_file(path)
-    message = str(refused.value)
-    assert message.startswith(f"{path}: 无法读取调整文件 (cannot read the override file)")
-    for needle in needles:
-        assert needle in message
+    message = _refusal_of(path, needles)
     assert "Error" not in message and "specification" not in message
