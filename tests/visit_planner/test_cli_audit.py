@@ -47,7 +47,7 @@ def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(
             store.append_audit("test.step", "tester", f"s{i}", {})
     code, out, _ = cli("audit", "verify", *home)
     assert code == 0 and out.count("intact") == 1 and out.count("审计日志完整") == 1
-    assert "3 entries" in flat(out) and "#3" in out
+    assert "3 条 entries" in flat(out) and "#3" in out
     # At 80 columns (was one line of 124): wrapped at spaces, the chain's hash whole.
     assert too_wide(out, 80) == []
     assert any(re.fullmatch(r"\s*[0-9a-f]{64}", line) for line in out.splitlines()), out

@@ -195,8 +195,9 @@ class AuditCheck:
         """What ``audit verify`` prints, in Chinese and English, said once."""
         if self.ok:
             head = f"#{self.head_seq} {self.head_hash}" if self.head_seq else "-"
-            return f"审计日志完整 / audit log intact: {self.entries} entries 条; head 链头 {head}"
-        return f"审计日志被篡改 / audit log broken at entry {self.first_bad_seq}: {self.problem}"
+            return f"审计日志完整 / audit log intact: {self.entries} 条 entries; 链头 head {head}"
+        seq = self.first_bad_seq
+        return f"审计日志被篡改, 自第 {seq} 条起 (audit log broken at entry {seq}): {self.problem}"
 
 
 @dataclass(frozen=True)
