@@ -85,7 +85,7 @@ from assignment.constraints import CAPACITY_TOL  # noqa: E402
 from assignment.problem import ArcArrays  # noqa: E402
 from assignment.solver import coverage  # noqa: E402
 from assignment.solver.coverage import covered_top  # noqa: E402
-from assignment.solver.highs import solve_mip  # noqa: E402
+from assignment.solver.highs import solve_lp, solve_mip  # noqa: E402
 from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
 from assignment.solver.priority import top_mask, top_part  # noqa: E402
@@ -134,16 +134,10 @@ def reduced_cost_fixing(top: ArcArrays, k: int, opts: SolverOptions) -> Fixing |
     hours, caps = coverage._scaled(top, tm, relaxed=True)
     a, hi = coverage._count_rows(top, tm, hours, caps)
     n = len(tm.items)
-    res = linprog(
-        -np.ones(len(tm.arcs)),
-        A_ub=a,
-        b_ub=hi,
-        bounds=(0, 1),
-        method="highs-ds",
-    )
-    if res.status != 0:
+    res = solve_lp(-np.ones(len(tm.arcs)), a, hi, np.ones(len(tm.arcs)))
+    if not res.ok:
         return None
-    duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
+    duals = np.maximum(-res.row_duals, 0.0)
     agent = top.arc_agent[tm.arcs]
     used = np.unique(agent)
     w_pos = np.full(top.n_agents, -1)

@@ -36,7 +36,6 @@ from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
     cast_to_contract,
-    csv_line_problem,
     csv_text,
     read_raw,
     unreadable_reason,
@@ -484,22 +483,21 @@ def read_override_file(path: Path) -> pl.DataFrame:
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on malformed files
-        why = _csv_problem(path) if path.suffix.lower() == ".csv" else None
+        why = _empty_csv(path)
         raise ContractError([
             f"{path}: 无法读取调整文件 (cannot read the override file): "
             + (why or unreadable_reason(path, exc))
         ]) from None  # fmt: skip
 
 
-def _csv_problem(path: Path) -> str | None:
-    """The first line of a CSV override file that cannot be parsed, and why (None: not
-    found): the contracts' reading (:func:`~visit_planner.contracts.reader.csv_line_problem`),
-    an empty file told which columns its first line must name."""
-    text = csv_text(path)
-    if not text.strip():
-        need = "the file is empty: line 1 must name the columns " + ",".join(OVERRIDE_FILE_COLUMNS)
-        return f"文件为空, 第 1 行须为列名 ({need})"
-    return csv_line_problem(text)
+def _empty_csv(path: Path) -> str | None:
+    """An empty CSV override file, told which columns its first line must name (None for any
+    other file: why that one cannot be read is the contracts' ``unreadable_reason``, which
+    also finds the CSV line that does not parse)."""
+    if path.suffix.lower() != ".csv" or csv_text(path).strip():
+        return None
+    need = "the file is empty: line 1 must name the columns " + ",".join(OVERRIDE_FILE_COLUMNS)
+    return f"文件为空, 第 1 行须为列名 ({need})"
 
 
 def parse_override_file(
