@@ -83,13 +83,14 @@ from bench_coverage import subproblems  # noqa: E402
 
 from assignment.constraints import CAPACITY_TOL  # noqa: E402
 from assignment.problem import ArcArrays  # noqa: E402
-from assignment.solver import coverage  # noqa: E402
-from assignment.solver.coverage import covered_top  # noqa: E402
+from assignment.solver import coverage, top_model  # noqa: E402
+from assignment.solver.cheapest_cover import COST_SCALE  # noqa: E402
 from assignment.solver.highs import solve_lp, solve_mip  # noqa: E402
 from assignment.solver.lp import solve_lp_relaxation  # noqa: E402
 from assignment.solver.options import SolverOptions  # noqa: E402
 from assignment.solver.priority import top_mask, top_part  # noqa: E402
 from assignment.solver.rows import assignment_rows  # noqa: E402
+from assignment.solver.top_model import covered_top  # noqa: E402
 from assignment.solver.township import _solve_rest  # noqa: E402
 from visit_planner.offline import go_offline  # noqa: E402
 
@@ -130,8 +131,8 @@ def reduced_cost_fixing(top: ArcArrays, k: int, opts: SolverOptions) -> Fixing |
     """The fixing of the module docstring on the tier-1 part ``top`` covering ``k``: the
     count's LP on hours rounded down and capacities up (every real plan fits it, so the
     argument holds for real plans; pins dropped, also a relaxation). None when an LP fails."""
-    tm = coverage._top_model(top)
-    hours, caps = coverage._scaled(top, tm, relaxed=True)
+    tm = top_model.top_model(top)
+    hours, caps = top_model.scaled(top, tm, relaxed=True)
     a, hi = coverage._count_rows(top, tm, hours, caps)
     n = len(tm.items)
     res = solve_lp(-np.ones(len(tm.arcs)), a, hi, np.ones(len(tm.arcs)))
@@ -367,25 +368,25 @@ def tier1_cpsat(
     plan's when CP-SAT finds no cheaper cover that fits). With ``workers`` > 1 its usual
     parallel portfolio instead, one thread per worker: often better, but not the same from
     run to run."""
-    tm = coverage._top_model(top)
-    model, x = coverage._build(top, tm, relaxed=False)
+    tm = top_model.top_model(top)
+    model, x = top_model.build_model(top, tm, relaxed=False)
     model.add(sum(x) == k)
     gain = top.arc_cost[tm.arcs] - top.penalty[top.arc_item[tm.arcs]]
-    model.minimize(sum(round(g * coverage.COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
-    coverage._hint(model, x, tm, start)
+    model.minimize(sum(round(g * COST_SCALE) * v for g, v in zip(gain, x, strict=True)))
+    top_model.set_hint(model, x, tm, start)
     # The pipeline's CP-SAT settings (one thread, its seed, deterministic work), with the
     # search portfolio interleaved on that thread; the clock is a safety net only.
-    solver = coverage._solver(work, time_limit=10.0 * work)
+    solver = top_model.cp_solver(work, time_limit=10.0 * work)
     solver.parameters.interleave_search = workers == 1
     solver.parameters.num_workers = workers
     status = solver.status_name(solver.solve(model))
     plan = top_part(top, start)
     if status not in ("OPTIMAL", "FEASIBLE"):
         return status, plan
-    got = coverage._values(solver, x, tm)
+    got = top_model.values(solver, x, tm)
     full = np.full(top.n_items, -1, dtype=np.int64)
     full[tm.items] = got
-    fits = coverage._fits(top, tm, got) and int((got >= 0).sum()) == k
+    fits = top_model.fits(top, tm, got) and int((got >= 0).sum()) == k
     return status, min(plan, top_part(top, full)) if fits else plan
 
 

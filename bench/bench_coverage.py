@@ -170,11 +170,12 @@ def compare_bounds(arr: ArcArrays, opts: SolverOptions) -> dict[str, float]:
     """The older stage next to the new one (see the module docstring): CP-SAT alone on the
     relaxed model from an empty plan (best, bound) and the floor of the tier-1 LP with
     cardinality cuts."""
-    from assignment.solver.coverage import _cpsat, _top_model
+    from assignment.solver.coverage import _cpsat
     from assignment.solver.lp import fractional_top_limit
+    from assignment.solver.top_model import top_model
 
     lp_k = fractional_top_limit(arr, opts)
-    tm = _top_model(arr)
+    tm = top_model(arr)
     empty = np.full(len(tm.items), -1, dtype=np.int64)
     cp_best, _, cp_upper = _cpsat(arr, tm, empty, opts.coverage_work, opts.coverage_time_limit)
     return {"lp": float(lp_k if lp_k is not None else -1), "cp_best": cp_best, "cp": cp_upper}

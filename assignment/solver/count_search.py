@@ -53,7 +53,7 @@ SEED = 11
 # share of the least penalty of a household in the search: 0.1 puts a gain of 1 squared
 # hour at a tenth of a household's penalty (chosen among 0.01, 0.1, 0.3 and 1.0 on the
 # published covers of seed 1's cadre-short townships at scale 1). In the tier-1 stage
-# (:func:`~assignment.solver.coverage.cheapest_cover`, alternating with the
+# (:func:`~assignment.solver.cheapest_cover.cheapest_cover`, alternating with the
 # large-neighbourhood search) it took the cost gap with coverage fixed of seeds 1-3 from
 # 2.05 / 2.00 / 1.33 % to 1.55 / 1.65 / 1.08 % (`bench/bench_assign.py --scale 1 --seed N
 # --processes 2 --skip-greedy --solver-only`).

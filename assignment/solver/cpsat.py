@@ -4,7 +4,7 @@ Every CP-SAT solve of the optimizer is deterministic: a fixed seed, a limit in d
 time (``work``) and, in the township solves, one thread, so that a plan does not depend on
 the machine's load or core count; a wall-clock limit is a safety net only. CP-SAT takes
 integers: each caller scales its hours and costs with the rounding its model needs (the
-tier-1 stage's conservative and relaxed models, :mod:`assignment.solver.coverage`; the
+tier-1 stage's conservative and relaxed models, :mod:`assignment.solver.top_model`; the
 packing search's safe rounding, :mod:`assignment.solver.packing`; the generic core's fixed
 point, :mod:`assignment.core`), so that is left to them.
 """

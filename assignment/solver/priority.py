@@ -1,8 +1,9 @@
 """The tier-1 households' place in a plan: which they are, the floor rule, the merge.
 
 Leaving a tier-1 household uncovered costs more than any amount of travel, so tier-1
-coverage comes first. The tier-1 stage (:mod:`assignment.solver.coverage`) finds the most
-tier-1 households any plan covers and the cheapest cover of that many; this module holds
+coverage comes first. The tier-1 stage finds the most tier-1 households any plan covers
+(:mod:`assignment.solver.coverage`) and the cheapest cover of that many
+(:mod:`assignment.solver.cheapest_cover`); this module holds
 what the other steps share about tier 1:
 
 * :func:`top_mask` / :func:`top_items` - the tier-1 households (by tier, never by penalty);

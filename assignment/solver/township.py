@@ -14,11 +14,11 @@ workers are packed. So, after :func:`~assignment.solver.repair.presolve`:
    (:mod:`assignment.solver.packing`) for full workers with uncovered households they could
    serve, then, where a tier-1 household is still uncovered, the tier-1 stage: the most
    tier-1 households any plan covers (:mod:`assignment.solver.coverage`), and the plan
-   rebuilt on a cheap cover of that many. From there on tier-1 coverage comes first
-   (lexicographic): every later step keeps at least the stage's ``best`` tier-1 households
-   covered (the floor rule, :func:`~assignment.solver.priority.keeps_top_floor`), free to
-   change which ones and everything else to lower the cost; the plan published covers
-   ``best``.
+   rebuilt on a cheap cover of that many (:mod:`assignment.solver.cheapest_cover`). From
+   there on tier-1 coverage comes first (lexicographic): every later step keeps at least
+   the stage's ``best`` tier-1 households covered (the floor rule,
+   :func:`~assignment.solver.priority.keeps_top_floor`), free to change which ones and
+   everything else to lower the cost; the plan published covers ``best``.
 4. **cost bound with coverage fixed**: where the plan's coverage is proven maximal (``K``
    households, no plan covers more) and the LP of step 1 covers less tier-1 mass than K, the
    LP and Lagrangian bound again with the cut "exactly K tier-1 households covered": a bound valid
@@ -46,13 +46,15 @@ from assignment.bounds import OPTIMAL_GAP, relative_gap, status_from_gap
 from assignment.domain import Status
 from assignment.errors import SolverInternalError
 from assignment.problem import ArcArrays
-from assignment.solver.coverage import Coverage, cheapest_cover, covered_top, max_coverage
+from assignment.solver.cheapest_cover import cheapest_cover
+from assignment.solver.coverage import Coverage, max_coverage
 from assignment.solver.lagrange import lagrangian_bound
 from assignment.solver.lp import LPResult, fractional_top_limit, solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import keeps_top_floor, merge_top, top_mask, top_part
 from assignment.solver.repair import eject_improve, presolve, repair
+from assignment.solver.top_model import covered_top
 
 
 @dataclass

@@ -11,7 +11,8 @@ import polars as pl
 from assignment.core import CoreProblem, evaluate, solve_core
 from assignment.domain import Status
 from assignment.problem import ArcArrays
-from assignment.solver.coverage import Coverage, _top_model
+from assignment.solver.coverage import Coverage
+from assignment.solver.top_model import top_model
 from visit_planner.synthetic import SyntheticPrefecture
 
 
@@ -220,7 +221,7 @@ def most_tier1(arr: ArcArrays) -> int:
     """The most tier-1 households of any feasible plan (pins kept; other households left
     out, which never makes a plan infeasible), by a depth-first search over the tier-1
     households with the capacities left; -1 when the pins alone do not fit."""
-    tm = _top_model(arr)
+    tm = top_model(arr)
     pins = np.flatnonzero(arr.arc_pinned)
     hours = arr.cap_hours.astype(float).copy()
     count = arr.cap_count.astype(int).copy()

@@ -14,7 +14,8 @@ import pytest
 
 from assignment.solver import count_search, coverage
 from assignment.solver.count_search import search_cost, search_count
-from assignment.solver.coverage import _top_model, max_coverage
+from assignment.solver.coverage import max_coverage
+from assignment.solver.top_model import dense_form, top_model
 from tests.assignment.helpers import (
     arc_arrays,
     cover_cost,
@@ -269,7 +270,7 @@ def test_from_a_plan_eight_short_it_finds_the_mips_proven_maximum(
     start = plan_of_cover(arr, full)
     held = np.flatnonzero(start >= 0)
     start[held[:: len(held) // 8][:8]] = -1
-    tm = _top_model(arr)
+    tm = top_model(arr)
     got = coverage._searched(arr, tm, start[tm.items], len(tm.items), 1.0)
     assert got is not None and full.best - 1 <= int((got >= 0).sum()) <= full.best
     assert feasible(arr, plan_of_choice(arr, tm.items, got))
@@ -303,7 +304,7 @@ def test_with_pins_the_stage_stays_exact_on_small_townships(seed: int) -> None:
     # the bound valid against exhaustive search.
     arr = random_short(seed)
     exact = most_tier1(arr)
-    tm = _top_model(arr)
+    tm = top_model(arr)
     start = np.full(arr.n_items, -1, dtype=np.int64)
     got = coverage._searched(arr, tm, start[tm.items], len(tm.items), 1.0)
     if got is not None:
@@ -364,7 +365,7 @@ def test_a_search_kept_to_some_households_covers_only_them_and_the_pins() -> Non
     for seed in range(40):
         arr = random_short(seed)
         exact = most_tier1(arr)
-        tm = _top_model(arr)
+        tm = top_model(arr)
         only = np.random.default_rng(seed).random(len(tm.items)) < 0.7
         start = plan_of_cover(arr, max_coverage(arr, np.full(arr.n_items, -1, dtype=np.int64)))
         got = coverage._searched(arr, tm, start[tm.items], len(tm.items), 1.0, only=only)
@@ -386,8 +387,8 @@ def _township_cover(seed: int) -> tuple[np.ndarray, ...]:
     """A township-shaped tier-1 part as dense arrays (hours, cost, penalty, hour and
     household limits) and its count search's largest cover: every cadre full to minutes."""
     arr = township_shaped(seed, n_top=200, n_cadres=8)
-    tm = _top_model(arr)
-    dn = coverage._dense(arr, tm)
+    tm = top_model(arr)
+    dn = dense_form(arr, tm)
     hours = dn.hours
     cost = np.where(np.isfinite(hours), arr.arc_cost[np.maximum(dn.arc_at, 0)], np.inf)
     pen = arr.penalty[tm.items]

@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assignment.solver import count_search, coverage, township
-from assignment.solver.coverage import Coverage, _cpsat, _top_model, covered_top, max_coverage
+from assignment.solver import cheapest_cover, count_search, coverage, top_model, township
+from assignment.solver.coverage import Coverage, _cpsat, max_coverage
 from assignment.solver.options import SolverOptions
 from assignment.solver.priority import top_part
+from assignment.solver.top_model import covered_top
 from tests.assignment.helpers import (
     feasible,
     most_tier1,
@@ -55,7 +56,7 @@ def test_the_mip_closes_a_township_cp_sat_alone_left_open(monkeypatch: pytest.Mo
     # runs first, is off: it is tested in test_count_search.py.)
     monkeypatch.setattr(count_search, "WORK", 0)
     arr = township_shaped(2, n_top=150, n_cadres=8)
-    tm = _top_model(arr)
+    tm = top_model.top_model(arr)
     empty = np.full(len(tm.items), -1, dtype=np.int64)
     old_best, _, old_upper = _cpsat(arr, tm, empty, 2.0, 120.0)
     assert old_best < old_upper  # the old stage could not say "no plan covers more"
@@ -121,7 +122,7 @@ def test_effort_multiplies_the_stages_work_limits(
     monkeypatch.setattr(coverage, "_cpsat", cpsat_spy)
     arr = township_shaped(5, n_top=150, n_cadres=8)  # left open at effort 1
     empty = np.full(arr.n_items, -1, dtype=np.int64)
-    arcs = len(_top_model(arr).arcs)
+    arcs = len(top_model.top_model(arr).arcs)
     monkeypatch.setattr(coverage, "MIP_WORK", 5 * arcs)  # 5 nodes at effort 1: a quick test
     exact_upper = max_coverage(arr, empty, work=0.0).upper
     seen.clear()
@@ -171,22 +172,22 @@ def test_cpsat_runs_on_small_tier1_models_only_and_the_bound_holds_without_it(
     # Above CPSAT_MAX_ARCS neither the count's CP-SAT nor the cheapest cover's runs; the
     # bound stays valid, the plans real, and the cover no dearer than the one it starts from.
     calls: list[int] = []
-    solver = coverage._solver
+    solver = top_model.cp_solver
 
     def solver_spy(work: float, time_limit: float):  # type: ignore[no-untyped-def]
         calls.append(1)
         return solver(work, time_limit)
 
-    monkeypatch.setattr(coverage, "_solver", solver_spy)
+    monkeypatch.setattr(top_model, "cp_solver", solver_spy)
     arr = random_short(seed)
     exact = most_tier1(arr)
     empty = np.full(arr.n_items, -1, dtype=np.int64)
-    coverage.cheapest_cover(arr, max_coverage(arr, empty, work=2.0))
+    cheapest_cover.cheapest_cover(arr, max_coverage(arr, empty, work=2.0))
     assert calls  # on these small models the cheapest cover's CP-SAT runs by default
     monkeypatch.setattr(coverage, "CPSAT_MAX_ARCS", 0)
     calls.clear()
     cov = max_coverage(arr, empty, work=2.0)
-    top = coverage.cheapest_cover(arr, cov)
+    top = cheapest_cover.cheapest_cover(arr, cov)
     assert calls == []
     assert cov.upper >= exact >= cov.best
     assert feasible(arr, plan_of_cover(arr, cov))

@@ -17,13 +17,13 @@ import pytest
 
 from assignment.domain import AssignmentSettings
 from assignment.problem import ArcArrays
-from assignment.solver.coverage import covered_top
 from assignment.solver.lagrange import lagrangian_bound
 from assignment.solver.lp import solve_lp_relaxation
 from assignment.solver.options import SolverOptions
 from assignment.solver.packing import improve_packing
 from assignment.solver.priority import keeps_top_floor, top_mask
 from assignment.solver.repair import eject_improve
+from assignment.solver.top_model import covered_top
 from assignment.solver.township import solve_arrays
 from tests.assignment.helpers import arc_arrays, feasible, scored_households
 
@@ -170,7 +170,8 @@ def test_the_township_reports_the_bound_with_coverage_fixed_where_it_is_tighter(
 
 
 def test_the_cover_repacked_on_tier1_alone_keeps_the_count_and_costs_no_more() -> None:
-    from assignment.solver.coverage import cheapest_cover, max_coverage
+    from assignment.solver.cheapest_cover import cheapest_cover
+    from assignment.solver.coverage import max_coverage
 
     for seed in range(8):
         arr = random_trade(seed)
