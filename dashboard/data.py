@@ -934,7 +934,7 @@ class DataAccess:
 
     def publish_what_if(self, month: str, what: WhatIf, based_on: str) -> RunRow:
         """Publish a what-if as the month's next version (planners only; audited)."""
-        from visit_planner.plan_job import publish_what_if
+        from visit_planner.whatif_publish import publish_what_if
 
         if not self.viewer.may_publish:
             raise OutOfScopeError("只有计划员可以发布修订 / only planners publish amendments")

@@ -18,7 +18,8 @@ column or field, the rule broken and the first offending ids.
     └── OutputError        an output path that cannot be used (visit_planner.outputs)
 
 Other packages extend the tree: ``dashboard.errors`` (DashboardError, OutOfScopeError);
-``PlanRefusedError`` (a plan the independent check refused) lives with the plan job.
+``PlanRefusedError`` (a plan the independent check refused) lives with the steps the plan and
+an amendment share (``visit_planner.plan_steps``).
 """
 
 from __future__ import annotations

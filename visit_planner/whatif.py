@@ -4,9 +4,9 @@ A planner or supervisor asks "what if this cadre had 10 more hours", "what if we
 official here", "what if tier 2 were visited every two months": :func:`what_if` re-solves the
 township of a published run with those changes, with the run's own inputs and scores and its
 plan as the previous assignment (so only what the change requires moves), and reports coverage,
-travel, churn and balance before and after. Nothing is saved; :func:`publish_what_if` publishes
-the result as the month's next version (an amendment: every other township's files carried over
-byte for byte), for planners.
+travel, churn and balance before and after. Nothing is saved here;
+:func:`visit_planner.whatif_publish.publish_what_if` publishes the result as the month's next
+version (an amendment: every other township's files carried over byte for byte), for planners.
 """
 
 from __future__ import annotations

@@ -120,7 +120,8 @@ def served_dashboard(home: Path, log_path: Path, timeout: float = 60) -> Iterato
 def build_site(root: Path) -> Site:
     """Generate, train, promote, plan twice and add the accounts (about 15 s)."""
     from risk_model import TrainConfig
-    from visit_planner.plan_job import PlanRequest, run_plan
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
     from visit_planner.risk_job import promote_version, train_from_file
     from visit_planner.synthetic import generate, write_prefecture
 

@@ -31,7 +31,8 @@ MONTH = "2026-11"
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with one published month (scale 0.003) and its model."""
     from risk_model import TrainConfig
-    from visit_planner.plan_job import PlanRequest, run_plan
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
     from visit_planner.risk_job import promote_version, train_from_file
     from visit_planner.synthetic import generate, write_prefecture
 

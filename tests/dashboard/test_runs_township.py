@@ -17,7 +17,8 @@ from visit_planner.store import Store
 
 def plan_again(site: Site) -> None:
     """Publish one more full run of MONTH (the next version)."""
-    from visit_planner.plan_job import PlanRequest, run_plan
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
 
     run_plan(
         PlanRequest(month=MONTH, data=site.data, home=site.home, processes=1, actor="planner1")

@@ -1,16 +1,21 @@
 """Shared helpers of the visit_planner tests: a prefecture's inputs as files, and one
-``assign`` run of them through the library (as the CLI does)."""
+``assign`` run of them through the library (as the CLI does); a workspace with a champion
+model and two months of data, and one ``plan`` run of a month through the library."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from visit_planner.plan_files import PlanPaths
 from visit_planner.synthetic.scores import truth_scores
 
 INPUT_TABLES = ("households", "workers", "previous_assignment", "conflicts")
+
+M1, M2 = "2026-11", "2026-12"  # the months of :func:`two_months`
 
 
 def write_inputs(
@@ -44,6 +49,43 @@ def assign_run(inputs: Path, out: Path) -> Path:
 
     run_assign(plan_paths(inputs), None, out, processes=1)
     return out
+
+
+@dataclass(frozen=True)
+class Months:
+    """A workspace with a champion model, and two months of input data."""
+
+    home: Path
+    m1: Path
+    m2: Path
+
+
+def two_months(tmp_path_factory: pytest.TempPathFactory) -> Months:
+    """A workspace with model 1 the champion (trained on :data:`M1`), and the data of
+    :data:`M1` and of :data:`M2` (the month after it), for a module's ``months`` fixture."""
+    from risk_model import TrainConfig
+    from visit_planner.risk_job import promote_version, train_from_file
+    from visit_planner.synthetic import generate, write_prefecture
+    from visit_planner.synthetic.next_month import next_month, read_month, write_month
+
+    root = tmp_path_factory.mktemp("cycle")
+    m1, m2, home = root / M1, root / M2, root / "workspace"
+    write_prefecture(generate(scale=0.003, seed=2), m1)
+    data = next_month(read_month(m1), seed=5)
+    write_month(data.tables(), data.info, m2)
+    train_from_file(m1, home=home, config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, m1, home=home)
+    return Months(home, m1, m2)
+
+
+def plan(months: Months, url: str, month: str, data: Path, **kw: object) -> object:
+    """One ``plan`` run of ``month`` from ``data`` in the workspace of ``months`` (its
+    outcome; ``kw``: more fields of the request, e.g. ``amend_townships``)."""
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
+
+    req = PlanRequest(month=month, data=data, home=months.home, store_url=url, processes=1, **kw)  # type: ignore[arg-type]
+    return run_plan(req)
 
 
 def too_wide(text: str, width: int = 80) -> list[str]:

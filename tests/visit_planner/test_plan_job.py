@@ -1,6 +1,6 @@
-"""The monthly cycle: ``plan`` on two months, overrides, amendments, rollback, and the
-reliability rules (determinism, one planner per month, crash safety, nothing published on a
-refused plan), on SQLite and PostgreSQL."""
+"""The monthly cycle: ``plan`` on two months, overrides, rollback, and the reliability rules
+(determinism, one planner per month, crash safety, nothing published on a refused plan), on
+SQLite and PostgreSQL. Amendments: ``test_amend_job.py``."""
 
 from __future__ import annotations
 
@@ -9,50 +9,23 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import M1, M2, Months, flat, plan, two_months
 from visit_planner.errors import StoreBusyError
-from visit_planner.plan_job import PlanRefusedError, PlanRequest, run_plan
+from visit_planner.plan_job import run_plan
+from visit_planner.plan_steps import PlanRefusedError, PlanRequest
 from visit_planner.runs import RunManifest, RunReader
 from visit_planner.store import Store
-
-M1, M2 = "2026-11", "2026-12"
-
-
-@dataclass(frozen=True)
-class Months:
-    """A workspace with a champion model, and two months of input data."""
-
-    home: Path
-    m1: Path
-    m2: Path
 
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> Months:
-    from risk_model import TrainConfig
-    from visit_planner.risk_job import promote_version, train_from_file
-    from visit_planner.synthetic import generate, write_prefecture
-    from visit_planner.synthetic.next_month import next_month, read_month, write_month
-
-    root = tmp_path_factory.mktemp("cycle")
-    m1, m2, home = root / M1, root / M2, root / "workspace"
-    write_prefecture(generate(scale=0.003, seed=2), m1)
-    data = next_month(read_month(m1), seed=5)
-    write_month(data.tables(), data.info, m2)
-    train_from_file(m1, home=home, config=TrainConfig(params={"max_iter": 30}))
-    promote_version(1, m1, home=home)
-    return Months(home, m1, m2)
-
-
-def plan(months: Months, url: str, month: str, data: Path, **kw: object) -> object:
-    req = PlanRequest(month=month, data=data, home=months.home, store_url=url, processes=1, **kw)  # type: ignore[arg-type]
-    return run_plan(req)
+    """The workspace and the two months of :func:`two_months`, made once for this module."""
+    return two_months(tmp_path_factory)
 
 
 def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> None:
@@ -144,124 +117,6 @@ def test_overrides_apply_or_say_why_and_survive_into_next_month(
     assert {tier.id, corr.id, gone.id, pin.id} <= again
 
 
-def test_amendment_changes_only_the_named_township(
-    months: Months, db_url: str, tmp_path: Path
-) -> None:
-    base = plan(months, db_url, M1, months.m1)
-    reader = RunReader(base.run_dir)  # type: ignore[attr-defined]
-    tw = reader.townships()[0]
-    # A village official of that township leaves mid-month.
-    data = tmp_path / "mid-month"
-    data.mkdir()
-    for f in months.m1.iterdir():
-        (data / f.name).write_bytes(f.read_bytes())
-    ws = pl.read_parquet(data / "workers.parquet")
-    leaving = ws.filter((pl.col("township_id") == tw) & (pl.col("role") == "village_official"))[
-        "worker_id"
-    ][0]
-    ws.with_columns(
-        pl.when(pl.col("worker_id") == leaving)
-        .then(False)
-        .otherwise(pl.col("active"))
-        .alias("active")
-    ).write_parquet(data / "workers.parquet")
-    amended = plan(months, db_url, M1, data, amend_townships=(tw,))
-    run = amended.run  # type: ignore[attr-defined]
-    assert run.kind == "amend" and run.parent_run_id == base.run.run_id  # type: ignore[attr-defined]
-    assert run.version == base.run.version + 1  # type: ignore[attr-defined]
-    old, new = RunManifest.read(base.run_dir), RunManifest.read(amended.run_dir)  # type: ignore[attr-defined]
-    for rel, digest in old.files.items():
-        if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
-            assert new.files[rel] == digest, rel  # other townships byte-identical
-    plan_new = pl.read_parquet(amended.run_dir / "plan.parquet")  # type: ignore[attr-defined]
-    assert leaving not in plan_new["worker_id"].to_list()
-    plan_old = pl.read_parquet(base.run_dir / "plan.parquet")  # type: ignore[attr-defined]
-    assert plan_new.height == plan_old.height
-    others_old = plan_old.filter(pl.col("township_id") != tw)
-    assert plan_new.filter(pl.col("township_id") != tw).equals(others_old)
-    assert RunReader(amended.run_dir).verify() == []  # type: ignore[attr-defined]
-    # The amendment's headline status is the whole run's, not only the re-solved township's.
-    statuses = set(RunReader(amended.run_dir).diagnostics()["status"].to_list())  # type: ignore[attr-defined]
-    # Its re-solved township's previous workers are the month's previous version's (explain
-    # words them so); the carried-over townships' stay last month's.
-    amended_reader = RunReader(amended.run_dir)  # type: ignore[attr-defined]
-    kept_here = plan_new.filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null())
-    assert amended_reader.explanation(kept_here["household_id"][0])["previous_this_month"]
-    elsewhere = plan_new.filter(pl.col("township_id") != tw)["household_id"][0]
-    assert amended_reader.explanation(elsewhere)["previous_this_month"] is False
-    worst_first = ("error", "infeasible", "unknown", "feasible")
-    expected = next((s for s in worst_first if s in statuses), "optimal")
-    assert new.metrics["status"] == expected
-
-
-def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_path: Path) -> None:
-    # The month was planned with a policy file in which tier 1 is the grid workers' (not the
-    # cadres'). An amendment without --policy used the built-in policy for its township, and
-    # the run it published broke its own policy.toml (check-plan: role_ineligible).
-    from visit_planner.check_plan_job import run_check_plan
-    from visit_planner.errors import PlanFileError
-    from visit_planner.plan_files import PlanPaths
-    from visit_planner.policy import default_policy_text, load_policy
-
-    text = default_policy_text()
-    assert 'role = "cadre" ' in text
-    own = tmp_path / "grid_tier1.toml"
-    own.write_text(text.replace('role = "cadre" ', 'role = "grid_worker" ', 1), "utf-8")
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    base = plan(months, url, M1, months.m1, policy_path=own)
-    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
-    amended = plan(months, url, M1, months.m1, amend_townships=(tw,))
-    run_dir = amended.run_dir  # type: ignore[attr-defined]
-    assert (run_dir / "policy.toml").read_bytes() == own.read_bytes()
-    folder = run_dir / "townships" / tw
-    paths = PlanPaths(
-        folder / "scores.parquet",
-        folder / "inputs" / "households.parquet",
-        folder / "inputs" / "workers.parquet",
-        folder / "inputs" / "previous.parquet",
-        folder / "inputs" / "conflicts.parquet",
-    )
-    checked = run_check_plan(folder / "plan.parquet", paths, load_policy(own))
-    assert checked.plan_rows > 0
-    assert checked.violations == []
-    # Another policy is refused, and nothing is published.
-    with Store.open(url) as store:
-        current = store.current_run(M1)
-    with pytest.raises(PlanFileError, match="differs from the policy of the month's current run"):
-        plan(months, url, M1, months.m1, amend_townships=(tw,), policy_path=_builtin(tmp_path))
-    with Store.open(url) as store:
-        assert store.current_run(M1) == current
-
-
-def test_an_amendment_scores_with_the_months_model(months: Months, tmp_path: Path) -> None:
-    # A champion promoted after the month was planned: an amendment scored its townships
-    # with it, so the run it published was scored by two models and named only the new one.
-    from risk_model import TrainConfig
-    from visit_planner.risk_job import promote_version, train_from_file
-
-    home = tmp_path / "workspace"
-    train_from_file(months.m1, home=home, config=TrainConfig(params={"max_iter": 30}))
-    promote_version(1, months.m1, home=home)
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    req = {"month": M1, "data": months.m1, "home": home, "store_url": url, "processes": 1}
-    base = run_plan(PlanRequest(**req))  # type: ignore[arg-type]
-    tw = RunReader(base.run_dir).townships()[0]
-    train_from_file(
-        months.m1,
-        home=home,
-        config=TrainConfig(kind="logistic", select=False, params={"C": 0.01}),
-    )
-    promote_version(2, months.m1, home=home, force=True, reason="a new champion mid-month")
-    amended = run_plan(PlanRequest(**req, amend_townships=(tw,)))  # type: ignore[arg-type]
-    assert base.run.model_version == amended.run.model_version == "1"
-    assert RunManifest.read(amended.run_dir).model_version == "1"
-    before, after = RunReader(base.run_dir).scores(tw), RunReader(amended.run_dir).scores(tw)
-    assert before is not None and after is not None
-    assert after.select("household_id", "p_tier1", "final_tier").equals(
-        before.select("household_id", "p_tier1", "final_tier")
-    )
-
-
 def test_plan_and_amendment_report_what_validating_the_inputs_warned_of(
     months: Months, tmp_path: Path
 ) -> None:
@@ -289,86 +144,6 @@ def test_plan_and_amendment_report_what_validating_the_inputs_warned_of(
         assert ("households.parquet", "head_name", "warning") in told
         unknown = [p for p in outcome.input_warnings if any("H9999999" in i for i in p.ids)]  # type: ignore[attr-defined]
         assert [Path(p.file).name for p in unknown] == ["conflicts.parquet"]
-
-
-def _builtin(tmp_path: Path) -> Path:
-    """The built-in policy as a file."""
-    from visit_planner.policy import default_policy_text
-
-    path = tmp_path / "builtin.toml"
-    path.write_text(default_policy_text(), "utf-8")
-    return path
-
-
-def test_an_amendment_refuses_bad_data_with_the_whole_tables_messages(
-    months: Months, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # An amendment validates the month in chunks of its own size (AMEND_CHUNK_ROWS): what it
-    # reports is what the check of the whole table reports (first ids in file order, counts).
-    from visit_planner import plan_job
-    from visit_planner.contracts import load_inputs
-    from visit_planner.errors import ContractError
-
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    base = plan(months, url, M1, months.m1)
-    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    for f in months.m1.iterdir():
-        (bad / f.name).write_bytes(f.read_bytes())
-    hh = pl.read_parquet(bad / "households.parquet")
-    every = pl.int_range(pl.len()) % 97 == 3  # rows in every chunk of 1,024, more than 5 in all
-    hh.with_columns(pl.when(every).then(99.0).otherwise(pl.col("lat")).alias("lat")).write_parquet(
-        bad / "households.parquet"
-    )
-    assert hh.height > 2 * 1_024
-    with pytest.raises(ContractError) as whole:
-        load_inputs(bad)
-    for rows in (plan_job.AMEND_CHUNK_ROWS, 1_024):
-        monkeypatch.setattr(plan_job, "AMEND_CHUNK_ROWS", rows)
-        with pytest.raises(ContractError) as amended:
-            plan(months, url, M1, bad, amend_townships=(tw,))
-        assert amended.value.problems == whole.value.problems, rows
-    assert "'lat'" in flat(str(whole.value))
-
-
-def test_the_run_status_is_the_whole_runs_not_the_resolved_townships() -> None:
-    from assignment.domain import Status
-    from assignment.plan import PrefectureResult
-    from visit_planner.plan_job import whole_run_result
-
-    # An amendment re-solved township A to optimality; B and C were carried over as they
-    # were (B feasible with a 10% gap).
-    resolved = PrefectureResult(
-        status=Status.OPTIMAL, objective=100.0, bound=100.0, gap=0.0, seconds=1.0,
-        plan=pl.DataFrame(), diagnostics=pl.DataFrame(),
-    )  # fmt: skip
-    diagnostics = pl.DataFrame({
-        "township_id": ["A", "B", "C"],
-        "status": ["optimal", "feasible", "optimal"],
-        "objective": [100.0, 50.0, 10.0],
-        "bound": [100.0, 45.0, 10.0],
-    })  # fmt: skip
-    whole = whole_run_result(resolved, diagnostics)
-    assert whole.status == Status.FEASIBLE  # never optimal while a township is only feasible
-    assert whole.objective == 160.0 and whole.bound == 155.0
-    assert whole.gap == pytest.approx(5.0 / 160.0)
-    assert whole.diagnostics.height == 3
-    # One township without a proven bound: the run has none either (nor a gap).
-    unproven = diagnostics.with_columns(
-        pl.when(pl.col("township_id") == "C").then(None).otherwise(pl.col("bound")).alias("bound")
-    )
-    whole = whole_run_result(resolved, unproven)
-    assert whole.bound is None and whole.gap is None
-    # Every township optimal: optimal.
-    all_optimal = diagnostics.with_columns(pl.lit("optimal").alias("status"))
-    assert whole_run_result(resolved, all_optimal).status == Status.OPTIMAL
-    # A failed township makes the run's status "error", whatever the others.
-    failed = diagnostics.with_columns(
-        pl.when(pl.col("township_id") == "B").then(pl.lit("error")).otherwise("status")
-        .alias("status")
-    )  # fmt: skip
-    assert whole_run_result(resolved, failed).status == Status.ERROR
 
 
 def test_data_of_another_month_is_refused_before_any_work(tmp_path: Path) -> None:
@@ -461,14 +236,14 @@ def test_a_second_planner_of_the_month_is_refused(months: Months, db_url: str) -
 def test_a_refused_plan_publishes_nothing(
     months: Months, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import visit_planner.plan_job as job
+    import visit_planner.plan_steps as steps
     import visit_planner.plan_townships as townships
     from assignment.validator import Violation, ViolationKind
 
     def broken(plan, inputs, settings, townships=None):  # type: ignore[no-untyped-def]
         return [Violation(ViolationKind.OVER_HOURS, None, "W1", "超时 2 小时", "over by 2 h")]
 
-    monkeypatch.setattr(job, "validate_plan", broken)  # amendments
+    monkeypatch.setattr(steps, "validate_plan", broken)  # amendments
     monkeypatch.setattr(townships, "validate_plan", broken)  # the month, township by township
     runs_before = (
         sorted((months.home / "runs" / M2).glob("*"))

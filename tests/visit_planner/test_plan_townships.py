@@ -14,7 +14,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.visit_planner.helpers import flat
-from visit_planner.plan_job import PlanRequest, run_plan
+from visit_planner.plan_job import run_plan
+from visit_planner.plan_steps import PlanRequest
 
 MONTH = "2026-11"
 
@@ -40,7 +41,7 @@ def whole_month_run(data: Path, home: Path, out: Path) -> None:
     from assignment.executor import SerialExecutor
     from visit_planner.assign_job import AssignInputs, solve_and_explain
     from visit_planner.contracts import load_inputs
-    from visit_planner.plan_job import inputs_files
+    from visit_planner.plan_steps import inputs_files
     from visit_planner.policy import load_policy, policy_text, settings_from_policy
     from visit_planner.risk_job import score_frame
     from visit_planner.runs import DirectoryRunWriter, Provenance

@@ -23,7 +23,7 @@ import polars as pl
 
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import Outcome, Override, apply_overrides, check_new_override
-from visit_planner.plan_job import as_override
+from visit_planner.plan_steps import as_override
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.store import Store
 

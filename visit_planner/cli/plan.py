@@ -25,7 +25,7 @@ from visit_planner.cli.summary_text import (
 from visit_planner.vocabulary import RUN_KIND_ZH, TIER_TERMS, outcome_words, term
 
 if TYPE_CHECKING:
-    from visit_planner.plan_job import PlanOutcome
+    from visit_planner.plan_steps import PlanOutcome
 
 StoreUrlOption = Annotated[
     str | None,
@@ -101,7 +101,8 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
 
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
     from visit_planner.contracts.places import place_label
-    from visit_planner.plan_job import PlanRequest, run_plan
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
 
     req = PlanRequest(
         month=month,

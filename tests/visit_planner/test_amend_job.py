@@ -1,0 +1,180 @@
+"""Amendments (``plan --amend --township T``): only the named townships change, under the
+month's own policy and model, and bad data is refused with the whole tables' messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.visit_planner.helpers import M1, Months, flat, plan, two_months
+from visit_planner.plan_job import run_plan
+from visit_planner.plan_steps import PlanRequest
+from visit_planner.runs import RunManifest, RunReader
+from visit_planner.store import Store
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> Months:
+    """The workspace and the two months of :func:`two_months`, made once for this module."""
+    return two_months(tmp_path_factory)
+
+
+def test_amendment_changes_only_the_named_township(
+    months: Months, db_url: str, tmp_path: Path
+) -> None:
+    base = plan(months, db_url, M1, months.m1)
+    reader = RunReader(base.run_dir)  # type: ignore[attr-defined]
+    tw = reader.townships()[0]
+    # A village official of that township leaves mid-month.
+    data = tmp_path / "mid-month"
+    data.mkdir()
+    for f in months.m1.iterdir():
+        (data / f.name).write_bytes(f.read_bytes())
+    ws = pl.read_parquet(data / "workers.parquet")
+    leaving = ws.filter((pl.col("township_id") == tw) & (pl.col("role") == "village_official"))[
+        "worker_id"
+    ][0]
+    ws.with_columns(
+        pl.when(pl.col("worker_id") == leaving)
+        .then(False)
+        .otherwise(pl.col("active"))
+        .alias("active")
+    ).write_parquet(data / "workers.parquet")
+    amended = plan(months, db_url, M1, data, amend_townships=(tw,))
+    run = amended.run  # type: ignore[attr-defined]
+    assert run.kind == "amend" and run.parent_run_id == base.run.run_id  # type: ignore[attr-defined]
+    assert run.version == base.run.version + 1  # type: ignore[attr-defined]
+    old, new = RunManifest.read(base.run_dir), RunManifest.read(amended.run_dir)  # type: ignore[attr-defined]
+    for rel, digest in old.files.items():
+        if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
+            assert new.files[rel] == digest, rel  # other townships byte-identical
+    plan_new = pl.read_parquet(amended.run_dir / "plan.parquet")  # type: ignore[attr-defined]
+    assert leaving not in plan_new["worker_id"].to_list()
+    plan_old = pl.read_parquet(base.run_dir / "plan.parquet")  # type: ignore[attr-defined]
+    assert plan_new.height == plan_old.height
+    others_old = plan_old.filter(pl.col("township_id") != tw)
+    assert plan_new.filter(pl.col("township_id") != tw).equals(others_old)
+    assert RunReader(amended.run_dir).verify() == []  # type: ignore[attr-defined]
+    # The amendment's headline status is the whole run's, not only the re-solved township's.
+    statuses = set(RunReader(amended.run_dir).diagnostics()["status"].to_list())  # type: ignore[attr-defined]
+    # Its re-solved township's previous workers are the month's previous version's (explain
+    # words them so); the carried-over townships' stay last month's.
+    amended_reader = RunReader(amended.run_dir)  # type: ignore[attr-defined]
+    kept_here = plan_new.filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null())
+    assert amended_reader.explanation(kept_here["household_id"][0])["previous_this_month"]
+    elsewhere = plan_new.filter(pl.col("township_id") != tw)["household_id"][0]
+    assert amended_reader.explanation(elsewhere)["previous_this_month"] is False
+    worst_first = ("error", "infeasible", "unknown", "feasible")
+    expected = next((s for s in worst_first if s in statuses), "optimal")
+    assert new.metrics["status"] == expected
+
+
+def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_path: Path) -> None:
+    # The month was planned with a policy file in which tier 1 is the grid workers' (not the
+    # cadres'). An amendment without --policy used the built-in policy for its township, and
+    # the run it published broke its own policy.toml (check-plan: role_ineligible).
+    from visit_planner.check_plan_job import run_check_plan
+    from visit_planner.errors import PlanFileError
+    from visit_planner.plan_files import PlanPaths
+    from visit_planner.policy import default_policy_text, load_policy
+
+    text = default_policy_text()
+    assert 'role = "cadre" ' in text
+    own = tmp_path / "grid_tier1.toml"
+    own.write_text(text.replace('role = "cadre" ', 'role = "grid_worker" ', 1), "utf-8")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1, policy_path=own)
+    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
+    amended = plan(months, url, M1, months.m1, amend_townships=(tw,))
+    run_dir = amended.run_dir  # type: ignore[attr-defined]
+    assert (run_dir / "policy.toml").read_bytes() == own.read_bytes()
+    folder = run_dir / "townships" / tw
+    paths = PlanPaths(
+        folder / "scores.parquet",
+        folder / "inputs" / "households.parquet",
+        folder / "inputs" / "workers.parquet",
+        folder / "inputs" / "previous.parquet",
+        folder / "inputs" / "conflicts.parquet",
+    )
+    checked = run_check_plan(folder / "plan.parquet", paths, load_policy(own))
+    assert checked.plan_rows > 0
+    assert checked.violations == []
+    # Another policy is refused, and nothing is published.
+    with Store.open(url) as store:
+        current = store.current_run(M1)
+    with pytest.raises(PlanFileError, match="differs from the policy of the month's current run"):
+        plan(months, url, M1, months.m1, amend_townships=(tw,), policy_path=_builtin(tmp_path))
+    with Store.open(url) as store:
+        assert store.current_run(M1) == current
+
+
+def test_an_amendment_scores_with_the_months_model(months: Months, tmp_path: Path) -> None:
+    # A champion promoted after the month was planned: an amendment scored its townships
+    # with it, so the run it published was scored by two models and named only the new one.
+    from risk_model import TrainConfig
+    from visit_planner.risk_job import promote_version, train_from_file
+
+    home = tmp_path / "workspace"
+    train_from_file(months.m1, home=home, config=TrainConfig(params={"max_iter": 30}))
+    promote_version(1, months.m1, home=home)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    req = {"month": M1, "data": months.m1, "home": home, "store_url": url, "processes": 1}
+    base = run_plan(PlanRequest(**req))  # type: ignore[arg-type]
+    tw = RunReader(base.run_dir).townships()[0]
+    train_from_file(
+        months.m1,
+        home=home,
+        config=TrainConfig(kind="logistic", select=False, params={"C": 0.01}),
+    )
+    promote_version(2, months.m1, home=home, force=True, reason="a new champion mid-month")
+    amended = run_plan(PlanRequest(**req, amend_townships=(tw,)))  # type: ignore[arg-type]
+    assert base.run.model_version == amended.run.model_version == "1"
+    assert RunManifest.read(amended.run_dir).model_version == "1"
+    before, after = RunReader(base.run_dir).scores(tw), RunReader(amended.run_dir).scores(tw)
+    assert before is not None and after is not None
+    assert after.select("household_id", "p_tier1", "final_tier").equals(
+        before.select("household_id", "p_tier1", "final_tier")
+    )
+
+
+def _builtin(tmp_path: Path) -> Path:
+    """The built-in policy as a file."""
+    from visit_planner.policy import default_policy_text
+
+    path = tmp_path / "builtin.toml"
+    path.write_text(default_policy_text(), "utf-8")
+    return path
+
+
+def test_an_amendment_refuses_bad_data_with_the_whole_tables_messages(
+    months: Months, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An amendment validates the month in chunks of its own size (AMEND_CHUNK_ROWS): what it
+    # reports is what the check of the whole table reports (first ids in file order, counts).
+    from visit_planner import amend_job
+    from visit_planner.contracts import load_inputs
+    from visit_planner.errors import ContractError
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1)
+    tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in months.m1.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    hh = pl.read_parquet(bad / "households.parquet")
+    every = pl.int_range(pl.len()) % 97 == 3  # rows in every chunk of 1,024, more than 5 in all
+    hh.with_columns(pl.when(every).then(99.0).otherwise(pl.col("lat")).alias("lat")).write_parquet(
+        bad / "households.parquet"
+    )
+    assert hh.height > 2 * 1_024
+    with pytest.raises(ContractError) as whole:
+        load_inputs(bad)
+    for rows in (amend_job.AMEND_CHUNK_ROWS, 1_024):
+        monkeypatch.setattr(amend_job, "AMEND_CHUNK_ROWS", rows)
+        with pytest.raises(ContractError) as amended:
+            plan(months, url, M1, bad, amend_townships=(tw,))
+        assert amended.value.problems == whole.value.problems, rows
+    assert "'lat'" in flat(str(whole.value))
