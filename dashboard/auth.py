@@ -581,14 +581,22 @@ def sentence_columns(frame: Any) -> list[str]:
     ]
 
 
-def show_table(frame: Any, lang: Lang, *, total: int | None = None, key: str | None = None) -> None:
+def show_table(
+    frame: Any,
+    lang: Lang,
+    *,
+    total: int | None = None,
+    key: str | None = None,
+    widths: Mapping[str, int] | None = None,
+) -> None:
     """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
     separators (``1,327``, as the headline figures write them; still numbers, so they sort),
     with how many rows of how many are shown when the data layer cut the list.
 
     Readable at 1,366 px (with the pages' column choice and order, and the app's margins): a
     column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
-    stay on screen."""
+    stay on screen; ``widths`` (heading -> pixels) sets text columns' widths outright, for a
+    table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover)."""
     config: dict[str, Any] = {
         name: st.column_config.NumberColumn(format="localized")
         for name, dtype in frame.schema.items()
@@ -596,6 +604,8 @@ def show_table(frame: Any, lang: Lang, *, total: int | None = None, key: str | N
     }
     for name in sentence_columns(frame):
         config[name] = st.column_config.TextColumn(width=SENTENCE_WIDTH)
+    for name, px in (widths or {}).items():
+        config[name] = st.column_config.TextColumn(width=px)
     st.dataframe(
         frame, hide_index=True, width="stretch", placeholder="—", key=key, column_config=config
     )

@@ -329,6 +329,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "household_required": ("请填写农户编号。", "Please give a household id."),
     "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
     "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
+    "correction_details": (
+        "各条纠正的提交人、提交时间与有效期",
+        "Who submitted each correction, when, and until when",
+    ),
     "read_only": (
         "您的角色只能查看纠正记录，不能提交。",
         "Your role can see the corrections but not submit them.",
@@ -728,6 +732,22 @@ def override_change(row: Mapping[str, Any], lang: Lang) -> str:
     return "—"
 
 
+def override_what(row: Mapping[str, Any], lang: Lang) -> str:
+    """An override's kind and what it asks for, in one cell: ``类别调整：一类户`` /
+    ``tier override: tier 1 (high)``, ``指定人员：W000071``, ``数据更正：家庭人口 = 5``."""
+    kind = override_kind(str(row.get("kind")), lang)
+    return f"{kind}{label_sep(lang)}{override_change(row, lang)}"
+
+
+def override_outcome(row: Mapping[str, Any], lang: Lang) -> str:
+    """An override's outcome in the month's plan and, when it was not applied, why, in one
+    cell: ``已生效``; ``未生效：指定 H0001621→W000071 违反规则 in_jurisdiction, 已忽略`` /
+    ``not applied: pin H0001621→W000071 breaks in_jurisdiction and is ignored``; ``待下次方案``."""
+    said = outcome(str(row.get("outcome")), lang)
+    why = pick(row.get("outcome_reason"), lang) if row.get("outcome_reason") else ""
+    return f"{said}{label_sep(lang)}{why}" if why else said
+
+
 _NOTE_KINDS: Final = {
     "类别调整 tier override": "tier",
     "禁止配对 forbid": "forbid",
@@ -929,7 +949,7 @@ def notice(text: str, lang: Lang) -> str:
 
 Kind = Literal[
     "id", "int", "float", "pct", "hours", "minutes", "tier", "role", "bool", "text",
-    "bilingual", "status", "outcome", "override_kind", "override_status", "run_status",
+    "bilingual", "status", "override_kind", "override_status", "run_status",
     "run_kind", "township", "place", "record_field", "metric",
 ]  # fmt: skip
 
@@ -987,7 +1007,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     # overrides (times: Beijing time, text from time_cell; the heading names the zone)
     "id": ("编号", "No.", "int"),
     "kind": ("类型", "Kind", "override_kind"),
-    "change": ("调整内容", "Change", "text"),
+    "change": ("调整内容", "Change", "text"),  # override_what: the kind, then what it asks
     "field": ("字段", "Field", "record_field"),
     "value": ("值", "Value", "text"),
     "author": ("提交人", "Author", "text"),
@@ -997,8 +1017,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "published_at": ("发布时间（北京时间）", "Published (Beijing time)", "text"),
     "expires_on": ("有效期至", "Expires", "text"),
     "override_status": ("状态", "Status", "override_status"),
-    "outcome": ("本月结果", "Outcome this month", "outcome"),
-    "outcome_reason": ("未生效原因", "Why not applied", "bilingual"),
+    "outcome": ("本月结果", "Outcome", "text"),  # override_outcome: with why not applied
     # runs
     "run_id": ("运行编号", "Run", "id"),
     "run_kind": ("类型", "Kind", "run_kind"),
@@ -1131,7 +1150,6 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
         "bool": lambda v: yes_no(bool(v), lang),
         "bilingual": lambda v: pick(str(v), lang),
         "status": lambda v: status(v, lang),
-        "outcome": lambda v: outcome(v, lang),
         "override_kind": lambda v: override_kind(v, lang),
         "override_status": lambda v: t(f"status_{v}", lang) if f"status_{v}" in TEXT else v,
         "record_field": lambda v: record_field(v, lang),

@@ -12,6 +12,10 @@ from dashboard.widgets import keep_choices
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
 
+TEXT_WIDTHS = {"township_id": 210, "change": 190, "outcome": 230, "reason": 230}
+"""Pixels of the corrections table's text columns: with the number, household and status
+(about 190 px) 1,050 px, within the 1,076 px a table has at 1,366 px."""
+
 ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "correction_kind", "correction_tier", "correction_field")
@@ -83,19 +87,26 @@ with auth.guarded(lang):
 if rows.height == 0:
     st.info(t("corrections_none", lang))
 else:
-    # Which household (and where, unless the account sees one township), what each correction
-    # asks for in one column and its outcome next to it, with the reason: on screen at 1,366 px;
-    # its status, who, when and until when follow.
+    # On screen at 1,366 px for every role, without a sideways scroll: which household (and
+    # where, unless the account sees one township), what each correction asks for (its kind
+    # and change in one cell), its outcome this month with why not, the reason and whether it
+    # stands. The text columns have set widths, so that long cells cannot push the table past
+    # the window's 1,076 px (they end in "…", whole on hover); who submitted each, when and
+    # until when follow in the expander below.
     rows = rows.rename({"status": "override_status"}).with_columns(
-        pl.Series("change", [i18n.override_change(r, lang) for r in rows.iter_rows(named=True)])
+        pl.Series("change", [i18n.override_what(r, lang) for r in rows.iter_rows(named=True)]),
+        pl.Series("outcome", [i18n.override_outcome(r, lang) for r in rows.iter_rows(named=True)]),
+        pl.col("expires_on").fill_null(t("no_expiry", lang)),
     )
     where = [] if ctx.viewer.scope_kind == "township" else ["township_id"]
+    shown = ["id", "household_id", *where, "change", "outcome", "reason", "override_status"]
     auth.show_table(
-        i18n.table(
-            rows,
-            ["id", "household_id", *where, "kind", "change", "outcome", "outcome_reason",
-             "reason", "override_status", "author", "created_at", "expires_on"],
-            lang,
-        ),
+        i18n.table(rows, shown, lang),
         lang,
-    )  # fmt: skip
+        widths={i18n.label(c, lang): px for c, px in TEXT_WIDTHS.items() if c in shown},
+    )
+    with st.expander(t("correction_details", lang)):
+        auth.show_table(
+            i18n.table(rows, ["id", "household_id", "author", "created_at", "expires_on"], lang),
+            lang,
+        )

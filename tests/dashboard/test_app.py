@@ -507,14 +507,25 @@ def test_supervisor_submits_a_correction_in_scope_only(site: Site) -> None:
     at = submit_correction(at, site.household, "家访发现新情况 / new facts at the visit")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value == i18n.t("submitted", "zh", id=1)
-    listing = at.dataframe[-1].value
+    # the list: what a supervisor acts on (no township column for a township's account), the
+    # kind and the change in one cell; who, when and until when in the expander below it
+    listing = at.dataframe[0].value
+    assert list(listing.columns) == [
+        i18n.label(c, "zh")
+        for c in ("id", "household_id", "change", "outcome", "reason", "override_status")
+    ]
     assert list(listing[i18n.label("household_id", "zh")]) == [site.household]
     assert list(listing[i18n.label("outcome", "zh")]) == [i18n.t("outcome_pending", "zh")]
-    assert list(listing[i18n.label("kind", "zh")]) == [i18n.t("kind_tier", "zh")]
+    assert list(listing[i18n.label("change", "zh")]) == ["类别调整：一类户"]
+    details = at.expander[0]
+    assert details.label == i18n.t("correction_details", "zh")
+    assert details.dataframe[0].value.iloc[0][
+        [i18n.label(c, "zh") for c in ("id", "author", "expires_on")]
+    ].tolist() == [1, "sup_town", i18n.t("no_expiry", "zh")]
     # a household of another township: refused by the data layer, nothing recorded
     at = submit_correction(at, site.other_household, "not mine")
     refused(at, site.other_household, absent=(OTHER_TOWNSHIP,))
-    assert len(at.dataframe[-1].value) == 1
+    assert len(at.dataframe[0].value) == 1
     # a reason is required
     at = submit_correction(at, site.household, "")
     assert [e.value for e in at.error] == [i18n.t("reason_required", "zh")]

@@ -196,6 +196,20 @@ def test_an_override_says_what_it_asks_for_in_one_cell() -> None:
     row = {"kind": "correction", "field": "members", "value": "5"}
     assert i18n.override_change(row, "zh") == "家庭人口 = 5"
     assert i18n.override_change(row, "en") == "Members = 5"
+    # the corrections table: the kind first, then the change; the outcome with why not
+    assert i18n.override_what({"kind": "tier", "tier": 1}, "zh") == "类别调整：一类户"
+    assert i18n.override_what(row, "en") == "data correction: Members = 5"
+    assert i18n.override_what({"kind": "pin", "worker_id": "W000071"}, "zh") == "指定人员：W000071"
+    why = "指定 H0001621→W000071 违反规则 in_jurisdiction, 已忽略 / pin H0001621→W000071 breaks"
+    assert i18n.override_outcome({"outcome": "not_applied", "outcome_reason": why}, "zh") == (
+        "未生效：指定 H0001621→W000071 违反规则 in_jurisdiction, 已忽略"
+    )
+    assert i18n.override_outcome({"outcome": "not_applied", "outcome_reason": why}, "en") == (
+        "not applied: pin H0001621→W000071 breaks"
+    )
+    assert i18n.override_outcome({"outcome": "applied", "outcome_reason": ""}, "en") == "applied"
+    pending = {"outcome": "pending", "outcome_reason": None}
+    assert i18n.override_outcome(pending, "zh") == "待下次方案"
 
 
 def test_the_overrides_applied_to_a_household_read_in_one_language() -> None:
