@@ -68,3 +68,44 @@ def psi_chart(features: list[str], psi: list[float], lang: Lang) -> alt.Chart:
         )
         .properties(height=40 + 24 * frame.height)
     )
+
+
+DEMAND_COLOURS: tuple[str, str, str] = ("#ff4b4b", "#1c83e1", "#21c354")
+"""The demand chart's bars: hours needed (red), available (blue), used (green)."""
+
+
+def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) -> alt.Chart:
+    """Hours by role as grouped horizontal bars, one bar per entry of ``hours`` (its label ->
+    one figure per role, in the order of ``roles``), coloured :data:`DEMAND_COLOURS` in that
+    order, with the labels whole in the legend below (``st.bar_chart``'s legend cut the
+    longest, 需求工时（含未覆盖农… / hours needed incl. uncov…) and the roles whole on the axis."""
+    series = list(hours)
+    frame = pl.DataFrame(
+        {
+            "role": [r for _ in series for r in roles],
+            "series": [s for s in series for _ in roles],
+            "hours": [float(v) for s in series for v in hours[s]],
+        }
+    )
+    role_title, hours_title = t("role_axis", lang), t("hours_axis", lang)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("role:N", sort=roles, title=None, axis=alt.Axis(labelLimit=0)),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X("hours:Q", title=hours_title),
+            color=alt.Color(
+                "series:N",
+                sort=series,
+                scale=alt.Scale(domain=series, range=list(DEMAND_COLOURS[: len(series)])),
+                legend=alt.Legend(title=None, orient="bottom", labelLimit=0),
+            ),
+            tooltip=[
+                alt.Tooltip("role:N", title=role_title),
+                alt.Tooltip("series:N", title=t("demand_series", lang)),
+                alt.Tooltip("hours:Q", title=hours_title, format=",.1f"),
+            ],
+        )
+        .properties(height=300)
+    )

@@ -184,6 +184,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "demand_hours": ("需求工时（含未覆盖农户）", "hours needed incl. uncovered"),
     "available_hours": ("可用工时", "hours available"),
     "used_hours": ("已用工时", "hours used"),
+    "demand_series": ("工时", "Hours"),
     "shortfall_none": (
         "本乡镇一类户全部覆盖，无人力缺口。",
         "Every tier-1 household of this township is covered: no shortfall.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, i18n, maps
+from dashboard import auth, charts, i18n, maps
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
 from visit_planner.policy import parse_policy
@@ -57,28 +57,18 @@ policy = parse_policy(info["run"].policy_text, "run policy")
 serves = {str(p.role): tier for tier, p in policy.tiers.items()}
 demand = dict(zip(info["demand"]["tier"].to_list(), info["demand"]["hours"].to_list(), strict=True))
 capacity = info["capacity"][i18n.by_role_order(info["capacity"]["role"])]
-chart = pl.DataFrame(
+chart = charts.demand_chart(
+    [i18n.role(r, lang) for r in capacity["role"]],
     {
-        t("role_axis", lang): [i18n.role(r, lang) for r in capacity["role"]],
         t("demand_hours", lang): [
             round(float(demand.get(serves.get(r, 0), 0.0) or 0.0), 1) for r in capacity["role"]
         ],
-        t("available_hours", lang): capacity["hours_available"].round(1),
-        t("used_hours", lang): capacity["hours_used"].round(1),
-    }
+        t("available_hours", lang): capacity["hours_available"].round(1).to_list(),
+        t("used_hours", lang): capacity["hours_used"].round(1).to_list(),
+    },
+    lang,
 )
-st.bar_chart(
-    chart,
-    x=t("role_axis", lang),
-    y=[t("demand_hours", lang), t("available_hours", lang), t("used_hours", lang)],
-    color=["#ff4b4b", "#1c83e1", "#21c354"],
-    stack=False,
-    horizontal=True,
-    sort=False,
-    x_label="",
-    y_label=t("hours_axis", lang),
-    height=300,
-)
+st.altair_chart(chart, width="stretch")
 st.caption(t("demand_capacity_caption", lang))
 
 st.subheader(t("uncovered_households", lang))

@@ -5,8 +5,9 @@ Signs in as a township supervisor, opens a household of their township (reasons 
 the page) and one of another township (refused), checks that a wrong password is refused and
 audited, that the map draws, that the choices follow the language switch and long texts stay
 readable at 1,400 px, that at 1,366 px the main tables (every account's corrections too) fit
-without a sideways scroll, and that no request leaves 127.0.0.1; saves a screenshot of every
-page in Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
+without a sideways scroll and the demand chart's legend is whole, and that no request leaves
+127.0.0.1; saves a screenshot of every page in Chinese and in English to
+``tests/dashboard/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -431,4 +432,51 @@ def test_the_corrections_fit_a_1366_px_laptop_for_every_account(
             )
             page.screenshot(path=str(SCREENSHOTS / f"laptop-corrections-{username}-{lang}.png"))
         context.close()
+    only_loopback(requests_made)
+
+
+LEGEND_TEXTS = """e => {
+  const svg = e.querySelector('svg.marks'), box = svg.getBoundingClientRect();
+  const read = sel => [...svg.querySelectorAll(sel)].map(t => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left >= box.left - 1 && r.right <= box.right + 1];
+  });
+  return {legend: read('.role-legend-label text'), axis: read('.role-axis-label text')};
+}"""
+"""A Vega chart's legend and axis labels as drawn (its SVG): each text, and whether it lies
+inside the chart (to a pixel: the axis's last figure, flush with its end, may pass it by half
+of one). Vega writes a label cut at its width limit with "…"."""
+
+
+def test_the_demand_charts_legend_is_whole(
+    browser: object, server: str, requests_made: list[str]
+) -> None:
+    """The township page's demand chart (st.bar_chart) cut its legend's longest label at 1,366
+    px: 需求工时（含未覆盖农… / hours needed incl. uncov…. Now every label is whole and
+    inside the chart, in both languages, as are the roles on its axis."""
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "sup_county")
+    main = page.get_by_test_id("stMain")
+    for lang in i18n.LANGS:
+        if lang != "zh":
+            switch_language(page, lang)
+        open_page(page, "township", lang)
+        title = i18n.t("demand_capacity", lang)
+        chart = main.locator(
+            f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stVegaLiteChart'][1]"
+        )
+        chart.locator("svg.marks .role-legend-label text").first.wait_for()
+        chart.scroll_into_view_if_needed()
+        drawn = chart.evaluate(LEGEND_TEXTS)
+        expected = [i18n.t(k, lang) for k in ("demand_hours", "available_hours", "used_hours")]
+        assert drawn["legend"] == [[text, True] for text in expected], (lang, drawn)
+        roles = [i18n.role(r, lang) for r in ("cadre", "village_official", "grid_worker")]
+        drawn_roles = [a[0] for a in drawn["axis"] if a[0] in roles]
+        assert drawn_roles and drawn_roles == [r for r in roles if r in drawn_roles], drawn
+        assert not [a for a in drawn["axis"] if "…" in a[0] or not a[1]], (lang, drawn)
+        chart.screenshot(path=str(SCREENSHOTS / f"laptop-demand-{lang}.png"))
+    context.close()
     only_loopback(requests_made)
