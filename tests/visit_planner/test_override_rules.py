@@ -312,6 +312,9 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
         ('kind,household_id,reason\ntier,H1,ok\ntier,H2,"unterminated\n',
          ["line 3: a quoted field is not closed", "第 3 行"]),
         ("kind,household_id,reason\ntier,H1,ok,extra\n", ["line 2 has 4 fields, the header 3"]),
+        # A short line read as a row padded with nulls: "reason is empty" for that row.
+        ("kind,household_id,reason\ntier,H1,ok\ntier,H2\n",
+         ["line 3 has 2 fields, the header 3", "第 3 行只有 2 个字段, 列名有 3 个"]),
         ("", ["the file is empty", "文件为空"]),
     ],
 )  # fmt: skip

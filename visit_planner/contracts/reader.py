@@ -53,15 +53,39 @@ SEPARATORS = {";": "分号 semicolons", "\t": "制表符 tabs", "|": "竖线 bar
 """Column separators of other CSV dialects, named when a file uses one instead of commas."""
 
 
-def read_raw(path: Path) -> pl.DataFrame:
+class CsvLineError(pl.exceptions.ComputeError):
+    """A line of a CSV file that cannot be read as a row of its table; ``reason`` says which
+    and why, in Chinese and English (:func:`csv_line_problem`).
+
+    Raised by :func:`read_raw` in place of polars' own error for the lines polars refuses (more
+    fields than the header, a quote not closed: its text says neither where nor why) and for
+    the line it does not refuse, one with fewer fields than the header, which it reads as a
+    row padded with nulls (reported further on as "a null in a required field" of that row,
+    not as the short line it is). A polars error, so every reader's handler of polars' errors
+    words both alike: :func:`unreadable_reason` returns ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_raw(path: Path, id_columns: tuple[str, ...] = ()) -> pl.DataFrame:
     """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
     GBK/GB18030 text). A CSV whose one column's name holds another separator (``;``, a tab)
-    is refused, named: its columns would otherwise all read as missing."""
+    is refused, named: its columns would otherwise all read as missing. A CSV line with more
+    or fewer fields than the header, or a quote not closed, raises :class:`CsvLineError`
+    naming the line and, where the line holds them, its ``id_columns``' values."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
-        frame = pl.read_csv(io.StringIO(csv_text(path)), infer_schema=False)
+        text = csv_text(path)
+        try:
+            frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+        except pl.exceptions.PolarsError:
+            if why := csv_line_problem(text, id_columns):
+                raise CsvLineError(why) from None
+            raise
         header = frame.columns[0] if frame.width == 1 else ""
         for sep, name in SEPARATORS.items():
             if sep in header:
@@ -70,6 +94,8 @@ def read_raw(path: Path) -> pl.DataFrame:
                     f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
                 ])  # fmt: skip
+        if why := short_line(text, frame, id_columns):
+            raise CsvLineError(why)
         return frame
     raise ContractError([
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
@@ -77,10 +103,58 @@ def read_raw(path: Path) -> pl.DataFrame:
     ])  # fmt: skip
 
 
-def csv_line_problem(text: str) -> str | None:
-    """The first line of CSV ``text`` that cannot be parsed, and why, in Chinese and English
-    (None when every line parses): a row with more or fewer fields than the header, or a
-    quoted field that is not closed (the parser's own text says neither where nor why)."""
+def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ()) -> str | None:
+    """The first line of CSV ``text`` with fewer fields than the header, and why (None when
+    there is none): polars read ``text`` into ``frame`` without a word about it, padding its
+    row with nulls.
+
+    Such a row ends in a null, so nothing is counted unless the last column holds one (a null
+    count costs nothing): a file whose last column is never empty is read as fast as before.
+    Else, when every row was read from one line (no quoted field spans lines), the fields of
+    the lines of those rows alone are counted, in polars; otherwise every line, by
+    :func:`csv_line_problem`. A blank line is a short line (polars reads it as a row of
+    nulls), but in a one-column file, where it is an empty value."""
+    if frame.width < 2 or not frame.to_series(frame.width - 1).null_count():
+        return None
+    last = frame.to_series(frame.width - 1)
+    lines = pl.Series([text]).str.split("\n").explode().str.strip_suffix("\r")
+    if lines.len() and lines[-1] == "":
+        lines = lines.head(-1)  # what follows the last line's end: no line
+    if lines.len() != frame.height + 1:  # a quoted field over two lines or more
+        return csv_line_problem(text, id_columns)
+    padded = pl.DataFrame({"line": lines.slice(1)}).with_row_index("no", offset=2)
+    padded = padded.filter(last.is_null()).with_columns(bare=pl.col("line"))
+    if '"' in text:  # quoted fields, commas and all, out of the count
+        padded = padded.with_columns(pl.col("bare").str.replace_all('"[^"]*"', ""))
+        if padded["bare"].str.contains('"', literal=True).any():
+            return csv_line_problem(text, id_columns)  # a quote these lines cannot pair
+    commas = pl.col("bare").str.count_matches(",", literal=True)
+    short = padded.filter(commas + (pl.col("line") != "").cast(pl.UInt32) < frame.width)
+    if not short.height:
+        return None
+    number, line, _ = short.row(0)
+    header, row = next(csv.reader([lines[0]])), next(csv.reader([line]), [])
+    if len(header) != frame.width or len(row) >= len(header):  # csv counts otherwise
+        return csv_line_problem(text, id_columns)
+    return _field_count_problem(number, row, header, id_columns)
+
+
+def _line_ids(
+    row: list[str], header: list[str], id_columns: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """``("worker_id", "W1")``: each of ``id_columns`` that CSV line ``row`` holds, with its
+    value (none where the line is too short to hold it, or holds it empty)."""
+    places = [(name, header.index(name)) for name in id_columns if name in header]
+    return [(name, row[i].strip()) for name, i in places if i < len(row) and row[i].strip()]
+
+
+def csv_line_problem(text: str, id_columns: tuple[str, ...] = ()) -> str | None:
+    """The first line of CSV ``text`` that cannot be read as a row, and why, in Chinese and
+    English (None when every line can): a line with more or fewer fields than the header (a
+    blank line has none, but in a one-column file, where it is an empty value), or a quoted
+    field that is not closed (the parser's own text says neither where nor why). Lines are
+    numbered as an editor shows them, the header line 1; the line's ``id_columns`` values are
+    named where the line holds them."""
     if not text.strip():
         return "文件为空, 第 1 行须为列名 (the file is empty: line 1 must name the columns)"
     reader = csv.reader(io.StringIO(text), strict=True)
@@ -90,11 +164,8 @@ def csv_line_problem(text: str) -> str | None:
         for row in reader:
             if header is None:
                 header = row
-            elif row and len(row) != len(header):
-                return (
-                    f"第 {start} 行有 {len(row)} 个字段, 列名有 {len(header)} 个 (line {start} "
-                    f"has {len(row)} fields, the header {len(header)}: a missing or extra comma?)"
-                )
+            elif len(row) != len(header) and (row or len(header) > 1):
+                return _field_count_problem(start, row, header, id_columns)
             start = reader.line_num + 1
     except csv.Error:
         return (
@@ -104,17 +175,45 @@ def csv_line_problem(text: str) -> str | None:
     return None
 
 
+def _field_count_problem(
+    line: int, row: list[str], header: list[str], id_columns: tuple[str, ...]
+) -> str:
+    """Line ``line``'s ``row`` has more or fewer fields than ``header``: why, in both
+    languages, with the line's ids."""
+    have, need = len(row), len(header)
+    if not row:
+        return (
+            f"第 {line} 行是空行, 没有字段, 列名有 {need} 个, 请删除该行 (line {line} is blank: "
+            f"0 fields, the header {need}; delete the empty line)"
+        )
+    ids = _line_ids(row, header, id_columns)
+    zh = "".join(f", {name} 为 {value}" for name, value in ids) + (", " if ids else "")
+    en = f" ({', '.join(f'{name} {value}' for name, value in ids)})" if ids else ""
+    fields = "1 field" if have == 1 else f"{have} fields"
+    if have > need:
+        return (
+            f"第 {line} 行{zh}有 {have} 个字段, 列名有 {need} 个 (line {line}{en} has "
+            f"{fields}, the header {need}: a missing or extra comma?)"
+        )
+    return (
+        f"第 {line} 行{zh}只有 {have} 个字段, 列名有 {need} 个, 是否漏了值或逗号 (line {line}{en} "
+        f"has {fields}, the header {need}: a value or a comma left out?)"
+    )
+
+
 PARQUET_MAGIC = b"PAR1"
 
 
 def unreadable_reason(path: Path, exc: Exception) -> str:
     """Why ``path`` could not be read as a table (``exc``: the reader's exception), in
     Chinese and English, for a message after the file's name: an empty file, a .parquet that
-    is no Parquet (CSV text under the wrong name) or is cut short, the line of a CSV that does
-    not parse; else the reader's own first line."""
+    is no Parquet (CSV text under the wrong name) or is cut short, the line of a CSV that
+    cannot be read as a row (:class:`CsvLineError`); else the reader's own first line."""
     size = path.stat().st_size
     if size == 0:
         return "文件为空 (the file is empty: 0 bytes)"
+    if isinstance(exc, CsvLineError):
+        return exc.reason
     if path.suffix.lower() == ".parquet":
         with path.open("rb") as f:
             head = f.read(len(PARQUET_MAGIC))
@@ -126,8 +225,6 @@ def unreadable_reason(path: Path, exc: Exception) -> str:
             return f"不是 Parquet 文件 (not a Parquet file{hint})"
         if tail != PARQUET_MAGIC:
             return "Parquet 文件不完整 (the Parquet file is cut short: copy or export it again)"
-    elif path.suffix.lower() == ".csv" and (why := csv_line_problem(csv_text(path))):
-        return why
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else "?"
     return f"无法读取文件 (cannot read the file: {first})"
 

@@ -134,9 +134,12 @@ class Merged:
         return [p for _, p in sorted(self._found.values(), key=lambda rp: rp[0])]
 
 
-def raw_chunks(path: Path, rows: int) -> Iterator[tuple[int, pl.DataFrame]]:
+def raw_chunks(
+    path: Path, rows: int, id_columns: tuple[str, ...] = ()
+) -> Iterator[tuple[int, pl.DataFrame]]:
     """(rows before it, chunk) of the file as stored, ``rows`` rows at a time; one empty
-    chunk for a file without rows (its columns are still checked)."""
+    chunk for a file without rows (its columns are still checked). ``id_columns``: what names
+    a CSV line that cannot be read (:func:`~visit_planner.contracts.reader.read_raw`)."""
     file = str(path)
     try:
         if path.suffix.lower() == ".parquet":
@@ -145,7 +148,7 @@ def raw_chunks(path: Path, rows: int) -> Iterator[tuple[int, pl.DataFrame]]:
             for start in range(0, max(total, 1), rows):
                 yield start, scan.slice(start, rows).collect()
             return
-        whole = read_raw(path)  # CSV: decoded whole (its encoding is known only then)
+        whole = read_raw(path, id_columns)  # CSV: decoded whole (its encoding is known only then)
     except ContractError:
         raise
     except Exception as exc:  # polars raises many kinds on corrupt files
@@ -227,7 +230,7 @@ def _scan_table(
     scan = _Scan()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    for k, (start, raw) in enumerate(raw_chunks(path, chunk_rows)):
+    for k, (start, raw) in enumerate(raw_chunks(path, chunk_rows, spec.id_columns)):
         checked = check_rows(raw, spec, file, schema=schema, offset=start)
         if checked.missing_columns:  # the same columns in every chunk: reported once
             raise ContractError([p.message() for p in checked.problems if p.severity == "error"])

@@ -270,7 +270,7 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     if not path.is_file():
         raise ContractError([f"{file}: 找不到文件 (file not found)"])
     try:
-        raw = read_raw(path)
+        raw = read_raw(path, spec.id_columns)
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on corrupt files

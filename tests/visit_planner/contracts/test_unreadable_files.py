@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import flat
+from visit_planner.contracts.reader import CsvLineError, read_raw, unreadable_reason
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.errors import ContractError
 
@@ -74,7 +75,17 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
     ),
     "csv_line_with_extra_fields": (
         _bytes("workers.csv", _line(6, lambda line: line + ",x,y")),
-        ("第 6 行有 14 个字段, 列名有 12 个", "line 6 has 14 fields, the header 12"),
+        ("第 6 行, worker_id 为 W", "有 14 个字段, 列名有 12 个", "has 14 fields, the header 12"),
+    ),
+    # Read as a row padded with nulls: "a null in a required field" of that row's id, the
+    # line itself (short) and where it is not said.
+    "csv_line_with_too_few_fields": (
+        _bytes("workers.csv", _line(6, lambda line: line.rsplit(",", 2)[0])),
+        ("第 6 行, worker_id 为 W", "只有 10 个字段, 列名有 12 个", "has 10 fields, the header 12"),
+    ),
+    "csv_blank_line": (
+        _bytes("households.csv", _line(4, lambda line: "")),
+        ("第 4 行是空行", "line 4 is blank: 0 fields, the header 29"),
     ),
     "csv_unmatched_quote": (
         _bytes("workers.csv", _line(6, lambda line: '"' + line)),
@@ -142,3 +153,92 @@ def test_ids_saved_as_decimal_numbers_are_refused(inputs_dir: Path, tmp_path: Pa
     hh.with_columns(pl.col("household_id").str.slice(1).cast(pl.Int64)).write_parquet(path)
     code, out, err = cli("validate", str(inputs_dir))  # whole numbers are exact: read as text
     assert "编号与代码须存为文本" not in err and "valid String" not in err
+
+
+SHORT_LINES = {"workers": ("worker_id", 6), "households": ("household_id", 9)}
+"""The table, its id column and the line (1-based, the header is line 1) cut short."""
+
+
+@pytest.mark.parametrize("table", sorted(SHORT_LINES))
+def test_a_short_csv_line_is_named_not_read_as_nulls(
+    table: str, inputs_dir: Path, tmp_path: Path, small_prefecture, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A line missing its last two fields used to read as a row padded with nulls, refused as
+    "a null in a required field" of its id: neither the line nor that it is short was said.
+    Now ``validate``, ``plan``'s streamed reader and ``assign`` refuse it by file, line, field
+    counts and id, with no traceback and nothing written."""
+    from visit_planner.synthetic.scores import truth_scores
+
+    id_column, line = SHORT_LINES[table]
+    frame = pl.read_parquet(inputs_dir / f"{table}.parquet")
+    row_id, width = frame[id_column][line - 2], frame.width
+    broken = _bytes(f"{table}.csv", _line(line, lambda text: text.rsplit(",", 2)[0]))(inputs_dir)
+    said = (
+        f"{broken}: 第 {line} 行, {id_column} 为 {row_id}, 只有 {width - 2} 个字段, 列名有 "
+        f"{width} 个, 是否漏了值或逗号 (line {line} ({id_column} {row_id}) has {width - 2} "
+        f"fields, the header {width}: a value or a comma left out?)"
+    )
+    code, out, err = cli("validate", str(inputs_dir))
+    assert code == 2, out
+    assert "Traceback" not in out + err
+    assert said in flat(err)
+    assert "null in a required field" not in err and "必填项为空" not in err
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(inputs_dir, tmp_path / "chunks", 1_000)
+    assert streamed.value.problems == [said]
+
+    scores = tmp_path / "scores.parquet"
+    truth_scores(small_prefecture).write_parquet(scores)
+    out_dir = tmp_path / "plan"
+    files = {t: inputs_dir / f"{t}.{'csv' if t == table else 'parquet'}"
+             for t in ("households", "workers")}  # fmt: skip
+    code, out, err = cli(
+        "assign", "--scores", str(scores), "--households", str(files["households"]),
+        "--workers", str(files["workers"]), "--out", str(out_dir),
+    )  # fmt: skip
+    assert code == 2, out
+    assert "Traceback" not in out + err
+    assert said in flat(err)
+    assert not out_dir.exists() or not any(out_dir.iterdir())  # nothing written
+
+
+def _read(tmp_path: Path, text: str, ids: tuple[str, ...] = ("id",)) -> pl.DataFrame:
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    return read_raw(path, ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # The line as an editor numbers it: a quoted field over two lines counts two.
+        ('id,a,b\n1,"x\ny",2\n2,3\n', "第 4 行, id 为 2, 只有 2 个字段, 列名有 3 个"),
+        ("id,a,b\r\n1,2,\r\n2,3\r\n", "line 3 (id 2) has 2 fields, the header 3"),
+        ('id,a,b\n1,"2,3",\n"2","3"\n', "line 3 (id 2) has 2 fields, the header 3"),
+        ('id,a,b\n1,"2""x",\n2,"3"""\n', "line 3 (id 2) has 2 fields, the header 3"),
+        ("a,b,id\n1,2,3\n4,5\n", "line 3 has 2 fields, the header 3: a value"),  # no id on it
+        ("id,a,b\n1,2,3\n \n", "line 3 has 1 field, the header 3"),
+        ("id,a,b\n1,2,3\n\n\n", "第 3 行是空行, 没有字段, 列名有 3 个, 请删除该行"),
+    ],
+)
+def test_the_short_line_is_found_however_the_file_is_written(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    with pytest.raises(CsvLineError) as refused:
+        _read(tmp_path, text)
+    assert words in refused.value.reason
+    assert unreadable_reason(tmp_path / "t.csv", refused.value) == refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,a,b\n1,2,\n2,,\n",  # empty last fields: the commas are there
+        'id,a,b\n1,"x,\ny",\n2,3,""\n',  # and after a quoted field over two lines
+        'id,note,b\n1,"say ""hi"", ok",\n',
+        "id\n1\n\n2\n",  # a one-column file's blank line: an empty value
+    ],
+)
+def test_a_null_that_is_no_short_line_is_read(tmp_path: Path, text: str) -> None:
+    frame = _read(tmp_path, text)
+    assert frame.height == len(pl.read_csv(text.encode(), infer_schema=False))
