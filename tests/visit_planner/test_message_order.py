@@ -6,8 +6,8 @@ summary in brackets (``no run 'x' in the store (找不到方案)``). They are wr
 
 Docstrings and comments are not messages and are not read. The commands' ``--help`` texts
 are read from the command tree Typer builds (:func:`test_every_help_text_reads_chinese_first`):
-each command's and option's help opens with its Chinese, ``中文 — English`` (``生成模拟数据 —
-Write a synthetic prefecture or its next month.``).
+each command's and option's help, the ``--help`` option's own included, opens with its
+Chinese, ``中文 — English`` (``生成模拟数据 — Write a synthetic prefecture or its next month.``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from typer._click import Command  # Typer 0.29 builds on its own copy of Click
+from typer._click import Command, Context  # Typer 0.29 builds on its own copy of Click
 
 import assignment
 import risk_model
@@ -104,14 +104,14 @@ most: ``MLflow 地址``), then `` — `` and the English."""
 
 
 def _help_texts(command: Command, path: str) -> Iterator[tuple[str, str]]:
-    """``(where, text)`` for the help of ``command`` and of its options and arguments, and so
-    on down every sub-command, visible or hidden; Click's own ``--help`` option is left out
-    (its text, "Show this message and exit.", is Click's)."""
+    """``(where, text)`` for the help of ``command``, of its options and arguments and of its
+    ``--help`` option (Click's, not among ``params``: it reads "Show this message and exit."
+    unless the app words it), and so on down every sub-command, visible or hidden."""
     yield path, command.help or ""
     if command.epilog:
         yield f"{path} (epilog)", command.epilog
-    for param in command.params:
-        if param.name != "help":
+    for param in [*command.params, command.get_help_option(Context(command))]:
+        if param is not None:
             yield f"{path} {param.opts[0]}", getattr(param, "help", None) or ""
     for name, sub in getattr(command, "commands", {}).items():
         yield from _help_texts(sub, f"{path} {name}")
@@ -122,6 +122,8 @@ HELP_TEXTS = list(_help_texts(typer.main.get_command(app), "visit-planner"))
 
 def test_every_help_text_reads_chinese_first() -> None:
     assert len(HELP_TEXTS) > 150  # the root, ~35 commands and their options, all read
+    helps = [where for where, _ in HELP_TEXTS if where.endswith(" --help")]
+    assert len(helps) > 35  # every command's and group's own --help option, read too
     found = [(where, text[:80]) for where, text in HELP_TEXTS if not HELP_FORM.search(text)]
     assert found == [], f"write these 中文 — English: {found}"
 
@@ -133,3 +135,15 @@ def test_the_help_rule_finds_the_old_order_and_an_empty_help() -> None:
     assert not HELP_FORM.search("Policy TOML file (策略文件) — the embedded one by default.")
     assert HELP_FORM.search("MLflow 地址 — MLflow tracking URI.")
     assert HELP_FORM.search("生成模拟数据 — Write a synthetic prefecture or its next month.")
+    assert not HELP_FORM.search("Show this message and exit.")  # Click's --help, as it was
+
+
+def test_the_help_option_reads_chinese_first_where_it_is_shown(cli) -> None:  # type: ignore[no-untyped-def]
+    """``--help`` lists itself, last, in Chinese first like the options above it; Click's
+    English-only line is gone from every level (the root, a command, a sub-app's command)."""
+    for args in ([], ["validate"], ["runs", "list"]):
+        code, out, _ = cli(*args, "--help")
+        assert code == 0
+        flat_out = " ".join(out.split())
+        assert "--help <bool> 显示本帮助并退出 — Show this message and exit." in flat_out, out
+        assert flat_out.count("Show this message and exit.") == 1

@@ -18,6 +18,8 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 from typer import rich_utils
+from typer._click.core import Command, Context  # Typer 0.29 builds on its own copy of Click
+from typer.core import TyperOption
 
 from visit_planner.vocabulary import PRODUCT
 
@@ -81,6 +83,35 @@ def cell_aware_wrapping() -> None:
 
 
 cell_aware_wrapping()
+
+HELP_OPTION_HELP = "显示本帮助并退出 — Show this message and exit."
+"""The ``--help`` option's own help, Chinese first like every other help text."""
+
+_click_help_option = Command.get_help_option
+
+
+def _help_option_in_both_languages(self: Command, ctx: Context) -> TyperOption | None:
+    """Click's ``--help`` option of ``self`` with :data:`HELP_OPTION_HELP` for its help."""
+    option = _click_help_option(self, ctx)
+    if option is not None:
+        option.help = HELP_OPTION_HELP
+    return option
+
+
+def chinese_first_help_option() -> None:
+    """Make every command's and group's ``--help`` option say :data:`HELP_OPTION_HELP` instead
+    of Click's English-only "Show this message and exit."; idempotent.
+
+    Typer 0.29 has no setting for that text: its copy of Click builds the option, with the
+    text fixed, in ``Command.get_help_option`` (``context_settings`` set only its names), and
+    Typer builds every command and group, sub-apps' included, from that class. The panel
+    headings ("Usage:", "Options", "Arguments", "Commands") are Typer's own and stay English:
+    a command's or option's ``rich_help_panel`` names its panel, but not the help option's
+    nor the default panels'."""
+    Command.get_help_option = _help_option_in_both_languages  # type: ignore[method-assign]
+
+
+chinese_first_help_option()
 
 app = typer.Typer(
     name="visit-planner",
