@@ -16,7 +16,6 @@ The registry (where MLflow is, its errors as ours) is :mod:`visit_planner.model_
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -34,7 +33,11 @@ from risk_model.spec import household_spec, load_spec, spec_from_dict
 from visit_planner.actor import current_actor
 from visit_planner.contracts import columns as contract_columns
 from visit_planner.contracts import find_table
-from visit_planner.contracts.reader import cast_to_contract, csv_text, read_raw
+from visit_planner.contracts.reader import (
+    cast_to_contract,
+    read_raw,
+    unreadable_reason,
+)
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
@@ -111,21 +114,16 @@ def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
 
 
 def read_data(path: Path) -> pl.DataFrame:
-    """Read a .parquet or .csv file as stored (CSV: UTF-8 or GBK/GB18030 like the contracts'
-    reader, types inferred from the first 10 000 rows). Truth and override tables; model
-    data is read by :func:`read_model_data`."""
-    suffix = path.suffix.lower()
+    """Read a .parquet or .csv file as stored, by the contracts' reader (CSV: UTF-8 or
+    GBK/GB18030, types inferred from its first rows; a line with more or fewer fields than
+    the header refused by line and household, as in every input). Truth and override tables;
+    model data is read by :func:`read_model_data`."""
     try:
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        if suffix == ".csv":
-            return pl.read_csv(io.StringIO(csv_text(path)), infer_schema_length=10_000)
+        return read_raw(path, ("household_id",), typed=True)  # the two tables' key
+    except ContractError as exc:
+        raise RiskJobError("\n".join(exc.problems)) from None
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise RiskJobError(f"{path}: 无法读取文件 (cannot read the file: {exc})") from None
-    raise RiskJobError(
-        f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
-        f"(unsupported file type {suffix!r}; use .parquet or .csv)"
-    )
+        raise RiskJobError(f"{path}: {unreadable_reason(path, exc)}") from None
 
 
 def is_household_spec(spec: FeatureSpec) -> bool:

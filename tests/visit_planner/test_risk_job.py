@@ -65,6 +65,31 @@ def test_data_resolution_and_reading(tmp_path: Path) -> None:
     assert drift_path(Path("out/scores.parquet")) == Path("out/scores.drift.csv")
 
 
+def test_truth_and_override_tables_are_read_typed_and_a_short_line_is_named(
+    tmp_path: Path,
+) -> None:
+    # The contracts' reader, with types: a good file keeps its numbers; a line with fewer
+    # fields than the header is refused by line (polars would pad it with nulls), GBK text
+    # is read, a ';' file is named.
+    good = tmp_path / "truth.csv"
+    good.write_text("household_id,true_tier,p\nH1,1,0.5\nH2,3,0.25\n", "utf-8")
+    frame = read_data(good)
+    assert frame.schema["true_tier"] == pl.Int64 and frame.schema["p"] == pl.Float64
+    assert frame["true_tier"].to_list() == [1, 3]
+    short = tmp_path / "short.csv"
+    short.write_text("household_id,true_tier,p\nH1,1,0.5\nH2,3\n", "utf-8")
+    named = r"short\.csv: 第 3 行, household_id 为 H2.*\(line 3 \(household_id H2\) has 2 fields"
+    with pytest.raises(RiskJobError, match=named):
+        read_data(short)
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("household_id,原因\nH1,独居老人\n".encode("gbk"))
+    assert read_data(gbk)["原因"].to_list() == ["独居老人"]
+    semi = tmp_path / "semi.csv"
+    semi.write_text("household_id;true_tier\nH1;1\n", "utf-8")
+    with pytest.raises(RiskJobError, match=r"semi\.csv: 列以分号分隔"):
+        read_data(semi)
+
+
 def test_library_errors_become_cli_errors() -> None:
     from risk_model import SpecError
 

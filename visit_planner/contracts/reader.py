@@ -53,6 +53,10 @@ SEPARATORS = {";": "分号 semicolons", "\t": "制表符 tabs", "|": "竖线 bar
 """Column separators of other CSV dialects, named when a file uses one instead of commas."""
 
 
+TYPED_ROWS = 10_000
+"""Rows from which :func:`read_raw` infers a typed CSV's column types."""
+
+
 class CsvLineError(pl.exceptions.ComputeError):
     """A line of a CSV file that cannot be read as a row of its table; ``reason`` says which
     and why, in Chinese and English (:func:`csv_line_problem`).
@@ -69,19 +73,25 @@ class CsvLineError(pl.exceptions.ComputeError):
         self.reason = reason
 
 
-def read_raw(path: Path, id_columns: tuple[str, ...] = ()) -> pl.DataFrame:
+def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = False) -> pl.DataFrame:
     """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
-    GBK/GB18030 text). A CSV whose one column's name holds another separator (``;``, a tab)
-    is refused, named: its columns would otherwise all read as missing. A CSV line with more
-    or fewer fields than the header, or a quote not closed, raises :class:`CsvLineError`
-    naming the line and, where the line holds them, its ``id_columns``' values."""
+    GBK/GB18030 text), or with ``typed`` with the types polars infers from the first
+    :data:`TYPED_ROWS` rows (tables outside the contracts: truth, overrides). A CSV whose one
+    column's name holds another separator (``;``, a tab) is refused, named: its columns would
+    otherwise all read as missing. A CSV line with more or fewer fields than the header, or a
+    quote not closed, raises :class:`CsvLineError` naming the line and, where the line holds
+    them, its ``id_columns``' values."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
         text = csv_text(path)
         try:
-            frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+            frame = (
+                pl.read_csv(io.StringIO(text), infer_schema_length=TYPED_ROWS)
+                if typed
+                else pl.read_csv(io.StringIO(text), infer_schema=False)
+            )
         except pl.exceptions.PolarsError:
             if why := csv_line_problem(text, id_columns):
                 raise CsvLineError(why) from None
