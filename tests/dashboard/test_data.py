@@ -15,9 +15,9 @@ from dashboard.data import (
     WITHHELD_RULE,
     DataAccess,
     Viewer,
-    _mask_notes,
     model_candidates,
 )
+from dashboard.data.sensitive import mask_notes
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, OTHER_TOWNSHIP, TOWNSHIP, Site, audit_actions
 from visit_planner.errors import VisitPlannerError
@@ -178,7 +178,7 @@ def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
     assert row["value"][0] == "0"
     seen = access(published, "data_scientist").overrides(MONTH).filter(pl.col("id") == number)
     assert seen["field"][0] == "serious_illness_members" and seen["value"][0] == "—"
-    assert _mask_notes(
+    assert mask_notes(
         "数据更正 correction #3: serious_illness_members 2 → 0 (医院证明); "
         "数据更正 correction #4: members 5 → 4 (迁出)"
     ) == (
@@ -327,7 +327,7 @@ def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
 ) -> None:
     import shutil
 
-    from dashboard import data as data_module
+    from dashboard.data import run_files
     from visit_planner.runs.summary import summary_path
 
     whole = access(published, "planner").overview(MONTH)
@@ -353,14 +353,14 @@ def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
     for tw in towns:
         shutil.move(summary_path(root, tw), backup / f"{tw}.json")
     try:
-        data_module._summary.cache_clear()
+        run_files.summary.cache_clear()
         again = access(published, "planner").overview(MONTH)
         assert again.by_tier.equals(whole.by_tier) and again.by_role.equals(whole.by_role)
         assert again.tier1_proven == whole.tier1_proven and again.centres.equals(whole.centres)
     finally:
         for tw in towns:
             shutil.move(backup / f"{tw}.json", summary_path(root, tw))
-        data_module._summary.cache_clear()
+        run_files.summary.cache_clear()
 
 
 def test_model_candidates_show_a_logistic_champion_once() -> None:

@@ -1,0 +1,116 @@
+"""The corrections page's queries: the overrides of households in the user's jurisdiction with
+their outcome in the month's current run, and submitting a new one.
+
+The store keeps every override of the prefecture; the list is cut here to the households whose
+township (in the month's current run) lies in the jurisdiction, and a correction of a
+sensitive field shows no value to a role without them. Only planners and supervisors submit,
+and only for a household in their jurisdiction, checked against the month's data as
+``overrides add`` checks it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dashboard.data import run_files
+from dashboard.data.scope import PAGE_ROWS, ScopedAccess
+from dashboard.data.sensitive import SENSITIVE_FIELDS
+from dashboard.errors import OutOfScopeError
+from visit_planner import clock
+from visit_planner.errors import VisitPlannerError
+
+
+class CorrectionQueries(ScopedAccess):
+    """The corrections page."""
+
+    def overrides(self, month: str) -> pl.DataFrame:
+        """Standing and revoked overrides of households in scope, with their outcome in the
+        month's current run (applied / not applied and why, or pending)."""
+        self._require_households()
+        run = self.current_run(month)
+        with self._store() as store:
+            rows = store.list_overrides()
+            outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
+        frame = pl.DataFrame(
+            [
+                {
+                    "id": o.id,
+                    "kind": o.kind,
+                    "household_id": o.household_id,
+                    "worker_id": o.worker_id,
+                    "tier": o.tier,
+                    "field": o.field,
+                    "value": o.value,
+                    "author": o.author,
+                    "reason": o.reason,
+                    "created_at": clock.shown(o.created_at),  # Beijing time
+                    "expires_on": None if o.expires_on is None else o.expires_on.isoformat(),
+                    "status": o.status,
+                    "outcome": outcomes[o.id].outcome if o.id in outcomes else "pending",
+                    "outcome_reason": outcomes[o.id].reason if o.id in outcomes else "",
+                }
+                for o in rows
+            ],
+            infer_schema_length=None,
+        )
+        if frame.height == 0:
+            return frame
+        index = (
+            pl.scan_parquet(Path(self._root(run)) / "households_index.parquet")
+            .filter(pl.col("household_id").is_in(frame["household_id"].unique().implode()))
+            .collect()
+        )
+        frame = frame.join(index, on="household_id", how="left")
+        if not self.viewer.sees_sensitive:  # a correction of a sensitive field: no value
+            frame = frame.with_columns(
+                pl.when(pl.col("field").cast(pl.String).is_in(SENSITIVE_FIELDS))
+                .then(pl.lit("—"))
+                .otherwise(pl.col("value"))
+                .alias("value")
+            )
+        keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
+        return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
+
+    def submit_override(self, month: str, **fields: Any) -> int:
+        """Add a standing override for a household in scope (planners and supervisors only);
+        checked against the month's data like ``overrides add``; returns its number."""
+        from visit_planner.overrides import Override, check_new_override
+        from visit_planner.policy import load_policy, settings_from_policy
+
+        if not self.viewer.may_correct:
+            raise OutOfScopeError("此角色不能提交纠正 / this role cannot submit corrections")
+        run = self.current_run(month)
+        root = self._root(run)
+        household_id, township_id = self._household_in_scope(root, str(fields["household_id"]))
+        fields = {**fields, "household_id": household_id}
+        households = run_files.township_input(root, township_id, "households")
+        workers = run_files.township_input(root, township_id, "workers")
+        assert households is not None and workers is not None
+        candidate = Override(id=0, author=self.viewer.username, **fields)
+        problems = check_new_override(
+            candidate,
+            households,
+            workers,
+            settings_from_policy(load_policy()),
+            today=date.today(),
+        )
+        if problems:
+            raise VisitPlannerError("; ".join(problems))
+        with self._store() as store:
+            row = store.add_override(
+                candidate.kind,
+                household_id,
+                author=self.viewer.username,
+                reason=candidate.reason,
+                worker_id=candidate.worker_id,
+                tier=candidate.tier,
+                field=candidate.field,
+                value=candidate.value,
+                evidence=candidate.evidence,
+                expires_on=candidate.expires_on,
+            )
+        return row.id

@@ -1,0 +1,83 @@
+"""Sensitive household fields, and how they are kept from roles that may not see them.
+
+Planners and supervisors see a household's sensitive fields (disputes, petitions, illness,
+disability, ethnicity, gender) in their jurisdiction; data scientists see households with those
+fields masked (:attr:`~dashboard.data.Viewer.sees_sensitive`). Masking the record alone would
+not do: a risk reason built from a sensitive field, a policy rule whose condition reads one and
+a correction's note of one would each betray its value, so each is withheld here too. The
+queries (:mod:`dashboard.data.household`, :mod:`dashboard.data.corrections`,
+:mod:`dashboard.data.worker`) call these; the pages only show the notes below.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from dashboard.data import run_files
+
+SENSITIVE_FIELDS = (
+    "disputes_12m",
+    "petitions_12m",
+    "hotline_requests_12m",
+    "serious_illness_members",
+    "disabled_members",
+    "head_ethnicity",
+    "head_gender",
+)
+"""Household fields only planners and supervisors (in scope) may see."""
+
+_SENSITIVE_NAME = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r")\b")
+"""A sensitive field's name as a word (in a policy rule's condition)."""
+
+WITHHELD_REASONS = (
+    "{n} 条原因涉及敏感字段，本角色不可见 / "
+    "{n} reason(s) concern sensitive fields not shown to your role"
+)
+"""The note in place of the risk reasons withheld from a role without sensitive fields."""
+
+WITHHELD_RULE = (
+    "规则涉及敏感字段，本角色不可见 / the rule concerns sensitive fields not shown to your role"
+)
+"""What a role without sensitive fields sees of a policy rule whose condition reads one."""
+
+SHEET_WITHHELD = (
+    "走访清单列出涉及敏感字段的原因，本角色不可下载 / "
+    "visit sheets list reasons from sensitive fields: not available to your role"
+)
+"""Why a role without sensitive fields gets no printable visit sheet."""
+
+_CORRECTION_VALUE = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r") \S+ → \S+")
+"""A correction's note of a sensitive field (``数据更正 correction #3: FIELD BEFORE → AFTER``,
+:func:`visit_planner.overrides.apply_overrides`)."""
+
+
+@lru_cache(maxsize=64)
+def sensitive_rules(root: str) -> frozenset[str]:
+    """Codes of the run's policy rules whose condition reads a sensitive field (a household
+    raised by one of them has that field's value betrayed by the rule's name)."""
+    rules = run_files.reader(root).policy.risk.rules
+    return frozenset(r.code for r in rules if _SENSITIVE_NAME.search(r.when))
+
+
+def mask_score(score: dict[str, Any], root: str) -> dict[str, Any]:
+    """A score row without what betrays a sensitive field: the reasons built from one (their
+    ``code`` is the feature's column, :mod:`risk_model.reasons`) are left out and counted in
+    ``reasons_withheld``; a rule that reads one is named by :data:`WITHHELD_RULE` only."""
+    reasons = list(score.get("reasons") or [])
+    kept = [r for r in reasons if str(r.get("code") or "") not in SENSITIVE_FIELDS]
+    out = {**score, "reasons": kept, "reasons_withheld": len(reasons) - len(kept)}
+    if out.get("rule") is not None and out["rule"] in sensitive_rules(root):
+        out["rule"] = WITHHELD_RULE
+    return out
+
+
+def mask_notes(notes: str | None) -> str | None:
+    """The applied-override notes with a correction's value of a sensitive field as ``—``."""
+    return None if notes is None else _CORRECTION_VALUE.sub(r"\1 — → —", notes)
+
+
+def mask_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A household's input record with every sensitive field's value as ``—``."""
+    return {k: ("—" if k in SENSITIVE_FIELDS else v) for k, v in record.items()}
