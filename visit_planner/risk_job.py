@@ -34,6 +34,8 @@ from visit_planner.actor import current_actor
 from visit_planner.contracts import columns as contract_columns
 from visit_planner.contracts import find_table
 from visit_planner.contracts.reader import (
+    NOT_IN_CONTRACT_RULE,
+    NOT_USED_BY_MODEL_RULE,
     cast_to_contract,
     read_raw,
     unreadable_reason,
@@ -224,7 +226,10 @@ def read_model_data(
     # The contracts' reader drops (and names, in its own words) every column that is neither
     # read (dtypes) nor a households contract column the built-in spec leaves unused.
     unused = tuple(c for c in contract_columns.HOUSEHOLDS if builtin and c not in dtypes)
-    frame, problems = cast_to_contract(raw, dtypes, file, (spec.id_column,), known=unused)
+    rule = NOT_IN_CONTRACT_RULE if builtin else NOT_USED_BY_MODEL_RULE
+    frame, problems = cast_to_contract(
+        raw, dtypes, file, (spec.id_column,), known=unused, extra_rule=rule
+    )
     errors = [p.message() for p in problems if p.severity == "error"]
     if errors:
         raise RiskJobError("\n".join(errors))

@@ -260,13 +260,15 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
 
     monkeypatch.setattr(console, "_width", 80)
     table, spec = tmp_path / "survey.csv", tmp_path / "spec.toml"
-    _survey().write_csv(table)
-    spec.write_text(SURVEY_SPEC)
+    # A constant feature too ("rooms"): training drops it, so the model does not use it.
+    _survey().with_columns(rooms=pl.lit(3.0)).write_csv(table)
+    spec.write_text(SURVEY_SPEC.replace('numeric = ["income"]', 'numeric = ["income", "rooms"]'))
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
-    assert "column 'phone': 契约外的列, 已删除, 不再读取 (not in the contract: dropped" in flat(
-        err
-    )  # validate's words
+    assert "column 'phone': 模型不使用的列, 已删除, 不再读取 (not used by the model: dropped" in (
+        flat(err)
+    )
+    assert "rooms: 取值恒定" in flat(out + err) and "dropped from the model" in flat(out + err)
     assert "类别 high召回率置信区间 / class 'high' recall 95% CI" in flat(out)  # not 一类户
     assert "保真度 / fidelity: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
@@ -285,6 +287,12 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     scores = tmp_path / "scores.parquet"
     rc, out, err = cli(*["score", "--data", str(table), "--out", str(scores)])
     assert rc == 0, err
+    # The feature training dropped is named as one the model does not use, not as a column
+    # outside the contract.
+    assert (
+        "column 'phone, rooms': 模型不使用的列, 已删除, 不再读取 (not used by the model: "
+        "dropped" in flat(err)
+    )
     rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     assert len(rows) >= 2
     assert rows == [c for c in ("high", "medium", "low") if c in rows]  # the spec's order

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from risk_model import household_spec, parse_spec
-from visit_planner.contracts.reader import cast_to_contract
+from visit_planner.contracts.reader import NOT_USED_BY_MODEL_RULE, cast_to_contract
 from visit_planner.contracts.tables import read_table
 from visit_planner.errors import VisitPlannerError
 from visit_planner.policy import load_policy
@@ -175,13 +175,16 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     data = read_model_data(csv, spec, builtin=False, training=True)
     assert data.frame["has_toilet"].to_list() == [True, False, True]
     assert data.frame["income"].to_list() == [10.0, 20.0, None]
-    # The contracts' words (the spec is the table's contract), from the contracts' function.
-    _, dropped = cast_to_contract(pl.DataFrame({"phone": ["139"]}), {}, str(csv), ())
+    # The contracts' function, in the model's words: the spec is the table's contract, and a
+    # column outside it (or a feature training dropped, when a model's spec reads it) is one
+    # the model does not use.
+    _, dropped = cast_to_contract(
+        pl.DataFrame({"phone": ["139"]}), {}, str(csv), (), extra_rule=NOT_USED_BY_MODEL_RULE
+    )
     assert data.warnings == [dropped[0].message()]
     assert data.warnings[0].startswith(
-        f"{csv}: column 'phone': 契约外的列, 已删除, 不再读取 (not in the contract: dropped"
+        f"{csv}: column 'phone': 模型不使用的列, 已删除, 不再读取 (not used by the model: dropped"
     )
-    assert "契约外的列" in data.warnings[0]
     csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\nS9,unknown,否,low\n")
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)

@@ -296,7 +296,10 @@ def _print_training(r: TrainResult, seconds: float) -> None:
         highlight=False,
     )
     console.print(
-        f"拟合与总用时 / fit {r.fit_seconds:.1f} s, total {seconds:.1f} s", highlight=False
+        # Two decimals under a second: a small table's fit would read "0.0 s".
+        f"拟合与总用时 / fit {r.fit_seconds:.{2 if r.fit_seconds < 1 else 1}f} s, "
+        f"total {seconds:.1f} s",
+        highlight=False,
     )
 
 

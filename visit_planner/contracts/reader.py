@@ -283,6 +283,19 @@ def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
     return col.cast(target, strict=False)
 
 
+NOT_IN_CONTRACT_RULE = (
+    "契约外的列, 已删除, 不再读取 (not in the contract: dropped, its values not read further)"
+)
+"""The rule of a column outside a table's contract (:func:`cast_to_contract`'s warning)."""
+
+NOT_USED_BY_MODEL_RULE = (
+    "模型不使用的列, 已删除, 不再读取 (not used by the model: dropped, its values not read further)"
+)
+"""The same for a table read with a model's own spec (its features, id and target): a
+feature the spec names but training dropped (constant or almost all missing) is such a
+column too, so "not in the contract" would mislead."""
+
+
 DECIMAL_TEXT_RULE = (
     "类型错误, 编号与代码须存为文本, 不能是小数 (value is not a valid String: an id or code "
     "must be stored as text, not as a decimal number)"
@@ -297,13 +310,15 @@ def cast_to_contract(
     offset: int = 0,
     *,
     known: tuple[str, ...] = (),
+    extra_rule: str = NOT_IN_CONTRACT_RULE,
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
     Returns the cast frame (only meaningful when no error was reported) and the problems.
     ``offset``: the rows before ``df`` in its file, when ``df`` is a chunk of it (row numbers
     in the messages are the file's). ``known``: columns the file's producer writes that are
-    not read here (e.g. a scores file's ``reasons``): dropped without a warning.
+    not read here (e.g. a scores file's ``reasons``): dropped without a warning. Other
+    columns outside ``spec`` are dropped with a warning worded by ``extra_rule``.
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
@@ -316,8 +331,7 @@ def cast_to_contract(
             Problem(
                 file,
                 ", ".join(extra),
-                "契约外的列, 已删除, 不再读取 "
-                "(not in the contract: dropped, its values not read further)",
+                extra_rule,
                 severity="warning",
             )
         )
