@@ -174,7 +174,7 @@ def test_train_output_reads_at_80_columns_and_a_model_scores_another_prefecture(
     rc, out, err = cli(*["score", "--data", str(other), "--out", str(scores)])
     assert rc == 0, err
     assert "原因 / reasons: exact" in flat(out)
-    assert "漂移报告 / drift report:" in out and "已评分 scored " in out
+    assert "漂移报告 / drift report:" in out and "户 households, 用时 in" in out
     reasons = pl.read_parquet(scores)["reasons"].explode().drop_nulls()
     texts = reasons.struct.field("text").to_list()
     assert not any(t.endswith(("+0.00", "-0.00")) for t in texts)
@@ -293,6 +293,7 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
         "column 'phone, rooms': 模型不使用的列, 已删除, 不再读取 (not used by the model: "
         "dropped" in flat(err)
     )
+    assert "已评分 scored 900 行 rows" in flat(out) and "over 900 rows)" in flat(out)
     rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     assert len(rows) >= 2
     assert rows == [c for c in ("high", "medium", "low") if c in rows]  # the spec's order

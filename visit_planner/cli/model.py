@@ -458,12 +458,13 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     if res.fidelity is not None:
         console.print(
             f"原因 / reasons: exact (max |error| {res.fidelity.max_abs_error:.1e} over "
-            f"{res.fidelity.rows:,} households)",
+            f"{res.fidelity.rows:,} {'households' if households else 'rows'})",
             highlight=False,
         )
     console.print(f"漂移报告 / drift report: {res.drift_file}", highlight=False, soft_wrap=True)
+    unit = "户 households" if households else "行 rows"  # a spec's table need not be households
     console.print(
-        f"已评分 scored {s.height:,} 户 households, 用时 in {res.seconds:.1f} s", highlight=False
+        f"已评分 scored {s.height:,} {unit}, 用时 in {res.seconds:.1f} s", highlight=False
     )
 
 
