@@ -745,6 +745,9 @@ def test_dashboard_command_serves_on_loopback(
     env = seen["env"]
     assert env["VISIT_PLANNER_HOME"] == str(tmp_path.resolve())  # type: ignore[index]
     assert env["VISIT_PLANNER_STORE_URL"] == "sqlite:////x/store.db"  # type: ignore[index]
+    # Streamlit's English start-up lines would only repeat the bilingual address line.
+    assert env["STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE"] == "true"  # type: ignore[index]
+    assert env["STREAMLIT_LOGGER_LEVEL"] == "warning"  # type: ignore[index]
 
 
 def test_dashboard_address_is_configurable_and_warns_off_loopback(

@@ -90,6 +90,11 @@ def dashboard_env(
     the bind address."""
     env = {**os.environ, **OFFLINE_ENV, HOME_ENV: str(resolve_workspace(home).root)}
     env["STREAMLIT_SERVER_ADDRESS"] = address
+    # Our own line names the address in both languages; Streamlit's English welcome and
+    # "server started" lines after it only repeat it. Its warnings and errors still show.
+    # (Variables, not flags: a Streamlit without the option ignores them.)
+    env["STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE"] = "true"
+    env["STREAMLIT_LOGGER_LEVEL"] = "warning"
     if store_url:
         env[STORE_URL_ENV] = store_url
     return env
