@@ -24,6 +24,7 @@ from urllib.request import urlopen
 import polars as pl
 
 from dashboard import i18n
+from dashboard.data import DataAccess, Viewer
 from visit_planner.paths import Workspace
 from visit_planner.store import Store
 
@@ -152,6 +153,12 @@ def build_site(root: Path) -> Site:
         other_worker=other.drop_nulls("worker_id")["worker_id"][0],
         county_household=county["household_id"][0],
     )
+
+
+def access(site: Site, role: str, kind: str = "prefecture", scope: str | None = None) -> DataAccess:
+    """The site's data layer as an account of ``role`` and jurisdiction ``kind`` (``scope``)
+    sees it (the account's name is ``u``)."""
+    return DataAccess(site.workspace, Viewer("u", role, kind, scope))
 
 
 def audit_actions(site: Site, subject: str) -> list[str]:

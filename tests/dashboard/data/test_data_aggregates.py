@@ -1,0 +1,180 @@
+"""The overview, township, what-if and model queries (dashboard/data/overview.py, township.py,
+whatif.py, model.py, run_files.py): figures over the scope, demand against capacity, a
+township solved again, and what training logged."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from dashboard.data import model_candidates
+from dashboard.errors import OutOfScopeError
+from tests.dashboard.helpers import MONTH, Site, access
+
+
+def test_overview_counts_only_the_scope(site: Site) -> None:
+    whole = access(site, "planner").overview(MONTH)
+    plan = pl.read_parquet(site.home / whole.run.path / "plan.parquet")
+    assert int(whole.by_tier["households"].sum()) == plan.height
+    tw = whole.townships["township_id"][0]
+    part = access(site, "viewer", "township", tw).overview(MONTH)
+    assert int(part.by_tier["households"].sum()) == plan.filter(pl.col("township_id") == tw).height
+    assert set(part.townships["township_id"]) == {tw}
+
+
+def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
+    from visit_planner.errors import VisitPlannerError
+    from visit_planner.runs import RunManifest
+    from visit_planner.whatif import Changes, NewWorker
+
+    planner = access(site, "planner")
+    run = planner.current_run(MONTH)
+    tw = planner.townships(MONTH)[0]
+    loads = planner.township(MONTH, tw)["loads"]
+    cadre = loads.filter(pl.col("role") == "cadre").sort("hours_used", descending=True)
+    busiest = cadre["worker_id"][0]
+    less = planner.what_if(MONTH, tw, Changes(hours={busiest: 0.0}))
+    diag = planner.township(MONTH, tw)["diagnostics"]
+    assert less.before["uncovered_tier1"] == diag["unassigned_tier1"]
+    assert less.after["covered"] <= less.before["covered"]
+    assert less.after["households_moved"] > 0
+    assert busiest not in less.solved.result.plan["worker_id"].drop_nulls().to_list()
+    more = planner.what_if(MONTH, tw, Changes(add=(NewWorker("cadre", 40.0, 30),)))
+    assert more.after["uncovered_tier1"] <= more.before["uncovered_tier1"]
+    cadence = planner.what_if(MONTH, tw, Changes(visits_per_month={2: 0.5}))
+    assert cadence.after["travel_hours_month"] < cadence.before["travel_hours_month"]
+    with pytest.raises(OutOfScopeError):
+        access(site, "supervisor", "township", tw).publish_what_if(MONTH, less, run.run_id)
+    with pytest.raises(VisitPlannerError, match="policy change"):
+        planner.publish_what_if(MONTH, cadence, run.run_id)
+    with pytest.raises(VisitPlannerError, match="not in township"):
+        planner.what_if(MONTH, tw, Changes(remove=("W_NOPE",)))
+    amended = planner.publish_what_if(MONTH, less, run.run_id)
+    assert amended.kind == "amend" and amended.parent_run_id == run.run_id
+    assert amended.metrics["what_if"] == f"{busiest} 0 h"
+    old, new = RunManifest.read(site.home / run.path), RunManifest.read(site.home / amended.path)
+    for rel, digest in old.files.items():
+        if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
+            assert new.files[rel] == digest
+    with pytest.raises(VisitPlannerError, match="compute it again"):
+        planner.publish_what_if(MONTH, more, run.run_id)  # computed on the superseded run
+
+
+def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
+    site: Site,
+) -> None:
+    import shutil
+
+    from dashboard.data import run_files
+    from visit_planner.runs.summary import summary_path
+
+    whole = access(site, "planner").overview(MONTH)
+    root = site.home / whole.run.path
+    plan = pl.read_parquet(root / "plan.parquet")
+    covered = plan.group_by("tier").agg(pl.col("worker_id").is_not_null().sum().alias("c"))
+    for row in covered.iter_rows(named=True):
+        tier = whole.by_tier.filter(pl.col("tier") == row["tier"])
+        assert int(tier["covered"][0]) == row["c"]
+    loads = pl.read_parquet(root / "worker_loads.parquet").filter(
+        pl.col("active") & (pl.col("monthly_hours") > 0)
+    )
+    cadre = whole.by_role.filter(pl.col("role") == "cadre").row(0, named=True)
+    mine = loads.filter(pl.col("role") == "cadre")
+    assert cadre["utilisation"] == pytest.approx(
+        float(mine["hours_used"].sum()) / float(mine["monthly_hours"].sum())
+    )
+    assert set(whole.centres["township_id"]) == set(whole.townships["township_id"])
+    # A run written before summaries: the same overview, computed from its files.
+    backup = root.parent / "backup-summaries"
+    backup.mkdir()
+    towns = whole.townships["township_id"].to_list()
+    for tw in towns:
+        shutil.move(summary_path(root, tw), backup / f"{tw}.json")
+    try:
+        run_files.summary.cache_clear()
+        again = access(site, "planner").overview(MONTH)
+        assert again.by_tier.equals(whole.by_tier) and again.by_role.equals(whole.by_role)
+        assert again.tier1_proven == whole.tier1_proven and again.centres.equals(whole.centres)
+    finally:
+        for tw in towns:
+            shutil.move(backup / f"{tw}.json", summary_path(root, tw))
+        run_files.summary.cache_clear()
+
+
+def test_demand_includes_the_uncovered_households_hours(site: Site) -> None:
+    """A township short of cadres: tier-1 demand is the covered households' hours plus the
+    shortfall's extra cadre hours (the figure its shortfall sentence names), more than the
+    cadres' hours used; a township without a shortfall has no extra hours."""
+    planner = access(site, "planner")
+    diag = planner.overview(MONTH).townships
+    short = diag.filter((pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != ""))
+    assert short.height > 0
+    for tw, text in short.select("township_id", "shortfall").iter_rows():
+        info = planner.township(MONTH, tw)
+        tier1 = info["demand"].filter(pl.col("tier") == 1).row(0, named=True)
+        assert tier1["extra_hours"] > 0
+        assert f"{int(tier1['extra_hours'])} more hours of the present cadres" in text
+        assert tier1["hours"] == pytest.approx(tier1["hours_covered"] + tier1["extra_hours"])
+        cadre = info["capacity"].filter(pl.col("role") == "cadre").row(0, named=True)
+        assert tier1["hours"] > cadre["hours_used"] + 1
+    whole = diag.filter(pl.col("shortfall") == "")
+    assert whole.height > 0
+    demand = planner.township(MONTH, whole["township_id"][0])["demand"]
+    assert demand["extra_hours"].to_list() == [0.0, 0.0, 0.0]
+    assert demand["hours"].to_list() == demand["hours_covered"].to_list()
+
+
+def test_model_candidates_show_a_logistic_champion_once() -> None:
+    metrics = {"ece": 0.01, "logistic_ece": 0.01, "scorecard_ece": 0.02, "bayes_ece": 0.0}
+    params = {"kind": "logistic", "baselines": "logistic,scorecard"}
+    chosen, how, shown = model_candidates(
+        params, metrics, {"chosen": "logistic", "by": "held-out log-loss"}
+    )
+    assert (chosen, how, shown) == (
+        "logistic",
+        "log_loss",
+        [("logistic", ""), ("scorecard", "scorecard_")],
+    )
+    _, how, shown = model_candidates(
+        {"kind": "hgb", "baselines": "logistic,scorecard"}, metrics, None
+    )
+    assert how is None and shown == [
+        ("hgb", ""),
+        ("logistic", "logistic_"),
+        ("scorecard", "scorecard_"),
+    ]
+    # Held-out log-loss chose logistic over the requested boosted trees: the runner-up is
+    # shown with its own (prefixed) metrics, the chosen model once.
+    metrics = {**metrics, "hgb_ece": 0.03}
+    chosen, how, shown = model_candidates(
+        {"kind": "hgb", "baselines": "logistic,scorecard"},
+        metrics,
+        {"chosen": "logistic", "by": "held-out log-loss"},
+    )
+    assert (chosen, how) == ("logistic", "log_loss")
+    assert shown == [("logistic", ""), ("hgb", "hgb_"), ("scorecard", "scorecard_")]
+
+
+def test_model_report_and_drift_flags(site: Site) -> None:
+    viewer = access(site, "viewer")
+    report = viewer.model_report(1)
+    assert report.fairness is not None
+    assert {"county_id", "head_ethnicity", "head_gender"} <= set(report.fairness["attribute"])
+    assert report.card is not None and report.card.startswith("# Model card")
+    assert report.calibration_png is not None and report.calibration_png[:4] == b"\x89PNG"
+    assert report.calibration is not None  # the curve's bins, logged by training
+    assert set(report.calibration["model"]) >= {"logistic", "scorecard"}
+    assert report.calibration["observed"].is_between(0, 1).all()
+    assert report.evaluation is not None and "model" in report.evaluation
+    drift = viewer.drift(MONTH)
+    assert drift is not None and drift.model_version == 1 and drift.threshold == 0.2
+    plan = pl.read_parquet(
+        site.home / viewer.current_run(MONTH).path / "plan.parquet", columns=["household_id"]
+    )
+    assert drift.households == plan.height
+    assert drift.report.height > 5 and (drift.report["psi"] >= 0).all()
+    assert drift.report["flagged"].to_list() == (drift.report["psi"] > 0.2).to_list()
+    # a township supervisor's drift covers their township's households only
+    tw = viewer.townships(MONTH)[0]
+    part = access(site, "supervisor", "township", tw).drift(MONTH)
+    assert part is not None and 0 < part.households < drift.households

@@ -1,0 +1,270 @@
+"""One household, one worker and the corrections (dashboard/data/household.py, worker.py,
+corrections.py, sensitive.py): what each role sees of them, the sensitive fields withheld from
+roles without them, and the worker's visit sheet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from dashboard.data import SENSITIVE_FIELDS, SHEET_WITHHELD, WITHHELD_RULE, DataAccess, Viewer
+from dashboard.data.sensitive import mask_notes
+from dashboard.errors import OutOfScopeError
+from tests.dashboard.helpers import COUNTY, MONTH, OTHER_TOWNSHIP, TOWNSHIP, Site, access
+from visit_planner.errors import VisitPlannerError
+
+
+def test_roles_see_households_and_sensitive_fields_as_allowed(site: Site) -> None:
+    planner = access(site, "planner")
+    tw = planner.townships(MONTH)[0]
+    hid = pl.read_parquet(
+        site.home / planner.current_run(MONTH).path / "townships" / tw / "plan.parquet"
+    )["household_id"][0]
+    full = planner.household(MONTH, hid)["record"]
+    masked = access(site, "data_scientist").household(MONTH, hid)["record"]
+    for field in SENSITIVE_FIELDS:
+        assert masked[field] == "—" and full[field] != "—"
+    assert masked["members"] == full["members"]
+    viewer = access(site, "viewer")
+    with pytest.raises(OutOfScopeError, match="aggregates"):
+        viewer.household(MONTH, hid)
+    assert "households" not in viewer.map_points(MONTH, tw)
+    assert viewer.township(MONTH, tw)["uncovered"] is None
+
+
+def _scores(home: Path, planner: DataAccess) -> pl.DataFrame:
+    run = home / planner.current_run(MONTH).path
+    return pl.concat([pl.read_parquet(p) for p in sorted(run.glob("townships/*/scores.parquet"))])
+
+
+def test_reasons_and_rules_from_sensitive_fields_are_withheld_from_roles_without(
+    site: Site,
+) -> None:
+    planner = access(site, "planner")
+    scores = _scores(site.home, planner)
+    reasons = scores.explode("reasons").unnest("reasons")
+    sensitive = reasons.filter(pl.col("code").is_in(SENSITIVE_FIELDS))
+    assert sensitive.height > 0  # the demo's model does explain by illness, disputes ...
+    hid = sensitive["household_id"][0]
+    tw = planner.household(MONTH, hid)["township_id"]
+    texts = sensitive.filter(pl.col("household_id") == hid)["text"].to_list()
+    stored = reasons.filter(pl.col("household_id") == hid)
+    # The supervisor of its township (and the planner) get every reason, as stored.
+    for user in (planner, access(site, "supervisor", "township", tw)):
+        got = user.household(MONTH, hid)["score"]
+        assert [r["text"] for r in got["reasons"]] == stored["text"].to_list()
+        assert "reasons_withheld" not in got
+    # A data scientist: none built from a sensitive field, counted instead; the others kept.
+    scientist = access(site, "data_scientist").household(MONTH, hid)
+    score = scientist["score"]
+    assert [r["code"] for r in score["reasons"]] == [
+        c for c in stored["code"].to_list() if c not in SENSITIVE_FIELDS
+    ]
+    assert score["reasons_withheld"] == len(texts) > 0
+    # ... and no sensitive value anywhere in what the household page gets.
+    everything = repr({k: v for k, v in scientist.items() if k != "run"})
+    for text in texts:
+        assert text not in everything
+        assert text.split(" / ")[0] not in everything  # neither half of the bilingual text
+    assert all(scientist["record"][f] == "—" for f in SENSITIVE_FIELDS)
+    # A rule whose condition reads a sensitive field is not named to the data scientist.
+    rules = {r.code: r.when for r in _policy_rules(planner)}
+    raised = scores.filter(pl.col("rule").is_not_null())
+    for row in raised.iter_rows(named=True):
+        reads_sensitive = any(f in rules[row["rule"]] for f in SENSITIVE_FIELDS)
+        shown = access(site, "data_scientist").household(MONTH, row["household_id"])
+        assert (shown["score"]["rule"] == WITHHELD_RULE) is reads_sensitive
+        assert planner.household(MONTH, row["household_id"])["score"]["rule"] == row["rule"]
+        if reads_sensitive:
+            assert row["rule"] not in repr({k: v for k, v in shown.items() if k != "run"})
+
+
+def _policy_rules(user: DataAccess) -> list[Any]:
+    from visit_planner.policy import parse_policy
+
+    return list(parse_policy(user.current_run(MONTH).policy_text, "run policy").risk.rules)
+
+
+def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
+    site: Site,
+) -> None:
+    planner = access(site, "planner")
+    hid = _scores(site.home, planner)["household_id"][0]
+    tw = planner.household(MONTH, hid)["township_id"]
+    sup = access(site, "supervisor", "township", tw)
+    number = sup.submit_override(
+        MONTH, kind="correction", household_id=hid, reason="医院证明",
+        field="serious_illness_members", value="0",
+    )  # fmt: skip
+    row = sup.overrides(MONTH).filter(pl.col("id") == number)
+    assert row["value"][0] == "0"
+    seen = access(site, "data_scientist").overrides(MONTH).filter(pl.col("id") == number)
+    assert seen["field"][0] == "serious_illness_members" and seen["value"][0] == "—"
+    assert mask_notes(
+        "数据更正 correction #3: serious_illness_members 2 → 0 (医院证明); "
+        "数据更正 correction #4: members 5 → 4 (迁出)"
+    ) == (
+        "数据更正 correction #3: serious_illness_members — → — (医院证明); "
+        "数据更正 correction #4: members 5 → 4 (迁出)"
+    )
+
+
+def test_a_visit_sheet_is_refused_to_roles_without_sensitive_fields(site: Site) -> None:
+    scientist = DataAccess(site.workspace, Viewer("s", "data_scientist"))
+    with pytest.raises(OutOfScopeError) as refused:
+        scientist.visit_sheet(MONTH, site.worker)
+    assert str(refused.value) == SHEET_WITHHELD
+
+
+def test_corrections_by_role_and_scope(site: Site) -> None:
+    planner = access(site, "planner")
+    towns = planner.townships(MONTH)
+    plan = pl.read_parquet(site.home / planner.current_run(MONTH).path / "plan.parquet")
+    mine = plan.filter(pl.col("township_id") == towns[0])["household_id"][0]
+    theirs = plan.filter(pl.col("township_id") == towns[1])["household_id"][0]
+    sup = access(site, "supervisor", "township", towns[0])
+    number = sup.submit_override(MONTH, kind="tier", household_id=mine, reason="hotline", tier=1)
+    listed = sup.overrides(MONTH)
+    assert number in listed["id"].to_list()
+    assert set(listed["township_id"]) == {towns[0]}
+    assert listed.filter(pl.col("id") == number)["outcome"][0] == "pending"
+    # Submitted just now, shown in Beijing time (UTC+8), not UTC.
+    shown = datetime.strptime(listed.filter(pl.col("id") == number)["created_at"][0],
+                              "%Y-%m-%d %H:%M")  # fmt: skip
+    beijing_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=8)
+    assert abs(shown - beijing_now) < timedelta(minutes=2)
+    with pytest.raises(OutOfScopeError):
+        sup.submit_override(MONTH, kind="tier", household_id=theirs, reason="x", tier=1)
+    with pytest.raises(OutOfScopeError):
+        access(site, "viewer").submit_override(
+            MONTH, kind="tier", household_id=mine, reason="x", tier=1
+        )
+    with pytest.raises(Exception, match="1, 2 or 3"):
+        sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
+    other_sup = access(site, "supervisor", "township", towns[1])
+    assert number not in other_sup.overrides(MONTH)["id"].to_list()
+
+
+def test_history_and_worker(site: Site) -> None:
+    planner = access(site, "planner")
+    tw = planner.townships(MONTH)[0]
+    plan = pl.read_parquet(site.home / planner.current_run(MONTH).path / "plan.parquet")
+    row = plan.filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null()).row(
+        0, named=True
+    )
+    history = planner.household_history(row["household_id"])
+    assert history.select("month", "worker_id").row(0) == (MONTH, row["worker_id"])
+    worker = planner.worker(MONTH, row["worker_id"])
+    assert row["household_id"] in worker["households"]["household_id"].to_list()
+    assert worker["load"]["hours_used"] > 0
+
+
+def test_a_household_no_one_visits_comes_with_its_townships_shortfall(site: Site) -> None:
+    """Why no one visits it: the township's shortfall (the capacity that would cover it);
+    a household with a visitor has none, and its alternatives are ranked by cost, then by
+    travel where no cost can be computed."""
+    planner = access(site, "planner")
+    short = planner.overview(MONTH).townships.filter(
+        (pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != "")
+    )
+    tw, text = short.select("township_id", "shortfall").row(0)
+    uncovered = planner.township(MONTH, tw)["uncovered"]
+    h = planner.household(MONTH, uncovered.filter(pl.col("tier") == 1)["household_id"][0])
+    assert h["explanation"]["worker_id"] is None
+    assert h["shortfall"] == text
+    alts = h["alternatives"]
+    priced = alts.filter(pl.col("objective_change").is_not_null())
+    unpriced = alts.filter(pl.col("objective_change").is_null())
+    assert alts["rank"].to_list() == list(range(1, alts.height + 1))
+    assert priced["objective_change"].is_sorted() and unpriced["travel_minutes"].is_sorted()
+    assert alts.head(priced.height).equals(priced)  # the priced ones first
+    assert planner.household(MONTH, _a_visited_household(planner, tw))["shortfall"] is None
+
+
+def _a_visited_household(planner: DataAccess, township_id: str) -> str:
+    """A household of the township that has a visitor."""
+    uncovered = set(planner.township(MONTH, township_id)["uncovered"]["household_id"].to_list())
+    run = planner.current_run(MONTH)
+    plan = pl.read_parquet(planner.workspace.root / run.path / "plan.parquet")
+    mine = plan.filter((pl.col("township_id") == township_id) & pl.col("worker_id").is_not_null())[
+        "household_id"
+    ].to_list()
+    return next(h for h in mine if h not in uncovered)
+
+
+# --------------------------------------------------------------------------- the worker's sheet
+# On the shared site: site.worker works in TOWNSHIP, site.other_worker in OTHER_TOWNSHIP.
+
+
+def test_the_visit_sheet_of_a_worker_in_scope_lists_the_workers_households(site: Site) -> None:
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner"))
+    mine = planner.worker(MONTH, site.worker)["households"]["household_id"].to_list()
+    others = planner.worker(MONTH, site.other_worker)["households"]["household_id"].to_list()
+    assert site.household in mine and others
+    supervisor = DataAccess(site.workspace, Viewer("sup", "supervisor", "township", TOWNSHIP))
+    sheets = []
+    for user in (planner, supervisor):
+        sheet = user.visit_sheet(MONTH, site.worker).decode("utf-8")
+        assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
+        assert [hid for hid in mine if hid not in sheet] == []  # every household of the worker
+        assert [hid for hid in others if hid in sheet] == []  # and no other worker's
+        assert "<script" not in sheet
+        sheets.append(sheet)
+    assert sheets[0] == sheets[1]
+    # the run the page showed, named by its id in the store (never a directory): the same sheet
+    current = planner.current_run(MONTH)
+    assert supervisor.visit_sheet(MONTH, site.worker, run_id=current.run_id).decode() == sheets[0]
+    with pytest.raises(VisitPlannerError, match="not 2026-10"):
+        supervisor.visit_sheet("2026-10", site.worker, run_id=current.run_id)
+
+
+@pytest.mark.parametrize(
+    ("account", "refusal"),
+    [
+        (("supervisor", "township", TOWNSHIP), "您的辖区内没有人员"),
+        (("supervisor", "county", COUNTY), "您的辖区内没有人员"),
+        (("planner", "township", TOWNSHIP), "您的辖区内没有人员"),
+        (("data_scientist", "county", COUNTY), "本角色不可下载"),  # no sheet: sensitive reasons
+        (("viewer", "prefecture", None), "浏览账户仅可查看汇总"),  # no worker's sheet at all
+    ],
+    ids=["township-supervisor", "county-supervisor", "township-planner", "county-scientist",
+         "viewer"],
+)  # fmt: skip
+def test_the_visit_sheet_of_a_worker_out_of_scope_is_refused_before_any_export(
+    site: Site,
+    monkeypatch: pytest.MonkeyPatch,
+    account: tuple[str, str, str | None],
+    refusal: str,
+) -> None:
+    import visit_planner.export
+
+    role, kind, scope = account
+
+    exports: list[tuple[object, ...]] = []
+    real = visit_planner.export.export_visit_lists
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exports.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(visit_planner.export, "export_visit_lists", counted)
+    assert OTHER_TOWNSHIP == "532622001"
+    user = DataAccess(site.workspace, Viewer("someone", role, kind, scope))
+    run_id = user.current_run(MONTH).run_id
+    for asked in ({}, {"run_id": run_id}):  # the current run, or the one a page showed
+        sheet = None
+        with pytest.raises(OutOfScopeError, match=refusal) as refused:
+            sheet = user.visit_sheet(MONTH, site.other_worker, **asked)
+        assert sheet is None and exports == []  # nothing returned, nothing even exported
+        english = {
+            "viewer": "viewer accounts see aggregates only",
+            "data_scientist": "not available to your role",
+        }.get(role, f"no worker {site.other_worker} in your jurisdiction")
+        assert english in str(refused.value)
+    if scope == TOWNSHIP:  # the same account, its own township's worker: exported and returned
+        assert site.household.encode() in user.visit_sheet(MONTH, site.worker)
+        assert len(exports) == 1
