@@ -42,8 +42,7 @@ from __future__ import annotations
 from dashboard.data.access import DataAccess
 from dashboard.data.model import Drift, ModelReport, model_candidates
 from dashboard.data.overview import Overview
-from dashboard.data.runs import SCOPED_METRICS
-from dashboard.data.scope import PAGE_ROWS
+from dashboard.data.scope import PAGE_ROWS, SCOPED_METRICS
 from dashboard.data.sensitive import (
     SENSITIVE_FIELDS,
     SHEET_WITHHELD,

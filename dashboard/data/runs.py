@@ -2,53 +2,23 @@
 runs, and a rollback, each cut to the user's jurisdiction or refused.
 
 A run's headline figures are the whole prefecture's; a county or township account gets them
-summed over its own townships instead (:func:`scoped_metrics`), and a diff's rows are cut to
-its townships, so that no other township's figure leaks through the runs page.
+summed over its own townships instead (:func:`~dashboard.data.scope.scoped_metrics`), and a
+diff's rows are cut to its townships, so that no other township's figure leaks through the
+runs page.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
 
 import polars as pl
 
 from dashboard.data import run_files
-from dashboard.data.scope import ScopedAccess
-from dashboard.data.viewer import Viewer
+from dashboard.data.scope import ScopedAccess, scoped_metrics
 from dashboard.errors import OutOfScopeError
 from visit_planner.runs import diff_runs
-from visit_planner.store import RunRow, TownshipRow
-
-SCOPED_METRICS: tuple[str, ...] = (
-    "households",
-    "tier1_uncovered",
-    "tier2_uncovered",
-    "tier3_uncovered",
-)
-"""Headline figures a scoped account's runs carry: sums over its own townships' diagnostics."""
-
-
-def scoped_metrics(townships: list[TownshipRow], viewer: Viewer) -> dict[str, Any]:
-    """A run's headline figures over ``viewer``'s townships only, from the store's
-    per-township diagnostics: ``townships``, ``households`` and ``tier{1,2,3}_uncovered``
-    (a township's ``unassigned_tier*``). A figure that some township in scope lacks is left
-    out (the page shows ``—``) rather than taken from the prefecture's; so is the churn
-    (``churn_tier_unchanged``), which the run records for the whole prefecture only."""
-    mine = [t.diagnostics for t in townships if viewer.covers(t.township_id)]
-    sources = {
-        "households": "households",
-        "tier1_uncovered": "unassigned_tier1",
-        "tier2_uncovered": "unassigned_tier2",
-        "tier3_uncovered": "unassigned_tier3",
-    }
-    out: dict[str, Any] = {"townships": len(mine)}
-    for name in SCOPED_METRICS:
-        counts = [int(d[sources[name]]) for d in mine if d.get(sources[name]) is not None]
-        if mine and len(counts) == len(mine):
-            out[name] = sum(counts)
-    return out
+from visit_planner.store import RunRow
 
 
 @lru_cache(maxsize=16)
@@ -66,9 +36,9 @@ class RunQueries(ScopedAccess):
         """Every run (ids, months, versions, statuses and headline figures; no households).
 
         A run's headline figures (``metrics``) are the whole prefecture's; a county or township
-        account gets them recomputed over its own townships instead (:func:`scoped_metrics`,
-        from the store's per-township diagnostics), so that no other township's figure leaks
-        through the runs table."""
+        account gets them recomputed over its own townships instead
+        (:func:`~dashboard.data.scope.scoped_metrics`, from the store's per-township
+        diagnostics), so that no other township's figure leaks through the runs table."""
         with self._store() as store:
             rows = sorted(store.list_runs(), key=lambda r: (r.month, r.version), reverse=True)
             if self.viewer.scope_kind == "prefecture":

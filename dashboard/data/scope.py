@@ -14,16 +14,48 @@ joins them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from dashboard import i18n
 from dashboard.data import run_files
 from dashboard.data.viewer import ROLES, Viewer
 from dashboard.errors import DashboardError, OutOfScopeError
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
-from visit_planner.store import RunRow, Store
+from visit_planner.store import RunRow, Store, TownshipRow
 
 PAGE_ROWS = 200
 """Most rows any table sends to the browser at once."""
+
+SCOPED_METRICS: tuple[str, ...] = (
+    "households",
+    "tier1_uncovered",
+    "tier2_uncovered",
+    "tier3_uncovered",
+)
+"""Headline figures a scoped account's runs carry: sums over its own townships' diagnostics."""
+
+
+def scoped_metrics(townships: list[TownshipRow], viewer: Viewer) -> dict[str, Any]:
+    """A run's headline figures over ``viewer``'s townships only, from the store's
+    per-township diagnostics: ``townships``, ``households`` and ``tier{1,2,3}_uncovered``
+    (a township's ``unassigned_tier*``). A figure that some township in scope lacks is left
+    out (the page shows ``—``) rather than taken from the prefecture's; so is the churn
+    (``churn_tier_unchanged``), which the run records for the whole prefecture only."""
+    mine = [t.diagnostics for t in townships if viewer.covers(t.township_id)]
+    sources = {
+        "households": "households",
+        "tier1_uncovered": "unassigned_tier1",
+        "tier2_uncovered": "unassigned_tier2",
+        "tier3_uncovered": "unassigned_tier3",
+    }
+    out: dict[str, Any] = {"townships": len(mine)}
+    for name in SCOPED_METRICS:
+        counts = [int(d[sources[name]]) for d in mine if d.get(sources[name]) is not None]
+        if mine and len(counts) == len(mine):
+            out[name] = sum(counts)
+    return out
 
 
 class ScopedAccess:
@@ -48,12 +80,19 @@ class ScopedAccess:
         return sorted({r.month for r in runs if r.status == "current"}, reverse=True)
 
     def current_run(self, month: str) -> RunRow:
-        """The month's current run (an error naming the month when there is none)."""
+        """The month's current run (an error naming the month when there is none). Its
+        headline figures (``metrics``) are the whole prefecture's; a county or township
+        account gets them over its own townships (:func:`scoped_metrics`), as on the runs
+        page, so no page's query hands out another township's figures."""
         with self._store() as store:
             run = store.current_run(month)
-        if run is None:
-            raise VisitPlannerError(f"{month} 尚无已发布的方案 / {month}: no published run")
-        return run
+            if run is None:
+                raise VisitPlannerError(f"{month} 尚无已发布的方案 / {month}: no published run")
+            if self.viewer.scope_kind == "prefecture":
+                return run
+            return replace(
+                run, metrics=scoped_metrics(store.run_townships(run.run_id), self.viewer)
+            )
 
     def _root(self, run: RunRow) -> str:
         root = str(self.workspace.root / run.path)

@@ -142,6 +142,16 @@ def test_every_query_of_a_township_account_returns_only_its_townships_rows(site:
     asked |= {"months", "current_run", "model_versions", "model_report"}
     assert sup.months() == planner.months()
     assert sup.current_run(MONTH).run_id == run.run_id
+    # The run's headline figures are the township's, not the prefecture's, whichever page's
+    # query hands the run out (the planner's are the whole run's).
+    own = plan.filter(pl.col("township_id") == TOWNSHIP)
+    assert sup.current_run(MONTH).metrics["households"] == own.height
+    assert sup.current_run(MONTH).metrics["townships"] == 1
+    assert "churn_tier_unchanged" not in sup.current_run(MONTH).metrics
+    assert planner.current_run(MONTH).metrics["households"] == plan.height
+    for page in (sup.overview(MONTH), sup.township(MONTH, TOWNSHIP)):
+        shown = page.run if hasattr(page, "run") else page["run"]
+        assert shown.metrics["households"] == own.height
     assert [v.version for v in sup.model_versions()] == [
         v.version for v in planner.model_versions()
     ]
