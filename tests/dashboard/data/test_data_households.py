@@ -121,16 +121,12 @@ def test_a_visit_sheet_is_refused_to_roles_without_sensitive_fields(site: Site) 
 
 
 def test_corrections_by_role_and_scope(site: Site) -> None:
-    planner = access(site, "planner")
-    towns = planner.townships(MONTH)
-    plan = pl.read_parquet(site.home / planner.current_run(MONTH).path / "plan.parquet")
-    mine = plan.filter(pl.col("township_id") == towns[0])["household_id"][0]
-    theirs = plan.filter(pl.col("township_id") == towns[1])["household_id"][0]
-    sup = access(site, "supervisor", "township", towns[0])
+    mine, theirs = site.household, site.other_household
+    sup = access(site, "supervisor", "township", TOWNSHIP)
     number = sup.submit_override(MONTH, kind="tier", household_id=mine, reason="hotline", tier=1)
     listed = sup.overrides(MONTH)
     assert number in listed["id"].to_list()
-    assert set(listed["township_id"]) == {towns[0]}
+    assert set(listed["township_id"]) == {TOWNSHIP}
     assert listed.filter(pl.col("id") == number)["outcome"][0] == "pending"
     # Submitted just now, shown in Beijing time (UTC+8), not UTC.
     shown = datetime.strptime(listed.filter(pl.col("id") == number)["created_at"][0],
@@ -145,7 +141,7 @@ def test_corrections_by_role_and_scope(site: Site) -> None:
         )
     with pytest.raises(Exception, match="1, 2 or 3"):
         sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
-    other_sup = access(site, "supervisor", "township", towns[1])
+    other_sup = access(site, "supervisor", "township", OTHER_TOWNSHIP)
     assert number not in other_sup.overrides(MONTH)["id"].to_list()
 
 

@@ -27,24 +27,19 @@ def test_scope_decides_the_townships(site: Site) -> None:
 
 
 def test_a_household_of_another_township_is_refused(site: Site) -> None:
-    planner = access(site, "planner")
-    towns = planner.townships(MONTH)
-    plan = pl.read_parquet(site.home / planner.current_run(MONTH).path / "plan.parquet")
-    mine = plan.filter(pl.col("township_id") == towns[0])["household_id"][0]
-    theirs = plan.filter(pl.col("township_id") == towns[1])["household_id"][0]
-    sup = access(site, "supervisor", "township", towns[0])
+    mine, theirs = site.household, site.other_household
+    sup = access(site, "supervisor", "township", TOWNSHIP)
     got = sup.household(MONTH, mine)
-    assert got["township_id"] == towns[0] and got["explanation"]["household_id"] == mine
+    assert got["township_id"] == TOWNSHIP and got["explanation"]["household_id"] == mine
     with pytest.raises(OutOfScopeError) as refused:
         sup.household(MONTH, theirs)  # a crafted id of another township
-    assert towns[1] not in str(refused.value)
+    assert OTHER_TOWNSHIP not in str(refused.value)
     with pytest.raises(OutOfScopeError):
-        sup.township(MONTH, towns[1])
+        sup.township(MONTH, OTHER_TOWNSHIP)
     with pytest.raises(OutOfScopeError):
-        sup.map_points(MONTH, towns[1])
-    worker = plan.filter(pl.col("township_id") == towns[1]).drop_nulls("worker_id")["worker_id"][0]
+        sup.map_points(MONTH, OTHER_TOWNSHIP)
     with pytest.raises(OutOfScopeError):
-        sup.worker(MONTH, worker)
+        sup.worker(MONTH, site.other_worker)
     with pytest.raises(OutOfScopeError):
         sup.household_history(theirs)
 
