@@ -62,6 +62,16 @@ def page(browser: object, requests_made: list[str]) -> Iterator[object]:
     context.close()
 
 
+def laptop_page(browser: object, requests_made: list[str]) -> tuple[Any, Any]:
+    """A fresh context at the 1,366 px laptop size (:data:`LAPTOP`), recording its requests,
+    and its page: (context, page); the caller closes the context."""
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    return context, tab
+
+
 def screenshot(page: object, name: str) -> Path:
     """The whole page (the window grown to the main area's height) into SCREENSHOTS."""
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -319,10 +329,7 @@ def test_the_main_tables_are_readable_on_a_1366_px_laptop(
         store.add_override(
             "tier", site.county_household, author="planner1", reason="笔记本", tier=1
         )
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
-    context.on("request", lambda request: requests_made.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    context, page = laptop_page(browser, requests_made)
     sign_in(page, server, "planner1")
     main = page.get_by_test_id("stMain")
     for lang in i18n.LANGS:
@@ -408,10 +415,7 @@ def test_the_corrections_fit_a_1366_px_laptop_for_every_account(
             reason="入户核实：家中有重病老人，需提高类别，并请村干部每周回访一次",
         )  # fmt: skip
     for username, where in (("sup_county", ["township_id"]), ("sup_town", [])):
-        context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
-        context.on("request", lambda request: requests_made.append(request.url))
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
+        context, page = laptop_page(browser, requests_made)
         sign_in(page, server, username)
         main = page.get_by_test_id("stMain")
         for lang in i18n.LANGS:
@@ -454,10 +458,7 @@ def test_the_demand_charts_legend_is_whole(
     """The township page's demand chart (st.bar_chart) cut its legend's longest label at 1,366
     px: 需求工时（含未覆盖农… / hours needed incl. uncov…. Now every label is whole and
     inside the chart, in both languages, as are the roles on its axis."""
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
-    context.on("request", lambda request: requests_made.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    context, page = laptop_page(browser, requests_made)
     sign_in(page, server, "sup_county")
     main = page.get_by_test_id("stMain")
     for lang in i18n.LANGS:
