@@ -18,8 +18,12 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 from typer import rich_utils
-from typer._click.core import Command, Context  # Typer 0.29 builds on its own copy of Click
 from typer.core import TyperOption
+
+try:  # Typer 0.29 builds on its own copy of Click ...
+    from typer._click.core import Command, Context
+except ImportError:  # ... older ones (the project allows typer>=0.12) on Click itself
+    from click.core import Command, Context  # type: ignore[assignment]
 
 from visit_planner.vocabulary import PRODUCT
 
