@@ -84,6 +84,9 @@ def test_truth_and_override_tables_are_read_typed_and_a_short_line_is_named(
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("household_id,原因\nH1,独居老人\n".encode("gbk"))
     assert read_data(gbk)["原因"].to_list() == ["独居老人"]
+    gone = r"gone\.csv: 无法读取文件 \(cannot read the file: No such file"
+    with pytest.raises(RiskJobError, match=gone):
+        read_data(tmp_path / "gone.csv")  # a truth file given by path that is not there
     semi = tmp_path / "semi.csv"
     semi.write_text("household_id;true_tier\nH1;1\n", "utf-8")
     with pytest.raises(RiskJobError, match=r"semi\.csv: 列以分号分隔"):

@@ -219,7 +219,10 @@ def unreadable_reason(path: Path, exc: Exception) -> str:
     Chinese and English, for a message after the file's name: an empty file, a .parquet that
     is no Parquet (CSV text under the wrong name) or is cut short, the line of a CSV that
     cannot be read as a row (:class:`CsvLineError`); else the reader's own first line."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as gone:  # removed, or never there: say so rather than fail on it
+        return f"无法读取文件 (cannot read the file: {gone.strerror or gone})"
     if size == 0:
         return "文件为空 (the file is empty: 0 bytes)"
     if isinstance(exc, CsvLineError):
