@@ -49,7 +49,7 @@ def csv_text(path: Path) -> str:
         ) from None
 
 
-SEPARATORS = {";": "分号 semicolons", "\t": "制表符 tabs", "|": "竖线 bars"}
+SEPARATORS = {";": ("分号", "semicolons"), "\t": ("制表符", "tabs"), "|": ("竖线", "bars")}
 """Column separators of other CSV dialects, named when a file uses one instead of commas."""
 
 
@@ -87,19 +87,16 @@ def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = Fals
     if suffix == ".csv":
         text = csv_text(path)
         try:
-            frame = (
-                pl.read_csv(io.StringIO(text), infer_schema_length=TYPED_ROWS)
-                if typed
-                else pl.read_csv(io.StringIO(text), infer_schema=False)
+            frame = pl.read_csv(
+                io.StringIO(text), infer_schema=typed, infer_schema_length=TYPED_ROWS
             )
         except pl.exceptions.PolarsError:
             if why := csv_line_problem(text, id_columns):
                 raise CsvLineError(why) from None
             raise
         header = frame.columns[0] if frame.width == 1 else ""
-        for sep, name in SEPARATORS.items():
+        for sep, (zh, en) in SEPARATORS.items():
             if sep in header:
-                zh, en = name.split(" ")
                 raise ContractError([
                     f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
