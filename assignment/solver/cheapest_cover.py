@@ -30,6 +30,7 @@ large-neighbourhood search) and at most a third in the most cadre-short one meas
 the plan) raises the bound by less than a tenth, and reduced-cost fixing from the count
 LP's duals fixes none of the households the LP leaves out (`bench/bench_cost_bound.py`,
 README): closing it needs a search that branches on whom to leave out with the pattern
+bound at every node.
 
 The searches stop at work limits and draw their randomness from fixed seeds, and CP-SAT
 runs on deterministic work units (:mod:`assignment.solver.top_model`): the cover depends
