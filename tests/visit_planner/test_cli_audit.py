@@ -55,3 +55,32 @@ def test_audit_verify_says_intact_once_and_finds_a_removed_last_entry(
         conn.execute("DELETE FROM audit WHERE seq = 3")
     code, out, err = cli("audit", "verify", *home)
     assert code == 4 and "entry 3 removed from the end" in flat(err) and "审计日志被篡改" in err
+
+
+def test_audit_verify_and_list_name_an_entry_whose_time_was_edited(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A time that is no date, written into SQLite by hand: both commands used to end in a
+    traceback (SQLAlchemy's 'Invalid isoformat string'); now verify names the entry (exit
+    4) and list says which entry cannot be read (exit 2)."""
+    import sqlite3
+
+    monkeypatch.setenv("COLUMNS", "80")
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store, store_url
+
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as store:
+        for i in range(3):
+            store.append_audit("test.step", "tester", f"s{i}", {})
+    with sqlite3.connect(tmp_path / "ws" / "store.db") as conn:
+        conn.execute("UPDATE audit SET at = 'garbage' WHERE seq = 2")
+    code, out, err = cli("audit", "verify", *home)
+    assert code == 4 and "Traceback" not in out + err
+    assert "broken at entry 2" in flat(err) and "its time 'garbage' is not a date" in flat(err)
+    code, out, err = cli("audit", "list", *home)
+    assert code == 2 and "Traceback" not in out + err
+    assert "audit entry 2 cannot be read" in flat(err) and "audit verify" in flat(err)
+    code, out, _ = cli("audit", "list", "--limit", "1", *home)
+    assert code == 0 and "#3" in out

@@ -33,8 +33,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, String, func, insert, select, type_coerce, update
 
+from visit_planner.errors import StoreError
 from visit_planner.store.checks import require_text
 from visit_planner.store.codec import canonical_json, iso, parse_json, utc, utc_now
 from visit_planner.store.models import audit, audit_head
@@ -116,10 +117,61 @@ def append(
     return AuditEntry(seq, at, actor, action, subject, stored_details, prev_hash, digest)
 
 
+_RAW_COLUMNS = (
+    audit.c.seq,
+    type_coerce(audit.c.at, String).label("at"),
+    audit.c.actor,
+    audit.c.action,
+    audit.c.subject,
+    audit.c.details_json,
+    audit.c.prev_hash,
+    audit.c.hash,
+)
+"""The audit table's columns with ``at`` as the database hands it over, unconverted: SQLite
+keeps whatever text someone wrote into it by hand, and SQLAlchemy's own conversion would end
+the reading of the whole log in a traceback at the first time that is no date
+(:func:`_moment` converts it, or says it cannot)."""
+
+
+def _moment(value: object) -> datetime | None:
+    """An entry's ``at`` as a datetime (PostgreSQL's driver already gives one; SQLite gives
+    the ISO text SQLAlchemy wrote), None when it is no date (edited by hand)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _unreadable(row: Any) -> str | None:
+    """Why ``row`` cannot be read as an entry (its time is no date, its details no JSON), in
+    Chinese and English; None when it can."""
+    seq = int(row.seq)
+    if _moment(row.at) is None:
+        return f"条目被篡改 (entry {seq} was edited: its time {row.at!r} is not a date)"
+    try:
+        json.loads(row.details_json)
+    except (TypeError, ValueError):
+        return f"条目被篡改 (entry {seq} was edited: its details are not JSON)"
+    return None
+
+
 def _entry(row: Any) -> AuditEntry:
+    """One row of :data:`_RAW_COLUMNS` as an entry; a StoreError naming the entry when it was
+    edited so that it cannot be read (``audit list`` then says so instead of a traceback)."""
+    why = _unreadable(row)
+    moment = _moment(row.at)
+    if why is not None or moment is None:
+        raise StoreError(
+            f"审计日志第 {int(row.seq)} 条无法读取 (audit entry {int(row.seq)} cannot be read): "
+            f"{why}; 请运行 run `visit-planner audit verify`"
+        )
     return AuditEntry(
         seq=int(row.seq),
-        at=utc(row.at),
+        at=utc(moment),
         actor=row.actor,
         action=row.action,
         subject=row.subject,
@@ -131,7 +183,7 @@ def _entry(row: Any) -> AuditEntry:
 
 def entries(conn: Connection, limit: int | None = None) -> list[AuditEntry]:
     """The last ``limit`` entries (all when None), oldest first."""
-    stmt = select(audit).order_by(audit.c.seq.desc())
+    stmt = select(*_RAW_COLUMNS).order_by(audit.c.seq.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_entry(row) for row in reversed(conn.execute(stmt).all())]
@@ -147,7 +199,7 @@ def verify(conn: Connection) -> AuditCheck:
     last entry, or entries after the head are reported too.
     """
     total = conn.execute(select(func.count()).select_from(audit)).scalar_one()
-    stmt = select(audit).order_by(audit.c.seq).execution_options(yield_per=1000)
+    stmt = select(*_RAW_COLUMNS).order_by(audit.c.seq).execution_options(yield_per=1000)
     expected_seq, prev_hash = 1, GENESIS
     with conn.execute(stmt) as result:
         for row in result:
@@ -185,18 +237,18 @@ def _problem(row: Any, expected_seq: int, prev_hash: str) -> tuple[int, str] | N
             f"条目链断开 (entry {seq} does not chain onto entry {seq - 1}: entries were "
             "reordered, or an earlier entry was removed or edited and re-hashed)"
         )
-    try:
-        details = json.loads(row.details_json)
-    except (TypeError, ValueError):
-        return seq, f"条目被篡改 (entry {seq} was edited: its details are not JSON)"
+    unreadable = _unreadable(row)
+    moment = _moment(row.at)
+    if unreadable is not None or moment is None:
+        return seq, unreadable or f"entry {seq} cannot be read"
     digest = entry_hash(
         row.prev_hash,
         seq=seq,
-        at=row.at,
+        at=moment,
         actor=row.actor,
         action=row.action,
         subject=row.subject,
-        details=details,
+        details=json.loads(row.details_json),
     )
     if digest != row.hash:
         return seq, f"条目被篡改 (entry {seq} was edited: its content does not match its hash)"

@@ -218,3 +218,41 @@ def test_the_head_record_follows_every_append(store: Store, db_url: str, dialect
         ):
             with pytest.raises(DBAPIError, match="only moves on"):
                 raw_sql(db_url, statement)
+
+
+def test_an_entry_whose_details_are_not_json_is_named_by_verify_and_entries(
+    store: Store, db_url: str
+) -> None:
+    _fill(store)
+    tamper_audit(db_url, "UPDATE audit SET details_json = 'not json' WHERE seq = 4")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 4)
+    assert "entry 4 was edited: its details are not JSON" in (check.problem or "")
+    assert [e.seq for e in store.audit_entries(1)] == [5]  # the entries after it still read
+    with pytest.raises(StoreError) as caught:
+        store.audit_entries(2)
+    assert "audit entry 4 cannot be read" in str(caught.value)
+    assert "audit verify" in str(caught.value)
+
+
+def test_an_entry_whose_time_is_no_date_is_named_by_verify_and_entries(
+    store: Store, db_url: str, dialect: str
+) -> None:
+    """SQLite keeps any text in the ``at`` column: reading it used to end ``audit verify``
+    (the tamper check itself) and ``audit list`` in SQLAlchemy's ValueError. PostgreSQL's
+    timestamp column refuses such a value."""
+    _fill(store)
+    if dialect == "postgresql":
+        with pytest.raises(DBAPIError):
+            tamper_audit(db_url, "UPDATE audit SET at = 'garbage' WHERE seq = 3")
+        assert store.verify_audit().ok
+        return
+    tamper_audit(db_url, "UPDATE audit SET at = 'garbage' WHERE seq = 3")
+    check = store.verify_audit()
+    assert (check.ok, check.first_bad_seq) == (False, 3)
+    assert "entry 3 was edited: its time 'garbage' is not a date" in (check.problem or "")
+    assert [e.seq for e in store.audit_entries(2)] == [4, 5]
+    with pytest.raises(StoreError, match="audit entry 3 cannot be read"):
+        store.audit_entries()
+    tamper_audit(db_url, "UPDATE audit SET at = 5 WHERE seq = 3")
+    assert "its time 5 is not a date" in (store.verify_audit().problem or "")
