@@ -208,3 +208,12 @@ def test_assign_warns_of_dropped_columns_and_refuses_out_before_the_bar(
     assert "张三" not in err
     code, _, err = cli(*["assign", *inputs(d), "--out", str(out)])
     assert code == 2 and "乡镇 townships" not in flat(err) and "overwrite" in err
+
+
+def test_assign_help_names_every_exit_code(cli) -> None:  # type: ignore[no-untyped-def]
+    """3, 5, and also 6 (the Dask scheduler lost) and 2 (bad input), which it left out."""
+    code, out, _ = cli("assign", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    for said in ("Exits 3", "5 when", "6 when the Dask scheduler was lost", "2 on bad input"):
+        assert said in text, said

@@ -339,19 +339,22 @@ def test_a_published_plan_of_another_month_is_refused(tmp_path: Path, cli) -> No
 
 
 @pytest.mark.parametrize(
-    ("args", "hint"),
+    ("args", "hint", "zh"),
     [
-        (["--next-month-of", "DIR", "--scale", "1"], "--scale"),
-        (["--next-month-of", "DIR", "--month", "2026-12"], "--month"),
-        (["--previous-plan", "plan.parquet"], "--previous-plan"),
-        (["--month", "2026-13"], "--month"),
+        (["--next-month-of", "DIR", "--scale", "1"], "--scale", "由 --next-month-of 的目录决定"),
+        (["--next-month-of", "DIR", "--month", "2026-12"], "--month", "由 --next-month-of"),
+        (["--previous-plan", "plan.parquet"], "--previous-plan", "须与 --next-month-of 同用"),
+        (["--month", "2026-13"], "--month", "月份格式应为 YYYY-MM"),
     ],
 )
 def test_generate_cli_refuses_options_that_do_not_fit(
-    args: list[str], hint: str, tmp_path: Path, cli
+    args: list[str], hint: str, zh: str, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
+    """Each refusal names the option, Chinese first with English (the English alone before)."""
     code, _, err = cli("generate", "--out", str(tmp_path / "x"), *args)
     assert code == 2 and hint in err and "Traceback" not in err
+    text = flat(err)
+    assert zh in text and text.index(zh) < text.index("(", text.index(zh))
     assert not (tmp_path / "x").exists()
 
 

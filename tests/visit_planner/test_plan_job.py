@@ -323,3 +323,26 @@ def test_unreachable_store_is_a_clear_error(months: Months, cli) -> None:  # typ
     )  # fmt: skip
     assert code == 2 and "Traceback" not in err
     assert "127.0.0.1:9" in err or "cannot" in err.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["--amend"], "修订须至少指定一个 --township", "--amend needs at least one --township"),
+        (["--township", "532626001"], "--township 只用于 --amend", "--township is for --amend"),
+    ],
+)
+def test_amend_options_that_do_not_fit_are_refused_in_both_languages(
+    args: list[str], zh: str, en: str, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Before any work, Chinese first with the English (the English alone before); the help
+    names every exit code the command has (6 and 2 were missing)."""
+    code, _, err = cli("plan", "--month", M1, "--data", str(tmp_path), *args)
+    text = flat(err)
+    assert code == 2 and "Traceback" not in err
+    assert zh in text and en in text and text.index(zh) < text.index(en)
+    code, out, _ = cli("plan", "--help")
+    helptext = flat(out)
+    assert code == 0
+    for said in ("Exits 3", "4 when", "5 when", "6 when the Dask scheduler was lost", "2 on bad"):
+        assert said in helptext, said

@@ -214,7 +214,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
 
     Writes plan.parquet and diagnostics.parquet. Exits 3 when any tier-1 household is left
     uncovered (the shortfall is printed), 5 when a township's solve failed (named with its
-    error; its households are left unassigned).
+    error; its households are left unassigned), 6 when the Dask scheduler was lost (nothing
+    written), 2 on bad input (every problem named, nothing written).
     """
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
     from visit_planner.contracts.places import read_places_beside

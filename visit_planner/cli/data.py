@@ -101,12 +101,17 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         for given, name in ((scale, "--scale"), (month, "--month")):
             if given is not None:
                 raise typer.BadParameter(
-                    "comes from the --next-month-of directory; leave it out", param_hint=name
+                    f"由 --next-month-of 的目录决定, 请删去此选项 ({name} comes from the "
+                    "--next-month-of directory; leave it out)",
+                    param_hint=name,
                 )
         _next_month(next_month_of, out, seed, previous_plan)
         return
     if previous_plan is not None:
-        raise typer.BadParameter("only with --next-month-of", param_hint="--previous-plan")
+        raise typer.BadParameter(
+            "须与 --next-month-of 同用 (only with --next-month-of: the plan of that month)",
+            param_hint="--previous-plan",
+        )
     _generate(out, 0.01 if scale is None else scale, seed, month or DEFAULT_MONTH)
 
 

@@ -90,12 +90,21 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     Validate, apply the standing overrides, score with the champion, assign (last month's
     current run is the previous assignment), check independently, publish. Exits 3 when a
     tier-1 household is left uncovered (the run is published: the shortfall is a fact to show),
-    4 when the independent check refuses the plan (nothing published), 5 when a township failed.
+    4 when the independent check refuses the plan (nothing published), 5 when a township failed
+    (the rest published, the run marked partial), 6 when the Dask scheduler was lost (nothing
+    published), 2 on bad input (every problem named, nothing published).
     """
     if amend and not township:
-        raise typer.BadParameter("--amend needs at least one --township", param_hint="--amend")
+        raise typer.BadParameter(
+            "修订须至少指定一个 --township 乡镇 (--amend needs at least one --township)",
+            param_hint="--amend",
+        )
     if township and not amend:
-        raise typer.BadParameter("--township is for --amend", param_hint="--township")
+        raise typer.BadParameter(
+            "--township 只用于 --amend 修订 (--township is for --amend: a whole plan of the "
+            "month solves every township)",
+            param_hint="--township",
+        )
     # The job and its libraries, once the options are known to be usable.
     import polars as pl
 
