@@ -25,6 +25,7 @@ predicts class indices 0..k-1 (0 = highest risk):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -60,6 +61,16 @@ def class_weights(y: np.ndarray, n_classes: int, class_weight: ClassWeight) -> n
     if w.shape != (n_classes,) or (w <= 0).any():
         raise ConfigError(f"class_weight needs {n_classes} positive weights, got {class_weight!r}")
     return w
+
+
+def stratified_hold_out_fits(y: np.ndarray, fraction: float) -> bool:
+    """Whether a stratified hold-out of ``fraction`` of ``y`` can be drawn, as scikit-learn
+    draws early stopping's validation rows: every class needs two rows, and both sides at
+    least one row per class (a tiny table, or a class of one row, cannot)."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    counts = counts[counts > 0]
+    n_val = math.ceil(fraction * len(y))
+    return counts.size > 0 and int(counts.min()) >= 2 and min(n_val, len(y) - n_val) >= counts.size
 
 
 class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
@@ -104,6 +115,10 @@ class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
         k = int(self.classes_.max()) + 1
         self.weights_ = class_weights(y, k, self.class_weight)
         mask = None if self.categorical_mask is None else np.asarray(self.categorical_mask, bool)
+        # Early stopping holds out a stratified tenth: impossible with a class of one row
+        # (scikit-learn's ValueError). Then the trees are fitted without it, and say so.
+        early = self.early_stopping and stratified_hold_out_fits(y, self.validation_fraction)
+        self.early_stopping_skipped_ = bool(self.early_stopping and not early)
         self.estimator_ = HistGradientBoostingClassifier(
             categorical_features=mask if mask is not None and mask.any() else None,
             learning_rate=self.learning_rate,
@@ -111,8 +126,8 @@ class WeightedHGBClassifier(ClassifierMixin, BaseEstimator):
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction if self.early_stopping else None,
+            early_stopping=early,
+            validation_fraction=self.validation_fraction if early else None,
             n_iter_no_change=self.n_iter_no_change,
             random_state=self.random_state,
         )

@@ -52,11 +52,14 @@ def calibration_bins(y_top: np.ndarray, p: np.ndarray, n_bins: int = 10) -> dict
     ones), the mean predicted P(highest-risk class), the observed share and the count (logged
     as ``calibration.json`` so that a reader can draw the curve in its own language)."""
     edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
-    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-    cnt = np.bincount(b, minlength=len(edges) - 1)
+    # One bin at least: a model that predicts one probability for every row (a tiny table's
+    # trees without a split) has a single edge, and would get bin -1.
+    bins = max(len(edges) - 1, 1)
+    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    cnt = np.bincount(b, minlength=bins)
     ok = cnt > 0
-    mean_p = np.bincount(b, weights=p, minlength=len(edges) - 1)[ok] / cnt[ok]
-    freq = np.bincount(b, weights=y_top, minlength=len(edges) - 1)[ok] / cnt[ok]
+    mean_p = np.bincount(b, weights=p, minlength=bins)[ok] / cnt[ok]
+    freq = np.bincount(b, weights=y_top, minlength=bins)[ok] / cnt[ok]
     return {
         "mean_predicted": [float(x) for x in mean_p],
         "observed": [float(x) for x in freq],

@@ -372,6 +372,11 @@ def train(
         )
         seconds[kind] = time.perf_counter() - started
         evals[kind] = evaluate(pipelines[kind], test_df, spec, rule, truth=truth)
+        if getattr(pipelines[kind].named_steps["clf"], "early_stopping_skipped_", False):
+            notes.append(
+                f"{kind}: 训练集过小, 未用提前停止 / too few rows per class for early "
+                "stopping's stratified validation tenth: fitted without it"
+            )
     ranking: list[tuple[str, float]] = sorted(
         ((str(k), evals[k].metrics.log_loss) for k in candidates),
         key=lambda kv: (kv[1], [str(c) for c in candidates].index(kv[0])),

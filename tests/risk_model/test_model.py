@@ -12,6 +12,7 @@ from risk_model.model import (
     WeightedHGBClassifier,
     build_pipeline,
     class_weights,
+    stratified_hold_out_fits,
 )
 from risk_model.spec import household_spec
 from tests.risk_model.helpers import input_columns
@@ -105,3 +106,22 @@ def test_estimators_clone_with_their_parameters() -> None:
 def test_unknown_kind_is_refused(toy_spec) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="unknown model kind 'forest'"):
         build_pipeline(toy_spec, "forest")  # type: ignore[arg-type]
+
+
+def test_a_class_of_one_row_fits_the_trees_without_early_stopping() -> None:
+    """A tiny table: scikit-learn's stratified early-stopping split raised a ValueError (a
+    traceback out of `train`) when a class had one row; the trees now fit without it."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(11, 2))
+    y = np.array([0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2])  # class 0: one row
+    assert not stratified_hold_out_fits(y, 0.1)
+    clf = WeightedHGBClassifier(max_iter=5).fit(x, y)
+    assert clf.early_stopping_skipped_ is True
+    assert clf.predict_proba(x).shape == (11, 3)
+    # Enough rows of every class: early stopping as before.
+    y_big = np.repeat([0, 1, 2], 40)
+    assert stratified_hold_out_fits(y_big, 0.1)
+    big = WeightedHGBClassifier(max_iter=5).fit(rng.normal(size=(120, 2)), y_big)
+    assert big.early_stopping_skipped_ is False
+    # A tenth of 12 rows is 2: fewer than the 3 classes it must hold.
+    assert not stratified_hold_out_fits(np.repeat([0, 1, 2], 4), 0.1)

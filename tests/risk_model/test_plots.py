@@ -6,9 +6,10 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import polars as pl
 
-from risk_model.plots import group_plot, importance_plot
+from risk_model.plots import calibration_bins, calibration_plot, group_plot, importance_plot
 
 
 def test_chinese_labels_render_without_glyph_warnings(tmp_path: Path) -> None:
@@ -30,3 +31,13 @@ def test_chinese_labels_render_without_glyph_warnings(tmp_path: Path) -> None:
     glyphs = [str(w.message) for w in caught if "Glyph" in str(w.message)]
     assert glyphs == []
     assert any("CJK" in f or "SC" in f for f in matplotlib.rcParams["font.family"])
+
+
+def test_one_predicted_probability_for_every_row_is_one_bin(tmp_path: Path) -> None:
+    """A tiny table's trees without a split predict one probability: its quantile edges were
+    a single value, bin -1, and numpy's ValueError ended `train` after the fit."""
+    p = np.full(6, 0.25)
+    y_top = np.array([1, 0, 0, 0, 1, 0])
+    assert calibration_bins(y_top, p) == {"mean_predicted": [0.25], "observed": [1 / 3], "n": [6]}
+    path = calibration_plot(y_top, {"hgb": p}, tmp_path / "calibration.png")
+    assert path.stat().st_size > 0

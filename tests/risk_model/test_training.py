@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 
 from risk_model import SpecError, train
@@ -298,3 +299,25 @@ def test_an_almost_empty_feature_is_named_with_its_counts(toy_spec, toy_frame) -
             "only 5 non-missing value(s) of 1,500",
         )
     }
+
+
+def test_a_tiny_table_trains_all_three_candidates_with_a_note(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """A dozen survey rows with a class of one row ended in scikit-learn's traceback (the
+    trees' stratified early stopping); every candidate is fitted now and the note says why
+    the trees had no early stopping."""
+    from risk_model import TrainConfig
+
+    # 3 high, 4 medium, 5 low rows, each its own clinic: the training split's tenth for
+    # early stopping (one or two rows) cannot hold a row of each class.
+    tiny = pl.concat(
+        toy_frame.filter(pl.col("severity") == c).head(n)
+        for c, n in (("high", 3), ("medium", 4), ("low", 5))
+    ).with_columns(pl.Series("clinic_id", [f"C{i:02d}" for i in range(12)]))
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    r = train(tiny, toy_spec, rule, config=TrainConfig(params={"max_iter": 5}))
+    assert {r.chosen, *r.baselines} == {"hgb", "logistic", "scorecard"}
+    assert (
+        "hgb: 训练集过小, 未用提前停止 / too few rows per class for early stopping's "
+        "stratified validation tenth: fitted without it"
+    ) in r.notes
+    assert np.isfinite(r.test_proba).all()
