@@ -63,7 +63,9 @@ def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, cli)
     rc, out, _ = cli("check-plan", "--plan", str(bad), *_inputs(greedy_files), "--out", str(viol))
     assert rc == 4
     assert "duplicate_household" in out and "missing_household" in out
-    assert "方案未通过校验" in out
+    # Chinese first, worded as the valid plan's line (it was "plan INVALID / 方案未通过校验:
+    # 2 violations 违规", English first).
+    assert out.rstrip().splitlines()[-1] == "方案未通过校验 / plan INVALID: 2 处违规 violations"
     kinds = set(pl.read_parquet(viol)["kind"])
     assert kinds == {"duplicate_household", "missing_household"}  # CSV round trip is exact
 
@@ -177,6 +179,9 @@ def test_pins_assign_releases_are_warnings_not_violations(
     assert f"pin {hh}→{row['worker_id']} breaks" in flat(err)
     assert f"{row['household_id']}→W999999" in err
     assert "H9999999✕" in err and "forbids naming unknown" in flat(err)
+    # Each input note labelled Chinese first, as every other label (it was "input 输入:").
+    assert "输入 input: 指定" in err and "输入 input: 禁止配对" in err
+    assert "input 输入" not in err
 
 
 def test_explain_lists_ranked_alternatives(

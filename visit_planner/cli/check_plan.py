@@ -207,7 +207,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         for line in violation_lines(shown, places, console.width):
             console.print(line, highlight=False, markup=False)
     console.print(
-        f"[red]plan INVALID / 方案未通过校验[/]: {len(result.violations):,} violations 违规",
+        f"[red]方案未通过校验 / plan INVALID[/]: {len(result.violations):,} 处违规 violations",
         highlight=False,
     )
     raise typer.Exit(EXIT_VIOLATIONS)
