@@ -214,12 +214,13 @@ def print_input_notes(
 ) -> None:
     """What was left out of the inputs, on stderr: the readers' warnings (a column outside a
     contract, as ``validate`` prints them: :func:`print_problems`) and the input issues
-    (``中文 / English``, one language a line), at most ``limit`` of those (the rest are in
-    the diagnostics); wrapped to the terminal."""
+    (``中文 / English``, one language a line, labelled ``输入 input:`` Chinese first as every
+    other label), at most ``limit`` of those (the rest are in the diagnostics); wrapped to
+    the terminal."""
     print_problems(warnings)
     for text in issues[:limit]:
         zh, *rest = bilingual_lines(text) or [text]
-        print_wrapped([f"input 输入: {zh}", *rest], err_console, style="yellow")
+        print_wrapped([f"输入 input: {zh}", *rest], err_console, style="yellow")
     if len(issues) > limit:
         err_console.print(
             f"… 其余 {len(issues) - limit} 条输入问题见诊断文件 / {len(issues) - limit} more "
