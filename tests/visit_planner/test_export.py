@@ -239,6 +239,51 @@ def test_risk_reasons_are_used_when_the_run_stored_them(run_dir: Path, tmp_path:
     assert set(csv["reasons"]) == {"独居老人 / alone"}  # raising reasons only, no magnitude
 
 
+def test_an_overridden_or_rule_raised_tier_gives_its_own_reason(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """A household a supervisor made 一类户 was listed with the model's reasons for the tier
+    the override replaced (e.g. 家庭人口 2 人 for a tier-3 prediction): now the override's
+    reason (without its author), and a rule's text before the risk reasons."""
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    reader = RunReader(copy)
+    tw = reader.townships()[0]
+    households = reader.plan(tw).filter(pl.col("worker_id").is_not_null())["household_id"]
+    rule = reader.policy.risk.rules[0]
+    reason = pl.Struct({"code": pl.String, "contribution": pl.Float64, "text": pl.String})
+    n = households.len()
+    members = {"code": "members", "contribution": 0.2, "text": "家庭人口 2 人 / members +0.20"}
+    source = ["override", "rule"] + ["model"] * (n - 2)
+    pl.DataFrame(
+        {
+            "household_id": households,
+            "tier_source": source,
+            "reasons": pl.Series(
+                [[members]] * n,
+                dtype=pl.List(reason),
+            ),
+            "rule": [None, rule.code] + [None] * (n - 2),
+            "override_reason": ["#6 planner.li: 独居老人需关注"] + [None] * (n - 1),
+        }
+    ).write_parquet(copy / "townships" / tw / "scores.parquet")
+    got = export_visit_lists(copy, tmp_path / "lists", month="2026-11", townships=[tw])
+    csv = pl.read_csv(got.csv)
+    by_household = {r["household_id"]: r for r in csv.iter_rows(named=True)}
+    overridden, raised = by_household[households[0]], by_household[households[1]]
+    assert overridden["reason_source"] == "override"
+    assert overridden["reasons"] == "督导调整类别 / tier set by a supervisor #6: 独居老人需关注"
+    assert raised["reason_source"] == "rule"
+    assert raised["reasons"] == (
+        f"政策规则: {rule.text_zh} / policy rule: {rule.text_en}; 家庭人口 2 人 / members"
+    )
+    others = csv.filter(~pl.col("household_id").is_in(households[:2].to_list()))
+    assert set(others["reason_source"]) == {"risk"}
+    assert set(others["reasons"]) == {"家庭人口 2 人 / members"}
+    sheet = (got.out / "sheets" / f"{overridden['worker_id']}.html").read_text("utf-8")
+    assert "独居老人需关注" in sheet and "planner.li" not in sheet
+
+
 def test_labels() -> None:
     assert labels.visits_due(2.0) == "每月 2 次 / 2 a month"
     assert labels.visits_due(1 / 3) == "每季度 1 次 / quarterly"

@@ -88,6 +88,11 @@ REASON_KEPT: Final = "延续上月走访人员 / same visitor as last month"
 REASON_UP_COVER: Final = "上位兜底 / up-cover by a higher role"
 REASON_NEW: Final = "本月新分配 / newly assigned this month"
 
+# Why a household has its tier, where that was not the model: the override's reason, the
+# rule's text in Chinese and English.
+REASON_OVERRIDE: Final = "督导调整类别 / tier set by a supervisor {}"
+REASON_RULE: Final = "政策规则: {} / policy rule: {}"
+
 REASON_TAKING_OVER: Final = (
     "接替上月走访人员 {} / takes over from last month's visitor {}"  # the previous worker, twice
 )

@@ -104,7 +104,7 @@ def township_rows(reader: RunReader, township_id: str) -> tuple[pl.DataFrame, pl
     rows = rows.with_columns(
         reasons=pl.coalesce("_risk", "_assignment"),
         reason_source=pl.when(pl.col("_risk").is_not_null())
-        .then(pl.lit("risk"))
+        .then(pl.col("_source") if "_source" in rows.columns else pl.lit("risk"))
         .otherwise(pl.lit("assignment")),
     )
     rows = rows.select(LIST_COLUMNS).sort("worker_id", "tier", "village_id", "household_id")
@@ -261,8 +261,8 @@ def _assignment_reason(plan_columns: list[str]) -> pl.Expr:
 
 
 def _risk_reasons(reader: RunReader, township_id: str) -> pl.DataFrame | None:
-    """``household_id, _risk``: the texts of the reasons that raise a household's risk, or None
-    when the run stored no scores with reasons."""
+    """``household_id, _risk, _source``: what decided each household's tier as the list's
+    reason (:func:`_tier_reason`), or None when the run stored no scores with reasons."""
     scores = reader.scores(township_id)
     if scores is None or "reasons" not in scores.columns:
         return None
@@ -284,10 +284,58 @@ def _risk_reasons(reader: RunReader, township_id: str) -> pl.DataFrame | None:
     else:
         return None
     joined = texts.list.join("; ")
+    risk = pl.when(joined.str.len_chars() > 0).then(joined)
+    source, reason = _tier_reason(reader, scores.columns, risk)
     return scores.select(
-        pl.col("household_id").cast(pl.String),
-        pl.when(joined.str.len_chars() > 0).then(joined).alias("_risk"),
+        pl.col("household_id").cast(pl.String), reason.alias("_risk"), source.alias("_source")
     ).unique("household_id", keep="first")
+
+
+def _tier_reason(reader: RunReader, columns: list[str], risk: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``(source, reason)`` of a household's tier from its scores' ``tier_source``: a
+    supervisor's override with its reason (the model's reasons argue for the tier the override
+    replaced, e.g. a tier-3 household a supervisor made 一类户), a policy rule with its text
+    before the risk reasons, else the risk reasons (``risk``). Runs whose scores lack those
+    columns give the risk reasons."""
+    if "tier_source" not in columns:
+        return pl.lit("risk"), risk
+    source = pl.col("tier_source")
+    override = (
+        pl.format(labels.REASON_OVERRIDE, _override_text(pl.col("override_reason")))
+        if "override_reason" in columns
+        else pl.lit(None, pl.String)
+    )
+    rules = {
+        r.code: labels.REASON_RULE.format(r.text_zh, r.text_en) for r in reader.policy.risk.rules
+    }
+    rule = (
+        pl.col("rule").replace_strict(rules, default=pl.col("rule"), return_dtype=pl.String)
+        if "rule" in columns
+        else pl.lit(None, pl.String)
+    )
+    with_rule = pl.concat_str([rule, risk], separator="; ", ignore_nulls=True)
+    reason = (
+        pl.when((source == "override") & override.is_not_null())
+        .then(override)
+        .when((source == "rule") & rule.is_not_null())
+        .then(with_rule)
+        .otherwise(risk)
+    )
+    kind = (
+        pl.when((source == "override") & override.is_not_null())
+        .then(pl.lit("override"))
+        .when((source == "rule") & rule.is_not_null())
+        .then(pl.lit("rule"))
+        .otherwise(pl.lit("risk"))
+    )
+    return kind, reason
+
+
+def _override_text(reason: pl.Expr) -> pl.Expr:
+    """A tier override's reason as scoring records it (``#6 author: text``) without the
+    account that wrote it: ``#6: text`` (the sheet goes to the visitor; the author is in the
+    store and the audit log)."""
+    return reason.str.replace(r"^(#\d+) [^:]*: ", "${1}: ")
 
 
 def _worker_summaries(
