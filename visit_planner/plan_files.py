@@ -32,7 +32,14 @@ class PlanPaths:
 
 
 def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
-    """Read a table that is not a contract table (a published plan) and check its columns."""
+    """Read a table that is not a contract table (a published plan) and check its columns.
+
+    A directory given for the file is named as such: "file not found" would send the user
+    looking for a path that is there."""
+    if path.is_dir():
+        raise PlanFileError(
+            f"{path}: 是目录, 不是文件 (a directory, not a {name} file: give the file)"
+        )
     if not path.is_file():
         raise PlanFileError(f"{path}: 找不到文件 (file not found)")
     try:

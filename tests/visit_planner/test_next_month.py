@@ -366,3 +366,39 @@ def test_next_month_of_a_directory_without_truth(tmp_path: Path, month1: Path, c
     (copy / "truth.parquet").unlink()
     code, _, err = cli("generate", "--next-month-of", str(copy), "--out", str(tmp_path / "y"))
     assert code == 2 and "truth" in err and "Traceback" not in err
+
+
+def test_a_run_directory_is_taken_for_its_plan_and_another_directory_is_named(
+    month1: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """--previous-plan given the published run's directory (what `plan` prints as its files):
+    its plan.parquet is read, month check and all; it said "找不到文件 (file not found)" of a
+    directory that is there. A directory without a plan is named as a directory."""
+    from visit_planner.runs.manifest import RunManifest
+
+    run = tmp_path / "run"
+    run.mkdir()
+    prev = pl.read_parquet(month1 / "previous_assignment.parquet")
+    prev.select("household_id", "worker_id").write_parquet(run / "plan.parquet")
+    stamp = "2026-11-01T00:00:00Z"
+    manifest = RunManifest("r" * 32, stamp, "t", "v", "0" * 64, "0" * 64, "2026-11")
+    (run / "manifest.json").write_text(manifest.to_json(), "utf-8")
+    by_file, by_dir = tmp_path / "by-file", tmp_path / "by-dir"
+    for given, out in ((run / "plan.parquet", by_file), (run, by_dir)):
+        code, _, err = cli(
+            "generate", "--next-month-of", str(month1), "--seed", "3",
+            "--previous-plan", str(given), "--out", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+    assert (by_dir / "previous_assignment.parquet").read_bytes() == (
+        by_file / "previous_assignment.parquet"
+    ).read_bytes()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli(
+        "generate", "--next-month-of", str(month1), "--previous-plan", str(empty),
+        "--out", str(tmp_path / "none"),
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert f"{empty}: 是目录, 不是文件 (a directory, not a plan file" in flat(err)
+    assert "找不到文件" not in err and not (tmp_path / "none").exists()

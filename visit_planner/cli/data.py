@@ -72,8 +72,9 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--previous-plan",
             metavar="PLAN.parquet",
-            help="上月方案 — With --next-month-of: the plan.parquet of DIR's published run; its "
-            "pairs become the new previous_assignment (default: DIR's, months advanced).",
+            help="上月方案 — With --next-month-of: the plan.parquet of DIR's published run (or "
+            "that run's directory); its pairs become the new previous_assignment (default: "
+            "DIR's, months advanced).",
             show_default=False,
         ),
     ] = None,

@@ -338,9 +338,19 @@ class PreviousPlan:
     month: str | None = None  # the month of the run it lies in (None: a plan file alone)
 
 
+RUN_PLAN_FILE = "plan.parquet"
+"""The plan file of a run directory (``assign --out`` or a published run)."""
+
+
 def read_previous_plan(path: Path) -> PreviousPlan:
-    """The assigned pairs of a plan file (``household_id``, ``worker_id``; one per household)."""
+    """The assigned pairs of a plan file (``household_id``, ``worker_id``; one per household).
+
+    ``path`` may also be the published run's directory (what ``plan`` prints as its files and
+    ``explain --run`` takes): its ``plan.parquet`` is read."""
     from visit_planner.plan_files import read_file
+
+    if path.is_dir() and (path / RUN_PLAN_FILE).is_file():
+        path = path / RUN_PLAN_FILE
 
     plan = read_file(path, "plan", ("household_id", "worker_id"))
     pairs = plan.select(
