@@ -36,6 +36,8 @@ personal identifier or protected attribute (name, ID-card / household-register n
 address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
 too, pinyin such as ``minzu`` / ``sfzh``, and the Chinese terms 姓名, 身份证, 户籍号, 手机, 电话,
 住址, 民族, 族别, 性别 …): the spec is refused with one message naming every such feature.
+``not_personal`` admits a false positive (``tamale_sales``), never a protected attribute
+named outright (``ethnicity``, ``is_male``, 民族, 户主性别): those belong in ``audit_columns``.
 An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
 ``[labels]`` / ``[levels]`` / ``[units]`` entry for a column that is not such a feature are
 refused too, with the closest valid name suggested; errors name the spec file.
@@ -89,6 +91,14 @@ PERSONAL_PAIRS = frozenset(
 PERSONAL_ZH = ("姓名", "名字", "身份证", "证件", "户籍号", "户口号", "户口本", "户口簿", "户号",
                "手机", "电话", "联系方式", "微信", "住址", "地址", "门牌", "银行卡", "卡号",
                "民族", "族别", "国籍", "性别", "男性", "女性", "宗教")  # fmt: skip
+# Protected attributes named outright (a whole word, or the Chinese term anywhere): never a
+# false positive, so ``not_personal`` cannot admit them (``ethnicity``, ``is_male``, 民族,
+# 户主性别); a word that only starts or ends with one (``tamale``) stays declarable.
+PROTECTED_WORDS = frozenset(
+    {"ethnicity", "ethnic", "race", "religion", "nationality", "gender", "sex", "male",
+     "female", "minzu", "xingbie"}
+)  # fmt: skip
+PROTECTED_ZH = ("民族", "族别", "国籍", "性别", "男性", "女性", "宗教")
 _WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -107,6 +117,18 @@ def personal_words(column: str) -> list[str]:
         ):
             hits.append(w)
     hits += ["_".join(pair) for pair in itertools.pairwise(words) if pair in PERSONAL_PAIRS]
+    return list(dict.fromkeys(hits))
+
+
+def protected_words(column: str) -> list[str]:
+    """The protected attributes ``column`` names outright ([] if none): what ``not_personal``
+    can never admit as a feature, since such a name is no false positive.
+
+    >>> protected_words("is_male"), protected_words("户主民族"), protected_words("tamale_sales")
+    (['male'], ['民族'], [])
+    """
+    hits = [w for w in PROTECTED_ZH if w in column]
+    hits += [w.lower() for w in _WORD_SPLIT.split(column) if w.lower() in PROTECTED_WORDS]
     return list(dict.fromkeys(hits))
 
 
@@ -213,28 +235,12 @@ class FeatureSpec:
         flagged = {
             c: hits
             for c in self.features
-            if c not in reserved and c not in self.not_personal and (hits := personal_words(c))
+            if c not in reserved
+            and (hits := personal_words(c))
+            and (c not in self.not_personal or protected_words(c))
         }
         if flagged:
-            matched = "; ".join(
-                f"{c!r} (matched {', '.join(repr(h) for h in hits)})" for c, hits in flagged.items()
-            )
-            declare = ", ".join(f'"{c}"' for c in flagged)
-            one = len(flagged) == 1
-            refused.append(
-                "列名疑似个人身份信息或受保护属性, 不得作为特征 ("
-                + (
-                    f"feature {matched} looks like a personal identifier or protected "
-                    "attribute (name, ID card, phone, address, ethnicity, gender …) and can "
-                    "never be a model input"
-                    if one
-                    else f"features {matched} look like personal identifiers or protected "
-                    "attributes (name, ID card, phone, address, ethnicity, gender …) and can "
-                    "never be model inputs"
-                )
-                + ("; if it is neither, declare it: " if one else "; declare any that is neither: ")
-                + f"not_personal = [{declare}])"
-            )
+            refused.append(_personal_refusal(flagged))
         if refused:
             raise SpecError("\n".join(refused))
         for table, names, kind, allowed in (
@@ -339,6 +345,37 @@ class FeatureSpec:
         for key in ("bounds", "labels", "levels", "units"):
             d[key] = {k: v for k, v in d[key].items() if k not in drop}
         return spec_from_dict(d)
+
+
+def _personal_refusal(flagged: Mapping[str, list[str]]) -> str:
+    """The refusal of features named like personal data (``flagged``: each with what its
+    name matched): ``not_personal`` offered for the names that may be false positives,
+    ``audit_columns`` for the protected attributes, which no declaration admits."""
+    matched = "; ".join(
+        f"{c!r} (matched {', '.join(repr(h) for h in hits)})" for c, hits in flagged.items()
+    )
+    one = len(flagged) == 1
+    declarable = [c for c in flagged if not protected_words(c)]
+    protected = [c for c in flagged if protected_words(c)]
+    text = "列名疑似个人身份信息或受保护属性, 不得作为特征 (" + (
+        f"feature {matched} looks like a personal identifier or protected attribute (name, "
+        "ID card, phone, address, ethnicity, gender …) and can never be a model input"
+        if one
+        else f"features {matched} look like personal identifiers or protected attributes "
+        "(name, ID card, phone, address, ethnicity, gender …) and can never be model inputs"
+    )
+    if declarable:
+        text += "; if it is neither, declare it: " if one else "; declare any that is neither: "
+        text += "not_personal = [" + ", ".join(f'"{c}"' for c in declarable) + "]"
+    if protected:
+        many = len(protected) > 1
+        text += (
+            f"; {', '.join(map(repr, protected))} "
+            + ("name protected attributes" if many else "names a protected attribute")
+            + f", which not_personal cannot admit: list {'them' if many else 'it'} in "
+            "audit_columns for the fairness report"
+        )
+    return text + ")"
 
 
 def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpec:

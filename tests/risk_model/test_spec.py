@@ -6,7 +6,13 @@ import polars as pl
 import pytest
 
 from risk_model.errors import SpecError
-from risk_model.spec import household_spec, parse_spec, personal_words, spec_from_dict
+from risk_model.spec import (
+    household_spec,
+    parse_spec,
+    personal_words,
+    protected_words,
+    spec_from_dict,
+)
 from tests.risk_model.helpers import TOY_SPEC
 
 
@@ -289,3 +295,39 @@ def test_unknown_target_value_names_count_and_rows(toy_spec) -> None:  # type: i
         SpecError, match=r"x\.csv: .*\['High'\] not among .* in 2 row\(s\), e\.g\. \['P2', 'P4'\]"
     ):
         toy_spec.encode_target(values, source="x.csv", ids=ids)
+
+
+@pytest.mark.parametrize(
+    "feature", ["民族", "户主性别", "ethnicity", "is_male", "headFemale", "minzu"]
+)
+def test_not_personal_cannot_admit_a_protected_attribute(feature: str) -> None:
+    """A survey's 民族 / 性别 columns got into the model by being declared not_personal, as
+    the refusal itself advised: a protected attribute named outright is no false positive."""
+    text = TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+    with pytest.raises(SpecError) as err:
+        parse_spec(f'not_personal = ["{feature}"]\n' + text, "survey.toml")
+    msg = str(err.value)
+    assert msg.startswith("survey.toml: 列名疑似个人身份信息或受保护属性, 不得作为特征 (feature ")
+    assert msg.endswith(
+        f"; {feature!r} names a protected attribute, which not_personal cannot admit: list it "
+        "in audit_columns for the fairness report)"
+    )
+    assert "not_personal = [" not in msg  # never advised
+    assert protected_words(feature)
+
+
+def test_the_refusal_offers_not_personal_only_for_possible_false_positives() -> None:
+    text = TOY_SPEC.replace(
+        'categorical = ["region"]', 'categorical = ["region", "性别", "tamale_sales"]'
+    )
+    with pytest.raises(SpecError) as err:
+        parse_spec(text)
+    msg = str(err.value)
+    assert 'declare any that is neither: not_personal = ["tamale_sales"];' in msg
+    assert "'性别' names a protected attribute" in msg
+    assert protected_words("tamale_sales") == []  # only ends with "male": declarable
+    spec = parse_spec(
+        'not_personal = ["tamale_sales"]\n'
+        + TOY_SPEC.replace('categorical = ["region"]', 'categorical = ["region", "tamale_sales"]')
+    )
+    assert "tamale_sales" in spec.features
