@@ -302,6 +302,35 @@ def test_chinese_office_exports_are_read(small_prefecture, tmp_path: Path) -> No
     assert got["elderly_living_alone"].to_list() == hh["elderly_living_alone"].to_list()
 
 
+def test_months_as_spreadsheets_write_them_are_read(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A previous assignment saved again by Excel has 2026/10/1 for 2026-10: it was refused
+    for every row, with the pattern ^\\d{4}-\\d{2}$ as the rule; now such months are read as
+    2026-10, and one that is none (2026-13, Oct-26, 10/2026) is named in words."""
+    from visit_planner.contracts.tables import read_table
+
+    written = [
+        "2026-10", "2026/10/1", "2026年10月", "2026.10", "2026-10-01 00:00:00", " 2026-9 ",
+        "2026年9月1日", "2026/9",
+    ]  # fmt: skip
+    read = ["2026-10"] * 5 + ["2026-09"] * 3
+    ids = [f"H{i:07d}" for i in range(len(written))]
+    rows = pl.DataFrame({"household_id": ids, "worker_id": "W000001", "month": written})
+    path = tmp_path / "previous_assignment.csv"
+    path.write_bytes(rows.write_csv().encode("gbk"))
+    got, _ = read_table(path, "previous_assignment")
+    assert got["month"].to_list() == read
+    bad = pl.DataFrame({"household_id": ["H1", "H2", "H3"], "worker_id": "W1",
+                        "month": ["2026-13", "Oct-26", "10/2026"]})  # fmt: skip
+    bad.write_csv(path)
+    with pytest.raises(ContractError) as refused:
+        read_table(path, "previous_assignment")
+    assert flat(str(refused.value)) == (
+        f"{path}: column 'month': 月份格式错误, 应为 YYYY-MM, 如 2026-10 (not a month: write it "
+        "YYYY-MM, e.g. 2026-10; 2026/10, 2026/10/1 and 2026年10月 are read as 2026-10) — 3 rows: "
+        "H1 (2026-13), H2 (Oct-26), H3 (10/2026)"
+    )
+
+
 def test_every_problem_of_a_file_in_one_run(small_prefecture, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from visit_planner.contracts.tables import read_table
 

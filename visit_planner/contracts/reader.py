@@ -26,6 +26,27 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 """How Chinese office exports write the contract's codes, per column (read as the code)."""
 
+MONTH_FORMS = (
+    r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*"
+    r"(?:月份?(?:\s*\d{1,2}\s*日)?|[-/.]\s*\d{1,2}\s*日?)?"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+"""A month as offices and spreadsheets write it, read as ``YYYY-MM``: 2026-10, 2026/10,
+2026.10, 2026年10月, and a date within the month (2026/10/1, 2026-10-01 00:00:00: what Excel
+makes of a cell typed 2026-10 when the file is saved again)."""
+
+
+def month_text(col: pl.Expr) -> pl.Expr:
+    """``col`` (text) with each month written in one of :data:`MONTH_FORMS` as ``YYYY-MM``;
+    other values as they were, for the column's rule to name (a month 13 stays itself)."""
+    parts = col.str.extract_groups(MONTH_FORMS)
+    month = parts.struct.field("month").cast(pl.Int32, strict=False)
+    canonical = pl.concat_str(
+        parts.struct.field("year"), pl.lit("-"), month.cast(pl.String).str.zfill(2)
+    )
+    return pl.when(month.is_between(1, 12)).then(canonical).otherwise(col)
+
+
 MISSING_COLUMN_RULE = "缺少必需列 (required column is missing)"
 """The rule of a missing column (the reader's and pandera's, worded once)."""
 
@@ -251,7 +272,12 @@ def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...], offset: int = 0) -
     return df.select(pl.coalesce(ids, row_no).alias("label")).to_series()
 
 
-def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
+def _cast_expr(
+    name: str, source: pl.DataType, target: pl.DataType, *, month: bool = False
+) -> pl.Expr:
+    """The cast of column ``name`` from ``source`` to ``target``: null where a value cannot
+    be read as ``target`` (reported by the caller); ``month``: a month column, its
+    spreadsheet forms read as ``YYYY-MM`` (:func:`month_text`)."""
     col = pl.col(name)
     if target == pl.Boolean() and source == pl.String():
         low = col.str.strip_chars().str.to_lowercase()
@@ -267,6 +293,8 @@ def _cast_expr(name: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
         col = pl.when(col == "").then(None).otherwise(col)
         if name in CODE_SYNONYMS:
             col = col.replace(CODE_SYNONYMS[name])
+        if month:
+            col = month_text(col)
     if target.is_integer() and source.is_float():
         # Refuse 2.5 members rather than truncating it to 2.
         return pl.when(col == col.floor()).then(col.cast(target, strict=False))
@@ -311,6 +339,7 @@ def cast_to_contract(
     *,
     known: tuple[str, ...] = (),
     extra_rule: str = NOT_IN_CONTRACT_RULE,
+    months: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
@@ -319,6 +348,8 @@ def cast_to_contract(
     in the messages are the file's). ``known``: columns the file's producer writes that are
     not read here (e.g. a scores file's ``reasons``): dropped without a warning. Other
     columns outside ``spec`` are dropped with a warning worded by ``extra_rule``.
+    ``months``: text columns holding a month, read as ``YYYY-MM`` from the other ways
+    spreadsheets write one (:data:`MONTH_FORMS`).
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
@@ -337,7 +368,8 @@ def cast_to_contract(
         )
     labels = row_labels(df, id_columns, offset)
     cast = df.select(
-        _cast_expr(name, df.schema[name], dtype).alias(name) for name, dtype in spec.items()
+        _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)
+        for name, dtype in spec.items()
     )
     for name, dtype in spec.items():
         bad = df[name].is_not_null() & cast[name].is_null()

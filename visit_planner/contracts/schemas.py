@@ -93,10 +93,13 @@ WORKERS: Final = _schema(
     unique=("worker_id",),
 )
 
+MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+"""A month, ``YYYY-MM`` with MM from 01 to 12 (``2026-13`` is no month)."""
+
 PREVIOUS_ASSIGNMENT: Final = _schema(
     c.PREVIOUS_ASSIGNMENT,
     c.PREVIOUS_ASSIGNMENT_NULLABLE,
-    {"month": [pa.Check.str_matches(r"^\d{4}-\d{2}$")]},
+    {"month": [pa.Check.str_matches(MONTH_PATTERN)]},
     unique=("household_id",),
 )
 

@@ -44,6 +44,7 @@ class TableSpec:
     required: bool
     may_be_absent: tuple[str, ...] = ()  # optional columns: read as empty when absent
     passthrough: tuple[str, ...] = ()  # known columns not read here: dropped without a warning
+    months: tuple[str, ...] = ()  # columns holding a month: 2026/10/1, 2026年10月 read 2026-10
 
 
 TABLES: Final = {
@@ -57,6 +58,7 @@ TABLES: Final = {
         schemas.PREVIOUS_ASSIGNMENT,
         ("household_id",),
         False,
+        months=("month",),
     ),
     "conflicts": TableSpec(
         "conflicts", columns.CONFLICTS, schemas.CONFLICTS, ("worker_id", "household_id"), False
@@ -106,6 +108,11 @@ _RULE_TEXT = {
     "not_nullable": "必填项为空 (null in a required field)",
     "field_uniqueness": "编号重复 (duplicate id)",
     "column_in_dataframe": MISSING_COLUMN_RULE,
+    # Said in words, not as its pattern: the ways a month may be written are many.
+    f"str_matches('{schemas.MONTH_PATTERN}')": (
+        "月份格式错误, 应为 YYYY-MM, 如 2026-10 (not a month: write it YYYY-MM, e.g. 2026-10; "
+        "2026/10, 2026/10/1 and 2026年10月 are read as 2026-10)"
+    ),
 }
 
 
@@ -223,7 +230,7 @@ def check_rows(
         pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
     )
     df, problems = cast_to_contract(
-        raw, spec.dtypes, file, spec.id_columns, offset, known=spec.passthrough
+        raw, spec.dtypes, file, spec.id_columns, offset, known=spec.passthrough, months=spec.months
     )
     labels = row_labels(df, spec.id_columns, offset)
     checked = CheckedRows(df, problems, [], None, labels)
