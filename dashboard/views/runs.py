@@ -63,6 +63,35 @@ def diff_defaults(rows: list[RunRow]) -> tuple[int, int]:
     return (1 if current[0] == 0 else 0), current[0]
 
 
+def pair_cells(
+    first: pl.Series, second: pl.Series, sep: str, scale: float = 1.0
+) -> list[str | None]:
+    """``16 → 19`` or ``6 / 1,604`` per row (each figure divided by ``scale``, rounded, with
+    thousands separators; None where a run has no figure)."""
+    return [
+        None if a is None or b is None else f"{a / scale:,.0f}{sep}{b / scale:,.0f}"
+        for a, b in zip(first.to_list(), second.to_list(), strict=True)
+    ]
+
+
+def diff_cells(diff: pl.DataFrame) -> pl.DataFrame:
+    """The diff's pairs of figures in one cell each, as ``visit-planner runs diff`` and the
+    headline figures above the table write them: workers changed of the households
+    (``6 / 1,604``) whose tier stayed and whose tier changed, the tier-1 households left
+    uncovered and the travel hours before and after (``8 → 12``). A column each made ten
+    columns, which scrolled sideways at 1,366 px (the travel off screen)."""
+    cells = {
+        "changed_of_tier_unchanged": ("changed_tier_unchanged", "tier_unchanged", " / ", 1.0),
+        "changed_of_tier_changed": ("changed_tier_changed", "tier_changed", " / ", 1.0),
+        "uncovered_tier1_change": ("uncovered_tier1_a", "uncovered_tier1_b", " → ", 1.0),
+        "travel_hours_change": ("travel_minutes_month_a", "travel_minutes_month_b", " → ", 60.0),
+    }
+    return diff.with_columns(
+        pl.Series(name, pair_cells(diff[a], diff[b], sep, scale), dtype=pl.String)
+        for name, (a, b, sep, scale) in cells.items()
+    )
+
+
 st.subheader(t("runs_list", lang))
 listing = pl.DataFrame(
     {
@@ -119,20 +148,15 @@ else:
                 f"{totals['travel_minutes_month_a'] / 60:,.0f} → "
                 f"{totals['travel_minutes_month_b'] / 60:,.0f}",
             )
-        changed = diff.filter(pl.col("worker_changed") > 0).with_columns(
-            (pl.col("travel_minutes_month_a") / 60).alias("travel_hours_a"),
-            (pl.col("travel_minutes_month_b") / 60).alias("travel_hours_b"),
-        )
+        changed = diff.filter(pl.col("worker_changed") > 0)
         if changed.height == 0:
             st.success(t("diff_no_change", lang))
         else:
             auth.show_table(
                 i18n.table(
-                    changed.head(200),
-                    ["township_id", "changed_tier_unchanged", "tier_unchanged",
-                     "churn_tier_unchanged", "changed_tier_changed", "tier_changed",
-                     "uncovered_tier1_a", "uncovered_tier1_b", "travel_hours_a",
-                     "travel_hours_b"],
+                    diff_cells(changed.head(200)),
+                    ["township_id", "changed_of_tier_unchanged", "churn_tier_unchanged",
+                     "changed_of_tier_changed", "uncovered_tier1_change", "travel_hours_change"],
                     lang,
                 ),
                 lang,

@@ -37,6 +37,7 @@ from tests.dashboard.helpers import (
     heading,
     idle,
     open_page,
+    publish_amendment,
     sign_in,
     switch_language,
 )
@@ -479,5 +480,52 @@ def test_the_demand_charts_legend_is_whole(
         assert drawn_roles and drawn_roles == [r for r in roles if r in drawn_roles], drawn
         assert not [a for a in drawn["axis"] if "…" in a[0] or not a[1]], (lang, drawn)
         chart.screenshot(path=str(SCREENSHOTS / f"laptop-demand-{lang}.png"))
+    context.close()
+    only_loopback(requests_made)
+
+
+DIFF_COLUMNS: tuple[str, ...] = (
+    "township_id", "changed_of_tier_unchanged", "churn_tier_unchanged",
+    "changed_of_tier_changed", "uncovered_tier1_change", "travel_hours_change",
+)  # fmt: skip
+"""The runs page's diff table: a township's row of ``visit-planner runs diff``."""
+
+
+def test_the_runs_diff_fits_a_1366_px_laptop(
+    browser: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """At 1,366 x 768 the runs page's table of what changed between two runs scrolled sideways
+    (1,279 px of columns in 1,076 in Chinese, 1,345 in English: the travel before and after
+    off screen). Now the pairs of figures are one cell each, as ``runs diff`` prints them
+    (``6 / 1,604``, ``8 → 12``), and the table fits whole in both languages. (Last in the
+    module: it publishes an amendment of another township, which the other tests do not
+    look at.)"""
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner", "prefecture", None))
+    plan = pl.read_parquet(site.workspace.root / planner.current_run(MONTH).path / "plan.parquet")
+    moved = plan.filter(
+        (pl.col("township_id") == OTHER_TOWNSHIP) & pl.col("worker_id").is_not_null()
+    ).sort("household_id")
+    with Store.for_workspace(site.workspace) as store:  # a household that must change worker
+        store.add_override(
+            "forbid", moved["household_id"][0], author="planner1", reason="回避 (recusal)",
+            worker_id=moved["worker_id"][0],
+        )  # fmt: skip
+    publish_amendment(site, OTHER_TOWNSHIP)
+    context, page = laptop_page(browser, requests_made)
+    sign_in(page, server, "planner1")
+    main = page.get_by_test_id("stMain")
+    for lang in i18n.LANGS:
+        if lang != "zh":
+            switch_language(page, lang)
+        open_page(page, "runs", lang)
+        title = i18n.t("diff", lang)
+        grid = main.locator(
+            f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stDataFrame'][1]"
+        )
+        fits_whole(page, grid, list(DIFF_COLUMNS), lang)
+        cells = grid.locator("td").all_inner_texts()
+        assert i18n.township(OTHER_TOWNSHIP, lang) in cells, (lang, cells)
+        assert any(" / " in c for c in cells) and any(" → " in c for c in cells), cells
+        page.screenshot(path=str(SCREENSHOTS / f"laptop-runs-diff-{lang}.png"))
     context.close()
     only_loopback(requests_made)
