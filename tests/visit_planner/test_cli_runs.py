@@ -71,6 +71,13 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert "both versions 两个版本都有的农户" in flat(out) and "两月" not in out  # one month's runs
     assert "换人率 churn: 0.00% (类别未变 tier unchanged)" in out  # the glossary's words
     assert "tier-1 uncovered" in flat(out) and "unc." not in out and "chg." not in out
+    # The per-township table into a new directory, with the townships' names, BOM for Excel.
+    table = tmp_path / "new" / "diff.csv"
+    code, out, err = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], "--out", str(table), *home)
+    assert code == 0 and f"已输出 wrote {table}" in flat(out), err
+    assert table.read_bytes().startswith(b"\xef\xbb\xbf")
+    diff = pl.read_csv(table, schema_overrides={"township_id": pl.String})
+    assert diff.columns[:2] == ["township_id", "township_name"] and diff.height > 0
     code, out, _ = cli(
         "runs", "rollback", "--month", "2026-11", "--to", v1.run_id[:8], "--reason", "test", *home
     )
@@ -223,3 +230,29 @@ def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) ->
         "flood",
         "photo 12",
     )
+
+
+def test_table_outputs_are_checked_and_never_a_traceback(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """``overrides export-corrections --out`` into a missing directory or onto a directory,
+    and ``runs diff --out`` with another suffix, ended in polars' traceback (or, for diff,
+    wrote CSV text under any name): now the directory is made, a directory or suffix is
+    refused before any work, in both languages, exit 2."""
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    nested = tmp_path / "not" / "yet" / "corrections.csv"
+    code, out, err = cli("overrides", "export-corrections", "--out", str(nested), *home)
+    assert code == 0, err
+    assert f"文件 to {nested}" in flat(out) and "目录" not in out
+    assert str(nested) in out.split()  # the path whole on its line, never folded
+    assert nested.read_bytes().startswith(b"\xef\xbb\xbf") and pl.read_csv(nested).height == 0
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    code, out, err = cli("overrides", "export-corrections", "--out", str(folder), *home)
+    assert code == 2 and "Traceback" not in out + err
+    assert "输出路径是目录 (is a directory; give a file name)" in flat(err)
+    code, out, err = cli(
+        "runs", "diff", "abcdef", "123456", "--out", str(tmp_path / "d.txt"), *home
+    )
+    assert code == 2 and "Traceback" not in out + err
+    assert "use a .csv or .parquet file name" in flat(err) and "输出文件须为" in err
+    assert not (tmp_path / "d.txt").exists()

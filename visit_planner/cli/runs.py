@@ -91,6 +91,42 @@ def _reader(workspace: Workspace, run: RunRow) -> RunReader:
     return RunReader(workspace.root / run.path)
 
 
+TABLE_SUFFIXES = (".csv", ".parquet")
+"""What ``runs diff --out`` and ``overrides export-corrections --out`` write."""
+
+
+def _check_table_out(out: Path) -> None:
+    """Refuse, before any work, an output file that cannot be written as asked: a suffix other
+    than .csv or .parquet (a CSV written under any name read as 'CSV text named .parquet'),
+    or a directory."""
+    if out.suffix.lower() not in TABLE_SUFFIXES:
+        raise PlanFileError(
+            f"{out}: 输出文件须为 .csv 或 .parquet (use a .csv or .parquet file name)"
+        )
+    if out.is_dir():
+        raise PlanFileError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
+
+
+def _write_table(frame: pl.DataFrame, out: Path) -> None:
+    """Write ``frame`` to ``out`` (checked by :func:`_check_table_out`), its directory made if
+    missing, whole or not at all (a temporary file renamed into place); CSV with a BOM, so
+    that a spreadsheet reads its Chinese. A path that cannot be written is said, not a
+    traceback."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            frame.write_csv(tmp, include_bom=True)
+        else:
+            frame.write_parquet(tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PlanFileError(
+            f"{out}: 无法写入输出文件 (cannot write the file: {exc.strerror or exc})"
+        ) from None
+
+
 # --------------------------------------------------------------------------- runs
 
 
@@ -201,7 +237,8 @@ def runs_diff(
     a: Annotated[str, typer.Argument(help="前一方案 — The earlier run.")],
     b: Annotated[str, typer.Argument(help="后一方案 — The later run.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="乡镇对比表 — Write the per-township table (.csv).")
+        Path | None,
+        typer.Option("--out", help="乡镇对比表 — Write the per-township table (.csv or .parquet)."),
     ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
@@ -212,9 +249,11 @@ def runs_diff(
     """
     import polars as pl
 
-    from visit_planner.contracts.places import place_label
+    from visit_planner.contracts.places import place_label, place_name
     from visit_planner.runs import diff_runs, diff_totals
 
+    if out is not None:
+        _check_table_out(out)
     with _store(home, store_url) as (store, workspace):
         ra, rb = store.get_run(a), store.get_run(b)
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
@@ -256,8 +295,13 @@ def runs_diff(
         highlight=False,
     )
     if out is not None:
-        diff.write_csv(out)
-        console.print(f"已输出 wrote {out}")
+        named = diff.with_columns(
+            pl.col("township_id")
+            .map_elements(lambda code: place_name(code, "zh"), return_dtype=pl.String)
+            .alias("township_name")
+        ).select("township_id", "township_name", pl.exclude("township_id", "township_name"))
+        _write_table(named, out)
+        print_wrapped([f"已输出 wrote {out}"])
 
 
 @runs_app.command("rollback")
@@ -601,6 +645,7 @@ def overrides_export_corrections(
     """
     import polars as pl
 
+    _check_table_out(out)
     with _store(home, store_url) as (store, _):
         rows = [o for o in store.list_overrides() if o.kind == "correction"]
     frame = pl.DataFrame(
@@ -617,15 +662,8 @@ def overrides_export_corrections(
                 "value": pl.String, "evidence": pl.String, "author": pl.String,
                 "reason": pl.String, "created_at": pl.String, "status": pl.String},
     )  # fmt: skip
-    if out.suffix.lower() == ".csv":
-        frame.write_csv(out)
-    elif out.suffix.lower() == ".parquet":
-        frame.write_parquet(out)
-    else:
-        raise PlanFileError(
-            f"{out}: 输出文件须为 .csv 或 .parquet (use a .csv or .parquet file name)"
-        )
-    console.print(f"已输出 wrote {frame.height} 条更正 corrections, 目录 to {out}")
+    _write_table(frame, out)
+    print_wrapped([f"已输出 wrote {frame.height} 条更正 corrections", f"文件 to {out}"])
 
 
 # --------------------------------------------------------------------------- audit, store
