@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ import polars as pl
 from risk_model.decision import DecisionRule
 from risk_model.errors import PromotionRefusedError, RiskModelError
 from risk_model.evaluate import group_split
-from risk_model.spec import spec_from_dict
+from risk_model.spec import FeatureSpec, spec_from_dict
 from risk_model.tracking import Registry
 from risk_model.training import Evaluation, evaluate
 
@@ -176,6 +177,36 @@ def heldout_rows(
     )
 
 
+def check_comparable(
+    registry: Registry,
+    spec: FeatureSpec,
+    version: int,
+    champion: int,
+    *,
+    columns: Sequence[str],
+    source: str,
+) -> None:
+    """Refuse, naming both versions, a candidate the gate cannot compare with the champion:
+    one predicting another target or classes (a spec's table against the households), or
+    data lacking the champion's features (the library's bare "missing feature column(s)")."""
+    champ = spec_from_dict(registry.load_json(registry.version(champion).run_id, "spec.json"))
+    if (champ.target, [str(c) for c in champ.classes]) != (
+        spec.target,
+        [str(c) for c in spec.classes],
+    ):
+        raise RiskModelError(
+            f"{source}: 候选版本与冠军模型预测的目标不同, 无法比较 (version {version} predicts "
+            f"{spec.target!r} {list(spec.classes)}, the champion, version {champion}, "
+            f"{champ.target!r} {list(champ.classes)}: the gate compares models of one "
+            f"target only; score with --version {version} instead)"
+        )
+    if missing := [c for c in champ.features if c not in columns]:
+        raise RiskModelError(
+            f"{source}: 数据缺少冠军模型的特征列, 无法比较 (missing the champion's (version "
+            f"{champion}) feature column(s): {', '.join(missing)})"
+        )
+
+
 def promote(
     registry: Registry,
     version: int,
@@ -223,6 +254,9 @@ def promote(
         )
     champ_eval = None
     if current is not None and current.version != version:
+        check_comparable(
+            registry, spec, version, current.version, columns=held.columns, source=source
+        )
         champion_model, _ = registry.load_model(current.version)
         champ_eval = evaluate(champion_model, held, spec, rule)
     decision = promotion_gate(cand_eval, champ_eval, config, top=spec.top_class_names())

@@ -349,6 +349,27 @@ def train_from_file(
 
 
 # ------------------------------------------------------------------------- promote
+def with_champion_features(registry: Any, spec: FeatureSpec, columns: list[str]) -> FeatureSpec:
+    """``spec`` with the champion's features it lacks that ``columns`` hold, so that the
+    promotion data is read with every column the gate's two models use: read with the
+    candidate's spec alone, a feature only the champion uses was dropped at the boundary
+    and the champion refused as missing it. A champion of another target, or one whose
+    features the data lacks, is left to the gate, which refuses it naming both versions."""
+    current = registry.champion()
+    if current is None:
+        return spec
+    champ = spec_from_dict(registry.load_json(current.run_id, "spec.json"))
+    if champ.target != spec.target:
+        return spec
+    extra = {c for c in champ.features if c not in spec.features and c in columns}
+    if not extra:
+        return spec
+    d = spec.to_dict()
+    for kind in ("numeric", "boolean", "categorical"):
+        d[kind] = [*d[kind], *(c for c in getattr(champ, kind) if c in extra)]
+    return spec_from_dict(d)
+
+
 def promote_version(
     version: int,
     data: Path,
@@ -375,12 +396,14 @@ def promote_version(
         info = registry.version(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
         settings = risk_settings(load_policy(policy_path), spec)
+        raw = read_raw_data(data_file)
         table = read_model_data(
             data_file,
-            spec,
+            with_champion_features(registry, spec, raw.columns),
             builtin=is_household_spec(spec),
             training=True,
             source=f"{data_file} (model version {version})",
+            raw=raw,
         )
         result = promote(
             registry,

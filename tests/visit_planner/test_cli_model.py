@@ -354,3 +354,38 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
         "spec.toml: 列名疑似个人身份信息或受保护属性, 不得作为特征 (features 'nationality' "
         "(matched 'nationality'); '族别' (matched '族别')" in flat(err)
     )
+
+
+def test_promotion_reads_the_champions_features_and_refuses_another_target(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A candidate without one of the champion's features was refused with the library's bare
+    'missing feature column(s): income' (the file has it: read with the candidate's spec, it
+    was dropped at the boundary); a candidate of another table, the same bare English text."""
+    table, spec, lean = tmp_path / "survey.csv", tmp_path / "spec.toml", tmp_path / "lean.toml"
+    _survey().write_csv(table)
+    spec.write_text(SURVEY_SPEC)
+    lean.write_text(SURVEY_SPEC.replace('numeric = ["income"]\n', ""))
+    for toml in (spec, lean):
+        rc, out, err = cli(*["train", "--data", str(table), "--spec", str(toml), "--max-iter", "5"])
+        assert rc == 0, err
+    rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
+    assert rc == 0, err
+    rc, out, err = cli(*["promote", "--version", "2", "--data", str(table)])
+    assert rc in (0, 1), err  # the gate decides, on both models
+    assert "missing" not in flat(err) and "冠军 champion" in flat(out + err)
+
+    other = tmp_path / "other.csv"
+    _survey().rename({"need": "grade"}).write_csv(other)
+    (tmp_path / "other.toml").write_text(SURVEY_SPEC.replace('column = "need"', 'column = "grade"'))
+    rc, out, err = cli(
+        *["train", "--data", str(other), "--spec", str(tmp_path / "other.toml"), "--max-iter", "5"]
+    )
+    assert rc == 0, err
+    rc, out, err = cli(*["promote", "--version", "3", "--data", str(other)])
+    assert rc == 2
+    assert (
+        f"{other}: 候选版本与冠军模型预测的目标不同, 无法比较 (version 3 predicts 'grade' "
+        "['high', 'medium', 'low'], the champion, version 1, 'need' ['high', 'medium', 'low']: "
+        "the gate compares models of one target only; score with --version 3 instead)"
+    ) in flat(err)
