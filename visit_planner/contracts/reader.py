@@ -122,7 +122,7 @@ def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = Fals
                     f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
                 ])  # fmt: skip
-        if why := short_line(text, frame, id_columns):
+        if why := short_line(text, frame, id_columns) or empty_rows(text, frame):
             raise CsvLineError(why)
         return frame
     raise ContractError([
@@ -165,6 +165,46 @@ def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ())
     if len(header) != frame.width or len(row) >= len(header):  # csv counts otherwise
         return csv_line_problem(text, id_columns)
     return _field_count_problem(number, row, header, id_columns)
+
+
+EMPTY_ROWS_SHOWN = 5
+"""Lines named in :func:`empty_rows`'s message (the rest are counted)."""
+
+
+def empty_rows(text: str, frame: pl.DataFrame) -> str | None:
+    """The lines of CSV ``text`` (read into ``frame``) whose every field is empty, and what
+    to do, in both languages (None when there are none): a spreadsheet saves rows it once
+    formatted as ``,,,,``. Read as rows they broke every required column's rule (and, two of
+    them, the ids' uniqueness) in a message each, none of which says that the row is empty.
+
+    Nothing is counted unless the first column holds a null (a null count costs nothing);
+    the lines are then numbered by the ``csv`` module, as an editor shows them (a quoted
+    field may span lines)."""
+    if frame.width < 2 or not frame.to_series(0).null_count():
+        return None
+    empty = frame.select(
+        pl.all_horizontal(pl.all().cast(pl.String).str.strip_chars().fill_null("") == "")
+    ).to_series()
+    if not empty.any():
+        return None
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)  # the header
+    lines: list[int] = []
+    start = 2
+    for row in reader:
+        if row and not any(field.strip() for field in row):
+            lines.append(start)
+        start = reader.line_num + 1
+    if not lines:  # pragma: no cover - polars and csv read the same rows
+        return None
+    shown = ", ".join(str(n) for n in lines[:EMPTY_ROWS_SHOWN])
+    more_zh = f"等 {len(lines)} 行" if len(lines) > EMPTY_ROWS_SHOWN else ""
+    more_en = f" and {len(lines) - EMPTY_ROWS_SHOWN} more" if len(lines) > EMPTY_ROWS_SHOWN else ""
+    noun = "line" if len(lines) == 1 else "lines"
+    return (
+        f"第 {shown} 行{more_zh}所有字段为空, 请删除这些行 ({noun} {shown}{more_en}: every "
+        "field empty, as a spreadsheet saves rows once formatted; delete them)"
+    )
 
 
 def _line_ids(

@@ -87,6 +87,16 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
         _bytes("households.csv", _line(4, lambda line: "")),
         ("第 4 行是空行", "line 4 is blank: 0 fields, the header 29"),
     ),
+    # Rows a spreadsheet saved as ",,,,": each was "null in a required field" of every
+    # column, and "duplicate id" for two of them, without a word of the row being empty.
+    "csv_empty_rows_at_the_end": (
+        _bytes("workers.csv", lambda b: b + b",,,,,,,,,,,\n , ,,,,,,,,,,\n"),
+        ("行所有字段为空, 请删除这些行", "every field empty", "delete them"),
+    ),
+    "csv_empty_row_inside": (
+        _bytes("households.csv", _line(4, lambda line: "," * line.count(","))),
+        ("第 4 行所有字段为空", "line 4: every field empty"),
+    ),
     "csv_unmatched_quote": (
         _bytes("workers.csv", _line(6, lambda line: '"' + line)),
         ("第 6 行: 引号未闭合", "line 6: a quoted field is not closed"),
@@ -242,3 +252,23 @@ def test_the_short_line_is_found_however_the_file_is_written(
 def test_a_null_that_is_no_short_line_is_read(tmp_path: Path, text: str) -> None:
     frame = _read(tmp_path, text)
     assert frame.height == len(pl.read_csv(text.encode(), infer_schema=False))
+
+
+def test_empty_rows_are_one_message_naming_their_lines(
+    inputs_dir: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Seven empty rows after the workers: their lines named (the first five, the rest
+    counted), and none of the rules an empty row used to break one by one."""
+    workers = pl.read_parquet(inputs_dir / "workers.parquet")
+    (inputs_dir / "workers.parquet").unlink()
+    text = workers.write_csv() + ",,,,,,,,,,,\n" * 7
+    (inputs_dir / "workers.csv").write_text(text, "utf-8")
+    first = workers.height + 2  # the header is line 1
+    _, said, streamed = _refusal(lambda d: d / "workers.csv", inputs_dir, tmp_path, cli)
+    lines = ", ".join(str(n) for n in range(first, first + 5))
+    for message in (said, streamed):
+        assert (
+            f"第 {lines} 行等 7 行所有字段为空, 请删除这些行 (lines {lines} and 2 more: every "
+            "field empty, as a spreadsheet saves rows once formatted; delete them)"
+        ) in message
+        assert "必填项为空" not in message and "编号重复" not in message
