@@ -51,17 +51,25 @@ def model_candidates(
 ) -> tuple[str, str | None, list[tuple[str, str]]]:
     """The candidates training compared: ``(chosen kind, how it was chosen, [(kind, metric
     prefix), ...])`` with the chosen model first (its metrics carry no prefix) and then each
-    other candidate that logged metrics (the kind requested, when it was not chosen, and the
-    baselines). A baseline of the chosen kind is the same model and is left
-    out (a logistic champion is not shown twice with equal figures). How: ``log_loss``,
-    ``request`` or None when training did not log its selection."""
+    other candidate that logged metrics (those training ranked, the kind requested when it was
+    not chosen, and the baselines). A baseline of the chosen kind is the same model and is
+    left out (a logistic champion is not shown twice with equal figures). How: ``log_loss``,
+    ``request`` or None when training did not log its selection.
+
+    Training logs the chosen kind as ``kind`` and the one asked for as ``requested_kind``:
+    reading ``kind`` alone as the request left the boosted trees (asked for, not chosen) out of
+    the comparison while the calibration curve drew them."""
     chosen = str((selection or {}).get("chosen") or params.get("kind") or "")
     by = str((selection or {}).get("by") or params.get("selected_by") or "")
     how = "log_loss" if "log-loss" in by else ("request" if "request" in by else None)
     shown = [(chosen, "")]
-    # Every candidate: the kind requested (a runner-up when held-out log-loss chose another,
-    # its metrics then logged with its prefix) and the baselines.
-    kinds = [str(params.get("kind") or ""), *str(params.get("baselines") or "").split(",")]
+    # Every candidate: those ranked on held-out log-loss (best first), the kind requested (a
+    # runner-up when another was chosen, its metrics then logged with its prefix) and the
+    # baselines.
+    ranking = (selection or {}).get("ranking") or []
+    ranked = [str(r.get("kind") or "") for r in ranking if isinstance(r, Mapping)]
+    requested = [str(params.get(k) or "") for k in ("requested_kind", "kind")]
+    kinds = [*ranked, *requested, *str(params.get("baselines") or "").split(",")]
     for kind in dict.fromkeys(k.strip() for k in kinds):
         if kind and kind != chosen and any(m.startswith(f"{kind}_") for m in metrics):
             shown.append((kind, f"{kind}_"))

@@ -155,6 +155,43 @@ def test_model_candidates_show_a_logistic_champion_once() -> None:
     assert shown == [("logistic", ""), ("hgb", "hgb_"), ("scorecard", "scorecard_")]
 
 
+def test_model_candidates_read_the_requested_kind_training_logs() -> None:
+    """Training logs the chosen kind as ``kind`` and the one asked for as ``requested_kind``,
+    with its ranking: boosted trees asked for and beaten by the logistic model are compared,
+    after the scorecard that ranked above them."""
+    metrics = {"ece": 0.01, "logistic_ece": 0.01, "scorecard_ece": 0.02, "hgb_ece": 0.03}
+    params = {"kind": "logistic", "requested_kind": "hgb", "baselines": "logistic,scorecard"}
+    selection = {
+        "chosen": "logistic",
+        "by": "held-out log-loss",
+        "ranking": [
+            {"kind": "logistic", "log_loss": 0.54},
+            {"kind": "scorecard", "log_loss": 0.58},
+            {"kind": "hgb", "log_loss": 0.59},
+        ],
+    }
+    chosen, how, shown = model_candidates(params, metrics, selection)
+    assert (chosen, how) == ("logistic", "log_loss")
+    assert shown == [("logistic", ""), ("scorecard", "scorecard_"), ("hgb", "hgb_")]
+    # without the ranking (selection.json not logged): the requested kind all the same
+    _, _, shown = model_candidates(params, metrics, None)
+    assert shown == [("logistic", ""), ("hgb", "hgb_"), ("scorecard", "scorecard_")]
+
+
+def test_the_model_pages_candidates_are_the_calibration_curves_models(site: Site) -> None:
+    """The model page compared the logistic champion with the scorecard only, while its
+    calibration curve drew the boosted trees too: every model training logged a curve for is
+    in the comparison, each once."""
+    viewer = access(site, "viewer")
+    version = next(v for v in viewer.model_versions() if "champion" in v.aliases)
+    report = viewer.model_report(version.version)
+    assert report.calibration is not None
+    _, _, shown = model_candidates(version.params, version.metrics, report.selection)
+    kinds = [kind for kind, _ in shown]
+    assert len(kinds) == len(set(kinds))
+    assert set(kinds) == set(report.calibration["model"]), (kinds, version.params)
+
+
 def test_model_report_and_drift_flags(site: Site) -> None:
     viewer = access(site, "viewer")
     report = viewer.model_report(1)
