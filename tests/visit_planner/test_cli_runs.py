@@ -71,6 +71,8 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert "both versions 两个版本都有的农户" in flat(out) and "两月" not in out  # one month's runs
     assert "换人率 churn: 0.00% (类别未变 tier unchanged)" in out  # the glossary's words
     assert "tier-1 uncovered" in flat(out) and "unc." not in out and "chg." not in out
+    assert "各乡镇均无变化 / no township changed" in out and "┃" not in out  # no empty table
+    assert too_wide(out, 80) == []  # the totals wrapped at spaces (one ran past 80 columns)
     # The per-township table into a new directory, with the townships' names, BOM for Excel.
     table = tmp_path / "new" / "diff.csv"
     code, out, err = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], "--out", str(table), *home)
@@ -256,3 +258,30 @@ def test_table_outputs_are_checked_and_never_a_traceback(tmp_path: Path, cli) ->
     assert code == 2 and "Traceback" not in out + err
     assert "use a .csv or .parquet file name" in flat(err) and "输出文件须为" in err
     assert not (tmp_path / "d.txt").exists()
+
+
+def test_runs_diff_names_the_townships_its_table_leaves_out() -> None:
+    """The table stopped at the first 30 changed townships by code, saying nothing of the
+    rest (a prefecture has 104): now the most changed, in township order, and a count."""
+    from visit_planner.cli.runs import diff_rows
+    from visit_planner.runs.diff import DIFF_COLUMNS
+
+    n = 5
+    diff = pl.DataFrame(
+        {column: [0] * n for column in DIFF_COLUMNS if column != "township_id"}
+    ).with_columns(
+        township_id=pl.Series([f"53260100{i}" for i in range(n)]),
+        worker_changed=pl.Series([3, 0, 9, 1, 5]),
+        uncovered_tier1_b=pl.Series([0, 2, 0, 0, 0]),  # 532601001: only tier-1 uncovered moved
+    )
+    shown, more = diff_rows(diff, limit=3)
+    assert shown["township_id"].to_list() == ["532601000", "532601002", "532601004"]
+    assert more == 2
+    shown, more = diff_rows(diff)
+    assert shown.height == 5 and more == 0
+    assert (
+        diff_rows(
+            diff.filter(pl.col("worker_changed") == 0).with_columns(uncovered_tier1_b=pl.lit(0))
+        )[0].height
+        == 0
+    )

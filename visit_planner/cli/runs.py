@@ -14,7 +14,7 @@ are imported by the commands that use them, so that importing the CLI stays quic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -232,6 +232,48 @@ def runs_show(
         raise typer.Exit(4)
 
 
+DIFF_ROWS = 30
+"""At most this many townships in ``runs diff``'s table (those with the most changes); the
+rest are counted below it and all are in ``--out``."""
+
+
+def diff_rows(diff: pl.DataFrame, limit: int = DIFF_ROWS) -> tuple[pl.DataFrame, int]:
+    """The townships ``runs diff`` shows: those whose visitors or tier-1 uncovered changed,
+    at most ``limit`` (the most changed), in township order; and how many changed townships
+    that leaves out (the table used to stop at the first 30 by code, saying nothing)."""
+    import polars as pl
+
+    changed = diff.filter(
+        (pl.col("worker_changed") > 0)
+        | (pl.col("uncovered_tier1_a") != pl.col("uncovered_tier1_b"))
+    )
+    shown = (
+        changed.sort(["worker_changed", "township_id"], descending=[True, False])
+        .head(limit)
+        .sort("township_id")
+    )
+    return shown, changed.height - shown.height
+
+
+def _diff_table(rows: pl.DataFrame, label: Callable[[str], str]) -> Table:
+    """``runs diff``'s table: one township a row (``label``: its name and code)."""
+    table = Table(
+        "乡镇\ntownship", "换人\nworker\nchanged", "类别变化\ntier\nchanged",
+        "一类户未覆盖\ntier-1\nuncovered", "路途 h\ntravel h",
+    )  # fmt: skip
+    for column in table.columns:
+        column.no_wrap = True
+    for r in rows.iter_rows(named=True):
+        table.add_row(
+            label(r["township_id"]),
+            f"{r['changed_tier_unchanged']:,} / {r['tier_unchanged']:,}",
+            f"{r['changed_tier_changed']:,} / {r['tier_changed']:,}",
+            f"{r['uncovered_tier1_a']} → {r['uncovered_tier1_b']}",
+            f"{r['travel_minutes_month_a'] / 60:,.0f} → {r['travel_minutes_month_b'] / 60:,.0f}",
+        )
+    return table
+
+
 @runs_app.command("diff")
 def runs_diff(
     a: Annotated[str, typer.Argument(help="前一方案 — The earlier run.")],
@@ -258,42 +300,39 @@ def runs_diff(
         ra, rb = store.get_run(a), store.get_run(b)
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
     totals = diff_totals(diff)
-    table = Table(
-        "乡镇\ntownship", "换人\nworker\nchanged", "类别变化\ntier\nchanged",
-        "一类户未覆盖\ntier-1\nuncovered", "路途 h\ntravel h",
-    )  # fmt: skip
-    for column in table.columns:
-        column.no_wrap = True
-    for r in diff.filter(pl.col("worker_changed") > 0).head(30).iter_rows(named=True):
-        table.add_row(
-            place_label(r["township_id"]),
-            f"{r['changed_tier_unchanged']:,} / {r['tier_unchanged']:,}",
-            f"{r['changed_tier_changed']:,} / {r['tier_changed']:,}",
-            f"{r['uncovered_tier1_a']} → {r['uncovered_tier1_b']}",
-            f"{r['travel_minutes_month_a'] / 60:,.0f} → {r['travel_minutes_month_b'] / 60:,.0f}",
+    shown, more = diff_rows(diff)
+    if shown.height:
+        console.print(_diff_table(shown, place_label))
+        console.print(
+            "换人 worker changed = 类别未变而换人 / 类别未变的农户 (tier unchanged)\n"
+            "类别变化 tier changed = 类别变化而换人 / 类别变化的农户",
+            highlight=False,
         )
-    console.print(table)
-    console.print(
-        "换人 worker changed = 类别未变而换人 / 类别未变的农户 (tier unchanged)\n"
-        "类别变化 tier changed = 类别变化而换人 / 类别变化的农户",
-        highlight=False,
-    )
+    else:
+        console.print("各乡镇均无变化 / no township changed", highlight=False)
+    if more:
+        print_hanging(
+            f"另有 {more} 个乡镇有变化, 上表列出换人最多的 {shown.height} 个; 全部见 "
+            f"--out FILE / {more} more townships changed; the table lists the {shown.height} "
+            "with the most changes, --out FILE writes them all",
+            console,
+        )
     both = (
         "households in both versions 两个版本都有的农户"
         if ra.month == rb.month
         else "households in both months 两月都有的农户"
     )
-    console.print(
-        f"{ra.month} v{ra.version} → {rb.month} v{rb.version}\n"
-        f"  换人 worker changed: {int(totals['worker_changed']):,} of "
-        f"{int(totals['in_both']):,} {both}\n"
-        f"  {term('churn')}: {totals['churn_tier_unchanged']:.2%} (类别未变 tier unchanged)\n"
-        f"  一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
-        f"{int(totals['uncovered_tier1_b'])}\n"
-        f"  路途 travel: {totals['travel_minutes_month_a'] / 60:,.0f} → "
+    console.print(f"{ra.month} v{ra.version} → {rb.month} v{rb.version}", highlight=False)
+    for line in (
+        f"换人 worker changed: {int(totals['worker_changed']):,} of "
+        f"{int(totals['in_both']):,} {both}",
+        f"{term('churn')}: {totals['churn_tier_unchanged']:.2%} (类别未变 tier unchanged)",
+        f"一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
+        f"{int(totals['uncovered_tier1_b'])}",
+        f"路途 travel: {totals['travel_minutes_month_a'] / 60:,.0f} → "
         f"{totals['travel_minutes_month_b'] / 60:,.0f} h/month",
-        highlight=False,
-    )
+    ):  # wrapped at spaces, continuations under the text (a line ran past 80 columns)
+        print_hanging(line, console, first="  ", rest="    ")
     if out is not None:
         named = diff.with_columns(
             pl.col("township_id")
