@@ -217,3 +217,34 @@ def test_assign_help_names_every_exit_code(cli) -> None:  # type: ignore[no-unty
     assert code == 0
     for said in ("Exits 3", "5 when", "6 when the Dask scheduler was lost", "2 on bad input"):
         assert said in text, said
+
+
+def test_input_notes_name_townships_by_name_and_code(files: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A tier-1 household in conflict with every cadre of its township: the input note
+    named the township by its code alone ("乡镇 532622001 有 1 户一类户…"), while every other
+    line of the output names it "江那镇 (532622001)"."""
+    import shutil
+
+    from visit_planner.contracts.places import place_label
+
+    d = tmp_path / "in"
+    shutil.copytree(files, d)
+    scores = pl.read_parquet(d / "scores.parquet")
+    hh = pl.read_parquet(d / "households.parquet").join(scores, on="household_id")
+    target = hh.filter(pl.col("final_tier") == 1).row(0, named=True)
+    tw = target["township_id"]
+    workers = pl.read_parquet(d / "workers.parquet")
+    cadres = workers.filter((pl.col("role") == "cadre") & (pl.col("township_id") == tw))
+    conflicts = pl.read_parquet(d / "conflicts.parquet")
+    added = cadres.select("worker_id", household_id=pl.lit(target["household_id"]))
+    pl.concat([conflicts, added.select(conflicts.columns)]).write_parquet(d / "conflicts.parquet")
+    code, _, err = cli(
+        "assign", *inputs(d), "--out", str(tmp_path / "run"), "--township", tw,
+        "--workers-processes", "1",
+    )  # fmt: skip
+    label = place_label(tw)
+    assert code == 3 and label != tw  # the places table names it
+    text = flat(err)
+    assert f"输入 input: 乡镇 {label} 有 1 户一类户没有任何可分配的人员" in text
+    assert f"township {label}: 1 tier-1 household(s) have no eligible worker" in text
+    assert target["household_id"] in text

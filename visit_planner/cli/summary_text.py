@@ -215,10 +215,13 @@ def print_input_notes(
     """What was left out of the inputs, on stderr: the readers' warnings (a column outside a
     contract, as ``validate`` prints them: :func:`print_problems`) and the input issues
     (``中文 / English``, one language a line, labelled ``输入 input:`` Chinese first as every
-    other label), at most ``limit`` of those (the rest are in the diagnostics); wrapped to
-    the terminal."""
+    other label, places by name and code), at most ``limit`` of those (the rest are in the
+    diagnostics); wrapped to the terminal."""
+    from visit_planner.contracts.places import name_places
+
     print_problems(warnings)
-    for text in issues[:limit]:
+    for issue in issues[:limit]:
+        text = name_places(issue)  # the issues name townships by code: "江那镇 (532622001)"
         zh, *rest = bilingual_lines(text) or [text]
         print_wrapped([f"输入 input: {zh}", *rest], err_console, style="yellow")
     if len(issues) > limit:
