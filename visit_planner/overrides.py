@@ -565,7 +565,13 @@ def parse_override_file(
                 if expires_on < today:
                     _collect(found, "expires_on", f"已过期 (is in the past; today is {today})",
                              f"{label}: {expires_text}")  # fmt: skip
-        key = (kind, household, _text(row.get("worker_id")), field_name)
+        # The same override twice: what it sets too (a second tier or value for the same
+        # household or field is a conflict, reported as such by check_overrides_against_store).
+        key = (
+            kind, household, _text(row.get("worker_id")), field_name,
+            tier if kind == "tier" else None,
+            _text(row.get("value")) if kind == "correction" else None,
+        )  # fmt: skip
         if key in seen:
             _collect(found, "household_id", f"重复 (the same override twice; first at "
                      f"{row_name(path, seen[key])})", label)  # fmt: skip
@@ -635,8 +641,11 @@ def check_overrides_against_store(
 
 
 def _field_of(o: Override, why: str) -> str:
-    """The file column a data check's message is about."""
-    if f"农户 {o.household_id} " in why:
+    """The file column a data check's message is about: the household's when the message is
+    about the household itself (it opens with it: not in this month's data), the worker's
+    when it names the worker (gone, inactive, may not serve the household: a pin's refusal
+    names both, and the worker is what is wrong)."""
+    if why.startswith(f"农户 {o.household_id} "):
         return "household_id"
     if o.worker_id and o.worker_id in why:
         return "worker_id"

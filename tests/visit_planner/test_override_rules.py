@@ -356,3 +356,47 @@ def test_an_override_file_that_is_no_parquet_says_why(
     path.write_bytes(content)
     message = _refusal_of(path, needles)
     assert "Error" not in message and "specification" not in message
+
+
+def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
+    """Two rows giving one household tier 1 and tier 2 (or a field two values) were both
+    refused as 重复 (the same override twice); they conflict, and are now said to. A pin to a
+    worker who may not serve the household was filed under household_id: it is the worker."""
+    from visit_planner.overrides import (
+        check_overrides_against_data,
+        check_overrides_against_store,
+        parse_override_file,
+    )
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    h = hh.row(0, named=True)
+    row = {"kind": "tier", "household_id": h["household_id"], "worker_id": "", "tier": "1",
+           "field": "", "value": "", "reason": "x"}  # fmt: skip
+    fix = {**row, "kind": "correction", "tier": "", "field": "members", "value": "4"}
+    far = ws.filter(
+        (pl.col("role") == "grid_worker") & (pl.col("grid_id") != h["grid_id"]) & pl.col("active")
+    )["worker_id"][0]
+    pin = {**row, "kind": "pin", "tier": "", "worker_id": far}
+    path = _file(tmp_path, [row, {**row, "tier": "2"}, row, fix, {**fix, "value": "5"}, pin])
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    text = flat("\n".join(p.message() for p in problems))
+    assert "重复 (the same override twice; first at line 2) — 1 row: line 4" in text
+    assert text.count("重复") == 1  # lines 3 and 6 set another value: not duplicates
+    conflicts = flat("\n".join(p.message() for p in check_overrides_against_store(ok, path, [])))
+    assert f"与 line 2 冲突: 都设定农户 {h['household_id']} 的类别" in conflicts
+    assert "— 1 row: line 3" in conflicts
+    assert f"conflicts with line 5: both correct members of household {h['household_id']}" in (
+        conflicts
+    )
+    households = hh.with_columns(pl.lit(3, dtype=pl.Int8).alias("tier"))
+    settings = settings_from_policy(load_policy())
+    found = check_overrides_against_data(
+        [(i, o) for i, o in ok if o.kind == "pin"], path, lambda o: (households, ws), settings,
+        today=DAY,
+    )  # fmt: skip
+    assert [(p.column, p.ids) for p in found] == [
+        ("worker_id", (f"line 7 ({h['household_id']} → {far})",))
+    ]
