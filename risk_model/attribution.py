@@ -112,8 +112,8 @@ def check_tree_method(tree_method: str) -> None:
     """Refuse a boosted-tree reason method other than ``TREE_METHODS``."""
     if tree_method not in TREE_METHODS:
         raise ConfigError(
-            f"tree reasons must be one of {', '.join(TREE_METHODS)}, got {tree_method!r} "
-            "/ 树模型原因的计算方法须为 shapley 或 path"
+            f"树模型原因的计算方法须为 {' 或 '.join(TREE_METHODS)} (--tree-reasons must be "
+            f"{' or '.join(TREE_METHODS)}, got {tree_method!r})"
         )
 
 

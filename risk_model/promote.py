@@ -226,7 +226,9 @@ def promote(
     ``already_champion`` set.
     """
     if force and not (reason and reason.strip()):
-        raise RiskModelError("--force needs a --reason (it is written to the audit log)")
+        raise RiskModelError(
+            "强制晋升须说明原因 (--force needs a --reason: it is written to the audit log)"
+        )
     cand_info = registry.version(version)
     spec = spec_from_dict(registry.load_json(cand_info.run_id, "spec.json"))
     held = heldout_rows(registry, version, frame, source=source)

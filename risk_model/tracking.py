@@ -222,7 +222,8 @@ class Registry:
             return self._info(self.client.get_model_version(self.tracking.model_name, str(version)))
         except MlflowException:
             raise RegistryError(
-                f"model {self.tracking.model_name!r} has no version {version}"
+                f"没有该模型版本 (model {self.tracking.model_name!r} has no version {version}; "
+                "visit-planner models lists the versions)"
             ) from None
 
     def versions(self) -> list[VersionInfo]:
@@ -279,7 +280,9 @@ class Registry:
             )
             files = list(local.rglob(MODEL_FILE))
             if not files:
-                raise RegistryError(f"version {info.version} has no {MODEL_FILE} (not skops)")
+                raise RegistryError(
+                    f"模型文件缺失 (version {info.version} has no {MODEL_FILE}: not a skops model)"
+                )
             import skops.io as sio
 
             model = sio.load(files[0], trusted=trusted_types(file=files[0]))
@@ -293,7 +296,9 @@ class Registry:
                     run_id=run_id, artifact_path=name, dst_path=tmp
                 )
             except (MlflowException, OSError):
-                raise RegistryError(f"run {run_id} has no artifact {name!r}") from None
+                raise RegistryError(
+                    f"运行记录缺少文件 (run {run_id} has no artifact {name!r})"
+                ) from None
             return json.loads(Path(path).read_text("utf-8"))
 
     def list_artifacts(self, run_id: str) -> list[str]:
@@ -331,5 +336,7 @@ def read_artifact(registry: Registry, run_id: str, name: str) -> bytes:
                 run_id=run_id, artifact_path=name, dst_path=tmp
             )
         except (MlflowException, OSError):
-            raise RegistryError(f"run {run_id} has no artifact {name!r}") from None
+            raise RegistryError(
+                f"运行记录缺少文件 (run {run_id} has no artifact {name!r})"
+            ) from None
         return Path(path).read_bytes()

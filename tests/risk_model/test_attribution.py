@@ -197,7 +197,7 @@ def test_unknown_tree_reasons_are_refused_before_training(households, policy_rul
     from risk_model import household_spec
     from risk_model.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="shapley, path"):
+    with pytest.raises(ConfigError, match=r"^树模型原因的计算方法须为 shapley 或 path \("):
         train(
             households,
             household_spec(),

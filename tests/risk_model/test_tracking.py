@@ -154,8 +154,12 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
 
 
 def test_unknown_version_is_a_clear_error(registry, first_version) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(RegistryError, match="has no version 999"):
+    with pytest.raises(RegistryError) as err:
         registry.version(999)
+    assert str(err.value) == (  # Chinese first, and where the versions are listed
+        "没有该模型版本 (model 'household-risk' has no version 999; visit-planner models lists "
+        "the versions)"
+    )
 
 
 def test_quiet_registration_drops_mlflow_chatter_and_keeps_real_messages(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -389,3 +389,43 @@ def test_promotion_reads_the_champions_features_and_refuses_another_target(
         "['high', 'medium', 'low'], the champion, version 1, 'need' ['high', 'medium', 'low']: "
         "the gate compares models of one target only; score with --version 3 instead)"
     ) in flat(err)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["train", "--kind", "rf"],
+            "模型类型须为 hgb 或 logistic 或 scorecard (--kind must be one of hgb, logistic, "
+            "scorecard, got 'rf')",
+        ),
+        (
+            ["train", "--class-weight", "x"],
+            "类别权重须为 none、sqrt_balanced 或 balanced (--class-weight must be none, "
+            "sqrt_balanced or balanced, got 'x')",
+        ),
+        (
+            ["train", "--tree-reasons", "lime"],
+            "树模型原因的计算方法须为 shapley 或 path (--tree-reasons must be shapley or path, "
+            "got 'lime')",
+        ),
+        (
+            ["score", "--unseen", "drop", "--out", "s.parquet"],
+            "未见类别的处理须为 error 或 missing (--unseen must be 'error' or 'missing', got "
+            "'drop')",
+        ),
+        (
+            ["promote", "--version", "7"],
+            "没有该模型版本 (model 'household-risk' has no version 7; visit-planner models lists "
+            "the versions)",
+        ),
+    ],
+)
+def test_a_bad_option_value_is_refused_chinese_first(
+    small_prefecture_dir: Path, workspace: Path, cli, args: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    """These refusals were English alone (--kind, --class-weight, --unseen, an unknown
+    version) or English first (--tree-reasons)."""
+    rc, _out, err = cli(*args, "--data", str(small_prefecture_dir))
+    assert rc == 2
+    assert f"错误 ERROR: {message}" in flat(err)

@@ -137,10 +137,14 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     from visit_planner.risk_job import RiskJobError, train_from_file
 
     if kind not in MODEL_KINDS:
-        raise RiskJobError(f"--kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
+        raise RiskJobError(
+            f"模型类型须为 {' 或 '.join(MODEL_KINDS)} (--kind must be one of "
+            f"{', '.join(MODEL_KINDS)}, got {kind!r})"
+        )
     if class_weight not in ("none", "sqrt_balanced", "balanced"):
         raise RiskJobError(
-            f"--class-weight must be none, sqrt_balanced or balanced, got {class_weight!r}"
+            "类别权重须为 none、sqrt_balanced 或 balanced (--class-weight must be none, "
+            f"sqrt_balanced or balanced, got {class_weight!r})"
         )
     params: dict[str, object] = {}
     if kind == "hgb":
@@ -402,7 +406,10 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     from visit_planner.risk_job import RiskJobError, score_file
 
     if unseen not in (None, "error", "missing"):
-        raise RiskJobError(f"--unseen must be 'error' or 'missing', got {unseen!r}")
+        raise RiskJobError(
+            f"未见类别的处理须为 error 或 missing (--unseen must be 'error' or 'missing', "
+            f"got {unseen!r})"
+        )
     with console.status("评分中 / scoring…"):
         if executor is ExecutorKind.DASK or scheduler is not None:  # partitions on Dask
             from visit_planner.score_partitions import score_on_executor
