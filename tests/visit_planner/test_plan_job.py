@@ -346,3 +346,39 @@ def test_amend_options_that_do_not_fit_are_refused_in_both_languages(
     assert code == 0
     for said in ("Exits 3", "4 when", "5 when", "6 when the Dask scheduler was lost", "2 on bad"):
         assert said in helptext, said
+
+
+def test_plan_names_a_worker_with_no_hours_as_assign_does(
+    months: Months, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A worker keyed in with 0 hours: assign says it gets no household; plan said nothing
+    (the input issues were in the diagnostics only). Pins' and forbids' issues stay the
+    overrides' outcomes (input_notes leaves them out)."""
+    import shutil
+
+    from assignment.inputs import InputIssue
+    from visit_planner.cli.plan import input_notes
+
+    data = tmp_path / "data"
+    shutil.copytree(months.m1, data)
+    workers = pl.read_parquet(data / "workers.parquet")
+    idle = workers["worker_id"][0]
+    workers.with_columns(
+        monthly_hours=pl.when(pl.col("worker_id") == idle)
+        .then(0.0)
+        .otherwise(pl.col("monthly_hours"))
+    ).write_parquet(data / "workers.parquet")
+    home = tmp_path / "ws"
+    shutil.copytree(months.home, home)
+    code, _, err = cli(
+        "plan", "--month", M1, "--data", str(data), "--home", str(home),
+        "--store-url", f"sqlite:///{tmp_path / 'store.db'}", "--workers-processes", "1",
+    )  # fmt: skip
+    assert code in (0, 3), err
+    assert (
+        f"输入 input: 1 名人员容量为零, 不会分配农户 1 worker(s) with zero capacity get no "
+        f"households: {idle}"
+    ) in flat(err)
+    pin = InputIssue("infeasible_pin", "1", "pin H1→W1 breaks role and is ignored", ("H1",))
+    zero = InputIssue("zero_capacity", "1", "1 名人员容量为零 / 1 worker(s) …", ("W1",))
+    assert input_notes([pin, zero]) == [zero.message]

@@ -18,6 +18,7 @@ from visit_planner.cli.assign import ExecutorKind, ExecutorOption, SchedulerOpti
 from visit_planner.cli.summary_text import (
     print_coverage,
     print_hanging,
+    print_input_notes,
     print_problems,
     print_shortfalls,
     print_wrapped,
@@ -25,7 +26,14 @@ from visit_planner.cli.summary_text import (
 from visit_planner.vocabulary import RUN_KIND_ZH, TIER_TERMS, outcome_words, term
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from assignment.inputs import InputIssue
     from visit_planner.plan_steps import PlanOutcome
+
+OVERRIDE_ISSUES = frozenset({"duplicate_pin", "unknown_pin", "infeasible_pin", "unknown_forbid"})
+"""The solver's input issues of pins and forbids: in ``plan`` those are the standing
+overrides', said as each override's outcome (not applied, and why)."""
 
 StoreUrlOption = Annotated[
     str | None,
@@ -202,9 +210,19 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
             style="yellow",
         )
     print_problems(outcome.input_warnings)  # as `validate` words them: nothing left unsaid
+    print_input_notes((), input_notes(outcome.solved.result.issues))
     for w in outcome.warnings:
         print_hanging(f"评分 score: {w}", style="yellow")
     print_shortfalls(outcome.solved.result.diagnostics)
     for note in outcome.notices:
         print_hanging(f"提示 note: {note}", style="yellow")
     console.print(f"文件 files: {outcome.run_dir}")
+
+
+def input_notes(issues: Sequence[InputIssue]) -> list[str]:
+    """The solver's input issues ``plan`` prints, as ``assign`` does: workers with no hours
+    or no room for a household, last month's pairs with a worker who has left, households no
+    worker may visit. Those of pins and forbids (:data:`OVERRIDE_ISSUES`) are left out: the
+    overrides' outcomes say them. ``plan`` said none of these: a worker keyed in with 0 hours
+    got no household without a word."""
+    return [issue.message for issue in issues if issue.kind not in OVERRIDE_ISSUES]
