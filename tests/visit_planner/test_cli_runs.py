@@ -151,6 +151,17 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
         code, out, err = cli("overrides", "add", *args, "--reason", "test", *home)
         assert code == 2, (args, out)
         assert needle in err and "Traceback" not in err, (args, err)
+    # Checked against the newest published run (no --data): a household not in it is refused
+    # as an override, with what to do, not by the run directory's path.
+    only_home = ["--home", str(ws / "ws")]
+    code, out, err = cli(
+        "overrides", "add", "--kind", "tier", "--household", "H_NOPE", "--tier", "1",
+        "--reason", "test", *only_home,
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in out + err
+    assert "调整被拒绝 override refused (tier H_NOPE)" in flat(err)
+    assert "household H_NOPE is not in the newest published run, 2026-11 v" in flat(err)
+    assert "pass --data DIR" in flat(err) and str(ws / "ws" / "runs") not in flat(err)
     code, out, _ = cli(
         "overrides", "add", "--kind", "tier", "--household", h, "--tier", "1", "--reason", "ok",
         *home,

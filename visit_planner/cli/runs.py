@@ -447,7 +447,16 @@ def _data_for_check(
         )
     newest = max(current, key=lambda r: (r.month, r.version))
     reader = _reader(workspace, newest)
-    township = reader.township_of(household_id)
+    try:
+        township = reader.township_of(household_id)
+    except PlanFileError:  # it named the run's directory, not what to do
+        run = f"{newest.month} v{newest.version} ({newest.run_id[:12]})"
+        raise PlanFileError(
+            f"农户 {household_id} 不在最新已发布方案 {run} 中(已迁出、注销或编号有误; 按某月数据"
+            f"核对请用 --data DIR) / household {household_id} is not in the newest published "
+            f"run, {run}: moved away, left or a wrong id (to check against a month's data, "
+            "pass --data DIR)"
+        ) from None
     inputs = reader.inputs(township)
     if inputs["households"] is None or inputs["workers"] is None:
         raise PlanFileError(f"run {newest.run_id[:12]} has no stored inputs; pass --data DIR")
@@ -512,7 +521,10 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
         tier=tier, field=field, value=value, evidence=evidence, expires_on=expires_on,
     )  # fmt: skip
     with _store(home, store_url, new_store=True) as (store, workspace):
-        households, workers = _data_for_check(store, workspace, household, data)
+        try:
+            households, workers = _data_for_check(store, workspace, household, data)
+        except PlanFileError as exc:
+            raise StoreError(f"调整被拒绝 override refused ({kind} {household}): {exc}") from None
         settings = settings_from_policy(load_policy())
         problems = check_new_override(candidate, households, workers, settings, today=date.today())
         if problems:
