@@ -235,7 +235,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
     "not_assigned": ("未分配", "none"),
-    "travel": ("单程路途", "Travel (one way)"),
+    # a plan's travel_minutes is per visit, there and back unless the policy says one way
+    "travel": ("每次路途", "Travel per visit"),
+    "travel_round_trip": (
+        "往返：从人员驻地到农户再返回（本方案的策略）",
+        "Round trip: from the worker's base to the household and back (this run's policy)",
+    ),
+    "travel_one_way": (
+        "单程：从人员驻地到农户（本方案的策略）",
+        "One way: from the worker's base to the household (this run's policy)",
+    ),
     "hours_month": ("每月工时", "Hours a month"),
     "continuity": ("延续性", "Continuity"),
     "continuity_kept": ("延续上月走访人员 {w}", "same visitor as last month ({w})"),
@@ -968,7 +977,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "tier": ("类别", "Tier", "tier"),
     "role": ("人员角色", "Role", "role"),
     "risk": ("一类户概率", "P(tier 1)", "pct"),
-    "travel_minutes": ("单程路途", "Travel one way", "minutes"),
+    "travel_minutes": ("每次路途", "Travel per visit", "minutes"),
     "hours_per_month": ("每月工时", "Hours a month", "hours"),
     "kept_previous": ("延续上月走访人员", "Same visitor as last month", "bool"),
     "up_cover": ("上位兜底", "Up-cover", "bool"),

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth, i18n
 from dashboard.data import WITHHELD_REASONS
 from dashboard.i18n import t
+from visit_planner.policy import parse_policy
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -83,7 +84,14 @@ worker = ex.get("worker_id")
 a1, a2, a3, a4 = st.columns(4)
 a1.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
 a2.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
-a3.metric(t("travel", lang), i18n.fmt_minutes(ex.get("travel_minutes"), lang))
+# per visit; there and back under the default policy (its travel.round_trip), as `explain`
+# and the printed lists say it (往返): the page called it one way
+round_trip = parse_policy(h["run"].policy_text, "run policy").travel.round_trip
+a3.metric(
+    t("travel", lang),
+    i18n.fmt_minutes(ex.get("travel_minutes"), lang),
+    help=t("travel_round_trip" if round_trip else "travel_one_way", lang),
+)
 a4.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
 sep = i18n.label_sep(lang)
 previous = ex.get("previous_worker_id")

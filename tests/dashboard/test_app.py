@@ -30,9 +30,11 @@ from tests.dashboard.helpers import (
     PASSWORD,
     TOWNSHIP,
     Site,
+    access,
     audit_actions,
 )
 from tests.visit_planner.helpers import flat
+from visit_planner.policy import parse_policy
 from visit_planner.store import Store
 
 APP = Path(dashboard.__file__).resolve().parent / "app.py"
@@ -266,6 +268,32 @@ def test_household_page_explains_tier_and_worker(site: Site) -> None:
     assert list(history[i18n.label("month", "zh")]) == [MONTH]
     record = dict(at.dataframe[-1].value.itertuples(index=False, name=None))
     assert record[i18n.RECORD_FIELDS["petitions_12m"][0]] != "—"  # a supervisor sees them
+
+
+def test_travel_is_said_per_visit_and_round_trip_as_the_policy_has_it(site: Site) -> None:
+    """The household page and the tables called a plan's travel minutes "one way" (单程路途),
+    where the plan holds a visit's travel there and back (the default policy's round trip;
+    ``explain`` and the printed lists say 往返): twice the one-way time, mislabelled. Now it
+    is the travel per visit, and the household page's figure says round trip, as the run's
+    policy has it, in both languages."""
+    run = access(site, "planner").current_run(MONTH)
+    assert parse_policy(run.policy_text, "run policy").travel.round_trip
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "household", lang)
+        at.text_input(key="household").input(site.household).run()
+        check_clean(at)
+        travel = next(m for m in at.metric if m.label == i18n.t("travel", lang))
+        assert travel.proto.help == i18n.t("travel_round_trip", lang)
+        assert ("往返" if lang == "zh" else "Round trip") in travel.proto.help
+        # the worker's households, under the same heading
+        at = go(sign_in("sup_town"), "worker", lang)
+        at.text_input(key="worker").input(site.worker).run()
+        check_clean(at)
+        headings = [str(c) for df in at.dataframe for c in df.value.columns]
+        assert i18n.label("travel_minutes", lang) in headings, headings
+        assert not any("单程" in h or "one way" in h for h in headings)
+    assert i18n.label("travel_minutes", "zh") == "每次路途"
+    assert i18n.label("travel_minutes", "en") == "Travel per visit"
 
 
 def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
