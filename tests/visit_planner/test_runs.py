@@ -55,6 +55,20 @@ def test_manifest_records_provenance_and_every_file(run_dir: Path, inputs: Path)
     json.loads(text)
 
 
+def test_manifest_records_input_paths_absolute(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``plan --data ws/data/2026-12`` recorded 'ws/data/2026-12/households.parquet', which
+    ``runs show`` printed as the input's path from wherever it was run later."""
+    from visit_planner.runs.writer import Provenance, new_manifest
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "households.parquet").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    prov = Provenance(policy_text="p", input_files={"households": Path("data/households.parquet")})
+    m = new_manifest(prov, {"532601001": "0" * 64}, {}, {})
+    assert m.inputs["households"]["path"] == str(tmp_path / "data" / "households.parquet")
+    assert len(m.inputs["households"]["sha256"]) == 64
+
+
 def test_township_partitions_add_up_to_the_plan(run_dir: Path) -> None:
     reader = RunReader(run_dir)
     whole = pl.read_parquet(run_dir / "plan.parquet")

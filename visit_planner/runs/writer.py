@@ -160,7 +160,9 @@ def new_manifest(
         previous_run_id=prov.previous_run_id,
         inputs={
             name: {
-                "path": str(path),
+                # Absolute: a path as typed (``ws/data/households.parquet``) names nothing
+                # once read from another directory (runs show, check-plan).
+                "path": str(Path(path).absolute()),
                 "sha256": file_sha256(path),
                 **prov.input_fingerprints.get(name, {}),
             }
