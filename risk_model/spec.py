@@ -192,10 +192,11 @@ class FeatureSpec:
 
     def top_class_names(self) -> tuple[str, str]:
         """(English, Chinese) name of the highest-risk class in metric texts: ``tier-1`` /
-        ``一类户`` for the household tiers 1, 2, 3, else the spec's own class name."""
+        ``一类户`` for the household tiers 1, 2, 3, else the spec's own class name, quoted in
+        the Chinese (``类别“high”召回率``: a Chinese word follows it without a space)."""
         if [str(c) for c in self.classes] == ["1", "2", "3"]:
             return "tier-1", "一类户"
-        return f"class {self.classes[0]!r}", f"类别 {self.classes[0]}"
+        return f"class {self.classes[0]!r}", f"类别“{self.classes[0]}”"
 
     def label(self, feature: str) -> tuple[str, str]:
         """(Chinese, English) label of ``feature``; the column name when none is given."""

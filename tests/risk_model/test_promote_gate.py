@@ -79,7 +79,7 @@ def test_gate_lines_are_bilingual_in_one_wording_and_name_a_generic_class() -> N
         "too few tier-1"
     )
     generic = promotion_gate(
-        _ev(0.5, 0.45, 0.1), _ev(0.5, 0.45, 0.1), top=("class 'high'", "类别 high")
+        _ev(0.5, 0.45, 0.1), _ev(0.5, 0.45, 0.1), top=("class 'high'", "类别“high”")
     ).summary()
-    assert generic.startswith("通过 PASS 类别 high召回率 class 'high' recall 0.500")
+    assert generic.startswith("通过 PASS 类别“high”召回率 class 'high' recall 0.500")
     assert "一类户" not in generic

@@ -269,7 +269,9 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
         flat(err)
     )
     assert "rooms: 取值恒定" in flat(out + err) and "dropped from the model" in flat(out + err)
-    assert "类别 high召回率置信区间 / class 'high' recall 95% CI" in flat(out)  # not 一类户
+    assert "类别“high”召回率置信区间 / class 'high' recall 95% CI" in flat(out)  # not 一类户
+    assert "class 'high' recall" in out.split("按组留出")[0]  # the table's header too
+    assert "tier-1" not in flat(out)
     assert "保真度 / fidelity: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
     assert max(cell_len(line) for line in out.splitlines() if str(table) not in line) <= 80

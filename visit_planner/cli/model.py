@@ -189,13 +189,16 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
 
 
 def _evaluation_table(r: TrainResult, width: int) -> Table:
-    """The held-out comparison, fitted to ``width`` columns (least useful columns go first)."""
+    """The held-out comparison, fitted to ``width`` columns (least useful columns go first);
+    the recall and precision of the spec's highest-risk class (``tier-1`` for the
+    households, e.g. ``class 'high'`` for a spec's table)."""
+    top = r.spec.top_class_names()[0]
     columns = [  # (header, right-aligned, droppable rank: higher is dropped first)
         ("模型 / model", False, 0),
         ("log-loss", True, 0),
         ("macro-F1", True, 0),
-        ("tier-1 recall", True, 1),
-        ("tier-1 prec.", True, 2),
+        (f"{top} recall", True, 1),
+        (f"{top} prec.", True, 2),
         ("ECE", True, 4),
         ("group gap", True, 3),
     ]
@@ -281,7 +284,12 @@ def _print_training(r: TrainResult, seconds: float) -> None:
     m = r.evaluation.metrics
     lo, hi = m.tier1_recall_ci
     en, zh = r.spec.top_class_names()
-    console.print(f"{zh}召回率置信区间 / {en} recall 95% CI: {_f(lo)}–{_f(hi)}", highlight=False)
+    ci = (  # no row of the class held out (a tiny table): no interval, said so
+        f"{_f(lo)}–{_f(hi)}"
+        if not (math.isnan(lo) or math.isnan(hi))
+        else "— (留出集中无此类 / none held out)"
+    )
+    print_hanging(f"{zh}召回率置信区间 / {en} recall 95% CI: {ci}", console)
     t = r.reason_tables
     tree = {"shapley": ", TreeSHAP", "path": ", path / 路径归因"}.get(
         str(t.reference.get("tree_method")), ""
