@@ -175,7 +175,14 @@ class Store:
     ) -> RunRow:
         """Publish a run as its month's next version and current run, in one transaction:
         the previous current run becomes superseded, the townships and the overrides'
-        outcomes (optional) are stored, the audit log gets ``publish`` or ``amend``."""
+        outcomes (optional) are stored, the audit log gets ``publish`` or ``amend``.
+
+        An amendment decides the overrides of the townships it re-solves; the others' plans
+        are its parent's, carried over, and so are their outcomes (:meth:`outcomes` of the
+        parent for every override the amendment did not decide): without them, those
+        overrides had no outcome in the month's current run (``runs show`` listed none, the
+        dashboard's corrections page called applied ones pending)."""
+        decided = list(outcomes or ())
         with self._db.write() as conn:
             row = runs.publish(
                 conn,
@@ -185,8 +192,15 @@ class Store:
                 kind=kind,
                 parent_run_id=parent_run_id,
             )
-            if outcomes is not None:
-                overrides.record_outcomes(conn, row.run_id, outcomes)
+            if kind == "amend" and parent_run_id is not None:
+                ids = {int(o[0]) for o in decided}
+                decided += [
+                    (o.override_id, o.outcome, o.reason)
+                    for o in overrides.outcomes(conn, parent_run_id)
+                    if o.override_id not in ids
+                ]
+            if decided:
+                overrides.record_outcomes(conn, row.run_id, decided)
             return row
 
     def current_run(self, month: str) -> RunRow | None:

@@ -216,3 +216,25 @@ def test_add_overrides_is_all_or_none(store: Store) -> None:
     rows = store.add_overrides(items[:2], today=TODAY)
     assert [r.kind for r in rows] == ["tier", "pin"]  # (PostgreSQL does not reuse ids)
     assert [e.subject for e in store.audit_entries()] == [f"override {r.id}" for r in rows]
+
+
+def test_an_amendment_carries_the_outcomes_of_the_townships_it_did_not_resolve(
+    store: Store,
+) -> None:
+    """An amendment recorded only the outcomes of its re-solved townships' overrides: the
+    others, applied in the plan it carries over, had none in the month's current run."""
+    a = store.add_override("tier", "H1", author="lead01", reason="r", tier=1)
+    b = store.add_override("pin", "H2", author="lead01", reason="r", worker_id="W2")
+    c = store.add_override("forbid", "H3", author="lead01", reason="r", worker_id="W3")
+    plan = publish(store, outcomes=[(a.id, "applied", ""), (b.id, "not_applied", "W2 left")])
+    amend = publish(
+        store, kind="amend", parent_run_id=plan.run_id, outcomes=[(b.id, "applied", "")]
+    )
+    assert [(o.override_id, o.outcome, o.reason) for o in store.outcomes(amend.run_id)] == [
+        (a.id, "applied", ""),  # carried over with its township's plan
+        (b.id, "applied", ""),  # decided by the amendment, not the parent's 'not_applied'
+    ]
+    assert c.id not in {o.override_id for o in store.outcomes(amend.run_id)}  # added since
+    again = publish(store, kind="amend", parent_run_id=amend.run_id)
+    assert [o.override_id for o in store.outcomes(again.run_id)] == [a.id, b.id]
+    assert store.outcomes(publish(store).run_id) == []  # a new plan decides everything itself
