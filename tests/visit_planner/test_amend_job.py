@@ -178,3 +178,38 @@ def test_an_amendment_refuses_bad_data_with_the_whole_tables_messages(
             plan(months, url, M1, bad, amend_townships=(tw,))
         assert amended.value.problems == whole.value.problems, rows
     assert "'lat'" in flat(str(whole.value))
+
+
+def test_townships_are_given_by_code_or_by_name() -> None:
+    """--township 锦屏镇 was refused as "not in run" although every text of the tool names
+    the township so; a name is now read as its code, one that two townships share is refused
+    with both codes, and a township that is none of the run's lists the run's by name."""
+    from visit_planner.amend_job import township_codes
+    from visit_planner.contracts.places import remember_places
+    from visit_planner.errors import PlanFileError
+
+    places = pl.DataFrame({
+        "code": ["539926", "539926001", "539926002", "539927001", "539927002"],
+        "level": ["county", "township", "township", "township", "township"],
+        "name_zh": ["马关县", "锦屏镇", "八寨镇", "新华镇", "八寨镇"],
+        "name_en": [None, "Jinping", None, None, None],
+    })  # fmt: skip
+    remember_places(places)  # codes of no real place: no other test's names change
+    towns = ["539926001", "539926002", "539927001", "539927002"]
+    got = township_codes(["新华镇", " Jinping", "539926001", "539927001"], towns, places, "r1")
+    assert got == ["539926001", "539927001"]
+    assert township_codes(["539926002"], towns, None, "r1") == ["539926002"]
+    with pytest.raises(PlanFileError) as shared:
+        township_codes(["八寨镇"], towns, places, "r1")
+    assert str(shared.value) == (
+        "乡镇名称重复, 请用编号 (a name that several townships of run r1 share; give the code): "
+        "八寨镇: 八寨镇 (539926002), 八寨镇 (539927002)"
+    )
+    with pytest.raises(PlanFileError) as missing:
+        township_codes(["锦平镇", "539999001"], towns, places, "r1")
+    assert str(missing.value) == (
+        "乡镇不在本月方案中 (township(s) 锦平镇, 539999001 are not in run r1; its townships: "
+        "锦屏镇 Jinping (539926001), 八寨镇 (539926002), 新华镇 (539927001), 八寨镇 (539927002))"
+    )
+    with pytest.raises(PlanFileError, match="锦屏镇"):  # no places: only codes are known
+        township_codes(["锦屏镇"], towns, None, "r1")

@@ -63,7 +63,11 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     ] = False,
     township: Annotated[
         list[str] | None,
-        typer.Option("--township", help="修订乡镇 — Township to amend (repeatable; with --amend)."),
+        typer.Option(
+            "--township",
+            help="修订乡镇 — Township to amend, by code or name, e.g. 532626001 or 锦屏镇 "
+            "(repeatable; with --amend).",
+        ),
     ] = None,
     processes: Annotated[
         int | None,
