@@ -205,11 +205,19 @@ class FeatureSpec:
     # ------------------------------------------------------------- validation
     def _check(self) -> None:
         if len(self.classes) < 2:
-            raise SpecError(f"target {self.target!r}: needs at least 2 classes, got {self.classes}")
+            raise SpecError(
+                f"目标须至少有 2 个类别 (target {self.target!r}: needs at least 2 classes, got "
+                f"{list(self.classes)})"
+            )
         if len(set(map(str, self.classes))) != len(self.classes):
-            raise SpecError(f"target {self.target!r}: duplicate classes in {list(self.classes)}")
+            raise SpecError(
+                f"目标类别重复 (target {self.target!r}: duplicate classes in {list(self.classes)})"
+            )
         if not self.features:
-            raise SpecError("spec has no feature columns ([features] numeric/categorical/boolean)")
+            raise SpecError(
+                "规格中没有特征列 (spec has no feature columns: [features] numeric / categorical "
+                "/ boolean)"
+            )
         seen: dict[str, str] = {}
         for kind, cols in (
             ("numeric", self.numeric),
@@ -218,7 +226,9 @@ class FeatureSpec:
         ):
             for c in cols:
                 if c in seen:
-                    raise SpecError(f"feature {c!r} is listed as both {seen[c]} and {kind}")
+                    raise SpecError(
+                        f"特征重复列出 (feature {c!r} is listed as both {seen[c]} and {kind})"
+                    )
                 seen[c] = kind
         reserved = {self.id_column: "the id column", self.target: "the target"}
         if self.group_column:
@@ -258,7 +268,9 @@ class FeatureSpec:
                     )
         for c, unit in self.units.items():
             if len(unit) not in (2, 3):
-                raise SpecError(f"[units] {c}: give [zh, en] or [zh, en singular, en plural]")
+                raise SpecError(
+                    f"[units] 格式有误 ([units] {c}: give [zh, en] or [zh, en singular, en plural])"
+                )
         for c in self.not_personal:
             if c not in self.features:
                 raise SpecError(
@@ -266,7 +278,9 @@ class FeatureSpec:
                     f"{did_you_mean(c, self.features)})"
                 )
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
-            raise SpecError("probability_columns must have one name per class")
+            raise SpecError(
+                "概率列数须与类别数相同 (probability_columns must have one name per class)"
+            )
 
     def required_columns(self, *, training: bool) -> tuple[str, ...]:
         """Columns a table must have: id and features; for training also the target."""
@@ -402,9 +416,11 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpe
     except SpecError as exc:
         raise SpecError(f"{source}: {exc}") from None
     except KeyError as exc:
-        raise SpecError(f"{source}: missing required key {exc.args[0]!r}") from None
+        raise SpecError(
+            f"{source}: 规格文件缺少必填项 (missing required key {exc.args[0]!r})"
+        ) from None
     except (TypeError, ValueError, IndexError) as exc:
-        raise SpecError(f"{source}: malformed value: {exc}") from None
+        raise SpecError(f"{source}: 规格文件取值有误 (malformed value: {exc})") from None
 
 
 _TOP_KEYS = (
@@ -429,13 +445,19 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{source}: not valid TOML: {exc}") from None
+        raise SpecError(f"{source}: {_toml_problem(exc, text)}") from None
     target = raw.get("target")
     features = raw.get("features")
     if not isinstance(target, dict) or "column" not in target or "classes" not in target:
-        raise SpecError(f"{source}: needs a [target] table with `column` and `classes`")
+        raise SpecError(
+            f"{source}: 规格文件缺少 [target] 表 (needs a [target] table with `column` and "
+            "`classes`)"
+        )
     if not isinstance(features, dict):
-        raise SpecError(f"{source}: needs a [features] table (numeric / categorical / boolean)")
+        raise SpecError(
+            f"{source}: 规格文件缺少 [features] 表 (needs a [features] table: numeric / "
+            "categorical / boolean)"
+        )
     unknown = [
         f"{where}: unknown key {key!r}{did_you_mean(key, known)}"
         for where, table, known in (
@@ -466,8 +488,25 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "not_personal": raw.get("not_personal", ()),
     }
     if flat["id_column"] is None:
-        raise SpecError(f"{source}: missing required key 'id_column'")
+        raise SpecError(f"{source}: 规格文件缺少必填项 (missing required key 'id_column')")
     return spec_from_dict(flat, source)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """Where the spec's TOML breaks, Chinese first (as the policy file's), and the usual cause
+    in a survey's spec: a Chinese column name as a bare key (``年龄 = [0, 120]``), which TOML
+    allows only quoted (``"年龄" = [0, 120]``)."""
+    at = re.search(r"at line (\d+), column (\d+)", str(exc))
+    where = f", 第 {at[1]} 行第 {at[2]} 列" if at else ""
+    hint = ""
+    if at and 0 < int(at[1]) <= len(lines := text.splitlines()):
+        key = lines[int(at[1]) - 1].split("=")[0].strip()
+        if key and not key.isascii() and not key.startswith(('"', "'")):
+            hint = (
+                f"; 中文列名作键须加引号 / a Chinese column name as a key must be quoted: "
+                f'"{key}" = ...'
+            )
+    return f"TOML 格式错误{where} (not valid TOML: {exc}{hint})"
 
 
 def load_spec(path: Path) -> FeatureSpec:
@@ -475,7 +514,9 @@ def load_spec(path: Path) -> FeatureSpec:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise SpecError(f"{path}: cannot read spec file: {exc.strerror}") from None
+        raise SpecError(
+            f"{path}: 无法读取规格文件 (cannot read spec file: {exc.strerror})"
+        ) from None
     return parse_spec(text, str(path))
 
 

@@ -100,8 +100,51 @@ def test_bad_specs_are_refused(old: str, new: str, message: str) -> None:
 
 
 def test_invalid_toml_names_the_source() -> None:
-    with pytest.raises(SpecError, match=r"my\.toml: not valid TOML"):
+    with pytest.raises(SpecError, match=r"^my\.toml: TOML 格式错误 \(not valid TOML"):
         parse_spec("id_column = ", "my.toml")
+
+
+def test_a_bare_chinese_key_is_named_with_the_quoted_form() -> None:
+    """A survey's spec with ``年龄 = [...]`` under [units] was refused as 'not valid TOML:
+    Invalid statement (at line 15, column 1)', in English alone and without the cause."""
+    text = TOY_SPEC.replace("age", "年龄").replace("年龄 = [0, 120]", '"年龄" = [0, 120]')
+    with pytest.raises(SpecError) as err:
+        parse_spec(text + '\n[units]\n年龄 = ["岁", "year", "years"]\n', "survey.toml")
+    msg = str(err.value)
+    assert msg.startswith("survey.toml: TOML 格式错误, 第 ")
+    assert msg.endswith(
+        '; 中文列名作键须加引号 / a Chinese column name as a key must be quoted: "年龄" = ...)'
+    )
+    spec = parse_spec(text + '\n[units]\n"年龄" = ["岁", "year", "years"]\n')
+    assert spec.units["年龄"] == ("岁", "year", "years")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id_column = "a"\n[features]\nnumeric = ["x"]\n', "规格文件缺少 [target] 表 (needs"),
+        (
+            'id_column = "a"\n[target]\ncolumn = "y"\nclasses = [1, 2]\n',
+            "规格文件缺少 [features] 表",
+        ),
+        (
+            '[target]\ncolumn = "y"\nclasses = [1, 2]\n[features]\nnumeric = ["x"]\n',
+            "规格文件缺少必填项",
+        ),
+        (
+            'id_column = "a"\n[target]\ncolumn = "y"\nclasses = [1]\n[features]\nnumeric = ["x"]\n',
+            "目标须至少有 2 个类别 (target 'y': needs at least 2 classes, got [1])",
+        ),
+        (
+            'id_column = "a"\n[target]\ncolumn = "y"\nclasses = [1, 2]\n[features]\n',
+            "规格中没有特征列",
+        ),
+    ],
+)
+def test_spec_refusals_are_chinese_first(text: str, message: str) -> None:
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, "s.toml")
+    assert str(err.value).startswith(f"s.toml: {message}")
 
 
 def test_float_coded_integer_classes_are_accepted() -> None:
