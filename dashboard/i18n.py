@@ -232,6 +232,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "reason_up": ("↑ 提高风险 {mag}", "↑ raises the risk {mag}"),
     "reason_down": ("↓ 降低风险 {mag}", "↓ lowers the risk {mag}"),
     "no_reasons": ("本方案未记录原因。", "This run recorded no reasons."),
+    # the model's tier is the least expected cost under the policy's [risk] cost_matrix
+    # (risk_model.decision), as `visit-planner explain` says it
+    "tier_rule": (
+        "按政策取误判期望代价最小的类别，不一定是概率最大的类别。",
+        "The tier is the one of least expected cost of a wrong tier under the policy, not "
+        "always the most probable one.",
+    ),
+    "tier_rule_costs": (
+        "期望代价：{costs}（一类户误为二类户代价 {miss2}，误为三类户代价 {miss3}）。",
+        "Expected cost: {costs} (a tier-1 household taken for tier 2 costs {miss2}, for "
+        "tier 3 {miss3}).",
+    ),
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
     "not_assigned": ("未分配", "none"),

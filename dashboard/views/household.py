@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -27,6 +29,22 @@ with auth.guarded(lang):
     h = ctx.data.household(ctx.month, household_id)
     household_id = h["household_id"]  # as the run spells it (typed in lower case: upper)
     history = ctx.data.household_history(household_id)
+
+
+def tier_decision(score: dict[str, Any], cost: list[list[float]]) -> str:
+    """Why the model's tier is not always the most probable one: the tier of least expected
+    cost of a wrong tier under the run's policy (``cost[true][given]``, risk_model.decision),
+    with each tier's expected cost when the matrix gives the model's tier (scores made under
+    another policy: the rule alone)."""
+    p = [float(score.get(f"p_tier{k}") or 0.0) for k in (1, 2, 3)]
+    expected = [sum(p[i] * float(cost[i][j]) for i in range(3)) for j in range(3)]
+    rule = t("tier_rule", lang)
+    if expected.index(min(expected)) + 1 != score.get("model_tier"):
+        return rule
+    costs = " · ".join(f"{i18n.tier(k, lang)} {expected[k - 1]:.2f}" for k in (1, 2, 3))
+    miss2, miss3 = f"{float(cost[0][1]):g}", f"{float(cost[0][2]):g}"
+    return f"{rule}{t('tier_rule_costs', lang, costs=costs, miss2=miss2, miss3=miss3)}"
+
 
 score = h["score"] or {}
 ex = h["explanation"]
@@ -67,6 +85,9 @@ if score:
             y_label="%",
             height=180,
         )
+        if source == "model" and score.get("model_tier") is not None:
+            policy = parse_policy(h["run"].policy_text, "run policy")
+            st.caption(tier_decision(score, policy.risk.cost_matrix))
     with right:
         st.markdown(f"**{t('reasons', lang)}**")
         reasons = score.get("reasons") or []

@@ -270,6 +270,54 @@ def test_household_page_explains_tier_and_worker(site: Site) -> None:
     assert record[i18n.RECORD_FIELDS["petitions_12m"][0]] != "—"  # a supervisor sees them
 
 
+def test_the_household_page_says_the_models_tier_is_the_least_expected_cost(
+    site: Site,
+) -> None:
+    """A household the model put in tier 1 with 25 % for tier 1 and 55 % for tier 2 showed
+    those probabilities and "decided by the risk model" only, which reads as a mistake: the
+    tier is the one of least expected cost under the policy's cost matrix, not the most
+    probable one (``explain`` says so, with the costs). The page says it too, with each
+    tier's expected cost, in both languages."""
+    run = access(site, "planner").current_run(MONTH)
+    cost = parse_policy(run.policy_text, "run policy").risk.cost_matrix
+    scores = pl.read_parquet(site.home / run.path / "scores.parquet").filter(
+        (pl.col("tier_source") == "model") & pl.col("household_id").is_in(site_township(site))
+    )
+    # the township's household whose tier is least probable against the most probable
+    probs = pl.concat_list("p_tier1", "p_tier2", "p_tier3")
+    pick = (
+        scores.with_columns(
+            (probs.list.max() - probs.list.get(pl.col("model_tier").cast(pl.Int64) - 1)).alias(
+                "margin"
+            )
+        )
+        .sort("margin", "household_id", descending=[True, False])
+        .row(0, named=True)
+    )
+    p = [pick[f"p_tier{k}"] for k in (1, 2, 3)]
+    expected = [sum(p[i] * cost[i][j] for i in range(3)) for j in range(3)]
+    assert expected.index(min(expected)) + 1 == pick["model_tier"]
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "household", lang)
+        at.text_input(key="household").input(pick["household_id"]).run()
+        check_clean(at)
+        captions = [str(c.value) for c in at.caption]
+        said = next((c for c in captions if c.startswith(i18n.t("tier_rule", lang))), None)
+        assert said is not None, captions
+        for k in (1, 2, 3):
+            assert f"{i18n.tier(k, lang)} {expected[k - 1]:.2f}" in said, said
+        assert f"{cost[0][1]:g}" in said and f"{cost[0][2]:g}" in said
+
+
+def site_township(site: Site) -> list[str]:
+    """The households of the township supervisor's township in the site's current run."""
+    run = access(site, "planner").current_run(MONTH)
+    plan = pl.read_parquet(
+        site.home / run.path / "plan.parquet", columns=["household_id", "township_id"]
+    )
+    return plan.filter(pl.col("township_id") == TOWNSHIP)["household_id"].to_list()
+
+
 def test_travel_is_said_per_visit_and_round_trip_as_the_policy_has_it(site: Site) -> None:
     """The household page and the tables called a plan's travel minutes "one way" (单程路途),
     where the plan holds a visit's travel there and back (the default policy's round trip;
