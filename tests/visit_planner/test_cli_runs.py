@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from datetime import timedelta
@@ -296,3 +297,29 @@ def test_runs_diff_names_the_townships_its_table_leaves_out() -> None:
         )[0].height
         == 0
     )
+
+
+def test_runs_show_names_each_override_by_what_it_does() -> None:
+    """``runs show`` listed '督导调整 override #1: 已生效 applied': which household, which kind,
+    was to be looked up elsewhere."""
+    from datetime import UTC, datetime
+
+    from visit_planner.cli.runs import outcome_line
+    from visit_planner.store import OutcomeRow, OverrideRow
+
+    tier = OverrideRow(
+        id=1, kind="tier", household_id="H0000001", worker_id=None, tier=1, field=None,
+        value=None, evidence=None, author="sup1", reason="独居老人", created_at=datetime.now(UTC),
+        expires_on=None, status="active", revoked_by=None, revoked_at=None, revoke_reason=None,
+    )  # fmt: skip
+    applied = OutcomeRow(1, "r" * 32, "applied", "")
+    assert outcome_line(applied, tier) == (
+        "督导调整 override #1 (类别调整 tier H0000001 → 一类户 tier 1): 已生效 applied"
+    )
+    pin = dataclasses.replace(tier, id=2, kind="pin", tier=None, worker_id="W000188")
+    gone = OutcomeRow(2, "r" * 32, "not_applied", "worker W000188 left")
+    assert outcome_line(gone, pin) == (
+        "督导调整 override #2 (指定人员 pin H0000001 → W000188): 未生效 not applied worker "
+        "W000188 left"
+    )
+    assert outcome_line(applied, None) == "督导调整 override #1: 已生效 applied"

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from visit_planner.overrides import Override
     from visit_planner.runs import RunReader
-    from visit_planner.store import OverrideRow, RunRow, Store
+    from visit_planner.store import OutcomeRow, OverrideRow, RunRow, Store
 
 runs_app = typer.Typer(help="已发布方案 — Published runs of the months.", no_args_is_help=True)
 overrides_app = typer.Typer(
@@ -199,6 +199,7 @@ def runs_show(
     with _store(home, store_url) as (store, workspace):
         row = store.get_run(run)
         outcomes = store.outcomes(row.run_id)
+        known = {o.id: o for o in store.list_overrides()}
     reader = _reader(workspace, row)
     bad = reader.verify()
     m = row.metrics
@@ -222,8 +223,7 @@ def runs_show(
         ]
     if row.parent_run_id:
         lines.append(f"修订自 amends {row.parent_run_id[:12]}")
-    for o in outcomes:
-        lines.append(f"{term('override')} #{o.override_id}: {outcome_words(o.outcome)} {o.reason}")
+    lines += [outcome_line(o, known.get(o.override_id)) for o in outcomes]
     lines.append(f"文件 files: {reader.root}")
     for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
         print_hanging(line.rstrip(), console, rest="  ")
@@ -635,16 +635,38 @@ OVERRIDE_KIND_ZH = {
 OVERRIDE_STATUS_ZH = {"active": "有效", "revoked": "已撤销"}
 
 
-def _override_lines(o: OverrideRow) -> list[str]:
-    """One override as a short block: ids, dates and the worker never cut, the reason on its
-    own line (so ``overrides list`` reads at 80 columns and when redirected)."""
+def _override_set(o: OverrideRow) -> str:
+    """What an override sets: ``→ 一类户 tier 1``, ``→ W000188``, ``✕ W000188``,
+    ``members = 5``."""
     from assignment.domain import TIER_NAMES_ZH
 
-    what = {
+    return {
         "tier": f"→ {TIER_NAMES_ZH.get(o.tier or 0, '?')} tier {o.tier}",
         "pin": f"→ {o.worker_id}", "forbid": f"✕ {o.worker_id}",
         "correction": f"{o.field} = {o.value}",
-    }[o.kind]  # fmt: skip
+    }.get(o.kind, "")  # fmt: skip
+
+
+def _override_what(o: OverrideRow) -> str:
+    """An override in a line: ``(类别调整 tier H0000001 → 一类户 tier 1)``."""
+    return f"({OVERRIDE_KIND_ZH.get(o.kind, '')} {o.kind} {o.household_id} {_override_set(o)})"
+
+
+def outcome_line(outcome: OutcomeRow, override: OverrideRow | None) -> str:
+    """What became of an override in a run, naming which it is (kind, household, what it
+    sets; ``runs show`` gave its number alone): ``督导调整 override #1 (类别调整 tier H0000001 →
+    一类户 tier 1): 已生效 applied``."""
+    what = f" {_override_what(override)}" if override is not None else ""
+    return (
+        f"{term('override')} #{outcome.override_id}{what}: {outcome_words(outcome.outcome)} "
+        f"{outcome.reason}"
+    ).rstrip()
+
+
+def _override_lines(o: OverrideRow) -> list[str]:
+    """One override as a short block: ids, dates and the worker never cut, the reason on its
+    own line (so ``overrides list`` reads at 80 columns and when redirected)."""
+    what = _override_set(o)
     status = f"{OVERRIDE_STATUS_ZH.get(o.status, '')} {o.status}".strip()
     expires = f"; expires 到期 {o.expires_on}" if o.expires_on else ""
     return [
