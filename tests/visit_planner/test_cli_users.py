@@ -77,7 +77,8 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
         "planner01",
         "ds01",
         "data_scientist",
-        "county:532621",
+        "县 county",
+        "532621",
         "prefecture",
         "active",
         "有效",
@@ -192,3 +193,39 @@ def test_commands_that_read_accounts_refuse_a_missing_workspace(
     assert code == 2, out + err
     assert "does not exist" in flat(err) and str(home) in err
     assert not home.exists()
+
+
+def test_list_keeps_names_and_codes_whole_at_80_columns(
+    cli: Cli, opts: list[str], db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns 'township:532626001' was folded into 'township:5326260' / '01' and a
+    22-character account name cut in two; now the scope is its kind, its code and the
+    place's name (from the newest run's places, the counties' built in), each whole."""
+    import polars as pl
+
+    from tests.visit_planner.helpers import too_wide
+    from tests.visit_planner.store.helpers import publish
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("store", "upgrade", *opts)[0] == 0
+    with Store.open(db_url) as store:
+        run = publish(store, "2026-11")
+    run_dir = tmp_path / run.path
+    run_dir.mkdir(parents=True)
+    pl.DataFrame(
+        {"code": ["532626001"], "level": ["township"], "name_zh": ["锦屏镇"], "name_en": [None]},
+        schema_overrides={"name_en": pl.String},
+    ).write_parquet(run_dir / "places.parquet")
+    for args in (
+        ("longname.supervisor01", "--role", "supervisor", "--scope", "township:532626001"),
+        ("lead02", "--role", "supervisor", "--scope", "county:532626"),
+    ):
+        mail = f"{args[0]}.long.address@wenshan.gov.cn"
+        assert cli("users", "add", *args, "--email", mail, *opts)[0] == 0
+    code, out, err = cli("users", "list", *opts)
+    assert code == 0, err
+    assert too_wide(out, 80) == []
+    words = out.split()
+    for whole in ("longname.supervisor01", "532626001", "锦屏镇", "532626", "丘北县"):
+        assert whole in words, (whole, out)
+    assert "乡镇 township" in out and "县 county" in out and "township:" not in out

@@ -153,6 +153,38 @@ def _status(row: UserRow, now: datetime) -> str:
     return "有效\nactive"
 
 
+_SCOPE_ZH = {"prefecture": "全州", "county": "县", "township": "乡镇"}
+
+
+def _scope_cell(row: UserRow) -> str:
+    """The jurisdiction in a narrow cell that never breaks an id: its kind in both languages,
+    then the code and, where known, the place's name (``乡镇 township`` / ``532626001`` /
+    ``锦屏镇``). ``township:532626001`` on one line was folded mid-code at 80 columns."""
+    from visit_planner.contracts.places import place_name
+
+    kind = f"{_SCOPE_ZH.get(row.scope_kind, '')} {row.scope_kind}".strip()
+    if row.scope_id is None:
+        return kind
+    name = place_name(row.scope_id, "zh")
+    return "\n".join(x for x in (kind, row.scope_id, name) if x)
+
+
+def _remember_run_places(store: Store, home: Path | None) -> None:
+    """Remember the place names of the newest current run (its ``places.parquet``), so that
+    accounts' jurisdictions are named; nothing when there is no run or it has no names."""
+    import polars as pl
+
+    from visit_planner.contracts.places import remember_places
+
+    current = [r for r in store.list_runs() if r.status == "current"]
+    if not current:
+        return
+    newest = max(current, key=lambda r: (r.month, r.version))
+    path = resolve_workspace(home).root / newest.path / "places.parquet"
+    if path.is_file():
+        remember_places(pl.read_parquet(path))
+
+
 @users_app.command("list")
 def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
     """账号列表 — Every account, disabled ones too.
@@ -163,17 +195,19 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
     """
     with _store(home, store_url) as store:
         rows = store.list_users()
+        _remember_run_places(store, home)
     now = datetime.now(UTC)
     table = Table(
         "user · e-mail\n账号 · 邮箱", "role\n角色", "scope\n范围", "status\n状态", "failed\n失败",
-        "password set\n密码设置", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+        "password\nset\n密码设置", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
     )  # fmt: skip
-    for column in table.columns[:3]:
-        column.overflow = "fold"  # never cut a name or an id short
+    table.columns[0].overflow = "fold"  # never cut a name or an e-mail short
+    for column in table.columns[1:]:
+        column.no_wrap = True  # the role, the scope's code, the status and date stay whole
     statuses = [_status(r, now) for r in rows]
     for r, status in zip(rows, statuses, strict=True):
         table.add_row(
-            r.username + (f"\n{r.email}" if r.email else ""), r.role, r.scope, status,
+            r.username + (f"\n{r.email}" if r.email else ""), r.role, _scope_cell(r), status,
             str(r.failed_logins),
             f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
