@@ -323,3 +323,14 @@ def test_runs_show_names_each_override_by_what_it_does() -> None:
         "W000188 left"
     )
     assert outcome_line(applied, None) == "督导调整 override #1: 已生效 applied"
+
+
+def test_overrides_add_refuses_a_bad_kind_or_date_in_both_languages(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """'bogus': use one of … and '2020-13-01' is not YYYY-MM-DD were English only."""
+    base = ("overrides", "add", "--household", "H1", "--reason", "x", "--home", str(tmp_path))
+    code, out, err = cli(*base, "--kind", "bogus")
+    assert code == 2 and "Traceback" not in out + err
+    assert "'bogus': 调整类型无效 (use one of tier, pin, forbid, correction)" in flat(err)
+    code, out, err = cli(*base, "--kind", "tier", "--tier", "1", "--expires", "2020-13-01")
+    assert code == 2 and "Traceback" not in out + err
+    assert "'2020-13-01': 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD)" in flat(err)

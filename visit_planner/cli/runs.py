@@ -510,11 +510,16 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
     from visit_planner.policy import load_policy, settings_from_policy
 
     if kind not in KINDS:
-        raise typer.BadParameter(f"{kind!r}: use one of {', '.join(KINDS)}", param_hint="--kind")
+        raise typer.BadParameter(
+            f"{kind!r}: 调整类型无效 (use one of {', '.join(KINDS)})", param_hint="--kind"
+        )
     try:
         expires_on = date.fromisoformat(expires) if expires else None
     except ValueError:
-        raise typer.BadParameter(f"{expires!r} is not YYYY-MM-DD", param_hint="--expires") from None
+        raise typer.BadParameter(
+            f"{expires!r}: 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD)",
+            param_hint="--expires",
+        ) from None
     author = current_actor()
     candidate = Override(
         id=0, kind=kind, household_id=household, reason=reason, author=author, worker_id=worker,
