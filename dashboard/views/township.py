@@ -177,7 +177,15 @@ if held is not None and held[1].township_id == tw:
         }
         for key in result.after
     ]
-    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    # Counts with thousands separators, as in every other table (1,315, not 1315); the hours
+    # keep their one decimal. Still numbers.
+    localized = st.column_config.NumberColumn(format="localized")
+    st.dataframe(
+        pl.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={t("whatif_before", lang): localized, t("whatif_after", lang): localized},
+    )
     if ctx.viewer.may_publish and not result.changes.visits_per_month:
         if st.button(t("whatif_publish", lang), key="wf_publish"):
             with auth.guarded(lang):

@@ -758,6 +758,10 @@ def test_township_what_if_compares_and_only_a_planner_publishes(site: Site) -> N
         i18n.t("whatif_figure", "zh"), i18n.t("whatif_before", "zh"), i18n.t("whatif_after", "zh")
     ]  # fmt: skip
     assert i18n.t("wf_households_moved", "zh") in table.iloc[:, 0].tolist()
+    # "已覆盖户数 1315 → 1327": its figures with thousands separators, as every table's counts
+    config = json.loads(at.dataframe[-1].proto.columns or "{}")
+    for column in (i18n.t("whatif_before", "zh"), i18n.t("whatif_after", "zh")):
+        assert config.get(column, {}).get("type_config", {}).get("format") == "localized", config
     assert i18n.t("whatif_publish", "zh") not in [b.label for b in at.button]  # supervisors
     with Store.for_workspace(site.workspace) as store:
         before = store.current_run(MONTH)
