@@ -25,6 +25,7 @@ try:  # Typer 0.29 builds on its own copy of Click ...
 except ImportError:  # ... older ones (the project allows typer>=0.12) on Click itself
     from click.core import Command, Context  # type: ignore[assignment]
 
+from visit_planner.cli.usage_errors import bilingual_usage_errors
 from visit_planner.vocabulary import PRODUCT
 
 
@@ -116,6 +117,7 @@ def chinese_first_help_option() -> None:
 
 
 chinese_first_help_option()
+bilingual_usage_errors()
 
 app = typer.Typer(
     name="visit-planner",
