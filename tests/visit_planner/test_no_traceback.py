@@ -100,7 +100,7 @@ CASES = {
             "--tree-reasons",
             "fast",
         ],
-        "shapley, path",
+        "shapley 或 path (--tree-reasons must be shapley or path",
     ),
     "validate_header_only_households": (lambda r, t: ["validate", str(r / "empty")], "no rows"),
     "validate_more_elderly_than_members": (
