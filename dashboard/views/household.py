@@ -154,6 +154,10 @@ else:
     ranked = i18n.table(
         alts, ["rank", "worker_id", "role", "travel_minutes", "objective_change", "why"], lang
     )
+    cost = i18n.label("objective_change", lang)  # as the reasons beside it: +18,526.1
+    ranked = ranked.with_columns(
+        pl.Series(cost, [None if v is None else i18n.fmt_signed(v) for v in ranked[cost]])
+    )
     # A static table, whose cells wrap: the reasons are sentences, and a data grid's one-line
     # cells cut them off ("Why not chosen" is the longest column, English the longer language).
     st.table(ranked.with_columns(pl.all().cast(pl.String).fill_null("—")), hide_index=True)

@@ -309,6 +309,26 @@ def test_the_household_page_says_the_models_tier_is_the_least_expected_cost(
         assert f"{cost[0][1]:g}" in said and f"{cost[0][2]:g}" in said
 
 
+def test_the_alternatives_cost_reads_as_the_reasons_beside_it(site: Site) -> None:
+    """The ranked alternatives' cost column showed the bare float (18526.1) beside reasons
+    that write it +18,526.1; now the column writes it the same way (sign, thousands
+    separators, one decimal)."""
+    planner = access(site, "planner")
+    for household in site_township(site)[:40]:  # one with priced alternatives
+        alternatives = planner.household(MONTH, household)["alternatives"]
+        costs = [v for v in alternatives["objective_change"].to_list() if v is not None]
+        if costs:
+            break
+    assert costs, "a household of the township has ranked alternatives with a cost"
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "household", lang)
+        at.text_input(key="household").input(household).run()
+        check_clean(at)
+        assert at.table, "the ranked alternatives (a static table)"
+        shown = at.table[0].value[i18n.label("objective_change", lang)].tolist()
+        assert shown[: len(costs)] == [i18n.fmt_signed(v) for v in costs], shown
+
+
 def site_township(site: Site) -> list[str]:
     """The households of the township supervisor's township in the site's current run."""
     run = access(site, "planner").current_run(MONTH)
