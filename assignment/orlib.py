@@ -41,11 +41,14 @@ def _parse_one(
     tokens: np.ndarray, lines: np.ndarray, pos: int, name: str
 ) -> tuple[GapInstance, int]:
     if pos + 2 > len(tokens):
-        raise OrlibFormatError(f"{name}: missing the 'm n' sizes at {_line_of(lines, pos)}")
+        raise OrlibFormatError(
+            f"{name}: 缺少规模 m n (missing the 'm n' sizes at {_line_of(lines, pos)})"
+        )
     m, n = tokens[pos], tokens[pos + 1]
     if m != int(m) or n != int(n) or m <= 0 or n <= 0:
         raise OrlibFormatError(
-            f"{name}: bad sizes m={m:g} n={n:g} at {_line_of(lines, pos)} (positive integers)"
+            f"{name}: 规模须为正整数 (bad sizes m={m:g} n={n:g} at {_line_of(lines, pos)}: "
+            "positive integers)"
         )
     m, n = int(m), int(n)
     at = _line_of(lines, pos)
@@ -53,8 +56,8 @@ def _parse_one(
     need = 2 * m * n + m
     if pos + need > len(tokens):
         raise OrlibFormatError(
-            f"{name}: expected {need} numbers after the sizes '{m} {n}' at {at} "
-            f"(costs, uses, capacities), found {len(tokens) - pos}: the file ends too early"
+            f"{name}: 文件提前结束 (expected {need} numbers after the sizes '{m} {n}' at {at}: "
+            f"costs, uses, capacities; found {len(tokens) - pos}: the file ends too early)"
         )
     cost = tokens[pos : pos + m * n].reshape(m, n)
     pos += m * n
@@ -118,14 +121,16 @@ def parse_gap(text: str, stem: str = "gap") -> list[GapInstance]:
     Errors name the file and the line."""
     tokens, lines, first = _tokens(text, stem)
     if len(tokens) < 3:
-        raise OrlibFormatError(f"{stem}: too few numbers ({len(tokens)}) for a GAP instance")
+        raise OrlibFormatError(
+            f"{stem}: 数字太少, 不是 GAP 实例 (too few numbers ({len(tokens)}) for a GAP instance)"
+        )
     count = tokens[0]
     is_count = count == int(count) and count >= 1
     if first == 1:
         if not is_count:
             raise OrlibFormatError(
-                f"{stem}: line {int(lines[0])}: the count of instances must be a positive "
-                f"integer, not {count:g}"
+                f"{stem}: 第 {int(lines[0])} 行: 实例数须为正整数 (line {int(lines[0])}: the "
+                f"count of instances must be a positive integer, not {count:g})"
             )
         return _instances(tokens, lines, 1, int(count), stem)
     if first == 2 or not is_count:
@@ -142,7 +147,9 @@ def read_gap(path: Path) -> list[GapInstance]:
     try:
         text = path.read_text("utf-8-sig")
     except OSError as exc:
-        raise OrlibFormatError(f"{path}: cannot read: {exc.strerror}") from None
+        raise OrlibFormatError(
+            f"{path}: 无法读取文件 (cannot read the file: {exc.strerror})"
+        ) from None
     except UnicodeDecodeError:
         raise OrlibFormatError(f"{path}: 文件编码无法识别 (not UTF-8 text)") from None
     try:

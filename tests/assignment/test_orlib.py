@@ -175,5 +175,7 @@ def test_the_first_line_decides_the_reading_and_errors_give_the_line(tmp_path: P
     assert text == f"{trailing}: 多余的数字 (3 numbers left over from line 8 after 1 instance)"
     truncated = tmp_path / "truncated.txt"
     truncated.write_text("1\n2 3\n1 2 3\n3 2 1\n")
-    with pytest.raises(OrlibFormatError, match=r"at line 2 .*the file ends too early"):
+    with pytest.raises(OrlibFormatError, match=r"文件提前结束 \(.*at line 2: .*ends too early"):
         read_gap(truncated)
+    with pytest.raises(OrlibFormatError, match=r"无法读取文件 \(cannot read the file: Is a dir"):
+        read_gap(tmp_path)  # a directory where the file belongs
