@@ -50,7 +50,8 @@ class Workspace:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise WorkspaceError(
-                f"{self.root}: cannot create the workspace directory: {exc.strerror}"
+                f"{self.root}: 无法创建工作目录 (cannot create the workspace directory: "
+                f"{exc.strerror})"
             ) from None
         return self
 

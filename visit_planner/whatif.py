@@ -103,7 +103,7 @@ def _workers(reader: RunReader, township_id: str, changes: Changes) -> pl.DataFr
         )
     for wid, hours in changes.hours.items():
         if hours < 0:
-            raise VisitPlannerError(f"{wid}: hours must be >= 0, got {hours:g}")
+            raise VisitPlannerError(f"{wid}: 工时不得为负 (hours must be >= 0, got {hours:g})")
         workers = workers.with_columns(
             pl.when(pl.col("worker_id") == wid)
             .then(pl.lit(float(hours)))
@@ -125,7 +125,10 @@ def _workers(reader: RunReader, township_id: str, changes: Changes) -> pl.DataFr
         if new.grid_id is not None:
             area = area.filter(pl.col("grid_id") == new.grid_id)
         if area.height == 0:
-            raise VisitPlannerError(f"no households in the new worker's area ({new.village_id})")
+            raise VisitPlannerError(
+                f"新增人员的辖区内没有农户 (no households in the new worker's area "
+                f"({new.village_id}))"
+            )
         new_rows.append(
             {
                 "worker_id": f"WHATIF{i:03d}",
@@ -153,7 +156,9 @@ def _settings(base: AssignmentSettings, changes: Changes) -> AssignmentSettings:
     tiers = dict(base.tiers)
     for tier, per_month in changes.visits_per_month.items():
         if per_month <= 0:
-            raise VisitPlannerError(f"tier {tier}: visits per month must be > 0")
+            raise VisitPlannerError(
+                f"每月走访次数须大于 0 (tier {tier}: visits per month must be > 0)"
+            )
         old = tiers[tier]
         tiers[tier] = TierSettings(old.role, float(per_month), old.minutes_on_site)
     return replace(base, tiers=tiers)

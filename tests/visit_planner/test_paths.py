@@ -28,5 +28,5 @@ def test_places_live_under_the_root(tmp_path: Path) -> None:
 def test_unusable_workspace_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(WorkspaceError, match="cannot create the workspace"):
+    with pytest.raises(WorkspaceError, match=r"无法创建工作目录 \(cannot create the workspace"):
         resolve_workspace(blocker / "ws").ensure()
