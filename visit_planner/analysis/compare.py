@@ -114,7 +114,7 @@ def compare_versions(
             rule = risk_settings(policy, spec).rule
             evaluations[name] = evaluate(model, held, spec, rule, truth=truth_frame)
     if spec is None:
-        raise RiskJobError("no version to compare")
+        raise RiskJobError("没有可比较的模型版本 (no version to compare)")
     labelled = held.filter(pl.col(spec.target).is_not_null())
     y = spec.encode_target(labelled[spec.target]).astype(np.int64)
     return Comparison(held, spec, evaluations, dict(versions), y)

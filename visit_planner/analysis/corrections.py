@@ -125,7 +125,7 @@ def apply_corrections(
     """``households`` with ``corrections`` applied by the plan's own rules (see module doc)."""
     wrong = [o.id for o in corrections if o.kind != "correction"]
     if wrong:
-        raise VisitPlannerError(f"override(s) {wrong} are not data corrections")
+        raise VisitPlannerError(f"不是数据更正 (override(s) {wrong} are not data corrections)")
     no_workers = pl.DataFrame(schema={"worker_id": pl.String, "active": pl.Boolean})
     applied = apply_overrides(corrections, households, no_workers, on=on)
     return CorrectedSet(applied.households, applied.outcomes, list(corrections))
@@ -137,7 +137,9 @@ def write_training_set(corrected: pl.DataFrame, source: Path, out: Path) -> Path
     hold a training set already; returns ``out``."""
     target = out / "households.parquet"
     if target.exists():
-        raise VisitPlannerError(f"{target}: already exists; choose another directory")
+        raise VisitPlannerError(
+            f"{target}: 文件已存在, 请换一个目录 (already exists; choose another directory)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".households.parquet.tmp"
     corrected.write_parquet(tmp)

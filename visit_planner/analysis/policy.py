@@ -49,8 +49,8 @@ def county_households(
     missing = joined.filter(pl.col("tier").is_null())
     if missing.height:
         raise VisitPlannerError(
-            f"{missing.height} household(s) of county {county_id} have no score, e.g. "
-            + ", ".join(missing["household_id"].sort().head(5).to_list())
+            f"农户缺少评分 ({missing.height} household(s) of county {county_id} have no score, "
+            "e.g. " + ", ".join(missing["household_id"].sort().head(5).to_list()) + ")"
         )
     return joined
 
@@ -70,7 +70,7 @@ def missing_tier1_costs(factor: float, policy: Policy | None = None) -> list[lis
     """The policy's cost matrix with the cost of missing a true tier 1 (row 1, predicted 2
     or 3) multiplied by ``factor``; the other costs unchanged."""
     if factor <= 0:
-        raise VisitPlannerError(f"factor must be > 0, got {factor}")
+        raise VisitPlannerError(f"倍数须大于 0 (factor must be > 0, got {factor})")
     base = [list(row) for row in (policy or load_policy()).risk.cost_matrix]
     base[0] = [base[0][0], base[0][1] * factor, base[0][2] * factor]
     return base

@@ -56,7 +56,9 @@ def test_a_correction_that_cannot_apply_is_reported_not_dropped(small_prefecture
     report = out.report().row(0, named=True)
     assert report["outcome"] == "not_applied"
     assert "H9999999" in report["why_not"]
-    with pytest.raises(VisitPlannerError, match="not data corrections"):
+    with pytest.raises(
+        VisitPlannerError, match=r"不是数据更正 \(override\(s\) .* are not data corrections"
+    ):
         corrections.apply_corrections(
             hh, [Override(id=8, kind="tier", household_id="x", reason="r", author="a", tier=1)],
             on=DAY,
@@ -70,5 +72,5 @@ def test_write_training_set_keeps_the_truth_beside_it(
     out = corrections.write_training_set(frame, small_prefecture_dir, tmp_path / "train")
     assert sorted(p.name for p in out.iterdir()) == ["households.parquet", "truth.parquet"]
     assert pl.read_parquet(out / "households.parquet").equals(frame)
-    with pytest.raises(VisitPlannerError, match="already exists"):
+    with pytest.raises(VisitPlannerError, match=r"文件已存在, 请换一个目录 \(already exists"):
         corrections.write_training_set(frame, small_prefecture_dir, tmp_path / "train")

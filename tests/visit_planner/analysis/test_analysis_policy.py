@@ -32,7 +32,7 @@ def test_missing_tier1_costs_scales_only_the_first_row() -> None:
     twice = policy.missing_tier1_costs(2.0)
     assert twice[0] == [0.0, base[0][1] * 2, base[0][2] * 2]
     assert twice[1:] == [list(r) for r in base[1:]]
-    with pytest.raises(VisitPlannerError):
+    with pytest.raises(VisitPlannerError, match=r"倍数须大于 0 \(factor must be > 0, got 0.0\)"):
         policy.missing_tier1_costs(0.0)
 
 
