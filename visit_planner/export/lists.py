@@ -66,7 +66,10 @@ def township_rows(reader: RunReader, township_id: str) -> tuple[pl.DataFrame, pl
     inputs = reader.inputs(township_id)
     households, workers = inputs["households"], inputs["workers"]
     if households is None or workers is None:
-        raise PlanFileError(f"{reader.root}: township {township_id} has no stored inputs")
+        raise PlanFileError(
+            f"{reader.root}: 方案未保存该乡镇的输入数据 (township {township_id} has no stored "
+            "inputs)"
+        )
     assigned = plan.filter(pl.col("worker_id").is_not_null())
     cadence = {t: reader.policy.tier(t).visits_per_month for t in (1, 2, 3)}
     rows = (
