@@ -349,6 +349,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "reason_required": ("请填写理由。", "Please give a reason."),
     "household_required": ("请填写农户编号。", "Please give a household id."),
+    # what each kind of correction needs, asked for in the form's words (the store's own
+    # messages name the CLI's options and columns: "--tier 1/2/3", "字段 None", "worker_id")
+    "worker_required": ("指定或禁止配对须填写人员编号。", "A pin or a forbid needs a worker id."),
+    "tier_required": ("类别调整须选择新类别。", "A tier override needs the new tier."),
+    "field_required": ("数据更正须选择更正字段。", "A data correction needs the field to correct."),
+    "value_required": (
+        "数据更正须填写更正后的值。",
+        "A data correction needs the corrected value.",
+    ),
     "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
     "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
     "correction_details": (

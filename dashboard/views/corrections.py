@@ -16,6 +16,30 @@ TEXT_WIDTHS = {"township_id": 210, "change": 190, "outcome": 230, "reason": 230}
 """Pixels of the corrections table's text columns: with the number, household and status
 (about 190 px) 1,050 px, within the 1,076 px a table has at 1,366 px."""
 
+
+def missing_input(
+    kind: str,
+    *,
+    household_id: str,
+    reason: str,
+    worker_id: str,
+    tier: int | None,
+    field: str | None,
+    value: str,
+) -> str | None:
+    """The text key of the first input the correction's kind needs and the form lacks (None:
+    all there), asked for in the form's words before the data layer checks the rest."""
+    needs = [
+        ("household_required", not household_id.strip()),
+        ("reason_required", not reason.strip()),
+        ("worker_required", kind in ("pin", "forbid") and not worker_id.strip()),
+        ("tier_required", kind == "tier" and tier is None),
+        ("field_required", kind == "correction" and field is None),
+        ("value_required", kind == "correction" and not value.strip()),
+    ]
+    return next((key for key, lacking in needs if lacking), None)
+
+
 ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "correction_kind", "correction_tier", "correction_field")
@@ -56,10 +80,17 @@ if ctx.viewer.may_correct:
         expires_on = c8.date_input(t("expires_on", lang), value=None, format="YYYY-MM-DD")
         submitted = st.form_submit_button(t("submit", lang), type="primary")
     if submitted:
-        if not household_id.strip():
-            st.error(t("household_required", lang))
-        elif not reason.strip():
-            st.error(t("reason_required", lang))
+        missing = missing_input(
+            kind,
+            household_id=household_id,
+            reason=reason,
+            worker_id=worker_id,
+            tier=tier,
+            field=field,
+            value=value,
+        )
+        if missing is not None:
+            st.error(t(missing, lang))
         else:
             try:
                 number = ctx.data.submit_override(

@@ -627,6 +627,37 @@ def test_supervisor_submits_a_correction_in_scope_only(site: Site) -> None:
     assert [e.value for e in at.error] == [i18n.t("reason_required", "zh")]
 
 
+def test_a_correction_lacking_what_its_kind_needs_is_asked_for_in_the_forms_words(
+    site: Site,
+) -> None:
+    """A tier override without a tier was refused with the CLI's option (类别调整须给出类别
+    (--tier 1/2/3)), a data correction without a field as "字段 None 不可更正", a pin without a
+    worker as "缺少必填字段: worker_id（a pin override needs worker_id）". Each now names what
+    the form lacks, in the page's language, and nothing is recorded."""
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        for kind, fill, key in (
+            ("tier", {"correction_tier": None}, "tier_required"),
+            ("pin", {}, "worker_required"),
+            ("forbid", {}, "worker_required"),
+            ("correction", {"correction_field": None}, "field_required"),
+            ("correction", {"correction_field": "members"}, "value_required"),
+        ):
+            at.selectbox(key="correction_kind").set_value(kind)
+            at.text_input(key="correction_household").input(site.household)
+            at.text_area(key="correction_reason").input("入户核实 / checked at the door")
+            at.text_input(key="correction_worker").input("")
+            at.text_input(key="correction_value").input("")
+            for widget, value in fill.items():
+                at.selectbox(key=widget).set_value(value)
+            at = next(b for b in at.button if b.label == i18n.t("submit", lang)).click().run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert [e.value for e in at.error] == [i18n.t(key, lang)], (lang, kind)
+            assert not at.success
+    with Store.for_workspace(site.workspace) as store:
+        assert not [o for o in store.list_overrides() if o.reason.startswith("入户核实")]
+
+
 def test_data_scientist_reads_corrections_but_cannot_submit(site: Site) -> None:
     at = go(sign_in("scientist"), "corrections")
     check_clean(at)
