@@ -911,11 +911,21 @@ def pick(text: str | None, lang: Lang) -> str:
     if text.count(" / ") == 1:  # one sentence pair, whatever its own "; " (a store refusal)
         zh, _, en = text.partition(" / ")
         return named((zh if lang == "zh" else en).strip(), lang)
-    parts = []
-    for pair in _pairs(text):
-        zh, _, en = pair.partition(" / ")
-        parts.append((zh if lang == "zh" or not en else en).strip())
+    parts = [_one_of_pair(pair, lang) for pair in _pairs(text)]
     return named(("；" if lang == "zh" else "; ").join(parts), lang)
+
+
+def _one_of_pair(pair: str, lang: Lang) -> str:
+    """One language of a ``中文 / English`` pair, also of a head pair followed by its first
+    reason, ``中文 / English: 原因 / reason`` (an override refused, then why): the English
+    half's reason is a pair of its own, which was shown whole on the English page and lost
+    on the Chinese one."""
+    zh, _, en = pair.partition(" / ")
+    head, sep, rest = en.partition(": ")
+    if sep and " / " in rest:
+        said = _one_of_pair(rest, lang)
+        return f"{zh.strip()}：{said}" if lang == "zh" else f"{head.strip()}: {said}"
+    return (zh if lang == "zh" or not en else en).strip()
 
 
 def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:

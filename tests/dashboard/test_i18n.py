@@ -293,3 +293,26 @@ def test_a_refusal_is_one_sentence_in_the_pages_language() -> None:
     assert i18n.notice(conflict, "en") == "Conflicts: pinned; revoke #2 first."
     assert i18n.notice(conflict, "zh") == "冲突: 已指定; 如需更改, 请先撤销 #2。"
     assert "无法显示" not in str(i18n.TEXT) and "Cannot show" not in str(i18n.TEXT)
+
+
+def test_a_refused_override_keeps_its_reasons_in_one_language() -> None:
+    """An override refused with its reasons (``中文 / English: 原因 / reason; ...``) lost its
+    first reason on the Chinese page and showed it in Chinese on the English one ("...
+    household H2: 网格员不承接一类户 / a grid worker does not serve tier-1 households; ...")."""
+    refused = (
+        "人员 W2 不能承接农户 H2 / worker W2 may not serve household H2: 网格员不承接一类户 / a "
+        "grid worker does not serve tier-1 households; 农户不在其管辖范围内 (乡镇: 人员 1, 农户 2) "
+        "/ outside the worker's jurisdiction (the worker's township is 1, the household's 2)"
+    )
+    assert i18n.notice(refused, "zh") == (
+        "人员 W2 不能承接农户 H2：网格员不承接一类户；农户不在其管辖范围内 (乡镇: 人员 1, 农户 2)。"
+    )
+    assert i18n.notice(refused, "en") == (
+        "Worker W2 may not serve household H2: a grid worker does not serve tier-1 "
+        "households; outside the worker's jurisdiction (the worker's township is 1, the "
+        "household's 2)."
+    )
+    # a pair whose English has a colon but no second pair after it is one pair, as before
+    shortfall = "已证明: 最多可覆盖 7/8 户 / proven: at most 7 of 8; 需增加 1 名 / 1 more cadre"
+    assert i18n.pick(shortfall, "en") == "proven: at most 7 of 8; 1 more cadre"
+    assert i18n.pick(shortfall, "zh") == "已证明: 最多可覆盖 7/8 户；需增加 1 名"
