@@ -51,7 +51,7 @@ import difflib
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,17 @@ _KIND_ZH = {"numeric": "数值", "categorical": "分类", "": ""}
 ClassValue = int | str
 
 
+def top_class_names(classes: Sequence[object]) -> tuple[str, str]:
+    """(English, Chinese) name of the highest-risk class of ``classes`` (highest risk first)
+    in metric texts: ``tier-1`` / ``一类户`` for the household tiers 1, 2, 3, else the first
+    class's own name, quoted in the Chinese (``类别“high”召回率``: a Chinese word follows it
+    without a space). A function of the classes alone, so that ``models`` words a registered
+    version's metrics from its logged ``classes`` param as ``train`` worded them."""
+    if [str(c) for c in classes] == ["1", "2", "3"]:
+        return "tier-1", "一类户"
+    return f"class {classes[0]!r}", f"类别“{classes[0]}”"
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Roles of a table's columns for training and scoring (see the module docstring)."""
@@ -191,12 +202,9 @@ class FeatureSpec:
         return len(self.classes)
 
     def top_class_names(self) -> tuple[str, str]:
-        """(English, Chinese) name of the highest-risk class in metric texts: ``tier-1`` /
-        ``一类户`` for the household tiers 1, 2, 3, else the spec's own class name, quoted in
-        the Chinese (``类别“high”召回率``: a Chinese word follows it without a space)."""
-        if [str(c) for c in self.classes] == ["1", "2", "3"]:
-            return "tier-1", "一类户"
-        return f"class {self.classes[0]!r}", f"类别“{self.classes[0]}”"
+        """(English, Chinese) name of the highest-risk class in metric texts
+        (:func:`top_class_names`)."""
+        return top_class_names(self.classes)
 
     def label(self, feature: str) -> tuple[str, str]:
         """(Chinese, English) label of ``feature``; the column name when none is given."""

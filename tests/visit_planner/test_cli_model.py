@@ -101,6 +101,7 @@ def test_train_promote_score_models_loop(
     assert f"v1 [champion]  {registered:%Y-%m-%d %H:%M}  " in out
     assert "(newest first; 北京时间 Beijing time)" in out and "UTC" not in out
     assert "通过检验 gate passed" in out
+    assert "tier-1 recall " in out  # the households' words for the households' model
 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")
     broken = tmp_path / "broken.parquet"
@@ -431,3 +432,56 @@ def test_a_bad_option_value_is_refused_chinese_first(
     rc, _out, err = cli(*args, "--data", str(small_prefecture_dir))
     assert rc == 2
     assert f"错误 ERROR: {message}" in flat(err)
+
+
+def test_models_names_each_versions_recall_by_its_own_highest_risk_class(
+    workspace: Path, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``models`` labelled every version's recall 'tier-1 recall', a survey's model of classes
+    high/medium/low too; now the version's own highest-risk class, as ``train`` words it
+    (a long class name's recall on a line of its own at 80 columns)."""
+    from rich.cells import cell_len
+
+    from visit_planner.cli._app import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    table, spec = tmp_path / "survey.csv", tmp_path / "spec.toml"
+    long_name = "needs-a-visit-within-the-week"
+    survey = _survey()
+    survey.write_csv(table)
+    spec.write_text(SURVEY_SPEC)
+    rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "5"])
+    assert rc == 0, err
+    long_table, long_spec = tmp_path / "long.csv", tmp_path / "long.toml"
+    survey.with_columns(pl.col("need").replace({"high": long_name})).write_csv(long_table)
+    long_spec.write_text(SURVEY_SPEC.replace('"high"', f'"{long_name}"'))
+    rc, out, err = cli(
+        *["train", "--data", str(long_table), "--spec", str(long_spec), "--max-iter", "5"]
+    )
+    assert rc == 0, err
+    rc, out, err = cli("models")
+    assert rc == 0, err
+    assert "tier-1" not in out
+    v2, v1 = out.split("  v2")[1].split("  v1")
+    assert "macro-F1 " in v1 and "class 'high' recall " in v1  # train's own wording
+    assert f"class '{long_name}' recall " in v2
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"classes": '["high", "medium", "low"]'}, "class 'high'"),
+        ({"classes": "[1, 2, 3]"}, "tier-1"),
+        ({"classes": "[0, 1]"}, "class 0"),
+        ({}, "tier-1"),  # a version logged without its classes: the households' words
+        ({"classes": "not json"}, "tier-1"),
+    ],
+)
+def test_recall_name_of_a_version_from_its_logged_classes(
+    params: dict[str, str], name: str
+) -> None:
+    """The name comes from the ``classes`` param as ``train`` logged it (JSON)."""
+    from visit_planner.cli.model import _recall_name
+
+    assert _recall_name(params) == name

@@ -483,6 +483,23 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     )
 
 
+def _recall_name(params: dict[str, str]) -> str:
+    """The English name of a version's highest-risk class, as ``train`` worded its recall:
+    from the ``classes`` param logged at training (``class 'high'`` for a spec's table,
+    ``tier-1`` for the household tiers); ``tier-1`` for a version without a readable one."""
+    import json
+
+    from risk_model.spec import top_class_names
+
+    try:
+        classes = json.loads(params.get("classes", ""))
+    except ValueError:
+        return "tier-1"
+    if not isinstance(classes, list) or not classes:
+        return "tier-1"
+    return top_class_names(classes)[0]
+
+
 @app.command("models")
 def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None:
     """模型版本 — List model versions with aliases and key metrics.
@@ -509,12 +526,16 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
         gap = m.get("log_loss_gap_pct")
         bayes = f"  Bayes gap {_f(gap, 2)} %" if gap is not None and not math.isnan(gap) else ""
-        # Three short lines per version (each under 80 columns), not one 150-column line.
+        metrics = f"      log-loss {_f(m.get('log_loss'), 4)}  macro-F1 {_f(m.get('macro_f1'))}"
+        recall = f"{_recall_name(v.params)} recall {_f(m.get('tier1_recall'))}{bayes}"
+        # Three short lines per version (each under 80 columns), not one 150-column line;
+        # the recall on a line of its own when a long class name would not fit beside.
+        joined = f"{metrics}  {recall}"
+        fits = cell_len(joined) <= console.width
         for line in (
             f"  v{v.version}{aliases}  {created}  {v.params.get('kind', '')}  "
             f"data={v.params.get('data_file', '')}",
-            f"      log-loss {_f(m.get('log_loss'), 4)}  macro-F1 {_f(m.get('macro_f1'))}  "
-            f"tier-1 recall {_f(m.get('tier1_recall'))}{bayes}",
+            *((joined,) if fits else (metrics, f"      {recall}")),
             f"      promotion / 晋升: {promo}" if promo else "",
         ):
             if line:
