@@ -75,6 +75,33 @@ class CorrectionQueries(ScopedAccess):
         keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
 
+    def _with_worker(self, root: str, workers: pl.DataFrame, worker_id: str) -> pl.DataFrame:
+        """The household's township's ``workers`` with the pinned or forbidden worker's row
+        added when it works in another township of the user's jurisdiction, so that the
+        check says why it may not serve the household (its jurisdiction), as ``overrides
+        add`` does, rather than that it is not in this month's data. A worker of another
+        jurisdiction is refused as the worker page refuses it (:meth:`_absent`): the answer
+        does not tell which ids exist elsewhere. A worker the run does not have is left to
+        the check ("not in this month's data")."""
+        if worker_id in workers["worker_id"].to_list():
+            return workers
+        found = (
+            pl.scan_parquet(Path(root) / "worker_loads.parquet")
+            .filter(pl.col("worker_id") == worker_id)
+            .select("township_id")
+            .collect()
+        )
+        if found.height == 0:
+            return workers
+        elsewhere = str(found["township_id"][0])
+        if not self.viewer.covers(elsewhere):
+            raise self._absent("worker", worker_id)
+        others = run_files.township_input(root, elsewhere, "workers")
+        if others is None:
+            return workers
+        row = others.filter(pl.col("worker_id") == worker_id)
+        return pl.concat([workers, row], how="vertical_relaxed")
+
     def submit_override(self, month: str, **fields: Any) -> int:
         """Add a standing override for a household in scope (planners and supervisors only);
         checked against the month's data like ``overrides add``; returns its number."""
@@ -90,6 +117,9 @@ class CorrectionQueries(ScopedAccess):
         households = run_files.township_input(root, township_id, "households")
         workers = run_files.township_input(root, township_id, "workers")
         assert households is not None and workers is not None
+        worker_id = fields.get("worker_id")
+        if worker_id and fields.get("kind") in ("pin", "forbid"):
+            workers = self._with_worker(root, workers, str(worker_id))
         candidate = Override(id=0, author=self.viewer.username, **fields)
         problems = check_new_override(
             candidate,

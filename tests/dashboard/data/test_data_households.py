@@ -16,6 +16,7 @@ from dashboard.data.sensitive import mask_notes
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, MONTH, OTHER_TOWNSHIP, TOWNSHIP, Site, access
 from visit_planner.errors import VisitPlannerError
+from visit_planner.store import Store
 
 
 def test_roles_see_households_and_sensitive_fields_as_allowed(site: Site) -> None:
@@ -143,6 +144,43 @@ def test_corrections_by_role_and_scope(site: Site) -> None:
         sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
     other_sup = access(site, "supervisor", "township", OTHER_TOWNSHIP)
     assert number not in other_sup.overrides(MONTH)["id"].to_list()
+
+
+def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: Site) -> None:
+    """A pin of a household to a worker of another township was refused as "人员 … 不在本月数据
+    中(已离岗或编号有误) / not in this month's data (left, or a wrong id)": the check saw the
+    household's township's workers only, and the worker is in the data. A planner of the
+    prefecture now gets why that worker may not serve it (its jurisdiction), as ``overrides
+    add`` says; a supervisor whose jurisdiction the worker is not in gets the worker page's
+    refusal, which tells nothing of where it works; an unknown id is still not in the data.
+    Nothing is recorded."""
+    with Store.for_workspace(site.workspace) as store:
+        before = len(store.list_overrides())
+    planner = access(site, "planner")
+    with pytest.raises(VisitPlannerError) as refused:
+        planner.submit_override(
+            MONTH, kind="pin", household_id=site.household, reason="x",
+            worker_id=site.other_worker,
+        )  # fmt: skip
+    said = str(refused.value)
+    assert "不能承接" in said and "outside the worker's jurisdiction" in said, said
+    assert "不在本月数据中" not in said
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    with pytest.raises(OutOfScopeError) as refused:
+        sup.submit_override(
+            MONTH, kind="forbid", household_id=site.household, reason="x",
+            worker_id=site.other_worker,
+        )  # fmt: skip
+    assert str(refused.value) == (
+        f"您的辖区内没有人员 {site.other_worker} / no worker {site.other_worker} in your "
+        "jurisdiction"
+    )
+    with pytest.raises(VisitPlannerError, match="不在本月数据中"):
+        sup.submit_override(
+            MONTH, kind="pin", household_id=site.household, reason="x", worker_id="W999999"
+        )
+    with Store.for_workspace(site.workspace) as store:
+        assert len(store.list_overrides()) == before
 
 
 def test_history_and_worker(site: Site) -> None:
