@@ -69,7 +69,7 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
     assert code == 0 and "no accounts" in flat(out)
     _, first, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
     code, added, _ = cli("users", "add", "ds01", "--role", "data_scientist", "--scope",
-                         "county:532621", "--email", "Wang.Fang@Example.org", *opts)  # fmt: skip
+                         "county:532622", "--email", "Wang.Fang@Example.org", *opts)  # fmt: skip
     assert code == 0 and "wang.fang@example.org" in added
     code, out, err = cli("users", "list", *opts)
     assert code == 0, err
@@ -78,7 +78,8 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
         "ds01",
         "data_scientist",
         "县 county",
-        "532621",
+        "532622",
+        "砚山县",
         "prefecture",
         "active",
         "有效",
@@ -229,3 +230,83 @@ def test_list_keeps_names_and_codes_whole_at_80_columns(
     for whole in ("longname.supervisor01", "532626001", "锦屏镇", "532626", "丘北县"):
         assert whole in words, (whole, out)
     assert "乡镇 township" in out and "县 county" in out and "township:" not in out
+
+
+def _run_with_places(store: Store, root: Path, *townships: str) -> str:
+    """Publish a run of ``townships`` whose places table names two of them (锦屏镇 and 新华镇,
+    both 'Jinping' in English, to share a name) and the county 丘北县; its short id."""
+    import polars as pl
+
+    from tests.visit_planner.store.helpers import make_townships, publish
+
+    run = publish(store, "2026-11", townships=make_townships(*townships))
+    (root / run.path).mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "code": ["532626", "532626001", "532628001"],
+            "level": ["county", "township", "township"],
+            "name_zh": ["丘北县", "锦屏镇", "新华镇"],
+            "name_en": ["Qiubei", "Jinping", "Jinping"],
+        }
+    ).write_parquet(root / run.path / "places.parquet")
+    return str(run.run_id[:12])
+
+
+def test_add_refuses_a_scope_that_names_no_known_place(
+    cli: Cli, opts: list[str], db_url: str, tmp_path: Path
+) -> None:
+    """'--scope township:999999999' made an account that saw nothing (only the id's form was
+    checked): a county or township must be a place of the newest run (the built-in places
+    before any run), given by code or by a name no other place shares; a refusal lists close
+    places or the known ones, Chinese first, and adds no account."""
+
+    def refused(scope: str) -> str:
+        code, out, err = cli("users", "add", "lead09", "--role", "supervisor", "--scope", scope,
+                             *opts)  # fmt: skip
+        assert code == 2, (scope, out, err)
+        assert "Traceback" not in out + err and "shown once" not in flat(out)
+        return flat(err)
+
+    def added(name: str, scope: str) -> str:
+        code, out, err = cli("users", "add", name, "--role", "viewer", "--scope", scope, *opts)
+        assert code == 0, (scope, err)
+        return flat(out)
+
+    # No run yet: the prefecture's built-in counties and townships.
+    err = refused("township:999999999")
+    assert "错误 ERROR: 尚无方案, 全州内置地名中没有这个乡镇 (--scope township:999999999 is no " \
+        "township of the prefecture's built-in places" in err  # fmt: skip
+    assert "已知的 known: 开化街道 (532601001), 卧龙街道 (532601002)" in err
+    assert "等 and 92 more" in err  # 104 townships, the first 12 listed
+    assert "相近的 close: 新店彝族乡 (532626009)" in refused("township:532626099")
+    assert "它是县 (it is a county): --scope county:532626 (丘北县)" in refused("township:丘北县")
+    assert "6 digits" in refused("county:53262")  # a malformed code: the store's rule
+    assert "township:532626002 曰者镇" in added("viewer01", "township:曰者镇")
+    assert "county:532626 丘北县" in added("viewer02", "county:qiubei")
+    # A run published: its townships, the counties they lie in, its places' names.
+    with Store.open(db_url) as store:
+        run = _run_with_places(store, tmp_path, "532626001", "532628001", "532601002")
+    err = refused("township:532626002")  # built in, but not in the newest run
+    assert f"最新方案 2026-11 v1 中没有这个乡镇 (--scope township:532626002 is no township of " \
+        f"the newest run, 2026-11 v1 {run})" in err  # fmt: skip
+    assert "相近的 close: 锦屏镇 (532626001)" in err
+    assert "它是乡镇 (it is a township): --scope township:532626001 (锦屏镇)" in refused(
+        "county:锦屏镇"
+    )
+    err = refused("county:532622")  # 砚山县 has no township in the run
+    assert "最新方案 2026-11 v1 中没有这个县" in err and "相近的 close: 丘北县 (532626)" in err
+    err = refused("township:jinping")
+    assert "乡镇名称重复, 请用编号" in err and "锦屏镇 (532626001), 新华镇 (532628001)" in err
+    assert "township:532626001 锦屏镇" in added("viewer03", "township:锦屏镇")
+    assert "county:532628 富宁县" in added("viewer04", "county:富宁县")  # built-in name
+    assert "township:532601002" in added("viewer05", "township:532601002")  # no name: code
+    with Store.open(db_url) as store:
+        scopes = {u.username: u.scope for u in store.list_users()}
+        assert [e.action for e in store.audit_entries()].count("user.add") == len(scopes)
+    assert scopes == {
+        "viewer01": "township:532626002",
+        "viewer02": "county:532626",
+        "viewer03": "township:532626001",
+        "viewer04": "county:532628",
+        "viewer05": "township:532601002",
+    }

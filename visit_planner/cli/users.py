@@ -7,7 +7,9 @@ Without ``--password-stdin``, ``add`` and ``reset-password`` make a random 16-ch
 password and print it once: hand it to the account's owner; it is stored only as an argon2id
 hash and cannot be shown again. With it, the password is the first line of standard input (or
 typed without echo at a terminal), so it never appears in the shell's history or the process
-list. The acting account recorded in the audit log is the operating-system account.
+list. The acting account recorded in the audit log is the operating-system account. A scope's
+county or township, by code or name, must be a place of the newest current run (the built-in
+places before any run is published: :mod:`visit_planner.store.jurisdictions`).
 
 The store (SQLAlchemy, argon2) is imported when a command opens it, not with the CLI.
 """
@@ -30,6 +32,7 @@ from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.plan import StoreUrlOption
+from visit_planner.cli.summary_text import print_hanging
 from visit_planner.paths import resolve_workspace
 from visit_planner.vocabulary import USER_ROLES
 
@@ -77,6 +80,25 @@ def parse_scope(scope: str | None) -> tuple[str, str | None]:
     return kind, ident
 
 
+def _checked_scope(
+    store: Store, home: Path | None, kind: str, scope_id: str | None
+) -> tuple[str | None, str]:
+    """The scope's id as a code, and the place's name to show after it (`` 锦屏镇``): a county
+    or township given by code or name must be one of the newest current run's (the built-in
+    places before any run), else a StoreError lists close ones. A mistyped code made an
+    account that saw nothing. Warns when nothing of the kind is known to check it against."""
+    if scope_id is None:
+        return None, ""
+    from visit_planner.store.jurisdictions import known_places, resolve_scope
+
+    known = known_places(store, resolve_workspace(home).root)
+    code, warning = resolve_scope(kind, scope_id, known)
+    if warning:
+        print_hanging(f"警告 WARNING: {warning}", style="yellow")
+    name = known.of(kind).get(code, ("", None))[0]
+    return code, f" {name}" if name else ""
+
+
 def _read_password() -> str:
     """One password from standard input: typed without echo at a terminal, else the first
     line (its line ending removed, nothing else)."""
@@ -102,7 +124,8 @@ def users_add(  # noqa: PLR0917  (Typer options)
         str | None,
         typer.Option(
             "--scope",
-            help="管辖范围 — county:ID or township:ID (default: the whole prefecture; a "
+            help="管辖范围 — county:ID or township:ID, by code or name (county:532626, "
+            "township:锦屏镇), a place of the newest run (default: the whole prefecture; a "
             "supervisor needs one).",
             show_default=False,
         ),
@@ -127,8 +150,9 @@ def users_add(  # noqa: PLR0917  (Typer options)
     from visit_planner.store.users import generate_password
 
     scope_kind, scope_id = parse_scope(scope)
-    password = _read_password() if password_stdin else generate_password()
     with _store(home, store_url, create=True) as store:
+        scope_id, place = _checked_scope(store, home, scope_kind, scope_id)
+        password = _read_password() if password_stdin else generate_password()
         row = store.add_user(
             username,
             role,
@@ -139,7 +163,9 @@ def users_add(  # noqa: PLR0917  (Typer options)
             email=email,
         )
     mail = f", {row.email}" if row.email else ""
-    console.print(f"已新增 added {row.username}: {row.role}, {row.scope}{mail}", highlight=False)
+    console.print(
+        f"已新增 added {row.username}: {row.role}, {row.scope}{place}{mail}", highlight=False
+    )
     if not password_stdin:
         _show_once(row.username, password)
 
@@ -172,17 +198,10 @@ def _scope_cell(row: UserRow) -> str:
 def _remember_run_places(store: Store, home: Path | None) -> None:
     """Remember the place names of the newest current run (its ``places.parquet``), so that
     accounts' jurisdictions are named; nothing when there is no run or it has no names."""
-    import polars as pl
-
     from visit_planner.contracts.places import remember_places
+    from visit_planner.store.jurisdictions import newest_run_places
 
-    current = [r for r in store.list_runs() if r.status == "current"]
-    if not current:
-        return
-    newest = max(current, key=lambda r: (r.month, r.version))
-    path = resolve_workspace(home).root / newest.path / "places.parquet"
-    if path.is_file():
-        remember_places(pl.read_parquet(path))
+    remember_places(newest_run_places(store, resolve_workspace(home).root))
 
 
 @users_app.command("list")
