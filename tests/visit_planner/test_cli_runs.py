@@ -74,6 +74,12 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert "tier-1 uncovered" in flat(out) and "unc." not in out and "chg." not in out
     assert "各乡镇均无变化 / no township changed" in out and "┃" not in out  # no empty table
     assert too_wide(out, 80) == []  # the totals wrapped at spaces (one ran past 80 columns)
+    assert "比较方向" not in out + err  # the earlier run first: no note
+    # The later run first: compared all the same, with a note that it reads backwards.
+    code, out, err = cli("runs", "diff", v2.run_id[:8], v1.run_id[:8], *home)
+    assert code == 0 and "2026-11 v2 → 2026-11 v1" in out, err
+    assert "提示 note: 比较方向: 较新 → 较旧 (direction: newer → older: A 2026-11 v2 is later " \
+        "than B 2026-11 v1" in flat(err) and too_wide(err, 80) == []  # fmt: skip
     # The per-township table into a new directory, with the townships' names, BOM for Excel.
     table = tmp_path / "new" / "diff.csv"
     code, out, err = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], "--out", str(table), *home)
@@ -334,3 +340,34 @@ def test_overrides_add_refuses_a_bad_kind_or_date_in_both_languages(tmp_path: Pa
     code, out, err = cli(*base, "--kind", "tier", "--tier", "1", "--expires", "2020-13-01")
     assert code == 2 and "Traceback" not in out + err
     assert "'2020-13-01': 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD)" in flat(err)
+
+
+def test_runs_diff_refuses_a_run_against_itself_and_notes_a_backward_one(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """'runs diff X X' compared a run with itself and said 'no township changed', and a later
+    run given first was compared silently: the same run (by any prefix) is refused, exit 2,
+    Chinese first; a later run first is compared with a note (the command test above)."""
+    from tests.visit_planner.store.helpers import publish
+    from visit_planner.cli.runs import diff_direction
+
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as s:
+        nov = publish(s, "2026-11")
+        dec1, dec2 = publish(s, "2026-12"), publish(s, "2026-12")
+    code, out, err = cli("runs", "diff", nov.run_id[:8], nov.run_id, *home)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert flat(err) == (
+        f"错误 ERROR: 两个参数是同一方案, 无可比较 (runs diff: A and B are the same run "
+        f"{nov.run_id[:12]} = 2026-11 v1; give two different runs, the earlier first)"
+    )
+    assert diff_direction(nov, dec1) is None and diff_direction(dec1, dec2) is None
+    assert diff_direction(dec2, dec1) == (
+        "比较方向: 较新 → 较旧 (direction: newer → older: A 2026-12 v2 is later than B "
+        "2026-12 v1, so every change below reads backwards in time; give the earlier run "
+        "first to read it forwards)"
+    )
+    note = diff_direction(dec1, nov)  # a later month first, whatever the version
+    assert note is not None and "A 2026-12 v1 is later than B 2026-11 v1" in note

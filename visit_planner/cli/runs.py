@@ -274,6 +274,27 @@ def _diff_table(rows: pl.DataFrame, label: Callable[[str], str]) -> Table:
     return table
 
 
+def diff_direction(a: RunRow, b: RunRow) -> str | None:
+    """The note ``runs diff A B`` prints when A is later than B (by month, then version):
+    every change then reads backwards in time, which a planner who swapped the two would not
+    notice; None when A is the earlier run. The same run twice is refused (VisitPlannerError):
+    it compared a run with itself and reported "no township changed", as if two versions
+    had agreed."""
+    if a.run_id == b.run_id:
+        raise VisitPlannerError(
+            f"两个参数是同一方案, 无可比较 (runs diff: A and B are the same run "
+            f"{a.run_id[:12]} = {a.month} v{a.version}; give two different runs, the earlier "
+            "first)"
+        )
+    if (a.month, a.version) <= (b.month, b.version):
+        return None
+    return (
+        f"比较方向: 较新 → 较旧 (direction: newer → older: A {a.month} v{a.version} is later "
+        f"than B {b.month} v{b.version}, so every change below reads backwards in time; give "
+        "the earlier run first to read it forwards)"
+    )
+
+
 @runs_app.command("diff")
 def runs_diff(
     a: Annotated[str, typer.Argument(help="前一方案 — The earlier run.")],
@@ -298,6 +319,9 @@ def runs_diff(
         _check_table_out(out)
     with _store(home, store_url) as (store, workspace):
         ra, rb = store.get_run(a), store.get_run(b)
+    direction = diff_direction(ra, rb)
+    if direction is not None:
+        print_hanging(f"提示 note: {direction}", style="yellow")
     diff = diff_runs(_reader(workspace, ra), _reader(workspace, rb))
     totals = diff_totals(diff)
     shown, more = diff_rows(diff)
