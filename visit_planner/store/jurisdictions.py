@@ -4,7 +4,9 @@ Only the form of a scope's id used to be checked, so a mistyped ``township:99999
 an account that saw nothing. The places known are those of the newest current run (the
 township ids the store recorded for it, the counties they lie in, the names of its
 ``places.parquet``); before any run is published, the prefecture's built-in counties and
-townships (:mod:`visit_planner.synthetic.geography`, :mod:`visit_planner.synthetic.names`).
+townships (:mod:`visit_planner.synthetic.geography`, :mod:`visit_planner.synthetic.names`),
+which name places and suggest close ones but do not refuse another code: a deployment's own
+codes may differ from them, so such a code is kept with a warning until a run is published.
 A place may be given by its code or, when no other place of its level shares it, its name
 (Chinese or English), as ``plan --amend --township`` reads them.
 
@@ -55,6 +57,10 @@ class KnownPlaces:
     "the newest run, 2026-12 v4 ab12…")``."""
     counties: Names
     townships: Names
+    binding: bool = True
+    """Whether a code outside these places is refused. The built-in places are not binding:
+    before the first run a deployment's own codes (a township merged or renamed since the
+    divisions the project carries) must still be accepted, with a warning."""
 
     def of(self, kind: str) -> Names:
         """The known places of ``kind`` (``county`` or ``township``)."""
@@ -74,7 +80,7 @@ def builtin_places() -> KnownPlaces:
         for i, name in enumerate(names)
     }
     source = ("尚无方案, 全州内置地名", "the prefecture's built-in places: no run is published yet")
-    return KnownPlaces(source, counties, townships)
+    return KnownPlaces(source, counties, townships, binding=False)
 
 
 def newest_run_places(store: Store, root: Path) -> pl.DataFrame | None:
@@ -160,7 +166,8 @@ def _close(text: str, names: Names) -> list[str]:
 def resolve_scope(kind: str, text: str, known: KnownPlaces) -> tuple[str, str | None]:
     """The code of the ``kind`` (``county`` or ``township``) that ``text`` names, by its code
     or by a name no other place of that level bears; and a warning when nothing of that kind
-    is known, so the scope could not be checked (the code is then kept as given).
+    is known, or the code is none of places that are not binding (the built-in ones, before
+    any run), so the scope could not be checked (the code is then kept as given).
 
     Raises :class:`StoreError` (Chinese first) for a place that is not known, with close
     codes or names, or the first :data:`LISTED` known ones; and for a name several places
@@ -176,6 +183,14 @@ def resolve_scope(kind: str, text: str, known: KnownPlaces) -> tuple[str, str | 
         )
     if text in names or (text.isdigit() and len(text) != _digits(kind)):
         return text, None  # known, or a malformed code the store names by its rule
+    if text.isdigit() and not known.binding:
+        close = _close(text, names)
+        return text, (
+            f"{source_zh}中没有这个{zh}, 请核对编号 (--scope {kind}:{text} is not among "
+            f"{source_en}, so it could not be checked: make sure the code is right; the first "
+            "published run's places are checked from then on)"
+            + (f": 相近的 close: {', '.join(close)}" if close else "")
+        )
     codes = _by_name(names).get(text.casefold(), set())
     if len(codes) == 1:
         return next(iter(codes)), None

@@ -65,3 +65,14 @@ def test_nothing_known_of_the_kind_is_accepted_with_a_warning() -> None:
         "无法核对管辖范围, 最新方案 2026-11 v1 中没有县 (--scope county:532699 could not be "
         "checked: the newest run names no county)"
     )
+
+
+def test_a_code_outside_the_built_in_places_is_kept_with_a_warning() -> None:
+    """Before any run the built-in places are no rule: a deployment's own code is kept, with
+    a warning naming the close ones; a name must still be one of them."""
+    code, warning = resolve_scope("township", "532626099", builtin_places())
+    assert code == "532626099" and warning is not None
+    assert warning.startswith("尚无方案, 全州内置地名中没有这个乡镇, 请核对编号 (--scope ")
+    assert "相近的 close: 新店彝族乡 (532626009)" in warning
+    with pytest.raises(StoreError, match="全州内置地名中没有这个乡镇 \\(--scope township:新点乡"):
+        resolve_scope("township", "新点乡", builtin_places())
