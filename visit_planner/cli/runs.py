@@ -483,7 +483,10 @@ def _data_for_check(
         ) from None
     inputs = reader.inputs(township)
     if inputs["households"] is None or inputs["workers"] is None:
-        raise PlanFileError(f"run {newest.run_id[:12]} has no stored inputs; pass --data DIR")
+        raise PlanFileError(
+            f"方案未保存输入数据, 请加 --data DIR (run {newest.run_id[:12]} has no stored "
+            "inputs; pass --data DIR)"
+        )
     others = [reader.inputs(tw)["workers"] for tw in reader.townships() if tw != township]
     workers = pl.concat(
         [inputs["workers"], *(w for w in others if w is not None)], how="diagonal_relaxed"

@@ -52,7 +52,10 @@ def records_from_run_dir(
         township = str(row["township_id"])
         plan_hash = manifest.files.get(f"townships/{township}/plan.parquet")
         if plan_hash is None:
-            raise StoreError(f"{run_dir}: township {township} has no plan file in the manifest")
+            raise StoreError(
+                f"{run_dir}: 清单中缺少乡镇 {township} 的方案文件 (township {township} has no "
+                "plan file in the manifest)"
+            )
         townships.append(
             TownshipRecord(
                 township_id=township,

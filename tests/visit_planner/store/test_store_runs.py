@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -266,3 +267,13 @@ def test_records_from_a_run_directory(store: Store, tmp_path: Path) -> None:
     (run_dir / "policy.toml").write_text("edited = true\n", "utf-8")
     with pytest.raises(StoreError, match="does not match the manifest"):
         records_from_run_dir(run_dir, workspace)
+    gone = _write_run_dir(workspace.runs_dir / "2026-05" / "run2")
+    manifest = RunManifest.read(gone)
+    files = {k: v for k, v in manifest.files.items() if "532621102" not in k}
+    (gone / "manifest.json").write_text(replace(manifest, files=files).to_json(), "utf-8")
+    with pytest.raises(StoreError) as err:
+        records_from_run_dir(gone, workspace)
+    assert str(err.value) == (
+        f"{gone}: 清单中缺少乡镇 532621102 的方案文件 (township 532621102 has no plan file in "
+        "the manifest)"
+    )
