@@ -201,6 +201,29 @@ def test_a_month_whose_data_is_refused_leaves_no_run_directory(
     assert not (months.home / "runs" / month).exists()
 
 
+def test_a_refused_month_prints_no_heading(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # `plan --month 2026/12` printed "计划 plan 2026/12" before refusing the month; a month
+    # the data is not of, or a directory without its tables, likewise: nothing but the error.
+    from visit_planner.synthetic.next_month import MonthInfo
+
+    data = tmp_path / "data"
+    data.mkdir()
+    info = MonthInfo(month=M1, of=None, seed=1, scale=0.01, ids_issued={})
+    (data / "month.json").write_text(info.to_json(), "utf-8")
+    home = tmp_path / "workspace"
+    cases = (
+        ("2026/12", "--month: 月份格式应为 YYYY-MM (month must be YYYY-MM, got '2026/12')"),
+        (M2, f"数据月份 {M1} 与 --month {M2} 不符"),
+        (M1, "households.parquet: 缺少必需文件 (required table is missing"),
+    )
+    for month, said in cases:
+        code, out, err = cli("plan", "--month", month, "--data", str(data), "--home", str(home))
+        assert code == 2, (month, out, err)
+        assert out == "", month  # no heading, no stage
+        assert said in flat(err), month
+    assert not home.exists()
+
+
 def test_data_without_a_month_record_is_planned_with_a_notice(tmp_path: Path) -> None:
     from visit_planner.plan_job import check_data_month
 

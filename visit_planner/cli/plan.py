@@ -125,6 +125,8 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
     from visit_planner.plan_job import run_plan
     from visit_planner.plan_steps import PlanRequest
 
+    refuse_before_work(month, data)
+
     req = PlanRequest(
         month=month,
         data=data,
@@ -166,6 +168,25 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if int(outcome.run.metrics.get("tier1_uncovered", 0)) > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
+
+
+def refuse_before_work(month: str, data: Path) -> None:
+    """The refusals ``run_plan`` makes before any work (a month not written ``YYYY-MM``, data
+    of another month, a data directory without its required tables), made before the heading
+    ``计划 plan MONTH`` is printed: a refused command prints its error alone, not a heading
+    that reads as if the month were being planned. ``run_plan`` makes them again (cheap), for
+    its other callers."""
+    from visit_planner.contracts.tables import check_tables_present
+    from visit_planner.errors import PlanFileError
+    from visit_planner.plan_job import check_data_month
+    from visit_planner.synthetic.next_month import parse_month
+
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise PlanFileError(f"--month: {exc}") from None
+    check_data_month(data, month)
+    check_tables_present(data)
 
 
 def print_plan_summary(outcome: PlanOutcome) -> None:
