@@ -383,3 +383,39 @@ def test_a_bad_places_file_names_file_rows_and_rules(inputs_dir: Path, cli) -> N
                    "column 'name_zh'", "column 'code'", "duplicate id", "532601001"):  # fmt: skip
         assert needle in err, needle
     assert listing(inputs_dir) == before
+
+
+def test_several_columns_are_each_quoted(inputs_dir: Path) -> None:
+    """Two columns outside the contract (or missing) read ``columns '空列', '常数'``, not
+    ``column '空列, 常数'``, a name no file has; one column ``column '空列'``; for every caller
+    of the reader, the model's wording of the rule (``extra_rule``) too."""
+    from visit_planner.contracts.columns import WORKERS
+    from visit_planner.contracts.reader import (
+        MISSING_COLUMN_RULE,
+        NOT_USED_BY_MODEL_RULE,
+        cast_to_contract,
+    )
+
+    workers = pl.read_parquet(inputs_dir / "workers.parquet")
+    two = workers.with_columns(空列=pl.lit(None, pl.String), 常数=pl.lit(1))
+    _, problems = cast_to_contract(two, WORKERS, "w.csv", ("worker_id",))
+    assert [p.message() for p in problems] == [
+        "w.csv: columns '空列', '常数': 契约外的列, 已删除, 不再读取 "
+        "(not in the contract: dropped, its values not read further)"
+    ]
+    assert problems[0].column == "空列, 常数" and problems[0].severity == "warning"
+    one = workers.with_columns(空列=pl.lit(None, pl.String))
+    _, problems = cast_to_contract(
+        one, WORKERS, "w.csv", ("worker_id",), extra_rule=NOT_USED_BY_MODEL_RULE
+    )
+    assert [p.message() for p in problems] == [f"w.csv: column '空列': {NOT_USED_BY_MODEL_RULE}"]
+    _, problems = cast_to_contract(workers.drop("lon", "lat"), WORKERS, "w.csv", ("worker_id",))
+    assert [p.message() for p in problems] == [
+        f"w.csv: columns 'lon', 'lat': {MISSING_COLUMN_RULE}"
+    ]
+    # Through a whole input directory, as `validate` and `plan` print it.
+    rewrite(
+        inputs_dir, "households", lambda df: df.with_columns(姓名=pl.lit("张三"), 电话=pl.lit("1"))
+    )
+    messages = [w.message() for w in load_inputs(inputs_dir).warnings]
+    assert any("households.parquet: columns '姓名', '电话': 契约外的列" in m for m in messages)

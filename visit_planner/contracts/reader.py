@@ -394,18 +394,11 @@ def cast_to_contract(
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
     if missing:
-        problems.append(Problem(file, ", ".join(missing), MISSING_COLUMN_RULE))
+        problems.append(Problem.of_columns(file, missing, MISSING_COLUMN_RULE))
         return df, problems
     extra = [name for name in df.columns if name not in spec and name not in known]
     if extra:
-        problems.append(
-            Problem(
-                file,
-                ", ".join(extra),
-                extra_rule,
-                severity="warning",
-            )
-        )
+        problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
     labels = row_labels(df, id_columns, offset)
     cast = df.select(
         _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)

@@ -29,6 +29,23 @@ class Problem:
     count: int = 0
     severity: Severity = "error"
     examples: tuple[str, ...] = field(default=())
+    columns: tuple[str, ...] = field(default=())  # several columns (``column`` joins them)
+
+    @classmethod
+    def of_columns(
+        cls, file: str, names: Sequence[str], rule: str, severity: Severity = "error"
+    ) -> Problem:
+        """One problem of several columns (missing ones, ones outside the contract): each
+        quoted in the message, ``columns 'a', 'b'``, not ``column 'a, b'`` (one name that
+        no file has); ``column`` still holds them joined, for sorting and merging."""
+        return cls(file, ", ".join(names), rule, severity=severity, columns=tuple(names))
+
+    def where(self) -> str:
+        """The file, and the column or columns, as the message begins."""
+        if len(self.columns) > 1:
+            quoted = ", ".join(f"'{c}'" for c in self.columns)
+            return f"{self.file}: columns {quoted}"
+        return f"{self.file}: column '{self.column}'" if self.column else self.file
 
     @property
     def order(self) -> tuple[bool, str, str]:
@@ -41,8 +58,7 @@ class Problem:
 
     def message(self) -> str:
         """The one-line user message."""
-        where = f"{self.file}: column '{self.column}'" if self.column else self.file
-        text = f"{where}: {self.rule}"
+        text = f"{self.where()}: {self.rule}"
         if self.count:
             labelled = [
                 f"{i} ({v})" if v else i

@@ -62,7 +62,7 @@ def test_every_file_is_reported_in_one_pass(tmp_path: Path) -> None:
     with pytest.raises(ContractError) as err:
         read_plan_tables(PlanPaths(scores, tmp_path / "households.csv", tmp_path / "workers.csv"))
     text = str(err.value)
-    assert "households.csv: column 'county_id" in text
+    assert "households.csv: columns 'county_id', 'township_id', 'village_id'" in text
     assert "workers.csv: 没有人员 (the workers table has no rows" in text
     assert "scores.csv: column 'p_tier1': 须在 0 与 1 之间 (must be between 0 and 1" in text
 
