@@ -419,3 +419,44 @@ def test_several_columns_are_each_quoted(inputs_dir: Path) -> None:
     )
     messages = [w.message() for w in load_inputs(inputs_dir).warnings]
     assert any("households.parquet: columns '姓名', '电话': 契约外的列" in m for m in messages)
+
+
+def test_a_csv_row_without_an_id_is_named_by_its_line(inputs_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A blank worker_id on line 6 of workers.csv (the header is line 1) is named
+    ``第 6 行 (line 6)``, the line an editor or Excel shows, as the reader's messages about
+    lines name them; it read ``row 5``, the row's number after the header."""
+    workers = pl.read_parquet(inputs_dir / "workers.parquet").cast(pl.String)
+    (inputs_dir / "workers.parquet").unlink()
+    at = pl.int_range(pl.len())
+    workers = workers.with_columns(
+        pl.when(at == 4).then(None).otherwise("worker_id").alias("worker_id")
+    )
+    workers.write_csv(inputs_dir / "workers.csv")
+    assert (inputs_dir / "workers.csv").read_text().splitlines()[5].startswith(",")
+    rc, _, err = cli("validate", str(inputs_dir))
+    assert rc == 2
+    assert (
+        "column 'worker_id': 必填项为空 (null in a required field) — 1 row: 第 6 行 (line 6)"
+        in flat(err)
+    )
+    assert "row 5" not in err
+
+
+def test_rows_are_named_by_record_when_their_lines_cannot_be_told() -> None:
+    """Where the ``csv`` module reads another number of rows than polars, a CSV row's line
+    cannot be told: it is named by its number after the header, said so, never as a line."""
+    from visit_planner.contracts.reader import RowPlaces, csv_row_places, row_labels
+
+    text = 'id,note\nA,"one\ntwo"\n,x\n'
+    frame = pl.DataFrame({"id": ["A", None], "note": ["one\ntwo", "x"]})
+    assert row_labels(frame, ("id",), places=csv_row_places(text, frame)).to_list() == [
+        "A",
+        "第 4 行 (line 4)",
+    ]
+    unknown = csv_row_places(text, frame.head(1))  # a row count the csv module does not read
+    assert unknown == RowPlaces(records=True)
+    labels = row_labels(
+        frame.clear(1).with_columns(id=pl.lit(None, pl.String)), ("id",), 6, unknown
+    )
+    assert labels.to_list() == ["第 7 条记录 (record 7 after the header)"]
+    assert row_labels(frame, ("id",), 6).to_list() == ["A", "row 8"]  # Parquet, or a frame

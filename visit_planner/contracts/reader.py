@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -94,6 +95,56 @@ class CsvLineError(pl.exceptions.ComputeError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class RowPlaces:
+    """Where each row of a table's file is, to name a row that has no id in a message.
+
+    A CSV row is named by the line an editor (or Excel) shows it on, the header being line 1:
+    ``第 7 行 (line 7)``, as the reader's own messages about lines name them; a row's line is
+    not simply its number + 1 once a quoted field spans lines, so the lines are recorded when
+    the file is read. When they cannot be told (the ``csv`` module and polars read a
+    different number of rows), a CSV row is named by its number after the header, said so:
+    ``第 6 条记录 (record 6 after the header)``. Rows of a Parquet file (or of a frame a
+    program built) keep their number: ``row 6``."""
+
+    lines: pl.Series | None = None  # CSV: the line each row of the whole file starts on
+    records: bool = False  # CSV whose lines could not be told: rows counted after the header
+
+    def labels(self, rows: pl.Expr) -> pl.Expr:
+        """The name of each row numbered ``rows`` (0-based, from the start of the file)."""
+        if self.lines is not None:
+            line = pl.lit(self.lines).gather(rows).cast(pl.String)
+            return pl.concat_str(pl.lit("第 "), line, pl.lit(" 行 (line "), line, pl.lit(")"))
+        number = (rows + 1).cast(pl.String)
+        if self.records:
+            return pl.concat_str(
+                pl.lit("第 "),
+                number,
+                pl.lit(" 条记录 (record "),
+                number,
+                pl.lit(" after the header)"),
+            )
+        return pl.concat_str(pl.lit("row "), number)
+
+
+def csv_row_places(text: str, frame: pl.DataFrame) -> RowPlaces:
+    """The line each row of ``frame`` (read from CSV ``text``) starts on. Counted in C when
+    the file has one line per row and the header (no quoted field spans lines); otherwise
+    by the ``csv`` module, which tells where each record starts."""
+    count = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    if count == frame.height + 1:
+        return RowPlaces(pl.int_range(2, frame.height + 2, dtype=pl.UInt32, eager=True))
+    reader = csv.reader(io.StringIO(text))
+    starts: list[int] = []
+    start = 1
+    for _ in reader:
+        starts.append(start)
+        start = reader.line_num + 1
+    if len(starts) != frame.height + 1:  # polars and csv read the same rows, but be sure
+        return RowPlaces(records=True)
+    return RowPlaces(pl.Series(starts[1:], dtype=pl.UInt32))
+
+
 def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = False) -> pl.DataFrame:
     """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
     GBK/GB18030 text), or with ``typed`` with the types polars infers from the first
@@ -102,9 +153,23 @@ def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = Fals
     otherwise all read as missing. A CSV line with more or fewer fields than the header, or a
     quote not closed, raises :class:`CsvLineError` naming the line and, where the line holds
     them, its ``id_columns``' values."""
+    return _read(path, id_columns, typed=typed)[0]
+
+
+def read_placed(path: Path, id_columns: tuple[str, ...] = ()) -> tuple[pl.DataFrame, RowPlaces]:
+    """:func:`read_raw` (as strings), with where each row is in the file: a CSV row's line,
+    which messages about a row without an id name (:class:`RowPlaces`)."""
+    frame, text = _read(path, id_columns, typed=False)
+    return frame, RowPlaces() if text is None else csv_row_places(text, frame)
+
+
+def _read(
+    path: Path, id_columns: tuple[str, ...], *, typed: bool
+) -> tuple[pl.DataFrame, str | None]:
+    """:func:`read_raw`'s frame, and the file's text when it is a CSV (None: Parquet)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pl.read_parquet(path)
+        return pl.read_parquet(path), None
     if suffix == ".csv":
         text = csv_text(path)
         try:
@@ -124,7 +189,7 @@ def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = Fals
                 ])  # fmt: skip
         if why := short_line(text, frame, id_columns) or empty_rows(text, frame):
             raise CsvLineError(why)
-        return frame
+        return frame, text
     raise ContractError([
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
         f"(unsupported file type {suffix!r}; use .parquet or .csv)"
@@ -300,12 +365,17 @@ def unreadable_reason(path: Path, exc: Exception) -> str:
     return f"无法读取文件 (cannot read the file: {first})"
 
 
-def row_labels(df: pl.DataFrame, id_columns: tuple[str, ...], offset: int = 0) -> pl.Series:
-    """A printable id per row: the id column(s), or ``row N`` (1-based) where missing; N counts
-    from the start of the file when ``df`` is a chunk whose first row is the file's row
-    ``offset + 1``."""
+def row_labels(
+    df: pl.DataFrame,
+    id_columns: tuple[str, ...],
+    offset: int = 0,
+    places: RowPlaces | None = None,
+) -> pl.Series:
+    """A printable id per row: the id column(s), or where missing the row's place in its file
+    (``places``: a CSV row's line; by default ``row N``, 1-based); counted from the start of
+    the file when ``df`` is a chunk whose first row is the file's row ``offset + 1``."""
     present = [col for col in id_columns if col in df.columns]
-    row_no = pl.concat_str(pl.lit("row "), (pl.int_range(pl.len()) + 1 + offset).cast(pl.String))
+    row_no = (places or RowPlaces()).labels(pl.int_range(pl.len()) + offset)
     if not present:
         return df.select(row_no.alias("label")).to_series()
     ids = pl.concat_str([pl.col(col).cast(pl.String) for col in present], separator="/")
@@ -380,6 +450,7 @@ def cast_to_contract(
     known: tuple[str, ...] = (),
     extra_rule: str = NOT_IN_CONTRACT_RULE,
     months: tuple[str, ...] = (),
+    places: RowPlaces | None = None,
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
@@ -389,7 +460,8 @@ def cast_to_contract(
     not read here (e.g. a scores file's ``reasons``): dropped without a warning. Other
     columns outside ``spec`` are dropped with a warning worded by ``extra_rule``.
     ``months``: text columns holding a month, read as ``YYYY-MM`` from the other ways
-    spreadsheets write one (:data:`MONTH_FORMS`).
+    spreadsheets write one (:data:`MONTH_FORMS`). ``places``: how a row without an id is
+    named (:class:`RowPlaces`: a CSV row by its line; default ``row N``).
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
@@ -399,7 +471,7 @@ def cast_to_contract(
     extra = [name for name in df.columns if name not in spec and name not in known]
     if extra:
         problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
-    labels = row_labels(df, id_columns, offset)
+    labels = row_labels(df, id_columns, offset, places)
     cast = df.select(
         _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)
         for name, dtype in spec.items()

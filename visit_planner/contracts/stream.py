@@ -15,8 +15,8 @@ chunk of rows at a time, plus a few columns of the whole table:
   later stages read it chunk by chunk (:class:`HouseholdChunks`);
 - the problems of the chunks are merged into the problems of the whole file: counts added
   up, the first ids in file order (in id order for the nesting rule, as it reports them),
-  row numbers of the whole file for rows without an id, and in the order the whole-table
-  check lists them;
+  rows without an id named by their place in the whole file (a CSV row by its line), and
+  in the order the whole-table check lists them;
 - the rules over the whole table use only the columns they need, and no hash table of every
   household: unique household ids (the id column, sorted), the nesting of grid, village,
   township and county ids (each chunk's counts of (child, parent) pairs give the majority
@@ -42,7 +42,7 @@ import polars as pl
 
 from visit_planner.contracts import relations
 from visit_planner.contracts.places import remember_places
-from visit_planner.contracts.reader import read_raw, unreadable_reason
+from visit_planner.contracts.reader import RowPlaces, read_placed, unreadable_reason
 from visit_planner.contracts.report import MAX_IDS_SHOWN, Problem
 from visit_planner.contracts.tables import (
     TABLES,
@@ -136,25 +136,28 @@ class Merged:
 
 def raw_chunks(
     path: Path, rows: int, id_columns: tuple[str, ...] = ()
-) -> Iterator[tuple[int, pl.DataFrame]]:
-    """(rows before it, chunk) of the file as stored, ``rows`` rows at a time; one empty
-    chunk for a file without rows (its columns are still checked). ``id_columns``: what names
-    a CSV line that cannot be read (:func:`~visit_planner.contracts.reader.read_raw`)."""
+) -> Iterator[tuple[int, pl.DataFrame, RowPlaces]]:
+    """(rows before it, chunk, where the file's rows are) of the file as stored, ``rows``
+    rows at a time; one empty chunk for a file without rows (its columns are still checked).
+    The places are the whole file's (a CSV row's line: :class:`~.reader.RowPlaces`), the same
+    with every chunk. ``id_columns``: what names a CSV line that cannot be read
+    (:func:`~visit_planner.contracts.reader.read_raw`)."""
     file = str(path)
     try:
         if path.suffix.lower() == ".parquet":
             scan = pl.scan_parquet(path)
             total = int(scan.select(pl.len()).collect().item())
             for start in range(0, max(total, 1), rows):
-                yield start, scan.slice(start, rows).collect()
+                yield start, scan.slice(start, rows).collect(), RowPlaces()
             return
-        whole = read_raw(path, id_columns)  # CSV: decoded whole (its encoding is known only then)
+        # CSV: decoded whole (its encoding is known only then), each row's line recorded
+        whole, places = read_placed(path, id_columns)
     except ContractError:
         raise
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
     for start in range(0, max(whole.height, 1), rows):
-        yield start, whole.slice(start, rows)
+        yield start, whole.slice(start, rows), places
 
 
 @dataclass
@@ -194,9 +197,12 @@ def repeated(ids: pl.Series) -> pl.Series:
     return found | ids.is_null() if ids.null_count() > 1 else found
 
 
-def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Problem]]:
+def _duplicates(
+    spec: TableSpec, file: str, scan: _Scan, places: RowPlaces
+) -> list[tuple[Rank, Problem]]:
     """Ids that occur more than once in the whole table (among the readable rows, as the
-    whole-table check sees them), as pandera reports them: every row of a repeated id."""
+    whole-table check sees them), as pandera reports them: every row of a repeated id (one
+    without an id named by its place in the file, ``places``, as the column rules name it)."""
     found: list[tuple[Rank, Problem]] = []
     order = list(spec.dtypes)
     for column in _unique_columns(spec):
@@ -204,10 +210,7 @@ def _duplicates(spec: TableSpec, file: str, scan: _Scan) -> list[tuple[Rank, Pro
         dup = ids.filter(repeated(ids[column])).sort("_row")
         if dup.height:
             labels = dup.head(MAX_IDS_SHOWN).select(
-                pl.coalesce(
-                    pl.col(column).cast(pl.String),
-                    pl.concat_str(pl.lit("row "), (pl.col("_row") + 1).cast(pl.String)),
-                )
+                pl.coalesce(pl.col(column).cast(pl.String), places.labels(pl.col("_row")))
             )
             problem = Problem(
                 file, column, duplicate_rule(), ids=tuple(labels.to_series()), count=dup.height
@@ -228,10 +231,11 @@ def _scan_table(
     schema = spec.schema.update_columns({c: {"unique": False} for c in unique})
     order = list(spec.dtypes)
     scan = _Scan()
+    places = RowPlaces()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    for k, (start, raw) in enumerate(raw_chunks(path, chunk_rows, spec.id_columns)):
-        checked = check_rows(raw, spec, file, schema=schema, offset=start)
+    for k, (start, raw, places) in enumerate(raw_chunks(path, chunk_rows, spec.id_columns)):
+        checked = check_rows(raw, spec, file, schema=schema, offset=start, places=places)
         if checked.missing_columns:  # the same columns in every chunk: reported once
             raise ContractError([p.message() for p in checked.problems if p.severity == "error"])
         for p in checked.problems:
@@ -257,7 +261,7 @@ def _scan_table(
             scan.pairs.setdefault(level, []).append(pairs)
         for p in relations.check_member_counts(frame, file):
             scan.members.add((_MEMBER_ORDER.index(p.column),), p)
-    for repeated, p in _duplicates(spec, file, scan):
+    for repeated, p in _duplicates(spec, file, scan, places):
         scan.schema.add(repeated, p)
     if errors := scan.errors():
         raise ContractError([p.message() for p in errors])

@@ -23,9 +23,10 @@ from visit_planner.contracts import columns, relations, schemas
 from visit_planner.contracts.places import remember_places
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
+    RowPlaces,
     cast_to_contract,
     failed_cast_rows,
-    read_raw,
+    read_placed,
     row_labels,
     unreadable_reason,
 )
@@ -221,18 +222,27 @@ def check_rows(
     *,
     schema: pa.DataFrameSchema | None = None,
     offset: int = 0,
+    places: RowPlaces | None = None,
 ) -> CheckedRows:
     """Cast ``raw`` (rows ``offset + 1`` on of ``file``) and check its column rules with
     ``schema`` (default: the table's): the reader's problems and pandera's, every one of
     them, so a type error does not hide the value rules until the next attempt (the value
-    rules are checked on the rows that could be read)."""
+    rules are checked on the rows that could be read). ``places``: where the file's rows
+    are (a CSV row without an id is named by its line: :class:`~.reader.RowPlaces`)."""
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
     )
     df, problems = cast_to_contract(
-        raw, spec.dtypes, file, spec.id_columns, offset, known=spec.passthrough, months=spec.months
+        raw,
+        spec.dtypes,
+        file,
+        spec.id_columns,
+        offset,
+        known=spec.passthrough,
+        months=spec.months,
+        places=places,
     )
-    labels = row_labels(df, spec.id_columns, offset)
+    labels = row_labels(df, spec.id_columns, offset, places)
     checked = CheckedRows(df, problems, [], None, labels)
     if checked.missing_columns:
         return checked
@@ -277,12 +287,12 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     if not path.is_file():
         raise ContractError([f"{file}: 找不到文件 (file not found)"])
     try:
-        raw = read_raw(path, spec.id_columns)
+        raw, places = read_placed(path, spec.id_columns)
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
-    checked = check_rows(raw, spec, file)
+    checked = check_rows(raw, spec, file, places=places)
     errors = [p for p in checked.problems if p.severity == "error"]
     errors += [p for _, p in checked.schema]
     if errors:

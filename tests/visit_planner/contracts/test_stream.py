@@ -140,7 +140,33 @@ def test_rows_without_ids_are_numbered_in_the_whole_file(inputs_dir: Path, tmp_p
     )
     found = same_errors(inputs_dir, tmp_path)
     text = "\n".join(found)
-    assert "many" in text and "row 8401" in text and "row 9051" in text
+    # a CSV row by the line an editor shows it on: the header is line 1, row 8,401 line 8,402
+    assert "many" in text and "第 8402 行 (line 8402)" in text and "第 9052 行 (line 9052)" in text
+    assert "row 8401" not in text
+
+
+def test_rows_without_ids_are_named_by_their_csv_line(inputs_dir: Path, tmp_path: Path) -> None:
+    """A quoted field spanning lines (a note column outside the contract, as an office keeps
+    one) moves every later row's line: rows without an id, two of them (also a duplicate
+    id: two nulls), are named by their lines in every chunk, the duplicates' as the column
+    rules'; in Parquet they keep their row numbers."""
+    change_rows(
+        inputs_dir, "households", {2_500: {"household_id": None}, 7_300: {"household_id": None}}
+    )
+    frame = pl.read_parquet(inputs_dir / "households.parquet")
+    notes = pl.Series("备注", [None] * frame.height, pl.String)
+    notes[10] = "第一行\n第二行\n第三行"  # row 11 (line 12) spans lines 12 to 14
+    frame.with_columns(notes).cast(pl.String).write_csv(inputs_dir / "households.csv")
+    (inputs_dir / "households.parquet").rename(tmp_path / "households.parquet")
+    text = "\n".join(same_errors(inputs_dir, tmp_path))
+    lines = ("第 2504 行 (line 2504)", "第 7304 行 (line 7304)")  # row 2,501: 2 + 2,500 + 2
+    assert "null in a required field) — 2 rows: " + ", ".join(lines) in text
+    assert "duplicate id) — 2 rows: " + ", ".join(lines) in text
+    assert "row " not in text
+    (inputs_dir / "households.csv").unlink()
+    (tmp_path / "households.parquet").rename(inputs_dir / "households.parquet")
+    text = "\n".join(same_errors(inputs_dir, tmp_path / "again"))
+    assert "null in a required field) — 2 rows: row 2501, row 7301" in text
 
 
 def test_relation_rules_over_the_whole_table(inputs_dir: Path, tmp_path: Path) -> None:
