@@ -9,9 +9,11 @@ group-wise test split of the data given, drawn with the candidate's own seed and
    champion + ``gap_tolerance`` (default 0.0: not wider). Undefined gaps (too few tier-1
    households per group) are not compared.
 
-With no champion yet the first version passes (recorded as such). ``force=True`` promotes a
-refused candidate, but only with a reason; the gate result, the reason and the time are
-recorded as tags on the version and as a line of the audit file.
+With no champion yet the first version passes (recorded as such); so does a candidate
+replacing a champion the application calls no model of its use (``incomparable``: for
+``visit-planner``, a champion that is no households model), with a note saying why.
+``force=True`` promotes a refused candidate, but only with a reason; the gate result, the
+reason and the time are recorded as tags on the version and as a line of the audit file.
 
 If the champion was trained on data that overlaps the candidate's held-out rows, it is
 evaluated on rows it has seen, which favours the champion: the gate errs on the side of
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,12 +220,15 @@ def promote(
     reason: str | None = None,
     audit_file: Path | None = None,
     source: str = "promotion data",
+    incomparable: Callable[[FeatureSpec], str | None] | None = None,
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
     Raises :class:`PromotionRefusedError` when the gate fails and ``force`` is not set.
     Promoting the current champion does nothing (no tags, no audit line): the result has
-    ``already_champion`` set.
+    ``already_champion`` set. ``incomparable(champion's spec)``: why the champion in place
+    is no model of the application's use (the gate's note; the candidate then replaces it
+    without comparison), or None to compare as usual.
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError(
@@ -255,13 +260,22 @@ def promote(
             already_champion=True,
         )
     champ_eval = None
+    replaced = None  # the note when the champion is no model of this use
     if current is not None and current.version != version:
-        check_comparable(
-            registry, spec, version, current.version, columns=held.columns, source=source
-        )
-        champion_model, _ = registry.load_model(current.version)
-        champ_eval = evaluate(champion_model, held, spec, rule)
-    decision = promotion_gate(cand_eval, champ_eval, config, top=spec.top_class_names())
+        if incomparable is not None:
+            champ_spec = spec_from_dict(registry.load_json(current.run_id, "spec.json"))
+            replaced = incomparable(champ_spec)
+        if replaced is None:
+            check_comparable(
+                registry, spec, version, current.version, columns=held.columns, source=source
+            )
+            champion_model, _ = registry.load_model(current.version)
+            champ_eval = evaluate(champion_model, held, spec, rule)
+    decision = (
+        promotion_gate(cand_eval, champ_eval, config, top=spec.top_class_names())
+        if replaced is None
+        else GateDecision(True, [], replaced)
+    )
     result = PromotionResult(
         version=version,
         previous_champion=current.version if current else None,

@@ -135,6 +135,60 @@ def is_household_spec(spec: FeatureSpec) -> bool:
     return (spec.id_column, spec.target) == (builtin.id_column, builtin.target)
 
 
+def households_model_problem(spec: FeatureSpec) -> str | None:
+    """Why a model of ``spec`` cannot tier the households of ``plan`` and ``score`` (English,
+    its clauses joined by '; '), or None when it can: it must predict the households' target
+    ``assessed_tier`` in the tiers 1, 2, 3 (as ``p_tier1..3``), key its rows by
+    ``household_id`` and take its features from the households contract's columns.
+
+    Every model is registered under the one name ``household-risk``, a spec's table's model
+    too; the ``champion`` alias is the households pipeline's, so this is what ``promote``
+    requires of a new champion and scoring with the champion of the one in place (one
+    promoted before this check, or by hand in MLflow)."""
+    builtin = household_spec()
+    why: list[str] = []
+    if (spec.target, [str(c) for c in spec.classes]) != (
+        builtin.target,
+        [str(c) for c in builtin.classes],
+    ):
+        why.append(
+            f"it predicts {spec.target!r} {list(spec.classes)}, not the households' "
+            f"{builtin.target!r} {list(builtin.classes)}"
+        )
+    if spec.id_column != builtin.id_column:
+        why.append(f"its rows are keyed by {spec.id_column!r}, not {builtin.id_column!r}")
+    if outside := [c for c in spec.features if c not in contract_columns.HOUSEHOLDS]:
+        more = f" (+{len(outside) - 5} more)" if len(outside) > 5 else ""
+        why.append(
+            f"its feature(s) {', '.join(outside[:5])}{more} are not households contract columns"
+        )
+    if not why and spec.prob_columns != builtin.prob_columns:
+        why.append(
+            f"its probabilities are named {', '.join(spec.prob_columns)}, not "
+            f"{', '.join(builtin.prob_columns)}"
+        )
+    return "; ".join(why) or None
+
+
+def _trained_on(info: Any) -> str:
+    """``, trained on FILE`` of a registered version, from its logged params ('' if none)."""
+    name = info.params.get("data_file", "")
+    return f", trained on {name}" if name else ""
+
+
+def require_households_champion(info: Any, spec: FeatureSpec) -> None:
+    """Refuse to tier households with a champion that is no households model (one promoted
+    before ``promote`` checked, or moved by hand in MLflow), naming its version and what it
+    predicts, never score them with it silently."""
+    if why := households_model_problem(spec):
+        raise RiskJobError(
+            f"冠军模型版本 {info.version} 不是农户模型, 不能用于农户分类 (the champion, version "
+            f"{info.version}{_trained_on(info)}, is not a households model: {why}. Promote a "
+            "households model with visit-planner promote --version N --data DIR; score this "
+            f"version's own table with visit-planner score --version {info.version})"
+        )
+
+
 def read_raw_data(path: Path, source: str | None = None) -> pl.DataFrame:
     """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK)."""
     try:
@@ -370,6 +424,19 @@ def with_champion_features(registry: Any, spec: FeatureSpec, columns: list[str])
     return spec_from_dict(d)
 
 
+def _not_a_households_champion(champion: FeatureSpec) -> str | None:
+    """The gate's note when the champion in place is no households model (promoted before
+    ``promote`` checked): a households candidate replaces it without a comparison, which
+    would refuse two targets (and leave ``plan`` without a usable champion for good)."""
+    why = households_model_problem(champion)
+    if why is None:
+        return None
+    return (
+        "冠军模型不是农户模型, 不予比较, 直接替换 / the champion is not a households model "
+        f"({why}): replaced without comparison"
+    )
+
+
 def promote_version(
     version: int,
     data: Path,
@@ -395,6 +462,13 @@ def promote_version(
         registry = registry_for(workspace, mlflow_uri)
         info = registry.version(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        if why := households_model_problem(spec):  # the champion tiers the households
+            raise RiskJobError(
+                f"版本 {version} 不是农户模型, 不能成为冠军 (version {version}"
+                f"{_trained_on(info)}, is not a households model, so it cannot be the champion "
+                f"that plan and score tier households with: {why}. Score its own table with "
+                f"visit-planner score --version {version}; --force does not apply)"
+            )
         settings = risk_settings(load_policy(policy_path), spec)
         raw = read_raw_data(data_file)
         table = read_model_data(
@@ -415,6 +489,7 @@ def promote_version(
             reason=reason,
             audit_file=workspace.root / "audit" / "model_promotions.jsonl",
             source=str(data_file),
+            incomparable=_not_a_households_champion,
         )
     if result.already_champion:  # nothing changed: nothing to audit
         return result
@@ -503,6 +578,8 @@ def scoring_context(
         registry = registry_for(resolve_workspace(home), mlflow_uri)
         model, info = registry.load_model(version)
         spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        if version is None:  # the champion: the households pipeline's model
+            require_households_champion(info, spec)
         tables = ReasonTables.from_dict(registry.load_json(info.run_id, "reason_tables.json"))
         reference = registry.load_json(info.run_id, "drift_reference.json")
         settings = risk_settings(load_policy(policy_path), spec)

@@ -253,7 +253,6 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     workspace: Path, tmp_path: Path, cli, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """Tester's defects 1, 10, 11, 12, 14, 15, 16 and 17 on one generic survey table."""
-    import json
 
     from rich.cells import cell_len
 
@@ -276,19 +275,12 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     assert "保真度 / fidelity: max |error|" in flat(out)
     # every line fits, but the file name in the next command (kept whole to be copied)
     assert max(cell_len(line) for line in out.splitlines() if str(table) not in line) <= 80
-    for _ in range(2):  # the second time it already is the champion
-        rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
-        assert rc == 0, err
-    assert (
-        "版本 1 已是冠军模型, 无需晋升 / version 1 is already the champion; nothing to do"
-        in flat(out)
-    )
-    assert "now the champion" not in flat(out)
-    audit = (workspace / "audit" / "model_promotions.jsonl").read_text("utf-8").splitlines()
-    assert len(audit) == 1  # the no-op is not audited
-    assert "NaN" not in audit[0] and json.loads(audit[0])["version"] == 1
+    # The champion is the households' model: a survey's is scored by its version.
+    rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
+    assert rc == 2 and "版本 1 不是农户模型, 不能成为冠军" in flat(err)
+    assert not (workspace / "audit" / "model_promotions.jsonl").exists()
     scores = tmp_path / "scores.parquet"
-    rc, out, err = cli(*["score", "--data", str(table), "--out", str(scores)])
+    rc, out, err = cli(*["score", "--data", str(table), "--out", str(scores), "--version", "1"])
     assert rc == 0, err
     # The feature training dropped is named as one the model does not use, not as a column
     # outside the contract.
@@ -359,39 +351,108 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
     )
 
 
-def test_promotion_reads_the_champions_features_and_refuses_another_target(
+def test_a_spec_tables_model_is_refused_as_champion_forced_or_not(
     workspace: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
-    """A candidate without one of the champion's features was refused with the library's bare
-    'missing feature column(s): income' (the file has it: read with the candidate's spec, it
-    was dropped at the boundary); a candidate of another table, the same bare English text."""
-    table, spec, lean = tmp_path / "survey.csv", tmp_path / "spec.toml", tmp_path / "lean.toml"
+    """Every spec's model is registered as household-risk: a survey's model (another id,
+    target and features) was promoted to champion when there was none, and plan and score
+    would then take it for the households. Now promote refuses it, with --force too, naming
+    what it predicts, and audits nothing."""
+    table, spec = tmp_path / "survey.csv", tmp_path / "spec.toml"
     _survey().write_csv(table)
     spec.write_text(SURVEY_SPEC)
-    lean.write_text(SURVEY_SPEC.replace('numeric = ["income"]\n', ""))
-    for toml in (spec, lean):
-        rc, out, err = cli(*["train", "--data", str(table), "--spec", str(toml), "--max-iter", "5"])
-        assert rc == 0, err
-    rc, out, err = cli(*["promote", "--version", "1", "--data", str(table)])
+    rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "5"])
     assert rc == 0, err
-    rc, out, err = cli(*["promote", "--version", "2", "--data", str(table)])
-    assert rc in (0, 1), err  # the gate decides, on both models
-    assert "missing" not in flat(err) and "冠军 champion" in flat(out + err)
-
-    other = tmp_path / "other.csv"
-    _survey().rename({"need": "grade"}).write_csv(other)
-    (tmp_path / "other.toml").write_text(SURVEY_SPEC.replace('column = "need"', 'column = "grade"'))
-    rc, out, err = cli(
-        *["train", "--data", str(other), "--spec", str(tmp_path / "other.toml"), "--max-iter", "5"]
+    # The next step train suggests is scoring by version, not a promotion it would refuse.
+    assert "下一步 / next: visit-planner score --out scores.parquet --version 1 \\ --data" in (
+        flat(out)
     )
+    for force in ([], ["--force", "--reason", "the survey's model"]):
+        rc, out, err = cli(*["promote", "--version", "1", "--data", str(table), *force])
+        assert rc == 2, out
+        assert (
+            "版本 1 不是农户模型, 不能成为冠军 (version 1, trained on survey.csv, is not a "
+            "households model, so it cannot be the champion that plan and score tier households "
+            "with: it predicts 'need' ['high', 'medium', 'low'], not the households' "
+            "'assessed_tier' [1, 2, 3]; its rows are keyed by 'hh_id', not 'household_id'; its "
+            "feature(s) income, has_toilet are not households contract columns. Score its own "
+            "table with visit-planner score --version 1; --force does not apply)"
+        ) in flat(err)
+        assert "Traceback" not in err
+    assert not (workspace / "audit").exists()
+    rc, out, err = cli("models")
+    assert rc == 0 and "v1 " in out and "champion" not in out
+
+
+PREVIOUS_TIER_SPEC = """
+id_column = "household_id"
+group_column = "village_id"
+audit_columns = ["head_ethnicity", "head_gender"]
+[target]
+column = "previous_tier"
+classes = [1, 2, 3]
+probability_columns = ["p_tier1", "p_tier2", "p_tier3"]
+[features]
+numeric = ["members", "elderly_65plus", "disputes_12m"]
+boolean = ["elderly_living_alone"]
+"""
+
+
+def test_plan_and_score_refuse_a_champion_of_another_target_and_a_households_model_replaces_it(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A model of last month's tier, from households columns, its probabilities named
+    p_tier1..3, was promoted with no champion yet, and plan published the month tiered by it
+    without a word. Now promote refuses it; set as champion by hand (or promoted before the
+    check), plan and score refuse it naming the version and what it predicts, nothing
+    published; and a households model replaces it without a comparison (which would refuse
+    two targets, the registry stuck with no usable champion)."""
+    data = str(small_prefecture_dir)
+    spec = tmp_path / "previous.toml"
+    spec.write_text(PREVIOUS_TIER_SPEC)
+    rc, out, err = cli(*["train", "--data", data, "--spec", str(spec), "--max-iter", "5"])
     assert rc == 0, err
-    rc, out, err = cli(*["promote", "--version", "3", "--data", str(other)])
+    rc, out, err = cli(*["promote", "--version", "1", "--data", data])
     assert rc == 2
     assert (
-        f"{other}: 候选版本与冠军模型预测的目标不同, 无法比较 (version 3 predicts 'grade' "
-        "['high', 'medium', 'low'], the champion, version 1, 'need' ['high', 'medium', 'low']: "
-        "the gate compares models of one target only; score with --version 3 instead)"
+        "版本 1 不是农户模型, 不能成为冠军 (version 1, trained on households.parquet, is not a "
+        "households model, so it cannot be the champion that plan and score tier households "
+        "with: it predicts 'previous_tier' [1, 2, 3], not the households' 'assessed_tier' "
+        "[1, 2, 3]. Score its own table"
     ) in flat(err)
+
+    from visit_planner.model_registry import registry_for
+    from visit_planner.paths import resolve_workspace
+
+    registry_for(resolve_workspace(workspace)).set_champion(1, {})  # as by hand in MLflow
+    refusal = (
+        "冠军模型版本 1 不是农户模型, 不能用于农户分类 (the champion, version 1, trained on "
+        "households.parquet, is not a households model: it predicts 'previous_tier' [1, 2, 3], "
+        "not the households' 'assessed_tier' [1, 2, 3]. Promote a households model with "
+        "visit-planner promote --version N --data DIR; score this version's own table with "
+        "visit-planner score --version 1)"
+    )
+    rc, out, err = cli(*["plan", "--month", "2026-11", "--data", data])
+    assert rc == 2 and refusal in flat(err) and "Traceback" not in err
+    assert not list(workspace.glob("runs/*/*/manifest.json"))  # nothing published
+    scores = tmp_path / "scores.parquet"
+    rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
+    assert rc == 2 and refusal in flat(err) and not scores.exists()
+
+    rc, out, err = cli(*["train", "--data", data, "--max-iter", "5"])
+    assert rc == 0, err
+    assert "下一步 / next: visit-planner promote --version 2 \\ --data" in flat(out)
+    rc, out, err = cli(*["promote", "--version", "2", "--data", data])
+    assert rc == 0, err
+    assert (
+        "冠军模型不是农户模型, 不予比较, 直接替换 / the champion is not a households model (it "
+        "predicts 'previous_tier' [1, 2, 3], not the households' 'assessed_tier' [1, 2, 3]): "
+        "replaced without comparison"
+    ) in flat(out)
+    assert "version 2 is now the champion" in out and "上一冠军 / previous: 1)" in out
+    rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
+    assert rc == 0, err
+    assert (pl.read_parquet(scores)["model_version"] == "2").all()
 
 
 @pytest.mark.parametrize(

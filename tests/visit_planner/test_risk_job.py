@@ -227,3 +227,35 @@ def test_promotion_audit_has_no_nan() -> None:
         "candidate": {"largest_group_gap": None, "macro_f1": 0.5},
         "gaps": [None],
     }
+
+
+def test_a_households_model_predicts_the_households_tiers_from_the_contracts_columns() -> None:
+    """What ``promote`` requires of a champion and scoring with the champion of the one in
+    place: the households' target and tiers, their id, contract columns, p_tier1..3."""
+    from risk_model.spec import spec_from_dict
+    from visit_planner.risk_job import households_model_problem
+
+    builtin = household_spec()
+    assert households_model_problem(builtin) is None
+    lean = builtin.to_dict() | {
+        "numeric": ["members"],
+        "categorical": [],
+        **{k: {} for k in ("bounds", "levels", "units", "labels")},
+    }
+    assert households_model_problem(spec_from_dict(lean)) is None  # fewer features: fine
+    renamed = builtin.to_dict() | {"probability_columns": ["a", "b", "c"]}
+    assert households_model_problem(spec_from_dict(renamed)) == (
+        "its probabilities are named a, b, c, not p_tier1, p_tier2, p_tier3"
+    )
+    previous = lean | {"target": "previous_tier"}
+    assert households_model_problem(spec_from_dict(previous)) == (
+        "it predicts 'previous_tier' [1, 2, 3], not the households' 'assessed_tier' [1, 2, 3]"
+    )
+    survey = parse_spec(
+        GENERIC.replace('numeric = ["x"]', 'numeric = ["x", "members", "a", "b", "c", "d", "e"]')
+    )
+    assert households_model_problem(survey) == (
+        "it predicts 'y' ['bad', 'ok'], not the households' 'assessed_tier' [1, 2, 3]; its rows "
+        "are keyed by 'id', not 'household_id'; its feature(s) x, a, b, c, d (+1 more) are not "
+        "households contract columns"
+    )

@@ -134,7 +134,7 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     """
     from risk_model import TrainConfig
     from risk_model.model import MODEL_KINDS
-    from visit_planner.risk_job import RiskJobError, train_from_file
+    from visit_planner.risk_job import RiskJobError, households_model_problem, train_from_file
 
     if kind not in MODEL_KINDS:
         raise RiskJobError(
@@ -181,8 +181,14 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
         )
         console.print(f"MLflow 运行 run {out.version.run_id}", highlight=False)
         console.print("下一步 / next:", highlight=False)
+        # Only a households model can be the champion: a spec's table's is scored by version.
+        step = (
+            "promote"
+            if households_model_problem(out.result.spec) is None
+            else "score --out scores.parquet"
+        )
         console.print(
-            f"  visit-planner promote --version {out.version.version} \\\n    --data {data}",
+            f"  visit-planner {step} --version {out.version.version} \\\n    --data {data}",
             highlight=False,
             soft_wrap=True,
         )
@@ -339,6 +345,8 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     Candidate and current champion are evaluated on the same held-out rows of DATA; the gate
     requires tier-1 recall and macro-F1 not worse beyond the policy's tolerances and the
     largest group gap not wider. --force --reason "..." overrides a refusal and is audited.
+    Only a households model (assessed_tier from the households columns) can be the champion,
+    which plan and score use; a spec's table's model is scored with score --version N.
     """
     from risk_model.errors import PromotionRefusedError
     from visit_planner.risk_job import RiskJobError, promote_version
