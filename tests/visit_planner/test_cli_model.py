@@ -285,7 +285,7 @@ def test_survey_loop_reads_chinese_booleans_and_prints_at_80_columns(
     # The feature training dropped is named as one the model does not use, not as a column
     # outside the contract.
     assert (
-        "column 'phone, rooms': 模型不使用的列, 已删除, 不再读取 (not used by the model: "
+        "columns 'phone', 'rooms': 模型不使用的列, 已删除, 不再读取 (not used by the model: "
         "dropped" in flat(err)
     )
     assert "已评分 scored 900 行 rows" in flat(out) and "over 900 rows)" in flat(out)
