@@ -271,6 +271,34 @@ def _first_ids(frame: pl.DataFrame, key: list[str]) -> str:
     return ", ".join(str(i) for i in head) + (" …" if frame.height > _MAX_IDS else "")
 
 
+def check_previous_given(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths) -> None:
+    """Refuse to judge a plan made with a previous assignment when none is given: the plan
+    says so itself, marking the households that keep last month's worker (``kept_previous``),
+    and without that assignment every one of those marks reads as a violation
+    (``kept_previous_mismatch``, "last month's worker none"): thousands of them, none a
+    fault of the plan, and nothing saying that ``--previous`` is what is missing. Said once
+    instead, with the count and, for a published run, the run whose plan it continued (a
+    ``plan`` run names it in its manifest, not as a file: the month's data may have none)."""
+    if paths.previous is not None or "kept_previous" not in plan.columns:
+        return
+    kept = int(plan["kept_previous"].fill_null(False).sum())
+    if not kept:
+        return
+    run_zh = run_en = ""
+    if (plan_path.parent / MANIFEST).is_file():
+        previous_run = RunManifest.read(plan_path.parent).previous_run_id
+        if previous_run:
+            run_zh = f", 上月结对来自方案 {previous_run[:12]}"
+            run_en = f" (this run continued run {previous_run[:12]}'s plan)"
+    raise PlanFileError(
+        f"{plan_path}: 方案按上月结对生成, {kept:,} 户标为延续上月走访人员{run_zh}; "
+        "未提供上月结对表, 无法校验, 请用 --previous 提供 (this plan was made with a previous "
+        f"assignment{run_en}: "
+        f"{kept:,} households are marked kept_previous, which cannot be checked without it; "
+        "pass the previous assignment it was made from with --previous)"
+    )
+
+
 def run_check_plan(
     plan_path: Path,
     paths: PlanPaths,
@@ -282,6 +310,7 @@ def run_check_plan(
     plan = _read_plan(plan_path)
     tables = read_plan_tables(paths)
     notes = check_inputs_belong(plan_path, paths, tables)
+    check_previous_given(plan_path, plan, paths)
     checked = plan_inputs_of(tables, policy)
     try:
         violations = validate_plan(

@@ -257,3 +257,32 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     assert rc == 0, err
     assert "误判代价: 一类户误为二类户 4, 误为三类户 6" in out
     assert "期望代价 expected cost: 一类户 0.86 · 二类户 1.20 · 三类户 2.29" in out
+
+
+def test_a_plan_made_with_a_previous_assignment_needs_it(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Without --previous, a plan whose households keep last month's worker listed each of
+    them as a kept_previous_mismatch ("last month's worker none"), with no word of what was
+    missing: it is refused once, Chinese first, with the count and what to pass."""
+    inputs = _inputs(greedy_files)
+    at = inputs.index("--previous")
+    without = inputs[:at] + inputs[at + 2 :]
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    kept = int(plan["kept_previous"].sum())
+    assert kept > 100
+    rc, out, err = cli("check-plan", "--plan", str(greedy_files / "plan.parquet"), *without)
+    assert rc == 2 and out == ""  # no violation listed
+    assert flat(err).count("--previous") == 2  # said once, in both languages
+    assert (
+        f"方案按上月结对生成, {kept:,} 户标为延续上月走访人员; 未提供上月结对表, 无法校验, "
+        "请用 --previous 提供 (this plan was made with a previous assignment: "
+        f"{kept:,} households are marked kept_previous" in flat(err)
+    )
+    # A plan that keeps no one's worker does not need it; with it, the plan above passes.
+    fresh = tmp_path / "fresh.parquet"
+    plan.with_columns(pl.lit(False).alias("kept_previous")).write_parquet(fresh)
+    rc, out, err = cli("check-plan", "--plan", str(fresh), *without)
+    assert rc == 0, err
+    rc, out, err = cli("check-plan", "--plan", str(greedy_files / "plan.parquet"), *inputs)
+    assert rc == 0, err
