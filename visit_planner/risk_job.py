@@ -36,7 +36,9 @@ from visit_planner.contracts import find_table
 from visit_planner.contracts.reader import (
     NOT_IN_CONTRACT_RULE,
     NOT_USED_BY_MODEL_RULE,
+    RowPlaces,
     cast_to_contract,
+    read_placed,
     read_raw,
     unreadable_reason,
 )
@@ -189,10 +191,12 @@ def require_households_champion(info: Any, spec: FeatureSpec) -> None:
         )
 
 
-def read_raw_data(path: Path, source: str | None = None) -> pl.DataFrame:
-    """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK)."""
+def read_raw_data(path: Path, source: str | None = None) -> tuple[pl.DataFrame, RowPlaces]:
+    """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK), and
+    where each row is in the file, so that a row without an id is named by its CSV line as
+    ``validate`` names it (:class:`~visit_planner.contracts.reader.RowPlaces`)."""
     try:
-        return read_raw(path)
+        return read_placed(path)
     except ContractError:
         raise
     except (OSError, pl.exceptions.PolarsError) as exc:
@@ -250,7 +254,7 @@ def read_model_data(
     builtin: bool,
     training: bool,
     source: str | None = None,
-    raw: pl.DataFrame | None = None,
+    raw: tuple[pl.DataFrame, RowPlaces] | None = None,
 ) -> ModelData:
     """Read ``path`` for training, promotion or scoring with ``spec``: with the contracts'
     reader (UTF-8 or GBK/GB18030 CSV; true/false, 1/0, yes/no, 是/否 as booleans; the
@@ -260,14 +264,13 @@ def read_model_data(
     not use are dropped with the contracts' warning, worded as ``validate`` words it (for the
     built-in spec: columns outside the households contract; for another spec, the spec is the
     table's contract), so stray personal data goes no further. ``raw``: the file as
-    :func:`read_raw_data` read it already."""
+    :func:`read_raw_data` read it already, with its rows' places."""
     file = source or str(path)
-    if raw is None:
-        raw = read_raw_data(path, file)
+    stored, places = read_raw_data(path, file) if raw is None else raw
     doubled = [
         m["name"]
-        for c in raw.columns
-        if (m := _DUPLICATE_HEADER.match(c)) and m["name"] in raw.columns
+        for c in stored.columns
+        if (m := _DUPLICATE_HEADER.match(c)) and m["name"] in stored.columns
     ]
     if doubled:
         raise RiskJobError(
@@ -275,14 +278,14 @@ def read_model_data(
             "appear more than once in the header; keep one)"
         )
     with user_errors():
-        spec.check_columns(raw.columns, training=training, source=file)
-    dtypes = _model_dtypes(spec, raw.schema, builtin=builtin)
+        spec.check_columns(stored.columns, training=training, source=file)
+    dtypes = _model_dtypes(spec, stored.schema, builtin=builtin)
     # The contracts' reader drops (and names, in its own words) every column that is neither
     # read (dtypes) nor a households contract column the built-in spec leaves unused.
     unused = tuple(c for c in contract_columns.HOUSEHOLDS if builtin and c not in dtypes)
     rule = NOT_IN_CONTRACT_RULE if builtin else NOT_USED_BY_MODEL_RULE
     frame, problems = cast_to_contract(
-        raw, dtypes, file, (spec.id_column,), known=unused, extra_rule=rule
+        stored, dtypes, file, (spec.id_column,), known=unused, extra_rule=rule, places=places
     )
     errors = [p.message() for p in problems if p.severity == "error"]
     if errors:
@@ -473,7 +476,7 @@ def promote_version(
         raw = read_raw_data(data_file)
         table = read_model_data(
             data_file,
-            with_champion_features(registry, spec, raw.columns),
+            with_champion_features(registry, spec, raw[0].columns),
             builtin=is_household_spec(spec),
             training=True,
             source=f"{data_file} (model version {version})",
@@ -674,11 +677,12 @@ def score_file(
     check_output_file(out)
     data_file = resolve_data(data)
     raw = read_raw_data(data_file)
+    households = raw[0]
     override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
     if override_frame is not None and overrides is not None:  # every problem of it at once,
         from visit_planner.overrides import require_valid_tier_overrides  # before the model
 
-        require_valid_tier_overrides(override_frame, overrides, raw)
+        require_valid_tier_overrides(override_frame, overrides, households)
     context = scoring_context(
         version=version,
         home=home,

@@ -196,6 +196,27 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     )
 
 
+def test_a_row_without_an_id_is_named_by_its_csv_line(tmp_path: Path) -> None:
+    """A spec table's row without an id is named by the line an editor shows it on, as
+    ``validate`` names it (it said ``row 2``, one short of the file's line 3), also after a
+    quoted field that spans lines."""
+    from visit_planner.risk_job import read_model_data
+
+    spec = parse_spec(SURVEY_SPEC)
+    csv = tmp_path / "survey.csv"
+    csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\n,x,否,low\n", encoding="utf-8")
+    with pytest.raises(RiskJobError) as err:
+        read_model_data(csv, spec, builtin=False, training=True)
+    assert "第 3 行 (line 3) (x)" in str(err.value), str(err.value)
+    csv.write_text(
+        'hh_id,income,has_toilet,need,note\nS1,10,是,high,"two\nlines"\n,x,否,low,\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RiskJobError) as err:
+        read_model_data(csv, spec, builtin=False, training=True)
+    assert "第 4 行 (line 4) (x)" in str(err.value), str(err.value)
+
+
 def test_a_doubled_column_and_an_ambiguous_directory_are_refused(tmp_path: Path) -> None:
     from visit_planner.errors import ContractError
     from visit_planner.risk_job import read_model_data
