@@ -8,6 +8,7 @@ because its data access is built from the account the store holds, not from edit
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable
@@ -656,6 +657,28 @@ def test_a_correction_lacking_what_its_kind_needs_is_asked_for_in_the_forms_word
             assert not at.success
     with Store.for_workspace(site.workspace) as store:
         assert not [o for o in store.list_overrides() if o.reason.startswith("入户核实")]
+
+
+def test_no_page_writes_its_own_source_notes(site: Site) -> None:
+    """The corrections page opened with an English developer's note ("Pixels of the
+    corrections table's text columns: ...") in both languages: a bare string after a
+    constant, which Streamlit's magic writes onto the page. No page script has a bare
+    string other than its module docstring, and the page shows none."""
+    scripts = [APP, *sorted((APP.parent / "views").glob("*.py"))]
+    for script in scripts:
+        body = ast.parse(script.read_text(encoding="utf-8")).body
+        bare = [
+            node.lineno
+            for node in body[1:]
+            if isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ]
+        assert bare == [], (script.name, bare)
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        check_clean(at)
+        assert not [m.value for m in at.markdown if "Pixels" in str(m.value)]
 
 
 def test_data_scientist_reads_corrections_but_cannot_submit(site: Site) -> None:
