@@ -20,7 +20,12 @@ from assignment.domain import PlanInputs
 from assignment.errors import PlanFormatError
 from assignment.explain import explain_plan
 from assignment.inputs import InputIssue, binding_pins
-from assignment.validator import Violation, summarize_violations, validate_plan
+from assignment.validator import (
+    Violation,
+    ViolationKind,
+    summarize_violations,
+    validate_plan,
+)
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.plan_tables import PlanTables, read_plan_tables, table_fingerprint
 from visit_planner.contracts.tables import table_spec
@@ -271,31 +276,33 @@ def _first_ids(frame: pl.DataFrame, key: list[str]) -> str:
     return ", ".join(str(i) for i in head) + (" …" if frame.height > _MAX_IDS else "")
 
 
-def check_previous_given(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths) -> None:
-    """Refuse to judge a plan made with a previous assignment when none is given: the plan
-    says so itself, marking the households that keep last month's worker (``kept_previous``),
-    and without that assignment every one of those marks reads as a violation
+def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths) -> str | None:
+    """The note for a plan made with a previous assignment when none is given (None when one
+    is given, or the plan keeps no one's worker). The plan says so itself, marking the
+    households that keep last month's worker (``kept_previous``); without that assignment
+    those marks cannot be checked, and each would read as a violation
     (``kept_previous_mismatch``, "last month's worker none"): thousands of them, none a
-    fault of the plan, and nothing saying that ``--previous`` is what is missing. Said once
-    instead, with the count and, for a published run, the run whose plan it continued (a
-    ``plan`` run names it in its manifest, not as a file: the month's data may have none)."""
+    fault of the plan, and nothing saying that ``--previous`` is what is missing. So that
+    rule is left out and this note says why, with the count and, for a published run, the
+    run whose plan it continued (a ``plan`` run names it in its manifest, not as a file: the
+    month's data may have none); every other rule is still checked."""
     if paths.previous is not None or "kept_previous" not in plan.columns:
-        return
+        return None
     kept = int(plan["kept_previous"].fill_null(False).sum())
     if not kept:
-        return
+        return None
     run_zh = run_en = ""
     if (plan_path.parent / MANIFEST).is_file():
         previous_run = RunManifest.read(plan_path.parent).previous_run_id
         if previous_run:
             run_zh = f", 上月结对来自方案 {previous_run[:12]}"
             run_en = f" (this run continued run {previous_run[:12]}'s plan)"
-    raise PlanFileError(
-        f"{plan_path}: 方案按上月结对生成, {kept:,} 户标为延续上月走访人员{run_zh}; "
-        "未提供上月结对表, 无法校验, 请用 --previous 提供 (this plan was made with a previous "
-        f"assignment{run_en}: "
-        f"{kept:,} households are marked kept_previous, which cannot be checked without it; "
-        "pass the previous assignment it was made from with --previous)"
+    return (
+        f"方案按上月结对生成, {kept:,} 户标为延续上月走访人员{run_zh}; 未提供上月结对表, "
+        "这些标记未核对, 请用 --previous 提供 / this plan was made with a previous "
+        f"assignment{run_en}: {kept:,} households are marked kept_previous, not checked "
+        "without it (every other rule is); pass the previous assignment it was made from "
+        "with --previous to check them"
     )
 
 
@@ -310,7 +317,7 @@ def run_check_plan(
     plan = _read_plan(plan_path)
     tables = read_plan_tables(paths)
     notes = check_inputs_belong(plan_path, paths, tables)
-    check_previous_given(plan_path, plan, paths)
+    unchecked = previous_missing_note(plan_path, plan, paths)
     checked = plan_inputs_of(tables, policy)
     try:
         violations = validate_plan(
@@ -318,6 +325,9 @@ def run_check_plan(
         )
     except PlanFormatError as exc:
         raise PlanFileError(f"{plan_path}: {exc}") from None
+    if unchecked is not None:
+        notes.append(unchecked)
+        violations = [v for v in violations if v.kind != ViolationKind.KEPT_PREVIOUS_MISMATCH]
     return CheckResult(
         violations,
         summarize_violations(violations),
