@@ -352,7 +352,9 @@ def run_explain(
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)
     if row.height == 0:
-        raise PlanFileError(f"{plan_path}: household {household_id!r} is not in the plan")
+        raise PlanFileError(
+            f"{plan_path}: 农户不在方案中 (household {household_id!r} is not in the plan)"
+        )
     township = row["township_id"][0]
     hh = inputs.households.filter(pl.col("township_id") == township)
     local_plan = plan.filter(pl.col("household_id").is_in(hh["household_id"].implode()))

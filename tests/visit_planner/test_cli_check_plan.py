@@ -210,6 +210,10 @@ def test_explain_lists_ranked_alternatives(
     assert rc == 0
     data = json.loads(out)
     assert data["household"]["household_id"] == hid and len(data["alternatives"]) <= 3
+    rc, out, err = cli(
+        "explain", "--plan", plan_file, "--household", "H9999999", *_inputs(greedy_files)
+    )
+    assert rc == 2 and "农户不在方案中 (household 'H9999999' is not in the plan)" in flat(err)
 
 
 def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
