@@ -43,7 +43,8 @@ def tier_decision(score: dict[str, Any], cost: list[list[float]]) -> str:
         return rule
     costs = " · ".join(f"{i18n.tier(k, lang)} {expected[k - 1]:.2f}" for k in (1, 2, 3))
     miss2, miss3 = f"{float(cost[0][1]):g}", f"{float(cost[0][2]):g}"
-    return f"{rule}{t('tier_rule_costs', lang, costs=costs, miss2=miss2, miss3=miss3)}"
+    gap = "" if lang == "zh" else " "  # between the two sentences
+    return f"{rule}{gap}{t('tier_rule_costs', lang, costs=costs, miss2=miss2, miss3=miss3)}"
 
 
 score = h["score"] or {}

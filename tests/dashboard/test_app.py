@@ -307,6 +307,8 @@ def test_the_household_page_says_the_models_tier_is_the_least_expected_cost(
         assert said is not None, captions
         for k in (1, 2, 3):
             assert f"{i18n.tier(k, lang)} {expected[k - 1]:.2f}" in said, said
+        second = "期望代价" if lang == "zh" else " Expected"  # two sentences, spaced in English
+        assert i18n.t("tier_rule", lang) + second in said, said
         assert f"{cost[0][1]:g}" in said and f"{cost[0][2]:g}" in said
 
 
