@@ -11,8 +11,13 @@ from dashboard.data import SHEET_WITHHELD
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
 
+SHOWN = "_worker_shown"  # the worker whose township the township choice was set to
+NEXT_TOWNSHIP = "_worker_township_next"  # that township, for the choice on the next run
+
 ctx = auth.page_context()
 lang = ctx.lang
+if NEXT_TOWNSHIP in st.session_state:  # before the choice is drawn (it cannot change after)
+    st.session_state["worker_township"] = st.session_state.pop(NEXT_TOWNSHIP)
 keep_choices(lang, "worker_township", "worker_pick")
 st.title(t("page_worker", lang))
 with auth.guarded(lang):
@@ -57,6 +62,14 @@ with auth.guarded(lang):
     bases = ctx.data.map_points(ctx.month, township_id).get("workers")
 load = w["load"]
 households: pl.DataFrame = w["households"]
+if st.session_state.get(SHOWN) != worker_id:
+    # A worker opened by id or link: the township choice (and its list of workers) follows
+    # the worker's township once, instead of naming another township above this worker.
+    # Only when the worker changes: choosing another township to pick from stays.
+    st.session_state[SHOWN] = worker_id
+    if tw != township_id and township_id in towns:
+        st.session_state[NEXT_TOWNSHIP] = township_id
+        st.rerun()
 
 st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}")
 c1, c2, c3 = st.columns(3)

@@ -367,6 +367,26 @@ def test_travel_is_said_per_visit_and_round_trip_as_the_policy_has_it(site: Site
     assert i18n.label("travel_minutes", "en") == "Travel per visit"
 
 
+def test_the_worker_pages_township_choice_follows_a_worker_opened_by_id(site: Site) -> None:
+    """A worker opened by id (typed, or ?worker= in a link) was shown under "选择乡镇" naming
+    the first township of the list, another than the worker's, with that township's workers
+    to choose from. The choice now follows the worker's township once; choosing another
+    township to pick from afterwards stays chosen."""
+    at = go(sign_in("planner1"), "worker")
+    towns = at.selectbox(key="worker_township").options
+    assert len(towns) > 1
+    at.text_input(key="worker").input(site.other_worker).run()
+    check_clean(at)
+    assert at.selectbox(key="worker_township").value == OTHER_TOWNSHIP
+    assert site.other_worker in page_text(at)
+    at.selectbox(key="worker_township").set_value(TOWNSHIP).run()
+    check_clean(at)
+    assert at.selectbox(key="worker_township").value == TOWNSHIP  # not snapped back
+    at.text_input(key="worker").input(site.worker).run()
+    assert at.selectbox(key="worker_township").value == TOWNSHIP
+    assert site.worker in page_text(at)
+
+
 def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
     at = go(sign_in("scientist"), "household")
     at.text_input(key="household").input(site.household).run()
