@@ -3,11 +3,28 @@ frontend draws them with its bundled Vega: nothing is fetched). No Streamlit her
 
 from __future__ import annotations
 
+from typing import Final
+
 import altair as alt
 import polars as pl
 
 from dashboard import i18n
 from dashboard.i18n import Lang, t
+
+CURVE_COLOURS: Final = ("#ff4b4b", "#1c83e1", "#83c9ff", "#0068c9", "#7defa1", "#ffabab")
+"""The calibration curves' colours: the chosen model's first (red), then the others'."""
+
+
+def curve_colours(frame: pl.DataFrame, chosen: str) -> alt.Scale:
+    """Each model's colour by its kind, the chosen one first, then the others by kind: the
+    same in both languages (Vega gave each its colour by its label's order, which the
+    language changes: the chosen logistic model red in Chinese, light blue in English)."""
+    pairs = dict(frame.select("model", "label").unique().iter_rows())
+    kinds = sorted(pairs, key=lambda k: (k != chosen, k))
+    return alt.Scale(
+        domain=[pairs[k] for k in kinds],
+        range=[CURVE_COLOURS[i % len(CURVE_COLOURS)] for i in range(len(kinds))],
+    )
 
 
 def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerChart:
@@ -37,7 +54,9 @@ def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerC
         .encode(
             x=alt.X("mean_predicted:Q", title=x_title, scale=scale, axis=alt.Axis(format="%")),
             y=alt.Y("observed:Q", title=y_title, scale=scale, axis=alt.Axis(format="%")),
-            color=alt.Color("label:N", title=t("calibration_model", lang)),
+            color=alt.Color(
+                "label:N", title=t("calibration_model", lang), scale=curve_colours(frame, chosen)
+            ),
             strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(1.5)),
             tooltip=[
                 alt.Tooltip("label:N", title=t("calibration_model", lang)),
