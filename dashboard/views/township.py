@@ -106,8 +106,16 @@ auth.show_table(
 
 st.subheader(t("whatif", lang))
 st.caption(t("whatif_intro", lang))
-workers = info["loads"]["worker_id"].to_list()
-roles = dict(zip(workers, info["loads"]["role"].to_list(), strict=True))
+with auth.guarded(lang):  # every worker of the township, not the table's first page of them
+    staff = ctx.data.workers_of(ctx.month, tw)
+# the busiest first, as in the table above
+staff = staff.with_columns(
+    pl.when(pl.col("monthly_hours") > 0)
+    .then(pl.col("hours_used") / pl.col("monthly_hours"))
+    .alias("utilisation")
+).sort(["utilisation", "worker_id"], descending=[True, False], nulls_last=True)
+workers = staff["worker_id"].to_list()
+roles = dict(zip(workers, staff["role"].to_list(), strict=True))
 
 
 def worker_choice(worker_id: str) -> str:

@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard
 from dashboard import auth, i18n
 from dashboard.data import PAGE_ROWS, SHEET_WITHHELD, Viewer
+from dashboard.data import township as township_data
 from tests.dashboard.helpers import (
     ACCOUNTS,
     MONTH,
@@ -873,6 +874,27 @@ def test_township_what_if_compares_and_only_a_planner_publishes(site: Site) -> N
     assert before is not None and after is not None
     assert after.kind == "amend" and after.version > before.version  # the next number
     assert after.parent_run_id == before.run_id
+
+
+def test_the_what_if_offers_every_worker_of_the_township(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The what-if's workers (hours to change, who leaves) were the worker-loads table's first
+    page: at scale 1 a township has 450-1,100 workers and only the 200 busiest could be
+    chosen. With the page cut to 5 rows here, the table shows 5 and the what-if offers every
+    worker of the township, the busiest first as in the table."""
+    monkeypatch.setattr(township_data, "PAGE_ROWS", 5)
+    at = go(sign_in("sup_town"), "township")
+    check_clean(at)
+    staff = access(site, "planner").workers_of(MONTH, TOWNSHIP)
+    assert staff.height > 5
+    loads = at.dataframe[-1].value
+    assert len(loads) == 5
+    offered = at.selectbox(key="wf_worker").options[1:]  # after "no change"
+    leaving = at.multiselect(key="wf_remove").options
+    assert len(offered) == len(leaving) == staff.height
+    shown = loads[i18n.label("worker_id", "zh")].tolist()
+    assert [o.split(" · ")[0] for o in offered[:5]] == shown
 
 
 def test_pick_keeps_each_sentence_of_a_bilingual_text_in_one_language() -> None:
