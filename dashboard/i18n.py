@@ -81,6 +81,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "whatif_add_role": ("新增人员的角色", "Role of a worker to add"),
     "whatif_add_none": ("不新增", "none"),
     "whatif_add_hours": ("新增人员月工时", "Monthly hours of the new worker"),
+    "whatif_add_area": (
+        "新增人员的村或网格（村组干部选村，网格员选网格）",
+        "The new worker's village or grid (a village for a village official, a grid for a "
+        "grid worker)",
+    ),
+    "whatif_area_none": ("不指定（基层干部）", "none (a cadre)"),
+    "whatif_area_village_official": (
+        "新增村组干部须选择所在的村。",
+        "A new village official needs the village they serve.",
+    ),
+    "whatif_area_grid_worker": (
+        "新增网格员须选择所在的网格。",
+        "A new grid worker needs the grid they serve.",
+    ),
     "whatif_tier": ("调整走访频次的类别", "Tier whose visits change"),
     "whatif_tier_none": ("不调整", "no change"),
     "whatif_visits": ("每月走访次数", "Visits per month"),

@@ -101,6 +101,17 @@ class TownshipQueries(ScopedAccess):
             ),
         }
 
+    def areas(self, month: str, township_id: str) -> pl.DataFrame:
+        """The township's villages and grids (``village_id, grid_id``, one row a grid, in
+        order): where a worker added in a what-if serves (a village official its village, a
+        grid worker its grid). Codes only, no household: open to every role in scope."""
+        self._require(township_id)
+        root = self._root(self.current_run(month))
+        households = run_files.township_input(root, township_id, "households")
+        if households is None:
+            return pl.DataFrame(schema={"village_id": pl.String, "grid_id": pl.String})
+        return households.select("village_id", "grid_id").unique().sort("village_id", "grid_id")
+
     def map_points(self, month: str, township_id: str) -> dict[str, pl.DataFrame]:
         """Households (lon, lat, tier, covered) and worker bases of one township, for a map
         drawn without any base map (offline). Viewers get no household points."""

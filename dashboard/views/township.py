@@ -16,7 +16,7 @@ PUBLISHED = "_whatif_published"  # (run id, version) of an amendment just publis
 
 ctx = auth.page_context()
 lang = ctx.lang
-keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_tier")
+keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_add_area", "wf_tier")
 st.title(t("page_township", lang))  # above a refusal too, as on the other pages
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
@@ -127,6 +127,27 @@ def worker_choice(worker_id: str) -> str:
     )
 
 
+with auth.guarded(lang):
+    areas = ctx.data.areas(ctx.month, tw)
+villages = areas["village_id"].unique(maintain_order=True).to_list()
+grids = areas["grid_id"].drop_nulls().to_list()
+area_codes = [*villages, *grids]
+grid_village = dict(areas.drop_nulls("grid_id").select("grid_id", "village_id").iter_rows())
+
+
+def added(role: str, area: str) -> dict[str, str | None] | None:
+    """The new worker's area (``village_id``, ``grid_id``) for ``role`` from the area chosen:
+    a cadre the township (none needed), a village official a village (a grid's village will
+    do), a grid worker a grid; None when the role's area was not chosen."""
+    if role == "cadre":
+        return {"village_id": None, "grid_id": None}
+    if role == "village_official" and area:
+        return {"village_id": grid_village.get(area, area), "grid_id": None}
+    if role == "grid_worker" and area in grid_village:
+        return {"village_id": grid_village[area], "grid_id": area}
+    return None
+
+
 with st.form("whatif"):
     w1, w2 = st.columns(2)
     change_worker = w1.selectbox(
@@ -149,6 +170,14 @@ with st.form("whatif"):
         key="wf_add_role",
     )
     add_hours = a2.number_input(t("whatif_add_hours", lang), 1.0, 744.0, 20.0, 1.0, key="wf_add")
+    # A village official serves its village, a grid worker its grid: without one, the new
+    # worker served no household and the what-if showed no effect of it.
+    add_area = st.selectbox(
+        t("whatif_add_area", lang),
+        ["", *area_codes],
+        format_func=lambda code: i18n.place(code, lang) if code else t("whatif_area_none", lang),
+        key="wf_add_area",
+    )
     v1, v2 = st.columns(2)
     tier = v1.selectbox(
         t("whatif_tier", lang),
@@ -158,11 +187,14 @@ with st.form("whatif"):
     )
     visits = v2.number_input(t("whatif_visits", lang), 0.1, 8.0, 1.0, 0.1, key="wf_visits")
     submitted = st.form_submit_button(t("whatif_run", lang))
-if submitted:
+new_worker = added(add_role, add_area) if submitted and add_role else None
+if submitted and add_role and new_worker is None:
+    st.error(t(f"whatif_area_{add_role}", lang))
+elif submitted:
     changes = Changes(
         hours={change_worker: float(new_hours)} if change_worker else {},
         remove=tuple(leaving),
-        add=(NewWorker(add_role, float(add_hours), 40),) if add_role else (),
+        add=(NewWorker(add_role, float(add_hours), 40, **new_worker),) if new_worker else (),
         visits_per_month={int(tier): float(visits)} if tier else {},
     )
     with auth.guarded(lang), st.spinner(t("whatif_run", lang)):

@@ -897,6 +897,35 @@ def test_the_what_if_offers_every_worker_of_the_township(
     assert [o.split(" · ")[0] for o in offered[:5]] == shown
 
 
+def test_a_worker_added_in_a_what_if_serves_the_village_or_grid_chosen(site: Site) -> None:
+    """A village official or grid worker added in the what-if had no village or grid (the
+    form did not ask), so it served no household and the what-if showed no effect of it. The
+    form now asks for the new worker's village or grid: without one such a worker is refused
+    with a message; with a grid, the new grid worker takes households of that grid."""
+    at = go(sign_in("sup_town"), "township")
+    check_clean(at)
+    area = at.selectbox(key="wf_add_area")
+    grids = [o for o in area.options if "G" in o]
+    assert grids, area.options
+    run = i18n.t("whatif_run", "zh")
+    at.selectbox(key="wf_add_role").set_value("grid_worker")
+    at = next(b for b in at.button if b.label == run).click().run()
+    assert [e.value for e in at.error] == [i18n.t("whatif_area_grid_worker", "zh")]
+    # a grid: the new worker serves households of it (WHATIF001 in the re-solved plan)
+    grid = access(site, "planner").areas(MONTH, TOWNSHIP)["grid_id"].drop_nulls()[0]
+    at.selectbox(key="wf_add_role").set_value("grid_worker")
+    at.selectbox(key="wf_add_area").set_value(grid)
+    at.number_input(key="wf_add").set_value(40.0)
+    at = next(b for b in at.button if b.label == run).click().run()
+    check_clean(at)
+    _, result = at.session_state["whatif_result"]
+    plan = result.solved.result.plan
+    served = plan.filter(pl.col("worker_id") == "WHATIF001")
+    assert served.height > 0
+    grid_of = dict(result.inputs.households.select("household_id", "grid_id").iter_rows())
+    assert {grid_of[h] for h in served["household_id"].to_list()} == {grid}
+
+
 def test_pick_keeps_each_sentence_of_a_bilingual_text_in_one_language() -> None:
     text = (
         "方案覆盖 445/745 户一类户(未能证明) / the plan covers 445 of the 745 tier-1 "

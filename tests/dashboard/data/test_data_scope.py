@@ -171,6 +171,12 @@ def test_every_query_of_a_township_account_returns_only_its_townships_rows(site:
     asked.add("workers_of")
     mine(sup.workers_of(MONTH, TOWNSHIP)["worker_id"].to_list(), workers)
 
+    asked.add("areas")  # the villages and grids a what-if's new worker may serve
+    areas = sup.areas(MONTH, TOWNSHIP)
+    assert areas.height > 0
+    assert all(v.startswith(TOWNSHIP) for v in areas["village_id"].to_list())
+    assert all(g.startswith(TOWNSHIP) for g in areas["grid_id"].drop_nulls().to_list())
+
     asked.add("map_points")
     points = sup.map_points(MONTH, TOWNSHIP)
     mine(points["households"]["household_id"].to_list(), households)
@@ -237,6 +243,7 @@ def test_every_query_of_a_township_account_returns_only_its_townships_rows(site:
         "township": lambda: sup.township(MONTH, OTHER_TOWNSHIP),
         "workers_of": lambda: sup.workers_of(MONTH, OTHER_TOWNSHIP),
         "map_points": lambda: sup.map_points(MONTH, OTHER_TOWNSHIP),
+        "areas": lambda: sup.areas(MONTH, OTHER_TOWNSHIP),
         "what_if": lambda: sup.what_if(MONTH, OTHER_TOWNSHIP, Changes()),
         "household": lambda: sup.household(MONTH, site.other_household),
         "household_history": lambda: sup.household_history(site.other_household),
