@@ -125,6 +125,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "wf_balance_cost": ("工作量失衡代价", "Workload balance cost"),
     "wf_overloaded_workers": ("超出均衡线的人员", "Workers above their balance line"),
     "wf_households_moved": ("换人的农户", "Households that change worker"),
+    "wf_moved_without_change": (
+        "不作改动重算也换人的农户",
+        "Households that change worker in a re-solve without the changes",
+    ),
     "page_household": ("家庭", "Household"),
     "page_worker": ("人员", "Worker"),
     "page_corrections": ("纠正", "Corrections"),

@@ -86,6 +86,14 @@ def figures(plan: pl.DataFrame, diagnostics: Mapping[str, object]) -> dict[str, 
     return out
 
 
+def _moved(published: pl.DataFrame, solved: pl.DataFrame) -> float:
+    """How many households of ``published`` have another worker (or none) in ``solved``."""
+    pairs = published.select("household_id", "worker_id").join(
+        solved.select("household_id", pl.col("worker_id").alias("new")), on="household_id"
+    )
+    return float((~pairs["worker_id"].eq_missing(pairs["new"])).sum())
+
+
 def _workers(reader: RunReader, township_id: str, changes: Changes) -> pl.DataFrame:
     """The township's workers with the hours changed, leavers inactive and new ones added."""
     stored = reader.inputs(township_id)["workers"]
@@ -191,13 +199,23 @@ def what_if(run_dir: Path, township_id: str, changes: Changes, *, month: str) ->
     solved = solve_and_explain(inputs, settings, townships=[township_id], processes=1)
     after_diag = solved.result.diagnostics.row(0, named=True)
     after = figures(solved.result.plan, after_diag)
-    moved = plan.select("household_id", "worker_id").join(
-        solved.result.plan.select("household_id", pl.col("worker_id").alias("new")),
-        on="household_id",
+    after["households_moved"] = _moved(plan, solved.result.plan)
+    # A re-solve moves some households without any change (the published plan is the month's
+    # solve, with its own previous assignment and work limits): solved unchanged too, so the
+    # page can tell the change's moves from the re-solve's.
+    unchanged = (
+        solved
+        if changes == Changes()
+        else solve_and_explain(
+            replace(inputs, workers=_workers(reader, township_id, Changes())),
+            reader.settings,
+            townships=[township_id],
+            processes=1,
+        )
     )
-    after["households_moved"] = float((~moved["worker_id"].eq_missing(moved["new"])).sum())
+    after["moved_without_change"] = _moved(plan, unchanged.result.plan)
     before = figures(plan, diag_row)
-    before["households_moved"] = 0.0
+    before["households_moved"] = before["moved_without_change"] = 0.0
     return WhatIf(
         township_id=township_id,
         before=before,

@@ -38,6 +38,12 @@ def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
     assert less.before["uncovered_tier1"] == diag["unassigned_tier1"]
     assert less.after["covered"] <= less.before["covered"]
     assert less.after["households_moved"] > 0
+    # Moves a re-solve makes without any change are counted apart; with no change, all moves
+    # are the re-solve's.
+    assert less.before["moved_without_change"] == 0.0
+    assert less.after["moved_without_change"] >= 0.0
+    same = planner.what_if(MONTH, tw, Changes())
+    assert same.after["households_moved"] == same.after["moved_without_change"]
     assert busiest not in less.solved.result.plan["worker_id"].drop_nulls().to_list()
     more = planner.what_if(MONTH, tw, Changes(add=(NewWorker("cadre", 40.0, 30),)))
     assert more.after["uncovered_tier1"] <= more.before["uncovered_tier1"]
