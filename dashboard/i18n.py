@@ -21,7 +21,7 @@ import polars as pl
 from visit_planner import clock
 from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
-from visit_planner.vocabulary import SOLVE_STATUS, zh_en
+from visit_planner.vocabulary import SOLVE_STATUS, USER_ROLE_WORDS, zh_en
 
 if TYPE_CHECKING:
     from visit_planner.whatif import Changes
@@ -633,12 +633,8 @@ def worker(worker_id: str, role_code: str | None, lang: Lang) -> str:
     return f"{worker_id} · {role(role_code, lang)}" if role_code else worker_id
 
 
-ROLE_WORDS: Final = {
-    "planner": ("计划员", "planner"),
-    "supervisor": ("督导", "supervisor"),
-    "data_scientist": ("数据分析员", "data scientist"),
-    "viewer": ("浏览者", "viewer"),
-}
+ROLE_WORDS: Final = USER_ROLE_WORDS
+"""An account's role in words: :data:`visit_planner.vocabulary.USER_ROLE_WORDS`."""
 
 
 ROLE_ORDER: Final = {"cadre": 0, "village_official": 1, "grid_worker": 2}

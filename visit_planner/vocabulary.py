@@ -28,6 +28,7 @@ __all__ = [
     "TERMS",
     "TIER_TERMS",
     "USER_ROLES",
+    "USER_ROLE_WORDS",
     "outcome_words",
     "plan_stage",
     "plan_stage_key",
@@ -38,6 +39,14 @@ __all__ = [
 
 USER_ROLES = ("planner", "supervisor", "data_scientist", "viewer")
 """The roles of a dashboard account (``users add --role``)."""
+
+USER_ROLE_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "planner": ("计划员", "planner"),
+    "supervisor": ("督导", "supervisor"),
+    "data_scientist": ("数据分析员", "data scientist"),
+    "viewer": ("浏览者", "viewer"),
+}
+"""Each account role in words (Chinese, English): ``users list`` and the dashboard say these."""
 
 OVERRIDE_FILE_COLUMNS = (
     "kind", "household_id", "worker_id", "tier", "field", "value", "evidence", "expires_on",

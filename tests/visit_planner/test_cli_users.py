@@ -76,7 +76,9 @@ def test_list_shows_accounts_but_no_hashes(cli: Cli, opts: list[str]) -> None:
     for text in (
         "planner01",
         "ds01",
-        "data_scientist",
+        "数据分析员",  # the role in both languages, as the dashboard names it
+        "data scientist",
+        "计划员",
         "县 county",
         "532622",
         "砚山县",

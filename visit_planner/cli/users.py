@@ -34,7 +34,7 @@ from visit_planner.cli._app import HomeOption, app, console
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_hanging
 from visit_planner.paths import resolve_workspace
-from visit_planner.vocabulary import USER_ROLES
+from visit_planner.vocabulary import USER_ROLE_WORDS, USER_ROLES
 
 if TYPE_CHECKING:
     from visit_planner.store import Store, UserRow
@@ -179,6 +179,13 @@ def _status(row: UserRow, now: datetime) -> str:
     return "有效\nactive"
 
 
+def _role_cell(role: str) -> str:
+    """The account's role in both languages, Chinese first (``督导`` / ``supervisor``), as the
+    dashboard names it (:data:`~visit_planner.vocabulary.USER_ROLE_WORDS`)."""
+    zh, en = USER_ROLE_WORDS.get(role, (role, role))
+    return f"{zh}\n{en}"
+
+
 _SCOPE_ZH = {"prefecture": "全州", "county": "县", "township": "乡镇"}
 
 
@@ -217,8 +224,8 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
         _remember_run_places(store, home)
     now = datetime.now(UTC)
     table = Table(
-        "user · e-mail\n账号 · 邮箱", "role\n角色", "scope\n范围", "status\n状态", "failed\n失败",
-        "password\nset\n密码设置", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+        "账号 · 邮箱\nuser · e-mail", "角色\nrole", "范围\nscope", "状态\nstatus", "失败\nfailed",
+        "密码设置\npassword\nset", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
     )  # fmt: skip
     table.columns[0].overflow = "fold"  # never cut a name or an e-mail short
     for column in table.columns[1:]:
@@ -226,7 +233,8 @@ def users_list(home: HomeOption = None, store_url: StoreUrlOption = None) -> Non
     statuses = [_status(r, now) for r in rows]
     for r, status in zip(rows, statuses, strict=True):
         table.add_row(
-            r.username + (f"\n{r.email}" if r.email else ""), r.role, _scope_cell(r), status,
+            r.username + (f"\n{r.email}" if r.email else ""), _role_cell(r.role), _scope_cell(r),
+            status,
             str(r.failed_logins),
             f"{clock.to_beijing(r.password_changed_at):%Y-%m-%d}", style="" if r.active else "dim",
         )  # fmt: skip
