@@ -1097,6 +1097,8 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "gate": ("晋升门槛检查", "Promotion gate", "text"),
     "metric": ("指标", "Metric", "text"),
     "tier1_recall": ("一类户召回率", "Tier-1 recall", "pct"),
+    "top_class": ("召回类别", "Recall of", "text"),  # a version's highest-risk class
+    "top_recall": ("召回率", "Recall", "pct"),
     "tier1_precision": ("一类户精确率", "Tier-1 precision", "pct"),
     "macro_f1": ("宏平均 F1", "Macro-F1", "metric"),
     "accuracy": ("准确率", "Accuracy", "pct"),

@@ -154,6 +154,21 @@ def top_class_names(classes: Sequence[object]) -> tuple[str, str]:
     return f"class {classes[0]!r}", f"类别“{classes[0]}”"
 
 
+def logged_top_class_names(params: Mapping[str, str]) -> tuple[str, str]:
+    """:func:`top_class_names` of a registered version, from the ``classes`` param (JSON)
+    training logs; the household tiers' (``tier-1`` / ``一类户``) for a version without a
+    readable one. ``models`` and the dashboard word each version's recall with it."""
+    import json
+
+    try:
+        classes = json.loads(params.get("classes", ""))
+    except ValueError:
+        return top_class_names([1, 2, 3])
+    if not isinstance(classes, list) or not classes:
+        return top_class_names([1, 2, 3])
+    return top_class_names(classes)
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Roles of a table's columns for training and scoring (see the module docstring)."""

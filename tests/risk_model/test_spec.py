@@ -374,3 +374,18 @@ def test_the_refusal_offers_not_personal_only_for_possible_false_positives() -> 
         + TOY_SPEC.replace('categorical = ["region"]', 'categorical = ["region", "tamale_sales"]')
     )
     assert "tamale_sales" in spec.features
+
+
+def test_a_versions_recall_is_named_by_its_logged_classes() -> None:
+    """``models`` and the dashboard name each registered version's recall by the classes
+    training logged: the household tiers' for the households model and for a version that
+    logged none readable, a spec table's own highest-risk class otherwise."""
+    from risk_model.spec import logged_top_class_names
+
+    assert logged_top_class_names({"classes": "[1, 2, 3]"}) == ("tier-1", "一类户")
+    assert logged_top_class_names({"classes": '["high", "low"]'}) == (
+        "class 'high'",
+        "类别“high”",
+    )
+    for params in ({}, {"classes": "not json"}, {"classes": "[]"}, {"classes": '"high"'}):
+        assert logged_top_class_names(params) == ("tier-1", "一类户"), params

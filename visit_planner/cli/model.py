@@ -495,17 +495,9 @@ def _recall_name(params: dict[str, str]) -> str:
     """The English name of a version's highest-risk class, as ``train`` worded its recall:
     from the ``classes`` param logged at training (``class 'high'`` for a spec's table,
     ``tier-1`` for the household tiers); ``tier-1`` for a version without a readable one."""
-    import json
+    from risk_model.spec import logged_top_class_names
 
-    from risk_model.spec import top_class_names
-
-    try:
-        classes = json.loads(params.get("classes", ""))
-    except ValueError:
-        return "tier-1"
-    if not isinstance(classes, list) or not classes:
-        return "tier-1"
-    return top_class_names(classes)[0]
+    return logged_top_class_names(params)[0]
 
 
 @app.command("models")
