@@ -45,7 +45,7 @@ from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import row_problems
 from visit_planner.errors import ContractError, VisitPlannerError
 from visit_planner.store.overrides import Standing, conflict, conflict_message
-from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS
+from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, zh_en
 
 KINDS = ("tier", "pin", "forbid", "correction")
 
@@ -151,6 +151,29 @@ def not_expired(o: Override, on: date) -> str | None:
     return None
 
 
+def _field_words(field_name: str) -> tuple[str, str]:
+    """A households field in words with its column name, (Chinese, English), as the reasons
+    name it: ``("家庭人口 (members)", "household members (members)")``."""
+    from risk_model.spec import household_spec
+
+    zh, en = household_spec().label(field_name)
+    return f"{zh} ({field_name})", f"{en} ({field_name})"
+
+
+def _kind_words(dtype: pl.DataType) -> tuple[str, str]:
+    """What a value of ``dtype`` must be, (Chinese, English): 整数 / a whole number, ..."""
+    if dtype.is_integer():
+        return "整数", "a whole number"
+    if dtype.is_float():
+        return "数字", "a number"
+    if dtype == pl.Boolean:
+        return "是或否", "yes or no"
+    if isinstance(dtype, pl.Enum):
+        levels = ", ".join(dtype.categories.to_list())
+        return f"以下之一: {levels}", f"one of {levels}"
+    return str(dtype), str(dtype)
+
+
 def corrected_value(
     household: pl.DataFrame, field_name: str, value: str | None
 ) -> tuple[object, str | None]:
@@ -161,10 +184,12 @@ def corrected_value(
         {"household_id": ["x"], field_name: [value]}, schema_overrides={field_name: pl.String}
     )
     cast, problems = cast_to_contract(raw, {field_name: dtype}, "correction", ("household_id",))
+    zh, en = _field_words(field_name)
     if any(p.severity == "error" for p in problems) or cast[field_name][0] is None:
+        kind_zh, kind_en = _kind_words(dtype)
         return None, (
-            f"值 {value!r} 不符合字段 {field_name} 的类型 / value {value!r} does not fit "
-            f"field {field_name} ({dtype})"
+            f"值 {value!r} 不符合字段 {zh}: 须为{kind_zh} / value {value!r} does not fit "
+            f"{en}: {kind_en}"
         )
     new = cast[field_name][0]
     row = household.select(list(c.HOUSEHOLDS)).with_columns(
@@ -172,16 +197,23 @@ def corrected_value(
     )
     impossible = check_member_counts(row, "correction")
     if impossible:
+        zh_parts, en_parts = [], []
+        for p in impossible:
+            rule_zh, rule_en = zh_en(p.rule) or (p.rule, p.rule)
+            col_zh, col_en = _field_words(p.column)
+            shown = ", ".join(p.examples)
+            zh_parts.append(f"{col_zh} {rule_zh} ({shown})")
+            en_parts.append(f"{col_en} {rule_en} ({shown})")
         return None, (
-            f"值 {value!r} 与家庭人口不符 / value {value!r} contradicts the household: "
-            + "; ".join(f"{p.column} {p.rule} ({', '.join(p.examples)})" for p in impossible)
+            f"值 {value!r} 与该户其他信息不符: {'; '.join(zh_parts)} / value {value!r} "
+            f"contradicts the household: {'; '.join(en_parts)}"
         )
     broken = [p for p in row_problems(row, "households", "correction") if p.severity == "error"]
     if broken:
         rules = [p.rule if p.column == field_name else f"{p.column}: {p.rule}" for p in broken]
         return None, (
-            f"值 {value!r} 违反字段 {field_name} 的规则 / value {value!r} breaks the rule(s) "
-            f"of {field_name}: {'; '.join(rules)}"
+            f"值 {value!r} 违反字段 {zh} 的规则 / value {value!r} breaks the rule(s) "
+            f"of {en}: {'; '.join(rules)}"
         )
     return new, None
 

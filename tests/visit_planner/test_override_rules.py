@@ -282,12 +282,29 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     rule = "取值不在允许范围 (must be one of ['none', 'drought', 'landslide', 'flood'])"
     (why_hazard,) = check_new_override(hazard, hh, ws, settings, today=DAY)
     assert why_hazard.startswith(
-        "值 'tsunami' 违反字段 hazard_exposure 的规则 / value 'tsunami' breaks the rule(s) of "
-        f"hazard_exposure: {rule}"
+        "值 'tsunami' 违反字段 灾害风险 (hazard_exposure) 的规则 / value 'tsunami' breaks the "
+        f"rule(s) of hazard exposure (hazard_exposure): {rule}"
     )
     (why_points,) = check_new_override(points, hh, ws, settings, today=DAY)
     assert why_points.endswith(
-        "of village_points: 须在 0 与 1000 之间 (must be between 0 and 1000) [in_range(0, 1000)]"
+        "of village points (village_points): 须在 0 与 1000 之间 (must be between 0 and 1000) "
+        "[in_range(0, 1000)]"
+    )
+    # A value of the wrong type, and one the household's other fields contradict, are named
+    # by the field's words and what it must be, not by its dtype.
+    two = Override(3, "correction", h, "typo", "sup1", field="members", value="two")
+    (why_two,) = check_new_override(two, hh, ws, settings, today=DAY)
+    assert why_two == (
+        "值 'two' 不符合字段 家庭人口 (members): 须为整数 / value 'two' does not fit household "
+        "members (members): a whole number"
+    )
+    many = Override(4, "correction", h, "typo", "sup1", field="elderly_65plus", value="99")
+    (why_many,) = check_new_override(many, hh, ws, settings, today=DAY)
+    assert why_many.startswith(
+        "值 '99' 与该户其他信息不符: 65岁以上老人数 (elderly_65plus) 超过家庭人口 (99 > "
+    )
+    assert "/ value '99' contradicts the household: elderly 65+ (elderly_65plus) more than" in (
+        why_many
     )
     # The words of reading a households file that holds the corrected value.
     path = tmp_path / "households.parquet"
