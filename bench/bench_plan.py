@@ -15,7 +15,8 @@ a planner runs (a subprocess, wall clock end to end with interpreter start):
    after one of its village officials leaves mid-month.
 
 4. a what-if on that township in this process (:func:`visit_planner.whatif.what_if`, what the
-   dashboard's Township page runs): its busiest cadre gets 10 more hours.
+   dashboard's Township page runs, solving the township with the change and without it): its
+   busiest cadre gets 10 more hours, then one of its village officials leaves.
 
 Reports the churn between the two months among households whose tier did not change (the
 continuity target: under 2 %), coverage, and whether the amendment left every other township's
@@ -108,7 +109,8 @@ def time_what_if(home: Path, scale: float, results: Path) -> list[str]:
         lines.append(
             f"- {changes.describe()}: **{wall:.1f} s**; tier-1 uncovered "
             f"{result.before['uncovered_tier1']:.0f} → {result.after['uncovered_tier1']:.0f}; "
-            f"households moved {result.after['households_moved']:.0f}; travel "
+            f"households moved {result.after['households_moved']:.0f} (a re-solve without "
+            f"the change moves {result.after['moved_without_change']:.0f}); travel "
             f"{result.before['travel_hours_month']:,.1f} → "
             f"{result.after['travel_hours_month']:,.1f} h/month"
         )
