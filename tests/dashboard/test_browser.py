@@ -106,6 +106,24 @@ def only_loopback(requests_made: list[str]) -> None:
 # --------------------------------------------------------------------------- tests
 
 
+def under_heading(scope: Any, title: str, testid: str) -> Any:
+    """The first Streamlit element ``testid`` (``stDataFrame``, ``stVegaLiteChart``) after
+    the ``h3`` heading that reads ``title``, in ``scope`` (a page or its main area)."""
+    return scope.locator(
+        f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='{testid}'][1]"
+    )
+
+
+def in_each_language(page: Any, name: str) -> Iterator[i18n.Lang]:
+    """Open page ``name`` in each language in turn, Chinese first and then switched, and
+    yield the language once it is open."""
+    for lang in i18n.LANGS:
+        if lang != "zh":
+            switch_language(page, lang)
+        open_page(page, name, lang)
+        yield lang
+
+
 def test_a_wrong_password_is_refused_and_audited(
     page: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
@@ -155,10 +173,7 @@ def test_the_township_map_draws_without_a_base_map(
     sign_in(page, server, "sup_town")
     open_page(page, "township", "zh")
     heading(page, i18n.t("township_map", "zh"))
-    title = i18n.t("township_map", "zh")
-    chart = page.locator(  # type: ignore[attr-defined]
-        f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stVegaLiteChart'][1]"
-    )
+    chart = under_heading(page, i18n.t("township_map", "zh"), "stVegaLiteChart")
     chart.locator("canvas, svg.marks").first.wait_for()
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
@@ -419,10 +434,7 @@ def test_the_corrections_fit_a_1366_px_laptop_for_every_account(
         context, page = laptop_page(browser, requests_made)
         sign_in(page, server, username)
         main = page.get_by_test_id("stMain")
-        for lang in i18n.LANGS:
-            if lang != "zh":
-                switch_language(page, lang)
-            open_page(page, "corrections", lang)
+        for lang in in_each_language(page, "corrections"):
             shown = ["id", "household_id", *where, "change", "outcome", "reason",
                      "override_status"]  # fmt: skip
             fits_whole(page, main.get_by_test_id("stDataFrame").first, shown, lang)
@@ -462,14 +474,8 @@ def test_the_demand_charts_legend_is_whole(
     context, page = laptop_page(browser, requests_made)
     sign_in(page, server, "sup_county")
     main = page.get_by_test_id("stMain")
-    for lang in i18n.LANGS:
-        if lang != "zh":
-            switch_language(page, lang)
-        open_page(page, "township", lang)
-        title = i18n.t("demand_capacity", lang)
-        chart = main.locator(
-            f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stVegaLiteChart'][1]"
-        )
+    for lang in in_each_language(page, "township"):
+        chart = under_heading(main, i18n.t("demand_capacity", lang), "stVegaLiteChart")
         chart.locator("svg.marks .role-legend-label text").first.wait_for()
         chart.scroll_into_view_if_needed()
         drawn = chart.evaluate(LEGEND_TEXTS)
@@ -514,14 +520,8 @@ def test_the_runs_diff_fits_a_1366_px_laptop(
     context, page = laptop_page(browser, requests_made)
     sign_in(page, server, "planner1")
     main = page.get_by_test_id("stMain")
-    for lang in i18n.LANGS:
-        if lang != "zh":
-            switch_language(page, lang)
-        open_page(page, "runs", lang)
-        title = i18n.t("diff", lang)
-        grid = main.locator(
-            f"xpath=//h3[contains(., '{title}')]/following::*[@data-testid='stDataFrame'][1]"
-        )
+    for lang in in_each_language(page, "runs"):
+        grid = under_heading(main, i18n.t("diff", lang), "stDataFrame")
         fits_whole(page, grid, list(DIFF_COLUMNS), lang)
         cells = grid.locator("td").all_inner_texts()
         assert i18n.township(OTHER_TOWNSHIP, lang) in cells, (lang, cells)
