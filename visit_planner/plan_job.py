@@ -224,6 +224,8 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         work,
     )
     files = inputs_files(req.data)
+    if previous_run is not None:  # continued last month's run: the data's file was not used,
+        files["previous_assignment"] = None  # and check-plan must not ask for it as an input
     input_warnings = inputs.warnings
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks

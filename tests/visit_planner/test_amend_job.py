@@ -50,6 +50,9 @@ def test_amendment_changes_only_the_named_township(
     for rel, digest in old.files.items():
         if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
             assert new.files[rel] == digest, rel  # other townships byte-identical
+    # The amendment continued the current run's plan, not the data's previous assignment file:
+    # that file is not recorded as one of its inputs.
+    assert "previous_assignment" not in new.inputs and {"households", "workers"} <= set(new.inputs)
     plan_new = pl.read_parquet(amended.run_dir / "plan.parquet")  # type: ignore[attr-defined]
     assert leaving not in plan_new["worker_id"].to_list()
     plan_old = pl.read_parquet(base.run_dir / "plan.parquet")  # type: ignore[attr-defined]

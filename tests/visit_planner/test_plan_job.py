@@ -41,6 +41,10 @@ def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> N
     assert manifest.previous_run_id == first.run.run_id  # type: ignore[attr-defined]
     assert manifest.month == M2 and manifest.model_version == "1"
     assert {"households", "workers"} <= set(manifest.inputs)
+    # December continued November's run, not the data's previous_assignment file: that file is
+    # not recorded as an input (check-plan would otherwise ask for it and judge by it).
+    assert "previous_assignment" not in manifest.inputs
+    assert (months.m2 / "previous_assignment.parquet").is_file()
     versus = second.versus_previous  # type: ignore[attr-defined]
     assert versus is not None and versus["tier_unchanged"] > 0
     assert versus["churn_tier_unchanged"] < 0.05  # continuity is in the objective
