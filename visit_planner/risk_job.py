@@ -691,6 +691,13 @@ def score_file(
         mlflow_uri=mlflow_uri,
         source=str(data_file),
     )
+    if version is None and context.spec.id_column not in households.columns:
+        raise RiskJobError(
+            f"{data_file}: 没有 {context.spec.id_column} 列, 不是农户表; 其他表请用 --version N "
+            f"指定它的模型 (no {context.spec.id_column} column: the champion is the households "
+            "model; to score another table, pass its model with --version N, as visit-planner "
+            "models lists them)"
+        )
     data_read = read_model_data(
         data_file, context.spec, builtin=is_household_spec(context.spec), training=False, raw=raw
     )

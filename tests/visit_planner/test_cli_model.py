@@ -453,6 +453,18 @@ def test_plan_and_score_refuse_a_champion_of_another_target_and_a_households_mod
     rc, out, err = cli(*["score", "--data", data, "--out", str(scores)])
     assert rc == 0, err
     assert (pl.read_parquet(scores)["model_version"] == "2").all()
+    # Another table scored with the champion: said to be no households table, and how to
+    # score it, not a list of every households column it lacks.
+    survey = tmp_path / "survey.csv"
+    _survey().write_csv(survey)
+    other = tmp_path / "survey_scores.parquet"
+    rc, out, err = cli(*["score", "--data", str(survey), "--out", str(other)])
+    assert rc == 2 and not other.exists()
+    assert (
+        "没有 household_id 列, 不是农户表; 其他表请用 --version N 指定它的模型 (no household_id "
+        "column: the champion is the households model; to score another table, pass its model "
+        "with --version N" in flat(err)
+    )
 
 
 @pytest.mark.parametrize(
