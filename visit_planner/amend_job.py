@@ -119,7 +119,9 @@ def amend(  # noqa: PLR0917
         inputs=assign_inputs,
         scores=scored.scores,
         notes=notes,
-        provenance=run_provenance(req, _files_used(req.data), scored.model_version, None),
+        provenance=run_provenance(
+            req, inputs_files(req.data, previous_file=False), scored.model_version, None
+        ),
     )
     versus = versus_run(workspace, current, content.plan)
     content = replace(content, metrics=with_churn(content.metrics, versus))
@@ -281,13 +283,6 @@ def _override_and_score(  # noqa: PLR0917  (the stage's inputs)
     )
     clock.done(plan_stage("score"))
     return standing, applied, scored
-
-
-def _files_used(data: Path) -> dict[str, Path | None]:
-    """The month's input files the amendment was made from: the data's, but for its
-    previous assignment, which is the current run's plan (a file check-plan must not ask
-    for, nor judge the kept pairs by)."""
-    return {**inputs_files(data), "previous_assignment": None}
 
 
 def _assign_inputs(

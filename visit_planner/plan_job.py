@@ -223,9 +223,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         context,
         work,
     )
-    files = inputs_files(req.data)
-    if previous_run is not None:  # continued last month's run: the data's file was not used,
-        files["previous_assignment"] = None  # and check-plan must not ask for it as an input
+    files = inputs_files(req.data, previous_file=previous_run is None)
     input_warnings = inputs.warnings
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks

@@ -141,11 +141,15 @@ def as_override(row: OverrideRow) -> Override:
     )
 
 
-def inputs_files(data: Path) -> dict[str, Path | None]:
-    """The month's input files (those present), for the run's provenance hashes."""
+def inputs_files(data: Path, *, previous_file: bool = True) -> dict[str, Path | None]:
+    """The month's input files (those present), for the run's provenance hashes. Without
+    ``previous_file`` the data's previous assignment is left out: a run that continued a
+    published plan (last month's run, or for an amendment the current one) was not made from
+    it, and check-plan must not ask for it nor judge the kept pairs by it."""
+    names = ("households", "workers", "previous_assignment", "conflicts")
     return {
-        name: find_table(data, name)
-        for name in ("households", "workers", "previous_assignment", "conflicts")
+        name: find_table(data, name) if previous_file or name != "previous_assignment" else None
+        for name in names
     }
 
 
