@@ -117,6 +117,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Only planners publish amendments; a change of visits is a policy change (edit the "
         "policy and plan the month).",
     ),
+    "whatif_added_not_published": (
+        "新增人员只是试算，不能发布：人员到岗后，请把其记录加入人员文件，再修订该乡镇"
+        "（plan --amend）。",
+        "An added worker is hypothetical and is not published: once the person is appointed, "
+        "add their row to the workers file and amend the township (plan --amend).",
+    ),
     "wf_uncovered_tier1": ("未覆盖一类户", "Tier-1 households uncovered"),
     "wf_uncovered_tier2": ("未覆盖二类户", "Tier-2 households uncovered"),
     "wf_uncovered_tier3": ("未覆盖三类户", "Tier-3 households uncovered"),

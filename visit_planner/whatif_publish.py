@@ -34,16 +34,26 @@ def publish_what_if(
 ) -> RunRow:
     """Publish a what-if (:mod:`visit_planner.whatif`) as the month's next version.
 
-    Only capacity changes (hours, workers added or leaving) are published: they are data, and
+    Only changes of the present workers (hours, leaving) are published: they are data, and
     the township's stored inputs carry them. A cadence change is a policy change (edit the
-    policy and plan the month), so it is refused here. ``based_on`` is the run the what-if
-    was computed from; if the month's current run is another one by now, the what-if is stale
-    and refused.
+    policy and plan the month), so it is refused here. So is an added worker: the what-if
+    places a hypothetical person (``WHATIF001``) at the area's centre, and a published plan
+    would print visit lists for nobody; once the person is appointed, their row in the
+    workers file (id, place, hours) is planned with ``plan --amend``. ``based_on`` is the run
+    the what-if was computed from; if the month's current run is another one by now, the
+    what-if is stale and refused.
     """
     if what.changes.visits_per_month:
         raise VisitPlannerError(
             "走访频次属于政策, 请修改政策后重新计划 "
             "(a cadence change is a policy change: edit the policy file and plan the month)"
+        )
+    if what.changes.add:
+        raise VisitPlannerError(
+            "新增人员只是试算, 不能发布: 人员到岗后, 请把其记录加入人员文件, 再用 "
+            "plan --amend 修订该乡镇 (an added worker is hypothetical and is not published: "
+            "once the person is appointed, add their row to the workers file and amend the "
+            "township with plan --amend)"
         )
     workspace = resolve_workspace(home).ensure()
     who = current_actor(actor)

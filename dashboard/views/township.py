@@ -226,16 +226,18 @@ if held is not None and held[1].township_id == tw:
         width="stretch",
         column_config={t("whatif_before", lang): localized, t("whatif_after", lang): localized},
     )
-    if ctx.viewer.may_publish and not result.changes.visits_per_month:
-        if st.button(t("whatif_publish", lang), key="wf_publish"):
-            with auth.guarded(lang):
-                run = ctx.data.publish_what_if(ctx.month, result, based_on)
-            st.session_state.pop("whatif_result", None)
-            # Shown after the rerun, which draws the page from the run just published.
-            st.session_state[PUBLISHED] = (run.run_id[:12], run.version)
-            st.rerun()
-    else:
+    if not ctx.viewer.may_publish or result.changes.visits_per_month:
         st.caption(t("whatif_planner_only", lang))
+    elif result.changes.add:
+        # The added worker is a placeholder (WHATIF001): never on a published visit list.
+        st.caption(t("whatif_added_not_published", lang))
+    elif st.button(t("whatif_publish", lang), key="wf_publish"):
+        with auth.guarded(lang):
+            run = ctx.data.publish_what_if(ctx.month, result, based_on)
+        st.session_state.pop("whatif_result", None)
+        # Shown after the rerun, which draws the page from the run just published.
+        st.session_state[PUBLISHED] = (run.run_id[:12], run.version)
+        st.rerun()
 published = st.session_state.pop(PUBLISHED, None)
 if published is not None:
     st.success(t("whatif_published", lang, run=published[0], v=published[1]))

@@ -65,6 +65,18 @@ def test_rollback_offers_only_runs_earlier_than_the_current_one(site: Site) -> N
     assert i18n.t("rollback_button", "zh") not in [b.label for b in at.button]
 
 
+def test_a_what_if_that_adds_a_worker_is_not_offered_for_publishing(site: Site) -> None:
+    """The added worker is a placeholder (WHATIF001) at the area's centre: published, its
+    visit list would go to nobody. The planner sees why there is no Publish button."""
+    at = go(sign_in("planner1"), "township")
+    at.selectbox(key="wf_add_role").select("cadre")
+    at = next(b for b in at.button if b.label == i18n.t("whatif_run", "zh")).click().run()
+    check_clean(at)
+    assert i18n.t("whatif_result", "zh") in page_text(at)
+    assert i18n.t("whatif_publish", "zh") not in [b.label for b in at.button]
+    assert i18n.t("whatif_added_not_published", "zh") in [c.value for c in at.caption]
+
+
 def test_publishing_an_amendment_redraws_the_township_page(site: Site) -> None:
     at = go(sign_in("planner1"), "township")
     township = at.selectbox(key="township").value

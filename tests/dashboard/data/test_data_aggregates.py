@@ -53,6 +53,8 @@ def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
         access(site, "supervisor", "township", tw).publish_what_if(MONTH, less, run.run_id)
     with pytest.raises(VisitPlannerError, match="policy change"):
         planner.publish_what_if(MONTH, cadence, run.run_id)
+    with pytest.raises(VisitPlannerError, match="hypothetical"):
+        planner.publish_what_if(MONTH, more, run.run_id)  # a placeholder worker, never listed
     with pytest.raises(VisitPlannerError, match="not in township"):
         planner.what_if(MONTH, tw, Changes(remove=("W_NOPE",)))
     amended = planner.publish_what_if(MONTH, less, run.run_id)
