@@ -318,3 +318,33 @@ def test_add_refuses_a_scope_that_names_no_known_place(
         "viewer04": "county:532628",
         "viewer05": "township:532601002",
     }
+
+
+def test_add_refuses_the_account_before_looking_up_its_scope(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad name, e-mail or password was refused only after the warning that the scope could
+    not be checked (as if the scope were the problem), and the workspace's store was created
+    for nothing; a taken name likewise after that warning. The account is checked first."""
+    monkeypatch.delenv("VISIT_PLANNER_STORE_URL", raising=False)
+    home = ["--home", str(tmp_path)]
+    unknown = ["--scope", "township:532626099"]  # no run yet: kept with a warning
+    cases = [
+        (["Bad Name", "--role", "viewer", *unknown], "username 'Bad Name' must be 3 to 32"),
+        (["bo", "--role", "supervisor", "--scope", "county:锦屏"], "username 'bo' must be"),
+        (["viewer01", "--role", "viewer", *unknown, "--email", "bad"], "e-mail 'bad' must be"),
+    ]
+    for args, needle in cases:
+        code, out, err = cli("users", "add", *args, *home)
+        assert code == 2, (args, out, err)
+        assert flat(err).startswith("错误 ERROR: ") and needle in flat(err), (args, err)
+        assert "WARNING" not in err and "shown once" not in flat(out), (args, err)
+    _stdin(monkeypatch, "short-pw\n")
+    code, _, err = cli("users", "add", "viewer01", "--role", "viewer", *unknown,
+                       "--password-stdin", *home)  # fmt: skip
+    assert code == 2 and "too short" in flat(err) and "WARNING" not in err
+    assert not (tmp_path / "store.db").exists()  # nothing created for a refused account
+    assert cli("users", "add", "viewer01", "--role", "viewer", *home)[0] == 0
+    code, out, err = cli("users", "add", "viewer01", "--role", "viewer", *unknown, *home)
+    assert code == 2 and "already exists" in flat(err)
+    assert "WARNING" not in err and "shown once" not in flat(out)

@@ -99,6 +99,31 @@ def _checked_scope(
     return code, f" {name}" if name else ""
 
 
+def _check_account(
+    username: str, role: str, scope_kind: str, scope_id: str | None, email: str | None
+) -> None:
+    """Refuse what is wrong with the account itself (its name, e-mail, a supervisor without
+    a county or township) before the store is opened and the scope looked up: a bad name
+    was refused only after a warning that the scope could not be checked, as if the scope
+    were the problem (and the workspace's store was created for nothing)."""
+    from visit_planner.store.users import check_email, check_scope, check_username
+
+    check_username(username)
+    if email is not None:
+        check_email(email)
+    if scope_id is None:  # a given id is checked once resolved (it may be a name)
+        check_scope(role, scope_kind, None)
+
+
+def _require_new(store: Store, username: str) -> None:
+    """Refuse a name already taken before the scope is looked up (and warned about); the
+    store checks again when it adds the account."""
+    from visit_planner.store.users import taken_error
+
+    if any(u.username == username for u in store.list_users()):
+        raise taken_error(username)
+
+
 def _read_password() -> str:
     """One password from standard input: typed without echo at a terminal, else the first
     line (its line ending removed, nothing else)."""
@@ -147,12 +172,15 @@ def users_add(  # noqa: PLR0917  (Typer options)
         raise typer.BadParameter(
             f"{role!r}: 角色无效 (use one of {', '.join(USER_ROLES)})", param_hint="--role"
         )
-    from visit_planner.store.users import generate_password
+    from visit_planner.store.users import check_password, generate_password
 
     scope_kind, scope_id = parse_scope(scope)
+    _check_account(username, role, scope_kind, scope_id, email)
+    password = _read_password() if password_stdin else generate_password()
+    check_password(password)
     with _store(home, store_url, create=True) as store:
+        _require_new(store, username)
         scope_id, place = _checked_scope(store, home, scope_kind, scope_id)
-        password = _read_password() if password_stdin else generate_password()
         row = store.add_user(
             username,
             role,

@@ -88,6 +88,7 @@ __all__ = [
     "get_by_email",
     "list_users",
     "reset_password",
+    "taken_error",
     "users_table",
 ]
 
@@ -162,6 +163,14 @@ def check_username(username: str) -> str:
             f"(username {username!r} must be 3 to 32 characters of a-z, 0-9, '_', '.' and '-')"
         )
     return username
+
+
+def taken_error(username: str) -> StoreError:
+    """The refusal of a username another account (active or disabled) already has."""
+    return StoreError(
+        f"用户已存在 (user {username!r} already exists; disabled accounts are kept, so choose "
+        "another name)"
+    )
 
 
 def check_email(email: str) -> str:
@@ -309,10 +318,7 @@ def add(
     now = utc_now()
     with db.write() as conn:
         if _fetch(conn, username) is not None:
-            raise StoreError(
-                f"用户已存在 (user {username!r} already exists; disabled accounts are kept, "
-                "so choose another name)"
-            )
+            raise taken_error(username)
         if email is not None:
             taken = conn.execute(
                 select(users_table.c.username).where(users_table.c.email == email)
