@@ -65,7 +65,7 @@ def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
         if rel.startswith("townships/") and not rel.startswith(f"townships/{tw}/"):
             assert new.files[rel] == digest
     with pytest.raises(VisitPlannerError, match="compute it again"):
-        planner.publish_what_if(MONTH, more, run.run_id)  # computed on the superseded run
+        planner.publish_what_if(MONTH, less, run.run_id)  # computed on the superseded run
 
 
 def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
