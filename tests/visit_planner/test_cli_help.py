@@ -82,7 +82,7 @@ def _ragged(out: str) -> list[str]:
             or not nxt
             or in_table[n]
             or in_table[n + 1]
-            or line.lstrip().startswith("Usage:")
+            or line.lstrip().startswith("用法 Usage:")
             or nxt.startswith("•")  # a list item starts
         ):
             continue
@@ -117,10 +117,10 @@ def test_help_fits_80_columns_reflowed_and_whole(
     help_page: Callable[[tuple[str, ...]], str], path: tuple[str, ...], command: Command
 ) -> None:
     out = help_page(path)
-    assert "Usage:" in out
-    # Redirected help is plain text: sections as "Options:", no panel borders.
+    assert "用法 Usage:" in out  # Chinese first, as every heading
+    # Redirected help is plain text: sections as "选项 Options:", no panel borders.
     assert not set(out) & set(BOX_DRAWING), out
-    assert "\nOptions:\n" in out
+    assert "\n选项 Options:\n" in out
     assert not too_wide(out, WIDTH), "\n".join(too_wide(out, WIDTH))
     # A paragraph reflows to the width: no line ends early because the docstring did.
     assert not _ragged(out), "\n".join(_ragged(out))
@@ -188,7 +188,7 @@ def test_redirected_help_from_the_console_script(tmp_path: Path) -> None:
     assert "--store-url" in out and "Exits 3 when a tier-1 household" in flat(out)
     assert not too_wide(out, WIDTH) and not _ragged(out) and "…" not in out
     assert "\x1b[" not in out  # no colour escapes in a file
-    assert not set(out) & set(BOX_DRAWING) and "\nOptions:\n" in out
+    assert not set(out) & set(BOX_DRAWING) and "\n选项 Options:\n" in out
 
 
 def test_usage_errors_redirected_are_plain_and_help_on_a_terminal_keeps_its_panels(
@@ -212,7 +212,7 @@ def test_usage_errors_redirected_are_plain_and_help_on_a_terminal_keeps_its_pane
         [script, "runs", "--help"], capture_output=True, text=True, env=forced, check=True
     )
     shown = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)  # the terminal's colours left out
-    assert "╭─ Options" in shown and "╭─ Commands" in shown
+    assert "╭─ 选项 Options" in shown and "╭─ 命令 Commands" in shown
 
 
 def test_a_wrapped_line_with_chinese_keeps_its_last_word() -> None:

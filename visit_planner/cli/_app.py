@@ -22,8 +22,10 @@ from typer.core import TyperOption
 
 try:  # Typer 0.29 builds on its own copy of Click ...
     from typer._click.core import Command, Context
+    from typer._click.formatting import HelpFormatter
 except ImportError:  # ... older ones (the project allows typer>=0.12) on Click itself
     from click.core import Command, Context  # type: ignore[assignment]
+    from click.formatting import HelpFormatter  # type: ignore[assignment]
 
 from visit_planner.cli.usage_errors import bilingual_usage_errors
 from visit_planner.vocabulary import PRODUCT
@@ -112,11 +114,44 @@ def chinese_first_help_option() -> None:
     Typer builds every command and group, sub-apps' included, from that class. The panel
     headings ("Usage:", "Options", "Arguments", "Commands") are Typer's own and stay English:
     a command's or option's ``rich_help_panel`` names its panel, but not the help option's
-    nor the default panels'."""
+    nor the default panels' (:func:`chinese_first_headings` sets those)."""
     Command.get_help_option = _help_option_in_both_languages  # type: ignore[method-assign]
 
 
+USAGE_PREFIX = "用法 Usage: "
+"""The usage line's lead in help and usage errors, instead of Click's English "Usage: "."""
+
+HEADINGS = {
+    "ARGUMENTS_PANEL_TITLE": "参数 Arguments",
+    "OPTIONS_PANEL_TITLE": "选项 Options",
+    "COMMANDS_PANEL_TITLE": "命令 Commands",
+}
+"""Typer's default help sections (``rich_utils`` names), Chinese first."""
+
+_click_write_usage = HelpFormatter.write_usage
+
+
+def _write_usage_in_both_languages(
+    self: HelpFormatter, prog: str, args: str = "", prefix: str | None = None
+) -> None:
+    """Click's usage line with :data:`USAGE_PREFIX` unless a caller gave its own prefix."""
+    _click_write_usage(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+
+def chinese_first_headings() -> None:
+    """Make help and usage errors lead with :data:`USAGE_PREFIX` and title their default
+    sections with :data:`HEADINGS`; idempotent.
+
+    Typer 0.29 has no setting for either: its copy of Click fixes "Usage: " in
+    ``HelpFormatter.write_usage`` when no prefix is passed (Typer passes none), and its help
+    reads the section titles from ``rich_utils`` module constants each time it prints."""
+    HelpFormatter.write_usage = _write_usage_in_both_languages  # type: ignore[method-assign]
+    for name, title in HEADINGS.items():
+        setattr(rich_utils, name, title)
+
+
 chinese_first_help_option()
+chinese_first_headings()
 bilingual_usage_errors()
 
 app = typer.Typer(
