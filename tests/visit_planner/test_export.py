@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import re
 import shutil
 from html.parser import HTMLParser
@@ -171,6 +172,47 @@ def test_a_file_as_out_is_refused_before_any_work(run_dir: Path, tmp_path: Path)
     ):
         export_visit_lists(run_dir, afile, month="2026-11")
     assert afile.read_text("utf-8") == "mine"
+
+
+def test_an_out_that_cannot_be_made_is_refused_before_any_work(tmp_path: Path) -> None:
+    """A file where a parent directory should be (or no permission, a read-only file system)
+    was a traceback from mkdir after the run had been read; now a message naming the file in
+    the way, before the run is opened (``no_run`` does not exist)."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine", "utf-8")
+    for out in (afile / "lists", afile / "a" / "b"):
+        with pytest.raises(PlanFileError) as refused:
+            export_visit_lists(tmp_path / "no_run", out, month="2026-11")
+        assert str(refused.value) == (
+            f"{out}: 无法创建输出目录 (cannot create the output directory: Not a directory; "
+            f"{afile} 是文件 is a file)"
+        )
+    assert afile.read_text("utf-8") == "mine"
+
+
+def test_a_failed_write_leaves_the_earlier_export_or_nothing(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up while the sheets are written: a message naming the directory
+    and why, no traceback; an earlier export stays whole, a directory made for this export
+    is removed."""
+    out = tmp_path / "lists"
+    export_visit_lists(run_dir, out, month="2026-11")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    for target, overwrite in ((out, True), (tmp_path / "new" / "lists", False)):
+        with pytest.raises(PlanFileError) as refused:
+            export_visit_lists(run_dir, target, month="2026-11", overwrite=overwrite)
+        assert str(refused.value) == (
+            f"{target}: 无法写入走访清单 (cannot write the visit lists: No space left on device)"
+        )
+    monkeypatch.undo()
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_non_empty_out_needs_overwrite_and_is_then_replaced_whole(

@@ -109,68 +109,36 @@ def export_visit_lists(
     if not _MONTH.match(month):
         raise PlanFileError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
     check_output_dir(out, overwrite=overwrite, marker=CSV_NAME)
-    reader = RunReader(run_dir)
-    known = reader.townships()
-    chosen = sorted(set(townships)) if townships else known
-    missing = sorted(set(chosen) - set(known))
-    if missing:
-        raise PlanFileError(
-            f"{run_dir}: 乡镇不在方案中 (township(s) not in this run: {', '.join(missing)})"
-        )
-    parts = [township_rows(reader, tw) for tw in chosen]
-    rows = pl.concat([p[0] for p in parts])
-    workers = pl.concat([p[1] for p in parts])
-    diagnostics = reader.diagnostics()
-    unassigned = _unassigned(reader, chosen, diagnostics)
-    run_id = reader.manifest.run_id[:12]
-
-    out.mkdir(parents=True, exist_ok=True)
-    stage = out / f".staging-{uuid.uuid4().hex}"
+    made = _first_missing(out)
+    stage = _staging_dir(out)  # before any work: an --out that cannot be written fails at once
+    done = False
     try:
-        (stage / SHEETS_DIR).mkdir(parents=True)
-        rows.write_csv(stage / CSV_NAME, include_bom=True)
-        unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
-        env = _environment()
-        sheet = env.get_template("sheet")
-        files = _sheet_files(workers.filter(pl.col("households") > 0)["worker_id"].to_list())
-        by_worker = rows.partition_by("worker_id", as_dict=True, maintain_order=True)
-        for w in workers.filter(pl.col("households") > 0).iter_rows(named=True):
-            own = by_worker[(w["worker_id"],)]
-            html = sheet.render(
-                style=templates.STYLE,
-                page_footer=_css_string(f"走访清单 Visit list · {month} · {w['worker_id']} · 第 ")
-                + ' counter(page) " / " counter(pages) " 页 page"',
-                month=month,
-                run_id=run_id,
-                w=_worker_view(w),
-                rows=[_row_view(r) for r in own.iter_rows(named=True)],
+        reader = RunReader(run_dir)
+        known = reader.townships()
+        chosen = sorted(set(townships)) if townships else known
+        missing = sorted(set(chosen) - set(known))
+        if missing:
+            raise PlanFileError(
+                f"{run_dir}: 乡镇不在方案中 (township(s) not in this run: {', '.join(missing)})"
             )
-            (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
-        u = _unassigned_view(unassigned, diagnostics)
-        page = env.get_template("unassigned").render(
-            style=templates.STYLE,
-            page_footer=_css_string(f"未分配农户 Unassigned households · {month} · 第 ")
-            + ' counter(page) " / " counter(pages) " 页 page"',
-            month=month,
-            run_id=run_id,
-            u=u,
-            printable=True,
-        )
-        (stage / UNASSIGNED_SHEET).write_text(page, "utf-8")
-        index = env.get_template("index").render(
-            style=templates.STYLE,
-            month=month,
-            run_id=run_id,
-            n_sheets=f"{len(files):,}",
-            n_households=f"{rows.height:,}",
-            u=u,
-            printable=False,
-            townships=_index_view(workers, files),
-        )
-        (stage / INDEX_NAME).write_text(index, "utf-8")
-        _move_into_place(stage, out)
+        parts = [township_rows(reader, tw) for tw in chosen]
+        rows = pl.concat([p[0] for p in parts])
+        workers = pl.concat([p[1] for p in parts])
+        diagnostics = reader.diagnostics()
+        unassigned = _unassigned(reader, chosen, diagnostics)
+        run_id = reader.manifest.run_id[:12]
+        try:
+            files = _write_stage(stage, month, run_id, rows, workers, unassigned, diagnostics)
+            _move_into_place(stage, out)
+        except OSError as exc:  # disk full, a directory made read-only meanwhile
+            raise PlanFileError(
+                f"{out}: 无法写入走访清单 (cannot write the visit lists: {exc.strerror or exc})"
+            ) from None
+        done = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if made is not None and not done:
+            shutil.rmtree(made, ignore_errors=True)  # made for this export: nothing left behind
     return ExportSummary(
         out=out,
         month=month,
@@ -182,6 +150,95 @@ def export_visit_lists(
         sheets=len(files),
         workers_without_households=workers.height - len(files),
     )
+
+
+def _first_missing(out: Path) -> Path | None:
+    """The outermost of ``out`` and its parents that does not exist (what making ``out``
+    creates), or None when ``out`` exists."""
+    missing = None
+    for path in (out, *out.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
+def _staging_dir(out: Path) -> Path:
+    """A new staging directory inside ``out`` (made, with its parents, when missing); a
+    PlanFileError naming ``out`` and why when it cannot be made (a file on the way, no write
+    permission, a read-only file system): it was a traceback after the run had been read."""
+    stage = out / f".staging-{uuid.uuid4().hex}"
+    try:
+        (stage / SHEETS_DIR).mkdir(parents=True)
+    except OSError as exc:
+        raise PlanFileError(
+            f"{out}: 无法创建输出目录 (cannot create the output directory: "
+            f"{exc.strerror or exc}{_where(out)})"
+        ) from None
+    return stage
+
+
+def _where(out: Path) -> str:
+    """``; /x/y is a file`` when a file stands where one of ``out``'s parents should be (the
+    error then names the path being made, not the file in the way); else nothing."""
+    for parent in out.parents:
+        if parent.exists():
+            return "" if parent.is_dir() else f"; {parent} 是文件 is a file"
+    return ""
+
+
+def _write_stage(  # noqa: PLR0917  (the export's parts)
+    stage: Path,
+    month: str,
+    run_id: str,
+    rows: pl.DataFrame,
+    workers: pl.DataFrame,
+    unassigned: pl.DataFrame,
+    diagnostics: pl.DataFrame,
+) -> dict[str, str]:
+    """Write the whole export into ``stage`` (its ``sheets/`` made); the sheets' file names
+    by worker."""
+    rows.write_csv(stage / CSV_NAME, include_bom=True)
+    unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
+    env = _environment()
+    sheet = env.get_template("sheet")
+    files = _sheet_files(workers.filter(pl.col("households") > 0)["worker_id"].to_list())
+    by_worker = rows.partition_by("worker_id", as_dict=True, maintain_order=True)
+    for w in workers.filter(pl.col("households") > 0).iter_rows(named=True):
+        own = by_worker[(w["worker_id"],)]
+        html = sheet.render(
+            style=templates.STYLE,
+            page_footer=_css_string(f"走访清单 Visit list · {month} · {w['worker_id']} · 第 ")
+            + ' counter(page) " / " counter(pages) " 页 page"',
+            month=month,
+            run_id=run_id,
+            w=_worker_view(w),
+            rows=[_row_view(r) for r in own.iter_rows(named=True)],
+        )
+        (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
+    u = _unassigned_view(unassigned, diagnostics)
+    page = env.get_template("unassigned").render(
+        style=templates.STYLE,
+        page_footer=_css_string(f"未分配农户 Unassigned households · {month} · 第 ")
+        + ' counter(page) " / " counter(pages) " 页 page"',
+        month=month,
+        run_id=run_id,
+        u=u,
+        printable=True,
+    )
+    (stage / UNASSIGNED_SHEET).write_text(page, "utf-8")
+    index = env.get_template("index").render(
+        style=templates.STYLE,
+        month=month,
+        run_id=run_id,
+        n_sheets=f"{len(files):,}",
+        n_households=f"{rows.height:,}",
+        u=u,
+        printable=False,
+        townships=_index_view(workers, files),
+    )
+    (stage / INDEX_NAME).write_text(index, "utf-8")
+    return files
 
 
 def _environment() -> jinja2.Environment:
