@@ -23,6 +23,18 @@ def _reason_method(result: TrainResult) -> str:
     return f"{result.reason_tables.method}: {name}"
 
 
+def _selection(result: TrainResult) -> str:
+    """How the registered kind was chosen: by held-out log-loss, or as requested
+    (``--no-select``), then naming any candidate with a lower held-out log-loss."""
+    losses = ", ".join(f"{k} {v:.4f}" for k, v in result.ranking)
+    if result.config.select:
+        return f"- chosen by held-out log-loss among: {losses}"
+    text = f"- registered as requested (--no-select), not by held-out log-loss: {losses}"
+    if result.best_not_chosen and (runner := result.runner_up) is not None:
+        text += f"; {runner[0]} has the lower held-out log-loss"
+    return text
+
+
 def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -> str:
     """Markdown model card of a training result (aggregates only, no household data)."""
     spec, ev = result.spec, result.evaluation
@@ -50,8 +62,7 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         "## Model / 模型",
         f"- kind `{result.chosen}`, fit {result.fit_seconds:.1f} s; decision rule: minimum "
         f"expected cost, cost matrix (true x predicted) {list(map(list, result.rule.cost))}",
-        "- chosen by held-out log-loss among: "
-        + ", ".join(f"{k} {v:.4f}" for k, v in result.ranking),
+        _selection(result),
         *[f"- note: {n}" for n in result.notes],
         "",
         "## Held-out metrics / 留出集指标",

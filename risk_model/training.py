@@ -185,8 +185,22 @@ class TrainResult:
 
     @property
     def runner_up(self) -> tuple[str, float] | None:
-        """(kind, held-out log-loss) of the second-best candidate, if any."""
-        return self.ranking[1] if len(self.ranking) > 1 else None
+        """(kind, held-out log-loss) of the best candidate not registered, if any: the
+        second-best when the best was chosen, the best itself when ``--no-select``
+        registered another (never the registered kind itself)."""
+        return next(((k, v) for k, v in self.ranking if k != self.chosen), None)
+
+    @property
+    def chosen_log_loss(self) -> float:
+        """Held-out log-loss of the registered model."""
+        return self.evaluation.metrics.log_loss
+
+    @property
+    def best_not_chosen(self) -> bool:
+        """Whether a candidate other than the registered one has a lower held-out log-loss
+        (only with ``select=False``: the requested kind registered regardless)."""
+        runner = self.runner_up
+        return runner is not None and runner[1] < self.chosen_log_loss
 
     def metrics(self) -> dict[str, float]:
         """Every scalar metric: the model's unprefixed, every candidate's as ``{kind}_...``."""
@@ -199,8 +213,10 @@ class TrainResult:
                 out[f"{kind}_macro_f1_gap"] = ev.bayes.macro_f1_gap
         out["reasons_fidelity_r2"] = self.reason_tables.fidelity_r2
         out["reasons_fidelity_max_abs_error"] = self.reason_tables.fidelity_max_error
-        if self.runner_up is not None and self.ranking:
-            out["selection_margin_log_loss"] = self.runner_up[1] - self.ranking[0][1]
+        if self.runner_up is not None:
+            # The registered model's lead over the best other candidate: negative when
+            # --no-select registered a worse one.
+            out["selection_margin_log_loss"] = self.runner_up[1] - self.chosen_log_loss
         out["fit_seconds"] = self.fit_seconds
         return out
 

@@ -71,6 +71,12 @@ def test_no_select_registers_the_requested_kind(households, truth, policy_rule) 
     )
     assert r.chosen == "scorecard"
     assert type(r.pipeline.named_steps["clf"]).__name__ == "PointsScorecard"
+    # The runner-up is the best candidate not registered, never the registered kind itself
+    # (it was ranking[1], the scorecard, when the scorecard ranked second).
+    best, best_loss = r.ranking[0]
+    assert best != "scorecard" and r.runner_up == (best, best_loss)
+    assert r.best_not_chosen
+    assert r.metrics()["selection_margin_log_loss"] == best_loss - r.chosen_log_loss < 0
 
 
 def test_an_empty_table_is_the_projects_message(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]

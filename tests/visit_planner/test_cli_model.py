@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -558,3 +559,39 @@ def test_recall_name_of_a_version_from_its_logged_classes(
     from visit_planner.cli.model import _recall_name
 
     assert _recall_name(params) == name
+
+
+def test_no_select_says_when_a_better_candidate_was_not_registered(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """--no-select registered the scorecard without a word of the logistic model's lower
+    held-out log-loss; the logged runner-up was the registered model itself and the model
+    card said 'chosen by held-out log-loss'."""
+    from risk_model.tracking import read_artifact
+    from visit_planner.model_registry import list_models, registry_for
+    from visit_planner.paths import resolve_workspace
+
+    table, spec = tmp_path / "survey.csv", tmp_path / "spec.toml"
+    _survey().write_csv(table)
+    spec.write_text(SURVEY_SPEC)
+    rc, out, err = cli(
+        *["train", "--data", str(table), "--spec", str(spec), "--kind", "scorecard", "--no-select"]
+    )
+    assert rc == 0, err
+    text = flat(out)
+    assert "选用 / chosen: scorecard (--no-select: 按指定类型 / the requested kind)" in text
+    (v1,) = list_models(workspace)
+    losses = json.loads(v1.params["candidates_log_loss"])
+    best = min(losses, key=losses.__getitem__)
+    assert best != "scorecard"  # the case this test is about
+    assert (
+        f"注意 / note: {best} 的留出 log-loss 更低 / has a lower held-out log-loss "
+        f"({losses[best]:.4f} < {losses['scorecard']:.4f})" in text
+    )
+    assert v1.params["runner_up"].startswith(f"{best} (")  # never the registered kind
+    assert v1.metrics["selection_margin_log_loss"] < 0
+    registry = registry_for(resolve_workspace(workspace))
+    card = read_artifact(registry, v1.run_id, "model_card.md").decode()
+    assert "- registered as requested (--no-select), not by held-out log-loss: " in card
+    assert f"; {best} has the lower held-out log-loss" in card
+    assert "chosen by held-out log-loss" not in card

@@ -273,13 +273,24 @@ def _print_training(r: TrainResult, seconds: float) -> None:
     )
     console.print(split, highlight=False)
     ranking = r.ranking
+    runner = r.runner_up
     if r.config.select and ranking:
-        runner = r.runner_up
         console.print(
             f"选用 / chosen: [bold]{r.chosen}[/], lowest held-out log-loss"
             + (f" (runner-up: {runner[0]} {runner[1]:.4f})" if runner else ""),
             highlight=False,
         )
+    elif ranking:  # --no-select: the requested kind, whatever its rank; say when it lost
+        console.print(
+            f"选用 / chosen: [bold]{r.chosen}[/] (--no-select: 按指定类型 / the requested kind)",
+            highlight=False,
+        )
+        if runner is not None and r.best_not_chosen:
+            print_hanging(
+                f"注意 / note: {runner[0]} 的留出 log-loss 更低 / has a lower held-out "
+                f"log-loss ({runner[1]:.4f} < {r.chosen_log_loss:.4f})",
+                console,
+            )
     b = r.evaluation.bayes
     if b is not None:
         console.print(
