@@ -39,6 +39,11 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
     """Markdown model card of a training result (aggregates only, no household data)."""
     spec, ev = result.spec, result.evaluation
     m = ev.metrics
+    # The highest-risk class as train and models name it: tier-1 for the households,
+    # class '高' for a spec's table.
+    top = spec.top_class_names()[0]
+    split = f"group-wise by `{spec.group_column}`" if spec.group_column else "random rows"
+    audit = ", ".join(f"`{c}`" for c in spec.audit_columns) or "(none)"
     lines = [
         f"# Model card — household risk tiers {version_hint}".rstrip(),
         "",
@@ -50,14 +55,12 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         "",
         "## Data / 数据",
         f"- source: `{data_name}`; rows {result.n_rows:,}, labelled {result.n_labelled:,}; "
-        f"train {result.n_train:,}, held-out {result.n_test:,} (group-wise by "
-        f"`{spec.group_column}`, fraction {result.config.test_fraction}, seed "
+        f"train {result.n_train:,}, held-out {result.n_test:,} ({split}, fraction "
+        f"{result.config.test_fraction}, seed "
         f"{result.config.seed})",
         f"- target `{spec.target}`; features ({len(spec.features)}): "
         + ", ".join(f"`{c}`" for c in spec.features),
-        "- never features: id, audit-only columns "
-        + ", ".join(f"`{c}`" for c in spec.audit_columns)
-        + ", names, ID-card numbers, coordinates",
+        f"- never features: id, audit-only columns {audit}, names, ID-card numbers, coordinates",
         "",
         "## Model / 模型",
         f"- kind `{result.chosen}`, fit {result.fit_seconds:.1f} s; decision rule: minimum "
@@ -66,7 +69,7 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         *[f"- note: {n}" for n in result.notes],
         "",
         "## Held-out metrics / 留出集指标",
-        "| model | log-loss | macro-F1 | tier-1 recall (95 % CI) | tier-1 precision | ECE |",
+        f"| model | log-loss | macro-F1 | {top} recall (95 % CI) | {top} precision | ECE |",
         "|---|---|---|---|---|---|",
     ]
     rows = [(result.chosen, ev), *result.baseline_evaluations.items()]
@@ -93,7 +96,7 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         "Confusion (rows true, columns predicted): " + str(m.confusion),
         "",
         "## Groups / 分组误差",
-        "| attribute | group | n | n tier 1 | tier-1 recall | tier-1 FPR |",
+        f"| attribute | group | n | n {top} | {top} recall | {top} FPR |",
         "|---|---|---|---|---|---|",
     ]
     for r in ev.fairness.table.iter_rows(named=True):
@@ -103,18 +106,18 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         )
     lines += [
         "",
-        "Largest tier-1 recall gap per attribute (groups with >= 20 tier-1): "
+        f"Largest {top} recall gap per attribute (groups with >= 20 {top}): "
         + ", ".join(f"{k} {_f(v)}" for k, v in ev.fairness.recall_gap.items()),
         "",
         "## Limits / 局限",
         "- Probabilities are calibrated for the population it was trained on; check the "
         "drift report (PSI) of every scoring run.",
         f"- Reason codes ({_reason_method(result)}, in {result.reason_tables.unit}): "
-        "contributions that add up to the model's tier-1 score (max |error| "
+        f"contributions that add up to the model's {top} score (max |error| "
         f"{result.reason_tables.fidelity_max_error:.1e}; R² {_f(result.reason_tables.fidelity_r2)} "
-        "against the model's own tier-1 log-odds on held-out rows).",
+        f"against the model's own {top} log-odds on held-out rows).",
         "- Small groups have wide error bars; gaps are computed only over groups with "
-        "enough tier-1 households.",
+        f"enough {top} rows.",
         "- Trained on assessors' past tiers: it reproduces their judgement, including any "
         "bias in it.",
     ]

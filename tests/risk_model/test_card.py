@@ -1,0 +1,48 @@
+"""The model card (risk_model/card.py): what it says of a spec's table's model."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from risk_model import train
+from risk_model.card import model_card
+from risk_model.decision import DecisionRule, ordinal_cost_matrix
+from risk_model.spec import FeatureSpec, parse_spec
+from tests.risk_model.helpers import FAST, TOY_SPEC
+
+
+def test_a_spec_tables_card_names_its_highest_risk_class_not_tier_1(
+    toy_spec: FeatureSpec, toy_frame: pl.DataFrame
+) -> None:
+    """A model of classes high/medium/low had its card's metrics, groups and reasons worded
+    'tier-1' (train and models say class 'high')."""
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    card = model_card(train(toy_frame, toy_spec, rule, config=FAST), data_name="clinics.csv")
+    assert "tier-1" not in card and "tier 1" not in card
+    assert "| class 'high' recall (95 % CI) | class 'high' precision |" in card
+    assert "| n class 'high' | class 'high' recall | class 'high' FPR |" in card
+    assert "Largest class 'high' recall gap per attribute" in card
+    assert "add up to the model's class 'high' score" in card
+    assert "(group-wise by `clinic_id`, fraction 0.2, seed 0)" in card
+    assert "audit-only columns `sex`, names" in card
+
+
+def test_a_card_without_group_or_audit_columns_says_so(toy_frame: pl.DataFrame) -> None:
+    """A spec without group_column read 'group-wise by `None`', one without audit columns
+    'audit-only columns , names'."""
+    spec = parse_spec(
+        TOY_SPEC.replace('group_column = "clinic_id"\n', "")
+        .replace('audit_columns = ["sex"]\n', "")
+        .replace('fairness_columns = ["sex", "region"]\n', ""),
+        "toy.toml",
+    )
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    card = model_card(train(toy_frame, spec, rule, config=FAST), data_name="clinics.csv")
+    assert "(random rows, fraction 0.2, seed 0)" in card and "None" not in card
+    assert "audit-only columns (none), names" in card
+
+
+def test_the_households_card_keeps_tier_1(household_result) -> None:  # type: ignore[no-untyped-def]
+    card = model_card(household_result, data_name="households.parquet")
+    assert "| tier-1 recall (95 % CI) | tier-1 precision |" in card
+    assert "(group-wise by `village_id`" in card
