@@ -197,6 +197,15 @@ def _positive_or(v: Any, default: float) -> float:
     return x if np.isfinite(x) and x > 0 else default
 
 
+# Known levels listed in an unseen-category refusal: a date or free-text column has hundreds.
+KNOWN_SHOWN = 10
+UNSEEN_HINT = (
+    "训练中未见的类别可按缺失评分: score --unseen missing, 或策略文件 [risk] "
+    'on_unseen_category = "missing" (to score unseen categories as missing instead: '
+    'score --unseen missing, or the policy\'s [risk] on_unseen_category = "missing")'
+)
+
+
 @dataclass
 class ScoringCheck:
     """What :func:`check_scoring_frame` found (the fallbacks it applied are counted)."""
@@ -255,6 +264,7 @@ def check_scoring_frame(
         frame, numeric=encoder.numeric, boolean=encoder.boolean, bounds=bounds, id_column=id_column
     )
     first_ids = _first_ids(frame, id_column)
+    unseen_refused = False
     for c in encoder.numeric:
         col = frame[c].cast(pl.Float64, strict=False)
         beyond = ((col < encoder.train_min_[c]) | (col > encoder.train_max_[c])).fill_null(False)
@@ -266,12 +276,15 @@ def check_scoring_frame(
         if unseen_mask.any():
             values = s.filter(unseen_mask).unique().sort().to_list()
             if on_unseen == "error":
+                known = encoder.categories_[c]
+                more = f" and {len(known) - KNOWN_SHOWN:,} more" if len(known) > KNOWN_SHOWN else ""
                 problems.append(
                     f"{c}: 训练中未出现的类别 (unseen categor"
-                    f"{'y' if len(values) == 1 else 'ies'} {values[:5]} in {unseen_mask.sum()} "
-                    f"row(s), e.g. rows {first_ids(unseen_mask)}; known: "
-                    f"{encoder.categories_[c]})"
+                    f"{'y' if len(values) == 1 else 'ies'} {values[:5]} in "
+                    f"{int(unseen_mask.sum()):,} row(s), e.g. rows {first_ids(unseen_mask)}; "
+                    f"known: {known[:KNOWN_SHOWN]}{more})"
                 )
+                unseen_refused = True
             else:
                 report.unseen_categories[c] = values
                 report.unseen_rows[c] = int(unseen_mask.sum())
@@ -280,8 +293,9 @@ def check_scoring_frame(
         if n:
             report.null_values[c] = n
     if problems:
+        hint = f"\n{UNSEEN_HINT}" if unseen_refused else ""  # the documented fallback
         raise ScoringDataError(
-            f"{source}: 无法评分 / cannot score:\n  - " + "\n  - ".join(problems)
+            f"{source}: 无法评分 / cannot score:\n  - " + "\n  - ".join(problems) + hint
         )
     return report
 

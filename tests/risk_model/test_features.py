@@ -83,6 +83,31 @@ def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) 
     ]
 
 
+def test_an_unseen_category_of_a_many_level_column_lists_ten_known_and_the_fallback(
+    toy_frame: pl.DataFrame,
+) -> None:
+    """A date column's refusal listed all of its ~330 known levels, and none said how to score
+    the rows anyway (the documented fallback)."""
+    dates = [f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(300)]
+    frame = toy_frame.head(300).with_columns(pl.Series("region", dates))
+    enc = _enc(frame)
+    later = frame.head(2).with_columns(pl.Series("region", ["2025-01-01", "2024-01-01"]))
+    with pytest.raises(ScoringDataError) as err:
+        check_scoring_frame(later, enc, {})
+    text = str(err.value)
+    assert f"known: {dates[:10]} and 290 more)" in text
+    assert dates[10] not in text
+    assert text.endswith(
+        "训练中未见的类别可按缺失评分: score --unseen missing, 或策略文件 [risk] "
+        'on_unseen_category = "missing" (to score unseen categories as missing instead: '
+        'score --unseen missing, or the policy\'s [risk] on_unseen_category = "missing")'
+    )
+    bad_age = frame.head(1).with_columns(age=pl.lit(-1.0))  # another problem: no such hint
+    with pytest.raises(ScoringDataError) as err:
+        check_scoring_frame(bad_age, enc, {"age": (0, 120)})
+    assert "--unseen" not in str(err.value)
+
+
 def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # type: ignore[no-untyped-def]
     enc = _enc(toy_frame)
     old = toy_frame.head(2).with_columns(pl.Series("age", [110.0, 50.0]))
