@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +38,10 @@ __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "STORE_URL_ENV",
     "Database",
+    "masked_text",
     "parse_store_url",
     "serialize",
+    "shown_url",
     "store_url",
 ]
 
@@ -71,19 +74,40 @@ def parse_store_url(url: str) -> URL:
     """
     try:
         parsed = make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         raise StoreError(
-            f"数据库地址无效 ({url!r} is not a database URL; give e.g. "
+            f"数据库地址无效 ({masked_text(url)!r} is not a database URL; give e.g. "
             "sqlite:////path/store.db or postgresql+psycopg://user@host:port/dbname)"
         ) from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(
-            f"{parsed.render_as_string(hide_password=True)}: 仅支持 SQLite 和 PostgreSQL "
+            f"{shown_url(parsed)}: 仅支持 SQLite 和 PostgreSQL "
             "(the store supports SQLite and PostgreSQL only)"
         )
     return parsed
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)[^&]*")
+
+
+def shown_url(url: URL) -> str:
+    """``url`` for a message: its password as ``***``, also one given as the query parameter
+    ``?password=`` (which libpq accepts, and SQLAlchemy's masking leaves in clear)."""
+    return _QUERY_PASSWORD.sub(r"\1***", url.render_as_string(hide_password=True))
+
+
+def masked_text(text: str) -> str:
+    """A store URL that could not be parsed, as typed but with what may be its password as
+    ``***``: the text between the user name's ``:`` and the last ``@``, and ``password=``."""
+    text = re.sub(r"(?i)(password=)[^&\s]*", r"\1***", text)
+    if "@" not in text:
+        return text
+    head, _, host = text.rpartition("@")
+    scheme, sep, userinfo = head.rpartition("//")
+    user, colon, _password = userinfo.partition(":")
+    return f"{scheme}{sep}{user}:***@{host}" if colon else text
 
 
 def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
@@ -133,8 +157,7 @@ class Database:
                 )
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
             raise StoreError(
-                f"{parsed.render_as_string(hide_password=True)}: 数据库驱动不可用 "
-                f"(cannot use this database driver: {err})"
+                f"{shown_url(parsed)}: 数据库驱动不可用 (cannot use this database driver: {err})"
             ) from err
         return cls(engine, busy_timeout)
 
@@ -149,7 +172,7 @@ class Database:
         url = self.engine.url
         if self.dialect == "sqlite":
             return url.database or ":memory:"
-        return url.render_as_string(hide_password=True)
+        return shown_url(url)
 
     @property
     def upgrade_command(self) -> str:
@@ -157,9 +180,9 @@ class Database:
         suggest it: the URL repeated (password masked as ``***``, as in :attr:`where`), since
         the command without it would upgrade the workspace's SQLite store instead."""
         url = self.engine.url
-        shown = shlex.quote(url.render_as_string(hide_password=True))
+        shown = shlex.quote(shown_url(url))
         command = f"`visit-planner store upgrade --store-url {shown}`"
-        if url.password:
+        if url.password or "***" in shown:
             command += " (请将 *** 换成实际密码 with the real password for ***)"
         return command
 

@@ -260,3 +260,36 @@ def test_the_suggested_upgrade_masks_the_password() -> None:
     old = refusal(SchemaStatus("0001", "0005", "old"), db.where, command)
     assert str(old).startswith("数据库结构版本过旧 (the store database ")
     assert "back it up, then run `visit-planner store upgrade --store-url" in str(old)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [  # a port that is no number was a ValueError traceback; unparsable text was echoed whole
+        ("postgresql://vp:s3cret@127.0.0.1:abc/vp", "'postgresql://vp:***@127.0.0.1:abc/vp'"),
+        ("postgresql://vp:s3cret@[::1/vp", "'postgresql://vp:***@[::1/vp'"),
+        ("postgresql//vp:s3cret@db.example/vp", "'postgresql//vp:***@db.example/vp'"),
+        ("host=db password=s3cret", "'host=db password=***'"),
+    ],
+)
+def test_a_url_that_cannot_be_parsed_is_named_without_its_password(url: str, shown: str) -> None:
+    with pytest.raises(StoreError) as refused:
+        parse_store_url(url)
+    assert str(refused.value).startswith(f"数据库地址无效 ({shown} is not a database URL;")
+    assert "s3cret" not in str(refused.value)
+
+
+def test_a_password_given_as_a_query_parameter_is_masked_too(
+    cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """libpq takes ``?password=``; SQLAlchemy's masking leaves it in clear, and a refused
+    connection printed it (the server at port 1 refuses at once)."""
+    url = "postgresql://vp@127.0.0.1:1/vp?sslmode=disable&password=s3cret"
+    db = Database.connect(url)
+    try:
+        assert db.where == "postgresql+psycopg://vp@127.0.0.1:1/vp?password=***&sslmode=disable"
+        assert "s3cret" not in db.upgrade_command and "请将 *** 换成实际密码" in db.upgrade_command
+    finally:
+        db.dispose()
+    code, out, err = cli("runs", "list", "--home", str(tmp_path), "--store-url", url)
+    assert code == 2 and "无法连接数据库" in flat(err) and "password=***" in flat(err)
+    assert "s3cret" not in out + err and "Traceback" not in err
