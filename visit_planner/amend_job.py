@@ -139,14 +139,26 @@ def amend(  # noqa: PLR0917
     return PlanOutcome(
         run,
         run_dir,
-        solved,
+        whole_run_solved(solved, content),
         current,
         outcomes,
         clock.stages,
         list(scored.warnings),
         versus,
         input_warnings=inputs.warnings,
+        amended=tuple(named),
     )
+
+
+def whole_run_solved(solved: SolvedPlan, content: RunContent) -> SolvedPlan:
+    """The amendment's outcome as the run it publishes: the re-solved townships' ``solved``
+    with the whole run's plan, diagnostics, explanations and loads (the solver's input
+    issues stay the re-solve's). ``plan`` reports what it publishes; with the re-solve's
+    diagnostics alone an amendment said "tier-1 coverage proven maximal in 1 of 1
+    townships" under the whole run's tier table, and a carried-over township's shortfall
+    (the run's exit 3) went unnamed."""
+    result = replace(whole_run_result(solved.result, content.diagnostics), plan=content.plan)
+    return SolvedPlan(result, content.explanations, content.worker_loads)
 
 
 def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
@@ -327,9 +339,12 @@ def versus_run(
 
 
 def _replace_rows(base: pl.DataFrame, new: pl.DataFrame, key: str, drop: pl.Expr) -> pl.DataFrame:
-    """``base`` without the rows ``drop`` selects, plus ``new`` (same columns), sorted by key."""
+    """``base`` without the rows ``drop`` selects, plus ``new``, sorted by key; in ``base``'s
+    columns, then any that only ``new`` has. A column one side lacks is null in its rows:
+    the diagnostics of a township solved without any worker have no LP figures (there was
+    no LP), and an amendment of such a township failed on them with a traceback."""
     kept = base.filter(~drop)
-    return pl.concat([kept, new.select(kept.columns)], how="vertical_relaxed").sort(key)
+    return pl.concat([kept, new], how="diagonal_relaxed").sort(key)
 
 
 def amended_content(

@@ -85,6 +85,7 @@ class PlanOutcome:
     # What validating the inputs warned of (columns dropped, rows left out), as `validate`
     # reports it: a run never leaves rows out without saying so.
     input_warnings: tuple[Problem, ...] = ()
+    amended: tuple[str, ...] = ()  # an amendment's re-solved townships (codes); a plan: ()
 
     @property
     def not_applied(self) -> list[Outcome]:

@@ -3,12 +3,15 @@ month's own policy and model, and bad data is refused with the whole tables' mes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import M1, Months, flat, plan, two_months
+from tests.conftest import CliRun
+from tests.visit_planner.helpers import M1, Months, flat, plan, too_wide, two_months
+from visit_planner.contracts.places import place_label
 from visit_planner.plan_job import run_plan
 from visit_planner.plan_steps import PlanRequest
 from visit_planner.runs import RunManifest, RunReader
@@ -216,3 +219,63 @@ def test_townships_are_given_by_code_or_by_name() -> None:
     )
     with pytest.raises(PlanFileError, match="锦屏镇"):  # no places: only codes are known
         township_codes(["锦屏镇"], towns, None, "r1")
+
+
+def _current_run(home: Path, url: str) -> RunReader:
+    """The current run of :data:`M1` in the store at ``url`` of workspace ``home``."""
+    with Store.open(url) as store:
+        run = store.current_run(M1)
+    assert run is not None
+    return RunReader(home / run.path)
+
+
+def test_a_township_left_without_workers_is_amended_and_reported_as_the_whole_run(
+    months: Months, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """Every worker of a township leaves mid-month. The amendment of that township failed
+    with a traceback (its diagnostics, solved without an LP, lack the LP's columns); and an
+    amendment's summary was the re-solve's alone ("proven maximal in 1 of 1 townships")
+    under the whole run's tier table, so that amending another township exited 3 without
+    naming the township whose tier-1 households were uncovered."""
+    import shutil
+
+    home, url = tmp_path / "ws", f"sqlite:///{tmp_path / 'store.db'}"
+    shutil.copytree(months.home, home)
+    common = ("--home", str(home), "--store-url", url, "--workers-processes", "1")
+    code, out, err = cli("plan", "--month", M1, "--data", str(months.m1), *common)
+    assert code in (0, 3), err
+    base = _current_run(home, url).diagnostics()
+    data = tmp_path / "left"
+    shutil.copytree(months.m1, data)
+    workers = pl.read_parquet(data / "workers.parquet")
+    towns = sorted(set(workers["township_id"].to_list()))
+    empty, other = towns[0], towns[-1]
+    workers.filter(pl.col("township_id") != empty).write_parquet(data / "workers.parquet")
+
+    code, out, err = cli(
+        "plan", "--month", M1, "--data", str(data), *common, "--amend", "--township", empty
+    )  # fmt: skip
+    assert code == 3 and "Traceback" not in out + err, err
+    amended = _current_run(home, url)
+    assert amended.verify() == []
+    diagnostics = amended.diagnostics()
+    assert diagnostics.columns == base.columns  # the run's columns, null where there was no LP
+    assert diagnostics["township_id"].to_list() == towns
+    row = diagnostics.filter(pl.col("township_id") == empty).row(0, named=True)
+    assert row["tier1_covered"] == 0 and row["households"] > 0
+    text = flat(out)
+    n = len(towns)
+    assert f"重新求解 re-solved: {place_label(empty)}; 其余 {n - 1} 个乡镇沿用上一版 v1" in text
+    assert f"tier-1 coverage proven maximal in {n} of {n} townships" in text
+
+    # Another township amended: the whole run is reported, the empty township's shortfall
+    # named (the exit 3 is the whole run's).
+    code, out, err = cli(
+        "plan", "--month", M1, "--data", str(data), *common, "--amend", "--township", other
+    )  # fmt: skip
+    assert code == 3, err
+    text = flat(out)
+    assert f"重新求解 re-solved: {place_label(other)}; 其余 {n - 1} 个乡镇沿用上一版 v2" in text
+    assert f"tier-1 coverage proven maximal in {n} of {n} townships" in text
+    assert f"{place_label(empty)}: 已证明: 现有人员最多可覆盖 0/" in text
+    assert not too_wide(out)

@@ -197,6 +197,8 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
         f"({RUN_KIND_ZH.get(run.kind, '')} {run.kind})\n"
         f"方案哈希 plan hash {run.plan_sha256[:16]}"
     )
+    if outcome.amended:
+        print_amended(outcome)
     table = Table(term("tier"), term("households"), term("uncovered"))
     for t in (1, 2, 3):
         table.add_row(
@@ -242,6 +244,22 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     for note in outcome.notices:
         print_hanging(f"提示 note: {note}", style="yellow")
     console.print(f"文件 files: {outcome.run_dir}")
+
+
+def print_amended(outcome: PlanOutcome) -> None:
+    """Which townships an amendment re-solved (by name and code) and how many it carried
+    over from the run before: every figure after it is the whole run's."""
+    from visit_planner.contracts.places import place_label
+
+    named = ", ".join(place_label(tw) for tw in outcome.amended)
+    others = outcome.solved.result.diagnostics.height - len(outcome.amended)
+    before = "" if outcome.previous_run is None else f" v{outcome.previous_run.version}"
+    print_wrapped([
+        f"重新求解 re-solved: {named}; 其余 {others} 个乡镇沿用上一版{before}, "
+        "以下为整个方案的数字",
+        f"the other {others} township(s) as in the version before{before}; the figures "
+        "below are the whole run's",
+    ])  # fmt: skip
 
 
 def input_notes(issues: Sequence[InputIssue]) -> list[str]:
