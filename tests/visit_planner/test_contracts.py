@@ -459,4 +459,23 @@ def test_rows_are_named_by_record_when_their_lines_cannot_be_told() -> None:
         frame.clear(1).with_columns(id=pl.lit(None, pl.String)), ("id",), 6, unknown
     )
     assert labels.to_list() == ["第 7 条记录 (record 7 after the header)"]
-    assert row_labels(frame, ("id",), 6).to_list() == ["A", "row 8"]  # Parquet, or a frame
+    # Parquet, or a frame: the row's number, Chinese first
+    assert row_labels(frame, ("id",), 6).to_list() == ["A", "第 8 行 (row 8)"]
+
+
+def test_a_parquet_row_without_an_id_is_named_in_both_languages(inputs_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A Parquet row has no editor line: it is named by its number, Chinese first as every
+    other label of the message (it read ``row 5``, English alone, where a CSV row reads
+    ``第 6 行 (line 6)``)."""
+    path = inputs_dir / "workers.parquet"
+    workers = pl.read_parquet(path)
+    at = pl.int_range(pl.len())
+    workers.with_columns(
+        pl.when(at == 4).then(None).otherwise("worker_id").alias("worker_id")
+    ).write_parquet(path)
+    rc, _, err = cli("validate", str(inputs_dir))
+    assert rc == 2
+    assert (
+        "workers.parquet: column 'worker_id': 必填项为空 (null in a required field) — 1 row: "
+        "第 5 行 (row 5)"
+    ) in flat(err)

@@ -105,7 +105,8 @@ class RowPlaces:
     the file is read. When they cannot be told (the ``csv`` module and polars read a
     different number of rows), a CSV row is named by its number after the header, said so:
     ``第 6 条记录 (record 6 after the header)``. Rows of a Parquet file (or of a frame a
-    program built) keep their number: ``row 6``."""
+    program built) keep their number, Chinese first as every label: ``第 6 行 (row 6)``
+    (they read ``row 6``, in English alone)."""
 
     lines: pl.Series | None = None  # CSV: the line each row of the whole file starts on
     records: bool = False  # CSV whose lines could not be told: rows counted after the header
@@ -124,7 +125,7 @@ class RowPlaces:
                 number,
                 pl.lit(" after the header)"),
             )
-        return pl.concat_str(pl.lit("row "), number)
+        return pl.concat_str(pl.lit("第 "), number, pl.lit(" 行 (row "), number, pl.lit(")"))
 
 
 def csv_row_places(text: str, frame: pl.DataFrame) -> RowPlaces:
@@ -372,8 +373,8 @@ def row_labels(
     places: RowPlaces | None = None,
 ) -> pl.Series:
     """A printable id per row: the id column(s), or where missing the row's place in its file
-    (``places``: a CSV row's line; by default ``row N``, 1-based); counted from the start of
-    the file when ``df`` is a chunk whose first row is the file's row ``offset + 1``."""
+    (``places``: a CSV row's line; by default ``第 N 行 (row N)``, 1-based); counted from the
+    start of the file when ``df`` is a chunk whose first row is the file's row ``offset + 1``."""
     present = [col for col in id_columns if col in df.columns]
     row_no = (places or RowPlaces()).labels(pl.int_range(pl.len()) + offset)
     if not present:
@@ -461,7 +462,7 @@ def cast_to_contract(
     columns outside ``spec`` are dropped with a warning worded by ``extra_rule``.
     ``months``: text columns holding a month, read as ``YYYY-MM`` from the other ways
     spreadsheets write one (:data:`MONTH_FORMS`). ``places``: how a row without an id is
-    named (:class:`RowPlaces`: a CSV row by its line; default ``row N``).
+    named (:class:`RowPlaces`: a CSV row by its line; default ``第 N 行 (row N)``).
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]

@@ -166,7 +166,8 @@ def test_rows_without_ids_are_named_by_their_csv_line(inputs_dir: Path, tmp_path
     (inputs_dir / "households.csv").unlink()
     (tmp_path / "households.parquet").rename(inputs_dir / "households.parquet")
     text = "\n".join(same_errors(inputs_dir, tmp_path / "again"))
-    assert "null in a required field) — 2 rows: row 2501, row 7301" in text
+    rows = "第 2501 行 (row 2501), 第 7301 行 (row 7301)"
+    assert "null in a required field) — 2 rows: " + rows in text
 
 
 def test_relation_rules_over_the_whole_table(inputs_dir: Path, tmp_path: Path) -> None:
