@@ -21,13 +21,15 @@ data by :func:`value_problems` too, the same rules):
 * a numeric value outside the spec's ``[bounds]`` (e.g. ``members = -1``), or NaN → error;
 * a missing (null) feature value is scored as missing — the model's own missing-value
   handling (the boosted model's learned missing branch, the scorecard's missing level, the
-  logistic baseline's training median / all-zero one-hot) — and counted in a warning;
+  logistic baseline's training median / false / all-zero one-hot) — and counted in a warning
+  that says which;
 * an unseen category → error by default; with ``on_unseen="missing"`` it is scored as a
   missing value and counted in the report — the documented fallback (the boosted model and
   the scorecard follow their learned missing-value branch / level; the logistic baseline's
   one-hot columns are all 0 for it);
-* numeric values inside the bounds but beyond the training range are scored (trees are flat
-  beyond the last split) and counted in the report.
+* numeric values inside the bounds but beyond the training range are scored (trees and the
+  scorecard are flat beyond the last split or bin; the logistic baseline extrapolates
+  linearly) and counted in a warning that names the training range and which.
 """
 
 from __future__ import annotations
@@ -206,6 +208,14 @@ UNSEEN_HINT = (
 )
 
 
+# How a model scores a value beyond its training range (Chinese, English): trees and the
+# scorecard treat it as the range's edge (flat beyond the last split or bin); the logistic
+# model's one-hot encoding standardises it unclipped, so its log-odds go on linearly.
+BEYOND_AT_EDGE = ("按边界值评分", "scored as at its edge")
+BEYOND_EXTRAPOLATED = ("按线性外推评分", "scored by linear extrapolation")
+MISSING_AS_MISSING = ("按缺失评分", "scored as missing")
+
+
 @dataclass
 class ScoringCheck:
     """What :func:`check_scoring_frame` found (the fallbacks it applied are counted)."""
@@ -215,25 +225,35 @@ class ScoringCheck:
     unseen_rows: dict[str, int] = field(default_factory=dict)
     beyond_training_range: dict[str, int] = field(default_factory=dict)
     null_values: dict[str, int] = field(default_factory=dict)
+    training_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """(min, max) in training of each column in ``beyond_training_range``."""
+    extrapolates: bool = False
+    """Whether the model extrapolates beyond the training range (the logistic model's
+    one-hot encoding) rather than scoring such a value as the range's edge."""
+    missing_as: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """How a missing value of a column is scored, where not as missing: the logistic model
+    fills a numeric with its training median, a boolean with false."""
 
     def warnings(self) -> list[str]:
         """One line per applied fallback, Chinese first (``中文 / English``, as the command
-        line words its messages), counts with thousands separators:
+        line words its messages), counts with thousands separators, saying what the model
+        does with the value:
         ``members: 1,500 个缺失值, 按缺失评分 / 1,500 missing value(s), scored as missing``."""
         out = [
             f"{c}: {n:,} 行含训练时未见的取值, 按缺失评分 / {n:,} row(s) with unseen "
             f"categories, scored as missing: {self.unseen_categories[c][:5]}"
             for c, n in self.unseen_rows.items()
         ]
-        out += [
-            f"{c}: {n:,} 行超出训练范围, 按边界值评分 / {n:,} row(s) beyond the training "
-            "range, scored at the edge"
-            for c, n in self.beyond_training_range.items()
-        ]
-        out += [
-            f"{c}: {n:,} 个缺失值, 按缺失评分 / {n:,} missing value(s), scored as missing"
-            for c, n in self.null_values.items()
-        ]
+        zh, en = BEYOND_EXTRAPOLATED if self.extrapolates else BEYOND_AT_EDGE
+        for c, n in self.beyond_training_range.items():
+            lo, hi = self.training_range.get(c, (float("nan"), float("nan")))
+            out.append(
+                f"{c}: {n:,} 行超出训练范围 [{lo:g}, {hi:g}], {zh} / {n:,} row(s) beyond the "
+                f"training range [{lo:g}, {hi:g}], {en}"
+            )
+        for c, n in self.null_values.items():
+            zh, en = self.missing_as.get(c, MISSING_AS_MISSING)
+            out.append(f"{c}: {n:,} 个缺失值, {zh} / {n:,} missing value(s), {en}")
         return out
 
 
@@ -259,7 +279,8 @@ def check_scoring_frame(
         raise ScoringDataError(
             f"{source}: 缺少模型所需的列 (missing column(s) the model needs: {', '.join(missing)})"
         )
-    report = ScoringCheck(rows=frame.height)
+    onehot = encoder.mode == "onehot"
+    report = ScoringCheck(rows=frame.height, extrapolates=onehot)
     problems = value_problems(
         frame, numeric=encoder.numeric, boolean=encoder.boolean, bounds=bounds, id_column=id_column
     )
@@ -270,6 +291,7 @@ def check_scoring_frame(
         beyond = ((col < encoder.train_min_[c]) | (col > encoder.train_max_[c])).fill_null(False)
         if beyond.any():
             report.beyond_training_range[c] = int(beyond.sum())
+            report.training_range[c] = (encoder.train_min_[c], encoder.train_max_[c])
     for c in encoder.categorical:
         s = _category_strings(frame[c])
         unseen_mask = (~s.is_in(encoder.categories_[c])).fill_null(False)
@@ -292,6 +314,14 @@ def check_scoring_frame(
         n = frame[c].null_count()
         if n:
             report.null_values[c] = n
+            if onehot and c in encoder.numeric:
+                m = encoder.median_[c]
+                report.missing_as[c] = (
+                    f"按训练中位数 {m:g} 评分",
+                    f"scored as the training median {m:g}",
+                )
+            elif onehot and c in encoder.boolean:
+                report.missing_as[c] = ("按“否”评分", "scored as false (否)")
     if problems:
         hint = f"\n{UNSEEN_HINT}" if unseen_refused else ""  # the documented fallback
         raise ScoringDataError(

@@ -93,8 +93,12 @@ def merge_checks(checks: list[Any]) -> Any:
     """One input check for the whole frame from the partitions' (counts summed)."""
     from risk_model.features import ScoringCheck
 
-    merged = ScoringCheck(rows=sum(c.rows for c in checks))
+    merged = ScoringCheck(
+        rows=sum(c.rows for c in checks), extrapolates=any(c.extrapolates for c in checks)
+    )
     for c in checks:
+        merged.training_range |= c.training_range  # the model's: the same in every partition
+        merged.missing_as |= c.missing_as
         for name, counts in (
             ("unseen_rows", c.unseen_rows),
             ("beyond_training_range", c.beyond_training_range),

@@ -114,9 +114,36 @@ def test_beyond_training_range_is_counted_not_refused(toy_frame) -> None:  # typ
     report = check_scoring_frame(old, enc, {"age": (0, 120)})
     assert report.beyond_training_range == {"age": 1}
     assert report.warnings() == [
-        "age: 1 行超出训练范围, 按边界值评分 / 1 row(s) beyond the training range, scored at "
-        "the edge"
+        "age: 1 行超出训练范围 [18, 94], 按边界值评分 / 1 row(s) beyond the training range "
+        "[18, 94], scored as at its edge"
     ]
+
+
+def test_the_logistic_encodings_fallbacks_are_named_as_they_are_scored(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """The logistic model (one-hot encoding) extrapolates beyond the training range and fills
+    a missing number with the training median, a missing boolean with false: its warnings
+    said 'scored at the edge' and 'scored as missing'."""
+    enc = _enc(toy_frame, mode="onehot")
+    odd = toy_frame.head(3).with_columns(
+        pl.Series("age", [110.0, 50.0, 60.0]),
+        pl.Series("visits", [None, 1.0, 2.0], dtype=pl.Float64),
+        pl.Series("smoker", [None, True, False], dtype=pl.Boolean),
+        pl.Series("region", [None, "north", "south"]),
+    )
+    median = enc.median_["visits"]
+    assert check_scoring_frame(odd, enc, {"age": (0, 120)}).warnings() == [
+        "age: 1 行超出训练范围 [18, 94], 按线性外推评分 / 1 row(s) beyond the training range "
+        "[18, 94], scored by linear extrapolation",
+        f"visits: 1 个缺失值, 按训练中位数 {median:g} 评分 / 1 missing value(s), scored as the "
+        f"training median {median:g}",
+        "smoker: 1 个缺失值, 按“否”评分 / 1 missing value(s), scored as false (否)",
+        "region: 1 个缺失值, 按缺失评分 / 1 missing value(s), scored as missing",
+    ]
+    # What the warnings say is what the encoder does.
+    x = enc.transform(odd)
+    assert x[0, 1] == 0.0  # visits: (median - median) / scale
+    assert x[0, 2] == 0.0  # smoker: false
+    assert x[0, 0] == (110.0 - enc.median_["age"]) / enc.scale_["age"]  # not clipped at 94
 
 
 def test_the_warnings_read_chinese_first_with_thousands_separators(toy_frame) -> None:  # type: ignore[no-untyped-def]
@@ -137,8 +164,8 @@ def test_the_warnings_read_chinese_first_with_thousands_separators(toy_frame) ->
     assert report.warnings() == [
         "region: 1,001 行含训练时未见的取值, 按缺失评分 / 1,001 row(s) with unseen categories, "
         "scored as missing: ['west']",
-        "age: 1,200 行超出训练范围, 按边界值评分 / 1,200 row(s) beyond the training range, "
-        "scored at the edge",
+        "age: 1,200 行超出训练范围 [18, 94], 按边界值评分 / 1,200 row(s) beyond the training "
+        "range [18, 94], scored as at its edge",
         "visits: 1,500 个缺失值, 按缺失评分 / 1,500 missing value(s), scored as missing",
     ]
 
