@@ -30,11 +30,11 @@ from assignment.plan import (
 )
 from assignment.solver.options import SolverOptions
 from visit_planner.contracts import Problem
-from visit_planner.contracts.plan_tables import read_plan_tables
 from visit_planner.errors import VisitPlannerError
 from visit_planner.outputs import check_output_dir
 from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
+from visit_planner.previous_run import PreviousRun, read_inputs
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest
 
 EXIT_TIER1_UNCOVERED = 3
@@ -110,6 +110,8 @@ class AssignInputs:
     warnings: tuple[Problem, ...] = ()  # reading the files (columns outside a contract, ...)
     # each table's content fingerprint, for the run's manifest (PlanTables.fingerprints)
     fingerprints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # the run whose plan is the previous assignment (--previous RUN or its plan file)
+    previous_run: PreviousRun | None = None
 
     def plan_inputs(self) -> PlanInputs:
         """The same inputs in the form the validator and the explainer take."""
@@ -159,8 +161,9 @@ def check_scores_match(households: pl.DataFrame, scores: pl.DataFrame, paths: Pl
 
 def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
     """Read and check every input through its contract (the problems of every file raised
-    together), then that the scores belong to the households."""
-    tables = read_plan_tables(paths)
+    together), then that the scores belong to the households. ``paths.previous`` may also
+    name a run (its directory or plan file): its plan is the previous assignment."""
+    tables, previous_run = read_inputs(paths)
     scores = tables.tier_and_risk()
     versions = sorted(str(v) for v in tables.scores["model_version"].drop_nulls().unique())
     check_scores_match(tables.households, scores, paths)
@@ -175,6 +178,7 @@ def load_assign_inputs(paths: PlanPaths) -> AssignInputs:
         model_version=",".join(versions) or None,
         warnings=tables.warnings,
         fingerprints=tables.fingerprints(),
+        previous_run=previous_run,
     )
 
 
@@ -297,19 +301,24 @@ def run_assign(
             on_total=on_total,
             executor=runner,
         )
+    previous_run = inputs.previous_run
     provenance = Provenance(
         policy_text=text,
         input_files={
             "scores": paths.scores,
             "households": paths.households,
             "workers": paths.workers,
-            "previous_assignment": paths.previous,
+            # a run given as the previous assignment is recorded by its plan file
+            "previous_assignment": paths.previous
+            if previous_run is None
+            else previous_run.plan_file,
             "conflicts": paths.conflicts,
             "pins": paths.pins,
             "forbids": paths.forbids,
         },
         input_fingerprints=inputs.fingerprints,
         model_version=inputs.model_version,
+        previous_run_id=None if previous_run is None else previous_run.run_id,
     )
     # With --overwrite (checked above: our own earlier run) nothing of the old run is kept.
     writer = DirectoryRunWriter(out, replace_all=overwrite)

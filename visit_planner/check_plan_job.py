@@ -9,7 +9,7 @@ the CLI module lays the results out.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -27,11 +27,12 @@ from assignment.validator import (
     validate_plan,
 )
 from visit_planner.contracts import Problem, read_table
-from visit_planner.contracts.plan_tables import PlanTables, read_plan_tables, table_fingerprint
+from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
 from visit_planner.contracts.tables import table_spec
 from visit_planner.hashing import file_sha256
 from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import Policy, load_policy, settings_from_policy
+from visit_planner.previous_run import PreviousRun, check_continued_run, read_inputs
 from visit_planner.runs import RunManifest, RunReader
 from visit_planner.runs.manifest import MANIFEST
 
@@ -103,7 +104,7 @@ class CheckedInputs:
 def load_plan_inputs(paths: PlanPaths, policy: Policy | None = None) -> CheckedInputs:
     """Read and check every input file through its contract (the problems of every file
     raised together); keep only the pins binding under ``policy`` (default policy: None)."""
-    return plan_inputs_of(read_plan_tables(paths), policy)
+    return plan_inputs_of(read_inputs(paths)[0], policy)
 
 
 def plan_inputs_of(tables: PlanTables, policy: Policy | None = None) -> CheckedInputs:
@@ -155,7 +156,12 @@ BYTES_NOTE = (
 _MAX_IDS = 3
 
 
-def check_inputs_belong(plan_path: Path, paths: PlanPaths, tables: PlanTables) -> list[str]:
+def check_inputs_belong(
+    plan_path: Path,
+    paths: PlanPaths,
+    tables: PlanTables,
+    previous: PreviousRun | None = None,
+) -> list[str]:
     """When the plan lies in a run directory, the given tables must be the ones it was made
     from, and none it was made with may be missing: a plan judged or explained against other
     inputs gives silently wrong answers.
@@ -165,10 +171,17 @@ def check_inputs_belong(plan_path: Path, paths: PlanPaths, tables: PlanTables) -
     table with its columns or rows in another order, is the same input. A run with only its
     files' byte hashes (a monthly ``plan`` run, which streams its households, or an ``assign``
     run written before content fingerprints) has its inputs compared by bytes, and the returned
-    notes say so (``中文 / English``)."""
+    notes say so (``中文 / English``).
+
+    ``previous``: the run whose plan was given as the previous assignment (its plan file is
+    what is compared by bytes); a run that names the run it continued takes that one only."""
     if not (plan_path.parent / MANIFEST).is_file():
         return []
-    recorded = RunManifest.read(plan_path.parent).inputs
+    manifest = RunManifest.read(plan_path.parent)
+    check_continued_run(manifest, previous)
+    if previous is not None:
+        paths = replace(paths, previous=previous.plan_file)
+    recorded = manifest.inputs
     problems, by_bytes = [], False
     for name, attr, option in _RECORDED:
         given: Path | None = getattr(paths, attr)
@@ -292,17 +305,26 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
     if not kept:
         return None
     run_zh = run_en = ""
+    where_zh = " (上月结对表, 或所延续方案的目录或其 plan.parquet)"
+    where_en = (
+        " (a previous-assignment file, or the directory or plan.parquet of the run it continued)"
+    )
     if (plan_path.parent / MANIFEST).is_file():
         previous_run = RunManifest.read(plan_path.parent).previous_run_id
         if previous_run:
             run_zh = f", 上月结对来自方案 {previous_run[:12]}"
             run_en = f" (this run continued run {previous_run[:12]}'s plan)"
+            # A published run lies in runs/<month>/<run id>, beside the run it continued.
+            found = sorted(plan_path.parent.parent.parent.glob(f"*/{previous_run}"))
+            if found and (found[0] / MANIFEST).is_file():
+                where_zh = f": {found[0]}"
+                where_en = f": that run's directory, {found[0]}"
     return (
         f"方案按上月结对生成, {kept:,} 户标为延续上月走访人员{run_zh}; 未提供上月结对表, "
-        "这些标记未核对, 请用 --previous 提供 / this plan was made with a previous "
+        f"这些标记未核对, 请用 --previous 提供{where_zh} / this plan was made with a previous "
         f"assignment{run_en}: {kept:,} households are marked kept_previous, not checked "
         "without it (every other rule is); pass the previous assignment it was made from "
-        "with --previous to check them"
+        f"with --previous to check them{where_en}"
     )
 
 
@@ -315,8 +337,10 @@ def run_check_plan(
 ) -> CheckResult:
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
     plan = _read_plan(plan_path)
-    tables = read_plan_tables(paths)
-    notes = check_inputs_belong(plan_path, paths, tables)
+    tables, previous = read_inputs(paths)
+    notes = check_inputs_belong(plan_path, paths, tables, previous)
+    if previous is not None:
+        notes.append(previous.note())
     unchecked = previous_missing_note(plan_path, plan, paths)
     checked = plan_inputs_of(tables, policy)
     try:
@@ -346,8 +370,8 @@ def run_explain(
     Candidates are built for the household's township only (townships are independent).
     """
     plan = _read_plan(plan_path)
-    tables = read_plan_tables(paths)
-    check_inputs_belong(plan_path, paths, tables)
+    tables, previous = read_inputs(paths)
+    check_inputs_belong(plan_path, paths, tables, previous)
     inputs = plan_inputs_of(tables, policy).inputs
     settings = settings_from_policy(policy)
     row = plan.filter(pl.col("household_id") == household_id)

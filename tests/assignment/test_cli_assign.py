@@ -89,6 +89,46 @@ def test_assign_one_township_and_bad_township(
     assert not (tmp_path / "x" / "plan.parquet").exists()
 
 
+def test_assign_takes_a_run_as_the_previous_assignment(
+    files: Path,
+    tmp_path: Path,
+    cli,
+) -> None:
+    """--previous RUN (a run directory, or its plan file): the run's plan is last month's
+    assignment, as `plan` takes last month's run; it was refused ("a directory, where a
+    table's file is expected"; "column 'month' missing"). The plan equals the one made from
+    the same pairs as a previous-assignment file; the manifest names the run and its plan
+    file, and check-plan with that run passes."""
+    hh = pl.read_parquet(files / "households.parquet")
+    tw = sorted(hh["township_id"].unique().to_list())[1]
+    one = ["--township", tw, "--workers-processes", "1"]
+    base = [a for a in inputs(files) if a not in {"--previous"}]
+    base.remove(str(files / "previous_assignment.parquet"))
+    last = tmp_path / "last"
+    code, _, err = cli("assign", *inputs(files), "--out", str(last), *one)
+    assert code in (0, 3), err
+    pairs = pl.read_parquet(last / "plan.parquet").filter(pl.col("worker_id").is_not_null())
+    as_file = tmp_path / "previous.csv"
+    pairs.select("household_id", "worker_id", month=pl.lit("2026-11")).write_csv(as_file)
+    plans = {}
+    for name, previous in (("file", as_file), ("dir", last), ("plan", last / "plan.parquet")):
+        out = tmp_path / name
+        code, _, err = cli("assign", *base, "--previous", str(previous), "--out", str(out), *one)
+        assert code in (0, 3), err
+        plans[name] = pl.read_parquet(out / "plan.parquet")
+        if name != "file":
+            assert "上月结对取自方案 " in err and f"{pairs.height:,} 户有走访人员" in flat(err)
+    assert plans["dir"].equals(plans["file"]) and plans["plan"].equals(plans["file"])
+    assert int(plans["dir"]["kept_previous"].sum()) > 0
+    manifest = json.loads((tmp_path / "dir" / "manifest.json").read_text("utf-8"))
+    last_id = json.loads((last / "manifest.json").read_text("utf-8"))["run_id"]
+    assert manifest["previous_run_id"] == last_id
+    assert manifest["inputs"]["previous_assignment"]["path"] == str(last / "plan.parquet")
+    code, out, err = cli("check-plan", "--plan", str(tmp_path / "dir" / "plan.parquet"), *base,
+                         "--previous", str(last), "--township", tw)  # fmt: skip
+    assert code == 0, out + err
+
+
 def test_assign_missing_scores_column(
     files: Path,
     tmp_path: Path,

@@ -282,8 +282,9 @@ def test_a_plan_made_with_a_previous_assignment_is_checked_without_it_but_its_ma
     assert said.count("pass the previous assignment it was made from with --previous") == 1
     assert (
         f"方案按上月结对生成, {kept:,} 户标为延续上月走访人员; 未提供上月结对表, 这些标记未核对, "
-        "请用 --previous 提供 this plan was made with a previous assignment: "
-        f"{kept:,} households are marked kept_previous, not checked without it" in said
+        "请用 --previous 提供 (上月结对表, 或所延续方案的目录或其 plan.parquet) this plan was "
+        f"made with a previous assignment: {kept:,} households are marked kept_previous, not "
+        "checked without it" in said
     )  # the note's two languages on lines of their own
     assert "kept_previous_mismatch" not in said
     # Every other rule still holds: a worker who is not in the inputs is named.
@@ -305,3 +306,82 @@ def test_a_plan_made_with_a_previous_assignment_is_checked_without_it_but_its_ma
     assert "kept_previous" not in flat(out + err)
     rc, out, err = cli("check-plan", "--plan", str(greedy_files / "plan.parquet"), *inputs)
     assert rc == 0, err
+
+
+def _run_dir(root: Path, plan: pl.DataFrame, run_id: str, month: str, previous: str | None) -> Path:
+    """``plan`` laid out as a published run: ``root/<month>/<run_id>`` with a manifest."""
+    from visit_planner.runs import RunManifest
+
+    run = root / month / run_id
+    run.mkdir(parents=True)
+    plan.write_parquet(run / "plan.parquet")
+    manifest = RunManifest(
+        run_id=run_id, created_at="2026-11-30T00:00:00+00:00", created_by="test",
+        code_version="0", policy_sha256="", plan_sha256="", month=month,
+        previous_run_id=previous,
+    )  # fmt: skip
+    (run / "manifest.json").write_text(manifest.to_json(), "utf-8")
+    return run
+
+
+def test_check_plan_takes_the_run_it_continued_as_previous(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:
+    """A monthly plan continues last month's published run, so the previous assignment to
+    check its kept_previous marks with is that run: --previous refused its directory ("a
+    directory, where a table's file is expected") and its plan.parquet ("column 'month'
+    missing"). Both now read as the previous assignment, named in a note; the marks are
+    checked (a wrong one is found); the note without --previous names the run's directory;
+    a run other than the one the plan continued is refused, naming both."""
+    inputs = _inputs(greedy_files)
+    at = inputs.index("--previous")
+    without = inputs[:at] + inputs[at + 2 :]
+    november = pl.read_parquet(greedy_files / "plan.parquet")
+    runs = tmp_path / "runs"
+    last = _run_dir(runs, november, "a" * 32, "2026-11", None)
+    december = november.with_columns(kept_previous=pl.col("worker_id").is_not_null())
+    this = _run_dir(runs, december, "b" * 32, "2026-12", "a" * 32)
+    assigned = int(december["kept_previous"].sum())
+    for previous in (last, last / "plan.parquet"):
+        rc, out, err = cli("check-plan", "--plan", str(this / "plan.parquet"), *without,
+                           "--previous", str(previous))  # fmt: skip
+        assert rc == 0, err
+        assert "0 处违规 violations" in out
+        assert (
+            f"上月结对取自方案 {'a' * 12} (2026-11): {assigned:,} 户有走访人员 the previous "
+            f"assignment is run {'a' * 12}'s plan of 2026-11: {assigned:,} assigned households"
+        ) in flat(err)
+    # Without --previous: the note says which directory to pass.
+    rc, out, err = cli("check-plan", "--plan", str(this / "plan.parquet"), *without)
+    assert rc == 0, err
+    assert f"请用 --previous 提供: {last}" in flat(err)
+    assert f"with --previous to check them: that run's directory, {last}" in flat(err)
+    # The marks are checked against that run: one wrong mark is named.
+    hid = december.filter(pl.col("kept_previous"))["household_id"][0]
+    wrong = tmp_path / "wrong.parquet"
+    december.with_columns(kept_previous=pl.col("kept_previous") & (pl.col("household_id") != hid)
+                          ).write_parquet(wrong)  # fmt: skip
+    rc, out, err = cli("check-plan", "--plan", str(wrong), *without, "--previous", str(last))
+    assert rc == 4, err
+    assert "kept_previous_mismatch" in out and f"农户 household {hid}" in out
+    # Another run than the one continued: refused, both named.
+    other = _run_dir(runs, november, "c" * 32, "2026-11", None)
+    rc, out, err = cli("check-plan", "--plan", str(this / "plan.parquet"), *without,
+                       "--previous", str(other))  # fmt: skip
+    assert rc == 2 and "Traceback" not in err
+    assert "不是该方案延续的上月方案" in flat(err)
+    assert f"this is run {'c' * 12}'s plan, but run {'b' * 12} continued run {'a' * 12}'s" in (
+        flat(err)
+    )
+    # A directory that is no run, and a plan that gives a household twice: named.
+    rc, _, err = cli("check-plan", "--plan", str(this / "plan.parquet"), *without,
+                     "--previous", str(runs))  # fmt: skip
+    assert rc == 2 and "目录中没有 plan.parquet, 不是方案目录" in flat(err)
+    twice = tmp_path / "twice" / "plan.csv"
+    twice.parent.mkdir()
+    first = november.filter(pl.col("worker_id").is_not_null()).head(1)
+    pl.concat([november, first]).write_csv(twice)
+    rc, _, err = cli("check-plan", "--plan", str(this / "plan.parquet"), *without,
+                     "--previous", str(twice))  # fmt: skip
+    assert rc == 2 and "方案中有农户重复分配, 不能作为上月结对" in flat(err)
+    assert first["household_id"][0] in err

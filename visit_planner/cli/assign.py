@@ -166,7 +166,12 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     ],
     previous: Annotated[
         OptPath,
-        typer.Option("--previous", help="上月结对 — Previous assignment.", show_default=False),
+        typer.Option(
+            "--previous",
+            help="上月结对 — Previous assignment: its file, or last month's run (the run "
+            "directory or its plan.parquet).",
+            show_default=False,
+        ),
     ] = None,
     conflicts: Annotated[
         OptPath,
@@ -261,7 +266,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     finally:
         if bar.live.is_started:
             bar.stop()
-    print_assign_summary(result, out, inputs.warnings)
+    notes = [] if inputs.previous_run is None else [inputs.previous_run.note()]
+    print_assign_summary(result, out, inputs.warnings, notes)
     console.print(
         f"运行 run {manifest.run_id[:12]}; 方案哈希 plan hash {manifest.plan_sha256[:16]}"
     )
@@ -272,10 +278,14 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
 
 
 def print_assign_summary(
-    result: PrefectureResult, out: Path, warnings: Sequence[Problem] = ()
+    result: PrefectureResult,
+    out: Path,
+    warnings: Sequence[Problem] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     """Print coverage by tier, objective, bound, gap, shortfalls, and what was left out of
-    the inputs (``warnings`` of the file readers, the solver's input issues)."""
+    the inputs (``warnings`` of the file readers, the solver's input issues), after the
+    ``notes`` on the inputs (``中文 / English``: the run taken as the previous assignment)."""
     import polars as pl
 
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
@@ -316,7 +326,7 @@ def print_assign_summary(
             style="bold red",
         )
     print_shortfalls(diag)
-    print_input_notes(warnings, [issue.message for issue in result.issues])
+    print_input_notes(warnings, [*notes, *(issue.message for issue in result.issues)])
     console.print(
         f"已输出 wrote {out}/:\n  plan, diagnostics, explanations, worker_loads (.parquet),\n"
         "  townships/, manifest.json",

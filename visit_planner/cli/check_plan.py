@@ -35,7 +35,12 @@ HouseholdsOpt = Annotated[Path, typer.Option("--households", help="农户表 —
 WorkersOpt = Annotated[Path, typer.Option("--workers", help="人员表 — Workers file.")]
 PreviousOpt = Annotated[
     Path | None,
-    typer.Option("--previous", help="上月结对 — Previous assignment file.", show_default=False),
+    typer.Option(
+        "--previous",
+        help="上月结对 — Previous assignment: its file, or last month's run (the run "
+        "directory or its plan.parquet).",
+        show_default=False,
+    ),
 ]
 ConflictsOpt = Annotated[
     Path | None,
