@@ -194,6 +194,25 @@ class Database:
             return False
         return not Path(name).exists()
 
+    @property
+    def missing_directory(self) -> Path | None:
+        """The directory an SQLite file should be in, when it does not exist (SQLite creates
+        the file, never its directory); None otherwise."""
+        name = self.engine.url.database
+        if self.dialect != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        parent = Path(name).parent
+        return None if parent.is_dir() else parent
+
+    def no_directory_error(self, directory: Path) -> StoreError:
+        """The refusal of an SQLite store whose ``directory`` does not exist: neither opening
+        nor ``store upgrade`` can make it (it said "run store upgrade", which then failed)."""
+        return StoreError(
+            f"数据库所在目录不存在 (the directory {directory} of the store database "
+            f"{self.where} does not exist: check --store-url / {STORE_URL_ENV}, or create the "
+            "directory first)"
+        )
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction on one snapshot (PostgreSQL: repeatable read; SQLite in WAL mode
@@ -251,6 +270,9 @@ class Database:
                 f"process has been writing to it for more than {self.busy_timeout:g} s; try "
                 "again when the other command has finished)"
             )
+        missing = self.missing_directory
+        if missing is not None and "unable to open database file" in lowered:
+            return self.no_directory_error(missing)
         known = {
             "unable to open database file": (
                 f"无法打开数据库 (cannot open the store database {self.where}: the file or its "

@@ -152,6 +152,9 @@ def _is_ancestor(older: str, newer: str) -> bool:
 def ensure_current(db: Database, *, create: bool = True) -> None:
     """Use the database as it is if at head; create it when empty (and ``create``); refuse it
     otherwise (see the module docstring)."""
+    missing = db.missing_directory
+    if missing is not None:
+        raise db.no_directory_error(missing)
     if db.file_missing and not create:  # refuse without leaving an empty file behind
         raise refusal(SchemaStatus(None, head_revision(), "empty"), db.where, db.upgrade_command)
     with db.read() as conn:

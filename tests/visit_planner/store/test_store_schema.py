@@ -164,9 +164,11 @@ def test_unreachable_or_invalid_databases_are_clear_errors(
 ) -> None:
     if dialect == "sqlite":
         missing = tmp_path / "no-such-dir" / "store.db"
-        with pytest.raises(StoreError, match="cannot open the store database") as err:
+        with pytest.raises(StoreError, match=r"the directory .*no-such-dir .*does not exist"):
             Store.open(f"sqlite:///{missing}")
         assert not missing.parent.exists()  # nothing left behind
+        with pytest.raises(StoreError, match="cannot open the store database") as err:
+            Store.open(f"sqlite:///{tmp_path}")  # a directory
         junk = tmp_path / "junk.db"
         junk.write_bytes(b"this is not a database" * 100)
         with pytest.raises(StoreError, match="not an SQLite database"):
@@ -293,3 +295,28 @@ def test_a_password_given_as_a_query_parameter_is_masked_too(
     code, out, err = cli("runs", "list", "--home", str(tmp_path), "--store-url", url)
     assert code == 2 and "无法连接数据库" in flat(err) and "password=***" in flat(err)
     assert "s3cret" not in out + err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["runs", "list"], ["audit", "verify"], ["store", "upgrade"], ["users", "add", "carol01",
+                                                                    "--role", "viewer"]],
+)  # fmt: skip
+def test_an_sqlite_store_in_a_missing_directory_names_the_directory(
+    cli: Callable[..., CliRun], tmp_path: Path, args: list[str]
+) -> None:
+    """``runs list`` said there was no store yet and to run ``store upgrade``, which then
+    failed with "the file or its directory does not exist": SQLite never makes a directory.
+    Every command now names the missing directory, and nothing is created."""
+    home = tmp_path / "ws"
+    home.mkdir()
+    url = f"sqlite:///{tmp_path / 'nodir' / 'store.db'}"
+    code, out, err = cli(*args, "--home", str(home), "--store-url", url)
+    assert code == 2 and "Traceback" not in err, err
+    assert flat(err) == (
+        f"错误 ERROR: 数据库所在目录不存在 (the directory {tmp_path / 'nodir'} of the store "
+        f"database {tmp_path / 'nodir' / 'store.db'} does not exist: check --store-url / "
+        f"{STORE_URL_ENV}, or create the directory first)"
+    )
+    assert "shown once" not in flat(out)
+    assert not (tmp_path / "nodir").exists() and not any(home.iterdir())
