@@ -34,8 +34,9 @@ from TOML::
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card / household-register number, phone,
 address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
-too, pinyin such as ``minzu`` / ``sfzh``, and the Chinese terms 姓名, 身份证, 户籍号, 手机, 电话,
-住址, 民族, 族别, 性别 …): the spec is refused with one message naming every such feature.
+too, pinyin such as ``minzu`` / ``sfzh`` and the initials ``XB`` / ``MZ``, and the Chinese terms
+姓名, 身份证, 户籍号, 手机, 电话, 住址, 民族, 族别, 性别, 女户主 …, spaced or traditional too: 性  别,
+性別): the spec is refused with one message naming every such feature.
 ``not_personal`` admits a false positive (``tamale_sales``), never a protected attribute
 named outright (``ethnicity``, ``is_male``, 民族, 户主性别): those belong in ``audit_columns``.
 An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
@@ -78,6 +79,8 @@ PERSONAL_WORDS = frozenset(
         # 民族, 性别
         "xingming", "sfz", "sfzh", "sfzhm", "shenfenzheng", "shenfenzhenghao", "shouji",
         "dianhua", "zhuzhi", "dizhi", "minzu", "xingbie",
+        # their initials, as Chinese database exports name columns: XB 性别, MZ 民族
+        "xb", "mz",
     }
 )  # fmt: skip
 # Pairs of words that together name an identifier: id_card, id_number, id_no, phone_no,
@@ -90,16 +93,29 @@ PERSONAL_PAIRS = frozenset(
 )
 PERSONAL_ZH = ("姓名", "名字", "身份证", "证件", "户籍号", "户口号", "户口本", "户口簿", "户号",
                "手机", "电话", "联系方式", "微信", "住址", "地址", "门牌", "银行卡", "卡号",
-               "民族", "族别", "国籍", "性别", "男性", "女性", "宗教")  # fmt: skip
+               "民族", "族别", "族群", "国籍", "性别", "男性", "女性", "女户主", "男户主", "宗教")  # fmt: skip
 # Protected attributes named outright (a whole word, or the Chinese term anywhere): never a
 # false positive, so ``not_personal`` cannot admit them (``ethnicity``, ``is_male``, 民族,
 # 户主性别); a word that only starts or ends with one (``tamale``) stays declarable.
 PROTECTED_WORDS = frozenset(
     {"ethnicity", "ethnic", "race", "religion", "nationality", "gender", "sex", "male",
-     "female", "minzu", "xingbie"}
+     "female", "minzu", "xingbie", "xb", "mz"}
 )  # fmt: skip
-PROTECTED_ZH = ("民族", "族别", "国籍", "性别", "男性", "女性", "宗教")
+PROTECTED_ZH = ("民族", "族别", "族群", "国籍", "性别", "男性", "女性", "女户主", "男户主", "宗教")
 _WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
+# Chinese column names are matched after two normalisations survey exports need: the spaces
+# that pad a two-character label to a form's width ("性  别", "民　族") are removed, and the
+# traditional characters of the terms above read as simplified (性別, 身份證, 電話, 戶籍號).
+_ZH_SPACES = re.compile(r"\s+")
+_TRADITIONAL = str.maketrans(
+    "別證電話機戶號碼國聯繫係銀門簿團",
+    "别证电话机户号码国联系系银门簿团",
+)
+
+
+def _zh_form(column: str) -> str:
+    """``column`` as the Chinese terms are matched: without spaces, simplified characters."""
+    return _ZH_SPACES.sub("", column).translate(_TRADITIONAL)
 
 
 def personal_words(column: str) -> list[str]:
@@ -108,7 +124,8 @@ def personal_words(column: str) -> list[str]:
     >>> personal_words("mobilephone"), personal_words("is_male"), personal_words("members")
     (['mobilephone'], ['male'], [])
     """
-    hits = [w for w in PERSONAL_ZH if w in column]
+    zh = _zh_form(column)
+    hits = [w for w in PERSONAL_ZH if w in zh]
     words = [w.lower() for w in _WORD_SPLIT.split(column) if w]
     for w in words:
         if w in PERSONAL_WORDS or any(
@@ -127,7 +144,8 @@ def protected_words(column: str) -> list[str]:
     >>> protected_words("is_male"), protected_words("户主民族"), protected_words("tamale_sales")
     (['male'], ['民族'], [])
     """
-    hits = [w for w in PROTECTED_ZH if w in column]
+    zh = _zh_form(column)
+    hits = [w for w in PROTECTED_ZH if w in zh]
     hits += [w.lower() for w in _WORD_SPLIT.split(column) if w.lower() in PROTECTED_WORDS]
     return list(dict.fromkeys(hits))
 

@@ -359,6 +359,38 @@ def test_not_personal_cannot_admit_a_protected_attribute(feature: str) -> None:
     assert protected_words(feature)
 
 
+@pytest.mark.parametrize(
+    "feature",
+    ["性  别", "民\u3000族", "性別", "族群", "女户主", "是否女户主", "XB", "hz_mz"],
+)
+def test_survey_forms_variants_of_protected_attributes_are_refused_whatever_declared(
+    feature: str,
+) -> None:
+    """A form's padded label (性  别, 民　族 with an ideographic space), the traditional 性別,
+    族群, a female-headed household flag and the pinyin initials of database exports (XB 性别,
+    MZ 民族) became model features, declared or not: none matched the guard."""
+    assert protected_words(feature)
+    text = TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+    for spec_text in (text, f'not_personal = ["{feature}"]\n' + text):
+        with pytest.raises(SpecError, match="names a protected attribute, which not_personal"):
+            parse_spec(spec_text, "survey.toml")
+
+
+@pytest.mark.parametrize("feature", ["姓  名", "身份證號", "聯繫電話", "戶籍號"])
+def test_padded_and_traditional_identifier_names_are_refused(feature: str) -> None:
+    assert personal_words(feature) and not protected_words(feature)
+    with pytest.raises(SpecError, match="looks like a personal identifier"):
+        parse_spec(
+            TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+        )
+
+
+@pytest.mark.parametrize("feature", ["留守妇女", "xbox_count", "mzh_points", "团结村"])
+def test_names_near_the_new_terms_still_pass(feature: str) -> None:
+    """Left-behind women (留守妇女) are a vulnerability of their own, not a gender column."""
+    assert personal_words(feature) == []
+
+
 def test_the_refusal_offers_not_personal_only_for_possible_false_positives() -> None:
     text = TOY_SPEC.replace(
         'categorical = ["region"]', 'categorical = ["region", "性别", "tamale_sales"]'
