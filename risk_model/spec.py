@@ -34,9 +34,9 @@ from TOML::
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card / household-register number, phone,
 address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
-too, pinyin such as ``minzu`` / ``sfzh`` and the initials ``XB`` / ``MZ``, and the Chinese terms
-姓名, 身份证, 户籍号, 手机, 电话, 住址, 民族, 族别, 性别, 女户主 …, spaced or traditional too: 性  别,
-性別): the spec is refused with one message naming every such feature.
+too, pinyin such as ``minzu`` / ``sfzh`` and the initials ``XB`` / ``MZ``, and the Chinese
+terms 姓名, 身份证, 户籍号, 手机, 电话, 住址, 民族, 族别, 性别, 女户主 …, spaced or
+traditional too: 性  别, 性別): the spec is refused with one message naming every such feature.
 ``not_personal`` admits a false positive (``tamale_sales``), never a protected attribute
 named outright (``ethnicity``, ``is_male``, 民族, 户主性别): those belong in ``audit_columns``.
 An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
@@ -93,7 +93,8 @@ PERSONAL_PAIRS = frozenset(
 )
 PERSONAL_ZH = ("姓名", "名字", "身份证", "证件", "户籍号", "户口号", "户口本", "户口簿", "户号",
                "手机", "电话", "联系方式", "微信", "住址", "地址", "门牌", "银行卡", "卡号",
-               "民族", "族别", "族群", "国籍", "性别", "男性", "女性", "女户主", "男户主", "宗教")  # fmt: skip
+               "民族", "族别", "族群", "国籍", "性别", "男性", "女性", "女户主", "男户主",
+               "宗教")  # fmt: skip
 # Protected attributes named outright (a whole word, or the Chinese term anywhere): never a
 # false positive, so ``not_personal`` cannot admit them (``ethnicity``, ``is_male``, 民族,
 # 户主性别); a word that only starts or ends with one (``tamale``) stays declarable.
