@@ -385,8 +385,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
     "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
     "correction_details": (
-        "各条纠正的提交人、提交时间与有效期",
-        "Who submitted each correction, when, and until when",
+        "各条纠正的提交人、提交时间、有效期与撤销",
+        "Who submitted each correction, when, until when, and who revoked it",
     ),
     "read_only": (
         "您的角色只能查看纠正记录，不能提交。",
@@ -395,6 +395,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "outcome_applied": ("已生效", "applied"),
     "outcome_not_applied": ("未生效", "not applied"),
     "outcome_pending": ("待下次方案", "pending"),
+    "outcome_revoked": ("已撤销，不再生效", "revoked: no longer applied"),
+    "outcome_expired": ("已过期，不再生效", "expired: no longer applied"),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
     # runs
@@ -765,9 +767,9 @@ def status(value: str | None, lang: Lang) -> str:
 
 
 def outcome(value: str, lang: Lang) -> str:
-    """An override's outcome: applied / not applied / pending."""
-    key = {"applied": "outcome_applied", "not_applied": "outcome_not_applied"}
-    return t(key.get(value, "outcome_pending"), lang)
+    """An override's outcome: applied / not applied in the month's plan; or, not in it,
+    pending (the next plan applies it), revoked or expired (no plan will)."""
+    return t(f"outcome_{value}" if f"outcome_{value}" in TEXT else "outcome_pending", lang)
 
 
 def override_change(row: Mapping[str, Any], lang: Lang) -> str:
@@ -1078,6 +1080,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "published_at": ("发布时间（北京时间）", "Published (Beijing time)", "text"),
     "expires_on": ("有效期至", "Expires", "text"),
     "override_status": ("状态", "Status", "override_status"),
+    "revoked_by": ("撤销人", "Revoked by", "text"),
+    "revoked_at": ("撤销时间（北京时间）", "Revoked (Beijing time)", "text"),
+    "revoke_reason": ("撤销理由", "Why revoked", "text"),
     "outcome": ("本月结果", "Outcome", "text"),  # override_outcome: with why not applied
     # runs
     "run_id": ("运行编号", "Run", "id"),

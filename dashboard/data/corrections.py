@@ -22,6 +22,19 @@ from dashboard.data.sensitive import SENSITIVE_FIELDS
 from dashboard.errors import OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
+from visit_planner.store import OverrideRow
+
+
+def unplanned_outcome(row: OverrideRow, today: date) -> str:
+    """What becomes of an override the month's current run did not apply: ``revoked`` or
+    ``expired`` (before ``today``), which no plan will apply any more, else ``pending`` (the
+    next plan applies it). A revoked override was shown as pending, as if it were still to
+    come."""
+    if row.status == "revoked":
+        return "revoked"
+    if row.expires_on is not None and row.expires_on < today:
+        return "expired"
+    return "pending"
 
 
 class CorrectionQueries(ScopedAccess):
@@ -29,9 +42,12 @@ class CorrectionQueries(ScopedAccess):
 
     def overrides(self, month: str) -> pl.DataFrame:
         """Standing and revoked overrides of households in scope, with their outcome in the
-        month's current run (applied / not applied and why, or pending)."""
+        month's current run (applied / not applied and why) or, when that run did not have
+        them, what becomes of them (:func:`unplanned_outcome`), and who revoked each, when
+        and why."""
         self._require_households()
         run = self.current_run(month)
+        today = date.today()
         with self._store() as store:
             rows = store.list_overrides()
             outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
@@ -50,8 +66,13 @@ class CorrectionQueries(ScopedAccess):
                     "created_at": clock.shown(o.created_at),  # Beijing time
                     "expires_on": None if o.expires_on is None else o.expires_on.isoformat(),
                     "status": o.status,
-                    "outcome": outcomes[o.id].outcome if o.id in outcomes else "pending",
+                    "outcome": (
+                        outcomes[o.id].outcome if o.id in outcomes else unplanned_outcome(o, today)
+                    ),
                     "outcome_reason": outcomes[o.id].reason if o.id in outcomes else "",
+                    "revoked_by": o.revoked_by,
+                    "revoked_at": None if o.revoked_at is None else clock.shown(o.revoked_at),
+                    "revoke_reason": o.revoke_reason,
                 }
                 for o in rows
             ],

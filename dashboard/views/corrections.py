@@ -137,8 +137,17 @@ else:
         lang,
         widths={i18n.label(c, lang): px for c, px in TEXT_WIDTHS.items() if c in shown},
     )
+    # who revoked one, when and why, once there is one (the store keeps them; the page
+    # showed only that it was revoked)
+    revoked = (
+        ["revoked_by", "revoked_at", "revoke_reason"]
+        if rows["revoked_by"].is_not_null().any()
+        else []
+    )
     with st.expander(t("correction_details", lang)):
         auth.show_table(
-            i18n.table(rows, ["id", "household_id", "author", "created_at", "expires_on"], lang),
+            i18n.table(
+                rows, ["id", "household_id", "author", "created_at", "expires_on", *revoked], lang
+            ),
             lang,
         )

@@ -682,6 +682,31 @@ def test_a_correction_lacking_what_its_kind_needs_is_asked_for_in_the_forms_word
         assert not [o for o in store.list_overrides() if o.reason.startswith("入户核实")]
 
 
+def test_a_revoked_correction_reads_revoked_with_who_revoked_it(site: Site) -> None:
+    """A correction revoked (``overrides revoke``) before the month's plan was listed as
+    待下次方案 / pending beside its status 已撤销, and who revoked it, when and why were
+    nowhere on the page. Its outcome now says it no longer applies, and the expander lists
+    the revocation, in both languages."""
+    with Store.for_workspace(site.workspace) as store:
+        number = store.add_override(
+            "tier", site.county_household, author="sup_county", reason="热线反映", tier=1
+        ).id
+        store.revoke_override(number, "planner1", "已核实 / checked")
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_county"), "corrections", lang)
+        check_clean(at)
+        listing = at.dataframe[0].value
+        row = listing[listing[i18n.label("id", lang)] == number].iloc[0]
+        assert row[i18n.label("outcome", lang)] == i18n.t("outcome_revoked", lang)
+        assert row[i18n.label("override_status", lang)] == i18n.t("status_revoked", lang)
+        details = at.expander[0].dataframe[0].value
+        revocation = details[details[i18n.label("id", lang)] == number].iloc[0]
+        assert revocation[
+            [i18n.label(c, lang) for c in ("revoked_by", "revoke_reason")]
+        ].tolist() == ["planner1", "已核实 / checked"]
+    assert i18n.t("outcome_revoked", "zh") == "已撤销，不再生效"
+
+
 def test_no_page_writes_its_own_source_notes(site: Site) -> None:
     """The corrections page opened with an English developer's note ("Pixels of the
     corrections table's text columns: ...") in both languages: a bare string after a

@@ -4,7 +4,8 @@ roles without them, and the worker's visit sheet."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ import polars as pl
 import pytest
 
 from dashboard.data import SENSITIVE_FIELDS, SHEET_WITHHELD, WITHHELD_RULE, DataAccess, Viewer
+from dashboard.data.corrections import unplanned_outcome
 from dashboard.data.sensitive import mask_notes
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, MONTH, OTHER_TOWNSHIP, TOWNSHIP, Site, access
+from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.store import Store
 
@@ -144,6 +147,31 @@ def test_corrections_by_role_and_scope(site: Site) -> None:
         sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
     other_sup = access(site, "supervisor", "township", OTHER_TOWNSHIP)
     assert number not in other_sup.overrides(MONTH)["id"].to_list()
+
+
+def test_a_revoked_or_expired_correction_is_not_pending(site: Site) -> None:
+    """A revoked override the month's run did not have was listed as "待下次方案 / pending",
+    as if the next plan would apply it; revoked or expired, no plan will. Its outcome now says
+    so, and who revoked it, when and why are listed with it."""
+    sup = access(site, "supervisor", "county", COUNTY)
+    number = sup.submit_override(
+        MONTH, kind="tier", household_id=site.county_household, reason="hotline", tier=1
+    )
+    assert sup.overrides(MONTH).filter(pl.col("id") == number)["outcome"][0] == "pending"
+    with Store.for_workspace(site.workspace) as store:
+        store.revoke_override(number, "sup_county", "核实无误 / checked, no change")
+        revoked = store.get_override(number)
+    row = sup.overrides(MONTH).filter(pl.col("id") == number).row(0, named=True)
+    assert row["outcome"] == "revoked" and row["status"] == "revoked"
+    assert row["revoked_by"] == "sup_county"
+    assert row["revoke_reason"] == "核实无误 / checked, no change"
+    assert row["revoked_at"] == clock.shown(revoked.revoked_at)  # Beijing time, as created_at
+    today = date(2026, 12, 7)
+    standing = replace(revoked, status="active", revoked_by=None, revoked_at=None)
+    assert unplanned_outcome(revoked, today) == "revoked"
+    assert unplanned_outcome(standing, today) == "pending"
+    assert unplanned_outcome(replace(standing, expires_on=date(2026, 12, 6)), today) == "expired"
+    assert unplanned_outcome(replace(standing, expires_on=today), today) == "pending"
 
 
 def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: Site) -> None:
