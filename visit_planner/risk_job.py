@@ -280,6 +280,9 @@ def read_model_data(
     with user_errors():
         spec.check_columns(stored.columns, training=training, source=file)
     dtypes = _model_dtypes(spec, stored.schema, builtin=builtin)
+    grouped: list[str] = []
+    if not builtin:  # the households contract's numbers are validate's, read as it reads them
+        stored, grouped = _without_thousands_separators(stored, spec.numeric, file)
     # The contracts' reader drops (and names, in its own words) every column that is neither
     # read (dtypes) nor a households contract column the built-in spec leaves unused.
     unused = tuple(c for c in contract_columns.HOUSEHOLDS if builtin and c not in dtypes)
@@ -290,7 +293,39 @@ def read_model_data(
     errors = [p.message() for p in problems if p.severity == "error"]
     if errors:
         raise RiskJobError("\n".join(errors))
-    return ModelData(frame, [p.message() for p in problems if p.severity == "warning"])
+    return ModelData(frame, grouped + [p.message() for p in problems if p.severity == "warning"])
+
+
+# A number written with thousands separators, as spreadsheets export a formatted column:
+# 22,772 or -1,234,567.5 (groups of exactly three digits, a '.' decimal point).
+_GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _without_thousands_separators(
+    stored: pl.DataFrame, numeric: tuple[str, ...], file: str
+) -> tuple[pl.DataFrame, list[str]]:
+    """``stored`` with the thousands separators taken out of each numeric text column whose
+    every value is a number, some written with them (``22,772``), and a warning naming each
+    such column. A column with any other comma (``1,5``: a decimal comma?) is left as it is,
+    for the type check to refuse with its values shown."""
+    notes: list[str] = []
+    for c in numeric:
+        if c not in stored.columns or stored.schema[c] != pl.String():
+            continue
+        text = stored[c].str.strip_chars()
+        present = text.is_not_null() & (text != "")
+        grouped = text.str.contains(_GROUPED_NUMBER).fill_null(False)
+        plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
+        if not grouped.any() or (present & ~grouped & ~plain).any():
+            continue
+        stored = stored.with_columns(text.str.replace_all(",", "", literal=True).alias(c))
+        first = text.filter(grouped)[0]
+        notes.append(
+            f"{file}: column '{c}': 已去掉千位分隔符, 按数值读取 (thousands separators removed: "
+            f"{first!r} read as {first.replace(',', '')}) — {int(grouped.sum()):,} value(s)"
+        )
+    return stored, notes
 
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")

@@ -196,6 +196,37 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     )
 
 
+def test_a_spec_tables_numbers_with_thousands_separators_are_read_and_said(
+    tmp_path: Path,
+) -> None:
+    """A survey's income exported as 22,772 (a spreadsheet's formatted column) was refused row
+    by row as 'not a valid Float64'; grouped numbers are read, with a warning naming the column.
+    A comma that is no thousands separator (1,5) is still refused, its value shown."""
+    from visit_planner.risk_job import read_model_data
+
+    spec = parse_spec(SURVEY_SPEC)
+    csv = tmp_path / "survey.csv"
+    csv.write_text(
+        'hh_id,income,has_toilet,need\nS1,"22,772",是,high\nS2,950.5,否,low\n'
+        'S3,"-1,234,567.25",是,low\nS4,,否,low\n',
+        encoding="utf-8",
+    )
+    data = read_model_data(csv, spec, builtin=False, training=True)
+    assert data.frame["income"].to_list() == [22772.0, 950.5, -1234567.25, None]
+    assert data.warnings == [
+        f"{csv}: column 'income': 已去掉千位分隔符, 按数值读取 (thousands separators removed: "
+        "'22,772' read as 22772) — 2 value(s)"
+    ]
+    for odd in ("1,5", "12,34", "1,2345"):
+        csv.write_text(f'hh_id,income,has_toilet,need\nS1,"22,772",是,high\nS2,"{odd}",否,low\n')
+        with pytest.raises(RiskJobError) as err:
+            read_model_data(csv, spec, builtin=False, training=True)
+        assert str(err.value) == (
+            f"{csv}: column 'income': 类型错误 (value is not a valid Float64) — 2 rows: "
+            f"S1 (22,772), S2 ({odd})"
+        )
+
+
 def test_a_row_without_an_id_is_named_by_its_csv_line(tmp_path: Path) -> None:
     """A spec table's row without an id is named by the line an editor shows it on, as
     ``validate`` names it (it said ``row 2``, one short of the file's line 3), also after a
