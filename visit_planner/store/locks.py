@@ -69,11 +69,13 @@ def _alive(pid: int, started: str | None) -> bool:
 
 def _busy(month: str, row: Any) -> StoreBusyError:
     since = utc(row.since)
+    unlock = f"`visit-planner store unlock {month} --reason TEXT`"
     return StoreBusyError(
-        f"该月份正在由 {row.holder} 编制，开始于{clock.shown_in(since, 'zh', seconds=True)} "
+        f"该月份正在由 {row.holder} 编制，开始于{clock.shown_in(since, 'zh', seconds=True)}; "
+        f"请等其完成; 若该进程已在另一台机器上终止, 管理员可用 {unlock} 解除锁定 "
         f"(month {month} is already being planned by {row.holder} since "
         f"{clock.shown_in(since, 'en', seconds=True)}; wait until it has finished; if that "
-        "process is gone on another machine, an administrator can release the lock)"
+        f"process is gone on another machine, an administrator releases the lock with {unlock})"
     )
 
 

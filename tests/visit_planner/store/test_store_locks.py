@@ -109,8 +109,11 @@ def test_a_lock_from_another_host_is_released_only_by_force(store: Store, db_url
         pytest.raises(
             StoreBusyError,  # 08:00 UTC is 16:00 Beijing time, the time people read
             match=r"^该月份正在由 planner02@node7 pid 4242 编制，开始于北京时间 2026-05-01 "
-            r"16:00:00 \(month 2026-05 is already being planned by .* since 2026-05-01 "
-            r"16:00:00 Beijing time; wait until it has finished",
+            r"16:00:00; 请等其完成; 若该进程已在另一台机器上终止, 管理员可用 `visit-planner "
+            r"store unlock 2026-05 --reason TEXT` 解除锁定 \(month 2026-05 is already being "
+            r"planned by .* since 2026-05-01 16:00:00 Beijing time; wait until it has "
+            r"finished; if that process is gone on another machine, an administrator releases "
+            r"the lock with `visit-planner store unlock 2026-05 --reason TEXT`\)$",
         ),
         store.month_lock("2026-05"),
     ):
