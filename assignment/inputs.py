@@ -13,7 +13,13 @@ import polars as pl
 
 from assignment import constraints as rules
 from assignment.candidates import build_candidates, build_pairs
-from assignment.domain import TIER_NAMES_ZH, AssignmentSettings
+from assignment.domain import (
+    ROLE_NAMES_EN,
+    ROLE_NAMES_ZH,
+    TIER_NAMES_ZH,
+    AssignmentSettings,
+    Role,
+)
 
 MAX_IDS = 10
 
@@ -192,20 +198,59 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
     pair = pair.with_columns(*(e.alias(k) for k, e in checks.items()))
     broken = pair.filter(~pl.all_horizontal(list(checks))).sort("household_id")
     for row in broken.iter_rows(named=True):
-        why = next(k for k in checks if not row[k])
+        words = [_rule_words(k, row, settings) for k in checks if not row[k]]
+        h, w, tw = row["household_id"], row["worker_id"], row["township_id"]
         issues.append(
             InputIssue(
                 "infeasible_pin",
-                str(row["township_id"]),
-                f"指定 {row['household_id']}→{row['worker_id']} 违反规则 {why}, 已忽略 / pin "
-                f"{row['household_id']}→{row['worker_id']} breaks {why} and is ignored",
-                (row["household_id"], row["worker_id"]),
+                str(tw),
+                f"指定 {h}→{w} (乡镇 {tw}) 已忽略: {'; '.join(z for z, _ in words)} / pin {h}→{w} "
+                f"(township {tw}) is ignored: " + "; ".join(e for _, e in words),
+                (h, w),
             )
         )
     pins = pins.join(
         broken.select("household_id", "worker_id"), on=["household_id", "worker_id"], how="anti"
     )
     return pins, issues
+
+
+_PLACE_WORDS = {"township_id": ("乡镇", "township"), "village_id": ("村", "village"),
+                "grid_id": ("网格", "grid")}  # fmt: skip
+
+
+def _rule_words(
+    rule: str, pair: dict[str, object], settings: AssignmentSettings
+) -> tuple[str, str]:
+    """A hard pair rule (:func:`assignment.constraints.hard_pair_rules`) a pin breaks, in
+    words (Chinese, English), with the role, tier or places that break it."""
+    role = Role(str(pair["role"]))
+    if rule == "role_eligible":
+        tier = int(str(pair["tier"]))
+        return (
+            f"{ROLE_NAMES_ZH[role]}不承接{TIER_NAMES_ZH[tier]}",
+            f"a {ROLE_NAMES_EN[role]} does not serve tier-{tier} households",
+        )
+    if rule == "in_jurisdiction":
+        area = rules.area_columns(settings.jurisdiction[role])
+        col = next((c for c in area if pair[c] != pair[f"w_{c}"]), area[-1])
+        zh, en = _PLACE_WORDS[col]
+        return (
+            f"农户不在该人员管辖范围内 (人员属{zh} {pair[f'w_{col}'] or '-'}, 农户属{zh} "
+            f"{pair[col] or '-'})",
+            f"outside that worker's jurisdiction (a {ROLE_NAMES_EN[role]} serves its own {en}: "
+            f"the worker's is {pair[f'w_{col}'] or '-'}, the household's {pair[col] or '-'})",
+        )
+    return _RULE_WORDS[rule]
+
+
+_RULE_WORDS = {
+    "worker_active": ("该人员已停用", "that worker is inactive"),
+    "not_own_household": ("该人员本人家庭, 需回避", "it is that worker's own household"),
+    "no_declared_conflict": ("与该人员存在利益冲突", "a declared conflict of interest"),
+    "not_forbidden": ("督导禁止该配对", "a supervisor forbade that pairing"),
+}
+"""The rules said without detail, in the explanations' words (assignment.explain)."""
 
 
 def capacity_pins(
@@ -231,13 +276,13 @@ def capacity_pins(
         return arcs, []
     issues = []
     for (wid,), grp in over.group_by(["worker_id"], maintain_order=True):
-        hids = grp["household_id"].to_list()
+        hids, tw = grp["household_id"].to_list(), grp["township_id"][0]
         issues.append(
             InputIssue(
                 "infeasible_pin",
-                str(grp["township_id"][0]),
-                f"人员 {wid} 的指定超出其容量, 以下指定已忽略 / pins exceed worker {wid}'s "
-                f"capacity; ignored: {_ids(hids)}",
+                str(tw),
+                f"人员 {wid} (乡镇 {tw}) 的指定超出其容量, 以下指定已忽略: {_ids(hids)} / pins "
+                f"exceed worker {wid}'s capacity (township {tw}); ignored: {_ids(hids)}",
                 (str(wid), *hids),
             )
         )

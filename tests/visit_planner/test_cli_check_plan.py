@@ -176,7 +176,8 @@ def test_pins_assign_releases_are_warnings_not_violations(
     )  # fmt: skip
     assert rc == 0, out + err
     assert "pin_not_honoured" not in out
-    assert f"pin {hh}→{row['worker_id']} breaks" in flat(err)
+    assert f"pin {hh}→{row['worker_id']} (township " in flat(err)
+    assert "a supervisor forbade that pairing" in flat(err)  # every rule, not the first
     assert f"{row['household_id']}→W999999" in err
     assert "H9999999✕" in err and "forbids naming unknown" in flat(err)
     # Each input note labelled Chinese first, as every other label (it was "input 输入:").
