@@ -27,7 +27,9 @@ from assignment.validator import (
     validate_plan,
 )
 from visit_planner.contracts import Problem, read_table
+from visit_planner.contracts.columns import SCORES_PASSTHROUGH
 from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
+from visit_planner.contracts.reader import read_raw
 from visit_planner.contracts.tables import table_spec
 from visit_planner.hashing import file_sha256
 from visit_planner.plan_files import PlanFileError, PlanPaths
@@ -83,6 +85,28 @@ def score_row(scores: pl.DataFrame | None, household_id: str) -> dict[str, objec
         return None
     rows = scores.filter(pl.col("household_id") == household_id)
     return rows.row(0, named=True) if rows.height else None
+
+
+def score_detail(path: Path, household_id: str) -> dict[str, object]:
+    """How the household's tier came about, from a scores file as ``score`` writes it: the
+    columns the scores contract passes through unread (``SCORES_PASSTHROUGH``: the model's
+    tier, the tier's source, the rule or override, the reasons); empty when the file has
+    none. A CSV cannot hold the reasons (a list of records), so the others only."""
+    if path.suffix.lower() == ".parquet":
+        names = pl.read_parquet_schema(path)
+        cols = [c for c in SCORES_PASSTHROUGH if c in names]
+        frame = pl.scan_parquet(path).filter(pl.col("household_id").cast(pl.String) == household_id)
+        rows = frame.select(cols).collect() if cols else pl.DataFrame()
+    else:
+        raw = read_raw(path)
+        cols = [c for c in SCORES_PASSTHROUGH if c in raw.columns and c != "reasons"]
+        rows = raw.filter(pl.col("household_id") == household_id).select(cols)
+    if not cols or rows.height == 0:
+        return {}
+    row = rows.row(0, named=True)
+    if row.get("model_tier") is not None:  # text in a CSV
+        row["model_tier"] = int(float(str(row["model_tier"])))
+    return row
 
 
 def _read_plan(path: Path) -> pl.DataFrame:
@@ -401,7 +425,10 @@ def run_explain(
     expl, _ = explain_plan(local_plan, None, one, settings)
     expl = expl.filter(pl.col("household_id") == household_id)
     alts = alternatives(household_id, local_plan, candidates, one, settings)
-    return ExplainResult(expl.row(0, named=True), alts, score_row(inputs.scores, household_id))
+    score = score_row(inputs.scores, household_id)
+    if score is not None:  # what the contract does not read: how the tier came about
+        score.update(score_detail(paths.scores, household_id))
+    return ExplainResult(expl.row(0, named=True), alts, score)
 
 
 def explain_from_run(run: Path, household_id: str) -> ExplainResult:

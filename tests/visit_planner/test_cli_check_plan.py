@@ -386,3 +386,37 @@ def test_check_plan_takes_the_run_it_continued_as_previous(
                      "--previous", str(twice))  # fmt: skip
     assert rc == 2 and "方案中有农户重复分配, 不能作为上月结对" in flat(err)
     assert first["household_id"][0] in err
+
+
+def test_explain_plan_says_how_the_tier_came_about_from_the_scores_file(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:
+    """explain --plan with the scores `score` wrote said "类别来源 tier decided by: 本方案未记录
+    not recorded in this run" (the contract does not read tier_source, rule, reasons): now
+    the file's own account, as explain --run gives it; from a CSV too, without the reasons."""
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    hid = plan.filter(pl.col("tier") == 2).drop_nulls("worker_id")["household_id"][0]
+    one = pl.col("household_id") == hid
+    scores = pl.read_parquet(greedy_files / "scores.parquet").with_columns(
+        model_tier=pl.when(one).then(3).otherwise(pl.col("final_tier")).cast(pl.Int8),
+        tier_source=pl.when(one).then(pl.lit("rule")).otherwise(pl.lit("model")),
+        rule=pl.when(one).then(pl.lit("relapse_watch")).otherwise(None),
+        reasons=pl.lit(
+            [{"code": "disputes_12m", "contribution": 0.44, "text": "近12月矛盾纠纷 1 起 / "
+              "disputes (12 m): 1 dispute +0.44"}]
+        ),
+    )  # fmt: skip
+    scores.write_parquet(tmp_path / "scores.parquet")
+    scores.drop("reasons").write_csv(tmp_path / "scores.csv")
+    inputs = _inputs(greedy_files)
+    for name in ("scores.parquet", "scores.csv"):
+        inputs[1] = str(tmp_path / name)
+        rc, out, err = cli("explain", "--plan", str(greedy_files / "plan.parquet"),
+                           "--household", hid, *inputs, "--top", "1")  # fmt: skip
+        assert rc == 0, err
+        assert "类别来源 tier decided by: 政策规则 a policy rule: relapse_watch" in out
+        assert "模型的类别 the model's tier: 三类户 tier 3" in out
+        assert "本方案未记录" not in out
+        assert ("↑ 近12月矛盾纠纷 1 起 / disputes (12 m): 1 dispute +0.44" in out) == (
+            name.endswith(".parquet")
+        )
