@@ -35,6 +35,7 @@ from visit_planner.plan_steps import (
     override_outcomes,
     publish_run,
     run_provenance,
+    unused_file_warnings,
     whole_run_result,
     with_churn,
     with_notes,
@@ -136,6 +137,7 @@ def amend(  # noqa: PLR0917
         parent_run_id=current.run_id,
     )
     clock.done(plan_stage("publish"))
+    input_warnings, notices = unused_file_warnings(inputs.warnings, req.data, current)
     return PlanOutcome(
         run,
         run_dir,
@@ -145,7 +147,8 @@ def amend(  # noqa: PLR0917
         clock.stages,
         list(scored.warnings),
         versus,
-        input_warnings=inputs.warnings,
+        notices,
+        input_warnings=input_warnings,
         amended=tuple(named),
     )
 

@@ -56,6 +56,7 @@ from visit_planner.plan_steps import (
     record_run,
     refuse,
     run_provenance,
+    unused_file_warnings,
     whole_run_result,
     with_churn,
     with_notes,
@@ -224,7 +225,7 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         work,
     )
     files = inputs_files(req.data, previous_file=previous_run is None)
-    input_warnings = inputs.warnings
+    input_warnings, notices = unused_file_warnings(inputs.warnings, req.data, previous_run)
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
     clock.done(plan_stage("score"))
@@ -278,5 +279,6 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
         clock.stages,
         list(month.warnings),
         versus,
+        notices,
         input_warnings=input_warnings,
     )

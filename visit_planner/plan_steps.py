@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -152,6 +152,26 @@ def inputs_files(data: Path, *, previous_file: bool = True) -> dict[str, Path | 
         name: find_table(data, name) if previous_file or name != "previous_assignment" else None
         for name in names
     }
+
+
+def unused_file_warnings(
+    warnings: Sequence[Problem], data: Path, continued: RunRow | None
+) -> tuple[tuple[Problem, ...], list[str]]:
+    """``warnings`` without those of the data's previous assignment file when the run
+    continued the published run ``continued`` (last month's; for an amendment, the month's
+    current one) and so never read that file, and a notice saying so (none when the file
+    had no warning). ``plan`` printed "884 rows ... left out" of a file it did not use,
+    beside the run's own count of last month's pairs with a worker who has left (1,079)."""
+    path = find_table(data, "previous_assignment") if continued is not None else None
+    dropped = [p for p in warnings if path is not None and p.file == str(path)]
+    if continued is None or not dropped:
+        return tuple(warnings), []
+    run = f"{continued.month} v{continued.version} ({continued.run_id[:12]})"
+    return tuple(p for p in warnings if p not in dropped), [
+        f"{path}: 未使用该文件: 本次沿用方案 {run} 的分配, 该文件的 {len(dropped)} 条警告不适用 "
+        f"(not used: this run continues the assignment of run {run}; the file's "
+        f"{len(dropped)} warning(s) do not apply)"
+    ]
 
 
 def run_provenance(

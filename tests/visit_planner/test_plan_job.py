@@ -5,6 +5,7 @@ SQLite and PostgreSQL. Amendments: ``test_amend_job.py``."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -409,3 +410,41 @@ def test_plan_names_a_worker_with_no_hours_as_assign_does(
     pin = InputIssue("infeasible_pin", "1", "pin H1→W1 breaks role and is ignored", ("H1",))
     zero = InputIssue("zero_capacity", "1", "1 名人员容量为零 / 1 worker(s) …", ("W1",))
     assert input_notes([pin, zero]) == [zero.message]
+
+
+def test_warnings_of_a_previous_assignment_file_the_run_did_not_use_are_left_out(
+    months: Months, tmp_path: Path
+) -> None:
+    """The month after a published run continues that run's plan, not the data's
+    previous_assignment file; plan still printed the file's warnings ("884 rows ... left
+    out") beside the run's own count of last month's pairs with a worker who has left. They
+    are left out, said in one notice; in a programme's first month (the file is used) they
+    stay, and an amendment (which continues the month's current run) leaves them out too."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    data = {}
+    for month, source in ((M1, months.m1), (M2, months.m2)):
+        data[month] = tmp_path / month
+        shutil.copytree(source, data[month])
+        path = data[month] / "previous_assignment.parquet"
+        previous = pl.read_parquet(path)
+        gone = previous.head(1).with_columns(worker_id=pl.lit("W9999999"))
+        pl.concat([previous.slice(1), gone]).write_parquet(path)
+
+    def about_the_file(outcome: object, month: str) -> list[object]:
+        file = str(data[month] / "previous_assignment.parquet")
+        return [p for p in outcome.input_warnings if p.file == file]  # type: ignore[attr-defined]
+
+    first = plan(months, url, M1, data[M1])
+    assert about_the_file(first, M1) and not any("未使用" in n for n in first.notices)  # type: ignore[attr-defined]
+    second = plan(months, url, M2, data[M2])
+    assert about_the_file(second, M2) == []
+    run = f"{M1} v1 ({first.run.run_id[:12]})"  # type: ignore[attr-defined]
+    assert (
+        f"{data[M2] / 'previous_assignment.parquet'}: 未使用该文件: 本次沿用方案 {run} 的分配, "
+        f"该文件的 1 条警告不适用 (not used: this run continues the assignment of run {run}; "
+        "the file's 1 warning(s) do not apply)"
+    ) in second.notices  # type: ignore[attr-defined]
+    tw = RunReader(second.run_dir).townships()[0]  # type: ignore[attr-defined]
+    amended = plan(months, url, M2, data[M2], amend_townships=(tw,))
+    assert about_the_file(amended, M2) == []
+    assert any(f"本次沿用方案 {M2} v1 (" in n for n in amended.notices)  # type: ignore[attr-defined]
