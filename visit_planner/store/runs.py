@@ -47,16 +47,20 @@ def current(conn: Connection, month: str) -> RunRow | None:
     return RunRow.from_db(row) if row else None
 
 
-def get(conn: Connection, run_id: str) -> RunRow:
-    """The run ``run_id``, or the one run whose id starts with it (at least 6 hex characters)."""
+def get(conn: Connection, run_id: str, *, where: str = "") -> RunRow:
+    """The run ``run_id``, or the one run whose id starts with it (at least 6 hex characters).
+    ``where`` names the database in the refusal of a run it does not hold: with
+    ``$VISIT_PLANNER_STORE_URL`` set, a run of the workspace's own store is not found, and
+    "no run in the store" did not say which store was asked."""
     wanted = require_text(run_id, "run id")
+    store = f"the store {where}" if where else "the store"
     row = conn.execute(select(runs).where(runs.c.run_id == wanted)).mappings().first()
     if row:
         return RunRow.from_db(row)
     prefix = wanted.lower()
     if len(prefix) < MIN_PREFIX or not _HEX.fullmatch(prefix):
         raise StoreError(
-            f"找不到方案 (no run {wanted!r} in the store; give the whole run id or at least "
+            f"找不到方案 (no run {wanted!r} in {store}; give the whole run id or at least "
             f"{MIN_PREFIX} of its leading hex characters)"
         )
     found = (
@@ -70,7 +74,7 @@ def get(conn: Connection, run_id: str) -> RunRow:
         .all()
     )
     if not found:
-        raise StoreError(f"找不到方案 (no run starts with {wanted!r} in the store)")
+        raise StoreError(f"找不到方案 (no run starts with {wanted!r} in {store})")
     if len(found) > 1:
         ids = ", ".join(r["run_id"] for r in found[:5])
         raise StoreError(

@@ -211,7 +211,7 @@ class Store:
     def get_run(self, run_id: str) -> RunRow:
         """A run by id or by a unique prefix of at least 6 hex characters."""
         with self._db.read() as conn:
-            return runs.get(conn, run_id)
+            return runs.get(conn, run_id, where=self.where)
 
     def list_runs(self, month: str | None = None) -> list[RunRow]:
         """Runs by month and version (one month's, or all)."""
