@@ -102,8 +102,10 @@ def test_overrides_apply_or_say_why_and_survive_into_next_month(
         got = {o.override_id: o for o in store.outcomes(out.run.run_id)}  # type: ignore[attr-defined]
     assert got[tier.id].outcome == "applied" and got[corr.id].outcome == "applied"
     assert got[gone.id].outcome == "not_applied" and "W_NOT_HERE" in got[gone.id].reason
-    # A tier-1 household cannot be pinned to a grid worker: reported with the rule.
-    assert got[pin.id].outcome == "not_applied" and "role_eligible" in got[pin.id].reason
+    # A tier-1 household cannot be pinned to a grid worker: reported with the rule, in words.
+    assert got[pin.id].outcome == "not_applied"
+    assert "网格员不承接一类户" in got[pin.id].reason
+    assert "a grid worker does not serve tier-1 households" in got[pin.id].reason
     reader = RunReader(out.run_dir)  # type: ignore[attr-defined]
     tw = reader.township_of(h1)
     scores = reader.scores(tw)
