@@ -17,6 +17,7 @@ change that alters those figures, then look at them before committing.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import os
 import shutil
@@ -39,15 +40,22 @@ IMAGES: Final = {
 }
 """The figures kept in ``notebooks/images/`` (the README shows them) and the rendered figure
 each is a copy of."""
+BUDGET_SECONDS: Final = 120.0
+"""A notebook should run top to bottom within 2 minutes; a render says when one took longer
+(measured here, never asserted by a test: a loaded machine would fail it)."""
 PARAMETERS: Final = tuple(f"VISIT_PLANNER_NB_{p}" for p in ("SCALE", "SEED", "DATA", "COUNTY"))
 """The notebooks' parameters: ``--images`` refuses to run with any of them set."""
 
 
 def render(path: Path, out: Path) -> tuple[float, int]:
-    """Execute ``path``, save the executed copy and its PNG figures into ``out``."""
+    """Execute ``path``, save the executed copy and its PNG figures into ``out``. The kernel
+    works in a hidden directory of ``out`` (its IPC sockets), removed afterwards."""
     work = out / f".{path.stem}-work"
     work.mkdir(parents=True, exist_ok=True)
-    nb, seconds = execute(path, work)
+    try:
+        nb, seconds = execute(path, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     nbformat.write(nb, out / path.name)
     n = 0
     for cell in nb.cells:
@@ -87,27 +95,49 @@ def update_images(out: Path, image_dir: Path = IMAGE_DIR) -> list[str]:
     return lines
 
 
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    """The command line, parsed by argparse (``--help``, a mistyped option or a notebook name
+    that is not one of ``notebooks/`` is refused with exit 2, before any notebook runs)."""
+    names = [p.name for p in notebook_paths()]
+    parser = argparse.ArgumentParser(
+        prog="render.py",
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog="notebooks: " + ", ".join(names),
+    )
+    parser.add_argument("out", type=Path, help="directory for the executed copies and figures")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        default=[],
+        metavar="NOTEBOOK",
+        help="only these notebooks (default: all)",
+    )
+    parser.add_argument(
+        "--images", action="store_true", help="also refresh notebooks/images/ from this render"
+    )
+    args = parser.parse_args(argv)
+    if unknown := [n for n in args.notebooks if n not in names]:
+        parser.error(f"no such notebook: {', '.join(unknown)} (choose from {', '.join(names)})")
+    return args
+
+
 def main(argv: list[str]) -> int:
-    images = "--images" in argv
-    argv = [a for a in argv if a != "--images"]
-    if not argv:
-        print(__doc__)
-        return 2
-    out = Path(argv[0]).resolve()
+    args = _arguments(argv)
+    out = args.out.resolve()
     if ROOT in out.parents or out == ROOT:
         print(f"{out}: write rendered notebooks outside the repository", file=sys.stderr)
         return 2
-    if images and (given := [p for p in PARAMETERS if os.environ.get(p)]):
+    if args.images and (given := [p for p in PARAMETERS if os.environ.get(p)]):
         unset = ", ".join(given)
         print(f"--images: the README's figures are of the defaults; unset {unset}", file=sys.stderr)
         return 2
-    wanted = set(argv[1:])
     for path in notebook_paths():
-        if wanted and path.name not in wanted:
+        if args.notebooks and path.name not in args.notebooks:
             continue
         seconds, figures = render(path, out)
-        print(f"{path.name}: {seconds:.1f} s, {figures} figures -> {out}")
-    if images:
+        over = " (over the 2-minute budget)" if seconds > BUDGET_SECONDS else ""
+        print(f"{path.name}: {seconds:.1f} s{over}, {figures} figures -> {out}")
+    if args.images:
         print("\n".join(update_images(out)))
     return 0
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 from nbclient import NotebookClient
@@ -13,6 +15,11 @@ from traitlets.config import Config
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TIMEOUT_PER_CELL = 120  # seconds; a notebook as a whole must stay under 2 minutes
+FIGURES = {
+    "1.0-explore-households.ipynb": 7,  # notebook -> figures it shows
+    "2.0-retrain-and-compare.ipynb": 4,
+    "3.0-policy-what-if.ipynb": 4,
+}
 
 
 def notebook_paths() -> list[Path]:
@@ -62,3 +69,13 @@ def execute(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def render_module() -> ModuleType:
+    """``notebooks/render.py``, a script, loaded as a module."""
+    path = NOTEBOOKS / "render.py"
+    spec = importlib.util.spec_from_file_location("notebooks_render", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
