@@ -97,3 +97,50 @@ def test_validate_labels_each_warning_in_both_languages_at_80_columns(
     assert f"'{long_column}': 契约外的列, 已删除, 不再读取 (not in the contract: dropped" in flat(
         err
     )
+
+
+def test_validate_says_what_plan_will_say_of_the_workers(
+    small_prefecture_dir: Path, tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A worker keyed in with 0 hours, a township whose workers all left the file and one
+    whose workers are all inactive: validate called the data valid without a word, and plan
+    then left those townships' households (their tier-1 ones too) unassigned, exit 3. It now
+    says it in plan's words, places by name and code; the data stays valid (exit 0)."""
+    import shutil
+
+    from visit_planner.contracts.places import place_label
+
+    data = tmp_path / "data"
+    shutil.copytree(small_prefecture_dir, data)
+    workers = pl.read_parquet(data / "workers.parquet")
+    towns = sorted(set(workers["township_id"].to_list()))
+    gone, idle, other = towns[0], towns[1], towns[2]
+    zero = workers.filter(pl.col("township_id") == other)["worker_id"].sort()[0]
+    workers.filter(pl.col("township_id") != gone).with_columns(
+        active=pl.col("active") & (pl.col("township_id") != idle),
+        monthly_hours=pl.when(pl.col("worker_id") == zero)
+        .then(0.0)
+        .otherwise(pl.col("monthly_hours")),
+    ).write_parquet(data / "workers.parquet")
+    households = pl.read_parquet(data / "households.parquet")
+    n_gone, n_idle = (households.filter(pl.col("township_id") == t).height for t in (gone, idle))
+    idle_workers = workers.filter(pl.col("township_id") == idle).height
+    monkeypatch.setenv("COLUMNS", "80")
+    rc, out, err = cli("validate", str(data))
+    assert rc == 0, err
+    said = flat(err)
+    assert (
+        f"输入 input: 1 名人员容量为零, 不会分配农户 1 worker(s) with zero capacity get no "
+        f"households: {zero}"
+    ) in said
+    assert (
+        f"输入 input: 乡镇 {place_label(gone)}: 该乡镇没有人员, {n_gone} 户无人可分配 township "
+        f"{place_label(gone)}: it has no workers, so none of its {n_gone} households can be "
+        "assigned"
+    ) in said
+    assert (
+        f"输入 input: 乡镇 {place_label(idle)}: 该乡镇所有人员均已停用, {n_idle} 户无人可分配 "
+        f"township {place_label(idle)}: every one of its {idle_workers} workers is inactive"
+    ) in said
+    assert "校验通过 / valid" in out
+    assert [line for line in too_wide(err, 80) if len(line.split()) > 1] == []

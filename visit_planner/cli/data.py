@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from visit_planner.cli._app import app, console
-from visit_planner.cli.summary_text import print_problems
+from visit_planner.cli.summary_text import print_input_notes, print_problems
 from visit_planner.vocabulary import DEFAULT_MONTH
 
 if TYPE_CHECKING:
@@ -265,4 +265,24 @@ def validate_cmd(
 
     inputs = load_inputs(directory)
     print_problems(inputs.warnings)
+    print_input_notes((), staffing_issues(inputs.households, inputs.workers))
     _summary(inputs.households, inputs.workers, directory, "校验通过 / valid")
+
+
+def staffing_issues(households: pl.DataFrame, workers: pl.DataFrame) -> list[str]:
+    """What ``plan`` will say of the workers before it assigns anyone, in its words (the
+    solver's input checks, :mod:`assignment.inputs`): active workers with no hours or no
+    room for a household, and townships of the month's households without an active
+    worker, whose households no one can be given (every tier-1 household among them
+    uncovered). ``validate`` called such data valid without a word; ``plan`` then exited 3."""
+    import polars as pl
+
+    from assignment.inputs import check_coverage, check_workers
+
+    issues = check_workers(workers)
+    active = workers.filter(pl.col("active").fill_null(False))["township_id"].unique()
+    unstaffed = households.filter(~pl.col("township_id").is_in(active.implode()))
+    no_arcs = pl.DataFrame(schema={"household_id": pl.String})
+    for (tw,), hh in unstaffed.sort("township_id").group_by("township_id", maintain_order=True):
+        issues += check_coverage(no_arcs, hh, workers.filter(pl.col("township_id") == tw))
+    return [issue.message for issue in issues]
