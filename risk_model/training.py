@@ -279,6 +279,25 @@ def uninformative_features(
     return out
 
 
+def many_level_features(
+    frame: pl.DataFrame, spec: FeatureSpec, *, min_levels: int = 50
+) -> dict[str, int]:
+    """Categorical features of ``frame`` (the training split) with so many distinct values
+    (at least ``min_levels``) that they may be an id, a date or free text, with their count
+    of levels.
+
+    Such a column is kept (it may be meant), but said: every level is stored with the model
+    (its encoder, drift reference and input example in MLflow), so free text that names people
+    would reach the registry; and a value not seen in training (a later date, a new remark)
+    is refused at scoring unless scored as missing."""
+    out: dict[str, int] = {}
+    for c in spec.categorical:
+        levels = frame[c].drop_nulls().n_unique()
+        if levels >= min_levels:
+            out[c] = levels
+    return out
+
+
 def train(
     frame: pl.DataFrame,
     spec: FeatureSpec,
@@ -356,6 +375,14 @@ def train(
         f"{c}: {n:,} 个缺失值, 按缺失建模 / {n:,} missing value(s), modelled as missing"
         for c in spec.features
         if c not in dropped and (n := data[c].null_count())
+    ]
+    notes += [
+        f"{c}: 分类特征有 {n:,} 个取值, 是编号、日期或自由文本吗? 每个取值随模型存入 MLflow, "
+        f"评分时未见的取值将被拒绝或按缺失评分 / {n:,} distinct values in {train_df.height:,} "
+        "training rows: an id, a date or free text? every value is stored with the model (in "
+        "MLflow), and at scoring a value unseen here is refused, or scored as missing"
+        for c, n in many_level_features(train_df, spec).items()
+        if c not in dropped
     ]
     if len(dropped) == len(spec.features):
         raise SpecError(

@@ -127,6 +127,43 @@ def test_constant_and_almost_empty_numeric_columns_are_dropped_with_a_note(
         assert np.isfinite(r.test_proba).all()
 
 
+def test_a_date_or_free_text_categorical_is_kept_with_a_note(toy_frame, household_result) -> None:  # type: ignore[no-untyped-def]
+    """A survey's date and remark columns as categorical features were trained on without a
+    word: each of their values is stored with the model (free text naming people would reach
+    MLflow) and a later date is refused at scoring."""
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from risk_model import parse_spec
+    from risk_model.training import many_level_features
+    from tests.risk_model.helpers import TOY_SPEC
+
+    spec = parse_spec(
+        TOY_SPEC.replace('categorical = ["region"]', 'categorical = ["region", "date", "remark"]')
+    )
+    n = toy_frame.height
+    frame = toy_frame.with_columns(
+        pl.Series("date", [str(date(2024, 1, 1) + timedelta(days=i % 300)) for i in range(n)]),
+        pl.Series("remark", [f"第 {i} 户情况说明" if i % 3 else None for i in range(n)]),
+    )
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    r = train(frame, spec, rule, config=replace(FAST, kind="logistic", params={}, select=False))
+    held_out = r.test_frame["patient_id"].implode()
+    levels = many_level_features(frame.filter(~pl.col("patient_id").is_in(held_out)), spec)
+    assert set(levels) == {"date", "remark"}  # region's 3 levels are no such column
+    (date_note,) = [x for x in r.notes if x.startswith("date: ")]
+    n = levels["date"]
+    assert date_note.startswith(f"date: 分类特征有 {n} 个取值, 是编号、日期或自由文本吗? ")
+    assert (
+        f"{n} distinct values in {r.n_train:,} training rows: an id, a date or free text? every "
+        "value is stored with the model (in MLflow), and at scoring a value unseen here is "
+        "refused, or scored as missing"
+    ) in date_note
+    assert any(x.startswith("remark: 分类特征有 ") for x in r.notes)
+    assert "date" in r.spec.features  # kept: said, not dropped
+    assert not any("分类特征有" in x for x in household_result.notes)
+
+
 def test_an_all_missing_numeric_column_never_reaches_sklearn_as_nan() -> None:
     """The encoder alone (no dropping): median 0 and scale 1 stand in, no NaN in onehot mode."""
     import polars as pl
