@@ -16,7 +16,7 @@ from visit_planner.errors import LoginError
 from visit_planner.store import Store
 
 Cli = Callable[..., tuple[int, str, str]]
-SHOWN = re.compile(r"\(shown once 仅显示一次\): (\S+)")
+SHOWN = re.compile(r"\(仅显示一次 shown once\): (\S+)")
 
 
 @pytest.fixture
@@ -39,8 +39,10 @@ def test_add_prints_a_password_that_signs_in(cli: Cli, opts: list[str], db_url: 
     code, out, err = cli("users", "add", "lead01", "--role", "supervisor", "--scope",
                          "county:532626", *opts)  # fmt: skip
     assert code == 0, err
-    assert "added" in out and "county:532626" in out
+    # the role in both languages, Chinese first, as `users list` and the dashboard name it
+    assert out.startswith("已新增 added lead01: 督导 supervisor, county:532626 丘北县\n")
     password = _shown_password(out)
+    assert f"初始密码 initial password for lead01 (仅显示一次 shown once): {password}" in out
     assert len(password) == 16 and password.isalnum()
     with Store.open(db_url) as store:
         row = store.authenticate("lead01", password)
@@ -129,11 +131,13 @@ def test_reset_password_prints_a_new_one_or_reads_it(
     cli: Cli, opts: list[str], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, out, _ = cli("users", "add", "planner01", "--role", "planner", *opts)
+    assert out.startswith("已新增 added planner01: 计划员 planner, 全州 prefecture\n")
     old = _shown_password(out)
     code, out, err = cli("users", "reset-password", "planner01", *opts)
     assert code == 0, err
     new = _shown_password(out)
     assert new != old
+    assert f"新密码 new password for planner01 (仅显示一次 shown once): {new}" in out
     with Store.open(db_url) as store:
         with pytest.raises(LoginError):
             store.authenticate("planner01", old)

@@ -132,9 +132,11 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _show_once(username: str, password: str) -> None:
+def _show_once(username: str, password: str, *, reset: bool = False) -> None:
+    """The password made for ``username``, Chinese first (new after a reset, else initial)."""
+    zh, en = ("新密码", "new password") if reset else ("初始密码", "initial password")
     console.print(
-        f"password for {username} 初始密码 (shown once 仅显示一次): {password}",
+        f"{zh} {en} for {username} (仅显示一次 shown once): {password}",
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -192,7 +194,9 @@ def users_add(  # noqa: PLR0917  (Typer options)
         )
     mail = f", {row.email}" if row.email else ""
     console.print(
-        f"已新增 added {row.username}: {row.role}, {row.scope}{place}{mail}", highlight=False
+        f"已新增 added {row.username}: {_role_cell(row.role, ' ')}, "
+        f"{'全州 prefecture' if row.scope_id is None else row.scope}{place}{mail}",
+        highlight=False,
     )
     if not password_stdin:
         _show_once(row.username, password)
@@ -207,11 +211,11 @@ def _status(row: UserRow, now: datetime) -> str:
     return "有效\nactive"
 
 
-def _role_cell(role: str) -> str:
+def _role_cell(role: str, sep: str = "\n") -> str:
     """The account's role in both languages, Chinese first (``督导`` / ``supervisor``), as the
     dashboard names it (:data:`~visit_planner.vocabulary.USER_ROLE_WORDS`)."""
     zh, en = USER_ROLE_WORDS.get(role, (role, role))
-    return f"{zh}\n{en}"
+    return f"{zh}{sep}{en}"
 
 
 _SCOPE_ZH = {"prefecture": "全州", "county": "县", "township": "乡镇"}
@@ -314,4 +318,4 @@ def users_reset_password(
         highlight=False,
     )
     if not password_stdin:
-        _show_once(row.username, password)
+        _show_once(row.username, password, reset=True)
