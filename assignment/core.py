@@ -150,6 +150,7 @@ def solve_core(
         raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     if hint is not None and len(hint) != problem.n_items:
         raise InputError(f"hint has {len(hint)} entries for {problem.n_items} items")
+    _check_finite(problem)
     signed = problem
     if maximize:
         signed = replace(
@@ -160,7 +161,9 @@ def solve_core(
             ),
         )
     start = time.perf_counter()
-    if method == "cpsat":
+    if method == "cpsat" and (too_large := _too_large_for_cpsat(signed)):
+        res: _Raw = (Status.INVALID, None, None, np.full(problem.n_items, -1), too_large)
+    elif method == "cpsat":
         res = _solve_cpsat(signed, time_limit, num_workers, seed, hint, deterministic_time)
     else:
         res = _solve_highs(signed, time_limit)
@@ -178,6 +181,55 @@ def solve_core(
 
 _Raw = tuple[Status, float | None, float | None, np.ndarray, str]
 
+_INFEASIBLE = "已证明不可行 (proven infeasible: no assignment keeps every rule and capacity)"
+_PINNED_FORBIDDEN = "不可行: 指定的配对被禁止 (infeasible: a pinned arc is forbidden)"
+_NO_SOLUTION = "时限内未找到可行解 (no solution within the time limit)"
+
+_CPSAT_MAX = 2**53
+"""Largest sum of scaled costs, or of an agent's scaled uses, CP-SAT is given: integers a
+float holds exactly, far inside CP-SAT's 64-bit arithmetic (which refuses a model whose sums
+may overflow, and whose constants must fit in 64 bits)."""
+
+
+def _check_finite(p: CoreProblem) -> None:
+    """Refuse data with no value (NaN anywhere; an infinite cost, use or capacity): no solver
+    can price it. An infinite unassigned penalty is the one infinity allowed (must assign)."""
+    named = (("arc_cost", p.arc_cost), ("arc_use", p.arc_use), ("capacity", p.capacity))
+    bad = [name for name, a in named if not np.all(np.isfinite(a))]
+    if np.any(np.isnan(p.unassigned_penalty)):
+        bad.append("unassigned_penalty")
+    if bad:
+        raise InputError(
+            f"数据含非有限值 (not a finite number (NaN or infinity) in {', '.join(bad)})"
+        )
+
+
+def _cpsat_scales(p: CoreProblem) -> tuple[int, int]:
+    """The fixed-point scales of costs and of uses CP-SAT works at: 1 for integral data."""
+    cost_scale = 1 if _is_integral(p.arc_cost) and _is_integral(p.unassigned_penalty) else _SCALE
+    use_scale = 1 if _is_integral(p.arc_use) and _is_integral(p.capacity) else _SCALE
+    return cost_scale, use_scale
+
+
+def _too_large_for_cpsat(p: CoreProblem) -> str | None:
+    """Why the scaled data does not fit CP-SAT's integers (None when it does)."""
+    arcs = np.flatnonzero(p.allowed_mask())
+    cost_scale, use_scale = _cpsat_scales(p)
+    pen = p.unassigned_penalty[p.arc_item[arcs]]
+    cost = np.abs((p.arc_cost[arcs] - np.where(np.isfinite(pen), pen, 0.0)) * cost_scale).sum()
+    finite = p.unassigned_penalty[np.isfinite(p.unassigned_penalty)]
+    cost += np.abs(finite * cost_scale).sum()
+    use = np.zeros((p.n_agents, p.capacity.shape[1]))
+    np.add.at(use, p.arc_agent[arcs], np.abs(p.arc_use[arcs] * use_scale))
+    if cost <= _CPSAT_MAX and use.max(initial=0.0) <= _CPSAT_MAX:
+        return None
+    what = "costs" if cost > _CPSAT_MAX else "an agent's resource uses"
+    return (
+        f"数据过大, CP-SAT 的整数无法精确表示, 请用 highs 方法 (the {what} add up to more than "
+        f"2^53 (scaled by {cost_scale if cost > _CPSAT_MAX else use_scale:g}), beyond what "
+        "CP-SAT's integers hold exactly: method 'highs' solves it)"
+    )
+
 
 def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
     p: CoreProblem,
@@ -190,8 +242,7 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
     allowed = p.allowed_mask()
     pinned = p.pinned_mask()
     arcs = np.flatnonzero(allowed)
-    cost_scale = 1 if _is_integral(p.arc_cost) and _is_integral(p.unassigned_penalty) else _SCALE
-    use_scale = 1 if _is_integral(p.arc_use) and _is_integral(p.capacity) else _SCALE
+    cost_scale, use_scale = _cpsat_scales(p)
     # Exact when the scaled data is integral; otherwise CP-SAT solves a rounded model.
     exact = all(
         _is_integral(a * s)
@@ -225,11 +276,14 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
     for a in np.flatnonzero(pinned & allowed):
         model.add(x[int(a)] == 1)
     if np.any(pinned & ~allowed):
-        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), "a pinned arc is forbidden"
+        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), _PINNED_FORBIDDEN
     # Each agent's use of each resource stays within its capacity.
     for r in range(p.capacity.shape[1]):
         uses = np.ceil(p.arc_use[:, r] * use_scale - 1e-9).astype(np.int64)
-        caps = np.floor(p.capacity[:, r] * use_scale + 1e-9).astype(np.int64)
+        # A capacity beyond every sum of uses binds nothing: clipped, it fits in 64 bits.
+        caps = np.floor(
+            np.clip(p.capacity[:, r] * use_scale, -_CPSAT_MAX - 1, _CPSAT_MAX + 1) + 1e-9
+        ).astype(np.int64)
         by_agent: list[list[int]] = [[] for _ in range(p.n_agents)]
         for a in arcs:
             if uses[a]:
@@ -263,17 +317,19 @@ def _solve_cpsat(  # noqa: PLR0917  (solve_core's options, passed through)
                 objective,
                 None,
                 choice,
-                f"{solver.status_name(code)} on a rounded model (data not integral at 1/"
-                f"{_SCALE}): no proven bound for the given model; method 'highs' solves it exactly",
+                f"数据不是 1/{_SCALE} 的整数倍, CP-SAT 解的是舍入后的模型, 没有所给模型的界; "
+                f"highs 方法可精确求解 ({solver.status_name(code)} on a rounded model (data not "
+                f"integral at 1/{_SCALE}): no proven bound for the given model; method 'highs' "
+                "solves it exactly)",
             )
         bound = solver.best_objective_bound / cost_scale + constant
         status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE
         return status, objective, bound, choice, solver.status_name(code)
     if code == cp_model.INFEASIBLE:
-        return Status.INFEASIBLE, None, None, choice, "infeasible"
+        return Status.INFEASIBLE, None, None, choice, _INFEASIBLE
     if code == cp_model.MODEL_INVALID:
         return Status.INVALID, None, None, choice, solver.status_name(code)
-    return Status.UNKNOWN, None, None, choice, "no solution within the time limit"
+    return Status.UNKNOWN, None, None, choice, _NO_SOLUTION
 
 
 def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
@@ -299,7 +355,7 @@ def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
     lower = pinned.astype(float)
     upper = allowed.astype(float)
     if np.any(lower > upper):
-        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), "a pinned arc is forbidden"
+        return Status.INFEASIBLE, None, None, np.full(p.n_items, -1), _PINNED_FORBIDDEN
     sol = solve_mip(
         c, a, np.concatenate(lo), np.concatenate(hi), lower, upper, time_limit=time_limit
     )
@@ -312,5 +368,5 @@ def _solve_highs(p: CoreProblem, time_limit: float) -> _Raw:
         status = Status.OPTIMAL if sol.status == "optimal" else Status.FEASIBLE
         return status, objective, bound, choice, sol.status
     if sol.status == "infeasible":
-        return Status.INFEASIBLE, None, None, choice, "infeasible"
+        return Status.INFEASIBLE, None, None, choice, _INFEASIBLE
     return Status.UNKNOWN, None, None, choice, sol.status

@@ -9,6 +9,7 @@ breaks) is otherwise free.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +77,16 @@ def _tokens(text: str, stem: str) -> tuple[np.ndarray, np.ndarray, int]:
     for no, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         for token in line.split():
             try:
-                values.append(float(token))
+                value = float(token)
             except ValueError:
                 raise OrlibFormatError(
                     f"{stem}: 第 {no} 行: 不是数字 (line {no}: {token!r} is not a number)"
                 ) from None
+            if not math.isfinite(value):  # float() reads 'nan', 'inf', 'Infinity'
+                raise OrlibFormatError(
+                    f"{stem}: 第 {no} 行: 不是有限数 (line {no}: {token!r} is not a finite number)"
+                )
+            values.append(value)
             lines.append(no)
         if values and not first:
             first = len(values)

@@ -149,7 +149,7 @@ def test_gap_solve_json(
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["objective"] for r in rows] == [336, 327, 339, 341, 326]
-    assert set(rows[0]) == {"instance", "objective", "bound", "gap", "seconds", "status"}
+    assert set(rows[0]) == {"instance", "objective", "bound", "gap", "seconds", "status", "message"}
     assert all(r["status"] == "optimal" and r["gap"] == 0 for r in rows)
 
 

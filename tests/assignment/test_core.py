@@ -7,7 +7,7 @@ import pytest
 
 from assignment.core import CoreProblem, Method, evaluate, gap_problem, solve_core
 from assignment.domain import Status
-from assignment.errors import SolverInternalError
+from assignment.errors import InputError, SolverInternalError
 from tests.assignment.helpers import brute_force_core
 
 
@@ -154,3 +154,26 @@ def test_unassigned_when_cheaper() -> None:
     )
     res = solve_core(p)
     assert res.choice.tolist() == [-1] and res.objective == 20
+
+
+def test_data_too_large_for_cpsat_says_so_and_highs_solves_it() -> None:
+    """A cost of 1e30 made CP-SAT answer "invalid" with no word why, and a capacity of 1e30
+    raised (ArithmeticError: INT_MIN, a traceback in gap-solve): the costs are now refused
+    for CP-SAT with the reason and the way out; a capacity that large binds nothing."""
+    cost = np.array([[1.0, 2.0, 1e30], [3.0, 2.0, 1.0]])
+    use, cap = np.full((2, 3), 2.0), np.array([4.0, 4.0])
+    res = solve_core(gap_problem(cost, use, cap), method="cpsat")
+    assert res.status == Status.INVALID and res.objective is None and res.bound is None
+    assert "数据过大" in res.message and "method 'highs' solves it" in res.message
+    res = solve_core(gap_problem(cost, use, cap), method="highs")
+    assert res.status == Status.OPTIMAL and res.objective == 4.0
+    res = solve_core(gap_problem(cost[:, :2], use[:, :2], np.array([1e30, 4.0])))
+    assert res.status == Status.OPTIMAL and res.objective == 3.0 and res.bound == 3.0
+
+
+def test_nan_or_infinite_data_is_refused() -> None:
+    cost = np.array([[1.0, np.nan], [3.0, 2.0]])
+    with pytest.raises(InputError, match=r"not a finite number \(NaN or infinity\) in arc_cost"):
+        solve_core(gap_problem(cost, np.ones((2, 2)), np.array([2.0, 2.0])))
+    with pytest.raises(InputError, match="in capacity"):
+        solve_core(gap_problem(np.ones((2, 2)), np.ones((2, 2)), np.array([np.inf, 2.0])))

@@ -12,6 +12,7 @@ from assignment.core import evaluate, solve_core
 from assignment.domain import Status
 from assignment.errors import InputError, OrlibFormatError
 from assignment.orlib import parse_gap, read_gap
+from tests.visit_planner.helpers import flat
 
 DATA = Path(__file__).parent / "data"
 ORLIB = Path(__file__).resolve().parents[2] / "bench" / "data" / "orlib"
@@ -97,7 +98,7 @@ def test_gap_solve_cli_on_gap5(cli) -> None:
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert len(rows) == 5
     for k, (r, want) in enumerate(zip(rows, GAP5_OPT, strict=True), start=1):
-        assert set(r) == {"instance", "objective", "bound", "gap", "seconds", "status"}
+        assert set(r) == {"instance", "objective", "bound", "gap", "seconds", "status", "message"}
         assert r["instance"] == f"gap5-{k}"
         assert r["objective"] == want and r["bound"] == want and r["gap"] == 0
         assert r["status"] == "optimal"
@@ -179,3 +180,37 @@ def test_the_first_line_decides_the_reading_and_errors_give_the_line(tmp_path: P
         read_gap(truncated)
     with pytest.raises(OrlibFormatError, match=r"无法读取文件 \(cannot read the file: Is a dir"):
         read_gap(tmp_path)  # a directory where the file belongs
+
+
+@pytest.mark.parametrize("token", ["nan", "inf", "-Infinity"])
+def test_a_number_that_is_not_finite_is_refused_with_its_line(token: str) -> None:
+    """float() reads 'nan' and 'inf': such a file went to the solver and gap-solve ended in a
+    traceback (cannot convert float NaN to integer)."""
+    text = ONE.replace("4 5 6", f"4 {token} 6")
+    with pytest.raises(OrlibFormatError) as err:
+        parse_gap(text, "x")
+    assert str(err.value) == f"x: 第 3 行: 不是有限数 (line 3: {token!r} is not a finite number)"
+
+
+def test_gap_solve_names_the_bound_and_says_why_there_is_none(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The bound column said 下界 (lower bound) also with --maximize, where it is an upper
+    bound; an instance without a proven optimum or bound said nothing of why."""
+    one = tmp_path / "one.txt"
+    one.write_text(ONE)
+    code, out, _ = cli("gap-solve", str(one), "--maximize")
+    assert code == 0 and "上界" in out and "upper bound" in out and "下界" not in out
+    code, out, _ = cli("gap-solve", str(one))
+    assert code == 0 and "下界" in out and "lower bound" in out and "上界" not in out
+    tight = tmp_path / "tight.txt"
+    tight.write_text(ONE.replace("2 2\n", "1 1\n"))  # three jobs of use 1, capacity 2 in all
+    code, out, err = cli("gap-solve", str(tight))
+    assert code == 0 and "不可行 infeasible" in out
+    assert "tight: 已证明不可行 (proven infeasible" in flat(err)
+    rounded = tmp_path / "rounded.txt"
+    rounded.write_text(ONE.replace("1 2 3", "1.0001 2 3"))
+    code, out, err = cli("gap-solve", str(rounded), "--json")
+    row = json.loads(out)
+    assert row["status"] == "feasible" and row["bound"] is None
+    assert "no proven bound for the given model" in row["message"]
+    code, out, err = cli("gap-solve", str(rounded))
+    assert "rounded: 数据不是 1/1000 的整数倍" in flat(err) and "method 'highs'" in flat(err)

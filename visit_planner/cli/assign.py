@@ -106,13 +106,15 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
     except OrlibFormatError as exc:
         raise GapFileError(str(exc)) from None
     table = Table(
-        "instance\n算例",
-        "status\n状态",
-        "objective\n目标值",
-        "bound\n下界",
-        "gap\n差距",
-        "seconds\n秒",
+        "算例\ninstance",
+        "状态\nstatus",
+        "目标值\nobjective",
+        # a bound on the other side when costs are profits: an upper bound
+        "上界\nupper bound" if maximize else "下界\nlower bound",
+        "差距\ngap",
+        "秒\nseconds",
     )
+    notes: list[str] = []
     for inst in instances:
         res = solve_core(
             inst.to_problem(),
@@ -128,7 +130,10 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
             "gap": res.gap,
             "seconds": round(res.seconds, 3),
             "status": res.status.value,
+            "message": res.message,
         }
+        if res.status.value != "optimal" and (res.bound is None or res.status.value != "feasible"):
+            notes.append(f"{inst.name}: {res.message}")  # why no proven optimum, or no bound
         if as_json:
             typer.echo(json.dumps(row))
         else:
@@ -142,6 +147,8 @@ def gap_solve(  # noqa: PLR0917  (Typer options)
             )
     if not as_json:
         console.print(table)
+        for note in notes:
+            print_hanging(note)
 
 
 def _fmt(v: float | None) -> str:
