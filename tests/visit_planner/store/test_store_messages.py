@@ -93,3 +93,17 @@ def test_every_store_refusal_reads_chinese_first_with_the_english_in_brackets(
         "已是当前方案",
         f"run {first.run_id} is already the current run of 2026-05",
     )
+
+
+def test_a_missing_value_and_a_month_out_of_range_are_named_in_chinese_too() -> None:
+    """``runs rollback --reason " "`` said 'reason 不能为空': the Chinese half named the value
+    in English; ``--month 2026-13`` 'is not of the form YYYY-MM', which it is."""
+    assert _refusal(lambda: require_text(" ", "reason")) == (
+        "原因不能为空 (reason is required and cannot be empty)"
+    )
+    assert _refusal(lambda: require_text("", "household id")).startswith("农户编号不能为空 (")
+    assert _refusal(lambda: require_text(None, "plan_sha256")).startswith("必填项不能为空 (")
+    assert _refusal(lambda: check_month("2026-13")) == (
+        "月份格式应为 YYYY-MM, 月为 01-12 (month '2026-13' is not of the form YYYY-MM, with "
+        "the month 01 to 12)"
+    )
