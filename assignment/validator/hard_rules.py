@@ -13,8 +13,15 @@ from collections.abc import Collection
 
 import polars as pl
 
-from assignment.domain import ROLE_NAMES_ZH, TIER_NAMES_ZH, AssignmentSettings, PlanInputs
-from assignment.validator.table import empty_violations, number_text, violation_rows
+from assignment.domain import (
+    ROLE_NAMES_EN,
+    ROLE_NAMES_ZH,
+    TIER_NAMES_ZH,
+    AssignmentSettings,
+    PlanInputs,
+    Role,
+)
+from assignment.validator.table import empty_violations, number_text, role_text, violation_rows
 from assignment.validator.tolerance import TOL
 from assignment.validator.violations import ViolationKind
 
@@ -122,15 +129,6 @@ def _tier_zh(col: str) -> pl.Expr:
     )
 
 
-def _role_zh(col: str) -> pl.Expr:
-    """A role column in the project's words (基层干部, 村组干部, 网格员; the code otherwise)."""
-    return pl.col(col).replace_strict(
-        {r.value: name for r, name in ROLE_NAMES_ZH.items()},
-        default=pl.col(col),
-        return_dtype=pl.String,
-    )
-
-
 def check_role_ineligible(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
     """The worker's role may take the household's tier (paired role or an enabled up-cover)."""
     ok = pl.any_horizontal(
@@ -141,8 +139,8 @@ def check_role_ineligible(d: pl.DataFrame, rules: AssignmentSettings) -> pl.Data
     return violation_rows(
         bad,
         ViolationKind.ROLE_INELIGIBLE,
-        pl.format("{}不可承接{}", _role_zh("w_role"), _tier_zh("_t")),
-        pl.format("role {} may not take a tier-{} household", pl.col("w_role"), pl.col("_t")),
+        pl.format("{}不可承接{}", role_text("w_role", "zh"), _tier_zh("_t")),
+        pl.format("a {} may not take a tier-{} household", role_text("w_role", "en"), pl.col("_t")),
     )
 
 
@@ -152,7 +150,6 @@ _AREA_LEVELS = {
     "grid": ("township", "village", "grid"),
 }
 _AREA_ZH = {"township": "乡镇", "village": "村", "grid": "网格"}
-_ROLE_ZH = {CADRE: "基层干部", VILLAGE_OFFICIAL: "村组干部", GRID_WORKER: "网格员"}
 
 
 def check_outside_jurisdiction(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
@@ -178,14 +175,14 @@ def check_outside_jurisdiction(d: pl.DataFrame, rules: AssignmentSettings) -> pl
                 ViolationKind.OUTSIDE_JURISDICTION,
                 pl.format(
                     "{}只能走访本{}农户: 农户属 {}, 人员属 {}",
-                    pl.lit(_ROLE_ZH.get(str(role), str(role))),
+                    pl.lit(ROLE_NAMES_ZH.get(Role(str(role)), str(role))),
                     pl.lit(_AREA_ZH[area]),
                     h_area,
                     w_area,
                 ),
                 pl.format(
                     "a {} may only visit its own {}: household in {}, worker in {}",
-                    pl.lit(str(role)),
+                    pl.lit(ROLE_NAMES_EN.get(Role(str(role)), str(role))),
                     pl.lit(area),
                     h_area,
                     w_area,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from assignment.domain import AssignmentSettings
-from assignment.validator.table import number_text, violation_rows
+from assignment.validator.table import number_text, role_text, violation_rows, yes_no_text
 from assignment.validator.tolerance import TOL
 from assignment.validator.violations import ViolationKind
 
@@ -66,18 +66,15 @@ def check_role_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFr
         )
         .otherwise(False)
     )
+    bad = bad.with_columns(pl.coalesce("w_role", "d_paired_role").alias("_expected_role"))
     return violation_rows(
         bad,
         ViolationKind.ROLE_MISMATCH,
         pl.format(
-            "方案角色 {}, 应为 {}",
-            pl.col("role").fill_null("null"),
-            pl.coalesce("w_role", "d_paired_role").fill_null("null"),
+            "方案角色 {}, 应为 {}", role_text("role", "zh"), role_text("_expected_role", "zh")
         ),
         pl.format(
-            "plan role {}, expected {}",
-            pl.col("role").fill_null("null"),
-            pl.coalesce("w_role", "d_paired_role").fill_null("null"),
+            "plan role {}, expected {}", role_text("role", "en"), role_text("_expected_role", "en")
         ),
     )
 
@@ -145,13 +142,13 @@ def check_kept_previous_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> 
         bad,
         ViolationKind.KEPT_PREVIOUS_MISMATCH,
         pl.format(
-            "报告 {}, 上月走访人员 {}",
-            pl.col("kept_previous"),
+            "方案标为延续: {}, 上月走访人员 {}",
+            yes_no_text("kept_previous", "zh"),
             pl.col("prev_worker").fill_null("无"),
         ),
         pl.format(
-            "reported {}, last month's worker {}",
-            pl.col("kept_previous"),
+            "reported kept_previous: {}, last month's worker {}",
+            yes_no_text("kept_previous", "en"),
             pl.col("prev_worker").fill_null("none"),
         ),
     )
@@ -166,15 +163,15 @@ def check_up_cover_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> pl.Da
         bad,
         ViolationKind.UP_COVER_MISMATCH,
         pl.format(
-            "报告 {}, 人员角色 {}, 类别对应角色 {}",
-            pl.col("up_cover"),
-            pl.col("w_role").fill_null("无"),
-            pl.col("d_paired_role").fill_null("null"),
+            "方案标为上位兜底: {}, 人员角色 {}, 类别对应角色 {}",
+            yes_no_text("up_cover", "zh"),
+            role_text("w_role", "zh"),
+            role_text("d_paired_role", "zh"),
         ),
         pl.format(
-            "reported {}, worker role {}, tier's role {}",
-            pl.col("up_cover"),
-            pl.col("w_role").fill_null("none"),
-            pl.col("d_paired_role").fill_null("null"),
+            "reported up_cover: {}, worker role {}, tier's role {}",
+            yes_no_text("up_cover", "en"),
+            role_text("w_role", "en"),
+            role_text("d_paired_role", "en"),
         ),
     )

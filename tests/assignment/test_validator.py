@@ -221,6 +221,31 @@ def test_each_kind_is_caught_alone(kind: K) -> None:
     assert {v.kind for v in violations} == {kind}
     v = violations[0]
     assert v.detail_zh and v.detail_en and v.detail_zh != v.detail_en
+    # The Chinese detail in Chinese words: no role code or flag in English (it said "方案角色
+    # cadre, 应为 grid_worker", "报告 true").
+    codes = ("cadre", "village_official", "grid_worker", "true", "false", "null")
+    assert not any(code in v.detail_zh for code in codes), v.detail_zh
+    assert "_" not in v.detail_en.replace("kept_previous", "").replace("up_cover", "").replace(
+        "max_households", ""
+    ), v.detail_en
+
+
+def test_reported_columns_are_named_in_each_language() -> None:
+    plan, inputs = BROKEN[K.ROLE_MISMATCH](plan_from(VALID), world_inputs())
+    (v,) = validate_plan(plan, inputs, S)
+    assert (v.detail_zh, v.detail_en) == (
+        "方案角色 基层干部, 应为 网格员",
+        "plan role cadre, expected grid worker",
+    )
+    plan, inputs = BROKEN[K.UP_COVER_MISMATCH](plan_from(VALID), world_inputs())
+    (v,) = validate_plan(plan, inputs, S)
+    assert (v.detail_zh, v.detail_en) == (
+        "方案标为上位兜底: 是, 人员角色 网格员, 类别对应角色 网格员",
+        "reported up_cover: yes, worker role grid worker, tier's role grid worker",
+    )
+    plan, inputs = BROKEN[K.KEPT_PREVIOUS_MISMATCH](plan_from(VALID), world_inputs())
+    (v,) = validate_plan(plan, inputs, S)
+    assert v.detail_zh.startswith("方案标为延续: 否, 上月走访人员 ")
 
 
 # ---- satisfied counterparts that are close to the broken ones

@@ -101,7 +101,7 @@ def test_each_violation_reads_whole_at_80_columns_with_its_township(
     assert rc == 4, err
     assert too_wide(out, 80) == []
     assert "网格员不可承接一类户" in out and "…" not in out  # the Chinese detail whole
-    assert "role grid_worker may not take a tier-1 household" in out
+    assert "a grid worker may not take a tier-1 household" in out
     assert "1. 角色不可承接该类别 role may not take this tier (role_ineligible)" in out
     assert f"农户 household {tier1['household_id']} · 人员 worker {grid}" in out
     places = pl.read_parquet(greedy_files / "places.parquet")
