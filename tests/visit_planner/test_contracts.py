@@ -302,6 +302,34 @@ def test_chinese_office_exports_are_read(small_prefecture, tmp_path: Path) -> No
     assert got["elderly_living_alone"].to_list() == hh["elderly_living_alone"].to_list()
 
 
+def test_roles_written_by_their_names_are_read(small_prefecture, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A workers table keyed in as an office writes it, the role by the name every text of
+    the tool gives it (基层干部, 村组干部, 网格员; or "grid worker"), was refused for every
+    row ('must be one of cadre, village_official, grid_worker'); it is read as the role's
+    code (the reader's cast, which every contract table goes through). Another word is
+    refused."""
+    from visit_planner.contracts.tables import read_table
+
+    workers = small_prefecture.workers
+    names = {"cadre": "基层干部", "village_official": "村组干部", "grid_worker": "网格员"}
+    first_grid_worker = pl.int_range(pl.len()) == workers["role"].index_of("grid_worker")
+    written = workers.with_columns(
+        pl.when(first_grid_worker)
+        .then(pl.lit("grid worker"))
+        .otherwise(pl.col("role").replace_strict(names))
+        .alias("role")
+    )
+    assert written["role"].value_counts().height == 4  # the three names and "grid worker"
+    path = tmp_path / "workers.csv"
+    path.write_bytes(written.write_csv().encode("gbk"))
+    got, _ = read_table(path, "workers")
+    assert got["role"].to_list() == workers["role"].to_list()
+    written.with_columns(pl.lit("干部").alias("role")).write_csv(path)
+    with pytest.raises(ContractError) as refused:
+        read_table(path, "workers")
+    assert "column 'role': 取值不在允许范围" in flat(str(refused.value))
+
+
 def test_months_as_spreadsheets_write_them_are_read(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """A previous assignment saved again by Excel has 2026/10/1 for 2026-10: it was refused
     for every row, with the pattern ^\\d{4}-\\d{2}$ as the rule; now such months are read as

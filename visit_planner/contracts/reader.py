@@ -17,6 +17,7 @@ import polars as pl
 
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
+from visit_planner.vocabulary import ROLE_TERMS
 
 _TRUE = ("true", "t", "1", "yes", "y", "是", "有", "√")
 _FALSE = ("false", "f", "0", "no", "n", "否", "无", "×")
@@ -24,8 +25,16 @@ _FALSE = ("false", "f", "0", "no", "n", "否", "无", "×")
 CODE_SYNONYMS: dict[str, dict[str, str]] = {
     "housing_safety_grade": {"A级": "A", "B级": "B", "C级": "C", "D级": "D"},
     "hazard_exposure": {"无": "none", "干旱": "drought", "滑坡": "landslide", "洪涝": "flood"},
+    "role": {
+        word: code
+        for code, words in ROLE_TERMS.items()
+        for word in words
+        if word != code  # 基层干部, 村组干部, 网格员; "village official", "grid worker"
+    },
 }
-"""How Chinese office exports write the contract's codes, per column (read as the code)."""
+"""How Chinese office exports write the contract's codes, per column (read as the code): a
+role by the name every text of the tool gives it (a workers table keyed in 基层干部 had its
+every row refused)."""
 
 MONTH_FORMS = (
     r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*"
