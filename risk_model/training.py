@@ -328,6 +328,10 @@ def train(
         id_column=spec.id_column,
     )
     if problems:
+        try:  # every problem of the file in one run: the target's classes too
+            labelled(frame, spec, source=source)
+        except SpecError as exc:
+            problems.append(str(exc).removeprefix(f"{source}: "))
         raise TrainingDataError(
             f"{source}: 无法训练 / cannot train:\n  - " + "\n  - ".join(problems)
         )

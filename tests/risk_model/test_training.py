@@ -284,6 +284,17 @@ def test_training_refuses_what_scoring_refuses(toy_spec, toy_frame) -> None:  # 
     )
     assert f"patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['{ids[1]}'])" in msg
     assert "patient_id: 编号为空 (1 row(s) without an id, e.g. ['row 10'])" in msg
+    # A target value outside the classes is named in the same run (it took a second run).
+    bad = _set(bad, "severity", 11, "HIGH")
+    with pytest.raises(TrainingDataError) as err:
+        train(bad, toy_spec, rule, config=FAST, source="clinic.csv")
+    msg = str(err.value)
+    assert f"patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['{ids[1]}'])" in msg
+    assert msg.endswith(
+        "\n  - 目标列取值不在规格的类别中 (target 'severity' has value(s) ['HIGH'] not among the "
+        f"spec's classes ['high', 'medium', 'low'] in 1 row(s), e.g. ['{ids[11]}']; classes are "
+        "case-sensitive)"
+    )
 
 
 def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
