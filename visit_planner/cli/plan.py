@@ -253,12 +253,12 @@ def print_amended(outcome: PlanOutcome) -> None:
 
     named = ", ".join(place_label(tw) for tw in outcome.amended)
     others = outcome.solved.result.diagnostics.height - len(outcome.amended)
-    before = "" if outcome.previous_run is None else f" v{outcome.previous_run.version}"
+    prev = outcome.previous_run  # the month's version the amendment started from
+    zh, en = ("上一版", "the version before") if prev is None else (f"v{prev.version}",) * 2
     print_wrapped([
-        f"重新求解 re-solved: {named}; 其余 {others} 个乡镇沿用上一版{before}, "
-        "以下为整个方案的数字",
-        f"the other {others} township(s) as in the version before{before}; the figures "
-        "below are the whole run's",
+        f"重新求解 re-solved: {named}; 其余 {others} 个乡镇沿用 {zh}, 以下为整个方案的数字",
+        f"the other {others} township(s) are carried over from {en}; the figures below "
+        "are the whole run's",
     ])  # fmt: skip
 
 
