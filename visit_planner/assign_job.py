@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from assignment.executor import (
     open_executor,
 )
 from assignment.explain import explain_plan
+from assignment.inputs import binding_pins
 from assignment.plan import (
     PrefectureResult,
     TownshipResult,
@@ -260,10 +261,31 @@ def solve_and_explain(
         progress=progress,
         executor=executor,
     )
+    explained = with_binding_pins(inputs, settings).plan_inputs()
     explanations, loads = explain_plan(
-        result.plan, None, inputs.plan_inputs(), settings, thresholds=result.thresholds
+        result.plan, None, explained, settings, thresholds=result.thresholds
     )
     return SolvedPlan(result, explanations, loads)
+
+
+def with_binding_pins(inputs: AssignInputs, settings: AssignmentSettings) -> AssignInputs:
+    """``inputs`` with only the pins the plan must honour (the solver's rule,
+    :func:`assignment.inputs.binding_pins`). A pin the solve released (forbidden, of a role or
+    place the worker may not serve, beyond capacity, ...) is named among its input issues; it
+    must not read as a pin afterwards, in the explanations ("a supervisor pinned another
+    worker", "breaks a supervisor's pin") or in the inputs a run keeps for ``explain --run``."""
+    if inputs.pins is None or inputs.pins.height == 0:
+        return inputs
+    pins, _ = binding_pins(
+        inputs.pins,
+        inputs.households,
+        inputs.workers,
+        inputs.previous,
+        inputs.conflicts,
+        inputs.forbids,
+        settings,
+    )
+    return replace(inputs, pins=pins)
 
 
 def run_assign(
@@ -289,11 +311,12 @@ def run_assign(
     unreachable scheduler is reported at once."""
     check_output_dir(out, overwrite=overwrite, marker="manifest.json")
     text = policy_text(policy_path)
+    settings = settings_from_policy(load_policy(policy_path))
     with township_executor(executor, scheduler, processes) as runner:
         inputs = load_assign_inputs(paths)
         solved = solve_and_explain(
             inputs,
-            settings_from_policy(load_policy(policy_path)),
+            settings,
             options=solver_options(time_limit),
             townships=townships,
             processes=processes,
@@ -322,7 +345,9 @@ def run_assign(
     )
     # With --overwrite (checked above: our own earlier run) nothing of the old run is kept.
     writer = DirectoryRunWriter(out, replace_all=overwrite)
-    manifest = writer.write(solved.content(inputs, provenance, townships))
+    manifest = writer.write(
+        solved.content(with_binding_pins(inputs, settings), provenance, townships)
+    )
     return solved.result, inputs, manifest
 
 

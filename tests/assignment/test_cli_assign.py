@@ -288,3 +288,47 @@ def test_input_notes_name_townships_by_name_and_code(files: Path, tmp_path: Path
     assert f"输入 input: 乡镇 {label} 有 1 户一类户没有任何可分配的人员" in text
     assert f"township {label}: 1 tier-1 household(s) have no eligible worker" in text
     assert target["household_id"] in text
+
+
+def test_a_released_pin_is_no_pin_in_the_explanations(files: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A pin the solve released (here: the pair is also forbidden) was still explained as a
+    pin: the household's nearest other worker "督导已指定其他人员 (指定 W…) / a supervisor
+    pinned another worker" and every alternative "违反督导指定 / breaks a supervisor's pin",
+    from explanations.parquet and from the pins the run kept. Only the pins the plan must
+    honour (the solver's rule) are explained, and kept, now; a binding pin still is."""
+    hh = pl.read_parquet(files / "households.parquet")
+    tw = sorted(hh["township_id"].unique().to_list())[1]
+    base = tmp_path / "base"
+    one = ["--township", tw, "--workers-processes", "1"]
+    code, _, err = cli("assign", *inputs(files), "--out", str(base), *one)
+    assert code in (0, 3), err
+    plan = pl.read_parquet(base / "plan.parquet").filter(pl.col("worker_id").is_not_null())
+    # Two households of one worker: one pinned to another worker of theirs and forbidden with
+    # it (released), one pinned to its own worker (binding).
+    by_worker = plan.group_by("worker_id").agg("household_id").sort("worker_id")
+    (w, (released, kept, *_)) = next((r[0], r[1]) for r in by_worker.iter_rows() if len(r[1]) >= 2)
+    other = plan.filter(
+        (pl.col("role") == plan.filter(pl.col("worker_id") == w)["role"][0])
+        & (pl.col("worker_id") != w)
+    )["worker_id"][0]
+    pl.DataFrame({"household_id": [released, kept], "worker_id": [other, w]}).write_csv(
+        tmp_path / "pins.csv"
+    )
+    pl.DataFrame({"household_id": [released], "worker_id": [other]}).write_csv(
+        tmp_path / "forbids.csv"
+    )
+    run = tmp_path / "run"
+    given = ["--pins", str(tmp_path / "pins.csv"), "--forbids", str(tmp_path / "forbids.csv")]
+    code, _, err = cli("assign", *inputs(files), *given, "--out", str(run), *one)
+    assert code in (0, 3), err
+    assert f"指定 {released}→{other}" in err and "督导禁止该配对" in flat(err)
+    expl = pl.read_parquet(run / "explanations.parquet")
+    assert expl.filter(pl.col("household_id") == released)["reason_code"][0] != "pinned_elsewhere"
+    kept_pins = pl.read_parquet(run / "townships" / tw / "inputs" / "pins.parquet")
+    assert kept_pins.rows() == [(kept, w)]
+    code, out, err = cli("explain", "--run", str(run), "--household", released, "--top", "20")
+    assert code == 0, err
+    assert "督导已指定其他人员" not in out and "breaks a supervisor's pin" not in out
+    code, out, err = cli("explain", "--run", str(run), "--household", kept, "--top", "3")
+    assert code == 0, err
+    assert "违反督导指定 / breaks a supervisor's pin" in out
