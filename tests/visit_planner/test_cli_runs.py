@@ -371,3 +371,42 @@ def test_runs_diff_refuses_a_run_against_itself_and_notes_a_backward_one(
     )
     note = diff_direction(dec1, nov)  # a later month first, whatever the version
     assert note is not None and "A 2026-12 v1 is later than B 2026-11 v1" in note
+
+
+def test_a_run_whose_files_are_not_in_the_workspace_is_named_with_what_to_do(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """A store shared by URL, read with a --home that is not the workspace its runs were
+    planned in: runs show/diff/export said 'not a run directory: no manifest.json; pass the
+    --out directory of visit-planner assign', though no directory was passed. They now name
+    the run, the workspace and --home; a run directory without its manifest is named too."""
+    from tests.visit_planner.store.helpers import publish
+
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as s:
+        nov, dec = publish(s, "2026-11"), publish(s, "2026-12")
+    missing = (
+        f"错误 ERROR: 方案 2026-11 v1 ({nov.run_id[:12]}) 的文件不在工作目录 {tmp_path / 'ws'} "
+        f"中, 请用 --home 指定编制该方案的工作目录 (run 2026-11 v1 ({nov.run_id[:12]}) is in "
+        f"the store, but its files are not in the workspace {tmp_path / 'ws'}: "
+        f"{tmp_path / 'ws' / nov.path} does not exist; give --home or VISIT_PLANNER_HOME the "
+        "workspace the run was planned in)"
+    )
+    for args in (
+        ["runs", "show", nov.run_id[:8]],
+        ["runs", "diff", nov.run_id[:8], dec.run_id[:8]],
+        ["runs", "export", nov.run_id[:8], "--out", str(tmp_path / "lists")],
+    ):
+        code, out, err = cli(*args, *home)
+        assert (code, out) == (2, ""), (args, err)
+        assert flat(err) == missing, args
+    assert not (tmp_path / "lists").exists()
+    (tmp_path / "ws" / nov.path).mkdir(parents=True)
+    code, _, err = cli("runs", "show", nov.run_id[:8], *home)
+    assert code == 2 and flat(err) == (
+        f"错误 ERROR: 方案 2026-11 v1 ({nov.run_id[:12]}) 缺少 manifest.json, 文件已被改动 (run "
+        f"2026-11 v1 ({nov.run_id[:12]}) has no manifest.json in {tmp_path / 'ws' / nov.path}: "
+        "its files were changed or removed, and a published run never changes)"
+    )

@@ -85,10 +85,34 @@ def _store(
         yield store, workspace
 
 
+def _run_dir(workspace: Workspace, run: RunRow) -> Path:
+    """The directory of the published ``run`` in ``workspace``. A PlanFileError naming the run,
+    the workspace and what to do when it is not there (a --home that is not the workspace the
+    store's runs were planned in, e.g. with VISIT_PLANNER_STORE_URL set) or has lost its
+    manifest: the reader's own error told to 'pass the --out directory of assign'."""
+    from visit_planner.runs.manifest import MANIFEST
+
+    root = workspace.root / run.path
+    name = f"{run.month} v{run.version} ({run.run_id[:12]})"
+    if not root.is_dir():
+        raise PlanFileError(
+            f"方案 {name} 的文件不在工作目录 {workspace.root} 中, 请用 --home 指定编制该方案的"
+            f"工作目录 (run {name} is in the store, but its files are not in the workspace "
+            f"{workspace.root}: {root} does not exist; give --home or VISIT_PLANNER_HOME the "
+            "workspace the run was planned in)"
+        )
+    if not (root / MANIFEST).is_file():
+        raise PlanFileError(
+            f"方案 {name} 缺少 {MANIFEST}, 文件已被改动 (run {name} has no {MANIFEST} in "
+            f"{root}: its files were changed or removed, and a published run never changes)"
+        )
+    return root
+
+
 def _reader(workspace: Workspace, run: RunRow) -> RunReader:
     from visit_planner.runs import RunReader
 
-    return RunReader(workspace.root / run.path)
+    return RunReader(_run_dir(workspace, run))
 
 
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -423,7 +447,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         else:
             row = store.get_run(run)
     summary = export_visit_lists(
-        workspace.root / row.path,
+        _run_dir(workspace, row),
         out,
         month=row.month,
         townships=township or None,
