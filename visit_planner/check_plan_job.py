@@ -28,6 +28,7 @@ from assignment.validator import (
 )
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.columns import SCORES_PASSTHROUGH
+from visit_planner.contracts.places import place_label, place_name
 from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
 from visit_planner.contracts.reader import read_raw
 from visit_planner.contracts.tables import table_spec
@@ -352,6 +353,48 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
     )
 
 
+_TOWNSHIPS_LISTED = 12
+
+
+def township_ids(given: Collection[str], households: pl.DataFrame, path: Path) -> list[str]:
+    """The townships ``--township`` names, each by its code or its name (Chinese or English,
+    from the places table beside the households file), as codes. One that is no township of
+    the households table (``path``) is refused, naming the table's townships: a mistyped code
+    would otherwise make "only these townships must be complete" check none, and a plan
+    missing whole townships would pass."""
+    known = sorted(str(t) for t in households["township_id"].unique().to_list())
+    by_name: dict[str, set[str]] = {}
+    for code in known:
+        for lang in ("zh", "en"):
+            if name := place_name(code, lang):
+                by_name.setdefault(name, set()).add(code)
+    codes: set[str] = set()
+    missing, shared = [], []
+    for text in dict.fromkeys(t.strip() for t in given):
+        found = {text} if text in known else by_name.get(text, set())
+        if len(found) == 1:
+            codes |= found
+        elif found:
+            shared.append(f"{text}: {', '.join(place_label(c) for c in sorted(found))}")
+        else:
+            missing.append(text)
+    if shared:
+        raise PlanFileError(
+            f"--township: 乡镇名称重复, 请用编号 (a name several townships share; give the "
+            f"code): {'; '.join(shared)}"
+        )
+    if missing:
+        listed = ", ".join(place_label(t) for t in known[:_TOWNSHIPS_LISTED])
+        more = (
+            f" and {len(known) - _TOWNSHIPS_LISTED} more" if len(known) > _TOWNSHIPS_LISTED else ""
+        )
+        raise PlanFileError(
+            f"--township: 乡镇不在农户表中 (township(s) {', '.join(missing)} are not in "
+            f"{path}; its townships: {listed}{more})"
+        )
+    return sorted(codes)
+
+
 def run_check_plan(
     plan_path: Path,
     paths: PlanPaths,
@@ -366,6 +409,8 @@ def run_check_plan(
     if previous is not None:
         notes.append(previous.note())
     unchecked = previous_missing_note(plan_path, plan, paths)
+    if townships:
+        townships = township_ids(townships, tables.households, paths.households)
     checked = plan_inputs_of(tables, policy)
     try:
         violations = validate_plan(

@@ -420,3 +420,27 @@ def test_explain_plan_says_how_the_tier_came_about_from_the_scores_file(
         assert ("↑ 近12月矛盾纠纷 1 起 / disputes (12 m): 1 dispute +0.44" in out) == (
             name.endswith(".parquet")
         )
+
+
+def test_check_plan_township_by_name_and_a_mistyped_one_refused(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:
+    """--township took any text: a mistyped code (or a name) required no township to be
+    complete, so a plan of one township of eight passed as valid. Now a code or a name of
+    the households' townships; any other is refused, naming them."""
+    plan = pl.read_parquet(greedy_files / "plan.parquet")
+    township = sorted(plan["township_id"].unique().to_list())[0]
+    one = tmp_path / "one.parquet"
+    plan.filter(pl.col("township_id") == township).write_parquet(one)
+    places = pl.read_parquet(greedy_files / "places.parquet")
+    name = places.filter(pl.col("code") == township)["name_zh"][0]
+    rc, out, err = cli("check-plan", "--plan", str(one), *_inputs(greedy_files),
+                       "--township", name)  # fmt: skip
+    assert rc == 0, out + err
+    rc, out, err = cli("check-plan", "--plan", str(one), *_inputs(greedy_files),
+                       "--township", township[:-1])  # fmt: skip
+    assert rc == 2 and "Traceback" not in err and "plan valid" not in out
+    assert (
+        f"--township: 乡镇不在农户表中 (township(s) {township[:-1]} are not in "
+        f"{greedy_files / 'households.parquet'}; its townships: {name} ({township})"
+    ) in flat(err)

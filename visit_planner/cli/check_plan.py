@@ -151,7 +151,8 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
         list[str] | None,
         typer.Option(
             "--township",
-            help="只校验这些乡镇 — Only these townships must be complete (repeatable).",
+            help="只校验这些乡镇 — Only these townships must be complete (code or name; "
+            "repeatable).",
         ),
     ] = None,
     out: Annotated[
