@@ -30,6 +30,7 @@ from assignment.plan import (
     solve_prefecture,
 )
 from assignment.solver.options import SolverOptions
+from visit_planner.check_plan_job import township_ids
 from visit_planner.contracts import Problem
 from visit_planner.errors import VisitPlannerError
 from visit_planner.outputs import check_output_dir
@@ -314,6 +315,8 @@ def run_assign(
     settings = settings_from_policy(load_policy(policy_path))
     with township_executor(executor, scheduler, processes) as runner:
         inputs = load_assign_inputs(paths)
+        if townships:  # by code or name; one of no township of the households is refused
+            townships = township_ids(townships, inputs.households, paths.households)
         solved = solve_and_explain(
             inputs,
             settings,

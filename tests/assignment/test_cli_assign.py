@@ -87,6 +87,17 @@ def test_assign_one_township_and_bad_township(
     )
     assert code == 2 and "NOPE" in err
     assert not (tmp_path / "x" / "plan.parquet").exists()
+    # By its name too (it was "乡镇不存在 (unknown township id(s): 锦屏镇)"); an unknown one
+    # names the townships there are.
+    assert "its townships: " in flat(err) and f"({tw})" in flat(err)
+    name = pl.read_parquet(files / "places.parquet").filter(pl.col("code") == tw)["name_zh"][0]
+    code, _, err = cli(
+        *["assign", *inputs(files), "--out", str(tmp_path / "by_name"), "--township", name,
+          "--workers-processes", "1"]
+    )  # fmt: skip
+    assert code in (0, 3), err
+    by_name = pl.read_parquet(tmp_path / "by_name" / "plan.parquet")
+    assert by_name.equals(pl.read_parquet(out / "plan.parquet"))
 
 
 def test_assign_takes_a_run_as_the_previous_assignment(

@@ -204,7 +204,10 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     ] = None,
     township: Annotated[
         list[str] | None,
-        typer.Option("--township", help="只算这些乡镇 — Only these townships (repeatable)."),
+        typer.Option(
+            "--township",
+            help="只算这些乡镇 — Only these townships (code or name; repeatable).",
+        ),
     ] = None,
     processes: Annotated[
         int | None,
