@@ -279,6 +279,23 @@ def uninformative_features(
     return out
 
 
+def missing_notes(missing: dict[str, int], encoder: Any) -> list[str]:
+    """A note per feature with missing training values (``missing``: their counts) saying
+    how the registered model (its fitted ``encoder``) takes them: as missing (the trees'
+    missing branch, the scorecard's missing level, the logistic model's all-zero one-hot), or,
+    in the logistic model, a number as its training median and a boolean as false."""
+    out = []
+    for c, n in missing.items():
+        zh, en = "按缺失建模", "modelled as missing"
+        if encoder.mode == "onehot" and c in encoder.numeric:
+            m = encoder.median_[c]
+            zh, en = f"按训练中位数 {m:g} 填补", f"filled with the training median {m:g}"
+        elif encoder.mode == "onehot" and c in encoder.boolean:
+            zh, en = "按“否”填补", "filled as false (否)"
+        out.append(f"{c}: {n:,} 个缺失值, {zh} / {n:,} missing value(s), {en}")
+    return out
+
+
 def many_level_features(
     frame: pl.DataFrame, spec: FeatureSpec, *, min_levels: int = 50
 ) -> dict[str, int]:
@@ -375,11 +392,9 @@ def train(
         f"{c}: {zh}, 该特征已剔除 / {en} — dropped from the model"
         for c, (zh, en) in dropped.items()
     ]
-    notes += [
-        f"{c}: {n:,} 个缺失值, 按缺失建模 / {n:,} missing value(s), modelled as missing"
-        for c in spec.features
-        if c not in dropped and (n := data[c].null_count())
-    ]
+    # Said once the registered model is known: how it models a missing value.
+    missing = {c: n for c in spec.features if c not in dropped and (n := data[c].null_count())}
+    missing_at = len(notes)
     notes += [
         f"{c}: 分类特征有 {n:,} 个取值, 是编号、日期或自由文本吗? 每个取值随模型存入 MLflow, "
         f"评分时未见的取值将被拒绝或按缺失评分 / {n:,} distinct values in {train_df.height:,} "
@@ -430,6 +445,7 @@ def train(
     )
     chosen = ranking[0][0] if config.select else config.kind
     pipeline, evaluation = pipelines[chosen], evals[chosen]
+    notes[missing_at:missing_at] = missing_notes(missing, pipeline.named_steps["features"])
     sample = train_df[
         np.sort(
             rng.choice(

@@ -320,6 +320,8 @@ def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_fr
 
 def test_unlabelled_rows_and_missing_values_are_noted(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
     """Chinese first, counts with thousands separators (the audit: ``1500 missing value(s)``)."""
+    from dataclasses import replace
+
     import polars as pl
 
     rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
@@ -331,10 +333,26 @@ def test_unlabelled_rows_and_missing_values_are_noted(toy_spec, toy_frame) -> No
         .otherwise(pl.col("visits"))
         .alias("visits"),
     )
-    result = train(frame, toy_spec, rule, config=FAST)
+    frame = frame.with_columns(  # and 300 without the smoker flag
+        pl.when(row.is_between(2_200, 2_499)).then(None).otherwise(pl.col("smoker")).alias("smoker")
+    )
+
+    result = train(frame, toy_spec, rule, config=replace(FAST, select=False))  # the trees
     assert result.notes == [
         "severity: 1,000 行无标签, 未用于训练 / 1,000 unlabelled row(s) left out",
         "visits: 1,200 个缺失值, 按缺失建模 / 1,200 missing value(s), modelled as missing",
+        "smoker: 300 个缺失值, 按缺失建模 / 300 missing value(s), modelled as missing",
+    ]
+    # The logistic model fills them in, and its notes say with what (they said 'modelled as
+    # missing' whichever model was registered).
+    logistic = train(
+        frame, toy_spec, rule, config=replace(FAST, kind="logistic", params={}, select=False)
+    )
+    median = logistic.pipeline.named_steps["features"].median_["visits"]
+    assert logistic.notes[1:] == [
+        f"visits: 1,200 个缺失值, 按训练中位数 {median:g} 填补 / 1,200 missing value(s), filled "
+        f"with the training median {median:g}",
+        "smoker: 300 个缺失值, 按“否”填补 / 300 missing value(s), filled as false (否)",
     ]
 
 
