@@ -84,3 +84,65 @@ def test_audit_verify_and_list_name_an_entry_whose_time_was_edited(
     assert "audit entry 2 cannot be read" in flat(err) and "audit verify" in flat(err)
     code, out, _ = cli("audit", "list", "--limit", "1", *home)
     assert code == 0 and "#3" in out
+
+
+def test_audit_list_says_when_the_log_does_not_end_at_its_head(
+    tmp_path: Path, cli, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Entries cut off the end were listed without a word (all of them: 'no entries yet',
+    exit 0), though the head record knew; now the listing is followed by what happened and
+    exits 4, as verify does. Also for an entry written by hand after the head, and for a
+    head record removed."""
+    from tests.visit_planner.store.helpers import (
+        append_before_head,
+        raw_engine,
+        raw_sql,
+        tamper_audit,
+    )
+    from visit_planner.store import Store
+    from visit_planner.store.engine import parse_store_url
+
+    opts = ["--home", str(tmp_path), "--store-url", db_url]
+    with Store.open(db_url) as store:
+        for i in range(3):
+            store.append_audit("test.step", "tester", f"s{i}", {})
+    code, out, err = cli("audit", "list", *opts)
+    assert code == 0 and "#3" in out and err == ""
+    with raw_engine(db_url) as engine, engine.begin() as conn:  # the head does not move
+        append_before_head(conn, "by.hand", "intruder", "x", {})
+    code, out, err = cli("audit", "list", *opts)
+    assert code == 4 and "#4" in out
+    assert flat(err) == (
+        "警告 WARNING: 审计日志止于第 4 条, 链头记录止于第 3 条, 其后的条目非本程序写入 (the "
+        "log ends at entry 4, its head record at entry 3: the entries after it were not "
+        "written by visit-planner): run `visit-planner audit verify`"
+    )
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq >= 3")
+    code, out, err = cli("audit", "list", *opts)
+    assert code == 4 and "#2" in out and "#3" not in out
+    assert flat(err) == (
+        "警告 WARNING: 审计日志止于第 2 条, 链头记录为第 3 条, 末尾条目被删除 (the log ends at "
+        "entry 2, its head record at entry 3: entries were removed from its end): run "
+        "`visit-planner audit verify`"
+    )
+    tamper_audit(db_url, "DELETE FROM audit WHERE seq = 2")
+    raw_sql(
+        db_url,
+        *(
+            ["DROP TRIGGER IF EXISTS audit_head_forward ON audit_head"]
+            if parse_store_url(db_url).get_backend_name() == "postgresql"
+            else []
+        ),
+        "DELETE FROM audit_head",
+    )
+    code, out, err = cli("audit", "list", *opts)
+    assert code == 4 and "#1" in out
+    assert flat(err) == (
+        "警告 WARNING: 审计链头记录缺失, 审计日志止于第 1 条 (the head record is missing; the "
+        "log ends at entry 1): run `visit-planner audit verify`"
+    )
+    tamper_audit(db_url, "DELETE FROM audit")
+    raw_sql(db_url, "INSERT INTO audit_head (id, seq, hash) VALUES (1, 3, 'x')")
+    code, out, err = cli("audit", "list", *opts)
+    assert code == 4 and out == "" and "no entries yet" not in out + err
+    assert flat(err).startswith("警告 WARNING: 审计日志已无条目, 链头记录为第 3 条, 末尾条目被删除")

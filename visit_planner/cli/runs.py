@@ -823,10 +823,15 @@ def audit_list(
 ) -> None:
     """审计日志 — The last entries of the audit log."""
     with _store(home, store_url) as (store, _):
-        entries = store.audit_entries(limit)
-    if not entries:
+        entries, head = store.audit_tail(limit)
+    last = entries[-1].seq if entries else None
+    cut = None if last == head else audit_end_note(last, head)
+    if not entries and cut is None:
         console.print("尚无记录 / no entries yet")
         return
+    if not entries:
+        print_hanging(f"警告 WARNING: {cut}", err_console, style="bold red")
+        raise typer.Exit(4)
     # One short block per entry rather than a table: a subject (a run id of 32 characters)
     # stays whole on its own line, to be copied, at any width; nothing is folded or cut.
     console.print(
@@ -844,6 +849,30 @@ def audit_list(
             markup=False,
             soft_wrap=True,
         )
+    if cut is not None:
+        print_hanging(f"警告 WARNING: {cut}", err_console, style="bold red")
+        raise typer.Exit(4)
+
+
+def audit_end_note(last: int | None, head: int | None) -> str:
+    """What ``audit list`` says when the log does not end where its head record does
+    (``last``: its last entry, None when it has none): entries cut off its end (all of them:
+    it said "no entries yet"), written by hand after the head, or the head record gone."""
+    has = f"审计日志止于第 {last} 条" if last else "审计日志已无条目"
+    has_en = f"the log ends at entry {last}" if last else "the log has no entries"
+    verify = "run `visit-planner audit verify`"
+    if head is None:
+        return f"审计链头记录缺失, {has} (the head record is missing; {has_en}): {verify}"
+    if last is not None and last > head:
+        return (
+            f"{has}, 链头记录止于第 {head} 条, 其后的条目非本程序写入 ({has_en}, its head "
+            f"record at entry {head}: the entries after it were not written by visit-planner): "
+            f"{verify}"
+        )
+    return (
+        f"{has}, 链头记录为第 {head} 条, 末尾条目被删除 ({has_en}, its head record at entry "
+        f"{head}: entries were removed from its end): {verify}"
+    )
 
 
 @store_app.command("upgrade")

@@ -41,7 +41,7 @@ from visit_planner.store.codec import canonical_json, iso, parse_json, utc, utc_
 from visit_planner.store.models import audit, audit_head
 from visit_planner.store.rows import AuditCheck, AuditEntry
 
-__all__ = ["GENESIS", "append", "entries", "entry_hash", "verify"]
+__all__ = ["GENESIS", "append", "entries", "entry_hash", "head_seq", "verify"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
@@ -187,6 +187,11 @@ def entries(conn: Connection, limit: int | None = None) -> list[AuditEntry]:
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_entry(row) for row in reversed(conn.execute(stmt).all())]
+
+
+def head_seq(conn: Connection) -> int | None:
+    """The seq the head record says the log ends at; None when there is no head record."""
+    return conn.execute(select(audit_head.c.seq)).scalar_one_or_none()
 
 
 def verify(conn: Connection) -> AuditCheck:
