@@ -1,4 +1,7 @@
-"""Choice widgets (select boxes, multiselects) that follow the language switch.
+"""Widgets the pages share: choices that follow the language switch, a row of figures that
+wraps on a narrow window.
+
+Choice widgets (select boxes, multiselects) that follow the language switch.
 
 A page's choice widget keeps language-independent values (a tier number, a role or worker
 code) and shows them through ``format_func`` with the labels of :mod:`dashboard.i18n`. A widget
@@ -13,6 +16,7 @@ that Streamlit sends the browser the label in the new language.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.i18n import Lang
 
@@ -28,3 +32,11 @@ def keep_choices(lang: Lang, *keys: str) -> None:
         if st.session_state.get(mark, lang) != lang and key in st.session_state:
             st.session_state[key] = st.session_state[key]
         st.session_state[mark] = lang
+
+
+def metric_row() -> DeltaGenerator:
+    """A row for a page's headline figures (``row.metric(...)``): they wrap onto the next
+    line when the window is too narrow for them side by side. In ``st.columns`` each figure
+    kept a fixed share of the width and was cut instead: at 800 px the model page read
+    ``45…  44…  0.…`` and the runs comparison ``922 …`` (``922 → 905`` travel hours)."""
+    return st.container(horizontal=True, gap="medium")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import auth, i18n
 from dashboard.data import WITHHELD_REASONS
 from dashboard.i18n import t
+from dashboard.widgets import metric_row
 from visit_planner.policy import parse_policy
 
 ctx = auth.page_context()
@@ -61,9 +62,10 @@ elif source == "override":
     source_text = t("source_override", lang, reason=score.get("override_reason") or "")
 else:
     source_text = t("source_unknown", lang)
-c1, c2 = st.columns([1, 2])
-c1.metric(t("tier", lang), i18n.tier(final_tier, lang))
-c2.markdown(f"**{t('tier_source', lang)}**  \n{source_text}")
+figures = metric_row()
+# the tier as wide as it is, how it came about in the rest of the row (or under it)
+figures.metric(t("tier", lang), i18n.tier(final_tier, lang), width="content")
+figures.markdown(f"**{t('tier_source', lang)}**  \n{source_text}")
 
 if score:
     left, right = st.columns(2)
@@ -103,18 +105,18 @@ if score:
 
 st.subheader(t("assignment", lang))
 worker = ex.get("worker_id")
-a1, a2, a3, a4 = st.columns(4)
-a1.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
-a2.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
+figures = metric_row()
+figures.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
+figures.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
 # per visit; there and back under the default policy (its travel.round_trip), as `explain`
 # and the printed lists say it (往返): the page called it one way
 round_trip = parse_policy(h["run"].policy_text, "run policy").travel.round_trip
-a3.metric(
+figures.metric(
     t("travel", lang),
     i18n.fmt_minutes(ex.get("travel_minutes"), lang),
     help=t("travel_round_trip" if round_trip else "travel_one_way", lang),
 )
-a4.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+figures.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
 sep = i18n.label_sep(lang)
 previous = ex.get("previous_worker_id")
 if previous and ex.get("kept_previous"):

@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard import auth, charts, i18n
 from dashboard.data import model_candidates
 from dashboard.i18n import t
+from dashboard.widgets import metric_row
 from risk_model.spec import logged_top_class_names
 
 ctx = auth.page_context()
@@ -47,9 +48,9 @@ else:
         )
         + (f" {t('forced', lang)}" if tags.get("promotion_forced") == "true" else "")
     )
-    cols = st.columns(len(i18n.MODEL_METRICS))
-    for col, name in zip(cols, i18n.MODEL_METRICS, strict=True):
-        col.metric(i18n.label(name, lang), metric_text(name, champion.metrics.get(name)))
+    figures = metric_row()
+    for name in i18n.MODEL_METRICS:
+        figures.metric(i18n.label(name, lang), metric_text(name, champion.metrics.get(name)))
     st.caption(t("model_caption", lang))
 
     with auth.guarded(lang):

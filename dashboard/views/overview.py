@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import auth, i18n, maps
 from dashboard.i18n import t
+from dashboard.widgets import metric_row
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -35,19 +36,19 @@ tier1 = ov.by_tier.filter(pl.col("tier") == 1)
 t1_total = int(tier1["households"].sum())
 t1_covered = int(tier1["covered"].sum())
 gap = i18n.fmt_pct(ov.gap, 2) if ov.gap is not None else "—"
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("households", lang), i18n.fmt_int(int(ov.by_tier["households"].sum())))
-c2.metric(
+figures = metric_row()
+figures.metric(t("households", lang), i18n.fmt_int(int(ov.by_tier["households"].sum())))
+figures.metric(
     t("tier1_coverage", lang),
     i18n.fmt_pct(t1_covered / t1_total if t1_total else 1.0),
     help=t("tier1_coverage_help", lang),
 )
-c3.metric(
+figures.metric(
     t("tier1_proven", lang),
     t("yes", lang) if ov.tier1_proven else t("tier1_proven_unknown", lang),
     help=t("tier1_proven_help", lang),
 )
-c4.metric(t("all_townships", lang), i18n.fmt_int(ov.townships.height))
+figures.metric(t("all_townships", lang), i18n.fmt_int(ov.townships.height))
 st.caption(t("proven_caption_yes", lang, gap=gap) if ov.proven else t("proven_caption_no", lang))
 
 left, right = st.columns(2)

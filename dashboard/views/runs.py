@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import auth, i18n
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices
+from dashboard.widgets import keep_choices, metric_row
 from visit_planner.errors import VisitPlannerError
 from visit_planner.runs import diff_totals
 from visit_planner.store import RunRow
@@ -135,15 +135,15 @@ else:
             diff = ctx.data.run_diff(a.run_id, b.run_id)  # the townships in scope only
         totals = diff_totals(diff) if diff.height else None
         if totals is not None:
-            m1, m2, m3, m4 = st.columns(4)
-            m1.metric(t("diff_churn", lang), i18n.fmt_pct(totals["churn_tier_unchanged"], 2))
-            m2.metric(t("diff_tier_changed", lang), i18n.fmt_int(totals["tier_changed"]))
-            m3.metric(
+            figures = metric_row()
+            figures.metric(t("diff_churn", lang), i18n.fmt_pct(totals["churn_tier_unchanged"], 2))
+            figures.metric(t("diff_tier_changed", lang), i18n.fmt_int(totals["tier_changed"]))
+            figures.metric(
                 t("diff_t1", lang),
                 f"{i18n.fmt_int(totals['uncovered_tier1_a'])} → "
                 f"{i18n.fmt_int(totals['uncovered_tier1_b'])}",
             )
-            m4.metric(
+            figures.metric(
                 t("diff_travel", lang),
                 f"{totals['travel_minutes_month_a'] / 60:,.0f} → "
                 f"{totals['travel_minutes_month_b'] / 60:,.0f}",

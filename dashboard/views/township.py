@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import auth, charts, i18n, maps
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices
+from dashboard.widgets import keep_choices, metric_row
 from visit_planner.policy import parse_policy
 from visit_planner.whatif import Changes, NewWorker
 
@@ -42,11 +42,11 @@ with auth.guarded(lang):
     points = ctx.data.map_points(ctx.month, tw)
 
 diag = info["diagnostics"]
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("households", lang), i18n.fmt_int(diag["households"]))
-c2.metric(t("workers", lang), i18n.fmt_int(diag["workers"]))
-c3.metric(t("uncovered_households", lang), i18n.fmt_int(info["uncovered_count"]))
-c4.metric(t("status", lang), i18n.status(diag["status"], lang))
+figures = metric_row()
+figures.metric(t("households", lang), i18n.fmt_int(diag["households"]))
+figures.metric(t("workers", lang), i18n.fmt_int(diag["workers"]))
+figures.metric(t("uncovered_households", lang), i18n.fmt_int(info["uncovered_count"]))
+figures.metric(t("status", lang), i18n.status(diag["status"], lang))
 if diag.get("shortfall"):
     st.warning(i18n.pick(diag["shortfall"], lang))
 else:

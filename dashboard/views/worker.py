@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import auth, i18n, maps
 from dashboard.data import SHEET_WITHHELD
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices
+from dashboard.widgets import keep_choices, metric_row
 
 SHOWN = "_worker_shown"  # the worker whose township the township choice was set to
 NEXT_TOWNSHIP = "_worker_township_next"  # that township, for the choice on the next run
@@ -72,13 +72,13 @@ if st.session_state.get(SHOWN) != worker_id:
         st.rerun()
 
 st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}")
-c1, c2, c3 = st.columns(3)
-c1.metric(t("households", lang), i18n.fmt_int(load["households"]))
-c2.metric(
+figures = metric_row()
+figures.metric(t("households", lang), i18n.fmt_int(load["households"]))
+figures.metric(
     t("hours_used_capacity", lang),
     f"{float(load['hours_used'] or 0):,.1f} / {i18n.fmt_hours(load['monthly_hours'], lang)}",
 )
-c3.metric(i18n.label("utilisation_hours", lang), i18n.fmt_pct(load["utilisation_hours"]))
+figures.metric(i18n.label("utilisation_hours", lang), i18n.fmt_pct(load["utilisation_hours"]))
 st.progress(min(1.0, float(load["utilisation_hours"] or 0.0)))
 if not load["active"]:
     st.warning(t("inactive", lang))

@@ -707,6 +707,39 @@ def test_a_revoked_correction_reads_revoked_with_who_revoked_it(site: Site) -> N
     assert i18n.t("outcome_revoked", "zh") == "已撤销，不再生效"
 
 
+def metric_rows(at: AppTest) -> list[Any]:
+    """The block holding each metric of the page's main area."""
+    found = []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "metric":
+                found.append(node)
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def test_every_pages_figures_wrap_instead_of_being_cut(site: Site) -> None:
+    """The headline figures sat in st.columns, which cut them in a narrow window (``45…``,
+    ``922 …``); every page's figures are now in a row that wraps (the browser test checks
+    them whole at 800 px)."""
+    at = sign_in("planner1")
+    for page in PAGES:
+        at = go(at, page)
+        if page == "household":
+            at.text_input(key="household").input(site.household).run()
+        elif page == "worker":
+            at.text_input(key="worker").input(site.worker).run()
+        check_clean(at)
+        rows = metric_rows(at)
+        assert rows or page == "corrections", page  # the corrections page has no figures
+        for row in rows:
+            flex = row.proto.flex_container
+            assert flex.direction == flex.HORIZONTAL and flex.wrap, (page, row.proto)
+
+
 def test_no_page_writes_its_own_source_notes(site: Site) -> None:
     """The corrections page opened with an English developer's note ("Pixels of the
     corrections table's text columns: ...") in both languages: a bare string after a

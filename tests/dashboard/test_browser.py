@@ -497,6 +497,48 @@ DIFF_COLUMNS: tuple[str, ...] = (
 """The runs page's diff table: a township's row of ``visit-planner runs diff``."""
 
 
+NARROW: dict[str, int] = {"width": 800, "height": 900}
+"""A narrow window: half a wide screen, or a small laptop's browser beside another window."""
+
+
+def test_the_headline_figures_are_whole_in_a_narrow_window(
+    browser: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """In an 800 px window the pages' headline figures sat in fixed columns and were cut: the
+    model page's six metrics read ``45…  44…  0.…``, the runs comparison's travel ``922 …``,
+    the household's tier ``tier 2 (m…``. They now wrap onto the next line instead: every
+    figure and its label whole, in both languages."""
+    context = browser.new_context(viewport=NARROW)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "planner1")
+    main = page.get_by_test_id("stMain")
+    for lang in i18n.LANGS:
+        if lang != "zh":
+            switch_language(page, lang)
+        for name in ("overview", "township", "household", "runs", "model"):
+            open_page(page, name, lang)
+            if name == "household":
+                enter(page, i18n.t("household_id_input", lang), site.household)
+                heading(page, i18n.t("assignment", lang))
+            figures = main.locator("[data-testid='stMetricValue'], [data-testid='stMetricLabel']")
+            figures.first.wait_for()
+            idle(page)
+            cut = [
+                figures.nth(i).inner_text()
+                for i in range(figures.count())
+                if figures.nth(i).evaluate(
+                    "e => [e, ...e.querySelectorAll('*')]"
+                    ".some(c => c.scrollWidth > c.clientWidth + 1)"
+                )
+            ]
+            assert cut == [], (name, lang, cut)
+            page.screenshot(path=str(SCREENSHOTS / f"narrow-{name}-{lang}.png"), full_page=True)
+    context.close()
+    only_loopback(requests_made)
+
+
 def test_the_runs_diff_fits_a_1366_px_laptop(
     browser: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
