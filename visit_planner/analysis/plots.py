@@ -286,6 +286,16 @@ def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None =
     return fig
 
 
+def gap_text(model: str, gap_pct: float | None) -> str:
+    """The line under a bar's log-loss: its distance to the Bayes limit, signed (``+2.1 %``,
+    ``-0.5 %``: below the limit, by chance on few villages); nothing for the limit itself or
+    where the distance is unknown."""
+    if "Bayes" in model or gap_pct is None or not math.isfinite(gap_pct):
+        return ""
+    below = " 低于极限 below" if gap_pct < 0 else ""
+    return f"\n{gap_pct:+.1f} %{below}"
+
+
 def bayes_gap_bars(table: pl.DataFrame) -> Figure:
     """Held-out log-loss of each model beside the Bayes limit (from
     :meth:`~visit_planner.analysis.compare.Comparison.table`), with the distance in %."""
@@ -296,9 +306,8 @@ def bayes_gap_bars(table: pl.DataFrame) -> Figure:
     colours = [MODEL_COLOURS[i % 4] if "Bayes" not in n else "#7f8c8d" for i, n in enumerate(names)]
     ax.bar(np.arange(len(names)), values, color=colours)
     gaps = table["log_loss_gap_pct"].to_list()
-    for i, (v, g) in enumerate(zip(values, gaps, strict=True)):
-        text = f"{v:.4f}" + (f"\n+{g:.1f} %" if g else "")
-        ax.text(i, v, text, ha="center", va="bottom", fontsize=8)
+    for i, (name, v, g) in enumerate(zip(names, values, gaps, strict=True)):
+        ax.text(i, v, f"{v:.4f}{gap_text(name, g)}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(np.arange(len(names)), names, fontsize=8)
     ax.set_ylim(0, float(np.nanmax(values)) * 1.25)
     ax.set_xlabel("model 模型")

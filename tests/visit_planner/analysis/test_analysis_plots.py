@@ -77,6 +77,20 @@ def test_model_figures() -> None:
     check(plots.bayes_gap_bars(table))
 
 
+def test_bayes_gap_bars_sign_the_distance() -> None:
+    """A model below the Bayes limit (by chance on few held-out villages, as notebook 2.0's
+    default run is) reads "-0.5 %", not "+-0.5 %"; the limit itself and an unknown distance
+    get no distance line."""
+    table = pl.DataFrame(
+        {"model": ["a", "b", "c", "Bayes limit 贝叶斯极限"],
+         "log_loss": [0.541, 0.6, 0.58, 0.5439], "log_loss_gap_pct": [-0.53, 10.3, None, 0.0]}
+    )  # fmt: skip
+    fig = plots.bayes_gap_bars(table)
+    check(fig)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["0.5410\n-0.5 % 低于极限 below", "0.6000\n+10.3 %", "0.5800", "0.5439"]
+
+
 def test_calibration_curves_are_the_runs_calibration_bins() -> None:
     """The notebook's reliability curves are the points :func:`risk_model.plots.calibration_bins`
     gives (what a training run logs as ``calibration.json``), in percent; tied probabilities
