@@ -125,9 +125,14 @@ if len(runs) < 2:
 else:
     c1, c2 = st.columns(2)
     ids = [r.run_id for r in runs]
-    ia, ib = diff_defaults(runs)
-    a = by_id[c1.selectbox(t("diff_a", lang), ids, index=ia, format_func=run_label, key="diff_a")]
-    b = by_id[c2.selectbox(t("diff_b", lang), ids, index=ib, format_func=run_label, key="diff_b")]
+    # The default pair through the session state, not index=: keep_choices sets the state
+    # after a language switch, and a widget given both made Streamlit log a warning with a
+    # stack trace, which reads as a crash in the server's log.
+    for key, default in zip(("diff_a", "diff_b"), diff_defaults(runs), strict=True):
+        if st.session_state.get(key) not in ids:
+            st.session_state[key] = ids[default]
+    a = by_id[c1.selectbox(t("diff_a", lang), ids, format_func=run_label, key="diff_a")]
+    b = by_id[c2.selectbox(t("diff_b", lang), ids, format_func=run_label, key="diff_b")]
     if a.run_id == b.run_id:
         st.info(t("diff_same", lang))
     else:

@@ -797,6 +797,28 @@ def test_runs_diff_and_rollback_by_a_planner_is_audited(site: Site) -> None:
         assert entry.actor == "planner1"
 
 
+def test_switching_language_on_the_runs_page_logs_no_streamlit_warning(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The runs comparison's choices had a default index and, after a language switch, their
+    value set again through the session state (keep_choices): Streamlit logged "The widget
+    with key "diff_a" was created with a default value but also had its value set via the
+    Session State API" with a stack trace into the server's log, which reads as a crash. The
+    default pair now comes through the session state only; the choices stay as they were."""
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # once a process
+    at = go(sign_in("planner1"), "runs")
+    check_clean(at)
+    chosen = (at.selectbox(key="diff_a").value, at.selectbox(key="diff_b").value)
+    assert chosen[0] != chosen[1]
+    with caplog.at_level("WARNING"):
+        at = go(at, "runs", "en")
+        check_clean(at)
+    assert not [r.getMessage() for r in caplog.records if "default value" in r.getMessage()]
+    assert (at.selectbox(key="diff_a").value, at.selectbox(key="diff_b").value) == chosen
+
+
 def test_model_page_shows_the_registry_champion(site: Site) -> None:
     at = go(sign_in("viewer1"), "model")
     check_clean(at)
