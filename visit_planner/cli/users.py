@@ -134,9 +134,13 @@ def _read_password() -> str:
 
 def _show_once(username: str, password: str, *, reset: bool = False) -> None:
     """The password made for ``username``, Chinese first (new after a reset, else initial)."""
-    zh, en = ("新密码", "new password") if reset else ("初始密码", "initial password")
+    line = (
+        f"新密码 new password for {username} (仅显示一次 shown once): {password}"
+        if reset
+        else f"初始密码 initial password for {username} (仅显示一次 shown once): {password}"
+    )
     console.print(
-        f"{zh} {en} for {username} (仅显示一次 shown once): {password}",
+        line,
         highlight=False,
         markup=False,
         soft_wrap=True,
