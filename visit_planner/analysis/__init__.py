@@ -6,6 +6,8 @@
 * :mod:`~visit_planner.analysis.compare` - champion against challenger on the same held-out rows;
 * :mod:`~visit_planner.analysis.policy` - a county's households under another decision rule
   or cadence, for :mod:`assignment.tradeoff`;
+* :mod:`~visit_planner.analysis.words` - household columns in words (Chinese first) for the
+  figures;
 * :mod:`~visit_planner.analysis.plots` - the figures (titles, axis labels with units, Chinese
   with English) and :mod:`~risk_model.fonts` (a CJK font for them, shared with the training plots).
 

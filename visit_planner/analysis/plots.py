@@ -20,7 +20,9 @@ from matplotlib.figure import Figure
 
 from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 from visit_planner.analysis.explore import UNITS
+from visit_planner.analysis.words import column_label, column_words
 from visit_planner.export.labels import county_name
+from visit_planner.vocabulary import term
 
 TIER_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#2e86c1"}
 TIER_LABELS = {t: f"{TIER_NAMES_ZH[t]} tier {t}" for t in (1, 2, 3)}
@@ -89,7 +91,8 @@ def tier_share_bars(shares: pl.DataFrame, label: str = "county", title: str = ""
 
 
 def feature_histograms(households: pl.DataFrame, features: Sequence[str], cols: int = 3) -> Figure:
-    """One histogram per numeric feature (x in the feature's unit, y in households)."""
+    """One histogram per numeric feature, titled in words (``家庭人口 household members``;
+    x in the feature's unit, y in households)."""
     rows = math.ceil(len(features) / cols)
     fig = Figure(figsize=(4.0 * cols, 2.9 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
@@ -98,9 +101,9 @@ def feature_histograms(households: pl.DataFrame, features: Sequence[str], cols: 
         integer = households[name].dtype.is_integer() and values.size and values.max() <= 30
         bins = np.arange(-0.5, values.max() + 1.5) if integer else 30
         ax.hist(values, bins=bins, color="#4477aa")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(f"{name} ({UNITS.get(name, 'value 值')})", fontsize=8)
-        ax.set_ylabel("households 户数", fontsize=8)
+        ax.set_title(column_label(name), fontsize=9)
+        ax.set_xlabel(f"{column_words(name)[0]} ({UNITS.get(name, 'value 值')})", fontsize=8)
+        ax.set_ylabel(term("households"), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(features) :]:
         ax.set_visible(False)
@@ -148,7 +151,7 @@ def missing_bars(missing: pl.DataFrame) -> Figure:
     ax.barh(y, _pct(some["share"]), color="#7f8c8d")
     for i, (n, s) in enumerate(zip(some["missing"], some["share"], strict=True)):
         ax.text(100 * s + 0.3, i, f"{n:,}", va="center", fontsize=8)
-    ax.set_yticks(y, some["column"].to_list())
+    ax.set_yticks(y, [column_label(name) for name in some["column"]])
     ax.invert_yaxis()
     if some.height:
         ax.set_xlim(0, float(_pct(some["share"]).max()) * 1.18)  # room for the counts
@@ -253,7 +256,8 @@ def confusion_matrices(matrices: Mapping[str, Sequence[Sequence[int]]]) -> Figur
 
 
 def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None = None) -> Figure:
-    """Tier-1 recall per group, one bar per model, one panel per audited attribute (from
+    """Tier-1 recall per group, one bar per model, one panel per audited attribute in words
+    (``按户主民族 by head's ethnicity``; from
     :meth:`~visit_planner.analysis.compare.Comparison.fairness`); n1 = true tier-1 households."""
     attrs = list(attributes or fairness["attribute"].unique().sort().to_list())
     models = fairness["model"].unique(maintain_order=True).to_list()
@@ -277,10 +281,11 @@ def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None =
         names = [GROUP_NAMES.get(str(g), county_name(str(g)) or str(g)) for g in groups]
         ax.set_xticks(x, [f"{g}\n(n1={n1.get(k, 0)})" for g, k in zip(names, groups, strict=True)],
                       fontsize=8)  # fmt: skip
+        zh, en = column_words(attr)
         ax.set_ylim(0, 100)
-        ax.set_xlabel(f"{attr} group 组别")
+        ax.set_xlabel(f"{zh} {en} (n1: 真实一类户数 true tier-1 households)")
         ax.set_ylabel("tier-1 recall 一类户召回率 (%)")
-        ax.set_title(f"by {attr}", fontsize=9)
+        ax.set_title(f"按{zh} by {en}", fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle("Tier-1 recall by audited group (held-out) 各组一类户召回率")
     return fig

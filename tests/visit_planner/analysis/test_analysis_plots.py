@@ -56,6 +56,40 @@ def test_explore_figures(hh: pl.DataFrame) -> None:
     check(plots.composition_bars(explore.composition(hh, "head_ethnicity"), "民族 ethnicity"))
 
 
+def test_explore_figures_word_the_columns(hh: pl.DataFrame) -> None:
+    """Panels and bars say what a column is, Chinese first (the spec's words), not its name."""
+    fig = plots.feature_histograms(hh, ["members", "last_visit_days"])
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["家庭人口 household members", "距上次走访天数 days since last visit"]
+    assert fig.axes[1].get_xlabel() == "距上次走访天数 (days 天)"
+    assert fig.axes[0].get_ylabel() == "农户数 households"
+    missing = plots.missing_bars(explore.missing_values(hh))
+    ticks = [t.get_text() for t in missing.axes[0].get_yticklabels()]
+    assert ticks == ["上次评估类别 previous tier", "本次评估类别 assessed tier"]
+
+
+def test_group_recall_bars_word_the_attributes() -> None:
+    """Each panel is titled by its attribute in words, Chinese first ("按县 by county", not
+    "by county_id"), and its x label says what n1 counts."""
+    fairness = pl.DataFrame(
+        {
+            "model": ["a"] * 4,
+            "attribute": ["county_id", "county_id", "head_gender", "head_gender"],
+            "group": ["532627", "532626", "F", "M"], "n": [10, 12, 10, 12],
+            "n_tier1": [2, 3, 1, 3], "tier1_recall": [0.5, 1.0, 0.0, 0.7], "tier1_fpr": [0.1] * 4,
+        }
+    )  # fmt: skip
+    fig = plots.group_recall_bars(fairness)
+    check(fig)
+    assert [ax.get_title() for ax in fig.axes] == ["按县 by county", "按户主性别 by head's gender"]
+    assert [ax.get_xlabel() for ax in fig.axes] == [
+        "县 county (n1: 真实一类户数 true tier-1 households)",
+        "户主性别 head's gender (n1: 真实一类户数 true tier-1 households)",
+    ]
+    ticks = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert ticks == ["女 female\n(n1=1)", "男 male\n(n1=3)"]
+
+
 def test_model_figures() -> None:
     rng = np.random.default_rng(1)
     y = rng.integers(0, 3, 300)
