@@ -107,6 +107,14 @@ def cadence_scenarios(
     ]
 
 
+def cost_scenario_name(factor: float) -> str:
+    """``漏判一类户代价 ×2 / cost of missing a tier 1 ×2``: a cost scenario's name, Chinese
+    first as the cadence scenarios' (``×1`` is today's policy, and says so)."""
+    zh, en = TIER_TERMS[1]
+    zh_now, en_now = (" (现行政策)", " (policy)") if factor == 1 else ("", "")
+    return f"漏判{zh}代价 ×{factor:g}{zh_now} / cost of missing a {en} ×{factor:g}{en_now}"
+
+
 def cost_scenarios(
     households: pl.DataFrame,
     settings: AssignmentSettings,
@@ -121,7 +129,7 @@ def cost_scenarios(
         cost = missing_tier1_costs(f, policy)
         out.append(
             Scenario(
-                name=f"missing tier 1 costs x{f:g}",
+                name=cost_scenario_name(f),
                 settings=settings,
                 tiers=tiers_under_costs(households, cost, policy),
                 params={"cost_factor": f, "cost_miss_tier1_as_3": cost[0][2]},
