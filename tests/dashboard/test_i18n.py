@@ -95,7 +95,7 @@ def test_every_chinese_text_is_chinese() -> None:
     # (acronyms such as PSI and HTML stay, and a command to type, such as plan --amend; an
     # English word does not).
     texts = {**i18n.TEXT, **{k: (zh, en) for k, (zh, en, _) in i18n.COLUMNS.items()}}
-    command = r"(?:visit-planner )?[a-z]+(?: --[a-z-]+)+"
+    command = r"visit-planner(?: [a-z-]+)+|[a-z]+(?: --[a-z-]+)+"
     english = [
         key
         for key, (zh, _en) in texts.items()
