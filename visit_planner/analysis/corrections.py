@@ -98,7 +98,8 @@ def add_correction(  # noqa: PLR0917  (the fields of a correction)
     problems = check_new_override(candidate, with_tier, workers, settings, today=day)
     if problems:
         raise VisitPlannerError(
-            f"correction refused 更正被拒绝 ({household_id} {field}): " + "; ".join(problems)
+            f"更正被拒绝 correction refused (household {household_id}, field {field}): "
+            + "; ".join(problems)
         )
     row = store.add_override(
         "correction",

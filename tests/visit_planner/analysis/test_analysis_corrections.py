@@ -28,7 +28,10 @@ def test_corrections_from_the_store_applied_to_training_data(
             store, hh, workers, target, "last_visit_days", "21",
             reason="visit log", evidence="走访台账", author="tester", today=DAY,
         )  # fmt: skip
-        with pytest.raises(VisitPlannerError, match="members"):
+        with pytest.raises(  # Chinese first, as overrides add words it
+            VisitPlannerError,
+            match=rf"^更正被拒绝 correction refused \(household {target}, field members\): 值 '0'",
+        ):
             corrections.add_correction(
                 store, hh, workers, target, "members", "0",
                 reason="typo", evidence="-", author="tester", today=DAY,
