@@ -44,7 +44,7 @@ from assignment.schedule import solve_order, township_pressures
 from assignment.solver.options import SolverOptions
 from assignment.solver.priority import keeps_top_floor, top_items
 from assignment.solver.repair import eject_improve
-from assignment.solver.township import TownshipSolution, solve_arrays
+from assignment.solver.township import TownshipSolution, cost_gap, solve_arrays
 
 SAFEGUARD_GAP = 0.005  # the greedy safeguard runs only above this proven gap (or tier 1 short)
 
@@ -198,6 +198,9 @@ def solve_township(
         # the user's weighted model's. None where coverage is not proven.
         "cost_bound": sol.cost_bound if cov is not None and cov.proven else None,
         "cost_gap": sol.cost_gap if cov is not None and cov.proven else None,
+        # What every plan covering that many pays (penalties no decision avoids): the cost
+        # gap is relative to the objective less this.
+        "unavoidable_penalty": sol.unavoidable if cov is not None and cov.proven else None,
         "seconds": seconds,
         "cpu_seconds": time.process_time() - cpu_start,
         "households": arr.n_items,
@@ -313,7 +316,8 @@ def _no_worse_than_greedy(
         status=status,
         coverage=coverage,
         cost_bound=sol.cost_bound if fixed else None,
-        cost_gap=relative_gap(objective, sol.cost_bound) if fixed else None,
+        cost_gap=cost_gap(objective, sol.cost_bound, sol.unavoidable) if fixed else None,
+        unavoidable=sol.unavoidable if fixed else None,
         message=f"{sol.message}; greedy+ejection plan kept (better)",
     )
 

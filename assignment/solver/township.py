@@ -24,7 +24,11 @@ workers are packed. So, after :func:`~assignment.solver.repair.presolve`:
    LP and Lagrangian bound again with the cut "exactly K tier-1 households covered": a bound valid
    for every plan that covers the maximum (the lexicographic model), reported as
    ``cost_bound`` / ``cost_gap`` beside the unconditional ``bound`` / ``gap`` of the user's
-   weighted model (LP with "at most K"), which is never clamped.
+   weighted model (LP with "at most K"), which is never clamped. ``cost_gap`` is relative
+   to what the plan's decisions can still change: the objective less ``unavoidable``
+   (:func:`unavoidable_penalty`), the penalties every plan covering K pays whatever else it
+   does. Against the whole objective, those penalties (100,000 or more per tier-1 household
+   no plan covers) would make the same distance to the bound read several times smaller.
 
 With a workload-balance term (``ArcArrays.overload_weight``) every step carries it exactly: an
 overload variable per worker in the LP and MIPs, an overload-aware knapsack in the bound.
@@ -75,6 +79,39 @@ class TownshipSolution:
     # of tier-1 households, and the plan's gap to it; None where coverage is not proven.
     cost_bound: float | None = None
     cost_gap: float | None = None
+    # The penalties every plan covering the proven maximum pays (unavoidable_penalty); the
+    # cost gap is relative to the objective less this. None where coverage is not proven.
+    unavoidable: float | None = None
+
+
+def unavoidable_penalty(arr: ArcArrays, coverable: int) -> float:
+    """The least penalty of any plan that covers exactly ``coverable`` tier-1 households.
+
+    Every such plan leaves out each household without a candidate worker (its whole
+    penalty) and, of the tier-1 households with one, all but ``coverable``: at least the
+    smallest of their penalties, that many. This much of the objective no decision avoids
+    once coverage is fixed, so the cost gap with coverage fixed is measured against the
+    objective less it (:func:`cost_gap`); it is at most the cost bound (whose left-out
+    tier-1 mass is the same) and so at most the objective of any such plan.
+    """
+    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
+    paid = float(arr.penalty[~has_arc].sum())
+    reachable_top = np.sort(arr.penalty[top_mask(arr) & has_arc])
+    left_out = len(reachable_top) - coverable
+    if left_out > 0:
+        paid += float(reachable_top[:left_out].sum())
+    return paid
+
+
+def cost_gap(
+    objective: float | None, cost_bound: float | None, unavoidable: float | None
+) -> float | None:
+    """The plan's gap to the cost bound with coverage fixed, relative to the objective less
+    the penalties no plan covering the maximum avoids (:func:`unavoidable_penalty`)."""
+    if objective is None or cost_bound is None:
+        return None
+    paid = unavoidable or 0.0
+    return relative_gap(objective - paid, cost_bound - paid)
 
 
 def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipSolution:
@@ -108,8 +145,14 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
         status = status_from_gap(gap)
     stats = dict(sol.stats)
     stats["presolved_households"] = float((fixed >= 0).sum())
+    coverage = _full_coverage(arr, choice, fixed, rest, sol.coverage)
+    unavoidable = (
+        None
+        if cost_bound is None or not coverage.proven
+        else unavoidable_penalty(arr, coverage.best)
+    )
     return TownshipSolution(
-        coverage=_full_coverage(arr, choice, fixed, rest, sol.coverage),
+        coverage=coverage,
         status=status,
         choice=choice,
         objective=objective,
@@ -120,7 +163,8 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
         stats=stats,
         message=sol.message,
         cost_bound=cost_bound,
-        cost_gap=relative_gap(objective, cost_bound),
+        cost_gap=cost_gap(objective, cost_bound, unavoidable),
+        unavoidable=unavoidable,
     )
 
 

@@ -88,6 +88,12 @@ def test_summary_gives_the_cost_gap_with_coverage_fixed_over_the_proven_township
         "tier-1 coverage proven maximal in 2 of 3 townships; cost gap with coverage fixed 1.000%"
     )
     assert cost_gap_with_coverage_fixed(diag.drop("cost_bound")) is None
+    # The penalties every plan covering the maxima pays leave the objective; the same
+    # distance to the bound is then a larger part of what the plan can still change.
+    paid = diag.with_columns(unavoidable_penalty=pl.Series([60.0, 240.0, None]))
+    assert cost_gap_with_coverage_fixed(paid) == pytest.approx(4.0 / 100.0)
+    zh, en = coverage_summary(paid)
+    assert "一类户覆盖固定时的成本差距 4.000%" in zh
 
 
 def _township(n_t1: int, cadres: int) -> tuple[pl.DataFrame, pl.DataFrame]:

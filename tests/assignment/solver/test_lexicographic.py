@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from assignment.bounds import relative_gap
 from assignment.domain import AssignmentSettings
 from assignment.problem import ArcArrays
 from assignment.solver.lagrange import lagrangian_bound
@@ -99,22 +100,23 @@ def random_trade(seed: int) -> ArcArrays:
     )
 
 
-def exhaustive(arr: ArcArrays) -> tuple[float, int, float]:
+def exhaustive(arr: ArcArrays) -> tuple[float, int, float, float]:
     """Every plan: (least objective, most tier-1 households covered, least objective of the
-    plans covering that many)."""
+    plans covering that many, least penalty paid by those plans)."""
     options = [[-1, *np.flatnonzero(arr.arc_item == i).tolist()] for i in range(arr.n_items)]
-    best, k_max, best_k = np.inf, -1, np.inf
+    best, k_max, best_k, paid_k = np.inf, -1, np.inf, np.inf
     for combo in itertools.product(*options):
         choice = np.array(combo, dtype=np.int64)
         if not feasible(arr, choice):
             continue
         obj, k = arr.objective_of(choice), covered_top(arr, choice)
+        paid = float(arr.penalty[choice < 0].sum())
         best = min(best, obj)
         if k > k_max:
-            k_max, best_k = k, obj
+            k_max, best_k, paid_k = k, obj, paid
         elif k == k_max:
-            best_k = min(best_k, obj)
-    return float(best), k_max, float(best_k)
+            best_k, paid_k = min(best_k, obj), min(paid_k, paid)
+    return float(best), k_max, float(best_k), float(paid_k)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -122,7 +124,7 @@ def test_the_plan_covers_the_maximum_and_the_bound_with_coverage_fixed_is_valid(
     seed: int,
 ) -> None:
     arr = random_trade(seed)
-    best, k_max, best_k = exhaustive(arr)
+    best, k_max, best_k, paid_k = exhaustive(arr)
     sol = solve_arrays(arr)
     assert feasible(arr, sol.choice)
     assert sol.coverage is not None and sol.coverage.upper >= k_max
@@ -133,6 +135,13 @@ def test_the_plan_covers_the_maximum_and_the_bound_with_coverage_fixed_is_valid(
         assert sol.cost_bound is not None and sol.cost_gap is not None
         assert sol.cost_bound <= best_k + 1e-6  # never above a plan covering the maximum
         assert sol.cost_bound >= sol.bound - 1e-6  # and never weaker than the bound
+        # The penalties no plan covering the maximum avoids: at most what the cheapest such
+        # plan pays in penalties, and the cost gap is measured against the rest.
+        assert sol.unavoidable is not None and sol.unavoidable <= paid_k + 1e-6
+        assert sol.unavoidable <= sol.cost_bound + 1e-6
+        assert sol.cost_gap == pytest.approx(
+            relative_gap(sol.objective - sol.unavoidable, sol.cost_bound - sol.unavoidable)
+        )
 
 
 def test_the_exact_cover_cut_bound_against_exhaustive_solves() -> None:
@@ -143,7 +152,7 @@ def test_the_exact_cover_cut_bound_against_exhaustive_solves() -> None:
     raised = 0
     for seed in range(12):
         arr = random_trade(seed)
-        best, k_max, best_k = exhaustive(arr)
+        best, k_max, best_k, _ = exhaustive(arr)
         lp = solve_lp_relaxation(arr, opts, (top_mask(arr), k_max), cover_exact=True)
         assert lp.ok
         lagr, _ = lagrangian_bound(arr, lp, opts.knapsack_delta)
