@@ -239,7 +239,7 @@ def confusion_matrices(matrices: Mapping[str, Sequence[Sequence[int]]]) -> Figur
     n = len(matrices)
     fig = Figure(figsize=(4.2 * n, 4.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n)).ravel()
-    ticks = [f"{TIER_NAMES_ZH[t]}\n{t}" for t in (1, 2, 3)]
+    ticks = [f"{TIER_NAMES_ZH[t]}\ntier {t}" for t in (1, 2, 3)]
     for ax, (name, matrix) in zip(axes, matrices.items(), strict=True):
         m = np.asarray(matrix)
         ax.imshow(m, cmap="Blues")
@@ -276,7 +276,7 @@ def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None =
             ax.bar(at, _pct(np.nan_to_num(values)), width, label=model, color=MODEL_COLOURS[i % 4])
             for xi, v in zip(at, values, strict=True):
                 if math.isnan(v):
-                    ax.text(xi, 2, "n/a", ha="center", fontsize=7, rotation=90)
+                    ax.text(xi, 2, "无 n/a", ha="center", fontsize=7, rotation=90)
         n1 = dict(zip(part["group"], part["n_tier1"], strict=False))
         names = [GROUP_NAMES.get(str(g), county_name(str(g)) or str(g)) for g in groups]
         ax.set_xticks(x, [f"{g}\n(n1={n1.get(k, 0)})" for g, k in zip(names, groups, strict=True)],

@@ -95,7 +95,10 @@ def test_model_figures() -> None:
     y = rng.integers(0, 3, 300)
     probas = {"a": rng.dirichlet([1, 2, 4], 300), "b": rng.dirichlet([1, 2, 4], 300)}
     check(plots.calibration_curves(y, probas))
-    check(plots.confusion_matrices({"a": [[5, 1, 0], [2, 9, 3], [0, 4, 30]]}))
+    confusion = plots.confusion_matrices({"a": [[5, 1, 0], [2, 9, 3], [0, 4, 30]]})
+    check(confusion)
+    ticks = [t.get_text() for t in confusion.axes[0].get_xticklabels()]
+    assert ticks == ["一类户\ntier 1", "二类户\ntier 2", "三类户\ntier 3"]  # a tier by its name
     fairness = pl.DataFrame(
         {
             "model": ["a", "a", "b", "b"], "attribute": ["head_gender"] * 4,
@@ -103,7 +106,9 @@ def test_model_figures() -> None:
             "tier1_recall": [float("nan"), 0.5, float("nan"), 0.7], "tier1_fpr": [0.1] * 4,
         }
     )  # fmt: skip
-    check(plots.group_recall_bars(fairness))
+    recall = plots.group_recall_bars(fairness)
+    check(recall)
+    assert [t.get_text() for t in recall.axes[0].texts] == ["无 n/a", "无 n/a"]  # no tier 1: F
     table = pl.DataFrame(
         {"model": ["a", "Bayes limit 贝叶斯极限"], "log_loss": [0.6, 0.55],
          "log_loss_gap_pct": [9.1, 0.0]}
