@@ -109,10 +109,9 @@ def cadence_scenarios(
 
 def cost_scenario_name(factor: float) -> str:
     """``漏判一类户代价 ×2 / cost of missing a tier 1 ×2``: a cost scenario's name, Chinese
-    first as the cadence scenarios' (``×1`` is today's policy, and says so)."""
+    first as the cadence scenarios' (``×1``: the policy's costs)."""
     zh, en = TIER_TERMS[1]
-    zh_now, en_now = (" (现行政策)", " (policy)") if factor == 1 else ("", "")
-    return f"漏判{zh}代价 ×{factor:g}{zh_now} / cost of missing a {en} ×{factor:g}{en_now}"
+    return f"漏判{zh}代价 ×{factor:g} / cost of missing a {en} ×{factor:g}"
 
 
 def cost_scenarios(

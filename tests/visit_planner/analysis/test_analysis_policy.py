@@ -99,7 +99,7 @@ def test_scenarios() -> None:
     costs = policy.cost_scenarios(frame, s, [1.0, 4.0])
     assert [c.params["cost_factor"] for c in costs] == [1.0, 4.0]
     assert [c.name for c in costs] == [  # Chinese first, as the cadence scenarios
-        "漏判一类户代价 ×1 (现行政策) / cost of missing a tier 1 ×1 (policy)",
+        "漏判一类户代价 ×1 / cost of missing a tier 1 ×1",
         "漏判一类户代价 ×4 / cost of missing a tier 1 ×4",
     ]
     assert policy.cost_scenario_name(0.5) == "漏判一类户代价 ×0.5 / cost of missing a tier 1 ×0.5"
