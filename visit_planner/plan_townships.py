@@ -428,9 +428,14 @@ def township_frames(  # noqa: PLR0917
 ) -> tuple[dict[str, pl.DataFrame | None], dict[str, pl.DataFrame | None]]:
     """One township explained and checked (pass 3): its run frames and its stored inputs."""
     given = month.assign_inputs(tw)  # the standing pins, as the whole-month path has them
+    # Only the pins the solve accepted: a released one (a grid worker pinned to a tier-1
+    # household, a forbidden pair, ...) must not read as a pin in the explanations ("a
+    # supervisor pinned another worker") nor in the inputs the run keeps for explain --run;
+    # the store's override outcomes say why it was released.
+    pins = accepted_pins(given.pins, solved.result.issues)
     # Explained and checked against every worker (the nearest other worker may be in
     # another township); the run stores the township's own workers.
-    seen = dataclasses.replace(given.plan_inputs(), workers=month.workers)
+    seen = dataclasses.replace(given.plan_inputs(), workers=month.workers, pins=pins)
     plan = month.work.read("plan", tw)
     t0 = time.perf_counter()
     explained, _ = explain_plan(
@@ -443,10 +448,7 @@ def township_frames(  # noqa: PLR0917
         thresholds=solved.result.thresholds,
     )
     t1 = time.perf_counter()
-    checked_inputs = dataclasses.replace(seen, pins=accepted_pins(given.pins, solved.result.issues))
-    checked.violations += validate_plan(
-        plan.select(PLAN_COLUMNS), checked_inputs, settings, townships=[tw]
-    )
+    checked.violations += validate_plan(plan.select(PLAN_COLUMNS), seen, settings, townships=[tw])
     checked.add_time("explain", t1 - t0)
     checked.add_time("check", time.perf_counter() - t1)
     for name, n in tier_counts(plan).items():
@@ -462,7 +464,7 @@ def township_frames(  # noqa: PLR0917
         "workers": given.workers,
         "previous": given.previous,
         "conflicts": given.conflicts,
-        "pins": given.pins,
+        "pins": pins,
         "forbids": given.forbids,
     }
     return frames, inputs

@@ -114,6 +114,11 @@ def test_overrides_apply_or_say_why_and_survive_into_next_month(
     assert row["final_tier"] == 1 and row["tier_source"] == "override"
     expl = reader.explanation(h1)
     assert "tier override" in (expl["overrides"] or "")
+    # The released pin is not kept as a pin: not in the run's inputs (explain --run reads
+    # them), nor behind the household's explanation.
+    kept = reader.inputs(tw)["pins"]
+    assert kept is None or h1 not in kept["household_id"].to_list()
+    assert "pin" not in (expl["overrides"] or "") and "指定" not in str(expl)
     corrected = reader.inputs(reader.township_of(h2))["households"]
     assert corrected is not None
     assert corrected.filter(pl.col("household_id") == h2)["members"][0] == 7
