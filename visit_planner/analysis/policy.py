@@ -35,7 +35,11 @@ def county_households(
     ``scores`` and the probabilities kept; every household must have its score."""
     hh = households.filter(pl.col("county_id") == county_id)
     if hh.height == 0:
-        raise VisitPlannerError(f"县无农户 (county {county_id}: no households in the data)")
+        counties = households["county_id"].unique().drop_nulls().sort().to_list()
+        raise VisitPlannerError(
+            f"县无农户 (county {county_label(county_id)}: no households in the data; "
+            f"counties in the data: {', '.join(county_label(c) for c in counties) or 'none'})"
+        )
     joined = hh.join(
         scores.select(
             "household_id",

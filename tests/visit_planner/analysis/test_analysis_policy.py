@@ -77,8 +77,11 @@ def test_county_households_needs_every_score(scored) -> None:
     first = frame["household_id"].sort()[0]
     with pytest.raises(VisitPlannerError, match=first):
         policy.county_households(hh, scores.filter(pl.col("household_id") != first), county)
-    with pytest.raises(VisitPlannerError, match="no households"):
+    with pytest.raises(VisitPlannerError, match="no households") as refused:
         policy.county_households(hh, scores, "999999")
+    for code in hh["county_id"].unique():  # the counties there are, by name and code
+        assert policy.county_label(code) in str(refused.value)
+    assert "(" in policy.county_label(county)  # a known county: its name as well
 
 
 def test_scenarios() -> None:
