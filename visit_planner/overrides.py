@@ -218,6 +218,24 @@ def corrected_value(
     return new, None
 
 
+def unchanged(household_id: str, field_name: str, value: object) -> str:
+    """Why a correction to the value the household already holds is refused when added: it
+    changes nothing, so it is a slip (the wrong household or field, a stale note) that would
+    stand in the audit log and on the household's page as a correction (``5 → 5``)."""
+    zh, en = _field_words(field_name)
+    return (
+        f"更正未改变数据: 农户 {household_id} 的 {zh} 已是 {value} / the correction changes "
+        f"nothing: household {household_id}'s {en} is already {value}"
+    )
+
+
+def _already(field_name: str, value: object) -> str:
+    """A correction in force whose household's data now holds its value: applied, but it
+    changed nothing, so no ``before → after`` note is written for the household."""
+    zh, en = _field_words(field_name)
+    return f"数据中 {zh} 已是 {value}, 无需更正 / the data already holds {en} = {value}"
+
+
 # ---------------------------------------------------------------- applying
 
 
@@ -251,6 +269,9 @@ def apply_overrides(
         if why is None and o.kind == "correction" and o.field is not None:
             row = corrected.filter(pl.col("household_id") == o.household_id)
             value, why = corrected_value(row, o.field, o.value)
+            if why is None and row[o.field][0] == value:  # the month's data caught up
+                outcomes.append(Outcome(o.id, APPLIED, _already(o.field, value)))
+                continue
             if why is None:
                 before = row[o.field][0]
                 corrected = corrected.with_columns(
@@ -389,7 +410,9 @@ def check_new_override(
         return [f"类别须为 1/2/3 / tier must be 1, 2 or 3, got {o.tier}"]
     row = households.filter(pl.col("household_id") == o.household_id)
     if o.kind == "correction" and o.field is not None:
-        _, why = corrected_value(row, o.field, o.value)
+        value, why = corrected_value(row, o.field, o.value)
+        if why is None and row.height and row[o.field][0] == value:
+            why = unchanged(o.household_id, o.field, value)
         return [why] if why else []
     if o.kind == "pin" and o.worker_id is not None:
         hh = row.with_columns(

@@ -323,6 +323,36 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     ]
 
 
+def test_a_correction_to_the_value_already_held_is_refused_and_not_noted(month) -> None:  # type: ignore[no-untyped-def]
+    """A correction that changes nothing (members=5 where the household has 5) is refused
+    when added, naming household, field and value: it is a slip, and accepted it showed as
+    '家庭人口 5 → 5' on the household's page. One already in force whose household's data
+    has since caught up applies without a 'before → after' note, the outcome saying why."""
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    h = hh["household_id"][0]
+    members = int(hh["members"][0])
+    same = Override(1, "correction", h, "re-visited", "sup1", field="members", value=str(members))
+    assert check_new_override(same, hh, ws, settings, today=DAY) == [
+        f"更正未改变数据: 农户 {h} 的 家庭人口 (members) 已是 {members} / the correction "
+        f"changes nothing: household {h}'s household members (members) is already {members}"
+    ]
+    km = float(hh["road_km_to_village_center"][0])
+    as_typed = Override(
+        2, "correction", h, "x", "sup1", field="road_km_to_village_center", value=f"{km:.4f}"
+    )
+    assert "changes nothing" in check_new_override(as_typed, hh, ws, settings, today=DAY)[0]
+    got = apply_overrides([same], hh, ws, on=DAY)
+    assert [(x.outcome, x.reason) for x in got.outcomes] == [
+        (APPLIED, f"数据中 家庭人口 (members) 已是 {members}, 无需更正 / the data already "
+         f"holds household members (members) = {members}")
+    ]  # fmt: skip
+    assert h not in got.notes
+    assert got.households.equals(hh)
+
+
 @pytest.mark.parametrize(
     ("text", "needles"),
     [
