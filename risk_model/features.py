@@ -321,7 +321,7 @@ def check_scoring_frame(
                     f"scored as the training median {m:g}",
                 )
             elif onehot and c in encoder.boolean:
-                report.missing_as[c] = ("按“否”评分", "scored as false (否)")
+                report.missing_as[c] = ("按“否”评分", "scored as false")
     if problems:
         hint = f"\n{UNSEEN_HINT}" if unseen_refused else ""  # the documented fallback
         raise ScoringDataError(

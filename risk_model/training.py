@@ -291,7 +291,7 @@ def missing_notes(missing: dict[str, int], encoder: Any) -> list[str]:
             m = encoder.median_[c]
             zh, en = f"按训练中位数 {m:g} 填补", f"filled with the training median {m:g}"
         elif encoder.mode == "onehot" and c in encoder.boolean:
-            zh, en = "按“否”填补", "filled as false (否)"
+            zh, en = "按“否”填补", "filled as false"
         out.append(f"{c}: {n:,} 个缺失值, {zh} / {n:,} missing value(s), {en}")
     return out
 

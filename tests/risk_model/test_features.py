@@ -136,7 +136,7 @@ def test_the_logistic_encodings_fallbacks_are_named_as_they_are_scored(toy_frame
         "[18, 94], scored by linear extrapolation",
         f"visits: 1 个缺失值, 按训练中位数 {median:g} 评分 / 1 missing value(s), scored as the "
         f"training median {median:g}",
-        "smoker: 1 个缺失值, 按“否”评分 / 1 missing value(s), scored as false (否)",
+        "smoker: 1 个缺失值, 按“否”评分 / 1 missing value(s), scored as false",
         "region: 1 个缺失值, 按缺失评分 / 1 missing value(s), scored as missing",
     ]
     # What the warnings say is what the encoder does.

@@ -352,7 +352,7 @@ def test_unlabelled_rows_and_missing_values_are_noted(toy_spec, toy_frame) -> No
     assert logistic.notes[1:] == [
         f"visits: 1,200 个缺失值, 按训练中位数 {median:g} 填补 / 1,200 missing value(s), filled "
         f"with the training median {median:g}",
-        "smoker: 300 个缺失值, 按“否”填补 / 300 missing value(s), filled as false (否)",
+        "smoker: 300 个缺失值, 按“否”填补 / 300 missing value(s), filled as false",
     ]
 
 
