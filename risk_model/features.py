@@ -43,6 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from risk_model.errors import ConfigError, ScoringDataError
+from risk_model.spec import row_place
 
 Mode = Literal["native", "onehot"]
 
@@ -331,15 +332,15 @@ def check_scoring_frame(
 
 
 def _first_ids(frame: pl.DataFrame, id_column: str | None) -> Any:
-    """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``row N``, 1-based, where
+    """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``第 N 行 (row N)``, where
     there is no id column or the id is missing)."""
 
     def first_ids(mask: pl.Series) -> list[Any]:
         rows = mask.arg_true().head(3).to_list()
         if id_column is None or id_column not in frame.columns:
-            return [f"row {i + 1}" for i in rows]
+            return [row_place(i + 1) for i in rows]
         ids = frame[id_column].gather(rows).to_list()
-        return [f"row {i + 1}" if v is None else v for i, v in zip(rows, ids, strict=True)]
+        return [row_place(i + 1) if v is None else v for i, v in zip(rows, ids, strict=True)]
 
     return first_ids
 

@@ -188,6 +188,14 @@ def logged_top_class_names(params: Mapping[str, str]) -> tuple[str, str]:
     return top_class_names(classes)
 
 
+def row_place(number: int) -> str:
+    """A frame's row named by its 1-based number, Chinese first (``第 6 行 (row 6)``), in a
+    message about a row without an id. The wording of ``visit_planner.contracts.reader.
+    row_place`` for a Parquet or program row, which risk_model may not import (it knows
+    nothing of visit_planner); a test keeps the two the same."""
+    return f"第 {number} 行 (row {number})"
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Roles of a table's columns for training and scoring (see the module docstring)."""
@@ -373,7 +381,7 @@ class FeatureSpec:
             bad = as_str.is_in(unknown.implode()).fill_null(False)
             rows = bad.arg_true().head(3).to_list()
             first = (
-                ids.gather(rows).to_list() if ids is not None else [f"row {i + 1}" for i in rows]
+                ids.gather(rows).to_list() if ids is not None else [row_place(i + 1) for i in rows]
             )
             raise SpecError(
                 f"{source}: 目标列取值不在规格的类别中 (target {self.target!r} has value(s) "

@@ -38,6 +38,7 @@ from visit_planner.contracts.reader import (
     cast_to_contract,
     csv_text,
     read_raw,
+    row_place,
     unreadable_reason,
 )
 from visit_planner.contracts.relations import check_member_counts
@@ -497,8 +498,18 @@ def _text(value: object) -> str | None:
 
 def row_name(path: Path | str, i: int) -> str:
     """Where row ``i`` (0-based data row) is as the user sees the file: the CSV line (the
-    header is line 1, as in an editor or Excel), or the Parquet row (1-based)."""
-    return f"line {i + 2}" if str(path).lower().endswith(".csv") else f"row {i + 1}"
+    header is line 1, as in an editor or Excel), or the Parquet row (1-based), Chinese first:
+    ``第 2 行 (line 2)``, ``第 1 行 (row 1)``."""
+    if str(path).lower().endswith(".csv"):
+        return row_place(i + 2, line=True)
+    return row_place(i + 1)
+
+
+def _row_words(path: Path | str, i: int) -> tuple[str, str]:
+    """:func:`row_name`'s two halves, (Chinese, English), for a message that is worded in
+    both: ``("第 2 行", "line 2")``."""
+    zh, en = row_name(path, i).removesuffix(")").split(" (", 1)
+    return zh, en
 
 
 def _row_label(path: Path | str, i: int, row: dict[str, object]) -> str:
@@ -628,8 +639,9 @@ def parse_override_file(
             _text(row.get("value")) if kind == "correction" else None,
         )  # fmt: skip
         if key in seen:
-            _collect(found, "household_id", f"重复 (the same override twice; first at "
-                     f"{row_name(path, seen[key])})", label)  # fmt: skip
+            zh, en = _row_words(path, seen[key])
+            _collect(found, "household_id", f"重复, 首次见于{zh} (the same override twice; "
+                     f"first at {en})", label)  # fmt: skip
         seen.setdefault(key, i)
         if sum(map(len, found.values())) == problems_before:
             assert kind is not None and household is not None and reason is not None
@@ -689,8 +701,9 @@ def check_overrides_against_store(
             why = conflict(o, prior)
             if why is not None:
                 zh, en = why
-                _collect(found, "household_id", f"与 {row_name(path, j)} 冲突: {zh} / conflicts "
-                         f"with {row_name(path, j)}: {en}", label)  # fmt: skip
+                at_zh, at_en = _row_words(path, j)
+                _collect(found, "household_id", f"与{at_zh}冲突: {zh} / conflicts with "
+                         f"{at_en}: {en}", label)  # fmt: skip
         earlier.append((i, o))
     return _problems(path, found)
 
@@ -727,8 +740,9 @@ def check_tier_override_file(
         elif household not in known:
             _collect(found, "household_id", "农户不在数据中 (not in the scored households)", label)
         elif household in first:
-            _collect(found, "household_id", f"重复 (the same household twice; first at "
-                     f"{row_name(path, first[household])})", label)  # fmt: skip
+            zh, en = _row_words(path, first[household])
+            _collect(found, "household_id", f"重复, 首次见于{zh} (the same household twice; "
+                     f"first at {en})", label)  # fmt: skip
         if household is not None:
             first.setdefault(household, i)
         if _tier_of(row["tier"]) is None:

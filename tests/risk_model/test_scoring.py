@@ -179,7 +179,8 @@ def test_null_ids_are_refused_and_null_features_are_scored_as_missing_with_a_war
     )
     with pytest.raises(
         ScoringDataError,
-        match=r"household_id: 编号为空 \(1 row\(s\) without an id, e\.g\. \['row 3'\]\)",
+        match=r"household_id: 编号为空 \(1 row\(s\) without an id, "
+        r"e\.g\. \['第 3 行 \(row 3\)'\]\)",
     ):
         _score(household_result, no_id)
     no_members = h.with_columns(

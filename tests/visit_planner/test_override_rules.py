@@ -127,12 +127,15 @@ def test_every_problem_of_an_override_file_at_once(tmp_path) -> None:  # type: i
     assert str(path) in text
     # Chinese first, the English in brackets, as the contracts' rules.
     assert "column 'tier': 类别须为 1/2/3 (must be 1, 2 or 3)" in text
-    assert "line 2 (H0000001): 5" in text
+    assert "第 2 行 (line 2) (H0000001): 5" in text
     assert "column 'worker_id': 缺少 worker_id (a pin override needs worker_id)" in text
-    assert "line 3" in text
+    assert "第 3 行 (line 3)" in text
     assert "column 'reason': 须填写原因 (every override needs a reason)" in text
-    assert "column 'kind': 类型无效 (must be one of" in text and "line 4" in text
-    assert "重复 (the same override twice; first at line 2)" in text and "line 6" in text
+    assert "column 'kind': 类型无效 (must be one of" in text and "第 4 行 (line 4)" in text
+    assert (
+        "重复, 首次见于第 2 行 (the same override twice; first at line 2)" in text
+        and "第 6 行 (line 6)" in text
+    )
     # Only the one clean row is left to be checked against the data (where NOPE fails).
     assert [(i, o.household_id) for i, o in ok] == [(3, "NOPE")]
 
@@ -155,7 +158,7 @@ def test_a_parquet_override_file_names_rows(tmp_path) -> None:  # type: ignore[n
 
     path = _file(tmp_path, BAD_ROWS[:1], "o.parquet")
     _, problems = parse_override_file(pl.read_parquet(path), path, today=DAY, author="sup1")
-    assert "row 1 (H0000001): 5" in problems[0].message()
+    assert "第 1 行 (row 1) (H0000001): 5" in problems[0].message()
 
 
 def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
@@ -176,9 +179,10 @@ def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:
     text = str(err.value)
     assert text.count(str(path)) >= 5
     assert f"{path}: 调整文件有 4 处问题, 未评分 (4 problem(s) in the override file" in text
-    for needle in ("line 2 (H", "农户不在数据中 (not in the scored households)", "line 3 (NOPE)",
-                   "须填写原因 (every override needs a reason)",
-                   "重复 (the same household twice; first at line 2)"):  # fmt: skip
+    for needle in ("第 2 行 (line 2) (H", "农户不在数据中 (not in the scored households)",
+                   "第 3 行 (line 3) (NOPE)", "须填写原因 (every override needs a reason)",
+                   "重复, 首次见于第 2 行 (the same household twice; "
+                   "first at line 2)"):  # fmt: skip
         assert needle in text, needle
 
 
@@ -200,8 +204,15 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     )
     # File rules and data rules, each naming the file, the line and the ids.
     text = flat(err)
-    assert "line 3 (H0000002 → W_GONE)" in text and "worker W_GONE is not in this month" in text
-    assert "line 4 (NOPE)" in text and "line 5 (H0000002)" in text and "needs worker_id" in text
+    assert (
+        "第 3 行 (line 3) (H0000002 → W_GONE)" in text
+        and "worker W_GONE is not in this month" in text
+    )
+    assert (
+        "第 4 行 (line 4) (NOPE)" in text
+        and "第 5 行 (line 5) (H0000002)" in text
+        and "needs worker_id" in text
+    )
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert "无调整 / no overrides" in flat(out)  # nothing applied
     active = ws.filter(pl.col("active"))["worker_id"][0]
@@ -214,14 +225,19 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     again = _file(tmp_path, [{**good, "tier": "2"}], "again.csv")
     code, out, err = cli("overrides", "import", str(again), *home)
     assert code == 2 and "nothing was imported" in flat(err)
-    assert "line 2 (H0000001)" in flat(err) and "active override #1 (tier)" in flat(err)
+    assert "第 2 行 (line 2) (H0000001)" in flat(err) and "active override #1 (tier)" in flat(err)
     assert "revoke #1 first" in flat(err) and "请先撤销 #1" in flat(err)
     two = _file(tmp_path, [{**gone, "worker_id": "W_X", "kind": "pin", "household_id": h0},
                            {**gone, "worker_id": "W_Y", "kind": "pin", "household_id": h0}],
                 "two.csv")  # fmt: skip
     code, out, err = cli("overrides", "import", str(two), *home)
     text = flat(err)
-    assert code == 2 and "line 3 (H0000001 → W_Y)" in text and "conflicts with line 2" in text
+    assert (
+        code == 2
+        and "第 3 行 (line 3) (H0000001 → W_Y)" in text
+        and "与第 2 行冲突" in text
+        and "conflicts with line 2" in text
+    )
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert out.count("H0000001") == 1  # still only the first import's tier override
 
@@ -430,11 +446,14 @@ def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_pa
         pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
     )
     text = flat("\n".join(p.message() for p in problems))
-    assert "重复 (the same override twice; first at line 2) — 1 row: line 4" in text
+    assert (
+        "重复, 首次见于第 2 行 (the same override twice; first at line 2) — 1 row: 第 4 行 (line 4)"
+        in text
+    )
     assert text.count("重复") == 1  # lines 3 and 6 set another value: not duplicates
     conflicts = flat("\n".join(p.message() for p in check_overrides_against_store(ok, path, [])))
-    assert f"与 line 2 冲突: 都设定农户 {h['household_id']} 的类别" in conflicts
-    assert "— 1 row: line 3" in conflicts
+    assert f"与第 2 行冲突: 都设定农户 {h['household_id']} 的类别" in conflicts
+    assert "— 1 row: 第 3 行 (line 3)" in conflicts
     assert f"conflicts with line 5: both correct members of household {h['household_id']}" in (
         conflicts
     )
@@ -445,5 +464,5 @@ def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_pa
         today=DAY,
     )  # fmt: skip
     assert [(p.column, p.ids) for p in found] == [
-        ("worker_id", (f"line 7 ({h['household_id']} → {far})",))
+        ("worker_id", (f"第 7 行 (line 7) ({h['household_id']} → {far})",))
     ]

@@ -137,6 +137,13 @@ class RowPlaces:
         return pl.concat_str(pl.lit("第 "), number, pl.lit(" 行 (row "), number, pl.lit(")"))
 
 
+def row_place(number: int, *, line: bool = False) -> str:
+    """One row's place as :class:`RowPlaces` names it, for a row named one at a time: a CSV
+    row by the editor line it is on (``第 7 行 (line 7)``, the header being line 1), a Parquet
+    or program row by its 1-based number (``第 6 行 (row 6)``)."""
+    return f"第 {number} 行 ({'line' if line else 'row'} {number})"
+
+
 def csv_row_places(text: str, frame: pl.DataFrame) -> RowPlaces:
     """The line each row of ``frame`` (read from CSV ``text``) starts on. Counted in C when
     the file has one line per row and the header (no quoted field spans lines); otherwise
