@@ -76,7 +76,8 @@ def check_previous(previous: pl.DataFrame | None, workers: pl.DataFrame) -> list
         InputIssue(
             "previous_unknown_worker",
             None,
-            f"上月分配引用了不存在的人员 {_ids(wids)} ({len(hids)} 户, 如 {_ids(hids[:3])}) / "
+            f"上月分配引用了不存在的人员 {_ids(wids)} ({len(hids)} 户, 如 {_ids(hids[:3])}): "
+            "这些户计为换人 / "
             f"previous assignment references unknown worker(s) {_ids(wids)} "
             f"for {len(hids)} household(s), e.g. {_ids(hids[:3])}: they count as changed",
             tuple(wids),

@@ -7,7 +7,7 @@ import polars as pl
 
 from assignment.candidates import build_candidates
 from assignment.domain import AssignmentSettings
-from assignment.inputs import capacity_pins, clean_pins
+from assignment.inputs import capacity_pins, check_previous, clean_pins
 from tests.assignment.helpers import households, workers
 
 S = AssignmentSettings()
@@ -74,3 +74,16 @@ def test_pins_beyond_capacity_name_the_worker_and_township() -> None:
         "人员 c1 (乡镇 T1) 的指定超出其容量, 以下指定已忽略: h1, h2 / pins exceed worker c1's "
         "capacity (township T1); ignored: h1, h2"
     ]
+
+
+def test_an_unknown_previous_worker_says_in_both_languages_the_households_count_as_changed() -> (
+    None
+):
+    """The Chinese half says what the English does: the households count as changed
+    (计为换人), not only that the worker is unknown."""
+    previous = pl.DataFrame({"household_id": ["h1", "h3"], "worker_id": ["ghost", "g1"]})
+    (issue,) = check_previous(previous, workers([{"worker_id": "g1"}]))
+    assert issue.kind == "previous_unknown_worker" and issue.ids == ("ghost",)
+    zh, en = issue.message.split(" / ")
+    assert zh == "上月分配引用了不存在的人员 ghost (1 户, 如 h1): 这些户计为换人"
+    assert en.endswith("for 1 household(s), e.g. h1: they count as changed")
