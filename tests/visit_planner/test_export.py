@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import assign_run, write_inputs
+from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS, UNASSIGNED_COLUMNS
@@ -157,8 +158,16 @@ def test_townships_filter_and_errors(run_dir: Path, tmp_path: Path) -> None:
     csv = pl.read_csv(got.csv, schema_overrides={"township_id": pl.String})
     assert set(csv["township_id"]) == {tw} and got.townships == (tw,)
     assert "2026-12" in got.index.read_text("utf-8")
-    with pytest.raises(PlanFileError, match="NOPE"):
+    with pytest.raises(PlanFileError, match="NOPE") as refused:
         export_visit_lists(run_dir, tmp_path / "x", month="2026-12", townships=["NOPE"])
+    # The run's townships are offered, by name and code; not the run directory's path.
+    assert "乡镇不在本月方案中" in str(refused.value) and str(run_dir) not in str(refused.value)
+    assert place_label(tw) in str(refused.value)
+    places = RunReader(run_dir).places()
+    assert places is not None
+    name = places.filter(pl.col("code") == tw)["name_zh"][0]
+    by_name = export_visit_lists(run_dir, tmp_path / "two", month="2026-12", townships=[name])
+    assert by_name.townships == (tw,)
     with pytest.raises(PlanFileError, match="YYYY-MM"):
         export_visit_lists(run_dir, tmp_path / "x", month="12/2026")
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())

@@ -419,7 +419,8 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     out: Annotated[Path, typer.Option("--out", help="输出目录 — Directory for the visit lists.")],
     month: Annotated[str | None, typer.Option("--month", help="月份 — With run 'current'.")] = None,
     township: Annotated[
-        list[str] | None, typer.Option("--township", help="只导出这些乡镇 — Only these.")
+        list[str] | None,
+        typer.Option("--township", help="只导出这些乡镇 (编号或名称) — Only these (code or name)."),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="覆盖 — Replace an earlier export in --out, whole.")

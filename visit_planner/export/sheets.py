@@ -47,6 +47,7 @@ from visit_planner.export.lists import (
 )
 from visit_planner.outputs import check_output_dir
 from visit_planner.runs import RunReader
+from visit_planner.runs.townships import township_codes
 
 CSV_NAME: Final = "visit_lists.csv"
 INDEX_NAME: Final = "index.html"
@@ -102,9 +103,11 @@ def export_visit_lists(
 ) -> ExportSummary:
     """Write the visit lists of the run in ``run_dir`` for ``month`` into ``out``.
 
-    ``townships`` limits the export to those township ids (default: every township of the run);
-    an id not in the run is an error that names it. ``out`` must be absent or empty, or (with
-    ``overwrite``) an earlier export, replaced whole (see the module docstring).
+    ``townships`` limits the export to those townships, each by code or name (default: every
+    township of the run); one not in the run is an error that names it and lists the run's
+    townships (:func:`~visit_planner.runs.townships.township_codes`). ``out`` must be absent
+    or empty, or (with ``overwrite``) an earlier export, replaced whole (see the module
+    docstring).
     """
     if not _MONTH.match(month):
         raise PlanFileError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
@@ -115,12 +118,11 @@ def export_visit_lists(
     try:
         reader = RunReader(run_dir)
         known = reader.townships()
-        chosen = sorted(set(townships)) if townships else known
-        missing = sorted(set(chosen) - set(known))
-        if missing:
-            raise PlanFileError(
-                f"{run_dir}: 乡镇不在方案中 (township(s) not in this run: {', '.join(missing)})"
-            )
+        chosen = (
+            township_codes(townships, known, reader.places(), reader.manifest.run_id[:12])
+            if townships
+            else known
+        )
         parts = [township_rows(reader, tw) for tw in chosen]
         rows = pl.concat([p[0] for p in parts])
         workers = pl.concat([p[1] for p in parts])

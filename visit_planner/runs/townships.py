@@ -1,0 +1,59 @@
+"""A run's townships named on the command line by code or by name (``--township 锦屏镇``):
+``plan --amend`` and ``runs export`` resolve them the same way. Kept light (polars and the
+places table only) so a command that merely reads a run need not import the planning jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from visit_planner.contracts.places import place_label
+from visit_planner.errors import PlanFileError
+
+TOWNSHIPS_LISTED = 12
+"""Townships of the run listed when one given to ``--township`` is none of them."""
+
+
+def township_codes(
+    given: Sequence[str], townships: Sequence[str], places: pl.DataFrame | None, run: str
+) -> list[str]:
+    """The codes of the townships ``given`` to ``--township``, each by its code or by its
+    name as the run's places table has it (Chinese or English): a planner knows 锦屏镇 better
+    than 532626001, and every text of the tool shows both. Sorted, each once.
+
+    Raises :class:`PlanFileError` naming every one that is no township of the run (``run``:
+    how to name the run), with the run's townships by name and code (the first
+    :data:`TOWNSHIPS_LISTED`), and every name that two townships share, with their codes."""
+    known = set(townships)
+    by_name: dict[str, set[str]] = {}
+    if places is not None:
+        rows = places.filter((pl.col("level") == "township") & pl.col("code").is_in(known))
+        for code, zh, en in rows.select("code", "name_zh", "name_en").iter_rows():
+            for name in (zh, en):
+                if name:
+                    by_name.setdefault(str(name).strip(), set()).add(str(code))
+    codes: set[str] = set()
+    missing: list[str] = []
+    shared: list[str] = []
+    for text in dict.fromkeys(t.strip() for t in given):
+        found = {text} if text in known else by_name.get(text, set())
+        if len(found) == 1:
+            codes |= found
+        elif found:
+            shared.append(f"{text}: {', '.join(place_label(c) for c in sorted(found))}")
+        else:
+            missing.append(text)
+    if shared:
+        raise PlanFileError(
+            f"乡镇名称重复, 请用编号 (a name that several townships of run {run} share; give "
+            f"the code): {'; '.join(shared)}"
+        )
+    if missing:
+        listed = ", ".join(place_label(t) for t in sorted(known)[:TOWNSHIPS_LISTED])
+        more = f" and {len(known) - TOWNSHIPS_LISTED} more" if len(known) > TOWNSHIPS_LISTED else ""
+        raise PlanFileError(
+            f"乡镇不在本月方案中 (township(s) {', '.join(missing)} are not in run {run}; "
+            f"its townships: {listed}{more})"
+        )
+    return sorted(codes)
