@@ -37,6 +37,7 @@ from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
     cast_to_contract,
     csv_text,
+    kind_words,
     read_raw,
     row_place,
     unreadable_reason,
@@ -161,20 +162,6 @@ def _field_words(field_name: str) -> tuple[str, str]:
     return f"{zh} ({field_name})", f"{en} ({field_name})"
 
 
-def _kind_words(dtype: pl.DataType) -> tuple[str, str]:
-    """What a value of ``dtype`` must be, (Chinese, English): 整数 / a whole number, ..."""
-    if dtype.is_integer():
-        return "整数", "a whole number"
-    if dtype.is_float():
-        return "数字", "a number"
-    if dtype == pl.Boolean:
-        return "是或否", "yes or no"
-    if isinstance(dtype, pl.Enum):
-        levels = ", ".join(dtype.categories.to_list())
-        return f"以下之一: {levels}", f"one of {levels}"
-    return str(dtype), str(dtype)
-
-
 def corrected_value(
     household: pl.DataFrame, field_name: str, value: str | None
 ) -> tuple[object, str | None]:
@@ -187,7 +174,7 @@ def corrected_value(
     cast, problems = cast_to_contract(raw, {field_name: dtype}, "correction", ("household_id",))
     zh, en = _field_words(field_name)
     if any(p.severity == "error" for p in problems) or cast[field_name][0] is None:
-        kind_zh, kind_en = _kind_words(dtype)
+        kind_zh, kind_en = kind_words(dtype)
         return None, (
             f"值 {value!r} 不符合字段 {zh}: 须为{kind_zh} / value {value!r} does not fit "
             f"{en}: {kind_en}"

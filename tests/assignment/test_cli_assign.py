@@ -238,7 +238,10 @@ def test_assign_reports_every_bad_file_and_a_header_only_workers_file(
     code, _, err = cli(*["assign", *inputs(d), "--out", str(tmp_path / "run")])
     assert code == 2
     assert "workers.parquet: 没有人员 (the workers table has no rows" in flat(err)
-    assert "scores.parquet: column 'final_tier': 类型错误 (value is not a valid Int8" in flat(err)
+    assert (
+        "scores.parquet: column 'final_tier': 类型错误, 应为整数 (value is not a whole number"
+        in flat(err)
+    )
 
 
 def test_assign_warns_of_dropped_columns_and_refuses_out_before_the_bar(

@@ -140,7 +140,7 @@ def test_plan_and_scores_of_wrong_types_are_named_by_the_contract(
     rc, _, err = cli("check-plan", "--plan", str(tmp_path / "plan.csv"), *_inputs(greedy_files))
     assert rc == 2
     assert (
-        "plan.csv: column 'tier': 类型错误 (value is not a valid Int8" in flat(err)
+        "plan.csv: column 'tier': 类型错误, 应为整数 (value is not a whole number" in flat(err)
         and "三类户" in err
     )
     assert "strict_cast" not in err
@@ -148,7 +148,7 @@ def test_plan_and_scores_of_wrong_types_are_named_by_the_contract(
     args[1] = str(tmp_path / "scores.csv")
     rc, _, err = cli("check-plan", "--plan", str(greedy_files / "plan.parquet"), *args)
     assert rc == 2
-    assert "scores.csv: column 'p_tier1': 类型错误 (value is not a valid Float64" in flat(err)
+    assert "scores.csv: column 'p_tier1': 类型错误, 应为数字 (value is not a number" in flat(err)
     assert f"{first} (high)" in flat(err)
 
 

@@ -318,7 +318,7 @@ def test_training_data_problems_exit_2_naming_file_column_and_rows(
     rc, _, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2 and "Traceback" not in err
     text = flat(err)
-    assert f"{table}: column 'income': 类型错误 (value is not a valid Float64" in text
+    assert f"{table}: column 'income': 类型错误, 应为数字 (value is not a number" in text
     assert "S00009 (unknown)" in text
     out_of_range = survey.with_columns(
         pl.when(pl.col("hh_id") == "S00002")

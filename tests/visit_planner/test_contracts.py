@@ -101,7 +101,15 @@ def test_wrong_type_in_csv(small_prefecture, tmp_path: Path, cli) -> None:
         .otherwise(pl.col("members"))
         .alias("members")
     ).write_csv(tmp_path / "households.csv")
-    _assert_rejected(cli, tmp_path, "households.csv", "'members'", "not a valid", bad_id, "(two)")
+    _assert_rejected(
+        cli,
+        tmp_path,
+        "households.csv",
+        "'members'",
+        "应为整数 (value is not a whole number)",
+        bad_id,
+        "(two)",
+    )
 
 
 def test_fractional_count_is_not_truncated(inputs_dir: Path, cli) -> None:
@@ -113,7 +121,7 @@ def test_fractional_count_is_not_truncated(inputs_dir: Path, cli) -> None:
         .otherwise(pl.col("members"))
         .alias("members")
     ).write_parquet(inputs_dir / "households.parquet")
-    _assert_rejected(cli, inputs_dir, "'members'", "not a valid", bad_id)
+    _assert_rejected(cli, inputs_dir, "'members'", "应为整数 (value is not a whole number)", bad_id)
 
 
 def test_null_in_required_field(inputs_dir: Path, cli) -> None:

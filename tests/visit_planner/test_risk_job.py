@@ -192,7 +192,7 @@ def test_a_spec_table_reads_yes_no_and_names_bad_values(tmp_path: Path) -> None:
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)
     assert str(err.value) == (
-        f"{csv}: column 'income': 类型错误 (value is not a valid Float64) — 1 row: S9 (unknown)"
+        f"{csv}: column 'income': 类型错误, 应为数字 (value is not a number) — 1 row: S9 (unknown)"
     )
 
 
@@ -222,7 +222,7 @@ def test_a_spec_tables_numbers_with_thousands_separators_are_read_and_said(
         with pytest.raises(RiskJobError) as err:
             read_model_data(csv, spec, builtin=False, training=True)
         assert str(err.value) == (
-            f"{csv}: column 'income': 类型错误 (value is not a valid Float64) — 2 rows: "
+            f"{csv}: column 'income': 类型错误, 应为数字 (value is not a number) — 2 rows: "
             f"S1 (22,772), S2 ({odd})"
         )
 

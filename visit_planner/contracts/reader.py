@@ -457,6 +457,30 @@ DECIMAL_TEXT_RULE = (
 )
 
 
+def kind_words(dtype: pl.DataType) -> tuple[str, str]:
+    """What a value of ``dtype`` must be, (Chinese, English): 整数 / a whole number, ...: the
+    words of a type error, for a user who does not know what ``Float64`` is."""
+    if dtype.is_integer():
+        return "整数", "a whole number"
+    if dtype.is_float():
+        return "数字", "a number"
+    if dtype == pl.Boolean:
+        return "是或否", "yes or no"
+    if isinstance(dtype, pl.Enum):
+        levels = ", ".join(dtype.categories.to_list())
+        return f"以下之一: {levels}", f"one of {levels}"
+    if dtype == pl.Date:
+        return "日期 (YYYY-MM-DD)", "a date (YYYY-MM-DD)"
+    return str(dtype), str(dtype)
+
+
+def type_rule(dtype: pl.DataType) -> str:
+    """The rule a value that cannot be read as ``dtype`` breaks, Chinese first:
+    ``类型错误, 应为数字 (value is not a number)``."""
+    zh, en = kind_words(dtype)
+    return f"类型错误, 应为{zh} (value is not {en})"
+
+
 def cast_to_contract(
     df: pl.DataFrame,
     spec: dict[str, pl.DataType],
@@ -505,7 +529,7 @@ def cast_to_contract(
                     name,
                     DECIMAL_TEXT_RULE
                     if dtype == pl.String() and df.schema[name].is_float()
-                    else f"类型错误 (value is not a valid {dtype})",
+                    else type_rule(dtype),
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

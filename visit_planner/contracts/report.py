@@ -68,9 +68,9 @@ class Problem:
             if len(shown) < len(labelled):  # the rows outnumber their ids: no count of ids
                 more = " and more" if self.count > len(labelled) else ""
             else:
-                more = f" and {self.count - len(shown)} more" if self.count > len(shown) else ""
+                more = f" and {self.count - len(shown):,} more" if self.count > len(shown) else ""
             noun = "row" if self.count == 1 else "rows"
-            text += f" — {self.count} {noun}: {', '.join(shown)}{more}"
+            text += f" — {self.count:,} {noun}: {', '.join(shown)}{more}"
         return text
 
 

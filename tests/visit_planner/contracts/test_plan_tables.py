@@ -31,7 +31,7 @@ def _scores(path: Path, p_tier1: list[str]) -> Path:
         ("1.7", "must be between 0 and 1"),
         ("-0.5", "must be between 0 and 1"),
         ("", "null in a required field"),
-        ("high", "value is not a valid Float64"),
+        ("high", "value is not a number"),
     ],
 )
 def test_scores_contract_refuses_bad_probabilities(tmp_path: Path, value: str, rule: str) -> None:
@@ -128,3 +128,23 @@ def test_fingerprint_is_the_same_in_every_process_and_pinned() -> None:
 
 PINNED = "v1:6dd7b79ae39a29fffe5d72957ac7b48e11b45b269a38f7557746156a842db81a"
 """The v1 fingerprint of ``_FIXED``."""
+
+
+def test_a_type_error_says_what_the_value_must_be_chinese_first() -> None:
+    """Not polars' dtype ('not a valid Float64'), which a township clerk cannot read."""
+    from visit_planner.contracts.reader import cast_to_contract
+
+    raw = pl.DataFrame({"id": ["a", "b"], "km": ["1.5", "far"], "n": ["2", "2.5"]})
+    spec = {"id": pl.String(), "km": pl.Float64(), "n": pl.Int16()}
+    _, problems = cast_to_contract(raw, spec, "x.csv", ("id",))
+    assert [(p.column, p.rule, p.ids) for p in problems if p.severity == "error"] == [
+        ("km", "类型错误, 应为数字 (value is not a number)", ("b",)),
+        ("n", "类型错误, 应为整数 (value is not a whole number)", ("b",)),
+    ]
+
+
+def test_a_problems_row_count_has_thousands_separators() -> None:
+    from visit_planner.contracts.report import Problem
+
+    message = Problem("x.csv", "km", "rule", ("a", "b"), count=1500).message()
+    assert message.endswith("— 1,500 rows: a, b and 1,498 more")

@@ -155,7 +155,7 @@ def test_ids_saved_as_decimal_numbers_are_refused(inputs_dir: Path, tmp_path: Pa
     assert (
         f"{path}: column 'household_id': 类型错误, 编号与代码须存为文本, 不能是小数 (value is "
         "not a valid String: an id or code must be stored as text, not as a decimal number) "
-        f"— {hh.height} rows: 1.0 (1.0), 2.0 (2.0)"
+        f"— {hh.height:,} rows: 1.0 (1.0), 2.0 (2.0)"
     ) in said
     with pytest.raises(ContractError) as exc:
         stream_inputs(inputs_dir, tmp_path / "chunks", 1_000)
