@@ -62,7 +62,7 @@ class Comparison:
             bayes = pl.DataFrame(
                 [
                     {
-                        "model": "Bayes limit 贝叶斯极限",
+                        "model": "贝叶斯极限 Bayes limit",
                         "log_loss": b.log_loss,
                         "macro_f1": b.macro_f1,
                         "tier1_recall": b.tier1_recall,

@@ -32,21 +32,21 @@ BOOLEAN_FEATURES: Final = tuple(n for n, t in c.HOUSEHOLDS.items() if t == pl.Bo
 CATEGORICAL_FEATURES: Final = ("housing_safety_grade", "hazard_exposure")
 
 UNITS: Final = {
-    "members": "persons 人",
-    "elderly_65plus": "persons 人",
-    "children_under16": "persons 人",
-    "left_behind_children": "persons 人",
-    "disabled_members": "persons 人",
-    "serious_illness_members": "persons 人",
-    "migrant_workers": "persons 人",
-    "disputes_12m": "cases in 12 months 件",
-    "hotline_requests_12m": "requests in 12 months 次",
-    "petitions_12m": "petitions in 12 months 次",
-    "road_km_to_village_center": "km 公里",
-    "village_points": "points 分",
-    "last_visit_days": "days 天",
+    "members": "人 persons",
+    "elderly_65plus": "人 persons",
+    "children_under16": "人 persons",
+    "left_behind_children": "人 persons",
+    "disabled_members": "人 persons",
+    "serious_illness_members": "人 persons",
+    "migrant_workers": "人 persons",
+    "disputes_12m": "件 cases in 12 months",
+    "hotline_requests_12m": "次 requests in 12 months",
+    "petitions_12m": "次 petitions in 12 months",
+    "road_km_to_village_center": "公里 km",
+    "village_points": "分 points",
+    "last_visit_days": "天 days",
 }
-"""The unit of each numeric household field, English with Chinese (axis labels)."""
+"""The unit of each numeric household field, Chinese with English (axis labels)."""
 
 MIN_TIER1_FOR_GAP: Final = int(
     inspect.signature(group_error_rates).parameters["min_positives"].default

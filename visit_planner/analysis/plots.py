@@ -83,9 +83,9 @@ def tier_share_bars(shares: pl.DataFrame, label: str = "county", title: str = ""
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of households 户数占比 (%)")
-    ax.set_ylabel("area 地区")
-    ax.set_title(title or "Assessed tier by area 各地区评定类别占比")
+    ax.set_xlabel("户数占比 share of households (%)")
+    ax.set_ylabel("地区 area")
+    ax.set_title(title or "各地区评定类别占比 Assessed tier by area")
     ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / (n + 2)), fontsize=8)
     return fig
 
@@ -102,12 +102,12 @@ def feature_histograms(households: pl.DataFrame, features: Sequence[str], cols: 
         bins = np.arange(-0.5, values.max() + 1.5) if integer else 30
         ax.hist(values, bins=bins, color="#4477aa")
         ax.set_title(column_label(name), fontsize=9)
-        ax.set_xlabel(f"{column_words(name)[0]} ({UNITS.get(name, 'value 值')})", fontsize=8)
+        ax.set_xlabel(f"{column_words(name)[0]} ({UNITS.get(name, '值 value')})", fontsize=8)
         ax.set_ylabel(term("households"), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(features) :]:
         ax.set_visible(False)
-    fig.suptitle("Feature distributions 特征分布")
+    fig.suptitle("特征分布 Feature distributions")
     return fig
 
 
@@ -134,9 +134,9 @@ def household_map(
             )  # fmt: skip
     mid = float(households.select(pl.col("lat").mean()).item() or 23.5)
     ax.set_aspect(1.0 / math.cos(math.radians(mid)))
-    ax.set_xlabel("longitude 经度 (°E)")
-    ax.set_ylabel("latitude 纬度 (°N)")
-    ax.set_title("Households by assessed tier 农户分布(按评定类别)")
+    ax.set_xlabel("经度 longitude (°E)")
+    ax.set_ylabel("纬度 latitude (°N)")
+    ax.set_title("农户分布(按评定类别) Households by assessed tier")
     ax.legend(markerscale=3, fontsize=8, loc="lower right")
     return fig
 
@@ -155,11 +155,11 @@ def missing_bars(missing: pl.DataFrame) -> Figure:
     ax.invert_yaxis()
     if some.height:
         ax.set_xlim(0, float(_pct(some["share"]).max()) * 1.18)  # room for the counts
-    ax.set_xlabel("share of households with no value 缺失占比 (%)")
-    ax.set_ylabel("column 字段")
-    ax.set_title("Missing values 缺失值")
+    ax.set_xlabel("缺失占比 share of households with no value (%)")
+    ax.set_ylabel("字段 column")
+    ax.set_title("缺失值 Missing values")
     if some.height == 0:
-        ax.text(0.5, 0.5, "no missing values 无缺失值", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "无缺失值 no missing values", ha="center", transform=ax.transAxes)
     return fig
 
 
@@ -183,8 +183,8 @@ def composition_bars(comp: pl.DataFrame, title: str, label: str = "county") -> F
     ax.set_yticks(y, areas)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of households 户数占比 (%)")
-    ax.set_ylabel("area 地区")
+    ax.set_xlabel("户数占比 share of households (%)")
+    ax.set_ylabel("地区 area")
     ax.set_title(title)
     ax.legend(
         ncols=min(len(groups), 6), loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8
@@ -224,12 +224,12 @@ def calibration_curves(y: np.ndarray, probas: Mapping[str, np.ndarray], n_bins: 
         )  # fmt: skip  (the first model drawn wider: identical curves stay visible)
         top = max(top, float(mean_p.max()), float(freq.max()))
     lim = min(100.0, 100 * top * 1.1)
-    ax.plot([0, lim], [0, lim], color="grey", lw=1, ls="--", label="perfect 完全校准")
+    ax.plot([0, lim], [0, lim], color="grey", lw=1, ls="--", label="完全校准 perfect")
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
-    ax.set_xlabel("predicted P(tier 1) 预测一类户概率 (%)")
-    ax.set_ylabel("observed share of tier 1 实际一类户占比 (%)")
-    ax.set_title("Calibration on held-out villages 留出村校准曲线")
+    ax.set_xlabel("预测一类户概率 predicted P(tier 1) (%)")
+    ax.set_ylabel("实际一类户占比 observed share of tier 1 (%)")
+    ax.set_title("留出村校准曲线 Calibration on held-out villages")
     ax.legend(fontsize=8)
     return fig
 
@@ -248,10 +248,10 @@ def confusion_matrices(matrices: Mapping[str, Sequence[Sequence[int]]]) -> Figur
             ax.text(j, i, f"{v:,}", ha="center", va="center", color=colour)
         ax.set_xticks(range(3), ticks)
         ax.set_yticks(range(3), ticks)
-        ax.set_xlabel("predicted tier 预测类别 (households 户)")
-        ax.set_ylabel("true tier 真实类别")
+        ax.set_xlabel("预测类别 predicted tier (户 households)")
+        ax.set_ylabel("真实类别 true tier")
         ax.set_title(name)
-    fig.suptitle("Confusion matrices on held-out villages 留出村混淆矩阵")
+    fig.suptitle("留出村混淆矩阵 Confusion matrices on held-out villages")
     return fig
 
 
@@ -284,10 +284,10 @@ def group_recall_bars(fairness: pl.DataFrame, attributes: Sequence[str] | None =
         zh, en = column_words(attr)
         ax.set_ylim(0, 100)
         ax.set_xlabel(f"{zh} {en} (n1: 真实一类户数 true tier-1 households)")
-        ax.set_ylabel("tier-1 recall 一类户召回率 (%)")
+        ax.set_ylabel("一类户召回率 tier-1 recall (%)")
         ax.set_title(f"按{zh} by {en}", fontsize=9)
         ax.legend(fontsize=7)
-    fig.suptitle("Tier-1 recall by audited group (held-out) 各组一类户召回率")
+    fig.suptitle("留出村各组一类户召回率 Tier-1 recall by audited group (held-out villages)")
     return fig
 
 
@@ -315,9 +315,9 @@ def bayes_gap_bars(table: pl.DataFrame) -> Figure:
         ax.text(i, v, f"{v:.4f}{gap_text(name, g)}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(np.arange(len(names)), names, fontsize=8)
     ax.set_ylim(0, float(np.nanmax(values)) * 1.25)
-    ax.set_xlabel("model 模型")
-    ax.set_ylabel("log-loss 对数损失 (nats per household)")
-    ax.set_title("Distance to the Bayes limit 与贝叶斯极限的距离")
+    ax.set_xlabel("模型 model")
+    ax.set_ylabel("对数损失 log-loss (每户奈特 nats per household)")
+    ax.set_title("与贝叶斯极限的距离 Distance to the Bayes limit")
     return fig
 
 
@@ -340,42 +340,42 @@ def tradeoff_figure(
             a1.plot(
                 upper[x].cast(pl.Float64).to_numpy(), _pct(upper["tier1_coverage_bound"]),
                 lw=6, alpha=0.3, color=TIER_COLOURS[1], solid_capstyle="round",
-                label="proven upper bound 已证明上限",
+                label="已证明上限 proven upper bound",
             )  # fmt: skip
     a1.plot(xs, _pct(sweep["tier1_coverage"]), marker="o", color=TIER_COLOURS[1],
-            label="plan 方案")  # fmt: skip
+            label="方案 plan")  # fmt: skip
     a1.legend(fontsize=8)
     a1.set_ylim(0, 105)
-    a1.set_ylabel("tier-1 households covered 一类户覆盖率 (%)")
-    a1.set_title("Tier-1 coverage 一类户覆盖")
+    a1.set_ylabel("一类户覆盖率 tier-1 households covered (%)")
+    a1.set_title("一类户覆盖 Tier-1 coverage")
     a2.plot(xs, sweep["travel_hours_month"].to_numpy(), marker="o", color="#16a085")
     a2.set_ylim(bottom=0)
-    a2.set_ylabel("travel 路途时间 (hours per month 小时/月)")
-    a2.set_title("Travel 路途")
+    a2.set_ylabel("路途时间 travel (小时/月 hours per month)")
+    a2.set_title("路途 Travel")
     used = sweep[f"used_{role}"].to_numpy()
     extra = sweep[f"extra_{role}"].to_numpy()
     step = float(np.min(np.diff(np.unique(xs)))) if len(np.unique(xs)) > 1 else 1.0
     zh, en = ROLE_NAMES_ZH[Role(role)], ROLE_NAMES_EN[Role(role)]
-    a3.bar(xs, used, width=0.6 * step, color="#34495e", label=f"{en}s used 已用{zh}")
+    a3.bar(xs, used, width=0.6 * step, color="#34495e", label=f"已用{zh} {en}s used")
     a3.bar(xs, extra, width=0.6 * step, bottom=used, color="#e74c3c",
-           label=f"extra {en}s that would suffice 另需{zh}")  # fmt: skip
+           label=f"另需{zh} extra {en}s that would suffice")  # fmt: skip
     a3.set_ylim(0, max(1.0, float((used + extra).max())) * 1.35)  # room for the legend
-    a3.set_ylabel(f"{en}s {zh} (persons 人)")
-    a3.set_title(f"{en.capitalize()}s needed 所需{zh}")
+    a3.set_ylabel(f"{zh} {en}s (人 persons)")
+    a3.set_title(f"所需{zh} {en.capitalize()}s needed")
     a3.legend(fontsize=8)
     objective = sweep["objective"].to_numpy()
     proven = sweep.filter(pl.col("bound").is_not_null())
     if proven.height:
         a4.plot(
             proven[x].cast(pl.Float64).to_numpy(), proven["bound"].to_numpy(), lw=6, alpha=0.3,
-            color="#8e44ad", solid_capstyle="round", label="proven lower bound 已证明下界",
+            color="#8e44ad", solid_capstyle="round", label="已证明下界 proven lower bound",
         )  # fmt: skip
-    a4.plot(xs, objective, marker="o", color="#8e44ad", label="plan's objective 方案目标值")
+    a4.plot(xs, objective, marker="o", color="#8e44ad", label="方案目标值 plan's objective")
     positive = objective[np.isfinite(objective) & (objective > 0)]
     if positive.size and positive.max() / positive.min() > 20:  # penalties dwarf travel
         a4.set_yscale("log")
-    a4.set_ylabel("objective 目标值 (min-eq. per month 分钟当量/月)")
-    a4.set_title("Objective and proven bound 目标值与下界")
+    a4.set_ylabel("目标值 objective (分钟当量/月 min-eq. per month)")
+    a4.set_title("目标值与下界 Objective and proven bound")
     a4.legend(fontsize=8)
     for ax in (a1, a2, a3, a4):
         ax.set_xlabel(x_label)

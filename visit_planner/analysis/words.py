@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
+import polars as pl
+
 from risk_model.spec import household_spec
-from visit_planner.vocabulary import TERMS
+from visit_planner.vocabulary import ROLE_TERMS, TERMS, TIER_TERMS, status_words
 
 OTHER_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "county_id": ("县", "county"),
@@ -43,3 +45,116 @@ def column_label(name: str) -> str:
     name alone when no word is known."""
     zh, en = column_words(name)
     return zh if zh == en else f"{zh} {en}"
+
+
+def _role_columns() -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for role, (zh, en) in ROLE_TERMS.items():
+        out[f"used_{role}"] = (f"已用{zh}", f"{en}s used")
+        out[f"extra_{role}"] = (f"另需{zh}", f"extra {en}s")
+        out[f"staff_{role}"] = (f"所需{zh}", f"{en}s needed")
+    return out
+
+
+def _tier_columns() -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for t, (zh, en) in TIER_TERMS.items():
+        out[f"tier{t}"] = (zh, en)
+        out[f"tier{t}_share"] = (f"{zh}占比", f"{en} share")
+        out[f"tier{t}_households"] = (f"{zh}数", f"{en} households")
+        out[f"tier{t}_covered"] = (f"已覆盖{zh}", f"{en} covered")
+    return out
+
+
+TABLE_COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    # areas: a code column beside the name column explore.with_county_name adds
+    "county_id": ("县代码", "county code"),
+    "township_id": ("乡镇代码", "township code"),
+    "village_id": ("村代码", "village code"),
+    # the summaries of visit_planner.analysis.explore
+    "feature": ("特征", "feature"),
+    "unit": ("单位", "unit"),
+    "mean": ("均值", "mean"),
+    "median": ("中位数", "median"),
+    "p95": ("95 分位数", "p95"),
+    "max": ("最大值", "max"),
+    "missing": ("缺失数", "missing"),
+    "value": ("取值", "value"),
+    "households": TERMS["households"],
+    "share": ("占比", "share"),
+    "unassessed": ("未评定", "unassessed"),
+    "unassessed_share": ("未评定占比", "unassessed share"),
+    "column": ("字段", "column"),
+    "q1": ("下四分位数", "Q1"),
+    "q3": ("上四分位数", "Q3"),
+    "fence": ("异常值界限", "fence"),
+    "above": ("超出界限户数", "above the fence"),
+    "examples": ("示例农户", "examples"),
+    "group": ("人群", "group"),
+    "attribute": ("审计属性", "attribute"),
+    "heldout_households": ("留出村农户数", "held-out households"),
+    "heldout_tier1": ("留出村一类户数", "held-out tier 1"),
+    "enough_tier1": ("一类户足够", "enough tier 1"),
+    # the comparison of visit_planner.analysis.compare
+    "model": ("模型", "model"),
+    "log_loss": ("对数损失", "log-loss"),
+    "macro_f1": ("宏平均 F1", "macro-F1"),
+    "tier1_recall": ("一类户召回率", "tier-1 recall"),
+    "tier1_precision": ("一类户精确率", "tier-1 precision"),
+    "tier1_fpr": ("一类户误报率", "tier-1 false-positive rate"),
+    "ece": ("校准误差", "ECE"),
+    "largest_group_gap": ("最大组间差距", "largest group gap"),
+    "log_loss_gap_pct": ("对数损失距极限 %", "log-loss gap %"),
+    "cross_entropy_gap_pct": ("交叉熵距极限 %", "cross-entropy gap %"),
+    "n": ("户数", "n"),
+    "n_tier1": ("真实一类户数", "true tier 1"),
+    "final_tier": ("最终类别", "final tier"),
+    "tier_source": ("类别来源", "tier source"),
+    "p_tier1": ("一类户概率", "P(tier 1)"),
+    "code": ("理由代码", "reason code"),
+    "contribution": ("贡献", "contribution"),
+    "text": ("理由", "reason"),
+    # the scenarios of assignment.tradeoff.sweep (notebook 3.0)
+    "scenario": ("情景", "scenario"),
+    "tier": ("类别", "tier"),
+    "visits_per_month": ("每月走访次数", "visits per month"),
+    "cost_factor": ("代价倍数", "cost factor"),
+    "cost_miss_tier1_as_3": ("一类户判为三类户的代价", "cost of tier 1 called tier 3"),
+    "status": ("求解状态", "status"),
+    "objective": ("目标值", "objective"),
+    "bound": ("已证明下界", "proven bound"),
+    "gap": ("差距", "gap"),
+    "tier1_coverage": ("一类户覆盖率", "tier-1 coverage"),
+    "tier1_max_coverable": ("一类户可覆盖上限", "tier 1 max coverable"),
+    "tier1_coverage_bound": ("一类户覆盖率上限", "tier-1 coverage bound"),
+    "tier1_coverage_proven": ("已达上限", "coverage proven"),
+    "travel_hours_month": ("路途小时/月", "travel hours per month"),
+    "failed_townships": ("失败乡镇", "failed townships"),
+    "seconds": ("秒", "seconds"),
+    "county": ("县", "county"),
+    "township": TERMS["township"],
+    **_tier_columns(),
+    **_role_columns(),
+}
+"""Words of the analysis tables' columns (the summaries, the comparison, the scenarios)."""
+
+
+def table_header(name: str) -> str:
+    """``一类户覆盖率 tier-1 coverage``: a table column's header, Chinese first (a household
+    column's words where it is one); the name alone when no word is known."""
+    zh, en = TABLE_COLUMNS.get(name) or column_words(name)
+    return zh if zh == en else f"{zh} {en}"
+
+
+def table(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as a notebook shows it: every column headed in words, Chinese first
+    (:func:`table_header`), and a solve's ``status`` in both languages (``可行 feasible``).
+    The analysis functions keep their column names (code reads them); this is for display."""
+    if "status" in frame.columns:
+        found = frame["status"].drop_nulls().unique().to_list()
+        frame = frame.with_columns(
+            pl.col("status").replace_strict(
+                {s: status_words(s) for s in found}, default=None, return_dtype=pl.String
+            )
+        )
+    return frame.rename({name: table_header(name) for name in frame.columns})

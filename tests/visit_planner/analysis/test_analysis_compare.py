@@ -35,7 +35,7 @@ def test_table_and_fairness_of_a_comparison() -> None:
     evals = {"champion": evaluation(rng, y, bayes), "challenger": evaluation(rng, y, bayes)}
     comp = Comparison(pl.DataFrame(), household_spec(), evals, {"champion": 1, "challenger": 2}, y)
     table = comp.table()
-    assert table["model"].to_list() == ["champion", "challenger", "Bayes limit 贝叶斯极限"]
+    assert table["model"].to_list() == ["champion", "challenger", "贝叶斯极限 Bayes limit"]
     assert table["log_loss"][0] == evals["champion"].metrics.log_loss
     assert table["log_loss"][2] == evals["champion"].bayes.bayes.log_loss  # type: ignore[union-attr]
     gaps = [ev.bayes.cross_entropy_gap_pct for ev in evals.values() if ev.bayes is not None]

@@ -18,11 +18,30 @@ from tests.risk_model.helpers import font_cache_without_bundled_fonts
 from visit_planner.analysis import explore, plots
 
 UNIT = re.compile(r"\(.+\)")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def chinese_first(text: str) -> bool:
+    """A text with Chinese in it says it before any English (``户数占比 share (%)``)."""
+    zh, en = CJK.search(text), LATIN.search(text)
+    return zh is None or en is None or zh.start() < en.start()
+
+
+def texts(fig: Figure) -> list[str]:
+    """The figure's title, and every visible panel's title, axis labels and legend entries."""
+    out = [fig.get_suptitle()]
+    for ax in (ax for ax in fig.axes if ax.get_visible()):
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        out += [t.get_text() for t in legend.get_texts()] if legend else []
+    return [t for t in out if t]
 
 
 def check(fig: Figure) -> None:
-    """A title on the figure or each panel, both axis labels, a unit in the value axes, and a
-    PNG that renders (a missing glyph warns, and warnings are errors in this suite)."""
+    """A title on the figure or each panel, both axis labels in Chinese, a unit in the value
+    axes, every text Chinese first, and a PNG that renders (a missing glyph warns, and
+    warnings are errors in this suite)."""
     has_suptitle = fig.get_suptitle() != ""
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert panels
@@ -32,6 +51,10 @@ def check(fig: Figure) -> None:
         assert UNIT.search(ax.get_xlabel()) or UNIT.search(ax.get_ylabel()), (
             f"panel {ax.get_title()!r}: no unit in its labels"
         )
+        for label in (ax.get_xlabel(), ax.get_ylabel()):
+            assert CJK.search(label), f"axis label {label!r} has no Chinese"
+    english_first = [t for t in texts(fig) if not chinese_first(t)]
+    assert not english_first, f"English before Chinese in {english_first}"
     fig.savefig(io.BytesIO(), format="png", dpi=40)
 
 
@@ -61,7 +84,7 @@ def test_explore_figures_word_the_columns(hh: pl.DataFrame) -> None:
     fig = plots.feature_histograms(hh, ["members", "last_visit_days"])
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == ["家庭人口 household members", "距上次走访天数 days since last visit"]
-    assert fig.axes[1].get_xlabel() == "距上次走访天数 (days 天)"
+    assert fig.axes[1].get_xlabel() == "距上次走访天数 (天 days)"
     assert fig.axes[0].get_ylabel() == "农户数 households"
     missing = plots.missing_bars(explore.missing_values(hh))
     ticks = [t.get_text() for t in missing.axes[0].get_yticklabels()]
@@ -110,7 +133,7 @@ def test_model_figures() -> None:
     check(recall)
     assert [t.get_text() for t in recall.axes[0].texts] == ["无 n/a", "无 n/a"]  # no tier 1: F
     table = pl.DataFrame(
-        {"model": ["a", "Bayes limit 贝叶斯极限"], "log_loss": [0.6, 0.55],
+        {"model": ["a", "贝叶斯极限 Bayes limit"], "log_loss": [0.6, 0.55],
          "log_loss_gap_pct": [9.1, 0.0]}
     )  # fmt: skip
     check(plots.bayes_gap_bars(table))
@@ -121,7 +144,7 @@ def test_bayes_gap_bars_sign_the_distance() -> None:
     default run is) reads "-0.5 %", not "+-0.5 %"; the limit itself and an unknown distance
     get no distance line."""
     table = pl.DataFrame(
-        {"model": ["a", "b", "c", "Bayes limit 贝叶斯极限"],
+        {"model": ["a", "b", "c", "贝叶斯极限 Bayes limit"],
          "log_loss": [0.541, 0.6, 0.58, 0.5439], "log_loss_gap_pct": [-0.53, 10.3, None, 0.0]}
     )  # fmt: skip
     fig = plots.bayes_gap_bars(table)
@@ -166,15 +189,15 @@ def tradeoff_sweep(objective: list[float], bound: list[float | None]) -> pl.Data
 
 def test_tradeoff_figure_draws_the_bound_only_where_proven() -> None:
     sweep = tradeoff_sweep([100.0, 200.0, 5000.0], [99.0, None, 4800.0])
-    fig = plots.tradeoff_figure(sweep, "visits_per_month", "visits (per month 次/月)", "t")
+    fig = plots.tradeoff_figure(sweep, "visits_per_month", "走访次数 visits (次/月 per month)", "t")
     check(fig)
     objective_panel = fig.axes[3]
     lines = {ln.get_label(): ln for ln in objective_panel.get_lines()}
-    bound = lines["proven lower bound 已证明下界"]
+    bound = lines["已证明下界 proven lower bound"]
     assert np.asarray(bound.get_xdata()).tolist() == [1.0, 3.0]  # no point where nothing was proven
     assert np.asarray(bound.get_ydata()).tolist() == [99.0, 4800.0]
     coverage = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
-    upper = coverage["proven upper bound 已证明上限"]
+    upper = coverage["已证明上限 proven upper bound"]
     assert np.asarray(upper.get_xdata()).tolist() == [1.0, 2.0]
 
 

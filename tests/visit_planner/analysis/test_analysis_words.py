@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from risk_model.spec import household_spec
-from visit_planner.analysis import words
+from visit_planner.analysis import explore, words
 from visit_planner.contracts import columns as c
 
 
@@ -24,3 +26,50 @@ def test_words_are_the_specs_and_the_glossarys() -> None:
 
 def test_an_unknown_column_keeps_its_name() -> None:
     assert words.column_label("my_column") == "my_column"
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_a_scenario_table_is_headed_chinese_first_with_its_status_in_words() -> None:
+    """Notebook 3.0's tables: the sweep's columns headed Chinese first, a solve's status in
+    both languages (it arrives in English from assignment.tradeoff), values kept."""
+    columns = [
+        "scenario", "visits_per_month", "cost_factor", "cost_miss_tier1_as_3", "status",
+        "objective", "bound", "gap", "tier1_households", "tier2_households", "tier3_households",
+        "tier1_covered", "tier1_coverage", "tier1_max_coverable", "tier1_coverage_bound",
+        "tier1_coverage_proven", "travel_hours_month", "used_cadre", "extra_cadre",
+        "staff_cadre", "used_village_official", "extra_grid_worker", "failed_townships",
+        "seconds",
+    ]  # fmt: skip
+    frame = pl.DataFrame({name: [None, None] for name in columns}).with_columns(
+        pl.Series("status", ["feasible", "optimal"]), pl.Series("objective", [1.5, 2.0])
+    )
+    shown = words.table(frame)
+    for header in shown.columns:
+        assert has_chinese(header) and "_" not in header, header
+        assert header.index(header.split()[0]) == 0 and has_chinese(header.split()[0]), header
+    assert shown["求解状态 status"].to_list() == ["可行 feasible", "最优 optimal"]
+    assert shown["目标值 objective"].to_list() == [1.5, 2.0]
+    assert words.table_header("used_cadre") == "已用基层干部 cadres used"
+    assert words.table_header("tier2_households") == "二类户数 tier 2 households"
+
+
+def test_the_notebooks_tables_have_words_for_every_column(small_prefecture) -> None:
+    """The summaries notebook 1.0 shows: no column left under its code name."""
+    hh = explore.with_county_name(small_prefecture.households)
+    frames = [
+        explore.feature_summary(hh), explore.flag_shares(hh),
+        explore.tier_shares(hh, by=("county_id", "township_id")), explore.missing_values(hh),
+        explore.outliers(hh), explore.composition(hh, "head_gender"), explore.audit_groups(hh),
+    ]  # fmt: skip
+    for frame in frames:
+        headers = words.table(frame).columns
+        assert all(has_chinese(h) for h in headers), headers
+
+
+def test_a_table_without_a_status_is_only_renamed() -> None:
+    shown = words.table(pl.DataFrame({"model": ["a"], "tier1_recall": [0.9]}))
+    assert shown.columns == ["模型 model", "一类户召回率 tier-1 recall"]
+    assert shown.row(0) == ("a", 0.9)
