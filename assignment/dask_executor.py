@@ -28,8 +28,9 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
   the health check, on a free port of 127.0.0.1, never 8787 on every interface.)
 * **Every way of not getting a cluster is one clear error.** A scheduler address is first
   asked, within ``connect_timeout`` seconds in all (connection and Dask handshake), who it is:
-  an address that is malformed, refuses, is silent, or is not a Dask scheduler (its HTTP port,
-  a worker, another service) raises :class:`ExecutorUnavailableError` naming the address, and
+  an address that is malformed (an ``http://`` one too: said before any connection), refuses,
+  is silent, or is not a Dask scheduler (its HTTP port, a worker, another service) raises
+  :class:`ExecutorUnavailableError` naming the address, and
   so does a scheduler without workers after :data:`WORKERS_WAIT` seconds. A scheduler lost
   during a run raises :class:`ExecutorLostError`, and so does a cluster whose workers all
   left during the run and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks
@@ -53,6 +54,7 @@ from dask import config as dask_config
 from distributed import Client, LocalCluster, as_completed
 from distributed.comm import connect
 from distributed.comm.addressing import parse_address, parse_host_port
+from distributed.comm.registry import get_backend
 from distributed.security import Security
 
 from assignment.executor import TASKS_AHEAD, ExecutorLostError, ExecutorUnavailableError
@@ -286,12 +288,58 @@ def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
     )
 
 
+ADDRESS_HINT = "tcp://HOST:PORT, the scheduler's port, 8786 by default, not its HTTP port 8787"
+"""What a scheduler address looks like, for the errors about one."""
+
+
 def _unavailable(address: str, why: str) -> ExecutorUnavailableError:
     """The one error for a scheduler address that cannot be used, naming the address."""
     return ExecutorUnavailableError(
         f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {address}: {why}; is "
-        "`dask scheduler` running there, and is the address tcp://HOST:PORT, the scheduler's "
-        "port, 8786 by default, not its HTTP port 8787?)"
+        f"`dask scheduler` running there, and is the address {ADDRESS_HINT}?)"
+    )
+
+
+def address_problem(address: str) -> str | None:
+    """What is wrong with the form of ``address`` (nothing is asked of the network), or None.
+
+    Said before any connection, so that a malformed address or an ``http://`` one (the
+    scheduler's web page, copied from the browser) is not reported as a server that
+    answered, nor in the words of Python's ``int()``."""
+    try:
+        scheme, location = parse_address(address)
+    except ValueError as exc:
+        return str(exc)
+    if scheme in {"http", "https"}:
+        return (
+            f"a {scheme}:// address is a web page (the scheduler's dashboard), not the "
+            "scheduler itself"
+        )
+    try:
+        get_backend(scheme)
+    except ValueError:
+        return f"unknown address scheme {scheme!r} (tcp:// or tls://)"
+    return _host_port_problem(location) if scheme in {"tcp", "tls"} else None
+
+
+def _host_port_problem(location: str) -> str | None:
+    """What is wrong with ``HOST:PORT`` of a TCP address, or None."""
+    try:
+        _, port = parse_host_port(location)
+    except ValueError as exc:  # Dask's words, but int()'s for a port that is not a number
+        return (
+            str(exc)
+            if "port" in str(exc) or "address" in str(exc)
+            else (f"the port in {location!r} is not a number")
+        )
+    return None if 0 < port < 65536 else f"port {port} is not between 1 and 65535"
+
+
+def _malformed(address: str, why: str) -> ExecutorUnavailableError:
+    """The error for a scheduler address whose form is wrong (see :func:`address_problem`)."""
+    return ExecutorUnavailableError(
+        f"Dask 调度器地址格式错误 (not a Dask scheduler address: {address}: {why}; the "
+        f"address is {ADDRESS_HINT})"
     )
 
 
@@ -325,6 +373,9 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     first, in a thread of its own (callable from a running event loop), under one deadline;
     whatever it raises is the same clear error."""
 
+    problem = address_problem(address)
+    if problem is not None:
+        raise _malformed(address, problem)
     phase: list[str] = []
 
     async def bounded() -> dict[str, Any]:

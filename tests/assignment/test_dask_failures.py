@@ -198,7 +198,10 @@ def test_an_address_that_does_not_speak_dask_is_a_clear_error_within_the_timeout
     ("address", "why"),
     [
         ("tcp://127.0.0.1", "missing port number"),
-        ("tpc://127.0.0.1:8786", "unknown address scheme 'tpc'"),
+        ("tpc://127.0.0.1:8786", "unknown address scheme 'tpc' \\(tcp:// or tls://\\)"),
+        ("127.0.0.1:8786x", "the port in '127.0.0.1:8786x' is not a number"),
+        ("tcp://127.0.0.1:99999", "port 99999 is not between 1 and 65535"),
+        ("http://127.0.0.1:8787", "a http:// address is a web page .the scheduler's dashboard."),
     ],
 )
 def test_a_malformed_address_is_refused_at_once_without_a_client(
@@ -211,7 +214,14 @@ def test_a_malformed_address_is_refused_at_once_without_a_client(
         pass
     gc.collect()  # a half-built Client would complain here (Client.__del__, 10 s timeout)
     assert time.monotonic() - start < 3
-    assert address in str(info.value)
+    message = str(info.value)
+    assert message.startswith(f"Dask 调度器地址格式错误 (not a Dask scheduler address: {address}: ")
+    assert message.endswith(
+        "the address is tcp://HOST:PORT, the scheduler's port, 8786 by default, "
+        "not its HTTP port 8787)"
+    )
+    # never reported as a server that answered, nor in Python's words
+    assert "answers" not in message and "int()" not in message, message
     assert "Exception ignored" not in capfd.readouterr().err
 
 
