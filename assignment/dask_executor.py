@@ -52,6 +52,7 @@ from typing import Any, TypeVar
 
 from dask import config as dask_config
 from distributed import Client, LocalCluster, as_completed
+from distributed.client import FutureCancelledError
 from distributed.comm import connect
 from distributed.comm.addressing import parse_address, parse_host_port
 from distributed.comm.registry import get_backend
@@ -152,11 +153,14 @@ class DaskExecutor:
 
     def lost_error(self, exc: BaseException) -> ExecutorLostError:
         """The one-line error for a run that lost its cluster (``exc``: what Dask raised)."""
-        first = (str(exc).splitlines() or [""])[0].strip()
+        if isinstance(exc, FutureCancelledError):  # its text leads with a task's key
+            why = f"the tasks were cancelled ({exc.reason})"
+        else:
+            first = (str(exc).splitlines() or [""])[0].strip()
+            why = f"{type(exc).__name__}{': ' + first if first else ''}"
         return ExecutorLostError(
             f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {self.address} during the "
-            f"run: {type(exc).__name__}{': ' + first if first else ''}; the unfinished tasks "
-            "have no result)"
+            f"run: {why}; the unfinished tasks have no result)"
         )
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from distributed import LocalCluster
+from distributed.client import FutureCancelledError
 
 from assignment.dask_executor import CONNECT_TIMEOUT, DEFAULT_RETRIES, dask_executor
 from assignment.executor import ExecutorLostError, ExecutorUnavailableError
@@ -122,6 +123,26 @@ def test_a_run_whose_workers_all_leave_for_good_ends_with_one_clear_error() -> N
         f"{cluster.scheduler_address} left during the run and none came back within 2 s; the "
         f"unfinished tasks have no result: start workers with `dask worker "
         f"{cluster.scheduler_address}` and run again)"
+    )
+
+
+def test_a_lost_scheduler_is_said_without_dasks_task_keys() -> None:
+    """A scheduler killed mid-run cancels every future ``scheduler-connection-lost``; the
+    message names the reason, not the internal key of whichever task came back first."""
+    with loopback_cluster(1) as cluster, dask_executor(cluster.scheduler_address) as ex:
+        cancelled = FutureCancelledError(
+            "call_with_shared-0fb69854-ff70-4491-9ae8-1e0f316c6c04", "scheduler-connection-lost"
+        )
+        said = str(ex.lost_error(cancelled))
+        closed = str(ex.lost_error(OSError("Stream is closed\nmore")))
+    address = cluster.scheduler_address
+    assert said == (
+        f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {address} during the run: the "
+        "tasks were cancelled (scheduler-connection-lost); the unfinished tasks have no result)"
+    )
+    assert closed == (
+        f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {address} during the run: "
+        "OSError: Stream is closed; the unfinished tasks have no result)"
     )
 
 
