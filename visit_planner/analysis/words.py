@@ -9,12 +9,13 @@ dashboard words them (户主民族 head's ethnicity, 县 county).
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import polars as pl
 
 from risk_model.spec import household_spec
-from visit_planner.vocabulary import ROLE_TERMS, TERMS, TIER_TERMS, status_words
+from visit_planner.vocabulary import ROLE_TERMS, TERMS, TIER_TERMS, outcome_words, status_words
 
 OTHER_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "county_id": ("县", "county"),
@@ -131,6 +132,16 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "travel_hours_month": ("路途小时/月", "travel hours per month"),
     "failed_townships": ("失败乡镇", "failed townships"),
     "seconds": ("秒", "seconds"),
+    # the corrections' report (visit_planner.analysis.corrections) and the model registry
+    "override_id": ("督导调整编号", "override id"),
+    "field": ("字段", "field"),
+    "outcome": ("结果", "outcome"),
+    "why_not": ("未生效原因", "why not applied"),
+    "version": ("版本", "version"),
+    "aliases": ("别名", "aliases"),
+    "kind": ("模型类型", "kind"),
+    "data": ("数据文件", "data file"),
+    "promotion_gate": ("晋升门槛", "promotion gate"),
     "county": ("县", "county"),
     "township": TERMS["township"],
     **_tier_columns(),
@@ -146,15 +157,33 @@ def table_header(name: str) -> str:
     return zh if zh == en else f"{zh} {en}"
 
 
+def tier_words(tier: object) -> str:
+    """``一类户 tier 1``: a tier by its name (the value as it is when not a tier)."""
+    zh_en = TIER_TERMS.get(int(tier)) if isinstance(tier, int) else None
+    return " ".join(zh_en) if zh_en else str(tier)
+
+
+VALUE_WORDS: Final[dict[str, Callable[[Any], str]]] = {
+    "status": status_words,
+    "outcome": outcome_words,
+    "tier": tier_words,
+    "final_tier": tier_words,
+}
+"""Columns whose values a table shows in words, and how."""
+
+
 def table(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` as a notebook shows it: every column headed in words, Chinese first
-    (:func:`table_header`), and a solve's ``status`` in both languages (``可行 feasible``).
+    (:func:`table_header`), and the values of :data:`VALUE_WORDS` in words: a solve's
+    ``status`` (``可行 feasible``), an override's ``outcome`` (``已生效 applied``), a tier by
+    its name (``一类户 tier 1``).
     The analysis functions keep their column names (code reads them); this is for display."""
-    if "status" in frame.columns:
-        found = frame["status"].drop_nulls().unique().to_list()
-        frame = frame.with_columns(
-            pl.col("status").replace_strict(
-                {s: status_words(s) for s in found}, default=None, return_dtype=pl.String
+    for column, say in VALUE_WORDS.items():
+        if column in frame.columns:
+            found = frame[column].drop_nulls().unique().to_list()
+            frame = frame.with_columns(
+                pl.col(column).replace_strict(
+                    {v: say(v) for v in found}, default=None, return_dtype=pl.String
+                )
             )
-        )
     return frame.rename({name: table_header(name) for name in frame.columns})

@@ -73,3 +73,16 @@ def test_a_table_without_a_status_is_only_renamed() -> None:
     shown = words.table(pl.DataFrame({"model": ["a"], "tier1_recall": [0.9]}))
     assert shown.columns == ["模型 model", "一类户召回率 tier-1 recall"]
     assert shown.row(0) == ("a", 0.9)
+
+
+def test_tiers_and_outcomes_are_shown_in_words() -> None:
+    """A tier by its name, never a bare number; an override's outcome in both languages
+    (the corrections' report of notebook 2.0)."""
+    frame = pl.DataFrame(
+        {"tier": pl.Series([1, 2, 3], dtype=pl.Int8), "households": [3, 4, 5],
+         "outcome": ["applied", "not_applied", None]}
+    )  # fmt: skip
+    shown = words.table(frame)
+    assert shown.columns == ["类别 tier", "农户数 households", "结果 outcome"]
+    assert shown["类别 tier"].to_list() == ["一类户 tier 1", "二类户 tier 2", "三类户 tier 3"]
+    assert shown["结果 outcome"].to_list() == ["已生效 applied", "未生效 not applied", None]
