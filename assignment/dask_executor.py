@@ -30,11 +30,12 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
   asked, within ``connect_timeout`` seconds in all (connection and Dask handshake), who it is:
   an address that is malformed (an ``http://`` one too: said before any connection), refuses,
   is silent, or is not a Dask scheduler (its HTTP port, a worker, another service) raises
-  :class:`ExecutorUnavailableError` naming the address, and
-  so does a scheduler without workers after :data:`WORKERS_WAIT` seconds. A scheduler lost
-  during a run raises :class:`ExecutorLostError`, and so does a cluster whose workers all
-  left during the run and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks
-  wait for workers that restart or join meanwhile, as Dask's own do, but not for ever).
+  :class:`ExecutorUnavailableError` naming the address, and so does a scheduler without
+  workers after :data:`WORKERS_WAIT` seconds, and a cluster whose scheduler or workers run
+  other versions (:data:`SAME_PACKAGES`) than this one. A scheduler lost during a run raises
+  :class:`ExecutorLostError`, and so does a cluster whose workers all left during the run
+  and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks wait for workers that
+  restart or join meanwhile, as Dask's own do, but not for ever).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ import itertools
 import logging
 import multiprocessing
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from dask import config as dask_config
 from distributed import Client, LocalCluster, as_completed
@@ -57,6 +59,7 @@ from distributed.comm import connect
 from distributed.comm.addressing import parse_address, parse_host_port
 from distributed.comm.registry import get_backend
 from distributed.security import Security
+from distributed.versions import VersionMismatchWarning
 
 from assignment.executor import TASKS_AHEAD, ExecutorLostError, ExecutorUnavailableError
 
@@ -405,6 +408,83 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise _unavailable(address, f"it answers as a Dask {kind or 'peer'}, not a scheduler")
 
 
+SAME_PACKAGES = (
+    "visit-planner",
+    "dask",
+    "distributed",
+    "cloudpickle",
+    "numpy",
+    "polars",
+    "ortools",
+    "highspy",
+    "scikit-learn",
+)
+"""Packages that must be at the coordinator's version on every worker: the project (workers
+import the solve and scoring functions by name), Dask's protocol, and what a task's solve
+or score runs on (another version could give another plan, or not read the task at all)."""
+SCHEDULER_PACKAGES = ("dask", "distributed")
+"""Packages that must be at the coordinator's version on the scheduler (Dask's protocol)."""
+
+
+def _python(packages: dict[str, Any]) -> str:
+    """``3.11`` from the ``python`` entry Dask reports (``3.11.7.final.0``)."""
+    return ".".join(str(packages.get("python") or "?").split(".")[:2])
+
+
+def _differences(theirs: dict[str, Any], here: dict[str, Any], names: Sequence[str]) -> list[str]:
+    """How ``theirs`` (a node's packages, as Dask reports them) differs from ``here``."""
+    said = (
+        []
+        if _python(theirs) == _python(here)
+        else [f"Python {_python(theirs)} (here {_python(here)})"]
+    )
+    for name in names:
+        if theirs.get(name) != here.get(name):
+            version = theirs.get(name) or "not installed"
+            said.append(f"{name} {version} (here {here.get(name) or 'not installed'})")
+    return said
+
+
+def environment_problem(versions: dict[str, Any], address: str) -> str | None:
+    """The one-line error for a cluster whose scheduler or workers run another environment
+    than this one (``versions``: :meth:`distributed.Client.get_versions` with
+    :data:`SAME_PACKAGES`), or None.
+
+    Said before any task: a worker without the project cannot even read a task (it dies, is
+    restarted, dies again), which the run would otherwise see only as every worker gone, two
+    minutes later; one with other versions could solve to another plan."""
+    here = versions["client"]["packages"]
+    found = []
+    scheduler = _differences(versions["scheduler"]["packages"], here, SCHEDULER_PACKAGES)
+    if scheduler:
+        found.append(f"the scheduler has {', '.join(scheduler)}")
+    workers = versions.get("workers") or {}
+    odd = {
+        name: said
+        for name, info in sorted(workers.items())
+        if isinstance(info, dict)
+        and (said := _differences(info.get("packages") or {}, here, SAME_PACKAGES))
+    }
+    if odd:
+        name, said = next(iter(odd.items()))
+        found.append(f"{len(odd)} of {len(workers)} workers differ, {name} has {', '.join(said)}")
+    if not found:
+        return None
+    return (
+        f"Dask 集群的软件版本与本机不同 (the Dask cluster at {address} does not run this "
+        f"environment: {'; '.join(found)}; install the same versions there, e.g. "
+        "pip install '.[dask]' from this checkout, and restart it)"
+    )
+
+
+def _check_environment(client: Client, address: str) -> None:
+    """Raise :class:`ExecutorUnavailableError` when the cluster runs another environment."""
+    versions = cast(dict[str, Any], client.get_versions(packages=SAME_PACKAGES))  # sync
+    problem = environment_problem(versions, address)
+    if problem is not None:
+        raise ExecutorUnavailableError(problem)
+
+
 def _wait_for_workers(client: Client, address: str, wait: float) -> None:
     """Wait up to ``wait`` seconds for the scheduler's first worker, else a clear error."""
     try:
@@ -454,7 +534,9 @@ def dask_executor(
             check_scheduler(scheduler, connect_timeout)
             address = name = scheduler
         try:
-            client = Client(address, timeout=connect_timeout, set_as_default=False)
+            with warnings.catch_warnings():  # Dask's table of versions: said in one line below
+                warnings.simplefilter("ignore", VersionMismatchWarning)
+                client = Client(address, timeout=connect_timeout, set_as_default=False)
         except Exception as exc:  # gone between the check and now
             if cluster is not None:
                 cluster.close()
@@ -463,6 +545,8 @@ def dask_executor(
     logging.getLogger("distributed.client").addFilter(quiet)
     try:
         _wait_for_workers(client, name, workers_wait)
+        if scheduler is not None:  # a local cluster runs this very environment
+            _check_environment(client, name)
         yield DaskExecutor(
             client,
             retries=retries,

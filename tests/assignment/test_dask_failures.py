@@ -17,12 +17,19 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from distributed import LocalCluster
 from distributed.client import FutureCancelledError
 
-from assignment.dask_executor import CONNECT_TIMEOUT, DEFAULT_RETRIES, dask_executor
+from assignment.dask_executor import (
+    CONNECT_TIMEOUT,
+    DEFAULT_RETRIES,
+    SAME_PACKAGES,
+    dask_executor,
+    environment_problem,
+)
 from assignment.executor import ExecutorLostError, ExecutorUnavailableError
 from tests.assignment.helpers import listening_here
 
@@ -312,3 +319,52 @@ def test_the_local_cluster_has_no_dashboard_and_leaves_port_8787_alone() -> None
     assert http != 8787 and ("127.0.0.1", http) in listening
     assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
     assert not [w for w in seen if "already in use" in str(w.message)]
+
+
+def _versions(**changed: str | None) -> dict[str, Any]:
+    """A ``Client.get_versions()`` answer of one scheduler and two workers in this very
+    environment, but for ``changed`` (package -> version, None: not installed) on the
+    second worker."""
+    here = {"python": "3.11.7.final.0"} | {name: "1.0" for name in SAME_PACKAGES}
+    odd = here | {name.replace("_", "-"): v for name, v in changed.items()}
+    return {
+        "client": {"packages": here},
+        "scheduler": {"packages": dict(here)},
+        "workers": {
+            "tcp://127.0.0.1:40001": {"packages": dict(here)},
+            "tcp://127.0.0.1:40002": {"packages": odd},
+        },
+    }
+
+
+def test_a_cluster_in_this_environment_has_no_problem() -> None:
+    assert environment_problem(_versions(), "tcp://127.0.0.1:8786") is None
+    # another Python patch release is the same environment
+    assert environment_problem(_versions(python="3.11.9.final.0"), "tcp://h:1") is None
+
+
+def test_a_worker_of_another_environment_is_named_with_what_differs() -> None:
+    versions = _versions(visit_planner=None, dask="2025.7.0", python="3.12.1.final.0")
+    assert environment_problem(versions, "tcp://127.0.0.1:8786") == (
+        "Dask 集群的软件版本与本机不同 (the Dask cluster at tcp://127.0.0.1:8786 does not run "
+        "this environment: 1 of 2 workers differ, tcp://127.0.0.1:40002 has Python 3.12 "
+        "(here 3.11), visit-planner not installed (here 1.0), dask 2025.7.0 (here 1.0); "
+        "install the same versions there, e.g. pip install '.[dask]' from this checkout, "
+        "and restart it)"
+    )
+
+
+def test_a_scheduler_of_another_dask_is_named() -> None:
+    versions = _versions()
+    versions["scheduler"]["packages"]["distributed"] = "2025.7.0"
+    versions["scheduler"]["packages"]["numpy"] = "0.1"  # not needed by the scheduler
+    problem = environment_problem(versions, "tcp://127.0.0.1:8786")
+    assert problem is not None
+    assert "the scheduler has distributed 2025.7.0 (here 1.0); install" in problem
+
+
+def test_the_environment_check_passes_on_a_real_cluster_of_this_environment() -> None:
+    with loopback_cluster(1) as cluster, dask_executor(cluster.scheduler_address) as ex:
+        versions = ex.client.get_versions(packages=SAME_PACKAGES)
+        assert environment_problem(versions, cluster.scheduler_address) is None
+        assert sum(ex.run(abs, [-1, -2])) == 3
