@@ -511,13 +511,20 @@ def dask_executor(
     """A :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``), or on a
     new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
 
-    A scheduler address is checked first (:func:`check_scheduler`) and must have a worker
+    ``workers`` is for the local cluster only (refused with a scheduler address, whose
+    workers are its own). A scheduler address is checked first (:func:`check_scheduler`) and must have a worker
     within ``workers_wait`` seconds, else :class:`ExecutorUnavailableError`; a run ends with
     :class:`ExecutorLostError` when all workers have been gone ``workers_gone_wait`` seconds.
     ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
     while running one task the scheduler tolerates before it gives up on that task; a remote
     scheduler has its own setting (``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``).
     """
+    if scheduler is not None and workers is not None:  # not silently ignored
+        raise ExecutorUnavailableError(
+            f"本机进程数不适用于已有的 Dask 集群 (--workers-processes is for local processes "
+            f"and the local Dask cluster; the scheduler at {scheduler} has its own workers: "
+            f"leave the option out, or start more with `dask worker {scheduler}`)"
+        )
     cluster = None
     settings = {
         "distributed.comm.timeouts.connect": f"{connect_timeout}s",

@@ -253,6 +253,21 @@ def test_a_malformed_address_is_refused_at_once_without_a_client(
     assert "Exception ignored" not in capfd.readouterr().err
 
 
+def test_a_process_count_with_a_scheduler_address_is_refused_not_ignored() -> None:
+    start = time.monotonic()
+    with (
+        pytest.raises(ExecutorUnavailableError) as info,
+        dask_executor("tcp://127.0.0.1:8786", workers=3),
+    ):
+        pass
+    assert time.monotonic() - start < 1  # before any connection
+    assert str(info.value) == (
+        "本机进程数不适用于已有的 Dask 集群 (--workers-processes is for local processes and "
+        "the local Dask cluster; the scheduler at tcp://127.0.0.1:8786 has its own workers: "
+        "leave the option out, or start more with `dask worker tcp://127.0.0.1:8786`)"
+    )
+
+
 def loopback_cluster(workers: int) -> LocalCluster:
     """A LocalCluster of ``workers`` in-process workers on 127.0.0.1, HTTP on a free port."""
     return LocalCluster(
