@@ -512,8 +512,9 @@ def dask_executor(
     new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
 
     ``workers`` is for the local cluster only (refused with a scheduler address, whose
-    workers are its own). A scheduler address is checked first (:func:`check_scheduler`) and must have a worker
-    within ``workers_wait`` seconds, else :class:`ExecutorUnavailableError`; a run ends with
+    workers are its own). A scheduler address is checked first (:func:`check_scheduler`) and
+    must have a worker within ``workers_wait`` seconds, else
+    :class:`ExecutorUnavailableError`; a run ends with
     :class:`ExecutorLostError` when all workers have been gone ``workers_gone_wait`` seconds.
     ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
     while running one task the scheduler tolerates before it gives up on that task; a remote
