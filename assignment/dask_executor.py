@@ -45,6 +45,7 @@ import dataclasses
 import itertools
 import logging
 import multiprocessing
+import socket
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -398,7 +399,11 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
                 else f"it accepts connections but gave no Dask answer within {timeout:g} s"
             )
             raise _unavailable(address, why) from None
-        except Exception as exc:  # refused, malformed address, not Dask's protocol, ...
+        except socket.gaierror as exc:  # the host name, not the server: said as such
+            host = parse_address(address)[1].rsplit(":", 1)[0]
+            why = f"the host name {host!r} does not resolve ({exc.strerror})"
+            raise _unavailable(address, why) from None
+        except Exception as exc:  # refused, not Dask's protocol, ...
             error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
             if phase[-1:] == ["handshake"]:  # connected: whatever answered is not Dask
                 error = f"it answers, but not in Dask's protocol ({error})"

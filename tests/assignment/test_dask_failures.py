@@ -253,6 +253,18 @@ def test_a_malformed_address_is_refused_at_once_without_a_client(
     assert "Exception ignored" not in capfd.readouterr().err
 
 
+def test_a_host_name_that_does_not_resolve_is_said_as_such() -> None:
+    address = "tcp://no-such-host.invalid:8786"  # .invalid never resolves (RFC 2606)
+    with pytest.raises(ExecutorUnavailableError) as info, dask_executor(address):
+        pass
+    message = str(info.value)
+    assert message.startswith(
+        f"无法连接 Dask 调度器 (cannot reach the Dask scheduler at {address}: the host name "
+        "'no-such-host.invalid' does not resolve ("
+    ), message
+    assert "gaierror" not in message and "\n" not in message
+
+
 def test_a_process_count_with_a_scheduler_address_is_refused_not_ignored() -> None:
     start = time.monotonic()
     with (
