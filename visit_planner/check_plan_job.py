@@ -28,7 +28,7 @@ from assignment.validator import (
 )
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.columns import SCORES_PASSTHROUGH
-from visit_planner.contracts.places import place_label, place_name
+from visit_planner.contracts.places import place_name
 from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
 from visit_planner.contracts.reader import read_raw
 from visit_planner.contracts.tables import table_spec
@@ -38,6 +38,7 @@ from visit_planner.policy import Policy, load_policy, settings_from_policy
 from visit_planner.previous_run import PreviousRun, check_continued_run, read_inputs
 from visit_planner.runs import RunManifest, RunReader
 from visit_planner.runs.manifest import MANIFEST
+from visit_planner.runs.townships import listed_townships, match_townships
 
 __all__ = [
     "CheckResult",
@@ -353,9 +354,6 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
     )
 
 
-_TOWNSHIPS_LISTED = 12
-
-
 def township_ids(given: Collection[str], households: pl.DataFrame, path: Path) -> list[str]:
     """The townships ``--township`` names, each by its code or its name (Chinese or English,
     from the places table beside the households file), as codes. One that is no township of
@@ -368,31 +366,18 @@ def township_ids(given: Collection[str], households: pl.DataFrame, path: Path) -
         for lang in ("zh", "en"):
             if name := place_name(code, lang):
                 by_name.setdefault(name, set()).add(code)
-    codes: set[str] = set()
-    missing, shared = [], []
-    for text in dict.fromkeys(t.strip() for t in given):
-        found = {text} if text in known else by_name.get(text, set())
-        if len(found) == 1:
-            codes |= found
-        elif found:
-            shared.append(f"{text}: {', '.join(place_label(c) for c in sorted(found))}")
-        else:
-            missing.append(text)
+    codes, missing, shared = match_townships(given, known, by_name)
     if shared:
         raise PlanFileError(
             f"--township: 乡镇名称重复, 请用编号 (a name several townships share; give the "
             f"code): {'; '.join(shared)}"
         )
     if missing:
-        listed = ", ".join(place_label(t) for t in known[:_TOWNSHIPS_LISTED])
-        more = (
-            f" and {len(known) - _TOWNSHIPS_LISTED} more" if len(known) > _TOWNSHIPS_LISTED else ""
-        )
         raise PlanFileError(
             f"--township: 乡镇不在农户表中 (township(s) {', '.join(missing)} are not in "
-            f"{path}; its townships: {listed}{more})"
+            f"{path}; its townships: {listed_townships(known)})"
         )
-    return sorted(codes)
+    return codes
 
 
 def run_check_plan(

@@ -4,7 +4,7 @@ places table only) so a command that merely reads a run need not import the plan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -33,6 +33,26 @@ def township_codes(
             for name in (zh, en):
                 if name:
                     by_name.setdefault(str(name).strip(), set()).add(str(code))
+    codes, missing, shared = match_townships(given, known, by_name)
+    if shared:
+        raise PlanFileError(
+            f"乡镇名称重复, 请用编号 (a name that several townships of run {run} share; give "
+            f"the code): {'; '.join(shared)}"
+        )
+    if missing:
+        raise PlanFileError(
+            f"乡镇不在本月方案中 (township(s) {', '.join(missing)} are not in run {run}; "
+            f"its townships: {listed_townships(known)})"
+        )
+    return codes
+
+
+def match_townships(
+    given: Iterable[str], known: Collection[str], by_name: Mapping[str, set[str]]
+) -> tuple[list[str], list[str], list[str]]:
+    """``given`` (codes or names, each stripped, each once) against the ``known`` codes and
+    ``by_name`` (a name to the codes it names): the codes found (sorted), the texts that
+    name no township, and ``name: label, label`` for each name several townships share."""
     codes: set[str] = set()
     missing: list[str] = []
     shared: list[str] = []
@@ -44,16 +64,12 @@ def township_codes(
             shared.append(f"{text}: {', '.join(place_label(c) for c in sorted(found))}")
         else:
             missing.append(text)
-    if shared:
-        raise PlanFileError(
-            f"乡镇名称重复, 请用编号 (a name that several townships of run {run} share; give "
-            f"the code): {'; '.join(shared)}"
-        )
-    if missing:
-        listed = ", ".join(place_label(t) for t in sorted(known)[:TOWNSHIPS_LISTED])
-        more = f" and {len(known) - TOWNSHIPS_LISTED} more" if len(known) > TOWNSHIPS_LISTED else ""
-        raise PlanFileError(
-            f"乡镇不在本月方案中 (township(s) {', '.join(missing)} are not in run {run}; "
-            f"its townships: {listed}{more})"
-        )
-    return sorted(codes)
+    return sorted(codes), missing, shared
+
+
+def listed_townships(known: Iterable[str]) -> str:
+    """The first :data:`TOWNSHIPS_LISTED` of ``known`` by name and code, and how many more."""
+    codes = sorted(known)
+    listed = ", ".join(place_label(t) for t in codes[:TOWNSHIPS_LISTED])
+    more = len(codes) - TOWNSHIPS_LISTED
+    return f"{listed} and {more} more" if more > 0 else listed
