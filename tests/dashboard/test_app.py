@@ -75,6 +75,17 @@ def go(at: AppTest, page: str, lang: str | None = None) -> AppTest:
     return at.run()
 
 
+def go_filled(at: AppTest, page: str, site: Site, lang: str | None = None) -> AppTest:
+    """Open ``page`` (:func:`go`) and, on the household and worker pages, look up the site's
+    household or worker, so that every page shows what it is for."""
+    at = go(at, page, lang)
+    if page == "household":
+        at.text_input(key="household").input(site.household).run()
+    elif page == "worker":
+        at.text_input(key="worker").input(site.worker).run()
+    return at
+
+
 def page_text(at: AppTest) -> str:
     """Everything the page says, tables included."""
     parts: list[str] = []
@@ -727,11 +738,7 @@ def test_every_pages_figures_wrap_instead_of_being_cut(site: Site) -> None:
     them whole at 800 px)."""
     at = sign_in("planner1")
     for page in PAGES:
-        at = go(at, page)
-        if page == "household":
-            at.text_input(key="household").input(site.household).run()
-        elif page == "worker":
-            at.text_input(key="worker").input(site.worker).run()
+        at = go_filled(at, page, site)
         check_clean(at)
         rows = metric_rows(at)
         assert rows or page == "corrections", page  # the corrections page has no figures
@@ -896,11 +903,7 @@ def test_every_place_is_named_first_then_its_code(site: Site) -> None:
     for lang in ("zh", "en"):
         at = sign_in("planner1")
         for page in PAGES:
-            at = go(at, page, lang)
-            if page == "household":
-                at.text_input(key="household").input(site.household).run()
-            elif page == "worker":
-                at.text_input(key="worker").input(site.worker).run()
+            at = go_filled(at, page, site, lang)
             check_clean(at)
             texts = labels_shown(at)
             assert codes_not_name_first(texts) == [], (lang, page)
