@@ -62,7 +62,8 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.FORBIDDEN: ("督导禁止该配对", "a supervisor forbade that pairing"),
     Reason.PINNED_ELSEWHERE: ("督导已指定其他人员", "a supervisor pinned another worker"),
     Reason.AT_CAPACITY: ("该人员工时或户数已满", "that worker is at capacity"),
-    Reason.FARTHER: ("该人员比已分配人员更远", "that worker is farther than the one assigned"),
+    # Also when both are as far (co-located workers): "no nearer", not "farther".
+    Reason.FARTHER: ("该人员并不比已分配人员近", "that worker is no nearer than the one assigned"),
     # The cause that applied follows this text (tradeoff_causes).
     Reason.PLAN_TRADEOFF: ("该人员有余力", "that worker has room"),
     Reason.NO_ALTERNATIVE: ("没有其他可承接该类别的人员", "no other worker of an eligible role"),

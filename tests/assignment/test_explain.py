@@ -77,6 +77,20 @@ def test_farther_when_assigned_the_nearest() -> None:
     assert _reasons(plan, world_inputs())["H4"] == ("GW3", Reason.FARTHER)
 
 
+def test_farther_text_holds_for_a_worker_as_far_as_the_assigned_one() -> None:
+    # GW3 at VO2's place: as far from H4 as its assigned worker, so "no nearer", never
+    # "farther" (the text a supervisor reads next to two equal travel times).
+    vo2 = world_inputs().workers.filter(pl.col("worker_id") == "VO2").row(0, named=True)
+    inputs = _worker(world_inputs(), "GW3", lon=vo2["lon"], lat=vo2["lat"])
+    plan = plan_from({**VALID, "H4": "VO2"}, inputs)
+    expl, _ = explain_plan(plan, None, inputs, S)
+    row = expl.filter(pl.col("household_id") == "H4").row(0, named=True)
+    assert row["reason_code"] == Reason.FARTHER
+    assert row["alt_travel_minutes"] == pytest.approx(row["travel_minutes"])
+    assert row["reason_zh"] == "该人员并不比已分配人员近"
+    assert row["reason_en"] == "that worker is no nearer than the one assigned"
+
+
 def test_no_alternative_when_no_other_worker_of_the_role() -> None:
     inputs = world_inputs()
     inputs = replace(inputs, workers=inputs.workers.filter(pl.col("worker_id") != "C2"))
