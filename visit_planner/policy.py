@@ -21,10 +21,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from assignment.domain import Area, AssignmentSettings, Role, TierSettings
 from visit_planner.errors import PolicyError
@@ -45,8 +47,14 @@ __all__ = [
 
 DEFAULT_POLICY_NAME = "policy.toml"
 
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+# Strict: TOML has types, so a number typed as text ("1") or true/false where a number is
+# expected is a mistake in the file, refused rather than converted; a whole number is still
+# accepted where a decimal is expected. Finite: inf would switch a cost or a speed off silently.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Positive = Annotated[Number, Field(gt=0)]
+NonNegative = Annotated[Number, Field(ge=0)]
+Flag = Annotated[bool, Strict()]
+RoadFactor = Annotated[Number, Field(ge=1.0)]
 
 
 class _Frozen(BaseModel):
@@ -80,16 +88,16 @@ class TravelPolicy(_Frozen):
     """Travel time model: straight-line km x road factor at a speed, round trip per visit."""
 
     speed_kmh: Positive = 25.0
-    road_factor: Annotated[float, Field(ge=1.0)] = 1.4
-    round_trip: bool = True
-    road_factor_by_county: dict[str, Annotated[float, Field(ge=1.0)]] = Field(default_factory=dict)
+    road_factor: RoadFactor = 1.4
+    round_trip: Flag = True
+    road_factor_by_county: dict[str, RoadFactor] = Field(default_factory=dict)
 
 
 class UpCoverPolicy(_Frozen):
     """Whether a higher role may take a lower tier, and at what penalty."""
 
-    cadre_takes_tier2: bool = True
-    village_official_takes_tier3: bool = True
+    cadre_takes_tier2: Flag = True
+    village_official_takes_tier3: Flag = True
     penalty_minutes: NonNegative = 60.0
 
 
@@ -129,6 +137,14 @@ class RiskRule(_Frozen):
     text_en: str
     when: str  # a polars SQL expression over household columns
     min_tier: Literal[1, 2]
+
+    @field_validator("min_tier", mode="before")
+    @classmethod
+    def _a_whole_number(cls, value: object) -> object:
+        # Literal[1, 2] alone takes true as 1 and 2.0 as 2; the file must say 1 or 2.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
 
     @field_validator("when")
     @classmethod
@@ -227,7 +243,7 @@ class Policy(_Frozen):
 _KIND_OF_VALUE = {
     "float": ("数字", "a number"),
     "int": ("整数", "a whole number"),
-    "bool": ("true 或 false", "true or false"),
+    "bool": (" true 或 false", "true or false"),  # a space before Latin text
     "string": ("文本", "text in quotes"),
     "list": ("列表", "a list [...]"),
     "dict": ("表", "a table [section] or {...}"),
@@ -244,6 +260,7 @@ _RULES = {
     "less_than_equal": "不得大于 {le} (must be <= {le}",
     "literal_error": "取值不在允许范围 (must be one of {expected}",
     "enum": "取值不在允许范围 (must be one of {expected}",
+    "finite_number": "须为有限的数 (must be a finite number",
     "string_pattern_mismatch": "格式错误 (must match the pattern '{pattern}'",
 }
 """Pydantic's error types as the policy file's rules, formatted with the error's context."""
@@ -271,7 +288,8 @@ def _format_validation(source: str, err: ValidationError) -> str:
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(root)"
         value = e.get("input")  # a whole table for a missing key or a table's own rule
-        got = "" if e["type"] == "missing" or isinstance(value, dict) else f"; got {value!r}"
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as TOML
+        got = "" if e["type"] == "missing" or isinstance(value, dict) else f"; got {shown}"
         lines.append(f"  - {loc}: {_policy_rule(e)}{got})")
     return "\n".join(lines)
 

@@ -122,6 +122,48 @@ def test_an_invalid_value_reads_chinese_first_without_pydantics_words(
     assert str(exc.value).splitlines() == ["my.toml: 策略文件有误 (invalid policy)", line]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("visits_per_month = 1.0", 'visits_per_month = "0.5"',
+         "  - tiers.2.visits_per_month: 类型错误, 须为数字 (must be a number; got '0.5')"),
+        ("visits_per_month = 2.0", "visits_per_month = true",
+         "  - tiers.1.visits_per_month: 类型错误, 须为数字 (must be a number; got true)"),
+        ("round_trip = true", 'round_trip = "yes"',
+         "  - travel.round_trip: 类型错误, 须为 true 或 false (must be true or false; got 'yes')"),
+        ("round_trip = true", "round_trip = 1",
+         "  - travel.round_trip: 类型错误, 须为 true 或 false (must be true or false; got 1)"),
+        ('"532623" = 1.5', '"532623" = "1.5"',
+         "  - travel.road_factor_by_county.532623: 类型错误, 须为数字 (must be a number; "
+         "got '1.5')"),
+        ("min_tier = 2", "min_tier = 1.5",
+         "  - risk.rules.0.min_tier: 类型错误, 须为整数 (must be a whole number; got 1.5)"),
+        ("min_tier = 2", "min_tier = true",
+         "  - risk.rules.0.min_tier: 类型错误, 须为整数 (must be a whole number; got true)"),
+        ("min_tier = 2", 'min_tier = "2"',
+         "  - risk.rules.0.min_tier: 类型错误, 须为整数 (must be a whole number; got '2')"),
+        ("speed_kmh = 25.0", "speed_kmh = inf",
+         "  - travel.speed_kmh: 须为有限的数 (must be a finite number; got inf)"),
+        ("unassigned_penalty_tier1 = 100000.0", "unassigned_penalty_tier1 = 1e400",
+         "  - objective.unassigned_penalty_tier1: 须为有限的数 (must be a finite number; got inf)"),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_type_is_refused_not_converted(old: str, new: str, line: str) -> None:
+    """TOML has types: "0.5" in quotes, true where a number goes, 1 where true/false goes,
+    1.5 where a whole number goes were converted without a word (true became 1 visit a
+    month, "yes" became true); inf switched a speed or a penalty off. Each is refused."""
+    text = default_policy_text()
+    assert old in text
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text.replace(old, new, 1), "my.toml")
+    assert str(exc.value).splitlines() == ["my.toml: 策略文件有误 (invalid policy)", line]
+
+
+def test_a_whole_number_is_a_number() -> None:
+    text = default_policy_text().replace("speed_kmh = 25.0", "speed_kmh = 30")
+    assert parse_policy(text).travel.speed_kmh == 30.0
+
+
 def test_a_policy_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.toml"  # a Chinese editor's default encoding: it raised a traceback
     gbk.write_bytes("# 文山州策略\n[travel]\nspeed_kmh = 25.0\n".encode("gbk"))
