@@ -119,9 +119,18 @@ class ObjectivePolicy(_Frozen):
             self.unassigned_penalty_tier1 > 2 * self.unassigned_penalty_tier2 > 0
             and self.unassigned_penalty_tier2 > 2 * self.unassigned_penalty_tier3
         ):
+            got = ", ".join(
+                f"{v:g}"
+                for v in (
+                    self.unassigned_penalty_tier1,
+                    self.unassigned_penalty_tier2,
+                    self.unassigned_penalty_tier3,
+                )
+            )
             raise ValueError(
-                "unassigned penalties must be tier-ordered with headroom for the risk bonus: "
-                "tier1 > 2*tier2 and tier2 > 2*tier3"
+                "未覆盖罚分须一类户 > 2 × 二类户 > 4 × 三类户 (unassigned_penalty_tier1..3 must be "
+                "tier-ordered with headroom for the risk bonus: tier1 > 2*tier2 and "
+                f"tier2 > 2*tier3; got {got})"
             )
         return self
 
@@ -209,14 +218,20 @@ class RiskPolicy(_Frozen):
     gate_f1_tolerance: NonNegative = 0.01
     gate_gap_tolerance: NonNegative = 0.0
 
-    @model_validator(mode="after")
-    def _square(self) -> RiskPolicy:
-        m = self.cost_matrix
+    @field_validator("cost_matrix")
+    @classmethod
+    def _square(cls, m: list[list[float]]) -> list[list[float]]:
         if len(m) != 3 or any(len(row) != 3 for row in m):
-            raise ValueError("cost_matrix must be 3x3 (true tier x predicted tier)")
+            raise ValueError(
+                "须为 3 行 3 列: 真实类别 × 预测类别 (must be 3 rows of 3: true tier by "
+                "predicted tier)"
+            )
         if any(m[i][i] != 0 for i in range(3)):
-            raise ValueError("cost_matrix diagonal (a correct tier) must be 0")
-        return self
+            raise ValueError(
+                "对角线须为 0: 类别判对没有代价 (the diagonal must be 0: a correct tier costs "
+                "nothing)"
+            )
+        return m
 
 
 class Policy(_Frozen):
@@ -229,11 +244,20 @@ class Policy(_Frozen):
     objective: ObjectivePolicy = ObjectivePolicy()
     risk: RiskPolicy
 
-    @model_validator(mode="after")
-    def _three_tiers(self) -> Policy:
-        if sorted(self.tiers) != [1, 2, 3]:
-            raise ValueError(f"tiers must be exactly 1, 2 and 3, got {sorted(self.tiers)}")
-        return self
+    @field_validator("tiers")
+    @classmethod
+    def _three_tiers(cls, tiers: dict[int, TierPolicy]) -> dict[int, TierPolicy]:
+        missing = sorted({1, 2, 3} - set(tiers))
+        extra = sorted(set(tiers) - {1, 2, 3})
+        if missing or extra:
+            zh = "".join(
+                [f"; 缺少 [tiers.{t}]" for t in missing] + [f"; 多出 [tiers.{t}]" for t in extra]
+            )
+            raise ValueError(
+                f"须恰好有 [tiers.1]、[tiers.2]、[tiers.3] 三节{zh} (tiers must be exactly "
+                f"1, 2 and 3; got {', '.join(str(t) for t in sorted(tiers)) or 'none'})"
+            )
+        return tiers
 
     def tier(self, tier: int) -> TierPolicy:
         """The policy of ``tier`` (1, 2 or 3)."""

@@ -105,7 +105,18 @@ def test_a_rules_condition_is_checked_when_the_policy_is_loaded(when: str, needl
         ('text_zh = "独居老人且住房为D级危房"\n', "",
          "  - risk.rules.0.text_zh: 缺少必填项 (required key is missing)"),
         ("[0.0, 3.0, 6.0]", "[1.0, 3.0, 6.0]",  # a table's own rule: not the whole table again
-         "  - risk: 取值无效 (cost_matrix diagonal (a correct tier) must be 0)"),
+         "  - risk.cost_matrix: 对角线须为 0: 类别判对没有代价 (the diagonal must be 0: a correct "
+         "tier costs nothing; got [[1.0, 3.0, 6.0], [1.0, 0.0, 1.5], [1.5, 1.0, 0.0]])"),
+        ("[0.0, 3.0, 6.0],", "",
+         "  - risk.cost_matrix: 须为 3 行 3 列: 真实类别 × 预测类别 (must be 3 rows of 3: true "
+         "tier by predicted tier; got [[1.0, 0.0, 1.5], [1.5, 1.0, 0.0]])"),
+        ("[tiers.2]", "[tiers.4]",  # a whole table's rule: Chinese first, at its key
+         "  - tiers: 须恰好有 [tiers.1]、[tiers.2]、[tiers.3] 三节; 缺少 [tiers.2]; 多出 "
+         "[tiers.4] (tiers must be exactly 1, 2 and 3; got 1, 3, 4)"),
+        ("unassigned_penalty_tier1 = 100000.0", "unassigned_penalty_tier1 = 15000.0",
+         "  - objective: 未覆盖罚分须一类户 > 2 × 二类户 > 4 × 三类户 (unassigned_penalty_tier1..3 "
+         "must be tier-ordered with headroom for the risk bonus: tier1 > 2*tier2 and "
+         "tier2 > 2*tier3; got 15000, 10000, 1000)"),
     ],
 )  # fmt: skip
 def test_an_invalid_value_reads_chinese_first_without_pydantics_words(
