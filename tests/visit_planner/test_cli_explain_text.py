@@ -3,6 +3,7 @@ re-solved, that of the month's previous version; why the household has its tier.
 
 from __future__ import annotations
 
+import polars as pl
 from rich.cells import cell_len
 
 from visit_planner.cli.explain_text import decision_lines, household_lines, tier_lines
@@ -142,3 +143,46 @@ def test_without_the_matrix_the_tier_was_decided_with_the_rule_alone() -> None:
     # A tier from a rule or an override is not the decision rule's.
     override = tier_lines({**LESS_PROBABLE, "tier_source": "override"}, cost=COST)
     assert not [line for line in override if "期望代价" in line]
+
+
+def _alternatives(*rows: dict[str, object]) -> pl.DataFrame:
+    """Ranked alternatives as ``assignment.alternatives`` gives them (the columns read)."""
+    base = {
+        "worker_id": None, "role": "village_official", "travel_minutes": 10.0, "rank": None,
+        "objective_change": None, "fits": True, "displaced_household_id": None,
+        "displaced_tier": None, "displaced_fallback_worker_id": None,
+    }  # fmt: skip
+    return pl.DataFrame([{**base, **r} for r in rows])
+
+
+CHANGED = {**HOUSEHOLD, "worker_id": "W000195", "kept_previous": False}
+
+
+def test_a_changed_worker_says_where_last_months_worker_ranks_and_what_it_would_do() -> None:
+    alternatives = _alternatives(
+        {"worker_id": "W000196", "rank": 1, "objective_change": 3.0},
+        {"worker_id": "W000194", "rank": 2, "objective_change": 4100.5, "fits": True,
+         "displaced_household_id": "H0000009", "displaced_tier": 1},
+    )  # fmt: skip
+    lines = household_lines(CHANGED, alternatives=alternatives)
+    text = "\n".join(lines)
+    assert "未延续的原因 why not: W000194 为备选第 2 位, 代价 +4,100.5" in text
+    assert "1 户一类户(H0000009)无人走访" in text
+    assert "W000194 is alternative 2, cost +4,100.5: would leave 1 tier-1 household" in text
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+
+
+def test_a_changed_worker_not_among_the_alternatives_may_not_serve_the_household() -> None:
+    alternatives = _alternatives({"worker_id": "W000196", "rank": 1, "objective_change": 3.0})
+    lines = household_lines(CHANGED, alternatives=alternatives)
+    text = "\n".join(lines)
+    flat = "".join(line.strip() for line in text.splitlines())
+    assert "W000194 不在本月可分配给该户的人员中(其角色不承接二类户" in flat
+    assert "W000194 is not among the workers allowed for this household this month" in text
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+
+
+def test_a_kept_worker_or_no_alternatives_add_no_why_not() -> None:
+    alternatives = _alternatives({"worker_id": "W000196", "rank": 1, "objective_change": 3.0})
+    assert "未延续" not in "\n".join(household_lines(HOUSEHOLD, alternatives=alternatives))
+    assert "未延续" not in "\n".join(household_lines(CHANGED))

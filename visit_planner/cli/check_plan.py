@@ -323,7 +323,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             )
         )
         return
-    lines = household_lines(result.household, console.width)
+    lines = household_lines(result.household, console.width, result.alternatives)
     # After the household's line: why it has its tier.
     lines[1:1] = tier_lines(result.score, console.width, cost)
     lines += ["", *alternative_lines(result.alternatives.head(top))]

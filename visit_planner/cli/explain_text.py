@@ -65,8 +65,58 @@ def _previous_lines(h: dict[str, Any]) -> list[str]:
     return lines
 
 
-def household_lines(h: dict[str, Any], width: int = WIDTH) -> list[str]:
-    """The household's pairing, one fact per line, wrapped to ``width`` display columns."""
+def _not_kept_lines(
+    h: dict[str, Any], alternatives: pl.DataFrame | None, width: int = WIDTH
+) -> list[str]:
+    """Why the household's previous worker is not its worker (the question "why did my
+    household change hands"): that worker's place among the ranked alternatives with what
+    choosing it would do, or, when it is not among them, that it may not serve the household
+    this month. Nothing when the household kept its worker or had none, or without the
+    alternatives."""
+    previous = h.get("previous_worker_id")
+    if alternatives is None or not previous or previous == h.get("worker_id"):
+        return []
+    match = alternatives.filter(pl.col("worker_id") == str(previous))
+    if match.height == 0:
+        tier = h.get("tier")
+        tier_zh = TIER_ZH[int(tier)] if tier in (1, 2, 3) else "该类别"
+        return [
+            *_wrapped(
+                f"{previous} 不在本月可分配给该户的人员中(其角色不承接{tier_zh}"
+                "、已停用、不在辖区、需回避或督导禁止)",
+                "  未延续的原因 why not: ",
+                "    ",
+                width,
+            ),
+            *_wrapped(
+                f"{previous} is not among the workers allowed for this household this month "
+                "(its role does not serve the tier, or it is inactive, out of jurisdiction, "
+                "declared a conflict or forbidden by a supervisor)",
+                "    ",
+                width=width,
+            ),
+        ]
+    r = match.row(0, named=True)
+    total = r.get("objective_change")
+    cost = "—" if total is None else f"{total:+,.1f}"
+    zh, en = consequence(r)
+    return [
+        *_wrapped(
+            f"{previous} 为备选第 {r['rank']} 位, 代价 {cost}: {zh}",
+            "  未延续的原因 why not: ",
+            "    ",
+            width,
+        ),
+        *_wrapped(f"{previous} is alternative {r['rank']}, cost {cost}: {en}", "    ", width=width),
+    ]
+
+
+def household_lines(
+    h: dict[str, Any], width: int = WIDTH, alternatives: pl.DataFrame | None = None
+) -> list[str]:
+    """The household's pairing, one fact per line, wrapped to ``width`` display columns;
+    with its ranked ``alternatives`` (all of them, not only those printed), why its previous
+    worker is not its worker (:func:`_not_kept_lines`)."""
     tier = h.get("tier")
     tier_text = f"{TIER_ZH[int(tier)]} tier {tier}" if tier in (1, 2, 3) else "—"
     worker = h.get("worker_id")
@@ -81,6 +131,7 @@ def household_lines(h: dict[str, Any], width: int = WIDTH) -> list[str]:
             else "人员 worker: 未分配 none (无人走访 unvisited this month)"
         ),
         *_previous_lines(h),
+        *_not_kept_lines(h, alternatives, width),
         f"上位兜底 up-cover by a higher role: {_yes(h.get('up_cover'))}",
     ]
     if h.get("alt_worker_id"):
