@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import re
 import tomllib
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -218,6 +219,19 @@ class RiskPolicy(_Frozen):
     gate_f1_tolerance: NonNegative = 0.01
     gate_gap_tolerance: NonNegative = 0.0
 
+    @field_validator("rules")
+    @classmethod
+    def _codes_unique(cls, rules: list[RiskRule]) -> list[RiskRule]:
+        # A household's reasons name the rule by its code: two rules with one code (a copied
+        # block not renamed) would make a raised tier's reason ambiguous.
+        twice = sorted(code for code, n in Counter(r.code for r in rules).items() if n > 1)
+        if twice:
+            raise ValueError(
+                f"规则代码重复: {', '.join(twice)} (each [[risk.rules]] needs its own code; "
+                f"repeated: {', '.join(twice)})"
+            )
+        return rules
+
     @field_validator("cost_matrix")
     @classmethod
     def _square(cls, m: list[list[float]]) -> list[list[float]]:
@@ -313,7 +327,10 @@ def _format_validation(source: str, err: ValidationError) -> str:
         loc = ".".join(str(p) for p in e["loc"]) or "(root)"
         value = e.get("input")  # a whole table for a missing key or a table's own rule
         shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as TOML
-        got = "" if e["type"] == "missing" or isinstance(value, dict) else f"; got {shown}"
+        tables = isinstance(value, dict) or (
+            isinstance(value, list) and any(isinstance(v, dict) for v in value)
+        )  # a whole table or [[array of tables]]: its lines are in the file, not repeated
+        got = "" if e["type"] == "missing" or tables else f"; got {shown}"
         lines.append(f"  - {loc}: {_policy_rule(e)}{got})")
     return "\n".join(lines)
 
@@ -352,7 +369,9 @@ def policy_text(path: Path | None = None) -> str:
         errno.EACCES: "无权读取",
     }
     try:
-        return path.read_text("utf-8")
+        # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark, which TOML refuses
+        # as "invalid statement at line 1, column 1"; the mark is not part of the text.
+        return path.read_text("utf-8-sig")
     except OSError as exc:
         zh = why.get(exc.errno or 0, "无法读取")
         raise PolicyError(

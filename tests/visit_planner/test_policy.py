@@ -175,6 +175,28 @@ def test_a_whole_number_is_a_number() -> None:
     assert parse_policy(text).travel.speed_kmh == 30.0
 
 
+def test_two_rules_with_one_code_are_refused() -> None:
+    """A copied [[risk.rules]] block whose code was not renamed was accepted: two conditions
+    behind one code in every raised household's reasons."""
+    text = default_policy_text().replace(
+        'code = "relapse_watch_serious_illness"', 'code = "alone_dangerous_housing"'
+    )
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text, "my.toml")
+    assert str(exc.value).splitlines() == [
+        "my.toml: 策略文件有误 (invalid policy)",
+        "  - risk.rules: 规则代码重复: alone_dangerous_housing (each [[risk.rules]] needs its "
+        "own code; repeated: alone_dangerous_housing)",
+    ]
+
+
+def test_a_utf8_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    """Notepad's UTF-8 starts with a byte-order mark; it read as a TOML error at line 1."""
+    path = tmp_path / "p.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + default_policy_text().encode("utf-8"))
+    assert load_policy(path) == load_policy()
+
+
 def test_a_policy_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.toml"  # a Chinese editor's default encoding: it raised a traceback
     gbk.write_bytes("# 文山州策略\n[travel]\nspeed_kmh = 25.0\n".encode("gbk"))
