@@ -290,6 +290,43 @@ def test_risk_reasons_are_used_when_the_run_stored_them(run_dir: Path, tmp_path:
     assert set(csv["reasons"]) == {"独居老人 / alone"}  # raising reasons only, no magnitude
 
 
+def test_unassigned_households_say_what_to_check_and_when_last_visited(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """Whoever the township arranges to visit an unassigned household needs what a visit list
+    gives: the reasons of its tier (what to check) and its last visit; the unassigned CSV and
+    sheet had neither (reasons) or only the CSV (last visit)."""
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    reader = RunReader(copy)
+    missing = reader.plan(reader.townships()[0]).head(0)
+    for tw in reader.townships():
+        missing = reader.plan(tw).filter(pl.col("worker_id").is_null())
+        if missing.height:
+            break
+    assert missing.height > 0  # the fixture's premise
+    tw = str(missing["township_id"][0])
+    households = reader.plan(tw)["household_id"]
+    reason = pl.Struct({"code": pl.String, "contribution": pl.Float64, "text": pl.String})
+    alone = {"code": "elderly_living_alone", "contribution": 0.85, "text": "独居老人 / alone +0.85"}
+    pl.DataFrame(
+        {"household_id": households, "reasons": pl.Series([[alone]] * households.len(),
+                                                          dtype=pl.List(reason))}
+    ).write_parquet(copy / "townships" / tw / "scores.parquet")  # fmt: skip
+    got = export_visit_lists(copy, tmp_path / "lists", month="2026-11", townships=[tw])
+    u = _unassigned_csv(got.unassigned_csv)
+    assert tuple(u.columns) == UNASSIGNED_COLUMNS
+    assert sorted(u["household_id"]) == sorted(missing["household_id"])
+    assert set(u["reasons"]) == {"独居老人 / alone"}  # raising reasons, no magnitude
+    days = dict(reader.inputs(tw)["households"].select("household_id", "last_visit_days")
+                .iter_rows())  # fmt: skip
+    sheet = " ".join(" ".join(_parse(got.unassigned_sheet).text).split())
+    assert "走访事由 Reasons" in sheet and sheet.count("独居老人 / alone") == missing.height
+    for hid in missing["household_id"]:
+        n = days[hid]
+        assert f"上次走访 {n} 天前 last visit {n} day{'' if n == 1 else 's'} ago" in sheet
+
+
 def test_an_overridden_or_rule_raised_tier_gives_its_own_reason(
     run_dir: Path, tmp_path: Path
 ) -> None:

@@ -43,10 +43,12 @@ WORKER_COLUMNS: Final = (
 UNASSIGNED_COLUMNS: Final = (
     "household_id", "tier", "county_id", "county_name", "township_id", "township_name",
     "village_id", "village_name", "grid_id", "visits_per_month", "visits_due", "last_visit_days",
-    "previous_worker_id", "nearest_worker_id", "nearest_role", "reason_code", "reason_zh",
-    "reason_en", "shortfall",
+    "reasons", "previous_worker_id", "nearest_worker_id", "nearest_role", "reason_code",
+    "reason_zh", "reason_en", "shortfall",
 )  # fmt: skip
-"""Columns of ``unassigned.csv``, in order: ``reason_code`` is the explanation's
+"""Columns of ``unassigned.csv``, in order: ``reasons`` what decided the household's tier,
+as on a visit list (what to check on the visit the township arranges; empty where the run
+stored no scores with reasons); ``reason_code`` is the explanation's
 (:class:`assignment.explain.Reason`, e.g. ``at_capacity``, ``no_alternative``), or
 ``township_failed`` (the township's solve failed: the reason holds its error), or
 ``not_recorded`` (the run holds no explanation of the household), with its text in
@@ -153,6 +155,7 @@ def township_unassigned(
             how="left",
         )
         .join(_explained(reader, township_id), on="household_id", how="left")
+        .join(_tier_reasons(reader, township_id), on="household_id", how="left")
         .with_columns(
             pl.col("township_id").fill_null(township_id),
             visits_per_month=pl.col("tier").replace_strict(cadence, return_dtype=pl.Float64),
@@ -211,6 +214,15 @@ def _explained(reader: RunReader, township_id: str) -> pl.DataFrame:
             for name, src in source.items()
         ],
     ).unique("household_id", keep="first")  # fmt: skip
+
+
+def _tier_reasons(reader: RunReader, township_id: str) -> pl.DataFrame:
+    """``household_id, reasons``: what decided each household's tier (:func:`_risk_reasons`),
+    empty when the run stored no scores with reasons."""
+    risk = _risk_reasons(reader, township_id)
+    if risk is None:
+        return pl.DataFrame(schema={"household_id": pl.String, "reasons": pl.String})
+    return risk.select("household_id", pl.col("_risk").alias("reasons"))
 
 
 def _why_unassigned(r: dict[str, object], error: str | None) -> tuple[str, str, str]:

@@ -401,6 +401,7 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
     above its table)."""
     zh, en = labels.visits_due_parts(r["visits_per_month"])
     failed = r["reason_code"] == REASON_TOWNSHIP_FAILED
+    last = r["last_visit_days"]
     return {
         "tier": r["tier"],
         "household_id": r["household_id"],
@@ -410,6 +411,12 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
         "visits_zh": zh,
         "visits_en": en,
         "previous": r["previous_worker_id"] or "—",
+        # The visit's context on a sheet that has no column of its own for it.
+        "last_zh": "上次走访 —" if last is None else f"上次走访 {last} 天前",
+        "last_en": "last visit —"
+        if last is None
+        else f"last visit {last} day{'' if last == 1 else 's'} ago",
+        "reasons": r["reasons"] or "—",
         "reason_zh": labels.REASON_TOWNSHIP_FAILED[0] + " (见上)" if failed else r["reason_zh"],
         "reason_en": labels.REASON_TOWNSHIP_FAILED[1] + " (see above)"
         if failed

@@ -230,12 +230,12 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
 {% endif %}
 <table class="list">
 <colgroup>
-  <col style="width: 9mm"><col style="width: 19mm"><col style="width: 27mm">
-  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 17mm">
+  <col style="width: 8mm"><col style="width: 17mm"><col style="width: 25mm">
+  <col style="width: 13mm"><col style="width: 17mm"><col style="width: 14mm">
 {% if printable %}
-  <col style="width: 48mm"><col style="width: 28mm">
+  <col style="width: 33mm"><col style="width: 33mm"><col style="width: 20mm">
 {% else %}
-  <col>
+  <col style="width: 45mm"><col>
 {% endif %}
 </colgroup>
 <thead>
@@ -246,6 +246,7 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <th>类别<span class="en">Tier</span></th>
   <th>本月应走访<span class="en">Visits due</span></th>
   <th>上次分配人员<span class="en">Previous worker</span></th>
+  <th>走访事由<span class="en">Reasons</span></th>
   <th>未分配原因<span class="en">Why unassigned</span></th>
 {% if printable %}
   <th>安排走访人员 / 日期<span class="en">Arranged visitor / date</span></th>
@@ -259,8 +260,10 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <td class="id">{{ r.household_id }}</td>
   <td class="id">{{ r.village }}<br>{{ r.grid }}</td>
   <td class="tier">{{ r.tier_zh }}</td>
-  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
+  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span><br>{{ r.last_zh }}<br>
+<span class="en">{{ r.last_en }}</span></td>
   <td class="id">{{ r.previous }}</td>
+  <td>{{ r.reasons }}</td>
   <td class="reason">{{ r.reason_zh }}<span class="en">{{ r.reason_en }}</span></td>
 {% if printable %}
   <td class="notes"></td>
