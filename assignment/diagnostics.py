@@ -222,10 +222,14 @@ def shortfall(
             med_h = float(np.median(pool["monthly_hours"].cast(pl.Float64).to_numpy()))
             med_n = int(np.median(pool["max_households"].cast(pl.Float64).to_numpy()))
         bins = 0
+        heavy: list[str] = []  # a household no new worker of that capacity can take alone
         for _area, grp in hh.sort("household_id").group_by([area_col], maintain_order=True):
             centre_x = np.array([grp["lon"].mean()], dtype=float)
             centre_y = np.array([grp["lat"].mean()], dtype=float)
-            bins += _ffd_bins(_travel_hours(grp, centre_x, centre_y, tp, settings), med_h, med_n)
+            hours = _travel_hours(grp, centre_x, centre_y, tp, settings)
+            too_much = hours > med_h
+            heavy += grp.filter(pl.Series(too_much))["household_id"].to_list()
+            bins += _ffd_bins(hours[~too_much], med_h, med_n)
         tier_arcs = (
             arcs.filter((pl.col("tier") == tier) & (pl.col("role") == role.value))
             if arcs is not None
@@ -241,8 +245,17 @@ def shortfall(
                 "extra_workers": bins,
                 "extra_hours": extra_h,
                 "no_present_worker": alone.height,
+                "beyond_new_worker": len(heavy),
                 "text": _shortfall_text(
-                    tier, role, hh.height, bins, (med_h, med_n), extra_h, alone, coverage
+                    tier,
+                    role,
+                    hh.height,
+                    bins,
+                    (med_h, med_n),
+                    extra_h,
+                    alone,
+                    coverage,
+                    heavy=sorted(heavy),
                 ),
             }
         )
@@ -258,28 +271,58 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
     extra_h: int,
     alone: pl.DataFrame,
     coverage: Coverage | None,
+    *,
+    heavy: list[str] | None = None,
 ) -> str:
     """One shortfall record in words, ``中文 / English`` (no ASCII ``; `` inside the Chinese,
-    so that :func:`visit_planner.cli.summary_text.bilingual_lines` splits it right)."""
+    so that :func:`visit_planner.cli.summary_text.bilingual_lines` splits it right).
+
+    ``heavy``: the households that need more hours a month than a new worker of that
+    capacity has (a policy of very long or very frequent visits): the new workers counted
+    cover the others only, and these are named apart, since no number of such workers can
+    take one of them (a household has one visitor)."""
     zh, en = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
     tier_zh = TIER_NAMES_ZH[tier]
     reach = n - alone.height
+    heavy = heavy or []
     cap_zh = f"每名 {capacity[0]:g} 小时/月、至多 {capacity[1]} 户"
     cap_en = f"{capacity[0]:g} h/month, at most {capacity[1]} households each"
-    whom_zh = f"这 1 户未覆盖的{tier_zh}" if n == 1 else f"全部 {n} 户未覆盖的{tier_zh}"
-    whom_en = (
-        f"the uncovered tier-{tier} household"
-        if n == 1
-        else f"all {n} uncovered tier-{tier} households"
-    )
+    rest = n - len(heavy)
+    if heavy:
+        whom_zh, whom_en = f"其余 {rest} 户", f"the other {rest}"
+    elif n == 1:
+        whom_zh, whom_en = f"这 1 户未覆盖的{tier_zh}", f"the uncovered tier-{tier} household"
+    else:
+        whom_zh = f"全部 {n} 户未覆盖的{tier_zh}"
+        whom_en = f"all {n} uncovered tier-{tier} households"
     workers_en = en if bins == 1 else f"{en}s"
     zh_text = f"需增加 {bins} 名{zh}({cap_zh})才能覆盖{whom_zh}"
     en_text = f"{bins} more {workers_en} ({cap_en}) would cover {whom_en}"
+    if heavy:
+        shown = ", ".join(heavy[:10]) + (f" … (+{len(heavy) - 10})" if len(heavy) > 10 else "")
+        lead_zh = (
+            f"{len(heavy)} 户未覆盖的{tier_zh}每户每月所需工时超过一名新增{zh}的 "
+            f"{capacity[0]:g} 小时, 增加同等人员无法覆盖: {shown}"
+        )
+        lead_en = (
+            f"{len(heavy)} uncovered tier-{tier} "
+            f"{'household needs' if len(heavy) == 1 else 'households each need'} more than a "
+            f"new {en}'s {capacity[0]:g} h a month: no new {en} of that capacity can take "
+            f"{'it' if len(heavy) == 1 else 'one'}: {shown}"
+        )
+        if rest:
+            zh_text, en_text = f"{lead_zh}。{zh_text}", f"{lead_en}. {en_text}"
+        else:
+            zh_text, en_text = lead_zh, lead_en
     if reach and extra_h:
         of_zh = "" if reach == n else f"其中可由现有{zh}走访的 {reach} 户"
         of_en = "them" if reach == n else f"the {reach} of them they may visit"
-        zh_text += f"，或现有{zh}共增加 {extra_h} 小时工时可覆盖{of_zh or '这些农户'}"
-        en_text += f", or {extra_h} more hours of the present {en}s would cover {of_en}"
+        if rest:
+            zh_text += f"，或现有{zh}共增加 {extra_h} 小时工时可覆盖{of_zh or '这些农户'}"
+            en_text += f", or {extra_h} more hours of the present {en}s would cover {of_en}"
+        else:  # no new worker can: the present workers' hours are the only figure
+            zh_text += f"。现有{zh}共增加 {extra_h} 小时工时可覆盖{of_zh or '这些农户'}"
+            en_text += f". {extra_h} more hours of the present {en}s would cover {of_en}"
     if alone.height:
         ids = alone["household_id"].sort().to_list()
         shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")

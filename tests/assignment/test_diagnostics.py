@@ -153,3 +153,29 @@ def test_shortfall_names_households_every_present_cadre_is_forbidden() -> None:
     assert record["extra_workers"] == 1 and record["extra_hours"] == 0
     assert "more hours cannot help" in text and "h000" in text and "增加工时无济于事" in text
     assert "the uncovered tier-1 household" in text and "all 1" not in text
+
+
+def test_shortfall_names_households_no_new_worker_of_that_capacity_can_take() -> None:
+    """A policy of very long visits (100,000 minutes on site a month): each tier-1 household
+    needs more hours than a new cadre has. The shortfall said '12621 more cadres would cover
+    all 106'; no number of such cadres covers one (a household has one visitor)."""
+    from dataclasses import replace
+
+    from assignment.candidates import build_candidates
+    from assignment.diagnostics import shortfall
+    from assignment.domain import TierSettings
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    base = settings_from_policy(load_policy())
+    t1 = base.tier(1)
+    long_visits = TierSettings(t1.role, t1.visits_per_month, 100_000.0)
+    settings = replace(base, tiers={**base.tiers, 1: long_visits})
+    hh, ws = _township(3, 1)
+    (record,) = shortfall(hh, ws, settings, arcs=build_candidates(hh, ws, None, None, settings))
+    text = str(record["text"])
+    assert record["extra_workers"] == 0 and record["beyond_new_worker"] == 3
+    assert "增加同等人员无法覆盖" in text and "no new cadre of that capacity can take one" in text
+    assert "h000, h001, h002" in text and "more cadres" not in text
+    # With ordinary visits nothing is beyond a new cadre, and the count is as before.
+    usual = _record(*_township(3, 1))
+    assert usual["beyond_new_worker"] == 0 and usual["extra_workers"] >= 1
