@@ -32,6 +32,7 @@ from visit_planner.contracts.places import place_name
 from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
 from visit_planner.contracts.reader import read_raw
 from visit_planner.contracts.tables import table_spec
+from visit_planner.errors import PolicyError
 from visit_planner.hashing import file_sha256
 from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import Policy, load_policy, settings_from_policy
@@ -315,6 +316,29 @@ def _first_ids(frame: pl.DataFrame, key: list[str]) -> str:
     return ", ".join(str(i) for i in head) + (" …" if frame.height > _MAX_IDS else "")
 
 
+def policy_changed_note(plan_path: Path, policy: Policy) -> str | None:
+    """A note when the plan's run directory keeps the policy the plan was made with
+    (``policy.toml`` beside the manifest) and it is not the policy checked against: a plan made
+    with tier 2 visited every other month, checked against the default, reads as 1,438
+    violations (hours, over hours) that are the policy change, not faults of the plan. None
+    when the policies agree, or there is no run directory or readable policy in it."""
+    stored = plan_path.parent / "policy.toml"
+    if not (plan_path.parent / MANIFEST).is_file() or not stored.is_file():
+        return None
+    try:
+        made_with = load_policy(stored)
+    except PolicyError:  # an older run's policy the current rules refuse
+        return None
+    if made_with == policy:
+        return None
+    return (
+        f"方案所用策略与本次校验所用策略不同, 违规可能来自策略变化; 按原策略校验请加 --policy "
+        f"{stored} (the plan was made with another policy than the one checked against, kept "
+        f"in {stored}: violations may come from the change; pass --policy {stored} to check "
+        "it as it was made)"
+    )
+
+
 def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths) -> str | None:
     """The note for a plan made with a previous assignment when none is given (None when one
     is given, or the plan keeps no one's worker). The plan says so itself, marking the
@@ -393,6 +417,8 @@ def run_check_plan(
     notes = check_inputs_belong(plan_path, paths, tables, previous)
     if previous is not None:
         notes.append(previous.note())
+    if (changed := policy_changed_note(plan_path, policy)) is not None:
+        notes.append(changed)
     unchecked = previous_missing_note(plan_path, plan, paths)
     if townships:
         townships = township_ids(townships, tables.households, paths.households)

@@ -444,3 +444,26 @@ def test_check_plan_township_by_name_and_a_mistyped_one_refused(
         f"--township: 乡镇不在农户表中 (township(s) {township[:-1]} are not in "
         f"{greedy_files / 'households.parquet'}; its townships: {name} ({township})"
     ) in flat(err)
+
+
+def test_check_plan_says_when_the_run_was_made_with_another_policy(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A plan checked against another policy than the one it was made with read as a list of
+    hours violations and nothing else; the run directory keeps its policy, so check-plan now
+    says so and how to check the plan as it was made."""
+    run = tmp_path / "run"
+    rc, _, err = cli("assign", *_inputs(greedy_files), "--out", str(run), "--workers-processes",
+                     "1")  # fmt: skip
+    assert rc in (0, 3), err
+    plan = str(run / "plan.parquet")
+    rc, out, err = cli("check-plan", "--plan", plan, *_inputs(greedy_files))
+    assert "another policy" not in flat(out + err)  # made and checked with the default
+    other = tmp_path / "other.toml"
+    text = (run / "policy.toml").read_text("utf-8")
+    other.write_text(text.replace("speed_kmh = 25.0", "speed_kmh = 20.0"), "utf-8")
+    assert other.read_text("utf-8") != text
+    _, out, err = cli("check-plan", "--plan", plan, *_inputs(greedy_files), "--policy", str(other))
+    said = flat(out + err)
+    assert "方案所用策略与本次校验所用策略不同" in said
+    assert f"pass --policy {run / 'policy.toml'} to check it as it was made" in said
