@@ -6,7 +6,12 @@ from __future__ import annotations
 import polars as pl
 from rich.cells import cell_len
 
-from visit_planner.cli.explain_text import decision_lines, household_lines, tier_lines
+from visit_planner.cli.explain_text import (
+    alternative_lines,
+    decision_lines,
+    household_lines,
+    tier_lines,
+)
 from visit_planner.policy import load_policy
 
 HOUSEHOLD = {
@@ -186,3 +191,11 @@ def test_a_kept_worker_or_no_alternatives_add_no_why_not() -> None:
     alternatives = _alternatives({"worker_id": "W000196", "rank": 1, "objective_change": 3.0})
     assert "未延续" not in "\n".join(household_lines(HOUSEHOLD, alternatives=alternatives))
     assert "未延续" not in "\n".join(household_lines(CHANGED))
+
+
+def test_the_alternatives_heading_is_chinese_first_then_english() -> None:
+    # It read "备选人员 alternatives, best first (最优在前)": Chinese on both sides of the English.
+    alternatives = _alternatives({"worker_id": "W000196", "rank": 1, "objective_change": 3.0})
+    lines = alternative_lines(alternatives)
+    assert lines[0] == "备选人员 (最优在前) alternatives, best first"
+    assert lines[2].startswith(" 1. W000196 村组干部 village official")

@@ -279,7 +279,7 @@ def alternative_lines(alternatives: pl.DataFrame) -> list[str]:
     if alternatives.height == 0:
         return ["没有其他可选人员 / no other allowed worker"]
     lines = [
-        "备选人员 alternatives, best first (最优在前)",
+        "备选人员 (最优在前) alternatives, best first",
         "代价 cost: 每月多出的等效分钟 extra minutes-equivalent a month",
     ]
     for r in alternatives.iter_rows(named=True):
