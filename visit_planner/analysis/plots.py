@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 from visit_planner.analysis.explore import UNITS
-from visit_planner.analysis.words import column_label, column_words
+from visit_planner.analysis.words import GROUP_NAMES, column_label, column_words
 from visit_planner.export.labels import county_name
 from visit_planner.vocabulary import term
 
@@ -29,16 +29,6 @@ TIER_LABELS = {t: f"{TIER_NAMES_ZH[t]} tier {t}" for t in (1, 2, 3)}
 UNASSESSED = "未评定 unassessed"
 MODEL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
-GROUP_NAMES = {
-    "han": "汉族 Han",
-    "zhuang": "壮族 Zhuang",
-    "miao": "苗族 Miao",
-    "yi": "彝族 Yi",
-    "yao": "瑶族 Yao",
-    "M": "男 male",
-    "F": "女 female",
-}
-"""Chinese with English for the audit groups of the synthetic data (others as they are)."""
 DPI = 100
 
 

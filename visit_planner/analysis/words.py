@@ -15,6 +15,7 @@ from typing import Any, Final
 import polars as pl
 
 from risk_model.spec import household_spec
+from visit_planner.export.labels import TIER_SOURCE, county_name
 from visit_planner.vocabulary import ROLE_TERMS, TERMS, TIER_TERMS, outcome_words, status_words
 
 OTHER_COLUMNS: Final[dict[str, tuple[str, str]]] = {
@@ -74,6 +75,7 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "village_id": ("村代码", "village code"),
     # the summaries of visit_planner.analysis.explore
     "feature": ("特征", "feature"),
+    "feature_code": ("特征代码", "feature code"),
     "unit": ("单位", "unit"),
     "mean": ("均值", "mean"),
     "median": ("中位数", "median"),
@@ -135,6 +137,7 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     # the corrections' report (visit_planner.analysis.corrections) and the model registry
     "override_id": ("督导调整编号", "override id"),
     "field": ("字段", "field"),
+    "field_code": ("字段代码", "field code"),
     "outcome": ("结果", "outcome"),
     "why_not": ("未生效原因", "why not applied"),
     "version": ("版本", "version"),
@@ -163,21 +166,104 @@ def tier_words(tier: object) -> str:
     return " ".join(zh_en) if zh_en else str(tier)
 
 
+GROUP_NAMES: Final[dict[str, str]] = {
+    "han": "汉族 Han",
+    "zhuang": "壮族 Zhuang",
+    "miao": "苗族 Miao",
+    "yi": "彝族 Yi",
+    "yao": "瑶族 Yao",
+    "M": "男 male",
+    "F": "女 female",
+}
+"""Chinese with English for the audit groups of the synthetic data (others as they are)."""
+
+CODED_VALUES: Final[dict[str, str]] = {
+    "true": "是 yes",
+    "false": "否 no",
+    "none": "无 none",
+    "drought": "干旱 drought",
+    "landslide": "滑坡 landslide",
+    "flood": "洪涝 flood",
+    **GROUP_NAMES,
+}
+"""Coded household values in words: a yes/no field, the hazards, the audit groups (the
+dashboard's words); a value not listed (a housing grade ``A``) is shown as it is."""
+
+GATE_WORDS: Final[dict[str, str]] = {
+    "pass": "通过 pass",
+    "fail": "未通过 fail",
+    "champion": "冠军 champion",
+}
+"""The registry's promotion tags and aliases in words."""
+
+
+def group_words(group: object) -> str:
+    """``彝族 Yi``, ``女 female``, ``文山市 Wenshan (532601)``: an audit group (an ethnicity,
+    a gender or a county code) in words; the value as it is when none is known."""
+    text = str(group)
+    if text in GROUP_NAMES:
+        return GROUP_NAMES[text]
+    name = county_name(text)
+    return f"{name} ({text})" if name else text
+
+
+def value_words(value: object) -> str:
+    """A coded value of a household field in words (:data:`CODED_VALUES`), else as it is."""
+    return CODED_VALUES.get(str(value), str(value))
+
+
+def source_words(source: object) -> str:
+    """``风险模型 the risk model``: what decided a household's tier."""
+    zh_en = TIER_SOURCE.get(source if isinstance(source, str) else None)
+    return " ".join(zh_en) if zh_en else str(source)
+
+
+def gate_words(value: object) -> str:
+    """A promotion tag or alias in words (``通过 pass``); a comma-separated list word by word."""
+    return ",".join(GATE_WORDS.get(v, v) for v in str(value).split(",")) if value else ""
+
+
 VALUE_WORDS: Final[dict[str, Callable[[Any], str]]] = {
     "status": status_words,
     "outcome": outcome_words,
     "tier": tier_words,
     "final_tier": tier_words,
+    "feature": column_label,
+    "field": column_label,
+    "column": column_label,
+    "attribute": column_label,
+    "group": group_words,
+    "value": value_words,
+    "tier_source": source_words,
+    "promotion_gate": gate_words,
+    "aliases": gate_words,
 }
 """Columns whose values a table shows in words, and how."""
+
+CODE_KEPT: Final = ("feature", "field")
+"""Columns worded in a table whose code stays beside them (``feature_code``, ``field_code``):
+the name a reader types in a spec, a correction or a call."""
+
+YES_NO: Final = {True: "是 yes", False: "否 no"}
 
 
 def table(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` as a notebook shows it: every column headed in words, Chinese first
     (:func:`table_header`), and the values of :data:`VALUE_WORDS` in words: a solve's
     ``status`` (``可行 feasible``), an override's ``outcome`` (``已生效 applied``), a tier by
-    its name (``一类户 tier 1``).
+    its name (``一类户 tier 1``), a household column by its words (``家庭人口 household
+    members``, the code kept beside it for :data:`CODE_KEPT`), an audit group, a coded value
+    and a yes/no (``是 yes``).
     The analysis functions keep their column names (code reads them); this is for display."""
+    for column in CODE_KEPT:
+        if column in frame.columns and f"{column}_code" not in frame.columns:
+            at = frame.columns.index(column) + 1
+            frame = frame.insert_column(at, frame[column].alias(f"{column}_code"))
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Boolean:
+            frame = frame.with_columns(
+                pl.col(name).replace_strict(YES_NO, default=None, return_dtype=pl.String)
+            )
     for column, say in VALUE_WORDS.items():
         if column in frame.columns:
             found = frame[column].drop_nulls().unique().to_list()

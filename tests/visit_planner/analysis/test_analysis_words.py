@@ -86,3 +86,41 @@ def test_tiers_and_outcomes_are_shown_in_words() -> None:
     assert shown.columns == ["类别 tier", "农户数 households", "结果 outcome"]
     assert shown["类别 tier"].to_list() == ["一类户 tier 1", "二类户 tier 2", "三类户 tier 3"]
     assert shown["结果 outcome"].to_list() == ["已生效 applied", "未生效 not applied", None]
+
+
+def test_household_columns_in_a_table_are_words_with_their_code_beside() -> None:
+    """A table's ``feature`` and ``field`` values are the column's words, Chinese first, and
+    the code a reader types (a spec, a correction) stays in a column beside them; an audit
+    attribute, its groups, coded values and yes/no are words too."""
+    frame = pl.DataFrame(
+        {"feature": ["members", "elderly_living_alone"], "value": ["true", "drought"],
+         "attribute": ["head_ethnicity", "county_id"], "group": ["yi", "532601"],
+         "enough_tier1": [True, False]}
+    )  # fmt: skip
+    shown = words.table(frame)
+    assert shown.columns[:2] == ["特征 feature", "特征代码 feature code"]
+    assert shown["特征 feature"].to_list() == [
+        "家庭人口 household members",
+        "独居老人 elderly living alone",
+    ]
+    assert shown["特征代码 feature code"].to_list() == ["members", "elderly_living_alone"]
+    assert shown["取值 value"].to_list() == ["是 yes", "干旱 drought"]
+    assert shown["审计属性 attribute"].to_list() == ["户主民族 head's ethnicity", "县 county"]
+    assert shown["人群 group"].to_list() == ["彝族 Yi", "文山市 Wenshan (532601)"]
+    assert shown["一类户足够 enough tier 1"].to_list() == ["是 yes", "否 no"]
+    report = words.table(pl.DataFrame({"field": ["last_visit_days"], "value": ["21"]}))
+    assert report.row(0) == ("距上次走访天数 days since last visit", "last_visit_days", "21")
+    assert report.columns[1] == "字段代码 field code"
+
+
+def test_tier_source_and_registry_tags_in_words() -> None:
+    shown = words.table(
+        pl.DataFrame({"tier_source": ["model", "rule"], "aliases": ["champion", ""],
+                      "promotion_gate": ["pass", "fail"]})
+    )  # fmt: skip
+    assert shown["类别来源 tier source"].to_list() == [
+        "风险模型 the risk model",
+        "政策规则 a policy rule",
+    ]
+    assert shown["别名 aliases"].to_list() == ["冠军 champion", ""]
+    assert shown["晋升门槛 promotion gate"].to_list() == ["通过 pass", "未通过 fail"]
