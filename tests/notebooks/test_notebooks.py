@@ -52,6 +52,18 @@ def test_no_logic_of_their_own(path: Path) -> None:
     assert defined == []
 
 
+def chinese_first(line: str) -> bool:
+    """A printed line reads Chinese first: its first letter is a CJK character (digits and
+    punctuation before it do not count; an empty line passes)."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return not letters or "\u4e00" <= letters[0] <= "\u9fff"
+
+
+def test_chinese_first_lines() -> None:
+    assert chinese_first("10,000 户 households") and chinese_first("")
+    assert not chinese_first("MLflow tracking: /tmp/x") and not chinese_first("CJK font: 字体")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
 def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
@@ -77,7 +89,8 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     )
     assert images == FIGURES[path.name]
     printed = "".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []))
-    assert f"working directory 工作目录: {scratch}" in printed  # says where it works
+    assert f"工作目录 working directory: {scratch}" in printed  # says where it works
+    assert [line for line in printed.splitlines() if not chinese_first(line)] == []
     assert sorted(p.name for p in scratch.iterdir()) == []  # and cleans up after itself
     # The 2-minute budget is measured by notebooks/render.py (never a timed test: a loaded
     # machine would fail it); a cell that hangs still fails through nbclient's timeout.
