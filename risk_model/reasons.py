@@ -61,6 +61,9 @@ class ReasonTables:
     reference: dict[str, Any] = field(default_factory=dict)
     units: dict[str, list[str]] = field(default_factory=dict)
     mean_abs: dict[str, float] = field(default_factory=dict)
+    level_labels: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """[zh, en] words of categorical levels (spec ``level_labels``); tables of models trained
+    before them have none and show the level itself."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (logged as an MLflow artifact)."""
@@ -79,6 +82,7 @@ class ReasonTables:
             reference=raw.get("reference", {}),
             units=raw.get("units", {}),
             mean_abs=raw.get("mean_abs", {}),
+            level_labels=raw.get("level_labels", {}),
         )
 
     def importance(self) -> dict[str, float]:
@@ -190,7 +194,20 @@ def fit_reason_tables(
     approx = base + contributions(tables, feats).sum(axis=1)
     ss_res = float(np.sum((p_sample - approx) ** 2))
     ss_tot = float(np.sum((p_sample - p_sample.mean()) ** 2)) or 1.0
-    return ReasonTables(effects=effects, base=base, fidelity_r2=1.0 - ss_res / ss_tot)
+    return ReasonTables(
+        effects=effects,
+        base=base,
+        fidelity_r2=1.0 - ss_res / ss_tot,
+        level_labels=_level_labels(spec),
+    )
+
+
+def _level_labels(spec: FeatureSpec) -> dict[str, dict[str, list[str]]]:
+    """The spec's words of categorical levels, JSON-friendly."""
+    return {
+        f: {level: list(pair) for level, pair in words.items()}
+        for f, words in spec.level_labels.items()
+    }
 
 
 def _value_matrix(tables: ReasonTables, frame: pl.DataFrame) -> np.ndarray:
@@ -251,6 +268,7 @@ def exact_tables(
         reference=reference,
         units={k: list(v) for k, v in spec.units.items()},
         mean_abs=mean_abs,
+        level_labels=_level_labels(spec),
     )
 
 
@@ -382,8 +400,8 @@ def _value_texts(
     missing: np.ndarray,
 ) -> pl.Series:
     """Feature-and-value texts, "<label> <value> <unit> / <label>: <value> <unit>", for each
-    (feature, value×10) pair (categorical values are level indices ×10); "missing" where
-    ``missing``."""
+    (feature, value×10) pair (categorical values are level indices ×10, shown in the words of
+    ``tables.level_labels`` where it has them); "missing" where ``missing``."""
     out: list[str] = []
     for j, k, gone in zip(feature.tolist(), shown.tolist(), missing.tolist(), strict=True):
         e = tables.effects[j]
@@ -400,9 +418,11 @@ def _value_texts(
             )
             continue
         if e.kind == "categorical":
-            text = frame_levels[j][round(value)]
-        else:
-            text = str(int(value)) if value == int(value) else f"{value:.1f}"
+            level = frame_levels[j][round(value)]
+            zh, en = tables.level_labels.get(e.feature, {}).get(level, (level, level))
+            out.append(f"{e.label_zh} {zh} / {e.label_en}: {en}")
+            continue
+        text = str(int(value)) if value == int(value) else f"{value:.1f}"
         zh_unit = f" {unit[0]}" if unit else ""
         en_unit = ""
         if len(unit) > 1:

@@ -31,6 +31,9 @@ from TOML::
     [units]                               # optional: unit of a numeric feature in reasons
     visits = ["次", "visit", "visits"]     # [zh, en] or [zh, en singular, en plural]
 
+    [level_labels.region]                 # optional: a categorical level's words in
+    north = ["北区", "north"]              # reasons, [zh, en] (default: the level itself)
+
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card / household-register number, phone,
 address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
@@ -40,8 +43,8 @@ traditional too: 性  别, 性別): the spec is refused with one message naming 
 ``not_personal`` admits a false positive (``tamale_sales``), never a protected attribute
 named outright (``ethnicity``, ``is_male``, 民族, 户主性别): those belong in ``audit_columns``.
 An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
-``[labels]`` / ``[levels]`` / ``[units]`` entry for a column that is not such a feature are
-refused too, with the closest valid name suggested; errors name the spec file.
+``[labels]`` / ``[levels]`` / ``[units]`` / ``[level_labels]`` entry for a column that is not
+such a feature are refused too, with the closest valid name suggested; errors name the spec file.
 :func:`household_spec` is the built-in spec of the synthetic households
 (docs/architecture.md, "Data contracts").
 """
@@ -218,6 +221,10 @@ class FeatureSpec:
     units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Unit of a numeric feature for reason texts: (Chinese, English) or (Chinese, English
     singular, English plural), e.g. ``("人", "person", "people")``."""
+    level_labels: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
+    """Words of a categorical feature's levels in reason texts, (Chinese, English) per level,
+    e.g. ``{"previous_tier": {"1": ("一类户", "tier 1")}}``: a supervisor reads "上次评估 一类户",
+    not the code "1"; a level without words is shown as it is."""
     not_personal: tuple[str, ...] = ()
     """Feature names that look personal to the name guard but are not (declared false
     positives, e.g. ``"tel_exchange_distance"``)."""
@@ -309,6 +316,7 @@ class FeatureSpec:
             ("labels", self.labels, "", self.features),
             ("levels", self.levels, "categorical", self.categorical),
             ("units", self.units, "numeric", self.numeric),
+            ("level_labels", self.level_labels, "categorical", self.categorical),
         ):
             for c in names:
                 if c not in allowed:
@@ -320,6 +328,12 @@ class FeatureSpec:
             if len(unit) not in (2, 3):
                 raise SpecError(
                     f"[units] 格式有误 ([units] {c}: give [zh, en] or [zh, en singular, en plural])"
+                )
+        for c, words in self.level_labels.items():
+            bad = [level for level, pair in words.items() if len(pair) != 2]
+            if bad:
+                raise SpecError(
+                    f"[level_labels] 格式有误 ([level_labels.{c}] {', '.join(bad)}: give [zh, en])"
                 )
         for c in self.not_personal:
             if c not in self.features:
@@ -398,6 +412,10 @@ class FeatureSpec:
         d["labels"] = {k: list(v) for k, v in self.labels.items()}
         d["levels"] = {k: list(v) for k, v in self.levels.items()}
         d["units"] = {k: list(v) for k, v in self.units.items()}
+        d["level_labels"] = {
+            k: {level: list(pair) for level, pair in v.items()}
+            for k, v in self.level_labels.items()
+        }
         d["not_personal"] = list(self.not_personal)
         return d
 
@@ -407,7 +425,7 @@ class FeatureSpec:
         d = self.to_dict()
         for key in ("numeric", "categorical", "boolean", "not_personal"):
             d[key] = [c for c in d[key] if c not in drop]
-        for key in ("bounds", "labels", "levels", "units"):
+        for key in ("bounds", "labels", "levels", "units", "level_labels"):
             d[key] = {k: v for k, v in d[key].items() if k not in drop}
         return spec_from_dict(d)
 
@@ -443,6 +461,16 @@ def _personal_refusal(flagged: Mapping[str, list[str]]) -> str:
     return text + ")"
 
 
+def _level_words(feature: str, level: object, pair: Any) -> tuple[str, str]:
+    """A ``[level_labels]`` entry as (Chinese, English); refused unless it is two words."""
+    words = [pair] if isinstance(pair, str) else list(pair)
+    if len(words) != 2:
+        raise SpecError(
+            f"[level_labels] 格式有误 ([level_labels.{feature}] {level}: give [zh, en])"
+        )
+    return str(words[0]), str(words[1])
+
+
 def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpec:
     """Build a spec from a flat dict (the form written by :meth:`FeatureSpec.to_dict`)."""
     try:
@@ -461,6 +489,10 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<spec>") -> FeatureSpe
             probability_columns=tuple(raw.get("probability_columns", ())),
             levels={k: tuple(str(x) for x in v) for k, v in raw.get("levels", {}).items()},
             units={k: tuple(str(x) for x in v) for k, v in raw.get("units", {}).items()},
+            level_labels={
+                k: {str(level): _level_words(k, level, pair) for level, pair in v.items()}
+                for k, v in raw.get("level_labels", {}).items()
+            },
             not_personal=tuple(raw.get("not_personal", ())),
         )
     except SpecError as exc:
@@ -484,6 +516,7 @@ _TOP_KEYS = (
     "labels",
     "levels",
     "units",
+    "level_labels",
     "not_personal",
 )
 _TARGET_KEYS = ("column", "classes", "probability_columns")
@@ -535,6 +568,7 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         "labels": raw.get("labels", {}),
         "levels": raw.get("levels", {}),
         "units": raw.get("units", {}),
+        "level_labels": raw.get("level_labels", {}),
         "not_personal": raw.get("not_personal", ()),
     }
     if flat["id_column"] is None:
@@ -581,7 +615,7 @@ _HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
     "disputes_12m": ("近12月矛盾纠纷", "disputes (12 m)"),
     "hotline_requests_12m": ("近12月接诉即办诉求", "hotline requests (12 m)"),
     "petitions_12m": ("近12月信访", "petitions (12 m)"),
-    "road_km_to_village_center": ("距村委会公里数", "km to village centre"),
+    "road_km_to_village_center": ("距村委会路程", "road distance to village centre"),
     "village_points": ("村规民约积分", "village points"),
     "last_visit_days": ("距上次走访天数", "days since last visit"),
     "elderly_living_alone": ("独居老人", "elderly living alone"),
@@ -589,7 +623,24 @@ _HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
     "poverty_relapse_watch": ("防返贫监测户", "poverty-relapse watch"),
     "housing_safety_grade": ("住房安全等级", "housing safety grade"),
     "hazard_exposure": ("灾害风险", "hazard exposure"),
-    "previous_tier": ("上次评估类别", "previous tier"),
+    "previous_tier": ("上次评估", "previous assessment"),
+}
+
+# The words of the categorical levels in reasons: the tiers by their names (一类户 tier 1, never
+# the code "1"), the hazards and housing grades in Chinese too.
+_HOUSEHOLD_LEVEL_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "previous_tier": {
+        "1": ("一类户", "tier 1"),
+        "2": ("二类户", "tier 2"),
+        "3": ("三类户", "tier 3"),
+    },
+    "hazard_exposure": {
+        "none": ("无", "none"),
+        "drought": ("干旱", "drought"),
+        "landslide": ("滑坡", "landslide"),
+        "flood": ("洪涝", "flood"),
+    },
+    "housing_safety_grade": {g: (f"{g}级", g) for g in ("A", "B", "C", "D")},
 }
 
 _PEOPLE = ("人", "person", "people")
@@ -656,6 +707,7 @@ def household_spec() -> FeatureSpec:
         bounds=bounds,
         labels=_HOUSEHOLD_LABELS,
         units=_HOUSEHOLD_UNITS,
+        level_labels=_HOUSEHOLD_LEVEL_LABELS,
         levels={
             "housing_safety_grade": ("A", "B", "C", "D"),
             "hazard_exposure": ("none", "drought", "landslide", "flood"),

@@ -115,13 +115,47 @@ def test_reason_texts_carry_units_and_leave_out_zero_contributions() -> None:
     reasons = explain(tables, frame, contributions_matrix=contrib).to_list()
     assert [x["text"] for x in reasons[0]] == [
         "重病成员数 1 人 / seriously ill members: 1 person +0.42",
-        "灾害风险 flood / hazard exposure: flood -0.30",
+        "灾害风险 洪涝 / hazard exposure: flood -0.30",
     ]  # the +0.001 of "alone" rounds to 0.00 and is no reason
     assert [x["text"] for x in reasons[1]] == [
         "重病成员数 2 人 / seriously ill members: 2 people +0.80",
         "独居老人：否 / elderly living alone: no -0.20",
     ]
     assert ReasonTables.from_dict(tables.to_dict()) == tables
+
+
+def test_a_previous_tier_is_named_not_given_as_its_code() -> None:
+    # It read "上次评估类别 1 / previous tier: 1": the tier's code, not its name.
+    from risk_model import household_spec
+
+    spec = household_spec().without(
+        [f for f in household_spec().features if f not in ("previous_tier", "housing_safety_grade")]
+    )
+    tables = exact_tables(
+        spec,
+        base=0.0,
+        unit="log-odds",
+        reference={},
+        fidelity_r2=1.0,
+        fidelity_max_error=0.0,
+        mean_abs={},
+    )
+    frame = pl.DataFrame({"housing_safety_grade": ["D", "A"], "previous_tier": ["1", "3"]})
+    contrib = np.array([[0.2, 1.1], [-0.1, -0.6]])  # spec order: housing, previous tier
+    texts = [
+        [x["text"] for x in r]
+        for r in explain(tables, frame, contributions_matrix=contrib).to_list()
+    ]
+    assert texts == [
+        ["上次评估 一类户 / previous assessment: tier 1 +1.10",
+         "住房安全等级 D级 / housing safety grade: D +0.20"],
+        ["上次评估 三类户 / previous assessment: tier 3 -0.60",
+         "住房安全等级 A级 / housing safety grade: A -0.10"],
+    ]  # fmt: skip
+    # Tables of a model trained before level words show the level as it is.
+    older = ReasonTables.from_dict({**tables.to_dict(), "level_labels": {}})
+    old = explain(older, frame.head(1), contributions_matrix=contrib[:1]).to_list()
+    assert old[0][0]["text"] == "上次评估 1 / previous assessment: 1 +1.10"
 
 
 def test_reason_texts_of_missing_negative_and_fractional_values(toy_spec) -> None:  # type: ignore[no-untyped-def]

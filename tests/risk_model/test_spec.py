@@ -181,6 +181,23 @@ def test_declared_levels_let_a_model_score_a_level_its_training_rows_lacked() ->
     assert out.tolist() == [[1.0]]
 
 
+def test_level_labels_name_a_categorical_features_levels_in_both_languages() -> None:
+    spec = household_spec()
+    assert spec.level_labels["previous_tier"]["1"] == ("一类户", "tier 1")
+    assert spec_from_dict(spec.to_dict()) == spec
+    assert "previous_tier" not in spec.without(["previous_tier"]).level_labels
+    with pytest.raises(SpecError, match=r"\[level_labels\] names 'members'"):
+        spec_from_dict({**spec.to_dict(), "level_labels": {"members": {"1": ["一", "one"]}}})
+    with pytest.raises(SpecError, match=r"\[level_labels.previous_tier\] 1: give \[zh, en\]"):
+        spec_from_dict({**spec.to_dict(), "level_labels": {"previous_tier": {"1": "一类户"}}})
+    toml = (
+        'id_column = "id"\n[target]\ncolumn = "y"\nclasses = [1, 2]\n'
+        '[features]\ncategorical = ["region"]\n'
+        '[level_labels.region]\nnorth = ["北区", "north"]\n'
+    )
+    assert parse_spec(toml).level_labels == {"region": {"north": ("北区", "north")}}
+
+
 def test_levels_must_name_a_categorical_feature() -> None:
     with pytest.raises(SpecError, match=r"\[levels\] names 'members'"):
         spec_from_dict({**household_spec().to_dict(), "levels": {"members": ["1"]}})

@@ -292,7 +292,7 @@ def test_a_households_model_predicts_the_households_tiers_from_the_contracts_col
     lean = builtin.to_dict() | {
         "numeric": ["members"],
         "categorical": [],
-        **{k: {} for k in ("bounds", "levels", "units", "labels")},
+        **{k: {} for k in ("bounds", "levels", "units", "labels", "level_labels")},
     }
     assert households_model_problem(spec_from_dict(lean)) is None  # fewer features: fine
     renamed = builtin.to_dict() | {"probability_columns": ["a", "b", "c"]}
