@@ -199,3 +199,38 @@ def test_the_alternatives_heading_is_chinese_first_then_english() -> None:
     lines = alternative_lines(alternatives)
     assert lines[0] == "备选人员 (最优在前) alternatives, best first"
     assert lines[2].startswith(" 1. W000196 村组干部 village official")
+
+
+def test_a_rule_is_named_by_its_words_and_the_models_reasons_are_not_the_tiers() -> None:
+    # A rule- or override-tiered household listed the model's reasons as "主要原因 main
+    # reasons", and a rule only by its code.
+    rules = {
+        "alone_dangerous_housing": ("独居老人且住房为D级危房", "elderly alone in grade-D housing")
+    }
+    raised = {**SCORE, "tier_source": "rule", "rule": "alone_dangerous_housing", "model_tier": 3,
+              "final_tier": 2}  # fmt: skip
+    lines = tier_lines(raised, rules=rules)
+    text = "\n".join(lines)
+    flat = "".join(line.strip() for line in lines)
+    assert "政策规则 a policy rule: 独居老人且住房为D级危房 /" in lines[0]
+    assert "(alone_dangerous_housing)" in text
+    assert "模型的主要原因 the model's main reasons" in text
+    assert "类别由政策规则决定, 不依据以下因素" in flat
+    assert "  主要原因 main reasons" not in text
+    override = tier_lines({**SCORE, "tier_source": "override", "override_reason": "家访"})
+    assert "类别由督导调整决定, 不依据以下因素" in "".join(x.strip() for x in override)
+    assert max(cell_len(line) for line in [*lines, *override]) <= 80
+
+
+def test_a_tier_below_one_whose_first_reason_raises_the_risk_says_it_was_not_enough() -> None:
+    tier3 = {**SCORE, "model_tier": 3, "final_tier": 3, "p_tier1": 0.02, "p_tier3": 0.9}
+    lines = tier_lines(tier3)
+    assert lines[-2].startswith("    ↑ 的因素提高一类户风险, 但合计不足以定为一类户, 故为三类户")
+    assert (
+        lines.index("    ↓ 村规民约积分 86.2 分 / village points: 86.2 points -0.33")
+        < len(lines) - 2
+    )
+    assert max(cell_len(line) for line in lines) <= 80
+    lowered = {**tier3, "reasons": SCORE["reasons"][::-1]}  # the first reason lowers the risk
+    assert not any("不足以" in line for line in tier_lines(lowered))
+    assert not any("不足以" in line for line in tier_lines(SCORE))  # a 一类户

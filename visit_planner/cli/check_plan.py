@@ -296,7 +296,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
             )
         result = explain_from_run(run, household)
         stored = run / "policy.toml"  # the policy the run was scored and solved under
-        cost = load_policy(stored).risk.cost_matrix if stored.is_file() else None
+        explain_policy = load_policy(stored) if stored.is_file() else None
     else:
         missing = [k for k, v in files.items() if v is None]
         if missing:
@@ -309,7 +309,6 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         read_places_beside(households)  # names for the text (checked like any input)
         explain_policy = load_policy(policy)
         result = run_explain(plan, paths, explain_policy, household)
-        cost = explain_policy.risk.cost_matrix
     if as_json:
         typer.echo(
             json.dumps(
@@ -325,6 +324,12 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         return
     lines = household_lines(result.household, console.width, result.alternatives)
     # After the household's line: why it has its tier.
-    lines[1:1] = tier_lines(result.score, console.width, cost)
+    cost = explain_policy.risk.cost_matrix if explain_policy else None
+    rules = (
+        {r.code: (r.text_zh, r.text_en) for r in explain_policy.risk.rules}
+        if explain_policy
+        else {}
+    )
+    lines[1:1] = tier_lines(result.score, console.width, cost, rules)
     lines += ["", *alternative_lines(result.alternatives.head(top))]
     console.print("\n".join(lines), highlight=False, markup=False)

@@ -9,7 +9,7 @@ larger, a household left unvisited).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -147,17 +147,63 @@ def household_lines(
     return lines
 
 
-def _source(score: dict[str, Any]) -> str:
-    """How the tier came about, in the dashboard's words (:data:`TIER_SOURCE`)."""
+def _source(score: dict[str, Any], rules: Mapping[str, tuple[str, str]]) -> str:
+    """How the tier came about, in the dashboard's words (:data:`TIER_SOURCE`); a policy rule
+    by its words in ``rules`` (code -> (Chinese, English), the policy's ``[[risk.rules]]``)
+    with its code, as the visit lists name it."""
     source = score.get("tier_source")
     zh, en = TIER_SOURCE.get(source, TIER_SOURCE[None])
     if source == "model":
         version = score.get("model_version")
         return f"{zh} {en}" + (f" (版本 version {version})" if version else "")
-    if source in ("rule", "override"):
-        detail = score.get("rule" if source == "rule" else "override_reason")
-        return f"{zh} {en}: {detail or '—'}"
+    if source == "rule":
+        code = score.get("rule")
+        if code in rules:
+            rule_zh, rule_en = rules[str(code)]
+            return f"{zh} {en}: {rule_zh} / {rule_en} ({code})"
+        return f"{zh} {en}: {code or '—'}"
+    if source == "override":
+        return f"{zh} {en}: {score.get('override_reason') or '—'}"
     return f"{zh} {en}"
+
+
+def _reasons_heading(score: dict[str, Any], width: int) -> list[str]:
+    """What the reasons are: the factors that moved the household's tier-1 risk most. Where
+    a policy rule or an override set the tier they are only the model's, which the tier does
+    not follow (its source, above, is the reason)."""
+    source = score.get("tier_source")
+    legend = "(↑ 提高 raises / ↓ 降低 lowers the tier-1 risk):"
+    if source in ("rule", "override"):
+        zh, en = TIER_SOURCE[source]
+        return [
+            *_wrapped(f"模型的主要原因 the model's main reasons {legend}", "  ", "    ", width),
+            *_wrapped(
+                f"类别由{zh}决定, 不依据以下因素 the tier was set by {en}, not by these",
+                "    ",
+                "      ",
+                width,
+            ),
+        ]
+    return _wrapped(f"主要原因 main reasons {legend}", "  ", "    ", width)
+
+
+def _not_enough_lines(score: dict[str, Any], width: int) -> list[str]:
+    """Where the model set a tier below 一类户 and its first reason raises the tier-1 risk,
+    that the rise was not enough for 一类户: a 三类户 whose main reason is "↑ 防返贫监测户"
+    otherwise reads as a contradiction."""
+    reasons = score.get("reasons") or []
+    tier = score.get("final_tier")
+    if score.get("tier_source") in ("rule", "override") or tier not in (2, 3) or not reasons:
+        return []
+    if float(reasons[0].get("contribution") or 0.0) <= 0:
+        return []
+    return _wrapped(
+        f"↑ 的因素提高一类户风险, 但合计不足以定为一类户, 故为{TIER_ZH[int(tier)]} "
+        f"the ↑ factors raise the tier-1 risk, but not enough for tier 1: tier {tier}",
+        "    ",
+        "      ",
+        width,
+    )
 
 
 def _g(value: float) -> str:
@@ -221,12 +267,14 @@ def tier_lines(
     score: dict[str, Any] | None,
     width: int = WIDTH,
     cost: Sequence[Sequence[float]] | None = None,
+    rules: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[str]:
     """Why the household has its tier: how it came about, the model's probabilities and the
     reasons that moved its tier-1 risk most (each with its contribution), as the dashboard's
     household page shows them, wrapped to ``width`` display columns; a tier the risk model
     decided says how it follows from the probabilities (:func:`decision_lines`, with the
-    policy's ``cost`` matrix when given). Nothing when the scores
+    policy's ``cost`` matrix when given); a policy rule by its words in ``rules`` (code ->
+    (Chinese, English)). Nothing when the scores
     carry none of that (a scores file of tiers alone, or an ``assign`` run, which keeps
     none)."""
     probabilities = score is not None and all(
@@ -234,7 +282,7 @@ def tier_lines(
     )
     if not score or not (score.get("tier_source") or probabilities or score.get("reasons")):
         return []
-    lines = _wrapped(_source(score), "类别来源 tier decided by: ", "  ", width)
+    lines = _wrapped(_source(score, rules or {}), "类别来源 tier decided by: ", "  ", width)
     model_tier, final_tier = score.get("model_tier"), score.get("final_tier")
     if model_tier in (1, 2, 3) and final_tier in (1, 2, 3) and model_tier != final_tier:
         lines.append(f"  模型的类别 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
@@ -247,10 +295,11 @@ def tier_lines(
             lines += decision_lines(score, cost, width)
     reasons = score.get("reasons") or []
     if reasons:
-        lines.append("  主要原因 main reasons (↑ 提高 raises / ↓ 降低 lowers the tier-1 risk):")
+        lines += _reasons_heading(score, width)
         for r in reasons:
             arrow = "↑" if float(r.get("contribution") or 0.0) >= 0 else "↓"
             lines += _wrapped(str(r.get("text") or r.get("code")), f"    {arrow} ", "      ", width)
+        lines += _not_enough_lines(score, width)
     return lines
 
 
