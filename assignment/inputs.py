@@ -63,6 +63,26 @@ def check_workers(workers: pl.DataFrame) -> list[InputIssue]:
     return out
 
 
+def check_policy_counties(settings: AssignmentSettings, counties: pl.Series) -> list[InputIssue]:
+    """County codes of the policy's road factors (``travel.road_factor_by_county``) that are
+    no county of the data (``counties``): a mistyped code is never used, and without a word
+    its county's travel would silently take the default factor."""
+    known = {str(c) for c in counties.drop_nulls().unique().to_list()}
+    unknown = sorted(str(c) for c in settings.road_factor_by_county if str(c) not in known)
+    if not unknown:
+        return []
+    return [
+        InputIssue(
+            "policy_unknown_county",
+            None,
+            f"策略 travel.road_factor_by_county 中的县代码不在数据中, 未被使用: {_ids(unknown)} / "
+            f"county code(s) of the policy's travel.road_factor_by_county are no county of "
+            f"the data and are not used: {_ids(unknown)}",
+            tuple(unknown),
+        )
+    ]
+
+
 def check_previous(previous: pl.DataFrame | None, workers: pl.DataFrame) -> list[InputIssue]:
     """Previous assignments naming workers that do not exist (continuity cannot be kept)."""
     if previous is None or previous.height == 0:

@@ -35,6 +35,7 @@ from assignment.inputs import (
     InputIssue,
     capacity_pins,
     check_coverage,
+    check_policy_counties,
     check_previous,
     check_workers,
     clean_pins,
@@ -531,7 +532,11 @@ def solve_prefecture(
     """
     start = time.perf_counter()
     latest_previous(previous)  # refuses an ambiguous previous assignment before any work
-    issues: list[InputIssue] = [*check_workers(workers), *check_previous(previous, workers)]
+    issues: list[InputIssue] = [
+        *check_workers(workers),
+        *check_previous(previous, workers),
+        *check_policy_counties(settings, households["county_id"]),
+    ]
     pins, pin_issues = clean_pins(pins, households, workers, conflicts, forbids, settings)
     issues += pin_issues
     if townships is not None:

@@ -53,7 +53,13 @@ from assignment.candidates import latest_previous
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
 from assignment.executor import Executor
 from assignment.explain import WorkerIndex, explain_plan
-from assignment.inputs import InputIssue, check_previous, check_workers, clean_pins
+from assignment.inputs import (
+    InputIssue,
+    check_policy_counties,
+    check_previous,
+    check_workers,
+    clean_pins,
+)
 from assignment.loads import worker_loads
 from assignment.plan import (
     PrefectureResult,
@@ -314,7 +320,11 @@ def solve_townships(  # noqa: PLR0917
     ids, only for these checks)."""
     start = time.perf_counter()
     latest_previous(previous)  # refuses an ambiguous previous assignment before any work
-    issues = [*check_workers(month.workers), *check_previous(previous, month.workers)]
+    issues = [
+        *check_workers(month.workers),
+        *check_previous(previous, month.workers),
+        *check_policy_counties(settings, month.workers["county_id"]),
+    ]
     pinned = month.pinned_rows if month.pinned_rows is not None else pl.DataFrame()
     pins, pin_issues = clean_pins(
         month.pins,

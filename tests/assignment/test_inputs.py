@@ -87,3 +87,19 @@ def test_an_unknown_previous_worker_says_in_both_languages_the_households_count_
     zh, en = issue.message.split(" / ")
     assert zh == "上月分配引用了不存在的人员 ghost (1 户, 如 h1): 这些户计为换人"
     assert en.endswith("for 1 household(s), e.g. h1: they count as changed")
+
+
+def test_a_policy_county_code_that_is_no_county_of_the_data_is_named() -> None:
+    """A mistyped code in travel.road_factor_by_county was never used and never said: its
+    county's travel silently took the default factor."""
+    from dataclasses import replace
+
+    from assignment.inputs import check_policy_counties
+
+    settings = replace(S, road_factor_by_county={"532623": 1.5, "999999": 2.0})
+    counties = pl.Series(["532623", "532623", "532601", None])
+    (issue,) = check_policy_counties(settings, counties)
+    assert issue.kind == "policy_unknown_county" and issue.ids == ("999999",)
+    assert issue.message.startswith("策略 travel.road_factor_by_county 中的县代码不在数据中")
+    assert "are no county of the data and are not used: 999999" in issue.message
+    assert check_policy_counties(replace(settings, road_factor_by_county={}), counties) == []
