@@ -96,6 +96,27 @@ class CorrectionQueries(ScopedAccess):
         keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
 
+    @staticmethod
+    def _worker_as_spelled(root: str, workers: pl.DataFrame, typed: str) -> str:
+        """The pinned or forbidden worker's id as the run spells it: as typed (trimmed), else
+        upper-cased when the run has that (``w000071`` is ``W000071``), as the worker page
+        and the household id of the same form take it; as typed when the run has neither
+        (the check then says it is not in this month's data). A worker id typed in lower case
+        was refused as not in the data while the household beside it was found."""
+        typed = typed.strip()
+        tried = list(dict.fromkeys((typed, typed.upper())))
+        known = set(workers["worker_id"].to_list())
+        if typed in known:
+            return typed
+        found = (
+            pl.scan_parquet(Path(root) / "worker_loads.parquet")
+            .filter(pl.col("worker_id").is_in(tried))
+            .select("worker_id")
+            .collect()["worker_id"]
+            .to_list()
+        )
+        return next((c for c in tried if c in known or c in found), typed)
+
     def _with_worker(self, root: str, workers: pl.DataFrame, worker_id: str) -> pl.DataFrame:
         """The household's township's ``workers`` with the pinned or forbidden worker's row
         added when it works in another township of the user's jurisdiction, so that the
@@ -140,7 +161,9 @@ class CorrectionQueries(ScopedAccess):
         assert households is not None and workers is not None
         worker_id = fields.get("worker_id")
         if worker_id and fields.get("kind") in ("pin", "forbid"):
-            workers = self._with_worker(root, workers, str(worker_id))
+            worker_id = self._worker_as_spelled(root, workers, str(worker_id))
+            fields = {**fields, "worker_id": worker_id}
+            workers = self._with_worker(root, workers, worker_id)
         candidate = Override(id=0, author=self.viewer.username, **fields)
         problems = check_new_override(
             candidate,

@@ -215,6 +215,32 @@ def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: 
         assert len(store.list_overrides()) == before
 
 
+def test_a_worker_id_typed_in_lower_case_is_taken_as_the_run_spells_it(site: Site) -> None:
+    """A pin with the worker's id typed in lower case (``w000071``) was refused as "not in
+    this month's data" while the household id beside it, typed alike, was found, and the
+    worker page finds it too. The id is now taken as the run spells it, recorded so, and a
+    worker of another jurisdiction typed in lower case gets the same refusal as in capitals."""
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    number = sup.submit_override(
+        MONTH, kind="pin", household_id=site.household.lower(), reason="same visitor",
+        worker_id=f" {site.worker.lower()} ",
+    )  # fmt: skip
+    with Store.for_workspace(site.workspace) as store:
+        recorded = store.get_override(number)
+        store.revoke_override(number, "sup_town", "test")
+    assert (recorded.household_id, recorded.worker_id) == (site.household, site.worker)
+    with pytest.raises(OutOfScopeError) as refused:
+        sup.submit_override(
+            MONTH, kind="forbid", household_id=site.household, reason="x",
+            worker_id=site.other_worker.lower(),
+        )  # fmt: skip
+    assert f"no worker {site.other_worker} in your jurisdiction" in str(refused.value)
+    with pytest.raises(VisitPlannerError, match="不在本月数据中"):
+        sup.submit_override(
+            MONTH, kind="pin", household_id=site.household, reason="x", worker_id="w999999"
+        )
+
+
 def test_history_and_worker(site: Site) -> None:
     planner = access(site, "planner")
     tw = planner.townships(MONTH)[0]
