@@ -401,13 +401,20 @@ def _value_texts(
 ) -> pl.Series:
     """Feature-and-value texts, "<label> <value> <unit> / <label>: <value> <unit>", for each
     (feature, value×10) pair (categorical values are level indices ×10, shown in the words of
-    ``tables.level_labels`` where it has them); "missing" where ``missing``."""
+    ``tables.level_labels`` where it has them); "missing" where ``missing``, or the words
+    ``level_labels`` gives :data:`MISSING_LEVEL` (no previous tier is no earlier assessment,
+    not a gap in the data)."""
     out: list[str] = []
     for j, k, gone in zip(feature.tolist(), shown.tolist(), missing.tolist(), strict=True):
         e = tables.effects[j]
         unit = tables.units.get(e.feature, [])
         if gone:
-            out.append(f"{e.label_zh}：缺失 / {e.label_en}: missing")
+            none = tables.level_labels.get(e.feature, {}).get(MISSING_LEVEL)
+            out.append(
+                f"{e.label_zh} {none[0]} / {e.label_en}: {none[1]}"
+                if none
+                else f"{e.label_zh}：缺失 / {e.label_en}: missing"
+            )
             continue
         value = k / 10
         if e.kind == "boolean":

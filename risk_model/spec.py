@@ -32,7 +32,8 @@ from TOML::
     visits = ["次", "visit", "visits"]     # [zh, en] or [zh, en singular, en plural]
 
     [level_labels.region]                 # optional: a categorical level's words in
-    north = ["北区", "north"]              # reasons, [zh, en] (default: the level itself)
+    north = ["北区", "north"]              # reasons, [zh, en] (default: the level itself);
+    "<missing>" = ["未填", "not given"]    # a missing value's words (default: 缺失 missing)
 
 A feature may never be the id, target, group or an audit column, and no feature may look like a
 personal identifier or protected attribute (name, ID-card / household-register number, phone,
@@ -224,7 +225,8 @@ class FeatureSpec:
     level_labels: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
     """Words of a categorical feature's levels in reason texts, (Chinese, English) per level,
     e.g. ``{"previous_tier": {"1": ("一类户", "tier 1")}}``: a supervisor reads "上次评估 一类户",
-    not the code "1"; a level without words is shown as it is."""
+    not the code "1"; a level without words is shown as it is. The level ``"<missing>"``
+    words a missing value that means something (no previous tier: a first assessment)."""
     not_personal: tuple[str, ...] = ()
     """Feature names that look personal to the name guard but are not (declared false
     positives, e.g. ``"tel_exchange_distance"``)."""
@@ -630,6 +632,7 @@ _HOUSEHOLD_LABELS: dict[str, tuple[str, str]] = {
 # the code "1"), the hazards and housing grades in Chinese too.
 _HOUSEHOLD_LEVEL_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "previous_tier": {
+        "<missing>": ("无 (首次评估)", "none (first assessment)"),
         "1": ("一类户", "tier 1"),
         "2": ("二类户", "tier 2"),
         "3": ("三类户", "tier 3"),

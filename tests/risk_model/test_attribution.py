@@ -140,8 +140,10 @@ def test_a_previous_tier_is_named_not_given_as_its_code() -> None:
         fidelity_max_error=0.0,
         mean_abs={},
     )
-    frame = pl.DataFrame({"housing_safety_grade": ["D", "A"], "previous_tier": ["1", "3"]})
-    contrib = np.array([[0.2, 1.1], [-0.1, -0.6]])  # spec order: housing, previous tier
+    frame = pl.DataFrame(
+        {"housing_safety_grade": ["D", "A", None], "previous_tier": ["1", "3", None]}
+    )
+    contrib = np.array([[0.2, 1.1], [-0.1, -0.6], [0.3, 0.4]])  # housing, previous tier
     texts = [
         [x["text"] for x in r]
         for r in explain(tables, frame, contributions_matrix=contrib).to_list()
@@ -151,6 +153,9 @@ def test_a_previous_tier_is_named_not_given_as_its_code() -> None:
          "住房安全等级 D级 / housing safety grade: D +0.20"],
         ["上次评估 三类户 / previous assessment: tier 3 -0.60",
          "住房安全等级 A级 / housing safety grade: A -0.10"],
+        # No previous tier is a first assessment, not a gap; a missing grade is one.
+        ["上次评估 无 (首次评估) / previous assessment: none (first assessment) +0.40",
+         "住房安全等级：缺失 / housing safety grade: missing +0.30"],
     ]  # fmt: skip
     # Tables of a model trained before level words show the level as it is.
     older = ReasonTables.from_dict({**tables.to_dict(), "level_labels": {}})
