@@ -406,6 +406,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "diff_a": ("较早的方案", "Earlier run"),
     "diff_b": ("较晚的方案", "Later run"),
     "diff_same": ("请选择两个不同的方案。", "Choose two different runs."),
+    "diff_one_run": (
+        "目前只有一次方案，暂无可对比的方案：下次发布方案后可在此对比。",
+        "There is only one run so far, so there is nothing to compare it with: the next "
+        "published run can be compared here.",
+    ),
     "diff_churn": ("换人（类别未变的农户中）", "Worker changed (tier unchanged)"),
     "diff_tier_changed": ("类别变化的农户", "Households whose tier changed"),
     "diff_t1": ("一类户未覆盖", "Tier-1 uncovered"),

@@ -120,8 +120,8 @@ if not whole:
     st.caption(t("runs_churn_scoped", lang))
 
 st.subheader(t("diff", lang))
-if len(runs) < 2:
-    st.info(t("diff_same", lang))
+if len(runs) < 2:  # no choice to make: "choose two different runs" asked for the impossible
+    st.info(t("diff_one_run", lang))
 else:
     c1, c2 = st.columns(2)
     ids = [r.run_id for r in runs]

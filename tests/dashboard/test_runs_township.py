@@ -143,3 +143,23 @@ def test_a_jurisdiction_without_households_gets_one_notice_and_no_figures(
         notice = i18n.t("jurisdiction_empty", lang, scope=scope)  # type: ignore[arg-type]
         assert [x.value for x in at.info] == [notice]
         assert not at.metric and not at.dataframe and not at.success and not at.warning
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_single_run_says_there_is_nothing_to_compare_yet(
+    site: Site, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one run published (a new workspace's first month) the comparison said "Choose two
+    different runs." with no run box to choose from; it now says that there is nothing to
+    compare it with until the next run."""
+    from dashboard.data.runs import RunQueries
+
+    every = RunQueries.runs
+    monkeypatch.setattr(RunQueries, "runs", lambda self: every(self)[:1])
+    at = go(sign_in("planner1"), "runs", lang)
+    check_clean(at)
+    assert len(at.dataframe[0].value) == 1
+    infos = [x.value for x in at.info]
+    assert i18n.t("diff_one_run", lang) in infos  # type: ignore[arg-type]
+    assert i18n.t("diff_same", lang) not in infos  # type: ignore[arg-type]
+    assert not [b for b in at.selectbox if b.key in ("diff_a", "diff_b")]
