@@ -294,17 +294,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "本月无人走访：乡镇人力不足",
         "No one visits it this month: the township is short",
     ),
+    # The nearest worker of a role that serves the tier, eligible or not (the reason says
+    # why not): named by its role, never "eligible" ("the nearest other eligible worker ...
+    # was not chosen: that worker is inactive" contradicted itself).
     "nearest_unassigned": (
-        "最近的可承接人员 {w}（{role}，{travel}）未能承接：{why}",
-        "The nearest eligible worker, {w} ({role}, {travel}), could not take it: {why}",
+        "最近的{role} {w}（{travel}）未能承接：{why}",
+        "The nearest {role}, {w} ({travel}), could not take it: {why}",
     ),
     "up_cover_note": (
         "由更高一级人员兜底走访（上位兜底）。",
         "Visited by a higher role than the tier needs (up-cover).",
     ),
     "nearest_other": (
-        "最近的另一位可承接人员 {w}（{role}，{travel}）未被选中：{why}",
-        "The nearest other eligible worker, {w} ({role}, {travel}), was not chosen: {why}",
+        "最近的另一位{role} {w}（{travel}）未被选中：{why}",
+        "The nearest other {role}, {w} ({travel}), was not chosen: {why}",
     ),
     "overrides_applied": ("已生效的督导调整", "Supervisors' overrides applied"),
     "no_overrides": ("无", "none"),

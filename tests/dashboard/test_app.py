@@ -515,6 +515,30 @@ def test_a_household_no_one_visits_says_why(site: Site) -> None:
             assert ("另一位" if lang == "zh" else "nearest other") not in body
 
 
+def test_the_nearest_other_worker_is_named_by_role_not_called_eligible(site: Site) -> None:
+    """The sentence "The nearest other eligible worker, W000187 (cadre, 23 min), was not
+    chosen: that worker is inactive" contradicted itself: the worker is the nearest of a role
+    that serves the tier, eligible or not, and the reason says why not. The sentence now names
+    it by its role ("the nearest other cadre") in both languages."""
+    from dashboard.data import DataAccess
+    from visit_planner.paths import Workspace
+
+    planner = DataAccess(Workspace(site.home), Viewer("planner1", "planner", "prefecture", None))
+    ex = planner.household(MONTH, site.household)["explanation"]
+    assert ex["alt_worker_id"], "the site's household has a nearest other worker"
+    for lang in ("zh", "en"):
+        at = go(sign_in("planner1"), "household", lang)
+        at.text_input(key="household").input(site.household).run()
+        check_clean(at)
+        said = [m.value for m in at.markdown if ex["alt_worker_id"] in m.value]
+        assert len(said) == 1, said
+        role = i18n.role(ex["alt_role"], lang)
+        start = {"zh": f"最近的另一位{role} ", "en": f"The nearest other {role}, "}[lang]
+        assert said[0].startswith(start), said
+        assert not re.search("eligible|可承接", said[0]), said
+        assert i18n.named(ex["reason_zh" if lang == "zh" else "reason_en"], lang) in said[0]
+
+
 def test_township_and_worker_of_another_jurisdiction_are_refused(site: Site) -> None:
     at = sign_in("sup_town", query={"township": OTHER_TOWNSHIP})
     at = go(at, "township")
