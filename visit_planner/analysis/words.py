@@ -25,13 +25,17 @@ OTHER_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "grid_id": ("网格", "grid"),
     "household_id": TERMS["household"],
     "assessed_tier": ("本次评估类别", "assessed tier"),
+    # As a column, beside the assessed tier and as the dashboard names it; a reason's label
+    # (the spec's "上次评估 一类户 / previous assessment: tier 1") is followed by the tier.
+    "previous_tier": ("上次评估类别", "previous tier"),
     "head_ethnicity": ("户主民族", "head's ethnicity"),
     "head_gender": ("户主性别", "head's gender"),
     "lon": ("经度", "longitude"),
     "lat": ("纬度", "latitude"),
 }
 """Words of the household columns that are not the spec's features (areas, ids, the label,
-the audit-only attributes, coordinates)."""
+the audit-only attributes, coordinates), and of a feature whose reason label does not read as
+a column heading (previous_tier)."""
 
 
 def column_words(name: str) -> tuple[str, str]:
