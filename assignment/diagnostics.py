@@ -62,7 +62,7 @@ def coverage_figures(cov: Coverage | None) -> dict[str, object]:
 
 def coverage_text(cov: Coverage) -> str:
     """The proven tier-1 figure in words (Chinese, then English), for the shortfall text."""
-    zh, en = ROLE_NAMES_ZH[Role.CADRE], ROLE_NAMES_EN[Role.CADRE]
+    en = ROLE_NAMES_EN[Role.CADRE]
     if cov.proven:
         return (
             f"已证明: 现有人员最多可覆盖 {cov.upper}/{cov.households} 户{TIER_NAMES_ZH[1]}"
@@ -73,7 +73,7 @@ def coverage_text(cov: Coverage) -> str:
         f"方案覆盖 {cov.best}/{cov.households} 户{TIER_NAMES_ZH[1]}, 至多还可能多覆盖 "
         f"{cov.uncertainty} 户(未能在计算限额内证明) / the plan covers {cov.best} of the "
         f"{cov.households} tier-1 households; at most {cov.uncertainty} more may be coverable "
-        f"(not proven within the work limit; {zh} {en})"
+        "(not proven within the work limit)"
     )
 
 

@@ -558,6 +558,18 @@ def _previous_workers(previous: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+def _worker_area(words: tuple[str, str, str], separator: str) -> pl.Expr:
+    """`` (人员属乡镇 T、村 V、网格 G)``: the worker's areas, each after its word, the ones it
+    has none of left out (a cadre has no village or grid: it read "乡镇 - 村 - 网格")."""
+    parts = [
+        pl.concat_str([pl.lit(f"{word} "), pl.col(col)])  # null where the worker has none
+        for word, col in zip(words, ("w_township_id", "w_village_id", "w_grid_id"), strict=True)
+    ]
+    return pl.concat_str(
+        [pl.lit(" ("), pl.concat_str(parts, separator=separator, ignore_nulls=True), pl.lit(")")]
+    )
+
+
 def _detail_zh() -> pl.Expr:
     at_cap = pl.format(
         " (已用 {}/{} 小时, {}/{} 户)", pl.col("_used").round(1), pl.col("monthly_hours").round(1),
@@ -566,8 +578,7 @@ def _detail_zh() -> pl.Expr:
     return (
         pl.when(pl.col("reason_code") == Reason.AT_CAPACITY.value).then(at_cap)
         .when(pl.col("reason_code") == Reason.OUTSIDE_JURISDICTION.value)
-        .then(pl.format(" (人员属 {} 乡镇 {} 村 {} 网格)", pl.col("w_township_id").fill_null("-"),
-                        pl.col("w_village_id").fill_null("-"), pl.col("w_grid_id").fill_null("-")))
+        .then(_worker_area(("人员属乡镇", "村", "网格"), "、"))
         .when(pl.col("reason_code") == Reason.PINNED_ELSEWHERE.value)
         .then(pl.format(" (指定 {})", pl.col("pinned_to").list.join(",")))
         .otherwise(pl.lit(""))
@@ -582,9 +593,7 @@ def _detail_en() -> pl.Expr:
     return (
         pl.when(pl.col("reason_code") == Reason.AT_CAPACITY.value).then(at_cap)
         .when(pl.col("reason_code") == Reason.OUTSIDE_JURISDICTION.value)
-        .then(pl.format(" (worker in township {} village {} grid {})",
-                        pl.col("w_township_id").fill_null("-"),
-                        pl.col("w_village_id").fill_null("-"), pl.col("w_grid_id").fill_null("-")))
+        .then(_worker_area(("worker in township", "village", "grid"), ", "))
         .when(pl.col("reason_code") == Reason.PINNED_ELSEWHERE.value)
         .then(pl.format(" (pinned to {})", pl.col("pinned_to").list.join(",")))
         .otherwise(pl.lit(""))

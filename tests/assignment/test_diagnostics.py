@@ -179,3 +179,20 @@ def test_shortfall_names_households_no_new_worker_of_that_capacity_can_take() ->
     # With ordinary visits nothing is beyond a new cadre, and the count is as before.
     usual = _record(*_township(3, 1))
     assert usual["beyond_new_worker"] == 0 and usual["extra_workers"] >= 1
+
+
+def test_an_open_townships_english_text_has_no_chinese() -> None:
+    """The English half of an unproven coverage ended '(not proven within the work limit;
+    基层干部 cadre)': Chinese in English mode on the dashboard's pages."""
+    import re
+
+    import numpy as np
+
+    from assignment.diagnostics import coverage_text
+    from assignment.solver.coverage import Coverage
+
+    cov = Coverage(445, 445, 242, 243, np.arange(3), np.zeros(3, dtype=np.int64))
+    zh, en = coverage_text(cov).split(" / ")
+    assert zh.startswith("方案覆盖 242/445 户一类户")
+    assert en.endswith("(not proven within the work limit)")
+    assert not re.search(r"[\u4e00-\u9fff]", en)

@@ -299,3 +299,21 @@ def test_tradeoff_says_not_optimal_when_no_rule_favours_the_plan() -> None:
     assert "not optimal" in text and "未达最优" in text and "would save" in text
     # An unvisited household with a free worker of its tier's own role: not optimal either.
     assert "not optimal" in _tradeoff(world_inputs(), "H5")
+
+
+def test_the_worker_area_of_an_outside_jurisdiction_alternative_leaves_out_what_it_has_not() -> (
+    None
+):
+    """A cadre has a township but no village or grid: the detail read "人员属 T1 乡镇 - 村 -
+    网格", the value before its word and dashes for the rest."""
+    from assignment.explain import _worker_area
+
+    frame = pl.DataFrame(
+        {"w_township_id": ["T1", "T2"], "w_village_id": [None, "V2"], "w_grid_id": [None, "G2"]}
+    )
+    zh = frame.select(_worker_area(("人员属乡镇", "村", "网格"), "、"))
+    en = frame.select(_worker_area(("worker in township", "village", "grid"), ", "))
+    assert zh.to_series().to_list() == [" (人员属乡镇 T1)", " (人员属乡镇 T2、村 V2、网格 G2)"]
+    assert en.to_series().to_list() == [
+        " (worker in township T1)", " (worker in township T2, village V2, grid G2)"
+    ]  # fmt: skip
