@@ -13,6 +13,8 @@ from matplotlib import font_manager
 from matplotlib.mathtext import MathTextParser
 from sklearn.pipeline import Pipeline
 
+from risk_model.reasons import ReasonTables, exact_tables
+from risk_model.spec import FeatureSpec
 from risk_model.training import TrainConfig
 
 TOY_SPEC = """
@@ -101,3 +103,17 @@ def font_cache_without_bundled_fonts() -> Iterator[list[str]]:
         manager.ttflist = saved
         manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
         MathTextParser._parse_cached.cache_clear()  # type: ignore[attr-defined]
+
+
+def bare_tables(spec: FeatureSpec) -> ReasonTables:
+    """The reason tables of ``spec`` with nothing fitted (base 0, no reference, perfect
+    fidelity): what a test of the reasons' wording needs, its contributions given by hand."""
+    return exact_tables(
+        spec,
+        base=0.0,
+        unit="log-odds",
+        reference={},
+        fidelity_r2=1.0,
+        fidelity_max_error=0.0,
+        mean_abs={},
+    )

@@ -11,9 +11,9 @@ import pytest
 from risk_model import train
 from risk_model.attribution import attribute, fidelity, reference, tier1_log_odds
 from risk_model.decision import DecisionRule, ordinal_cost_matrix
-from risk_model.reasons import ReasonTables, exact_tables, explain
+from risk_model.reasons import ReasonTables, explain
 from risk_model.training import predict_proba
-from tests.risk_model.helpers import FAST
+from tests.risk_model.helpers import FAST, bare_tables
 
 
 @pytest.mark.parametrize("kind", ["hgb", "logistic", "scorecard"])
@@ -95,15 +95,7 @@ def test_reason_texts_carry_units_and_leave_out_zero_contributions() -> None:
             if f not in ("serious_illness_members", "elderly_living_alone", "hazard_exposure")
         ]
     )
-    tables = exact_tables(
-        spec,
-        base=0.0,
-        unit="log-odds",
-        reference={},
-        fidelity_r2=1.0,
-        fidelity_max_error=0.0,
-        mean_abs={},
-    )
+    tables = bare_tables(spec)
     frame = pl.DataFrame(
         {
             "serious_illness_members": [1, 2],
@@ -131,15 +123,7 @@ def test_a_previous_tier_is_named_not_given_as_its_code() -> None:
     spec = household_spec().without(
         [f for f in household_spec().features if f not in ("previous_tier", "housing_safety_grade")]
     )
-    tables = exact_tables(
-        spec,
-        base=0.0,
-        unit="log-odds",
-        reference={},
-        fidelity_r2=1.0,
-        fidelity_max_error=0.0,
-        mean_abs={},
-    )
+    tables = bare_tables(spec)
     frame = pl.DataFrame(
         {"housing_safety_grade": ["D", "A", None], "previous_tier": ["1", "3", None]}
     )
@@ -164,15 +148,7 @@ def test_a_previous_tier_is_named_not_given_as_its_code() -> None:
 
 
 def test_reason_texts_of_missing_negative_and_fractional_values(toy_spec) -> None:  # type: ignore[no-untyped-def]
-    tables = exact_tables(
-        toy_spec,
-        base=0.0,
-        unit="log-odds",
-        reference={},
-        fidelity_r2=1.0,
-        fidelity_max_error=0.0,
-        mean_abs={},
-    )
+    tables = bare_tables(toy_spec)
     frame = pl.DataFrame(
         {
             "age": [None, -0.1, 42.25],
