@@ -39,6 +39,23 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, objective - bound) / max(abs(objective), 1e-9)
 
 
+def relative_gap_net(
+    objective: float | None, bound: float | None, unavoidable: float
+) -> float | None:
+    """(objective - bound) / (objective - unavoidable): the gap as a share of what decisions
+    can still change, ``unavoidable`` a part of the objective every plan in question pays
+    (at most ``bound``). None without both figures.
+
+    The bound is checked against the whole objective (:func:`check_bound`: floating-point
+    noise is relative to the sums that make it), never against the remainder, which may be
+    small; the gap is at most 1."""
+    if objective is None or bound is None:
+        return None
+    check_bound(objective, bound)
+    distance = max(0.0, objective - bound)
+    return distance / max(objective - unavoidable, distance, 1e-9)
+
+
 def status_from_gap(gap: float | None) -> Status:
     """OPTIMAL when the plan is proven optimal (gap within :data:`OPTIMAL_GAP`), else FEASIBLE."""
     return Status.OPTIMAL if gap is not None and gap <= OPTIMAL_GAP else Status.FEASIBLE

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from assignment import constraints as rules
-from assignment.bounds import relative_gap
+from assignment.bounds import relative_gap_net
 from assignment.domain import (
     ROLE_NAMES_EN,
     ROLE_NAMES_ZH,
@@ -415,6 +415,4 @@ def cost_gap_with_coverage_fixed(diagnostics: pl.DataFrame) -> float | None:
         if "unavoidable_penalty" in rows.columns
         else 0.0
     )
-    return relative_gap(
-        float(rows["objective"].sum()) - paid, float(rows["cost_bound"].sum()) - paid
-    )
+    return relative_gap_net(float(rows["objective"].sum()), float(rows["cost_bound"].sum()), paid)

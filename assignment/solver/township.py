@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assignment.bounds import OPTIMAL_GAP, relative_gap, status_from_gap
+from assignment.bounds import OPTIMAL_GAP, relative_gap, relative_gap_net, status_from_gap
 from assignment.domain import Status
 from assignment.errors import SolverInternalError
 from assignment.problem import ArcArrays
@@ -108,10 +108,7 @@ def cost_gap(
 ) -> float | None:
     """The plan's gap to the cost bound with coverage fixed, relative to the objective less
     the penalties no plan covering the maximum avoids (:func:`unavoidable_penalty`)."""
-    if objective is None or cost_bound is None:
-        return None
-    paid = unavoidable or 0.0
-    return relative_gap(objective - paid, cost_bound - paid)
+    return relative_gap_net(objective, cost_bound, unavoidable or 0.0)
 
 
 def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipSolution:

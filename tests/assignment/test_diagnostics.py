@@ -196,3 +196,19 @@ def test_an_open_townships_english_text_has_no_chinese() -> None:
     assert zh.startswith("方案覆盖 242/445 户一类户")
     assert en.endswith("(not proven within the work limit)")
     assert not re.search(r"[\u4e00-\u9fff]", en)
+
+
+def test_the_net_gap_measures_noise_against_the_whole_objective() -> None:
+    """The cost gap is a share of the objective less what every plan pays; a bound a hair
+    above the plan (floating-point noise of sums near 1e6) must not read as a solver bug
+    because the remainder is small, and the gap never exceeds 1."""
+    from assignment.bounds import relative_gap_net
+    from assignment.errors import SolverInternalError
+
+    assert relative_gap_net(1e6, 1e6 + 1e-3, 1e6 - 10.0) == 0.0  # noise: no error, no gap
+    assert relative_gap_net(1e6, 1e6 - 4.0, 1e6 - 10.0) == pytest.approx(0.4)
+    assert relative_gap_net(100.0, 100.0, 100.0) == 0.0  # everything unavoidable
+    assert relative_gap_net(100.0, 90.0, 99.0) == 1.0  # at most 1
+    assert relative_gap_net(None, 1.0, 0.0) is None
+    with pytest.raises(SolverInternalError):
+        relative_gap_net(1e6, 1e6 + 10.0, 0.0)  # beyond noise of the whole: a bug
