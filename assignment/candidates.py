@@ -17,7 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from assignment import constraints as rules
-from assignment.domain import AssignmentSettings, Role
+from assignment.domain import AssignmentSettings, Role, ids_text
 from assignment.errors import InputError
 
 CANDIDATE_COLUMNS = (
@@ -75,7 +75,7 @@ def latest_previous(previous: pl.DataFrame | None) -> pl.DataFrame:
     dup = previous.filter(pl.struct(keys).is_duplicated())
     if dup.height:
         ids = dup["household_id"].cast(pl.String).unique().sort().to_list()
-        shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+        shown = ids_text(ids)
         raise InputError(
             f"previous assignment: 上月分配中同一农户同月有多名人员 ({len(ids)} household(s) "
             f"with several workers in the same month, which is ambiguous): {shown}"

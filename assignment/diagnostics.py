@@ -29,6 +29,7 @@ from assignment.domain import (
     AssignmentSettings,
     Role,
     TierSettings,
+    ids_text,
 )
 
 if TYPE_CHECKING:
@@ -299,7 +300,7 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
     zh_text = f"需增加 {bins} 名{zh}({cap_zh})才能覆盖{whom_zh}"
     en_text = f"{bins} more {workers_en} ({cap_en}) would cover {whom_en}"
     if heavy:
-        shown = ", ".join(heavy[:10]) + (f" … (+{len(heavy) - 10})" if len(heavy) > 10 else "")
+        shown = ids_text(heavy)
         lead_zh = (
             f"{len(heavy)} 户未覆盖的{tier_zh}每户每月所需工时超过一名新增{zh}的 "
             f"{capacity[0]:g} 小时, 增加同等人员无法覆盖: {shown}"
@@ -325,7 +326,7 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
             en_text += f". {extra_h} more hours of the present {en}s would cover {of_en}"
     if alone.height:
         ids = alone["household_id"].sort().to_list()
-        shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+        shown = ids_text(ids)
         zh_text += (
             f"。{alone.height} 户没有任何现有{zh}可以走访(禁止配对、利益冲突或无此类人员), "
             f"增加工时无济于事, 只能由新增人员覆盖: {shown}"

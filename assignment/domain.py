@@ -9,7 +9,7 @@ never imports ``visit_planner`` (docs/architecture.md, "Packages").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
@@ -50,6 +50,17 @@ ROLE_NAMES_EN: Mapping[Role, str] = MappingProxyType(
 )
 TIER_NAMES_ZH: Mapping[int, str] = MappingProxyType({1: "一类户", 2: "二类户", 3: "三类户"})
 """The one wording of the tiers in Chinese (一类户/二类户/三类户), everywhere."""
+
+MAX_IDS = 10
+"""Ids a message lists before it says how many more there are."""
+
+
+def ids_text(values: Sequence[str]) -> str:
+    """``H1, H2, … (+5)``: the first :data:`MAX_IDS` of ``values`` and how many more, for
+    a message that names the households or workers it is about."""
+    head = ", ".join(values[:MAX_IDS])
+    return head + (f" … (+{len(values) - MAX_IDS})" if len(values) > MAX_IDS else "")
+
 
 ROLE_RANK: Mapping[Role, int] = MappingProxyType(
     {Role.CADRE: 1, Role.VILLAGE_OFFICIAL: 2, Role.GRID_WORKER: 3}

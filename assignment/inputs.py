@@ -14,14 +14,14 @@ import polars as pl
 from assignment import constraints as rules
 from assignment.candidates import build_candidates, build_pairs
 from assignment.domain import (
+    MAX_IDS,
     ROLE_NAMES_EN,
     ROLE_NAMES_ZH,
     TIER_NAMES_ZH,
     AssignmentSettings,
     Role,
+    ids_text,
 )
-
-MAX_IDS = 10
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,6 @@ class InputIssue:
     township_id: str | None
     message: str
     ids: tuple[str, ...]
-
-
-def _ids(values: list[str]) -> str:
-    head = ", ".join(values[:MAX_IDS])
-    return head + (f" … (+{len(values) - MAX_IDS})" if len(values) > MAX_IDS else "")
 
 
 def check_workers(workers: pl.DataFrame) -> list[InputIssue]:
@@ -56,7 +51,7 @@ def check_workers(workers: pl.DataFrame) -> list[InputIssue]:
                 "zero_capacity",
                 str(tw),
                 f"{len(ids)} 名人员容量为零, 不会分配农户 / {len(ids)} worker(s) with zero "
-                f"capacity get no households: {_ids(ids)}",
+                f"capacity get no households: {ids_text(ids)}",
                 tuple(ids),
             )
         )
@@ -75,9 +70,10 @@ def check_policy_counties(settings: AssignmentSettings, counties: pl.Series) -> 
         InputIssue(
             "policy_unknown_county",
             None,
-            f"策略 travel.road_factor_by_county 中的县代码不在数据中, 未被使用: {_ids(unknown)} / "
-            f"county code(s) of the policy's travel.road_factor_by_county are no county of "
-            f"the data and are not used: {_ids(unknown)}",
+            f"策略 travel.road_factor_by_county 中的县代码不在数据中, 未被使用: "
+            f"{ids_text(unknown)} / county code(s) of the policy's "
+            f"travel.road_factor_by_county are no county of the data and are not used: "
+            f"{ids_text(unknown)}",
             tuple(unknown),
         )
     ]
@@ -96,10 +92,11 @@ def check_previous(previous: pl.DataFrame | None, workers: pl.DataFrame) -> list
         InputIssue(
             "previous_unknown_worker",
             None,
-            f"上月分配引用了不存在的人员 {_ids(wids)} ({len(hids)} 户, 如 {_ids(hids[:3])}): "
+            f"上月分配引用了不存在的人员 {ids_text(wids)} ({len(hids)} 户, "
+            f"如 {ids_text(hids[:3])}): "
             "这些户计为换人 / "
-            f"previous assignment references unknown worker(s) {_ids(wids)} "
-            f"for {len(hids)} household(s), e.g. {_ids(hids[:3])}: they count as changed",
+            f"previous assignment references unknown worker(s) {ids_text(wids)} "
+            f"for {len(hids)} household(s), e.g. {ids_text(hids[:3])}: they count as changed",
             tuple(wids),
         )
     ]
@@ -129,7 +126,7 @@ def check_forbids(
             "unknown_forbid",
             None,
             f"禁止配对引用了不存在的农户或人员, 已忽略 / forbids naming unknown households or "
-            f"workers are ignored: {_ids(named)}",
+            f"workers are ignored: {ids_text(named)}",
             tuple(named),
         )
     ]
@@ -167,7 +164,7 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
                 "duplicate_pin",
                 None,
                 f"同一农户被指定给多名人员, 这些指定均被忽略 / households pinned to several "
-                f"workers, their pins are ignored: {_ids(pairs)}",
+                f"workers, their pins are ignored: {ids_text(pairs)}",
                 tuple(dup["household_id"].to_list()),
             )
         )
@@ -185,7 +182,7 @@ def clean_pins(  # noqa: PLR0917  (mirrors build_candidates)
                 "unknown_pin",
                 None,
                 f"指定引用了不存在的农户或人员, 已忽略 / pins naming unknown households or "
-                f"workers are ignored: {_ids(pairs)}",
+                f"workers are ignored: {ids_text(pairs)}",
                 tuple(pairs),
             )
         )
@@ -302,8 +299,8 @@ def capacity_pins(
             InputIssue(
                 "infeasible_pin",
                 str(tw),
-                f"人员 {wid} (乡镇 {tw}) 的指定超出其容量, 以下指定已忽略: {_ids(hids)} / pins "
-                f"exceed worker {wid}'s capacity (township {tw}); ignored: {_ids(hids)}",
+                f"人员 {wid} (乡镇 {tw}) 的指定超出其容量, 以下指定已忽略: {ids_text(hids)} / pins "
+                f"exceed worker {wid}'s capacity (township {tw}); ignored: {ids_text(hids)}",
                 (str(wid), *hids),
             )
         )
@@ -381,7 +378,7 @@ def check_coverage(
                 str(tw),
                 f"乡镇 {tw} 有 {len(ids)} 户{TIER_NAMES_ZH[int(tier)]}没有任何可分配的人员 / "
                 f"township {tw}: "
-                f"{len(ids)} tier-{tier} household(s) have no eligible worker: {_ids(ids)}",
+                f"{len(ids)} tier-{tier} household(s) have no eligible worker: {ids_text(ids)}",
                 tuple(ids),
             )
         )

@@ -43,6 +43,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assignment.bounds import relative_gap_net  # noqa: E402
 from assignment.candidates import build_candidates  # noqa: E402
 from assignment.domain import AssignmentSettings, PlanInputs  # noqa: E402
 from assignment.greedy import greedy_plan  # noqa: E402
@@ -601,7 +602,7 @@ def main() -> None:
             if "unavoidable_penalty" in proven.columns
             else 0.0
         )
-        net = (po - pb) / (po - paid) if po > paid else 0.0
+        net = relative_gap_net(po, pb, paid) or 0.0
         lines.append(
             f"- tier-1 coverage proven maximal in **{proven.height}/{diag.height}** townships "
             f"({int(diag['tier1_covered'].sum()):,} of {int(diag['tier1_households'].sum()):,} "

@@ -84,7 +84,7 @@ class TownshipSolution:
     unavoidable: float | None = None
 
 
-def unavoidable_penalty(arr: ArcArrays, coverable: int) -> float:
+def unavoidable_penalty(arr: ArcArrays, has_arc: np.ndarray, coverable: int) -> float:
     """The least penalty of any plan that covers exactly ``coverable`` tier-1 households.
 
     Every such plan leaves out each household without a candidate worker (its whole
@@ -92,9 +92,9 @@ def unavoidable_penalty(arr: ArcArrays, coverable: int) -> float:
     smallest of their penalties, that many. This much of the objective no decision avoids
     once coverage is fixed, so the cost gap with coverage fixed is measured against the
     objective less it (:func:`cost_gap`); it is at most the cost bound (whose left-out
-    tier-1 mass is the same) and so at most the objective of any such plan.
+    tier-1 mass is the same) and so at most the objective of any such plan. ``has_arc``:
+    per household, whether it has a candidate worker.
     """
-    has_arc = np.bincount(arr.arc_item, minlength=arr.n_items) > 0
     paid = float(arr.penalty[~has_arc].sum())
     reachable_top = np.sort(arr.penalty[top_mask(arr) & has_arc])
     left_out = len(reachable_top) - coverable
@@ -146,7 +146,7 @@ def solve_arrays(arr: ArcArrays, opts: SolverOptions | None = None) -> TownshipS
     unavoidable = (
         None
         if cost_bound is None or not coverage.proven
-        else unavoidable_penalty(arr, coverage.best)
+        else unavoidable_penalty(arr, has_arc, coverage.best)
     )
     return TownshipSolution(
         coverage=coverage,
