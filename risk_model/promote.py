@@ -104,7 +104,7 @@ def promotion_gate(
             limit,
             c.tier1_recall >= limit,
             f"{zh}召回率 {en} recall {c.tier1_recall:.3f} >= {limit:.3f} "
-            f"(冠军 champion {h.tier1_recall:.3f} - {cfg.recall_tolerance})",
+            f"(冠军 champion {h.tier1_recall:.3f}-{cfg.recall_tolerance})",
         )
     )
     limit = h.macro_f1 - cfg.f1_tolerance
@@ -116,7 +116,7 @@ def promotion_gate(
             limit,
             c.macro_f1 >= limit,
             f"宏平均F1 macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
-            f"(冠军 champion {h.macro_f1:.3f} - {cfg.f1_tolerance})",
+            f"(冠军 champion {h.macro_f1:.3f}-{cfg.f1_tolerance})",
         )
     )
     cg, hg = candidate.fairness.largest_gap, champion.fairness.largest_gap
@@ -142,7 +142,7 @@ def promotion_gate(
                 limit,
                 cg <= limit,
                 f"最大组间差距 largest group gap {cg:.3f} <= {limit:.3f} "
-                f"(冠军 champion {hg:.3f} + {cfg.gap_tolerance})",
+                f"(冠军 champion {hg:.3f}+{cfg.gap_tolerance})",
             )
         )
     return GateDecision(all(ch.passed for ch in checks), checks)

@@ -71,7 +71,7 @@ def test_gate_lines_are_bilingual_in_one_wording_and_name_a_generic_class() -> N
     # Chinese first, each term with its English, as the CLI's lines
     assert (
         lines[0]
-        == "未通过 FAIL 一类户召回率 tier-1 recall 0.400 >= 0.480 (冠军 champion 0.500 - 0.02)"
+        == "未通过 FAIL 一类户召回率 tier-1 recall 0.400 >= 0.480 (冠军 champion 0.500-0.02)"
     )
     assert lines[1].startswith("未通过 FAIL 宏平均F1 macro-F1 0.400 >= 0.440 (冠军 champion")
     assert lines[2] == (

@@ -595,3 +595,27 @@ def test_no_select_says_when_a_better_candidate_was_not_registered(
     assert "- registered as requested (--no-select), not by held-out log-loss: " in card
     assert f"; {best} has the lower held-out log-loss" in card
     assert "chosen by held-out log-loss" not in card
+
+
+def test_gate_checks_wrap_at_80_columns_without_splitting_a_figure() -> None:
+    """At 80 columns the group-gap check was cut inside its limit, '… 0.183 +' over '0.0)'."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from risk_model.promote import GateCheck, GateDecision
+    from visit_planner.cli.model import print_gate
+
+    text = "最大组间差距 largest group gap 0.183 <= 0.183 (冠军 champion 0.183+0.0)"
+    buf = io.StringIO()
+    print_gate(
+        GateDecision(True, [GateCheck("g", 0.183, 0.183, 0.183, True, text)]),
+        Console(file=buf, width=80),
+    )
+    lines = buf.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert lines == [
+        "通过 PASS 最大组间差距 largest group gap 0.183 <= 0.183 (冠军 champion",
+        "  0.183+0.0)",
+    ]

@@ -24,7 +24,10 @@ from visit_planner.cli.summary_text import print_hanging, print_wrapped
 from visit_planner.vocabulary import SEVERITY, TIER_TERMS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from risk_model import TrainResult
+    from risk_model.promote import GateDecision
 
 MlflowOption = Annotated[
     str | None,
@@ -381,10 +384,9 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
             )
             raise typer.Exit(1) from None
         raise
+    print_gate(res.decision, console)
     if res.already_champion:
-        console.print(res.decision.summary(), highlight=False)
         return
-    console.print(res.decision.summary(), highlight=False)
     tag = " (强制 / FORCED)" if res.forced else ""
     console.print(f"版本 {res.version} 已成为冠军模型{tag}", highlight=False)
     console.print(f"version {res.version} is now the champion{tag}", highlight=False)
@@ -393,6 +395,13 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         f"上一冠军 / previous: {res.previous_champion or '—'})",
         highlight=False,
     )
+
+
+def print_gate(decision: GateDecision, out: Console) -> None:
+    """The gate's note and checks, one per line, each wrapped at ``out``'s width with its
+    continuation indented (at 80 columns a check is longer than a line)."""
+    for line in decision.summary().splitlines():
+        print_hanging(line, out)
 
 
 @app.command("score")
