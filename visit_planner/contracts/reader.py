@@ -429,13 +429,23 @@ def _cast_expr(
         # "2.0" from a spreadsheet is fine; "2.5" is not.
         as_float = col.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.floor()).then(as_float.cast(target, strict=False))
-    if target == pl.String() and source.is_float():
+    if target == pl.String():
+        return _text_expr(col, source)
+    return col.cast(target, strict=False)
+
+
+def _text_expr(col: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """``col`` (of ``source`` dtype) as a text column (an id, a code): null where the value
+    is a number whose digits cannot be trusted, for the caller to report."""
+    if source.is_float():
         # An id or code saved as a decimal number reads "532601.0": refused, not matched to
         # nothing (every reference to it "unknown") or to a rounded neighbour.
         return pl.lit(None, pl.String)
-    if target == pl.String() and source != pl.String():
+    if source != pl.String():
         return col.cast(pl.String)
-    return col.cast(target, strict=False)
+    # A 12-digit village code shown by Excel as 5.32601E+11 and saved so: its last digits
+    # are gone, and the villages of a county would read as one.
+    return pl.when(col.str.contains(SCIENTIFIC_FORM).not_()).then(col)
 
 
 NOT_IN_CONTRACT_RULE = (
@@ -451,10 +461,26 @@ feature the spec names but training dropped (constant or almost all missing) is 
 column too, so "not in the contract" would mislead."""
 
 
+SCIENTIFIC_FORM = r"^[0-9](?:\.[0-9]+)?[Ee][+-][0-9]+$"
+"""A number in scientific notation as a spreadsheet writes a long one (``5.32601E+11``): in a
+text column (an id or a code) it is a value whose digits were lost, never a value itself."""
+
+SCIENTIFIC_TEXT_RULE = (
+    "编号被表格软件写成科学计数法, 末位数字可能已丢失, 请将该列设为文本格式后重新导出 "
+    "(an id or code in scientific notation, as Excel shows a long number: its last digits "
+    "may be lost; format the column as Text and export again)"
+)
+
 DECIMAL_TEXT_RULE = (
     "类型错误, 编号与代码须存为文本, 不能是小数 (value is not a valid String: an id or code "
     "must be stored as text, not as a decimal number)"
 )
+
+
+def _text_rule(source: pl.DataType) -> str:
+    """The rule a value of a text column (an id or a code) read from ``source`` breaks: a
+    decimal number (a number column), else scientific notation (the only text refused)."""
+    return DECIMAL_TEXT_RULE if source.is_float() else SCIENTIFIC_TEXT_RULE
 
 
 def kind_words(dtype: pl.DataType) -> tuple[str, str]:
@@ -527,9 +553,7 @@ def cast_to_contract(
                 Problem(
                     file,
                     name,
-                    DECIMAL_TEXT_RULE
-                    if dtype == pl.String() and df.schema[name].is_float()
-                    else type_rule(dtype),
+                    _text_rule(df.schema[name]) if dtype == pl.String() else type_rule(dtype),
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

@@ -1,0 +1,78 @@
+"""Input files as a county office's spreadsheet (Excel, WPS on Chinese Windows) saves them:
+each form is either read as the clean file is, or refused by file, column, rule and ids,
+Chinese first, with exit 2 and nothing read of it silently wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.visit_planner.helpers import flat
+from visit_planner.contracts.stream import stream_inputs
+from visit_planner.errors import ContractError
+
+
+@pytest.fixture
+def csv_dir(small_prefecture_dir: Path, tmp_path: Path) -> Path:
+    """The small prefecture's input tables as CSV files (UTF-8), as an office exports them."""
+    out = tmp_path / "inputs"
+    out.mkdir()
+    for path in small_prefecture_dir.glob("*.parquet"):
+        if path.stem != "truth":
+            pl.read_parquet(path).write_csv(out / f"{path.stem}.csv")
+    return out
+
+
+def excel_shown(code: pl.Expr) -> pl.Expr:
+    """A long code as Excel shows it in a General cell, and so saves it: ``5.32601E+11``."""
+    number = code.cast(pl.Float64)
+    exponent = number.log10().floor()
+    mantissa = (number / pl.lit(10.0).pow(exponent)).round(5)
+    return pl.format(
+        "{}E+{}",
+        mantissa.cast(pl.String).str.replace(r"0+$", "").str.replace(r"\.$", ""),
+        exponent.cast(pl.Int32),
+    )
+
+
+def test_codes_in_scientific_notation_are_refused(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Twelve-digit village codes shown by Excel as 5.32601E+11 and saved so: every village
+    of a county read as one village, and ``validate`` passed (the households' and workers'
+    codes alike, so the areas still nested). Now each such code is refused, by file, column
+    and ids, by ``validate`` and ``plan``'s streamed reader alike."""
+    for table in ("households", "workers"):
+        path = csv_dir / f"{table}.csv"
+        frame = pl.read_csv(path, infer_schema=False)
+        frame.with_columns(excel_shown(pl.col("village_id")).alias("village_id")).write_csv(path)
+    hh = pl.read_csv(csv_dir / "households.csv", infer_schema=False)
+    assert hh["village_id"][0] == "5.32601E+11"
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    assert "Traceback" not in out + err
+    said = flat(err)
+    assert (
+        f"{csv_dir / 'households.csv'}: column 'village_id': 编号被表格软件写成科学计数法, "
+        "末位数字可能已丢失, 请将该列设为文本格式后重新导出 (an id or code in scientific "
+        "notation, as Excel shows a long number: its last digits may be lost; format the "
+        f"column as Text and export again) — {hh.height:,} rows: H0000001 (5.32601E+11)"
+    ) in said
+    assert f"{csv_dir / 'workers.csv'}: column 'village_id': 编号被表格软件写成科学计数法" in said
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert "科学计数法" in streamed.value.problems[0]
+
+
+def test_text_that_only_looks_like_a_number_is_kept(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Only a number as spreadsheets write one in scientific notation is refused: a code
+    with an E inside it (a household id like H12E3) is text, read as it is."""
+    path = csv_dir / "households.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    first = pl.int_range(pl.len()) == 0
+    frame.with_columns(
+        pl.when(first).then(pl.lit("H12E3")).otherwise(pl.col("household_id")).alias("household_id")
+    ).write_csv(path)
+    code, _, err = cli("validate", str(csv_dir))
+    assert code == 0, err
+    assert "科学计数法" not in err
