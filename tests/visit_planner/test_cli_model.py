@@ -94,6 +94,11 @@ def test_train_promote_score_models_loop(
     rc, out, err = cli(*["models"])
     assert rc == 0, err
     assert "champion" in out and "households.parquet" in out
+    # Which file's content each version was trained on: the month's files share a name.
+    from visit_planner.hashing import file_sha256
+
+    digest = file_sha256(small_prefecture_dir / "households.parquet")[:8]
+    assert f"      数据 data: households.parquet (sha256 {digest})\n" in out
     # Registered at, in Beijing time (UTC+8) as the heading says, never UTC.
     from visit_planner.model_registry import list_models
 

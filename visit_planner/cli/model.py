@@ -397,6 +397,14 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     )
 
 
+def _data_digest(params: dict[str, str]) -> str:
+    """`` (sha256 1a2b3c4d)`` (the first 8 hex digits of the training file's digest, as
+    ``train`` logged it) or nothing: versions trained on different files of the same name
+    (every month's ``households.parquet``) are told apart."""
+    digest = params.get("data_sha256", "")
+    return f" (sha256 {digest[:8]})" if digest else ""
+
+
 def print_gate(decision: GateDecision, out: Console) -> None:
     """The gate's note and checks, one per line, each wrapped at ``out``'s width with its
     continuation indented (at 80 columns a check is longer than a line)."""
@@ -548,13 +556,13 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         bayes = f"  Bayes gap {_f(gap, 2)} %" if gap is not None and not math.isnan(gap) else ""
         metrics = f"      log-loss {_f(m.get('log_loss'), 4)}  macro-F1 {_f(m.get('macro_f1'))}"
         recall = f"{_recall_name(v.params)} recall {_f(m.get('tier1_recall'))}{bayes}"
-        # Three short lines per version (each under 80 columns), not one 150-column line;
+        # Four short lines per version (each under 80 columns), not one 150-column line;
         # the recall on a line of its own when a long class name would not fit beside.
         joined = f"{metrics}  {recall}"
         fits = cell_len(joined) <= console.width
         for line in (
-            f"  v{v.version}{aliases}  {created}  {v.params.get('kind', '')}  "
-            f"data={v.params.get('data_file', '')}",
+            f"  v{v.version}{aliases}  {created}  {v.params.get('kind', '')}",
+            f"      数据 data: {v.params.get('data_file', '')}{_data_digest(v.params)}",
             *((joined,) if fits else (metrics, f"      {recall}")),
             f"      promotion / 晋升: {promo}" if promo else "",
         ):
