@@ -399,6 +399,27 @@ def row_labels(
     return df.select(pl.coalesce(ids, row_no).alias("label")).to_series()
 
 
+NON_ASCII = r"[^\x00-\x7f]"
+"""A character outside ASCII: a text column holding one is normalized by :func:`halfwidth`."""
+
+
+def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    """``df`` with its text columns among ``names`` in Unicode compatibility form (NFKC), as
+    a reader takes them: full-width letters and digits typed with a Chinese input method
+    (Ｈ０００１, １２, ２０２６－１０) read as H0001, 12, 2026-10, and a no-break or ideographic
+    space as a space (stripped at either end by the cast), so an id so typed is the same id
+    and not another household. Only a column holding a non-ASCII character is normalized
+    (most ids and numbers hold none: reading them costs one scan)."""
+    wide = [
+        name
+        for name in names
+        if name in df.columns
+        and df.schema[name] == pl.String()
+        and df[name].str.contains(NON_ASCII).any()
+    ]
+    return df.with_columns(pl.col(name).str.normalize("NFKC") for name in wide) if wide else df
+
+
 def _cast_expr(
     name: str, source: pl.DataType, target: pl.DataType, *, month: bool = False
 ) -> pl.Expr:
@@ -539,7 +560,7 @@ def cast_to_contract(
     if extra:
         problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
     labels = row_labels(df, id_columns, offset, places)
-    cast = df.select(
+    cast = halfwidth(df, tuple(spec)).select(
         _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)
         for name, dtype in spec.items()
     )

@@ -76,3 +76,39 @@ def test_text_that_only_looks_like_a_number_is_kept(csv_dir: Path, cli) -> None:
     code, _, err = cli("validate", str(csv_dir))
     assert code == 0, err
     assert "科学计数法" not in err
+
+
+FULL_WIDTH = str.maketrans(
+    {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"}
+)
+"""ASCII digits, capitals and '-' to the full-width forms a Chinese input method types."""
+
+
+def test_full_width_and_padded_values_read_as_the_clean_file(csv_dir: Path) -> None:
+    """Ids, numbers and months typed with a Chinese input method (Ｗ００００１６, ４,
+    ２０２６－１０) and padded with a no-break space: a full-width id read as another id, so
+    a conflict or a previous pairing so typed named an unknown household and was left out,
+    a full-width count or month was refused. Now they read as the clean file reads."""
+    from visit_planner.contracts import load_inputs
+
+    clean = load_inputs(csv_dir)
+    typed = {
+        "households": ("members", "grid_id"),
+        "workers": ("own_household_id", "grid_id"),
+        "previous_assignment": ("household_id", "worker_id", "month"),
+        "conflicts": ("worker_id", "household_id"),
+    }
+    for table, names in typed.items():
+        path = csv_dir / f"{table}.csv"
+        frame = pl.read_csv(path, infer_schema=False)
+        frame.with_columns(
+            pl.col(name).map_elements(
+                lambda v: v.translate(FULL_WIDTH) + "\u00a0", return_dtype=pl.String
+            )
+            for name in names
+        ).write_csv(path)
+    assert "Ｗ００００１６\u00a0" in (csv_dir / "conflicts.csv").read_text()
+    got = load_inputs(csv_dir)
+    for table in typed:
+        assert getattr(got, table).equals(getattr(clean, table)), table
+    assert got.warnings == clean.warnings == ()
