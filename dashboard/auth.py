@@ -5,9 +5,12 @@ failures, locks an account after repeated ones and audits every attempt. The sig
 :class:`~dashboard.data.Viewer` is kept in ``st.session_state`` with an HMAC signature made
 with a key that exists only in this server process; but no page takes its scope from there:
 :func:`page_context` checks the signature and then reads the account again from the store
-(role, jurisdiction, still active) and builds :class:`~dashboard.data.DataAccess` from that
-row. Editing the session's viewer (or a query parameter) therefore changes nothing but this
-session's sign-in: the page refuses and asks to sign in again.
+(role, jurisdiction, still active, password unchanged since the sign-in) and builds
+:class:`~dashboard.data.DataAccess` from that row. Editing the session's viewer (or a query
+parameter) therefore changes nothing but this session's sign-in: the page refuses and asks to
+sign in again. A password reset (``visit-planner users reset-password``) ends every session
+and token of the account opened before it, at their next run: a reset is what an administrator
+does when a password may be known to someone else.
 
 **Single sign-on (optional).** When Streamlit's ``secrets.toml`` has an ``[auth]`` section
 (an OpenID Connect provider: ``redirect_uri``, ``cookie_secret``, ``client_id``,
@@ -59,6 +62,9 @@ from visit_planner.store import Store
 
 VIEWER_KEY: Final = "viewer"
 SIGNATURE_KEY: Final = "viewer_signature"
+STAMP_KEY: Final = "password_stamp"
+"""When the account's password was set, as the store said at sign-in (:func:`password_stamp`):
+a session whose account's password has been set since is signed out."""
 NOTICE_KEY: Final = "auth_notice"
 LANG_KEY: Final = "lang"
 MONTH_KEY: Final = "month"
@@ -97,38 +103,58 @@ def viewer_of(row: Any) -> Viewer:
     return Viewer(row.username, row.role, row.scope_kind, row.scope_id)
 
 
-def signature(viewer: Viewer) -> str:
-    """The HMAC of the viewer's fields under this process's key."""
+def password_stamp(row: Any) -> str:
+    """When the account's password was set (``UserRow.password_changed_at``, ISO 8601): what
+    a session remembers of the password it was opened with, never the password or its hash."""
+    return str(row.password_changed_at.isoformat())
+
+
+def signature(viewer: Viewer, stamp: str = "") -> str:
+    """The HMAC of the viewer's fields and the password stamp under this process's key."""
     fields = "\x00".join(
-        (viewer.username, viewer.role, viewer.scope_kind, viewer.scope_id or "")
+        (viewer.username, viewer.role, viewer.scope_kind, viewer.scope_id or "", stamp)
     ).encode("utf-8")
     return hmac.new(_KEY, fields, hashlib.sha256).hexdigest()
 
 
-def session_values(viewer: Viewer) -> dict[str, Any]:
-    """What a successful sign-in keeps in the session."""
-    return {VIEWER_KEY: viewer, SIGNATURE_KEY: signature(viewer)}
+def session_values(viewer: Viewer, stamp: str = "") -> dict[str, Any]:
+    """What a successful sign-in keeps in the session: the viewer, the password stamp
+    (:func:`password_stamp`) and their signature."""
+    return {VIEWER_KEY: viewer, STAMP_KEY: stamp, SIGNATURE_KEY: signature(viewer, stamp)}
 
 
-def authenticate(username: str, password: str) -> Viewer:
-    """The viewer of the account if the store accepts the password (LoginError otherwise;
-    the store audits the attempt either way)."""
+def authenticate(username: str, password: str) -> tuple[Viewer, str]:
+    """The viewer of the account and its password stamp if the store accepts the password
+    (LoginError otherwise; the store audits the attempt either way)."""
     workspace, url = settings()
     with Store.for_workspace(workspace, url) as store:
-        return viewer_of(store.authenticate(username, password))
+        row = store.authenticate(username, password)
+    return viewer_of(row), password_stamp(row)
 
 
-def account(username: str) -> Viewer | None:
-    """The account as the store holds it now, or None when it is gone or disabled."""
+def account(username: str) -> tuple[Viewer, str] | None:
+    """The account as the store holds it now with its password stamp, or None when it is gone
+    or disabled."""
     workspace, url = settings()
     try:
         with Store.for_workspace(workspace, url) as store:
             row = store.get_user(username)
-    except LoginError:
+    except StoreError:  # unknown (LoginError is a StoreError too), or the store is unreadable
         return None
-    except StoreError:
-        return None
-    return viewer_of(row) if row.active else None
+    return (viewer_of(row), password_stamp(row)) if row.active else None
+
+
+def session_refusal(viewer: Viewer, stamp: str, now: tuple[Viewer, str] | None) -> str | None:
+    """Why a session of ``viewer``, opened when the password was ``stamp``, may not go on
+    with the account as the store holds it ``now`` (:func:`account`): the notice to show
+    (``account_gone``, ``session_changed``, ``password_reset_signed_out``), or None."""
+    if now is None:
+        return "account_gone"
+    if now[0] != viewer:
+        return "session_changed"
+    if now[1] != stamp:  # the password was reset since the sign-in
+        return "password_reset_signed_out"
+    return None
 
 
 _LOGIN_REASONS: Final = {
@@ -202,8 +228,15 @@ def _sso_refused(store: Store, subject: str, claim: str, reason: str) -> LoginEr
 
 
 def sso_viewer(claims: Mapping[str, Any], claim: str) -> Viewer:
-    """The viewer of the store account named by the identity's ``claim``; a LoginError, after
-    auditing the refusal, when the claim is missing or names no active account.
+    """The viewer of the store account named by the identity's ``claim``
+    (:func:`sso_account`)."""
+    return sso_account(claims, claim)[0]
+
+
+def sso_account(claims: Mapping[str, Any], claim: str) -> tuple[Viewer, str]:
+    """The viewer and password stamp of the store account named by the identity's ``claim``;
+    a LoginError, after auditing the refusal, when the claim is missing or names no active
+    account.
 
     With the claim ``email`` the value is matched (lower-case) against the accounts' e-mail
     addresses (``users add --email``), and an identity whose provider says the address is not
@@ -224,7 +257,7 @@ def sso_viewer(claims: Mapping[str, Any], claim: str) -> Viewer:
         if not row.active:
             raise _sso_refused(store, row.username, claim, "disabled")
         store.append_audit("login.sso", row.username, row.username, {"claim": claim})
-    return viewer_of(row)
+    return viewer_of(row), password_stamp(row)
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -258,12 +291,12 @@ def sso_sign_in(lang: Lang) -> None:
     seen = f"{config.claim}={claims.get(config.claim)}"
     if st.session_state.get(SSO_REFUSED_KEY) != seen:
         try:
-            viewer = sso_viewer(claims, config.claim)
+            viewer, stamp = sso_account(claims, config.claim)
         except LoginError as exc:
             st.session_state[SSO_REFUSED_KEY] = seen
             st.session_state["sso_refusal"] = exc
         else:
-            begin_session(viewer)
+            begin_session(viewer, stamp)
             st.rerun()
     refusal = st.session_state.get("sso_refusal")
     if isinstance(refusal, VisitPlannerError):
@@ -344,11 +377,12 @@ def sign_out(notice: str | None = None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def begin_session(viewer: Viewer) -> None:
-    """Sign the session in as ``viewer`` (password or single sign-on) and start its token,
-    which the next run puts into the browser's cookie (:func:`sync_cookie`)."""
-    token, digest = SESSIONS.start(viewer)
-    st.session_state.update(session_values(viewer))
+def begin_session(viewer: Viewer, stamp: str) -> None:
+    """Sign the session in as ``viewer`` (password or single sign-on; ``stamp``: the account's
+    :func:`password_stamp` at that sign-in) and start its token, which the next run puts into
+    the browser's cookie (:func:`sync_cookie`)."""
+    token, digest = SESSIONS.start(viewer, stamp=stamp)
+    st.session_state.update(session_values(viewer, stamp))
     st.session_state[SESSION_KEY] = digest
     st.session_state[COOKIE_SET_KEY] = token
     st.session_state.pop(COOKIE_CLEAR_KEY, None)
@@ -417,9 +451,10 @@ def _cookie_token() -> str | None:
 
 def resume() -> Viewer | None:
     """A new session (reload, deep link, second tab) signed in again from the browser's
-    token: only if the token is live and the store's account is still active with the role
-    and jurisdiction it had at sign-in; audited as ``login.resumed``. A dead token's cookie is
-    removed; a changed account revokes the token and says why."""
+    token: only if the token is live and the store's account is still active with the role,
+    jurisdiction and password it had at sign-in (:func:`session_refusal`); audited as
+    ``login.resumed``. A dead token's cookie is removed; a changed account revokes the token
+    and says why."""
     token = _cookie_token()
     if token is None:
         return None
@@ -429,55 +464,56 @@ def resume() -> Viewer | None:
         return None
     session, digest = found
     now = account(session.viewer.username)
-    if now is None or now != session.viewer:
+    refusal = session_refusal(session.viewer, session.password_stamp, now)
+    if refusal is not None or now is None:
         SESSIONS.revoke(digest)
         st.session_state[COOKIE_CLEAR_KEY] = True
-        st.session_state[NOTICE_KEY] = "account_gone" if now is None else "session_changed"
+        st.session_state[NOTICE_KEY] = refusal or "account_gone"
         return None
+    viewer, stamp = now
     workspace, url = settings()
     try:
         with Store.for_workspace(workspace, url) as store:
             store.append_audit(
-                "login.resumed", now.username, now.username,
+                "login.resumed", viewer.username, viewer.username,
                 {"signed_in_at": session.created.isoformat(timespec="seconds")},
             )  # fmt: skip
     except StoreError:
         SESSIONS.revoke(digest)
         return None
-    st.session_state.update(session_values(now))
+    st.session_state.update(session_values(viewer, stamp))
     st.session_state[SESSION_KEY] = digest
-    return now
+    return viewer
 
 
 def signed_in() -> Viewer | None:
     """The session's viewer, checked: the signature must match, the store must still hold
-    the account, active, with the same role and jurisdiction, and the session's token must be
-    live (each run counts as use). None (and signed out, with a notice) otherwise. A session
-    not signed in yet is resumed from the browser's token when it has a live one
-    (:func:`resume`)."""
+    the account, active, with the same role and jurisdiction and the password it had at the
+    sign-in (:func:`session_refusal`), and the session's token must be live (each run counts
+    as use). None (and signed out, with a notice) otherwise. A session not signed in yet is
+    resumed from the browser's token when it has a live one (:func:`resume`)."""
     viewer = st.session_state.get(VIEWER_KEY)
     sig = st.session_state.get(SIGNATURE_KEY)
+    stamp = st.session_state.get(STAMP_KEY)
     if viewer is None and sig is None:
         return resume()
     if (
         not isinstance(viewer, Viewer)
         or not isinstance(sig, str)
-        or not hmac.compare_digest(sig, signature(viewer))
+        or not isinstance(stamp, str)
+        or not hmac.compare_digest(sig, signature(viewer, stamp))
     ):
         sign_out("session_changed")
         return None
-    now = account(viewer.username)
-    if now is None:
-        sign_out("account_gone")
-        return None
-    if now != viewer:
-        sign_out("session_changed")
+    refusal = session_refusal(viewer, stamp, account(viewer.username))
+    if refusal is not None:
+        sign_out(refusal)
         return None
     digest = st.session_state.get(SESSION_KEY)
     if digest is not None and SESSIONS.touch(str(digest)) is None:
         sign_out("session_expired")  # idle too long, too old, or revoked in another tab
         return None
-    return now
+    return viewer
 
 
 def login_form(lang: Lang) -> None:
@@ -498,11 +534,11 @@ def login_form(lang: Lang) -> None:
         st.error(t("login_empty", lang))
         return
     try:
-        viewer = authenticate(username.strip(), password)
+        viewer, stamp = authenticate(username.strip(), password)
     except VisitPlannerError as exc:
         st.error(login_message(exc, lang))
         return
-    begin_session(viewer)
+    begin_session(viewer, stamp)
     st.rerun()
 
 

@@ -61,6 +61,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "The session no longer matches the signed-in account; you have been signed out. "
         "Please sign in again.",
     ),
+    "password_reset_signed_out": (
+        "该账户的密码已被重置，已退出登录。请用新密码重新登录。",
+        "The password of this account has been reset; you have been signed out. Please sign "
+        "in again with the new password.",
+    ),
     "account_gone": (
         "该账户已停用或不存在，已退出登录。",
         "This account is disabled or no longer exists; you have been signed out.",

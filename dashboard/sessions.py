@@ -13,8 +13,9 @@ presents it is signed in again as the same account. What is kept, and why it is 
 * **revoked at sign-out** (and when the session is refused for any reason): the hash is
   forgotten, so the cookie is worthless even if it was copied; a restart of the server forgets
   every token, as it already invalidated every signed session (``dashboard.auth._KEY``);
-* the caller checks the account again against the store before resuming (active, same role
-  and jurisdiction as at sign-in) and audits the resumption (``login.resumed``).
+* the caller checks the account again against the store before resuming (active, same role,
+  jurisdiction and password as at sign-in: a password reset ends the account's tokens) and
+  audits the resumption (``login.resumed``).
 
 The cookie is set by a small script (Streamlit 1.67 has no way for an app to set a cookie:
 ``st.login``'s cookie is set by its own server route; ``st.html(...,
@@ -42,11 +43,14 @@ ABSOLUTE_LIMIT: Final = timedelta(hours=12)
 
 @dataclass(frozen=True)
 class Session:
-    """What a token stands for: the viewer signed in, when, and when it was last used."""
+    """What a token stands for: the viewer signed in, when, when it was last used, and when
+    the account's password had been set at the sign-in (``password_stamp``, ISO 8601; the
+    caller refuses the token once the store's differs: a reset ends the account's sessions)."""
 
     viewer: Viewer
     created: datetime
     last_used: datetime
+    password_stamp: str = ""
 
     def expired(self, now: datetime) -> bool:
         """Whether the idle timeout or the absolute limit has passed at ``now``."""
@@ -70,16 +74,19 @@ class Sessions:
     def _now(now: datetime | None) -> datetime:
         return datetime.now(UTC) if now is None else now
 
-    def start(self, viewer: Viewer, now: datetime | None = None) -> tuple[str, str]:
-        """A new token for ``viewer``: ``(token, its hash)``; the token goes to the browser and
-        is not kept. Expired tokens are dropped on the way."""
+    def start(
+        self, viewer: Viewer, now: datetime | None = None, *, stamp: str = ""
+    ) -> tuple[str, str]:
+        """A new token for ``viewer`` signed in with the password set at ``stamp``: ``(token,
+        its hash)``; the token goes to the browser and is not kept. Expired tokens are dropped
+        on the way."""
         at = self._now(now)
         token = secrets.token_urlsafe(32)
         digest = token_hash(token)
         with self._lock:
             for key in [k for k, s in self._by_hash.items() if s.expired(at)]:
                 del self._by_hash[key]
-            self._by_hash[digest] = Session(viewer, at, at)
+            self._by_hash[digest] = Session(viewer, at, at, stamp)
         return token, digest
 
     def resume(self, token: str, now: datetime | None = None) -> tuple[Session, str] | None:

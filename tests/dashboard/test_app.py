@@ -196,6 +196,41 @@ def test_a_revoked_or_expired_token_signs_the_session_out(site: Site) -> None:
     assert auth.SESSION_KEY not in at.session_state
 
 
+@pytest.mark.parametrize("change", ["reset", "disable"])
+def test_a_password_reset_or_a_disabled_account_ends_its_open_sessions(
+    site: Site, change: str
+) -> None:
+    # A reset is what an administrator does when a password may be known to someone else:
+    # a session opened with the old one went on (reloads too, by its token) as long as the
+    # role and jurisdiction were unchanged.
+    from dashboard.sessions import SESSIONS
+
+    name = f"sup_{change}"
+    with Store.for_workspace(site.workspace) as store:
+        store.add_user(
+            name, "supervisor", scope_kind="township", scope_id=TOWNSHIP, password=PASSWORD,
+            actor="tests",
+        )  # fmt: skip
+    at = sign_in(name)
+    digest = at.session_state[auth.SESSION_KEY]
+    assert at.metric and SESSIONS.touch(digest) is not None
+    at.run()
+    assert at.metric  # the same account, unchanged: still signed in
+    with Store.for_workspace(site.workspace) as store:
+        if change == "reset":
+            store.reset_password(name, "another-long-password", actor="tests")
+        else:
+            store.disable_user(name, actor="tests", reason="left the post")
+    at.run()
+    assert not at.metric and not at.dataframe
+    notice = "password_reset_signed_out" if change == "reset" else "account_gone"
+    assert i18n.t(notice, "zh") in " ".join(w.value for w in at.warning)
+    assert auth.VIEWER_KEY not in at.session_state
+    assert SESSIONS.touch(digest) is None  # the token is revoked: a reload signs no one in
+    if change == "reset":  # the new password signs in
+        assert sign_in(name, "another-long-password").metric
+
+
 # --------------------------------------------------------------------------- every page, every role
 
 MENUS = {
@@ -609,7 +644,9 @@ def test_a_viewer_gets_aggregates_only(site: Site) -> None:
     # it still refuses, because the data layer does
     viewer = Viewer("viewer1", "viewer", "prefecture", None)
     at = AppTest.from_file(str(APP.parent / "views" / "household.py"), default_timeout=TIMEOUT)
-    for key, value in auth.session_values(viewer).items():
+    with Store.for_workspace(site.workspace) as store:
+        stamp = auth.password_stamp(store.get_user("viewer1"))
+    for key, value in auth.session_values(viewer, stamp).items():
         at.session_state[key] = value
     at.query_params["household"] = site.household
     at.run()

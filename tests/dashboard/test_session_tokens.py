@@ -72,6 +72,24 @@ def test_revoking_a_token_ends_it_and_old_tokens_are_dropped() -> None:
     assert len(sessions) == 1
 
 
+def test_a_token_keeps_the_password_stamp_and_a_reset_refuses_it() -> None:
+    sessions = Sessions()
+    stamp = "2026-12-01T08:00:00+00:00"
+    token, _ = sessions.start(SUP, T0, stamp=stamp)
+    found = sessions.resume(token, T0)
+    assert found is not None and found[0].password_stamp == stamp
+    assert auth.session_refusal(SUP, stamp, (SUP, stamp)) is None
+    reset = "2026-12-05T09:00:00+00:00"
+    assert auth.session_refusal(SUP, stamp, (SUP, reset)) == "password_reset_signed_out"
+    assert auth.session_refusal(SUP, stamp, None) == "account_gone"  # disabled or removed
+    moved = Viewer("sup_town", "supervisor", "township", "532601002")
+    assert auth.session_refusal(SUP, stamp, (moved, stamp)) == "session_changed"
+    # the stamp is signed with the viewer: an edited stamp does not match the signature
+    values = auth.session_values(SUP, stamp)
+    assert values[auth.SIGNATURE_KEY] != auth.signature(SUP, reset)
+    assert values[auth.STAMP_KEY] == stamp
+
+
 def test_the_cookie_script_sets_a_strict_cookie_per_port_and_clears_it() -> None:
     url = "http://127.0.0.1:8501/township?lang=en"
     assert auth.cookie_name(url) == "visit_planner_session_8501"
