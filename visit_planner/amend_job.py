@@ -15,7 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from assignment.domain import AssignmentSettings
 from assignment.executor import Executor
+from assignment.inputs import check_policy_counties
 from visit_planner.assign_job import AssignInputs, SolvedPlan, solve_and_explain, solver_options
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs
@@ -55,6 +57,9 @@ pandera the same fixed price (a query per column rule), and at ``plan``'s :data:
 that price was much of an amendment's validation. A chunk four times larger is held while it
 is checked; an amendment holds more than that later anyway (the run-wide frames it
 publishes). ``plan`` keeps :data:`CHUNK_ROWS`, which bounds the peak of a whole month."""
+
+POLICY_UNKNOWN_COUNTY = "policy_unknown_county"
+"""The kind of the solver's input issue of :func:`assignment.inputs.check_policy_counties`."""
 
 
 def amend(  # noqa: PLR0917
@@ -108,6 +113,7 @@ def amend(  # noqa: PLR0917
         processes=req.processes,
         executor=executor,
     )
+    solved = _month_county_issues(solved, settings, inputs.workers)
     clock.done(plan_stage("assign"))
     check_solved(solved, assign_inputs, settings, townships=named)
     clock.done(plan_stage("check"))
@@ -150,6 +156,21 @@ def amend(  # noqa: PLR0917
         input_warnings=input_warnings,
         amended=tuple(named),
     )
+
+
+def _month_county_issues(
+    solved: SolvedPlan, settings: AssignmentSettings, workers: pl.DataFrame
+) -> SolvedPlan:
+    """``solved`` with the policy's unknown road-factor counties checked against the whole
+    month's counties (``workers``: the month's, every township's), as ``plan`` checks them.
+
+    The solver checks them against the households it is given, which for an amendment are
+    the named townships' only: amending one township of 锦屏镇 named every other county of
+    the policy's ``travel.road_factor_by_county`` (西畴县, 麻栗坡县, 富宁县) as a code that is
+    no county of the data, a typo that is not there."""
+    issues = tuple(i for i in solved.result.issues if i.kind != POLICY_UNKNOWN_COUNTY)
+    issues += tuple(check_policy_counties(settings, workers["county_id"]))
+    return replace(solved, result=replace(solved.result, issues=issues))
 
 
 def whole_run_solved(solved: SolvedPlan, content: RunContent) -> SolvedPlan:

@@ -88,12 +88,24 @@ def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_pat
 
     text = default_policy_text()
     assert 'role = "cadre" ' in text
+    assert '"532623" = 1.5' in text
     own = tmp_path / "grid_tier1.toml"
-    own.write_text(text.replace('role = "cadre" ', 'role = "grid_worker" ', 1), "utf-8")
+    text = text.replace('role = "cadre" ', 'role = "grid_worker" ', 1)
+    # ... and a mistyped county code (532699) among the road factors of real counties.
+    own.write_text(text.replace('"532623" = 1.5', '"532699" = 1.5\n"532623" = 1.5', 1), "utf-8")
     url = f"sqlite:///{tmp_path / 'store.db'}"
     base = plan(months, url, M1, months.m1, policy_path=own)
     tw = RunReader(base.run_dir).townships()[0]  # type: ignore[attr-defined]
     amended = plan(months, url, M1, months.m1, amend_townships=(tw,))
+
+    # The policy's unknown counties are the month's, as plan named them: the typo alone. The
+    # amendment, whose solve sees one township's households, named every other county of
+    # the road factors as well (西畴县 ... "no county of the data").
+    def unknown(outcome: object) -> list[tuple[str, ...]]:
+        issues = outcome.solved.result.issues  # type: ignore[attr-defined]
+        return [i.ids for i in issues if i.kind == "policy_unknown_county"]
+
+    assert unknown(base) == unknown(amended) == [("532699",)]
     run_dir = amended.run_dir  # type: ignore[attr-defined]
     assert (run_dir / "policy.toml").read_bytes() == own.read_bytes()
     folder = run_dir / "townships" / tw
