@@ -207,10 +207,28 @@ def _read(
         if why := short_line(text, frame, id_columns) or empty_rows(text, frame):
             raise CsvLineError(why)
         return frame, text
+    if suffix in SPREADSHEET_SUFFIXES:
+        raise ContractError([spreadsheet_refusal(path, path.with_suffix(".csv").name)])
     raise ContractError([
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
         f"(unsupported file type {suffix!r}; use .parquet or .csv)"
     ])  # fmt: skip
+
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
+"""Workbooks of Excel, WPS (``.et``) and LibreOffice: not read (no workbook reader is
+installed, and a workbook's cell formats would have to be guessed); their user is told how
+to save the sheet as CSV."""
+
+
+def spreadsheet_refusal(path: Path, csv_name: str) -> str:
+    """The refusal of workbook ``path`` where a table's file is expected, saying how to save
+    it as ``csv_name``, Chinese first."""
+    return (
+        f"{path}: 是 Excel/WPS 工作簿, 无法直接读取, 请在 Excel 或 WPS 中“另存为” “CSV UTF-8 "
+        f"(逗号分隔)”, 文件名 {csv_name} (a spreadsheet workbook is not read: save the sheet "
+        f"with Save As, type 'CSV UTF-8 (Comma delimited)', as {csv_name})"
+    )
 
 
 def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ()) -> str | None:

@@ -23,11 +23,13 @@ from visit_planner.contracts import columns, relations, schemas
 from visit_planner.contracts.places import remember_places
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
+    SPREADSHEET_SUFFIXES,
     RowPlaces,
     cast_to_contract,
     failed_cast_rows,
     read_placed,
     row_labels,
+    spreadsheet_refusal,
     unreadable_reason,
 )
 from visit_planner.contracts.report import Problem
@@ -307,22 +309,32 @@ def not_a_file(path: Path) -> str:
     return f"{path}: {what}, where a table's .parquet or .csv file is expected)"
 
 
+def named(directory: Path, name: str, suffixes: tuple[str, ...]) -> list[Path]:
+    """The entries of ``directory`` named ``name`` with one of ``suffixes``, in any case
+    (``Households.CSV``: Windows, where an office saves its files, does not tell case
+    apart), in ``suffixes``' order; none when ``directory`` is not a directory."""
+    if not directory.is_dir():
+        return []
+    wanted = [f"{name}{suffix}".lower() for suffix in suffixes]
+    entries = [p for p in directory.iterdir() if p.name.lower() in wanted]
+    return sorted(entries, key=lambda p: (wanted.index(p.name.lower()), p.name))
+
+
 def find_table(directory: Path, name: str) -> Path | None:
-    """The file of table ``name`` in ``directory`` (.parquet or .csv), or None; a
-    ContractError when that name is taken by a directory (or anything but a file), which
-    would otherwise read as an absent table: an optional one (conflicts) silently left out."""
-    found = [directory / f"{name}{ext}" for ext in (".parquet", ".csv")]
-    if odd := [p for p in found if p.exists() and not p.is_file()]:
+    """The file of table ``name`` in ``directory`` (.parquet or .csv, the name in any case),
+    or None; a ContractError when that name is taken by a directory (or anything but a
+    file), or when the table is there only as a spreadsheet workbook (``conflicts.xlsx``):
+    either would otherwise read as an absent table, an optional one (conflicts) silently
+    left out."""
+    found = named(directory, name, (".parquet", ".csv"))
+    if odd := [p for p in found if not p.is_file()]:
         raise ContractError([not_a_file(p) for p in odd])
-    existing = [p for p in found if p.is_file()]
-    if len(existing) > 1:
-        raise ContractError(
-            [
-                f"{directory}: 文件重复, 请只保留一个 "
-                f"(both {name}.parquet and {name}.csv exist; keep one)"
-            ]
-        )
-    return existing[0] if existing else None
+    if len(found) > 1:
+        both = " and ".join(p.name for p in found)
+        raise ContractError([f"{directory}: 文件重复, 请只保留一个 (both {both} exist; keep one)"])
+    if not found and (sheets := named(directory, name, SPREADSHEET_SUFFIXES)):
+        raise ContractError([spreadsheet_refusal(p, f"{name}.csv") for p in sheets])
+    return found[0] if found else None
 
 
 def check_not_empty(households: int, workers: int, files: dict[str, str]) -> None:

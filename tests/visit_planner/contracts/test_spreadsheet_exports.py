@@ -112,3 +112,71 @@ def test_full_width_and_padded_values_read_as_the_clean_file(csv_dir: Path) -> N
     for table in typed:
         assert getattr(got, table).equals(getattr(clean, table)), table
     assert got.warnings == clean.warnings == ()
+
+
+def workbook_refusal(path: Path, csv_name: str) -> str:
+    """How a workbook where a table's file belongs is refused."""
+    return (
+        f"{path}: 是 Excel/WPS 工作簿, 无法直接读取, 请在 Excel 或 WPS 中“另存为” “CSV UTF-8 "
+        f"(逗号分隔)”, 文件名 {csv_name} (a spreadsheet workbook is not read: save the sheet "
+        f"with Save As, type 'CSV UTF-8 (Comma delimited)', as {csv_name})"
+    )
+
+
+def test_workbooks_are_refused_saying_how_to_save_them(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A month's tables saved as workbooks (households.xlsx, conflicts.et): the households
+    were said to be missing ('expected households.parquet or households.csv') and the
+    conflicts silently not read, an optional table. Each workbook is now named, with how to
+    save it as the CSV expected; by ``validate``, ``plan``'s reader and a single file alike."""
+    (csv_dir / "households.csv").rename(csv_dir / "households.xlsx")
+    (csv_dir / "conflicts.csv").rename(csv_dir / "conflicts.et")
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    assert "Traceback" not in out + err
+    said = flat(err)
+    for name, stem in (("households.xlsx", "households"), ("conflicts.et", "conflicts")):
+        assert workbook_refusal(csv_dir / name, f"{stem}.csv") in said, said
+    assert "required table is missing" not in said
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert len(streamed.value.problems) == 2
+    scores = tmp_path / "scores.csv"
+    scores.write_text("household_id,final_tier,p_tier1\nH0000001,3,0.1\n")
+    code, out, err = cli(
+        "assign",
+        *("--scores", str(scores), "--households", str(csv_dir / "households.xlsx")),
+        *("--workers", str(csv_dir / "workers.csv"), "--out", str(tmp_path / "run")),
+    )
+    assert code == 2, out
+    assert workbook_refusal(csv_dir / "households.xlsx", "households.csv") in flat(err)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_workbook_beside_its_csv_is_not_in_the_way(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The workbook an office keeps beside the CSV it saved from it is left alone."""
+    (csv_dir / "conflicts.xlsx").write_bytes(b"PK\x03\x04")
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 0, err
+    assert "工作簿" not in out + err
+
+
+def test_file_names_in_another_case_are_read(csv_dir: Path) -> None:
+    """Households.CSV and CONFLICTS.csv, as Windows (which does not tell case apart) may
+    save them: households were said to be missing, the conflicts silently not read. They
+    are read as households.csv and conflicts.csv are; the same table twice in two cases is
+    refused as two files of one table are."""
+    from visit_planner.contracts import find_table, load_inputs
+
+    clean = load_inputs(csv_dir)
+    (csv_dir / "households.csv").rename(csv_dir / "Households.CSV")
+    (csv_dir / "conflicts.csv").rename(csv_dir / "CONFLICTS.csv")
+    assert find_table(csv_dir, "households") == csv_dir / "Households.CSV"
+    got = load_inputs(csv_dir)
+    assert got.households.equals(clean.households)
+    assert got.conflicts.equals(clean.conflicts) and got.conflicts.height > 0
+    (csv_dir / "conflicts.csv").write_bytes((csv_dir / "CONFLICTS.csv").read_bytes())
+    with pytest.raises(ContractError) as refused:
+        load_inputs(csv_dir)
+    assert refused.value.problems == [
+        f"{csv_dir}: 文件重复, 请只保留一个 (both CONFLICTS.csv and conflicts.csv exist; keep one)"
+    ]
