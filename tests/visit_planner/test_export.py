@@ -128,6 +128,24 @@ def test_one_sheet_per_worker_with_households(run_dir: Path, exported: ExportSum
     assert '"Noto Sans CJK SC", sans-serif' in html
 
 
+def test_printed_pages_are_numbered_as_an_office_writes_it(exported: ExportSummary) -> None:
+    """Every printed page's footer reads '第 2 页 / 共 4 页 · page 2 of 4' (it read
+    '第 2 / 4 页 page', a form neither language uses), after the sheet's title and month."""
+    number = (
+        '第 " counter(page) " 页 / 共 " counter(pages) " 页 · page " counter(page) " of " '
+        "counter(pages);"
+    )
+    sheet = next((exported.out / "sheets").iterdir())
+    footers = {
+        sheet: f'"走访清单 Visit list · 2026-11 · {sheet.stem} · {number}',
+        exported.unassigned_sheet: f'"未分配农户 Unassigned households · 2026-11 · {number}',
+    }
+    for path, footer in footers.items():
+        html = path.read_text("utf-8")
+        assert "@bottom-right { content: " + footer in html, path
+        assert "页 page" not in html, path
+
+
 def test_pages_are_well_formed_and_self_contained(exported: ExportSummary) -> None:
     pages = [exported.index, *sorted((exported.out / "sheets").iterdir())]
     for path in pages:

@@ -210,8 +210,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         own = by_worker[(w["worker_id"],)]
         html = sheet.render(
             style=templates.STYLE,
-            page_footer=_css_string(f"走访清单 Visit list · {month} · {w['worker_id']} · 第 ")
-            + ' counter(page) " / " counter(pages) " 页 page"',
+            page_footer=_page_footer(f"走访清单 Visit list · {month} · {w['worker_id']}"),
             month=month,
             run_id=run_id,
             w=_worker_view(w),
@@ -221,8 +220,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     u = _unassigned_view(unassigned, diagnostics)
     page = env.get_template("unassigned").render(
         style=templates.STYLE,
-        page_footer=_css_string(f"未分配农户 Unassigned households · {month} · 第 ")
-        + ' counter(page) " / " counter(pages) " 页 page"',
+        page_footer=_page_footer(f"未分配农户 Unassigned households · {month}"),
         month=month,
         run_id=run_id,
         u=u,
@@ -293,6 +291,17 @@ def _sheet_files(worker_ids: list[str]) -> dict[str, str]:
         used.add(name)
         names[wid] = name
     return names
+
+
+def _page_footer(title: str) -> str:
+    """The CSS ``content`` of a printed page's footer: ``title`` and the page number as a
+    Chinese office writes it, then in English: ``… · 第 2 页 / 共 4 页 · page 2 of 4`` (it read
+    ``第 2 / 4 页 page``, a form neither language uses)."""
+    return (
+        _css_string(f"{title} · 第 ")
+        + ' counter(page) " 页 / 共 " counter(pages) " 页 · page " counter(page) " of "'
+        + " counter(pages)"
+    )
 
 
 def _css_string(text: str) -> str:
