@@ -40,9 +40,15 @@ personal identifier or protected attribute (name, ID-card / household-register n
 address, ethnicity, gender — matched as words inside the name, ``is_male`` or ``mobilephone``
 too, pinyin such as ``minzu`` / ``sfzh`` and the initials ``XB`` / ``MZ``, and the Chinese
 terms 姓名, 身份证, 户籍号, 手机, 电话, 住址, 民族, 族别, 性别, 女户主 …, spaced or
-traditional too: 性  别, 性別): the spec is refused with one message naming every such feature.
-``not_personal`` admits a false positive (``tamale_sales``), never a protected attribute
-named outright (``ethnicity``, ``is_male``, 民族, 户主性别): those belong in ``audit_columns``.
+traditional too: 性  别, 性別; typed in full-width letters, ``ｇｅｎｄｅｒ``, with a zero-width
+character inside, or with tone marks, ``mínzú``): the spec is refused with one message naming
+every such feature. ``not_personal`` admits a false positive (``tamale_sales``), never a
+protected attribute named outright (``ethnicity``, ``is_male``, ``HEADGENDER``, 民族, 户主性别):
+those belong in ``audit_columns``. An audit or fairness column is a protected attribute or a
+place, never a personal identifier (a name, an ID-card number): the fairness report lists
+every value of such a column as a group, in MLflow and on the dashboard's model page, so one
+named like an identifier is refused too (``not_personal`` admits a false positive there:
+``county_name``).
 An unknown key in any table (``boolen``, ``probability_colums``) and a ``[bounds]`` /
 ``[labels]`` / ``[levels]`` / ``[units]`` / ``[level_labels]`` entry for a column that is not
 such a feature are refused too, with the closest valid name suggested; errors name the spec file.
@@ -56,6 +62,7 @@ import difflib
 import itertools
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -107,6 +114,10 @@ PROTECTED_WORDS = frozenset(
      "female", "minzu", "xingbie", "xb", "mz"}
 )  # fmt: skip
 PROTECTED_ZH = ("民族", "族别", "族群", "国籍", "性别", "男性", "女性", "女户主", "男户主", "宗教")
+# Protected words long enough that a word starting or ending with one names the attribute too
+# (``headgender``, ``HEADGENDER``, ``isfemale``, ``ethnicgroup``): no false positive is known,
+# unlike ``tamale`` (male) or ``terrace`` (race), so ``not_personal`` cannot admit them either.
+_PROTECTED_STEMS = tuple(w for w in PROTECTED_WORDS if len(w) >= 5)
 _WORD_SPLIT = re.compile(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])")
 # Chinese column names are matched after two normalisations survey exports need: the spaces
 # that pad a two-character label to a form's width ("性  别", "民　族") are removed, and the
@@ -118,9 +129,20 @@ _TRADITIONAL = str.maketrans(
 )
 
 
+def _plain(column: str) -> str:
+    """``column`` as every name is matched: full-width letters and digits as ASCII (NFKC:
+    ``ｇｅｎｄｅｒ`` typed in a Chinese input method's full-width mode), invisible format
+    characters removed (a zero-width space inside ``民族``), accents dropped (``mínzú``)."""
+    text = unicodedata.normalize("NFKC", column)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+
+
 def _zh_form(column: str) -> str:
     """``column`` as the Chinese terms are matched: without spaces, simplified characters."""
-    return _ZH_SPACES.sub("", column).translate(_TRADITIONAL)
+    return _ZH_SPACES.sub("", _plain(column)).translate(_TRADITIONAL)
 
 
 def personal_words(column: str) -> list[str]:
@@ -131,7 +153,7 @@ def personal_words(column: str) -> list[str]:
     """
     zh = _zh_form(column)
     hits = [w for w in PERSONAL_ZH if w in zh]
-    words = [w.lower() for w in _WORD_SPLIT.split(column) if w]
+    words = [w.lower() for w in _WORD_SPLIT.split(_plain(column)) if w]
     for w in words:
         if w in PERSONAL_WORDS or any(
             len(p) >= 4 and len(w) > len(p) and (w.startswith(p) or w.endswith(p))
@@ -151,8 +173,25 @@ def protected_words(column: str) -> list[str]:
     """
     zh = _zh_form(column)
     hits = [w for w in PROTECTED_ZH if w in zh]
-    hits += [w.lower() for w in _WORD_SPLIT.split(column) if w.lower() in PROTECTED_WORDS]
+    for word in (w.lower() for w in _WORD_SPLIT.split(_plain(column)) if w):
+        if (
+            word in PROTECTED_WORDS
+            or word.startswith(_PROTECTED_STEMS)
+            or word.endswith(_PROTECTED_STEMS)
+        ):
+            hits.append(word)
     return list(dict.fromkeys(hits))
+
+
+def identifier_words(column: str) -> list[str]:
+    """Why ``column`` looks like a personal identifier (a name, an ID-card or phone number,
+    an address) rather than a protected attribute ([] if not): what an audit or fairness
+    column may not be, since the fairness report lists each of its values.
+
+    >>> identifier_words("户主姓名"), identifier_words("id_card"), identifier_words("民族")
+    (['姓名'], ['id_card'], [])
+    """
+    return [] if protected_words(column) else personal_words(column)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -311,6 +350,13 @@ class FeatureSpec:
         }
         if flagged:
             refused.append(_personal_refusal(flagged))
+        audited = {
+            c: hits
+            for c in dict.fromkeys((*self.audit_columns, *self.fairness_columns))
+            if (hits := identifier_words(c)) and c not in self.not_personal
+        }
+        if audited:
+            refused.append(_identifier_audit_refusal(audited))
         if refused:
             raise SpecError("\n".join(refused))
         for table, names, kind, allowed in (
@@ -337,11 +383,12 @@ class FeatureSpec:
                 raise SpecError(
                     f"[level_labels] 格式有误 ([level_labels.{c}] {', '.join(bad)}: give [zh, en])"
                 )
+        declarable = (*self.features, *self.audit_columns, *self.fairness_columns)
         for c in self.not_personal:
-            if c not in self.features:
+            if c not in declarable:
                 raise SpecError(
-                    f"不是特征 (not_personal names {c!r}, which is not a feature"
-                    f"{did_you_mean(c, self.features)})"
+                    f"不是特征或审计列 (not_personal names {c!r}, which is not a feature or an "
+                    f"audit column{did_you_mean(c, declarable)})"
                 )
         if self.probability_columns and len(self.probability_columns) != len(self.classes):
             raise SpecError(
@@ -461,6 +508,31 @@ def _personal_refusal(flagged: Mapping[str, list[str]]) -> str:
             "audit_columns for the fairness report"
         )
     return text + ")"
+
+
+def _identifier_audit_refusal(flagged: Mapping[str, list[str]]) -> str:
+    """The refusal of audit or fairness columns named like personal identifiers (``flagged``:
+    each with what its name matched)."""
+    matched = "; ".join(
+        f"{c!r} (matched {', '.join(repr(h) for h in hits)})" for c, hits in flagged.items()
+    )
+    one = len(flagged) == 1
+    return (
+        "审计列疑似个人身份信息, 公平性报告会列出其每个取值 ("
+        + (
+            f"audit column {matched} looks like a personal identifier"
+            if one
+            else f"audit columns {matched} look like personal identifiers"
+        )
+        + " (name, ID card, phone, address): the fairness report "
+        "lists every value of an audit column as a group, in MLflow and on the model page, so "
+        "it would publish them; audit columns are protected attributes (ethnicity, gender) or "
+        "places (county_id); if "
+        + ("it is neither, declare it" if one else "any is neither, declare it")
+        + ": not_personal = ["
+        + ", ".join(f'"{c}"' for c in flagged)
+        + "])"
+    )
 
 
 def _level_words(feature: str, level: object, pair: Any) -> tuple[str, str]:

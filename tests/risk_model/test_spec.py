@@ -450,3 +450,55 @@ def test_a_versions_recall_is_named_by_its_logged_classes() -> None:
     )
     for params in ({}, {"classes": "not json"}, {"classes": "[]"}, {"classes": '"high"'}):
         assert logged_top_class_names(params) == ("tier-1", "一类户"), params
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        "ｇｅｎｄｅｒ",
+        "ＥＴＨＮＩＣＩＴＹ",
+        "民\u200b族",
+        "性\u200d别",
+        "mínzú",
+        "HEADGENDER",
+        "isfemale",
+    ],
+)
+def test_disguised_protected_attributes_are_refused_whatever_declared(feature: str) -> None:
+    """Typed in full-width letters (a Chinese input method's full-width mode), with a
+    zero-width character inside, with tone marks, or run together in capitals, gender and
+    ethnicity passed the guard (the first five matched nothing) or were admitted by
+    not_personal (HEADGENDER, isfemale only ended with a protected word)."""
+    assert protected_words(feature)
+    text = TOY_SPEC.replace('categorical = ["region"]', f'categorical = ["region", "{feature}"]')
+    for spec_text in (text, f'not_personal = ["{feature}"]\n' + text):
+        with pytest.raises(SpecError, match="names a protected attribute, which not_personal"):
+            parse_spec(spec_text, "survey.toml")
+    assert personal_words("ＩＤ_ｃａｒｄ") == ["id_card"]  # a full-width identifier too
+
+
+@pytest.mark.parametrize("column", ["户主姓名", "id_card", "phone", "身份证号"])
+def test_an_audit_column_named_like_an_identifier_is_refused(column: str) -> None:
+    """audit_columns = ["户主姓名", "id_card"] trained: the fairness report made every
+    household's name and ID-card number a group of its own, written whole into MLflow's
+    fairness.csv and the model card (3,700 rows on a 10,000-household survey)."""
+    for key in ("audit_columns", "fairness_columns"):
+        text = TOY_SPEC.replace(f'{key} = ["sex"', f'{key} = ["{column}", "sex"')
+        with pytest.raises(SpecError) as err:
+            parse_spec(text, "survey.toml")
+        msg = str(err.value)
+        assert msg.startswith("survey.toml: 审计列疑似个人身份信息, 公平性报告会列出其每个取值 (")
+        assert f"audit column {column!r} (matched" in msg
+        assert f'not_personal = ["{column}"]' in msg
+
+
+def test_a_place_or_protected_audit_column_passes_and_a_false_positive_is_declared() -> None:
+    spec = household_spec()
+    assert {"head_ethnicity", "head_gender", "county_id"} <= set(spec.fairness_columns)
+    text = TOY_SPEC.replace('fairness_columns = ["sex"', 'fairness_columns = ["county_name", "sex"')
+    with pytest.raises(SpecError, match=r'not_personal = \["county_name"\]'):
+        parse_spec(text)
+    spec = parse_spec('not_personal = ["county_name"]\n' + text)
+    assert spec.fairness_columns == ("county_name", "sex", "region")
+    assert "county_name" not in spec.features
+    assert spec_from_dict(spec.to_dict()) == spec
