@@ -116,6 +116,9 @@ def test_one_sheet_per_worker_with_households(run_dir: Path, exported: ExportSum
         assert heading in text, heading
     for column in ("户编号", "类别", "本月应走访", "走访事由", "上次走访", "走访日期"):
         assert column in text, column
+    # The last visit's number says its unit in Chinese too (the heading read '上次走访 days
+    # ago': '上次走访 32' to a reader of the Chinese).
+    assert "上次走访 (天前)" in text and "Last visit, days ago" in text
     assert re.search(
         r"姓名 <span class=\"en\">Name</span>: <span class=\"blank name\"></span>", html
     )

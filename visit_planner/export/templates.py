@@ -132,7 +132,7 @@ date and notes; hand the sheet back at the end of the month.</span></p>
   <th>类别<span class="en">Tier</span></th>
   <th>本月应走访<span class="en">Visits due</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
-  <th>上次走访<span class="en">days ago</span></th>
+  <th>上次走访 (天前)<span class="en">Last visit, days ago</span></th>
   <th>走访日期 / 情况<span class="en">Visit date / notes</span></th>
 </tr>
 </thead>
