@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,6 +198,7 @@ def _read(
             if why := csv_line_problem(text, id_columns):
                 raise CsvLineError(why) from None
             raise
+        frame = frame.rename(header_names(frame.columns))
         header = frame.columns[0] if frame.width == 1 else ""
         for sep, (zh, en) in SEPARATORS.items():
             if sep in header:
@@ -229,6 +231,19 @@ def spreadsheet_refusal(path: Path, csv_name: str) -> str:
         f"(逗号分隔)”, 文件名 {csv_name} (a spreadsheet workbook is not read: save the sheet "
         f"with Save As, type 'CSV UTF-8 (Comma delimited)', as {csv_name})"
     )
+
+
+def header_names(columns: list[str]) -> dict[str, str]:
+    """The renames that make a CSV header's names as they are meant: a name typed with a
+    space before or after it (``household_id ``, a no-break space copied from a web page)
+    or in full-width letters read as the name itself, which a column rule then finds
+    (``household_id`` was said to be missing from a file that visibly holds it). A name that
+    would then read as another of the header's is left as it is."""
+    meant = {name: unicodedata.normalize("NFKC", name).strip() for name in columns}
+    taken = [*columns, *meant.values()]
+    return {
+        name: new for name, new in meant.items() if new != name and new and taken.count(new) == 1
+    }
 
 
 def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ()) -> str | None:

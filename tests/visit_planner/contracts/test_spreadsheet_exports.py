@@ -180,3 +180,24 @@ def test_file_names_in_another_case_are_read(csv_dir: Path) -> None:
     assert refused.value.problems == [
         f"{csv_dir}: 文件重复, 请只保留一个 (both CONFLICTS.csv and conflicts.csv exist; keep one)"
     ]
+
+
+def test_header_names_with_spaces_are_read_as_meant(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A header cell typed 'household_id ' (or with a no-break space, or full-width): the
+    file was refused for 'household_id' missing, a column it visibly holds. Such names now
+    read as the name; one that would then read as another of the header's stays itself."""
+    from visit_planner.contracts import load_inputs
+    from visit_planner.contracts.reader import header_names
+
+    clean = load_inputs(csv_dir)
+    path = csv_dir / "households.csv"
+    text = path.read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("household_id,", "household_id ,").replace(
+        ",members,", ",\u00a0ｍｅｍｂｅｒｓ,"
+    )
+    path.write_text(f"{header}\n{rest}", encoding="utf-8")
+    code, _, err = cli("validate", str(csv_dir))
+    assert code == 0, err
+    assert load_inputs(csv_dir).households.equals(clean.households)
+    assert header_names(["a", "a ", " b"]) == {" b": "b"}
