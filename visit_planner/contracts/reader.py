@@ -525,6 +525,19 @@ SCIENTIFIC_TEXT_RULE = (
     "may be lost; format the column as Text and export again)"
 )
 
+
+def unknown_columns_rule(missing: list[str]) -> str:
+    """The rule of a file's columns outside its contract when some of the contract's are
+    missing: perhaps the same columns under other names (a header a clerk typed in Chinese,
+    户编号 for household_id), so the header's names are said to be the contract's, in
+    English, the first missing one named."""
+    return (
+        f"列名不在契约中; 表头须用契约规定的英文列名, 如缺少的 '{missing[0]}' (not a column "
+        f"of the contract: the header must use the contract's English names, such as the "
+        f"missing '{missing[0]}')"
+    )
+
+
 DECIMAL_TEXT_RULE = (
     "类型错误, 编号与代码须存为文本, 不能是小数 (value is not a valid String: an id or code "
     "must be stored as text, not as a decimal number)"
@@ -586,10 +599,12 @@ def cast_to_contract(
     """
     problems: list[Problem] = []
     missing = [name for name in spec if name not in df.columns]
+    extra = [name for name in df.columns if name not in spec and name not in known]
     if missing:
         problems.append(Problem.of_columns(file, missing, MISSING_COLUMN_RULE))
+        if extra:  # perhaps the missing ones, named otherwise (户编号 for household_id)
+            problems.append(Problem.of_columns(file, extra, unknown_columns_rule(missing)))
         return df, problems
-    extra = [name for name in df.columns if name not in spec and name not in known]
     if extra:
         problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
     labels = row_labels(df, id_columns, offset, places)

@@ -201,3 +201,21 @@ def test_header_names_with_spaces_are_read_as_meant(csv_dir: Path, cli) -> None:
     assert code == 0, err
     assert load_inputs(csv_dir).households.equals(clean.households)
     assert header_names(["a", "a ", " b"]) == {" b": "b"}
+
+
+def test_a_header_typed_in_chinese_names_its_columns_and_the_rule(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A header a clerk typed in Chinese (户编号 for household_id): the refusal named the
+    missing English columns alone, not the file's own names nor that the header must use
+    the English ones. Now both, in one run."""
+    path = csv_dir / "households.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("household_id,", "户编号,", 1), encoding="utf-8")
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    said = flat(err)
+    assert f"{path}: column 'household_id': 缺少必需列 (required column is missing)" in said
+    assert (
+        f"{path}: column '户编号': 列名不在契约中; 表头须用契约规定的英文列名, 如缺少的 "
+        "'household_id' (not a column of the contract: the header must use the contract's "
+        "English names, such as the missing 'household_id')"
+    ) in said
