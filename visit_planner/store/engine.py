@@ -54,6 +54,42 @@ _WRITE = "visit_planner_write"
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
 _PG_BUSY = {"55P03": "a lock", "40P01": "a deadlock", "40001": "a concurrent change"}
 _PG_CONNECT = ("08", "28", "3D")  # connection exception, authorization, no such database
+_PG_SHUTDOWN = ("57P01", "57P02", "57P03")  # admin or crash shutdown, cannot connect now
+_PG_PRIVILEGE = "42501"  # insufficient_privilege
+_ENV_HINT = f"--store-url / {STORE_URL_ENV}"
+_PG_CONNECT_WHY = (
+    # (what libpq or the server says, why in Chinese, what to do) for a connection refused
+    # at its start, which psycopg gives no SQLSTATE: its English text is all there is (a
+    # server set to other lc_messages gets the general advice).
+    (
+        re.compile(r"password authentication failed|authentication failed for user"),
+        "用户名或密码错误",
+        f"check the user name and password in {_ENV_HINT}",
+    ),
+    (
+        re.compile(r"no password supplied"),
+        "未提供密码",
+        f"give the password in {_ENV_HINT} (postgresql+psycopg://USER:PASSWORD@HOST/DB) or "
+        "in ~/.pgpass",
+    ),
+    (
+        re.compile(r'database ".*" does not exist'),
+        "数据库不存在",
+        "create the database first (as the server's administrator, e.g. createdb -O USER "
+        f"NAME), or correct its name in {_ENV_HINT}",
+    ),
+    (
+        re.compile(r'role ".*" does not exist'),
+        "数据库用户不存在",
+        f"correct the user name in {_ENV_HINT}, or ask the server's administrator to create it",
+    ),
+    (
+        re.compile(r"no pg_hba\.conf entry|permission denied for database|CONNECT privilege"),
+        "服务器不允许此用户连接",
+        "ask the server's administrator to let this user connect to the database from this "
+        "machine (pg_hba.conf, GRANT CONNECT)",
+    ),
+)
 
 
 def store_url(workspace: Workspace, explicit: str | None = None) -> str:
@@ -295,14 +331,42 @@ class Database:
                 f"waited for {_PG_BUSY[state]} held by another session; try again when the "
                 "other command has finished)"
             )
-        if isinstance(err, exc.OperationalError) and (state is None or state[:2] in _PG_CONNECT):
+        if state in _PG_SHUTDOWN:
             return StoreError(
-                f"无法连接数据库 (cannot connect to the store database {self.where}: {first}; "
-                f"check that the server is running and --store-url / {STORE_URL_ENV})"
+                f"数据库服务器中断了连接 (the store database server of {self.where} ended the "
+                f"connection: {first}; it was shut down or restarted, and a change this command "
+                "was making was not saved: run it again once the server is back)"
+            )
+        if isinstance(err, exc.OperationalError) and (state is None or state[:2] in _PG_CONNECT):
+            return self._connect_error(first)
+        if state == _PG_PRIVILEGE:
+            user = self.engine.url.username
+            who = f"the database user {user!r}" if user else "the database user"
+            return StoreError(
+                f"数据库权限不足 ({who} lacks a privilege in the store database {self.where}: "
+                f"{first}; `visit-planner store upgrade` must run as a user that may create "
+                "tables in the database (e.g. its owner); the user of every other command "
+                "needs SELECT, INSERT, UPDATE and DELETE on the store's tables and USAGE on "
+                "its sequences: ask the server's administrator to GRANT them)"
             )
         if state == "P0001":  # raised by the store's own triggers
             return StoreError(f"拒绝修改 (the store database refused the change: {first})")
         return None
+
+    def _connect_error(self, first: str) -> StoreError:
+        """The refusal of a connection that failed: why, in both languages, when libpq's or
+        the server's words say it (a wrong password is no server that is down), and what to
+        check."""
+        for pattern, why_zh, advice in _PG_CONNECT_WHY:
+            if pattern.search(first):
+                return StoreError(
+                    f"无法连接数据库: {why_zh} (cannot connect to the store database "
+                    f"{self.where}: {first}; {advice})"
+                )
+        return StoreError(
+            f"无法连接数据库 (cannot connect to the store database {self.where}: {first}; "
+            f"check that the server is running, its host and port, and {_ENV_HINT})"
+        )
 
 
 def _lock_key(name: str) -> int:

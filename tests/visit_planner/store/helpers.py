@@ -99,6 +99,37 @@ def other_writer(db_url: str) -> Iterator[None]:
             sa_conn.rollback()
 
 
+@contextmanager
+def pg_database(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``admin_url``'s server (its URL, as the admin),
+    dropped at the end: for the tests of what only PostgreSQL does (roles, privileges)."""
+    name = f"vp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(parse_store_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield parse_store_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def pg_login_role(db_url: str) -> Iterator[str]:
+    """A new login role with a password and no privileges, as an operator's application user
+    is before the administrator grants it any: the URL of ``db_url``'s database as that
+    role; the role and its grants dropped at the end."""
+    role = f"vp_role_{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex
+    raw_sql(db_url, f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        url = parse_store_url(db_url).set(username=role, password=password)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        raw_sql(db_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
 # ---------------------------------------------------------------------- records
 
 

@@ -7,13 +7,22 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import exc, text
 
 from tests.conftest import CliRun
 from tests.visit_planner.helpers import flat
-from tests.visit_planner.store.helpers import append_before_head, publish, raw_sql
+from tests.visit_planner.store.helpers import (
+    append_before_head,
+    pg_database,
+    pg_login_role,
+    publish,
+    raw_engine,
+    raw_sql,
+)
 from visit_planner.errors import StoreError, VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.store import STORE_URL_ENV, Store, head_revision
@@ -186,6 +195,100 @@ def test_unreachable_or_invalid_databases_are_clear_errors(
         Store.open("store.db")
     with pytest.raises(StoreError, match="SQLite and PostgreSQL only"):
         Store.open("mysql://vp@127.0.0.1/store")
+
+
+def test_a_refused_connection_says_why_and_what_to_check(pg_admin_url: str) -> None:
+    """A wrong password or a database not created yet said "cannot connect ...; check that
+    the server is running", which it was, and the Chinese half gave no reason at all."""
+    admin = parse_store_url(pg_admin_url)
+    with pytest.raises(StoreError) as err:
+        Store.upgrade(admin.set(database="vp_no_such_db").render_as_string(hide_password=False))
+    message = flat(str(err.value))
+    assert message.startswith("无法连接数据库: 数据库不存在 (cannot connect to the store database")
+    assert 'database "vp_no_such_db" does not exist; create the database first' in message
+    with pytest.raises(StoreError) as err:
+        Store.open("postgresql://vp:s3cret@127.0.0.1:1/postgres")
+    message = flat(str(err.value))
+    assert message.startswith("无法连接数据库 (cannot connect")
+    assert "check that the server is running, its host and port" in message
+    assert "s3cret" not in message
+    # What a server that asks for passwords says (this test's server trusts its clients).
+    db = Database.connect("postgresql://op:s3cret@db.example/vp")
+    said = {
+        'FATAL:  password authentication failed for user "op"': (
+            "无法连接数据库: 用户名或密码错误",
+            "check the user name and password in --store-url",
+        ),
+        "fe_sendauth: no password supplied": ("无法连接数据库: 未提供密码", "~/.pgpass"),
+        'FATAL:  role "op" does not exist': ("无法连接数据库: 数据库用户不存在", "user name"),
+        'FATAL:  no pg_hba.conf entry for host "10.0.0.5", user "op", database "vp"': (
+            "无法连接数据库: 服务器不允许此用户连接",
+            "pg_hba.conf",
+        ),
+    }
+    for driver_text, (zh, advice) in said.items():
+        with pytest.raises(StoreError) as err, db.errors():
+            orig = psycopg.OperationalError(f"connection failed: {driver_text}")
+            raise exc.OperationalError("connect", None, orig)
+        message = flat(str(err.value))
+        assert message.startswith(f"{zh} (cannot connect to the store database "), message
+        assert advice in message and "s3cret" not in message
+        assert "check that the server is running" not in message
+
+
+def test_a_database_user_without_privileges_is_told_which_to_ask_for(pg_admin_url: str) -> None:
+    """An application user without rights got '数据库错误 (store database error ...:
+    permission denied for schema public)', nothing said of whom or what to grant."""
+    with pg_database(pg_admin_url) as db_url, pg_login_role(db_url) as user_url:
+        raw_sql(db_url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        user = parse_store_url(user_url)
+        with pytest.raises(StoreError) as err:
+            Store.upgrade(user_url)
+        message = flat(str(err.value))
+        assert message.startswith(
+            f"数据库权限不足 (the database user '{user.username}' lacks a privilege in the store "
+            f"database postgresql+psycopg://{user.username}:***@"
+        )
+        assert "permission denied for schema public; `visit-planner store upgrade` must run" in (
+            message
+        )
+        assert str(user.password) not in message
+        assert _tables(db_url, "postgresql") == set()  # nothing half-made
+        Store.upgrade(db_url, actor="dba")  # by the database's owner
+        with pytest.raises(StoreError, match=r"数据库权限不足 .*alembic_version"):
+            Store.open(user_url)
+        raw_sql(  # what the message says to grant is enough for the store's work
+            db_url,
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "
+            f"{user.username}",
+            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {user.username}",
+        )
+        with Store.open(user_url) as store:
+            publish(store)
+            store.add_override("tier", "H0000001", author="sup01", reason="r", tier=1)
+            with store.month_lock("2026-06"):
+                pass
+            assert store.verify_audit().ok
+
+
+def test_a_connection_the_server_ends_is_said_so(pg_admin_url: str) -> None:
+    """A server shut down in the middle of a command read '数据库错误 (store database error
+    ...: terminating connection due to administrator command)'."""
+    with pg_database(pg_admin_url) as db_url, Store.open(db_url) as store:
+        db = Database.connect(db_url)
+        try:
+            with pytest.raises(StoreError) as err, db.write() as conn:
+                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                with raw_engine(db_url) as admin, admin.begin() as other:
+                    other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                conn.execute(text("SELECT 1"))
+        finally:
+            db.dispose()
+        message = flat(str(err.value))
+        assert message.startswith("数据库服务器中断了连接 (the store database server of ")
+        assert "terminating connection due to administrator command" in message
+        assert "run it again once the server is back" in message
+        assert store.list_runs() == []  # the store goes on once the server answers
 
 
 def test_a_workspace_or_store_that_does_not_exist_is_refused_without_creating_it(
