@@ -634,6 +634,50 @@ def test_unassigned_tier1_first_everywhere(short_run: Path, tmp_path: Path) -> N
     assert "section.township + section.township { break-before: page;" in sheet
 
 
+def _counts_text(plan: pl.DataFrame, sheets: int, idle: int) -> str:
+    """The counts the index gives of ``plan``'s households (its Chinese half)."""
+
+    def tiers(frame: pl.DataFrame) -> str:
+        n = [frame.filter(pl.col("tier") == t).height for t in (1, 2, 3)]
+        return f"一类户\u00a0{n[0]:,}, 二类户\u00a0{n[1]:,}, 三类户\u00a0{n[2]:,}"
+
+    left = plan.filter(pl.col("worker_id").is_null())
+    on_lists = plan.height - left.height
+    return (
+        f"共 {plan.height:,} 户 ({tiers(plan)}): {on_lists:,} 户在 {sheets:,} 份清单上, "
+        f"{left.height:,} 户未分配{f' ({tiers(left)})' if left.height else ''}; "
+        f"{idle:,} 名人员本月无走访农户。"
+    )
+
+
+def test_index_counts_add_up_to_the_run(short_run: Path, tmp_path: Path) -> None:
+    """The index says how many households the exported townships have, by tier, how many are
+    on the sheets and how many unassigned, and how many workers have no sheet, for the whole
+    export and per township: an office checks them against the run's summary (it gave the
+    sheets and the households on them, nothing to check the total against)."""
+    got = export_visit_lists(short_run, tmp_path / "lists", month="2026-11")
+    plan = pl.read_parquet(short_run / "plan.parquet")
+    reader = RunReader(short_run)
+    html = got.index.read_text("utf-8")
+    notes = re.findall(r'<p class="note">(共 [^<]*) <span class="en">([^<]*)</span></p>', html)
+    assert len(notes) == 1 + len(reader.townships())
+    workers = pl.concat([reader.inputs(tw)["workers"] for tw in reader.townships()])
+    idle = workers.height - got.sheets
+    assert idle > 0 and got.unassigned > 0  # the fixture's premise
+    assert notes[0][0] == _counts_text(plan, got.sheets, idle)
+    assert notes[0][1].startswith(f"{plan.height:,} households (tier\u00a01:\u00a0")
+    figures = f"{got.households:,} on {got.sheets:,} sheets, {got.unassigned:,} unassigned"
+    assert figures in notes[0][1]
+    # Each township's, in the order of the index's sections, against its plan and workers.
+    towns = re.findall(r"<h2>乡镇 <span class=\"en\">Township</span> [^<]*\((\d+)\)</h2>", html)
+    assert sorted(towns) == sorted(reader.townships())
+    for tw, (zh, _) in zip(towns, notes[1:], strict=True):
+        own = plan.filter(pl.col("township_id") == tw)
+        staff = reader.inputs(tw)["workers"].filter(pl.col("township_id") == tw)
+        sheets = own["worker_id"].drop_nulls().n_unique()
+        assert zh == _counts_text(own, sheets, staff.height - sheets), tw
+
+
 def test_unassigned_follow_the_townships_exported(short_run: Path, tmp_path: Path) -> None:
     """A township's export names its own unassigned households, none of another's."""
     got = export_visit_lists(short_run, tmp_path / "one", month="2026-11", townships=["532601001"])
@@ -667,7 +711,8 @@ def test_no_unassigned_households_is_said(
             text = " ".join(_parse(page).text)
             assert "没有未分配农户" in text and "none is unassigned" in text, page
             assert "<section" not in page.read_text("utf-8")
-        assert "户未分配" not in got.index.read_text("utf-8")
+        index = got.index.read_text("utf-8")
+        assert "0 户未分配;" in index and not re.search(r"[1-9][\d,]* 户未分配", index)
 
 
 def test_a_failed_township_says_its_error_once(run_dir: Path, tmp_path: Path) -> None:

@@ -14,8 +14,11 @@ Layout of ``out``::
                           township (those with unassigned tier-1 households first), its
                           shortfall, tier 1 first, a column to write the arranged visitor in;
                           it says so when there is none
-    index.html            the unassigned households (first, as in unassigned.html), then every
-                          worker of the exported townships, with links to the sheets
+    index.html            the counts to check against the run's (households by tier, on the
+                          sheets and unassigned, workers with no household), the unassigned
+                          households (first, as in unassigned.html), then every worker of the
+                          exported townships, with links to the sheets, under each township's
+                          counts
 
 ``out`` is checked before any work (:func:`visit_planner.outputs.check_output_dir`): a file, or a
 non-empty directory, is refused unless ``overwrite`` is given and the directory holds an earlier
@@ -231,11 +234,10 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         style=templates.STYLE,
         month=month,
         run_id=run_id,
-        n_sheets=f"{len(files):,}",
-        n_households=f"{rows.height:,}",
+        total=_counts_view(rows, unassigned, workers, files),
         u=u,
         printable=False,
-        townships=_index_view(workers, files),
+        townships=_index_view(workers, files, rows, unassigned),
     )
     (stage / INDEX_NAME).write_text(index, "utf-8")
     return files
@@ -433,8 +435,39 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _index_view(workers: pl.DataFrame, files: dict[str, str]) -> list[dict[str, Any]]:
-    """Townships with their workers (those with a sheet first by role, then the others)."""
+def _counts_view(
+    rows: pl.DataFrame, unassigned: pl.DataFrame, workers: pl.DataFrame, files: dict[str, str]
+) -> dict[str, str]:
+    """The figures that let an office check the export against the run's summary: every
+    household of the plan, by tier, is on one sheet or on the unassigned list, and how many
+    workers have no sheet. ``{zh, en}``: ``共 1,311 户 (一类户 80, …): 1,303 户在 59 份清单上,
+    8 户未分配 (一类户 8, …); 3 名人员本月无走访农户。`` and its English."""
+    by_tier = {t: int((rows["tier"] == t).sum()) for t in (1, 2, 3)}
+    left = {t: int((unassigned["tier"] == t).sum()) for t in (1, 2, 3)}
+    total = {t: by_tier[t] + left[t] for t in (1, 2, 3)}
+    n, sheets = sum(total.values()), sum(w in files for w in workers["worker_id"])
+    idle = workers.height - sheets
+    left_zh = f" ({_tier_counts(left, 'zh')})" if unassigned.height else ""
+    left_en = f" ({_tier_counts(left, 'en')})" if unassigned.height else ""
+    return {
+        "zh": f"共 {n:,} 户 ({_tier_counts(total, 'zh')}): {rows.height:,} 户在 {sheets:,} "
+        f"份清单上, {unassigned.height:,} 户未分配{left_zh}; {idle:,} 名人员本月无走访农户。",
+        "en": f"{n:,} household{_s(n)} ({_tier_counts(total, 'en')}): {rows.height:,} on "
+        f"{sheets:,} sheet{_s(sheets)}, {unassigned.height:,} unassigned{left_en}; "
+        f"{idle:,} worker{_s(idle)} with no household this month.",
+    }
+
+
+def _s(n: int) -> str:
+    """The English plural ending of a count."""
+    return "" if n == 1 else "s"
+
+
+def _index_view(
+    workers: pl.DataFrame, files: dict[str, str], rows: pl.DataFrame, unassigned: pl.DataFrame
+) -> list[dict[str, Any]]:
+    """Townships with their counts (:func:`_counts_view`) and workers (those with a sheet
+    first by role, then the others)."""
     rank = {"cadre": 0, "village_official": 1, "grid_worker": 2}
     out = []
     for (tw,), group in workers.partition_by("township_id", as_dict=True).items():
@@ -449,7 +482,15 @@ def _index_view(workers: pl.DataFrame, files: dict[str, str]) -> list[dict[str, 
             )
             views.append(view)
         county = group["county_id"][0] if group.height else None
-        out.append({"id": tw, "name": labels.place(str(tw), county), "workers": views})
+        counts = _counts_view(
+            rows.filter(pl.col("township_id") == tw),
+            unassigned.filter(pl.col("township_id") == tw),
+            group,
+            files,
+        )
+        out.append({
+            "id": tw, "name": labels.place(str(tw), county), "counts": counts, "workers": views
+        })  # fmt: skip
     return sorted(out, key=lambda t: t["id"])
 
 

@@ -165,10 +165,8 @@ INDEX: Final = """<!DOCTYPE html>
 </head>
 <body>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
-<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
-{{ n_sheets }} 份清单 <span class="en">sheets</span> · {{ n_households }} 户
-<span class="en">households</span>{% if u.n %} · {{ u.n_text }} 户未分配
-<span class="en">households unassigned</span>{% endif %}</p>
+<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}</p>
+<p class="note">{{ total.zh }} <span class="en">{{ total.en }}</span></p>
 <h2 id="unassigned">未分配农户 <span class="en">Unassigned households</span></h2>
 {% if u.n %}
 <p class="note">{{ u.n_text }} 户本月无人走访 ({{ u.counts_zh }})，请交乡镇安排走访。
@@ -183,6 +181,7 @@ hand them to their townships to arrange visits.</span>
 {% endif %}
 {% for t in townships %}
 <h2>乡镇 <span class="en">Township</span> {{ t.name }}</h2>
+<p class="note">{{ t.counts.zh }} <span class="en">{{ t.counts.en }}</span></p>
 <table class="index">
 <thead>
 <tr>
