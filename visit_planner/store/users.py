@@ -290,9 +290,12 @@ def get_by_email(conn: Connection, email: str) -> UserRow:
 
 
 def list_users(conn: Connection) -> list[UserRow]:
-    """Every account, disabled ones too, by username."""
-    stmt = select(users_table).order_by(users_table.c.username)
-    return [UserRow.from_db(r) for r in conn.execute(stmt).mappings()]
+    """Every account, disabled ones too, by username in code-point order: sorted here, since
+    the database's own order follows its collation (a PostgreSQL database in zh-CN or en-US
+    ignores ``_ . -`` at first, SQLite does not), so one store listed its accounts in another
+    order than the other."""
+    rows = [UserRow.from_db(r) for r in conn.execute(select(users_table)).mappings()]
+    return sorted(rows, key=lambda row: row.username)
 
 
 def add(

@@ -100,14 +100,15 @@ def other_writer(db_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def pg_database(admin_url: str) -> Iterator[str]:
+def pg_database(admin_url: str, options: str = "") -> Iterator[str]:
     """A new, empty PostgreSQL database on ``admin_url``'s server (its URL, as the admin),
-    dropped at the end: for the tests of what only PostgreSQL does (roles, privileges)."""
+    dropped at the end: for the tests of what only PostgreSQL does (roles, privileges, a
+    collation given by ``options`` of CREATE DATABASE)."""
     name = f"vp_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(parse_store_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" {options}'.strip())
         yield parse_store_url(admin_url).set(database=name).render_as_string(hide_password=False)
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -16,6 +16,7 @@ from tests.visit_planner.store.helpers import (
     append_before_head,
     expect_line,
     finish,
+    pg_database,
     raw_sql,
     spawn,
 )
@@ -112,6 +113,34 @@ BAD_ACCOUNTS = [
     ({"password": ""}, "too short: 0 characters"),
     ({"actor": " "}, "actor is required"),
 ]
+
+
+NAMES_BY_COLLATION = ["li_c", "lia", "li.b", "li-a", "li2", "lib"]
+"""Account names a collation of the language sorts apart from their code points."""
+
+
+def test_accounts_are_listed_by_code_point_on_either_database(store: Store) -> None:
+    for name in NAMES_BY_COLLATION:
+        _add(store, name)
+    assert [u.username for u in store.list_users()] == sorted(NAMES_BY_COLLATION)
+
+
+def test_accounts_are_listed_alike_in_a_database_of_another_collation(pg_admin_url: str) -> None:
+    """A PostgreSQL database made in zh-CN (ICU) listed li_c, li-a, li.b, li2, lia, lib, where
+    SQLite and a C database list li-a, li.b, li2, li_c, lia, lib: the same accounts in another
+    order by backend."""
+    zh = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN' LOCALE 'C.UTF-8'"
+    with pg_database(pg_admin_url, zh) as db_url, Store.open(db_url) as store:
+        collated = raw_sql(
+            db_url,
+            "SELECT x FROM (VALUES "
+            + ", ".join(f"('{n}')" for n in NAMES_BY_COLLATION)
+            + ") AS t(x) ORDER BY x",
+        )
+        assert [r[0] for r in collated] != sorted(NAMES_BY_COLLATION)  # the database's order
+        for name in NAMES_BY_COLLATION:
+            _add(store, name)
+        assert [u.username for u in store.list_users()] == sorted(NAMES_BY_COLLATION)
 
 
 def test_bad_accounts_are_refused(store: Store) -> None:
