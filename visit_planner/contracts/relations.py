@@ -156,17 +156,23 @@ def check_worker_roles(workers: pl.DataFrame, file: str) -> list[Problem]:
             ).sort("worker_id")
             if wrong.height:
                 rule = (
-                    f"a {role} must carry a {column}"
+                    f"须填写 (a {role} must carry a {column})"
                     if needed
-                    else f"a {role} must not carry a {column}: its jurisdiction is wider"
+                    else f"须留空 (a {role} must not carry a {column}: its jurisdiction is "
+                    "wider; leave it empty)"
                 )
                 problems.append(
                     Problem(
                         file,
                         column,
-                        f"角色与辖区编号不符 ({rule})",
+                        f"角色与辖区编号不符, {rule}",
                         ids=tuple(wrong["worker_id"].head(5).to_list()),
                         count=wrong.height,
+                        # the value a cell holds that should be empty: a code, or a word
+                        # for none (无, NA) that is no empty cell
+                        examples=()
+                        if needed
+                        else tuple(str(v) for v in wrong[column].head(5).to_list()),
                     )
                 )
     return problems

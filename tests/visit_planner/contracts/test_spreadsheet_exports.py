@@ -219,3 +219,27 @@ def test_a_header_typed_in_chinese_names_its_columns_and_the_rule(csv_dir: Path,
         "'household_id' (not a column of the contract: the header must use the contract's "
         "English names, such as the missing 'household_id')"
     ) in said
+
+
+def test_a_word_for_none_where_a_cell_must_be_empty_is_shown(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Cadres' village_id written 无 and grid_id NA, as a clerk fills cells that have no
+    value: each was refused as 'a cadre must not carry a village_id' and the worker's id
+    alone, which a clerk who sees no code there cannot act on. The value is now shown, and
+    the rule says to leave the cell empty, in both languages."""
+    path = csv_dir / "workers.csv"
+    workers = pl.read_csv(path, infer_schema=False)
+    cadre = pl.col("role") == "cadre"
+    workers.with_columns(
+        pl.when(cadre).then(pl.lit("无")).otherwise(pl.col("village_id")).alias("village_id"),
+        pl.when(cadre).then(pl.lit("NA")).otherwise(pl.col("grid_id")).alias("grid_id"),
+    ).write_csv(path)
+    first = workers.filter(cadre)["worker_id"][0]
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    said = flat(err)
+    for column, value in (("village_id", "无"), ("grid_id", "NA")):
+        assert (
+            f"{path}: column '{column}': 角色与辖区编号不符, 须留空 (a cadre must not carry a "
+            f"{column}: its jurisdiction is wider; leave it empty) — "
+        ) in said
+        assert f"{first} ({value})" in said
