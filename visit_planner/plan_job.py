@@ -73,6 +73,7 @@ from visit_planner.plan_townships import (
 )
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.risk_job import scoring_context
+from visit_planner.runs.continuity import missing_previous_note, next_month_note
 from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
 from visit_planner.store import RunRow, Store
@@ -139,7 +140,9 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
             outcome = amend(req, store, workspace, actor, StageClock(report), executor)
         else:
             outcome = _plan(req, store, workspace, actor, StageClock(report), executor)
+        following = next_month_note(store, workspace.root, outcome.run)
     outcome.notices[:0] = notices
+    outcome.notices.extend([] if following is None else [following])
     return outcome
 
 
@@ -226,6 +229,13 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     )
     files = inputs_files(req.data, previous_file=previous_run is None)
     input_warnings, notices = unused_file_warnings(inputs.warnings, req.data, previous_run)
+    if previous_run is None:  # the data's file, or nothing: said when it is no first month
+        months = inputs.previous_assignment["month"].cast(pl.String).unique().to_list()
+        missing = missing_previous_note(
+            store, req.month, files.get("previous_assignment") if previous is not None else None,
+            [str(m) for m in months if m is not None],
+        )  # fmt: skip
+        notices += [] if missing is None else [missing]
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
     clock.done(plan_stage("score"))

@@ -410,3 +410,48 @@ def test_a_run_whose_files_are_not_in_the_workspace_is_named_with_what_to_do(
         f"2026-11 v1 ({nov.run_id[:12]}) has no manifest.json in {tmp_path / 'ws' / nov.path}: "
         "its files were changed or removed, and a published run never changes)"
     )
+
+
+def test_a_rollback_notes_a_next_month_that_follows_another_run(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """December rolled back after January was planned from a later December version: January
+    still continues that version (its kept_previous marks and churn), which the rollback did
+    not say; now a note names both runs and says to plan January again. A rollback to the
+    run January continues says nothing more."""
+    from tests.visit_planner.runs.helpers import published
+
+    root = tmp_path / "ws"
+    home = ["--home", str(root)]
+    assert cli("store", "upgrade", *home)[0] == 0
+    with Store.open(store_url(Workspace(root))) as s:
+        dec1 = published(s, root, "2026-12")
+        dec2 = published(s, root, "2026-12")
+        dec3 = published(s, root, "2026-12")
+        jan = published(s, root, "2027-01", previous=dec3)
+    rollback = ("runs", "rollback", "--month", "2026-12", "--reason", "wrong data", *home)
+    code, out, err = cli(*rollback, "--to", dec2.run_id[:8])
+    assert code == 0, err
+    assert out.startswith(f"当前 current: {dec2.run_id[:12]} = 2026-12 v2\n")
+    assert flat(err) == (
+        f"提示 note: 下月当前方案 2027-01 v1 ({jan.run_id[:12]}) 延续的是 2026-12 v3 "
+        f"({dec3.run_id[:12]}); 2026-12 现在的当前方案是 2026-12 v2, 如需下月延续它, "
+        f"请重新编制 2027-01 (the next month's current run 2027-01 v1 ({jan.run_id[:12]}) "
+        f"continues 2026-12 v3 ({dec3.run_id[:12]}), while 2026-12 v2 is now 2026-12's "
+        "current run: 2027-01's kept_previous marks and churn are not against it; plan "
+        "2027-01 again for it to continue 2026-12 v2)"
+    )
+    assert too_wide(err, 80) == []
+    with Store.open(store_url(Workspace(root))) as s:
+        jan2 = published(s, root, "2027-01", previous=dec2)  # January planned again
+    code, out, err = cli(*rollback, "--to", dec1.run_id[:8])
+    text = flat(err)
+    assert code == 0 and f"延续的是 2026-12 v2 ({dec2.run_id[:12]})" in text, err
+    assert text.startswith(f"提示 note: 下月当前方案 2027-01 v2 ({jan2.run_id[:12]}) ")
+    with Store.open(store_url(Workspace(root))) as s:
+        published(s, root, "2027-01", previous=dec1)
+        dec4 = published(s, root, "2026-12")
+    code, out, err = cli(*rollback, "--to", dec1.run_id[:8])
+    assert code == 0 and err == "", err  # January continues v1: nothing to note
+    assert dec4.version == 4

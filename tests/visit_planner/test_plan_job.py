@@ -455,3 +455,32 @@ def test_warnings_of_a_previous_assignment_file_the_run_did_not_use_are_left_out
     amended = plan(months, url, M2, data[M2], amend_townships=(tw,))
     assert about_the_file(amended, M2) == []
     assert any(f"本次沿用方案 {M2} v1 (" in n for n in amended.notices)  # type: ignore[attr-defined]
+
+
+def test_months_planned_out_of_order_say_which_plan_each_follows(
+    months: Months, tmp_path: Path
+) -> None:
+    """December planned while November had no run, though October had: it read the data's
+    previous_assignment file without a word, as in a programme's first month. November
+    planned after it: December went on continuing that file, also without a word. Each now
+    gets a note naming the month (and run) out of step, and what to plan."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    october = plan(months, url, "2026-10", months.m1)  # M1's data has no month.json
+    assert not [n for n in october.notices if "尚无已发布方案" in n]  # type: ignore[attr-defined]
+    december = plan(months, url, M2, months.m2)
+    assert december.previous_run is None  # type: ignore[attr-defined]
+    file = months.m2 / "previous_assignment.parquet"
+    assert (
+        f"上月 {M1} 尚无已发布方案 (已发布的最近月份为 2026-10), 上月结对取自数据文件 {file} "
+        f"(月份 {M1}); 如需延续已发布的方案, 请先编制 {M1} ({M1} has no published run"
+    ) in "\n".join(december.notices)  # type: ignore[attr-defined]
+    november = plan(months, url, M1, months.m1)
+    dec = f"{M2} v1 ({december.run.run_id[:12]})"  # type: ignore[attr-defined]
+    assert (
+        f"下月当前方案 {dec} 编制时 {M1} 尚无已发布方案, 其上月结对取自数据文件; {M1} 现在的"
+        f"当前方案是 {M1} v1, 如需下月延续它, 请重新编制 {M2} (the next month's current run "
+        f"{dec} was planned when {M1} had no published run"
+    ) in november.notices[-1]  # type: ignore[attr-defined]
+    again = plan(months, url, M2, months.m2)  # December continues November now
+    assert again.previous_run.run_id == november.run.run_id  # type: ignore[attr-defined]
+    assert not [n for n in again.notices if "尚无已发布方案" in n]  # type: ignore[attr-defined]

@@ -405,10 +405,15 @@ def runs_rollback(
 
     Later runs are kept; the rollback is audited.
     """
-    with _store(home, store_url) as (store, _):
+    from visit_planner.runs.continuity import next_month_note
+
+    with _store(home, store_url) as (store, workspace):
         target = store.get_run(to)
         row = store.rollback(month, target.run_id, actor=current_actor(), reason=reason)
+        following = next_month_note(store, workspace.root, row)
     console.print(f"当前 current: {row.run_id[:12]} = {row.month} v{row.version}")
+    if following is not None:
+        print_hanging(f"提示 note: {following}", style="yellow")
 
 
 @runs_app.command("export")
