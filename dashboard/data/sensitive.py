@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import polars as pl
+
 from dashboard.data import run_files
 
 SENSITIVE_FIELDS = (
@@ -76,6 +78,19 @@ def mask_score(score: dict[str, Any], root: str) -> dict[str, Any]:
 def mask_notes(notes: str | None) -> str | None:
     """The applied-override notes with a correction's value of a sensitive field as ``—``."""
     return None if notes is None else _CORRECTION_VALUE.sub(r"\1 — → —", notes)
+
+
+def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame of households with every sensitive field's values missing (same types), and a
+    correction's note of one (an ``overrides`` column) as in :func:`mask_notes`."""
+    hidden = [
+        pl.lit(None, dtype=frame.schema[name]).alias(name)
+        for name in SENSITIVE_FIELDS
+        if name in frame.columns
+    ]
+    if "overrides" in frame.columns and frame.schema["overrides"] == pl.String:
+        hidden.append(pl.col("overrides").str.replace_all(_CORRECTION_VALUE.pattern, "$1 — → —"))
+    return frame.with_columns(hidden) if hidden else frame
 
 
 def mask_record(record: dict[str, Any]) -> dict[str, Any]:

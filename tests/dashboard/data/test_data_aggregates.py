@@ -68,6 +68,43 @@ def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
         planner.publish_what_if(MONTH, less, run.run_id)  # computed on the superseded run
 
 
+def test_a_what_if_gives_each_role_only_what_it_may_see_of_the_households(site: Site) -> None:
+    """A viewer (aggregates only) and a data scientist (sensitive fields masked) got the
+    what-if whole: the township's household records with ethnicity, gender, petitions and
+    illness, and the plan solved for them, from a query the township page lets them ask."""
+    from dashboard.data import SENSITIVE_FIELDS
+    from visit_planner.whatif import Changes
+
+    tw = access(site, "planner").townships(MONTH)[0]
+    whole = access(site, "supervisor", "township", tw).what_if(MONTH, tw, Changes())
+    households = whole.inputs.households
+    assert households.height > 0 and whole.solved.result.plan.height > 0
+    sensitive = [c for c in SENSITIVE_FIELDS if c in households.columns]
+    assert {"head_ethnicity", "head_gender", "petitions_12m"} <= set(sensitive)
+    assert households.select(sensitive).null_count().sum_horizontal()[0] < households.height
+
+    viewer = access(site, "viewer", "township", tw).what_if(MONTH, tw, Changes())
+    assert (viewer.before, viewer.township_id) == (whole.before, whole.township_id)
+    assert viewer.after == whole.after  # the figures the page shows: the same
+    for frame in (
+        viewer.inputs.households,
+        viewer.solved.result.plan,
+        viewer.solved.explanations,
+        viewer.inputs.previous,
+    ):
+        assert frame is not None and frame.height == 0
+    assert viewer.solved.result.issues == ()
+
+    scientist = access(site, "data_scientist").what_if(MONTH, tw, Changes())
+    assert scientist.after == whole.after
+    masked = scientist.inputs.households
+    assert masked["household_id"].to_list() == households["household_id"].to_list()
+    assert masked.select(sensitive).null_count().row(0) == (masked.height,) * len(sensitive)
+    assert masked.schema == households.schema  # the same types, the values missing
+    assert masked.drop(sensitive).equals(households.drop(sensitive))
+    assert scientist.solved.result.plan.equals(whole.solved.result.plan)
+
+
 def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
     site: Site,
 ) -> None:
