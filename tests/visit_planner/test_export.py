@@ -17,7 +17,7 @@ from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS, UNASSIGNED_COLUMNS
-from visit_planner.export.sheets import _sheet_files
+from visit_planner.export.sheets import _sheet_files, _visit_slots
 from visit_planner.outputs import OutputError
 from visit_planner.runs import RunReader
 
@@ -147,6 +147,31 @@ def test_printed_pages_are_numbered_as_an_office_writes_it(exported: ExportSumma
         html = path.read_text("utf-8")
         assert "@bottom-right { content: " + footer in html, path
         assert "页 page" not in html, path
+
+
+def test_a_line_per_visit_due_to_write_its_date(run_dir: Path, tmp_path: Path) -> None:
+    """As many numbered date lines as the most visits a month can be due: a policy of 6 visits
+    a month gave four lines (① to ④), one of 1.5 a month none."""
+    assert _visit_slots(2.0) == ["①", "②"]
+    assert _visit_slots(1.5) == ["①", "②"]  # some months two
+    assert _visit_slots(1.0) == [] and _visit_slots(1 / 3) == []  # the cell is the line
+    assert _visit_slots(6.0) == ["①", "②", "③", "④", "⑤", "⑥"]
+    assert len(_visit_slots(4.33)) == 5
+    assert _visit_slots(21.0)[19:] == ["⑳", "(21)"]
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    policy = (copy / "policy.toml").read_text("utf-8")
+    policy, n = re.subn(r"(\[tiers\.1\][^\[]*visits_per_month = )[0-9.]+", r"\g<1>6.0", policy)
+    assert n == 1
+    (copy / "policy.toml").write_text(policy, "utf-8")
+    got = export_visit_lists(copy, tmp_path / "lists", month="2026-11")
+    csv = pl.read_csv(got.csv, schema_overrides={"village_id": pl.String})
+    tier1 = csv.filter(pl.col("tier") == 1)
+    assert tier1.height > 0 and set(tier1["visits_due"]) == {"每月 6 次 / 6 a month"}
+    worker = tier1["worker_id"][0]
+    html = (got.out / "sheets" / f"{worker}.html").read_text("utf-8")
+    lines = '<td class="notes">①<br>②<br>③<br>④<br>⑤<br>⑥</td>'
+    assert html.count(lines) == tier1.filter(pl.col("worker_id") == worker).height
 
 
 def test_pages_are_well_formed_and_self_contained(exported: ExportSummary) -> None:

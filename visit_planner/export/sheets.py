@@ -30,6 +30,7 @@ nothing) behind, never half of one.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import uuid
@@ -341,9 +342,6 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
 def _row_view(r: dict[str, Any]) -> dict[str, Any]:
     """One table row of a sheet."""
     zh, en = labels.visits_due_parts(r["visits_per_month"])
-    visits = r["visits_per_month"]
-    # One numbered line per visit to write its date, where a month has more than one.
-    slots = list("①②③④"[: min(int(visits), 4)]) if visits >= 2 else []
     last = r["last_visit_days"]
     return {
         "tier": r["tier"],
@@ -354,8 +352,17 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
         "visits_en": en,
         "reasons": r["reasons"],
         "last_visit": "—" if last is None else last,
-        "slots": slots,
+        "slots": _visit_slots(r["visits_per_month"]),
     }
+
+
+def _visit_slots(per_month: float) -> list[str]:
+    """One numbered line (①, ②, …) per visit to write its date in, where a month may have
+    more than one: as many as the most visits a month can be due (6 a month: ① to ⑥; 1.5 a
+    month: ① ②, some months have two). The sheet gave at most four and none below two a
+    month, so a policy of weekly visits left the visitor no line for the fifth."""
+    n = math.ceil(per_month - 1e-9) if per_month > 1 else 0
+    return [chr(0x2460 + i) if i < 20 else f"({i + 1})" for i in range(n)]  # ① … ⑳, (21)
 
 
 def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dict[str, Any]:
