@@ -484,13 +484,19 @@ def _cast_expr(
         as_float = col.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.floor()).then(as_float.cast(target, strict=False))
     if target == pl.String():
-        return _text_expr(col, source)
+        return _text_expr(col, source, code=is_code(name))
     return col.cast(target, strict=False)
 
 
-def _text_expr(col: pl.Expr, source: pl.DataType) -> pl.Expr:
-    """``col`` (of ``source`` dtype) as a text column (an id, a code): null where the value
-    is a number whose digits cannot be trusted, for the caller to report."""
+def is_code(name: str) -> bool:
+    """Column ``name`` holds ids or codes (``household_id``, a places table's ``code``)."""
+    return name.endswith("_id") or name == "code"
+
+
+def _text_expr(col: pl.Expr, source: pl.DataType, *, code: bool) -> pl.Expr:
+    """``col`` (of ``source`` dtype) as a text column: null where the value is a number
+    whose digits cannot be trusted (scientific notation) or, in a column of ids or codes
+    (``code``), a decimal number, for the caller to report."""
     if source.is_float():
         # An id or code saved as a decimal number reads "532601.0": refused, not matched to
         # nothing (every reference to it "unknown") or to a rounded neighbour.
@@ -499,7 +505,10 @@ def _text_expr(col: pl.Expr, source: pl.DataType) -> pl.Expr:
         return col.cast(pl.String)
     # A 12-digit village code shown by Excel as 5.32601E+11 and saved so: its last digits
     # are gone, and the villages of a county would read as one.
-    return pl.when(col.str.contains(SCIENTIFIC_FORM).not_()).then(col)
+    refused = col.str.contains(SCIENTIFIC_FORM)
+    if code:  # 532601.0, as a program writes a number column: as refused as a Parquet float
+        refused = refused | col.str.contains(DECIMAL_FORM)
+    return pl.when(refused.not_()).then(col)
 
 
 NOT_IN_CONTRACT_RULE = (
@@ -518,6 +527,10 @@ column too, so "not in the contract" would mislead."""
 SCIENTIFIC_FORM = r"^[0-9](?:\.[0-9]+)?[Ee][+-][0-9]+$"
 """A number in scientific notation as a spreadsheet writes a long one (``5.32601E+11``): in a
 text column (an id or a code) it is a value whose digits were lost, never a value itself."""
+
+DECIMAL_FORM = r"^[+-]?[0-9]+\.0+$"
+"""A whole number written as a decimal (``532601.0``): in a column of ids or codes, a code
+a program wrote from a number column, which matches no other table's ``532601``."""
 
 SCIENTIFIC_TEXT_RULE = (
     "编号被表格软件写成科学计数法, 末位数字可能已丢失, 请将该列设为文本格式后重新导出 "
@@ -544,10 +557,12 @@ DECIMAL_TEXT_RULE = (
 )
 
 
-def _text_rule(source: pl.DataType) -> str:
-    """The rule a value of a text column (an id or a code) read from ``source`` breaks: a
-    decimal number (a number column), else scientific notation (the only text refused)."""
-    return DECIMAL_TEXT_RULE if source.is_float() else SCIENTIFIC_TEXT_RULE
+def _text_rule(source: pl.DataType, refused: pl.Series) -> str:
+    """The rule the ``refused`` values of a text column read from ``source`` break: a
+    decimal number (a number column, or text like 532601.0), else scientific notation."""
+    if source.is_float() or not refused.str.contains(SCIENTIFIC_FORM).all():
+        return DECIMAL_TEXT_RULE
+    return SCIENTIFIC_TEXT_RULE
 
 
 def kind_words(dtype: pl.DataType) -> tuple[str, str]:
@@ -622,7 +637,9 @@ def cast_to_contract(
                 Problem(
                     file,
                     name,
-                    _text_rule(df.schema[name]) if dtype == pl.String() else type_rule(dtype),
+                    _text_rule(df.schema[name], df[name].filter(bad))
+                    if dtype == pl.String()
+                    else type_rule(dtype),
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

@@ -243,3 +243,32 @@ def test_a_word_for_none_where_a_cell_must_be_empty_is_shown(csv_dir: Path, cli)
             f"{column}: its jurisdiction is wider; leave it empty) — "
         ) in said
         assert f"{first} ({value})" in said
+
+
+def test_codes_written_as_decimals_in_a_csv_are_refused(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """County and township codes written 532601.0 in both the households' and the workers'
+    CSV (a number column as a program writes it): validate passed, and the codes matched no
+    place name nor a user's scope (township:532601001). A Parquet file's decimal codes were
+    refused already; a CSV's are now, in the same words, whole and streamed. A month in
+    another form (2026.10) is no code and still reads as the month."""
+    for table in ("households", "workers"):
+        path = csv_dir / f"{table}.csv"
+        frame = pl.read_csv(path, infer_schema=False)
+        frame.with_columns(pl.col("county_id") + ".0", pl.col("township_id") + ".0").write_csv(path)
+    previous = csv_dir / "previous_assignment.csv"
+    frame = pl.read_csv(previous, infer_schema=False)
+    frame.with_columns(pl.col("month").str.replace("-", ".")).write_csv(previous)
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    said = flat(err)
+    assert (
+        f"{csv_dir / 'households.csv'}: column 'county_id': 类型错误, 编号与代码须存为文本, "
+        "不能是小数 (value is not a valid String: an id or code must be stored as text, not "
+        "as a decimal number) — 10,000 rows: H0000001 (532601.0)"
+    ) in said
+    for table, column in (("households", "township_id"), ("workers", "county_id")):
+        assert f"{csv_dir / table}.csv: column '{column}': 类型错误, 编号与代码须存为文本" in said
+    assert "month" not in said
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert "编号与代码须存为文本" in streamed.value.problems[0]
