@@ -458,7 +458,9 @@ def test_warnings_of_a_previous_assignment_file_the_run_did_not_use_are_left_out
 
 
 def test_months_planned_out_of_order_say_which_plan_each_follows(
-    months: Months, tmp_path: Path
+    months: Months,
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
 ) -> None:
     """December planned while November had no run, though October had: it read the data's
     previous_assignment file without a word, as in a programme's first month. November
@@ -484,3 +486,15 @@ def test_months_planned_out_of_order_say_which_plan_each_follows(
     again = plan(months, url, M2, months.m2)  # December continues November now
     assert again.previous_run.run_id == november.run.run_id  # type: ignore[attr-defined]
     assert not [n for n in again.notices if "尚无已发布方案" in n]  # type: ignore[attr-defined]
+    # November planned again: December continues the first November run, now superseded,
+    # as the plan's note and runs show say (runs show named no previous run at all).
+    replanned = plan(months, url, M1, months.m1)
+    nov = f"{M1} v1 ({november.run.run_id[:12]})"  # type: ignore[attr-defined]
+    dec2 = f"{M2} v2 ({again.run.run_id[:12]})"  # type: ignore[attr-defined]
+    assert replanned.notices[-1].startswith(f"下月当前方案 {dec2} 延续的是 {nov}; ")  # type: ignore[attr-defined]
+    show = ("runs", "show", "--home", str(months.home), "--store-url", url)
+    code, out, err = cli(*show, again.run.run_id)  # type: ignore[attr-defined]
+    assert code == 0, err
+    assert f"延续上月方案 continues {nov} (已被取代 superseded)" in out
+    code, out, err = cli(*show, december.run.run_id)  # type: ignore[attr-defined]
+    assert code == 0 and "continues" not in out and "input previous_assignment" in out, err

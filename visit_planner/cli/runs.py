@@ -220,11 +220,15 @@ def runs_show(
 
     Its provenance, headline figures, and the overrides with their outcomes.
     """
+    from visit_planner.runs.continuity import continued_run_id, run_name
+
     with _store(home, store_url) as (store, workspace):
         row = store.get_run(run)
         outcomes = store.outcomes(row.run_id)
         known = {o.id: o for o in store.list_overrides()}
-    reader = _reader(workspace, row)
+        reader = _reader(workspace, row)
+        continued = continued_run_id(store, workspace.root, row)
+        previous = None if continued is None else store.get_run(continued)
     bad = reader.verify()
     m = row.metrics
     lines = [
@@ -247,6 +251,11 @@ def runs_show(
         ]
     if row.parent_run_id:
         lines.append(f"修订自 amends {row.parent_run_id[:12]}")
+    if previous is not None:  # the run whose plan was its previous assignment, and its status
+        status = (
+            "" if previous.status == "current" else f" ({_status(previous.status, zh_first=True)})"
+        )
+        lines.append(f"延续上月方案 continues {run_name(previous)}{status}")
     lines += [outcome_line(o, known.get(o.override_id)) for o in outcomes]
     lines.append(f"文件 files: {reader.root}")
     for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
