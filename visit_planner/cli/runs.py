@@ -227,8 +227,11 @@ def runs_show(
         outcomes = store.outcomes(row.run_id)
         known = {o.id: o for o in store.list_overrides()}
         reader = _reader(workspace, row)
-        continued = continued_run_id(store, workspace.root, row)
-        previous = None if continued is None else store.get_run(continued)
+        try:  # an amendment's is its parent's: files of another run, which may be gone
+            continued = continued_run_id(store, workspace.root, row)
+            previous = None if continued is None else store.get_run(continued)
+        except (PlanFileError, StoreError):
+            previous = None
     bad = reader.verify()
     m = row.metrics
     lines = [
