@@ -657,6 +657,19 @@ def test_unassigned_tier1_first_everywhere(short_run: Path, tmp_path: Path) -> N
         assert sections[0][1][0][0] == "1"
     sheet = got.unassigned_sheet.read_text("utf-8")
     assert "section.township + section.township { break-before: page;" in sheet
+    # The printed sheet names the township in its table's header, repeated on every page (a
+    # page after a township's first said no township); the index has its heading alone.
+    for tw in ("532624001", "532601001"):
+        where = (
+            f'<tr class="where"><th colspan="9">乡镇 <span class="en">Township</span> '
+            f"{labels.place(tw)} ·\n未分配农户 "
+            '<span class="en">Unassigned households</span> · 2026-11</th></tr>'
+        )
+        section = next(s for s in sheet.split("<section")[1:] if labels.place(tw) in s)
+        thead = section.split("<thead>")[1].split("</thead>")[0]
+        assert thead.lstrip().startswith(where), tw
+    assert sheet.count('<tr class="where">') == 2
+    assert '<tr class="where">' not in got.index.read_text("utf-8")
 
 
 def _counts_text(plan: pl.DataFrame, sheets: int, idle: int) -> str:

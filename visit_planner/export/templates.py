@@ -62,6 +62,8 @@ table.list th, table.list td {
 }
 table.list th { background: #e6e6e6; font-size: 8.5pt; line-height: 1.25; text-align: left; }
 table.list th .en { display: block; font-weight: normal; font-size: 7.5pt; }
+table.list tr.where th { background: #fff; font-size: 9pt; border-width: 0 0 0.25mm; }
+table.list tr.where th .en { display: inline; font-size: 9pt; }
 table.list td { font-size: 8.5pt; height: 11mm; }
 table.list td.num { text-align: right; }
 table.list td.id { font-family: "Noto Sans Mono CJK SC", monospace; font-size: 8pt; }
@@ -238,6 +240,10 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
 {% endif %}
 </colgroup>
 <thead>
+{% if printable %}
+<tr class="where"><th colspan="9">乡镇 <span class="en">Township</span> {{ t.name }} ·
+未分配农户 <span class="en">Unassigned households</span> · {{ month }}</th></tr>
+{% endif %}
 <tr>
   <th>序号<span class="en">No.</span></th>
   <th>户编号<span class="en">Household</span></th>
@@ -275,8 +281,9 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
 {% endfor %}
 """
 """The unassigned households of each township (index and printable sheet): its shortfall
-notes, and a table, tier 1 first; ``printable`` adds a signature line and a column to write
-the arranged visitor in."""
+notes, and a table, tier 1 first; ``printable`` adds a signature line, a column to write
+the arranged visitor in, and the township's name in the table's header, which is repeated on
+every printed page: a page handed to its township says which one it is."""
 
 UNASSIGNED: Final = """<!DOCTYPE html>
 <html lang="zh-CN">
