@@ -105,6 +105,30 @@ def test_disable_stops_sign_in(cli: Cli, opts: list[str], db_url: str) -> None:
         store.authenticate("planner01", password)
     code, out, _ = cli("users", "list", *opts)
     assert "disabled" in out and "已停用" in out
+    # A new password for a disabled account was handed out as if it would sign in.
+    code, out, err = cli("users", "reset-password", "planner01", *opts)
+    assert code == 0, err
+    assert (
+        "注意 NOTE: 该账号已停用, 新密码也不能登录 (account planner01 is disabled: it cannot "
+        "sign in with the new password either)"
+    ) in flat(err)  # a warning, as users add's
+    with Store.open(db_url) as store, pytest.raises(LoginError, match="disabled"):
+        store.authenticate("planner01", _shown_password(out))
+
+
+def test_an_unknown_account_is_refused_naming_the_store_asked(
+    cli: Cli, opts: list[str], db_url: str, tmp_path: Path
+) -> None:
+    """'no user in the store' did not say which: with VISIT_PLANNER_STORE_URL set, the
+    workspace's own store is not the one asked."""
+    cli("users", "add", "planner01", "--role", "planner", *opts)
+    with Store.open(db_url) as store:
+        where = store.where
+    for args in (["disable", "nobody", "--reason", "x"], ["reset-password", "nobody"]):
+        code, out, err = cli("users", *args, *opts)
+        assert code == 2, out
+        assert f"找不到该用户 (no user 'nobody' in the store {where})" in flat(err)
+        assert "shown once" not in out
 
 
 def test_list_shows_when_a_lock_ends_in_beijing_time(

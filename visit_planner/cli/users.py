@@ -309,7 +309,7 @@ def users_reset_password(
 ) -> None:
     """重置密码 — Set a new password and unlock the account.
 
-    Audited.
+    Audited. A disabled account stays disabled (said so).
     """
     from visit_planner.store.users import generate_password
 
@@ -321,5 +321,11 @@ def users_reset_password(
         "and lock cleared",
         highlight=False,
     )
+    if not row.active:  # the password is set, but a disabled account signs in with none
+        print_hanging(
+            f"注意 NOTE: 该账号已停用, 新密码也不能登录 (account {row.username} is disabled: it "
+            "cannot sign in with the new password either)",
+            style="yellow",
+        )
     if not password_stdin:
         _show_once(row.username, password, reset=True)

@@ -386,7 +386,7 @@ class Store:
     def get_user(self, username: str) -> UserRow:
         """One account (without its password hash); StoreError when there is none."""
         with self._db.read() as conn:
-            return users.get(conn, username)
+            return users.get(conn, username, where=self.where)
 
     def get_user_by_email(self, email: str) -> UserRow:
         """The account with this e-mail address (any case); StoreError when there is none."""
@@ -401,7 +401,7 @@ class Store:
     def disable_user(self, username: str, actor: str, reason: str) -> UserRow:
         """Disable an account (it can no longer sign in; kept, never deleted); audited."""
         with self._db.write() as conn:
-            return users.disable(conn, username, actor, reason)
+            return users.disable(conn, username, actor, reason, where=self.where)
 
     def reset_password(self, username: str, new_password: str, actor: str) -> UserRow:
         """Set a new password (same policy) and clear failed logins and any lock; audited."""

@@ -270,12 +270,15 @@ def _fetch(conn: Connection, username: str, *, for_update: bool = False) -> Any:
     return conn.execute(stmt).mappings().first()
 
 
-def get(conn: Connection, username: str, *, for_update: bool = False) -> UserRow:
+def get(conn: Connection, username: str, *, for_update: bool = False, where: str = "") -> UserRow:
     """The account ``username`` (on PostgreSQL row-locked until commit with ``for_update``);
-    a StoreError when there is none."""
+    a StoreError when there is none, naming the database ``where`` when given: with
+    ``$VISIT_PLANNER_STORE_URL`` set, the workspace's own store is not the one asked, and
+    "no user in the store" did not say which store was."""
     row = _fetch(conn, username, for_update=for_update)
     if row is None:
-        raise StoreError(f"找不到该用户 (no user {username!r} in the store)")
+        store = f"the store {where}" if where else "the store"
+        raise StoreError(f"找不到该用户 (no user {username!r} in {store})")
     return UserRow.from_db(row)
 
 
@@ -357,12 +360,15 @@ def add(
         return get(conn, username)
 
 
-def disable(conn: Connection, username: str, actor: str, reason: str) -> UserRow:
+def disable(
+    conn: Connection, username: str, actor: str, reason: str, *, where: str = ""
+) -> UserRow:
     """Disable an active account (write transaction): it can no longer sign in; audited as
-    ``user.disable`` with the reason."""
+    ``user.disable`` with the reason. ``where`` names the database when there is no such
+    account (:func:`get`)."""
     actor = require_text(actor, "actor")
     reason = require_text(reason, "reason")
-    row = get(conn, username, for_update=True)
+    row = get(conn, username, for_update=True, where=where)
     if not row.active:
         raise StoreError(f"该用户已停用 (user {username!r} is already disabled)")
     conn.execute(update(users_table).where(users_table.c.username == username).values(active=False))
@@ -376,7 +382,7 @@ def reset_password(db: Database, username: str, new_password: str, actor: str) -
     actor = require_text(actor, "actor")
     password_hash = _hash(check_password(new_password))
     with db.write() as conn:
-        before = get(conn, username, for_update=True)
+        before = get(conn, username, for_update=True, where=db.where)
         conn.execute(
             update(users_table)
             .where(users_table.c.username == username)
