@@ -26,7 +26,7 @@ alongside (:func:`shown_both`, :data:`ZONE`), the dashboard one language at a ti
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "shown_both",
     "shown_in",
     "to_beijing",
+    "today",
 ]
 
 BEIJING: Final = timezone(timedelta(hours=8), "UTC+08:00")
@@ -82,6 +83,15 @@ def to_beijing(moment: Moment) -> datetime:
     if not isinstance(moment, datetime):
         raise TypeError(f"not a moment: {moment!r}")
     return as_utc(moment).astimezone(BEIJING)
+
+
+def today(now: datetime | None = None) -> date:
+    """Today's date in Wenshan (Beijing time), whatever the machine's zone: the day an
+    override's expiry is checked against. ``date.today()`` is the machine's date; on a
+    server kept in UTC it is still yesterday until 08:00 in Wenshan, so an expiry of
+    yesterday was accepted as not yet past (and refused on a machine set to China time).
+    ``now`` (an instant, naive taken as UTC): for tests."""
+    return to_beijing(datetime.now(UTC) if now is None else now).date()
 
 
 def shown(moment: Moment, *, seconds: bool = False) -> str:

@@ -455,3 +455,36 @@ def test_a_rollback_notes_a_next_month_that_follows_another_run(
     code, out, err = cli(*rollback, "--to", dec1.run_id[:8])
     assert code == 0 and err == "", err  # January continues v1: nothing to note
     assert dec4.version == 4
+
+
+def test_an_expiry_is_checked_against_wenshans_date_not_the_machines(
+    ws: Path,
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'overrides add --expires' was checked against the machine's date: on a server kept in
+    UTC, before 08:00 in Wenshan, an expiry of Wenshan's yesterday was accepted as not yet
+    past (and refused by the same command on a machine set to China time). The machine here
+    is twelve hours behind UTC, where its date is Wenshan's yesterday 20 hours a day."""
+    import time
+
+    from visit_planner import clock
+
+    monkeypatch.setenv("TZ", "Etc/GMT+12")  # POSIX sign: UTC-12
+    time.tzset()
+    try:
+        h = pl.read_parquet(ws / "data" / "households.parquet")["household_id"][0]
+        add = (
+            "overrides", "add", "--kind", "tier", "--household", h, "--tier", "1",
+            "--reason", "test", "--home", str(tmp_path), "--data", str(ws / "data"),
+        )  # fmt: skip
+        yesterday = clock.today() - timedelta(days=1)
+        code, out, err = cli(*add, "--expires", yesterday.isoformat())
+        assert code == 2 and out == "", out
+        assert f"到期日 {yesterday} 已过 / expiry {yesterday} is in the past" in flat(err)
+        code, out, err = cli(*add, "--expires", clock.today().isoformat())
+        assert code == 0 and "已新增 added" in out, err
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

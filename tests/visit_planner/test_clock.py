@@ -27,6 +27,15 @@ def test_an_aware_moment_crosses_midnight_into_the_next_day() -> None:
     assert clock.shown(new_york) == "2026-12-02 04:30"  # any zone: the instant counts
 
 
+def test_today_is_wenshans_date_whatever_the_machines_zone() -> None:
+    # 20:30 UTC on 1 December: still the 1st on a server kept in UTC, the 2nd in Wenshan.
+    assert clock.today(EVENING_UTC) == datetime(2026, 12, 2).date()
+    assert clock.today(datetime(2026, 12, 1, 15, 59)) == datetime(2026, 12, 1).date()
+    assert clock.today(datetime(2026, 12, 31, 16, 0)) == datetime(2027, 1, 1).date()  # a new year
+    now = datetime.now(UTC)
+    assert clock.today() in {clock.today(now), clock.today(now + timedelta(minutes=1))}
+
+
 def test_a_naive_moment_is_taken_as_utc() -> None:
     assert clock.shown(datetime(2026, 12, 1, 20, 30)) == "2026-12-02 04:30"
     assert clock.shown(datetime(2026, 5, 2, 8, 0, 59)) == "2026-05-02 16:00"  # no rounding up

@@ -600,14 +600,15 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
         except PlanFileError as exc:
             raise StoreError(f"调整被拒绝 override refused ({kind} {household}): {exc}") from None
         settings = settings_from_policy(load_policy())
-        problems = check_new_override(candidate, households, workers, settings, today=date.today())
+        today = clock.today()  # Wenshan's date, not the machine's (a server kept in UTC)
+        problems = check_new_override(candidate, households, workers, settings, today=today)
         if problems:
             raise StoreError(
                 f"调整被拒绝 override refused ({kind} {household}): " + "; ".join(problems)
             )
         row = store.add_override(
             kind, household, author=author, reason=reason, worker_id=worker, tier=tier,
-            field=field, value=value, evidence=evidence, expires_on=expires_on,
+            field=field, value=value, evidence=evidence, expires_on=expires_on, today=today,
         )  # fmt: skip
     console.print(f"已新增 added {term('override')} #{row.id} ({row.kind} {row.household_id})")
 
@@ -649,7 +650,7 @@ def overrides_import(
 
     frame = read_override_file(file)
     author = current_actor()
-    today = date.today()
+    today = clock.today()  # Wenshan's date, not the machine's (a server kept in UTC)
     overrides, problems = parse_override_file(frame, file, today=today, author=author)
     with _store(home, store_url, new_store=True) as (store, workspace):
         if overrides:  # also when other rows have problems: every problem in one run
