@@ -166,6 +166,17 @@ def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _pg_options(url: URL, busy_timeout: float) -> str:
+    """The PostgreSQL session options: the store's ``lock_timeout``, then the operator's own
+    (``$PGOPTIONS``, then the URL's ``?options=``, e.g. ``-csearch_path=store`` to keep the
+    store in a schema of its own), which libpq would otherwise drop for the store's: the
+    store was then made in ``public`` without a word. An option given twice, the last wins."""
+    lock_ms = max(1, int(busy_timeout * 1000))  # 0 would mean "wait forever"
+    given = url.query.get("options", ())
+    theirs = [os.environ.get("PGOPTIONS", ""), *([given] if isinstance(given, str) else given)]
+    return " ".join([f"-c lock_timeout={lock_ms}", *(o.strip() for o in theirs if o.strip())])
+
+
 @dataclass
 class Database:
     """One store database: its engine, how to name it in messages, and its transactions."""
@@ -182,13 +193,12 @@ class Database:
                 engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
                 _sqlite_setup(engine, busy_timeout)
             else:
-                lock_ms = max(1, int(busy_timeout * 1000))  # 0 would mean "wait forever"
                 engine = create_engine(
                     parsed,
                     connect_args={
                         "connect_timeout": CONNECT_TIMEOUT,
                         "application_name": "visit-planner",
-                        "options": f"-c lock_timeout={lock_ms}",
+                        "options": _pg_options(parsed, busy_timeout),
                     },
                 )
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:

@@ -271,6 +271,35 @@ def test_a_database_user_without_privileges_is_told_which_to_ask_for(pg_admin_ur
             assert store.verify_audit().ok
 
 
+def test_the_urls_own_session_options_are_kept(
+    pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``?options=-csearch_path=store`` (libpq's way to keep the store in a schema of its own)
+    was replaced by the store's lock_timeout: the store was made in ``public``, silently."""
+    with pg_database(pg_admin_url) as db_url:
+        raw_sql(db_url, "CREATE SCHEMA store_a", "CREATE SCHEMA store_b")
+        in_a = f"{db_url}?options=-csearch_path%3Dstore_a"
+        assert Store.upgrade(in_a, actor="dba").after == head_revision()
+        with Store.open(in_a) as store:
+            publish(store)
+        monkeypatch.setenv("PGOPTIONS", "-c search_path=store_b")  # libpq's environment
+        with Store.open(db_url) as store:
+            assert store.list_runs() == []  # a new store, in store_b
+        schemas = raw_sql(
+            db_url,
+            "SELECT table_schema, count(*) FROM information_schema.tables "
+            "WHERE table_name IN ('runs', 'audit', 'alembic_version') GROUP BY table_schema",
+        )
+        assert sorted(schemas) == [("store_a", 3), ("store_b", 3)]  # none in public
+        assert raw_sql(db_url, "SELECT count(*) FROM store_a.runs") == [(1,)]
+        db = Database.connect(in_a, busy_timeout=2.5)
+        try:
+            with db.read() as conn:  # the store's lock timeout is set beside them
+                assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "2500ms"
+        finally:
+            db.dispose()
+
+
 def test_a_connection_the_server_ends_is_said_so(pg_admin_url: str) -> None:
     """A server shut down in the middle of a command read '数据库错误 (store database error
     ...: terminating connection due to administrator command)'."""
