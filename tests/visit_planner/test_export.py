@@ -174,6 +174,32 @@ def test_a_line_per_visit_due_to_write_its_date(run_dir: Path, tmp_path: Path) -
     assert html.count(lines) == tier1.filter(pl.col("worker_id") == worker).height
 
 
+def test_a_run_no_longer_current_says_so_on_every_page(run_dir: Path, tmp_path: Path) -> None:
+    """The lists of a superseded or rolled-back run (a run id copied from last week's message)
+    looked like this month's: every page now says the run is not the current one and names
+    that, its footer too; the current run's pages say nothing of it."""
+    tw = RunReader(run_dir).townships()[0]
+    got = export_visit_lists(
+        run_dir, tmp_path / "old", month="2026-11", townships=[tw], superseded_by="0123abcd (v2)"
+    )
+    assert got.superseded_by == "0123abcd (v2)"
+    run_id = RunReader(run_dir).manifest.run_id[:12]
+    zh = f"本清单所属方案 {run_id} 已不是本月当前方案 (当前方案为 0123abcd (v2)), 请勿按本清单走访"
+    en = f"run {run_id} is no longer the month's current run (that is 0123abcd (v2))"
+    pages = [got.index, got.unassigned_sheet, *sorted((got.out / "sheets").iterdir())]
+    assert len(pages) > 2
+    for page in pages:
+        text = " ".join(" ".join(_parse(page).text).split())
+        assert f"{zh} {en}: do not visit from this list" in text, page
+    for page in pages[1:]:  # the printed ones: every page's footer
+        assert "· 已非当前方案 not the current run · 第 " in page.read_text("utf-8"), page
+    current = export_visit_lists(run_dir, tmp_path / "now", month="2026-11", townships=[tw])
+    assert current.superseded_by is None
+    for page in [current.index, current.unassigned_sheet, *(current.out / "sheets").iterdir()]:
+        html = page.read_text("utf-8")
+        assert "当前方案" not in html and "not the current run" not in html, page
+
+
 def test_pages_are_well_formed_and_self_contained(exported: ExportSummary) -> None:
     pages = [exported.index, *sorted((exported.out / "sheets").iterdir())]
     for path in pages:

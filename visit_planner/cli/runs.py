@@ -452,6 +452,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     holding anything else is refused).
     """
     from visit_planner.export import export_visit_lists
+    from visit_planner.export.labels import SUPERSEDED
 
     with _store(home, store_url) as (store, workspace):
         if run == "current":
@@ -464,12 +465,21 @@ def runs_export(  # noqa: PLR0917  (Typer options)
                 raise PlanFileError(f"本月尚无方案 (month {month} has no current run)")
         else:
             row = store.get_run(run)
+        current = store.current_run(row.month) if row.status != "current" else None
+    superseded_by = (
+        None
+        if row.status == "current"
+        else f"{current.run_id[:12]} (v{current.version})"
+        if current
+        else "—"
+    )
     summary = export_visit_lists(
         _run_dir(workspace, row),
         out,
         month=row.month,
         townships=township or None,
         overwrite=overwrite,
+        superseded_by=superseded_by,
     )
     unassigned = (
         f"未分配 unassigned: {summary.unassigned:,} 户 households "
@@ -486,6 +496,13 @@ def runs_export(  # noqa: PLR0917  (Typer options)
             "(visit_lists.csv, sheets/, index.html, unassigned.csv, unassigned.html)",
         ]
     )
+    if superseded_by is not None:
+        zh, en = SUPERSEDED
+        run_id = row.run_id[:12]
+        print_wrapped([
+            f"注意 note: {zh.format(run=run_id, current=superseded_by)}; 每页均已注明",
+            f"{en.format(run=run_id, current=superseded_by)}; every page says so",
+        ])  # fmt: skip
 
 
 # --------------------------------------------------------------------------- overrides

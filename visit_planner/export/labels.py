@@ -110,3 +110,14 @@ REASON_TOWNSHIP_FAILED: Final = (
 )
 """Followed by the error as the run records it (in English)."""
 REASON_NOT_RECORDED: Final = ("本方案未记录原因", "no reason recorded in this run")
+
+SUPERSEDED: Final = (
+    "本清单所属方案 {run} 已不是本月当前方案 (当前方案为 {current}), 请勿按本清单走访",
+    "run {run} is no longer the month's current run (that is {current}): do not visit from "
+    "this list",
+)
+"""Said on every page exported from a run that is not its month's current one (superseded
+by a later plan or amendment, or rolled back): the run's id, the current run's id and
+version."""
+SUPERSEDED_MARK: Final = "已非当前方案 not the current run"
+"""The same in a printed page's footer, which every page has."""

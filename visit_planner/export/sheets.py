@@ -75,6 +75,7 @@ class ExportSummary:
     unassigned_tier1: int  # of which tier 1
     sheets: int  # workers with a sheet
     workers_without_households: int  # listed in the index, no sheet
+    superseded_by: str | None = None  # the month's current run, when this run is not it
 
     @property
     def csv(self) -> Path:
@@ -104,6 +105,7 @@ def export_visit_lists(
     month: str,
     townships: list[str] | None = None,
     overwrite: bool = False,
+    superseded_by: str | None = None,
 ) -> ExportSummary:
     """Write the visit lists of the run in ``run_dir`` for ``month`` into ``out``.
 
@@ -111,7 +113,9 @@ def export_visit_lists(
     township of the run); one not in the run is an error that names it and lists the run's
     townships (:func:`~visit_planner.runs.townships.township_codes`). ``out`` must be absent
     or empty, or (with ``overwrite``) an earlier export, replaced whole (see the module
-    docstring).
+    docstring). ``superseded_by``: the month's current run (``653f9725900b (v2)``) when the
+    run exported is no longer current; every page then says so (:data:`labels.SUPERSEDED`),
+    its footer too, so that no list of an outdated plan is handed out as this month's.
     """
     if not _MONTH.match(month):
         raise PlanFileError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
@@ -133,8 +137,11 @@ def export_visit_lists(
         diagnostics = reader.diagnostics()
         unassigned = _unassigned(reader, chosen, diagnostics)
         run_id = reader.manifest.run_id[:12]
+        stale = _stale_view(run_id, superseded_by)
         try:
-            files = _write_stage(stage, month, run_id, rows, workers, unassigned, diagnostics)
+            files = _write_stage(
+                stage, month, run_id, rows, workers, unassigned, diagnostics, stale=stale
+            )
             _move_into_place(stage, out)
         except OSError as exc:  # disk full, a directory made read-only meanwhile
             raise PlanFileError(
@@ -155,7 +162,21 @@ def export_visit_lists(
         unassigned_tier1=int((unassigned["tier"] == 1).sum()),
         sheets=len(files),
         workers_without_households=workers.height - len(files),
+        superseded_by=superseded_by,
     )
+
+
+def _stale_view(run_id: str, superseded_by: str | None) -> dict[str, str] | None:
+    """The notice of a run that is not its month's current one (``zh``, ``en``, and the
+    footer's ``mark``), None for the current run."""
+    if superseded_by is None:
+        return None
+    zh, en = labels.SUPERSEDED
+    return {
+        "zh": zh.format(run=run_id, current=superseded_by),
+        "en": en.format(run=run_id, current=superseded_by),
+        "mark": labels.SUPERSEDED_MARK,
+    }
 
 
 def _first_missing(out: Path) -> Path | None:
@@ -201,9 +222,12 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     workers: pl.DataFrame,
     unassigned: pl.DataFrame,
     diagnostics: pl.DataFrame,
+    *,
+    stale: dict[str, str] | None,
 ) -> dict[str, str]:
     """Write the whole export into ``stage`` (its ``sheets/`` made); the sheets' file names
-    by worker."""
+    by worker. ``stale``: the notice of a run that is not current (:func:`_stale_view`)."""
+    mark = f" · {stale['mark']}" if stale else ""
     rows.write_csv(stage / CSV_NAME, include_bom=True)
     unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
     env = _environment()
@@ -214,8 +238,9 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         own = by_worker[(w["worker_id"],)]
         html = sheet.render(
             style=templates.STYLE,
-            page_footer=_page_footer(f"走访清单 Visit list · {month} · {w['worker_id']}"),
+            page_footer=_page_footer(f"走访清单 Visit list · {month} · {w['worker_id']}{mark}"),
             month=month,
+            stale=stale,
             run_id=run_id,
             w=_worker_view(w),
             rows=[_row_view(r) for r in own.iter_rows(named=True)],
@@ -224,8 +249,9 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     u = _unassigned_view(unassigned, diagnostics)
     page = env.get_template("unassigned").render(
         style=templates.STYLE,
-        page_footer=_page_footer(f"未分配农户 Unassigned households · {month}"),
+        page_footer=_page_footer(f"未分配农户 Unassigned households · {month}{mark}"),
         month=month,
+        stale=stale,
         run_id=run_id,
         u=u,
         printable=True,
@@ -236,6 +262,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         month=month,
         run_id=run_id,
         total=_counts_view(rows, unassigned, workers, files),
+        stale=stale,
         u=u,
         printable=False,
         townships=_index_view(workers, files, rows, unassigned),

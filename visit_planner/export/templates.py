@@ -83,6 +83,8 @@ section.township + section.township { break-before: page; page-break-before: alw
 ul.shortfall { margin: 0 0 2mm; padding-left: 5mm; font-size: 8.5pt; }
 ul.shortfall li { margin: 0 0 0.8mm; }
 p.none { margin: 0 0 3mm; }
+p.stale { margin: 0 0 3mm; padding: 1.5mm 2mm; border: 0.6mm solid #000; font-weight: bold; }
+p.stale .en { display: block; font-weight: normal; }
 table.list td.reason .en { display: block; }
 """
 
@@ -99,6 +101,9 @@ SHEET: Final = """<!DOCTYPE html>
 <h1>走访清单 <span class="en">Visit list</span></h1>
 <p class="sub">{{ month }} · 家庭分类评估 挂包走访 <span class="en">household visits</span> ·
 方案 <span class="en">run</span> {{ run_id }}</p>
+{% if stale %}
+<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
+{% endif %}
 <dl class="meta">
   <dt>月份 <span class="en">Month</span></dt><dd>{{ month }}</dd>
   <dt>人员编号 <span class="en">Worker</span></dt><dd>{{ w.worker_id }}</dd>
@@ -168,6 +173,9 @@ INDEX: Final = """<!DOCTYPE html>
 <body>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}</p>
+{% if stale %}
+<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
+{% endif %}
 <p class="note">{{ total.zh }} <span class="en">{{ total.en }}</span></p>
 <h2 id="unassigned">未分配农户 <span class="en">Unassigned households</span></h2>
 {% if u.n %}
@@ -299,6 +307,9 @@ UNASSIGNED: Final = """<!DOCTYPE html>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
 {{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
+{% if stale %}
+<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
+{% endif %}
 {% if u.n %}
 <p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。
 <span class="en">These households have no visitor this month: the township arranges a visitor
