@@ -2,7 +2,10 @@
 fetched.
 
 Households are dots coloured by tier (uncovered ones ringed in black), worker bases blue
-squares with a white rim, a township's outline the convex hull of its points. Streamlit's
+squares with a white rim, a township's outline the convex hull of its points. The tier-1 and
+the uncovered households are drawn above the worker bases, the other households beneath them:
+in a township of 10 k households the 500 bases' squares hid every tier-1 household of the
+village centres, where the workers live. Streamlit's
 frontend draws the chart with the Vega it bundles, on a 2-D canvas: no tile server, no CDN, and
 no WebGL (the earlier deck.gl maps cost a laptop without a GPU - and headless Chromium - several
 CPU seconds per paint in software rendering).
@@ -38,6 +41,10 @@ MAX_LABELS: Final = 30
 MAX_POINTS: Final = 4000
 MAX_CELLS: Final = 1500  # dots of a grouped map (households per cell and tier)
 """More households than this are drawn as one dot per ~100 m cell and tier (sized by count)."""
+BASE_SIZE: Final = 70  # a worker base's square, in square pixels
+MANY_BASES: Final = 100
+"""More worker bases than this are drawn smaller (their squares' area shrinks with the count,
+to half at most): a township's hundreds of bases otherwise cover its village centres."""
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -374,11 +381,40 @@ def extent(frames: MapFrames, min_span: float) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def on_top(dots: pl.DataFrame) -> pl.Series:
+    """Which dots are drawn above the worker bases: tier 1 (red) and the uncovered ones
+    (ringed in black), what a supervisor looks for on the map."""
+    return (dots["fill"] == _hex(TIER_RGB[1])) | (dots["stroke"] == "#000000")
+
+
+def base_size(bases: int) -> float:
+    """The area of a worker base's square: :data:`BASE_SIZE`, less for more than
+    :data:`MANY_BASES` bases (half of it from 200)."""
+    return BASE_SIZE * max(0.5, min(1.0, MANY_BASES / max(bases, 1)))
+
+
+def _dot_layer(dots: pl.DataFrame, at: dict[str, str], tip: alt.Tooltip) -> alt.Chart:
+    return (
+        alt.Chart(dots)
+        .mark_circle(opacity=0.9, strokeWidth=1)
+        .encode(
+            **at,
+            fill=alt.Fill("fill:N", scale=None),
+            stroke=alt.Stroke("stroke:N", scale=None),
+            size=alt.Size("size:Q", scale=None),
+            tooltip=tip,
+        )
+    )
+
+
 def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerChart:
     """The map as one layered Altair chart, ``height`` pixels high and as wide as the page,
-    every layer in the same Mercator projection fitted to :func:`extent` (no axes, no grid)."""
+    every layer in the same Mercator projection fitted to :func:`extent` (no axes, no grid):
+    the outline, the lines from a base, the households of tiers 2 and 3, the worker bases,
+    then the tier-1 and uncovered households (:func:`on_top`)."""
     at = {"longitude": "lon:Q", "latitude": "lat:Q"}
     tip = alt.Tooltip("tip:N")  # a single field: the tooltip is the text alone, no key
+    top = on_top(frames.dots)
     layers: list[alt.Chart] = [  # invisible: what the projection is fitted to
         alt.Chart(extent(frames, min_span)).mark_point(opacity=0, size=1).encode(**at)
     ]
@@ -401,24 +437,24 @@ def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerC
             .mark_rule(color=_hex(BASE_RGB), opacity=0.35, strokeWidth=1)
             .encode(**at, longitude2="lon2:Q", latitude2="lat2:Q")
         )
-    if frames.dots.height:
-        layers.append(
-            alt.Chart(frames.dots)
-            .mark_circle(opacity=0.9, strokeWidth=1)
-            .encode(
-                **at,
-                fill=alt.Fill("fill:N", scale=None),
-                stroke=alt.Stroke("stroke:N", scale=None),
-                size=alt.Size("size:Q", scale=None),
-                tooltip=tip,
-            )
-        )
+    beneath = frames.dots.filter(~top)
+    if beneath.height:
+        layers.append(_dot_layer(beneath, at, tip))
     if frames.bases.height:
         layers.append(
             alt.Chart(frames.bases)
-            .mark_square(size=70, fill=_hex(BASE_RGB), stroke="#ffffff", strokeWidth=1.5, opacity=1)
+            .mark_square(
+                size=base_size(frames.bases.height),
+                fill=_hex(BASE_RGB),
+                stroke="#ffffff",
+                strokeWidth=1.5,
+                opacity=1,
+            )
             .encode(**at, tooltip=tip)
         )
+    above = frames.dots.filter(top)
+    if above.height:
+        layers.append(_dot_layer(above, at, tip))
     if frames.labels.height:
         layers.append(
             alt.Chart(frames.labels)

@@ -63,8 +63,51 @@ def test_a_township_map_has_tier_colours_rings_bases_and_an_outline_in_one_proje
     assert spec["projection"]["type"] == "mercator"
     assert spec["height"] == 400
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["point", "line", "circle", "square"]  # extent, outline, dots, bases
+    # extent, outline, tiers 2-3, bases, then tier 1 and the uncovered above the bases
+    assert marks == ["point", "line", "circle", "square", "circle"]
     assert '"url"' not in maps.chart(frames, 400).to_json()  # nothing to fetch
+
+
+def _layer_fills(layer: dict[str, object], datasets: dict[str, list[dict[str, object]]]) -> list:
+    """The (fill, stroke) of every dot of a dots layer of a chart's spec."""
+    rows = datasets[layer["data"]["name"]]  # type: ignore[index]
+    return [(r["fill"], r["stroke"]) for r in rows]
+
+
+def test_tier_1_and_uncovered_households_are_drawn_above_the_worker_bases() -> None:
+    """In a township of 10 k households the 500 worker bases' squares, drawn last, hid every
+    tier-1 household of the village centres (where the workers live). Tier 1 and the
+    uncovered households (ringed) are now a layer above the bases, tiers 2 and 3 beneath;
+    every dot is still drawn once."""
+    points = _township(300)
+    rng = np.random.default_rng(3)
+    points["workers"] = pl.DataFrame(
+        {
+            "worker_id": [f"W{i:06d}" for i in range(500)],
+            "role": ["grid_worker"] * 500,
+            "lon": 104.5 + rng.uniform(0, 0.1, 500),
+            "lat": 23.5 + rng.uniform(0, 0.1, 500),
+        }
+    )
+    frames = maps.township_frames(points, "zh")
+    assert frames is not None
+    spec = maps.chart(frames, 400).to_dict()
+    kinds = [layer["mark"]["type"] for layer in spec["layer"]]
+    bases = kinds.index("square")
+    beneath = _layer_fills(spec["layer"][bases - 1], spec["datasets"])
+    above = _layer_fills(spec["layer"][bases + 1], spec["datasets"])
+    red, ring = maps._hex(maps.TIER_RGB[1]), "#000000"
+    assert all(fill == red or stroke == ring for fill, stroke in above)
+    assert not any(fill == red or stroke == ring for fill, stroke in beneath)
+    assert {f for f, _ in above} == {maps._hex(rgb) for rgb in maps.TIER_RGB.values()}
+    assert sum(f == red for f, _ in above) == 100  # every tier-1 household, covered or not
+    assert len(above) + len(beneath) == 300
+    # 500 bases: squares of half the usual area, so that they leave the households visible
+    assert spec["layer"][bases]["mark"]["size"] == maps.BASE_SIZE / 2
+    few = maps.chart(maps.township_frames(_township(30), "zh"), 400).to_dict()  # type: ignore[arg-type]
+    assert [la["mark"].get("size") for la in few["layer"] if la["mark"]["type"] == "square"] == [
+        maps.BASE_SIZE
+    ]
 
 
 def test_a_large_township_map_sends_at_most_max_cells_dots() -> None:
