@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -539,6 +540,55 @@ SCIENTIFIC_TEXT_RULE = (
 )
 
 
+DOUBLED = re.compile(r"^(?P<name>.+)_duplicated_[0-9]+$")
+"""The name polars gives a CSV column whose header name an earlier column has already."""
+
+
+def repeated_columns(columns: list[str]) -> dict[str, list[int]]:
+    """The names a header gives more than one column (as they are meant: ``members`` and
+    ``members `` are one name, :func:`header_names`), each with its columns' places (1-based):
+    polars reads the second ``members`` as ``members_duplicated_0``, which would be dropped
+    as a column outside the contract without a word on which of the two was read."""
+    places: dict[str, list[int]] = {}
+    for place, name in enumerate(columns, start=1):
+        if is_unnamed(name):
+            continue
+        doubled = DOUBLED.match(name)
+        base = doubled["name"] if doubled and doubled["name"] in columns else name
+        places.setdefault(unicodedata.normalize("NFKC", base).strip(), []).append(place)
+    return {name: at for name, at in places.items() if len(at) > 1}
+
+
+def repeated_rule(places: list[int]) -> str:
+    """The rule of a column name the header gives the columns at ``places``."""
+    return (
+        f"列名重复, 见第 {'、'.join(map(str, places))} 列, 请只保留一列 (the header gives "
+        f"{len(places)} columns this name: columns {', '.join(map(str, places))}; keep one)"
+    )
+
+
+UNNAMED = re.compile(r"^(_duplicated_[0-9]+)?$")
+"""The names polars gives a CSV column whose header cell is empty: ``""`` for the first,
+``_duplicated_0`` and on for the others."""
+
+
+def is_unnamed(name: str) -> bool:
+    """Column ``name`` had no name in its CSV header (:data:`UNNAMED`)."""
+    return UNNAMED.match(name) is not None
+
+
+def unnamed_rule(places: list[int]) -> str:
+    """The warning about columns at ``places`` (1-based) that have no name in the header,
+    such as a spreadsheet saves after a formatted empty column: dropped, their values (if
+    any) not read."""
+    at = ", ".join(map(str, places))
+    noun = "column" if len(places) == 1 else "columns"
+    return (
+        f"表头第 {at} 列没有列名, 已删除, 不再读取 (the header gives {noun} {at} no name: "
+        "dropped, its values not read further)"
+    )
+
+
 def unknown_columns_rule(missing: list[str]) -> str:
     """The rule of a file's columns outside its contract when some of the contract's are
     missing: perhaps the same columns under other names (a header a clerk typed in Chinese,
@@ -613,8 +663,15 @@ def cast_to_contract(
     named (:class:`RowPlaces`: a CSV row by its line; default ``第 N 行 (row N)``).
     """
     problems: list[Problem] = []
+    doubled = repeated_columns(df.columns)
+    problems += [Problem(file, name, repeated_rule(at)) for name, at in doubled.items()]
+    df = df.drop(df.columns[place - 1] for at in doubled.values() for place in at[1:])
     missing = [name for name in spec if name not in df.columns]
     extra = [name for name in df.columns if name not in spec and name not in known]
+    unnamed = [place for place, name in enumerate(df.columns, start=1) if is_unnamed(name)]
+    extra = [name for name in extra if not is_unnamed(name)]
+    if unnamed:
+        problems.append(Problem(file, "", unnamed_rule(unnamed), severity="warning"))
     if missing:
         problems.append(Problem.of_columns(file, missing, MISSING_COLUMN_RULE))
         if extra:  # perhaps the missing ones, named otherwise (户编号 for household_id)

@@ -272,3 +272,53 @@ def test_codes_written_as_decimals_in_a_csv_are_refused(csv_dir: Path, tmp_path:
     with pytest.raises(ContractError) as streamed:
         stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
     assert "编号与代码须存为文本" in streamed.value.problems[0]
+
+
+def test_header_columns_without_a_name_are_named_by_place(csv_dir: Path, tmp_path: Path) -> None:
+    """Every line of workers.csv ending in a comma (a spreadsheet's formatted empty column):
+    the warning read 'workers.csv: 契约外的列, 已删除' without saying which column. It now
+    names the column by its place, whole and streamed alike, and the table reads as clean."""
+    from visit_planner.contracts import load_inputs
+
+    clean = load_inputs(csv_dir)
+    for table in ("workers", "households"):
+        path = csv_dir / f"{table}.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("".join(f"{line},\n" for line in lines), encoding="utf-8")
+    got = load_inputs(csv_dir)
+    assert got.workers.equals(clean.workers) and got.households.equals(clean.households)
+    warned = [w.message() for w in got.warnings]
+    assert warned == [
+        f"{csv_dir / 'households.csv'}: 表头第 30 列没有列名, 已删除, 不再读取 (the header "
+        "gives column 30 no name: dropped, its values not read further)",
+        f"{csv_dir / 'workers.csv'}: 表头第 13 列没有列名, 已删除, 不再读取 (the header "
+        "gives column 13 no name: dropped, its values not read further)",
+    ]
+    streamed = stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert sorted(w.message() for w in streamed.warnings) == warned
+
+
+def test_a_column_name_given_twice_is_refused(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A header naming 'members' twice (a column pasted again; here once with a space after
+    it): the second was read as another column and dropped as outside the contract, or not
+    read as meant at all, without saying which of the two was read. The file is now refused,
+    naming the name and both places, beside its other problems (head_gender is missing)."""
+    path = csv_dir / "households.csv"
+    text = path.read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    path.write_text(f"{header.replace(',head_gender', ',members ')}\n{rest}", encoding="utf-8")
+    said = [
+        f"{path}: column 'members': 列名重复, 见第 8、29 列, 请只保留一列 (the header gives 2 "
+        "columns this name: columns 8, 29; keep one)",
+        f"{path}: column 'head_gender': 缺少必需列 (required column is missing)",
+    ]
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    for line in said:
+        assert line in flat(err)
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert streamed.value.problems == said
+    path.write_text(f"{header.replace(',head_gender', ',members')}\n{rest}", encoding="utf-8")
+    code, _, err = cli("validate", str(csv_dir))  # the same name twice, as it is
+    assert code == 2 and said[0] in flat(err)
