@@ -348,6 +348,36 @@ def test_add_refuses_a_scope_that_names_no_known_place(
     }
 
 
+def test_a_scope_by_name_from_another_workspace_says_the_names_are_not_there(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    """A store shared by URL, read with another --home (the dashboard's machine): the newest
+    run's places.parquet is not there, and '--scope township:锦屏镇' was refused as 'no
+    township of the newest run', which it is; now the refusal says its names cannot be read
+    there and to give the code or the run's workspace."""
+    planned_in = tmp_path / "planner_ws"
+    with Store.open(db_url) as store:
+        run = _run_with_places(store, planned_in, "532626001", "532628001")
+    elsewhere = tmp_path / "dashboard_ws"
+    elsewhere.mkdir()
+    opts = ["--store-url", db_url, "--role", "supervisor", "--scope"]
+    code, out, err = cli("users", "add", "lead01", *opts, "township:锦屏镇", "--home",
+                         str(elsewhere))  # fmt: skip
+    assert code == 2 and "shown once" not in flat(out)
+    assert flat(err).startswith(
+        "错误 ERROR: 最新方案 2026-11 v1 的地名无法读取: 该方案目录不在此工作区, 无法按名称核对, "
+        "请用编号或指定其工作区 --home (--scope township:锦屏镇 gives a township by name, but "
+        f"of the newest run, 2026-11 v1 {run}, its directory {elsewhere}/runs/2026-11/"
+    )
+    assert "is no township of" not in flat(err)
+    code, out, err = cli("users", "add", "lead01", *opts, "township:532626001", "--home",
+                         str(elsewhere))  # fmt: skip
+    assert code == 0, err  # by code it is checked against the run's townships in the store
+    code, out, err = cli("users", "add", "lead02", *opts, "township:锦屏镇", "--home",
+                         str(planned_in))  # fmt: skip
+    assert code == 0 and "township:532626001 锦屏镇" in flat(out), err
+
+
 def test_add_refuses_the_account_before_looking_up_its_scope(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

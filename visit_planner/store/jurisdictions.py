@@ -61,6 +61,10 @@ class KnownPlaces:
     """Whether a code outside these places is refused. The built-in places are not binding:
     before the first run a deployment's own codes (a township merged or renamed since the
     divisions the project carries) must still be accepted, with a warning."""
+    names_missing: tuple[str, str] | None = None
+    """(Chinese, English) when the run's place names could not be read because its directory
+    is not in this workspace (a store shared by URL, read with another ``--home``): a place
+    given by name is then refused saying so, not as if the run had no such place."""
 
     def of(self, kind: str) -> Names:
         """The known places of ``kind`` (``county`` or ``township``)."""
@@ -132,7 +136,15 @@ def known_places(store: Store, root: Path) -> KnownPlaces:
         f"最新方案 {run.month} v{run.version} ",  # a space before the Chinese that follows
         f"the newest run, {run.month} v{run.version} {run.run_id[:12]}",
     )
-    return KnownPlaces(source, counties, townships)
+    run_dir = root / run.path
+    missing = None
+    if places is None and not run_dir.is_dir():
+        missing = (
+            "该方案目录不在此工作区, 无法按名称核对, 请用编号或指定其工作区 --home",
+            f"its directory {run_dir} is not in this workspace, so its places' names cannot "
+            "be read: give the code, or --home the workspace it was planned in",
+        )
+    return KnownPlaces(source, counties, townships, names_missing=missing)
 
 
 def _label(code: str, names: Names) -> str:
@@ -198,6 +210,12 @@ def resolve_scope(kind: str, text: str, known: KnownPlaces) -> tuple[str, str | 
         raise StoreError(
             f"{zh}名称重复, 请用编号 (--scope {kind}:{text}: several {kind}s of {source_en} "
             f"bear this name; give the code): {', '.join(_label(c, names) for c in sorted(codes))}"
+        )
+    if known.names_missing is not None and not text.isdigit():
+        missing_zh, missing_en = known.names_missing
+        raise StoreError(
+            f"{source_zh}的地名无法读取: {missing_zh} (--scope {kind}:{text} gives a {kind} by "
+            f"name, but of {source_en}, {missing_en}): " + _suggestions(kind, text, known)
         )
     raise StoreError(
         f"{source_zh}中没有这个{zh} (--scope {kind}:{text} is no {kind} of {source_en}): "

@@ -76,3 +76,28 @@ def test_a_code_outside_the_built_in_places_is_kept_with_a_warning() -> None:
     assert "相近的 close: 新店彝族乡 (532626009)" in warning
     with pytest.raises(StoreError, match="全州内置地名中没有这个乡镇 \\(--scope township:新点乡"):
         resolve_scope("township", "新点乡", builtin_places())
+
+
+def test_a_name_is_refused_saying_the_runs_names_could_not_be_read() -> None:
+    """The run's directory is not in this workspace: a name is refused saying so (it was
+    'no township of the newest run'); a code is still checked against the run's townships."""
+    unnamed = KnownPlaces(
+        KNOWN.source,
+        {"532626": ("丘北县", "Qiubei")},
+        {"532626001": ("", None)},
+        names_missing=(
+            "该方案目录不在此工作区",
+            "its directory /w/runs/x is not in this workspace",
+        ),
+    )
+    with pytest.raises(StoreError) as err:
+        resolve_scope("township", "锦屏镇", unnamed)
+    assert str(err.value) == (
+        "最新方案 2026-11 v1 的地名无法读取: 该方案目录不在此工作区 (--scope township:锦屏镇 gives "
+        "a township by name, but of the newest run, 2026-11 v1 abc, its directory /w/runs/x is "
+        "not in this workspace): 已知的 known: 532626001"
+    )
+    assert resolve_scope("township", "532626001", unnamed) == ("532626001", None)
+    with pytest.raises(StoreError, match="中没有这个乡镇"):  # a code: no names are needed
+        resolve_scope("township", "532626002", unnamed)
+    assert resolve_scope("county", "丘北县", unnamed) == ("532626", None)  # a built-in name
