@@ -109,6 +109,21 @@ class ScopedAccess:
                 f"is outside your jurisdiction ({self.viewer.scope_label('en')})"
             )
 
+    def _township_root(self, month: str, township_id: str) -> tuple[RunRow, str]:
+        """The month's current run and its directory, once ``township_id`` is in the user's
+        jurisdiction (:meth:`_require`) and one of the run's townships: every query that reads
+        a township's files by its id asks here first, so that no id reaches a path unless the
+        run has that township."""
+        self._require(township_id)
+        run = self.current_run(month)
+        root = self._root(run)
+        if township_id not in run_files.township_ids(root):
+            raise VisitPlannerError(
+                f"乡镇 {i18n.township(township_id, 'zh')} 不在 {month} 的方案中 / township "
+                f"{i18n.township(township_id, 'en')} is not in the plan of {month}"
+            )
+        return run, root
+
     def _absent(self, kind: str, typed: str) -> OutOfScopeError | DashboardError:
         """The one answer to a household or worker id (``kind``) typed or linked that the user
         may not see: the same words whether it is in no run or in another jurisdiction (an

@@ -13,10 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from dashboard import i18n
 from dashboard.data import run_files
 from dashboard.data.scope import PAGE_ROWS, ScopedAccess
-from visit_planner.errors import VisitPlannerError
 from visit_planner.runs.summary import roles_frame, tiers_frame
 
 
@@ -58,15 +56,8 @@ class TownshipQueries(ScopedAccess):
         ``demand`` has one row per tier: ``hours_covered`` (its covered households' hours),
         ``extra_hours`` (the shortfall's extra hours of the tier's role, 0 without one) and
         ``hours``, their sum: the demand including the uncovered households."""
-        self._require(township_id)
-        run = self.current_run(month)
-        root = self._root(run)
+        run, root = self._township_root(month, township_id)
         diag = run_files.whole(root, "diagnostics").filter(pl.col("township_id") == township_id)
-        if diag.height == 0:
-            raise VisitPlannerError(
-                f"乡镇 {i18n.township(township_id, 'zh')} 不在 {month} 的方案中 / township "
-                f"{i18n.township(township_id, 'en')} is not in the plan of {month}"
-            )
         plan = run_files.township_frame(root, township_id, "plan")
         loads = run_files.township_frame(root, township_id, "worker_loads")
         assert plan is not None and loads is not None  # every run township has both
@@ -105,8 +96,7 @@ class TownshipQueries(ScopedAccess):
         """The township's villages and grids (``village_id, grid_id``, one row a grid, in
         order): where a worker added in a what-if serves (a village official its village, a
         grid worker its grid). Codes only, no household: open to every role in scope."""
-        self._require(township_id)
-        root = self._root(self.current_run(month))
+        _run, root = self._township_root(month, township_id)
         households = run_files.township_input(root, township_id, "households")
         if households is None:
             return pl.DataFrame(schema={"village_id": pl.String, "grid_id": pl.String})
@@ -115,8 +105,7 @@ class TownshipQueries(ScopedAccess):
     def map_points(self, month: str, township_id: str) -> dict[str, pl.DataFrame]:
         """Households (lon, lat, tier, covered) and worker bases of one township, for a map
         drawn without any base map (offline). Viewers get no household points."""
-        self._require(township_id)
-        root = self._root(self.current_run(month))
+        _run, root = self._township_root(month, township_id)
         households = run_files.township_input(root, township_id, "households")
         workers = run_files.township_input(root, township_id, "workers")
         plan = run_files.township_frame(root, township_id, "plan")

@@ -8,11 +8,13 @@ test it to hide a widget in place of a refusal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dashboard import i18n
 
 ROLES = ("planner", "supervisor", "data_scientist", "viewer")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,16 @@ class Viewer:
     scope_id: str | None = None
 
     def covers(self, township_id: str) -> bool:
-        """Whether ``township_id`` lies in this user's jurisdiction."""
+        """Whether ``township_id`` lies in this user's jurisdiction. A county's townships are
+        the codes that start with the county's and go on in digits: a text that only starts
+        with it (``532626001/../532601001``, which a query joins into a path) lies nowhere."""
         if self.scope_kind == "prefecture":
             return True
         if self.scope_id is None:
             return False
         if self.scope_kind == "county":
-            return township_id.startswith(self.scope_id)
+            rest = township_id[len(self.scope_id) :]
+            return township_id.startswith(self.scope_id) and _DIGITS.fullmatch(rest) is not None
         return township_id == self.scope_id
 
     @property

@@ -69,9 +69,8 @@ class WhatIfActions(ScopedAccess):
     def what_if(self, month: str, township_id: str, changes: Changes) -> WhatIf:
         """Re-solve one township in scope with ``changes`` and compare (nothing is saved); the
         result cut to the user's role (:func:`for_role`)."""
-        self._require(township_id)
-        run = self.current_run(month)
-        solved = what_if(Path(self._root(run)), township_id, changes, month=month)
+        _run, root = self._township_root(month, township_id)
+        solved = what_if(Path(root), township_id, changes, month=month)
         return for_role(solved, self.viewer)
 
     def publish_what_if(self, month: str, what: WhatIf, based_on: str) -> RunRow:

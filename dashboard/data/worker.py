@@ -47,8 +47,7 @@ class WorkerQueries(ScopedAccess):
 
     def workers_of(self, month: str, township_id: str) -> pl.DataFrame:
         """One township's workers with hours used against capacity (from its summary)."""
-        self._require(township_id)
-        root = self._root(self.current_run(month))
+        _run, root = self._township_root(month, township_id)
         return workers_frame(run_files.summary(root, township_id))
 
     def _worker_load(self, root: str, month: str, worker_id: str) -> dict[str, Any]:

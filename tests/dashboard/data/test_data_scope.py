@@ -257,3 +257,47 @@ def test_every_query_of_a_township_account_returns_only_its_townships_rows(site:
 
     assert asked == public - ACTIONS, sorted(public - ACTIONS - asked)
     assert public >= ACTIONS
+
+
+def test_a_county_account_cannot_reach_another_township_through_a_crafted_id(
+    site: Site,
+) -> None:
+    """A county account's scope was a prefix of the id: '532626001/../532601001' started with
+    its county, passed the check, and map_points, areas, workers_of joined it into a path, so
+    the other county's township's households (coordinates, tiers, pairings), villages and
+    workers came back."""
+    from visit_planner.whatif import Changes
+
+    county = TOWNSHIP[:6]
+    assert not OTHER_TOWNSHIP.startswith(county)
+    sup = access(site, "supervisor", "county", county)
+    viewer = Viewer("u", "supervisor", "county", county)
+    assert viewer.covers(TOWNSHIP) and not viewer.covers(OTHER_TOWNSHIP)
+    crafted = (
+        f"{TOWNSHIP}/../{OTHER_TOWNSHIP}",
+        f"{TOWNSHIP}/../../../../{OTHER_TOWNSHIP}",
+        f"{county}/../{OTHER_TOWNSHIP}",
+        county,  # the county itself is no township
+        f"{TOWNSHIP} ",
+    )
+    queries = {
+        "township": sup.township,
+        "map_points": sup.map_points,
+        "areas": sup.areas,
+        "workers_of": sup.workers_of,
+        "what_if": lambda m, t: sup.what_if(m, t, Changes()),
+    }
+    for typed in crafted:
+        assert not viewer.covers(typed), typed
+        for ask in queries.values():
+            with pytest.raises(OutOfScopeError, match="不在您的辖区内"):
+                ask(MONTH, typed)
+    # A code of the county the run does not have: named as not in the plan, no file read.
+    missing = f"{county}999"
+    assert viewer.covers(missing)
+    for ask in queries.values():
+        with pytest.raises(VisitPlannerError, match=f"不在 {MONTH} 的方案中"):
+            ask(MONTH, missing)
+    # the county's own township still answers
+    assert sup.areas(MONTH, TOWNSHIP).height > 0
+    assert sup.map_points(MONTH, TOWNSHIP)["households"].height > 0
