@@ -73,7 +73,11 @@ from visit_planner.plan_townships import (
 )
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.risk_job import scoring_context
-from visit_planner.runs.continuity import missing_previous_note, next_month_note
+from visit_planner.runs.continuity import (
+    file_month_note,
+    missing_previous_note,
+    next_month_note,
+)
 from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
 from visit_planner.store import RunRow, Store
@@ -230,12 +234,14 @@ def _plan_townships(  # noqa: PLR0917  (the stages, in order)
     files = inputs_files(req.data, previous_file=previous_run is None)
     input_warnings, notices = unused_file_warnings(inputs.warnings, req.data, previous_run)
     if previous_run is None:  # the data's file, or nothing: said when it is no first month
+        file = files.get("previous_assignment") if previous is not None else None
         months = inputs.previous_assignment["month"].cast(pl.String).unique().to_list()
-        missing = missing_previous_note(
-            store, req.month, files.get("previous_assignment") if previous is not None else None,
-            [str(m) for m in months if m is not None],
-        )  # fmt: skip
-        notices += [] if missing is None else [missing]
+        months = [str(m) for m in months if m is not None]
+        for note in (
+            missing_previous_note(store, req.month, file, months),
+            file_month_note(req.month, file, months),
+        ):
+            notices += [] if note is None else [note]
     del inputs  # from here on, one township at a time
     shutil.rmtree(work.root / INPUT_KIND, ignore_errors=True)  # the validated chunks
     clock.done(plan_stage("score"))

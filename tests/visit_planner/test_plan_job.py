@@ -469,6 +469,11 @@ def test_months_planned_out_of_order_say_which_plan_each_follows(
     url = f"sqlite:///{tmp_path / 'store.db'}"
     october = plan(months, url, "2026-10", months.m1)  # M1's data has no month.json
     assert not [n for n in october.notices if "尚无已发布方案" in n]  # type: ignore[attr-defined]
+    # Its file holds October's own pairs (made for November), read as September's: said.
+    assert (
+        f"{months.m1 / 'previous_assignment.parquet'}: 上月结对的最近月份为 2026-10, 不是上月 "
+        "2026-09;"
+    ) in "\n".join(october.notices)  # type: ignore[attr-defined]
     december = plan(months, url, M2, months.m2)
     assert december.previous_run is None  # type: ignore[attr-defined]
     file = months.m2 / "previous_assignment.parquet"
@@ -476,6 +481,7 @@ def test_months_planned_out_of_order_say_which_plan_each_follows(
         f"上月 {M1} 尚无已发布方案 (已发布的最近月份为 2026-10), 上月结对取自数据文件 {file} "
         f"(月份 {M1}); 如需延续已发布的方案, 请先编制 {M1} ({M1} has no published run"
     ) in "\n".join(december.notices)  # type: ignore[attr-defined]
+    assert not [n for n in december.notices if "不是上月" in n]  # type: ignore[attr-defined]
     november = plan(months, url, M1, months.m1)
     dec = f"{M2} v1 ({december.run.run_id[:12]})"  # type: ignore[attr-defined]
     assert (

@@ -8,7 +8,9 @@ has no published run. Months planned out of order leave this chain broken withou
   programme's first month, although November was published: :func:`missing_previous_note`;
 - December planned again, amended or rolled back after January was planned: January still
   continues the December run that was current when it was planned, not the one current now
-  (its ``kept_previous`` marks and churn are against that plan): :func:`next_month_note`.
+  (its ``kept_previous`` marks and churn are against that plan): :func:`next_month_note`;
+- a previous-assignment file whose latest month is not the month before (an old export, or
+  the month's own pairs) read as last month's: :func:`file_month_note`.
 
 Both are notes, not refusals: planning a month again or late is legitimate, the planner only
 has to know which plan the next month follows, and that planning it again makes it follow the
@@ -27,7 +29,13 @@ from visit_planner.synthetic.next_month import month_after, month_before
 if TYPE_CHECKING:
     from visit_planner.store import RunRow, Store
 
-__all__ = ["continued_run_id", "missing_previous_note", "next_month_note", "run_name"]
+__all__ = [
+    "continued_run_id",
+    "file_month_note",
+    "missing_previous_note",
+    "next_month_note",
+    "run_name",
+]
 
 
 def run_name(run: RunRow) -> str:
@@ -111,4 +119,22 @@ def missing_previous_note(
         f"请先编制 {before} ({before} has no published run, the latest month published is "
         f"{latest}: {en}, as in a programme's first month; to continue the published plans, "
         f"plan {before} first)"
+    )
+
+
+def file_month_note(month: str, file: Path | None, file_months: list[str]) -> str | None:
+    """A note when the data's previous-assignment ``file``, read as last month's pairs, holds
+    no pair of the month before ``month``: its latest month (``file_months``) is older (an
+    old export: its workers are called "last month's", kept or changed) or not before
+    ``month`` at all. None when there is no file or its latest month is the month before."""
+    before = month_before(month)
+    if file is None or not file_months or max(file_months) == before:
+        return None
+    latest = max(file_months)
+    return (
+        f"{file}: 上月结对的最近月份为 {latest}, 不是上月 {before}; 其人员仍被当作上月走访人员"
+        f"计算延续和换人, 请提供 {before} 的结对 "
+        f"(the previous assignment's latest month is {latest}, not {before}, the month before "
+        f"{month}: its workers are taken as last month's for continuity and churn; give the "
+        f"pairs of {before})"
     )

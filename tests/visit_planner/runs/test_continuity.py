@@ -13,6 +13,7 @@ from tests.visit_planner.helpers import flat
 from tests.visit_planner.runs.helpers import published
 from visit_planner.runs.continuity import (
     continued_run_id,
+    file_month_note,
     missing_previous_note,
     next_month_note,
 )
@@ -92,3 +93,21 @@ def test_a_month_planned_without_the_month_before_is_noted(store: Store, tmp_pat
     bare = flat(missing_previous_note(store, "2027-01", None, []) or "")
     assert "本月无上月结对 (数据无 previous_assignment)" in bare
     assert "this month has no previous assignment, as in a programme's first month" in bare
+
+
+def test_a_previous_assignment_file_of_another_month_than_the_month_before_is_noted(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "previous_assignment.parquet"
+    assert file_month_note("2027-01", file, ["2026-11", "2026-12"]) is None  # history is fine
+    assert file_month_note("2027-01", None, []) is None
+    assert file_month_note("2027-01", file, []) is None  # an empty file: no pairs to misread
+    assert flat(file_month_note("2027-01", file, ["2026-10"]) or "") == (
+        f"{file}: 上月结对的最近月份为 2026-10, 不是上月 2026-12; 其人员仍被当作上月走访人员"
+        "计算延续和换人, 请提供 2026-12 的结对 (the previous assignment's latest month is "
+        "2026-10, not 2026-12, the month before 2027-01: its workers are taken as last "
+        "month's for continuity and churn; give the pairs of 2026-12)"
+    )
+    assert "最近月份为 2027-01, 不是上月 2026-12" in (
+        file_month_note("2027-01", file, ["2027-01"]) or ""
+    )
