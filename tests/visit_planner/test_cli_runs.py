@@ -488,3 +488,33 @@ def test_an_expiry_is_checked_against_wenshans_date_not_the_machines(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_month_without_runs_is_not_said_to_be_an_empty_store(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """'runs list --month 2027-03' said 'no runs yet' beside runs of four other months, and
+    'runs export current --month 2027-03' '本月尚无方案' (this month has none): now the month
+    is named, with the months that have runs."""
+    from tests.visit_planner.store.helpers import publish
+
+    root = tmp_path / "ws"
+    home = ["--home", str(root)]
+    assert cli("store", "upgrade", *home)[0] == 0
+    assert cli("runs", "list", *home)[1].strip() == "尚无方案 / no runs yet"
+    with Store.open(store_url(Workspace(root))) as s:
+        for month in ("2026-11", "2026-12", "2027-01", "2027-02"):
+            publish(s, month)
+    code, out, err = cli("runs", "list", "--month", "2027-03", *home)
+    assert code == 0, err
+    assert flat(out) == (
+        "2027-03 尚无方案 / no runs of 2027-03 (已有方案的月份 months with runs: 2026-11, "
+        "2026-12, 2027-01, 2027-02)"
+    )
+    assert too_wide(out) == []
+    code, out, err = cli(
+        "runs", "export", "current", "--month", "2027-03", "--out", str(tmp_path / "x"), *home
+    )
+    assert code == 2 and out == "" and not (tmp_path / "x").exists()
+    assert flat(err) == "错误 ERROR: 2027-03 尚无当前方案 (month 2027-03 has no current run)"

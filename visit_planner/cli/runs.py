@@ -185,6 +185,10 @@ def runs_list(
     """
     with _store(home, store_url) as (store, _):
         rows = store.list_runs(month)
+        others = [] if rows or month is None else store.list_runs()
+    if not rows:  # "no runs yet" for a month without runs read as if the store were empty
+        print_hanging(_no_runs(month, others), console)
+        return
     table = Table(
         "run\n方案", "month\n月份\nversion\n版本", "kind\n类型", "status\n状态",
         term("actor", "\n", english_first=True), "tier-1\nuncovered\n一类户\n未覆盖",
@@ -207,7 +211,17 @@ def runs_list(
             else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
             style=style,
         )  # fmt: skip
-    console.print(table if rows else "尚无方案 / no runs yet")
+    console.print(table)
+
+
+def _no_runs(month: str | None, others: list[RunRow]) -> str:
+    """What ``runs list`` says when it lists nothing: no run at all, or none of ``month``
+    with the months that have runs (``others``)."""
+    if month is None or not others:
+        return "尚无方案 / no runs yet"
+    months = sorted({r.month for r in others})
+    shown = ", ".join(months) if len(months) <= 6 else f"{months[0]} … {months[-1]}"
+    return f"{month} 尚无方案 / no runs of {month} (已有方案的月份 months with runs: {shown})"
 
 
 @runs_app.command("show")
@@ -462,7 +476,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
                 )
             row = store.current_run(month)
             if row is None:
-                raise PlanFileError(f"本月尚无方案 (month {month} has no current run)")
+                raise PlanFileError(f"{month} 尚无当前方案 (month {month} has no current run)")
         else:
             row = store.get_run(run)
         current = store.current_run(row.month) if row.status != "current" else None
