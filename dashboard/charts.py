@@ -97,7 +97,9 @@ def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) ->
     """Hours by role as grouped horizontal bars, one bar per entry of ``hours`` (its label ->
     one figure per role, in the order of ``roles``), coloured :data:`DEMAND_COLOURS` in that
     order, with the labels whole in the legend below (``st.bar_chart``'s legend cut the
-    longest, 需求工时（含未覆盖农… / hours needed incl. uncov…) and the roles whole on the axis."""
+    longest, 需求工时（含未覆盖农… / hours needed incl. uncov…) and the roles whole on the axis.
+    The legend has one entry a line: side by side, Vega does not wrap them, and on a phone
+    (390 px) the third, hours used, was drawn past the chart's edge, out of sight."""
     series = list(hours)
     frame = pl.DataFrame(
         {
@@ -118,7 +120,7 @@ def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) ->
                 "series:N",
                 sort=series,
                 scale=alt.Scale(domain=series, range=list(DEMAND_COLOURS[: len(series)])),
-                legend=alt.Legend(title=None, orient="bottom", labelLimit=0),
+                legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("role:N", title=role_title),

@@ -5,8 +5,8 @@ Signs in as a township supervisor, opens a household of their township (reasons 
 the page) and one of another township (refused), checks that a wrong password is refused and
 audited, that the map draws, that the choices follow the language switch and long texts stay
 readable at 1,400 px, that at 1,366 px the main tables (every account's corrections too) fit
-without a sideways scroll and the demand chart's legend is whole, and that no request leaves
-127.0.0.1; saves a screenshot of every page in Chinese and in English to
+without a sideways scroll and the demand chart's legend is whole (on a 390 px phone too), and
+that no request leaves 127.0.0.1; saves a screenshot of every page in Chinese and in English to
 ``tests/dashboard/screenshots/`` (git-ignored).
 """
 
@@ -465,6 +465,27 @@ inside the chart (to a pixel: the axis's last figure, flush with its end, may pa
 of one). Vega writes a label cut at its width limit with "…"."""
 
 
+PHONE: dict[str, int] = {"width": 390, "height": 844}
+"""A supervisor's phone in a village."""
+
+
+def demand_legend_is_whole(page: Any, lang: i18n.Lang, name: str) -> None:
+    """The township page's demand chart (open in ``lang``): every legend label and every role
+    on its axis whole and inside the chart; a screenshot of it saved as ``name``."""
+    main = page.get_by_test_id("stMain")
+    chart = under_heading(main, i18n.t("demand_capacity", lang), "stVegaLiteChart")
+    chart.locator("svg.marks .role-legend-label text").first.wait_for()
+    chart.scroll_into_view_if_needed()
+    drawn = chart.evaluate(LEGEND_TEXTS)
+    expected = [i18n.t(k, lang) for k in ("demand_hours", "available_hours", "used_hours")]
+    assert drawn["legend"] == [[text, True] for text in expected], (lang, drawn)
+    roles = [i18n.role(r, lang) for r in ("cadre", "village_official", "grid_worker")]
+    drawn_roles = [a[0] for a in drawn["axis"] if a[0] in roles]
+    assert drawn_roles and drawn_roles == [r for r in roles if r in drawn_roles], drawn
+    assert not [a for a in drawn["axis"] if "…" in a[0] or not a[1]], (lang, drawn)
+    chart.screenshot(path=str(SCREENSHOTS / f"{name}-{lang}.png"))
+
+
 def test_the_demand_charts_legend_is_whole(
     browser: object, server: str, requests_made: list[str]
 ) -> None:
@@ -473,19 +494,29 @@ def test_the_demand_charts_legend_is_whole(
     inside the chart, in both languages, as are the roles on its axis."""
     context, page = laptop_page(browser, requests_made)
     sign_in(page, server, "sup_county")
-    main = page.get_by_test_id("stMain")
     for lang in in_each_language(page, "township"):
-        chart = under_heading(main, i18n.t("demand_capacity", lang), "stVegaLiteChart")
-        chart.locator("svg.marks .role-legend-label text").first.wait_for()
-        chart.scroll_into_view_if_needed()
-        drawn = chart.evaluate(LEGEND_TEXTS)
-        expected = [i18n.t(k, lang) for k in ("demand_hours", "available_hours", "used_hours")]
-        assert drawn["legend"] == [[text, True] for text in expected], (lang, drawn)
-        roles = [i18n.role(r, lang) for r in ("cadre", "village_official", "grid_worker")]
-        drawn_roles = [a[0] for a in drawn["axis"] if a[0] in roles]
-        assert drawn_roles and drawn_roles == [r for r in roles if r in drawn_roles], drawn
-        assert not [a for a in drawn["axis"] if "…" in a[0] or not a[1]], (lang, drawn)
-        chart.screenshot(path=str(SCREENSHOTS / f"laptop-demand-{lang}.png"))
+        demand_legend_is_whole(page, lang, "laptop-demand")
+    context.close()
+    only_loopback(requests_made)
+
+
+def test_the_demand_charts_legend_is_whole_on_a_phone(
+    browser: object, server: str, requests_made: list[str]
+) -> None:
+    """On a phone (390 x 844) the demand chart's legend ran on in one line past the chart's
+    edge: '需求工时（含未覆盖农户） 可用工时' and the third, 已用工时 / hours used, out of
+    sight. It is one entry a line now, every label whole, in both languages."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    for lang in i18n.LANGS:  # the menu is folded away on a phone: the page's address
+        page.goto(f"{server}/township?lang={lang}")
+        heading(page, i18n.t("demand_capacity", lang))
+        idle(page)
+        demand_legend_is_whole(page, lang, "phone-demand")
     context.close()
     only_loopback(requests_made)
 
