@@ -461,17 +461,56 @@ def check_tables_present(directory: Path) -> None:
         raise ContractError(missing)
 
 
+DATA_SUFFIXES: Final = (".csv", ".parquet", *SPREADSHEET_SUFFIXES)
+"""Suffixes of files that hold a table: one so named in an input directory is a table's."""
+
+OTHER_TABLES: Final = (*PLAN_TABLES, "truth", "scores.drift")
+"""Tables the tool reads or writes beside a month's inputs, elsewhere than from the
+directory (``generate``'s truth, ``score``'s output and its drift report, a plan's pins)."""
+
+
+def unread_files(directory: Path) -> list[str]:
+    """The names of ``directory``'s data files (.csv, .parquet, a workbook) that are no
+    table's, so not read: 农户.csv for households.csv, 利益冲突.csv for conflicts.csv."""
+    known = {*TABLES, *OTHER_TABLES}
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in DATA_SUFFIXES
+        and p.name[: -len(p.suffix)].lower() not in known
+    )
+
+
+def unread_rule(names: list[str]) -> str:
+    """What is said of data files (``names``) whose names are no table's."""
+    listed = ", ".join(names)
+    tables = ", ".join(TABLES)
+    return (
+        f"以下文件未被读取, 文件名不是任何表的名称: {listed}; 表的文件名须为 {tables} "
+        f"(.csv 或 .parquet) (not read, their names are no table's: {listed}; a table's file "
+        f"is named {tables}, .csv or .parquet)"
+    )
+
+
 def read_tables(
     directory: Path, read: TableReader = _read_whole
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str], list[Problem]]:
     """Every input table of ``directory`` read by ``read`` (an absent optional table is an
     empty frame), the errors of every file raised together as one ContractError, so a user
     fixes them in one pass: the frames, each table's file (its bare name when absent), and
-    the warnings."""
+    the warnings. Data files named as no table (农户.csv) are named among the errors, or
+    as a warning when the tables are fine: an optional table so named is otherwise silently
+    not read."""
     messages = missing_tables(directory)
+    unread = unread_files(directory)
+    if messages and unread:
+        messages.append(f"{directory}: {unread_rule(unread)}")
     frames: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     warnings: list[Problem] = []
+    if unread:
+        warnings.append(Problem(str(directory), "", unread_rule(unread), severity="warning"))
     for name in TABLES:
         try:
             path = find_table(directory, name)

@@ -322,3 +322,29 @@ def test_a_column_name_given_twice_is_refused(csv_dir: Path, tmp_path: Path, cli
     path.write_text(f"{header.replace(',head_gender', ',members')}\n{rest}", encoding="utf-8")
     code, _, err = cli("validate", str(csv_dir))  # the same name twice, as it is
     assert code == 2 and said[0] in flat(err)
+
+
+def test_data_files_named_as_no_table_are_named(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Tables saved under names a clerk gave them (农户.csv, 利益冲突.csv): the households
+    were said to be missing without a word on the files there, and the conflicts, an
+    optional table, were silently not read. Such files are now named among the errors, or
+    in a warning when the tables are fine; the tool's own files (truth, scores) are not."""
+    (csv_dir / "conflicts.csv").rename(csv_dir / "利益冲突.csv")
+    (csv_dir / "scores.parquet").write_bytes(b"")
+    rule = (
+        "以下文件未被读取, 文件名不是任何表的名称: 利益冲突.csv; 表的文件名须为 households, "
+        "workers, previous_assignment, conflicts, places (.csv 或 .parquet) (not read, their "
+        "names are no table's: 利益冲突.csv; a table's file is named households, workers, "
+        "previous_assignment, conflicts, places, .csv or .parquet)"
+    )
+    code, _, err = cli("validate", str(csv_dir))
+    assert code == 0, err
+    assert f"警告 WARNING: {csv_dir}: {rule}" in flat(err)
+    streamed = stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert [w.message() for w in streamed.warnings] == [f"{csv_dir}: {rule}"]
+    (csv_dir / "households.csv").rename(csv_dir / "农户.csv")
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    said = flat(err)
+    assert f"{csv_dir / 'households.parquet'}: 缺少必需文件" in said
+    assert f"{csv_dir}: 以下文件未被读取, 文件名不是任何表的名称: 农户.csv, 利益冲突.csv;" in said
