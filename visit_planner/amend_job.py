@@ -75,7 +75,8 @@ def amend(  # noqa: PLR0917
     current = store.current_run(req.month)
     if current is None:
         raise PlanFileError(
-            f"本月尚无已发布方案 (month {req.month} has no published run to amend; run "
+            f"{req.month} 尚无已发布方案, 无可修订 (month {req.month} has no published run to "
+            "amend; run "
             f"`visit-planner plan --month {req.month} --data DIR` first)"
         )
     base_dir = workspace.root / current.path

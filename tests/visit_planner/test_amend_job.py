@@ -295,3 +295,22 @@ def test_a_township_left_without_workers_is_amended_and_reported_as_the_whole_ru
     assert f"tier-1 coverage proven maximal in {n} of {n} townships" in text
     assert f"{place_label(empty)}: 已证明: 现有人员最多可覆盖 0/" in text
     assert not too_wide(out)
+
+
+def test_an_amendment_of_a_month_without_a_run_names_the_month(
+    months: Months, tmp_path: Path
+) -> None:
+    """It read '本月尚无已发布方案' (this month has no published run) of whatever month was
+    given, e.g. 2027-03 in December 2026; the month is now named in both halves, and nothing
+    is published."""
+    from visit_planner.errors import PlanFileError
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with pytest.raises(PlanFileError) as refused:
+        plan(months, url, "2027-03", months.m1, amend_townships=("532601001",))
+    assert str(refused.value) == (
+        "2027-03 尚无已发布方案, 无可修订 (month 2027-03 has no published run to amend; run "
+        "`visit-planner plan --month 2027-03 --data DIR` first)"
+    )
+    with Store.open(url) as store:
+        assert store.list_runs() == []
