@@ -24,7 +24,10 @@ transaction on the freshly read (on PostgreSQL row-locked) account:
 A lock that has run out gives a fresh :data:`MAX_FAILED_LOGINS` attempts; resetting the
 password clears it at once. Every attempt is audited with the username as typed as its
 subject (also when there is no such account; control characters replaced, cut to 64
-characters); its actor is the account on success and ``anonymous`` otherwise. Unknown username
+characters), but an unknown name that no account could have (upper case, spaces, symbols,
+too long: what a password typed into the username box looks like) is audited as
+:data:`NOT_A_USERNAME`, never as typed, since the audit log can never be cut; its actor is
+the account on success and ``anonymous`` otherwise. Unknown username
 and wrong password give the same message. Adding an account, disabling it and resetting its
 password are audited (``user.add``, ``user.disable``, ``user.password_reset``) in the
 transaction that makes the change.
@@ -405,6 +408,18 @@ def reset_password(db: Database, username: str, new_password: str, actor: str) -
 
 # --------------------------------------------------------------------------- signing in
 
+NOT_A_USERNAME = "(not a username)"
+"""The audit subject of a sign-in under a name no account could have (see the module
+docstring): often a password typed into the username box, which must never be kept."""
+
+
+def _unknown_subject(username: object) -> str:
+    """The audit subject of a sign-in under an unknown name: the name when an account could
+    have it (a mistyped or guessed username), else :data:`NOT_A_USERNAME` (or ``(blank)``)."""
+    if isinstance(username, str) and _USERNAME.fullmatch(username):
+        return username
+    return "(blank)" if not str(username).strip() else NOT_A_USERNAME
+
 
 def _subject(username: str) -> str:
     """The username as an audit subject: printable, at most 64 characters, never blank."""
@@ -464,7 +479,9 @@ def _record(
     subject = _subject(username)
     row = _fetch(conn, username, for_update=True) if isinstance(username, str) else None
     if row is None:
-        audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "unknown_user"})
+        audit.append(
+            conn, "login.failed", ANONYMOUS, _unknown_subject(username), {"reason": "unknown_user"}
+        )
         return LoginError(_WRONG, reason="unknown_user")
     until = _locked_until(row, now)
     if until is not None:
