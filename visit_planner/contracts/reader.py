@@ -82,7 +82,12 @@ def csv_text(path: Path) -> str:
         ) from None
 
 
-SEPARATORS = {";": ("分号", "semicolons"), "\t": ("制表符", "tabs"), "|": ("竖线", "bars")}
+SEPARATORS = {
+    ";": ("分号", "semicolons"),
+    "\t": ("制表符", "tabs"),
+    "|": ("竖线", "bars"),
+    "\uff0c": ("全角逗号", "full-width commas"),  # ， typed with a Chinese input method
+}
 """Column separators of other CSV dialects, named when a file uses one instead of commas."""
 
 
@@ -199,7 +204,6 @@ def _read(
             if why := csv_line_problem(text, id_columns):
                 raise CsvLineError(why) from None
             raise
-        frame = frame.rename(header_names(frame.columns))
         header = frame.columns[0] if frame.width == 1 else ""
         for sep, (zh, en) in SEPARATORS.items():
             if sep in header:
@@ -207,6 +211,7 @@ def _read(
                     f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
                 ])  # fmt: skip
+        frame = frame.rename(header_names(frame.columns))
         if why := short_line(text, frame, id_columns) or empty_rows(text, frame):
             raise CsvLineError(why)
         return frame, text
@@ -239,11 +244,14 @@ def header_names(columns: list[str]) -> dict[str, str]:
     space before or after it (``household_id ``, a no-break space copied from a web page)
     or in full-width letters read as the name itself, which a column rule then finds
     (``household_id`` was said to be missing from a file that visibly holds it). A name that
-    would then read as another of the header's is left as it is."""
+    would then read as another of the header's, or hold a comma (from a full-width one: two
+    names run together), is left as it is."""
     meant = {name: unicodedata.normalize("NFKC", name).strip() for name in columns}
     taken = [*columns, *meant.values()]
     return {
-        name: new for name, new in meant.items() if new != name and new and taken.count(new) == 1
+        name: new
+        for name, new in meant.items()
+        if new != name and new and taken.count(new) == 1 and "," not in new
     }
 
 

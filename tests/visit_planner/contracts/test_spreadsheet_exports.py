@@ -348,3 +348,20 @@ def test_data_files_named_as_no_table_are_named(csv_dir: Path, tmp_path: Path, c
     said = flat(err)
     assert f"{csv_dir / 'households.parquet'}: 缺少必需文件" in said
     assert f"{csv_dir}: 以下文件未被读取, 文件名不是任何表的名称: 农户.csv, 利益冲突.csv;" in said
+
+
+def test_full_width_commas_as_separators_are_named(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A conflicts.csv typed in Notepad with a Chinese input method, its fields separated by
+    '，': it was refused as both columns missing and one column 'worker_id,household_id'
+    outside the contract. It is now named as a file of another separator is."""
+    from visit_planner.contracts.reader import header_names
+
+    path = csv_dir / "conflicts.csv"
+    path.write_text("worker_id，household_id\nW000016，H0003246\n", encoding="utf-8")
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    assert flat(err) == (
+        f"错误 ERROR: {path}: 列以全角逗号分隔, 须为逗号 (the columns are separated by "
+        "full-width commas ('，'), not commas: save the file as comma-separated CSV)"
+    )
+    assert header_names(["a", "b，c"]) == {}
