@@ -47,17 +47,16 @@ def continued_run_id(store: Store, root: Path, run: RunRow) -> str | None:
     """The id of the run of the month before whose plan ``run`` continued, or None when it
     continued none (a programme's first month, or the data's file).
 
-    A ``plan`` run records it in its manifest (``previous_run_id``); an amendment records
-    none (its previous assignment is its own month's run), so its parent's is taken, back to
-    the month's plan. ``root``: the workspace holding the runs' directories."""
+    A ``plan`` run records it in its manifest (``previous_run_id``). An amendment continues
+    its own month's run in the townships it re-solves and what that run continued in the
+    others, so its month's plan is followed back through the parents: its manifest names
+    none (``plan --amend``) or the parent itself (a published what-if), never the month
+    before. ``root``: the workspace holding the runs' directories."""
     seen: set[str] = set()
-    while run.run_id not in seen:
+    while run.kind == "amend" and run.parent_run_id is not None and run.run_id not in seen:
         seen.add(run.run_id)
-        previous = RunManifest.read(root / run.path).previous_run_id
-        if previous is not None or run.kind != "amend" or run.parent_run_id is None:
-            return previous
         run = store.get_run(run.parent_run_id)
-    return None
+    return RunManifest.read(root / run.path).previous_run_id
 
 
 def next_month_note(store: Store, root: Path, run: RunRow) -> str | None:

@@ -19,8 +19,8 @@ def published(
 ) -> RunRow:
     """Publish a run of ``month`` in ``store`` with its ``manifest.json`` under the workspace
     ``root``: a plan continuing ``previous`` (a run of the month before; None: the data's
-    file), or with ``parent`` an amendment of that run (give it no ``previous``: an
-    amendment's manifest names none, its previous assignment being its own month's run)."""
+    file), or with ``parent`` an amendment of that run (``plan --amend`` records no
+    ``previous``; a published what-if records its parent)."""
     record = make_record(month)
     manifest = RunManifest(
         run_id=record.run_id,

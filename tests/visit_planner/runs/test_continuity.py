@@ -34,9 +34,14 @@ def test_an_amendment_continues_what_its_months_plan_continued(
     jan = published(store, tmp_path, "2027-01", previous=dec)
     jan2 = published(store, tmp_path, "2027-01", parent=jan)
     jan3 = published(store, tmp_path, "2027-01", parent=jan2)
+    # A what-if published from the dashboard names its parent, of its own month, as its
+    # previous run: not the month before either.
+    jan4 = published(store, tmp_path, "2027-01", previous=jan3, parent=jan3)
     assert continued_run_id(store, tmp_path, dec) is None  # the data's file
     assert continued_run_id(store, tmp_path, jan) == dec.run_id
     assert continued_run_id(store, tmp_path, jan3) == dec.run_id
+    assert continued_run_id(store, tmp_path, jan4) == dec.run_id
+    assert next_month_note(store, tmp_path, dec) is None  # January continues it still
 
 
 def test_the_next_month_following_another_run_of_the_month_is_noted(
