@@ -742,6 +742,28 @@ def test_index_counts_add_up_to_the_run(short_run: Path, tmp_path: Path) -> None
         assert zh == _counts_text(own, sheets, staff.height - sheets), tw
 
 
+def test_a_township_without_workers_has_its_section_in_the_index(
+    small_prefecture,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """A township whose workers all left had no section in the index (its households were in
+    the unassigned list alone, its counts nowhere): it now has its heading, its counts and a
+    line saying it has no workers."""
+    (tmp_path / "inputs").mkdir()
+    none = {"cadre": 0, "village_official": 0, "grid_worker": 0}
+    pref = _short_staffed(small_prefecture, {"532601001": {}, "532624001": none})
+    run = assign_run(write_inputs(pref, tmp_path / "inputs", places=True), tmp_path / "run")
+    got = export_visit_lists(run, tmp_path / "lists", month="2026-11")
+    html = got.index.read_text("utf-8")
+    towns = re.findall(r"<h2>乡镇 <span class=\"en\">Township</span> [^<]*\((\d+)\)</h2>", html)
+    assert towns == ["532601001", "532624001"]
+    empty = html.split(f"{labels.place('532624001')}</h2>")[1]
+    plan = pl.read_parquet(run / "plan.parquet").filter(pl.col("township_id") == "532624001")
+    assert plan.height > 0 and plan["worker_id"].null_count() == plan.height
+    assert empty.startswith(f'\n<p class="note">{_counts_text(plan, 0, 0)} <span class="en">')
+    assert '<p class="none">本乡镇本月没有人员。' in empty and "<table" not in empty
+
+
 def test_unassigned_follow_the_townships_exported(short_run: Path, tmp_path: Path) -> None:
     """A township's export names its own unassigned households, none of another's."""
     got = export_visit_lists(short_run, tmp_path / "one", month="2026-11", townships=["532601001"])

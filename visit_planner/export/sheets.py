@@ -140,8 +140,9 @@ def export_visit_lists(
         stale = _stale_view(run_id, superseded_by)
         try:
             files = _write_stage(
-                stage, month, run_id, rows, workers, unassigned, diagnostics, stale=stale
-            )
+                stage, month, run_id, rows, workers, unassigned, diagnostics,
+                townships=chosen, stale=stale,
+            )  # fmt: skip
             _move_into_place(stage, out)
         except OSError as exc:  # disk full, a directory made read-only meanwhile
             raise PlanFileError(
@@ -223,10 +224,12 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     unassigned: pl.DataFrame,
     diagnostics: pl.DataFrame,
     *,
+    townships: list[str],
     stale: dict[str, str] | None,
 ) -> dict[str, str]:
-    """Write the whole export into ``stage`` (its ``sheets/`` made); the sheets' file names
-    by worker. ``stale``: the notice of a run that is not current (:func:`_stale_view`)."""
+    """Write the whole export of ``townships`` into ``stage`` (its ``sheets/`` made); the
+    sheets' file names by worker. ``stale``: the notice of a run that is not current
+    (:func:`_stale_view`)."""
     mark = f" · {stale['mark']}" if stale else ""
     rows.write_csv(stage / CSV_NAME, include_bom=True)
     unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
@@ -265,7 +268,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         stale=stale,
         u=u,
         printable=False,
-        townships=_index_view(workers, files, rows, unassigned),
+        townships=_index_view(townships, workers, files, rows, unassigned),
     )
     (stage / INDEX_NAME).write_text(index, "utf-8")
     return files
@@ -498,13 +501,20 @@ def _s(n: int) -> str:
 
 
 def _index_view(
-    workers: pl.DataFrame, files: dict[str, str], rows: pl.DataFrame, unassigned: pl.DataFrame
+    townships: list[str],
+    workers: pl.DataFrame,
+    files: dict[str, str],
+    rows: pl.DataFrame,
+    unassigned: pl.DataFrame,
 ) -> list[dict[str, Any]]:
-    """Townships with their counts (:func:`_counts_view`) and workers (those with a sheet
-    first by role, then the others)."""
+    """Every township exported, with its counts (:func:`_counts_view`) and workers (those
+    with a sheet first by role, then the others). A township without workers has its section
+    too (it was left out, its households in the unassigned list alone, its counts nowhere)."""
     rank = {"cadre": 0, "village_official": 1, "grid_worker": 2}
     out = []
-    for (tw,), group in workers.partition_by("township_id", as_dict=True).items():
+    for tw in townships:
+        group = workers.filter(pl.col("township_id") == tw)
+        left = unassigned.filter(pl.col("township_id") == tw)
         ordered = sorted(
             group.iter_rows(named=True), key=lambda w: (rank.get(w["role"], 9), w["worker_id"])
         )
@@ -515,13 +525,9 @@ def _index_view(
                 f"{SHEETS_DIR}/{files[w['worker_id']]}" if w["worker_id"] in files else ""
             )
             views.append(view)
-        county = group["county_id"][0] if group.height else None
-        counts = _counts_view(
-            rows.filter(pl.col("township_id") == tw),
-            unassigned.filter(pl.col("township_id") == tw),
-            group,
-            files,
-        )
+        counties = [*group["county_id"], *left["county_id"]]
+        county = counties[0] if counties else None
+        counts = _counts_view(rows.filter(pl.col("township_id") == tw), left, group, files)
         out.append({
             "id": tw, "name": labels.place(str(tw), county), "counts": counts, "workers": views
         })  # fmt: skip

@@ -192,6 +192,7 @@ hand them to their townships to arrange visits.</span>
 {% for t in townships %}
 <h2>乡镇 <span class="en">Township</span> {{ t.name }}</h2>
 <p class="note">{{ t.counts.zh }} <span class="en">{{ t.counts.en }}</span></p>
+{% if t.workers %}
 <table class="index">
 <thead>
 <tr>
@@ -215,6 +216,10 @@ hand them to their townships to arrange visits.</span>
 {% endfor %}
 </tbody>
 </table>
+{% else %}
+<p class="none">本乡镇本月没有人员。 <span class="en">The township has no workers this
+month.</span></p>
+{% endif %}
 {% endfor %}
 </body>
 </html>
