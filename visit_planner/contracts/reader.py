@@ -640,10 +640,14 @@ def kind_words(dtype: pl.DataType) -> tuple[str, str]:
     return str(dtype), str(dtype)
 
 
-def type_rule(dtype: pl.DataType) -> str:
+def type_rule(dtype: pl.DataType, *, optional: bool = False) -> str:
     """The rule a value that cannot be read as ``dtype`` breaks, Chinese first:
-    ``类型错误, 应为数字 (value is not a number)``."""
+    ``类型错误, 应为数字 (value is not a number)``; of an ``optional`` column (one that may
+    be empty), also that an empty cell is how to say there is none (a clerk writes 无 or NA
+    for an unassessed household's previous tier)."""
     zh, en = kind_words(dtype)
+    if optional:
+        return f"类型错误, 应为{zh}, 无值请留空 (value is not {en}; leave it empty for none)"
     return f"类型错误, 应为{zh} (value is not {en})"
 
 
@@ -658,6 +662,7 @@ def cast_to_contract(
     extra_rule: str = NOT_IN_CONTRACT_RULE,
     months: tuple[str, ...] = (),
     places: RowPlaces | None = None,
+    optional: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Keep the contract's columns in contract order, cast each, and report what fails.
 
@@ -669,6 +674,8 @@ def cast_to_contract(
     ``months``: text columns holding a month, read as ``YYYY-MM`` from the other ways
     spreadsheets write one (:data:`MONTH_FORMS`). ``places``: how a row without an id is
     named (:class:`RowPlaces`: a CSV row by its line; default ``第 N 行 (row N)``).
+    ``optional``: columns that may be empty (a value of the wrong type there is told that an
+    empty cell says "none": :func:`type_rule`).
     """
     problems: list[Problem] = []
     doubled = repeated_columns(df.columns)
@@ -704,7 +711,7 @@ def cast_to_contract(
                     name,
                     _text_rule(df.schema[name], df[name].filter(bad))
                     if dtype == pl.String()
-                    else type_rule(dtype),
+                    else type_rule(dtype, optional=name in optional),
                     ids=tuple(labels.filter(bad).head(5).to_list()),
                     count=n_bad,
                     examples=tuple(str(v) for v in df[name].filter(bad).head(5).to_list()),

@@ -234,6 +234,7 @@ def check_rows(
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in spec.may_be_absent if c not in raw.columns
     )
+    schema = schema or spec.schema
     df, problems = cast_to_contract(
         raw,
         spec.dtypes,
@@ -243,6 +244,7 @@ def check_rows(
         known=spec.passthrough,
         months=spec.months,
         places=places,
+        optional=tuple(name for name, column in schema.columns.items() if column.nullable),
     )
     labels = row_labels(df, spec.id_columns, offset, places)
     checked = CheckedRows(df, problems, [], None, labels)
@@ -253,7 +255,7 @@ def check_rows(
     rows = df.filter(readable) if readable is not None else df
     found: list[tuple[Rank, Problem]] = []
     try:
-        (schema or spec.schema).validate(rows, lazy=True)
+        schema.validate(rows, lazy=True)
     except SchemaErrors as err:
         found = schema_problems(
             err, labels.filter(readable) if readable is not None else labels, spec, file

@@ -365,3 +365,28 @@ def test_full_width_commas_as_separators_are_named(csv_dir: Path, cli) -> None: 
         "full-width commas ('，'), not commas: save the file as comma-separated CSV)"
     )
     assert header_names(["a", "b，c"]) == {}
+
+
+def test_a_word_for_none_in_an_optional_number_says_to_leave_it_empty(csv_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """previous_tier written 无 and assessed_tier 空 for households never assessed: refused
+    as 'value is not a whole number', though the column may be empty, which the clerk was
+    not told. The rule of a column that may be empty now says so; a required one's is as
+    it was."""
+    path = csv_dir / "households.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    first = pl.int_range(pl.len()) == 0
+    frame.with_columns(
+        pl.when(first).then(pl.lit("无")).otherwise(pl.col("previous_tier")).alias("previous_tier"),
+        pl.when(first).then(pl.lit("空")).otherwise(pl.col("members")).alias("members"),
+    ).write_csv(path)
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    said = flat(err)
+    assert (
+        f"{path}: column 'previous_tier': 类型错误, 应为整数, 无值请留空 (value is not a whole "
+        "number; leave it empty for none) — 1 row: H0000001 (无)"
+    ) in said
+    assert (
+        f"{path}: column 'members': 类型错误, 应为整数 (value is not a whole number) — 1 row: "
+        "H0000001 (空)"
+    ) in said
