@@ -17,6 +17,8 @@ refuses such input already when the override is added.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -360,6 +362,39 @@ def _frame(rows: Sequence[tuple[object, ...]], names: list[str]) -> pl.DataFrame
     return pl.DataFrame(rows, schema=names, orient="row")
 
 
+_PERSONAL_NUMBERS = (
+    (re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"), "身份证号码", "an ID-card number"),
+    (re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])"), "身份证号码", "an ID-card number"),
+    (re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"), "手机号码", "a mobile phone number"),
+)
+"""Numbers that identify a person, as Chinese forms write them: an 18-digit (or old 15-digit)
+ID-card number, an 11-digit mobile number."""
+
+
+def personal_numbers(o: Override) -> str | None:
+    """Why the override's free text (``reason``, ``evidence``) may not be kept: it holds an
+    ID-card or mobile number (full-width digits too). The text goes into every run's
+    explanations and scores, the visit lists and the audit log, which never forget, and no
+    person's number may be there; the household is named by its id. The refusal never repeats
+    the number. None when there is none."""
+    found = []
+    for name, zh, text in (("reason", "原因", o.reason), ("evidence", "依据", o.evidence)):
+        plain = unicodedata.normalize("NFKC", text or "")
+        for pattern, what_zh, what_en in _PERSONAL_NUMBERS:
+            if pattern.search(plain):
+                found.append((name, zh, what_zh, what_en))
+                break
+    if not found:
+        return None
+    zh = "、".join(f"{z}中含疑似{w}" for _, z, w, _ in found)
+    en = "; ".join(f"{name} holds what looks like {w}" for name, _, _, w in found)
+    return (
+        f"{zh}, 请勿填写个人身份信息 / {en}: an override's text goes into every run's "
+        "explanations, the visit lists and the audit log, so no name, ID-card or phone number "
+        "may be in it; name the household by its id"
+    )
+
+
 def check_new_override(
     o: Override,
     households: pl.DataFrame,
@@ -374,7 +409,8 @@ def check_new_override(
     the workers contract. Refused: an expiry in the past, an unknown household or worker, a
     field that cannot be corrected or a value that breaks the contract, a pin to a worker who
     may not serve the household (role, jurisdiction, inactive, own household), a tier outside
-    1-3. The same rules decide later whether the override still applies.
+    1-3, and a reason or evidence holding an ID-card or phone number (:func:`personal_numbers`).
+    The same rules decide later whether the override still applies.
     """
     problems = [
         why
@@ -387,6 +423,7 @@ def check_new_override(
                 o, dict(workers.select("worker_id", pl.col("active").fill_null(False)).iter_rows())
             ),
             field_correctable(o),
+            personal_numbers(o),
         )
         if why is not None
     ]  # fmt: skip
@@ -699,9 +736,12 @@ def _field_of(o: Override, why: str) -> str:
     """The file column a data check's message is about: the household's when the message is
     about the household itself (it opens with it: not in this month's data), the worker's
     when it names the worker (gone, inactive, may not serve the household: a pin's refusal
-    names both, and the worker is what is wrong)."""
+    names both, and the worker is what is wrong); the reason's or the evidence's when it holds a
+    person's number (:func:`personal_numbers`, the reason named first when both do)."""
     if why.startswith(f"农户 {o.household_id} "):
         return "household_id"
+    if why == personal_numbers(o):
+        return "reason" if why.startswith("原因") else "evidence"
     if o.worker_id and o.worker_id in why:
         return "worker_id"
     return {"tier": "tier", "correction": "value"}.get(o.kind, "worker_id")
@@ -712,7 +752,7 @@ def check_tier_override_file(
 ) -> list[Problem]:
     """Every problem of a tier-override file (``score --overrides``) in one pass: missing
     columns, an empty or duplicate household, an unknown household (not in the scored data),
-    a tier outside 1-3, an empty reason."""
+    a tier outside 1-3, an empty reason or one holding a person's number."""
     missing = [col for col in TIER_OVERRIDE_FILE_COLUMNS if col not in frame.columns]
     if missing:
         return [Problem(str(path), col, MISSING_COLUMN_RULE) for col in missing]
@@ -734,8 +774,11 @@ def check_tier_override_file(
             first.setdefault(household, i)
         if _tier_of(row["tier"]) is None:
             _collect(found, "tier", "类别须为 1/2/3 (must be 1, 2 or 3)", f"{label}: {row['tier']}")
-        if _text(row["reason"]) is None:
+        reason = _text(row["reason"])
+        if reason is None:
             _collect(found, "reason", "须填写原因 (every override needs a reason)", label)
+        elif (why := personal_numbers(Override(0, "tier", "", reason, ""))) is not None:
+            _collect(found, "reason", why, label)
     return _problems(path, found)
 
 

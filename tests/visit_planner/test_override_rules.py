@@ -466,3 +466,71 @@ def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_pa
     assert [(p.column, p.ids) for p in found] == [
         ("worker_id", (f"第 7 行 (line 7) ({h['household_id']} → {far})",))
     ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "evidence", "said"),
+    [
+        ("户主身份证 53260119700101123X 独居", None, "原因中含疑似身份证号码"),
+        # typed in full-width digits
+        ("身份证５３２６０１１９７００１０１１２３Ｘ", None, "原因中含疑似身份证号码"),
+        ("old card 532601700101123", None, "原因中含疑似身份证号码"),
+        ("独居", "户口本, 联系电话 13812345678", "依据中含疑似手机号码"),
+    ],
+)
+def test_an_id_card_or_phone_number_in_an_overrides_text_is_refused(
+    month,  # type: ignore[no-untyped-def]
+    reason: str,
+    evidence: str | None,
+    said: str,
+) -> None:
+    """A supervisor's reason '户主身份证 5326…X 独居' was accepted and went, whole, into the
+    run's explanations and scores, the visit lists' unassigned sheet and the audit log."""
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    households = hh.with_columns(pl.lit(3, dtype=pl.Int8).alias("tier"))
+    h = households["household_id"][0]
+    o = Override(0, "tier", h, reason, "sup1", tier=1, evidence=evidence)
+    (why,) = check_new_override(o, households, ws, settings, today=DAY)
+    assert why.startswith(said) and "请勿填写个人身份信息 / " in why
+    assert "no name, ID-card or phone number may be in it" in why
+    digits = "".join(ch for ch in f"{reason}{evidence}" if ch.isdigit())
+    assert digits[:11] not in why  # the number is not repeated
+    fine = Override(0, "tier", h, "2026年12月5日入户, 独居老人 3 人", "sup1", tier=1)
+    assert check_new_override(fine, households, ws, settings, today=DAY) == []
+
+
+def test_a_files_person_number_is_filed_under_its_column(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
+    """overrides import and score --overrides refuse a reason or evidence holding an ID-card
+    or phone number as 'overrides add' does, under the column that holds it (not 'tier')."""
+    from visit_planner.overrides import (
+        check_overrides_against_data,
+        check_tier_override_file,
+        parse_override_file,
+    )
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    h = hh["household_id"][0]
+    row = {"kind": "tier", "household_id": h, "worker_id": "", "tier": "1", "field": "",
+           "value": "", "evidence": "", "reason": "联系 13912345678"}  # fmt: skip
+    fix = {**row, "kind": "correction", "tier": "", "field": "members", "value": "9",
+           "evidence": "户口本 532601197001011234", "reason": "核实"}  # fmt: skip
+    path = _file(tmp_path, [row, fix])
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    assert problems == [] and len(ok) == 2
+    households = hh.with_columns(pl.lit(3, dtype=pl.Int8).alias("tier"))
+    found = check_overrides_against_data(
+        ok, path, lambda o: (households, ws), settings_from_policy(load_policy()), today=DAY
+    )
+    assert sorted(p.column for p in found) == ["evidence", "reason"]
+    assert all("请勿填写个人身份信息" in p.rule for p in found)
+    tiers = pl.DataFrame(
+        {"household_id": [h], "tier": ["1"], "reason": ["身份证 532601197001011234"]}
+    )
+    (problem,) = check_tier_override_file(tiers, tmp_path / "t.csv", pl.Series([h]))
+    assert problem.column == "reason" and problem.rule.startswith("原因中含疑似身份证号码")
