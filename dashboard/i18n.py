@@ -1128,7 +1128,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "accuracy": ("准确率", "Accuracy", "pct"),
     "log_loss": ("对数损失", "Log loss", "metric"),
     "ece": ("校准误差（ECE）", "Calibration error (ECE)", "metric"),
-    "n_rows": ("训练数据行数", "Rows of data", "text"),
+    "n_rows": ("训练数据行数", "Rows of data", "int"),
     "attribute": ("分组依据", "Grouped by", "text"),
     "group": ("群体", "Group", "text"),
     "n": ("测试户数", "Test households", "int"),

@@ -33,6 +33,12 @@ def metric_text(name: str, value: object) -> str:
     return f"{float(value):.3f}"  # type: ignore[arg-type]
 
 
+def logged_count(value: str | None) -> int | None:
+    """A count the registry keeps as a param (text: ``"10000"``), as a number; None when the
+    version has none or it is not a whole number."""
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
 st.subheader(t("champion", lang))
 if champion is None:
     st.info(t("champion_none", lang))
@@ -193,13 +199,14 @@ table = pl.DataFrame(
         "promoted_at": [i18n.time_cell(v.tags.get("promoted_at")) for v in versions],
         "gate": [i18n.gate(v.tags.get("promotion_gate"), lang) for v in versions],
         "registered_at": [i18n.time_cell(v.created_ms) for v in versions],
-        "n_rows": [v.params.get("n_rows") for v in versions],
+        # a count like every other (10,000, not the param's text 10000)
+        "n_rows": [logged_count(v.params.get("n_rows")) for v in versions],
         **recall_of,
         "tier1_recall" if households_only else "top_recall": [
             v.metrics.get("tier1_recall") for v in versions
         ],
         **{n: [v.metrics.get(n) for v in versions] for n in ("macro_f1", "ece")},
     },
-    schema_overrides={"version": pl.Int64},
+    schema_overrides={"version": pl.Int64, "n_rows": pl.Int64},
 )
 auth.show_table(i18n.table(table.head(200), table.columns, lang), lang, total=len(versions))

@@ -894,6 +894,12 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
     assert "UTC" not in text and "晋升时间 北京时间 20" in text  # when it was promoted
     versions = at.dataframe[-1].value
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", versions["登记时间（北京时间）"][0])
+    # the rows of training data a count, with thousands separators as every count (the
+    # registry keeps it as the text "3000", which the table showed as 3000 beside 1,186)
+    rows = versions[i18n.label("n_rows", "zh")]
+    assert rows.dtype.kind == "i" and rows[0] > 1_000, rows
+    config = json.loads(at.dataframe[-1].proto.columns or "{}")
+    assert config[i18n.label("n_rows", "zh")]["type_config"]["format"] == "localized"
     assert i18n.t("model_version", "zh", v=1) in text
     assert i18n.label("tier1_recall", "zh") in text
     assert len(at.dataframe[-1].value) == 1
