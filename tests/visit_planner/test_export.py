@@ -133,7 +133,8 @@ def test_one_sheet_per_worker_with_households(run_dir: Path, exported: ExportSum
 
 def test_printed_pages_are_numbered_as_an_office_writes_it(exported: ExportSummary) -> None:
     """Every printed page's footer reads '第 2 页 / 共 4 页 · page 2 of 4' (it read
-    '第 2 / 4 页 page', a form neither language uses), after the sheet's title and month."""
+    '第 2 / 4 页 page', a form neither language uses), after the sheet's title and month; the
+    index's too (a 22-page index printed without page numbers)."""
     number = (
         '第 " counter(page) " 页 / 共 " counter(pages) " 页 · page " counter(page) " of " '
         "counter(pages);"
@@ -142,6 +143,7 @@ def test_printed_pages_are_numbered_as_an_office_writes_it(exported: ExportSumma
     footers = {
         sheet: f'"走访清单 Visit list · 2026-11 · {sheet.stem} · {number}',
         exported.unassigned_sheet: f'"未分配农户 Unassigned households · 2026-11 · {number}',
+        exported.index: f'"走访清单目录 Visit lists · 2026-11 · {number}',
     }
     for path, footer in footers.items():
         html = path.read_text("utf-8")
@@ -191,7 +193,7 @@ def test_a_run_no_longer_current_says_so_on_every_page(run_dir: Path, tmp_path: 
     for page in pages:
         text = " ".join(" ".join(_parse(page).text).split())
         assert f"{zh} {en}: do not visit from this list" in text, page
-    for page in pages[1:]:  # the printed ones: every page's footer
+    for page in pages:  # every printed page's footer
         assert "· 已非当前方案 not the current run · 第 " in page.read_text("utf-8"), page
     current = export_visit_lists(run_dir, tmp_path / "now", month="2026-11", townships=[tw])
     assert current.superseded_by is None

@@ -262,6 +262,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     (stage / UNASSIGNED_SHEET).write_text(page, "utf-8")
     index = env.get_template("index").render(
         style=templates.STYLE,
+        page_footer=_page_footer(f"走访清单目录 Visit lists · {month}{mark}"),
         month=month,
         run_id=run_id,
         total=_counts_view(rows, unassigned, workers, files),

@@ -168,7 +168,9 @@ INDEX: Final = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>走访清单 Visit lists {{ month }}</title>
-<style>{{ style | safe }}</style>
+<style>{{ style | safe }}
+@page { @bottom-right { content: {{ page_footer | safe }}; font-size: 8pt; color: #333; } }
+</style>
 </head>
 <body>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
