@@ -212,7 +212,11 @@ def _read(
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
                 ])  # fmt: skip
         frame = frame.rename(header_names(frame.columns))
-        if why := short_line(text, frame, id_columns) or empty_rows(text, frame):
+        if why := (
+            short_line(text, frame, id_columns)
+            or empty_rows(text, frame)
+            or header_rows(text, frame)
+        ):
             raise CsvLineError(why)
         return frame, text
     if suffix in SPREADSHEET_SUFFIXES:
@@ -328,6 +332,41 @@ def empty_rows(text: str, frame: pl.DataFrame) -> str | None:
     return (
         f"第 {shown} 行{more_zh}所有字段为空, 请删除这些行 ({noun} {shown}{more_en}: every "
         "field empty, as a spreadsheet saves rows once formatted; delete them)"
+    )
+
+
+def header_rows(text: str, frame: pl.DataFrame) -> str | None:
+    """The lines of CSV ``text`` (read into ``frame``) that repeat the header, and what to do,
+    in both languages (None when there are none): files joined together (two townships'
+    exports, each with its header) hold the second header as a row, which broke a type rule
+    in every number column, each named by a row whose id was the id column's name.
+
+    Nothing more is compared unless some row's first field is the first column's name."""
+    if frame.width < 2 or frame.schema[frame.columns[0]] != pl.String():
+        return None
+    named = [c for c in frame.columns if not is_unnamed(c)]
+
+    def value(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.String).str.strip_chars().str.strip_chars_start("\ufeff")
+
+    first = frame.select(value(frame.columns[0]) == frame.columns[0]).to_series()
+    if not first.any():
+        return None
+    rows = frame.select(pl.all_horizontal(value(c) == c for c in named)).to_series()
+    if not rows.any():
+        return None
+    places = csv_row_places(text, frame)
+    index = rows.arg_true()
+    lines = (index + 1 if places.lines is None else places.lines.gather(index)).to_list()
+    shown = ", ".join(str(n) for n in lines[:EMPTY_ROWS_SHOWN])
+    extra = len(lines) - EMPTY_ROWS_SHOWN
+    more_zh, more_en = (f"等 {len(lines)} 处", f" and {extra} more") if extra > 0 else ("", "")
+    what_zh, what_en = ("条记录", "record") if places.lines is None else ("行", "line")
+    noun = what_en if len(lines) == 1 else f"{what_en}s"
+    verb, them = ("repeats", "it") if len(lines) == 1 else ("repeat", "them")
+    return (
+        f"第 {shown} {what_zh}{more_zh}与表头相同, 请删除 ({noun} {shown}{more_en} {verb} the "
+        f"header, as when files are joined together: delete {them})"
     )
 
 

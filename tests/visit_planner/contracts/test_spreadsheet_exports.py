@@ -390,3 +390,24 @@ def test_a_word_for_none_in_an_optional_number_says_to_leave_it_empty(csv_dir: P
         f"{path}: column 'members': 类型错误, 应为整数 (value is not a whole number) — 1 row: "
         "H0000001 (空)"
     ) in said
+
+
+def test_a_header_repeated_inside_the_file_is_named(csv_dir: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Two townships' exports joined into one workers.csv, the second with its header (and a
+    byte-order mark): refused with a type error in each number column, each named by a row
+    whose id was 'worker_id' ('1 row: worker_id (lon)'). Now the line is named as repeating
+    the header, whole and streamed alike."""
+    path = csv_dir / "workers.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    joined = [lines[0], *lines[1:200], "\ufeff" + lines[0], *lines[200:]]
+    path.write_text("\n".join(joined) + "\n", encoding="utf-8")
+    said = (
+        f"{path}: 第 201 行与表头相同, 请删除 (line 201 repeats the header, as when files are "
+        "joined together: delete it)"
+    )
+    code, out, err = cli("validate", str(csv_dir))
+    assert code == 2, out
+    assert flat(err) == f"错误 ERROR: {said}"
+    with pytest.raises(ContractError) as streamed:
+        stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
+    assert streamed.value.problems == [said]
