@@ -91,15 +91,27 @@ if viewer is None:
     auth.preload_charts()
     st.stop()
 
-st.sidebar.caption(
-    t(
-        "signed_in_as",
-        lang,
-        user=viewer.username,
-        role=i18n.account_role(viewer.role, lang),
-        scope=i18n.scope(viewer.scope_kind, viewer.scope_id, lang),
+# Who is signed in, written into this slot after the page has run: a township's name is
+# known once a page has read the run (its places), and on the first page of a fresh server the
+# line read '乡镇 丘北县 (532626001)', the county's name beside the township's code.
+account_line = st.sidebar.empty()
+
+
+def show_account() -> None:
+    """The sidebar's line: the account, its role and its jurisdiction by name."""
+    assert viewer is not None
+    account_line.caption(
+        t(
+            "signed_in_as",
+            lang,
+            user=viewer.username,
+            role=i18n.account_role(viewer.role, lang),
+            scope=i18n.scope(viewer.scope_kind, viewer.scope_id, lang),
+        )
     )
-)
+
+
+show_account()  # now, and again below: a page that stops or fails still has it
 if st.sidebar.button(t("sign_out", lang), key="sign_out"):
     auth.sign_out_everywhere()
     st.rerun()
@@ -134,4 +146,7 @@ page = st.navigation([*pages, *hidden])
 refused = st.session_state.pop(DENIED_KEY, None)
 if refused:
     st.warning(t("page_not_allowed", lang, page=refused))
-page.run()
+try:
+    page.run()
+finally:
+    show_account()

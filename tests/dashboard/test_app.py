@@ -988,6 +988,21 @@ def test_every_place_is_named_first_then_its_code(site: Site) -> None:
     ]
 
 
+def test_the_sidebar_names_the_township_of_the_account_on_a_fresh_server(site: Site) -> None:
+    # A fresh server knows no place names until a page has read the run: the sidebar's line,
+    # drawn before the page, read "督导，乡镇 丘北县 (532626001)" (the county's name beside the
+    # township's code) on the first sign-in. It is written after the page now.
+    from visit_planner.contracts.places import forget_places, place_name
+
+    forget_places()  # as in a server just started
+    at = sign_in("sup_town")
+    check_clean(at)
+    name = place_name(TOWNSHIP, "zh")
+    assert name  # the overview read the run, and with it the places
+    (line,) = [c.value for c in at.sidebar.caption if "sup_town" in c.value]  # one line
+    assert f"{name} · " in line and f"({TOWNSHIP})" in line, line
+
+
 # --------------------------------------------------------------------------- plain parts
 
 
