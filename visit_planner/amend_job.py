@@ -46,7 +46,7 @@ from visit_planner.risk_job import Scored, score_frame
 from visit_planner.runs import Provenance, RunContent, RunReader, diff_plans, diff_totals
 from visit_planner.runs.staged import staging_dir
 from visit_planner.runs.townships import township_codes
-from visit_planner.store import RunRow, Store
+from visit_planner.store import RunRow, Store, published_run_dir
 from visit_planner.vocabulary import plan_stage
 
 AMEND_CHUNK_ROWS = 4 * CHUNK_ROWS
@@ -79,7 +79,7 @@ def amend(  # noqa: PLR0917
             "amend; run "
             f"`visit-planner plan --month {req.month} --data DIR` first)"
         )
-    base_dir = workspace.root / current.path
+    base_dir = published_run_dir(workspace, current)
     req = replace(req, policy_path=_months_policy(req.policy_path, base_dir, current))
     base = RunReader(base_dir)
     named = township_codes(

@@ -80,7 +80,7 @@ from visit_planner.runs.continuity import (
 )
 from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
-from visit_planner.store import RunRow, Store
+from visit_planner.store import RunRow, Store, published_run_dir
 from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo, month_before, parse_month
 from visit_planner.vocabulary import plan_stage
 
@@ -115,7 +115,7 @@ def previous_from_run(
     if prev is None:
         return None, None
     pairs = (
-        pl.scan_parquet(workspace.root / prev.path / "plan.parquet")
+        pl.scan_parquet(published_run_dir(workspace, prev) / "plan.parquet")
         .select("household_id", "worker_id")
         .filter(pl.col("worker_id").is_not_null())
         .with_columns(pl.lit(prev.month).alias("month"))

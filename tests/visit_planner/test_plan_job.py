@@ -504,3 +504,20 @@ def test_months_planned_out_of_order_say_which_plan_each_follows(
     assert f"延续上月方案 continues {nov} (已被取代 superseded)" in out
     code, out, err = cli(*show, december.run.run_id)  # type: ignore[attr-defined]
     assert code == 0 and "continues" not in out and "input previous_assignment" in out, err
+
+
+def test_plan_reads_last_months_plan_only_from_its_workspace(db_url: str, tmp_path: Path) -> None:
+    """A store shared by URL, planned with another --home than last month's run's: plan ended
+    in polars' FileNotFoundError (a traceback) reading last month's plan; now the store's
+    refusal names the run and the workspace to give (store.published_run_dir)."""
+    from tests.visit_planner.store.helpers import publish
+    from visit_planner.errors import StoreError
+    from visit_planner.paths import Workspace
+    from visit_planner.plan_job import previous_from_run
+
+    elsewhere = Workspace(tmp_path / "other_ws")
+    with Store.open(db_url) as store:
+        publish(store, "2026-11")
+        with pytest.raises(StoreError, match="is in the store, but its files are not in the"):
+            previous_from_run(store, elsewhere, "2026-12")
+        assert previous_from_run(store, elsewhere, "2026-11") == (None, None)  # none before

@@ -49,6 +49,7 @@ API (each call is one transaction)::
     store.audit_entries(limit=None) -> list[AuditEntry]
 
     records_from_run_dir(run_dir, workspace) -> (RunRecord, [TownshipRecord])
+    published_run_dir(workspace, run) -> Path       # StoreError: not in this workspace
 
 Tables (schema by the Alembic migrations in ``migrations/``; :mod:`.models` mirrors them)::
 
@@ -81,7 +82,7 @@ never deleted; a password is never stored or audited, and its hash never leaves
 """
 
 from visit_planner.store.engine import DEFAULT_BUSY_TIMEOUT, STORE_URL_ENV, store_url
-from visit_planner.store.from_run import records_from_run_dir
+from visit_planner.store.from_run import published_run_dir, records_from_run_dir
 from visit_planner.store.rows import (
     AuditCheck,
     AuditEntry,
@@ -127,6 +128,7 @@ __all__ = [
     "UpgradeResult",
     "UserRow",
     "head_revision",
+    "published_run_dir",
     "records_from_run_dir",
     "store_url",
 ]

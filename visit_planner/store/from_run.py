@@ -13,9 +13,27 @@ from pathlib import Path
 from visit_planner.errors import StoreError
 from visit_planner.hashing import text_sha256
 from visit_planner.paths import Workspace
-from visit_planner.store.rows import RunRecord, TownshipRecord
+from visit_planner.store.rows import RunRecord, RunRow, TownshipRecord
 
-__all__ = ["records_from_run_dir"]
+__all__ = ["published_run_dir", "records_from_run_dir"]
+
+
+def published_run_dir(workspace: Workspace, run: RunRow) -> Path:
+    """The directory of the published ``run`` in ``workspace``; a StoreError naming the run,
+    the workspace and what to do when it is not there: a store shared by URL, used with
+    another ``--home`` than the workspace the run was planned in. ``plan`` then ended in a
+    traceback reading last month's plan, and ``plan --amend`` said the directory was no run
+    directory and to pass the --out directory of ``assign``."""
+    root = workspace.root / run.path
+    if not root.is_dir():
+        name = f"{run.month} v{run.version} ({run.run_id[:12]})"
+        raise StoreError(
+            f"方案 {name} 的文件不在工作目录 {workspace.root} 中, 请用 --home 指定编制该方案的"
+            f"工作目录 (run {name} is in the store, but its files are not in the workspace "
+            f"{workspace.root}: {root} does not exist; give --home or VISIT_PLANNER_HOME the "
+            "workspace the run was planned in)"
+        )
+    return root
 
 
 def records_from_run_dir(

@@ -18,7 +18,7 @@ from tests.visit_planner.store.helpers import (
 from visit_planner.errors import StoreError
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunManifest, text_sha256
-from visit_planner.store import Store, records_from_run_dir
+from visit_planner.store import Store, published_run_dir, records_from_run_dir
 
 
 def _statuses(store: Store, month: str) -> list[tuple[int, str, str]]:
@@ -281,4 +281,26 @@ def test_records_from_a_run_directory(store: Store, tmp_path: Path) -> None:
     assert str(err.value) == (
         f"{gone}: 清单中缺少乡镇 532621102 的方案文件 (township 532621102 has no plan file in "
         "the manifest)"
+    )
+
+
+def test_a_published_runs_directory_is_found_or_the_workspace_named(
+    store: Store, tmp_path: Path
+) -> None:
+    """A store shared by URL, used with another --home than the workspace the run was planned
+    in: plan (reading last month's plan) ended in a traceback, plan --amend said 'not a run
+    directory ... pass the --out directory of assign'. Both read the run's directory through
+    published_run_dir, which names the run, the workspace and what to give."""
+    run = publish(store, "2026-11")
+    planned_in = Workspace(tmp_path / "planner_ws")
+    (planned_in.root / run.path).mkdir(parents=True)
+    assert published_run_dir(planned_in, run) == planned_in.root / run.path
+    elsewhere = Workspace(tmp_path / "dashboard_ws")
+    with pytest.raises(StoreError) as err:
+        published_run_dir(elsewhere, run)
+    assert str(err.value) == (
+        f"方案 2026-11 v1 ({run.run_id[:12]}) 的文件不在工作目录 {elsewhere.root} 中, 请用 --home "
+        f"指定编制该方案的工作目录 (run 2026-11 v1 ({run.run_id[:12]}) is in the store, but its "
+        f"files are not in the workspace {elsewhere.root}: {elsewhere.root / run.path} does not "
+        "exist; give --home or VISIT_PLANNER_HOME the workspace the run was planned in)"
     )
