@@ -501,6 +501,32 @@ def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     return df.with_columns(pl.col(name).str.normalize("NFKC") for name in wide) if wide else df
 
 
+FORMULA_TEXT = r'^\s*="(.*)"\s*$'
+"""A value written as a spreadsheet formula of a text (``="532601001001"``): how systems
+export codes so that Excel keeps them as text, leading zeros and all digits."""
+
+
+def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    """``df`` with each value of its text columns among ``names`` written ``="…"`` read as
+    the text inside (:data:`FORMULA_TEXT`): ``="532601"`` matched no other table's
+    ``532601`` and no place name. Only a column holding such a value is rewritten."""
+    marked = [
+        name
+        for name in names
+        if name in df.columns
+        and df.schema[name] == pl.String()
+        and df[name].str.contains(FORMULA_TEXT).any()
+    ]
+    return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
+
+
+def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    """``df``'s columns among ``names`` as what their cells say, before each is cast: in
+    half-width forms (:func:`halfwidth`), a text written ``="…"`` as the text inside
+    (:func:`formula_text`)."""
+    return formula_text(halfwidth(df, names), names)
+
+
 def _cast_expr(
     name: str, source: pl.DataType, target: pl.DataType, *, month: bool = False
 ) -> pl.Expr:
@@ -734,14 +760,13 @@ def cast_to_contract(
     if extra:
         problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
     labels = row_labels(df, id_columns, offset, places)
-    cast = halfwidth(df, tuple(spec)).select(
+    text = as_written(df, tuple(spec))
+    cast = text.select(
         _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)
         for name, dtype in spec.items()
     )
     for name, dtype in spec.items():
-        bad = df[name].is_not_null() & cast[name].is_null()
-        if df.schema[name] == pl.String():
-            bad = bad & (df[name].str.strip_chars() != "")
+        bad = _unreadable(df[name], text[name], cast[name])
         n_bad = int(bad.sum())
         if n_bad:
             problems.append(
@@ -765,11 +790,17 @@ def failed_cast_rows(
     """Rows where some value could not be read as its column's dtype (as reported by
     :func:`cast_to_contract`), so the other rules can still be checked on the rest."""
     bad = pl.Series("bad", [False] * raw.height)
-    for name in spec:
-        if name not in raw.columns:
-            continue
-        failed = raw[name].is_not_null() & cast[name].is_null()
-        if raw.schema[name] == pl.String():
-            failed = failed & (raw[name].str.strip_chars() != "")
-        bad = bad | failed.fill_null(False)
+    names = tuple(name for name in spec if name in raw.columns)
+    text = as_written(raw, names)
+    for name in names:
+        bad = bad | _unreadable(raw[name], text[name], cast[name])
     return bad
+
+
+def _unreadable(raw: pl.Series, text: pl.Series, cast: pl.Series) -> pl.Series:
+    """The values of a column (``raw`` as stored, ``text`` as :func:`as_written` reads it)
+    that hold something and yet could not be ``cast``: not an empty cell, nor ``=""``."""
+    bad = raw.is_not_null() & cast.is_null()
+    if text.dtype == pl.String():
+        bad = bad & (text.str.strip_chars() != "")
+    return bad.fill_null(False)

@@ -411,3 +411,26 @@ def test_a_header_repeated_inside_the_file_is_named(csv_dir: Path, tmp_path: Pat
     with pytest.raises(ContractError) as streamed:
         stream_inputs(csv_dir, tmp_path / "chunks", 1_000)
     assert streamed.value.problems == [said]
+
+
+def test_codes_written_as_text_formulas_read_as_their_text(csv_dir: Path) -> None:
+    """Codes exported as ="532601001" (so that Excel keeps them as text): validate passed
+    with codes that carried the =" and ", matching no place name and no user's scope. They
+    now read as the text inside; ="" in a column that may be empty is an empty cell."""
+    from visit_planner.contracts import load_inputs
+
+    clean = load_inputs(csv_dir)
+    for table in ("households", "workers"):
+        path = csv_dir / f"{table}.csv"
+        frame = pl.read_csv(path, infer_schema=False)
+        frame.with_columns(
+            pl.format('="{}"', pl.col(name)) for name in ("county_id", "township_id")
+        ).with_columns(
+            pl.col(name).fill_null('=""') for name in frame.columns if name == "own_household_id"
+        ).write_csv(path)
+    assert '"=""532601""",' in (csv_dir / "households.csv").read_text(encoding="utf-8")
+    assert '=""""' in (csv_dir / "workers.csv").read_text(encoding="utf-8")
+    got = load_inputs(csv_dir)
+    assert got.households.equals(clean.households)
+    assert got.workers.equals(clean.workers)
+    assert got.warnings == ()
