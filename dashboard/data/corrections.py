@@ -3,7 +3,8 @@ their outcome in the month's current run, and submitting a new one.
 
 The store keeps every override of the prefecture; the list is cut here to the households whose
 township (in the month's current run) lies in the jurisdiction, and a correction of a
-sensitive field shows no value to a role without them. Only planners and supervisors submit,
+sensitive field shows no value, and no text that may say it, to a role without them
+(:func:`~dashboard.data.sensitive.mask_corrections`). Only planners and supervisors submit,
 and only for a household in their jurisdiction, checked against the month's data as
 ``overrides add`` checks it.
 """
@@ -18,7 +19,7 @@ import polars as pl
 
 from dashboard.data import run_files
 from dashboard.data.scope import PAGE_ROWS, ScopedAccess
-from dashboard.data.sensitive import SENSITIVE_FIELDS
+from dashboard.data.sensitive import mask_corrections
 from dashboard.errors import OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
@@ -87,12 +88,7 @@ class CorrectionQueries(ScopedAccess):
         )
         frame = frame.join(index, on="household_id", how="left")
         if not self.viewer.sees_sensitive:  # a correction of a sensitive field: no value
-            frame = frame.with_columns(
-                pl.when(pl.col("field").cast(pl.String).is_in(SENSITIVE_FIELDS))
-                .then(pl.lit("—"))
-                .otherwise(pl.col("value"))
-                .alias("value")
-            )
+            frame = mask_corrections(frame)
         keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
 

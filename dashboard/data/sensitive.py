@@ -50,6 +50,12 @@ SHEET_WITHHELD = (
 )
 """Why a role without sensitive fields gets no printable visit sheet."""
 
+CORRECTION_WITHHELD = (
+    "涉及敏感字段，本角色不可见 / concerns a sensitive field not shown to your role"
+)
+"""What a role without sensitive fields reads in place of a text about a sensitive field's
+correction: its reason, or why it was (not) applied, which names the value."""
+
 _CORRECTION_VALUE = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r") \S+ → \S+")
 """A correction's note of a sensitive field (``数据更正 correction #3: FIELD BEFORE → AFTER``,
 :func:`visit_planner.overrides.apply_overrides`)."""
@@ -91,6 +97,31 @@ def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
     if "overrides" in frame.columns and frame.schema["overrides"] == pl.String:
         hidden.append(pl.col("overrides").str.replace_all(_CORRECTION_VALUE.pattern, "$1 — → —"))
     return frame.with_columns(hidden) if hidden else frame
+
+
+def mask_corrections(frame: pl.DataFrame) -> pl.DataFrame:
+    """The corrections list (:meth:`~dashboard.data.DataAccess.overrides`) for a role without
+    sensitive fields: a correction of one shows no value, and neither its texts (the
+    supervisor's reason and revocation reason, free text that may say the value) nor an
+    outcome that names a sensitive field (``数据中 重病成员数 (serious_illness_members) 已是
+    2``, ``... contradicts the household: ... (3 > 2)``) are shown; :data:`CORRECTION_WITHHELD`
+    in their place. Other rows as they are."""
+    sensitive = pl.col("field").cast(pl.String).is_in(SENSITIVE_FIELDS).fill_null(False)
+    hidden = pl.lit(CORRECTION_WITHHELD)
+    texts = [c for c in ("reason", "revoke_reason") if c in frame.columns]
+    out = frame.with_columns(
+        pl.when(sensitive).then(pl.lit("—")).otherwise(pl.col("value")).alias("value"),
+        *[
+            pl.when(sensitive & pl.col(c).is_not_null()).then(hidden).otherwise(pl.col(c)).alias(c)
+            for c in texts
+        ],
+    )
+    if "outcome_reason" in out.columns:
+        names = pl.col("outcome_reason").str.contains(_SENSITIVE_NAME.pattern).fill_null(False)
+        out = out.with_columns(
+            pl.when(names).then(hidden).otherwise(pl.col("outcome_reason")).alias("outcome_reason")
+        )
+    return out
 
 
 def mask_record(record: dict[str, Any]) -> dict[str, Any]:

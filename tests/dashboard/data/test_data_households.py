@@ -121,6 +121,57 @@ def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
     )
 
 
+def test_no_text_of_a_sensitive_correction_tells_its_value_to_roles_without(
+    site: Site,
+) -> None:
+    """The value of a correction of a sensitive field was '—' for a data scientist, but its
+    outcome said it ('数据中 重病成员数 (serious_illness_members) 已是 1, 无需更正', as a plan
+    records it once the data caught up), and so could the supervisor's reason ('确诊 1 人');
+    a correction of another field whose outcome quotes a sensitive one ('... contradicts
+    the household: 重病成员数 ... (1 > ...)') likewise."""
+    from visit_planner.overrides import _already
+
+    planner = access(site, "planner")
+    run = planner.current_run(MONTH)
+    hid = _scores(site.home, planner)["household_id"][1]
+    shown = planner.household(MONTH, hid)
+    value = "1" if shown["record"]["serious_illness_members"] == 0 else "0"
+    sup = access(site, "supervisor", "township", shown["township_id"])
+    ill = sup.submit_override(
+        MONTH, kind="correction", household_id=hid, reason=f"确诊 {value} 人",
+        field="serious_illness_members", value=value,
+    )  # fmt: skip
+    members = str(int(shown["record"]["members"]) + 1)
+    grown = sup.submit_override(
+        MONTH, kind="correction", household_id=hid, reason="新生儿", field="members",
+        value=members,
+    )  # fmt: skip
+    contradiction = (
+        f"值 '{members}' 与该户其他信息不符: 重病成员数 (serious_illness_members) 不得多于家庭人口 "
+        "(3 > 2) / value ... (serious_illness_members) ..."
+    )
+    with Store.for_workspace(site.workspace) as store:  # as the next plan records them
+        store.record_outcomes(
+            run.run_id,
+            [
+                (ill, "applied", _already("serious_illness_members", value)),
+                (grown, "not_applied", contradiction),
+            ],
+        )
+    full = sup.overrides(MONTH).filter(pl.col("id").is_in([ill, grown])).sort("id")
+    assert full["outcome_reason"].to_list()[0].startswith("数据中 重病成员数")
+    assert full["reason"].to_list() == [f"确诊 {value} 人", "新生儿"]
+    seen = access(site, "data_scientist").overrides(MONTH)
+    seen = seen.filter(pl.col("id").is_in([ill, grown])).sort("id")
+    withheld = "涉及敏感字段，本角色不可见 / concerns a sensitive field not shown to your role"
+    assert seen["value"].to_list() == ["—", members]
+    assert seen["reason"].to_list() == [withheld, "新生儿"]
+    assert seen["outcome_reason"].to_list() == [withheld, withheld]
+    assert seen["outcome"].to_list() == ["applied", "not_applied"]  # what became of them: kept
+    texts = seen.drop("field").select(pl.all().cast(pl.String).str.contains("serious_illness"))
+    assert not any(texts.select(pl.all().any()).row(0))  # the field is named in its column only
+
+
 def test_a_visit_sheet_is_refused_to_roles_without_sensitive_fields(site: Site) -> None:
     scientist = DataAccess(site.workspace, Viewer("s", "data_scientist"))
     with pytest.raises(OutOfScopeError) as refused:
