@@ -56,6 +56,7 @@ _PG_BUSY = {"55P03": "a lock", "40P01": "a deadlock", "40001": "a concurrent cha
 _PG_CONNECT = ("08", "28", "3D")  # connection exception, authorization, no such database
 _PG_SHUTDOWN = ("57P01", "57P02", "57P03")  # admin or crash shutdown, cannot connect now
 _PG_PRIVILEGE = "42501"  # insufficient_privilege
+_PG_UNTRANSLATABLE = ("22P05", "22021")  # a character the database's encoding lacks
 _ENV_HINT = f"--store-url / {STORE_URL_ENV}"
 _PG_CONNECT_WHY = (
     # (what libpq or the server says, why in Chinese, what to do) for a connection refused
@@ -198,6 +199,10 @@ class Database:
                     connect_args={
                         "connect_timeout": CONNECT_TIMEOUT,
                         "application_name": "visit-planner",
+                        # UTF-8 whatever the database's encoding: a SQL_ASCII database (a
+                        # cluster made under the C locale) handed text over as bytes, and the
+                        # first connection ended in a TypeError traceback.
+                        "client_encoding": "utf8",
                         "options": _pg_options(parsed, busy_timeout),
                     },
                 )
@@ -341,14 +346,20 @@ class Database:
                 f"waited for {_PG_BUSY[state]} held by another session; try again when the "
                 "other command has finished)"
             )
+        connecting = state is None or state[:2] in _PG_CONNECT  # a shutdown's is 57P0x
+        if isinstance(err, exc.OperationalError) and connecting:
+            return self._connect_error(first)
+        return self._pg_state_error(state, first)
+
+    def _pg_state_error(self, state: str | None, first: str) -> StoreError | None:
+        """The message of an error the server gave its SQLSTATE for, when it is one a user
+        can act on."""
         if state in _PG_SHUTDOWN:
             return StoreError(
                 f"数据库服务器中断了连接 (the store database server of {self.where} ended the "
                 f"connection: {first}; it was shut down or restarted, and a change this command "
                 "was making was not saved: run it again once the server is back)"
             )
-        if isinstance(err, exc.OperationalError) and (state is None or state[:2] in _PG_CONNECT):
-            return self._connect_error(first)
         if state == _PG_PRIVILEGE:
             user = self.engine.url.username
             who = f"the database user {user!r}" if user else "the database user"
@@ -358,6 +369,13 @@ class Database:
                 "tables in the database (e.g. its owner); the user of every other command "
                 "needs SELECT, INSERT, UPDATE and DELETE on the store's tables and USAGE on "
                 "its sequences: ask the server's administrator to GRANT them)"
+            )
+        if state in _PG_UNTRANSLATABLE:
+            return StoreError(
+                f"数据库编码无法保存该文字, 未作任何修改 (the store database {self.where} is not "
+                f"in UTF8 and cannot hold a character of the text given: {first}; nothing was "
+                "changed: leave that character out, or keep the store in a database created "
+                "with ENCODING 'UTF8')"
             )
         if state == "P0001":  # raised by the store's own triggers
             return StoreError(f"拒绝修改 (the store database refused the change: {first})")

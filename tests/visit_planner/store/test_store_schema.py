@@ -300,6 +300,31 @@ def test_the_urls_own_session_options_are_kept(
             db.dispose()
 
 
+def test_a_database_not_in_utf8_keeps_the_text_or_says_it_cannot(pg_admin_url: str) -> None:
+    """A SQL_ASCII database (a cluster made under the C locale) handed text over as bytes: the
+    first connection ended in a TypeError traceback. The store now talks UTF-8 to any
+    database; one whose encoding lacks a character (EUC_CN: no 𠀀) refuses that text in
+    words, changing nothing, where it said '数据库错误 (store database error ...)'."""
+    text_ = "核实𠀀「引号」彝族"
+    ascii_db = "TEMPLATE template0 ENCODING 'SQL_ASCII' LOCALE 'C'"
+    with pg_database(pg_admin_url, ascii_db) as db_url:
+        assert Store.upgrade(db_url, actor="dba").after == head_revision()
+        with Store.open(db_url) as store:
+            store.add_override("tier", "H1", author="sup01", reason=text_, tier=1)
+            assert [o.reason for o in store.list_overrides()] == [text_]
+            assert store.verify_audit().ok
+    euc_db = "TEMPLATE template0 ENCODING 'EUC_CN' LOCALE 'C'"
+    with pg_database(pg_admin_url, euc_db) as db_url, Store.open(db_url) as store:
+        with pytest.raises(StoreError) as err:
+            store.add_override("tier", "H1", author="sup01", reason=text_, tier=1)
+        message = flat(str(err.value))
+        assert message.startswith("数据库编码无法保存该文字, 未作任何修改 (the store database ")
+        assert 'has no equivalent in encoding "EUC_CN"' in message
+        assert store.list_overrides() == [] and store.audit_entries() == []
+        store.add_override("tier", "H1", author="sup01", reason="核实「引号」彝族", tier=1)
+        assert [o.reason for o in store.list_overrides()] == ["核实「引号」彝族"]
+
+
 def test_a_connection_the_server_ends_is_said_so(pg_admin_url: str) -> None:
     """A server shut down in the middle of a command read '数据库错误 (store database error
     ...: terminating connection due to administrator command)'."""
