@@ -250,7 +250,9 @@ def header_names(columns: list[str]) -> dict[str, str]:
     (``household_id`` was said to be missing from a file that visibly holds it). A name that
     would then read as another of the header's, or hold a comma (from a full-width one: two
     names run together), is left as it is."""
-    meant = {name: unicodedata.normalize("NFKC", name).strip() for name in columns}
+    meant = {
+        name: re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", name)).strip() for name in columns
+    }
     taken = [*columns, *meant.values()]
     return {
         name: new
@@ -484,13 +486,19 @@ NON_ASCII = r"[^\x00-\x7f]"
 """A character outside ASCII: a text column holding one is normalized by :func:`halfwidth`."""
 
 
+INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+"""Characters that show as nothing (zero-width space, joiners, word joiner, a byte-order
+mark inside the text): an id holding one looks like an id it is not."""
+
+
 def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     """``df`` with its text columns among ``names`` in Unicode compatibility form (NFKC), as
     a reader takes them: full-width letters and digits typed with a Chinese input method
     (Ｈ０００１, １２, ２０２６－１０) read as H0001, 12, 2026-10, and a no-break or ideographic
     space as a space (stripped at either end by the cast), so an id so typed is the same id
-    and not another household. Only a column holding a non-ASCII character is normalized
-    (most ids and numbers hold none: reading them costs one scan)."""
+    and not another household; invisible characters (:data:`INVISIBLE`: a zero-width space
+    copied from a chat message) are taken out. Only a column holding a non-ASCII character
+    is normalized (most ids and numbers hold none: reading them costs one scan)."""
     wide = [
         name
         for name in names
@@ -498,7 +506,9 @@ def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
         and df.schema[name] == pl.String()
         and df[name].str.contains(NON_ASCII).any()
     ]
-    return df.with_columns(pl.col(name).str.normalize("NFKC") for name in wide) if wide else df
+    return df.with_columns(
+        pl.col(name).str.normalize("NFKC").str.replace_all(INVISIBLE, "") for name in wide
+    )
 
 
 FORMULA_TEXT = r'^\s*="(.*)"\s*$'

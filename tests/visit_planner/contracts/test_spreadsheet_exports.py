@@ -434,3 +434,23 @@ def test_codes_written_as_text_formulas_read_as_their_text(csv_dir: Path) -> Non
     assert got.households.equals(clean.households)
     assert got.workers.equals(clean.workers)
     assert got.warnings == ()
+
+
+def test_invisible_characters_in_ids_and_names_are_taken_out(csv_dir: Path) -> None:
+    """A conflict's household id pasted from a chat message with a zero-width space after
+    it: the row was left out as naming an unknown household, which the warning showed as
+    the very id that exists (H0003246); the worker could then be paired with the household
+    the conflict was declared for. Zero-width characters are now taken out of values and
+    header names alike, and the tables read as the clean files do."""
+    from visit_planner.contracts import load_inputs
+
+    clean = load_inputs(csv_dir)
+    path = csv_dir / "conflicts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("worker_id", "\u200bworker_id")
+    lines[1] = lines[1] + "\u200b"
+    lines[2] = "\u2060" + lines[2]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = load_inputs(csv_dir)
+    assert got.conflicts.equals(clean.conflicts)
+    assert got.warnings == ()
