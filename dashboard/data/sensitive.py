@@ -56,9 +56,13 @@ CORRECTION_WITHHELD = (
 """What a role without sensitive fields reads in place of a text about a sensitive field's
 correction: its reason, or why it was (not) applied, which names the value."""
 
-_CORRECTION_VALUE = re.compile(r"\b(" + "|".join(SENSITIVE_FIELDS) + r") \S+ → \S+")
-"""A correction's note of a sensitive field (``数据更正 correction #3: FIELD BEFORE → AFTER``,
-:func:`visit_planner.overrides.apply_overrides`)."""
+_NOTE_START = re.compile(r"; (?=(?:数据更正|类别调整|禁止配对|指定人员) )")
+"""Where one applied override's note ends and the next begins in a household's notes (joined
+with ``; ``; a supervisor's reason inside one may hold ``; `` too)."""
+
+_CORRECTION_NOTE = re.compile(r"(数据更正 correction #\d+: )(" + "|".join(SENSITIVE_FIELDS) + r") ")
+"""A correction's note of a sensitive field (``数据更正 correction #3: FIELD BEFORE → AFTER
+(REASON)``, :func:`visit_planner.overrides.apply_overrides`)."""
 
 
 @lru_cache(maxsize=64)
@@ -82,8 +86,16 @@ def mask_score(score: dict[str, Any], root: str) -> dict[str, Any]:
 
 
 def mask_notes(notes: str | None) -> str | None:
-    """The applied-override notes with a correction's value of a sensitive field as ``—``."""
-    return None if notes is None else _CORRECTION_VALUE.sub(r"\1 — → —", notes)
+    """The applied-override notes with a correction of a sensitive field said without its
+    values or its reason (``... FIELD — → —``): the reason is the supervisor's free text,
+    which may say the value (``确诊 2 人``). Other notes as they are."""
+    if notes is None:
+        return None
+    parts = _NOTE_START.split(notes)
+    masked = [
+        f"{m[1]}{m[2]} — → —" if (m := _CORRECTION_NOTE.match(part)) else part for part in parts
+    ]
+    return "; ".join(masked)
 
 
 def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -95,7 +107,7 @@ def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
         if name in frame.columns
     ]
     if "overrides" in frame.columns and frame.schema["overrides"] == pl.String:
-        hidden.append(pl.col("overrides").str.replace_all(_CORRECTION_VALUE.pattern, "$1 — → —"))
+        hidden.append(pl.col("overrides").map_elements(mask_notes, return_dtype=pl.String))
     return frame.with_columns(hidden) if hidden else frame
 
 

@@ -113,11 +113,11 @@ def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
     seen = access(site, "data_scientist").overrides(MONTH).filter(pl.col("id") == number)
     assert seen["field"][0] == "serious_illness_members" and seen["value"][0] == "—"
     assert mask_notes(
-        "数据更正 correction #3: serious_illness_members 2 → 0 (医院证明); "
-        "数据更正 correction #4: members 5 → 4 (迁出)"
-    ) == (
-        "数据更正 correction #3: serious_illness_members — → — (医院证明); "
-        "数据更正 correction #4: members 5 → 4 (迁出)"
+        "数据更正 correction #3: serious_illness_members 2 → 0 (确诊 0 人; 医院证明); "
+        "数据更正 correction #4: members 5 → 4 (迁出); 类别调整 tier override #5: 1 (独居)"
+    ) == (  # the reason of a sensitive field's correction may say the value: left out too
+        "数据更正 correction #3: serious_illness_members — → —; "
+        "数据更正 correction #4: members 5 → 4 (迁出); 类别调整 tier override #5: 1 (独居)"
     )
 
 
