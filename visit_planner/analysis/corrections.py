@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import Outcome, Override, apply_overrides, check_new_override
 from visit_planner.plan_steps import as_override
@@ -80,7 +81,7 @@ def add_correction(  # noqa: PLR0917  (the fields of a correction)
     """Check a correction against the data as ``overrides add`` does and record it (audited);
     its id. Refused with every problem named (unknown household, field that cannot be
     corrected, value that breaks the contract)."""
-    day = today or date.today()
+    day = today or clock.today()  # Wenshan's date, not the machine's (a server in UTC)
     candidate = Override(
         id=0,
         kind="correction",

@@ -77,3 +77,29 @@ def test_write_training_set_keeps_the_truth_beside_it(
     assert pl.read_parquet(out / "households.parquet").equals(frame)
     with pytest.raises(VisitPlannerError, match=r"文件已存在, 请换一个目录 \(already exists"):
         corrections.write_training_set(frame, small_prefecture_dir, tmp_path / "train")
+
+
+def test_a_correction_is_checked_against_wenshans_date_not_the_machines(
+    small_prefecture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a server kept in UTC, before 08:00 in Wenshan, the machine's date is yesterday's:
+    a standing correction that expired yesterday in Wenshan still blocked a new one."""
+    from datetime import timedelta
+
+    from visit_planner import clock
+
+    machine = date.today()
+    wenshan = machine + timedelta(days=1)  # the machine's date is Wenshan's yesterday
+    monkeypatch.setattr(clock, "today", lambda now=None: wenshan)
+    hh, workers = small_prefecture.households, small_prefecture.workers
+    target = hh["household_id"][5]
+    with Store.for_workspace(resolve_workspace(tmp_path / "ws")) as store:
+        store.add_override(
+            "correction", target, author="tester", reason="visit log", field="last_visit_days",
+            value="21", evidence="走访台账", expires_on=machine, today=machine,
+        )  # fmt: skip
+        new = corrections.add_correction(
+            store, hh, workers, target, "last_visit_days", "30",
+            reason="new visit log", evidence="走访台账", author="tester",
+        )  # fmt: skip
+        assert [o.id for o in corrections.standing_corrections(store, on=wenshan)] == [new]
