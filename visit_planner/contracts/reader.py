@@ -533,8 +533,10 @@ def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
 def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     """``df``'s columns among ``names`` as what their cells say, before each is cast: in
     half-width forms (:func:`halfwidth`), a text written ``="…"`` as the text inside
-    (:func:`formula_text`)."""
-    return formula_text(halfwidth(df, names), names)
+    (:func:`formula_text`). A place's name (``name_zh``, ``name_en``) is display text, kept
+    as written: 开化街道（老城区） keeps its full-width brackets."""
+    values = tuple(name for name in names if not name.startswith("name_"))
+    return formula_text(halfwidth(df, values), values)
 
 
 def _cast_expr(

@@ -454,3 +454,23 @@ def test_invisible_characters_in_ids_and_names_are_taken_out(csv_dir: Path) -> N
     got = load_inputs(csv_dir)
     assert got.conflicts.equals(clean.conflicts)
     assert got.warnings == ()
+
+
+def test_place_names_keep_their_full_width_punctuation(csv_dir: Path) -> None:
+    """Codes are read in half-width forms, but a place's name is display text: a township
+    named 开化街道（老城区） keeps its full-width brackets, as written."""
+    from visit_planner.contracts import load_inputs
+
+    path = csv_dir / "places.csv"
+    places = pl.read_csv(path, infer_schema=False)
+    first = pl.int_range(pl.len()) == 0
+    places.with_columns(
+        pl.when(first)
+        .then(pl.lit("开化街道（老城区）"))
+        .otherwise(pl.col("name_zh"))
+        .alias("name_zh"),
+        pl.when(first).then(pl.lit("５３２６０１")).otherwise(pl.col("code")).alias("code"),
+    ).write_csv(path)
+    got = load_inputs(csv_dir).places
+    assert got is not None
+    assert got.row(0)[:3] == ("532601", "county", "开化街道（老城区）")
