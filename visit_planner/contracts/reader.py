@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from visit_planner.contracts.cells import (
+    SPREADSHEET_SUFFIXES,
+    as_written,
+    header_names,
+    is_unnamed,
+    repeated_columns,
+    repeated_rule,
+    spreadsheet_refusal,
+    unnamed_rule,
+)
 from visit_planner.contracts.report import Problem
 from visit_planner.errors import ContractError
 from visit_planner.vocabulary import ROLE_TERMS
@@ -225,40 +233,6 @@ def _read(
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
         f"(unsupported file type {suffix!r}; use .parquet or .csv)"
     ])  # fmt: skip
-
-
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
-"""Workbooks of Excel, WPS (``.et``) and LibreOffice: not read (no workbook reader is
-installed, and a workbook's cell formats would have to be guessed); their user is told how
-to save the sheet as CSV."""
-
-
-def spreadsheet_refusal(path: Path, csv_name: str) -> str:
-    """The refusal of workbook ``path`` where a table's file is expected, saying how to save
-    it as ``csv_name``, Chinese first."""
-    return (
-        f"{path}: 是 Excel/WPS 工作簿, 无法直接读取, 请在 Excel 或 WPS 中“另存为” “CSV UTF-8 "
-        f"(逗号分隔)”, 文件名 {csv_name} (a spreadsheet workbook is not read: save the sheet "
-        f"with Save As, type 'CSV UTF-8 (Comma delimited)', as {csv_name})"
-    )
-
-
-def header_names(columns: list[str]) -> dict[str, str]:
-    """The renames that make a CSV header's names as they are meant: a name typed with a
-    space before or after it (``household_id ``, a no-break space copied from a web page)
-    or in full-width letters read as the name itself, which a column rule then finds
-    (``household_id`` was said to be missing from a file that visibly holds it). A name that
-    would then read as another of the header's, or hold a comma (from a full-width one: two
-    names run together), is left as it is."""
-    meant = {
-        name: re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", name)).strip() for name in columns
-    }
-    taken = [*columns, *meant.values()]
-    return {
-        name: new
-        for name, new in meant.items()
-        if new != name and new and taken.count(new) == 1 and "," not in new
-    }
 
 
 def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ()) -> str | None:
@@ -482,63 +456,6 @@ def row_labels(
     return df.select(pl.coalesce(ids, row_no).alias("label")).to_series()
 
 
-NON_ASCII = r"[^\x00-\x7f]"
-"""A character outside ASCII: a text column holding one is normalized by :func:`halfwidth`."""
-
-
-INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
-"""Characters that show as nothing (zero-width space, joiners, word joiner, a byte-order
-mark inside the text): an id holding one looks like an id it is not."""
-
-
-def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
-    """``df`` with its text columns among ``names`` in Unicode compatibility form (NFKC), as
-    a reader takes them: full-width letters and digits typed with a Chinese input method
-    (Ｈ０００１, １２, ２０２６－１０) read as H0001, 12, 2026-10, and a no-break or ideographic
-    space as a space (stripped at either end by the cast), so an id so typed is the same id
-    and not another household; invisible characters (:data:`INVISIBLE`: a zero-width space
-    copied from a chat message) are taken out. Only a column holding a non-ASCII character
-    is normalized (most ids and numbers hold none: reading them costs one scan)."""
-    wide = [
-        name
-        for name in names
-        if name in df.columns
-        and df.schema[name] == pl.String()
-        and df[name].str.contains(NON_ASCII).any()
-    ]
-    return df.with_columns(
-        pl.col(name).str.normalize("NFKC").str.replace_all(INVISIBLE, "") for name in wide
-    )
-
-
-FORMULA_TEXT = r'^\s*="(.*)"\s*$'
-"""A value written as a spreadsheet formula of a text (``="532601001001"``): how systems
-export codes so that Excel keeps them as text, leading zeros and all digits."""
-
-
-def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
-    """``df`` with each value of its text columns among ``names`` written ``="…"`` read as
-    the text inside (:data:`FORMULA_TEXT`): ``="532601"`` matched no other table's
-    ``532601`` and no place name. Only a column holding such a value is rewritten."""
-    marked = [
-        name
-        for name in names
-        if name in df.columns
-        and df.schema[name] == pl.String()
-        and df[name].str.contains(FORMULA_TEXT).any()
-    ]
-    return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
-
-
-def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
-    """``df``'s columns among ``names`` as what their cells say, before each is cast: in
-    half-width forms (:func:`halfwidth`), a text written ``="…"`` as the text inside
-    (:func:`formula_text`). A place's name (``name_zh``, ``name_en``) is display text, kept
-    as written: 开化街道（老城区） keeps its full-width brackets."""
-    values = tuple(name for name in names if not name.startswith("name_"))
-    return formula_text(halfwidth(df, values), values)
-
-
 def _cast_expr(
     name: str, source: pl.DataType, target: pl.DataType, *, month: bool = False
 ) -> pl.Expr:
@@ -623,55 +540,6 @@ SCIENTIFIC_TEXT_RULE = (
     "(an id or code in scientific notation, as Excel shows a long number: its last digits "
     "may be lost; format the column as Text and export again)"
 )
-
-
-DOUBLED = re.compile(r"^(?P<name>.+)_duplicated_[0-9]+$")
-"""The name polars gives a CSV column whose header name an earlier column has already."""
-
-
-def repeated_columns(columns: list[str]) -> dict[str, list[int]]:
-    """The names a header gives more than one column (as they are meant: ``members`` and
-    ``members `` are one name, :func:`header_names`), each with its columns' places (1-based):
-    polars reads the second ``members`` as ``members_duplicated_0``, which would be dropped
-    as a column outside the contract without a word on which of the two was read."""
-    places: dict[str, list[int]] = {}
-    for place, name in enumerate(columns, start=1):
-        if is_unnamed(name):
-            continue
-        doubled = DOUBLED.match(name)
-        base = doubled["name"] if doubled and doubled["name"] in columns else name
-        places.setdefault(unicodedata.normalize("NFKC", base).strip(), []).append(place)
-    return {name: at for name, at in places.items() if len(at) > 1}
-
-
-def repeated_rule(places: list[int]) -> str:
-    """The rule of a column name the header gives the columns at ``places``."""
-    return (
-        f"列名重复, 见第 {'、'.join(map(str, places))} 列, 请只保留一列 (the header gives "
-        f"{len(places)} columns this name: columns {', '.join(map(str, places))}; keep one)"
-    )
-
-
-UNNAMED = re.compile(r"^(_duplicated_[0-9]+)?$")
-"""The names polars gives a CSV column whose header cell is empty: ``""`` for the first,
-``_duplicated_0`` and on for the others."""
-
-
-def is_unnamed(name: str) -> bool:
-    """Column ``name`` had no name in its CSV header (:data:`UNNAMED`)."""
-    return UNNAMED.match(name) is not None
-
-
-def unnamed_rule(places: list[int]) -> str:
-    """The warning about columns at ``places`` (1-based) that have no name in the header,
-    such as a spreadsheet saves after a formatted empty column: dropped, their values (if
-    any) not read."""
-    at = ", ".join(map(str, places))
-    noun = "column" if len(places) == 1 else "columns"
-    return (
-        f"表头第 {at} 列没有列名, 已删除, 不再读取 (the header gives {noun} {at} no name: "
-        "dropped, its values not read further)"
-    )
 
 
 def unknown_columns_rule(missing: list[str]) -> str:

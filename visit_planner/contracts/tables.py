@@ -20,16 +20,15 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from visit_planner.contracts import columns, relations, schemas
+from visit_planner.contracts.cells import SPREADSHEET_SUFFIXES, spreadsheet_refusal
 from visit_planner.contracts.places import remember_places
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
-    SPREADSHEET_SUFFIXES,
     RowPlaces,
     cast_to_contract,
     failed_cast_rows,
     read_placed,
     row_labels,
-    spreadsheet_refusal,
     unreadable_reason,
 )
 from visit_planner.contracts.report import Problem

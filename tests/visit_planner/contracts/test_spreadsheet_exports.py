@@ -187,7 +187,7 @@ def test_header_names_with_spaces_are_read_as_meant(csv_dir: Path, cli) -> None:
     file was refused for 'household_id' missing, a column it visibly holds. Such names now
     read as the name; one that would then read as another of the header's stays itself."""
     from visit_planner.contracts import load_inputs
-    from visit_planner.contracts.reader import header_names
+    from visit_planner.contracts.cells import header_names
 
     clean = load_inputs(csv_dir)
     path = csv_dir / "households.csv"
@@ -354,7 +354,7 @@ def test_full_width_commas_as_separators_are_named(csv_dir: Path, cli) -> None: 
     """A conflicts.csv typed in Notepad with a Chinese input method, its fields separated by
     '，': it was refused as both columns missing and one column 'worker_id,household_id'
     outside the contract. It is now named as a file of another separator is."""
-    from visit_planner.contracts.reader import header_names
+    from visit_planner.contracts.cells import header_names
 
     path = csv_dir / "conflicts.csv"
     path.write_text("worker_id，household_id\nW000016，H0003246\n", encoding="utf-8")
