@@ -112,11 +112,13 @@ def refusal(
             f"{upgrade})"
         )
     if status.state == "unknown":
+        # No upgrade is needed or possible here: the newer program reads it as it is (this
+        # said "install it and run store upgrade", which would change nothing).
         return StoreError(
-            f"数据库结构版本未知 (the store database {where} is at schema version "
-            f"{status.current}, which this program does not know, it knows up to "
-            f"{status.head}: a newer visit-planner made it; use that version, or install it "
-            f"and run {upgrade})"
+            f"数据库结构版本未知, 请使用更新版本的 visit-planner (the store database {where} is "
+            f"at schema version {status.current}, which this program does not know, it knows "
+            f"up to {status.head}: a newer visit-planner made it; use that version or a later "
+            "one, which reads it as it is)"
         )
     if status.state == "foreign":
         shown = ", ".join(status.tables[:5]) + (", ..." if len(status.tables) > 5 else "")
