@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from visit_planner.contracts.cells import (
+    NON_ASCII,
     SPREADSHEET_SUFFIXES,
     as_written,
     header_names,
@@ -78,7 +79,8 @@ def csv_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        if mostly_utf8(raw):
+            raise ContractError([mixed_encoding(path, raw)]) from None
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
@@ -88,6 +90,38 @@ def csv_text(path: Path) -> str:
                 "(not UTF-8 and not GBK/GB18030 text; save it as 'CSV UTF-8')"
             ]
         ) from None
+
+
+def mostly_utf8(raw: bytes) -> bool:
+    """Most non-ASCII text of ``raw`` (which is not UTF-8 throughout) is UTF-8: lines pasted
+    from a GBK file into a UTF-8 one, which read whole as GB18030 would turn every UTF-8
+    Chinese text of the file into other characters, without a word when their bytes happen
+    to pair up. A GBK file read as UTF-8 gives a character for at most one in five of its
+    Chinese characters (a pair of bytes that happens to be UTF-8), so it is never taken for
+    one."""
+    loose = pl.Series([raw.decode("utf-8", errors="replace")])
+    bad = loose.str.count_matches("\ufffd", literal=True).item()
+    other = loose.str.count_matches(NON_ASCII).item()
+    return other - bad > bad
+
+
+def mixed_encoding(path: Path, raw: bytes) -> str:
+    """Why ``path`` (its bytes ``raw``, UTF-8 for the most part: :func:`mostly_utf8`) is not
+    read, naming its first line that is not UTF-8, in both languages."""
+    line = next(n for n, text in enumerate(raw.split(b"\n"), start=1) if not _is_utf8(text))
+    return (
+        f"{path}: 第 {line} 行不是 UTF-8 编码, 而文件其余部分是, 可能是从 GBK 文件粘贴或合并"
+        f"而来, 请将整个文件另存为 CSV UTF-8 (line {line} is not UTF-8 text while the rest of "
+        "the file is: pasted or joined from a GBK file? save the whole file again as 'CSV UTF-8')"
+    )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 SEPARATORS = {

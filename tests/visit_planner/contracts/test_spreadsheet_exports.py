@@ -474,3 +474,30 @@ def test_place_names_keep_their_full_width_punctuation(csv_dir: Path) -> None:
     got = load_inputs(csv_dir).places
     assert got is not None
     assert got.row(0)[:3] == ("532601", "county", "开化街道（老城区）")
+
+
+def test_a_gbk_line_in_a_utf8_file_is_named_not_read_as_mojibake(csv_dir: Path) -> None:
+    """A UTF-8 places.csv with one line pasted from a GBK file: the file was read whole as
+    GB18030, so every other line's Chinese name became other characters (文山 read as
+    鏂囧北), without a word when their bytes paired up. It is now refused, naming the
+    line; a file all in GBK still reads, names and all."""
+    from visit_planner.contracts import load_inputs
+
+    path = csv_dir / "places.csv"
+    places = pl.read_csv(path, infer_schema=False).with_columns(
+        pl.format("文山{}", pl.int_range(pl.len()).cast(pl.String)).alias("name_zh")
+    )
+    lines = places.write_csv().encode("utf-8").split(b"\n")
+    lines[3] = lines[3].decode("utf-8").encode("gbk")
+    path.write_bytes(b"\n".join(lines))
+    assert "鏂囧北" in path.read_bytes().decode("gb18030")  # how it was read
+    with pytest.raises(ContractError) as refused:
+        load_inputs(csv_dir)
+    assert refused.value.problems == [
+        f"{path}: 第 4 行不是 UTF-8 编码, 而文件其余部分是, 可能是从 GBK 文件粘贴或合并而来, "
+        "请将整个文件另存为 CSV UTF-8 (line 4 is not UTF-8 text while the rest of the file is: "
+        "pasted or joined from a GBK file? save the whole file again as 'CSV UTF-8')"
+    ]
+    path.write_bytes(places.write_csv().encode("gbk"))
+    got = load_inputs(csv_dir).places
+    assert got is not None and got["name_zh"].equals(places["name_zh"])
