@@ -45,9 +45,14 @@ class Workspace:
         return self.root / "runs"
 
     def ensure(self) -> Workspace:
-        """Create the workspace directory if needed; fail clearly when it cannot be."""
+        """Create the workspace directory if needed, open to its owner only (mode 0700): it
+        holds households' data with their sensitive fields (each run's inputs, scores and
+        explanations), the store (password hashes, overrides, the audit log) and MLflow's
+        models, which other accounts of the machine must not read. An existing workspace
+        keeps its permissions (an administrator may have opened it to a group). Fail clearly
+        when it cannot be created."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise WorkspaceError(
                 f"{self.root}: 无法创建工作目录 (cannot create the workspace directory: "

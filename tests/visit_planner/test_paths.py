@@ -30,3 +30,14 @@ def test_unusable_workspace_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(WorkspaceError, match=r"无法创建工作目录 \(cannot create the workspace"):
         resolve_workspace(blocker / "ws").ensure()
+
+
+def test_a_new_workspace_is_open_to_its_owner_only(tmp_path: Path) -> None:
+    """A workspace was created 0755 (store.db, runs and MLflow 0644 inside it), so every
+    account of the machine could read households' sensitive fields and the password hashes."""
+    made = resolve_workspace(tmp_path / "a" / "ws").ensure()
+    assert made.root.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o750)
+    shared.chmod(0o750)  # opened to a group by an administrator: kept
+    assert resolve_workspace(shared).ensure().root.stat().st_mode & 0o777 == 0o750
