@@ -22,6 +22,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, insert, or_, select, update
 
+from visit_planner import clock
 from visit_planner.errors import StoreError
 from visit_planner.store import audit
 from visit_planner.store.checks import check_choice, require_text
@@ -165,7 +166,7 @@ def add(
     author = require_text(author, "author")
     reason = require_text(reason, "reason")
     _check_fields(kind, {"worker_id": worker_id, "tier": tier, "field": field, "value": value})
-    today = today or date.today()
+    today = today or clock.today()  # Wenshan's date: a server may be kept in UTC
     if expires_on is not None and expires_on < today:
         raise StoreError(
             f"失效日期不能早于今天 (expiry {expires_on.isoformat()} is in the past; today is "

@@ -269,3 +269,18 @@ def test_an_amendment_carries_the_outcomes_of_the_townships_it_did_not_resolve(
     again = publish(store, kind="amend", parent_run_id=amend.run_id)
     assert [o.override_id for o in store.outcomes(again.run_id)] == [a.id, b.id]
     assert store.outcomes(publish(store).run_id) == []  # a new plan decides everything itself
+
+
+def test_without_a_date_an_expiry_is_checked_against_wenshans_date(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's own default was the machine's date: on a server kept in UTC, before 08:00
+    in Wenshan, an expiry of Wenshan's yesterday was accepted as not yet past."""
+    from datetime import timedelta
+
+    from visit_planner import clock
+
+    machine = date.today()
+    monkeypatch.setattr(clock, "today", lambda now=None: machine + timedelta(days=1))
+    with pytest.raises(StoreError, match=rf"expiry {machine.isoformat()} is in the past"):
+        store.add_override("tier", "H1", author="a", reason="r", tier=1, expires_on=machine)
