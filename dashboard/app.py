@@ -116,8 +116,18 @@ if st.sidebar.button(t("sign_out", lang), key="sign_out"):
     auth.sign_out_everywhere()
     st.rerun()
 
+# The first page is the default one, which Streamlit serves at ``/`` only: its own address
+# (``/overview``, the sign-in form's when it was opened there: a bookmark, a shared link) was
+# answered with Streamlit's English "Page not found" dialog. The default page takes a name no
+# link uses (DEFAULT_PATH, reserved by Streamlit but never shown), and its address a hidden
+# page that goes on to it (:func:`to_default`).
+DEFAULT_PATH = "home"
 pages = [
-    st.Page(PAGES / name, title=t(title, lang), url_path=url_path(name))
+    st.Page(
+        PAGES / name,
+        title=t(title, lang),
+        url_path=DEFAULT_PATH if name == MENU[0][0] else url_path(name),
+    )
     for name, title, roles in MENU
     if roles is None or viewer.role in roles
 ]
@@ -142,7 +152,19 @@ hidden = [
     for name, title, roles in MENU
     if roles is not None and viewer.role not in roles
 ]
-page = st.navigation([*pages, *hidden])
+
+
+def to_default() -> None:
+    """The default page's own address (``/overview``): on to the default page at ``/``, with
+    the link's query parameters."""
+    auth.resend_cookie()  # this run's cookie script may not reach the browser
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+default_alias = st.Page(
+    to_default, title=pages[0].title, url_path=url_path(MENU[0][0]), visibility="hidden"
+)
+page = st.navigation([*pages, *hidden, default_alias])
 refused = st.session_state.pop(DENIED_KEY, None)
 if refused:
     st.warning(t("page_not_allowed", lang, page=refused))

@@ -165,6 +165,25 @@ def test_supervisor_sees_reasons_and_visitor_of_own_household_only(
     only_loopback(requests_made)
 
 
+def test_the_overviews_own_address_opens_it_when_signed_in(
+    page: object, server: str, requests_made: list[str]
+) -> None:
+    """The sign-in form answers at every page's address, /overview too (a bookmark of it, a
+    shared link); opened while signed in, that address showed Streamlit's English dialog
+    "Page not found ... Running the app's main page." over the overview. It now opens the
+    overview, in the link's language, without the dialog."""
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    page.goto(f"{server}/overview?lang=en")  # type: ignore[attr-defined]
+    heading(page, i18n.t("page_overview", "en"))
+    idle(page)
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "Page not found" not in body and "does not seem to exist" not in body
+    assert i18n.t("households", "en") in body  # the overview's figures, not just its title
+    assert urlsplit(page.url).path == "/"  # type: ignore[attr-defined]
+    only_loopback(requests_made)
+
+
 def test_the_township_map_draws_without_a_base_map(
     page: object, server: str, requests_made: list[str]
 ) -> None:
