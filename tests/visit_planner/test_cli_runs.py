@@ -211,6 +211,20 @@ def test_store_upgrade_reports_the_schema(tmp_path: Path, cli) -> None:  # type:
     code, out, err = cli("store", "upgrade", "--home", str(tmp_path / "fresh"))
     assert code == 0, err
     assert "→" in out
+    assert f"数据库 store: {tmp_path / 'fresh' / 'store.db'}\n" in out  # which database
+
+
+def test_store_upgrade_of_a_store_elsewhere_makes_no_workspace(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """With --store-url, an empty workspace directory was made (./workspace by default) and
+    the output did not say which database was upgraded."""
+    db = tmp_path / "shared" / "store.db"
+    db.parent.mkdir()
+    code, out, err = cli(
+        "store", "upgrade", "--home", str(tmp_path / "ws"), "--store-url", f"sqlite:///{db}"
+    )
+    assert code == 0, err
+    assert f"数据库 store: {db}\n" in out and db.exists()
+    assert not (tmp_path / "ws").exists()
 
 
 def test_promotions_are_in_the_audit_log(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]

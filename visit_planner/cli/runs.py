@@ -930,9 +930,14 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
     """升级数据库 — Migrate the store to this version's schema."""
     from visit_planner.store import Store
     from visit_planner.store import store_url as resolve_url
+    from visit_planner.store.engine import workspace_store_url
 
-    workspace = resolve_workspace(home).ensure()
-    result = Store.upgrade(resolve_url(workspace, store_url), actor=current_actor())
+    workspace = resolve_workspace(home)
+    url = resolve_url(workspace, store_url)
+    if url == workspace_store_url(workspace):
+        workspace.ensure()  # the workspace's own store; a store elsewhere makes no workspace
+    result = Store.upgrade(url, actor=current_actor())
+    console.print(f"数据库 store: {result.where}", highlight=False, soft_wrap=True)
     console.print(
         f"数据库版本 store schema: {result.before or '空 empty'} → {result.after}"
         + ("" if result.changed else " (已是最新 already current)")

@@ -101,6 +101,11 @@ def store_url(workspace: Workspace, explicit: str | None = None) -> str:
     from_env = os.environ.get(STORE_URL_ENV)
     if from_env:
         return from_env
+    return workspace_store_url(workspace)
+
+
+def workspace_store_url(workspace: Workspace) -> str:
+    """The URL of the workspace's own SQLite store, ``store.db``."""
     return f"sqlite:///{workspace.store_db}"
 
 

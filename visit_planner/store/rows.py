@@ -212,10 +212,12 @@ class MonthLock:
 
 @dataclass(frozen=True)
 class UpgradeResult:
-    """What ``store upgrade`` did: the schema revision before (None: a new database) and after."""
+    """What ``store upgrade`` did: the schema revision before (None: a new database) and after,
+    and the database it did it to, named for messages (its file, or its URL without password)."""
 
     before: str | None
     after: str
+    where: str = ""
 
     @property
     def changed(self) -> bool:

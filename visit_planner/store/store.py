@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
@@ -120,7 +121,8 @@ class Store:
         """Migrate the database at ``url`` to the newest schema (create it when empty)."""
         db = Database.connect(url, busy_timeout)
         try:
-            return schema.upgrade(db, actor=actor or locks.current_user())
+            result = schema.upgrade(db, actor=actor or locks.current_user())
+            return replace(result, where=db.where)
         finally:
             db.dispose()
 
