@@ -532,3 +532,12 @@ def test_a_month_without_runs_is_not_said_to_be_an_empty_store(
     )
     assert code == 2 and out == "" and not (tmp_path / "x").exists()
     assert flat(err) == "错误 ERROR: 2027-03 尚无当前方案 (month 2027-03 has no current run)"
+
+
+def test_an_imports_ids_are_printed_as_a_span() -> None:
+    """overrides import of 1,500 rows printed 1,500 ids."""
+    from visit_planner.cli.runs import id_span
+
+    assert id_span(list(range(7, 1507))) == "#7–#1506"
+    assert id_span([3, 4]) == "#3, #4"
+    assert id_span([3, 5, 6]) == "#3, #5, #6"  # not consecutive: each named

@@ -14,7 +14,7 @@ are imported by the commands that use them, so that importing the CLI stays quic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -727,8 +727,16 @@ def overrides_import(
         )  # fmt: skip
     console.print(
         f"已导入 imported {len(rows)} 条调整 override(s), 来自 from {file}: "
-        + ", ".join(f"#{r.id}" for r in rows)
+        + id_span([r.id for r in rows])
     )
+
+
+def id_span(ids: Sequence[int]) -> str:
+    """``#7–#1506`` for consecutive ids (one import's, as one transaction numbers them),
+    else the ids one by one: an import of 1,500 rows printed 1,500 of them."""
+    if len(ids) > 2 and list(ids) == list(range(ids[0], ids[0] + len(ids))):
+        return f"#{ids[0]}–#{ids[-1]}"
+    return ", ".join(f"#{i}" for i in ids)
 
 
 # The dashboard's wording of the override kinds and statuses.
