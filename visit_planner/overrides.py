@@ -512,6 +512,23 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+CONTROL_CHARACTER_RULE = (
+    "含控制字符 (如 NUL), 请检查文件是否损坏或另存为 CSV UTF-8 "
+    "(holds a control character such as NUL: a damaged file, or one saved in another "
+    "encoding; save it again as CSV UTF-8)"
+)
+"""A cell with a control character (a NUL byte, say): SQLite stored it, PostgreSQL refused
+the whole import with a database error naming no row."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _with_control_characters(row: dict[str, object]) -> list[str]:
+    """The columns of ``row`` whose text holds a control character other than tab and line
+    ends (:data:`CONTROL_CHARACTER_RULE`)."""
+    return [c for c, v in row.items() if isinstance(v, str) and _CONTROL.search(v)]
+
+
 def _text(value: object) -> str | None:
     """A cell as stripped text, None when empty."""
     if value is None:
@@ -622,6 +639,8 @@ def parse_override_file(
         kind = _text(row.get("kind"))
         household = _text(row.get("household_id"))
         reason = _text(row.get("reason"))
+        for col in _with_control_characters(row):
+            _collect(found, col, CONTROL_CHARACTER_RULE, label)
         if kind not in KINDS:
             _collect(found, "kind", f"类型无效 (must be one of {', '.join(KINDS)})", label)
         if household is None:

@@ -140,6 +140,25 @@ def test_every_problem_of_an_override_file_at_once(tmp_path) -> None:  # type: i
     assert [(i, o.household_id) for i, o in ok] == [(3, "NOPE")]
 
 
+def test_a_control_character_in_an_override_file_is_named_by_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A NUL byte in a reason was stored by SQLite, and refused by PostgreSQL as a database
+    error naming no row, the whole import with it."""
+    from visit_planner.overrides import CONTROL_CHARACTER_RULE, parse_override_file
+
+    rows = [
+        {"kind": "tier", "household_id": "H0000001", "worker_id": "", "tier": "1", "reason": "x"},
+        {"kind": "tier", "household_id": "H0000002", "worker_id": "", "tier": "1",
+         "reason": "乡镇\x00复核"},
+    ]  # fmt: skip
+    path = _file(tmp_path, rows)
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    assert [o.household_id for _, o in ok] == ["H0000001"]
+    assert [(p.column, p.rule) for p in problems] == [("reason", CONTROL_CHARACTER_RULE)]
+    assert "第 3 行 (line 3) (H0000002)" in problems[0].message()
+
+
 def test_an_override_files_missing_column_is_worded_as_the_contracts(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from visit_planner.contracts.reader import MISSING_COLUMN_RULE
     from visit_planner.overrides import check_tier_override_file, parse_override_file
