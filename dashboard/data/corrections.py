@@ -48,7 +48,7 @@ class CorrectionQueries(ScopedAccess):
         and why."""
         self._require_households()
         run = self.current_run(month)
-        today = date.today()
+        today = clock.today()  # Wenshan's date: a server may be kept in UTC
         with self._store() as store:
             rows = store.list_overrides()
             outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
@@ -166,7 +166,7 @@ class CorrectionQueries(ScopedAccess):
             households,
             workers,
             settings_from_policy(load_policy()),
-            today=date.today(),
+            today=clock.today(),
         )
         if problems:
             raise VisitPlannerError("; ".join(problems))

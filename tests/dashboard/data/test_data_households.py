@@ -411,3 +411,21 @@ def test_the_visit_sheet_of_a_worker_out_of_scope_is_refused_before_any_export(
     if scope == TOWNSHIP:  # the same account, its own township's worker: exported and returned
         assert site.household.encode() in user.visit_sheet(MONTH, site.worker)
         assert len(exports) == 1
+
+
+def test_an_override_expired_in_wenshan_is_expired_on_a_server_in_utc(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corrections page took the machine's date: on a server kept in UTC, before 08:00
+    in Wenshan, an override that expired the day before in Wenshan was listed as pending."""
+    wenshan = clock.today()
+    with Store.for_workspace(site.workspace) as store:
+        number = store.add_override(
+            "tier", site.county_household, author="sup_county", reason="hotline", tier=1,
+            expires_on=wenshan, today=wenshan,
+        ).id  # fmt: skip
+    sup = access(site, "supervisor", "county", COUNTY)
+    assert sup.overrides(MONTH).filter(pl.col("id") == number)["outcome"][0] == "pending"
+    # The next day in Wenshan; the machine's date may still be the day before.
+    monkeypatch.setattr(clock, "today", lambda now=None: wenshan + timedelta(days=1))
+    assert sup.overrides(MONTH).filter(pl.col("id") == number)["outcome"][0] == "expired"
