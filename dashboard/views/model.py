@@ -114,6 +114,7 @@ else:
         st.info(t("fairness_none", lang))
     else:
         attributes = report.fairness["attribute"].unique(maintain_order=True).to_list()
+        most = int(report.fairness.group_by("attribute").len()["len"].max() or 1)  # type: ignore[arg-type]
         for col, attr in zip(st.columns(len(attributes)), attributes, strict=True):
             rows = report.fairness.filter(pl.col("attribute") == attr)
             words = i18n.fairness_table(rows, lang)
@@ -124,13 +125,18 @@ else:
                 }
             )
             col.markdown(f"**{t('fairness_chart', lang, attr=i18n.attribute(attr, lang))}**")
+            # Bars across, the groups' names on the side: upright, the names were written
+            # sideways under the bars (丘北县, 壮族, 女 turned a quarter), even two of them at
+            # 1,366 px.
             col.bar_chart(
                 chart,
                 x=t("group_axis", lang),
                 y=t("recall_axis", lang),
-                x_label=t("group_axis", lang),
+                horizontal=True,
+                sort=False,
+                x_label="",
                 y_label=t("recall_axis", lang),
-                height=240,
+                height=70 + 32 * most,  # one height for the charts side by side
             )
         auth.show_table(i18n.fairness_table(report.fairness, lang), lang)
         st.caption(t("fairness_caption", lang))

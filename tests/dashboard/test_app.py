@@ -916,6 +916,16 @@ def test_model_page_shows_the_registry_champion(site: Site) -> None:
         for e in elements(at, "vega_lite_chart")
     ]
     assert any(i18n.t("calibration_x", "zh") in spec for spec in specs)
+    # the recall by group as bars across, the groups' names upright on the side (under
+    # upright bars they were written sideways, a quarter turn, even two of them at 1,366 px)
+    recall = i18n.t("recall_axis", "zh")
+    fairness = [json.loads(s) for s in specs if recall in s]
+    assert len(fairness) == 3, len(fairness)  # county, ethnicity, gender
+    for spec in fairness:
+        y, x = spec["encoding"]["y"], spec["encoding"]["x"]
+        assert y["type"] in ("nominal", "ordinal") and x["type"] == "quantitative", spec["encoding"]
+        assert x["title"] == recall
+    assert len({spec["height"] for spec in fairness}) == 1  # side by side, one height
     assert not any("data:image/png;base64," in m.value for m in at.markdown)
     # the candidates: the chosen one marked once, no "this model" column beside its twin
     compare = at.dataframe[0].value
