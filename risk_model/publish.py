@@ -27,21 +27,42 @@ from risk_model.training import TrainResult, predict_proba
 from risk_model.versions import VersionInfo
 
 
-def input_example(result: TrainResult, rows: int = 5) -> pd.DataFrame:
-    """A few held-out rows, feature columns only (no id, target or audit column).
+def input_example(result: TrainResult) -> pd.DataFrame:
+    """The model's input example, feature columns only, made of no household: a row of
+    typical values (each numeric feature's median over the held-out rows, each categorical's
+    most frequent level there) and a row with every feature missing. MLflow keeps the
+    example beside the model; held-out rows there were real households' records (illness,
+    disability, petitions).
 
     Numerics as float64 and categoricals as strings, so the signature allows missing values.
     """
     spec = result.spec
-    example = (
-        result.test_frame.select(spec.features)
-        .head(rows)
-        .with_columns(
-            *[pl.col(c).cast(pl.Float64) for c in spec.numeric],
-            *[pl.col(c).cast(pl.String) for c in spec.categorical],
-        )
+    rows_seen = result.test_frame  # the held-out rows TrainResult keeps
+    typical = {
+        **{c: rows_seen[c].cast(pl.Float64).median() for c in spec.numeric},
+        **{c: _most_frequent(rows_seen[c]) for c in spec.categorical},
+        **{c: rows_seen[c].cast(pl.Int8).sum() * 2 > rows_seen[c].count() for c in spec.boolean},
+    }
+    schema = {
+        **{c: pl.Float64 for c in spec.numeric},
+        **{c: pl.Boolean for c in spec.boolean},
+        **{c: pl.String for c in spec.categorical},
+    }
+    return (
+        pl.DataFrame([typical, dict.fromkeys(typical)], schema=schema)
+        .select(spec.features)
+        .to_pandas()
     )
-    return example.to_pandas()
+
+
+def _most_frequent(column: pl.Series) -> str | None:
+    """The most frequent non-missing value as text (ties: the first in sorted order); None
+    when the column is all missing."""
+    values = column.drop_nulls().cast(pl.String)
+    if values.is_empty():
+        return None
+    counts = values.value_counts(sort=False).sort(["count", values.name], descending=[True, False])
+    return str(counts[values.name][0])
 
 
 def run_params(result: TrainResult, *, data_name: str, data_sha256: str) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -72,6 +73,11 @@ def test_nothing_personal_reaches_mlflow(registry, first_version, households, tm
     )
     example = json.loads(next(model_dir.rglob("input_example.json")).read_text())
     assert set(example["columns"]) == set(household_spec().features)
+    # No household's record: a row of typical values and a row with every feature missing.
+    typical, missing = example["data"]
+    assert len(example["data"]) == 2
+    assert all(v is None or math.isnan(v) for v in missing)
+    assert all(v is not None for v in typical)
     texts = [
         p.read_text("utf-8", errors="ignore")
         for p in [*Path(local).rglob("*"), *model_dir.rglob("*")]
