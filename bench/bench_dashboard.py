@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/bench_dashboard.py --scale 1
+    .venv/bin/python bench/bench_dashboard.py --scale 0.1 --account township
 
 The workspace is prepared once and kept under ``bench/.cache/dashboard_scale<S>_seed<N>``
 (``--work`` to choose another place): the month 2026-11 generated, a model trained and
@@ -10,20 +11,24 @@ promoted, and the month planned and published into the workspace's store - each 
 a planner runs (:func:`bench_plan.cli`), skipped when its result is already there. Then
 ``visit-planner dashboard`` is started on a free port of 127.0.0.1 and driven by Playwright
 with Debian's Chromium (the flags of the browser test), signed in as a planner of the whole
-prefecture. Measured, wall clock in the browser until Streamlit's run has finished (its status
-widget gone) and the page's own element is on screen:
+prefecture, or (``--account county`` / ``township``) as a supervisor of the county or the
+township of the township closest to 10 k households: what a scoped account waits for, whose
+pages should read its own townships only. Measured, wall clock in the browser until
+Streamlit's run has finished (its status widget gone) and the page's own element is on
+screen:
 
 * first paint of every page (target < 3 s): the first visit of each page in a fresh server,
   so every page reads its data cold;
-* interactions (target < 1 s): choose another township, search a household, switch the
-  language;
+* interactions (target < 1 s): choose another township (not for a township's account, which
+  has one), search a household, switch the language;
 * one what-if on the township closest to 10 k households (target < 10 s): its busiest cadre
   gets 10 more hours, solved on the spot.
 
 Beside each wall-clock figure, the CPU seconds spent meanwhile by the dashboard's server process
 and by Chromium's processes (``psutil``, children of this process), which tell where the time
 goes. The machine is shared: the load average (``os.getloadavg``) before and after is written
-beside the figures. Writes ``bench/results/dashboard_scale<S>.md``.
+beside the figures. Writes ``bench/results/dashboard_scale<S>.md`` (a scoped account's:
+``dashboard_scale<S>_<account>.md``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -65,7 +71,12 @@ from visit_planner.paths import Workspace  # noqa: E402
 from visit_planner.store import Store  # noqa: E402
 
 PAGES = ("overview", "township", "household", "worker", "corrections", "runs", "model")
-USER = "bench_planner"
+ACCOUNTS: dict[str, tuple[str, str, str]] = {
+    "prefecture": ("bench_planner", "planner", "a planner of the whole prefecture"),
+    "county": ("bench_county", "supervisor", "a supervisor of county {scope}"),
+    "township": ("bench_township", "supervisor", "a supervisor of township {scope}"),
+}
+"""``--account`` -> (username, role, who it is in the result's text)."""
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -93,16 +104,56 @@ def prepare(work: Path, scale: float, seed: int, processes: int) -> tuple[Path, 
     return home, ran
 
 
-def bench_account(home: Path) -> str:
-    """A planner account for the browser (a new random password each time)."""
+@dataclass(frozen=True)
+class Target:
+    """Whom and what the benchmark asks about."""
+
+    account: str  # a key of ACCOUNTS
+    scope: str | None  # the county or township of a scoped account
+    township: str  # the township closest to 10 k households (in the account's scope)
+    households: int  # its households
+    other: str | None  # another township in scope (chosen on the township page), if any
+    household: str  # a household in scope, searched on the household page
+
+    @property
+    def user(self) -> str:
+        """The account's username."""
+        return ACCOUNTS[self.account][0]
+
+    @property
+    def who(self) -> str:
+        """``a supervisor of township 532625001``."""
+        return ACCOUNTS[self.account][2].format(scope=self.scope)
+
+
+def target(run_dir: Path, account: str) -> Target:
+    """The township closest to 10 k households, the account's scope around it, another
+    township of that scope and a household of it (of the township itself when there is no
+    other)."""
+    plan = pl.read_parquet(run_dir / "plan.parquet", columns=["household_id", "township_id"])
+    sizes = plan.group_by("township_id").len()
+    big = sizes.with_columns((pl.col("len") - 10_000).abs().alias("d")).sort("d", "township_id")
+    tw, n_tw = str(big["township_id"][0]), int(big["len"][0])
+    scope = {"prefecture": None, "county": tw[:6], "township": tw}[account]
+    others = [str(t) for t in big["township_id"][1:] if scope is None or t.startswith(scope)]
+    other = others[0] if others else None
+    mine = plan.filter(pl.col("township_id") == (other or tw)).sort("household_id")
+    household = str(mine["household_id"][len(plan) % mine.height])
+    return Target(account, scope, tw, n_tw, other, household)
+
+
+def bench_account(home: Path, who: Target) -> str:
+    """The account of ``who`` for the browser (a new random password each time)."""
     password = secrets.token_urlsafe(18)
+    _, role, _ = ACCOUNTS[who.account]
     with Store.for_workspace(Workspace(home)) as store:
-        if USER in {u.username for u in store.list_users()}:
-            store.reset_password(USER, password, actor="bench")
+        if who.user in {u.username for u in store.list_users()}:
+            store.reset_password(who.user, password, actor="bench")
         else:
             store.add_user(
-                USER, "planner", scope_kind="prefecture", password=password, actor="bench"
-            )
+                who.user, role, scope_kind=who.account, scope_id=who.scope, password=password,
+                actor="bench",
+            )  # fmt: skip
     return password
 
 
@@ -179,18 +230,11 @@ def choose(page: object, label: str, option: str) -> None:
     commit_choice(page)
 
 
-def measure(url: str, password: str, run_dir: Path) -> list[Row]:
+def measure(url: str, password: str, run_dir: Path, who: Target) -> list[Row]:
     """(what, detail, seconds, target, server CPU, browser CPU) of every measurement."""
     from playwright.sync_api import sync_playwright
 
-    plan = pl.read_parquet(run_dir / "plan.parquet", columns=["household_id", "township_id"])
-    sizes = plan.group_by("township_id").len()
-    big = sizes.with_columns((pl.col("len") - 10_000).abs().alias("d")).sort("d", "township_id")
-    tw, n_tw = str(big["township_id"][0]), int(big["len"][0])
-    other = str(big["township_id"][1])
-    household = plan.filter(pl.col("township_id") == other).sort("household_id")["household_id"][
-        len(plan) % 97
-    ]
+    tw, n_tw, household = who.township, who.households, who.household
     loads = pl.read_parquet(run_dir / "townships" / tw / "worker_loads.parquet")
     cadre = loads.filter(pl.col("role") == "cadre").sort("hours_used", descending=True)
     worker, hours = str(cadre["worker_id"][0]), float(cadre["monthly_hours"][0])
@@ -210,7 +254,7 @@ def measure(url: str, password: str, run_dir: Path) -> list[Row]:
 
         rows.append(("first paint", "sign-in page (登录), address opened", 3.0, *timed(login_page)))
         # The form is filled before the clock: typing is the user's time, not the app's.
-        page.get_by_label(i18n.t("username", "zh"), exact=True).fill(USER)
+        page.get_by_label(i18n.t("username", "zh"), exact=True).fill(who.user)
         page.get_by_label(i18n.t("password", "zh"), exact=True).fill(password)
 
         def signed_in() -> None:
@@ -227,10 +271,13 @@ def measure(url: str, password: str, run_dir: Path) -> list[Row]:
         again = timed(lambda: open_page(page, "overview", "zh"))
         rows.append(("first paint", "overview again", 3.0, *again))
         open_page(page, "township", "zh")
-        # Timed from Enter: typing the township's name is the user's time, not the app's.
-        type_choice(page, i18n.t("choose_township", "zh"), i18n.township(tw, "zh"))
-        chosen = timed(partial(commit_choice, page))
-        rows.append(("interaction", f"choose township {tw} ({n_tw:,} households)", 1.0, *chosen))
+        if who.other is not None:  # from another township (the page may have opened on tw)
+            choose(page, i18n.t("choose_township", "zh"), i18n.township(who.other, "zh"))
+            # Timed from Enter: typing the township's name is the user's time, not the app's.
+            type_choice(page, i18n.t("choose_township", "zh"), i18n.township(tw, "zh"))
+            chosen = timed(partial(commit_choice, page))
+            detail = f"choose township {tw} ({n_tw:,} households)"
+            rows.append(("interaction", detail, 1.0, *chosen))
 
         def what_if() -> None:
             choose(page, i18n.t("whatif_worker", "zh"), worker)
@@ -268,6 +315,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--account", choices=tuple(ACCOUNTS), default="prefecture")
     ap.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
@@ -279,18 +327,21 @@ def main() -> None:
     assert run is not None
     run_dir = home / run.path
     n = pl.scan_parquet(run_dir / "plan.parquet").select(pl.len()).collect().item()
-    password = bench_account(home)
+    who = target(run_dir, args.account)
+    password = bench_account(home, who)
     load_before = os.getloadavg()
     with dashboard(home, work / "dashboard.log") as url:
-        rows = measure(url, password, run_dir)
+        rows = measure(url, password, run_dir, who)
     load_after = os.getloadavg()
+    scoped = args.account != "prefecture"
+    option, suffix = (f" --account {args.account}", f"_{args.account}") if scoped else ("", "")
     lines = [
         f"# Dashboard in a real browser: scale {args.scale:g} ({n:,} households), seed {args.seed}",
         "",
-        f"Command: `.venv/bin/python bench/bench_dashboard.py --scale {args.scale:g}` "
+        f"Command: `.venv/bin/python bench/bench_dashboard.py --scale {args.scale:g}{option}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); `visit-planner dashboard` on "
-        "127.0.0.1 driven by Playwright with Debian's Chromium (headless), signed in as a "
-        "planner of the whole prefecture; each figure is wall clock in the browser until the "
+        f"127.0.0.1 driven by Playwright with Debian's Chromium (headless), signed in as "
+        f"{who.who}; each figure is wall clock in the browser until the "
         "page's element is shown and Streamlit's run has finished (not counting the tests' "
         "300 ms settling pause after it; choosing a township is timed from Enter, after the "
         "name is typed, signing in from the click, after the form is filled). First paints are "
@@ -313,7 +364,7 @@ def main() -> None:
         "Workspace preparation this time (skipped when cached): "
         + (", ".join(f"{k} {v:.0f} s" for k, v in ran.items()) or "all cached"),
     ]
-    write_result(args.results, f"dashboard_scale{args.scale:g}.md", lines)
+    write_result(args.results, f"dashboard_scale{args.scale:g}{suffix}.md", lines)
 
 
 if __name__ == "__main__":
