@@ -727,6 +727,18 @@ def score_file(
         source=str(data_file),
     )
     if version is None and context.spec.id_column not in households.columns:
+        spec = context.spec
+        if 2 * sum(c in households.columns for c in spec.features) >= len(spec.features):
+            # A households table whose id column has another name (户编号, typed by a clerk).
+            from visit_planner.contracts.columns import HOUSEHOLDS
+
+            known = {*HOUSEHOLDS, *spec.features, *spec.audit_columns, spec.target}
+            others = ", ".join(c for c in households.columns if c not in known) or "—"
+            raise RiskJobError(
+                f"{data_file}: 缺少 {spec.id_column} 列; 表头须用契约规定的英文列名, 文件中契约外的"
+                f"列: {others} (column {spec.id_column!r} is missing: the header must use the "
+                f"contract's English names; the file's columns outside them: {others})"
+            )
         raise RiskJobError(
             f"{data_file}: 没有 {context.spec.id_column} 列, 不是农户表; 其他表请用 --version N "
             f"指定它的模型 (no {context.spec.id_column} column: the champion is the households "

@@ -471,6 +471,18 @@ def test_plan_and_score_refuse_a_champion_of_another_target_and_a_households_mod
         "column: the champion is the households model; to score another table, pass its model "
         "with --version N" in flat(err)
     )
+    # A households table whose id column a clerk typed in Chinese is a households table: the
+    # header is at fault, not the model.
+    typed = tmp_path / "households_cn.csv"
+    households = pl.read_parquet(Path(data) / "households.parquet").head(20)
+    households.rename({"household_id": "户编号"}).write_csv(typed)
+    rc, out, err = cli(*["score", "--data", str(typed), "--out", str(other)])
+    assert rc == 2 and not other.exists()
+    assert (
+        f"{typed}: 缺少 household_id 列; 表头须用契约规定的英文列名, 文件中契约外的列: 户编号 "
+        "(column 'household_id' is missing: the header must use the contract's English names; "
+        "the file's columns outside them: 户编号)" in flat(err)
+    )
 
 
 @pytest.mark.parametrize(
