@@ -26,6 +26,7 @@ from assignment.validator import (
     summarize_violations,
     validate_plan,
 )
+from visit_planner.check_plan_previous import amendment_of, previous_by_township
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.columns import SCORES_PASSTHROUGH
 from visit_planner.contracts.places import place_name
@@ -188,6 +189,8 @@ def check_inputs_belong(
     paths: PlanPaths,
     tables: PlanTables,
     previous: PreviousRun | None = None,
+    *,
+    by_township: bool = False,
 ) -> list[str]:
     """When the plan lies in a run directory, the given tables must be the ones it was made
     from, and none it was made with may be missing: a plan judged or explained against other
@@ -201,11 +204,14 @@ def check_inputs_belong(
     notes say so (``中文 / English``).
 
     ``previous``: the run whose plan was given as the previous assignment (its plan file is
-    what is compared by bytes); a run that names the run it continued takes that one only."""
+    what is compared by bytes); a run that names the run it continued takes that one only,
+    unless ``by_township``: its townships were found solved from different runs, the given
+    one among them (:func:`visit_planner.check_plan_previous.previous_by_township`)."""
     if not (plan_path.parent / MANIFEST).is_file():
         return []
     manifest = RunManifest.read(plan_path.parent)
-    check_continued_run(manifest, previous)
+    if not by_township:
+        check_continued_run(manifest, previous)
     if previous is not None:
         paths = replace(paths, previous=previous.plan_file)
     recorded = manifest.inputs
@@ -361,7 +367,28 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
     )
     if (plan_path.parent / MANIFEST).is_file():
         previous_run = RunManifest.read(plan_path.parent).previous_run_id
-        if previous_run:
+        amended = None if previous_run else amendment_of(plan_path.parent)
+        if amended is not None:
+            resolved, continued = amended
+            codes = ", ".join(resolved)
+            run_zh = (
+                f"; 本方案为修订版, 乡镇 {codes} 按本月修订前的版本重新求解, 其余乡镇延续上月"
+                "方案, 提供上月方案后, 重新求解的乡镇按其所依据的版本核对"
+            )
+            run_en = (
+                f" (an amendment: township(s) {codes} were re-solved from an earlier version "
+                "of this month, the others continued last month's run; with that run given, "
+                "each re-solved township is checked against the version it was re-solved from)"
+            )
+            where_zh = (
+                f"上月方案的目录: {continued}" if continued else "上月方案的目录或其 plan.parquet"
+            )
+            where_en = (
+                f": last month's run's directory, {continued}"
+                if continued
+                else " (the directory or plan.parquet of last month's run it continued)"
+            )
+        elif previous_run:
             run_zh = f", 上月结对来自方案 {previous_run[:12]}"
             run_en = f" (this run continued run {previous_run[:12]}'s plan)"
             # A published run lies in runs/<month>/<run id>, beside the run it continued.
@@ -414,8 +441,18 @@ def run_check_plan(
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
     plan = _read_plan(plan_path)
     tables, previous = read_inputs(paths)
-    notes = check_inputs_belong(plan_path, paths, tables, previous)
-    if previous is not None:
+    by_township = None
+    if paths.previous is not None and tables.previous is not None:
+        by_township = previous_by_township(
+            plan_path, tables.previous, paths.previous, previous, tables.households
+        )
+    notes = check_inputs_belong(
+        plan_path, paths, tables, previous, by_township=by_township is not None
+    )
+    if by_township is not None:  # an amended run: each township against its own source
+        tables = replace(tables, previous=by_township.previous)
+        notes += by_township.notes()
+    elif previous is not None:
         notes.append(previous.note())
     if (changed := policy_changed_note(plan_path, policy)) is not None:
         notes.append(changed)

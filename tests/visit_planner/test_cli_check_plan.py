@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -10,7 +12,7 @@ import pytest
 
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
-from tests.visit_planner.helpers import flat, too_wide
+from tests.visit_planner.helpers import M1, M2, flat, plan, too_wide, two_months
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic.scores import truth_scores
 from visit_planner.vocabulary import TIER_TERMS
@@ -467,3 +469,140 @@ def test_check_plan_says_when_the_run_was_made_with_another_policy(
     said = flat(out + err)
     assert "方案所用策略与本次校验所用策略不同" in said
     assert f"pass --policy {run / 'policy.toml'} to check it as it was made" in said
+
+
+@dataclass(frozen=True)
+class AmendedMonth:
+    """Last month's run, this month's run and its amendment of one township, published."""
+
+    last: Path  # the run of M1
+    first: Path  # M2's run, continuing ``last``
+    amended: Path  # M2's amendment of ``township``, from ``data``
+    data: Path
+    township: str
+    m2: Path  # the data of M2, ``first`` was made from
+
+
+@pytest.fixture(scope="module")
+def amended_month(tmp_path_factory: pytest.TempPathFactory) -> AmendedMonth:
+    """M1 planned, M2 planned, then a township of M2 amended after its busiest worker left."""
+    from visit_planner.runs import RunReader
+
+    months = two_months(tmp_path_factory)
+    url = f"sqlite:///{months.home / 'store.db'}"
+    last = plan(months, url, M1, months.m1).run_dir  # type: ignore[attr-defined]
+    first = plan(months, url, M2, months.m2).run_dir  # type: ignore[attr-defined]
+    tw = RunReader(first).townships()[0]
+    busiest = (
+        pl.read_parquet(first / "plan.parquet")
+        .filter((pl.col("township_id") == tw) & pl.col("worker_id").is_not_null())
+        .group_by("worker_id")
+        .len()
+        .sort(["len", "worker_id"], descending=[True, False])["worker_id"][0]
+    )
+    data = tmp_path_factory.mktemp("mid_month")
+    for f in months.m2.iterdir():
+        shutil.copyfile(f, data / f.name)
+    workers = pl.read_parquet(data / "workers.parquet")
+    workers.with_columns(
+        active=pl.when(pl.col("worker_id") == busiest).then(False).otherwise(pl.col("active"))
+    ).write_parquet(data / "workers.parquet")
+    amended = plan(months, url, M2, data, amend_townships=(tw,)).run_dir  # type: ignore[attr-defined]
+    return AmendedMonth(last, first, amended, data, tw, months.m2)
+
+
+def _month_inputs(run: Path, data: Path) -> list[str]:
+    return [
+        "--scores", str(run / "scores.parquet"), "--households", str(data / "households.parquet"),
+        "--workers", str(data / "workers.parquet"), "--conflicts", str(data / "conflicts.parquet"),
+    ]  # fmt: skip
+
+
+def test_check_plan_checks_an_amended_run_township_by_township(
+    amended_month: AmendedMonth, tmp_path: Path, cli
+) -> None:
+    """An amendment re-solves its township from the month's current run and carries the
+    others over from it (their previous assignment: last month's run), so no single
+    --previous fitted: last month's run read the re-solved township's kept marks as
+    violations, the month's earlier version every carried-over township's. Each township
+    is now checked against the published plan its stored inputs show it was solved from,
+    whichever of the two is given, and the output says which townships were checked
+    against which run; a wrong mark is still named, in either kind of township."""
+    from visit_planner.contracts.places import place_label
+    from visit_planner.runs import RunManifest
+
+    m = amended_month
+    tw = m.township
+    inputs = _month_inputs(m.amended, m.data)
+    plan_file = str(m.amended / "plan.parquet")
+    last_id, first_id = (RunManifest.read(r).run_id[:12] for r in (m.last, m.first))
+    townships = sorted(p.name for p in (m.amended / "townships").iterdir())
+    others = [t for t in townships if t != tw]
+    for previous in (m.last, m.first, m.first / "plan.parquet"):
+        rc, out, err = cli("check-plan", "--plan", plan_file, *inputs, "--previous", str(previous))
+        said = flat(out + err)
+        assert rc == 0, said
+        assert "0 处违规 violations" in said and "kept_previous_mismatch" not in said
+        assert (
+            "this run's townships were solved from different previous assignments (an "
+            "amendment): each township's kept_previous marks are checked against the "
+            "published plan its stored inputs show it was solved from"
+        ) in said
+        given = "(the given --previous)"
+        if previous == m.last:
+            resolved, carried = "(an earlier version of this month, which the amendment", given
+        else:
+            resolved, carried = given, "(the run this month's plan continued;"
+        assert (
+            f"1 个乡镇 {place_label(tw)}: 延续标记对照方案 {first_id} ({M2})核对" in said
+            and f"1 township {place_label(tw)}: kept_previous checked against run {first_id}'s "
+            f"plan of {M2} {resolved}"
+            in said
+        )
+        assert (
+            f"{len(others)} townships {place_label(others[0])}" in said
+            and f"kept_previous checked against run {last_id}'s plan of {M1} {carried}" in said
+        )
+    # Without --previous: the note says it is an amendment and names last month's run.
+    rc, out, err = cli("check-plan", "--plan", plan_file, *inputs)
+    said = flat(out + err)
+    assert rc == 0, said
+    assert f"an amendment: township(s) {place_label(tw)} were re-solved from an earlier " in said
+    assert f"with --previous to check them: last month's run's directory, {m.last}" in said
+    assert f"请用 --previous 提供上月方案的目录: {m.last}" in said
+    # One wrong mark in the re-solved township and one in a carried-over one: both named.
+    copy = m.amended.parent / "copy"
+    shutil.copytree(m.amended, copy)
+    try:
+        wrong = pl.read_parquet(copy / "plan.parquet")
+        assigned = wrong.filter(pl.col("worker_id").is_not_null())
+        flipped = [
+            assigned.filter(pl.col("township_id") == tw)["household_id"][0],
+            assigned.filter(pl.col("township_id") == others[0])["household_id"][0],
+        ]
+        wrong.with_columns(
+            kept_previous=pl.when(pl.col("household_id").is_in(flipped))
+            .then(~pl.col("kept_previous"))
+            .otherwise(pl.col("kept_previous"))
+        ).write_parquet(copy / "plan.parquet")
+        for previous in (m.last, m.first):
+            rc, out, err = cli("check-plan", "--plan", str(copy / "plan.parquet"), *inputs,
+                               "--previous", str(previous))  # fmt: skip
+            assert rc == 4, err
+            assert "plan INVALID: 2 处违规 violations" in flat(out)
+            for hid in flipped:
+                assert f"农户 household {hid}" in out
+            assert out.count("kept_previous_mismatch") == 3  # the table's row and two blocks
+    finally:
+        shutil.rmtree(copy)
+    # The run itself is not its own previous assignment.
+    rc, out, err = cli("check-plan", "--plan", plan_file, *inputs, "--previous", str(m.amended))
+    assert rc == 2 and "Traceback" not in err
+    assert "--previous 是被校验的方案本身, 不是其上月结对" in flat(err)
+    # The month's first run, a monthly one, is checked against last month's run as before.
+    rc, out, err = cli("check-plan", "--plan", str(m.first / "plan.parquet"),
+                       *_month_inputs(m.first, m.m2),
+                       "--previous", str(m.last))  # fmt: skip
+    said = flat(out + err)
+    assert rc == 0, said
+    assert f"上月结对取自方案 {last_id} ({M1})" in said and "different previous" not in said

@@ -119,6 +119,26 @@ class RunReader:
             out[name] = pl.read_parquet(path) if path.is_file() else None
         return out
 
+    def stored_input(
+        self, township_id: str, name: str, columns: list[str] | None = None
+    ) -> pl.DataFrame | None:
+        """One input a township was solved from (``name``: one of :data:`INPUT_FRAMES`), None
+        where the run stored none; its file checked against the manifest's hash first, so
+        that a stored input changed since the run was written is an error, never read as
+        what the township was solved from (``check-plan`` routes each township of an
+        amended run to the previous assignment it was solved from by these files)."""
+        rel = f"townships/{township_id}/inputs/{name}.parquet"
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        recorded = self.manifest.files.get(rel)
+        if recorded is None or file_sha256(path) != recorded:
+            raise PlanFileError(
+                f"{path}: 与方案清单记录的哈希不符, 方案发布后被改动 (not the file the run was "
+                f"written with: its hash is not the one {self.root / 'manifest.json'} records)"
+            )
+        return pl.read_parquet(path, columns=columns)
+
     # ------------------------------------------------------------------ one household
 
     def explanation(self, household_id: str) -> dict[str, Any]:
