@@ -249,7 +249,9 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
         model_tier=pl.col("final_tier"),
         tier_source=pl.lit("model"),
     ).write_parquet(run / "townships" / township / "scores.parquet")
-    rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
+    # Typed in full width (a Chinese input method) with a pasted space: the same household.
+    typed = " " + hid.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}) + "\u200b "
+    rc, out, err = cli("explain", "--run", str(run), "--household", typed, "--top", "1")
     assert rc == 0, err
     assert "类别来源 tier decided by: 风险模型 the risk model" in out
     assert "模型估计的概率 probabilities: 一类户 24.7% · 二类户 54.1% · 三类户 21.2%" in out

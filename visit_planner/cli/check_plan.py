@@ -19,6 +19,7 @@ from rich.table import Table
 from visit_planner.cli._app import PolicyOption, app, console
 from visit_planner.cli.summary_text import print_input_notes
 from visit_planner.errors import PlanFileError
+from visit_planner.typed_text import typed_id
 
 if TYPE_CHECKING:
     import polars as pl
@@ -222,7 +223,8 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
 @app.command("explain")
 def explain_cmd(  # noqa: PLR0917  (Typer options)
     household: Annotated[
-        str, typer.Option("--household", help="农户编号 — Household id to explain.")
+        str,
+        typer.Option("--household", help="农户编号 — Household id to explain.", callback=typed_id),
     ],
     run: Annotated[
         Path | None,

@@ -30,6 +30,7 @@ from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_hanging, print_shortfalls, print_wrapped
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.typed_text import typed_id
 from visit_planner.vocabulary import (
     OVERRIDE_FILE_COLUMNS,
     RUN_KIND_ZH,
@@ -572,10 +573,13 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
     kind: Annotated[
         str, typer.Option("--kind", help="调整类型 — tier | pin | forbid | correction")
     ],
-    household: Annotated[str, typer.Option("--household", help="农户编号 — Household id.")],
+    household: Annotated[
+        str, typer.Option("--household", help="农户编号 — Household id.", callback=typed_id)
+    ],
     reason: ReasonOption,
     worker: Annotated[
-        str | None, typer.Option("--worker", help="人员编号 — Worker id (pin, forbid).")
+        str | None,
+        typer.Option("--worker", help="人员编号 — Worker id (pin, forbid).", callback=typed_id),
     ] = None,
     tier: Annotated[
         int | None,

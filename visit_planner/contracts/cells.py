@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
+from visit_planner.typed_text import INVISIBLE
+
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 """Workbooks of Excel, WPS (``.et``) and LibreOffice: not read (no workbook reader is
 installed, and a workbook's cell formats would have to be guessed); their user is told how
@@ -48,11 +50,6 @@ def header_names(columns: list[str]) -> dict[str, str]:
 
 NON_ASCII = r"[^\x00-\x7f]"
 """A character outside ASCII: a text column holding one is normalized by :func:`halfwidth`."""
-
-
-INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
-"""Characters that show as nothing (zero-width space, joiners, word joiner, a byte-order
-mark inside the text): an id holding one looks like an id it is not."""
 
 
 def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:

@@ -1,0 +1,13 @@
+"""visit_planner.typed_text: ids as people type or paste them."""
+
+from __future__ import annotations
+
+from visit_planner.typed_text import typed_id
+
+
+def test_an_id_typed_in_full_width_or_pasted_with_spaces_reads_as_the_id() -> None:
+    assert typed_id("Ｈ００００００５") == "H0000005"  # a Chinese input method's full width
+    assert typed_id(" H0000005\u00a0") == "H0000005"  # copied with its spaces
+    assert typed_id("H000\u200b0005") == "H0000005"  # a zero-width space inside
+    assert typed_id("W000001") == "W000001"
+    assert typed_id(None) is None
