@@ -18,11 +18,13 @@ write the head that ``audit verify`` prints down outside the store (e.g. in the 
 report) and compare it later.
 
 Appends are serialised so that two writers never chain onto the same ``prev_hash``: on
-PostgreSQL by ``LOCK TABLE audit IN EXCLUSIVE MODE`` (readers still read), on SQLite by the
-write transaction's ``BEGIN IMMEDIATE``. :func:`append` therefore runs inside a
-:meth:`~visit_planner.store.engine.Database.write` transaction, usually the one that makes
-the change it records, so the change and its entry commit together or not at all. The module
-has no update or delete; on PostgreSQL a trigger refuses them from anyone.
+PostgreSQL by a transaction-scoped advisory lock (:func:`~visit_planner.store.engine.serialize`:
+readers still read, and it needs no right on the table beyond INSERT, so an administrator may
+grant the append-only log nothing more; ``LOCK TABLE ... IN EXCLUSIVE MODE`` needed UPDATE or
+DELETE), on SQLite by the write transaction's ``BEGIN IMMEDIATE``. :func:`append` therefore
+runs inside a :meth:`~visit_planner.store.engine.Database.write` transaction, usually the one
+that makes the change it records, so the change and its entry commit together or not at all.
+The module has no update or delete; on PostgreSQL a trigger refuses them from anyone.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sqlalchemy import Connection, String, func, insert, select, type_coerce, up
 from visit_planner.errors import StoreError
 from visit_planner.store.checks import require_text
 from visit_planner.store.codec import canonical_json, iso, parse_json, utc, utc_now
+from visit_planner.store.engine import serialize
 from visit_planner.store.models import audit, audit_head
 from visit_planner.store.rows import AuditCheck, AuditEntry
 
@@ -78,8 +81,7 @@ def append(
     action = require_text(action, "audit action")
     actor = require_text(actor, "actor")
     subject = require_text(subject, "audit subject")
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE audit IN EXCLUSIVE MODE")
+    serialize(conn, "audit log")
     last = conn.execute(
         select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
     ).first()

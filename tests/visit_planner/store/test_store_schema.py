@@ -276,6 +276,26 @@ def test_a_database_user_without_privileges_is_told_which_to_ask_for(pg_admin_ur
             assert store.verify_audit().ok
 
 
+def test_the_append_only_audit_log_needs_no_right_beyond_insert(pg_admin_url: str) -> None:
+    """Appends were serialised by LOCK TABLE audit IN EXCLUSIVE MODE, which needs UPDATE or
+    DELETE on the table: an administrator who granted the append-only log only SELECT and
+    INSERT broke every audited action (sign-ins included). An advisory lock needs none."""
+    with pg_database(pg_admin_url) as db_url, pg_login_role(db_url) as user_url:
+        Store.upgrade(db_url, actor="dba")
+        user = parse_store_url(user_url).username
+        raw_sql(
+            db_url,
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {user}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM {user}",
+            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {user}",
+        )
+        with Store.open(user_url) as store:
+            store.add_override("tier", "H0000001", author="sup01", reason="r", tier=1)
+            publish(store)
+            check = store.verify_audit()
+        assert check.ok and check.entries >= 2
+
+
 def test_the_urls_own_session_options_are_kept(
     pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
