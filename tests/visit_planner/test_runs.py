@@ -139,6 +139,28 @@ def test_verify_names_a_changed_file(run_dir: Path, tmp_path: Path) -> None:
     assert RunReader(copy).verify() == [f"townships/{tw}/plan.parquet"]
 
 
+def test_a_townships_missing_file_is_named_as_missing_not_as_an_unknown_township(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """With a township's plan.parquet gone, runs export and explain said the township is not
+    in the run, though it is: the run's file is missing."""
+    import shutil
+
+    from visit_planner.errors import PlanFileError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    tw = RunReader(copy).townships()[0]
+    (copy / "townships" / tw / "plan.parquet").unlink()
+    with pytest.raises(PlanFileError) as err:
+        RunReader(copy).plan(tw)
+    assert str(err.value).startswith(
+        f"{copy / 'townships' / tw / 'plan.parquet'}: 方案目录中缺少该文件, 方案不完整或已被改动"
+    )
+    with pytest.raises(PlanFileError, match=r"乡镇不在方案中 \(township '999999999' is not"):
+        RunReader(copy).plan("999999999")
+
+
 def test_check_plan_and_explain_refuse_inputs_the_plan_was_not_made_from(
     run_dir: Path, inputs: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]

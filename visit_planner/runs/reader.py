@@ -217,6 +217,13 @@ class RunReader:
     def _township(self, township_id: str, name: str) -> pl.DataFrame:
         path = self.root / "townships" / township_id / name
         if not path.is_file():
+            if f"townships/{township_id}/{name}" in self.manifest.files:
+                # The run wrote it: the directory lost it, the township is in the run.
+                raise PlanFileError(
+                    f"{path}: 方案目录中缺少该文件, 方案不完整或已被改动 (missing from the run "
+                    "directory, which the run wrote: the run is incomplete or was altered; "
+                    "runs show re-checks its files)"
+                )
             raise PlanFileError(
                 f"{self.root}: 乡镇不在方案中 (township {township_id!r} is not in this run)"
             )
