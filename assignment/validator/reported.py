@@ -136,18 +136,21 @@ def check_hours_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataF
 
 
 def check_kept_previous_mismatch(d: pl.DataFrame, rules: AssignmentSettings) -> pl.DataFrame:
-    """``kept_previous`` is true iff the worker is last month's worker of the household."""
+    """``kept_previous`` is true iff the worker is the household's worker in the previous
+    assignment: last month's run's for a monthly plan; for an amended township, the month's
+    earlier version's (worded for both: ``check-plan`` names which run each township was
+    checked against)."""
     bad = d.filter(pl.col("kept_previous").fill_null(False) != pl.col("d_kept"))
     return violation_rows(
         bad,
         ViolationKind.KEPT_PREVIOUS_MISMATCH,
         pl.format(
-            "方案标为延续: {}, 上月走访人员 {}",
+            "方案标为延续: {}, 上次分配的走访人员 {}",
             yes_no_text("kept_previous", "zh"),
             pl.col("prev_worker").fill_null("无"),
         ),
         pl.format(
-            "reported kept_previous: {}, last month's worker {}",
+            "reported kept_previous: {}, the previous assignment's worker {}",
             yes_no_text("kept_previous", "en"),
             pl.col("prev_worker").fill_null("none"),
         ),

@@ -245,7 +245,7 @@ def test_reported_columns_are_named_in_each_language() -> None:
     )
     plan, inputs = BROKEN[K.KEPT_PREVIOUS_MISMATCH](plan_from(VALID), world_inputs())
     (v,) = validate_plan(plan, inputs, S)
-    assert v.detail_zh.startswith("方案标为延续: 否, 上月走访人员 ")
+    assert v.detail_zh.startswith("方案标为延续: 否, 上次分配的走访人员 ")
 
 
 # ---- satisfied counterparts that are close to the broken ones
