@@ -617,6 +617,30 @@ def sentence_columns(frame: Any) -> list[str]:
     ]
 
 
+def table_columns(frame: Any, widths: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """``st.dataframe``'s column configuration of :func:`show_table`: counts with thousands
+    separators, sentence columns at most :data:`SENTENCE_WIDTH` wide, ``widths`` outright,
+    and the first column (what a row is: a township, a worker, a household) pinned, so a
+    table scrolled sideways on a phone (390 px shows about 4 of 9 columns) still says whose
+    row each is. A first column of sentences is not pinned: it would fill the screen."""
+    config: dict[str, Any] = {}
+    sentences = set(sentence_columns(frame))
+    columns = list(frame.schema.items())
+    for i, (name, dtype) in enumerate(columns):
+        pinned = (
+            i == 0 and len(columns) > 1 and name not in sentences and name not in (widths or {})
+        )
+        if dtype.is_integer():
+            config[name] = st.column_config.NumberColumn(format="localized", pinned=pinned or None)
+        elif name in sentences:
+            config[name] = st.column_config.TextColumn(width=SENTENCE_WIDTH)
+        elif pinned:
+            config[name] = st.column_config.Column(pinned=True)
+    for name, px in (widths or {}).items():
+        config[name] = st.column_config.TextColumn(width=px)
+    return config
+
+
 def show_table(
     frame: Any,
     lang: Lang,
@@ -633,17 +657,13 @@ def show_table(
     column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
     stay on screen; ``widths`` (heading -> pixels) sets text columns' widths outright, for a
     table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover)."""
-    config: dict[str, Any] = {
-        name: st.column_config.NumberColumn(format="localized")
-        for name, dtype in frame.schema.items()
-        if dtype.is_integer()
-    }
-    for name in sentence_columns(frame):
-        config[name] = st.column_config.TextColumn(width=SENTENCE_WIDTH)
-    for name, px in (widths or {}).items():
-        config[name] = st.column_config.TextColumn(width=px)
     st.dataframe(
-        frame, hide_index=True, width="stretch", placeholder="—", key=key, column_config=config
+        frame,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        key=key,
+        column_config=table_columns(frame, widths),
     )
     if total is not None and total > frame.height:
         st.caption(t("rows_shown", lang, shown=f"{frame.height:,}", total=f"{total:,}"))

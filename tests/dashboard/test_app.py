@@ -1208,3 +1208,24 @@ def test_a_column_of_sentences_is_narrowed_and_short_text_is_not() -> None:
     )
     assert auth.sentence_columns(frame) == ["理由", "Reason"]
     assert auth.text_px("开化街道 (532601001)") == 4 * 14 + 12 * 7
+
+
+def test_a_tables_first_column_stays_on_screen_when_scrolled_sideways() -> None:
+    """On a phone (390 px) a table shows about 4 of its 9 columns and scrolled sideways no
+    longer said whose row each was: the first column is pinned, unless it is sentences."""
+    frame = pl.DataFrame(
+        {
+            "乡镇 township": ["开化街道 (532601001)"],
+            "户数 households": [1327],
+            "理由": ["入户核实：家中有重病老人，需提高类别，并请村干部每周回访一次"],
+        }
+    )
+    config = auth.table_columns(frame)
+    assert config["乡镇 township"]["pinned"] is True
+    assert config["户数 households"]["pinned"] is None  # the others scroll
+    assert config["户数 households"]["type_config"]["format"] == "localized"
+    assert config["理由"]["width"] == auth.SENTENCE_WIDTH
+    by_count = auth.table_columns(frame.select("户数 households", "理由"))
+    assert by_count["户数 households"]["pinned"] is True  # a count first: pinned, localized
+    sentences_first = auth.table_columns(frame.select("理由", "户数 households"))
+    assert sentences_first["理由"]["pinned"] is None  # it would fill a phone's screen
