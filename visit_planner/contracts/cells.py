@@ -60,13 +60,7 @@ def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     and not another household; invisible characters (:data:`INVISIBLE`: a zero-width space
     copied from a chat message) are taken out. Only a column holding a non-ASCII character
     is normalized (most ids and numbers hold none: reading them costs one scan)."""
-    wide = [
-        name
-        for name in names
-        if name in df.columns
-        and df.schema[name] == pl.String()
-        and df[name].str.contains(NON_ASCII).any()
-    ]
+    wide = _text_columns_holding(df, names, NON_ASCII)
     return df.with_columns(
         pl.col(name).str.normalize("NFKC").str.replace_all(INVISIBLE, "") for name in wide
     )
@@ -81,14 +75,20 @@ def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     """``df`` with each value of its text columns among ``names`` written ``="…"`` read as
     the text inside (:data:`FORMULA_TEXT`): ``="532601"`` matched no other table's
     ``532601`` and no place name. Only a column holding such a value is rewritten."""
-    marked = [
+    marked = _text_columns_holding(df, names, FORMULA_TEXT)
+    return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
+
+
+def _text_columns_holding(df: pl.DataFrame, names: tuple[str, ...], pattern: str) -> list[str]:
+    """The text columns of ``df`` among ``names`` with a value matching ``pattern``: the
+    only ones a reader's rewrite needs to touch (one scan each)."""
+    return [
         name
         for name in names
         if name in df.columns
         and df.schema[name] == pl.String()
-        and df[name].str.contains(FORMULA_TEXT).any()
+        and df[name].str.contains(pattern).any()
     ]
-    return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
 
 
 def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
