@@ -123,7 +123,8 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> No
     x = rng.normal(size=n)
     flag = rng.random(n) < 0.5
     grade = np.where(x + flag + rng.logistic(size=n) > 1.0, "A", "B")
-    table = tmp_path / "table.csv"
+    table = tmp_path / "调查 数据" / "table.csv"  # a folder name with a space, as offices name them
+    table.parent.mkdir()
     pl.DataFrame(
         {
             "row_id": [f"r{i}" for i in range(n)],
@@ -138,6 +139,8 @@ def test_train_any_table_with_a_spec(workspace: Path, tmp_path: Path, cli) -> No
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec), "--max-iter", "10"])
     assert rc == 0, err
     assert "registered household-risk version 1" in flat(out)
+    # The next step's command, quoted so that it can be pasted into a shell as it is.
+    assert f"    --data '{table}'\n" in out
     spec.write_text(TOY_SPEC.replace('numeric = ["x"]', 'numeric = ["x", "y"]'))
     rc, out, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
     assert rc == 2

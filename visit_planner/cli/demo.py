@@ -10,6 +10,7 @@ the commands print and cannot drift from them.
 
 from __future__ import annotations
 
+import shlex
 import time
 from typing import Annotated
 
@@ -96,21 +97,22 @@ def demo_cmd(
     started = time.perf_counter()
     ws = resolve_workspace(home).ensure()
     first, second = (ws.root / "data" / m for m in MONTHS)
+    q1, q2 = shlex.quote(str(first)), shlex.quote(str(second))  # shown as commands to copy
 
-    _step(1, "生成模拟数据 / generate", f"generate --scale {scale} --seed {seed} --out {first}")
+    _step(1, "生成模拟数据 / generate", f"generate --scale {scale} --seed {seed} --out {q1}")
     generate_cmd(out=first, scale=scale, seed=seed, month=MONTHS[0], overwrite=True)
 
-    _step(2, "校验输入 / validate", f"validate {first}")
+    _step(2, "校验输入 / validate", f"validate {q1}")
     validate_cmd(directory=first)
 
-    _step(3, "训练风险模型 / train", f"train --data {first}")
+    _step(3, "训练风险模型 / train", f"train --data {q1}")
     train_cmd(data=first, home=ws.root)
     newest = max(int(v.version) for v in list_models(ws.root))
 
-    _step(4, "晋升冠军模型 / promote", f"promote --version {newest} --data {first}")
+    _step(4, "晋升冠军模型 / promote", f"promote --version {newest} --data {q1}")
     promote_cmd(version=newest, data=first, home=ws.root)
 
-    _step(5, f"月度计划 / plan {MONTHS[0]}", f"plan --month {MONTHS[0]} --data {first}")
+    _step(5, f"月度计划 / plan {MONTHS[0]}", f"plan --month {MONTHS[0]} --data {q1}")
     short = _plan(MONTHS[0], first, ws.root)
 
     with Store.for_workspace(ws) as store:
@@ -120,14 +122,14 @@ def demo_cmd(
     _step(
         6,
         "下月数据 / next month",
-        f"generate --next-month-of {first} --seed {seed + 1} --previous-plan {plan1} "
-        f"--out {second}",
+        f"generate --next-month-of {q1} --seed {seed + 1} "
+        f"--previous-plan {shlex.quote(str(plan1))} --out {q2}",
     )
     generate_cmd(
         out=second, seed=seed + 1, next_month_of=first, previous_plan=plan1, overwrite=True
     )
 
-    _step(7, f"月度计划 / plan {MONTHS[1]}", f"plan --month {MONTHS[1]} --data {second}")
+    _step(7, f"月度计划 / plan {MONTHS[1]}", f"plan --month {MONTHS[1]} --data {q2}")
     short = _plan(MONTHS[1], second, ws.root) or short
 
     with Store.for_workspace(ws) as store:
@@ -138,7 +140,11 @@ def demo_cmd(
     runs_diff(a=run1.run_id, b=run2.run_id, home=ws.root)
 
     sheets = ws.root / "visit_lists" / MONTHS[1]
-    _step(9, "走访清单 / export", f"runs export {run2.run_id[:8]} --out {sheets} --overwrite")
+    _step(
+        9,
+        "走访清单 / export",
+        f"runs export {run2.run_id[:8]} --out {shlex.quote(str(sheets))} --overwrite",
+    )
     runs_export(run=run2.run_id, out=sheets, overwrite=True, home=ws.root)
 
     console.rule(f"完成 / done in {time.perf_counter() - started:.0f} s")

@@ -9,6 +9,7 @@ visit-planner models
 from __future__ import annotations
 
 import math
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -191,9 +192,11 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             else "score --out scores.parquet"
         )
         console.print(
-            f"  visit-planner {step} --version {out.version.version} \\\n    --data {data}",
+            f"  visit-planner {step} --version {out.version.version} \\\n"
+            f"    --data {shlex.quote(str(data))}",
             highlight=False,
             soft_wrap=True,
+            markup=False,  # a path may hold "[...]"
         )
 
 
