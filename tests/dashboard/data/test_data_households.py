@@ -304,6 +304,12 @@ def test_history_and_worker(site: Site) -> None:
     worker = planner.worker(MONTH, row["worker_id"])
     assert row["household_id"] in worker["households"]["household_id"].to_list()
     assert worker["load"]["hours_used"] > 0
+    # Typed in full width (a Chinese input method) or pasted with a zero-width space: found.
+    wide = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+    h = planner.household(MONTH, row["household_id"].translate(wide) + "\u200b")
+    assert h["household_id"] == row["household_id"]
+    w = planner.worker(MONTH, " " + row["worker_id"].translate(wide))
+    assert w["load"]["worker_id"] == row["worker_id"]
 
 
 def test_a_household_no_one_visits_comes_with_its_townships_shortfall(site: Site) -> None:
