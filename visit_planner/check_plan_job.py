@@ -412,12 +412,8 @@ def township_ids(given: Collection[str], households: pl.DataFrame, path: Path) -
     would otherwise make "only these townships must be complete" check none, and a plan
     missing whole townships would pass."""
     known = sorted(str(t) for t in households["township_id"].unique().to_list())
-    by_name: dict[str, set[str]] = {}
-    for code in known:
-        for lang in ("zh", "en"):
-            if name := place_name(code, lang):
-                by_name.setdefault(name, set()).add(code)
-    codes, missing, shared = match_townships(given, known, by_name)
+    names = ((code, place_name(code, lang)) for code in known for lang in ("zh", "en"))
+    codes, missing, shared = match_townships(given, known, names)
     if shared:
         raise PlanFileError(
             f"--township: 乡镇名称重复, 请用编号 (a name several townships share; give the "

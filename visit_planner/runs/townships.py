@@ -4,7 +4,7 @@ places table only) so a command that merely reads a run need not import the plan
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import polars as pl
 
@@ -26,14 +26,12 @@ def township_codes(
     how to name the run), with the run's townships by name and code (the first
     :data:`TOWNSHIPS_LISTED`), and every name that two townships share, with their codes."""
     known = set(townships)
-    by_name: dict[str, set[str]] = {}
+    names: list[tuple[str, str | None]] = []
     if places is not None:
         rows = places.filter((pl.col("level") == "township") & pl.col("code").is_in(known))
         for code, zh, en in rows.select("code", "name_zh", "name_en").iter_rows():
-            for name in (zh, en):
-                if name:
-                    by_name.setdefault(str(name).strip(), set()).add(str(code))
-    codes, missing, shared = match_townships(given, known, by_name)
+            names += [(str(code), zh), (str(code), en)]
+    codes, missing, shared = match_townships(given, known, names)
     if shared:
         raise PlanFileError(
             f"乡镇名称重复, 请用编号 (a name that several townships of run {run} share; give "
@@ -48,11 +46,16 @@ def township_codes(
 
 
 def match_townships(
-    given: Iterable[str], known: Collection[str], by_name: Mapping[str, set[str]]
+    given: Iterable[str], known: Collection[str], names: Iterable[tuple[str, str | None]]
 ) -> tuple[list[str], list[str], list[str]]:
     """``given`` (codes or names, each stripped, each once) against the ``known`` codes and
-    ``by_name`` (a name to the codes it names): the codes found (sorted), the texts that
-    name no township, and ``name: label, label`` for each name several townships share."""
+    their ``names`` (code, name pairs; a code may have several names, a name several codes,
+    an empty name none): the codes found (sorted), the texts that name no township, and
+    ``name: label, label`` for each name several townships share."""
+    by_name: dict[str, set[str]] = {}
+    for code, name in names:
+        if name:
+            by_name.setdefault(str(name).strip(), set()).add(code)
     codes: set[str] = set()
     missing: list[str] = []
     shared: list[str] = []
