@@ -17,10 +17,14 @@ INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
 mark inside the text): an id holding one looks like an id it is not."""
 
 
-def typed_id(text: str | None) -> str | None:
-    """An id typed or pasted on the command line as the files read it: in Unicode
-    compatibility form (``Ｈ０００００５``), without characters that show as nothing, stripped
-    (`` H0000005 `` copied with its spaces). None stays None."""
-    if text is None:
-        return None
+def meant_text(text: str) -> str:
+    """``text`` as meant: in Unicode compatibility form (``Ｈ０００００５`` is H0000005),
+    without characters that show as nothing, stripped (`` H0000005 `` copied with its
+    spaces). A CSV header's names are read so too."""
     return re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", text)).strip()
+
+
+def typed_id(text: str | None) -> str | None:
+    """An id typed or pasted on the command line as the files read it (:func:`meant_text`);
+    None stays None (an option not given)."""
+    return None if text is None else meant_text(text)

@@ -24,7 +24,7 @@ from dashboard.errors import OutOfScopeError
 from visit_planner import clock
 from visit_planner.errors import VisitPlannerError
 from visit_planner.store import OverrideRow
-from visit_planner.typed_text import typed_id
+from visit_planner.typed_text import meant_text
 
 
 def unplanned_outcome(row: OverrideRow, today: date) -> str:
@@ -100,7 +100,7 @@ class CorrectionQueries(ScopedAccess):
         and the household id of the same form take it; as typed when the run has neither
         (the check then says it is not in this month's data). A worker id typed in lower case
         was refused as not in the data while the household beside it was found."""
-        typed = typed_id(typed) or ""  # full width, pasted spaces: as the files read ids
+        typed = meant_text(typed)  # full width, pasted spaces: as the files read ids
         tried = list(dict.fromkeys((typed, typed.upper())))
         known = set(workers["worker_id"].to_list())
         if typed in known:

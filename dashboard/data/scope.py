@@ -24,7 +24,7 @@ from dashboard.errors import DashboardError, OutOfScopeError
 from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import Workspace
 from visit_planner.store import RunRow, Store, TownshipRow
-from visit_planner.typed_text import typed_id
+from visit_planner.typed_text import meant_text
 
 PAGE_ROWS = 200
 """Most rows any table sends to the browser at once."""
@@ -130,7 +130,7 @@ class ScopedAccess:
         may not see: the same words whether it is in no run or in another jurisdiction (an
         answer naming the township would tell which ids exist, and where), never a path."""
         zh, en = {"household": ("农户", "household"), "worker": ("人员", "worker")}[kind]
-        shown = (typed_id(typed) or "").upper()
+        shown = meant_text(typed).upper()
         if self.viewer.scope_kind == "prefecture":
             return DashboardError(f"未找到{zh} {shown} / no {en} {shown} in this month's plan")
         return OutOfScopeError(f"您的辖区内没有{zh} {shown} / no {en} {shown} in your jurisdiction")
@@ -139,7 +139,7 @@ class ScopedAccess:
         """``(household id as the run spells it, its township)`` of an id as typed (trimmed;
         tried as typed, then upper-cased), None when the run has no such household."""
         reader = run_files.reader(root)
-        typed = typed_id(typed) or ""  # full width, pasted spaces: as the files read ids
+        typed = meant_text(typed)  # full width, pasted spaces: as the files read ids
         for candidate in dict.fromkeys((typed, typed.upper())):
             try:
                 return candidate, reader.township_of(candidate)

@@ -24,7 +24,7 @@ from dashboard.data.sensitive import SHEET_WITHHELD
 from dashboard.errors import OutOfScopeError
 from visit_planner.errors import VisitPlannerError
 from visit_planner.runs.summary import workers_frame
-from visit_planner.typed_text import typed_id
+from visit_planner.typed_text import meant_text
 
 
 def _visit_sheet(run_dir: Path, month: str, township_id: str, worker_id: str) -> bytes:
@@ -56,7 +56,7 @@ class WorkerQueries(ScopedAccess):
         upper-cased), once the worker's township, as the run records it, lies in the user's
         jurisdiction; refused alike (:meth:`_absent`) when the run has no such worker and when
         it works outside the jurisdiction. Callers check :meth:`_require_households` first."""
-        typed = typed_id(worker_id) or ""  # full width, pasted spaces: as files read ids
+        typed = meant_text(worker_id)  # full width, pasted spaces: as files read ids
         tried = list(dict.fromkeys((typed, typed.upper())))
         loads = (
             pl.scan_parquet(Path(root) / "worker_loads.parquet")

@@ -7,12 +7,11 @@ belongs, refused with how to save it."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import polars as pl
 
-from visit_planner.typed_text import INVISIBLE
+from visit_planner.typed_text import INVISIBLE, meant_text
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 """Workbooks of Excel, WPS (``.et``) and LibreOffice: not read (no workbook reader is
@@ -37,9 +36,7 @@ def header_names(columns: list[str]) -> dict[str, str]:
     (``household_id`` was said to be missing from a file that visibly holds it). A name that
     would then read as another of the header's, or hold a comma (from a full-width one: two
     names run together), is left as it is."""
-    meant = {
-        name: re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", name)).strip() for name in columns
-    }
+    meant = {name: meant_text(name) for name in columns}
     taken = [*columns, *meant.values()]
     return {
         name: new
@@ -115,7 +112,7 @@ def repeated_columns(columns: list[str]) -> dict[str, list[int]]:
             continue
         doubled = DOUBLED.match(name)
         base = doubled["name"] if doubled and doubled["name"] in columns else name
-        places.setdefault(unicodedata.normalize("NFKC", base).strip(), []).append(place)
+        places.setdefault(meant_text(base), []).append(place)
     return {name: at for name, at in places.items() if len(at) > 1}
 
 
