@@ -247,12 +247,15 @@ def _run_dir_of(run_dir: Path, run_id: str) -> Path | None:
 
 
 def _candidates(
-    run_dir: Path, manifest: RunManifest, given: PreviousRun | None
+    run_dir: Path,
+    manifest: RunManifest,
+    given: PreviousRun | None,
+    versions: Sequence[tuple[Path, RunManifest]],
 ) -> Iterator[tuple[Path, SourceRole]]:
     """The published runs a township of ``run_dir`` may have been solved from besides the
-    given one, in the order they are tried: the month's earlier versions (latest first),
-    then the runs those versions, and the given run, continued."""
-    versions = _earlier_versions(run_dir, manifest)
+    given one, in the order they are tried: the month's earlier ``versions``
+    (:func:`_earlier_versions`, latest first), then the runs those versions, and the given
+    run, continued."""
     skip = {manifest.run_id} | ({given.run_id} if given and given.run_id else set())
     for d, m in versions:
         if m.run_id not in skip:
@@ -311,9 +314,8 @@ def previous_by_township(
             "the run it continued)"
         )
     made_from = reader.manifest.previous_run_id
-    if made_from is not None and made_from not in {
-        m.run_id for _, m in _earlier_versions(run_dir, reader.manifest)
-    }:
+    versions = _earlier_versions(run_dir, reader.manifest)  # read once: every manifest beside
+    if made_from is not None and made_from not in {m.run_id for _, m in versions}:
         return None  # a monthly run, all of it continuing the run it names (checked as such)
     stored = _stored(reader)
     if stored is None:
@@ -330,7 +332,7 @@ def previous_by_township(
         return None
     groups = [PreviousGroup(given, tuple(sorted(from_given)))]
     left = stored.townships - from_given
-    for path, role in _candidates(run_dir, reader.manifest, given_run):
+    for path, role in _candidates(run_dir, reader.manifest, given_run, versions):
         if not left:
             break
         source = _source_of(path, role)
@@ -381,7 +383,8 @@ def amendment_of(run_dir: Path) -> tuple[tuple[str, ...], Path | None] | None:
     if not resolved:
         return None
     others = stored.townships - set(resolved)
-    for path, role in _candidates(run_dir, reader.manifest, None):
+    versions = _earlier_versions(run_dir, reader.manifest)
+    for path, role in _candidates(run_dir, reader.manifest, None, versions):
         if role is not SourceRole.CONTINUED or not others:
             continue
         if _matching(stored, _source_of(path, role).pairs, frozenset(others)):
