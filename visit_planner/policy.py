@@ -56,6 +56,13 @@ Positive = Annotated[Number, Field(gt=0)]
 NonNegative = Annotated[Number, Field(ge=0)]
 Flag = Annotated[bool, Strict()]
 RoadFactor = Annotated[Number, Field(ge=1.0)]
+# A visit's cadence and length, capped where a larger number can only be a typo (4500 for
+# 45 minutes, 20 for 2.0 visits): it would leave the whole tier uncovered, with every
+# household's hours beyond any worker, and the run would say so only after solving.
+MAX_VISITS_PER_MONTH = 31.0  # every day of the month
+MAX_MINUTES_ON_SITE = 480.0  # a working day
+VisitsPerMonth = Annotated[Number, Field(gt=0, le=MAX_VISITS_PER_MONTH)]
+MinutesOnSite = Annotated[Number, Field(gt=0, le=MAX_MINUTES_ON_SITE)]
 
 
 class _Frozen(BaseModel):
@@ -68,8 +75,8 @@ class TierPolicy(_Frozen):
     name_zh: str
     name_en: str
     role: Role
-    visits_per_month: Positive
-    minutes_on_site: Positive
+    visits_per_month: VisitsPerMonth
+    minutes_on_site: MinutesOnSite
 
 
 class JurisdictionPolicy(_Frozen):

@@ -245,3 +245,37 @@ def test_importing_the_light_modules_does_not_load_the_solvers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("minutes_on_site = 45.0", "minutes_on_site = 4500.0",
+         "  - tiers.1.minutes_on_site: 不得大于 480.0 (must be <= 480.0; got 4500.0)"),
+        ("visits_per_month = 2.0", "visits_per_month = 20.0e1",
+         "  - tiers.1.visits_per_month: 不得大于 31.0 (must be <= 31.0; got 200.0)"),
+    ],
+)  # fmt: skip
+def test_a_visit_longer_than_a_working_day_or_more_than_daily_is_refused(
+    old: str, new: str, line: str
+) -> None:
+    """4500 typed for 45 minutes on site was accepted: the run solved, then left all of the
+    tier's households uncovered (exit 3, each "needs more than a new cadre's 24 h"). A
+    visit of more than a working day, or more than one a day, is refused before anything
+    runs, naming the key and the value."""
+    text = default_policy_text()
+    assert old in text
+    with pytest.raises(PolicyError) as exc:
+        parse_policy(text.replace(old, new, 1), "my.toml")
+    assert str(exc.value).splitlines() == ["my.toml: 策略文件有误 (invalid policy)", line]
+
+
+def test_the_longest_visit_and_the_daily_cadence_are_allowed() -> None:
+    text = (
+        default_policy_text()
+        .replace("minutes_on_site = 45.0", "minutes_on_site = 480.0", 1)
+        .replace("visits_per_month = 2.0", "visits_per_month = 31.0", 1)
+    )
+    policy = parse_policy(text)
+    assert policy.tier(1).minutes_on_site == 480.0
+    assert policy.tier(1).visits_per_month == 31.0
