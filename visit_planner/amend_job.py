@@ -334,7 +334,9 @@ def amended_content(
     provenance: Provenance,
 ) -> RunContent:
     """The whole-run frames of the base run with the named townships replaced; the other
-    townships' folders are carried over byte for byte."""
+    townships' folders are carried over byte for byte. Its provenance names the base run as
+    the parent (id and plan hash, from the base's own manifest), so that the amendment's
+    manifest says which published plan it replaced."""
     in_named = pl.col("township_id").is_in(named)
     root = base.root
     plan = _replace_rows(
@@ -359,6 +361,11 @@ def amended_content(
         scores = _replace_rows(old, scores, "household_id", pl.col("household_id").is_in(named_ids))
     others = frozenset(set(base.townships()) - set(named))
     result = replace(whole_run_result(solved.result, diagnostics), plan=plan)
+    provenance = replace(
+        provenance,
+        parent_run_id=base.manifest.run_id,
+        parent_plan_sha256=base.manifest.plan_sha256,
+    )
     return replace(
         SolvedPlan(result, explanations, loads).content(inputs, provenance, named),
         scores=scores,

@@ -3,6 +3,7 @@ month's own policy and model, and bad data is refused with the whole tables' mes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -314,3 +315,61 @@ def test_an_amendment_of_a_month_without_a_run_names_the_month(
     )
     with Store.open(url) as store:
         assert store.list_runs() == []
+
+
+def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain(
+    months: Months, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """An amendment's manifest did not say which run it amended (only the store did), so a
+    run directory copied off the machine could not say which published plan it replaced.
+    Each now names its own parent, id and plan hash; ``runs show`` prints the chain of the
+    month's versions (it printed the parent's id alone) and warns when the manifest and the
+    store disagree."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1).run  # type: ignore[attr-defined]
+    tw = RunReader(months.home / base.path).townships()[0]
+    first = plan(months, url, M1, months.m1, amend_townships=(tw,)).run  # type: ignore[attr-defined]
+    name = place_label(tw).split(" (")[0]  # the same township again, by name
+    second = plan(months, url, M1, months.m1, amend_townships=(name,)).run  # type: ignore[attr-defined]
+    for run, parent in ((first, base), (second, first)):
+        manifest = RunManifest.read(months.home / run.path)
+        assert (manifest.parent_run_id, manifest.parent_plan_sha256) == (
+            parent.run_id,
+            parent.plan_sha256,
+        )
+    assert RunManifest.read(months.home / base.path).parent_run_id is None
+
+    show = ("runs", "show", second.run_id[:12], "--home", str(months.home), "--store-url", url)
+    code, out, err = cli(*show)
+    assert code == 0, err
+    assert (
+        f"修订自 amends {M1} v{first.version} ({first.run_id[:12]}); 方案哈希 plan hash "
+        f"{first.plan_sha256[:16]} (与方案清单所记相同 as its manifest says)"
+    ) in flat(out)
+    chain = out[out.index("修订链 versions, newest first:") :].splitlines()[1:4]
+    assert chain == [
+        f"  {M1} v{second.version} ({second.run_id[:12]}) 修订 amend, 当前 current",
+        f"  {M1} v{first.version} ({first.run_id[:12]}) 修订 amend, 已被取代 superseded",
+        f"  {M1} v{base.version} ({base.run_id[:12]}) 编制 plan, 已被取代 superseded",
+    ]
+    assert too_wide(out.split("文件 files: ")[0], 80) == []
+
+    # A manifest that names another parent than the store: warned, exit 4.
+    path = months.home / second.path / "manifest.json"
+    edited = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({**edited, "parent_run_id": base.run_id}), "utf-8")
+    code, out, err = cli(*show)
+    assert code == 4 and "as its manifest says" not in out
+    assert (
+        f"警告 WARNING: 方案清单记录的上一版本与数据库不符, 方案文件或数据库已被改动 (the run's "
+        f"manifest says it amends {base.run_id[:12]} (plan hash {first.plan_sha256[:16]}), the "
+        f"store {first.run_id[:12]} (plan hash {first.plan_sha256[:16]}): the run's files or "
+        "the store were changed since it was published)"
+    ) in flat(err)
+    # One written before manifests recorded the parent: the chain, from the store, as before.
+    del edited["parent_run_id"], edited["parent_plan_sha256"]
+    path.write_text(json.dumps(edited), "utf-8")
+    code, out, err = cli(*show)
+    assert code == 0, err
+    assert f"修订自 amends {M1} v{first.version} ({first.run_id[:12]}); " in flat(out)
+    assert "as its manifest says" not in out and "修订链 versions" in out

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from visit_planner.overrides import Override
-    from visit_planner.runs import RunReader
+    from visit_planner.runs import RunManifest, RunReader
     from visit_planner.store import OutcomeRow, OverrideRow, RunRow, Store
 
 runs_app = typer.Typer(help="已发布方案 — Published runs of the months.", no_args_is_help=True)
@@ -235,13 +235,14 @@ def runs_show(
 
     Its provenance, headline figures, and the overrides with their outcomes.
     """
-    from visit_planner.runs.continuity import continued_run_id, run_name
+    from visit_planner.runs.continuity import amendment_chain, continued_run_id, run_name
 
     with _store(home, store_url) as (store, workspace):
         row = store.get_run(run)
         outcomes = store.outcomes(row.run_id)
         known = {o.id: o for o in store.list_overrides()}
         reader = _reader(workspace, row)
+        chain = amendment_chain(store, row)
         try:  # an amendment's is its parent's: files of another run, which may be gone
             continued = continued_run_id(store, workspace.root, row)
             previous = None if continued is None else store.get_run(continued)
@@ -267,8 +268,7 @@ def runs_show(
             f"输入 input {name}: sha256 {str(info.get('sha256'))[:16]}",
             f"  {info.get('path')}",
         ]
-    if row.parent_run_id:
-        lines.append(f"修订自 amends {row.parent_run_id[:12]}")
+    lines += amendment_lines(chain, reader.manifest)
     if previous is not None:  # the run whose plan was its previous assignment, and its status
         status = (
             "" if previous.status == "current" else f" ({_status(previous.status, zh_first=True)})"
@@ -279,8 +279,62 @@ def runs_show(
     for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
         print_hanging(line.rstrip(), console, rest="  ")
     print_shortfalls(reader.diagnostics())  # each short township by name, and what would cover it
-    if bad:
+    mismatch = parent_mismatch(chain, reader.manifest)
+    if mismatch is not None:
+        print_hanging(f"警告 WARNING: {mismatch}", err_console, style="bold red")
+    if bad or mismatch is not None:
         raise typer.Exit(4)
+
+
+def amendment_lines(chain: list[RunRow], manifest: RunManifest) -> list[str]:
+    """What ``runs show`` says of an amendment (``chain``: the run and the runs it amends,
+    newest first, :func:`~visit_planner.runs.continuity.amendment_chain`): the run it
+    amends with that run's plan hash, then every version of the chain, one a line, so that
+    a month amended several times reads back to its plan. Nothing for a run that amends
+    none. ``manifest``: the run's own, which records its parent since that was added (said
+    when it agrees, as the run's files then name it without the store; when it does not,
+    :func:`parent_mismatch` warns)."""
+    from visit_planner.runs.continuity import run_name
+
+    if len(chain) < 2:
+        return []
+    parent = chain[1]
+    agrees = parent_mismatch(chain, manifest) is None and manifest.parent_run_id is not None
+    recorded = " (与方案清单所记相同 as its manifest says)" if agrees else ""
+    lines = [
+        f"修订自 amends {run_name(parent)}; 方案哈希 plan hash {parent.plan_sha256[:16]}{recorded}",
+        "修订链 versions, newest first:",
+    ]
+    lines += [
+        f"  {run_name(r)} {_kind(r.kind, zh_first=True)}, {_status(r.status, zh_first=True)}"
+        for r in chain
+    ]
+    return lines
+
+
+def parent_mismatch(chain: list[RunRow], manifest: RunManifest) -> str | None:
+    """A warning when ``manifest``, of the run ``chain[0]`` (then the runs it amends, as the
+    store records them), names another parent than the store (another run, or the same run
+    with another plan hash): the run's files or the store were changed since it was
+    published. None when they agree, or the manifest names none (a monthly plan, or an
+    amendment written before manifests recorded their parent)."""
+    if manifest.parent_run_id is None:
+        return None
+    parent = chain[1] if len(chain) > 1 else None
+    if parent is not None and (manifest.parent_run_id, manifest.parent_plan_sha256) == (
+        parent.run_id,
+        parent.plan_sha256,
+    ):
+        return None
+    said = f"{manifest.parent_run_id[:12]} (plan hash {str(manifest.parent_plan_sha256)[:16]})"
+    store = (
+        "none" if parent is None else f"{parent.run_id[:12]} (plan hash {parent.plan_sha256[:16]})"
+    )
+    return (
+        f"方案清单记录的上一版本与数据库不符, 方案文件或数据库已被改动 (the run's manifest says "
+        f"it amends {said}, the store {store}: the run's files or the store were changed "
+        "since it was published)"
+    )
 
 
 DIFF_ROWS = 30

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from visit_planner.store import RunRow, Store
 
 __all__ = [
+    "amendment_chain",
     "continued_run_id",
     "file_month_note",
     "missing_previous_note",
@@ -41,6 +42,22 @@ __all__ = [
 def run_name(run: RunRow) -> str:
     """``2026-12 v2 (055ceb2cb8ed)``: a run as the CLI names it."""
     return f"{run.month} v{run.version} ({run.run_id[:12]})"
+
+
+def amendment_chain(store: Store, run: RunRow) -> list[RunRow]:
+    """``run`` and the runs it amends, each the parent of the one before, back to the month's
+    plan (or the first run whose parent the store does not hold): newest first, ``[run]``
+    for a run that amends none. ``runs show`` prints it, so that the versions an amended
+    month went through are read in one place."""
+    chain, seen = [run], {run.run_id}
+    while chain[-1].parent_run_id is not None and chain[-1].parent_run_id not in seen:
+        try:
+            parent = store.get_run(chain[-1].parent_run_id)
+        except StoreError:
+            break
+        chain.append(parent)
+        seen.add(parent.run_id)
+    return chain
 
 
 def continued_run_id(store: Store, root: Path, run: RunRow) -> str | None:

@@ -27,6 +27,14 @@ class RunManifest:
     ``plan_sha256`` is the content hash of the plan: the SHA-256 of the township plan files'
     hashes in township order, so that it is identical for identical plans and changes when any
     township's plan changes. ``files`` maps every file of the run (relative path) to its hash.
+
+    An amendment (``plan --amend``, a published what-if) names the run it amends, the month's
+    version it was made from, by ``parent_run_id`` and that run's ``plan_sha256``
+    (``parent_plan_sha256``), so that its directory says which published plan it replaced
+    without the store (copied off the machine, read by ``check-plan``). Both are None for a
+    monthly plan, an ``assign`` output and a manifest written before they were recorded:
+    fields a manifest lacks take their defaults and fields it has that this version does not
+    know are ignored (:meth:`read`), so manifests of either age read with either version.
     """
 
     run_id: str
@@ -38,6 +46,8 @@ class RunManifest:
     month: str | None = None
     model_version: str | None = None
     previous_run_id: str | None = None  # the run whose plan was the previous assignment
+    parent_run_id: str | None = None  # an amendment's: the run it amends
+    parent_plan_sha256: str | None = None  # ... and that run's plan hash
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {path, sha256}
     metrics: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)

@@ -66,6 +66,8 @@ class Provenance:
     month: str | None = None
     created_by: str | None = None
     previous_run_id: str | None = None  # the run whose plan was the previous assignment
+    parent_run_id: str | None = None  # an amendment's: the run it amends ...
+    parent_plan_sha256: str | None = None  # ... and that run's plan hash
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def new_manifest(
         month=prov.month,
         model_version=prov.model_version,
         previous_run_id=prov.previous_run_id,
+        parent_run_id=prov.parent_run_id,
+        parent_plan_sha256=prov.parent_plan_sha256,
         inputs={
             name: {
                 # Absolute: a path as typed (``ws/data/households.parquet``) names nothing
