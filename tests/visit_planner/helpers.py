@@ -1,10 +1,11 @@
-"""Shared helpers of the visit_planner tests: a prefecture's inputs as files, and one
-``assign`` run of them through the library (as the CLI does); a workspace with a champion
-model and two months of data, and one ``plan`` run of a month through the library."""
+"""Shared helpers of the visit_planner tests: a prefecture's inputs as files (whole, or cut to
+a few short-staffed townships), and one ``assign`` run of them through the library (as the CLI
+does); a workspace with a champion model and two months of data, and one ``plan`` run of a
+month through the library."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +31,32 @@ def write_inputs(
         scores = scores.with_columns(pl.lit(model_version).alias("model_version"))
     scores.write_parquet(directory / "scores.parquet")
     return directory
+
+
+def short_staffed(prefecture, staff: dict[str, dict[str, int]]):  # type: ignore[no-untyped-def]
+    """The prefecture cut to the townships of ``staff``, each keeping the first ``n`` workers
+    of the roles it names (all of the others)."""
+    keep = list(staff)
+    workers = pl.concat(
+        group.sort("worker_id").head(staff[tw].get(role, group.height))
+        for (tw, role), group in prefecture.workers.filter(pl.col("township_id").is_in(keep))
+        .group_by("township_id", "role", maintain_order=True)
+    )  # fmt: skip
+    households = prefecture.households.filter(pl.col("township_id").is_in(keep))
+    ids = households["household_id"].implode()
+    return replace(
+        prefecture,
+        households=households,
+        workers=workers,
+        previous_assignment=prefecture.previous_assignment.filter(
+            pl.col("household_id").is_in(ids)
+        ),
+        conflicts=prefecture.conflicts.filter(
+            pl.col("household_id").is_in(ids)
+            & pl.col("worker_id").is_in(workers["worker_id"].implode())
+        ),
+        truth=prefecture.truth.filter(pl.col("household_id").is_in(ids)),
+    )
 
 
 def plan_paths(d: Path) -> PlanPaths:

@@ -109,6 +109,8 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert re.match(r"已输出 wrote [\d,]+ 份清单 sheets, [\d,]+ 户 households\n", out), out
     assert f"目录 into {sheets}" in flat(out)
     assert "unassigned.csv" in out and "unassigned.html" in out
+    assert (sheets / "visit_lists.xlsx").is_file() and "open visit_lists.xlsx" in flat(out)
+    assert too_wide(out, 80) == []
     export = ("runs", "export", "current", "--month", "2026-11", "--out")
     code, _, err = cli(*export, str(sheets), *home)
     assert code == 2 and "not empty" in flat(err) and "--overwrite" in err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import re
 import shutil
@@ -12,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import assign_run, write_inputs
+from tests.visit_planner.helpers import assign_run, short_staffed, write_inputs
 from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
@@ -314,6 +313,7 @@ def test_a_non_empty_out_needs_overwrite_and_is_then_replaced_whole(
     again = export_visit_lists(run_dir, out, month="2026-11", townships=[tw], overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == [
         "index.html", "sheets", "unassigned.csv", "unassigned.html", "visit_lists.csv",
+        "visit_lists.xlsx",
     ]  # fmt: skip
     assert len(list((out / "sheets").iterdir())) == again.sheets < first.sheets
     # A directory that is not an export is never emptied, --overwrite or not.
@@ -603,38 +603,12 @@ def test_unassigned_households_are_named_with_place_and_reason(
     assert "@page { size: A4; margin: 15mm; }" in sheet
 
 
-def _short_staffed(prefecture, staff: dict[str, dict[str, int]]):  # type: ignore[no-untyped-def]
-    """The prefecture cut to the townships of ``staff``, each keeping the first ``n`` workers
-    of the roles it names (all of the others)."""
-    keep = list(staff)
-    workers = pl.concat(
-        group.sort("worker_id").head(staff[tw].get(role, group.height))
-        for (tw, role), group in prefecture.workers.filter(pl.col("township_id").is_in(keep))
-        .group_by("township_id", "role", maintain_order=True)
-    )  # fmt: skip
-    households = prefecture.households.filter(pl.col("township_id").is_in(keep))
-    ids = households["household_id"].implode()
-    return dataclasses.replace(
-        prefecture,
-        households=households,
-        workers=workers,
-        previous_assignment=prefecture.previous_assignment.filter(
-            pl.col("household_id").is_in(ids)
-        ),
-        conflicts=prefecture.conflicts.filter(
-            pl.col("household_id").is_in(ids)
-            & pl.col("worker_id").is_in(workers["worker_id"].implode())
-        ),
-        truth=prefecture.truth.filter(pl.col("household_id").is_in(ids)),
-    )
-
-
 @pytest.fixture(scope="module")
 def short_run(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """A run of three townships: 532624001 with one worker of the lower roles and no cadre
     (tier-1, 2 and 3 households unassigned), 532601001 with three grid workers (tier 3 only),
     532623001 fully staffed (none)."""
-    pref = _short_staffed(
+    pref = short_staffed(
         small_prefecture,
         {
             "532601001": {"grid_worker": 3},
@@ -753,7 +727,7 @@ def test_a_township_without_workers_has_its_section_in_the_index(
     line saying it has no workers."""
     (tmp_path / "inputs").mkdir()
     none = {"cadre": 0, "village_official": 0, "grid_worker": 0}
-    pref = _short_staffed(small_prefecture, {"532601001": {}, "532624001": none})
+    pref = short_staffed(small_prefecture, {"532601001": {}, "532624001": none})
     run = assign_run(write_inputs(pref, tmp_path / "inputs", places=True), tmp_path / "run")
     got = export_visit_lists(run, tmp_path / "lists", month="2026-11")
     html = got.index.read_text("utf-8")
@@ -786,7 +760,7 @@ def test_no_unassigned_households_is_said(
 ) -> None:  # type: ignore[no-untyped-def]
     """A run that leaves no household unassigned says so (and so does a township's export)."""
     (tmp_path / "inputs").mkdir()
-    pref = _short_staffed(small_prefecture, {"532623001": {}})
+    pref = short_staffed(small_prefecture, {"532623001": {}})
     full = assign_run(write_inputs(pref, tmp_path / "inputs", places=True), tmp_path / "run")
     assert pl.read_parquet(full / "plan.parquet")["worker_id"].null_count() == 0
     for run, townships in ((full, None), (short_run, ["532623001"])):

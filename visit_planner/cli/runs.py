@@ -514,11 +514,11 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """走访清单 — Per-worker visit lists: CSV and printable A4 sheets.
+    """走访清单 — Per-worker visit lists: CSV, Excel workbook, printable A4 sheets.
 
-    A CSV, and one printable A4 sheet per worker. --out must be absent or empty; with
-    --overwrite it may hold an earlier export, which is then replaced whole (a directory
-    holding anything else is refused).
+    A CSV, the same as an Excel workbook (codes as text), and one printable A4 sheet per
+    worker. --out must be absent or empty; with --overwrite it may hold an earlier export,
+    which is then replaced whole (a directory holding anything else is refused).
     """
     from visit_planner.export import export_visit_lists
     from visit_planner.export.labels import SUPERSEDED
@@ -562,7 +562,10 @@ def runs_export(  # noqa: PLR0917  (Typer options)
             f"已输出 wrote {summary.sheets:,} 份清单 sheets, {summary.households:,} 户 households",
             unassigned,
             f"目录 into {out}",
-            "(visit_lists.csv, sheets/, index.html, unassigned.csv, unassigned.html)",
+            "(visit_lists.csv, visit_lists.xlsx, sheets/, index.html, unassigned.csv, "
+            "unassigned.html)",
+            "用 Excel 或 WPS 请打开 visit_lists.xlsx, 编号不会变成科学计数 (in Excel or WPS, open "
+            "visit_lists.xlsx: its codes stay as written)",
         ]
     )
     if superseded_by is not None:

@@ -121,3 +121,41 @@ by a later plan or amendment, or rolled back): the run's id, the current run's i
 version."""
 SUPERSEDED_MARK: Final = "已非当前方案 not the current run"
 """The same in a printed page's footer, which every page has."""
+
+# The workbook's column headers (visit_lists.xlsx): each CSV column's name for a person, in
+# Chinese and English, in the printed sheets' words (户编号 Household, 走访事由 Reasons, …).
+COLUMN_HEADERS: Final[dict[str, tuple[str, str]]] = {
+    "worker_id": ("人员编号", "worker"),
+    "role": ("角色", "role"),
+    "county_id": ("县市编号", "county code"),
+    "county_name": ("县市", "county"),
+    "township_id": ("乡镇编号", "township code"),
+    "township_name": ("乡镇", "township"),
+    "village_id": ("村编号", "village code"),
+    "village_name": ("村", "village"),
+    "grid_id": ("网格编号", "grid"),
+    "household_id": ("户编号", "household"),
+    "tier": ("类别", "tier"),
+    "visits_per_month": ("每月应走访次数", "visits a month"),
+    "visits_due": ("本月应走访", "visits due"),
+    "reasons": ("走访事由", "reasons"),
+    "reason_source": ("事由来源", "reasons from"),
+    "last_visit_days": ("上次走访 (天前)", "last visit, days ago"),
+    "previous_worker_id": ("上次分配人员", "previous worker"),
+    "nearest_worker_id": ("最近可承接人员", "nearest eligible worker"),
+    "nearest_role": ("其角色", "its role"),
+    "reason_code": ("原因代码", "reason code"),
+    "reason_zh": ("未分配原因", "why unassigned, in Chinese"),
+    "reason_en": ("未分配原因 (英文)", "why unassigned, in English"),
+    "shortfall": ("乡镇缺口", "township's shortfall"),
+}
+
+REASON_SOURCE: Final[dict[str, tuple[str, str]]] = {
+    "risk": TIER_SOURCE["model"],
+    "rule": TIER_SOURCE["rule"],
+    "override": TIER_SOURCE["override"],
+    "assignment": ("分配情况", "the assignment"),
+}
+"""Where a visit list's ``reasons`` come from (its ``reason_source``), in Chinese and English:
+the risk model's reasons, a policy rule's, a supervisor's override, or (the run stored no
+scores with reasons) the assignment's (pinned, same visitor as last month, …)."""

@@ -5,6 +5,10 @@ Layout of ``out``::
 
     visit_lists.csv       one row per assigned household (lists.LIST_COLUMNS), UTF-8 with a
                           byte-order mark so that spreadsheet programs read the Chinese text
+    visit_lists.xlsx      the same rows and those of unassigned.csv for a clerk to open in
+                          Excel or WPS (workbook_sheets): codes and ids as text, headers and
+                          tiers in words, the unassigned households' sheet, then a sheet per
+                          county; the same run gives the same bytes
     sheets/<worker>.html  one sheet per worker with at least one household this month
     unassigned.csv        one row per household of the exported townships that the plan
                           leaves unassigned (lists.UNASSIGNED_COLUMNS), tier 1 first, with
@@ -49,11 +53,14 @@ from visit_planner.export.lists import (
     township_rows,
     township_unassigned,
 )
+from visit_planner.export.workbook import write_workbook
+from visit_planner.export.workbook_sheets import created_at, workbook_sheets
 from visit_planner.outputs import check_output_dir
 from visit_planner.runs import RunReader
 from visit_planner.runs.townships import township_codes
 
 CSV_NAME: Final = "visit_lists.csv"
+WORKBOOK_NAME: Final = "visit_lists.xlsx"
 INDEX_NAME: Final = "index.html"
 SHEETS_DIR: Final = "sheets"
 UNASSIGNED_CSV: Final = "unassigned.csv"
@@ -81,6 +88,11 @@ class ExportSummary:
     def csv(self) -> Path:
         """The CSV file."""
         return self.out / CSV_NAME
+
+    @property
+    def workbook(self) -> Path:
+        """The workbook of both CSVs, for Excel or WPS."""
+        return self.out / WORKBOOK_NAME
 
     @property
     def index(self) -> Path:
@@ -143,6 +155,12 @@ def export_visit_lists(
                 stage, month, run_id, rows, workers, unassigned, diagnostics,
                 townships=chosen, stale=stale,
             )  # fmt: skip
+            write_workbook(
+                stage / WORKBOOK_NAME,
+                workbook_sheets(rows, unassigned, month=month, run_id=run_id, stale=stale),
+                title=f"走访清单 Visit lists · {month} · {run_id}",
+                created=created_at(reader.manifest.created_at, month),
+            )
             _move_into_place(stage, out)
         except OSError as exc:  # disk full, a directory made read-only meanwhile
             raise PlanFileError(
@@ -545,5 +563,6 @@ def _move_into_place(stage: Path, out: Path) -> None:
             shutil.rmtree(old)
         else:
             old.unlink()
-    for name in (SHEETS_DIR, CSV_NAME, UNASSIGNED_CSV, UNASSIGNED_SHEET, INDEX_NAME):
+    for name in (SHEETS_DIR, CSV_NAME, WORKBOOK_NAME, UNASSIGNED_CSV, UNASSIGNED_SHEET,
+                 INDEX_NAME):  # fmt: skip
         (stage / name).replace(out / name)

@@ -1,0 +1,314 @@
+"""The workbook of the visit lists (visit_lists.xlsx), read back from its XML as Excel would."""
+
+from __future__ import annotations
+
+import errno
+import re
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree
+
+import polars as pl
+import pytest
+import xlsxwriter
+
+from tests.visit_planner.helpers import assign_run, short_staffed, write_inputs
+from visit_planner.errors import PlanFileError
+from visit_planner.export import ExportSummary, export_visit_lists, labels
+from visit_planner.export.lists import LIST_COLUMNS, UNASSIGNED_COLUMNS
+from visit_planner.export.workbook import Sheet, sheet_name, write_workbook
+from visit_planner.export.workbook_sheets import UNASSIGNED_SHEET, workbook_sheets
+from visit_planner.runs import RunReader
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CODES = ("worker_id", "county_id", "township_id", "village_id", "grid_id", "household_id")
+
+
+class _Book:
+    """A workbook read back: each sheet's cells as ``(type, text)`` by row (type ``s`` for a
+    string, ``n`` for a number, ``@`` for a string in a text-formatted cell), and its XML."""
+
+    def __init__(self, path: Path) -> None:
+        with zipfile.ZipFile(path) as z:
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = {r.get("Id"): r.get("Target") for r in rels}
+            self.names = [s.get("name", "") for s in book.iterfind("m:sheets/m:sheet", _NS)]
+            self.xml = {
+                s.get("name", ""): z.read(f"xl/{target[s.get(_REL)]}").decode("utf-8")
+                for s in book.iterfind("m:sheets/m:sheet", _NS)
+            }
+            self.core = z.read("docProps/core.xml").decode("utf-8")
+            styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+        # The cell formats by index: the text format is Excel's built-in number format 49 (@).
+        self.text_styles = {
+            str(k)
+            for k, xf in enumerate(styles.iterfind("m:cellXfs/m:xf", _NS))
+            if xf.get("numFmtId") == "49"
+        }
+
+    def rows(self, sheet: str) -> list[list[tuple[str, str] | None]]:
+        """The sheet's rows, each a list of cells by column (None where blank)."""
+        root = ElementTree.fromstring(self.xml[sheet])
+        out = []
+        for row in root.iterfind("m:sheetData/m:row", _NS):
+            cells: list[tuple[str, str] | None] = []
+            for c in row.iterfind("m:c", _NS):
+                col = _column(c.get("r", ""))
+                cells += [None] * (col - len(cells))
+                if c.get("t") == "inlineStr":
+                    kind = "@" if c.get("s") in self.text_styles else "s"
+                    cells.append((kind, "".join(t.text or "" for t in c.iterfind(".//m:t", _NS))))
+                else:
+                    v = c.find("m:v", _NS)
+                    cells.append(("n", v.text or "") if v is not None else None)
+            out.append(cells)
+        return out
+
+
+def _column(ref: str) -> int:
+    """0-based column of a cell reference (``P12`` → 15)."""
+    letters = re.match(r"[A-Z]+", ref)
+    assert letters is not None, ref
+    n = 0
+    for ch in letters.group(0):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _table(book: _Book, sheet: str, header_row: int, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The data rows of ``sheet`` below ``header_row`` as text, with every cell's type in
+    ``<column>_type``."""
+    rows = book.rows(sheet)[header_row + 1 :]
+    data: dict[str, list[str | None]] = {c: [] for c in columns}
+    types: dict[str, list[str | None]] = {f"{c}_type": [] for c in columns}
+    for row in rows:
+        for c, cell in zip(columns, row + [None] * (len(columns) - len(row)), strict=True):
+            data[c].append(None if cell is None else cell[1])
+            types[f"{c}_type"].append(None if cell is None else cell[0])
+    return pl.DataFrame({**data, **types}, schema=dict.fromkeys([*data, *types], pl.String))
+
+
+def _csv(path: Path) -> pl.DataFrame:
+    """A CSV of the export as text, as a spreadsheet should show it."""
+    return pl.read_csv(path, infer_schema=False)
+
+
+@pytest.fixture(scope="module")
+def short_run(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """A run of three townships of three counties, one with no cadre (tier-1 households
+    unassigned)."""
+    pref = short_staffed(
+        small_prefecture,
+        {
+            "532601001": {"grid_worker": 3},
+            "532623001": {},
+            "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1},
+        },
+    )
+    d = write_inputs(pref, tmp_path_factory.mktemp("wb_inputs"), places=True)
+    return assign_run(d, tmp_path_factory.mktemp("wb_run") / "run")
+
+
+@pytest.fixture(scope="module")
+def exported(short_run: Path, tmp_path_factory: pytest.TempPathFactory) -> ExportSummary:
+    return export_visit_lists(short_run, tmp_path_factory.mktemp("wb") / "lists", month="2026-11")
+
+
+def test_every_row_of_the_csvs_is_in_the_workbook_with_codes_as_text(
+    exported: ExportSummary,
+) -> None:
+    """Excel showed the CSV's 12-digit codes as 5.32601E+11 and destroyed them on saving:
+    the workbook holds each row of both CSVs, every code and id a string equal to the CSV's,
+    no household left out (the unassigned tier-1 households above all)."""
+    book = _Book(exported.workbook)
+    lists, unassigned = _csv(exported.csv), _csv(exported.unassigned_csv)
+    counties = sorted(set(lists["county_id"]))
+    assert len(counties) == 3  # the fixture's premise
+    names = dict(lists.select("county_id", "county_name").unique().iter_rows())
+    assert book.names == [UNASSIGNED_SHEET, *(f"{names[c]} {c}" for c in counties)]
+    got = pl.concat(_table(book, name, 1, LIST_COLUMNS) for name in book.names[1:])
+    assert got.height == lists.height == exported.households
+    for column in _CODES:  # text, in text-formatted cells: a code typed there stays text
+        assert got[column].to_list() == lists[column].to_list(), column
+        assert set(got[f"{column}_type"]) == {"@"}, column
+    left = _table(book, UNASSIGNED_SHEET, 1, UNASSIGNED_COLUMNS)
+    assert unassigned.filter(pl.col("tier") == "1").height > 0  # the fixture's premise
+    assert left.height == unassigned.height == exported.unassigned
+    for column in ("household_id", "county_id", "township_id", "village_id", "grid_id"):
+        assert left[column].to_list() == unassigned[column].to_list(), column
+        assert set(left[f"{column}_type"]) == {"@"}, column
+    tier1 = left.filter(pl.col("tier") == "一类户 tier 1")
+    assert tier1.height == exported.unassigned_tier1 > 0
+    # Numbers stay numbers.
+    assert set(got["last_visit_days_type"].drop_nulls()) == {"n"}
+    assert got["last_visit_days"].to_list() == lists["last_visit_days"].to_list()
+
+
+def test_headers_and_values_are_in_words(exported: ExportSummary) -> None:
+    book = _Book(exported.workbook)
+    county = book.names[1]
+    header = book.rows(county)[1]
+    assert [cell[1] for cell in header if cell] == [
+        "\n".join(labels.COLUMN_HEADERS[c]) for c in LIST_COLUMNS
+    ]
+    assert header[LIST_COLUMNS.index("household_id")] == ("@", "户编号\nhousehold")
+    left = book.rows(UNASSIGNED_SHEET)[1]
+    assert [cell[1] for cell in left if cell] == [
+        "\n".join(labels.COLUMN_HEADERS[c]) for c in UNASSIGNED_COLUMNS
+    ]
+    rows = pl.concat(_table(book, name, 1, LIST_COLUMNS) for name in book.names[1:])
+    assert set(rows["tier"]) <= {"一类户 tier 1", "二类户 tier 2", "三类户 tier 3"}
+    assert set(rows["role"]) <= {
+        "基层干部 cadre",
+        "村组干部 village official",
+        "网格员 grid worker",
+    }
+    assert set(rows["reason_source"]) == {"分配情况 the assignment"}
+    csv = _csv(exported.csv)
+    assert rows["township_name"].to_list() == csv["township_name"].to_list()  # name and code
+    assert rows["township_name"].null_count() == 0
+    # The title says the month, the run and the county's households by tier.
+    title = book.rows(county)[0][0]
+    assert title is not None
+    run_id = exported.run_id[:12]
+    code = county.split(" ")[-1]
+    n = csv.filter(pl.col("county_id") == code).height
+    assert title[1].startswith(f"走访清单 Visit lists · 2026-11 · 方案 run {run_id} · ")
+    assert f"({code}), 1 个乡镇 township: {n:,} 户 households (一类户 " in title[1]
+
+
+def test_the_header_stays_in_view_with_a_filter(exported: ExportSummary) -> None:
+    book = _Book(exported.workbook)
+    for name in book.names:
+        xml = book.xml[name]
+        assert '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>' in xml
+        assert re.search(r'<autoFilter ref="A2:[A-Z]+\d+"/>', xml), name
+        assert '<ignoredError sqref="A3:XFD' in xml and 'numberStoredAsText="1"' in xml, name
+
+
+def test_the_same_run_gives_the_same_bytes(
+    short_run: Path, exported: ExportSummary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-exporting the same run, on another day and in another time zone, gives the same
+    workbook: its creation time is the run's, not the clock's."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        again = export_visit_lists(short_run, tmp_path / "文山 清单", month="2026-11")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert again.workbook.read_bytes() == exported.workbook.read_bytes()
+    created = RunReader(short_run).manifest.created_at
+    stamp = datetime.fromisoformat(created).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f">{stamp}</dcterms:created>" in _Book(again.workbook).core
+
+
+def test_a_run_no_longer_current_says_so_on_every_sheet(short_run: Path, tmp_path: Path) -> None:
+    got = export_visit_lists(short_run, tmp_path / "old", month="2026-11", superseded_by="x (v2)")
+    book = _Book(got.workbook)
+    run_id = got.run_id[:12]
+    for name in book.names:
+        notice = book.rows(name)[1][0]
+        assert notice is not None and notice[1].startswith(
+            f"本清单所属方案 {run_id} 已不是本月当前方案 (当前方案为 x (v2)), 请勿按本清单走访 / "
+            f"run {run_id} is no longer"
+        ), name
+        assert '<pane ySplit="3" topLeftCell="A4"' in book.xml[name]  # notice and header stay
+    rows = sum(len(book.rows(name)) - 3 for name in book.names[1:])
+    assert rows == got.households
+
+
+def test_a_county_past_a_sheets_rows_goes_on_to_the_next(
+    exported: ExportSummary, tmp_path: Path
+) -> None:
+    """A county with more rows than a worksheet holds is continued on further sheets: no
+    household is left out (Excel's limit is 1,048,576 rows, smaller here)."""
+    lists = pl.read_csv(exported.csv, schema_overrides={c: pl.String for c in _CODES})
+    unassigned = pl.read_csv(
+        exported.unassigned_csv, schema_overrides={c: pl.String for c in UNASSIGNED_COLUMNS}
+    ).with_columns(pl.col("tier").cast(pl.Int8))
+    big = lists["county_id"].value_counts().sort("count")["county_id"][-1]
+    n = lists.filter(pl.col("county_id") == big).height
+    sheets = workbook_sheets(
+        lists, unassigned, month="2026-11", run_id="r", stale=None, max_rows=n // 2 + 2
+    )
+    parts = [s for s in sheets if s.name.split(" (")[0].endswith(big)]
+    sizes = [n // 2, n // 2, 1] if n % 2 else [n // 2, n // 2]
+    assert [s.frame.height for s in parts] == sizes
+    assert parts[1].name.endswith(f"{big} (2)")
+    assert "(第 2/" in parts[1].notes[0][0] and "part 2 of" in parts[1].notes[0][0]
+    assert sum(s.frame.height for s in sheets[1:]) == lists.height
+    path = tmp_path / "split.xlsx"
+    write_workbook(path, sheets, title="t", created=datetime(2026, 1, 1, tzinfo=UTC))
+    assert _Book(path).names == [s.name for s in sheets]
+
+
+def test_a_sheet_past_excels_rows_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from visit_planner.export import workbook
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 4)
+    sheet = Sheet("x", (("t", False),), (("a", "a"),), pl.DataFrame({"a": ["1"] * 3}))
+    with pytest.raises(ValueError, match="x: 3 rows do not fit a worksheet"):
+        write_workbook(
+            tmp_path / "x.xlsx", [sheet], title="t", created=datetime(2026, 1, 1, tzinfo=UTC)
+        )
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_columns_are_as_wide_as_their_text(tmp_path: Path) -> None:
+    """A Chinese character takes two columns' width, a Latin one one; the header's longer
+    line counts; a sentence is cut at 60."""
+    frame = pl.DataFrame({
+        "name": ["开化街道开化街道", "x"], "code": ["532601001001", None],
+        "text": ["a" * 200, "b"], "n": [1, 22],
+    })  # fmt: skip
+    headers = (("村", "village"), ("村编号", "village code"), ("事由", "reasons"), ("天", "days"))
+    path = tmp_path / "w.xlsx"
+    write_workbook(
+        path, [Sheet("s", (), headers, frame)], title="t", created=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    xml = _Book(path).xml["s"]
+    widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([\d.]+)"', xml)]
+    assert [round(w) for w in widths] == [18 + 1, 14 + 1, 60 + 1, 6 + 1]  # Excel adds padding
+
+
+def test_sheet_names_are_ones_excel_accepts() -> None:
+    assert sheet_name("文山市 532601") == "文山市 532601"
+    assert sheet_name("a/b:c[d]*?\\e") == "a b c d    e"
+    assert sheet_name("'quoted'") == "quoted"
+    assert len(sheet_name("长" * 40)) == 31
+    assert sheet_name("[]") == "Sheet"
+
+
+def test_a_failed_workbook_leaves_the_earlier_export(
+    short_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up while the workbook is zipped: the message names the directory and
+    why, no traceback; the earlier export stays whole, nothing of the new one beside it."""
+    out = tmp_path / "lists"
+    export_visit_lists(short_run, out, month="2026-11")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(self: xlsxwriter.Workbook) -> None:  # the sheets flushed, then the zip fails
+        for sheet in self.worksheets():
+            sheet._opt_close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    with pytest.raises(PlanFileError) as refused:
+        export_visit_lists(short_run, out, month="2026-11", overwrite=True)
+    assert str(refused.value) == (
+        f"{out}: 无法写入走访清单 (cannot write the visit lists: No space left on device)"
+    )
+    monkeypatch.undo()
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
