@@ -107,6 +107,7 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert f"未分配 unassigned: {unassigned.height:,}" in flat(out)  # named in the files it lists
     # Chinese first, each word with its English (it read 'wrote 输出 N sheets 清单 …').
     assert re.match(r"已输出 wrote [\d,]+ 份清单 sheets, [\d,]+ 户 households\n", out), out
+    assert f"方案 run: {v1.run_id[:12]} = 2026-11 v1" in out  # the month's current (rolled back)
     assert f"目录 into {sheets}" in flat(out)
     assert "unassigned.csv" in out and "unassigned.html" in out
     assert (sheets / "visit_lists.xlsx").is_file() and "open visit_lists.xlsx" in flat(out)
@@ -123,6 +124,16 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert code == 2 and "is a file, not a directory" in flat(err) and "Traceback" not in err
     code, _, err = cli("runs", "export", "current", "--out", str(tmp_path / "n"), *home)
     assert code == 2 and "--month" in err and "需指定" in err
+    # A run id with another month's --month: the month was ignored, the run's lists written.
+    code, _, err = cli(
+        "runs", "export", v1.run_id[:8], "--month", "2026-12", "--out", str(tmp_path / "m"), *home
+    )
+    assert code == 2 and "Traceback" not in err and not (tmp_path / "m").exists()
+    assert (
+        f"方案 {v1.run_id[:12]} 是 2026-11 的方案, 不是 2026-12 的 (run {v1.run_id[:12]} is of "
+        "2026-11, not of --month 2026-12; for the current run of 2026-12: runs export current "
+        "--month 2026-12)" in flat(err)
+    )
     code, out, _ = cli("audit", "verify", *home)
     assert code == 0 and "intact" in out
     code, out, _ = cli("audit", "list", *home)

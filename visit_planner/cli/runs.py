@@ -503,7 +503,10 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         str, typer.Argument(help="方案编号 — Run id (or prefix); 'current' with --month.")
     ],
     out: Annotated[Path, typer.Option("--out", help="输出目录 — Directory for the visit lists.")],
-    month: Annotated[str | None, typer.Option("--month", help="月份 — With run 'current'.")] = None,
+    month: Annotated[
+        str | None,
+        typer.Option("--month", help="月份 — With run 'current' (with a run id: its month)."),
+    ] = None,
     township: Annotated[
         list[str] | None,
         typer.Option("--township", help="只导出这些乡镇 (编号或名称) — Only these (code or name)."),
@@ -534,6 +537,12 @@ def runs_export(  # noqa: PLR0917  (Typer options)
                 raise PlanFileError(f"{month} 尚无当前方案 (month {month} has no current run)")
         else:
             row = store.get_run(run)
+            if month is not None and month != row.month:  # it was ignored: another month's lists
+                raise PlanFileError(
+                    f"方案 {row.run_id[:12]} 是 {row.month} 的方案, 不是 {month} 的 (run "
+                    f"{row.run_id[:12]} is of {row.month}, not of --month {month}; for the "
+                    f"current run of {month}: runs export current --month {month})"
+                )
         current = store.current_run(row.month) if row.status != "current" else None
     superseded_by = (
         None
@@ -560,6 +569,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     print_wrapped(
         [
             f"已输出 wrote {summary.sheets:,} 份清单 sheets, {summary.households:,} 户 households",
+            f"方案 run: {row.run_id[:12]} = {row.month} v{row.version}",
             unassigned,
             f"目录 into {out}",
             "(visit_lists.csv, visit_lists.xlsx, sheets/, index.html, unassigned.csv, "
