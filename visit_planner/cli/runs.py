@@ -1032,7 +1032,9 @@ def store_unlock(
 ) -> None:
     """解除锁定 — Release a month's planning lock.
 
-    One left by a process on another machine; audited.
+    One left by a process on another machine or container (or on this one before a
+    restart), which cannot be checked from here; audited. Refused while its process still
+    runs on this machine.
     """
     with _store(home, store_url) as (store, _):
         holder = store.force_release_month_lock(month, actor=current_actor(), reason=reason)

@@ -1,12 +1,24 @@
 """Month locks: one ``plan`` per month at a time, across processes and machines.
 
 Taking the lock inserts the month's row into ``month_locks`` and commits at once, so every
-other process sees it; leaving deletes it. A second process finds the row and gets
-:class:`~visit_planner.errors.StoreBusyError` naming the month, the holder (``user@host pid
-N``) and since when. A row is left behind only when its process died; when that process was on
-this host and no longer runs (its pid is gone, or now belongs to a process started at another
-time), the next taker removes it and says so in the audit log. A lock held from another host
-cannot be checked from here; :func:`force_release` removes it, audited.
+other process sees it; leaving deletes it (also when the block fails). A second process finds
+the row and gets :class:`~visit_planner.errors.StoreBusyError` naming the month, the holder
+(``user@host pid N``) and since when. The lock keeps ``plan``, ``plan --amend`` and a
+published what-if of one month apart: with it held, ``plan`` also removes the staging
+directories a killed run of the month left, which another live run would be writing.
+
+A row is left behind only when its process died. Whether that process is gone can be checked
+only on its own machine, so the row records the machine as :func:`machine_identity` names it
+(column ``host``): the host name, the kernel's boot id and the pid namespace. Two virtual
+machines cloned from one image share a host name (and often ``/etc/machine-id``), and
+containers of one host share its boot id, but not both; with the host name alone, each clone
+sharing a workspace took the other's lock as its own, found that pid not running and removed
+it: two plans of one month at once. Only a row with this process's identity is checked (its
+pid gone, or now a process started at another time) and then removed, in the audit log; any
+other (another machine or container, this machine before a restart, a row written before the
+identity was recorded) is never judged by its pid: the refusal says who holds it, where and
+since when, and how to release it by hand, ``visit-planner store unlock MONTH --reason TEXT``
+(:func:`force_release`, audited), which refuses a holder still running on this machine.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import getpass
 import os
 import socket
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +58,50 @@ def default_holder() -> str:
     return f"{current_user()}@{socket.gethostname()} pid {os.getpid()}"
 
 
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+"""The kernel's id of the current boot (Linux): new at every boot, random on each clone."""
+
+MACHINE_IDS = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
+"""The machine id (systemd, D-Bus), read where the boot id cannot be."""
+
+PID_NAMESPACE = Path("/proc/self/ns/pid")
+"""This process's pid namespace (a link ``pid:[N]``): a container's own, else the host's."""
+
+HOST_WIDTH = 256
+"""The width of ``month_locks.host``, which holds :func:`machine_identity`."""
+
+
+def _first_line(path: Path) -> str | None:
+    """The stripped first line of ``path``, None when it cannot be read or is empty."""
+    try:
+        text = path.read_text("ascii", errors="replace").strip()
+    except OSError:
+        return None
+    return text.splitlines()[0] if text else None
+
+
+def machine_identity() -> str:
+    """Where this process runs, as far as its pids mean anything: ``host boot B pidns N``.
+
+    The host name, then the kernel's boot id (or, where it cannot be read, the machine id:
+    ``machine M``), then the pid namespace (``pidns pid:[N]``) where readable. Two processes
+    with the same identity see the same processes under the same pids; with a different one
+    (another machine or container, or this machine before a restart) a pid says nothing.
+    Without ``/proc`` (not Linux) it is the host name, and machine id if any: the host name
+    must then be unique among the machines sharing a store.
+    """
+    parts = [socket.gethostname()]
+    boot = _first_line(BOOT_ID)
+    machine = None if boot else next(filter(None, map(_first_line, MACHINE_IDS)), None)
+    if boot:
+        parts.append(f"boot {boot}")
+    elif machine:
+        parts.append(f"machine {machine}")
+    with suppress(OSError):
+        parts.append(f"pidns {PID_NAMESPACE.readlink()}")
+    return " ".join(parts)[:HOST_WIDTH]
+
+
 def _start_time(pid: int) -> str | None:
     """When process ``pid`` started (clock ticks since boot, from /proc), None if unknown."""
     try:
@@ -67,15 +124,32 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is None or now is None or now == started
 
 
-def _busy(month: str, row: Any) -> StoreBusyError:
+def _here(row: Any, identity: str) -> bool:
+    """Whether the lock ``row`` was taken by a process of this machine (``identity``)."""
+    return bool(row.host == identity)
+
+
+def _busy(month: str, row: Any, identity: str) -> StoreBusyError:
+    """The refusal of ``month``'s lock held in ``row``: wait for a holder running here; one
+    of another machine (``identity``: this one's) is named with where it runs and how to
+    release its lock by hand once it is certainly gone."""
     since = utc(row.since)
+    zh_since, en_since = (clock.shown_in(since, lang, seconds=True) for lang in ("zh", "en"))
+    zh = f"该月份正在由 {row.holder} 编制，开始于{zh_since}"
+    en = f"month {month} is already being planned by {row.holder} since {en_since}"
+    if _here(row, identity):
+        return StoreBusyError(
+            f"{zh}; 该进程 (pid {row.pid}) 仍在本机运行, 请等其完成 ({en}; that process, pid "
+            f"{row.pid}, is still running on this machine: wait until it has finished)"
+        )
     unlock = f"`visit-planner store unlock {month} --reason TEXT`"
     return StoreBusyError(
-        f"该月份正在由 {row.holder} 编制，开始于{clock.shown_in(since, 'zh', seconds=True)}; "
-        f"请等其完成; 若该进程已在另一台机器上终止, 管理员可用 {unlock} 解除锁定 "
-        f"(month {month} is already being planned by {row.holder} since "
-        f"{clock.shown_in(since, 'en', seconds=True)}; wait until it has finished; if that "
-        f"process is gone on another machine, an administrator releases the lock with {unlock})"
+        f"{zh}; 该进程 (pid {row.pid}) 在另一台机器或容器上, 或在本机重启之前 (其机器标识 "
+        f"{row.host}; 本机 {identity}), 本机无法查验它是否仍在运行: 请等其完成; 若确认它已终止, "
+        f"管理员可用 {unlock} 解除锁定 ({en}; that process, pid {row.pid}, runs on another "
+        "machine or container, or ran here before a restart, so it cannot be checked from "
+        f"here (its machine {row.host}; this one {identity}): wait until it has finished; if "
+        f"it is certainly gone, an administrator releases the lock with {unlock})"
     )
 
 
@@ -87,15 +161,15 @@ def acquire(db: Database, month: str, holder: str | None = None) -> MonthLock:
     """Take ``month``'s lock (committed at once), recovering a stale one on this host."""
     check_month(month)
     holder = require_text(holder, "lock holder") if holder is not None else default_holder()
-    host, pid = socket.gethostname(), os.getpid()
+    host, pid = machine_identity(), os.getpid()
     token = uuid.uuid4().hex
     since = utc_now()
     with db.write() as conn:
         serialize(conn, _lock_name(month))
         row = conn.execute(select(month_locks).where(month_locks.c.month == month)).first()
         if row is not None:
-            if row.host != host or _alive(int(row.pid), row.pid_start):
-                raise _busy(month, row)
+            if not _here(row, host) or _alive(int(row.pid), row.pid_start):
+                raise _busy(month, row, host)
             _remove(
                 conn, row, action="lock.recover", actor=current_user(), why="holder process is gone"
             )
@@ -124,7 +198,10 @@ def release(db: Database, lock: MonthLock) -> None:
 
 
 def force_release(db: Database, month: str, *, actor: str, reason: str) -> str | None:
-    """Remove ``month``'s lock whoever holds it (audited); the holder it had, or None."""
+    """Remove ``month``'s lock whoever holds it (audited); the holder it had, or None.
+
+    Refused (StoreBusyError) while the holder runs on this machine: releasing the lock of a
+    live ``plan`` lets a second one of the month start beside it."""
     check_month(month)
     actor = require_text(actor, "actor")
     reason = require_text(reason, "reason")
@@ -133,6 +210,9 @@ def force_release(db: Database, month: str, *, actor: str, reason: str) -> str |
         row = conn.execute(select(month_locks).where(month_locks.c.month == month)).first()
         if row is None:
             return None
+        here = machine_identity()
+        if _here(row, here) and _alive(int(row.pid), row.pid_start):
+            raise _busy(month, row, here)
         _remove(conn, row, action="lock.release", actor=actor, why=reason)
         return str(row.holder)
 
