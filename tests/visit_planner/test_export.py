@@ -209,8 +209,8 @@ def test_pages_are_well_formed_and_self_contained(exported: ExportSummary) -> No
         assert not re.search(r"https?://", html), path
         assert "<script" not in html and "@import" not in html and "url(" not in html, path
     index = _parse(exported.index)
-    assert len(index.links) == exported.sheets + 1  # and the unassigned households' sheet
-    assert "unassigned.html" in index.links
+    assert len(index.links) == exported.sheets + 2  # the unassigned households', the workbook
+    assert "unassigned.html" in index.links and "visit_lists.xlsx" in index.links
     assert all((exported.out / link).is_file() for link in index.links)
     page = exported.unassigned_sheet.read_text("utf-8")
     _parse(exported.unassigned_sheet)

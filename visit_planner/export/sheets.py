@@ -19,7 +19,8 @@ Layout of ``out``::
                           shortfall, tier 1 first, a column to write the arranged visitor in;
                           it says so when there is none
     index.html            the counts to check against the run's (households by tier, on the
-                          sheets and unassigned, workers with no household), the unassigned
+                          sheets and unassigned, workers with no household), a link to the
+                          workbook, the unassigned
                           households (first, as in unassigned.html), then every worker of the
                           exported townships, with links to the sheets, under each township's
                           counts
@@ -284,6 +285,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         month=month,
         run_id=run_id,
         total=_counts_view(rows, unassigned, workers, files),
+        workbook=WORKBOOK_NAME,
         stale=stale,
         u=u,
         printable=False,
