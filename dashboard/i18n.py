@@ -317,14 +317,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "overrides_applied": ("已生效的督导调整", "Supervisors' overrides applied"),
     "no_overrides": ("无", "none"),
     "alternatives": (
-        "其他可选人员（按代价排序, 无法计算代价的按路途）",
+        "其他可选人员（按代价排序，无法计算代价的按路途）",
         "Other eligible workers, ranked by cost (by travel where no cost can be computed)",
     ),
     "alternatives_caption": (
-        "代价：换给该人员后，方案目标增加的量（分钟当量/月），越小越好；括号内为原因。",
+        "代价：换给该人员后，方案目标增加的量（分钟当量/月），越小越好。",
         "Cost: how much the plan's objective would grow (minutes-equivalent a month) with "
         "that worker instead; lower is better.",
     ),
+    # one ranked alternative, its first line (the reason under it: why_not)
+    "alternative_who": ("{w} · {role} · 每次路途 {travel}", "{w} · {role} · {travel} per visit"),
+    "alternatives_more": ("其余 {n} 位", "{n} more"),
     "no_alternatives": ("没有其他可承接的人员。", "No other worker may take this household."),
     "why_no_room": (
         "该人员已满，需调出多户才能腾出容量",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -46,6 +47,35 @@ def tier_decision(score: dict[str, Any], cost: list[list[float]]) -> str:
     miss2, miss3 = f"{float(cost[0][1]):g}", f"{float(cost[0][2]):g}"
     gap = "" if lang == "zh" else " "  # between the two sentences
     return f"{rule}{gap}{t('tier_rule_costs', lang, costs=costs, miss2=miss2, miss3=miss3)}"
+
+
+# (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
+ALTERNATIVES_SHOWN = 5  # ranked alternatives listed before the expander that holds the rest
+# What would format text inside a line (emphasis, code, links, HTML, tables, Streamlit's
+# :name[...] directives and emoji, LaTeX); the rest only counts at a line's start, which our
+# own words hold.
+MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~|:$])")
+
+
+def md(text: str) -> str:
+    """``text`` as literal Markdown: ids come from the offices' files, and a ``*``, ``_`` or
+    ``[`` in one must not turn the line into emphasis or a link."""
+    return MARKDOWN_INLINE.sub(r"\\\1", text)
+
+
+def alternative_item(alt: dict[str, Any], lang: i18n.Lang) -> str:
+    """One ranked alternative as an item of a Markdown numbered list (its rank): the worker,
+    role and travel per visit, and under them why it was not chosen (:func:`i18n.why_not`,
+    which leads with the cost the plan would grow by, as ``explain`` says it)."""
+    who = t(
+        "alternative_who",
+        lang,
+        w=f"**{md(str(alt['worker_id']))}**",
+        role=md(i18n.role(alt.get("role"), lang)),
+        travel=md(i18n.fmt_minutes(alt.get("travel_minutes"), lang)),
+    )
+    number = f"{alt['rank']}. "
+    return f"{number}{who}  \n{' ' * len(number)}{md(i18n.why_not(alt, lang))}"
 
 
 score = h["score"] or {}
@@ -151,19 +181,16 @@ alts = h["alternatives"]
 if alts.height == 0:
     st.write(t("no_alternatives", lang))
 else:
-    alts = alts.with_columns(
-        pl.Series("why", [i18n.why_not(r, lang) for r in alts.iter_rows(named=True)])
-    )
-    ranked = i18n.table(
-        alts, ["rank", "worker_id", "role", "travel_minutes", "objective_change", "why"], lang
-    )
-    cost = i18n.label("objective_change", lang)  # as the reasons beside it: +18,526.1
-    ranked = ranked.with_columns(
-        pl.Series(cost, [None if v is None else i18n.fmt_signed(v) for v in ranked[cost]])
-    )
-    # A static table, whose cells wrap: the reasons are sentences, and a data grid's one-line
-    # cells cut them off ("Why not chosen" is the longest column, English the longer language).
-    st.table(ranked.with_columns(pl.all().cast(pl.String).fill_null("—")), hide_index=True)
+    # One item a worker, as a numbered list (its rank): who, then why not, whose sentence
+    # leads with the cost. A table of six columns broke its cells one character a line on a
+    # phone (390 px); the list reads there and at 1,366 px alike. The first few are shown,
+    # the rest under an expander, so that the history and record stay near on a phone.
+    items = [alternative_item(r, lang) for r in alts.iter_rows(named=True)]
+    st.markdown("\n".join(items[:ALTERNATIVES_SHOWN]))
+    if len(items) > ALTERNATIVES_SHOWN:
+        rest = items[ALTERNATIVES_SHOWN:]
+        with st.expander(t("alternatives_more", lang, n=len(rest))):
+            st.markdown("\n".join(rest))
     st.caption(t("alternatives_caption", lang))
 
 st.subheader(t("history", lang))

@@ -359,24 +359,53 @@ def test_the_household_page_says_the_models_tier_is_the_least_expected_cost(
         assert f"{cost[0][1]:g}" in said and f"{cost[0][2]:g}" in said
 
 
-def test_the_alternatives_cost_reads_as_the_reasons_beside_it(site: Site) -> None:
-    """The ranked alternatives' cost column showed the bare float (18526.1) beside reasons
-    that write it +18,526.1; now the column writes it the same way (sign, thousands
-    separators, one decimal)."""
+def alternative_items(at: AppTest) -> tuple[list[str], list[str], list[str]]:
+    """The household page's ranked alternatives as shown: the items of the list under the
+    heading, the items under its expander, and the expander's label (empty when none)."""
+
+    def items(markdown: str) -> list[str]:
+        return re.split(r"\n(?=\d+\. )", markdown)
+
+    listed = next(str(m.value) for m in at.main.markdown if str(m.value).startswith("1. "))
+    more = [e for e in at.expander if str(e.label) != i18n.t("record", "zh")
+            and str(e.label) != i18n.t("record", "en")]  # fmt: skip
+    if not more:
+        return items(listed), [], []
+    return items(listed), items(str(more[0].markdown[0].value)), [str(more[0].label)]
+
+
+def test_the_alternatives_read_one_worker_an_item_on_a_phone_too(site: Site) -> None:
+    """The ranked alternatives were a six-column table (st.table) whose cells broke one
+    character a line on a phone (390 px): 村 / 组 / 干 / 部, the reasons a word a line. They are
+    now a numbered list, one worker an item (rank, worker, role, travel per visit; then why not,
+    led by the cost written as the reasons write it, +18,526.1), the first few shown and the
+    rest under an expander that says how many; no table. Both languages."""
     planner = access(site, "planner")
-    for household in site_township(site)[:40]:  # one with priced alternatives
-        alternatives = planner.household(MONTH, household)["alternatives"]
-        costs = [v for v in alternatives["objective_change"].to_list() if v is not None]
-        if costs:
-            break
-    assert costs, "a household of the township has ranked alternatives with a cost"
+    household, alternatives = next(
+        (h, a)
+        for h in site_township(site)[:80]
+        if (a := planner.household(MONTH, h)["alternatives"]).height > 6
+    )
+    costs = [v for v in alternatives["objective_change"].to_list() if v is not None]
+    assert costs, "priced alternatives"
     for lang in i18n.LANGS:
         at = go(sign_in("sup_town"), "household", lang)
         at.text_input(key="household").input(household).run()
         check_clean(at)
-        assert at.table, "the ranked alternatives (a static table)"
-        shown = at.table[0].value[i18n.label("objective_change", lang)].tolist()
-        assert shown[: len(costs)] == [i18n.fmt_signed(v) for v in costs], shown
+        assert not at.table, "no static table: its cells broke a character a line on a phone"
+        shown, folded, label = alternative_items(at)
+        assert shown and folded, (shown, folded)
+        assert label == [i18n.t("alternatives_more", lang, n=len(folded))]
+        assert len(shown) + len(folded) == alternatives.height
+        for item, alt in zip(shown + folded, alternatives.iter_rows(named=True), strict=True):
+            head, why = item.split("\n")
+            assert head.startswith(f"{alt['rank']}. **{alt['worker_id']}** · "), head
+            assert i18n.role(alt["role"], lang) in head
+            assert i18n.fmt_minutes(alt["travel_minutes"], lang) in head
+            assert why.strip() == i18n.why_not(alt, lang), why
+            if alt["objective_change"] is not None:
+                assert i18n.fmt_signed(alt["objective_change"]) in why
+        assert i18n.t("alternatives_caption", lang) in page_text(at)
 
 
 def site_township(site: Site) -> list[str]:

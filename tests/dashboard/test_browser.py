@@ -13,6 +13,7 @@ that no request leaves 127.0.0.1; saves a screenshot of every page in Chinese an
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -311,12 +312,8 @@ def test_choices_follow_the_language_and_long_texts_stay_readable(
     )
     open_page(page, "household", "en")
     enter(page, i18n.t("household_id_input", "en"), household)
-    main.get_by_text(i18n.t("alternatives_caption", "en")).wait_for()
-    table = main.get_by_test_id("stTable")
-    text = table.inner_text()
-    assert i18n.label("why", "en") in text
+    text = alternatives_text(page, "en")
     assert all(i18n.why_not(r, "en") in text for r in alts.iter_rows(named=True)), text
-    assert table.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
 
     # the corrections' outcome beside what each asks for, on screen at 1,400 px
     open_page(page, "corrections", "en")
@@ -536,6 +533,75 @@ def test_the_demand_charts_legend_is_whole_on_a_phone(
         heading(page, i18n.t("demand_capacity", lang))
         idle(page)
         demand_legend_is_whole(page, lang, "phone-demand")
+    context.close()
+    only_loopback(requests_made)
+
+
+def alternatives_text(page: Any, lang: i18n.Lang) -> str:
+    """The household page's ranked alternatives (open in ``lang``), the folded ones unfolded:
+    their text, once every item is checked to read in a few whole lines (at most 6, the
+    worker's id on one line) inside the page's width."""
+    main = page.get_by_test_id("stMain")
+    main.get_by_text(i18n.t("alternatives_caption", lang)).wait_for()
+    # (no re.escape: Playwright hands the pattern to the browser, whose RegExp reads an
+    # escaped space as no match; the label has no other special character)
+    folded = i18n.t("alternatives_more", lang, n=0).replace("0", r"\d+")
+    more = main.locator("[data-testid='stExpander'] summary").filter(
+        has_text=re.compile(rf"{folded}\s*$")
+    )
+    if more.count():
+        more.first.click()
+        idle(page)
+    items = main.locator("xpath=//h3[contains(., '" + i18n.t("alternatives", lang) + "')]"
+                         "/following::ol[1]/li | //details//ol/li")  # fmt: skip
+    assert items.count() > 0
+    right = main.evaluate("e => e.getBoundingClientRect().right")
+    for i in range(items.count()):
+        shape = items.nth(i).evaluate(
+            """e => ({lines: e.getBoundingClientRect().height
+                        / parseFloat(getComputedStyle(e).lineHeight),
+                     right: e.getBoundingClientRect().right,
+                     id: e.querySelector('strong').getClientRects().length})"""
+        )
+        assert shape["lines"] <= 6.5 and shape["id"] == 1, (lang, i, shape)
+        assert shape["right"] <= right + 1, (lang, i, shape, right)
+    return str(main.inner_text())
+
+
+def test_the_household_page_reads_on_a_phone(
+    browser: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """On a phone (390 x 844) the household page's ranked alternatives were a six-column table
+    whose cells broke one character a line (村 / 组 / 干 / 部, the reasons a word a line):
+    unreadable. Each alternative is now an item of a numbered list, a few whole lines inside
+    the screen, in both languages; the page scrolls no sideways. Screenshots
+    ``phone-household-<lang>.png``."""
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner", "prefecture", None))
+    ids = (
+        pl.read_parquet(site.workspace.root / planner.current_run(MONTH).path / "plan.parquet")
+        .filter(pl.col("township_id") == TOWNSHIP)
+        .sort("household_id")["household_id"]
+    )
+    household, alts = next(
+        (h, a)
+        for h in ids.head(80)
+        if (a := planner.household(MONTH, h)["alternatives"]).height > 6
+    )
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    for lang in i18n.LANGS:  # the menu is folded away on a phone: the page's address
+        page.goto(f"{server}/household?lang={lang}&household={household}")
+        heading(page, i18n.t("alternatives", lang))
+        idle(page)
+        text = alternatives_text(page, lang)
+        for alt in alts.iter_rows(named=True):
+            assert i18n.why_not(alt, lang) in text, (lang, alt["worker_id"])
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
+        page.screenshot(path=str(SCREENSHOTS / f"phone-household-{lang}.png"), full_page=True)
     context.close()
     only_loopback(requests_made)
 
