@@ -337,10 +337,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # the household's own arc cost (travel, continuity ...) against its present cost, its
     # arc or, when it is unassigned, its penalty: not travel alone
     "why_own": ("其中本户自身成本 {delta}", "of which this household's own cost {delta}"),
-    "why_moves": ("需把 {h} 调给 {w}", "{h} would move to {w}"),
+    # the household the alternative worker would give up, by its tier (as explain says it:
+    # a tier-1 household left unvisited is the consequence that matters)
+    "why_moves": ("需把{tier} {h} 调给 {w}", "{tier} household {h} would move to {w}"),
+    "why_unvisited": ("{tier} {h} 将无人走访", "{tier} household {h} would be left unvisited"),
     "why_balance": ("工作量均衡 {delta}", "workload balance {delta}"),
     "why_pin": ("违反督导指定", "breaks a supervisor's pin"),
-    "unassigned_word": ("未分配", "unassigned"),
     "history": ("历月记录", "History across months"),
     "record": ("农户信息", "Household record"),
     "record_masked": (
@@ -976,7 +978,9 @@ def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:
 
 
 def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
-    """Why an alternative worker was not chosen, from its what-if row."""
+    """Why an alternative worker was not chosen, from its what-if row: the cost the plan
+    would grow by, the household's own part of it, the household the worker would give up
+    (by its tier, to whom, or left unvisited), the workload balance."""
     if not alt.get("fits"):
         parts = [t("why_no_room", lang)]
     else:
@@ -984,9 +988,15 @@ def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
         arc = alt.get("arc_change")
         if arc is not None and abs(float(arc)) >= 0.05:
             parts.append(t("why_own", lang, delta=fmt_signed(arc)))
-        if alt.get("displaced_household_id"):
-            target = alt.get("displaced_fallback_worker_id") or t("unassigned_word", lang)
-            parts.append(t("why_moves", lang, h=alt["displaced_household_id"], w=target))
+        displaced = alt.get("displaced_household_id")
+        if displaced:
+            target = alt.get("displaced_fallback_worker_id")
+            kind = tier(alt.get("displaced_tier"), lang)
+            parts.append(
+                t("why_moves", lang, tier=kind, h=displaced, w=target)
+                if target
+                else t("why_unvisited", lang, tier=kind, h=displaced)
+            )
         balance = alt.get("balance_change")
         if balance is not None and abs(float(balance)) >= 0.05:
             parts.append(t("why_balance", lang, delta=fmt_signed(balance)))

@@ -241,12 +241,34 @@ def test_why_not_names_the_households_own_cost_not_travel() -> None:
         "objective_change": 3_500.0,
         "arc_change": -121_358.0,
         "displaced_household_id": "H0000009",
+        "displaced_tier": 2,
         "displaced_fallback_worker_id": None,
     }
     en = i18n.why_not(alt, "en")
     zh = i18n.why_not(alt, "zh")
-    assert "travel" not in en and "own cost" in en and "H0000009 would move to unassigned" in en
-    assert "路途" not in zh and "本户自身成本" in zh and "未分配" in zh
+    assert "travel" not in en and "own cost" in en
+    assert "路途" not in zh and "本户自身成本" in zh
+
+
+def test_why_not_says_which_tier_the_worker_would_give_up_and_where_it_goes() -> None:
+    """An alternative worker who is full gives up a household: the page said 'H0006025 would
+    move to unassigned' (需把 H0006025 调给 未分配), hiding that a tier-1 household would go
+    unvisited, which explain says (would leave 1 tier-1 household unvisited). It now names
+    the household's tier, and says unvisited rather than 'moved to unassigned'."""
+    alt = {
+        "fits": True,
+        "objective_change": 18_526.1,
+        "arc_change": -123_351.4,
+        "displaced_household_id": "H0006025",
+        "displaced_tier": 1,
+        "displaced_fallback_worker_id": None,
+    }
+    assert "一类户 H0006025 将无人走访" in i18n.why_not(alt, "zh")
+    assert "tier 1 (high) household H0006025 would be left unvisited" in i18n.why_not(alt, "en")
+    assert "未分配" not in i18n.why_not(alt, "zh") and "unassigned" not in i18n.why_not(alt, "en")
+    moved = {**alt, "displaced_tier": 3, "displaced_fallback_worker_id": "W000143"}
+    assert "需把三类户 H0006025 调给 W000143" in i18n.why_not(moved, "zh")
+    assert "tier 3 (low) household H0006025 would move to W000143" in i18n.why_not(moved, "en")
 
 
 def test_times_read_in_beijing_time_in_the_page_language() -> None:
