@@ -46,6 +46,7 @@ from visit_planner.risk_job import Scored, score_frame
 from visit_planner.runs import Provenance, RunContent, RunReader, diff_plans, diff_totals
 from visit_planner.runs.staged import staging_dir
 from visit_planner.runs.townships import township_codes
+from visit_planner.runs.writer import carried_files
 from visit_planner.store import RunRow, Store, published_run_dir
 from visit_planner.vocabulary import plan_stage
 
@@ -88,6 +89,7 @@ def amend(  # noqa: PLR0917
         base.places(),
         f"{current.run_id[:12]} of {req.month}",
     )
+    carried_files(base_dir, set(base.townships()) - set(named))  # intact, before any work
     inputs = _named_townships(req.data, workspace.runs_dir / req.month, named)
     hh = inputs.households
     clock.done(plan_stage("validate"))

@@ -264,7 +264,11 @@ def publish_run(
     runs_dir = workspace.runs_dir / month
     runs_dir.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(runs_dir)
-    manifest = DirectoryRunWriter(staging).write(content)
+    try:
+        manifest = DirectoryRunWriter(staging).write(content)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # refused or failed: no run, nothing left
+        raise
     return record_run(
         store,
         workspace,

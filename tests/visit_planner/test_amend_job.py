@@ -373,3 +373,50 @@ def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain
     assert code == 0, err
     assert f"修订自 amends {M1} v{first.version} ({first.run_id[:12]}); " in flat(out)
     assert "as its manifest says" not in out and "修订链 versions" in out
+
+
+def test_a_changed_file_of_the_run_is_refused_before_any_work_and_nothing_is_left(
+    months: Months, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A carried-over township's file changed since the run was published was found only when
+    the amendment was written, after the whole re-solve, and the refusal left a staging
+    directory in the month's folder; a missing one was a traceback. Both are now refused
+    before any work (here before the broken data is read), naming the run, every such file
+    and what to do; an amendment whose writing fails leaves no staging directory."""
+    from visit_planner.errors import PlanFileError
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = plan(months, url, M1, months.m1).run  # type: ignore[attr-defined]
+    root = months.home / base.path
+    first, second, *_ = RunReader(root).townships()
+    summary = root / "townships" / first / "summary.json"
+    kept = summary.read_bytes()
+    summary.write_bytes(kept + b" ")
+    (root / "townships" / second / "plan.parquet").rename(tmp_path / "plan.parquet")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "households.parquet").write_text("not a table", "utf-8")
+    (broken / "workers.parquet").write_text("not a table", "utf-8")
+    with pytest.raises(PlanFileError) as refused:
+        plan(months, url, M1, broken, amend_townships=(RunReader(root).townships()[-1],))
+    run = f"{base.run_id[:12]} ({M1})"
+    files = f"townships/{first}/summary.json, townships/{second}/plan.parquet"
+    assert str(refused.value) == (
+        f"{root}: 方案 {run} 发布后文件被改动或缺失, 不能沿用到修订方案: {files}; `visit-planner "
+        f"runs show {base.run_id[:12]}` 列出改动的文件, 请回滚到完好的版本或重新编制本月方案 "
+        f"(files of run {run} changed or missing since it was published, which an amendment "
+        f"would carry over: {files}; `visit-planner runs show {base.run_id[:12]}` lists the "
+        "changed files; roll back to an intact version or plan the month again)"
+    )
+    summary.write_bytes(kept)
+    (tmp_path / "plan.parquet").rename(root / "townships" / second / "plan.parquet")
+
+    def disk_full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("visit_planner.plan_steps.DirectoryRunWriter.write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        plan(months, url, M1, months.m1, amend_townships=(first,))
+    assert [p.name for p in root.parent.iterdir() if p.name.startswith(".staging-")] == []
+    with Store.open(url) as store:
+        assert [r.run_id for r in store.list_runs(M1)] == [base.run_id]

@@ -310,12 +310,38 @@ def _reused_files(content: RunContent) -> dict[str, str]:
     """Files (and hashes) of the run being reused, checked against its manifest first."""
     if content.reuse is None:
         return {}
-    base = RunManifest.read(content.reuse)
-    for rel, digest in base.files.items():
-        carried = any(rel.startswith(f"townships/{tw}/") for tw in content.reuse_townships)
-        if carried and file_sha256(content.reuse / rel) != digest:
-            raise PlanFileError(
-                f"{content.reuse / rel}: 哈希不符, 不能沿用到修订方案 (changed since the run was "
-                "published; it cannot be carried into an amendment)"
-            )
+    return carried_files(content.reuse, content.reuse_townships)
+
+
+CHANGED_SHOWN = 3
+"""Changed files named in :func:`carried_files`'s refusal before ``… (+N)``."""
+
+
+def carried_files(run_dir: Path, townships: Collection[str]) -> dict[str, str]:
+    """Every file (and hash) of the published run ``run_dir`` as its manifest records them,
+    after checking the files of ``townships``, which an amendment carries over byte for byte:
+    a PlanFileError naming the run, the changed or missing files and what to do when any
+    differs. ``plan --amend`` checks them before its work too: found only when the run was
+    written, after the re-solve, the refusal left a staging directory behind."""
+    base = RunManifest.read(run_dir)
+    prefixes = tuple(f"townships/{tw}/" for tw in townships)
+    changed = [
+        rel
+        for rel, digest in base.files.items()
+        if rel.startswith(prefixes)
+        and (not (run_dir / rel).is_file() or file_sha256(run_dir / rel) != digest)
+    ]
+    if changed:
+        shown = ", ".join(changed[:CHANGED_SHOWN]) + (
+            f", … (+{len(changed) - CHANGED_SHOWN})" if len(changed) > CHANGED_SHOWN else ""
+        )
+        run = f"{base.run_id[:12]}" + (f" ({base.month})" if base.month else "")
+        show = f"`visit-planner runs show {base.run_id[:12]}`"
+        raise PlanFileError(
+            f"{run_dir}: 方案 {run} 发布后文件被改动或缺失, 不能沿用到修订方案: {shown}; "
+            f"{show} 列出改动的文件, 请回滚到完好的版本或重新编制本月方案 (files of run {run} "
+            f"changed or missing since it was published, which an amendment would carry "
+            f"over: {shown}; {show} lists the changed files; roll back to an intact version "
+            "or plan the month again)"
+        )
     return dict(base.files)
