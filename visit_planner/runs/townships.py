@@ -10,6 +10,7 @@ import polars as pl
 
 from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
+from visit_planner.typed_text import meant_text
 
 TOWNSHIPS_LISTED = 12
 """Townships of the run listed when one given to ``--township`` is none of them."""
@@ -48,18 +49,21 @@ def township_codes(
 def match_townships(
     given: Iterable[str], known: Collection[str], names: Iterable[tuple[str, str | None]]
 ) -> tuple[list[str], list[str], list[str]]:
-    """``given`` (codes or names, each stripped, each once) against the ``known`` codes and
-    their ``names`` (code, name pairs; a code may have several names, a name several codes,
-    an empty name none): the codes found (sorted), the texts that name no township, and
-    ``name: label, label`` for each name several townships share."""
+    """``given`` (codes or names, each once) against the ``known`` codes and their ``names``
+    (code, name pairs; a code may have several names, a name several codes, an empty name
+    none): the codes found (sorted), the texts that name no township, and ``name: label,
+    label`` for each name several townships share. Each text is read as meant
+    (:func:`~visit_planner.typed_text.meant_text`), as ids typed on the command line are: a
+    code typed by a Chinese input method in full width (``５３２６２６００１``) or pasted with a
+    zero-width space was no township of the run."""
     by_name: dict[str, set[str]] = {}
     for code, name in names:
         if name:
-            by_name.setdefault(str(name).strip(), set()).add(code)
+            by_name.setdefault(meant_text(str(name)), set()).add(code)
     codes: set[str] = set()
     missing: list[str] = []
     shared: list[str] = []
-    for text in dict.fromkeys(t.strip() for t in given):
+    for text in dict.fromkeys(meant_text(t) for t in given):
         found = {text} if text in known else by_name.get(text, set())
         if len(found) == 1:
             codes |= found
