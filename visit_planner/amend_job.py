@@ -337,8 +337,9 @@ def amended_content(
 ) -> RunContent:
     """The whole-run frames of the base run with the named townships replaced; the other
     townships' folders are carried over byte for byte. Its provenance names the base run as
-    the parent (id and plan hash, from the base's own manifest), so that the amendment's
-    manifest says which published plan it replaced."""
+    the parent (id and plan hash, from the base's own manifest) and the ``named`` townships
+    as re-solved, so that the amendment's manifest says which published plan it replaced,
+    and where."""
     in_named = pl.col("township_id").is_in(named)
     root = base.root
     plan = _replace_rows(
@@ -367,6 +368,7 @@ def amended_content(
         provenance,
         parent_run_id=base.manifest.run_id,
         parent_plan_sha256=base.manifest.plan_sha256,
+        amended_townships=tuple(named),
     )
     return replace(
         SolvedPlan(result, explanations, loads).content(inputs, provenance, named),

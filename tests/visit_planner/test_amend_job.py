@@ -321,10 +321,11 @@ def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain
     months: Months, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
     """An amendment's manifest did not say which run it amended (only the store did), so a
-    run directory copied off the machine could not say which published plan it replaced.
-    Each now names its own parent, id and plan hash; ``runs show`` prints the chain of the
-    month's versions (it printed the parent's id alone) and warns when the manifest and the
-    store disagree."""
+    run directory copied off the machine could not say which published plan it replaced,
+    nor which townships it re-solved. Each now names its own parent, id and plan hash, and
+    its townships; ``runs show`` prints the chain of the month's versions with each
+    amendment's townships (it printed the parent's id alone) and warns when the manifest
+    and the store disagree."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     base = plan(months, url, M1, months.m1).run  # type: ignore[attr-defined]
     tw = RunReader(months.home / base.path).townships()[0]
@@ -337,7 +338,9 @@ def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain
             parent.run_id,
             parent.plan_sha256,
         )
-    assert RunManifest.read(months.home / base.path).parent_run_id is None
+        assert manifest.amended_townships == [tw]
+    planned = RunManifest.read(months.home / base.path)
+    assert (planned.parent_run_id, planned.amended_townships) == (None, None)
 
     show = ("runs", "show", second.run_id[:12], "--home", str(months.home), "--store-url", url)
     code, out, err = cli(*show)
@@ -346,10 +349,12 @@ def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain
         f"修订自 amends {M1} v{first.version} ({first.run_id[:12]}); 方案哈希 plan hash "
         f"{first.plan_sha256[:16]} (与方案清单所记相同 as its manifest says)"
     ) in flat(out)
-    chain = out[out.index("修订链 versions, newest first:") :].splitlines()[1:4]
+    chain = out[out.index("修订链 versions, newest first:") :].splitlines()[1:6]
     assert chain == [
         f"  {M1} v{second.version} ({second.run_id[:12]}) 修订 amend, 当前 current",
+        f"    重新求解 re-solved: {place_label(tw)}",
         f"  {M1} v{first.version} ({first.run_id[:12]}) 修订 amend, 已被取代 superseded",
+        f"    重新求解 re-solved: {place_label(tw)}",
         f"  {M1} v{base.version} ({base.run_id[:12]}) 编制 plan, 已被取代 superseded",
     ]
     assert too_wide(out.split("文件 files: ")[0], 80) == []
@@ -367,12 +372,13 @@ def test_each_amendment_names_its_parent_in_its_manifest_and_runs_show_the_chain
         "the store were changed since it was published)"
     ) in flat(err)
     # One written before manifests recorded the parent: the chain, from the store, as before.
-    del edited["parent_run_id"], edited["parent_plan_sha256"]
+    del edited["parent_run_id"], edited["parent_plan_sha256"], edited["amended_townships"]
     path.write_text(json.dumps(edited), "utf-8")
     code, out, err = cli(*show)
     assert code == 0, err
     assert f"修订自 amends {M1} v{first.version} ({first.run_id[:12]}); " in flat(out)
     assert "as its manifest says" not in out and "修订链 versions" in out
+    assert out.count("重新求解 re-solved") == 1  # the first amendment's, from its manifest
 
 
 def test_a_changed_file_of_the_run_is_refused_before_any_work_and_nothing_is_left(

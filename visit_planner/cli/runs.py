@@ -14,7 +14,7 @@ are imported by the commands that use them, so that importing the CLI stays quic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -243,6 +243,7 @@ def runs_show(
         known = {o.id: o for o in store.list_overrides()}
         reader = _reader(workspace, row)
         chain = amendment_chain(store, row)
+        resolved = {r.run_id: amended_townships(workspace, r) for r in chain}
         try:  # an amendment's is its parent's: files of another run, which may be gone
             continued = continued_run_id(store, workspace.root, row)
             previous = None if continued is None else store.get_run(continued)
@@ -268,7 +269,7 @@ def runs_show(
             f"输入 input {name}: sha256 {str(info.get('sha256'))[:16]}",
             f"  {info.get('path')}",
         ]
-    lines += amendment_lines(chain, reader.manifest)
+    lines += amendment_lines(chain, reader.manifest, resolved)
     if previous is not None:  # the run whose plan was its previous assignment, and its status
         status = (
             "" if previous.status == "current" else f" ({_status(previous.status, zh_first=True)})"
@@ -286,14 +287,32 @@ def runs_show(
         raise typer.Exit(4)
 
 
-def amendment_lines(chain: list[RunRow], manifest: RunManifest) -> list[str]:
+def amended_townships(workspace: Workspace, run: RunRow) -> list[str] | None:
+    """The townships the amendment ``run`` re-solved, as its manifest records them; None for
+    a monthly plan, an amendment written before they were recorded, or a run whose files
+    are not here (``runs show`` then says nothing of them)."""
+    from visit_planner.runs.manifest import RunManifest
+
+    if run.kind != "amend":
+        return None
+    try:
+        return RunManifest.read(workspace.root / run.path).amended_townships
+    except PlanFileError:
+        return None
+
+
+def amendment_lines(
+    chain: list[RunRow], manifest: RunManifest, resolved: Mapping[str, list[str] | None]
+) -> list[str]:
     """What ``runs show`` says of an amendment (``chain``: the run and the runs it amends,
     newest first, :func:`~visit_planner.runs.continuity.amendment_chain`): the run it
-    amends with that run's plan hash, then every version of the chain, one a line, so that
-    a month amended several times reads back to its plan. Nothing for a run that amends
-    none. ``manifest``: the run's own, which records its parent since that was added (said
-    when it agrees, as the run's files then name it without the store; when it does not,
-    :func:`parent_mismatch` warns)."""
+    amends with that run's plan hash, then every version of the chain, one a line, with the
+    townships each amendment re-solved by name and code (``resolved``, by run id, from their
+    manifests), so that a month amended several times reads back to its plan. Nothing for a
+    run that amends none. ``manifest``: the run's own, which records its parent since that
+    was added (said when it agrees, as the run's files then name it without the store; when
+    it does not, :func:`parent_mismatch` warns)."""
+    from visit_planner.contracts.places import place_label
     from visit_planner.runs.continuity import run_name
 
     if len(chain) < 2:
@@ -305,10 +324,13 @@ def amendment_lines(chain: list[RunRow], manifest: RunManifest) -> list[str]:
         f"修订自 amends {run_name(parent)}; 方案哈希 plan hash {parent.plan_sha256[:16]}{recorded}",
         "修订链 versions, newest first:",
     ]
-    lines += [
-        f"  {run_name(r)} {_kind(r.kind, zh_first=True)}, {_status(r.status, zh_first=True)}"
-        for r in chain
-    ]
+    for r in chain:
+        lines.append(
+            f"  {run_name(r)} {_kind(r.kind, zh_first=True)}, {_status(r.status, zh_first=True)}"
+        )
+        if townships := resolved.get(r.run_id):
+            named = ", ".join(place_label(tw) for tw in townships)
+            lines.append(f"    重新求解 re-solved: {named}")
     return lines
 
 

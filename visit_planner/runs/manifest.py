@@ -31,7 +31,9 @@ class RunManifest:
     An amendment (``plan --amend``, a published what-if) names the run it amends, the month's
     version it was made from, by ``parent_run_id`` and that run's ``plan_sha256``
     (``parent_plan_sha256``), so that its directory says which published plan it replaced
-    without the store (copied off the machine, read by ``check-plan``). Both are None for a
+    without the store (copied off the machine, read by ``check-plan``), and the townships
+    it re-solved (``amended_townships``; the others are the parent's, byte for byte).
+    They are None for a
     monthly plan, an ``assign`` output and a manifest written before they were recorded:
     fields a manifest lacks take their defaults and fields it has that this version does not
     know are ignored (:meth:`read`), so manifests of either age read with either version.
@@ -48,6 +50,7 @@ class RunManifest:
     previous_run_id: str | None = None  # the run whose plan was the previous assignment
     parent_run_id: str | None = None  # an amendment's: the run it amends
     parent_plan_sha256: str | None = None  # ... and that run's plan hash
+    amended_townships: list[str] | None = None  # an amendment's: the townships it re-solved
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {path, sha256}
     metrics: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)

@@ -68,6 +68,7 @@ class Provenance:
     previous_run_id: str | None = None  # the run whose plan was the previous assignment
     parent_run_id: str | None = None  # an amendment's: the run it amends ...
     parent_plan_sha256: str | None = None  # ... and that run's plan hash
+    amended_townships: tuple[str, ...] | None = None  # ... and the townships it re-solved
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,9 @@ def new_manifest(
         previous_run_id=prov.previous_run_id,
         parent_run_id=prov.parent_run_id,
         parent_plan_sha256=prov.parent_plan_sha256,
+        amended_townships=(
+            None if prov.amended_townships is None else sorted(prov.amended_townships)
+        ),
         inputs={
             name: {
                 # Absolute: a path as typed (``ws/data/households.parquet``) names nothing

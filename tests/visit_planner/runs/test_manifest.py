@@ -30,14 +30,19 @@ def test_a_manifest_without_the_parent_fields_still_reads(tmp_path: Path) -> Non
     manifest = RunManifest.read(tmp_path)
     assert (manifest.run_id, manifest.plan_sha256) == ("d" * 32, "b" * 64)
     assert (manifest.parent_run_id, manifest.parent_plan_sha256) == (None, None)
+    assert manifest.amended_townships is None
 
 
 def test_the_parent_is_written_and_read_back_and_unknown_fields_are_ignored(
     tmp_path: Path,
 ) -> None:
     """A manifest of a later version (a field this one does not know) reads too."""
-    parent = {"parent_run_id": "e" * 32, "parent_plan_sha256": "f" * 64}
-    amended = RunManifest(**{**OLDER, **parent})
+    parent = {
+        "parent_run_id": "e" * 32,
+        "parent_plan_sha256": "f" * 64,
+        "amended_townships": ["532626001"],
+    }
+    amended = RunManifest(**{**OLDER, **parent})  # type: ignore[arg-type]
     (tmp_path / MANIFEST).write_text(amended.to_json(), "utf-8")
     written = json.loads((tmp_path / MANIFEST).read_text("utf-8"))
     assert {k: written[k] for k in parent} == parent
