@@ -9,6 +9,9 @@ functions the solver uses.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
 import polars as pl
 
 from assignment import constraints as rules
@@ -85,7 +88,17 @@ def alternatives(
         ]
     )["household_id"].implode()
     near = cand.filter(pl.col("household_id").is_in(involved))
-    cost = {(h, w): c for h, w, c in near.select("household_id", "worker_id", "cost").iter_rows()}
+    # Priced one by one: the household's own arcs, and each held household's arc to the worker
+    # holding it (what moving it out saves); a held household's other arcs only when it is
+    # moved (arcs_of). Those are a few hundred of the tens of thousands of arcs in ``near``.
+    held = plan.filter(pl.col("worker_id").is_in(alt_workers)).select("household_id", "worker_id")
+    priced = pl.concat(
+        [
+            near.filter(pl.col("household_id") == household_id),
+            near.join(held, on=["household_id", "worker_id"], how="semi"),
+        ]
+    )
+    cost = {(h, w): c for h, w, c in priced.select("household_id", "worker_id", "cost").iter_rows()}
     if w0 is None:
         c0 = _unassigned_cost(settings, int(current["tier"]), risk.get(household_id))
     else:
@@ -115,13 +128,18 @@ def alternatives(
         .iter_rows()
     ):
         members.setdefault(w, []).append((h, float(hours)))
-    arcs_of: dict[str, list[tuple[str, float, float]]] = {}
-    for h, w, hours, c in (
-        near.select("household_id", "worker_id", "hours_per_month", "cost")
-        .sort(["household_id", "cost", "worker_id"])
-        .iter_rows()
-    ):
-        arcs_of.setdefault(h, []).append((w, float(hours), float(c)))
+    arcs = near.select("household_id", "worker_id", "hours_per_month", "cost").sort(
+        ["household_id", "cost", "worker_id"]
+    )
+    # Columns as lists (sorted by household): a household's arcs found by bisection and read
+    # one by one when asked for (a fallback stops at the first with room), instead of a tuple
+    # for every arc of ``near`` up front.
+    arc_ids, arc_workers, arc_hours, arc_costs = (arcs[c].to_list() for c in arcs.columns)
+
+    def arcs_of(h: str) -> Iterator[tuple[str, float, float]]:
+        """Household ``h``'s arcs, cheapest first: ``(worker, hours, cost)``."""
+        for i in range(bisect_left(arc_ids, h), bisect_right(arc_ids, h)):
+            yield arc_workers[i], float(arc_hours[i]), float(arc_costs[i])
 
     def has_room(w: str, hours: float) -> bool:
         """Whether worker ``w`` can take one more household of ``hours``."""
@@ -130,7 +148,7 @@ def alternatives(
     def fallback(g: str, leaving: str) -> tuple[str | None, float, float]:
         """Cheapest new place of ``g`` when it leaves ``leaving``: a worker with room, or none;
         (worker, cost, hours)."""
-        for w, hours, c in arcs_of.get(g, []):
+        for w, hours, c in arcs_of(g):
             if w != leaving and has_room(w, hours):
                 return w, c, hours
         return None, _unassigned_cost(settings, tier_of.get(g, 3), risk.get(g)), 0.0
@@ -158,7 +176,7 @@ def alternatives(
     h0 = float(current["hours_per_month"] or 0.0) if w0 is not None else 0.0
 
     out = []
-    for w, hours, c in arcs_of.get(household_id, []):
+    for w, hours, c in arcs_of(household_id):
         if w == w0:
             continue
         fits = has_room(w, hours)
