@@ -539,7 +539,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """走访清单 — Per-worker visit lists: CSV, Excel workbook, printable A4 sheets.
+    """走访清单 — Visit lists: CSV, Excel workbook, A4 sheets.
 
     A CSV, the same as an Excel workbook (codes as text), and one printable A4 sheet per
     worker. --out must be absent or empty; with --overwrite it may hold an earlier export,
