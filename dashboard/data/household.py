@@ -73,20 +73,21 @@ class HouseholdQueries(ScopedAccess):
         }
 
     def household_history(self, household_id: str) -> pl.DataFrame:
-        """The household's tier and worker in every month's current run (newest first); the id
-        as :meth:`household` takes it, refused the same way (:meth:`_absent`) when some month
-        has it outside the user's jurisdiction and when no month has it."""
+        """The household's tier and worker in every month's current run that has it in the
+        user's jurisdiction (newest first); the id as :meth:`household` takes it, refused
+        (:meth:`_absent`) when no month has it there. A month that has it in another
+        jurisdiction (a household that moved in) is left out, unnamed: it used to refuse the
+        whole household, so a township's supervisor could not look up a household of their
+        own township that had moved in from another."""
         self._require_households()
         rows = []
         for month in self.months():
             run = self.current_run(month)
             root = self._root(run)
             there = self._find_household(root, household_id)
-            if there is None:  # not in that month's run
-                continue
+            if there is None or not self.viewer.covers(there[1]):  # not in that month's run,
+                continue  # or not the user's that month
             hid, tw = there
-            if not self.viewer.covers(tw):
-                raise self._absent("household", household_id)
             plan = run_files.township_frame(root, tw, "plan")
             assert plan is not None
             found = plan.filter(pl.col("household_id") == hid)
@@ -99,7 +100,7 @@ class HouseholdQueries(ScopedAccess):
                     "worker_id": found["worker_id"][0],
                 }
             )
-        if not rows:  # in no month's run: refused like one of another jurisdiction
+        if not rows:  # in no month's run in the jurisdiction: refused as one of no run
             raise self._absent("household", household_id)
         return pl.DataFrame(
             rows,

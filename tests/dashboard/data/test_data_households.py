@@ -435,3 +435,48 @@ def test_an_override_expired_in_wenshan_is_expired_on_a_server_in_utc(
     # The next day in Wenshan; the machine's date may still be the day before.
     monkeypatch.setattr(clock, "today", lambda now=None: wenshan + timedelta(days=1))
     assert sup.overrides(MONTH).filter(pl.col("id") == number)["outcome"][0] == "expired"
+
+
+def test_a_household_that_moved_in_is_shown_to_its_new_townships_supervisor(
+    site: Site, tmp_path: Path
+) -> None:
+    """A household of another township last month that moved into the supervisor's township
+    this month: the supervisor could not look it up at all (the page's history refused the
+    whole household, 您的辖区内没有农户, though it is theirs this month). Its history now
+    holds the months it was in the jurisdiction; the old township's supervisor keeps last
+    month's row and still cannot see this month's; a household never in the jurisdiction is
+    refused as before."""
+    import shutil
+
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
+
+    home, data = tmp_path / "ws", tmp_path / "data"
+    shutil.copytree(site.home, home)
+    shutil.copytree(site.data, data)
+    households = pl.read_parquet(data / "households.parquet")
+    mover = site.other_household  # of OTHER_TOWNSHIP in MONTH
+    host = (
+        households.filter(pl.col("township_id") == TOWNSHIP).sort("household_id").row(0, named=True)
+    )
+    place = ["county_id", "township_id", "village_id", "grid_id", "lon", "lat"]
+    households.with_columns(
+        pl.when(pl.col("household_id") == mover).then(pl.lit(host[c])).otherwise(pl.col(c))
+        .alias(c)
+        for c in place
+    ).write_parquet(data / "households.parquet")  # fmt: skip
+    run_plan(PlanRequest(month="2026-12", data=data, home=home, processes=1, actor="planner1"))
+    moved = replace(site, home=home, data=data)
+
+    new_sup = access(moved, "supervisor", "township", TOWNSHIP)
+    assert new_sup.household("2026-12", mover)["township_id"] == TOWNSHIP
+    history = new_sup.household_history(mover)
+    assert history.select("month", "township_id").rows() == [("2026-12", TOWNSHIP)]
+    old_sup = access(moved, "supervisor", "township", OTHER_TOWNSHIP)
+    assert old_sup.household_history(mover).select("month", "township_id").rows() == [
+        (MONTH, OTHER_TOWNSHIP)
+    ]
+    with pytest.raises(OutOfScopeError, match="jurisdiction"):
+        old_sup.household("2026-12", mover)
+    with pytest.raises(OutOfScopeError, match="jurisdiction"):
+        new_sup.household_history(site.county_household)  # never in TOWNSHIP
