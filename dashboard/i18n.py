@@ -276,6 +276,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
     "not_assigned": ("未分配", "none"),
+    # the household page's link to its visitor's page (the worker page, ?worker=)
+    "open_worker": ("{w} 的走访清单与工时", "{w}'s visit list and hours"),
     # a plan's travel_minutes is per visit, there and back unless the policy says one way
     "travel": ("每次路途", "Travel per visit"),
     "travel_round_trip": (

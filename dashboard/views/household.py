@@ -147,6 +147,13 @@ figures.metric(
     help=t("travel_round_trip" if round_trip else "travel_one_way", lang),
 )
 figures.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+if worker is not None:  # on to the visitor's page: their households, hours and visit list
+    st.page_link(
+        "views/worker.py",
+        label=t("open_worker", lang, w=worker),
+        icon=":material/person:",
+        query_params={"worker": worker, "lang": lang},
+    )
 sep = i18n.label_sep(lang)
 previous = ex.get("previous_worker_id")
 if previous and ex.get("kept_previous"):

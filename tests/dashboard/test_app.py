@@ -408,6 +408,32 @@ def test_the_alternatives_read_one_worker_an_item_on_a_phone_too(site: Site) -> 
         assert i18n.t("alternatives_caption", lang) in page_text(at)
 
 
+def test_the_household_page_links_to_its_visitors_page(site: Site) -> None:
+    """On a phone, seeing who visits a household, the supervisor had to open the menu, go to
+    the worker page and type the id to see that worker's households and hours. The visitor
+    now comes with a link to that page (?worker=), in the page's language; a household no
+    one visits has none."""
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "household", lang)
+        at.text_input(key="household").input(site.household).run()
+        check_clean(at)
+        links = [e.proto for e in at.get("page_link")]
+        assert [(p.label, p.query_string) for p in links] == [
+            (i18n.t("open_worker", lang, w=site.worker), f"worker={site.worker}&lang={lang}")
+        ]
+        assert links[0].page.endswith("worker")
+    planner = access(site, "planner")
+    unvisited = next(
+        h
+        for h in site_township(site)
+        if planner.household(MONTH, h)["explanation"]["worker_id"] is None
+    )
+    at = go(sign_in("sup_town"), "household")
+    at.text_input(key="household").input(unvisited).run()
+    check_clean(at)
+    assert not at.get("page_link")
+
+
 def site_township(site: Site) -> list[str]:
     """The households of the township supervisor's township in the site's current run."""
     run = access(site, "planner").current_run(MONTH)
