@@ -137,17 +137,18 @@ st.subheader(t("assignment", lang))
 worker = ex.get("worker_id")
 figures = metric_row()
 figures.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
-figures.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
-# per visit; there and back under the default policy (its travel.round_trip), as `explain`
-# and the printed lists say it (往返): the page called it one way
-round_trip = parse_policy(h["run"].policy_text, "run policy").travel.round_trip
-figures.metric(
-    t("travel", lang),
-    i18n.fmt_minutes(ex.get("travel_minutes"), lang),
-    help=t("travel_round_trip" if round_trip else "travel_one_way", lang),
-)
-figures.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
-if worker is not None:  # on to the visitor's page: their households, hours and visit list
+if worker is not None:  # a household no one visits has no role, travel or hours: not three "—"
+    figures.metric(i18n.label("role", lang), i18n.role(ex.get("role"), lang))
+    # per visit; there and back under the default policy (its travel.round_trip), as
+    # `explain` and the printed lists say it (往返): the page called it one way
+    round_trip = parse_policy(h["run"].policy_text, "run policy").travel.round_trip
+    figures.metric(
+        t("travel", lang),
+        i18n.fmt_minutes(ex.get("travel_minutes"), lang),
+        help=t("travel_round_trip" if round_trip else "travel_one_way", lang),
+    )
+    figures.metric(t("hours_month", lang), i18n.fmt_hours(ex.get("hours_per_month"), lang))
+    # on to the visitor's page: their households, hours and visit list
     st.page_link(
         "views/worker.py",
         label=t("open_worker", lang, w=worker),

@@ -434,6 +434,29 @@ def test_the_household_page_links_to_its_visitors_page(site: Site) -> None:
     assert not at.get("page_link")
 
 
+def test_a_household_no_one_visits_shows_no_empty_figures(site: Site) -> None:
+    """A household no one visits showed its visitor as 未分配 and then three figures that were
+    only a dash (人员角色 —, 每次路途 —, 每月工时 —): two rows of nothing on a phone. It now shows
+    the visitor figure alone (why no one visits it follows); a visited household all four."""
+    planner = access(site, "planner")
+    unvisited = next(
+        h
+        for h in site_township(site)
+        if planner.household(MONTH, h)["explanation"]["worker_id"] is None
+    )
+    for lang in i18n.LANGS:
+        for household, labels in (
+            (unvisited, ["assigned_worker"]),
+            (site.household, ["assigned_worker", "role", "travel", "hours_month"]),
+        ):
+            at = go(sign_in("sup_town"), "household", lang)
+            at.text_input(key="household").input(household).run()
+            check_clean(at)
+            expected = [i18n.label(k, lang) if k == "role" else i18n.t(k, lang) for k in labels]
+            assert [m.label for m in at.metric][1:] == expected, household
+            assert "—" not in [m.value for m in at.metric]
+
+
 def site_township(site: Site) -> list[str]:
     """The households of the township supervisor's township in the site's current run."""
     run = access(site, "planner").current_run(MONTH)
