@@ -369,25 +369,36 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
         previous_run = RunManifest.read(plan_path.parent).previous_run_id
         amended = None if previous_run else amendment_of(plan_path.parent)
         if amended is not None:
-            resolved, continued = amended
+            resolved, source = amended
             codes = ", ".join(resolved)
+            first_month = source is not None and source.run_id is None
+            others_zh = (
+                "其余乡镇按生成时的上月结对文件求解" if first_month else "其余乡镇延续上月方案"
+            )
+            others_en = (
+                "the others were solved from the previous-assignment file the month was "
+                "planned with"
+                if first_month
+                else "the others continued last month's run"
+            )
             run_zh = (
-                f"; 本方案为修订版, 乡镇 {codes} 按本月修订前的版本重新求解, 其余乡镇延续上月"
-                "方案, 提供上月方案后, 重新求解的乡镇按其所依据的版本核对"
+                f"; 本方案为修订版, 乡镇 {codes} 按本月修订前的版本重新求解, {others_zh}, "
+                "提供其所依据的结对后, 每个乡镇按其所依据的版本或文件核对"
             )
             run_en = (
                 f" (an amendment: township(s) {codes} were re-solved from an earlier version "
-                "of this month, the others continued last month's run; with that run given, "
-                "each re-solved township is checked against the version it was re-solved from)"
+                f"of this month, {others_en}; with that given, each township is checked "
+                "against the version or file it was solved from)"
             )
-            where_zh = (
-                f"上月方案的目录: {continued}" if continued else "上月方案的目录或其 plan.parquet"
-            )
-            where_en = (
-                f": last month's run's directory, {continued}"
-                if continued
-                else " (the directory or plan.parquet of last month's run it continued)"
-            )
+            if source is None:
+                where_zh = "上月方案的目录或其 plan.parquet"
+                where_en = " (the directory or plan.parquet of last month's run it continued)"
+            elif first_month:
+                where_zh = f"该文件: {source.path}"
+                where_en = f": that file, {source.path}"
+            else:
+                where_zh = f"上月方案的目录: {source.path}"
+                where_en = f": last month's run's directory, {source.path}"
         elif previous_run:
             run_zh = f", 上月结对来自方案 {previous_run[:12]}"
             run_en = f" (this run continued run {previous_run[:12]}'s plan)"

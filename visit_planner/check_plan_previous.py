@@ -10,7 +10,9 @@ Every township of a run directory keeps the previous assignment it was solved fr
 (``townships/<id>/inputs/previous.parquet``, hashed in the manifest). Here those stored
 files only *route* each township to a published plan: the one given with ``--previous``,
 an earlier version of the run's month (beside it, ``runs/<month>/<run id>``), or the run
-such a version (or the given run) continued. A township goes to the first of them whose
+such a version (or the given run) continued, or, in a programme's first month, the
+previous-assignment file such a version was made from (the path its manifest recorded, its
+bytes unchanged). A township goes to the first of them whose
 pairs for the township's households are exactly its stored ones, and its households' marks
 are then checked against that published plan, read from its own directory: the validator
 still re-derives every mark from raw inputs, never from the plan or its run's copies.
@@ -26,7 +28,9 @@ from pathlib import Path
 
 import polars as pl
 
-from visit_planner.errors import PlanFileError
+from visit_planner.contracts import read_table
+from visit_planner.errors import ContractError, PlanFileError
+from visit_planner.hashing import file_sha256
 from visit_planner.previous_run import PreviousRun, previous_run_of
 from visit_planner.runs import RunManifest, RunReader
 from visit_planner.runs.manifest import MANIFEST
@@ -50,6 +54,9 @@ class SourceRole(StrEnum):
     GIVEN = "given"  # the --previous given
     EARLIER_VERSION = "earlier_version"  # an earlier run of the run's month (amended from)
     CONTINUED = "continued"  # the run an earlier version (or the given run) continued
+    # The previous-assignment file an earlier version (or the given run) was made from, as
+    # its manifest recorded it and still unchanged (a programme's first month: no run before)
+    RECORDED_FILE = "recorded_file"
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,10 @@ class TownshipPrevious:
         """One note (``中文 / English``) for the run, then one for each group of townships."""
         lead = (
             "该方案各乡镇按不同的上月结对求解 (修订版): 每个乡镇的延续标记按其保存的输入所示、"
-            "求解时所用的已发布方案核对 / this run's townships were solved from different "
-            "previous assignments (an amendment): each township's kept_previous marks are "
-            "checked against the published plan its stored inputs show it was solved from"
+            "求解时所用的已发布方案 (或上月结对文件) 核对 / this run's townships were solved "
+            "from different previous assignments (an amendment): each township's kept_previous "
+            "marks are checked against the published plan (or the previous-assignment file) "
+            "its stored inputs show it was solved from"
         )
         return [lead, *(_group_note(g) for g in self.groups)]
 
@@ -120,10 +128,11 @@ def _group_note(group: PreviousGroup) -> str:
     src_zh, src_en = _source_text(group.source)
     if not group.matched:
         return (
-            f"{tw_zh}: 保存的上月结对与 --previous 及本月各版本、其所延续的方案均不符, 按 "
-            f"--previous 所给{src_zh}核对, 延续标记可能显示为违规 / {tw_en}: the previous "
+            f"{tw_zh}: 保存的上月结对与 --previous 及本月各版本、其所延续的方案或所用文件均不符, "
+            f"按 --previous 所给{src_zh}核对, 延续标记可能显示为违规 / {tw_en}: the previous "
             "assignment they were solved from (their stored inputs) is neither the given "
-            "--previous's nor that of any version of this month or the run one continued: "
+            "--previous's nor that of any version of this month, the run one continued or the "
+            "file one was made from: "
             f"checked against the given {src_en}, so their marks may read as violations"
         )
     why_zh, why_en = {
@@ -136,6 +145,10 @@ def _group_note(group: PreviousGroup) -> str:
         SourceRole.CONTINUED: (
             f"本月方案所延续的方案; {group.source.path}",
             f"the run this month's plan continued; {group.source.path}",
+        ),
+        SourceRole.RECORDED_FILE: (
+            "本月方案生成时所用的上月结对文件, 与当时一致",
+            "the previous assignment file this month's plan was made from, unchanged since",
         ),
     }[group.source.role]
     return (
@@ -255,26 +268,56 @@ def _candidates(
     """The published runs a township of ``run_dir`` may have been solved from besides the
     given one, in the order they are tried: the month's earlier ``versions``
     (:func:`_earlier_versions`, latest first), then the runs those versions, and the given
-    run, continued."""
+    run, continued, then the previous-assignment files they were made from
+    (:func:`_recorded_files`)."""
     skip = {manifest.run_id} | ({given.run_id} if given and given.run_id else set())
     for d, m in versions:
         if m.run_id not in skip:
             skip.add(m.run_id)
             yield d, SourceRole.EARLIER_VERSION
-    continued = [m.previous_run_id for _, m in versions]
+    manifests = [m for _, m in versions]
     if given is not None and given.run_id is not None:
         given_dir = given.plan_file.parent
         if (given_dir / MANIFEST).is_file():
-            continued.insert(0, RunManifest.read(given_dir).previous_run_id)
-    for run_id in continued:
+            manifests.insert(0, RunManifest.read(given_dir))
+    for run_id in (m.previous_run_id for m in manifests):
         if run_id is None or run_id in skip:
             continue
         skip.add(run_id)
         if (found := _run_dir_of(run_dir, run_id)) is not None:
             yield found, SourceRole.CONTINUED
+    for path in _recorded_files(manifests):
+        yield path, SourceRole.RECORDED_FILE
 
 
-def _source_of(path: Path, role: SourceRole) -> Source:
+def _recorded_files(manifests: Sequence[RunManifest]) -> list[Path]:
+    """The previous-assignment files that runs continuing no run were made from (a
+    programme's first month, whose plan read the data's ``previous_assignment`` file), as
+    their manifests recorded them, where that file is still there with the same bytes: a
+    raw input, as the given ``--previous`` is. A run that continued a run is checked against
+    that run instead (:attr:`SourceRole.CONTINUED`)."""
+    found: list[Path] = []
+    for m in manifests:
+        recorded = m.inputs.get("previous_assignment")
+        if m.previous_run_id is not None or recorded is None or "path" not in recorded:
+            continue
+        path = Path(recorded["path"])
+        if path in found or not path.is_file():
+            continue
+        if file_sha256(path) == recorded.get("sha256"):
+            found.append(path)
+    return found
+
+
+def _source_of(path: Path, role: SourceRole) -> Source | None:
+    """The pairs at ``path`` (None: a recorded file that no longer reads as a previous
+    assignment, so it routes no township)."""
+    if role is SourceRole.RECORDED_FILE:
+        try:
+            pairs, _ = read_table(path, "previous_assignment")
+        except ContractError:
+            return None
+        return Source(_pair_columns(pairs), role, path)
     run = previous_run_of(path)
     assert run is not None  # a run directory always reads as a run's plan
     return Source(run.pairs, role, path, run.run_id, run.month)
@@ -336,6 +379,8 @@ def previous_by_township(
         if not left:
             break
         source = _source_of(path, role)
+        if source is None:
+            continue
         found = _matching(stored, source.pairs, frozenset(left))
         if found:
             groups.append(PreviousGroup(source, tuple(sorted(found))))
@@ -365,12 +410,13 @@ def _per_household(groups: Sequence[PreviousGroup], households: pl.DataFrame) ->
     return pl.concat(parts, how="diagonal_relaxed")
 
 
-def amendment_of(run_dir: Path) -> tuple[tuple[str, ...], Path | None] | None:
+def amendment_of(run_dir: Path) -> tuple[tuple[str, ...], Source | None] | None:
     """For a run some of whose townships were re-solved from an earlier version of its month
-    (an amendment, whose manifest names no run it continued): those townships, and the
-    directory of the run the other townships continued, found beside it by content (None
-    when none is found). None for any other run. For the note of a check without
-    ``--previous``."""
+    (an amendment, whose manifest names no run it continued): those townships, and what the
+    other townships were solved from, found beside it by content: the run they continued,
+    or in a programme's first month the previous-assignment file the month's plan was made
+    from (None when neither is found). None for any other run. For the note of a check
+    without ``--previous``."""
     if not (run_dir / MANIFEST).is_file():
         return None
     reader = RunReader(run_dir)
@@ -385,8 +431,9 @@ def amendment_of(run_dir: Path) -> tuple[tuple[str, ...], Path | None] | None:
     others = stored.townships - set(resolved)
     versions = _earlier_versions(run_dir, reader.manifest)
     for path, role in _candidates(run_dir, reader.manifest, None, versions):
-        if role is not SourceRole.CONTINUED or not others:
+        if role is SourceRole.EARLIER_VERSION or not others:
             continue
-        if _matching(stored, _source_of(path, role).pairs, frozenset(others)):
-            return resolved, path
+        source = _source_of(path, role)
+        if source is not None and _matching(stored, source.pairs, frozenset(others)):
+            return resolved, source
     return resolved, None

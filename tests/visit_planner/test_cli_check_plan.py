@@ -483,6 +483,8 @@ class AmendedMonth:
     data: Path
     township: str
     m2: Path  # the data of M2, ``first`` was made from
+    m1: Path  # the data of M1 (a programme's first month: its previous-assignment file)
+    last_amended: Path  # M1's amendment of ``township``, M1 the programme's first month
 
 
 @pytest.fixture(scope="module")
@@ -510,7 +512,8 @@ def amended_month(tmp_path_factory: pytest.TempPathFactory) -> AmendedMonth:
         active=pl.when(pl.col("worker_id") == busiest).then(False).otherwise(pl.col("active"))
     ).write_parquet(data / "workers.parquet")
     amended = plan(months, url, M2, data, amend_townships=(tw,)).run_dir  # type: ignore[attr-defined]
-    return AmendedMonth(last, first, amended, data, tw, months.m2)
+    last_amended = plan(months, url, M1, months.m1, amend_townships=(tw,)).run_dir  # type: ignore[attr-defined]
+    return AmendedMonth(last, first, amended, data, tw, months.m2, months.m1, last_amended)
 
 
 def _month_inputs(run: Path, data: Path) -> list[str]:
@@ -548,7 +551,8 @@ def test_check_plan_checks_an_amended_run_township_by_township(
         assert (
             "this run's townships were solved from different previous assignments (an "
             "amendment): each township's kept_previous marks are checked against the "
-            "published plan its stored inputs show it was solved from"
+            "published plan (or the previous-assignment file) its stored inputs show it was "
+            "solved from"
         ) in said
         given = "(the given --previous)"
         if previous == m.last:
@@ -608,3 +612,54 @@ def test_check_plan_checks_an_amended_run_township_by_township(
     said = flat(out + err)
     assert rc == 0, said
     assert f"上月结对取自方案 {last_id} ({M1})" in said and "different previous" not in said
+
+
+def test_check_plan_checks_an_amendment_of_a_programmes_first_month(
+    amended_month: AmendedMonth, cli
+) -> None:
+    """In a programme's first month the plan is solved from the data's previous-assignment
+    file, not a run: an amendment of it re-solves its township from that plan and carries
+    the others, solved from the file. Given the month's first run as --previous, every
+    carried township's marks read as violations (2,928 in a scale-0.01 month); the file is
+    now found through the first run's manifest (its recorded path, its bytes unchanged),
+    and named in the note when no --previous is given."""
+    from visit_planner.contracts.places import place_label
+
+    m = amended_month
+    tw = m.township
+    inputs = _month_inputs(m.last_amended, m.m1)
+    plan_file = str(m.last_amended / "plan.parquet")
+    recorded = m.m1 / "previous_assignment.parquet"
+    assert recorded.is_file()
+    for previous in (m.last, recorded):
+        rc, out, err = cli("check-plan", "--plan", plan_file, *inputs, "--previous", str(previous))
+        said = flat(out + err)
+        assert rc == 0, said
+        assert "0 处违规 violations" in said and "kept_previous_mismatch" not in said
+        assert "may read as violations" not in said
+    rc, out, err = cli("check-plan", "--plan", plan_file, *inputs, "--previous", str(m.last))
+    said = flat(out + err)
+    assert (
+        f"kept_previous checked against the file {recorded} (the previous assignment file "
+        "this month's plan was made from, unchanged since)"
+    ) in said
+    assert f"1 township {place_label(tw)}: kept_previous checked against run" in said
+    # Without --previous, the note names that file, not a run of last month (there is none).
+    rc, out, err = cli("check-plan", "--plan", plan_file, *inputs)
+    said = flat(out + err)
+    assert rc == 0, said
+    assert (
+        "the others were solved from the previous-assignment file the month was planned with"
+    ) in said
+    assert f"pass the previous assignment it was made from with --previous to check them: " \
+        f"that file, {recorded}" in said
+    # A changed file is no longer the input: the carried townships are then said unmatched.
+    saved = recorded.read_bytes()
+    try:
+        pairs = pl.read_parquet(recorded)
+        pairs.head(pairs.height - 1).write_parquet(recorded)
+        rc, out, err = cli("check-plan", "--plan", plan_file, *inputs, "--previous", str(m.last))
+        said = flat(out + err)
+        assert "may read as violations" in said
+    finally:
+        recorded.write_bytes(saved)
