@@ -651,8 +651,10 @@ def test_check_plan_checks_an_amendment_of_a_programmes_first_month(
     assert (
         "the others were solved from the previous-assignment file the month was planned with"
     ) in said
-    assert f"pass the previous assignment it was made from with --previous to check them: " \
+    assert (
+        f"pass the previous assignment it was made from with --previous to check them: "
         f"that file, {recorded}" in said
+    )
     # A changed file is no longer the input: the carried townships are then said unmatched.
     saved = recorded.read_bytes()
     try:
