@@ -297,6 +297,14 @@ def test_a_township_left_without_workers_is_amended_and_reported_as_the_whole_ru
     assert f"{place_label(empty)}: 已证明: 现有人员最多可覆盖 0/" in text
     assert not too_wide(out)
 
+    # A township not in the run is refused with the error alone: the heading "计划 plan M
+    # (修订 amend)" was printed first, as if the month were being amended.
+    code, out, err = cli(
+        "plan", "--month", M1, "--data", str(data), *common, "--amend", "--township", "无此镇"
+    )  # fmt: skip
+    assert code == 2 and out == "", out
+    assert "乡镇不在本月方案中 (township(s) 无此镇 are not in run" in flat(err)
+
 
 def test_an_amendment_of_a_month_without_a_run_names_the_month(
     months: Months, tmp_path: Path

@@ -111,7 +111,9 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert f"目录 into {sheets}" in flat(out)
     assert "unassigned.csv" in out and "unassigned.html" in out
     assert (sheets / "visit_lists.xlsx").is_file() and "open visit_lists.xlsx" in flat(out)
-    assert too_wide(out, 80) == []
+    # Every line within 80 columns but the output folder's, which cannot be broken (a path
+    # of 77 characters under pytest-xdist: 81 columns with its indent).
+    assert [x for x in too_wide(out, 80) if x.strip() != str(sheets)] == []
     export = ("runs", "export", "current", "--month", "2026-11", "--out")
     code, _, err = cli(*export, str(sheets), *home)
     assert code == 2 and "not empty" in flat(err) and "--overwrite" in err

@@ -141,11 +141,23 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         scheduler=scheduler,
     )
 
+    headed = False
+
+    def heading() -> None:
+        # Printed with the first stage done, not before: a refusal that comes first (an
+        # amendment's township not in the run, the month locked by another plan) prints
+        # its error alone, as the refusals of refuse_before_work do.
+        nonlocal headed
+        if not headed:
+            console.print(f"[bold]计划 plan {month}[/]" + (" (修订 amend)" if amend else ""))
+            headed = True
+
     def stage(name: str, seconds: float) -> None:
+        heading()
         console.print(f"  [green]✓[/] {seconds:6.1f} s  {name}", highlight=False)
 
-    console.print(f"[bold]计划 plan {month}[/]" + (" (修订 amend)" if amend else ""))
     outcome = run_plan(req, report=stage)
+    heading()
     print_plan_summary(outcome)
     result = outcome.solved.result
     if result.failed_townships:
