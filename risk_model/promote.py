@@ -103,7 +103,7 @@ def promotion_gate(
             h.tier1_recall,
             limit,
             c.tier1_recall >= limit,
-            f"{zh}召回率 {en} recall {c.tier1_recall:.3f} >= {limit:.3f} "
+            f"{zh}召回率 {en} recall {_side_by_side(c.tier1_recall, limit, '>=')} "
             f"(冠军 champion {h.tier1_recall:.3f}-{cfg.recall_tolerance})",
         )
     )
@@ -115,7 +115,7 @@ def promotion_gate(
             h.macro_f1,
             limit,
             c.macro_f1 >= limit,
-            f"宏平均F1 macro-F1 {c.macro_f1:.3f} >= {limit:.3f} "
+            f"宏平均F1 macro-F1 {_side_by_side(c.macro_f1, limit, '>=')} "
             f"(冠军 champion {h.macro_f1:.3f}-{cfg.f1_tolerance})",
         )
     )
@@ -141,11 +141,20 @@ def promotion_gate(
                 hg,
                 limit,
                 cg <= limit,
-                f"最大组间差距 largest group gap {cg:.3f} <= {limit:.3f} "
+                f"最大组间差距 largest group gap {_side_by_side(cg, limit, '<=')} "
                 f"(冠军 champion {hg:.3f}+{cfg.gap_tolerance})",
             )
         )
     return GateDecision(all(ch.passed for ch in checks), checks)
+
+
+def _side_by_side(value: float, limit: float, op: str) -> str:
+    """``value op limit`` with 3 decimals, or as many more (up to 6) as tell two different
+    numbers apart: a check failed by 0.0003 read ``0.423 >= 0.423`` beside FAIL."""
+    digits = 3
+    while digits < 6 and value != limit and f"{value:.{digits}f}" == f"{limit:.{digits}f}":
+        digits += 1
+    return f"{value:.{digits}f} {op} {limit:.{digits}f}"
 
 
 @dataclass

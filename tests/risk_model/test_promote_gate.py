@@ -83,3 +83,15 @@ def test_gate_lines_are_bilingual_in_one_wording_and_name_a_generic_class() -> N
     ).summary()
     assert generic.startswith("通过 PASS 类别“high”召回率 class 'high' recall 0.500")
     assert "一类户" not in generic
+
+
+def test_a_check_failed_by_less_than_its_rounding_shows_the_digits_that_differ() -> None:
+    """A candidate recall of 0.4227 against a limit of 0.4233 read 'FAIL … 0.423 >= 0.423'."""
+    d = promotion_gate(_ev(0.4227, 0.5, 0.1), _ev(0.4433, 0.5, 0.1))
+    assert not d.checks[0].passed
+    assert "未通过 FAIL 一类户召回率 tier-1 recall 0.4227 >= 0.4233 (冠军 champion 0.443-0.02)" in (
+        d.summary()
+    )
+    # Figures apart at three decimals, or equal, keep three.
+    assert "macro-F1 0.500 >= 0.490" in d.summary()
+    assert "largest group gap 0.100 <= 0.100" in d.summary()
