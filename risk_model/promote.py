@@ -230,6 +230,7 @@ def promote(
     audit_file: Path | None = None,
     source: str = "promotion data",
     incomparable: Callable[[FeatureSpec], str | None] | None = None,
+    data_note: str = "",
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
@@ -237,7 +238,9 @@ def promote(
     Promoting the current champion does nothing (no tags, no audit line): the result has
     ``already_champion`` set. ``incomparable(champion's spec)``: why the champion in place
     is no model of the application's use (the gate's note; the candidate then replaces it
-    without comparison), or None to compare as usual.
+    without comparison), or None to compare as usual. ``data_note``: what was done to the
+    data before the gate (e.g. supervisors' corrections applied), the first line of the
+    gate's note, so that the decision, its refusal and the audit line say it.
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError(
@@ -285,6 +288,7 @@ def promote(
         if replaced is None
         else GateDecision(True, [], replaced)
     )
+    decision.note = "\n".join(x for x in (data_note, decision.note) if x)
     result = PromotionResult(
         version=version,
         previous_champion=current.version if current else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -110,8 +111,11 @@ def publish(
     data_name: str,
     data_sha256: str,
     tags: dict[str, str] | None = None,
+    extra_params: Mapping[str, object] | None = None,
 ) -> VersionInfo:
-    """Log ``result`` as a run and register its model; returns the new version."""
+    """Log ``result`` as a run and register its model; returns the new version.
+    ``extra_params``: more of the data's provenance (e.g. the corrections file's name, hash
+    and counts), logged beside :func:`run_params`; names and aggregates only."""
     spec = result.spec
     names = [str(c) for c in spec.classes]
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
@@ -175,7 +179,10 @@ def publish(
             )
         return registry.log_training(
             model=result.pipeline,
-            params=run_params(result, data_name=data_name, data_sha256=data_sha256),
+            params={
+                **run_params(result, data_name=data_name, data_sha256=data_sha256),
+                **(extra_params or {}),
+            },
             metrics=result.metrics(),
             input_example=input_example(result),
             files=files,

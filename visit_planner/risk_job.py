@@ -47,6 +47,8 @@ from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
 from visit_planner.paths import resolve_workspace
 from visit_planner.policy import Policy, load_policy
+from visit_planner.risk_corrections import AppliedCorrections, apply_corrections_file
+from visit_planner.vocabulary import SEVERITY
 
 if TYPE_CHECKING:
     from assignment.executor import Executor
@@ -377,6 +379,7 @@ class TrainOutcome:
     truth_file: Path | None
     seconds: float
     warnings: list[str] | None = None  # reading the data: columns dropped at the boundary
+    corrections: AppliedCorrections | None = None  # train --corrections: what became of each
 
 
 def train_from_file(
@@ -389,11 +392,15 @@ def train_from_file(
     config: TrainConfig | None = None,
     register: bool = True,
     mlflow_uri: str | None = None,
+    corrections: Path | None = None,
 ) -> TrainOutcome:
     """Train on a file (or a directory holding households.*), evaluate, register a version.
 
     Without ``spec_path`` the built-in household spec is used. Without ``truth``, a
     ``truth.parquet`` beside the data is used when present (the synthetic generator writes it).
+    ``corrections``: an ``overrides export-corrections`` file, applied to the households
+    before the split (:mod:`visit_planner.risk_corrections`); the version records its name,
+    SHA-256 and counts.
     """
     started = time.perf_counter()
     data_file = resolve_data(data)
@@ -401,7 +408,8 @@ def train_from_file(
         spec = household_spec() if spec_path is None else load_spec(spec_path)
         settings = risk_settings(load_policy(policy_path), spec)
         table = read_model_data(data_file, spec, builtin=is_household_spec(spec), training=True)
-        frame = table.frame
+        corrected = _corrected(table.frame, corrections, spec)
+        frame = table.frame if corrected is None else corrected.frame
         truth_file = truth
         if (
             truth_file is None
@@ -428,7 +436,11 @@ def train_from_file(
 
             registry = registry_for(resolve_workspace(home), mlflow_uri)
             version = publish(
-                registry, result, data_name=data_file.name, data_sha256=file_sha256(data_file)
+                registry,
+                result,
+                data_name=data_file.name,
+                data_sha256=file_sha256(data_file),
+                extra_params=None if corrected is None else corrected.params(),
             )
     return TrainOutcome(
         result=result,
@@ -437,7 +449,24 @@ def train_from_file(
         truth_file=truth_file,
         seconds=time.perf_counter() - started,
         warnings=table.warnings,
+        corrections=corrected,
     )
+
+
+def _corrected(
+    frame: pl.DataFrame, corrections: Path | None, spec: FeatureSpec
+) -> AppliedCorrections | None:
+    """``frame`` with the corrections file applied, or None without one. Only a households
+    table takes them: a correction names a households contract field."""
+    if corrections is None:
+        return None
+    if not is_household_spec(spec):
+        raise RiskJobError(
+            f"{corrections}: 数据更正只适用于农户模型 (corrections are households data: "
+            f"--corrections applies to a households model, not one predicting {spec.target!r} "
+            f"by {spec.id_column!r})"
+        )
+    return apply_corrections_file(frame, corrections)
 
 
 # ------------------------------------------------------------------------- promote
@@ -485,8 +514,13 @@ def promote_version(
     policy_path: Path | None = None,
     mlflow_uri: str | None = None,
     store_url: str | None = None,
+    corrections: Path | None = None,
 ) -> PromotionResult:
     """Promote ``version`` to champion through the gate (see :mod:`risk_model.promote`).
+
+    ``corrections``: an ``overrides export-corrections`` file applied to the data before
+    both models are evaluated, as ``train --corrections`` applies it; the gate's note names
+    it, and says so when the version was trained with other corrections (or none applied).
 
     A promotion (forced or by the gate) is also appended to the store's audit log, beside
     the registry's own record and ``audit/model_promotions.jsonl``.
@@ -517,10 +551,11 @@ def promote_version(
             source=f"{data_file} (model version {version})",
             raw=raw,
         )
+        corrected = _corrected(table.frame, corrections, spec)
         result = promote(
             registry,
             version,
-            table.frame,
+            table.frame if corrected is None else corrected.frame,
             settings.rule,
             config=settings.gate,
             force=force,
@@ -528,6 +563,7 @@ def promote_version(
             audit_file=workspace.root / "audit" / "model_promotions.jsonl",
             source=str(data_file),
             incomparable=_not_a_households_champion,
+            data_note=_corrections_note(info, corrected),
         )
     if result.already_champion:  # nothing changed: nothing to audit
         return result
@@ -549,6 +585,30 @@ def promote_version(
             ),
         )
     return result
+
+
+def _corrections_note(info: Any, corrected: AppliedCorrections | None) -> str:
+    """The gate's first lines: the corrections applied to its data (file, hash, counts), and
+    a warning when version ``info`` was trained with other corrections, or with some and the
+    gate's data has none: the gate then compares the models on other values than those the
+    version learnt from (both on the same rows, still)."""
+    lines = [] if corrected is None else corrected.notes()[:1]
+    trained = info.params.get("corrections_sha256", "")
+    given = "" if corrected is None else corrected.sha256
+    if trained and trained != given:
+        name = f"{info.params.get('corrections_file', '')} (sha256 {trained[:8]})"
+        if corrected is None:
+            here_zh, here_en = "本次评估数据未应用更正", "the gate's data has none applied"
+        else:
+            other = f"{corrected.file.name} (sha256 {given[:8]})"
+            here_zh, here_en = f"本次评估应用的是 {other}", f"the gate's data has {other} applied"
+        lines.append(
+            f"{SEVERITY['warning']}: 版本 {info.version} 训练时应用了数据更正 {name}, "
+            f"{here_zh}, 请用 --corrections 给出该文件 / version {info.version} was trained "
+            f"with the corrections {name}, {here_en}: give that file as --corrections to "
+            "compare the models on the corrected values"
+        )
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- score

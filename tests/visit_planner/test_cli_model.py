@@ -639,3 +639,66 @@ def test_gate_checks_wrap_at_80_columns_without_splitting_a_figure() -> None:
         "通过 PASS 最大组间差距 largest group gap 0.183 <= 0.183 (冠军 champion",
         "  0.183+0.0)",
     ]
+
+
+def test_train_with_corrections_records_the_file_by_hash_and_no_free_text(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """The month's loop: export-corrections' file into train, the version recording it (name,
+    SHA-256, counts) in MLflow and in models, a correction that cannot apply named, and the
+    supervisors' free text nowhere in MLflow; promote says when the gate's data lacks it."""
+    import sqlite3
+
+    from rich.cells import cell_len
+
+    from visit_planner.hashing import file_sha256
+
+    corrections = tmp_path / "corrections.csv"
+    pl.DataFrame(
+        {
+            "override_id": [1, 2],
+            "household_id": ["H0000001", "H9999999"],
+            "field": ["members", "disputes_12m"],
+            "value": ["9", "3"],
+            "evidence": ["户籍证明", "调解记录"],
+            "author": ["supervisor7", "supervisor7"],
+            "reason": ["张三家新添人口 13912345678", "李四 调解3次"],
+            "status": ["active", "active"],
+            "expires_on": [None, None],
+        }
+    ).write_csv(corrections, include_bom=True)
+    data = str(small_prefecture_dir)
+    rc, out, err = cli(
+        "train", "--data", data, "--max-iter", "20", "--corrections", str(corrections)
+    )
+    assert rc == 0, err
+    text = flat(err)  # beside the data's notes and warnings
+    assert "已应用 1 条 applied, 未应用 1 条 not applied, 已撤销 0 条 revoked" in text
+    assert "更正 correction #2 (H9999999) 未应用 not applied: 农户 H9999999 不在本月数据中" in text
+    assert f"--corrections {corrections}" in flat(out)  # the next step's promote takes it too
+    digest = file_sha256(corrections)
+    with sqlite3.connect(workspace / "mlflow.db") as db:
+        params = dict(db.execute("select key, value from params").fetchall())
+        tags = [v for (v,) in db.execute("select value from tags")]
+    assert params["corrections_sha256"] == digest
+    assert (params["corrections_file"], params["corrections_applied"]) == ("corrections.csv", "1")
+    assert params["corrections_not_applied"] == "1"
+    logged = "\n".join([*map(str, params.values()), *tags])
+    for path in (workspace / "mlartifacts").rglob("*"):
+        if path.is_file() and path.suffix in {".json", ".md", ".csv", ".yaml", ".txt", ""}:
+            logged += path.read_text("utf-8", errors="replace")
+    for personal in ("张三", "李四", "13912345678", "supervisor7", "户籍证明", "H0000001"):
+        assert personal not in logged, personal
+
+    rc, out, err = cli("models")
+    assert rc == 0, err
+    assert f"更正 corrections: corrections.csv (sha256 {digest[:8]}), 已应用 applied 1" in flat(out)
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+
+    rc, out, err = cli("promote", "--version", "1", "--data", data)
+    assert rc == 0, err
+    assert (
+        f"版本 1 训练时应用了数据更正 corrections.csv (sha256 {digest[:8]}), 本次评估数据未应用更正"
+        in flat(out)
+    )
+    assert "the gate's data has none applied: give that file as --corrections" in flat(out)

@@ -14,6 +14,7 @@ from rich.cells import cell_len
 
 from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.paths import Workspace
+from visit_planner.risk_corrections import read_corrections
 from visit_planner.store import Store, store_url
 from visit_planner.vocabulary import PLAN_STAGES, plan_stage_key
 
@@ -279,6 +280,12 @@ def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) ->
         "flood",
         "photo 12",
     )
+    # With its status and expiry, and read back as train --corrections reads it.
+    assert rows.select("status", "expires_on").row(0) == ("active", None)
+    active, _ = read_corrections(out_file)
+    assert [(o.field, o.value) for o in active if o.household_id == h] == [
+        ("hazard_exposure", "flood")
+    ]
 
 
 def test_table_outputs_are_checked_and_never_a_traceback(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

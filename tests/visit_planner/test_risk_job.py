@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -311,3 +312,65 @@ def test_a_households_model_predicts_the_households_tiers_from_the_contracts_col
         "are keyed by 'id', not 'household_id'; its feature(s) x, a, b, c, d (+1 more) are not "
         "households contract columns"
     )
+
+
+def test_training_takes_the_corrected_values_and_nothing_else(
+    small_prefecture_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """train --corrections: the frame the model is fitted on holds the supervisors' values
+    where they apply and the data's own everywhere else."""
+    data = pl.read_parquet(small_prefecture_dir / "households.parquet")
+    first = data["household_id"][0]
+    members = int(data["members"][0])
+    corrections = tmp_path / "corrections.csv"
+    pl.DataFrame(
+        {
+            "override_id": [1],
+            "household_id": [first],
+            "field": ["members"],
+            "value": [str(members + 2)],
+            "reason": ["张三 电话告知"],
+            "status": ["active"],
+        }
+    ).write_csv(corrections)
+    frame = _frame_trained_on(small_prefecture_dir, monkeypatch, corrections=corrections)
+    assert frame.filter(pl.col("household_id") == first)["members"].to_list() == [members + 2]
+    plain = _frame_trained_on(small_prefecture_dir, monkeypatch)
+    differs = (
+        frame.with_row_index()
+        .join(plain.with_row_index(), on="index")
+        .filter(
+            pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_right")) for c in frame.columns)
+        )
+    )
+    assert differs["household_id"].to_list() == [first]
+
+
+def _frame_trained_on(data: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> pl.DataFrame:
+    """The frame train_from_file hands the library's train (stopped there)."""
+    import risk_model
+    from visit_planner.risk_job import train_from_file
+
+    seen: list[pl.DataFrame] = []
+
+    def fitted_on(frame: pl.DataFrame, *args: object, **kwargs: object) -> None:
+        seen.append(frame)
+        raise RiskJobError("stopped after the data")
+
+    monkeypatch.setattr(risk_model, "train", fitted_on)
+    with pytest.raises(RiskJobError, match="stopped after the data"):
+        train_from_file(data, register=False, **kw)
+    return seen[0]
+
+
+def test_corrections_are_refused_for_a_spec_tables_model(tmp_path: Path) -> None:
+    from visit_planner.risk_job import train_from_file
+
+    table = tmp_path / "t.csv"
+    table.write_text("id,x,y\n1,0.5,bad\n2,0.1,ok\n", encoding="utf-8")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(GENERIC, encoding="utf-8")
+    corrections = tmp_path / "c.csv"
+    corrections.write_text("override_id,household_id,field,value\n1,H1,members,3\n", "utf-8")
+    with pytest.raises(RiskJobError, match=r"--corrections applies to a households model, not"):
+        train_from_file(table, spec_path=spec, corrections=corrections, register=False)

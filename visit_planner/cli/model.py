@@ -68,6 +68,14 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             "any).",
         ),
     ] = None,
+    corrections: Annotated[
+        Path | None,
+        typer.Option(
+            "--corrections",
+            help="数据更正 — Supervisors' data corrections (overrides export-corrections): "
+            "applied to the households before training; each one not applied is named.",
+        ),
+    ] = None,
     kind: Annotated[
         str,
         typer.Option(
@@ -174,9 +182,12 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             policy_path=policy,
             config=config,
             mlflow_uri=mlflow_uri,
+            corrections=corrections,
         )
     for w in out.warnings or ():
         print_hanging(f"{SEVERITY['warning']}: {w}", style="yellow")
+    if out.corrections is not None:
+        print_corrections(out.corrections.notes())
     _print_training(out.result, out.seconds)
     if out.version is not None:
         console.print(
@@ -191,9 +202,12 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
             if households_model_problem(out.result.spec) is None
             else "score --out scores.parquet"
         )
+        fix = (
+            "" if corrections is None else f" \\\n    --corrections {shlex.quote(str(corrections))}"
+        )
         console.print(
             f"  visit-planner {step} --version {out.version.version} \\\n"
-            f"    --data {shlex.quote(str(data))}",
+            f"    --data {shlex.quote(str(data))}{fix}",
             highlight=False,
             soft_wrap=True,
             markup=False,  # a path may hold "[...]"
@@ -353,6 +367,14 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     reason: Annotated[
         str | None, typer.Option("--reason", help="原因 — Why (required with --force).")
     ] = None,
+    corrections: Annotated[
+        Path | None,
+        typer.Option(
+            "--corrections",
+            help="数据更正 — The corrections file the version was trained with: applied to "
+            "the data before both models are evaluated.",
+        ),
+    ] = None,
     home: HomeOption = None,
     policy: PolicyOption = None,
     mlflow_uri: MlflowOption = None,
@@ -377,6 +399,7 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
             home=home,
             policy_path=policy,
             mlflow_uri=mlflow_uri,
+            corrections=corrections,
         )
     except RiskJobError as exc:
         if isinstance(exc.__cause__, PromotionRefusedError):
@@ -398,6 +421,30 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         f"上一冠军 / previous: {res.previous_champion or '—'})",
         highlight=False,
     )
+
+
+def print_corrections(notes: list[str]) -> None:
+    """The corrections' counts, then each correction not applied, as a warning."""
+    head, *rest = notes
+    print_hanging(head)
+    for line in rest:
+        print_hanging(f"{SEVERITY['warning']}: {line}", style="yellow")
+
+
+def _corrections_lines(params: dict[str, str], width: int) -> list[str]:
+    """``更正 corrections: F (sha256 1a2b3c4d), 已应用 applied 3, 未应用 not applied 1`` of a
+    version trained with ``--corrections`` (the counts on a line of their own where they
+    would not fit ``width``); none for one trained without."""
+    digest = params.get("corrections_sha256", "")
+    if not digest:
+        return []
+    file = f"      更正 corrections: {params.get('corrections_file', '')} (sha256 {digest[:8]})"
+    counts = (
+        f"已应用 applied {params.get('corrections_applied', '?')}, "
+        f"未应用 not applied {params.get('corrections_not_applied', '?')}"
+    )
+    joined = f"{file}, {counts}"
+    return [joined] if cell_len(joined) <= width else [f"{file},", f"        {counts}"]
 
 
 def _data_digest(params: dict[str, str]) -> str:
@@ -566,6 +613,7 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         for line in (
             f"  v{v.version}{aliases}  {created}  {v.params.get('kind', '')}",
             f"      数据 data: {v.params.get('data_file', '')}{_data_digest(v.params)}",
+            *_corrections_lines(v.params, console.width),
             *((joined,) if fits else (metrics, f"      {recall}")),
             f"      promotion / 晋升: {promo}" if promo else "",
         ):

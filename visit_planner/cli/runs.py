@@ -921,7 +921,8 @@ def overrides_export_corrections(
 ) -> None:
     """导出数据更正 — Export data corrections for training.
 
-    The standing data corrections, for the next training set.
+    Every data correction with its status and expiry, for the next training set:
+    visit-planner train --data DIR --corrections F applies the active ones in force.
     """
     import polars as pl
 
@@ -935,12 +936,14 @@ def overrides_export_corrections(
                 "value": o.value, "evidence": o.evidence, "author": o.author,
                 "reason": o.reason, "created_at": o.created_at.isoformat(),
                 "status": o.status,
+                "expires_on": o.expires_on.isoformat() if o.expires_on else None,
             }
             for o in rows
         ],
         schema={"override_id": pl.Int64, "household_id": pl.String, "field": pl.String,
                 "value": pl.String, "evidence": pl.String, "author": pl.String,
-                "reason": pl.String, "created_at": pl.String, "status": pl.String},
+                "reason": pl.String, "created_at": pl.String, "status": pl.String,
+                "expires_on": pl.String},
     )  # fmt: skip
     _write_table(frame, out)
     print_wrapped([f"已输出 wrote {frame.height} 条更正 corrections", f"文件 to {out}"])
