@@ -371,6 +371,17 @@ _PERSONAL_NUMBERS = (
 ID-card number, an 11-digit mobile number."""
 
 
+def personal_number(text: str | None) -> tuple[str, str] | None:
+    """What kind of person's number ``text`` holds, (Chinese, English), full-width digits
+    too; None when it holds none. Also for other free text that is kept (a promotion's
+    reason)."""
+    plain = unicodedata.normalize("NFKC", text or "")
+    for pattern, what_zh, what_en in _PERSONAL_NUMBERS:
+        if pattern.search(plain):
+            return what_zh, what_en
+    return None
+
+
 def personal_numbers(o: Override) -> str | None:
     """Why the override's free text (``reason``, ``evidence``) may not be kept: it holds an
     ID-card or mobile number (full-width digits too). The text goes into every run's
@@ -379,11 +390,8 @@ def personal_numbers(o: Override) -> str | None:
     the number. None when there is none."""
     found = []
     for name, zh, text in (("reason", "原因", o.reason), ("evidence", "依据", o.evidence)):
-        plain = unicodedata.normalize("NFKC", text or "")
-        for pattern, what_zh, what_en in _PERSONAL_NUMBERS:
-            if pattern.search(plain):
-                found.append((name, zh, what_zh, what_en))
-                break
+        if (what := personal_number(text)) is not None:
+            found.append((name, zh, *what))
     if not found:
         return None
     zh = "、".join(f"{z}中含疑似{w}" for _, z, w, _ in found)

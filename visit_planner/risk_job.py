@@ -526,8 +526,16 @@ def promote_version(
     the registry's own record and ``audit/model_promotions.jsonl``.
     """
     from risk_model.promote import json_safe, promote
+    from visit_planner.overrides import personal_number
     from visit_planner.store import Store
 
+    if (what := personal_number(reason)) is not None:
+        raise RiskJobError(
+            f"原因中含疑似{what[0]}, 请勿填写个人身份信息 (--reason holds what looks like "
+            f"{what[1]}: a promotion's reason is kept as a tag of the model version in MLflow, "
+            "shown by visit-planner models and written to the audit logs, so no ID-card or "
+            "phone number may be in it)"
+        )
     workspace = resolve_workspace(home)
     data_file = resolve_data(data)
     with user_errors():

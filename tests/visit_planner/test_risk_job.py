@@ -374,3 +374,31 @@ def test_corrections_are_refused_for_a_spec_tables_model(tmp_path: Path) -> None
     corrections.write_text("override_id,household_id,field,value\n1,H1,members,3\n", "utf-8")
     with pytest.raises(RiskJobError, match=r"--corrections applies to a households model, not"):
         train_from_file(table, spec_path=spec, corrections=corrections, register=False)
+
+
+@pytest.mark.parametrize(
+    ("reason", "what"),
+    [
+        (
+            "张三同意, 电话 13912345678",
+            "手机号码, 请勿填写个人身份信息 (--reason holds what looks like a mobile",
+        ),
+        (
+            "户主 53262619800101123X 复核",
+            "身份证号码, 请勿填写个人身份信息 (--reason holds what looks like an ID",
+        ),
+        ("电话 １３９１２３４５６７８", "手机号码"),  # typed in full width
+    ],
+)
+def test_a_forced_promotions_reason_with_a_persons_number_is_refused_before_any_work(
+    tmp_path: Path, reason: str, what: str
+) -> None:
+    """The reason becomes a tag of the model version in MLflow, a line of models and of the
+    audit logs: it was kept whole with a mobile number in it."""
+    from visit_planner.risk_job import promote_version
+
+    with pytest.raises(RiskJobError) as exc:
+        promote_version(1, tmp_path / "no-data", force=True, reason=reason, home=tmp_path / "ws")
+    assert str(exc.value).startswith(f"原因中含疑似{what}")
+    assert "13912345678" not in str(exc.value) and "1234" not in str(exc.value)
+    assert not (tmp_path / "ws").exists()  # refused before the workspace was touched
