@@ -23,6 +23,7 @@ household id or a value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,7 @@ from visit_planner.contracts.reader import read_raw, unreadable_reason
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.overrides import APPLIED, CORRECTABLE_FIELDS, Override
-from visit_planner.typed_text import typed_id
+from visit_planner.typed_text import meant_text, typed_id
 
 REQUIRED = ("override_id", "household_id", "field", "value")
 """The columns a corrections file must have (``overrides export-corrections`` writes them)."""
@@ -150,7 +151,7 @@ def read_corrections(path: Path) -> tuple[list[Override], list[int]]:
     given = frame.get_column("expires_on", default=pl.Series([None] * frame.height))
     for oid, value in zip(frame["override_id"], given, strict=True):
         try:
-            expires.append(date.fromisoformat(value) if value else None)
+            expires.append(_date(value) if value else None)
         except ValueError:
             problems.append(
                 f"{path}: column 'expires_on': 日期格式应为 YYYY-MM-DD (is not a date "
@@ -185,6 +186,18 @@ def read_corrections(path: Path) -> tuple[list[Override], list[int]]:
     ]
     revoked = sorted(frame.filter(pl.col("status") == "revoked")["override_id"].to_list())
     return sorted(corrections, key=lambda o: o.id), revoked
+
+
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+def _date(text: str) -> date:
+    """A day written ``2026-12-31``, or ``2026/12/31`` as Excel or WPS saves the exported
+    column again; ValueError for anything else."""
+    found = _DATE.fullmatch(meant_text(text))
+    if found is None:
+        raise ValueError(text)
+    return date(*(int(x) for x in found.groups()))
 
 
 def _field_problems(path: Path, frame: pl.DataFrame) -> list[str]:

@@ -33,7 +33,7 @@ def test_an_export_reads_back_active_by_id_revoked_named_and_no_free_text(tmp_pa
     f = _export(
         tmp_path / "corrections.csv",
         _row(3, "H0000003", "members", "7"),
-        _row(1, "H0000001", "serious_illness_members", "2", expires="2099-01-31"),
+        _row(1, "H0000001", "serious_illness_members", "2", expires="2099/1/31"),  # Excel's
         _row(2, "H0000002", "members", "5", status="revoked"),
     )
     active, revoked = read_corrections(f)
@@ -60,6 +60,7 @@ def test_a_file_that_is_no_export_is_refused_with_every_problem_named(tmp_path: 
         _row(4, "H0000004", "members", "5", status="deleted"),
         _row(4, "H0000005", "members", "5"),
         _row(6, "H0000006", "members", "5", expires="31/12/2026"),
+        _row(9, "H0000009", "members", "5", expires="2026-02-30"),
         _row(7, "H0000007", "members", "6"),
         _row(8, "H0000007", "members", "7"),
     )
@@ -75,6 +76,7 @@ def test_a_file_that_is_no_export_is_refused_with_every_problem_named(tmp_path: 
     assert "column 'status': 须为 active 或 revoked (must be active or revoked) — #4" in text
     assert "column 'override_id': 编号重复 (given twice) — #4" in text
     assert "column 'expires_on': 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD) — #6" in text
+    assert "(is not a date YYYY-MM-DD) — #9 (2026-02-30)" in text
     assert "同一农户同一字段有多条现行更正" in text and "— #7, #8" in text
     assert all(line.startswith(str(f)) for line in text.splitlines())
 
