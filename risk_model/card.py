@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from risk_model.training import TrainResult
@@ -35,8 +36,16 @@ def _selection(result: TrainResult) -> str:
     return text
 
 
-def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -> str:
-    """Markdown model card of a training result (aggregates only, no household data)."""
+def model_card(
+    result: TrainResult,
+    *,
+    data_name: str,
+    version_hint: str = "",
+    data_notes: Sequence[str] = (),
+) -> str:
+    """Markdown model card of a training result (aggregates only, no household data).
+    ``data_notes``: lines on what was done to the data before training (e.g. the supervisors'
+    corrections file applied, by name, hash and counts), under the data's source."""
     spec, ev = result.spec, result.evaluation
     m = ev.metrics
     # The highest-risk class as train and models name it: tier-1 for the households,
@@ -58,6 +67,7 @@ def model_card(result: TrainResult, *, data_name: str, version_hint: str = "") -
         f"train {result.n_train:,}, held-out {result.n_test:,} ({split}, fraction "
         f"{result.config.test_fraction}, seed "
         f"{result.config.seed})",
+        *[f"- {n}" for n in data_notes],
         f"- target `{spec.target}`; features ({len(spec.features)}): "
         + ", ".join(f"`{c}`" for c in spec.features),
         f"- never features: id, audit-only columns {audit}, names, ID-card numbers, coordinates",

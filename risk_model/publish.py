@@ -104,6 +104,19 @@ def run_params(result: TrainResult, *, data_name: str, data_sha256: str) -> dict
     return params
 
 
+def _provenance_notes(extra: Mapping[str, object]) -> list[str]:
+    """The model card's lines of the data's provenance beyond its file: the supervisors'
+    corrections applied (file, SHA-256, counts), when the version was trained with them."""
+    if "corrections_sha256" not in extra:
+        return []
+    return [
+        f"supervisors' data corrections / 数据更正: `{extra.get('corrections_file', '')}` "
+        f"(sha256 `{extra['corrections_sha256']}`): applied {extra.get('corrections_applied')}, "
+        f"not applied {extra.get('corrections_not_applied')}, revoked "
+        f"{extra.get('corrections_revoked')}"
+    ]
+
+
 def publish(
     registry: Registry,
     result: TrainResult,
@@ -151,7 +164,9 @@ def publish(
         if result.evaluation.bayes is not None:
             evals["bayes"] = result.evaluation.bayes.bayes.to_dict()
         texts = {
-            "model_card.md": model_card(result, data_name=data_name),
+            "model_card.md": model_card(
+                result, data_name=data_name, data_notes=_provenance_notes(extra_params or {})
+            ),
             "spec.json": json.dumps(spec.to_dict(), ensure_ascii=False, indent=1),
             "reason_tables.json": json.dumps(result.reason_tables.to_dict(), ensure_ascii=False),
             "drift_reference.json": json.dumps(result.drift_reference),

@@ -689,6 +689,12 @@ def test_train_with_corrections_records_the_file_by_hash_and_no_free_text(
             logged += path.read_text("utf-8", errors="replace")
     for personal in ("张三", "李四", "13912345678", "supervisor7", "户籍证明", "H0000001"):
         assert personal not in logged, personal
+    # The model card (the dashboard's model page shows it) names the file too.
+    (card,) = (workspace / "mlartifacts").rglob("model_card.md")
+    assert (
+        f"- supervisors' data corrections / 数据更正: `corrections.csv` (sha256 `{digest}`): "
+        "applied 1, not applied 1, revoked 0"
+    ) in card.read_text("utf-8")
 
     rc, out, err = cli("models")
     assert rc == 0, err
