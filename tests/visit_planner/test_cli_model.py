@@ -708,3 +708,24 @@ def test_train_with_corrections_records_the_file_by_hash_and_no_free_text(
         in flat(out)
     )
     assert "the gate's data has none applied: give that file as --corrections" in flat(out)
+
+
+def test_a_corrections_file_that_is_no_export_is_refused_before_training(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A tier given as a correction (a label changed by hand) is refused, named, exit 2, and
+    nothing is trained or registered."""
+    corrections = tmp_path / "corrections.csv"
+    corrections.write_text(
+        "override_id,household_id,field,value\n1,H0000001,assessed_tier,1\n", encoding="utf-8"
+    )
+    rc, out, err = cli(
+        "train", "--data", str(small_prefecture_dir), "--corrections", str(corrections)
+    )
+    assert rc == 2 and "Traceback" not in out + err
+    assert (
+        f"{corrections}: column 'field': 字段 'assessed_tier': 类别不能作为数据更正, "
+        "类别调整不作为训练标签 (a tier is not a data correction: a tier override is never a "
+        "training label) — #1"
+    ) in flat(err)
+    assert "留出集评估" not in out and not (workspace / "mlartifacts").exists()
