@@ -2,29 +2,38 @@
 their outcome in the month's current run, and submitting a new one.
 
 The store keeps every override of the prefecture; the list is cut here to the households whose
-township (in the month's current run) lies in the jurisdiction, and a correction of a
-sensitive field shows no value, and no text that may say it, to a role without them
-(:func:`~dashboard.data.sensitive.mask_corrections`). Only planners and supervisors submit,
-and only for a household in their jurisdiction, checked against the month's data as
-``overrides add`` checks it.
+township lies in the jurisdiction (in the month's current run, or for a household that run no
+longer has, the newest run that had it: :meth:`CorrectionQueries._townships_of`), and a
+correction of a sensitive field shows no value, and no text that may say it, to a role without
+them (:func:`~dashboard.data.sensitive.mask_corrections`). Only planners and supervisors submit
+and revoke, and only for a household in their jurisdiction: a new one checked against the
+month's data as ``overrides add`` checks it, and against the corrections in force (one that
+conflicts names the one to revoke first, on the page); a revocation audited as ``overrides
+revoke`` is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from dashboard import i18n
 from dashboard.data import run_files
 from dashboard.data.scope import PAGE_ROWS, ScopedAccess
 from dashboard.data.sensitive import mask_corrections
 from dashboard.errors import OutOfScopeError
 from visit_planner import clock
-from visit_planner.errors import VisitPlannerError
-from visit_planner.store import OverrideRow
+from visit_planner.errors import StoreError, VisitPlannerError
+from visit_planner.store import OverrideRow, RunRow
+from visit_planner.store.overrides import conflict
 from visit_planner.typed_text import meant_text
+
+if TYPE_CHECKING:  # visit_planner.overrides imports the assignment's rules: on use only
+    from visit_planner.overrides import Override
 
 
 def unplanned_outcome(row: OverrideRow, today: date) -> str:
@@ -82,16 +91,50 @@ class CorrectionQueries(ScopedAccess):
         )
         if frame.height == 0:
             return frame
-        index = (
-            pl.scan_parquet(Path(self._root(run)) / "households_index.parquet")
-            .filter(pl.col("household_id").is_in(frame["household_id"].unique().implode()))
-            .collect()
-        )
-        frame = frame.join(index, on="household_id", how="left")
+        where = self._townships_of(month, run, frame["household_id"].unique().to_list())
+        frame = frame.with_columns(
+            pl.col("household_id").replace_strict(where, default=None, return_dtype=pl.String)
+            .alias("township_id")
+        )  # fmt: skip
         if not self.viewer.sees_sensitive:  # a correction of a sensitive field: no value
             frame = mask_corrections(frame)
-        keep = [tw is not None and self.viewer.covers(tw) for tw in frame["township_id"].to_list()]
+        keep = [self._in_scope(tw) for tw in frame["township_id"].to_list()]
         return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
+
+    def _in_scope(self, township_id: str | None) -> bool:
+        """Whether an override of a household last seen in ``township_id`` is the user's: a
+        household no run has (None) is the prefecture's planners' only."""
+        if township_id is None:
+            return self.viewer.scope_kind == "prefecture"
+        return self.viewer.covers(township_id)
+
+    def _runs_newest_first(self, month: str, run: RunRow) -> Iterator[RunRow]:
+        """``run`` (``month``'s current run), then every other month's current run, newest
+        month first; each asked of the store only when the one before left a household
+        unfound."""
+        yield run
+        for other in self.months():
+            if other != month:
+                yield self.current_run(other)
+
+    def _townships_of(self, month: str, run: RunRow, household_ids: list[str]) -> dict[str, str]:
+        """Each household's township: in ``month``'s current ``run``, else in the newest other
+        month's current run that has it (a household that moved away or left since). Such a
+        household's override is reported by every plan as not applied, with why; it was left
+        out of every account's list, the planner's too, as if it had been dropped."""
+        found: dict[str, str] = {}
+        missing = set(household_ids)
+        for index_run in self._runs_newest_first(month, run):
+            if not missing:
+                break
+            index = (
+                pl.scan_parquet(Path(self._root(index_run)) / "households_index.parquet")
+                .filter(pl.col("household_id").is_in(sorted(missing)))
+                .collect()
+            )
+            found.update(zip(index["household_id"], index["township_id"], strict=True))
+            missing -= set(index["household_id"].to_list())
+        return found
 
     @staticmethod
     def _worker_as_spelled(root: str, workers: pl.DataFrame, typed: str) -> str:
@@ -172,6 +215,7 @@ class CorrectionQueries(ScopedAccess):
         if problems:
             raise VisitPlannerError("; ".join(problems))
         with self._store() as store:
+            self._refuse_conflict(candidate, store.list_overrides(active_on=clock.today()))
             row = store.add_override(
                 candidate.kind,
                 household_id,
@@ -185,3 +229,59 @@ class CorrectionQueries(ScopedAccess):
                 expires_on=candidate.expires_on,
             )
         return row.id
+
+    @staticmethod
+    def _refuse_conflict(new: Override, in_force: list[OverrideRow]) -> None:
+        """Refuse ``new`` when it conflicts with a correction in force (the store's rule,
+        :func:`~visit_planner.store.overrides.conflict`), in the page's words: the store's
+        refusal told a supervisor to run ``visit-planner overrides revoke``, a command they
+        have no access to, and named the kind by its code; the one to revoke is on this page.
+        The store checks again when it records the new one."""
+        for other in in_force:
+            why = None if other.household_id != new.household_id else conflict(new, other)
+            if why is not None:
+                kind_zh, kind_en = (i18n.override_kind(other.kind, lang) for lang in i18n.LANGS)
+                raise VisitPlannerError(
+                    f"与现行纠正 #{other.id}（{kind_zh}）冲突：{why[0]}；如需更改，请先在本页"
+                    f"“撤销纠正”中撤销 #{other.id} / conflicts with standing correction "
+                    f"#{other.id} ({kind_en}): {why[1]}; to change it, revoke #{other.id} "
+                    "first under 'Revoke a correction' on this page"
+                )
+
+    def revoke_override(self, month: str, override_id: int, reason: str) -> OverrideRow:
+        """Revoke a standing override of a household in the user's jurisdiction (planners and
+        supervisors only), with a reason holding no ID-card or phone number (it goes into the
+        audit log); audited by the store as ``override.revoke`` with the user's name. An
+        override of another jurisdiction gets the same answer as a number that does not
+        exist. Before, the page could not revoke at all, though every refusal of a
+        conflicting correction said to revoke the standing one first."""
+        from visit_planner.overrides import Override, personal_numbers
+
+        if not self.viewer.may_correct:
+            raise OutOfScopeError("此角色不能撤销纠正 / this role cannot revoke corrections")
+        reason = reason.strip()
+        if not reason:
+            raise VisitPlannerError("请填写撤销理由 / give the reason for revoking it")
+        said = personal_numbers(
+            Override(id=override_id, kind="tier", household_id="", reason=reason, author="")
+        )
+        if said is not None:
+            raise VisitPlannerError(said)
+        run = self.current_run(month)
+        absent = OutOfScopeError(
+            f"您的辖区内没有纠正 #{override_id} / no correction #{override_id} in your jurisdiction"
+        )
+        with self._store() as store:
+            try:
+                row = store.get_override(override_id)
+            except StoreError:
+                raise absent from None
+            where = self._townships_of(month, run, [row.household_id])
+            if not self._in_scope(where.get(row.household_id)):
+                raise absent
+            if row.status == "revoked":
+                raise VisitPlannerError(
+                    f"纠正 #{override_id} 已由 {row.revoked_by} 撤销 / correction #{override_id} "
+                    f"was already revoked by {row.revoked_by}"
+                )
+            return store.revoke_override(override_id, self.viewer.username, reason)

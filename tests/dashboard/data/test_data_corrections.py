@@ -1,0 +1,139 @@
+"""The corrections page's queries (dashboard/data/corrections.py): revoking a correction in the
+user's jurisdiction only, audited; a new one that conflicts with a standing one refused in the
+page's words; and a correction of a household the month's run no longer has still listed, to
+the accounts whose jurisdiction it was last seen in.
+
+The module's site gets a second month (``NEXT``) whose data lacks one household of
+``TOWNSHIP`` (it moved away or left), planned after ``MONTH``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+import pytest
+
+from dashboard.data import DataAccess, Viewer
+from dashboard.errors import OutOfScopeError
+from tests.dashboard.helpers import COUNTY, MONTH, TOWNSHIP, Site, access, audit_actions
+from visit_planner.errors import VisitPlannerError
+from visit_planner.store import Store
+
+NEXT = "2026-12"
+
+
+def township_households(site: Site) -> list[str]:
+    """The households of TOWNSHIP in MONTH's current run, sorted."""
+    run = access(site, "planner").current_run(MONTH)
+    plan = pl.read_parquet(site.home / run.path / "townships" / TOWNSHIP / "plan.parquet")
+    return sorted(plan["household_id"].to_list())
+
+
+@pytest.fixture(scope="module")
+def gone(site: Site) -> str:
+    """A household of TOWNSHIP in MONTH's run whose data of NEXT no longer has it: NEXT is
+    MONTH's data without it, planned after MONTH. Its tier override, added in MONTH, is
+    standing."""
+    from visit_planner.plan_job import run_plan
+    from visit_planner.plan_steps import PlanRequest
+
+    workers = pl.read_parquet(site.data / "workers.parquet")
+    conflicts = pl.read_parquet(site.data / "conflicts.parquet")
+    owned = set(workers["own_household_id"].drop_nulls()) | set(conflicts["household_id"])
+    household = next(h for h in township_households(site) if h not in owned)
+    with Store.for_workspace(site.workspace) as store:
+        store.add_override("tier", household, author="sup_town", reason="家访", tier=1)
+    data = site.home.parent / "data_next"
+    shutil.copytree(site.data, data)
+    households = pl.read_parquet(data / "households.parquet")
+    households.filter(pl.col("household_id") != household).write_parquet(
+        data / "households.parquet"
+    )
+    (data / "month.json").unlink(missing_ok=True)  # an office's export: month unchecked
+    run_plan(PlanRequest(month=NEXT, data=data, home=site.home, processes=1, actor="planner1"))
+    return household
+
+
+def test_a_correction_of_a_household_that_left_is_still_listed_where_it_was(
+    site: Site, gone: str
+) -> None:
+    """The plan of NEXT reports the household's override as not applied (not in this month's
+    data), but the corrections page left it out of every account's list, the prefecture's
+    planner's too, since the run has no township for it: silently dropped. It is now listed
+    with the township the newest run that had it gives, to that township's accounts."""
+    for account in (access(site, "planner"), access(site, "supervisor", "township", TOWNSHIP)):
+        listed = account.overrides(NEXT).filter(pl.col("household_id") == gone)
+        assert listed.height == 1, account.viewer
+        row = listed.row(0, named=True)
+        assert (row["township_id"], row["outcome"]) == (TOWNSHIP, "not_applied")
+        assert "不在本月数据中" in row["outcome_reason"]
+    county = access(site, "supervisor", "county", COUNTY)  # TOWNSHIP is not in COUNTY
+    assert gone not in county.overrides(NEXT)["household_id"].to_list()
+
+
+def test_a_correction_of_a_household_no_run_has_is_the_prefectures_planners(site: Site) -> None:
+    """An override of a household no run has (added with ``overrides add --data`` from an
+    office's file, say) is listed, without a township, to the prefecture's planners, who may
+    revoke it; a township's supervisor neither sees nor revokes it."""
+    with Store.for_workspace(site.workspace) as store:
+        number = store.add_override("tier", "H9999999", author="planner1", reason="x", tier=2).id
+    planner = access(site, "planner")
+    row = planner.overrides(MONTH).filter(pl.col("id") == number).row(0, named=True)
+    assert row["township_id"] is None and row["outcome"] == "pending"
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    assert number not in sup.overrides(MONTH)["id"].to_list()
+    with pytest.raises(OutOfScopeError, match=f"没有纠正 #{number}"):
+        sup.revoke_override(MONTH, number, "不是本乡镇的")
+    assert planner.revoke_override(MONTH, number, "编号有误 / a wrong id").status == "revoked"
+
+
+def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site: Site) -> None:
+    """The page could not revoke at all, though a conflicting correction was refused with
+    "to change it, revoke #N first (visit-planner overrides revoke N --reason ...)", a command
+    a supervisor has no access to. A planner or supervisor now revokes one of their
+    jurisdiction, with a reason (no ID-card or phone number: it goes into the audit log),
+    audited under their name; another jurisdiction's gets the answer of a number that does
+    not exist, and roles that may not correct are refused."""
+    household = township_households(site)[1]
+    sup = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
+    number = sup.submit_override(MONTH, kind="tier", household_id=household, reason="x", tier=2)
+    # a second tier of the household: refused, naming the one to revoke here, not the CLI
+    with pytest.raises(VisitPlannerError) as refused:
+        sup.submit_override(MONTH, kind="tier", household_id=household, reason="y", tier=3)
+    said = str(refused.value)
+    assert said == (
+        f"与现行纠正 #{number}（类别调整）冲突：都设定农户 {household} 的类别；如需更改，请先在"
+        f"本页“撤销纠正”中撤销 #{number} / conflicts with standing correction #{number} (tier "
+        f"override): both set household {household}'s tier; to change it, revoke #{number} "
+        "first under 'Revoke a correction' on this page"
+    )
+    # not the user's, or not a role that corrects: refused, nothing changed
+    county = access(site, "supervisor", "county", COUNTY)
+    with pytest.raises(OutOfScopeError) as theirs:
+        county.revoke_override(MONTH, number, "不是本县的")
+    with pytest.raises(OutOfScopeError) as nowhere:
+        county.revoke_override(MONTH, 999_999, "不是本县的")
+    assert str(theirs.value).replace(str(number), "N") == str(nowhere.value).replace("999999", "N")
+    for role in ("data_scientist", "viewer"):
+        with pytest.raises(OutOfScopeError, match="cannot revoke"):
+            access(site, role).revoke_override(MONTH, number, "x")
+    with pytest.raises(VisitPlannerError, match="身份证号码"):
+        sup.revoke_override(MONTH, number, "户主 532626199001011234 来电")
+    with pytest.raises(VisitPlannerError, match="reason for revoking"):
+        sup.revoke_override(MONTH, number, "  ")
+    with Store.for_workspace(site.workspace) as store:
+        assert store.get_override(number).status == "active"
+    # the supervisor's own: revoked, audited under their name, the new tier then accepted
+    row = sup.revoke_override(MONTH, number, "核实后维持原类别 / checked: tier stands")
+    assert (row.status, row.revoked_by) == ("revoked", "sup_town")
+    assert audit_actions(site, f"override {number}") == ["override.add", "override.revoke"]
+    with Store.for_workspace(site.workspace) as store:
+        entry = [e for e in store.audit_entries() if e.subject == f"override {number}"][-1]
+    assert entry.actor == "sup_town"
+    with pytest.raises(VisitPlannerError, match="已由 sup_town 撤销"):
+        sup.revoke_override(MONTH, number, "again")
+    listed = sup.overrides(MONTH).filter(pl.col("id") == number).row(0, named=True)
+    assert (listed["outcome"], listed["revoked_by"]) == ("revoked", "sup_town")
+    again = sup.submit_override(MONTH, kind="tier", household_id=household, reason="y", tier=3)
+    assert again > number
