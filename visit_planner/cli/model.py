@@ -1,7 +1,9 @@
 """``train``, ``promote``, ``score`` and ``models``: the data scientist's loop on the CLI.
 
 visit-planner train   --data DIR_OR_FILE [--spec SPEC.toml] [--truth truth.parquet]
-visit-planner promote --version N --data DIR_OR_FILE [--force --reason TEXT]
+                      [--corrections FILE]
+visit-planner promote --version N --data DIR_OR_FILE [--corrections FILE]
+                      [--force --reason TEXT]
 visit-planner score   --data DIR_OR_FILE --out scores.parquet [--overrides FILE]
 visit-planner models
 """
