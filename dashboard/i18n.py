@@ -414,6 +414,22 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "outcome_expired": ("已过期，不再生效", "expired: no longer applied"),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
+    # revoking a standing correction on the page (a conflicting one is refused until then)
+    "revoke_correction": ("撤销纠正", "Revoke a correction"),
+    "revoke_none": ("辖区内暂无可撤销的纠正。", "No standing correction in your jurisdiction."),
+    "revoke_which": ("要撤销的纠正", "Correction to revoke"),
+    "revoke_reason_input": ("撤销理由（必填）", "Why revoke it (required)"),
+    "revoke": ("撤销", "Revoke"),
+    "revoke_reason_required": ("请填写撤销理由。", "Please give the reason for revoking it."),
+    "revoked": (
+        "已撤销纠正 #{id}，下次编制方案起不再生效。",
+        "Correction #{id} revoked; it no longer applies from the next plan.",
+    ),
+    # the household page's link to correct that household
+    "open_corrections": (
+        "纠正农户 {h}（类别、指定或禁止人员、数据）",
+        "Correct household {h} (tier, worker, data)",
+    ),
     # runs
     "runs_list": ("所有方案", "Every run"),
     "runs_none": ("尚无方案。", "No runs yet."),

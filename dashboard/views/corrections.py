@@ -1,5 +1,7 @@
 """纠正 Corrections: supervisors' and planners' standing overrides (tier, pin, forbid, data
-correction) with a reason, and what became of each in the month's plan."""
+correction) with a reason, what became of each in the month's plan, and revoking one.
+
+``?correct=H…`` (the household page's link) or ``?household=H…`` fills the form's household in."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n
+from dashboard.data import DataAccess
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices
 from visit_planner.errors import VisitPlannerError
@@ -41,9 +44,46 @@ def missing_input(
     return next((key for key, lacking in needs if lacking), None)
 
 
+def prefill_household() -> None:
+    """Fill the form's household from the address: ``?correct=`` (the household page's link
+    "correct this household": Streamlit drops the household page's own ``?household=``, bound
+    to its id box, when that page is left) or ``?household=`` (a link shared or typed), once
+    per household linked, so that what the user then types stays. Only a pre-fill: the data
+    layer decides whether the household is theirs to correct."""
+    linked = str(st.query_params.get("correct") or st.query_params.get("household") or "")
+    if linked and st.session_state.get(LINKED_KEY) != linked:
+        st.session_state[LINKED_KEY] = linked
+        st.session_state["correction_household"] = linked
+
+
+def revoke_chosen(data: DataAccess, month: str, lang: i18n.Lang) -> None:
+    """The revoke form's callback (before the page runs again, so that the list drawn above
+    it already shows the revocation): revoke the chosen correction with the reason given,
+    the data layer checking role, jurisdiction and reason; the outcome kept for the form."""
+    number = st.session_state.get("revoke_id")
+    reason = str(st.session_state.get("revoke_reason") or "")
+    if number is None:
+        return
+    if not reason.strip():
+        st.session_state[REVOKED_KEY] = ("error", t("revoke_reason_required", lang))
+        return
+    try:
+        row = data.revoke_override(month, int(number), reason)
+    except VisitPlannerError as exc:
+        st.session_state[REVOKED_KEY] = ("error", i18n.error_text(exc, lang))
+    else:
+        st.session_state[REVOKED_KEY] = ("success", t("revoked", lang, id=row.id))
+        st.session_state["revoke_reason"] = ""
+
+
+# (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
+LINKED_KEY = "correction_household_linked"  # the household last filled in from a link
+REVOKED_KEY = "correction_revoked"  # the revoke form's last outcome: (kind, message)
+
 ctx = auth.page_context()
 lang = ctx.lang
-keep_choices(lang, "correction_kind", "correction_tier", "correction_field")
+keep_choices(lang, "correction_kind", "correction_tier", "correction_field", "revoke_id")
+prefill_household()
 st.title(t("page_corrections", lang))
 
 if ctx.viewer.may_correct:
@@ -151,3 +191,32 @@ else:
             ),
             lang,
         )
+
+if ctx.viewer.may_correct:
+    # Revoke a standing correction of the list (a conflicting new one is refused naming the
+    # one to revoke first): the reason is required and audited with the user's name.
+    active = rows.filter(pl.col("override_status") == "active") if rows.height else rows
+    choices = {
+        int(r["id"]): f"#{r['id']} · {r['household_id']} · {r['change']}"
+        for r in active.iter_rows(named=True)
+    }
+    st.subheader(t("revoke_correction", lang))
+    if not choices:
+        st.info(t("revoke_none", lang))
+    else:
+        if st.session_state.get("revoke_id") not in choices:
+            st.session_state.pop("revoke_id", None)
+        with st.form("revoke"):
+            st.selectbox(
+                t("revoke_which", lang),
+                list(choices),
+                format_func=lambda n: choices[n],
+                key="revoke_id",
+            )
+            st.text_input(t("revoke_reason_input", lang), max_chars=500, key="revoke_reason")
+            st.form_submit_button(
+                t("revoke", lang), on_click=revoke_chosen, args=(ctx.data, ctx.month, lang)
+            )
+    said = st.session_state.pop(REVOKED_KEY, None)
+    if said is not None:
+        (st.success if said[0] == "success" else st.error)(said[1])

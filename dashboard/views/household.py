@@ -183,6 +183,13 @@ if ex.get("alt_worker_id"):
     )
 applied = i18n.override_notes(ex.get("overrides"), lang) or t("no_overrides", lang)
 st.markdown(f"**{t('overrides_applied', lang)}**{sep}{applied}")
+if ctx.viewer.may_correct:  # on to the corrections page, its form filled with this household
+    st.page_link(
+        "views/corrections.py",
+        label=t("open_corrections", lang, h=household_id),
+        icon=":material/edit_note:",
+        query_params={"correct": household_id, "lang": lang},
+    )
 
 st.subheader(t("alternatives", lang))
 alts = h["alternatives"]

@@ -606,6 +606,64 @@ def test_the_household_page_reads_on_a_phone(
     only_loopback(requests_made)
 
 
+def test_the_household_pages_link_opens_its_correction_on_a_phone(
+    browser: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """A supervisor on a phone, seeing a household's tier or visitor wrong, follows the
+    household page's link "纠正农户 H…" and lands on the corrections form with the household
+    filled in (AppTest cannot see it: Streamlit drops the household page's own ?household=
+    on leaving that page, so the link carries ?correct=), submits, and revokes it on the
+    same page; the page scrolls no sideways. Both languages. Screenshots
+    ``phone-corrections-<lang>.png``."""
+    with Store.for_workspace(site.workspace) as store:
+        named = {o.household_id for o in store.list_overrides()}
+    planner = DataAccess(site.workspace, Viewer("planner1", "planner", "prefecture", None))
+    ids = (
+        pl.read_parquet(site.workspace.root / planner.current_run(MONTH).path / "plan.parquet")
+        .filter(pl.col("township_id") == TOWNSHIP)
+        .sort("household_id")["household_id"]
+    )
+    household = next(h for h in ids if h not in named)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    for lang in i18n.LANGS:
+        page.goto(f"{server}/household?lang={lang}&household={household}")
+        heading(page, i18n.t("alternatives", lang))
+        idle(page)
+        label = i18n.t("open_corrections", lang, h=household)
+        page.get_by_role("link", name=re.compile(re.escape(label))).click()
+        heading(page, i18n.t("new_correction", lang))
+        idle(page)
+        box = page.get_by_label(i18n.label("household_id", lang), exact=True)
+        assert box.input_value() == household, (lang, page.url)
+        page.get_by_label(i18n.t("reason", lang), exact=True).fill("入户核实 / at the door")
+        page.get_by_label(i18n.t("tier_input", lang), exact=True).click()
+        page.get_by_role("option", name=i18n.tier(2, lang)).click()
+        page.get_by_role("button", name=i18n.t("submit", lang), exact=True).click()
+        idle(page)
+        with Store.for_workspace(site.workspace) as store:
+            number = max(o.id for o in store.list_overrides() if o.household_id == household)
+        page.get_by_text(i18n.t("submitted", lang, id=number)).wait_for()
+        which = page.get_by_label(i18n.t("revoke_which", lang), exact=True)
+        which.click()
+        which.press("ArrowDown")  # a tap focuses the box on a phone; the list opens so
+        page.get_by_role("option", name=re.compile(f"^#{number} ")).click()
+        page.get_by_label(i18n.t("revoke_reason_input", lang), exact=True).fill("录入有误")
+        page.get_by_role("button", name=i18n.t("revoke", lang), exact=True).click()
+        idle(page)
+        page.get_by_text(i18n.t("revoked", lang, id=number)).wait_for()
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
+        page.screenshot(path=str(SCREENSHOTS / f"phone-corrections-{lang}.png"))
+        with Store.for_workspace(site.workspace) as store:
+            assert store.get_override(number).revoked_by == "sup_town"
+    context.close()
+    only_loopback(requests_made)
+
+
 DIFF_COLUMNS: tuple[str, ...] = (
     "township_id", "changed_of_tier_unchanged", "churn_tier_unchanged",
     "changed_of_tier_changed", "uncovered_tier1_change", "travel_hours_change",
