@@ -396,22 +396,39 @@ def _url() -> str:
         return ""
 
 
-def cookie_name(url: str) -> str:
-    """The cookie's name: one per port, since browsers share a host's cookies across ports
-    (two dashboards on one machine would otherwise overwrite each other's token)."""
+def base_path() -> str:
+    """The path the server answers under, without slashes (Streamlit's
+    ``server.baseUrlPath``: ``visit-planner dashboard --base-path``, its environment variable
+    or ``config.toml``); empty at ``/``."""
+    try:
+        value = st.get_option("server.baseUrlPath")
+    except (KeyError, RuntimeError):
+        return ""
+    return str(value or "").strip("/")
+
+
+def cookie_name(url: str, base: str = "") -> str:
+    """The cookie's name: one per port and base path, since browsers share a host's cookies
+    across ports, and send a cookie of ``/`` to every path under it (two dashboards on one
+    machine, or one at ``/`` and one under a path of the same proxy, would otherwise read
+    and overwrite each other's token)."""
     port = urlsplit(url).port if url else None
-    return f"{COOKIE_NAME}_{port}" if port else COOKIE_NAME
+    name = f"{COOKIE_NAME}_{port}" if port else COOKIE_NAME
+    return f"{name}_{base.replace('/', '_')}" if base else name
 
 
-def cookie_script(url: str, token: str | None) -> str:
-    """The script that sets the cookie to ``token`` (None: removes it): the whole site,
-    ``SameSite=Strict``, ``Secure`` behind HTTPS, kept no longer than the absolute limit."""
-    name = cookie_name(url)
+def cookie_script(url: str, token: str | None, base: str = "") -> str:
+    """The script that sets the cookie to ``token`` (None: removes it): the dashboard's own
+    path (``/``, or ``/BASE/`` under a base path: behind a proxy that serves other
+    applications on the same host, they never receive the token), ``SameSite=Strict``,
+    ``Secure`` behind HTTPS, kept no longer than the absolute limit."""
+    name = cookie_name(url, base)
+    path = f"/{base}/" if base else "/"
     if token is None:
-        value = f"{name}=; Path=/; Max-Age=0; SameSite=Strict"
+        value = f"{name}=; Path={path}; Max-Age=0; SameSite=Strict"
     else:
         limit = int(ABSOLUTE_LIMIT.total_seconds())
-        value = f"{name}={token}; Path=/; Max-Age={limit}; SameSite=Strict"
+        value = f"{name}={token}; Path={path}; Max-Age={limit}; SameSite=Strict"
     if url.startswith("https:"):
         value += "; Secure"
     return f"<script>document.cookie = {json.dumps(value)};</script>"
@@ -425,7 +442,7 @@ def sync_cookie() -> None:
     st.session_state[COOKIE_SENT_KEY] = (token, clear)
     if token is None and not clear:
         return
-    script = cookie_script(_url(), token if isinstance(token, str) else None)
+    script = cookie_script(_url(), token if isinstance(token, str) else None, base_path())
     with st.sidebar:
         st.html(script, unsafe_allow_javascript=True, width="content")
 
@@ -443,7 +460,7 @@ def resend_cookie() -> None:
 def _cookie_token() -> str | None:
     """The token in the cookie the browser sent when this session opened, if any."""
     try:
-        value = st.context.cookies.get(cookie_name(_url()))
+        value = st.context.cookies.get(cookie_name(_url(), base_path()))
     except (AttributeError, KeyError, RuntimeError):
         return None
     return value if isinstance(value, str) and value else None

@@ -82,20 +82,30 @@ class DashboardStartError(RuntimeError):
     """``visit-planner dashboard`` exited or did not answer in time (the message has its log)."""
 
 
-@contextmanager
-def served_dashboard(home: Path, log_path: Path, timeout: float = 60) -> Iterator[str]:
-    """``visit-planner dashboard --home HOME`` on a free port of 127.0.0.1, yielding its URL
-    once its health check answers; stopped (terminate, then kill) at the end."""
+def free_port() -> int:
+    """A port of 127.0.0.1 no one listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served_dashboard(
+    home: Path, log_path: Path, timeout: float = 60, *, base_path: str = "",
+    cwd: Path | None = None, port: int | None = None,
+) -> Iterator[str]:  # fmt: skip
+    """``visit-planner dashboard --home HOME [--base-path BASE]`` on ``port`` of 127.0.0.1
+    (a free one by default; started in ``cwd``: where Streamlit finds
+    ``.streamlit/secrets.toml``), yielding its URL (with the base path, no slash at the end)
+    once its health check answers; stopped (terminate, then kill) at the end."""
+    port = port or free_port()
     command = [
         str(Path(sys.executable).parent / "visit-planner"), "dashboard", "--home", str(home),
-        "--port", str(port),
+        "--port", str(port), *(["--base-path", base_path] if base_path else []),
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -199,7 +209,7 @@ def fill_sign_in(
     """Fill the login form shown at the page's address (in ``lang``) and submit it."""
     page.get_by_label(i18n.t("username", lang), exact=True).fill(username)  # type: ignore[attr-defined]
     page.get_by_label(i18n.t("password", lang), exact=True).fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name=i18n.t("sign_in", lang)).click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=i18n.t("sign_in", lang), exact=True).click()  # type: ignore[attr-defined]
     idle(page)
 
 
