@@ -4,17 +4,25 @@
 ``http://127.0.0.1:PORT/visit-planner/`` (Streamlit's ``server.baseUrlPath``), as nginx passes
 ``https://gov.example/visit-planner/`` on (``docs/deployment.md``). CI has no nginx: the real
 server is started on 127.0.0.1 under the path, its health check and page fetched there, and
-Debian's Chromium signs in under it. The sign-in cookie is scoped to the base path, and a
-port already in use is refused before Streamlit starts, in both languages.
+Debian's Chromium signs in under it, with a password and through single sign-on against a
+small OpenID Connect provider of this module on 127.0.0.1 (Streamlit's ``st.login`` needs
+Authlib's Starlette client, which needs ``httpx``: without it the provider's button answered
+``Internal Server Error``). The sign-in cookie is scoped to the base path, and a port already
+in use is refused before Streamlit starts, in both languages.
 """
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from urllib.request import urlopen
 
 import pytest
@@ -36,6 +44,7 @@ from tests.visit_planner.helpers import flat
 
 BASE = "county/visit-planner"
 """Two segments: the path a prefecture's proxy might give one county's dashboard."""
+CLIENT_ID = "visit-planner"
 
 
 # --------------------------------------------------------------------------- the command
@@ -132,12 +141,124 @@ def test_the_sign_in_cookie_is_scoped_to_the_base_path() -> None:
 # --------------------------------------------------------------------------- served
 
 
+class Provider:
+    """A minimal OpenID Connect provider on 127.0.0.1 (discovery, keys, an authorization
+    endpoint that signs in at once as ``username``, a token endpoint): enough for
+    Streamlit's ``st.login`` to complete its code flow; records the redirect URIs asked."""
+
+    def __init__(self, username: str) -> None:
+        from joserfc.jwk import RSAKey  # Authlib's own JOSE library
+
+        self.username = username
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256"})
+        self.redirects: list[str] = []
+        self.nonces: dict[str, str] = {}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def reply(self, body: str, location: str | None = None) -> None:
+                data = body.encode()
+                self.send_response(302 if location else 200)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query))
+                if parts.path == "/.well-known/openid-configuration":
+                    self.reply(json.dumps(provider.metadata()))
+                elif parts.path == "/jwks":
+                    self.reply(json.dumps({"keys": [provider.key.as_dict(private=False)]}))
+                elif parts.path == "/authorize":
+                    provider.redirects.append(query["redirect_uri"])
+                    provider.nonces["code1"] = query.get("nonce", "")
+                    back = urlencode({"code": "code1", "state": query["state"]})
+                    self.reply("", location=f"{query['redirect_uri']}?{back}")
+                else:
+                    self.send_error(404)
+
+            def do_POST(self) -> None:
+                size = int(self.headers.get("Content-Length", 0))
+                form = dict(parse_qsl(self.rfile.read(size).decode()))
+                provider.redirects.append(form.get("redirect_uri", ""))
+                self.reply(json.dumps(provider.tokens(form.get("code", ""))))
+
+        return Handler
+
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document."""
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{self.issuer}/authorize",
+            "token_endpoint": f"{self.issuer}/token",
+            "jwks_uri": f"{self.issuer}/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+
+    def tokens(self, code: str) -> dict[str, Any]:
+        """The token response: an ID token naming ``username``."""
+        from joserfc import jwt
+
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer, "sub": "u-1", "aud": CLIENT_ID, "iat": now, "exp": now + 600,
+            "nonce": self.nonces.get(code, ""), "preferred_username": self.username,
+        }  # fmt: skip
+        token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, self.key)
+        return {"access_token": "at", "token_type": "Bearer", "expires_in": 600, "id_token": token}
+
+    def __enter__(self) -> Provider:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture(scope="module")
-def under_path(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``visit-planner dashboard --base-path BASE`` on 127.0.0.1; its URL."""
+def provider() -> Iterator[Provider]:
+    """The identity provider, signing in as the prefecture's planner of the site."""
+    with Provider("planner1") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def under_path(
+    site: Site, provider: Provider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``visit-planner dashboard --base-path BASE`` on 127.0.0.1, started in a directory whose
+    ``.streamlit/secrets.toml`` configures single sign-on with :class:`Provider`; its URL."""
     root = tmp_path_factory.mktemp("served_under_path")
+    port = free_port()
+    secrets = root / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/{BASE}/oauth2callback"\n'
+        'cookie_secret = "a-random-string-of-the-tests-0123456789"\n'
+        f'client_id = "{CLIENT_ID}"\n'
+        'client_secret = "not-a-real-secret"\n'
+        f'server_metadata_url = "{provider.issuer}/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
     try:
-        with served_dashboard(site.home, root / "server.log", base_path=f"/{BASE}/") as url:
+        with served_dashboard(
+            site.home, root / "server.log", base_path=f"/{BASE}/", cwd=root, port=port
+        ) as url:
             yield url
     except DashboardStartError as exc:
         pytest.fail(str(exc), pytrace=False)
@@ -212,3 +333,25 @@ def test_a_password_sign_in_under_the_path_survives_a_reload(
     signed_in_as(page, "sup_town")
     page.screenshot(path=str(SCREENSHOTS / "deployment_under_path_reload.png"))
     assert audit_actions(site, "sup_town")[-2:] == ["login", "login.resumed"]
+
+
+def test_single_sign_on_under_the_path(
+    context: Any, under_path: str, provider: Provider, site: Site
+) -> None:
+    """The provider's button goes to ``/BASE/auth/login``, the provider sends the browser back
+    to ``/BASE/oauth2callback`` and the identity signs in as its account (``login.sso``)."""
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{under_path}/")
+    idle(page)
+    before = len(audit_actions(site, "planner1"))
+    page.get_by_role("button", name=i18n.t("sso_button", "zh")).click()
+    signed_in_as(page, "planner1")
+    idle(page)
+    page.screenshot(path=str(SCREENSHOTS / "deployment_under_path_sso.png"))
+    assert page.url.startswith(f"{under_path}/")
+    callback = f"{under_path}/oauth2callback"
+    assert provider.redirects and set(provider.redirects) == {callback}
+    assert "login.sso" in audit_actions(site, "planner1")[before:]
+    paths = {c["name"]: c["path"] for c in context.cookies()}
+    assert paths.get("_streamlit_user") == f"/{BASE}"  # Streamlit's own, under the path too
