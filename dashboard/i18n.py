@@ -414,6 +414,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "outcome_expired": ("已过期，不再生效", "expired: no longer applied"),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
+    "not_applied_why": (
+        "未生效的纠正（{n} 条）及原因",
+        "Corrections not applied ({n}) and why",
+    ),
     # revoking a standing correction on the page (a conflicting one is refused until then)
     "revoke_correction": ("撤销纠正", "Revoke a correction"),
     "revoke_none": ("辖区内暂无可撤销的纠正。", "No standing correction in your jurisdiction."),

@@ -15,6 +15,8 @@ that Streamlit sends the browser the label in the new language.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -40,3 +42,16 @@ def metric_row() -> DeltaGenerator:
     kept a fixed share of the width and was cut instead: at 800 px the model page read
     ``45…  44…  0.…`` and the runs comparison ``922 …`` (``922 → 905`` travel hours)."""
     return st.container(horizontal=True, gap="medium")
+
+
+MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~|:$])")
+"""What would format text inside a line (emphasis, code, links, HTML, tables, Streamlit's
+:name[...] directives and emoji, LaTeX); the rest only counts at a line's start, which the
+pages' own words hold."""
+
+
+def md(text: str) -> str:
+    """``text`` as literal Markdown: ids and reasons come from the offices' files and the
+    supervisors, and a ``*``, ``_`` or ``[`` in one must not turn the line into emphasis or a
+    link."""
+    return MARKDOWN_INLINE.sub(r"\\\1", text)

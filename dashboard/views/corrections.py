@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import auth, i18n
 from dashboard.data import DataAccess
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices
+from dashboard.widgets import keep_choices, md
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
 
@@ -165,6 +165,7 @@ else:
     # stands. The text columns have set widths, so that long cells cannot push the table past
     # the window's 1,076 px (they end in "…", whole on hover); who submitted each, when and
     # until when follow in the expander below.
+    not_applied = rows.filter(pl.col("outcome") == "not_applied")["id"].to_list()
     rows = rows.rename({"status": "override_status"}).with_columns(
         pl.Series("change", [i18n.override_what(r, lang) for r in rows.iter_rows(named=True)]),
         pl.Series("outcome", [i18n.override_outcome(r, lang) for r in rows.iter_rows(named=True)]),
@@ -177,6 +178,17 @@ else:
         lang,
         widths={i18n.label(c, lang): px for c, px in TEXT_WIDTHS.items() if c in shown},
     )
+    # Why each was not applied, whole: in the table it ends in "…" past 230 px, whole only on
+    # hover, and on a phone the column is off the screen; this is what the supervisor acts on.
+    if not_applied:
+        st.markdown(f"**{t('not_applied_why', lang, n=len(not_applied))}**")
+        st.markdown(
+            "\n".join(
+                f"- **#{r['id']}** {md(r['household_id'])} · {md(r['change'])}  \n"
+                f"  {md(r['outcome'])}"
+                for r in rows.filter(pl.col("id").is_in(not_applied)).iter_rows(named=True)
+            )
+        )
     # who revoked one, when and why, once there is one (the store keeps them; the page
     # showed only that it was revoked)
     revoked = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import polars as pl
@@ -11,7 +10,7 @@ import streamlit as st
 from dashboard import auth, i18n
 from dashboard.data import WITHHELD_REASONS
 from dashboard.i18n import t
-from dashboard.widgets import metric_row
+from dashboard.widgets import md, metric_row
 from visit_planner.policy import parse_policy
 
 ctx = auth.page_context()
@@ -51,16 +50,6 @@ def tier_decision(score: dict[str, Any], cost: list[list[float]]) -> str:
 
 # (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
 ALTERNATIVES_SHOWN = 5  # ranked alternatives listed before the expander that holds the rest
-# What would format text inside a line (emphasis, code, links, HTML, tables, Streamlit's
-# :name[...] directives and emoji, LaTeX); the rest only counts at a line's start, which our
-# own words hold.
-MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~|:$])")
-
-
-def md(text: str) -> str:
-    """``text`` as literal Markdown: ids come from the offices' files, and a ``*``, ``_`` or
-    ``[`` in one must not turn the line into emphasis or a link."""
-    return MARKDOWN_INLINE.sub(r"\\\1", text)
 
 
 def alternative_item(alt: dict[str, Any], lang: i18n.Lang) -> str:
