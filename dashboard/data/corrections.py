@@ -184,15 +184,27 @@ class CorrectionQueries(ScopedAccess):
         row = others.filter(pl.col("worker_id") == worker_id)
         return pl.concat([workers, row], how="vertical_relaxed")
 
-    def submit_override(self, month: str, **fields: Any) -> int:
+    def _newest(self) -> tuple[str, RunRow]:
+        """The newest month with a published run and its current run: what a new override
+        or a revocation is checked against, as ``overrides add`` checks (the next plan
+        applies it), whatever month the page shows. Checked against the month shown, a
+        supervisor looking back at last month could add a correction of a household that
+        has since left (never to apply) or moved out of their jurisdiction."""
+        months = self.months()
+        if not months:
+            raise VisitPlannerError("尚无已发布的方案 / no published run yet")
+        return months[0], self.current_run(months[0])
+
+    def submit_override(self, **fields: Any) -> int:
         """Add a standing override for a household in scope (planners and supervisors only);
-        checked against the month's data like ``overrides add``; returns its number."""
+        checked against the newest month's data like ``overrides add`` (:meth:`_newest`);
+        returns its number."""
         from visit_planner.overrides import Override, check_new_override
         from visit_planner.policy import load_policy, settings_from_policy
 
         if not self.viewer.may_correct:
             raise OutOfScopeError("此角色不能提交纠正 / this role cannot submit corrections")
-        run = self.current_run(month)
+        _, run = self._newest()
         root = self._root(run)
         household_id, township_id = self._household_in_scope(root, str(fields["household_id"]))
         fields = {**fields, "household_id": household_id}
@@ -248,8 +260,9 @@ class CorrectionQueries(ScopedAccess):
                     "first under 'Revoke a correction' on this page"
                 )
 
-    def revoke_override(self, month: str, override_id: int, reason: str) -> OverrideRow:
-        """Revoke a standing override of a household in the user's jurisdiction (planners and
+    def revoke_override(self, override_id: int, reason: str) -> OverrideRow:
+        """Revoke a standing override of a household in the user's jurisdiction (in the
+        newest month's run, else the newest that has it: :meth:`_newest`, planners and
         supervisors only), with a reason holding no ID-card or phone number (it goes into the
         audit log); audited by the store as ``override.revoke`` with the user's name. An
         override of another jurisdiction gets the same answer as a number that does not
@@ -267,7 +280,7 @@ class CorrectionQueries(ScopedAccess):
         )
         if said is not None:
             raise VisitPlannerError(said)
-        run = self.current_run(month)
+        month, run = self._newest()
         absent = OutOfScopeError(
             f"您的辖区内没有纠正 #{override_id} / no correction #{override_id} in your jurisdiction"
         )

@@ -56,7 +56,7 @@ def prefill_household() -> None:
         st.session_state["correction_household"] = linked
 
 
-def revoke_chosen(data: DataAccess, month: str, lang: i18n.Lang) -> None:
+def revoke_chosen(data: DataAccess, lang: i18n.Lang) -> None:
     """The revoke form's callback (before the page runs again, so that the list drawn above
     it already shows the revocation): revoke the chosen correction with the reason given,
     the data layer checking role, jurisdiction and reason; the outcome kept for the form."""
@@ -68,7 +68,7 @@ def revoke_chosen(data: DataAccess, month: str, lang: i18n.Lang) -> None:
         st.session_state[REVOKED_KEY] = ("error", t("revoke_reason_required", lang))
         return
     try:
-        row = data.revoke_override(month, int(number), reason)
+        row = data.revoke_override(int(number), reason)
     except VisitPlannerError as exc:
         st.session_state[REVOKED_KEY] = ("error", i18n.error_text(exc, lang))
     else:
@@ -135,7 +135,6 @@ if ctx.viewer.may_correct:
         else:
             try:
                 number = ctx.data.submit_override(
-                    ctx.month,
                     kind=kind,
                     household_id=household_id.strip(),
                     reason=reason.strip(),
@@ -226,9 +225,7 @@ if ctx.viewer.may_correct:
                 key="revoke_id",
             )
             st.text_input(t("revoke_reason_input", lang), max_chars=500, key="revoke_reason")
-            st.form_submit_button(
-                t("revoke", lang), on_click=revoke_chosen, args=(ctx.data, ctx.month, lang)
-            )
+            st.form_submit_button(t("revoke", lang), on_click=revoke_chosen, args=(ctx.data, lang))
     said = st.session_state.pop(REVOKED_KEY, None)
     if said is not None:
         (st.success if said[0] == "success" else st.error)(said[1])

@@ -72,6 +72,24 @@ def test_a_correction_of_a_household_that_left_is_still_listed_where_it_was(
     assert gone not in county.overrides(NEXT)["household_id"].to_list()
 
 
+def test_a_new_correction_is_checked_against_the_newest_month_whatever_the_page_shows(
+    site: Site, gone: str
+) -> None:
+    """With the page on last month (the sidebar's month), a supervisor could add a correction
+    of a household that has since left: the check read the month shown, so it was recorded
+    (never to apply; seen: #8 of H0005851 in a scale-0.01 workspace, which ``overrides add``
+    refuses). New corrections and revocations are now checked against the newest month's
+    run, as ``overrides add`` checks them."""
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    assert gone in sup.overrides(MONTH)["household_id"].to_list()  # last month's list has it
+    with pytest.raises(OutOfScopeError, match=f"没有农户 {gone}"):
+        sup.submit_override(
+            kind="correction", household_id=gone, reason="x", field="members", value="9"
+        )
+    with Store.for_workspace(site.workspace) as store:
+        assert not [o for o in store.list_overrides() if o.reason == "x" and o.kind == "correction"]
+
+
 def test_a_correction_of_a_household_no_run_has_is_the_prefectures_planners(site: Site) -> None:
     """An override of a household no run has (added with ``overrides add --data`` from an
     office's file, say) is listed, without a township, to the prefecture's planners, who may
@@ -84,8 +102,8 @@ def test_a_correction_of_a_household_no_run_has_is_the_prefectures_planners(site
     sup = access(site, "supervisor", "township", TOWNSHIP)
     assert number not in sup.overrides(MONTH)["id"].to_list()
     with pytest.raises(OutOfScopeError, match=f"没有纠正 #{number}"):
-        sup.revoke_override(MONTH, number, "不是本乡镇的")
-    assert planner.revoke_override(MONTH, number, "编号有误 / a wrong id").status == "revoked"
+        sup.revoke_override(number, "不是本乡镇的")
+    assert planner.revoke_override(number, "编号有误 / a wrong id").status == "revoked"
 
 
 def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site: Site) -> None:
@@ -97,10 +115,10 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     not exist, and roles that may not correct are refused."""
     household = township_households(site)[1]
     sup = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
-    number = sup.submit_override(MONTH, kind="tier", household_id=household, reason="x", tier=2)
+    number = sup.submit_override(kind="tier", household_id=household, reason="x", tier=2)
     # a second tier of the household: refused, naming the one to revoke here, not the CLI
     with pytest.raises(VisitPlannerError) as refused:
-        sup.submit_override(MONTH, kind="tier", household_id=household, reason="y", tier=3)
+        sup.submit_override(kind="tier", household_id=household, reason="y", tier=3)
     said = str(refused.value)
     assert said == (
         f"与现行纠正 #{number}（类别调整）冲突：都设定农户 {household} 的类别；如需更改，请先在"
@@ -111,29 +129,29 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     # not the user's, or not a role that corrects: refused, nothing changed
     county = access(site, "supervisor", "county", COUNTY)
     with pytest.raises(OutOfScopeError) as theirs:
-        county.revoke_override(MONTH, number, "不是本县的")
+        county.revoke_override(number, "不是本县的")
     with pytest.raises(OutOfScopeError) as nowhere:
-        county.revoke_override(MONTH, 999_999, "不是本县的")
+        county.revoke_override(999_999, "不是本县的")
     assert str(theirs.value).replace(str(number), "N") == str(nowhere.value).replace("999999", "N")
     for role in ("data_scientist", "viewer"):
         with pytest.raises(OutOfScopeError, match="cannot revoke"):
-            access(site, role).revoke_override(MONTH, number, "x")
+            access(site, role).revoke_override(number, "x")
     with pytest.raises(VisitPlannerError, match="身份证号码"):
-        sup.revoke_override(MONTH, number, "户主 532626199001011234 来电")
+        sup.revoke_override(number, "户主 532626199001011234 来电")
     with pytest.raises(VisitPlannerError, match="reason for revoking"):
-        sup.revoke_override(MONTH, number, "  ")
+        sup.revoke_override(number, "  ")
     with Store.for_workspace(site.workspace) as store:
         assert store.get_override(number).status == "active"
     # the supervisor's own: revoked, audited under their name, the new tier then accepted
-    row = sup.revoke_override(MONTH, number, "核实后维持原类别 / checked: tier stands")
+    row = sup.revoke_override(number, "核实后维持原类别 / checked: tier stands")
     assert (row.status, row.revoked_by) == ("revoked", "sup_town")
     assert audit_actions(site, f"override {number}") == ["override.add", "override.revoke"]
     with Store.for_workspace(site.workspace) as store:
         entry = [e for e in store.audit_entries() if e.subject == f"override {number}"][-1]
     assert entry.actor == "sup_town"
     with pytest.raises(VisitPlannerError, match="已由 sup_town 撤销"):
-        sup.revoke_override(MONTH, number, "again")
+        sup.revoke_override(number, "again")
     listed = sup.overrides(MONTH).filter(pl.col("id") == number).row(0, named=True)
     assert (listed["outcome"], listed["revoked_by"]) == ("revoked", "sup_town")
-    again = sup.submit_override(MONTH, kind="tier", household_id=household, reason="y", tier=3)
+    again = sup.submit_override(kind="tier", household_id=household, reason="y", tier=3)
     assert again > number

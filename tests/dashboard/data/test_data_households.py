@@ -104,8 +104,7 @@ def test_a_correction_of_a_sensitive_field_shows_no_value_to_roles_without(
     # refused), within its members.
     value = "1" if shown["record"]["serious_illness_members"] == 0 else "0"
     sup = access(site, "supervisor", "township", tw)
-    number = sup.submit_override(
-        MONTH, kind="correction", household_id=hid, reason="医院证明",
+    number = sup.submit_override(kind="correction", household_id=hid, reason="医院证明",
         field="serious_illness_members", value=value,
     )  # fmt: skip
     row = sup.overrides(MONTH).filter(pl.col("id") == number)
@@ -137,14 +136,12 @@ def test_no_text_of_a_sensitive_correction_tells_its_value_to_roles_without(
     shown = planner.household(MONTH, hid)
     value = "1" if shown["record"]["serious_illness_members"] == 0 else "0"
     sup = access(site, "supervisor", "township", shown["township_id"])
-    ill = sup.submit_override(
-        MONTH, kind="correction", household_id=hid, reason=f"确诊 {value} 人",
+    ill = sup.submit_override(kind="correction", household_id=hid, reason=f"确诊 {value} 人",
         field="serious_illness_members", value=value,
     )  # fmt: skip
     members = str(int(shown["record"]["members"]) + 1)
     grown = sup.submit_override(
-        MONTH, kind="correction", household_id=hid, reason="新生儿", field="members",
-        value=members,
+        kind="correction", household_id=hid, reason="新生儿", field="members", value=members,
     )  # fmt: skip
     contradiction = (
         f"值 '{members}' 与该户其他信息不符: 重病成员数 (serious_illness_members) 不得多于家庭人口 "
@@ -182,7 +179,7 @@ def test_a_visit_sheet_is_refused_to_roles_without_sensitive_fields(site: Site) 
 def test_corrections_by_role_and_scope(site: Site) -> None:
     mine, theirs = site.household, site.other_household
     sup = access(site, "supervisor", "township", TOWNSHIP)
-    number = sup.submit_override(MONTH, kind="tier", household_id=mine, reason="hotline", tier=1)
+    number = sup.submit_override(kind="tier", household_id=mine, reason="hotline", tier=1)
     listed = sup.overrides(MONTH)
     assert number in listed["id"].to_list()
     assert set(listed["township_id"]) == {TOWNSHIP}
@@ -193,13 +190,11 @@ def test_corrections_by_role_and_scope(site: Site) -> None:
     beijing_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=8)
     assert abs(shown - beijing_now) < timedelta(minutes=2)
     with pytest.raises(OutOfScopeError):
-        sup.submit_override(MONTH, kind="tier", household_id=theirs, reason="x", tier=1)
+        sup.submit_override(kind="tier", household_id=theirs, reason="x", tier=1)
     with pytest.raises(OutOfScopeError):
-        access(site, "viewer").submit_override(
-            MONTH, kind="tier", household_id=mine, reason="x", tier=1
-        )
+        access(site, "viewer").submit_override(kind="tier", household_id=mine, reason="x", tier=1)
     with pytest.raises(Exception, match="1, 2 or 3"):
-        sup.submit_override(MONTH, kind="tier", household_id=mine, reason="x", tier=9)
+        sup.submit_override(kind="tier", household_id=mine, reason="x", tier=9)
     other_sup = access(site, "supervisor", "township", OTHER_TOWNSHIP)
     assert number not in other_sup.overrides(MONTH)["id"].to_list()
 
@@ -210,7 +205,7 @@ def test_a_revoked_or_expired_correction_is_not_pending(site: Site) -> None:
     so, and who revoked it, when and why are listed with it."""
     sup = access(site, "supervisor", "county", COUNTY)
     number = sup.submit_override(
-        MONTH, kind="tier", household_id=site.county_household, reason="hotline", tier=1
+        kind="tier", household_id=site.county_household, reason="hotline", tier=1
     )
     assert sup.overrides(MONTH).filter(pl.col("id") == number)["outcome"][0] == "pending"
     with Store.for_workspace(site.workspace) as store:
@@ -241,8 +236,7 @@ def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: 
         before = len(store.list_overrides())
     planner = access(site, "planner")
     with pytest.raises(VisitPlannerError) as refused:
-        planner.submit_override(
-            MONTH, kind="pin", household_id=site.household, reason="x",
+        planner.submit_override(kind="pin", household_id=site.household, reason="x",
             worker_id=site.other_worker,
         )  # fmt: skip
     said = str(refused.value)
@@ -250,8 +244,7 @@ def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: 
     assert "不在本月数据中" not in said
     sup = access(site, "supervisor", "township", TOWNSHIP)
     with pytest.raises(OutOfScopeError) as refused:
-        sup.submit_override(
-            MONTH, kind="forbid", household_id=site.household, reason="x",
+        sup.submit_override(kind="forbid", household_id=site.household, reason="x",
             worker_id=site.other_worker,
         )  # fmt: skip
     assert str(refused.value) == (
@@ -260,7 +253,7 @@ def test_a_pin_to_another_townships_worker_says_why_as_overrides_add_does(site: 
     )
     with pytest.raises(VisitPlannerError, match="不在本月数据中"):
         sup.submit_override(
-            MONTH, kind="pin", household_id=site.household, reason="x", worker_id="W999999"
+            kind="pin", household_id=site.household, reason="x", worker_id="W999999"
         )
     with Store.for_workspace(site.workspace) as store:
         assert len(store.list_overrides()) == before
@@ -273,7 +266,7 @@ def test_a_worker_id_typed_in_lower_case_is_taken_as_the_run_spells_it(site: Sit
     worker of another jurisdiction typed in lower case gets the same refusal as in capitals."""
     sup = access(site, "supervisor", "township", TOWNSHIP)
     number = sup.submit_override(
-        MONTH, kind="pin", household_id=site.household.lower(), reason="same visitor",
+        kind="pin", household_id=site.household.lower(), reason="same visitor",
         worker_id=f" {site.worker.lower()} ",
     )  # fmt: skip
     with Store.for_workspace(site.workspace) as store:
@@ -281,14 +274,13 @@ def test_a_worker_id_typed_in_lower_case_is_taken_as_the_run_spells_it(site: Sit
         store.revoke_override(number, "sup_town", "test")
     assert (recorded.household_id, recorded.worker_id) == (site.household, site.worker)
     with pytest.raises(OutOfScopeError) as refused:
-        sup.submit_override(
-            MONTH, kind="forbid", household_id=site.household, reason="x",
+        sup.submit_override(kind="forbid", household_id=site.household, reason="x",
             worker_id=site.other_worker.lower(),
         )  # fmt: skip
     assert f"no worker {site.other_worker} in your jurisdiction" in str(refused.value)
     with pytest.raises(VisitPlannerError, match="不在本月数据中"):
         sup.submit_override(
-            MONTH, kind="pin", household_id=site.household, reason="x", worker_id="w999999"
+            kind="pin", household_id=site.household, reason="x", worker_id="w999999"
         )
 
 

@@ -53,7 +53,7 @@ def test_an_id_out_of_scope_is_refused_exactly_like_one_that_does_not_exist(site
                 ask(MONTH, hid)
             answers.setdefault(hid.strip().upper(), set()).add(str(refused.value))
         with pytest.raises(OutOfScopeError) as refused:
-            sup.submit_override(MONTH, kind="tier", household_id=hid, reason="x", tier=1)
+            sup.submit_override(kind="tier", household_id=hid, reason="x", tier=1)
         answers[hid.strip().upper()].add(str(refused.value))
     for hid, said in answers.items():
         assert said == {f"您的辖区内没有农户 {hid} / no household {hid} in your jurisdiction"}
@@ -94,8 +94,9 @@ def test_a_household_not_in_the_plan_is_named_without_a_path(site: Site) -> None
 # --------------------------------------------------------------------------- every query
 # The data layer's public surface: a query returns what the account may see; an action changes
 # the store or publishes (refused or scoped by its own tests: test_data_households.py for
-# submit_override, test_data_runs.py for rollback, test_data_aggregates.py for publish_what_if).
-ACTIONS = frozenset({"rollback", "submit_override", "publish_what_if"})
+# submit_override, test_data_corrections.py for revoke_override, test_data_runs.py for
+# rollback, test_data_aggregates.py for publish_what_if).
+ACTIONS = frozenset({"rollback", "submit_override", "revoke_override", "publish_what_if"})
 
 
 def test_every_query_of_a_township_account_returns_only_its_townships_rows(site: Site) -> None:
@@ -126,11 +127,9 @@ def test_every_query_of_a_township_account_returns_only_its_townships_rows(site:
 
     # A correction of each township, so that the list has one to leave out.
     planner.submit_override(
-        MONTH, kind="tier", household_id=site.other_household, reason="scope test", tier=1
+        kind="tier", household_id=site.other_household, reason="scope test", tier=1
     )
-    sup.submit_override(
-        MONTH, kind="tier", household_id=site.household, reason="scope test", tier=1
-    )
+    sup.submit_override(kind="tier", household_id=site.household, reason="scope test", tier=1)
     assert {TOWNSHIP, OTHER_TOWNSHIP} <= set(planner.overrides(MONTH)["township_id"].to_list())
 
     # No rows of any township: the same answer as the planner's.
