@@ -164,6 +164,10 @@ def _field_words(field_name: str) -> tuple[str, str]:
     return f"{zh} ({field_name})", f"{en} ({field_name})"
 
 
+_CHECK_NAME = re.compile(r" \[\w+\(.*\)\]$")
+"""The pandera check's name a contract rule ends with (`` [isin(['A', 'B'])]``)."""
+
+
 def corrected_value(
     household: pl.DataFrame, field_name: str, value: str | None
 ) -> tuple[object, str | None]:
@@ -201,8 +205,11 @@ def corrected_value(
     broken = [p for p in row_problems(row, "households", "correction") if p.severity == "error"]
     if broken:
         rules = [p.rule if p.column == field_name else f"{p.column}: {p.rule}" for p in broken]
+        # the Chinese half names the rule too (its words without the check's name): it said
+        # only "违反字段 … 的规则", so a Chinese page never said which values are allowed
+        said = "; ".join(_CHECK_NAME.sub("", rule) for rule in rules)
         return None, (
-            f"值 {value!r} 违反字段 {zh} 的规则 / value {value!r} breaks the rule(s) "
+            f"值 {value!r} 违反字段 {zh} 的规则: {said} / value {value!r} breaks the rule(s) "
             f"of {en}: {'; '.join(rules)}"
         )
     return new, None

@@ -317,14 +317,17 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     rule = "取值不在允许范围 (must be one of ['none', 'drought', 'landslide', 'flood'])"
     (why_hazard,) = check_new_override(hazard, hh, ws, settings, today=DAY)
     assert why_hazard.startswith(
-        "值 'tsunami' 违反字段 灾害风险 (hazard_exposure) 的规则 / value 'tsunami' breaks the "
-        f"rule(s) of hazard exposure (hazard_exposure): {rule}"
+        f"值 'tsunami' 违反字段 灾害风险 (hazard_exposure) 的规则: {rule} / value 'tsunami' "
+        f"breaks the rule(s) of hazard exposure (hazard_exposure): {rule}"
     )
     (why_points,) = check_new_override(points, hh, ws, settings, today=DAY)
     assert why_points.endswith(
         "of village points (village_points): 须在 0 与 1000 之间 (must be between 0 and 1000) "
         "[in_range(0, 1000)]"
     )
+    # the Chinese half names the rule too, without pandera's check name (a Chinese page shows
+    # that half alone, and said only "违反字段 … 的规则": not which values are allowed)
+    assert "的规则: 须在 0 与 1000 之间 (must be between 0 and 1000) / value" in why_points
     # A value of the wrong type, and one the household's other fields contradict, are named
     # by the field's words and what it must be, not by its dtype.
     two = Override(3, "correction", h, "typo", "sup1", field="members", value="two")
