@@ -412,6 +412,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "outcome_pending": ("待下次方案", "pending"),
     "outcome_revoked": ("已撤销，不再生效", "revoked: no longer applied"),
     "outcome_expired": ("已过期，不再生效", "expired: no longer applied"),
+    "outcome_applied_revoked": (
+        "已生效，现已撤销，不再生效",
+        "applied, now revoked: no longer applied",
+    ),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
     "not_applied_why": (
@@ -835,7 +839,11 @@ def override_what(row: Mapping[str, Any], lang: Lang) -> str:
 def override_outcome(row: Mapping[str, Any], lang: Lang) -> str:
     """An override's outcome in the month's plan and, when it was not applied, why, in one
     cell: ``已生效``; ``未生效：指定 H0001621→W000071 违反规则 in_jurisdiction, 已忽略`` /
-    ``not applied: pin H0001621→W000071 breaks in_jurisdiction and is ignored``; ``待下次方案``."""
+    ``not applied: pin H0001621→W000071 breaks in_jurisdiction and is ignored``; ``待下次方案``.
+    One the month's plan applied and that was revoked since: ``已生效，现已撤销，不再生效`` (it
+    read ``已生效`` beside its status ``已撤销``, as if the revocation had not taken)."""
+    if row.get("outcome") == "applied" and row.get("status") == "revoked":
+        return t("outcome_applied_revoked", lang)
     said = outcome(str(row.get("outcome")), lang)
     why = pick(row.get("outcome_reason"), lang) if row.get("outcome_reason") else ""
     return f"{said}{label_sep(lang)}{why}" if why else said

@@ -212,6 +212,13 @@ def test_an_override_says_what_it_asks_for_in_one_cell() -> None:
     assert i18n.override_outcome({"outcome": "applied", "outcome_reason": ""}, "en") == "applied"
     pending = {"outcome": "pending", "outcome_reason": None}
     assert i18n.override_outcome(pending, "zh") == "待下次方案"
+    # applied by the month's plan, revoked since: it read "已生效" beside its status "已撤销",
+    # as if the revocation had not taken; it says what the next plan does
+    revoked = {"outcome": "applied", "outcome_reason": "", "status": "revoked"}
+    assert i18n.override_outcome(revoked, "zh") == "已生效，现已撤销，不再生效"
+    assert i18n.override_outcome(revoked, "en") == ("applied, now revoked: no longer applied")
+    standing = {**revoked, "status": "active"}
+    assert i18n.override_outcome(standing, "zh") == "已生效"
 
 
 def test_the_overrides_applied_to_a_household_read_in_one_language() -> None:
