@@ -51,11 +51,13 @@ def unplanned_outcome(row: OverrideRow, today: date) -> str:
 class CorrectionQueries(ScopedAccess):
     """The corrections page."""
 
-    def overrides(self, month: str) -> pl.DataFrame:
+    def overrides(self, month: str, limit: int | None = PAGE_ROWS) -> pl.DataFrame:
         """Standing and revoked overrides of households in scope, with their outcome in the
         month's current run (applied / not applied and why) or, when that run did not have
         them, what becomes of them (:func:`unplanned_outcome`), and who revoked each, when
-        and why."""
+        and why; newest first, the first ``limit`` (None: all, for the page, which shows
+        :data:`PAGE_ROWS` of them, says of how many, and offers every standing one to revoke:
+        cut here, the older ones, standing pins too, were left out without a word)."""
         self._require_households()
         run = self.current_run(month)
         today = clock.today()  # Wenshan's date: a server may be kept in UTC
@@ -99,7 +101,8 @@ class CorrectionQueries(ScopedAccess):
         if not self.viewer.sees_sensitive:  # a correction of a sensitive field: no value
             frame = mask_corrections(frame)
         keep = [self._in_scope(tw) for tw in frame["township_id"].to_list()]
-        return frame.filter(pl.Series(keep)).sort("id", descending=True).head(PAGE_ROWS)
+        mine = frame.filter(pl.Series(keep)).sort("id", descending=True)
+        return mine if limit is None else mine.head(limit)
 
     def _in_scope(self, township_id: str | None) -> bool:
         """Whether an override of a household last seen in ``township_id`` is the user's: a

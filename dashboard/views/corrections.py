@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, i18n
-from dashboard.data import DataAccess
+from dashboard.data import PAGE_ROWS, DataAccess
 from dashboard.i18n import t
 from dashboard.widgets import keep_choices, md
 from visit_planner.errors import VisitPlannerError
@@ -153,8 +153,8 @@ else:
     st.info(t("read_only", lang))
 
 st.subheader(t("corrections_list", lang))
-with auth.guarded(lang):
-    rows = ctx.data.overrides(ctx.month)
+with auth.guarded(lang):  # every one in scope: the table shows PAGE_ROWS and says of how many
+    rows = ctx.data.overrides(ctx.month, limit=None)
 if rows.height == 0:
     st.info(t("corrections_none", lang))
 else:
@@ -173,8 +173,9 @@ else:
     where = [] if ctx.viewer.scope_kind == "township" else ["township_id"]
     shown = ["id", "household_id", *where, "change", "outcome", "reason", "override_status"]
     auth.show_table(
-        i18n.table(rows, shown, lang),
+        i18n.table(rows.head(PAGE_ROWS), shown, lang),
         lang,
+        total=rows.height,
         widths={i18n.label(c, lang): px for c, px in TEXT_WIDTHS.items() if c in shown},
     )
     # Why each was not applied, whole: in the table it ends in "…" past 230 px, whole only on
@@ -198,14 +199,18 @@ else:
     with st.expander(t("correction_details", lang)):
         auth.show_table(
             i18n.table(
-                rows, ["id", "household_id", "author", "created_at", "expires_on", *revoked], lang
+                rows.head(PAGE_ROWS),
+                ["id", "household_id", "author", "created_at", "expires_on", *revoked],
+                lang,
             ),
             lang,
+            total=rows.height,
         )
 
 if ctx.viewer.may_correct:
-    # Revoke a standing correction of the list (a conflicting new one is refused naming the
-    # one to revoke first): the reason is required and audited with the user's name.
+    # Revoke a standing correction of the jurisdiction, also one older than the table's first
+    # PAGE_ROWS (a conflicting new one is refused naming the one to revoke first): the reason
+    # is required and audited with the user's name.
     active = rows.filter(pl.col("override_status") == "active") if rows.height else rows
     choices = {
         int(r["id"]): f"#{r['id']} · {r['household_id']} · {r['change']}"

@@ -983,6 +983,33 @@ def test_why_a_correction_was_not_applied_reads_whole_on_a_phone_too(site: Site)
         store.revoke_override(number, "sup_town", "test")
 
 
+def test_the_corrections_beyond_the_tables_rows_are_counted_and_revocable(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data layer cut the list to its newest PAGE_ROWS and the page said nothing of the
+    rest: once a jurisdiction had more (revoked ones stay listed for good), the older ones,
+    standing pins too, vanished from the page and could not be revoked. The table now says
+    how many of how many it shows, and every standing one is offered to revoke. (PAGE_ROWS
+    set to 1 here.)"""
+    first, second = uncorrected(site)[:2]
+    with Store.for_workspace(site.workspace) as store:
+        older = store.add_override("tier", first, author="sup_town", reason="早先", tier=1).id
+        newer = store.add_override("tier", second, author="sup_town", reason="新近", tier=1).id
+    listed = access(site, "supervisor", "township", TOWNSHIP).overrides(MONTH, limit=None)
+    monkeypatch.setattr("dashboard.data.PAGE_ROWS", 1)
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        check_clean(at)
+        assert at.dataframe[0].value[i18n.label("id", lang)].tolist() == [newer]
+        shown = i18n.t("rows_shown", lang, shown="1", total=f"{listed.height:,}")
+        assert shown in [c.value for c in at.caption], [c.value for c in at.caption]
+        offered = at.selectbox(key="revoke_id").options
+        assert [o for o in offered if o.startswith(f"#{older} ")], offered
+    with Store.for_workspace(site.workspace) as store:
+        for number in (older, newer):
+            store.revoke_override(number, "sup_town", "test")
+
+
 def metric_rows(at: AppTest) -> list[Any]:
     """The block holding each metric of the page's main area."""
     found = []
