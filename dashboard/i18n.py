@@ -418,6 +418,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
+    "correction_newest_month": (
+        "新纠正按最新月份 {month} 的方案核对，从下次编制方案起生效；下方列表为所选月份的结果。",
+        "A new correction is checked against {month}, the newest month, and applies from the "
+        "next plan; the list below is of the month chosen.",
+    ),
     "not_applied_why": (
         "未生效的纠正（{n} 条）及原因",
         "Corrections not applied ({n}) and why",

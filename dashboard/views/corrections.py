@@ -88,6 +88,9 @@ st.title(t("page_corrections", lang))
 
 if ctx.viewer.may_correct:
     st.subheader(t("new_correction", lang))
+    newest = ctx.data.months()[0]
+    if ctx.month != newest:  # the list is of the month shown; a new one is checked by the newest
+        st.caption(t("correction_newest_month", lang, month=newest))
     with st.form("correction", clear_on_submit=False):
         c1, c2 = st.columns(2)
         kind = c1.selectbox(

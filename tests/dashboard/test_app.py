@@ -1010,6 +1010,27 @@ def test_the_corrections_beyond_the_tables_rows_are_counted_and_revocable(
             store.revoke_override(number, "sup_town", "test")
 
 
+def test_the_form_says_a_new_correction_is_checked_by_the_newest_month(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With last month chosen in the sidebar, the list shows that month's outcomes while a new
+    correction is checked against the newest month's run (as ``overrides add``): the form
+    says so, naming that month; with the newest month chosen it says nothing. (A later month
+    is made to exist by the data layer's list of months.)"""
+    from dashboard.data import DataAccess
+
+    at = go(sign_in("sup_town"), "corrections")
+    check_clean(at)
+    assert not [c for c in at.caption if "2026-12" in str(c.value)]
+    monkeypatch.setattr(DataAccess, "months", lambda self: ["2026-12", MONTH])
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        at.selectbox(key=auth.MONTH_KEY).set_value(MONTH).run()  # the sidebar's month
+        check_clean(at)
+        said = i18n.t("correction_newest_month", lang, month="2026-12")
+        assert said in [c.value for c in at.caption], [c.value for c in at.caption]
+
+
 def metric_rows(at: AppTest) -> list[Any]:
     """The block holding each metric of the page's main area."""
     found = []
