@@ -400,8 +400,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
     "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
     "correction_details": (
-        "各条纠正的提交人、提交时间、有效期与撤销",
-        "Who submitted each correction, when, until when, and who revoked it",
+        "各条纠正的提交人、提交时间、有效期、依据与撤销",
+        "Who submitted each correction, when, until when, its evidence, and who revoked it",
     ),
     "read_only": (
         "您的角色只能查看纠正记录，不能提交。",
@@ -1144,6 +1144,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "revoked_by": ("撤销人", "Revoked by", "text"),
     "revoked_at": ("撤销时间（北京时间）", "Revoked (Beijing time)", "text"),
     "revoke_reason": ("撤销理由", "Why revoked", "text"),
+    "evidence": ("依据", "Evidence", "text"),  # a correction's, as its supervisor gave it
     "outcome": ("本月结果", "Outcome", "text"),  # override_outcome: with why not applied
     # runs
     "run_id": ("运行编号", "Run", "id"),

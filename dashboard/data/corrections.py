@@ -74,6 +74,7 @@ class CorrectionQueries(ScopedAccess):
                     "tier": o.tier,
                     "field": o.field,
                     "value": o.value,
+                    "evidence": o.evidence,
                     "author": o.author,
                     "reason": o.reason,
                     "created_at": clock.shown(o.created_at),  # Beijing time

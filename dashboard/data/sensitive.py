@@ -114,13 +114,13 @@ def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def mask_corrections(frame: pl.DataFrame) -> pl.DataFrame:
     """The corrections list (:meth:`~dashboard.data.DataAccess.overrides`) for a role without
     sensitive fields: a correction of one shows no value, and neither its texts (the
-    supervisor's reason and revocation reason, free text that may say the value) nor an
+    supervisor's reason, evidence and revocation reason, free text that may say the value) nor an
     outcome that names a sensitive field (``数据中 重病成员数 (serious_illness_members) 已是
     2``, ``... contradicts the household: ... (3 > 2)``) are shown; :data:`CORRECTION_WITHHELD`
     in their place. Other rows as they are."""
     sensitive = pl.col("field").cast(pl.String).is_in(SENSITIVE_FIELDS).fill_null(False)
     hidden = pl.lit(CORRECTION_WITHHELD)
-    texts = [c for c in ("reason", "revoke_reason") if c in frame.columns]
+    texts = [c for c in ("reason", "evidence", "revoke_reason") if c in frame.columns]
     out = frame.with_columns(
         pl.when(sensitive).then(pl.lit("—")).otherwise(pl.col("value")).alias("value"),
         *[

@@ -120,7 +120,7 @@ if ctx.viewer.may_correct:
         )
         value = c6.text_input(t("value_input", lang), max_chars=64, key="correction_value")
         c7, c8 = st.columns(2)
-        evidence = c7.text_input(t("evidence", lang), max_chars=200)
+        evidence = c7.text_input(t("evidence", lang), max_chars=200, key="correction_evidence")
         expires_on = c8.date_input(t("expires_on", lang), value=None, format="YYYY-MM-DD")
         submitted = st.form_submit_button(t("submit", lang), type="primary")
     if submitted:
@@ -192,8 +192,9 @@ else:
                 for r in rows.filter(pl.col("id").is_in(not_applied)).iter_rows(named=True)
             )
         )
-    # who revoked one, when and why, once there is one (the store keeps them; the page
-    # showed only that it was revoked)
+    # a correction's evidence, and who revoked one, when and why, once there is one (the
+    # store keeps them; the page showed only that it was revoked, and no evidence at all)
+    with_evidence = ["evidence"] if rows["evidence"].is_not_null().any() else []
     revoked = (
         ["revoked_by", "revoked_at", "revoke_reason"]
         if rows["revoked_by"].is_not_null().any()
@@ -203,7 +204,15 @@ else:
         auth.show_table(
             i18n.table(
                 rows.head(PAGE_ROWS),
-                ["id", "household_id", "author", "created_at", "expires_on", *revoked],
+                [
+                    "id",
+                    "household_id",
+                    "author",
+                    "created_at",
+                    "expires_on",
+                    *with_evidence,
+                    *revoked,
+                ],
                 lang,
             ),
             lang,

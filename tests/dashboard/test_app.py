@@ -1031,6 +1031,27 @@ def test_the_form_says_a_new_correction_is_checked_by_the_newest_month(
         assert said in [c.value for c in at.caption], [c.value for c in at.caption]
 
 
+def test_a_corrections_evidence_is_in_the_details(site: Site) -> None:
+    """The evidence a supervisor gives with a data correction was kept but shown nowhere on
+    the page; the details expander now lists it, in both languages."""
+    household = uncorrected(site)[0]
+    members = int(access(site, "planner").household(MONTH, household)["record"]["members"])
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        if lang == "zh":
+            at.selectbox(key="correction_kind").set_value("correction")
+            at.text_input(key="correction_household").input(household)
+            at.text_area(key="correction_reason").input("入户核实 / checked at the door")
+            at.selectbox(key="correction_field").set_value("members")
+            at.text_input(key="correction_value").input(str(members + 1))
+            at.text_input(key="correction_evidence").input("村委会证明")
+            at = next(b for b in at.button if b.label == i18n.t("submit", lang)).click().run()
+            assert not at.error, [e.value for e in at.error]
+        details = at.expander[0].dataframe[0].value
+        mine = details[details[i18n.label("household_id", lang)] == household]
+        assert mine[i18n.label("evidence", lang)].tolist() == ["村委会证明"], lang
+
+
 def metric_rows(at: AppTest) -> list[Any]:
     """The block holding each metric of the page's main area."""
     found = []

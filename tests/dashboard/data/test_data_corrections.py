@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from dashboard.data import DataAccess, Viewer
+from dashboard.data.sensitive import CORRECTION_WITHHELD
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, MONTH, TOWNSHIP, Site, access, audit_actions
 from visit_planner.errors import VisitPlannerError
@@ -155,3 +156,27 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     assert (listed["outcome"], listed["revoked_by"]) == ("revoked", "sup_town")
     again = sup.submit_override(kind="tier", household_id=household, reason="y", tier=3)
     assert again > number
+
+
+def test_a_corrections_evidence_is_listed_and_withheld_with_its_sensitive_field(
+    site: Site,
+) -> None:
+    """A data correction's evidence ("村委会证明") was kept in the store but shown nowhere on
+    the page. It is now listed with the correction; for a role without sensitive fields, a
+    correction of one shows its evidence as withheld, like its reason (it may say the
+    value)."""
+    household = township_households(site)[4]
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    record = access(site, "planner").household(NEXT, household)["record"]
+    plain = sup.submit_override(
+        kind="correction", household_id=household, reason="入户核实", field="members",
+        value=str(int(record["members"]) + 1), evidence="村委会证明",
+    )  # fmt: skip
+    sensitive = sup.submit_override(
+        kind="correction", household_id=household, reason="入户核实",
+        field="serious_illness_members", value="1", evidence="县医院诊断证明",
+    )  # fmt: skip
+    for role, shown in (("planner", "县医院诊断证明"), ("data_scientist", CORRECTION_WITHHELD)):
+        listed = access(site, role).overrides(NEXT)
+        evidence = dict(zip(listed["id"], listed["evidence"], strict=True))
+        assert (evidence[plain], evidence[sensitive]) == ("村委会证明", shown), role
