@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import StopException
 
 from dashboard import auth, i18n
 from dashboard.i18n import t
@@ -89,6 +90,7 @@ if viewer is None:
         position="hidden",
     ).run()
     auth.preload_charts()
+    auth.cookie_delivered()
     st.stop()
 
 # Who is signed in, written into this slot after the page has run: a township's name is
@@ -168,7 +170,16 @@ page = st.navigation([*pages, *hidden, default_alias])
 refused = st.session_state.pop(DENIED_KEY, None)
 if refused:
     st.warning(t("page_not_allowed", lang, page=refused))
+# The cookie's script counts as delivered once the run ends or stops, not when a rerun
+# interrupts it (Streamlit then drops what it had not sent): see auth.sync_cookie.
+delivered = False
 try:
     page.run()
+    delivered = True
+except StopException:
+    delivered = True
+    raise
 finally:
     show_account()
+    if delivered:
+        auth.cookie_delivered()

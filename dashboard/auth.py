@@ -435,16 +435,37 @@ def cookie_script(url: str, token: str | None, base: str = "") -> str:
 
 
 def sync_cookie() -> None:
-    """Put a new token into the browser's cookie, or remove a revoked one, as this run's
-    sign-in or sign-out asked (once; nothing otherwise)."""
-    token = st.session_state.pop(COOKIE_SET_KEY, None)
-    clear = st.session_state.pop(COOKIE_CLEAR_KEY, None)
+    """Put a new token into the browser's cookie, or remove a revoked one, as a sign-in or
+    sign-out asked (nothing otherwise), on every run until one has delivered it
+    (:func:`cookie_delivered`).
+
+    Streamlit drops the messages of a run it has not sent yet when the next run starts, and a
+    run interrupted by a rerun (the browser's, soon after a sign-in on a freshly started
+    server, whose first page run is slow) lost the script: the sign-in was not kept on
+    reload (seen behind nginx, two first sign-ins of three)."""
+    token = st.session_state.get(COOKIE_SET_KEY)
+    clear = st.session_state.get(COOKIE_CLEAR_KEY)
     st.session_state[COOKIE_SENT_KEY] = (token, clear)
     if token is None and not clear:
         return
     script = cookie_script(_url(), token if isinstance(token, str) else None, base_path())
     with st.sidebar:
         st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def cookie_delivered() -> None:
+    """This run reached its end (or ``st.stop``) after :func:`sync_cookie`, so the browser
+    gets its script: stop sending it. Not called when a rerun interrupts the run, whose
+    unsent messages Streamlit drops; a sign-out during the run (which forgets what was
+    sent) keeps its own request for the next run."""
+    sent = st.session_state.get(COOKIE_SENT_KEY)
+    if not isinstance(sent, tuple):
+        return
+    token, clear = sent
+    if token is not None and st.session_state.get(COOKIE_SET_KEY) == token:
+        del st.session_state[COOKIE_SET_KEY]
+    if clear:
+        st.session_state.pop(COOKIE_CLEAR_KEY, None)
 
 
 def resend_cookie() -> None:

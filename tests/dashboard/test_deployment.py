@@ -8,7 +8,8 @@ Debian's Chromium signs in under it, with a password and through single sign-on 
 small OpenID Connect provider of this module on 127.0.0.1 (Streamlit's ``st.login`` needs
 Authlib's Starlette client, which needs ``httpx``: without it the provider's button answered
 ``Internal Server Error``). The sign-in cookie is scoped to the base path, and a port already
-in use is refused before Streamlit starts, in both languages.
+in use is refused before Streamlit starts, in both languages. The cookie's script is sent
+again when a rerun interrupts the run that carried it.
 """
 
 from __future__ import annotations
@@ -136,6 +137,36 @@ def test_the_sign_in_cookie_is_scoped_to_the_base_path() -> None:
     assert "; Secure" in script
     assert f"{name}=; Path=/{BASE}/; Max-Age=0" in auth.cookie_script(url, None, BASE)
     assert "Path=/;" in auth.cookie_script("http://127.0.0.1:8501/", "abc")  # at / as before
+
+
+def _interrupted_sign_in() -> None:
+    """A sign-in's first run stopped by a rerun after the cookie's script was made (run by
+    AppTest as the app's script)."""
+    import streamlit as st
+
+    from dashboard import auth
+
+    runs = int(st.session_state.get("runs", 0)) + 1
+    st.session_state["runs"] = runs
+    if runs == 1:
+        st.session_state[auth.COOKIE_SET_KEY] = "tok-123"
+    auth.sync_cookie()
+    if runs == 1:
+        st.rerun()  # the browser's rerun: Streamlit drops what the run had not sent
+    auth.cookie_delivered()
+
+
+def test_a_cookie_script_lost_to_a_rerun_is_sent_again() -> None:
+    """Behind nginx, two first sign-ins of three on a freshly started server were not kept on
+    reload: the run that carried the cookie's script was interrupted by a rerun before
+    Streamlit sent it, and the token had already been taken off the session."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_interrupted_sign_in).run()
+    assert not at.exception and at.session_state["runs"] == 2
+    scripts = [e.proto.body for e in at.get("html")]
+    assert len(scripts) == 1 and "visit_planner_session=tok-123;" in scripts[0]
+    assert auth.COOKIE_SET_KEY not in at.session_state  # delivered by the run that ended
 
 
 # --------------------------------------------------------------------------- served
