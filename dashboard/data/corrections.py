@@ -129,8 +129,6 @@ class CorrectionQueries(ScopedAccess):
         found: dict[str, str] = {}
         missing = set(household_ids)
         for index_run in self._runs_newest_first(month, run):
-            if not missing:
-                break
             index = (
                 pl.scan_parquet(Path(self._root(index_run)) / "households_index.parquet")
                 .filter(pl.col("household_id").is_in(sorted(missing)))
@@ -138,6 +136,8 @@ class CorrectionQueries(ScopedAccess):
             )
             found.update(zip(index["household_id"], index["township_id"], strict=True))
             missing -= set(index["household_id"].to_list())
+            if not missing:  # before the next run is asked of the store
+                break
         return found
 
     @staticmethod

@@ -1016,7 +1016,8 @@ def test_the_form_says_a_new_correction_is_checked_by_the_newest_month(
     """With last month chosen in the sidebar, the list shows that month's outcomes while a new
     correction is checked against the newest month's run (as ``overrides add``): the form
     says so, naming that month; with the newest month chosen it says nothing. (A later month
-    is made to exist by the data layer's list of months.)"""
+    is made to exist by the data layer's list of months only: the list must not ask the
+    store for another month's run when the month shown has every household it names.)"""
     from dashboard.data import DataAccess
 
     at = go(sign_in("sup_town"), "corrections")
