@@ -59,6 +59,22 @@ def short_staffed(prefecture, staff: dict[str, dict[str, int]]):  # type: ignore
     )
 
 
+def short_staffed_run(prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """A run of three townships of three counties: 532624001 with one worker of the lower
+    roles and no cadre (tier-1, 2 and 3 households unassigned), 532601001 with three grid
+    workers (tier 3 only), 532623001 fully staffed (none): the export tests' run."""
+    pref = short_staffed(
+        prefecture,
+        {
+            "532601001": {"grid_worker": 3},
+            "532623001": {},
+            "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1},
+        },
+    )
+    d = write_inputs(pref, tmp_path_factory.mktemp("short_inputs"), places=True)
+    return assign_run(d, tmp_path_factory.mktemp("short_run") / "run")
+
+
 def plan_paths(d: Path) -> PlanPaths:
     """The input files of :func:`write_inputs` as ``assign`` takes them."""
     return PlanPaths(

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import assign_run, short_staffed, write_inputs
+from tests.visit_planner.helpers import assign_run, short_staffed, short_staffed_run, write_inputs
 from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
@@ -608,16 +608,7 @@ def short_run(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """A run of three townships: 532624001 with one worker of the lower roles and no cadre
     (tier-1, 2 and 3 households unassigned), 532601001 with three grid workers (tier 3 only),
     532623001 fully staffed (none)."""
-    pref = short_staffed(
-        small_prefecture,
-        {
-            "532601001": {"grid_worker": 3},
-            "532623001": {},
-            "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1},
-        },
-    )
-    d = write_inputs(pref, tmp_path_factory.mktemp("short_inputs"), places=True)
-    return assign_run(d, tmp_path_factory.mktemp("short_run") / "run")
+    return short_staffed_run(small_prefecture, tmp_path_factory)
 
 
 def test_unassigned_tier1_first_everywhere(short_run: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from tests.visit_planner.helpers import assign_run, short_staffed, write_inputs
+from tests.visit_planner.helpers import short_staffed_run
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
 from visit_planner.export.lists import LIST_COLUMNS, UNASSIGNED_COLUMNS
@@ -104,16 +104,7 @@ def _csv(path: Path) -> pl.DataFrame:
 def short_run(small_prefecture, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """A run of three townships of three counties, one with no cadre (tier-1 households
     unassigned)."""
-    pref = short_staffed(
-        small_prefecture,
-        {
-            "532601001": {"grid_worker": 3},
-            "532623001": {},
-            "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1},
-        },
-    )
-    d = write_inputs(pref, tmp_path_factory.mktemp("wb_inputs"), places=True)
-    return assign_run(d, tmp_path_factory.mktemp("wb_run") / "run")
+    return short_staffed_run(small_prefecture, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
