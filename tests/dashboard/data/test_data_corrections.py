@@ -137,8 +137,9 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     for role in ("data_scientist", "viewer"):
         with pytest.raises(OutOfScopeError, match="cannot revoke"):
             access(site, role).revoke_override(number, "x")
-    with pytest.raises(VisitPlannerError, match="身份证号码"):
+    with pytest.raises(VisitPlannerError, match="撤销理由中含疑似身份证号码") as personal:
         sup.revoke_override(number, "户主 532626199001011234 来电")
+    assert "532626199001011234" not in str(personal.value)
     with pytest.raises(VisitPlannerError, match="reason for revoking"):
         sup.revoke_override(number, "  ")
     with Store.for_workspace(site.workspace) as store:
