@@ -18,7 +18,6 @@ refuses such input already when the override is added.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,6 +47,7 @@ from visit_planner.contracts.relations import check_member_counts
 from visit_planner.contracts.report import Problem, format_problems
 from visit_planner.contracts.tables import row_problems
 from visit_planner.errors import ContractError, VisitPlannerError
+from visit_planner.personal_text import personal_number
 from visit_planner.store.overrides import Standing, conflict, conflict_message
 from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, zh_en
 
@@ -367,26 +367,6 @@ def _frame(rows: Sequence[tuple[object, ...]], names: list[str]) -> pl.DataFrame
     if not rows:
         return None
     return pl.DataFrame(rows, schema=names, orient="row")
-
-
-_PERSONAL_NUMBERS = (
-    (re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"), "身份证号码", "an ID-card number"),
-    (re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])"), "身份证号码", "an ID-card number"),
-    (re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"), "手机号码", "a mobile phone number"),
-)
-"""Numbers that identify a person, as Chinese forms write them: an 18-digit (or old 15-digit)
-ID-card number, an 11-digit mobile number."""
-
-
-def personal_number(text: str | None) -> tuple[str, str] | None:
-    """What kind of person's number ``text`` holds, (Chinese, English), full-width digits
-    too; None when it holds none. Also for other free text that is kept (a promotion's
-    reason)."""
-    plain = unicodedata.normalize("NFKC", text or "")
-    for pattern, what_zh, what_en in _PERSONAL_NUMBERS:
-        if pattern.search(plain):
-            return what_zh, what_en
-    return None
 
 
 def personal_numbers(o: Override) -> str | None:

@@ -526,7 +526,7 @@ def promote_version(
     the registry's own record and ``audit/model_promotions.jsonl``.
     """
     from risk_model.promote import json_safe, promote
-    from visit_planner.overrides import personal_number
+    from visit_planner.personal_text import personal_number
     from visit_planner.store import Store
 
     if (what := personal_number(reason)) is not None:

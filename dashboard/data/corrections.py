@@ -272,20 +272,15 @@ class CorrectionQueries(ScopedAccess):
         override of another jurisdiction gets the same answer as a number that does not
         exist. Before, the page could not revoke at all, though every refusal of a
         conflicting correction said to revoke the standing one first."""
-        from visit_planner.overrides import personal_number
+        from visit_planner.personal_text import revoke_reason_refusal
 
         if not self.viewer.may_correct:
             raise OutOfScopeError("此角色不能撤销纠正 / this role cannot revoke corrections")
         reason = reason.strip()
         if not reason:
             raise VisitPlannerError("请填写撤销理由 / give the reason for revoking it")
-        number = personal_number(reason)  # never repeated in the refusal
-        if number is not None:
-            raise VisitPlannerError(
-                f"撤销理由中含疑似{number[0]}, 请勿填写个人身份信息 / the reason holds what looks "
-                f"like {number[1]}: it goes into the audit log, so no name, ID-card or phone "
-                "number may be in it; name the household by its id"
-            )
+        if (refusal := revoke_reason_refusal(reason)) is not None:
+            raise VisitPlannerError(f"{refusal[0]} / {refusal[1]}")
         month, run = self._newest()
         absent = OutOfScopeError(
             f"您的辖区内没有纠正 #{override_id} / no correction #{override_id} in your jurisdiction"

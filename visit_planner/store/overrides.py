@@ -24,6 +24,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from visit_planner import clock
 from visit_planner.errors import StoreError
+from visit_planner.personal_text import revoke_reason_refusal
 from visit_planner.store import audit
 from visit_planner.store.checks import check_choice, require_text
 from visit_planner.store.codec import utc_now
@@ -261,9 +262,13 @@ def list_overrides(
 
 
 def revoke(conn: Connection, override_id: int, actor: str, reason: str) -> OverrideRow:
-    """Revoke an active override (write transaction); audited as ``override.revoke``."""
+    """Revoke an active override (write transaction); audited as ``override.revoke``. A reason
+    holding an ID-card or mobile number is refused (the audit log keeps it for good), for the
+    CLI and the dashboard alike."""
     actor = require_text(actor, "actor")
     reason = require_text(reason, "reason")
+    if (refusal := revoke_reason_refusal(reason)) is not None:
+        raise StoreError(f"{refusal[0]} ({refusal[1]})")
     row = get(conn, override_id)
     if row.status == "revoked":
         raise StoreError(

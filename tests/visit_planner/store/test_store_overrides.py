@@ -112,6 +112,15 @@ def test_revoke_an_override(store: Store) -> None:
         store.revoke_override(99, "lead01", "unknown")
     with pytest.raises(StoreError, match="reason is required"):
         store.revoke_override(keep.id, "lead01", "")
+    # A person's number in the reason would stay in the audit log for good: refused, for the
+    # CLI's `overrides revoke` as for the dashboard (only the dashboard checked it), and never
+    # repeated in the refusal.
+    for reason in ("户主电话 13912345678 要求撤销", "户主身份证 53262619800101123X"):
+        with pytest.raises(StoreError) as refused:
+            store.revoke_override(keep.id, "lead01", reason)
+        assert "撤销理由中含疑似" in str(refused.value)
+        assert "13912345678" not in str(refused.value) and "1123X" not in str(refused.value)
+    assert store.get_override(keep.id).status == "active"
     last = store.audit_entries(1)[0]
     assert (last.action, last.actor, last.details["reason"]) == (
         "override.revoke",
