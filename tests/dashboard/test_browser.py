@@ -485,6 +485,20 @@ PHONE: dict[str, int] = {"width": 390, "height": 844}
 """A supervisor's phone in a village."""
 
 
+def township_supervisor_on_a_phone(
+    browser: Any, server: str, requests_made: list[str]
+) -> tuple[Any, Any]:
+    """A phone's browser context (every request it makes recorded in ``requests_made``) and
+    its page, signed in as the township supervisor and on the overview."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.on("request", lambda request: requests_made.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sign_in(page, server, "sup_town")
+    heading(page, i18n.t("page_overview", "zh"))
+    return context, page
+
+
 def demand_legend_is_whole(page: Any, lang: i18n.Lang, name: str) -> None:
     """The township page's demand chart (open in ``lang``): every legend label and every role
     on its axis whole and inside the chart; a screenshot of it saved as ``name``."""
@@ -522,12 +536,7 @@ def test_the_demand_charts_legend_is_whole_on_a_phone(
     """On a phone (390 x 844) the demand chart's legend ran on in one line past the chart's
     edge: '需求工时（含未覆盖农户） 可用工时' and the third, 已用工时 / hours used, out of
     sight. It is one entry a line now, every label whole, in both languages."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
-    context.on("request", lambda request: requests_made.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    sign_in(page, server, "sup_town")
-    heading(page, i18n.t("page_overview", "zh"))
+    context, page = township_supervisor_on_a_phone(browser, server, requests_made)
     for lang in i18n.LANGS:  # the menu is folded away on a phone: the page's address
         page.goto(f"{server}/township?lang={lang}")
         heading(page, i18n.t("demand_capacity", lang))
@@ -587,12 +596,7 @@ def test_the_household_page_reads_on_a_phone(
         for h in ids.head(80)
         if (a := planner.household(MONTH, h)["alternatives"]).height > 6
     )
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
-    context.on("request", lambda request: requests_made.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    sign_in(page, server, "sup_town")
-    heading(page, i18n.t("page_overview", "zh"))
+    context, page = township_supervisor_on_a_phone(browser, server, requests_made)
     for lang in i18n.LANGS:  # the menu is folded away on a phone: the page's address
         page.goto(f"{server}/household?lang={lang}&household={household}")
         heading(page, i18n.t("alternatives", lang))
@@ -624,12 +628,7 @@ def test_the_household_pages_link_opens_its_correction_on_a_phone(
         .sort("household_id")["household_id"]
     )
     household = next(h for h in ids if h not in named)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
-    context.on("request", lambda request: requests_made.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    sign_in(page, server, "sup_town")
-    heading(page, i18n.t("page_overview", "zh"))
+    context, page = township_supervisor_on_a_phone(browser, server, requests_made)
     for lang in i18n.LANGS:
         page.goto(f"{server}/household?lang={lang}&household={household}")
         heading(page, i18n.t("alternatives", lang))
