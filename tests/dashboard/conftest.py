@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.dashboard.helpers import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     DashboardStartError,
     Site,
     build_site,
+    launched_chromium,
     served_dashboard,
 )
 
@@ -71,9 +72,21 @@ def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 @pytest.fixture(scope="module")
 def browser(chromium: Path, server: str) -> Iterator[object]:
     """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+    with launched_chromium(chromium) as launched:
         yield launched
-        launched.close()
+
+
+@pytest.fixture
+def no_exec(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``os.execve`` of the dashboard command recorded instead of run (exit 0)."""
+    from visit_planner.cli import dashboard as command
+
+    seen: dict[str, Any] = {}
+
+    def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
+        seen.update(args=args, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(command.os, "execve", fake_execve)
+    monkeypatch.delenv(command.ADDRESS_ENV, raising=False)
+    return seen

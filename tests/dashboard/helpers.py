@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.error import URLError
 from urllib.request import urlopen
 
@@ -253,3 +253,21 @@ def switch_language(page: object, lang: i18n.Lang) -> None:
     sidebar = page.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
     sidebar.get_by_text(i18n.LANG_NAMES[lang], exact=True).click()
     idle(page)
+
+
+def streamlit_flags(seen: dict[str, Any]) -> dict[str, str]:
+    """The Streamlit options of the dashboard command line recorded by the ``no_exec``
+    fixture (``--server.address`` → value)."""
+    args = list(seen["args"])
+    return dict(zip(args[5::2], args[6::2], strict=True))
+
+
+@contextmanager
+def launched_chromium(chromium: Path) -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright for the ``with`` block."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -35,6 +35,7 @@ from tests.dashboard.helpers import (
     Site,
     access,
     audit_actions,
+    streamlit_flags,
 )
 from tests.visit_planner.helpers import flat
 from visit_planner.policy import parse_policy
@@ -1429,22 +1430,17 @@ def test_dashboard_command_serves_on_loopback(
 
 
 def test_dashboard_address_is_configurable_and_warns_off_loopback(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Callable[..., Any]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    cli: Callable[..., Any],
+    no_exec: dict[str, Any],
 ) -> None:
     from visit_planner.cli import dashboard as command
 
-    seen: dict[str, object] = {}
-
-    def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
-        seen.update(args=args, env=env)
-        raise SystemExit(0)
-
-    monkeypatch.setattr(command.os, "execve", fake_execve)
-    monkeypatch.delenv(command.ADDRESS_ENV, raising=False)
+    seen = no_exec
 
     def flags() -> dict[str, str]:
-        args = list(seen["args"])  # type: ignore[call-overload]
-        return dict(zip(args[5::2], args[6::2], strict=True))
+        return streamlit_flags(seen)
 
     code, _, err = cli("dashboard", "--home", str(tmp_path), "--port", "8643")
     assert code == 0 and flags()["--server.address"] == "127.0.0.1"

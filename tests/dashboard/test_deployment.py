@@ -39,7 +39,9 @@ from tests.dashboard.helpers import (
     fill_sign_in,
     free_port,
     idle,
+    launched_chromium,
     served_dashboard,
+    streamlit_flags,
 )
 from tests.visit_planner.helpers import flat
 
@@ -51,34 +53,12 @@ CLIENT_ID = "visit-planner"
 # --------------------------------------------------------------------------- the command
 
 
-@pytest.fixture
-def no_exec(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """``os.execve`` of the dashboard command recorded instead of run (exit 0)."""
-    from visit_planner.cli import dashboard as command
-
-    seen: dict[str, Any] = {}
-
-    def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
-        seen.update(args=args, env=env)
-        raise SystemExit(0)
-
-    monkeypatch.setattr(command.os, "execve", fake_execve)
-    monkeypatch.delenv(command.ADDRESS_ENV, raising=False)
-    return seen
-
-
-def flags(seen: dict[str, Any]) -> dict[str, str]:
-    """The Streamlit options of the recorded command line."""
-    args = list(seen["args"])
-    return dict(zip(args[5::2], args[6::2], strict=True))
-
-
 def test_the_base_path_reaches_streamlit_and_the_address_line(
     no_exec: dict[str, Any], tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
     port = free_port()
     code, _, err = cli("dashboard", "--home", str(tmp_path), "--port", str(port))
-    assert code == 0 and "--server.baseUrlPath" not in flags(no_exec)
+    assert code == 0 and "--server.baseUrlPath" not in streamlit_flags(no_exec)
     assert f"http://127.0.0.1:{port}/ " in err
 
     for given in ("visit-planner", "/visit-planner/", " visit-planner/ "):
@@ -86,14 +66,15 @@ def test_the_base_path_reaches_streamlit_and_the_address_line(
         code, _, err = cli(
             "dashboard", "--home", str(tmp_path), "--port", str(port), "--base-path", given
         )
-        assert code == 0 and flags(no_exec)["--server.baseUrlPath"] == "visit-planner", given
+        assert code == 0, given
+        assert streamlit_flags(no_exec)["--server.baseUrlPath"] == "visit-planner", given
         assert f"http://127.0.0.1:{port}/visit-planner/ " in err
 
     no_exec.clear()
     code, _, err = cli(
         "dashboard", "--home", str(tmp_path), "--port", str(port), "--base-path", BASE
     )
-    assert code == 0 and flags(no_exec)["--server.baseUrlPath"] == BASE
+    assert code == 0 and streamlit_flags(no_exec)["--server.baseUrlPath"] == BASE
 
 
 @pytest.mark.parametrize("given", ["a b", "visit-planner/../admin", "a//b", "计划", "x?y=1"])
@@ -324,14 +305,8 @@ def context(browser_under_path: Any) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def browser_under_path(chromium: Path, under_path: str) -> Iterator[Any]:
     """Headless Chromium for this module's server."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.dashboard.helpers import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+    with launched_chromium(chromium) as launched:
         yield launched
-        launched.close()
 
 
 def signed_in_as(page: Any, username: str) -> None:
