@@ -180,8 +180,8 @@ INDEX: Final = """<!DOCTYPE html>
 {% endif %}
 <p class="note">{{ total.zh }} <span class="en">{{ total.en }}</span></p>
 <p class="note">用 Excel 或 WPS 打开 <span class="en">to open in Excel or WPS</span>:
-<a href="{{ workbook }}">{{ workbook }}</a> (编号为文本，另存后不变
-<span class="en">codes as text, kept when saved again</span>)</p>
+<a href="{{ workbook }}">{{ workbook }}</a>
+（编号为文本，另存后不变 <span class="en">codes as text, kept when saved again</span>）</p>
 <h2 id="unassigned">未分配农户 <span class="en">Unassigned households</span></h2>
 {% if u.n %}
 <p class="note">{{ u.n_text }} 户本月无人走访 ({{ u.counts_zh }})，请交乡镇安排走访。
