@@ -26,7 +26,7 @@ from assignment.validator import (
     summarize_violations,
     validate_plan,
 )
-from visit_planner.check_plan_previous import amendment_of, previous_by_township
+from visit_planner.check_plan_previous import SourceRole, amendment_of, previous_by_township
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.columns import SCORES_PASSTHROUGH
 from visit_planner.contracts.places import place_name
@@ -371,7 +371,8 @@ def previous_missing_note(plan_path: Path, plan: pl.DataFrame, paths: PlanPaths)
         if amended is not None:
             resolved, source = amended
             codes = ", ".join(resolved)
-            first_month = source is not None and source.run_id is None
+            # A programme's first month: the others were solved from the data's file.
+            first_month = source is not None and source.role is SourceRole.RECORDED_FILE
             others_zh = (
                 "其余乡镇按生成时的上月结对文件求解" if first_month else "其余乡镇延续上月方案"
             )
