@@ -123,12 +123,33 @@ def session_values(viewer: Viewer, stamp: str = "") -> dict[str, Any]:
     return {VIEWER_KEY: viewer, STAMP_KEY: stamp, SIGNATURE_KEY: signature(viewer, stamp)}
 
 
+LOCAL_CLIENT: Final = "local"
+"""The audit's ``client`` of a browser on this machine: Streamlit gives no address for a
+connection from 127.0.0.1 or ::1 (``st.context.ip_address`` is None), nor outside a server
+(AppTest)."""
+
+
+def client_address() -> str:
+    """The address the browser connected from, for the audit log's ``client``: Streamlit's
+    ``st.context.ip_address`` (the WebSocket's peer; behind a proxy on this machine that sends
+    ``X-Forwarded-For``, as docs/deployment.md's nginx does, the address the proxy was
+    reached from, since the server trusts that header from 127.0.0.1 only), or
+    :data:`LOCAL_CLIENT`. An address is no personal ID number; it says where a sign-in came
+    from, which a security review of the log asks first."""
+    try:
+        address = st.context.ip_address
+    except (AttributeError, KeyError, RuntimeError):
+        address = None
+    return str(address) if address else LOCAL_CLIENT
+
+
 def authenticate(username: str, password: str) -> tuple[Viewer, str]:
     """The viewer of the account and its password stamp if the store accepts the password
-    (LoginError otherwise; the store audits the attempt either way)."""
+    (LoginError otherwise; the store audits the attempt either way, with the browser's
+    :func:`client_address`)."""
     workspace, url = settings()
     with Store.for_workspace(workspace, url) as store:
-        row = store.authenticate(username, password)
+        row = store.authenticate(username, password, client=client_address())
     return viewer_of(row), password_stamp(row)
 
 
@@ -218,7 +239,7 @@ def sso_settings(secrets_: Mapping[str, Any], env: Mapping[str, str] | None = No
 def _sso_refused(store: Store, subject: str, claim: str, reason: str) -> LoginError:
     store.append_audit(
         "login.sso_refused", "(anonymous)", subject[:64] or "(blank)",
-        {"claim": claim, "reason": reason},
+        {"claim": claim, "reason": reason, "client": client_address()},
     )  # fmt: skip
     return LoginError(
         f"此身份未对应任何有效账户，已拒绝 / this identity matches no active account "
@@ -256,7 +277,9 @@ def sso_account(claims: Mapping[str, Any], claim: str) -> tuple[Viewer, str]:
             raise _sso_refused(store, subject, claim, "unknown_identity") from None
         if not row.active:
             raise _sso_refused(store, row.username, claim, "disabled")
-        store.append_audit("login.sso", row.username, row.username, {"claim": claim})
+        store.append_audit(
+            "login.sso", row.username, row.username, {"claim": claim, "client": client_address()}
+        )
     return viewer_of(row), password_stamp(row)
 
 
@@ -306,8 +329,27 @@ def sso_sign_in(lang: Lang) -> None:
         st.logout()
 
 
+def audit_sign_out(viewer: Viewer | None) -> None:
+    """Record a sign-out the user asked for (``logout``, with the :func:`client_address`),
+    so that the log says when a session ended as well as when it began; a store that cannot
+    be written does not keep anyone signed in."""
+    if viewer is None:
+        return
+    workspace, url = settings()
+    try:
+        with Store.for_workspace(workspace, url) as store:
+            store.append_audit(
+                "logout", viewer.username, viewer.username, {"client": client_address()}
+            )
+    except StoreError:
+        pass
+
+
 def sign_out_everywhere() -> None:
-    """Sign out of this session and, after single sign-on, of the provider's cookie too."""
+    """Sign out of this session (audited, :func:`audit_sign_out`) and, after single sign-on,
+    of the provider's cookie too."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    audit_sign_out(viewer if isinstance(viewer, Viewer) else None)
     sign_out()
     if sso_settings(_secrets()) is not None and _sso_logged_in():
         st.logout()
@@ -514,7 +556,10 @@ def resume() -> Viewer | None:
         with Store.for_workspace(workspace, url) as store:
             store.append_audit(
                 "login.resumed", viewer.username, viewer.username,
-                {"signed_in_at": session.created.isoformat(timespec="seconds")},
+                {
+                    "signed_in_at": session.created.isoformat(timespec="seconds"),
+                    "client": client_address(),
+                },
             )  # fmt: skip
     except StoreError:
         SESSIONS.revoke(digest)

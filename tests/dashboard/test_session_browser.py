@@ -203,3 +203,50 @@ def test_an_amendment_published_while_the_server_runs_shows_at_the_next_run(
     assert f"version {after.version} (run {after.run_id[:12]}" in text
     assert before.run_id[:12] not in text
     shot(page, "amended")
+
+
+def audit_clients(site: Site, subject: str) -> list[tuple[str, str | None]]:
+    """The audit log's ``(action, details.client)`` about ``subject``, oldest first."""
+    with Store.for_workspace(site.workspace) as store:
+        return [(e.action, e.details.get("client")) for e in store.audit_entries()
+                if e.subject == subject]  # fmt: skip
+
+
+def test_every_sign_in_and_sign_out_records_the_client_address(
+    browser: Any, server: str, site: Site
+) -> None:
+    """A refused sign-in, the sign-in, a reload's resumption and the sign-out each record
+    where the browser connected from: behind a proxy on this machine (docs/deployment.md's
+    nginx), the address its ``X-Forwarded-For`` names, the only sender the server trusts it
+    from; a browser on this machine itself, ``local``."""
+    proxied = browser.new_context(extra_http_headers={"X-Forwarded-For": "203.0.113.7"})
+    try:
+        page = new_tab(proxied)
+        page.goto(f"{server}/runs?lang=en")
+        fill_sign_in(page, "sup_county", "not the password", lang="en")
+        settle(page)
+        fill_sign_in(page, "sup_county", lang="en")
+        settle(page)
+        heading(page, i18n.t("page_runs", "en"))
+        page.reload()
+        settle(page)
+        heading(page, i18n.t("page_runs", "en"))
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+        page.get_by_label("Password", exact=True).wait_for()
+        settle(page)
+    finally:
+        proxied.close()
+    at = "203.0.113.7"
+    assert audit_clients(site, "sup_county")[-4:] == [
+        ("login.failed", at), ("login", at), ("login.resumed", at), ("logout", at),
+    ]  # fmt: skip
+    direct = browser.new_context()
+    try:
+        page = new_tab(direct)
+        page.goto(f"{server}/runs?lang=en")
+        fill_sign_in(page, "sup_county", lang="en")
+        settle(page)
+        heading(page, i18n.t("page_runs", "en"))
+    finally:
+        direct.close()
+    assert audit_clients(site, "sup_county")[-1] == ("login", "local")

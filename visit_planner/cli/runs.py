@@ -997,8 +997,10 @@ def audit_list(
     )
     for e in entries:
         at = clock.shown(e.at, seconds=True)  # seconds: entries come close together
+        client = e.details.get("client") if isinstance(e.details, dict) else None
+        origin = f"  · 来自 from {client}" if client else ""  # a sign-in's address
         console.print(
-            f"#{e.seq}  {at}  {e.actor}  {e.action}\n    {e.subject}",
+            f"#{e.seq}  {at}  {e.actor}  {e.action}\n    {e.subject}{origin}",
             highlight=False,
             markup=False,
             soft_wrap=True,

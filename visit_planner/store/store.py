@@ -409,11 +409,19 @@ class Store:
         """Set a new password (same policy) and clear failed logins and any lock; audited."""
         return users.reset_password(self._db, username, new_password, actor)
 
-    def authenticate(self, username: str, password: str, *, now: datetime | None = None) -> UserRow:
+    def authenticate(
+        self,
+        username: str,
+        password: str,
+        *,
+        now: datetime | None = None,
+        client: str | None = None,
+    ) -> UserRow:
         """The account if ``password`` is right and it may sign in at ``now`` (default: now).
 
         Raises LoginError (a StoreError) for an unknown user or a wrong password (one message
         for both), a disabled account, or a locked one (until when: 5 consecutive failures lock
-        it for 15 minutes). Every attempt is counted and audited before the error is raised.
+        it for 15 minutes). Every attempt is counted and audited before the error is raised,
+        with ``client`` (the address it came from, when the caller knows it) in its details.
         """
-        return users.authenticate(self._db, username, password, now=now)
+        return users.authenticate(self._db, username, password, now=now, client=client)

@@ -448,10 +448,18 @@ def _locked_error(username: str, until: datetime, *, just_now: bool) -> LoginErr
 
 
 def authenticate(
-    db: Database, username: str, password: str, *, now: datetime | None = None
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    client: str | None = None,
 ) -> UserRow:
     """The account, if ``password`` is its password and it may sign in now; otherwise a
-    LoginError, raised after the attempt was recorded (see the module docstring)."""
+    LoginError, raised after the attempt was recorded (see the module docstring). ``client``
+    (the address the attempt came from, as the caller knows it: the dashboard's
+    :func:`~dashboard.auth.client_address`) goes into the attempt's audit entry as
+    ``details.client`` whatever the outcome; None records none."""
     moment = utc(now) if now is not None else utc_now()
     password = password if isinstance(password, str) else ""
     with db.read() as conn:
@@ -462,31 +470,47 @@ def authenticate(
     elif _locked_until(seen, moment) is None:
         verified = (seen["password_hash"], _verify(seen["password_hash"], password))
     with db.write() as conn:
-        outcome = _record(conn, username, password, verified, moment)
+        outcome = _record(conn, username, password, verified, moment, _client_details(client))
     if isinstance(outcome, LoginError):
         raise outcome
     return outcome
 
 
-def _record(
+def _client_details(client: str | None) -> dict[str, str]:
+    """``{"client": address}`` for a sign-in's audit details (nothing when not known):
+    printable, at most 64 characters, like a subject."""
+    return {} if client is None else {"client": _subject(client)}
+
+
+def _record(  # noqa: PLR0917  (one attempt's parts)
     conn: Connection,
     username: str,
     password: str,
     verified: tuple[str, bool] | None,
     now: datetime,
+    client: dict[str, str],
 ) -> UserRow | LoginError:
-    """Apply and audit one sign-in attempt on the fresh account row (write transaction)."""
+    """Apply and audit one sign-in attempt on the fresh account row (write transaction);
+    ``client`` (:func:`_client_details`) is added to every entry's details."""
     subject = _subject(username)
     row = _fetch(conn, username, for_update=True) if isinstance(username, str) else None
     if row is None:
         audit.append(
-            conn, "login.failed", ANONYMOUS, _unknown_subject(username), {"reason": "unknown_user"}
+            conn,
+            "login.failed",
+            ANONYMOUS,
+            _unknown_subject(username),
+            {"reason": "unknown_user"} | client,
         )
         return LoginError(_WRONG, reason="unknown_user")
     until = _locked_until(row, now)
     if until is not None:
         audit.append(
-            conn, "login.failed", ANONYMOUS, subject, {"reason": "locked", "locked_until": until}
+            conn,
+            "login.failed",
+            ANONYMOUS,
+            subject,
+            {"reason": "locked", "locked_until": until} | client,
         )
         return _locked_error(username, until, just_now=False)
     stored = row["password_hash"]
@@ -509,7 +533,8 @@ def _record(
                 "login.locked",
                 ANONYMOUS,
                 subject,
-                {"reason": "wrong_password", "failed_logins": failed, "locked_until": until},
+                {"reason": "wrong_password", "failed_logins": failed, "locked_until": until}
+                | client,
             )
             return _locked_error(username, until, just_now=True)
         conn.execute(
@@ -520,11 +545,11 @@ def _record(
             "login.failed",
             ANONYMOUS,
             subject,
-            {"reason": "wrong_password", "failed_logins": failed},
+            {"reason": "wrong_password", "failed_logins": failed} | client,
         )
         return LoginError(_WRONG, reason="wrong_password")
     if not row["active"]:
-        audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "disabled"})
+        audit.append(conn, "login.failed", ANONYMOUS, subject, {"reason": "disabled"} | client)
         return LoginError(
             f"账号已停用，请联系管理员 (account {username} is disabled; ask an administrator)",
             reason="disabled",
@@ -534,5 +559,5 @@ def _record(
     if rehashed:  # argon2's parameters changed since it was set: same password, new hash
         values["password_hash"] = _hash(password)
     conn.execute(update(users_table).where(where).values(**values))
-    audit.append(conn, "login", username, subject, {"rehashed": rehashed})
+    audit.append(conn, "login", username, subject, {"rehashed": rehashed} | client)
     return get(conn, username)

@@ -312,6 +312,39 @@ def test_every_attempt_is_audited_and_the_chain_verifies(store: Store) -> None:
     assert check.ok, check.message
 
 
+def test_every_attempt_records_the_address_it_came_from(store: Store) -> None:
+    """The audit of a sign-in names the client address the caller gives, whatever the
+    outcome (success, unknown name, wrong password, the lock, a locked or disabled account),
+    made printable and cut like a subject; without one (the store's API) none is recorded."""
+    _add(store)
+    _add(store, "viewer01", role="viewer")
+    store.disable_user("viewer01", "admin01", "test")
+    at = "203.0.113.7"
+    store.authenticate("planner01", PASSWORD, now=NOW, client=at)
+    for name, password in [("ghost", PASSWORD), ("viewer01", PASSWORD)]:
+        with pytest.raises(LoginError):
+            store.authenticate(name, password, now=NOW, client=at)
+    for _ in range(MAX_FAILED_LOGINS + 1):  # the last one while locked
+        with pytest.raises(LoginError):
+            store.authenticate("planner01", WRONG, now=NOW, client="2001:db8::5")
+    with pytest.raises(LoginError):
+        store.authenticate("ghost", PASSWORD, now=NOW, client="\n" + "9" * 100)
+    store.authenticate("planner01", PASSWORD, now=NOW + LOCKOUT * 2)
+    logins = [e for e in store.audit_entries() if e.action.startswith("login")]
+    assert [(e.action, e.details.get("client")) for e in logins] == [
+        ("login", at),
+        ("login.failed", at),
+        ("login.failed", at),
+        *[("login.failed", "2001:db8::5")] * 4,
+        ("login.locked", "2001:db8::5"),
+        ("login.failed", "2001:db8::5"),
+        ("login.failed", "?" + "9" * 62 + "…"),
+        ("login", None),
+    ]
+    assert "client" not in logins[-1].details
+    assert store.verify_audit().ok
+
+
 def test_no_password_text_is_stored_anywhere(store: Store, db_url: str) -> None:
     first, second, typo = "first secret pw 1", "second secret pw 2", "typo secret pw 3"
     _add(store, password=first)
