@@ -15,6 +15,13 @@ the model's MLmodel file, which whoever wrote the model controls. So loading nev
 
 Nothing personal is logged: params are hyper-parameters and column *names*; the input example
 holds feature columns only (no id, no audit column); artifacts are aggregates.
+
+A workspace moved or restored at another path: MLflow records every artifact location as an
+absolute URI (the experiment's, each run's, each model version's) and has no API to change
+one. So the registry reads a recorded local location that no longer exists from the same
+place under the workspace's own artifact directory (:meth:`Registry.artifact_root`), and a
+new training run in such a workspace goes to a new experiment at the workspace's own
+directory, the old one renamed to say where it was (:meth:`Registry.experiment_id`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 # MLflow draws tqdm progress bars for artifact downloads whenever tqdm is installed (shap
 # brings it): on a terminal and in redirected output they are noise. Off unless the user asks.
@@ -139,10 +148,24 @@ class Registry:
 
     # -------------------------------------------------------------- logging
     def experiment_id(self) -> str:
-        """Id of the experiment, created with the explicit artifact location if needed."""
+        """Id of the experiment, created with the explicit artifact location if needed.
+
+        An experiment whose recorded artifact location is not the workspace's own directory
+        (a workspace restored at another path) would put a new run's files at the old path:
+        outside this workspace, or in another copy of it. It is renamed instead
+        (``household-risk (#1) @ file:///old/…``; its runs and model versions stay readable,
+        see :meth:`artifact_root`) and a new experiment of the name starts at the workspace's
+        own directory.
+        """
         exp = self.client.get_experiment_by_name(self.tracking.experiment)
-        if exp is not None:
+        own = self._own_root()
+        if exp is not None and (own is None or _same_location(str(exp.artifact_location), own)):
             return str(exp.experiment_id)
+        if exp is not None:
+            self.client.rename_experiment(
+                exp.experiment_id,
+                f"{self.tracking.experiment} (#{exp.experiment_id}) @ {exp.artifact_location}",
+            )
         # A server decides where artifacts go when no location is given.
         return str(
             self.client.create_experiment(
@@ -272,48 +295,102 @@ class Registry:
                 "champion yet: promote a version first with visit-planner promote --version N "
                 "--data FILE)"
             )
+        name = self.tracking.model_name
+        root = self.artifact_root(
+            self.client.get_model_version_download_uri(name, str(info.version)),
+            self.client.get_run(info.run_id).info.experiment_id,  # the model's run
+            f"模型版本 {info.version} (model version {info.version})",
+        )
         with tempfile.TemporaryDirectory() as tmp:
-            local = Path(
-                mlflow.artifacts.download_artifacts(
-                    artifact_uri=self.model_uri(info.version), dst_path=tmp
-                )
-            )
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=root, dst_path=tmp))
             files = list(local.rglob(MODEL_FILE))
             if not files:
                 raise RegistryError(
-                    f"模型文件缺失 (version {info.version} has no {MODEL_FILE}: not a skops model)"
+                    f"模型文件缺失 (version {info.version} has no {MODEL_FILE} in {root}: "
+                    "not a skops model)"
                 )
             import skops.io as sio
 
             model = sio.load(files[0], trusted=trusted_types(file=files[0]))
         return model, info
 
+    def run_root(self, run_id: str) -> str:
+        """Where the artifacts of run ``run_id`` are (see :meth:`artifact_root`)."""
+        try:
+            info = self.client.get_run(run_id).info
+        except MlflowException:
+            raise RegistryError(f"没有该运行记录 (MLflow has no run {run_id})") from None
+        return self.artifact_root(
+            str(info.artifact_uri), str(info.experiment_id), f"运行 {run_id} (run {run_id})"
+        )
+
+    def artifact_root(self, recorded: str, experiment_id: str, what: str) -> str:
+        """The artifact location MLflow ``recorded`` for ``what``, where it can be read.
+
+        A recorded local directory that exists, or any remote location, is returned as it is.
+        A local one that does not exist (the workspace was restored at another path: MLflow
+        keeps absolute locations and cannot change them) is read from the same place under
+        the workspace's own artifact directory, relative to the experiment's recorded
+        location. When it is not there either, RegistryError names both paths.
+        """
+        recorded_path = _local_path(recorded)
+        if recorded_path is None or recorded_path.exists():
+            return recorded
+        own = self._own_root()
+        exp_root = str(self.client.get_experiment(experiment_id).artifact_location)
+        exp_path = _local_path(exp_root)
+        candidate: Path | None = None
+        if own is not None and exp_path is not None:
+            own_path = _local_path(own)
+            try:
+                relative = recorded_path.relative_to(exp_path)
+            except ValueError:
+                relative = None
+            if own_path is not None and relative is not None:
+                candidate = own_path / relative
+                if candidate.exists():
+                    return candidate.as_uri()
+        looked = (
+            f"; 也不在本工作区的 {candidate} (nor at {candidate} in this workspace)"
+            if (candidate is not None)
+            else ""
+        )
+        raise RegistryError(
+            f"{what} 的文件不在记录的位置 {recorded_path}{looked} (the files of {what} "
+            f"are recorded at {recorded_path}, which does not exist: restore the workspace's "
+            "mlartifacts/ directory with its mlflow.db, docs/deployment.md section 6)"
+        )
+
     def load_json(self, run_id: str, name: str) -> Any:
         """A JSON artifact of a run."""
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                path = mlflow.artifacts.download_artifacts(
-                    run_id=run_id, artifact_path=name, dst_path=tmp
-                )
-            except (MlflowException, OSError):
-                raise RegistryError(
-                    f"运行记录缺少文件 (run {run_id} has no artifact {name!r})"
-                ) from None
-            return json.loads(Path(path).read_text("utf-8"))
+        return json.loads(read_artifact(self, run_id, name).decode("utf-8"))
 
     def list_artifacts(self, run_id: str) -> list[str]:
         """Paths of every artifact file of a run (recursively)."""
+        root = self.run_root(run_id)
         out: list[str] = []
-        stack: list[str | None] = [None]
+        stack = [""]
         while stack:
             path = stack.pop()
-            for f in self.client.list_artifacts(run_id, path):
-                (stack.append(f.path) if f.is_dir else out.append(f.path))
+            uri = f"{root}/{path}" if path else root
+            for f in mlflow.artifacts.list_artifacts(artifact_uri=uri):
+                # Entries are named relative to the URI's parent: keep the last part only.
+                name = f"{path}/{Path(f.path).name}" if path else Path(f.path).name
+                (stack.append(name) if f.is_dir else out.append(name))
         return sorted(out)
 
     def download_run_artifacts(self, run_id: str, dst: Path) -> Path:
         """All artifacts of a run into ``dst`` (for tests and audits)."""
-        return Path(mlflow.artifacts.download_artifacts(run_id=run_id, dst_path=str(dst)))
+        return Path(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=self.run_root(run_id), dst_path=str(dst)
+            )
+        )
+
+    def _own_root(self) -> str | None:
+        """The workspace's own artifact directory as a URI; None for a server's."""
+        loc = self.tracking.artifact_location.rstrip("/")
+        return loc if _local_path(loc) is not None else None
 
 
 def _param(v: Any) -> str:
@@ -330,13 +407,30 @@ def _version(pkg: str) -> str:
 def read_artifact(registry: Registry, run_id: str, name: str) -> bytes:
     """The bytes of one artifact file of a run (``fairness.csv``, ``model_card.md``, a plot),
     read-only; RegistryError naming the run and the artifact when it has none."""
+    root = registry.run_root(run_id)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            path = mlflow.artifacts.download_artifacts(
-                run_id=run_id, artifact_path=name, dst_path=tmp
-            )
+            path = mlflow.artifacts.download_artifacts(artifact_uri=f"{root}/{name}", dst_path=tmp)
         except (MlflowException, OSError):
             raise RegistryError(
                 f"运行记录缺少文件 (run {run_id} has no artifact {name!r})"
             ) from None
         return Path(path).read_bytes()
+
+
+def _local_path(uri: str) -> Path | None:
+    """The local path of a ``file:`` URI or a bare absolute path; None for a remote URI."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(url2pathname(parsed.path))
+    if parsed.scheme == "" and uri.startswith("/"):
+        return Path(uri)
+    return None
+
+
+def _same_location(a: str, b: str) -> bool:
+    """Whether two recorded artifact locations name the same place."""
+    pa, pb = _local_path(a), _local_path(b)
+    if pa is not None and pb is not None:
+        return pa == pb
+    return a.rstrip("/") == b.rstrip("/")
