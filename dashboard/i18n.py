@@ -1072,7 +1072,7 @@ def notice(text: str, lang: Lang) -> str:
 # --------------------------------------------------------------------------- columns
 
 Kind = Literal[
-    "id", "int", "float", "pct", "hours", "minutes", "tier", "role", "bool", "text",
+    "id", "int", "float", "pct", "pct2", "hours", "minutes", "tier", "role", "bool", "text",
     "bilingual", "status", "override_kind", "override_status", "run_status",
     "run_kind", "township", "place", "record_field", "metric",
 ]  # fmt: skip
@@ -1111,7 +1111,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
     # diagnostics
     "status": ("求解状态", "Solve status", "status"),
-    "gap": ("与最优差距", "Gap to best", "pct"),
+    "gap": ("与最优差距", "Gap to best", "pct2"),
     "unassigned_tier1": ("一类户未覆盖", "Tier-1 uncovered", "int"),
     "unassigned_tier2": ("二类户未覆盖", "Tier 2 uncovered", "int"),
     "unassigned_tier3": ("三类户未覆盖", "Tier 3 uncovered", "int"),
@@ -1153,8 +1153,8 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "created_by": ("发布人", "Published by", "text"),
     "model_version": ("模型版本", "Model version", "text"),
     "tier1_uncovered": ("一类户未覆盖", "Tier-1 uncovered", "int"),
-    "churn": ("换人率（类别未变）", "Churn (tier unchanged)", "pct"),
-    "churn_tier_unchanged": ("换人率", "Churn", "pct"),
+    "churn": ("换人率（类别未变）", "Churn (tier unchanged)", "pct2"),
+    "churn_tier_unchanged": ("换人率", "Churn", "pct2"),
     # the diff's pairs of figures, one cell each (dashboard/views/runs.py, diff_cells)
     "changed_of_tier_unchanged": ("换人 / 类别未变户数", "Worker changed / same tier", "text"),
     "changed_of_tier_changed": ("换人 / 类别变化户数", "Worker changed / tier changed", "text"),
@@ -1274,6 +1274,7 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
         return None
     converters: dict[str, Any] = {
         "pct": fmt_pct,
+        "pct2": lambda v: fmt_pct(v, 2),
         "hours": lambda v: fmt_hours(v, lang),
         "minutes": lambda v: fmt_minutes(v, lang),
         "tier": lambda v: tier(v, lang),

@@ -112,9 +112,6 @@ listing = pl.DataFrame(
 # list leaves the column out and says so; the diff below computes it over the jurisdiction.
 whole = ctx.viewer.scope_kind == "prefecture"
 shown = i18n.table(listing.head(200), [c for c in listing.columns if whole or c != "churn"], lang)
-if whole:  # two decimals, as the diff's headline
-    churn = [i18n.fmt_pct(v, 2) if v is not None else None for v in listing.head(200)["churn"]]
-    shown = shown.with_columns(pl.Series(i18n.label("churn", lang), churn, dtype=pl.String))
 auth.show_table(shown, lang, total=len(runs))
 if not whole:
     st.caption(t("runs_churn_scoped", lang))

@@ -1115,6 +1115,19 @@ def test_data_scientist_reads_corrections_but_cannot_submit(site: Site) -> None:
 # --------------------------------------------------------------------------- runs and model
 
 
+def test_one_townships_gap_reads_the_same_in_the_caption_and_the_table(site: Site) -> None:
+    # A township supervisor's overview said the plan is within 0.26% of the best possible plan
+    # and, in the table below it, 0.3% for that one township: the same figure, two ways.
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "overview", lang)
+        check_clean(at)
+        caption = next(c.value for c in at.caption if c.value.startswith(
+            i18n.t("proven_caption_yes", lang, gap="")[:12]))  # fmt: skip
+        said = re.findall(r"\d+\.\d+%", caption)
+        table = at.dataframe[-1].value
+        assert said and list(table[i18n.label("gap", lang)]) == said, (caption, table)
+
+
 def test_runs_diff_and_rollback_by_a_planner_is_audited(site: Site) -> None:
     at = go(sign_in("sup_town"), "runs")
     check_clean(at)

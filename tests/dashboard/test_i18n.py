@@ -347,3 +347,17 @@ def test_a_refused_override_keeps_its_reasons_in_one_language() -> None:
     shortfall = "已证明: 最多可覆盖 7/8 户 / proven: at most 7 of 8; 需增加 1 名 / 1 more cadre"
     assert i18n.pick(shortfall, "en") == "proven: at most 7 of 8; 1 more cadre"
     assert i18n.pick(shortfall, "zh") == "已证明: 最多可覆盖 7/8 户；需增加 1 名"
+
+
+def test_a_gap_or_churn_reads_with_two_decimals_in_tables_as_in_the_headlines() -> None:
+    # The overview's caption said the plan is within 0.26% of the best while its township
+    # table said 0.3% for the one township in scope, and the runs page's headline churn 5.82%
+    # read 5.8% in its township table: one share, two figures on one page.
+    frame = pl.DataFrame(
+        {"gap": [0.0026, 0.0], "churn": [0.0193, None], "churn_tier_unchanged": [0.0582, 0.0]}
+    )
+    for lang in i18n.LANGS:
+        shown = i18n.table(frame, ["gap", "churn", "churn_tier_unchanged"], lang)
+        assert shown.row(0) == ("0.26%", "1.93%", "5.82%")
+        assert shown.row(1) == ("0.00%", None, "0.00%")
+        assert i18n.fmt_pct(0.0026, 2) == shown[i18n.label("gap", lang)][0]
