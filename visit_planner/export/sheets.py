@@ -31,6 +31,15 @@ export (its ``visit_lists.csv``), which is then replaced whole: no sheet of a wo
 longer on any list stays beside the new ones. Everything is written under a staging directory
 first and moved into place when complete, so a failure leaves the previous export (or
 nothing) behind, never half of one.
+
+The two CSV files are opened by clerks in Excel or WPS, which run a cell that starts with
+``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(...)`` sends the row to a web
+address when clicked). Their text comes partly from the month's input files (ids, grid and
+village codes, place names), which the contracts accept as any non-blank text, so such a
+cell gets a leading ``'`` in the CSV (:func:`formula_safe`), which spreadsheets show as
+text; codes, names and numbers as they should be are written unchanged. The workbook writes
+every text with ``write_string``, which is never a formula, and the HTML pages are
+escaped.
 """
 
 from __future__ import annotations
@@ -234,6 +243,28 @@ def _where(out: Path) -> str:
     return ""
 
 
+FORMULA_START: Final = r"^[=+\-@\t\r]"
+"""How a cell opens that a spreadsheet would run as a formula (OWASP's CSV injection list)."""
+
+
+def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell that opens as a formula (:data:`FORMULA_START`) written
+    ``'`` first, so that a spreadsheet opening the CSV shows it as text instead of running it;
+    only text columns holding such a cell are rewritten, numbers never."""
+    risky = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String and frame[name].str.contains(FORMULA_START).any()
+    ]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in risky
+    )
+
+
 def _write_stage(  # noqa: PLR0917  (the export's parts)
     stage: Path,
     month: str,
@@ -250,8 +281,8 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     sheets' file names by worker. ``stale``: the notice of a run that is not current
     (:func:`_stale_view`)."""
     mark = f" · {stale['mark']}" if stale else ""
-    rows.write_csv(stage / CSV_NAME, include_bom=True)
-    unassigned.write_csv(stage / UNASSIGNED_CSV, include_bom=True)
+    formula_safe(rows).write_csv(stage / CSV_NAME, include_bom=True)
+    formula_safe(unassigned).write_csv(stage / UNASSIGNED_CSV, include_bom=True)
     env = _environment()
     sheet = env.get_template("sheet")
     files = _sheet_files(workers.filter(pl.col("households") > 0)["worker_id"].to_list())
