@@ -6,7 +6,7 @@ visit-planner overrides add --kind tier|pin|forbid|correction --household H ... 
                         | import FILE [--data DIR] | list [--all] | revoke ID --reason TEXT
                         | export-corrections --out F
 visit-planner audit verify | list [--limit N]
-visit-planner store upgrade | unlock MONTH --reason TEXT
+visit-planner store status | upgrade | unlock MONTH --reason TEXT
 
 The store (SQLAlchemy), the run files (polars) and the override checks (the contracts, pandera)
 are imported by the commands that use them, so that importing the CLI stays quick.
@@ -1048,6 +1048,47 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
         f"数据库版本 store schema: {result.before or '空 empty'} → {result.after}"
         + ("" if result.changed else " (已是最新 already current)")
     )
+
+
+@store_app.command("status")
+def store_status(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
+    """数据库状态 — The store's schema version, this program's, and what to do.
+
+    Changes nothing (an SQLite file that does not exist is not created). Exit status 0
+    when the store is at this program's version, 1 when it is not (empty, older: run
+    store upgrade; newer or not a store: see the message).
+    """
+    from visit_planner.store import Store
+    from visit_planner.store import store_url as resolve_url
+    from visit_planner.store.engine import Database
+    from visit_planner.store.schema import pending, refusal
+
+    workspace = resolve_workspace(home)
+    Store.require_workspace(workspace, store_url)
+    url = resolve_url(workspace, store_url)
+    db = Database.connect(url)
+    missing = db.missing_directory
+    where, upgrade = db.where, db.upgrade_command
+    db.dispose()
+    if missing is not None:
+        raise db.no_directory_error(missing)
+    status = Store.schema_status(url)
+    console.print(f"数据库 store: {where}", highlight=False, soft_wrap=True)
+    console.print(
+        f"数据库版本 store schema: {status.current or '空 empty'} "
+        f"(本程序 this program: {status.head})",
+        highlight=False,
+    )
+    if status.state == "current":
+        console.print("状态 state: 已是最新 current", highlight=False)
+        return
+    print_hanging(f"状态 state: {refusal(status, where, upgrade)}", console)
+    steps = pending(status.current) if status.state in ("old", "empty") else []
+    if steps:
+        console.print("升级将执行 store upgrade would apply:", highlight=False)
+        for revision, what in steps:
+            print_hanging(f"  {revision} {what}", console, rest="       ")
+    raise typer.Exit(1)
 
 
 @store_app.command("unlock")

@@ -33,6 +33,7 @@ __all__ = [
     "ensure_current",
     "head_revision",
     "migrate",
+    "pending",
     "refusal",
     "schema_status",
     "upgrade",
@@ -97,6 +98,17 @@ def schema_status(conn: Connection) -> SchemaStatus:
     if current in _known_revisions():
         return SchemaStatus(current, head, "old")
     return SchemaStatus(current, head, "unknown")
+
+
+def pending(current: str | None) -> list[tuple[str, str]]:
+    """The revisions ``store upgrade`` would apply to a database at ``current`` (None: an
+    empty one), oldest first, each with the first line of its description; empty for a
+    database at head or at a revision this program does not know."""
+    if current is not None and current not in _known_revisions():
+        return []
+    revisions = _script().iterate_revisions("head", current or "base")
+    steps = [(rev.revision, (rev.doc or "").splitlines()[0]) for rev in revisions]
+    return [step for step in reversed(steps) if step[0] != current]
 
 
 def refusal(
