@@ -53,9 +53,15 @@ st.set_page_config(
 )
 # Streamlit's wide layout keeps 5rem of empty margin each side of the main area (no theme
 # option sets it); at 1,366 px the tables need that width more: 1.5rem.
+# A page link's label is one line cut at the window's edge without a mark: on a phone (390
+# px) the household page's link read '纠正农户 H0005402（类别、指定或禁止人员、数' and
+# 'Correct household H0005402 (tier, worker, da'. The label wraps instead.
 st.html(
     "<style>[data-testid='stMainBlockContainer']"
-    "{padding-left:1.5rem !important;padding-right:1.5rem !important}</style>"
+    "{padding-left:1.5rem !important;padding-right:1.5rem !important}"
+    "[data-testid='stPageLink-NavLink'] > span:last-child,"
+    "[data-testid='stPageLink-NavLink'] > span:last-child *"
+    "{white-space:normal !important;overflow:visible !important}</style>"
 )
 auth.warm_up()
 

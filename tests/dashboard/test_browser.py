@@ -577,13 +577,30 @@ def alternatives_text(page: Any, lang: i18n.Lang) -> str:
     return str(main.inner_text())
 
 
+def page_links_are_whole(page: Any, lang: i18n.Lang, expected: int) -> None:
+    """At least ``expected`` page links in the main area (``st.page_link``), each label whole:
+    none wider than its box, which ends inside the page (Streamlit keeps a link's label on
+    one line and cuts it at the window's edge without a mark)."""
+    shapes = page.get_by_test_id("stMain").evaluate(
+        """main => [...main.querySelectorAll("[data-testid='stPageLink-NavLink']")].map(a => {
+            const label = a.lastElementChild;
+            return {text: a.innerText, scroll: label.scrollWidth, width: label.clientWidth,
+                    right: label.getBoundingClientRect().right,
+                    edge: main.getBoundingClientRect().right}; })"""
+    )
+    assert len(shapes) >= expected, (lang, shapes)
+    cut = [s for s in shapes if s["scroll"] > s["width"] + 1 or s["right"] > s["edge"] + 1]
+    assert cut == [], (lang, cut)
+
+
 def test_the_household_page_reads_on_a_phone(
     browser: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
     """On a phone (390 x 844) the household page's ranked alternatives were a six-column table
     whose cells broke one character a line (村 / 组 / 干 / 部, the reasons a word a line):
     unreadable. Each alternative is now an item of a numbered list, a few whole lines inside
-    the screen, in both languages; the page scrolls no sideways. Screenshots
+    the screen, in both languages; the page's links read whole (the correction's was cut at
+    the screen's edge); the page scrolls no sideways. Screenshots
     ``phone-household-<lang>.png``."""
     planner = DataAccess(site.workspace, Viewer("planner1", "planner", "prefecture", None))
     ids = (
@@ -604,6 +621,9 @@ def test_the_household_page_reads_on_a_phone(
         text = alternatives_text(page, lang)
         for alt in alts.iter_rows(named=True):
             assert i18n.why_not(alt, lang) in text, (lang, alt["worker_id"])
+        # its links, to the visitor's page and to correct it, read whole: the second was cut
+        # at the screen's edge ('纠正农户 H0000123（类别、指定或禁止人员、数')
+        page_links_are_whole(page, lang, expected=2)
         assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
         page.screenshot(path=str(SCREENSHOTS / f"phone-household-{lang}.png"), full_page=True)
     context.close()
