@@ -13,6 +13,7 @@ exactly as great-circle distance does), so this scales to the whole prefecture.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -263,8 +264,9 @@ def explain_plan(
     loads: pl.DataFrame | None = None,
     index: WorkerIndex | None = None,
     thresholds: pl.DataFrame | None = None,
+    only: Collection[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Explain every household of ``plan`` and the load of every worker.
+    """Explain every household of ``plan`` (or those in ``only``) and the load of every worker.
 
     Returns ``(household_explanations, worker_loads)``, the first with one row per plan row in
     the plan's order. For each household the nearest worker whose role may serve its tier,
@@ -283,6 +285,11 @@ def explain_plan(
     on every such call. ``thresholds`` (``township_id, worker_id, soft_hours``: the solve's
     workload-balance thresholds, :attr:`assignment.plan.TownshipResult.thresholds`) spares
     building the arcs of its townships again for the trade-off causes (:func:`_soft_hours`).
+
+    ``only``: the households whose rows are returned (in the plan's order), e.g. the one that
+    ``explain`` asks about. Their figures are computed with the whole of ``plan``, as without
+    it, to the last bit (polars' float kernels may round a value differently in a frame of
+    another length); only the trade-off causes, a Python loop, are worked out for them alone.
     """
     plan = plan.with_columns(pl.col("household_id").cast(pl.String),
                              pl.col("worker_id").cast(pl.String))  # fmt: skip
@@ -347,6 +354,10 @@ def explain_plan(
         .otherwise(pl.lit(Reason.PLAN_TRADEOFF.value))
     )  # fmt: skip
     pairs = pairs.with_columns(fits.alias("_fits")).with_columns(reason.alias("reason_code"))
+    if only is not None:
+        asked = pl.Series(list(only), dtype=pl.String).implode()
+        pairs = pairs.filter(pl.col("household_id").is_in(asked))
+        plan = plan.filter(pl.col("household_id").is_in(asked))
     pairs = pairs.join(
         tradeoff_causes(
             pairs, hh, loads, candidates=candidates, inputs=inputs, settings=settings,

@@ -518,13 +518,17 @@ def run_explain(
         hh_scored, workers, inputs.previous, inputs.conflicts, settings, inputs.pins,
         inputs.forbids,
     )  # fmt: skip
+    # The township's scores only (arcs never leave a township): the risks the alternatives
+    # read, without a look-up table of the whole prefecture's.
+    scores = inputs.scores.filter(pl.col("household_id").is_in(hh["household_id"].implode()))
     one = PlanInputs(
-        households=hh, workers=inputs.workers, scores=inputs.scores, previous=inputs.previous,
+        households=hh, workers=inputs.workers, scores=scores, previous=inputs.previous,
         conflicts=inputs.conflicts, pins=inputs.pins, forbids=inputs.forbids,
     )  # fmt: skip
-    # Loads (for "at capacity") come from the whole township's plan.
-    expl, _ = explain_plan(local_plan, None, one, settings)
-    expl = expl.filter(pl.col("household_id") == household_id)
+    # Loads (for "at capacity") come from the whole township's plan; the township's arcs give
+    # the workload-balance thresholds of a trade-off (not built a second time), and only the
+    # household's own trade-off causes are worked out.
+    expl, _ = explain_plan(local_plan, candidates, one, settings, only=[household_id])
     alts = alternatives(household_id, local_plan, candidates, one, settings)
     score = score_row(inputs.scores, household_id)
     if score is not None:  # what the contract does not read: how the tier came about

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from test_validator import VALID, _pairs, _worker, plan_from, world_inputs
 
 from assignment.alternatives import alternatives
@@ -317,3 +318,20 @@ def test_the_worker_area_of_an_outside_jurisdiction_alternative_leaves_out_what_
     assert en.to_series().to_list() == [
         " (worker in township T1)", " (worker in township T2, village V2, grid G2)"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("hours", [20.0, 0.6])
+def test_only_some_households_gives_their_rows_of_the_whole_explanation(hours: float) -> None:
+    """``explain`` asks for one household: ``only`` returns its row as the whole plan's
+    explanation has it, trade-off causes included (GW4 with room, or near its balance
+    threshold), in the plan's order."""
+    inputs = _with_gw4(world_inputs(), monthly_hours=hours)
+    plan = plan_from(VALID, inputs)
+    whole, loads = explain_plan(plan, None, inputs, S)
+    assert "plan_tradeoff" in whole["reason_code"].to_list()
+    for h in whole["household_id"]:
+        part, part_loads = explain_plan(plan, None, inputs, S, only=[h])
+        assert_frame_equal(part, whole.filter(pl.col("household_id") == h))
+        assert_frame_equal(part_loads, loads)
+    some, _ = explain_plan(plan, None, inputs, S, only={"H5", "H1"})
+    assert some["household_id"].to_list() == ["H1", "H5"]
