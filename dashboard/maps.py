@@ -194,7 +194,9 @@ def _household_rows(households: pl.DataFrame, lang: Lang) -> list[dict[str, Any]
             )
             for r in cells.iter_rows(named=True)
         ]
-    covered = t("covered", lang)
+    # the household's worker is its visitor, as the household page says (走访人员 W…):
+    # the tooltip said 已覆盖 W… / covered W…
+    visitor = t("assigned_worker", lang)
     uncovered = t("uncovered", lang)
     return [
         _dot(
@@ -205,7 +207,7 @@ def _household_rows(households: pl.DataFrame, lang: Lang) -> list[dict[str, Any]
             radius=4.0,
             tip=f"{r['household_id']} · {i18n.tier(r['tier'], lang)} · "
             + (f"{i18n.place(r['village_id'], lang)} · " if r.get("village_id") else "")
-            + (f"{covered} {r['worker_id']}" if r["worker_id"] else uncovered),
+            + (f"{visitor} {r['worker_id']}" if r["worker_id"] else uncovered),
         )
         for r in frame.iter_rows(named=True)
     ]

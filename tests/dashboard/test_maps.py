@@ -238,3 +238,17 @@ def test_the_legend_lists_what_the_map_draws_and_nothing_else() -> None:
     assert "tier-1 households uncovered" in maps.legend(overview, "en")
     none_short = maps.townships_frames(towns.with_columns(unassigned_tier1=0), centres, "zh")
     assert none_short is not None and none_short.keys == ("town_covered",)
+
+
+def test_a_household_dots_tooltip_names_its_visitor_as_the_household_page_does() -> None:
+    # The tooltip said 已覆盖 W000001 / covered W000001; the household page calls that worker
+    # its visitor (走访人员), one term for one thing. An uncovered one says so.
+    households = _township(20)["households"]
+    for lang, visitor, uncovered in (("zh", "走访人员", "未覆盖"), ("en", "Visitor", "uncovered")):
+        frames = maps.township_frames({"households": households}, lang)
+        assert frames is not None
+        tips = dict(zip(frames.dots["tip"].str.split(" · ").list.first(), frames.dots["tip"],
+                        strict=True))  # fmt: skip
+        assert tips["H0000001"].endswith(f" · {visitor} W000001"), tips["H0000001"]
+        assert tips["H0000000"].endswith(f" · {uncovered}"), tips["H0000000"]
+        assert not [tip for tip in tips.values() if "covered W" in tip or "已覆盖" in tip]
