@@ -34,6 +34,7 @@ data by :func:`value_problems` too, the same rules):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +44,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from risk_model.errors import ConfigError, ScoringDataError
+from risk_model.personal import holds_personal_number, personal_values, redact
 from risk_model.spec import row_place
 
 Mode = Literal["native", "onehot"]
@@ -303,7 +305,7 @@ def check_scoring_frame(
                 more = f" and {len(known) - KNOWN_SHOWN:,} more" if len(known) > KNOWN_SHOWN else ""
                 problems.append(
                     f"{c}: 训练中未出现的类别 (unseen categor"
-                    f"{'y' if len(values) == 1 else 'ies'} {values[:5]} in "
+                    f"{'y' if len(values) == 1 else 'ies'} {[redact(v) for v in values[:5]]} in "
                     f"{int(unseen_mask.sum()):,} row(s), e.g. rows {first_ids(unseen_mask)}; "
                     f"known: {known[:KNOWN_SHOWN]}{more})"
                 )
@@ -340,9 +342,49 @@ def _first_ids(frame: pl.DataFrame, id_column: str | None) -> Any:
         if id_column is None or id_column not in frame.columns:
             return [row_place(i + 1) for i in rows]
         ids = frame[id_column].gather(rows).to_list()
-        return [row_place(i + 1) if v is None else v for i, v in zip(rows, ids, strict=True)]
+        return [
+            row_place(i + 1) if v is None or holds_personal_number(v) else v
+            for i, v in zip(rows, ids, strict=True)
+        ]
 
     return first_ids
+
+
+def personal_value_problems(
+    frame: pl.DataFrame, columns: Iterable[str], *, id_column: str | None
+) -> list[str]:
+    """Columns among ``columns`` (a spec's categorical features and fairness columns) whose
+    values hold an ID-card or mobile number, one line each with the count and first rows,
+    never the number (:mod:`risk_model.personal`). Training refuses them: every value of such
+    a column is stored with the model in MLflow (encoder, drift reference, group labels)."""
+    first_ids = _first_ids(frame, id_column)
+    problems: list[str] = []
+    for c in dict.fromkeys(columns):
+        if c not in frame.columns:
+            continue
+        hit = personal_values(frame[c])
+        if hit.any():
+            problems.append(
+                f"{c}: 取值含疑似身份证号码或手机号码, 请删去号码或不用此列 ({hit.sum():,} "
+                f"value(s) hold what looks like an ID-card or mobile number, e.g. rows "
+                f"{first_ids(hit)}: every value of this column would be stored with the model "
+                "in MLflow; remove the numbers, or leave the column out of the spec)"
+            )
+    return problems
+
+
+def _shown(values: pl.Series) -> list[str]:
+    """Example values for a message, any ID-card or mobile number in them replaced."""
+    return [redact(v) for v in values.to_list()]
+
+
+def _shown_ids(ids: pl.Series, dup: pl.Series, first_ids: Any) -> list[Any]:
+    """The first three duplicated ids, or where one looks like a person's number, the rows
+    of the first ones (an ID-card number used as the id is never shown)."""
+    shown = ids.filter(dup).unique(maintain_order=True).head(3).to_list()
+    if not any(holds_personal_number(v) for v in shown):
+        return shown
+    return list(first_ids(dup))
 
 
 def value_problems(
@@ -370,8 +412,7 @@ def value_problems(
         if dup.any():
             problems.append(
                 f"{id_column}: 编号重复 ({ids.filter(dup).n_unique()} duplicated id(s) in "
-                f"{dup.sum()} rows, e.g. "
-                f"{ids.filter(dup).unique(maintain_order=True).head(3).to_list()})"
+                f"{dup.sum()} rows, e.g. {_shown_ids(ids, dup, first_ids)})"
             )
     for c in numeric:
         raw = frame[c]
@@ -381,7 +422,7 @@ def value_problems(
             examples = raw.filter(not_number).cast(pl.String).unique(maintain_order=True)
             problems.append(
                 f"{c}: 非数值 ({not_number.sum()} value(s) are not numbers "
-                f"{examples.head(3).to_list()}, e.g. rows {first_ids(not_number)})"
+                f"{_shown(examples.head(3))}, e.g. rows {first_ids(not_number)})"
             )
             continue
         lo, hi = bounds.get(c, (None, None))
@@ -404,6 +445,6 @@ def value_problems(
             examples = frame[c].filter(bad).cast(pl.String).unique(maintain_order=True)
             problems.append(
                 f"{c}: 非布尔值 ({bad.sum()} value(s) are not booleans, true/false or 1/0: "
-                f"{examples.head(3).to_list()}, e.g. rows {first_ids(bad)})"
+                f"{_shown(examples.head(3))}, e.g. rows {first_ids(bad)})"
             )
     return problems

@@ -35,7 +35,7 @@ from risk_model.evaluate import (
     group_split,
 )
 from risk_model.fairness import FairnessReport, group_error_rates
-from risk_model.features import value_problems
+from risk_model.features import personal_value_problems, value_problems
 from risk_model.model import ModelKind, build_pipeline
 from risk_model.reasons import ReasonTables, exact_tables
 from risk_model.spec import FeatureSpec
@@ -328,7 +328,9 @@ def train(
 
     ``frame`` is checked first with the rules scoring applies (:func:`value_problems`: ids,
     numbers, booleans, bounds), so a model is never trained on data it would refuse to
-    score; ``source`` (the file name) prefixes every message.
+    score, and a categorical feature or fairness column whose values hold an ID-card or
+    mobile number is refused (:func:`personal_value_problems`: its values would be stored in
+    MLflow); ``source`` (the file name) prefixes every message.
     """
     config = config or TrainConfig()
     check_tree_method(config.tree_reasons)  # before any fitting
@@ -343,6 +345,9 @@ def train(
         boolean=spec.boolean,
         bounds=dict(spec.bounds),
         id_column=spec.id_column,
+    )
+    problems += personal_value_problems(
+        frame, (*spec.categorical, *spec.fairness_columns), id_column=spec.id_column
     )
     if problems:
         try:  # every problem of the file in one run: the target's classes too

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from risk_model.personal import holds_personal_number, personal_values
 from visit_planner.contracts.cells import (
     NON_ASCII,
     SPREADSHEET_SUFFIXES,
@@ -384,9 +385,14 @@ def _line_ids(
     row: list[str], header: list[str], id_columns: tuple[str, ...]
 ) -> list[tuple[str, str]]:
     """``("worker_id", "W1")``: each of ``id_columns`` that CSV line ``row`` holds, with its
-    value (none where the line is too short to hold it, or holds it empty)."""
+    value (none where the line is too short to hold it, holds it empty, or holds a person's
+    ID-card or mobile number there: the line's number names it)."""
     places = [(name, header.index(name)) for name in id_columns if name in header]
-    return [(name, row[i].strip()) for name, i in places if i < len(row) and row[i].strip()]
+    return [
+        (name, row[i].strip())
+        for name, i in places
+        if i < len(row) and row[i].strip() and not holds_personal_number(row[i])
+    ]
 
 
 def csv_line_problem(text: str, id_columns: tuple[str, ...] = ()) -> str | None:
@@ -479,7 +485,8 @@ def row_labels(
     offset: int = 0,
     places: RowPlaces | None = None,
 ) -> pl.Series:
-    """A printable id per row: the id column(s), or where missing the row's place in its file
+    """A printable id per row: the id column(s), or where missing (or a person's ID-card or
+    mobile number, :func:`risk_model.personal.personal_values`) the row's place in its file
     (``places``: a CSV row's line; by default ``第 N 行 (row N)``, 1-based); counted from the
     start of the file when ``df`` is a chunk whose first row is the file's row ``offset + 1``."""
     present = [col for col in id_columns if col in df.columns]
@@ -487,7 +494,13 @@ def row_labels(
     if not present:
         return df.select(row_no.alias("label")).to_series()
     ids = pl.concat_str([pl.col(col).cast(pl.String) for col in present], separator="/")
-    return df.select(pl.coalesce(ids, row_no).alias("label")).to_series()
+    both = df.select(ids.alias("id"), row_no.alias("row"))
+    # An id that is a person's ID-card or mobile number (a spec's id_column = "身份证号") is
+    # never repeated in a message: its row's place names it instead.
+    personal = personal_values(both["id"])
+    return both.select(
+        pl.when(personal).then(pl.col("row")).otherwise(pl.coalesce("id", "row")).alias("label")
+    ).to_series()
 
 
 def _cast_expr(

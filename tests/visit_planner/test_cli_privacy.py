@@ -1,0 +1,166 @@
+"""The data-protection audit on the CLI: a table holding names, ID-card and mobile numbers is
+trained on and scored, and every file written (workspace, MLflow, outputs) and every message
+is scanned for them."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.visit_planner.helpers import flat
+
+NUMBERS = re.compile(rb"[0-9]{11,}")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():  # type: ignore[no-untyped-def]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+def people(n: int, seed: int = 0) -> pl.DataFrame:
+    """Made-up heads of household: a name, an 18-digit ID-card number, an 11-digit mobile."""
+    rng = np.random.default_rng(seed)
+    surnames, given = "王李张刘陈杨黄赵", ("建国", "秀英", "桂花", "志强", "德明", "海燕")
+    return pl.DataFrame(
+        {
+            "户主姓名": [f"{surnames[i % 8]}{given[i % 6]}{'甲乙丙'[i % 3]}" for i in range(n)],
+            "身份证号": [f"532622{19500101 + i:08d}{rng.integers(100, 999)}X" for i in range(n)],
+            "联系电话": [f"139{rng.integers(10**7, 10**8)}" for _ in range(n)],
+        }
+    )
+
+
+def written(*roots: Path) -> list[tuple[str, bytes]]:
+    """Every file under ``roots`` with its bytes, and each member of a zip file (an xlsx, a
+    skops model) and the JSON lines of a Parquet file, as a scanner must read them."""
+    out: list[tuple[str, bytes]] = []
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            out.append((str(path), data))
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as z:
+                    out += [(f"{path}!{m}", z.read(m)) for m in z.namelist()]
+            if path.suffix == ".parquet":
+                out.append((f"{path} (rows)", pl.read_parquet(path).write_ndjson().encode()))
+    return out
+
+
+def leaks(files: list[tuple[str, bytes]], who: pl.DataFrame) -> list[str]:
+    """The files holding any of ``who``'s names or numbers."""
+    numbers = {*who["身份证号"], *who["联系电话"]}
+    names = [n.encode() for n in who["户主姓名"].head(200)]
+    found = []
+    for name, data in files:
+        held = {m.decode() for m in NUMBERS.findall(data)}
+        if held & numbers or any(n in data for n in names):
+            found.append(name)
+    return found
+
+
+def test_households_with_names_and_numbers_leave_none_in_the_workspace(
+    small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """An office's households file carries the head's name, ID-card and mobile numbers: train
+    and score drop those columns with a warning naming them, and nothing written (MLflow's
+    database, artifacts, model, the scores and drift files) holds any of them."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in small_prefecture_dir.iterdir():
+        (data / f.name).write_bytes(f.read_bytes())
+    households = pl.read_parquet(data / "households.parquet")
+    who = people(households.height)
+    households.hstack(who).write_parquet(data / "households.parquet")
+    rc, out, err = cli("train", "--data", str(data), "--max-iter", "20")
+    assert rc == 0, err
+    assert "'户主姓名', '身份证号', '联系电话': 契约外的列, 已删除" in flat(err)
+    assert cli("promote", "--version", "1", "--data", str(data)).code == 0
+    scores = tmp_path / "out" / "scores.parquet"
+    rc, out2, err2 = cli("score", "--data", str(data), "--out", str(scores))
+    assert rc == 0, err2
+    files = written(workspace, scores.parent)
+    assert any(name.endswith("model.skops") for name, _ in files)  # the scan saw the model
+    assert leaks(files, who) == []
+    assert leaks([("messages", (out + err + out2 + err2).encode())], who) == []
+
+
+SURVEY_SPEC = """
+id_column = "身份证号"
+group_column = "site"
+[target]
+column = "grade"
+classes = ["A", "B"]
+[features]
+numeric = ["x"]
+categorical = ["备注"]
+"""
+
+
+def survey(n: int = 600) -> pl.DataFrame:
+    """A survey keyed by the ID-card number, with a remarks column some of whose entries hold
+    a contact's mobile."""
+    rng = np.random.default_rng(1)
+    who = people(n, seed=1)
+    x = rng.normal(size=n)
+    remarks = [f"联系人电话{p}" if i % 4 == 0 else "无" for i, p in enumerate(who["联系电话"])]
+    return pl.DataFrame(
+        {
+            "身份证号": who["身份证号"],
+            "site": [f"s{i % 12}" for i in range(n)],
+            "x": x,
+            "备注": remarks,
+            "grade": np.where(x + rng.logistic(size=n) > 0.5, "A", "B"),
+        }
+    )
+
+
+def test_a_remarks_feature_holding_mobiles_is_refused_and_nothing_is_registered(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A categorical feature's every value is stored with the model in MLflow (encoder, drift
+    reference): a remarks column holding contacts' mobiles was registered as is (800 of them
+    in model.skops and drift_reference.json). Now training is refused naming the column and
+    rows, never the numbers, and nothing reaches the workspace."""
+    table = tmp_path / "survey.csv"
+    frame = survey()
+    frame.write_csv(table)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SURVEY_SPEC, encoding="utf-8")
+    rc, out, err = cli("train", "--data", str(table), "--spec", str(spec))
+    assert rc == 2
+    assert "备注: 取值含疑似身份证号码或手机号码, 请删去号码或不用此列 (150 value(s)" in flat(err)
+    assert "e.g. rows ['第 1 行 (row 1)', '第 5 行 (row 5)', '第 9 行 (row 9)']" in flat(err)
+    assert "Traceback" not in err
+    who = people(600, seed=1)
+    assert leaks([("messages", (out + err).encode())], who) == []
+    assert leaks(written(workspace), who) == [] if workspace.exists() else True
+
+
+def test_a_bad_value_in_a_table_keyed_by_id_card_numbers_names_its_line(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """The reader named a bad value's row by its id, here the ID-card number itself."""
+    frame = survey().with_columns(pl.lit("无").alias("备注"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("x")).otherwise(pl.col("x").cast(str))
+        .alias("x")
+    )  # fmt: skip
+    table = tmp_path / "survey.csv"
+    frame.write_csv(table)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SURVEY_SPEC, encoding="utf-8")
+    rc, _, err = cli("train", "--data", str(table), "--spec", str(spec))
+    assert rc == 2
+    assert (
+        "column 'x': 类型错误, 应为数字 (value is not a number) — 1 row: 第 7 行 (line 7) (x)"
+        in flat(err)
+    )
+    assert not NUMBERS.search(err.encode()), err
