@@ -76,6 +76,12 @@ _REGISTRY_CHATTER = re.compile(
     r"|Registered model '[^']*' already exists\. Creating a new version of this model\.\.\.)$"
 )
 
+# What MLflow says when its database was made by another MLflow version.
+_SCHEMA_MISMATCH = re.compile(
+    r"out-of-date database schema \(found version (?P<found>\S+), but expected "
+    r"(?P<expected>[^)\s]+)\)"
+)
+
 
 @contextlib.contextmanager
 def quiet_registration() -> Iterator[None]:
@@ -142,9 +148,13 @@ class Registry:
         self.tracking = tracking
         mlflow.set_tracking_uri(tracking.tracking_uri)
         mlflow.set_registry_uri(tracking.tracking_uri)
-        self.client = MlflowClient(
-            tracking_uri=tracking.tracking_uri, registry_uri=tracking.tracking_uri
-        )
+        try:
+            # Opens a database store at once: MLflow checks the database's schema there.
+            self.client = MlflowClient(
+                tracking_uri=tracking.tracking_uri, registry_uri=tracking.tracking_uri
+            )
+        except MlflowException as exc:
+            raise _schema_refusal(exc, tracking.tracking_uri) from None
 
     # -------------------------------------------------------------- logging
     def experiment_id(self) -> str:
@@ -391,6 +401,23 @@ class Registry:
         """The workspace's own artifact directory as a URI; None for a server's."""
         loc = self.tracking.artifact_location.rstrip("/")
         return loc if _local_path(loc) is not None else None
+
+
+def _schema_refusal(exc: MlflowException, uri: str) -> Exception:
+    """What to do about an MLflow database made by another MLflow version (MLflow raised its
+    own exception, a traceback through the CLI: after installing a visit-planner that brings
+    a newer MLflow, every model command failed so); ``exc`` itself for any other error."""
+    found = _SCHEMA_MISMATCH.search(str(exc))
+    if found is None:
+        return exc
+    mlflow_cli = Path(sys.executable).parent / "mlflow"
+    return RegistryError(
+        f"MLflow 数据库版本与本程序不符 (the MLflow database {uri} is at schema version "
+        f"{found['found']}, the MLflow {mlflow.__version__} of this program expects "
+        f"{found['expected']}: if an older version made it, back the workspace up "
+        f"(docs/deployment.md section 6), then run `{mlflow_cli} db upgrade {uri}`; "
+        "if a newer visit-planner made it, use that version)"
+    )
 
 
 def _param(v: Any) -> str:

@@ -109,3 +109,22 @@ def test_a_restore_without_its_artifact_directory_names_the_recorded_path(moved)
     assert str(old / "mlartifacts" / "models") in text  # the recorded path
     assert str(new / "mlartifacts" / "models") in text  # and where it was looked for
     assert "restore the workspace's mlartifacts/ directory with its mlflow.db" in text
+
+
+def test_an_mlflow_database_of_another_mlflow_version_says_what_to_run(moved) -> None:  # type: ignore[no-untyped-def]
+    """After installing a visit-planner that brings a newer MLflow, every model command
+    ended in MLflow's own exception (a traceback) about the database's schema."""
+    import sqlite3
+
+    _, new, _ = moved
+    with sqlite3.connect(new / "mlflow.db") as conn:
+        (mlflow_schema,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        conn.execute("UPDATE alembic_version SET version_num = 'a0b1c2d3e4f5'")
+    with pytest.raises(RegistryError) as err:
+        _workspace_registry(new)
+    text = str(err.value)
+    uri = f"sqlite:///{new / 'mlflow.db'}"
+    assert text.startswith(f"MLflow 数据库版本与本程序不符 (the MLflow database {uri} is at ")
+    assert f"schema version a0b1c2d3e4f5, the MLflow {mlflow.__version__}" in text
+    assert f"expects {mlflow_schema}" in text
+    assert f"mlflow db upgrade {uri}`" in text and "back the workspace up" in text
