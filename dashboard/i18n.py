@@ -364,6 +364,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "worker_map": ("走访地图", "Visits map"),
     "sheet": ("打印走访清单", "Printable visit list"),
     "sheet_button": ("下载走访清单（HTML）", "Download the visit list (HTML)"),
+    # the downloaded file's name (before .html), in the page's language as its button
+    "sheet_file": ("走访清单-{month}-{worker}", "visit-list-{month}-{worker}"),
     "sheet_none": ("本月该人员没有走访农户，无清单。", "No households this month: no list."),
     "inactive": ("已停用", "inactive"),
     # corrections

@@ -116,7 +116,7 @@ else:
     st.download_button(
         t("sheet_button", lang),
         data=lambda: ctx.data.visit_sheet(ctx.month, worker_id, run_id=run_id),
-        file_name=f"visit-list-{ctx.month}-{worker_id}.html",
+        file_name=t("sheet_file", lang, month=ctx.month, worker=worker_id) + ".html",
         mime="text/html",
         icon=":material/print:",
         key="sheet",

@@ -226,18 +226,21 @@ def test_every_page_in_chinese_and_english(
             elif name == "worker":
                 enter(page, i18n.t("worker_id_label", lang), site.worker)
                 heading(page, i18n.t("worker_households", lang))
-                if lang == "zh":  # the printable sheet, exported from the run on request
-                    button = page.get_by_role("button", name=i18n.t("sheet_button", lang))  # type: ignore[attr-defined]
-                    # A click during a rerun can land on a button about to be replaced (seen
-                    # once in CI under load): click only once the run has ended, and give the
-                    # sheet, built on the server when asked for, time on a busy machine.
-                    button.wait_for()
-                    idle(page)
-                    with page.expect_download(timeout=90_000) as download:  # type: ignore[attr-defined]
-                        button.click()
-                    sheet = Path(download.value.path()).read_text("utf-8")
-                    assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
-                    assert site.household in sheet and "<script" not in sheet
+                # the printable sheet, exported from the run on request, under a name in the
+                # page's language (it was visit-list-….html on the Chinese page too)
+                button = page.get_by_role("button", name=i18n.t("sheet_button", lang))  # type: ignore[attr-defined]
+                # A click during a rerun can land on a button about to be replaced (seen
+                # once in CI under load): click only once the run has ended, and give the
+                # sheet, built on the server when asked for, time on a busy machine.
+                button.wait_for()
+                idle(page)
+                with page.expect_download(timeout=90_000) as download:  # type: ignore[attr-defined]
+                    button.click()
+                sheet = Path(download.value.path()).read_text("utf-8")
+                assert f"走访清单 Visit list {MONTH} {site.worker}" in sheet
+                assert site.household in sheet and "<script" not in sheet
+                sheet_name = i18n.t("sheet_file", lang, month=MONTH, worker=site.worker)
+                assert download.value.suggested_filename == f"{sheet_name}.html"
             body = page.inner_text("body")  # type: ignore[attr-defined]
             assert "Traceback" not in body and "Error" not in body.split("\n")[0]
             screenshot(page, f"{PAGES.index(name) + 1}-{name}-{lang}")
