@@ -243,7 +243,7 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     )
     for o in outcome.not_applied:
         print_hanging(
-            f"#{o.override_id} {outcome_words('not_applied')}: {o.reason}",
+            not_applied_line(o.override_id, o.reason),
             first="  ",
             rest="    ",
             style="yellow",
@@ -256,6 +256,15 @@ def print_plan_summary(outcome: PlanOutcome) -> None:
     for note in outcome.notices:
         print_hanging(f"提示 note: {note}", style="yellow")
     console.print(f"文件 files: {outcome.run_dir}")
+
+
+def not_applied_line(override_id: int, reason: str) -> str:
+    """``#2 未生效 not applied: 指定 H1→W2 (乡镇 锦屏镇 (532626001)) 已忽略: …``: an override the
+    plan could not apply, with the places its reason names by code (the assignment's messages
+    carry bare codes) named as well, as every other text of the summary names them."""
+    from visit_planner.contracts.places import name_places
+
+    return f"#{override_id} {outcome_words('not_applied')}: {name_places(reason)}"
 
 
 def print_amended(outcome: PlanOutcome) -> None:
