@@ -29,8 +29,9 @@ def curve_colours(frame: pl.DataFrame, chosen: str) -> alt.Scale:
 
 def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerChart:
     """Reliability curves (``model, mean_predicted, observed, n`` per bin, as training logged
-    them) over the dashed diagonal of perfect calibration, with axes and legend in ``lang``;
-    the chosen model's curve is drawn thicker."""
+    them) over the dashed diagonal of perfect calibration, with axes and legend in ``lang``
+    (the legend below the plot, which keeps the page's width on a phone); the chosen model's
+    curve is drawn thicker."""
     frame = bins.with_columns(
         pl.col("model")
         .map_elements(
@@ -54,8 +55,13 @@ def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerC
         .encode(
             x=alt.X("mean_predicted:Q", title=x_title, scale=scale, axis=alt.Axis(format="%")),
             y=alt.Y("observed:Q", title=y_title, scale=scale, axis=alt.Axis(format="%")),
+            # The legend below the plot, one model a line: on its right, on a phone (390 px)
+            # it left the curves a strip 90 px wide, the axis reading only 0% and 30%.
             color=alt.Color(
-                "label:N", title=t("calibration_model", lang), scale=curve_colours(frame, chosen)
+                "label:N",
+                title=t("calibration_model", lang),
+                scale=curve_colours(frame, chosen),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
             strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(1.5)),
             tooltip=[
@@ -66,7 +72,8 @@ def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerC
             ],
         )
     )
-    return (diagonal + curves).properties(height=360)
+    # the height Streamlit gives the whole chart, legend included: the plot keeps about 360 px
+    return (diagonal + curves).properties(height=470)
 
 
 def psi_chart(features: list[str], psi: list[float], lang: Lang) -> alt.Chart:

@@ -36,3 +36,19 @@ def test_each_calibration_curve_keeps_its_colour_in_both_languages() -> None:
     assert zh == en
     assert zh["logistic"] == charts.CURVE_COLOURS[0]
     assert len(set(zh.values())) == 3
+
+
+def test_the_calibration_legend_is_below_the_curves_whole() -> None:
+    """On a phone (390 px) the legend on the curves' right (逻辑回归（已选用） and the others)
+    left the plot a strip about 90 px wide whose axis read only 0% and 30%. The legend is
+    below the plot now, one model a line, its labels never cut."""
+    bins = pl.DataFrame(
+        {"model": ["logistic", "hgb"], "mean_predicted": [0.1, 0.2], "observed": [0.1, 0.2],
+         "n": [10, 10]}
+    )  # fmt: skip
+    for lang in i18n.LANGS:
+        spec = charts.calibration_chart(bins, "logistic", lang).to_dict()
+        legend = spec["layer"][1]["encoding"]["color"]["legend"]
+        assert legend == {"direction": "vertical", "labelLimit": 0, "orient": "bottom"}, lang
+        # Streamlit fits the whole chart, legend too, in its height: the plot keeps ~360 px
+        assert spec["height"] >= 360 + 3 * 30 + 20, spec["height"]
