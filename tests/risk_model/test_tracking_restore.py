@@ -89,11 +89,11 @@ def test_training_in_a_restored_workspace_writes_into_it_not_at_the_old_path(
     names = {e.name for e in registry.client.search_experiments()}
     assert f"household-risk (#1) @ {(old / 'mlartifacts').as_uri()}" in names
     assert "household-risk" in names
-    # Both versions load, and a third run joins the new experiment without another rename.
+    # Both versions load, and the next run joins the new experiment without another rename.
     assert registry.load_model(version)[1].version == version
     assert registry.load_model(second.version)[1].version == second.version
     experiments = len(registry.client.search_experiments())
-    publish(registry, household_result, data_name="h3.parquet", data_sha256="2" * 64)
+    assert registry.experiment_id() == run.info.experiment_id  # the next run's experiment
     assert len(registry.client.search_experiments()) == experiments
 
 
