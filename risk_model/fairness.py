@@ -54,6 +54,7 @@ class FairnessReport:
     table: pl.DataFrame  # attribute, group, n, n_tier1, tier1_recall, tier1_fpr
     recall_gap: dict[str, float]
     fpr_gap: dict[str, float]
+    min_positives: int = 20  # true tier-1 households a group needs to enter the recall gap
 
     @property
     def largest_gap(self) -> float:
@@ -134,7 +135,10 @@ def group_error_rates(
         )
     )
     return FairnessReport(
-        table=table.sort("attribute", "group"), recall_gap=recall_gap, fpr_gap=fpr_gap
+        table=table.sort("attribute", "group"),
+        recall_gap=recall_gap,
+        fpr_gap=fpr_gap,
+        min_positives=min_positives,
     )
 
 

@@ -9,6 +9,10 @@ group-wise test split of the data given, drawn with the candidate's own seed and
    champion + ``gap_tolerance`` (default 0.0: not wider). Undefined gaps (too few tier-1
    households per group) are not compared.
 
+The decision also carries the candidate's check by group (``groups``,
+:func:`risk_model.fairness_text.group_check_lines`): every group with its sizes, so a pass,
+a refusal and the audit line show the groups behind the one gap compared.
+
 With no champion yet the first version passes (recorded as such); so does a candidate
 replacing a champion the application calls no model of its use (``incomparable``: for
 ``visit-planner``, a champion that is no households model), with a note saying why.
@@ -36,6 +40,7 @@ import polars as pl
 from risk_model.decision import DecisionRule
 from risk_model.errors import PromotionRefusedError, RiskModelError
 from risk_model.evaluate import group_split
+from risk_model.fairness_text import GroupWords, group_check_lines
 from risk_model.spec import FeatureSpec, spec_from_dict
 from risk_model.tracking import Registry
 from risk_model.training import Evaluation, evaluate
@@ -69,12 +74,15 @@ class GateDecision:
     passed: bool
     checks: list[GateCheck] = field(default_factory=list)
     note: str = ""
+    groups: list[str] = field(default_factory=list)  # the candidate's check by group
 
     def summary(self) -> str:
-        """One line per check, for the CLI and the audit log."""
+        """One line per check, then the candidate's check by group
+        (:func:`~risk_model.fairness_text.group_check_lines`), for the CLI and the audit
+        log: the gate compares one gap, the lines show the groups behind it."""
         lines = [self.note] if self.note else []
         lines += [f"{'通过 PASS' if c.passed else '未通过 FAIL'} {c.text}" for c in self.checks]
-        return "\n".join(lines)
+        return "\n".join(lines + self.groups)
 
 
 def promotion_gate(
@@ -231,6 +239,7 @@ def promote(
     source: str = "promotion data",
     incomparable: Callable[[FeatureSpec], str | None] | None = None,
     data_note: str = "",
+    words: GroupWords | None = None,
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
@@ -240,7 +249,8 @@ def promote(
     is no model of the application's use (the gate's note; the candidate then replaces it
     without comparison), or None to compare as usual. ``data_note``: what was done to the
     data before the gate (e.g. supervisors' corrections applied), the first line of the
-    gate's note, so that the decision, its refusal and the audit line say it.
+    gate's note, so that the decision, its refusal and the audit line say it. ``words``:
+    how the candidate's check by group names the groups (the decision's ``groups`` lines).
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError(
@@ -289,6 +299,9 @@ def promote(
         else GateDecision(True, [], replaced)
     )
     decision.note = "\n".join(x for x in (data_note, decision.note) if x)
+    decision.groups = group_check_lines(
+        cand_eval.fairness, n_rows=held.height, words=words, top=spec.top_class_names()
+    )
     result = PromotionResult(
         version=version,
         previous_champion=current.version if current else None,

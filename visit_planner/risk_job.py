@@ -27,6 +27,7 @@ import polars as pl
 
 from risk_model import DecisionRule, FeatureSpec, TrainConfig, TrainResult
 from risk_model.decision import ordinal_cost_matrix
+from risk_model.fairness_text import GroupWords
 from risk_model.promote import GateConfig, PromotionResult
 from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
@@ -491,6 +492,32 @@ def with_champion_features(registry: Any, spec: FeatureSpec, columns: list[str])
     return spec_from_dict(d)
 
 
+GROUP_ATTRIBUTES: dict[str, str] = {
+    "head_ethnicity": "户主民族 head's ethnicity",
+    "head_gender": "户主性别 head's gender",
+    "county_id": "县市 county",
+}
+"""The households audit's attributes in words (:func:`group_words`)."""
+
+
+def group_words() -> GroupWords:
+    """How ``train`` and ``promote`` name the fairness audit's groups: the households'
+    attributes in words, an ethnicity or gender by name (``彝族 Yi``, ``女 female``), a
+    county by name and code (``文山市 Wenshan (532601)``); a spec's other columns and values
+    as they are."""
+    from visit_planner.analysis.words import GROUP_NAMES
+    from visit_planner.contracts.places import place_label
+
+    def group(attribute: str, value: str) -> str:
+        if attribute == "county_id":
+            return place_label(value)
+        if attribute in GROUP_ATTRIBUTES:
+            return GROUP_NAMES.get(value, value)
+        return value
+
+    return GroupWords(GROUP_ATTRIBUTES, group)
+
+
 def _not_a_households_champion(champion: FeatureSpec) -> str | None:
     """The gate's note when the champion in place is no households model (promoted before
     ``promote`` checked): a households candidate replaces it without a comparison, which
@@ -572,6 +599,7 @@ def promote_version(
             source=str(data_file),
             incomparable=_not_a_households_champion,
             data_note=_corrections_note(info, corrected),
+            words=group_words(),
         )
     if result.already_champion:  # nothing changed: nothing to audit
         return result

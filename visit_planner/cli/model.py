@@ -284,7 +284,11 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
 
 
 def _print_training(r: TrainResult, seconds: float) -> None:
-    """What `train` tells the user: the comparison, the choice, notes, fidelity, timing."""
+    """What `train` tells the user: the comparison, the choice, notes, the check by group,
+    fidelity, timing."""
+    from risk_model.fairness_text import group_check_lines
+    from visit_planner.risk_job import group_words
+
     for note in r.notes:
         print_hanging(f"提示 note: {note}")
     console.print(_evaluation_table(r, console.width))
@@ -329,6 +333,12 @@ def _print_training(r: TrainResult, seconds: float) -> None:
         else "— (留出集中无此类 / none held out)"
     )
     print_hanging(f"{zh}召回率置信区间 / {en} recall 95% CI: {ci}", console)
+    print_indented(
+        group_check_lines(
+            r.evaluation.fairness, n_rows=r.n_test, words=group_words(), top=(en, zh)
+        ),
+        console,
+    )
     t = r.reason_tables
     tree = {"shapley": ", TreeSHAP", "path": ", path / 路径归因"}.get(
         str(t.reference.get("tree_method")), ""
@@ -405,7 +415,9 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
         )
     except RiskJobError as exc:
         if isinstance(exc.__cause__, PromotionRefusedError):
-            print_wrapped(str(exc).splitlines(), err_console)
+            heading, *checks = str(exc).splitlines()
+            print_wrapped([heading], err_console)
+            print_indented([f"  {line}" for line in checks], err_console)
             print_hanging(
                 '如需强制晋升请加 --force --reason "..." (记入审计日志) / '
                 'use --force --reason "..." to override (audited)'
@@ -460,8 +472,16 @@ def _data_digest(params: dict[str, str]) -> str:
 def print_gate(decision: GateDecision, out: Console) -> None:
     """The gate's note and checks, one per line, each wrapped at ``out``'s width with its
     continuation indented (at 80 columns a check is longer than a line)."""
-    for line in decision.summary().splitlines():
-        print_hanging(line, out)
+    print_indented(decision.summary().splitlines(), out)
+
+
+def print_indented(lines: list[str], out: Console) -> None:
+    """Each line wrapped at ``out``'s width, its continuation indented two spaces past its
+    own indentation (the check by group's groups under their attribute)."""
+    for line in lines:
+        body = line.lstrip(" ")
+        pad = " " * (len(line) - len(body))
+        print_hanging(body, out, first=pad, rest=pad + "  ")
 
 
 @app.command("score")
