@@ -48,7 +48,8 @@ figures.metric(t("workers", lang), i18n.fmt_int(diag["workers"]))
 figures.metric(t("uncovered_households", lang), i18n.fmt_int(info["uncovered_count"]))
 figures.metric(t("status", lang), i18n.status(diag["status"], lang))
 if diag.get("shortfall"):
-    st.warning(i18n.pick(diag["shortfall"], lang))
+    # a sentence of its own (the English read 'proven: no plan covers…', no full stop)
+    st.warning(i18n.notice(diag["shortfall"], lang))
 else:
     st.success(t("shortfall_none", lang))
 

@@ -369,7 +369,7 @@ def alternative_items(at: AppTest) -> tuple[list[str], list[str], list[str]]:
         return re.split(r"\n(?=\d+\. )", markdown)
 
     listed = next(str(m.value) for m in at.main.markdown if str(m.value).startswith("1. "))
-    more = [e for e in at.expander if str(e.label) != i18n.t("record", "zh")
+    more = [e for e in at.main.expander if str(e.label) != i18n.t("record", "zh")
             and str(e.label) != i18n.t("record", "en")]  # fmt: skip
     if not more:
         return items(listed), [], []
@@ -627,6 +627,22 @@ def test_a_household_no_one_visits_says_why(site: Site) -> None:
         if nearest:  # the nearest worker, not "the nearest OTHER" (no one was chosen)
             assert nearest in body
             assert ("另一位" if lang == "zh" else "nearest other") not in body
+
+
+def test_a_townships_shortfall_reads_as_a_sentence(site: Site) -> None:
+    # The township page's warning began 'proven: no plan covers…' in lower case and ended
+    # without a full stop, the English and the Chinese alike.
+    planner = access(site, "planner")
+    short = planner.overview(MONTH).townships.filter(
+        (pl.col("unassigned_tier1") > 0) & (pl.col("shortfall") != "")
+    )
+    tw, text = short.select("township_id", "shortfall").row(0)
+    for lang, end in (("zh", "。"), ("en", ".")):
+        at = go(sign_in("planner1"), "township", lang)
+        at.selectbox(key="township").set_value(tw).run()
+        check_clean(at)
+        said = [w.value for w in at.warning if i18n.pick(text, lang)[1:12] in w.value]
+        assert said == [i18n.pick(text, lang)[:1].upper() + i18n.pick(text, lang)[1:] + end]
 
 
 def test_the_nearest_other_worker_is_named_by_role_not_called_eligible(site: Site) -> None:
@@ -1108,7 +1124,7 @@ def test_no_page_writes_its_own_source_notes(site: Site) -> None:
 def test_data_scientist_reads_corrections_but_cannot_submit(site: Site) -> None:
     at = go(sign_in("scientist"), "corrections")
     check_clean(at)
-    assert not at.get("form")
+    assert not at.main.get("form")  # the sidebar's is the account's own password form
     assert i18n.t("read_only", "zh") in " ".join(i.value for i in at.info)
 
 
