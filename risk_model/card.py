@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from risk_model.fairness_text import GroupWords, group_check_lines
 from risk_model.training import TrainResult
 
 
@@ -42,10 +43,12 @@ def model_card(
     data_name: str,
     version_hint: str = "",
     data_notes: Sequence[str] = (),
+    words: GroupWords | None = None,
 ) -> str:
     """Markdown model card of a training result (aggregates only, no household data).
     ``data_notes``: lines on what was done to the data before training (e.g. the supervisors'
-    corrections file applied, by name, hash and counts), under the data's source."""
+    corrections file applied, by name, hash and counts), under the data's source. ``words``:
+    how the check by group (the lines ``train`` prints) names the groups."""
     spec, ev = result.spec, result.evaluation
     m = ev.metrics
     # The highest-risk class as train and models name it: tier-1 for the households,
@@ -118,6 +121,13 @@ def model_card(
         "",
         f"Largest {top} recall gap per attribute (groups with >= 20 {top}): "
         + ", ".join(f"{k} {_f(v)}" for k, v in ev.fairness.recall_gap.items()),
+    ]
+    groups = group_check_lines(
+        ev.fairness, n_rows=result.n_test, words=words, top=spec.top_class_names()
+    )
+    if groups:  # as train prints it, Chinese first, groups by name, tiny ones said so
+        lines += ["", "```text", *groups, "```"]
+    lines += [
         "",
         "## Limits / 局限",
         "- Probabilities are calibrated for the population it was trained on; check the "

@@ -16,6 +16,7 @@ import pandas as pd
 import polars as pl
 
 from risk_model.card import model_card
+from risk_model.fairness_text import GroupWords
 from risk_model.plots import (
     calibration_bins,
     calibration_plot,
@@ -125,10 +126,12 @@ def publish(
     data_sha256: str,
     tags: dict[str, str] | None = None,
     extra_params: Mapping[str, object] | None = None,
+    words: GroupWords | None = None,
 ) -> VersionInfo:
     """Log ``result`` as a run and register its model; returns the new version.
     ``extra_params``: more of the data's provenance (e.g. the corrections file's name, hash
-    and counts), logged beside :func:`run_params`; names and aggregates only."""
+    and counts), logged beside :func:`run_params`; names and aggregates only. ``words``: how
+    the model card's check by group names the groups."""
     spec = result.spec
     names = [str(c) for c in spec.classes]
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
@@ -165,7 +168,10 @@ def publish(
             evals["bayes"] = result.evaluation.bayes.bayes.to_dict()
         texts = {
             "model_card.md": model_card(
-                result, data_name=data_name, data_notes=_provenance_notes(extra_params or {})
+                result,
+                data_name=data_name,
+                data_notes=_provenance_notes(extra_params or {}),
+                words=words,
             ),
             "spec.json": json.dumps(spec.to_dict(), ensure_ascii=False, indent=1),
             "reason_tables.json": json.dumps(result.reason_tables.to_dict(), ensure_ascii=False),

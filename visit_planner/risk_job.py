@@ -442,6 +442,7 @@ def train_from_file(
                 data_name=data_file.name,
                 data_sha256=file_sha256(data_file),
                 extra_params=None if corrected is None else corrected.params(),
+                words=group_words(),
             )
     return TrainOutcome(
         result=result,

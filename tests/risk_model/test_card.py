@@ -46,3 +46,18 @@ def test_the_households_card_keeps_tier_1(household_result) -> None:  # type: ig
     card = model_card(household_result, data_name="households.parquet")
     assert "| tier-1 recall (95 % CI) | tier-1 precision |" in card
     assert "(group-wise by `village_id`" in card
+
+
+def test_the_households_card_has_the_check_by_group_in_words(household_result) -> None:  # type: ignore[no-untyped-def]
+    """The card's groups were a table of codes (532624, yi, F) beside recalls of groups of
+    7 tier-1 households, nothing saying they were too few to read; it now carries the check
+    by group as train prints it."""
+    from visit_planner.risk_job import group_words
+
+    card = model_card(household_result, data_name="households.parquet", words=group_words())
+    block = card.split("```text\n", 1)[1].split("\n```", 1)[0]
+    assert block.startswith("分组核对 / check by group (")
+    assert "  户主民族 head's ethnicity:" in block
+    assert "彝族 Yi: " in block and "女 female: " in block
+    assert "麻栗坡县 Malipo (532624): " in block  # the held-out villages' counties
+    assert "不作比较 / too few (under 20) to compare" in block
