@@ -35,7 +35,9 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
   other versions (:data:`SAME_PACKAGES`) than this one. A scheduler lost during a run raises
   :class:`ExecutorLostError`, and so does a cluster whose workers all left during the run
   and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks wait for workers that
-  restart or join meanwhile, as Dask's own do, but not for ever).
+  restart or join meanwhile, as Dask's own do, but not for ever), and so does a cluster on
+  which nothing has run for :data:`PAUSED_WAIT` seconds while workers are paused for lack of
+  memory (Dask leaves their tasks queued there: the run would wait for ever).
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ WORKERS_GONE_WAIT = 120.0
 """Seconds a run waits when every worker has left the cluster (killed, their nodes lost)
 before it ends with :class:`ExecutorLostError`: long enough for workers that a nanny or an
 orchestrator restarts, short enough that a nightly run does not hang until morning."""
+PAUSED_WAIT = 60.0
+"""Seconds a run waits while nothing runs anywhere on the cluster and a worker is paused
+(Dask pauses a worker whose memory passes 80 % of its ``--memory-limit``; a worker whose
+limit is below what the libraries alone take stays paused for good, holding its tasks)
+before it ends with :class:`ExecutorLostError` naming the workers and their memory."""
 WORKERS_POLL = 2.0
 """Seconds between two questions to the scheduler about its workers, while results wait."""
 RESULT_POLL = 0.1
@@ -142,8 +149,10 @@ class DaskExecutor:
         window: int | None = None,
         address: str | None = None,
         workers_gone_wait: float = WORKERS_GONE_WAIT,
+        paused_wait: float = PAUSED_WAIT,
     ) -> None:
         self.client = client
+        self.paused_wait = paused_wait
         self.retries = retries
         self.on_error = on_error
         self.window = window  # worker threads to keep busy (None: the cluster's, at run time)
@@ -159,12 +168,16 @@ class DaskExecutor:
         """The one-line error for a run that lost its cluster (``exc``: what Dask raised)."""
         if isinstance(exc, FutureCancelledError):  # its text leads with a task's key
             why = f"the tasks were cancelled ({exc.reason})"
+        elif isinstance(exc, OSError):  # CommClosedError's text names Dask's internals
+            why = f"its connection closed ({type(exc).__name__})"
         else:
             first = (str(exc).splitlines() or [""])[0].strip()
             why = f"{type(exc).__name__}{': ' + first if first else ''}"
         return ExecutorLostError(
-            f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {self.address} during the "
-            f"run: {why}; the unfinished tasks have no result)"
+            f"与 Dask 调度器的连接中断, 请重启调度器及其工作进程后重新运行 (lost the Dask "
+            f"scheduler at {self.address} during the run: {why}; the unfinished tasks have no "
+            f"result: start `dask scheduler` and `dask worker {self.address}` again, or use "
+            "--executor local, and run again)"
         )
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -247,9 +260,11 @@ class DaskExecutor:
         cluster left without workers for ``workers_gone_wait`` seconds raises
         :class:`ExecutorLostError` instead of waiting for ever."""
         gone_since: float | None = None  # when the cluster was first seen without workers
+        stalled_since: float | None = None  # ... with paused workers and nothing running
         asked = -WORKERS_POLL
         while not pending.is_empty():
             if pending.has_ready():
+                stalled_since = None
                 yield next(pending)
                 continue
             now = time.monotonic()
@@ -261,16 +276,77 @@ class DaskExecutor:
                     gone_since = now
                 elif now - gone_since >= self.workers_gone_wait:
                     raise self.workers_gone_error()
+                paused = self.paused_and_idle()
+                if not paused:
+                    stalled_since = None
+                elif stalled_since is None:
+                    stalled_since = now
+                elif now - stalled_since >= self.paused_wait:
+                    raise self.paused_error(paused)
             time.sleep(RESULT_POLL)
+
+    def paused_and_idle(self) -> dict[str, tuple[int, int]]:
+        """The paused workers (address: memory used, memory limit, in bytes) when some worker
+        is paused and no worker of the cluster is running a task; else empty.
+
+        Dask does not move the tasks queued on a paused worker to a running one, nor the
+        tasks that wait for them: a worker paused for good (its limit below what the
+        libraries alone take) stops the run without an error. Asked of the scheduler alone
+        (what the workers' heartbeats told it), never of the workers: a worker being
+        restarted would hold the question up."""
+        try:
+            workers = self.client.run_on_scheduler(_workers_now())
+        except Exception:  # the scheduler going away: judged at the next poll, or by run()
+            return {}
+        paused = {
+            a: (used, limit) for a, (state, used, limit, _) in workers.items() if state == "paused"
+        }
+        if any(running for *_, running in workers.values()):
+            return {}  # a task runs somewhere: the run moves
+        return paused
+
+    def paused_error(self, paused: dict[str, tuple[int, int]]) -> ExecutorLostError:
+        """The one-line error for a run stopped by workers paused for lack of memory."""
+        addr, (used, limit) = sorted(paused.items())[0]
+        return ExecutorLostError(
+            f"Dask 工作进程内存不足而暂停, 请给工作进程更多内存后重新运行 (nothing has run for "
+            f"{self.paused_wait:g} s on the Dask scheduler at {self.address}: {len(paused)} "
+            f"worker(s) paused for lack of memory, {addr} uses {used / 2**20:,.0f} MiB of its "
+            f"{limit / 2**20:,.0f} MiB limit; start the workers with more memory, e.g. "
+            f"`dask worker {self.address} --memory-limit 4GB` (the largest township needs "
+            "about 1 GB), and run again)"
+        )
 
     def workers_gone_error(self) -> ExecutorLostError:
         """The one-line error for a run whose cluster lost every worker for good."""
         return ExecutorLostError(
-            f"Dask 工作进程全部离开 (every worker of the Dask scheduler at {self.address} left "
+            f"Dask 工作进程全部离开, 请启动工作进程后重新运行 (every worker of the Dask "
+            f"scheduler at {self.address} left "
             f"during the run and none came back within {self.workers_gone_wait:g} s; the "
             f"unfinished tasks have no result: start workers with `dask worker {self.address}` "
             "and run again)"
         )
+
+
+def _workers_now() -> Callable[[Any], dict[str, tuple[str, int, int, int]]]:
+    """A function for :meth:`Client.run_on_scheduler` giving each worker's status, memory
+    used and limit (bytes), and how many tasks it is running (as its last heartbeat said).
+
+    Made here as a closure, which cloudpickle sends by value: the scheduler runs it without
+    importing this module (it needs only Dask, not visit-planner, nor this very version)."""
+
+    def workers_now(dask_scheduler: Any) -> dict[str, tuple[str, int, int, int]]:
+        return {
+            addr: (
+                ws.status.name,
+                int(ws.memory.process),
+                int(ws.memory_limit or 0),
+                len(ws.executing),
+            )
+            for addr, ws in dask_scheduler.workers.items()
+        }
+
+    return workers_now
 
 
 def _cluster(workers: int | None, allowed_failures: int | None) -> LocalCluster:
@@ -512,6 +588,7 @@ def dask_executor(
     allowed_failures: int | None = None,
     workers_wait: float = WORKERS_WAIT,
     workers_gone_wait: float = WORKERS_GONE_WAIT,
+    paused_wait: float = PAUSED_WAIT,
 ) -> Iterator[DaskExecutor]:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``), or on a
     new loopback ``LocalCluster`` of ``workers`` processes; closed (cluster stopped) on exit.
@@ -520,7 +597,8 @@ def dask_executor(
     workers are its own). A scheduler address is checked first (:func:`check_scheduler`) and
     must have a worker within ``workers_wait`` seconds, else
     :class:`ExecutorUnavailableError`; a run ends with
-    :class:`ExecutorLostError` when all workers have been gone ``workers_gone_wait`` seconds.
+    :class:`ExecutorLostError` when all workers have been gone ``workers_gone_wait`` seconds,
+    or nothing has run for ``paused_wait`` seconds with workers paused for lack of memory.
     ``allowed_failures`` (local cluster only; Dask's default is 3) is how many worker deaths
     while running one task the scheduler tolerates before it gives up on that task; a remote
     scheduler has its own setting (``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``).
@@ -566,6 +644,7 @@ def dask_executor(
             on_error=on_error,
             address=name,
             workers_gone_wait=workers_gone_wait,
+            paused_wait=paused_wait,
         )
     finally:
         with suppress(Exception):  # already closed: the scheduler was lost

@@ -51,7 +51,7 @@ import polars as pl
 
 from assignment.candidates import latest_previous
 from assignment.domain import PLAN_COLUMNS, AssignmentSettings
-from assignment.executor import Executor
+from assignment.executor import Executor, ExecutorLostError
 from assignment.explain import WorkerIndex, explain_plan
 from assignment.inputs import (
     InputIssue,
@@ -73,6 +73,7 @@ from assignment.schedule import solve_order, township_pressures
 from assignment.solver.options import SolverOptions
 from assignment.validator import Violation, validate_plan
 from visit_planner.assign_job import AssignInputs, tier_counts
+from visit_planner.contracts.places import place_label
 from visit_planner.contracts.stream import HouseholdChunks
 from visit_planner.model_registry import user_errors
 from visit_planner.overrides import AppliedOverrides
@@ -359,18 +360,41 @@ def solve_townships(  # noqa: PLR0917
     no_pins = pl.Series([], dtype=pl.String)
     pinned_ids = no_pins if month.pins is None else month.pins["household_id"]
     pairs = []
-    for res in executor.run(run_township_task, tasks()):
-        month.work.write("plan", res.township_id, res.plan.sort("household_id"))
-        pairs.append(
-            res.plan.filter(pl.col("household_id").is_in(pinned_ids.implode())).select(
-                pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)
+    try:
+        for res in executor.run(run_township_task, tasks()):
+            month.work.write("plan", res.township_id, res.plan.sort("household_id"))
+            pairs.append(
+                res.plan.filter(pl.col("household_id").is_in(pinned_ids.implode())).select(
+                    pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)
+                )
             )
-        )
-        results.append(dataclasses.replace(res, plan=res.plan.clear()))
-        if progress is not None:
-            progress(res)
+            results.append(dataclasses.replace(res, plan=res.plan.clear()))
+            if progress is not None:
+                progress(res)
+    except ExecutorLostError as exc:  # the cluster went away: say which townships it cost
+        done = {r.township_id for r in results}
+        raise ExecutorLostError(f"{exc}; {unfinished_townships(order, done)}") from None
     result = combine_results(results, issues, time.perf_counter() - start)
     return Solved(result, pl.concat(pairs) if pairs else pl.DataFrame())
+
+
+UNFINISHED_NAMED = 10
+"""Unfinished townships named one by one in a lost run's error; the rest are counted."""
+
+
+def unfinished_townships(order: Sequence[str], done: set[str]) -> str:
+    """``未完成的乡镇 6/8 个 (6 of 8 townships unfinished): 马白镇 (532625001), …``: what a
+    run that lost its cluster did not solve, by name and code (at most
+    :data:`UNFINISHED_NAMED`, in township order), so that the planner knows what was at stake
+    and that every township, finished or not, is solved again by the next run."""
+    left = sorted(t for t in order if t not in done)
+    named = ", ".join(place_label(t) for t in left[:UNFINISHED_NAMED]) or "—"
+    more = len(left) - UNFINISHED_NAMED
+    rest = f" … (+{more})" if more > 0 else ""
+    return (
+        f"未完成的乡镇 {len(left)}/{len(order)} 个 ({len(left)} of {len(order)} townships "
+        f"unfinished): {named}{rest}"
+    )
 
 
 def _no_households(month: Month) -> pl.DataFrame:

@@ -7,6 +7,7 @@ only)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dask import config as dask_config
 from distributed import LocalCluster
 from distributed.client import FutureCancelledError
 
@@ -126,11 +128,72 @@ def test_a_run_whose_workers_all_leave_for_good_ends_with_one_clear_error() -> N
         waited = time.monotonic() - start
     assert 3.0 <= waited < 25.0, waited  # left at 1 s, given 2 s more (slack for a loaded CI)
     assert str(lost.value) == (
-        f"Dask 工作进程全部离开 (every worker of the Dask scheduler at "
+        f"Dask 工作进程全部离开, 请启动工作进程后重新运行 (every worker of the Dask scheduler at "
         f"{cluster.scheduler_address} left during the run and none came back within 2 s; the "
         f"unfinished tasks have no result: start workers with `dask worker "
         f"{cluster.scheduler_address}` and run again)"
     )
+
+
+def memory_starved_cluster(pause: float = 0.02) -> LocalCluster:
+    """:func:`process_cluster` with a 1 GB limit whose worker pauses at ``pause`` of it (2 %:
+    at once, for good, as a worker whose ``--memory-limit`` is below what the libraries
+    alone take)."""
+    with dask_config.set({
+        "distributed.worker.memory.pause": pause,
+        "distributed.worker.memory.target": False,
+        "distributed.worker.memory.spill": False,
+    }):  # fmt: skip
+        return LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            memory_limit="1GB",
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        )
+
+
+def test_workers_paused_for_lack_of_memory_end_the_run_with_one_clear_error() -> None:
+    # Dask leaves the tasks queued on a paused worker: the run used to wait for ever.
+    with (
+        memory_starved_cluster() as cluster,
+        dask_executor(cluster.scheduler_address, paused_wait=3) as ex,
+    ):
+        start = time.monotonic()
+        with pytest.raises(ExecutorLostError) as lost:
+            list(ex.run(nap, [0.1, 0.1, 0.1]))
+        waited = time.monotonic() - start
+    assert 3.0 <= waited < 30.0, waited
+    said = str(lost.value)
+    assert said.startswith(
+        "Dask 工作进程内存不足而暂停, 请给工作进程更多内存后重新运行 (nothing has run for 3 s "
+        f"on the Dask scheduler at {cluster.scheduler_address}: 1 worker(s) paused for lack "
+        "of memory, tcp://127.0.0.1:"
+    ), said
+    assert re.search(r" uses [\d,]+ MiB of its 954 MiB limit; start the workers with more", said)
+    assert said.endswith(
+        f"`dask worker {cluster.scheduler_address} --memory-limit 4GB` (the largest township "
+        "needs about 1 GB), and run again)"
+    )
+
+
+def pause_now(dask_worker: Any) -> None:
+    """On a worker: pause it (its memory is now above the pause threshold)."""
+    dask_worker.memory_manager.memory_pause_fraction = 0.02
+
+
+def test_a_task_still_running_on_a_paused_worker_is_waited_for() -> None:
+    # Pausing stops new tasks, not the one running: while it runs, nothing is stalled.
+    with (
+        memory_starved_cluster(pause=0.9) as cluster,
+        dask_executor(cluster.scheduler_address, paused_wait=1) as ex,
+    ):
+        threading.Timer(1.0, ex.client.run, (pause_now,)).start()
+        assert list(ex.run(nap, [5.0])) == [5.0]
+        paused = ex.client.scheduler_info(n_workers=-1)["workers"].values()
+        assert [str(w["status"]) for w in paused] == ["paused"]  # it really was paused
 
 
 def test_a_lost_scheduler_is_said_without_dasks_task_keys() -> None:
@@ -143,13 +206,18 @@ def test_a_lost_scheduler_is_said_without_dasks_task_keys() -> None:
         said = str(ex.lost_error(cancelled))
         closed = str(ex.lost_error(OSError("Stream is closed\nmore")))
     address = cluster.scheduler_address
+    remedy = (
+        f"the unfinished tasks have no result: start `dask scheduler` and `dask worker "
+        f"{address}` again, or use --executor local, and run again)"
+    )
+    lead = "与 Dask 调度器的连接中断, 请重启调度器及其工作进程后重新运行"
     assert said == (
-        f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {address} during the run: the "
-        "tasks were cancelled (scheduler-connection-lost); the unfinished tasks have no result)"
+        f"{lead} (lost the Dask scheduler at {address} during the run: the tasks were "
+        f"cancelled (scheduler-connection-lost); {remedy}"
     )
     assert closed == (
-        f"与 Dask 调度器的连接中断 (lost the Dask scheduler at {address} during the run: "
-        "OSError: Stream is closed; the unfinished tasks have no result)"
+        f"{lead} (lost the Dask scheduler at {address} during the run: its connection "
+        f"closed (OSError); {remedy}"
     )
 
 

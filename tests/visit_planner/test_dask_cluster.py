@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -333,12 +334,20 @@ def test_losing_the_scheduler_mid_run_fails_cleanly_and_publishes_nothing(
     assert code == 6, out  # EXIT_RUN_LOST: the scheduler was lost, nothing published
     said = flat(out)
     lead = (
-        f"错误 ERROR: 与 Dask 调度器的连接中断 (lost the Dask scheduler at {cluster.address} "
-        "during the run"
+        "错误 ERROR: 与 Dask 调度器的连接中断, 请重启调度器及其工作进程后重新运行 (lost the "
+        f"Dask scheduler at {cluster.address} during the run"
     )
     assert lead in said and said.count("错误 ERROR") == 1, out
     assert "; 未写出或发布任何结果 (nothing was written or published)" in said
+    # what to do, and which townships the run did not solve (by name and code)
+    assert "start `dask scheduler` and `dask worker" in said
+    unfinished = re.search(
+        r"未完成的乡镇 (\d+)/(\d+) 个 \(\1 of \2 townships unfinished\): ([^;]+);", said
+    )
+    assert unfinished is not None and int(unfinished[1]) >= 1, out  # one was being solved
+    assert re.fullmatch(r"\S+ \(\d{9}\)(, \S+ \(\d{9}\))*", unfinished[3]), out
     assert "Traceback" not in out and "Failed to reconnect" not in said
+    assert "ConnectionPool" not in said  # Dask's internals are not the planner's business
     assert current_run_dir(month) == before  # the previous run stays current
     leftovers = [p.name for p in before.parent.iterdir() if not (p / "manifest.json").exists()]
     assert not leftovers  # no staging or work directory left behind
