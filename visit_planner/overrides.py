@@ -22,10 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
-from assignment.constraints import HARD_PAIR_RULES, area_columns, area_key, hard_pair_rules
+from assignment.constraints import (
+    HARD_PAIR_RULES,
+    area_columns,
+    area_key,
+    hard_pair_rules,
+    role_eligible,
+)
 from assignment.domain import (
     ROLE_NAMES_EN,
     ROLE_NAMES_ZH,
@@ -390,6 +397,22 @@ def personal_numbers(o: Override) -> str | None:
     )
 
 
+class TierOrPin(Protocol):
+    """What :func:`tier_and_pin_agree` reads of an override in force: an :class:`Override` or
+    the store's row (:class:`~visit_planner.store.models.OverrideRow`) as it is."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def household_id(self) -> str: ...
+    @property
+    def worker_id(self) -> str | None: ...
+    @property
+    def tier(self) -> int | None: ...
+
+
 def check_new_override(
     o: Override,
     households: pl.DataFrame,
@@ -397,6 +420,7 @@ def check_new_override(
     settings: AssignmentSettings,
     *,
     today: date,
+    in_force: Sequence[TierOrPin] = (),
 ) -> list[str]:
     """Why a new override cannot be accepted against the current data (empty: it can).
 
@@ -405,7 +429,9 @@ def check_new_override(
     field that cannot be corrected or a value that breaks the contract, a pin to a worker who
     may not serve the household (role, jurisdiction, inactive, own household), a tier outside
     1-3, and a reason or evidence holding an ID-card or phone number (:func:`personal_numbers`).
-    The same rules decide later whether the override still applies.
+    The same rules decide later whether the override still applies. ``in_force``: the
+    overrides standing today (the store's); a pin and a tier override of one household must
+    agree on the worker's role (:func:`tier_and_pin_agree`), whichever comes second.
     """
     problems = [
         why
@@ -434,17 +460,97 @@ def check_new_override(
         if why is None and row.height and row[o.field][0] == value:
             why = unchanged(o.household_id, o.field, value)
         return [why] if why else []
+    disagree = tier_and_pin_agree(o, in_force, workers, settings)
+    if disagree is not None or o.kind != "pin" or o.worker_id is None:
+        return [disagree] if disagree is not None else []
+    return _pin_rules(o, o.worker_id, row, workers, settings, in_force)
+
+
+def _pin_rules(  # noqa: PLR0917  (the pin and what it is checked against)
+    o: Override,
+    worker_id: str,
+    row: pl.DataFrame,
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+    in_force: Sequence[TierOrPin],
+) -> list[str]:
+    """Why the pin's worker may not serve its household (every hard pair rule broken), at the
+    tier the next plan gives it: a standing tier override's, else the newest run's."""
+    standing = _standing_tier(o.household_id, in_force)
+    tier = pl.col("tier") if standing is None else pl.lit(standing)
+    hh = row.with_columns(
+        tier.fill_null(_tier_of_role(settings, workers, worker_id)).cast(pl.Int8).alias("tier")
+    )
+    broken = _broken_pair_rules(hh, workers, worker_id, settings)
+    if not broken:
+        return []
+    return [
+        f"人员 {worker_id} 不能承接农户 {o.household_id} / worker {worker_id} "
+        f"may not serve household {o.household_id}: " + "; ".join(broken)
+    ]
+
+
+def _standing_tier(household_id: str, in_force: Sequence[TierOrPin]) -> int | None:
+    """The tier a standing tier override sets for the household (None: none stands)."""
+    return next(
+        (
+            x.tier
+            for x in in_force
+            if x.kind == "tier" and x.household_id == household_id and x.tier in (1, 2, 3)
+        ),
+        None,
+    )
+
+
+def tier_and_pin_agree(
+    o: Override,
+    in_force: Sequence[TierOrPin],
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+) -> str | None:
+    """Why ``o`` (a pin or a tier override) cannot stand beside the household's standing tier
+    override or pin (None: it can): the next plan sets the household's tier first, and a pin
+    to a worker whose role does not serve that tier is then released (a grid worker does not
+    serve a tier-1 household). Checked against the tier that will apply, not the newest
+    run's, so the supervisor hears it now and not from the month's plan. The message says
+    which override stands in the way and both ways out."""
+    mine = [x for x in in_force if x.household_id == o.household_id and x.id != o.id]
+    pin: TierOrPin | None
+    tier: int | None
     if o.kind == "pin" and o.worker_id is not None:
-        hh = row.with_columns(
-            pl.col("tier").fill_null(_tier_of_role(settings, workers, o.worker_id)).cast(pl.Int8)
+        other = next((x for x in mine if x.kind == "tier" and x.tier in (1, 2, 3)), None)
+        pin, tier = o, other.tier if other else None
+    elif o.kind == "tier" and o.tier in (1, 2, 3):
+        other = next((x for x in mine if x.kind == "pin" and x.worker_id), None)
+        pin, tier = other, o.tier
+    else:
+        return None
+    if other is None or pin is None or tier is None:
+        return None
+    worker = workers.filter(pl.col("worker_id") == pin.worker_id)
+    if worker.height == 0:
+        return None  # a pin to a worker who has left: its own outcome says so
+    role = Role(str(worker["role"][0]))
+    pair = pl.DataFrame({"tier": [tier], "role": [role.value]})
+    if pair.select(role_eligible(settings)).item():
+        return None
+    zh_tier, h, w = TIER_NAMES_ZH[tier], o.household_id, pin.worker_id
+    zh_role, en_role = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
+    if o.kind == "pin":
+        return (
+            f"农户 {h} 有现行类别调整 #{other.id}, 下次方案起为{zh_tier}, 而人员 {w} 是{zh_role}, "
+            f"不承接{zh_tier}: 请指定一名承接{zh_tier}的人员, 或先撤销 #{other.id} / household "
+            f"{h} has standing tier override #{other.id}, so the next plan makes it tier {tier}, "
+            f"and worker {w} is a {en_role}, who does not serve tier-{tier} households: pin a "
+            f"worker who does, or revoke #{other.id} first"
         )
-        broken = _broken_pair_rules(hh, workers, o.worker_id, settings)
-        if broken:
-            return [
-                f"人员 {o.worker_id} 不能承接农户 {o.household_id} / worker {o.worker_id} "
-                f"may not serve household {o.household_id}: " + "; ".join(broken)
-            ]
-    return []
+    return (
+        f"农户 {h} 有现行指定 #{other.id} (人员 {w}, {zh_role}), {zh_role}不承接{zh_tier}: 调为"
+        f"{zh_tier}后该指定将失效; 请先撤销 #{other.id}, 再调整类别并另行指定 / household {h} "
+        f"has standing pin #{other.id} to worker {w}, a {en_role}, who does not serve tier-"
+        f"{tier} households: made tier {tier}, it would lose that pin; revoke #{other.id} "
+        "first, then set the tier and pin a worker who serves it"
+    )
 
 
 def _broken_pair_rules(
@@ -703,9 +809,11 @@ def check_overrides_against_data(
     settings: AssignmentSettings,
     *,
     today: date,
+    in_force: Sequence[TierOrPin] = (),
 ) -> list[Problem]:
     """Every override of a file checked against the month's data (:func:`check_new_override`):
-    one problem per row that cannot be accepted, naming the row, its ids and the rule."""
+    one problem per row that cannot be accepted, naming the row, its ids and the rule. A pin
+    and a tier override must agree with those ``in_force`` (:func:`tier_and_pin_agree`)."""
     found: dict[tuple[str, str], list[str]] = {}
     for i, o in overrides:
         try:
@@ -713,7 +821,10 @@ def check_overrides_against_data(
         except VisitPlannerError as exc:  # e.g. the household is in no published run
             _collect(found, "household_id", str(exc), f"{row_name(path, i)} ({o.household_id})")
             continue
-        for why in check_new_override(o, households, workers, settings, today=today):
+        checks = check_new_override(
+            o, households, workers, settings, today=today, in_force=in_force
+        )
+        for why in checks:
             ids = " → ".join(x for x in (o.household_id, o.worker_id) if x)
             _collect(found, _field_of(o, why), why, f"{row_name(path, i)} ({ids})")
     return _problems(path, found)

@@ -221,12 +221,15 @@ class CorrectionQueries(ScopedAccess):
             fields = {**fields, "worker_id": worker_id}
             workers = self._with_worker(root, workers, worker_id)
         candidate = Override(id=0, author=self.viewer.username, **fields)
+        with self._store() as store:  # a pin and a tier override must agree (both ways)
+            in_force = store.list_overrides(active_on=clock.today())
         problems = check_new_override(
             candidate,
             households,
             workers,
             settings_from_policy(load_policy()),
             today=clock.today(),
+            in_force=in_force,
         )
         if problems:
             raise VisitPlannerError("; ".join(problems))

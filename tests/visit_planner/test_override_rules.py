@@ -556,3 +556,80 @@ def test_a_files_person_number_is_filed_under_its_column(tmp_path, month) -> Non
     )
     (problem,) = check_tier_override_file(tiers, tmp_path / "t.csv", pl.Series([h]))
     assert problem.column == "reason" and problem.rule.startswith("原因中含疑似身份证号码")
+
+
+def _grid_pair(hh: pl.DataFrame, ws: pl.DataFrame, k: int = 0) -> tuple[str, str]:
+    """The k-th household (tier 3 by its data) with an active grid worker of its own grid."""
+    grid_workers = ws.filter((pl.col("role") == "grid_worker") & pl.col("active")).select(
+        "grid_id", "worker_id"
+    )
+    tier3 = hh.filter(pl.coalesce("assessed_tier", "previous_tier") == 3)
+    pairs = tier3.join(grid_workers.unique("grid_id", keep="first"), on="grid_id")
+    return pairs["household_id"][k], pairs["worker_id"][k]
+
+
+def test_a_pin_and_a_tier_override_must_agree_whichever_comes_second(month) -> None:  # type: ignore[no-untyped-def]
+    """A pin accepted while a tier override was pending was released by the next plan ('网格
+    员不承接一类户'): the pin was checked against the newest run's tier, not the one the
+    override sets. Now refused up front, naming the override and both ways out."""
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    households = hh.with_columns(pl.lit(3, dtype=pl.Int8).alias("tier"))
+    h, gw = _grid_pair(hh, ws)
+    pin = Override(0, "pin", h, "next door", "sup1", worker_id=gw)
+    assert check_new_override(pin, households, ws, settings, today=DAY) == []
+    tier1 = Override(5, "tier", h, "lives alone", "sup1", tier=1)
+    (why,) = check_new_override(pin, households, ws, settings, today=DAY, in_force=[tier1])
+    assert f"农户 {h} 有现行类别调整 #5, 下次方案起为一类户" in why
+    assert f"人员 {gw} 是网格员, 不承接一类户" in why and "或先撤销 #5" in why
+    assert f"household {h} has standing tier override #5, so the next plan makes it tier 1" in why
+    assert "pin a worker who does, or revoke #5 first" in why
+    # The other order: the pin stands, the tier override is refused.
+    standing_pin = Override(6, "pin", h, "next door", "sup1", worker_id=gw)
+    new_tier = Override(0, "tier", h, "lives alone", "sup1", tier=1)
+    (why,) = check_new_override(
+        new_tier, households, ws, settings, today=DAY, in_force=[standing_pin]
+    )
+    assert f"有现行指定 #6 (人员 {gw}, 网格员), 网格员不承接一类户" in why
+    assert f"household {h} has standing pin #6 to worker {gw}, a grid worker" in why
+    assert "revoke #6 first" in why
+    # A tier the pinned worker serves, an override of another household, or a pin to a worker
+    # who has left (its own outcome says so) are no disagreement.
+    tier3 = Override(0, "tier", h, "x", "sup1", tier=3)
+    assert (
+        check_new_override(tier3, households, ws, settings, today=DAY, in_force=[standing_pin])
+        == []
+    )
+    other = Override(5, "tier", "H_OTHER", "x", "sup1", tier=1)
+    assert check_new_override(pin, households, ws, settings, today=DAY, in_force=[other]) == []
+    # The pin is judged at the tier that will apply: a tier-1 household (by the run) that a
+    # standing override makes tier 3 may be pinned to its grid worker.
+    as_tier1 = hh.with_columns(pl.lit(1, dtype=pl.Int8).alias("tier"))
+    assert check_new_override(pin, as_tier1, ws, settings, today=DAY)  # refused: tier 1
+    down = Override(7, "tier", h, "moved in with family", "sup1", tier=3)
+    assert check_new_override(pin, as_tier1, ws, settings, today=DAY, in_force=[down]) == []
+
+
+def test_overrides_add_and_import_refuse_a_pin_a_tier_override_would_release(  # type: ignore[no-untyped-def]
+    tmp_path, small_prefecture_dir, month, cli
+) -> None:
+    hh, ws = month
+    home = ["--home", str(tmp_path / "ws"), "--data", str(small_prefecture_dir)]
+    (tmp_path / "ws").mkdir()
+    (h1, gw1), (h2, gw2) = _grid_pair(hh, ws, 0), _grid_pair(hh, ws, 1)
+    add = ["overrides", "add", *home]
+    code, out, err = cli(*add, "--kind", "tier", "--household", h1, "--tier", "1", "--reason", "r")
+    assert code == 0, err
+    code, out, err = cli(*add, "--kind", "pin", "--household", h1, "--worker", gw1, "--reason", "r")
+    assert code == 2 and "Traceback" not in out + err
+    assert "有现行类别调整 #1" in flat(err) and "revoke #1 first" in flat(err)
+    code, out, err = cli(*add, "--kind", "pin", "--household", h2, "--worker", gw2, "--reason", "r")
+    assert code == 0, err
+    tier = {"kind": "tier", "household_id": h2, "worker_id": "", "tier": "2", "reason": "r"}
+    code, out, err = cli("overrides", "import", str(_file(tmp_path, [tier])), *home)
+    assert code == 2 and "nothing was imported" in flat(err)
+    assert f"第 2 行 (line 2) ({h2})" in flat(err) and "standing pin #2" in flat(err)
+    code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
+    assert "#3" not in out  # neither refused one was added

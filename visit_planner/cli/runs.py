@@ -725,7 +725,10 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
             raise StoreError(f"调整被拒绝 override refused ({kind} {household}): {exc}") from None
         settings = settings_from_policy(load_policy())
         today = clock.today()  # Wenshan's date, not the machine's (a server kept in UTC)
-        problems = check_new_override(candidate, households, workers, settings, today=today)
+        in_force = store.list_overrides(active_on=today)
+        problems = check_new_override(
+            candidate, households, workers, settings, today=today, in_force=in_force
+        )
         if problems:
             raise StoreError(
                 f"调整被拒绝 override refused ({kind} {household}): " + "; ".join(problems)
@@ -787,9 +790,10 @@ def overrides_import(
                     cache[key] = _data_for_check(store, workspace, o.household_id, data)
                 return cache[key]
 
+            in_force = store.list_overrides(active_on=today)
             try:
                 problems += check_overrides_against_data(
-                    overrides, file, data_for, settings, today=today
+                    overrides, file, data_for, settings, today=today, in_force=in_force
                 )
             except VisitPlannerError as exc:
                 if not problems:

@@ -181,3 +181,22 @@ def test_a_corrections_evidence_is_listed_and_withheld_with_its_sensitive_field(
         listed = access(site, role).overrides(NEXT)
         evidence = dict(zip(listed["id"], listed["evidence"], strict=True))
         assert (evidence[plain], evidence[sensitive]) == ("村委会证明", shown), role
+
+
+def test_a_pin_a_standing_tier_override_would_release_is_refused(site: Site) -> None:
+    """The page accepted a pin to a grid worker while a tier-1 override of the household was
+    standing, and the next plan released it ('网格员不承接一类户'); it now refuses it as
+    ``overrides add`` does, naming the override and both ways out."""
+    households = pl.read_parquet(site.data / "households.parquet")
+    workers = pl.read_parquet(site.data / "workers.parquet")
+    grid_workers = workers.filter((pl.col("role") == "grid_worker") & pl.col("active"))
+    mine = households.filter(pl.col("household_id").is_in(township_households(site)[4:]))
+    row = mine.join(grid_workers.select("grid_id", "worker_id"), on="grid_id").row(0, named=True)
+    household, worker = row["household_id"], row["worker_id"]
+    sup = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
+    number = sup.submit_override(kind="tier", household_id=household, reason="独居", tier=1)
+    with pytest.raises(VisitPlannerError) as refused:
+        sup.submit_override(kind="pin", household_id=household, reason="邻居", worker_id=worker)
+    said = str(refused.value)
+    assert f"农户 {household} 有现行类别调整 #{number}" in said
+    assert f"worker {worker} is a grid worker, who does not serve tier-1 households" in said
