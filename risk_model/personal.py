@@ -11,8 +11,9 @@ out of the model; this module looks at *values*. Two places need it:
   (``id_column = "身份证号"``): such an id is named by its row number instead, and an example
   value holding a number is shown with the number replaced.
 
-The patterns are those of ``visit_planner.personal_text`` (which risk_model may not import: it
-knows nothing of visit_planner); a test keeps the two the same.
+The one rule of what a person's number is: ``visit_planner.personal_text`` (override reasons,
+revocations, the promotion gate's reason) reads it from here, since risk_model knows nothing of
+visit_planner.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["PATTERNS", "holds_personal_number", "personal_values", "redact"]
+__all__ = ["PATTERNS", "holds_personal_number", "number_kind", "personal_values", "redact"]
 
 PATTERNS: Final = (
     (r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])", "身份证号码", "an ID-card number"),
@@ -41,12 +42,21 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def number_kind(text: object) -> tuple[str, str] | None:
+    """What kind of person's number ``text`` holds, (Chinese, English: ``an ID-card
+    number``), full-width digits too; None when it holds none."""
+    if text is None:
+        return None
+    plain = _plain(str(text))
+    for pattern, zh, en in _COMPILED:
+        if pattern.search(plain):
+            return zh, en
+    return None
+
+
 def holds_personal_number(text: object) -> bool:
     """Whether ``text`` holds an ID-card or mobile number (full-width digits too)."""
-    if text is None:
-        return False
-    plain = _plain(str(text))
-    return any(pattern.search(plain) for pattern, _, _ in _COMPILED)
+    return number_kind(text) is not None
 
 
 def personal_values(values: pl.Series) -> pl.Series:

@@ -6,28 +6,16 @@ the promotion gate's forced reason, the dashboard's forms)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from risk_model.personal import number_kind
 
 __all__ = ["personal_number", "revoke_reason_refusal"]
-
-_PERSONAL_NUMBERS = (
-    (re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"), "身份证号码", "an ID-card number"),
-    (re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])"), "身份证号码", "an ID-card number"),
-    (re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"), "手机号码", "a mobile phone number"),
-)
-"""Numbers that identify a person, as Chinese forms write them: an 18-digit (or old 15-digit)
-ID-card number, an 11-digit mobile number."""
 
 
 def personal_number(text: str | None) -> tuple[str, str] | None:
     """What kind of person's number ``text`` holds, (Chinese, English), full-width digits
-    too; None when it holds none."""
-    plain = unicodedata.normalize("NFKC", text or "")
-    for pattern, what_zh, what_en in _PERSONAL_NUMBERS:
-        if pattern.search(plain):
-            return what_zh, what_en
-    return None
+    too; None when it holds none (the rule of :mod:`risk_model.personal`: an 18-digit or
+    old 15-digit ID-card number, an 11-digit mobile number, as Chinese forms write them)."""
+    return number_kind(text)
 
 
 def revoke_reason_refusal(reason: str) -> tuple[str, str] | None:
