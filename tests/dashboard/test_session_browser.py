@@ -19,6 +19,7 @@ import pytest
 
 from dashboard import i18n
 from tests.dashboard.helpers import (
+    COUNTY,
     MONTH,
     OTHER_TOWNSHIP,
     SCREENSHOTS,
@@ -250,3 +251,69 @@ def test_every_sign_in_and_sign_out_records_the_client_address(
     finally:
         direct.close()
     assert audit_clients(site, "sup_county")[-1] == ("login", "local")
+
+
+def change_password_in(page: Any, current: str, new: str, again: str | None = None) -> None:
+    """Fill the sidebar's 修改密码 form (English page, in its expander) and submit it."""
+    bar = page.get_by_test_id("stSidebar")
+    if not bar.get_by_label("Current password", exact=True).is_visible():
+        bar.get_by_text("Change password", exact=True).first.click()
+    bar.get_by_label("Current password", exact=True).fill(current)
+    bar.get_by_label("New password (at least 10 characters)", exact=True).fill(new)
+    bar.get_by_label("New password again", exact=True).fill(new if again is None else again)
+    bar.get_by_role("button", name="Save new password").click()
+    settle(page)
+
+
+def test_an_account_changes_its_own_password_and_its_other_sessions_end(
+    browser: Any, server: str, site: Site
+) -> None:
+    """The initial password an administrator printed is replaced by its owner in the sidebar:
+    a wrong current password or two differing new ones are refused; after the change this
+    browser stays signed in (also after a reload: its token was renewed), another browser
+    signed in as the account is signed out at its next run, the old password no longer signs
+    in and the new one does; audited with the client address, never the password."""
+    with Store.for_workspace(site.workspace) as store:
+        store.add_user(
+            "pw_owner", "planner", scope_kind="county", scope_id=COUNTY,
+            password="initial pass 1", actor="tests",
+        )  # fmt: skip
+    mine, other = browser.new_context(), browser.new_context()
+    try:
+        page, elsewhere = new_tab(mine), new_tab(other)
+        for tab in (page, elsewhere):
+            tab.goto(f"{server}/runs?lang=en")
+            fill_sign_in(tab, "pw_owner", "initial pass 1", lang="en")
+            settle(tab)
+            heading(tab, i18n.t("page_runs", "en"))
+        change_password_in(page, "not my password", "my own pass 2026")
+        assert "The current password is wrong." in sidebar(page)
+        change_password_in(page, "initial pass 1", "my own pass 2026", "my own pass 2027")
+        assert "The two new passwords differ." in sidebar(page)
+        change_password_in(page, "initial pass 1", "my own pass 2026")
+        assert "Password changed" in sidebar(page) and "Signed in as pw_owner" in sidebar(page)
+        shot(page, "password-changed")
+        page.reload()
+        settle(page)
+        heading(page, i18n.t("page_runs", "en"))
+        assert "Signed in as pw_owner" in sidebar(page)
+        elsewhere.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
+        settle(elsewhere)
+        assert elsewhere.get_by_label("密码", exact=True).is_visible()
+        assert i18n.t("password_reset_signed_out", "zh") in main_text(elsewhere)
+        fill_sign_in(elsewhere, "pw_owner", "initial pass 1")
+        settle(elsewhere)
+        assert elsewhere.get_by_label("密码", exact=True).is_visible()
+        fill_sign_in(elsewhere, "pw_owner", "my own pass 2026")
+        settle(elsewhere)
+        assert "pw_owner" in sidebar(elsewhere)
+    finally:
+        mine.close()
+        other.close()
+    with Store.for_workspace(site.workspace) as store:
+        entries = [e for e in store.audit_entries() if e.subject == "pw_owner"]
+    changes = [(e.action, e.details.get("client")) for e in entries if "password" in e.action]
+    assert changes == [
+        ("user.password_change_refused", "local"), ("user.password_change", "local"),
+    ]  # fmt: skip
+    assert not [e for e in entries if "pass 20" in str(e.details)]

@@ -409,6 +409,13 @@ class Store:
         """Set a new password (same policy) and clear failed logins and any lock; audited."""
         return users.reset_password(self._db, username, new_password, actor)
 
+    def change_password(
+        self, username: str, current: str, new_password: str, *, client: str | None = None
+    ) -> UserRow:
+        """The account's own password change, checked against its current password (a wrong
+        one counts towards the lock); ends its other sessions; audited with ``client``."""
+        return users.change_password(self._db, username, current, new_password, client=client)
+
     def authenticate(
         self,
         username: str,

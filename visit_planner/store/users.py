@@ -80,6 +80,7 @@ __all__ = [
     "USER_ROLES",
     "add",
     "authenticate",
+    "change_password",
     "check_email",
     "check_password",
     "check_role",
@@ -404,6 +405,90 @@ def reset_password(db: Database, username: str, new_password: str, actor: str) -
             {"failed_logins_cleared": before.failed_logins, "lock_cleared": before.locked_until},
         )
         return get(conn, username)
+
+
+def change_password(
+    db: Database,
+    username: str,
+    current: str,
+    new_password: str,
+    *,
+    client: str | None = None,
+    now: datetime | None = None,
+) -> UserRow:
+    """The account's own password change (the dashboard's 修改密码 form): ``current`` must be
+    its password, ``new_password`` meet the policy and differ from it. A wrong ``current``
+    counts as a failed sign-in (the same lock after :data:`MAX_FAILED_LOGINS`: a session left
+    open on a shared computer is no way to try passwords), audited
+    ``user.password_change_refused``; a locked account is refused without a check. Success
+    sets ``password_changed_at``, which ends the account's other sessions at their next run
+    (as a reset does), and is audited ``user.password_change`` with ``client``; never the
+    password in any entry or message."""
+    moment = utc(now) if now is not None else utc_now()
+    check_password(new_password)
+    if new_password == current:
+        raise StoreError(
+            "新密码须与当前密码不同 (the new password must differ from the current one)"
+        )
+    with db.read() as conn:
+        seen = _fetch(conn, username)
+    if seen is None or not seen["active"]:
+        raise LoginError(
+            f"账号已停用，请联系管理员 (account {username} is disabled; ask an administrator)",
+            reason="disabled",
+        )
+    until = _locked_until(seen, moment)
+    if until is not None:
+        raise _locked_error(username, until, just_now=False)
+    ok = _verify(seen["password_hash"], current)
+    new_hash = _hash(new_password) if ok else None
+    details = _client_details(client)
+    with db.write() as conn:
+        outcome = _record_change(conn, username, seen["password_hash"], new_hash, moment, details)
+    if isinstance(outcome, StoreError):
+        raise outcome
+    return outcome
+
+
+def _record_change(  # noqa: PLR0917  (one attempt's parts)
+    conn: Connection,
+    username: str,
+    checked_hash: str,
+    new_hash: str | None,
+    now: datetime,
+    client: dict[str, str],
+) -> UserRow | StoreError:
+    """Apply and audit one password change (``new_hash`` None: the current password was
+    wrong) on the freshly read account (write transaction)."""
+    row = _fetch(conn, username, for_update=True)
+    if row is None or row["password_hash"] != checked_hash:
+        return StoreError(
+            "密码已在此期间被修改，请重新登录 (the password was changed meanwhile; sign in again)"
+        )
+    where = users_table.c.username == username
+    if new_hash is None:
+        failed = int(row["failed_logins"]) + 1
+        until = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+        conn.execute(
+            update(users_table).where(where).values(failed_logins=failed, locked_until=until)
+        )
+        audit.append(
+            conn,
+            "user.password_change_refused",
+            username,
+            username,
+            {"reason": "wrong_password", "failed_logins": failed, "locked_until": until} | client,
+        )
+        if until is not None:
+            return _locked_error(username, until, just_now=True)
+        return LoginError("当前密码错误 (the current password is wrong)", reason="wrong_password")
+    conn.execute(
+        update(users_table)
+        .where(where)
+        .values(password_hash=new_hash, password_changed_at=now, failed_logins=0, locked_until=None)
+    )
+    audit.append(conn, "user.password_change", username, username, dict(client))
+    return get(conn, username)
 
 
 # --------------------------------------------------------------------------- signing in

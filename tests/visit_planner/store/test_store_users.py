@@ -345,6 +345,52 @@ def test_every_attempt_records_the_address_it_came_from(store: Store) -> None:
     assert store.verify_audit().ok
 
 
+def test_an_account_changes_its_own_password(store: Store) -> None:
+    """The current password is checked (a wrong one counts towards the lock), the new one must
+    meet the policy and differ; success replaces the hash and the stamp that ends the other
+    sessions, audited with the client address, never a password."""
+    before = _add(store)
+    with pytest.raises(StoreError, match="too short"):
+        store.change_password("planner01", PASSWORD, "short")
+    with pytest.raises(StoreError, match="must differ"):
+        store.change_password("planner01", PASSWORD, PASSWORD)
+    with pytest.raises(LoginError, match="current password is wrong") as wrong:
+        store.change_password("planner01", WRONG, "a new pass 2026", client="203.0.113.7")
+    assert wrong.value.reason == "wrong_password"
+    assert store.get_user("planner01").failed_logins == 1
+    after = store.change_password("planner01", PASSWORD, "a new pass 2026", client="203.0.113.7")
+    assert after.password_changed_at > before.password_changed_at and after.failed_logins == 0
+    with pytest.raises(LoginError):
+        store.authenticate("planner01", PASSWORD)
+    store.authenticate("planner01", "a new pass 2026")
+    changes = [e for e in store.audit_entries() if e.action.startswith("user.password_change")]
+    assert [(e.action, e.actor, e.subject, e.details) for e in changes] == [
+        (
+            "user.password_change_refused", "planner01", "planner01",
+            {"reason": "wrong_password", "failed_logins": 1, "locked_until": None,
+             "client": "203.0.113.7"},
+        ),
+        ("user.password_change", "planner01", "planner01", {"client": "203.0.113.7"}),
+    ]  # fmt: skip
+    assert not [e for e in store.audit_entries() if "new pass" in str(e)]
+    assert store.verify_audit().ok
+
+
+def test_wrong_current_passwords_lock_the_account_as_sign_ins_do(store: Store) -> None:
+    _add(store)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(LoginError):
+            store.change_password("planner01", WRONG, "a new pass 2026")
+    with pytest.raises(LoginError) as locked:
+        store.change_password("planner01", WRONG, "a new pass 2026")
+    assert locked.value.reason == "locked" and locked.value.locked_until is not None
+    with pytest.raises(LoginError) as still:  # the right one too, while locked
+        store.change_password("planner01", PASSWORD, "a new pass 2026")
+    assert still.value.reason == "locked"
+    with pytest.raises(LoginError, match="locked"):
+        store.authenticate("planner01", PASSWORD)
+
+
 def test_no_password_text_is_stored_anywhere(store: Store, db_url: str) -> None:
     first, second, typo = "first secret pw 1", "second secret pw 2", "typo secret pw 3"
     _add(store, password=first)
