@@ -13,11 +13,14 @@ from dashboard.widgets import keep_choices, metric_row
 
 SHOWN = "_worker_shown"  # the worker whose township the township choice was set to
 NEXT_TOWNSHIP = "_worker_township_next"  # that township, for the choice on the next run
+NEXT_PICK = "_worker_pick_next"  # the worker shown, for the worker choice on the next run
 
 ctx = auth.page_context()
 lang = ctx.lang
 if NEXT_TOWNSHIP in st.session_state:  # before the choice is drawn (it cannot change after)
     st.session_state["worker_township"] = st.session_state.pop(NEXT_TOWNSHIP)
+if NEXT_PICK in st.session_state:
+    st.session_state["worker_pick"] = st.session_state.pop(NEXT_PICK)
 keep_choices(lang, "worker_township", "worker_pick")
 st.title(t("page_worker", lang))
 with auth.guarded(lang):
@@ -66,9 +69,14 @@ if st.session_state.get(SHOWN) != worker_id:
     # A worker opened by id or link: the township choice (and its list of workers) follows
     # the worker's township once, instead of naming another township above this worker.
     # Only when the worker changes: choosing another township to pick from stays.
+    # The worker choice names the worker shown too: it read 请选择 / Choose above W000045.
     st.session_state[SHOWN] = worker_id
+    follows = tw == township_id or township_id in towns
     if tw != township_id and township_id in towns:
         st.session_state[NEXT_TOWNSHIP] = township_id
+    if follows and st.session_state.get("worker_pick") != worker_id:
+        st.session_state[NEXT_PICK] = worker_id
+    if NEXT_TOWNSHIP in st.session_state or NEXT_PICK in st.session_state:
         st.rerun()
 
 st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}")

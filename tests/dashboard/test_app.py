@@ -505,12 +505,15 @@ def test_the_worker_pages_township_choice_follows_a_worker_opened_by_id(site: Si
     check_clean(at)
     assert at.selectbox(key="worker_township").value == OTHER_TOWNSHIP
     assert site.other_worker in page_text(at)
+    # the worker choice names the worker shown (it read 请选择 above them)
+    assert at.selectbox(key="worker_pick").value == site.other_worker
     at.selectbox(key="worker_township").set_value(TOWNSHIP).run()
     check_clean(at)
     assert at.selectbox(key="worker_township").value == TOWNSHIP  # not snapped back
     at.text_input(key="worker").input(site.worker).run()
     assert at.selectbox(key="worker_township").value == TOWNSHIP
     assert site.worker in page_text(at)
+    assert at.selectbox(key="worker_pick").value == site.worker
 
 
 def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
