@@ -654,13 +654,22 @@ def dask_executor(
             cluster.close()
 
 
+RESCHEDULED = "Couldn't gather"
+"""How the client's warning begins when a finished task's worker died before its result was
+fetched (``Couldn't gather 1 keys, rescheduling ('call_with_shared-…',)``): Dask computes the
+task again and the plan is the same, so the planner is not shown Dask's task keys."""
+
+
 class _QuietWhenLost(logging.Filter):
     """Drops the client's log records (``Failed to reconnect``, tracebacks of its reconnection)
-    once it has lost its scheduler: :meth:`DaskExecutor.run` reports that itself, in one line."""
+    once it has lost its scheduler: :meth:`DaskExecutor.run` reports that itself, in one line;
+    and, at any time, its :data:`RESCHEDULED` warnings, which need nothing of the planner."""
 
     def __init__(self, client: Client) -> None:
         super().__init__()
         self.client = client
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(RESCHEDULED):
+            return False
         return self.client.status in {"running", "newly-created"}

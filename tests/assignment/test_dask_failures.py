@@ -6,6 +6,7 @@ only)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -463,3 +464,21 @@ def test_the_environment_check_passes_on_a_real_cluster_of_this_environment() ->
         versions = ex.client.get_versions(packages=SAME_PACKAGES)
         assert environment_problem(versions, cluster.scheduler_address) is None
         assert sum(ex.run(abs, [-1, -2])) == 3
+
+
+def test_the_clients_rescheduling_warning_is_not_shown_to_the_planner(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A worker killed after finishing a township, before its result was fetched: Dask's
+    # client warned "Couldn't gather 1 keys, rescheduling ('call_with_shared-…',)" in the
+    # middle of plan's stage list; the township is computed again, nothing to do.
+    log = logging.getLogger("distributed.client")
+    with (
+        loopback_cluster(1) as cluster,
+        dask_executor(cluster.scheduler_address),
+        caplog.at_level(logging.WARNING, logger="distributed.client"),
+    ):
+        log.warning("Couldn't gather %s keys, rescheduling %s", 1, ("call_with_shared-0f",))
+        log.warning("another warning")
+    said = [r.getMessage() for r in caplog.records if r.name == "distributed.client"]
+    assert said == ["another warning"]
