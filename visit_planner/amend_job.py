@@ -22,7 +22,7 @@ from visit_planner.assign_job import AssignInputs, SolvedPlan, solve_and_explain
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import Inputs
 from visit_planner.errors import PlanFileError
-from visit_planner.overrides import AppliedOverrides, Override, apply_overrides
+from visit_planner.overrides import AppliedOverrides, Outcome, Override, apply_overrides
 from visit_planner.paths import Workspace
 from visit_planner.plan_steps import (
     PlanOutcome,
@@ -151,7 +151,7 @@ def amend(  # noqa: PLR0917
         run_dir,
         whole_run_solved(solved, content),
         current,
-        outcomes,
+        whole_run_outcomes(store, run.run_id),
         clock.stages,
         list(scored.warnings),
         versus,
@@ -323,6 +323,14 @@ def _replace_rows(base: pl.DataFrame, new: pl.DataFrame, key: str, drop: pl.Expr
     no LP), and an amendment of such a township failed on them with a traceback."""
     kept = base.filter(~drop)
     return pl.concat([kept, new], how="diagonal_relaxed").sort(key)
+
+
+def whole_run_outcomes(store: Store, run_id: str) -> list[Outcome]:
+    """The overrides' outcomes in the published amendment, as the store records them: the
+    re-solved townships' and, carried over with their townships, the parent's others. The
+    summary said only the re-solved townships' ('0 已生效 applied, 0 未生效 not applied' for
+    an amendment of a township without overrides, while the run carried the month's)."""
+    return [Outcome(o.override_id, o.outcome, o.reason or "") for o in store.outcomes(run_id)]
 
 
 def amended_content(

@@ -434,3 +434,23 @@ def test_a_changed_file_of_the_run_is_refused_before_any_work_and_nothing_is_lef
     assert [p.name for p in root.parent.iterdir() if p.name.startswith(".staging-")] == []
     with Store.open(url) as store:
         assert [r.run_id for r in store.list_runs(M1)] == [base.run_id]
+
+
+def test_an_amendments_summary_counts_the_whole_runs_overrides(months: Months, db_url: str) -> None:
+    """Amending a township without overrides printed '督导调整 override: 0 已生效 applied, 0 未生效
+    not applied' while the run carried the month's others (and the store recorded them): the
+    summary's outcomes are now the whole run's."""
+    hh = pl.read_parquet(months.m1 / "households.parquet")
+    h = hh["household_id"][0]
+    other = hh.filter(pl.col("township_id") != hh["township_id"][0])["township_id"][0]
+    with Store.open(db_url) as store:
+        tier = store.add_override("tier", h, author="sup", reason="hotline", tier=1)
+    base = plan(months, db_url, M1, months.m1)
+    amended = plan(months, db_url, M1, months.m1, amend_townships=(other,))
+    got = {o.override_id: o.outcome for o in amended.outcomes}  # type: ignore[attr-defined]
+    assert got[tier.id] == "applied"
+    assert got == {o.override_id: o.outcome for o in base.outcomes}  # type: ignore[attr-defined]
+    with Store.open(db_url) as store:
+        stored = store.outcomes(amended.run.run_id)  # type: ignore[attr-defined]
+        assert {o.override_id: o.outcome for o in stored} == got
+        store.revoke_override(tier.id, actor="sup", reason="done")
