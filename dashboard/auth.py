@@ -174,7 +174,7 @@ def session_refusal(viewer: Viewer, stamp: str, now: tuple[Viewer, str] | None) 
         return "account_gone"
     if now[0] != viewer:
         return "session_changed"
-    if now[1] != stamp:  # the password was reset since the sign-in
+    if now[1] != stamp:  # the password was changed or reset since the sign-in
         return "password_reset_signed_out"
     return None
 

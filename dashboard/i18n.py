@@ -62,9 +62,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Please sign in again.",
     ),
     "password_reset_signed_out": (
-        "该账户的密码已被重置，已退出登录。请用新密码重新登录。",
-        "The password of this account has been reset; you have been signed out. Please sign "
-        "in again with the new password.",
+        "该账户的密码已更改（本人修改或管理员重置），已退出登录。请用新密码重新登录。",
+        "The password of this account has been changed (by its owner, or reset by an "
+        "administrator); you have been signed out. Please sign in again with the new password.",
     ),
     "account_gone": (
         "该账户已停用或不存在，已退出登录。",

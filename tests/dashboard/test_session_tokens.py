@@ -81,6 +81,9 @@ def test_a_token_keeps_the_password_stamp_and_a_reset_refuses_it() -> None:
     assert auth.session_refusal(SUP, stamp, (SUP, stamp)) is None
     reset = "2026-12-05T09:00:00+00:00"
     assert auth.session_refusal(SUP, stamp, (SUP, reset)) == "password_reset_signed_out"
+    # the stamp moves for the owner's own change too: the notice must not say "reset" alone
+    assert "本人修改" in i18n.t("password_reset_signed_out", "zh")
+    assert "by its owner" in i18n.t("password_reset_signed_out", "en")
     assert auth.session_refusal(SUP, stamp, None) == "account_gone"  # disabled or removed
     moved = Viewer("sup_town", "supervisor", "township", "532601002")
     assert auth.session_refusal(SUP, stamp, (moved, stamp)) == "session_changed"
