@@ -83,7 +83,11 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         typer.Option(
             "--time-limit",
             min=0.1,
-            help="每步求解秒数 — Seconds per solver step.",
+            help=(
+                "每步求解的安全时限秒数 (默认 900); 某步因此停止时, 方案随机器负载而变 — "
+                "Safety limit in seconds per solver step (default 900); a step stopped by it "
+                "makes the plan depend on the machine's load."
+            ),
             show_default=False,
         ),
     ] = None,
