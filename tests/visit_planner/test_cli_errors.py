@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from tests.conftest import CliRun
 from tests.visit_planner.helpers import flat, numbers_cut_from_their_measure_word, too_wide
 from visit_planner.cli.summary_text import hanging, wrap_text, wrapped_lines
 
@@ -135,3 +136,24 @@ def test_print_wrapped_keeps_a_path_wider_than_the_console_whole(tmp_path: Path)
         "  目录 into",
         f"    {path}",  # whole, on a line of its own (wider than 80: it cannot be helped)
     ]
+
+
+def test_ctrl_c_says_it_was_interrupted(
+    cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during a command: exit 130 (as a shell reports SIGINT), no traceback, and a
+    line saying so; Typer alone ended the command without a word."""
+    import typer
+
+    import visit_planner.cli as cli_module
+
+    stopped = typer.Typer()
+
+    @stopped.command()
+    def work() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "app", stopped)
+    code, out, err = cli()
+    assert code == 130 and out == ""
+    assert err.strip() == "已中断 (interrupted by Ctrl-C)" and "Traceback" not in err

@@ -60,6 +60,18 @@ def main() -> None:
     except VisitPlannerError as exc:
         print_error(str(exc))
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C into a silent exit 130 (its standalone mode): say what happened.
+        if exc.code == INTERRUPTED:
+            err_console.print(INTERRUPTED_TEXT, highlight=False)
+        raise
+
+
+INTERRUPTED = 130
+"""The exit code of a command stopped by Ctrl-C (128 + SIGINT, as a shell reports it)."""
+
+INTERRUPTED_TEXT = "已中断 (interrupted by Ctrl-C)"
+"""What a command stopped by Ctrl-C prints on stderr; before, it ended without a word."""
 
 
 ERROR_LEAD = f"{SEVERITY['error']}: "
