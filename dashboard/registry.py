@@ -7,6 +7,10 @@ a separate process that prints a **snapshot** as JSON: every registered version 
 tags, metrics, params) and, per version, the small artifacts the model page shows
 (``fairness.csv``, ``model_card.md``, ``evaluation.json``, ``selection.json``,
 ``calibration.json`` when training logged it, the calibration plot, ``drift_reference.json``).
+A version whose files cannot be found at all (a workspace restored without its
+``mlartifacts/``, a run's directory removed) is not taken for one that logged none: the
+snapshot carries the registry's own message naming what is missing and where it was looked
+for (:attr:`Snapshot.missing`), which the model page shows.
 
 The server keeps the snapshot in memory under the registry's **key**: the size and
 modification time of the workspace's ``mlflow.db`` (and its write-ahead log), so a promotion
@@ -28,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -54,14 +58,40 @@ BINARY_ARTIFACTS: Final = ("plots/calibration.png",)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every version (newest first) and each version's artifacts (absent ones missing)."""
+    """Every version (newest first) and each version's artifacts (absent ones missing);
+    ``missing``: per version whose files could not be found, the registry's message."""
 
     versions: tuple[VersionInfo, ...]
     artifacts: dict[int, dict[str, bytes]]
+    missing: dict[int, str] = field(default_factory=dict)
 
     def artifact(self, version: int, name: str) -> bytes | None:
         """One artifact of a version, None when training did not log it."""
         return self.artifacts.get(version, {}).get(name)
+
+    def files_missing(self, version: int) -> str | None:
+        """Why the files of ``version`` cannot be read (which, and where they were looked
+        for), None when they can."""
+        return self.missing.get(version)
+
+
+FILES_MISSING: dict[str, str] = {
+    "zh": "模型版本 {v} 的训练记录文件缺失（model_card.md、fairness.csv、evaluation.json、"
+    "selection.json、calibration.json、drift_reference.json），模型卡、基线对比、校准曲线、"
+    "各群体误差与漂移基准无法显示。",
+    "en": "The files training logged for model version {v} are missing (model_card.md, "
+    "fairness.csv, evaluation.json, selection.json, calibration.json, drift_reference.json): "
+    "its model card, baselines, calibration, errors across groups and drift reference cannot "
+    "be shown.",
+}
+SEE_ABOVE: dict[str, str] = {
+    "zh": "该版本的训练记录文件缺失，见上方说明。",
+    "en": "The files training logged for this version are missing: see above.",
+}
+"""The model page's words for a version whose files are gone (a workspace restored without
+its ``mlartifacts/``), before the registry's own message (:attr:`Snapshot.missing`: where
+they were looked for); and, in its later sections, pointing back to it. (Here, beside the
+snapshot, so that tests can read them: a page's module runs the page when imported.)"""
 
 
 # --------------------------------------------------------------------------- the child
@@ -77,7 +107,7 @@ def read_registry(home: Path) -> dict[str, Any]:
     with user_errors():
         registry = registry_for(Workspace(home))
         versions = registry.versions()
-    out: dict[str, Any] = {"versions": [], "artifacts": {}}
+    out: dict[str, Any] = {"versions": [], "artifacts": {}, "missing": {}}
     for v in versions:
         out["versions"].append(
             {
@@ -91,13 +121,18 @@ def read_registry(home: Path) -> dict[str, Any]:
             }
         )
         files: dict[str, str] = {}
+        out["artifacts"][str(v.version)] = files
+        try:
+            registry.run_root(v.run_id)  # the run's files: where recorded, or in this workspace
+        except RiskModelError as exc:  # neither: every file of the version is missing
+            out["missing"][str(v.version)] = str(exc)
+            continue
         for name in (*TEXT_ARTIFACTS, *BINARY_ARTIFACTS):
             try:
                 data = read_artifact(registry, v.run_id, name)
             except RiskModelError:  # not logged by that training run
                 continue
             files[name] = base64.b64encode(data).decode("ascii")
-        out["artifacts"][str(v.version)] = files
     return out
 
 
@@ -138,23 +173,25 @@ def parse(data: dict[str, Any]) -> Snapshot:
         int(version): {name: base64.b64decode(text) for name, text in files.items()}
         for version, files in data["artifacts"].items()
     }
-    return Snapshot(versions, artifacts)
+    missing = {int(version): str(text) for version, text in data.get("missing", {}).items()}
+    return Snapshot(versions, artifacts, missing)
 
 
 def registry_key(home: Path, now: float | None = None) -> tuple[Any, ...]:
     """What changes when the registry does: the embedded database's files' sizes and times,
-    or a time bucket for a tracking server."""
+    and the time of the artifact directory (restoring a missing ``mlartifacts/`` shows
+    without a restart), or a time bucket for a tracking server."""
     if os.environ.get(MLFLOW_URI_ENV):
         return ("bucket", int((time.time() if now is None else now) // TTL))
     key: list[Any] = ["files"]
-    for suffix in ("", "-wal"):
-        path = home / f"mlflow.db{suffix}"
+    for name in ("mlflow.db", "mlflow.db-wal", "mlartifacts"):
+        path = home / name
         try:
             stat = path.stat()
         except OSError:
             key.append(None)
         else:
-            key.append((stat.st_size, stat.st_mtime_ns))
+            key.append((stat.st_size, stat.st_mtime_ns) if path.is_file() else stat.st_mtime_ns)
     return tuple(key)
 
 

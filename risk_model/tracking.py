@@ -309,7 +309,7 @@ class Registry:
         root = self.artifact_root(
             self.client.get_model_version_download_uri(name, str(info.version)),
             self.client.get_run(info.run_id).info.experiment_id,  # the model's run
-            f"模型版本 {info.version} (model version {info.version})",
+            (f"模型版本 {info.version}", f"model version {info.version}"),
         )
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=root, dst_path=tmp))
@@ -331,17 +331,18 @@ class Registry:
         except MlflowException:
             raise RegistryError(f"没有该运行记录 (MLflow has no run {run_id})") from None
         return self.artifact_root(
-            str(info.artifact_uri), str(info.experiment_id), f"运行 {run_id} (run {run_id})"
+            str(info.artifact_uri), str(info.experiment_id), (f"运行 {run_id}", f"run {run_id}")
         )
 
-    def artifact_root(self, recorded: str, experiment_id: str, what: str) -> str:
+    def artifact_root(self, recorded: str, experiment_id: str, what: tuple[str, str]) -> str:
         """The artifact location MLflow ``recorded`` for ``what``, where it can be read.
 
         A recorded local directory that exists, or any remote location, is returned as it is.
         A local one that does not exist (the workspace was restored at another path: MLflow
         keeps absolute locations and cannot change them) is read from the same place under
         the workspace's own artifact directory, relative to the experiment's recorded
-        location. When it is not there either, RegistryError names both paths.
+        location. When it is not there either, RegistryError names both paths and ``what``
+        (its Chinese, then its English name).
         """
         recorded_path = _local_path(recorded)
         if recorded_path is None or recorded_path.exists():
@@ -360,15 +361,16 @@ class Registry:
                 candidate = own_path / relative
                 if candidate.exists():
                     return candidate.as_uri()
-        looked = (
-            f"; 也不在本工作区的 {candidate} (nor at {candidate} in this workspace)"
-            if (candidate is not None)
-            else ""
-        )
+        zh, en = what
+        looked_zh = f", 也不在本工作区的 {candidate}" if candidate is not None else ""
+        looked_en = f", nor at {candidate} in this workspace" if candidate is not None else ""
+        # Chinese, then the English in one closing parenthesis: a page showing one language
+        # (the dashboard, visit_planner.vocabulary.zh_en) can tell them apart.
         raise RegistryError(
-            f"{what} 的文件不在记录的位置 {recorded_path}{looked} (the files of {what} "
-            f"are recorded at {recorded_path}, which does not exist: restore the workspace's "
-            "mlartifacts/ directory with its mlflow.db, docs/deployment.md section 6)"
+            f"{zh} 的文件不在记录的位置 {recorded_path}{looked_zh}, 请恢复工作目录的 mlartifacts/ "
+            f"(the files of {en} are recorded at {recorded_path}, which does not "
+            f"exist{looked_en}: restore the workspace's mlartifacts/ directory with its "
+            "mlflow.db, docs/deployment.md section 6)"
         )
 
     def load_json(self, run_id: str, name: str) -> Any:

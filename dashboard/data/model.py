@@ -23,6 +23,11 @@ from dashboard.data.scope import ScopedAccess
 from visit_planner.errors import VisitPlannerError
 
 
+class ModelFilesMissingError(VisitPlannerError):
+    """The files a model version's training logged cannot be found (the registry's words:
+    which, and where they were looked for); the page says so and goes on."""
+
+
 @dataclass(frozen=True)
 class ModelReport:
     """What a training run logged for one model version, as the registry holds it."""
@@ -34,6 +39,7 @@ class ModelReport:
     calibration: pl.DataFrame | None = None  # model, mean_predicted, observed, n (logged bins)
     evaluation: dict[str, Any] | None = None  # held-out metrics of the model and baselines
     selection: dict[str, Any] | None = None  # which candidate training chose, and by what
+    missing: str | None = None  # why none of its files can be read (the registry's words)
 
 
 @dataclass(frozen=True)
@@ -112,12 +118,20 @@ def _model_report(home: str, version: int) -> ModelReport:
         calibration=_calibration(snap.artifact(version, "calibration.json")),
         evaluation=_json(snap.artifact(version, "evaluation.json")),
         selection=_json(snap.artifact(version, "selection.json")),
+        missing=snap.files_missing(version),
     )
 
 
 def _drift_reference(home: str, version: int) -> str:
     """The binned training distribution the version logged (JSON text)."""
-    raw = registry.snapshot(Path(home)).artifact(version, "drift_reference.json")
+    snap = registry.snapshot(Path(home))
+    raw = snap.artifact(version, "drift_reference.json")
+    missing = snap.files_missing(version)
+    if raw is None and missing is not None:
+        raise ModelFilesMissingError(
+            f"模型版本 {version} 的漂移基准无法读取 / the drift reference of model version "
+            f"{version} cannot be read: {missing}"
+        )
     if raw is None:
         raise VisitPlannerError(
             f"模型版本 {version} 没有记录漂移基准 / model version {version} logged no drift "

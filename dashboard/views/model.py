@@ -10,8 +10,9 @@ import html
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, charts, i18n
+from dashboard import auth, charts, i18n, registry
 from dashboard.data import model_candidates
+from dashboard.data.model import ModelFilesMissingError
 from dashboard.i18n import t
 from dashboard.widgets import metric_row
 from risk_model.spec import logged_top_class_names
@@ -39,6 +40,14 @@ def logged_count(value: str | None) -> int | None:
     return int(value) if value is not None and value.strip().isdigit() else None
 
 
+def files_missing(version: int, message: str) -> None:
+    """Say that ``version``'s logged files are missing, and the registry's why and where."""
+    st.error(
+        registry.FILES_MISSING[lang].format(v=version) + "\n\n" + i18n.notice(message, lang),
+        icon=":material/folder_off:",
+    )
+
+
 st.subheader(t("champion", lang))
 if champion is None:
     st.info(t("champion_none", lang))
@@ -61,7 +70,10 @@ else:
 
     with auth.guarded(lang):
         report = ctx.data.model_report(champion.version)
+    if report.missing is not None:
+        files_missing(champion.version, report.missing)
 
+if champion is not None and report.missing is None:
     st.subheader(t("baselines", lang))
     chosen, how, candidates = model_candidates(champion.params, champion.metrics, report.selection)
     columns = {
@@ -142,9 +154,17 @@ else:
         st.caption(t("fairness_caption", lang))
 
 st.subheader(t("drift", lang))
+drift_missing: str | None = None
 with auth.guarded(lang):
-    drift = ctx.data.drift(ctx.month)
-if drift is None:
+    try:
+        drift = ctx.data.drift(ctx.month)
+    except ModelFilesMissingError as exc:  # the page goes on: the versions below still show
+        drift, drift_missing = None, str(exc)
+if drift_missing is not None and champion is not None and report.missing is not None:
+    st.info(registry.SEE_ABOVE[lang])  # the champion's files, said in full above
+elif drift_missing is not None:
+    st.error(i18n.notice(drift_missing, lang))
+elif drift is None:
     st.info(t("drift_none", lang))
 else:
     flagged = drift.report.filter(pl.col("flagged"))["feature"].to_list()
@@ -183,7 +203,9 @@ else:
 if champion is not None:
     st.subheader(t("model_card", lang))
     report = ctx.data.model_report(champion.version)  # kept by the data layer: no re-read
-    if report.card is None:
+    if report.missing is not None:
+        st.info(registry.SEE_ABOVE[lang])
+    elif report.card is None:
         st.info(t("model_card_none", lang))
     else:
         with st.expander(t("model_card", lang)):

@@ -7,6 +7,7 @@ no longer exists from the same place under the workspace's own artifact director
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from risk_model import RegistryError
 from risk_model.publish import publish
 from risk_model.tracking import Registry, Tracking, read_artifact
+from visit_planner.vocabulary import zh_en
 
 
 @pytest.fixture
@@ -105,7 +107,13 @@ def test_a_restore_without_its_artifact_directory_names_the_recorded_path(moved)
         registry.load_model()
     text = str(err.value)
     assert "not a skops model" not in text
-    assert text.startswith(f"模型版本 {version} (model version {version}) 的文件不在记录的位置 ")
+    assert text.startswith(f"模型版本 {version} 的文件不在记录的位置 ")
+    # Chinese, then all the English in one closing parenthesis, as the dashboard splits it
+    # (it showed "the files of 模型版本 1 (model version 1)", the Chinese inside the English)
+    both = zh_en(text)
+    assert both is not None
+    assert both[1].startswith(f"the files of model version {version} are recorded at ")
+    assert re.search("[\u4e00-\u9fff]", both[1]) is None
     assert str(old / "mlartifacts" / "models") in text  # the recorded path
     assert str(new / "mlartifacts" / "models") in text  # and where it was looked for
     assert "restore the workspace's mlartifacts/ directory with its mlflow.db" in text
