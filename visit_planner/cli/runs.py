@@ -1058,9 +1058,11 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
 def store_status(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
     """数据库状态 — The store's schema version, this program's, and what to do.
 
-    Changes nothing (an SQLite file that does not exist is not created). Exit status 0
-    when the store is at this program's version, 1 when it is not (empty, older: run
-    store upgrade; newer or not a store: see the message).
+    Also lists the months' planning locks: holder, since when, and whether it still runs
+    on this machine (wait for it before an upgrade or a restart). Changes nothing (an
+    SQLite file that does not exist is not created). Exit status 0 when the store is at
+    this program's version, 1 when it is not (empty, older: run store upgrade; newer or
+    not a store: see the message).
     """
     from visit_planner.store import Store
     from visit_planner.store import store_url as resolve_url
@@ -1083,6 +1085,8 @@ def store_status(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
         f"(本程序 this program: {status.head})",
         highlight=False,
     )
+    if status.state in ("current", "old"):  # every version has month_locks as it is read
+        _print_month_locks(url)
     if status.state == "current":
         console.print("状态 state: 已是最新 current", highlight=False)
         return
@@ -1093,6 +1097,24 @@ def store_status(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
         for revision, what in steps:
             print_hanging(f"  {revision} {what}", console, rest="       ")
     raise typer.Exit(1)
+
+
+def _print_month_locks(url: str) -> None:
+    """The months' planning locks of the store at ``url``, each with what this machine can
+    tell of its holder (``store status``)."""
+    from visit_planner.cli.lock_text import holder_state_line, lock_line, locks_heading
+    from visit_planner.store.engine import Database
+    from visit_planner.store.locks import held
+
+    db = Database.connect(url)
+    try:
+        locks = held(db)
+    finally:
+        db.dispose()
+    console.print(locks_heading(locks), highlight=False)
+    for lock in locks:
+        print_hanging(lock_line(lock), console, first="  ", rest="    ")
+        print_hanging(holder_state_line(lock), console, first="    ", rest="    ")
 
 
 @store_app.command("unlock")

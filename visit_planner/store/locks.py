@@ -19,6 +19,11 @@ other (another machine or container, this machine before a restart, a row writte
 identity was recorded) is never judged by its pid: the refusal says who holds it, where and
 since when, and how to release it by hand, ``visit-planner store unlock MONTH --reason TEXT``
 (:func:`force_release`, audited), which refuses a holder still running on this machine.
+
+:func:`held` lists the locks as they stand, each judged as a refusal would judge it (running
+here, gone from here, or elsewhere and so unknown), for ``visit-planner store status``: an
+administrator about to upgrade or restart sees which months are being planned, by whom and
+since when, without taking or changing any lock.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ import os
 import socket
 import uuid
 from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -42,7 +49,15 @@ from visit_planner.store.engine import Database, serialize
 from visit_planner.store.models import month_locks
 from visit_planner.store.rows import MonthLock
 
-__all__ = ["acquire", "current_user", "default_holder", "force_release", "release"]
+__all__ = [
+    "HeldLock",
+    "acquire",
+    "current_user",
+    "default_holder",
+    "force_release",
+    "held",
+    "release",
+]
 
 
 def current_user() -> str:
@@ -151,6 +166,51 @@ def _busy(month: str, row: Any, identity: str) -> StoreBusyError:
         f"here (its machine {row.host}; this one {identity}): wait until it has finished; if "
         f"it is certainly gone, an administrator releases the lock with {unlock})"
     )
+
+
+HolderState = Literal["running", "gone", "elsewhere"]
+"""A lock's holder as this machine can tell: still running here, no longer running here (the
+month's next ``plan`` removes the lock), or on another machine or container, or here before a
+restart (its pid means nothing here: :func:`force_release` once it is certainly gone)."""
+
+
+@dataclass(frozen=True)
+class HeldLock:
+    """A month's lock as the store holds it, and what this machine can tell of its holder."""
+
+    month: str
+    holder: str  # ``user@host pid N`` as the holder named itself
+    host: str  # the holder's machine identity (:func:`machine_identity`)
+    pid: int
+    since: datetime  # UTC
+    state: HolderState
+
+
+def _holder_state(row: Any, identity: str) -> HolderState:
+    """Whether the holder of the lock ``row`` runs here, has gone from here, or is elsewhere:
+    the judgement :func:`acquire` makes before recovering a lock."""
+    if not _here(row, identity):
+        return "elsewhere"
+    return "running" if _alive(int(row.pid), row.pid_start) else "gone"
+
+
+def held(db: Database) -> list[HeldLock]:
+    """Every month's lock, by month, with its holder's state; reads only (a lock whose holder
+    has gone stays until the month's next ``plan`` or ``store unlock`` removes it, audited)."""
+    identity = machine_identity()
+    with db.read() as conn:
+        rows = conn.execute(select(month_locks).order_by(month_locks.c.month)).all()
+    return [
+        HeldLock(
+            month=str(row.month),
+            holder=str(row.holder),
+            host=str(row.host),
+            pid=int(row.pid),
+            since=utc(row.since),
+            state=_holder_state(row, identity),
+        )
+        for row in rows
+    ]
 
 
 def _lock_name(month: str) -> str:

@@ -90,3 +90,87 @@ def test_an_upgrade_keeps_a_months_runs_overrides_accounts_and_audit_chain(db_ur
         assert check.ok, check
         store.append_audit("test.after", "admin", "x", {})  # the head moves on from the log's
         assert store.verify_audit().ok
+
+
+def _lock_row(db_url: str, month: str, holder: str, *, host: str, pid: int, hour: int) -> None:
+    """A month's lock as another process left it (taken at ``hour`` UTC on 2026-12-01)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from tests.visit_planner.store.helpers import raw_engine
+    from visit_planner.store.models import month_locks
+
+    with raw_engine(db_url) as engine, engine.begin() as conn:
+        conn.execute(
+            insert(month_locks).values(
+                month=month,
+                holder=holder,
+                host=host,
+                pid=pid,
+                token=month,
+                since=datetime(2026, 12, 1, hour, 0, tzinfo=UTC),
+            )
+        )
+
+
+def test_store_status_lists_the_month_locks_and_whether_each_holder_runs_here(
+    db_url: str, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from visit_planner.store.locks import default_holder, machine_identity
+
+    monkeypatch.setenv("COLUMNS", "80")
+    where = ["--store-url", db_url]
+    with Store.open(db_url):
+        pass  # the schema
+    code, out, err = cli("store", "status", *where)
+    assert code == 0, err
+    assert "月份锁 month locks: 无 none" in out  # was: no word of the locks at all
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    here, dead = machine_identity(), int(gone.stdout)
+    _lock_row(db_url, "2026-10", f"root@here pid {dead}", host=here, pid=dead, hour=1)
+    _lock_row(db_url, "2026-11", "planner02@node7 pid 4242", host="node7 boot b7", pid=4242, hour=2)
+    with Store.open(db_url) as store, store.month_lock("2026-12"):  # a plan running here
+        code, out, err = cli("store", "status", *where)
+        assert code == 0, err
+        text = flat(out)
+        assert "月份锁 month locks: 3 个 3 held" in text
+        months = [line.split()[0] for line in out.splitlines() if line.startswith("  20")]
+        assert months == ["2026-10", "2026-11", "2026-12"]
+        assert (  # 01:00 UTC is 09:00 in Beijing
+            "2026-10 root@here pid " + gone.stdout.strip()
+            + " 自 since 2026-12-01 09:00:00 (北京时间 Beijing time) 本机进程 pid"
+        ) in text  # fmt: skip
+        assert "已不在运行, 该月下次编制时自动解除 (no longer running on this machine" in text
+        assert "2026-11 planner02@node7 pid 4242 自 since 2026-12-01 10:00:00" in text
+        assert "本机无法查验" in text and "machine node7 boot b7" in text
+        assert "`visit-planner store unlock 2026-11 --reason TEXT`" in text
+        assert f"2026-12 {default_holder()} 自 since" in text
+        assert "仍在运行, 升级或重启前请等其完成 (running on this machine" in text
+        body = out.split("\n", 1)[1]
+        assert too_wide(body, 80) == []
+        # Listing changes nothing: the three locks stay, no audit entry is written.
+        audit_before = store.audit_entries()
+    assert raw_sql(db_url, "SELECT month FROM month_locks ORDER BY month") == [
+        ("2026-10",), ("2026-11",),
+    ]  # fmt: skip
+    with Store.open(db_url) as store:
+        assert store.audit_entries() == audit_before
+
+
+def test_store_status_lists_the_locks_of_a_store_before_its_upgrade(
+    db_url: str, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "80")
+    _at(db_url, "0004")
+    _lock_row(db_url, "2026-11", "planner02@node7 pid 4242", host="node7", pid=4242, hour=2)
+    code, out, _ = cli("store", "status", "--store-url", db_url)
+    assert code == 1  # older: upgrade
+    text = flat(out)
+    assert "月份锁 month locks: 1 个 1 held" in text and "2026-11 planner02@node7" in text
+    assert text.index("month locks") < text.index("store upgrade would apply")
