@@ -102,3 +102,20 @@ def test_a_step_command_is_continued_by_display_width() -> None:
         "$ visit-planner validate /tmp/演示数据/2026-11 \\",
         "    --scale 0.01",
     ]
+
+
+def test_the_demo_names_the_store_its_runs_went_to(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With ``VISIT_PLANNER_STORE_URL`` the runs go to that database: the demo's closing
+    lines said ``数据库 store: <workspace>/store.db``, a file that is never made."""
+    from visit_planner.cli.demo import store_named
+
+    ws = Workspace(tmp_path / "ws")
+    monkeypatch.delenv("VISIT_PLANNER_STORE_URL", raising=False)
+    assert store_named(ws) == str(ws.store_db)
+    monkeypatch.setenv(
+        "VISIT_PLANNER_STORE_URL", "postgresql+psycopg://vp:s3cret-pw@127.0.0.1:5432/planner"
+    )
+    named = store_named(ws)
+    assert named == "postgresql+psycopg://vp:***@127.0.0.1:5432/planner"
+    assert "s3cret" not in named and "store.db" not in named
+    assert not (tmp_path / "ws").exists()  # naming it connects to nothing, makes nothing

@@ -157,7 +157,7 @@ def demo_cmd(
             highlight=False,
         )
     console.print(f"工作区 workspace: {ws.root}")
-    console.print(f"方案 runs: {ws.root / 'runs'}\n数据库 store: {ws.store_db}")
+    console.print(f"方案 runs: {ws.root / 'runs'}\n数据库 store: {store_named(ws)}")
     console.print(f"走访清单 visit lists: {sheets / 'index.html'}")
     if no_dashboard:
         return
@@ -172,6 +172,20 @@ def demo_cmd(
     from visit_planner.cli.dashboard import dashboard
 
     dashboard(home=ws.root, store_url=None, port=8501)
+
+
+def store_named(ws: Workspace) -> str:
+    """The store the demo's runs went to, as messages name it: the workspace's ``store.db``,
+    or the database of ``$VISIT_PLANNER_STORE_URL`` (its URL without the password). The demo
+    said ``store.db`` whatever the store was, a file that a PostgreSQL setup never has."""
+    from visit_planner.store import store_url
+    from visit_planner.store.engine import Database
+
+    db = Database.connect(store_url(ws))  # makes no connection
+    try:
+        return db.where
+    finally:
+        db.dispose()
 
 
 def _demo_account(ws: Workspace) -> str:
