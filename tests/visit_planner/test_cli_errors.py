@@ -3,6 +3,10 @@ with a hanging indent, never breaking an id, a path or a number."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,3 +161,47 @@ def test_ctrl_c_says_it_was_interrupted(
     code, out, err = cli()
     assert code == 130 and out == ""
     assert err.strip() == "已中断 (interrupted by Ctrl-C)" and "Traceback" not in err
+
+
+_TERM_SCRIPT = """
+import sys, time
+from pathlib import Path
+import typer
+import visit_planner.cli as cli
+
+flag = Path(sys.argv[1])
+slow = typer.Typer()
+
+@slow.command()
+def work() -> None:
+    try:
+        (flag / "started").touch()
+        time.sleep(60)
+    finally:
+        (flag / "cleaned").touch()
+
+cli.app = slow
+sys.argv = ["visit-planner"]
+cli.main()
+"""
+
+
+def test_sigterm_unwinds_the_command_and_says_so(tmp_path: Path) -> None:
+    """SIGTERM (systemctl stop, timeout) ends a command through its ``finally`` blocks, as
+    Ctrl-C does (plan removes its staging and releases the month's lock there), with exit 143
+    and a line saying so; Python's default ended the process at once."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _TERM_SCRIPT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert (tmp_path / "cleaned").exists()
+    assert err.strip() == "已终止 (terminated by SIGTERM)" and "Traceback" not in err

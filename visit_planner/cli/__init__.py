@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import atexit
 import gc
+import signal
 import sys
+import threading
+from types import FrameType
 
 from rich.text import Text
 
@@ -55,6 +58,8 @@ def main() -> None:
     # and the atexit functions (MLflow's, weakref.finalize's) still run.
     atexit.unregister(gc.freeze)  # once per process, however often main() runs (tests)
     atexit.register(gc.freeze)
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         app()
     except VisitPlannerError as exc:
@@ -64,7 +69,20 @@ def main() -> None:
         # Typer turns Ctrl-C into a silent exit 130 (its standalone mode): say what happened.
         if exc.code == INTERRUPTED:
             err_console.print(INTERRUPTED_TEXT, highlight=False)
+        elif exc.code == TERMINATED:
+            err_console.print(TERMINATED_TEXT, highlight=False)
         raise
+    finally:
+        if main_thread:  # main() in-process (tests) leaves the caller's handler as it was
+            signal.signal(signal.SIGTERM, before)
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (``systemctl stop``, ``timeout``, a scheduler ending a job) as an exit that
+    unwinds: Python's default ends the process at once, so ``plan`` left its staging
+    directory and month lock behind; raised as :class:`SystemExit`, every ``finally`` and
+    ``with`` of the command runs first, as for Ctrl-C."""
+    raise SystemExit(TERMINATED)
 
 
 INTERRUPTED = 130
@@ -72,6 +90,12 @@ INTERRUPTED = 130
 
 INTERRUPTED_TEXT = "已中断 (interrupted by Ctrl-C)"
 """What a command stopped by Ctrl-C prints on stderr; before, it ended without a word."""
+
+TERMINATED = 143
+"""The exit code of a command stopped by SIGTERM (128 + 15)."""
+
+TERMINATED_TEXT = "已终止 (terminated by SIGTERM)"
+"""What a command stopped by SIGTERM prints on stderr."""
 
 
 ERROR_LEAD = f"{SEVERITY['error']}: "
