@@ -84,13 +84,21 @@ class LocalProcessExecutor:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx) as pool:
             pending: set[Future[R]] = {pool.submit(fn, task) for task in first}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
-                    for task in todo:  # one new task for each finished one
-                        pending.add(pool.submit(fn, task))
-                        break
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        yield fut.result()
+                        for task in todo:  # one new task for each finished one
+                            pending.add(pool.submit(fn, task))
+                            break
+            except BaseException:
+                # A failed task, Ctrl-C, SIGTERM or a caller that stops reading: the tasks
+                # not yet started are dropped. Leaving the block would otherwise run every
+                # one of them first (shutdown waits for queued work), so a stopped plan
+                # went on solving townships for minutes before it ended.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
 
 def default_executor(processes: int | None = None) -> Executor:

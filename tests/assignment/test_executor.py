@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
+import pytest
+
+from assignment import executor
 from assignment.executor import LocalProcessExecutor, SerialExecutor
 
 
 def pid_of(task: int) -> tuple[int, int]:
     """The task and the process that ran it (top level: spawned workers import it)."""
     return task, os.getpid()
+
+
+def mark_and_wait(task: tuple[str, int]) -> int:
+    """Leave a file named after the task in its directory, then take a while."""
+    folder, n = task
+    (Path(folder) / str(n)).touch()
+    time.sleep(0.3)
+    return n
+
+
+def test_a_caller_that_stops_drops_the_tasks_not_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan stopped (an error, Ctrl-C, SIGTERM) does not run the queued townships first:
+    before, leaving the pool ran all 20 drawn here, about 3 s of work per process."""
+    monkeypatch.setattr(executor, "TASKS_AHEAD", 10)  # 20 tasks drawn ahead for 2 processes
+    results = LocalProcessExecutor(2).run(mark_and_wait, [(str(tmp_path), n) for n in range(40)])
+    next(results)
+    results.close()  # what an exception in the caller does to the generator
+    started = len(list(tmp_path.iterdir()))
+    assert started < 10, started
 
 
 def test_a_single_task_runs_in_this_process_without_spawning_workers() -> None:
