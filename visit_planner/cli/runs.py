@@ -1056,7 +1056,7 @@ def store_upgrade(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
 
 @store_app.command("status")
 def store_status(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
-    """数据库状态 — The store's schema version, this program's, and what to do.
+    """数据库状态 — Schema version, month locks and what to do.
 
     Also lists the months' planning locks: holder, since when, and whether it still runs
     on this machine (wait for it before an upgrade or a restart). Changes nothing (an
