@@ -199,10 +199,11 @@ class CorrectionQueries(ScopedAccess):
             raise VisitPlannerError("尚无已发布的方案 / no published run yet")
         return months[0], self.current_run(months[0])
 
-    def submit_override(self, **fields: Any) -> int:
+    def submit_override(self, *, client: str | None = None, **fields: Any) -> int:
         """Add a standing override for a household in scope (planners and supervisors only);
         checked against the newest month's data like ``overrides add`` (:meth:`_newest`);
-        returns its number."""
+        returns its number. Audited with ``client``, the address the browser connected from
+        (as every sign-in is)."""
         from visit_planner.overrides import Override, check_new_override
         from visit_planner.policy import load_policy, settings_from_policy
 
@@ -246,6 +247,7 @@ class CorrectionQueries(ScopedAccess):
                 value=candidate.value,
                 evidence=candidate.evidence,
                 expires_on=candidate.expires_on,
+                client=client,
             )
         return row.id
 
@@ -267,14 +269,17 @@ class CorrectionQueries(ScopedAccess):
                     "first under 'Revoke a correction' on this page"
                 )
 
-    def revoke_override(self, override_id: int, reason: str) -> OverrideRow:
+    def revoke_override(
+        self, override_id: int, reason: str, client: str | None = None
+    ) -> OverrideRow:
         """Revoke a standing override of a household in the user's jurisdiction (in the
         newest month's run, else the newest that has it: :meth:`_newest`, planners and
         supervisors only), with a reason holding no ID-card or phone number (it goes into the
         audit log); audited by the store as ``override.revoke`` with the user's name. An
         override of another jurisdiction gets the same answer as a number that does not
         exist. Before, the page could not revoke at all, though every refusal of a
-        conflicting correction said to revoke the standing one first."""
+        conflicting correction said to revoke the standing one first. ``client``: the
+        address the browser connected from, for the audit entry."""
         from visit_planner.personal_text import revoke_reason_refusal
 
         if not self.viewer.may_correct:
@@ -301,4 +306,4 @@ class CorrectionQueries(ScopedAccess):
                     f"纠正 #{override_id} 已由 {row.revoked_by} 撤销 / correction #{override_id} "
                     f"was already revoked by {row.revoked_by}"
                 )
-            return store.revoke_override(override_id, self.viewer.username, reason)
+            return store.revoke_override(override_id, self.viewer.username, reason, client)

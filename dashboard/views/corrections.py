@@ -68,7 +68,7 @@ def revoke_chosen(data: DataAccess, lang: i18n.Lang) -> None:
         st.session_state[REVOKED_KEY] = ("error", t("revoke_reason_required", lang))
         return
     try:
-        row = data.revoke_override(int(number), reason)
+        row = data.revoke_override(int(number), reason, client=auth.client_address())
     except VisitPlannerError as exc:
         st.session_state[REVOKED_KEY] = ("error", i18n.error_text(exc, lang))
     else:
@@ -138,6 +138,7 @@ if ctx.viewer.may_correct:
         else:
             try:
                 number = ctx.data.submit_override(
+                    client=auth.client_address(),
                     kind=kind,
                     household_id=household_id.strip(),
                     reason=reason.strip(),

@@ -157,8 +157,10 @@ def add(
     evidence: str | None = None,
     expires_on: date | None = None,
     today: date | None = None,
+    client: str | None = None,
 ) -> OverrideRow:
-    """Record a new active override (write transaction); audited as ``override.add``.
+    """Record a new active override (write transaction); audited as ``override.add``, with
+    the address a dashboard user submitted it from (``client``) when given.
 
     Refused (StoreError) when it conflicts with an override in force today (:func:`conflict`),
     naming that override and saying to revoke it first."""
@@ -215,9 +217,15 @@ def add(
             "evidence": evidence,
             "expires_on": expires_on,
             "reason": reason,
+            **_from(client),
         },
     )
     return row
+
+
+def _from(client: str | None) -> dict[str, str]:
+    """The audit details' ``client`` (where a dashboard user acted from), when known."""
+    return {} if client is None else {"client": client}
 
 
 @dataclass(frozen=True)
@@ -261,8 +269,11 @@ def list_overrides(
     return [OverrideRow.from_db(r) for r in conn.execute(stmt).mappings()]
 
 
-def revoke(conn: Connection, override_id: int, actor: str, reason: str) -> OverrideRow:
-    """Revoke an active override (write transaction); audited as ``override.revoke``. A reason
+def revoke(
+    conn: Connection, override_id: int, actor: str, reason: str, client: str | None = None
+) -> OverrideRow:
+    """Revoke an active override (write transaction); audited as ``override.revoke`` (with
+    ``client``, the address a dashboard user acted from, when given). A reason
     holding an ID-card or mobile number is refused (the audit log keeps it for good), for the
     CLI and the dashboard alike."""
     actor = require_text(actor, "actor")
@@ -284,7 +295,13 @@ def revoke(conn: Connection, override_id: int, actor: str, reason: str) -> Overr
         "override.revoke",
         actor,
         f"override {override_id}",
-        {"id": override_id, "kind": row.kind, "household_id": row.household_id, "reason": reason},
+        {
+            "id": override_id,
+            "kind": row.kind,
+            "household_id": row.household_id,
+            "reason": reason,
+            **_from(client),
+        },
     )
     return get(conn, override_id)
 

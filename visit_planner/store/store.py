@@ -269,9 +269,11 @@ class Store:
         evidence: str | None = None,
         expires_on: date | None = None,
         today: date | None = None,
+        client: str | None = None,
     ) -> OverrideRow:
         """Record an override: ``tier`` needs tier, ``pin``/``forbid`` need worker_id,
-        ``correction`` needs field and value; an expiry is not in the past. Audited."""
+        ``correction`` needs field and value; an expiry is not in the past. Audited (with
+        ``client``, the address a dashboard user submitted it from, when given)."""
         with self._db.write() as conn:
             return overrides.add(
                 conn,
@@ -286,6 +288,7 @@ class Store:
                 evidence=evidence,
                 expires_on=expires_on,
                 today=today,
+                client=client,
             )
 
     def add_overrides(
@@ -310,10 +313,12 @@ class Store:
         with self._db.read() as conn:
             return overrides.list_overrides(conn, active_on, status)
 
-    def revoke_override(self, override_id: int, actor: str, reason: str) -> OverrideRow:
-        """Revoke an active override; audited."""
+    def revoke_override(
+        self, override_id: int, actor: str, reason: str, client: str | None = None
+    ) -> OverrideRow:
+        """Revoke an active override; audited (with ``client`` when given)."""
         with self._db.write() as conn:
-            return overrides.revoke(conn, override_id, actor, reason)
+            return overrides.revoke(conn, override_id, actor, reason, client)
 
     def record_outcomes(
         self, run_id: str, results: Iterable[tuple[int, str, str]]

@@ -116,7 +116,9 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     not exist, and roles that may not correct are refused."""
     household = township_households(site)[1]
     sup = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
-    number = sup.submit_override(kind="tier", household_id=household, reason="x", tier=2)
+    number = sup.submit_override(
+        kind="tier", household_id=household, reason="x", tier=2, client="203.0.113.7"
+    )
     # a second tier of the household: refused, naming the one to revoke here, not the CLI
     with pytest.raises(VisitPlannerError) as refused:
         sup.submit_override(kind="tier", household_id=household, reason="y", tier=3)
@@ -145,12 +147,14 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
     with Store.for_workspace(site.workspace) as store:
         assert store.get_override(number).status == "active"
     # the supervisor's own: revoked, audited under their name, the new tier then accepted
-    row = sup.revoke_override(number, "核实后维持原类别 / checked: tier stands")
+    row = sup.revoke_override(number, "核实后维持原类别 / checked: tier stands", "203.0.113.7")
     assert (row.status, row.revoked_by) == ("revoked", "sup_town")
     assert audit_actions(site, f"override {number}") == ["override.add", "override.revoke"]
     with Store.for_workspace(site.workspace) as store:
-        entry = [e for e in store.audit_entries() if e.subject == f"override {number}"][-1]
-    assert entry.actor == "sup_town"
+        entries = [e for e in store.audit_entries() if e.subject == f"override {number}"]
+    assert entries[-1].actor == "sup_town"
+    # where the browser was, as for a sign-in (a security review asks it of every change)
+    assert [e.details.get("client") for e in entries] == ["203.0.113.7", "203.0.113.7"]
     with pytest.raises(VisitPlannerError, match="已由 sup_town 撤销"):
         sup.revoke_override(number, "again")
     listed = sup.overrides(MONTH).filter(pl.col("id") == number).row(0, named=True)
