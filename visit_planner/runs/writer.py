@@ -8,11 +8,14 @@ Layout of a run directory (every Parquet file hashed in ``manifest.json``)::
     diagnostics.parquet      one row per township
     explanations.parquet     one row per household
     worker_loads.parquet     one row per worker
+    scores.parquet           one row per household (a monthly plan, its amendments, what-ifs)
     households_index.parquet household_id -> township_id, sorted (one household's township)
     places.parquet           the place names of the inputs (only when they had a places table)
-    townships/<id>/          the same frames for one township, and the inputs it was solved
-                             from: households (contract columns, tier, risk), workers,
-                             previous, conflicts, pins, forbids
+    townships/<id>/          the same frames for one township (TOWNSHIP_FRAMES; its diagnostics
+                             are its row of diagnostics.parquet), summary.json (the dashboard's
+                             figures, :mod:`visit_planner.runs.summary`) and, in inputs/, the
+                             inputs it was solved from: households (contract columns, tier,
+                             risk), workers, previous, conflicts, pins, forbids
 
 Partitions by township let a reader answer a question about one household from one township's
 files, and let a later amendment replace one township while the others stay byte-identical.
