@@ -105,8 +105,9 @@ def nap(seconds: float) -> float:
     return seconds
 
 
-def process_cluster() -> LocalCluster:
-    """One single-threaded worker process (with its nanny) on 127.0.0.1, no dashboard."""
+def process_cluster(**worker: str) -> LocalCluster:
+    """One single-threaded worker process (with its nanny) on 127.0.0.1, no dashboard;
+    ``worker``: more of LocalCluster's worker options (``memory_limit="1GB"``)."""
     return LocalCluster(
         n_workers=1,
         threads_per_worker=1,
@@ -114,6 +115,7 @@ def process_cluster() -> LocalCluster:
         host="127.0.0.1",
         dashboard_address=None,
         scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        **worker,
     )
 
 
@@ -145,15 +147,7 @@ def memory_starved_cluster(pause: float = 0.02) -> LocalCluster:
         "distributed.worker.memory.target": False,
         "distributed.worker.memory.spill": False,
     }):  # fmt: skip
-        return LocalCluster(
-            n_workers=1,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            memory_limit="1GB",
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        )
+        return process_cluster(memory_limit="1GB")
 
 
 def test_workers_paused_for_lack_of_memory_end_the_run_with_one_clear_error() -> None:
