@@ -12,10 +12,13 @@ Layout:
 * the problem - :mod:`~assignment.domain` (tiers, roles, settings, statuses, input and plan
   contracts), :mod:`~assignment.constraints` (one named function per rule),
   :mod:`~assignment.candidates` (allowed arcs), :mod:`~assignment.inputs` (input issues),
-  :mod:`~assignment.problem` (a township as arrays);
+  :mod:`~assignment.problem` (a township as arrays), :mod:`~assignment.bounds` (gaps and
+  statuses);
 * solving - :mod:`~assignment.plan` (townships as tasks over an
-  :mod:`~assignment.executor`), :mod:`assignment.solver` (LP, bound, repair, packing, exact
-  tier-1 stage), :mod:`~assignment.core` (the generic assignment core, GAP);
+  :mod:`~assignment.executor`, local processes or :mod:`~assignment.dask_executor`, in the
+  order of :mod:`~assignment.schedule`), :mod:`assignment.solver` (LP, bound, repair, packing,
+  the tier-1 coverage stage), :mod:`~assignment.core` (the generic assignment core, GAP, with
+  :mod:`~assignment.orlib`), :mod:`~assignment.tradeoff` (one county under several settings);
 * reports - :mod:`~assignment.diagnostics`, :mod:`~assignment.explain`,
   :mod:`~assignment.alternatives`, :mod:`~assignment.loads`, :mod:`~assignment.greedy` (the
   baseline), :mod:`~assignment.validator` (independent re-check of a plan).
