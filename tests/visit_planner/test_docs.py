@@ -156,3 +156,31 @@ def test_every_section_the_code_cites_is_a_heading() -> None:
 )
 def test_the_name_check_tells_a_moved_name(dotted: str, resolves: bool) -> None:
     assert (resolve(dotted) is None) is resolves
+
+
+def paragraph(text: str, opening: str) -> str:
+    """The paragraph of ``text`` that starts with ``opening`` (up to the next blank line)."""
+    start = text.index(opening)
+    end = text.find("\n\n", start)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_the_contract_tables_list_the_columns_of_the_code() -> None:
+    """The sections "Data contracts" and "Outputs" list each table's columns: exactly those of
+    ``visit_planner/contracts/columns.py`` and ``assignment/domain.py`` (values such as the
+    roles may be named beside them)."""
+    from assignment.domain import PLAN_COLUMNS
+    from visit_planner.contracts import columns
+
+    text = page_text()
+    tables = {
+        "**households** (required)": (set(columns.HOUSEHOLDS), {"AUDIT_ONLY"}),
+        "**workers** (required)": (set(columns.WORKERS), set(columns.ROLES)),
+        "- **scores**": (set(columns.SCORES) | set(columns.SCORES_PASSTHROUGH), None),
+        "- **plan**": (set(PLAN_COLUMNS), None),
+    }
+    for opening, (expected, extras) in tables.items():
+        named = set(code_spans(paragraph(text, opening)))
+        assert expected - named == set(), f"{opening}: columns of the code not on the page"
+        if extras is not None:
+            assert named - expected - extras == set(), f"{opening}: columns not in the code"
