@@ -460,10 +460,14 @@ def check_new_override(
         if why is None and row.height and row[o.field][0] == value:
             why = unchanged(o.household_id, o.field, value)
         return [why] if why else []
-    disagree = tier_and_pin_agree(o, in_force, workers, settings)
-    if disagree is not None or o.kind != "pin" or o.worker_id is None:
-        return [disagree] if disagree is not None else []
-    return _pin_rules(o, o.worker_id, row, workers, settings, in_force)
+    disagree = [why] if (why := tier_and_pin_agree(o, in_force, workers, settings)) else []
+    if o.kind != "pin" or o.worker_id is None:
+        return disagree
+    # Every reason at once: a pin to another township's grid worker of a household a standing
+    # override makes tier 1 was told only of the tier, then of the jurisdiction once fixed.
+    # The role rule is left to the disagreement, which says it with the override to revoke.
+    skip = frozenset({"role_eligible"} if disagree else ())
+    return _pin_rules(o, o.worker_id, row, workers, settings, in_force, skip) + disagree
 
 
 def _pin_rules(  # noqa: PLR0917  (the pin and what it is checked against)
@@ -473,15 +477,17 @@ def _pin_rules(  # noqa: PLR0917  (the pin and what it is checked against)
     workers: pl.DataFrame,
     settings: AssignmentSettings,
     in_force: Sequence[TierOrPin],
+    skip: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Why the pin's worker may not serve its household (every hard pair rule broken), at the
-    tier the next plan gives it: a standing tier override's, else the newest run's."""
+    """Why the pin's worker may not serve its household (every hard pair rule broken but
+    those in ``skip``), at the tier the next plan gives it: a standing tier override's, else
+    the newest run's."""
     standing = _standing_tier(o.household_id, in_force)
     tier = pl.col("tier") if standing is None else pl.lit(standing)
     hh = row.with_columns(
         tier.fill_null(_tier_of_role(settings, workers, worker_id)).cast(pl.Int8).alias("tier")
     )
-    broken = _broken_pair_rules(hh, workers, worker_id, settings)
+    broken = _broken_pair_rules(hh, workers, worker_id, settings, skip)
     if not broken:
         return []
     return [
@@ -554,7 +560,11 @@ def tier_and_pin_agree(
 
 
 def _broken_pair_rules(
-    household: pl.DataFrame, workers: pl.DataFrame, worker_id: str, settings: AssignmentSettings
+    household: pl.DataFrame,
+    workers: pl.DataFrame,
+    worker_id: str,
+    settings: AssignmentSettings,
+    skip: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Every hard pair rule (:data:`assignment.constraints.HARD_PAIR_RULES`, the assignment's
     own definitions) the household and worker break, each said in plain words with the ids
@@ -590,7 +600,11 @@ def _broken_pair_rules(
         "worker_active": f"人员 {w} 已停用 / worker {w} is inactive",
         "not_own_household": f"这是该人员本人的家庭 / it is {w}'s own household",
     }
-    return [texts.get(rule, rule) for rule in HARD_PAIR_RULES if kept[rule] is False]
+    return [
+        texts.get(rule, rule)
+        for rule in HARD_PAIR_RULES
+        if kept[rule] is False and rule not in skip
+    ]
 
 
 def _tier_of_role(settings: AssignmentSettings, workers: pl.DataFrame, worker_id: str) -> int:

@@ -1478,19 +1478,22 @@ def test_dashboard_address_is_configurable_and_warns_off_loopback(
     assert code == 0 and flags()["--server.address"] == "127.0.0.1"
     assert "注意" not in err and "Warning" not in err
 
-    code, _, err = cli("dashboard", "--home", str(tmp_path), "--address", "0.0.0.0")
+    # a port of the test's own: a dashboard already serving on 8501 here would be refused
+    code, _, err = cli(
+        "dashboard", "--home", str(tmp_path), "--address", "0.0.0.0", "--port", "8643"
+    )
     assert code == 0 and flags()["--server.address"] == "0.0.0.0"
     assert seen["env"]["STREAMLIT_SERVER_ADDRESS"] == "0.0.0.0"  # type: ignore[index]
     text = " ".join(err.split())
-    assert "对网络开放" in text and "open to the network" in text and "0.0.0.0:8501" in text
+    assert "对网络开放" in text and "open to the network" in text and "0.0.0.0:8643" in text
 
     monkeypatch.setenv(command.ADDRESS_ENV, "192.168.1.20")
-    code, _, err = cli("dashboard", "--home", str(tmp_path))
+    code, _, err = cli("dashboard", "--home", str(tmp_path), "--port", "8643")
     assert code == 0 and flags()["--server.address"] == "192.168.1.20"
     assert "open to the network" in " ".join(err.split())
 
     monkeypatch.setenv(command.ADDRESS_ENV, "::1")  # loopback in IPv6: no warning
-    code, _, err = cli("dashboard", "--home", str(tmp_path))
+    code, _, err = cli("dashboard", "--home", str(tmp_path), "--port", "8643")
     assert code == 0 and flags()["--server.address"] == "::1" and "Warning" not in err
 
     seen.clear()

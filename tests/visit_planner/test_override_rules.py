@@ -610,6 +610,18 @@ def test_a_pin_and_a_tier_override_must_agree_whichever_comes_second(month) -> N
     assert check_new_override(pin, as_tier1, ws, settings, today=DAY)  # refused: tier 1
     down = Override(7, "tier", h, "moved in with family", "sup1", tier=3)
     assert check_new_override(pin, as_tier1, ws, settings, today=DAY, in_force=[down]) == []
+    # A pin that also breaks another rule is told both, once each: the jurisdiction (a grid
+    # worker of another grid) and the override it disagrees with; the role only through it.
+    grid = hh.filter(pl.col("household_id") == h)["grid_id"][0]
+    far = ws.filter(
+        (pl.col("role") == "grid_worker") & pl.col("active") & (pl.col("grid_id") != grid)
+    )["worker_id"][0]
+    elsewhere = Override(0, "pin", h, "next door", "sup1", worker_id=far)
+    jurisdiction, tier_first = check_new_override(
+        elsewhere, households, ws, settings, today=DAY, in_force=[tier1]
+    )
+    assert "outside the worker's jurisdiction" in jurisdiction and "serve tier" not in jurisdiction
+    assert "has standing tier override #5" in tier_first
 
 
 def test_overrides_add_and_import_refuse_a_pin_a_tier_override_would_release(  # type: ignore[no-untyped-def]
