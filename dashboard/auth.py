@@ -630,27 +630,6 @@ def login_form(lang: Lang) -> None:
 
 PASSWORD_NOTICE_KEY: Final = "password_changed_notice"
 
-_PASSWORD_TEXT: Final[dict[str, tuple[str, str]]] = {
-    "change_password": ("修改密码", "Change password"),
-    "current_password": ("当前密码", "Current password"),
-    "new_password": ("新密码（至少 {n} 个字符）", "New password (at least {n} characters)"),
-    "repeat_password": ("再次输入新密码", "New password again"),
-    "change_submit": ("保存新密码", "Save new password"),
-    "password_empty": ("请填写三项。", "Please fill in all three."),
-    "password_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
-    "password_changed": (
-        "密码已修改；您在其他浏览器或设备上的登录已退出。",
-        "Password changed; your sign-ins in other browsers and on other devices have ended.",
-    ),
-}
-"""The password form's words (beside the code, as the sign-in's refusals are)."""
-
-
-def password_text(key: str, lang: Lang, **values: Any) -> str:
-    """One of the password form's texts in ``lang``."""
-    zh, en = _PASSWORD_TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
-
 
 def change_own_password(viewer: Viewer, current: str, new_password: str) -> None:
     """Change the signed-in account's password (:meth:`Store.change_password`, audited with
@@ -672,23 +651,19 @@ def password_form(viewer: Viewer, lang: Lang) -> None:
     signed out. What the form says goes under it, in the sidebar (a message inside the
     expander would be hidden when Streamlit redraws it closed)."""
     with (
-        st.sidebar.expander(password_text("change_password", lang)),
+        st.sidebar.expander(t("change_password", lang)),
         st.form("change_password", clear_on_submit=True, border=False),
     ):
-        current = st.text_input(
-            password_text("current_password", lang), type="password", key="pw_current"
-        )
+        current = st.text_input(t("current_password", lang), type="password", key="pw_current")
         new = st.text_input(
-            password_text("new_password", lang, n=MIN_PASSWORD_LENGTH),
+            t("new_password", lang, n=MIN_PASSWORD_LENGTH),
             type="password",
             key="pw_new",
         )
-        again = st.text_input(
-            password_text("repeat_password", lang), type="password", key="pw_again"
-        )
-        submitted = st.form_submit_button(password_text("change_submit", lang))
+        again = st.text_input(t("repeat_password", lang), type="password", key="pw_again")
+        submitted = st.form_submit_button(t("change_submit", lang))
     if st.session_state.pop(PASSWORD_NOTICE_KEY, None):
-        st.sidebar.success(password_text("password_changed", lang))
+        st.sidebar.success(t("password_changed", lang))
     if submitted:
         refusal = _change_refusal(viewer, lang, current, new, again)
         if refusal is None:
@@ -700,9 +675,9 @@ def password_form(viewer: Viewer, lang: Lang) -> None:
 def _change_refusal(viewer: Viewer, lang: Lang, current: str, new: str, again: str) -> str | None:
     """Change the password as the form asked; None when done, else why not (in ``lang``)."""
     if not current or not new or not again:
-        return password_text("password_empty", lang)
+        return t("password_empty", lang)
     if new != again:
-        return password_text("password_mismatch", lang)
+        return t("password_mismatch", lang)
     try:
         change_own_password(viewer, current, new)
     except LoginError as exc:

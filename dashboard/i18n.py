@@ -61,6 +61,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "The session no longer matches the signed-in account; you have been signed out. "
         "Please sign in again.",
     ),
+    # the sidebar's form for an account's own password (dashboard.auth)
+    "change_password": ("修改密码", "Change password"),
+    "current_password": ("当前密码", "Current password"),
+    "new_password": ("新密码（至少 {n} 个字符）", "New password (at least {n} characters)"),
+    "repeat_password": ("再次输入新密码", "New password again"),
+    "change_submit": ("保存新密码", "Save new password"),
+    "password_empty": ("请填写三项。", "Please fill in all three."),
+    "password_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
+    "password_changed": (
+        "密码已修改；您在其他浏览器或设备上的登录已退出。",
+        "Password changed; your sign-ins in other browsers and on other devices have ended.",
+    ),
     "password_reset_signed_out": (
         "该账户的密码已更改（本人修改或管理员重置），已退出登录。请用新密码重新登录。",
         "The password of this account has been changed (by its owner, or reset by an "
