@@ -349,8 +349,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "why_cost": ("整体代价增加 {cost}", "the plan would cost {cost} more"),
     # the household's own arc cost (travel, continuity ...) against its present cost, its
-    # arc or, when it is unassigned, its penalty: not travel alone
-    "why_own": ("其中本户自身成本 {delta}", "of which this household's own cost {delta}"),
+    # arc or, when it is unassigned, its penalty: not travel alone. Said as a rise or a
+    # saving, never as a signed "cost -123,351.4", which no supervisor could read
+    "why_own_more": ("其中本户自身成本增加 {x}", "of which {x} is this household's own cost"),
+    "why_own_less": ("本户自身成本减少 {x}", "this household's own cost falls by {x}"),
+    "why_own_visited": (
+        "本户得到走访，免去其未走访代价 {x}",
+        "visiting this household saves its cost of going unvisited, {x}",
+    ),
     # the household the alternative worker would give up, by its tier (as explain says it:
     # a tier-1 household left unvisited is the consequence that matters)
     "why_moves": ("需把{tier} {h} 调给 {w}", "{tier} household {h} would move to {w}"),
@@ -1026,17 +1032,20 @@ def reason_line(reason: Mapping[str, Any], lang: Lang) -> str:
     return f"{words}{sep}{t(key, lang, mag=f'{abs(contribution):.2f}')}"
 
 
-def why_not(alt: Mapping[str, Any], lang: Lang) -> str:
+def why_not(alt: Mapping[str, Any], lang: Lang, *, unassigned: bool = False) -> str:
     """Why an alternative worker was not chosen, from its what-if row: the cost the plan
-    would grow by, the household's own part of it, the household the worker would give up
-    (by its tier, to whom, or left unvisited), the workload balance."""
+    would grow by, the household's own part of it (a rise, or a saving: for an
+    ``unassigned`` household, the cost of going unvisited it would no longer pay), the
+    household the worker would give up (by its tier, to whom, or left unvisited), the
+    workload balance."""
     if not alt.get("fits"):
         parts = [t("why_no_room", lang)]
     else:
         parts = [t("why_cost", lang, cost=fmt_signed(alt.get("objective_change")))]
         arc = alt.get("arc_change")
         if arc is not None and abs(float(arc)) >= 0.05:
-            parts.append(t("why_own", lang, delta=fmt_signed(arc)))
+            key = "why_own_more" if arc > 0 else "why_own_visited" if unassigned else "why_own_less"
+            parts.append(t(key, lang, x=f"{abs(float(arc)):,.1f}"))
         displaced = alt.get("displaced_household_id")
         if displaced:
             target = alt.get("displaced_fallback_worker_id")

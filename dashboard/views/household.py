@@ -52,7 +52,7 @@ def tier_decision(score: dict[str, Any], cost: list[list[float]]) -> str:
 ALTERNATIVES_SHOWN = 5  # ranked alternatives listed before the expander that holds the rest
 
 
-def alternative_item(alt: dict[str, Any], lang: i18n.Lang) -> str:
+def alternative_item(alt: dict[str, Any], lang: i18n.Lang, *, unassigned: bool = False) -> str:
     """One ranked alternative as an item of a Markdown numbered list (its rank): the worker,
     role and travel per visit, and under them why it was not chosen (:func:`i18n.why_not`,
     which leads with the cost the plan would grow by, as ``explain`` says it)."""
@@ -64,7 +64,8 @@ def alternative_item(alt: dict[str, Any], lang: i18n.Lang) -> str:
         travel=md(i18n.fmt_minutes(alt.get("travel_minutes"), lang)),
     )
     number = f"{alt['rank']}. "
-    return f"{number}{who}  \n{' ' * len(number)}{md(i18n.why_not(alt, lang))}"
+    why = i18n.why_not(alt, lang, unassigned=unassigned)
+    return f"{number}{who}  \n{' ' * len(number)}{md(why)}"
 
 
 score = h["score"] or {}
@@ -189,7 +190,8 @@ else:
     # leads with the cost. A table of six columns broke its cells one character a line on a
     # phone (390 px); the list reads there and at 1,366 px alike. The first few are shown,
     # the rest under an expander, so that the history and record stay near on a phone.
-    items = [alternative_item(r, lang) for r in alts.iter_rows(named=True)]
+    unassigned = ex.get("worker_id") is None
+    items = [alternative_item(r, lang, unassigned=unassigned) for r in alts.iter_rows(named=True)]
     st.markdown("\n".join(items[:ALTERNATIVES_SHOWN]))
     if len(items) > ALTERNATIVES_SHOWN:
         rest = items[ALTERNATIVES_SHOWN:]

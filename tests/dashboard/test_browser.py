@@ -316,7 +316,9 @@ def test_choices_follow_the_language_and_long_texts_stay_readable(
     open_page(page, "household", "en")
     enter(page, i18n.t("household_id_input", "en"), household)
     text = alternatives_text(page, "en")
-    assert all(i18n.why_not(r, "en") in text for r in alts.iter_rows(named=True)), text
+    unassigned = planner.household(MONTH, household)["explanation"].get("worker_id") is None
+    why = [i18n.why_not(r, "en", unassigned=unassigned) for r in alts.iter_rows(named=True)]
+    assert all(w in text for w in why), text
 
     # the corrections' outcome beside what each asks for, on screen at 1,400 px
     open_page(page, "corrections", "en")
@@ -616,6 +618,7 @@ def test_the_household_page_reads_on_a_phone(
         for h in ids.head(80)
         if (a := planner.household(MONTH, h)["alternatives"]).height > 6
     )
+    unassigned = planner.household(MONTH, household)["explanation"].get("worker_id") is None
     context, page = township_supervisor_on_a_phone(browser, server, requests_made)
     for lang in i18n.LANGS:  # the menu is folded away on a phone: the page's address
         page.goto(f"{server}/household?lang={lang}&household={household}")
@@ -623,7 +626,7 @@ def test_the_household_page_reads_on_a_phone(
         idle(page)
         text = alternatives_text(page, lang)
         for alt in alts.iter_rows(named=True):
-            assert i18n.why_not(alt, lang) in text, (lang, alt["worker_id"])
+            assert i18n.why_not(alt, lang, unassigned=unassigned) in text, alt["worker_id"]
         # its links, to the visitor's page and to correct it, read whole: the second was cut
         # at the screen's edge ('纠正农户 H0000123（类别、指定或禁止人员、数')
         page_links_are_whole(page, lang, expected=2)

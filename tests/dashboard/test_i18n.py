@@ -251,10 +251,16 @@ def test_why_not_names_the_households_own_cost_not_travel() -> None:
         "displaced_tier": 2,
         "displaced_fallback_worker_id": None,
     }
-    en = i18n.why_not(alt, "en")
-    zh = i18n.why_not(alt, "zh")
-    assert "travel" not in en and "own cost" in en
-    assert "路途" not in zh and "本户自身成本" in zh
+    en = i18n.why_not(alt, "en", unassigned=True)
+    zh = i18n.why_not(alt, "zh", unassigned=True)
+    assert "travel" not in en and "路途" not in zh
+    # a saving in words, not a signed cost (it read "this household's own cost -121,358.0")
+    assert "visiting this household saves its cost of going unvisited, 121,358.0" in en
+    assert "本户得到走访，免去其未走访代价 121,358.0" in zh and "-121" not in zh + en
+    assigned = i18n.why_not(alt, "en")  # a cheaper worker for a household already visited
+    assert "this household's own cost falls by 121,358.0" in assigned
+    dearer = i18n.why_not({**alt, "arc_change": 42.0}, "zh")
+    assert "其中本户自身成本增加 42.0" in dearer
 
 
 def test_why_not_says_which_tier_the_worker_would_give_up_and_where_it_goes() -> None:
