@@ -74,6 +74,25 @@ def entry_hash(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+SUBJECT_MAX = 64
+"""The longest a text from outside (a typed username, a client address) is kept in an entry."""
+
+
+def printable(text: object) -> str:
+    """``text`` as it may stand in an entry when it comes from outside (a typed username, a
+    client address): printable, at most :data:`SUBJECT_MAX` characters, never blank."""
+    kept = "".join(c if c.isprintable() else "?" for c in str(text))
+    if len(kept) > SUBJECT_MAX:
+        kept = kept[: SUBJECT_MAX - 1] + "…"
+    return kept if kept.strip() else "(blank)"
+
+
+def client_details(client: str | None) -> dict[str, str]:
+    """``{"client": address}`` for an entry's details, the address a dashboard user acted
+    from (:func:`printable`); nothing when not known (the CLI)."""
+    return {} if client is None else {"client": printable(client)}
+
+
 def append(
     conn: Connection, action: str, actor: str, subject: str, details: Mapping[str, Any]
 ) -> AuditEntry:

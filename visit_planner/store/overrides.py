@@ -217,15 +217,10 @@ def add(
             "evidence": evidence,
             "expires_on": expires_on,
             "reason": reason,
-            **_from(client),
+            **audit.client_details(client),
         },
     )
     return row
-
-
-def _from(client: str | None) -> dict[str, str]:
-    """The audit details' ``client`` (where a dashboard user acted from), when known."""
-    return {} if client is None else {"client": client}
 
 
 @dataclass(frozen=True)
@@ -300,7 +295,7 @@ def revoke(
             "kind": row.kind,
             "household_id": row.household_id,
             "reason": reason,
-            **_from(client),
+            **audit.client_details(client),
         },
     )
     return get(conn, override_id)

@@ -115,7 +115,6 @@ _SCOPE_IDS = {  # pattern, digits, example, the rule in Chinese
 }
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EMAIL_MAX = 254
-_SUBJECT_MAX = 64
 _WRONG_ZH, _WRONG_EN = "用户名或密码错误", "wrong username or password"
 _WRONG = f"{_WRONG_ZH} ({_WRONG_EN})"
 
@@ -442,7 +441,7 @@ def change_password(
         raise _locked_error(username, until, just_now=False)
     ok = _verify(seen["password_hash"], current)
     new_hash = _hash(new_password) if ok else None
-    details = _client_details(client)
+    details = audit.client_details(client)
     with db.write() as conn:
         outcome = _record_change(conn, username, seen["password_hash"], new_hash, moment, details)
     if isinstance(outcome, StoreError):
@@ -506,14 +505,6 @@ def _unknown_subject(username: object) -> str:
     return "(blank)" if not str(username).strip() else NOT_A_USERNAME
 
 
-def _subject(username: str) -> str:
-    """The username as an audit subject: printable, at most 64 characters, never blank."""
-    text = "".join(c if c.isprintable() else "?" for c in str(username))
-    if len(text) > _SUBJECT_MAX:
-        text = text[: _SUBJECT_MAX - 1] + "…"
-    return text if text.strip() else "(blank)"
-
-
 def _locked_until(row: Any, now: datetime) -> datetime | None:
     """The end of the account's lock if it is locked at ``now``, else None."""
     until = row["locked_until"]
@@ -555,16 +546,10 @@ def authenticate(
     elif _locked_until(seen, moment) is None:
         verified = (seen["password_hash"], _verify(seen["password_hash"], password))
     with db.write() as conn:
-        outcome = _record(conn, username, password, verified, moment, _client_details(client))
+        outcome = _record(conn, username, password, verified, moment, audit.client_details(client))
     if isinstance(outcome, LoginError):
         raise outcome
     return outcome
-
-
-def _client_details(client: str | None) -> dict[str, str]:
-    """``{"client": address}`` for a sign-in's audit details (nothing when not known):
-    printable, at most 64 characters, like a subject."""
-    return {} if client is None else {"client": _subject(client)}
 
 
 def _record(  # noqa: PLR0917  (one attempt's parts)
@@ -576,8 +561,8 @@ def _record(  # noqa: PLR0917  (one attempt's parts)
     client: dict[str, str],
 ) -> UserRow | LoginError:
     """Apply and audit one sign-in attempt on the fresh account row (write transaction);
-    ``client`` (:func:`_client_details`) is added to every entry's details."""
-    subject = _subject(username)
+    ``client`` (:func:`audit.client_details`) is added to every entry's details."""
+    subject = audit.printable(username)
     row = _fetch(conn, username, for_update=True) if isinstance(username, str) else None
     if row is None:
         audit.append(
