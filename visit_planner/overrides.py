@@ -413,6 +413,15 @@ class TierOrPin(Protocol):
     def tier(self) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class FileRow:
+    """An earlier row of the file being imported, as the rules across rows read it: the
+    override it asks for and where it is, ``("第 2 行", "line 2")``."""
+
+    where: tuple[str, str]
+    override: Override
+
+
 def check_new_override(
     o: Override,
     households: pl.DataFrame,
@@ -421,6 +430,7 @@ def check_new_override(
     *,
     today: date,
     in_force: Sequence[TierOrPin] = (),
+    in_file: Sequence[FileRow] = (),
 ) -> list[str]:
     """Why a new override cannot be accepted against the current data (empty: it can).
 
@@ -432,6 +442,9 @@ def check_new_override(
     The same rules decide later whether the override still applies. ``in_force``: the
     overrides standing today (the store's); a pin and a tier override of one household must
     agree on the worker's role (:func:`tier_and_pin_agree`), whichever comes second.
+    ``in_file``: the earlier rows of the file being imported, held to the same rule as those
+    in force (a file's tier override and pin of one household were both accepted where
+    ``overrides add`` refused the second).
     """
     problems = [
         why
@@ -460,14 +473,18 @@ def check_new_override(
         if why is None and row.height and row[o.field][0] == value:
             why = unchanged(o.household_id, o.field, value)
         return [why] if why else []
-    disagree = [why] if (why := tier_and_pin_agree(o, in_force, workers, settings)) else []
+    why = tier_and_pin_agree(o, in_force, workers, settings) or tier_and_pin_agree_in_file(
+        o, in_file, workers, settings
+    )
+    disagree = [why] if why else []
     if o.kind != "pin" or o.worker_id is None:
         return disagree
     # Every reason at once: a pin to another township's grid worker of a household a standing
     # override makes tier 1 was told only of the tier, then of the jurisdiction once fixed.
     # The role rule is left to the disagreement, which says it with the override to revoke.
     skip = frozenset({"role_eligible"} if disagree else ())
-    return _pin_rules(o, o.worker_id, row, workers, settings, in_force, skip) + disagree
+    tiers = [*in_force, *(r.override for r in in_file)]
+    return _pin_rules(o, o.worker_id, row, workers, settings, tiers, skip) + disagree
 
 
 def _pin_rules(  # noqa: PLR0917  (the pin and what it is checked against)
@@ -508,19 +525,22 @@ def _standing_tier(household_id: str, in_force: Sequence[TierOrPin]) -> int | No
     )
 
 
-def tier_and_pin_agree(
+def _disagreement(
     o: Override,
-    in_force: Sequence[TierOrPin],
+    others: Sequence[TierOrPin],
     workers: pl.DataFrame,
     settings: AssignmentSettings,
-) -> str | None:
-    """Why ``o`` (a pin or a tier override) cannot stand beside the household's standing tier
-    override or pin (None: it can): the next plan sets the household's tier first, and a pin
-    to a worker whose role does not serve that tier is then released (a grid worker does not
-    serve a tier-1 household). Checked against the tier that will apply, not the newest
-    run's, so the supervisor hears it now and not from the month's plan. The message says
-    which override stands in the way and both ways out."""
-    mine = [x for x in in_force if x.household_id == o.household_id and x.id != o.id]
+) -> tuple[TierOrPin, TierOrPin, int, Role] | None:
+    """The household's tier override or pin among ``others`` that ``o`` cannot stand beside,
+    with the pin, the tier and the pinned worker's role: (other, pin, tier, role); None when
+    they agree (or there is none)."""
+    # Not itself: the stored row it is (same id), or the very row of a file (not stored yet,
+    # every one id 0, so told apart by identity).
+    mine = [
+        x
+        for x in others
+        if x.household_id == o.household_id and x is not o and not (x.id == o.id != 0)
+    ]
     pin: TierOrPin | None
     tier: int | None
     if o.kind == "pin" and o.worker_id is not None:
@@ -540,6 +560,25 @@ def tier_and_pin_agree(
     pair = pl.DataFrame({"tier": [tier], "role": [role.value]})
     if pair.select(role_eligible(settings)).item():
         return None
+    return other, pin, tier, role
+
+
+def tier_and_pin_agree(
+    o: Override,
+    in_force: Sequence[TierOrPin],
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+) -> str | None:
+    """Why ``o`` (a pin or a tier override) cannot stand beside the household's standing tier
+    override or pin (None: it can): the next plan sets the household's tier first, and a pin
+    to a worker whose role does not serve that tier is then released (a grid worker does not
+    serve a tier-1 household). Checked against the tier that will apply, not the newest
+    run's, so the supervisor hears it now and not from the month's plan. The message says
+    which override stands in the way and both ways out."""
+    found = _disagreement(o, in_force, workers, settings)
+    if found is None:
+        return None
+    other, pin, tier, role = found
     zh_tier, h, w = TIER_NAMES_ZH[tier], o.household_id, pin.worker_id
     zh_role, en_role = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
     if o.kind == "pin":
@@ -556,6 +595,41 @@ def tier_and_pin_agree(
         f"has standing pin #{other.id} to worker {w}, a {en_role}, who does not serve tier-"
         f"{tier} households: made tier {tier}, it would lose that pin; revoke #{other.id} "
         "first, then set the tier and pin a worker who serves it"
+    )
+
+
+def tier_and_pin_agree_in_file(
+    o: Override,
+    in_file: Sequence[FileRow],
+    workers: pl.DataFrame,
+    settings: AssignmentSettings,
+) -> str | None:
+    """:func:`tier_and_pin_agree` across the rows of one file: why ``o`` cannot stand beside
+    a tier override or pin of its household on an earlier row (None: it can), naming that
+    row. Importing both would leave a pin the next plan releases, as ``overrides add``
+    refuses for the second of the two entered one by one."""
+    rows = [r.override for r in in_file]
+    found = _disagreement(o, rows, workers, settings)
+    if found is None:
+        return None
+    other, pin, tier, role = found
+    at_zh, at_en = next(r.where for r in in_file if r.override is other)
+    zh_tier, h, w = TIER_NAMES_ZH[tier], o.household_id, pin.worker_id
+    zh_role, en_role = ROLE_NAMES_ZH[role], ROLE_NAMES_EN[role]
+    if o.kind == "pin":
+        return (
+            f"农户 {h} 在本文件{at_zh}调为{zh_tier}, 而人员 {w} 是{zh_role}, 不承接{zh_tier}: "
+            f"请指定一名承接{zh_tier}的人员, 或删去其中一行 / the tier override on {at_en} of "
+            f"this file makes household {h} tier {tier}, and worker {w} is a {en_role}, who "
+            f"does not serve tier-{tier} households: pin a worker who does, or remove one of "
+            "the two rows"
+        )
+    return (
+        f"农户 {h} 在本文件{at_zh}指定给人员 {w} ({zh_role}), {zh_role}不承接{zh_tier}: 调为"
+        f"{zh_tier}后该指定将失效; 请删去其中一行, 或改为指定一名承接{zh_tier}的人员 / "
+        f"{at_en} of this file pins household {h} to worker {w}, a {en_role}, who does not "
+        f"serve tier-{tier} households: made tier {tier}, it would lose that pin; remove one "
+        f"of the two rows, or pin a worker who serves tier {tier}"
     )
 
 
@@ -827,16 +901,21 @@ def check_overrides_against_data(
 ) -> list[Problem]:
     """Every override of a file checked against the month's data (:func:`check_new_override`):
     one problem per row that cannot be accepted, naming the row, its ids and the rule. A pin
-    and a tier override must agree with those ``in_force`` (:func:`tier_and_pin_agree`)."""
+    and a tier override must agree with those ``in_force`` (:func:`tier_and_pin_agree`) and
+    with those on the file's earlier rows (:func:`tier_and_pin_agree_in_file`), as they
+    would when added one by one; a pin is judged at the tier an earlier row sets."""
     found: dict[tuple[str, str], list[str]] = {}
+    earlier: list[FileRow] = []
     for i, o in overrides:
+        before = tuple(earlier)
+        earlier.append(FileRow(_row_words(path, i), o))
         try:
             households, workers = data_for(o)
         except VisitPlannerError as exc:  # e.g. the household is in no published run
             _collect(found, "household_id", str(exc), f"{row_name(path, i)} ({o.household_id})")
             continue
         checks = check_new_override(
-            o, households, workers, settings, today=today, in_force=in_force
+            o, households, workers, settings, today=today, in_force=in_force, in_file=before
         )
         for why in checks:
             ids = " → ".join(x for x in (o.household_id, o.worker_id) if x)
@@ -873,11 +952,11 @@ def check_overrides_against_store(
 
 def _field_of(o: Override, why: str) -> str:
     """The file column a data check's message is about: the household's when the message is
-    about the household itself (it opens with it: not in this month's data), the worker's
+    about the household itself (not in this month's data), the worker's
     when it names the worker (gone, inactive, may not serve the household: a pin's refusal
     names both, and the worker is what is wrong); the reason's or the evidence's when it holds a
     person's number (:func:`personal_numbers`, the reason named first when both do)."""
-    if why.startswith(f"农户 {o.household_id} "):
+    if why == household_present(o, set()):
         return "household_id"
     if why == personal_numbers(o):
         return "reason" if why.startswith("原因") else "evidence"

@@ -645,3 +645,85 @@ def test_overrides_add_and_import_refuse_a_pin_a_tier_override_would_release(  #
     assert f"第 2 行 (line 2) ({h2})" in flat(err) and "standing pin #2" in flat(err)
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert "#3" not in out  # neither refused one was added
+
+
+def _tier1_grid_pair(hh: pl.DataFrame, ws: pl.DataFrame) -> tuple[str, str]:
+    """A household tier 1 by its data with an active grid worker of its own grid."""
+    grid_workers = ws.filter((pl.col("role") == "grid_worker") & pl.col("active")).select(
+        "grid_id", "worker_id"
+    )
+    tier1 = hh.filter(pl.coalesce("assessed_tier", "previous_tier") == 1)
+    pairs = tier1.join(grid_workers.unique("grid_id", keep="first"), on="grid_id")
+    return pairs["household_id"][0], pairs["worker_id"][0]
+
+
+def test_a_files_tier_override_and_pin_must_agree_across_its_rows(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
+    """A file with a tier-1 override of H on one row and a pin of H to its grid worker on a
+    later row was accepted whole, where the same two added one by one are refused (the next
+    plan released the pin): the rows were checked against the store's overrides only. Now each
+    row is checked against the file's earlier rows too, whichever comes first, naming both
+    lines; and a pin is judged at the tier an earlier row sets."""
+    from visit_planner.overrides import check_overrides_against_data, parse_override_file
+    from visit_planner.policy import load_policy, settings_from_policy
+
+    hh, ws = month
+    settings = settings_from_policy(load_policy())
+    households = hh.with_columns(pl.coalesce("assessed_tier", "previous_tier").alias("tier"))
+    h, gw = _grid_pair(hh, ws)
+    row = {"kind": "tier", "household_id": h, "worker_id": "", "tier": "1", "reason": "独居"}
+    pin = {**row, "kind": "pin", "worker_id": gw, "tier": "", "reason": "邻居"}
+    other = {**row, "household_id": hh["household_id"][1], "tier": "2"}
+
+    def check(rows: list[dict[str, object]], name: str) -> list:  # type: ignore[type-arg]
+        path = _file(tmp_path, rows, name)
+        ok, problems = parse_override_file(
+            pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+        )
+        assert problems == [] and len(ok) == len(rows)
+        return check_overrides_against_data(
+            ok, path, lambda o: (households, ws), settings, today=DAY
+        )
+
+    (p,) = check([row, other, other | {"household_id": hh["household_id"][2]}, pin], "a.csv")
+    text = flat(p.message())
+    assert p.column == "worker_id" and p.ids == (f"第 5 行 (line 5) ({h} → {gw})",)
+    assert f"农户 {h} 在本文件第 2 行调为一类户, 而人员 {gw} 是网格员, 不承接一类户" in text
+    assert f"the tier override on line 2 of this file makes household {h} tier 1" in text
+    assert "pin a worker who does, or remove one of the two rows" in text
+    # The other order: the pin first, the tier override refused.
+    (p,) = check([pin, other, row], "b.csv")
+    text = flat(p.message())
+    assert p.column == "tier" and p.ids == (f"第 4 行 (line 4) ({h})",)
+    assert f"农户 {h} 在本文件第 2 行指定给人员 {gw} (网格员), 网格员不承接一类户" in text
+    assert f"line 2 of this file pins household {h} to worker {gw}, a grid worker" in text
+    # A tier the pinned worker serves is no disagreement.
+    assert check([row | {"tier": "3"}, pin], "c.csv") == []
+    # A tier-1 household (by its data) that an earlier row makes tier 3 may be pinned to its
+    # grid worker, as overrides add allows after the tier override; alone it may not.
+    h1, gw1 = _tier1_grid_pair(hh, ws)
+    down = {**row, "household_id": h1, "tier": "3"}
+    pin1 = {**pin, "household_id": h1, "worker_id": gw1}
+    assert check([down, pin1], "d.csv") == []
+    (p,) = check([pin1], "e.csv")
+    assert "网格员不承接一类户" in p.rule
+
+
+def test_overrides_import_refuses_a_tier_and_pin_of_one_file_as_add_does(  # type: ignore[no-untyped-def]
+    tmp_path, small_prefecture_dir, month, cli
+) -> None:
+    hh, ws = month
+    home = ["--home", str(tmp_path / "ws"), "--data", str(small_prefecture_dir)]
+    (tmp_path / "ws").mkdir()
+    h, gw = _grid_pair(hh, ws)
+    tier = {"kind": "tier", "household_id": h, "worker_id": "", "tier": "1", "reason": "独居"}
+    pin = {**tier, "kind": "pin", "worker_id": gw, "tier": "", "reason": "邻居"}
+    forbid = {**pin, "kind": "forbid", "household_id": hh["household_id"][1]}
+    path = _file(tmp_path, [tier, forbid, pin])
+    code, out, err = cli("overrides", "import", str(path), *home)
+    text = flat(err)
+    assert code == 2 and "Traceback" not in out + err
+    assert f"{path}: 文件有 1 处问题, 未导入任何调整 (1 problem(s); nothing was imported)" in text
+    assert f"column 'worker_id': 农户 {h} 在本文件第 2 行调为一类户" in text
+    assert f"第 4 行 (line 4) ({h} → {gw})" in text
+    code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
+    assert "无调整 / no overrides" in flat(out)  # nothing recorded, the good rows neither
