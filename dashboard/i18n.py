@@ -238,6 +238,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "worker_loads": ("人员工作量", "Worker loads"),
     "township_map": ("乡镇地图", "Township map"),
     "map_caption": ("无底图（离线）。", "No base map (offline)."),
+    "map_description": (
+        "{title}（无底图，离线）：标出{marks}。",
+        "{title} (no base map, offline): shows {marks}.",
+    ),
     "legend_bases": ("人员驻地", "worker base"),
     "legend_unassigned": ("未覆盖（黑边）", "uncovered (black ring)"),
     "legend_trips": ("驻地到农户", "base to household"),
