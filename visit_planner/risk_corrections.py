@@ -33,6 +33,7 @@ import polars as pl
 from visit_planner import clock
 from visit_planner.contracts import columns as contract_columns
 from visit_planner.contracts.reader import read_raw, unreadable_reason
+from visit_planner.csv_cells import formula_text_back
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.overrides import APPLIED, CORRECTABLE_FIELDS, Override
@@ -112,10 +113,11 @@ def read_corrections(path: Path) -> tuple[list[Override], list[int]]:
             f"column(s) {', '.join(missing)}; write it with visit-planner overrides "
             "export-corrections --out FILE)"
         )
-    text = raw.select(
-        pl.col(c).cast(pl.String).str.strip_chars()
-        for c in (*REQUIRED, "status", "expires_on")
-        if c in raw.columns
+    read = tuple(c for c in (*REQUIRED, "status", "expires_on") if c in raw.columns)
+    # The export marks a cell that would run as a spreadsheet formula with a leading "'"
+    # (csv_cells.formula_safe): taken off again, so the file reads back to the same values.
+    text = formula_text_back(
+        raw.select(pl.col(c).cast(pl.String).str.strip_chars() for c in read), read
     )
     problems: list[str] = []
     ids = text["override_id"].cast(pl.Int64, strict=False)

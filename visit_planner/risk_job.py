@@ -21,7 +21,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
@@ -43,6 +43,7 @@ from visit_planner.contracts.reader import (
     read_raw,
     unreadable_reason,
 )
+from visit_planner.csv_cells import formula_safe
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
@@ -346,9 +347,14 @@ def check_output_file(out: Path) -> None:
 
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    """CSV has no nested values: list and struct columns (the reasons) become JSON text."""
+    """CSV has no nested values: list and struct columns (the reasons) become JSON text. The
+    scores are opened in Excel or WPS too, so a text cell that would run there as a formula
+    (a supervisor's ``override_reason`` ``=HYPERLINK(…)``, a policy rule's name) is marked
+    ``'`` (:func:`~visit_planner.csv_cells.formula_safe`), except in the columns the plan
+    commands read back (``household_id``, ``model_version``: :data:`_READ_BACK`), which stay
+    as the data and the registry wrote them, or ``assign --scores`` would not find them."""
     nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
-    return frame.with_columns(
+    flat = frame.with_columns(
         pl.col(c).map_elements(
             lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
                                  ensure_ascii=False),
@@ -356,6 +362,13 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
         )
         for c in nested
     )  # fmt: skip
+    shown = [c for c in flat.columns if c not in _READ_BACK]
+    return flat.with_columns(formula_safe(flat.select(shown)).get_columns())
+
+
+_READ_BACK: Final = tuple(contract_columns.SCORES)
+"""The scores' columns ``assign``, ``check-plan`` and ``explain`` read (the scores contract):
+written as they are, so that a scores CSV is read back to the same values."""
 
 
 def _atomic_write(frame: pl.DataFrame, out: Path) -> None:

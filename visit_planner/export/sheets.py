@@ -36,7 +36,8 @@ The two CSV files are opened by clerks in Excel or WPS, which run a cell that st
 ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(...)`` sends the row to a web
 address when clicked). Their text comes partly from the month's input files (ids, grid and
 village codes, place names), which the contracts accept as any non-blank text, so such a
-cell gets a leading ``'`` in the CSV (:func:`formula_safe`), which spreadsheets show as
+cell gets a leading ``'`` in the CSV (:func:`visit_planner.csv_cells.formula_safe`, the
+one escape of every CSV written for people), which spreadsheets show as
 text; codes, names and numbers as they should be are written unchanged. The workbook writes
 every text with ``write_string``, which is never a formula, and the HTML pages are
 escaped.
@@ -55,6 +56,7 @@ from typing import Any, Final
 import jinja2
 import polars as pl
 
+from visit_planner.csv_cells import formula_safe
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
 from visit_planner.export.lists import (
@@ -241,28 +243,6 @@ def _where(out: Path) -> str:
         if parent.exists():
             return "" if parent.is_dir() else f"; {parent} 是文件 is a file"
     return ""
-
-
-FORMULA_START: Final = r"^[=+\-@\t\r]"
-"""How a cell opens that a spreadsheet would run as a formula (OWASP's CSV injection list)."""
-
-
-def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every text cell that opens as a formula (:data:`FORMULA_START`) written
-    ``'`` first, so that a spreadsheet opening the CSV shows it as text instead of running it;
-    only text columns holding such a cell are rewritten, numbers never."""
-    risky = [
-        name
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String and frame[name].str.contains(FORMULA_START).any()
-    ]
-    return frame.with_columns(
-        pl.when(pl.col(name).str.contains(FORMULA_START))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name in risky
-    )
 
 
 def _write_stage(  # noqa: PLR0917  (the export's parts)
