@@ -62,22 +62,48 @@ def _swatch(
     )
 
 
+def _legend_words(lang: Lang) -> dict[str, str]:
+    """Each kind of mark's words in ``lang`` (:attr:`MapFrames.keys` -> text)."""
+    return {
+        "tier1": i18n.tier(1, lang),
+        "tier2": i18n.tier(2, lang),
+        "tier3": i18n.tier(3, lang),
+        "uncovered": t("legend_unassigned", lang),
+        "bases": t("legend_bases", lang),
+        "trips": t("legend_trips", lang),
+        "town_short": t("legend_town_short", lang),
+        "town_covered": t("legend_town_covered", lang),
+        "outline": t("legend_outline", lang),
+    }
+
+
 def legend(frames: MapFrames, lang: Lang) -> str:
     """The map's legend as HTML, with the map's own colours (pass ``unsafe_allow_html``): one
     entry for each kind of mark the map draws (:attr:`MapFrames.keys`), nothing it does not
     draw (a viewer's township map has worker bases, no households)."""
-    entries = {
-        "tier1": _swatch(TIER_RGB[1]) + i18n.tier(1, lang),
-        "tier2": _swatch(TIER_RGB[2]) + i18n.tier(2, lang),
-        "tier3": _swatch(TIER_RGB[3]) + i18n.tier(3, lang),
-        "uncovered": _swatch((255, 255, 255), (0, 0, 0)) + t("legend_unassigned", lang),
-        "bases": _swatch(BASE_RGB, radius="0") + t("legend_bases", lang),  # a square
-        "trips": _line(BASE_RGB) + t("legend_trips", lang),
-        "town_short": _swatch(TIER_RGB[1]) + t("legend_town_short", lang),
-        "town_covered": _swatch(BASE_RGB) + t("legend_town_covered", lang),
-        "outline": _swatch((200, 200, 200), (90, 90, 90), radius="0") + t("legend_outline", lang),
+    swatches = {
+        "tier1": _swatch(TIER_RGB[1]),
+        "tier2": _swatch(TIER_RGB[2]),
+        "tier3": _swatch(TIER_RGB[3]),
+        "uncovered": _swatch((255, 255, 255), (0, 0, 0)),
+        "bases": _swatch(BASE_RGB, radius="0"),  # a square
+        "trips": _line(BASE_RGB),
+        "town_short": _swatch(TIER_RGB[1]),
+        "town_covered": _swatch(BASE_RGB),
+        "outline": _swatch((200, 200, 200), (90, 90, 90), radius="0"),
     }
-    return "&nbsp;&nbsp;&nbsp;".join(entries[k] for k in frames.keys)
+    words = _legend_words(lang)
+    return "&nbsp;&nbsp;&nbsp;".join(swatches[k] + words[k] for k in frames.keys)
+
+
+def description(frames: MapFrames, title: str, lang: Lang) -> str:
+    """What a screen reader says of the map (its accessible name, :func:`chart`'s
+    ``description``): its title, that it has no base map, and the kinds of mark it draws in
+    the legend's words. Without it the map was announced as hundreds of unnamed points, each
+    read out as 'lon: 104.19; lat: 23.26; fill: #1c83e1; stroke: #ffffff; size: 615.8'."""
+    words = _legend_words(lang)
+    marks = ("、" if lang == "zh" else ", ").join(words[k] for k in frames.keys)
+    return t("map_description", lang, title=title, marks=marks)
 
 
 def _line(rgb: tuple[int, int, int]) -> str:
@@ -398,7 +424,7 @@ def base_size(bases: int) -> float:
 def _dot_layer(dots: pl.DataFrame, at: dict[str, str], tip: alt.Tooltip) -> alt.Chart:
     return (
         alt.Chart(dots)
-        .mark_circle(opacity=0.9, strokeWidth=1)
+        .mark_circle(opacity=0.9, strokeWidth=1, aria=False)
         .encode(
             **at,
             fill=alt.Fill("fill:N", scale=None),
@@ -409,16 +435,22 @@ def _dot_layer(dots: pl.DataFrame, at: dict[str, str], tip: alt.Tooltip) -> alt.
     )
 
 
-def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerChart:
+def chart(
+    frames: MapFrames, height: int, min_span: float = 0.005, *, description: str = ""
+) -> alt.LayerChart:
     """The map as one layered Altair chart, ``height`` pixels high and as wide as the page,
     every layer in the same Mercator projection fitted to :func:`extent` (no axes, no grid):
     the outline, the lines from a base, the households of tiers 2 and 3, the worker bases,
-    then the tier-1 and uncovered households (:func:`on_top`)."""
+    then the tier-1 and uncovered households (:func:`on_top`).
+
+    The map is one image to a screen reader, named ``description`` (:func:`description`):
+    every mark is left out of the accessibility tree (``aria=False``), which Vega otherwise
+    fills with one item per point read out as its coordinates and colours."""
     at = {"longitude": "lon:Q", "latitude": "lat:Q"}
     tip = alt.Tooltip("tip:N")  # a single field: the tooltip is the text alone, no key
     top = on_top(frames.dots)
     layers: list[alt.Chart] = [  # invisible: what the projection is fitted to
-        alt.Chart(extent(frames, min_span)).mark_point(opacity=0, size=1).encode(**at)
+        alt.Chart(extent(frames, min_span)).mark_point(opacity=0, size=1, aria=False).encode(**at)
     ]
     if frames.outline.height:
         layers.append(
@@ -430,13 +462,14 @@ def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerC
                 stroke="#5a5a5a",
                 strokeWidth=1,
                 interpolate="linear-closed",
+                aria=False,
             )
             .encode(**at, order="order:Q")
         )
     if frames.trips.height:
         layers.append(
             alt.Chart(frames.trips)
-            .mark_rule(color=_hex(BASE_RGB), opacity=0.35, strokeWidth=1)
+            .mark_rule(color=_hex(BASE_RGB), opacity=0.35, strokeWidth=1, aria=False)
             .encode(**at, longitude2="lon2:Q", latitude2="lat2:Q")
         )
     beneath = frames.dots.filter(~top)
@@ -451,6 +484,7 @@ def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerC
                 stroke="#ffffff",
                 strokeWidth=1.5,
                 opacity=1,
+                aria=False,
             )
             .encode(**at, tooltip=tip)
         )
@@ -460,12 +494,12 @@ def chart(frames: MapFrames, height: int, min_span: float = 0.005) -> alt.LayerC
     if frames.labels.height:
         layers.append(
             alt.Chart(frames.labels)
-            .mark_text(dy=-16, fontSize=11, color="#282828")
+            .mark_text(dy=-16, fontSize=11, color="#282828", aria=False)
             .encode(**at, text="text:N")
         )
     return (
         alt.layer(*layers)
         .project(type="mercator")
-        .properties(height=height, width="container")
+        .properties(height=height, width="container", description=description)
         .configure_view(stroke=None)
     )

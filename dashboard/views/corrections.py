@@ -84,10 +84,10 @@ ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "correction_kind", "correction_tier", "correction_field", "revoke_id")
 prefill_household()
-st.title(t("page_corrections", lang))
+st.title(t("page_corrections", lang), anchor=False)
 
 if ctx.viewer.may_correct:
-    st.subheader(t("new_correction", lang))
+    st.subheader(t("new_correction", lang), anchor=False)
     newest = ctx.data.months()[0]
     if ctx.month != newest:  # the list is of the month shown; a new one is checked by the newest
         st.caption(t("correction_newest_month", lang, month=newest))
@@ -156,7 +156,7 @@ if ctx.viewer.may_correct:
 else:
     st.info(t("read_only", lang))
 
-st.subheader(t("corrections_list", lang))
+st.subheader(t("corrections_list", lang), anchor=False)
 with auth.guarded(lang):  # every one in scope: the table shows PAGE_ROWS and says of how many
     rows = ctx.data.overrides(ctx.month, limit=None)
 if rows.height == 0:
@@ -229,7 +229,7 @@ if ctx.viewer.may_correct:
         int(r["id"]): f"#{r['id']} · {r['household_id']} · {r['change']}"
         for r in active.iter_rows(named=True)
     }
-    st.subheader(t("revoke_correction", lang))
+    st.subheader(t("revoke_correction", lang), anchor=False)
     if not choices:
         st.info(t("revoke_none", lang))
     else:

@@ -15,7 +15,7 @@ from visit_planner.policy import parse_policy
 
 ctx = auth.page_context()
 lang = ctx.lang
-st.title(t("page_household", lang))
+st.title(t("page_household", lang), anchor=False)
 household_id = st.text_input(
     t("household_id_input", lang),
     key="household",
@@ -71,7 +71,7 @@ def alternative_item(alt: dict[str, Any], lang: i18n.Lang, *, unassigned: bool =
 score = h["score"] or {}
 ex = h["explanation"]
 final_tier = score.get("final_tier", ex["tier"])
-st.subheader(f"{household_id} · {i18n.township(h['township_id'], lang)}")
+st.subheader(f"{household_id} · {i18n.township(h['township_id'], lang)}", anchor=False)
 
 source = score.get("tier_source")
 if source == "model":
@@ -123,7 +123,7 @@ if score:
         if withheld:
             st.caption(i18n.notice(WITHHELD_REASONS.format(n=withheld), lang))
 
-st.subheader(t("assignment", lang))
+st.subheader(t("assignment", lang), anchor=False)
 worker = ex.get("worker_id")
 figures = metric_row()
 figures.metric(t("assigned_worker", lang), worker or t("not_assigned", lang))
@@ -181,7 +181,7 @@ if ctx.viewer.may_correct:  # on to the corrections page, its form filled with t
         query_params={"correct": household_id, "lang": lang},
     )
 
-st.subheader(t("alternatives", lang))
+st.subheader(t("alternatives", lang), anchor=False)
 alts = h["alternatives"]
 if alts.height == 0:
     st.write(t("no_alternatives", lang))
@@ -199,7 +199,7 @@ else:
             st.markdown("\n".join(rest))
     st.caption(t("alternatives_caption", lang))
 
-st.subheader(t("history", lang))
+st.subheader(t("history", lang), anchor=False)
 auth.show_table(i18n.table(history, ["month", "version", "tier", "worker_id"], lang), lang)
 
 with st.expander(t("record", lang)):

@@ -19,7 +19,7 @@ from risk_model.spec import logged_top_class_names
 
 ctx = auth.page_context()
 lang = ctx.lang
-st.title(t("page_model", lang))
+st.title(t("page_model", lang), anchor=False)
 with auth.guarded(lang), st.spinner(t("registry_loading", lang)):
     versions = ctx.data.model_versions()  # the first time: a child process reads the registry
 champion = next((v for v in versions if "champion" in v.aliases), None)
@@ -48,7 +48,7 @@ def files_missing(version: int, message: str) -> None:
     )
 
 
-st.subheader(t("champion", lang))
+st.subheader(t("champion", lang), anchor=False)
 if champion is None:
     st.info(t("champion_none", lang))
 else:
@@ -74,7 +74,7 @@ else:
         files_missing(champion.version, report.missing)
 
 if champion is not None and report.missing is None:
-    st.subheader(t("baselines", lang))
+    st.subheader(t("baselines", lang), anchor=False)
     chosen, how, candidates = model_candidates(champion.params, champion.metrics, report.selection)
     columns = {
         i18n.model_kind(kind, lang) + (t("chosen_mark", lang) if prefix == "" else ""): prefix
@@ -103,7 +103,7 @@ if champion is not None and report.missing is None:
         )
     )
 
-    st.subheader(t("calibration", lang))
+    st.subheader(t("calibration", lang), anchor=False)
     ece = metric_text("ece", champion.metrics.get("ece"))
     if report.calibration is not None:
         st.altair_chart(charts.calibration_chart(report.calibration, chosen, lang), width="stretch")
@@ -121,7 +121,7 @@ if champion is not None and report.missing is None:
     else:
         st.info(t("calibration_none", lang))
 
-    st.subheader(t("fairness", lang))
+    st.subheader(t("fairness", lang), anchor=False)
     if report.fairness is None or report.fairness.height == 0:
         st.info(t("fairness_none", lang))
     else:
@@ -153,7 +153,7 @@ if champion is not None and report.missing is None:
         auth.show_table(i18n.fairness_table(report.fairness, lang), lang)
         st.caption(t("fairness_caption", lang))
 
-st.subheader(t("drift", lang))
+st.subheader(t("drift", lang), anchor=False)
 drift_missing: str | None = None
 with auth.guarded(lang):
     try:
@@ -201,7 +201,7 @@ else:
     )
 
 if champion is not None:
-    st.subheader(t("model_card", lang))
+    st.subheader(t("model_card", lang), anchor=False)
     report = ctx.data.model_report(champion.version)  # kept by the data layer: no re-read
     if report.missing is not None:
         st.info(registry.SEE_ABOVE[lang])
@@ -211,7 +211,7 @@ if champion is not None:
         with st.expander(t("model_card", lang)):
             st.markdown(i18n.named(report.card, lang))  # its county codes by name too
 
-st.subheader(t("model_versions", lang))
+st.subheader(t("model_versions", lang), anchor=False)
 # Each version's recall is of its own highest-risk class: 一类户 for the households model, the
 # first class of a spec table's (类别“high”), as `models` and `train` word it. A registry
 # of households models alone keeps the one column 一类户召回率.

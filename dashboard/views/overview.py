@@ -15,7 +15,7 @@ with auth.guarded(lang):
     ov = ctx.data.overview(ctx.month)
 
 run = ov.run
-st.title(t("page_overview", lang))
+st.title(t("page_overview", lang), anchor=False)
 if ov.townships.height == 0 or int(ov.by_tier["households"].sum()) == 0:
     # No township of the jurisdiction in the month's plan: no coverage, proof or chart to show.
     st.info(t("jurisdiction_empty", lang, scope=ctx.viewer.scope_label(lang)))
@@ -53,7 +53,7 @@ st.caption(t("proven_caption_yes", lang, gap=gap) if ov.proven else t("proven_ca
 
 left, right = st.columns(2)
 with left:
-    st.subheader(t("by_tier", lang))
+    st.subheader(t("by_tier", lang), anchor=False)
     tiers = pl.DataFrame(
         {
             t("tier_axis", lang): [i18n.tier(v, lang) for v in ov.by_tier["tier"]],
@@ -73,7 +73,7 @@ with left:
         height=260,
     )
 with right:
-    st.subheader(t("by_role", lang))
+    st.subheader(t("by_role", lang), anchor=False)
     by_role = ov.by_role[i18n.by_role_order(ov.by_role["role"])]
     roles = pl.DataFrame(
         {
@@ -93,7 +93,7 @@ with right:
     )
     st.caption(t("by_role_caption", lang))
 
-st.subheader(t("shortfalls", lang))
+st.subheader(t("shortfalls", lang), anchor=False)
 short = ov.townships.filter(pl.col("unassigned_tier1") > 0)
 if short.height == 0:
     st.success(t("no_shortfall", lang))
@@ -111,16 +111,24 @@ else:
         )
     )
 
-st.subheader(t("townships_map", lang))
+st.subheader(t("townships_map", lang), anchor=False)
 frames = maps.townships_frames(ov.townships, ov.centres, lang)
 if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.altair_chart(maps.chart(frames, 420, min_span=0.5), width="stretch")
+    st.altair_chart(
+        maps.chart(
+            frames,
+            420,
+            min_span=0.5,
+            description=maps.description(frames, t("townships_map", lang), lang),
+        ),
+        width="stretch",
+    )
     st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
     st.caption(t("map_caption", lang))
 
-st.subheader(t("all_townships", lang))
+st.subheader(t("all_townships", lang), anchor=False)
 utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]
 auth.show_table(
     i18n.table(

@@ -22,7 +22,7 @@ if done is not None:  # the run compared by default is the month's new current o
     for key in ("diff_a", "diff_b", "rollback_to"):
         st.session_state.pop(key, None)
 keep_choices(lang, "diff_a", "diff_b", "rollback_to")
-st.title(t("page_runs", lang))
+st.title(t("page_runs", lang), anchor=False)
 with auth.guarded(lang):
     runs = ctx.data.runs()
 if not runs:
@@ -92,7 +92,7 @@ def diff_cells(diff: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-st.subheader(t("runs_list", lang))
+st.subheader(t("runs_list", lang), anchor=False)
 listing = pl.DataFrame(
     {
         "month": [r.month for r in runs],
@@ -116,7 +116,7 @@ auth.show_table(shown, lang, total=len(runs))
 if not whole:
     st.caption(t("runs_churn_scoped", lang))
 
-st.subheader(t("diff", lang))
+st.subheader(t("diff", lang), anchor=False)
 if len(runs) < 2:  # no choice to make: "choose two different runs" asked for the impossible
     st.info(t("diff_one_run", lang))
 else:
@@ -168,7 +168,7 @@ else:
 # A rollback changes the whole month, every township: planners of the whole prefecture only
 # (DataAccess.rollback refuses anyone else; the section is shown only to them).
 if ctx.viewer.may_roll_back:
-    st.subheader(t("rollback", lang))
+    st.subheader(t("rollback", lang), anchor=False)
     st.caption(t("rollback_intro", lang))
     earlier = [r.run_id for r in rollback_targets(runs)]
     if st.session_state.get("rollback_to") not in earlier:

@@ -17,7 +17,7 @@ PUBLISHED = "_whatif_published"  # (run id, version) of an amendment just publis
 ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "township", "wf_worker", "wf_remove", "wf_add_role", "wf_add_area", "wf_tier")
-st.title(t("page_township", lang))  # above a refusal too, as on the other pages
+st.title(t("page_township", lang), anchor=False)  # above a refusal too, as on the other pages
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
     requested = st.query_params.get("township")
@@ -53,7 +53,7 @@ if diag.get("shortfall"):
 else:
     st.success(t("shortfall_none", lang))
 
-st.subheader(t("demand_capacity", lang))
+st.subheader(t("demand_capacity", lang), anchor=False)
 policy = parse_policy(info["run"].policy_text, "run policy")
 serves = {str(p.role): tier for tier, p in policy.tiers.items()}
 demand = dict(zip(info["demand"]["tier"].to_list(), info["demand"]["hours"].to_list(), strict=True))
@@ -72,7 +72,7 @@ chart = charts.demand_chart(
 st.altair_chart(chart, width="stretch")
 st.caption(t("demand_capacity_caption", lang))
 
-st.subheader(t("uncovered_households", lang))
+st.subheader(t("uncovered_households", lang), anchor=False)
 if info["uncovered_count"] == 0:
     st.success(t("all_covered", lang))
 elif info["uncovered"] is None:
@@ -84,16 +84,25 @@ else:
         total=info["uncovered_count"],
     )
 
-st.subheader(t("township_map", lang))
+st.subheader(t("township_map", lang), anchor=False)
 frames = maps.township_frames(points, lang)
 if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.altair_chart(maps.chart(frames, 460), width="stretch")
+    st.altair_chart(
+        maps.chart(
+            frames,
+            460,
+            description=maps.description(
+                frames, f"{t('township_map', lang)} {i18n.township(tw, lang)}", lang
+            ),
+        ),
+        width="stretch",
+    )
     st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
     st.caption(t("map_caption", lang))
 
-st.subheader(t("worker_loads", lang))
+st.subheader(t("worker_loads", lang), anchor=False)
 auth.show_table(
     i18n.table(
         info["loads"],
@@ -105,7 +114,7 @@ auth.show_table(
     total=int(diag["workers"]),
 )  # fmt: skip
 
-st.subheader(t("whatif", lang))
+st.subheader(t("whatif", lang), anchor=False)
 st.caption(t("whatif_intro", lang))
 with auth.guarded(lang):  # every worker of the township, not the table's first page of them
     staff = ctx.data.workers_of(ctx.month, tw)

@@ -22,7 +22,7 @@ if NEXT_TOWNSHIP in st.session_state:  # before the choice is drawn (it cannot c
 if NEXT_PICK in st.session_state:
     st.session_state["worker_pick"] = st.session_state.pop(NEXT_PICK)
 keep_choices(lang, "worker_township", "worker_pick")
-st.title(t("page_worker", lang))
+st.title(t("page_worker", lang), anchor=False)
 with auth.guarded(lang):
     towns = ctx.data.townships(ctx.month)
 
@@ -79,7 +79,10 @@ if st.session_state.get(SHOWN) != worker_id:
     if NEXT_TOWNSHIP in st.session_state or NEXT_PICK in st.session_state:
         st.rerun()
 
-st.subheader(f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}")
+st.subheader(
+    f"{worker_id} · {i18n.role(load['role'], lang)} · {i18n.township(township_id, lang)}",
+    anchor=False,
+)
 figures = metric_row()
 figures.metric(t("households", lang), i18n.fmt_int(load["households"]))
 figures.metric(
@@ -91,17 +94,24 @@ st.progress(min(1.0, float(load["utilisation_hours"] or 0.0)))
 if not load["active"]:
     st.warning(t("inactive", lang))
 
-st.subheader(t("worker_map", lang))
+st.subheader(t("worker_map", lang), anchor=False)
 base = bases.filter(pl.col("worker_id") == worker_id) if bases is not None else None
 frames = maps.worker_frames(load, base, households, lang)
 if frames is None:
     st.info(t("no_points", lang))
 else:
-    st.altair_chart(maps.chart(frames, 420), width="stretch")
+    st.altair_chart(
+        maps.chart(
+            frames,
+            420,
+            description=maps.description(frames, f"{t('worker_map', lang)} {worker_id}", lang),
+        ),
+        width="stretch",
+    )
     st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
     st.caption(t("map_caption", lang))
 
-st.subheader(t("worker_households", lang))
+st.subheader(t("worker_households", lang), anchor=False)
 auth.show_table(
     i18n.table(
         households.head(200),
@@ -113,7 +123,7 @@ auth.show_table(
     total=households.height,
 )  # fmt: skip
 
-st.subheader(t("sheet", lang))
+st.subheader(t("sheet", lang), anchor=False)
 if households.height == 0:
     st.info(t("sheet_none", lang))
 elif not ctx.viewer.sees_sensitive:

@@ -5,9 +5,10 @@ Signs in as a township supervisor, opens a household of their township (reasons 
 the page) and one of another township (refused), checks that a wrong password is refused and
 audited, that the map draws, that the choices follow the language switch and long texts stay
 readable at 1,400 px, that at 1,366 px the main tables (every account's corrections too) fit
-without a sideways scroll and the demand chart's legend is whole (on a 390 px phone too), and
-that no request leaves 127.0.0.1; saves a screenshot of every page in Chinese and in English to
-``tests/dashboard/screenshots/`` (git-ignored).
+without a sideways scroll and the demand chart's legend is whole (on a 390 px phone too), that
+the township map has a name a screen reader reads (its dots none) and no heading adds a "Link
+to heading" tab stop, and that no request leaves 127.0.0.1; saves a screenshot of every page in
+Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -204,6 +205,16 @@ def test_the_township_map_draws_without_a_base_map(
 
     assert near((33, 195, 84)) > 30, "no tier-3 households drawn"  # green dots
     assert near((28, 131, 225)) > 10, "no worker bases drawn"  # blue dots
+    # A screen reader hears the map by its name in the page's language (it was 'Vega
+    # visualization', then one item per dot read out as its coordinates and colours) ...
+    name = chart.get_attribute("aria-label")
+    assert name.startswith(i18n.t("township_map", "zh")) and "（无底图，离线）：标出" in name
+    assert i18n.tier(1, "zh") in name and i18n.t("legend_bases", "zh") in name
+    assert chart.locator("[role='graphics-symbol']").count() == 0
+    # ... and no heading of the page adds an English 'Link to heading' tab stop: a keyboard
+    # user tabbed through one before every section
+    assert page.locator("main a[aria-label='Link to heading']").count() == 0  # type: ignore[attr-defined]
+    assert page.locator("main h3").count() >= 4  # type: ignore[attr-defined]
     only_loopback(requests_made)
 
 

@@ -252,3 +252,24 @@ def test_a_household_dots_tooltip_names_its_visitor_as_the_household_page_does()
         assert tips["H0000001"].endswith(f" · {visitor} W000001"), tips["H0000001"]
         assert tips["H0000000"].endswith(f" · {uncovered}"), tips["H0000000"]
         assert not [tip for tip in tips.values() if "covered W" in tip or "已覆盖" in tip]
+
+
+def test_a_screen_reader_hears_the_map_named_not_its_points() -> None:
+    # Vega put every dot, square and label in the accessibility tree, each read out as
+    # 'lon: 104.19; lat: 23.26; fill: #1c83e1; stroke: #ffffff; size: 615.8', and the map
+    # itself as 'Vega visualization', in English on the Chinese page.
+    frames = maps.township_frames(_township(300), "zh")
+    assert frames is not None
+    named = maps.description(frames, "乡镇地图 开化街道 (532601001)", "zh")
+    assert named == (
+        "乡镇地图 开化街道 (532601001)（无底图，离线）：标出一类户、二类户、三类户、"
+        "未覆盖（黑边）、人员驻地、范围（所有点的凸包）。"
+    )
+    spec = maps.chart(frames, 400, description=named).to_dict()
+    assert spec["description"] == named
+    assert all(layer["mark"]["aria"] is False for layer in spec["layer"])
+    viewer = maps.township_frames({"workers": _township(3)["workers"]}, "en")
+    assert viewer is not None
+    assert maps.description(viewer, "Township map", "en") == (
+        "Township map (no base map, offline): shows worker base."
+    )
