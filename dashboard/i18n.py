@@ -553,6 +553,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "model's calibration error (ECE) is {ece}.",
     ),
     "calibration": ("校准曲线（留出测试集）", "Calibration (held-out test rows)"),
+    "calibration_gap": (
+        "{model} 预测与实际最多相差 {gap}",
+        "{model}: predicted and observed differ by at most {gap}",
+    ),
     "calibration_caption": (
         "训练时绘制的可靠性曲线（图内文字为英文）：横轴为模型给出的一类户概率，纵轴为其中实际为"
         "一类户的比例，每个点是一组概率相近的家庭；越贴近虚线对角线，概率越可信。"
