@@ -182,8 +182,8 @@ def users_add(  # noqa: PLR0917  (Typer options)
 
     scope_kind, scope_id = parse_scope(scope)
     _check_account(username, role, scope_kind, scope_id, email)
-    password = _read_password() if password_stdin else generate_password()
-    check_password(password)
+    password = _read_password() if password_stdin else generate_password(username=username)
+    check_password(password, username)
     with _store(home, store_url, create=True) as store:
         _require_new(store, username)
         scope_id, place = _checked_scope(store, home, scope_kind, scope_id)
@@ -313,7 +313,7 @@ def users_reset_password(
     """
     from visit_planner.store.users import generate_password
 
-    password = _read_password() if password_stdin else generate_password()
+    password = _read_password() if password_stdin else generate_password(username=username)
     with _store(home, store_url) as store:
         row = store.reset_password(username, password, current_actor())
     console.print(

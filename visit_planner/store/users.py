@@ -4,7 +4,8 @@ An account has a username (3 to 32 of ``a-z 0-9 _ . -``), a role (:data:`USER_RO
 jurisdiction (the prefecture; a county by its 6-digit id, e.g. 532626; a township by its 9-digit
 id, e.g. 532626001; a supervisor needs a county or a township) and an argon2id password hash
 (argon2-cffi's defaults, the low-memory profile of RFC 9106). A password has at least
-:data:`MIN_PASSWORD_LENGTH` characters. It is never stored, logged or audited, only its hash,
+:data:`MIN_PASSWORD_LENGTH` characters, does not contain the username and is not easy to
+guess (:func:`check_password`, zxcvbn). It is never stored, logged or audited, only its hash,
 and the hash never leaves this module (:class:`~visit_planner.store.rows.UserRow` has none).
 Accounts are disabled, never deleted, so the audit log's names keep meaning something.
 
@@ -21,6 +22,16 @@ transaction on the freshly read (on PostgreSQL row-locked) account:
 - unknown username, disabled account (said only to someone who gave its right password), an
   attempt while locked (the password is not even checked): ``login.failed`` with the reason.
 
+Before any of that, the attempt's client address (``client``: the dashboard's; the CLI gives
+none and is not limited) is checked: :data:`MAX_CLIENT_FAILURES` failed sign-ins from one
+address within :data:`CLIENT_WINDOW`, whatever accounts they named (password spraying tries
+one common password on many accounts, which no account's own lock sees), refuse every
+sign-in from it, right password or not and without checking it, until the oldest of them is
+:data:`CLIENT_WINDOW` old (``login.failed`` with reason ``client_blocked`` and
+``blocked_until``); the failure that reaches the limit is audited ``login.client_blocked``
+with the address as its subject. The failures are kept, address and time only, in
+``login_failures`` (migration ``0006``) for :data:`CLIENT_WINDOW`, then deleted.
+
 A lock that has run out gives a fresh :data:`MAX_FAILED_LOGINS` attempts; resetting the
 password clears it at once. Every attempt is audited with the username as typed as its
 subject (also when there is no such account; control characters replaced, cut to 64
@@ -32,8 +43,9 @@ and wrong password give the same message. Adding an account, disabling it and re
 password are audited (``user.add``, ``user.disable``, ``user.password_reset``) in the
 transaction that makes the change.
 
-The ``users`` table is defined here, on the store's :data:`~visit_planner.store.models.metadata`
-(this module owns it); migration ``0003`` builds it.
+The ``users`` and ``login_failures`` tables are defined here, on the store's
+:data:`~visit_planner.store.models.metadata` (this module owns them); migrations ``0003`` and
+``0006`` build them.
 """
 
 from __future__ import annotations
@@ -56,6 +68,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    delete,
     insert,
     select,
     update,
@@ -63,17 +76,19 @@ from sqlalchemy import (
 
 from visit_planner import clock
 from visit_planner.errors import LoginError, StoreError
-from visit_planner.store import audit
+from visit_planner.store import audit, passwords
 from visit_planner.store.checks import require_text
 from visit_planner.store.codec import utc, utc_now
-from visit_planner.store.engine import Database
+from visit_planner.store.engine import Database, serialize
 from visit_planner.store.models import metadata
 from visit_planner.store.rows import UserRow
 from visit_planner.vocabulary import USER_ROLES
 
 __all__ = [
     "ANONYMOUS",
+    "CLIENT_WINDOW",
     "LOCKOUT",
+    "MAX_CLIENT_FAILURES",
     "MAX_FAILED_LOGINS",
     "MIN_PASSWORD_LENGTH",
     "SCOPE_KINDS",
@@ -91,6 +106,7 @@ __all__ = [
     "get",
     "get_by_email",
     "list_users",
+    "login_failures_table",
     "reset_password",
     "taken_error",
     "users_table",
@@ -102,6 +118,12 @@ MAX_FAILED_LOGINS = 5
 """Consecutive failed logins that lock an account."""
 LOCKOUT = timedelta(minutes=15)
 """How long the lock lasts."""
+MAX_CLIENT_FAILURES = 20
+"""Failed sign-ins from one client address within :data:`CLIENT_WINDOW` that pause sign-in
+from it: a township office behind one address, where several people mistype, stays well
+below; a password spray of one guess per account is stopped after 20 accounts."""
+CLIENT_WINDOW = timedelta(minutes=15)
+"""How long a failed sign-in counts against its client address."""
 ANONYMOUS = "anonymous"
 """The audit actor of a sign-in that did not succeed (nobody was authenticated)."""
 GENERATED_LENGTH = 16
@@ -153,6 +175,16 @@ users_table = Table(
     CheckConstraint("failed_logins >= 0", name="failed_logins"),
 )
 Index("ix_users_email", users_table.c.email, unique=True)
+
+login_failures_table = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),  # audit.client_details' address
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_login_failures_client_at", login_failures_table.c.client, login_failures_table.c.at)
+Index("ix_login_failures_at", login_failures_table.c.at)
 
 
 # --------------------------------------------------------------------------- checks
@@ -224,21 +256,37 @@ def check_scope(role: str, scope_kind: str, scope_id: str | None) -> tuple[str, 
     return scope_kind, scope_id
 
 
-def check_password(password: str) -> str:
-    """``password`` if it meets the policy (at least :data:`MIN_PASSWORD_LENGTH` characters);
-    a StoreError otherwise. The message gives the length, never the password."""
+def check_password(password: str, username: str | None = None) -> str:
+    """``password`` if it meets the policy; a StoreError otherwise, whose message says what
+    was wrong and what to do, never the password. The policy: at least
+    :data:`MIN_PASSWORD_LENGTH` characters, not containing ``username`` (the account's, when
+    known), and not easy to guess by zxcvbn's estimate (:mod:`visit_planner.store.passwords`:
+    no common password, one repeated or consecutive run, keyboard row or date). The same
+    rule for ``users add``, ``users reset-password`` and the dashboard's password change."""
     length = len(password) if isinstance(password, str) else 0
     if length < MIN_PASSWORD_LENGTH:
         raise StoreError(
             f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符 (the password is too short: "
             f"{length} characters, at least {MIN_PASSWORD_LENGTH} are needed)"
         )
+    why = passwords.weakness(password, username)
+    if why is not None:
+        raise StoreError(
+            f"密码太容易被猜到：{why[0]}。请改用几个不相关的词或随机字符组成的更长密码 "
+            f"(the password is too easy to guess: {why[1]}. Choose a longer one made of "
+            "several unrelated words or random characters)"
+        )
     return password
 
 
-def generate_password(length: int = GENERATED_LENGTH) -> str:
-    """A random password of ``length`` letters and digits (``secrets``; no look-alikes)."""
-    return "".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(length))
+def generate_password(length: int = GENERATED_LENGTH, username: str | None = None) -> str:
+    """A random password of ``length`` letters and digits (``secrets``; no look-alikes) that
+    meets the policy for ``username`` (drawn again in the rare case it does not, e.g. when
+    it happens to contain the username)."""
+    while True:
+        password = "".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(length))
+        if length < MIN_PASSWORD_LENGTH or passwords.weakness(password, username) is None:
+            return password
 
 
 # --------------------------------------------------------------------------- hashing
@@ -323,7 +371,7 @@ def add(
     role = check_role(role)
     scope_kind, scope_id = check_scope(role, scope_kind, scope_id)
     actor = require_text(actor, "actor")
-    password_hash = _hash(check_password(password))
+    password_hash = _hash(check_password(password, username))
     now = utc_now()
     with db.write() as conn:
         if _fetch(conn, username) is not None:
@@ -383,7 +431,7 @@ def reset_password(db: Database, username: str, new_password: str, actor: str) -
     """Set a new password (checked, hashed before the transaction), clearing failed logins
     and any lock; audited as ``user.password_reset`` (what was cleared, not the password)."""
     actor = require_text(actor, "actor")
-    password_hash = _hash(check_password(new_password))
+    password_hash = _hash(check_password(new_password, username))
     with db.write() as conn:
         before = get(conn, username, for_update=True, where=db.where)
         conn.execute(
@@ -424,7 +472,7 @@ def change_password(
     (as a reset does), and is audited ``user.password_change`` with ``client``; never the
     password in any entry or message."""
     moment = utc(now) if now is not None else utc_now()
-    check_password(new_password)
+    check_password(new_password, username)
     if new_password == current:
         raise StoreError(
             "新密码须与当前密码不同 (the new password must differ from the current one)"
@@ -538,18 +586,54 @@ def authenticate(
     ``details.client`` whatever the outcome; None records none."""
     moment = utc(now) if now is not None else utc_now()
     password = password if isinstance(password, str) else ""
+    details = audit.client_details(client)
     with db.read() as conn:
         seen = _fetch(conn, username) if isinstance(username, str) else None
+        blocked = "client" in details and _client_blocked_until(conn, details["client"], moment)
     verified: tuple[str, bool] | None = None  # (the hash checked, whether it matched)
-    if seen is None:
+    if blocked:
+        pass  # refused whatever the password: nothing to learn from trying
+    elif seen is None:
         _verify(_dummy_hash(), password)  # the same work as for a real account
     elif _locked_until(seen, moment) is None:
         verified = (seen["password_hash"], _verify(seen["password_hash"], password))
     with db.write() as conn:
-        outcome = _record(conn, username, password, verified, moment, audit.client_details(client))
+        outcome = _record(conn, username, password, verified, moment, details)
     if isinstance(outcome, LoginError):
         raise outcome
     return outcome
+
+
+def _client_blocked_until(conn: Connection, client: str, now: datetime) -> datetime | None:
+    """When sign-in from ``client`` resumes, if it has :data:`MAX_CLIENT_FAILURES` failures
+    within :data:`CLIENT_WINDOW` before ``now``: the moment fewer remain; else None."""
+    table = login_failures_table
+    times = (
+        conn.execute(
+            select(table.c.at)
+            .where(table.c.client == client, table.c.at > now - CLIENT_WINDOW)
+            .order_by(table.c.at)
+        )
+        .scalars()
+        .all()
+    )
+    if len(times) < MAX_CLIENT_FAILURES:
+        return None
+    return utc(times[len(times) - MAX_CLIENT_FAILURES]) + CLIENT_WINDOW
+
+
+def _client_blocked_error(until: datetime, *, just_now: bool) -> LoginError:
+    lead_zh, lead_en = (f"{_WRONG_ZH}; ", f"{_WRONG_EN}; ") if just_now else ("", "")
+    minutes = int(CLIENT_WINDOW.total_seconds() // 60)
+    return LoginError(
+        f"{lead_zh}此地址 {minutes} 分钟内登录失败 {MAX_CLIENT_FAILURES} 次，"
+        f"暂停从此地址登录至{clock.shown_in(until, 'zh')} "
+        f"({lead_en}{MAX_CLIENT_FAILURES} failed sign-ins from this address within {minutes} "
+        f"minutes: sign-in from it, to any account, is paused until "
+        f"{clock.shown_in(until, 'en')}; try again then)",
+        reason="client_blocked",
+        locked_until=until,
+    )
 
 
 def _record(  # noqa: PLR0917  (one attempt's parts)
@@ -560,8 +644,60 @@ def _record(  # noqa: PLR0917  (one attempt's parts)
     now: datetime,
     client: dict[str, str],
 ) -> UserRow | LoginError:
-    """Apply and audit one sign-in attempt on the fresh account row (write transaction);
-    ``client`` (:func:`audit.client_details`) is added to every entry's details."""
+    """Apply and audit one sign-in attempt (write transaction): refused at once while its
+    client address is paused (:func:`_client_blocked_until`), else judged on the account
+    (:func:`_record_account`); a failure is counted against the address, and the one that
+    reaches :data:`MAX_CLIENT_FAILURES` pauses it. ``client`` (:func:`audit.client_details`)
+    is added to every entry's details; without one, no address is limited."""
+    address = client.get("client")
+    if address is None:
+        return _record_account(conn, username, password, verified, now, client)
+    serialize(conn, f"login client {address}")  # PostgreSQL: one count per address at a time
+    until = _client_blocked_until(conn, address, now)
+    if until is not None:
+        known = isinstance(username, str) and _fetch(conn, username) is not None
+        subject = audit.printable(username) if known else _unknown_subject(username)
+        audit.append(
+            conn,
+            "login.failed",
+            ANONYMOUS,
+            subject,
+            {"reason": "client_blocked", "blocked_until": until} | client,
+        )
+        return _client_blocked_error(until, just_now=False)
+    outcome = _record_account(conn, username, password, verified, now, client)
+    if not isinstance(outcome, LoginError):
+        return outcome
+    table = login_failures_table
+    conn.execute(delete(table).where(table.c.at <= now - CLIENT_WINDOW))  # no longer counted
+    conn.execute(insert(table).values(client=address, at=now))
+    until = _client_blocked_until(conn, address, now)
+    if until is None:
+        return outcome
+    audit.append(
+        conn,
+        "login.client_blocked",
+        ANONYMOUS,
+        audit.printable(address),
+        {
+            "failed_logins": MAX_CLIENT_FAILURES,
+            "window_minutes": int(CLIENT_WINDOW.total_seconds() // 60),
+            "blocked_until": until,
+        }
+        | client,
+    )
+    return _client_blocked_error(until, just_now=True)
+
+
+def _record_account(  # noqa: PLR0917  (one attempt's parts)
+    conn: Connection,
+    username: str,
+    password: str,
+    verified: tuple[str, bool] | None,
+    now: datetime,
+    client: dict[str, str],
+) -> UserRow | LoginError:
+    """Apply and audit one sign-in attempt on the fresh account row (write transaction)."""
     subject = audit.printable(username)
     row = _fetch(conn, username, for_update=True) if isinstance(username, str) else None
     if row is None:

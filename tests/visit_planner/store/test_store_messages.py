@@ -58,6 +58,8 @@ def _checks() -> list[str]:
         _refusal(lambda: check_scope("supervisor", "prefecture", None)),
         _refusal(lambda: check_scope("viewer", "county", "53")),
         _refusal(lambda: check_password("short")),
+        _refusal(lambda: check_password("123456789012")),
+        _refusal(lambda: check_password("wang.fang.2026x", "wang.fang")),
         _refusal(lambda: parse_store_url("mysql://h/db")),
     ]
 

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from tests.visit_planner.store.helpers import (
@@ -21,7 +21,7 @@ from tests.visit_planner.store.helpers import (
     spawn,
 )
 from visit_planner.errors import LoginError, StoreError, VisitPlannerError
-from visit_planner.store import LOCKOUT, MAX_FAILED_LOGINS, Store, UserRow, head_revision
+from visit_planner.store import LOCKOUT, MAX_FAILED_LOGINS, Store, UserRow, head_revision, users
 from visit_planner.store.engine import Database
 from visit_planner.store.models import metadata
 from visit_planner.store.schema import migrate
@@ -468,7 +468,7 @@ def test_concurrent_failures_are_all_counted(store: Store, db_url: str) -> None:
 def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     db_url: str, dialect: str
 ) -> None:
-    assert head_revision() == "0005"
+    assert head_revision() == "0006"
     db = Database.connect(db_url)
     try:
         with db.write() as conn:
@@ -482,14 +482,14 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     assert "visit-planner store upgrade" in str(refused.value)
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0002", "0005", True)
+    assert (result.before, result.after, result.changed) == ("0002", "0006", True)
     with Store.open(db_url) as store:
         assert store.list_users() == []
         _add(store)
         assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
         entries = store.audit_entries()
         assert [e.action for e in entries] == ["publish", "store.upgrade", "user.add", "login"]
-        assert entries[1].details == {"from": "0002", "to": "0005"}
+        assert entries[1].details == {"from": "0002", "to": "0006"}
         assert store.verify_audit().ok
     if dialect == "postgresql":  # the audit log's triggers stay: still append-only
         with pytest.raises(DBAPIError, match="append-only"):
@@ -505,7 +505,7 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     finally:
         db.dispose()
     assert "users" not in present
-    assert set(metadata.tables) - {"users", "audit_head"} <= present
+    assert set(metadata.tables) - {"users", "audit_head", "login_failures"} <= present
 
 
 def test_the_migration_builds_the_users_table_of_the_module(db_url: str) -> None:
@@ -567,7 +567,7 @@ def test_upgrading_to_0004_keeps_accounts_without_an_email(db_url: str) -> None:
         "'viewer', 'prefecture', NULL, 'x', TRUE, 0, '2026-01-01 00:00:00+00', 'admin01', "
         "'2026-01-01 00:00:00+00')",
     )
-    assert Store.upgrade(db_url, actor="admin01").after == "0005"
+    assert Store.upgrade(db_url, actor="admin01").after == "0006"
     with Store.open(db_url) as store:
         assert [(u.username, u.email) for u in store.list_users()] == [("old01", None)]
     db = Database.connect(db_url)
@@ -579,3 +579,133 @@ def test_upgrading_to_0004_keeps_accounts_without_an_email(db_url: str) -> None:
     finally:
         db.dispose()
     assert "email" not in columns and "username" in columns
+
+
+# ---------------------------------------------------------------------- password policy
+
+WEAK_PASSWORDS = [  # (password, what the message says is wrong with it)
+    ("123456789012", "commonly used password"),  # 12 characters: long enough, and guessed first
+    ("planner01-2026", "contains the account's username"),
+    ("PLANNER01xyz", "contains the account's username"),  # any case
+    ("abcdefghijklmn", "consecutive letters or digits"),
+    ("zzzzzzzzzzzz", "one character or word repeated"),
+    ("zxcvbnm,./lkj", "neighbouring keys"),
+    ("password1234", "commonly used password"),
+]
+
+
+def test_weak_passwords_are_refused_for_a_new_account(store: Store) -> None:
+    """``123456789012`` and the account's own name were accepted: length was the only rule."""
+    for password, why in WEAK_PASSWORDS:
+        with pytest.raises(StoreError) as refused:
+            _add(store, "planner01", password=password)
+        message = str(refused.value)
+        assert "(the password is too easy to guess: it " in message, (password, message)
+        assert why in message, (password, message)
+        assert password not in message and password.lower() not in message.lower()
+        assert message.startswith("密码太容易被猜到：")
+        assert "Choose a longer one made of several unrelated words or random characters" in (
+            message
+        )
+    assert store.list_users() == [] and store.audit_entries() == []  # nothing written
+    assert _add(store, "planner01", password="river jade kettle 42").active  # words pass
+
+
+def test_weak_passwords_are_refused_on_reset_and_on_change(store: Store) -> None:
+    before = _add(store)
+    with pytest.raises(StoreError, match="contains the account's username"):
+        store.reset_password("planner01", "planner01planner01", "admin01")
+    with pytest.raises(StoreError, match="commonly used password"):
+        store.change_password("planner01", PASSWORD, "123456789012")
+    row = store.get_user("planner01")
+    assert row.password_changed_at == before.password_changed_at and row.failed_logins == 0
+    assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
+    assert [e.action for e in store.audit_entries()] == ["user.add", "login"]
+
+
+def test_generated_passwords_meet_the_policy() -> None:
+    for _ in range(200):
+        password = users.generate_password(username="abc")
+        assert users.check_password(password, "abc") == password
+        assert "abc" not in password.lower()
+
+
+# ---------------------------------------------------------------------- one client address
+
+SPRAYER = "203.0.113.66"
+
+
+def test_one_address_failing_on_many_accounts_is_paused(store: Store) -> None:
+    """Password spraying: one guess on each of many accounts never reaches an account's own
+    lock (5 in a row); 20 failures from one address within 15 minutes pause sign-in from it,
+    to every account and with the right password too, audited, until the first of them is
+    15 minutes old. Other addresses and the store's API (no address) are not affected."""
+    names = [f"planner{n:02d}" for n in range(4)]
+    for name in names:
+        _add(store, name)
+    assert users.MAX_CLIENT_FAILURES == 20
+    assert timedelta(minutes=15) == users.CLIENT_WINDOW
+    step = timedelta(seconds=20)
+    for n in range(users.MAX_CLIENT_FAILURES - 1):  # one guess per account, and unknown names
+        name = names[n % 4] if n % 5 else f"ghost{n:02d}"
+        refused = _refused_from(store, name, WRONG, NOW + n * step)
+        assert refused.reason in ("wrong_password", "unknown_user"), (n, refused.reason)
+    assert all(store.get_user(name).locked_until is None for name in names)  # no account lock
+    counted = store.get_user("planner01").failed_logins
+
+    last = NOW + (users.MAX_CLIENT_FAILURES - 1) * step
+    reaching = _refused_from(store, "planner00", WRONG, last)
+    until = NOW + users.CLIENT_WINDOW  # when the first of the 20 stops counting
+    assert (reaching.reason, reaching.locked_until) == ("client_blocked", until)
+    assert str(reaching).startswith(
+        "用户名或密码错误; 此地址 15 分钟内登录失败 20 次，暂停从此地址登录至北京时间 "
+        "2026-05-02 16:15 (wrong username or password; 20 failed sign-ins from this address "
+        "within 15 minutes: sign-in from it, to any account, is paused until 2026-05-02 16:15"
+    )
+
+    during = _refused_from(store, "planner01", PASSWORD, until - timedelta(seconds=1))
+    assert (during.reason, during.locked_until) == ("client_blocked", until)
+    assert store.get_user("planner01").failed_logins == counted  # not checked, not counted
+    assert store.authenticate("planner01", PASSWORD, now=last, client="203.0.113.67")
+    assert store.authenticate("planner02", PASSWORD, now=last)  # no address: the CLI's API
+    assert store.authenticate("planner03", PASSWORD, now=until, client=SPRAYER)  # resumed
+
+    entries = [e for e in store.audit_entries() if e.action.startswith("login")]
+    blocked = [e for e in entries if e.action == "login.client_blocked"]
+    assert [(e.actor, e.subject, e.details) for e in blocked] == [
+        (
+            users.ANONYMOUS, SPRAYER,
+            {"failed_logins": 20, "window_minutes": 15,
+             "blocked_until": "2026-05-02T08:15:00.000000+00:00", "client": SPRAYER},
+        )
+    ]  # fmt: skip
+    paused = [e for e in entries if e.details.get("reason") == "client_blocked"]
+    assert [(e.action, e.subject, e.details["client"]) for e in paused] == [
+        ("login.failed", "planner01", SPRAYER)
+    ]
+    assert store.verify_audit().ok
+
+
+def test_the_window_slides_and_old_failures_are_forgotten(store: Store, db_url: str) -> None:
+    """Failures spread wider than the window never pause an address (an office where people
+    mistype now and then), and rows older than the window are deleted as new ones come."""
+    _add(store)
+    step = users.CLIENT_WINDOW / 10  # 10 per window: half the limit
+    for n in range(3 * users.MAX_CLIENT_FAILURES // 2):
+        assert _refused_from(store, "planner01", WRONG, NOW + n * step).reason in (
+            "wrong_password",
+            "locked",
+        )
+    db = Database.connect(db_url)
+    try:
+        with db.read() as conn:
+            kept = conn.execute(select(func.count()).select_from(users.login_failures_table))
+            assert kept.scalar_one() == 10  # the last window's only
+    finally:
+        db.dispose()
+
+
+def _refused_from(store: Store, username: str, password: str, now: datetime) -> LoginError:
+    with pytest.raises(LoginError) as refused:
+        store.authenticate(username, password, now=now, client=SPRAYER)
+    return refused.value
