@@ -64,7 +64,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # the sidebar's form for an account's own password (dashboard.auth)
     "change_password": ("修改密码", "Change password"),
     "current_password": ("当前密码", "Current password"),
-    "new_password": ("新密码（至少 {n} 个字符）", "New password (at least {n} characters)"),
+    "new_password": (
+        "新密码（至少 {n} 个字符，不含用户名，勿用常见密码）",
+        "New password (at least {n} characters; not the username or a common password)",
+    ),
     "repeat_password": ("再次输入新密码", "New password again"),
     "change_submit": ("保存新密码", "Save new password"),
     "password_empty": ("请填写三项。", "Please fill in all three."),
@@ -624,6 +627,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "连续登录失败次数过多，账户已锁定至{until}。请届时再试，或请管理员重置密码。",
         "Too many failed sign-ins: the account is locked until {until}. Try "
         "again then, or ask an administrator to reset the password.",
+    ),
+    "login_client_blocked": (
+        "此地址登录失败次数过多，暂停从此地址登录（任何账户）至{until}。请届时再试。",
+        "Too many failed sign-ins from this address: signing in from it, to any account, is "
+        "paused until {until}. Try again then.",
     ),
     "sso_no_account": (
         "此统一身份未对应任何有效账户，请联系管理员开设。",
