@@ -56,6 +56,7 @@ from visit_planner.contracts.tables import row_problems
 from visit_planner.errors import ContractError, VisitPlannerError
 from visit_planner.personal_text import personal_number
 from visit_planner.store.overrides import Standing, conflict, conflict_message
+from visit_planner.typed_text import meant_text
 from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, zh_en
 
 KINDS = ("tier", "pin", "forbid", "correction")
@@ -153,6 +154,31 @@ def field_correctable(o: Override) -> str | None:
             f"(correctable: {', '.join(CORRECTABLE_FIELDS)})"
         )
     return None
+
+
+_DAY = re.compile(
+    r"(?P<y>\d{4})(?:[-/.]|年)(?P<m>\d{1,2})(?:[-/.]|月)(?P<d>\d{1,2})日?"
+    r"(?:[ T]0?0:00(?::00(?:\.0+)?)?)?"
+)
+"""A day as a planner's spreadsheet writes it, year first: ``2027-01-31``, ``2027/1/31`` (how
+Excel and WPS save a date column in a Chinese locale), ``2027.1.31``, ``2027年1月31日``,
+optionally at midnight (``2027/1/31 0:00``, a date-time cell). A day-first or month-first
+form (``31/01/2027``, ``1/31/2027``) is ambiguous and refused."""
+
+
+def expiry_date(text: str) -> date:
+    """The day ``text`` names (:data:`_DAY`, typed in full-width forms too); ValueError when it
+    is no such day (``2027-02-30``) or not written year first. One rule for ``overrides add
+    --expires``, ``overrides import`` and ``train --corrections``: a planner's file saved again
+    from Excel or WPS writes ``2027/1/31``, which the import refused as no date."""
+    found = _DAY.fullmatch(meant_text(text))
+    if found is None:
+        raise ValueError(text)
+    return date(int(found["y"]), int(found["m"]), int(found["d"]))
+
+
+EXPIRY_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY年M月D日"
+"""How :func:`expiry_date` reads a day, as a refusal names them."""
 
 
 def not_expired(o: Override, on: date) -> str | None:
@@ -726,6 +752,17 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+def _id_text(value: object) -> str | None:
+    """An id, kind, field, tier or date cell as meant (:func:`~visit_planner.typed_text.
+    meant_text`), None when empty: ``Ｈ００００００１`` typed in full width, or an id pasted from
+    a chat message with a zero-width space, is the household H0000001, as ``overrides add``
+    and the data files read it (it was 'not in this month's data', though it looked the
+    same)."""
+    if value is None:
+        return None
+    return meant_text(str(value)) or None
+
+
 def row_name(path: Path | str, i: int) -> str:
     """Where row ``i`` (0-based data row) is as the user sees the file: the CSV line (the
     header is line 1, as in an editor or Excel), or the Parquet row (1-based), Chinese first:
@@ -744,7 +781,7 @@ def _row_words(path: Path | str, i: int) -> tuple[str, str]:
 
 def _row_label(path: Path | str, i: int, row: dict[str, object]) -> str:
     """Where the row is, with the ids it names."""
-    ids = [x for x in (_text(row.get("household_id")), _text(row.get("worker_id"))) if x]
+    ids = [x for x in (_id_text(row.get("household_id")), _id_text(row.get("worker_id"))) if x]
     return row_name(path, i) + (f" ({' → '.join(ids)})" if ids else "")
 
 
@@ -760,7 +797,7 @@ def _problems(path: Path | str, found: dict[tuple[str, str], list[str]]) -> list
 
 
 def _tier_of(value: object) -> int | None:
-    text = _text(value)
+    text = _id_text(value)
     if text is None:
         return None
     try:
@@ -825,8 +862,8 @@ def parse_override_file(
     for i, row in enumerate(frame.iter_rows(named=True)):
         label = _row_label(path, i, row)
         problems_before = sum(map(len, found.values()))
-        kind = _text(row.get("kind"))
-        household = _text(row.get("household_id"))
+        kind = (_id_text(row.get("kind")) or "").lower() or None
+        household = _id_text(row.get("household_id"))
         reason = _text(row.get("reason"))
         for col in _with_control_characters(row):
             _collect(found, col, CONTROL_CHARACTER_RULE, label)
@@ -837,12 +874,12 @@ def parse_override_file(
         if reason is None:
             _collect(found, "reason", "须填写原因 (every override needs a reason)", label)
         for need in _NEEDS.get(kind or "", ()):
-            if _text(row.get(need)) is None:
+            if _id_text(row.get(need)) is None:
                 _collect(found, need, f"缺少 {need} (a {kind} override needs {need})", label)
         tier = _tier_of(row.get("tier"))
-        if kind == "tier" and _text(row.get("tier")) is not None and tier is None:
+        if kind == "tier" and _id_text(row.get("tier")) is not None and tier is None:
             _collect(found, "tier", "类别须为 1/2/3 (must be 1, 2 or 3)", f"{label}: {row['tier']}")
-        field_name = _text(row.get("field"))
+        field_name = _id_text(row.get("field"))
         if kind == "correction" and field_name is not None:
             probe = Override(0, kind, household or "", "", author, field=field_name)
             if field_correctable(probe) is not None:
@@ -855,10 +892,10 @@ def parse_override_file(
         expires_text = _text(row.get("expires_on"))
         if expires_text is not None:
             try:
-                expires_on = date.fromisoformat(expires_text)
+                expires_on = expiry_date(expires_text)
             except ValueError:
-                _collect(found, "expires_on", "日期格式错误 (is not a date YYYY-MM-DD)",
-                         f"{label}: {expires_text}")  # fmt: skip
+                _collect(found, "expires_on", f"日期格式错误, 应为 {EXPIRY_FORMS} (is not a "
+                         f"day written {EXPIRY_FORMS})", f"{label}: {expires_text}")  # fmt: skip
             else:
                 if expires_on < today:
                     _collect(found, "expires_on", f"已过期 (is in the past; today is {today})",
@@ -866,7 +903,7 @@ def parse_override_file(
         # The same override twice: what it sets too (a second tier or value for the same
         # household or field is a conflict, reported as such by check_overrides_against_store).
         key = (
-            kind, household, _text(row.get("worker_id")), field_name,
+            kind, household, _id_text(row.get("worker_id")), field_name,
             tier if kind == "tier" else None,
             _text(row.get("value")) if kind == "correction" else None,
         )  # fmt: skip
@@ -880,7 +917,7 @@ def parse_override_file(
             out.append((i,
                 Override(
                     id=0, kind=kind, household_id=household, reason=reason, author=author,
-                    worker_id=_text(row.get("worker_id")) if kind in ("pin", "forbid") else None,
+                    worker_id=_id_text(row.get("worker_id")) if kind in ("pin", "forbid") else None,
                     tier=tier if kind == "tier" else None,
                     field=field_name if kind == "correction" else None,
                     value=_text(row.get("value")) if kind == "correction" else None,

@@ -23,7 +23,6 @@ household id or a value.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,8 +35,8 @@ from visit_planner.contracts.reader import read_raw, unreadable_reason
 from visit_planner.csv_cells import formula_text_back
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
-from visit_planner.overrides import APPLIED, CORRECTABLE_FIELDS, Override
-from visit_planner.typed_text import meant_text, typed_id
+from visit_planner.overrides import APPLIED, CORRECTABLE_FIELDS, Override, expiry_date
+from visit_planner.typed_text import typed_id
 
 REQUIRED = ("override_id", "household_id", "field", "value")
 """The columns a corrections file must have (``overrides export-corrections`` writes them)."""
@@ -190,16 +189,11 @@ def read_corrections(path: Path) -> tuple[list[Override], list[int]]:
     return sorted(corrections, key=lambda o: o.id), revoked
 
 
-_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
-
-
 def _date(text: str) -> date:
     """A day written ``2026-12-31``, or ``2026/12/31`` as Excel or WPS saves the exported
-    column again; ValueError for anything else."""
-    found = _DATE.fullmatch(meant_text(text))
-    if found is None:
-        raise ValueError(text)
-    return date(*(int(x) for x in found.groups()))
+    column again (:func:`visit_planner.overrides.expiry_date`, the one rule for an expiry);
+    ValueError for anything else."""
+    return expiry_date(text)
 
 
 def _field_problems(path: Path, frame: pl.DataFrame) -> list[str]:

@@ -727,3 +727,63 @@ def test_overrides_import_refuses_a_tier_and_pin_of_one_file_as_add_does(  # typ
     assert f"第 4 行 (line 4) ({h} → {gw})" in text
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert "无调整 / no overrides" in flat(out)  # nothing recorded, the good rows neither
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2027-01-31", date(2027, 1, 31)), ("2027/1/31", date(2027, 1, 31)),
+        ("2027/01/31", date(2027, 1, 31)), ("2027.1.31", date(2027, 1, 31)),
+        ("2027年1月31日", date(2027, 1, 31)), ("2027/1/31 0:00", date(2027, 1, 31)),
+        ("2027-01-31 00:00:00", date(2027, 1, 31)), ("２０２７／１／３１", date(2027, 1, 31)),
+        ("31/01/2027", None), ("1/31/2027", None), ("2027-02-30", None),
+        ("2027/1/31 13:30", None), ("46418", None), ("soon", None),
+    ],
+)  # fmt: skip
+def test_an_expiry_is_read_as_a_spreadsheet_saves_it(text: str, day: date | None) -> None:
+    """A planner's file saved from Excel or WPS writes a date column 2027/1/31 (or a
+    date-time cell 2027/1/31 0:00): overrides import refused every such row as 'not a date
+    YYYY-MM-DD'. Year-first forms are read; day- or month-first ones are ambiguous, a time of
+    day other than midnight and a day that does not exist are refused."""
+    from visit_planner.overrides import expiry_date
+
+    if day is None:
+        with pytest.raises(ValueError):
+            expiry_date(text)
+    else:
+        assert expiry_date(text) == day
+
+
+def test_an_override_files_cells_are_read_as_meant(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Ids typed in full width or pasted with a zero-width space, a kind capitalized, a tier in
+    full width and an expiry as a spreadsheet saves it are the overrides they look like (an
+    id with a zero-width space was 'not in this month's data' though it looked the same); an
+    expiry that cannot be read is refused, naming the forms that can."""
+    from visit_planner.overrides import parse_override_file
+
+    rows = [
+        {"kind": "tier", "household_id": "Ｈ００００００１", "worker_id": "", "tier": "1",
+         "reason": "独居，电话核实", "expires_on": "2027/1/31"},
+        {"kind": "Forbid", "household_id": "H0000002\u200b", "worker_id": " W000205 ",
+         "tier": "", "reason": "纠纷", "expires_on": "2027年1月31日"},
+        {"kind": "tier", "household_id": "H0000003", "worker_id": "", "tier": "２",
+         "reason": "x", "expires_on": "2027/1/31 0:00"},
+    ]  # fmt: skip
+    path = _file(tmp_path, rows)
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    assert problems == []
+    assert [(o.kind, o.household_id, o.worker_id, o.tier, o.expires_on) for _, o in ok] == [
+        ("tier", "H0000001", None, 1, date(2027, 1, 31)),
+        ("forbid", "H0000002", "W000205", None, date(2027, 1, 31)),
+        ("tier", "H0000003", None, 2, date(2027, 1, 31)),
+    ]
+    assert ok[0][1].reason == "独居，电话核实"  # free text kept as typed, full-width comma too
+    bad = _file(tmp_path, [{**rows[0], "expires_on": "31/01/2027"}], "bad.csv")
+    _, problems = parse_override_file(
+        pl.read_csv(bad, infer_schema=False), bad, today=DAY, author="sup1"
+    )
+    (p,) = problems
+    assert p.column == "expires_on" and p.ids == ("第 2 行 (line 2) (H0000001): 31/01/2027",)
+    assert "日期格式错误, 应为 YYYY-MM-DD, YYYY/M/D, YYYY年M月D日" in p.rule

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -704,7 +703,13 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
 
     It is checked against the data, and audited.
     """
-    from visit_planner.overrides import KINDS, Override, check_new_override
+    from visit_planner.overrides import (
+        EXPIRY_FORMS,
+        KINDS,
+        Override,
+        check_new_override,
+        expiry_date,
+    )
     from visit_planner.policy import load_policy, settings_from_policy
 
     if kind not in KINDS:
@@ -712,10 +717,11 @@ def overrides_add(  # noqa: PLR0917  (Typer options)
             f"{kind!r}: 调整类型无效 (use one of {', '.join(KINDS)})", param_hint="--kind"
         )
     try:
-        expires_on = date.fromisoformat(expires) if expires else None
+        expires_on = expiry_date(expires) if expires else None
     except ValueError:
         raise typer.BadParameter(
-            f"{expires!r}: 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD)",
+            f"{expires!r}: 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD) — 可写 "
+            f"written {EXPIRY_FORMS}",
             param_hint="--expires",
         ) from None
     author = current_actor()
