@@ -249,7 +249,7 @@ def _fit(
 
 
 def uninformative_features(
-    frame: pl.DataFrame, spec: FeatureSpec, *, min_non_null: int = 10
+    frame: pl.DataFrame, spec: FeatureSpec, *, min_non_null: int = 10, min_levels: int = 50
 ) -> dict[str, tuple[str, str]]:
     """Features of ``frame`` (the training split) that cannot inform a model, with why
     (in Chinese, in English).
@@ -257,6 +257,11 @@ def uninformative_features(
     A feature with fewer than two distinct non-missing values is constant (or empty); a
     numeric feature with fewer than ``min_non_null`` non-missing values is almost all
     missing (its median and spread would be guesses, and with < 2 values they are NaN).
+    A categorical feature of ``min_levels`` or more values most of whose rows hold a value
+    no other row has is an identifier in disguise (a record number, free text): what a model
+    learns of a value seen once says nothing of another row, every later row's value is
+    unseen, and its one-hot columns (one per row) made the logistic fit of a 20,000-row
+    table with a record-number column run out of memory instead of finishing.
     """
     out: dict[str, tuple[str, str]] = {}
     n = frame.height
@@ -276,7 +281,23 @@ def uninformative_features(
                 f"几乎全部缺失 ({n:,} 行中仅 {present:,} 个非缺失值)",
                 f"only {present:,} non-missing value(s) of {n:,}",
             )
+        elif (
+            c in spec.categorical
+            and distinct >= min_levels
+            and (once := _rows_of_a_unique_value(s)) * 2 > present
+        ):
+            out[c] = (
+                f"{present:,} 个非缺失值中 {once:,} 个只出现一次, 是编号或自由文本, 无从学习",
+                f"{once:,} of its {present:,} non-missing values occur in one row only: an "
+                "identifier or free text, which no model can learn from",
+            )
     return out
+
+
+def _rows_of_a_unique_value(s: pl.Series) -> int:
+    """How many non-missing values of ``s`` no other row holds."""
+    counts = s.drop_nulls().value_counts(name="n")["n"]
+    return int((counts == 1).sum())
 
 
 def missing_notes(missing: dict[str, int], encoder: Any) -> list[str]:

@@ -144,7 +144,7 @@ def test_a_date_or_free_text_categorical_is_kept_with_a_note(toy_frame, househol
     n = toy_frame.height
     frame = toy_frame.with_columns(
         pl.Series("date", [str(date(2024, 1, 1) + timedelta(days=i % 300)) for i in range(n)]),
-        pl.Series("remark", [f"第 {i} 户情况说明" if i % 3 else None for i in range(n)]),
+        pl.Series("remark", [f"第 {i % 120} 类情况说明" if i % 3 else None for i in range(n)]),
     )
     rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
     r = train(frame, spec, rule, config=replace(FAST, kind="logistic", params={}, select=False))
@@ -162,6 +162,43 @@ def test_a_date_or_free_text_categorical_is_kept_with_a_note(toy_frame, househol
     assert any(x.startswith("remark: 分类特征有 ") for x in r.notes)
     assert "date" in r.spec.features  # kept: said, not dropped
     assert not any("分类特征有" in x for x in household_result.notes)
+
+
+def test_an_identifier_in_disguise_is_dropped_with_a_note(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """A record number (or free text) as a categorical feature was kept with the many-levels
+    note: the logistic model one-hot encoded it, a column per row, and the fit of a
+    20,000-row table took more than 8 GB and minutes before it was stopped by hand. A column
+    most of whose rows hold a value no other row has is dropped with a note naming the
+    counts, as a constant one is; a many-level column whose values repeat is kept."""
+    from dataclasses import replace
+
+    from risk_model import parse_spec
+    from tests.risk_model.helpers import TOY_SPEC
+
+    spec = parse_spec(
+        TOY_SPEC.replace(
+            'categorical = ["region"]', 'categorical = ["region", "record_no", "remark", "ward"]'
+        )
+    )
+    n = toy_frame.height
+    frame = toy_frame.with_columns(
+        pl.Series("record_no", [f"R{i:06d}" for i in range(n)]),
+        pl.Series("remark", [f"第 {i} 户情况说明" if i % 3 else None for i in range(n)]),
+        pl.Series("ward", [f"W{i % 60:02d}" for i in range(n)]),  # 60 levels, each repeated
+    )
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    r = train(frame, spec, rule, config=replace(FAST, kind="logistic", params={}, select=False))
+    assert "record_no" not in r.spec.features and "remark" not in r.spec.features
+    assert "ward" in r.spec.features and "region" in r.spec.features
+    (note,) = [x for x in r.notes if x.startswith("record_no: ")]
+    assert note == (
+        f"record_no: {r.n_train:,} 个非缺失值中 {r.n_train:,} 个只出现一次, 是编号或自由文本, "
+        f"无从学习, 该特征已剔除 / {r.n_train:,} of its {r.n_train:,} non-missing values occur "
+        "in one row only: an identifier or free text, which no model can learn from — dropped "
+        "from the model"
+    )
+    assert any(x.startswith("remark: ") and "只出现一次" in x for x in r.notes)
+    assert not any(x.startswith("record_no: 分类特征有") for x in r.notes)  # not kept
 
 
 def test_an_all_missing_numeric_column_never_reaches_sklearn_as_nan() -> None:
