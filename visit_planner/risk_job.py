@@ -579,45 +579,48 @@ def promote_version(
         )
     workspace = resolve_workspace(home)
     data_file = resolve_data(data)
-    with user_errors():
-        registry = registry_for(workspace, mlflow_uri)
-        info = registry.version(version)
-        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
-        if why := households_model_problem(spec):  # the champion tiers the households
-            raise RiskJobError(
-                f"版本 {version} 不是农户模型, 不能成为冠军 (version {version}"
-                f"{_trained_on(info)}, is not a households model, so it cannot be the champion "
-                f"that plan and score tier households with: {why}. Score its own table with "
-                f"visit-planner score --version {version}; --force does not apply)"
-            )
-        settings = risk_settings(load_policy(policy_path), spec)
-        raw = read_raw_data(data_file)
-        table = read_model_data(
-            data_file,
-            with_champion_features(registry, spec, raw[0].columns),
-            builtin=is_household_spec(spec),
-            training=True,
-            source=f"{data_file} (model version {version})",
-            raw=raw,
-        )
-        corrected = _corrected(table.frame, corrections, spec)
-        result = promote(
-            registry,
-            version,
-            table.frame if corrected is None else corrected.frame,
-            settings.rule,
-            config=settings.gate,
-            force=force,
-            reason=reason,
-            audit_file=workspace.root / "audit" / "model_promotions.jsonl",
-            source=str(data_file),
-            incomparable=_not_a_households_champion,
-            data_note=_corrections_note(info, corrected),
-            words=group_words(),
-        )
-    if result.already_champion:  # nothing changed: nothing to audit
-        return result
+    # The store is opened before the alias can move: a store that cannot record the
+    # promotion (an older schema, a server refusing the connection) refuses it with nothing
+    # changed, instead of a champion moved without its audit entry and an error said after.
     with Store.for_workspace(workspace.ensure(), store_url) as store:
+        with user_errors():
+            registry = registry_for(workspace, mlflow_uri)
+            info = registry.version(version)
+            spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+            if why := households_model_problem(spec):  # the champion tiers the households
+                raise RiskJobError(
+                    f"版本 {version} 不是农户模型, 不能成为冠军 (version {version}"
+                    f"{_trained_on(info)}, is not a households model, so it cannot be the champion "
+                    f"that plan and score tier households with: {why}. Score its own table with "
+                    f"visit-planner score --version {version}; --force does not apply)"
+                )
+            settings = risk_settings(load_policy(policy_path), spec)
+            raw = read_raw_data(data_file)
+            table = read_model_data(
+                data_file,
+                with_champion_features(registry, spec, raw[0].columns),
+                builtin=is_household_spec(spec),
+                training=True,
+                source=f"{data_file} (model version {version})",
+                raw=raw,
+            )
+            corrected = _corrected(table.frame, corrections, spec)
+            result = promote(
+                registry,
+                version,
+                table.frame if corrected is None else corrected.frame,
+                settings.rule,
+                config=settings.gate,
+                force=force,
+                reason=reason,
+                audit_file=workspace.root / "audit" / "model_promotions.jsonl",
+                source=str(data_file),
+                incomparable=_not_a_households_champion,
+                data_note=_corrections_note(info, corrected),
+                words=group_words(),
+            )
+        if result.already_champion:  # nothing changed: nothing to audit
+            return result
         store.append_audit(
             "promote.forced" if result.forced else "promote",
             current_actor(),

@@ -729,3 +729,42 @@ def test_a_corrections_file_that_is_no_export_is_refused_before_training(
         "training label) — #1"
     ) in flat(err)
     assert "留出集评估" not in out and not (workspace / "mlartifacts").exists()
+
+
+def test_a_promotion_the_store_cannot_record_moves_nothing(
+    small_prefecture_dir: Path, workspace: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """With the workspace's store at an older schema, promote --force moved the champion alias
+    (and wrote its tags and the promotions file) and only then failed to open the store for
+    the audit entry: exit 2 and an ERROR, yet the version was champion, with no entry in the
+    audit log. The store is opened first now: refused, nothing moved; once upgraded, the
+    same command promotes and is audited."""
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store
+    from visit_planner.store.engine import Database
+    from visit_planner.store.schema import migrate
+
+    data = str(small_prefecture_dir)
+    rc, out, err = cli("train", "--data", data, "--max-iter", "20")
+    assert rc == 0, err
+    db = Database.connect(f"sqlite:///{Workspace(workspace).store_db}")
+    try:
+        with db.write() as conn:
+            migrate(conn, "0001")
+    finally:
+        db.dispose()
+    promote = ("promote", "--version", "1", "--data", data, "--force", "--reason", "review")
+    rc, out, err = cli(*promote)
+    assert rc == 2 and "visit-planner store upgrade" in flat(err), err
+    assert "Traceback" not in err
+    assert "已成为冠军模型" not in out
+    rc, out, _ = cli("models")
+    assert rc == 0 and "champion" not in out  # the alias did not move
+    assert not (workspace / "audit" / "model_promotions.jsonl").exists()
+
+    assert cli("store", "upgrade").code == 0
+    rc, out, err = cli(*promote)
+    assert rc == 0, err
+    assert "version 1 is now the champion" in out
+    with Store.for_workspace(Workspace(workspace), create=False) as store:
+        assert [e.action for e in store.audit_entries()][-1] == "promote"
