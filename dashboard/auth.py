@@ -127,7 +127,7 @@ def session_values(viewer: Viewer, stamp: str = "") -> dict[str, Any]:
 LOCAL_CLIENT: Final = "local"
 """The audit's ``client`` of a browser on this machine: Streamlit gives no address for a
 connection from 127.0.0.1 or ::1 (``st.context.ip_address`` is None), nor outside a server
-(AppTest)."""
+(AppTest, whose context holds a stand-in object)."""
 
 
 def client_address() -> str:
@@ -141,7 +141,8 @@ def client_address() -> str:
         address = st.context.ip_address
     except (AttributeError, KeyError, RuntimeError):
         address = None
-    return str(address) if address else LOCAL_CLIENT
+    # A text or nothing: AppTest's context gives a mock object, whose repr is no address.
+    return address if isinstance(address, str) and address else LOCAL_CLIENT
 
 
 def authenticate(username: str, password: str) -> tuple[Viewer, str]:
@@ -184,6 +185,7 @@ _LOGIN_REASONS: Final = {
     "wrong_password": "login_wrong",
     "disabled": "login_disabled",
     "locked": "login_locked",
+    "client_blocked": "login_client_blocked",  # this address, whichever account
     "no_claim": "sso_no_account",
     "unknown_identity": "sso_no_account",
     "email_unverified": "sso_unverified",
@@ -199,7 +201,7 @@ def login_message(exc: VisitPlannerError, lang: Lang) -> str:
         return i18n.error_text(exc, lang)
     until = getattr(exc, "locked_until", None)
     values = {"until": clock.shown_in(until, lang)} if until else {}  # Beijing time
-    if key == "login_locked" and not values:
+    if key in ("login_locked", "login_client_blocked") and not values:
         values = {"until": "—"}
     return f"**{t('login_refused', lang)}** — {t(key, lang, **values)}"
 

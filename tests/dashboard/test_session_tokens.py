@@ -138,6 +138,19 @@ def test_a_lock_out_names_its_end_in_beijing_time() -> None:
     assert "2026-12-06 04:00 Beijing time" in auth.login_message(late, "en")  # naive: UTC
 
 
+def test_a_paused_address_is_told_when_to_try_again_in_one_language() -> None:
+    until = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    exc = LoginError("此地址暂停 (paused)", reason="client_blocked", locked_until=until)
+    assert auth.login_message(exc, "en") == (
+        "**Sign-in refused** — Too many failed sign-ins from this address: signing in from "
+        "it, to any account, is paused until 2026-12-05 17:30 Beijing time. Try again then."
+    )
+    assert auth.login_message(exc, "zh") == (
+        "**登录失败** — 此地址登录失败次数过多，暂停从此地址登录（任何账户）至北京时间 "
+        "2026-12-05 17:30。请届时再试。"
+    )
+
+
 def test_other_errors_keep_their_own_text() -> None:
     exc = StoreError("数据库忙 / the store is busy")
     assert auth.login_message(exc, "en") == i18n.error_text(exc, "en")
