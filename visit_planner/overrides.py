@@ -807,6 +807,35 @@ def _tier_of(value: object) -> int | None:
     return int(number) if number.is_integer() and int(number) in (1, 2, 3) else None
 
 
+_KIND_OF = {"worker_id": "pin", "tier": "tier", "field": "correction", "value": "correction"}
+"""The kind of override a kind-specific column belongs to (a worker_id to a pin or forbid)."""
+
+
+def _not_taken(kind: str | None, row: dict[str, object]) -> list[str]:
+    """The kind-specific columns (worker_id, tier, field, value) a row of this kind fills but
+    does not take: a tier override's worker_id, a pin's tier. They were dropped without a
+    word, so a planner who wrote a tier and a worker on one row believed the household
+    pinned; ``overrides add`` refuses them ('a tier override takes no worker_id')."""
+    if kind not in KINDS:
+        return []
+    return [
+        col for col in _KIND_OF if col not in _NEEDS[kind] and _id_text(row.get(col)) is not None
+    ]
+
+
+def _not_taken_rule(kind: str, column: str) -> str:
+    """Why a kind-specific cell of another kind is refused, and the row to write instead."""
+    other = _KIND_OF[column]
+    return (
+        f"{_KIND_ZH[kind]}不填此列, 请留空; 如需{_KIND_ZH[other]}, 请另起一行 (kind 为 {other}) "
+        f"(a {kind} override takes no {column}: leave it empty, or write the {other} "
+        f"override on a row of its own)"
+    )
+
+
+_KIND_ZH = {"tier": "类别调整", "pin": "指定人员", "forbid": "禁止配对", "correction": "数据更正"}
+
+
 def read_override_file(path: Path) -> pl.DataFrame:
     """An override file (CSV, UTF-8 or GBK, or Parquet) as strings; a ContractError naming the
     file, the line and what is wrong with it, in Chinese and English, when it cannot be read
@@ -876,6 +905,8 @@ def parse_override_file(
         for need in _NEEDS.get(kind or "", ()):
             if _id_text(row.get(need)) is None:
                 _collect(found, need, f"缺少 {need} (a {kind} override needs {need})", label)
+        for extra in _not_taken(kind, row):
+            _collect(found, extra, _not_taken_rule(kind or "", extra), f"{label}: {row[extra]}")
         tier = _tier_of(row.get("tier"))
         if kind == "tier" and _id_text(row.get("tier")) is not None and tier is None:
             _collect(found, "tier", "类别须为 1/2/3 (must be 1, 2 or 3)", f"{label}: {row['tier']}")

@@ -787,3 +787,35 @@ def test_an_override_files_cells_are_read_as_meant(tmp_path) -> None:  # type: i
     (p,) = problems
     assert p.column == "expires_on" and p.ids == ("第 2 行 (line 2) (H0000001): 31/01/2027",)
     assert "日期格式错误, 应为 YYYY-MM-DD, YYYY/M/D, YYYY年M月D日" in p.rule
+
+
+def test_a_cell_an_overrides_kind_does_not_take_is_refused_not_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A row 'tier, H, W000001, 1' was imported as a tier override, its worker dropped without
+    a word: the planner believed the household pinned too (overrides add refuses it: 'a tier
+    override takes no worker_id'). Each such cell is refused under its column, naming the row
+    to write instead."""
+    from visit_planner.overrides import parse_override_file
+
+    base = {"kind": "tier", "household_id": "H0000001", "worker_id": "", "tier": "1",
+            "field": "", "value": "", "reason": "x"}  # fmt: skip
+    rows = [
+        {**base, "worker_id": "W000001"},
+        {**base, "kind": "pin", "household_id": "H0000002", "worker_id": "W000002"},
+        {**base, "kind": "forbid", "household_id": "H0000003", "worker_id": "W000003",
+         "tier": "", "field": "members", "value": "4"},
+        {**base, "kind": "correction", "household_id": "H0000004", "tier": "",
+         "field": "members", "value": "4"},
+    ]  # fmt: skip
+    path = _file(tmp_path, rows)
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    assert [o.household_id for _, o in ok] == ["H0000004"]  # the one row as its kind takes
+    said = {p.column: (p.ids, flat(p.rule)) for p in problems}
+    assert sorted(said) == ["field", "tier", "value", "worker_id"]
+    ids, rule = said["worker_id"]
+    assert ids == ("第 2 行 (line 2) (H0000001 → W000001): W000001",)
+    assert rule.startswith("类别调整不填此列, 请留空; 如需指定人员, 请另起一行 (kind 为 pin)")
+    assert "a tier override takes no worker_id: leave it empty, or write the pin" in rule
+    assert said["tier"][0] == ("第 3 行 (line 3) (H0000002 → W000002): 1",)
+    assert said["field"][0] == ("第 4 行 (line 4) (H0000003 → W000003): members",)
