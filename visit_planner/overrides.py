@@ -42,7 +42,11 @@ from assignment.domain import (
 )
 from visit_planner.contracts import columns as c
 from visit_planner.contracts.reader import (
+    DECIMAL_FORM,
+    DECIMAL_TEXT_RULE,
     MISSING_COLUMN_RULE,
+    SCIENTIFIC_FORM,
+    SCIENTIFIC_TEXT_RULE,
     cast_to_contract,
     csv_text,
     kind_words,
@@ -807,6 +811,20 @@ def _tier_of(value: object) -> int | None:
     return int(number) if number.is_integer() and int(number) in (1, 2, 3) else None
 
 
+def _number_form(text: str | None) -> str | None:
+    """Why an id cell cannot be read as the id it was: a spreadsheet saved a long numeric id
+    in scientific notation (``5.32601E+17``: its last digits lost) or as a decimal
+    (``532601.0``), the contracts' rules for the data files. It was refused as 'not in this
+    month's data (moved away or left)', which sent the planner looking for the household."""
+    if text is None:
+        return None
+    if re.search(SCIENTIFIC_FORM, text):
+        return SCIENTIFIC_TEXT_RULE
+    if re.search(DECIMAL_FORM, text):
+        return DECIMAL_TEXT_RULE
+    return None
+
+
 _KIND_OF = {"worker_id": "pin", "tier": "tier", "field": "correction", "value": "correction"}
 """The kind of override a kind-specific column belongs to (a worker_id to a pin or forbid)."""
 
@@ -905,6 +923,9 @@ def parse_override_file(
         for need in _NEEDS.get(kind or "", ()):
             if _id_text(row.get(need)) is None:
                 _collect(found, need, f"缺少 {need} (a {kind} override needs {need})", label)
+        for col in ("household_id", "worker_id"):
+            if (lost := _number_form(_id_text(row.get(col)))) is not None:
+                _collect(found, col, lost, f"{label}: {row[col]}")
         for extra in _not_taken(kind, row):
             _collect(found, extra, _not_taken_rule(kind or "", extra), f"{label}: {row[extra]}")
         tier = _tier_of(row.get("tier"))

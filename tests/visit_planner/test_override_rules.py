@@ -819,3 +819,27 @@ def test_a_cell_an_overrides_kind_does_not_take_is_refused_not_dropped(tmp_path)
     assert "a tier override takes no worker_id: leave it empty, or write the pin" in rule
     assert said["tier"][0] == ("第 3 行 (line 3) (H0000002 → W000002): 1",)
     assert said["field"][0] == ("第 4 行 (line 4) (H0000003 → W000003): members",)
+
+
+def test_an_id_a_spreadsheet_saved_as_a_number_is_named_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A long numeric id shown by Excel as 5.32601E+17 (its last digits lost) or saved as
+    532601.0 was refused as 'not in this month's data (moved away or left)'; it is now named
+    by the contracts' own rule for a data file: format the column as text."""
+    from visit_planner.contracts.reader import DECIMAL_TEXT_RULE, SCIENTIFIC_TEXT_RULE
+    from visit_planner.overrides import parse_override_file
+
+    rows = [
+        {"kind": "tier", "household_id": "5.32601E+17", "worker_id": "", "tier": "1",
+         "reason": "x"},
+        {"kind": "pin", "household_id": "H0000001", "worker_id": "532601.0", "tier": "",
+         "reason": "x"},
+    ]  # fmt: skip
+    path = _file(tmp_path, rows)
+    ok, problems = parse_override_file(
+        pl.read_csv(path, infer_schema=False), path, today=DAY, author="sup1"
+    )
+    assert ok == []
+    assert sorted((p.column, p.rule, p.ids) for p in problems) == [
+        ("household_id", SCIENTIFIC_TEXT_RULE, ("第 2 行 (line 2) (5.32601E+17): 5.32601E+17",)),
+        ("worker_id", DECIMAL_TEXT_RULE, ("第 3 行 (line 3) (H0000001 → 532601.0): 532601.0",)),
+    ]
