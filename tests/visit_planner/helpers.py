@@ -131,6 +131,11 @@ def plan(months: Months, url: str, month: str, data: Path, **kw: object) -> obje
     return run_plan(req)
 
 
+BOX_DRAWING = "╭╮╰╯│─┌┐└┘├┤┬┴┼═║┏┓┗┛┃━┳┻╋┡┩╇╈┣┫"
+"""Characters of Rich's panels, tables and progress bars: none in output that is not shown on
+a terminal (a file, a pipe), where they read as noise."""
+
+
 def too_wide(text: str, width: int = 80) -> list[str]:
     """The lines of ``text`` wider than ``width`` terminal columns (a CJK character counts 2)."""
     from rich.cells import cell_len

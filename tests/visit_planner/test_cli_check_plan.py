@@ -12,7 +12,7 @@ import pytest
 
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
-from tests.visit_planner.helpers import M1, M2, flat, plan, too_wide, two_months
+from tests.visit_planner.helpers import BOX_DRAWING, M1, M2, flat, plan, too_wide, two_months
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic.scores import truth_scores
 from visit_planner.vocabulary import TIER_TERMS
@@ -234,6 +234,10 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     assert "类别 tier" in out and "农户数 households" in out and "分类" not in out
     assert all(f"{zh} {en}" in out for zh, en in TIER_TERMS.values())
     assert too_wide(out, 80) == []
+    # Redirected, the tier table is ASCII and no progress bar's last frame is left in the
+    # error stream (it printed "乡镇 townships ━━━━ 8/8 … 532628001 feasible gap 0.666%").
+    assert "| 一类户 tier 1 |" in out and not set(out + err) & set(BOX_DRAWING), out + err
+    assert "乡镇 townships" not in err, err
     plan = pl.read_parquet(run / "plan.parquet")
     row = plan.filter(pl.col("tier") == 1).drop_nulls("worker_id").row(0, named=True)
     hid, township = row["household_id"], row["township_id"]

@@ -98,6 +98,41 @@ def test_the_consoles_are_80_wide_when_redirected(monkeypatch: pytest.MonkeyPatc
     assert CliConsole(file=io.StringIO()).width == 100  # as the user asks
 
 
+def test_the_consoles_draw_tables_in_ascii_without_trailing_spaces_when_redirected() -> None:
+    """``visit-planner validate DIR > report.txt`` wrote ┏━┳┓ ┃ │ └┘ and lines padded with
+    spaces to the width into the file; a terminal keeps Rich's lines."""
+    import io
+
+    from rich import box
+    from rich.table import Table
+
+    from tests.visit_planner.helpers import BOX_DRAWING
+    from visit_planner.cli._app import CliConsole
+
+    def drawn(table_box: box.Box, *, terminal: bool) -> str:
+        file = io.StringIO()
+        table = Table("类别 tier", "农户数 households", title="方案 plan", box=table_box)
+        table.add_row("一类户 tier 1", "392")
+        CliConsole(file=file, width=80, force_terminal=terminal, color_system=None).print(table)
+        return file.getvalue()
+
+    heavy = drawn(box.HEAVY_HEAD, terminal=False)  # Rich's default box
+    assert heavy.splitlines()[1:] == [
+        "+---------------+-------------------+",
+        "| 类别 tier     | 农户数 households |",
+        "+===============+===================+",
+        "| 一类户 tier 1 | 392               |",
+        "+---------------+-------------------+",
+    ], heavy
+    assert heavy.splitlines()[0] == "              方案 plan"  # centred, not padded after
+    simple = drawn(box.SIMPLE_HEAD, terminal=False)
+    assert " 类别 tier       农户数 households" in simple and " -------------" in simple
+    assert not set(heavy + simple) & set(BOX_DRAWING)
+    assert not [line for line in (heavy + simple).splitlines() if line.endswith(" ")]
+    shown = drawn(box.HEAVY_HEAD, terminal=True)
+    assert "┃ 类别 tier     ┃" in shown and "╇" in shown  # a terminal: as Rich draws it
+
+
 @pytest.mark.parametrize("columns", ["80", "100"])
 def test_the_error_line_is_wrapped_at_the_width_and_says_all_of_it(
     cli: Callable[..., tuple[int, str, str]],

@@ -24,15 +24,13 @@ from typer import rich_utils
 from typer._click import Command  # Typer 0.29 builds on its own copy of Click
 from typer.core import TyperGroup
 
-from tests.visit_planner.helpers import flat, too_wide
+from tests.visit_planner.helpers import BOX_DRAWING, flat, too_wide
 from visit_planner.cli import app
 from visit_planner.cli.dashboard import ADDRESS_ENV, STORE_URL_ENV
 from visit_planner.paths import HOME_ENV
 from visit_planner.synthetic import TABLE_NAMES
 
 WIDTH = 80
-BOX_DRAWING = "╭╮╰╯│─┌┐└┘├┤┬┴┼═║"
-"""Characters of Rich's panels: none in help that is not shown on a terminal."""
 
 
 def _commands(
@@ -128,6 +126,11 @@ def test_help_fits_80_columns_reflowed_and_whole(
     assert out.count("…") <= _source_text(command).count("…"), out
     # Markup is rendered, never shown (reST ``x`` or a stray Markdown backtick).
     assert "`" not in out, out
+    # No line padded with spaces to the width (Rich pads every line of help: a blank line
+    # was 80 spaces in the file).
+    assert not [line for line in out.splitlines() if line.endswith(" ")], out
+    # A flag takes no value: no type beside it (Typer 0.29 showed "--overwrite <bool>").
+    assert "<bool>" not in out, out
 
 
 @pytest.mark.parametrize(
@@ -213,6 +216,30 @@ def test_usage_errors_redirected_are_plain_and_help_on_a_terminal_keeps_its_pane
     )
     shown = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)  # the terminal's colours left out
     assert "╭─ 选项 Options" in shown and "╭─ 命令 Commands" in shown
+
+
+@pytest.mark.parametrize("args", [("plan", "--help"), ("plan", "--bogus")], ids=["help", "error"])
+def test_help_and_usage_errors_redirected_at_a_wide_terminal_are_80_wide(
+    cli: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: tuple[str, ...],
+) -> None:
+    """``visit-planner plan --help > plan.txt`` typed at a 150-column SSH terminal wrote
+    150-column lines padded with spaces: Typer's own console took the terminal's width."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(rich_utils, "MAX_WIDTH", None)  # no $TERMINAL_WIDTH of the caller
+    monkeypatch.setattr(rich_utils, "FORCE_TERMINAL", None)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=0: os.terminal_size((150, 40)))
+    monkeypatch.setenv("VISIT_PLANNER_HOME", str(tmp_path))
+    code, out, err = cli(*args)
+    text = out if args[-1] == "--help" else err
+    assert code == (0 if args[-1] == "--help" else 2) and "Traceback" not in err
+    assert "用法 Usage: " in text and "plan [OPTIONS]" in text
+    assert not too_wide(text, WIDTH), "\n".join(too_wide(text, WIDTH))
+    if args[-1] == "--help":  # the help fills the 80 columns (the error is shorter)
+        assert max(cell_len(line) for line in text.splitlines()) > WIDTH - 10, text
+    assert not [line for line in text.splitlines() if line.endswith(" ")], text
 
 
 def test_a_wrapped_line_with_chinese_keeps_its_last_word() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.box import Box
 from rich.cells import cell_len
 from rich.console import (
     Console,
@@ -16,6 +20,7 @@ from rich.console import (
 )
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.text import Text
 from typer import rich_utils
 from typer.core import TyperOption
@@ -90,6 +95,53 @@ def cell_aware_wrapping() -> None:
 
 
 cell_aware_wrapping()
+
+# fmt: off
+ASCII_SIMPLE_HEAD = Box(
+    "    \n"
+    "    \n"
+    " -- \n"
+    "    \n"
+    "    \n"
+    "    \n"
+    "    \n"
+    "    \n",
+    ascii=True,
+)
+# fmt: on
+""":data:`rich.box.SIMPLE_HEAD` in ASCII: columns apart by spaces, the header underlined."""
+
+ASCII_BOXES: dict[Box, Box] = {
+    **dict.fromkeys((box.SIMPLE, box.SIMPLE_HEAD, box.SIMPLE_HEAVY), ASCII_SIMPLE_HEAD),
+    **dict.fromkeys((box.HEAVY_HEAD, box.DOUBLE_EDGE, box.HEAVY_EDGE), box.ASCII_DOUBLE_HEAD),
+}
+"""The ASCII box drawn instead of each Unicode one when not on a terminal (others:
+:data:`rich.box.ASCII2`): a heavy header line stays a double one (``=``), a box without
+column lines stays without."""
+
+_rich_substitute = Box.substitute
+
+
+def _ascii_when_redirected(self: Box, options: ConsoleOptions, safe: bool = True) -> Box:
+    """:meth:`rich.box.Box.substitute`, and :data:`ASCII_BOXES` when not on a terminal."""
+    if not options.is_terminal and not self.ascii:
+        return ASCII_BOXES.get(self, box.ASCII2)
+    return _rich_substitute(self, options, safe)
+
+
+def ascii_tables_when_redirected() -> None:
+    """Make Rich draw tables in ASCII (``+--+``, ``|``) when the console is no terminal;
+    idempotent.
+
+    ``visit-planner validate DIR > report.txt`` wrote the table in box-drawing characters
+    (┏━┳┓ ┃ ╇ │ └┘): noise in a file read with ``LANG=C``, in an e-mail or a spreadsheet, and
+    in ``grep``/``awk`` output. Rich goes ASCII only when the *encoding* is not UTF-8; every
+    table is drawn through :meth:`~rich.box.Box.substitute`, so that is where the choice by
+    terminal is made (:func:`plain_redirected_help` does it for the help's panels)."""
+    Box.substitute = _ascii_when_redirected  # type: ignore[method-assign]
+
+
+ascii_tables_when_redirected()
 
 HELP_OPTION_HELP = "显示本帮助并退出 — Show this message and exit."
 """The ``--help`` option's own help, Chinese first like every other help text."""
@@ -195,6 +247,64 @@ class CliConsole(Console):
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
 
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """Rich's text for ``buffer``, without trailing spaces on any line when not on a
+        terminal: Rich pads every line of a table, a panel or help to the full width, so a
+        redirected ``--help`` had 80 spaces on its blank lines and a table's cells ran on in
+        spaces (``git diff`` and editors flag them; ``grep 'x$'`` misses)."""
+        text = super()._render_buffer(buffer)
+        return text if self.is_terminal else _TRAILING_SPACES.sub("\n", text)
+
+
+_TRAILING_SPACES = re.compile(r" +\n")
+
+
+def help_on_cli_console() -> None:
+    """Make Typer print help and usage errors on a :class:`CliConsole`: 80 columns wide and
+    without trailing spaces when redirected; idempotent.
+
+    ``visit-planner plan --help > plan.txt`` typed at a 150-column terminal wrote 150-column
+    lines: Typer 0.29 builds a plain Rich console for each help or error
+    (``rich_utils._get_rich_console``), and Rich takes the width of whichever standard stream
+    is a terminal. Typer's console (its theme, colours, ``$TERMINAL_WIDTH``) is kept; only
+    its class becomes :class:`CliConsole`, which adds behaviour, not state."""
+    build = getattr(rich_utils, "_get_rich_console", None)
+    if build is None or getattr(build, "on_cli_console", False):
+        return
+
+    def on_cli_console(stderr: bool = False) -> Console:
+        typer_console = build(stderr)
+        typer_console.__class__ = CliConsole
+        return typer_console
+
+    on_cli_console.on_cli_console = True  # type: ignore[attr-defined]
+    rich_utils._get_rich_console = on_cli_console
+
+
+def _no_type_for_flags(self: TyperOption, ctx: Context) -> str | None:
+    """Typer's type column for an option, empty for a flag (``--overwrite``), which takes no
+    value."""
+    if (self.is_flag and not self.count) or _typer_display_type is None:
+        return None
+    return _typer_display_type(self, ctx)
+
+
+_typer_display_type = getattr(TyperOption, "display_type_rich", None)
+
+
+def flags_without_a_type() -> None:
+    """Make help show no type for a flag; idempotent.
+
+    Typer 0.29's help showed ``--overwrite <bool>``, ``--help <bool>``: read as an option
+    taking a value, so ``--overwrite true`` was typed and refused (多余的参数: true). Its
+    plain help leaves a flag's type out; the rich one asks ``display_type_rich``, which does
+    not (older Typer has no such method and shows none)."""
+    if _typer_display_type is not None:
+        TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
+
+
+help_on_cli_console()
+flags_without_a_type()
 
 console = CliConsole()
 err_console = CliConsole(stderr=True, soft_wrap=True)  # never break ids across lines

@@ -243,7 +243,9 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # the place names beside the inputs, checked before work
     # The bar is shown only once the output path and every input have been checked (at the
-    # township count), so a refusal is never preceded by an empty bar.
+    # township count), so a refusal is never preceded by an empty bar; and only on a
+    # terminal: redirected, Rich printed its last frame into the file (a bar of ━ and the
+    # last township's status, as if it were the run's), and the summary says it all.
     bar = Progress(
         TextColumn("[bold]乡镇 townships"),
         BarColumn(),
@@ -257,7 +259,8 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
 
     def on_total(n: int) -> None:
         bar.update(task, total=n)
-        bar.start()
+        if err_console.is_terminal:
+            bar.start()
 
     def on_done(r: TownshipResult) -> None:
         gap = "-" if r.gap is None else f"{r.gap:.3%}"
