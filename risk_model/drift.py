@@ -1,5 +1,8 @@
 """Drift: population stability index (PSI) of each feature, training data vs scored data.
 
+The training data is the whole file the model was trained from (training and held-out
+villages, unlabelled rows too), so scoring that file again shows no drift.
+
 PSI = Σ_bins (a - e) · ln(a / e) over the bins of the training distribution (e = expected
 share, a = actual share; both floored at 1e-4 so an empty bin stays finite). Numeric
 features use the training deciles (distinct edges); booleans and categoricals use their

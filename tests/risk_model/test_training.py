@@ -201,6 +201,31 @@ def test_an_identifier_in_disguise_is_dropped_with_a_note(toy_frame) -> None:  #
     assert not any(x.startswith("record_no: 分类特征有") for x in r.notes)  # not kept
 
 
+def test_the_drift_reference_is_the_whole_file_so_the_same_data_shows_no_drift(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """The drift reference was binned from the training split only. At scale 0.02 the one
+    village exposed to floods was held out, so 'flood' was no level of the reference and
+    scoring the very file trained on flagged hazard_exposure as drift (PSI 0.47), as every
+    later month would be. The reference is the whole file now: the same data drifts by 0."""
+    from dataclasses import replace
+
+    from risk_model import parse_spec
+    from risk_model.drift import drift_report
+    from risk_model.evaluate import group_split
+    from tests.risk_model.helpers import TOY_SPEC
+
+    spec = parse_spec(TOY_SPEC + '\n[levels]\nregion = ["north", "south", "east", "west"]\n')
+    config = replace(FAST, kind="logistic", params={}, select=False)
+    held = group_split(toy_frame, "clinic_id", test_fraction=config.test_fraction, seed=config.seed)
+    frame = toy_frame.with_columns(  # a level of the held-out clinics only
+        pl.when(pl.Series(held)).then(pl.lit("west")).otherwise(pl.col("region")).alias("region")
+    )
+    r = train(frame, spec, DecisionRule.from_matrix(ordinal_cost_matrix(3), 3), config=config)
+    assert set(r.test_frame["region"]) == {"west"}  # west is held out, whole
+    assert "west" in r.drift_reference["region"]["levels"]
+    report = drift_report(r.drift_reference, frame, threshold=0.2)
+    assert report["psi"].max() < 1e-9 and not report["flagged"].any()
+
+
 def test_an_all_missing_numeric_column_never_reaches_sklearn_as_nan() -> None:
     """The encoder alone (no dropping): median 0 and scale 1 stand in, no NaN in onehot mode."""
     import polars as pl
