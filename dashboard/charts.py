@@ -1,8 +1,12 @@
-"""Charts the simple ``st.bar_chart`` cannot draw, as Altair specifications (Streamlit's
-frontend draws them with its bundled Vega: nothing is fetched). No Streamlit here."""
+"""The pages' charts as Altair specifications (Streamlit's frontend draws them with its
+bundled Vega: nothing is fetched), each named for a screen reader by what it shows
+(:func:`spoken`; ``st.bar_chart`` takes no name, so its bars are :func:`bars` here). No
+Streamlit here."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Final
 
 import altair as alt
@@ -10,6 +14,81 @@ import polars as pl
 
 from dashboard import i18n
 from dashboard.i18n import Lang, t
+
+BAR_COLOUR: Final = "#1c83e1"
+"""A one-series bar chart's colour (Streamlit's blue, as ``st.bar_chart`` drew it)."""
+NO_VEGA_WORDS: Final = {"aria": False}
+"""Each chart's ``config``: read by a screen reader as one image by its name (its
+``description``, :func:`spoken`, which says the figures drawn), without Vega's own words for
+its axes, legends and marks, English on the Chinese page ('X-axis titled ... for a linear
+scale with values from 0 to 600', 'Symbol legend titled ...'), one item per bar (each mark
+is also ``aria=False``)."""
+
+
+def spoken(title: str, items: Sequence[str], lang: Lang) -> str:
+    """A chart's accessible name (its Vega-Lite ``description``, which the browser gives
+    the chart's box): its title, then what it shows, item by item, in ``lang``. Without one a
+    screen reader announced every chart as 'Vega visualization', in English on the Chinese
+    page, and its figures only bar by bar in Vega's English ('value: 38; color: ...')."""
+    sep, end = ("；", "。") if lang == "zh" else ("; ", ".")
+    return f"{title}{i18n.label_sep(lang)}{sep.join(items)}{end}"
+
+
+def bars(
+    categories: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    *,
+    category_title: str,
+    value_title: str,
+    colours: Sequence[str],
+    height: int,
+    description: str,
+    value_format: str = ",.1f",
+) -> alt.Chart:
+    """Horizontal bars, one row per category (in the given order, the names whole on the
+    axis), one bar per entry of ``series`` (label -> one figure per category, ``None``: no
+    bar) stacked in that order and coloured ``colours``; the legend below the bars, one entry
+    a line, when there is more than one series. What ``st.bar_chart`` drew, with an
+    accessible name (``description``, see :func:`spoken`), which ``st.bar_chart`` cannot
+    take."""
+    names = list(series)
+    frame = pl.DataFrame(
+        {
+            "category": [c for _ in names for c in categories],
+            "series": [s for s in names for _ in categories],
+            "value": [None if v is None else float(v) for s in names for v in series[s]],
+        },
+        schema={"category": pl.String, "series": pl.String, "value": pl.Float64},
+    )
+    legend = (
+        alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0)
+        if len(names) > 1
+        else None
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar(aria=False)
+        .encode(
+            y=alt.Y("category:N", sort=list(categories), title=None, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("value:Q", title=value_title, stack="zero"),
+            color=alt.Color(
+                "series:N",
+                sort=names,
+                scale=alt.Scale(domain=names, range=list(colours[: len(names)])),
+                legend=legend,
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("category:N", title=category_title),
+                *([alt.Tooltip("series:N", title=" ")] if len(names) > 1 else []),
+                alt.Tooltip("value:Q", title=value_title, format=value_format),
+            ],
+        )
+        .transform_calculate(order=f"indexof({json.dumps(names)}, datum.series)")
+        .properties(height=height, description=description)
+        .configure(**NO_VEGA_WORDS)
+    )
+
 
 CURVE_COLOURS: Final = ("#ff4b4b", "#1c83e1", "#83c9ff", "#0068c9", "#7defa1", "#ffabab")
 """The calibration curves' colours: the chosen model's first (red), then the others'."""
@@ -27,11 +106,14 @@ def curve_colours(frame: pl.DataFrame, chosen: str) -> alt.Scale:
     )
 
 
-def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerChart:
+def calibration_chart(
+    bins: pl.DataFrame, chosen: str, lang: Lang, title: str = ""
+) -> alt.LayerChart:
     """Reliability curves (``model, mean_predicted, observed, n`` per bin, as training logged
     them) over the dashed diagonal of perfect calibration, with axes and legend in ``lang``
     (the legend below the plot, which keeps the page's width on a phone); the chosen model's
-    curve is drawn thicker."""
+    curve is drawn thicker; its accessible name (:func:`spoken`) is ``title`` and each
+    model's largest gap between predicted and observed."""
     frame = bins.with_columns(
         pl.col("model")
         .map_elements(
@@ -46,12 +128,12 @@ def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerC
     scale = alt.Scale(domain=[0, top], nice=False)
     diagonal = (
         alt.Chart(pl.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
-        .mark_line(color="grey", strokeDash=[4, 4])
+        .mark_line(color="grey", strokeDash=[4, 4], aria=False)
         .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
     )
     curves = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, aria=False)
         .encode(
             x=alt.X("mean_predicted:Q", title=x_title, scale=scale, axis=alt.Axis(format="%")),
             y=alt.Y("observed:Q", title=y_title, scale=scale, axis=alt.Axis(format="%")),
@@ -72,18 +154,29 @@ def calibration_chart(bins: pl.DataFrame, chosen: str, lang: Lang) -> alt.LayerC
             ],
         )
     )
+    gaps = (
+        frame.group_by("label", maintain_order=True)
+        .agg((pl.col("observed") - pl.col("mean_predicted")).abs().max().alias("gap"))
+        .iter_rows()
+    )
+    said = [t("calibration_gap", lang, model=label, gap=i18n.fmt_pct(gap)) for label, gap in gaps]
     # the height Streamlit gives the whole chart, legend included: the plot keeps about 360 px
-    return (diagonal + curves).properties(height=470)
+    return (
+        (diagonal + curves)
+        .properties(height=470, description=spoken(title, said, lang))
+        .configure(**NO_VEGA_WORDS)
+    )
 
 
-def psi_chart(features: list[str], psi: list[float], lang: Lang) -> alt.Chart:
+def psi_chart(features: list[str], psi: list[float], lang: Lang, title: str = "") -> alt.Chart:
     """PSI per feature as horizontal bars, largest first, with the features' whole names (the
-    simple bar chart cut long English names short)."""
+    simple bar chart cut long English names short); named ``title`` and every feature's PSI
+    for a screen reader (:func:`spoken`)."""
     frame = pl.DataFrame({"feature": features, "psi": psi})
     axis_title = t("psi_axis", lang)
     return (
         alt.Chart(frame)
-        .mark_bar(color="#1c83e1")
+        .mark_bar(color=BAR_COLOUR, aria=False)
         .encode(
             y=alt.Y("feature:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("psi:Q", title=axis_title),
@@ -92,7 +185,13 @@ def psi_chart(features: list[str], psi: list[float], lang: Lang) -> alt.Chart:
                 alt.Tooltip("psi:Q", title=axis_title, format=".3f"),
             ],
         )
-        .properties(height=40 + 24 * frame.height)
+        .properties(
+            height=40 + 24 * frame.height,
+            description=spoken(
+                title, [f"{f} {v:.3f}" for f, v in zip(features, psi, strict=True)], lang
+            ),
+        )
+        .configure(**NO_VEGA_WORDS)
     )
 
 
@@ -100,13 +199,16 @@ DEMAND_COLOURS: tuple[str, str, str] = ("#ff4b4b", "#1c83e1", "#21c354")
 """The demand chart's bars: hours needed (red), available (blue), used (green)."""
 
 
-def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) -> alt.Chart:
+def demand_chart(
+    roles: list[str], hours: dict[str, list[float]], lang: Lang, title: str = ""
+) -> alt.Chart:
     """Hours by role as grouped horizontal bars, one bar per entry of ``hours`` (its label ->
     one figure per role, in the order of ``roles``), coloured :data:`DEMAND_COLOURS` in that
     order, with the labels whole in the legend below (``st.bar_chart``'s legend cut the
     longest, 需求工时（含未覆盖农… / hours needed incl. uncov…) and the roles whole on the axis.
     The legend has one entry a line: side by side, Vega does not wrap them, and on a phone
-    (390 px) the third, hours used, was drawn past the chart's edge, out of sight."""
+    (390 px) the third, hours used, was drawn past the chart's edge, out of sight. Its
+    accessible name is ``title`` and every role's figures (:func:`spoken`)."""
     series = list(hours)
     frame = pl.DataFrame(
         {
@@ -118,7 +220,7 @@ def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) ->
     role_title, hours_title = t("role_axis", lang), t("hours_axis", lang)
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(aria=False)
         .encode(
             y=alt.Y("role:N", sort=roles, title=None, axis=alt.Axis(labelLimit=0)),
             yOffset=alt.YOffset("series:N", sort=series),
@@ -135,5 +237,19 @@ def demand_chart(roles: list[str], hours: dict[str, list[float]], lang: Lang) ->
                 alt.Tooltip("hours:Q", title=hours_title, format=",.1f"),
             ],
         )
-        .properties(height=300)
+        .properties(
+            height=300,
+            description=spoken(
+                title,
+                [
+                    f"{role} "
+                    + ("、" if lang == "zh" else ", ").join(
+                        f"{s} {i18n.fmt_hours(hours[s][i], lang)}" for s in series
+                    )
+                    for i, role in enumerate(roles)
+                ],
+                lang,
+            ),
+        )
+        .configure(**NO_VEGA_WORDS)
     )

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, i18n
+from dashboard import auth, charts, i18n
 from dashboard.data import WITHHELD_REASONS
 from dashboard.i18n import t
 from dashboard.widgets import md, metric_row
@@ -91,22 +91,23 @@ if score:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('probabilities', lang)}**")
-        probs = pl.DataFrame(
-            {
-                t("tier_axis", lang): [i18n.tier(k, lang) for k in (1, 2, 3)],
-                "%": [round(100 * float(score.get(f"p_tier{k}") or 0.0), 1) for k in (1, 2, 3)],
-            }
-        )
-        st.bar_chart(
-            probs,
-            x=t("tier_axis", lang),
-            y="%",
-            horizontal=True,
-            sort=False,
-            color="#1c83e1",
-            x_label="",
-            y_label="%",
-            height=180,
+        names = [i18n.tier(k, lang) for k in (1, 2, 3)]
+        probs = [round(100 * float(score.get(f"p_tier{k}") or 0.0), 1) for k in (1, 2, 3)]
+        st.altair_chart(
+            charts.bars(
+                names,
+                {"%": probs},
+                category_title=t("tier_axis", lang),
+                value_title="%",
+                colours=[charts.BAR_COLOUR],
+                height=180,
+                description=charts.spoken(
+                    t("probabilities", lang),
+                    [f"{n} {p:.1f}%" for n, p in zip(names, probs, strict=True)],
+                    lang,
+                ),
+            ),
+            width="stretch",
         )
         if source == "model" and score.get("model_tier") is not None:
             policy = parse_policy(h["run"].policy_text, "run policy")

@@ -106,7 +106,10 @@ if champion is not None and report.missing is None:
     st.subheader(t("calibration", lang), anchor=False)
     ece = metric_text("ece", champion.metrics.get("ece"))
     if report.calibration is not None:
-        st.altair_chart(charts.calibration_chart(report.calibration, chosen, lang), width="stretch")
+        st.altair_chart(
+            charts.calibration_chart(report.calibration, chosen, lang, t("calibration", lang)),
+            width="stretch",
+        )
         st.caption(t("calibration_caption_data", lang, ece=ece))
     elif report.calibration_png is not None:
         # Versions trained before the curve's data was logged: training's own (English) plot,
@@ -130,25 +133,31 @@ if champion is not None and report.missing is None:
         for col, attr in zip(st.columns(len(attributes)), attributes, strict=True):
             rows = report.fairness.filter(pl.col("attribute") == attr)
             words = i18n.fairness_table(rows, lang)
-            chart = pl.DataFrame(
-                {
-                    t("group_axis", lang): words[i18n.label("group", lang)],
-                    t("recall_axis", lang): (rows["tier1_recall"].fill_nan(None) * 100).round(1),
-                }
-            )
-            col.markdown(f"**{t('fairness_chart', lang, attr=i18n.attribute(attr, lang))}**")
+            groups = words[i18n.label("group", lang)].to_list()
+            recall = (rows["tier1_recall"].fill_nan(None) * 100).round(1).to_list()
+            title = t("fairness_chart", lang, attr=i18n.attribute(attr, lang))
+            col.markdown(f"**{title}**")
             # Bars across, the groups' names on the side: upright, the names were written
             # sideways under the bars (丘北县, 壮族, 女 turned a quarter), even two of them at
             # 1,366 px.
-            col.bar_chart(
-                chart,
-                x=t("group_axis", lang),
-                y=t("recall_axis", lang),
-                horizontal=True,
-                sort=False,
-                x_label="",
-                y_label=t("recall_axis", lang),
-                height=70 + 32 * most,  # one height for the charts side by side
+            col.altair_chart(
+                charts.bars(
+                    groups,
+                    {t("recall_axis", lang): recall},
+                    category_title=t("group_axis", lang),
+                    value_title=t("recall_axis", lang),
+                    colours=[charts.BAR_COLOUR],
+                    height=70 + 32 * most,  # one height for the charts side by side
+                    description=charts.spoken(
+                        title,
+                        [
+                            f"{g} {i18n.fmt_pct(None if r is None else r / 100)}"
+                            for g, r in zip(groups, recall, strict=True)
+                        ],
+                        lang,
+                    ),
+                ),
+                width="stretch",
             )
         auth.show_table(i18n.fairness_table(report.fairness, lang), lang)
         st.caption(t("fairness_caption", lang))
@@ -187,6 +196,7 @@ else:
             [i18n.record_field(f, lang) for f in top["feature"]],
             top["psi"].round(3).to_list(),
             lang,
+            t("drift_chart", lang),
         ),
         width="stretch",
     )

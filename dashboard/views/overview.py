@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, i18n, maps
+from dashboard import auth, charts, i18n, maps
 from dashboard.i18n import t
 from dashboard.widgets import metric_row
 
@@ -54,42 +54,53 @@ st.caption(t("proven_caption_yes", lang, gap=gap) if ov.proven else t("proven_ca
 left, right = st.columns(2)
 with left:
     st.subheader(t("by_tier", lang), anchor=False)
-    tiers = pl.DataFrame(
-        {
-            t("tier_axis", lang): [i18n.tier(v, lang) for v in ov.by_tier["tier"]],
-            t("covered", lang): ov.by_tier["covered"].cast(pl.Int64),
-            t("uncovered", lang): ov.by_tier["uncovered"].cast(pl.Int64),
-        }
-    )
-    st.bar_chart(
-        tiers,
-        x=t("tier_axis", lang),
-        y=[t("covered", lang), t("uncovered", lang)],
-        color=["#21c354", "#ff4b4b"],
-        horizontal=True,
-        sort=False,
-        x_label="",
-        y_label=t("households_axis", lang),
-        height=260,
+    tier_names = [i18n.tier(v, lang) for v in ov.by_tier["tier"]]
+    covered = ov.by_tier["covered"].cast(pl.Int64).to_list()
+    uncovered = ov.by_tier["uncovered"].cast(pl.Int64).to_list()
+    st.altair_chart(
+        charts.bars(
+            tier_names,
+            {t("covered", lang): covered, t("uncovered", lang): uncovered},
+            category_title=t("tier_axis", lang),
+            value_title=t("households_axis", lang),
+            colours=["#21c354", "#ff4b4b"],
+            height=260,
+            value_format=",d",
+            description=charts.spoken(
+                t("by_tier", lang),
+                [
+                    f"{n} {t('covered', lang)} {i18n.fmt_int(c)}"
+                    f"{'、' if lang == 'zh' else ', '}{t('uncovered', lang)} {i18n.fmt_int(u)}"
+                    for n, c, u in zip(tier_names, covered, uncovered, strict=True)
+                ],
+                lang,
+            ),
+        ),
+        width="stretch",
     )
 with right:
     st.subheader(t("by_role", lang), anchor=False)
     by_role = ov.by_role[i18n.by_role_order(ov.by_role["role"])]
-    roles = pl.DataFrame(
-        {
-            t("role_axis", lang): [i18n.role(v, lang) for v in by_role["role"]],
-            t("utilisation_axis", lang): (by_role["utilisation"] * 100).round(1),
-        }
-    )
-    st.bar_chart(
-        roles,
-        x=t("role_axis", lang),
-        y=t("utilisation_axis", lang),
-        horizontal=True,
-        sort=False,
-        x_label="",
-        y_label=t("utilisation_axis", lang),
-        height=260,
+    role_names = [i18n.role(v, lang) for v in by_role["role"]]
+    used = (by_role["utilisation"] * 100).round(1).to_list()
+    st.altair_chart(
+        charts.bars(
+            role_names,
+            {t("utilisation_axis", lang): used},
+            category_title=t("role_axis", lang),
+            value_title=t("utilisation_axis", lang),
+            colours=[charts.BAR_COLOUR],
+            height=260,
+            description=charts.spoken(
+                t("by_role", lang),
+                [
+                    f"{n} {i18n.fmt_pct(None if u is None else u / 100)}"
+                    for n, u in zip(role_names, used, strict=True)
+                ],
+                lang,
+            ),
+        ),
+        width="stretch",
     )
     st.caption(t("by_role_caption", lang))
 

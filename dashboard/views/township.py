@@ -68,6 +68,7 @@ chart = charts.demand_chart(
         t("used_hours", lang): capacity["hours_used"].round(1).to_list(),
     },
     lang,
+    t("demand_capacity", lang),
 )
 st.altair_chart(chart, width="stretch")
 st.caption(t("demand_capacity_caption", lang))

@@ -6,9 +6,10 @@ the page) and one of another township (refused), checks that a wrong password is
 audited, that the map draws, that the choices follow the language switch and long texts stay
 readable at 1,400 px, that at 1,366 px the main tables (every account's corrections too) fit
 without a sideways scroll and the demand chart's legend is whole (on a 390 px phone too), that
-the township map has a name a screen reader reads (its dots none) and no heading adds a "Link
-to heading" tab stop, and that no request leaves 127.0.0.1; saves a screenshot of every page in
-Chinese and in English to ``tests/dashboard/screenshots/`` (git-ignored).
+the township map, the demand chart and the household's probabilities have a name a screen
+reader reads (their marks none) and no heading adds a "Link to heading" tab stop, and that no
+request leaves 127.0.0.1; saves a screenshot of every page in Chinese and in English to
+``tests/dashboard/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard import i18n
+from dashboard import charts, i18n
 from dashboard.data import DataAccess, Viewer
 from tests.dashboard.helpers import (
     COUNTY,
@@ -529,6 +530,12 @@ def demand_legend_is_whole(page: Any, lang: i18n.Lang, name: str) -> None:
     drawn_roles = [a[0] for a in drawn["axis"] if a[0] in roles]
     assert drawn_roles and drawn_roles == [r for r in roles if r in drawn_roles], drawn
     assert not [a for a in drawn["axis"] if "…" in a[0] or not a[1]], (lang, drawn)
+    # A screen reader hears the chart by its title and every role's hours, in the page's
+    # language; it heard 'Vega visualization', then Vega's English for each axis and bar.
+    said = chart.get_attribute("aria-label")
+    assert said.startswith(i18n.t("demand_capacity", lang)), (lang, said)
+    assert all(f"{role} {expected[0]} " in said for role in drawn_roles), (lang, said)
+    assert chart.locator("[role='graphics-symbol']").count() == 0, lang
     chart.screenshot(path=str(SCREENSHOTS / f"{name}-{lang}.png"))
 
 
@@ -636,6 +643,15 @@ def test_the_household_page_reads_on_a_phone(
         heading(page, i18n.t("alternatives", lang))
         idle(page)
         text = alternatives_text(page, lang)
+        # the model's probabilities, which the page shows only as bars, are the chart's name
+        # a screen reader says ('Vega visualization' before, then Vega's English per bar)
+        score = planner.household(MONTH, household)["score"]
+        said = page.get_by_test_id("stVegaLiteChart").first.get_attribute("aria-label")
+        assert said == charts.spoken(
+            i18n.t("probabilities", lang),
+            [f"{i18n.tier(k, lang)} {100 * score[f'p_tier{k}']:.1f}%" for k in (1, 2, 3)],
+            lang,
+        ), said
         for alt in alts.iter_rows(named=True):
             assert i18n.why_not(alt, lang, unassigned=unassigned) in text, alt["worker_id"]
         # its links, to the visitor's page and to correct it, read whole: the second was cut

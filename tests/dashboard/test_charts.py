@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from dashboard import charts, i18n
@@ -52,3 +54,51 @@ def test_the_calibration_legend_is_below_the_curves_whole() -> None:
         assert legend == {"direction": "vertical", "labelLimit": 0, "orient": "bottom"}, lang
         # Streamlit fits the whole chart, legend too, in its height: the plot keeps ~360 px
         assert spec["height"] >= 360 + 3 * 30 + 20, spec["height"]
+
+
+def vega_words_left(spec: dict[str, Any]) -> list[Any]:
+    """The marks of a chart's spec (its layers' too) that Vega would still describe for a
+    screen reader, and ``"config"`` when the chart's config leaves its axes and legends
+    described."""
+    marks = [layer["mark"] for layer in spec.get("layer", [spec])]
+    described = [m for m in marks if not (isinstance(m, dict) and m.get("aria") is False)]
+    return [*described, *([] if spec.get("config", {}).get("aria") is False else ["config"])]
+
+
+def test_each_chart_is_named_by_what_it_shows_in_the_pages_language() -> None:
+    """A screen reader announced every chart as 'Vega visualization' (English on the Chinese
+    page), then Vega's English for each axis, legend and bar ('X-axis titled ... for a linear
+    scale', 'value: 38; color: 已覆盖'). Each chart's description now says its title and
+    every figure drawn, in the page's language, and Vega's own words are left out."""
+    assert charts.spoken("模型估计的概率", ["一类户 59.9%", "二类户 39.1%"], "zh") == (
+        "模型估计的概率：一类户 59.9%；二类户 39.1%。"
+    )
+    assert charts.spoken("Probabilities", ["tier 1 59.9%"], "en") == "Probabilities: tier 1 59.9%."
+    named = charts.spoken("各类别农户与覆盖", ["一类户 已覆盖 38、未覆盖 2"], "zh")
+    two = charts.bars(
+        ["一类户", "二类户"], {"已覆盖": [38, 138], "未覆盖": [2, 0]}, category_title="类别",
+        value_title="户数", colours=["#21c354", "#ff4b4b"], height=260, description=named,
+    ).to_dict()  # fmt: skip
+    assert two["description"] == named and vega_words_left(two) == []
+    assert two["encoding"]["y"]["sort"] == ["一类户", "二类户"]  # the tiers in their order
+    assert two["encoding"]["color"]["legend"]["orient"] == "bottom"
+    for lang in i18n.LANGS:
+        cadre = i18n.role("cadre", lang)
+        demand = charts.demand_chart(
+            [cadre], {"需求": [100.4], "可用": [116.0]}, lang, i18n.t("demand_capacity", lang)
+        ).to_dict()
+        hours = i18n.fmt_hours(100.4, lang)
+        assert demand["description"].startswith(i18n.t("demand_capacity", lang))
+        assert f"{cadre} 需求 {hours}" in demand["description"], demand["description"]
+        assert vega_words_left(demand) == []
+        psi = charts.psi_chart(["低保", "灾害隐患"], [0.037, 0.0], lang, "PSI").to_dict()
+        assert psi["description"] == charts.spoken("PSI", ["低保 0.037", "灾害隐患 0.000"], lang)
+        assert vega_words_left(psi) == []
+    bins = pl.DataFrame(
+        {"model": ["logistic", "logistic"], "mean_predicted": [0.1, 0.3], "observed": [0.12, 0.25],
+         "n": [10, 10]}
+    )  # fmt: skip
+    curve = charts.calibration_chart(bins, "logistic", "zh", "校准曲线").to_dict()
+    chosen = i18n.model_kind("logistic", "zh") + i18n.t("chosen_mark", "zh")
+    assert curve["description"] == f"校准曲线：{chosen} 预测与实际最多相差 5.0%。"
+    assert vega_words_left(curve) == []
