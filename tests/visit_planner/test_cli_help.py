@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 
 from tests.visit_planner.helpers import BOX_DRAWING, flat, too_wide
 from visit_planner.cli import app
+from visit_planner.cli._app import HELP_OPTION_HELP
 from visit_planner.cli.dashboard import ADDRESS_ENV, STORE_URL_ENV
 from visit_planner.paths import HOME_ENV
 from visit_planner.synthetic import TABLE_NAMES
@@ -43,6 +44,10 @@ def _commands(
             if not command.hidden:
                 yield from _commands(command, (*path, name))
 
+
+HELP_COLUMN = 36
+"""The least width of the options' help column at 80 columns (``plan``, ``assign``: the
+longest option names and types)."""
 
 ROOT = typer.main.get_command(app)
 COMMANDS = list(_commands(ROOT))
@@ -131,6 +136,10 @@ def test_help_fits_80_columns_reflowed_and_whole(
     assert not [line for line in out.splitlines() if line.endswith(" ")], out
     # A flag takes no value: no type beside it (Typer 0.29 showed "--overwrite <bool>").
     assert "<bool>" not in out, out
+    # The options' help has the room the names and types leave (it had 24 columns of 80 in
+    # plan --help, beside the padding of three empty columns and a 23-column type).
+    row = next(line for line in out.splitlines() if line.lstrip().startswith("--help "))
+    assert WIDTH - cell_len(row[: row.index(HELP_OPTION_HELP[:4])]) >= HELP_COLUMN, out
 
 
 @pytest.mark.parametrize(

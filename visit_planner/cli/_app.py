@@ -21,6 +21,7 @@ from rich.console import (
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 from typer import rich_utils
 from typer.core import TyperOption
@@ -48,6 +49,8 @@ class TerminalPanel:
     is rendered on (stdout for help, stderr for errors; ``FORCE_COLOR`` forces a terminal)."""
 
     def __init__(self, renderable: RenderableType, *args: Any, **kwargs: Any) -> None:
+        if isinstance(renderable, Table):
+            roomier_options_table(renderable)
         self.renderable = renderable
         self.args = args
         self.kwargs = kwargs
@@ -61,6 +64,29 @@ class TerminalPanel:
         if title:
             yield Text(f"{Text.from_markup(title).plain if isinstance(title, str) else title}:")
         yield Padding(self.renderable, (0, 0, 1, 2))  # a blank line between sections
+
+
+OPTION_TYPE_WIDTH = 16
+"""The widest an option's type (``<float range> [x>=0.1]``) is shown in help, on as many
+lines as it takes: the rest of the width is the option's help."""
+
+
+def roomier_options_table(table: Table) -> None:
+    """Give Typer's options table's help column the width its other columns leave.
+
+    At 80 columns ``plan --help`` wrapped each option's help into 24 columns (a 9-line
+    ``--executor``), beside 6 columns of padding around three empty columns (short names
+    and ``--no-x`` forms, which no option here has) and a type column as wide as its widest
+    range. Columns empty in every row are dropped, the type column is capped at
+    :data:`OPTION_TYPE_WIDTH` and the help column (the last) takes the rest. Typer's
+    commands table (name and summary: two columns) is left as it is."""
+    if len(table.columns) < 4:
+        return
+    *names, types, help_column = table.columns
+    names = [c for c in names if any(Text.from_markup(str(cell)).plain for cell in c.cells)]
+    table.columns = [*names, types, help_column]
+    types.max_width = OPTION_TYPE_WIDTH
+    help_column.ratio = 1
 
 
 def plain_redirected_help() -> None:
