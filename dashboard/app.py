@@ -56,12 +56,17 @@ st.set_page_config(
 # A page link's label is one line cut at the window's edge without a mark: on a phone (390
 # px) the household page's link read '纠正农户 H0005402（类别、指定或禁止人员、数' and
 # 'Correct household H0005402 (tier, worker, da'. The label wraps instead.
+# A folded sidebar (on a phone, or folded by hand) is only moved out of sight: a keyboard
+# user's Tab went through its eleven menu links, language, sign-out and month boxes unseen
+# before reaching the page, and a screen reader read them as if shown. Folded, it is hidden
+# (out of the tab order and the accessibility tree) until it is opened again.
 st.html(
     "<style>[data-testid='stMainBlockContainer']"
     "{padding-left:1.5rem !important;padding-right:1.5rem !important}"
     "[data-testid='stPageLink-NavLink'] > span:last-child,"
     "[data-testid='stPageLink-NavLink'] > span:last-child *"
-    "{white-space:normal !important;overflow:visible !important}</style>"
+    "{white-space:normal !important;overflow:visible !important}"
+    "[data-testid='stSidebar'][data-collapsed='true']{visibility:hidden}</style>"
 )
 auth.warm_up()
 

@@ -565,8 +565,39 @@ def test_the_demand_charts_legend_is_whole_on_a_phone(
         heading(page, i18n.t("demand_capacity", lang))
         idle(page)
         demand_legend_is_whole(page, lang, "phone-demand")
+    folded_menu_is_out_of_the_tab_order(page)
     context.close()
     only_loopback(requests_made)
+
+
+FOCUSED = """() => {const e = document.activeElement;
+    return {testid: e.getAttribute('data-testid'), label: e.innerText || e.ariaLabel,
+            inSidebar: !!e.closest('[data-testid="stSidebar"]')}}"""
+"""Where the keyboard's focus is: the element's test id and words, and whether it is in the
+sidebar."""
+
+
+def folded_menu_is_out_of_the_tab_order(page: Any) -> None:
+    """On a phone the sidebar is folded away; Tab went through its menu links, language,
+    sign-out and month (eleven stops) out of sight before the page's first box. Now Tab
+    goes from 'skip to main content' to the button that opens the menu, then the page; once
+    opened with the keyboard, the menu's links are reached."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    stops = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+    assert not [s for s in stops if s["inSidebar"]], stops
+    assert "stExpandSidebarButton" in [s["testid"] for s in stops], stops
+    page.get_by_test_id("stExpandSidebarButton").focus()
+    page.keyboard.press("Enter")
+    nav = page.get_by_test_id("stSidebarNavLink").first
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('[data-testid=\"stSidebar\"]'))"
+        ".visibility === 'visible'"
+    )
+    nav.focus()
+    assert page.evaluate(FOCUSED)["inSidebar"]
 
 
 def alternatives_text(page: Any, lang: i18n.Lang) -> str:
