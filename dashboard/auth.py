@@ -736,6 +736,7 @@ def page_context() -> PageContext:
         months = data.months()
     if not months:
         st.info(t("no_months", lang))
+        password_form(viewer, lang)  # a new account replaces its initial password before any plan
         st.stop()
     if st.session_state.get(MONTH_KEY) not in months:
         st.session_state[MONTH_KEY] = months[0]

@@ -75,9 +75,10 @@ class LoginError(StoreError):
     it does not tell which accounts exist), a disabled account, or one locked by repeated
     failures (the message says until when).
 
-    ``reason`` is ``unknown_user``, ``wrong_password``, ``disabled`` or ``locked`` for the
-    caller's own logic; show the message, not the reason. ``locked_until`` is the end of the
-    lock (an aware UTC datetime) when the account is locked, else None.
+    ``reason`` is ``unknown_user``, ``wrong_password``, ``disabled``, ``locked`` or
+    ``client_blocked`` (too many failures from the attempt's client address) for the caller's
+    own logic; show the message, not the reason. ``locked_until`` is the end of the lock (an
+    aware UTC datetime) when the account or the address is locked, else None.
     """
 
     def __init__(self, message: str, *, reason: str, locked_until: datetime | None = None) -> None:

@@ -32,7 +32,7 @@ from tests.dashboard.helpers import (
     idle,
     publish_amendment,
 )
-from visit_planner.store import Store
+from visit_planner.store import MIN_PASSWORD_LENGTH, Store
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -259,7 +259,7 @@ def change_password_in(page: Any, current: str, new: str, again: str | None = No
     if not bar.get_by_label("Current password", exact=True).is_visible():
         bar.get_by_text("Change password", exact=True).first.click()
     bar.get_by_label("Current password", exact=True).fill(current)
-    bar.get_by_label("New password (at least 10 characters)", exact=True).fill(new)
+    bar.get_by_label(i18n.t("new_password", "en", n=MIN_PASSWORD_LENGTH), exact=True).fill(new)
     bar.get_by_label("New password again", exact=True).fill(new if again is None else again)
     bar.get_by_role("button", name="Save new password").click()
     settle(page)
@@ -290,6 +290,11 @@ def test_an_account_changes_its_own_password_and_its_other_sessions_end(
         assert "The current password is wrong." in sidebar(page)
         change_password_in(page, "initial pass 1", "my own pass 2026", "my own pass 2027")
         assert "The two new passwords differ." in sidebar(page)
+        change_password_in(page, "initial pass 1", "Pw_Owner-2026")  # the account's own name
+        assert (
+            "The password is too easy to guess: it contains the account's username. Choose a "
+            "longer one made of several unrelated words or random characters."
+        ) in " ".join(sidebar(page).split())
         change_password_in(page, "initial pass 1", "my own pass 2026")
         assert "Password changed" in sidebar(page) and "Signed in as pw_owner" in sidebar(page)
         shot(page, "password-changed")

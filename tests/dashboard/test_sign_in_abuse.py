@@ -82,3 +82,31 @@ def test_a_paused_address_is_refused_with_when_to_try_again(workspace: Workspace
         raw_sql(f"sqlite:///{workspace.store_db}", "DELETE FROM login_failures")
     assert _sign_in("planner1", PASSWORD).session_state[auth.VIEWER_KEY].username == "planner1"
     assert timedelta(minutes=15) == users.CLIENT_WINDOW
+
+
+def _change_password(at: AppTest, current: str, new: str) -> AppTest:
+    at.text_input(key="pw_current").input(current)
+    at.text_input(key="pw_new").input(new)
+    at.text_input(key="pw_again").input(new)
+    submit = next(b for b in at.button if b.label == i18n.t("change_submit", "en"))
+    return submit.click().run()
+
+
+def test_a_new_account_replaces_a_weak_password_before_any_plan(workspace: Workspace) -> None:
+    """Before the first plan is published the sidebar had no 修改密码 form (the page stopped
+    at 'no plan yet'), so an account kept the password an administrator printed. The form is
+    there now, and refuses a guessable password with what to do, in the page's language."""
+    at = _sign_in("planner1", PASSWORD, "en")
+    assert [i.value for i in at.info] == [i18n.t("no_months", "en")]
+    at = _change_password(at, PASSWORD, "123456789012")
+    assert [e.value for e in at.sidebar.error] == [
+        "The password is too easy to guess: it is, or is close to, a commonly used password. "
+        "Choose a longer one made of several unrelated words or random characters."
+    ]
+    at = _change_password(at, PASSWORD, "PLANNER1-river-42")
+    assert "it contains the account's username" in at.sidebar.error[0].value
+    at = _change_password(at, PASSWORD, "river jade kettle 42")
+    assert not at.sidebar.error and not at.exception
+    assert [s.value for s in at.sidebar.success] == [i18n.t("password_changed", "en")]
+    with Store.for_workspace(workspace) as store:
+        assert store.authenticate("planner1", "river jade kettle 42").username == "planner1"

@@ -57,11 +57,24 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s_.\-]+")
+
+
 def _username_parts(username: str) -> list[str]:
-    """The username and its parts split at ``_ . -`` (``zhang.san_01``: zhang, san, 01), each
-    of at least 3 characters: what zxcvbn should treat as known words."""
-    parts = [username, *re.split(r"[_.\-]+", username)]
+    """The username, the same without ``_ . -`` and its parts split at them
+    (``zhang.san_01``: zhangsan01, zhang, san), each of at least 3 characters: what zxcvbn
+    should treat as known words."""
+    parts = [username, _SEPARATORS.sub("", username), *_SEPARATORS.split(username)]
     return sorted({p.lower() for p in parts if len(p) >= 3})
+
+
+def _contains_username(password: str, username: str) -> bool:
+    """Whether ``password`` contains ``username``, in any case and with or without the
+    separators ``_ . -`` and spaces (``wang.fang``: ``WangFang2026``, ``wang-fang 88``)."""
+    compact = _SEPARATORS.sub("", username.lower())
+    return username.lower() in password.lower() or (
+        len(compact) >= 3 and compact in _SEPARATORS.sub("", password.lower())
+    )
 
 
 def _pattern(match: dict[str, Any], username_words: list[str]) -> str:
@@ -82,7 +95,7 @@ def weakness(password: str, username: str | None = None) -> tuple[str, str] | No
     None when it is not (the username contained, any case, or fewer than
     :data:`MIN_GUESSES` estimated guesses; see the module docstring)."""
     words = _username_parts(username) if username else []
-    if username and username.lower() in password.lower():
+    if username and _contains_username(password, username):
         return _REASONS["username"]
     with _LOCK:
         result = zxcvbn(password[:MAX_CHECKED], user_inputs=[*words, *CONTEXT_WORDS])

@@ -587,6 +587,7 @@ WEAK_PASSWORDS = [  # (password, what the message says is wrong with it)
     ("123456789012", "commonly used password"),  # 12 characters: long enough, and guessed first
     ("planner01-2026", "contains the account's username"),
     ("PLANNER01xyz", "contains the account's username"),  # any case
+    ("Planner-01 river", "contains the account's username"),  # without its separators
     ("abcdefghijklmn", "consecutive letters or digits"),
     ("zzzzzzzzzzzz", "one character or word repeated"),
     ("zxcvbnm,./lkj", "neighbouring keys"),
