@@ -223,8 +223,16 @@ def corrected_value(
             f"{en}: {kind_en}"
         )
     new = cast[field_name][0]
-    row = household.select(list(c.HOUSEHOLDS)).with_columns(
-        pl.lit(new, dtype=dtype).alias(field_name)
+    # A published run keeps no audit-only column (docs/privacy.md): the row is checked with
+    # them missing (null), and their own problems are not the correction's.
+    row = (
+        household.with_columns(
+            pl.lit(None, dtype=c.HOUSEHOLDS[a]).alias(a)
+            for a in c.AUDIT_ONLY
+            if a not in household.columns
+        )
+        .select(list(c.HOUSEHOLDS))
+        .with_columns(pl.lit(new, dtype=dtype).alias(field_name))
     )
     impossible = check_member_counts(row, "correction")
     if impossible:
@@ -239,7 +247,11 @@ def corrected_value(
             f"值 {value!r} 与该户其他信息不符: {'; '.join(zh_parts)} / value {value!r} "
             f"contradicts the household: {'; '.join(en_parts)}"
         )
-    broken = [p for p in row_problems(row, "households", "correction") if p.severity == "error"]
+    broken = [
+        p
+        for p in row_problems(row, "households", "correction")
+        if p.severity == "error" and p.column not in c.AUDIT_ONLY
+    ]
     if broken:
         rules = [p.rule if p.column == field_name else f"{p.column}: {p.rule}" for p in broken]
         # the Chinese half names the rule too (its words without the check's name): it said

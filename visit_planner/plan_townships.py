@@ -78,6 +78,7 @@ from visit_planner.contracts.stream import HouseholdChunks
 from visit_planner.model_registry import user_errors
 from visit_planner.overrides import AppliedOverrides
 from visit_planner.risk_job import ScoringContext, score_with
+from visit_planner.runs.writer import stored_input
 
 Timer = Callable[[str, float], None]
 
@@ -213,7 +214,9 @@ def split_and_score(  # noqa: PLR0917  (the month's frames)
                 pl.col("final_tier").cast(pl.Int8).alias("tier"),
                 pl.col("p_tier1").cast(pl.Float64).fill_null(0.0).alias("risk"),
             )
-            solver_hh = chunk.join(tiers, on="household_id", how="inner", maintain_order="left")
+            solver_hh = stored_input(  # the solver's rows: no audit-only column (runs.writer)
+                chunk.join(tiers, on="household_id", how="inner", maintain_order="left")
+            )
             pinned_rows.append(solver_hh.filter(pl.col("household_id").is_in(pinned.implode())))
             township_of = chunk.select("household_id", pl.col("township_id").alias("_tw"))
             tagged = scores.join(township_of, on="household_id", how="inner", maintain_order="left")

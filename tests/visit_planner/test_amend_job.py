@@ -110,9 +110,14 @@ def test_an_amendment_solves_under_the_months_own_policy(months: Months, tmp_pat
     run_dir = amended.run_dir  # type: ignore[attr-defined]
     assert (run_dir / "policy.toml").read_bytes() == own.read_bytes()
     folder = run_dir / "townships" / tw
+    # The township's households as the month's data has them: the run's stored copy lacks the
+    # audit-only columns the households contract requires (docs/privacy.md).
+    households = tmp_path / "households.parquet"
+    whole = pl.read_parquet(months.m1 / "households.parquet")
+    whole.filter(pl.col("township_id") == tw).write_parquet(households)
     paths = PlanPaths(
         folder / "scores.parquet",
-        folder / "inputs" / "households.parquet",
+        households,
         folder / "inputs" / "workers.parquet",
         folder / "inputs" / "previous.parquet",
         folder / "inputs" / "conflicts.parquet",

@@ -164,3 +164,117 @@ def test_a_bad_value_in_a_table_keyed_by_id_card_numbers_names_its_line(
         in flat(err)
     )
     assert not NUMBERS.search(err.encode()), err
+
+
+# --------------------------------------------------------------------------- the month on disk
+
+AUDIT_ONLY_NAMES = (b"head_ethnicity", b"head_gender")
+MLFLOW = ("mlflow.db", "mlartifacts")
+"""The fairness audit's place: training logs its aggregates by group (fairness table, model
+card, metrics named by attribute) to MLflow, where the attributes may be named."""
+
+
+def audit_only_copies(files: list[tuple[str, bytes]], home: Path) -> list[str]:
+    """The files that hold the audit-only ethnicity or gender outside MLflow's audit, or as a
+    column of any table (a row per household) anywhere."""
+    found = []
+    for name, data in files:
+        in_mlflow = Path(name.split("!")[0].split(" (rows)")[0]).is_relative_to(home) and (
+            Path(name).relative_to(home).parts[0] in MLFLOW
+        )
+        named = any(n in data for n in AUDIT_ONLY_NAMES)
+        if name.endswith(".parquet"):
+            columns = pl.read_parquet_schema(name)
+            named = named or any(c.encode() in AUDIT_ONLY_NAMES for c in columns)
+            in_mlflow = False  # a table of households is no aggregate
+        if named and not in_mlflow:
+            found.append(name)
+    return found
+
+
+def test_a_month_planned_amended_and_exported_leaves_no_personal_data_on_disk(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """The month's commands on an office's households file that carries the heads' names,
+    ID-card and mobile numbers beside the audit-only ethnicity and gender: plan, an
+    amendment, a published what-if, explain, check-plan and the visit lists. No file written
+    holds a name or number, and none but MLflow's fairness aggregates names the ethnicity or
+    gender: every run kept both per household in townships/*/inputs/households.parquet
+    (read by no planning, check, explanation or what-if), and an amendment or what-if
+    copied them into the month's next version. A correction checked against that copy
+    still is."""
+    from visit_planner.paths import resolve_workspace
+    from visit_planner.store import Store
+    from visit_planner.synthetic import generate, write_prefecture
+    from visit_planner.whatif import Changes, what_if
+    from visit_planner.whatif_publish import publish_what_if
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_prefecture(generate(scale=0.003, seed=3), data)
+    households = pl.read_parquet(data / "households.parquet")
+    who = people(households.height)
+    households.hstack(who).write_parquet(data / "households.parquet")
+    messages = []
+    steps: list[tuple[str, ...]] = [
+        ("train", "--data", str(data), "--max-iter", "20"),
+        ("promote", "--version", "1", "--data", str(data)),
+        ("plan", "--month", "2026-11", "--data", str(data), "--workers-processes", "1"),
+    ]
+    for args in steps:
+        rc, o, e = cli(*args)
+        assert rc in {0, 3}, e  # 3: a tier-1 shortfall, published
+        messages.append(o + e)
+    runs = sorted((workspace / "runs" / "2026-11").iterdir())
+    assert len(runs) == 1
+    run = runs[0]
+    townships = sorted(p.name for p in (run / "townships").iterdir())
+    stored = pl.read_parquet(run / "townships" / townships[0] / "inputs" / "households.parquet")
+    assert stored.height > 0 and "lon" in stored.columns  # the copy a reader needs is kept
+    # A correction is checked against the run's copy (with its every contract rule): without
+    # the audit-only columns it must still be checked, not fail for want of them.
+    first = stored.row(0, named=True)
+    rc, o, e = cli(
+        "overrides", "add", "--kind", "correction", "--household", first["household_id"],
+        "--field", "members", "--value", str(first["members"] + 1), "--reason", "户口簿核实",
+    )  # fmt: skip
+    assert rc == 0, e
+    messages.append(o + e)
+    rc, o, e = cli(
+        "plan", "--month", "2026-11", "--data", str(data), "--amend",
+        "--township", townships[0], "--workers-processes", "1",
+    )  # fmt: skip
+    assert rc in {0, 3}, e
+    messages.append(o + e)
+    with Store.for_workspace(resolve_workspace(workspace), None) as store:
+        current = store.current_run("2026-11")
+    assert current is not None
+    root = workspace / current.path
+    tw = townships[-1]
+    worker = pl.read_parquet(root / "townships" / tw / "worker_loads.parquet")["worker_id"][0]
+    what = what_if(root, tw, Changes(hours={worker: 10.0}), month="2026-11")
+    publish_what_if(what, month="2026-11", based_on=current.run_id, home=workspace)
+    household = str(pl.read_parquet(root / "plan.parquet")["household_id"][0])
+    steps = [
+        ("explain", "--run", str(root), "--household", household),
+        ("runs", "export", "current", "--month", "2026-11", "--out", str(out / "lists")),
+        (
+            "check-plan", "--plan", str(run / "plan.parquet"),
+            "--scores", str(run / "scores.parquet"),
+            "--households", str(data / "households.parquet"),
+            "--workers", str(data / "workers.parquet"),
+            "--conflicts", str(data / "conflicts.parquet"),
+            "--previous", str(data / "previous_assignment.parquet"),
+            "--out", str(out / "violations.csv"),
+        ),
+    ]  # fmt: skip
+    for args in steps:
+        rc, o, e = cli(*args)
+        assert rc == 0, e
+        messages.append(o + e)
+    assert len(list((workspace / "runs" / "2026-11").iterdir())) == 3  # plan, amend, what-if
+    files = written(workspace, out)
+    assert any(n.endswith("inputs/households.parquet") for n, _ in files)  # the scan saw them
+    assert any(n.endswith("visit_lists.xlsx") for n, _ in files)
+    assert leaks(files, who) == []
+    assert audit_only_copies(files, workspace) == []
+    assert leaks([("messages", "".join(messages).encode())], who) == []

@@ -3,10 +3,11 @@
 :class:`~visit_planner.runs.writer.DirectoryRunWriter` takes the whole run as frames. ``plan``
 makes a month township by township and never holds the whole month, so it writes with a
 :class:`StagedRun` instead: each township's files (plan, explanations, worker loads, scores,
-the inputs it was solved from, the dashboard's summary) are written into a staging directory
-as soon as the township is done, and :meth:`StagedRun.finish` then writes the run-wide files
-from the township files - streamed (``scan_parquet`` of the township files, ``sink_parquet``),
-not read into memory - and the manifest with every file's hash. The directory is the same
+the inputs it was solved from, less their audit-only columns, the dashboard's summary) are
+written into a staging directory as soon as the township is done, and
+:meth:`StagedRun.finish` then writes the run-wide files from the township files - streamed
+(``scan_parquet`` of the township files, ``sink_parquet``), not read into memory - and the
+manifest with every file's hash. The directory is the same
 run as the directory writer's, file for file: the township files byte for byte for the same
 frames (hence the same ``plan_sha256``), the run-wide files with the same rows in the same
 order. The caller moves the staging directory into place (all or nothing).
@@ -41,6 +42,7 @@ from visit_planner.runs.writer import (
     TOWNSHIP_FRAMES,
     Provenance,
     new_manifest,
+    stored_input,
 )
 
 KEYED = ("plan", "explanations", "scores")
@@ -87,8 +89,8 @@ class StagedRun:
         self.plan_hashes[tw] = self.files[f"townships/{tw}/plan.parquet"]
         for name in INPUT_FRAMES:
             given = inputs.get(name)
-            if given is not None:
-                self._put(given, f"townships/{tw}/inputs/{name}.parquet")
+            if given is not None:  # without the audit-only columns (runs.writer.NOT_STORED)
+                self._put(stored_input(given), f"townships/{tw}/inputs/{name}.parquet")
         summary = summarise_township(
             tw,
             frames["plan"],  # type: ignore[arg-type]

@@ -14,13 +14,20 @@ Layout of a run directory (every Parquet file hashed in ``manifest.json``)::
     townships/<id>/          the same frames for one township (TOWNSHIP_FRAMES; its diagnostics
                              are its row of diagnostics.parquet), summary.json (the dashboard's
                              figures, :mod:`visit_planner.runs.summary`) and, in inputs/, the
-                             inputs it was solved from: households (contract columns, tier,
-                             risk), workers, previous, conflicts, pins, forbids
+                             inputs it was solved from: households (contract columns but the
+                             audit-only ones, tier, risk), workers, previous, conflicts,
+                             pins, forbids
 
 Partitions by township let a reader answer a question about one household from one township's
 files, and let a later amendment replace one township while the others stay byte-identical.
 Every file is written under a staging directory first and moved into place only when all of
 them are written, so a failure leaves no partial set behind.
+
+A run keeps no column it does not need: the households' audit-only columns
+(``head_ethnicity``, ``head_gender``; :data:`NOT_STORED`) are left out of its stored inputs by
+:func:`stored_input`, the one place both writers (this one and
+:class:`~visit_planner.runs.staged.StagedRun`) pass them through. No planning, check,
+explanation or what-if reads them, and a run is kept for years (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import polars as pl
 
 from visit_planner import __version__
 from visit_planner.actor import current_actor
+from visit_planner.contracts.columns import AUDIT_ONLY
 from visit_planner.errors import PlanFileError
 from visit_planner.runs.manifest import (
     MANIFEST,
@@ -55,6 +63,16 @@ TOWNSHIP_FRAMES = ("plan", "explanations", "worker_loads", "scores")
 
 INPUT_FRAMES = ("households", "workers", "previous", "conflicts", "pins", "forbids")
 """Inputs stored per township, so that a reader can rebuild one township's problem."""
+
+NOT_STORED = AUDIT_ONLY
+"""Input columns a run never keeps: the households' audit-only ethnicity and gender. The
+fairness audit reads them from the data directory at training time (and logs aggregates
+only); a run's copy of them per household, kept for years, would serve no reader."""
+
+
+def stored_input(frame: pl.DataFrame) -> pl.DataFrame:
+    """An input frame as a run stores it: without the :data:`NOT_STORED` columns."""
+    return frame.drop(NOT_STORED, strict=False)
 
 
 @dataclass(frozen=True)
@@ -244,10 +262,11 @@ class DirectoryRunWriter:
             for name in TOWNSHIP_FRAMES
             if name in frames
         }
-        by_input = {
-            name: _township_parts(content.inputs.get(name), township_of, cut)
+        inputs = {
+            name: None if (got := content.inputs.get(name)) is None else stored_input(got)
             for name in INPUT_FRAMES
         }
+        by_input = {name: _township_parts(inputs[name], township_of, cut) for name in INPUT_FRAMES}
         plan_hashes: dict[str, str] = {}
 
         def put_summary(tw: str) -> None:  # the dashboard's aggregates (runs/summary.py)
@@ -281,7 +300,7 @@ class DirectoryRunWriter:
                 put(part, f"townships/{tw}/{name}.parquet")
             plan_hashes[tw] = files[f"townships/{tw}/plan.parquet"]
             for name in INPUT_FRAMES:
-                given = content.inputs.get(name)
+                given = inputs[name]
                 if given is not None:  # absent inputs stay absent (None when read back)
                     part = by_input[name].get(tw, given.clear())
                     put(part, f"townships/{tw}/inputs/{name}.parquet")
