@@ -131,6 +131,11 @@ def test_the_consoles_draw_tables_in_ascii_without_trailing_spaces_when_redirect
     assert not [line for line in (heavy + simple).splitlines() if line.endswith(" ")]
     shown = drawn(box.HEAVY_HEAD, terminal=True)
     assert "┃ 类别 tier     ┃" in shown and "╇" in shown  # a terminal: as Rich draws it
+    file = io.StringIO()  # demo's step headings
+    CliConsole(file=file, width=40, color_system=None).rule("1/10 生成模拟数据 / generate")
+    heading = file.getvalue()
+    assert heading.startswith("--") and heading.endswith("-----\n") and "─" not in heading
+    assert heading.strip("-\n") == " 1/10 生成模拟数据 / generate " and cell_len(heading) == 40
 
 
 @pytest.mark.parametrize("columns", ["80", "100"])

@@ -12,6 +12,7 @@ from rich import box
 from rich.box import Box
 from rich.cells import cell_len
 from rich.console import (
+    AlignMethod,
     Console,
     ConsoleDimensions,
     ConsoleOptions,
@@ -21,8 +22,9 @@ from rich.console import (
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text, TextType
 from typer import rich_utils
 from typer.core import TyperOption
 
@@ -272,6 +274,21 @@ class CliConsole(Console):
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
+
+    def rule(
+        self,
+        title: TextType = "",
+        *,
+        characters: str = "─",
+        style: str | Style = "rule.line",
+        align: AlignMethod = "center",
+    ) -> None:
+        """Rich's rule (``demo``'s step headings), drawn with ``-`` when not on a terminal
+        (``─`` in a file is the box-drawing noise :func:`ascii_tables_when_redirected` keeps
+        out of tables)."""
+        if not self.is_terminal and not characters.isascii():
+            characters = "-"
+        super().rule(title, characters=characters, style=style, align=align)
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         """Rich's text for ``buffer``, without trailing spaces on any line when not on a
