@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import polars as pl
+import pytest
 from rich.cells import cell_len
 
-from tests.visit_planner.helpers import flat
+from tests.visit_planner.helpers import flat, too_wide
 from visit_planner.paths import Workspace
 from visit_planner.runs import RunReader
 from visit_planner.store import Store, store_url
@@ -91,6 +93,23 @@ def test_a_shortfall_reads_at_80_columns_with_each_number_by_its_measure_word(ca
     assert too_wide(out, 80) == []
     assert numbers_cut_from_their_measure_word(out) == []  # was "全部 8" / "户未覆盖…"
     assert "  8 户未覆盖的一类户，或现有基层干部共增加 29 小时工时可覆盖这些农户" in out
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_the_closing_shortfall_note_is_wrapped_at_the_width(width: int) -> None:
+    """``demo > demo.log`` ended with an English note broken by hand at 66 columns and
+    "(`plan` itself exits 3 on this)" with its Markdown backticks."""
+    from visit_planner.cli.demo import shortfall_note
+
+    lines = shortfall_note(width)
+    assert lines[0] == "部分一类户无法覆盖, 见上方缺口说明(乡镇与所需人员)。"
+    english = " ".join(lines[1:])
+    assert (
+        english.startswith("Some tier-1 households") and "(plan itself exits 3 on this)." in english
+    )
+    assert "`" not in english and not too_wide("\n".join(lines), width)
+    for line, following in itertools.pairwise(lines[1:]):  # each line filled before the next
+        assert cell_len(line) + 1 + cell_len(following.split()[0]) > width, (line, following)
 
 
 def test_a_step_command_is_continued_by_display_width() -> None:

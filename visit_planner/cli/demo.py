@@ -22,6 +22,7 @@ from visit_planner.cli.data import SCALE_MAX, SCALE_MIN, SEED_MIN, generate_cmd,
 from visit_planner.cli.model import promote_cmd, train_cmd
 from visit_planner.cli.plan import plan_cmd
 from visit_planner.cli.runs import runs_diff, runs_export, runs_list
+from visit_planner.cli.summary_text import wrap_text
 from visit_planner.paths import Workspace, resolve_workspace
 
 STEPS = 10
@@ -38,6 +39,21 @@ def command_lines(command: str, width: int) -> str:
         return line
     head, *options = line.split(" --")
     return " \\\n    ".join([head, *(f"--{o}" for o in options)])
+
+
+def shortfall_note(width: int) -> list[str]:
+    """The demo's closing note when a month left tier-1 households uncovered: the Chinese,
+    then the English, each wrapped at ``width`` (the English was broken by hand at 66
+    columns, and the command's name showed its Markdown backticks)."""
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
+
+    zh = "部分一类户无法覆盖, 见上方缺口说明(乡镇与所需人员)。"
+    en = (
+        "Some tier-1 households could not be covered: the shortfall above says which "
+        f"townships and what capacity would cover them (plan itself exits "
+        f"{EXIT_TIER1_UNCOVERED} on this)."
+    )
+    return [*wrap_text(zh, width), *wrap_text(en, width)]
 
 
 def _step(n: int, title: str, command: str) -> None:
@@ -90,7 +106,6 @@ def demo_cmd(
     so the demo reports the tier-1 shortfall and the capacity
     that would cover it, rather than failing on it.
     """
-    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED
     from visit_planner.model_registry import list_models  # imports MLflow: only when needed
     from visit_planner.store import Store
 
@@ -149,13 +164,8 @@ def demo_cmd(
 
     console.rule(f"完成 / done in {time.perf_counter() - started:.0f} s")
     if short:
-        console.print(
-            "部分一类户无法覆盖, 见上方缺口说明(乡镇与所需人员)。\n"
-            "Some tier-1 households could not be covered: the shortfall above\n"
-            "says which townships and what capacity would cover them\n"
-            f"(`plan` itself exits {EXIT_TIER1_UNCOVERED} on this).",
-            highlight=False,
-        )
+        for line in shortfall_note(console.width):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"工作区 workspace: {ws.root}")
     console.print(f"方案 runs: {ws.root / 'runs'}\n数据库 store: {store_named(ws)}")
     console.print(f"走访清单 visit lists: {sheets / 'index.html'}")
