@@ -14,7 +14,7 @@ champion on new data.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,6 +300,38 @@ def _rows_of_a_unique_value(s: pl.Series) -> int:
     return int((counts == 1).sum())
 
 
+def held_out_only_notes(
+    train_df: pl.DataFrame,
+    test_df: pl.DataFrame,
+    spec: FeatureSpec,
+    *,
+    skip: Collection[str] = (),
+) -> list[str]:
+    """A note per categorical feature with levels that only held-out rows have, with their
+    row counts: the split holds out whole groups, so a level of few groups (at scale 0.02 the
+    one village exposed to floods) can be missing from the training split. The model learnt
+    nothing of such a level, and its held-out metrics include those rows; another
+    ``--seed`` or a spec without the feature are the data scientist's choice, said here."""
+    out = []
+    for c in spec.categorical:
+        if c in skip:
+            continue
+        seen = train_df[c].drop_nulls().unique()
+        only = test_df[c].drop_nulls().filter(~test_df[c].drop_nulls().is_in(seen.implode()))
+        if only.len() == 0:
+            continue
+        counts = only.value_counts(sort=True, name="n")
+        levels = ", ".join(f"{v!r} ({n:,} 行 rows)" for v, n in counts.iter_rows())
+        group = f"{spec.group_column} " if spec.group_column else ""
+        out.append(
+            f"{c}: 取值 {levels} 只见于留出的{f' {group}分组' if group else '行'}, 训练集中没有, "
+            f"模型未从中学习 / only held-out {group}{'groups' if group else 'rows'} have "
+            f"{'this level' if counts.height == 1 else 'these levels'}: the model learnt "
+            "nothing of them (another --seed moves the split)"
+        )
+    return out
+
+
 def missing_notes(missing: dict[str, int], encoder: Any) -> list[str]:
     """A note per feature with missing training values (``missing``: their counts) saying
     how the registered model (its fitted ``encoder``) takes them: as missing (the trees'
@@ -418,6 +450,7 @@ def train(
         f"{c}: {zh}, 该特征已剔除 / {en} — dropped from the model"
         for c, (zh, en) in dropped.items()
     ]
+    notes += held_out_only_notes(train_df, test_df, spec, skip=dropped)
     # Said once the registered model is known: how it models a missing value.
     missing = {c: n for c in spec.features if c not in dropped and (n := data[c].null_count())}
     missing_at = len(notes)

@@ -151,7 +151,7 @@ def test_a_date_or_free_text_categorical_is_kept_with_a_note(toy_frame, househol
     held_out = r.test_frame["patient_id"].implode()
     levels = many_level_features(frame.filter(~pl.col("patient_id").is_in(held_out)), spec)
     assert set(levels) == {"date", "remark"}  # region's 3 levels are no such column
-    (date_note,) = [x for x in r.notes if x.startswith("date: ")]
+    (date_note,) = [x for x in r.notes if x.startswith("date: 分类特征有")]
     n = levels["date"]
     assert date_note.startswith(f"date: 分类特征有 {n} 个取值, 是编号、日期或自由文本吗? ")
     assert (
@@ -224,6 +224,35 @@ def test_the_drift_reference_is_the_whole_file_so_the_same_data_shows_no_drift(t
     assert "west" in r.drift_reference["region"]["levels"]
     report = drift_report(r.drift_reference, frame, threshold=0.2)
     assert report["psi"].max() < 1e-9 and not report["flagged"].any()
+
+
+def test_a_level_only_held_out_groups_have_is_noted(toy_frame) -> None:  # type: ignore[no-untyped-def]
+    """At scale 0.02 every flood-exposed household lived in one village, held out whole: the
+    model learnt nothing of 'flood' and no word said so (the card listed hazard_exposure as a
+    feature like any other). A note names the level, its rows and what moves the split."""
+    from dataclasses import replace
+
+    from risk_model import parse_spec
+    from risk_model.evaluate import group_split
+    from tests.risk_model.helpers import TOY_SPEC
+
+    spec = parse_spec(TOY_SPEC + '\n[levels]\nregion = ["north", "south", "east", "west"]\n')
+    config = replace(FAST, kind="logistic", params={}, select=False)
+    held = group_split(toy_frame, "clinic_id", test_fraction=config.test_fraction, seed=config.seed)
+    frame = toy_frame.with_columns(
+        pl.when(pl.Series(held)).then(pl.lit("west")).otherwise(pl.col("region")).alias("region")
+    )
+    r = train(frame, spec, DecisionRule.from_matrix(ordinal_cost_matrix(3), 3), config=config)
+    n = int(held.sum())
+    assert (
+        f"region: 取值 'west' ({n:,} 行 rows) 只见于留出的 clinic_id 分组, 训练集中没有, "
+        "模型未从中学习 / only held-out clinic_id groups have this level: the model learnt "
+        "nothing of them (another --seed moves the split)"
+    ) in r.notes
+    plain = train(
+        toy_frame, spec, DecisionRule.from_matrix(ordinal_cost_matrix(3), 3), config=config
+    )
+    assert not any("只见于留出" in x for x in plain.notes)
 
 
 def test_an_all_missing_numeric_column_never_reaches_sklearn_as_nan() -> None:
