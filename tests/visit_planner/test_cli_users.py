@@ -406,3 +406,61 @@ def test_add_refuses_the_account_before_looking_up_its_scope(
     code, out, err = cli("users", "add", "viewer01", "--role", "viewer", *unknown, *home)
     assert code == 2 and "already exists" in flat(err)
     assert "WARNING" not in err and "shown once" not in flat(out)
+
+
+def test_a_guessable_password_on_stdin_is_refused_with_what_to_do(
+    cli: Cli, opts: list[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``123456789012`` and the account's own name were accepted (length was the only rule):
+    refused now by add and reset-password alike, naming the pattern, never the password."""
+    for args, typed, why in [
+        (["add", "wang.fang", "--role", "viewer"], "123456789012", "commonly used password"),
+        (["add", "wang.fang", "--role", "viewer"], "WangFang-2026", "the account's username"),
+    ]:
+        _stdin(monkeypatch, typed + "\n")
+        code, out, err = cli("users", *args, "--password-stdin", *opts)
+        assert code == 2, (typed, out, err)
+        assert flat(err).startswith("错误 ERROR: 密码太容易被猜到：") and why in flat(err), err
+        assert typed not in out + err and "Traceback" not in err
+    _stdin(monkeypatch, "river jade kettle 42\n")
+    assert cli("users", "add", "wang.fang", "--role", "viewer", "--password-stdin", *opts)[0] == 0
+    _stdin(monkeypatch, "wangfang.wangfang\n")
+    code, _, err = cli("users", "reset-password", "wang.fang", "--password-stdin", *opts)
+    assert code == 2 and "the account's username" in flat(err)
+    with Store.open(db_url) as store:
+        assert store.authenticate("wang.fang", "river jade kettle 42").username == "wang.fang"
+
+
+def test_an_administrator_sees_and_lifts_a_paused_address(
+    cli: Cli, opts: list[str], db_url: str
+) -> None:
+    """A township office behind one address that mistyped 20 times in 15 minutes is paused
+    for everyone in it; ``users blocked`` shows it and ``users unblock`` (with a reason, audited)
+    lifts the pause at once."""
+    office = "203.0.113.40"
+    with Store.open(db_url) as store:
+        store.add_user("clerk01", "viewer", scope_kind="prefecture", password="river jade "
+                       "kettle 42", actor="tests")  # fmt: skip
+        for n in range(20):
+            with pytest.raises(LoginError):
+                store.authenticate(f"staff{n:02d}", f"typo number {n}", client=office)
+        with pytest.raises(LoginError, match="paused until"):
+            store.authenticate("clerk01", "river jade kettle 42", client=office)
+    code, out, err = cli("users", "blocked", *opts)
+    assert code == 0, err
+    [line] = [row for row in out.splitlines() if office in row]
+    assert re.fullmatch(rf" {re.escape(office)} +20 +\d\d:\d\d", line), line
+    assert "时间为北京时间 / times are Beijing time" in out
+    assert max(len(row) for row in out.splitlines()) <= 80
+    code, _, err = cli("users", "unblock", office, *opts)
+    assert code == 2 and "--reason" in err
+    code, out, err = cli("users", "unblock", office, "--reason", "office NAT", *opts)
+    assert (code, flat(out)) == (0, f"已解除 unblocked {office}: 清除 20 次失败 / 20 failed "
+                                    "sign-ins forgotten"), err  # fmt: skip
+    with Store.open(db_url) as store:
+        assert store.authenticate("clerk01", "river jade kettle 42", client=office)
+        cleared = [e for e in store.audit_entries() if e.action == "login.client_cleared"]
+        assert [(e.subject, e.details) for e in cleared] == [
+            (office, {"failures_cleared": 20, "reason": "office NAT"})
+        ]
+    assert "近 15 分钟无登录失败" in cli("users", "blocked", *opts)[1]

@@ -329,3 +329,51 @@ def users_reset_password(
         )
     if not password_stdin:
         _show_once(row.username, password, reset=True)
+
+
+@users_app.command("blocked")
+def users_blocked(home: HomeOption = None, store_url: StoreUrlOption = None) -> None:
+    """登录受限地址 — Addresses with failed sign-ins, paused or not.
+
+    Failed dashboard sign-ins of the last 15 minutes by client address: 20 failures from
+    one address within 15 minutes, whatever accounts they named, pause sign-in from it
+    until the first of them is 15 minutes old (暂停至 paused until, Beijing time 北京时间).
+    `users unblock ADDRESS` lifts a pause.
+    """
+    with _store(home, store_url) as store:
+        rows = store.client_failures()
+    if not rows:
+        console.print("近 15 分钟无登录失败 / no failed sign-ins in the last 15 minutes")
+        return
+    table = Table(
+        "地址\naddress", "失败\nfailed", "暂停至\npaused until",
+        box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+    )  # fmt: skip
+    table.columns[0].overflow = "fold"
+    for address, failures, until in rows:
+        paused = "—" if until is None else f"{clock.to_beijing(until):%H:%M}"
+        table.add_row(address, str(failures), paused)
+    console.print(table)
+    console.print(f"时间为{clock.ZONE_ZH} / times are {clock.ZONE_EN}", highlight=False)
+
+
+@users_app.command("unblock")
+def users_unblock(
+    address: Annotated[str, typer.Argument(help="地址 — As `users blocked` shows it.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="原因 — Why (recorded in the audit log).")
+    ],
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """解除地址限制 — Lift an address's sign-in pause; audited.
+
+    Its counted failed sign-ins are forgotten.
+    """
+    with _store(home, store_url) as store:
+        cleared = store.clear_client_failures(address, current_actor(), reason)
+    console.print(
+        f"已解除 unblocked {address}: 清除 {cleared} 次失败 / {cleared} failed sign-ins forgotten",
+        highlight=False,
+        markup=False,
+    )

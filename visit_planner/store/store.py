@@ -421,6 +421,16 @@ class Store:
         one counts towards the lock); ends its other sessions; audited with ``client``."""
         return users.change_password(self._db, username, current, new_password, client=client)
 
+    def client_failures(self, now: datetime | None = None) -> list[users.ClientFailures]:
+        """Client addresses with counted failed sign-ins: ``(address, failures, paused
+        until or None)`` (a pause: 20 within 15 minutes), the paused first."""
+        with self._db.read() as conn:
+            return users.client_failures(conn, now)
+
+    def clear_client_failures(self, client: str, actor: str, reason: str) -> int:
+        """Lift the pause of a client address (its counted failures forgotten); audited."""
+        return users.clear_client_failures(self._db, client, actor, reason)
+
     def authenticate(
         self,
         username: str,

@@ -69,6 +69,7 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    func,
     insert,
     select,
     update,
@@ -93,6 +94,7 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "SCOPE_KINDS",
     "USER_ROLES",
+    "ClientFailures",
     "add",
     "authenticate",
     "change_password",
@@ -101,6 +103,8 @@ __all__ = [
     "check_role",
     "check_scope",
     "check_username",
+    "clear_client_failures",
+    "client_failures",
     "disable",
     "generate_password",
     "get",
@@ -124,6 +128,9 @@ from it: a township office behind one address, where several people mistype, sta
 below; a password spray of one guess per account is stopped after 20 accounts."""
 CLIENT_WINDOW = timedelta(minutes=15)
 """How long a failed sign-in counts against its client address."""
+ClientFailures = tuple[str, int, datetime | None]
+"""A client address, its failed sign-ins within :data:`CLIENT_WINDOW`, and the end of its
+pause (None: not paused)."""
 ANONYMOUS = "anonymous"
 """The audit actor of a sign-in that did not succeed (nobody was authenticated)."""
 GENERATED_LENGTH = 16
@@ -620,6 +627,42 @@ def _client_blocked_until(conn: Connection, client: str, now: datetime) -> datet
     if len(times) < MAX_CLIENT_FAILURES:
         return None
     return utc(times[len(times) - MAX_CLIENT_FAILURES]) + CLIENT_WINDOW
+
+
+def client_failures(conn: Connection, now: datetime | None = None) -> list[ClientFailures]:
+    """Every client address with failed sign-ins still counted at ``now`` (default: now):
+    ``(address, failures, paused until or None)``, the paused first, then by address. What an
+    administrator reads before lifting a pause (``users blocked``)."""
+    moment = utc(now) if now is not None else utc_now()
+    table = login_failures_table
+    rows = conn.execute(
+        select(table.c.client, func.count())
+        .where(table.c.at > moment - CLIENT_WINDOW)
+        .group_by(table.c.client)
+    ).all()
+    found = [(str(c), int(n), _client_blocked_until(conn, str(c), moment)) for c, n in rows]
+    return sorted(found, key=lambda row: (row[2] is None, row[0]))
+
+
+def clear_client_failures(db: Database, client: str, actor: str, reason: str) -> int:
+    """Forget the counted failed sign-ins of ``client`` (an administrator lifting a pause,
+    e.g. of a township office whose people share one address): how many were forgotten;
+    audited ``login.client_cleared`` with the reason, also when there were none."""
+    actor = require_text(actor, "actor")
+    reason = require_text(reason, "reason")
+    address = audit.printable(require_text(client, "address"))
+    table = login_failures_table
+    with db.write() as conn:
+        serialize(conn, f"login client {address}")
+        cleared = conn.execute(delete(table).where(table.c.client == address)).rowcount
+        audit.append(
+            conn,
+            "login.client_cleared",
+            actor,
+            address,
+            {"failures_cleared": int(cleared or 0), "reason": reason},
+        )
+    return int(cleared or 0)
 
 
 def _client_blocked_error(until: datetime, *, just_now: bool) -> LoginError:
