@@ -629,9 +629,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "again then, or ask an administrator to reset the password.",
     ),
     "login_client_blocked": (
-        "此地址登录失败次数过多，暂停从此地址登录（任何账户）至{until}。请届时再试。",
+        "此地址登录失败次数过多，暂停从此地址登录（任何账户）至{until}。请届时再试，"
+        "或请管理员解除限制。",
         "Too many failed sign-ins from this address: signing in from it, to any account, is "
-        "paused until {until}. Try again then.",
+        "paused until {until}. Try again then, or ask an administrator to lift the pause.",
     ),
     "sso_no_account": (
         "此统一身份未对应任何有效账户，请联系管理员开设。",
