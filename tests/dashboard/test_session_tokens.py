@@ -143,11 +143,12 @@ def test_a_paused_address_is_told_when_to_try_again_in_one_language() -> None:
     exc = LoginError("此地址暂停 (paused)", reason="client_blocked", locked_until=until)
     assert auth.login_message(exc, "en") == (
         "**Sign-in refused** — Too many failed sign-ins from this address: signing in from "
-        "it, to any account, is paused until 2026-12-05 17:30 Beijing time. Try again then."
+        "it, to any account, is paused until 2026-12-05 17:30 Beijing time. Try again then, "
+        "or ask an administrator to lift the pause."
     )
     assert auth.login_message(exc, "zh") == (
         "**登录失败** — 此地址登录失败次数过多，暂停从此地址登录（任何账户）至北京时间 "
-        "2026-12-05 17:30。请届时再试。"
+        "2026-12-05 17:30。请届时再试，或请管理员解除限制。"
     )
 
 
