@@ -376,7 +376,7 @@ def _atomic_write(frame: pl.DataFrame, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     if out.suffix.lower() == ".csv":
-        _csv_ready(frame).write_csv(tmp)
+        _csv_ready(frame).write_csv(tmp, include_bom=True)  # Excel and WPS read its Chinese
     else:
         frame.write_parquet(tmp)
     tmp.replace(out)

