@@ -18,8 +18,13 @@ from dashboard.data.sensitive import mask_notes
 from dashboard.errors import OutOfScopeError
 from tests.dashboard.helpers import COUNTY, MONTH, OTHER_TOWNSHIP, TOWNSHIP, Site, access
 from visit_planner import clock
+from visit_planner.contracts.columns import AUDIT_ONLY
 from visit_planner.errors import VisitPlannerError
 from visit_planner.store import Store
+
+KEPT_SENSITIVE = [f for f in SENSITIVE_FIELDS if f not in AUDIT_ONLY]
+"""The sensitive fields a run keeps per household: not the audit-only ethnicity and gender
+(docs/privacy.md)."""
 
 
 def test_roles_see_households_and_sensitive_fields_as_allowed(site: Site) -> None:
@@ -30,8 +35,9 @@ def test_roles_see_households_and_sensitive_fields_as_allowed(site: Site) -> Non
     )["household_id"][0]
     full = planner.household(MONTH, hid)["record"]
     masked = access(site, "data_scientist").household(MONTH, hid)["record"]
-    for field in SENSITIVE_FIELDS:
+    for field in KEPT_SENSITIVE:
         assert masked[field] == "—" and full[field] != "—"
+    assert not set(AUDIT_ONLY) & (full.keys() | masked.keys())  # a run keeps none of them
     assert masked["members"] == full["members"]
     viewer = access(site, "viewer")
     with pytest.raises(OutOfScopeError, match="aggregates"):
@@ -74,7 +80,7 @@ def test_reasons_and_rules_from_sensitive_fields_are_withheld_from_roles_without
     for text in texts:
         assert text not in everything
         assert text.split(" / ")[0] not in everything  # neither half of the bilingual text
-    assert all(scientist["record"][f] == "—" for f in SENSITIVE_FIELDS)
+    assert all(scientist["record"][f] == "—" for f in KEPT_SENSITIVE)
     # A rule whose condition reads a sensitive field is not named to the data scientist.
     rules = {r.code: r.when for r in _policy_rules(planner)}
     raised = scores.filter(pl.col("rule").is_not_null())
