@@ -106,7 +106,9 @@ def test_train_promote_score_models_loop(
     registered = datetime.fromtimestamp(v1.created_ms / 1000, UTC) + timedelta(hours=8)
     assert f"v1 [champion]  {registered:%Y-%m-%d %H:%M}  " in out
     assert "(newest first; 北京时间 Beijing time)" in out and "UTC" not in out
-    assert "通过检验 gate passed" in out
+    # When it was promoted, so that after a rollback the list says which came last.
+    promoted = datetime.fromisoformat(v1.tags["promoted_at"]) + timedelta(hours=8)
+    assert f"promotion / 晋升: {promoted:%Y-%m-%d %H:%M} 通过检验 gate passed\n" in out
     assert "tier-1 recall " in out  # the households' words for the households' model
 
     households = pl.read_parquet(small_prefecture_dir / "households.parquet")

@@ -600,6 +600,15 @@ def _recall_name(params: dict[str, str]) -> str:
     return logged_top_class_names(params)[0]
 
 
+def _promoted_at(tag: str) -> str:
+    """The time of a version's last promotion in Beijing time and a space, or nothing for a
+    tag that is no ISO 8601 time (set by hand in MLflow)."""
+    try:
+        return clock.shown(tag) + " "
+    except ValueError:
+        return ""
+
+
 @app.command("models")
 def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None:
     """模型版本 — List model versions with aliases and key metrics.
@@ -617,8 +626,8 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         m = v.metrics
         created = clock.shown(v.created_ms)  # the zone is in the heading above
         promo = ""
-        if "promoted_at" in v.tags:
-            promo = (
+        if "promoted_at" in v.tags:  # when, so that a rollback's order reads from the list
+            promo = _promoted_at(v.tags["promoted_at"]) + (
                 "强制 forced: " + v.tags.get("promotion_reason", "")
                 if v.tags.get("promotion_forced") == "true"
                 else "通过检验 gate passed"
