@@ -175,8 +175,15 @@ def test_bad_overrides_are_refused_at_add(ws: Path, cli) -> None:  # type: ignor
         assert code == 2, (args, out)
         assert needle in err and "Traceback" not in err, (args, err)
     # Checked against the newest published run (no --data): a household not in it is refused
-    # as an override, with what to do, not by the run directory's path.
+    # as an override, with what to do, not by the run directory's path. The module's first
+    # test publishes one; run alone, this test publishes its own.
     only_home = ["--home", str(ws / "ws")]
+    with Store.open(store_url(Workspace(ws / "ws"))) as store:
+        published = bool(store.list_runs("2026-11"))
+    if not published:
+        data = ["--data", str(ws / "data"), "--workers-processes", "1"]
+        code, _, err = cli("plan", "--month", "2026-11", *data, *only_home)
+        assert code in (0, 3), err
     code, out, err = cli(
         "overrides", "add", "--kind", "tier", "--household", "H_NOPE", "--tier", "1",
         "--reason", "test", *only_home,
