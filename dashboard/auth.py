@@ -604,7 +604,7 @@ def signed_in() -> Viewer | None:
 
 def login_form(lang: Lang) -> None:
     """The sign-in form; on success the session is signed and the app reruns."""
-    st.title(t("app_title", lang))
+    st.title(t("app_title", lang), anchor=False)
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.warning(t(notice, lang))

@@ -373,9 +373,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "history": ("历月记录", "History across months"),
     "record": ("农户信息", "Household record"),
     "record_masked": (
-        "敏感字段（纠纷、信访、疾病、残疾、民族、性别）对本角色不可见。",
-        "Sensitive fields (disputes, petitions, illness, disability, ethnicity, gender) are "
-        "hidden for your role.",
+        "敏感字段（纠纷、信访、疾病、残疾）对本角色不可见。",
+        "Sensitive fields (disputes, petitions, illness, disability) are hidden for your role.",
     ),
     "field": ("字段", "Field"),
     "value": ("值", "Value"),

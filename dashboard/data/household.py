@@ -17,6 +17,7 @@ import polars as pl
 from dashboard.data import run_files
 from dashboard.data.scope import PAGE_ROWS, ScopedAccess
 from dashboard.data.sensitive import mask_notes, mask_record, mask_score
+from visit_planner.contracts.columns import AUDIT_ONLY
 
 
 @lru_cache(maxsize=256)
@@ -32,7 +33,8 @@ class HouseholdQueries(ScopedAccess):
         """Everything the household page shows, if the user may see it: tier with
         probabilities and reasons, how the tier came about, the worker with the reason and the
         ranked alternatives, overrides applied; for a household no one visits, its township's
-        shortfall (``shortfall``: the capacity that would cover it). For roles without
+        shortfall (``shortfall``: the capacity that would cover it). The record never has the
+        audit-only ethnicity and gender, also from an older run that kept them. For roles without
         sensitive fields (:attr:`Viewer.sees_sensitive`) they are masked in the record, and
         nothing else carries them: the risk reasons built from one are left out
         (``score["reasons_withheld"]`` counts them, :data:`WITHHELD_REASONS`), a rule reading
@@ -45,7 +47,12 @@ class HouseholdQueries(ScopedAccess):
         scores = run_files.township_frame(root, township_id, "scores")
         expl = run_files.township_frame(root, township_id, "explanations")
         assert inputs is not None and expl is not None
-        record = inputs.filter(pl.col("household_id") == household_id).row(0, named=True)
+        # Runs published before 6871230 still hold the audit-only columns: no role sees them.
+        record = (
+            inputs.drop(AUDIT_ONLY, strict=False)
+            .filter(pl.col("household_id") == household_id)
+            .row(0, named=True)
+        )
         if not self.viewer.sees_sensitive:
             record = mask_record(record)
         score = None

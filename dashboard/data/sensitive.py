@@ -1,7 +1,8 @@
 """Sensitive household fields, and how they are kept from roles that may not see them.
 
 Planners and supervisors see a household's sensitive fields (disputes, petitions, illness,
-disability, ethnicity, gender) in their jurisdiction; data scientists see households with those
+disability) in their jurisdiction (no role sees ethnicity or gender, which runs do not keep;
+they stay in :data:`SENSITIVE_FIELDS` for runs published before that); data scientists see households with those
 fields masked (:attr:`~dashboard.data.Viewer.sees_sensitive`). Masking the record alone would
 not do: a risk reason built from a sensitive field, a policy rule whose condition reads one and
 a correction's note of one would each betray its value, so each is withheld here too. The

@@ -206,8 +206,10 @@ def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> 
 def fill_sign_in(
     page: object, username: str, password: str = PASSWORD, lang: i18n.Lang = "zh"
 ) -> None:
-    """Fill the login form shown at the page's address (in ``lang``) and submit it."""
+    """Fill the login form shown at the page's address (in ``lang``) and submit it. The form's
+    title adds no English 'Link to heading' tab stop (as no page's heading does)."""
     page.get_by_label(i18n.t("username", lang), exact=True).fill(username)  # type: ignore[attr-defined]
+    assert page.locator("a[aria-label='Link to heading']").count() == 0  # type: ignore[attr-defined]
     page.get_by_label(i18n.t("password", lang), exact=True).fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name=i18n.t("sign_in", lang), exact=True).click()  # type: ignore[attr-defined]
     idle(page)

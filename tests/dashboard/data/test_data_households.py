@@ -46,6 +46,33 @@ def test_roles_see_households_and_sensitive_fields_as_allowed(site: Site) -> Non
     assert viewer.township(MONTH, tw)["uncovered"] is None
 
 
+def test_no_role_sees_ethnicity_or_gender_of_a_run_that_kept_them(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs published before 6871230 kept the audit-only columns in their inputs; the
+    household record leaves them out for every role, the planner's too."""
+    from dashboard.data import household as household_module
+
+    read = household_module.run_files.township_input
+
+    def old_run(root: str, township_id: str, name: str) -> pl.DataFrame | None:
+        frame = read(root, township_id, name)
+        if frame is None or name != "households":
+            return frame
+        return frame.with_columns(head_ethnicity=pl.lit("yi"), head_gender=pl.lit("female"))
+
+    monkeypatch.setattr(household_module.run_files, "township_input", old_run)
+    planner = access(site, "planner")
+    tw = planner.townships(MONTH)[0]
+    hid = pl.read_parquet(
+        site.home / planner.current_run(MONTH).path / "townships" / tw / "plan.parquet"
+    )["household_id"][0]
+    for role in ("planner", "data_scientist"):
+        record = access(site, role).household(MONTH, hid)["record"]
+        assert not set(AUDIT_ONLY) & record.keys(), role
+        assert record["household_id"] == hid
+
+
 def _scores(home: Path, planner: DataAccess) -> pl.DataFrame:
     run = home / planner.current_run(MONTH).path
     return pl.concat([pl.read_parquet(p) for p in sorted(run.glob("townships/*/scores.parquet"))])
