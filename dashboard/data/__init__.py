@@ -9,7 +9,8 @@ parameter, session state or crafted household id asked for it.
   (township ids start with the county's six digits); ``township:532626001`` one township;
 * **roles** - planners and supervisors see households in scope with their sensitive fields
   (disputes, petitions, illness, disability; no role sees ethnicity or gender); data
-  scientists see households with those fields masked; viewers see aggregates only (no household or worker pages).
+  scientists see households with those fields masked; viewers see aggregates only (no
+  household or worker pages).
 
 Published runs never change, so their files are read once per process and kept
 (:mod:`~dashboard.data.run_files`, keyed by the run directory): a page's second paint reads
