@@ -3,9 +3,10 @@
 Planners and supervisors see a household's sensitive fields (disputes, petitions, illness,
 disability) in their jurisdiction (no role sees ethnicity or gender, which runs do not keep;
 they stay in :data:`SENSITIVE_FIELDS` for runs published before that); data scientists
-see households with those fields masked (:attr:`~dashboard.data.Viewer.sees_sensitive`). Masking the record alone would
-not do: a risk reason built from a sensitive field, a policy rule whose condition reads one and
-a correction's note of one would each betray its value, so each is withheld here too. The
+see households with those fields masked (:attr:`~dashboard.data.Viewer.sees_sensitive`).
+Masking the record alone would not do: a risk reason built from a sensitive field, a policy
+rule whose condition reads one and a correction's note of one would each betray its value, so
+each is withheld here too. The
 queries (:mod:`dashboard.data.household`, :mod:`dashboard.data.corrections`,
 :mod:`dashboard.data.worker`) call these; the pages only show the notes below.
 """
