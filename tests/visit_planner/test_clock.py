@@ -78,7 +78,7 @@ def test_sqlite_hands_back_naive_utc_and_it_shows_as_the_store_row_does(tmp_path
     UTC and must show the same Beijing time as the aware value of the store's own rows."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     with Store.open(url) as store:
-        store.add_user("planner01", "planner", scope_kind="prefecture", password="x" * 12,
+        store.add_user("planner01", "planner", scope_kind="prefecture", password="Lzh@2024mountain",
                        actor="admin01")  # fmt: skip
         entry = store.audit_entries()[-1]
     engine = create_engine(url)

@@ -145,5 +145,5 @@ def test_the_help_option_reads_chinese_first_where_it_is_shown(cli) -> None:  # 
         code, out, _ = cli(*args, "--help")
         assert code == 0
         flat_out = " ".join(out.split())
-        assert "--help <bool> 显示本帮助并退出 — Show this message and exit." in flat_out, out
+        assert "--help 显示本帮助并退出 — Show this message and exit." in flat_out, out
         assert flat_out.count("Show this message and exit.") == 1
