@@ -415,6 +415,7 @@ def test_no_password_text_is_stored_anywhere(store: Store, db_url: str) -> None:
     assert PasswordHasher().verify(stored_hash, second)
 
 
+@pytest.mark.real_argon2
 def test_an_outdated_hash_is_replaced_at_sign_in(store: Store, db_url: str) -> None:
     _add(store)
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
