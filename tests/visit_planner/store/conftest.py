@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from argon2 import PasswordHasher
 
 from visit_planner.store import Store, users
