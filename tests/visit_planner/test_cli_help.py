@@ -162,6 +162,41 @@ def test_command_summaries_show_whole_on_one_line(
         assert cell_len(summary[0]) == 2 and " — " in summary, summary  # 中文 — English
 
 
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+WITH_ARGUMENTS = [
+    (p, c) for p, c in COMMANDS if any(isinstance(a, typer.core.TyperArgument) for a in c.params)
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "command"),
+    WITH_ARGUMENTS,
+    ids=[" ".join(p) for p, _ in WITH_ARGUMENTS],
+)
+def test_usage_line_names_arguments_as_the_readme_does(
+    help_page: Callable[[tuple[str, ...]], str], path: tuple[str, ...], command: Command
+) -> None:
+    """``validate [OPTIONS] DIR``, ``runs diff [OPTIONS] A B``: Typer 0.29 wrote
+    ``{directory}``, ``{a} {b}`` while the README and the help texts say ``DIR``, ``A B``."""
+    names = [a.metavar for a in command.params if isinstance(a, typer.core.TyperArgument)]
+    assert all(n and n.isupper() for n in names), f"an argument without a metavar: {names}"
+    out = help_page(path)
+    usage = flat(out[out.index("用法 Usage:") :].split("\n\n")[0])  # wrapped when long
+    assert usage.strip().endswith(f"{' '.join(path)} [OPTIONS] {' '.join(names)}"), usage
+    assert "{" not in usage, usage
+    # The README's command table shows the same names after the (sub-)command's name.
+    assert f"{path[-1]} {' '.join(names)}" in README, (path, names)
+
+
+def test_a_missing_argument_is_named_as_in_the_usage_line(
+    cli: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, _, err = cli("runs", "diff", "abc123")
+    assert code == 2
+    assert "缺少参数 'B'" in err and "runs diff [OPTIONS] A B" in err, err
+
+
 def test_explain_help_has_no_rest_markup(help_page: Callable[[tuple[str, ...]], str]) -> None:
     out = help_page(("explain",))
     assert "``" not in out

@@ -26,7 +26,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text, TextType
 from typer import rich_utils
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 try:  # Typer 0.29 builds on its own copy of Click ...
     from typer._click.core import Command, Context
@@ -346,8 +346,30 @@ def flags_without_a_type() -> None:
         TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
 
 
+def _bare_required_argument(self: TyperArgument) -> str:
+    """An argument's name on the usage line as Click writes it: ``NAME`` when required,
+    ``[NAME]`` when optional, ``...`` after one taking several values."""
+    name = self.display_name_raw
+    if not self.required:
+        name = f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+def usage_names_as_documented() -> None:
+    """Make the usage line show a required argument as its metavar (``DIR``, ``RUN``,
+    ``A B``), the name the README and every help text use; idempotent.
+
+    Typer 0.29 writes a required argument in braces (``validate [OPTIONS] {directory}``,
+    ``runs diff [OPTIONS] {a} {b}``): read as a literal to type, or as a set to pick from,
+    beside a README that says ``validate DIR``. Every argument here has an upper-case
+    ``metavar``; older Typer (no ``_usage_display_name``) writes it bare already."""
+    if hasattr(TyperArgument, "_usage_display_name"):
+        TyperArgument._usage_display_name = _bare_required_argument  # type: ignore[method-assign]
+
+
 help_on_cli_console()
 flags_without_a_type()
+usage_names_as_documented()
 
 console = CliConsole()
 err_console = CliConsole(stderr=True, soft_wrap=True)  # never break ids across lines

@@ -69,7 +69,10 @@ class GapMethod(StrEnum):
 @app.command("gap-solve")
 def gap_solve(  # noqa: PLR0917  (Typer options)
     file: Annotated[
-        Path, typer.Argument(help="GAP 算例文件 — OR-Library GAP file (one instance or a count).")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="GAP 算例文件 — OR-Library GAP file (one instance or a count)."
+        ),
     ],
     maximize: Annotated[
         bool,

@@ -253,7 +253,8 @@ def validate_cmd(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="输入目录 — Directory with households, workers, ... (.parquet or .csv)."
+            metavar="DIR",
+            help="输入目录 — Directory with households, workers, ... (.parquet or .csv).",
         ),
     ],
 ) -> None:

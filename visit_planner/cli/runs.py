@@ -231,7 +231,9 @@ def _no_runs(month: str | None, others: list[RunRow]) -> str:
 
 @runs_app.command("show")
 def runs_show(
-    run: Annotated[str, typer.Argument(help="方案编号 — Run id (or a prefix of 6+ characters).")],
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="方案编号 — Run id (or a prefix of 6+ characters).")
+    ],
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
@@ -428,8 +430,8 @@ def diff_direction(a: RunRow, b: RunRow) -> str | None:
 
 @runs_app.command("diff")
 def runs_diff(
-    a: Annotated[str, typer.Argument(help="前一方案 — The earlier run.")],
-    b: Annotated[str, typer.Argument(help="后一方案 — The later run.")],
+    a: Annotated[str, typer.Argument(metavar="A", help="前一方案 — The earlier run.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="后一方案 — The later run.")],
     out: Annotated[
         Path | None,
         typer.Option("--out", help="乡镇对比表 — Write the per-township table (.csv or .parquet)."),
@@ -526,7 +528,10 @@ def runs_rollback(
 @runs_app.command("export")
 def runs_export(  # noqa: PLR0917  (Typer options)
     run: Annotated[
-        str, typer.Argument(help="方案编号 — Run id (or prefix); 'current' with --month.")
+        str,
+        typer.Argument(
+            metavar="RUN", help="方案编号 — Run id (or prefix); 'current' with --month."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="输出目录 — Directory for the visit lists.")],
     month: Annotated[
@@ -756,7 +761,8 @@ def overrides_import(
     file: Annotated[
         Path,
         typer.Argument(
-            help=f"调整文件 — CSV or Parquet file; columns {', '.join(OVERRIDE_FILE_COLUMNS)}."
+            metavar="FILE",
+            help=f"调整文件 — CSV or Parquet file; columns {', '.join(OVERRIDE_FILE_COLUMNS)}.",
         ),
     ],
     data: Annotated[
@@ -917,7 +923,7 @@ def overrides_list(
 
 @overrides_app.command("revoke")
 def overrides_revoke(
-    override_id: Annotated[int, typer.Argument(help="调整编号 — Override number.")],
+    override_id: Annotated[int, typer.Argument(metavar="ID", help="调整编号 — Override number.")],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
@@ -1130,7 +1136,9 @@ def _print_month_locks(url: str) -> None:
 
 @store_app.command("unlock")
 def store_unlock(
-    month: Annotated[str, typer.Argument(help="月份 — The month whose lock to release.")],
+    month: Annotated[
+        str, typer.Argument(metavar="MONTH", help="月份 — The month whose lock to release.")
+    ],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,

@@ -44,7 +44,9 @@ users_app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 
-NameArgument = Annotated[str, typer.Argument(help="账号 — Account name: 3-32 of a-z 0-9 _ . -")]
+NameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="账号 — Account name: 3-32 of a-z 0-9 _ . -")
+]
 PasswordStdinOption = Annotated[
     bool,
     typer.Option(
@@ -359,7 +361,9 @@ def users_blocked(home: HomeOption = None, store_url: StoreUrlOption = None) -> 
 
 @users_app.command("unblock")
 def users_unblock(
-    address: Annotated[str, typer.Argument(help="地址 — As `users blocked` shows it.")],
+    address: Annotated[
+        str, typer.Argument(metavar="ADDRESS", help="地址 — As `users blocked` shows it.")
+    ],
     reason: Annotated[
         str, typer.Option("--reason", help="原因 — Why (recorded in the audit log).")
     ],
