@@ -179,8 +179,8 @@ def test_usage_line_names_arguments_as_the_readme_does(
 ) -> None:
     """``validate [OPTIONS] DIR``, ``runs diff [OPTIONS] A B``: Typer 0.29 wrote
     ``{directory}``, ``{a} {b}`` while the README and the help texts say ``DIR``, ``A B``."""
-    names = [a.metavar for a in command.params if isinstance(a, typer.core.TyperArgument)]
-    assert all(n and n.isupper() for n in names), f"an argument without a metavar: {names}"
+    names = [a.metavar or "" for a in command.params if isinstance(a, typer.core.TyperArgument)]
+    assert all(n.isupper() for n in names), f"an argument without a metavar: {names}"
     out = help_page(path)
     usage = flat(out[out.index("用法 Usage:") :].split("\n\n")[0])  # wrapped when long
     assert usage.strip().endswith(f"{' '.join(path)} [OPTIONS] {' '.join(names)}"), usage
