@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.visit_planner.helpers import flat, too_wide
 
 
@@ -146,3 +148,51 @@ def test_audit_list_says_when_the_log_does_not_end_at_its_head(
     code, out, err = cli("audit", "list", *opts)
     assert code == 4 and out == "" and "no entries yet" not in out + err
     assert flat(err).startswith("警告 WARNING: 审计日志已无条目, 链头记录为第 3 条, 末尾条目被删除")
+
+
+def test_audit_list_says_why_an_address_was_paused_and_who_lifted_it_why(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``login.client_blocked`` and ``login.client_cleared`` were listed with the address
+    alone: not how many failures paused it nor until when, not how many were forgotten nor
+    why. Now each entry has its details under it, both languages, within 80 columns."""
+    from argon2 import PasswordHasher
+
+    from visit_planner import clock
+    from visit_planner.errors import LoginError
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store, store_url, users
+
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8192))
+    monkeypatch.setenv("COLUMNS", "80")
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as store:
+        store.add_user(
+            "alice", "planner", scope_kind="prefecture", password="Xq7#mPlanner-2026", actor="t"
+        )
+        for _ in range(21):  # the 20th pauses the address, the 21st is refused as paused
+            with pytest.raises(LoginError):
+                store.authenticate("alice", "not-her-password", client="10.0.0.7")
+        store.disable_user("alice", "t", "离职 left the office")
+        blocked = [e for e in store.audit_tail(40)[0] if e.action == "login.client_blocked"]
+    until = clock.shown(blocked[0].details["blocked_until"])
+    code, _, err = cli("users", "unblock", "10.0.0.7", "--reason", "共用出口 shared NAT", *home)
+    assert code == 0, err
+    code, out, _ = cli("audit", "list", "--limit", "5", *home)
+    assert code == 0 and too_wide(out, 80) == [], out
+    words = flat(out)
+    assert (
+        "login.client_blocked 10.0.0.7 15 分钟内登录失败 20 次, 暂停此地址登录至 "
+        f"{until} (20 failed sign-ins within 15 min: address paused until {until})"
+    ) in words, out
+    assert "10.0.0.7 · 来自 from 10.0.0.7" not in words  # the subject is the address
+    # The failure refused because the address was paused says so (not "wrong password").
+    assert f"此地址暂停登录中, 至 {until} (address paused until {until})" in words
+    assert "user.disable alice 原因 reason: 离职 left the office" in words
+    actor = re.search(r"#\d+ \S+ \S+ (\S+) login\.client_cleared", words)
+    assert actor and actor[1] != "anonymous", out  # who lifted the pause
+    assert words.endswith(
+        "login.client_cleared 10.0.0.7 解除暂停, 清除 20 次失败记录 (pause lifted: 20 "
+        "failures forgotten) 原因 reason: 共用出口 shared NAT"
+    ), out

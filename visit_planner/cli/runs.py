@@ -25,6 +25,7 @@ from rich.table import Table
 from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
+from visit_planner.cli.audit_text import audit_detail_lines
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_hanging, print_shortfalls, print_wrapped
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
@@ -782,17 +783,19 @@ def overrides_import(
     """
     if not file.is_file():
         raise PlanFileError(f"{file}: 找不到文件 (file not found)")
-    from visit_planner.cli.summary_text import problem_texts
+    from visit_planner.cli.summary_text import print_problems, problem_texts
     from visit_planner.contracts.report import Problem
     from visit_planner.overrides import (
         check_overrides_against_data,
         check_overrides_against_store,
         parse_override_file,
-        read_override_file,
+        read_override_table,
     )
     from visit_planner.policy import load_policy, settings_from_policy
 
-    frame = read_override_file(file)
+    read = read_override_table(file)
+    print_problems(read.notes)  # empty rows at the end left out, header names read as meant
+    frame = read.frame
     author = current_actor()
     today = clock.today()  # Wenshan's date, not the machine's (a server kept in UTC)
     overrides, problems = parse_override_file(frame, file, today=today, author=author)
@@ -1019,13 +1022,17 @@ def audit_list(
     for e in entries:
         at = clock.shown(e.at, seconds=True)  # seconds: entries come close together
         client = e.details.get("client") if isinstance(e.details, dict) else None
-        origin = f"  · 来自 from {client}" if client else ""  # a sign-in's address
+        # A sign-in's address, unless it is the subject (an address paused or cleared).
+        origin = f"  · 来自 from {client}" if client and client != e.subject else ""
         console.print(
             f"#{e.seq}  {at}  {e.actor}  {e.action}\n    {e.subject}{origin}",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
+        # What happened, wrapped under the subject at spaces (a reason may be long).
+        for line in audit_detail_lines(e.action, e.details):
+            print_hanging(line, console, first="    ", rest="      ")
     if cut is not None:
         print_hanging(f"警告 WARNING: {cut}", err_console, style="bold red")
         raise typer.Exit(4)
