@@ -76,9 +76,70 @@ def revoke_chosen(data: DataAccess, lang: i18n.Lang) -> None:
         st.session_state["revoke_reason"] = ""
 
 
+def submit_filled(data: DataAccess, lang: i18n.Lang) -> None:
+    """The correction form's callback (before the page runs again): ask for what the kind
+    needs and the form lacks (:func:`missing_input`), else submit the correction through the
+    data layer (which checks role, jurisdiction and the month's data) and, once it is
+    recorded, empty the form, the kind kept. The form kept every value after "Correction #N
+    recorded", so a second Enter sent the same correction again, refused as conflicting with
+    the one just recorded, the confirmation gone. Refused, the form keeps what was typed."""
+    state = st.session_state
+    kind = str(state.get("correction_kind") or KINDS[0])
+    household_id = str(state.get("correction_household") or "")
+    reason = str(state.get("correction_reason") or "")
+    worker_id = str(state.get("correction_worker") or "")
+    tier = state.get("correction_tier")
+    field = state.get("correction_field")
+    value = str(state.get("correction_value") or "")
+    evidence = str(state.get("correction_evidence") or "")
+    missing = missing_input(
+        kind,
+        household_id=household_id,
+        reason=reason,
+        worker_id=worker_id,
+        tier=tier,
+        field=field,
+        value=value,
+    )
+    if missing is not None:
+        state[SUBMITTED_KEY] = ("error", t(missing, lang))
+        return
+    try:
+        number = data.submit_override(
+            client=auth.client_address(),
+            kind=kind,
+            household_id=household_id.strip(),
+            reason=reason.strip(),
+            worker_id=(worker_id.strip() or None) if kind in ("pin", "forbid") else None,
+            tier=tier if kind == "tier" else None,
+            field=field if kind == "correction" else None,
+            value=(value.strip() or None) if kind == "correction" else None,
+            evidence=evidence.strip() or None,
+            expires_on=state.get("correction_expires"),
+        )
+    except VisitPlannerError as exc:
+        state[SUBMITTED_KEY] = ("error", i18n.error_text(exc, lang))
+        return
+    state[SUBMITTED_KEY] = ("success", t("submitted", lang, id=number))
+    for key, empty in EMPTY_FORM.items():
+        state[key] = empty
+
+
 # (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
 LINKED_KEY = "correction_household_linked"  # the household last filled in from a link
 REVOKED_KEY = "correction_revoked"  # the revoke form's last outcome: (kind, message)
+SUBMITTED_KEY = "correction_submitted"  # the correction form's last outcome: (kind, message)
+# the correction form's inputs as a new form has them (the kind stays as chosen)
+EMPTY_FORM: dict[str, object] = {
+    "correction_household": "",
+    "correction_reason": "",
+    "correction_worker": "",
+    "correction_tier": None,
+    "correction_field": None,
+    "correction_value": "",
+    "correction_evidence": "",
+    "correction_expires": None,
+}
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -91,68 +152,43 @@ if ctx.viewer.may_correct:
     newest = ctx.data.months()[0]
     if ctx.month != newest:  # the list is of the month shown; a new one is checked by the newest
         st.caption(t("correction_newest_month", lang, month=newest))
-    with st.form("correction", clear_on_submit=False):
+    with st.form("correction", clear_on_submit=False):  # kept when refused, to fix
         c1, c2 = st.columns(2)
-        kind = c1.selectbox(
+        c1.selectbox(
             t("kind", lang),
             KINDS,
             format_func=lambda k: i18n.override_kind(k, lang),
             key="correction_kind",
         )
-        household_id = c2.text_input(
-            i18n.label("household_id", lang), max_chars=32, key="correction_household"
-        )
-        reason = st.text_area(t("reason", lang), max_chars=500, height=80, key="correction_reason")
+        c2.text_input(i18n.label("household_id", lang), max_chars=32, key="correction_household")
+        st.text_area(t("reason", lang), max_chars=500, height=80, key="correction_reason")
         c3, c4 = st.columns(2)
-        worker_id = c3.text_input(t("worker_id_input", lang), max_chars=32, key="correction_worker")
-        tier = c4.selectbox(
+        c3.text_input(t("worker_id_input", lang), max_chars=32, key="correction_worker")
+        c4.selectbox(
             t("tier_input", lang),
             [None, 1, 2, 3],
             format_func=lambda v: "—" if v is None else i18n.tier(v, lang),
             key="correction_tier",
         )
         c5, c6 = st.columns(2)
-        field = c5.selectbox(
+        c5.selectbox(
             t("field_input", lang),
             [None, *CORRECTABLE_FIELDS],
             format_func=lambda v: "—" if v is None else i18n.record_field(v, lang),
             key="correction_field",
         )
-        value = c6.text_input(t("value_input", lang), max_chars=64, key="correction_value")
+        c6.text_input(t("value_input", lang), max_chars=64, key="correction_value")
         c7, c8 = st.columns(2)
-        evidence = c7.text_input(t("evidence", lang), max_chars=200, key="correction_evidence")
-        expires_on = c8.date_input(t("expires_on", lang), value=None, format="YYYY-MM-DD")
-        submitted = st.form_submit_button(t("submit", lang), type="primary")
-    if submitted:
-        missing = missing_input(
-            kind,
-            household_id=household_id,
-            reason=reason,
-            worker_id=worker_id,
-            tier=tier,
-            field=field,
-            value=value,
+        c7.text_input(t("evidence", lang), max_chars=200, key="correction_evidence")
+        c8.date_input(
+            t("expires_on", lang), value=None, format="YYYY-MM-DD", key="correction_expires"
         )
-        if missing is not None:
-            st.error(t(missing, lang))
-        else:
-            try:
-                number = ctx.data.submit_override(
-                    client=auth.client_address(),
-                    kind=kind,
-                    household_id=household_id.strip(),
-                    reason=reason.strip(),
-                    worker_id=(worker_id.strip() or None) if kind in ("pin", "forbid") else None,
-                    tier=tier if kind == "tier" else None,
-                    field=field if kind == "correction" else None,
-                    value=(value.strip() or None) if kind == "correction" else None,
-                    evidence=evidence.strip() or None,
-                    expires_on=expires_on,
-                )
-            except VisitPlannerError as exc:
-                st.error(i18n.error_text(exc, lang))
-            else:
-                st.success(t("submitted", lang, id=number))
+        st.form_submit_button(
+            t("submit", lang), type="primary", on_click=submit_filled, args=(ctx.data, lang)
+        )
+    said = st.session_state.pop(SUBMITTED_KEY, None)
+    if said is not None:
+        (st.success if said[0] == "success" else st.error)(said[1])
 else:
     st.info(t("read_only", lang))
 

@@ -933,6 +933,61 @@ def test_the_household_page_opens_the_corrections_form_with_the_household(site: 
     refused(at, site.other_household, absent=(OTHER_TOWNSHIP,))
 
 
+def test_the_form_empties_once_a_correction_is_recorded(site: Site) -> None:
+    """The form kept every value after "纠正 #N 已记录", so a second Enter sent the same
+    correction again: refused as conflicting with #N, the one just recorded, and the
+    confirmation gone. Recorded, the form now empties (the kind kept) under the confirmation,
+    and a second Enter asks for a household, recording nothing; refused, it keeps what was
+    typed. Both languages."""
+    household, _ = uncorrected(site)[:2]
+    with Store.for_workspace(site.workspace) as store:
+        before = len(store.list_overrides())
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "corrections", lang)
+        at.selectbox(key="correction_kind").set_value("correction")
+        at.text_input(key="correction_household").input(household)
+        at.text_area(key="correction_reason").input("入户核实 / checked at the door")
+        at.selectbox(key="correction_field").set_value("members")
+        at.text_input(key="correction_value").input("12")
+        at.text_input(key="correction_evidence").input("户口簿 / household register")
+        submit = next(b for b in at.button if b.label == i18n.t("submit", lang))
+        at = submit.click().run()
+        check_clean(at)
+        [said] = [s.value for s in at.success]
+        number = int(re.search(r"#(\d+)", said)[1])  # type: ignore[index]
+        assert said == i18n.t("submitted", lang, id=number)
+        assert at.selectbox(key="correction_kind").value == "correction"
+        assert [at.text_input(key=k).value for k in (
+            "correction_household", "correction_worker", "correction_value",
+            "correction_evidence")] == ["", "", "", ""]  # fmt: skip
+        assert at.text_area(key="correction_reason").value == ""
+        assert at.selectbox(key="correction_field").value is None
+        assert at.date_input(key="correction_expires").value is None
+        # Enter again: asked for a household, nothing recorded twice
+        submit = next(b for b in at.button if b.label == i18n.t("submit", lang))
+        at = submit.click().run()
+        assert [e.value for e in at.error] == [i18n.t("household_required", lang)]
+        assert not at.success
+        # refused (another township's household): what was typed stays, to be fixed
+        at.text_input(key="correction_household").input(site.other_household)
+        at.text_area(key="correction_reason").input("not mine")
+        at.selectbox(key="correction_field").set_value("members")
+        at.text_input(key="correction_value").input("12")
+        submit = next(b for b in at.button if b.label == i18n.t("submit", lang))
+        at = submit.click().run()
+        assert at.error and not at.success
+        assert at.text_input(key="correction_household").value == site.other_household
+        assert at.text_area(key="correction_reason").value == "not mine"
+        # revoked, so that the next language's submission does not conflict with it
+        with Store.for_workspace(site.workspace) as store:
+            store.revoke_override(number, "sup_town", "测试 / test")
+    with Store.for_workspace(site.workspace) as store:
+        added = store.list_overrides()[before:]
+    assert [(o.household_id, o.field, o.value) for o in added] == [
+        (household, "members", "12")
+    ] * len(i18n.LANGS)
+
+
 def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> None:
     """The page offered no way to revoke a correction, though a conflicting one was refused
     with "to change it, revoke #N first (visit-planner overrides revoke N --reason ...)", a
@@ -948,7 +1003,10 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
         at.selectbox(key="correction_tier").set_value(1)
         at = next(b for b in at.button if b.label == i18n.t("submit", lang)).click().run()
         number = int(at.dataframe[0].value[i18n.label("id", lang)].max())
-        # a second tier for the household: refused, naming where to revoke the first
+        # a second tier for the household (the form emptied once the first was recorded):
+        # refused, naming where to revoke the first
+        at.text_input(key="correction_household").input(household)
+        at.text_area(key="correction_reason").input("热线反映 / hotline")
         at.selectbox(key="correction_tier").set_value(2)
         at = next(b for b in at.button if b.label == i18n.t("submit", lang)).click().run()
         said = " ".join(e.value for e in at.error)
