@@ -41,16 +41,18 @@ from assignment.domain import (
     Role,
 )
 from visit_planner.contracts import columns as c
+from visit_planner.contracts.cells import repeated_columns, repeated_rule
 from visit_planner.contracts.reader import (
     DECIMAL_FORM,
     DECIMAL_TEXT_RULE,
     MISSING_COLUMN_RULE,
     SCIENTIFIC_FORM,
     SCIENTIFIC_TEXT_RULE,
+    ReadFile,
     cast_to_contract,
     csv_text,
     kind_words,
-    read_raw,
+    read_noted,
     row_place,
     unreadable_reason,
 )
@@ -867,11 +869,19 @@ _KIND_ZH = {"tier": "类别调整", "pin": "指定人员", "forbid": "禁止配�
 
 
 def read_override_file(path: Path) -> pl.DataFrame:
-    """An override file (CSV, UTF-8 or GBK, or Parquet) as strings; a ContractError naming the
-    file, the line and what is wrong with it, in Chinese and English, when it cannot be read
-    (instead of the CSV parser's own text)."""
+    """An override file (CSV, UTF-8 or GBK, or Parquet) as strings (:func:`read_override_table`
+    without its notes)."""
+    return read_override_table(path).frame
+
+
+def read_override_table(path: Path) -> ReadFile:
+    """An override file (CSV, UTF-8 or GBK, or Parquet) as strings, read by the input tables'
+    rule (:func:`~visit_planner.contracts.reader.read_noted`): empty rows at its end left
+    out and header names read as :data:`OVERRIDE_FILE_COLUMNS` in any case, with notes
+    saying so; a ContractError naming the file, the line and what is wrong with it, in
+    Chinese and English, when it cannot be read (instead of the CSV parser's own text)."""
     try:
-        return read_raw(path)
+        return read_noted(path, names=OVERRIDE_FILE_COLUMNS)
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on malformed files
@@ -902,15 +912,22 @@ def parse_override_file(
     overrides of the rows without a problem (with their 0-based row; ``id`` 0: not stored
     yet), to be checked against the data too, and the problems: import nothing unless the
     problems of both checks are none."""
+    doubled = repeated_columns(frame.columns)  # Kind and kind: refused, both named
+    twice = {frame.columns[p - 1] for at in doubled.values() for p in at}
     missing = [col for col in ("kind", "household_id", "reason") if col not in frame.columns]
-    unknown = [col for col in frame.columns if col not in OVERRIDE_FILE_COLUMNS]
-    problems = [Problem(str(path), col, MISSING_COLUMN_RULE) for col in missing] + [
+    unknown = [c for c in frame.columns if c not in OVERRIDE_FILE_COLUMNS and c not in twice]
+    problems = [
+        Problem(str(path), name, repeated_rule(at, frame.columns))
+        for name, at in doubled.items()
+    ] + [Problem(str(path), col, MISSING_COLUMN_RULE) for col in missing] + [
         Problem(
             str(path), col,
             f"未知列 (unknown column; the columns are {', '.join(OVERRIDE_FILE_COLUMNS)})",
         )
         for col in unknown
     ]  # fmt: skip
+    if doubled:
+        return [], problems
     if frame.height == 0:
         problems.append(Problem(str(path), "", "文件没有数据行 (the file has no rows)"))
     if missing:

@@ -843,3 +843,47 @@ def test_an_id_a_spreadsheet_saved_as_a_number_is_named_so(tmp_path) -> None:  #
         ("household_id", SCIENTIFIC_TEXT_RULE, ("第 2 行 (line 2) (5.32601E+17): 5.32601E+17",)),
         ("worker_id", DECIMAL_TEXT_RULE, ("第 3 行 (line 3) (H0000001 → 532601.0): 532601.0",)),
     ]
+
+
+def test_an_override_file_as_excel_saves_it_is_imported_with_notes(  # type: ignore[no-untyped-def]
+    tmp_path, small_prefecture_dir, month, cli
+) -> None:
+    """An override file typed in Excel/WPS: headers 'Kind', ' household_id ', 'TIER',
+    'Reason' and empty rows after the last override. It was refused whole ("delete them",
+    then every header an unknown column). The file is now read by the input tables' rule:
+    imported, with a note on the headers read as meant and one on the empty rows; an empty
+    row between overrides is still refused with its line, and 'Kind' beside 'kind' with
+    both columns named."""
+    hh, _ = month
+    h0 = hh["household_id"][0]
+    home = ["--home", str(tmp_path / "ws"), "--data", str(small_prefecture_dir)]
+    (tmp_path / "ws").mkdir()
+    path = tmp_path / "o.csv"
+    path.write_text(f"Kind, household_id ,TIER,Reason\ntier,{h0},1,hotline\n,,,\n,,,\r\n\n")
+    code, out, err = cli("overrides", "import", str(path), *home)
+    assert code == 0, err
+    assert "已导入 imported 1 条调整 override(s)" in flat(out)
+    assert (
+        f"警告 WARNING: {path}: 表头列名已按规定列名读取 (header names read as the columns "
+        "they name, ignoring case, spaces and full-width forms): 'Kind' → 'kind', "
+        "' household_id ' → 'household_id', 'TIER' → 'tier', 'Reason' → 'reason'"
+    ) in flat(err)
+    assert (
+        f"警告 WARNING: {path}: 文件末尾的 3 个空行已忽略 (ignored 3 empty rows at the end of "
+        "the file, as Excel/WPS saves them)"
+    ) in flat(err)
+    inside = tmp_path / "inside.csv"
+    inside.write_text(f"kind,household_id,tier,reason\n,,,\ntier,{h0},2,x\n")
+    code, out, err = cli("overrides", "import", str(inside), *home)
+    assert code == 2 and "Traceback" not in out + err
+    assert "第 2 行所有字段为空" in flat(err) and "line 2: every field empty" in flat(err)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"Kind,household_id,kind,reason\ntier,{h0},tier,x\n")
+    code, out, err = cli("overrides", "import", str(twice), *home)
+    assert code == 2 and "nothing was imported" in flat(err)
+    assert (
+        f"{twice}: column 'Kind': 列名重复, 见第 1、3 列, 请只保留一列 (the header gives 2 "
+        "columns this name: columns 1 ('Kind'), 3 ('kind'); keep one)"
+    ) in flat(err)
+    code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
+    assert flat(out).count("hotline") == 1  # the first file's override alone

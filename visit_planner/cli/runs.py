@@ -783,17 +783,19 @@ def overrides_import(
     """
     if not file.is_file():
         raise PlanFileError(f"{file}: 找不到文件 (file not found)")
-    from visit_planner.cli.summary_text import problem_texts
+    from visit_planner.cli.summary_text import print_problems, problem_texts
     from visit_planner.contracts.report import Problem
     from visit_planner.overrides import (
         check_overrides_against_data,
         check_overrides_against_store,
         parse_override_file,
-        read_override_file,
+        read_override_table,
     )
     from visit_planner.policy import load_policy, settings_from_policy
 
-    frame = read_override_file(file)
+    read = read_override_table(file)
+    print_problems(read.notes)  # empty rows at the end left out, header names read as meant
+    frame = read.frame
     author = current_actor()
     today = clock.today()  # Wenshan's date, not the machine's (a server kept in UTC)
     overrides, problems = parse_override_file(frame, file, today=today, author=author)

@@ -7,6 +7,7 @@ belongs, refused with how to save it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import polars as pl
@@ -29,20 +30,42 @@ def spreadsheet_refusal(path: Path, csv_name: str) -> str:
     )
 
 
-def header_names(columns: list[str]) -> dict[str, str]:
+def header_names(columns: list[str], names: Collection[str] = ()) -> dict[str, str]:
     """The renames that make a CSV header's names as they are meant: a name typed with a
     space before or after it (``household_id ``, a no-break space copied from a web page)
     or in full-width letters read as the name itself, which a column rule then finds
-    (``household_id`` was said to be missing from a file that visibly holds it). A name that
-    would then read as another of the header's, or hold a comma (from a full-width one: two
-    names run together), is left as it is."""
-    meant = {name: meant_text(name) for name in columns}
-    taken = [*columns, *meant.values()]
+    (``household_id`` was said to be missing from a file that visibly holds it); and one of
+    ``names`` (the columns its reader knows: a table's contract) typed in another case
+    (``Kind``, ``HOUSEHOLD_ID``) as that name. A name that would then read as another of the
+    header's (:func:`repeated_columns` reports the two), or hold a comma (from a full-width
+    one: two names run together), is left as it is."""
+    meant = {name: _contract_name(name, names) for name in columns}
+    folded = [meant_text(name).casefold() for name in columns]
     return {
         name: new
         for name, new in meant.items()
-        if new != name and new and taken.count(new) == 1 and "," not in new
+        if new != name and new and folded.count(new.casefold()) == 1 and "," not in new
     }
+
+
+def _contract_name(name: str, names: Collection[str]) -> str:
+    """Header name ``name`` as meant (:func:`meant_text`), or the one of ``names`` it is in
+    another case."""
+    meant = meant_text(name)
+    if meant in names:
+        return meant
+    same = [known for known in names if known.casefold() == meant.casefold()]
+    return same[0] if len(same) == 1 else meant
+
+
+def header_note(renames: dict[str, str]) -> str:
+    """The note that header names were read as other names (``renames``, from
+    :func:`header_names`), each shown as typed, Chinese first."""
+    shown = ", ".join(f"{old!r} → {new!r}" for old, new in renames.items())
+    return (
+        f"表头列名已按规定列名读取 (header names read as the columns they name, ignoring case, "
+        f"spaces and full-width forms): {shown}"
+    )
 
 
 NON_ASCII = r"[^\x00-\x7f]"
@@ -102,8 +125,9 @@ DOUBLED = re.compile(r"^(?P<name>.+)_duplicated_[0-9]+$")
 
 
 def repeated_columns(columns: list[str]) -> dict[str, list[int]]:
-    """The names a header gives more than one column (as they are meant: ``members`` and
-    ``members `` are one name, :func:`header_names`), each with its columns' places (1-based):
+    """The names a header gives more than one column (as they are meant, in any case:
+    ``members``, ``Members`` and ``members `` are one name, :func:`header_names`), each, as
+    its first column writes it, with its columns' places (1-based):
     polars reads the second ``members`` as ``members_duplicated_0``, which would be dropped
     as a column outside the contract without a word on which of the two was read."""
     places: dict[str, list[int]] = {}
@@ -112,15 +136,21 @@ def repeated_columns(columns: list[str]) -> dict[str, list[int]]:
             continue
         doubled = DOUBLED.match(name)
         base = doubled["name"] if doubled and doubled["name"] in columns else name
-        places.setdefault(meant_text(base), []).append(place)
-    return {name: at for name, at in places.items() if len(at) > 1}
+        places.setdefault(meant_text(base).casefold(), []).append(place)
+    return {meant_text(columns[at[0] - 1]): at for at in places.values() if len(at) > 1}
 
 
-def repeated_rule(places: list[int]) -> str:
-    """The rule of a column name the header gives the columns at ``places``."""
+def repeated_rule(places: list[int], columns: list[str] | None = None) -> str:
+    """The rule of a column name the header gives the columns at ``places``; with the
+    header's ``columns``, each named as typed when they differ (``Kind`` and ``kind``: one
+    name in any case), not as polars names a second ``kind`` (``kind_duplicated_0``)."""
+    typed = [columns[p - 1] for p in places] if columns else []
+    shown = ", ".join(f"{p} ({name!r})" for p, name in zip(places, typed, strict=True))
+    if not typed or any(DOUBLED.match(name) for name in typed):
+        shown = ", ".join(map(str, places))
     return (
         f"列名重复, 见第 {'、'.join(map(str, places))} 列, 请只保留一列 (the header gives "
-        f"{len(places)} columns this name: columns {', '.join(map(str, places))}; keep one)"
+        f"{len(places)} columns this name: columns {shown}; keep one)"
     )
 
 

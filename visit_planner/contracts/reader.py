@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from visit_planner.contracts.cells import (
     SPREADSHEET_SUFFIXES,
     as_written,
     header_names,
+    header_note,
     is_unnamed,
     repeated_columns,
     repeated_rule,
@@ -212,33 +214,102 @@ def csv_row_places(text: str, frame: pl.DataFrame) -> RowPlaces:
     return RowPlaces(pl.Series(starts[1:], dtype=pl.UInt32))
 
 
-def read_raw(path: Path, id_columns: tuple[str, ...] = (), *, typed: bool = False) -> pl.DataFrame:
+def read_raw(
+    path: Path,
+    id_columns: tuple[str, ...] = (),
+    *,
+    typed: bool = False,
+    names: Collection[str] = (),
+) -> pl.DataFrame:
     """Read ``path`` (.parquet or .csv) as stored; CSV columns come back as strings (UTF-8 or
     GBK/GB18030 text), or with ``typed`` with the types polars infers from the first
     :data:`TYPED_ROWS` rows (tables outside the contracts: truth, overrides). A CSV whose one
     column's name holds another separator (``;``, a tab) is refused, named: its columns would
     otherwise all read as missing. A CSV line with more or fewer fields than the header, or a
     quote not closed, raises :class:`CsvLineError` naming the line and, where the line holds
-    them, its ``id_columns``' values."""
-    return _read(path, id_columns, typed=typed)[0]
+    them, its ``id_columns``' values. Empty rows at the end of a CSV are not read, and header
+    names are read as ``names`` ignoring case and spaces (:func:`read_noted`, which also says
+    so)."""
+    return read_noted(path, id_columns, typed=typed, names=names).frame
 
 
-def read_placed(path: Path, id_columns: tuple[str, ...] = ()) -> tuple[pl.DataFrame, RowPlaces]:
+def read_placed(
+    path: Path, id_columns: tuple[str, ...] = (), *, names: Collection[str] = ()
+) -> tuple[pl.DataFrame, RowPlaces]:
     """:func:`read_raw` (as strings), with where each row is in the file: a CSV row's line,
     which messages about a row without an id name (:class:`RowPlaces`)."""
-    frame, text = _read(path, id_columns, typed=False)
-    return frame, RowPlaces() if text is None else csv_row_places(text, frame)
+    read = read_noted(path, id_columns, names=names)
+    return read.frame, read.places
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """A file's table as :func:`read_noted` read it: the frame, where its rows are, and the
+    notes (warnings) on how it was read: empty rows left out at its end, header names read
+    as the columns they name."""
+
+    frame: pl.DataFrame
+    places: RowPlaces
+    notes: tuple[Problem, ...] = ()
+
+
+def read_noted(
+    path: Path,
+    id_columns: tuple[str, ...] = (),
+    *,
+    typed: bool = False,
+    names: Collection[str] = (),
+) -> ReadFile:
+    """:func:`read_raw`'s frame with its rows' places and the notes on how it was read.
+
+    The one rule of every table file a user gives (input tables, overrides): a CSV's empty
+    rows at its end, which Excel and WPS save after rows once formatted (``,,,,`` or blank
+    lines), are left out with a note naming the file and how many (:func:`trailing_empty`);
+    an empty row before a record is still refused with its line (a record may be lost).
+    Header names are read as meant (:func:`~.cells.header_names`): spaces around them,
+    full-width forms, and, for one of ``names`` (the columns the caller knows), any case,
+    with a note naming each name so read."""
+    frame, text, notes = _read(path, id_columns, typed=typed, names=names)
+    places = RowPlaces() if text is None else csv_row_places(text, frame)
+    return ReadFile(frame, places, notes)
+
+
+def trailing_empty(text: str) -> tuple[str, int]:
+    """CSV ``text`` without the lines at its end that hold nothing but commas and spaces,
+    and how many there were (lines of a data row, or the header, are kept whole: a last row
+    ending in empty fields keeps its commas)."""
+    end = len(text.rstrip(" \t\r\n,"))
+    cut = text.find("\n", end)
+    if cut < 0:
+        return text, 0
+    tail = text[cut + 1 :]
+    count = tail.count("\n") + (1 if tail and not tail.endswith("\n") else 0)
+    return text[: cut + 1], count
+
+
+def empty_end_note(file: str, count: int) -> Problem:
+    """The note that ``count`` empty rows at the end of ``file`` were not read."""
+    rows = "row" if count == 1 else "rows"
+    return Problem(
+        file,
+        "",
+        f"文件末尾的 {count} 个空行已忽略 (ignored {count} empty {rows} at the end of the "
+        "file, as Excel/WPS saves them)",
+        severity="warning",
+    )
 
 
 def _read(
-    path: Path, id_columns: tuple[str, ...], *, typed: bool
-) -> tuple[pl.DataFrame, str | None]:
-    """:func:`read_raw`'s frame, and the file's text when it is a CSV (None: Parquet)."""
+    path: Path, id_columns: tuple[str, ...], *, typed: bool, names: Collection[str] = ()
+) -> tuple[pl.DataFrame, str | None, tuple[Problem, ...]]:
+    """:func:`read_raw`'s frame, the file's text when it is a CSV (None: Parquet), and the
+    notes on how it was read (:func:`read_noted`)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pl.read_parquet(path), None
+        frame, notes = _named(pl.read_parquet(path), str(path), names)
+        return frame, None, notes
     if suffix == ".csv":
-        text = csv_text(path)
+        text, ended = trailing_empty(csv_text(path))
         try:
             frame = pl.read_csv(
                 io.StringIO(text), infer_schema=typed, infer_schema_length=TYPED_ROWS
@@ -254,20 +325,32 @@ def _read(
                     f"{path}: 列以{zh}分隔, 须为逗号 (the columns are separated by {en} "
                     f"({sep!r}), not commas: save the file as comma-separated CSV)"
                 ])  # fmt: skip
-        frame = frame.rename(header_names(frame.columns))
+        frame, notes = _named(frame, str(path), names)
         if why := (
             short_line(text, frame, id_columns)
             or empty_rows(text, frame)
             or header_rows(text, frame)
         ):
             raise CsvLineError(why)
-        return frame, text
+        return frame, text, (*notes, *((empty_end_note(str(path), ended),) if ended else ()))
     if suffix in SPREADSHEET_SUFFIXES:
         raise ContractError([spreadsheet_refusal(path, path.with_suffix(".csv").name)])
     raise ContractError([
         f"{path}: 不支持的文件类型 {suffix!r}, 请用 .parquet 或 .csv "
         f"(unsupported file type {suffix!r}; use .parquet or .csv)"
     ])  # fmt: skip
+
+
+def _named(
+    frame: pl.DataFrame, file: str, names: Collection[str]
+) -> tuple[pl.DataFrame, tuple[Problem, ...]]:
+    """``frame`` with its header names read as meant (:func:`~.cells.header_names`), and
+    the note naming those so read (none when none were)."""
+    renames = header_names(frame.columns, names)
+    if not renames:
+        return frame, ()
+    note = Problem(file, "", header_note(renames), severity="warning")
+    return frame.rename(renames), (note,)
 
 
 def short_line(text: str, frame: pl.DataFrame, id_columns: tuple[str, ...] = ()) -> str | None:
@@ -671,7 +754,7 @@ def cast_to_contract(
     """
     problems: list[Problem] = []
     doubled = repeated_columns(df.columns)
-    problems += [Problem(file, name, repeated_rule(at)) for name, at in doubled.items()]
+    problems += [Problem(file, name, repeated_rule(at, df.columns)) for name, at in doubled.items()]
     df = df.drop(df.columns[place - 1] for at in doubled.values() for place in at[1:])
     missing = [name for name in spec if name not in df.columns]
     extra = [name for name in df.columns if name not in spec and name not in known]

@@ -41,8 +41,9 @@ from pathlib import Path
 import polars as pl
 
 from visit_planner.contracts import relations
+from visit_planner.contracts.cells import header_names, header_note
 from visit_planner.contracts.places import remember_places
-from visit_planner.contracts.reader import RowPlaces, read_placed, unreadable_reason
+from visit_planner.contracts.reader import RowPlaces, read_noted, unreadable_reason
 from visit_planner.contracts.report import MAX_IDS_SHOWN, Problem
 from visit_planner.contracts.tables import (
     TABLES,
@@ -135,29 +136,35 @@ class Merged:
 
 
 def raw_chunks(
-    path: Path, rows: int, id_columns: tuple[str, ...] = ()
-) -> Iterator[tuple[int, pl.DataFrame, RowPlaces]]:
-    """(rows before it, chunk, where the file's rows are) of the file as stored, ``rows``
-    rows at a time; one empty chunk for a file without rows (its columns are still checked).
-    The places are the whole file's (a CSV row's line: :class:`~.reader.RowPlaces`), the same
-    with every chunk. ``id_columns``: what names a CSV line that cannot be read
+    path: Path, rows: int, id_columns: tuple[str, ...] = (), names: tuple[str, ...] = ()
+) -> Iterator[tuple[int, pl.DataFrame, RowPlaces, tuple[Problem, ...]]]:
+    """(rows before it, chunk, where the file's rows are, notes) of the file as stored,
+    ``rows`` rows at a time; one empty chunk for a file without rows (its columns are still
+    checked). The places are the whole file's (a CSV row's line: :class:`~.reader.RowPlaces`),
+    the same with every chunk; the notes on how the file was read (empty rows at its end
+    left out, header names read as ``names``: :func:`~.reader.read_noted`) come with the
+    first chunk. ``id_columns``: what names a CSV line that cannot be read
     (:func:`~visit_planner.contracts.reader.read_raw`)."""
     file = str(path)
     try:
         if path.suffix.lower() == ".parquet":
             scan = pl.scan_parquet(path)
+            renames = header_names(scan.collect_schema().names(), names)
+            notes = (Problem(file, "", header_note(renames), severity="warning"),)
+            scan = scan.rename(renames)
             total = int(scan.select(pl.len()).collect().item())
             for start in range(0, max(total, 1), rows):
-                yield start, scan.slice(start, rows).collect(), RowPlaces()
+                first = notes if renames and not start else ()
+                yield start, scan.slice(start, rows).collect(), RowPlaces(), first
             return
         # CSV: decoded whole (its encoding is known only then), each row's line recorded
-        whole, places = read_placed(path, id_columns)
+        read = read_noted(path, id_columns, names=names)
     except ContractError:
         raise
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
-    for start in range(0, max(whole.height, 1), rows):
-        yield start, whole.slice(start, rows), places
+    for start in range(0, max(read.frame.height, 1), rows):
+        yield start, read.frame.slice(start, rows), read.places, () if start else read.notes
 
 
 @dataclass
@@ -234,7 +241,10 @@ def _scan_table(
     places = RowPlaces()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    for k, (start, raw, places) in enumerate(raw_chunks(path, chunk_rows, spec.id_columns)):
+    chunks = raw_chunks(path, chunk_rows, spec.id_columns, spec.known)
+    for k, (start, raw, places, notes) in enumerate(chunks):
+        for note in notes:
+            scan.cast.add((0, -1), note)
         checked = check_rows(raw, spec, file, schema=schema, offset=start, places=places)
         if checked.missing_columns:  # the same columns in every chunk: reported once
             raise ContractError([p.message() for p in checked.problems if p.severity == "error"])

@@ -27,7 +27,7 @@ from visit_planner.contracts.reader import (
     RowPlaces,
     cast_to_contract,
     failed_cast_rows,
-    read_placed,
+    read_noted,
     row_labels,
     unreadable_reason,
 )
@@ -47,6 +47,12 @@ class TableSpec:
     may_be_absent: tuple[str, ...] = ()  # optional columns: read as empty when absent
     passthrough: tuple[str, ...] = ()  # known columns not read here: dropped without a warning
     months: tuple[str, ...] = ()  # columns holding a month: 2026/10/1, 2026年10月 read 2026-10
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """The column names a file of this table may hold: a header typed ``Household_ID``
+        reads as one of them (:func:`~.reader.read_noted`)."""
+        return (*self.dtypes, *self.may_be_absent, *self.passthrough)
 
 
 TABLES: Final = {
@@ -290,17 +296,17 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     if not path.is_file():
         raise ContractError([f"{file}: 找不到文件 (file not found)"])
     try:
-        raw, places = read_placed(path, spec.id_columns)
+        read = read_noted(path, spec.id_columns, names=spec.known)
     except ContractError:
         raise  # an unsupported suffix or encoding, already worded
     except Exception as exc:  # polars raises many kinds on corrupt files
         raise ContractError([f"{file}: {unreadable_reason(path, exc)}"]) from None
-    checked = check_rows(raw, spec, file, places=places)
+    checked = check_rows(read.frame, spec, file, places=read.places)
     errors = [p for p in checked.problems if p.severity == "error"]
     errors += [p for _, p in checked.schema]
     if errors:
         raise ContractError([p.message() for p in errors])
-    return checked.frame, [p for p in checked.problems if p.severity == "warning"]
+    return checked.frame, [*read.notes, *(p for p in checked.problems if p.severity == "warning")]
 
 
 def not_a_file(path: Path) -> str:

@@ -89,10 +89,6 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
     ),
     # Rows a spreadsheet saved as ",,,,": each was "null in a required field" of every
     # column, and "duplicate id" for two of them, without a word of the row being empty.
-    "csv_empty_rows_at_the_end": (
-        _bytes("workers.csv", lambda b: b + b",,,,,,,,,,,\n , ,,,,,,,,,,\n"),
-        ("行所有字段为空, 请删除这些行", "every field empty", "delete them"),
-    ),
     "csv_empty_row_inside": (
         _bytes("households.csv", _line(4, lambda line: "," * line.count(","))),
         ("第 4 行所有字段为空", "line 4: every field empty"),
@@ -227,8 +223,8 @@ def _read(tmp_path: Path, text: str, ids: tuple[str, ...] = ("id",)) -> pl.DataF
         ('id,a,b\n1,"2,3",\n"2","3"\n', "line 3 (id 2) has 2 fields, the header 3"),
         ('id,a,b\n1,"2""x",\n2,"3"""\n', "line 3 (id 2) has 2 fields, the header 3"),
         ("a,b,id\n1,2,3\n4,5\n", "line 3 has 2 fields, the header 3: a value"),  # no id on it
-        ("id,a,b\n1,2,3\n \n", "line 3 has 1 field, the header 3"),
-        ("id,a,b\n1,2,3\n\n\n", "第 3 行是空行, 没有字段, 列名有 3 个, 请删除该行"),
+        ("id,a,b\n1,2,3\n \n4,5,6\n", "line 3 has 1 field, the header 3"),
+        ("id,a,b\n1,2,3\n\n4,5,6\n\n", "第 3 行是空行, 没有字段, 列名有 3 个, 请删除该行"),
     ],
 )
 def test_the_short_line_is_found_however_the_file_is_written(
@@ -257,13 +253,15 @@ def test_a_null_that_is_no_short_line_is_read(tmp_path: Path, text: str) -> None
 def test_empty_rows_are_one_message_naming_their_lines(
     inputs_dir: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
-    """Seven empty rows after the workers: their lines named (the first five, the rest
-    counted), and none of the rules an empty row used to break one by one."""
+    """Seven empty rows before the last worker (a record may be lost there): their lines
+    named (the first five, the rest counted), and none of the rules an empty row used to
+    break one by one; the empty rows after that worker are not what refuses the file."""
     workers = pl.read_parquet(inputs_dir / "workers.parquet")
     (inputs_dir / "workers.parquet").unlink()
-    text = workers.write_csv() + ",,,,,,,,,,,\n" * 7
+    head, last = workers.head(-1).write_csv(), workers.tail(1).write_csv(include_header=False)
+    text = head + ",,,,,,,,,,,\n" * 7 + last + ",,,,,,,,,,,\n" * 2
     (inputs_dir / "workers.csv").write_text(text, "utf-8")
-    first = workers.height + 2  # the header is line 1
+    first = workers.height + 1  # the header is line 1
     _, said, streamed = _refusal(lambda d: d / "workers.csv", inputs_dir, tmp_path, cli)
     lines = ", ".join(str(n) for n in range(first, first + 5))
     for message in (said, streamed):
@@ -272,3 +270,55 @@ def test_empty_rows_are_one_message_naming_their_lines(
             "field empty, as a spreadsheet saves rows once formatted; delete them)"
         ) in message
         assert "必填项为空" not in message and "编号重复" not in message
+
+
+EMPTY_END_NOTE = (
+    "文件末尾的 4 个空行已忽略 (ignored 4 empty rows at the end of the file, as Excel/WPS "
+    "saves them)"
+)
+
+
+def test_empty_rows_at_the_end_are_left_out_with_a_note(
+    inputs_dir: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows Excel and WPS save after the last record (",,,," and blank lines, CRLF and
+    spaces): the whole file was refused ("delete them"). They are now left out with one
+    note naming the file and how many, by validate and by plan's streamed reader alike, and
+    the table reads as the clean file does."""
+    from visit_planner.contracts import load_inputs
+
+    clean = load_inputs(inputs_dir)
+    workers = pl.read_parquet(inputs_dir / "workers.parquet")
+    (inputs_dir / "workers.parquet").unlink()
+    path = inputs_dir / "workers.csv"
+    path.write_bytes((workers.write_csv() + ",,,,,,,,,,,\r\n , ,,,,,,,,,,\n\n\r\n").encode())
+    code, _, err = cli("validate", str(inputs_dir))
+    assert code == 0, err
+    assert f"警告 WARNING: {path}: {EMPTY_END_NOTE}" in flat(err)
+    got = load_inputs(inputs_dir)
+    assert got.workers.equals(clean.workers)
+    assert [p.rule for p in got.warnings if p.file == str(path)] == [EMPTY_END_NOTE]
+    streamed = stream_inputs(inputs_dir, tmp_path / "chunks", 1_000)
+    assert [p.rule for p in streamed.warnings if p.file == str(path)] == [EMPTY_END_NOTE]
+
+
+@pytest.mark.parametrize(
+    ("text", "rows", "left_out"),
+    [
+        ("id,a,b\n1,2,\n2,,\n,,\n", 2, 1),  # a last row's empty fields stay its own
+        ("id,a,b\n1,2,3\n\n \n,,", 1, 3),  # no newline after the last
+        ("id,a,b\n1,2,3", 1, 0),
+        ("id,a,b\n,,\n", 0, 1),  # no records at all: the header stays
+    ],
+)
+def test_only_the_empty_lines_at_the_end_are_cut(
+    tmp_path: Path, text: str, rows: int, left_out: int
+) -> None:
+    from visit_planner.contracts.reader import read_noted, trailing_empty
+
+    assert trailing_empty(text)[1] == left_out
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    read = read_noted(path, ("id",))
+    assert read.frame.height == rows
+    assert len(read.notes) == (1 if left_out else 0)
