@@ -387,6 +387,37 @@ def _shown_ids(ids: pl.Series, dup: pl.Series, first_ids: Any) -> list[Any]:
     return list(first_ids(dup))
 
 
+# A calendar date as spreadsheets and databases write one: 2026-11-03, 2026/11/3,
+# 2026.11.03 or 2026年11月3日, with or without a time of day (20261103 is a number, read as one).
+_DATE_TEXT = (
+    r"^\s*\d{4}(-\d{1,2}-|/\d{1,2}/|\.\d{1,2}\.)\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
+)
+_DATE_TEXT_ZH = r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$"
+
+
+def looks_like_dates(values: pl.Series) -> bool:
+    """Whether every value of ``values`` (text) that is given reads as a calendar date
+    (``2026-11-03``, ``2026/11/3``, ``2026年11月3日``, with or without a time of day)."""
+    text = values.cast(pl.String, strict=False).drop_nulls()
+    if text.len() == 0:
+        return False
+    dated = text.str.contains(_DATE_TEXT) | text.str.contains(_DATE_TEXT_ZH)
+    return bool(dated.all())
+
+
+def date_hint() -> str:
+    """What to do with dates in a numeric feature, Chinese first: the model reads numbers
+    only, and a date means nothing to it until it is a count of days (or, for a few
+    distinct dates such as survey rounds, a category)."""
+    return (
+        "这是日期, 数值特征须为数字: 请换算为距参考日的天数 (如距 2026-01-01 的天数), 或在"
+        "只有少数几个日期时 (如调查轮次) 在规格中改列为 categorical / it holds dates, and a "
+        "numeric feature must be a number: convert them to days since a reference date "
+        "(e.g. days since 2026-01-01), or, for a few distinct dates (survey rounds), "
+        "declare the column categorical in the spec"
+    )
+
+
 def value_problems(
     frame: pl.DataFrame,
     *,
@@ -424,6 +455,8 @@ def value_problems(
                 f"{c}: 非数值 ({not_number.sum()} value(s) are not numbers "
                 f"{_shown(examples.head(3))}, e.g. rows {first_ids(not_number)})"
             )
+            if looks_like_dates(raw.filter(not_number)):
+                problems.append(f"{c}: {date_hint()}")
             continue
         lo, hi = bounds.get(c, (None, None))
         bad = col.is_nan().fill_null(False)

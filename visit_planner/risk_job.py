@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -259,6 +260,7 @@ def read_model_data(
     training: bool,
     source: str | None = None,
     raw: tuple[pl.DataFrame, RowPlaces] | None = None,
+    more_problems: Callable[[pl.DataFrame], str | None] | None = None,
 ) -> ModelData:
     """Read ``path`` for training, promotion or scoring with ``spec``: with the contracts'
     reader (UTF-8 or GBK/GB18030 CSV; true/false, 1/0, yes/no, 是/否 as booleans; the
@@ -268,7 +270,12 @@ def read_model_data(
     not use are dropped with the contracts' warning, worded as ``validate`` words it (for the
     built-in spec: columns outside the households contract; for another spec, the spec is the
     table's contract), so stray personal data goes no further. ``raw``: the file as
-    :func:`read_raw_data` read it already, with its rows' places."""
+    :func:`read_raw_data` read it already, with its rows' places. ``more_problems``: the
+    caller's own check of the table (e.g. scoring's unseen categories), run on the cast
+    frame (an unreadable value as missing) when values cannot be read, so that one run
+    reports every problem of the file; it returns its message or None.
+    A numeric column holding dates (text such as ``2026-11-03``, or a stored date type) is
+    refused with what to do (:func:`~risk_model.features.date_hint`)."""
     file = source or str(path)
     stored, places = read_raw_data(path, file) if raw is None else raw
     doubled = [
@@ -295,9 +302,37 @@ def read_model_data(
         stored, dtypes, file, (spec.id_column,), known=unused, extra_rule=rule, places=places
     )
     errors = [p.message() for p in problems if p.severity == "error"]
+    errors += _date_problems(stored, spec.numeric, file)
+    if errors and more_problems is not None:
+        more = more_problems(frame)
+        errors += [more] if more else []
     if errors:
         raise RiskJobError("\n".join(errors))
     return ModelData(frame, grouped + [p.message() for p in problems if p.severity == "warning"])
+
+
+def _date_problems(stored: pl.DataFrame, numeric: tuple[str, ...], file: str) -> list[str]:
+    """What to do with each numeric column of ``stored`` that holds dates: written as text
+    (the type check has refused them as "not a number"; this says why and what to do), or
+    stored as a date type, which a cast would silently turn into a count of days or
+    microseconds since 1970 that no reader of the model's reasons would recognise."""
+    from risk_model.features import date_hint, looks_like_dates
+
+    out: list[str] = []
+    for c in numeric:
+        if c not in stored.columns:
+            continue
+        col = stored[c]
+        if col.dtype.is_temporal():
+            out.append(f"{file}: column '{c}': 日期类型 {col.dtype}: {date_hint()}")
+            continue
+        if col.dtype != pl.String():
+            continue
+        text = col.str.strip_chars()
+        bad = text.is_not_null() & (text != "") & text.cast(pl.Float64, strict=False).is_null()
+        if bad.any() and looks_like_dates(text.filter(bad)):
+            out.append(f"{file}: column '{c}': {date_hint()}")
+    return out
 
 
 # A number written with thousands separators, as spreadsheets export a formatted column:
@@ -803,6 +838,29 @@ def score_frame(
     )
 
 
+def scoring_problems(context: ScoringContext, frame: pl.DataFrame) -> str | None:
+    """What scoring would refuse in ``frame`` besides its unreadable values (unseen
+    categories, values outside the spec's bounds, missing or doubled ids), as
+    :func:`~risk_model.features.check_scoring_frame` words it, or None: told together with
+    the type errors, so that a file's every problem comes out in one run, as ``validate``
+    reports them."""
+    from risk_model.errors import ScoringDataError
+    from risk_model.features import check_scoring_frame
+
+    try:
+        check_scoring_frame(
+            frame,
+            context.model.named_steps["features"],
+            dict(context.spec.bounds),
+            id_column=context.spec.id_column,
+            on_unseen=context.on_unseen,
+            source=context.source,
+        )
+    except ScoringDataError as exc:
+        return str(exc)
+    return None
+
+
 def score_file(
     data: Path,
     out: Path,
@@ -859,7 +917,12 @@ def score_file(
             "models lists them)"
         )
     data_read = read_model_data(
-        data_file, context.spec, builtin=is_household_spec(context.spec), training=False, raw=raw
+        data_file,
+        context.spec,
+        builtin=is_household_spec(context.spec),
+        training=False,
+        raw=raw,
+        more_problems=lambda frame: scoring_problems(context, frame),
     )
     frame = data_read.frame
     scored: Scored | ScoredPartitions

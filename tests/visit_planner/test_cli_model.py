@@ -772,3 +772,32 @@ def test_a_promotion_the_store_cannot_record_moves_nothing(
     assert "version 1 is now the champion" in out
     with Store.for_workspace(Workspace(workspace), create=False) as store:
         assert [e.action for e in store.audit_entries()][-1] == "promote"
+
+
+def test_a_date_in_a_numeric_feature_says_what_to_do(workspace: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A survey's visit date declared numeric was refused as "not a number" with no word of
+    what to do (as text, in a CSV), or trained on without a word as days since 1970 (a
+    Parquet date). Both are refused, saying in both languages to convert the dates to days
+    since a reference date or, for a few dates, to declare the column categorical."""
+    from datetime import date, timedelta
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SURVEY_SPEC.replace('numeric = ["income"]', 'numeric = ["income", "visited"]'))
+    survey = _survey(300).with_columns(
+        visited=pl.Series([date(2026, 1, 1) + timedelta(days=i % 90) for i in range(300)])
+    )
+    survey.with_columns(pl.col("visited").cast(pl.String)).write_csv(text := tmp_path / "s.csv")
+    survey.write_parquet(typed := tmp_path / "s.parquet")
+    for table in (text, typed):
+        rc, _, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
+        assert rc == 2 and "Traceback" not in err, err
+        message = flat(err)
+        assert f"{table}: column 'visited': " in message
+        assert "这是日期, 数值特征须为数字: 请换算为距参考日的天数" in message
+        assert "convert them to days since a reference date" in message
+        assert "declare the column categorical in the spec" in message
+        assert "registered" not in message
+    rc, _, err = cli(*["train", "--data", str(text), "--spec", str(spec)])
+    assert "类型错误, 应为数字 (value is not a number) — 300 rows: S00000 (2026-01-01)" in flat(err)
+    rc, _, err = cli(*["train", "--data", str(typed), "--spec", str(spec)])
+    assert f"{typed}: column 'visited': 日期类型 Date: 这是日期" in flat(err)

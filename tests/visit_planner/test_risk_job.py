@@ -428,3 +428,84 @@ def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path:
     assert raw["household_id"].to_list() == ["-H1", "H2"]
     frame, _ = read_table(path, "scores")
     assert frame["household_id"].to_list() == ["-H1", "H2"]
+
+
+def test_score_file_reports_every_problem_of_the_file_in_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scoring file with a non-number, an unseen category and a value outside the spec's
+    bounds was refused for the non-number alone; the unseen category and the bound came
+    only once it was fixed, a run each. Now one run names all three (file, column, rule,
+    rows) and writes nothing. The model is trained here, in-process, without MLflow."""
+    from dataclasses import replace
+
+    from risk_model import DecisionRule, train
+    from risk_model.decision import ordinal_cost_matrix
+    from risk_model.training import TrainConfig
+    from visit_planner import risk_job
+
+    spec = parse_spec(
+        SURVEY_SPEC.replace(
+            'boolean = ["has_toilet"]', 'boolean = ["has_toilet"]\ncategorical = ["roof"]'
+        )
+        + "[bounds]\nincome = [-10, 10]\n"
+    )
+    rng = np.random.default_rng(0)
+    n = 300
+    income = rng.normal(size=n)
+    frame = pl.DataFrame(
+        {
+            "hh_id": [f"S{i:05d}" for i in range(n)],
+            "income": income,
+            "has_toilet": rng.random(n) < 0.5,
+            "roof": ["tile", "metal", "thatch"] * 100,
+            "need": np.where(income + rng.logistic(size=n) > 0, "high", "low"),
+        }
+    )
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(2), 2)
+    config = replace(TrainConfig(), kind="logistic", params={}, select=False)
+    result = train(frame, spec, rule, config=config)
+    data = tmp_path / "new.csv"
+    context = risk_job.ScoringContext(
+        model=result.pipeline,
+        spec=result.spec,
+        rule=result.rule,
+        tables=result.reason_tables,
+        drift_reference=result.drift_reference,
+        model_version="1",
+        rules=(),
+        psi_threshold=0.2,
+        on_unseen="error",
+        source=str(data),
+    )
+    monkeypatch.setattr(risk_job, "scoring_context", lambda **_: context)
+    frame.with_columns(
+        pl.when(pl.col("hh_id") == "S00001")
+        .then(pl.lit("unknown"))
+        .when(pl.col("hh_id") == "S00002")
+        .then(pl.lit("500"))
+        .otherwise(pl.col("income").cast(pl.String))
+        .alias("income"),
+        pl.when(pl.col("hh_id") == "S00003")
+        .then(pl.lit("concrete"))
+        .otherwise(pl.col("roof"))
+        .alias("roof"),
+    ).write_csv(data)
+    out = tmp_path / "scores.parquet"
+    with pytest.raises(RiskJobError) as err:
+        risk_job.score_file(data, out, version=1, home=tmp_path)
+    text = str(err.value)
+    assert (
+        f"{data}: column 'income': 类型错误, 应为数字 (value is not a number) — 1 row: "
+        "S00001 (unknown)"
+    ) in text
+    assert (
+        "roof: 训练中未出现的类别 (unseen category ['concrete'] in 1 row(s), e.g. rows "
+        "['S00003']; known: ['metal', 'thatch', 'tile'])"
+    ) in text
+    assert (
+        "income: 超出有效范围 (1 value(s) outside the valid range [-10, 10] or NaN, e.g. rows "
+        "['S00002'])"
+    ) in text
+    assert "score --unseen missing" in text  # the documented way past an unseen category
+    assert not out.exists() and not list(tmp_path.glob("scores*"))
