@@ -18,6 +18,9 @@ replacing a champion the application calls no model of its use (``incomparable``
 ``visit-planner``, a champion that is no households model), with a note saying why.
 ``force=True`` promotes a refused candidate, but only with a reason; the gate result, the
 reason and the time are recorded as tags on the version and as a line of the audit file.
+A refusal is recorded too, as the version's tags ``refused_at``, ``refused_against`` (the
+champion's version) and ``refused_checks`` (:func:`refusal_tags`), so that the list of
+versions says which attempt came last and why it failed, not only the audit file.
 
 If the champion was trained on data that overlaps the candidate's held-out rows, it is
 evaluated on rows it has seen, which favours the champion: the gate errs on the side of
@@ -314,6 +317,7 @@ def promote(
     )
     if not decision.passed and not force:
         _audit(audit_file, result, promoted=False)
+        registry.set_version_tags(version, refusal_tags(decision, result.previous_champion))
         raise PromotionRefusedError(
             f"版本 {version} 未通过晋升门槛 / promotion of version {version} refused by the "
             "gate:\n" + decision.summary(),
@@ -331,6 +335,28 @@ def promote(
     registry.set_champion(version, tags)
     _audit(audit_file, result, promoted=True)
     return result
+
+
+# How a failed check reads in ``refused_checks``: the value, then the side of the limit it
+# fell on (the gate wants recall and F1 at least their limit, the gap at most its limit).
+_FAILED_SIDE = {"tier1_recall": "<", "macro_f1": "<", "largest_group_gap": ">"}
+
+
+def refusal_tags(decision: GateDecision, champion: int | None) -> dict[str, str]:
+    """The tags a refused promotion leaves on the version (pure): when (ISO 8601, UTC),
+    against which champion, and each failed check as ``name value < limit`` joined by
+    ``"; "`` (e.g. ``tier1_recall 0.412 < 0.830``), with as many decimals as tell the two
+    numbers apart."""
+    failed = [
+        f"{c.name} {_side_by_side(c.candidate, c.limit, _FAILED_SIDE.get(c.name, '!'))}"
+        for c in decision.checks
+        if not c.passed
+    ]
+    return {
+        "refused_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "refused_against": str(champion or ""),
+        "refused_checks": "; ".join(failed),
+    }
 
 
 def _headline(ev: Evaluation) -> dict[str, float]:

@@ -290,6 +290,12 @@ class Registry:
         for k, v in tags.items():
             self.client.set_model_version_tag(self.tracking.model_name, str(version), k, v)
 
+    def set_version_tags(self, version: int, tags: Mapping[str, str]) -> None:
+        """Record ``tags`` on ``version`` without moving any alias (a refused promotion)."""
+        self.version(version)
+        for k, v in tags.items():
+            self.client.set_model_version_tag(self.tracking.model_name, str(version), k, v)
+
     # -------------------------------------------------------------- loading
     def model_uri(self, version: int | None = None) -> str:
         """``models:/name@champion`` or ``models:/name/version``."""

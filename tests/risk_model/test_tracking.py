@@ -125,6 +125,12 @@ def test_promotion_gate_passes_then_refuses_then_force_is_audited(
         promote(registry, bad_version.version, households, EAGER, audit_file=audit)
     assert not exc.value.decision.passed
     assert registry.champion().version == first_version.version
+    # The refusal is on the version too (for visit-planner models), not only in the file.
+    tags = registry.version(bad_version.version).tags
+    assert tags["refused_against"] == str(first_version.version)
+    assert tags["refused_checks"].startswith("tier1_recall 0.")
+    assert " < " in tags["refused_checks"] and "promoted_at" not in tags
+    assert tags["refused_at"].endswith("+00:00")
 
     with pytest.raises(RiskModelError, match="needs a --reason"):
         promote(registry, bad_version.version, households, EAGER, force=True)

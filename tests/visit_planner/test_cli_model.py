@@ -801,3 +801,44 @@ def test_a_date_in_a_numeric_feature_says_what_to_do(workspace: Path, tmp_path: 
     assert "类型错误, 应为数字 (value is not a number) — 300 rows: S00000 (2026-01-01)" in flat(err)
     rc, _, err = cli(*["train", "--data", str(typed), "--spec", str(spec)])
     assert f"{typed}: column 'visited': 日期类型 Date: 这是日期" in flat(err)
+
+
+def test_models_shows_a_versions_last_refused_promotion() -> None:
+    """A refused promotion was written only to model_promotions.jsonl: ``models`` showed the
+    version as never tried. Now it says when, against which champion and which checks
+    failed, while that refusal is the version's last attempt; a later promotion (forced)
+    replaces it. Every line fits 80 columns."""
+    from visit_planner.cli.model import promotion_lines
+
+    refused = {
+        "refused_at": "2026-12-07T07:23:00+00:00",
+        "refused_against": "1",
+        "refused_checks": "tier1_recall 0.200 < 0.580; largest_group_gap 0.310 > 0.250",
+    }
+    lines = promotion_lines(refused, "tier-1")
+    assert lines == [
+        "      refused / 未获晋升: 2026-12-07 15:23 对比冠军 against champion v1",
+        "        未通过 FAIL tier-1 recall 0.200 < 0.580",
+        "        未通过 FAIL largest group gap 0.310 > 0.250",
+    ]
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 80 for line in lines)
+    forced_later = {
+        **refused,
+        "promoted_at": "2026-12-07T08:00:00+00:00",
+        "promotion_forced": "true",
+        "promotion_reason": "县里复核后确认 / county review",
+    }
+    assert promotion_lines(forced_later, "tier-1") == [
+        "      promotion / 晋升: 2026-12-07 16:00 强制 forced: 县里复核后确认 / county review"
+    ]
+    # Refused again after that promotion (a rollback attempt): both, the refusal last.
+    again = {**forced_later, "refused_at": "2026-12-08T01:00:00+00:00"}
+    assert [x.split(":")[0].strip() for x in promotion_lines(again, "class 'high'")][:2] == [
+        "promotion / 晋升",
+        "refused / 未获晋升",
+    ]
+    assert promotion_lines(again, "class 'high'")[2].startswith(
+        "        未通过 FAIL class 'high' recall"
+    )

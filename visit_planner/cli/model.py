@@ -609,6 +609,44 @@ def _promoted_at(tag: str) -> str:
         return ""
 
 
+# A failed check's name in ``refused_checks`` as the list of versions words its metrics.
+_CHECK_NAMES = {"macro_f1": "macro-F1", "largest_group_gap": "largest group gap"}
+
+
+def promotion_lines(tags: dict[str, str], recall_name: str) -> list[str]:
+    """What ``models`` says of a version's promotions (pure): its last promotion (when, by
+    the gate or forced with its reason, so that a rollback's order reads from the list),
+    and its last refused attempt when that came after it (when, against which champion,
+    each failed check on a line of its own: each line well within 80 columns).
+    ``recall_name``: the version's highest-risk class, as ``train`` words its recall."""
+    lines: list[str] = []
+    promoted = tags.get("promoted_at", "")
+    if promoted:
+        lines.append(
+            "      promotion / 晋升: "
+            + _promoted_at(promoted)
+            + (
+                "强制 forced: " + tags.get("promotion_reason", "")
+                if tags.get("promotion_forced") == "true"
+                else "通过检验 gate passed"
+            )
+        )
+    refused = tags.get("refused_at", "")
+    if refused and refused > promoted:  # both ISO 8601 in UTC: text order is time order
+        against = tags.get("refused_against", "")
+        lines.append(
+            f"      refused / 未获晋升: {_promoted_at(refused)}"
+            + (f"对比冠军 against champion v{against}" if against else "").rstrip()
+        )
+        for check in filter(None, tags.get("refused_checks", "").split("; ")):
+            name, _, rest = check.partition(" ")
+            shown = (
+                f"{recall_name} recall" if name == "tier1_recall" else _CHECK_NAMES.get(name, name)
+            )
+            lines.append(f"        未通过 FAIL {shown} {rest}")
+    return lines
+
+
 @app.command("models")
 def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None:
     """模型版本 — List model versions with aliases and key metrics.
@@ -625,13 +663,6 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
     for v in versions:
         m = v.metrics
         created = clock.shown(v.created_ms)  # the zone is in the heading above
-        promo = ""
-        if "promoted_at" in v.tags:  # when, so that a rollback's order reads from the list
-            promo = _promoted_at(v.tags["promoted_at"]) + (
-                "强制 forced: " + v.tags.get("promotion_reason", "")
-                if v.tags.get("promotion_forced") == "true"
-                else "通过检验 gate passed"
-            )
         aliases = f" [{','.join(v.aliases)}]" if v.aliases else ""
         gap = m.get("log_loss_gap_pct")
         bayes = f"  Bayes gap {_f(gap, 2)} %" if gap is not None and not math.isnan(gap) else ""
@@ -646,7 +677,7 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
             f"      数据 data: {v.params.get('data_file', '')}{_data_digest(v.params)}",
             *_corrections_lines(v.params, console.width),
             *((joined,) if fits else (metrics, f"      {recall}")),
-            f"      promotion / 晋升: {promo}" if promo else "",
+            *promotion_lines(v.tags, _recall_name(v.params)),
         ):
             if line:
                 console.print(line, highlight=False, soft_wrap=True, markup=False)
