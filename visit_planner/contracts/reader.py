@@ -395,9 +395,10 @@ EMPTY_ROWS_SHOWN = 5
 
 def empty_rows(text: str, frame: pl.DataFrame) -> str | None:
     """The lines of CSV ``text`` (read into ``frame``) whose every field is empty, and what
-    to do, in both languages (None when there are none): a spreadsheet saves rows it once
-    formatted as ``,,,,``. Read as rows they broke every required column's rule (and, two of
-    them, the ids' uniqueness) in a message each, none of which says that the row is empty.
+    to do, in both languages (None when there are none). Those at the end of the file are
+    not read (:func:`trailing_empty`), so these lie between records: a record may have been
+    cleared there. Read as rows they broke every required column's rule (and, two of them,
+    the ids' uniqueness) in a message each, none of which says that the row is empty.
 
     Nothing is counted unless the first column holds a null (a null count costs nothing);
     the lines are then numbered by the ``csv`` module, as an editor shows them (a quoted
@@ -423,9 +424,11 @@ def empty_rows(text: str, frame: pl.DataFrame) -> str | None:
     more_zh = f"等 {len(lines)} 行" if len(lines) > EMPTY_ROWS_SHOWN else ""
     more_en = f" and {len(lines) - EMPTY_ROWS_SHOWN} more" if len(lines) > EMPTY_ROWS_SHOWN else ""
     noun = "line" if len(lines) == 1 else "lines"
+    them = "it" if len(lines) == 1 else "them"
     return (
-        f"第 {shown} 行{more_zh}所有字段为空, 请删除这些行 ({noun} {shown}{more_en}: every "
-        "field empty, as a spreadsheet saves rows once formatted; delete them)"
+        f"第 {shown} 行{more_zh}所有字段为空, 位于记录之间, 可能缺了记录, 请补全或删除 ({noun} "
+        f"{shown}{more_en}: every field empty, between records: a record lost? fill {them} in "
+        f"or delete {them})"
     )
 
 

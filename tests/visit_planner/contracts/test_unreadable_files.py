@@ -266,8 +266,9 @@ def test_empty_rows_are_one_message_naming_their_lines(
     lines = ", ".join(str(n) for n in range(first, first + 5))
     for message in (said, streamed):
         assert (
-            f"第 {lines} 行等 7 行所有字段为空, 请删除这些行 (lines {lines} and 2 more: every "
-            "field empty, as a spreadsheet saves rows once formatted; delete them)"
+            f"第 {lines} 行等 7 行所有字段为空, 位于记录之间, 可能缺了记录, 请补全或删除 (lines "
+            f"{lines} and 2 more: every field empty, between records: a record lost? fill them "
+            "in or delete them)"
         ) in message
         assert "必填项为空" not in message and "编号重复" not in message
 
