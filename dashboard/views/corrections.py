@@ -169,6 +169,7 @@ if ctx.viewer.may_correct:
             [None, 1, 2, 3],
             format_func=lambda v: "—" if v is None else i18n.tier(v, lang),
             key="correction_tier",
+            placeholder="—",  # emptied (None): Streamlit's is "Choose an option"
         )
         c5, c6 = st.columns(2)
         c5.selectbox(
@@ -176,6 +177,7 @@ if ctx.viewer.may_correct:
             [None, *CORRECTABLE_FIELDS],
             format_func=lambda v: "—" if v is None else i18n.record_field(v, lang),
             key="correction_field",
+            placeholder="—",  # emptied (None): Streamlit's is "Choose an option"
         )
         c6.text_input(t("value_input", lang), max_chars=64, key="correction_value")
         c7, c8 = st.columns(2)

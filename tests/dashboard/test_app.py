@@ -963,6 +963,9 @@ def test_the_form_empties_once_a_correction_is_recorded(site: Site) -> None:
         assert at.text_area(key="correction_reason").value == ""
         assert at.selectbox(key="correction_field").value is None
         assert at.date_input(key="correction_expires").value is None
+        # emptied, a choice reads "—" as its empty option does, not "Choose an option"
+        for key in ("correction_tier", "correction_field"):
+            assert at.selectbox(key=key).proto.placeholder == "—"
         # Enter again: asked for a household, nothing recorded twice
         submit = next(b for b in at.button if b.label == i18n.t("submit", lang))
         at = submit.click().run()
