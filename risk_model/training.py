@@ -368,6 +368,31 @@ def many_level_features(
     return out
 
 
+def training_problems(frame: pl.DataFrame, spec: FeatureSpec, *, source: str) -> str | None:
+    """Every problem :func:`train` refuses ``frame`` for, in one message, or None: the
+    values (:func:`value_problems`: ids, numbers, booleans, bounds), personal numbers in
+    stored values (:func:`personal_value_problems`) and, with those, the target's classes.
+    Also run by the application on a file whose other values could not be read, so that
+    one run names every problem of the file."""
+    problems = value_problems(
+        frame,
+        numeric=spec.numeric,
+        boolean=spec.boolean,
+        bounds=dict(spec.bounds),
+        id_column=spec.id_column,
+    )
+    problems += personal_value_problems(
+        frame, (*spec.categorical, *spec.fairness_columns), id_column=spec.id_column
+    )
+    if not problems:
+        return None
+    try:  # every problem of the file in one run: the target's classes too
+        labelled(frame, spec, source=source)
+    except SpecError as exc:
+        problems.append(str(exc).removeprefix(f"{source}: "))
+    return f"{source}: 无法训练 / cannot train:\n  - " + "\n  - ".join(problems)
+
+
 def train(
     frame: pl.DataFrame,
     spec: FeatureSpec,
@@ -392,24 +417,8 @@ def train(
             f"{source}: 数据表为空 (the table has no rows, only a header?: nothing to train on)"
         )
     spec.check_columns(frame.columns, training=True, source=source)
-    problems = value_problems(
-        frame,
-        numeric=spec.numeric,
-        boolean=spec.boolean,
-        bounds=dict(spec.bounds),
-        id_column=spec.id_column,
-    )
-    problems += personal_value_problems(
-        frame, (*spec.categorical, *spec.fairness_columns), id_column=spec.id_column
-    )
-    if problems:
-        try:  # every problem of the file in one run: the target's classes too
-            labelled(frame, spec, source=source)
-        except SpecError as exc:
-            problems.append(str(exc).removeprefix(f"{source}: "))
-        raise TrainingDataError(
-            f"{source}: 无法训练 / cannot train:\n  - " + "\n  - ".join(problems)
-        )
+    if problems := training_problems(frame, spec, source=source):
+        raise TrainingDataError(problems)
     data = labelled(frame, spec, source=source)
     if data.height == 0:
         raise SpecError(

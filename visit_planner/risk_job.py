@@ -456,7 +456,13 @@ def train_from_file(
     with user_errors():
         spec = household_spec() if spec_path is None else load_spec(spec_path)
         settings = risk_settings(load_policy(policy_path), spec)
-        table = read_model_data(data_file, spec, builtin=is_household_spec(spec), training=True)
+        table = read_model_data(
+            data_file,
+            spec,
+            builtin=is_household_spec(spec),
+            training=True,
+            more_problems=lambda frame: _training_problems(frame, spec, str(data_file)),
+        )
         corrected = _corrected(table.frame, corrections, spec)
         frame = table.frame if corrected is None else corrected.frame
         truth_file = truth
@@ -501,6 +507,17 @@ def train_from_file(
         warnings=table.warnings,
         corrections=corrected,
     )
+
+
+def _training_problems(frame: pl.DataFrame, spec: FeatureSpec, source: str) -> str | None:
+    """What training would refuse in ``frame`` besides its unreadable values (ids, bounds,
+    personal numbers, the target's classes), told with the type errors: every problem of
+    the file in one run."""
+    from risk_model.training import training_problems
+
+    if any(c not in frame.columns for c in (*spec.features, spec.id_column, spec.target)):
+        return None  # the columns were refused already, each named
+    return training_problems(frame, spec, source=source)
 
 
 def _corrected(

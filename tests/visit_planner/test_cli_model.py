@@ -842,3 +842,36 @@ def test_models_shows_a_versions_last_refused_promotion() -> None:
     assert promotion_lines(again, "class 'high'")[2].startswith(
         "        未通过 FAIL class 'high' recall"
     )
+
+
+def test_train_reports_every_problem_of_the_file_in_one_run(
+    workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A training file with a non-number, a value outside the spec's bounds and a doubled id
+    was refused for the non-number alone, the others a run each once it was fixed. One run
+    now names all three, with the file, column and rows."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SURVEY_SPEC.replace("[labels]", "[bounds]\nincome = [-10, 10]\n[labels]"))
+    _survey(300).with_columns(
+        pl.when(pl.col("hh_id") == "S00009")
+        .then(pl.lit("unknown"))
+        .when(pl.col("hh_id") == "S00002")
+        .then(pl.lit("500"))
+        .otherwise(pl.col("income").cast(pl.String))
+        .alias("income"),
+        pl.when(pl.col("hh_id") == "S00004")
+        .then(pl.lit("S00003"))
+        .otherwise(pl.col("hh_id"))
+        .alias("hh_id"),
+    ).write_csv(table := tmp_path / "survey.csv")
+    rc, _, err = cli(*["train", "--data", str(table), "--spec", str(spec)])
+    assert rc == 2 and "Traceback" not in err
+    text = flat(err)
+    assert f"{table}: column 'income': 类型错误, 应为数字 (value is not a number" in text
+    assert "S00009 (unknown)" in text
+    assert (
+        "income: 超出有效范围 (1 value(s) outside the valid range [-10, 10] or NaN, e.g. rows "
+        "['S00002'])" in text
+    )
+    assert "hh_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['S00003'])" in text
+    assert not (workspace / "mlflow.db").exists()
