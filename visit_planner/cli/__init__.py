@@ -24,6 +24,7 @@ from types import FrameType
 from rich.text import Text
 
 from visit_planner.cli._app import app, err_console
+from visit_planner.cli.reader_gone import ReaderGoneGuard
 from visit_planner.cli.summary_text import wrapped_lines
 from visit_planner.errors import VisitPlannerError
 from visit_planner.offline import go_offline
@@ -60,6 +61,9 @@ def main() -> None:
     atexit.register(gc.freeze)
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    stdout = sys.stdout
+    # `visit-planner ... | head`: the reader going away stops the printing, not the command.
+    sys.stdout = ReaderGoneGuard(stdout)
     try:
         app()
     except VisitPlannerError as exc:
@@ -73,6 +77,7 @@ def main() -> None:
             err_console.print(TERMINATED_TEXT, highlight=False)
         raise
     finally:
+        sys.stdout = stdout
         if main_thread:  # main() in-process (tests) leaves the caller's handler as it was
             signal.signal(signal.SIGTERM, before)
 
