@@ -288,7 +288,6 @@ def test_empty_rows_at_the_end_are_left_out_with_a_note(
     the table reads as the clean file does."""
     from visit_planner.contracts import load_inputs
 
-    clean = load_inputs(inputs_dir)
     workers = pl.read_parquet(inputs_dir / "workers.parquet")
     (inputs_dir / "workers.parquet").unlink()
     path = inputs_dir / "workers.csv"
@@ -297,7 +296,7 @@ def test_empty_rows_at_the_end_are_left_out_with_a_note(
     assert code == 0, err
     assert f"警告 WARNING: {path}: {EMPTY_END_NOTE}" in flat(err)
     got = load_inputs(inputs_dir)
-    assert got.workers.equals(clean.workers)
+    assert got.workers.equals(workers.select(got.workers.columns))
     assert [p.rule for p in got.warnings if p.file == str(path)] == [EMPTY_END_NOTE]
     streamed = stream_inputs(inputs_dir, tmp_path / "chunks", 1_000)
     assert [p.rule for p in streamed.warnings if p.file == str(path)] == [EMPTY_END_NOTE]
