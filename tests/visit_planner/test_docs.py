@@ -97,9 +97,14 @@ def resolve(dotted: str) -> str | None:
 
 
 def test_every_path_the_page_names_exists() -> None:
-    paths = named_paths(page_text())
+    """Every path but one the page calls git-ignored (``tests/dashboard/screenshots/``, made by
+    the browser tests: on a fresh clone it exists only once they have run)."""
+    text = page_text()
+    paths = named_paths(text)
     assert len(paths) > 100  # the package maps name the modules by path
-    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    made_by_running = set(re.findall(r"`([^`]+)`\s+\(git-ignored\)", text))
+    assert "tests/dashboard/screenshots/" in made_by_running
+    missing = sorted(p for p in paths - made_by_running if not (ROOT / p).exists())
     assert missing == [], f"docs/architecture.md names paths that do not exist: {missing}"
 
 
