@@ -460,6 +460,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "revoke_reason_input": ("撤销理由（必填）", "Why revoke it (required)"),
     "revoke": ("撤销", "Revoke"),
     "revoke_reason_required": ("请填写撤销理由。", "Please give the reason for revoking it."),
+    "revoke_choose_required": ("请选择要撤销的纠正。", "Choose the correction to revoke."),
     "revoked": (
         "已撤销纠正 #{id}，下次编制方案起不再生效。",
         "Correction #{id} revoked; it no longer applies from the next plan.",

@@ -59,10 +59,13 @@ def prefill_household() -> None:
 def revoke_chosen(data: DataAccess, lang: i18n.Lang) -> None:
     """The revoke form's callback (before the page runs again, so that the list drawn above
     it already shows the revocation): revoke the chosen correction with the reason given,
-    the data layer checking role, jurisdiction and reason; the outcome kept for the form."""
+    the data layer checking role, jurisdiction and reason; the outcome kept for the form.
+    Nothing is chosen until the user chooses (the box kept the last choice, or the first
+    correction, and a planner who had just recorded a new one revoked an older one)."""
     number = st.session_state.get("revoke_id")
     reason = str(st.session_state.get("revoke_reason") or "")
     if number is None:
+        st.session_state[REVOKED_KEY] = ("error", t("revoke_choose_required", lang))
         return
     if not reason.strip():
         st.session_state[REVOKED_KEY] = ("error", t("revoke_reason_required", lang))
@@ -74,6 +77,7 @@ def revoke_chosen(data: DataAccess, lang: i18n.Lang) -> None:
     else:
         st.session_state[REVOKED_KEY] = ("success", t("revoked", lang, id=row.id))
         st.session_state["revoke_reason"] = ""
+        st.session_state["revoke_id"] = None
 
 
 def submit_filled(data: DataAccess, lang: i18n.Lang) -> None:
@@ -123,6 +127,7 @@ def submit_filled(data: DataAccess, lang: i18n.Lang) -> None:
     state[SUBMITTED_KEY] = ("success", t("submitted", lang, id=number))
     for key, empty in EMPTY_FORM.items():
         state[key] = empty
+    state["revoke_id"] = None  # the revoke box chooses nothing of its own accord
 
 
 # (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
@@ -277,7 +282,9 @@ if ctx.viewer.may_correct:
             st.selectbox(
                 t("revoke_which", lang),
                 list(choices),
+                index=None,
                 format_func=lambda n: choices[n],
+                placeholder=t("choose_placeholder", lang),
                 key="revoke_id",
             )
             st.text_input(t("revoke_reason_input", lang), max_chars=500, key="revoke_reason")

@@ -1016,6 +1016,11 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
         assert f"#{number}" in said and "visit-planner" not in said, said
         assert i18n.t("revoke_correction", lang) in said, said
         assert i18n.t("revoke_correction", lang) in [h.value for h in at.subheader]
+        # the revoke box chooses nothing of its own accord (it kept the last choice, or showed
+        # the first correction, and a planner revoked an older one than meant): asked to choose
+        assert at.selectbox(key="revoke_id").value is None
+        at = next(b for b in at.button if b.label == i18n.t("revoke", lang)).click().run()
+        assert [e.value for e in at.error] == [i18n.t("revoke_choose_required", lang)]
         # revoked without a reason: asked for one, nothing changed
         at.selectbox(key="revoke_id").set_value(number)
         at = next(b for b in at.button if b.label == i18n.t("revoke", lang)).click().run()
@@ -1031,6 +1036,7 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
         assert row[i18n.label("outcome", lang)] == i18n.t("outcome_revoked", lang)
         standing = [o for b in at.selectbox if b.key == "revoke_id" for o in b.options]
         assert not [o for o in standing if o.startswith(f"#{number} ")]  # no longer offered
+        assert all(b.value is None for b in at.selectbox if b.key == "revoke_id")
         assert audit_actions(site, f"override {number}") == ["override.add", "override.revoke"]
     # a data scientist sees the list, but neither form
     at = go(sign_in("scientist"), "corrections")
