@@ -63,7 +63,7 @@ from visit_planner.errors import ContractError, VisitPlannerError
 from visit_planner.personal_text import personal_number
 from visit_planner.store.overrides import Standing, conflict, conflict_message
 from visit_planner.typed_text import meant_text
-from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, zh_en
+from visit_planner.vocabulary import OVERRIDE_FILE_COLUMNS, OVERRIDE_KIND_ZH, zh_en
 
 KINDS = ("tier", "pin", "forbid", "correction")
 
@@ -858,14 +858,12 @@ def _not_taken(kind: str | None, row: dict[str, object]) -> list[str]:
 def _not_taken_rule(kind: str, column: str) -> str:
     """Why a kind-specific cell of another kind is refused, and the row to write instead."""
     other = _KIND_OF[column]
+    kind_zh, other_zh = OVERRIDE_KIND_ZH[kind], OVERRIDE_KIND_ZH[other]
     return (
-        f"{_KIND_ZH[kind]}不填此列, 请留空; 如需{_KIND_ZH[other]}, 请另起一行 (kind 为 {other}) "
+        f"{kind_zh}不填此列, 请留空; 如需{other_zh}, 请另起一行 (kind 为 {other}) "
         f"(a {kind} override takes no {column}: leave it empty, or write the {other} "
         f"override on a row of its own)"
     )
-
-
-_KIND_ZH = {"tier": "类别调整", "pin": "指定人员", "forbid": "禁止配对", "correction": "数据更正"}
 
 
 def read_override_file(path: Path) -> pl.DataFrame:

@@ -18,6 +18,7 @@ __all__ = [
     "AVOIDED",
     "DEFAULT_MONTH",
     "OVERRIDE_FILE_COLUMNS",
+    "OVERRIDE_KIND_ZH",
     "OVERRIDE_OUTCOMES",
     "PLAN_STAGES",
     "PRODUCT",
@@ -163,6 +164,15 @@ RUN_STATUS_ZH: Final = {"current": "当前", "superseded": "已被取代", "roll
 
 RUN_KIND_ZH: Final = {"plan": "编制", "amend": "修订"}
 """A run's kind in Chinese, shown beside the English."""
+
+OVERRIDE_KIND_ZH: Final = {
+    "tier": "类别调整",
+    "pin": "指定人员",
+    "forbid": "禁止配对",
+    "correction": "数据更正",
+}
+"""An override's kind in Chinese, the dashboard's wording: ``overrides list`` and the
+import's refusals say these."""
 
 
 def status_words(status: object) -> str:

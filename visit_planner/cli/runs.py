@@ -33,6 +33,7 @@ from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.typed_text import typed_id
 from visit_planner.vocabulary import (
     OVERRIDE_FILE_COLUMNS,
+    OVERRIDE_KIND_ZH,
     RUN_KIND_ZH,
     RUN_STATUS_ZH,
     TIER_TERMS,
@@ -856,13 +857,7 @@ def id_span(ids: Sequence[int]) -> str:
     return ", ".join(f"#{i}" for i in ids)
 
 
-# The dashboard's wording of the override kinds and statuses.
-OVERRIDE_KIND_ZH = {
-    "tier": "类别调整",
-    "pin": "指定人员",
-    "forbid": "禁止配对",
-    "correction": "数据更正",
-}
+# The dashboard's wording of the override statuses (the kinds': vocabulary.OVERRIDE_KIND_ZH).
 OVERRIDE_STATUS_ZH = {"active": "有效", "revoked": "已撤销"}
 
 
