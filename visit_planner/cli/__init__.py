@@ -24,6 +24,7 @@ from types import FrameType
 from rich.text import Text
 
 from visit_planner.cli._app import app, err_console
+from visit_planner.cli.narrow_encoding import english_where_chinese_cannot_go, narrow, restore
 from visit_planner.cli.reader_gone import ReaderGoneGuard
 from visit_planner.cli.summary_text import wrapped_lines
 from visit_planner.errors import VisitPlannerError
@@ -61,7 +62,9 @@ def main() -> None:
     atexit.register(gc.freeze)
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
-    stdout = sys.stdout
+    stdout, stderr = sys.stdout, sys.stderr
+    # A stream without Chinese (PYTHONIOENCODING=ascii, a C locale): English, no traceback.
+    errors = [english_where_chinese_cannot_go(stream) for stream in (stdout, stderr)]
     # `visit-planner ... | head`: the reader going away stops the printing, not the command.
     sys.stdout = ReaderGoneGuard(stdout)
     try:
@@ -78,6 +81,8 @@ def main() -> None:
         raise
     finally:
         sys.stdout = stdout
+        for stream, former in zip((stdout, stderr), errors, strict=True):
+            restore(stream, former)
         if main_thread:  # main() in-process (tests) leaves the caller's handler as it was
             signal.signal(signal.SIGTERM, before)
 
@@ -112,11 +117,12 @@ def print_error(message: str) -> None:
     redirected) at spaces only, so that no id, path or number is broken; a message of several
     lines (one problem a line) keeps them, each continuation indented
     (:func:`~visit_planner.cli.summary_text.wrapped_lines`)."""
-    lines = (ERROR_LEAD + message).splitlines()
+    lead = narrow(ERROR_LEAD, err_console.encoding)  # English alone where Chinese cannot go
+    lines = narrow(lead + message, err_console.encoding).splitlines()
     for n, line in enumerate(wrapped_lines(lines, err_console.width)):
         text = Text(line)
         if n == 0:
-            text.stylize("bold red", 0, len(ERROR_LEAD))
+            text.stylize("bold red", 0, len(lead))
         err_console.print(text, highlight=False)
 
 

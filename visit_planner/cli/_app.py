@@ -35,6 +35,7 @@ except ImportError:  # ... older ones (the project allows typer>=0.12) on Click 
     from click.core import Command, Context  # type: ignore[assignment]
     from click.formatting import HelpFormatter  # type: ignore[assignment]
 
+from visit_planner.cli.narrow_encoding import holds_chinese, narrow_text
 from visit_planner.cli.usage_errors import bilingual_usage_errors
 from visit_planner.vocabulary import PRODUCT
 
@@ -289,6 +290,27 @@ class CliConsole(Console):
         if not self.is_terminal and not characters.isascii():
             characters = "-"
         super().rule(title, characters=characters, style=style, align=align)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Rich's text for ``text``, narrowed to what the console's encoding can hold
+        (:func:`~visit_planner.cli.narrow_encoding.narrow_text`), so that a table's cells
+        are measured as they will be written."""
+        return self._narrowed(super().render_str(text, **kwargs))
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        """Rich's rendering, with every text narrowed to what the console's encoding can
+        hold before it is laid out: on a stream without Chinese (``PYTHONIOENCODING=ascii``,
+        a C locale without UTF-8) the English alone, a table's columns still aligned; a
+        UTF-8 console renders as before."""
+        if isinstance(renderable, Text):
+            renderable = self._narrowed(renderable)
+        return super().render(renderable, options)
+
+    def _narrowed(self, text: Text) -> Text:
+        encoding = self.encoding
+        return text if holds_chinese(encoding) else narrow_text(text, encoding)
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         """Rich's text for ``buffer``, without trailing spaces on any line when not on a

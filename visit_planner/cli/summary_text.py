@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from visit_planner.cli._app import console, err_console
+from visit_planner.cli.narrow_encoding import says_something
 
 if TYPE_CHECKING:
     import polars as pl
@@ -57,6 +58,8 @@ def print_shortfalls(diagnostics: pl.DataFrame) -> None:
     for tw, text in short.select("township_id", "shortfall").iter_rows():
         console.print(f"[yellow]{place_label(tw)}[/]:", highlight=False)
         for line in bilingual_lines(str(text)):
+            if not says_something(line, console.encoding):
+                continue  # its Chinese, on a stream that cannot carry it: the English follows
             for part in hanging(line, "  ", "  ", console.width):
                 console.print(part, highlight=False, markup=False)
 

@@ -1,0 +1,118 @@
+"""A stream that cannot carry Chinese (visit_planner.cli.narrow_encoding).
+
+``PYTHONIOENCODING=ascii visit-planner <command>`` (a planner's SSH session with a C locale
+does the same) ended every command in a ``UnicodeEncodeError`` traceback and exit 1: the
+output is Chinese first. It now prints the English, tables aligned, with the command's own
+exit code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.table import Table
+from rich.text import Text
+
+from visit_planner.cli._app import CliConsole
+from visit_planner.cli.narrow_encoding import narrow, narrow_text, says_something
+
+
+def test_chinese_is_left_out_with_its_separator_and_typography_spelled_in_ascii() -> None:
+    assert narrow("错误 ERROR: x", "ascii") == "ERROR: x"
+    assert narrow("显示本帮助并退出 — Show this message.", "ascii") == "Show this message."
+    assert narrow("锦屏镇 (532626001): 一类户 tier 1 ≥ 3 · café", "ascii") == (
+        "(532626001): tier 1 >= 3 - cafe"
+    )
+    assert narrow("错误 ERROR", "utf-8") == "错误 ERROR"
+    assert narrow("错误 ERROR · café", "latin-1") == "ERROR · café"
+    assert not says_something("一类户覆盖: 64/76", "ascii")
+    assert says_something("一类户覆盖: 64/76", "utf-8")
+
+
+def test_a_styled_text_keeps_its_styles_on_what_remains() -> None:
+    text = Text("错误 ERROR: bad")
+    text.stylize("bold red", 0, 9)
+    narrowed = narrow_text(text, "ascii")
+    assert narrowed.plain == "ERROR: bad"
+    assert [(s.start, s.end, str(s.style)) for s in narrowed.spans] == [(0, 6, "bold red")]
+
+
+def test_a_table_on_an_ascii_stream_is_english_and_aligned() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    out = CliConsole(file=stream, width=80)
+    table = Table("方案 run", "类型 kind")
+    table.add_row("7084229f656e", "编制 plan")
+    table.add_row("e55ca8d81ea7", Text("修订 amend"))
+    out.print(table)  # raised UnicodeEncodeError
+    stream.flush()
+    lines = stream.buffer.getvalue().decode("ascii").splitlines()
+    assert any("run" in line and "kind" in line for line in lines), lines
+    assert len({line.index("|") for line in lines if "|" in line}) == 1, lines
+    assert any("amend" in line for line in lines)
+
+
+def _run_on_ascii_streams(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """``visit-planner ARGS`` in-process with stdout and stderr encoded in ASCII."""
+    from visit_planner.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "argv", ["visit-planner", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert out.errors == "strict" and err.errors == "strict"  # put back as they were
+    out.flush()
+    err.flush()
+    texts = [s.buffer.getvalue().decode("ascii") for s in (out, err)]
+    return int(exc.value.code or 0), texts[0], texts[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (("--help",), 0, "Household risk tiers and visit assignment."),
+        (("runs", "list", "--bogus"), 2, "No such option: --bogus"),
+        (("validate", "/nonexistent-h118"), 2, "ERROR: /nonexistent-h118"),
+        (("overrides", "list"), 0, "no overrides"),
+        (("audit", "verify"), 0, "audit log intact"),
+    ],
+)
+def test_every_command_on_ascii_streams_prints_english_with_its_own_code(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    code: int,
+    expected: str,
+) -> None:
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store, store_url
+
+    Workspace(tmp_path / "ws").ensure()
+    with Store.open(store_url(Workspace(tmp_path / "ws"))):
+        pass
+    monkeypatch.setenv("VISIT_PLANNER_HOME", str(tmp_path / "ws"))
+    got, out, err = _run_on_ascii_streams(monkeypatch, *args)
+    assert got == code, (out, err)
+    assert expected in " ".join((out + err).split())
+    assert "Traceback" not in err and "UnicodeEncodeError" not in err
+
+
+def test_pythonioencoding_ascii_in_a_real_process(tmp_path: Path) -> None:
+    """The console script, as an SSH session with ``PYTHONIOENCODING=ascii`` runs it."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "VISIT_PLANNER_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "visit_planner", "validate", str(tmp_path / "missing")],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode("ascii").startswith("ERROR: "), done.stderr
+    assert b"Traceback" not in done.stderr

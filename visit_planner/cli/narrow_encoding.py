@@ -1,0 +1,216 @@
+"""Output that a stream without Chinese can carry: English alone, never a traceback.
+
+A planner's SSH session with a C locale and ``PYTHONUTF8=0``, a cron job's
+``PYTHONIOENCODING=ascii`` or a ``latin-1`` terminal gives the standard streams an encoding
+that cannot hold Chinese. Every command prints Chinese first with English beside it
+(``错误 ERROR: ...``, ``没有选项 --bogus (No such option: --bogus)``), so each ended in a
+``UnicodeEncodeError`` traceback and exit 1, whatever it had done. What such a stream cannot
+encode is now written as follows (:func:`narrow`):
+
+- East Asian wide and full-width characters (Chinese, ``，：（）``) are left out, with the space
+  that separated them from the English: ``错误 ERROR: x`` reads ``ERROR: x``; a place
+  ``锦屏镇 (532626001)`` keeps its code;
+- common typography has an ASCII spelling (``—`` ``-``, ``·`` ``.``, ``…`` ``...``, ``≥``
+  ``>=``, curly quotes straight), accented letters lose their accents;
+- anything else becomes ``?``.
+
+:class:`~visit_planner.cli._app.CliConsole` applies it to the text it lays out, so tables keep
+their columns aligned; :func:`english_where_chinese_cannot_go` makes it the standard streams'
+error handler, so whatever else is written (Typer's help, ``print``) is safe too. A stream
+that can encode Chinese (UTF-8, GB18030) is left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from typing import IO, Any
+
+from rich.text import Text
+
+ERROR_HANDLER = "visit_planner.english"
+"""The codec error handler's name (:func:`codecs.register_error`)."""
+
+SPELLED_IN_ASCII = {
+    "—": "-",
+    "–": "-",
+    "‒": "-",
+    "−": "-",
+    "─": "-",
+    "━": "=",
+    "│": "|",
+    "·": "-",
+    "•": "*",
+    "…": "...",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "×": "x",
+    "÷": "/",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "≈": "~",
+    "±": "+/-",
+    "→": "->",
+    "←": "<-",
+    "↑": "^",
+    "↓": "v",
+    "✓": "v",
+    "✗": "x",
+    "°": " deg",
+    "\u00a0": " ",
+}
+"""Characters outside ASCII that the program's English uses, as ASCII."""
+
+UNKNOWN = "?"
+"""What a character with neither an encoding nor an ASCII spelling becomes."""
+
+
+def can_encode(text: str, encoding: str) -> bool:
+    """Whether ``encoding`` holds every character of ``text`` (an unknown encoding holds
+    nothing but ASCII)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    except LookupError:
+        return text.isascii()
+    return True
+
+
+def holds_chinese(encoding: str | None) -> bool:
+    """Whether a stream of this encoding can carry the program's Chinese."""
+    return encoding is None or can_encode("一类户错误，：（）", encoding)
+
+
+def is_wide(char: str) -> bool:
+    """Whether ``char`` is East Asian wide or full-width (Chinese, full-width punctuation)."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def spelled(char: str, encoding: str) -> str:
+    """``char`` (which ``encoding`` cannot hold) as the narrow stream writes it: wide ones
+    left out, typography in ASCII, accented letters without their accents, else ``?``."""
+    if is_wide(char):
+        return ""
+    if char in SPELLED_IN_ASCII:
+        return SPELLED_IN_ASCII[char]
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return bare if bare and can_encode(bare, encoding) else UNKNOWN
+
+
+_SPACE_BEFORE = frozenset(" \t\n([")
+
+_SEPARATOR_AFTER = re.compile(r" (?:[—/] )?")
+"""What follows a Chinese word before its English: a space, or `` — `` / `` / ``."""
+
+
+def _gap_to_drop(text: str, start: int, end: int) -> int:
+    """The end of the run ``text[start:end]`` left out entirely, with the separator after it
+    when it began a line, a bracket or a word (``一类户 tier 1`` reads ``tier 1``,
+    ``显示帮助 — Show help`` ``Show help``)."""
+    if start == 0 or text[start - 1] in _SPACE_BEFORE:
+        separator = _SEPARATOR_AFTER.match(text, end)
+        if separator:
+            return separator.end()
+    return end
+
+
+def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
+    """Where ``text`` must change to be written in ``encoding``: ``(start, end, replacement)``
+    in order, none overlapping; empty when it can be written as it is."""
+    if can_encode(text, encoding):
+        return []
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(text):
+        if can_encode(text[i], encoding):
+            i += 1
+            continue
+        j = i
+        while j < len(text) and not can_encode(text[j], encoding):
+            j += 1
+        replacement = "".join(spelled(c, encoding) for c in text[i:j])
+        end = _gap_to_drop(text, i, j) if not replacement else j
+        found.append((i, end, replacement))
+        i = end
+    return found
+
+
+def narrow(text: str, encoding: str) -> str:
+    """``text`` as a stream of ``encoding`` can carry it (the module's rules)."""
+    pieces: list[str] = []
+    done = 0
+    for start, end, replacement in edits(text, encoding):
+        pieces += [text[done:start], replacement]
+        done = end
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def says_something(line: str, encoding: str) -> bool:
+    """Whether ``line``, written in ``encoding``, still has a word in it: a Chinese line of a
+    bilingual pair (``一类户覆盖: 64/76``) on a stream without Chinese has not (``: 64/76``),
+    and is left out, its English line saying it."""
+    return holds_chinese(encoding) or any(c.isalpha() for c in narrow(line, encoding))
+
+
+def narrow_text(text: Text, encoding: str) -> Text:
+    """A Rich :class:`~rich.text.Text` as :func:`narrow` writes its characters, its styles kept
+    on what remains (a copy; ``text`` itself when nothing changes)."""
+    changes = edits(text.plain, encoding)
+    if not changes:
+        return text
+    cuts = sorted({offset for start, end, _ in changes for offset in (start, end)} - {0})
+    pieces = text.divide(cuts)
+    replaced = {start: replacement for start, _, replacement in changes}
+    kept: list[Text] = []
+    offset = 0
+    for piece in pieces:
+        length = len(piece.plain)
+        if offset in replaced:
+            piece.plain = replaced[offset]
+        if piece.plain:
+            kept.append(piece)
+        offset += length
+    result = Text("", style=text.style, end=text.end, tab_size=text.tab_size).join(kept)
+    result.justify, result.overflow, result.no_wrap = text.justify, text.overflow, text.no_wrap
+    return result
+
+
+def _handler(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler: what :func:`narrow` writes for the characters the codec
+    cannot encode."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text, start, end = error.object, error.start, error.end
+    replacement = "".join(spelled(c, error.encoding) for c in text[start:end])
+    if not replacement:
+        end = _gap_to_drop(text, start, end)
+    return replacement, end
+
+
+codecs.register_error(ERROR_HANDLER, _handler)
+
+
+def english_where_chinese_cannot_go(stream: IO[str] | Any) -> str | None:
+    """Make ``stream`` write what its encoding cannot hold as :func:`narrow` does, when its
+    encoding cannot carry Chinese; returns its former error handler to restore (``None``
+    when it was left alone: a stream that holds Chinese, or one that cannot be
+    reconfigured)."""
+    encoding = getattr(stream, "encoding", None)
+    reconfigure = getattr(stream, "reconfigure", None)
+    if holds_chinese(encoding) or reconfigure is None:
+        return None
+    former: str = getattr(stream, "errors", None) or "strict"
+    reconfigure(errors=ERROR_HANDLER)
+    return former
+
+
+def restore(stream: Any, former: str | None) -> None:
+    """Give ``stream`` back the error handler :func:`english_where_chinese_cannot_go`
+    replaced."""
+    if former is not None:
+        stream.reconfigure(errors=former)
