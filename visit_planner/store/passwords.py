@@ -8,6 +8,13 @@ characters (``123456789012``, ``abcdefghijkl``), one repeated character or word
 (``wangfangwangfang``), a keyboard row (``qwertyuiopas``) or a date is. The reason names the
 pattern zxcvbn found, in both languages, so the message can say what to avoid.
 
+zxcvbn's word lists are English-centred. The common passwords, pinyin phrases, number puns
+(``woaini1314520``, ``5201314woaini``) and pinyin names (``zhangwei123456``, a name and a
+birthday) of Chinese users are given to it as two more ranked dictionaries
+(:mod:`visit_planner.store.password_words`), through its own
+``zxcvbn.matching.add_frequency_lists``, once, when this module is imported; a password that
+rests on one of them is named as such, before any other pattern found in it.
+
 zxcvbn keeps the words it is given (the username, the place) in a module-level dictionary
 while it runs, so concurrent calls (the dashboard's sessions are threads) are serialised by a
 lock. It refuses passwords longer than :data:`MAX_CHECKED` characters; only their first
@@ -20,7 +27,9 @@ import re
 import threading
 from typing import Any, Final
 
-from zxcvbn import zxcvbn
+from zxcvbn import matching, zxcvbn
+
+from visit_planner.store.password_words import PHRASES, ranked_names
 
 __all__ = ["CONTEXT_WORDS", "MAX_CHECKED", "MIN_GUESSES", "weakness"]
 
@@ -33,6 +42,13 @@ CONTEXT_WORDS: Final = ("wenshan", "yunnan", "visitplanner", "planner", "dashboa
 "context-specific words"), besides the account's username."""
 
 _LOCK = threading.Lock()
+
+CHINESE_PHRASES: Final = "chinese_phrases"
+"""zxcvbn's name of the dictionary of Chinese users' common passwords, phrases and puns."""
+PINYIN_NAMES: Final = "pinyin_names"
+"""zxcvbn's name of the dictionary of pinyin names."""
+
+matching.add_frequency_lists({CHINESE_PHRASES: list(PHRASES), PINYIN_NAMES: ranked_names()})
 
 # zxcvbn's pattern of the longest match → why it is weak (Chinese, English)
 _REASONS: Final[dict[str, tuple[str, str]]] = {
@@ -53,6 +69,16 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "date": ("以日期或年份为主", "it rests on a date or a year"),
     "dictionary": ("以常见单词或人名为主", "it rests on a common word or name"),
+    CHINESE_PHRASES: (
+        "以中文常用密码、拼音短语或谐音数字为主（如 woaini、5201314）",
+        "it rests on a password, pinyin phrase or number pun common in China, "
+        "like woaini or 5201314",
+    ),
+    PINYIN_NAMES: (
+        "以拼音姓名为主（如 zhangwei），加上生日或数字也一样好猜",
+        "it rests on a name in pinyin, like zhangwei, which a birthday or digits added "
+        "do not make hard to guess",
+    ),
     "short": ("太简单", "it is too simple"),
 }
 
@@ -84,7 +110,9 @@ def _pattern(match: dict[str, Any], username_words: list[str]) -> str:
         name = match.get("dictionary_name")
         if name == "user_inputs":
             return "username" if match.get("matched_word") in username_words else "context"
-        return "passwords" if name == "passwords" else "dictionary"
+        if name in ("passwords", CHINESE_PHRASES, PINYIN_NAMES):
+            return str(name)
+        return "dictionary"
     if kind == "regex":  # zxcvbn's one regex is recent years
         return "date"
     return kind if kind in _REASONS else "short"
@@ -104,5 +132,6 @@ def weakness(password: str, username: str | None = None) -> tuple[str, str] | No
     found = [m for m in result["sequence"] if m.get("pattern") != "bruteforce"]
     if not found:
         return _REASONS["short"]
-    longest = max(found, key=lambda m: int(m["j"]) - int(m["i"]))
+    chinese = [m for m in found if m.get("dictionary_name") in (CHINESE_PHRASES, PINYIN_NAMES)]
+    longest = max(chinese or found, key=lambda m: int(m["j"]) - int(m["i"]))
     return _REASONS[_pattern(longest, words)]
