@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from visit_planner.cli._app import PolicyOption, app, console, err_console
 from visit_planner.cli.summary_text import (
@@ -249,12 +249,18 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     # township count), so a refusal is never preceded by an empty bar; and only on a
     # terminal: redirected, Rich printed its last frame into the file (a bar of ━ and the
     # last township's status, as if it were the run's), and the summary says it all.
+    # At 80 columns the description (the township just solved, by name and code, its status
+    # and gap) takes what the fixed columns leave, cut at its end, never the elapsed time.
     bar = Progress(
-        TextColumn("[bold]乡镇 townships"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("[bold]乡镇 townships", table_column=Column(no_wrap=True)),
+        BarColumn(bar_width=8),
+        MofNCompleteColumn(table_column=Column(no_wrap=True)),
+        TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
+        TextColumn(
+            "{task.description}",
+            markup=False,
+            table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+        ),
         console=err_console,
         transient=False,
     )
@@ -266,8 +272,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             bar.start()
 
     def on_done(r: TownshipResult) -> None:
-        gap = "-" if r.gap is None else f"{r.gap:.3%}"
-        bar.update(task, advance=1, description=f"{r.township_id} {r.status.value} gap {gap}")
+        bar.update(task, advance=1, description=township_progress(r))
 
     try:
         result, inputs, manifest = run_assign(
@@ -295,6 +300,17 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if result.unassigned_tier1 > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
+
+
+def township_progress(result: TownshipResult) -> str:
+    """The progress bar's words for a township just solved: the township by name and code,
+    its status in both languages (:func:`~visit_planner.vocabulary.status_words`) and the
+    proven gap: ``锦屏镇 (532626001) 最优 optimal 差距 gap 0.000%``. The bar named the
+    township by code alone and said its status in English only."""
+    from visit_planner.contracts.places import place_label
+
+    gap = "-" if result.gap is None else f"{result.gap:.3%}"
+    return f"{place_label(result.township_id)} {status_words(result.status.value)} 差距 gap {gap}"
 
 
 def print_assign_summary(
