@@ -32,7 +32,8 @@ The only module that imports Dask (an optional extra: ``pip install .[dask]``). 
   is silent, or is not a Dask scheduler (its HTTP port, a worker, another service) raises
   :class:`ExecutorUnavailableError` naming the address, and so does a scheduler without
   workers after :data:`WORKERS_WAIT` seconds, and a cluster whose scheduler or workers run
-  other versions (:data:`SAME_PACKAGES`) than this one. A scheduler lost during a run raises
+  other versions (:data:`SAME_PACKAGES`) than this one, or whose workers cannot import
+  the project (:data:`PROJECT_MODULES`). A scheduler lost during a run raises
   :class:`ExecutorLostError`, and so does a cluster whose workers all left during the run
   and none came back within :data:`WORKERS_GONE_WAIT` seconds (tasks wait for workers that
   restart or join meanwhile, as Dask's own do, but not for ever), and so does a cluster on
@@ -566,6 +567,62 @@ def _check_environment(client: Client, address: str) -> None:
         raise ExecutorUnavailableError(problem)
 
 
+PROJECT_MODULES = ("assignment.dask_executor", "visit_planner", "risk_model")
+"""Modules every worker must import before any task is sent: the task functions' packages.
+Dask reports a package's version from its installed metadata, which an install whose code is
+not there (an editable install of a checkout at another path, a ``PYTHONPATH`` that misses
+it) still has: such a worker passes :data:`SAME_PACKAGES` and then cannot read the first
+task; it ends, and the run would wait :data:`WORKERS_GONE_WAIT` seconds for workers that
+never come back."""
+
+
+def _imports_here(modules: Sequence[str]) -> Callable[[], str | None]:
+    """A function for :meth:`Client.run` saying why a worker cannot import ``modules`` (the
+    first that fails), or None.
+
+    Made here as a closure, which cloudpickle sends by value: a worker that cannot import this
+    module can still run it and say so, instead of dying on the message."""
+    names = tuple(modules)
+
+    def imports() -> str | None:
+        import importlib
+
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except BaseException as exc:  # anything an import raises: said, not raised
+                first = (str(exc).splitlines() or [""])[0].strip()
+                return f"cannot import {name} ({type(exc).__name__}{': ' + first if first else ''})"
+        return None
+
+    return imports
+
+
+def import_problem(found: dict[str, Any], address: str) -> str | None:
+    """The one-line error for workers that cannot import the project (``found``: what
+    :func:`_imports_here` returned on each worker, or the exception that running it raised),
+    or None."""
+    odd = {name: said for name, said in sorted(found.items()) if said is not None}
+    if not odd:
+        return None
+    name, said = next(iter(odd.items()))
+    if isinstance(said, BaseException):
+        said = f"could not run the check ({type(said).__name__}: {said})"
+    return (
+        f"Dask 工作进程无法载入 visit-planner (the Dask cluster at {address} cannot run this "
+        f"program's tasks: {len(odd)} of {len(found)} workers, {name} {said}; install this "
+        "version there, e.g. pip install '.[dask]' from this checkout, and restart the workers)"
+    )
+
+
+def _check_imports(client: Client, address: str, modules: Sequence[str]) -> None:
+    """Raise :class:`ExecutorUnavailableError` when a worker cannot import ``modules``."""
+    found = client.run(_imports_here(modules), on_error="return")
+    problem = import_problem(cast(dict[str, Any], found), address)
+    if problem is not None:
+        raise ExecutorUnavailableError(problem)
+
+
 def _wait_for_workers(client: Client, address: str, wait: float) -> None:
     """Wait up to ``wait`` seconds for the scheduler's first worker, else a clear error."""
     try:
@@ -638,6 +695,7 @@ def dask_executor(
         _wait_for_workers(client, name, workers_wait)
         if scheduler is not None:  # a local cluster runs this very environment
             _check_environment(client, name)
+            _check_imports(client, name, PROJECT_MODULES)
         yield DaskExecutor(
             client,
             retries=retries,

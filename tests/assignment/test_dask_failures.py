@@ -1,8 +1,8 @@
 """The Dask executor when things go wrong: workers dying more often than the retries, a
 township whose workers keep dying, every worker leaving during a run (for good, or coming
 back), a scheduler address that is malformed, silent, not Dask or not a scheduler, a scheduler
-without workers, and the local cluster's HTTP servers (no dashboard, no port 8787, loopback
-only)."""
+without workers, a worker that cannot import the project, and the local cluster's HTTP
+servers (no dashboard, no port 8787, loopback only)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -32,6 +34,7 @@ from assignment.dask_executor import (
     SAME_PACKAGES,
     dask_executor,
     environment_problem,
+    import_problem,
 )
 from assignment.executor import ExecutorLostError, ExecutorUnavailableError
 from tests.assignment.helpers import listening_here
@@ -476,3 +479,72 @@ def test_the_clients_rescheduling_warning_is_not_shown_to_the_planner(
         log.warning("another warning")
     said = [r.getMessage() for r in caplog.records if r.name == "distributed.client"]
     assert said == ["another warning"]
+
+
+BLOCKER = """
+import sys
+
+class Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"assignment", "visit_planner", "risk_model"}:
+            raise ImportError("no module " + repr(name) + " here")
+        return None
+
+sys.meta_path.insert(0, Blocked())
+"""
+"""A ``sitecustomize`` that makes the project unimportable while its installed metadata (and
+so every version Dask reports) stays: a worker started from another checkout or environment."""
+
+
+def test_a_worker_that_cannot_import_the_project_is_named_before_any_task(
+    tmp_path: Path,
+) -> None:
+    # Such a worker passed the version check (the metadata is there), died on the first
+    # task's message, and the run waited 120 s for workers before saying "every worker left".
+    (tmp_path / "sitecustomize.py").write_text(BLOCKER)
+    env = os.environ | {"PYTHONPATH": str(tmp_path)}
+    with loopback_cluster(0) as cluster:
+        address = cluster.scheduler_address
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--no-nanny",
+             "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
+             "--dashboard-address", "127.0.0.1:0"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            start = time.monotonic()
+            with (
+                pytest.raises(ExecutorUnavailableError) as info,
+                dask_executor(address, workers_wait=30),
+            ):
+                pass
+            assert time.monotonic() - start < 30
+            assert worker.poll() is None  # asked, not killed by a task it could not read
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    said = str(info.value)
+    assert said.startswith(
+        f"Dask 工作进程无法载入 visit-planner (the Dask cluster at {address} cannot run this "
+        "program's tasks: 1 of 1 workers, tcp://127.0.0.1:"
+    ), said
+    assert said.endswith(
+        " cannot import assignment.dask_executor (ImportError: no module 'assignment' here); "
+        "install this version there, e.g. pip install '.[dask]' from this checkout, and "
+        "restart the workers)"
+    ), said
+
+
+def test_workers_that_cannot_import_the_project_are_counted_and_the_first_named() -> None:
+    assert import_problem({"tcp://h:1": None, "tcp://h:2": None}, "tcp://h:8786") is None
+    found: dict[str, Any] = {
+        "tcp://h:3": "cannot import visit_planner (ModuleNotFoundError: nope)",
+        "tcp://h:1": None,
+        "tcp://h:2": OSError("gone"),
+    }
+    assert import_problem(found, "tcp://h:8786") == (
+        "Dask 工作进程无法载入 visit-planner (the Dask cluster at tcp://h:8786 cannot run this "
+        "program's tasks: 2 of 3 workers, tcp://h:2 could not run the check (OSError: gone); "
+        "install this version there, e.g. pip install '.[dask]' from this checkout, and "
+        "restart the workers)"
+    )
