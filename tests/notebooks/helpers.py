@@ -43,6 +43,19 @@ def stored_outputs(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def hidden_columns(nb: nbformat.NotebookNode) -> list[str]:
+    """Where a table an executed notebook shows (its plain-text form, what a rendered copy,
+    a console or a diff shows) hides columns behind polars' "…" column: the reader then
+    never sees, e.g., the tier-1 coverage of a what-if table (each named by cell index)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain", "")
+            if any(line.startswith("│") and "┆ … ┆" in line for line in text.splitlines()):
+                found.append(f"cell {i}")
+    return found
+
+
 def execute(
     path: Path, workdir: Path, env: Mapping[str, str] | None = None
 ) -> tuple[nbformat.NotebookNode, float]:

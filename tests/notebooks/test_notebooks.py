@@ -14,7 +14,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.notebooks.helpers import FIGURES, execute, notebook_paths, stored_outputs
+from tests.notebooks.helpers import (
+    FIGURES,
+    execute,
+    hidden_columns,
+    notebook_paths,
+    stored_outputs,
+)
 
 
 def test_the_three_notebooks_are_there() -> None:
@@ -64,6 +70,25 @@ def test_chinese_first_lines() -> None:
     assert not chinese_first("MLflow tracking: /tmp/x") and not chinese_first("CJK font: 字体")
 
 
+def test_hidden_columns_are_detected() -> None:
+    """A table of more than polars' default 8 columns shows "…" in place of the middle ones
+    (3.0's tables hid tier-1 coverage, its bound and travel); all of them shown passes."""
+    import polars as pl
+
+    frame = pl.DataFrame({f"column_{i}": [i, i + 1] for i in range(12)})
+
+    def shown(text: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell("frame")
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": text})]
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), cell])
+
+    assert hidden_columns(shown(repr(frame))) == ["cell 1"]
+    with pl.Config(tbl_cols=-1):
+        assert hidden_columns(shown(repr(frame))) == []
+    long_text = pl.DataFrame({"reason": ["x" * 200]})  # a cut string is not a hidden column
+    assert hidden_columns(shown(repr(long_text))) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
 def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
@@ -88,6 +113,7 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
         for o in cell.get("outputs", [])
     )
     assert images == FIGURES[path.name]
+    assert hidden_columns(nb) == []  # every table shows all its columns
     printed = "".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []))
     assert f"工作目录 working directory: {scratch}" in printed  # says where it works
     assert [line for line in printed.splitlines() if not chinese_first(line)] == []

@@ -70,6 +70,26 @@ def largest_county(households: pl.DataFrame) -> str:
     return str(counts["county_id"][0])
 
 
+def choose_county(households: pl.DataFrame, given: str | None) -> str:
+    """The county code notebook 3.0 studies: ``given`` as a code (``532627``) or a name as
+    the tables print it, Chinese or English in any case (``广南县``, ``广南``, ``Guangnan``);
+    None or blank: :func:`largest_county`. Checked against the data before anything is
+    trained, so a mistyped county is refused at once, naming the counties there."""
+    if given is None or not given.strip():
+        return largest_county(households)
+    wanted = given.strip()
+    counties = households["county_id"].unique().drop_nulls().sort().to_list()
+    for code in counties:
+        names = county_name(code).split(" ", 1) if county_name(code) else []
+        spelled = {code, *names, *(n.removesuffix("县").removesuffix("市") for n in names[:1])}
+        if wanted in spelled or wanted.casefold() in {n.casefold() for n in names[1:]}:
+            return str(code)
+    raise VisitPlannerError(
+        f"县无农户 (county {wanted}: no households in the data; "
+        f"counties in the data: {', '.join(county_label(c) for c in counties) or 'none'})"
+    )
+
+
 def missing_tier1_costs(factor: float, policy: Policy | None = None) -> list[list[float]]:
     """The policy's cost matrix with the cost of missing a true tier 1 (row 1, predicted 2
     or 3) multiplied by ``factor``; the other costs unchanged."""

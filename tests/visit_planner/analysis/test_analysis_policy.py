@@ -84,6 +84,22 @@ def test_county_households_needs_every_score(scored) -> None:
     assert "(" in policy.county_label(county)  # a known county: its name as well
 
 
+def test_choose_county_by_code_or_name_before_training(scored) -> None:
+    """VISIT_PLANNER_NB_COUNTY=Guangnan used to be refused only after the model was trained
+    (half a minute later), and a name was never accepted: the notebook printed counties by
+    name and code but took only the code."""
+    hh, _ = scored
+    largest = policy.largest_county(hh)
+    assert policy.choose_county(hh, None) == largest == policy.choose_county(hh, " ")
+    code = hh["county_id"].unique().sort()[0]
+    zh, en = policy.county_label(code).split(" (")[0].split(" ")
+    for spelled in (code, zh, zh[:-1], en, en.upper(), f" {en.lower()} "):
+        assert policy.choose_county(hh, spelled) == code, spelled
+    with pytest.raises(VisitPlannerError, match=r"county Gaungnan: no households in the data; "
+                       r"counties in the data: .*\(" + code + r"\)"):  # fmt: skip
+        policy.choose_county(hh, "Gaungnan")
+
+
 def test_scenarios() -> None:
     s = AssignmentSettings()
     cadence = policy.cadence_scenarios(s, 3, [1 / 3, 1.0])
