@@ -196,3 +196,65 @@ def test_audit_list_says_why_an_address_was_paused_and_who_lifted_it_why(
         "login.client_cleared 10.0.0.7 解除暂停, 清除 20 次失败记录 (pause lifted: 20 "
         "failures forgotten) 原因 reason: 共用出口 shared NAT"
     ), out
+
+
+def _log_of_many_actions(home: Path) -> None:
+    """A workspace whose log holds publishes, override revocations and failed sign-ins."""
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store, store_url
+
+    Workspace(home).ensure()
+    with Store.open(store_url(Workspace(home))) as store:
+        for i in range(9):
+            action = ("publish", "override.revoke", "login.failed")[i % 3]
+            store.append_audit(action, "tester", f"s{i + 1}", {"reason": f"why {i + 1}"})
+
+
+def test_audit_list_shows_only_the_actions_asked_for(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A supervisor looking for every revocation or failed sign-in paged through the whole
+    log: ``--action`` (repeatable, or a comma list) lists only those, the filter named."""
+    _log_of_many_actions(tmp_path / "ws")
+    home = ["--home", str(tmp_path / "ws")]
+    code, out, err = cli("audit", "list", "--action", "override.revoke", *home)
+    assert code == 0, err
+    assert re.findall(r"^#(\d+)", out, re.M) == ["2", "5", "8"]
+    assert "仅 only: override.revoke 撤销督导调整 override revoked" in flat(out)
+    code, out, _ = cli(
+        "audit", "list", "--action", "login.failed,publish", "--action", "publish",
+        "--limit", "3", *home,
+    )  # fmt: skip
+    assert code == 0 and re.findall(r"^#(\d+)", out, re.M) == ["6", "7", "9"]
+    assert too_wide(out, 80) == []
+
+
+def test_an_unknown_action_is_refused_with_the_known_ones(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _log_of_many_actions(tmp_path / "ws")
+    code, out, err = cli(
+        "audit", "list", "--action", "override.revoked", "--home", str(tmp_path / "ws")
+    )
+    assert code == 2 and out == ""
+    assert "未知的操作 override.revoked (unknown action: override.revoked)" in flat(err)
+    assert "override.revoke 撤销督导调整 override revoked" in flat(err)
+    assert "login.failed 登录失败 failed sign-in" in flat(err)
+    assert "Traceback" not in err
+
+
+def test_audit_list_since_a_day_in_beijing_time(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.visit_planner.store.helpers import tamper_audit
+    from visit_planner.paths import Workspace
+    from visit_planner.store import store_url
+
+    _log_of_many_actions(tmp_path / "ws")
+    # Entries 1-4 on 2026-11-30 in Beijing time (15:59 UTC); 5-9 on 2026-12-01 (16:00 UTC).
+    url = store_url(Workspace(tmp_path / "ws"))
+    tamper_audit(url, "UPDATE audit SET at = '2026-11-30 15:59:00.000000' WHERE seq <= 4")
+    tamper_audit(url, "UPDATE audit SET at = '2026-11-30 16:00:00.000000' WHERE seq > 4")
+    home = ["--home", str(tmp_path / "ws")]
+    code, out, err = cli("audit", "list", "--since", "2026-12-01", *home)
+    assert code == 0, err
+    assert re.findall(r"^#(\d+)", out, re.M) == ["5", "6", "7", "8", "9"]
+    assert "自 since 2026-12-01 00:00 (北京时间 Beijing time)" in flat(out)
+    code, out, _ = cli("audit", "list", "--since", "2026-12-02", "--action", "publish", *home)
+    assert code == 0 and "no entries match" in out and "no entries yet" not in out
+    code, _, err = cli("audit", "list", "--since", "12/01", *home)
+    assert code == 2 and "is not a date YYYY-MM-DD" in flat(err)

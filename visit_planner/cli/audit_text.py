@@ -11,7 +11,8 @@ heading says. Pure functions: :mod:`visit_planner.cli.runs` prints what they ret
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from visit_planner import clock
@@ -101,3 +102,80 @@ def audit_detail_lines(action: str, details: Details | None) -> list[str]:
         return []
     rules = RULES.get(action, (reason_line,))
     return [line for rule in rules if (line := rule(details)) is not None]
+
+
+# --------------------------------------------------------------------------- filters
+
+AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
+    "login": ("登录", "sign-in"),
+    "login.failed": ("登录失败", "failed sign-in"),
+    "login.locked": ("账号锁定", "account locked"),
+    "login.client_blocked": ("地址暂停登录", "address paused"),
+    "login.client_cleared": ("解除地址暂停", "address pause lifted"),
+    "user.add": ("新增账号", "account added"),
+    "user.disable": ("停用账号", "account disabled"),
+    "user.password_reset": ("重置密码", "password reset"),
+    "user.password_change": ("修改密码", "password changed"),
+    "user.password_change_refused": ("修改密码被拒", "password change refused"),
+    "override.add": ("新增督导调整", "override added"),
+    "override.revoke": ("撤销督导调整", "override revoked"),
+    "promote": ("模型晋升", "model promoted"),
+    "promote.forced": ("强制晋升", "forced promotion"),
+    "publish": ("发布方案", "run published"),
+    "amend": ("发布修订方案", "amendment published"),
+    "rollback": ("回退方案", "run rolled back"),
+    "store.upgrade": ("数据库升级", "store upgraded"),
+    "lock.recover": ("收回月份锁", "month lock recovered"),
+    "lock.release": ("释放月份锁", "month lock released"),
+}
+"""Every action visit-planner writes to the audit log, in words: what ``audit list
+--action`` takes (a test checks the store's and the jobs' code writes no other)."""
+
+
+def chosen_actions(values: Sequence[str], recorded: Collection[str] = ()) -> list[str]:
+    """The actions ``--action`` names (repeated, or a comma list: ``login.failed,
+    override.revoke``), in order, each once. One that is neither an action this program
+    writes (:data:`AUDIT_ACTIONS`) nor one ``recorded`` in the log (an older version's) is
+    refused: ValueError naming it and listing the known ones, in both languages."""
+    chosen: list[str] = []
+    for value in values:
+        for action in (a.strip() for a in value.split(",")):
+            if action and action not in chosen:
+                chosen.append(action)
+    unknown = [a for a in chosen if a not in AUDIT_ACTIONS and a not in recorded]
+    if unknown:
+        known = [*AUDIT_ACTIONS, *sorted(set(recorded) - set(AUDIT_ACTIONS))]
+        lines = [f"  {a}  {' '.join(AUDIT_ACTIONS.get(a, ('', '')))}".rstrip() for a in known]
+        names = ", ".join(unknown)
+        raise ValueError(
+            f"未知的操作 {names} (unknown action: {names}); 可选 known actions:\n"
+            + "\n".join(lines)
+        )
+    if not chosen:
+        raise ValueError("未给出操作 (no action given): e.g. --action override.revoke")
+    return chosen
+
+
+def since_day(value: str) -> datetime:
+    """``--since 2026-12-01``: the start of that day in Beijing time (the times ``audit
+    list`` shows), as an aware moment. ValueError, in both languages, for anything but a
+    date YYYY-MM-DD."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{value!r}: 日期格式应为 YYYY-MM-DD (is not a date YYYY-MM-DD, e.g. 2026-12-01)"
+        ) from None
+    return datetime.combine(day, time(), clock.BEIJING)
+
+
+def filter_heading(actions: Sequence[str], since: datetime | None) -> str | None:
+    """What ``audit list`` says it shows when filtered: ``仅 only: override.revoke 撤销督导调整
+    override revoked; 自 since 2026-12-01 00:00 (北京时间 Beijing time)``; None when not."""
+    parts = []
+    if actions:
+        words = [f"{a} {' '.join(AUDIT_ACTIONS.get(a, ('', '')))}".rstrip() for a in actions]
+        parts.append(f"仅 only: {', '.join(words)}")
+    if since is not None:
+        parts.append(f"自 since {clock.shown_both(since)}")
+    return "; ".join(parts) if parts else None

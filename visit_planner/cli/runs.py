@@ -5,7 +5,7 @@ visit-planner runs list [--month M] | show RUN | diff A B | rollback --month M -
 visit-planner overrides add --kind tier|pin|forbid|correction --household H ... --reason TEXT
                         | import FILE [--data DIR] | list [--all] | revoke ID --reason TEXT
                         | export-corrections --out F
-visit-planner audit verify | list [--limit N]
+visit-planner audit verify | list [--limit N] [--action A[,B]] [--since YYYY-MM-DD]
 visit-planner store status | upgrade | unlock MONTH --reason TEXT
 
 The store (SQLAlchemy), the run files (polars) and the override checks (the contracts, pandera)
@@ -25,7 +25,12 @@ from rich.table import Table
 from visit_planner import clock
 from visit_planner.actor import current_actor
 from visit_planner.cli._app import HomeOption, app, console, err_console
-from visit_planner.cli.audit_text import audit_detail_lines
+from visit_planner.cli.audit_text import (
+    audit_detail_lines,
+    chosen_actions,
+    filter_heading,
+    since_day,
+)
 from visit_planner.cli.plan import StoreUrlOption
 from visit_planner.cli.summary_text import print_hanging, print_shortfalls, print_wrapped
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
@@ -991,16 +996,52 @@ def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
 @audit_app.command("list")
 def audit_list(
     limit: Annotated[int, typer.Option("--limit", min=1, help="条数 — Last N entries.")] = 20,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--action",
+            metavar="ACTION",
+            help=(
+                "只列这些操作 — Only entries of these actions (repeatable, or a comma list), "
+                "e.g. `override.revoke`, `login.failed`; an unknown one is refused with the "
+                "list of known ones."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="起始日期 — Only entries on or after this day, YYYY-MM-DD (Beijing time).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """审计日志 — The last entries of the audit log."""
+    """审计日志 — The last entries of the audit log (of some actions, since a day)."""
+    try:
+        start = None if since is None else since_day(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from None
     with _store(home, store_url) as (store, _):
-        entries, head = store.audit_tail(limit)
-    last = entries[-1].seq if entries else None
+        actions: list[str] = []
+        if action:
+            try:
+                actions = chosen_actions(action, store.audit_actions())
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--action") from None
+        entries, last, head = store.audit_listing(limit, actions=actions, since=start)
     cut = None if last == head else audit_end_note(last, head)
+    heading = filter_heading(actions, start)
+    if heading is not None:
+        print_hanging(heading, console)
     if not entries and cut is None:
-        console.print("尚无记录 / no entries yet")
+        console.print(
+            "没有符合的记录 / no entries match" if heading else "尚无记录 / no entries yet"
+        )
         return
     if not entries:
         print_hanging(f"警告 WARNING: {cut}", err_console, style="bold red")

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -202,12 +202,36 @@ def _entry(row: Any) -> AuditEntry:
     )
 
 
-def entries(conn: Connection, limit: int | None = None) -> list[AuditEntry]:
-    """The last ``limit`` entries (all when None), oldest first."""
+def entries(
+    conn: Connection,
+    limit: int | None = None,
+    *,
+    actions: Collection[str] = (),
+    since: datetime | None = None,
+) -> list[AuditEntry]:
+    """The last ``limit`` entries (all when None), oldest first; only those of ``actions``
+    when any are given, and only those at or after ``since`` when given. The filters are
+    the query's: a supervisor looking for every revocation in a long log does not read the
+    whole log into memory."""
     stmt = select(*_RAW_COLUMNS).order_by(audit.c.seq.desc())
+    if actions:
+        stmt = stmt.where(audit.c.action.in_(sorted(set(actions))))
+    if since is not None:
+        stmt = stmt.where(audit.c.at >= utc(since))
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_entry(row) for row in reversed(conn.execute(stmt).all())]
+
+
+def actions_recorded(conn: Connection) -> list[str]:
+    """Every action the log holds at least one entry of, in order."""
+    stmt = select(audit.c.action).distinct().order_by(audit.c.action)
+    return [str(a) for a in conn.execute(stmt).scalars()]
+
+
+def last_seq(conn: Connection) -> int | None:
+    """The seq of the log's last entry; None when it has none."""
+    return conn.execute(select(func.max(audit.c.seq))).scalar_one_or_none()
 
 
 def head_seq(conn: Connection) -> int | None:

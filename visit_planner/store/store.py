@@ -10,7 +10,7 @@ hashing a password).
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import date, datetime
@@ -358,6 +358,26 @@ class Store:
         head record says the log ends at (None: no head record), read together."""
         with self._db.read() as conn:
             return audit.entries(conn, limit), audit.head_seq(conn)
+
+    def audit_listing(
+        self,
+        limit: int | None = None,
+        *,
+        actions: Collection[str] = (),
+        since: datetime | None = None,
+    ) -> tuple[list[AuditEntry], int | None, int | None]:
+        """What ``audit list`` shows, read together: the last ``limit`` entries (all when
+        None) of ``actions`` (any when empty) at or after ``since`` (when given), oldest
+        first and filtered in the query; the seq of the log's last entry, and the seq its
+        head record says it ends at (None: no entry, no head record)."""
+        with self._db.read() as conn:
+            found = audit.entries(conn, limit, actions=actions, since=since)
+            return found, audit.last_seq(conn), audit.head_seq(conn)
+
+    def audit_actions(self) -> list[str]:
+        """Every action the audit log holds an entry of, in order."""
+        with self._db.read() as conn:
+            return audit.actions_recorded(conn)
 
     # ------------------------------------------------------------------ dashboard accounts
 

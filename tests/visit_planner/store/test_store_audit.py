@@ -256,3 +256,23 @@ def test_an_entry_whose_time_is_no_date_is_named_by_verify_and_entries(
         store.audit_entries()
     tamper_audit(db_url, "UPDATE audit SET at = 5 WHERE seq = 3")
     assert "its time 5 is not a date" in (store.verify_audit().problem or "")
+
+
+def test_a_listing_filters_by_action_and_day_in_the_query(store: Store, db_url: str) -> None:
+    """``audit list --action/--since``: the store selects the entries (the last ``limit`` of
+    those that match), and says where the whole log ends and where its head record does."""
+    from datetime import UTC, datetime, timedelta
+
+    for i in range(6):
+        store.append_audit("override.revoke" if i % 2 else "publish", "tester", f"s{i}", {})
+    entries, last, head = store.audit_listing(2, actions=["override.revoke"])
+    assert [(e.seq, e.action) for e in entries] == [(4, "override.revoke"), (6, "override.revoke")]
+    assert (last, head) == (6, 6)
+    both, _, _ = store.audit_listing(None, actions=["publish", "override.revoke"])
+    assert [e.seq for e in both] == [1, 2, 3, 4, 5, 6]
+    tamper_audit(db_url, "UPDATE audit SET at = '2020-01-01 00:00:00' WHERE seq <= 2")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    recent, _, _ = store.audit_listing(None, since=datetime(2021, 1, 1, tzinfo=UTC))
+    assert [e.seq for e in recent] == [3, 4, 5, 6]
+    assert store.audit_listing(None, since=tomorrow)[0] == []
+    assert store.audit_actions() == ["override.revoke", "publish"]
