@@ -355,6 +355,59 @@ def test_sigkill_at_any_point_leaves_the_previous_run_current(months: Months, db
     assert len(removed) <= 1 and all("已清理" in n for n in removed)
 
 
+_KILLED_WHILE_VALIDATING = """
+import os, signal, sys
+import visit_planner.cli as cli
+import visit_planner.plan_job as job
+
+validate = job.stream_inputs
+
+def validate_then_die(*args, **kwargs):  # the month's households validated and kept, then
+    result = validate(*args, **kwargs)   # SIGKILL: no finally, no clean-up
+    os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+job.stream_inputs = validate_then_die
+sys.argv = ["visit-planner", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_what_a_plan_killed_while_validating_left_is_removed_by_a_plan_of_another_month(
+    months: Months, tmp_path: Path
+) -> None:
+    """A plan SIGKILLed after validating left the month's validated households (head's
+    ethnicity and gender included) in its work directory until the next plan of *that* month:
+    a plan of the next month left them. Now any plan removes them, under the killed run's month
+    lock (its holder gone: recovered, audited), in one line; a month whose lock a live process
+    holds is left alone, its directories being that run's own."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_VALIDATING, "plan", "--month", M1, "--data",
+         str(months.m1), "--home", str(months.home), "--store-url", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = list((months.home / "runs" / M1).glob(".staging-*-work"))
+    assert len(left) == 1 and list(left[0].rglob("*.parquet")), left
+    kept = pl.read_parquet(next(left[0].rglob("*.parquet")))
+    assert "head_ethnicity" in kept.columns  # people's data, audit-only fields included
+    # A month planned now by a live process (this one) keeps its directories.
+    running = months.home / "runs" / "2026-09" / f".staging-{'0' * 32}-work"
+    running.mkdir(parents=True)
+    with Store.open(url) as store, store.month_lock("2026-09"):
+        outcome = plan(months, url, M2, months.m2)
+    assert not (months.home / "runs" / M1).exists() or not list(
+        (months.home / "runs" / M1).glob(".staging-*")
+    )
+    assert running.is_dir()
+    removed = [n for n in outcome.notices if "interrupted runs" in n]  # type: ignore[attr-defined]
+    assert len(removed) == 1 and f"runs/{M1}:" in removed[0] and "已清理" in removed[0], removed
+    with Store.open(url) as store:
+        assert "lock.recover" in [e.action for e in store.audit_entries()]
+    shutil.rmtree(running.parent)
+
+
 def test_unreachable_store_is_a_clear_error(months: Months, cli) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli(
         "plan", "--month", M1, "--data", str(months.m1), "--home", str(months.home),
