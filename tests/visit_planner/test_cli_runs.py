@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +13,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.visit_planner.helpers import flat, too_wide
+from visit_planner import clock
 from visit_planner.paths import Workspace
 from visit_planner.risk_corrections import read_corrections
 from visit_planner.store import Store, store_url
@@ -300,6 +301,14 @@ def test_corrections_are_exported_for_training(ws: Path, cli, tmp_path: Path) ->
     )
     # With its status and expiry, and read back as train --corrections reads it.
     assert rows.select("status", "expires_on").row(0) == ("active", None)
+    # When it was recorded, in Beijing time to the second with the offset written (was UTC
+    # with microseconds: 2026-12-07T05:39:12.123456+00:00, 8 hours off what people saw).
+    with Store.open(store_url(Workspace(ws / "ws"))) as store:
+        (stored,) = [o for o in store.list_overrides() if o.household_id == h]
+    written = rows["created_at"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00", written), written
+    assert written.startswith(clock.shown(stored.created_at, seconds=True))
+    assert datetime.fromisoformat(written) == clock.as_utc(stored.created_at).replace(microsecond=0)
     active, _ = read_corrections(out_file)
     assert [(o.field, o.value) for o in active if o.household_id == h] == [
         ("hazard_exposure", "flood")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -937,6 +938,16 @@ def overrides_revoke(
     console.print(f"已撤销 revoked {term('override')} #{row.id}")
 
 
+def file_time(moment: datetime) -> str:
+    """``2026-12-07 13:39:12+08:00``: a moment as a file for people writes it, in Beijing
+    time (the times every command and the dashboard show) to the second, its offset
+    explicit, so that it reads unambiguously in a spreadsheet and parses back as ISO 8601
+    (:meth:`datetime.fromisoformat`, polars). ``export-corrections`` wrote the store's UTC
+    with microseconds (``2026-12-07T05:39:12.123456+00:00``): eight hours off what the
+    supervisor saw when recording the correction."""
+    return clock.to_beijing(moment).isoformat(sep=" ", timespec="seconds")
+
+
 @overrides_app.command("export-corrections")
 def overrides_export_corrections(
     out: Annotated[Path, typer.Option("--out", help="输出文件 — File (.csv or .parquet).")],
@@ -958,7 +969,7 @@ def overrides_export_corrections(
             {
                 "override_id": o.id, "household_id": o.household_id, "field": o.field,
                 "value": o.value, "evidence": o.evidence, "author": o.author,
-                "reason": o.reason, "created_at": o.created_at.isoformat(),
+                "reason": o.reason, "created_at": file_time(o.created_at),
                 "status": o.status,
                 "expires_on": o.expires_on.isoformat() if o.expires_on else None,
             }
