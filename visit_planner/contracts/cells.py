@@ -7,7 +7,7 @@ belongs, refused with how to save it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -69,7 +69,11 @@ def header_note(renames: dict[str, str]) -> str:
 
 
 NON_ASCII = r"[^\x00-\x7f]"
-"""A character outside ASCII: a text column holding one is normalized by :func:`halfwidth`."""
+"""A character outside ASCII."""
+
+FOLDABLE = r"[^\x00-\x7f\u4e00-\u9fff]"
+"""A character :func:`halfwidth` may change: outside ASCII and the CJK unified ideographs
+(汉族, 男), which are all their own compatibility form (NFKC) and show as themselves."""
 
 
 def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
@@ -78,9 +82,11 @@ def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     (Ｈ０００１, １２, ２０２６－１０) read as H0001, 12, 2026-10, and a no-break or ideographic
     space as a space (stripped at either end by the cast), so an id so typed is the same id
     and not another household; invisible characters (:data:`INVISIBLE`: a zero-width space
-    copied from a chat message) are taken out. Only a column holding a non-ASCII character
-    is normalized (most ids and numbers hold none: reading them costs one scan)."""
-    wide = _text_columns_holding(df, names, NON_ASCII)
+    copied from a chat message) are taken out. Only a column holding a character other than
+    ASCII and Chinese ideographs (:data:`FOLDABLE`) is normalized: most ids, codes and
+    numbers hold none, which comparing their values' lengths in bytes and in characters
+    tells (:func:`non_ascii_columns`) without a pattern search."""
+    wide = columns_holding(df, non_ascii_columns(df, names), FOLDABLE)
     return df.with_columns(
         pl.col(name).str.normalize("NFKC").str.replace_all(INVISIBLE, "") for name in wide
     )
@@ -94,21 +100,46 @@ export codes so that Excel keeps them as text, leading zeros and all digits."""
 def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     """``df`` with each value of its text columns among ``names`` written ``="…"`` read as
     the text inside (:data:`FORMULA_TEXT`): ``="532601"`` matched no other table's
-    ``532601`` and no place name. Only a column holding such a value is rewritten."""
-    marked = _text_columns_holding(df, names, FORMULA_TEXT)
+    ``532601`` and no place name. Only a column holding ``="`` somewhere (one search per
+    column: :func:`columns_holding`) is rewritten, value by value."""
+    marked = columns_holding(df, names, '="', literal=True)
     return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
 
 
-def _text_columns_holding(df: pl.DataFrame, names: tuple[str, ...], pattern: str) -> list[str]:
-    """The text columns of ``df`` among ``names`` with a value matching ``pattern``: the
-    only ones a reader's rewrite needs to touch (one scan each)."""
-    return [
-        name
-        for name in names
-        if name in df.columns
-        and df.schema[name] == pl.String()
-        and df[name].str.contains(pattern).any()
-    ]
+def non_ascii_columns(df: pl.DataFrame, names: Sequence[str]) -> list[str]:
+    """The text columns of ``df`` among ``names`` with a value holding a character outside
+    ASCII: one whose UTF-8 bytes outnumber its characters (such a character takes two
+    bytes or more), all columns at once."""
+    text = _text_columns(df, names)
+    if not text:
+        return []
+    wide = (pl.col(name).str.len_bytes() != pl.col(name).str.len_chars() for name in text)
+    found = df.select(test.any().alias(name) for name, test in zip(text, wide, strict=True))
+    return [name for name, hit in zip(text, found.row(0), strict=True) if hit]
+
+
+def _text_columns(df: pl.DataFrame, names: Sequence[str]) -> list[str]:
+    """The columns of ``df`` among ``names`` that hold text."""
+    return [name for name in names if name in df.columns and df.schema[name] == pl.String()]
+
+
+def columns_holding(
+    df: pl.DataFrame, names: Sequence[str], pattern: str, *, literal: bool = False
+) -> list[str]:
+    """The text columns of ``df`` among ``names`` where some value holds ``pattern`` (a
+    regular expression that matches no line break, or with ``literal`` a text without
+    one): the only ones a reader's rewrite or refusal of such values needs to go through
+    value by value. Each column's values are searched joined into one text, a line break
+    between two: one search of one text per column, where a search per value costs most in
+    going from value to value."""
+    text = _text_columns(df, names)
+    if not text:
+        return []
+    found = df.select(
+        pl.col(name).str.join("\n").str.contains(pattern, literal=literal).alias(name)
+        for name in text
+    ).row(0)
+    return [name for name, hit in zip(text, found, strict=True) if hit]
 
 
 def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:

@@ -21,6 +21,7 @@ from visit_planner.contracts.cells import (
     NON_ASCII,
     SPREADSHEET_SUFFIXES,
     as_written,
+    columns_holding,
     header_names,
     header_note,
     is_unnamed,
@@ -589,12 +590,28 @@ def row_labels(
     ).to_series()
 
 
+SCIENTIFIC_FORM = r"^[0-9](?:\.[0-9]+)?[Ee][+-][0-9]+$"
+"""A number in scientific notation as a spreadsheet writes a long one (``5.32601E+11``): in a
+text column (an id or a code) it is a value whose digits were lost, never a value itself."""
+
+DECIMAL_FORM = r"^[+-]?[0-9]+\.0+$"
+"""A whole number written as a decimal (``532601.0``): in a column of ids or codes, a code
+a program wrote from a number column, which matches no other table's ``532601``."""
+
+
 def _cast_expr(
-    name: str, source: pl.DataType, target: pl.DataType, *, month: bool = False
+    name: str,
+    source: pl.DataType,
+    target: pl.DataType,
+    *,
+    month: bool = False,
+    refusable: bool = True,
 ) -> pl.Expr:
     """The cast of column ``name`` from ``source`` to ``target``: null where a value cannot
     be read as ``target`` (reported by the caller); ``month``: a month column, its
-    spreadsheet forms read as ``YYYY-MM`` (:func:`month_text`)."""
+    spreadsheet forms read as ``YYYY-MM`` (:func:`month_text`). ``refusable``: a text
+    column's values may be numbers in a refused form (:func:`refusable_columns`), so each
+    is matched against them; False when none is (they are not matched one by one)."""
     col = pl.col(name)
     if target == pl.Boolean() and source == pl.String():
         low = col.str.strip_chars().str.to_lowercase()
@@ -620,7 +637,7 @@ def _cast_expr(
         as_float = col.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.floor()).then(as_float.cast(target, strict=False))
     if target == pl.String():
-        return _text_expr(col, source, code=is_code(name))
+        return _text_expr(col, source, code=is_code(name), refusable=refusable)
     return col.cast(target, strict=False)
 
 
@@ -629,22 +646,50 @@ def is_code(name: str) -> bool:
     return name.endswith("_id") or name == "code"
 
 
-def _text_expr(col: pl.Expr, source: pl.DataType, *, code: bool) -> pl.Expr:
+def _text_expr(
+    col: pl.Expr,
+    source: pl.DataType,
+    *,
+    code: bool,
+    refusable: bool = True,
+) -> pl.Expr:
     """``col`` (of ``source`` dtype) as a text column: null where the value is a number
     whose digits cannot be trusted (scientific notation) or, in a column of ids or codes
-    (``code``), a decimal number, for the caller to report."""
+    (``code``), a decimal number, for the caller to report; unless not ``refusable``, a
+    column known to hold neither (:func:`refusable_columns`)."""
     if source.is_float():
         # An id or code saved as a decimal number reads "532601.0": refused, not matched to
         # nothing (every reference to it "unknown") or to a rounded neighbour.
         return pl.lit(None, pl.String)
     if source != pl.String():
         return col.cast(pl.String)
+    if not refusable:
+        return col
     # A 12-digit village code shown by Excel as 5.32601E+11 and saved so: its last digits
     # are gone, and the villages of a county would read as one.
-    refused = col.str.contains(SCIENTIFIC_FORM)
+    forms = [SCIENTIFIC_FORM]
     if code:  # 532601.0, as a program writes a number column: as refused as a Parquet float
-        refused = refused | col.str.contains(DECIMAL_FORM)
+        forms.append(DECIMAL_FORM)
+    refused = col.str.contains(forms[0])
+    for form in forms[1:]:
+        refused = refused | col.str.contains(form)
     return pl.when(refused.not_()).then(col)
+
+
+FORM_SIGNS = r"[Ee][+-]|\."
+"""What a value in a refused form of a number holds, whatever else it holds: ``E+`` (or
+``e-``...) in scientific notation (:data:`SCIENTIFIC_FORM`), a point in a decimal
+(:data:`DECIMAL_FORM`); the cast's rewrites of a text (spaces stripped, a code's synonym, a
+month's form) write neither."""
+
+
+def refusable_columns(text: pl.DataFrame, names: list[str]) -> set[str]:
+    """The text columns of ``text`` among ``names`` whose values may be numbers in a form
+    refused in a text column (:data:`SCIENTIFIC_FORM`, :data:`DECIMAL_FORM`): those holding
+    their sign (:data:`FORM_SIGNS`), found by one search per column
+    (:func:`~.cells.columns_holding`). Ids, codes and words hold none as a rule, and their
+    values are then not matched against the forms' patterns one by one."""
+    return set(columns_holding(text, names, FORM_SIGNS))
 
 
 NOT_IN_CONTRACT_RULE = (
@@ -659,14 +704,6 @@ NOT_USED_BY_MODEL_RULE = (
 feature the spec names but training dropped (constant or almost all missing) is such a
 column too, so "not in the contract" would mislead."""
 
-
-SCIENTIFIC_FORM = r"^[0-9](?:\.[0-9]+)?[Ee][+-][0-9]+$"
-"""A number in scientific notation as a spreadsheet writes a long one (``5.32601E+11``): in a
-text column (an id or a code) it is a value whose digits were lost, never a value itself."""
-
-DECIMAL_FORM = r"^[+-]?[0-9]+\.0+$"
-"""A whole number written as a decimal (``532601.0``): in a column of ids or codes, a code
-a program wrote from a number column, which matches no other table's ``532601``."""
 
 SCIENTIFIC_TEXT_RULE = (
     "编号被表格软件写成科学计数法, 末位数字可能已丢失, 请将该列设为文本格式后重新导出 "
@@ -772,16 +809,15 @@ def cast_to_contract(
         return df, problems
     if extra:
         problems.append(Problem.of_columns(file, extra, extra_rule, severity="warning"))
-    labels = row_labels(df, id_columns, offset, places)
     text = as_written(df, tuple(spec))
-    cast = text.select(
-        _cast_expr(name, df.schema[name], dtype, month=name in months).alias(name)
-        for name, dtype in spec.items()
-    )
+    cast = _cast(df, text, spec, months)
+    labels: pl.Series | None = None  # named only when a value is refused
     for name, dtype in spec.items():
         bad = _unreadable(df[name], text[name], cast[name])
         n_bad = int(bad.sum())
         if n_bad:
+            if labels is None:
+                labels = row_labels(df, id_columns, offset, places)
             problems.append(
                 Problem(
                     file,
@@ -795,6 +831,48 @@ def cast_to_contract(
                 )
             )
     return cast, problems
+
+
+def _cast(
+    df: pl.DataFrame, text: pl.DataFrame, spec: dict[str, pl.DataType], months: tuple[str, ...]
+) -> pl.DataFrame:
+    """``text`` (``df``'s cells as written: :func:`~.cells.as_written`) cast to ``spec``
+    (:func:`_cast_expr`), in one lazy query, so that a value's stripped text used by several
+    steps of its cast is computed once; a text column's values are matched against only the
+    refused forms of a number if it may hold one (:func:`refusable_columns`), and a
+    month column's text (most often one month, or two) is read once per distinct value
+    (:func:`_per_value`), not once per row by :data:`MONTH_FORMS`' pattern."""
+    texts = [
+        name for name, dtype in spec.items() if dtype == pl.String() and df.schema[name] == dtype
+    ]
+    refusable = refusable_columns(text, texts)
+    casts = {
+        name: _cast_expr(
+            name,
+            df.schema[name],
+            dtype,
+            month=name in months,
+            refusable=name in refusable or name not in texts,
+        ).alias(name)
+        for name, dtype in spec.items()
+    }
+    distinct = [name for name in months if name in casts and df.schema[name] == pl.String()]
+    cast = text.lazy().select(e for name, e in casts.items() if name not in distinct).collect()
+    if not distinct:
+        return cast
+    read = {name: _per_value(text, name, casts[name]) for name in distinct}
+    return cast.with_columns(read.values()).select(list(spec))
+
+
+def _per_value(text: pl.DataFrame, name: str, cast: pl.Expr) -> pl.Series:
+    """Column ``name`` of ``text`` read by ``cast`` (an expression of that column, value by
+    value), computed once per distinct value and matched back to the rows."""
+    values = text.select(pl.col(name).unique())
+    read = values.select(pl.col(name), cast.alias("_read"))
+    rows = text.select(name).join(
+        read, on=name, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return rows["_read"].alias(name)
 
 
 def failed_cast_rows(
@@ -814,6 +892,8 @@ def _unreadable(raw: pl.Series, text: pl.Series, cast: pl.Series) -> pl.Series:
     """The values of a column (``raw`` as stored, ``text`` as :func:`as_written` reads it)
     that hold something and yet could not be ``cast``: not an empty cell, nor ``=""``."""
     bad = raw.is_not_null() & cast.is_null()
+    if not bad.any():  # the good path: every value held was cast
+        return bad.fill_null(False)
     if text.dtype == pl.String():
         bad = bad & (text.str.strip_chars() != "")
     return bad.fill_null(False)

@@ -214,7 +214,6 @@ class CheckedRows:
     problems: list[Problem]  # the reader's: missing columns, values that cannot be cast
     schema: list[tuple[Rank, Problem]]  # the column rules' (pandera), ranked
     readable: pl.Series | None  # rows whose every value could be cast (None: all of them)
-    labels: pl.Series  # the printable id of each row of ``frame``
 
     @property
     def missing_columns(self) -> bool:
@@ -251,8 +250,7 @@ def check_rows(
         places=places,
         optional=tuple(name for name, column in schema.columns.items() if column.nullable),
     )
-    labels = row_labels(df, spec.id_columns, offset, places)
-    checked = CheckedRows(df, problems, [], None, labels)
+    checked = CheckedRows(df, problems, [], None)
     if checked.missing_columns:
         return checked
     errors = any(p.severity == "error" for p in problems)
@@ -261,11 +259,12 @@ def check_rows(
     found: list[tuple[Rank, Problem]] = []
     try:
         schema.validate(rows, lazy=True)
-    except SchemaErrors as err:
+    except SchemaErrors as err:  # rows are named only now (most chunks break no rule)
+        labels = row_labels(df, spec.id_columns, offset, places)
         found = schema_problems(
             err, labels.filter(readable) if readable is not None else labels, spec, file
         )
-    return CheckedRows(df, problems, found, readable, labels)
+    return CheckedRows(df, problems, found, readable)
 
 
 def row_problems(rows: pl.DataFrame, name: str, file: str) -> list[Problem]:
