@@ -361,16 +361,45 @@ import visit_planner.cli as cli
 import visit_planner.plan_job as job
 
 validate = job.stream_inputs
+sent = signal.Signals[sys.argv[1]]
 
-def validate_then_die(*args, **kwargs):  # the month's households validated and kept, then
-    result = validate(*args, **kwargs)   # SIGKILL: no finally, no clean-up
-    os.kill(os.getpid(), signal.SIGKILL)
+def validate_then_die(*args, **kwargs):  # the month's households validated and kept in the
+    result = validate(*args, **kwargs)   # work directory, then the signal
+    os.kill(os.getpid(), sent)
     return result
 
 job.stream_inputs = validate_then_die
-sys.argv = ["visit-planner", *sys.argv[1:]]
+sys.argv = ["visit-planner", *sys.argv[2:]]
 cli.main()
 """
+
+
+def _killed_while_validating(
+    months: Months, url: str, sent: str
+) -> subprocess.CompletedProcess[str]:
+    """``plan`` of :data:`M1` sent ``sent`` (SIGKILL, SIGTERM) right after validating."""
+    return subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_VALIDATING, sent, "plan", "--month", M1, "--data",
+         str(months.m1), "--home", str(months.home), "--store-url", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_a_plan_terminated_while_validating_removes_its_work_directory_at_once(
+    months: Months, tmp_path: Path
+) -> None:
+    """SIGTERM (systemctl stop, timeout) unwinds ``plan``: the validated households are
+    removed before it exits 143, and the month's lock is given back (no recovery needed)."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    terminated = _killed_while_validating(months, url, "SIGTERM")
+    assert terminated.returncode == 143, terminated.stderr
+    assert "已终止 (terminated by SIGTERM)" in terminated.stderr
+    assert "Traceback" not in terminated.stderr
+    assert not list((months.home / "runs").glob(f"{M1}/.staging-*"))
+    with Store.open(url) as store:
+        with store.month_lock(M1):  # given back: taken again without recovering it
+            pass
+        assert "lock.recover" not in [e.action for e in store.audit_entries()]
 
 
 def test_what_a_plan_killed_while_validating_left_is_removed_by_a_plan_of_another_month(
@@ -382,11 +411,7 @@ def test_what_a_plan_killed_while_validating_left_is_removed_by_a_plan_of_anothe
     lock (its holder gone: recovered, audited), in one line; a month whose lock a live process
     holds is left alone, its directories being that run's own."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_WHILE_VALIDATING, "plan", "--month", M1, "--data",
-         str(months.m1), "--home", str(months.home), "--store-url", url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    killed = _killed_while_validating(months, url, "SIGKILL")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     left = list((months.home / "runs" / M1).glob(".staging-*-work"))
     assert len(left) == 1 and list(left[0].rglob("*.parquet")), left
@@ -397,9 +422,7 @@ def test_what_a_plan_killed_while_validating_left_is_removed_by_a_plan_of_anothe
     running.mkdir(parents=True)
     with Store.open(url) as store, store.month_lock("2026-09"):
         outcome = plan(months, url, M2, months.m2)
-    assert not (months.home / "runs" / M1).exists() or not list(
-        (months.home / "runs" / M1).glob(".staging-*")
-    )
+    assert not list((months.home / "runs").glob(f"{M1}/.staging-*"))
     assert running.is_dir()
     removed = [n for n in outcome.notices if "interrupted runs" in n]  # type: ignore[attr-defined]
     assert len(removed) == 1 and f"runs/{M1}:" in removed[0] and "已清理" in removed[0], removed
