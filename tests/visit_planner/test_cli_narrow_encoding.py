@@ -116,3 +116,15 @@ def test_pythonioencoding_ascii_in_a_real_process(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.decode("ascii").startswith("ERROR: "), done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_a_line_with_only_chinese_to_say_is_left_out_not_left_as_punctuation() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    out = CliConsole(file=stream, width=80)
+    out.print("  按策略，")  # the Chinese half of a pair: not even an empty line
+    out.print(Text("方案\nrun"))  # a table heading's first line
+    out.print("  —")  # a placeholder, no Chinese: kept
+    out.print("  : 3, 6")  # numbers: kept
+    stream.flush()
+    written = stream.buffer.getvalue().decode("ascii")
+    assert written == "run\n  -\n  : 3, 6\n"

@@ -35,7 +35,7 @@ except ImportError:  # ... older ones (the project allows typer>=0.12) on Click 
     from click.core import Command, Context  # type: ignore[assignment]
     from click.formatting import HelpFormatter  # type: ignore[assignment]
 
-from visit_planner.cli.narrow_encoding import holds_chinese, narrow_text
+from visit_planner.cli.narrow_encoding import holds_chinese, narrow_text, says_nothing
 from visit_planner.cli.usage_errors import bilingual_usage_errors
 from visit_planner.vocabulary import PRODUCT
 
@@ -307,6 +307,16 @@ class CliConsole(Console):
         if isinstance(renderable, Text):
             renderable = self._narrowed(renderable)
         return super().render(renderable, options)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Rich's print; nothing at all, not even an empty line, for texts that had only
+        Chinese to say on a console that cannot write it (their English is printed on its
+        own line, before or after)."""
+        if objects and all(
+            isinstance(o, str | Text) and says_nothing(str(o), self.encoding) for o in objects
+        ):
+            return
+        super().print(*objects, **kwargs)
 
     def _narrowed(self, text: Text) -> Text:
         encoding = self.encoding

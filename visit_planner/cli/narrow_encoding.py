@@ -176,8 +176,29 @@ def narrow_text(text: Text, encoding: str) -> Text:
             kept.append(piece)
         offset += length
     result = Text("", style=text.style, end=text.end, tab_size=text.tab_size).join(kept)
+    # A line that said something in Chinese alone (a table heading's first line, a sentence
+    # whose English follows on the next line) is left out rather than left as ``  ,``.
+    before = text.plain.split("\n")
+    lines = result.split("\n", allow_blank=True)
+    if len(lines) == len(before) > 1:
+        keep = [
+            line for line, was in zip(lines, before, strict=True) if not emptied(was, line.plain)
+        ]
+        result = Text("\n", style=text.style, end=text.end, tab_size=text.tab_size).join(keep)
     result.justify, result.overflow, result.no_wrap = text.justify, text.overflow, text.no_wrap
     return result
+
+
+def emptied(before: str, after: str) -> bool:
+    """Whether narrowing took every word and number of a line that had Chinese in it
+    (``一类户覆盖率，`` became ``,``): a line no longer worth a line."""
+    return any(is_wide(c) for c in before) and not any(c.isalnum() for c in after)
+
+
+def says_nothing(line: str, encoding: str) -> bool:
+    """Whether ``line`` written in ``encoding`` would be :func:`emptied`: a line a
+    console without Chinese does not print at all."""
+    return not holds_chinese(encoding) and emptied(line, narrow(line, encoding))
 
 
 def _handler(error: UnicodeError) -> tuple[str, int]:

@@ -1032,7 +1032,10 @@ def audit_list(
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """审计日志 — The last entries of the audit log (of some actions, since a day)."""
+    """审计日志 — The last entries of the audit log.
+
+    Only the entries of some actions (--action), on or after a day (--since), when asked.
+    """
     try:
         start = None if since is None else since_day(since)
     except ValueError as exc:
