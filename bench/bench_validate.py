@@ -29,6 +29,14 @@ the township plans of an earlier run RUN of DATA in place of the solves
 comparison of a new plan with the previous run's (churn): the whole plans' columns at once,
 as ``plan`` did, against :func:`visit_planner.runs.diff.diff_totals_in_parts`
 (``bench/results/versus_parts.md``).
+
+``--stream-times DATA`` times the validate stage alone, as ``plan`` runs it:
+:func:`~visit_planner.contracts.stream.stream_inputs` of the input directory DATA into a
+temporary work directory, in one fresh process, once to warm it up (imports, the page
+cache) and then ``--repeat`` times (default 3); prints each time, their minimum and median,
+the load average before and after. Nothing is written. The script imports the checkout it
+is in: to compare two versions on a shared machine, copy it into the other checkout's
+``bench/`` (``git archive COMMIT | tar -x -C DIR``) and run the two in turn.
 """
 
 from __future__ import annotations
@@ -265,6 +273,38 @@ def cli(home: Path, *args: str) -> None:
     subprocess.run([sys.executable, "-m", "visit_planner", *args], env=env, check=True)
 
 
+def stream_times(data: Path, repeat: int) -> None:
+    """Print the wall time of ``stream_inputs(data)`` (warmed up once), ``repeat`` times,
+    with their minimum and median and the load averages around them."""
+    import statistics
+
+    from visit_planner.offline import go_offline
+
+    go_offline()
+    from visit_planner.contracts.stream import stream_inputs
+    from visit_planner.plan_townships import CHUNK_ROWS
+
+    def once() -> float:
+        out = Path(tempfile.mkdtemp(prefix="bench_stream_"))
+        try:
+            start = time.perf_counter()
+            stream_inputs(data, out / "inputs", CHUNK_ROWS)
+            return time.perf_counter() - start
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    once()
+    before = os.getloadavg()[0]
+    times = [once() for _ in range(repeat)]
+    after = os.getloadavg()[0]
+    shown = ", ".join(f"{t:.2f}" for t in times)
+    print(
+        f"stream_inputs {data}: {shown} s; min {min(times):.2f} s, median "
+        f"{statistics.median(times):.2f} s (load average {before:.1f} -> {after:.1f}; "
+        f"chunks of {CHUNK_ROWS:,} rows)"
+    )
+
+
 def main() -> None:
     """Measure each scale and write the table."""
     ap = argparse.ArgumentParser()
@@ -290,8 +330,19 @@ def main() -> None:
         help="Only plan's explain-and-check pass and publication on DATA, with the township "
         "plans of the earlier run RUN of the same data in place of the solves.",
     )
+    ap.add_argument(
+        "--stream-times",
+        type=Path,
+        default=None,
+        metavar="DATA",
+        help="Only time plan's validate stage (stream_inputs) on DATA, --repeat times.",
+    )
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.stream_times:
+        stream_times(args.stream_times, args.repeat)
+        return
     if args.child:
         mode, data, home, work = args.child
         print(json.dumps(child(mode, Path(data), Path(home), Path(work))))
