@@ -128,3 +128,28 @@ def test_a_line_with_only_chinese_to_say_is_left_out_not_left_as_punctuation() -
     stream.flush()
     written = stream.buffer.getvalue().decode("ascii")
     assert written == "run\n  -\n  : 3, 6\n"
+
+
+def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``plan``'s and ``runs show``'s shortfall, one language a line: the Chinese line was
+    left as its numbers alone (``1 (24 / 15 )``) above the English one."""
+    import polars as pl
+
+    from visit_planner.cli.summary_text import print_shortfalls
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", stream)
+    diagnostics = pl.DataFrame(
+        {
+            "township_id": ["532626001"],
+            "shortfall": [
+                "需增加 1 名基层干部 (24 小时/月) / 1 more cadre (24 h/month) would cover"
+            ],
+        }
+    )
+    print_shortfalls(diagnostics)
+    stream.flush()
+    written = stream.buffer.getvalue().decode("ascii")
+    assert written == "532626001:\n  1 more cadre (24 h/month) would cover\n", written

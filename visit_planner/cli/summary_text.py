@@ -71,6 +71,8 @@ def print_coverage(diagnostics: pl.DataFrame) -> None:
     from visit_planner.contracts.places import place_label
 
     for line in coverage_summary(diagnostics, place_label):
+        if not says_something(line, console.encoding):
+            continue  # its Chinese, on a stream that cannot carry it: the English follows
         for part in hanging(line, "", "  ", console.width):
             console.print(part, highlight=False, markup=False)
 
