@@ -9,6 +9,10 @@ environment, e.g. ``VISIT_PLANNER_NB_SCALE=0.01``.
     .venv/bin/python notebooks/render.py /tmp/nb_render 3.0-policy-what-if.ipynb
     .venv/bin/python notebooks/render.py /tmp/nb_render --images       # and the README's
 
+A notebook whose cell fails is reported in one line on stderr (notebook, cell, error; e.g.
+a ``VISIT_PLANNER_NB_COUNTY`` not in the data), nothing is written for it, the others still
+render, and the exit status is 1 (``--images`` then changes nothing).
+
 ``--images`` also refreshes the figures kept in git for the READMEs, ``notebooks/images/``
 (:data:`IMAGES`: which figure of which notebook), from this render of the default parameters:
 an image is rewritten only where its pixels changed, and each is reported. Run it after a
@@ -30,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from tests.notebooks.helpers import execute, notebook_paths  # noqa: E402
+from tests.notebooks.helpers import CellFailedError, execute, notebook_paths  # noqa: E402
 
 IMAGE_DIR: Final = ROOT / "notebooks" / "images"
 IMAGES: Final = {
@@ -131,12 +135,21 @@ def main(argv: list[str]) -> int:
         unset = ", ".join(given)
         print(f"--images: the README's figures are of the defaults; unset {unset}", file=sys.stderr)
         return 2
+    failed = []
     for path in notebook_paths():
         if args.notebooks and path.name not in args.notebooks:
             continue
-        seconds, figures = render(path, out)
+        try:
+            seconds, figures = render(path, out)
+        except CellFailedError as err:  # one line, no traceback; nothing written for it
+            failed.append(path.name)
+            print(f"{err} (nothing written for it)", file=sys.stderr)
+            continue
         over = " (over the 2-minute budget)" if seconds > BUDGET_SECONDS else ""
         print(f"{path.name}: {seconds:.1f} s{over}, {figures} figures -> {out}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     if args.images:
         print("\n".join(update_images(out)))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from types import ModuleType
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -56,13 +58,38 @@ def hidden_columns(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+class CellFailedError(Exception):
+    """A cell of a notebook raised: the notebook, the cell's index, the error's name and value
+    (one line, what ``render.py`` prints); the kernel's traceback, without its colours, is
+    ``traceback`` (and the CellExecutionError this is raised from)."""
+
+    def __init__(self, notebook: str, cell: int, ename: str, evalue: str, traceback: str):
+        super().__init__(f"{notebook}: cell {cell} failed: {ename}: {evalue}")
+        self.notebook, self.cell, self.ename, self.evalue = notebook, cell, ename, evalue
+        self.traceback = traceback
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failed(path: Path, nb: nbformat.NotebookNode, err: CellExecutionError) -> CellFailedError:
+    """The :class:`CellFailedError` of ``err``: the cell is the one with an error output."""
+    cell = next(
+        (i for i, c in enumerate(nb.cells)
+         if any(o.get("output_type") == "error" for o in c.get("outputs", []))),
+        -1,
+    )  # fmt: skip
+    evalue = _ANSI.sub("", err.evalue)
+    return CellFailedError(path.name, cell, err.ename, evalue, _ANSI.sub("", str(err)))
+
+
 def execute(
     path: Path, workdir: Path, env: Mapping[str, str] | None = None
 ) -> tuple[nbformat.NotebookNode, float]:
     """Run the notebook at ``path`` in a fresh kernel of this interpreter (ipykernel), with
     ``workdir`` as its working directory and ``env`` added to its environment; returns the
-    executed notebook and the seconds it took. Raises nbclient's CellExecutionError (naming
-    the cell and the error) when a cell fails."""
+    executed notebook and the seconds it took. Raises :class:`CellFailedError` (naming the
+    notebook, the cell and the error, from nbclient's CellExecutionError) when a cell fails."""
     nb = nbformat.read(path, as_version=4)
     saved = dict(os.environ)
     os.environ.update(env or {})
@@ -77,7 +104,10 @@ def execute(
             config=ipc,
         )
         started = time.perf_counter()
-        client.execute()  # starts the kernel and shuts it down (channels closed) at the end
+        try:
+            client.execute()  # starts the kernel and shuts it down (channels closed) at the end
+        except CellExecutionError as err:
+            raise _failed(path, nb, err) from err
         return nb, time.perf_counter() - started
     finally:
         os.environ.clear()

@@ -14,7 +14,7 @@ from types import ModuleType
 import nbformat
 import pytest
 
-from tests.notebooks.helpers import FIGURES, notebook_paths, render_module
+from tests.notebooks.helpers import FIGURES, CellFailedError, execute, notebook_paths, render_module
 
 
 @pytest.fixture
@@ -171,3 +171,56 @@ def test_update_images_copies_only_what_changed(tmp_path: Path) -> None:
     before = (images / first).stat().st_mtime_ns
     assert render.update_images(out, images)[0] == f"{images / first}: unchanged"
     assert (images / first).stat().st_mtime_ns == before  # same pixels: not rewritten
+
+
+def test_a_failing_notebook_is_one_line_and_the_others_still_render(
+    render: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A cell that raised (VISIT_PLANNER_NB_COUNTY=Gaungnan) used to end render.py with a
+    93-line traceback of nbclient's, kernel colours included, and the notebooks after it
+    never ran; now one line, exit 1, the others rendered and --images left alone."""
+    asked: list[str] = []
+
+    def stub(path: Path, out: Path) -> tuple[float, int]:
+        asked.append(path.name)
+        if path.name.startswith("3.0"):
+            raise CellFailedError(
+                path.name, 1, "VisitPlannerError", "县无农户 (county Gaungnan: …)", ""
+            )
+        return 1.0, 2
+
+    monkeypatch.setattr(render, "render", stub)
+    monkeypatch.setattr(render, "update_images", lambda out: pytest.fail("images updated"))
+    monkeypatch.setattr(render, "notebook_paths", lambda: [Path(n) for n in sorted(FIGURES)][::-1])
+    assert render.main([str(tmp_path), "--images"]) == 1
+    assert asked == sorted(FIGURES)[::-1]  # 3.0 first: the other two still rendered
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "3.0-policy-what-if.ipynb: cell 1 failed: VisitPlannerError: "
+        "县无农户 (county Gaungnan: …) (nothing written for it)",
+        "failed: 3.0-policy-what-if.ipynb",
+    ]
+    assert "2.0-retrain-and-compare.ipynb: 1.0 s, 2 figures" in captured.out
+
+
+def test_execute_names_the_failing_cell_without_colours(tmp_path: Path) -> None:
+    """A real kernel: the notebook's cell 2 raises; CellFailedError names it, one line, plain."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# x"),
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("raise ValueError(f'county {x!r} 不在数据中')"),
+            nbformat.v4.new_code_cell("y = 2"),
+        ]
+    )
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(CellFailedError) as failed:
+        execute(path, tmp_path)
+    assert str(failed.value) == "failing.ipynb: cell 2 failed: ValueError: county 1 不在数据中"
+    assert "\x1b[" not in failed.value.traceback and "ValueError" in failed.value.traceback
