@@ -601,8 +601,13 @@ def _imports_here(modules: Sequence[str]) -> Callable[[], str | None]:
 def import_problem(found: dict[str, Any], address: str) -> str | None:
     """The one-line error for workers that cannot import the project (``found``: what
     :func:`_imports_here` returned on each worker, or the exception that running it raised),
-    or None."""
-    odd = {name: said for name, said in sorted(found.items()) if said is not None}
+    or None. A worker whose connection failed (``OSError``: it died or is being restarted
+    meanwhile) is not judged here: the run copes with workers that leave."""
+    odd = {
+        name: said
+        for name, said in sorted(found.items())
+        if said is not None and not isinstance(said, OSError)
+    }
     if not odd:
         return None
     name, said = next(iter(odd.items()))

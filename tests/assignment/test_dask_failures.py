@@ -540,11 +540,13 @@ def test_workers_that_cannot_import_the_project_are_counted_and_the_first_named(
     found: dict[str, Any] = {
         "tcp://h:3": "cannot import visit_planner (ModuleNotFoundError: nope)",
         "tcp://h:1": None,
-        "tcp://h:2": OSError("gone"),
+        "tcp://h:2": RuntimeError("odd"),
+        "tcp://h:4": OSError("gone"),  # died meanwhile: the run copes with workers leaving
     }
     assert import_problem(found, "tcp://h:8786") == (
         "Dask 工作进程无法载入 visit-planner (the Dask cluster at tcp://h:8786 cannot run this "
-        "program's tasks: 2 of 3 workers, tcp://h:2 could not run the check (OSError: gone); "
+        "program's tasks: 2 of 4 workers, tcp://h:2 could not run the check (RuntimeError: "
+        "odd); "
         "install this version there, e.g. pip install '.[dask]' from this checkout, and "
         "restart the workers)"
     )
