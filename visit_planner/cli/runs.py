@@ -958,6 +958,8 @@ def overrides_export_corrections(
 
     Every data correction with its status and expiry, for the next training set:
     visit-planner train --data DIR --corrections F applies the active ones in force.
+    When each was recorded (created_at) is Beijing time with its offset,
+    e.g. 2026-12-07 13:39:12+08:00.
     """
     import polars as pl
 
