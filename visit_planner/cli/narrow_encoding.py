@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from functools import cache
 from typing import IO, Any
 
 from rich.text import Text
@@ -81,6 +82,7 @@ def can_encode(text: str, encoding: str) -> bool:
     return True
 
 
+@cache
 def holds_chinese(encoding: str | None) -> bool:
     """Whether a stream of this encoding can carry the program's Chinese."""
     return encoding is None or can_encode("一类户错误，：（）", encoding)
