@@ -243,6 +243,7 @@ def promote(
     incomparable: Callable[[FeatureSpec], str | None] | None = None,
     data_note: str = "",
     words: GroupWords | None = None,
+    record: Callable[[PromotionResult], object] | None = None,
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
@@ -254,6 +255,9 @@ def promote(
     data before the gate (e.g. supervisors' corrections applied), the first line of the
     gate's note, so that the decision, its refusal and the audit line say it. ``words``:
     how the candidate's check by group names the groups (the decision's ``groups`` lines).
+    ``record(result)``: the caller's audit entry of the promotion (by the gate or forced),
+    written before the alias moves: when it fails, nothing has moved (no alias, no tags, no
+    line in ``audit_file``), never a champion without its audit entry.
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError(
@@ -323,6 +327,8 @@ def promote(
             "gate:\n" + decision.summary(),
             decision,
         )
+    if record is not None:
+        record(result)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     tags = {
         "promoted_at": now,

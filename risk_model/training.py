@@ -368,12 +368,19 @@ def many_level_features(
     return out
 
 
-def training_problems(frame: pl.DataFrame, spec: FeatureSpec, *, source: str) -> str | None:
+TRAIN_HEADING = "无法训练 / cannot train"
+"""What :func:`training_problems` says the problems stop, by default."""
+
+
+def training_problems(
+    frame: pl.DataFrame, spec: FeatureSpec, *, source: str, heading: str = TRAIN_HEADING
+) -> str | None:
     """Every problem :func:`train` refuses ``frame`` for, in one message, or None: the
     values (:func:`value_problems`: ids, numbers, booleans, bounds), personal numbers in
     stored values (:func:`personal_value_problems`) and, with those, the target's classes.
     Also run by the application on a file whose other values could not be read, so that
-    one run names every problem of the file."""
+    one run names every problem of the file. ``heading``: what the problems stop, both
+    languages (a promotion's gate evaluates on the same rows and says so)."""
     problems = value_problems(
         frame,
         numeric=spec.numeric,
@@ -390,7 +397,7 @@ def training_problems(frame: pl.DataFrame, spec: FeatureSpec, *, source: str) ->
         labelled(frame, spec, source=source)
     except SpecError as exc:
         problems.append(str(exc).removeprefix(f"{source}: "))
-    return f"{source}: 无法训练 / cannot train:\n  - " + "\n  - ".join(problems)
+    return f"{source}: {heading}:\n  - " + "\n  - ".join(problems)
 
 
 def train(

@@ -38,13 +38,13 @@ from visit_planner.contracts import find_table
 from visit_planner.contracts.reader import (
     NOT_IN_CONTRACT_RULE,
     NOT_USED_BY_MODEL_RULE,
-    RowPlaces,
+    ReadFile,
     cast_to_contract,
-    read_placed,
+    read_noted,
     read_raw,
     unreadable_reason,
 )
-from visit_planner.csv_cells import formula_safe
+from visit_planner.csv_cells import FORMULA_START, formula_safe
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
@@ -196,18 +196,43 @@ def require_households_champion(info: Any, spec: FeatureSpec) -> None:
         )
 
 
-def read_raw_data(path: Path, source: str | None = None) -> tuple[pl.DataFrame, RowPlaces]:
-    """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK), and
-    where each row is in the file, so that a row without an id is named by its CSV line as
-    ``validate`` names it (:class:`~visit_planner.contracts.reader.RowPlaces`)."""
+def read_raw_data(
+    path: Path,
+    source: str | None = None,
+    *,
+    names: tuple[str, ...] = tuple(contract_columns.HOUSEHOLDS),
+    id_column: str = "household_id",
+) -> ReadFile:
+    """``path`` as stored, with the contracts' reader (CSV: text columns, UTF-8 or GBK), as
+    ``validate``, ``plan`` and ``overrides import`` read a file
+    (:func:`~visit_planner.contracts.reader.read_noted`): header names read as ``names``
+    (by default the households contract's) in any case and without spaces around them, empty
+    rows at a CSV's end left out, each said in the notes; where each row is in the file, so
+    that a row without an id is named by its CSV line as ``validate`` names it; a CSV line
+    that cannot be read named by line and ``id_column``."""
     try:
-        return read_placed(path)
+        return read_noted(path, (id_column,), names=names)
     except ContractError:
         raise
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise RiskJobError(
-            f"{source or path}: 无法读取文件 (cannot read the file: {exc})"
-        ) from None
+        raise RiskJobError(f"{source or path}: {unreadable_reason(path, exc)}") from None
+
+
+def model_columns(spec: FeatureSpec, *, builtin: bool) -> tuple[str, ...]:
+    """The columns a table read for ``spec``'s model may use: the households contract's for
+    the built-in spec (policy rules may name any), and the spec's own (id, group, target,
+    features, audit and fairness columns); the names a header is read as
+    (:func:`read_raw_data`)."""
+    used = (
+        *(contract_columns.HOUSEHOLDS if builtin else ()),
+        spec.id_column,
+        spec.group_column,
+        spec.target,
+        *spec.features,
+        *spec.audit_columns,
+        *spec.fairness_columns,
+    )
+    return tuple(dict.fromkeys(c for c in used if c))
 
 
 _DUPLICATE_HEADER = re.compile(r"^(?P<name>.+)_duplicated_\d+$")
@@ -226,18 +251,9 @@ def _model_dtypes(spec: FeatureSpec, schema: pl.Schema, *, builtin: bool) -> dic
     built-in spec (which keeps every contract column: policy rules may name any), else by
     role (numeric Float64, boolean Boolean, target Int64 for integer classes, text as text;
     other stored types are kept)."""
-    used = (
-        *(contract_columns.HOUSEHOLDS if builtin else ()),
-        spec.id_column,
-        spec.group_column,
-        spec.target,
-        *spec.features,
-        *spec.audit_columns,
-        *spec.fairness_columns,
-    )
     int_classes = all(isinstance(c, int) for c in spec.classes)
     out: dict[str, pl.DataType] = {}
-    for c in dict.fromkeys(x for x in used if x and x in schema):
+    for c in (x for x in model_columns(spec, builtin=builtin) if x in schema):
         stored = schema[c]
         if builtin and c in contract_columns.HOUSEHOLDS:
             out[c] = contract_columns.HOUSEHOLDS[c]
@@ -259,7 +275,7 @@ def read_model_data(
     builtin: bool,
     training: bool,
     source: str | None = None,
-    raw: tuple[pl.DataFrame, RowPlaces] | None = None,
+    raw: ReadFile | None = None,
     more_problems: Callable[[pl.DataFrame], str | None] | None = None,
 ) -> ModelData:
     """Read ``path`` for training, promotion or scoring with ``spec``: with the contracts'
@@ -270,14 +286,19 @@ def read_model_data(
     not use are dropped with the contracts' warning, worded as ``validate`` words it (for the
     built-in spec: columns outside the households contract; for another spec, the spec is the
     table's contract), so stray personal data goes no further. ``raw``: the file as
-    :func:`read_raw_data` read it already, with its rows' places. ``more_problems``: the
+    :func:`read_raw_data` read it already (its notes among the warnings: header names read
+    as the spec's columns, empty rows at its end left out). ``more_problems``: the
     caller's own check of the table (e.g. scoring's unseen categories), run on the cast
     frame (an unreadable value as missing) when values cannot be read, so that one run
     reports every problem of the file; it returns its message or None.
     A numeric column holding dates (text such as ``2026-11-03``, or a stored date type) is
     refused with what to do (:func:`~risk_model.features.date_hint`)."""
     file = source or str(path)
-    stored, places = read_raw_data(path, file) if raw is None else raw
+    if raw is None:
+        names = model_columns(spec, builtin=builtin)
+        raw = read_raw_data(path, file, names=names, id_column=spec.id_column)
+    stored, places = raw.frame, raw.places
+    notes = [note.message() for note in raw.notes]
     doubled = [
         m["name"]
         for c in stored.columns
@@ -308,7 +329,8 @@ def read_model_data(
         errors += [more] if more else []
     if errors:
         raise RiskJobError("\n".join(errors))
-    return ModelData(frame, grouped + [p.message() for p in problems if p.severity == "warning"])
+    warnings = [p.message() for p in problems if p.severity == "warning"]
+    return ModelData(frame, notes + grouped + warnings)
 
 
 def _date_problems(stored: pl.DataFrame, numeric: tuple[str, ...], file: str) -> list[str]:
@@ -386,8 +408,9 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     scores are opened in Excel or WPS too, so a text cell that would run there as a formula
     (a supervisor's ``override_reason`` ``=HYPERLINK(…)``, a policy rule's name) is marked
     ``'`` (:func:`~visit_planner.csv_cells.formula_safe`), except in the columns the plan
-    commands read back (``household_id``, ``model_version``: :data:`_READ_BACK`), which stay
-    as the data and the registry wrote them, or ``assign --scores`` would not find them."""
+    commands read back (``household_id``, ``model_version``: :data:`_READ_BACK`), whose such
+    cells are written as a formula of their text instead (:func:`_formula_text_cells`): shown
+    as the text, never run, and read back by ``assign --scores`` as the text itself."""
     nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
     flat = frame.with_columns(
         pl.col(c).map_elements(
@@ -398,12 +421,36 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
         for c in nested
     )  # fmt: skip
     shown = [c for c in flat.columns if c not in _READ_BACK]
-    return flat.with_columns(formula_safe(flat.select(shown)).get_columns())
+    flat = flat.with_columns(formula_safe(flat.select(shown)).get_columns())
+    return _formula_text_cells(flat, tuple(c for c in _READ_BACK if c in flat.columns))
 
 
 _READ_BACK: Final = tuple(contract_columns.SCORES)
 """The scores' columns ``assign``, ``check-plan`` and ``explain`` read (the scores contract):
-written as they are, so that a scores CSV is read back to the same values."""
+written so that a scores CSV is read back to the same values."""
+
+
+def _formula_text_cells(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    """``frame`` with each text cell among ``names`` that a spreadsheet would run as a formula
+    (:data:`~visit_planner.csv_cells.FORMULA_START`: a household id ``=1+1`` or ``@H1``,
+    which the contracts accept as any non-blank text) written as the formula of that text,
+    ``="=1+1"`` (a ``"`` inside doubled): Excel and WPS show the text and run nothing, and
+    the contracts' reader reads ``="…"`` as the text inside, as it reads codes exported so
+    (:func:`~visit_planner.contracts.cells.formula_text`), so ``assign --scores`` matches the
+    id to its household. A ``'`` mark (the other cells') would be read back as part of the
+    id and match none."""
+    risky = [
+        name
+        for name in names
+        if frame.schema[name] == pl.String and frame[name].str.contains(FORMULA_START).any()
+    ]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit('="') + pl.col(name).str.replace_all('"', '""', literal=True) + pl.lit('"'))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in risky
+    )
 
 
 def _atomic_write(frame: pl.DataFrame, out: Path) -> None:
@@ -509,15 +556,22 @@ def train_from_file(
     )
 
 
-def _training_problems(frame: pl.DataFrame, spec: FeatureSpec, source: str) -> str | None:
+PROMOTE_HEADING = "无法评估晋升 / cannot evaluate the promotion"
+"""What a promotion's data problems stop (:func:`_training_problems`)."""
+
+
+def _training_problems(
+    frame: pl.DataFrame, spec: FeatureSpec, source: str, heading: str | None = None
+) -> str | None:
     """What training would refuse in ``frame`` besides its unreadable values (ids, bounds,
     personal numbers, the target's classes), told with the type errors: every problem of
-    the file in one run."""
-    from risk_model.training import training_problems
+    the file in one run. ``heading``: what they stop (default: training), for ``promote``,
+    whose gate evaluates on the file's labelled rows as training did."""
+    from risk_model.training import TRAIN_HEADING, training_problems
 
     if any(c not in frame.columns for c in (*spec.features, spec.id_column, spec.target)):
         return None  # the columns were refused already, each named
-    return training_problems(frame, spec, source=source)
+    return training_problems(frame, spec, source=source, heading=heading or TRAIN_HEADING)
 
 
 def _corrected(
@@ -616,7 +670,8 @@ def promote_version(
     it, and says so when the version was trained with other corrections (or none applied).
 
     A promotion (forced or by the gate) is also appended to the store's audit log, beside
-    the registry's own record and ``audit/model_promotions.jsonl``.
+    the registry's own record and ``audit/model_promotions.jsonl``: before the alias moves,
+    so that a store write that fails leaves the champion where it was.
     """
     from risk_model.promote import json_safe, promote
     from visit_planner.personal_text import personal_number
@@ -634,62 +689,80 @@ def promote_version(
     # The store is opened before the alias can move: a store that cannot record the
     # promotion (an older schema, a server refusing the connection) refuses it with nothing
     # changed, instead of a champion moved without its audit entry and an error said after.
-    with Store.for_workspace(workspace.ensure(), store_url) as store:
-        with user_errors():
-            registry = registry_for(workspace, mlflow_uri)
-            info = registry.version(version)
-            spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
-            if why := households_model_problem(spec):  # the champion tiers the households
-                raise RiskJobError(
-                    f"版本 {version} 不是农户模型, 不能成为冠军 (version {version}"
-                    f"{_trained_on(info)}, is not a households model, so it cannot be the champion "
-                    f"that plan and score tier households with: {why}. Score its own table with "
-                    f"visit-planner score --version {version}; --force does not apply)"
-                )
-            settings = risk_settings(load_policy(policy_path), spec)
-            raw = read_raw_data(data_file)
-            table = read_model_data(
-                data_file,
-                with_champion_features(registry, spec, raw[0].columns),
-                builtin=is_household_spec(spec),
-                training=True,
-                source=f"{data_file} (model version {version})",
-                raw=raw,
+    with Store.for_workspace(workspace.ensure(), store_url) as store, user_errors():
+        registry = registry_for(workspace, mlflow_uri)
+        info = registry.version(version)
+        spec = spec_from_dict(registry.load_json(info.run_id, "spec.json"))
+        if why := households_model_problem(spec):  # the champion tiers the households
+            raise RiskJobError(
+                f"版本 {version} 不是农户模型, 不能成为冠军 (version {version}"
+                f"{_trained_on(info)}, is not a households model, so it cannot be the champion "
+                f"that plan and score tier households with: {why}. Score its own table with "
+                f"visit-planner score --version {version}; --force does not apply)"
             )
-            corrected = _corrected(table.frame, corrections, spec)
-            result = promote(
-                registry,
-                version,
-                table.frame if corrected is None else corrected.frame,
-                settings.rule,
-                config=settings.gate,
-                force=force,
-                reason=reason,
-                audit_file=workspace.root / "audit" / "model_promotions.jsonl",
-                source=str(data_file),
-                incomparable=_not_a_households_champion,
-                data_note=_corrections_note(info, corrected),
-                words=group_words(),
-            )
-        if result.already_champion:  # nothing changed: nothing to audit
-            return result
-        store.append_audit(
-            "promote.forced" if result.forced else "promote",
-            current_actor(),
-            f"{registry.tracking.model_name} v{result.version}",
-            json_safe(
-                {
-                    "previous_champion": result.previous_champion,
-                    "force_requested": force,
-                    "gate_passed": result.decision.passed,
-                    "reason": result.reason,
-                    "held_out_rows": result.n_heldout,
-                    "candidate": result.candidate,
-                    "champion": result.champion,
-                }
+        settings = risk_settings(load_policy(policy_path), spec)
+        builtin = is_household_spec(spec)
+        source = f"{data_file} (model version {version})"
+        raw = read_raw_data(data_file, source, names=model_columns(spec, builtin=builtin))
+        read_spec = with_champion_features(registry, spec, raw.frame.columns)
+        table = read_model_data(
+            data_file,
+            read_spec,
+            builtin=builtin,
+            training=True,
+            source=source,
+            raw=raw,
+            more_problems=lambda frame: _training_problems(
+                frame, read_spec, source, PROMOTE_HEADING
+            ),
+        )
+        # The rows train refuses (a doubled id, a value out of bounds, a class outside
+        # the spec's) would be compared by the gate as they are: refused here as well.
+        if why := _training_problems(table.frame, read_spec, source, PROMOTE_HEADING):
+            raise RiskJobError(why)
+        corrected = _corrected(table.frame, corrections, spec)
+        result = promote(
+            registry,
+            version,
+            table.frame if corrected is None else corrected.frame,
+            settings.rule,
+            config=settings.gate,
+            force=force,
+            reason=reason,
+            audit_file=workspace.root / "audit" / "model_promotions.jsonl",
+            source=str(data_file),
+            incomparable=_not_a_households_champion,
+            data_note=_data_note(table.warnings, _corrections_note(info, corrected)),
+            words=group_words(),
+            # The store's entry first: a store write that fails moves nothing.
+            record=lambda result: store.append_audit(
+                "promote.forced" if result.forced else "promote",
+                current_actor(),
+                f"{registry.tracking.model_name} v{result.version}",
+                json_safe(
+                    {
+                        "previous_champion": result.previous_champion,
+                        "force_requested": force,
+                        "gate_passed": result.decision.passed,
+                        "reason": result.reason,
+                        "held_out_rows": result.n_heldout,
+                        "candidate": result.candidate,
+                        "champion": result.champion,
+                    }
+                ),
             ),
         )
     return result
+
+
+def _data_note(warnings: list[str], corrections: str) -> str:
+    """The gate's first lines: how its data file was read (``warnings``: header names read
+    as the model's columns, empty rows at its end left out, columns dropped; each as ``train``
+    and ``score`` print it), then the corrections applied to it (:func:`_corrections_note`),
+    so that the decision, its refusal and the audit line say what the models were compared
+    on."""
+    lines = [f"{SEVERITY['warning']}: {w}" for w in warnings]
+    return "\n".join([*lines, *([corrections] if corrections else [])])
 
 
 def _corrections_note(info: Any, corrected: AppliedCorrections | None) -> str:
@@ -899,8 +972,8 @@ def score_file(
     started = time.perf_counter()
     check_output_file(out)
     data_file = resolve_data(data)
-    raw = read_raw_data(data_file)
-    households = raw[0]
+    raw = read_raw_data(data_file)  # a households table, its header read as the contract's
+    households = raw.frame
     override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
     if override_frame is not None and overrides is not None:  # every problem of it at once,
         from visit_planner.overrides import require_valid_tier_overrides  # before the model
@@ -914,6 +987,10 @@ def score_file(
         mlflow_uri=mlflow_uri,
         source=str(data_file),
     )
+    if not is_household_spec(context.spec):  # a spec's table: its header read as the spec's
+        names = model_columns(context.spec, builtin=False)
+        raw = read_raw_data(data_file, names=names, id_column=context.spec.id_column)
+        households = raw.frame
     if version is None and context.spec.id_column not in households.columns:
         spec = context.spec
         if 2 * sum(c in households.columns for c in spec.features) >= len(spec.features):

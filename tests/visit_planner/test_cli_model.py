@@ -875,3 +875,131 @@ def test_train_reports_every_problem_of_the_file_in_one_run(
     )
     assert "hh_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['S00003'])" in text
     assert not (workspace / "mlflow.db").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic prefecture of 2,000 households as Parquet (treat as read-only)."""
+    from visit_planner.synthetic import generate, write_prefecture
+
+    out = tmp_path_factory.mktemp("tiny") / "inputs"
+    write_prefecture(generate(scale=0.002, seed=1), out)
+    return out
+
+
+def _excel_households(data: Path, out: Path) -> pl.DataFrame:
+    """``data``'s households as a CSV saved from Excel: ``' HOUSEHOLD_ID'`` and ``'Members'``
+    in the header, two empty rows at the end."""
+    households = pl.read_parquet(data / "households.parquet")
+    households.rename({"household_id": " HOUSEHOLD_ID", "members": "Members"}).write_csv(out)
+    with out.open("a", encoding="utf-8") as f:
+        f.write("," * (households.width - 1) + "\n\n")
+    return households
+
+
+def test_model_commands_read_a_spreadsheets_header_and_empty_end_rows_as_validate_does(
+    tiny_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A households CSV whose header read ' HOUSEHOLD_ID' and 'Members' passed validate (and
+    plan) with a note, but train, promote and score refused it: "missing column(s) named by
+    the spec: household_id, members", and the empty rows Excel saved at its end were left
+    out without a word. All three now read it as validate does and print validate's notes,
+    word for word (promote in its gate's note, which the audit line keeps)."""
+    from visit_planner.contracts.reader import read_noted
+
+    table = tmp_path / "households.csv"
+    households = _excel_households(tiny_prefecture_dir, table)
+    read = read_noted(table, names=("household_id", "members"))
+    # validate's words (after the file's name, which a narrow console may fold)
+    notes = [n.message().removeprefix(f"{table}: ") for n in read.notes]
+    assert len(notes) == 2 and notes[1].startswith("文件末尾的 2 个空行已忽略")
+
+    rc, out, err = cli("train", "--data", str(table), "--max-iter", "10")
+    assert rc == 0, err
+    assert err.count("警告 WARNING") >= 2 and all(flat(n) in flat(err) for n in notes), err
+    rc, out, err = cli("promote", "--version", "1", "--data", str(table))
+    assert rc == 0, err
+    assert out.count("警告 WARNING") >= 2 and all(flat(n) in flat(out) for n in notes), out
+    audit = (workspace / "audit" / "model_promotions.jsonl").read_text("utf-8")
+    assert "' HOUSEHOLD_ID' → 'household_id'" in json.loads(audit)["gate"]
+    scores = tmp_path / "scores.parquet"
+    rc, out, err = cli("score", "--data", str(table), "--out", str(scores))
+    assert rc == 0, err
+    assert err.count("警告 WARNING") >= 2 and all(flat(n) in flat(err) for n in notes), err
+    assert pl.read_parquet(scores)["household_id"].to_list() == households["household_id"].to_list()
+
+
+def test_promote_reports_every_problem_of_its_data_in_one_run(
+    tiny_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """promote --data named the type errors of its file alone (a doubled id and a tier
+    outside 1-3 a run each, once those were fixed), and a file whose only problem was a
+    doubled id, which train refuses, was compared by the gate as it was. promote now
+    refuses both as train does, every problem in one run, exit 2, nothing moved."""
+    data = str(tiny_prefecture_dir)
+    rc, _, err = cli("train", "--data", data, "--max-iter", "10")
+    assert rc == 0, err
+    households = pl.read_parquet(tiny_prefecture_dir / "households.parquet")
+    ids = households["household_id"]
+    row = pl.int_range(pl.len())
+    doubled = households.with_columns(
+        household_id=pl.when(row == 8).then(pl.lit(ids[9])).otherwise("household_id")
+    )
+    doubled.write_csv(one := tmp_path / "doubled.csv")
+    doubled.cast({"members": pl.String, "assessed_tier": pl.String}).with_columns(
+        members=pl.when(row == 3).then(pl.lit("three")).otherwise("members"),
+        assessed_tier=pl.when(row == 5).then(pl.lit("7")).otherwise("assessed_tier"),
+    ).write_csv(three := tmp_path / "three.csv")
+
+    rc, out, err = cli("promote", "--version", "1", "--data", str(three))
+    assert rc == 2 and "Traceback" not in err, err
+    text = flat(err)
+    assert (
+        "column 'members': 类型错误, 应为整数 (value is not a whole number) — 1 row: "
+        f"{ids[3]} (three)" in text
+    )
+    assert "无法评估晋升 / cannot evaluate the promotion:" in text
+    assert f"household_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['{ids[9]}'])" in text
+    assert "target 'assessed_tier' has value(s) ['7'] not among the spec's classes" in text
+    rc, out, err = cli("promote", "--version", "1", "--data", str(one))
+    assert rc == 2, out
+    assert (
+        f"{one} (model version 1): 无法评估晋升 / cannot evaluate the promotion: - "
+        "household_id: 编号重复" in flat(err)
+    )
+    rc, out, _ = cli("models")
+    assert rc == 0 and "champion" not in out  # nothing moved
+
+
+def test_a_promotion_whose_audit_entry_fails_moves_nothing(
+    tiny_prefecture_dir: Path, workspace: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The store's audit entry of a promotion was written after the champion alias had moved
+    (and the version's tags and the promotions file were written): a store write that failed
+    then (the database locked past its timeout, a disk full) left a champion without its
+    audit entry. The entry is now written first: its failure is the command's error, exit 2,
+    and nothing moved; once the store writes again, the same command promotes, audited."""
+    from visit_planner.errors import StoreError
+    from visit_planner.paths import Workspace
+    from visit_planner.store import Store
+
+    data = str(tiny_prefecture_dir)
+    assert cli("train", "--data", data, "--max-iter", "10").code == 0
+
+    def fail(*_: object) -> None:
+        raise StoreError("数据库忙 (the database is locked)")
+
+    with monkeypatch.context() as m:
+        m.setattr(Store, "append_audit", fail)
+        promote = ("promote", "--version", "1", "--data", data, "--force", "--reason", "review")
+        rc, out, err = cli(*promote)
+    assert rc == 2 and "the database is locked" in flat(err) and "Traceback" not in err
+    assert "已成为冠军模型" not in out
+    rc, out, _ = cli("models")
+    assert rc == 0 and "champion" not in out and "promotion / 晋升" not in out  # no tags
+    assert not (workspace / "audit" / "model_promotions.jsonl").exists()
+
+    rc, out, err = cli(*promote)
+    assert rc == 0 and "version 1 is now the champion" in out, err
+    with Store.for_workspace(Workspace(workspace), create=False) as store:
+        assert [e.action for e in store.audit_entries()][-1] == "promote"  # the gate passed

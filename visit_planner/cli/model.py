@@ -48,6 +48,13 @@ DataOption = Annotated[
 ]
 
 
+EXIT_GATE_REFUSED = 4
+"""``promote``'s exit when the gate refuses the version (nothing moved, the refusal recorded):
+4, as every command whose check refuses (``check-plan``'s violations, ``plan``'s independent
+check), not 2, a file or option that cannot be used: a retraining script tells "not better
+than the champion" from "broken input" by it."""
+
+
 def _f(v: float | None, digits: int = 3) -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
@@ -395,7 +402,8 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
 
     Candidate and current champion are evaluated on the same held-out rows of DATA; the gate
     requires tier-1 recall and macro-F1 not worse beyond the policy's tolerances and the
-    largest group gap not wider. --force --reason "..." overrides a refusal and is audited.
+    largest group gap not wider; a refusal exits 4, nothing moved. --force --reason "..."
+    overrides a refusal and is audited.
     Only a households model (assessed_tier from the households columns) can be the champion,
     which plan and score use; a spec's table's model is scored with score --version N.
     """
@@ -422,7 +430,7 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
                 '如需强制晋升请加 --force --reason "..." (记入审计日志) / '
                 'use --force --reason "..." to override (audited)'
             )
-            raise typer.Exit(1) from None
+            raise typer.Exit(EXIT_GATE_REFUSED) from None
         raise
     print_gate(res.decision, console)
     if res.already_champion:
