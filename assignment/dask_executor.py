@@ -391,6 +391,8 @@ def address_problem(address: str) -> str | None:
     Said before any connection, so that a malformed address or an ``http://`` one (the
     scheduler's web page, copied from the browser) is not reported as a server that
     answered, nor in the words of Python's ``int()``."""
+    if not address.strip():  # ``--scheduler "$UNSET"``: Dask would say "missing port in ''"
+        return "the address is empty"
     try:
         scheme, location = parse_address(address)
     except ValueError as exc:
@@ -422,8 +424,9 @@ def _host_port_problem(location: str) -> str | None:
 
 def _malformed(address: str, why: str) -> ExecutorUnavailableError:
     """The error for a scheduler address whose form is wrong (see :func:`address_problem`)."""
+    shown = address.strip() or "''"
     return ExecutorUnavailableError(
-        f"Dask 调度器地址格式错误 (not a Dask scheduler address: {address}: {why}; the "
+        f"Dask 调度器地址格式错误 (not a Dask scheduler address: {shown}: {why}; the "
         f"address is {ADDRESS_HINT})"
     )
 

@@ -296,6 +296,7 @@ def test_an_address_that_does_not_speak_dask_is_a_clear_error_within_the_timeout
         ("127.0.0.1:8786x", "the port in '127.0.0.1:8786x' is not a number"),
         ("tcp://127.0.0.1:99999", "port 99999 is not between 1 and 65535"),
         ("http://127.0.0.1:8787", "a http:// address is a web page .the scheduler's dashboard."),
+        (" ", "the address is empty"),  # --scheduler "$UNSET_VARIABLE"
     ],
 )
 def test_a_malformed_address_is_refused_at_once_without_a_client(
@@ -309,7 +310,8 @@ def test_a_malformed_address_is_refused_at_once_without_a_client(
     gc.collect()  # a half-built Client would complain here (Client.__del__, 10 s timeout)
     assert time.monotonic() - start < 3
     message = str(info.value)
-    assert message.startswith(f"Dask 调度器地址格式错误 (not a Dask scheduler address: {address}: ")
+    shown = address.strip() or "''"
+    assert message.startswith(f"Dask 调度器地址格式错误 (not a Dask scheduler address: {shown}: ")
     assert message.endswith(
         "the address is tcp://HOST:PORT, the scheduler's port, 8786 by default, "
         "not its HTTP port 8787)"
