@@ -41,7 +41,6 @@ from visit_planner.contracts.reader import (
     ReadFile,
     cast_to_contract,
     read_noted,
-    read_raw,
     unreadable_reason,
 )
 from visit_planner.csv_cells import FORMULA_START, formula_safe
@@ -122,17 +121,31 @@ def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
     return path
 
 
-def read_data(path: Path) -> pl.DataFrame:
+def read_data(path: Path, names: tuple[str, ...] = ()) -> pl.DataFrame:
     """Read a .parquet or .csv file as stored, by the contracts' reader (CSV: UTF-8 or
     GBK/GB18030, types inferred from its first rows; a line with more or fewer fields than
     the header refused by line and household, as in every input). Truth and override tables;
-    model data is read by :func:`read_model_data`."""
+    model data is read by :func:`read_model_data`. :func:`read_noted_data` also gives how it
+    was read."""
+    return read_noted_data(path, names).frame
+
+
+def read_noted_data(path: Path, names: tuple[str, ...] = ()) -> ReadFile:
+    """:func:`read_data`'s table with the reader's notes, as every data file a user gives is
+    read (:func:`~visit_planner.contracts.reader.read_noted`): header names read as
+    ``names`` (the columns the caller reads) in any case and without spaces around them,
+    empty rows at a CSV's end left out, each said in a note."""
     try:
-        return read_raw(path, ("household_id",), typed=True)  # the two tables' key
+        return read_noted(path, ("household_id",), typed=True, names=names)  # the tables' key
     except ContractError as exc:
         raise RiskJobError("\n".join(exc.problems)) from None
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise RiskJobError(f"{path}: {unreadable_reason(path, exc)}") from None
+
+
+def _notes(read: ReadFile | None) -> list[str]:
+    """The reader's notes on a file (none for a file not given), as warnings."""
+    return [] if read is None else [note.message() for note in read.notes]
 
 
 def is_household_spec(spec: FeatureSpec) -> bool:
@@ -519,7 +532,12 @@ def train_from_file(
             and spec_path is None
         ):
             truth_file = data_file.parent / f"{TRUTH}.parquet"
-        truth_frame = read_data(truth_file) if truth_file is not None else None
+        truth_read = (
+            None
+            if truth_file is None
+            else read_noted_data(truth_file, (spec.id_column, *spec.prob_columns))
+        )
+        truth_frame = None if truth_read is None else truth_read.frame
         if truth_frame is not None and truth_file is not None:
             need = [spec.id_column, *spec.prob_columns]
             if missing := [c for c in need if c not in truth_frame.columns]:
@@ -551,7 +569,7 @@ def train_from_file(
         data_file=data_file,
         truth_file=truth_file,
         seconds=time.perf_counter() - started,
-        warnings=table.warnings,
+        warnings=table.warnings + _notes(truth_read),
         corrections=corrected,
     )
 
@@ -974,7 +992,14 @@ def score_file(
     data_file = resolve_data(data)
     raw = read_raw_data(data_file)  # a households table, its header read as the contract's
     households = raw.frame
-    override_frame = read_data(resolve_data(overrides)) if overrides is not None else None
+    from visit_planner.overrides import TIER_OVERRIDE_FILE_COLUMNS
+
+    override_read = (
+        None
+        if overrides is None
+        else read_noted_data(resolve_data(overrides), TIER_OVERRIDE_FILE_COLUMNS)
+    )
+    override_frame = None if override_read is None else override_read.frame
     if override_frame is not None and overrides is not None:  # every problem of it at once,
         from visit_planner.overrides import require_valid_tier_overrides  # before the model
 
@@ -1043,7 +1068,7 @@ def score_file(
         drift_file=drift_path(out),
         scores=scored.scores,
         drift=scored.drift,
-        warnings=data_read.warnings + scored.warnings,
+        warnings=data_read.warnings + _notes(override_read) + scored.warnings,
         model_version=scored.model_version,
         seconds=time.perf_counter() - started,
         fidelity=scored.fidelity,

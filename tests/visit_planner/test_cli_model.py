@@ -923,10 +923,20 @@ def test_model_commands_read_a_spreadsheets_header_and_empty_end_rows_as_validat
     audit = (workspace / "audit" / "model_promotions.jsonl").read_text("utf-8")
     assert "' HOUSEHOLD_ID' → 'household_id'" in json.loads(audit)["gate"]
     scores = tmp_path / "scores.parquet"
-    rc, out, err = cli("score", "--data", str(table), "--out", str(scores))
+    # score --overrides reads its file so too (it was refused: missing household_id, tier).
+    first = households["household_id"][0]
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(f" Household_ID,TIER,Reason\n{first},1,乡镇复核\n,,\n", "utf-8")
+    rc, out, err = cli(
+        "score", "--data", str(table), "--out", str(scores), "--overrides", str(overrides)
+    )
     assert rc == 0, err
-    assert err.count("警告 WARNING") >= 2 and all(flat(n) in flat(err) for n in notes), err
-    assert pl.read_parquet(scores)["household_id"].to_list() == households["household_id"].to_list()
+    assert err.count("警告 WARNING") >= 4 and all(flat(n) in flat(err) for n in notes), err
+    assert "' Household_ID' → 'household_id', 'TIER' → 'tier', 'Reason' → 'reason'" in flat(err)
+    assert "文件末尾的 1 个空行已忽略 (ignored 1 empty row at the end of the file" in flat(err)
+    s = pl.read_parquet(scores)
+    assert s["household_id"].to_list() == households["household_id"].to_list()
+    assert s.row(0, named=True)["tier_source"] == "override"
 
 
 def test_promote_reports_every_problem_of_its_data_in_one_run(
