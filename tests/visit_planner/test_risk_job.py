@@ -523,3 +523,25 @@ def test_score_file_reports_every_problem_of_the_file_in_one_run(
     ) in text
     assert "score --unseen missing" in text  # the documented way past an unseen category
     assert not out.exists() and not list(tmp_path.glob("scores*"))
+
+
+def test_a_spec_tables_header_is_read_as_its_specs_columns_with_validates_notes(
+    tmp_path: Path,
+) -> None:
+    """A spec's table whose header read 'HH_ID', 'Income ' and 'NEED' (as typed in Excel),
+    with an empty row saved at its end, was refused as missing the spec's columns; it is
+    read as the spec's columns, the reader's notes among the warnings, first."""
+    from visit_planner.risk_job import read_model_data
+
+    csv = tmp_path / "survey.csv"
+    csv.write_text("HH_ID,Income ,has_toilet,NEED\nS1,10,是,high\nS2,20,no,low\n,,,\n", "utf-8")
+    data = read_model_data(csv, parse_spec(SURVEY_SPEC), builtin=False, training=True)
+    assert data.frame.columns == ["hh_id", "need", "income", "has_toilet"]
+    assert data.frame["hh_id"].to_list() == ["S1", "S2"]
+    assert data.warnings == [
+        f"{csv}: 表头列名已按规定列名读取 (header names read as the columns they name, ignoring "
+        "case, spaces and full-width forms): 'HH_ID' → 'hh_id', 'Income ' → 'income', "
+        "'NEED' → 'need'",
+        f"{csv}: 文件末尾的 1 个空行已忽略 (ignored 1 empty row at the end of the file, as "
+        "Excel/WPS saves them)",
+    ]
