@@ -15,6 +15,7 @@ from visit_planner.contracts.reader import (
     CODE_SYNONYMS,
     FORM_SIGNS,
     _cast_expr,
+    _few_values,
     cast_to_contract,
 )
 
@@ -133,9 +134,15 @@ def value_by_value(df: pl.DataFrame) -> pl.DataFrame:
     "cells", [[], READ_CELLS, BAD_CELLS + READ_CELLS], ids=["clean", "read", "bad"]
 )
 def test_every_cell_is_read_as_value_by_value(cells: list[tuple[int, str, str | None]]) -> None:
-    """The cast table, cell for cell (a month read once per distinct month comes back to
-    its row), as the value-by-value checks read it."""
+    """The cast table, cell for cell (a value of a column read once per distinct value
+    comes back to its row), as the value-by-value checks read it."""
     df = with_cells(clean(), cells)
+    # the counts, flags and months are read once per distinct value, the ids row by row
+    assert _few_values(df, ["household_id", "month", "members", "alone"]) == [
+        "month",
+        "members",
+        "alone",
+    ]
     cast, _ = cast_to_contract(df, SPEC, "f.csv", ("household_id",), months=("month",))
     assert cast.equals(value_by_value(df))
     if cells:
