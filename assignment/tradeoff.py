@@ -8,6 +8,14 @@ that would cover the uncovered households (:func:`assignment.diagnostics.shortfa
 first-fit-decreasing packing that exists, so that many *suffice*; it is not a proven minimum)
 and the staff that would then be needed. :func:`sweep` does it for several scenarios.
 
+A solve is deterministic (its limits are work units, not seconds), so a setting already
+solved for the same effective inputs is not solved again: :class:`SolvedScenarios` keeps each
+solve's figures, keyed by the households as solved (after a scenario's ``tiers``), the
+workers, previous plan, conflicts, solver options and settings, never by a scenario's name.
+One sweep reuses its own repeated settings; pass one ``SolvedScenarios`` to several sweeps
+(notebook 3.0: today's policy is in the baseline and in each of its four sweeps) to solve it
+once in all of them.
+
 The objective comes with the solver's proven lower bound only when every township has one;
 otherwise ``bound`` and ``gap`` are None (never a bound that was not proven). Likewise tier-1
 coverage comes with the solver's proven upper bound (``tier1_max_coverable``: no plan with
@@ -19,6 +27,7 @@ is a change of the households' tiers made by the caller.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -161,6 +170,88 @@ def scenario_figures(
     return out
 
 
+def _same_frame(a: pl.DataFrame | None, b: pl.DataFrame | None) -> bool:
+    """Both absent, or the same columns in the same order with the same dtypes and values
+    row by row (nulls equal): what a solve reads."""
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.schema == b.schema and a.equals(b, null_equal=True))
+
+
+@dataclass(frozen=True, eq=False)
+class _Solve:
+    """The effective inputs of one solve, compared whole (no hash that could collide)."""
+
+    households: pl.DataFrame
+    workers: pl.DataFrame
+    settings: AssignmentSettings
+    previous: pl.DataFrame | None
+    conflicts: pl.DataFrame | None
+    options: SolverOptions | None
+
+    def same_as(self, other: _Solve) -> bool:
+        return (
+            self.settings == other.settings
+            and self.options == other.options
+            and _same_frame(self.households, other.households)
+            and _same_frame(self.workers, other.workers)
+            and _same_frame(self.previous, other.previous)
+            and _same_frame(self.conflicts, other.conflicts)
+        )
+
+
+class SolvedScenarios:
+    """The figures of the settings :func:`sweep` has solved, so that a setting solved again
+    with the same effective inputs is reused, not solved twice.
+
+    The key is everything the solve reads (households with the tiers as solved, workers,
+    previous plan, conflicts, solver options, settings), compared exactly; a scenario's name
+    and ``params`` are not part of it. A reused row carries the figures of the first solve,
+    ``seconds`` included (the time that solve took). ``solved`` and ``reused`` count the
+    solves made and the rows that reused one. Kept in memory only: a new kernel, a new
+    ``SolvedScenarios``, solves again.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[_Solve, dict[str, object]]] = []
+        self.solved = 0
+        self.reused = 0
+
+    def figures(self, key: _Solve) -> dict[str, object] | None:
+        """A copy of the figures solved for ``key``'s inputs, or None (not solved yet)."""
+        for known, figures in self._entries:
+            if known.same_as(key):
+                self.reused += 1
+                return dict(figures)
+        return None
+
+    def keep(self, key: _Solve, figures: Mapping[str, object]) -> None:
+        """Remember ``figures`` as solved for ``key`` (its settings copied, so that a caller
+        changing a settings' dict afterwards cannot make a stale entry match)."""
+        self._entries.append((replace(key, settings=deepcopy(key.settings)), dict(figures)))
+        self.solved += 1
+
+
+def _with_tiers(households: pl.DataFrame, sc: Scenario) -> pl.DataFrame:
+    """``households`` with ``sc.tiers`` as their tier and risk (every household must have
+    one), the columns in the households' order, so that the tiers of today's policy give a
+    frame equal to ``households`` itself."""
+    if sc.tiers is None:
+        return households
+    hh = households.drop("tier", "risk", strict=False).join(
+        sc.tiers.select("household_id", "tier", "risk"), on="household_id", how="left"
+    )
+    missing = hh.filter(pl.col("tier").is_null())
+    if missing.height:
+        raise ValueError(
+            f"scenario {sc.name!r}: no tier for {missing.height} household(s), e.g. "
+            + ", ".join(missing["household_id"].head(5).to_list())
+        )
+    hh = hh.with_columns(pl.col("tier").cast(pl.Int8), pl.col("risk").cast(pl.Float64))
+    order = [c for c in households.columns if c in hh.columns]
+    return hh.select(order + [c for c in hh.columns if c not in order])
+
+
 def sweep(
     households: pl.DataFrame,
     workers: pl.DataFrame,
@@ -169,26 +260,25 @@ def sweep(
     previous: pl.DataFrame | None = None,
     conflicts: pl.DataFrame | None = None,
     options: SolverOptions | None = None,
+    solved: SolvedScenarios | None = None,
 ) -> pl.DataFrame:
     """One row per scenario (in the given order): its name, its ``params`` and the figures of
     :func:`scenario_figures`. Deterministic: the same inputs give the same table (but for
-    ``seconds``)."""
+    ``seconds``).
+
+    A scenario whose effective inputs (see :class:`SolvedScenarios`) were solved before in
+    this sweep, or in an earlier sweep given the same ``solved``, reuses those figures
+    instead of solving again: the same row a new solve would give (``seconds`` aside)."""
+    solved = SolvedScenarios() if solved is None else solved
     rows = []
     for sc in scenarios:
-        hh = households
-        if sc.tiers is not None:
-            hh = households.drop("tier", "risk", strict=False).join(
-                sc.tiers.select("household_id", "tier", "risk"), on="household_id", how="left"
+        hh = _with_tiers(households, sc)
+        key = _Solve(hh, workers, sc.settings, previous, conflicts, options)
+        figures = solved.figures(key)
+        if figures is None:
+            figures = scenario_figures(
+                hh, workers, sc.settings, previous=previous, conflicts=conflicts, options=options
             )
-            missing = hh.filter(pl.col("tier").is_null())
-            if missing.height:
-                raise ValueError(
-                    f"scenario {sc.name!r}: no tier for {missing.height} household(s), e.g. "
-                    + ", ".join(missing["household_id"].head(5).to_list())
-                )
-            hh = hh.with_columns(pl.col("tier").cast(pl.Int8), pl.col("risk").cast(pl.Float64))
-        figures = scenario_figures(
-            hh, workers, sc.settings, previous=previous, conflicts=conflicts, options=options
-        )
+            solved.keep(key, figures)
         rows.append({"scenario": sc.name, **dict(sc.params), **figures})
     return pl.DataFrame(rows, infer_schema_length=None)
