@@ -109,13 +109,13 @@ def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
 def non_ascii_columns(df: pl.DataFrame, names: Sequence[str]) -> list[str]:
     """The text columns of ``df`` among ``names`` with a value holding a character outside
     ASCII: one whose UTF-8 bytes outnumber its characters (such a character takes two
-    bytes or more), all columns at once."""
-    text = _text_columns(df, names)
-    if not text:
-        return []
-    wide = (pl.col(name).str.len_bytes() != pl.col(name).str.len_chars() for name in text)
-    found = df.select(test.any().alias(name) for name, test in zip(text, wide, strict=True))
-    return [name for name, hit in zip(text, found.row(0), strict=True) if hit]
+    bytes or more), a column at a time (what the test holds, two lengths a value, is
+    freed before the next)."""
+    return [
+        name
+        for name in _text_columns(df, names)
+        if df.select((pl.col(name).str.len_bytes() != pl.col(name).str.len_chars()).any()).item()
+    ]
 
 
 def _text_columns(df: pl.DataFrame, names: Sequence[str]) -> list[str]:
@@ -131,15 +131,12 @@ def columns_holding(
     one): the only ones a reader's rewrite or refusal of such values needs to go through
     value by value. Each column's values are searched joined into one text, a line break
     between two: one search of one text per column, where a search per value costs most in
-    going from value to value."""
-    text = _text_columns(df, names)
-    if not text:
-        return []
-    found = df.select(
-        pl.col(name).str.join("\n").str.contains(pattern, literal=literal).alias(name)
-        for name in text
-    ).row(0)
-    return [name for name, hit in zip(text, found, strict=True) if hit]
+    going from value to value. A column at a time: one joined text is held at once."""
+    return [
+        name
+        for name in _text_columns(df, names)
+        if df.select(pl.col(name).str.join("\n").str.contains(pattern, literal=literal)).item()
+    ]
 
 
 def as_written(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:

@@ -863,12 +863,9 @@ def _cast(
         if df.schema[name] == pl.String()
         and (dtype != pl.String() or name in months or name in CODE_SYNONYMS)
     ]
-    distinct = _few_values(text, read)
-    cast = text.lazy().select(e for name, e in casts.items() if name not in distinct).collect()
-    if not distinct:
-        return cast
-    once = [_per_value(text, name, casts[name]) for name in distinct]
-    return cast.with_columns(once).select(list(spec))
+    for name in _few_values(text, read):
+        casts[name] = _per_value(text, name, casts[name])
+    return text.lazy().select(casts.values()).collect()
 
 
 FEW_VALUES = 16
@@ -888,15 +885,13 @@ def _few_values(text: pl.DataFrame, names: list[str]) -> list[str]:
     return [name for name, n in zip(names, counts, strict=True) if n * FEW_VALUES <= text.height]
 
 
-def _per_value(text: pl.DataFrame, name: str, cast: pl.Expr) -> pl.Series:
+def _per_value(text: pl.DataFrame, name: str, cast: pl.Expr) -> pl.Expr:
     """Column ``name`` of ``text`` read by ``cast`` (an expression of that column, value by
-    value), computed once per distinct value and matched back to the rows."""
-    values = text.select(pl.col(name).unique())
-    read = values.select(pl.col(name), cast.alias("_read"))
-    rows = text.select(name).join(
-        read, on=name, how="left", nulls_equal=True, maintain_order="left"
-    )
-    return rows["_read"].alias(name)
+    value, null for a null): each distinct value read once, the rows then looked up in
+    what they read (a hash table of the distinct values, no copy of the column)."""
+    values = text.get_column(name).unique().drop_nulls()
+    read = values.to_frame().select(cast).to_series()
+    return pl.col(name).replace_strict(values, read, default=None, return_dtype=read.dtype)
 
 
 def failed_cast_rows(
