@@ -116,6 +116,9 @@ audit = Table(
     Column("details_json", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # For `audit list --action` on a log of millions of entries (migration 0007): an
+    # action's entries newest first, and the actions the log holds, one by one.
+    Index("ix_audit_action_seq", "action", "seq"),
     sqlite_autoincrement=True,
 )
 

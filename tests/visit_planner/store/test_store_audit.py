@@ -276,3 +276,120 @@ def test_a_listing_filters_by_action_and_day_in_the_query(store: Store, db_url: 
     assert [e.seq for e in recent] == [3, 4, 5, 6]
     assert store.audit_listing(None, since=tomorrow)[0] == []
     assert store.audit_actions() == ["override.revoke", "publish"]
+
+
+# ---------------------------------------------------------------------- index on action (0007)
+
+
+def _fill_raw(db_url: str, n: int, rare: str) -> None:
+    """``n`` entries (``login``, every 500th ``rare``) written straight into the table: a
+    log long enough for the planner to weigh an index (not a valid chain)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from visit_planner.store.engine import Database
+    from visit_planner.store.models import audit
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = [
+        dict(
+            seq=i,
+            at=start + timedelta(minutes=i),
+            actor="planner01",
+            subject="planner01",
+            action=rare if i % 500 == 0 else "login",
+            details_json="{}",
+            prev_hash=GENESIS,
+            hash=f"{i:064x}",
+        )
+        for i in range(1, n + 1)
+    ]
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            conn.execute(insert(audit), rows)
+    finally:
+        db.dispose()
+
+
+def _plan_of_listing(db_url: str, action: str) -> str:
+    """The database's plan for the query ``audit list --action ACTION --limit 20`` runs."""
+    from sqlalchemy import select, text
+
+    from visit_planner.store import audit as audit_log
+    from visit_planner.store.engine import Database
+    from visit_planner.store.models import audit
+
+    stmt = (
+        select(*audit_log._RAW_COLUMNS)
+        .where(audit.c.action.in_([action]))
+        .order_by(audit.c.seq.desc())
+        .limit(20)
+    )
+    db = Database.connect(db_url)
+    try:
+        with db.read() as conn:
+            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("ANALYZE audit"))
+                return "\n".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql))
+            return "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    finally:
+        db.dispose()
+
+
+def test_0007_indexes_the_log_by_action_and_the_listing_uses_it(db_url: str) -> None:
+    """``audit list --action`` on a long log walked the whole log from its end for a rare
+    action (no index on action: SQLite 'SCAN audit', PostgreSQL a backward scan of the
+    primary key). 0007 adds one; the listing's query as written uses it, on a store upgraded
+    from 0006 with its entries."""
+    from sqlalchemy import inspect
+
+    from visit_planner.store.engine import Database
+    from visit_planner.store.schema import migrate
+
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0006")
+    finally:
+        db.dispose()
+    _fill_raw(db_url, 20_000, "override.revoke")
+    assert "ix_audit_action_seq" not in _plan_of_listing(db_url, "override.revoke")
+
+    assert Store.upgrade(db_url, actor="admin01").after == "0007"
+    db = Database.connect(db_url)
+    try:
+        with db.read() as conn:
+            indexes = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("audit")}
+    finally:
+        db.dispose()
+    assert indexes["ix_audit_action_seq"] == ["action", "seq"]
+    assert "ix_audit_action_seq" in _plan_of_listing(db_url, "override.revoke")
+    with Store.open(db_url) as store:
+        found, last, _ = store.audit_listing(20, actions=["override.revoke"])
+        assert [e.seq for e in found] == list(range(10_500, 20_001, 500))
+        assert last == 20_001  # the upgrade's own entry
+        assert store.audit_actions() == ["login", "override.revoke", "store.upgrade"]
+
+    db = Database.connect(db_url)
+    try:
+        with db.write() as conn:
+            migrate(conn, "0006")  # down again: the index goes, the entries stay
+        with db.read() as conn:
+            names = {i["name"] for i in inspect(conn).get_indexes("audit")}
+    finally:
+        db.dispose()
+    assert "ix_audit_action_seq" not in names
+
+
+def test_the_actions_held_are_each_action_once_in_order(store: Store) -> None:
+    """``audit list --action`` checks its names against the actions the log holds, read by a
+    skip over the index (a recursive query), not a scan: the same answer as DISTINCT."""
+    assert store.audit_actions() == []
+    store.append_audit("publish", "planner01", "run-1", {})
+    assert store.audit_actions() == ["publish"]
+    for action in ("user.add", "login", "publish", "login", "a.first", "z.last"):
+        store.append_audit(action, "planner01", "x", {})
+    assert store.audit_actions() == ["a.first", "login", "publish", "user.add", "z.last"]

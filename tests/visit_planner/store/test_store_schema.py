@@ -58,7 +58,7 @@ def test_a_new_database_is_created_at_head(db_url: str, dialect: str) -> None:
         assert store.audit_entries() == []
     assert _tables(db_url, dialect) == TABLES | {"alembic_version"}
     status = Store.schema_status(db_url)
-    assert (status.state, status.current, status.head) == ("current", head_revision(), "0006")
+    assert (status.state, status.current, status.head) == ("current", head_revision(), "0007")
     if dialect == "sqlite":
         assert raw_sql(db_url, "PRAGMA journal_mode")[0][0] == "wal"
 
@@ -91,7 +91,7 @@ def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
     assert "overrides" not in raw_sql(db_url, "SELECT * FROM alembic_version")[0]
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0001", "0006", True)
+    assert (result.before, result.after, result.changed) == ("0001", "0007", True)
     assert Store.upgrade(db_url, actor="admin01").changed is False  # idempotent
     with Store.open(db_url) as store:
         entries = store.audit_entries()
@@ -99,7 +99,7 @@ def test_an_older_schema_is_refused_until_upgraded(db_url: str) -> None:
             (1, "publish", "planner01"),
             (2, "store.upgrade", "admin01"),
         ]
-        assert entries[1].details == {"from": "0001", "to": "0006"}
+        assert entries[1].details == {"from": "0001", "to": "0007"}
         assert store.verify_audit().ok
         row = store.add_override("pin", "H0000001", author="a", reason="r", worker_id="W01")
         assert row.id == 1
@@ -119,7 +119,7 @@ def test_downgrade_to_base_and_back(db_url: str, dialect: str) -> None:
             "SELECT proname FROM pg_proc WHERE proname IN ('vp_append_only', 'vp_run_status_only')"
         )
         assert raw_sql(db_url, functions) == []
-    assert Store.upgrade(db_url).after == "0006"
+    assert Store.upgrade(db_url).after == "0007"
     with Store.open(db_url) as store:
         assert store.list_runs() == []
 
@@ -421,7 +421,7 @@ def test_the_suggested_upgrade_names_the_database_given(
 
     code, out, err = cli(*args[1:])  # the suggestion, run as printed
     assert code == 0, err
-    assert "→ 0006" in flat(out)
+    assert "→ 0007" in flat(out)
     assert Store.schema_status(db_url).state == "current"
     assert not (default_home / "store.db").exists()  # the workspace's store was not touched
     code, out, _ = cli("runs", "list", "--store-url", db_url)

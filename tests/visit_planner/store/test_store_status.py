@@ -57,7 +57,7 @@ def test_store_status_of_a_workspace_without_a_store_creates_nothing(tmp_path: P
     assert code == 1, err
     assert "数据库版本 store schema: 空 empty" in out
     assert [line.split()[0] for line in out.splitlines() if line.startswith("  000")] == [
-        "0001", "0002", "0003", "0004", "0005", "0006",
+        "0001", "0002", "0003", "0004", "0005", "0006", "0007",
     ]  # fmt: skip
     assert list(empty.iterdir()) == []
     code, _, err = cli("store", "status", "--home", str(tmp_path / "typo"))

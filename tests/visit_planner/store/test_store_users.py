@@ -469,7 +469,7 @@ def test_concurrent_failures_are_all_counted(store: Store, db_url: str) -> None:
 def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     db_url: str, dialect: str
 ) -> None:
-    assert head_revision() == "0006"
+    assert head_revision() == "0007"
     db = Database.connect(db_url)
     try:
         with db.write() as conn:
@@ -483,14 +483,14 @@ def test_a_store_at_the_previous_revision_is_refused_until_upgraded(
     assert "visit-planner store upgrade" in str(refused.value)
 
     result = Store.upgrade(db_url, actor="admin01")
-    assert (result.before, result.after, result.changed) == ("0002", "0006", True)
+    assert (result.before, result.after, result.changed) == ("0002", "0007", True)
     with Store.open(db_url) as store:
         assert store.list_users() == []
         _add(store)
         assert store.authenticate("planner01", PASSWORD, now=NOW).username == "planner01"
         entries = store.audit_entries()
         assert [e.action for e in entries] == ["publish", "store.upgrade", "user.add", "login"]
-        assert entries[1].details == {"from": "0002", "to": "0006"}
+        assert entries[1].details == {"from": "0002", "to": "0007"}
         assert store.verify_audit().ok
     if dialect == "postgresql":  # the audit log's triggers stay: still append-only
         with pytest.raises(DBAPIError, match="append-only"):
@@ -568,7 +568,7 @@ def test_upgrading_to_0004_keeps_accounts_without_an_email(db_url: str) -> None:
         "'viewer', 'prefecture', NULL, 'x', TRUE, 0, '2026-01-01 00:00:00+00', 'admin01', "
         "'2026-01-01 00:00:00+00')",
     )
-    assert Store.upgrade(db_url, actor="admin01").after == "0006"
+    assert Store.upgrade(db_url, actor="admin01").after == "0007"
     with Store.open(db_url) as store:
         assert [(u.username, u.email) for u in store.list_users()] == [("old01", None)]
     db = Database.connect(db_url)
