@@ -154,3 +154,75 @@ def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
     stream.flush()
     written = stream.buffer.getvalue().decode("ascii")
     assert written == "532626001:\n  1 more cadre (24 h/month) would cover\n", written
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("      promotion / 晋升: 2026-12-07 16:00 通过检验 gate passed", "      promotion: "),
+        (
+            "      refused / 未获晋升: 2026-12-08 09:00 对比冠军 against champion v1",
+            "      refused: ",
+        ),
+        ("原因 / reasons: exact, path / 路径归因", "reasons: exact, path"),
+        ("村（社区） / villages", "villages"),
+        ("一类户 / tier 1 / 二类户", "tier 1"),
+    ],
+)
+def test_chinese_after_its_english_is_left_out_with_the_separator_before_it(
+    text: str, expected: str
+) -> None:
+    """``models`` printed ``promotion / : 2026-12-07 16:00 gate passed``: the separator
+    before a Chinese word that follows its English was kept; ``validate``'s ``村(社区)``
+    left ``() / villages``."""
+    assert narrow(text, "ascii").startswith(expected)
+    assert " / :" not in narrow(text, "ascii") and "()" not in narrow(text, "ascii")
+
+
+def test_models_on_an_ascii_stream_says_promotion_and_refusal_in_english(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``PYTHONIOENCODING=ascii visit-planner models``: each version's promotion line read
+    ``promotion / : 2026-12-07 17:10 gate passed``."""
+    from types import SimpleNamespace
+
+    import visit_planner.model_registry as registry
+
+    version = SimpleNamespace(
+        version=2,
+        aliases=["champion"],
+        created_ms=1_796_000_000_000,
+        metrics={"log_loss": 0.54, "macro_f1": 0.57, "tier1_recall": 0.46},
+        params={"kind": "logistic", "data_file": "households.parquet"},
+        tags={
+            "promoted_at": "2026-12-07T08:00:00+00:00",
+            "refused_at": "2026-12-08T01:00:00+00:00",
+            "refused_against": "1",
+            "refused_checks": "macro_f1 0.500 < 0.560",
+        },
+    )
+    monkeypatch.setattr(registry, "list_models", lambda *_: [version])
+    monkeypatch.setenv("VISIT_PLANNER_HOME", str(tmp_path / "ws"))
+    code, out, err = _run_on_ascii_streams(monkeypatch, "models")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "      promotion: 2026-12-07 16:00 gate passed" in lines, out
+    assert "      refused: 2026-12-08 09:00 against champion v1" in lines, out
+    assert "        FAIL macro-F1 0.500 < 0.560" in lines, out
+    assert " / :" not in out and "/ " not in out.replace("log-loss", ""), out
+
+
+def test_an_input_note_on_an_ascii_stream_labels_its_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``check-plan`` on an ASCII stream led its note with ``input: : ,`` (the label and the
+    Chinese line's punctuation), the English on the lines after."""
+    from visit_planner.cli.summary_text import print_input_notes
+
+    err = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stderr", err)
+    print_input_notes(
+        (), ["该方案只记录了输入文件的字节校验值, 须提供原文件 / the run kept bytes only"]
+    )
+    err.flush()
+    assert err.buffer.getvalue().decode("ascii") == "input: the run kept bytes only\n"

@@ -230,7 +230,7 @@ def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, titl
     rows = [
         ("县市 / counties", households["county_id"].n_unique()),
         ("乡镇 / townships", households["township_id"].n_unique()),
-        ("村(社区) / villages", households["village_id"].n_unique()),
+        ("村（社区） / villages", households["village_id"].n_unique()),
         ("网格 / grids", households["grid_id"].n_unique()),
         ("农户 / households", households.height),
     ]

@@ -121,6 +121,21 @@ def _gap_to_drop(text: str, start: int, end: int) -> int:
     return end
 
 
+_SEPARATOR_BEFORE = re.compile(r" [—/] $")
+"""What separates an English word from its Chinese after it: `` / `` or `` — ``."""
+
+
+def _separator_before(text: str, start: int, floor: int) -> int:
+    """The start of the run ``text[start:...]`` left out, moved back over a separator that
+    follows an English word (``promotion / 晋升: 16:00`` reads ``promotion: 16:00``, not
+    ``promotion / : 16:00``), never before ``floor`` (the end of the previous edit)."""
+    before = start - 3
+    word = before > 0 and text[before - 1].isascii() and not text[before - 1].isspace()
+    if before >= floor and word and _SEPARATOR_BEFORE.match(text, before, start):
+        return before
+    return start
+
+
 def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
     """Where ``text`` must change to be written in ``encoding``: ``(start, end, replacement)``
     in order, none overlapping; empty when it can be written as it is."""
@@ -137,7 +152,10 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
             j += 1
         replacement = "".join(spelled(c, encoding) for c in text[i:j])
         end = _gap_to_drop(text, i, j) if not replacement else j
-        found.append((i, end, replacement))
+        start = i
+        if not replacement and end == j:  # the English came first: drop the separator before
+            start = _separator_before(text, i, found[-1][1] if found else 0)
+        found.append((start, end, replacement))
         i = end
     return found
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from visit_planner.cli._app import console, err_console
-from visit_planner.cli.narrow_encoding import says_something
+from visit_planner.cli.narrow_encoding import says_nothing, says_something
 
 if TYPE_CHECKING:
     import polars as pl
@@ -228,6 +228,8 @@ def print_input_notes(
     for issue in issues[:limit]:
         text = name_places(issue)  # the issues name townships by code: "江那镇 (532622001)"
         zh, *rest = bilingual_lines(text) or [text]
+        if rest and says_nothing(zh, err_console.encoding):  # no Chinese: the label on the English
+            zh, *rest = rest
         print_wrapped([f"输入 input: {zh}", *rest], err_console, style="yellow")
     if len(issues) > limit:
         err_console.print(
