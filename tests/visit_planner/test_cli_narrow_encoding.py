@@ -167,6 +167,8 @@ def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
         ("原因 / reasons: exact, path / 路径归因", "reasons: exact, path"),
         ("村（社区） / villages", "villages"),
         ("一类户 / tier 1 / 二类户", "tier 1"),
+        ("   0.1s 农户: 构成、需求、历史 / households: make-up", "   0.1s households: make-up"),
+        ("重新评估: 新增纠纷 / reassessed: dispute added", "reassessed: dispute added"),
     ],
 )
 def test_chinese_after_its_english_is_left_out_with_the_separator_before_it(
@@ -174,7 +176,8 @@ def test_chinese_after_its_english_is_left_out_with_the_separator_before_it(
 ) -> None:
     """``models`` printed ``promotion / : 2026-12-07 16:00 gate passed``: the separator
     before a Chinese word that follows its English was kept; ``validate``'s ``村(社区)``
-    left ``() / villages``."""
+    left ``() / villages``; ``generate``'s stages and changes ``: households: make-up``,
+    the colon between two Chinese words."""
     assert narrow(text, "ascii").startswith(expected)
     assert " / :" not in narrow(text, "ascii") and "()" not in narrow(text, "ascii")
 

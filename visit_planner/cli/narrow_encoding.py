@@ -136,6 +136,31 @@ def _separator_before(text: str, start: int, floor: int) -> int:
     return start
 
 
+_JOINING_PUNCTUATION = re.compile(r"[:;,] *")
+"""ASCII punctuation that Chinese on both sides makes part of the Chinese (``农户: 构成``)."""
+
+
+def _run_end(text: str, start: int, encoding: str) -> int:
+    """The end of the run of characters from ``start`` that ``encoding`` cannot hold, taking
+    in ASCII punctuation between two runs of Chinese, left out with them:
+    ``农户: 构成、需求 / households: make-up`` reads ``households: make-up``, not
+    ``: households: make-up``."""
+    j = start
+    while True:
+        while j < len(text) and not can_encode(text[j], encoding):
+            j += 1
+        joint = _JOINING_PUNCTUATION.match(text, j)
+        wide_both_sides = (
+            joint is not None
+            and joint.end() < len(text)
+            and is_wide(text[j - 1])
+            and is_wide(text[joint.end()])
+        )
+        if not wide_both_sides or joint is None:
+            return j
+        j = joint.end()
+
+
 def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
     """Where ``text`` must change to be written in ``encoding``: ``(start, end, replacement)``
     in order, none overlapping; empty when it can be written as it is."""
@@ -147,10 +172,15 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         if can_encode(text[i], encoding):
             i += 1
             continue
-        j = i
-        while j < len(text) and not can_encode(text[j], encoding):
-            j += 1
-        replacement = "".join(spelled(c, encoding) for c in text[i:j])
+        j = _run_end(text, i, encoding)
+        replacement = "".join(
+            spelled(c, encoding) for c in text[i:j] if not can_encode(c, encoding)
+        )
+        if replacement:  # typography spelled in ASCII: the punctuation around it is kept
+            j = i + 1
+            while j < len(text) and not can_encode(text[j], encoding):
+                j += 1
+            replacement = "".join(spelled(c, encoding) for c in text[i:j])
         end = _gap_to_drop(text, i, j) if not replacement else j
         start = i
         if not replacement and end == j:  # the English came first: drop the separator before
