@@ -30,12 +30,14 @@ The work directory holds the validated households (sensitive fields included) wh
 is planned. It is removed when the command ends, also on Ctrl-C and SIGTERM (raised as
 exceptions that unwind the command). A ``SIGKILL`` (or a power loss) runs no clean-up: every
 ``plan`` therefore first removes what killed runs left, of its own month and of every other
-month whose lock it can take (:func:`clear_interrupted_runs`), each month in a one-line notice.
+month whose lock it can take (:func:`visit_planner.interrupted.clear_interrupted_runs`),
+each month in a one-line notice, printed at once (also when the plan then fails).
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -47,7 +49,8 @@ from visit_planner.assign_job import SolvedPlan, headline_metrics, solver_option
 from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import check_tables_present
-from visit_planner.errors import ContractError, PlanFileError, StoreBusyError
+from visit_planner.errors import ContractError, PlanFileError
+from visit_planner.interrupted import clear_interrupted_runs
 from visit_planner.overrides import apply_overrides
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.plan_steps import (
@@ -85,7 +88,7 @@ from visit_planner.runs.continuity import (
     next_month_note,
 )
 from visit_planner.runs.diff import diff_totals_in_parts
-from visit_planner.runs.staged import StagedRun, remove_stale_staging, staging_dir
+from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import RunRow, Store, published_run_dir
 from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo, month_before, parse_month
 from visit_planner.vocabulary import plan_stage
@@ -130,8 +133,14 @@ def previous_from_run(
     return pairs, prev
 
 
-def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
-    """Plan (or amend) the month and publish it as a new run (see the module docstring)."""
+def run_plan(
+    req: PlanRequest, *, report: Stage | None = None, cleared: Callable[[str], None] | None = None
+) -> PlanOutcome:
+    """Plan (or amend) the month and publish it as a new run (see the module docstring).
+
+    ``cleared``: told each notice of what killed runs left and this one removed, as soon as
+    it is removed (``plan`` prints it at once: also when the plan then fails, e.g. on its
+    data); without it the notices are the outcome's, and lost with it if the plan fails."""
     try:
         parse_month(req.month)
     except ValueError as exc:
@@ -145,7 +154,12 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
         Store.for_workspace(workspace, req.store_url) as store,
         store.month_lock(req.month),
     ):
-        notices += clear_interrupted_runs(store, workspace, held=req.month)
+        removed = clear_interrupted_runs(store, workspace, held=req.month)
+        if cleared is None:
+            notices += removed
+        else:
+            for note in removed:
+                cleared(note)
         if req.amend_townships:
             outcome = amend(req, store, workspace, actor, StageClock(report), executor)
         else:
@@ -154,57 +168,6 @@ def run_plan(req: PlanRequest, *, report: Stage | None = None) -> PlanOutcome:
     outcome.notices[:0] = notices
     outcome.notices.extend([] if following is None else [following])
     return outcome
-
-
-def clear_interrupted_runs(store: Store, workspace: Workspace, *, held: str | None) -> list[str]:
-    """Remove the staging and work directories that killed runs left under the workspace's
-    months (the work directory holds the validated households: people's data), a notice of one
-    line for each month cleared.
-
-    ``held``: the month whose lock the caller holds; its directories are cleared at once. Any
-    other month with such directories is cleared only under its own lock, taken here for the
-    moment (a holder gone from this machine is recovered, audited, as ``plan`` does): a month
-    whose lock a running process holds, here or on another machine, is left to it, since its
-    directories may be that run's own. Months without leftovers are not locked."""
-    notices = [] if held is None else _clear_stale_staging(workspace.runs_dir / held)
-    for month_dir in _months_with_leftovers(workspace.runs_dir, skip=held):
-        try:
-            with store.month_lock(month_dir.name):
-                notices += _clear_stale_staging(month_dir)
-        except StoreBusyError:
-            continue  # planned now, or the database busy: the next command clears it
-    return notices
-
-
-def _months_with_leftovers(runs_dir: Path, *, skip: str | None) -> list[Path]:
-    """The month directories under ``runs_dir`` (but ``skip``) holding a staging or work
-    directory (``.staging-*``), in month order."""
-    if not runs_dir.is_dir():
-        return []
-    found = []
-    for month_dir in sorted(runs_dir.iterdir()):
-        if month_dir.name == skip or not month_dir.is_dir() or month_dir.is_symlink():
-            continue
-        try:
-            parse_month(month_dir.name)
-        except ValueError:
-            continue  # not a month's directory: nothing this tool wrote
-        if any(entry.name.startswith(".staging-") for entry in month_dir.iterdir()):
-            found.append(month_dir)
-    return found
-
-
-def _clear_stale_staging(runs_dir: Path) -> list[str]:
-    """Remove what killed runs of the month left under ``runs_dir`` (their staging and work
-    directories: never runs, as the store does not name them), in a notice of one line.
-    Called with the month's lock held."""
-    names, size = remove_stale_staging(runs_dir)
-    if not names:
-        return []
-    return [
-        f"{runs_dir}: 已清理中断运行留下的临时目录 {len(names)} 个 (removed {len(names)} "
-        f"staging/work director(ies) of interrupted runs, {size / 1024:,.0f} KB)"
-    ]
 
 
 # --------------------------------------------------------------------------- the month

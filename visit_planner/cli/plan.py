@@ -160,7 +160,11 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         heading()
         console.print(f"  [green]✓[/] {seconds:6.1f} s  {name}", highlight=False)
 
-    outcome = run_plan(req, report=stage)
+    def cleared(note: str) -> None:
+        # At once: a plan that then fails (its data refused) still says what it removed.
+        print_hanging(f"提示 note: {note}", style="yellow")
+
+    outcome = run_plan(req, report=stage, cleared=cleared)
     heading()
     print_plan_summary(outcome)
     result = outcome.solved.result

@@ -196,12 +196,39 @@ def runs_list(
 
     Each with its version, status, who and coverage.
     """
-    with _store(home, store_url) as (store, _):
+    with _store(home, store_url) as (store, workspace):
+        cleared = _clear_leftovers(store, workspace)
         rows = store.list_runs(month)
         others = [] if rows or month is None else store.list_runs()
     if not rows:  # "no runs yet" for a month without runs read as if the store were empty
         print_hanging(_no_runs(month, others), console)
-        return
+    else:
+        console.print(_runs_table(rows))
+    for note in cleared:  # on stderr, as plan's notes: the listing alone on stdout
+        print_hanging(f"提示 note: {note}", style="yellow")
+
+
+def _clear_leftovers(store: Store, workspace: Workspace) -> list[str]:
+    """Remove what killed plans left under the workspace's months (the validated households
+    among it), as ``plan`` does first, each month under its lock taken for the moment and
+    given back (a month being planned is left alone: its directories are that plan's own);
+    the notices, one line a month. ``runs list`` is what a planner runs after a crash. A store
+    that refuses the lock (a read-only account) leaves them, said in one line."""
+    from visit_planner.interrupted import clear_interrupted_runs, months_with_leftovers
+
+    try:
+        return clear_interrupted_runs(store, workspace, held=None)
+    except StoreError as exc:
+        left = ", ".join(m.name for m in months_with_leftovers(workspace.runs_dir))
+        return [
+            f"{workspace.runs_dir}: 中断运行留下的临时目录未清理 ({left}: staging/work "
+            f"directories of interrupted runs left, the month's lock could not be taken: "
+            f"{exc}; the next plan removes them)"
+        ]
+
+
+def _runs_table(rows: list[RunRow]) -> Table:
+    """The runs, newest month first, the current one of each month in bold."""
     table = Table(
         "run\n方案", "month\n月份\nversion\n版本", "kind\n类型", "status\n状态",
         term("actor", "\n", english_first=True), "tier-1\nuncovered\n一类户\n未覆盖",
@@ -224,7 +251,7 @@ def runs_list(
             else f"{float(r.metrics['churn_tier_unchanged']):.2%}",
             style=style,
         )  # fmt: skip
-    console.print(table)
+    return table
 
 
 def _no_runs(month: str | None, others: list[RunRow]) -> str:

@@ -1,0 +1,108 @@
+"""What killed plans left under runs/<month>/.staging-*: said and removed by ``plan`` even when
+it then fails, and by ``runs list``; a month being planned is left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.visit_planner.helpers import flat
+from visit_planner.store import Store
+
+WORK = ".staging-0123456789abcdef0123456789abcdef-work"
+STAGING = ".staging-0123456789abcdef0123456789abcdee"
+
+
+@pytest.fixture
+def home(tmp_path: Path, cli) -> Path:  # type: ignore[no-untyped-def]
+    """A workspace with a store and no runs."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    code, _, err = cli("store", "upgrade", "--home", str(ws))
+    assert code == 0, err
+    return ws
+
+
+def _leave(home: Path, month: str, name: str, size: int = 4096) -> Path:
+    """A directory a killed plan of ``month`` left, with a file of ``size`` bytes."""
+    left = home / "runs" / month / name
+    left.mkdir(parents=True)
+    (left / "households.parquet").write_bytes(b"\0" * size)
+    return left
+
+
+def test_runs_list_removes_what_killed_plans_left_but_not_a_planned_months(home: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """``runs list`` (what a planner runs after a crash) said nothing and left the validated
+    households of a killed plan in place until the next plan. It now removes them, under the
+    month's lock taken for the moment, in one line a month; a month whose lock a live process
+    holds (being planned: its directories are its own) is left alone, and cleared once free."""
+    killed = _leave(home, "2026-11", WORK, 300_000)
+    planned = _leave(home, "2026-10", STAGING)
+    with Store.open(f"sqlite:///{home / 'store.db'}") as store, store.month_lock("2026-10"):
+        code, out, err = cli("runs", "list", "--home", str(home))
+    assert code == 0, err
+    assert flat(out) == "尚无方案 / no runs yet"  # the listing alone on stdout
+    said = flat(err)
+    assert said.startswith(f"提示 note: {home / 'runs' / '2026-11'}")
+    assert "已清理中断运行留下的临时目录 1 个" in said
+    assert "removed 1 staging/work director(ies) of interrupted runs, 293 KB" in said
+    assert "2026-10" not in said
+    assert not killed.exists() and planned.is_dir()
+
+    code, out, err = cli("runs", "list", "--home", str(home))  # 2026-10's lock given back
+    assert code == 0, err
+    assert str(home / "runs" / "2026-10") in err and "已清理" in err
+    assert not planned.exists()
+    code, out, err = cli("runs", "list", "--home", str(home))  # nothing left: nothing said
+    assert (code, err) == (0, "")
+    url = f"sqlite:///{home / 'store.db'}"
+    with Store.open(url) as store, store.month_lock("2026-10"), store.month_lock("2026-11"):
+        pass  # both given back
+
+
+def test_a_plan_refused_on_its_data_still_says_what_it_removed(
+    home: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """``plan`` removes what killed plans left before it validates; when its data was then
+    refused the removal had happened but its note was never printed (the notes came with the
+    published plan's summary). It is now printed as it happens."""
+    from visit_planner.synthetic import generate, write_prefecture
+
+    data = tmp_path / "data"
+    write_prefecture(generate(scale=0.001, seed=2), data)
+    households = pl.read_parquet(data / "households.parquet")
+    pl.concat([households, households.head(3)]).write_parquet(data / "households.parquet")
+    killed = _leave(home, "2026-11", WORK, 300_000)
+
+    code, out, err = cli("plan", "--month", "2026-12", "--data", str(data), "--home", str(home))
+    assert code == 2, (out, err)
+    assert "编号重复" in flat(err) and "Traceback" not in err  # refused on its data
+    assert not killed.exists()
+    said = flat(err)
+    assert said.startswith(f"提示 note: {home / 'runs' / '2026-11'}"), err
+    assert "已清理中断运行留下的临时目录 1 个" in said and "293 KB" in said
+    assert said.index("293 KB") < said.index("编号重复")  # the note, then the refusal
+
+
+def test_runs_list_says_what_it_could_not_remove(
+    home: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A store that refuses the lock (an account without the right to write it) leaves the
+    directories: ``runs list`` still lists, and says in one line what is left and why."""
+    from visit_planner.errors import StoreError
+
+    killed = _leave(home, "2026-11", WORK)
+
+    def refused(self: Store, month: str, holder: str | None = None) -> None:
+        raise StoreError("数据库权限不足 (permission denied for table month_locks)")
+
+    monkeypatch.setattr(Store, "month_lock", refused)
+    code, out, err = cli("runs", "list", "--home", str(home))
+    assert code == 0, err
+    assert flat(out) == "尚无方案 / no runs yet"
+    said = flat(err)
+    assert "中断运行留下的临时目录未清理 (2026-11: staging/work directories" in said, err
+    assert "permission denied for table month_locks" in said and "the next plan" in said
+    assert killed.is_dir() and "Traceback" not in err
