@@ -5,34 +5,22 @@ I/O lives here, at the edge; :mod:`assignment` only sees frames and plain settin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from assignment.domain import AssignmentSettings, PlanInputs
-from assignment.executor import (
-    Executor,
-    ExecutorLostError,
-    ExecutorUnavailableError,
-    open_executor,
-)
+from assignment.executor import Executor
 from assignment.explain import explain_plan
 from assignment.inputs import binding_pins
-from assignment.plan import (
-    PrefectureResult,
-    TownshipResult,
-    TownshipTask,
-    failed_township,
-    solve_prefecture,
-)
+from assignment.plan import PrefectureResult, TownshipResult, solve_prefecture
 from assignment.solver.options import SolverOptions
 from visit_planner.check_plan_job import township_ids
 from visit_planner.contracts import Problem
-from visit_planner.errors import VisitPlannerError
+from visit_planner.job_executor import township_executor
 from visit_planner.outputs import check_output_dir
 from visit_planner.plan_files import PlanFileError, PlanPaths
 from visit_planner.policy import load_policy, policy_text, settings_from_policy
@@ -43,59 +31,6 @@ EXIT_TIER1_UNCOVERED = 3
 """``assign`` exit code when a tier-1 household is left uncovered (the plan is still written)."""
 EXIT_TOWNSHIP_FAILED = 5
 """``assign`` exit code when a township's solve failed (reported; its households unassigned)."""
-EXIT_RUN_LOST = 6
-"""Exit code when the Dask scheduler was lost during the solves: nothing written or published
-(unlike :data:`EXIT_TOWNSHIP_FAILED`, after which the other townships are written)."""
-
-
-class ExecutorError(VisitPlannerError):
-    """``--executor`` cannot run: Dask not installed, or its scheduler cannot be reached."""
-
-
-class ExecutorLostRunError(ExecutorError):
-    """The Dask scheduler was lost during the solves: the run failed, nothing was written or
-    published; exit :data:`EXIT_RUN_LOST`."""
-
-    exit_code = EXIT_RUN_LOST
-
-
-def lost_township(task: TownshipTask, error: BaseException) -> TownshipResult:
-    """A township the cluster gave up on (its worker kept dying, or it raised past the
-    retries): reported like a township whose solve raised, its households unassigned."""
-    return failed_township(task, error, 0.0)
-
-
-@contextmanager
-def job_executor(
-    kind: str = "local",
-    scheduler: str | None = None,
-    processes: int | None = None,
-    on_error: Callable[[Any, BaseException], Any] | None = None,
-) -> Iterator[Executor]:
-    """The executor of ``--executor KIND [--scheduler ADDRESS]``, open for the ``with``
-    block; a setup failure (Dask missing, scheduler unreachable) is a clean
-    :class:`ExecutorError`."""
-    with ExitStack() as stack:
-        try:
-            executor = stack.enter_context(
-                open_executor(kind, scheduler=scheduler, processes=processes, on_error=on_error)
-            )
-        except ExecutorUnavailableError as exc:
-            raise ExecutorError(str(exc)) from None
-        try:
-            yield executor
-        except ExecutorLostError as exc:  # the cluster went away during the run
-            raise ExecutorLostRunError(
-                f"{exc}; 未写出或发布任何结果 (nothing was written or published)"
-            ) from None
-
-
-def township_executor(
-    kind: str = "local", scheduler: str | None = None, processes: int | None = None
-) -> AbstractContextManager[Executor]:
-    """:func:`job_executor` for township solves: a township the cluster gives up on becomes
-    its ERROR result (:func:`lost_township`) instead of stopping the run."""
-    return job_executor(kind, scheduler, processes, on_error=lost_township)
 
 
 @dataclass(frozen=True)
@@ -302,6 +237,7 @@ def run_assign(
     overwrite: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
+    runner: Executor | None = None,
 ) -> tuple[PrefectureResult, AssignInputs, RunManifest]:
     """Solve, explain and write the run to ``out`` (all files or none; see
     :mod:`visit_planner.runs.writer`): plan, diagnostics, explanations, worker loads, the
@@ -309,11 +245,16 @@ def run_assign(
 
     ``executor`` (``local`` or ``dask``, with ``scheduler`` an address or None for a loopback
     cluster) runs the township solves; it is opened before the inputs are read, so that an
-    unreachable scheduler is reported at once."""
+    unreachable scheduler is reported at once. ``runner``: one the caller opened already
+    (:func:`~visit_planner.job_executor.township_executor`, before importing this module),
+    used instead and left open."""
     check_output_dir(out, overwrite=overwrite, marker="manifest.json")
     text = policy_text(policy_path)
     settings = settings_from_policy(load_policy(policy_path))
-    with township_executor(executor, scheduler, processes) as runner:
+    opened = (
+        township_executor(executor, scheduler, processes) if runner is None else nullcontext(runner)
+    )
+    with opened as open_runner:
         inputs = load_assign_inputs(paths)
         if townships:  # by code or name; one of no township of the households is refused
             townships = township_ids(townships, inputs.households, paths.households)
@@ -325,7 +266,7 @@ def run_assign(
             processes=processes,
             progress=progress,
             on_total=on_total,
-            executor=runner,
+            executor=open_runner,
         )
     previous_run = inputs.previous_run
     provenance = Provenance(

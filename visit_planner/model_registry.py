@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from risk_model.errors import RiskModelError
 from visit_planner.errors import RiskJobError
 from visit_planner.paths import Workspace, resolve_workspace
 
@@ -29,8 +28,11 @@ def user_errors() -> Iterator[None]:
 
     Only :class:`~risk_model.errors.RiskModelError` (with its ``ConfigError``, e.g. a cost
     matrix that does not fit the spec) is a user's error; anything else is a bug and keeps
-    its traceback.
+    its traceback. (Imported here: :mod:`risk_model` brings polars, which listing an empty
+    workspace's models does without.)
     """
+    from risk_model.errors import RiskModelError
+
     try:
         yield
     except RiskModelError as exc:
@@ -54,6 +56,19 @@ def registry_for(workspace: Workspace, mlflow_uri: str | None = None) -> Any:
 
 
 def list_models(home: Path | None = None, mlflow_uri: str | None = None) -> list[Any]:
-    """Every registered version, newest first (with aliases, tags and metrics)."""
+    """Every registered version, newest first (with aliases, tags and metrics); none, without
+    MLflow being imported or anything created, when the workspace has no registry yet
+    (:func:`no_registry_yet`)."""
+    if no_registry_yet(home, mlflow_uri):
+        return []
     with user_errors():
         return registry_for(resolve_workspace(home), mlflow_uri).versions()
+
+
+def no_registry_yet(home: Path | None = None, mlflow_uri: str | None = None) -> bool:
+    """Whether the registry is the workspace's own and its MLflow database does not exist:
+    no version was ever trained there. ``models`` on a new workspace created the workspace
+    and a 1 MB MLflow database, after seconds of importing MLflow, to say there were none."""
+    if mlflow_uri or os.environ.get(MLFLOW_URI_ENV):
+        return False
+    return not resolve_workspace(home).mlflow_db.exists()

@@ -34,7 +34,6 @@ from risk_model.rules import Rule
 from risk_model.spec import household_spec, load_spec, spec_from_dict
 from visit_planner.actor import current_actor
 from visit_planner.contracts import columns as contract_columns
-from visit_planner.contracts import find_table
 from visit_planner.contracts.reader import (
     NOT_IN_CONTRACT_RULE,
     NOT_USED_BY_MODEL_RULE,
@@ -44,6 +43,7 @@ from visit_planner.contracts.reader import (
     unreadable_reason,
 )
 from visit_planner.csv_cells import FORMULA_START, formula_safe
+from visit_planner.data_files import check_output_file, resolve_data  # re-exported
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
 from visit_planner.model_registry import registry_for, user_errors
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from assignment.executor import Executor
     from visit_planner.score_partitions import ScoredPartitions
 
-HOUSEHOLDS = "households"
 TRUTH = "truth"
 
 
@@ -104,21 +103,6 @@ def risk_settings(policy: Policy, spec: FeatureSpec) -> RiskSettings:
         ),
         on_unseen=r.on_unseen_category,
     )
-
-
-def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
-    """``path`` itself, or ``name``.parquet / .csv inside it when it is a directory (both
-    present is refused, as ``validate`` refuses it: which one is meant is not known)."""
-    if path.is_dir():
-        found = find_table(path, name)
-        if found is None:
-            raise RiskJobError(
-                f"{path}: 目录中没有该数据文件 (no {name}.parquet or {name}.csv in this directory)"
-            )
-        return found
-    if not path.exists():
-        raise RiskJobError(f"{path}: 文件不存在 (no such file)")
-    return path
 
 
 def read_data(path: Path, names: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -400,20 +384,6 @@ def _without_thousands_separators(
             f"{first!r} read as {first.replace(',', '')}) — {int(grouped.sum()):,} value(s)"
         )
     return stored, notes
-
-
-OUTPUT_SUFFIXES = (".parquet", ".csv")
-
-
-def check_output_file(out: Path) -> None:
-    """Refuse, before any work, an output that cannot be written: a suffix other than
-    .parquet or .csv (never a silent Parquet file named .txt), or a directory."""
-    if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise RiskJobError(
-            f"{out}: 输出文件须为 .parquet 或 .csv (use a .parquet or .csv file name)"
-        )
-    if out.is_dir():
-        raise RiskJobError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
 
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:

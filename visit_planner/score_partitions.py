@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
 from assignment.executor import Executor
 from visit_planner.model_registry import user_errors
 from visit_planner.risk_job import (
-    ScoreOutcome,
     ScoringContext,
-    score_file,
     score_with,
 )
 
@@ -167,38 +164,3 @@ def score_frame_partitioned(
         _merge_fidelity(parts),
         len(parts),
     )
-
-
-def score_on_executor(
-    data: Path,
-    out: Path,
-    executor: str,
-    scheduler: str | None = None,
-    *,
-    processes: int | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    overrides: Path | None = None,
-    version: int | None = None,
-    home: Path | None = None,
-    policy_path: Path | None = None,
-    on_unseen: Literal["error", "missing"] | None = None,
-    mlflow_uri: str | None = None,
-) -> ScoreOutcome:
-    """:func:`visit_planner.risk_job.score_file` in partitions on the executor of ``--executor
-    KIND [--scheduler ADDRESS]`` (opened first: an unreachable scheduler is reported before any
-    work)."""
-    from visit_planner.assign_job import job_executor
-
-    with job_executor(executor, scheduler, processes) as runner:
-        return score_file(
-            data,
-            out,
-            executor=runner,
-            chunk_rows=chunk_rows,
-            overrides=overrides,
-            version=version,
-            home=home,
-            policy_path=policy_path,
-            on_unseen=on_unseen,
-            mlflow_uri=mlflow_uri,
-        )

@@ -115,7 +115,48 @@ def test_listing_the_models_imports_mlflow_but_no_modelling_or_solving_library(
     """``models`` reads the registry only (:mod:`visit_planner.model_registry`): MLflow, but
     not scikit-learn and skops (training, scoring, model files) nor the solvers; it took
     about 5 s to start when it imported the training job."""
+    from visit_planner.model_registry import registry_for
+    from visit_planner.paths import Workspace
+
+    registry_for(Workspace(tmp_path / "workspace")).versions()  # a registry, still empty
     codes, loaded = _loaded_after([["models"]], tmp_path, HEAVY)
     assert codes == [0]
     assert "mlflow" in loaded  # the command did read the registry
     assert not {"sklearn", "skops", "pandera", "ortools", "highspy", "streamlit"} & set(loaded)
+
+
+def test_models_on_a_new_workspace_imports_nothing_heavy_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """``models`` before any ``train`` imported MLflow (5-7 s on a busy machine) and created
+    the workspace and a 1 MB MLflow database to say there were no versions."""
+    codes, loaded = _loaded_after([["models"]], tmp_path, (*HEAVY, "polars"))
+    assert codes == [0]
+    assert loaded == []
+    assert not (tmp_path / "workspace").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "--data", "{tmp}/households.parquet", "--out", "{tmp}/scores.txt"],
+        ["score", "--data", "{tmp}/nowhere.parquet", "--out", "{tmp}/scores.parquet"],
+        [
+            *("assign", "--scores", "{tmp}/s.parquet", "--households", "{tmp}/h.parquet"),
+            *("--workers", "{tmp}/w.parquet", "--out", "{tmp}/out"),
+            *("--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"),
+        ],
+    ],
+    ids=["score-out-suffix", "score-no-data", "assign-no-scheduler"],
+)
+def test_a_refused_command_answers_before_importing_its_job(
+    args: list[str], tmp_path: Path
+) -> None:
+    """A wrong ``--out``, ``--data`` or ``--scheduler`` was refused only after the job and
+    with it scikit-learn, MLflow and OR-Tools were imported: 7-12 s on a busy machine for a
+    one-line answer. The command checks them first now (same message, exit 2)."""
+    (tmp_path / "households.parquet").write_bytes(b"")
+    command = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    codes, loaded = _loaded_after([command], tmp_path, ML_AND_SOLVERS)
+    assert codes == [2]
+    assert not {"sklearn", "mlflow", "ortools", "highspy", "skops"} & set(loaded), loaded

@@ -29,8 +29,10 @@ from visit_planner.errors import GapFileError
 from visit_planner.vocabulary import TIER_TERMS, status_words, term
 
 if TYPE_CHECKING:
+    from assignment.executor import Executor
     from assignment.plan import PrefectureResult, TownshipResult
     from visit_planner.contracts import Problem
+    from visit_planner.plan_files import PlanPaths
 
 
 class ExecutorKind(StrEnum):
@@ -239,12 +241,34 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     error; its households are left unassigned), 6 when the Dask scheduler was lost (nothing
     written), 2 on bad input (every problem named, nothing written).
     """
-    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
     from visit_planner.contracts.places import read_places_beside
-    from visit_planner.plan_files import PlanPaths
+    from visit_planner.job_executor import township_executor
+    from visit_planner.outputs import check_output_dir
 
-    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # the place names beside the inputs, checked before work
+    # The output directory, then the executor (a wrong --scheduler), checked before the job
+    # and its solvers are imported (seconds on a busy machine): refused at once.
+    check_output_dir(out, overwrite=overwrite, marker="manifest.json")
+    with township_executor(executor.value, scheduler, processes) as runner:
+        from visit_planner.plan_files import PlanPaths
+
+        paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
+        _assign_on(runner, paths, policy, out, time_limit, township, processes, overwrite)
+
+
+def _assign_on(  # noqa: PLR0917  (the command's options, passed on)
+    runner: Executor,
+    paths: PlanPaths,
+    policy: Path | None,
+    out: Path,
+    time_limit: float | None,
+    township: list[str] | None,
+    processes: int | None,
+    overwrite: bool,
+) -> None:
+    """``assign`` on ``runner`` (opened by the command): the run, its progress and summary."""
+    from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED, run_assign
+
     # The bar is shown only once the output path and every input have been checked (at the
     # township count), so a refusal is never preceded by an empty bar; and only on a
     # terminal: redirected, Rich printed its last frame into the file (a bar of ━ and the
@@ -285,8 +309,7 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
             progress=on_done,
             on_total=on_total,
             overwrite=overwrite,
-            executor=executor.value,
-            scheduler=scheduler,
+            runner=runner,
         )
     finally:
         if bar.live.is_started:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import shlex
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -526,41 +527,40 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
     """
-    from visit_planner.export.labels import TIER_SOURCE
-    from visit_planner.risk_job import RiskJobError, score_file
+    from visit_planner.data_files import check_output_file, resolve_data
+    from visit_planner.errors import RiskJobError
 
     if unseen not in (None, "error", "missing"):
         raise RiskJobError(
             f"未见类别的处理须为 error 或 missing (--unseen must be 'error' or 'missing', "
             f"got {unseen!r})"
         )
-    with console.status("评分中 / scoring…"):
+    # The job checks these too; checked here first, a wrong --out or --data is refused
+    # before the modelling stack is imported (seconds on a busy machine), not after.
+    check_output_file(out)
+    resolve_data(data)
+    with console.status("评分中 / scoring…"), ExitStack() as stack:
+        runner = None
         if executor is ExecutorKind.DASK or scheduler is not None:  # partitions on Dask
-            from visit_planner.score_partitions import score_on_executor
+            from visit_planner.job_executor import job_executor
 
-            res = score_on_executor(
-                data,
-                out,
-                executor.value,
-                scheduler,
-                overrides=overrides,
-                version=version,
-                home=home,
-                policy_path=policy,
-                on_unseen=unseen,  # type: ignore[arg-type]  # checked above
-                mlflow_uri=mlflow_uri,
-            )
-        else:
-            res = score_file(
-                data,
-                out,
-                overrides=overrides,
-                version=version,
-                home=home,
-                policy_path=policy,
-                on_unseen=unseen,  # type: ignore[arg-type]  # checked above
-                mlflow_uri=mlflow_uri,
-            )
+            # Opened before the job is imported: a wrong --scheduler is refused at once.
+            runner = stack.enter_context(job_executor(executor.value, scheduler))
+        from visit_planner.risk_job import score_file
+
+        res = score_file(
+            data,
+            out,
+            overrides=overrides,
+            version=version,
+            home=home,
+            policy_path=policy,
+            on_unseen=unseen,  # type: ignore[arg-type]  # checked above
+            mlflow_uri=mlflow_uri,
+            executor=runner,  # None: scored here, whole
+        )
+    from visit_planner.export.labels import TIER_SOURCE
+
     s = res.scores
     console.print(f"评分 scores: {res.scores_file}", highlight=False, soft_wrap=True)
     table = Table(title=f"模型版本 model version {res.model_version}")
