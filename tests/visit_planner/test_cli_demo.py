@@ -15,6 +15,7 @@ from visit_planner.runs import RunReader
 from visit_planner.store import Store, store_url
 
 
+@pytest.mark.real_mlflow_schema  # the application creates the MLflow store itself
 def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "ws"
     monkeypatch.setenv("COLUMNS", "80")

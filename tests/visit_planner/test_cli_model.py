@@ -32,6 +32,7 @@ def _one_thread():  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.mark.real_mlflow_schema  # the application creates the MLflow store itself
 def test_train_promote_score_models_loop(
     small_prefecture_dir: Path, workspace: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
