@@ -169,6 +169,7 @@ def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
         ("一类户 / tier 1 / 二类户", "tier 1"),
         ("   0.1s 农户: 构成、需求、历史 / households: make-up", "   0.1s households: make-up"),
         ("重新评估: 新增纠纷 / reassessed: dispute added", "reassessed: dispute added"),
+        ("版本 1 已是冠军模型, 无需晋升 / version 1 is already", "version 1 is already"),
     ],
 )
 def test_chinese_after_its_english_is_left_out_with_the_separator_before_it(

@@ -136,8 +136,9 @@ def _separator_before(text: str, start: int, floor: int) -> int:
     return start
 
 
-_JOINING_PUNCTUATION = re.compile(r"[:;,] *")
-"""ASCII punctuation that Chinese on both sides makes part of the Chinese (``农户: 构成``)."""
+_JOINING_PUNCTUATION = re.compile(r"[:;,]? *(?:\d[\d,.]*%? *)?")
+"""ASCII punctuation, and a number, that Chinese on both sides makes part of the Chinese
+(``农户: 构成``, ``版本 1 已是冠军模型``)."""
 
 
 def _run_end(text: str, start: int, encoding: str) -> int:
@@ -152,7 +153,7 @@ def _run_end(text: str, start: int, encoding: str) -> int:
         joint = _JOINING_PUNCTUATION.match(text, j)
         wide_both_sides = (
             joint is not None
-            and joint.end() < len(text)
+            and j < joint.end() < len(text)
             and is_wide(text[j - 1])
             and is_wide(text[joint.end()])
         )
