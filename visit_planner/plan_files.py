@@ -1,7 +1,8 @@
 """Files and settings shared by every plan command (``assign``, ``check-plan``, ``explain``).
 
-One place for: the set of input files a plan is made or checked from, and the reader of a
-published plan file taken as an input (``generate --next-month-of --previous-plan``). The
+One place for: the set of input files a plan is made or checked from, the check that a data
+directory is of the month being planned, and the reader of a published plan file taken as an
+input (``generate --next-month-of --previous-plan``). The
 tables a plan is made from (scores, pins and forbids included) are read through
 :mod:`visit_planner.contracts`.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from visit_planner.contracts.reader import read_raw, unreadable_reason
-from visit_planner.errors import PlanFileError
+from visit_planner.errors import ContractError, PlanFileError
+from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,25 @@ def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
             f"{', '.join(missing)})"
         )
     return frame
+
+
+def check_data_month(data: Path, month: str) -> list[str]:
+    """Refuse a data directory whose ``month.json`` names another month than ``month``
+    (planning December from November's data would publish a wrong plan as December's), before
+    any work. A directory without ``month.json`` (data not made by ``generate``: an office's
+    export) cannot be checked; that is said in the notice returned, and the plan goes on."""
+    info = MonthInfo.read(data)
+    if info is None:
+        if not data.is_dir():
+            return []  # the input check names the missing directory
+        return [
+            f"{data}: 数据目录无 {MONTH_FILE}, 未核对数据月份 (no {MONTH_FILE}, so the data's "
+            f"month was not checked against --month {month})"
+        ]
+    if info.month != month:
+        raise ContractError([
+            f"{data / MONTH_FILE}: 数据月份 {info.month} 与 --month {month} 不符, 未计划, 未发布 "
+            f"(field 'month' is {info.month}, but --month is {month}: the data is not the "
+            "month being planned; nothing was planned or published)"
+        ])  # fmt: skip
+    return []

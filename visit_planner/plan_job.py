@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import polars as pl
@@ -45,14 +46,16 @@ import polars as pl
 from assignment.executor import Executor
 from visit_planner.actor import current_actor
 from visit_planner.amend_job import amend
-from visit_planner.assign_job import SolvedPlan, headline_metrics, solver_options, township_executor
+from visit_planner.assign_job import SolvedPlan, headline_metrics, solver_options
 from visit_planner.contracts.places import read_places_beside
 from visit_planner.contracts.stream import stream_inputs
 from visit_planner.contracts.tables import check_tables_present
-from visit_planner.errors import ContractError, PlanFileError
+from visit_planner.errors import PlanFileError
 from visit_planner.interrupted import clear_interrupted_runs
+from visit_planner.job_executor import township_executor
 from visit_planner.overrides import apply_overrides
 from visit_planner.paths import Workspace, resolve_workspace
+from visit_planner.plan_files import check_data_month
 from visit_planner.plan_steps import (
     PlanOutcome,
     PlanRequest,
@@ -90,30 +93,8 @@ from visit_planner.runs.continuity import (
 from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import RunRow, Store, published_run_dir
-from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo, month_before, parse_month
+from visit_planner.synthetic.next_month import month_before, parse_month
 from visit_planner.vocabulary import plan_stage
-
-
-def check_data_month(data: Path, month: str) -> list[str]:
-    """Refuse a data directory whose ``month.json`` names another month than ``month``
-    (planning December from November's data would publish a wrong plan as December's), before
-    any work. A directory without ``month.json`` (data not made by ``generate``: an office's
-    export) cannot be checked; that is said in the notice returned, and the plan goes on."""
-    info = MonthInfo.read(data)
-    if info is None:
-        if not data.is_dir():
-            return []  # the input check names the missing directory
-        return [
-            f"{data}: 数据目录无 {MONTH_FILE}, 未核对数据月份 (no {MONTH_FILE}, so the data's "
-            f"month was not checked against --month {month})"
-        ]
-    if info.month != month:
-        raise ContractError([
-            f"{data / MONTH_FILE}: 数据月份 {info.month} 与 --month {month} 不符, 未计划, 未发布 "
-            f"(field 'month' is {info.month}, but --month is {month}: the data is not the "
-            "month being planned; nothing was planned or published)"
-        ])  # fmt: skip
-    return []
 
 
 def previous_from_run(
@@ -134,13 +115,19 @@ def previous_from_run(
 
 
 def run_plan(
-    req: PlanRequest, *, report: Stage | None = None, cleared: Callable[[str], None] | None = None
+    req: PlanRequest,
+    *,
+    report: Stage | None = None,
+    cleared: Callable[[str], None] | None = None,
+    runner: Executor | None = None,
 ) -> PlanOutcome:
     """Plan (or amend) the month and publish it as a new run (see the module docstring).
 
     ``cleared``: told each notice of what killed runs left and this one removed, as soon as
     it is removed (``plan`` prints it at once: also when the plan then fails, e.g. on its
-    data); without it the notices are the outcome's, and lost with it if the plan fails."""
+    data); without it the notices are the outcome's, and lost with it if the plan fails.
+    ``runner``: an executor the caller opened already (the CLI opens it before importing
+    this module, so that an unreachable scheduler is refused at once); else the request's."""
     try:
         parse_month(req.month)
     except ValueError as exc:
@@ -150,7 +137,11 @@ def run_plan(
     workspace = resolve_workspace(req.home).ensure()
     actor = current_actor(req.actor)
     with (
-        township_executor(req.executor, req.scheduler, req.processes) as executor,
+        (
+            nullcontext(runner)
+            if runner is not None
+            else township_executor(req.executor, req.scheduler, req.processes)
+        ) as executor,
         Store.for_workspace(workspace, req.store_url) as store,
         store.month_lock(req.month),
     ):

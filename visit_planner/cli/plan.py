@@ -28,6 +28,7 @@ from visit_planner.vocabulary import RUN_KIND_ZH, TIER_TERMS, outcome_words, ter
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from assignment.executor import Executor
     from assignment.inputs import InputIssue
     from visit_planner.plan_steps import PlanOutcome
 
@@ -121,15 +122,40 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
             "month solves every township)",
             param_hint="--township",
         )
-    # The job and its libraries, once the options are known to be usable.
+    refuse_before_work(month, data)
+    from visit_planner.job_executor import township_executor
+
+    # The executor before the job: an unreachable scheduler is refused before the job and its
+    # libraries (scoring, the solvers, the store: seconds to import on a busy machine).
+    with township_executor(executor.value, scheduler, processes) as runner:
+        _plan_on(runner, month, data, policy, home, store_url, mlflow_uri, processes,
+                 time_limit, amend=amend, township=township, executor=executor.value,
+                 scheduler=scheduler)  # fmt: skip
+
+
+def _plan_on(  # noqa: PLR0917  (the command's options, passed on)
+    runner: Executor,
+    month: str,
+    data: Path,
+    policy: Path | None,
+    home: Path | None,
+    store_url: str | None,
+    mlflow_uri: str | None,
+    processes: int | None,
+    time_limit: float | None,
+    *,
+    amend: bool,
+    township: list[str] | None,
+    executor: str,
+    scheduler: str | None,
+) -> None:
+    """``plan`` on ``runner`` (opened by the command): the run, its stages and summary."""
     import polars as pl
 
     from visit_planner.assign_job import EXIT_TIER1_UNCOVERED, EXIT_TOWNSHIP_FAILED
     from visit_planner.contracts.places import place_label
     from visit_planner.plan_job import run_plan
     from visit_planner.plan_steps import PlanRequest
-
-    refuse_before_work(month, data)
 
     req = PlanRequest(
         month=month,
@@ -141,7 +167,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         processes=processes,
         time_limit=time_limit,
         amend_townships=tuple(township or ()),
-        executor=executor.value,
+        executor=executor,
         scheduler=scheduler,
     )
 
@@ -164,7 +190,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
         # At once: a plan that then fails (its data refused) still says what it removed.
         print_hanging(f"提示 note: {note}", style="yellow")
 
-    outcome = run_plan(req, report=stage, cleared=cleared)
+    outcome = run_plan(req, report=stage, cleared=cleared, runner=runner)
     heading()
     print_plan_summary(outcome)
     result = outcome.solved.result
@@ -198,7 +224,7 @@ def refuse_before_work(month: str, data: Path) -> None:
     its other callers."""
     from visit_planner.contracts.tables import check_tables_present
     from visit_planner.errors import PlanFileError
-    from visit_planner.plan_job import check_data_month
+    from visit_planner.plan_files import check_data_month
     from visit_planner.synthetic.next_month import parse_month
 
     try:
