@@ -92,18 +92,29 @@ def halfwidth(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
-FORMULA_TEXT = r'^\s*="(.*)"\s*$'
+FORMULA_TEXT = r'^\s*="((?:[^"]|"")*)"\s*$'
 """A value written as a spreadsheet formula of a text (``="532601001001"``): how systems
-export codes so that Excel keeps them as text, leading zeros and all digits."""
+export codes so that Excel keeps them as text, leading zeros and all digits. A ``"`` in the
+text is doubled, as in every spreadsheet formula (``="=a""b"`` is the text ``=a"b``), so
+the text inside holds no lone ``"``: ``="a"&"b"`` is a formula of another kind, not read."""
 
 
 def formula_text(df: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     """``df`` with each value of its text columns among ``names`` written ``="…"`` read as
-    the text inside (:data:`FORMULA_TEXT`): ``="532601"`` matched no other table's
-    ``532601`` and no place name. Only a column holding ``="`` somewhere (one search per
-    column: :func:`columns_holding`) is rewritten, value by value."""
+    the text inside (:data:`FORMULA_TEXT`), each doubled ``""`` in it as the one ``"`` it
+    stands for: ``="532601"`` matched no other table's ``532601`` and no place name, and
+    ``score --out`` writes a household id such as ``=a"b`` as ``="=a""b"``, which ``assign
+    --scores`` must read as ``=a"b``. A ``""`` outside such a formula is kept as written.
+    Only a column holding ``="`` somewhere (one search per column: :func:`columns_holding`)
+    is rewritten, value by value."""
     marked = columns_holding(df, names, '="', literal=True)
-    return df.with_columns(pl.col(name).str.replace(FORMULA_TEXT, "$1") for name in marked)
+    return df.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_TEXT))
+        .then(pl.col(name).str.replace(FORMULA_TEXT, "$1").str.replace_all('""', '"', literal=True))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in marked
+    )
 
 
 def non_ascii_columns(df: pl.DataFrame, names: Sequence[str]) -> list[str]:

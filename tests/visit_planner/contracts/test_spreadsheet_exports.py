@@ -477,6 +477,49 @@ def test_codes_written_as_text_formulas_read_as_their_text(csv_dir: Path) -> Non
     assert got.warnings == ()
 
 
+AWKWARD_IDS = [
+    '=a"b', '@"', '+锦屏"镇', "-H,1", '=""', '="x"', "'=y", '=HYPERLINK("http://x","点")',
+    '"q"', 'a""b', "锦屏,1", "H0000001",
+]  # fmt: skip
+"""Household ids the contracts accept (any non-blank text): quotes, a formula's first
+character, commas, Chinese, and text that already looks like a text formula."""
+
+
+def test_awkward_ids_read_back_as_written_by_every_csv_writer(tmp_path: Path) -> None:
+    """score --out wrote an id opening with = + - @ as the formula of its text, a "
+    inside doubled (="=a""b"), and the reader kept the doubling: assign --scores refused
+    =a"b as an unknown household (=a""b). Every id now reads back as written, through the
+    scores' writer and the reader assign, check-plan and explain use, and through the
+    ' mark the people's CSVs use (overrides export-corrections, read by train)."""
+    from visit_planner.contracts.cells import formula_text
+    from visit_planner.contracts.tables import read_table
+    from visit_planner.csv_cells import formula_safe, formula_text_back
+    from visit_planner.risk_job import _atomic_write
+
+    n = len(AWKWARD_IDS)
+    scores = pl.DataFrame(
+        {
+            "household_id": AWKWARD_IDS, "final_tier": pl.Series([1] * n, dtype=pl.Int8),
+            "p_tier1": [0.5] * n, "model_version": ["3"] * n, "tier_source": ["model"] * n,
+        }
+    )  # fmt: skip
+    path = tmp_path / "scores.csv"
+    _atomic_write(scores, path)
+    written = pl.read_csv(path, infer_schema=False)["household_id"]
+    assert written[0] == '="=a""b"' and written.to_list()[-3:] == AWKWARD_IDS[-3:]
+    assert not written.str.contains(r"^[+\-@]").any()  # none a spreadsheet would run
+    assert read_table(path, "scores")[0]["household_id"].to_list() == AWKWARD_IDS
+    marked = tmp_path / "marked.csv"
+    formula_safe(pl.DataFrame({"household_id": AWKWARD_IDS})).write_csv(marked, include_bom=True)
+    back = formula_text_back(pl.read_csv(marked, infer_schema=False), ("household_id",))
+    assert back["household_id"].to_list() == AWKWARD_IDS
+    # Another system's text formulas: a doubled " undone inside one only; a formula that
+    # joins texts is not a text formula, kept as written.
+    other = pl.DataFrame({"id": ['="a""b"', ' ="5326" ', 'a""b', '="a"&"b"', '="""']})
+    read = ['a"b', "5326", 'a""b', '="a"&"b"', '="""']
+    assert formula_text(other, ("id",))["id"].to_list() == read
+
+
 def test_invisible_characters_in_ids_and_names_are_taken_out(csv_dir: Path) -> None:
     """A conflict's household id pasted from a chat message with a zero-width space after
     it: the row was left out as naming an unknown household, which the warning showed as
