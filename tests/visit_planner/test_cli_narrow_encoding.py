@@ -26,7 +26,7 @@ def test_chinese_is_left_out_with_its_separator_and_typography_spelled_in_ascii(
     assert narrow("错误 ERROR: x", "ascii") == "ERROR: x"
     assert narrow("显示本帮助并退出 — Show this message.", "ascii") == "Show this message."
     assert narrow("锦屏镇 (532626001): 一类户 tier 1 ≥ 3 · café", "ascii") == (
-        "(532626001): tier 1 >= 3 - cafe"
+        "532626001: tier 1 >= 3 - cafe"
     )
     assert narrow("错误 ERROR", "utf-8") == "错误 ERROR"
     assert narrow("错误 ERROR · café", "latin-1") == "ERROR · café"
@@ -131,15 +131,21 @@ def test_a_line_with_only_chinese_to_say_is_left_out_not_left_as_punctuation() -
     assert written == "run\n  -\n  : 3, 6\n"
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["named", "unnamed"])
 def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, known: bool
 ) -> None:
     """``plan``'s and ``runs show``'s shortfall, one language a line: the Chinese line was
-    left as its numbers alone (``1 (24 / 15 )``) above the English one."""
+    left as its numbers alone (``1 (24 / 15 )``) above the English one. The township reads
+    as its bare code whether or not its name is known (a named one read ``(532626001):``
+    once another test had loaded the places)."""
     import polars as pl
 
     from visit_planner.cli.summary_text import print_shortfalls
+    from visit_planner.contracts import places
 
+    names = {"532626001": ("锦屏镇", None)} if known else {}
+    monkeypatch.setattr(places, "_NAMES", names)
     stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
     monkeypatch.setattr(sys, "stdout", stream)
     diagnostics = pl.DataFrame(
@@ -154,6 +160,93 @@ def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
     stream.flush()
     written = stream.buffer.getvalue().decode("ascii")
     assert written == "532626001:\n  1 more cadre (24 h/month) would cover\n", written
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the Chinese half of a pair goes with its numbers when the English half says them
+        (
+            "assessed_tier: 1,008 行无标签, 未用于训练 / 1,008 unlabelled row(s) left out",
+            "assessed_tier: 1,008 unlabelled row(s) left out",
+        ),
+        (
+            "village_points: 3 行超出训练范围 [37, 100], 按线性外推评分 / 3 row(s) beyond "
+            "the training range [37, 100], scored by linear extrapolation",
+            "village_points: 3 row(s) beyond the training range [37, 100], scored by "
+            "linear extrapolation",
+        ),
+        (
+            "已登记版本 2 / registered household-risk version 2 (logistic)",
+            "registered household-risk version 2 (logistic)",
+        ),
+        (
+            "    汉族 Han: 250 户 households, 一类户 tier-1 15, 找出 found 5 (33%): 样本太少 "
+            "(不足 20 户一类户), 不作比较 / too few (under 20) to compare",
+            "    Han: 250 households, tier-1 15, found 5 (33%): too few (under 20) to compare",
+        ),
+        (
+            "    差距: 一类户达 20 户的组不足两个, 不计算 / gap: fewer than two groups with "
+            "20+ tier-1 households, not computed",
+            "    gap: fewer than two groups with 20+ tier-1 households, not computed",
+        ),
+        # a number the English half does not say is kept; so is one said in both
+        ("上月结对 123 / last month's pairs", "123 / last month's pairs"),
+        ("    差距 gap: 18 个百分点 points (女 female 30%)", "    gap: 18 points (female 30%)"),
+        # a place whose name is left out reads as its bare code
+        ("锦屏镇 (532626001):", "532626001:"),
+        ("input: 江那镇 (532622001) has 3", "input: 532622001 has 3"),
+    ],
+)
+def test_a_number_or_code_is_said_once_on_an_ascii_stream(text: str, expected: str) -> None:
+    """Found on ``train`` and ``score`` (``note: assessed_tier: 1,008 1,008 unlabelled``,
+    ``(71%): (20 ), too few``, ``20 gap:``, ``2 / registered ... version 2``) and ``plan``'s
+    shortfall (``(532626001):``)."""
+    assert narrow(text, "ascii") == expected
+
+
+def test_print_hanging_on_an_ascii_stream_wraps_the_english_as_written() -> None:
+    """The check by group was wrapped at the width its Chinese would have taken: ``Malipo
+    (532624): 667 households, tier-1 8, found 5`` then ``(62%): (), too few (under 20)
+    to`` and ``compare`` at 80 columns."""
+    from visit_planner.cli.summary_text import print_hanging
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    out = CliConsole(file=stream, width=80)
+    print_hanging(
+        "麻栗坡县 Malipo (532624): 667 户 households, 一类户 tier-1 8, 找出 found 5 (62%): "
+        "样本太少 (不足 20 户一类户), 不作比较 / too few (under 20) to compare",
+        out,
+        first="    ",
+        rest="      ",
+    )
+    print_hanging("仅有中文的提示", out)  # nothing to say in English: not even a blank line
+    stream.flush()
+    assert stream.buffer.getvalue().decode("ascii") == (
+        "    Malipo (532624): 667 households, tier-1 8, found 5 (62%): too few (under 20)\n"
+        "      to compare\n"
+    )
+
+
+@pytest.mark.parametrize("length", [76, 78, 79, 82, 90])
+def test_print_hanging_keeps_a_long_path_with_its_colon(length: int) -> None:
+    """At 80 columns a path as wide as the line was folded by the console inside it or
+    before its ``:`` (``.../runs/2026-11`` then ``: 已清理...``)."""
+    from visit_planner.cli.summary_text import print_hanging
+
+    stream = io.StringIO()
+    out = CliConsole(file=stream, width=80)
+    path = "/tmp/" + "x" * (length - len("/tmp//runs/2026-11")) + "/runs/2026-11"
+    print_hanging(
+        f"{path}: 已清理中断运行留下的临时目录 3 个 (removed 3 staging/work director(ies) "
+        "of interrupted runs, 293 KB)",
+        out,
+        first="  ",
+        rest="    ",
+    )
+    lines = stream.getvalue().splitlines()
+    assert f"  {path}:" in lines, lines
+    assert all(line.startswith("    ") for line in lines[1:]), lines
 
 
 @pytest.mark.parametrize(

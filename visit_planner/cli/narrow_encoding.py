@@ -9,7 +9,10 @@ encode is now written as follows (:func:`narrow`):
 
 - East Asian wide and full-width characters (Chinese, ``，：（）``) are left out, with the space
   that separated them from the English: ``错误 ERROR: x`` reads ``ERROR: x``; a place
-  ``锦屏镇 (532626001)`` keeps its code;
+  ``锦屏镇 (532626001)`` reads as its bare code ``532626001``;
+- the Chinese half of a ``中文 / English`` pair is left out whole, with its numbers, when the
+  English half says each of them: ``1,008 行无标签 / 1,008 unlabelled row(s)`` reads
+  ``1,008 unlabelled row(s)``, not ``1,008 1,008 unlabelled row(s)``;
 - common typography has an ASCII spelling (``—`` ``-``, ``·`` ``.``, ``…`` ``...``, ``≥``
   ``>=``, curly quotes straight), accented letters lose their accents;
 - anything else becomes ``?``.
@@ -162,6 +165,58 @@ def _run_end(text: str, start: int, encoding: str) -> int:
         j = joint.end()
 
 
+_NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s(:]))\d(?:[\d,.]*\d)?%? +$")
+"""A number just before a Chinese word, its measure word (``1,008 行``, ``3 个``)."""
+
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+
+_PAIR = " / "
+"""What separates the Chinese half of a message from its English half."""
+
+
+def _chinese_half(text: str, start: int, floor: int) -> tuple[int, int] | None:
+    """The Chinese half of a ``中文 / English`` pair from the Chinese word at ``start`` to
+    its `` / ``, left out whole with the numbers in it when the English half carries every
+    one of them: ``assessed_tier: 1,008 行无标签, 未用于训练 / 1,008 unlabelled row(s)``
+    reads ``assessed_tier: 1,008 unlabelled row(s)``, not ``1,008 1,008 unlabelled``;
+    ``已登记版本 2 / registered version 2`` reads ``registered version 2``. Only a half
+    with no English word in it, that begins a line, a bracket or a word (never before
+    ``floor``, the end of the previous edit); None otherwise."""
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    pair = text.find(_PAIR, start, line_end)
+    if pair < 0:
+        return None
+    half = text[start:pair]
+    if any(c.isascii() and c.isalpha() for c in half):
+        return None
+    number = _NUMBER_BEFORE.search(text, floor, start)
+    begin = number.start() if number else start
+    if begin > 0 and text[begin - 1] not in _SPACE_BEFORE:
+        return None
+    english = text[pair + len(_PAIR) : line_end]
+    if any(n not in english for n in _NUMBER.findall(text, begin, pair)):
+        return None  # a number said in Chinese alone: kept as before
+    return begin, pair + len(_PAIR)
+
+
+_GLOSS = re.compile(r" \(([^\s()]+)\)")
+"""A code or a word in brackets after a Chinese name: ``锦屏镇 (532626001)``."""
+
+
+def _glossed(text: str, start: int, end: int, encoding: str) -> tuple[int, str] | None:
+    """Where the bracket after a Chinese word ``text[start:end]`` that begins a line, a
+    bracket or a word ends, and what it holds, when it holds one code or word that
+    ``encoding`` can write: a place ``锦屏镇 (532626001)`` reads ``532626001``, never
+    ``(532626001)``, whether or not its name is known."""
+    if start and text[start - 1] not in _SPACE_BEFORE:
+        return None
+    gloss = _GLOSS.match(text, end)
+    if gloss is None or not can_encode(gloss.group(1), encoding):
+        return None
+    return gloss.end(), gloss.group(1)
+
+
 def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
     """Where ``text`` must change to be written in ``encoding``: ``(start, end, replacement)``
     in order, none overlapping; empty when it can be written as it is."""
@@ -173,7 +228,18 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         if can_encode(text[i], encoding):
             i += 1
             continue
+        floor = found[-1][1] if found else 0
+        half = _chinese_half(text, i, floor) if is_wide(text[i]) else None
+        if half is not None:
+            found.append((half[0], half[1], ""))
+            i = half[1]
+            continue
         j = _run_end(text, i, encoding)
+        gloss = _glossed(text, i, j, encoding) if is_wide(text[i]) else None
+        if gloss is not None:
+            found.append((i, *gloss))
+            i = gloss[0]
+            continue
         replacement = "".join(
             spelled(c, encoding) for c in text[i:j] if not can_encode(c, encoding)
         )

@@ -16,7 +16,12 @@ from rich.console import Console
 from rich.text import Text
 
 from visit_planner.cli._app import console, err_console
-from visit_planner.cli.narrow_encoding import says_nothing, says_something
+from visit_planner.cli.narrow_encoding import (
+    holds_chinese,
+    narrow,
+    says_nothing,
+    says_something,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -60,7 +65,7 @@ def print_shortfalls(diagnostics: pl.DataFrame) -> None:
         for line in bilingual_lines(str(text)):
             if not says_something(line, console.encoding):
                 continue  # its Chinese, on a stream that cannot carry it: the English follows
-            for part in hanging(line, "  ", "  ", console.width):
+            for part in hanging(as_written(line, console), "  ", "  ", console.width):
                 console.print(part, highlight=False, markup=False)
 
 
@@ -73,7 +78,7 @@ def print_coverage(diagnostics: pl.DataFrame) -> None:
     for line in coverage_summary(diagnostics, place_label):
         if not says_something(line, console.encoding):
             continue  # its Chinese, on a stream that cannot carry it: the English follows
-        for part in hanging(line, "", "  ", console.width):
+        for part in hanging(as_written(line, console), "", "  ", console.width):
             console.print(part, highlight=False, markup=False)
 
 
@@ -183,21 +188,38 @@ def wrapped_lines(lines: Sequence[str], width: int) -> list[str]:
     return out
 
 
+def as_written(text: str, out: Console) -> str:
+    """``text`` as ``out`` will write it: the English alone on a stream that cannot carry
+    Chinese (:func:`~visit_planner.cli.narrow_encoding.narrow`), so that it is wrapped as
+    it will read, not at the width its Chinese would have taken."""
+    encoding = out.encoding
+    return text if holds_chinese(encoding) else narrow(text, encoding)
+
+
 def print_hanging(
     text: str, out: Console = err_console, *, first: str = "", rest: str = "  ", style: str = ""
 ) -> None:
     """One message wrapped at ``out``'s width (:func:`hanging`): after ``first`` on its first
-    line, ``rest`` on the others; never inside an id or a path."""
-    for line in hanging(text, first, rest, out.width):
-        out.print(Text(line, style=style), highlight=False)
+    line, ``rest`` on the others; never inside an id or a path. A word wider than the
+    console (a long path with its ``:``) stays whole on its line: the console does not fold
+    it. On a stream without Chinese the English alone is wrapped (:func:`as_written`); a
+    message with nothing but Chinese to say is not printed."""
+    if says_nothing(text, out.encoding):
+        return
+    for line in hanging(as_written(text, out), first, rest, out.width):
+        out.print(Text(line, style=style), highlight=False, soft_wrap=True)
 
 
 def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = "") -> None:
     """``lines`` (the first one a heading), each wrapped at ``out``'s width (never inside an
     id), every line after the first and every continuation indented two spaces. A word wider
     than the console (a long path) stays whole on its line: the console does not fold it."""
-    for line in wrapped_lines(lines, out.width):
-        out.print(Text(line, style=style), highlight=False, soft_wrap=True)
+    for n, line in enumerate(lines):
+        if says_nothing(line, out.encoding):
+            continue  # its Chinese, on a stream that cannot carry it: the English follows
+        indent = "  " if n else ""
+        for part in hanging(as_written(line, out), indent, indent + "  ", out.width):
+            out.print(Text(part, style=style), highlight=False, soft_wrap=True)
 
 
 def problem_texts(problems: Sequence[Problem]) -> list[str]:
