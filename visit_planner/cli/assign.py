@@ -241,9 +241,17 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     error; its households are left unassigned), 6 when the Dask scheduler was lost (nothing
     written), 2 on bad input (every problem named, nothing written).
     """
-    from visit_planner.contracts.places import read_places_beside
+    from visit_planner.contracts.input_paths import PLAN_FILES, check_none_found
     from visit_planner.job_executor import township_executor
     from visit_planner.outputs import check_output_dir
+
+    given: dict[str, Path | None] = {"households": households, "workers": workers}
+    given |= {"scores": scores, "previous": previous, "conflicts": conflicts}
+    given |= {"pins": pins, "forbids": forbids}
+    # No input there at all (a wrong directory): refused at once, before the readers (pandera)
+    # are imported, in the words and order the readers would use.
+    check_none_found(path for field, _ in PLAN_FILES if (path := given[field]) is not None)
+    from visit_planner.contracts.places import read_places_beside
 
     read_places_beside(households)  # the place names beside the inputs, checked before work
     # The output directory, then the executor (a wrong --scheduler), checked before the job

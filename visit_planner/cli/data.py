@@ -262,6 +262,9 @@ def validate_cmd(
 
     Exits 0 when the data can be used (warnings are printed), 2 with every problem otherwise.
     """
+    from visit_planner.contracts.input_paths import check_input_directory
+
+    check_input_directory(directory)  # at once: the readers bring pandera (about a second)
     from visit_planner.contracts import load_inputs
 
     inputs = load_inputs(directory)

@@ -17,6 +17,7 @@ from typing import IO, Any, cast
 
 import polars as pl
 
+from visit_planner.contracts.input_paths import PLAN_FILES
 from visit_planner.contracts.report import Problem
 from visit_planner.contracts.tables import read_table, table_spec
 from visit_planner.errors import ContractError
@@ -47,23 +48,12 @@ class PlanTables:
         """The content fingerprint of every table read (:func:`table_fingerprint`), by contract
         table name (the names a run's manifest records its inputs under)."""
         out = {}
-        for attr, table in _FILES:
+        for attr, table in PLAN_FILES:
             frame: pl.DataFrame | None = getattr(self, attr)
             if frame is not None:
                 out[table] = {"content": table_fingerprint(frame, table), "rows": str(frame.height)}
         return out
 
-
-_FILES = (
-    # (PlanPaths field, contract table)
-    ("households", "households"),
-    ("workers", "workers"),
-    ("scores", "scores"),
-    ("previous", "previous_assignment"),
-    ("conflicts", "conflicts"),
-    ("pins", "pins"),
-    ("forbids", "forbids"),
-)
 
 FINGERPRINT_SCHEME = "v1"
 """Version of :func:`table_fingerprint`'s recipe, the prefix of every fingerprint: a later
@@ -149,7 +139,7 @@ def read_plan_tables(paths: PlanPaths) -> PlanTables:
     frames: dict[str, pl.DataFrame | None] = {}
     warnings: list[Problem] = []
     messages: list[str] = []
-    for attr, table in _FILES:
+    for attr, table in PLAN_FILES:
         path: Path | None = getattr(paths, attr)
         if path is None:
             frames[attr] = None

@@ -21,6 +21,7 @@ from pandera.errors import SchemaErrors
 
 from visit_planner.contracts import columns, relations, schemas
 from visit_planner.contracts.cells import SPREADSHEET_SUFFIXES, spreadsheet_refusal
+from visit_planner.contracts.input_paths import check_input_directory, file_problem, not_a_file
 from visit_planner.contracts.places import remember_places
 from visit_planner.contracts.reader import (
     MISSING_COLUMN_RULE,
@@ -290,10 +291,8 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     """
     spec = table_spec(name)
     file = str(path)
-    if path.is_dir():
-        raise ContractError([not_a_file(path)])
-    if not path.is_file():
-        raise ContractError([f"{file}: 找不到文件 (file not found)"])
+    if problem := file_problem(path):
+        raise ContractError([problem])
     try:
         read = read_noted(path, spec.id_columns, names=spec.known)
     except ContractError:
@@ -306,13 +305,6 @@ def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
     if errors:
         raise ContractError([p.message() for p in errors])
     return checked.frame, [*read.notes, *(p for p in checked.problems if p.severity == "warning")]
-
-
-def not_a_file(path: Path) -> str:
-    """The message for a directory (or anything else that is not a file) where a table's file
-    is expected."""
-    what = "是目录, 不是数据文件 (a directory" if path.is_dir() else "不是数据文件 (not a file"
-    return f"{path}: {what}, where a table's .parquet or .csv file is expected)"
 
 
 def named(directory: Path, name: str, suffixes: tuple[str, ...]) -> list[Path]:
@@ -437,13 +429,7 @@ def missing_tables(directory: Path) -> list[str]:
     """One message per required table that ``directory`` lacks and per table whose name is
     taken by a directory or by both a .parquet and a .csv file; a ContractError when
     ``directory`` is not a directory at all."""
-    if directory.is_file():
-        raise ContractError([
-            f"{directory}: 应为数据目录, 而非文件 (a file, not a directory; give the "
-            "directory that holds the month's tables)"
-        ])  # fmt: skip
-    if not directory.is_dir():
-        raise ContractError([f"{directory}: 目录不存在 (no such directory)"])
+    check_input_directory(directory)
     messages: list[str] = []
     for name, spec in TABLES.items():
         try:
