@@ -115,7 +115,7 @@ def test_pythonioencoding_ascii_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     said = " ".join(done.stderr.decode("ascii").split())  # a long path wraps at 80
-    assert said.startswith("ERROR: ") and said.endswith("missing: (no such directory)"), said
+    assert said.startswith("ERROR: ") and said.endswith("missing: no such directory"), said
     assert b"Traceback" not in done.stderr
 
 
@@ -196,6 +196,21 @@ def test_a_shortfall_on_an_ascii_stream_is_said_once_in_english(
         # a place whose name is left out reads as its bare code
         ("锦屏镇 (532626001):", "532626001:"),
         ("input: 江那镇 (532622001) has 3", "input: 532622001 has 3"),
+        # the English of a message in brackets that end it: without them
+        (
+            "错误 ERROR: 没有该模型版本 (model 'household-risk' has no version 99; "
+            "visit-planner models lists the versions)",
+            "ERROR: model 'household-risk' has no version 99; visit-planner models lists the "
+            "versions",
+        ),
+        ("a 中文 (b c) d", "a (b c) d"),
+        # a term both halves begin with, said once (options' help)
+        (
+            "MLflow 地址 — MLflow tracking URI (default: SQLite in the workspace).",
+            "MLflow tracking URI (default: SQLite in the workspace).",
+        ),
+        ("Dask 调度器地址 — Dask scheduler address", "Dask scheduler address"),
+        ("MLflow 运行 run abc", "MLflow run abc"),
     ],
 )
 def test_a_number_or_code_is_said_once_on_an_ascii_stream(text: str, expected: str) -> None:
@@ -203,6 +218,15 @@ def test_a_number_or_code_is_said_once_on_an_ascii_stream(text: str, expected: s
     ``(71%): (20 ), too few``, ``20 gap:``, ``2 / registered ... version 2``) and ``plan``'s
     shortfall (``(532626001):``)."""
     assert narrow(text, "ascii") == expected
+
+
+def test_a_refused_promotion_names_its_options_once_in_each_language() -> None:
+    """``promote`` refused by the gate ended ``--force --reason "..." (use --force --reason
+    "..." to override (audited)`` on a stream without Chinese."""
+    from visit_planner.cli.model import FORCE_HINT
+
+    assert narrow(FORCE_HINT, "ascii") == 'to override (audited), use: --force --reason "..."'
+    assert FORCE_HINT.count("--force") == 1 and "强制晋升" in FORCE_HINT
 
 
 def test_print_hanging_on_an_ascii_stream_wraps_the_english_as_written() -> None:

@@ -372,6 +372,14 @@ def _print_training(r: TrainResult, seconds: float) -> None:
     )
 
 
+FORCE_HINT = (
+    '如需强制晋升 (记入审计日志), 请加 / to override (audited), use: --force --reason "..."'
+)
+"""After a refused promotion: the options said once, after both halves, so that a stream
+without Chinese reads ``to override (audited), use: --force --reason "..."`` (the options in
+each half read ``--force --reason "..." (use --force --reason "..." to override``)."""
+
+
 @app.command("promote")
 def promote_cmd(  # noqa: PLR0917  (Typer options)
     version: Annotated[
@@ -427,10 +435,7 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
             heading, *checks = str(exc).splitlines()
             print_wrapped([heading], err_console)
             print_indented([f"  {line}" for line in checks], err_console)
-            print_hanging(
-                '如需强制晋升请加 --force --reason "..." (记入审计日志) / '
-                'use --force --reason "..." to override (audited)'
-            )
+            print_hanging(FORCE_HINT)
             raise typer.Exit(EXIT_GATE_REFUSED) from None
         raise
     print_gate(res.decision, console)

@@ -200,21 +200,38 @@ def _chinese_half(text: str, start: int, floor: int) -> tuple[int, int] | None:
     return begin, pair + len(_PAIR)
 
 
-_GLOSS = re.compile(r" \(([^\s()]+)\)")
-"""A code or a word in brackets after a Chinese name: ``锦屏镇 (532626001)``."""
+_GLOSS = re.compile(r" \(([^\s()]+|[^()\n]+(?=\)(?:\n|$)))\)")
+"""A code or a word in brackets after a Chinese name (``锦屏镇 (532626001)``), or the English
+of a Chinese phrase in brackets that end the line (``没有该模型版本 (model has no version 9)``)."""
 
 
 def _glossed(text: str, start: int, end: int, encoding: str) -> tuple[int, str] | None:
     """Where the bracket after a Chinese word ``text[start:end]`` that begins a line, a
-    bracket or a word ends, and what it holds, when it holds one code or word that
-    ``encoding`` can write: a place ``锦屏镇 (532626001)`` reads ``532626001``, never
-    ``(532626001)``, whether or not its name is known."""
+    bracket or a word ends, and what it holds, when it holds one code or word, or ends the
+    line, and ``encoding`` can write it: a place ``锦屏镇 (532626001)`` reads ``532626001``,
+    never ``(532626001)``, whether or not its name is known; ``ERROR: 没有该模型版本 (model
+    has no version 9)`` reads ``ERROR: model has no version 9``."""
     if start and text[start - 1] not in _SPACE_BEFORE:
         return None
     gloss = _GLOSS.match(text, end)
     if gloss is None or not can_encode(gloss.group(1), encoding):
         return None
     return gloss.end(), gloss.group(1)
+
+
+_TERM_BEFORE = re.compile(r"(?:^|(?<=\s))([A-Za-z][\w.-]*) $")
+"""An English term just before a Chinese word (``MLflow 地址``, ``Dask 调度器地址``)."""
+
+
+def _shared_term(text: str, start: int, end: int, floor: int) -> int:
+    """The start of the Chinese word ``text[start:...]`` left out with the separator that
+    ends at ``end``, moved back over the English term before it when the English after the
+    separator begins with the same term: ``MLflow 地址 — MLflow tracking URI`` reads
+    ``MLflow tracking URI``, not ``MLflow MLflow tracking URI``. Never before ``floor``."""
+    term = _TERM_BEFORE.search(text, floor, start)
+    if term is None or not text.startswith(term.group(1) + " ", end):
+        return start
+    return term.start()
 
 
 def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
@@ -231,7 +248,7 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         floor = found[-1][1] if found else 0
         half = _chinese_half(text, i, floor) if is_wide(text[i]) else None
         if half is not None:
-            found.append((half[0], half[1], ""))
+            found.append((_shared_term(text, half[0], half[1], floor), half[1], ""))
             i = half[1]
             continue
         j = _run_end(text, i, encoding)
@@ -252,6 +269,8 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         start = i
         if not replacement and end == j:  # the English came first: drop the separator before
             start = _separator_before(text, i, found[-1][1] if found else 0)
+        elif not replacement and end > j:  # a term both halves begin with is said once
+            start = _shared_term(text, i, end, floor)
         found.append((start, end, replacement))
         i = end
     return found
