@@ -229,6 +229,23 @@ def test_a_refused_promotion_names_its_options_once_in_each_language() -> None:
     assert FORCE_HINT.count("--force") == 1 and "强制晋升" in FORCE_HINT
 
 
+def test_a_forced_promotion_is_tagged_once_in_each_language() -> None:
+    """A forced ``promote`` printed ``(FORCED)`` alone on a line above the English on a
+    stream without Chinese (both lines were tagged ``(强制 / FORCED)``)."""
+    from visit_planner.cli.model import promoted_lines
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    out = CliConsole(file=stream, width=80)
+    lines = promoted_lines(2, True, 1849, None)
+    for line in lines:
+        out.print(line, highlight=False)
+    stream.flush()
+    assert stream.buffer.getvalue().decode("ascii") == (
+        "version 2 is now the champion (FORCED)\n(held-out rows: 1,849; previous: -)\n"
+    )
+    assert lines[0] == "版本 2 已成为冠军模型 (强制)"
+
+
 def test_print_hanging_on_an_ascii_stream_wraps_the_english_as_written() -> None:
     """The check by group was wrapped at the width its Chinese would have taken: ``Malipo
     (532624): 667 households, tier-1 8, found 5`` then ``(62%): (), too few (under 20)

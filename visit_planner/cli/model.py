@@ -441,14 +441,19 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     print_gate(res.decision, console)
     if res.already_champion:
         return
-    tag = " (强制 / FORCED)" if res.forced else ""
-    console.print(f"版本 {res.version} 已成为冠军模型{tag}", highlight=False)
-    console.print(f"version {res.version} is now the champion{tag}", highlight=False)
-    console.print(
-        f"(留出样本 / held-out rows: {res.n_heldout:,}; "
-        f"上一冠军 / previous: {res.previous_champion or '—'})",
-        highlight=False,
-    )
+    for line in promoted_lines(res.version, res.forced, res.n_heldout, res.previous_champion):
+        console.print(line, highlight=False)
+
+
+def promoted_lines(version: int, forced: bool, n_heldout: int, previous: int | None) -> list[str]:
+    """What ``promote`` says of a new champion, Chinese then English, each line in its own
+    language (a forced one was tagged ``(强制 / FORCED)`` on both, and a stream without
+    Chinese printed ``(FORCED)`` alone above the English line)."""
+    return [
+        f"版本 {version} 已成为冠军模型" + (" (强制)" if forced else ""),
+        f"version {version} is now the champion" + (" (FORCED)" if forced else ""),
+        f"(留出样本 / held-out rows: {n_heldout:,}; 上一冠军 / previous: {previous or '—'})",
+    ]
 
 
 def print_corrections(notes: list[str]) -> None:
