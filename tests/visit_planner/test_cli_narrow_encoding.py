@@ -364,3 +364,32 @@ def test_an_input_note_on_an_ascii_stream_labels_its_english(
     )
     err.flush()
     assert err.buffer.getvalue().decode("ascii") == "input: the run kept bytes only\n"
+
+
+def test_an_input_note_whose_english_says_it_all_is_said_once_on_an_ascii_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``plan`` on an ASCII stream led the note with the Chinese line's ids and numbers
+    (``input: W000037, W000325 (112 H0004857, H0004863):``) above the English that says
+    them all."""
+    from visit_planner.cli.narrow_encoding import said_in
+    from visit_planner.cli.summary_text import print_input_notes
+
+    err = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stderr", err)
+    print_input_notes(
+        (),
+        [
+            "上月分配引用了不存在的人员 W000037, W000325 (112 户, 如 H0004857, H0004863): "
+            "这些户计为换人 / previous assignment references unknown worker(s) W000037, "
+            "W000325 for 112 household(s), e.g. H0004857, H0004863: they count as changed"
+        ],
+    )
+    err.flush()
+    assert err.buffer.getvalue().decode("ascii") == (
+        "input: previous assignment references unknown worker(s) W000037, W000325 for 112\n"
+        "  household(s), e.g. H0004857, H0004863: they count as changed\n"
+    )
+    # an id the English half does not say keeps the Chinese line; a Chinese stream keeps it
+    assert not said_in("人员 W000037 (3 户)", "workers: W000037", "ascii")
+    assert not said_in("人员 W000037", "workers: W000037", "utf-8")

@@ -331,6 +331,20 @@ def emptied(before: str, after: str) -> bool:
     return any(is_wide(c) for c in before) and not any(c.isalnum() for c in after)
 
 
+_WORD = re.compile(r"\w+", re.ASCII)
+
+
+def said_in(line: str, english: str, encoding: str) -> bool:
+    """Whether every word, id and number ``line`` still has when written in ``encoding`` is
+    also in ``english``: the Chinese line of a pair whose English says it all (``W000037,
+    W000325 (112 H0004857):`` left of ``上月分配引用了不存在的人员 W000037, W000325 (112 户,
+    如 H0004857): ...``) is not worth a line on a stream without Chinese. False on a stream
+    that holds Chinese."""
+    if holds_chinese(encoding):
+        return False
+    return set(_WORD.findall(narrow(line, encoding))) <= set(_WORD.findall(english))
+
+
 def says_nothing(line: str, encoding: str) -> bool:
     """Whether ``line`` written in ``encoding`` would be :func:`emptied`: a line a
     console without Chinese does not print at all."""

@@ -19,6 +19,7 @@ from visit_planner.cli._app import console, err_console
 from visit_planner.cli.narrow_encoding import (
     holds_chinese,
     narrow,
+    said_in,
     says_nothing,
     says_something,
 )
@@ -250,8 +251,9 @@ def print_input_notes(
     for issue in issues[:limit]:
         text = name_places(issue)  # the issues name townships by code: "江那镇 (532622001)"
         zh, *rest = bilingual_lines(text) or [text]
-        if rest and says_nothing(zh, err_console.encoding):  # no Chinese: the label on the English
-            zh, *rest = rest
+        encoding = err_console.encoding
+        if rest and (says_nothing(zh, encoding) or said_in(zh, " ".join(rest), encoding)):
+            zh, *rest = rest  # no Chinese, and the English says it all: the label on it
         print_wrapped([f"输入 input: {zh}", *rest], err_console, style="yellow")
     if len(issues) > limit:
         err_console.print(
