@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import flat
+from visit_planner.cli.narrow_encoding import narrow
 
 TOY_SPEC = """
 id_column = "row_id"
@@ -609,9 +610,15 @@ def test_no_select_says_when_a_better_candidate_was_not_registered(
     losses = json.loads(v1.params["candidates_log_loss"])
     best = min(losses, key=losses.__getitem__)
     assert best != "scorecard"  # the case this test is about
-    assert (
-        f"注意 / note: {best} 的留出 log-loss 更低 / has a lower held-out log-loss "
-        f"({losses[best]:.4f} < {losses['scorecard']:.4f})" in text
+    note = (
+        f"注意 / note: {best} 的留出对数损失更低 / has a lower held-out log-loss "
+        f"({losses[best]:.4f} < {losses['scorecard']:.4f})"
+    )
+    assert note in text
+    # on a stream without Chinese: 'note: logistic log-loss has a lower held-out log-loss'
+    assert narrow(note, "ascii") == (
+        f"note: {best} has a lower held-out log-loss "
+        f"({losses[best]:.4f} < {losses['scorecard']:.4f})"
     )
     assert v1.params["runner_up"].startswith(f"{best} (")  # never the registered kind
     assert v1.metrics["selection_margin_log_loss"] < 0

@@ -321,7 +321,7 @@ def _print_training(r: TrainResult, seconds: float) -> None:
         )
         if runner is not None and r.best_not_chosen:
             print_hanging(
-                f"注意 / note: {runner[0]} 的留出 log-loss 更低 / has a lower held-out "
+                f"注意 / note: {runner[0]} 的留出对数损失更低 / has a lower held-out "
                 f"log-loss ({runner[1]:.4f} < {r.chosen_log_loss:.4f})",
                 console,
             )
