@@ -321,13 +321,17 @@ def held_out_only_notes(
         if only.len() == 0:
             continue
         counts = only.value_counts(sort=True, name="n")
-        levels = ", ".join(f"{v!r} ({n:,} 行 rows)" for v, n in counts.iter_rows())
-        group = f"{spec.group_column} " if spec.group_column else ""
+        # The levels and the group column in the English half alone: a stream without
+        # Chinese then reads the English whole, each value and count said once.
+        levels = ", ".join(
+            f"{v!r} ({n:,} {'row' if n == 1 else 'rows'})" for v, n in counts.iter_rows()
+        )
+        held = f"{spec.group_column} groups" if spec.group_column else "rows"
         out.append(
-            f"{c}: 取值 {levels} 只见于留出的{f' {group}分组' if group else '行'}, 训练集中没有, "
-            f"模型未从中学习 / only held-out {group}{'groups' if group else 'rows'} have "
-            f"{'this level' if counts.height == 1 else 'these levels'}: the model learnt "
-            "nothing of them (another --seed moves the split)"
+            f"{c}: 取值只见于留出的{'分组' if spec.group_column else '行'}, 训练集中没有, "
+            f"模型未从中学习 / only held-out {held} have "
+            f"{'this level' if counts.height == 1 else 'these levels'}: {levels}; the model "
+            "learnt nothing of them (another --seed moves the split)"
         )
     return out
 
