@@ -137,10 +137,13 @@ a terminal (a file, a pipe), where they read as noise."""
 
 
 def too_wide(text: str, width: int = 80) -> list[str]:
-    """The lines of ``text`` wider than ``width`` terminal columns (a CJK character counts 2)."""
+    """The lines of ``text`` wider than ``width`` terminal columns (a CJK character counts 2),
+    but a line that is one word after its indent: a path or id wider than the line stays whole
+    (``summary_text.print_hanging``, ``print_wrapped``), since a path cut in two cannot be
+    copied, and no wrapping could make it fit."""
     from rich.cells import cell_len
 
-    return [line for line in text.splitlines() if cell_len(line) > width]
+    return [line for line in text.splitlines() if cell_len(line) > width and len(line.split()) > 1]
 
 
 def flat(text: str) -> str:
