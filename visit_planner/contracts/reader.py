@@ -667,12 +667,9 @@ def _text_expr(
         return col
     # A 12-digit village code shown by Excel as 5.32601E+11 and saved so: its last digits
     # are gone, and the villages of a county would read as one.
-    forms = [SCIENTIFIC_FORM]
+    refused = col.str.contains(SCIENTIFIC_FORM)
     if code:  # 532601.0, as a program writes a number column: as refused as a Parquet float
-        forms.append(DECIMAL_FORM)
-    refused = col.str.contains(forms[0])
-    for form in forms[1:]:
-        refused = refused | col.str.contains(form)
+        refused = refused | col.str.contains(DECIMAL_FORM)
     return pl.when(refused.not_()).then(col)
 
 
