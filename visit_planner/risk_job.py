@@ -42,7 +42,7 @@ from visit_planner.contracts.reader import (
     read_noted,
     unreadable_reason,
 )
-from visit_planner.csv_cells import FORMULA_START, formula_safe
+from visit_planner.csv_cells import formula_safe, formula_text_cells
 from visit_planner.data_files import check_output_file, resolve_data  # re-exported
 from visit_planner.errors import ContractError, RiskJobError
 from visit_planner.hashing import file_sha256
@@ -392,7 +392,8 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     (a supervisor's ``override_reason`` ``=HYPERLINK(…)``, a policy rule's name) is marked
     ``'`` (:func:`~visit_planner.csv_cells.formula_safe`), except in the columns the plan
     commands read back (``household_id``, ``model_version``: :data:`_READ_BACK`), whose such
-    cells are written as a formula of their text instead (:func:`_formula_text_cells`): shown
+    cells are written as a formula of their text instead
+    (:func:`~visit_planner.csv_cells.formula_text_cells`): shown
     as the text, never run, and read back by ``assign --scores`` as the text itself."""
     nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
     flat = frame.with_columns(
@@ -405,35 +406,12 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
     shown = [c for c in flat.columns if c not in _READ_BACK]
     flat = flat.with_columns(formula_safe(flat.select(shown)).get_columns())
-    return _formula_text_cells(flat, tuple(c for c in _READ_BACK if c in flat.columns))
+    return formula_text_cells(flat, _READ_BACK)
 
 
 _READ_BACK: Final = tuple(contract_columns.SCORES)
 """The scores' columns ``assign``, ``check-plan`` and ``explain`` read (the scores contract):
 written so that a scores CSV is read back to the same values."""
-
-
-def _formula_text_cells(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
-    """``frame`` with each text cell among ``names`` that a spreadsheet would run as a formula
-    (:data:`~visit_planner.csv_cells.FORMULA_START`: a household id ``=1+1`` or ``@H1``,
-    which the contracts accept as any non-blank text) written as the formula of that text,
-    ``="=1+1"`` (a ``"`` inside doubled): Excel and WPS show the text and run nothing, and
-    the contracts' reader reads ``="…"`` as the text inside, as it reads codes exported so
-    (:func:`~visit_planner.contracts.cells.formula_text`), so ``assign --scores`` matches the
-    id to its household. A ``'`` mark (the other cells') would be read back as part of the
-    id and match none."""
-    risky = [
-        name
-        for name in names
-        if frame.schema[name] == pl.String and frame[name].str.contains(FORMULA_START).any()
-    ]
-    return frame.with_columns(
-        pl.when(pl.col(name).str.contains(FORMULA_START))
-        .then(pl.lit('="') + pl.col(name).str.replace_all('"', '""', literal=True) + pl.lit('"'))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name in risky
-    )
 
 
 def _atomic_write(frame: pl.DataFrame, out: Path) -> None:
