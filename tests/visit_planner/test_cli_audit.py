@@ -175,7 +175,7 @@ def test_audit_list_says_why_an_address_was_paused_and_who_lifted_it_why(
             with pytest.raises(LoginError):
                 store.authenticate("alice", "not-her-password", client="10.0.0.7")
         store.disable_user("alice", "t", "离职 left the office")
-        blocked = [e for e in store.audit_tail(40)[0] if e.action == "login.client_blocked"]
+        blocked = [e for e in store.audit_entries(40) if e.action == "login.client_blocked"]
     until = clock.shown(blocked[0].details["blocked_until"])
     code, _, err = cli("users", "unblock", "10.0.0.7", "--reason", "共用出口 shared NAT", *home)
     assert code == 0, err

@@ -353,12 +353,6 @@ class Store:
         with self._db.read() as conn:
             return audit.entries(conn, limit)
 
-    def audit_tail(self, limit: int | None = None) -> tuple[list[AuditEntry], int | None]:
-        """The last ``limit`` audit entries (all when None), oldest first, and the seq the
-        head record says the log ends at (None: no head record), read together."""
-        with self._db.read() as conn:
-            return audit.entries(conn, limit), audit.head_seq(conn)
-
     def audit_listing(
         self,
         limit: int | None = None,
