@@ -132,6 +132,12 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
 --action`` takes (a test checks the store's and the jobs' code writes no other)."""
 
 
+def action_words(action: str, gap: str = " ") -> str:
+    """``override.revoke 撤销督导调整 override revoked``: an action with its words in both
+    languages (:data:`AUDIT_ACTIONS`), or alone when it has none (an older version's)."""
+    return f"{action}{gap}{' '.join(AUDIT_ACTIONS.get(action, ('', '')))}".rstrip()
+
+
 def chosen_actions(values: Sequence[str], recorded: Collection[str] = ()) -> list[str]:
     """The actions ``--action`` names (repeated, or a comma list: ``login.failed,
     override.revoke``), in order, each once. One that is neither an action this program
@@ -145,7 +151,7 @@ def chosen_actions(values: Sequence[str], recorded: Collection[str] = ()) -> lis
     unknown = [a for a in chosen if a not in AUDIT_ACTIONS and a not in recorded]
     if unknown:
         known = [*AUDIT_ACTIONS, *sorted(set(recorded) - set(AUDIT_ACTIONS))]
-        lines = [f"  {a}  {' '.join(AUDIT_ACTIONS.get(a, ('', '')))}".rstrip() for a in known]
+        lines = [f"  {action_words(a, '  ')}" for a in known]
         names = ", ".join(unknown)
         raise ValueError(
             f"未知的操作 {names} (unknown action: {names}); 可选 known actions:\n"
@@ -174,7 +180,7 @@ def filter_heading(actions: Sequence[str], since: datetime | None) -> str | None
     override revoked; 自 since 2026-12-01 00:00 (北京时间 Beijing time)``; None when not."""
     parts = []
     if actions:
-        words = [f"{a} {' '.join(AUDIT_ACTIONS.get(a, ('', '')))}".rstrip() for a in actions]
+        words = [action_words(a) for a in actions]
         parts.append(f"仅 only: {', '.join(words)}")
     if since is not None:
         parts.append(f"自 since {clock.shown_both(since)}")
