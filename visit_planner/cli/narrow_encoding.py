@@ -268,7 +268,7 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         end = _gap_to_drop(text, i, j) if not replacement else j
         start = i
         if not replacement and end == j:  # the English came first: drop the separator before
-            start = _separator_before(text, i, found[-1][1] if found else 0)
+            start = _separator_before(text, i, floor)
         elif not replacement and end > j:  # a term both halves begin with is said once
             start = _shared_term(text, i, end, floor)
         found.append((start, end, replacement))
