@@ -12,7 +12,8 @@ and the first offending ids.
     ├── ScoringDataError    data to score is missing a feature column or holds bad values
     ├── RuleError           a policy rule's ``when`` expression cannot be evaluated
     ├── RegistryError       no such model version / alias, or the registry cannot be used
-    └── PromotionRefusedError    the promotion gate refused a candidate (see ``decision``)
+    ├── PromotionRefusedError    the promotion gate refused a candidate (see ``decision``)
+    └── PromotionFailedError     the gate passed but the champion alias could not be moved
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ class PromotionRefusedError(RiskModelError):
     def __init__(self, message: str, decision: Any = None) -> None:
         super().__init__(message)
         self.decision = decision
+
+
+class PromotionFailedError(RiskModelError):
+    """Moving the champion alias failed after the gate; ``failure``
+    (:class:`risk_model.promote.AliasFailure`) says where the alias is now."""
+
+    def __init__(self, message: str, failure: Any = None) -> None:
+        super().__init__(message)
+        self.failure = failure
 
 
 class ConfigError(RiskModelError, ValueError):

@@ -41,7 +41,7 @@ import numpy as np
 import polars as pl
 
 from risk_model.decision import DecisionRule
-from risk_model.errors import PromotionRefusedError, RiskModelError
+from risk_model.errors import PromotionFailedError, PromotionRefusedError, RiskModelError
 from risk_model.evaluate import group_split
 from risk_model.fairness_text import GroupWords, group_check_lines
 from risk_model.spec import FeatureSpec, spec_from_dict
@@ -244,6 +244,7 @@ def promote(
     data_note: str = "",
     words: GroupWords | None = None,
     record: Callable[[PromotionResult], object] | None = None,
+    record_failure: Callable[[PromotionResult, AliasFailure], object] | None = None,
 ) -> PromotionResult:
     """Evaluate candidate and champion on the same held-out rows; move the alias if allowed.
 
@@ -258,6 +259,12 @@ def promote(
     ``record(result)``: the caller's audit entry of the promotion (by the gate or forced),
     written before the alias moves: when it fails, nothing has moved (no alias, no tags, no
     line in ``audit_file``), never a champion without its audit entry.
+    ``record_failure(result, failure)``: the caller's follow-up entry when the alias move
+    then fails and the alias is not on the candidate (:class:`AliasFailure`), so that the
+    audit log does not say a promotion happened that did not; :class:`PromotionFailedError`
+    is then raised saying where the alias is (a Ctrl-C is re-raised as it is, after the same
+    entries). A ``SIGKILL`` between the two runs no clean-up: ``visit-planner models`` then
+    shows the champion as it is.
     """
     if force and not (reason and reason.strip()):
         raise RiskModelError(
@@ -338,9 +345,111 @@ def promote(
     }
     if reason:
         tags["promotion_reason"] = reason
-    registry.set_champion(version, tags)
+    try:
+        registry.set_champion(version, tags)
+    except BaseException as exc:  # a registry error, a full disk, Ctrl-C: said, then raised
+        failure = alias_failure(registry, version, result.previous_champion, exc)
+        _audit(audit_file, result, promoted=bool(failure.moved), failure=failure)
+        unrecorded = _record_failure(record_failure, result, failure)
+        if not isinstance(exc, Exception):
+            raise
+        raise PromotionFailedError(failure.message(version, unrecorded), failure) from exc
     _audit(audit_file, result, promoted=True)
     return result
+
+
+@dataclass(frozen=True)
+class AliasFailure:
+    """How moving the champion alias failed, and where the alias is now.
+
+    ``moved``: True when the alias is on the candidate after all (its tags were not all
+    written: the promotion took effect), False when it is where it was (nothing promoted),
+    None when the registry could not be read to tell. ``champion``: the version the alias is
+    on (None: none, or unknown when ``moved`` is None). ``error``: the failure in one line
+    (its type and first line: no data of the rows, which the registry never sees)."""
+
+    error: str
+    moved: bool | None
+    champion: int | None
+
+    def state_words(self, version: int) -> tuple[str, str]:
+        """Where the alias is, (Chinese, English)."""
+        if self.moved is None:
+            return (
+                "无法读取模型注册表, 冠军状态未知, 请用 visit-planner models 核对",
+                "the registry could not be read: where the champion alias is now is unknown; "
+                "check with visit-planner models",
+            )
+        if self.moved:
+            return (
+                f"冠军别名已移至版本 {version}, 但其晋升标签未写全",
+                f"the champion alias is on version {version}: the promotion took effect, "
+                "but its promotion tags were not all written",
+            )
+        if self.champion is None:
+            return "冠军别名未移动, 仍无冠军模型", "the champion alias did not move: no champion"
+        return (
+            f"冠军别名未移动, 版本 {self.champion} 仍为冠军",
+            f"the champion alias did not move: the champion is still version {self.champion}",
+        )
+
+    def message(self, version: int, unrecorded: str | None) -> str:
+        """The error ``promote`` raises: what failed, where the alias is, what the audit log
+        says (``unrecorded``: why the follow-up entry could not be written, if it could not)."""
+        zh, en = self.state_words(version)
+        what_zh, what_en = (
+            ("晋升未写全", "was not fully recorded")
+            if self.moved
+            else ("晋升失败", "failed while moving the champion alias")
+        )
+        lines = [
+            f"版本 {version} {what_zh}: {zh} (promotion of version {version} {what_en}: "
+            f"{self.error}; {en})"
+        ]
+        if unrecorded is not None:
+            lines.append(
+                "审计日志中已有本次晋升记录, 但失败记录未能写入, 请管理员核对 (the audit log "
+                "holds this promotion's entry, written before the alias move, but the entry "
+                f"saying it failed could not be written: {unrecorded}; an administrator must "
+                "check the champion with visit-planner models)"
+            )
+        elif not self.moved:
+            lines.append(
+                "审计日志已记录本次晋升失败 (the audit log says so: an entry promote.failed "
+                "follows the promotion's own)"
+            )
+        return "\n".join(lines)
+
+
+def alias_failure(
+    registry: Registry, version: int, previous: int | None, exc: BaseException
+) -> AliasFailure:
+    """Where the champion alias is after moving it to ``version`` failed with ``exc``: read
+    again from the registry (the move may have happened before the tags failed)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    try:
+        now = registry.champion()
+    except Exception:  # the registry itself gone: the state is unknown, said so
+        return AliasFailure(error, None, None)
+    champion = None if now is None else now.version
+    return AliasFailure(error, champion == version, champion)
+
+
+def _record_failure(
+    record_failure: Callable[[PromotionResult, AliasFailure], object] | None,
+    result: PromotionResult,
+    failure: AliasFailure,
+) -> str | None:
+    """Write the caller's follow-up audit entry of a failed alias move (none when the alias
+    did move: the promotion's entry is true); why it could not be written, or None."""
+    if record_failure is None or failure.moved:
+        return None
+    try:
+        record_failure(result, failure)
+    except Exception as exc:  # the store gone too: the message says the log is not corrected
+        return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}"
+    return None
 
 
 # How a failed check reads in ``refused_checks``: the value, then the side of the limit it
@@ -375,7 +484,16 @@ def _headline(ev: Evaluation) -> dict[str, float]:
     }
 
 
-def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> None:
+def _audit(
+    path: Path | None,
+    result: PromotionResult,
+    *,
+    promoted: bool,
+    failure: AliasFailure | None = None,
+) -> None:
+    """A line of ``audit_file``: the promotion, its refusal, or (``failure``) the alias move
+    that failed after the gate, with where the alias is (``promoted``: it is on the
+    candidate)."""
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -387,6 +505,9 @@ def _audit(path: Path | None, result: PromotionResult, *, promoted: bool) -> Non
         "gate_passed": result.decision.passed,
         "gate": result.decision.summary(),
     }
+    if failure is not None:
+        entry["alias_move_failed"] = failure.error
+        entry["champion_now"] = failure.champion if failure.moved is not None else "unknown"
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(json_safe(entry), ensure_ascii=False, default=_jsonable) + "\n")
 

@@ -69,6 +69,17 @@ CHAMPION = "champion"
 MODEL_FILE = "model.skops"
 # MLflow logs database migrations and registrations at INFO: keep the CLI output readable.
 logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+
+def _not_a_reraised_database_error(record: logging.LogRecord) -> bool:
+    """False for MLflow's log of a database error it raises again as MlflowException (with
+    its whole traceback, on the CLI's stderr before the command's own one-line error)."""
+    return not str(record.msg).startswith("SQLAlchemy database error.")
+
+
+# The registry's database locked or full: the MlflowException raised is the caller's to
+# say (``promote`` says where the champion is); MLflow's own log of it was a traceback.
+logging.getLogger("mlflow.store.db.utils").addFilter(_not_a_reraised_database_error)
 # Lines MLflow prints itself (not through logging) when it registers a version: chatter for
 # our users, who get the project's own "registered version N" line instead.
 _REGISTRY_CHATTER = re.compile(

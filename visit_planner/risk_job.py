@@ -637,7 +637,8 @@ def promote_version(
 
     A promotion (forced or by the gate) is also appended to the store's audit log, beside
     the registry's own record and ``audit/model_promotions.jsonl``: before the alias moves,
-    so that a store write that fails leaves the champion where it was.
+    so that a store write that fails leaves the champion where it was. An alias move that
+    then fails gets a ``promote.failed`` entry after it, saying where the champion is.
     """
     from risk_model.promote import json_safe, promote
     from visit_planner.personal_text import personal_number
@@ -716,6 +717,18 @@ def promote_version(
                         "champion": result.champion,
                     }
                 ),
+            ),
+            # The alias move failing after that entry: one more saying nothing moved.
+            record_failure=lambda result, failure: store.append_audit(
+                "promote.failed",
+                current_actor(),
+                f"{registry.tracking.model_name} v{result.version}",
+                {
+                    "previous_champion": result.previous_champion,
+                    "champion_now": failure.champion,
+                    "champion_known": failure.moved is not None,
+                    "error": failure.error,
+                },
             ),
         )
     return result

@@ -190,3 +190,22 @@ def test_quiet_registration_drops_mlflow_chatter_and_keeps_real_messages(capsys)
     assert "Successfully registered" not in err and "Created version" not in err
     with pytest.raises(ValueError, match="boom"), quiet_registration():
         raise ValueError("boom")
+
+
+def test_mlflows_log_of_a_database_error_it_raises_again_is_dropped() -> None:
+    """The registry's database locked: MLflow logged the error with its whole traceback
+    before raising it as MlflowException, so ``promote``'s one-line error came after a
+    screen of traceback. That one log record is dropped; MLflow's other warnings are kept."""
+    import logging
+
+    import risk_model.tracking  # noqa: F401  (installs the filter)
+
+    logger = logging.getLogger("mlflow.store.db.utils")
+
+    def record(msg: str) -> logging.LogRecord:
+        return logger.makeRecord(logger.name, logging.ERROR, __file__, 1, msg, (), None)
+
+    assert not logger.filter(
+        record("SQLAlchemy database error. The following exception is caught.\n%s")
+    )
+    assert logger.filter(record("Database migration in progress"))

@@ -88,7 +88,26 @@ def reason_line(details: Details) -> str | None:
     return f"原因 reason: {reason.strip()}"
 
 
+def promote_failed_line(details: Details) -> str | None:
+    """``promote.failed``: the promotion entry above it did not take effect; where the
+    champion alias is (as read after the failure) and the registry's error."""
+    error = details.get("error")
+    if error is None:
+        return None
+    now = details.get("champion_now")
+    if not details.get("champion_known", True):
+        zh = "无法读取模型注册表, 冠军状态未知"
+        en = "the registry could not be read: where the champion alias is is unknown"
+    elif now is None:
+        zh, en = "冠军别名未移动, 仍无冠军模型", "the champion alias did not move: no champion"
+    else:
+        zh = f"冠军别名未移动, 版本 {now} 仍为冠军"
+        en = f"the champion alias did not move: the champion is still version {now}"
+    return f"{zh} ({en}); 错误 error: {error}"
+
+
 RULES: dict[str, tuple[Callable[[Details], str | None], ...]] = {
+    "promote.failed": (promote_failed_line,),
     "login.client_blocked": (client_blocked_line,),
     "login.client_cleared": (client_cleared_line, reason_line),
     "login.failed": (login_failed_line,),
@@ -121,6 +140,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "override.revoke": ("撤销督导调整", "override revoked"),
     "promote": ("模型晋升", "model promoted"),
     "promote.forced": ("强制晋升", "forced promotion"),
+    "promote.failed": ("晋升失败", "promotion failed"),
     "publish": ("发布方案", "run published"),
     "amend": ("发布修订方案", "amendment published"),
     "rollback": ("回退方案", "run rolled back"),
