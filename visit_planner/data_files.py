@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from visit_planner.contracts.input_paths import not_found
 from visit_planner.errors import RiskJobError
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")
@@ -30,7 +31,11 @@ def check_output_file(out: Path) -> None:
 
 def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
     """``path`` itself, or ``name``.parquet / .csv inside it when it is a directory (both
-    present is refused, as ``validate`` refuses it: which one is meant is not known)."""
+    present is refused, as ``validate`` refuses it: which one is meant is not known); a
+    ``path`` that is not there is refused in the words of every command
+    (:func:`~visit_planner.contracts.input_paths.not_found`)."""
+    if problem := not_found(path):
+        raise RiskJobError(problem)
     if path.is_dir():
         from visit_planner.contracts import find_table  # the readers: only for a directory
 
@@ -40,6 +45,4 @@ def resolve_data(path: Path, name: str = HOUSEHOLDS) -> Path:
                 f"{path}: 目录中没有该数据文件 (no {name}.parquet or {name}.csv in this directory)"
             )
         return found
-    if not path.exists():
-        raise RiskJobError(f"{path}: 文件不存在 (no such file)")
     return path

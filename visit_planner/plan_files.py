@@ -10,40 +10,36 @@ tables a plan is made from (scores, pins and forbids included) are read through
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from visit_planner.contracts.input_paths import PlanPaths, not_a_file, not_found
 from visit_planner.contracts.reader import read_raw, unreadable_reason
 from visit_planner.errors import ContractError, PlanFileError
 from visit_planner.synthetic.next_month import MONTH_FILE, MonthInfo
 
-
-@dataclass(frozen=True)
-class PlanPaths:
-    """The input files a plan is made from, or checked and explained against."""
-
-    scores: Path
-    households: Path
-    workers: Path
-    previous: Path | None = None
-    conflicts: Path | None = None
-    pins: Path | None = None
-    forbids: Path | None = None
+__all__ = ["PlanPaths", "check_data_month", "read_file"]
+""":class:`PlanPaths` lives with the check that its files are there
+(:mod:`visit_planner.contracts.input_paths`, no polars), and is offered here too."""
 
 
-def read_file(path: Path, name: str, required: Collection[str]) -> pl.DataFrame:
-    """Read a table that is not a contract table (a published plan) and check its columns.
+def read_file(
+    path: Path, name: str, required: Collection[str], given_as: str | None = None
+) -> pl.DataFrame:
+    """Read a table that is not a contract table (a published plan, the option it was
+    ``given_as`` named when it is not there) and check its columns.
 
-    A directory given for the file is named as such: "file not found" would send the user
+    A directory given for the file is named as such: "not found" would send the user
     looking for a path that is there."""
+    if problem := not_found(path, given_as):
+        raise PlanFileError(problem)
     if path.is_dir():
         raise PlanFileError(
             f"{path}: 是目录, 不是文件 (a directory, not a {name} file: give the file)"
         )
     if not path.is_file():
-        raise PlanFileError(f"{path}: 找不到文件 (file not found)")
+        raise PlanFileError(not_a_file(path))
     try:
         frame = read_raw(path)
     except Exception as exc:  # polars raises many kinds on corrupt files

@@ -67,12 +67,12 @@ def test_bad_option_is_a_usage_error(cli) -> None:
 def test_validate_missing_directory(tmp_path: Path, cli) -> None:
     rc, _, err = cli(*["validate", str(tmp_path / "nope")])
     assert rc == 2
-    assert "目录不存在 (no such directory)" in flat(err) and "Traceback" not in err
-    # A file where the directory belongs is named as such (it exists: not "目录不存在").
+    assert "找不到文件或目录 (no such file or directory)" in flat(err) and "Traceback" not in err
+    # A file where the directory belongs is named as such (it exists: not "找不到").
     (tmp_path / "households.parquet").write_bytes(b"x")
     rc, _, err = cli(*["validate", str(tmp_path / "households.parquet")])
     assert rc == 2 and "Traceback" not in err
-    assert "a file, not a directory" in flat(err) and "目录不存在" not in err
+    assert "a file, not a directory" in flat(err) and "找不到" not in err
 
 
 def test_validate_labels_each_warning_in_both_languages_at_80_columns(

@@ -161,7 +161,7 @@ def test_the_error_line_is_wrapped_at_the_width_and_says_all_of_it(
     assert not [line for line in too_wide(err, int(columns)) if len(line.split()) > 1], err
     assert all(line.startswith("  ") for line in lines[1:]), err
     assert any(line.strip().startswith(str(deep)) for line in lines), err  # the path is whole
-    assert "找不到文件 (file not found)" in flat(err)
+    assert "找不到文件或目录 (no such file or directory)" in flat(err)
 
 
 def test_print_wrapped_keeps_a_path_wider_than_the_console_whole(tmp_path: Path) -> None:

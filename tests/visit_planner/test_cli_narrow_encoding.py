@@ -115,7 +115,7 @@ def test_pythonioencoding_ascii_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     said = " ".join(done.stderr.decode("ascii").split())  # a long path wraps at 80
-    assert said.startswith("ERROR: ") and said.endswith("missing: no such directory"), said
+    assert said.startswith("ERROR: ") and said.endswith("missing: no such file or directory"), said
     assert b"Traceback" not in done.stderr
 
 

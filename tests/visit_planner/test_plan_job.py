@@ -184,7 +184,9 @@ def test_missing_data_is_refused_before_the_workspace_is_created(tmp_path: Path)
     home = tmp_path / "workspace"
     with pytest.raises(ContractError) as caught:
         run_plan(PlanRequest(month=M1, data=tmp_path / "absent", home=home, processes=1))
-    assert f"{tmp_path / 'absent'}: 目录不存在 (no such directory)" in str(caught.value)
+    assert f"{tmp_path / 'absent'}: 找不到文件或目录 (no such file or directory)" in str(
+        caught.value
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ContractError) as caught:

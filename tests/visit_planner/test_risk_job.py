@@ -58,7 +58,9 @@ def test_data_resolution_and_reading(tmp_path: Path) -> None:
         RiskJobError, match=r": 目录中没有该数据文件 \(no truth\.parquet or truth\.csv"
     ):
         resolve_data(tmp_path, "truth")
-    with pytest.raises(RiskJobError, match=r"nope\.parquet: 文件不存在 \(no such file\)$"):
+    with pytest.raises(
+        RiskJobError, match=r"nope\.parquet: 找不到文件或目录 \(no such file or directory\)$"
+    ):
         resolve_data(tmp_path / "nope.parquet")
     (tmp_path / "t.txt").write_text("x")
     with pytest.raises(RiskJobError, match=r"t\.txt: 不支持的文件类型 '\.txt', 请用 \.parquet 或"):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from assignment.executor import Executor
     from assignment.plan import PrefectureResult, TownshipResult
     from visit_planner.contracts import Problem
-    from visit_planner.plan_files import PlanPaths
+    from visit_planner.contracts.input_paths import PlanPaths
 
 
 class ExecutorKind(StrEnum):
@@ -241,16 +241,14 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     error; its households are left unassigned), 6 when the Dask scheduler was lost (nothing
     written), 2 on bad input (every problem named, nothing written).
     """
-    from visit_planner.contracts.input_paths import PLAN_FILES, check_none_found
+    from visit_planner.contracts.input_paths import PlanPaths, check_none_found
     from visit_planner.job_executor import township_executor
     from visit_planner.outputs import check_output_dir
 
-    given: dict[str, Path | None] = {"households": households, "workers": workers}
-    given |= {"scores": scores, "previous": previous, "conflicts": conflicts}
-    given |= {"pins": pins, "forbids": forbids}
+    paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     # No input there at all (a wrong directory): refused at once, before the readers (pandera)
     # are imported, in the words and order the readers would use.
-    check_none_found(path for field, _ in PLAN_FILES if (path := given[field]) is not None)
+    check_none_found(paths)
     from visit_planner.contracts.places import read_places_beside
 
     read_places_beside(households)  # the place names beside the inputs, checked before work
@@ -258,9 +256,6 @@ def assign_cmd(  # noqa: PLR0917  (Typer options)
     # and its solvers are imported (seconds on a busy machine): refused at once.
     check_output_dir(out, overwrite=overwrite, marker="manifest.json")
     with township_executor(executor.value, scheduler, processes) as runner:
-        from visit_planner.plan_files import PlanPaths
-
-        paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
         _assign_on(runner, paths, policy, out, time_limit, township, processes, overwrite)
 
 

@@ -154,6 +154,11 @@ def train_cmd(  # noqa: PLR0917  (Typer options)
     when a truth file exists), registers the one with the lowest held-out log-loss as a new
     version of household-risk, and logs everything (with the choice) to MLflow.
     """
+    from visit_planner.contracts.input_paths import check_found
+
+    # At once, before the job brings scikit-learn and MLflow (seconds on a busy machine).
+    check_found([("--data", data), ("--spec", spec), ("--truth", truth),
+                 ("--corrections", corrections)])  # fmt: skip
     from risk_model import TrainConfig
     from risk_model.model import MODEL_KINDS
     from visit_planner.risk_job import RiskJobError, households_model_problem, train_from_file
@@ -416,6 +421,10 @@ def promote_cmd(  # noqa: PLR0917  (Typer options)
     Only a households model (assessed_tier from the households columns) can be the champion,
     which plan and score use; a spec's table's model is scored with score --version N.
     """
+    from visit_planner.contracts.input_paths import check_found
+
+    # At once, before the job brings scikit-learn and MLflow (seconds on a busy machine).
+    check_found([("--data", data), ("--corrections", corrections)])
     from risk_model.errors import PromotionRefusedError
     from visit_planner.risk_job import RiskJobError, promote_version
 
@@ -537,6 +546,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
     Writes per household p_tier1..3, model_tier, final_tier, tier_source (model | rule |
     override), reasons and model_version, plus a drift report (PSI per feature) beside it.
     """
+    from visit_planner.contracts.input_paths import check_found
     from visit_planner.data_files import check_output_file, resolve_data
     from visit_planner.errors import RiskJobError
 
@@ -547,6 +557,7 @@ def score_cmd(  # noqa: PLR0917  (Typer options)
         )
     # The job checks these too; checked here first, a wrong --out or --data is refused
     # before the modelling stack is imported (seconds on a busy machine), not after.
+    check_found([("--data", data), ("--overrides", overrides)])
     check_output_file(out)
     resolve_data(data)
     with console.status("评分中 / scoring…"), ExitStack() as stack:

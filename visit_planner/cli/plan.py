@@ -221,7 +221,11 @@ def refuse_before_work(month: str, data: Path) -> None:
     of another month, a data directory without its required tables), made before the heading
     ``计划 plan MONTH`` is printed: a refused command prints its error alone, not a heading
     that reads as if the month were being planned. ``run_plan`` makes them again (cheap), for
-    its other callers."""
+    its other callers. A ``--data`` that is not there is refused first, before the month's
+    check and the readers bring polars and pandera (about a second): at once."""
+    from visit_planner.contracts.input_paths import check_input_directory
+
+    check_input_directory(data, "--data")
     from visit_planner.contracts.tables import check_tables_present
     from visit_planner.errors import PlanFileError
     from visit_planner.plan_files import check_data_month

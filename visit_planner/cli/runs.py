@@ -815,8 +815,10 @@ def overrides_import(
     data, as `overrides add` does); every problem of the file is reported in one run,
     naming the row, its ids, the field and the rule, and then nothing is added.
     """
-    if not file.is_file():
-        raise PlanFileError(f"{file}: 找不到文件 (file not found)")
+    from visit_planner.contracts.input_paths import file_problem
+
+    if problem := file_problem(file):  # at once, in every command's words
+        raise PlanFileError(problem)
     from visit_planner.cli.summary_text import print_problems, problem_texts
     from visit_planner.contracts.report import Problem
     from visit_planner.overrides import (

@@ -17,11 +17,10 @@ from typing import IO, Any, cast
 
 import polars as pl
 
-from visit_planner.contracts.input_paths import PLAN_FILES
+from visit_planner.contracts.input_paths import PLAN_FILES, PlanPaths, plan_option
 from visit_planner.contracts.report import Problem
 from visit_planner.contracts.tables import read_table, table_spec
 from visit_planner.errors import ContractError
-from visit_planner.plan_files import PlanPaths
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def read_plan_tables(paths: PlanPaths) -> PlanTables:
             frames[attr] = None
             continue
         try:
-            frame, found = read_table(path, table)
+            frame, found = read_table(path, table, plan_option(attr))
         except ContractError as err:
             messages.extend(err.problems)
             frames[attr] = None

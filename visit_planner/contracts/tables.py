@@ -284,14 +284,17 @@ def table_spec(name: str) -> TableSpec:
     return TABLES[name] if name in TABLES else PLAN_TABLES[name]
 
 
-def read_table(path: Path, name: str) -> tuple[pl.DataFrame, list[Problem]]:
-    """Read table ``name`` from ``path``, cast and check its column rules.
+def read_table(
+    path: Path, name: str, given_as: str | None = None
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Read table ``name`` from ``path`` (given as option ``given_as``, named when ``path`` is
+    not there), cast and check its column rules.
 
     Raises ContractError on any error; returns the frame and its warnings otherwise.
     """
     spec = table_spec(name)
     file = str(path)
-    if problem := file_problem(path):
+    if problem := file_problem(path, given_as):
         raise ContractError([problem])
     try:
         read = read_noted(path, spec.id_columns, names=spec.known)
