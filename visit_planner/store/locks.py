@@ -7,6 +7,11 @@ the row and gets :class:`~visit_planner.errors.StoreBusyError` naming the month,
 published what-if of one month apart: with it held, ``plan`` also removes the staging
 directories a killed run of the month left, which another live run would be writing.
 
+A clean-up of what killed plans left (``runs list``, or ``plan`` clearing another month)
+takes a month's lock for a moment, without waiting, named as a clean-up
+(:func:`clearing_holder`); a ``plan`` of the month starting in that moment waits for it
+(:data:`CLEARING_WAIT` at most) instead of being refused as busy.
+
 A row is left behind only when its process died. Whether that process is gone can be checked
 only on its own machine, so the row records the machine as :func:`machine_identity` names it
 (column ``host``): the host name, the kernel's boot id and the pid namespace. Two virtual
@@ -31,6 +36,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import time
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
@@ -52,6 +58,7 @@ from visit_planner.store.rows import MonthLock
 __all__ = [
     "HeldLock",
     "acquire",
+    "clearing_holder",
     "current_user",
     "default_holder",
     "force_release",
@@ -217,10 +224,54 @@ def _lock_name(month: str) -> str:
     return f"visit-planner month lock {month}"
 
 
-def acquire(db: Database, month: str, holder: str | None = None) -> MonthLock:
-    """Take ``month``'s lock (committed at once), recovering a stale one on this host."""
+CLEARING = "清理中断运行 clearing interrupted runs"
+"""How a lock taken only to remove what killed plans left (``runs list``, or ``plan`` for
+another month) names its purpose, after its holder (:func:`clearing_holder`)."""
+
+CLEARING_WAIT = 30.0
+"""Seconds :func:`acquire` waits, by default, for a month's lock held by a clean-up
+(:func:`clearing_holder`): it holds the lock for the moment of removing a few directories,
+so a ``plan`` starting in that moment waits for it instead of being refused as busy."""
+
+CLEARING_POLL = 0.1
+"""Seconds between two tries while waiting for a clean-up's lock."""
+
+
+def clearing_holder() -> str:
+    """How a clean-up's lock names its holder: ``user@host pid N (清理中断运行 clearing
+    interrupted runs)``, which :func:`acquire` waits for (and a refusal names)."""
+    return f"{default_holder()} ({CLEARING})"
+
+
+def _clearing(row: Any) -> bool:
+    """Whether the lock ``row`` was taken by a clean-up (:func:`clearing_holder`)."""
+    return str(row.holder).endswith(f"({CLEARING})")
+
+
+def acquire(
+    db: Database, month: str, holder: str | None = None, *, wait: float = CLEARING_WAIT
+) -> MonthLock:
+    """Take ``month``'s lock (committed at once), recovering a stale one on this host.
+
+    A lock held by a clean-up (:func:`clearing_holder`) is waited for, up to ``wait``
+    seconds, trying again every :data:`CLEARING_POLL` seconds outside any transaction (the
+    clean-up gives it back through the same database); any other holder is refused at once
+    (StoreBusyError), as is a clean-up still holding it after ``wait``."""
     check_month(month)
     holder = require_text(holder, "lock holder") if holder is not None else default_holder()
+    deadline = time.monotonic() + wait
+    while True:
+        got = _try_acquire(db, month, holder)
+        if isinstance(got, MonthLock):
+            return got
+        if time.monotonic() >= deadline:
+            raise got
+        time.sleep(CLEARING_POLL)
+
+
+def _try_acquire(db: Database, month: str, holder: str) -> MonthLock | StoreBusyError:
+    """One try at ``month``'s lock: the lock, or the refusal (returned, to wait) when a
+    running clean-up holds it; raises StoreBusyError for any other live holder."""
     host, pid = machine_identity(), os.getpid()
     token = uuid.uuid4().hex
     since = utc_now()
@@ -229,6 +280,8 @@ def acquire(db: Database, month: str, holder: str | None = None) -> MonthLock:
         row = conn.execute(select(month_locks).where(month_locks.c.month == month)).first()
         if row is not None:
             if not _here(row, host) or _alive(int(row.pid), row.pid_start):
+                if _clearing(row):
+                    return _busy(month, row, host)
                 raise _busy(month, row, host)
             _remove(
                 conn, row, action="lock.recover", actor=current_user(), why="holder process is gone"

@@ -233,14 +233,18 @@ class Store:
     # ------------------------------------------------------------------ month locks
 
     @contextmanager
-    def month_lock(self, month: str, holder: str | None = None) -> Iterator[MonthLock]:
+    def month_lock(
+        self, month: str, holder: str | None = None, *, wait: float = locks.CLEARING_WAIT
+    ) -> Iterator[MonthLock]:
         """Hold ``month``'s planning lock for the block (exclusive across processes).
 
         Raises StoreBusyError naming the month, the holder and since when if another process
-        holds it. If the block fails and the lock cannot be given back either, the block's
-        error wins; the row left behind is recovered as stale once this process has ended.
+        holds it; one held by a clean-up (:meth:`clearing_lock`) is waited for, up to
+        ``wait`` seconds. If the block fails and the lock cannot be given back either, the
+        block's error wins; the row left behind is recovered as stale once this process has
+        ended.
         """
-        lock = locks.acquire(self._db, month, holder)
+        lock = locks.acquire(self._db, month, holder, wait=wait)
         try:
             yield lock
         except BaseException:
@@ -248,6 +252,15 @@ class Store:
                 locks.release(self._db, lock)
             raise
         locks.release(self._db, lock)
+
+    @contextmanager
+    def clearing_lock(self, month: str) -> Iterator[MonthLock]:
+        """Hold ``month``'s lock for a clean-up of what killed plans left: taken without
+        waiting (StoreBusyError when anyone holds it: the month is left to its holder) and
+        named as a clean-up (:func:`~visit_planner.store.locks.clearing_holder`), which a
+        ``plan`` taking :meth:`month_lock` in that moment waits for instead of refusing."""
+        with self.month_lock(month, locks.clearing_holder(), wait=0.0) as lock:
+            yield lock
 
     def force_release_month_lock(self, month: str, *, actor: str, reason: str) -> str | None:
         """Remove ``month``'s lock whoever holds it (audited); the holder it had, or None."""

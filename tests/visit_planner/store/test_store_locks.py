@@ -278,3 +278,67 @@ def test_a_database_busy_with_another_writer_is_a_clear_error(db_url: str) -> No
         run = store.publish_run(make_record(), actor="planner01", townships=make_townships())
         assert run.version == 1
         assert store.verify_audit().ok
+
+
+HOLD_CLEARING = """
+import sys, time
+from visit_planner.store import Store
+store = Store.open(sys.argv[1])
+with store.clearing_lock(sys.argv[2]):
+    print("clearing", flush=True)
+    time.sleep(float(sys.stdin.readline()))  # the clean-up's moment
+print("released", flush=True)
+"""
+
+
+def test_a_plan_starting_while_a_clean_up_holds_the_month_waits_for_it(
+    store: Store, db_url: str
+) -> None:
+    """``runs list`` removes what killed plans left under each month's lock, taken for the
+    moment: a ``plan`` of that month starting in that moment was refused as "already being
+    planned". A clean-up's lock is now named as one, and ``month_lock`` waits for it (trying
+    again outside any transaction) and then takes the month; past its wait it is refused,
+    naming the clean-up."""
+    child = spawn(HOLD_CLEARING, db_url, "2026-05")
+    expect_line(child, "clearing")
+    assert child.stdin is not None
+    child.stdin.write("0.8\n")
+    child.stdin.flush()
+    started = time.monotonic()
+    with store.month_lock("2026-05") as lock:
+        waited = time.monotonic() - started
+        assert lock.month == "2026-05"
+    assert 0.3 < waited < locks.CLEARING_WAIT, waited
+    assert finish([child])[0].split() == ["released"]
+
+    child = spawn(HOLD_CLEARING, db_url, "2026-05")
+    expect_line(child, "clearing")
+    with pytest.raises(StoreBusyError) as busy, store.month_lock("2026-05", wait=0.3):
+        pytest.fail("a plan took the month a clean-up held")
+    assert f"pid {child.pid} (清理中断运行 clearing interrupted runs)" in str(busy.value)
+    child.stdin.write("0\n")  # type: ignore[union-attr]
+    child.stdin.flush()  # type: ignore[union-attr]
+    finish([child])
+    assert raw_sql(db_url, "SELECT count(*) FROM month_locks")[0][0] == 0
+
+
+def test_a_clean_up_never_waits_for_a_month_being_planned(store: Store, db_url: str) -> None:
+    """A clean-up leaves a month whose lock anyone holds (a plan, another clean-up) to it at
+    once; and a plan's lock is never waited for by another plan either."""
+    child = spawn(HOLD_LOCK, db_url, "2026-05")
+    expect_line(child, "locked")
+    for take in (store.clearing_lock, store.month_lock):
+        started = time.monotonic()
+        with pytest.raises(StoreBusyError), take("2026-05"):
+            pytest.fail("two processes held the lock of 2026-05")
+        assert time.monotonic() - started < 2.0  # refused at once, not after a wait
+    finish([child])
+    child = spawn(HOLD_CLEARING, db_url, "2026-05")
+    expect_line(child, "clearing")
+    started = time.monotonic()
+    with pytest.raises(StoreBusyError), store.clearing_lock("2026-05"):
+        pytest.fail("two clean-ups held the lock of 2026-05")
+    assert time.monotonic() - started < 2.0
+    child.stdin.write("0\n")  # type: ignore[union-attr]
+    child.stdin.flush()  # type: ignore[union-attr]
+    finish([child])
