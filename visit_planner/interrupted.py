@@ -6,7 +6,9 @@ month's validated households (people's data) in a work directory beside it
 ``SIGKILL`` or a power loss runs no clean-up, so :func:`clear_interrupted_runs` removes them
 later: ``plan`` calls it first, and ``runs list`` too (the command a planner runs to see what
 happened after a crash). A month's directories are removed only under that month's lock,
-taken for the moment, so a running plan's own are never touched.
+taken for the moment, so a running plan's own are never touched; a month directory left
+empty goes too. That moment's lock is a clean-up's (:meth:`Store.clearing_lock`): a ``plan``
+of the month starting then waits for it rather than being refused as busy.
 
 Light on imports (the run writer only when there is something to remove): ``runs list``
 stays quick.
@@ -14,6 +16,7 @@ stays quick.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from visit_planner.errors import StoreBusyError, StoreError
@@ -33,11 +36,17 @@ def clear_interrupted_runs(store: Store, workspace: Workspace, *, held: str | No
     other month with such directories is cleared only under its own lock, taken here for the
     moment (a holder gone from this machine is recovered, audited, as ``plan`` does): a month
     whose lock a running process holds, here or on another machine, is left to it, since its
-    directories may be that run's own. Months without leftovers are not locked."""
+    directories may be that run's own. Months without leftovers are not locked. A month
+    directory the removal leaves empty goes too: nothing under ``runs/`` then names a month
+    without a run.
+
+    The other months' locks are taken as a clean-up's (:meth:`Store.clearing_lock`): without
+    waiting, and named so that a ``plan`` of the month starting in that moment waits for the
+    lock instead of being refused as busy."""
     notices = [] if held is None else _clear_stale_staging(workspace.runs_dir / held)
     for month_dir in months_with_leftovers(workspace.runs_dir, skip=held):
         try:
-            with store.month_lock(month_dir.name):
+            with store.clearing_lock(month_dir.name):
                 notices += _clear_stale_staging(month_dir)
         except StoreBusyError:
             continue  # planned now, or the database busy: the next command clears it
@@ -71,7 +80,15 @@ def _clear_stale_staging(runs_dir: Path) -> list[str]:
     names, size = remove_stale_staging(runs_dir)
     if not names:
         return []
+    emptied = ("", "")
+    with suppress(OSError):  # only an empty one goes: a month with a run in it stays
+        runs_dir.rmdir()  # (a plan of the month creates it again)
+        emptied = (
+            "; 该月份无方案, 目录已一并删除",
+            "; the month has no run: its directory went too",
+        )
     return [
-        f"{runs_dir}: 已清理中断运行留下的临时目录 {len(names)} 个 (removed {len(names)} "
-        f"staging/work director(ies) of interrupted runs, {size / 1024:,.0f} KB)"
+        f"{runs_dir}: 已清理中断运行留下的临时目录 {len(names)} 个{emptied[0]} (removed "
+        f"{len(names)} staging/work director(ies) of interrupted runs, {size / 1024:,.0f} KB"
+        f"{emptied[1]})"
     ]

@@ -98,7 +98,7 @@ def test_runs_list_says_what_it_could_not_remove(
     def refused(self: Store, month: str, holder: str | None = None) -> None:
         raise StoreError("数据库权限不足 (permission denied for table month_locks)")
 
-    monkeypatch.setattr(Store, "month_lock", refused)
+    monkeypatch.setattr(Store, "clearing_lock", refused)
     code, out, err = cli("runs", "list", "--home", str(home))
     assert code == 0, err
     assert flat(out) == "尚无方案 / no runs yet"
@@ -106,3 +106,30 @@ def test_runs_list_says_what_it_could_not_remove(
     assert "中断运行留下的临时目录未清理 (2026-11: staging/work directories" in said, err
     assert "permission denied for table month_locks" in said and "the next plan" in said
     assert killed.is_dir() and "Traceback" not in err
+
+
+def test_a_month_the_clean_up_leaves_empty_is_removed_but_not_one_with_a_run(
+    home: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """After ``runs list`` removed a killed plan's directories, ``runs/<month>/`` stayed,
+    empty: a month directory with no run in it, as if the month had been planned. A month
+    left empty by the clean-up now goes; one holding a run (anything but the leftovers)
+    stays, and so does an empty month the clean-up did not touch."""
+    killed = _leave(home, "2026-11", WORK)
+    _leave(home, "2026-10", STAGING)
+    run = home / "runs" / "2026-10" / "0123456789abcdef"
+    run.mkdir()
+    (run / "manifest.json").write_text("{}", "utf-8")
+    untouched = home / "runs" / "2026-09"
+    untouched.mkdir()
+
+    code, _, err = cli("runs", "list", "--home", str(home))
+    assert code == 0, err
+    said = flat(err)
+    assert said.count("已清理中断运行留下的临时目录 1 个") == 2, err
+    assert "2026-11: 已清理中断运行留下的临时目录 1 个; 该月份无方案, 目录已一并删除" in said
+    assert "4 KB; the month has no run: its directory went too)" in said
+    assert said.count("its directory went too") == 1  # not 2026-10's
+    assert not killed.parent.exists()  # 2026-11: nothing but the leftovers
+    assert sorted(p.name for p in (home / "runs" / "2026-10").iterdir()) == [run.name]
+    assert untouched.is_dir()
