@@ -200,3 +200,26 @@ def test_an_unreadable_registry_after_the_failure_says_the_state_is_unknown() ->
     assert failure.error == "ConnectionError: reset by peer"
     text = failure.message(2, None)
     assert "冠军状态未知" in text and "check with visit-planner models" in text
+
+
+def test_a_promotion_stopped_during_the_alias_move_is_said_failed(
+    champion_1: tuple[str, ...], workspace: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or SIGTERM, raised as an exit) while the alias moves: the command stops as
+    such a stop does (exit 130), after the same follow-up entry."""
+    from risk_model.tracking import Registry
+
+    def stopped(self: Registry, version: int, tags: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "set_champion", stopped)
+        rc, _, err = cli(*champion_1)
+    assert rc == 130 and "Traceback" not in err, err
+    assert _alias_on(workspace) == 1
+    action, _, details = _actions(workspace)[-1]
+    assert (action, details["error"], details["champion_now"]) == (
+        "promote.failed",
+        "KeyboardInterrupt",
+        1,
+    )
