@@ -53,6 +53,12 @@ class _Book:
             for k, xf in enumerate(styles.iterfind("m:cellXfs/m:xf", _NS))
             if xf.get("numFmtId") == "49"
         }
+        # The cell formats that wrap their text (an alignment with wrapText).
+        self.wrap_styles = {
+            str(k)
+            for k, xf in enumerate(styles.iterfind("m:cellXfs/m:xf", _NS))
+            if any(a.get("wrapText") == "1" for a in xf.iterfind("m:alignment", _NS))
+        }
 
     def rows(self, sheet: str) -> list[list[tuple[str, str] | None]]:
         """The sheet's rows, each a list of cells by column (None where blank)."""
@@ -185,6 +191,46 @@ def test_the_header_stays_in_view_with_a_filter(exported: ExportSummary) -> None
         assert '<ignoredError sqref="A3:XFD' in xml and 'numberStoredAsText="1"' in xml, name
 
 
+def test_every_printed_page_says_whose_it_is_and_which_page(exported: ExportSummary) -> None:
+    """A county's sheet prints on tens of A4 pages: each page's footer names the workbook (the
+    month and the run), the sheet and the page of how many, so that the pages of a county
+    can be told apart and put back in order (before, a page had no footer at all)."""
+    book = _Book(exported.workbook)
+    run_id = exported.run_id[:12]
+    footer = (
+        f"<oddFooter>&amp;L走访清单 Visit lists · 2026-11 · {run_id} · &amp;A"
+        "&amp;R第 &amp;P 页 / 共 &amp;N 页 · page &amp;P of &amp;N</oddFooter>"
+    )
+    for name in book.names:
+        assert footer in book.xml[name], name
+        setup = re.search(r"<pageSetup [^>]*/>", book.xml[name])
+        assert setup is not None and 'paperSize="9"' in setup[0], name  # A4
+        assert 'orientation="landscape"' in setup[0] and 'fitToHeight="0"' in setup[0], name
+
+
+def test_the_reasons_are_shown_whole_not_cut_at_the_next_column(
+    exported: ExportSummary,
+) -> None:
+    """The reasons of a household (three of them, in Chinese and English: 100 characters and
+    more) were cut off at the next column, on screen and on paper; their column now wraps,
+    and each row is as high as its reasons' lines: every reason readable, in print too."""
+    book = _Book(exported.workbook)
+    county = book.names[1]
+    xml = book.xml[county]
+    column = LIST_COLUMNS.index("reasons") + 1
+    col = re.search(rf'<col min="{column}" max="{column}" width="([\d.]+)" style="(\d+)"', xml)
+    assert col is not None
+    assert float(col[1]) <= 49 and col[2] in book.wrap_styles
+    reasons = [row[column - 1] for row in book.rows(county)[2:]]
+    heights = dict(re.findall(r'<row r="(\d+)"[^>]* ht="([\d.]+)"', xml))
+    for r, cell in enumerate(reasons, start=3):
+        assert cell is not None
+        chars = len(cell[1]) + len(re.findall("[\u3000-\u9fff\uff00-\uffef]", cell[1]))
+        if chars > 48:  # more than one line: the row holds them all
+            assert float(heights[str(r)]) >= 15 * -(-chars // 48), (r, cell[1])
+    assert any(float(heights.get(str(r), 15)) > 15 for r in range(3, len(reasons) + 3))
+
+
 def test_the_same_run_gives_the_same_bytes(
     short_run: Path, exported: ExportSummary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,7 +305,7 @@ def test_a_sheet_past_excels_rows_is_refused(
 
 def test_columns_are_as_wide_as_their_text(tmp_path: Path) -> None:
     """A Chinese character takes two columns' width, a Latin one one; the header's longer
-    line counts; a sentence is cut at 60."""
+    line counts; a sentence wider than 48 wraps within 48, its row as high as its lines."""
     frame = pl.DataFrame({
         "name": ["开化街道开化街道", "x"], "code": ["532601001001", None],
         "text": ["a" * 200, "b"], "n": [1, 22],
@@ -269,9 +315,15 @@ def test_columns_are_as_wide_as_their_text(tmp_path: Path) -> None:
     write_workbook(
         path, [Sheet("s", (), headers, frame)], title="t", created=datetime(2026, 1, 1, tzinfo=UTC)
     )
-    xml = _Book(path).xml["s"]
+    book = _Book(path)
+    xml = book.xml["s"]
     widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([\d.]+)"', xml)]
-    assert [round(w) for w in widths] == [18 + 1, 14 + 1, 60 + 1, 6 + 1]  # Excel adds padding
+    assert [round(w) for w in widths] == [18 + 1, 14 + 1, 48 + 1, 6 + 1]  # Excel adds padding
+    styles = re.findall(r'<col min="\d+" max="\d+" width="[\d.]+" style="(\d+)"', xml)
+    assert [s in book.wrap_styles for s in styles] == [False, False, True, False]
+    # 200 characters in lines of 48 less padding, a tenth to spare: 5 lines of 15 points.
+    heights = {r: h for r, h in re.findall(r'<row r="(\d+)"[^>]* ht="([\d.]+)"', xml)}
+    assert heights == {"1": "30.75", "2": "75"}  # the header's two lines; the short row at 15
 
 
 def test_sheet_names_are_ones_excel_accepts() -> None:

@@ -7,7 +7,12 @@ and a code typed into such a cell stays text; Excel's "number stored as text" ma
 off for them. Numeric columns stay numbers. Each sheet has lines of its own above the header
 (a title; a warning in red), a header row that wraps and stays in view (frozen panes) with an
 autofilter, column widths from the longest text (a CJK character counted as two), and prints
-on A4 landscape, one page wide, the header repeated on every page.
+on A4 landscape, one page wide, the header repeated on every page and a footer on each naming
+the workbook, the sheet and the page of how many (第 3 页 / 共 41 页), so that a county's
+printed pages can be told apart and put back in order. A column of sentences too long for
+:data:`_WRAP_WIDTH` (the reasons, why a household is unassigned, the shortfall) wraps within
+that width, every cell aligned to the top: before, such a cell was cut off at the next column,
+on screen and on paper, in the middle of a reason.
 
 Written in xlsxwriter's constant-memory mode, row by row into temporary files under
 ``tmpdir``: a prefecture's million rows take tens of megabytes; polars' ``write_excel`` builds
@@ -40,7 +45,8 @@ _WIDE = re.compile(
     "\uff00-\uff60\uffe0-\uffe6]"
 )  # East Asian wide and full-width characters: two columns each
 _MIN_WIDTH: Final = 6
-_MAX_WIDTH: Final = 60  # a column of sentences (reasons) is cut there; the cell holds it all
+_WRAP_WIDTH: Final = 48  # a column of sentences (reasons) wraps within this width
+_LINE: Final = 15.0  # points: the height of a line of text (Calibri 11, Excel's default)
 _TEXT: Final = 49  # Excel's built-in number format "@", text (Format Cells: Text)
 
 
@@ -83,8 +89,11 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, created: 
     )
     book.set_properties({"title": title, "created": created.astimezone(UTC).replace(tzinfo=None)})
     formats = _formats(book)
+    footer = footer_text(title)
     for sheet in sheets:
-        _write_sheet(book.add_worksheet(sheet.name), sheet, formats)
+        ws = book.add_worksheet(sheet.name)
+        _write_sheet(ws, sheet, formats)
+        ws.set_footer(footer)
     try:
         book.close()
     except FileCreateError as exc:  # it wraps the OSError of the zip file
@@ -92,8 +101,16 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, created: 
         raise cause or OSError(str(exc)) from None
 
 
+def footer_text(title: str) -> str:
+    """The printed footer of every sheet: ``title`` and the sheet's name on the left, the page
+    of how many on the right, in Chinese and English (Excel's and WPS's codes ``&A`` for the
+    sheet, ``&P`` the page, ``&N`` the pages; an ``&`` of ``title`` doubled to print as one)."""
+    return f"&L{title.replace('&', '&&')} · &A&R第 &P 页 / 共 &N 页 · page &P of &N"
+
+
 def _formats(book: Any) -> dict[str, Any]:
-    """The cell formats used: header, text, note, warning, integer, decimal."""
+    """The cell formats used: header, text, wrap (text wrapping), note, warning, integer,
+    decimal; a cell's content at its top, beside a wrapped cell's first line."""
     return {
         "header": book.add_format(
             {
@@ -105,11 +122,12 @@ def _formats(book: Any) -> dict[str, Any]:
                 "num_format": _TEXT,
             }
         ),
-        "text": book.add_format({"num_format": _TEXT}),
+        "text": book.add_format({"num_format": _TEXT, "valign": "top"}),
+        "wrap": book.add_format({"num_format": _TEXT, "valign": "top", "text_wrap": True}),
         "note": book.add_format({"bold": True}),
         "warning": book.add_format({"bold": True, "font_color": "#C00000"}),
-        "integer": book.add_format({"num_format": "0"}),
-        "decimal": book.add_format({"num_format": "0.0#"}),
+        "integer": book.add_format({"num_format": "0", "valign": "top"}),
+        "decimal": book.add_format({"num_format": "0.0#", "valign": "top"}),
     }
 
 
@@ -118,29 +136,34 @@ def _write_sheet(ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
     once, in order), then the view: widths, frozen header, autofilter, print set-up."""
     frame, top = sheet.frame, sheet.header_row
     text = [dtype == pl.String for dtype in frame.dtypes]
-    numeric = [
-        formats["integer"] if dtype.is_integer() else formats["decimal"] for dtype in frame.dtypes
-    ]
+    cell_formats, wrapped = [], []
     for c, dtype in enumerate(frame.dtypes):
         if not (text[c] or dtype.is_numeric()):
             raise ValueError(f"{sheet.name}: column {frame.columns[c]} is {dtype}, not text or "
                              "a number")  # fmt: skip
         width = _width(frame.get_column(frame.columns[c]), sheet.headers[c])
-        ws.set_column(c, c, width, formats["text"] if text[c] else numeric[c])
+        kind = _kind(dtype, width)
+        cell_formats.append(formats[kind])
+        if kind == "wrap":
+            wrapped.append(frame.columns[c])
+        ws.set_column(c, c, min(width, _WRAP_WIDTH), formats[kind])
     for r, (note, warning) in enumerate(sheet.notes):
         ws.write_string(r, 0, note, formats["warning" if warning else "note"])
     ws.set_row(top, 31)  # two lines: Chinese above English
     for c, (zh, en) in enumerate(sheet.headers):
         ws.write_string(top, c, f"{zh}\n{en}", formats["header"])
-    write_string, write_number, text_format = ws.write_string, ws.write_number, formats["text"]
-    for r, row in enumerate(frame.iter_rows(), start=top + 1):
+    write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
+    heights = row_heights(frame, wrapped)
+    for r, (row, height) in enumerate(zip(frame.iter_rows(), heights, strict=True), start=top + 1):
+        if height > _LINE:
+            set_row(r, height)  # before the row's cells: constant-memory mode writes it whole
         for c, value in enumerate(row):
             if value is None:
                 continue
             if text[c]:
-                write_string(r, c, value, text_format)
+                write_string(r, c, value, cell_formats[c])
             else:
-                write_number(r, c, value, numeric[c])
+                write_number(r, c, value, cell_formats[c])
     last_row, last_col = top + frame.height, max(frame.width - 1, 0)
     ws.freeze_panes(top + 1, 0)
     ws.autofilter(top, 0, last_row, last_col)
@@ -148,19 +171,50 @@ def _write_sheet(ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
         ws.ignore_errors({"number_stored_as_text": f"A{top + 2}:XFD{last_row + 1}"})
     ws.set_landscape()
     ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)  # inches: more of the page for text
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(top)
     ws.print_area(0, 0, last_row, last_col)  # not the text running on past the last column
 
 
+def _kind(dtype: pl.DataType, width: float) -> str:
+    """A column's cell format: text, wrapped text (wider than :data:`_WRAP_WIDTH`), integer
+    or decimal."""
+    if dtype == pl.String:
+        return "wrap" if width > _WRAP_WIDTH else "text"
+    return "integer" if dtype.is_integer() else "decimal"
+
+
+def row_heights(frame: pl.DataFrame, wrapped: Sequence[str]) -> list[float]:
+    """Each row's height in points: one line, or as many as its longest wrapped cell (of the
+    columns ``wrapped``, each :data:`_WRAP_WIDTH` wide) takes, a little more than it needs
+    rather than less. A row left at its default height showed only the first line of its
+    reasons when LibreOffice printed the workbook; a height written in the file does not
+    depend on the program fitting it."""
+    if not wrapped or not frame.height:
+        return [_LINE] * frame.height
+    room = (_WRAP_WIDTH - 2) * 0.9  # a line breaks between words, before it is full
+    lines = pl.max_horizontal(
+        (
+            (pl.col(c).str.len_chars() + pl.col(c).str.count_matches(_WIDE.pattern))
+            .fill_null(0)
+            .truediv(room)
+            .ceil()
+        )
+        for c in wrapped
+    ).clip(lower_bound=1)
+    return (frame.select(lines.alias("lines"))["lines"] * _LINE).to_list()
+
+
 def _width(values: pl.Series, header: tuple[str, str]) -> float:
     """A column's width in Excel's units (about one Latin character): its longest value, or
-    the longer of the header's two lines, a wide character counting two; within 6 to 60."""
+    the longer of the header's two lines, a wide character counting two, and 6 at least (the
+    caller wraps a column wider than :data:`_WRAP_WIDTH`)."""
     cells = values.cast(pl.String).drop_nulls()
     widths = (cells.str.len_chars() + cells.str.count_matches(_WIDE.pattern)).to_list()
     longest = max(widths, default=0)
     head = max(_display(line) for line in header)
-    return float(min(max(longest, head, _MIN_WIDTH - 2) + 2, _MAX_WIDTH))
+    return float(max(longest, head, _MIN_WIDTH - 2) + 2)
 
 
 def _display(text: str) -> int:
