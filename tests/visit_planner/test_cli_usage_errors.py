@@ -37,7 +37,7 @@ FORMS = [
     ("Invalid value for '--n': Input should be greater than 0", "'--n' 取值无效: 应大于 0"),
     (
         "Invalid value for '--run': Directory 'x' does not exist.",
-        "'--run' 取值无效: 'x' 不存在",
+        "'--run' 取值无效: 'x': 找不到文件或目录",
     ),
     (
         "Invalid value for '--plan': File 'd' is a directory.",

@@ -22,6 +22,7 @@ from typing import Any
 
 from typer import rich_utils
 
+from visit_planner.contracts.input_paths import NOT_FOUND_ZH
 from visit_planner.vocabulary import SEVERITY
 
 # A lead form: the English message's start (named groups) and its Chinese, which names the
@@ -57,7 +58,7 @@ DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"less than (?P<n>\S+?)\.?$"), "应小于 {n}"),
     (re.compile(r"greater than (?P<n>\S+?)\.?$"), "应大于 {n}"),
     (re.compile(r"is not in the range (?P<range>.+?)\.?$"), "不在范围 {range} 内"),
-    (re.compile(r"(?P<path>'[^']*') does not exist"), "{path} 不存在"),
+    (re.compile(r"(?P<path>'[^']*') does not exist"), f"{{path}}: {NOT_FOUND_ZH}"),
     (re.compile(r"(?P<path>'[^']*') is a file"), "{path} 是文件, 应为目录"),
     (re.compile(r"(?P<path>'[^']*') is a directory"), "{path} 是目录, 应为文件"),
     (re.compile(r"(?P<path>'[^']*') is not readable"), "{path} 不可读"),

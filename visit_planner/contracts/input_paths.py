@@ -53,7 +53,10 @@ class PlanPaths:
         return [(f, path) for f, _ in PLAN_FILES if (path := getattr(self, f)) is not None]
 
 
-NOT_FOUND = "找不到文件或目录 (no such file or directory)"
+NOT_FOUND_ZH = "找不到文件或目录"
+"""The Chinese of :data:`NOT_FOUND`, alone: what a usage error of a path not there (Click's
+English, kept whole beside it) says first (:mod:`visit_planner.cli.usage_errors`)."""
+NOT_FOUND = f"{NOT_FOUND_ZH} (no such file or directory)"
 """What is said of an input path the user named where nothing is: one wording for every
 command and every kind of input (a file, a directory, either), as ``ls`` says it."""
 
