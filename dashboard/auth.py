@@ -800,22 +800,40 @@ def show_table(
     total: int | None = None,
     key: str | None = None,
     widths: Mapping[str, int] | None = None,
-) -> None:
+    pick: bool = False,
+) -> int | None:
     """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
     separators (``1,327``, as the headline figures write them; still numbers, so they sort),
     with how many rows of how many are shown when the data layer cut the list.
+
+    With ``pick`` (and a ``key``), a row can be chosen (a box at its start): the chosen row's
+    position in ``frame``, else None; for a table whose rows open a page of their own
+    (:func:`open_page`).
 
     Readable at 1,366 px (with the pages' column choice and order, and the app's margins): a
     column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
     stay on screen; ``widths`` (heading -> pixels) sets text columns' widths outright, for a
     table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover)."""
-    st.dataframe(
+    event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
         placeholder="—",
         key=key,
         column_config=table_columns(frame, widths),
+        on_select="rerun" if pick else "ignore",
+        selection_mode="single-row",
     )
     if total is not None and total > frame.height:
         st.caption(t("rows_shown", lang, shown=f"{frame.height:,}", total=f"{total:,}"))
+    if not pick:
+        return None
+    rows = event.selection.rows  # type: ignore[union-attr]
+    return int(rows[0]) if rows else None
+
+
+def open_page(path: str, query_params: Mapping[str, str]) -> NoReturn:
+    """Go on to the page ``path`` (``views/household.py``) with ``query_params``, as its
+    link would, the sign-in's cookie script kept for the next run (this run ends here)."""
+    resend_cookie()  # this run's cookie script may not reach the browser
+    st.switch_page(path, query_params=dict(query_params))

@@ -216,6 +216,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "status": ("求解状态", "Solve status"),
     "workers": ("人员数", "Workers"),
     "uncovered_households": ("未覆盖农户", "Uncovered households"),
+    "uncovered_pick": (
+        "勾选一行，查看该户的类别原因、无人走访的原因与可选人员。",
+        "Tick a row to open the household: why its tier, why no one visits it, who could.",
+    ),
     "demand_capacity": ("各角色人员：需求与工时", "Demand and capacity by role"),
     "demand_capacity_caption": (
         "需求：按政策由该角色人员走访的类别所需工时，含未覆盖农户（已覆盖农户的工时加上人力缺口中"

@@ -79,11 +79,19 @@ if info["uncovered_count"] == 0:
 elif info["uncovered"] is None:
     st.info(t("uncovered_hidden", lang, n=f"{info['uncovered_count']:,}"))
 else:
-    auth.show_table(
+    # A row opens the household's page: why its tier, why no one visits it, who could. The
+    # list named the households only, and each had to be typed into the household page.
+    st.caption(t("uncovered_pick", lang))
+    picked = auth.show_table(
         i18n.table(info["uncovered"], ["household_id", "tier", "risk"], lang),
         lang,
         total=info["uncovered_count"],
+        key="uncovered_pick",
+        pick=True,
     )
+    if picked is not None:
+        household = str(info["uncovered"]["household_id"][picked])
+        auth.open_page("views/household.py", {"household": household, "lang": lang})
 
 st.subheader(t("township_map", lang), anchor=False)
 frames = maps.township_frames(points, lang)

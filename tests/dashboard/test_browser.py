@@ -37,6 +37,7 @@ from tests.dashboard.helpers import (
     Site,
     audit_actions,
     enter,
+    fill_sign_in,
     heading,
     idle,
     open_page,
@@ -216,6 +217,43 @@ def test_the_township_map_draws_without_a_base_map(
     # user tabbed through one before every section
     assert page.locator("main a[aria-label='Link to heading']").count() == 0  # type: ignore[attr-defined]
     assert page.locator("main h3").count() >= 4  # type: ignore[attr-defined]
+    only_loopback(requests_made)
+
+
+def test_an_uncovered_household_opens_its_page_from_the_township_list(
+    browser: object, server: str, site: Site, requests_made: list[str]
+) -> None:
+    """A supervisor's first question: which households no one visits, and why. The township
+    page listed them by id only, and each id had to be typed into the household page. A row
+    ticked now opens that household's page (why its tier, why no one visits it, who could),
+    on a 1,366 px laptop, in the page's language; going back shows the township again."""
+    data = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
+    info = data.township(MONTH, TOWNSHIP)
+    uncovered = info["uncovered"]["household_id"].to_list()
+    assert uncovered, "the site's township has no uncovered household to open"
+    context, page = laptop_page(browser, requests_made)
+    page.goto(f"{server}/township?township={TOWNSHIP}&lang=en")
+    fill_sign_in(page, "sup_town", lang="en")
+    heading(page, i18n.t("page_township", "en"))
+    page.get_by_text(i18n.t("uncovered_pick", "en")).wait_for()
+    grid = under_heading(page, i18n.t("uncovered_households", "en"), "stDataFrame")
+    grid.scroll_into_view_if_needed()
+    idle(page)
+    box = grid.bounding_box()
+    assert box is not None
+    row = min(1, len(uncovered) - 1)  # the second row where there is one: not just the first
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * (row + 1) + 17)  # the row's tick box
+    heading(page, i18n.t("page_household", "en"))
+    idle(page)
+    shown = page.get_by_label(i18n.t("household_id_input", "en"), exact=True).input_value()
+    assert shown == uncovered[row]
+    page.get_by_text(i18n.t("unassigned_why", "en")).first.wait_for()  # why no one visits it
+    assert urlsplit(page.url).path == "/household"
+    page.go_back()
+    heading(page, i18n.t("page_township", "en"))
+    idle(page)
+    assert urlsplit(page.url).path == "/township"  # not sent on to the household again
+    context.close()
     only_loopback(requests_made)
 
 
