@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import re
 import shutil
+import zipfile
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -148,6 +150,34 @@ def test_printed_pages_are_numbered_as_an_office_writes_it(exported: ExportSumma
         html = path.read_text("utf-8")
         assert "@bottom-right { content: " + footer in html, path
         assert "页 page" not in html, path
+
+
+def test_every_page_says_when_its_run_was_published_in_beijing_time(
+    run_dir: Path, exported: ExportSummary
+) -> None:
+    """A township that receives an amended plan holds two piles of sheets of the same month:
+    each page (the workers' sheets, the unassigned households, the index) and each sheet of
+    the workbook says when its run was published, in Beijing time (UTC+8), beside the run's
+    id; before, no page had a date or time at all."""
+    created = RunReader(run_dir).manifest.created_at
+    beijing = timezone(timedelta(hours=8))
+    when = datetime.fromisoformat(created).astimezone(beijing).strftime("%Y-%m-%d %H:%M")
+    said = f"发布于 published {when} (北京时间 Beijing time)"
+    pages = [
+        *sorted((exported.out / "sheets").iterdir()),
+        exported.unassigned_sheet,
+        exported.index,
+    ]
+    for page in pages:
+        sub = re.search(r'<p class="sub">(.*?)</p>', page.read_text("utf-8"), re.S)
+        assert sub is not None, page
+        text = " ".join(re.sub(r"<[^>]+>", "", sub[1]).split())
+        assert f"方案 run {exported.run_id[:12]} · {said}" in text, (page, text)
+    with zipfile.ZipFile(exported.workbook) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) > 1
+        for name in sheets:
+            assert f"方案 run {exported.run_id[:12]} · {said}" in book.read(name).decode(), name
 
 
 def test_a_line_per_visit_due_to_write_its_date(run_dir: Path, tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ from typing import Any, Final
 import jinja2
 import polars as pl
 
+from visit_planner import clock
 from visit_planner.csv_cells import formula_safe
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
@@ -162,14 +163,18 @@ def export_visit_lists(
         unassigned = _unassigned(reader, chosen, diagnostics)
         run_id = reader.manifest.run_id[:12]
         stale = _stale_view(run_id, superseded_by)
+        published = _published(reader.manifest.created_at)
         try:
             files = _write_stage(
                 stage, month, run_id, rows, workers, unassigned, diagnostics,
-                townships=chosen, stale=stale,
+                townships=chosen, stale=stale, published=published,
             )  # fmt: skip
+            sheets = workbook_sheets(
+                rows, unassigned, month=month, run_id=run_id, stale=stale, published=published
+            )
             write_workbook(
                 stage / WORKBOOK_NAME,
-                workbook_sheets(rows, unassigned, month=month, run_id=run_id, stale=stale),
+                sheets,
                 title=f"走访清单 Visit lists · {month} · {run_id}",
                 created=created_at(reader.manifest.created_at, month),
             )
@@ -208,6 +213,16 @@ def _stale_view(run_id: str, superseded_by: str | None) -> dict[str, str] | None
         "en": en.format(run=run_id, current=superseded_by),
         "mark": labels.SUPERSEDED_MARK,
     }
+
+
+def _published(created_at: str) -> str | None:
+    """When the run was published, in Beijing time (``2026-12-07 19:50``), as every page of
+    the export says it beside the run's id: a township that receives an amended plan tells
+    its sheets from the earlier ones by it. None for a manifest without a readable time."""
+    try:
+        return clock.shown(created_at)
+    except (ValueError, TypeError):
+        return None
 
 
 def _first_missing(out: Path) -> Path | None:
@@ -256,10 +271,12 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     *,
     townships: list[str],
     stale: dict[str, str] | None,
+    published: str | None,
 ) -> dict[str, str]:
     """Write the whole export of ``townships`` into ``stage`` (its ``sheets/`` made); the
     sheets' file names by worker. ``stale``: the notice of a run that is not current
-    (:func:`_stale_view`)."""
+    (:func:`_stale_view`); ``published``: when the run was, in Beijing time
+    (:func:`_published`)."""
     mark = f" · {stale['mark']}" if stale else ""
     formula_safe(rows).write_csv(stage / CSV_NAME, include_bom=True)
     formula_safe(unassigned).write_csv(stage / UNASSIGNED_CSV, include_bom=True)
@@ -275,6 +292,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
             month=month,
             stale=stale,
             run_id=run_id,
+            published=published,
             w=_worker_view(w),
             rows=[_row_view(r) for r in own.iter_rows(named=True)],
         )
@@ -286,6 +304,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         month=month,
         stale=stale,
         run_id=run_id,
+        published=published,
         u=u,
         printable=True,
     )
@@ -295,6 +314,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
         page_footer=_page_footer(f"走访清单目录 Visit lists · {month}{mark}"),
         month=month,
         run_id=run_id,
+        published=published,
         total=_counts_view(rows, unassigned, workers, files),
         workbook=WORKBOOK_NAME,
         stale=stale,

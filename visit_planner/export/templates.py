@@ -26,6 +26,7 @@ body { margin: 0; }
 h1 { font-size: 17pt; margin: 0 0 1mm; letter-spacing: 0.5pt; }
 h1 .en { font-size: 12pt; font-weight: normal; color: #333; letter-spacing: 0; }
 .sub { margin: 0 0 3mm; color: #333; }
+.when { white-space: nowrap; }
 .en { color: #333; }
 dl.meta {
   display: grid;
@@ -100,7 +101,10 @@ SHEET: Final = """<!DOCTYPE html>
 <body>
 <h1>走访清单 <span class="en">Visit list</span></h1>
 <p class="sub">{{ month }} · 家庭分类评估 挂包走访 <span class="en">household visits</span> ·
-方案 <span class="en">run</span> {{ run_id }}</p>
+方案 <span class="en">run</span> {{ run_id }}
+{% if published %} · 发布于 <span class="en">published</span>
+<span class="when">{{ published }}</span>
+(北京时间 <span class="en">Beijing time</span>){% endif %}</p>
 {% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
@@ -174,7 +178,10 @@ INDEX: Final = """<!DOCTYPE html>
 </head>
 <body>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
-<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}</p>
+<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}
+{% if published %} · 发布于 <span class="en">published</span>
+<span class="when">{{ published }}</span>
+(北京时间 <span class="en">Beijing time</span>){% endif %}</p>
 {% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
@@ -314,7 +321,10 @@ UNASSIGNED: Final = """<!DOCTYPE html>
 </head>
 <body>
 <h1>未分配农户清单 <span class="en">Unassigned households</span></h1>
-<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }} ·
+<p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}
+{% if published %} · 发布于 <span class="en">published</span>
+<span class="when">{{ published }}</span>
+(北京时间 <span class="en">Beijing time</span>){% endif %} ·
 {{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
 {% if stale %}

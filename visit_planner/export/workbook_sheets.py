@@ -4,9 +4,9 @@ Every row and column of ``visit_lists.csv`` and ``unassigned.csv``, in their ord
 headers in Chinese and English (:data:`labels.COLUMN_HEADERS`); codes and ids as text, so that
 Excel and WPS show them as written and keep them when the file is saved again; tiers, roles and
 where the reasons come from in words (一类户 tier 1, 基层干部 cadre), places by name beside their
-code as in the CSV. Above each header: the month, the run and the sheet's households by tier,
-to check the sheet against the index; and, for a run that is no longer its month's current
-one, the notice every printed page has.
+code as in the CSV. Above each header: the month, the run and when it was published (Beijing
+time), and the sheet's households by tier, to check the sheet against the index; and, for a
+run that is no longer its month's current one, the notice every printed page has.
 
 Sheets: the households on no list first (未分配农户, tier 1 first, as the index lists them),
 then one sheet per county (``文山市 532601``), whose township column's filter gives a
@@ -25,6 +25,7 @@ from typing import Any, Final
 import polars as pl
 
 from assignment.domain import Role
+from visit_planner import clock
 from visit_planner.export import labels
 from visit_planner.export.workbook import MAX_ROWS, Sheet, sheet_name
 
@@ -39,14 +40,18 @@ def workbook_sheets(
     month: str,
     run_id: str,
     stale: dict[str, str] | None,
+    published: str | None = None,
     max_rows: int = MAX_ROWS,
 ) -> list[Sheet]:
     """The unassigned households' sheet, then each county's visit lists (see the module
     docstring); ``rows`` and ``unassigned`` as their CSVs hold them; ``stale``: the notice of
-    a run that is not current (``zh``, ``en``), None for the current run; ``max_rows``: rows
-    of a worksheet (smaller in tests)."""
+    a run that is not current (``zh``, ``en``), None for the current run; ``published``: when
+    the run was, in Beijing time (``2026-12-07 19:50``); ``max_rows``: rows of a worksheet
+    (smaller in tests)."""
     warning = ((f"{stale['zh']} / {stale['en']}", True),) if stale else ()
-    where = f"{month} · 方案 run {run_id}"
+    where = f"{month} · 方案 run {run_id}" + (
+        f" · 发布于 published {published} ({clock.ZONE})" if published else ""
+    )
     n = unassigned.height
     title = (
         f"未分配农户 Unassigned households · {where}: {n:,} 户 households ({_tiers(unassigned)})"
