@@ -197,7 +197,7 @@ def identifier_words(column: str) -> list[str]:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to a mistyped ``word``, or ""."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (是否应为 {close[0]!r}? did you mean {close[0]!r}?)" if close else ""
+    return f" (是否应为 {close[0]!r}? / did you mean {close[0]!r}?)" if close else ""
 
 
 _KIND_ZH = {"numeric": "数值", "categorical": "分类", "": ""}
@@ -381,7 +381,8 @@ class FeatureSpec:
             bad = [level for level, pair in words.items() if len(pair) != 2]
             if bad:
                 raise SpecError(
-                    f"[level_labels] 格式有误 ([level_labels.{c}] {', '.join(bad)}: give [zh, en])"
+                    f"[level_labels.{c}] 格式有误 ([level_labels.{c}] {', '.join(bad)}: give "
+                    "[zh, en])"
                 )
         declarable = (*self.features, *self.audit_columns, *self.fairness_columns)
         for c in self.not_personal:
@@ -540,7 +541,7 @@ def _level_words(feature: str, level: object, pair: Any) -> tuple[str, str]:
     words = [pair] if isinstance(pair, str) else list(pair)
     if len(words) != 2:
         raise SpecError(
-            f"[level_labels] 格式有误 ([level_labels.{feature}] {level}: give [zh, en])"
+            f"[level_labels.{feature}] 格式有误 ([level_labels.{feature}] {level}: give [zh, en])"
         )
     return str(words[0]), str(words[1])
 
@@ -664,7 +665,7 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
                 f"; 中文列名作键须加引号 / a Chinese column name as a key must be quoted: "
                 f'"{key}" = ...'
             )
-    return f"TOML 格式错误{where} (not valid TOML: {exc}{hint})"
+    return f"TOML 格式错误{where} (TOML syntax error: {exc}{hint})"
 
 
 def load_spec(path: Path) -> FeatureSpec:

@@ -115,16 +115,16 @@ def test_audit_list_says_when_the_log_does_not_end_at_its_head(
     code, out, err = cli("audit", "list", *opts)
     assert code == 4 and "#4" in out
     assert flat(err) == (
-        "警告 WARNING: 审计日志止于第 4 条, 链头记录止于第 3 条, 其后的条目非本程序写入 (the "
+        "警告 WARNING: 审计日志止于第 4 条, 链头记录止于第 3 条, 其后的条目非本程序写入 / the "
         "log ends at entry 4, its head record at entry 3: the entries after it were not "
-        "written by visit-planner): run `visit-planner audit verify`"
+        "written by visit-planner: run `visit-planner audit verify`"
     )
     tamper_audit(db_url, "DELETE FROM audit WHERE seq >= 3")
     code, out, err = cli("audit", "list", *opts)
     assert code == 4 and "#2" in out and "#3" not in out
     assert flat(err) == (
-        "警告 WARNING: 审计日志止于第 2 条, 链头记录为第 3 条, 末尾条目被删除 (the log ends at "
-        "entry 2, its head record at entry 3: entries were removed from its end): run "
+        "警告 WARNING: 审计日志止于第 2 条, 链头记录为第 3 条, 末尾条目被删除 / the log ends at "
+        "entry 2, its head record at entry 3: entries were removed from its end: run "
         "`visit-planner audit verify`"
     )
     tamper_audit(db_url, "DELETE FROM audit WHERE seq = 2")
@@ -140,8 +140,8 @@ def test_audit_list_says_when_the_log_does_not_end_at_its_head(
     code, out, err = cli("audit", "list", *opts)
     assert code == 4 and "#1" in out
     assert flat(err) == (
-        "警告 WARNING: 审计链头记录缺失, 审计日志止于第 1 条 (the head record is missing; the "
-        "log ends at entry 1): run `visit-planner audit verify`"
+        "警告 WARNING: 审计链头记录缺失, 审计日志止于第 1 条 / the head record is missing; the "
+        "log ends at entry 1: run `visit-planner audit verify`"
     )
     tamper_audit(db_url, "DELETE FROM audit")
     raw_sql(db_url, "INSERT INTO audit_head (id, seq, hash) VALUES (1, 3, 'x')")

@@ -393,3 +393,186 @@ def test_an_input_note_whose_english_says_it_all_is_said_once_on_an_ascii_stream
     # an id the English half does not say keeps the Chinese line; a Chinese stream keeps it
     assert not said_in("人员 W000037 (3 户)", "workers: W000037", "ascii")
     assert not said_in("人员 W000037", "workers: W000037", "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the English in brackets that end the line, brackets inside them too
+        (
+            "错误 ERROR: 乡镇不在本月方案中 (township(s) 9 are not in run 4a; its townships: "
+            "开化街道 (532601001), 江那镇 (532622001))",
+            "ERROR: township(s) 9 are not in run 4a; its townships: 532601001, 532622001",
+        ),
+        # ... and saying every ASCII name of the Chinese before them
+        (
+            "  用 Excel 或 WPS 请打开 visit_lists.xlsx, 编号不会变成科学计数 (in Excel or WPS, "
+            "open visit_lists.xlsx: its codes stay as written)",
+            "  in Excel or WPS, open visit_lists.xlsx: its codes stay as written",
+        ),
+        (
+            "错误 ERROR: 导出当前方案需指定 --month (runs export current needs --month YYYY-MM)",
+            "ERROR: runs export current needs --month YYYY-MM",
+        ),
+        (
+            "提示 note: 比较方向: 较新 → 较旧 (direction: newer → older: A 2026-12 v1 is later)",
+            "note: direction: newer -> older: A 2026-12 v1 is later",
+        ),
+        (
+            "s.toml: TOML 格式错误, 第 3 行第 24 列 (TOML syntax error: Illegal character "
+            "(at line 3, column 24))",
+            "s.toml: TOML syntax error: Illegal character (at line 3, column 24)",
+        ),
+        (
+            "s.toml: [units] 格式有误 ([units] age: give [zh, en])",
+            "s.toml: [units] age: give [zh, en]",
+        ),
+        # the Chinese half of a pair with a name the English half says too; a month's half
+        (
+            "[labels] names 'agee' (是否应为 'age'? / did you mean 'age'?)",
+            "[labels] names 'agee' (did you mean 'age'?)",
+        ),
+        (
+            "2027-03 尚无方案 / no runs of 2027-03 (已有方案的月份 months with runs: 2026-11)",
+            "no runs of 2027-03 (months with runs: 2026-11)",
+        ),
+        # an English label of the Chinese is kept, a name the brackets do not say too
+        (
+            "类别变化 tier changed = 类别变化而换人 / 类别变化的农户 (another worker / all, "
+            "among the households whose tier changed)",
+            "tier changed = another worker / all, among the households whose tier changed",
+        ),
+        ("锦屏镇 tier-1 uncovered 12 (of 76)", "tier-1 uncovered 12 (of 76)"),
+        # ids side by side in the Chinese half are names, not an English phrase of its own
+        (
+            "错误 ERROR: 调整被拒绝 override refused (tier H9): 农户 H9 不在最新已发布方案 "
+            "2026-12 v1 (a90591a884fd) 中(按某月数据核对请用 --data DIR) / household H9 is not "
+            "in the newest published run, 2026-12 v1 (a90591a884fd) (to check against a "
+            "month's data, pass --data DIR)",
+            "ERROR: override refused (tier H9): household H9 is not in the newest published "
+            "run, 2026-12 v1 (a90591a884fd) (to check against a month's data, pass --data DIR)",
+        ),
+        # a label's Chinese after its English, punctuation after it
+        ("    reason 原因: flooded", "    reason: flooded"),
+        ("已导出 visit_lists.xlsx (wrote sheets)", "visit_lists.xlsx (wrote sheets)"),
+    ],
+)
+def test_a_message_reads_as_its_english_alone_on_an_ascii_stream(text: str, expected: str) -> None:
+    """Leftovers of the English beside its Chinese: ``runs export``'s note read ``Excel WPS
+    visit_lists.xlsx, in Excel or WPS, open ...``, its refusals ``--month (runs export
+    current needs --month ...)`` and ``(township(s) ...``; ``runs diff``'s note ``note: ->
+    (direction: ...``; ``runs list --month`` ``2027-03 no runs of 2027-03``; a spec's errors
+    ``TOML (not valid TOML: ...``, ``[units] [units] age``, ``('age'? did you mean 'age'?)``
+    and ``: (feature ... (matched ...) ...``."""
+    assert narrow(text, "ascii") == expected
+    assert narrow(text, "utf-8") == text
+
+
+def test_runs_diff_says_what_its_churn_columns_count_on_an_ascii_stream() -> None:
+    """``runs diff``'s legend read ``worker changed = tier unchanged`` and ``tier changed =``
+    on a stream without Chinese: its Chinese (``类别未变而换人 / 类别未变的农户``, a fraction)
+    was all it said of what the columns count."""
+    from visit_planner.cli.runs import DIFF_LEGEND
+
+    assert [narrow(line, "ascii") for line in DIFF_LEGEND] == [
+        "worker changed = another worker / all, among the households whose tier is unchanged",
+        "tier changed = another worker / all, among the households whose tier changed",
+    ]
+    assert DIFF_LEGEND[0].startswith("换人 worker changed = 类别未变而换人 / 类别未变的农户 (")
+
+
+def test_audit_lists_end_note_reads_as_its_english_alone_on_an_ascii_stream() -> None:
+    """``audit list`` on a log cut short warned ``WARNING: (the head record is missing; the
+    log ends at entry 1): run ...`` on a stream without Chinese."""
+    from visit_planner.cli.runs import audit_end_note
+
+    assert narrow(f"警告 WARNING: {audit_end_note(1, None)}", "ascii") == (
+        "WARNING: the head record is missing; the log ends at entry 1: run `visit-planner "
+        "audit verify`"
+    )
+    assert narrow(audit_end_note(2, 3), "ascii") == (
+        "the log ends at entry 2, its head record at entry 3: entries were removed from its "
+        "end: run `visit-planner audit verify`"
+    )
+
+
+def test_table_headings_read_from_the_top_on_an_ascii_stream() -> None:
+    """``runs list``'s heading read ``month`` alone on its first line, ``run | version | kind
+    ...`` on the second: Rich sets headings at their foot, and those that lost their Chinese
+    line sank below the two-line ones. A UTF-8 stream's heading is as before."""
+    from visit_planner.cli.runs import _runs_table
+
+    lines = {}
+    for encoding in ("ascii", "utf-8"):
+        stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        CliConsole(file=stream, width=80).print(_runs_table([]))
+        stream.flush()
+        lines[encoding] = stream.buffer.getvalue().decode(encoding).splitlines()
+    said = {e: [" ".join(line.split()) for line in lines[e]] for e in lines}
+    assert said["ascii"][:2] == [
+        "run | month | kind | status | by | tier-1 | churn",
+        "| version | | | | uncovered |",
+    ]
+    assert said["utf-8"][0] == "| month | | | | tier-1 |"
+    assert lines["utf-8"][3].split()[0] == "方案"
+
+
+@pytest.mark.parametrize(
+    ("spec_text", "expected"),
+    [
+        (
+            'id_column = "h"\naudit_columns = ["head_name"]\n[target]\ncolumn = "t"\n'
+            'classes = [1, 2]\n[features]\nnumeric = ["a"]\n',
+            "s.toml: audit column 'head_name' (matched 'name') looks like a personal identifier",
+        ),
+        (
+            'id_column = "h"\n[target]\ncolumn = "t"\nclasses = [1, 2]\n[features]\n'
+            'numeric = ["age"]\n[bounds]\nage = [0, 1]\naeg = [0, 1]\n',
+            "s.toml: [bounds] names 'aeg', which is not a numeric feature (did you mean 'age'?)",
+        ),
+        (
+            'id_column = "h"\n[target]\ncolumn = "t"\nclasses = [1, 2]\n[features]\n'
+            'numeric = ["age"]\n[units]\nage = ["岁"]\n',
+            "s.toml: [units] age: give [zh, en] or [zh, en singular, en plural]",
+        ),
+        (
+            'id_column = "h"\n[target]\ncolumn = "t"\nclasses = [1, 2]\n[features]\n'
+            'categorical = ["region"]\n[level_labels.region]\nnorth = ["北", "north", "n"]\n',
+            "s.toml: [level_labels.region] north: give [zh, en]",
+        ),
+        ('id_column = "h\n', "s.toml: TOML syntax error: "),
+    ],
+)
+def test_a_spec_error_reads_as_its_english_alone_on_an_ascii_stream(
+    spec_text: str, expected: str
+) -> None:
+    """``train --spec`` with a broken spec on a stream without Chinese: ``s.toml: (audit
+    column ...``, ``('age'? did you mean 'age'?)``, ``[units] [units] age``, ``TOML (not
+    valid TOML: ...``."""
+    from risk_model.errors import SpecError
+    from risk_model.spec import parse_spec
+
+    with pytest.raises(SpecError) as err:
+        parse_spec(spec_text, "s.toml")
+    said = narrow(str(err.value), "ascii")
+    assert said.startswith(expected), said
+    assert ": (" not in said and "  " not in said and not said.endswith(")" * 2), said
+
+
+def test_generate_on_an_ascii_stream_heads_its_summary_without_a_stray_space(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``generate --next-month-of`` headed its table `` 2026-12, of 2026-11, seed 1``: the
+    table's title, centred over a table barely wider than it once its Chinese was gone."""
+    code, out, err = _run_on_ascii_streams(
+        monkeypatch, "generate", "--out", str(tmp_path / "a"), "--scale", "0.001"
+    )
+    assert code == 0, err
+    assert "2026-11, scale 0.001, seed 1" in out.splitlines(), out
+    code, out, err = _run_on_ascii_streams(
+        monkeypatch, "generate", "--out", str(tmp_path / "b"), "--next-month-of",
+        str(tmp_path / "a"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "2026-12, after 2026-11, seed 1" in out.splitlines(), out
+    assert not [line for line in out.splitlines() if line.startswith(" ") and line[1] != " "]

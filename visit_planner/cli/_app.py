@@ -35,7 +35,12 @@ except ImportError:  # ... older ones (the project allows typer>=0.12) on Click 
     from click.core import Command, Context  # type: ignore[assignment]
     from click.formatting import HelpFormatter  # type: ignore[assignment]
 
-from visit_planner.cli.narrow_encoding import holds_chinese, narrow_text, says_nothing
+from visit_planner.cli.narrow_encoding import (
+    headings_read_down,
+    holds_chinese,
+    narrow_text,
+    says_nothing,
+)
 from visit_planner.cli.usage_errors import bilingual_usage_errors
 from visit_planner.vocabulary import PRODUCT
 
@@ -306,6 +311,8 @@ class CliConsole(Console):
         UTF-8 console renders as before."""
         if isinstance(renderable, Text):
             renderable = self._narrowed(renderable)
+        elif isinstance(renderable, Table):
+            renderable = headings_read_down(renderable, self.encoding)
         return super().render(renderable, options)
 
     def print(self, *objects: Any, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from visit_planner.cli._app import app, console
-from visit_planner.cli.summary_text import print_input_notes, print_problems
+from visit_planner.cli.summary_text import print_hanging, print_input_notes, print_problems
 from visit_planner.vocabulary import DEFAULT_MONTH
 
 if TYPE_CHECKING:
@@ -144,7 +144,9 @@ def _generate(out: Path, scale: float, seed: int, month: str) -> None:
         )
         stage("写出文件 / writing Parquet files")
         write_month(tables, info, out)
-    _summary(pref.households, pref.workers, out, f"{month}, scale {scale}, seed {seed}")
+    _summary(
+        pref.households, pref.workers, out, f"{month}, 规模 scale {scale}, 随机种子 seed {seed}"
+    )
     console.print(f"完成 / done in {time.perf_counter() - start:.1f}s")
 
 
@@ -170,8 +172,13 @@ def _next_month(source: Path, out: Path, seed: int, plan_path: Path | None) -> N
         stage("写出文件 / writing Parquet files")
         write_month(nxt.tables(), nxt.info, out)
     info = nxt.info
-    _summary(nxt.households, nxt.workers, out, f"{info.month}, of {info.of}, seed {seed}")
-    table = Table(title=f"本月变化 / changes {info.of} → {info.month}")
+    _summary(
+        nxt.households,
+        nxt.workers,
+        out,
+        f"{info.month}, 接续 after {info.of}, 随机种子 seed {seed}",
+    )
+    table = Table(title=f"本月变化 / changes {info.of} → {info.month}", title_justify="left")
     table.add_column("变化 / change")
     table.add_column("数量 / count", justify="right")
     order = [k for k in _CHANGE_TEXT if k in info.changes]
@@ -220,11 +227,15 @@ _CHANGE_TEXT = {  # in the order shown; keys of MonthInfo.changes
 
 
 def _summary(households: pl.DataFrame, workers: pl.DataFrame, folder: Path, title: str) -> None:
-    """The folder on its own line (a path may be long), then a short table of what it holds."""
+    """The folder on its own line (a path may be long), ``title`` on the next, then a table
+    of what it holds. The title was the table's, centred over it: on a stream without
+    Chinese, where the table is barely wider than it, it began with a lone space
+    (`` 2026-12, of 2026-11, seed 1``) or broke before its last word."""
     from assignment.domain import ROLE_NAMES_EN, ROLE_NAMES_ZH, TIER_NAMES_ZH, Role
 
     console.print(str(folder), highlight=False, markup=False, soft_wrap=True)
-    table = Table(title=title)
+    print_hanging(title, console)
+    table = Table()
     table.add_column("项目 / what")
     table.add_column("数量 / count", justify="right")
     rows = [

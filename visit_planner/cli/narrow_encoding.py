@@ -10,15 +10,20 @@ encode is now written as follows (:func:`narrow`):
 - East Asian wide and full-width characters (Chinese, ``，：（）``) are left out, with the space
   that separated them from the English: ``错误 ERROR: x`` reads ``ERROR: x``; a place
   ``锦屏镇 (532626001)`` reads as its bare code ``532626001``;
-- the Chinese half of a ``中文 / English`` pair is left out whole, with its numbers, when the
-  English half says each of them: ``1,008 行无标签 / 1,008 unlabelled row(s)`` reads
-  ``1,008 unlabelled row(s)``, not ``1,008 1,008 unlabelled row(s)``;
+- the Chinese half of a ``中文 / English`` pair is left out whole, with its numbers and
+  names, when the English half says each of them: ``1,008 行无标签 / 1,008 unlabelled
+  row(s)`` reads ``1,008 unlabelled row(s)``, not ``1,008 1,008 unlabelled row(s)``;
+- a Chinese message whose English follows in brackets that end the line reads as that
+  English when it says every name of the Chinese: ``错误 ERROR: 导出当前方案需指定 --month
+  (runs export current needs --month YYYY-MM)`` reads ``ERROR: runs export current needs
+  --month YYYY-MM``;
 - common typography has an ASCII spelling (``—`` ``-``, ``·`` ``.``, ``…`` ``...``, ``≥``
   ``>=``, curly quotes straight), accented letters lose their accents;
 - anything else becomes ``?``.
 
 :class:`~visit_planner.cli._app.CliConsole` applies it to the text it lays out, so tables keep
-their columns aligned; :func:`english_where_chinese_cannot_go` makes it the standard streams'
+their columns aligned and their headings read from the top (:func:`headings_read_down`);
+:func:`english_where_chinese_cannot_go` makes it the standard streams'
 error handler, so whatever else is written (Typer's help, ``print``) is safe too. A stream
 that can encode Chinese (UTF-8, GB18030) is left alone.
 """
@@ -26,11 +31,15 @@ that can encode Chinese (UTF-8, GB18030) is left alone.
 from __future__ import annotations
 
 import codecs
+import copy
+import dataclasses
+import itertools
 import re
 import unicodedata
 from functools import cache
 from typing import IO, Any
 
+from rich.table import Table
 from rich.text import Text
 
 ERROR_HANDLER = "visit_planner.english"
@@ -127,15 +136,23 @@ def _gap_to_drop(text: str, start: int, end: int) -> int:
 _SEPARATOR_BEFORE = re.compile(r" [—/] $")
 """What separates an English word from its Chinese after it: `` / `` or `` — ``."""
 
+_PUNCTUATION_AFTER = frozenset(":;,)")
+"""What may follow a Chinese word that follows its English (``reason 原因: x``)."""
 
-def _separator_before(text: str, start: int, floor: int) -> int:
-    """The start of the run ``text[start:...]`` left out, moved back over a separator that
+
+def _separator_before(text: str, start: int, end: int, floor: int) -> int:
+    """The start of the run ``text[start:end]`` left out, moved back over a separator that
     follows an English word (``promotion / 晋升: 16:00`` reads ``promotion: 16:00``, not
-    ``promotion / : 16:00``), never before ``floor`` (the end of the previous edit)."""
+    ``promotion / : 16:00``), or over the space before it when punctuation follows it
+    (``reason 原因: x`` reads ``reason: x``, not ``reason : x``); never before ``floor``
+    (the end of the previous edit)."""
     before = start - 3
     word = before > 0 and text[before - 1].isascii() and not text[before - 1].isspace()
     if before >= floor and word and _SEPARATOR_BEFORE.match(text, before, start):
         return before
+    spaced = start - 1 > floor and text[start - 1] == " " and text[start - 2].isalnum()
+    if spaced and text[start - 2].isascii() and text[end : end + 1] in _PUNCTUATION_AFTER:
+        return start - 1
     return start
 
 
@@ -165,8 +182,9 @@ def _run_end(text: str, start: int, encoding: str) -> int:
         j = joint.end()
 
 
-_NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s(:]))\d(?:[\d,.]*\d)?%? +$")
-"""A number just before a Chinese word, its measure word (``1,008 行``, ``3 个``)."""
+_NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s(:]))\d(?:[\d,.-]*\d)?%? +$")
+"""A number just before a Chinese word, its measure word (``1,008 行``, ``3 个``), or a
+month the Chinese is of (``2027-03 尚无方案``)."""
 
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 
@@ -179,57 +197,106 @@ def _chinese_half(text: str, start: int, floor: int) -> tuple[int, int] | None:
     its `` / ``, left out whole with the numbers in it when the English half carries every
     one of them: ``assessed_tier: 1,008 行无标签, 未用于训练 / 1,008 unlabelled row(s)``
     reads ``assessed_tier: 1,008 unlabelled row(s)``, not ``1,008 1,008 unlabelled``;
-    ``已登记版本 2 / registered version 2`` reads ``registered version 2``. Only a half
-    with no English word in it, that begins a line, a bracket or a word (never before
-    ``floor``, the end of the previous edit); None otherwise."""
+    ``已登记版本 2 / registered version 2`` reads ``registered version 2``; ``是否应为
+    'members'? / did you mean 'members'?`` reads ``did you mean 'members'?``. Only a half
+    whose English words (a column, an option) the English half says too, that begins a
+    line, a bracket or a word (never before ``floor``, the end of the previous edit); None
+    otherwise."""
     line_end = text.find("\n", start)
     line_end = len(text) if line_end < 0 else line_end
     pair = text.find(_PAIR, start, line_end)
     if pair < 0:
-        return None
-    half = text[start:pair]
-    if any(c.isascii() and c.isalpha() for c in half):
         return None
     number = _NUMBER_BEFORE.search(text, floor, start)
     begin = number.start() if number else start
     if begin > 0 and text[begin - 1] not in _SPACE_BEFORE:
         return None
     english = text[pair + len(_PAIR) : line_end]
+    if not _says_all(english, text[start:pair]):
+        return None  # an English word said in the Chinese half alone: not a pair
     if any(n not in english for n in _NUMBER.findall(text, begin, pair)):
         return None  # a number said in Chinese alone: kept as before
     return begin, pair + len(_PAIR)
 
 
-_GLOSS = re.compile(r" \(([^\s()]+|[^()\n]+(?=\)(?:\n|$)))\)")
-"""A code or a word in brackets after a Chinese name (``锦屏镇 (532626001)``), or the English
-of a Chinese phrase in brackets that end the line (``没有该模型版本 (model has no version 9)``)."""
+_WORD = re.compile(r"\w+", re.ASCII)
+
+
+def _says_all(english: str, chinese: str) -> bool:
+    """Whether ``english`` says all that ``chinese`` has in ASCII: every word, id and number
+    of it (``是否应为 'members'?`` beside ``did you mean 'members'?``, ``用 Excel 或 WPS 请打开
+    x.xlsx`` beside ``in Excel or WPS, open x.xlsx``), none of them in an English phrase of
+    the Chinese's own (``类别变化 tier changed = 类别变化而换人``: a label, two English words
+    in a row, that the English need not repeat as one; ids and names side by side are not:
+    ``2026-12 v1 (a90591a884fd)``, ``--data DIR``)."""
+    words = [bool(_PLAIN_WORD.fullmatch(t)) for t in chinese.split()]
+    phrase = any(a and b for a, b in itertools.pairwise(words))
+    return not phrase and set(_WORD.findall(chinese)) <= set(_WORD.findall(english))
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z]+[,:;]?")
+"""An English word of a phrase (``tier changed``), not a name: an id (``v1``), an option
+(``--data``), a file (``x.xlsx``), a quoted column (``'members'?``)."""
+
+
+_GLOSS = re.compile(r" \(([^\s()]+)\)")
+"""A code or a word in brackets after a Chinese name (``锦屏镇 (532626001)``)."""
+
+
+def _closing_gloss(text: str, end: int) -> tuple[int, int] | None:
+    """The brackets that end the line ``text[end:]`` is on, after a space, when they open at
+    or after ``end`` (``(township(s) x are not in run y; its townships: 开化街道
+    (532601001), ...)``, brackets inside them too): where they open and close."""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if line_end == end or text[line_end - 1] != ")":
+        return None
+    depth = 0
+    for at in range(line_end - 1, end - 1, -1):
+        depth += {")": 1, "(": -1}.get(text[at], 0)
+        if depth == 0:
+            return (at, line_end) if at > end and text[at - 1] == " " else None
+    return None
 
 
 def _glossed(text: str, start: int, end: int, encoding: str) -> tuple[int, str] | None:
     """Where the bracket after a Chinese word ``text[start:end]`` that begins a line, a
-    bracket or a word ends, and what it holds, when it holds one code or word, or ends the
-    line, and ``encoding`` can write it: a place ``锦屏镇 (532626001)`` reads ``532626001``,
-    never ``(532626001)``, whether or not its name is known; ``ERROR: 没有该模型版本 (model
-    has no version 9)`` reads ``ERROR: model has no version 9``."""
+    bracket or a word ends, and what it holds as ``encoding`` writes it (:func:`narrow`),
+    when it holds one code or word: a place ``锦屏镇 (532626001)`` reads ``532626001``,
+    never ``(532626001)``, whether or not its name is known; or when it ends the line and
+    says every ASCII word, id and number of the Chinese message before it: ``ERROR: 没有该模型
+    版本 (model has no version 9)`` reads ``ERROR: model has no version 9``, ``用 Excel 或 WPS
+    请打开 x.xlsx, 编号不会变成科学计数 (in Excel or WPS, open x.xlsx: ...)`` reads ``in Excel or
+    WPS, open x.xlsx: ...``, not ``Excel WPS x.xlsx, in Excel or WPS ...``."""
     if start and text[start - 1] not in _SPACE_BEFORE:
         return None
     gloss = _GLOSS.match(text, end)
-    if gloss is None or not can_encode(gloss.group(1), encoding):
+    if gloss is not None and can_encode(gloss.group(1), encoding):
+        return gloss.end(), gloss.group(1)
+    closing = _closing_gloss(text, end)
+    if closing is None:
         return None
-    return gloss.end(), gloss.group(1)
+    opened, closed = closing
+    inside = text[opened + 1 : closed - 1]
+    if not _says_all(inside, text[end : opened - 1]):
+        return None
+    return closed, narrow(inside, encoding)
 
 
-_TERM_BEFORE = re.compile(r"(?:^|(?<=\s))([A-Za-z][\w.-]*) $")
-"""An English term just before a Chinese word (``MLflow 地址``, ``Dask 调度器地址``)."""
+_TERM_BEFORE = re.compile(r"(?:^|(?<=\s))(\[?[A-Za-z][\w.-]*\]?) $")
+"""An English term just before a Chinese word (``MLflow 地址``, ``Dask 调度器地址``), or a
+file's table (``[units] 格式有误``)."""
 
 
-def _shared_term(text: str, start: int, end: int, floor: int) -> int:
-    """The start of the Chinese word ``text[start:...]`` left out with the separator that
-    ends at ``end``, moved back over the English term before it when the English after the
-    separator begins with the same term: ``MLflow 地址 — MLflow tracking URI`` reads
-    ``MLflow tracking URI``, not ``MLflow MLflow tracking URI``. Never before ``floor``."""
+def _shared_term(text: str, start: int, english: str, floor: int) -> int:
+    """The start of the Chinese word ``text[start:...]`` left out for ``english`` (what
+    follows its separator, or the English in brackets written in its place), moved back
+    over the English term before it when ``english`` begins with the same term: ``MLflow
+    地址 — MLflow tracking URI`` reads ``MLflow tracking URI``, not ``MLflow MLflow tracking
+    URI``; ``[units] 格式有误 ([units] members: ...)`` reads ``[units] members: ...``. Never
+    before ``floor``."""
     term = _TERM_BEFORE.search(text, floor, start)
-    if term is None or not text.startswith(term.group(1) + " ", end):
+    if term is None or not english.startswith(term.group(1) + " "):
         return start
     return term.start()
 
@@ -248,13 +315,13 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         floor = found[-1][1] if found else 0
         half = _chinese_half(text, i, floor) if is_wide(text[i]) else None
         if half is not None:
-            found.append((_shared_term(text, half[0], half[1], floor), half[1], ""))
+            found.append((_shared_term(text, half[0], text[half[1] :], floor), half[1], ""))
             i = half[1]
             continue
         j = _run_end(text, i, encoding)
         gloss = _glossed(text, i, j, encoding) if is_wide(text[i]) else None
         if gloss is not None:
-            found.append((i, *gloss))
+            found.append((_shared_term(text, i, gloss[1], floor), *gloss))
             i = gloss[0]
             continue
         replacement = "".join(
@@ -268,9 +335,9 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
         end = _gap_to_drop(text, i, j) if not replacement else j
         start = i
         if not replacement and end == j:  # the English came first: drop the separator before
-            start = _separator_before(text, i, floor)
+            start = _separator_before(text, i, end, floor)
         elif not replacement and end > j:  # a term both halves begin with is said once
-            start = _shared_term(text, i, end, floor)
+            start = _shared_term(text, i, text[end:], floor)
         found.append((start, end, replacement))
         i = end
     return found
@@ -325,13 +392,32 @@ def narrow_text(text: Text, encoding: str) -> Text:
     return result
 
 
+def headings_read_down(table: Table, encoding: str) -> Table:
+    """``table`` with its column headings padded to one height as ``encoding`` writes them,
+    so that they read from the top: Rich sets headings at their foot, and a heading that
+    lost its Chinese lines sank (``runs list``'s ``run`` read beside ``version``, ``month``
+    alone on the line above). A copy; ``table`` itself on a stream that holds Chinese, where
+    every heading keeps its lines."""
+    if holds_chinese(encoding) or not table.show_header or not table.columns:
+        return table
+    headers = [c.header for c in table.columns]
+    texts = [h if isinstance(h, Text) else Text(h) for h in headers if isinstance(h, str | Text)]
+    if len(texts) < len(headers):  # a heading drawn by something else: left as it is
+        return table
+    heights = [narrow_text(t, encoding).plain.count("\n") for t in texts]
+    top = max(heights)
+    padded = copy.copy(table)
+    padded.columns = [  # a heading given as a string stays one (Rich reads its markup)
+        dataclasses.replace(c, header=(h if isinstance(h, str) else t) + "\n" * (top - height))
+        for c, h, t, height in zip(table.columns, headers, texts, heights, strict=True)
+    ]
+    return padded
+
+
 def emptied(before: str, after: str) -> bool:
     """Whether narrowing took every word and number of a line that had Chinese in it
     (``一类户覆盖率，`` became ``,``): a line no longer worth a line."""
     return any(is_wide(c) for c in before) and not any(c.isalnum() for c in after)
-
-
-_WORD = re.compile(r"\w+", re.ASCII)
 
 
 def said_in(line: str, english: str, encoding: str) -> bool:

@@ -405,6 +405,16 @@ DIFF_ROWS = 30
 rest are counted below it and all are in ``--out``."""
 
 
+DIFF_LEGEND = (
+    "换人 worker changed = 类别未变而换人 / 类别未变的农户 (another worker / all, among the "
+    "households whose tier is unchanged)",
+    "类别变化 tier changed = 类别变化而换人 / 类别变化的农户 (another worker / all, among the "
+    "households whose tier changed)",
+)
+"""What ``runs diff``'s two churn columns count, below its table; each line's English says
+it whole (the line read ``worker changed = tier unchanged`` on a stream without Chinese)."""
+
+
 def diff_rows(diff: pl.DataFrame, limit: int = DIFF_ROWS) -> tuple[pl.DataFrame, int]:
     """The townships ``runs diff`` shows: those whose visitors or tier-1 uncovered changed,
     at most ``limit`` (the most changed), in township order; and how many changed townships
@@ -427,7 +437,7 @@ def _diff_table(rows: pl.DataFrame, label: Callable[[str], str]) -> Table:
     """``runs diff``'s table: one township a row (``label``: its name and code)."""
     table = Table(
         "乡镇\ntownship", "换人\nworker\nchanged", "类别变化\ntier\nchanged",
-        "一类户未覆盖\ntier-1\nuncovered", "路途 h\ntravel h",
+        "一类户未覆盖\ntier-1\nuncovered", "路途时长\ntravel h",
     )  # fmt: skip
     for column in table.columns:
         column.no_wrap = True
@@ -495,11 +505,8 @@ def runs_diff(
     shown, more = diff_rows(diff)
     if shown.height:
         console.print(_diff_table(shown, place_label))
-        console.print(
-            "换人 worker changed = 类别未变而换人 / 类别未变的农户 (tier unchanged)\n"
-            "类别变化 tier changed = 类别变化而换人 / 类别变化的农户",
-            highlight=False,
-        )
+        for line in DIFF_LEGEND:
+            print_hanging(line, console)
     else:
         console.print("各乡镇均无变化 / no township changed", highlight=False)
     if more:
@@ -1122,21 +1129,23 @@ def audit_list(
 def audit_end_note(last: int | None, head: int | None) -> str:
     """What ``audit list`` says when the log does not end where its head record does
     (``last``: its last entry, None when it has none): entries cut off its end (all of them:
-    it said "no entries yet"), written by hand after the head, or the head record gone."""
+    it said "no entries yet"), written by hand after the head, or the head record gone.
+    ``中文 / English``: on a stream without Chinese the English alone (it read ``WARNING: (the
+    head record is missing; ...): run ...``, the brackets left without their Chinese)."""
     has = f"审计日志止于第 {last} 条" if last else "审计日志已无条目"
     has_en = f"the log ends at entry {last}" if last else "the log has no entries"
     verify = "run `visit-planner audit verify`"
     if head is None:
-        return f"审计链头记录缺失, {has} (the head record is missing; {has_en}): {verify}"
+        return f"审计链头记录缺失, {has} / the head record is missing; {has_en}: {verify}"
     if last is not None and last > head:
         return (
-            f"{has}, 链头记录止于第 {head} 条, 其后的条目非本程序写入 ({has_en}, its head "
-            f"record at entry {head}: the entries after it were not written by visit-planner): "
+            f"{has}, 链头记录止于第 {head} 条, 其后的条目非本程序写入 / {has_en}, its head "
+            f"record at entry {head}: the entries after it were not written by visit-planner: "
             f"{verify}"
         )
     return (
-        f"{has}, 链头记录为第 {head} 条, 末尾条目被删除 ({has_en}, its head record at entry "
-        f"{head}: entries were removed from its end): {verify}"
+        f"{has}, 链头记录为第 {head} 条, 末尾条目被删除 / {has_en}, its head record at entry "
+        f"{head}: entries were removed from its end: {verify}"
     )
 
 
