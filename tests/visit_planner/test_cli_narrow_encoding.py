@@ -576,3 +576,16 @@ def test_generate_on_an_ascii_stream_heads_its_summary_without_a_stray_space(
     assert code == 0, err
     assert "2026-12, after 2026-11, seed 1" in out.splitlines(), out
     assert not [line for line in out.splitlines() if line.startswith(" ") and line[1] != " "]
+
+
+def test_runs_exports_note_on_a_superseded_run_is_said_once_on_an_ascii_stream() -> None:
+    """``runs export`` of a superseded run led its note with the Chinese line's ids on a
+    stream without Chinese: ``note: a90591a884fd (c479db1a12c8 (v2)),`` above the English."""
+    from visit_planner.cli.runs import superseded_note
+
+    assert superseded_note("a90591a884fd", "c479db1a12c8 (v2)", "ascii") == [
+        "注意 note: run a90591a884fd is no longer the month's current run (that is "
+        "c479db1a12c8 (v2)): do not visit from this list; every page says so"
+    ]
+    zh, en = superseded_note("a90591a884fd", "c479db1a12c8 (v2)", "utf-8")
+    assert zh.startswith("注意 note: 本清单所属方案 a90591a884fd") and en.startswith("run ")

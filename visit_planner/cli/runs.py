@@ -597,7 +597,6 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     which is then replaced whole (a directory holding anything else is refused).
     """
     from visit_planner.export import export_visit_lists
-    from visit_planner.export.labels import SUPERSEDED
 
     with _store(home, store_url) as (store, workspace):
         if run == "current":
@@ -652,12 +651,23 @@ def runs_export(  # noqa: PLR0917  (Typer options)
         ]
     )
     if superseded_by is not None:
-        zh, en = SUPERSEDED
-        run_id = row.run_id[:12]
-        print_wrapped([
-            f"注意 note: {zh.format(run=run_id, current=superseded_by)}; 每页均已注明",
-            f"{en.format(run=run_id, current=superseded_by)}; every page says so",
-        ])  # fmt: skip
+        print_wrapped(superseded_note(row.run_id[:12], superseded_by, console.encoding))
+
+
+def superseded_note(run_id: str, current: str, encoding: str) -> list[str]:
+    """What ``runs export`` says of a run that is no longer its month's current one, a line
+    in each language; on a stream of ``encoding`` that cannot carry Chinese the English
+    alone, labelled (the Chinese line's ids read ``note: a90591a884fd (c479db1a12c8
+    (v2)),`` above it)."""
+    from visit_planner.cli.narrow_encoding import said_in
+    from visit_planner.export.labels import SUPERSEDED
+
+    zh, en = SUPERSEDED
+    zh_line = f"{zh.format(run=run_id, current=current)}; 每页均已注明"
+    en_line = f"{en.format(run=run_id, current=current)}; every page says so"
+    if said_in(zh_line, en_line, encoding):
+        return [f"注意 note: {en_line}"]
+    return [f"注意 note: {zh_line}", en_line]
 
 
 # --------------------------------------------------------------------------- overrides
