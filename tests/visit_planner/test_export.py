@@ -520,6 +520,28 @@ def test_places_are_named_in_the_lists(run_dir: Path, exported: ExportSummary) -
     assert labels.place(code).startswith(named[code]) and labels.place(code).endswith(f"({code})")
 
 
+def test_each_household_on_a_sheet_says_its_village_and_grid(exported: ExportSummary) -> None:
+    """A township cadre's households lie in many grids; the sheet showed each one's village
+    and no grid (its heading's grid reads '—' for a cadre): each row now has the village by
+    name and code and, below it, the household's grid, as the CSV and unassigned.html have."""
+    rows = pl.read_csv(exported.csv, infer_schema=False)
+    cadres = rows.filter(pl.col("role") == "cadre")
+    assert cadres.group_by("worker_id").agg(pl.col("grid_id").n_unique())["grid_id"].max() > 1
+    checked = 0
+    for (worker,), own in rows.partition_by("worker_id", as_dict=True).items():
+        html = (exported.out / "sheets" / f"{worker}.html").read_text("utf-8")
+        assert '<th>村 / 网格<span class="en">Village / grid</span></th>' in html
+        cells = re.findall(
+            r'<td class="id">(H[^<]*)</td>\s*<td class="id">([^<]*)<br>([^<]*)</td>', html
+        )
+        assert [(h, grid) for h, _, grid in cells] == list(
+            own.select("household_id", "grid_id").iter_rows()
+        ), worker
+        assert [v for _, v, _ in cells] == [labels.place(v) for v in own["village_id"]], worker
+        checked += len(cells)
+    assert checked == rows.height
+
+
 def test_places_fall_back_to_codes_without_names() -> None:
     from visit_planner.contracts.places import forget_places, place_label, remember_places
 

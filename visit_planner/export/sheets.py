@@ -422,13 +422,15 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_view(r: dict[str, Any]) -> dict[str, Any]:
-    """One table row of a sheet."""
+    """One table row of a sheet: the household's village by name and code and its grid (a
+    township cadre's households lie in many grids, and the sheet showed none of them)."""
     zh, en = labels.visits_due_parts(r["visits_per_month"])
     last = r["last_visit_days"]
     return {
         "tier": r["tier"],
         "household_id": r["household_id"],
         "village_id": labels.place(r["village_id"]),
+        "grid_id": r["grid_id"] or "—",
         "tier_zh": labels.TIER_ZH[r["tier"]],
         "visits_zh": zh,
         "visits_en": en,

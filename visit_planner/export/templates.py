@@ -131,15 +131,15 @@ SHEET: Final = """<!DOCTYPE html>
 date and notes; hand the sheet back at the end of the month.</span></p>
 <table class="list">
 <colgroup>
-  <col style="width: 9mm"><col style="width: 19mm"><col style="width: 23mm">
-  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 42mm">
-  <col style="width: 15mm"><col style="width: 40mm">
+  <col style="width: 9mm"><col style="width: 18mm"><col style="width: 28mm">
+  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 41mm">
+  <col style="width: 15mm"><col style="width: 37mm">
 </colgroup>
 <thead>
 <tr>
   <th>序号<span class="en">No.</span></th>
   <th>户编号<span class="en">Household</span></th>
-  <th>村<span class="en">Village</span></th>
+  <th>村 / 网格<span class="en">Village / grid</span></th>
   <th>类别<span class="en">Tier</span></th>
   <th>本月应走访<span class="en">Visits due</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
@@ -152,7 +152,7 @@ date and notes; hand the sheet back at the end of the month.</span></p>
 <tr class="t{{ r.tier }}">
   <td class="num">{{ loop.index }}</td>
   <td class="id">{{ r.household_id }}</td>
-  <td class="id">{{ r.village_id }}</td>
+  <td class="id">{{ r.village_id }}<br>{{ r.grid_id }}</td>
   <td class="tier">{{ r.tier_zh }}</td>
   <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
   <td>{{ r.reasons }}</td>
