@@ -326,6 +326,16 @@ def test_columns_are_as_wide_as_their_text(tmp_path: Path) -> None:
     assert heights == {"1": "30.75", "2": "75"}  # the header's two lines; the short row at 15
 
 
+def test_a_row_is_never_higher_than_excel_allows() -> None:
+    """A wrapped cell of thousands of characters (a failed township's error, a long
+    shortfall) makes its row 27 lines high, 405 points: Excel refuses rows over 409."""
+    from visit_planner.export.workbook import row_heights
+
+    frame = pl.DataFrame({"a": ["x" * 5000, "y" * 50, None], "b": ["甲" * 30, None, None]})
+    assert row_heights(frame, ["a", "b"]) == [405.0, 30.0, 15.0]
+    assert row_heights(frame, []) == [15.0, 15.0, 15.0]
+
+
 def test_sheet_names_are_ones_excel_accepts() -> None:
     assert sheet_name("文山市 532601") == "文山市 532601"
     assert sheet_name("a/b:c[d]*?\\e") == "a b c d    e"

@@ -47,6 +47,7 @@ _WIDE = re.compile(
 _MIN_WIDTH: Final = 6
 _WRAP_WIDTH: Final = 48  # a column of sentences (reasons) wraps within this width
 _LINE: Final = 15.0  # points: the height of a line of text (Calibri 11, Excel's default)
+_MAX_LINES: Final = 27  # lines of a row: Excel's rows are at most 409 points high
 _TEXT: Final = 49  # Excel's built-in number format "@", text (Format Cells: Text)
 
 
@@ -188,9 +189,10 @@ def _kind(dtype: pl.DataType, width: float) -> str:
 def row_heights(frame: pl.DataFrame, wrapped: Sequence[str]) -> list[float]:
     """Each row's height in points: one line, or as many as its longest wrapped cell (of the
     columns ``wrapped``, each :data:`_WRAP_WIDTH` wide) takes, a little more than it needs
-    rather than less. A row left at its default height showed only the first line of its
-    reasons when LibreOffice printed the workbook; a height written in the file does not
-    depend on the program fitting it."""
+    rather than less, and 27 lines (405 points) at most, within the 409 points Excel allows a
+    row. A row left at its default height showed only the first line of its reasons when
+    LibreOffice printed the workbook; a height written in the file does not depend on the
+    program fitting it."""
     if not wrapped or not frame.height:
         return [_LINE] * frame.height
     room = (_WRAP_WIDTH - 2) * 0.9  # a line breaks between words, before it is full
@@ -202,7 +204,7 @@ def row_heights(frame: pl.DataFrame, wrapped: Sequence[str]) -> list[float]:
             .ceil()
         )
         for c in wrapped
-    ).clip(lower_bound=1)
+    ).clip(1, _MAX_LINES)
     return (frame.select(lines.alias("lines"))["lines"] * _LINE).to_list()
 
 
