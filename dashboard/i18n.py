@@ -341,6 +341,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "overrides_applied": ("已生效的督导调整", "Supervisors' overrides applied"),
     "no_overrides": ("无", "none"),
+    "overrides_not_applied": (
+        "未在本月方案生效的督导调整",
+        "Supervisors' overrides not applied this month",
+    ),
     "alternatives": (
         "其他可选人员（按代价排序，无法计算代价的按路途）",
         "Other eligible workers, ranked by cost (by travel where no cost can be computed)",

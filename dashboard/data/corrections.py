@@ -51,19 +51,24 @@ def unplanned_outcome(row: OverrideRow, today: date) -> str:
 class CorrectionQueries(ScopedAccess):
     """The corrections page."""
 
-    def overrides(self, month: str, limit: int | None = PAGE_ROWS) -> pl.DataFrame:
+    def overrides(
+        self, month: str, limit: int | None = PAGE_ROWS, *, household_id: str | None = None
+    ) -> pl.DataFrame:
         """Standing and revoked overrides of households in scope, with their outcome in the
         month's current run (applied / not applied and why) or, when that run did not have
         them, what becomes of them (:func:`unplanned_outcome`), and who revoked each, when
         and why; newest first, the first ``limit`` (None: all, for the page, which shows
         :data:`PAGE_ROWS` of them, says of how many, and offers every standing one to revoke:
-        cut here, the older ones, standing pins too, were left out without a word)."""
+        cut here, the older ones, standing pins too, were left out without a word).
+        ``household_id``: that household's only (the household page's), in scope as above."""
         self._require_households()
         run = self.current_run(month)
         today = clock.today()  # Wenshan's date: a server may be kept in UTC
         with self._store() as store:
             rows = store.list_overrides()
             outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
+        if household_id is not None:
+            rows = [o for o in rows if o.household_id == household_id]
         frame = pl.DataFrame(
             [
                 {

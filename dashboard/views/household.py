@@ -174,6 +174,21 @@ if ex.get("alt_worker_id"):
     )
 applied = i18n.override_notes(ex.get("overrides"), lang) or t("no_overrides", lang)
 st.markdown(f"**{t('overrides_applied', lang)}**{sep}{applied}")
+# The household's standing corrections the month's plan did not apply: waiting for the next
+# plan, or not applied and why (a pin to a full worker, say). The page said only "overrides
+# applied: none", and a supervisor who had just pinned the household saw no trace of it.
+with auth.guarded(lang):
+    waiting = ctx.data.overrides(ctx.month, limit=None, household_id=household_id)
+if waiting.height:  # (none at all: a frame without columns)
+    waiting = waiting.filter((pl.col("status") == "active") & (pl.col("outcome") != "applied"))
+if waiting.height:
+    st.markdown(
+        f"**{t('overrides_not_applied', lang)}**\n"
+        + "\n".join(
+            f"- #{r['id']} {md(i18n.override_what(r, lang))} · {md(i18n.override_outcome(r, lang))}"
+            for r in waiting.sort("id").iter_rows(named=True)
+        )
+    )
 if ctx.viewer.may_correct:  # on to the corrections page, its form filled with this household
     st.page_link(
         "views/corrections.py",

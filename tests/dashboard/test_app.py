@@ -888,6 +888,41 @@ def uncorrected(site: Site) -> list[str]:
     return sorted(set(site_township(site)) - named)
 
 
+def test_the_household_page_lists_its_corrections_the_plan_did_not_apply(site: Site) -> None:
+    """A supervisor who had just pinned a household to a worker (waiting for the next plan)
+    opened its page and read only "overrides applied: none": no trace of the pin. The page
+    now lists the household's standing corrections the month's plan did not apply, each with
+    what it asks and what became of it (pending); a revoked one is not listed, and the data
+    layer gives another township's supervisor none of them."""
+    household = uncorrected(site)[-1]
+    with Store.for_workspace(site.workspace) as store:
+        pin = store.add_override(
+            "pin", household, author="sup_town", reason="住得最近", worker_id=site.worker
+        )
+        gone = store.add_override("tier", household, author="sup_town", reason="误报", tier=2)
+        store.revoke_override(gone.id, "sup_town", "撤回 / withdrawn")
+    mine = access(site, "supervisor", "township", TOWNSHIP)
+    listed = mine.overrides(MONTH, limit=None, household_id=household)
+    assert sorted(listed["id"].to_list()) == sorted([pin.id, gone.id])
+    other = access(site, "supervisor", "township", OTHER_TOWNSHIP)
+    assert other.overrides(MONTH, limit=None, household_id=household).height == 0
+    row = listed.filter(pl.col("id") == pin.id).row(0, named=True)
+    assert row["outcome"] == "pending"
+    for lang in i18n.LANGS:
+        at = go(sign_in("sup_town"), "household", lang)
+        at.text_input(key="household").input(household).run()
+        check_clean(at)
+        body = page_text(at)
+        assert i18n.t("overrides_not_applied", lang) in body, lang
+        expected = f"#{pin.id} {md(i18n.override_what(row, lang))} · "
+        assert expected + md(i18n.override_outcome(row, lang)) in body, (lang, body)
+        assert f"#{gone.id} " not in body  # revoked: no plan will apply it
+    # a household without such a correction shows no such list
+    at = go(sign_in("sup_town"), "household", "zh")
+    at.text_input(key="household").input(uncorrected(site)[0]).run()
+    assert i18n.t("overrides_not_applied", "zh") not in page_text(at)
+
+
 def test_the_household_page_opens_the_corrections_form_with_the_household(site: Site) -> None:
     """Seeing a household's tier or visitor wrong, a supervisor had to open the menu, go to
     the corrections page and type the household's id again (on a phone too). The household
