@@ -452,6 +452,11 @@ def test_an_input_note_whose_english_says_it_all_is_said_once_on_an_ascii_stream
             "ERROR: override refused (tier H9): household H9 is not in the newest published "
             "run, 2026-12 v1 (a90591a884fd) (to check against a month's data, pass --data DIR)",
         ),
+        # ... or that end its clause, before " — " (validate's problems)
+        (
+            "错误 ERROR: h.parquet: column 'household_id': 编号重复 (duplicate id) — 2 rows: H1",
+            "ERROR: h.parquet: column 'household_id': duplicate id - 2 rows: H1",
+        ),
         # a label's Chinese after its English, punctuation after it
         ("    reason 原因: flooded", "    reason: flooded"),
         ("已导出 visit_lists.xlsx (wrote sheets)", "visit_lists.xlsx (wrote sheets)"),

@@ -243,12 +243,20 @@ _GLOSS = re.compile(r" \(([^\s()]+)\)")
 """A code or a word in brackets after a Chinese name (``锦屏镇 (532626001)``)."""
 
 
+_CLAUSE_END = " — "
+"""What ends a clause of a message before the line does (``编号重复 (duplicate id) — 2 rows:
+H1``, a problem's rule and then its rows)."""
+
+
 def _closing_gloss(text: str, end: int) -> tuple[int, int] | None:
-    """The brackets that end the line ``text[end:]`` is on, after a space, when they open at
-    or after ``end`` (``(township(s) x are not in run y; its townships: 开化街道
-    (532601001), ...)``, brackets inside them too): where they open and close."""
+    """The brackets that end the clause ``text[end:]`` is in, at the end of its line or
+    before `` — ``, after a space, when they open at or after ``end`` (``(township(s) x are
+    not in run y; its townships: 开化街道 (532601001), ...)``, brackets inside them too):
+    where they open and close."""
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
+    clause = text.find(_CLAUSE_END, end, line_end)
+    line_end = line_end if clause < 0 else clause
     if line_end == end or text[line_end - 1] != ")":
         return None
     depth = 0
@@ -264,7 +272,9 @@ def _glossed(text: str, start: int, end: int, encoding: str) -> tuple[int, str] 
     bracket or a word ends, and what it holds as ``encoding`` writes it (:func:`narrow`),
     when it holds one code or word: a place ``锦屏镇 (532626001)`` reads ``532626001``,
     never ``(532626001)``, whether or not its name is known; or when it ends the line and
-    says every ASCII word, id and number of the Chinese message before it: ``ERROR: 没有该模型
+    says every ASCII word, id and number of the Chinese message before it (or ends its
+    clause, before `` — ``: ``编号重复 (duplicate id) — 2 rows`` reads ``duplicate id - 2
+    rows``): ``ERROR: 没有该模型
     版本 (model has no version 9)`` reads ``ERROR: model has no version 9``, ``用 Excel 或 WPS
     请打开 x.xlsx, 编号不会变成科学计数 (in Excel or WPS, open x.xlsx: ...)`` reads ``in Excel or
     WPS, open x.xlsx: ...``, not ``Excel WPS x.xlsx, in Excel or WPS ...``."""
