@@ -39,6 +39,7 @@ from visit_planner.cli import assign as _assign  # noqa: F401  # isort: skip
 from visit_planner.cli import model as _model  # noqa: F401  # isort: skip
 from visit_planner.cli import plan as _plan  # noqa: F401  # isort: skip
 from visit_planner.cli import runs as _runs  # noqa: F401  # isort: skip
+from visit_planner.cli import store_copy as _store_copy  # noqa: F401  # isort: skip
 from visit_planner.cli import dashboard as _dashboard  # noqa: F401  # isort: skip
 from visit_planner.cli import users as _users  # noqa: F401  # isort: skip
 

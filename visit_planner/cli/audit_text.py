@@ -106,7 +106,18 @@ def promote_failed_line(details: Details) -> str | None:
     return f"{zh} ({en}); 错误 error: {error}"
 
 
+def store_copy_line(details: Details) -> str | None:
+    """``store.copy``: the store this one was copied from (no password) and its log's head
+    then: the entries above this one are that store's, carried over whole."""
+    source = details.get("from")
+    if not isinstance(source, str):
+        return None
+    head = details.get("from_head") or "-"
+    return f"复制自 copied from {source}; 源链头 its head then {head}"
+
+
 RULES: dict[str, tuple[Callable[[Details], str | None], ...]] = {
+    "store.copy": (store_copy_line,),
     "promote.failed": (promote_failed_line,),
     "login.client_blocked": (client_blocked_line,),
     "login.client_cleared": (client_cleared_line, reason_line),
@@ -145,6 +156,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "amend": ("发布修订方案", "amendment published"),
     "rollback": ("回退方案", "run rolled back"),
     "store.upgrade": ("数据库升级", "store upgraded"),
+    "store.copy": ("复制数据库", "store copied"),
     "lock.recover": ("收回月份锁", "month lock recovered"),
     "lock.release": ("释放月份锁", "month lock released"),
 }

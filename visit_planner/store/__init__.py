@@ -14,6 +14,7 @@ API (each call is one transaction)::
     Store.open(url, *, create=True, busy_timeout=10.0) -> Store
     Store.for_workspace(workspace, url=None, *, busy_timeout=10.0) -> Store
     Store.upgrade(url, *, actor=None) -> UpgradeResult          # `visit-planner store upgrade`
+    Store.copy(source_url, target_url, *, actor=None) -> CopyResult  # `store copy`
     Store.schema_status(url) -> SchemaStatus
     store.close()  /  with Store.open(url) as store: ...
 
@@ -86,6 +87,7 @@ from visit_planner.store.from_run import published_run_dir, records_from_run_dir
 from visit_planner.store.rows import (
     AuditCheck,
     AuditEntry,
+    CopyResult,
     MonthLock,
     OutcomeRow,
     OverrideRow,
@@ -116,6 +118,7 @@ __all__ = [
     "USER_ROLES",
     "AuditCheck",
     "AuditEntry",
+    "CopyResult",
     "MonthLock",
     "OutcomeRow",
     "OverrideRow",

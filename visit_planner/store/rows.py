@@ -17,6 +17,7 @@ from visit_planner.store.codec import parse_json, utc
 __all__ = [
     "AuditCheck",
     "AuditEntry",
+    "CopyResult",
     "MonthLock",
     "OutcomeRow",
     "OverrideRow",
@@ -223,6 +224,20 @@ class UpgradeResult:
     def changed(self) -> bool:
         """Whether any migration ran."""
         return self.before != self.after
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """What ``store copy`` did: the databases (named for messages, no password), the rows it
+    copied per table (the source's counts), and the target log's head after its own
+    ``store.copy`` entry."""
+
+    source: str
+    target: str
+    target_url: str  # the target's URL without its password (``***``), to set it by
+    rows: dict[str, int]
+    head_seq: int
+    head_hash: str
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_SCHEMA_LOCK = "visit-planner schema"
+SCHEMA_LOCK = "visit-planner schema"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -178,7 +178,7 @@ def ensure_current(db: Database, *, create: bool = True) -> None:
     if status.state != "empty" or not create:
         raise refusal(status, db.where, db.upgrade_command)
     with db.write() as conn:
-        serialize(conn, _SCHEMA_LOCK)
+        serialize(conn, SCHEMA_LOCK)
         status = schema_status(conn)  # another process may have created it meanwhile
         if status.state == "empty":
             migrate(conn, "head")
@@ -190,7 +190,7 @@ def upgrade(db: Database, *, actor: str) -> UpgradeResult:
     """Bring the database to head (creating it when empty); audited when it migrated an
     existing store."""
     with db.write() as conn:
-        serialize(conn, _SCHEMA_LOCK)
+        serialize(conn, SCHEMA_LOCK)
         status = schema_status(conn)
         if status.state in ("unknown", "foreign"):
             raise refusal(status, db.where, db.upgrade_command)

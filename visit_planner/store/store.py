@@ -20,10 +20,12 @@ from typing import Any
 from visit_planner.errors import StoreError
 from visit_planner.paths import Workspace
 from visit_planner.store import audit, locks, overrides, runs, schema, users
+from visit_planner.store.copy import copy_store
 from visit_planner.store.engine import DEFAULT_BUSY_TIMEOUT, Database, store_url
 from visit_planner.store.rows import (
     AuditCheck,
     AuditEntry,
+    CopyResult,
     MonthLock,
     OutcomeRow,
     OverrideRow,
@@ -125,6 +127,24 @@ class Store:
             return replace(result, where=db.where)
         finally:
             db.dispose()
+
+    @staticmethod
+    def copy(
+        source_url: str,
+        target_url: str,
+        *,
+        actor: str | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> CopyResult:
+        """Copy the whole store at ``source_url`` into the empty database at ``target_url``
+        (``visit-planner store copy``; :mod:`visit_planner.store.copy`)."""
+        source = Database.connect(source_url, busy_timeout)
+        target = Database.connect(target_url, busy_timeout)
+        try:
+            return copy_store(source, target, actor=actor or locks.current_user())
+        finally:
+            source.dispose()
+            target.dispose()
 
     @staticmethod
     def schema_status(url: str) -> schema.SchemaStatus:
