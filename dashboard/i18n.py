@@ -216,6 +216,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "status": ("求解状态", "Solve status"),
     "workers": ("人员数", "Workers"),
     "uncovered_households": ("未覆盖农户", "Uncovered households"),
+    "worker_pick": (
+        "勾选一行，查看该人员负责的农户、工时与走访清单。",
+        "Tick a row to open the worker: their households, hours and visit list.",
+    ),
     "uncovered_pick": (
         "勾选一行，查看该户的类别原因、无人走访的原因与可选人员。",
         "Tick a row to open the household: why its tier, why no one visits it, who could.",

@@ -112,7 +112,8 @@ else:
     st.caption(t("map_caption", lang))
 
 st.subheader(t("worker_loads", lang), anchor=False)
-auth.show_table(
+st.caption(t("worker_pick", lang))
+picked_worker = auth.show_table(
     i18n.table(
         info["loads"],
         ["worker_id", "role", "active", "households", "hours_used", "monthly_hours",
@@ -121,7 +122,12 @@ auth.show_table(
     ),
     lang,
     total=int(diag["workers"]),
+    key="worker_pick_row",
+    pick=True,
 )  # fmt: skip
+if picked_worker is not None:  # on to the worker's page: households, hours, visit list
+    worker = str(info["loads"]["worker_id"][picked_worker])
+    auth.open_page("views/worker.py", {"worker": worker, "lang": lang})
 
 st.subheader(t("whatif", lang), anchor=False)
 st.caption(t("whatif_intro", lang))

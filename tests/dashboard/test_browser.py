@@ -226,7 +226,8 @@ def test_an_uncovered_household_opens_its_page_from_the_township_list(
     """A supervisor's first question: which households no one visits, and why. The township
     page listed them by id only, and each id had to be typed into the household page. A row
     ticked now opens that household's page (why its tier, why no one visits it, who could),
-    on a 1,366 px laptop, in the page's language; going back shows the township again."""
+    on a 1,366 px laptop, in the page's language; going back shows the township again. A
+    row of the worker loads opens that worker's page the same way."""
     data = DataAccess(site.workspace, Viewer("sup_town", "supervisor", "township", TOWNSHIP))
     info = data.township(MONTH, TOWNSHIP)
     uncovered = info["uncovered"]["household_id"].to_list()
@@ -253,6 +254,18 @@ def test_an_uncovered_household_opens_its_page_from_the_township_list(
     heading(page, i18n.t("page_township", "en"))
     idle(page)
     assert urlsplit(page.url).path == "/township"  # not sent on to the household again
+    # the worker loads likewise open a worker's page: the busiest worker, first in the list
+    grid = under_heading(page, i18n.t("worker_loads", "en"), "stDataFrame")
+    grid.scroll_into_view_if_needed()
+    idle(page)
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    heading(page, i18n.t("page_worker", "en"))
+    idle(page)
+    worker = page.get_by_label(i18n.t("worker_id_label", "en"), exact=True).input_value()
+    assert worker == info["loads"]["worker_id"][0]
+    heading(page, i18n.t("worker_households", "en"))
     context.close()
     only_loopback(requests_made)
 
