@@ -115,11 +115,15 @@ def test_one_sheet_per_worker_with_households(run_dir: Path, exported: ExportSum
     text = " ".join(parsed.text)
     for heading in ("走访清单", "Visit list", "月份", "基层干部", "cadre", "乡镇", "Township"):
         assert heading in text, heading
-    for column in ("户编号", "类别", "本月应走访", "走访事由", "上次走访", "走访日期"):
+    for column in ("户编号", "类别", "本月应走访", "走访事由", "距上次走访天数", "走访日期"):
         assert column in text, column
     # The last visit's number says its unit in Chinese too (the heading read '上次走访 days
-    # ago': '上次走访 32' to a reader of the Chinese).
-    assert "上次走访 (天前)" in text and "Last visit, days ago" in text
+    # ago': '上次走访 32' to a reader of the Chinese), and the day it is counted to (it said
+    # 'days ago' of no day: a sheet filed and read a month later misleads by a month).
+    assert "距上次走访天数" in text and "Days since last visit" in text
+    flat = " ".join(text.split())
+    assert "“距上次走访天数”截至 2026-10-31 (上月末)。" in flat
+    assert "Days since last visit are counted to 2026-10-31, the end of the previous month." in flat
     assert re.search(
         r"姓名 <span class=\"en\">Name</span>: <span class=\"blank name\"></span>", html
     )
@@ -428,7 +432,8 @@ def test_unassigned_households_say_what_to_check_and_when_last_visited(
     assert "走访事由 Reasons" in sheet and sheet.count("独居老人 / alone") == missing.height
     for hid in missing["household_id"]:
         n = days[hid]
-        assert f"上次走访 {n} 天前 last visit {n} day{'' if n == 1 else 's'} ago" in sheet
+        assert f"距上次走访 {n} 天 {n} day{'' if n == 1 else 's'} since last visit" in sheet
+    assert "“距上次走访天数”截至 2026-10-31 (上月末)。" in sheet
 
 
 def test_an_overridden_or_rule_raised_tier_gives_its_own_reason(
@@ -776,7 +781,7 @@ def test_a_township_without_workers_has_its_section_in_the_index(
     html = got.index.read_text("utf-8")
     towns = re.findall(r"<h2>乡镇 <span class=\"en\">Township</span> [^<]*\((\d+)\)</h2>", html)
     assert towns == ["532601001", "532624001"]
-    empty = html.split(f"{labels.place('532624001')}</h2>")[1]
+    empty = html.split(f"{labels.place('532624001')}</h2>")[1].split('<h2 id="columns">')[0]
     plan = pl.read_parquet(run / "plan.parquet").filter(pl.col("township_id") == "532624001")
     assert plan.height > 0 and plan["worker_id"].null_count() == plan.height
     assert empty.startswith(f'\n<p class="note">{_counts_text(plan, 0, 0)} <span class="en">')

@@ -154,12 +154,21 @@ def test_headers_and_values_are_in_words(exported: ExportSummary) -> None:
     county = book.names[1]
     header = book.rows(county)[1]
     assert [cell[1] for cell in header if cell] == [
-        "\n".join(labels.COLUMN_HEADERS[c]) for c in LIST_COLUMNS
+        "\n".join(labels.column_headers([c], "2026-11")[0]) for c in LIST_COLUMNS
     ]
     assert header[LIST_COLUMNS.index("household_id")] == ("@", "户编号\nhousehold")
+    # The days since the last visit say the day they are counted to (it read '上次走访 (天前)
+    # last visit, days ago', of no day): the month's data count them to the month before's end.
+    assert header[LIST_COLUMNS.index("last_visit_days")] == (
+        "@",
+        "距上次走访天数 (截至 2026-10-31)\ndays since last visit, as of 2026-10-31",
+    )
     left = book.rows(UNASSIGNED_SHEET)[1]
     assert [cell[1] for cell in left if cell] == [
-        "\n".join(labels.COLUMN_HEADERS[c]) for c in UNASSIGNED_COLUMNS
+        "\n".join(labels.column_headers([c], "2026-11")[0]) for c in UNASSIGNED_COLUMNS
+    ]
+    assert "距上次走访天数 (截至 2026-10-31)\ndays since last visit, as of 2026-10-31" in [
+        cell[1] for cell in left if cell
     ]
     rows = pl.concat(_table(book, name, 1, LIST_COLUMNS) for name in book.names[1:])
     assert set(rows["tier"]) <= {"一类户 tier 1", "二类户 tier 2", "三类户 tier 3"}

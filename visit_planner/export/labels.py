@@ -8,6 +8,8 @@ counties are always known).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Final
 
@@ -140,7 +142,7 @@ COLUMN_HEADERS: Final[dict[str, tuple[str, str]]] = {
     "visits_due": ("本月应走访", "visits due"),
     "reasons": ("走访事由", "reasons"),
     "reason_source": ("事由来源", "reasons from"),
-    "last_visit_days": ("上次走访 (天前)", "last visit, days ago"),
+    "last_visit_days": ("距上次走访天数", "days since last visit"),  # + as of: last_visit_header
     "previous_worker_id": ("上次分配人员", "previous worker"),
     "nearest_worker_id": ("最近可承接人员", "nearest eligible worker"),
     "nearest_role": ("其角色", "its role"),
@@ -159,3 +161,71 @@ REASON_SOURCE: Final[dict[str, tuple[str, str]]] = {
 """Where a visit list's ``reasons`` come from (its ``reason_source``), in Chinese and English:
 the risk model's reasons, a policy rule's, a supervisor's override, or (the run stored no
 scores with reasons) the assignment's (pinned, same visitor as last month, …)."""
+
+
+def last_visit_as_of(month: str) -> str:
+    """The day the month's ``last_visit_days`` are counted to: the last day of the month
+    before ``month`` (``2026-12`` → ``2026-11-30``), as ``YYYY-MM-DD``.
+
+    The households table of a month describes the households as the month begins: a household
+    visited during the previous month has 0 to 29 days (how the synthetic month's refresh,
+    :mod:`visit_planner.synthetic.next_month`, counts them too). The sheets said "days ago"
+    without a day, which a clerk filing the sheet a month later cannot read; the input holds
+    no day of the visit itself, so the figure stays a count of days, with this day beside it.
+    """
+    first = date.fromisoformat(f"{month}-01")
+    return (first - timedelta(days=1)).isoformat()
+
+
+def last_visit_header(month: str) -> tuple[str, str]:
+    """The header of ``last_visit_days`` with the day it is counted to, in Chinese and English:
+    (``距上次走访天数 (截至 2026-11-30)``, ``days since last visit, as of 2026-11-30``), the
+    dashboard's wording of the column."""
+    zh, en = COLUMN_HEADERS["last_visit_days"]
+    day = last_visit_as_of(month)
+    return f"{zh} (截至 {day})", f"{en}, as of {day}"
+
+
+def last_visit_note(month: str) -> dict[str, str]:
+    """The sentence above a printed table that says the day its days since the last visit
+    are counted to (``zh``, ``en``); the column's header stays short, as its A4 column is
+    narrow."""
+    day = last_visit_as_of(month)
+    return {
+        "zh": f"“距上次走访天数”截至 {day} (上月末)。",
+        "en": f"Days since last visit are counted to {day}, the end of the previous month.",
+    }
+
+
+def column_headers(columns: Sequence[str], month: str) -> tuple[tuple[str, str], ...]:
+    """Each column's header in Chinese and English (:data:`COLUMN_HEADERS`), the last visit's
+    with the day it is counted to (:func:`last_visit_header`)."""
+    return tuple(
+        last_visit_header(month) if c == "last_visit_days" else COLUMN_HEADERS[c] for c in columns
+    )
+
+
+_SCOPE_NAMED: Final = 3  # townships named in a title; more are counted (a footer holds 255)
+
+
+def export_scope(
+    townships: Sequence[str], run_townships: int, counties: Mapping[str, str | None]
+) -> dict[str, str] | None:
+    """What a township-scoped export covers, for its titles and its index, or None when it
+    covers every township of the run: ``zh``/``en`` name every township exported by name and
+    code with how many of the run's (``仅导出本方案 8 个乡镇中的 1 个: 锦屏镇 (532626001)``),
+    ``short`` names them (up to three, else counts them) for the workbook's title and the
+    printed footers. A scoped workbook was titled as if for the whole run (``1 个乡镇``), so
+    a township's clerk could not tell from a page that other townships' lists exist, nor a
+    county's clerk which townships the file holds. ``counties``: each township's county code
+    (its name is shown when the places table has no name for the township)."""
+    if len(townships) >= run_townships:
+        return None
+    names = [place(t, counties.get(t)) for t in townships]
+    k = len(townships)
+    short = ", ".join(names) if k <= _SCOPE_NAMED else f"{k} 个乡镇 townships"
+    return {
+        "zh": f"仅导出本方案 {run_townships} 个乡镇中的 {k} 个: {', '.join(names)}",
+        "en": f"{k} of the run's {run_townships} townships only: {', '.join(names)}",
+        "short": f"仅 only {short}",
+    }

@@ -23,7 +23,10 @@ Layout of ``out``::
                           workbook, the unassigned
                           households (first, as in unassigned.html), then every worker of the
                           exported townships, with links to the sheets, under each township's
-                          counts
+                          counts; last, the CSVs' columns with their Chinese and English
+                          headers. A township-scoped export names its townships (by name
+                          and code, of how many of the run's) on the index, the unassigned
+                          sheet, every workbook sheet and every printed footer
 
 ``out`` is checked before any work (:func:`visit_planner.outputs.check_output_dir`): a file, or a
 non-empty directory, is refused unless ``overwrite`` is given and the directory holds an earlier
@@ -31,6 +34,18 @@ export (its ``visit_lists.csv``), which is then replaced whole: no sheet of a wo
 longer on any list stays beside the new ones. Everything is written under a staging directory
 first and moved into place when complete, so a failure leaves the previous export (or
 nothing) behind, never half of one.
+
+The two CSV files keep their field names (``household_id``, ``tier``, …) as their one header
+row, in English, while the workbook and every printed page head each column in Chinese with
+English (:data:`labels.COLUMN_HEADERS`), and the index lists each CSV column beside those
+headers. The CSVs are the export's data files, read back by name: by the tests of this
+package, by ``pl.read_csv(...)["household_id"]`` in a county's own scripts, and as a pairs
+file (``household_id, worker_id``) by the pins and forbids contracts, whose header names
+must be the field names. A bilingual name (``户编号 household_id``) would break each of them;
+a second header row of Chinese would be read as a household by every one of them and turn
+every numeric column into text. A clerk is pointed at ``visit_lists.xlsx`` (the CLI and the
+index say so), which also keeps the 12-digit codes that Excel turns into ``5.32601E+11`` in
+a CSV.
 
 The two CSV files are opened by clerks in Excel or WPS, which run a cell that starts with
 ``=``, ``+``, ``-`` or ``@`` as a formula (``=HYPERLINK(...)`` sends the row to a web
@@ -61,6 +76,7 @@ from visit_planner.csv_cells import formula_safe
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
 from visit_planner.export.lists import (
+    LIST_COLUMNS,
     REASON_TOWNSHIP_FAILED,
     UNASSIGNED_COLUMNS,
     township_rows,
@@ -164,18 +180,20 @@ def export_visit_lists(
         run_id = reader.manifest.run_id[:12]
         stale = _stale_view(run_id, superseded_by)
         published = _published(reader.manifest.created_at)
+        scope = labels.export_scope(chosen, len(known), _counties(rows, workers, unassigned))
         try:
             files = _write_stage(
                 stage, month, run_id, rows, workers, unassigned, diagnostics,
-                townships=chosen, stale=stale, published=published,
+                townships=chosen, stale=stale, published=published, scope=scope,
             )  # fmt: skip
             sheets = workbook_sheets(
-                rows, unassigned, month=month, run_id=run_id, stale=stale, published=published
-            )
+                rows, unassigned, month=month, run_id=run_id, stale=stale, published=published,
+                scope=scope,
+            )  # fmt: skip
             write_workbook(
                 stage / WORKBOOK_NAME,
                 sheets,
-                title=f"走访清单 Visit lists · {month} · {run_id}",
+                title=f"走访清单 Visit lists · {month} · {run_id}{_scope_mark(scope)}",
                 created=created_at(reader.manifest.created_at, month),
             )
             _move_into_place(stage, out)
@@ -225,6 +243,19 @@ def _published(created_at: str) -> str | None:
         return None
 
 
+def _counties(*frames: pl.DataFrame) -> dict[str, str | None]:
+    """Each township's county code, from the frames' ``township_id`` and ``county_id``."""
+    columns = (pl.col("township_id").cast(pl.String), pl.col("county_id").cast(pl.String))
+    pairs = pl.concat([f.select(*columns) for f in frames]).drop_nulls("township_id")
+    return dict(pairs.unique("township_id", keep="first", maintain_order=True).iter_rows())
+
+
+def _scope_mark(scope: dict[str, str] | None) -> str:
+    """`` · 仅 only 锦屏镇 (532626001)`` after a scoped export's titles and footers; nothing
+    for an export of the whole run."""
+    return f" · {scope['short']}" if scope else ""
+
+
 def _first_missing(out: Path) -> Path | None:
     """The outermost of ``out`` and its parents that does not exist (what making ``out``
     creates), or None when ``out`` exists."""
@@ -272,12 +303,15 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     townships: list[str],
     stale: dict[str, str] | None,
     published: str | None,
+    scope: dict[str, str] | None,
 ) -> dict[str, str]:
     """Write the whole export of ``townships`` into ``stage`` (its ``sheets/`` made); the
     sheets' file names by worker. ``stale``: the notice of a run that is not current
     (:func:`_stale_view`); ``published``: when the run was, in Beijing time
-    (:func:`_published`)."""
+    (:func:`_published`); ``scope``: the townships of a scoped export
+    (:func:`labels.export_scope`), named on the index and the unassigned sheet."""
     mark = f" · {stale['mark']}" if stale else ""
+    as_of = labels.last_visit_note(month)
     formula_safe(rows).write_csv(stage / CSV_NAME, include_bom=True)
     formula_safe(unassigned).write_csv(stage / UNASSIGNED_CSV, include_bom=True)
     env = _environment()
@@ -294,14 +328,19 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
             run_id=run_id,
             published=published,
             w=_worker_view(w),
+            as_of=as_of,
             rows=[_row_view(r) for r in own.iter_rows(named=True)],
         )
         (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
     u = _unassigned_view(unassigned, diagnostics)
     page = env.get_template("unassigned").render(
         style=templates.STYLE,
-        page_footer=_page_footer(f"未分配农户 Unassigned households · {month}{mark}"),
+        page_footer=_page_footer(
+            f"未分配农户 Unassigned households · {month}{_scope_mark(scope)}{mark}"
+        ),
         month=month,
+        as_of=as_of,
+        scope=scope,
         stale=stale,
         run_id=run_id,
         published=published,
@@ -311,8 +350,11 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     (stage / UNASSIGNED_SHEET).write_text(page, "utf-8")
     index = env.get_template("index").render(
         style=templates.STYLE,
-        page_footer=_page_footer(f"走访清单目录 Visit lists · {month}{mark}"),
+        page_footer=_page_footer(f"走访清单目录 Visit lists · {month}{_scope_mark(scope)}{mark}"),
         month=month,
+        as_of=as_of,
+        scope=scope,
+        columns=_columns_view(month),
         run_id=run_id,
         published=published,
         total=_counts_view(rows, unassigned, workers, files),
@@ -324,6 +366,27 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     )
     (stage / INDEX_NAME).write_text(index, "utf-8")
     return files
+
+
+def _columns_view(month: str) -> list[dict[str, str]]:
+    """The columns of the two CSV files with their headers in Chinese and English, for the
+    index: the files keep their field names (see the module docstring), and the index says
+    what each means."""
+    columns = dict.fromkeys([*LIST_COLUMNS, *UNASSIGNED_COLUMNS])
+    heads = labels.column_headers(list(columns), month)
+    return [
+        {"name": c, "zh": zh, "en": en, "files": _files_of(c)}
+        for c, (zh, en) in zip(columns, heads, strict=True)
+    ]
+
+
+def _files_of(column: str) -> str:
+    """Which of the two CSV files hold ``column``."""
+    return " · ".join(
+        name
+        for name, cols in ((CSV_NAME, LIST_COLUMNS), (UNASSIGNED_CSV, UNASSIGNED_COLUMNS))
+        if column in cols
+    )
 
 
 def _environment() -> jinja2.Environment:
@@ -514,10 +577,10 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
         "visits_en": en,
         "previous": r["previous_worker_id"] or "—",
         # The visit's context on a sheet that has no column of its own for it.
-        "last_zh": "上次走访 —" if last is None else f"上次走访 {last} 天前",
+        "last_zh": "距上次走访 —" if last is None else f"距上次走访 {last} 天",
         "last_en": "last visit —"
         if last is None
-        else f"last visit {last} day{'' if last == 1 else 's'} ago",
+        else f"{last} day{'' if last == 1 else 's'} since last visit",
         "reasons": r["reasons"] or "—",
         "reason_zh": labels.REASON_TOWNSHIP_FAILED[0] + " (见上)" if failed else r["reason_zh"],
         "reason_en": labels.REASON_TOWNSHIP_FAILED[1] + " (see above)"

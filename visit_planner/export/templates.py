@@ -86,6 +86,8 @@ ul.shortfall li { margin: 0 0 0.8mm; }
 p.none { margin: 0 0 3mm; }
 p.stale { margin: 0 0 3mm; padding: 1.5mm 2mm; border: 0.6mm solid #000; font-weight: bold; }
 p.stale .en { display: block; font-weight: normal; }
+p.scope { margin: 0 0 3mm; padding: 1.5mm 2mm; border: 0.3mm solid #000; }
+p.scope .en { display: block; }
 table.list td.reason .en { display: block; }
 """
 
@@ -127,8 +129,9 @@ SHEET: Final = """<!DOCTYPE html>
   <p><span>签名 <span class="en">Signature</span>: <span class="blank"></span></span>
   <span>日期 <span class="en">Date</span>: <span class="blank"></span></span></p>
 </div>
-<p class="note">走访后请填写日期与情况，月底交回。<span class="en">After each visit write the
-date and notes; hand the sheet back at the end of the month.</span></p>
+<p class="note">走访后请填写日期与情况，月底交回。{{ as_of.zh }} <span class="en">After each
+visit write the date and notes; hand the sheet back at the end of the month. {{ as_of.en }}
+</span></p>
 <table class="list">
 <colgroup>
   <col style="width: 9mm"><col style="width: 18mm"><col style="width: 28mm">
@@ -143,7 +146,7 @@ date and notes; hand the sheet back at the end of the month.</span></p>
   <th>类别<span class="en">Tier</span></th>
   <th>本月应走访<span class="en">Visits due</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
-  <th>上次走访 (天前)<span class="en">Last visit, days ago</span></th>
+  <th>距上次走访天数<span class="en">Days since last visit</span></th>
   <th>走访日期 / 情况<span class="en">Visit date / notes</span></th>
 </tr>
 </thead>
@@ -182,6 +185,9 @@ INDEX: Final = """<!DOCTYPE html>
 {% if published %} · 发布于 <span class="en">published</span>
 <span class="when">{{ published }}</span>
 (北京时间 <span class="en">Beijing time</span>){% endif %}</p>
+{% if scope %}
+<p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
+{% endif %}
 {% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
@@ -192,8 +198,9 @@ INDEX: Final = """<!DOCTYPE html>
 <h2 id="unassigned">未分配农户 <span class="en">Unassigned households</span></h2>
 {% if u.n %}
 <p class="note">{{ u.n_text }} 户本月无人走访 ({{ u.counts_zh }})，请交乡镇安排走访。
+{{- as_of.zh }}
 <span class="en">{{ u.n_text }} households have no visitor this month ({{ u.counts_en }}):
-hand them to their townships to arrange visits.</span>
+hand them to their townships to arrange visits. {{ as_of.en }}</span>
 可打印清单 <span class="en">printable list</span>:
 <a href="{{ u.sheet }}">{{ u.sheet }}</a> · 表格 <span class="en">table</span>:
 {{ u.csv }}</p>
@@ -233,6 +240,21 @@ hand them to their townships to arrange visits.</span>
 month.</span></p>
 {% endif %}
 {% endfor %}
+<h2 id="columns">表格的列 <span class="en">Columns of the CSV files</span></h2>
+<p class="note">CSV 文件的表头为字段名, 供程序读取; 各列含义如下。 <span class="en">The CSV
+files head their columns with field names, for programs to read them; each means:</span></p>
+<table class="index">
+<thead>
+<tr><th>字段名 <span class="en">Field</span></th><th>列名 <span class="en">Column</span></th>
+<th>文件 <span class="en">File</span></th></tr>
+</thead>
+<tbody>
+{% for c in columns %}
+<tr><td class="id">{{ c.name }}</td><td>{{ c.zh }} <span class="en">{{ c.en }}</span></td>
+<td>{{ c.files }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
 </body>
 </html>
 """
@@ -274,7 +296,7 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <th>户编号<span class="en">Household</span></th>
   <th>村 / 网格<span class="en">Village / grid</span></th>
   <th>类别<span class="en">Tier</span></th>
-  <th>本月应走访<span class="en">Visits due</span></th>
+  <th>本月应走访 / 距上次走访<span class="en">Visits due / since last visit</span></th>
   <th>上次分配人员<span class="en">Previous worker</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
   <th>未分配原因<span class="en">Why unassigned</span></th>
@@ -327,13 +349,17 @@ UNASSIGNED: Final = """<!DOCTYPE html>
 (北京时间 <span class="en">Beijing time</span>){% endif %} ·
 {{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
+{% if scope %}
+<p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
+{% endif %}
 {% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
 {% if u.n %}
-<p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。
+<p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。{{ as_of.zh }}
 <span class="en">These households have no visitor this month: the township arranges a visitor
-for each, writes them in and hands the sheet back at the end of the month.</span></p>
+for each, writes them in and hands the sheet back at the end of the month. {{ as_of.en }}
+</span></p>
 {% include "unassigned_blocks" %}
 {% else %}
 <p class="none">{{ u.none_zh }} <span class="en">{{ u.none_en }}</span></p>

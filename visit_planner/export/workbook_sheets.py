@@ -41,14 +41,19 @@ def workbook_sheets(
     run_id: str,
     stale: dict[str, str] | None,
     published: str | None = None,
+    scope: dict[str, str] | None = None,
     max_rows: int = MAX_ROWS,
 ) -> list[Sheet]:
     """The unassigned households' sheet, then each county's visit lists (see the module
     docstring); ``rows`` and ``unassigned`` as their CSVs hold them; ``stale``: the notice of
     a run that is not current (``zh``, ``en``), None for the current run; ``published``: when
-    the run was, in Beijing time (``2026-12-07 19:50``); ``max_rows``: rows of a worksheet
-    (smaller in tests)."""
-    warning = ((f"{stale['zh']} / {stale['en']}", True),) if stale else ()
+    the run was, in Beijing time (``2026-12-07 19:50``); ``scope``: the townships of a
+    township-scoped export (:func:`labels.export_scope`), said below every sheet's title, and
+    each county sheet's title names its townships instead of counting them; ``max_rows``:
+    rows of a worksheet (smaller in tests)."""
+    notices = ((f"{stale['zh']} / {stale['en']}", True),) if stale else ()
+    if scope:
+        notices = ((f"{scope['zh']} / {scope['en']}", False), *notices)
     where = f"{month} · 方案 run {run_id}" + (
         f" · 发布于 published {published} ({clock.ZONE})" if published else ""
     )
@@ -59,27 +64,26 @@ def workbook_sheets(
         else f"未分配农户 Unassigned households · {where}: 0 户 — 所导出乡镇的全部农户均已分配"
         "走访人员 every household of the exported townships has a visitor"
     )
-    notes = ((title, False), *warning)
-    sheets = [Sheet(UNASSIGNED_SHEET, notes, _headers(unassigned), _words(unassigned))]
-    room = max_rows - len(warning) - 2  # the title and the header
+    notes = ((title, False), *notices)
+    sheets = [Sheet(UNASSIGNED_SHEET, notes, _headers(unassigned, month), _words(unassigned))]
+    room = max_rows - len(notices) - 2  # the title and the header
     for county, name, group in _counties(rows):
         tab = f"{name} {county}" if county else name
         place = f"{name} ({county})" if county else name
         parts = [group.slice(start, room) for start in range(0, max(group.height, 1), room)]
         for k, part in enumerate(parts, start=1):
             of = f" (第 {k}/{len(parts)} 部分 part {k} of {len(parts)})" if len(parts) > 1 else ""
-            towns = part["township_id"].n_unique()
             note = (
-                f"走访清单 Visit lists · {where} · {place}{of}, {towns} 个乡镇 "
-                f"township{'' if towns == 1 else 's'}: {part.height:,} 户 households "
-                f"({_tiers(part)})"
+                f"走访清单 Visit lists · {where} · {place}{of}, "
+                f"{_townships(part, county, named=scope is not None)}: {part.height:,} 户 "
+                f"households ({_tiers(part)})"
             )
             suffix = f" ({k})" if k > 1 else ""
             sheets.append(
                 Sheet(
                     sheet_name(tab)[: 31 - len(suffix)] + suffix,
-                    ((note, False), *warning),
-                    _headers(part),
+                    ((note, False), *notices),
+                    _headers(part, month),
                     _words(part),
                 )
             )
@@ -117,9 +121,19 @@ def _tiers(frame: pl.DataFrame) -> str:
     return ", ".join(f"{labels.TIER_ZH[t]} {int((frame['tier'] == t).sum()):,}" for t in (1, 2, 3))
 
 
-def _headers(frame: pl.DataFrame) -> tuple[tuple[str, str], ...]:
-    """Each column's header in Chinese and English."""
-    return tuple(labels.COLUMN_HEADERS[c] for c in frame.columns)
+def _townships(part: pl.DataFrame, county: str | None, *, named: bool) -> str:
+    """The townships of a county sheet: counted (``3 个乡镇 townships``), or (``named``, a
+    scoped export) each by name and code (``锦屏镇 (532626001)``)."""
+    codes = sorted(str(t) for t in part["township_id"].drop_nulls().unique())
+    if named:
+        return ", ".join(labels.place(t, county) for t in codes)
+    return f"{len(codes)} 个乡镇 township{'' if len(codes) == 1 else 's'}"
+
+
+def _headers(frame: pl.DataFrame, month: str) -> tuple[tuple[str, str], ...]:
+    """Each column's header in Chinese and English, the last visit's with the day it is
+    counted to (:func:`labels.column_headers`)."""
+    return labels.column_headers(frame.columns, month)
 
 
 def _words(frame: pl.DataFrame) -> pl.DataFrame:
