@@ -66,13 +66,13 @@ def coverage_text(cov: Coverage) -> str:
     en = ROLE_NAMES_EN[Role.CADRE]
     if cov.proven:
         return (
-            f"已证明: 现有人员最多可覆盖 {cov.upper}/{cov.households} 户{TIER_NAMES_ZH[1]}"
+            f"已证明：现有人员最多可覆盖 {cov.upper}/{cov.households} 户{TIER_NAMES_ZH[1]}"
             f" / proven: no plan covers more than {cov.upper} of the {cov.households} tier-1 "
             f"households with the present {en}s and workers"
         )
     return (
-        f"方案覆盖 {cov.best}/{cov.households} 户{TIER_NAMES_ZH[1]}, 至多还可能多覆盖 "
-        f"{cov.uncertainty} 户(未能在计算限额内证明) / the plan covers {cov.best} of the "
+        f"方案覆盖 {cov.best}/{cov.households} 户{TIER_NAMES_ZH[1]}，至多还可能多覆盖 "
+        f"{cov.uncertainty} 户（未能在计算限额内证明） / the plan covers {cov.best} of the "
         f"{cov.households} tier-1 households; at most {cov.uncertainty} more may be coverable "
         "(not proven within the work limit)"
     )
@@ -263,6 +263,12 @@ def shortfall(
     return out
 
 
+def _hours(value: float) -> str:
+    """Hours a month as the shortfall says them: to one decimal at most (a township's
+    median capacity may be 32.9174 h; 26 stays 26)."""
+    return f"{round(value, 1):g}"
+
+
 def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
     tier: int,
     role: Role,
@@ -276,7 +282,8 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
     heavy: list[str] | None = None,
 ) -> str:
     """One shortfall record in words, ``中文 / English`` (no ASCII ``; `` inside the Chinese,
-    so that :func:`visit_planner.cli.summary_text.bilingual_lines` splits it right).
+    so that :func:`visit_planner.cli.summary_text.bilingual_lines` splits it right; the
+    Chinese punctuated as Chinese: ，：（）).
 
     ``heavy``: the households that need more hours a month than a new worker of that
     capacity has (a policy of very long or very frequent visits): the new workers counted
@@ -286,8 +293,9 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
     tier_zh = TIER_NAMES_ZH[tier]
     reach = n - alone.height
     heavy = heavy or []
-    cap_zh = f"每名 {capacity[0]:g} 小时/月、至多 {capacity[1]} 户"
-    cap_en = f"{capacity[0]:g} h/month, at most {capacity[1]} households each"
+    hours = _hours(capacity[0])
+    cap_zh = f"每名 {hours} 小时/月、至多 {capacity[1]} 户"
+    cap_en = f"{hours} h/month, at most {capacity[1]} households each"
     rest = n - len(heavy)
     if heavy:
         whom_zh, whom_en = f"其余 {rest} 户", f"the other {rest}"
@@ -297,18 +305,18 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
         whom_zh = f"全部 {n} 户未覆盖的{tier_zh}"
         whom_en = f"all {n} uncovered tier-{tier} households"
     workers_en = en if bins == 1 else f"{en}s"
-    zh_text = f"需增加 {bins} 名{zh}({cap_zh})才能覆盖{whom_zh}"
+    zh_text = f"需增加 {bins} 名{zh}（{cap_zh}）才能覆盖{whom_zh}"
     en_text = f"{bins} more {workers_en} ({cap_en}) would cover {whom_en}"
     if heavy:
         shown = ids_text(heavy)
         lead_zh = (
             f"{len(heavy)} 户未覆盖的{tier_zh}每户每月所需工时超过一名新增{zh}的 "
-            f"{capacity[0]:g} 小时, 增加同等人员无法覆盖: {shown}"
+            f"{hours} 小时，增加同等人员无法覆盖：{shown}"
         )
         lead_en = (
             f"{len(heavy)} uncovered tier-{tier} "
             f"{'household needs' if len(heavy) == 1 else 'households each need'} more than a "
-            f"new {en}'s {capacity[0]:g} h a month: no new {en} of that capacity can take "
+            f"new {en}'s {hours} h a month: no new {en} of that capacity can take "
             f"{'it' if len(heavy) == 1 else 'one'}: {shown}"
         )
         if rest:
@@ -328,8 +336,8 @@ def _shortfall_text(  # noqa: PLR0917  (the figures of one record)
         ids = alone["household_id"].sort().to_list()
         shown = ids_text(ids)
         zh_text += (
-            f"。{alone.height} 户没有任何现有{zh}可以走访(禁止配对、利益冲突或无此类人员), "
-            f"增加工时无济于事, 只能由新增人员覆盖: {shown}"
+            f"。{alone.height} 户没有任何现有{zh}可以走访（禁止配对、利益冲突或无此类人员），"
+            f"增加工时无济于事，只能由新增人员覆盖：{shown}"
         )
         en_text += (
             f". {alone.height} {'has' if alone.height == 1 else 'have'} no present {en} "

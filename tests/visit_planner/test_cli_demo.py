@@ -83,9 +83,9 @@ def test_a_shortfall_reads_at_80_columns_with_each_number_by_its_measure_word(ca
     from visit_planner.cli.summary_text import print_shortfalls
 
     text = (
-        "已证明: 现有人员最多可覆盖 72/80 户一类户 / proven: no plan covers more than 72 of "
+        "已证明：现有人员最多可覆盖 72/80 户一类户 / proven: no plan covers more than 72 of "
         "the 80 tier-1 households with the present cadres and workers; 需增加 1 名基层干部"
-        "(每名 26 小时/月、至多 15 户)才能覆盖全部 8 户未覆盖的一类户，或现有基层干部共增加 "
+        "（每名 26 小时/月、至多 15 户）才能覆盖全部 8 户未覆盖的一类户，或现有基层干部共增加 "
         "29 小时工时可覆盖这些农户 / 1 more cadre (26 h/month, at most 15 households each) "
         "would cover all 8 uncovered tier-1 households"
     )

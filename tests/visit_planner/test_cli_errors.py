@@ -31,7 +31,7 @@ def test_wrap_breaks_at_spaces_only_and_keeps_long_tokens_whole() -> None:
 
 
 SHORTFALL_ZH = (
-    "需增加 1 名基层干部(每名 26 小时/月、至多 15 户)才能覆盖全部 8 户未覆盖的一类户，"
+    "需增加 1 名基层干部（每名 26 小时/月、至多 15 户）才能覆盖全部 8 户未覆盖的一类户，"
     "或现有基层干部共增加 29 小时工时可覆盖这些农户"
 )
 
@@ -45,7 +45,7 @@ def test_chinese_text_keeps_a_number_with_its_measure_word(width: int) -> None:
     assert "".join(lines).replace(" ", "") == SHORTFALL_ZH.replace(" ", "")  # nothing lost
     if width == 78:  # the break falls at a space, before the number
         assert lines == [
-            "需增加 1 名基层干部(每名 26 小时/月、至多 15 户)才能覆盖全部",
+            "需增加 1 名基层干部（每名 26 小时/月、至多 15 户）才能覆盖全部",
             "8 户未覆盖的一类户，或现有基层干部共增加 29 小时工时可覆盖这些农户",
         ]
 
