@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -211,6 +212,9 @@ def main() -> None:
         f"**{seconds:.1f} s** wall, {cpu:.1f} CPU s of this process; peak memory "
         f"{peak:,.0f} MB (the copying process; the source is built in another)",
         f"- `audit verify` of the copy afterwards: {verify:.1f} s; head #{check.head_seq}",
+        "- load average at the end {:.1f} / {:.1f} / {:.1f} (1/5/15 min) on 2 cores".format(
+            *os.getloadavg()
+        ),
     ]
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"store_copy_{dialect}.md"
