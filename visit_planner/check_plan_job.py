@@ -29,6 +29,7 @@ from assignment.validator import (
 from visit_planner.check_plan_previous import SourceRole, amendment_of, previous_by_township
 from visit_planner.contracts import Problem, read_table
 from visit_planner.contracts.columns import SCORES_PASSTHROUGH
+from visit_planner.contracts.input_paths import check_found, plan_option
 from visit_planner.contracts.places import place_name
 from visit_planner.contracts.plan_tables import PlanTables, table_fingerprint
 from visit_planner.contracts.reader import read_raw
@@ -113,9 +114,13 @@ def score_detail(path: Path, household_id: str) -> dict[str, object]:
     return row
 
 
-def _read_plan(path: Path) -> pl.DataFrame:
-    """The plan file through its contract (types only: its content is what is judged)."""
-    plan, _ = read_table(path, "plan")
+def _read_plan(path: Path, paths: PlanPaths) -> pl.DataFrame:
+    """The plan file through its contract (types only: its content is what is judged),
+    once every file of the command is there: those that are not are refused together, each
+    with its option (``--plan /x: 找不到文件或目录 (...)``, then ``--scores ...``), not the
+    plan's alone, nor by a bare path."""
+    check_found([("--plan", path), *((plan_option(f), p) for f, p in paths.given())])
+    plan, _ = read_table(path, "plan", "--plan")
     return plan.with_columns(pl.col("tier").cast(pl.Int64))
 
 
@@ -332,7 +337,7 @@ def policy_changed_note(plan_path: Path, policy: Policy) -> str | None:
     if not (plan_path.parent / MANIFEST).is_file() or not stored.is_file():
         return None
     try:
-        made_with = load_policy(stored)
+        made_with = load_policy(stored, given_as=None)
     except PolicyError:  # an older run's policy the current rules refuse
         return None
     if made_with == policy:
@@ -447,7 +452,7 @@ def run_check_plan(
     townships: Collection[str] | None = None,
 ) -> CheckResult:
     """Validate the plan at ``plan_path`` against the inputs and the policy."""
-    plan = _read_plan(plan_path)
+    plan = _read_plan(plan_path, paths)
     tables, previous = read_inputs(paths)
     by_township = None
     if paths.previous is not None and tables.previous is not None:
@@ -494,7 +499,7 @@ def run_explain(
 
     Candidates are built for the household's township only (townships are independent).
     """
-    plan = _read_plan(plan_path)
+    plan = _read_plan(plan_path, paths)
     tables, previous = read_inputs(paths)
     check_inputs_belong(plan_path, paths, tables, previous)
     inputs = plan_inputs_of(tables, policy).inputs

@@ -53,6 +53,7 @@ from visit_planner.contracts.tables import check_tables_present
 from visit_planner.errors import PlanFileError
 from visit_planner.interrupted import clear_interrupted_runs
 from visit_planner.job_executor import township_executor
+from visit_planner.months import month_before, parse_month
 from visit_planner.overrides import apply_overrides
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.plan_files import check_data_month
@@ -93,7 +94,6 @@ from visit_planner.runs.continuity import (
 from visit_planner.runs.diff import diff_totals_in_parts
 from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import RunRow, Store, published_run_dir
-from visit_planner.synthetic.next_month import month_before, parse_month
 from visit_planner.vocabulary import plan_stage
 
 

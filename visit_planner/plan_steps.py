@@ -30,6 +30,7 @@ from visit_planner.assign_job import AssignInputs, SolvedPlan
 from visit_planner.contracts.report import Problem
 from visit_planner.contracts.tables import find_table
 from visit_planner.errors import VisitPlannerError
+from visit_planner.months import parse_month
 from visit_planner.overrides import NOT_APPLIED, AppliedOverrides, Outcome, Override, pin_outcomes
 from visit_planner.paths import Workspace
 from visit_planner.plan_townships import accepted_pins
@@ -37,7 +38,6 @@ from visit_planner.policy import policy_text
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest
 from visit_planner.runs.staged import staging_dir
 from visit_planner.store import OverrideRow, RunRow, Store, records_from_run_dir
-from visit_planner.synthetic.next_month import parse_month
 
 EXIT_PLAN_REFUSED = 4
 """``plan`` exit code when the independent check found violations (nothing was published)."""

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from assignment.domain import Area, AssignmentSettings, Role, TierSettings
+from visit_planner.contracts.input_paths import not_found
 from visit_planner.errors import PolicyError
 from visit_planner.vocabulary import zh_en
 
@@ -346,7 +347,7 @@ def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:
     """Where the TOML text breaks, Chinese first: ``第 3 行第 13 列 (… at line 3, column 13)``."""
     at = re.search(r"at line (\d+), column (\d+)", str(exc))
     where = f", 第 {at[1]} 行第 {at[2]} 列" if at else ""
-    return f"TOML 格式错误{where} (not valid TOML: {exc})"
+    return f"TOML 格式错误{where} (TOML syntax error: {exc})"
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
@@ -366,12 +367,18 @@ def default_policy_text() -> str:
     return resources.files("visit_planner").joinpath(DEFAULT_POLICY_NAME).read_text("utf-8")
 
 
-def policy_text(path: Path | None = None) -> str:
-    """The TOML text of the policy at ``path``, or of the embedded default (what a run stores)."""
+def policy_text(path: Path | None = None, given_as: str | None = "--policy") -> str:
+    """The TOML text of the policy at ``path``, or of the embedded default (what a run stores).
+
+    A path that is not there is refused in the words of every other input the user names
+    (:func:`~visit_planner.contracts.input_paths.not_found`, naming the option it was
+    ``given_as``: ``--policy /x: 找不到文件或目录 (no such file or directory)``); a policy a
+    program found (a run's ``policy.toml``) is named by its path alone (``given_as`` None)."""
     if path is None:
         return default_policy_text()
+    if missing := not_found(path, given_as):
+        raise PolicyError(missing)
     why = {
-        errno.ENOENT: "不存在",
         errno.EISDIR: "是目录, 不是文件",
         errno.EACCES: "无权读取",
     }
@@ -391,10 +398,11 @@ def policy_text(path: Path | None = None) -> str:
         ) from None
 
 
-def load_policy(path: Path | None = None) -> Policy:
-    """Load the policy at ``path``, or the embedded default when ``path`` is None."""
+def load_policy(path: Path | None = None, given_as: str | None = "--policy") -> Policy:
+    """Load the policy at ``path`` (given as option ``given_as``, named when ``path`` is not
+    there: :func:`policy_text`), or the embedded default when ``path`` is None."""
     source = f"(default) {DEFAULT_POLICY_NAME}" if path is None else str(path)
-    return parse_policy(policy_text(path), source)
+    return parse_policy(policy_text(path, given_as), source)
 
 
 def settings_from_policy(policy: Policy) -> AssignmentSettings:

@@ -210,3 +210,25 @@ def test_inputs_that_are_not_there_are_refused_before_the_readers(tmp_path: Path
     assert codes == [2] * len(commands)
     assert loaded == []
     assert not (tmp_path / "out").exists()
+
+
+def test_plan_refuses_a_bad_month_or_a_missing_policy_before_importing_polars(
+    tmp_path: Path,
+) -> None:
+    """``plan --month 2026-13 --data <a month's directory>`` imported polars (and NumPy)
+    before refusing the month: ``parse_month`` lived in the synthetic generator
+    (:mod:`visit_planner.synthetic.next_month`), and the month was checked after the data
+    directory's readers were imported. It lives in :mod:`visit_planner.months` (the standard
+    library only) and is checked first; ``--policy`` that is not there is refused with
+    ``--data``'s check."""
+    month = tmp_path / "month"  # every required table there (not read: refused before)
+    month.mkdir()
+    for name in TABLES:
+        (month / f"{name}.parquet").write_bytes(b"")
+    commands = [
+        ["plan", "--month", "2026-13", "--data", str(month)],
+        ["plan", "--month", "2026-11", "--data", str(month), "--policy", f"{tmp_path}/p.toml"],
+    ]
+    codes, loaded = _loaded_after(commands, tmp_path, ("polars", "numpy", "pandera", "pandas"))
+    assert codes == [2, 2]
+    assert loaded == []

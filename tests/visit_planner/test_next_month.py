@@ -40,15 +40,6 @@ def _number(ident: str) -> int:
     return int(ident[1:])
 
 
-def test_month_arithmetic() -> None:
-    assert nm.month_after("2026-11") == "2026-12"
-    assert nm.month_after("2026-12") == "2027-01"
-    assert nm.month_before("2027-01") == "2026-12"
-    assert nm.month_before("2026-11") == "2026-10"
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        nm.parse_month("2026-13")
-
-
 def test_same_seed_same_bytes_other_seed_other_data(month1: Path, tmp_path: Path) -> None:
     data = nm.read_month(month1)
     for name in ("a", "b"):

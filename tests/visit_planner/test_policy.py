@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from visit_planner.cli.narrow_encoding import narrow
+from visit_planner.contracts.input_paths import not_found
 from visit_planner.errors import PolicyError
 from visit_planner.policy import (
     Role,
@@ -206,8 +208,6 @@ def test_a_policy_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
         gbk: "策略文件编码不是 UTF-8, 请另存为 UTF-8 (cannot read policy file: not UTF-8 text; "
         "save it as UTF-8)",
         folder: "策略文件是目录, 不是文件 (cannot read policy file: Is a directory)",
-        tmp_path / "nope.toml": "策略文件不存在 (cannot read policy file: No such file or "
-        "directory)",
     }
     for path, why in expected.items():
         with pytest.raises(PolicyError) as exc:
@@ -215,13 +215,35 @@ def test_a_policy_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
         assert str(exc.value) == f"{path}: {why}"
     with pytest.raises(PolicyError) as exc:
         parse_policy("[travel]\nspeed_kmh = = 25\n", "bad.toml")
-    assert str(exc.value).startswith("bad.toml: TOML 格式错误, 第 2 行第 13 列 (not valid TOML: ")
+    assert str(exc.value) == (
+        "bad.toml: TOML 格式错误, 第 2 行第 13 列 (TOML syntax error: Invalid value (at line 2, "
+        "column 13))"
+    )
+    # as the model spec's TOML error, English alone on a stream without Chinese (it read
+    # "bad.toml: TOML not valid TOML: Invalid value ...": "TOML" twice)
+    assert narrow(str(exc.value), "ascii") == (
+        "bad.toml: TOML syntax error: Invalid value (at line 2, column 13)"
+    )
+
+
+def test_a_policy_file_not_there_is_refused_as_every_input_path(tmp_path: Path) -> None:
+    """A --policy that is not there read "策略文件不存在 (cannot read policy file: No such
+    file or directory)", where every other input the user names reads as not_found words it:
+    the option, the path, 找不到文件或目录 (no such file or directory)."""
+    gone = tmp_path / "nope.toml"
+    with pytest.raises(PolicyError) as exc:
+        load_policy(gone)
+    assert str(exc.value) == not_found(gone, "--policy")
+    assert str(exc.value) == f"--policy {gone}: 找不到文件或目录 (no such file or directory)"
+    with pytest.raises(PolicyError) as exc:  # a policy a program found: named by its path
+        load_policy(gone, given_as=None)
+    assert str(exc.value) == f"{gone}: 找不到文件或目录 (no such file or directory)"
 
 
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match="not valid TOML"):
+    with pytest.raises(PolicyError, match="TOML syntax error"):
         parse_policy("tiers = [", "bad.toml")
-    with pytest.raises(PolicyError, match="cannot read policy file"):
+    with pytest.raises(PolicyError, match="no such file or directory"):
         load_policy(tmp_path / "nope.toml")
 
 

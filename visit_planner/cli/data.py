@@ -89,8 +89,8 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
     --next-month-of DIR, OUT holds the month after DIR's (changes and rates:
     visit_planner/synthetic/next_month.py).
     """
+    from visit_planner.months import parse_month
     from visit_planner.outputs import check_output_dir
-    from visit_planner.synthetic.next_month import parse_month
 
     check_output_dir(out, overwrite=overwrite, marker="households.parquet")
     if month is not None:
@@ -128,8 +128,9 @@ def _stage_printer() -> Callable[[str], None]:
 def _generate(out: Path, scale: float, seed: int, month: str) -> None:
     import polars as pl
 
+    from visit_planner.months import month_before
     from visit_planner.synthetic import generate
-    from visit_planner.synthetic.next_month import generated_month_info, month_before, write_month
+    from visit_planner.synthetic.next_month import generated_month_info, write_month
 
     start = time.perf_counter()
     stage = _stage_printer()

@@ -122,7 +122,7 @@ def plan_cmd(  # noqa: PLR0917  (Typer options)
             "month solves every township)",
             param_hint="--township",
         )
-    refuse_before_work(month, data)
+    refuse_before_work(month, data, policy)
     from visit_planner.job_executor import township_executor
 
     # The executor before the job: an unreachable scheduler is refused before the job and its
@@ -216,27 +216,33 @@ def _plan_on(  # noqa: PLR0917  (the command's options, passed on)
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
 
 
-def refuse_before_work(month: str, data: Path) -> None:
+def refuse_before_work(month: str, data: Path, policy: Path | None = None) -> None:
     """The refusals ``run_plan`` makes before any work (a month not written ``YYYY-MM``, data
-    of another month, a data directory without its required tables), made before the heading
-    ``计划 plan MONTH`` is printed: a refused command prints its error alone, not a heading
-    that reads as if the month were being planned. ``run_plan`` makes them again (cheap), for
-    its other callers. A ``--data`` that is not there is refused first, before the month's
-    check and the readers bring polars and pandera (about a second): at once."""
-    from visit_planner.contracts.input_paths import check_input_directory
+    of another month, a data directory without its required tables, a policy file that is not
+    there or not a valid policy), made before the heading ``计划 plan MONTH`` is printed: a
+    refused command prints its error alone, not a heading and a "✓ validate" that read as if
+    the month were being planned. ``run_plan`` makes them again (cheap), for its other
+    callers. A ``--data`` or ``--policy`` that is not there and a month not written
+    ``YYYY-MM`` are refused first, before the readers bring polars and pandera (about a
+    second): at once."""
+    from visit_planner.contracts.input_paths import check_found, check_input_directory
 
+    check_found([("--data", data), ("--policy", policy)])
     check_input_directory(data, "--data")
-    from visit_planner.contracts.tables import check_tables_present
     from visit_planner.errors import PlanFileError
-    from visit_planner.plan_files import check_data_month
-    from visit_planner.synthetic.next_month import parse_month
+    from visit_planner.months import parse_month
 
     try:
         parse_month(month)
     except ValueError as exc:
         raise PlanFileError(f"--month: {exc}") from None
+    from visit_planner.contracts.tables import check_tables_present
+    from visit_planner.plan_files import check_data_month
+    from visit_planner.policy import load_policy
+
     check_data_month(data, month)
     check_tables_present(data)
+    load_policy(policy)  # its TOML and its rules
 
 
 def print_plan_summary(outcome: PlanOutcome) -> None:
@@ -315,9 +321,9 @@ def print_amended(outcome: PlanOutcome) -> None:
     prev = outcome.previous_run  # the month's version the amendment started from
     zh, en = ("上一版", "the version before") if prev is None else (f"v{prev.version}",) * 2
     print_wrapped([
-        f"重新求解 re-solved: {named}; 其余 {others} 个乡镇沿用 {zh}, 以下为整个方案的数字",
-        f"the other {others} township(s) are carried over from {en}; the figures below "
-        "are the whole run's",
+        f"重新求解 re-solved: {named}",
+        f"其余 {others} 个乡镇沿用 {zh}, 以下为整个方案的数字 / the other {others} "
+        f"township(s) are carried over from {en}; the figures below are the whole run's",
     ])  # fmt: skip
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from visit_planner.errors import PlanFileError, StoreError
+from visit_planner.months import month_after, month_before
 from visit_planner.runs.manifest import RunManifest
-from visit_planner.synthetic.next_month import month_after, month_before
 
 if TYPE_CHECKING:
     from visit_planner.store import RunRow, Store

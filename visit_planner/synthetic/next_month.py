@@ -83,7 +83,6 @@ ids issued, the previous plan's SHA-256 (when one was given) and the counts of e
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -97,6 +96,7 @@ import polars as pl
 from visit_planner.contracts import columns, empty_table, load_inputs
 from visit_planner.errors import ContractError, PlanFileError
 from visit_planner.hashing import file_sha256
+from visit_planner.months import month_after, month_before, parse_month
 from visit_planner.outputs import shareable
 from visit_planner.synthetic import TABLE_NAMES as TABLES
 from visit_planner.synthetic import risk
@@ -114,10 +114,7 @@ __all__ = [
     "PreviousPlan",
     "check_plan_month",
     "generated_month_info",
-    "month_after",
-    "month_before",
     "next_month",
-    "parse_month",
     "read_month",
     "read_previous_plan",
     "write_month",
@@ -149,7 +146,6 @@ JOIN_JITTER_KM: Final = 0.15  # per axis: within about 300 m of the post's base
 MOVE_TRIES: Final = 20  # draws of a neighbour before a mover may stay in its own grid
 
 _GRADES: Final = np.array(columns.HOUSING_GRADES)
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TRUTH_COLUMNS: Final = (
     "household_id",
     "p_tier1",
@@ -160,29 +156,6 @@ _TRUTH_COLUMNS: Final = (
     "latent_effect",
     "village_effect",
 )
-
-
-# ---------------------------------------------------------------------------- months
-
-
-def parse_month(month: str) -> tuple[int, int]:
-    """Year and month of ``YYYY-MM``; ValueError (bilingual) for anything else."""
-    m = _MONTH.match(month)
-    if m is None:
-        raise ValueError(f"月份格式应为 YYYY-MM (month must be YYYY-MM, got {month!r})")
-    return int(m.group(1)), int(m.group(2))
-
-
-def month_after(month: str) -> str:
-    """The month after ``month`` (``YYYY-MM``)."""
-    year, mon = parse_month(month)
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
-
-
-def month_before(month: str) -> str:
-    """The month before ``month`` (``YYYY-MM``)."""
-    year, mon = parse_month(month)
-    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
 
 
 # ---------------------------------------------------------------------------- month.json
@@ -352,7 +325,7 @@ def read_previous_plan(path: Path) -> PreviousPlan:
     if path.is_dir() and (path / RUN_PLAN_FILE).is_file():
         path = path / RUN_PLAN_FILE
 
-    plan = read_file(path, "plan", ("household_id", "worker_id"))
+    plan = read_file(path, "plan", ("household_id", "worker_id"), given_as="--previous-plan")
     pairs = plan.select(
         pl.col("household_id").cast(pl.String), pl.col("worker_id").cast(pl.String)
     ).filter(pl.col("worker_id").is_not_null())
