@@ -334,7 +334,7 @@ def check_scoring_frame(
 
 
 def _first_ids(frame: pl.DataFrame, id_column: str | None) -> Any:
-    """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``第 N 行 (row N)``, where
+    """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``第 N 行 row N``, where
     there is no id column or the id is missing)."""
 
     def first_ids(mask: pl.Series) -> list[Any]:

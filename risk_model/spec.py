@@ -232,11 +232,11 @@ def logged_top_class_names(params: Mapping[str, str]) -> tuple[str, str]:
 
 
 def row_place(number: int) -> str:
-    """A frame's row named by its 1-based number, Chinese first (``第 6 行 (row 6)``), in a
+    """A frame's row named by its 1-based number, Chinese first (``第 6 行 row 6``), in a
     message about a row without an id. The wording of ``visit_planner.contracts.reader.
     row_place`` for a Parquet or program row, which risk_model may not import (it knows
     nothing of visit_planner); a test keeps the two the same."""
-    return f"第 {number} 行 (row {number})"
+    return f"第 {number} 行 row {number}"
 
 
 @dataclass(frozen=True)

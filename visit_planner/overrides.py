@@ -255,15 +255,32 @@ def corrected_value(
         if p.severity == "error" and p.column not in c.AUDIT_ONLY
     ]
     if broken:
-        rules = [p.rule if p.column == field_name else f"{p.column}: {p.rule}" for p in broken]
-        # the Chinese half names the rule too (its words without the check's name): it said
-        # only "违反字段 … 的规则", so a Chinese page never said which values are allowed
-        said = "; ".join(_CHECK_NAME.sub("", rule) for rule in rules)
+        # the Chinese half names the rule too (its Chinese): it said only "违反字段 … 的规则",
+        # so a Chinese page never said which values are allowed; each half in its language
+        halves = [_rule_halves(p.rule) for p in broken]
+        where = ["" if p.column == field_name else f"{p.column}: " for p in broken]
+        said_zh = "; ".join(w + r_zh for w, (r_zh, _) in zip(where, halves, strict=True))
+        said_en = "; ".join(w + r_en for w, (_, r_en) in zip(where, halves, strict=True))
         return None, (
-            f"值 {value!r} 违反字段 {zh} 的规则: {said} / value {value!r} breaks the rule(s) "
-            f"of {en}: {'; '.join(rules)}"
+            f"值 {value!r} 违反字段 {zh} 的规则: {said_zh} / value {value!r} breaks the "
+            f"rule(s) of {en}: {said_en}"
         )
     return new, None
+
+
+def _rule_halves(rule: str) -> tuple[str, str]:
+    """A contract rule's Chinese and its English (with the check's name, when it has one):
+    ``不得小于 1 / must be >= 1 [greater_than_or_equal_to(1)]`` is ``("不得小于 1", "must be >=
+    1 [greater_than_or_equal_to(1)]")``; ``必填项为空 (null in a required field)`` is
+    ``("必填项为空", "null in a required field")``; a rule of neither form is both."""
+    check = _CHECK_NAME.search(rule)
+    bare = _CHECK_NAME.sub("", rule)
+    name = check.group(0) if check else ""
+    if " / " in bare:
+        rule_zh, rule_en = bare.split(" / ", 1)
+        return rule_zh, rule_en + name
+    both = zh_en(bare)
+    return (both[0], both[1] + name) if both else (bare, rule)
 
 
 def unchanged(household_id: str, field_name: str, value: object) -> str:
@@ -784,7 +801,7 @@ def _id_text(value: object) -> str | None:
 def row_name(path: Path | str, i: int) -> str:
     """Where row ``i`` (0-based data row) is as the user sees the file: the CSV line (the
     header is line 1, as in an editor or Excel), or the Parquet row (1-based), Chinese first:
-    ``第 2 行 (line 2)``, ``第 1 行 (row 1)``."""
+    ``第 2 行 line 2``, ``第 1 行 row 1``."""
     if str(path).lower().endswith(".csv"):
         return row_place(i + 2, line=True)
     return row_place(i + 1)
@@ -793,8 +810,8 @@ def row_name(path: Path | str, i: int) -> str:
 def _row_words(path: Path | str, i: int) -> tuple[str, str]:
     """:func:`row_name`'s two halves, (Chinese, English), for a message that is worded in
     both: ``("第 2 行", "line 2")``."""
-    zh, en = row_name(path, i).removesuffix(")").split(" (", 1)
-    return zh, en
+    zh, en = row_name(path, i).split(" 行 ", 1)
+    return f"{zh} 行", en
 
 
 def _row_label(path: Path | str, i: int, row: dict[str, object]) -> str:
@@ -860,9 +877,9 @@ def _not_taken_rule(kind: str, column: str) -> str:
     other = _KIND_OF[column]
     kind_zh, other_zh = OVERRIDE_KIND_ZH[kind], OVERRIDE_KIND_ZH[other]
     return (
-        f"{kind_zh}不填此列, 请留空; 如需{other_zh}, 请另起一行 (kind 为 {other}) "
-        f"(a {kind} override takes no {column}: leave it empty, or write the {other} "
-        f"override on a row of its own)"
+        f"{kind_zh}不填此列, 请留空; 如需{other_zh}, 请另起一行, kind 为 {other} / a {kind} "
+        f"override takes no {column}: leave it empty, or write the {other} override on a "
+        f"row of its own (kind {other})"
     )
 
 

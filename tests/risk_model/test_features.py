@@ -77,7 +77,7 @@ def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) 
         check_scoring_frame(odd, enc, {})
     with pytest.raises(ScoringDataError) as no_ids:  # rows without an id: named by number
         check_scoring_frame(odd, enc, {})
-    assert "e.g. rows ['第 1 行 (row 1)', '第 3 行 (row 3)']" in str(no_ids.value)
+    assert "e.g. rows ['第 1 行 row 1', '第 3 行 row 3']" in str(no_ids.value)
     report = check_scoring_frame(odd, enc, {}, on_unseen="missing")
     assert report.unseen_rows == {"region": 2}
     assert report.warnings() == [

@@ -71,15 +71,15 @@ def test_unknown_target_class_is_a_clear_error(toy_spec) -> None:  # type: ignor
         toy_spec.encode_target(values)
     with pytest.raises(SpecError) as refused:  # no ids given: the row, Chinese first
         toy_spec.encode_target(values)
-    assert "e.g. ['第 3 行 (row 3)']" in str(refused.value)
+    assert "e.g. ['第 3 行 row 3']" in str(refused.value)
 
 
 def test_a_row_is_named_as_the_contracts_name_it() -> None:
     """risk_model may not import visit_planner, so it words a program row itself: the same
-    words as the contracts' reader (``第 6 行 (row 6)``)."""
+    words as the contracts' reader (``第 6 行 row 6``)."""
     from visit_planner.contracts.reader import row_place as contracts_row_place
 
-    assert row_place(6) == contracts_row_place(6) == "第 6 行 (row 6)"
+    assert row_place(6) == contracts_row_place(6) == "第 6 行 row 6"
 
 
 def test_target_encoding_is_class_order(toy_spec) -> None:  # type: ignore[no-untyped-def]

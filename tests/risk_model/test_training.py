@@ -381,7 +381,7 @@ def test_training_refuses_what_scoring_refuses(toy_spec, toy_frame) -> None:  # 
         f"['{ids[4]}'])" in msg
     )
     assert f"patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. ['{ids[1]}'])" in msg
-    assert "patient_id: 编号为空 (1 row(s) without an id, e.g. ['第 10 行 (row 10)'])" in msg
+    assert "patient_id: 编号为空 (1 row(s) without an id, e.g. ['第 10 行 row 10'])" in msg
     # A target value outside the classes is named in the same run (it took a second run).
     bad = _set(bad, "severity", 11, "HIGH")
     with pytest.raises(TrainingDataError) as err:

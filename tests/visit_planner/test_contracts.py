@@ -459,7 +459,7 @@ def test_several_columns_are_each_quoted(inputs_dir: Path) -> None:
 
 def test_a_csv_row_without_an_id_is_named_by_its_line(inputs_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """A blank worker_id on line 6 of workers.csv (the header is line 1) is named
-    ``第 6 行 (line 6)``, the line an editor or Excel shows, as the reader's messages about
+    ``第 6 行 line 6``, the line an editor or Excel shows, as the reader's messages about
     lines name them; it read ``row 5``, the row's number after the header."""
     workers = pl.read_parquet(inputs_dir / "workers.parquet").cast(pl.String)
     (inputs_dir / "workers.parquet").unlink()
@@ -472,7 +472,7 @@ def test_a_csv_row_without_an_id_is_named_by_its_line(inputs_dir: Path, cli) -> 
     rc, _, err = cli("validate", str(inputs_dir))
     assert rc == 2
     assert (
-        "column 'worker_id': 必填项为空 (null in a required field) — 1 row: 第 6 行 (line 6)"
+        "column 'worker_id': 必填项为空 (null in a required field) — 1 row: 第 6 行 line 6"
         in flat(err)
     )
     assert "row 5" not in err
@@ -487,22 +487,22 @@ def test_rows_are_named_by_record_when_their_lines_cannot_be_told() -> None:
     frame = pl.DataFrame({"id": ["A", None], "note": ["one\ntwo", "x"]})
     assert row_labels(frame, ("id",), places=csv_row_places(text, frame)).to_list() == [
         "A",
-        "第 4 行 (line 4)",
+        "第 4 行 line 4",
     ]
     unknown = csv_row_places(text, frame.head(1))  # a row count the csv module does not read
     assert unknown == RowPlaces(records=True)
     labels = row_labels(
         frame.clear(1).with_columns(id=pl.lit(None, pl.String)), ("id",), 6, unknown
     )
-    assert labels.to_list() == ["第 7 条记录 (record 7 after the header)"]
+    assert labels.to_list() == ["第 7 条记录 record 7 after the header"]
     # Parquet, or a frame: the row's number, Chinese first
-    assert row_labels(frame, ("id",), 6).to_list() == ["A", "第 8 行 (row 8)"]
+    assert row_labels(frame, ("id",), 6).to_list() == ["A", "第 8 行 row 8"]
 
 
 def test_a_parquet_row_without_an_id_is_named_in_both_languages(inputs_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """A Parquet row has no editor line: it is named by its number, Chinese first as every
     other label of the message (it read ``row 5``, English alone, where a CSV row reads
-    ``第 6 行 (line 6)``)."""
+    ``第 6 行 line 6``)."""
     path = inputs_dir / "workers.parquet"
     workers = pl.read_parquet(path)
     at = pl.int_range(pl.len())
@@ -513,5 +513,5 @@ def test_a_parquet_row_without_an_id_is_named_in_both_languages(inputs_dir: Path
     assert rc == 2
     assert (
         "workers.parquet: column 'worker_id': 必填项为空 (null in a required field) — 1 row: "
-        "第 5 行 (row 5)"
+        "第 5 行 row 5"
     ) in flat(err)

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from tests.visit_planner.helpers import flat
+from visit_planner.cli.narrow_encoding import narrow
 from visit_planner.contracts import read_table
 from visit_planner.errors import ContractError
 from visit_planner.overrides import (
@@ -127,14 +128,14 @@ def test_every_problem_of_an_override_file_at_once(tmp_path) -> None:  # type: i
     assert str(path) in text
     # Chinese first, the English in brackets, as the contracts' rules.
     assert "column 'tier': 类别须为 1/2/3 (must be 1, 2 or 3)" in text
-    assert "第 2 行 (line 2) (H0000001): 5" in text
+    assert "第 2 行 line 2 (H0000001): 5" in text
     assert "column 'worker_id': 缺少 worker_id (a pin override needs worker_id)" in text
-    assert "第 3 行 (line 3)" in text
+    assert "第 3 行 line 3" in text
     assert "column 'reason': 须填写原因 (every override needs a reason)" in text
-    assert "column 'kind': 类型无效 (must be one of" in text and "第 4 行 (line 4)" in text
+    assert "column 'kind': 类型无效 (must be one of" in text and "第 4 行 line 4" in text
     assert (
         "重复, 首次见于第 2 行 (the same override twice; first at line 2)" in text
-        and "第 6 行 (line 6)" in text
+        and "第 6 行 line 6" in text
     )
     # Only the one clean row is left to be checked against the data (where NOPE fails).
     assert [(i, o.household_id) for i, o in ok] == [(3, "NOPE")]
@@ -156,7 +157,7 @@ def test_a_control_character_in_an_override_file_is_named_by_row(tmp_path) -> No
     )
     assert [o.household_id for _, o in ok] == ["H0000001"]
     assert [(p.column, p.rule) for p in problems] == [("reason", CONTROL_CHARACTER_RULE)]
-    assert "第 3 行 (line 3) (H0000002)" in problems[0].message()
+    assert "第 3 行 line 3 (H0000002)" in problems[0].message()
 
 
 def test_an_override_files_missing_column_is_worded_as_the_contracts(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +178,7 @@ def test_a_parquet_override_file_names_rows(tmp_path) -> None:  # type: ignore[n
 
     path = _file(tmp_path, BAD_ROWS[:1], "o.parquet")
     _, problems = parse_override_file(pl.read_parquet(path), path, today=DAY, author="sup1")
-    assert "第 1 行 (row 1) (H0000001): 5" in problems[0].message()
+    assert "第 1 行 row 1 (H0000001): 5" in problems[0].message()
 
 
 def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:  # type: ignore[no-untyped-def]
@@ -198,8 +199,8 @@ def test_every_problem_of_a_tier_override_file_at_once(tmp_path, month) -> None:
     text = str(err.value)
     assert text.count(str(path)) >= 5
     assert f"{path}: 调整文件有 4 处问题, 未评分 (4 problem(s) in the override file" in text
-    for needle in ("第 2 行 (line 2) (H", "农户不在数据中 (not in the scored households)",
-                   "第 3 行 (line 3) (NOPE)", "须填写原因 (every override needs a reason)",
+    for needle in ("第 2 行 line 2 (H", "农户不在数据中 (not in the scored households)",
+                   "第 3 行 line 3 (NOPE)", "须填写原因 (every override needs a reason)",
                    "重复, 首次见于第 2 行 (the same household twice; "
                    "first at line 2)"):  # fmt: skip
         assert needle in text, needle
@@ -224,12 +225,12 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     # File rules and data rules, each naming the file, the line and the ids.
     text = flat(err)
     assert (
-        "第 3 行 (line 3) (H0000002 → W_GONE)" in text
+        "第 3 行 line 3 (H0000002 → W_GONE)" in text
         and "worker W_GONE is not in this month" in text
     )
     assert (
-        "第 4 行 (line 4) (NOPE)" in text
-        and "第 5 行 (line 5) (H0000002)" in text
+        "第 4 行 line 4 (NOPE)" in text
+        and "第 5 行 line 5 (H0000002)" in text
         and "needs worker_id" in text
     )
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
@@ -244,7 +245,7 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     again = _file(tmp_path, [{**good, "tier": "2"}], "again.csv")
     code, out, err = cli("overrides", "import", str(again), *home)
     assert code == 2 and "nothing was imported" in flat(err)
-    assert "第 2 行 (line 2) (H0000001)" in flat(err) and "active override #1 (tier)" in flat(err)
+    assert "第 2 行 line 2 (H0000001)" in flat(err) and "active override #1 (tier)" in flat(err)
     assert "revoke #1 first" in flat(err) and "请先撤销 #1" in flat(err)
     two = _file(tmp_path, [{**gone, "worker_id": "W_X", "kind": "pin", "household_id": h0},
                            {**gone, "worker_id": "W_Y", "kind": "pin", "household_id": h0}],
@@ -253,7 +254,7 @@ def test_overrides_import_is_all_or_nothing(tmp_path, small_prefecture_dir, mont
     text = flat(err)
     assert (
         code == 2
-        and "第 3 行 (line 3) (H0000001 → W_Y)" in text
+        and "第 3 行 line 3 (H0000001 → W_Y)" in text
         and "与第 2 行冲突" in text
         and "conflicts with line 2" in text
     )
@@ -314,20 +315,26 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     h = hh["household_id"][0]
     hazard = Override(1, "correction", h, "typo", "sup1", field="hazard_exposure", value="tsunami")
     points = Override(2, "correction", h, "typo", "sup1", field="village_points", value="5000")
-    rule = "取值不在允许范围 (must be one of ['none', 'drought', 'landslide', 'flood'])"
     (why_hazard,) = check_new_override(hazard, hh, ws, settings, today=DAY)
-    assert why_hazard.startswith(
-        f"值 'tsunami' 违反字段 灾害风险 (hazard_exposure) 的规则: {rule} / value 'tsunami' "
-        f"breaks the rule(s) of hazard exposure (hazard_exposure): {rule}"
+    assert why_hazard == (
+        "值 'tsunami' 违反字段 灾害风险 (hazard_exposure) 的规则: 取值不在允许范围 / value "
+        "'tsunami' breaks the rule(s) of hazard exposure (hazard_exposure): must be one of "
+        "['none', 'drought', 'landslide', 'flood'] [isin(['none', 'drought', 'landslide', "
+        "'flood'])]"
     )
     (why_points,) = check_new_override(points, hh, ws, settings, today=DAY)
-    assert why_points.endswith(
-        "of village points (village_points): 须在 0 与 1000 之间 (must be between 0 and 1000) "
-        "[in_range(0, 1000)]"
+    # each half in its own language: the Chinese names the rule too, without pandera's
+    # check name (a Chinese page shows that half alone, and said only "违反字段 … 的规则":
+    # not which values are allowed); it held the rule's English too, in brackets
+    assert why_points == (
+        "值 '5000' 违反字段 村规民约积分 (village_points) 的规则: 须在 0 与 1000 之间 / value "
+        "'5000' breaks the rule(s) of village points (village_points): must be between 0 "
+        "and 1000 [in_range(0, 1000)]"
     )
-    # the Chinese half names the rule too, without pandera's check name (a Chinese page shows
-    # that half alone, and said only "违反字段 … 的规则": not which values are allowed)
-    assert "的规则: 须在 0 与 1000 之间 (must be between 0 and 1000) / value" in why_points
+    assert narrow(why_points, "ascii") == (
+        "value '5000' breaks the rule(s) of village points (village_points): must be "
+        "between 0 and 1000 [in_range(0, 1000)]"
+    )
     # A value of the wrong type, and one the household's other fields contradict, are named
     # by the field's words and what it must be, not by its dtype.
     two = Override(3, "correction", h, "typo", "sup1", field="members", value="two")
@@ -352,7 +359,10 @@ def test_a_correction_that_breaks_a_rule_is_refused_in_the_contracts_words(  # t
     ).write_parquet(path)
     with pytest.raises(ContractError) as refused:
         read_table(path, "households")
-    assert f"column 'hazard_exposure': {rule}" in str(refused.value)
+    assert (
+        "column 'hazard_exposure': 取值不在允许范围 / must be one of ['none', 'drought', "
+        "'landslide', 'flood'] [isin(['none', 'drought', 'landslide', 'flood'])]"
+    ) in str(refused.value)
     # And a month's plan leaves them out with the same reasons.
     got = apply_overrides([hazard, points], hh, ws, on=DAY)
     assert [(x.outcome, x.reason) for x in got.outcomes] == [
@@ -469,13 +479,13 @@ def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_pa
     )
     text = flat("\n".join(p.message() for p in problems))
     assert (
-        "重复, 首次见于第 2 行 (the same override twice; first at line 2) — 1 row: 第 4 行 (line 4)"
+        "重复, 首次见于第 2 行 (the same override twice; first at line 2) — 1 row: 第 4 行 line 4"
         in text
     )
     assert text.count("重复") == 1  # lines 3 and 6 set another value: not duplicates
     conflicts = flat("\n".join(p.message() for p in check_overrides_against_store(ok, path, [])))
     assert f"与第 2 行冲突: 都设定农户 {h['household_id']} 的类别" in conflicts
-    assert "— 1 row: 第 3 行 (line 3)" in conflicts
+    assert "— 1 row: 第 3 行 line 3" in conflicts
     assert f"conflicts with line 5: both correct members of household {h['household_id']}" in (
         conflicts
     )
@@ -486,7 +496,7 @@ def test_two_rows_setting_different_values_are_a_conflict_not_a_duplicate(tmp_pa
         today=DAY,
     )  # fmt: skip
     assert [(p.column, p.ids) for p in found] == [
-        ("worker_id", (f"第 7 行 (line 7) ({h['household_id']} → {far})",))
+        ("worker_id", (f"第 7 行 line 7 ({h['household_id']} → {far})",))
     ]
 
 
@@ -642,7 +652,7 @@ def test_overrides_add_and_import_refuse_a_pin_a_tier_override_would_release(  #
     tier = {"kind": "tier", "household_id": h2, "worker_id": "", "tier": "2", "reason": "r"}
     code, out, err = cli("overrides", "import", str(_file(tmp_path, [tier])), *home)
     assert code == 2 and "nothing was imported" in flat(err)
-    assert f"第 2 行 (line 2) ({h2})" in flat(err) and "standing pin #2" in flat(err)
+    assert f"第 2 行 line 2 ({h2})" in flat(err) and "standing pin #2" in flat(err)
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert "#3" not in out  # neither refused one was added
 
@@ -686,14 +696,14 @@ def test_a_files_tier_override_and_pin_must_agree_across_its_rows(tmp_path, mont
 
     (p,) = check([row, other, other | {"household_id": hh["household_id"][2]}, pin], "a.csv")
     text = flat(p.message())
-    assert p.column == "worker_id" and p.ids == (f"第 5 行 (line 5) ({h} → {gw})",)
+    assert p.column == "worker_id" and p.ids == (f"第 5 行 line 5 ({h} → {gw})",)
     assert f"农户 {h} 在本文件第 2 行调为一类户, 而人员 {gw} 是网格员, 不承接一类户" in text
     assert f"the tier override on line 2 of this file makes household {h} tier 1" in text
     assert "pin a worker who does, or remove one of the two rows" in text
     # The other order: the pin first, the tier override refused.
     (p,) = check([pin, other, row], "b.csv")
     text = flat(p.message())
-    assert p.column == "tier" and p.ids == (f"第 4 行 (line 4) ({h})",)
+    assert p.column == "tier" and p.ids == (f"第 4 行 line 4 ({h})",)
     assert f"农户 {h} 在本文件第 2 行指定给人员 {gw} (网格员), 网格员不承接一类户" in text
     assert f"line 2 of this file pins household {h} to worker {gw}, a grid worker" in text
     # A tier the pinned worker serves is no disagreement.
@@ -724,7 +734,7 @@ def test_overrides_import_refuses_a_tier_and_pin_of_one_file_as_add_does(  # typ
     assert code == 2 and "Traceback" not in out + err
     assert f"{path}: 文件有 1 处问题, 未导入任何调整 (1 problem(s); nothing was imported)" in text
     assert f"column 'worker_id': 农户 {h} 在本文件第 2 行调为一类户" in text
-    assert f"第 4 行 (line 4) ({h} → {gw})" in text
+    assert f"第 4 行 line 4 ({h} → {gw})" in text
     code, out, _ = cli("overrides", "list", "--home", str(tmp_path / "ws"))
     assert "无调整 / no overrides" in flat(out)  # nothing recorded, the good rows neither
 
@@ -785,7 +795,7 @@ def test_an_override_files_cells_are_read_as_meant(tmp_path) -> None:  # type: i
         pl.read_csv(bad, infer_schema=False), bad, today=DAY, author="sup1"
     )
     (p,) = problems
-    assert p.column == "expires_on" and p.ids == ("第 2 行 (line 2) (H0000001): 31/01/2027",)
+    assert p.column == "expires_on" and p.ids == ("第 2 行 line 2 (H0000001): 31/01/2027",)
     assert "日期格式错误, 应为 YYYY-MM-DD, YYYY/M/D, YYYY年M月D日" in p.rule
 
 
@@ -814,11 +824,22 @@ def test_a_cell_an_overrides_kind_does_not_take_is_refused_not_dropped(tmp_path)
     said = {p.column: (p.ids, flat(p.rule)) for p in problems}
     assert sorted(said) == ["field", "tier", "value", "worker_id"]
     ids, rule = said["worker_id"]
-    assert ids == ("第 2 行 (line 2) (H0000001 → W000001): W000001",)
-    assert rule.startswith("类别调整不填此列, 请留空; 如需指定人员, 请另起一行 (kind 为 pin)")
-    assert "a tier override takes no worker_id: leave it empty, or write the pin" in rule
-    assert said["tier"][0] == ("第 3 行 (line 3) (H0000002 → W000002): 1",)
-    assert said["field"][0] == ("第 4 行 (line 4) (H0000003 → W000003): members",)
+    assert ids == ("第 2 行 line 2 (H0000001 → W000001): W000001",)
+    assert rule == (
+        "类别调整不填此列, 请留空; 如需指定人员, 请另起一行, kind 为 pin / a tier override "
+        "takes no worker_id: leave it empty, or write the pin override on a row of its own "
+        "(kind pin)"
+    )
+    # a stream without Chinese: the English alone, the row by its line (it read "(kind a
+    # tier override takes no worker_id ... - 1 row: (line 2) (H0000001 -> W000001)")
+    (message,) = [narrow(p.message(), "ascii") for p in problems if p.column == "worker_id"]
+    assert message == (
+        f"{path}: column 'worker_id': a tier override takes no worker_id: leave it empty, or "
+        "write the pin override on a row of its own (kind pin) - 1 row: line 2 (H0000001 -> "
+        "W000001): W000001"
+    )
+    assert said["tier"][0] == ("第 3 行 line 3 (H0000002 → W000002): 1",)
+    assert said["field"][0] == ("第 4 行 line 4 (H0000003 → W000003): members",)
 
 
 def test_an_id_a_spreadsheet_saved_as_a_number_is_named_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -840,8 +861,8 @@ def test_an_id_a_spreadsheet_saved_as_a_number_is_named_so(tmp_path) -> None:  #
     )
     assert ok == []
     assert sorted((p.column, p.rule, p.ids) for p in problems) == [
-        ("household_id", SCIENTIFIC_TEXT_RULE, ("第 2 行 (line 2) (5.32601E+17): 5.32601E+17",)),
-        ("worker_id", DECIMAL_TEXT_RULE, ("第 3 行 (line 3) (H0000001 → 532601.0): 532601.0",)),
+        ("household_id", SCIENTIFIC_TEXT_RULE, ("第 2 行 line 2 (5.32601E+17): 5.32601E+17",)),
+        ("worker_id", DECIMAL_TEXT_RULE, ("第 3 行 line 3 (H0000001 → 532601.0): 532601.0",)),
     ]
 
 

@@ -241,14 +241,14 @@ def test_a_row_without_an_id_is_named_by_its_csv_line(tmp_path: Path) -> None:
     csv.write_text("hh_id,income,has_toilet,need\nS1,10,是,high\n,x,否,low\n", encoding="utf-8")
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)
-    assert "第 3 行 (line 3) (x)" in str(err.value), str(err.value)
+    assert "第 3 行 line 3 (x)" in str(err.value), str(err.value)
     csv.write_text(
         'hh_id,income,has_toilet,need,note\nS1,10,是,high,"two\nlines"\n,x,否,low,\n',
         encoding="utf-8",
     )
     with pytest.raises(RiskJobError) as err:
         read_model_data(csv, spec, builtin=False, training=True)
-    assert "第 4 行 (line 4) (x)" in str(err.value), str(err.value)
+    assert "第 4 行 line 4 (x)" in str(err.value), str(err.value)
 
 
 def test_a_doubled_column_and_an_ambiguous_directory_are_refused(tmp_path: Path) -> None:

@@ -162,12 +162,12 @@ class RowPlaces:
     """Where each row of a table's file is, to name a row that has no id in a message.
 
     A CSV row is named by the line an editor (or Excel) shows it on, the header being line 1:
-    ``第 7 行 (line 7)``, as the reader's own messages about lines name them; a row's line is
+    ``第 7 行 line 7``, as the reader's own messages about lines name them; a row's line is
     not simply its number + 1 once a quoted field spans lines, so the lines are recorded when
     the file is read. When they cannot be told (the ``csv`` module and polars read a
     different number of rows), a CSV row is named by its number after the header, said so:
     ``第 6 条记录 (record 6 after the header)``. Rows of a Parquet file (or of a frame a
-    program built) keep their number, Chinese first as every label: ``第 6 行 (row 6)``
+    program built) keep their number, Chinese first as every label: ``第 6 行 row 6``
     (they read ``row 6``, in English alone)."""
 
     lines: pl.Series | None = None  # CSV: the line each row of the whole file starts on
@@ -177,24 +177,27 @@ class RowPlaces:
         """The name of each row numbered ``rows`` (0-based, from the start of the file)."""
         if self.lines is not None:
             line = pl.lit(self.lines).gather(rows).cast(pl.String)
-            return pl.concat_str(pl.lit("第 "), line, pl.lit(" 行 (line "), line, pl.lit(")"))
+            return pl.concat_str(pl.lit("第 "), line, pl.lit(" 行 line "), line)
         number = (rows + 1).cast(pl.String)
         if self.records:
             return pl.concat_str(
                 pl.lit("第 "),
                 number,
-                pl.lit(" 条记录 (record "),
+                pl.lit(" 条记录 record "),
                 number,
-                pl.lit(" after the header)"),
+                pl.lit(" after the header"),
             )
-        return pl.concat_str(pl.lit("第 "), number, pl.lit(" 行 (row "), number, pl.lit(")"))
+        return pl.concat_str(pl.lit("第 "), number, pl.lit(" 行 row "), number)
 
 
 def row_place(number: int, *, line: bool = False) -> str:
     """One row's place as :class:`RowPlaces` names it, for a row named one at a time: a CSV
-    row by the editor line it is on (``第 7 行 (line 7)``, the header being line 1), a Parquet
-    or program row by its 1-based number (``第 6 行 (row 6)``)."""
-    return f"第 {number} 行 ({'line' if line else 'row'} {number})"
+    row by the editor line it is on (``第 7 行 line 7``, the header being line 1), a Parquet
+    or program row by its 1-based number (``第 6 行 row 6``). Chinese and English side by
+    side, not the English in brackets: a row's ids follow in brackets (``第 7 行 line 7
+    (H0000007)``), and a stream without Chinese reads ``line 7 (H0000007)``, not ``(line
+    7) (H0000007)``."""
+    return f"第 {number} 行 {'line' if line else 'row'} {number}"
 
 
 def csv_row_places(text: str, frame: pl.DataFrame) -> RowPlaces:
@@ -574,7 +577,7 @@ def row_labels(
 ) -> pl.Series:
     """A printable id per row: the id column(s), or where missing (or a person's ID-card or
     mobile number, :func:`risk_model.personal.personal_values`) the row's place in its file
-    (``places``: a CSV row's line; by default ``第 N 行 (row N)``, 1-based); counted from the
+    (``places``: a CSV row's line; by default ``第 N 行 row N``, 1-based); counted from the
     start of the file when ``df`` is a chunk whose first row is the file's row ``offset + 1``."""
     present = [col for col in id_columns if col in df.columns]
     row_no = (places or RowPlaces()).labels(pl.int_range(pl.len()) + offset)
@@ -785,7 +788,7 @@ def cast_to_contract(
     columns outside ``spec`` are dropped with a warning worded by ``extra_rule``.
     ``months``: text columns holding a month, read as ``YYYY-MM`` from the other ways
     spreadsheets write one (:data:`MONTH_FORMS`). ``places``: how a row without an id is
-    named (:class:`RowPlaces`: a CSV row by its line; default ``第 N 行 (row N)``).
+    named (:class:`RowPlaces`: a CSV row by its line; default ``第 N 行 row N``).
     ``optional``: columns that may be empty (a value of the wrong type there is told that an
     empty cell says "none": :func:`type_rule`).
     """

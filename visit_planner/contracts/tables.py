@@ -105,12 +105,14 @@ input tables: the scores, a plan, the supervisors' pins and forbids. Not part of
 directory (:func:`read_tables`); read and checked by :func:`read_table` like the others."""
 
 _CHECK_TEXT = (
-    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "不得小于 {0} (must be >= {0})"),
-    (re.compile(r"^less_than_or_equal_to\((.*)\)$"), "不得大于 {0} (must be <= {0})"),
-    (re.compile(r"^in_range\((.*), (.*)\)$"), "须在 {0} 与 {1} 之间 (must be between {0} and {1})"),
-    (re.compile(r"^isin\((.*)\)$"), "取值不在允许范围 (must be one of {0})"),
-    (re.compile(r"^str_length\(.*\)$"), "不得为空 (must not be empty)"),
-    (re.compile(r"^str_matches\((.*)\)$"), "格式错误 (must match the pattern {0})"),
+    # ``中文 / English`` pairs, the check's name after them: a stream without Chinese reads
+    # ``must be >= 1 [greater_than_or_equal_to(1)]``, not ``1 (must be >= 1) [...]``.
+    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "不得小于 {0} / must be >= {0}"),
+    (re.compile(r"^less_than_or_equal_to\((.*)\)$"), "不得大于 {0} / must be <= {0}"),
+    (re.compile(r"^in_range\((.*), (.*)\)$"), "须在 {0} 与 {1} 之间 / must be between {0} and {1}"),
+    (re.compile(r"^isin\((.*)\)$"), "取值不在允许范围 / must be one of {0}"),
+    (re.compile(r"^str_length\(.*\)$"), "不得为空 / must not be empty"),
+    (re.compile(r"^str_matches\((.*)\)$"), "格式错误 / must match the pattern {0}"),
 )
 
 _RULE_TEXT = {

@@ -64,7 +64,7 @@ def test_every_file_is_reported_in_one_pass(tmp_path: Path) -> None:
     text = str(err.value)
     assert "households.csv: columns 'county_id', 'township_id', 'village_id'" in text
     assert "workers.csv: 没有人员 (the workers table has no rows" in text
-    assert "scores.csv: column 'p_tier1': 须在 0 与 1 之间 (must be between 0 and 1" in text
+    assert "scores.csv: column 'p_tier1': 须在 0 与 1 之间 / must be between 0 and 1 [" in text
 
 
 def test_a_nan_and_a_blank_in_one_column_are_each_reported_once(tmp_path: Path) -> None:

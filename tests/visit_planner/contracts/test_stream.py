@@ -141,7 +141,7 @@ def test_rows_without_ids_are_numbered_in_the_whole_file(inputs_dir: Path, tmp_p
     found = same_errors(inputs_dir, tmp_path)
     text = "\n".join(found)
     # a CSV row by the line an editor shows it on: the header is line 1, row 8,401 line 8,402
-    assert "many" in text and "第 8402 行 (line 8402)" in text and "第 9052 行 (line 9052)" in text
+    assert "many" in text and "第 8402 行 line 8402" in text and "第 9052 行 line 9052" in text
     assert "row 8401" not in text
 
 
@@ -159,14 +159,14 @@ def test_rows_without_ids_are_named_by_their_csv_line(inputs_dir: Path, tmp_path
     frame.with_columns(notes).cast(pl.String).write_csv(inputs_dir / "households.csv")
     (inputs_dir / "households.parquet").rename(tmp_path / "households.parquet")
     text = "\n".join(same_errors(inputs_dir, tmp_path))
-    lines = ("第 2504 行 (line 2504)", "第 7304 行 (line 7304)")  # row 2,501: 2 + 2,500 + 2
+    lines = ("第 2504 行 line 2504", "第 7304 行 line 7304")  # row 2,501: 2 + 2,500 + 2
     assert "null in a required field) — 2 rows: " + ", ".join(lines) in text
     assert "duplicate id) — 2 rows: " + ", ".join(lines) in text
     assert "row " not in text
     (inputs_dir / "households.csv").unlink()
     (tmp_path / "households.parquet").rename(inputs_dir / "households.parquet")
     text = "\n".join(same_errors(inputs_dir, tmp_path / "again"))
-    rows = "第 2501 行 (row 2501), 第 7301 行 (row 7301)"
+    rows = "第 2501 行 row 2501, 第 7301 行 row 7301"
     assert "null in a required field) — 2 rows: " + rows in text
 
 
