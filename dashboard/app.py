@@ -34,7 +34,7 @@ MENU: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("township.py", "page_township", None),
     ("household.py", "page_household", ("planner", "supervisor", "data_scientist")),
     ("worker.py", "page_worker", ("planner", "supervisor", "data_scientist")),
-    ("corrections.py", "page_corrections", ("planner", "supervisor", "data_scientist")),
+    ("corrections.py", "page_overrides", ("planner", "supervisor", "data_scientist")),
     ("runs.py", "page_runs", None),
     ("model.py", "page_model", None),
 ]
@@ -54,8 +54,8 @@ st.set_page_config(
 # Streamlit's wide layout keeps 5rem of empty margin each side of the main area (no theme
 # option sets it); at 1,366 px the tables need that width more: 1.5rem.
 # A page link's label is one line cut at the window's edge without a mark: on a phone (390
-# px) the household page's link read '纠正农户 H0005402（类别、指定或禁止人员、数' and
-# 'Correct household H0005402 (tier, worker, da'. The label wraps instead.
+# px) the household page's link read '为农户 H0005402 提交督导调整（类别、指定或禁' and
+# 'Add an override for household H0005402 (tier, w'. The label wraps instead.
 # A folded sidebar (on a phone, or folded by hand) is only moved out of sight: a keyboard
 # user's Tab went through its eleven menu links, language, sign-out and month boxes unseen
 # before reaching the page, and a screen reader read them as if shown. Folded, it is hidden

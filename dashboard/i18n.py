@@ -21,7 +21,14 @@ import polars as pl
 from visit_planner import clock
 from visit_planner.contracts.places import place_label
 from visit_planner.export import labels
-from visit_planner.vocabulary import SOLVE_STATUS, USER_ROLE_WORDS, zh_en
+from visit_planner.vocabulary import (
+    OVERRIDE_KIND_ZH,
+    OVERRIDE_OUTCOMES,
+    SOLVE_STATUS,
+    TERMS,
+    USER_ROLE_WORDS,
+    zh_en,
+)
 
 if TYPE_CHECKING:
     from visit_planner.whatif import Changes
@@ -30,6 +37,14 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 LANG_NAMES: Final = {"zh": "中文", "en": "English"}
+
+
+# The glossary's words (visit_planner.vocabulary), as the command line says them: a
+# supervisor's standing change of any kind is an override (督导调整), one of its kinds a data
+# correction (数据更正); a household with no visitor is unassigned (未分配).
+OVERRIDE_ZH, OVERRIDE_EN = TERMS["override"]
+OVERRIDES_EN: Final = f"{OVERRIDE_EN}s"
+UNASSIGNED: Final = TERMS["unassigned"]
 
 
 def lang_of(value: object) -> Lang:
@@ -157,7 +172,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "page_household": ("家庭", "Household"),
     "page_worker": ("人员", "Worker"),
-    "page_corrections": ("纠正", "Corrections"),
+    "page_overrides": (OVERRIDE_ZH, OVERRIDES_EN.capitalize()),
     "page_runs": ("运行记录", "Runs"),
     "page_model": ("模型", "Model"),
     "yes": ("是", "yes"),
@@ -302,7 +317,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
-    "not_assigned": ("未分配", "none"),
+    "not_assigned": (UNASSIGNED[0], UNASSIGNED[1]),
     # the household page's link to its visitor's page (the worker page, ?worker=)
     "open_worker": ("{w} 的走访清单与工时", "{w}'s visit list and hours"),
     # a plan's travel_minutes is per visit, there and back unless the policy says one way
@@ -404,13 +419,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "sheet_file": ("走访清单-{month}-{worker}", "visit-list-{month}-{worker}"),
     "sheet_none": ("本月该人员没有走访农户，无清单。", "No households this month: no list."),
     "inactive": ("已停用", "inactive"),
-    # corrections
-    "new_correction": ("提交纠正", "Submit a correction"),
+    # overrides (督导调整): tier, pin, forbid and data correction
+    "new_override": (f"提交{OVERRIDE_ZH}", f"Submit an {OVERRIDE_EN}"),
     "kind": ("类型", "Kind"),
-    "kind_tier": ("类别调整", "tier override"),
-    "kind_pin": ("指定人员", "pin a worker"),
-    "kind_forbid": ("禁止配对", "forbid a pairing"),
-    "kind_correction": ("数据更正", "data correction"),
+    "kind_tier": (OVERRIDE_KIND_ZH["tier"], "tier override"),
+    "kind_pin": (OVERRIDE_KIND_ZH["pin"], "pin a worker"),
+    "kind_forbid": (OVERRIDE_KIND_ZH["forbid"], "forbid a pairing"),
+    "kind_correction": (OVERRIDE_KIND_ZH["correction"], "data correction"),
     "reason": ("理由（必填）", "Reason (required)"),
     "worker_id_input": ("人员编号（指定/禁止配对时必填）", "Worker id (pin and forbid)"),
     "tier_input": ("新类别（类别调整时必填）", "New tier (tier override)"),
@@ -421,12 +436,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "no_expiry": ("长期有效", "no expiry"),
     "submit": ("提交", "Submit"),
     "submitted": (
-        "已记录纠正 #{id}，将在下次编制方案时生效。",
-        "Correction #{id} recorded; it applies from the next plan.",
+        f"已记录{OVERRIDE_ZH} #{{id}}，将在下次编制方案时生效。",
+        f"{OVERRIDE_EN.capitalize()} #{{id}} recorded; it applies from the next plan.",
     ),
     "reason_required": ("请填写理由。", "Please give a reason."),
     "household_required": ("请填写农户编号。", "Please give a household id."),
-    # what each kind of correction needs, asked for in the form's words (the store's own
+    # what each kind of override needs, asked for in the form's words (the store's own
     # messages name the CLI's options and columns: "--tier 1/2/3", "字段 None", "worker_id")
     "worker_required": ("指定或禁止配对须填写人员编号。", "A pin or a forbid needs a worker id."),
     "tier_required": ("类别调整须选择新类别。", "A tier override needs the new tier."),
@@ -435,18 +450,24 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "数据更正须填写更正后的值。",
         "A data correction needs the corrected value.",
     ),
-    "corrections_list": ("纠正记录及其在本月方案中的结果", "Corrections and their outcome"),
-    "corrections_none": ("辖区内暂无纠正记录。", "No corrections in your jurisdiction yet."),
-    "correction_details": (
-        "各条纠正的提交人、提交时间、有效期、依据与撤销",
-        "Who submitted each correction, when, until when, its evidence, and who revoked it",
+    "overrides_list": (
+        f"{OVERRIDE_ZH}记录及其在本月方案中的结果",
+        f"{OVERRIDES_EN.capitalize()} and their outcome",
+    ),
+    "overrides_none": (
+        f"辖区内暂无{OVERRIDE_ZH}记录。",
+        f"No {OVERRIDES_EN} in your jurisdiction yet.",
+    ),
+    "override_details": (
+        f"各条{OVERRIDE_ZH}的提交人、提交时间、有效期、依据与撤销",
+        f"Who submitted each {OVERRIDE_EN}, when, until when, its evidence, and who revoked it",
     ),
     "read_only": (
-        "您的角色只能查看纠正记录，不能提交。",
-        "Your role can see the corrections but not submit them.",
+        f"您的角色只能查看{OVERRIDE_ZH}记录，不能提交。",
+        f"Your role can see the {OVERRIDES_EN} but not submit them.",
     ),
-    "outcome_applied": ("已生效", "applied"),
-    "outcome_not_applied": ("未生效", "not applied"),
+    "outcome_applied": OVERRIDE_OUTCOMES["applied"],
+    "outcome_not_applied": OVERRIDE_OUTCOMES["not_applied"],
     "outcome_pending": ("待下次方案", "pending"),
     "outcome_revoked": ("已撤销，不再生效", "revoked: no longer applied"),
     "outcome_expired": ("已过期，不再生效", "expired: no longer applied"),
@@ -456,31 +477,38 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "status_active": ("有效", "active"),
     "status_revoked": ("已撤销", "revoked"),
-    "correction_newest_month": (
-        "新纠正按最新月份 {month} 的方案核对，从下次编制方案起生效；下方列表为所选月份的结果。",
-        "A new correction is checked against {month}, the newest month, and applies from the "
-        "next plan; the list below is of the month chosen.",
+    "override_newest_month": (
+        f"新的{OVERRIDE_ZH}按最新月份 {{month}} 的方案核对，从下次编制方案起生效；下方列表为所选"
+        "月份的结果。",
+        f"A new {OVERRIDE_EN} is checked against {{month}}, the newest month, and applies from "
+        "the next plan; the list below is of the month chosen.",
     ),
     "not_applied_why": (
-        "未生效的纠正（{n} 条）及原因",
-        "Corrections not applied ({n}) and why",
+        f"未生效的{OVERRIDE_ZH}（{{n}} 条）及原因",
+        f"{OVERRIDES_EN.capitalize()} not applied ({{n}}) and why",
     ),
-    # revoking a standing correction on the page (a conflicting one is refused until then)
-    "revoke_correction": ("撤销纠正", "Revoke a correction"),
-    "revoke_none": ("辖区内暂无可撤销的纠正。", "No standing correction in your jurisdiction."),
-    "revoke_which": ("要撤销的纠正", "Correction to revoke"),
+    # revoking a standing override on the page (a conflicting one is refused until then)
+    "revoke_override": (f"撤销{OVERRIDE_ZH}", f"Revoke an {OVERRIDE_EN}"),
+    "revoke_none": (
+        f"辖区内暂无可撤销的{OVERRIDE_ZH}。",
+        f"No standing {OVERRIDE_EN} in your jurisdiction.",
+    ),
+    "revoke_which": (f"要撤销的{OVERRIDE_ZH}", f"{OVERRIDE_EN.capitalize()} to revoke"),
     "revoke_reason_input": ("撤销理由（必填）", "Why revoke it (required)"),
     "revoke": ("撤销", "Revoke"),
     "revoke_reason_required": ("请填写撤销理由。", "Please give the reason for revoking it."),
-    "revoke_choose_required": ("请选择要撤销的纠正。", "Choose the correction to revoke."),
-    "revoked": (
-        "已撤销纠正 #{id}，下次编制方案起不再生效。",
-        "Correction #{id} revoked; it no longer applies from the next plan.",
+    "revoke_choose_required": (
+        f"请选择要撤销的{OVERRIDE_ZH}。",
+        f"Choose the {OVERRIDE_EN} to revoke.",
     ),
-    # the household page's link to correct that household
-    "open_corrections": (
-        "纠正农户 {h}（类别、指定或禁止人员、数据）",
-        "Correct household {h} (tier, worker, data)",
+    "revoked": (
+        f"已撤销{OVERRIDE_ZH} #{{id}}，下次编制方案起不再生效。",
+        f"{OVERRIDE_EN.capitalize()} #{{id}} revoked; it no longer applies from the next plan.",
+    ),
+    # the household page's link to the overrides page, its form filled with that household
+    "open_overrides": (
+        f"为农户 {{h}} 提交{OVERRIDE_ZH}（类别、指定或禁止人员、数据）",
+        f"Add an {OVERRIDE_EN} for household {{h}} (tier, worker, data)",
     ),
     # runs
     "runs_list": ("所有方案", "Every run"),
@@ -703,6 +731,33 @@ def fmt_hours(value: float | None, lang: Lang) -> str:
     if value is None:
         return "—"
     return f"{float(value):,.1f} 小时" if lang == "zh" else f"{float(value):,.1f} h"
+
+
+def fmt_hours_of(used: float, available: float | None, lang: Lang) -> str:
+    """``23.98 / 24.00 小时``: hours used of hours available, beside their share
+    (:func:`fmt_share`). One decimal, unless one decimal shows equal hours for unequal ones
+    (23.98 of 24 read "24.0 / 24.0" beside "99.9%", a contradiction): then as many decimals
+    (up to three) as tell them apart, both with the same."""
+    u = float(used)
+    if available is None:
+        return f"{u:,.1f} / {fmt_hours(available, lang)}"
+    a = float(available)
+    digits = next((d for d in (1, 2, 3) if f"{u:.{d}f}" != f"{a:.{d}f}" or u == a), 3)
+    unit = "小时" if lang == "zh" else "h"
+    return f"{u:,.{digits}f} / {a:,.{digits}f} {unit}"
+
+
+def fmt_share(value: float | None, digits: int = 1) -> str:
+    """``99.9%``: a share of a whole that reads 100% only when it is whole - a share below 1
+    is rounded down (0.99996 -> ``99.9%``, not ``100.0%`` beside hours that differ), one of
+    1 or more as :func:`fmt_pct`."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    share = float(value)
+    if share >= 1:
+        return fmt_pct(share, digits)
+    scale = 10**digits
+    return f"{math.floor(100 * share * scale + 1e-9) / scale:.{digits}f}%"
 
 
 def fmt_minutes(value: float | None, lang: Lang) -> str:
@@ -1367,6 +1422,18 @@ def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFra
     }
     schema = {label(c, lang): _DTYPES.get(COLUMNS[c][2], pl.String) for c in names}
     return pl.DataFrame(out, schema=schema)
+
+
+HISTORY_COLUMNS: Final = ("month", "version", "tier", "worker_id")
+"""The household page's history table (:meth:`~dashboard.data.DataAccess.household_history`)."""
+
+
+def history_table(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """The household's months for display (:func:`table`): a month in which no one visited it
+    says 未分配 / unassigned in the worker column, the glossary's word, as the page's
+    figure above it does - not ``—``, which reads as a missing record."""
+    unassigned = pl.col("worker_id").cast(pl.String).fill_null(t("not_assigned", lang))
+    return table(frame.with_columns(unassigned), HISTORY_COLUMNS, lang)
 
 
 def attribute(name: str, lang: Lang) -> str:

@@ -77,6 +77,7 @@ TERMS: Final[dict[str, tuple[str, str]]] = {
     "township": ("乡镇", "township"),
     "run": ("方案", "run"),
     "override": ("督导调整", "override"),
+    "unassigned": ("未分配", "unassigned"),  # a household with no visitor this month
 }
 """The command line's glossary: one Chinese and one English wording per term, as the
 dashboard and the README word them (人员 worker, 农户 household, 类别 tier, 未覆盖

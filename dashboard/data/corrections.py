@@ -1,5 +1,6 @@
-"""The corrections page's queries: the overrides of households in the user's jurisdiction with
-their outcome in the month's current run, and submitting a new one.
+"""The overrides page's queries (督导调整, ``/corrections``): the overrides of households in
+the user's jurisdiction with their outcome in the month's current run, and submitting a new
+one.
 
 The store keeps every override of the prefecture; the list is cut here to the households whose
 township lies in the jurisdiction (in the month's current run, or for a household that run no
@@ -7,7 +8,7 @@ longer has, the newest run that had it: :meth:`CorrectionQueries._townships_of`)
 correction of a sensitive field shows no value, and no text that may say it, to a role without
 them (:func:`~dashboard.data.sensitive.mask_corrections`). Only planners and supervisors submit
 and revoke, and only for a household in their jurisdiction: a new one checked against the
-month's data as ``overrides add`` checks it, and against the corrections in force (one that
+month's data as ``overrides add`` checks it, and against the overrides in force (one that
 conflicts names the one to revoke first, on the page); a revocation audited as ``overrides
 revoke`` is.
 """
@@ -26,6 +27,7 @@ from dashboard.data import run_files
 from dashboard.data.scope import PAGE_ROWS, ScopedAccess
 from dashboard.data.sensitive import mask_corrections
 from dashboard.errors import OutOfScopeError
+from dashboard.i18n import OVERRIDE_EN, OVERRIDE_ZH
 from visit_planner import clock
 from visit_planner.errors import StoreError, VisitPlannerError
 from visit_planner.store import OverrideRow, RunRow
@@ -49,7 +51,7 @@ def unplanned_outcome(row: OverrideRow, today: date) -> str:
 
 
 class CorrectionQueries(ScopedAccess):
-    """The corrections page."""
+    """The overrides page."""
 
     def overrides(
         self, month: str, limit: int | None = PAGE_ROWS, *, household_id: str | None = None
@@ -197,7 +199,7 @@ class CorrectionQueries(ScopedAccess):
         """The newest month with a published run and its current run: what a new override
         or a revocation is checked against, as ``overrides add`` checks (the next plan
         applies it), whatever month the page shows. Checked against the month shown, a
-        supervisor looking back at last month could add a correction of a household that
+        supervisor looking back at last month could add an override of a household that
         has since left (never to apply) or moved out of their jurisdiction."""
         months = self.months()
         if not months:
@@ -213,7 +215,7 @@ class CorrectionQueries(ScopedAccess):
         from visit_planner.policy import load_policy, settings_from_policy
 
         if not self.viewer.may_correct:
-            raise OutOfScopeError("此角色不能提交纠正 / this role cannot submit corrections")
+            raise OutOfScopeError("此角色不能提交督导调整 / this role cannot submit overrides")
         _, run = self._newest()
         root = self._root(run)
         household_id, township_id = self._household_in_scope(root, str(fields["household_id"]))
@@ -258,7 +260,7 @@ class CorrectionQueries(ScopedAccess):
 
     @staticmethod
     def _refuse_conflict(new: Override, in_force: list[OverrideRow]) -> None:
-        """Refuse ``new`` when it conflicts with a correction in force (the store's rule,
+        """Refuse ``new`` when it conflicts with an override in force (the store's rule,
         :func:`~visit_planner.store.overrides.conflict`), in the page's words: the store's
         refusal told a supervisor to run ``visit-planner overrides revoke``, a command they
         have no access to, and named the kind by its code; the one to revoke is on this page.
@@ -267,11 +269,12 @@ class CorrectionQueries(ScopedAccess):
             why = None if other.household_id != new.household_id else conflict(new, other)
             if why is not None:
                 kind_zh, kind_en = (i18n.override_kind(other.kind, lang) for lang in i18n.LANGS)
+                revoke = i18n.TEXT["revoke_override"]
                 raise VisitPlannerError(
-                    f"与现行纠正 #{other.id}（{kind_zh}）冲突：{why[0]}；如需更改，请先在本页"
-                    f"“撤销纠正”中撤销 #{other.id} / conflicts with standing correction "
+                    f"与现行{OVERRIDE_ZH} #{other.id}（{kind_zh}）冲突：{why[0]}；如需更改，请先在"
+                    f"本页“{revoke[0]}”中撤销 #{other.id} / conflicts with standing {OVERRIDE_EN} "
                     f"#{other.id} ({kind_en}): {why[1]}; to change it, revoke #{other.id} "
-                    "first under 'Revoke a correction' on this page"
+                    f"first under '{revoke[1]}' on this page"
                 )
 
     def revoke_override(
@@ -283,12 +286,12 @@ class CorrectionQueries(ScopedAccess):
         audit log); audited by the store as ``override.revoke`` with the user's name. An
         override of another jurisdiction gets the same answer as a number that does not
         exist. Before, the page could not revoke at all, though every refusal of a
-        conflicting correction said to revoke the standing one first. ``client``: the
+        conflicting override said to revoke the standing one first. ``client``: the
         address the browser connected from, for the audit entry."""
         from visit_planner.personal_text import revoke_reason_refusal
 
         if not self.viewer.may_correct:
-            raise OutOfScopeError("此角色不能撤销纠正 / this role cannot revoke corrections")
+            raise OutOfScopeError("此角色不能撤销督导调整 / this role cannot revoke overrides")
         reason = reason.strip()
         if not reason:
             raise VisitPlannerError("请填写撤销理由 / give the reason for revoking it")
@@ -296,7 +299,8 @@ class CorrectionQueries(ScopedAccess):
             raise VisitPlannerError(f"{refusal[0]} / {refusal[1]}")
         month, run = self._newest()
         absent = OutOfScopeError(
-            f"您的辖区内没有纠正 #{override_id} / no correction #{override_id} in your jurisdiction"
+            f"您的辖区内没有{OVERRIDE_ZH} #{override_id} / no {OVERRIDE_EN} #{override_id} in "
+            "your jurisdiction"
         )
         with self._store() as store:
             try:
@@ -308,7 +312,8 @@ class CorrectionQueries(ScopedAccess):
                 raise absent
             if row.status == "revoked":
                 raise VisitPlannerError(
-                    f"纠正 #{override_id} 已由 {row.revoked_by} 撤销 / correction #{override_id} "
+                    f"{OVERRIDE_ZH} #{override_id} 已由 {row.revoked_by} 撤销 / {OVERRIDE_EN} "
+                    f"#{override_id} "
                     f"was already revoked by {row.revoked_by}"
                 )
             return store.revoke_override(override_id, self.viewer.username, reason, client)

@@ -114,7 +114,7 @@ def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def mask_corrections(frame: pl.DataFrame) -> pl.DataFrame:
-    """The corrections list (:meth:`~dashboard.data.DataAccess.overrides`) for a role without
+    """The overrides list (:meth:`~dashboard.data.DataAccess.overrides`) for a role without
     sensitive fields: a correction of one shows no value, and neither its texts (the
     supervisor's reason, evidence and revocation reason, free text that may say the value) nor an
     outcome that names a sensitive field (``数据中 重病成员数 (serious_illness_members) 已是

@@ -51,7 +51,7 @@ class Viewer:
 
     @property
     def may_correct(self) -> bool:
-        """Planners and supervisors may submit corrections (overrides)."""
+        """Planners and supervisors may submit and revoke overrides (督导调整)."""
         return self.role in ("planner", "supervisor")
 
     @property

@@ -1,5 +1,8 @@
-"""纠正 Corrections: supervisors' and planners' standing overrides (tier, pin, forbid, data
-correction) with a reason, what became of each in the month's plan, and revoking one.
+"""督导调整 Overrides: supervisors' and planners' standing overrides (tier, pin, forbid, data
+correction) with a reason, what became of each in the month's plan, and revoking one. The
+page's address stays ``/corrections`` (its file name), so that links and bookmarks to it and
+its ``?correct=H…`` still open it; every text on it says 督导调整 / override, the glossary's
+word (:data:`visit_planner.vocabulary.TERMS`), and 数据更正 / data correction for that kind.
 
 ``?correct=H…`` (the household page's link) or ``?household=H…`` fills the form's household in."""
 
@@ -15,7 +18,7 @@ from dashboard.widgets import keep_choices, md
 from visit_planner.errors import VisitPlannerError
 from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
 
-# Pixels of the corrections table's text columns: with the number, household and status
+# Pixels of the overrides table's text columns: with the number, household and status
 # (about 190 px) 1,050 px, within the 1,076 px a table has at 1,366 px. (A comment, not a
 # docstring: Streamlit's "magic" writes a page script's bare strings onto the page.)
 TEXT_WIDTHS = {"township_id": 210, "change": 190, "outcome": 230, "reason": 230}
@@ -150,13 +153,13 @@ ctx = auth.page_context()
 lang = ctx.lang
 keep_choices(lang, "correction_kind", "correction_tier", "correction_field", "revoke_id")
 prefill_household()
-st.title(t("page_corrections", lang), anchor=False)
+st.title(t("page_overrides", lang), anchor=False)
 
 if ctx.viewer.may_correct:
-    st.subheader(t("new_correction", lang), anchor=False)
+    st.subheader(t("new_override", lang), anchor=False)
     newest = ctx.data.months()[0]
     if ctx.month != newest:  # the list is of the month shown; a new one is checked by the newest
-        st.caption(t("correction_newest_month", lang, month=newest))
+        st.caption(t("override_newest_month", lang, month=newest))
     with st.form("correction", clear_on_submit=False):  # kept when refused, to fix
         c1, c2 = st.columns(2)
         c1.selectbox(
@@ -199,11 +202,11 @@ if ctx.viewer.may_correct:
 else:
     st.info(t("read_only", lang))
 
-st.subheader(t("corrections_list", lang), anchor=False)
+st.subheader(t("overrides_list", lang), anchor=False)
 with auth.guarded(lang):  # every one in scope: the table shows PAGE_ROWS and says of how many
     rows = ctx.data.overrides(ctx.month, limit=None)
 if rows.height == 0:
-    st.info(t("corrections_none", lang))
+    st.info(t("overrides_none", lang))
 else:
     # On screen at 1,366 px for every role, without a sideways scroll: which household (and
     # where, unless the account sees one township), what each correction asks for (its kind
@@ -244,7 +247,7 @@ else:
         if rows["revoked_by"].is_not_null().any()
         else []
     )
-    with st.expander(t("correction_details", lang)):
+    with st.expander(t("override_details", lang)):
         auth.show_table(
             i18n.table(
                 rows.head(PAGE_ROWS),
@@ -272,7 +275,7 @@ if ctx.viewer.may_correct:
         int(r["id"]): f"#{r['id']} · {r['household_id']} · {r['change']}"
         for r in active.iter_rows(named=True)
     }
-    st.subheader(t("revoke_correction", lang), anchor=False)
+    st.subheader(t("revoke_override", lang), anchor=False)
     if not choices:
         st.info(t("revoke_none", lang))
     else:

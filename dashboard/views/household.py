@@ -174,7 +174,7 @@ if ex.get("alt_worker_id"):
     )
 applied = i18n.override_notes(ex.get("overrides"), lang) or t("no_overrides", lang)
 st.markdown(f"**{t('overrides_applied', lang)}**{sep}{applied}")
-# The household's standing corrections the month's plan did not apply: waiting for the next
+# The household's standing overrides the month's plan did not apply: waiting for the next
 # plan, or not applied and why (a pin to a full worker, say). The page said only "overrides
 # applied: none", and a supervisor who had just pinned the household saw no trace of it.
 with auth.guarded(lang):
@@ -189,10 +189,10 @@ if waiting.height:
             for r in waiting.sort("id").iter_rows(named=True)
         )
     )
-if ctx.viewer.may_correct:  # on to the corrections page, its form filled with this household
+if ctx.viewer.may_correct:  # on to the overrides page, its form filled with this household
     st.page_link(
         "views/corrections.py",
-        label=t("open_corrections", lang, h=household_id),
+        label=t("open_overrides", lang, h=household_id),
         icon=":material/edit_note:",
         query_params={"correct": household_id, "lang": lang},
     )
@@ -216,7 +216,7 @@ else:
     st.caption(t("alternatives_caption", lang))
 
 st.subheader(t("history", lang), anchor=False)
-auth.show_table(i18n.table(history, ["month", "version", "tier", "worker_id"], lang), lang)
+auth.show_table(i18n.history_table(history, lang), lang)
 
 with st.expander(t("record", lang)):
     record = h["record"]

@@ -87,9 +87,9 @@ figures = metric_row()
 figures.metric(t("households", lang), i18n.fmt_int(load["households"]))
 figures.metric(
     t("hours_used_capacity", lang),
-    f"{float(load['hours_used'] or 0):,.1f} / {i18n.fmt_hours(load['monthly_hours'], lang)}",
+    i18n.fmt_hours_of(float(load["hours_used"] or 0), load["monthly_hours"], lang),
 )
-figures.metric(i18n.label("utilisation_hours", lang), i18n.fmt_pct(load["utilisation_hours"]))
+figures.metric(i18n.label("utilisation_hours", lang), i18n.fmt_share(load["utilisation_hours"]))
 st.progress(min(1.0, float(load["utilisation_hours"] or 0.0)))
 if not load["active"]:
     st.warning(t("inactive", lang))

@@ -35,6 +35,7 @@ from tests.dashboard.helpers import (
     Site,
     access,
     audit_actions,
+    page_title,
     streamlit_flags,
 )
 from tests.visit_planner.helpers import flat
@@ -258,7 +259,7 @@ def test_every_page_of_the_role_renders_in_scope(site: Site, username: str) -> N
     for page in MENUS[username]:
         at = go(at, page)
         check_clean(at)
-        assert at.title[0].value == i18n.t(f"page_{page}", "zh"), page
+        assert at.title[0].value == page_title(page, "zh"), page
         text = page_text(at)
         shown = set(re.findall(r"\b5326\d{5}\b", text))
         assert all(viewer.covers(tw) for tw in shown), (page, shown)
@@ -439,7 +440,8 @@ def test_the_household_page_links_to_its_visitors_page(site: Site) -> None:
 def test_a_household_no_one_visits_shows_no_empty_figures(site: Site) -> None:
     """A household no one visits showed its visitor as 未分配 and then three figures that were
     only a dash (人员角色 —, 每次路途 —, 每月工时 —): two rows of nothing on a phone. It now shows
-    the visitor figure alone (why no one visits it follows); a visited household all four."""
+    the visitor figure alone (why no one visits it follows); a visited household all four.
+    Its history's worker column said "—" for the month: 未分配 / unassigned now."""
     planner = access(site, "planner")
     unvisited = next(
         h
@@ -457,6 +459,12 @@ def test_a_household_no_one_visits_shows_no_empty_figures(site: Site) -> None:
             expected = [i18n.label(k, lang) if k == "role" else i18n.t(k, lang) for k in labels]
             assert [m.label for m in at.metric][1:] == expected, household
             assert "—" not in [m.value for m in at.metric]
+            # the history's worker column: 未分配 / unassigned for a month no one visits it
+            # (it read "—"), as the figure above says
+            history = at.dataframe[-2].value[i18n.label("worker_id", lang)].to_list()
+            assert "—" not in history and None not in history
+            if household == unvisited:
+                assert history == [i18n.t("not_assigned", lang)] == [at.metric[1].value]
 
 
 def site_township(site: Site) -> list[str]:
@@ -700,7 +708,7 @@ def test_refusals_are_one_sentence_in_the_pages_language(site: Site) -> None:
         for lang in ("zh", "en"):
             at = go(sign_in(username, query={**query, "lang": lang}), page, lang)
             assert not at.exception
-            assert [x.value for x in at.title] == [i18n.t(f"page_{page}", lang)]  # then why
+            assert [x.value for x in at.title] == [page_title(page, lang)]  # then why
             [message] = [e.value for e in at.error]
             if lang == "zh":
                 assert is_one_chinese_sentence(message), message
@@ -811,7 +819,7 @@ def test_supervisor_submits_a_correction_in_scope_only(site: Site) -> None:
     assert list(listing[i18n.label("outcome", "zh")]) == [i18n.t("outcome_pending", "zh")]
     assert list(listing[i18n.label("change", "zh")]) == ["类别调整：一类户"]
     details = at.expander[0]
-    assert details.label == i18n.t("correction_details", "zh")
+    assert details.label == i18n.t("override_details", "zh")
     assert details.dataframe[0].value.iloc[0][
         [i18n.label(c, "zh") for c in ("id", "author", "expires_on")]
     ].tolist() == [1, "sup_town", i18n.t("no_expiry", "zh")]
@@ -938,7 +946,7 @@ def test_the_household_page_opens_the_corrections_form_with_the_household(site: 
             links = [e.proto for e in at.get("page_link") if e.proto.page.endswith("corrections")]
             expected = [
                 (
-                    i18n.t("open_corrections", lang, h=household),
+                    i18n.t("open_overrides", lang, h=household),
                     f"correct={household}&lang={lang}",
                 )
             ]
@@ -1049,8 +1057,8 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
         at = next(b for b in at.button if b.label == i18n.t("submit", lang)).click().run()
         said = " ".join(e.value for e in at.error)
         assert f"#{number}" in said and "visit-planner" not in said, said
-        assert i18n.t("revoke_correction", lang) in said, said
-        assert i18n.t("revoke_correction", lang) in [h.value for h in at.subheader]
+        assert i18n.t("revoke_override", lang) in said, said
+        assert i18n.t("revoke_override", lang) in [h.value for h in at.subheader]
         # the revoke box chooses nothing of its own accord (it kept the last choice, or showed
         # the first correction, and a planner revoked an older one than meant): asked to choose
         assert at.selectbox(key="revoke_id").value is None
@@ -1076,7 +1084,7 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
     # a data scientist sees the list, but neither form
     at = go(sign_in("scientist"), "corrections")
     check_clean(at)
-    assert i18n.t("revoke_correction", "zh") not in [h.value for h in at.subheader]
+    assert i18n.t("revoke_override", "zh") not in [h.value for h in at.subheader]
 
 
 def test_why_a_correction_was_not_applied_reads_whole_on_a_phone_too(site: Site) -> None:
@@ -1153,7 +1161,7 @@ def test_the_form_says_a_new_correction_is_checked_by_the_newest_month(
         at = go(sign_in("sup_town"), "corrections", lang)
         at.selectbox(key=auth.MONTH_KEY).set_value(MONTH).run()  # the sidebar's month
         check_clean(at)
-        said = i18n.t("correction_newest_month", lang, month="2026-12")
+        said = i18n.t("override_newest_month", lang, month="2026-12")
         assert said in [c.value for c in at.caption], [c.value for c in at.caption]
 
 

@@ -526,7 +526,7 @@ def test_the_corrections_fit_a_1366_px_laptop_for_every_account(
             expander = main.get_by_test_id("stExpander")
             details = expander.get_by_test_id("stDataFrame")
             if not details.is_visible():
-                expander.get_by_text(i18n.t("correction_details", lang)).click()
+                expander.get_by_text(i18n.t("override_details", lang)).click()
                 idle(page)
             fits_whole(
                 page, details, ["id", "household_id", "author", "created_at", "expires_on"], lang
@@ -749,10 +749,10 @@ def test_the_household_pages_link_opens_its_correction_on_a_phone(
     browser: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
     """A supervisor on a phone, seeing a household's tier or visitor wrong, follows the
-    household page's link "纠正农户 H…" and lands on the corrections form with the household
-    filled in (AppTest cannot see it: Streamlit drops the household page's own ?household=
-    on leaving that page, so the link carries ?correct=), submits, and revokes it on the
-    same page; the page scrolls no sideways. Both languages. Screenshots
+    household page's link "为农户 H… 提交督导调整" and lands on the overrides form with the
+    household filled in (AppTest cannot see it: Streamlit drops the household page's own
+    ?household= on leaving that page, so the link carries ?correct=), submits, and revokes it
+    on the same page; the page scrolls no sideways. Both languages. Screenshots
     ``phone-corrections-<lang>.png``."""
     with Store.for_workspace(site.workspace) as store:
         named = {o.household_id for o in store.list_overrides()}
@@ -768,9 +768,9 @@ def test_the_household_pages_link_opens_its_correction_on_a_phone(
         page.goto(f"{server}/household?lang={lang}&household={household}")
         heading(page, i18n.t("alternatives", lang))
         idle(page)
-        label = i18n.t("open_corrections", lang, h=household)
+        label = i18n.t("open_overrides", lang, h=household)
         page.get_by_role("link", name=re.compile(re.escape(label))).click()
-        heading(page, i18n.t("new_correction", lang))
+        heading(page, i18n.t("new_override", lang))
         idle(page)
         box = page.get_by_label(i18n.label("household_id", lang), exact=True)
         assert box.input_value() == household, (lang, page.url)

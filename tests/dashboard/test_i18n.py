@@ -3,9 +3,11 @@ a page shows (choices, what-if results, overrides) reads in the page's one langu
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -367,3 +369,92 @@ def test_a_gap_or_churn_reads_with_two_decimals_in_tables_as_in_the_headlines() 
         assert shown.row(0) == ("0.26%", "1.93%", "5.82%")
         assert shown.row(1) == ("0.00%", None, "0.00%")
         assert i18n.fmt_pct(0.0026, 2) == shown[i18n.label("gap", lang)][0]
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def test_an_override_is_called_as_the_glossary_calls_it_and_a_data_correction_is_one_kind() -> None:
+    """The command line, its glossary and the household page call a supervisor's standing
+    change (tier, pin, forbid, data correction) 督导调整 / override; the dashboard's page and
+    its texts said 纠正 / correction ("纠正 Corrections", "提交纠正", "撤销纠正"), while data
+    correction (数据更正) is one kind of override: two names for one thing, one for two.
+    Every text now says the glossary's word; "correction" only for that kind."""
+    from visit_planner.vocabulary import OVERRIDE_KIND_ZH, TERMS
+
+    zh, en = TERMS["override"]
+    assert i18n.t("page_overrides", "zh") == zh == "督导调整"
+    assert i18n.t("page_overrides", "en") == "Overrides" == f"{en.capitalize()}s"
+    assert i18n.t("new_override", "zh") == "提交督导调整"
+    assert i18n.t("revoke_override", "en") == "Revoke an override"
+    assert i18n.t("kind_correction", "zh") == OVERRIDE_KIND_ZH["correction"] == "数据更正"
+    for kind in OVERRIDE_KIND_ZH:
+        assert i18n.override_kind(kind, "zh") == OVERRIDE_KIND_ZH[kind]
+    for key, (zh_text, en_text) in _texts().items():
+        assert "纠正" not in zh_text, key
+        # "correction" is the kind's name: always "data correction" (or a corrected value)
+        assert not re.search(r"(?<!data )\bcorrections?\b", en_text, re.IGNORECASE), key
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(Path(i18n.__file__).parent.rglob("*.py")),
+    ids=lambda p: str(p.relative_to(Path(i18n.__file__).parent)),
+)
+def test_no_dashboard_text_calls_an_override_a_correction(module: Path) -> None:
+    """In the style of the command line's AVOIDED test (tests/visit_planner): no string of the
+    dashboard's code - its refusals too ("此角色不能提交纠正", "与现行纠正 #N 冲突") - says 纠正
+    for an override (督导调整)."""
+    tree = ast.parse(module.read_text("utf-8"))
+    found = [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "纠正" in node.value
+    ]
+    assert found == []
+
+
+# --------------------------------------------------------------------------- hours and shares
+
+
+def test_hours_used_and_their_share_never_contradict_each_other() -> None:
+    """A worker with 23.98 of 24 hours showed "24.0 / 24.0 小时" beside "99.9%": each rounded
+    right, read together a contradiction. Hours that one decimal shows equal while they
+    differ get the decimals that tell them apart; a share below 1 never reads 100 %."""
+    assert i18n.fmt_hours_of(23.98, 24.0, "zh") == "23.98 / 24.00 小时"
+    assert i18n.fmt_share(23.98 / 24.0) == "99.9%"
+    assert i18n.fmt_hours_of(23.9996, 24.0, "en") == "24.000 / 24.000 h"  # as close as shown
+    assert i18n.fmt_share(23.9996 / 24.0) == "99.9%"  # fmt_pct said 100.0%
+    assert i18n.fmt_pct(23.9996 / 24.0) == "100.0%"
+    # the ordinary cases keep one decimal, full is 100.0%, over is over
+    assert i18n.fmt_hours_of(18.25, 24.0, "zh") == "18.2 / 24.0 小时"
+    assert i18n.fmt_hours_of(24.0, 24.0, "en") == "24.0 / 24.0 h"
+    assert i18n.fmt_hours_of(0.0, 24.0, "en") == "0.0 / 24.0 h"
+    assert i18n.fmt_hours_of(1234.5, 2000.0, "en") == "1,234.5 / 2,000.0 h"
+    assert i18n.fmt_hours_of(3.0, None, "zh") == "3.0 / —"
+    assert i18n.fmt_share(1.0) == "100.0%" and i18n.fmt_share(1.05) == "105.0%"
+    assert i18n.fmt_share(0.546) == "54.6%" and i18n.fmt_share(0.0) == "0.0%"
+    assert i18n.fmt_share(None) == "—"
+
+
+def test_a_month_with_no_visitor_says_unassigned_in_the_history() -> None:
+    """The household page's history showed "—" in the worker column for a month in which no
+    one visited the household, which reads as a missing record: it says 未分配 / unassigned,
+    the glossary's word, as the visitor figure above it does."""
+    from visit_planner.vocabulary import TERMS
+
+    history = pl.DataFrame(
+        {
+            "month": ["2026-12", "2026-11"],
+            "version": [1, 2],
+            "township_id": ["532626001", "532626001"],
+            "tier": [1, 1],
+            "worker_id": [None, "W000007"],
+        },
+        schema_overrides={"worker_id": pl.String},
+    )
+    for lang, word in zip(i18n.LANGS, TERMS["unassigned"], strict=True):
+        shown = i18n.history_table(history, lang)
+        assert shown[i18n.label("worker_id", lang)].to_list() == [word, "W000007"]
+        assert i18n.t("not_assigned", lang) == word
+    assert TERMS["unassigned"] == ("未分配", "unassigned")

@@ -102,7 +102,7 @@ def test_a_correction_of_a_household_no_run_has_is_the_prefectures_planners(site
     assert row["township_id"] is None and row["outcome"] == "pending"
     sup = access(site, "supervisor", "township", TOWNSHIP)
     assert number not in sup.overrides(MONTH)["id"].to_list()
-    with pytest.raises(OutOfScopeError, match=f"没有纠正 #{number}"):
+    with pytest.raises(OutOfScopeError, match=f"没有督导调整 #{number}"):
         sup.revoke_override(number, "不是本乡镇的")
     assert planner.revoke_override(number, "编号有误 / a wrong id").status == "revoked"
 
@@ -124,10 +124,10 @@ def test_a_supervisor_revokes_a_correction_of_the_jurisdiction_only_audited(site
         sup.submit_override(kind="tier", household_id=household, reason="y", tier=3)
     said = str(refused.value)
     assert said == (
-        f"与现行纠正 #{number}（类别调整）冲突：都设定农户 {household} 的类别；如需更改，请先在"
-        f"本页“撤销纠正”中撤销 #{number} / conflicts with standing correction #{number} (tier "
-        f"override): both set household {household}'s tier; to change it, revoke #{number} "
-        "first under 'Revoke a correction' on this page"
+        f"与现行督导调整 #{number}（类别调整）冲突：都设定农户 {household} 的类别；如需更改，请先"
+        f"在本页“撤销督导调整”中撤销 #{number} / conflicts with standing override #{number} "
+        f"(tier override): both set household {household}'s tier; to change it, revoke "
+        f"#{number} first under 'Revoke an override' on this page"
     )
     # not the user's, or not a role that corrects: refused, nothing changed
     county = access(site, "supervisor", "county", COUNTY)
