@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from risk_model.errors import ConfigError, ScoringDataError
 from risk_model.personal import holds_personal_number, personal_values, redact
-from risk_model.spec import row_place
+from risk_model.spec import listed, row_place
 
 Mode = Literal["native", "onehot"]
 
@@ -306,7 +306,7 @@ def check_scoring_frame(
                 problems.append(
                     f"{c}: 训练中未出现的类别 (unseen categor"
                     f"{'y' if len(values) == 1 else 'ies'} {[redact(v) for v in values[:5]]} in "
-                    f"{int(unseen_mask.sum()):,} row(s), e.g. rows {first_ids(unseen_mask)}; "
+                    f"{int(unseen_mask.sum()):,} row(s), e.g. {first_ids(unseen_mask)}; "
                     f"known: {known[:KNOWN_SHOWN]}{more})"
                 )
                 unseen_refused = True
@@ -335,17 +335,17 @@ def check_scoring_frame(
 
 def _first_ids(frame: pl.DataFrame, id_column: str | None) -> Any:
     """``first_ids(mask)``: the ids of the first 3 rows of ``mask`` (``第 N 行 row N``, where
-    there is no id column or the id is missing)."""
+    there is no id column or the id is missing), as a message lists them (:func:`listed`)."""
 
-    def first_ids(mask: pl.Series) -> list[Any]:
+    def first_ids(mask: pl.Series) -> str:
         rows = mask.arg_true().head(3).to_list()
         if id_column is None or id_column not in frame.columns:
-            return [row_place(i + 1) for i in rows]
+            return listed(row_place(i + 1) for i in rows)
         ids = frame[id_column].gather(rows).to_list()
-        return [
+        return listed(
             row_place(i + 1) if v is None or holds_personal_number(v) else v
             for i, v in zip(rows, ids, strict=True)
-        ]
+        )
 
     return first_ids
 
@@ -366,7 +366,7 @@ def personal_value_problems(
         if hit.any():
             problems.append(
                 f"{c}: 取值含疑似身份证号码或手机号码, 请删去号码或不用此列 ({hit.sum():,} "
-                f"value(s) hold what looks like an ID-card or mobile number, e.g. rows "
+                f"value(s) hold what looks like an ID-card or mobile number, e.g. "
                 f"{first_ids(hit)}: every value of this column would be stored with the model "
                 "in MLflow; remove the numbers, or leave the column out of the spec)"
             )
@@ -378,13 +378,13 @@ def _shown(values: pl.Series) -> list[str]:
     return [redact(v) for v in values.to_list()]
 
 
-def _shown_ids(ids: pl.Series, dup: pl.Series, first_ids: Any) -> list[Any]:
+def _shown_ids(ids: pl.Series, dup: pl.Series, first_ids: Any) -> str:
     """The first three duplicated ids, or where one looks like a person's number, the rows
     of the first ones (an ID-card number used as the id is never shown)."""
     shown = ids.filter(dup).unique(maintain_order=True).head(3).to_list()
     if not any(holds_personal_number(v) for v in shown):
-        return shown
-    return list(first_ids(dup))
+        return listed(shown)
+    return str(first_ids(dup))
 
 
 # A calendar date as spreadsheets and databases write one: 2026-11-03, 2026/11/3,
@@ -453,7 +453,7 @@ def value_problems(
             examples = raw.filter(not_number).cast(pl.String).unique(maintain_order=True)
             problems.append(
                 f"{c}: 非数值 ({not_number.sum()} value(s) are not numbers "
-                f"{_shown(examples.head(3))}, e.g. rows {first_ids(not_number)})"
+                f"{_shown(examples.head(3))}, e.g. {first_ids(not_number)})"
             )
             if looks_like_dates(raw.filter(not_number)):
                 problems.append(f"{c}: {date_hint()}")
@@ -467,7 +467,7 @@ def value_problems(
         if bad.any():
             problems.append(
                 f"{c}: 超出有效范围 ({bad.sum()} value(s) outside the valid range [{lo}, {hi}] "
-                f"or NaN, e.g. rows {first_ids(bad)})"
+                f"or NaN, e.g. {first_ids(bad)})"
             )
     for c in boolean:
         if frame[c].dtype == pl.Boolean:
@@ -478,6 +478,6 @@ def value_problems(
             examples = frame[c].filter(bad).cast(pl.String).unique(maintain_order=True)
             problems.append(
                 f"{c}: 非布尔值 ({bad.sum()} value(s) are not booleans, true/false or 1/0: "
-                f"{_shown(examples.head(3))}, e.g. rows {first_ids(bad)})"
+                f"{_shown(examples.head(3))}, e.g. {first_ids(bad)})"
             )
     return problems

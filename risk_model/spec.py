@@ -231,6 +231,13 @@ def logged_top_class_names(params: Mapping[str, str]) -> tuple[str, str]:
     return top_class_names(classes)
 
 
+def listed(items: Iterable[object]) -> str:
+    """Ids or row places as a message lists its examples: ``H0001, H0007`` (a Python
+    list's brackets and quotes read as code, and on a stream without Chinese a row place's
+    Chinese left ``[' row 4']``)."""
+    return ", ".join(str(v) for v in items)
+
+
 def row_place(number: int) -> str:
     """A frame's row named by its 1-based number, Chinese first (``第 6 行 row 6``), in a
     message about a row without an id. The wording of ``visit_planner.contracts.reader.
@@ -444,7 +451,7 @@ class FeatureSpec:
         if unknown.len():
             bad = as_str.is_in(unknown.implode()).fill_null(False)
             rows = bad.arg_true().head(3).to_list()
-            first = (
+            first = listed(
                 ids.gather(rows).to_list() if ids is not None else [row_place(i + 1) for i in rows]
             )
             raise SpecError(

@@ -77,7 +77,7 @@ def test_unseen_category_errors_by_default_and_falls_back_on_request(toy_frame) 
         check_scoring_frame(odd, enc, {})
     with pytest.raises(ScoringDataError) as no_ids:  # rows without an id: named by number
         check_scoring_frame(odd, enc, {})
-    assert "e.g. rows ['第 1 行 row 1', '第 3 行 row 3']" in str(no_ids.value)
+    assert "e.g. 第 1 行 row 1, 第 3 行 row 3" in str(no_ids.value)
     report = check_scoring_frame(odd, enc, {}, on_unseen="missing")
     assert report.unseen_rows == {"region": 2}
     assert report.warnings() == [
@@ -180,4 +180,5 @@ def test_non_numeric_column_is_an_error(toy_frame) -> None:  # type: ignore[no-u
         check_scoring_frame(odd, enc, {}, id_column="patient_id")
     # the column, the values and the first offending rows are named
     assert "visits: 非数值 (2 value(s) are not numbers ['a', 'b']" in str(err.value)
-    assert f"rows {odd['patient_id'].gather([0, 2]).to_list()}" in str(err.value)
+    first = ", ".join(odd["patient_id"].gather([0, 2]).to_list())
+    assert f"e.g. {first})" in str(err.value)

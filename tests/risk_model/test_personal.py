@@ -81,7 +81,7 @@ def test_a_categorical_feature_holding_mobile_numbers_is_refused(toy_spec, toy_f
     text = str(exc.value)
     assert "备注: 取值含疑似身份证号码或手机号码" in text
     assert "1,000 value(s) hold what looks like an ID-card or mobile number" in text
-    assert "e.g. rows ['P00000', 'P00003', 'P00006']" in text
+    assert "e.g. P00000, P00003, P00006" in text
     assert not NUMBERS.search(text)
 
 
@@ -92,7 +92,7 @@ def test_a_fairness_column_holding_id_numbers_is_refused(toy_spec, toy_frame) ->
         .alias("region")
     )  # fmt: skip
     rule = DecisionRule.from_matrix(np.array(POLICY_COST), 3)
-    with pytest.raises(TrainingDataError, match=r"region: 取值含疑似.*\['P00004'\]") as exc:
+    with pytest.raises(TrainingDataError, match=r"region: 取值含疑似.*e\.g\. P00004:") as exc:
         train(frame, toy_spec, rule, config=FAST)
     assert ID_CARD not in str(exc.value)
 
@@ -110,11 +110,8 @@ def test_an_id_that_is_an_id_card_number_is_named_by_its_row(toy_spec, toy_frame
         value_problems(frame, numeric=["age"], boolean=[], bounds={"age": (0, 120)},
                        id_column="patient_id")
     )  # fmt: skip
-    assert (
-        "编号重复 (1 duplicated id(s) in 2 rows, e.g. ['第 4 行 row 4', '第 8 行 row 8'])"
-        in problems
-    )
-    assert "e.g. rows ['第 6 行 row 6']" in problems
+    assert "编号重复 (1 duplicated id(s) in 2 rows, e.g. 第 4 行 row 4, 第 8 行 row 8)" in problems
+    assert "e.g. 第 6 行 row 6" in problems
     assert not NUMBERS.search(problems), problems
 
 

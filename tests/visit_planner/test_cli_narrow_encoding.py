@@ -457,6 +457,12 @@ def test_an_input_note_whose_english_says_it_all_is_said_once_on_an_ascii_stream
             "错误 ERROR: h.parquet: column 'household_id': 编号重复 (duplicate id) — 2 rows: H1",
             "ERROR: h.parquet: column 'household_id': duplicate id - 2 rows: H1",
         ),
+        # a model file's rows listed as text, not as a Python list ("e.g. [' row 4', ...]")
+        (
+            "  - patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. 第 4 行 row 4, 第 8 行 "
+            "row 8)",
+            "  - patient_id: 1 duplicated id(s) in 2 rows, e.g. row 4, row 8",
+        ),
         # a label's Chinese after its English, punctuation after it
         ("    reason 原因: flooded", "    reason: flooded"),
         ("已导出 visit_lists.xlsx (wrote sheets)", "visit_lists.xlsx (wrote sheets)"),

@@ -137,7 +137,7 @@ def test_a_remarks_feature_holding_mobiles_is_refused_and_nothing_is_registered(
     rc, out, err = cli("train", "--data", str(table), "--spec", str(spec))
     assert rc == 2
     assert "备注: 取值含疑似身份证号码或手机号码, 请删去号码或不用此列 (150 value(s)" in flat(err)
-    assert "e.g. rows ['第 1 行 row 1', '第 5 行 row 5', '第 9 行 row 9']" in flat(err)
+    assert "e.g. 第 1 行 row 1, 第 5 行 row 5, 第 9 行 row 9" in flat(err)
     assert "Traceback" not in err
     who = people(600, seed=1)
     assert leaks([("messages", (out + err).encode())], who) == []

@@ -516,12 +516,11 @@ def test_score_file_reports_every_problem_of_the_file_in_one_run(
         "S00001 (unknown)"
     ) in text
     assert (
-        "roof: 训练中未出现的类别 (unseen category ['concrete'] in 1 row(s), e.g. rows "
-        "['S00003']; known: ['metal', 'thatch', 'tile'])"
+        "roof: 训练中未出现的类别 (unseen category ['concrete'] in 1 row(s), e.g. "
+        "S00003; known: ['metal', 'thatch', 'tile'])"
     ) in text
     assert (
-        "income: 超出有效范围 (1 value(s) outside the valid range [-10, 10] or NaN, e.g. rows "
-        "['S00002'])"
+        "income: 超出有效范围 (1 value(s) outside the valid range [-10, 10] or NaN, e.g. S00002)"
     ) in text
     assert "score --unseen missing" in text  # the documented way past an unseen category
     assert not out.exists() and not list(tmp_path.glob("scores*"))
