@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(help="已发布方案 — Published runs of the months.", no_args_is_help=True)
 overrides_app = typer.Typer(
-    help="督导调整 — Supervisors' standing corrections.\n\nFour kinds: tier, pin, forbid and data "
+    help="督导调整 — Supervisors' standing overrides.\n\nFour kinds: tier, pin, forbid and data "
     "correction.",
     no_args_is_help=True,
 )

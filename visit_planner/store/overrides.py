@@ -137,7 +137,7 @@ def conflict_message(other: Standing, why: tuple[str, str]) -> str:
     """The refusal of an override that conflicts with ``other`` (in force), saying the fix."""
     zh, en = why
     return (
-        f"与现行调整 #{other.id} ({other.kind}) 冲突: {zh}; 如需更改, 请先撤销 #{other.id} / "
+        f"与现行督导调整 #{other.id} ({other.kind}) 冲突: {zh}; 如需更改, 请先撤销 #{other.id} / "
         f"conflicts with active override #{other.id} ({other.kind}): {en}; to change it, "
         f"revoke #{other.id} first (visit-planner overrides revoke {other.id} --reason ...)"
     )
