@@ -10,8 +10,9 @@ What the copy does, in order (:func:`copy_store`):
 * the source must be at this program's schema (``store upgrade`` first), hold no month's
   planning lock (a plan running, or killed: the lock is the source's own business) and have
   an audit log that verifies: a broken log is refused, not laundered into a new database;
-* the target is created at this schema when empty (an SQLite file is made), and refused when
-  it holds any row, or is at another schema;
+* the target gets this schema's tables when it has none (in the copy's transaction, so a
+  refused or failed copy leaves no tables; an SQLite file it made is removed again), and is
+  refused when it holds any row, or is at another schema;
 * every table is read from one snapshot of the source and written to the target in one
   transaction (all or nothing), runs parents first, timestamps as the same UTC moments
   (SQLite hands them back without a zone), PostgreSQL's id sequences moved past the copied
@@ -46,8 +47,14 @@ from visit_planner.store.models import (
     run_townships,
     runs,
 )
-from visit_planner.store.rows import CopyResult
-from visit_planner.store.schema import SCHEMA_LOCK, ensure_current
+from visit_planner.store.rows import AuditCheck, CopyResult
+from visit_planner.store.schema import (
+    SCHEMA_LOCK,
+    ensure_current,
+    migrate,
+    refusal,
+    schema_status,
+)
 from visit_planner.store.users import login_failures_table, users_table
 
 __all__ = ["COPIED_TABLES", "copy_store"]
@@ -75,42 +82,43 @@ SEQUENCES = ((overrides, "id"), (login_failures_table, "id"), (audit, "seq"))
 
 def copy_store(source: Database, target: Database, *, actor: str) -> CopyResult:
     """Copy every row of ``source`` into the empty ``target`` (see the module docstring);
-    a StoreError saying what to do when either is not fit, and nothing written then."""
+    a StoreError saying what to do when either is not fit, and nothing written then: the
+    target's tables are created in the copy's own transaction, and an SQLite file the copy
+    made is removed again when it fails."""
     _refuse_same_database(source, target)
     ensure_current(source, create=False)
     missing = target.missing_directory
     if missing is not None:
         raise target.no_directory_error(missing)
-    ensure_current(target, create=True)
-    with source.read() as src:
-        _refuse_locked_months(src, source)
-        check = audit_log.verify(src)
-        if not check.ok:
-            raise StoreError(
-                f"{check.message}; 未复制 (the store {source.where} was not copied: a copy "
-                "must carry a log that verifies; see `visit-planner audit verify`)"
-            )
-        counts = {t.name: _count(src, t) for t in COPIED_TABLES}
-        with target.write() as dst:
-            serialize(dst, SCHEMA_LOCK)  # two copies into one target: one waits, then finds rows
-            _refuse_rows(dst, target)
-            for table in COPIED_TABLES:
-                for batch in _batches(_rows(src, table)):
-                    dst.execute(insert(table), batch)
-            if dst.dialect.name == "postgresql":
-                _move_sequences(dst)
-            entry = audit_log.append(
-                dst,
-                "store.copy",
-                actor,
-                "store",
-                {
-                    "from": source.where,
-                    "from_head": None if check.head_seq is None else f"#{check.head_seq}",
-                    "rows": counts,
-                },
-            )
-            _check_copy(dst, counts, entry.seq, target)
+    made = target.file_missing
+    try:
+        with source.read() as src:
+            check, counts = _checked_source(src, source)
+            with target.write() as dst:
+                # Two copies into one target: one waits, then finds rows.
+                serialize(dst, SCHEMA_LOCK)
+                _prepare_target(dst, target)
+                for table in COPIED_TABLES:
+                    for batch in _batches(_rows(src, table)):
+                        dst.execute(insert(table), batch)
+                if dst.dialect.name == "postgresql":
+                    _move_sequences(dst)
+                entry = audit_log.append(
+                    dst,
+                    "store.copy",
+                    actor,
+                    "store",
+                    {
+                        "from": source.where,
+                        "from_head": None if check.head_seq is None else f"#{check.head_seq}",
+                        "rows": counts,
+                    },
+                )
+                _check_copy(dst, counts, entry.seq, target)
+    except BaseException:
+        if made:
+            _remove_sqlite_file(target)
+        raise
     return CopyResult(
         source=source.where,
         target=target.where,
@@ -119,6 +127,39 @@ def copy_store(source: Database, target: Database, *, actor: str) -> CopyResult:
         head_seq=entry.seq,
         head_hash=entry.hash,
     )
+
+
+def _checked_source(conn: Connection, db: Database) -> tuple[AuditCheck, dict[str, int]]:
+    """The source's verified log and its rows per table; a StoreError when a month's lock
+    is held or the log does not verify."""
+    _refuse_locked_months(conn, db)
+    check = audit_log.verify(conn)
+    if not check.ok:
+        raise StoreError(
+            f"{check.message}; 未复制 (the store {db.where} was not copied: a copy must carry "
+            "a log that verifies; see `visit-planner audit verify`)"
+        )
+    return check, {t.name: _count(conn, t) for t in COPIED_TABLES}
+
+
+def _prepare_target(conn: Connection, db: Database) -> None:
+    """The target at this program's schema, empty: its tables created when it has none (in
+    the copy's transaction), refused when it is at another schema or holds any row."""
+    status = schema_status(conn)
+    if status.state == "empty":
+        migrate(conn, "head")
+    elif status.state != "current":
+        raise refusal(status, db.where, db.upgrade_command)
+    _refuse_rows(conn, db)
+
+
+def _remove_sqlite_file(db: Database) -> None:
+    """Remove the SQLite file (and its WAL files) a failed copy created."""
+    db.dispose()
+    name = db.engine.url.database
+    if db.dialect == "sqlite" and name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
 
 
 def _refuse_same_database(source: Database, target: Database) -> None:
