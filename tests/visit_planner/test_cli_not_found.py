@@ -36,6 +36,13 @@ COMMANDS = {
     "score": (["score", "--data", "{gone}", "--out", "{tmp}/scores.parquet"], "--data"),
     "promote": (["promote", "--version", "1", "--data", "{gone}"], "--data"),
     "overrides-import": (["overrides", "import", "{gone}"], None),
+    "generate-previous-plan": (
+        [
+            *("generate", "--next-month-of", "{tmp}", "--previous-plan", "{gone}"),
+            *("--out", "{tmp}/out"),
+        ],
+        "--previous-plan",
+    ),
 }
 """Each command given a path that is not there ({gone}), and the option it is given by
 (None: an argument). ``assign`` is given its households and workers (so the readers, not
@@ -62,6 +69,7 @@ def test_every_command_says_the_same_words_of_a_missing_path(
     for other in ("找不到文件 (", "文件不存在", "目录不存在", "无法读取文件", "file not found"):
         assert other not in said, said
     assert not (tmp_path / "ws").exists() and not (tmp_path / "out").exists()
+    assert "读取" not in out  # refused before any stage began (generate printed one first)
 
 
 def test_not_found_names_the_path_and_option_only_when_nothing_is_there(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from visit_planner.cli._app import app, console
 from visit_planner.cli.summary_text import print_hanging, print_input_notes, print_problems
+from visit_planner.contracts.input_paths import check_found
 from visit_planner.vocabulary import DEFAULT_MONTH
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ def generate_cmd(  # noqa: PLR0917  (Typer options)
                     "--next-month-of directory; leave it out)",
                     param_hint=name,
                 )
+        # Every path named refused at once, before the heavy imports and the first stage line.
+        check_found([("--next-month-of", next_month_of), ("--previous-plan", previous_plan)])
         _next_month(next_month_of, out, seed, previous_plan)
         return
     if previous_plan is not None:
