@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Table, func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from visit_planner.errors import StoreError
 from visit_planner.store import audit as audit_log
@@ -174,7 +173,7 @@ def _refuse_same_database(source: Database, target: Database) -> None:
 def _identity(db: Database) -> str:
     """The database a URL names: an SQLite file by its resolved path, a server database by
     host, port and name (whoever connects)."""
-    url = make_url(str(db.engine.url.render_as_string(hide_password=False)))
+    url = db.engine.url
     if db.dialect == "sqlite":
         name = url.database or ":memory:"
         return f"sqlite:{Path(name).resolve() if name != ':memory:' else name}"
