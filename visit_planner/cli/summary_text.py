@@ -216,11 +216,8 @@ def print_wrapped(lines: Sequence[str], out: Console = console, *, style: str = 
     id), every line after the first and every continuation indented two spaces. A word wider
     than the console (a long path) stays whole on its line: the console does not fold it."""
     for n, line in enumerate(lines):
-        if says_nothing(line, out.encoding):
-            continue  # its Chinese, on a stream that cannot carry it: the English follows
-        indent = "  " if n else ""
-        for part in hanging(as_written(line, out), indent, indent + "  ", out.width):
-            out.print(Text(part, style=style), highlight=False, soft_wrap=True)
+        indent = "  " if n else ""  # a line of only Chinese on an ASCII stream: not printed
+        print_hanging(line, out, first=indent, rest=indent + "  ", style=style)
 
 
 def problem_texts(problems: Sequence[Problem]) -> list[str]:
