@@ -395,6 +395,7 @@ def _environment() -> jinja2.Environment:
         "index": templates.INDEX,
         "unassigned": templates.UNASSIGNED,
         "unassigned_blocks": templates.UNASSIGNED_BLOCKS,
+        "parts": templates.PARTS,
     }
     return jinja2.Environment(
         loader=jinja2.DictLoader(pages),

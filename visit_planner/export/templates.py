@@ -91,7 +91,23 @@ p.scope .en { display: block; }
 table.list td.reason .en { display: block; }
 """
 
-SHEET: Final = """<!DOCTYPE html>
+PARTS: Final = """{% macro published_at(published) -%}
+{% if published %} · 发布于 <span class="en">published</span>
+<span class="when">{{ published }}</span>
+(北京时间 <span class="en">Beijing time</span>){% endif %}
+{%- endmacro %}
+{% macro scope_note(scope) -%}
+{% if scope %}
+<p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
+{% endif %}
+{%- endmacro %}
+"""
+"""What every page heads alike (:func:`published_at`: the run's publication time after its
+id; :func:`scope_note`: the townships of a scoped export), imported by the pages."""
+
+
+SHEET: Final = """{% import "parts" as parts %}
+<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -104,9 +120,7 @@ SHEET: Final = """<!DOCTYPE html>
 <h1>走访清单 <span class="en">Visit list</span></h1>
 <p class="sub">{{ month }} · 家庭分类评估 挂包走访 <span class="en">household visits</span> ·
 方案 <span class="en">run</span> {{ run_id }}
-{% if published %} · 发布于 <span class="en">published</span>
-<span class="when">{{ published }}</span>
-(北京时间 <span class="en">Beijing time</span>){% endif %}</p>
+{{ parts.published_at(published) }}</p>
 {% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
@@ -170,7 +184,8 @@ visit write the date and notes; hand the sheet back at the end of the month. {{ 
 </html>
 """
 
-INDEX: Final = """<!DOCTYPE html>
+INDEX: Final = """{% import "parts" as parts %}
+<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -182,13 +197,8 @@ INDEX: Final = """<!DOCTYPE html>
 <body>
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}
-{% if published %} · 发布于 <span class="en">published</span>
-<span class="when">{{ published }}</span>
-(北京时间 <span class="en">Beijing time</span>){% endif %}</p>
-{% if scope %}
-<p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
-{% endif %}
-{% if stale %}
+{{ parts.published_at(published) }}</p>
+{{ parts.scope_note(scope) }}{% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
 <p class="note">{{ total.zh }} <span class="en">{{ total.en }}</span></p>
@@ -332,7 +342,8 @@ notes, and a table, tier 1 first; ``printable`` adds a signature line, a column 
 the arranged visitor in, and the township's name in the table's header, which is repeated on
 every printed page: a page handed to its township says which one it is."""
 
-UNASSIGNED: Final = """<!DOCTYPE html>
+UNASSIGNED: Final = """{% import "parts" as parts %}
+<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -344,15 +355,10 @@ UNASSIGNED: Final = """<!DOCTYPE html>
 <body>
 <h1>未分配农户清单 <span class="en">Unassigned households</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}
-{% if published %} · 发布于 <span class="en">published</span>
-<span class="when">{{ published }}</span>
-(北京时间 <span class="en">Beijing time</span>){% endif %} ·
+{{ parts.published_at(published) }} ·
 {{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
-{% if scope %}
-<p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
-{% endif %}
-{% if stale %}
+{{ parts.scope_note(scope) }}{% if stale %}
 <p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
 {% endif %}
 {% if u.n %}
