@@ -231,7 +231,13 @@ def _says_all(english: str, chinese: str) -> bool:
     ``2026-12 v1 (a90591a884fd)``, ``--data DIR``)."""
     words = [bool(_PLAIN_WORD.fullmatch(t)) for t in chinese.split()]
     phrase = any(a and b for a, b in itertools.pairwise(words))
-    return not phrase and set(_WORD.findall(chinese)) <= set(_WORD.findall(english))
+    return not phrase and _words_within(chinese, english)
+
+
+def _words_within(text: str, english: str) -> bool:
+    """Whether every ASCII word, id and number of ``text`` is also in ``english`` (the
+    test :func:`_says_all` and :func:`said_in` share)."""
+    return set(_WORD.findall(text)) <= set(_WORD.findall(english))
 
 
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[,:;]?")
@@ -438,7 +444,7 @@ def said_in(line: str, english: str, encoding: str) -> bool:
     that holds Chinese."""
     if holds_chinese(encoding):
         return False
-    return set(_WORD.findall(narrow(line, encoding))) <= set(_WORD.findall(english))
+    return _words_within(narrow(line, encoding), english)
 
 
 def says_nothing(line: str, encoding: str) -> bool:
