@@ -331,9 +331,10 @@ class FeatureSpec:
         ):
             for c in cols:
                 if c in seen:
-                    raise SpecError(
-                        f"特征重复列出 (feature {c!r} is listed as both {seen[c]} and {kind})"
+                    where = (
+                        f"twice in {kind}" if seen[c] == kind else f"as both {seen[c]} and {kind}"
                     )
+                    raise SpecError(f"特征重复列出 (feature {c!r} is listed {where})")
                 seen[c] = kind
         reserved = {self.id_column: "the id column", self.target: "the target"}
         if self.group_column:
@@ -611,6 +612,9 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: {_toml_problem(exc, text)}") from None
+    # The top level's unknown keys first: a misspelt table (``[feature]``, ``[targets]``) is
+    # named with the closest valid name, not reported as a missing [features] table.
+    _refuse_unknown_keys(source, [("top level", raw, _TOP_KEYS)])
     target = raw.get("target")
     features = raw.get("features")
     if not isinstance(target, dict) or "column" not in target or "classes" not in target:
@@ -623,18 +627,9 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
             f"{source}: 规格文件缺少 [features] 表 (needs a [features] table: numeric / "
             "categorical / boolean)"
         )
-    unknown = [
-        f"{where}: unknown key {key!r}{did_you_mean(key, known)}"
-        for where, table, known in (
-            ("top level", raw, _TOP_KEYS),
-            ("[target]", target, _TARGET_KEYS),
-            ("[features]", features, _FEATURE_KEYS),
-        )
-        for key in table
-        if key not in known
-    ]
-    if unknown:  # a typo must not silently drop a setting
-        raise SpecError(f"{source}: 规格文件中有未知的键 (" + "; ".join(unknown) + ")")
+    _refuse_unknown_keys(
+        source, [("[target]", target, _TARGET_KEYS), ("[features]", features, _FEATURE_KEYS)]
+    )
     flat = {
         "id_column": raw.get("id_column"),
         "target": target["column"],
@@ -656,6 +651,21 @@ def parse_spec(text: str, source: str = "<spec>") -> FeatureSpec:
     if flat["id_column"] is None:
         raise SpecError(f"{source}: 规格文件缺少必填项 (missing required key 'id_column')")
     return spec_from_dict(flat, source)
+
+
+def _refuse_unknown_keys(
+    source: str, tables: list[tuple[str, Mapping[str, Any], tuple[str, ...]]]
+) -> None:
+    """Refuse every key of ``tables`` (where, table, its valid keys) that is not a valid one,
+    each with the closest valid name: a typo must not silently drop a setting."""
+    unknown = [
+        f"{where}: unknown key {key!r}{did_you_mean(key, known)}"
+        for where, table, known in tables
+        for key in table
+        if key not in known
+    ]
+    if unknown:
+        raise SpecError(f"{source}: 规格文件中有未知的键 (" + "; ".join(unknown) + ")")
 
 
 def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:

@@ -96,7 +96,9 @@ def test_integer_classes_match_integer_targets() -> None:
     ("old", "new", "message"),
     [
         ('classes = ["high", "medium", "low"]', 'classes = ["high"]', "at least 2 classes"),
-        ("[features]", "[featurez]", r"needs a \[features\] table"),
+        ("[features]", "[featurez]", r"unknown key 'featurez' .*did you mean 'features'"),
+        ("[target]", "[targets]", r"unknown key 'targets' .*did you mean 'target'"),
+        ("[features]", "", r"needs a \[features\] table"),
         ("age = [0, 120]", "smoker = [0, 1]", "not a numeric feature"),
         ('id_column = "patient_id"', 'id_column = "patient_id"\ncolour = 1', "unknown key"),
         (
@@ -104,6 +106,7 @@ def test_integer_classes_match_integer_targets() -> None:
             'numeric = ["age", "region"]',
             "both numeric and categorical",
         ),
+        ('numeric = ["age", "visits"]', 'numeric = ["age", "visits", "age"]', "twice in numeric"),
     ],
 )
 def test_bad_specs_are_refused(old: str, new: str, message: str) -> None:
