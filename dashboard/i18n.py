@@ -726,25 +726,29 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
-def fmt_hours(value: float | None, lang: Lang) -> str:
-    """``27.9 小时`` / ``27.9 h``."""
+def fmt_hours(value: float | None, lang: Lang, digits: int = 1) -> str:
+    """``27.9 小时`` / ``27.9 h`` (``digits`` decimals: :func:`hours_digits` for hours shown
+    beside others)."""
     if value is None:
         return "—"
-    return f"{float(value):,.1f} 小时" if lang == "zh" else f"{float(value):,.1f} h"
+    number = f"{float(value):,.{digits}f}"
+    return f"{number} 小时" if lang == "zh" else f"{number} h"
+
+
+def hours_digits(used: float, available: float) -> int:
+    """The decimals hours used and hours available are both shown with: one, unless one
+    decimal shows equal hours for unequal ones (23.98 of 24 read "24.0 / 24.0" beside
+    "99.9%", a contradiction): then as many (up to three) as tell them apart."""
+    u, a = float(used), float(available)
+    return next((d for d in (1, 2, 3) if f"{u:.{d}f}" != f"{a:.{d}f}" or u == a), 3)
 
 
 def fmt_hours_of(used: float, available: float | None, lang: Lang) -> str:
     """``23.98 / 24.00 小时``: hours used of hours available, beside their share
-    (:func:`fmt_share`). One decimal, unless one decimal shows equal hours for unequal ones
-    (23.98 of 24 read "24.0 / 24.0" beside "99.9%", a contradiction): then as many decimals
-    (up to three) as tell them apart, both with the same."""
+    (:func:`fmt_share`), both with :func:`hours_digits` decimals."""
     u = float(used)
-    if available is None:
-        return f"{u:,.1f} / {fmt_hours(available, lang)}"
-    a = float(available)
-    digits = next((d for d in (1, 2, 3) if f"{u:.{d}f}" != f"{a:.{d}f}" or u == a), 3)
-    unit = "小时" if lang == "zh" else "h"
-    return f"{u:,.{digits}f} / {a:,.{digits}f} {unit}"
+    digits = 1 if available is None else hours_digits(u, available)
+    return f"{u:,.{digits}f} / {fmt_hours(available, lang, digits)}"
 
 
 def fmt_share(value: float | None, digits: int = 1) -> str:
@@ -1179,8 +1183,8 @@ def notice(text: str, lang: Lang) -> str:
 # --------------------------------------------------------------------------- columns
 
 Kind = Literal[
-    "id", "int", "float", "pct", "pct2", "hours", "minutes", "tier", "role", "bool", "text",
-    "bilingual", "status", "override_kind", "override_status", "run_status",
+    "id", "int", "float", "pct", "pct2", "share", "hours", "minutes", "tier", "role", "bool",
+    "text", "bilingual", "status", "override_kind", "override_status", "run_status",
     "run_kind", "township", "place", "record_field", "metric",
 ]  # fmt: skip
 
@@ -1212,9 +1216,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "workers": ("人员数", "Workers", "int"),
     "up_cover_households": ("兜底户数", "Up-cover households", "int"),
     "kept_previous_households": ("延续户数", "Kept from last month", "int"),
-    "utilisation_hours": ("工时利用率", "Share of hours used", "pct"),
-    "utilisation_count": ("户数利用率", "Households vs limit", "pct"),
-    "utilisation": ("利用率", "Utilisation", "pct"),
+    "utilisation_hours": ("工时利用率", "Share of hours used", "share"),
+    "utilisation_count": ("户数利用率", "Households vs limit", "share"),
+    "utilisation": ("利用率", "Utilisation", "share"),
     "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
     # diagnostics
     "status": ("求解状态", "Solve status", "status"),
@@ -1224,9 +1228,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "unassigned_tier3": ("三类户未覆盖", "Tier 3 uncovered", "int"),
     "shortfall": ("人力缺口", "Shortfall", "bilingual"),
     "extra_cadres": ("需增基层干部", "Cadres needed", "int"),
-    "utilisation_cadre": ("基层干部利用率", "Cadre utilisation", "pct"),
-    "utilisation_village_official": ("村组干部利用率", "Village official utilisation", "pct"),
-    "utilisation_grid_worker": ("网格员利用率", "Grid worker utilisation", "pct"),
+    "utilisation_cadre": ("基层干部利用率", "Cadre utilisation", "share"),
+    "utilisation_village_official": ("村组干部利用率", "Village official utilisation", "share"),
+    "utilisation_grid_worker": ("网格员利用率", "Grid worker utilisation", "share"),
     "covered": ("已覆盖", "Covered", "int"),
     "uncovered": ("未覆盖", "Uncovered", "int"),
     # alternatives and history
@@ -1382,6 +1386,7 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> Any:
     converters: dict[str, Any] = {
         "pct": fmt_pct,
         "pct2": lambda v: fmt_pct(v, 2),
+        "share": fmt_share,
         "hours": lambda v: fmt_hours(v, lang),
         "minutes": lambda v: fmt_minutes(v, lang),
         "tier": lambda v: tier(v, lang),
@@ -1410,8 +1415,9 @@ _DTYPES: Final = {"int": pl.Int64, "float": pl.Float64}
 
 def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFrame:
     """``columns`` of ``frame`` for display under translated headings: tiers, roles, codes and
-    yes/no in words, shares as percentages, one language of bilingual text; counts and
-    decimals stay numbers (so that they sort). Missing values are null (pages show them as
+    yes/no in words, shares as percentages, one language of bilingual text, hours used and
+    available in agreement with their share (:func:`_hours_of_cells`); counts and decimals
+    stay numbers (so that they sort). Missing values are null (pages show them as
     ``—``)."""
     names = list(columns)
     headings = [label(c, lang) for c in names]
@@ -1420,9 +1426,38 @@ def table(frame: pl.DataFrame, columns: Iterable[str], lang: Lang) -> pl.DataFra
     out = {
         label(c, lang): [_cell(v, COLUMNS[c][2], lang) for v in frame[c].to_list()] for c in names
     }
+    out.update(_hours_of_cells(frame, names, lang))
     schema = {label(c, lang): _DTYPES.get(COLUMNS[c][2], pl.String) for c in names}
     return pl.DataFrame(out, schema=schema)
 
+
+HOURS_AVAILABLE: Final = ("monthly_hours", "hours_available")
+"""The columns of hours available that ``hours_used`` beside them is a share of."""
+
+
+def _hours_of_cells(frame: pl.DataFrame, names: list[str], lang: Lang) -> dict[str, list[Any]]:
+    """The cells of ``hours_used`` and of hours available (:data:`HOURS_AVAILABLE`) when both
+    are shown, each row's two with :func:`hours_digits` decimals (as :func:`fmt_hours_of`):
+    each on its own, a worker's 23.98 of 24 hours read "24.0 h | 24.0 h" beside "99.9%"."""
+    available = next((c for c in HOURS_AVAILABLE if c in names), None)
+    if "hours_used" not in names or available is None:
+        return {}
+    pairs = zip(frame["hours_used"].to_list(), frame[available].to_list(), strict=True)
+    digits = [1 if u is None or a is None else hours_digits(u, a) for u, a in pairs]
+    return {
+        label(column, lang): [
+            None if v is None else fmt_hours(v, lang, d)
+            for v, d in zip(frame[column].to_list(), digits, strict=True)
+        ]
+        for column in ("hours_used", available)
+    }
+
+
+WORKER_LOAD_COLUMNS: Final = (
+    "worker_id", "role", "active", "households", "hours_used", "monthly_hours",
+    "utilisation_hours", "kept_previous_households", "up_cover_households",
+)  # fmt: skip
+"""The township page's worker loads table (hours used and available: :func:`_hours_of_cells`)."""
 
 HISTORY_COLUMNS: Final = ("month", "version", "tier", "worker_id")
 """The household page's history table (:meth:`~dashboard.data.DataAccess.household_history`)."""

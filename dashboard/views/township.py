@@ -114,17 +114,12 @@ else:
 st.subheader(t("worker_loads", lang), anchor=False)
 st.caption(t("worker_pick", lang))
 picked_worker = auth.show_table(
-    i18n.table(
-        info["loads"],
-        ["worker_id", "role", "active", "households", "hours_used", "monthly_hours",
-         "utilisation_hours", "kept_previous_households", "up_cover_households"],
-        lang,
-    ),
+    i18n.table(info["loads"], i18n.WORKER_LOAD_COLUMNS, lang),
     lang,
     total=int(diag["workers"]),
     key="worker_pick_row",
     pick=True,
-)  # fmt: skip
+)
 if picked_worker is not None:  # on to the worker's page: households, hours, visit list
     worker = str(info["loads"]["worker_id"][picked_worker])
     auth.open_page("views/worker.py", {"worker": worker, "lang": lang})

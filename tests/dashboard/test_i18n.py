@@ -437,6 +437,45 @@ def test_hours_used_and_their_share_never_contradict_each_other() -> None:
     assert i18n.fmt_share(None) == "—"
 
 
+def test_a_worker_loads_row_shows_its_hours_as_its_share_does() -> None:
+    """The township page's worker loads formatted each hours cell on its own: a worker with
+    23.98 of 24 hours read "24.0 h | 24.0 h | 99.9%". A row's hours used and available are
+    shown with the decimals that tell them apart (as :func:`i18n.fmt_hours_of`), the others
+    with one; a share below 1 never reads 100 %."""
+    loads = pl.DataFrame(
+        {
+            "worker_id": ["W000001", "W000002", "W000003", "W000004"],
+            "role": ["cadre", "grid_worker", "village_official", "cadre"],
+            "active": [True, True, True, False],
+            "households": [12, 9, 3, 0],
+            "hours_used": [23.98, 18.25, 23.9996, None],
+            "monthly_hours": [24.0, 24.0, 24.0, 20.0],
+            "utilisation_hours": [23.98 / 24, 18.25 / 24, 23.9996 / 24, None],
+            "kept_previous_households": [10, 9, 3, 0],
+            "up_cover_households": [0, 1, 0, 0],
+        }
+    )
+    shown = i18n.table(loads, i18n.WORKER_LOAD_COLUMNS, "en")
+    hours = shown.select("Hours used", "Hours available", "Share of hours used").rows()
+    assert hours == [
+        ("23.98 h", "24.00 h", "99.9%"),
+        ("18.2 h", "24.0 h", "76.0%"),
+        ("24.000 h", "24.000 h", "99.9%"),
+        (None, "20.0 h", None),
+    ]
+    zh = i18n.table(loads.head(1), i18n.WORKER_LOAD_COLUMNS, "zh")
+    assert zh.select("已用工时", "可用工时", "工时利用率").row(0) == (
+        "23.98 小时",
+        "24.00 小时",
+        "99.9%",
+    )
+    # the figures above a worker's page say the same
+    assert i18n.fmt_hours_of(23.98, 24.0, "zh") == "23.98 / 24.00 小时"
+    # hours without hours available beside them keep one decimal
+    alone = i18n.table(loads.head(1), ["hours_used"], "en")
+    assert alone["Hours used"].to_list() == ["24.0 h"]
+
+
 def test_a_month_with_no_visitor_says_unassigned_in_the_history() -> None:
     """The household page's history showed "—" in the worker column for a month in which no
     one visited the household, which reads as a missing record: it says 未分配 / unassigned,
