@@ -67,10 +67,8 @@ class CorrectionQueries(ScopedAccess):
         run = self.current_run(month)
         today = clock.today()  # Wenshan's date: a server may be kept in UTC
         with self._store() as store:
-            rows = store.list_overrides()
+            rows = store.list_overrides(household_id=household_id)
             outcomes = {o.override_id: o for o in store.outcomes(run.run_id)}
-        if household_id is not None:
-            rows = [o for o in rows if o.household_id == household_id]
         frame = pl.DataFrame(
             [
                 {

@@ -171,6 +171,13 @@ def access(site: Site, role: str, kind: str = "prefecture", scope: str | None = 
     return DataAccess(site.workspace, Viewer("u", role, kind, scope))
 
 
+def township_households(site: Site) -> list[str]:
+    """The households of TOWNSHIP in MONTH's current run, sorted."""
+    run = access(site, "planner").current_run(MONTH)
+    plan = pl.read_parquet(site.home / run.path / "townships" / TOWNSHIP / "plan.parquet")
+    return sorted(plan["household_id"].to_list())
+
+
 def audit_actions(site: Site, subject: str) -> list[str]:
     """The audit log's actions about ``subject`` (e.g. a username), oldest first."""
     with Store.for_workspace(site.workspace) as store:

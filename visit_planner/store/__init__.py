@@ -33,7 +33,7 @@ API (each call is one transaction)::
                        field=None, value=None, evidence=None, expires_on=None) -> OverrideRow
     store.add_overrides([{kind, household_id, author, reason, ...}, ...]) -> [OverrideRow]
     store.get_override(id) -> OverrideRow
-    store.list_overrides(active_on=None, status=None) -> list[OverrideRow]
+    store.list_overrides(active_on=None, status=None, *, household_id=None) -> [OverrideRow]
     store.revoke_override(id, actor, reason) -> OverrideRow
     store.record_outcomes(run_id, [(override_id, outcome, reason), ...]) -> list[OutcomeRow]
     store.outcomes(run_id) -> list[OutcomeRow]

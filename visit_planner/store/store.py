@@ -340,11 +340,17 @@ class Store:
             return overrides.get(conn, override_id)
 
     def list_overrides(
-        self, active_on: date | None = None, status: str | None = None
+        self,
+        active_on: date | None = None,
+        status: str | None = None,
+        *,
+        household_id: str | None = None,
     ) -> list[OverrideRow]:
-        """Overrides in force on ``active_on`` and/or of ``status`` ('active'|'revoked')."""
+        """Overrides in force on ``active_on`` and/or of ``status`` ('active'|'revoked') and/or
+        of one household (the dashboard's household page asks for its household's only, not
+        for every override of the prefecture)."""
         with self._db.read() as conn:
-            return overrides.list_overrides(conn, active_on, status)
+            return overrides.list_overrides(conn, active_on, status, household_id=household_id)
 
     def revoke_override(
         self, override_id: int, actor: str, reason: str, client: str | None = None

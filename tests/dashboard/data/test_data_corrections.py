@@ -17,18 +17,19 @@ import pytest
 from dashboard.data import DataAccess, Viewer
 from dashboard.data.sensitive import CORRECTION_WITHHELD
 from dashboard.errors import OutOfScopeError
-from tests.dashboard.helpers import COUNTY, MONTH, TOWNSHIP, Site, access, audit_actions
+from tests.dashboard.helpers import (
+    COUNTY,
+    MONTH,
+    TOWNSHIP,
+    Site,
+    access,
+    audit_actions,
+    township_households,
+)
 from visit_planner.errors import VisitPlannerError
 from visit_planner.store import Store
 
 NEXT = "2026-12"
-
-
-def township_households(site: Site) -> list[str]:
-    """The households of TOWNSHIP in MONTH's current run, sorted."""
-    run = access(site, "planner").current_run(MONTH)
-    plan = pl.read_parquet(site.home / run.path / "townships" / TOWNSHIP / "plan.parquet")
-    return sorted(plan["household_id"].to_list())
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,19 @@ from dashboard.data import SENSITIVE_FIELDS, SHEET_WITHHELD, WITHHELD_RULE, Data
 from dashboard.data.corrections import unplanned_outcome
 from dashboard.data.sensitive import mask_notes
 from dashboard.errors import OutOfScopeError
-from tests.dashboard.helpers import COUNTY, MONTH, OTHER_TOWNSHIP, TOWNSHIP, Site, access
+from tests.dashboard.helpers import (
+    COUNTY,
+    MONTH,
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    Site,
+    access,
+    township_households,
+)
 from visit_planner import clock
 from visit_planner.contracts.columns import AUDIT_ONLY
 from visit_planner.errors import VisitPlannerError
-from visit_planner.store import Store
+from visit_planner.store import OverrideRow, Store
 
 KEPT_SENSITIVE = [f for f in SENSITIVE_FIELDS if f not in AUDIT_ONLY]
 """The sensitive fields a run keeps per household: not the audit-only ethnicity and gender
@@ -505,3 +513,41 @@ def test_a_household_that_moved_in_is_shown_to_its_new_townships_supervisor(
         old_sup.household("2026-12", mover)
     with pytest.raises(OutOfScopeError, match="jurisdiction"):
         new_sup.household_history(site.county_household)  # never in TOWNSHIP
+
+
+def test_the_household_page_asks_the_store_for_its_households_overrides_only(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The household page's overrides (``overrides(household_id=)``) read every override of the
+    prefecture from the store and kept one household's in Python; the store is asked for the
+    household's own now, and the jurisdiction is checked as before: a township's supervisor
+    sees none of another township's household, the prefecture's planner does."""
+    mine, theirs = site.household, site.other_household
+    neighbour = next(h for h in township_households(site) if h != mine)
+    with Store.for_workspace(site.workspace) as store:
+        added = {
+            household: store.add_override(
+                "forbid", household, author="sup_town", reason="r", worker_id="W999998"
+            ).id
+            for household in (mine, neighbour, theirs)
+        }
+    read: list[str] = []
+    from_db = OverrideRow.from_db
+
+    def counted(row: Any) -> Any:
+        read.append(row["household_id"])
+        return from_db(row)
+
+    monkeypatch.setattr(OverrideRow, "from_db", counted)
+    sup = access(site, "supervisor", "township", TOWNSHIP)
+    listed = sup.overrides(MONTH, limit=None, household_id=mine)
+    assert set(read) == {mine}  # nothing of the other households' overrides
+    assert set(listed["household_id"]) == {mine}
+    assert added[mine] in listed["id"].to_list()
+    assert added[neighbour] not in listed["id"].to_list()
+    read.clear()
+    assert sup.overrides(MONTH, limit=None, household_id=theirs).height == 0  # out of scope
+    assert set(read) == {theirs}
+    planner = access(site, "planner").overrides(MONTH, limit=None, household_id=theirs)
+    assert added[theirs] in planner["id"].to_list()
+    assert set(planner["township_id"]) == {OTHER_TOWNSHIP}

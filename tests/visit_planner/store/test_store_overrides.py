@@ -258,6 +258,24 @@ def test_adding_reads_only_the_households_own_overrides(
     assert read == ["H0150"]  # the one in force it conflicts with
 
 
+def test_the_overrides_of_one_household(store: Store) -> None:
+    """``Store.list_overrides(household_id=)``: one household's overrides, standing and
+    revoked, by id, and with the other filters as before (the dashboard's household page asked
+    for every override of the prefecture and kept one household's)."""
+    first = store.add_override("tier", "H0000001", author="a", reason="r", tier=1, today=TODAY)
+    store.add_override("tier", "H0000002", author="a", reason="r", tier=2, today=TODAY)
+    pin = store.add_override(
+        "pin", "H0000001", author="a", reason="r", worker_id="W07", today=TODAY
+    )
+    store.add_override("forbid", "H0000003", author="a", reason="r", worker_id="W07", today=TODAY)
+    revoked = store.revoke_override(first.id, "b", "moved")
+    assert store.list_overrides(household_id="H0000001") == [revoked, pin]
+    assert store.list_overrides(status="active", household_id="H0000001") == [pin]
+    assert store.list_overrides(active_on=TODAY, household_id="H0000001") == [pin]
+    assert store.list_overrides(household_id="H0000009") == []
+    assert len(store.list_overrides()) == 4
+
+
 def test_an_amendment_carries_the_outcomes_of_the_townships_it_did_not_resolve(
     store: Store,
 ) -> None:
