@@ -101,9 +101,15 @@ PARTS: Final = """{% macro published_at(published) -%}
 <p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
 {% endif %}
 {%- endmacro %}
+{% macro stale_note(stale) -%}
+{% if stale %}
+<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
+{% endif %}
+{%- endmacro %}
 """
 """What every page heads alike (:func:`published_at`: the run's publication time after its
-id; :func:`scope_note`: the townships of a scoped export), imported by the pages."""
+id; :func:`scope_note`: the townships of a scoped export; :func:`stale_note`: the notice of
+a run that is no longer its month's current one), imported by the pages."""
 
 
 SHEET: Final = """{% import "parts" as parts %}
@@ -121,9 +127,7 @@ SHEET: Final = """{% import "parts" as parts %}
 <p class="sub">{{ month }} · 家庭分类评估 挂包走访 <span class="en">household visits</span> ·
 方案 <span class="en">run</span> {{ run_id }}
 {{ parts.published_at(published) }}</p>
-{% if stale %}
-<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
-{% endif %}
+{{ parts.stale_note(stale) -}}
 <dl class="meta">
   <dt>月份 <span class="en">Month</span></dt><dd>{{ month }}</dd>
   <dt>人员编号 <span class="en">Worker</span></dt><dd>{{ w.worker_id }}</dd>
@@ -198,9 +202,7 @@ INDEX: Final = """{% import "parts" as parts %}
 <h1>走访清单目录 <span class="en">Visit lists</span></h1>
 <p class="sub">{{ month }} · 方案 <span class="en">run</span> {{ run_id }}
 {{ parts.published_at(published) }}</p>
-{{ parts.scope_note(scope) }}{% if stale %}
-<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
-{% endif %}
+{{ parts.scope_note(scope) }}{{ parts.stale_note(stale) -}}
 <p class="note">{{ total.zh }} <span class="en">{{ total.en }}</span></p>
 <p class="note">用 Excel 或 WPS 打开 <span class="en">to open in Excel or WPS</span>:
 <a href="{{ workbook }}">{{ workbook }}</a>
@@ -358,9 +360,7 @@ UNASSIGNED: Final = """{% import "parts" as parts %}
 {{ parts.published_at(published) }} ·
 {{ u.n_text }} 户 <span class="en">households</span>{% if u.n %} ({{ u.counts_zh }} /
 <span class="en">{{ u.counts_en }}</span>){% endif %}</p>
-{{ parts.scope_note(scope) }}{% if stale %}
-<p class="stale">{{ stale.zh }} <span class="en">{{ stale.en }}</span></p>
-{% endif %}
+{{ parts.scope_note(scope) }}{{ parts.stale_note(stale) -}}
 {% if u.n %}
 <p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。{{ as_of.zh }}
 <span class="en">These households have no visitor this month: the township arranges a visitor
