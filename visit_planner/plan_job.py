@@ -120,6 +120,7 @@ def run_plan(
     report: Stage | None = None,
     cleared: Callable[[str], None] | None = None,
     runner: Executor | None = None,
+    waiting: Callable[[float], None] | None = None,
 ) -> PlanOutcome:
     """Plan (or amend) the month and publish it as a new run (see the module docstring).
 
@@ -127,7 +128,10 @@ def run_plan(
     it is removed (``plan`` prints it at once: also when the plan then fails, e.g. on its
     data); without it the notices are the outcome's, and lost with it if the plan fails.
     ``runner``: an executor the caller opened already (the CLI opens it before importing
-    this module, so that an unreachable scheduler is refused at once); else the request's."""
+    this module, so that an unreachable scheduler is refused at once); else the request's.
+    ``waiting``: told (the most seconds it will wait) when the month's lock is held by a
+    clean-up of what killed runs left and the plan waits for it (``plan`` says so at once:
+    without it, up to half a minute of silence read as a hung command)."""
     try:
         parse_month(req.month)
     except ValueError as exc:
@@ -143,7 +147,7 @@ def run_plan(
             else township_executor(req.executor, req.scheduler, req.processes)
         ) as executor,
         Store.for_workspace(workspace, req.store_url) as store,
-        store.month_lock(req.month),
+        store.month_lock(req.month, waiting=waiting),
     ):
         removed = clear_interrupted_runs(store, workspace, held=req.month)
         if cleared is None:

@@ -33,6 +33,17 @@ def _leave(home: Path, month: str, name: str, size: int = 4096) -> Path:
     return left
 
 
+def _duplicated_data(tmp_path: Path) -> Path:
+    """A month's data the plan refuses once it holds the month's lock (a doubled household)."""
+    from visit_planner.synthetic import generate, write_prefecture
+
+    data = tmp_path / "data"
+    write_prefecture(generate(scale=0.001, seed=2), data)
+    households = pl.read_parquet(data / "households.parquet")
+    pl.concat([households, households.head(3)]).write_parquet(data / "households.parquet")
+    return data
+
+
 def test_runs_list_removes_what_killed_plans_left_but_not_a_planned_months(home: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """``runs list`` (what a planner runs after a crash) said nothing and left the validated
     households of a killed plan in place until the next plan. It now removes them, under the
@@ -68,12 +79,7 @@ def test_a_plan_refused_on_its_data_still_says_what_it_removed(
     """``plan`` removes what killed plans left before it validates; when its data was then
     refused the removal had happened but its note was never printed (the notes came with the
     published plan's summary). It is now printed as it happens."""
-    from visit_planner.synthetic import generate, write_prefecture
-
-    data = tmp_path / "data"
-    write_prefecture(generate(scale=0.001, seed=2), data)
-    households = pl.read_parquet(data / "households.parquet")
-    pl.concat([households, households.head(3)]).write_parquet(data / "households.parquet")
+    data = _duplicated_data(tmp_path)
     killed = _leave(home, "2026-11", WORK, 300_000)
 
     code, out, err = cli("plan", "--month", "2026-12", "--data", str(data), "--home", str(home))
@@ -133,3 +139,82 @@ def test_a_month_the_clean_up_leaves_empty_is_removed_but_not_one_with_a_run(
     assert not killed.parent.exists()  # 2026-11: nothing but the leftovers
     assert sorted(p.name for p in (home / "runs" / "2026-10").iterdir()) == [run.name]
     assert untouched.is_dir()
+
+
+def test_a_plan_waiting_for_a_clean_up_says_so_at_once(
+    home: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A ``plan`` starting while ``runs list`` clears the month waited (up to 30 s) for the
+    clean-up's lock and printed nothing meanwhile: a hung command, to a planner. It now says
+    it waits, in one line on stderr, before it goes on (here, to refuse its data)."""
+    import threading
+
+    from visit_planner.store import locks
+
+    real = locks.acquire
+    release = threading.Event()
+
+    def released_soon(*args: object, wait: float, waiting: object = None) -> object:
+        def told(seconds: float) -> None:
+            waiting(seconds)  # type: ignore[operator]
+            threading.Timer(0.5, release.set).start()  # the clean-up ends while plan waits
+
+        return real(*args, wait=wait, waiting=None if waiting is None else told)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(locks, "acquire", released_soon)
+    data = _duplicated_data(tmp_path)
+    url = f"sqlite:///{home / 'store.db'}"
+    taken = threading.Event()
+
+    def clean_up() -> None:
+        with Store.open(url) as store, store.clearing_lock("2026-12"):
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=clean_up)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        code, out, err = cli("plan", "--month", "2026-12", "--data", str(data), "--home", str(home))
+    finally:
+        release.set()
+        holder.join()
+    assert code == 2, (out, err)
+    said = flat(err)
+    line = (
+        "2026-12 正在清理中断运行, 等其结束 (最多 30 秒) / 2026-12 is being cleared of what "
+        "interrupted runs left: waiting for that (at most 30 s)"
+    )
+    assert said.startswith(line), err
+    assert said.index(line) < said.index("编号重复")  # waited, then went on
+    assert "gave up" not in said
+
+
+def test_a_plan_giving_up_on_a_clean_up_says_how_long_it_waited(
+    home: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A clean-up still holding the month when the wait ends: the refusal named the
+    clean-up as if the month were being planned, with no word of the wait; it now says the
+    plan waited and gave up. Both lines read in English alone on a stream without Chinese."""
+    from visit_planner.cli.narrow_encoding import narrow
+    from visit_planner.store import locks
+
+    real = locks.acquire
+
+    def short_wait(*args: object, wait: float, waiting: object = None) -> object:
+        return real(*args, wait=min(wait, 0.5), waiting=waiting)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(locks, "acquire", short_wait)
+    data = _duplicated_data(tmp_path)
+    with Store.open(f"sqlite:///{home / 'store.db'}") as store, store.clearing_lock("2026-12"):
+        code, out, err = cli("plan", "--month", "2026-12", "--data", str(data), "--home", str(home))
+    assert code != 0 and out == "" and "Traceback" not in err, (code, out, err)
+    said = flat(err)
+    assert said.startswith("2026-12 正在清理中断运行, 等其结束 (最多 0 秒)"), err
+    assert "(清理中断运行 clearing interrupted runs)" in said
+    assert "已等待清理 1 秒仍未结束, 放弃 (waited 1 s for the clean-up to finish" in said
+    assert "编号重复" not in said  # nothing was planned
+    ascii_text = narrow(err, "ascii")
+    assert "waiting for that (at most 0 s)" in ascii_text
+    assert "then gave up: try again in a moment" in ascii_text
+    assert not any(ord(c) > 127 for c in ascii_text)

@@ -190,7 +190,11 @@ def _plan_on(  # noqa: PLR0917  (the command's options, passed on)
         # At once: a plan that then fails (its data refused) still says what it removed.
         print_hanging(f"提示 note: {note}", style="yellow")
 
-    outcome = run_plan(req, report=stage, cleared=cleared, runner=runner)
+    def waiting(seconds: float) -> None:
+        # At once: the wait is silent otherwise, and reads as a hung command.
+        print_hanging(waiting_line(month, seconds), style="yellow")
+
+    outcome = run_plan(req, report=stage, cleared=cleared, runner=runner, waiting=waiting)
     heading()
     print_plan_summary(outcome)
     result = outcome.solved.result
@@ -214,6 +218,15 @@ def _plan_on(  # noqa: PLR0917  (the command's options, passed on)
         raise typer.Exit(EXIT_TOWNSHIP_FAILED)
     if int(outcome.run.metrics.get("tier1_uncovered", 0)) > 0:
         raise typer.Exit(EXIT_TIER1_UNCOVERED)
+
+
+def waiting_line(month: str, seconds: float) -> str:
+    """What ``plan`` says when the month's lock is held by a clean-up of what killed runs left
+    (``runs list``, or a ``plan`` of another month) and it waits for it."""
+    return (
+        f"{month} 正在清理中断运行, 等其结束 (最多 {seconds:.0f} 秒) / {month} is being "
+        f"cleared of what interrupted runs left: waiting for that (at most {seconds:.0f} s)"
+    )
 
 
 def refuse_before_work(month: str, data: Path, policy: Path | None = None) -> None:

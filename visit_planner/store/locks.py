@@ -38,6 +38,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -249,24 +250,46 @@ def _clearing(row: Any) -> bool:
 
 
 def acquire(
-    db: Database, month: str, holder: str | None = None, *, wait: float = CLEARING_WAIT
+    db: Database,
+    month: str,
+    holder: str | None = None,
+    *,
+    wait: float = CLEARING_WAIT,
+    waiting: Callable[[float], None] | None = None,
 ) -> MonthLock:
     """Take ``month``'s lock (committed at once), recovering a stale one on this host.
 
     A lock held by a clean-up (:func:`clearing_holder`) is waited for, up to ``wait``
     seconds, trying again every :data:`CLEARING_POLL` seconds outside any transaction (the
     clean-up gives it back through the same database); any other holder is refused at once
-    (StoreBusyError), as is a clean-up still holding it after ``wait``."""
+    (StoreBusyError), as is a clean-up still holding it after ``wait`` (the refusal then
+    says how long it waited). ``waiting(wait)`` is told once, when the wait starts: ``plan``
+    says so, instead of seconds of silence that read as a hung command."""
     check_month(month)
     holder = require_text(holder, "lock holder") if holder is not None else default_holder()
-    deadline = time.monotonic() + wait
+    started = time.monotonic()
+    deadline = started + wait
+    told = False
     while True:
         got = _try_acquire(db, month, holder)
         if isinstance(got, MonthLock):
             return got
         if time.monotonic() >= deadline:
+            if told:
+                raise StoreBusyError(f"{got}; {gave_up_words(time.monotonic() - started)}")
             raise got
+        if waiting is not None and not told:
+            waiting(wait)
+        told = True
         time.sleep(CLEARING_POLL)
+
+
+def gave_up_words(seconds: float) -> str:
+    """What a refusal after waiting for a clean-up adds: how long it waited."""
+    return (
+        f"已等待清理 {seconds:.0f} 秒仍未结束, 放弃 (waited {seconds:.0f} s for the clean-up "
+        "to finish, then gave up: try again in a moment)"
+    )
 
 
 def _try_acquire(db: Database, month: str, holder: str) -> MonthLock | StoreBusyError:

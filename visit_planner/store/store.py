@@ -10,7 +10,7 @@ hashing a password).
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import date, datetime
@@ -254,17 +254,22 @@ class Store:
 
     @contextmanager
     def month_lock(
-        self, month: str, holder: str | None = None, *, wait: float = locks.CLEARING_WAIT
+        self,
+        month: str,
+        holder: str | None = None,
+        *,
+        wait: float = locks.CLEARING_WAIT,
+        waiting: Callable[[float], None] | None = None,
     ) -> Iterator[MonthLock]:
         """Hold ``month``'s planning lock for the block (exclusive across processes).
 
         Raises StoreBusyError naming the month, the holder and since when if another process
         holds it; one held by a clean-up (:meth:`clearing_lock`) is waited for, up to
-        ``wait`` seconds. If the block fails and the lock cannot be given back either, the
-        block's error wins; the row left behind is recovered as stale once this process has
-        ended.
+        ``wait`` seconds (``waiting(wait)`` told when that wait starts). If the block fails
+        and the lock cannot be given back either, the block's error wins; the row left
+        behind is recovered as stale once this process has ended.
         """
-        lock = locks.acquire(self._db, month, holder, wait=wait)
+        lock = locks.acquire(self._db, month, holder, wait=wait, waiting=waiting)
         try:
             yield lock
         except BaseException:
