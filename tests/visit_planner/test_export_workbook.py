@@ -46,6 +46,7 @@ class _Book:
                 for s in book.iterfind("m:sheets/m:sheet", _NS)
             }
             self.core = z.read("docProps/core.xml").decode("utf-8")
+            self.workbook = z.read("xl/workbook.xml").decode("utf-8")
             styles = ElementTree.fromstring(z.read("xl/styles.xml"))
         # The cell formats by index: the text format is Excel's built-in number format 49 (@).
         self.text_styles = {
@@ -426,3 +427,51 @@ def test_text_from_the_inputs_that_opens_as_a_formula_is_never_run(  # type: ign
     assert not any("<f>" in xml or "<f " in xml for xml in book.xml.values())
     cells = {cell[1] for sheet in book.names for row in book.rows(sheet) for cell in row if cell}
     assert EVIL_GRID in cells and EVIL_VILLAGE in cells
+
+
+def test_a_long_header_wraps_instead_of_widening_its_column(tmp_path: Path) -> None:
+    """A header as long as ``距上次走访天数 (截至 2026-11-30)`` made a column of two-digit
+    numbers 41 wide, and a county sheet's 16 columns printed at 47 % of their size to fit an
+    A4 page's width: the header now wraps within the width its values need (its longest word
+    at least), and the header row is as high as the tallest header's lines."""
+    frame = pl.DataFrame({"days": [3, 120], "code": ["532601001", None]})
+    headers = (
+        ("距上次走访天数 (截至 2026-11-30)", "days since last visit (as of 2026-11-30)"),
+        ("乡镇编号", "township code"),
+    )
+    path = tmp_path / "w.xlsx"
+    write_workbook(
+        path, [Sheet("s", (), headers, frame)], title="t", created=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    xml = _Book(path).xml["s"]
+    widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([\d.]+)"', xml)]
+    # "2026-11-30)" (11) is the longest word of the first header; the codes (9) the second's.
+    assert [round(w) for w in widths] == [11 + 2 + 1, 9 + 2 + 1]  # Excel adds padding
+    # 距上次走访天 / 数 (截至 / 2026-11-30) and days since / last visit / (as of / 2026-11-30):
+    # seven lines in a width of 13, each 15.5 points.
+    assert re.search(r'<row r="1" ht="108.75" customHeight="1"', xml)
+
+
+def test_a_county_sheet_prints_a_page_wide_on_landscape_a4(exported: ExportSummary) -> None:
+    """A township clerk prints a county's sheet: A4 landscape, every column on one page's
+    width and as many pages down as it takes (fitToHeight 0), the header repeated on each.
+    Its columns fit that width at 52 % of their size or more (the print scale Excel and WPS
+    choose: the page's width inside its margins over the columns' widths, 7 pixels a
+    character and 5 of padding, at 96 pixels an inch); it was 47 % and less before."""
+    book = _Book(exported.workbook)
+    for name in book.names[1:]:
+        xml = book.xml[name]
+        assert '<pageSetUpPr fitToPage="1"/>' in xml, name
+        setup = re.search(r"<pageSetup [^>]*/>", xml)
+        assert setup is not None, name
+        assert 'paperSize="9"' in setup[0] and 'orientation="landscape"' in setup[0], name
+        assert 'fitToHeight="0"' in setup[0] and "fitToWidth" not in setup[0], name  # 1 wide
+        margins = re.search(r'<pageMargins left="([\d.]+)" right="([\d.]+)"', xml)
+        assert margins is not None, name
+        inches = 297 / 25.4 - float(margins[1]) - float(margins[2])
+        cols = re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', xml)
+        pixels = sum((int(b) - int(a) + 1) * (int(float(w)) * 7 + 5) for a, b, w in cols)
+        assert sum(int(b) - int(a) + 1 for a, b, _ in cols) == len(LIST_COLUMNS), name
+        assert inches * 96 / pixels >= 0.52, (name, inches * 96 / pixels)
+    titles = re.findall(r'<definedName name="_xlnm.Print_Titles"[^>]*>([^<]*)<', book.workbook)
+    assert len(titles) == len(book.names) and all(t.endswith("!$2:$2") for t in titles), titles

@@ -6,7 +6,8 @@ cells with the text number format (``@``): codes and ids show as written, surviv
 and a code typed into such a cell stays text; Excel's "number stored as text" marks are turned
 off for them. Numeric columns stay numbers. Each sheet has lines of its own above the header
 (a title; a warning in red), a header row that wraps and stays in view (frozen panes) with an
-autofilter, column widths from the longest text (a CJK character counted as two), and prints
+autofilter, column widths from the longest value (a CJK character counted as two; a longer header
+wraps within them, its row as high as its lines), and prints
 on A4 landscape, one page wide, the header repeated on every page and a footer on each naming
 the workbook, the sheet and the page of how many (第 3 页 / 共 41 页), so that a county's
 printed pages can be told apart and put back in order. A column of sentences too long for
@@ -47,6 +48,7 @@ _WIDE = re.compile(
 _MIN_WIDTH: Final = 6
 _WRAP_WIDTH: Final = 48  # a column of sentences (reasons) wraps within this width
 _LINE: Final = 15.0  # points: the height of a line of text (Calibri 11, Excel's default)
+_HEADER_LINE: Final = 15.5  # points per line of the bold, wrapped header: 2 lines, 31
 _MAX_LINES: Final = 27  # lines of a row: Excel's rows are at most 409 points high
 _TEXT: Final = 49  # Excel's built-in number format "@", text (Format Cells: Text)
 
@@ -137,7 +139,7 @@ def _write_sheet(ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
     once, in order), then the view: widths, frozen header, autofilter, print set-up."""
     frame, top = sheet.frame, sheet.header_row
     text = [dtype == pl.String for dtype in frame.dtypes]
-    cell_formats, wrapped = [], []
+    cell_formats, wrapped, widths = [], [], []
     for c, dtype in enumerate(frame.dtypes):
         if not (text[c] or dtype.is_numeric()):
             raise ValueError(f"{sheet.name}: column {frame.columns[c]} is {dtype}, not text or "
@@ -147,10 +149,11 @@ def _write_sheet(ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
         cell_formats.append(formats[kind])
         if kind == "wrap":
             wrapped.append(frame.columns[c])
-        ws.set_column(c, c, min(width, _WRAP_WIDTH), formats[kind])
+        widths.append(min(width, _WRAP_WIDTH))
+        ws.set_column(c, c, widths[-1], formats[kind])
     for r, (note, warning) in enumerate(sheet.notes):
         ws.write_string(r, 0, note, formats["warning" if warning else "note"])
-    ws.set_row(top, 31)  # two lines: Chinese above English
+    ws.set_row(top, _HEADER_LINE * header_lines(sheet.headers, widths))  # Chinese, English
     for c, (zh, en) in enumerate(sheet.headers):
         ws.write_string(top, c, f"{zh}\n{en}", formats["header"])
     write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
@@ -209,14 +212,52 @@ def row_heights(frame: pl.DataFrame, wrapped: Sequence[str]) -> list[float]:
 
 
 def _width(values: pl.Series, header: tuple[str, str]) -> float:
-    """A column's width in Excel's units (about one Latin character): its longest value, or
-    the longer of the header's two lines, a wide character counting two, and 6 at least (the
-    caller wraps a column wider than :data:`_WRAP_WIDTH`)."""
+    """A column's width in Excel's units (about one Latin character): its longest value, a
+    wide character counting two, or the header's longest word (:func:`_unbreakable`) where
+    that is longer, and 6 at least (the caller wraps a column wider than
+    :data:`_WRAP_WIDTH`). The header wraps within the width: before, a header as long as
+    ``距上次走访天数 (截至 2026-11-30)`` made a column of two-digit numbers 41 wide, and the
+    16 columns of a county sheet printed at 47 % to fit an A4 page's width."""
     cells = values.cast(pl.String).drop_nulls()
     widths = (cells.str.len_chars() + cells.str.count_matches(_WIDE.pattern)).to_list()
     longest = max(widths, default=0)
-    head = max(_display(line) for line in header)
+    head = max(_unbreakable(line) for line in header)
     return float(max(longest, head, _MIN_WIDTH - 2) + 2)
+
+
+_UNITS = re.compile(rf"\s+|{_WIDE.pattern}|[^\s]+?(?=\s|{_WIDE.pattern}|$)")
+"""What a line of a header wraps between: a space, a wide character (Excel and WPS break
+Chinese between any two characters), a run of other characters (a word, a date)."""
+
+
+def _unbreakable(line: str) -> int:
+    """The width of ``line``'s longest unit that a wrap does not break (:data:`_UNITS`)."""
+    return max((_display(u) for u in _UNITS.findall(line) if not u.isspace()), default=0)
+
+
+def header_lines(headers: Sequence[tuple[str, str]], widths: Sequence[float]) -> int:
+    """The lines of the tallest header, each header's Chinese and English wrapped in its
+    column's width (``widths``, Excel's units, as :func:`_width` gives them, padding
+    included): 2 when every line fits."""
+    pairs = zip(headers, widths, strict=True)
+    return max((_wrapped_lines(zh, w) + _wrapped_lines(en, w) for (zh, en), w in pairs), default=2)
+
+
+def _wrapped_lines(line: str, width: float) -> int:
+    """The lines ``line`` takes wrapped within ``width`` (less 2 of the cell's padding), a
+    line broken before the unit that does not fit (:data:`_UNITS`), counted generously."""
+    room, lines, at, gap = width - 2, 1, 0, 0
+    for unit in _UNITS.findall(line):
+        if unit.isspace():
+            gap = 1 if at else 0
+            continue
+        size = _display(unit)
+        if at and at + gap + size > room:
+            lines, at = lines + 1, size
+        else:
+            at += gap + size
+        gap = 0
+    return lines
 
 
 def _display(text: str) -> int:
