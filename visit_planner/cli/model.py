@@ -14,7 +14,7 @@ import math
 import shlex
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -710,3 +710,23 @@ def models_cmd(home: HomeOption = None, mlflow_uri: MlflowOption = None) -> None
         ):
             if line:
                 console.print(line, highlight=False, soft_wrap=True, markup=False)
+    print_promotion_mismatch(home, champion_of(versions))
+
+
+def champion_of(versions: list[Any]) -> int | None:
+    """The version the registry's champion alias is on (None: on none)."""
+    return next((int(v.version) for v in versions if "champion" in v.aliases), None)
+
+
+def print_promotion_mismatch(
+    home: Path | None, champion: int | None, store_url: str | None = None
+) -> None:
+    """A warning when the audit log's last promotion is not the champion: a ``promote``
+    killed between its audit entry and the alias move (``models`` shows the alias, which is
+    the truth; the log's entry stays and this says it did not take effect)."""
+    from risk_model.tracking import Tracking
+    from visit_planner.cli.promotion_truth import store_mismatch
+
+    said = store_mismatch(home, store_url, Tracking.model_name, champion)
+    if said is not None:
+        print_hanging(f"{SEVERITY['warning']}: {said}", err_console, style="yellow")
