@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from risk_model.evaluate import Metrics
 from risk_model.fairness_text import GroupWords, group_check_lines
 from risk_model.training import TrainResult
 
@@ -23,6 +24,43 @@ def _reason_method(result: TrainResult) -> str:
         return result.reason_tables.method
     name = "TreeSHAP Shapley values" if tree == "shapley" else "Saabas path attribution"
     return f"{result.reason_tables.method}: {name}"
+
+
+def _recall(m: Metrics) -> float:
+    """The highest-risk class's held-out recall, NaN (shown "—") when no held-out row is
+    of that class: a rare class all of whose rows fell in training read "0.000", as if the
+    model had missed every one, beside a confidence interval saying none was held out."""
+    return m.tier1_recall if sum(m.confusion[0]) > 0 else math.nan
+
+
+def _purpose(
+    result: TrainResult, data_name: str, version_hint: str, *, households: bool
+) -> list[str]:
+    """The card's title and intended use: the household tiers' for a households model, what
+    the spec's table predicts for any other (a clinic table's model is no household ranking
+    and plans no visits)."""
+    spec = result.spec
+    if households:
+        return [
+            f"# Model card — household risk tiers {version_hint}".rstrip(),
+            "",
+            "## Intended use / 用途",
+            "Ranks households by need for attention (家庭分类评估) into ordered tiers "
+            f"{list(spec.classes)} (first = highest) to plan grassroots visits. It supports, "
+            "and never replaces, the assessor and supervisor: policy rules and supervisor "
+            "overrides are applied after the model and recorded as such.",
+        ]
+    return [
+        f"# Model card — `{spec.target}` of `{data_name}` {version_hint}".rstrip(),
+        "",
+        "## Intended use / 用途",
+        f"Predicts `{spec.target}` of each row of a table like `{data_name}` (keyed by "
+        f"`{spec.id_column}`) in the ordered classes {list(spec.classes)} (first = highest "
+        "risk), trained with a feature spec. It is no household tier model: it is never the "
+        "champion that plans visits, and is scored by its version "
+        "(`visit-planner score --version N`). It supports, and never replaces, whoever sets "
+        f"`{spec.target}`.",
+    ]
 
 
 def _selection(result: TrainResult) -> str:
@@ -56,14 +94,9 @@ def model_card(
     top = spec.top_class_names()[0]
     split = f"group-wise by `{spec.group_column}`" if spec.group_column else "random rows"
     audit = ", ".join(f"`{c}`" for c in spec.audit_columns) or "(none)"
+    households = [str(c) for c in spec.classes] == ["1", "2", "3"]
     lines = [
-        f"# Model card — household risk tiers {version_hint}".rstrip(),
-        "",
-        "## Intended use / 用途",
-        "Ranks households by need for attention (家庭分类评估) into ordered tiers "
-        f"{list(spec.classes)} (first = highest) to plan grassroots visits. It supports, and "
-        "never replaces, the assessor and supervisor: policy rules and supervisor overrides are "
-        "applied after the model and recorded as such.",
+        *_purpose(result, data_name, version_hint, households=households),
         "",
         "## Data / 数据",
         f"- source: `{data_name}`; rows {result.n_rows:,}, labelled {result.n_labelled:,}; "
@@ -89,7 +122,7 @@ def model_card(
     for name, e in rows:
         mm = e.metrics
         lines.append(
-            f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(mm.tier1_recall)} "
+            f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(_recall(mm))} "
             f"({_f(mm.tier1_recall_ci[0])}–{_f(mm.tier1_recall_ci[1])}) | "
             f"{_f(mm.tier1_precision)} | {_f(mm.ece, 4)} |"
         )
@@ -139,6 +172,9 @@ def model_card(
         "- Small groups have wide error bars; gaps are computed only over groups with "
         f"enough {top} rows.",
         "- Trained on assessors' past tiers: it reproduces their judgement, including any "
-        "bias in it.",
+        "bias in it."
+        if households
+        else f"- Trained on the recorded `{spec.target}` labels: it reproduces whoever set "
+        "them, including any bias in them.",
     ]
     return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
-"""The fairness audit in words a planner reads: per group, how many households, how many of
-the top class, how many of those the model found, Chinese first.
+"""The fairness audit in words a planner reads: per group, how many households (a spec's
+table: rows), how many of the top class, how many of those the model found, Chinese first.
 
 :mod:`risk_model.fairness` computes the figures; ``train`` and ``promote`` print these lines
 (and the promotion gate's refusal and audit line carry them), so the check by ethnicity,
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from risk_model.fairness import FairnessReport
+from risk_model.spec import top_class_names
 
 
 def _plain_group(attribute: str, group: str) -> str:
@@ -34,6 +35,16 @@ class GroupWords:
     group: Callable[[str, str], str] = _plain_group
 
 
+def _counted(top: tuple[str, str]) -> tuple[str, str, str]:
+    """What the audit counts, (Chinese measure word, Chinese, English): households for the
+    household tiers (``一类户`` / ``tier-1``), rows for a spec's table, whose rows need not
+    be households (a clinic's patients). Follows ``top``, itself a function of the classes
+    (:func:`risk_model.spec.top_class_names`), so every caller words it alike."""
+    if top == top_class_names([1, 2, 3]):
+        return "户", "户", "households"
+    return "个", "行", "rows"
+
+
 def _pct(x: float) -> str:
     return f"{round(100 * x)}%"
 
@@ -44,9 +55,10 @@ def _group_line(
 ) -> str:  # fmt: skip
     """One group: its size, its top-class households and how many of them were found."""
     en, zh = top
+    measure, unit_zh, unit_en = _counted(top)
     name = words.group(attribute, str(row["group"]))
     n, n_top = int(row["n"]), int(row["n_tier1"])  # type: ignore[call-overload]
-    head = f"    {name}: {n:,} 户 households, {zh} {en} {n_top:,}"
+    head = f"    {name}: {n:,} {unit_zh} {unit_en}, {zh} {en} {n_top:,}"
     if n_top == 0:
         return f"{head}: 无{zh}, 不计 / none, not counted"
     recall = float(row["tier1_recall"])  # type: ignore[arg-type]
@@ -54,7 +66,7 @@ def _group_line(
     line = f"{head}, 找出 found {found:,} ({_pct(recall)})"
     if n_top < min_positives:
         line += (
-            f": 样本太少 (不足 {min_positives} 户{zh}), 不作比较 / too few (under "
+            f": 样本太少 (不足 {min_positives} {measure}{zh}), 不作比较 / too few (under "
             f"{min_positives}) to compare"
         )
     return line
@@ -66,10 +78,11 @@ def _gap_line(
 ) -> str:  # fmt: skip
     """The attribute's largest gap between groups large enough, naming the two groups."""
     en, zh = top
+    measure, _, unit_en = _counted(top)
     if math.isnan(gap):
         return (
-            f"    差距: {zh}达 {min_positives} 户的组不足两个, 不计算 / gap: fewer than two "
-            f"groups with {min_positives}+ {en} households, not computed"
+            f"    差距: {zh}达 {min_positives} {measure}的组不足两个, 不计算 / gap: fewer than "
+            f"two groups with {min_positives}+ {en} {unit_en}, not computed"
         )
     big = part.filter(pl.col("n_tier1") >= min_positives).drop_nans("tier1_recall")
     low = big.sort("tier1_recall").row(0, named=True)
@@ -91,15 +104,17 @@ def group_check_lines(
     """The audit as lines, Chinese first: a heading saying what is measured and on how many
     held-out rows, then per attribute each group (:func:`_group_line`) and its gap.
     ``top``: the (English, Chinese) name of the highest-risk class; a group under the
-    report's ``min_positives`` is said to be too small to compare."""
+    report's ``min_positives`` is said to be too small to compare. The household tiers'
+    groups are counted in households, a spec's table's in rows (:func:`_counted`)."""
     words = words or GroupWords()
     min_positives = report.min_positives
     en, zh = top
+    _, unit_zh, unit_en = _counted(top)
     if report.table.height == 0:
         return []
     lines = [
-        f"分组核对 / check by group ({n_rows:,} 户留出 held-out households): 各组真实{zh}中"
-        f"模型找出的比例 / the share of each group's true {en} households the model finds"
+        f"分组核对 / check by group ({n_rows:,} {unit_zh}留出 held-out {unit_en}): 各组真实{zh}中"
+        f"模型找出的比例 / the share of each group's true {en} {unit_en} the model finds"
     ]
     for attribute in report.table["attribute"].unique(maintain_order=True).to_list():
         part = report.table.filter(pl.col("attribute") == attribute)

@@ -61,3 +61,44 @@ def test_the_households_card_has_the_check_by_group_in_words(household_result) -
     assert "彝族 Yi: " in block and "女 female: " in block
     assert "麻栗坡县 Malipo (532624): " in block  # the held-out villages' counties
     assert "不作比较 / too few (under 20) to compare" in block
+
+
+def test_a_spec_tables_card_says_what_it_predicts_not_household_tiers(
+    toy_spec: FeatureSpec, toy_frame: pl.DataFrame
+) -> None:
+    """A clinic table's card was titled "household risk tiers", said it ranked households to
+    plan grassroots visits, counted its groups in 户 households and its limits named
+    assessors' past tiers."""
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    card = model_card(train(toy_frame, toy_spec, rule, config=FAST), data_name="clinics.csv")
+    assert card.startswith("# Model card — `severity` of `clinics.csv`\n")
+    assert "household risk tiers" not in card and "Ranks households" not in card
+    assert "户" not in card and "assessors' past tiers" not in card
+    assert "Predicts `severity` of each row of a table like `clinics.csv`" in card
+    assert "(keyed by `patient_id`) in the ordered classes ['high', 'medium', 'low']" in card
+    assert "行留出 held-out rows" in card
+    assert "- Trained on the recorded `severity` labels" in card
+
+
+def test_a_class_none_of_whose_rows_is_held_out_has_no_recall_in_the_card(
+    toy_spec: FeatureSpec, toy_frame: pl.DataFrame
+) -> None:
+    """A rare top class all of whose rows fell in the training groups read "0.000 (—–—)":
+    a recall of zero, as if the model had missed every one."""
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(3), 3)
+    held = set(train(toy_frame, toy_spec, rule, config=FAST).test_frame["patient_id"])
+    frame = toy_frame.with_columns(
+        pl.when(pl.col("patient_id").is_in(held) & (pl.col("severity") == "high"))
+        .then(pl.lit("medium"))
+        .otherwise(pl.col("severity"))
+        .alias("severity")
+    )
+    result = train(frame, toy_spec, rule, config=FAST)
+    assert set(result.test_frame["patient_id"]) == held
+    assert "high" not in result.test_frame["severity"].to_list()
+    card = model_card(result, data_name="clinics.csv")
+    table = card.split("## Held-out metrics", 1)[1].split("\n\n", 1)[0]
+    for kind in (result.chosen, *result.baseline_evaluations):
+        assert f"| {kind} | " in table
+    assert table.count("| — (—–—) |") == 1 + len(result.baseline_evaluations)
+    assert "0.000 (" not in table

@@ -52,10 +52,27 @@ def test_no_gap_without_two_groups_large_enough() -> None:
     report = group_error_rates(y, y, {"county_id": np.array(["x"] * 30 + ["y"] * 25)})
     lines = group_check_lines(report, n_rows=55, top=("class 'high'", "类别“high”"))
     assert lines[-1] == (
-        "    差距: 类别“high”达 20 户的组不足两个, 不计算 / gap: fewer than two groups with 20+ "
-        "class 'high' households, not computed"
+        "    差距: 类别“high”达 20 个的组不足两个, 不计算 / gap: fewer than two groups with 20+ "
+        "class 'high' rows, not computed"
     )
     assert "  county_id:" in lines  # a spec's column, as it is
+
+
+def test_a_spec_tables_groups_are_counted_in_rows_not_households() -> None:
+    """A clinic table's check by group counted its patients in 户 households."""
+    lines = group_check_lines(
+        _report(), n_rows=440, words=WORDS, top=("class 'high'", "类别“high”")
+    )
+    assert lines[0] == (
+        "分组核对 / check by group (440 行留出 held-out rows): 各组真实类别“high”中"
+        "模型找出的比例 / the share of each group's true class 'high' rows the model finds"
+    )
+    assert "    组a group a: 200 行 rows, 类别“high” class 'high' 40, 找出 found 30 (75%)" in lines
+    assert (
+        "    组c group c: 60 行 rows, 类别“high” class 'high' 5, 找出 found 5 (100%): 样本太少 "
+        "(不足 20 个类别“high”), 不作比较 / too few (under 20) to compare"
+    ) in lines
+    assert not any("户" in line or "households" in line for line in lines)
 
 
 def test_the_households_words_name_groups_and_counties() -> None:
