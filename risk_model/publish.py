@@ -22,6 +22,7 @@ from risk_model.plots import (
     calibration_plot,
     confusion_plot,
     group_plot,
+    importance_label,
     importance_plot,
 )
 from risk_model.tracking import Registry
@@ -134,6 +135,7 @@ def publish(
     the model card's check by group names the groups."""
     spec = result.spec
     names = [str(c) for c in spec.classes]
+    top, tables = spec.top_class_names(), result.reason_tables
     y = spec.encode_target(result.test_frame[spec.target]).astype(np.int64)
     probas: dict[str, np.ndarray] = {result.chosen: result.test_proba[:, 0]}
     for kind, pipe in result.baselines.items():
@@ -150,12 +152,16 @@ def publish(
                 result.evaluation.metrics.confusion, names, d / "confusion.png"
             ),
             "plots/calibration.png": calibration_plot(
-                (y == 0).astype(float), probas, d / "calibration.png"
+                (y == 0).astype(float), probas, d / "calibration.png", top=top
             ),
             "plots/importance.png": importance_plot(
-                result.reason_tables.importance(), d / "importance.png"
+                tables.importance(),
+                d / "importance.png",
+                label=importance_label(tables.method, tables.unit, top),
             ),
-            "plots/groups.png": group_plot(result.evaluation.fairness.table, d / "groups.png"),
+            "plots/groups.png": group_plot(
+                result.evaluation.fairness.table, d / "groups.png", top=top
+            ),
         }
         fairness_csv = d / "fairness.csv"
         result.evaluation.fairness.table.write_csv(fairness_csv)
