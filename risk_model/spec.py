@@ -455,11 +455,19 @@ class FeatureSpec:
             first = listed(
                 ids.gather(rows).to_list() if ids is not None else [row_place(i + 1) for i in rows]
             )
+            # Said only of a value that is a class in other letter case (a tier 4 of the
+            # households has no case to get wrong).
+            folded = {k.casefold(): k for k in index}
+            cased = [
+                f"{v!r} is not {folded[v.casefold()]!r}"
+                for v in unknown.to_list()
+                if v.casefold() in folded
+            ]
+            case = f"; {', '.join(cased[:3])}: classes are case-sensitive" if cased else ""
             raise SpecError(
                 f"{source}: 目标列取值不在规格的类别中 (target {self.target!r} has value(s) "
                 f"{unknown.head(5).to_list()} not among the spec's classes "
-                f"{list(self.classes)} in {bad.sum()} row(s), e.g. {first}; classes are "
-                "case-sensitive)"
+                f"{list(self.classes)} in {bad.sum()} row(s), e.g. {first}{case})"
             )
         return as_str.replace_strict(index, return_dtype=pl.Int8).to_numpy()
 

@@ -6,8 +6,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from risk_model import SpecError, train
+from risk_model import SpecError, household_spec, train
 from risk_model.decision import DecisionRule, ordinal_cost_matrix
+from risk_model.spec import FeatureSpec
 from tests.risk_model.helpers import FAST
 
 
@@ -390,9 +391,24 @@ def test_training_refuses_what_scoring_refuses(toy_spec, toy_frame) -> None:  # 
     assert f"patient_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. {ids[1]})" in msg
     assert msg.endswith(
         "\n  - 目标列取值不在规格的类别中 (target 'severity' has value(s) ['HIGH'] not among the "
-        f"spec's classes ['high', 'medium', 'low'] in 1 row(s), e.g. {ids[11]}; classes are "
-        "case-sensitive)"
+        f"spec's classes ['high', 'medium', 'low'] in 1 row(s), e.g. {ids[11]}; 'HIGH' is not "
+        "'high': classes are case-sensitive)"
     )
+
+
+def test_a_target_value_outside_the_classes_speaks_of_case_only_when_case_is_wrong(
+    toy_spec: FeatureSpec,
+) -> None:
+    """A household tier 4 was said to be wrong with "classes are case-sensitive", which no
+    number is; a value that is a class in other case is named beside the class."""
+    with pytest.raises(SpecError) as err:
+        household_spec().encode_target(pl.Series([1, 4, 2]), source="households.parquet")
+    assert str(err.value) == (
+        "households.parquet: 目标列取值不在规格的类别中 (target 'assessed_tier' has value(s) "
+        "['4'] not among the spec's classes [1, 2, 3] in 1 row(s), e.g. 第 2 行 row 2)"
+    )
+    with pytest.raises(SpecError, match=r"'Low' is not 'low': classes are case-sensitive\)$"):
+        toy_spec.encode_target(pl.Series(["high", "Low", "critical"]))
 
 
 def test_non_numbers_and_non_booleans_are_named_not_a_traceback(toy_spec, toy_frame) -> None:  # type: ignore[no-untyped-def]
