@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from risk_model.evaluate import Metrics
 from risk_model.fairness_text import GroupWords, group_check_lines
 from risk_model.training import TrainResult
 
@@ -24,13 +23,6 @@ def _reason_method(result: TrainResult) -> str:
         return result.reason_tables.method
     name = "TreeSHAP Shapley values" if tree == "shapley" else "Saabas path attribution"
     return f"{result.reason_tables.method}: {name}"
-
-
-def _recall(m: Metrics) -> float:
-    """The highest-risk class's held-out recall, NaN (shown "—") when no held-out row is
-    of that class: a rare class all of whose rows fell in training read "0.000", as if the
-    model had missed every one, beside a confidence interval saying none was held out."""
-    return m.tier1_recall if sum(m.confusion[0]) > 0 else math.nan
 
 
 def _purpose(
@@ -122,7 +114,7 @@ def model_card(
     for name, e in rows:
         mm = e.metrics
         lines.append(
-            f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(_recall(mm))} "
+            f"| {name} | {_f(mm.log_loss, 4)} | {_f(mm.macro_f1)} | {_f(mm.tier1_recall_shown)} "
             f"({_f(mm.tier1_recall_ci[0])}–{_f(mm.tier1_recall_ci[1])}) | "
             f"{_f(mm.tier1_precision)} | {_f(mm.ece, 4)} |"
         )

@@ -97,6 +97,14 @@ class Metrics:
     tier1_precision: float
     accuracy: float
 
+    @property
+    def tier1_recall_shown(self) -> float:
+        """The highest-risk class's recall as a table shows it: NaN (``—``) when no held-out
+        row is of that class, where :attr:`tier1_recall` is 0 (kept for the gate and MLflow).
+        A rare class all of whose rows fell in training read ``0.000``, as if the model had
+        missed every one, beside an interval saying none was held out."""
+        return self.tier1_recall if sum(self.confusion[0]) > 0 else math.nan
+
     def flat(self, prefix: str = "") -> dict[str, float]:
         """Scalar metrics for tracking: ``{prefix}macro_f1`` etc. (class i as ``_c{i+1}``)."""
         out = {

@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 
 from risk_model.reasons import ReasonTables, exact_tables
 from risk_model.spec import FeatureSpec
-from risk_model.training import TrainConfig
+from risk_model.training import TrainConfig, TrainResult
 
 TOY_SPEC = """
 id_column = "patient_id"
@@ -117,3 +117,25 @@ def bare_tables(spec: FeatureSpec) -> ReasonTables:
         fidelity_max_error=0.0,
         mean_abs={},
     )
+
+
+def without_held_out_top_class(spec: FeatureSpec, frame: pl.DataFrame) -> TrainResult:
+    """A model of ``frame`` none of whose held-out rows is of the highest-risk class (a rare
+    class all of whose rows fell in training): the held-out rows of a first fit, that class
+    relabelled as the next, fitted again on the same split."""
+    from risk_model import train
+    from risk_model.decision import DecisionRule, ordinal_cost_matrix
+
+    rule = DecisionRule.from_matrix(ordinal_cost_matrix(spec.n_classes).tolist(), spec.n_classes)
+    held = set(train(frame, spec, rule, config=FAST).test_frame[spec.id_column])
+    top, next_ = spec.classes[0], spec.classes[1]
+    relabelled = frame.with_columns(
+        pl.when(pl.col(spec.id_column).is_in(held) & (pl.col(spec.target) == top))
+        .then(pl.lit(next_))
+        .otherwise(pl.col(spec.target))
+        .alias(spec.target)
+    )
+    result = train(relabelled, spec, rule, config=FAST)
+    assert set(result.test_frame[spec.id_column]) == held
+    assert top not in result.test_frame[spec.target].to_list()
+    return result

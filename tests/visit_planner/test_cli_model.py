@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1021,3 +1022,24 @@ def test_a_promotion_whose_audit_entry_fails_moves_nothing(
     assert rc == 0 and "version 1 is now the champion" in out, err
     with Store.for_workspace(Workspace(workspace), create=False) as store:
         assert [e.action for e in store.audit_entries()][-1] == "promote"  # the gate passed
+
+
+def test_train_shows_no_recall_for_a_class_none_of_whose_rows_is_held_out() -> None:
+    """A rare top class all of whose rows fell in the training groups read "0.000" in every
+    candidate's recall column, as if each had missed them all, while the interval below said
+    none was held out."""
+    from rich.console import Console
+
+    from risk_model.spec import parse_spec
+    from tests.risk_model.helpers import TOY_SPEC as CLINICS_SPEC
+    from tests.risk_model.helpers import make_toy, without_held_out_top_class
+    from visit_planner.cli.model import _evaluation_table
+
+    result = without_held_out_top_class(parse_spec(CLINICS_SPEC, "toy.toml"), make_toy())
+    out = Console(width=120, record=True, file=io.StringIO())
+    out.print(_evaluation_table(result, 120))
+    # model, log-loss, macro-F1, recall, ... (the chosen one's ✓ left out)
+    rows = [[t for t in line.split() if t != "✓"] for line in out.export_text().splitlines()]
+    kinds = {result.chosen, *result.baseline_evaluations}
+    recalls = {row[0]: row[3] for row in rows if row and row[0] in kinds}
+    assert recalls == dict.fromkeys(kinds, "—")

@@ -253,7 +253,7 @@ def _evaluation_table(r: TrainResult, width: int) -> Table:
                 f"{name}{mark}",
                 _f(m.log_loss, 4),
                 _f(m.macro_f1),
-                _f(m.tier1_recall),
+                _f(m.tier1_recall_shown),  # "—" when none of the class is held out
                 _f(m.tier1_precision),
                 _f(m.ece, 4),
                 _f(ev.fairness.largest_gap),
