@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -37,12 +40,28 @@ def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatc
     assert "换人率 churn:" in flat(out) and "操作人" in out  # the glossary's words
     assert (home / "visit_lists" / "2026-12" / "index.html").is_file()
     assert (home / "mlflow.db").is_file()
-    # Places by name and code (the generated data's real township names) in the summaries.
+    # Places by name and code (the generated data's real township names, Chinese and
+    # English) in the summaries.
     places = pl.read_parquet(home / "data" / "2026-11" / "places.parquet")
-    named = dict(places.select("code", "name_zh").iter_rows())
-    assert f"{named['532601001']} (532601001)" in out  # the runs diff names every township
+    townships = places.filter(pl.col("level") == "township")
+    named = {c: f"{zh} {en}" for c, zh, en in townships.select("code", "name_zh", "name_en").rows()}
+    assert all(f"({tw})" in out for tw in named)  # the runs diff names every township
     short = readers[1].diagnostics().filter(pl.col("shortfall") != "")["township_id"]
-    assert all(f"{named[tw]} ({tw}):" in out for tw in short)
+    assert len(short) and all(f"{named[tw]} ({tw}):" in out for tw in short)
+    assert "锦屏镇 Jinping Town (532626001):" in out
+    # A stream that cannot carry Chinese names a township in English, not by its bare code.
+    plan = pl.read_parquet(readers[1].root / "plan.parquet")
+    household = plan.filter(pl.col("township_id") == "532601001")["household_id"].min()
+    args = ["explain", "--run", str(readers[1].root), "--household", str(household)]
+    explained = subprocess.run(
+        [sys.executable, "-m", "visit_planner", *args, "--top", "1"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        check=False,
+    )
+    assert explained.returncode == 0, explained.stderr
+    said = " ".join(explained.stdout.decode("ascii").split())
+    assert "township: Kaihua Subdistrict (532601001)" in said, said
     # Reads at 80 columns: nothing wider, except lines that carry the workspace's own paths
     # (a command to paste, a file name), which cannot be broken.
     wide = [x for x in out.splitlines() if cell_len(x) > 80 and str(home) not in x]

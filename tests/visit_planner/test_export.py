@@ -517,7 +517,8 @@ def test_places_are_named_in_the_lists(run_dir: Path, exported: ExportSummary) -
     assert rows.columns.index("county_name") == rows.columns.index("county_id") + 1
     sheet = next((exported.out / "sheets").glob("*.html")).read_text("utf-8")
     index = (exported.out / "index.html").read_text("utf-8")
-    assert f"{named['532601001']} (532601001)" in index  # 开化街道 (532601001)
+    assert labels.place("532601001") in index
+    assert f"{named['532601001']} Kaihua Subdistrict (532601001)" in index  # both languages
     village = re.search(r"(\d{12})", sheet)
     assert village is not None
     code = village.group(1)  # e.g. 老园村 Laoyuan (532625001001): both languages on paper
@@ -628,7 +629,8 @@ def test_unassigned_households_are_named_with_place_and_reason(
     assert not {"head_ethnicity", "head_gender", "name", "id_card"} & set(u.columns)
     # Index and printable sheet: each household once, in its township's section.
     tw = str(missing["township_id"][0])
-    label = f"{named[tw]} ({tw})"
+    label = labels.place(tw)  # 锦屏镇 Jinping Town (532626001): both languages on paper
+    assert label.startswith(f"{named[tw]} ") and label.endswith(f"Town ({tw})")
     for page in (exported.index, exported.unassigned_sheet):
         html = page.read_text("utf-8")
         sections = _rows_of_sections(html)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 import numpy as np
 import polars as pl
 import pytest
@@ -148,8 +151,49 @@ def test_townships_get_the_real_names_of_their_county() -> None:
         assert len(names) == county.townships == len(set(names)), county.name_zh
     table = township_names()
     assert table.height == 104 and table["code"].n_unique() == 104
-    assert dict(table.iter_rows())["532601001"] == "开化街道"
-    assert dict(table.iter_rows())["532628013"] == "花甲乡"
+    named = {code: (zh, en) for code, zh, en in table.iter_rows()}
+    assert named["532601001"] == ("开化街道", "Kaihua Subdistrict")
+    assert named["532628013"] == ("花甲乡", "Huajia Township")
+
+
+_ETHNIC_EN: Final = {"回族": "Hui", "苗族": "Miao", "瑶族": "Yao", "壮族": "Zhuang", "彝族": "Yi"}
+
+
+def _kind_en(name_zh: str) -> str:
+    """The English kind a township's Chinese name calls for: 街道 Subdistrict, 镇 Town,
+    乡 Township, ``<民族>乡`` ``<people> Ethnic Township``."""
+    if name_zh.endswith("街道"):
+        return "Subdistrict"
+    if name_zh.endswith("镇"):
+        return "Town"
+    assert name_zh.endswith("乡"), name_zh
+    ethnic = [en for zh, en in _ETHNIC_EN.items() if name_zh.endswith(zh + "乡")]
+    return f"{ethnic[0]} Ethnic Township" if ethnic else "Township"
+
+
+def test_every_township_has_a_distinct_english_name_of_its_kind() -> None:
+    """An English text, or a stream without Chinese, names a township in English: the proper
+    name in pinyin as one capitalised word, then the kind its Chinese name says."""
+    from visit_planner.synthetic.names import TOWNSHIP_NAMES
+
+    pairs = [pair for names in TOWNSHIP_NAMES.values() for pair in names]
+    english = [en for _, en in pairs]
+    assert len(pairs) == 104 and len({en.casefold() for en in english}) == 104  # distinct
+    for zh, en in pairs:
+        assert en.isascii() and en.strip() == en, zh
+        kind = _kind_en(zh)
+        assert en.endswith(" " + kind), (zh, en)
+        proper = en.removesuffix(" " + kind)
+        assert re.fullmatch(r"[A-Z][a-z]+(?:'[aoe][a-z]*)*", proper), (zh, en)
+        assert "Ethnic" not in proper and not proper.endswith(("zu", "jiedao")), (zh, en)
+    by_zh = dict(pairs)
+    # characters with several readings, read as in these place names
+    assert by_zh["追栗街镇"] == "Zhuilijie Town" and by_zh["者腊乡"] == "Zhela Township"
+    assert by_zh["蚌峨乡"] == "Bang'e Township" and by_zh["剥隘镇"] == "Bo'ai Town"
+    assert by_zh["阿舍彝族乡"] == "Ashe Yi Ethnic Township" and by_zh["稼依镇"] == "Jiayi Town"
+    assert by_zh["薄竹镇"] == "Bozhu Town" and by_zh["柏林乡"] == "Bailin Township"
+    assert by_zh["红甸回族乡"] == "Hongdian Hui Ethnic Township"
+    assert by_zh["猛硐瑶族乡"] == "Mengdong Yao Ethnic Township"
 
 
 def test_places_name_every_generated_area(small_prefecture) -> None:  # type: ignore[no-untyped-def]
@@ -159,6 +203,10 @@ def test_places_name_every_generated_area(small_prefecture) -> None:  # type: ig
     assert by_level["county"] == {c.county_id for c in COUNTIES}
     assert by_level["township"] == set(areas.townships["township_id"])
     assert by_level["village"] == set(areas.villages["village_id"])
+    townships = places.filter(pl.col("level") == "township")
+    assert townships["name_en"].null_count() == 0 and townships["name_en"].str.len_chars().min()
+    assert townships["name_en"].n_unique() == townships.height  # distinct: told apart in English
+    assert all(en.isascii() for en in townships["name_en"])
     villages = places.filter(pl.col("level") == "village")
     assert villages["name_zh"].str.ends_with("村").all() and villages["name_en"].null_count() == 0
     per_township = villages.group_by(pl.col("code").str.slice(0, 9)).agg(

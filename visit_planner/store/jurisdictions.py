@@ -79,9 +79,9 @@ def builtin_places() -> KnownPlaces:
 
     counties: Names = {c.county_id: (c.name_zh, c.name_en) for c in COUNTIES}
     townships: Names = {
-        f"{county}{i + 1:03d}": (name, None)
+        f"{county}{i + 1:03d}": (zh, en)
         for county, names in TOWNSHIP_NAMES.items()
-        for i, name in enumerate(names)
+        for i, (zh, en) in enumerate(names)
     }
     source = ("尚无方案, 全州内置地名", "the prefecture's built-in places: no run is published yet")
     return KnownPlaces(source, counties, townships, binding=False)

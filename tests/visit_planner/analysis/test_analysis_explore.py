@@ -54,7 +54,7 @@ def test_townships_are_labelled_by_name_and_code(small_prefecture: SyntheticPref
         remember_places(small_prefecture.places)
         shares = explore.tier_shares(hh, by=("county_id", "township_id"))
         qiubei = shares.filter(pl.col("township_id") == "532626001")["township"].item()
-        assert qiubei == place_label("532626001") == "锦屏镇 (532626001)"
+        assert qiubei == place_label("532626001") == "锦屏镇 Jinping Town (532626001)"
         assert shares["township"].to_list() == [place_label(t) for t in shares["township_id"]]
         assert "township" not in explore.tier_shares(hh).columns  # by county: no township
     finally:

@@ -20,7 +20,7 @@ def test_builtin_places_are_the_prefectures_counties_and_townships() -> None:
     places = builtin_places()
     assert len(places.counties) == 8 and len(places.townships) == 104
     assert places.counties["532626"] == ("丘北县", "Qiubei")
-    assert places.townships["532626001"] == ("锦屏镇", None)
+    assert places.townships["532626001"] == ("锦屏镇", "Jinping Town")
     assert all(t[:6] in places.counties for t in places.townships)  # each in its county
 
 
