@@ -1,5 +1,5 @@
 """A promotion the audit log records but the champion alias never took (``promote`` killed
-between its audit entry and the alias move): ``models`` says so."""
+between its audit entry and the alias move): ``models`` and ``audit verify`` say so."""
 
 from __future__ import annotations
 
@@ -68,13 +68,13 @@ def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_a_promotion_killed_before_the_alias_moved_is_said_by_models(
+def test_a_promotion_killed_before_the_alias_moved_is_said_by_models_and_audit_verify(
     tiny_prefecture_dir: Path, workspace: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """``kill -9`` between ``promote``'s audit entry and the alias move left the log saying
     version 2 was promoted while version 1 stayed champion, and nothing said so: ``models``
-    showed the alias on v1. It now warns, naming the entry, the versions and what to do; a
-    new ``promote`` of version 2 ends the warning.
+    showed the alias on v1 and ``audit verify`` an intact chain. Both now warn, naming the
+    entry, the versions and what to do; a new ``promote`` of version 2 ends the warning.
     The kill is simulated by an alias move that does nothing (the entry written, no alias
     moved, no follow-up entry)."""
     from risk_model.tracking import Registry
@@ -102,6 +102,11 @@ def test_a_promotion_killed_before_the_alias_moved_is_said_by_models(
     assert "run visit-planner promote --version 2 again" in said
     assert not too_wide(err)
 
+    rc, _, err = cli("audit", "verify")
+    assert rc == 0, err  # the chain is intact: the entry is what was written
+    assert "but the champion is version 1" in flat(err)
+
     assert cli(*promote_2).code == 0  # promoted again: the alias moves this time
-    rc, _, err = cli("models")
-    assert (rc, err) == (0, ""), err
+    for args in (("models",), ("audit", "verify")):
+        rc, _, err = cli(*args)
+        assert (rc, err) == (0, ""), (args, err)

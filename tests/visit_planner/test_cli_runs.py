@@ -14,6 +14,7 @@ from rich.cells import cell_len
 
 from tests.visit_planner.helpers import flat, too_wide
 from visit_planner import clock
+from visit_planner.cli.narrow_encoding import narrow
 from visit_planner.paths import Workspace
 from visit_planner.risk_corrections import read_corrections
 from visit_planner.store import Store, store_url
@@ -68,10 +69,9 @@ def test_plan_then_runs_commands(ws: Path, cli, tmp_path: Path) -> None:  # type
     assert f"创建 created {beijing} (北京时间 Beijing time) 操作人 by" in flat(out)
     assert "UTC" not in out
     code, out, _ = cli("runs", "diff", v1.run_id[:8], v2.run_id[:8], *home)
-    assert (
-        code == 0 and "worker changed" in flat(out) and "0 of" in flat(out)
-    )  # same inputs, same plan
-    assert "both versions 两个版本都有的农户" in flat(out) and "两月" not in out  # one month's runs
+    assert code == 0 and "worker changed: 0 / " in flat(out)  # same inputs, same plan
+    assert "(两个版本都有的农户 households in both versions)" in flat(out)  # Chinese first
+    assert "两月" not in out  # one month's runs
     assert "换人率 churn: 0.00% (类别未变 tier unchanged)" in out  # the glossary's words
     assert "tier-1 uncovered" in flat(out) and "unc." not in out and "chg." not in out
     assert "各乡镇均无变化 / no township changed" in out and "┃" not in out  # no empty table
@@ -580,7 +580,31 @@ def test_a_month_without_runs_is_not_said_to_be_an_empty_store(
         "runs", "export", "current", "--month", "2027-03", "--out", str(tmp_path / "x"), *home
     )
     assert code == 2 and out == "" and not (tmp_path / "x").exists()
-    assert flat(err) == "错误 ERROR: 2027-03 尚无当前方案 (month 2027-03 has no current run)"
+    assert flat(err) == "错误 ERROR: 月份 2027-03 尚无当前方案 (month 2027-03 has no current run)"
+    assert narrow(flat(err), "ascii") == "ERROR: month 2027-03 has no current run"
+
+
+def test_runs_diff_takes_a_month_for_its_current_run(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A planner comparing two months types 'runs diff 2026-11 2026-12' and was told "no run
+    '2026-11'": only run ids were taken. A month YYYY-MM now names its current run; a month
+    without one, or not a month, is refused in both languages (English alone without
+    Chinese), exit 2."""
+    from tests.visit_planner.store.helpers import publish
+
+    home = ["--home", str(tmp_path / "ws")]
+    assert cli("store", "upgrade", *home)[0] == 0
+    with Store.open(store_url(Workspace(tmp_path / "ws"))) as s:
+        publish(s, "2026-11")
+        publish(s, "2026-12")
+        dec2 = publish(s, "2026-12")  # the current run of 2026-12
+    code, out, err = cli("runs", "diff", "2026-12", dec2.run_id[:8], *home)
+    assert code == 2 and out == "", err
+    assert f"A and B are the same run {dec2.run_id[:12]} = 2026-12 v2" in flat(err)
+    code, out, err = cli("runs", "diff", "2026-11", "2027-01", *home)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert flat(err) == "错误 ERROR: 月份 2027-01 尚无当前方案 (month 2027-01 has no current run)"
+    code, _, err = cli("runs", "diff", "2026-13", "2026-12", *home)
+    assert code == 2 and "(month '2026-13' is not of the form YYYY-MM" in flat(err), err
 
 
 def test_an_imports_ids_are_printed_as_a_span() -> None:

@@ -14,6 +14,7 @@ from visit_planner.vocabulary import (
     PLAN_STAGES,
     PRODUCT,
     ROLE_TERMS,
+    RUN_STATUS_ZH,
     TERMS,
     TIER_TERMS,
     plan_stage,
@@ -64,3 +65,19 @@ def test_no_cli_text_uses_a_replaced_wording(module: Path) -> None:
         if word in text.replace(PRODUCT[0], "")  # the product's name is a name
     ]
     assert found == [], f"{module.name}: {found}"
+
+
+def test_a_rollback_is_worded_as_the_run_status_words_it() -> None:
+    """``runs rollback``'s help and the audit log's name of a rollback said 回退 while the
+    run status (已回滚), the store's refusals and the dashboard's button say 回滚."""
+    from visit_planner.cli.audit_text import AUDIT_ACTIONS
+
+    assert RUN_STATUS_ZH["rolled_back"] == "已回滚"
+    assert AUDIT_ACTIONS["rollback"] == ("回滚方案", "run rolled back")
+    found = [
+        (module.name, line)
+        for module in sorted(CLI.glob("*.py"))
+        for line, text in _texts(module)
+        if "回退" in text
+    ]
+    assert found == []

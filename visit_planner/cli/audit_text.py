@@ -154,7 +154,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "promote.failed": ("晋升失败", "promotion failed"),
     "publish": ("发布方案", "run published"),
     "amend": ("发布修订方案", "amendment published"),
-    "rollback": ("回退方案", "run rolled back"),
+    "rollback": ("回滚方案", "run rolled back"),
     "store.upgrade": ("数据库升级", "store upgraded"),
     "store.copy": ("复制数据库", "store copied"),
     "lock.recover": ("收回月份锁", "month lock recovered"),

@@ -4,9 +4,9 @@
 cannot record the promotion moves nothing (never a champion without its entry); an alias move
 that then fails is followed by a ``promote.failed`` entry. A process killed between the two
 (``kill -9``, a power loss) writes neither the alias nor that follow-up: the log then says a
-version was promoted that never became the champion. ``models`` compares the log's last
-promotion with the alias and says so when they differ (:func:`mismatch_line`), with what to
-do; the entry itself stays, as every entry of a hash-chained log does.
+version was promoted that never became the champion. ``models`` and ``audit verify`` compare
+the log's last promotion with the alias and say so when they differ (:func:`mismatch_line`),
+with what to do; the entry itself stays, as every entry of a hash-chained log does.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ are imported by the commands that use them, so that importing the CLI stays quic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -473,10 +474,45 @@ def diff_direction(a: RunRow, b: RunRow) -> str | None:
     )
 
 
+MONTH_NAME = re.compile(r"\d{4}-\d{1,2}")
+"""A run argument written as a month (``2027-01``): that month's current run."""
+
+
+def run_named(store: Store, text: str) -> RunRow:
+    """The run ``text`` names: a month ``YYYY-MM`` (that month's current run, refused when it
+    has none) or a run id or prefix (:meth:`Store.get_run`). ``runs diff 2026-12 2027-01``
+    was refused as "no run '2026-12'", though a month is how a planner names a plan."""
+    if MONTH_NAME.fullmatch(text) is None:
+        return store.get_run(text)
+    return current_run_of(store, text)
+
+
+def current_run_of(store: Store, month: str) -> RunRow:
+    """``month``'s current run (the store refuses a month not written ``YYYY-MM``); refused
+    when it has none, in words that read whole in English alone (``ERROR: 2027-02 month
+    2027-02 has no current run`` on a stream without Chinese, as ``runs export`` said it)."""
+    row = store.current_run(month)
+    if row is None:
+        raise PlanFileError(f"月份 {month} 尚无当前方案 (month {month} has no current run)")
+    return row
+
+
 @runs_app.command("diff")
 def runs_diff(
-    a: Annotated[str, typer.Argument(metavar="A", help="前一方案 — The earlier run.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="后一方案 — The later run.")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            metavar="A",
+            help="前一方案 (编号, 或月份 YYYY-MM 即该月当前方案) — The earlier run: its id (or "
+            "prefix), or a month YYYY-MM for that month's current run.",
+        ),
+    ],
+    b: Annotated[
+        str,
+        typer.Argument(
+            metavar="B", help="后一方案 (同上) — The later run (the same: id or month)."
+        ),
+    ],
     out: Annotated[
         Path | None,
         typer.Option("--out", help="乡镇对比表 — Write the per-township table (.csv or .parquet)."),
@@ -486,7 +522,9 @@ def runs_diff(
 ) -> None:
     """方案对比 — Compare two runs: churn, coverage, travel.
 
-    Churn (split by tier changed / unchanged), coverage and travel, per township.
+    Churn (split by tier changed / unchanged), coverage and travel, per township. A run is
+    named by its id (or a prefix of 6 or more hex characters), or by a month YYYY-MM for
+    that month's current run: runs diff 2026-12 2027-01 compares the two months' plans.
     """
     import polars as pl
 
@@ -496,7 +534,7 @@ def runs_diff(
     if out is not None:
         _check_table_out(out)
     with _store(home, store_url) as (store, workspace):
-        ra, rb = store.get_run(a), store.get_run(b)
+        ra, rb = run_named(store, a), run_named(store, b)
     direction = diff_direction(ra, rb)
     if direction is not None:
         print_hanging(f"提示 note: {direction}", style="yellow")
@@ -516,15 +554,15 @@ def runs_diff(
             "with the most changes, --out FILE writes them all",
             console,
         )
-    both = (
-        "households in both versions 两个版本都有的农户"
+    both = (  # Chinese first, as every other line of the summary
+        "两个版本都有的农户 households in both versions"
         if ra.month == rb.month
-        else "households in both months 两月都有的农户"
+        else "两月都有的农户 households in both months"
     )
     console.print(f"{ra.month} v{ra.version} → {rb.month} v{rb.version}", highlight=False)
     for line in (
-        f"换人 worker changed: {int(totals['worker_changed']):,} of "
-        f"{int(totals['in_both']):,} {both}",
+        f"换人 worker changed: {int(totals['worker_changed']):,} / "
+        f"{int(totals['in_both']):,} ({both})",
         f"{term('churn')}: {totals['churn_tier_unchanged']:.2%} (类别未变 tier unchanged)",
         f"一类户未覆盖 tier-1 uncovered: {int(totals['uncovered_tier1_a'])} → "
         f"{int(totals['uncovered_tier1_b'])}",
@@ -546,13 +584,13 @@ def runs_diff(
 def runs_rollback(
     month: Annotated[str, typer.Option("--month", help="月份 — The month, YYYY-MM.")],
     to: Annotated[
-        str, typer.Option("--to", help="回退到的方案 — The earlier run to make current again.")
+        str, typer.Option("--to", help="回滚到的方案 — The earlier run to make current again.")
     ],
     reason: ReasonOption,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """回退 — Make an earlier run of the month current again.
+    """回滚 — Make an earlier run of the month current again.
 
     Later runs are kept; the rollback is audited.
     """
@@ -604,9 +642,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
                 raise PlanFileError(
                     "导出当前方案需指定 --month (runs export current needs --month YYYY-MM)"
                 )
-            row = store.current_run(month)
-            if row is None:
-                raise PlanFileError(f"{month} 尚无当前方案 (month {month} has no current run)")
+            row = current_run_of(store, month)
         else:
             row = store.get_run(run)
             if month is not None and month != row.month:  # it was ignored: another month's lists
@@ -1046,10 +1082,29 @@ def audit_verify(home: HomeOption = None, store_url: StoreUrlOption = None) -> N
     # Wrapped at spaces: the 64-character hash is never broken (on a line of its own).
     if check.ok:
         print_hanging(check.message, console)
+        _check_last_promotion(home, store_url)
         return
     for line in check.message.splitlines():
         print_hanging(line, err_console, style="bold red")
     raise typer.Exit(4)
+
+
+def _check_last_promotion(home: Path | None, store_url: str | None) -> None:
+    """An intact chain can still hold a promotion that never took effect (a ``promote``
+    killed between its entry and the alias move): said as a warning when the log's last
+    promotion is not the registry's champion. The registry is read only when the log holds
+    a promotion (MLflow takes seconds to import)."""
+    from visit_planner.cli.model import print_promotion_mismatch
+    from visit_planner.cli.promotion_truth import PROMOTIONS
+    from visit_planner.model_registry import registry_for, user_errors
+
+    with _store(home, store_url) as (store, workspace):
+        found, _, _ = store.audit_listing(1, actions=PROMOTIONS)
+    if not found or found[-1].action == "promote.failed":
+        return
+    with user_errors():
+        champion = registry_for(workspace).champion()
+    print_promotion_mismatch(home, None if champion is None else int(champion.version), store_url)
 
 
 @audit_app.command("list")
