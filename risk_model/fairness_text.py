@@ -58,16 +58,23 @@ def _group_line(
     measure, unit_zh, unit_en = _counted(top)
     name = words.group(attribute, str(row["group"]))
     n, n_top = int(row["n"]), int(row["n_tier1"])  # type: ignore[call-overload]
-    head = f"    {name}: {n:,} {unit_zh} {unit_en}, {zh} {en} {n_top:,}"
+    # A spec's class name is the user's text inside Chinese quotes (类别“high”), which a
+    # stream without Chinese keeps ("high"): its Chinese is set apart as the Chinese half of
+    # a ``中文 / English`` pair whose English names the class too, and is then left out
+    # whole. The household tiers' words (一类户 tier-1) stay as they were.
+    tiers = unit_en == "households"
+    pair = f"{zh} {en}" if tiers else f"{zh} / {en}"
+    head = f"    {name}: {n:,} {unit_zh} {unit_en}, {pair} {n_top:,}"
     if n_top == 0:
-        return f"{head}: 无{zh}, 不计 / none, not counted"
+        return f"{head}: 无{zh}, 不计 / " + ("none" if tiers else f"no {en}") + ", not counted"
     recall = float(row["tier1_recall"])  # type: ignore[arg-type]
     found = round(recall * n_top)
     line = f"{head}, 找出 found {found:,} ({_pct(recall)})"
     if n_top < min_positives:
         line += (
             f": 样本太少 (不足 {min_positives} {measure}{zh}), 不作比较 / too few (under "
-            f"{min_positives}) to compare"
+            + (f"{min_positives}" if tiers else f"{min_positives} of {en}")
+            + ") to compare"
         )
     return line
 

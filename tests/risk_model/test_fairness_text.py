@@ -67,12 +67,34 @@ def test_a_spec_tables_groups_are_counted_in_rows_not_households() -> None:
         "分组核对 / check by group (440 行留出 held-out rows): 各组真实类别“high”中"
         "模型找出的比例 / the share of each group's true class 'high' rows the model finds"
     )
-    assert "    组a group a: 200 行 rows, 类别“high” class 'high' 40, 找出 found 30 (75%)" in lines
+    assert "    组a group a: 200 行 rows, 类别“high” / class 'high' 40, 找出 found 30 (75%)" in (
+        lines
+    )
     assert (
-        "    组c group c: 60 行 rows, 类别“high” class 'high' 5, 找出 found 5 (100%): 样本太少 "
-        "(不足 20 个类别“high”), 不作比较 / too few (under 20) to compare"
+        "    组c group c: 60 行 rows, 类别“high” / class 'high' 5, 找出 found 5 (100%): 样本太少 "
+        "(不足 20 个类别“high”), 不作比较 / too few (under 20 of class 'high') to compare"
+    ) in lines
+    assert (
+        "    组d group d: 30 行 rows, 类别“high” / class 'high' 0: 无类别“high”, 不计 / "
+        "no class 'high', not counted"
     ) in lines
     assert not any("户" in line or "households" in line for line in lines)
+
+
+def test_a_spec_tables_groups_read_as_english_on_a_stream_without_chinese() -> None:
+    """A spec's class in Chinese quotes (类别“high”) kept its quoted name on an ASCII
+    stream: 'F: 290 rows, "high" class 'high' 0: "high", none, not counted'."""
+    from visit_planner.cli.narrow_encoding import narrow
+
+    lines = group_check_lines(_report(), n_rows=440, top=("class 'high'", "类别“high”"))
+    shown = [narrow(line, "ascii") for line in lines]
+    assert "    a: 200 rows, class 'high' 40, found 30 (75%)" in shown
+    assert (
+        "    c: 60 rows, class 'high' 5, found 5 (100%): too few (under 20 of class 'high') "
+        "to compare"
+    ) in shown
+    assert "    d: 30 rows, class 'high' 0: no class 'high', not counted" in shown
+    assert not any('"' in line for line in shown), shown
 
 
 def test_the_households_words_name_groups_and_counties() -> None:
