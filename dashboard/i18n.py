@@ -1175,9 +1175,15 @@ def notice(text: str, lang: Lang) -> str:
         said = named(both[1], lang)
     if lang == "en" and said[:1].islower():
         said = said[0].upper() + said[1:]
-    if said and said[-1] not in "。.！!？?":
-        said += "。" if lang == "zh" and re.search("[\u4e00-\u9fff]", said) else "."
-    return said
+    return sentence(said, lang)
+
+
+def sentence(text: str, lang: Lang) -> str:
+    """``text`` ended as a sentence: with 。 when it is Chinese, else a full stop, unless it
+    ends with one (or with ！？!?) already."""
+    if text and text[-1] not in "。.！!？?":
+        text += "。" if lang == "zh" and re.search("[\u4e00-\u9fff]", text) else "."
+    return text
 
 
 # --------------------------------------------------------------------------- columns

@@ -160,7 +160,9 @@ st.markdown(f"**{t('continuity', lang)}**{sep}{continuity}")
 if ex.get("up_cover"):
     st.markdown(t("up_cover_note", lang))
 if worker is None and h.get("shortfall"):  # why no one visits it: the township's capacity
-    st.warning(f"{t('unassigned_why', lang)}{sep}{i18n.pick(h['shortfall'], lang)}")
+    # A sentence, as on the township page: it ended without a full stop.
+    said = i18n.sentence(i18n.pick(h["shortfall"], lang), lang)
+    st.warning(f"{t('unassigned_why', lang)}{sep}{said}")
 if ex.get("alt_worker_id"):
     st.markdown(
         t(

@@ -632,6 +632,8 @@ def test_a_household_no_one_visits_says_why(site: Site) -> None:
         warnings = " ".join(w.value for w in at.warning)
         assert i18n.t("unassigned_why", lang) in warnings
         assert i18n.pick(text, lang) in warnings
+        # a sentence, as on the township page: it ended "…可覆盖这些农户", no 。
+        assert warnings.endswith(i18n.pick(text, lang) + ("。" if lang == "zh" else "."))
         body = page_text(at)
         previous = planner.household(MONTH, household)["explanation"]["previous_worker_id"]
         if previous:
