@@ -636,8 +636,9 @@ def test_unassigned_households_are_named_with_place_and_reason(
         sections = _rows_of_sections(html)
         assert [h for h, _ in sections] == [
             f"乡镇 Township {label} · {missing.height} 户未分配 unassigned "
-            f"(一类户 {exported.unassigned_tier1}, 二类户 0, 三类户 0)"
-        ]
+            f"(一类户 {exported.unassigned_tier1}, 二类户 0, 三类户 0 / "
+            f"tier 1: {exported.unassigned_tier1}, tier 2: 0, tier 3: 0)"
+        ]  # the counts in English too (they were in Chinese alone)
         assert sorted(hid for _, hid in sections[0][1]) == sorted(missing["household_id"])
         text = " ".join(_parse(page).text)
         assert "需增加" in text and "would cover" in text  # the township's shortfall

@@ -87,6 +87,7 @@ from visit_planner.export.workbook_sheets import created_at, workbook_sheets
 from visit_planner.outputs import check_output_dir
 from visit_planner.runs import RunReader
 from visit_planner.runs.townships import township_codes
+from visit_planner.vocabulary import TIER_TERMS
 
 CSV_NAME: Final = "visit_lists.csv"
 WORKBOOK_NAME: Final = "visit_lists.xlsx"
@@ -468,7 +469,7 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
     """The header fields of one worker's sheet."""
     monthly = w["monthly_hours"]
     used = w["hours_planned"]
-    counts = ", ".join(f"{labels.TIER_ZH[t]} {w[f'tier{t}']}" for t in (1, 2, 3))
+    counts = {t: int(w[f"tier{t}"]) for t in (1, 2, 3)}
     return {
         "worker_id": w["worker_id"],
         "role_zh": labels.role_zh(w["role"]),
@@ -480,7 +481,8 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
         "monthly_hours": _hours(monthly),
         "utilisation": f"{100 * used / monthly:.0f} %" if monthly else "—",
         "households": w["households"],
-        "tier_counts": counts,
+        "tier_counts_zh": _tier_counts(counts, "zh"),
+        "tier_counts_en": _tier_counts(counts, "en"),
         "active": w["active"],
     }
 
@@ -496,6 +498,7 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
         "village_id": labels.place(r["village_id"]),
         "grid_id": r["grid_id"] or "—",
         "tier_zh": labels.TIER_ZH[r["tier"]],
+        "tier_en": TIER_TERMS[r["tier"]][1],
         "visits_zh": zh,
         "visits_en": en,
         "reasons": r["reasons"],
@@ -536,7 +539,8 @@ def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dic
             "name": labels.place(str(tw), first["county_id"]),
             "n": f"{group.height:,}",
             "tier1": tiers[1],
-            "counts": _tier_counts(tiers, "zh"),
+            "counts_zh": _tier_counts(tiers, "zh"),
+            "counts_en": _tier_counts(tiers, "en"),
             "notes": notes,
             "rows": [_unassigned_row_view(r) for r in group.iter_rows(named=True)],
         })  # fmt: skip
@@ -574,6 +578,7 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
         "village": labels.place(r["village_id"]),
         "grid": r["grid_id"] or "—",
         "tier_zh": labels.TIER_ZH[r["tier"]],
+        "tier_en": TIER_TERMS[r["tier"]][1],
         "visits_zh": zh,
         "visits_en": en,
         "previous": r["previous_worker_id"] or "—",

@@ -73,6 +73,7 @@ table.list td .en { font-size: 7.5pt; }
 table.list td.notes { color: #999; font-size: 8pt; line-height: 2.1; }
 table.index { width: 100%; border-collapse: collapse; }
 table.index thead { display: table-header-group; }
+table.index tr { break-inside: avoid; page-break-inside: avoid; }
 table.index th, table.index td {
   border-bottom: 0.2mm solid #999; padding: 0.8mm 1.5mm; text-align: left; font-size: 9pt;
 }
@@ -139,8 +140,9 @@ SHEET: Final = """{% import "parts" as parts %}
   <dt>计划工时 <span class="en">Hours</span></dt>
   <dd class="wide">{{ w.hours_planned }} h 计划 <span class="en">planned</span> ·
     {{ w.monthly_hours }} h 每月可用 <span class="en">monthly</span> · {{ w.utilisation }}</dd>
-  <dt>户数 <span class="en">Households</span></dt>
-  <dd class="wide">{{ w.households }} ({{ w.tier_counts }})</dd>
+  <dt>农户数 <span class="en">Households</span></dt>
+  <dd class="wide">{{ w.households }} ({{ w.tier_counts_zh }} /
+    <span class="en">{{ w.tier_counts_en }}</span>)</dd>
 </dl>
 <div class="sign">
   <p><span>姓名 <span class="en">Name</span>: <span class="blank name"></span></span></p>
@@ -174,7 +176,7 @@ visit write the date and notes; hand the sheet back at the end of the month. {{ 
   <td class="num">{{ loop.index }}</td>
   <td class="id">{{ r.household_id }}</td>
   <td class="id">{{ r.village_id }}<br>{{ r.grid_id }}</td>
-  <td class="tier">{{ r.tier_zh }}</td>
+  <td class="tier">{{ r.tier_zh }}<br><span class="en">{{ r.tier_en }}</span></td>
   <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
   <td>{{ r.reasons }}</td>
   <td class="num">{{ r.last_visit }}</td>
@@ -229,7 +231,7 @@ hand them to their townships to arrange visits. {{ as_of.en }}</span>
 <tr>
   <th>人员编号 <span class="en">Worker</span></th><th>角色 <span class="en">Role</span></th>
   <th>村 <span class="en">Village</span></th><th>网格 <span class="en">Grid</span></th>
-  <th>户数 <span class="en">Households</span></th>
+  <th>农户数 <span class="en">Households</span></th>
   <th>计划 / 每月工时 <span class="en">Hours planned / monthly</span></th>
 </tr>
 </thead>
@@ -274,7 +276,8 @@ files head their columns with field names, for programs to read them; each means
 UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
 <section class="township">
 <h3>乡镇 <span class="en">Township</span> {{ t.name }} · {{ t.n }} 户未分配
-<span class="en">unassigned</span> ({{ t.counts }})</h3>
+<span class="en">unassigned</span> ({{ t.counts_zh }} /
+<span class="en">{{ t.counts_en }}</span>)</h3>
 {% if t.notes %}
 <ul class="shortfall">
 {% for note in t.notes %}
@@ -323,7 +326,7 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <td class="num">{{ loop.index }}</td>
   <td class="id">{{ r.household_id }}</td>
   <td class="id">{{ r.village }}<br>{{ r.grid }}</td>
-  <td class="tier">{{ r.tier_zh }}</td>
+  <td class="tier">{{ r.tier_zh }}<br><span class="en">{{ r.tier_en }}</span></td>
   <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span><br>{{ r.last_zh }}<br>
 <span class="en">{{ r.last_en }}</span></td>
   <td class="id">{{ r.previous }}</td>
