@@ -258,10 +258,16 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     rc, out, err = cli("explain", "--run", str(run), "--household", typed, "--top", "1")
     assert rc == 0, err
     assert "类别来源 tier decided by: 风险模型 the risk model" in out
-    assert "模型估计的概率 probabilities: 一类户 24.7% · 二类户 54.1% · 三类户 21.2%" in out
+    assert (
+        "模型估计的概率 probabilities:\n"
+        "    一类户 tier 1 24.7% · 二类户 tier 2 54.1% · 三类户 tier 3 21.2%" in out
+    )
     assert "按政策取误判期望代价最小的类别, 不一定是概率最大的类别" in out
     assert "误判代价: 一类户误为二类户 3, 误为三类户 6" in out
-    assert "期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29" in out
+    assert (
+        "期望代价 expected cost:\n    一类户 tier 1 0.86 · 二类户 tier 2 0.95 · 三类户 tier 3 2.29"
+        in out
+    )
     assert too_wide(out, 80) == []
     # The run's own policy: other costs, other figures (tier 1 still: 0.86 < 1.20 < 2.29).
     policy = (run / "policy.toml").read_text("utf-8")
@@ -269,7 +275,10 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
     assert rc == 0, err
     assert "误判代价: 一类户误为二类户 4, 误为三类户 6" in out
-    assert "期望代价 expected cost: 一类户 0.86 · 二类户 1.20 · 三类户 2.29" in out
+    assert (
+        "期望代价 expected cost:\n    一类户 tier 1 0.86 · 二类户 tier 2 1.20 · 三类户 tier 3 2.29"
+        in out
+    )
 
 
 def test_a_plan_made_with_a_previous_assignment_is_checked_without_it_but_its_marks(

@@ -12,6 +12,7 @@ from visit_planner.cli.explain_text import (
     household_lines,
     tier_lines,
 )
+from visit_planner.cli.narrow_encoding import narrow
 from visit_planner.policy import load_policy
 
 HOUSEHOLD = {
@@ -72,7 +73,12 @@ SCORE = {
 def test_the_tier_is_explained_by_the_model_its_probabilities_and_reasons() -> None:
     lines = tier_lines(SCORE)
     assert lines[0] == "类别来源 tier decided by: 风险模型 the risk model (版本 version 3)"
-    assert "模型估计的概率 probabilities: 一类户 59.9% · 二类户 39.1% · 三类户 1.0%" in lines[1]
+    assert lines[1:3] == [
+        "  模型估计的概率 probabilities:",
+        "    一类户 tier 1 59.9% · 二类户 tier 2 39.1% · 三类户 tier 3 1.0%",
+    ]
+    # Without Chinese each figure still says its tier (it read "0.1% - 3.7% - 96.1%").
+    assert narrow(lines[2], "ascii") == "    tier 1 59.9% - tier 2 39.1% - tier 3 1.0%"
     assert "    ↑ 重病成员数 1 人 / seriously ill members: 1 person +1.81" in lines
     assert "    ↓ 村规民约积分 86.2 分 / village points: 86.2 points -0.33" in lines
     assert max(cell_len(line) for line in lines) <= 80
@@ -133,8 +139,10 @@ def test_a_model_tier_says_it_is_the_least_expected_cost_with_the_policys_costs(
     assert "  误判代价: 一类户误为二类户 3, 误为三类户 6, 其他误判 1–1.5" in lines
     assert "costs: tier 1 as tier 2: 3, as tier 3: 6 (visits missed)" in text
     # 0.541·1 + 0.212·1.5 = 0.86 < 0.247·3 + 0.212·1 = 0.95 < 0.247·6 + 0.541·1.5 = 2.29
-    assert "  期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29" in lines
-    assert lines.index("  期望代价 expected cost: 一类户 0.86 · 二类户 0.95 · 三类户 2.29") > 1
+    costs = "    一类户 tier 1 0.86 · 二类户 tier 2 0.95 · 三类户 tier 3 2.29"
+    assert lines[lines.index("  期望代价 expected cost:") + 1] == costs
+    assert lines.index(costs) > 1
+    assert narrow(costs, "ascii") == "    tier 1 0.86 - tier 2 0.95 - tier 3 2.29"
     assert max(cell_len(line) for line in lines) <= 80
 
 

@@ -243,7 +243,7 @@ def decision_lines(
     miss2, miss3 = _g(float(cost[0][1])), _g(float(cost[0][2]))
     others = sorted({float(cost[i][j]) for i in (1, 2) for j in range(3) if i != j})
     other = _g(others[0]) if len(others) == 1 else f"{_g(others[0])}–{_g(others[-1])}"
-    costs = " · ".join(f"{TIER_ZH[k]} {expected[k - 1]:.2f}" for k in (1, 2, 3))
+    costs = " · ".join(f"{TIER_ZH[k]} tier {k} {expected[k - 1]:.2f}" for k in (1, 2, 3))
     return [
         *rule,
         *_wrapped(
@@ -259,7 +259,8 @@ def decision_lines(
             "    ",
             width,
         ),
-        *_wrapped(costs, "  期望代价 expected cost: ", "    ", width),
+        "  期望代价 expected cost:",
+        f"    {costs}",
     ]
 
 
@@ -287,10 +288,12 @@ def tier_lines(
     if model_tier in (1, 2, 3) and final_tier in (1, 2, 3) and model_tier != final_tier:
         lines.append(f"  模型的类别 the model's tier: {TIER_ZH[int(model_tier)]} tier {model_tier}")
     if probabilities:
+        # Each tier named in both languages: a stream without Chinese read the figures
+        # alone ("probabilities: 0.1% - 3.7% - 96.1%"), not which tier each was.
         probs = " · ".join(
-            f"{TIER_ZH[k]} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)
+            f"{TIER_ZH[k]} tier {k} {100 * float(score[f'p_tier{k}']):.1f}%" for k in (1, 2, 3)
         )
-        lines.append(f"  模型估计的概率 probabilities: {probs}")
+        lines += ["  模型估计的概率 probabilities:", f"    {probs}"]  # a tier never split
         if score.get("tier_source") == "model" and model_tier in (1, 2, 3):
             lines += decision_lines(score, cost, width)
     reasons = score.get("reasons") or []
