@@ -66,6 +66,7 @@ def test_demo_runs_two_months_and_publishes_both(tmp_path: Path, cli, monkeypatc
     # (a command to paste, a file name), which cannot be broken.
     wide = [x for x in out.splitlines() if cell_len(x) > 80 and str(home) not in x]
     assert wide == []
+    assert "…" not in out  # no cell cut short (the runs diff's townships named in English too)
 
 
 def test_shortfall_text_one_language_a_line() -> None:
