@@ -107,7 +107,8 @@ def test_each_violation_reads_whole_at_80_columns_with_its_township(
     assert "1. 角色不可承接该类别 role may not take this tier (role_ineligible)" in out
     assert f"农户 household {tier1['household_id']} · 人员 worker {grid}" in out
     places = pl.read_parquet(greedy_files / "places.parquet")
-    name = places.filter(pl.col("code") == tier1["township_id"])["name_zh"][0]
+    row = places.filter(pl.col("code") == tier1["township_id"]).row(0, named=True)
+    name = f"{row['name_zh']} {row['name_en']}"  # 开化街道 Kaihua Subdistrict
     assert f"   乡镇 township: {name} ({tier1['township_id']})" in out
     assert "违规明细 violations, first 2 of " in out and "3. " not in out
 
@@ -204,8 +205,8 @@ def test_explain_lists_ranked_alternatives(
     # The township by name and code, from the places table beside the inputs.
     township = plan.filter(pl.col("household_id") == hid)["township_id"][0]
     places = pl.read_parquet(greedy_files / "places.parquet")
-    name = places.filter(pl.col("code") == township)["name_zh"][0]
-    assert f"乡镇 township: {name} ({township})" in out
+    row = places.filter(pl.col("code") == township).row(0, named=True)
+    assert f"乡镇 township: {row['name_zh']} {row['name_en']} ({township})" in out
     rc, out, _ = cli(
         "explain", "--plan", plan_file, "--household", hid, *_inputs(greedy_files), "--top", "3",
         "--json",
@@ -450,7 +451,8 @@ def test_check_plan_township_by_name_and_a_mistyped_one_refused(
     one = tmp_path / "one.parquet"
     plan.filter(pl.col("township_id") == township).write_parquet(one)
     places = pl.read_parquet(greedy_files / "places.parquet")
-    name = places.filter(pl.col("code") == township)["name_zh"][0]
+    row = places.filter(pl.col("code") == township).row(0, named=True)
+    name, name_en = row["name_zh"], row["name_en"]
     rc, out, err = cli("check-plan", "--plan", str(one), *_inputs(greedy_files),
                        "--township", name)  # fmt: skip
     assert rc == 0, out + err
@@ -459,7 +461,7 @@ def test_check_plan_township_by_name_and_a_mistyped_one_refused(
     assert rc == 2 and "Traceback" not in err and "plan valid" not in out
     assert (
         f"--township: 乡镇不在农户表中 (township(s) {township[:-1]} are not in "
-        f"{greedy_files / 'households.parquet'}; its townships: {name} ({township})"
+        f"{greedy_files / 'households.parquet'}; its townships: {name} {name_en} ({township})"
     ) in flat(err)
 
 
