@@ -44,21 +44,34 @@ def bars(
     height: int,
     description: str,
     value_format: str = ",.1f",
+    value_texts: dict[str, Sequence[str]] | None = None,
 ) -> alt.Chart:
     """Horizontal bars, one row per category (in the given order, the names whole on the
     axis), one bar per entry of ``series`` (label -> one figure per category, ``None``: no
     bar) stacked in that order and coloured ``colours``; the legend below the bars, one entry
     a line, when there is more than one series. What ``st.bar_chart`` drew, with an
     accessible name (``description``, see :func:`spoken`), which ``st.bar_chart`` cannot
-    take."""
+    take. A bar's tooltip gives its figure in ``value_format``, or, with ``value_texts``
+    (label -> one text per category), that text: a figure the dashboard words by a rule of
+    its own (a share by :func:`dashboard.i18n.fmt_share`) rather than a number format."""
     names = list(series)
     frame = pl.DataFrame(
         {
             "category": [c for _ in names for c in categories],
             "series": [s for s in names for _ in categories],
             "value": [None if v is None else float(v) for s in names for v in series[s]],
+            "text": [
+                None if value_texts is None else value_texts[s][i]
+                for s in names
+                for i in range(len(categories))
+            ],
         },
-        schema={"category": pl.String, "series": pl.String, "value": pl.Float64},
+        schema={"category": pl.String, "series": pl.String, "value": pl.Float64, "text": pl.String},
+    )
+    shown = (
+        alt.Tooltip("value:Q", title=value_title, format=value_format)
+        if value_texts is None
+        else alt.Tooltip("text:N", title=value_title)
     )
     legend = (
         alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0)
@@ -81,12 +94,34 @@ def bars(
             tooltip=[
                 alt.Tooltip("category:N", title=category_title),
                 *([alt.Tooltip("series:N", title=" ")] if len(names) > 1 else []),
-                alt.Tooltip("value:Q", title=value_title, format=value_format),
+                shown,
             ],
         )
         .transform_calculate(order=f"indexof({json.dumps(names)}, datum.series)")
         .properties(height=height, description=description)
         .configure(**NO_VEGA_WORDS)
+    )
+
+
+def utilisation_chart(
+    roles: Sequence[str], shares: Sequence[float | None], lang: Lang, title: str
+) -> alt.Chart:
+    """The overview's hours used of hours available by role (``shares``, one per role, 1 =
+    all): bars in per cent, each read (tooltip, accessible name) as
+    :func:`dashboard.i18n.fmt_share` words it. The bars' figures were rounded to one
+    decimal first, so that 99.96 % read 100.0 % beside a township table that says 99.9 %:
+    a share below 1 never reads 100 %."""
+    axis = t("utilisation_axis", lang)
+    texts = [i18n.fmt_share(s) for s in shares]
+    return bars(
+        roles,
+        {axis: [None if s is None else 100 * float(s) for s in shares]},
+        category_title=t("role_axis", lang),
+        value_title=axis,
+        colours=[BAR_COLOUR],
+        height=260,
+        description=spoken(title, [f"{r} {x}" for r, x in zip(roles, texts, strict=True)], lang),
+        value_texts={axis: texts},
     )
 
 

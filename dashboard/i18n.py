@@ -45,6 +45,14 @@ LANG_NAMES: Final = {"zh": "中文", "en": "English"}
 OVERRIDE_ZH, OVERRIDE_EN = TERMS["override"]
 OVERRIDES_EN: Final = f"{OVERRIDE_EN}s"
 UNASSIGNED: Final = TERMS["unassigned"]
+# A run's churn (换人率 / churn) counts the households whose tier did not change: the runs
+# page's headline, its list's column and its comparison's column say so in the same words
+# (they said 换人（类别未变的农户中）/ "Worker changed (tier unchanged)", "Churn (tier
+# unchanged)" and 换人率 / "Churn" for the one figure), as `runs diff` qualifies it.
+CHURN_TIER_UNCHANGED: Final = (
+    f"{TERMS['churn'][0]}（类别未变）",
+    f"{TERMS['churn'][1].capitalize()} (tier unchanged)",
+)
 
 
 def lang_of(value: object) -> Lang:
@@ -522,7 +530,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "There is only one run so far, so there is nothing to compare it with: the next "
         "published run can be compared here.",
     ),
-    "diff_churn": ("换人（类别未变的农户中）", "Worker changed (tier unchanged)"),
+    "diff_churn": CHURN_TIER_UNCHANGED,
     "diff_tier_changed": ("类别变化的农户", "Households whose tier changed"),
     "diff_t1": ("一类户未覆盖", "Tier-1 uncovered"),
     "diff_travel": ("路途（小时/月）", "Travel (hours a month)"),
@@ -692,9 +700,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Your role may not see the page “{page}”; showing the overview instead.",
     ),
     "runs_churn_scoped": (
-        "换人率按全州记录，此处不显示；下方“方案对比”给出您辖区内的换人率。",
-        "A run's churn is recorded for the whole prefecture and is not shown here; the "
-        "comparison below gives the churn within your jurisdiction.",
+        f"{CHURN_TIER_UNCHANGED[0]}按全州记录，此处不显示；下方“方案对比”给出您辖区内的这一数字。",
+        "A run's churn (tier unchanged) is recorded for the whole prefecture and is not "
+        "shown here; the comparison below gives it within your jurisdiction.",
     ),
     "jurisdiction_empty": (
         "本月方案中您的辖区（{scope}）没有农户，因此没有可显示的数字。",
@@ -1270,10 +1278,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "created_by": ("发布人", "Published by", "text"),
     "model_version": ("模型版本", "Model version", "text"),
     "tier1_uncovered": ("一类户未覆盖", "Tier-1 uncovered", "int"),
-    "churn": ("换人率（类别未变）", "Churn (tier unchanged)", "pct2"),
-    "churn_tier_unchanged": ("换人率", "Churn", "pct2"),
+    "churn_tier_unchanged": (*CHURN_TIER_UNCHANGED, "pct2"),
     # the diff's pairs of figures, one cell each (dashboard/views/runs.py, diff_cells)
-    "changed_of_tier_unchanged": ("换人 / 类别未变户数", "Worker changed / same tier", "text"),
+    "changed_of_tier_unchanged": ("换人 / 类别未变户数", "Worker changed / tier unchanged", "text"),
     "changed_of_tier_changed": ("换人 / 类别变化户数", "Worker changed / tier changed", "text"),
     "uncovered_tier1_change": (
         "一类户未覆盖（前 → 后）",

@@ -133,6 +133,13 @@ def submit_filled(data: DataAccess, lang: i18n.Lang) -> None:
     state["revoke_id"] = None  # the revoke box chooses nothing of its own accord
 
 
+def show_outcome(said: tuple[str, str] | None) -> None:
+    """A form's last outcome, ``(kind, message)`` as its callback left it: a success or an
+    error box (nothing when None)."""
+    if said is not None:
+        (st.success if said[0] == "success" else st.error)(said[1])
+
+
 # (comments, not docstrings: Streamlit's magic would write a bare string onto the page)
 LINKED_KEY = "correction_household_linked"  # the household last filled in from a link
 REVOKED_KEY = "correction_revoked"  # the revoke form's last outcome: (kind, message)
@@ -196,9 +203,7 @@ if ctx.viewer.may_correct:
         st.form_submit_button(
             t("submit", lang), type="primary", on_click=submit_filled, args=(ctx.data, lang)
         )
-    said = st.session_state.pop(SUBMITTED_KEY, None)
-    if said is not None:
-        (st.success if said[0] == "success" else st.error)(said[1])
+    show_outcome(st.session_state.pop(SUBMITTED_KEY, None))
 else:
     st.info(t("read_only", lang))
 
@@ -276,7 +281,11 @@ if ctx.viewer.may_correct:
         for r in active.iter_rows(named=True)
     }
     st.subheader(t("revoke_override", lang), anchor=False)
+    said = st.session_state.pop(REVOKED_KEY, None)
     if not choices:
+        # What was just done, then that nothing is left: after revoking the last standing
+        # override, "nothing to revoke" was shown above "override #N revoked".
+        show_outcome(said)
         st.info(t("revoke_none", lang))
     else:
         if st.session_state.get("revoke_id") not in choices:
@@ -292,6 +301,4 @@ if ctx.viewer.may_correct:
             )
             st.text_input(t("revoke_reason_input", lang), max_chars=500, key="revoke_reason")
             st.form_submit_button(t("revoke", lang), on_click=revoke_chosen, args=(ctx.data, lang))
-    said = st.session_state.pop(REVOKED_KEY, None)
-    if said is not None:
-        (st.success if said[0] == "success" else st.error)(said[1])
+        show_outcome(said)  # under the button pressed

@@ -82,23 +82,9 @@ with right:
     st.subheader(t("by_role", lang), anchor=False)
     by_role = ov.by_role[i18n.by_role_order(ov.by_role["role"])]
     role_names = [i18n.role(v, lang) for v in by_role["role"]]
-    used = (by_role["utilisation"] * 100).round(1).to_list()
     st.altair_chart(
-        charts.bars(
-            role_names,
-            {t("utilisation_axis", lang): used},
-            category_title=t("role_axis", lang),
-            value_title=t("utilisation_axis", lang),
-            colours=[charts.BAR_COLOUR],
-            height=260,
-            description=charts.spoken(
-                t("by_role", lang),
-                [
-                    f"{n} {i18n.fmt_pct(None if u is None else u / 100)}"
-                    for n, u in zip(role_names, used, strict=True)
-                ],
-                lang,
-            ),
+        charts.utilisation_chart(
+            role_names, by_role["utilisation"].to_list(), lang, t("by_role", lang)
         ),
         width="stretch",
     )

@@ -104,14 +104,20 @@ listing = pl.DataFrame(
         "created_by": [r.created_by for r in runs],
         "model_version": [r.model_version for r in runs],
         "tier1_uncovered": [r.metrics.get("tier1_uncovered") for r in runs],
-        "churn": [r.metrics.get("churn_tier_unchanged") for r in runs],
+        "churn_tier_unchanged": [r.metrics.get("churn_tier_unchanged") for r in runs],
     },
-    schema_overrides={"tier1_uncovered": pl.Int64, "churn": pl.Float64, "version": pl.Int64},
+    schema_overrides={
+        "tier1_uncovered": pl.Int64,
+        "churn_tier_unchanged": pl.Float64,
+        "version": pl.Int64,
+    },
 )
 # A run's churn is the whole prefecture's (the store keeps no township's): a scoped account's
 # list leaves the column out and says so; the diff below computes it over the jurisdiction.
 whole = ctx.viewer.scope_kind == "prefecture"
-shown = i18n.table(listing.head(200), [c for c in listing.columns if whole or c != "churn"], lang)
+shown = i18n.table(
+    listing.head(200), [c for c in listing.columns if whole or c != "churn_tier_unchanged"], lang
+)
 auth.show_table(shown, lang, total=len(runs))
 if not whole:
     st.caption(t("runs_churn_scoped", lang))

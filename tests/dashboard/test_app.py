@@ -100,13 +100,14 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def elements(at: AppTest, kind: str) -> list[Any]:
-    """Elements the testing API does not model (charts, maps), by proto type."""
+def elements(at: AppTest, *kinds: str) -> list[Any]:
+    """Elements of the types ``kinds`` in the page's order: those the testing API does not
+    model (charts, maps) by proto type, or several of its own types in one list."""
     found = []
 
     def walk(node: object) -> None:
         for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", None) == kind:
+            if getattr(child, "type", None) in kinds:
                 found.append(child)
             walk(child)
 
@@ -1087,6 +1088,47 @@ def test_a_supervisor_revokes_a_correction_on_the_page_audited(site: Site) -> No
     at = go(sign_in("scientist"), "corrections")
     check_clean(at)
     assert i18n.t("revoke_override", "zh") not in [h.value for h in at.subheader]
+
+
+def test_revoking_the_last_override_says_so_before_saying_none_is_left(site: Site) -> None:
+    """After a supervisor revoked the last standing override of the jurisdiction, the page
+    said 辖区内暂无可撤销的督导调整 (none left to revoke) above 已撤销督导调整 #N (revoked):
+    the state before the deed. The outcome now comes first, then that none is left."""
+    with Store.for_workspace(site.workspace) as store:
+        named = {o.household_id for o in store.list_overrides()}
+    run = access(site, "planner").current_run(MONTH)
+    plan = pl.read_parquet(site.home / run.path / "plan.parquet")
+    quiet = (  # a township no override names (the module's tests share one store)
+        plan.group_by("township_id")
+        .agg(pl.col("household_id").is_in(list(named)).any().alias("named"), "household_id")
+        .filter(~pl.col("named") & ~pl.col("township_id").is_in([TOWNSHIP, OTHER_TOWNSHIP]))
+        .sort("township_id")
+        .row(0, named=True)
+    )
+    with Store.for_workspace(site.workspace) as store:
+        store.add_user(
+            "sup_quiet", "supervisor", scope_kind="township", scope_id=quiet["township_id"],
+            password=PASSWORD, actor="tests",
+        )  # fmt: skip
+    for lang in i18n.LANGS:
+        with Store.for_workspace(site.workspace) as store:
+            number = store.add_override(
+                "tier", quiet["household_id"][0], author="sup_quiet", reason="热线", tier=1
+            ).id
+        at = go(sign_in("sup_quiet"), "corrections", lang)
+        at.selectbox(key="revoke_id").set_value(number)
+        at.text_input(key="revoke_reason").input("核实无误 / checked")
+        at = next(b for b in at.button if b.label == i18n.t("revoke", lang)).click().run()
+        check_clean(at)
+        said = [
+            (e.type, e.value)
+            for e in elements(at, "success", "info")
+            if e.value in (i18n.t("revoked", lang, id=number), i18n.t("revoke_none", lang))
+        ]
+        assert said == [
+            ("success", i18n.t("revoked", lang, id=number)),
+            ("info", i18n.t("revoke_none", lang)),
+        ], said
 
 
 def test_why_a_correction_was_not_applied_reads_whole_on_a_phone_too(site: Site) -> None:

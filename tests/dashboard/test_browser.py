@@ -407,7 +407,7 @@ WIDE_TABLES: dict[str, tuple[tuple[str, ...], bool]] = {
     "worker": (("household_id", "tier", "village_id", "travel_minutes", "hours_per_month",
                 "kept_previous", "up_cover", "last_visit_days"), True),
     "runs": (("month", "version", "run_id", "run_kind", "run_status", "published_at",
-              "created_by", "model_version", "tier1_uncovered", "churn"), True),
+              "created_by", "model_version", "tier1_uncovered", "churn_tier_unchanged"), True),
     # who, when and until when in an expander below the list
     "corrections": (("id", "household_id", "township_id", "change", "outcome", "reason",
                      "override_status"), True),
@@ -698,6 +698,23 @@ def page_links_are_whole(page: Any, lang: i18n.Lang, expected: int) -> None:
     assert cut == [], (lang, cut)
 
 
+def page_link_reads(page: Any, label: str) -> None:
+    """The main area's page link (``st.page_link``) named ``label`` shows that label: its
+    text element, scrolled into view, reads ``label``, has a size, and is what the screen
+    shows at its centre (not covered, not transparent)."""
+    link = page.get_by_test_id("stMain").get_by_role("link", name=label, exact=True)
+    link.scroll_into_view_if_needed()
+    seen = link.evaluate(
+        """a => { const p = a.querySelector("[data-testid='stMarkdownContainer']");
+            const r = p.getBoundingClientRect(), style = getComputedStyle(p);
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return {text: p.innerText, width: r.width, height: r.height, onTop: p.contains(top),
+                    opacity: style.opacity, visibility: style.visibility}; }"""
+    )
+    assert seen["text"] == label and seen["width"] > 0 and seen["height"] > 0, seen
+    assert seen["onTop"] and seen["opacity"] == "1" and seen["visibility"] == "visible", seen
+
+
 def test_the_household_page_reads_on_a_phone(
     browser: object, server: str, site: Site, requests_made: list[str]
 ) -> None:
@@ -739,6 +756,8 @@ def test_the_household_page_reads_on_a_phone(
         # its links, to the visitor's page and to correct it, read whole: the second was cut
         # at the screen's edge ('纠正农户 H0000123（类别、指定或禁止人员、数')
         page_links_are_whole(page, lang, expected=2)
+        # the link to add an override, reported as an empty pill in a screenshot, reads
+        page_link_reads(page, i18n.t("open_overrides", lang, h=household))
         assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
         page.screenshot(path=str(SCREENSHOTS / f"phone-household-{lang}.png"), full_page=True)
     context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pytest
 
 from dashboard import charts, i18n
 
@@ -102,3 +103,23 @@ def test_each_chart_is_named_by_what_it_shows_in_the_pages_language() -> None:
     chosen = i18n.model_kind("logistic", "zh") + i18n.t("chosen_mark", "zh")
     assert curve["description"] == f"校准曲线：{chosen} 预测与实际最多相差 5.0%。"
     assert vega_words_left(curve) == []
+
+
+def test_a_utilisation_below_one_never_reads_100_percent_on_the_overview_chart() -> None:
+    """The overview's hours-used chart rounded each role's share to one decimal before
+    drawing it, so that 99.96 % read 100.0 % in its tooltip and accessible name, beside a
+    township table that says 99.9 % (fmt_share). Its texts now follow fmt_share; the bars keep
+    the figure unrounded; a role without hours draws no bar and reads "—"."""
+    roles = ["基层干部", "村组干部", "网格员"]
+    for lang in i18n.LANGS:
+        title = i18n.t("by_role", lang)
+        spec = charts.utilisation_chart(roles, [0.9996, 1.0, None], lang, title).to_dict()
+        (rows,) = spec["datasets"].values()
+        assert [r["text"] for r in rows] == ["99.9%", "100.0%", "—"]
+        assert [r["value"] for r in rows] == [pytest.approx(99.96), 100.0, None]
+        axis = i18n.t("utilisation_axis", lang)
+        assert {"field": "text", "type": "nominal", "title": axis} in spec["encoding"]["tooltip"]
+        assert spec["description"] == charts.spoken(
+            title, ["基层干部 99.9%", "村组干部 100.0%", "网格员 —"], lang
+        )
+        assert vega_words_left(spec) == []

@@ -156,13 +156,35 @@ def test_visitor_is_one_term_the_worker_who_visits_a_household() -> None:
     assert i18n.t("assigned_worker", "en") == "Visitor"
     assert i18n.label("kept_previous", "zh") == "延续上月走访人员"
     assert i18n.label("kept_previous", "en") == "Same visitor as last month"
-    assert i18n.t("diff_churn", "en") == "Worker changed (tier unchanged)"
+    assert i18n.t("diff_churn", "en") == "Churn (tier unchanged)"
     # The printed lists' reasons say it as the household page does.
     assert i18n.t("continuity_kept", "zh", w="W1") == "延续上月走访人员 W1"
     assert labels.REASON_KEPT == "延续上月走访人员 / same visitor as last month"
     assert labels.REASON_TAKING_OVER.format("W1", "W1") == (
         "接替上月走访人员 W1 / takes over from last month's visitor W1"
     )
+
+
+def test_the_runs_page_calls_its_churn_by_the_glossarys_term_in_every_place() -> None:
+    """One figure, the share of the households whose tier did not change that changed worker,
+    had three names on the runs page: 换人（类别未变的农户中）/ "Worker changed (tier
+    unchanged)" in the comparison's headline, "Churn (tier unchanged)" in the runs list and
+    换人率 / "Churn" in the comparison's table. Each now says the glossary's 换人率 / churn
+    with the qualifier 类别未变 / tier unchanged, as ``runs diff`` does; the count beside it
+    says the same qualifier (its English said "same tier")."""
+    from visit_planner.vocabulary import TERMS
+
+    assert TERMS["churn"] == ("换人率", "churn")
+    said = {"zh": "换人率（类别未变）", "en": "Churn (tier unchanged)"}
+    for lang in i18n.LANGS:
+        assert i18n.t("diff_churn", lang) == said[lang]  # the comparison's headline
+        # the runs list's column and the comparison's (the list's had a key of its own)
+        assert i18n.label("churn_tier_unchanged", lang) == said[lang]
+    assert "churn" not in i18n.COLUMNS
+    assert i18n.label("changed_of_tier_unchanged", "zh") == "换人 / 类别未变户数"
+    assert i18n.label("changed_of_tier_unchanged", "en") == "Worker changed / tier unchanged"
+    assert "churn (tier unchanged)" in i18n.t("runs_churn_scoped", "en")
+    assert i18n.t("runs_churn_scoped", "zh").startswith("换人率（类别未变）按全州记录")
 
 
 def test_a_what_if_says_its_changes_in_the_page_language() -> None:
@@ -361,13 +383,12 @@ def test_a_gap_or_churn_reads_with_two_decimals_in_tables_as_in_the_headlines() 
     # The overview's caption said the plan is within 0.26% of the best while its township
     # table said 0.3% for the one township in scope, and the runs page's headline churn 5.82%
     # read 5.8% in its township table: one share, two figures on one page.
-    frame = pl.DataFrame(
-        {"gap": [0.0026, 0.0], "churn": [0.0193, None], "churn_tier_unchanged": [0.0582, 0.0]}
-    )
+    frame = pl.DataFrame({"gap": [0.0026, 0.0, 0.0], "churn_tier_unchanged": [0.0582, None, 0.0]})
     for lang in i18n.LANGS:
-        shown = i18n.table(frame, ["gap", "churn", "churn_tier_unchanged"], lang)
-        assert shown.row(0) == ("0.26%", "1.93%", "5.82%")
-        assert shown.row(1) == ("0.00%", None, "0.00%")
+        shown = i18n.table(frame, ["gap", "churn_tier_unchanged"], lang)
+        assert shown.row(0) == ("0.26%", "5.82%")
+        assert shown.row(1) == ("0.00%", None)
+        assert shown.row(2) == ("0.00%", "0.00%")
         assert i18n.fmt_pct(0.0026, 2) == shown[i18n.label("gap", lang)][0]
 
 

@@ -110,16 +110,20 @@ def test_diff_defaults_to_the_current_run_and_the_one_it_replaced(site: Site) ->
     assert version[at.selectbox(key="diff_b").value] == (4, "current")
     assert version[at.selectbox(key="diff_a").value] == (1, "superseded")  # not rolled back
     # one churn format, two decimals, in the list and in the diff's headline
-    churn = [c for c in at.dataframe[0].value[i18n.label("churn", "zh")] if isinstance(c, str)]
-    assert churn and all(re.fullmatch(r"\d+\.\d\d%", c) for c in churn), churn
-    headline = next(m.value for m in at.metric if m.label == i18n.t("diff_churn", "zh"))
+    churn = i18n.label("churn_tier_unchanged", "zh")
+    listed = [c for c in at.dataframe[0].value[churn] if isinstance(c, str)]
+    assert listed and all(re.fullmatch(r"\d+\.\d\d%", c) for c in listed), listed
+    headline = next(m.value for m in at.metric if m.label == churn)
     assert re.fullmatch(r"\d+\.\d\d%", headline), headline
+    # One figure, one name: the headline, the runs list and the comparison's table said
+    # 换人（类别未变的农户中）, 换人率（类别未变） and 换人率 for it.
+    assert churn == "换人率（类别未变）" and churn in at.dataframe[1].value.columns
 
 
 def test_a_scoped_runs_list_says_its_churn_is_the_prefectures(site: Site) -> None:
     at = go(sign_in("sup_town"), "runs")
     check_clean(at)
-    assert i18n.label("churn", "zh") not in at.dataframe[0].value.columns
+    assert i18n.label("churn_tier_unchanged", "zh") not in at.dataframe[0].value.columns
     assert i18n.t("runs_churn_scoped", "zh") in page_text(at)
     assert any(m.label == i18n.t("diff_churn", "zh") for m in at.metric)  # the scoped one
 
