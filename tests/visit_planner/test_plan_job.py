@@ -1,6 +1,8 @@
 """The monthly cycle: ``plan`` on two months, overrides, rollback, and the reliability rules
 (determinism, one planner per month, crash safety, nothing published on a refused plan), on
-SQLite and PostgreSQL. Amendments: ``test_amend_job.py``."""
+SQLite and PostgreSQL; a test whose store calls the store's own tests already run on both
+(overrides, a plan refused before publishing) on SQLite alone. Amendments:
+``test_amend_job.py``."""
 
 from __future__ import annotations
 
@@ -72,15 +74,7 @@ def test_two_months_and_what_the_store_records(months: Months, db_url: str) -> N
     assert str(scores["reasons"][0][0]["text"]) in text
 
 
-def test_same_inputs_give_the_same_plan_hash(months: Months, db_url: str) -> None:
-    a = plan(months, db_url, M1, months.m1)
-    b = plan(months, db_url, M1, months.m1)
-    assert a.run.plan_sha256 == b.run.plan_sha256  # type: ignore[attr-defined]
-    assert (a.run.version, b.run.version) == (1, 2)  # type: ignore[attr-defined]
-    with Store.open(db_url) as store:
-        assert store.get_run(a.run.run_id).status == "superseded"  # type: ignore[attr-defined]
-
-
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the store's own tests: both
 def test_overrides_apply_or_say_why_and_survive_into_next_month(
     months: Months, db_url: str
 ) -> None:
@@ -250,10 +244,15 @@ def test_data_without_a_month_record_is_planned_with_a_notice(tmp_path: Path) ->
     assert check_data_month(tmp_path / "absent", M2) == []  # the input check names it
 
 
-def test_rollback_keeps_the_later_run(months: Months, db_url: str) -> None:
+def test_same_inputs_give_the_same_plan_and_a_rollback_keeps_the_later_run(
+    months: Months, db_url: str
+) -> None:
     a = plan(months, db_url, M1, months.m1)
     b = plan(months, db_url, M1, months.m1)
+    assert a.run.plan_sha256 == b.run.plan_sha256  # type: ignore[attr-defined]
+    assert (a.run.version, b.run.version) == (1, 2)  # type: ignore[attr-defined]
     with Store.open(db_url) as store:
+        assert store.get_run(a.run.run_id).status == "superseded"  # type: ignore[attr-defined]
         store.rollback(M1, a.run.run_id, actor="planner", reason="wrong data")  # type: ignore[attr-defined]
         assert store.current_run(M1).run_id == a.run.run_id  # type: ignore[union-attr, attr-defined]
         assert store.get_run(b.run.run_id).status == "rolled_back"  # type: ignore[attr-defined]
@@ -270,6 +269,7 @@ def test_a_second_planner_of_the_month_is_refused(months: Months, db_url: str) -
         plan(months, db_url, M1, months.m1)
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # refused before publishing
 def test_a_refused_plan_publishes_nothing(
     months: Months, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
