@@ -8,10 +8,12 @@ the store's API.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.error import URLError
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import polars as pl
@@ -126,6 +129,79 @@ def served_dashboard(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+
+
+@contextmanager
+def forwarding_proxy(url: str, client: str) -> Iterator[str]:
+    """A reverse proxy on 127.0.0.1 in front of ``url`` (``http://127.0.0.1:PORT[/path]``)
+    that sends every request on with ``X-Forwarded-For: client``, as docs/deployment.md's
+    nginx does; yields its own URL (same path), stopped at the end.
+
+    A browser cannot stand in for it: Chromium under Playwright sends a context's
+    ``extra_http_headers`` with page requests but not with a WebSocket's handshake (seen with
+    Chromium 150 and Playwright 1.65), which is where Streamlit reads the client's address.
+    Each connection carries one request (sent on with ``Connection: close``) or one
+    WebSocket, so the header goes into every request's head; the rest is copied as is.
+    """
+    target = urlsplit(url)
+    host, port = target.hostname or "127.0.0.1", target.port
+    loop = asyncio.new_event_loop()
+    writers: set[asyncio.StreamWriter] = set()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            upstream_reader, upstream_writer = await asyncio.open_connection(host, port)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            writer.close()
+            return
+        writers.update((writer, upstream_writer))
+        request, *fields = head.decode("latin-1").split("\r\n")[:-2]
+        upgrade = any(f.lower().startswith("upgrade:") for f in fields)
+        replaced = ("x-forwarded-for:",) + (() if upgrade else ("connection:", "keep-alive:"))
+        kept = [f for f in fields if not f.lower().startswith(replaced)]
+        added = [f"X-Forwarded-For: {client}", *([] if upgrade else ["Connection: close"])]
+        upstream_writer.write("\r\n".join([request, *kept, *added, "", ""]).encode("latin-1"))
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    listening: list[asyncio.Server] = []
+    ready = threading.Event()
+
+    def serve() -> None:  # in a thread of its own: Playwright's sync API holds this one's loop
+        asyncio.set_event_loop(loop)
+        listening.append(loop.run_until_complete(asyncio.start_server(forward, "127.0.0.1", 0)))
+        ready.set()
+        loop.run_forever()
+        # Stopped: close what is still open (a WebSocket, say) and let the closing finish.
+        listening[0].close()
+        for writer in writers:
+            writer.close()
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(asyncio.sleep(0.1))  # the transports' own close callbacks
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    if not ready.wait(timeout=10):
+        raise RuntimeError("the test's forwarding proxy did not start")
+    try:
+        yield f"http://127.0.0.1:{listening[0].sockets[0].getsockname()[1]}{target.path}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
 
 
 def build_site(root: Path) -> Site:

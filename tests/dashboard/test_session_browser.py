@@ -28,6 +28,7 @@ from tests.dashboard.helpers import (
     Site,
     audit_actions,
     fill_sign_in,
+    forwarding_proxy,
     heading,
     idle,
     publish_amendment,
@@ -218,26 +219,27 @@ def test_every_sign_in_and_sign_out_records_the_client_address(
 ) -> None:
     """A refused sign-in, the sign-in, a reload's resumption and the sign-out each record
     where the browser connected from: behind a proxy on this machine (docs/deployment.md's
-    nginx), the address its ``X-Forwarded-For`` names, the only sender the server trusts it
-    from; a browser on this machine itself, ``local``."""
-    proxied = browser.new_context(extra_http_headers={"X-Forwarded-For": "203.0.113.7"})
-    try:
-        page = new_tab(proxied)
-        page.goto(f"{server}/runs?lang=en")
-        fill_sign_in(page, "sup_county", "not the password", lang="en")
-        settle(page)
-        fill_sign_in(page, "sup_county", lang="en")
-        settle(page)
-        heading(page, i18n.t("page_runs", "en"))
-        page.reload()
-        settle(page)
-        heading(page, i18n.t("page_runs", "en"))
-        page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
-        page.get_by_label("Password", exact=True).wait_for()
-        settle(page)
-    finally:
-        proxied.close()
+    nginx, here :func:`forwarding_proxy`), the address its ``X-Forwarded-For`` names, the only
+    sender the server trusts it from; a browser on this machine itself, ``local``."""
     at = "203.0.113.7"
+    proxied = browser.new_context()
+    with forwarding_proxy(server, at) as behind_proxy:
+        try:
+            page = new_tab(proxied)
+            page.goto(f"{behind_proxy}/runs?lang=en")
+            fill_sign_in(page, "sup_county", "not the password", lang="en")
+            settle(page)
+            fill_sign_in(page, "sup_county", lang="en")
+            settle(page)
+            heading(page, i18n.t("page_runs", "en"))
+            page.reload()
+            settle(page)
+            heading(page, i18n.t("page_runs", "en"))
+            page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+            page.get_by_label("Password", exact=True).wait_for()
+            settle(page)
+        finally:
+            proxied.close()
     assert audit_clients(site, "sup_county")[-4:] == [
         ("login.failed", at), ("login", at), ("login.resumed", at), ("logout", at),
     ]  # fmt: skip
