@@ -745,6 +745,12 @@ def page_context() -> PageContext:
     return PageContext(data, viewer, lang, str(month))
 
 
+TOWNSHIP_WIDTH: Final = 210
+"""Pixels of a wide table's township column (``开化街道 · 文山市 (532601001)`` whole; a long
+English name such as ``Dongshan Yi Ethnic Township · Wenshan (…)`` ends in "…", whole on
+hover), so that the overview's, the runs comparison's and the overrides' tables fit at
+1,366 px in both languages."""
+
 SENTENCE_WIDTH: Final = 240
 """Pixels a column of sentences (reasons, why a correction was not applied) takes at most:
 its cells end in "…" and show whole on hover, so that the columns after it stay on screen

@@ -1282,12 +1282,9 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     # the diff's pairs of figures, one cell each (dashboard/views/runs.py, diff_cells)
     "changed_of_tier_unchanged": ("换人 / 类别未变户数", "Worker changed / tier unchanged", "text"),
     "changed_of_tier_changed": ("换人 / 类别变化户数", "Worker changed / tier changed", "text"),
-    "uncovered_tier1_change": (
-        "一类户未覆盖（前 → 后）",
-        "Tier-1 uncovered, before → after",
-        "text",
-    ),
-    "travel_hours_change": ("路途小时/月（前 → 后）", "Travel h/month, before → after", "text"),
+    # headed as the figures above the table say them (diff_t1, diff_travel): "8 → 12" reads A → B
+    "uncovered_tier1_change": ("一类户未覆盖", "Tier-1 uncovered", "text"),
+    "travel_hours_change": ("路途（小时/月）", "Travel (hours a month)", "text"),
     # model
     "aliases": ("别名", "Aliases", "text"),
     "promoted_at": ("晋升时间（北京时间）", "Promoted (Beijing time)", "text"),

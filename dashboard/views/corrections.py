@@ -21,7 +21,7 @@ from visit_planner.overrides import CORRECTABLE_FIELDS, KINDS
 # Pixels of the overrides table's text columns: with the number, household and status
 # (about 190 px) 1,050 px, within the 1,076 px a table has at 1,366 px. (A comment, not a
 # docstring: Streamlit's "magic" writes a page script's bare strings onto the page.)
-TEXT_WIDTHS = {"township_id": 210, "change": 190, "outcome": 230, "reason": 230}
+TEXT_WIDTHS = {"township_id": auth.TOWNSHIP_WIDTH, "change": 190, "outcome": 230, "reason": 230}
 
 
 def missing_input(

@@ -136,4 +136,5 @@ auth.show_table(
         lang,
     ),
     lang,
+    widths={i18n.label("township_id", lang): auth.TOWNSHIP_WIDTH},
 )  # fmt: skip

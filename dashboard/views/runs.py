@@ -169,6 +169,7 @@ else:
                 ),
                 lang,
                 total=changed.height,
+                widths={i18n.label("township_id", lang): auth.TOWNSHIP_WIDTH},
             )  # fmt: skip
 
 # A rollback changes the whole month, every township: planners of the whole prefecture only
