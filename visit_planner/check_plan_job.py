@@ -429,7 +429,8 @@ def township_ids(given: Collection[str], households: pl.DataFrame, path: Path) -
     would otherwise make "only these townships must be complete" check none, and a plan
     missing whole townships would pass."""
     known = sorted(str(t) for t in households["township_id"].unique().to_list())
-    names = ((code, place_name(code, lang)) for code in known for lang in ("zh", "en"))
+    # Chinese, English, and both as the tool prints them (lang None: 开化街道 Kaihua Subdistrict)
+    names = [(code, place_name(code, lang)) for code in known for lang in ("zh", "en", None)]
     codes, missing, shared = match_townships(given, known, names)
     if shared:
         raise PlanFileError(

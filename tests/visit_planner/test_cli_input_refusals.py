@@ -96,7 +96,9 @@ def test_an_amendments_summary_reads_as_english_on_a_stream_without_chinese(
     ``re-solved: 532601001; v1,`` then the English on the next line: the Chinese after the
     townships had no English of its own beside it."""
     from visit_planner.cli.plan import print_amended
+    from visit_planner.contracts.places import forget_places
 
+    forget_places()  # the township by its code alone, whatever earlier tests of this process read
     stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
     monkeypatch.setattr(sys, "stdout", stream)
     outcome = SimpleNamespace(

@@ -4,6 +4,7 @@ places table only) so a command that merely reads a run need not import the plan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 
 import polars as pl
@@ -20,8 +21,9 @@ def township_codes(
     given: Sequence[str], townships: Sequence[str], places: pl.DataFrame | None, run: str
 ) -> list[str]:
     """The codes of the townships ``given`` to ``--township``, each by its code or by its
-    name as the run's places table has it (Chinese or English): a planner knows 锦屏镇 better
-    than 532626001, and every text of the tool shows both. Sorted, each once.
+    name as the run's places table has it (Chinese, English or both, :func:`names_of`; or the
+    whole label ``name (code)``): a planner knows 锦屏镇 better than 532626001, and every text
+    of the tool shows both. Sorted, each once.
 
     Raises :class:`PlanFileError` naming every one that is no township of the run (``run``:
     how to name the run), with the run's townships by name and code (the first
@@ -31,7 +33,7 @@ def township_codes(
     if places is not None:
         rows = places.filter((pl.col("level") == "township") & pl.col("code").is_in(known))
         for code, zh, en in rows.select("code", "name_zh", "name_en").iter_rows():
-            names += [(str(code), zh), (str(code), en)]
+            names += names_of(str(code), zh, en)
     codes, missing, shared = match_townships(given, known, names)
     if shared:
         raise PlanFileError(
@@ -44,6 +46,18 @@ def township_codes(
             f"its townships: {listed_townships(known)})"
         )
     return codes
+
+
+def names_of(code: str, zh: str | None, en: str | None) -> list[tuple[str, str | None]]:
+    """The names ``--township`` knows a township by: Chinese, English, and both as every text
+    of the tool prints them (``开化街道 Kaihua Subdistrict``), so that a name copied from a
+    message or a summary is found."""
+    both = f"{zh} {en}" if zh and en else None
+    return [(code, zh), (code, en), (code, both)]
+
+
+_LABELLED = re.compile(r"(?P<name>.+?) ?\((?P<code>\d{9})\)")
+"""A township as the tool labels it, ``name (code)``: pasted whole, the code is what counts."""
 
 
 def match_townships(
@@ -64,7 +78,9 @@ def match_townships(
     missing: list[str] = []
     shared: list[str] = []
     for text in dict.fromkeys(meant_text(t) for t in given):
-        found = {text} if text in known else by_name.get(text, set())
+        labelled = _LABELLED.fullmatch(text)  # 开化街道 Kaihua Subdistrict (532601001)
+        key = labelled["code"] if labelled and labelled["code"] in known else text
+        found = {key} if key in known else by_name.get(key, set())
         if len(found) == 1:
             codes |= found
         elif found:

@@ -33,3 +33,16 @@ def test_a_township_typed_in_full_width_or_with_invisible_characters_is_found() 
         "乡镇不在本月方案中 (township(s) 539999001 are not in run r1; its townships: "
         "锦屏镇 Jinping (539926001), 八寨镇 (539926002))"
     )
+
+
+def test_a_township_copied_as_the_tool_prints_it_is_found() -> None:
+    """Every text of the tool names a township in both languages, ``锦屏镇 Jinping
+    (539926001)``; copied from a summary or a refusal's list into ``--township``, that name
+    (with or without its code) was 'not in run', though each half alone was found."""
+    remember_places(PLACES)
+    towns = ["539926001", "539926002"]
+    assert township_codes(["锦屏镇 Jinping"], towns, PLACES, "r1") == ["539926001"]
+    given = ["锦屏镇 Jinping (539926001)", "八寨镇 (539926002)"]
+    assert township_codes(given, towns, PLACES, "r1") == ["539926001", "539926002"]
+    with pytest.raises(PlanFileError, match=r"township\(s\) 锦屏镇 \(539999001\) are not"):
+        township_codes(["锦屏镇 (539999001)"], towns, PLACES, "r1")  # a code of no township
