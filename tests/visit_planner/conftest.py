@@ -86,3 +86,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.dispose()
+
+
+# ---------------------------------------------------------------------- model commands
+
+
+@pytest.fixture(scope="session")
+def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic prefecture of 2,000 households as Parquet (treat as read-only)."""
+    from visit_planner.synthetic import generate, write_prefecture
+
+    out = tmp_path_factory.mktemp("tiny") / "inputs"
+    write_prefecture(generate(scale=0.002, seed=1), out)
+    return out
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """BLAS and OpenMP at one thread for the test: the model commands' fits, two test
+    processes side by side on two cores (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield

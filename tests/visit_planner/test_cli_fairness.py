@@ -12,13 +12,7 @@ from rich.cells import cell_len
 
 from tests.visit_planner.helpers import flat
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/visit_planner/conftest.py
 
 
 def test_train_and_the_promotion_gate_show_the_check_by_group(

@@ -26,12 +26,7 @@ boolean = ["flag"]
 """
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/visit_planner/conftest.py
 
 
 @pytest.mark.real_mlflow_schema  # the application creates the MLflow store itself
@@ -884,16 +879,6 @@ def test_train_reports_every_problem_of_the_file_in_one_run(
     )
     assert "hh_id: 编号重复 (1 duplicated id(s) in 2 rows, e.g. S00003)" in text
     assert not (workspace / "mlflow.db").exists()
-
-
-@pytest.fixture(scope="module")
-def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic prefecture of 2,000 households as Parquet (treat as read-only)."""
-    from visit_planner.synthetic import generate, write_prefecture
-
-    out = tmp_path_factory.mktemp("tiny") / "inputs"
-    write_prefecture(generate(scale=0.002, seed=1), out)
-    return out
 
 
 def _excel_households(data: Path, out: Path) -> pl.DataFrame:

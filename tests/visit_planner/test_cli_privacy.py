@@ -17,12 +17,7 @@ from tests.visit_planner.helpers import flat
 NUMBERS = re.compile(rb"[0-9]{11,}")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/visit_planner/conftest.py
 
 
 def people(n: int, seed: int = 0) -> pl.DataFrame:

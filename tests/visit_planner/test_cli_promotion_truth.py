@@ -3,7 +3,6 @@ between its audit entry and the alias move): ``models`` and ``audit verify`` say
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,22 +49,7 @@ def test_the_last_promotion_is_compared_with_the_champion() -> None:
     assert mismatch_line([], "household-risk", 4) is None
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
-
-
-@pytest.fixture(scope="module")
-def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic prefecture of 2,000 households as Parquet (treat as read-only)."""
-    from visit_planner.synthetic import generate, write_prefecture
-
-    out = tmp_path_factory.mktemp("tiny") / "inputs"
-    write_prefecture(generate(scale=0.002, seed=1), out)
-    return out
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/visit_planner/conftest.py
 
 
 def test_a_promotion_killed_before_the_alias_moved_is_said_by_models_and_audit_verify(

@@ -4,7 +4,6 @@ audit log and the CLI say what happened and where the champion is."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,7 @@ from visit_planner.cli.narrow_encoding import narrow
 PROMOTE_2 = ("promote", "--version", "2", "--data", "", "--force", "--reason", "review")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
-
-
-@pytest.fixture(scope="module")
-def tiny_prefecture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic prefecture of 2,000 households as Parquet (treat as read-only)."""
-    from visit_planner.synthetic import generate, write_prefecture
-
-    out = tmp_path_factory.mktemp("tiny") / "inputs"
-    write_prefecture(generate(scale=0.002, seed=1), out)
-    return out
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/visit_planner/conftest.py
 
 
 @pytest.fixture
