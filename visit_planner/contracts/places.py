@@ -57,6 +57,12 @@ def place_name(code: str | None, lang: Lang | None = None) -> str:
         return zh
     if lang == "en":
         return en or zh
+    return both_names(zh, en)
+
+
+def both_names(zh: str, en: str | None) -> str:
+    """A place's name in both languages as every text of the tool prints it
+    (``开化街道 Kaihua Subdistrict``), the Chinese alone without an English name."""
     return f"{zh} {en}" if en else zh
 
 

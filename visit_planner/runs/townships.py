@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import polars as pl
 
-from visit_planner.contracts.places import place_label
+from visit_planner.contracts.places import both_names, place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.typed_text import meant_text
 
@@ -52,8 +52,7 @@ def names_of(code: str, zh: str | None, en: str | None) -> list[tuple[str, str |
     """The names ``--township`` knows a township by: Chinese, English, and both as every text
     of the tool prints them (``开化街道 Kaihua Subdistrict``), so that a name copied from a
     message or a summary is found."""
-    both = f"{zh} {en}" if zh and en else None
-    return [(code, zh), (code, en), (code, both)]
+    return [(code, zh), (code, en), (code, both_names(zh, en) if zh else None)]
 
 
 _LABELLED = re.compile(r"(?P<name>.+?) ?\((?P<code>\d{9})\)")
