@@ -540,7 +540,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "rollback": ("回滚", "Roll back"),
     "rollback_intro": (
-        "将某月的当前方案回退到该月较早的一个版本（记入审计日志）。",
+        "将某月的当前方案回滚到该月较早的方案（记入审计日志）。",
         "Make an earlier run of a month current again (recorded in the audit log).",
     ),
     "rollback_to": ("回滚到", "Roll back to"),
@@ -551,7 +551,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{month} is now at version {version}.",
     ),
     "rollback_none": (
-        "没有可回滚到的较早版本。",
+        "没有可回滚到的较早方案。",
         "There is no earlier run to roll back to.",
     ),
     "kind_plan": ("编制", "plan"),

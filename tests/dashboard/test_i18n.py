@@ -187,6 +187,25 @@ def test_the_runs_page_calls_its_churn_by_the_glossarys_term_in_every_place() ->
     assert i18n.t("runs_churn_scoped", "zh").startswith("换人率（类别未变）按全州记录")
 
 
+def test_a_rollback_is_called_huigun_and_goes_back_to_an_earlier_run() -> None:
+    """The product says 回滚 for a rollback (the runs' status 已回滚, ``runs rollback``); the
+    runs page's rollback intro said 回退 once, and 较早的一个版本 / 较早版本 where the English
+    says "an earlier run" (方案 is a run; 第 N 版 is its version number)."""
+    from visit_planner.vocabulary import RUN_STATUS_ZH
+
+    assert RUN_STATUS_ZH["rolled_back"] == "已回滚"
+    texts = _texts()
+    assert [k for k, (zh, _en) in texts.items() if "回退" in zh] == []
+    rollback = [k for k, (_zh, en) in texts.items() if "roll" in en.lower()]
+    assert {"rollback", "rollback_to", "rollback_button", "rollback_none"} <= set(rollback)
+    for key in rollback:
+        assert "回滚" in texts[key][0], key
+    for key in ("rollback_intro", "rollback_none"):
+        zh, en = texts[key]
+        assert "earlier run" in en and ("较早的方案" in zh or "较早方案" in zh), key
+        assert "版本" not in zh, key
+
+
 def test_a_what_if_says_its_changes_in_the_page_language() -> None:
     # The result's caption was Changes.describe(), English on the Chinese page ("no change").
     changes = Changes(
