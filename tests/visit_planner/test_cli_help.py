@@ -183,7 +183,14 @@ def test_usage_line_names_arguments_as_the_readme_does(
     assert all(n.isupper() for n in names), f"an argument without a metavar: {names}"
     out = help_page(path)
     usage = flat(out[out.index("用法 Usage:") :].split("\n\n")[0])  # wrapped when long
-    assert usage.strip().endswith(f"{' '.join(path)} [OPTIONS] {' '.join(names)}"), usage
+    shown = [  # an optional one in brackets (runs rollback [RUN]: its older --to form)
+        n if a.required else f"[{n}]"
+        for n, a in zip(
+            names, [a for a in command.params if isinstance(a, typer.core.TyperArgument)],
+            strict=True,
+        )
+    ]  # fmt: skip
+    assert usage.strip().endswith(f"{' '.join(path)} [OPTIONS] {' '.join(shown)}"), usage
     assert "{" not in usage, usage
     # The README's command table shows the same names after the (sub-)command's name.
     assert f"{path[-1]} {' '.join(names)}" in README, (path, names)

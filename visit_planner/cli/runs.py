@@ -1,7 +1,9 @@
 """``runs``, ``overrides``, ``audit`` and ``store``: the published runs and their history.
 
-visit-planner runs list [--month M] | show RUN | diff A B | rollback --month M --to RUN
+visit-planner runs list [--month M] | show RUN | check RUN | diff A B | rollback RUN
                    --reason TEXT | export RUN --out DIR
+  (RUN: a run id or a prefix of 6+ characters, or a month YYYY-MM for its current run;
+   rollback's older --month M --to RUN still works)
 visit-planner overrides add --kind tier|pin|forbid|correction --household H ... --reason TEXT
                         | import FILE [--data DIR] | list [--all] | revoke ID --reason TEXT
                         | export-corrections --out F
@@ -34,7 +36,12 @@ from visit_planner.cli.audit_text import (
     since_day,
 )
 from visit_planner.cli.plan import StoreUrlOption
-from visit_planner.cli.summary_text import print_hanging, print_shortfalls, print_wrapped
+from visit_planner.cli.summary_text import (
+    print_hanging,
+    print_input_notes,
+    print_shortfalls,
+    print_wrapped,
+)
 from visit_planner.errors import ContractError, PlanFileError, StoreError, VisitPlannerError
 from visit_planner.paths import Workspace, resolve_workspace
 from visit_planner.typed_text import typed_id
@@ -54,6 +61,7 @@ if TYPE_CHECKING:
 
     from visit_planner.overrides import Override
     from visit_planner.runs import RunManifest, RunReader
+    from visit_planner.runs.check import RunRules
     from visit_planner.store import OutcomeRow, OverrideRow, RunRow, Store
 
 runs_app = typer.Typer(help="已发布方案 — Published runs of the months.", no_args_is_help=True)
@@ -70,6 +78,16 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(overrides_app, name="overrides")
 app.add_typer(audit_app, name="audit")
 app.add_typer(store_app, name="store")
+
+RunArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="RUN",
+        help="方案编号, 或月份 YYYY-MM 即该月当前方案 — Run id (or a prefix of 6+ characters), "
+        "or a month YYYY-MM for that month's current run.",
+    ),
+]
+"""How every runs command names one run (:func:`run_named`)."""
 
 ReasonOption = Annotated[
     str, typer.Option("--reason", help="原因 — Why (recorded in the audit log).")
@@ -267,9 +285,7 @@ def _no_runs(month: str | None, others: list[RunRow]) -> str:
 
 @runs_app.command("show")
 def runs_show(
-    run: Annotated[
-        str, typer.Argument(metavar="RUN", help="方案编号 — Run id (or a prefix of 6+ characters).")
-    ],
+    run: RunArgument,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
@@ -280,7 +296,7 @@ def runs_show(
     from visit_planner.runs.continuity import amendment_chain, continued_run_id, run_name
 
     with _store(home, store_url) as (store, workspace):
-        row = store.get_run(run)
+        row = run_named(store, run)
         outcomes = store.outcomes(row.run_id)
         known = {o.id: o for o in store.list_overrides()}
         reader = _reader(workspace, row)
@@ -580,25 +596,204 @@ def runs_diff(
         print_wrapped([f"已输出 wrote {out}"])
 
 
-@runs_app.command("rollback")
-def runs_rollback(
-    month: Annotated[str, typer.Option("--month", help="月份 — The month, YYYY-MM.")],
-    to: Annotated[
-        str, typer.Option("--to", help="回滚到的方案 — The earlier run to make current again.")
-    ],
-    reason: ReasonOption,
+@runs_app.command("check")
+def runs_check(
+    run: RunArgument,
+    township: Annotated[
+        list[str] | None,
+        typer.Option("--township", help="只校验这些乡镇 (编号或名称) — Only these (code or name)."),
+    ] = None,
+    show: Annotated[
+        int, typer.Option("--show", help="列出违规数 — Violations to list.", min=0)
+    ] = 20,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
-    """回滚 — Make an earlier run of the month current again.
+    """独立校验已发布方案 — Check a published run: files, then every rule.
 
-    Later runs are kept; the rollback is audited.
+    First its files: every file its manifest lists, unchanged, and the policy and plan
+    hashes the store recorded when it was published. Then check-plan's independent
+    validator, every rule re-derived from the inputs each township was solved from as the
+    run keeps them (the supervisors' tier overrides, corrections, pins and forbids among
+    them) and the run's own policy. Exits 4 when a file changed or a rule is broken.
+    """
+    from visit_planner.cli.check_plan import EXIT_VIOLATIONS
+    from visit_planner.runs.check import (
+        applied_overrides,
+        changed_files,
+        check_run_rules,
+        store_mismatches,
+    )
+    from visit_planner.runs.townships import township_codes
+
+    with _store(home, store_url) as (store, workspace):
+        row = run_named(store, run)
+        recorded = store.run_townships(row.run_id)
+        applied = applied_overrides(store.outcomes(row.run_id), store.list_overrides())
+    reader = _reader(workspace, row)
+    known = [t.township_id for t in recorded]
+    codes = township_codes(township, known, reader.places(), row.run_id[:12]) if township else known
+    print_hanging(
+        f"{term('run')} {row.run_id}  {row.month} v{row.version} "
+        f"({_kind(row.kind, zh_first=True)}, {_status(row.status, zh_first=True)})",
+        console,
+        rest="  ",
+    )
+    changed = changed_files(reader)
+    if changed:
+        print_hanging(f"文件 files: 与方案清单不符 CHANGED ({len(changed)})", console)
+        for problem in changed:
+            print_hanging(problem, console, first="  ", rest="    ")
+        print_hanging(
+            "方案未通过校验 / run INVALID: 文件与发布时不符, 规则未校验 (its files are not "
+            "those published, so its rules were not checked: restore them, or roll back to "
+            "an intact version)",
+            console,
+            style="red",
+        )
+        raise typer.Exit(EXIT_VIOLATIONS)
+    mismatches = store_mismatches(reader, row, recorded)
+    if mismatches:
+        print_hanging(f"文件 files: 方案清单与数据库记录不符 ({len(mismatches)}) (the manifest "
+                      "disagrees with the store)", console)  # fmt: skip
+        for problem in mismatches:
+            print_hanging(problem, console, first="  ", rest="    ")
+    else:
+        print_hanging(
+            f"文件 files: 校验一致 verified ({len(reader.manifest.files):,} 个文件 files, "
+            "与数据库记录一致 as the store recorded them)",
+            console,
+            rest="  ",
+        )
+    rules = check_run_rules(reader, codes, applied)
+    lines = checked_lines(rules, reader.manifest.amended_townships, len(applied))
+    for line in lines:
+        print_hanging(line, console, rest="  ")
+    print_input_notes(rules.check.warnings, [i.message for i in rules.check.issues])
+    if rules.valid and not mismatches:
+        console.print(
+            f"[green]方案通过校验 / run valid[/]: {rules.check.plan_rows:,} 行 rows, "
+            "0 处违规 violations",
+            highlight=False,
+        )
+        return
+    for problem in rules.problems:
+        print_hanging(problem, console, rest="  ")
+    if rules.check.violations:
+        _print_violations(rules, show)
+    else:
+        print_hanging(
+            f"方案未通过校验 / run INVALID: {len(rules.problems) + len(mismatches):,} 处问题 "
+            "problems",
+            console,
+            style="red",
+        )
+    raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _print_violations(rules: RunRules, show: int) -> None:
+    """The rules a run breaks as ``check-plan`` prints a plan's (its table by kind and
+    :func:`~visit_planner.cli.check_plan.violation_lines`), then the verdict."""
+    from visit_planner.cli.check_plan import violation_lines
+
+    check = rules.check
+    table = Table(title="违规类型统计 / violations by kind")
+    for col in ("类型\nkind", "数量\ncount", "违反的规则\nrule broken"):
+        table.add_column(col, justify="right" if col.endswith("count") else "left")
+    for kind, count, zh, en in check.summary.iter_rows():
+        table.add_row(kind, f"{count:,}", f"{zh}\n{en}")
+    console.print(table)
+    if show:
+        shown = check.violations[:show]
+        console.print(
+            f"违规明细 violations, first {len(shown):,} of {len(check.violations):,}:",
+            highlight=False,
+        )
+        for line in violation_lines(shown, rules.township_of(shown), console.width):
+            console.print(line, highlight=False, markup=False)
+    console.print(
+        f"[red]方案未通过校验 / run INVALID[/]: {len(check.violations):,} 处违规 violations",
+        highlight=False,
+    )
+
+
+def checked_lines(rules: RunRules, amended: Sequence[str] | None, applied: int) -> list[str]:
+    """What ``runs check`` checked the rules against: the townships and households, the
+    run's own inputs and policy, the supervisors' overrides among them, and for an
+    amendment which townships were re-solved."""
+    from visit_planner.contracts.places import place_label
+
+    n = len(rules.townships)
+    lines = [
+        f"规则 rules: {n:,} 个乡镇 township{'s' if n != 1 else ''}, "
+        f"{rules.households:,} 户 households, 依据方案保存的输入与策略 (against the inputs "
+        "each township was solved from and the policy, as the run keeps them)",
+        f"督导调整 overrides: 指定 {rules.pins:,} pins, 禁止 {rules.forbids:,} forbids "
+        f"(方案保存的 as the run keeps them); 类别调整与数据更正已在农户的类别与数据中 (tier "
+        f"overrides and corrections are in the households' tiers and data); 数据库记为已生效 "
+        f"{applied:,} applied per the store",
+    ]
+    if amended:
+        named = ", ".join(place_label(tw) for tw in amended)
+        lines.append(
+            f"修订 amendment: 重新求解 re-solved {named}; 其余乡镇沿用上一版本, 各按其求解时的"
+            "上月结对核对 (the others carried over; each township's kept_previous marks are "
+            "checked against the previous assignment it was solved from)"
+        )
+    return lines
+
+
+@runs_app.command("rollback")
+def runs_rollback(  # noqa: PLR0917  (Typer options)
+    reason: ReasonOption,
+    run: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="RUN",
+            help="回滚到的方案 (编号) — The earlier run to make current again: its id (or a "
+            "prefix of 6+ characters); its month is the run's.",
+            show_default=False,
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            help="月份 (可省略) — The month, YYYY-MM (optional: the run's).",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="同 RUN — The same as RUN (the older form).", show_default=False),
+    ] = None,
+    home: HomeOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """回滚 — Make an earlier run of its month current again.
+
+    The run is named as every runs command names one: runs rollback RUN --reason TEXT.
+    The older form --month M --to RUN still works. Later runs are kept; the rollback is
+    audited.
     """
     from visit_planner.runs.continuity import next_month_note
 
+    if run is not None and to is not None:
+        raise typer.BadParameter(
+            "方案只需给一次 (give the run once: RUN, or the older --to RUN)", param_hint="--to"
+        )
+    named = run if run is not None else to
+    if named is None:
+        raise typer.BadParameter(
+            "缺少要回滚到的方案 (give the run to make current again: runs rollback RUN "
+            "--reason TEXT)",
+            param_hint="RUN",
+        )
     with _store(home, store_url) as (store, workspace):
-        target = store.get_run(to)
-        row = store.rollback(month, target.run_id, actor=current_actor(), reason=reason)
+        target = store.get_run(named)
+        row = store.rollback(
+            month or target.month, target.run_id, actor=current_actor(), reason=reason
+        )
         following = next_month_note(store, workspace.root, row)
     console.print(f"当前 current: {row.run_id[:12]} = {row.month} v{row.version}")
     if following is not None:
@@ -610,7 +805,9 @@ def runs_export(  # noqa: PLR0917  (Typer options)
     run: Annotated[
         str,
         typer.Argument(
-            metavar="RUN", help="方案编号 — Run id (or prefix); 'current' with --month."
+            metavar="RUN",
+            help="方案编号, 或月份 YYYY-MM 即该月当前方案 — Run id (or prefix), or a month "
+            "YYYY-MM for its current run ('current' with --month also works).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="输出目录 — Directory for the visit lists.")],
@@ -644,7 +841,7 @@ def runs_export(  # noqa: PLR0917  (Typer options)
                 )
             row = current_run_of(store, month)
         else:
-            row = store.get_run(run)
+            row = run_named(store, run)
             if month is not None and month != row.month:  # it was ignored: another month's lists
                 raise PlanFileError(
                     f"方案 {row.run_id[:12]} 是 {row.month} 的方案, 不是 {month} 的 (run "
