@@ -3,6 +3,8 @@ re-solved, that of the month's previous version; why the household has its tier.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 from rich.cells import cell_len
 
@@ -12,7 +14,7 @@ from visit_planner.cli.explain_text import (
     household_lines,
     tier_lines,
 )
-from visit_planner.cli.narrow_encoding import narrow
+from visit_planner.cli.narrow_encoding import narrow, without_chinese_twins
 from visit_planner.policy import load_policy
 
 HOUSEHOLD = {
@@ -179,7 +181,7 @@ def test_a_changed_worker_says_where_last_months_worker_ranks_and_what_it_would_
     )  # fmt: skip
     lines = household_lines(CHANGED, alternatives=alternatives)
     text = "\n".join(lines)
-    assert "未延续的原因 why not: W000194 为备选第 2 位, 代价 +4,100.5" in text
+    assert "  未延续的原因 why not:\n    W000194 为备选第 2 位, 代价 +4,100.5" in text
     assert "1 户一类户(H0000009)无人走访" in text
     assert "W000194 is alternative 2, cost +4,100.5: would leave 1 tier-1 household" in text
     assert max(cell_len(line) for line in text.splitlines()) <= 80
@@ -242,3 +244,36 @@ def test_a_tier_below_one_whose_first_reason_raises_the_risk_says_it_was_not_eno
     lowered = {**tier3, "reasons": SCORE["reasons"][::-1]}  # the first reason lowers the risk
     assert not any("不足以" in line for line in tier_lines(lowered))
     assert not any("不足以" in line for line in tier_lines(SCORE))  # a 一类户
+
+
+def test_on_a_stream_without_chinese_every_line_is_english_with_its_figures() -> None:
+    # ``PYTHONIOENCODING=ascii visit-planner explain`` printed "  / min per visit; 1.5 / h a
+    # month" (the travel minutes went with the Chinese around them), "  1-1.5" (what the
+    # costs' Chinese line kept), "() alternatives, best first", " 2. W000194 village
+    # official, min: cost ..." and "    H0000009() W000197" above each English line.
+    alternatives = _alternatives(
+        {"worker_id": "W000196", "rank": 1, "objective_change": 3.0},
+        {"worker_id": "W000194", "rank": 2, "objective_change": 4100.5, "travel_minutes": 42.0,
+         "displaced_household_id": "H0000009", "displaced_tier": 1,
+         "displaced_fallback_worker_id": "W000197"},
+    )  # fmt: skip
+    lines = household_lines(CHANGED, alternatives=alternatives)
+    lines[1:1] = tier_lines(LESS_PROBABLE, cost=COST)
+    lines += ["", *alternative_lines(alternatives)]
+    ascii_lines = [narrow(line, "ascii") for line in without_chinese_twins(lines, "ascii")]
+    assert "  travel 12 min a visit, 1.5 h a month" in ascii_lines
+    assert "alternatives, best first" in ascii_lines
+    at = ascii_lines.index(" 2. W000194 village official: cost +4,100.5")
+    assert ascii_lines[at + 1] == "    travel 42 min; would move H0000009 (tier 1) to W000197"
+    assert " 1. W000196 village official: cost +3.0" in ascii_lines
+    assert "  why not:" in ascii_lines
+    # No line of figures alone, or of empty brackets, is left of a Chinese line ...
+    junk = [line for line in ascii_lines if "()" in line or re.fullmatch(r"[-\d.,/+: ]+", line)]
+    assert junk == []
+    # ... and on a stream that holds Chinese every line is printed, each language a line.
+    lines = "\n".join(lines).split("\n")
+    assert without_chinese_twins(lines, "utf-8") == lines
+    assert "  往返 12 分钟/次, 每月 1.5 小时" in lines
+    at = lines.index(" 2. W000194 村组干部 village official: 代价 cost +4,100.5")
+    assert lines[at + 1] == "    往返 42 分钟; 须将 H0000009(一类户)改派给 W000197"
+    assert max(cell_len(line) for line in lines) <= 80

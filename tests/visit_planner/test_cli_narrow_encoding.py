@@ -19,7 +19,12 @@ from rich.table import Table
 from rich.text import Text
 
 from visit_planner.cli._app import CliConsole
-from visit_planner.cli.narrow_encoding import narrow, narrow_text, says_something
+from visit_planner.cli.narrow_encoding import (
+    narrow,
+    narrow_text,
+    says_something,
+    without_chinese_twins,
+)
 
 
 def test_chinese_is_left_out_with_its_separator_and_typography_spelled_in_ascii() -> None:
@@ -600,3 +605,36 @@ def test_runs_exports_note_on_a_superseded_run_is_said_once_on_an_ascii_stream()
     ]
     zh, en = superseded_note("a90591a884fd", "c479db1a12c8 (v2)", "utf-8")
     assert zh.startswith("注意 note: 本清单所属方案 a90591a884fd") and en.startswith("run ")
+
+
+def test_brackets_that_held_chinese_alone_go_with_it_and_one_space() -> None:
+    # ``explain`` printed "() alternatives, best first" and "H0001229() W000001".
+    assert narrow("备选人员 (最优在前) alternatives, best first", "ascii") == (
+        "alternatives, best first"
+    )
+    assert narrow("    须将 H0001229(一类户)改派给 W000001", "ascii") == "    H0001229 W000001"
+    assert narrow("W1 (一类户) and W2", "ascii") == "W1 and W2"
+    assert narrow("锦屏镇 (532626001)", "ascii") == "532626001"  # a code in brackets stays
+
+
+def test_a_chinese_line_whose_english_follows_is_left_out_where_chinese_cannot_go() -> None:
+    lines = [
+        "  误判代价: 一类户误为二类户 3, 误为三类户 6, 其他误判 1–1.5",
+        "  costs: tier 1 as tier 2: 3, as tier 3: 6; other errors 1–1.5",
+        "最近的其他人员 nearest other worker: W2 (基层干部 cadre)",
+        "  户数: 12",
+        "  travel 39 min a visit",
+        "  须将 H1(一类户)改派给",
+        "  W2",
+        "  would move H1 (tier 1) to W2",
+        "  W3",
+    ]
+    kept = without_chinese_twins(lines, "ascii")
+    # The costs' Chinese line kept "1-1.5" alone, the consequence's "H1" and the rest of it
+    # wrapped "W2": the English after them says those. "12" is not said after it: it stays (a
+    # figure is never lost), and a line with English words stays, as does a line of ids that
+    # continues none (W3).
+    assert kept == [lines[1], lines[2], lines[3], lines[4], lines[7], lines[8]]
+    assert without_chinese_twins(lines[:2], "ascii") == lines[1:2]
+    assert without_chinese_twins(lines, "utf-8") == lines
+    assert without_chinese_twins(lines, "gb18030") == lines

@@ -282,6 +282,7 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
     """
     from visit_planner.check_plan_job import explain_from_run, run_explain
     from visit_planner.cli.explain_text import alternative_lines, household_lines, tier_lines
+    from visit_planner.cli.narrow_encoding import without_chinese_twins
     from visit_planner.contracts.places import read_places_beside
     from visit_planner.plan_files import PlanPaths
     from visit_planner.policy import load_policy
@@ -333,5 +334,6 @@ def explain_cmd(  # noqa: PLR0917  (Typer options)
         else {}
     )
     lines[1:1] = tier_lines(result.score, console.width, cost, rules)
-    lines += ["", *alternative_lines(result.alternatives.head(top))]
+    lines += ["", *alternative_lines(result.alternatives.head(top), console.width)]
+    lines = without_chinese_twins(lines, console.encoding)
     console.print("\n".join(lines), highlight=False, markup=False)

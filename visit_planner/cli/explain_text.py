@@ -65,6 +65,13 @@ def _previous_lines(h: dict[str, Any]) -> list[str]:
     return lines
 
 
+WHY_NOT_KEPT = "  未延续的原因 why not:"
+"""The label above why the previous worker is not kept, on its own line: the Chinese and
+the English lines below it each say the whole reason, so a stream without Chinese prints
+the English alone (``without_chinese_twins``); after the label, the Chinese line's ids kept
+``why not: W000190 (`` on such a stream."""
+
+
 def _not_kept_lines(
     h: dict[str, Any], alternatives: pl.DataFrame | None, width: int = WIDTH
 ) -> list[str]:
@@ -81,12 +88,12 @@ def _not_kept_lines(
         tier = h.get("tier")
         tier_zh = TIER_ZH[int(tier)] if tier in (1, 2, 3) else "该类别"
         return [
+            WHY_NOT_KEPT,
             *_wrapped(
                 f"{previous} 不在本月可分配给该户的人员中(其角色不承接{tier_zh}"
                 "、已停用、不在辖区、需回避或督导禁止)",
-                "  未延续的原因 why not: ",
                 "    ",
-                width,
+                width=width,
             ),
             *_wrapped(
                 f"{previous} is not among the workers allowed for this household this month "
@@ -101,12 +108,8 @@ def _not_kept_lines(
     cost = "—" if total is None else f"{total:+,.1f}"
     zh, en = consequence(r)
     return [
-        *_wrapped(
-            f"{previous} 为备选第 {r['rank']} 位, 代价 {cost}: {zh}",
-            "  未延续的原因 why not: ",
-            "    ",
-            width,
-        ),
+        WHY_NOT_KEPT,
+        *_wrapped(f"{previous} 为备选第 {r['rank']} 位, 代价 {cost}: {zh}", "    ", width=width),
         *_wrapped(f"{previous} is alternative {r['rank']}, cost {cost}: {en}", "    ", width=width),
     ]
 
@@ -124,9 +127,12 @@ def household_lines(
         f"农户 household {h['household_id']} · {tier_text}",
         f"乡镇 township: {place_label(h.get('township_id'))}",
         (
+            # Chinese, then English, a line each: a stream without Chinese kept "/ min per
+            # visit" of one line "往返 39 分钟/次 min per visit" (the number went with the
+            # Chinese around it); there the Chinese line is left out (without_chinese_twins).
             f"人员 worker: {worker} ({_role(h.get('role'))})\n"
-            f"  往返 {h['travel_minutes']:.0f} 分钟/次 min per visit; "
-            f"{h['hours_per_month']:.1f} 小时/月 h a month"
+            f"  往返 {h['travel_minutes']:.0f} 分钟/次, 每月 {h['hours_per_month']:.1f} 小时\n"
+            f"  travel {h['travel_minutes']:.0f} min a visit, {h['hours_per_month']:.1f} h a month"
             if worker
             else "人员 worker: 未分配 none (无人走访 unvisited this month)"
         ),
@@ -326,8 +332,9 @@ def consequence(r: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def alternative_lines(alternatives: pl.DataFrame) -> list[str]:
-    """One block per alternative, best first."""
+def alternative_lines(alternatives: pl.DataFrame, width: int = WIDTH) -> list[str]:
+    """One block per alternative, best first, its first line wrapped to ``width`` display
+    columns (a village official's line with a cost of thousands is longer than 80)."""
     if alternatives.height == 0:
         return ["没有其他可选人员 / no other allowed worker"]
     lines = [
@@ -337,12 +344,19 @@ def alternative_lines(alternatives: pl.DataFrame) -> list[str]:
     for r in alternatives.iter_rows(named=True):
         total = r.get("objective_change")
         cost = "—" if total is None else f"{total:+,.1f}"
-        lines.append(
-            f"{r['rank']:>2}. {r['worker_id']} {_role(r.get('role'))}, 往返 "
-            f"{(r.get('travel_minutes') or 0):.0f} 分钟 min: 代价 cost {cost}"
+        lines += _wrapped(
+            f"{r['worker_id']} {_role(r.get('role'))}: 代价 cost {cost}",
+            f"{r['rank']:>2}. ",
+            "    ",
+            width,
         )
+        # The travel with what the choice would do, a line in each language: "往返 42 分钟
+        # min" in one line kept "min" alone on a stream without Chinese (the number went
+        # with the Chinese), and both languages' figures on one line ran past 80 columns.
+        minutes = f"{(r.get('travel_minutes') or 0):.0f}"
         zh, en = consequence(r)
-        lines += [f"    {zh}", f"    {en}"]
+        lines += _wrapped(f"往返 {minutes} 分钟; {zh}", "    ", width=width)
+        lines += _wrapped(f"travel {minutes} min; {en}", "    ", width=width)
         if r.get("note_zh") and "指定" in str(r["note_zh"]):
             lines.append("    违反督导指定 / breaks a supervisor's pin")
     return lines

@@ -36,6 +36,7 @@ import dataclasses
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from typing import IO, Any
 
@@ -350,13 +351,31 @@ def edits(text: str, encoding: str) -> list[tuple[int, int, str]]:
             replacement = "".join(spelled(c, encoding) for c in text[i:j])
         end = _gap_to_drop(text, i, j) if not replacement else j
         start = i
-        if not replacement and end == j:  # the English came first: drop the separator before
+        bracket = None if replacement else _emptied_bracket(text, i, j, floor)
+        if bracket is not None:
+            start, end = bracket
+        elif not replacement and end == j:  # the English came first: drop the separator
             start = _separator_before(text, i, end, floor)
         elif not replacement and end > j:  # a term both halves begin with is said once
             start = _shared_term(text, i, text[end:], floor)
         found.append((start, end, replacement))
         i = end
     return found
+
+
+def _emptied_bracket(text: str, start: int, end: int, floor: int) -> tuple[int, int] | None:
+    """The brackets around ``text[start:end]``, all of it left out, with one space beside
+    them: ``备选人员 (最优在前) alternatives`` reads ``alternatives``, not ``() alternatives``;
+    ``H1(一类户)改派给 W2`` reads ``H1 W2``, not ``H1() W2``. None when the run is not all
+    that the brackets hold (never before ``floor``, the end of the previous edit)."""
+    if not (floor < start < len(text) and text[start - 1] == "(" and text[end : end + 1] == ")"):
+        return None
+    begin, after = start - 1, end + 1
+    if begin - 1 >= floor and text[begin - 1 : begin] == " ":
+        begin -= 1  # "H1 (一类户)" reads "H1"
+    elif text[after : after + 1] == " " and (begin == floor or text[begin - 1 : begin] == "\n"):
+        after += 1  # a line, or what is left of it, begins with the brackets
+    return begin, after
 
 
 def narrow(text: str, encoding: str) -> str:
@@ -445,6 +464,31 @@ def said_in(line: str, english: str, encoding: str) -> bool:
     if holds_chinese(encoding):
         return False
     return _words_within(narrow(line, encoding), english)
+
+
+def without_chinese_twins(lines: Sequence[str], encoding: str, ahead: int = 3) -> list[str]:
+    """``lines`` as a stream of ``encoding`` is worth printing them: on one without Chinese, a
+    Chinese line whose English follows within ``ahead`` lines is left out when what it keeps
+    is ids and numbers alone and the lines after it say each of them: ``误判代价: ... 其他误判
+    1–1.5`` read ``1-1.5`` above ``costs: ... other errors 1-1.5``, ``须将 H1(一类户)改派给 W2``
+    read ``H1 W2`` above ``would move H1 (tier 1) to W2``. Every line on a stream that holds
+    Chinese. A line given with line breaks in it is taken a line at a time."""
+    lines = "\n".join(lines).split("\n") if lines else []
+    if holds_chinese(encoding):
+        return lines
+    kept: list[str] = []
+    twin = False
+    for at, line in enumerate(lines):
+        left = narrow(line, encoding)
+        # A Chinese line, or the rest of one wrapped (ids alone: ``W000197``) after it.
+        twin = (
+            (twin or any(is_wide(c) for c in line))
+            and not any(word.isalpha() for word in _WORD.findall(left))
+            and _words_within(left, " ".join(lines[at + 1 : at + 1 + ahead]))
+        )
+        if not twin:
+            kept.append(line)
+    return kept
 
 
 def says_nothing(line: str, encoding: str) -> bool:
