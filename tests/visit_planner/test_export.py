@@ -115,7 +115,7 @@ def test_one_sheet_per_worker_with_households(run_dir: Path, exported: ExportSum
     text = " ".join(parsed.text)
     for heading in ("走访清单", "Visit list", "月份", "基层干部", "cadre", "乡镇", "Township"):
         assert heading in text, heading
-    for column in ("户编号", "类别", "本月应走访", "走访事由", "距上次走访天数", "走访日期"):
+    for column in ("户编号", "类别", "走访频次", "走访事由", "距上次走访天数", "走访日期"):
         assert column in text, column
     # The last visit's number says its unit in Chinese too (the heading read '上次走访 days
     # ago': '上次走访 32' to a reader of the Chinese), and the day it is counted to (it said
@@ -432,7 +432,8 @@ def test_unassigned_households_say_what_to_check_and_when_last_visited(
     assert "走访事由 Reasons" in sheet and sheet.count("独居老人 / alone") == missing.height
     for hid in missing["household_id"]:
         n = days[hid]
-        assert f"距上次走访 {n} 天 {n} day{'' if n == 1 else 's'} since last visit" in sheet
+        assert f"距上次走访 {n} 天" in sheet
+        assert f"· {n} day{'' if n == 1 else 's'} since last visit" in sheet
     assert "“距上次走访天数”截至 2026-10-31 (上月末)。" in sheet
 
 

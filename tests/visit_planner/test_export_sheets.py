@@ -79,3 +79,64 @@ def test_a_row_of_the_index_is_never_split_across_two_pages(exported: ExportSumm
     assert "table.index thead { display: table-header-group; }" in style
     assert "table.index tr { break-inside: avoid; page-break-inside: avoid; }" in style
     assert "table.list tr { break-inside: avoid; page-break-inside: avoid; }" in style
+
+
+def _frequency_cells(html: str) -> list[str]:
+    """The text of every visit-frequency cell of a worker's sheet (the fifth column)."""
+    rows = re.findall(r"<tr class=\"t\d\">(.*?)</tr>", html, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[4] for row in rows]
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
+
+
+def test_a_quarterly_household_says_whether_it_is_due_this_month(
+    exported: ExportSummary,
+) -> None:
+    """A grid worker's sheet said ``每季度 1 次 quarterly`` under ``本月应走访 Visits due``,
+    as if every household on it were to be visited this month; the plan only pairs them. The
+    column is now the visit frequency, and a quarterly household's cell says what its last
+    visit gives: November 2026 (counted back from 2026-10-31), a visit in August falls due in
+    November, one before August is overdue, one since September is not due. A household
+    visited every month has no such line."""
+    rows = pl.read_csv(exported.csv, infer_schema=False)
+    seen: dict[str, int] = {}
+    for (worker,), own in rows.partition_by("worker_id", as_dict=True).items():
+        html = (exported.out / "sheets" / f"{worker}.html").read_text("utf-8")
+        head = '<th>走访频次 / 本月<span class="en">Visit frequency / this month</span></th>'
+        assert head in html
+        assert "Visits due" not in html
+        cells = _frequency_cells(html)
+        assert len(cells) == own.height, worker
+        for cell, tier, days in zip(cells, own["tier"], own["last_visit_days"], strict=True):
+            if tier != "3":
+                assert cell in {"每月 2 次 2 a month", "每月 1 次 1 a month"}, cell
+                continue
+            d = int(days)
+            want = (
+                "本月未到期 not due this month" if d <= 60
+                else "本月应走访 due this month" if d <= 91
+                else "已逾期 overdue"
+            )  # fmt: skip
+            assert cell == f"每季度 1 次 quarterly {want}", (worker, d, cell)
+            seen[want] = seen.get(want, 0) + 1
+        if "3" in set(own["tier"]):
+            assert "按上次走访日期和走访频次推算" in html and "reckoned from the last visit" in html
+    assert len(seen) == 3, seen  # the fixture has all three
+
+
+def test_the_unassigned_sheet_prints_landscape_with_room_to_write(
+    exported: ExportSummary,
+) -> None:
+    """The unassigned households' sheet printed 19 households of the demo on 6 portrait
+    pages, each row as tall as a 33 mm column of reasons made it, with 20 mm to write the
+    arranged visitor in. It now prints A4 landscape with 10 mm margins, its columns filling
+    the 277 mm between them, the reasons 52 mm and the explanation 86 mm wide, 30 mm to write
+    in; each row still stays whole on one page."""
+    html = exported.unassigned_sheet.read_text("utf-8")
+    assert "@page { size: A4 landscape; margin: 10mm; }" in html
+    assert "table.list tr { break-inside: avoid; page-break-inside: avoid; }" in html
+    for group in re.findall(r"<colgroup>(.*?)</colgroup>", html, re.S):
+        widths = [int(w) for w in re.findall(r"width: (\d+)mm", group)]
+        assert sum(widths) == 297 - 2 * 10, widths
+        assert widths[-3:] == [52, 86, 30], widths
+    # The index keeps its portrait page and its own columns.
+    assert "landscape" not in exported.index.read_text("utf-8")

@@ -51,11 +51,22 @@ def visits_due_parts(per_month: float) -> tuple[str, str]:
     if per_month >= 1 and float(per_month).is_integer():
         k = int(per_month)
         return f"每月 {k} 次", f"{k} a month"
+    every = months_between_visits(per_month)
+    if every is not None:
+        return _EVERY_MONTHS.get(every, (f"每 {every} 个月 1 次", f"every {every} months"))
+    return f"每月 {per_month:.2f} 次", f"{per_month:.2f} a month"
+
+
+def months_between_visits(per_month: float) -> int | None:
+    """k for a cadence of one visit every k months (``per_month`` = 1/k, k = 2 … 12: 3 for
+    quarterly), else None (one or more visits a month, or a fraction that is no such
+    cadence)."""
+    if per_month <= 0 or per_month >= 1:
+        return None
     every = Fraction(per_month).limit_denominator(12)
     if every.numerator == 1 and abs(float(every) - per_month) < 1e-9:
-        k = every.denominator
-        return _EVERY_MONTHS.get(k, (f"每 {k} 个月 1 次", f"every {k} months"))
-    return f"每月 {per_month:.2f} 次", f"{per_month:.2f} a month"
+        return every.denominator
+    return None
 
 
 def visits_due(per_month: float) -> str:
@@ -139,7 +150,7 @@ COLUMN_HEADERS: Final[dict[str, tuple[str, str]]] = {
     "household_id": ("户编号", "household"),
     "tier": ("类别", "tier"),
     "visits_per_month": ("每月应走访次数", "visits a month"),
-    "visits_due": ("本月应走访", "visits due"),
+    "visits_due": ("走访频次", "visit frequency"),  # the tier's cadence, not this month's due
     "reasons": ("走访事由", "reasons"),
     "reason_source": ("事由来源", "reasons from"),
     "last_visit_days": ("距上次走访天数", "days since last visit"),  # + as of: last_visit_header

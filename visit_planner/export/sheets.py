@@ -75,6 +75,7 @@ from visit_planner import clock
 from visit_planner.csv_cells import formula_safe
 from visit_planner.errors import PlanFileError
 from visit_planner.export import labels, templates
+from visit_planner.export.due import Due, next_visit
 from visit_planner.export.lists import (
     LIST_COLUMNS,
     REASON_TOWNSHIP_FAILED,
@@ -321,6 +322,7 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
     by_worker = rows.partition_by("worker_id", as_dict=True, maintain_order=True)
     for w in workers.filter(pl.col("households") > 0).iter_rows(named=True):
         own = by_worker[(w["worker_id"],)]
+        views = [_row_view(r, month) for r in own.iter_rows(named=True)]
         html = sheet.render(
             style=templates.STYLE,
             page_footer=_page_footer(f"走访清单 Visit list · {month} · {w['worker_id']}{mark}"),
@@ -330,10 +332,11 @@ def _write_stage(  # noqa: PLR0917  (the export's parts)
             published=published,
             w=_worker_view(w),
             as_of=as_of,
-            rows=[_row_view(r) for r in own.iter_rows(named=True)],
+            rows=views,
+            due_note=_due_note(views),
         )
         (stage / SHEETS_DIR / files[w["worker_id"]]).write_text(html, "utf-8")
-    u = _unassigned_view(unassigned, diagnostics)
+    u = _unassigned_view(unassigned, diagnostics, month)
     page = env.get_template("unassigned").render(
         style=templates.STYLE,
         page_footer=_page_footer(
@@ -487,9 +490,10 @@ def _worker_view(w: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _row_view(r: dict[str, Any]) -> dict[str, Any]:
+def _row_view(r: dict[str, Any], month: str) -> dict[str, Any]:
     """One table row of a sheet: the household's village by name and code and its grid (a
-    township cadre's households lie in many grids, and the sheet showed none of them)."""
+    township cadre's households lie in many grids, and the sheet showed none of them); under
+    a cadence of one visit every few months, whether it is due this month (:mod:`.due`)."""
     zh, en = labels.visits_due_parts(r["visits_per_month"])
     last = r["last_visit_days"]
     return {
@@ -501,9 +505,30 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
         "tier_en": TIER_TERMS[r["tier"]][1],
         "visits_zh": zh,
         "visits_en": en,
+        "due": _due_view(next_visit(r["visits_per_month"], last, month)),
         "reasons": r["reasons"],
         "last_visit": "—" if last is None else last,
         "slots": _visit_slots(r["visits_per_month"]),
+    }
+
+
+def _due_view(due: Due | None) -> dict[str, Any] | None:
+    """A household's next visit for a template (``zh``, ``en``, ``now``), or None."""
+    return None if due is None else {"zh": due.zh, "en": due.en, "now": due.now}
+
+
+def _due_note(rows: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The sentence above a table with rows that say whether a visit is due this month: the
+    plan does not say it, the last visit and the cadence do (:mod:`.due`). None when no row
+    says it (every household is visited every month)."""
+    if not any(r["due"] for r in rows):
+        return None
+    return {
+        "zh": "方案不排定每季度等农户在哪个月走访; “本月应走访 / 本月未到期”按上次走访日期"
+        "和走访频次推算。",
+        "en": "The plan does not say in which month a quarterly (or less frequent) visit falls; "
+        "'due this month' / 'not due this month' is reckoned from the last visit and the "
+        "visit frequency.",
     }
 
 
@@ -516,7 +541,9 @@ def _visit_slots(per_month: float) -> list[str]:
     return [chr(0x2460 + i) if i < 20 else f"({i + 1})" for i in range(n)]  # ① … ⑳, (21)
 
 
-def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dict[str, Any]:
+def _unassigned_view(
+    unassigned: pl.DataFrame, diagnostics: pl.DataFrame, month: str
+) -> dict[str, Any]:
     """The unassigned households by township for the index and the printable sheet: townships
     with unassigned tier-1 households first (then by id), tier 1 first within each."""
     n = unassigned.height
@@ -526,7 +553,7 @@ def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dic
         if "error" in diagnostics.columns
         else {}
     )
-    towns = []
+    towns: list[dict[str, Any]] = []
     for (tw,), group in unassigned.partition_by("township_id", as_dict=True).items():
         tiers = {t: int((group["tier"] == t).sum()) for t in (1, 2, 3)}
         first = group.row(0, named=True)
@@ -542,7 +569,7 @@ def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dic
             "counts_zh": _tier_counts(tiers, "zh"),
             "counts_en": _tier_counts(tiers, "en"),
             "notes": notes,
-            "rows": [_unassigned_row_view(r) for r in group.iter_rows(named=True)],
+            "rows": [_unassigned_row_view(r, month) for r in group.iter_rows(named=True)],
         })  # fmt: skip
     return {
         "n": n,
@@ -553,6 +580,7 @@ def _unassigned_view(unassigned: pl.DataFrame, diagnostics: pl.DataFrame) -> dic
         "none_en": "Every household of the exported townships has a visitor: none is unassigned.",
         "sheet": UNASSIGNED_SHEET,
         "csv": UNASSIGNED_CSV,
+        "due_note": _due_note([r for t in towns for r in t["rows"]]),
         "townships": sorted(towns, key=lambda t: (t["tier1"] == 0, t["id"])),
     }
 
@@ -566,12 +594,13 @@ def _tier_counts(counts: dict[int, int], lang: str) -> str:
     return ", ".join(f"tier\u00a0{t}:\u00a0{counts[t]:,}" for t in (1, 2, 3))
 
 
-def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
+def _unassigned_row_view(r: dict[str, Any], month: str) -> dict[str, Any]:
     """One table row of the unassigned households (a failed township's error is said once,
     above its table)."""
     zh, en = labels.visits_due_parts(r["visits_per_month"])
     failed = r["reason_code"] == REASON_TOWNSHIP_FAILED
     last = r["last_visit_days"]
+    due = _due_view(next_visit(r["visits_per_month"], last, month))
     return {
         "tier": r["tier"],
         "household_id": r["household_id"],
@@ -581,6 +610,7 @@ def _unassigned_row_view(r: dict[str, Any]) -> dict[str, Any]:
         "tier_en": TIER_TERMS[r["tier"]][1],
         "visits_zh": zh,
         "visits_en": en,
+        "due": due,
         "previous": r["previous_worker_id"] or "—",
         # The visit's context on a sheet that has no column of its own for it.
         "last_zh": "距上次走访 —" if last is None else f"距上次走访 {last} 天",

@@ -1,9 +1,11 @@
 """HTML templates of the printable visit lists (Jinja2, autoescaped).
 
 Kept as Python strings, not package data files, so that they travel with any install of the
-package. Print rules: A4 with 15 mm margins, the table header repeated on every page, rows never
-split across pages, CJK text in Noto Sans CJK SC (else the system's sans-serif). No scripts, no
-web fonts, no external resources: the files open and print offline.
+package. Print rules: A4 with 15 mm margins (the unassigned households' sheet: A4 landscape
+with 10 mm margins, its long reasons in wide columns: the demo's 19 households printed on 6
+portrait pages, 3 now), the table header repeated on every page, rows never split across
+pages, CJK text in Noto Sans CJK SC (else the system's sans-serif). No scripts, no web fonts,
+no external resources: the files open and print offline.
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ p.stale .en { display: block; font-weight: normal; }
 p.scope { margin: 0 0 3mm; padding: 1.5mm 2mm; border: 0.3mm solid #000; }
 p.scope .en { display: block; }
 table.list td.reason .en { display: block; }
+table.list td .due { display: block; margin-top: 0.6mm; }
+table.list td .due.now { font-weight: bold; }
+table.list td .due .en { display: block; font-weight: normal; }
 """
 
 PARTS: Final = """{% macro published_at(published) -%}
@@ -101,6 +106,10 @@ PARTS: Final = """{% macro published_at(published) -%}
 {% if scope %}
 <p class="scope">{{ scope.zh }} <span class="en">{{ scope.en }}</span></p>
 {% endif %}
+{%- endmacro %}
+{% macro due(d) -%}
+{% if d %}<span class="due{% if d.now %} now{% endif %}">{{ d.zh }}
+<span class="en">{{ d.en }}</span></span>{% endif %}
 {%- endmacro %}
 {% macro stale_note(stale) -%}
 {% if stale %}
@@ -151,11 +160,12 @@ SHEET: Final = """{% import "parts" as parts %}
 </div>
 <p class="note">走访后请填写日期与情况，月底交回。{{ as_of.zh }} <span class="en">After each
 visit write the date and notes; hand the sheet back at the end of the month. {{ as_of.en }}
-</span></p>
+</span>{% if due_note %} {{ due_note.zh }} <span class="en">{{ due_note.en }}</span>{% endif %}
+</p>
 <table class="list">
 <colgroup>
   <col style="width: 9mm"><col style="width: 18mm"><col style="width: 28mm">
-  <col style="width: 13mm"><col style="width: 19mm"><col style="width: 41mm">
+  <col style="width: 13mm"><col style="width: 26mm"><col style="width: 34mm">
   <col style="width: 15mm"><col style="width: 37mm">
 </colgroup>
 <thead>
@@ -164,7 +174,7 @@ visit write the date and notes; hand the sheet back at the end of the month. {{ 
   <th>户编号<span class="en">Household</span></th>
   <th>村 / 网格<span class="en">Village / grid</span></th>
   <th>类别<span class="en">Tier</span></th>
-  <th>本月应走访<span class="en">Visits due</span></th>
+  <th>走访频次 / 本月<span class="en">Visit frequency / this month</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
   <th>距上次走访天数<span class="en">Days since last visit</span></th>
   <th>走访日期 / 情况<span class="en">Visit date / notes</span></th>
@@ -177,7 +187,7 @@ visit write the date and notes; hand the sheet back at the end of the month. {{ 
   <td class="id">{{ r.household_id }}</td>
   <td class="id">{{ r.village_id }}<br>{{ r.grid_id }}</td>
   <td class="tier">{{ r.tier_zh }}<br><span class="en">{{ r.tier_en }}</span></td>
-  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span></td>
+  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span>{{ parts.due(r.due) }}</td>
   <td>{{ r.reasons }}</td>
   <td class="num">{{ r.last_visit }}</td>
   <td class="notes">{% for slot in r.slots %}{{ slot }}{% if not loop.last %}<br>{% endif %}
@@ -215,6 +225,7 @@ INDEX: Final = """{% import "parts" as parts %}
 {{- as_of.zh }}
 <span class="en">{{ u.n_text }} households have no visitor this month ({{ u.counts_en }}):
 hand them to their townships to arrange visits. {{ as_of.en }}</span>
+{% if u.due_note %}{{ u.due_note.zh }} <span class="en">{{ u.due_note.en }}</span>{% endif %}
 可打印清单 <span class="en">printable list</span>:
 <a href="{{ u.sheet }}">{{ u.sheet }}</a> · 表格 <span class="en">table</span>:
 {{ u.csv }}</p>
@@ -273,7 +284,8 @@ files head their columns with field names, for programs to read them; each means
 </html>
 """
 
-UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
+UNASSIGNED_BLOCKS: Final = """{% import "parts" as parts %}
+{% for t in u.townships %}
 <section class="township">
 <h3>乡镇 <span class="en">Township</span> {{ t.name }} · {{ t.n }} 户未分配
 <span class="en">unassigned</span> ({{ t.counts_zh }} /
@@ -293,10 +305,15 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
 {% endif %}
 <table class="list">
 <colgroup>
+{% if printable %}
+  <col style="width: 8mm"><col style="width: 17mm"><col style="width: 26mm">
+  <col style="width: 13mm"><col style="width: 30mm"><col style="width: 15mm">
+{% else %}
   <col style="width: 8mm"><col style="width: 17mm"><col style="width: 25mm">
   <col style="width: 13mm"><col style="width: 17mm"><col style="width: 14mm">
+{% endif %}
 {% if printable %}
-  <col style="width: 33mm"><col style="width: 33mm"><col style="width: 20mm">
+  <col style="width: 52mm"><col style="width: 86mm"><col style="width: 30mm">
 {% else %}
   <col style="width: 45mm"><col>
 {% endif %}
@@ -311,7 +328,7 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <th>户编号<span class="en">Household</span></th>
   <th>村 / 网格<span class="en">Village / grid</span></th>
   <th>类别<span class="en">Tier</span></th>
-  <th>本月应走访 / 距上次走访<span class="en">Visits due / since last visit</span></th>
+  <th>走访频次 / 距上次走访<span class="en">Visit frequency / since last visit</span></th>
   <th>上次分配人员<span class="en">Previous worker</span></th>
   <th>走访事由<span class="en">Reasons</span></th>
   <th>未分配原因<span class="en">Why unassigned</span></th>
@@ -327,8 +344,8 @@ UNASSIGNED_BLOCKS: Final = """{% for t in u.townships %}
   <td class="id">{{ r.household_id }}</td>
   <td class="id">{{ r.village }}<br>{{ r.grid }}</td>
   <td class="tier">{{ r.tier_zh }}<br><span class="en">{{ r.tier_en }}</span></td>
-  <td>{{ r.visits_zh }}<br><span class="en">{{ r.visits_en }}</span><br>{{ r.last_zh }}<br>
-<span class="en">{{ r.last_en }}</span></td>
+  <td>{{ r.visits_zh }} · {{ r.last_zh }}<br>
+<span class="en">{{ r.visits_en }} · {{ r.last_en }}</span>{{ parts.due(r.due) }}</td>
   <td class="id">{{ r.previous }}</td>
   <td>{{ r.reasons }}</td>
   <td class="reason">{{ r.reason_zh }}<span class="en">{{ r.reason_en }}</span></td>
@@ -354,6 +371,9 @@ UNASSIGNED: Final = """{% import "parts" as parts %}
 <meta charset="utf-8">
 <title>未分配农户 Unassigned households {{ month }}</title>
 <style>{{ style | safe }}
+@page { size: A4 landscape; margin: 10mm; }
+@media screen { body { max-width: 277mm; } }
+table.list td { line-height: 1.25; padding: 0.8mm 1.2mm; }
 @page { @bottom-right { content: {{ page_footer | safe }}; font-size: 8pt; color: #333; } }
 </style>
 </head>
@@ -368,7 +388,8 @@ UNASSIGNED: Final = """{% import "parts" as parts %}
 <p class="note">以下农户本月无人走访，请乡镇安排人员走访并填写，月底交回。{{ as_of.zh }}
 <span class="en">These households have no visitor this month: the township arranges a visitor
 for each, writes them in and hands the sheet back at the end of the month. {{ as_of.en }}
-</span></p>
+</span>{% if u.due_note %} {{ u.due_note.zh }} <span class="en">{{ u.due_note.en }}</span>
+{% endif %}</p>
 {% include "unassigned_blocks" %}
 {% else %}
 <p class="none">{{ u.none_zh }} <span class="en">{{ u.none_en }}</span></p>
