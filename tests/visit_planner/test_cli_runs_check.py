@@ -201,3 +201,12 @@ def test_rollback_takes_the_run_as_every_runs_command_does(
     assert code == 2 and "already the current run" in flat(err)  # v1 is current: refused
     code, _, err = cli("runs", "rollback", "--reason", "x", *home)
     assert code == 2 and "runs rollback RUN --reason TEXT" in flat(err)
+
+
+def test_runs_list_says_its_churn_counts_the_households_whose_tier_is_unchanged(
+    months: Months, cli
+) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("runs", "list", "--home", str(months.home))
+    assert code == 0 and too_wide(out) == []
+    heading = [line.split("|")[-1].strip() for line in out.splitlines()[:6]]
+    assert heading[:5] == ["churn", "(tier", "unchanged)", "换人率", "(类别未变)"], out

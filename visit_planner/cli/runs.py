@@ -50,6 +50,7 @@ from visit_planner.vocabulary import (
     OVERRIDE_KIND_ZH,
     RUN_KIND_ZH,
     RUN_STATUS_ZH,
+    TERMS,
     TIER_TERMS,
     outcome_words,
     status_words,
@@ -246,12 +247,18 @@ def _clear_leftovers(store: Store, workspace: Workspace) -> list[str]:
         ]
 
 
+CHURN_HEADER = f"{TERMS['churn'][1]}\n(tier\nunchanged)\n{TERMS['churn'][0]}\n(类别未变)"
+"""``runs list``'s churn column, with what it counts as the dashboard's runs page and
+``runs diff`` say it: the households whose tier did not change (换人率（类别未变） / Churn
+(tier unchanged)); it read "churn" alone."""
+
+
 def _runs_table(rows: list[RunRow]) -> Table:
     """The runs, newest month first, the current one of each month in bold."""
     table = Table(
         "run\n方案", "month\n月份\nversion\n版本", "kind\n类型", "status\n状态",
         term("actor", "\n", english_first=True), "tier-1\nuncovered\n一类户\n未覆盖",
-        term("churn", "\n", english_first=True),
+        CHURN_HEADER,
     )  # fmt: skip
     for column in table.columns:
         column.no_wrap = True
