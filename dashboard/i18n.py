@@ -178,10 +178,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "不作改动重算也换人的农户",
         "Households that change worker in a re-solve without the changes",
     ),
-    "page_household": ("家庭", "Household"),
+    "page_household": ("农户", "Household"),
     "page_worker": ("人员", "Worker"),
     "page_overrides": (OVERRIDE_ZH, OVERRIDES_EN.capitalize()),
-    "page_runs": ("运行记录", "Runs"),
+    "page_runs": ("方案记录", "Runs"),
     "page_model": ("模型", "Model"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
@@ -189,7 +189,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "rows_shown": ("显示 {shown} / 共 {total} 行", "showing {shown} of {total} rows"),
     # overview
     "run_caption": (
-        "{month} 方案 第 {version} 版（运行 {run}，{when} 由 {by} 发布）",
+        "{month} 方案 第 {version} 版（方案编号 {run}，{when} 由 {by} 发布）",
         "{month} plan, version {version} (run {run}, published {when} by {by})",
     ),
     "households": ("农户数", "Households"),
@@ -596,7 +596,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "calibration_model": ("模型", "Model"),
     "calibration_perfect": ("完全可信（对角线）", "perfectly calibrated (diagonal)"),
     "calibration_caption_data": (
-        "横轴为模型给出的一类户概率，纵轴为其中实际为一类户的比例，每个点是一组概率相近的家庭"
+        "横轴为模型给出的一类户概率，纵轴为其中实际为一类户的比例，每个点是一组概率相近的农户"
         "（留出测试集）；越贴近虚线对角线，概率越可信。本模型的校准误差（ECE）为 {ece}。",
         "Across, the model's probability of tier 1; up, the share of those households that "
         "were tier 1; each dot is a group of held-out households with similar probabilities. "
@@ -610,7 +610,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "calibration_caption": (
         "训练时绘制的可靠性曲线（图内文字为英文）：横轴为模型给出的一类户概率，纵轴为其中实际为"
-        "一类户的比例，每个点是一组概率相近的家庭；越贴近虚线对角线，概率越可信。"
+        "一类户的比例，每个点是一组概率相近的农户；越贴近虚线对角线，概率越可信。"
         "本模型的校准误差（ECE）为 {ece}。",
         "Reliability curves as training drew them: across, the model's probability of tier 1; "
         "up, the share of those households that were tier 1; each dot is a group of households "
@@ -624,7 +624,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "fairness": ("各群体的误差（公平性）", "Errors across groups (fairness)"),
     "fairness_chart": ("一类户召回率（按{attr}）", "Tier-1 recall by {attr}"),
     "fairness_caption": (
-        "一类户召回率：真实一类户中被模型判为一类户的比例；误报率：其他家庭被判为一类户的比例"
+        "一类户召回率：真实一类户中被模型判为一类户的比例；误报率：其他农户被判为一类户的比例"
         "（留出测试集）。一类户少的群体误差范围大。民族、性别只用于此审计，从不作为模型特征。",
         "Tier-1 recall: share of true tier-1 households the model put in tier 1; false alarms: "
         "share of other households it put in tier 1 (held-out test rows). Groups with few "
@@ -1072,8 +1072,9 @@ def _pairs(text: str) -> list[str]:
     return pairs
 
 
-_BARE_CODE: Final = re.compile(r"(?<![\w.(（])(\d{6}(?:\d{3}){0,2})(?![\w.])")
-"""A county, township or village code standing alone (not already in brackets after a name)."""
+_BARE_CODE: Final = re.compile(r"(?<![\w.(（])(\d{12}G\d+|\d{6}(?:\d{3}){0,2})(?![\w.])")
+"""A county, township, village or grid code standing alone (not already in brackets after a
+name)."""
 
 
 def named(text: str, lang: Lang) -> str:
@@ -1084,6 +1085,8 @@ def named(text: str, lang: Lang) -> str:
 
     def name(m: re.Match[str]) -> str:
         code = m.group(1)
+        if _GRID.fullmatch(code):  # 网格 532601001001G06: its village's name and number too
+            return place(code, lang)
         if len(code) == 6:
             return place(code, lang) if place_name(code) else code
         return township(code, lang) if place_name(code) or county(code[:6], lang) else code
@@ -1272,7 +1275,7 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "evidence": ("依据", "Evidence", "text"),  # a correction's, as its supervisor gave it
     "outcome": ("本月结果", "Outcome", "text"),  # override_outcome: with why not applied
     # runs
-    "run_id": ("运行编号", "Run", "id"),
+    "run_id": ("方案编号", "Run", "id"),
     "run_kind": ("类型", "Kind", "run_kind"),
     "run_status": ("状态", "Status", "run_status"),
     "created_by": ("发布人", "Published by", "text"),

@@ -1,4 +1,4 @@
-"""家庭 Household: why one household of the user's jurisdiction has its tier and its visitor."""
+"""农户 Household: why one household of the user's jurisdiction has its tier and its visitor."""
 
 from __future__ import annotations
 

@@ -92,6 +92,21 @@ def test_a_table_names_villages_and_the_record_too(villages: None) -> None:
 # --------------------------------------------------------------------------- one language a line
 
 
+def test_a_sentence_names_a_grid_as_a_table_does(villages: None) -> None:
+    # The household page's "not chosen" note ended "网格 532601001001G06": the grid by its
+    # code alone, after the township and village by name.
+    zh = "农户不在该人员管辖范围内 (人员属乡镇 532601001、村 532601001001、网格 532601001001G02)"
+    assert i18n.named(zh, "zh") == (
+        "农户不在该人员管辖范围内 (人员属乡镇 开化街道 · 文山市 (532601001)、"
+        "村 茶寨村 · 文山市 (532601001001)、"
+        "网格 茶寨村 G02 (532601001001G02))"
+    )
+    en = "not in the worker's area (worker in township 532601001, grid 532601001001G02)"
+    assert i18n.named(en, "en").endswith("grid Chazhai G02 (532601001001G02))")
+    assert i18n.named("网格 532601999999G01", "zh") == "网格 532601999999G01"  # unknown village
+    assert i18n.named("(532601001001G02)", "zh") == "(532601001001G02)"  # named already
+
+
 def test_every_chinese_text_is_chinese() -> None:
     # What the Chinese page shows comes from here: no text may be English in Chinese.
     # (acronyms such as PSI and HTML stay, and a command to type, such as plan --amend; an
@@ -204,6 +219,25 @@ def test_a_rollback_is_called_huigun_and_goes_back_to_an_earlier_run() -> None:
         zh, en = texts[key]
         assert "earlier run" in en and ("较早的方案" in zh or "较早方案" in zh), key
         assert "版本" not in zh, key
+
+
+def test_a_run_is_fangan_and_a_household_nonghu_in_every_text() -> None:
+    """The glossary's 方案 / run and 农户 / household (``runs --help``: 已发布方案): the runs
+    page was titled 运行记录, its run column 运行编号 and the overview's caption said
+    （运行 3111dd1b09e2，...）; the household page was titled 家庭 above a box asking for the
+    农户编号, and the model page's captions said 家庭 for the households they count (a
+    field's name, 家庭人口 for its members, is not among these texts)."""
+    from visit_planner.vocabulary import TERMS
+
+    assert TERMS["run"] == ("方案", "run") and TERMS["household"] == ("农户", "household")
+    texts = _texts()
+    assert [k for k, (zh, _en) in texts.items() if "运行" in zh] == []
+    assert [k for k, (zh, _en) in texts.items() if "家庭" in zh] == []
+    assert i18n.t("page_runs", "zh") == "方案记录"
+    assert i18n.t("page_household", "zh") == "农户"
+    assert i18n.label("run_id", "zh") == "方案编号"
+    caption = i18n.t("run_caption", "zh", month="2026-12", version=1, run="r1", when="w", by="b")
+    assert caption == "2026-12 方案 第 1 版（方案编号 r1，w 由 b 发布）"
 
 
 def test_a_what_if_says_its_changes_in_the_page_language() -> None:
