@@ -45,7 +45,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final, NoReturn
+from typing import Any, Final, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -746,10 +746,15 @@ def page_context() -> PageContext:
 
 
 TOWNSHIP_WIDTH: Final = 210
-"""Pixels of a wide table's township column (``开化街道 · 文山市 (532601001)`` whole; a long
-English name such as ``Dongshan Yi Ethnic Township · Wenshan (…)`` ends in "…", whole on
-hover), so that the overview's, the runs comparison's and the overrides' tables fit at
-1,366 px in both languages."""
+"""Pixels of a wide table's township column (``开化街道 · 文山市 (532601001)`` on one line),
+so that the overview's, the runs comparison's and the overrides' tables fit at 1,366 px in
+both languages; a longer name (``Kaihua Subdistrict · Wenshan (532601001)``) takes a second
+line (:func:`row_height`) rather than lose its code."""
+
+TWO_LINE_ROW: Final = 66
+"""Pixels of a table row of two lines. Streamlit 1.67's table wraps a cell's text only in rows
+taller than 4 rem (64 px); below that a longer cell is cut ("Kaihua Subdistrict · Wenshan
+(5326", its code lost, whole only on hover)."""
 
 SENTENCE_WIDTH: Final = 240
 """Pixels a column of sentences (reasons, why a correction was not applied) takes at most:
@@ -773,6 +778,26 @@ def sentence_columns(frame: Any) -> list[str]:
         and max((text_px(v) for v in frame[name].head(PAGE_ROWS).drop_nulls()), default=0) + 16
         > SENTENCE_WIDTH
     ]
+
+
+def row_height(frame: Any, widths: Mapping[str, int], whole: str | None) -> int | None:
+    """:data:`TWO_LINE_ROW` when a cell of the column ``whole`` (a place with its code, read
+    whole) among the first rows is wider than its width in ``widths`` (by :func:`text_px`,
+    which errs wide for Latin letters and so stands in for the cell's padding:
+    ``开化街道 · 文山市 (532601001)`` fits in one line, 203 px by it), else None: Streamlit's
+    rows of one line."""
+    if whole is None or whole not in widths or whole not in frame.columns:
+        return None
+    cells = frame[whole].head(PAGE_ROWS).drop_nulls().cast(pl.String)
+    wide = max((text_px(v) for v in cells), default=0) > widths[whole]
+    return TWO_LINE_ROW if wide else None
+
+
+def table_height(rows: int, row_px: int | None) -> int | Literal["auto"]:
+    """A table's height in pixels for ``rows`` rows of ``row_px`` (with its heading): as many
+    rows on screen as Streamlit's ``auto`` shows of one line (10), so that rows of two lines
+    do not put the overview's townships behind a scroll; ``auto`` for Streamlit's rows."""
+    return min(rows, 10) * row_px + 38 if row_px else "auto"
 
 
 def table_columns(frame: Any, widths: Mapping[str, int] | None = None) -> dict[str, Any]:
@@ -806,6 +831,7 @@ def show_table(
     total: int | None = None,
     key: str | None = None,
     widths: Mapping[str, int] | None = None,
+    whole: str | None = None,
     pick: bool = False,
 ) -> int | None:
     """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
@@ -819,14 +845,18 @@ def show_table(
     Readable at 1,366 px (with the pages' column choice and order, and the app's margins): a
     column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
     stay on screen; ``widths`` (heading -> pixels) sets text columns' widths outright, for a
-    table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover)."""
+    table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover),
+    except the column ``whole``, whose longer cells make the rows two lines (:func:`row_height`)."""
+    two_lines = row_height(frame, widths or {}, whole)
     event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
+        height=table_height(frame.height, two_lines),
         placeholder="—",
         key=key,
         column_config=table_columns(frame, widths),
+        row_height=two_lines,
         on_select="rerun" if pick else "ignore",
         selection_mode="single-row",
     )

@@ -232,6 +232,7 @@ else:
         lang,
         total=rows.height,
         widths={i18n.label(c, lang): px for c, px in TEXT_WIDTHS.items() if c in shown},
+        whole=i18n.label("township_id", lang),
     )
     # Why each was not applied, whole: in the table it ends in "…" past 230 px, whole only on
     # hover, and on a phone the column is off the screen; this is what the supervisor acts on.

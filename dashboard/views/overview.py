@@ -137,4 +137,5 @@ auth.show_table(
     ),
     lang,
     widths={i18n.label("township_id", lang): auth.TOWNSHIP_WIDTH},
+    whole=i18n.label("township_id", lang),
 )  # fmt: skip

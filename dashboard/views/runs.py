@@ -1,4 +1,4 @@
-"""运行记录 Runs: every published run, what changed between two of them (in the user's
+"""方案记录 Runs: every published run, what changed between two of them (in the user's
 jurisdiction), and, for planners, rolling a month back to an earlier run (audited)."""
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ else:
                 lang,
                 total=changed.height,
                 widths={i18n.label("township_id", lang): auth.TOWNSHIP_WIDTH},
+                whole=i18n.label("township_id", lang),
             )  # fmt: skip
 
 # A rollback changes the whole month, every township: planners of the whole prefecture only

@@ -1691,3 +1691,35 @@ def test_a_tables_first_column_stays_on_screen_when_scrolled_sideways() -> None:
     assert by_count["户数 households"]["pinned"] is True  # a count first: pinned, localized
     sentences_first = auth.table_columns(frame.select("理由", "户数 households"))
     assert sentences_first["理由"]["pinned"] is None  # it would fill a phone's screen
+
+
+def test_a_long_township_name_takes_a_second_line_rather_than_lose_its_code() -> None:
+    """At 1,366 px the township column is 210 px: "Kaihua Subdistrict · Wenshan (5326" was
+    cut, its code lost (whole only on hover); the rows of such a table are two lines now, and
+    a table whose names fit (the Chinese one) keeps Streamlit's rows of one line."""
+    widths = {"乡镇": auth.TOWNSHIP_WIDTH, "Township": auth.TOWNSHIP_WIDTH}
+    zh = pl.DataFrame({"乡镇": ["开化街道 · 文山市 (532601001)", None], "户数": [1620, 1]})
+    en = pl.DataFrame({"Township": ["Kaihua Subdistrict · Wenshan (532601001)"], "n": [1]})
+    assert auth.row_height(zh, widths, "乡镇") is None
+    assert auth.row_height(en, widths, "Township") == auth.TWO_LINE_ROW > 64  # 4 rem: wraps
+    assert auth.row_height(en, widths, None) is None  # no column asked to be read whole
+    assert auth.row_height(en, {}, "Township") is None  # nor one of its own width
+    # as many rows on screen as Streamlit's rows of one line (10): 8 townships, no scroll
+    assert auth.table_height(8, auth.TWO_LINE_ROW) == 8 * 66 + 38
+    assert auth.table_height(200, auth.TWO_LINE_ROW) == 10 * 66 + 38
+    assert auth.table_height(200, None) == "auto"
+
+
+def test_the_overviews_township_table_is_two_lines_in_english_only(site: Site) -> None:
+    at = sign_in("planner1")
+    check_clean(at)
+    table = at.dataframe[-1]
+    assert i18n.label("township_id", "zh") in table.value.columns
+    assert table.proto.row_height == 0  # Streamlit's default: one line
+    at.session_state[auth.LANG_KEY] = "en"
+    at.run()
+    check_clean(at)
+    table = at.dataframe[-1]
+    names = table.value[i18n.label("township_id", "en")].tolist()
+    assert any(auth.text_px(n) > auth.TOWNSHIP_WIDTH for n in names), names
+    assert table.proto.row_height == auth.TWO_LINE_ROW
