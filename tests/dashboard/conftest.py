@@ -1,8 +1,10 @@
-"""Fixtures of the dashboard's page and browser tests: one published site per test module."""
+"""Fixtures of the dashboard's page and browser tests: one published site per test module, a
+copy of one built per session (per xdist worker)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +15,61 @@ from tests.dashboard.helpers import (
     DashboardStartError,
     Site,
     build_site,
+    copy_site,
     launched_chromium,
     served_dashboard,
+    tree_digest,
 )
 
 
+@dataclass(frozen=True)
+class SiteTemplate:
+    """The site built once per session, and the digest of its root's tree when built."""
+
+    site: Site
+    digest: str
+
+    @property
+    def root(self) -> Path:
+        """The directory :func:`build_site` built into (``data/`` and ``ws/``)."""
+        return self.site.home.parent
+
+
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory: pytest.TempPathFactory) -> SiteTemplate:
+    """The published site, built once per session (about 15 s) for the modules to copy; never
+    used as a workspace itself. MLflow's process-wide URIs, which the build points at the
+    template's database, are given back."""
+    import mlflow
+
+    tracking, registry_uri = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    try:
+        built = build_site(tmp_path_factory.mktemp("dashboard_site_template"))
+    finally:
+        mlflow.set_tracking_uri(tracking)
+        mlflow.set_registry_uri(registry_uri)
+    return SiteTemplate(built, tree_digest(built.home.parent))
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    site_template: SiteTemplate, tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Site]:  # fmt: skip
     """A published month with its accounts, set as the workspace of the app under test
-    (``VISIT_PLANNER_HOME``; the store in the workspace)."""
-    built = build_site(tmp_path_factory.mktemp("dashboard_site"))
+    (``VISIT_PLANNER_HOME``; the store in the workspace): the module's own copy of the
+    session's site, so that what a module changes (overrides, amendments, accounts, model
+    versions) no other module sees. At the end, the template must be as built: a module that
+    wrote into it fails here."""
+    copied = copy_site(site_template.site, tmp_path_factory.mktemp("dashboard_site"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VISIT_PLANNER_HOME", str(built.home))
+        mp.setenv("VISIT_PLANNER_HOME", str(copied.home))
         mp.delenv("VISIT_PLANNER_STORE_URL", raising=False)
-        yield built
+        yield copied
+    assert tree_digest(site_template.root) == site_template.digest, (
+        f"{request.module.__name__} wrote into the session's site template "
+        f"{site_template.root}: a module's changes belong in its copy {copied.home.parent}"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,17 @@
 :func:`build_site` generates the synthetic prefecture at scale 0.003 (seed 2, eight townships of
 one county each), trains and promotes a risk model, plans the month twice (so that the runs page
 has two runs to compare and one to roll back to) and creates one account of each kind through
-the store's API.
+the store's API. The tests build it once per session as a template and give each module its
+own copy (:func:`copy_site`); :func:`tree_digest` tells whether a copy wrote into the template.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -241,6 +245,41 @@ def build_site(root: Path) -> Site:
     )
 
 
+def copy_site(template: Site, root: Path) -> Site:
+    """A copy of the whole root :func:`build_site` made for ``template`` (``data/`` and
+    ``ws/``) into the empty directory ``root``, and the Site with every path rebased into it.
+
+    The copy is a workspace restored at another path, which the product reads as it is:
+    MLflow's recorded artifact locations are the template's, read there while it exists, and
+    a training in the copy starts a new experiment at the copy's own ``mlartifacts``
+    (``risk_model.tracking``), so a module's overrides, amendments, accounts and model
+    versions stay in its copy. A path of the Site outside the template's root raises
+    ValueError: the copy would still point into the template.
+    """
+    source = template.home.parent
+    shutil.copytree(source, root, dirs_exist_ok=True)
+    rebased = {
+        field.name: root / value.relative_to(source)
+        for field in dataclasses.fields(template)
+        if isinstance(value := getattr(template, field.name), Path)
+    }
+    return dataclasses.replace(template, **rebased)
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 of the tree under ``root``: every directory's and file's relative path, and
+    each file's bytes (not times or modes)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if path.is_dir():
+            digest.update(f"d {name}\0".encode())
+        else:
+            content = path.read_bytes()
+            digest.update(f"f {name} {len(content)}\0".encode() + content)
+    return digest.hexdigest()
+
+
 def access(site: Site, role: str, kind: str = "prefecture", scope: str | None = None) -> DataAccess:
     """The site's data layer as an account of ``role`` and jurisdiction ``kind`` (``scope``)
     sees it (the account's name is ``u``)."""
@@ -266,18 +305,94 @@ def audit_actions(site: Site, subject: str) -> list[str]:
 
 RUN_ENDED: list[float] = []
 """When each run :func:`idle` waited for ended (``time.perf_counter``): the benchmark times
-the app up to there, not the settling pause after it."""
+the app up to there, not the quiet period after it."""
+
+START_GRACE_MS: Final = 600
+"""How long :func:`idle` waits for a run to start when it sees none (the old ``idle``'s
+whole wait): a click or an Enter reaches the server, and the server's 'running' reaches the
+page, only after a moment (more under load), and a run that came and went before the wait
+began shows nothing either."""
+RUN_GAP_MS: Final = 300
+"""How long the app must stay not running before :func:`idle` counts its run as ended (the
+old ``idle``'s pause after its check): a run ending in ``st.rerun`` or ``st.switch_page`` is
+two runs, and the page is 'not running' between them (8-66 ms seen on a loaded machine)."""
+SETTLE_GRACE_MS: Final = 2700
+SETTLE_GAP_MS: Final = 1500
+"""The waits of a sign-in's or page switch's runs (``settle`` in
+tests/dashboard/test_session_browser.py): no run seen, the old ``settle``'s whole wait
+(2.7 s); else 1.5 s of quiet after the run, the old ``settle``'s pause, now counted from the
+run's end. A second run can start well after the first ended on a loaded machine (1.9 s once,
+for a page link clicked while the sign-in still ran, with the load average at 11 on two
+cores)."""
+
+_IDLE_SCRIPT: Final = """
+async ([grace, gap, timeout]) => {
+  const busy = state => !['notRunning', 'compilationError'].includes(state);
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const start = performance.now();
+  let seen = false, endedAt = null;
+  const look = (ranSince = false) => {
+    if (busy(app()?.getAttribute('data-test-script-state'))) {
+      seen = true;
+      endedAt = null;
+    } else if (ranSince || endedAt === null) {
+      seen = seen || ranSince;
+      endedAt = performance.now();
+    }
+  };
+  // A run that began and ended between two looks is in the changes' old values.
+  const watcher = new MutationObserver(changes => look(changes.some(c => busy(c.oldValue))));
+  watcher.observe(document.body, {
+    attributes: true, attributeOldValue: true, subtree: true,
+    attributeFilter: ['data-test-script-state']});
+  try {
+    look();
+    for (;;) {
+      await new Promise(tick => setTimeout(tick, 20));
+      look();
+      const now = performance.now();
+      if (endedAt !== null && (seen ? now - endedAt >= gap : now - start >= grace))
+        return now - endedAt;
+      if (now - start > timeout)
+        throw new Error(`the app was still running after ${timeout} ms`);
+    }
+  } finally {
+    watcher.disconnect();
+  }
+}
+"""
+"""The page side of :func:`idle`: Streamlit's own run state (the app's
+``data-test-script-state``), watched from the call on; returns how long ago the run ended."""
 
 
-def idle(page: object) -> None:
-    """Wait until Streamlit has finished the run (its status widget says nothing), then let
-    the page settle for 300 ms."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+def idle(page: object, gap_ms: int = RUN_GAP_MS, grace_ms: int = START_GRACE_MS) -> None:
+    """Wait until Streamlit has finished the run an action started: the app's run state has
+    been 'not running' for ``gap_ms`` since a run was seen, or for ``grace_ms`` with none
+    seen.
+
+    Streamlit's status widget ('Running...') is no sign: it shows only once a run has lasted
+    500 ms, and the dashboard's (Streamlit 1.67, ``--client.toolbarMode minimal``) was never
+    seen at all, so waiting for it to go away waited for nothing."""
+    quiet_ms = page.evaluate(_IDLE_SCRIPT, [grace_ms, gap_ms, TIMEOUT_MS])  # type: ignore[attr-defined]
+    RUN_ENDED.append(time.perf_counter() - float(quiet_ms) / 1000)
+
+
+def charts_drawn(page: object) -> None:
+    """Wait until every chart (maps too) on the page has drawn: its canvas has a painted
+    pixel, or its SVG has marks. A chart draws after the run has ended, so a screenshot or
+    a pixel count taken before would show an empty box."""
     page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(e => {
+          if (e.querySelector('svg.marks .role-mark')) return true;
+          const canvas = e.querySelector('canvas');
+          if (!canvas || !canvas.width || !canvas.height) return false;
+          const pixels = canvas.getContext('2d')
+            .getImageData(0, 0, canvas.width, canvas.height).data;
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) return true;
+          return false;
+        })""",
+        polling=100,
     )
-    RUN_ENDED.append(time.perf_counter())
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
 def sign_in(page: object, url: str, username: str, password: str = PASSWORD) -> None:

@@ -36,6 +36,7 @@ from tests.dashboard.helpers import (
     TOWNSHIP,
     Site,
     audit_actions,
+    charts_drawn,
     enter,
     fill_sign_in,
     heading,
@@ -86,12 +87,12 @@ def screenshot(page: object, name: str) -> Path:
     page.set_viewport_size({"width": 1400, "height": max(1000, int(height) + 40)})  # type: ignore[attr-defined]
     idle(page)
     # A chart (maps too) draws after the run has ended: wait for every chart's canvas, then
-    # a moment, so that no screenshot shows an empty box.
+    # its drawing, so that no screenshot shows an empty box.
     page.wait_for_function(  # type: ignore[attr-defined]
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
             .every(e => e.querySelector('canvas, svg.marks'))"""
     )
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    charts_drawn(page)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))  # type: ignore[attr-defined]
     page.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
@@ -199,7 +200,7 @@ def test_the_township_map_draws_without_a_base_map(
     chart = under_heading(page, i18n.t("township_map", "zh"), "stVegaLiteChart")
     chart.locator("canvas, svg.marks").first.wait_for()
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    charts_drawn(page)
     pixels = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB"), dtype=int)
 
     def near(rgb: tuple[int, int, int]) -> int:

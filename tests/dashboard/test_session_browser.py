@@ -23,6 +23,8 @@ from tests.dashboard.helpers import (
     MONTH,
     OTHER_TOWNSHIP,
     SCREENSHOTS,
+    SETTLE_GAP_MS,
+    SETTLE_GRACE_MS,
     TIMEOUT_MS,
     TOWNSHIP,
     Site,
@@ -55,9 +57,7 @@ def new_tab(context: Any) -> Any:
 
 def settle(page: Any) -> None:
     """Let a run that ends in another run (a sign-in, a page switch) finish too."""
-    idle(page)
-    page.wait_for_timeout(1500)
-    idle(page)
+    idle(page, SETTLE_GAP_MS, SETTLE_GRACE_MS)
 
 
 def sidebar(page: Any) -> str:
