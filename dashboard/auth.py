@@ -820,7 +820,10 @@ def table_columns(frame: Any, widths: Mapping[str, int] | None = None) -> dict[s
         elif pinned:
             config[name] = st.column_config.Column(pinned=True)
     for name, px in (widths or {}).items():
-        config[name] = st.column_config.TextColumn(width=px)
+        if name in frame.columns and frame.schema[name].is_integer():  # a narrow count
+            config[name] = st.column_config.NumberColumn(format="localized", width=px)
+        else:
+            config[name] = st.column_config.TextColumn(width=px)
     return config
 
 
@@ -833,6 +836,7 @@ def show_table(
     widths: Mapping[str, int] | None = None,
     whole: str | None = None,
     pick: bool = False,
+    stretch: bool = True,
 ) -> int | None:
     """A translated table (``i18n.table``), missing values as ``—``, counts with thousands
     separators (``1,327``, as the headline figures write them; still numbers, so they sort),
@@ -846,12 +850,16 @@ def show_table(
     column of sentences is at most :data:`SENTENCE_WIDTH` wide, so that the columns after it
     stay on screen; ``widths`` (heading -> pixels) sets text columns' widths outright, for a
     table whose columns would not fit otherwise (a longer cell ends in "…", whole on hover),
-    except the column ``whole``, whose longer cells make the rows two lines (:func:`row_height`)."""
+    except the column ``whole``, whose longer cells make the rows two lines (:func:`row_height`).
+    A table of a few short columns is as wide as its columns (``stretch=False``): stretched to
+    the page, the household's history gave its version, one digit, a quarter of the width."""
     two_lines = row_height(frame, widths or {}, whole)
+    # (Any: with on_select's union beside it, a second one is more than mypy's overloads try)
+    width: Any = "stretch" if stretch else "content"
     event = st.dataframe(
         frame,
         hide_index=True,
-        width="stretch",
+        width=width,
         height=table_height(frame.height, two_lines),
         placeholder="—",
         key=key,

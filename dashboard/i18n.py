@@ -215,7 +215,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "At least one township has no proven bound, so no gap to the best plan can be given.",
     ),
     "by_tier": ("各类别农户与覆盖", "Households by tier and coverage"),
-    "by_role": ("各角色人员工时利用率", "Hours used by role"),
+    # the chart's title and its axis say one thing, the township tables' 工时利用率 / Share of
+    # hours used (the English title said "Hours used by role" over "Utilisation (%)")
+    "by_role": ("各角色人员工时利用率", "Share of hours used by role"),
     "by_role_caption": (
         "已用工时占可用工时的比例（在岗且有工时的人员）",
         "hours used as a share of hours available (active workers with hours)",
@@ -232,7 +234,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "tier_axis": ("类别", "Tier"),
     "households_axis": ("户数", "Households"),
     "role_axis": ("人员角色", "Role"),
-    "utilisation_axis": ("利用率（%）", "Utilisation (%)"),
+    "utilisation_axis": ("工时利用率（%）", "Share of hours used (%)"),
     "hours_axis": ("小时/月", "Hours a month"),
     # township
     "choose_township": ("选择乡镇", "Choose a township"),
@@ -325,6 +327,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "assignment": ("走访安排", "Visit assignment"),
     "assigned_worker": ("走访人员", "Visitor"),
+    "visit_frequency": ("走访频次", "Visit frequency"),
     "not_assigned": (UNASSIGNED[0], UNASSIGNED[1]),
     # the household page's link to its visitor's page (the worker page, ?worker=)
     "open_worker": ("{w} 的走访清单与工时", "{w}'s visit list and hours"),
@@ -890,16 +893,38 @@ def scope(kind: str, scope_id: str | None, lang: Lang) -> str:
 
 
 def township(township_id: str, lang: Lang) -> str:
-    """``锦屏镇 · 丘北县 (532626001)`` / ``Jinping · Qiubei (532626001)``: a township (or a
-    village) by name, then its county's name, then the code in brackets - the order of
+    """``锦屏镇 · 丘北县 (532626001)`` / ``Jinping · Qiubei (532626001)``: a township by name,
+    then its county's name, then the code in brackets - the order of
     :func:`visit_planner.contracts.places.place_label` (the CLI's and the printed lists'
     ``name (code)``), with the county for context; ``丘北县 (532626001)`` where the run has no
     name for the place, the code alone where its county is unknown too. Every selector,
-    table, heading, map tooltip and message of the dashboard names a township so."""
+    table, heading, map tooltip and message of the dashboard names a township so; a village's
+    code is named with its township (:func:`village`), not its county."""
     from visit_planner.contracts.places import place_name
 
+    if len(township_id) == VILLAGE_DIGITS:
+        return village(township_id, lang)
     names = [n for n in (place_name(township_id, lang), county(township_id[:6], lang)) if n]
     return f"{' · '.join(names)} ({township_id})" if names else township_id
+
+
+VILLAGE_DIGITS: Final = 12
+"""A village's code: its township's 9 digits and 3 of its own."""
+
+
+def village(village_id: str, lang: Lang) -> str:
+    """``白屯村 · 开化街道 (532601001001)``: a village in a sentence, by name, then its
+    township's name (the place it lies in, as a township is followed by its county), then
+    the code; ``白屯村 (532601001001)`` where the township has no name, the code alone where
+    the village has none (:func:`place`). A village read as ``白屯村 · 文山市``, with its
+    county, in the household page's reasons: the township is what a supervisor knows it by."""
+    from visit_planner.contracts.places import place_name
+
+    name = place_name(village_id, lang)
+    parent = place_name(village_id[:9], lang)
+    if not (name and parent):
+        return place(village_id, lang)
+    return f"{name} · {parent} ({village_id})"
 
 
 _GRID: Final = re.compile(r"(\d{12})(G\d+)")
@@ -1089,6 +1114,8 @@ def named(text: str, lang: Lang) -> str:
             return place(code, lang)
         if len(code) == 6:
             return place(code, lang) if place_name(code) else code
+        if len(code) == VILLAGE_DIGITS:
+            return village(code, lang)
         return township(code, lang) if place_name(code) or county(code[:6], lang) else code
 
     return _BARE_CODE.sub(name, text)
@@ -1237,6 +1264,10 @@ COLUMNS: Final[dict[str, tuple[str, str, Kind]]] = {
     "utilisation_count": ("户数利用率", "Households vs limit", "share"),
     "utilisation": ("利用率", "Utilisation", "share"),
     "last_visit_days": ("距上次走访天数", "Days since last visit", "int"),
+    "visit_frequency": ("走访频次", "Visit frequency", "text"),
+    # the worker who visits the household, as the household page calls them (走访人员): the
+    # history table said 人员编号 / Worker, the id's heading
+    "visitor": ("走访人员", "Visitor", "id"),
     # diagnostics
     "status": ("求解状态", "Solve status", "status"),
     "gap": ("与最优差距", "Gap to best", "pct2"),
@@ -1472,7 +1503,7 @@ WORKER_LOAD_COLUMNS: Final = (
 )  # fmt: skip
 """The township page's worker loads table (hours used and available: :func:`_hours_of_cells`)."""
 
-HISTORY_COLUMNS: Final = ("month", "version", "tier", "worker_id")
+HISTORY_COLUMNS: Final = ("month", "version", "tier", "visitor")
 """The household page's history table (:meth:`~dashboard.data.DataAccess.household_history`)."""
 
 
@@ -1481,7 +1512,33 @@ def history_table(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
     says 未分配 / unassigned in the worker column, the glossary's word, as the page's
     figure above it does - not ``—``, which reads as a missing record."""
     unassigned = pl.col("worker_id").cast(pl.String).fill_null(t("not_assigned", lang))
-    return table(frame.with_columns(unassigned), HISTORY_COLUMNS, lang)
+    return table(frame.with_columns(unassigned.alias("visitor")), HISTORY_COLUMNS, lang)
+
+
+HISTORY_WIDTHS: Final = {"version": 70}
+"""Pixels of the history table's narrow columns (:func:`history_widths`): the version, one
+digit or two, took a quarter of the page's width, its figure far from its month."""
+
+
+def history_widths(lang: Lang) -> dict[str, int]:
+    """The history table's column widths by heading in ``lang`` (``show_table``'s ``widths``)."""
+    return {label(column, lang): px for column, px in HISTORY_WIDTHS.items()}
+
+
+def visit_frequency(per_month: float, last_visit_days: int | None, month: str, lang: Lang) -> str:
+    """A household's visits as its visit list says them (``visit_planner.export``): the
+    cadence (``每季度 1 次`` / ``quarterly``), and for one visit every few months whether it is
+    due in ``month``, reckoned from its last visit by the lists' own rule
+    (:func:`visit_planner.export.due.next_visit`): ``每季度 1 次 · 本月未到期`` /
+    ``quarterly · not due this month``."""
+    from visit_planner.export.due import next_visit
+    from visit_planner.export.labels import visits_due_parts
+
+    zh, en = visits_due_parts(per_month)
+    due = next_visit(per_month, last_visit_days, month)
+    if due is None:
+        return zh if lang == "zh" else en
+    return f"{zh} · {due.zh}" if lang == "zh" else f"{en} · {due.en}"
 
 
 def attribute(name: str, lang: Lang) -> str:

@@ -19,6 +19,7 @@ same projection). No Streamlit here.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -279,7 +280,113 @@ def _coords(*frames: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
 _NO_TRIPS: Final = pl.DataFrame(
     schema={"lon": pl.Float64, "lat": pl.Float64, "lon2": pl.Float64, "lat2": pl.Float64}
 )
-_NO_LABELS: Final = pl.DataFrame(schema={"lon": pl.Float64, "lat": pl.Float64, "text": pl.String})
+_NO_LABELS: Final = pl.DataFrame(
+    schema={"lon": pl.Float64, "lat": pl.Float64, "text": pl.String, "side": pl.String,
+            "offset": pl.Int64}
+)  # fmt: skip
+
+LABEL_FONT: Final = 11  # px
+LABEL_GAP: Final = 3
+"""Pixels between a dot's edge and its label."""
+LABEL_SIDES: Final = ("above", "below", "right", "left")
+"""Where a label may go beside its dot, in the order tried."""
+NARROWEST_MAP: Final = 700
+"""Pixels of the narrowest map whose labels are laid out not to overlap (the overview's map is
+about 1,076 px wide at 1,366 px, 1,630 at 1,920): labels placed for it are further apart on a
+wider one, whose projection is fitted to its height."""
+
+
+def label_px(text: str) -> float:
+    """About how wide ``text`` is in the labels' font: a Chinese character a full em, any
+    other character a little over half of one."""
+    return sum(
+        LABEL_FONT if unicodedata.east_asian_width(ch) in "WF" else LABEL_FONT * 0.58 for ch in text
+    )
+
+
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mercator's x and y (radians; y grows northwards), the projection of :func:`chart`."""
+    return np.radians(lon), np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def _pixels(
+    lon: np.ndarray, lat: np.ndarray, frame: pl.DataFrame, height: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where points fall on a map ``height`` pixels high and :data:`NARROWEST_MAP` wide whose
+    Mercator projection is fitted to the corners ``frame`` (:func:`extent`), as Vega fits it:
+    one scale, the smaller of the two sides' (y grows downwards)."""
+    fx, fy = _mercator(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    x, y = _mercator(lon, lat)
+    span_x, span_y = max(float(fx.max() - fx.min()), 1e-12), max(float(fy.max() - fy.min()), 1e-12)
+    scale = min(NARROWEST_MAP / span_x, height / span_y)
+    return (x - fx.min()) * scale, (fy.max() - y) * scale
+
+
+def _box(x: float, y: float, width: float, side: str, offset: float) -> tuple[float, ...]:
+    """The box (left, top, right, bottom) of a label ``width`` wide on ``side`` of a dot at
+    ``x, y``, ``offset`` pixels from its centre."""
+    h = LABEL_FONT + 2
+    if side == "above":
+        return x - width / 2, y - offset - h, x + width / 2, y - offset
+    if side == "below":
+        return x - width / 2, y + offset, x + width / 2, y + offset + h
+    if side == "right":
+        return x + offset, y - h / 2, x + offset + width, y + h / 2
+    return x - offset - width, y - h / 2, x - offset, y + h / 2
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(
+    labels: pl.DataFrame, dots: pl.DataFrame, height: int, min_span: float
+) -> pl.DataFrame:
+    """Each label (``lon, lat, text``, its dot's ``radius`` in pixels, ``first``: placed
+    before the others) on the first side of its dot (:data:`LABEL_SIDES`) where it overlaps
+    no label placed before it and no dot (``lon, lat, radius``) but its own, on a map
+    ``height`` pixels high (:func:`_pixels`); where every side covers a dot, on the first
+    that overlaps no label (labels are drawn above the dots); a label with no such side is
+    left out, its dot's tooltip naming it. The labels kept, in their order, with ``side``
+    and ``offset`` (pixels from the dot's centre) for :func:`chart`. Jiangna and Xisa, 15 km
+    apart, wrote their names over each other in English when every label went above its
+    dot."""
+    if labels.height == 0:
+        return _NO_LABELS
+    lon, lat = labels["lon"].to_numpy(), labels["lat"].to_numpy()
+    corners = extent(
+        MapFrames(_EMPTY, _NO_TRIPS, dots.select("lon", "lat"), _EMPTY, _EMPTY), min_span
+    )
+    x, y = _pixels(lon, lat, corners, height)
+    dx, dy = _pixels(dots["lon"].to_numpy(), dots["lat"].to_numpy(), corners, height)
+    dot_boxes = [
+        (a - r, b - r, a + r, b + r)
+        for a, b, r in zip(dx, dy, dots["radius"].to_list(), strict=True)
+    ]
+    order = sorted(range(labels.height), key=lambda i: (not labels["first"][i], i))
+    placed: dict[int, tuple[str, int]] = {}
+    boxes: list[tuple[float, ...]] = []
+    for i in order:
+        offset = round(float(labels["radius"][i])) + LABEL_GAP
+        width = label_px(str(labels["text"][i]))
+        others = [b for b, a, c in zip(dot_boxes, dx, dy, strict=True) if (a, c) != (x[i], y[i])]
+        for avoided, side in [(a, side) for a in (others, []) for side in LABEL_SIDES]:
+            box = _box(float(x[i]), float(y[i]), width, side, offset)
+            if not any(_overlaps(box, b) for b in (*boxes, *avoided)):
+                placed[i] = (side, offset)
+                boxes.append(box)
+                break
+    kept = sorted(placed)
+    return pl.DataFrame(
+        {
+            "lon": [float(lon[i]) for i in kept],
+            "lat": [float(lat[i]) for i in kept],
+            "text": [str(labels["text"][i]) for i in kept],
+            "side": [placed[i][0] for i in kept],
+            "offset": [placed[i][1] for i in kept],
+        },
+        schema=_NO_LABELS.schema,
+    )
 
 
 def township_frames(points: Mapping[str, pl.DataFrame], lang: Lang) -> MapFrames | None:
@@ -355,11 +462,25 @@ def worker_frames(
     )
 
 
-def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> MapFrames | None:
+def _town_radius(households: int, biggest: int) -> float:
+    """A township's dot's radius in pixels: 5, and up to 9 more for the most households."""
+    return 5 + 9 * math.sqrt(households / biggest)
+
+
+def townships_frames(
+    towns: pl.DataFrame,
+    centres: pl.DataFrame,
+    lang: Lang,
+    *,
+    height: int = 420,
+    min_span: float = 0.5,
+) -> MapFrames | None:
     """Townships as dots sized by households (red: tier-1 households uncovered), labelled by
     name and code (``开化街道 (532601001)``, :func:`dashboard.i18n.place`; only the red ones
     when there are more than :data:`MAX_LABELS`: a prefecture's labels would write over each
-    other; the tooltip names every township); None when no township has a position."""
+    other; the tooltip names every township), each label beside its dot where it overlaps no
+    other label or dot on a map ``height`` pixels high framed with ``min_span``
+    (:func:`place_labels`); None when no township has a position."""
     frame = towns.join(centres, on="township_id", how="inner").drop_nulls(["lon", "lat"])
     if frame.height == 0:
         return None
@@ -370,22 +491,20 @@ def townships_frames(towns: pl.DataFrame, centres: pl.DataFrame, lang: Lang) -> 
             "lat": float(r["lat"]),
             "fill": _hex(TIER_RGB[1] if r["unassigned_tier1"] else BASE_RGB),
             "stroke": "#ffffff",
-            "size": round(math.pi * (5 + 9 * math.sqrt(r["households"] / biggest)) ** 2, 1),
+            "size": round(math.pi * _town_radius(r["households"], biggest) ** 2, 1),
             "tip": f"{i18n.township(r['township_id'], lang)} · "
             f"{i18n.label('households', lang)} {r['households']:,} · "
             f"{i18n.label('unassigned_tier1', lang)} {r['unassigned_tier1']:,}",
         }
         for r in frame.iter_rows(named=True)
     ]
-    named = frame if frame.height <= MAX_LABELS else frame.filter(pl.col("unassigned_tier1") > 0)
-    labels = pl.DataFrame(
-        {
-            "lon": named["lon"].cast(pl.Float64),
-            "lat": named["lat"].cast(pl.Float64),
-            "text": [i18n.place(str(code), lang) for code in named["township_id"]],
-        },
-        schema=_NO_LABELS.schema,
-    )
+    placed = frame.with_columns(
+        pl.Series("radius", [_town_radius(n, biggest) for n in frame["households"]]),
+        pl.Series("text", [i18n.place(str(code), lang) for code in frame["township_id"]]),
+        (pl.col("unassigned_tier1") > 0).alias("first"),
+    ).select(pl.col("lon", "lat").cast(pl.Float64), "radius", "text", "first")
+    named = placed if placed.height <= MAX_LABELS else placed.filter("first")
+    labels = place_labels(named, placed, height, min_span)
     short = frame["unassigned_tier1"] > 0
     keys = (("town_short",) if short.any() else ()) + (("town_covered",) if not short.all() else ())
     return MapFrames(
@@ -407,6 +526,16 @@ def extent(frames: MapFrames, min_span: float) -> pl.DataFrame:
         {"lon": [mid_lon - half_lon, mid_lon + half_lon], "lat": [mid_lat - half_lat,
          mid_lat + half_lat]}
     )  # fmt: skip
+
+
+def _side(side: str, offset: int) -> dict[str, Any]:
+    """A label's text mark properties for ``side`` of its dot, ``offset`` pixels out."""
+    return {
+        "above": {"dy": -offset, "baseline": "bottom", "align": "center"},
+        "below": {"dy": offset, "baseline": "top", "align": "center"},
+        "right": {"dx": offset, "baseline": "middle", "align": "left"},
+        "left": {"dx": -offset, "baseline": "middle", "align": "right"},
+    }[side]
 
 
 def on_top(dots: pl.DataFrame) -> pl.Series:
@@ -491,10 +620,13 @@ def chart(
     above = frames.dots.filter(top)
     if above.height:
         layers.append(_dot_layer(above, at, tip))
-    if frames.labels.height:
+    for (side, offset), group in frames.labels.group_by("side", "offset", maintain_order=True):
+        # one layer for each side of the dot and distance from it: dx and dy are the mark's
         layers.append(
-            alt.Chart(frames.labels)
-            .mark_text(dy=-16, fontSize=11, color="#282828", aria=False)
+            alt.Chart(group.select("lon", "lat", "text"))
+            .mark_text(
+                fontSize=LABEL_FONT, color="#282828", aria=False, **_side(str(side), int(offset))
+            )
             .encode(**at, text="text:N")
         )
     return (

@@ -1,5 +1,5 @@
 """Widgets the pages share: choices that follow the language switch, a row of figures that
-wraps on a narrow window.
+wraps on a narrow window, a map with its legend.
 
 Choice widgets (select boxes, multiselects) that follow the language switch.
 
@@ -20,7 +20,8 @@ import re
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.i18n import Lang
+from dashboard import maps
+from dashboard.i18n import Lang, t
 
 _SHOWN_IN = "_choice_lang."  # + widget key: the language the widget's labels were last sent in
 
@@ -55,3 +56,20 @@ def md(text: str) -> str:
     supervisors, and a ``*``, ``_`` or ``[`` in one must not turn the line into emphasis or a
     link."""
     return MARKDOWN_INLINE.sub(r"\\\1", text)
+
+
+def map_with_legend(
+    frames: maps.MapFrames | None, height: int, title: str, lang: Lang, **kw: float
+) -> None:
+    """A map (:func:`dashboard.maps.chart`, ``kw`` its options) as wide as the page, named
+    ``title`` for a screen reader, with its legend and the no-base-map note under it; a note
+    that there is nothing to draw when ``frames`` is None."""
+    if frames is None:
+        st.info(t("no_points", lang))
+        return
+    st.altair_chart(
+        maps.chart(frames, height, description=maps.description(frames, title, lang), **kw),
+        width="stretch",
+    )
+    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
+    st.caption(t("map_caption", lang))

@@ -147,6 +147,10 @@ if worker is not None:  # a household no one visits has no role, travel or hours
         query_params={"worker": worker, "lang": lang},
     )
 sep = i18n.label_sep(lang)
+# how often it is visited and, once every few months, whether this month: as its visit list says
+cadence = parse_policy(h["run"].policy_text, "run policy").tier(int(ex["tier"])).visits_per_month
+frequency = i18n.visit_frequency(cadence, h["record"].get("last_visit_days"), ctx.month, lang)
+st.markdown(f"**{t('visit_frequency', lang)}**{sep}{frequency}")
 previous = ex.get("previous_worker_id")
 if previous and ex.get("kept_previous"):
     continuity = t("continuity_kept", lang, w=previous)
@@ -218,7 +222,9 @@ else:
     st.caption(t("alternatives_caption", lang))
 
 st.subheader(t("history", lang), anchor=False)
-auth.show_table(i18n.history_table(history, lang), lang)
+auth.show_table(
+    i18n.history_table(history, lang), lang, widths=i18n.history_widths(lang), stretch=False
+)
 
 with st.expander(t("record", lang)):
     record = h["record"]

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import auth, charts, i18n, maps
 from dashboard.i18n import t
-from dashboard.widgets import metric_row
+from dashboard.widgets import map_with_legend, metric_row
 
 ctx = auth.page_context()
 lang = ctx.lang
@@ -108,22 +108,20 @@ else:
         )
     )
 
-st.subheader(t("townships_map", lang), anchor=False)
-frames = maps.townships_frames(ov.townships, ov.centres, lang)
-if frames is None:
-    st.info(t("no_points", lang))
+if ov.townships.height == 1:
+    # One township in scope (a township's supervisor): its map, households by tier and worker
+    # bases, as the township page draws it. The townships' map drew one dot in a frame of
+    # half a degree, which said nothing the table below does not.
+    only = str(ov.townships["township_id"][0])
+    st.subheader(t("township_map", lang), anchor=False)
+    with auth.guarded(lang):
+        points = ctx.data.map_points(ctx.month, only)
+    title = f"{t('township_map', lang)} {i18n.township(only, lang)}"
+    map_with_legend(maps.township_frames(points, lang), 420, title, lang)
 else:
-    st.altair_chart(
-        maps.chart(
-            frames,
-            420,
-            min_span=0.5,
-            description=maps.description(frames, t("townships_map", lang), lang),
-        ),
-        width="stretch",
-    )
-    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
-    st.caption(t("map_caption", lang))
+    st.subheader(t("townships_map", lang), anchor=False)
+    frames = maps.townships_frames(ov.townships, ov.centres, lang)
+    map_with_legend(frames, 420, t("townships_map", lang), lang, min_span=0.5)
 
 st.subheader(t("all_townships", lang), anchor=False)
 utilisation = [c for c in ov.townships.columns if c.startswith("utilisation_")]

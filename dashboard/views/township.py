@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import auth, charts, i18n, maps
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices, metric_row
+from dashboard.widgets import keep_choices, map_with_legend, metric_row
 from visit_planner.policy import parse_policy
 from visit_planner.whatif import Changes, NewWorker
 
@@ -94,22 +94,12 @@ else:
         auth.open_page("views/household.py", {"household": household, "lang": lang})
 
 st.subheader(t("township_map", lang), anchor=False)
-frames = maps.township_frames(points, lang)
-if frames is None:
-    st.info(t("no_points", lang))
-else:
-    st.altair_chart(
-        maps.chart(
-            frames,
-            460,
-            description=maps.description(
-                frames, f"{t('township_map', lang)} {i18n.township(tw, lang)}", lang
-            ),
-        ),
-        width="stretch",
-    )
-    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
-    st.caption(t("map_caption", lang))
+map_with_legend(
+    maps.township_frames(points, lang),
+    460,
+    f"{t('township_map', lang)} {i18n.township(tw, lang)}",
+    lang,
+)
 
 st.subheader(t("worker_loads", lang), anchor=False)
 st.caption(t("worker_pick", lang))

@@ -9,7 +9,8 @@ import streamlit as st
 from dashboard import auth, i18n, maps
 from dashboard.data import SHEET_WITHHELD
 from dashboard.i18n import t
-from dashboard.widgets import keep_choices, metric_row
+from dashboard.widgets import keep_choices, map_with_legend, metric_row
+from visit_planner.policy import parse_policy
 
 SHOWN = "_worker_shown"  # the worker whose township the township choice was set to
 NEXT_TOWNSHIP = "_worker_township_next"  # that township, for the choice on the next run
@@ -96,27 +97,33 @@ if not load["active"]:
 
 st.subheader(t("worker_map", lang), anchor=False)
 base = bases.filter(pl.col("worker_id") == worker_id) if bases is not None else None
-frames = maps.worker_frames(load, base, households, lang)
-if frames is None:
-    st.info(t("no_points", lang))
-else:
-    st.altair_chart(
-        maps.chart(
-            frames,
-            420,
-            description=maps.description(frames, f"{t('worker_map', lang)} {worker_id}", lang),
-        ),
-        width="stretch",
-    )
-    st.markdown(maps.legend(frames, lang), unsafe_allow_html=True)
-    st.caption(t("map_caption", lang))
+map_with_legend(
+    maps.worker_frames(load, base, households, lang),
+    420,
+    f"{t('worker_map', lang)} {worker_id}",
+    lang,
+)
 
 st.subheader(t("worker_households", lang), anchor=False)
+policy = parse_policy(w["run"].policy_text, "run policy")
+listed = households.head(200)
+listed = listed.with_columns(  # as the worker's visit list says it (走访频次 / 本月)
+    pl.Series(
+        "visit_frequency",
+        [
+            i18n.visit_frequency(
+                policy.tier(int(r["tier"])).visits_per_month, r["last_visit_days"], ctx.month, lang
+            )
+            for r in listed.iter_rows(named=True)
+        ],
+        dtype=pl.String,
+    )
+)
 auth.show_table(
     i18n.table(
-        households.head(200),
-        ["household_id", "tier", "village_id", "travel_minutes", "hours_per_month",
-         "kept_previous", "up_cover", "last_visit_days"],
+        listed,
+        ["household_id", "tier", "village_id", "visit_frequency", "travel_minutes",
+         "hours_per_month", "kept_previous", "up_cover", "last_visit_days"],
         lang,
     ),
     lang,

@@ -37,6 +37,7 @@ from tests.dashboard.helpers import (
     audit_actions,
     page_title,
     streamlit_flags,
+    township_households,
 )
 from tests.visit_planner.helpers import flat
 from visit_planner.policy import parse_policy
@@ -462,7 +463,7 @@ def test_a_household_no_one_visits_shows_no_empty_figures(site: Site) -> None:
             assert "—" not in [m.value for m in at.metric]
             # the history's worker column: 未分配 / unassigned for a month no one visits it
             # (it read "—"), as the figure above says
-            history = at.dataframe[-2].value[i18n.label("worker_id", lang)].to_list()
+            history = at.dataframe[-2].value[i18n.label("visitor", lang)].to_list()
             assert "—" not in history and None not in history
             if household == unvisited:
                 assert history == [i18n.t("not_assigned", lang)] == [at.metric[1].value]
@@ -773,7 +774,7 @@ def test_a_viewer_gets_aggregates_only(site: Site) -> None:
 @pytest.mark.parametrize("username", list(ACCOUNTS))
 def test_every_map_has_the_legend_of_what_it_draws(site: Site, username: str) -> None:
     # The viewer's township map (worker bases only) had the planner's legend of tiers and
-    # uncovered rings; the overview's map had none.
+    # uncovered rings; the overview's map had none. (An overview of one township maps it.)
     at = sign_in(username)
     pages = ["overview", "township", *(["worker"] if username != "viewer1" else [])]
     for page in pages:
@@ -786,12 +787,86 @@ def test_every_map_has_the_legend_of_what_it_draws(site: Site, username: str) ->
         legends = [m.value for m in at.markdown if "<span style" in m.value]
         assert len(maps_drawn) == len(legends) == 1, (page, legends)
         legend = legends[0]
-        if page == "overview":
-            assert "乡镇" in legend and "人员驻地" not in legend
+        if page == "overview" and len(access(site, *ACCOUNTS[username]).townships(MONTH)) > 1:
+            assert "乡镇" in legend and "人员驻地" not in legend  # the townships' map
         elif username == "viewer1":  # bases only: no household is drawn for a viewer
             assert "人员驻地" in legend and "类户" not in legend and "未覆盖" not in legend
         else:
             assert "类户" in legend and "人员驻地" in legend, (page, legend)
+
+
+def test_a_township_supervisors_overview_maps_the_townships_households(site: Site) -> None:
+    """The overview's map of townships drew one dot in a frame of half a degree for a
+    township's supervisor, which said nothing. With one township in scope the overview maps
+    that township as the township page does: its households by tier, worker bases and
+    outline, named by the township. A prefecture's overview keeps the townships' map."""
+    at = sign_in("sup_town")
+    check_clean(at)
+    headings = [h.value for h in at.subheader]
+    assert i18n.t("township_map", "zh") in headings
+    assert i18n.t("townships_map", "zh") not in headings
+    (drawn,) = [e for e in elements(at, "vega_lite_chart") if "projection" in e.proto.spec]
+    spec = json.loads(drawn.proto.spec)
+    assert i18n.township(TOWNSHIP, "zh") in spec["description"]
+    households = len(township_households(site))
+    assert chart_rows(drawn) > households  # a dot a household, bases, outline, frame
+    legend = next(m.value for m in at.markdown if "<span style" in m.value)
+    assert "类户" in legend and "人员驻地" in legend
+    at = sign_in("planner1")
+    assert i18n.t("townships_map", "zh") in [h.value for h in at.subheader]
+    assert i18n.t("township_map", "zh") not in [h.value for h in at.subheader]
+
+
+def _quarterly_household(site: Site) -> tuple[str, str]:
+    """A tier-3 household of TOWNSHIP with a visitor, and what its visits read as on its
+    visit list in Chinese (``每季度 1 次 · 本月…``), worked out by the lists' own rule."""
+    from visit_planner.export.due import next_visit
+    from visit_planner.export.labels import visits_due_parts
+
+    data = access(site, "planner")
+    run = data.current_run(MONTH)
+    root = site.home / run.path / "townships" / TOWNSHIP
+    plan = pl.read_parquet(root / "plan.parquet")
+    pick = plan.filter((pl.col("tier") == 3) & pl.col("worker_id").is_not_null()).sort(
+        "household_id"
+    )["household_id"][0]
+    last = data.household(MONTH, pick)["record"]["last_visit_days"]
+    per_month = parse_policy(run.policy_text, "run policy").tier(3).visits_per_month
+    due = next_visit(per_month, last, MONTH)
+    assert due is not None  # the test site's tier 3 is visited once a quarter
+    return pick, f"{visits_due_parts(per_month)[0]} · {due.zh}"
+
+
+def test_the_household_page_says_whether_its_visit_falls_this_month(site: Site) -> None:
+    """The visit lists say of a household visited once a quarter whether it is due this
+    month (本月应走访 / 已逾期 / 本月未到期 / 无上次走访记录), reckoned from its last visit;
+    the household page said nothing of it. It says it in the lists' words, and its history
+    calls the month's worker 走访人员 (the visitor above it), not 人员编号."""
+    household, said = _quarterly_household(site)
+    at = go(sign_in("sup_town"), "household")
+    at.text_input(key="household").input(household).run()
+    check_clean(at)
+    sep = i18n.label_sep("zh")
+    assert f"**{i18n.t('visit_frequency', 'zh')}**{sep}{said}" in [m.value for m in at.markdown]
+    history = at.dataframe[-2].value
+    assert list(history.columns) == ["月份", "版本", "类别", "走访人员"]
+
+
+def test_the_workers_households_say_whether_each_visit_falls_this_month(site: Site) -> None:
+    """The worker page's households, as the worker's visit list: each one's visits and,
+    once a quarter, whether this month (the same words and reckoning as the list)."""
+    household, said = _quarterly_household(site)
+    run = access(site, "planner").current_run(MONTH)
+    plan = pl.read_parquet(site.home / run.path / "townships" / TOWNSHIP / "plan.parquet")
+    worker = plan.filter(pl.col("household_id") == household)["worker_id"][0]
+    at = go(sign_in("sup_town"), "worker")
+    at.text_input(key="worker").input(worker).run()
+    check_clean(at)
+    table = next(
+        df.value for df in at.dataframe if i18n.label("visit_frequency", "zh") in df.value.columns
+    )
+    row = table[table[i18n.label("household_id", "zh")] == household]
+    assert list(row[i18n.label("visit_frequency", "zh")]) == [said]
 
 
 # --------------------------------------------------------------------------- corrections

@@ -123,3 +123,16 @@ def test_a_utilisation_below_one_never_reads_100_percent_on_the_overview_chart()
             title, ["基层干部 99.9%", "村组干部 100.0%", "网格员 —"], lang
         )
         assert vega_words_left(spec) == []
+
+
+def test_the_utilisation_charts_title_and_axis_say_the_same_in_both_languages() -> None:
+    """The English title read "Hours used by role" over a "Utilisation (%)" axis while the
+    Chinese said 工时利用率: the title and the axis now name one figure, the township tables'
+    工时利用率 / Share of hours used, in each language."""
+    for lang in i18n.LANGS:
+        title = i18n.t("by_role", lang)
+        spec = charts.utilisation_chart(["基层干部"], [0.5], lang, title).to_dict()
+        axis = spec["encoding"]["x"]["title"]
+        figure = i18n.label("utilisation_hours", lang)
+        assert axis in (f"{figure}（%）", f"{figure} (%)"), (lang, axis)
+        assert figure.lower() in title.lower(), (lang, title)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import i18n
+from dashboard import auth, i18n
 from visit_planner.contracts.places import forget_places, remember_places
 from visit_planner.whatif import Changes, NewWorker
 
@@ -98,13 +98,31 @@ def test_a_sentence_names_a_grid_as_a_table_does(villages: None) -> None:
     zh = "农户不在该人员管辖范围内 (人员属乡镇 532601001、村 532601001001、网格 532601001001G02)"
     assert i18n.named(zh, "zh") == (
         "农户不在该人员管辖范围内 (人员属乡镇 开化街道 · 文山市 (532601001)、"
-        "村 茶寨村 · 文山市 (532601001001)、"
+        "村 茶寨村 · 开化街道 (532601001001)、"
         "网格 茶寨村 G02 (532601001001G02))"
     )
     en = "not in the worker's area (worker in township 532601001, grid 532601001001G02)"
     assert i18n.named(en, "en").endswith("grid Chazhai G02 (532601001001G02))")
     assert i18n.named("网格 532601999999G01", "zh") == "网格 532601999999G01"  # unknown village
     assert i18n.named("(532601001001G02)", "zh") == "(532601001001G02)"  # named already
+
+
+def test_a_village_in_a_sentence_is_named_with_its_township_not_its_county(
+    villages: None,
+) -> None:
+    """The household page's why-not-chosen note read "村 茶寨村 · 文山市 (532601001001)": a
+    village named as a township is, with its county. A village is named with its township,
+    in both languages (the township's Chinese name where it has no English one), the
+    village's code kept; without a name, as a table cell names it."""
+    for lang, name in (("zh", "茶寨村"), ("en", "Chazhai")):
+        assert i18n.village("532601001001", lang) == f"{name} · 开化街道 (532601001001)"
+        assert i18n.named("村 532601001001", lang) == f"村 {name} · 开化街道 (532601001001)"
+        assert i18n.township("532601001001", lang) == i18n.village("532601001001", lang)
+        assert i18n.named("532601001001", lang) == i18n.village("532601001001", lang)
+    assert "文山" not in i18n.named("村 532601001001", "zh")
+    assert i18n.village("532601002001", "zh") == "532601002001"  # no name: the code
+    assert i18n.named("村 532601002001", "en") == "村 532601002001"
+    assert i18n.township("532601001", "zh") == "开化街道 · 文山市 (532601001)"  # unchanged
 
 
 def test_every_chinese_text_is_chinese() -> None:
@@ -568,6 +586,52 @@ def test_a_month_with_no_visitor_says_unassigned_in_the_history() -> None:
     )
     for lang, word in zip(i18n.LANGS, TERMS["unassigned"], strict=True):
         shown = i18n.history_table(history, lang)
-        assert shown[i18n.label("worker_id", lang)].to_list() == [word, "W000007"]
+        assert shown[i18n.label("visitor", lang)].to_list() == [word, "W000007"]
         assert i18n.t("not_assigned", lang) == word
     assert TERMS["unassigned"] == ("未分配", "unassigned")
+
+
+def test_the_history_calls_its_visitor_as_the_household_page_does_in_a_narrow_version() -> None:
+    """The household page's history headed its last column 人员编号 / Worker (an id's
+    heading) where the page above says 走访人员 / Visitor, and its version column took a
+    quarter of the page: the column says 走访人员 / Visitor, and the version is narrow."""
+    history = pl.DataFrame(
+        {
+            "month": ["2026-12"],
+            "version": [2],
+            "township_id": ["532626001"],
+            "tier": [3],
+            "worker_id": ["W000007"],
+        }
+    )
+    for lang in i18n.LANGS:
+        shown = i18n.history_table(history, lang)
+        visitor = i18n.t("assigned_worker", lang)
+        assert shown.columns[-1] == visitor == ("走访人员" if lang == "zh" else "Visitor")
+        assert shown[visitor].to_list() == ["W000007"]
+        assert i18n.label("worker_id", lang) not in shown.columns
+        widths = i18n.history_widths(lang)
+        assert widths == {i18n.label("version", lang): 70}
+        config = auth.table_columns(shown, widths)[i18n.label("version", lang)]
+        assert config["width"] == 70 and config["type_config"]["type"] == "number"
+
+
+def test_a_households_visits_read_as_its_visit_list_says_them() -> None:
+    """The visit lists say of a household visited once every few months whether it is due
+    this month, reckoned from its last visit (visit_planner.export.due); the dashboard's
+    household and worker pages say it in the same words, by the same reckoning. December
+    2026, last visit counted to 30 November: 80 days before is 11 September, due 11 December
+    (due); 100 days, due 22 November (overdue); 20 days, due 10 February (not due)."""
+    from visit_planner.export.due import DUE, NO_RECORD, NOT_DUE, OVERDUE
+    from visit_planner.export.labels import visits_due_parts
+
+    quarterly = 1 / 3
+    zh, en = visits_due_parts(quarterly)
+    for days, due in ((80, DUE), (100, OVERDUE), (20, NOT_DUE), (None, NO_RECORD)):
+        assert i18n.visit_frequency(quarterly, days, "2026-12", "zh") == f"{zh} · {due.zh}"
+        assert i18n.visit_frequency(quarterly, days, "2026-12", "en") == f"{en} · {due.en}"
+    assert i18n.visit_frequency(quarterly, 80, "2026-12", "zh") == "每季度 1 次 · 本月应走访"
+    assert i18n.visit_frequency(quarterly, 20, "2026-12", "en").endswith("not due this month")
+    # visited every month: due every month, nothing added
+    assert i18n.visit_frequency(2.0, 80, "2026-12", "zh") == "每月 2 次"
+    assert i18n.label("visit_frequency", "zh") == i18n.t("visit_frequency", "zh") == "走访频次"

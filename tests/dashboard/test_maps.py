@@ -273,3 +273,96 @@ def test_a_screen_reader_hears_the_map_named_not_its_points() -> None:
     assert maps.description(viewer, "Township map", "en") == (
         "Township map (no base map, offline): shows worker base."
     )
+
+
+# The demo's eight townships (run 2026-12, seed of `visit-planner demo`): Jiangna and Xisa lie
+# 15 km apart, their labels side by side at the overview map's scale.
+DEMO_TOWNSHIPS = {
+    "532601001": (104.1919, 23.2620, 1620, "开化街道", "Kaihua Subdistrict"),
+    "532622001": (104.4009, 23.4685, 1345, "江那镇", "Jiangna Town"),
+    "532623001": (104.5688, 23.4387, 669, "西洒镇", "Xisa Town"),
+    "532624001": (104.8356, 23.1682, 747, "麻栗镇", "Mali Town"),
+    "532625001": (104.3156, 23.0547, 1035, "马白镇", "Mabai Town"),
+    "532626001": (103.9411, 23.9309, 1327, "锦屏镇", "Jinping Town"),
+    "532627001": (105.1444, 23.8497, 2209, "莲城镇", "Liancheng Town"),
+    "532628001": (105.7124, 23.8706, 1078, "新华镇", "Xinhua Town"),
+}
+
+
+def _label_boxes(spec: dict, width: float, height: float) -> list[tuple[str, tuple[float, ...]]]:
+    """Each label of a map's spec with the box it takes on a ``width`` x ``height`` map: the
+    Mercator projection fitted to the spec's first layer (the frame's corners), the text's
+    anchor moved by its mark's dx, dy, align and baseline; a Chinese character 11 px wide,
+    any other 6.5 px (wider than the dashboard's font draws them), a line 13 px high."""
+    datasets = spec["datasets"]
+
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return np.radians(lon), np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    corners = [project(r["lon"], r["lat"]) for r in datasets[spec["layer"][0]["data"]["name"]]]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    scale = min(width / (max(xs) - min(xs)), height / (max(ys) - min(ys)))
+    boxes = []
+    for layer in spec["layer"]:
+        mark = layer["mark"]
+        if mark.get("type") != "text":
+            continue
+        for row in datasets[layer["data"]["name"]]:
+            x, y = project(row["lon"], row["lat"])
+            px = (x - min(xs)) * scale + mark.get("dx", 0)
+            py = (max(ys) - y) * scale + mark.get("dy", 0)
+            w = sum(11 if "\u4e00" <= ch <= "\u9fff" else 6.5 for ch in row["text"])
+            left = {"left": px, "right": px - w}.get(mark.get("align", "center"), px - w / 2)
+            top = {"top": py, "bottom": py - 13}.get(mark.get("baseline", "middle"), py - 6.5)
+            boxes.append((row["text"], (left, top, left + w, top + 13)))
+    return boxes
+
+
+def test_the_overview_map_writes_no_township_label_over_another() -> None:
+    """Every label went 16 px above its dot, and "Jiangna Town (532622001)" and "Xisa Town
+    (532623001)" wrote over each other on the overview map (the English names are longer).
+    Each label now goes on a side of its dot where it meets no other label: on the demo's
+    eight townships, in both languages, at the overview's width at 1,366 px and 1,920 px and
+    on a narrower window, every township is labelled and no two labels overlap."""
+    codes = list(DEMO_TOWNSHIPS)
+    towns = pl.DataFrame(
+        {
+            "township_id": codes,
+            "households": [DEMO_TOWNSHIPS[c][2] for c in codes],
+            "unassigned_tier1": [0, 0, 0, 0, 0, 3, 0, 7],
+        }
+    )
+    centres = pl.DataFrame(
+        {
+            "township_id": codes,
+            "lon": [DEMO_TOWNSHIPS[c][0] for c in codes],
+            "lat": [DEMO_TOWNSHIPS[c][1] for c in codes],
+        }
+    )
+    remember_places(
+        pl.DataFrame(
+            {
+                "code": codes,
+                "level": ["township"] * len(codes),
+                "name_zh": [DEMO_TOWNSHIPS[c][3] for c in codes],
+                "name_en": [DEMO_TOWNSHIPS[c][4] for c in codes],
+            }
+        )
+    )
+    try:
+        for lang in ("zh", "en"):
+            frames = maps.townships_frames(towns, centres, lang)
+            assert frames is not None and frames.labels.height == len(codes)
+            spec = maps.chart(frames, 420, min_span=0.5).to_dict()
+            for width in (700, 1076, 1630):
+                boxes = _label_boxes(spec, width, 420)
+                assert len(boxes) == len(codes)
+                for i, (a, box_a) in enumerate(boxes):
+                    for b, box_b in boxes[i + 1 :]:
+                        apart = (
+                            box_a[2] <= box_b[0] or box_b[2] <= box_a[0]
+                            or box_a[3] <= box_b[1] or box_b[3] <= box_a[1]
+                        )  # fmt: skip
+                        assert apart, (lang, width, a, b)
+    finally:
+        forget_places()
