@@ -92,6 +92,7 @@ from visit_planner.runs.continuity import (
     next_month_note,
 )
 from visit_planner.runs.diff import diff_totals_in_parts
+from visit_planner.runs.reader import RunReader
 from visit_planner.runs.staged import StagedRun, staging_dir
 from visit_planner.store import RunRow, Store, published_run_dir
 from visit_planner.vocabulary import plan_stage
@@ -100,16 +101,16 @@ from visit_planner.vocabulary import plan_stage
 def previous_from_run(
     store: Store, workspace: Workspace, month: str
 ) -> tuple[pl.DataFrame | None, RunRow | None]:
-    """Last month's plan from the store (its current run) as a previous assignment."""
+    """Last month's plan from the store (its current run) as a previous assignment; read
+    by :class:`RunReader`, which refuses a damaged plan file, naming it and what to do."""
     prev = store.current_run(month_before(month))
     if prev is None:
         return None, None
-    pairs = (
-        pl.scan_parquet(published_run_dir(workspace, prev) / "plan.parquet")
-        .select("household_id", "worker_id")
-        .filter(pl.col("worker_id").is_not_null())
-        .with_columns(pl.lit(prev.month).alias("month"))
-        .collect(engine="in-memory")
+    plan = RunReader(published_run_dir(workspace, prev), remember=False).frame(
+        "plan.parquet", ["household_id", "worker_id"]
+    )
+    pairs = plan.filter(pl.col("worker_id").is_not_null()).with_columns(
+        pl.lit(prev.month).alias("month")
     )
     return pairs, prev
 

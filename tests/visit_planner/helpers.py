@@ -162,3 +162,22 @@ def numbers_cut_from_their_measure_word(text: str) -> list[tuple[str, str]]:
 
     lines = [line.strip() for line in text.splitlines()]
     return [(a, b) for a, b in pairwise(lines) if a[-1:].isdigit() and b and cell_len(b[0]) == 2]
+
+
+def resealed(run: Path, *rels: str) -> None:
+    """Record in ``run``'s manifest the hashes of its files ``rels`` as they now are (of
+    ``policy.toml``: its ``policy_sha256``), as a run written with them would: a test that
+    makes a run of another shape by editing a published one's files (the reader refuses a
+    file whose hash is not the manifest's)."""
+    import json
+
+    from visit_planner.hashing import file_sha256, text_sha256
+
+    path = run / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    for rel in rels:
+        if rel == "policy.toml":
+            manifest["policy_sha256"] = text_sha256((run / rel).read_text("utf-8"))
+        else:
+            manifest["files"][rel] = file_sha256(run / rel)
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False), "utf-8")

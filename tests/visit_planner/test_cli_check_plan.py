@@ -13,6 +13,7 @@ import pytest
 from assignment.candidates import build_candidates
 from assignment.greedy import greedy_plan
 from tests.visit_planner.helpers import BOX_DRAWING, M1, M2, flat, plan, too_wide, two_months
+from visit_planner.hashing import text_sha256
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.synthetic.scores import truth_scores
 from visit_planner.vocabulary import TIER_TERMS
@@ -271,8 +272,15 @@ def test_explain_says_a_less_probable_tier_1_is_the_least_expected_cost(
     )
     assert too_wide(out, 80) == []
     # The run's own policy: other costs, other figures (tier 1 still: 0.86 < 1.20 < 2.29).
-    policy = (run / "policy.toml").read_text("utf-8")
-    (run / "policy.toml").write_text(policy.replace("[0.0, 3.0, 6.0]", "[0.0, 4.0, 6.0]"))
+    # Its text changed alone is refused (not the policy the run was made with); with the
+    # manifest's hash of it too, it is the run's policy.
+    policy = (run / "policy.toml").read_text("utf-8").replace("[0.0, 3.0, 6.0]", "[0.0, 4.0, 6.0]")
+    (run / "policy.toml").write_text(policy, "utf-8")
+    rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
+    assert (rc, out) == (2, "") and "policy.toml: 方案文件已被改动 (changed" in flat(err), err
+    manifest = json.loads((run / "manifest.json").read_text("utf-8"))
+    manifest["policy_sha256"] = text_sha256(policy)
+    (run / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     rc, out, err = cli("explain", "--run", str(run), "--household", hid, "--top", "1")
     assert rc == 0, err
     assert "误判代价: 一类户误为二类户 4, 误为三类户 6" in out

@@ -469,9 +469,10 @@ def test_a_run_whose_files_are_not_in_the_workspace_is_named_with_what_to_do(
     (tmp_path / "ws" / nov.path).mkdir(parents=True)
     code, _, err = cli("runs", "show", nov.run_id[:8], *home)
     assert code == 2 and flat(err) == (
-        f"错误 ERROR: 方案 2026-11 v1 ({nov.run_id[:12]}) 缺少 manifest.json, 文件已被改动 (run "
-        f"2026-11 v1 ({nov.run_id[:12]}) has no manifest.json in {tmp_path / 'ws' / nov.path}: "
-        "its files were changed or removed, and a published run never changes)"
+        f"错误 ERROR: 方案 2026-11 v1 ({nov.run_id[:12]}) 缺少 manifest.json, 文件已被改动, "
+        f"请从备份恢复工作目录 (run 2026-11 v1 ({nov.run_id[:12]}) has no manifest.json in "
+        f"{tmp_path / 'ws' / nov.path}: its files were changed or removed, and a published run "
+        "never changes; restore the workspace from its backup: docs/deployment.md, section 6)"
     )
 
 

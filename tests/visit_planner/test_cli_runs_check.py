@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from assignment.validator import violations_frame
 from tests.visit_planner.helpers import M1, Months, flat, plan, too_wide, two_months
 from visit_planner.hashing import file_sha256
 from visit_planner.paths import Workspace
@@ -95,13 +96,30 @@ def test_a_clean_run_passes_from_its_own_files(months: Months, cli) -> None:  # 
     assert code == 2 and "999999999" in err and "Traceback" not in err and out == ""
 
 
+def test_runs_check_out_writes_the_violations_as_check_plan_does(
+    months: Months, cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A valid run: an empty file of check-plan's columns (as check-plan --out writes one); a
+    directory as --out is refused before any work."""
+    home = ["--home", str(months.home)]
+    violations = tmp_path / "violations.parquet"
+    code, out, err = cli("runs", "check", M1, *home, "--out", str(violations))
+    assert code == 0, out + err
+    written = pl.read_parquet(violations)
+    assert written.height == 0 and written.schema == violations_frame([]).schema
+    code, out, err = cli("runs", "check", M1, *home, "--out", str(tmp_path))
+    assert (code, out) == (2, "") and "Traceback" not in err
+    assert f"{tmp_path}: 输出路径是目录 (is a directory; give a file name)" in flat(err)
+
+
 def test_a_rule_broken_in_plan_parquet_is_named_with_its_ids(
     months: Months, cli, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     home = _copy(months, tmp_path)
     run = _run_dir(home)
     hid, worker = _break_rule(run, township_file=False)
-    code, out, err = cli("runs", "check", M1, "--home", str(home))
+    violations = tmp_path / "out" / "violations.parquet"
+    code, out, err = cli("runs", "check", M1, "--home", str(home), "--out", str(violations))
     assert code == 4, out + err
     said = flat(out)
     assert "role_ineligible" in said and "角色不可承接该类别 role may not take this tier" in said
@@ -110,6 +128,14 @@ def test_a_rule_broken_in_plan_parquet_is_named_with_its_ids(
     # The township's own plan file (what the dashboard reads) no longer agrees with it.
     assert "does not hold the rows of township" in said
     assert too_wide(out) == [] and "Traceback" not in out + err
+    # --out: every violation, in check-plan --out's columns.
+    written = pl.read_parquet(violations)
+    assert written.schema == violations_frame([]).schema
+    assert (hid, worker) in set(
+        written.filter(pl.col("kind") == "role_ineligible")
+        .select("household_id", "worker_id")
+        .iter_rows()
+    )
 
 
 def test_a_manifest_rewritten_over_changed_plan_files_disagrees_with_the_store(

@@ -13,7 +13,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import assign_run, short_staffed, short_staffed_run, write_inputs
+from tests.visit_planner.helpers import (
+    assign_run,
+    resealed,
+    short_staffed,
+    short_staffed_run,
+    write_inputs,
+)
 from visit_planner.contracts.places import place_label
 from visit_planner.errors import PlanFileError
 from visit_planner.export import ExportSummary, export_visit_lists, labels
@@ -199,6 +205,7 @@ def test_a_line_per_visit_due_to_write_its_date(run_dir: Path, tmp_path: Path) -
     policy, n = re.subn(r"(\[tiers\.1\][^\[]*visits_per_month = )[0-9.]+", r"\g<1>6.0", policy)
     assert n == 1
     (copy / "policy.toml").write_text(policy, "utf-8")
+    resealed(copy, "policy.toml")
     got = export_visit_lists(copy, tmp_path / "lists", month="2026-11")
     csv = pl.read_csv(got.csv, schema_overrides={"village_id": pl.String})
     tier1 = csv.filter(pl.col("tier") == 1)
@@ -846,6 +853,7 @@ def test_a_failed_township_says_its_error_once(run_dir: Path, tmp_path: Path) ->
         pl.when(pl.col("township_id") == tw).then(pl.lit(error)).otherwise(pl.col("error"))
         .cast(pl.String).alias("error")
     ).write_parquet(copy / "diagnostics.parquet")  # fmt: skip
+    resealed(copy, f"townships/{tw}/plan.parquet", "diagnostics.parquet")
     got = export_visit_lists(copy, tmp_path / "lists", month="2026-11", townships=[tw])
     u = _unassigned_csv(got.unassigned_csv)
     assert sorted(u["household_id"]) == sorted(pl.read_parquet(plan_file)["household_id"])

@@ -155,7 +155,8 @@ def test_a_townships_missing_file_is_named_as_missing_not_as_an_unknown_township
     with pytest.raises(PlanFileError) as err:
         RunReader(copy).plan(tw)
     assert str(err.value).startswith(
-        f"{copy / 'townships' / tw / 'plan.parquet'}: 方案目录中缺少该文件, 方案不完整或已被改动"
+        f"{copy / 'townships' / tw / 'plan.parquet'}: 方案文件缺失 (missing: manifest.json "
+        "records it)"
     )
     with pytest.raises(PlanFileError, match=r"乡镇不在方案中 \(township '999999999' is not"):
         RunReader(copy).plan("999999999")

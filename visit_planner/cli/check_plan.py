@@ -63,7 +63,9 @@ ForbidsOpt = Annotated[
 ]
 
 
-def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
+def write_atomic(frame: pl.DataFrame, path: Path) -> None:
+    """Write ``frame`` to the Parquet file ``path`` whole or not at all (``--out`` of
+    ``check-plan`` and ``runs check``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -190,7 +192,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     if out is not None:
         from assignment.validator import violations_frame
 
-        _write_atomic(violations_frame(result.violations), out)
+        write_atomic(violations_frame(result.violations), out)
     if result.valid:
         console.print(
             f"[green]方案通过校验 / plan valid[/]: {result.plan_rows:,} 行 rows, "

@@ -131,16 +131,20 @@ def _run_dir(workspace: Workspace, run: RunRow) -> Path:
         )
     if not (root / MANIFEST).is_file():
         raise PlanFileError(
-            f"方案 {name} 缺少 {MANIFEST}, 文件已被改动 (run {name} has no {MANIFEST} in "
-            f"{root}: its files were changed or removed, and a published run never changes)"
+            f"方案 {name} 缺少 {MANIFEST}, 文件已被改动, 请从备份恢复工作目录 (run {name} has no "
+            f"{MANIFEST} in {root}: its files were changed or removed, and a published run never "
+            "changes; restore the workspace from its backup: docs/deployment.md, section 6)"
         )
     return root
 
 
-def _reader(workspace: Workspace, run: RunRow) -> RunReader:
+def _reader(workspace: Workspace, run: RunRow, *, remember: bool = True) -> RunReader:
+    """The run's reader (:class:`~visit_planner.runs.RunReader`, which refuses a damaged
+    file it is asked for); ``remember=False`` for the commands that list every damaged
+    file, a damaged places file among them."""
     from visit_planner.runs import RunReader
 
-    return RunReader(_run_dir(workspace, run))
+    return RunReader(_run_dir(workspace, run), remember=remember)
 
 
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -306,7 +310,7 @@ def runs_show(
         row = run_named(store, run)
         outcomes = store.outcomes(row.run_id)
         known = {o.id: o for o in store.list_overrides()}
-        reader = _reader(workspace, row)
+        reader = _reader(workspace, row, remember=False)
         chain = amendment_chain(store, row)
         resolved = {r.run_id: amended_townships(workspace, r) for r in chain}
         try:  # an amendment's is its parent's: files of another run, which may be gone
@@ -315,6 +319,8 @@ def runs_show(
         except (PlanFileError, StoreError):
             previous = None
     bad = reader.verify()
+    if not bad:
+        reader.remember_places()  # a damaged places file is named below, not read
     m = row.metrics
     lines = [
         f"{term('run')} {row.run_id}  {row.month} v{row.version} "
@@ -344,10 +350,20 @@ def runs_show(
     lines.append(f"文件 files: {reader.root}")
     for line in lines:  # wrapped at spaces: ids, hashes and paths are never broken
         print_hanging(line.rstrip(), console, rest="  ")
-    print_shortfalls(reader.diagnostics())  # each short township by name, and what would cover it
+    if not bad:  # each short township by name, and what would cover it
+        print_shortfalls(reader.diagnostics())
     mismatch = parent_mismatch(chain, reader.manifest)
     if mismatch is not None:
         print_hanging(f"警告 WARNING: {mismatch}", err_console, style="bold red")
+    if bad:
+        print_hanging(
+            "警告 WARNING: 方案文件与发布时不符, 请查看全部受损文件, 并从备份恢复工作目录 (the "
+            "run's files are not those published: "
+            f"`visit-planner runs check {row.run_id[:12]}` names every damaged file; restore "
+            "the workspace from its backup: docs/deployment.md, section 6)",
+            err_console,
+            style="bold red",
+        )
     if bad or mismatch is not None:
         raise typer.Exit(4)
 
@@ -604,7 +620,7 @@ def runs_diff(
 
 
 @runs_app.command("check")
-def runs_check(
+def runs_check(  # noqa: PLR0917  (Typer options)
     run: RunArgument,
     township: Annotated[
         list[str] | None,
@@ -613,6 +629,14 @@ def runs_check(
     show: Annotated[
         int, typer.Option("--show", help="列出违规数 — Violations to list.", min=0)
     ] = 20,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="违规明细文件 — Write every violation to this Parquet file (as check-plan --out).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     store_url: StoreUrlOption = None,
 ) -> None:
@@ -623,8 +647,11 @@ def runs_check(
     validator, every rule re-derived from the inputs each township was solved from as the
     run keeps them (the supervisors' tier overrides, corrections, pins and forbids among
     them) and the run's own policy. Exits 4 when a file changed or a rule is broken.
+    --out writes every violation as check-plan --out does (the same columns; none
+    written when a file changed, since the rules were then not checked).
     """
-    from visit_planner.cli.check_plan import EXIT_VIOLATIONS
+    from assignment.validator import violations_frame
+    from visit_planner.cli.check_plan import EXIT_VIOLATIONS, write_atomic
     from visit_planner.runs.check import (
         applied_overrides,
         changed_files,
@@ -633,28 +660,36 @@ def runs_check(
     )
     from visit_planner.runs.townships import township_codes
 
+    if out is not None and out.is_dir():  # refused before any work
+        raise PlanFileError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
     with _store(home, store_url) as (store, workspace):
         row = run_named(store, run)
         recorded = store.run_townships(row.run_id)
         applied = applied_overrides(store.outcomes(row.run_id), store.list_overrides())
-    reader = _reader(workspace, row)
+    reader = _reader(workspace, row, remember=False)  # every damaged file named, not the first
+    changed = changed_files(reader)
     known = [t.township_id for t in recorded]
-    codes = township_codes(township, known, reader.places(), row.run_id[:12]) if township else known
+    if not changed:  # its places are intact: named in every line below
+        reader.remember_places()
+        if township:
+            codes = township_codes(township, known, reader.places(), row.run_id[:12])
+        else:
+            codes = known
     print_hanging(
         f"{term('run')} {row.run_id}  {row.month} v{row.version} "
         f"({_kind(row.kind, zh_first=True)}, {_status(row.status, zh_first=True)})",
         console,
         rest="  ",
     )
-    changed = changed_files(reader)
     if changed:
         print_hanging(f"文件 files: 与方案清单不符 CHANGED ({len(changed)})", console)
         for problem in changed:
             print_hanging(problem, console, first="  ", rest="    ")
         print_hanging(
-            "方案未通过校验 / run INVALID: 文件与发布时不符, 规则未校验 (its files are not "
-            "those published, so its rules were not checked: restore them, or roll back to "
-            "an intact version)",
+            "方案未通过校验 / run INVALID: 文件与发布时不符, 规则未校验; 请从备份恢复工作目录, "
+            "或回滚到完好的版本 (its files are not those published, so its rules were not "
+            "checked: restore the workspace from its backup, docs/deployment.md section 6, "
+            "or roll back to an intact version)",
             console,
             style="red",
         )
@@ -673,6 +708,8 @@ def runs_check(
             rest="  ",
         )
     rules = check_run_rules(reader, codes, applied)
+    if out is not None:
+        write_atomic(violations_frame(rules.check.violations), out)
     lines = checked_lines(rules, reader.manifest.amended_townships, len(applied))
     for line in lines:
         print_hanging(line, console, rest="  ")

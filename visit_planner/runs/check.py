@@ -40,7 +40,6 @@ from visit_planner.check_plan_job import CheckResult, plan_inputs_of
 from visit_planner.contracts.plan_tables import PlanTables
 from visit_planner.contracts.tables import read_table
 from visit_planner.errors import PlanFileError
-from visit_planner.hashing import text_sha256
 from visit_planner.policy import settings_from_policy
 from visit_planner.runs.manifest import MANIFEST, plan_sha256
 from visit_planner.runs.reader import RunReader
@@ -57,28 +56,14 @@ __all__ = [
 ]
 
 PLAN_FILE = "plan.parquet"
-POLICY_FILE = "policy.toml"
 
 
 def changed_files(reader: RunReader) -> list[str]:
-    """The run's files that are not as its manifest records them (empty: none), each named
-    (``中文 (English)``): a file it lists changed or missing, the policy text changed or
-    missing. The rules are not checked on such a run."""
-    manifest = reader.manifest
-    problems = [
-        f"{rel}: 缺失 (missing: {MANIFEST} lists it)"
-        if not (reader.root / rel).is_file()
-        else f"{rel}: 已被改动 (changed: its hash is not the one {MANIFEST} lists)"
-        for rel in reader.verify()
-    ]
-    policy = reader.root / POLICY_FILE
-    if not policy.is_file():
-        problems.append(f"{POLICY_FILE}: 缺失 (missing: the policy the run was made with)")
-    elif text_sha256(policy.read_text("utf-8")) != manifest.policy_sha256:
-        problems.append(
-            f"{POLICY_FILE}: 已被改动 (changed: its hash is not the policy hash {MANIFEST} records)"
-        )
-    return problems
+    """The run's files that are not as its manifest records them (empty: none), every one
+    named with what is wrong (``中文 (English)``, :meth:`RunReader.damage`): missing, not
+    readable Parquet, or changed; the policy text among them. Only hashes are compared, so
+    that no damaged file stops the listing. The rules are not checked on such a run."""
+    return [f"{rel}: {reader.damage(rel)}" for rel in reader.verify()]
 
 
 def store_mismatches(reader: RunReader, row: RunRow, townships: Sequence[TownshipRow]) -> list[str]:
@@ -155,11 +140,8 @@ class RunRules:
 
 def _stored(reader: RunReader, townships: Sequence[str], name: str) -> pl.DataFrame | None:
     """Input ``name`` of ``townships`` as the run stores them, one frame (None: none stored)."""
-    parts = []
-    for tw in townships:
-        path = reader.root / "townships" / tw / "inputs" / f"{name}.parquet"
-        if path.is_file():
-            parts.append(pl.read_parquet(path))
+    found = [reader.frame_if_any(f"townships/{tw}/inputs/{name}.parquet") for tw in townships]
+    parts = [frame for frame in found if frame is not None]
     return pl.concat(parts, how="diagonal_relaxed") if parts else None
 
 
@@ -174,7 +156,7 @@ def _plan(reader: RunReader, townships: Sequence[str]) -> pl.DataFrame:
 def _plan_files_differ(reader: RunReader, townships: Sequence[str]) -> list[str]:
     """The townships whose plan file does not hold the whole plan file's rows of that
     township, every column compared (the files as written, not as the contract reads them)."""
-    whole = pl.read_parquet(reader.root / PLAN_FILE)
+    whole = reader.frame(PLAN_FILE)
     differ = []
     for tw in townships:
         part = reader.plan(tw)

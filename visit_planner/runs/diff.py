@@ -37,7 +37,7 @@ DIFF_COLUMNS = (
 
 
 def _whole(reader: RunReader) -> pl.DataFrame:
-    return pl.read_parquet(reader.root / "plan.parquet")
+    return reader.frame("plan.parquet")  # refused, naming it, when damaged
 
 
 def _travel(reader: RunReader) -> pl.DataFrame:

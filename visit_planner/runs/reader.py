@@ -19,8 +19,12 @@ from assignment.domain import AssignmentSettings, PlanInputs
 from visit_planner.contracts.places import remember_places
 from visit_planner.errors import PlanFileError
 from visit_planner.policy import Policy, parse_policy, settings_from_policy
-from visit_planner.runs.manifest import RunManifest, file_sha256
+from visit_planner.runs.manifest import MANIFEST, RunManifest, file_sha256, text_sha256
 from visit_planner.runs.writer import INPUT_FRAMES, PLACES_FILE
+
+POLICY_FILE = "policy.toml"
+"""The run's policy text; the manifest records its hash as ``policy_sha256``, not in
+``files``."""
 
 PREVIOUS_THIS_MONTH = "previous_this_month"
 """Key of :meth:`RunReader.explanation`: the household's previous worker is that of an earlier
@@ -32,25 +36,46 @@ class RunReader:
 
     >>> run = RunReader(Path("out"))            # doctest: +SKIP
     >>> run.explanation("H0000001")["reason_en"]  # doctest: +SKIP
+
+    Every file is read through :meth:`checked`: a file the manifest lists is read only when
+    it is there with the hash the manifest records (the policy text with its
+    ``policy_sha256``), so that a damaged run - a file missing, cut short, not Parquet, or
+    rewritten without a column - is refused with a message naming the file, what is wrong
+    and what to do (:meth:`damage`), never read into a traceback or a wrong answer. Each
+    file is hashed once per reader: a published run never changes.
+
+    ``remember``: name the run's places in every text about it, from its ``places.parquet``
+    (refused when damaged). ``runs check`` and ``runs show`` pass False: they name every
+    damaged file of the run, a damaged places file among them, rather than stop at it,
+    and call :meth:`remember_places` once the files are intact.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, remember: bool = True) -> None:
         self.root = root
-        self.manifest = RunManifest.read(root)
+        self.manifest = _read_manifest(root)
         self._township_of: dict[str, str] = {}  # a run never changes: looked up once each
-        remember_places(self.places())  # so that every text about this run names its places
+        self._intact: set[str] = set()  # files found as the manifest records them
+        if remember:
+            self.remember_places()
+
+    def remember_places(self) -> None:
+        """Name this run's places in every text about it (its ``places.parquet``)."""
+        remember_places(self.places())
 
     def places(self) -> pl.DataFrame | None:
         """The place names stored with the run (None: its inputs had none)."""
-        path = self.root / PLACES_FILE
-        return pl.read_parquet(path) if path.is_file() else None
+        return self.frame_if_any(PLACES_FILE)
 
     # ------------------------------------------------------------------ run-wide
 
     @cached_property
     def policy(self) -> Policy:
-        """The policy the run was made with (its stored text)."""
-        return parse_policy((self.root / "policy.toml").read_text("utf-8"), "run policy.toml")
+        """The policy the run was made with (its stored text, as the manifest's hash records
+        it)."""
+        problem = self.damage(POLICY_FILE)
+        if problem is not None:
+            raise PlanFileError(self._refusal(POLICY_FILE, problem))
+        return parse_policy((self.root / POLICY_FILE).read_text("utf-8"), "run policy.toml")
 
     @cached_property
     def settings(self) -> AssignmentSettings:
@@ -59,7 +84,7 @@ class RunReader:
 
     def diagnostics(self) -> pl.DataFrame:
         """One row per township."""
-        return self._read("diagnostics.parquet")
+        return self.frame("diagnostics.parquet")
 
     def townships(self) -> list[str]:
         """The run's township ids, sorted."""
@@ -69,11 +94,8 @@ class RunReader:
         """The township of ``household_id``; a clear error when it is not in the run."""
         if household_id in self._township_of:
             return self._township_of[household_id]
-        found = (
-            pl.scan_parquet(self.root / "households_index.parquet")
-            .filter(pl.col("household_id") == household_id)
-            .select("township_id")
-            .collect()
+        found = self.frame("households_index.parquet", filter_household=household_id).select(
+            "township_id"
         )
         if found.height == 0:
             raise PlanFileError(
@@ -83,13 +105,82 @@ class RunReader:
         return self._township_of[household_id]
 
     def verify(self) -> list[str]:
-        """Files whose content no longer matches the manifest's hash (or that are missing)."""
-        bad = []
-        for rel, digest in self.manifest.files.items():
-            path = self.root / rel
-            if not path.is_file() or file_sha256(path) != digest:
-                bad.append(rel)
-        return bad
+        """The run's files that are not as its manifest records them: missing, or with
+        another hash (cut short, not Parquet, rewritten); the policy text among them
+        (:data:`POLICY_FILE`, against ``policy_sha256``). Empty: every file intact.
+        :meth:`damage` says what is wrong with each."""
+        return [rel for rel in [*self.manifest.files, POLICY_FILE] if self.damage(rel) is not None]
+
+    def damage(self, rel: str) -> str | None:
+        """What is wrong with the run's file ``rel`` (``中文 (English)``), None when it is as
+        the manifest records it, or neither listed nor there (a file the run did not write:
+        ``places.parquet`` of inputs without places, an ``assign`` run's scores)."""
+        if rel in self._intact:
+            return None
+        path = self.root / rel
+        policy = rel == POLICY_FILE  # its hash is the manifest's policy_sha256, of its text
+        recorded = self.manifest.policy_sha256 if policy else self.manifest.files.get(rel)
+        if not path.is_file():
+            return None if recorded is None else f"缺失 (missing: {MANIFEST} records it)"
+        try:
+            actual = text_sha256(path.read_text("utf-8")) if policy else file_sha256(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"无法读取 (cannot be read: {exc})"
+        if recorded is None or actual == recorded:
+            self._intact.add(rel)
+            return None
+        if path.suffix == ".parquet":
+            try:
+                pl.read_parquet_schema(path)
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                return f"已损坏, 无法读取 (damaged: not readable Parquet: {_first_line(exc)})"
+        return f"已被改动 (changed: its hash is not the one {MANIFEST} records)"
+
+    def frame(
+        self, rel: str, columns: list[str] | None = None, *, filter_household: str | None = None
+    ) -> pl.DataFrame:
+        """The run's Parquet file ``rel`` (its ``columns``; with ``filter_household`` only
+        that household's rows, read by a scan), refused when it is damaged or missing
+        (:meth:`damage`)."""
+        frame = self.frame_if_any(rel, columns, filter_household=filter_household)
+        if frame is None:
+            raise PlanFileError(self._refusal(rel, "缺失 (missing from the run directory)"))
+        return frame
+
+    def frame_if_any(
+        self, rel: str, columns: list[str] | None = None, *, filter_household: str | None = None
+    ) -> pl.DataFrame | None:
+        """As :meth:`frame`; None when the run did not write the file (neither listed by its
+        manifest nor there)."""
+        problem = self.damage(rel)
+        if problem is not None:
+            raise PlanFileError(self._refusal(rel, problem))
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        try:
+            if filter_household is None:
+                return pl.read_parquet(path, columns=columns)
+            scan = pl.scan_parquet(path).filter(pl.col("household_id") == filter_household)
+            return (scan if columns is None else scan.select(columns)).collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:  # a file the manifest does not list
+            raise PlanFileError(
+                self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
+            ) from None
+
+    def _refusal(self, rel: str, problem: str) -> str:
+        """A damaged file's message: the file, what is wrong, what to do."""
+        return f"{self.root / rel}: 方案文件{problem}; {self._what_to_do()}"
+
+    def _what_to_do(self) -> str:
+        if self.manifest.month is None:  # an ``assign --out`` directory: made again at will
+            return "请重新运行 assign 生成该目录 (write the directory again with assign)"
+        run = self.manifest.run_id[:12]
+        return (
+            f"请查看全部受损文件, 并从备份恢复工作目录 (run "
+            f"`visit-planner runs check {run}` to see every damaged file, and restore the "
+            "workspace from its backup: docs/deployment.md, section 6)"
+        )
 
     # ------------------------------------------------------------------ one township
 
@@ -108,16 +199,14 @@ class RunReader:
     def scores(self, township_id: str) -> pl.DataFrame | None:
         """The risk scores of one township's households (None for runs made from a scores file
         without them: ``assign``)."""
-        path = self.root / "townships" / township_id / "scores.parquet"
-        return pl.read_parquet(path) if path.is_file() else None
+        return self.frame_if_any(f"townships/{township_id}/scores.parquet")
 
     def inputs(self, township_id: str) -> dict[str, pl.DataFrame | None]:
         """The inputs one township was solved from (None where the run had none)."""
-        out: dict[str, pl.DataFrame | None] = {}
-        for name in INPUT_FRAMES:
-            path = self.root / "townships" / township_id / "inputs" / f"{name}.parquet"
-            out[name] = pl.read_parquet(path) if path.is_file() else None
-        return out
+        return {
+            name: self.frame_if_any(f"townships/{township_id}/inputs/{name}.parquet")
+            for name in INPUT_FRAMES
+        }
 
     def stored_input(
         self, township_id: str, name: str, columns: list[str] | None = None
@@ -128,16 +217,12 @@ class RunReader:
         what the township was solved from (``check-plan`` routes each township of an
         amended run to the previous assignment it was solved from by these files)."""
         rel = f"townships/{township_id}/inputs/{name}.parquet"
-        path = self.root / rel
-        if not path.is_file():
-            return None
-        recorded = self.manifest.files.get(rel)
-        if recorded is None or file_sha256(path) != recorded:
+        if (self.root / rel).is_file() and rel not in self.manifest.files:
             raise PlanFileError(
-                f"{path}: 与方案清单记录的哈希不符, 方案发布后被改动 (not the file the run was "
-                f"written with: its hash is not the one {self.root / 'manifest.json'} records)"
-            )
-        return pl.read_parquet(path, columns=columns)
+                self._refusal(rel, f"未列入方案清单 (not listed by {MANIFEST}: not written by "
+                              "the run)")
+            )  # fmt: skip
+        return self.frame_if_any(rel, columns)
 
     # ------------------------------------------------------------------ one household
 
@@ -158,11 +243,10 @@ class RunReader:
     def _previous_month(self, township_id: str, household_id: str) -> str | None:
         """The month of the household's previous pairing in the township's stored inputs (the
         previous assignment it was solved with), None without one."""
-        path = self.root / "townships" / township_id / "inputs" / "previous.parquet"
-        if not path.is_file():
-            return None
-        found = pl.scan_parquet(path).filter(pl.col("household_id") == household_id).collect()
-        if found.height == 0 or "month" not in found.columns:
+        found = self.frame_if_any(
+            f"townships/{township_id}/inputs/previous.parquet", filter_household=household_id
+        )
+        if found is None or found.height == 0 or "month" not in found.columns:
             return None
         return str(found["month"][0])
 
@@ -215,22 +299,36 @@ class RunReader:
     # ------------------------------------------------------------------ files
 
     def _township(self, township_id: str, name: str) -> pl.DataFrame:
-        path = self.root / "townships" / township_id / name
-        if not path.is_file():
-            if f"townships/{township_id}/{name}" in self.manifest.files:
-                # The run wrote it: the directory lost it, the township is in the run.
-                raise PlanFileError(
-                    f"{path}: 方案目录中缺少该文件, 方案不完整或已被改动 (missing from the run "
-                    "directory, which the run wrote: the run is incomplete or was altered; "
-                    "runs show re-checks its files)"
-                )
+        frame = self.frame_if_any(f"townships/{township_id}/{name}")
+        if frame is None:  # neither listed nor there: not a township of the run
             raise PlanFileError(
                 f"{self.root}: 乡镇不在方案中 (township {township_id!r} is not in this run)"
             )
-        return pl.read_parquet(path)
+        return frame
 
-    def _read(self, name: str) -> pl.DataFrame:
-        path = self.root / name
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (polars adds hints below it)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_manifest(root: Path) -> RunManifest:
+    """The run's manifest; a run directory (its ``townships/``) that lost it, or whose
+    manifest cannot be read, is refused saying to restore the workspace from its backup."""
+    path = root / MANIFEST
+    restore = (
+        "请从备份恢复工作目录 (restore the workspace from its backup: docs/deployment.md, "
+        "section 6)"
+    )
+    if not path.is_file() and (root / "townships").is_dir():
+        raise PlanFileError(
+            f"{path}: 方案清单缺失, 方案目录已被改动 (missing: the run directory has lost its "
+            f"manifest, so none of its files can be checked); {restore}"
+        )
+    try:
+        return RunManifest.read(root)
+    except PlanFileError as exc:
         if not path.is_file():
-            raise PlanFileError(f"{path}: 方案目录中缺少该文件 (missing from the run directory)")
-        return pl.read_parquet(path)
+            raise  # not a run directory at all: the manifest's own message says so
+        raise PlanFileError(f"{exc}; {restore}") from None
