@@ -55,6 +55,17 @@ def test_greedy_plan_passes(greedy_files: Path, cli) -> None:
     assert f"{rows:,} 行 rows" in out and rows >= 1_000  # a thousands separator
 
 
+def test_a_directory_as_out_is_refused_before_the_check(
+    greedy_files: Path, tmp_path: Path, cli
+) -> None:
+    # It checked the whole plan, then ended in IsADirectoryError's traceback (exit 1).
+    plan = str(greedy_files / "plan.parquet")
+    rc, out, err = cli("check-plan", "--plan", plan, *_inputs(greedy_files), "--out", str(tmp_path))
+    assert rc == 2 and out == ""
+    assert f"{tmp_path}: 输出路径是目录 (is a directory; give a file name)" in flat(err)
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
 def test_broken_plan_exits_4_with_table(greedy_files: Path, tmp_path: Path, cli) -> None:
     plan = pl.read_parquet(greedy_files / "plan.parquet")
     assigned = plan.filter(pl.col("worker_id").is_not_null())

@@ -63,6 +63,14 @@ ForbidsOpt = Annotated[
 ]
 
 
+def check_violations_out(out: Path | None) -> None:
+    """Refuse, before any work, a ``--out`` of ``check-plan`` or ``runs check`` that is a
+    directory: the violations' file would be renamed onto it at the end, a traceback after
+    the whole check (``IsADirectoryError``)."""
+    if out is not None and out.is_dir():
+        raise PlanFileError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
+
+
 def write_atomic(frame: pl.DataFrame, path: Path) -> None:
     """Write ``frame`` to the Parquet file ``path`` whole or not at all (``--out`` of
     ``check-plan`` and ``runs check``)."""
@@ -185,6 +193,7 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
     from visit_planner.plan_files import PlanPaths
     from visit_planner.policy import load_policy
 
+    check_violations_out(out)
     paths = PlanPaths(scores, households, workers, previous, conflicts, pins, forbids)
     read_places_beside(households)  # names for the messages (checked like any input)
     result = run_check_plan(plan, paths, load_policy(policy), townships=township)

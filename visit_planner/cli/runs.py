@@ -651,7 +651,11 @@ def runs_check(  # noqa: PLR0917  (Typer options)
     written when a file changed, since the rules were then not checked).
     """
     from assignment.validator import violations_frame
-    from visit_planner.cli.check_plan import EXIT_VIOLATIONS, write_atomic
+    from visit_planner.cli.check_plan import (
+        EXIT_VIOLATIONS,
+        check_violations_out,
+        write_atomic,
+    )
     from visit_planner.runs.check import (
         applied_overrides,
         changed_files,
@@ -660,8 +664,7 @@ def runs_check(  # noqa: PLR0917  (Typer options)
     )
     from visit_planner.runs.townships import township_codes
 
-    if out is not None and out.is_dir():  # refused before any work
-        raise PlanFileError(f"{out}: 输出路径是目录 (is a directory; give a file name)")
+    check_violations_out(out)  # refused before any work
     with _store(home, store_url) as (store, workspace):
         row = run_named(store, run)
         recorded = store.run_townships(row.run_id)
