@@ -103,22 +103,42 @@ class Months:
     m2: Path
 
 
+_TWO_MONTHS: dict[str, Path] = {}
+"""The root of the workspace :func:`two_months` built once in this test process (an xdist
+worker), which each call copies."""
+
+
 def two_months(tmp_path_factory: pytest.TempPathFactory) -> Months:
     """A workspace with model 1 the champion (trained on :data:`M1`), and the data of
-    :data:`M1` and of :data:`M2` (the month after it), for a module's ``months`` fixture."""
+    :data:`M1` and of :data:`M2` (the month after it), for a module's ``months`` fixture:
+    each call its own copy of one built once per test process (it was generated and trained
+    again in every module that used it). The copy's MLflow records the first one's artifact locations, which
+    the registry reads while they exist and never writes into (a model trained in a copy
+    starts an experiment in the copy's own directory: ``risk_model.tracking``)."""
+    import shutil
+
+    built = _TWO_MONTHS.get("root")
+    if built is None:
+        built = _TWO_MONTHS["root"] = _built_two_months(tmp_path_factory.mktemp("cycle_built"))
+    root = tmp_path_factory.mktemp("cycle")
+    shutil.copytree(built, root, dirs_exist_ok=True, symlinks=True)
+    return Months(root / "workspace", root / M1, root / M2)
+
+
+def _built_two_months(root: Path) -> Path:
+    """:func:`two_months`'s workspace and months, built in ``root``."""
     from risk_model import TrainConfig
     from visit_planner.risk_job import promote_version, train_from_file
     from visit_planner.synthetic import generate, write_prefecture
     from visit_planner.synthetic.next_month import next_month, read_month, write_month
 
-    root = tmp_path_factory.mktemp("cycle")
     m1, m2, home = root / M1, root / M2, root / "workspace"
     write_prefecture(generate(scale=0.003, seed=2), m1)
     data = next_month(read_month(m1), seed=5)
     write_month(data.tables(), data.info, m2)
     train_from_file(m1, home=home, config=TrainConfig(params={"max_iter": 30}))
     promote_version(1, m1, home=home)
-    return Months(home, m1, m2)
+    return root
 
 
 def plan(months: Months, url: str, month: str, data: Path, **kw: object) -> object:
