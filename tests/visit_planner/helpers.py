@@ -112,9 +112,10 @@ def two_months(tmp_path_factory: pytest.TempPathFactory) -> Months:
     """A workspace with model 1 the champion (trained on :data:`M1`), and the data of
     :data:`M1` and of :data:`M2` (the month after it), for a module's ``months`` fixture:
     each call its own copy of one built once per test process (it was generated and trained
-    again in every module that used it). The copy's MLflow records the first one's artifact locations, which
-    the registry reads while they exist and never writes into (a model trained in a copy
-    starts an experiment in the copy's own directory: ``risk_model.tracking``)."""
+    again in every module that used it). The copy's MLflow records the first one's artifact
+    locations, which the registry reads while they exist and never writes into (a model
+    trained in a copy starts an experiment in the copy's own directory:
+    ``risk_model.tracking``)."""
     import shutil
 
     built = _TWO_MONTHS.get("root")
