@@ -13,9 +13,13 @@ a planner runs (:func:`bench_plan.cli`), skipped when its result is already ther
 with Debian's Chromium (the flags of the browser test), signed in as a planner of the whole
 prefecture, or (``--account county`` / ``township``) as a supervisor of the county or the
 township of the township closest to 10 k households: what a scoped account waits for, whose
-pages should read its own townships only. Measured, wall clock in the browser until
-Streamlit's run has finished (its status widget gone) and the page's own element is on
-screen:
+pages should read its own townships only. Measured, wall clock in the browser until the
+page's own element is on screen and Streamlit's run has ended: the app's run state
+(``data-test-script-state``) as :func:`tests.dashboard.helpers.idle` watches it, up to the
+moment the run ended (the quiet it then waits, 300 ms, is not counted; when it sees no run,
+up to the moment it began to wait). Until 2026-12-07 (commit f24d684) ``idle`` waited a
+fixed 300 ms, counted in every figure, and did not wait for a run still going after it, so
+figures of the two ways differ step by step. Timed:
 
 * first paint of every page (target < 3 s): the first visit of each page in a fresh server,
   so every page reads its data cold;
@@ -63,6 +67,7 @@ from tests.dashboard.helpers import (  # noqa: E402
     heading,
     idle,
     open_page,
+    page_title,
     served_dashboard,
     switch_language,
 )
@@ -266,7 +271,7 @@ def measure(url: str, password: str, run_dir: Path, who: Target) -> list[Row]:
             ("first paint", "overview (总览), from the sign-in click", 3.0, *timed(signed_in))
         )
         for name in PAGES[1:]:
-            title = f"{name} ({i18n.t(f'page_{name}', 'zh')})"
+            title = f"{name} ({page_title(name, 'zh')})"
             rows.append(("first paint", title, 3.0, *timed(partial(open_whole, page, name))))
         again = timed(lambda: open_page(page, "overview", "zh"))
         rows.append(("first paint", "overview again", 3.0, *again))
@@ -342,9 +347,11 @@ def main() -> None:
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); `visit-planner dashboard` on "
         f"127.0.0.1 driven by Playwright with Debian's Chromium (headless), signed in as "
         f"{who.who}; each figure is wall clock in the browser until the "
-        "page's element is shown and Streamlit's run has finished (not counting the tests' "
-        "300 ms settling pause after it; choosing a township is timed from Enter, after the "
-        "name is typed, signing in from the click, after the form is filled). First paints are "
+        "page's element is shown and Streamlit's run has ended (the app's run state, watched "
+        "by tests/dashboard/helpers.py idle(), not counting the 300 ms of quiet it waits after "
+        "the run; before 2026-12-07 each figure held a fixed 300 ms instead and missed a run "
+        "outlasting it); choosing a township is timed from Enter, after the "
+        "name is typed, signing in from the click, after the form is filled. First paints are "
         "the first "
         "visit of each page in a fresh server (data read cold). The CPU columns are the seconds "
         "the server process and Chromium's processes worked meanwhile (headless Chromium draws "
