@@ -1097,9 +1097,9 @@ def _pairs(text: str) -> list[str]:
     return pairs
 
 
-_BARE_CODE: Final = re.compile(r"(?<![\w.(（])(\d{12}G\d+|\d{6}(?:\d{3}){0,2})(?![\w.])")
+_BARE_CODE: Final = re.compile(r"(?<![\w.(（/])(\d{12}G\d+|\d{6}(?:\d{3}){0,2})(?![\w./])")
 """A county, township, village or grid code standing alone (not already in brackets after a
-name)."""
+name, nor a directory of a path: ``townships/532601001/plan.parquet``)."""
 
 
 def named(text: str, lang: Lang) -> str:
@@ -1201,19 +1201,28 @@ def notice(text: str, lang: Lang) -> str:
     page says it: one sentence that says why, with no heading before it, in the page's
     language - ``中文 / English`` by the switch (:func:`pick`); an error's ``中文 (English)``
     (:func:`~visit_planner.vocabulary.zh_en`), whose Chinese is a summary, as
-    ``中文（English）`` (Chinese first, the details alongside) or the English - ended as a
-    sentence, places named."""
+    ``中文（English）`` (Chinese first, the details alongside) or the English, also of
+    several such clauses joined by ``; `` (a damaged run's file, then what to do: it was
+    shown in both languages on either page) - ended as a sentence, places named."""
     text = text.strip()
-    both = zh_en(text) if " / " not in text else None
-    if both is None:
+    clauses = _CLAUSE.split(text) if " / " not in text else []
+    pairs = [zh_en(clause) for clause in clauses]
+    if not pairs or None in pairs:
         said = pick(text, lang)
     elif lang == "zh":
-        said = named(re.sub(r" \((.*)\)$", r"（\1）", text, flags=re.DOTALL), lang)
+        said = named(
+            "；".join(re.sub(r" \((.*)\)$", r"（\1）", c, flags=re.DOTALL) for c in clauses), lang
+        )
     else:
-        said = named(both[1], lang)
+        said = named("; ".join(pair[1] for pair in pairs if pair is not None), lang)
     if lang == "en" and said[:1].islower():
         said = said[0].upper() + said[1:]
     return sentence(said, lang)
+
+
+_CLAUSE: Final = re.compile(r"; (?=[\u4e00-\u9fff])")
+"""Where an error of several ``中文 (English)`` clauses starts its next one: a damaged run's
+file, what is wrong, then what to do (:class:`~visit_planner.runs.RunReader`)."""
 
 
 def sentence(text: str, lang: Lang) -> str:

@@ -44,6 +44,7 @@ from visit_planner.plan_townships import CHUNK_ROWS, INPUT_KIND, WorkDir
 from visit_planner.policy import load_policy, settings_from_policy
 from visit_planner.risk_job import Scored, score_frame
 from visit_planner.runs import Provenance, RunContent, RunReader, diff_plans, diff_totals
+from visit_planner.runs.reader import POLICY_FILE
 from visit_planner.runs.staged import staging_dir
 from visit_planner.runs.townships import township_codes
 from visit_planner.runs.writer import carried_files
@@ -58,6 +59,10 @@ pandera the same fixed price (a query per column rule), and at ``plan``'s :data:
 that price was much of an amendment's validation. A chunk four times larger is held while it
 is checked; an amendment holds more than that later anyway (the run-wide frames it
 publishes). ``plan`` keeps :data:`CHUNK_ROWS`, which bounds the peak of a whole month."""
+
+BASE_FRAMES = ("plan.parquet", "explanations.parquet", "worker_loads.parquet", "scores.parquet")
+"""The month's run's whole-run files an amendment carries its other townships' rows of
+(:func:`amended_content`), read through the run's reader."""
 
 POLICY_UNKNOWN_COUNTY = "policy_unknown_county"
 """The kind of the solver's input issue of :func:`assignment.inputs.check_policy_counties`."""
@@ -81,8 +86,8 @@ def amend(  # noqa: PLR0917
             f"`visit-planner plan --month {req.month} --data DIR` first)"
         )
     base_dir = published_run_dir(workspace, current)
-    req = replace(req, policy_path=_months_policy(req.policy_path, base_dir, current))
-    base = RunReader(base_dir)
+    base = RunReader(base_dir)  # every file of the month's run read through it, checked
+    req = replace(req, policy_path=_months_policy(req.policy_path, base, current))
     named = township_codes(
         req.amend_townships,
         base.townships(),
@@ -90,6 +95,7 @@ def amend(  # noqa: PLR0917
         f"{current.run_id[:12]} of {req.month}",
     )
     carried_files(base_dir, set(base.townships()) - set(named))  # intact, before any work
+    base.require_intact(*BASE_FRAMES)  # read after the re-solve (amended_content): check now
     inputs = _named_townships(req.data, workspace.runs_dir / req.month, named)
     hh = inputs.households
     clock.done(plan_stage("validate"))
@@ -132,7 +138,7 @@ def amend(  # noqa: PLR0917
             req, inputs_files(req.data, previous_file=False), scored.model_version, None
         ),
     )
-    versus = versus_run(workspace, current, content.plan)
+    versus = versus_run(workspace, current, content.plan, run=base)
     content = replace(content, metrics=with_churn(content.metrics, versus))
     run, run_dir = publish_run(
         store,
@@ -187,7 +193,7 @@ def whole_run_solved(solved: SolvedPlan, content: RunContent) -> SolvedPlan:
     return SolvedPlan(result, content.explanations, content.worker_loads)
 
 
-def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
+def _months_policy(given: Path | None, base: RunReader, run: RunRow) -> Path:
     """The policy an amendment solves and scores under: the one the month's current run was
     made with (``policy.toml`` in its folder), whatever ``--policy`` is or is not given.
 
@@ -196,17 +202,18 @@ def _months_policy(given: Path | None, run_dir: Path, run: RunRow) -> Path:
     built-in one, where the month was planned with a file, `check-plan` found 1,208
     violations). A ``--policy`` that differs from it is refused: a policy change is a new
     plan of the month. Policies are compared as parsed, so formatting and comments do not
-    count.
+    count. The run's policy text is read through its reader: one changed since the run was
+    written is refused (:attr:`RunReader.policy`), never solved under.
     """
-    stored = run_dir / "policy.toml"
-    if given is not None and load_policy(given) != load_policy(stored):
+    stored = base.policy  # checked against the manifest's policy_sha256
+    if given is not None and load_policy(given) != stored:
         raise PlanFileError(
             f"--policy {given}: 修订沿用本月方案的政策; 更改政策须重新编制本月方案 (differs "
             f"from the policy of the month's current run {run.run_id[:12]}, {run.month} "
             f"v{run.version}; an amendment re-solves townships under the month's own policy; "
             "to change the policy, plan the month again)"
         )
-    return stored
+    return base.root / POLICY_FILE
 
 
 def _months_model(run: RunRow) -> int | None:
@@ -303,16 +310,21 @@ def _assign_inputs(
 
 
 def versus_run(
-    workspace: Workspace, before: RunRow | None, plan: pl.DataFrame
+    workspace: Workspace,
+    before: RunRow | None,
+    plan: pl.DataFrame,
+    *,
+    run: RunReader | None = None,
 ) -> dict[str, float] | None:
     """Churn, coverage and tier changes of ``plan`` against the run ``before`` (totals); of
-    the earlier plan only the columns the comparison needs are read."""
+    the earlier plan only the columns the comparison needs are read, through ``run`` (the
+    reader of ``before``'s directory, when the caller holds one: its files are hashed once)
+    or a reader of its own (a damaged plan is refused, never compared)."""
     if before is None:
         return None
-    old = pl.read_parquet(
-        workspace.root / before.path / "plan.parquet",
-        columns=["household_id", "worker_id", "tier", "township_id"],
-    )
+    if run is None:
+        run = RunReader(workspace.root / before.path, remember=False)
+    old = run.frame("plan.parquet", ["household_id", "worker_id", "tier", "township_id"])
     return diff_totals(diff_plans(old, plan))
 
 
@@ -350,24 +362,21 @@ def amended_content(
     and where."""
     in_named = pl.col("township_id").is_in(named)
     root = base.root
-    plan = _replace_rows(
-        pl.read_parquet(root / "plan.parquet"), solved.result.plan, "household_id", in_named
-    )
+    plan = _replace_rows(base.frame("plan.parquet"), solved.result.plan, "household_id", in_named)
     diagnostics = _replace_rows(
         base.diagnostics(), solved.result.diagnostics, "township_id", in_named
     )
     explanations = _replace_rows(
-        pl.read_parquet(root / "explanations.parquet"),
+        base.frame("explanations.parquet"),
         with_notes(solved.explanations, notes),
         "household_id",
         in_named,
     )
-    loads = pl.read_parquet(root / "worker_loads.parquet")
+    loads = base.frame("worker_loads.parquet")
     new_loads = solved.worker_loads.filter(in_named)
     loads = _replace_rows(loads, new_loads, "worker_id", in_named)
-    whole_scores = root / "scores.parquet"
-    if scores is not None and whole_scores.is_file():
-        old = pl.read_parquet(whole_scores)
+    old = None if scores is None else base.frame_if_any("scores.parquet")
+    if scores is not None and old is not None:
         named_ids = solved.result.plan["household_id"].implode()
         scores = _replace_rows(old, scores, "household_id", pl.col("household_id").is_in(named_ids))
     others = frozenset(set(base.townships()) - set(named))

@@ -8,6 +8,7 @@ the CLI module lays the results out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -270,11 +271,19 @@ _STORED = {"previous_assignment": "previous", "scores": "households"}
 scores' final tier and P(tier 1) as the households' ``tier`` and ``risk``."""
 
 
+def _stored_inputs(reader: RunReader, stem: str) -> list[str]:
+    """The run's stored copies of one input (``townships/<id>/inputs/<stem>.parquet``), as
+    its manifest lists them, in township order."""
+    pattern = re.compile(rf"townships/[^/]+/inputs/{re.escape(stem)}\.parquet")
+    return sorted(rel for rel in reader.manifest.files if pattern.fullmatch(rel))
+
+
 def _how_differs(run: Path, name: str, given: pl.DataFrame, made_with: Mapping[str, str]) -> str:
     """How ``given`` differs from the table a run was made from: rows added, removed and
     changed with the first ids, from the copy the run keeps of its planned townships' inputs
-    (of the scores: the final tier and P(tier 1)); else, or when the difference lies outside
-    that copy, the row counts."""
+    (of the scores: the final tier and P(tier 1)), each read through the run's reader (a
+    damaged copy is refused naming it, never compared); else, or when the difference lies
+    outside that copy, the row counts."""
     was = int(made_with.get("rows", "-1"))
     if was == given.height:
         rows = f"as many rows as recorded ({was:,}), other values"
@@ -284,19 +293,19 @@ def _how_differs(run: Path, name: str, given: pl.DataFrame, made_with: Mapping[s
         given = given.select(
             "household_id", pl.col("final_tier").alias("tier"), pl.col("p_tier1").alias("risk")
         )
-    files = sorted(run.glob(f"townships/*/inputs/{_STORED.get(name, name)}.parquet"))
+    reader = RunReader(run, remember=False)  # each stored copy checked against the manifest
+    files = _stored_inputs(reader, _STORED.get(name, name))
     if not files:
         return rows
-    stored = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+    stored = pl.concat([reader.frame(f) for f in files], how="diagonal_relaxed")
     cols = [c for c in given.columns if c in stored.columns]
     key = [c for c in table_spec(name).id_columns if c in cols]
     if not key:
         return rows
-    households = run.glob("townships/*/inputs/households.parquet")
     if "township_id" in cols:  # the run keeps the townships it planned only
         given = given.filter(pl.col("township_id").is_in(stored["township_id"].unique().implode()))
-    elif "household_id" in cols and (hh := sorted(households)):
-        ids = pl.concat([pl.read_parquet(f, columns=["household_id"]) for f in hh])
+    elif "household_id" in cols and (hh := _stored_inputs(reader, "households")):
+        ids = pl.concat([reader.frame(f, ["household_id"]) for f in hh])
         given = given.filter(pl.col("household_id").is_in(ids["household_id"].implode()))
     try:  # both were read through the contract: the same types, unless the run is damaged
         stored = stored.select(cols).cast(given.select(cols).schema).unique()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -134,10 +133,11 @@ class CorrectionQueries(ScopedAccess):
         found: dict[str, str] = {}
         missing = set(household_ids)
         for index_run in self._runs_newest_first(month, run):
-            index = (
-                pl.scan_parquet(Path(self._root(index_run)) / "households_index.parquet")
-                .filter(pl.col("household_id").is_in(sorted(missing)))
-                .collect()
+            index = run_files.rows(
+                self._root(index_run),
+                "households_index",
+                pl.col("household_id").is_in(sorted(missing)),
+                ["household_id", "township_id"],
             )
             found.update(zip(index["household_id"], index["township_id"], strict=True))
             missing -= set(index["household_id"].to_list())
@@ -157,13 +157,9 @@ class CorrectionQueries(ScopedAccess):
         known = set(workers["worker_id"].to_list())
         if typed in known:
             return typed
-        found = (
-            pl.scan_parquet(Path(root) / "worker_loads.parquet")
-            .filter(pl.col("worker_id").is_in(tried))
-            .select("worker_id")
-            .collect()["worker_id"]
-            .to_list()
-        )
+        found = run_files.rows(
+            root, "worker_loads", pl.col("worker_id").is_in(tried), ["worker_id"]
+        )["worker_id"].to_list()
         return next((c for c in tried if c in known or c in found), typed)
 
     def _with_worker(self, root: str, workers: pl.DataFrame, worker_id: str) -> pl.DataFrame:
@@ -176,11 +172,8 @@ class CorrectionQueries(ScopedAccess):
         the check ("not in this month's data")."""
         if worker_id in workers["worker_id"].to_list():
             return workers
-        found = (
-            pl.scan_parquet(Path(root) / "worker_loads.parquet")
-            .filter(pl.col("worker_id") == worker_id)
-            .select("township_id")
-            .collect()
+        found = run_files.rows(
+            root, "worker_loads", pl.col("worker_id") == worker_id, ["township_id"]
         )
         if found.height == 0:
             return workers

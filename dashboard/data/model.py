@@ -146,14 +146,15 @@ def _drift(root: str, townships: tuple[str, ...], reference: str, threshold: flo
     from risk_model.drift import drift_report
 
     ref = json.loads(reference)
+    reader = run_files.reader(root)  # each file checked against the manifest's hash
     frames = []
     for tw in townships:
-        path = Path(root) / "townships" / tw / "inputs" / "households.parquet"
-        if path.is_file():
-            present = pl.read_parquet_schema(path)
-            frames.append(pl.read_parquet(path, columns=[c for c in ref if c in present]))
+        rel = f"townships/{tw}/inputs/households.parquet"
+        present = reader.columns_of(rel)
+        if present is not None:
+            frames.append(reader.frame(rel, [c for c in ref if c in present]))
     frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-    version = int(run_files.reader(root).manifest.model_version or 0)
+    version = int(reader.manifest.model_version or 0)
     return Drift(version, threshold, frame.height, drift_report(ref, frame, threshold))
 
 

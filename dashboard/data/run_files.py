@@ -2,6 +2,11 @@
 
 Published runs never change, so a run's reader and frames are kept per process, keyed by the
 run's directory (``root``, a string so that it hashes): a page's second paint reads nothing.
+Every file is read through the run's :class:`~visit_planner.runs.RunReader`, which checks it
+against the manifest's hash first and refuses a file missing, cut short, not Parquet or
+rewritten with a PlanFileError naming the file and what to do (the pages show it:
+:func:`dashboard.auth.guarded`); the reader is kept, and it hashes each file once, so a
+rerun hashes nothing (the frames are kept too). Nothing here reads a run's file itself.
 Which run is current is never kept here but asked of the store on every call
 (:meth:`~dashboard.data.scope.ScopedAccess.current_run`): an amendment or a rollback published
 meanwhile (by the CLI too) is a new directory, so a new key
@@ -32,27 +37,32 @@ def reader(root: str) -> RunReader:
 @lru_cache(maxsize=64)
 def whole(root: str, name: str) -> pl.DataFrame:
     """A whole-run frame (``plan``, ``diagnostics`` ...), read once per process."""
-    return pl.read_parquet(Path(root) / f"{name}.parquet")
+    return reader(root).frame(f"{name}.parquet")
 
 
 @lru_cache(maxsize=512)
 def township_frame(root: str, township_id: str, name: str) -> pl.DataFrame | None:
     """One township's frame (``plan``, ``explanations``, ``scores``, ``worker_loads``)."""
-    path = Path(root) / "townships" / township_id / f"{name}.parquet"
-    return pl.read_parquet(path) if path.is_file() else None
+    return reader(root).frame_if_any(f"townships/{township_id}/{name}.parquet")
 
 
 @lru_cache(maxsize=512)
 def township_input(root: str, township_id: str, name: str) -> pl.DataFrame | None:
     """One township's stored input (``households``, ``workers`` ...)."""
-    path = Path(root) / "townships" / township_id / "inputs" / f"{name}.parquet"
-    return pl.read_parquet(path) if path.is_file() else None
+    return reader(root).frame_if_any(f"townships/{township_id}/inputs/{name}.parquet")
+
+
+def rows(root: str, name: str, where: pl.Expr, columns: list[str] | None = None) -> pl.DataFrame:
+    """The rows ``where`` selects of a whole-run file (``worker_loads``,
+    ``households_index``), read by a scan each time (a worker or household looked up), the
+    file checked once per reader."""
+    return reader(root).frame(f"{name}.parquet", columns, where=where)
 
 
 @lru_cache(maxsize=4096)
 def summary(root: str, township_id: str) -> TownshipSummary:
     """One township's summary (written at publish time; computed for older runs), kept."""
-    return read_summary(Path(root), township_id)
+    return read_summary(reader(root), township_id)
 
 
 @lru_cache(maxsize=64)

@@ -141,10 +141,9 @@ class ScopedAccess:
         reader = run_files.reader(root)
         typed = meant_text(typed)  # full width, pasted spaces: as the files read ids
         for candidate in dict.fromkeys((typed, typed.upper())):
-            try:
-                return candidate, reader.township_of(candidate)
-            except VisitPlannerError:  # not in this run
-                continue
+            township = reader.find_township(candidate)  # a damaged index: refused, not absent
+            if township is not None:
+                return candidate, township
         return None
 
     def _household_in_scope(self, root: str, typed: str) -> tuple[str, str]:

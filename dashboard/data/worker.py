@@ -58,11 +58,7 @@ class WorkerQueries(ScopedAccess):
         it works outside the jurisdiction. Callers check :meth:`_require_households` first."""
         typed = meant_text(worker_id)  # full width, pasted spaces: as files read ids
         tried = list(dict.fromkeys((typed, typed.upper())))
-        loads = (
-            pl.scan_parquet(Path(root) / "worker_loads.parquet")
-            .filter(pl.col("worker_id").is_in(tried))
-            .collect()
-        )
+        loads = run_files.rows(root, "worker_loads", pl.col("worker_id").is_in(tried))
         if loads.height == 0:
             raise self._absent("worker", typed)
         exact = loads.filter(pl.col("worker_id") == typed)

@@ -286,6 +286,42 @@ def access(site: Site, role: str, kind: str = "prefecture", scope: str | None = 
     return DataAccess(site.workspace, Viewer("u", role, kind, scope))
 
 
+RUN_FILE_CACHES: Final = (
+    "reader", "whole", "township_frame", "township_input", "summary", "township_ids",
+)  # fmt: skip
+"""The process caches of :mod:`dashboard.data.run_files`."""
+
+
+def forget_run_files() -> None:
+    """Empty the data layer's process caches of published runs' files, as on a server just
+    started: a test that changes a run's files has them read (and checked) again."""
+    from dashboard.data import run_files
+
+    for name in RUN_FILE_CACHES:
+        getattr(run_files, name).cache_clear()
+
+
+@contextmanager
+def damaged(site: Site, rel: str, how: str = "cut short") -> Iterator[Path]:
+    """MONTH's current run with its file ``rel`` damaged - ``cut short`` (half its bytes) or
+    ``column`` (rewritten without its last column, valid Parquet) - and the data layer's
+    caches emptied; the file's bytes given back afterwards. Yields the file's path."""
+    run = access(site, "planner").current_run(MONTH)
+    path = site.home / run.path / rel
+    kept = path.read_bytes()
+    if how == "cut short":
+        path.write_bytes(kept[: len(kept) // 2])
+    else:
+        frame = pl.read_parquet(path)
+        frame.drop(frame.columns[-1]).write_parquet(path)
+    forget_run_files()
+    try:
+        yield path
+    finally:
+        path.write_bytes(kept)
+        forget_run_files()
+
+
 def township_households(site: Site) -> list[str]:
     """The households of TOWNSHIP in MONTH's current run, sorted."""
     run = access(site, "planner").current_run(MONTH)

@@ -35,6 +35,7 @@ from tests.dashboard.helpers import (
     Site,
     access,
     audit_actions,
+    damaged,
     page_title,
     streamlit_flags,
     township_households,
@@ -541,6 +542,32 @@ def test_data_scientist_sees_sensitive_fields_masked(site: Site) -> None:
     # the run keeps no ethnicity or gender (docs/privacy.md): no role reads them per household
     assert i18n.RECORD_FIELDS["head_ethnicity"][0] not in record
     assert i18n.RECORD_FIELDS["head_gender"][0] not in record
+
+
+# --------------------------------------------------------------------------- a damaged run
+
+
+def test_a_damaged_file_of_the_run_is_a_message_on_the_page_not_a_traceback(site: Site) -> None:
+    # Read directly, a cut-short worker_loads.parquet was polars' ComputeError as a traceback
+    # on the worker page; the message is in the page's language, the file's path unchanged.
+    with damaged(site, "worker_loads.parquet") as path:
+        at = go(sign_in("planner1"), "worker")
+        at.text_input(key="worker").input(site.worker).run()
+        assert not at.exception, [e.value for e in at.exception]
+        (message,) = [str(e.value) for e in at.error]
+        assert message.startswith(f"{path}: 方案文件已损坏, 无法读取（damaged"), message
+        remedy = "；请查看全部受损文件, 并从备份恢复工作目录（run `visit-planner runs check "
+        assert remedy in message, message
+        assert message.endswith("section 6）。") and not at.dataframe
+    tw = f"townships/{TOWNSHIP}/summary.json"
+    with damaged(site, tw) as path:
+        at = go(sign_in("planner1"), "overview", "en")
+        assert not at.exception, [e.value for e in at.exception]
+        (message,) = [str(e.value) for e in at.error]
+        assert message.startswith(f"{path}: changed: its hash is not the one"), message
+        assert "; run `visit-planner runs check " in message and "section 6." in message
+        assert not re.search("[\u4e00-\u9fff]", message), message  # English only
+        assert not at.metric  # no figure shown from the run
 
 
 # --------------------------------------------------------------------------- scope attacks

@@ -205,3 +205,45 @@ def test_plan_refuses_last_months_damaged_plan_as_its_previous_assignment(
     with Store.open(store_url(workspace)) as store, pytest.raises(PlanFileError) as refused:
         previous_from_run(store, workspace, "2026-12")
     assert f"{run / 'plan.parquet'}: 方案文件已损坏" in str(refused.value)
+
+
+AMEND_CASES = [
+    ("plan.parquet", "cut short", "已损坏, 无法读取 (damaged"),
+    ("worker_loads.parquet", "worker_id", "已被改动 (changed"),
+    ("policy.toml", "minutes_on_site", "已被改动 (changed"),
+]
+"""(file of the current run, damage, what the refusal says is wrong)."""
+
+
+@pytest.mark.parametrize("case", AMEND_CASES)
+def test_an_amendment_of_a_damaged_current_run_is_refused_before_its_work(
+    months: Months, cli, tmp_path: Path, case: tuple[str, str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    """The amendment read the month's run's whole-run frames directly, after its re-solve:
+    a cut-short plan.parquet was polars' ComputeError (a traceback), a worker_loads
+    rewritten without a column was published into the new version, and a policy edited
+    since (a valid one: tier 1's minutes on site 45 -> 60) was the policy the townships
+    were re-solved under. Now each is refused before any work, and nothing is published."""
+    rel, how, what = case
+    home, run = _copy(months, tmp_path)
+    if rel == "policy.toml":
+        text = (run / rel).read_text("utf-8")
+        assert "minutes_on_site = 45.0" in text
+        (run / rel).write_text(text.replace("minutes_on_site = 45.0", "minutes_on_site = 60.0", 1))
+    else:
+        _damage(run, rel, how)
+    tw = _township(run)
+    code, out, err = cli(
+        "plan", "--month", M1, "--data", str(months.m1), "--home", str(home),
+        "--workers-processes", "1", "--amend", "--township", tw,
+    )  # fmt: skip
+    said = flat(err)
+    assert code == 2 and "Traceback" not in out + err, (code, out, err)
+    assert f"{run / rel}: 方案文件{what}" in said, said
+    assert f"`visit-planner runs check {run.name[:12]}` to see every damaged file" in said
+    with Store.open(store_url(Workspace(home))) as store:
+        current = store.current_run(M1)
+    assert current is not None and current.version == 2  # nothing published
+    assert sorted(p.name for p in run.parent.iterdir()) == sorted(
+        p.name for p in (months.home / run.relative_to(home)).parent.iterdir()
+    )  # no run or staging directory left

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.visit_planner.helpers import assign_run, write_inputs
+from tests.visit_planner.helpers import assign_run, resealed, write_inputs
 from visit_planner.errors import PlanFileError
 from visit_planner.runs import DirectoryRunWriter, Provenance, RunContent, RunManifest, RunReader
 from visit_planner.runs.summary import (
@@ -72,7 +72,7 @@ def test_every_township_has_a_hashed_summary_that_adds_up_to_the_plan(run_dir: P
     summaries = []
     for tw in reader.townships():
         assert f"townships/{tw}/{SUMMARY}" in manifest.files
-        summary = read_summary(run_dir, tw)
+        summary = read_summary(RunReader(run_dir), tw)
         summaries.append(summary)
         rows = plan.filter(pl.col("township_id") == tw)
         assert summary.households == rows.height
@@ -124,23 +124,27 @@ def test_a_run_without_summaries_gives_the_same_figures(run_dir: Path, tmp_path:
     strip_summaries(old)
     for tw in RunReader(old).townships():
         assert not summary_path(old, tw).exists()
-        assert read_summary(old, tw) == read_summary(run_dir, tw)
-        assert compute_summary(run_dir, tw) == read_summary(run_dir, tw)
+        assert read_summary(RunReader(old), tw) == read_summary(RunReader(run_dir), tw)
+        assert compute_summary(RunReader(run_dir), tw) == read_summary(RunReader(run_dir), tw)
     assert RunReader(old).verify() == []
 
 
 def test_summary_json_round_trips_and_refuses_other_files(run_dir: Path, tmp_path: Path) -> None:
     tw = RunReader(run_dir).townships()[0]
-    summary = read_summary(run_dir, tw)
+    summary = read_summary(RunReader(run_dir), tw)
     assert TownshipSummary.from_json(summary.to_json(), "x") == summary
     assert summary_path(run_dir, tw).read_text("utf-8") == summary.to_json()
     bad = tmp_path / "bad"
     shutil.copytree(run_dir, bad)
     summary_path(bad, tw).write_text('{"format": "something else"}', "utf-8")
+    # Changed since the run was written: refused by the run's reader, never read as figures.
+    with pytest.raises(PlanFileError, match=rf"{tw}/summary.json: 方案文件已被改动 \(changed"):
+        read_summary(RunReader(bad), tw)
+    resealed(bad, f"townships/{tw}/{SUMMARY}")  # a run written with it: its format refused
     with pytest.raises(PlanFileError, match=rf"{tw}/summary.json: 汇总文件无效 \(not a township"):
-        read_summary(bad, tw)
+        read_summary(RunReader(bad), tw)
     with pytest.raises(PlanFileError, match="not in this run"):
-        compute_summary(run_dir, "999999999")
+        compute_summary(RunReader(run_dir), "999999999")
 
 
 def test_an_amendment_carries_summaries_and_adds_missing_ones(
@@ -160,7 +164,7 @@ def test_an_amendment_carries_summaries_and_adds_missing_ones(
     manifest = DirectoryRunWriter(again).write(content_of(old, reuse=old, reuse_townships=carried))
     for tw in towns:
         assert f"townships/{tw}/{SUMMARY}" in manifest.files
-        assert read_summary(again, tw) == read_summary(run_dir, tw)
+        assert read_summary(RunReader(again), tw) == read_summary(RunReader(run_dir), tw)
     assert RunReader(again).verify() == []
 
 

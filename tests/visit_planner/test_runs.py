@@ -252,6 +252,28 @@ def test_check_plan_matches_inputs_by_content_not_bytes(
     assert "scores" not in text.split("households.csv", 1)[1]  # only the table that differs
 
 
+def test_how_a_table_differs_is_not_read_from_a_damaged_stored_copy(
+    run_dir: Path, inputs: Path, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """The run's stored copy of a township's workers, cut short, is refused naming it (it
+    was read directly to say how the given workers differ: polars' ComputeError)."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    stored = sorted((run / "townships").glob("*/inputs/workers.parquet"))[0]
+    stored.write_bytes(stored.read_bytes()[:100])
+    copies = _csv_copies(inputs, tmp_path / "csv")
+    workers = pl.read_parquet(inputs / "workers.parquet")
+    workers.with_columns(pl.col("monthly_hours") + 1).write_csv(copies / "workers.csv")
+    code, out, err = cli(
+        "check-plan", "--plan", str(run / "plan.parquet"), *_full_args(copies, ext="csv")
+    )
+    text = flat(err)
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert f"{stored}: 方案文件已损坏, 无法读取 (damaged: not readable Parquet" in text, text
+
+
 def test_check_plan_of_a_run_without_content_fingerprints_compares_bytes(
     run_dir: Path, inputs: Path, tmp_path: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]

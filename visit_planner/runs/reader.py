@@ -92,15 +92,24 @@ class RunReader:
 
     def township_of(self, household_id: str) -> str:
         """The township of ``household_id``; a clear error when it is not in the run."""
+        found = self.find_township(household_id)
+        if found is None:
+            raise PlanFileError(
+                f"{self.root}: 农户不在方案中 (household {household_id!r} is not in this run)"
+            )
+        return found
+
+    def find_township(self, household_id: str) -> str | None:
+        """The township of ``household_id``, None when it is not in the run; a damaged
+        ``households_index.parquet`` is refused (:meth:`frame`), never taken for a household
+        the run does not have (the dashboard tries an id as typed, then upper-cased)."""
         if household_id in self._township_of:
             return self._township_of[household_id]
         found = self.frame("households_index.parquet", filter_household=household_id).select(
             "township_id"
         )
         if found.height == 0:
-            raise PlanFileError(
-                f"{self.root}: 农户不在方案中 (household {household_id!r} is not in this run)"
-            )
+            return None
         self._township_of[household_id] = str(found.item(0, 0))
         return self._township_of[household_id]
 
@@ -137,21 +146,34 @@ class RunReader:
         return f"已被改动 (changed: its hash is not the one {MANIFEST} records)"
 
     def frame(
-        self, rel: str, columns: list[str] | None = None, *, filter_household: str | None = None
+        self,
+        rel: str,
+        columns: list[str] | None = None,
+        *,
+        filter_household: str | None = None,
+        where: pl.Expr | None = None,
     ) -> pl.DataFrame:
         """The run's Parquet file ``rel`` (its ``columns``; with ``filter_household`` only
-        that household's rows, read by a scan), refused when it is damaged or missing
-        (:meth:`damage`)."""
-        frame = self.frame_if_any(rel, columns, filter_household=filter_household)
+        that household's rows, with ``where`` only the rows it selects, read by a scan),
+        refused when it is damaged or missing (:meth:`damage`)."""
+        frame = self.frame_if_any(rel, columns, filter_household=filter_household, where=where)
         if frame is None:
             raise PlanFileError(self._refusal(rel, "缺失 (missing from the run directory)"))
         return frame
 
     def frame_if_any(
-        self, rel: str, columns: list[str] | None = None, *, filter_household: str | None = None
+        self,
+        rel: str,
+        columns: list[str] | None = None,
+        *,
+        filter_household: str | None = None,
+        where: pl.Expr | None = None,
     ) -> pl.DataFrame | None:
         """As :meth:`frame`; None when the run did not write the file (neither listed by its
         manifest nor there)."""
+        if filter_household is not None:
+            household = pl.col("household_id") == filter_household
+            where = household if where is None else where & household
         problem = self.damage(rel)
         if problem is not None:
             raise PlanFileError(self._refusal(rel, problem))
@@ -159,14 +181,50 @@ class RunReader:
         if not path.is_file():
             return None
         try:
-            if filter_household is None:
+            if where is None:
                 return pl.read_parquet(path, columns=columns)
-            scan = pl.scan_parquet(path).filter(pl.col("household_id") == filter_household)
+            scan = pl.scan_parquet(path).filter(where)
             return (scan if columns is None else scan.select(columns)).collect()
         except (pl.exceptions.PolarsError, OSError) as exc:  # a file the manifest does not list
             raise PlanFileError(
                 self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
             ) from None
+
+    def require_intact(self, *rels: str) -> None:
+        """Refuse, as :meth:`frame` would, the first of the run's files ``rels`` that is
+        damaged (:meth:`damage`): for a job that reads them only after long work (an
+        amendment reads the month's whole-run frames after its re-solve)."""
+        for rel in rels:
+            problem = self.damage(rel)
+            if problem is not None:
+                raise PlanFileError(self._refusal(rel, problem))
+
+    def columns_of(self, rel: str) -> list[str] | None:
+        """The column names of the run's Parquet file ``rel`` (its schema only), refused as
+        :meth:`frame` refuses a file; None when the run did not write it. For a reader that
+        reads the columns it knows of a file, column by column."""
+        self.require_intact(rel)
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        try:
+            return list(pl.read_parquet_schema(path))
+        except (pl.exceptions.PolarsError, OSError) as exc:  # a file the manifest does not list
+            raise PlanFileError(
+                self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
+            ) from None
+
+    def text_if_any(self, rel: str) -> str | None:
+        """The run's text file ``rel`` (a township's ``summary.json``), refused as
+        :meth:`frame` refuses a file; None when the run did not write it."""
+        self.require_intact(rel)
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        try:
+            return path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:  # a file the manifest does not list
+            raise PlanFileError(self._refusal(rel, f"无法读取 (cannot be read: {exc})")) from None
 
     def _refusal(self, rel: str, problem: str) -> str:
         """A damaged file's message: the file, what is wrong, what to do."""

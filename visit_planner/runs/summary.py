@@ -9,8 +9,9 @@ then reads one small file per township instead of a million plan rows.
 
 An amendment copies the township folders it does not re-solve, summary included, so a summary
 always describes the plan file beside it. Runs written before summaries existed still open:
-:func:`read_summary` computes the summary from the township's files when the file is missing
-(the same function the writer uses, so both give the same figures).
+:func:`read_summary` computes the summary from the township's files when the run wrote none
+(the same function the writer uses, so both give the same figures); a summary its manifest
+lists is read only as the manifest records it (:class:`~visit_planner.runs.RunReader`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from visit_planner.errors import PlanFileError
+
+if TYPE_CHECKING:  # the reader imports the writer, which imports this module
+    from visit_planner.runs.reader import RunReader
 
 SUMMARY: Final = "summary.json"
 """The summary's file name inside ``townships/<id>/``."""
@@ -200,37 +204,34 @@ def summary_path(run_dir: Path, township_id: str) -> Path:
     return run_dir / "townships" / township_id / SUMMARY
 
 
-def compute_summary(run_dir: Path, township_id: str) -> TownshipSummary:
-    """The summary computed from a run's township files (runs written before summaries)."""
-    folder = run_dir / "townships" / township_id
-    plan_path, loads_path = folder / "plan.parquet", folder / "worker_loads.parquet"
-    if not plan_path.is_file() or not loads_path.is_file():
-        raise PlanFileError(
-            f"{run_dir}: 乡镇不在方案中 (township {township_id!r} is not in this run)"
-        )
-    diag = pl.read_parquet(run_dir / "diagnostics.parquet").filter(
-        pl.col("township_id") == township_id
-    )
+def compute_summary(run: RunReader, township_id: str) -> TownshipSummary:
+    """The summary computed from a run's township files (runs written before summaries),
+    each read through the run's reader (refused when damaged)."""
+    folder = f"townships/{township_id}"
+    plan = run.plan(township_id)  # refused when the township is not in the run
+    loads = run.worker_loads(township_id)
+    diag = run.diagnostics().filter(pl.col("township_id") == township_id)
     points = [
-        pl.read_parquet(path, columns=["lon", "lat"])
-        for path in (folder / "inputs" / "households.parquet", folder / "inputs/workers.parquet")
-        if path.is_file()
+        frame
+        for name in ("households", "workers")
+        if (frame := run.frame_if_any(f"{folder}/inputs/{name}.parquet", ["lon", "lat"]))
+        is not None
     ]
     return summarise_township(
-        township_id,
-        pl.read_parquet(plan_path),
-        pl.read_parquet(loads_path),
-        diag.row(0, named=True) if diag.height else {},
-        points,
+        township_id, plan, loads, diag.row(0, named=True) if diag.height else {}, points
     )
 
 
-def read_summary(run_dir: Path, township_id: str) -> TownshipSummary:
-    """The township's summary as written at publish time, or computed when the run has none."""
-    path = summary_path(run_dir, township_id)
-    if path.is_file():
-        return TownshipSummary.from_json(path.read_text("utf-8"), str(path))
-    return compute_summary(run_dir, township_id)
+def read_summary(run: RunReader, township_id: str) -> TownshipSummary:
+    """The township's summary as written at publish time, or computed when the run has none;
+    read through the run's reader, so that a summary missing, cut short or changed since the
+    run was written is refused (:meth:`~visit_planner.runs.RunReader.text_if_any`), never
+    shown as the township's figures."""
+    rel = f"townships/{township_id}/{SUMMARY}"
+    text = run.text_if_any(rel)
+    if text is not None:
+        return TownshipSummary.from_json(text, str(run.root / rel))
+    return compute_summary(run, township_id)
 
 
 # --------------------------------------------------------------------------- combining

@@ -1,8 +1,10 @@
 """What to publish for a run directory: its :class:`RunRecord` and :class:`TownshipRecord` s.
 
 Reads the run's ``manifest.json``, ``policy.toml`` and ``diagnostics.parquet`` (written by
-:class:`~visit_planner.runs.DirectoryRunWriter`); the directory must already be in its place in
-the workspace, since the store records its path relative to the workspace.
+:class:`~visit_planner.runs.DirectoryRunWriter`) through its
+:class:`~visit_planner.runs.RunReader`, each checked against the manifest; the directory must
+already be in its place in the workspace, since the store records its path relative to the
+workspace.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 from visit_planner.errors import StoreError
-from visit_planner.hashing import text_sha256
 from visit_planner.paths import Workspace
 from visit_planner.store.rows import RunRecord, RunRow, TownshipRecord
 
@@ -40,11 +41,12 @@ def records_from_run_dir(
     run_dir: Path, workspace: Workspace
 ) -> tuple[RunRecord, list[TownshipRecord]]:
     """The run record and township records of the run directory ``run_dir``."""
-    import polars as pl  # the store itself needs neither polars nor the run reader
+    from visit_planner.errors import PlanFileError
+    from visit_planner.runs import RunReader  # the store itself needs neither polars nor it
+    from visit_planner.runs.reader import POLICY_FILE
 
-    from visit_planner.runs import RunManifest
-
-    manifest = RunManifest.read(run_dir)
+    run = RunReader(run_dir, remember=False)
+    manifest = run.manifest
     if not manifest.month:
         raise StoreError(f"{run_dir}: 方案缺少月份 (the run has no month; it cannot be published)")
     try:
@@ -54,17 +56,19 @@ def records_from_run_dir(
             f"{run_dir}: 已发布方案须位于工作区内 (a published run must be inside the "
             f"workspace {workspace.root})"
         ) from None
-    policy = run_dir / "policy.toml"
+    for rel in (POLICY_FILE, "diagnostics.parquet"):  # checked as every reader checks them
+        problem = run.damage(rel)
+        if problem is not None:
+            raise StoreError(
+                f"{run_dir / rel}: 方案文件{problem}; 方案未发布 (the run directory was changed "
+                "after it was written: it is not published)"
+            )
     try:
-        policy_text = policy.read_text("utf-8")
-        diagnostics = pl.read_parquet(run_dir / "diagnostics.parquet")
-    except OSError as exc:
-        raise StoreError(f"{run_dir}: 无法读取方案 (cannot read the run: {exc})") from None
-    if text_sha256(policy_text) != manifest.policy_sha256:
-        raise StoreError(
-            f"{policy}: 方案文件已被修改 (the policy text does not match the manifest's hash; "
-            "the run directory was changed after it was written)"
-        )
+        policy_text = run.text_if_any(POLICY_FILE)
+        diagnostics = run.diagnostics()
+    except PlanFileError as exc:  # a file the manifest does not list, unreadable
+        raise StoreError(str(exc)) from None
+    assert policy_text is not None  # damage() found it as policy_sha256 records it
     townships = []
     for row in diagnostics.sort("township_id").iter_rows(named=True):
         township = str(row["township_id"])

@@ -4,12 +4,15 @@ township solved again, and what training logged."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 import pytest
 
 from dashboard.data import model_candidates
 from dashboard.errors import OutOfScopeError
-from tests.dashboard.helpers import MONTH, Site, access
+from tests.dashboard.helpers import MONTH, TOWNSHIP, Site, access, damaged, forget_run_files
+from visit_planner.runs import RunManifest
 
 
 def test_overview_counts_only_the_scope(site: Site) -> None:
@@ -112,7 +115,6 @@ def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
 ) -> None:
     import shutil
 
-    from dashboard.data import run_files
     from visit_planner.runs.summary import summary_path
 
     whole = access(site, "planner").overview(MONTH)
@@ -131,21 +133,92 @@ def test_overview_from_summaries_equals_the_plan_and_older_runs_still_open(
         float(mine["hours_used"].sum()) / float(mine["monthly_hours"].sum())
     )
     assert set(whole.centres["township_id"]) == set(whole.townships["township_id"])
-    # A run written before summaries: the same overview, computed from its files.
+    # A run written before summaries (its manifest lists none): the same overview, computed
+    # from its files.
     backup = root.parent / "backup-summaries"
     backup.mkdir()
     towns = whole.townships["township_id"].to_list()
+    manifest = (root / "manifest.json").read_bytes()
+    listed = RunManifest.read(root)
+    files = {k: v for k, v in listed.files.items() if not k.endswith("/summary.json")}
+    (root / "manifest.json").write_text(dataclasses.replace(listed, files=files).to_json())
     for tw in towns:
         shutil.move(summary_path(root, tw), backup / f"{tw}.json")
     try:
-        run_files.summary.cache_clear()
+        forget_run_files()
         again = access(site, "planner").overview(MONTH)
         assert again.by_tier.equals(whole.by_tier) and again.by_role.equals(whole.by_role)
         assert again.tier1_proven == whole.tier1_proven and again.centres.equals(whole.centres)
     finally:
         for tw in towns:
             shutil.move(backup / f"{tw}.json", summary_path(root, tw))
-        run_files.summary.cache_clear()
+        (root / "manifest.json").write_bytes(manifest)
+        forget_run_files()
+
+
+DAMAGED = [
+    ("townships/TW/summary.json", "cut short", "overview", "已被改动 (changed"),
+    ("diagnostics.parquet", "cut short", "townships", "已损坏, 无法读取 (damaged"),
+    ("townships/TW/plan.parquet", "column", "township", "已被改动 (changed"),
+    ("townships/TW/inputs/households.parquet", "cut short", "map_points", "已损坏"),
+    ("worker_loads.parquet", "cut short", "worker", "已损坏, 无法读取 (damaged"),
+    ("households_index.parquet", "cut short", "household", "已损坏, 无法读取 (damaged"),
+    ("townships/TW/explanations.parquet", "column", "household", "已被改动 (changed"),
+]
+"""(file of the current run, ``TW``: TOWNSHIP's folder; damage; query; what the refusal
+says is wrong). Read directly, the cut-short Parquet files were polars' ComputeError (a
+traceback on the page), the files rewritten without a column were read as the run's (no
+error), the cut-short household index answered 'no household H…', and the cut-short
+summary was refused as not a township summary, without what to do."""
+
+
+def _query(site: Site, name: str) -> object:
+    data = access(site, "planner")
+    if name in ("township", "map_points"):
+        return getattr(data, name)(MONTH, TOWNSHIP)
+    if name == "worker":
+        return data.worker(MONTH, site.worker)
+    if name == "household":
+        return data.household(MONTH, site.household)
+    return getattr(data, name)(MONTH)
+
+
+@pytest.mark.parametrize(("rel", "how", "query", "what"), DAMAGED)
+def test_a_damaged_file_of_the_current_run_is_refused_naming_it(
+    site: Site, rel: str, how: str, query: str, what: str
+) -> None:
+    from visit_planner.errors import PlanFileError
+
+    _query(site, query)  # intact: answered (and kept, as a server keeps it)
+    with (
+        damaged(site, rel.replace("TW", TOWNSHIP), how) as path,
+        pytest.raises(PlanFileError) as err,
+    ):
+        _query(site, query)
+    said = str(err.value)
+    assert said.startswith(f"{path}: 方案文件{what}"), said
+    assert "`visit-planner runs check " in said and "docs/deployment.md, section 6" in said
+    _query(site, query)  # given back: answered again
+
+
+def test_a_run_read_once_is_not_hashed_again(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's rerun hashes nothing: the run's reader is kept per process and checks each
+    file once (the frames are kept too), so a 1 M-household run's files are hashed on the
+    first paint only."""
+    from visit_planner.runs import reader as run_reader
+
+    forget_run_files()
+    access(site, "planner").overview(MONTH)
+    access(site, "planner").worker(MONTH, site.worker)
+    hashed: list[str] = []
+    real = run_reader.file_sha256
+    monkeypatch.setattr(run_reader, "file_sha256", lambda p: hashed.append(str(p)) or real(p))
+    access(site, "planner").overview(MONTH)
+    access(site, "planner").worker(MONTH, site.worker)  # its worker_loads scan: no hash
+    assert hashed == []
+    forget_run_files()
+    access(site, "planner").worker(MONTH, site.worker)
+    assert any(h.endswith("worker_loads.parquet") for h in hashed)  # a new reader checks
 
 
 def test_demand_includes_the_uncovered_households_hours(site: Site) -> None:

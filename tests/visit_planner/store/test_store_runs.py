@@ -270,8 +270,18 @@ def test_records_from_a_run_directory(store: Store, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no month"):
         records_from_run_dir(no_month, workspace)
     (run_dir / "policy.toml").write_text("edited = true\n", "utf-8")
-    with pytest.raises(StoreError, match="does not match the manifest"):
+    with pytest.raises(StoreError) as changed:
         records_from_run_dir(run_dir, workspace)
+    assert str(changed.value) == (
+        f"{run_dir / 'policy.toml'}: 方案文件已被改动 (changed: its hash is not the one "
+        "manifest.json records); 方案未发布 (the run directory was changed after it was "
+        "written: it is not published)"
+    )
+    diagnostics = workspace.runs_dir / "2026-05" / "run3"
+    _write_run_dir(diagnostics)
+    (diagnostics / "diagnostics.parquet").write_bytes(b"PAR1 cut")  # not listed, not Parquet
+    with pytest.raises(StoreError, match=r"diagnostics.parquet: 方案文件无法读取 \(cannot be read"):
+        records_from_run_dir(diagnostics, workspace)  # was polars' own error
     gone = _write_run_dir(workspace.runs_dir / "2026-05" / "run2")
     manifest = RunManifest.read(gone)
     files = {k: v for k, v in manifest.files.items() if "532621102" not in k}
