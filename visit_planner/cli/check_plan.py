@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -209,26 +209,42 @@ def check_plan_cmd(  # noqa: PLR0917  (Typer options)
             highlight=False,
         )
         return
+    print_violations(
+        result.summary,
+        result.violations,
+        lambda shown: _townships_of(shown, households, workers),
+        show,
+        "方案未通过校验 / plan INVALID",
+    )
+    raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def print_violations(
+    summary: pl.DataFrame,
+    violations: Sequence[Violation],
+    places_of: Callable[[Sequence[Violation]], Mapping[tuple[str | None, str | None], str]],
+    show: int,
+    verdict: str,
+) -> None:
+    """The rules a plan breaks, as ``check-plan`` and ``runs check`` print them: a table by
+    kind (``summary``: kind, count, the rule in Chinese and English), the first ``show``
+    ``violations`` a numbered line each with the township ``places_of`` gives them
+    (:func:`violation_lines`), then ``verdict`` with their count."""
     table = Table(title="违规类型统计 / violations by kind")
     for col in ("类型\nkind", "数量\ncount", "违反的规则\nrule broken"):
         table.add_column(col, justify="right" if col.endswith("count") else "left")
-    for kind, count, zh, en in result.summary.iter_rows():
+    for kind, count, zh, en in summary.iter_rows():
         table.add_row(kind, f"{count:,}", f"{zh}\n{en}")
     console.print(table)
     if show:
-        shown = result.violations[:show]
-        places = _townships_of(shown, households, workers)
+        shown = violations[:show]
         console.print(
-            f"违规明细 violations, first {len(shown):,} of {len(result.violations):,}:",
+            f"违规明细 violations, first {len(shown):,} of {len(violations):,}:",
             highlight=False,
         )
-        for line in violation_lines(shown, places, console.width):
+        for line in violation_lines(shown, places_of(shown), console.width):
             console.print(line, highlight=False, markup=False)
-    console.print(
-        f"[red]方案未通过校验 / plan INVALID[/]: {len(result.violations):,} 处违规 violations",
-        highlight=False,
-    )
-    raise typer.Exit(EXIT_VIOLATIONS)
+    console.print(f"[red]{verdict}[/]: {len(violations):,} 处违规 violations", highlight=False)
 
 
 @app.command("explain")

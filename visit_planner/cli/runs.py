@@ -727,7 +727,12 @@ def runs_check(  # noqa: PLR0917  (Typer options)
     for problem in rules.problems:
         print_hanging(problem, console, rest="  ")
     if rules.check.violations:
-        _print_violations(rules, show)
+        from visit_planner.cli.check_plan import print_violations
+
+        check = rules.check
+        print_violations(
+            check.summary, check.violations, rules.township_of, show, "方案未通过校验 / run INVALID"
+        )
     else:
         print_hanging(
             f"方案未通过校验 / run INVALID: {len(rules.problems) + len(mismatches):,} 处问题 "
@@ -736,32 +741,6 @@ def runs_check(  # noqa: PLR0917  (Typer options)
             style="red",
         )
     raise typer.Exit(EXIT_VIOLATIONS)
-
-
-def _print_violations(rules: RunRules, show: int) -> None:
-    """The rules a run breaks as ``check-plan`` prints a plan's (its table by kind and
-    :func:`~visit_planner.cli.check_plan.violation_lines`), then the verdict."""
-    from visit_planner.cli.check_plan import violation_lines
-
-    check = rules.check
-    table = Table(title="违规类型统计 / violations by kind")
-    for col in ("类型\nkind", "数量\ncount", "违反的规则\nrule broken"):
-        table.add_column(col, justify="right" if col.endswith("count") else "left")
-    for kind, count, zh, en in check.summary.iter_rows():
-        table.add_row(kind, f"{count:,}", f"{zh}\n{en}")
-    console.print(table)
-    if show:
-        shown = check.violations[:show]
-        console.print(
-            f"违规明细 violations, first {len(shown):,} of {len(check.violations):,}:",
-            highlight=False,
-        )
-        for line in violation_lines(shown, rules.township_of(shown), console.width):
-            console.print(line, highlight=False, markup=False)
-    console.print(
-        f"[red]方案未通过校验 / run INVALID[/]: {len(check.violations):,} 处违规 violations",
-        highlight=False,
-    )
 
 
 def checked_lines(rules: RunRules, amended: Sequence[str] | None, applied: int) -> list[str]:
