@@ -313,6 +313,22 @@ def measure(url: str, password: str, run_dir: Path, who: Target) -> list[Row]:
     return rows
 
 
+def published(
+    work: Path | None, scale: float, seed: int, processes: int
+) -> tuple[Path, Path, dict[str, float], Path]:
+    """The bench's workspace (``work``, by default cached under ``bench/.cache``), prepared
+    when missing (:func:`prepare`): the directory, the workspace, the seconds of the
+    preparation steps that ran now, and the directory of M1's current run (also
+    bench_runs_check's)."""
+    work = work or ROOT / "bench" / ".cache" / f"dashboard_scale{scale:g}_seed{seed}"
+    work.mkdir(parents=True, exist_ok=True)
+    home, ran = prepare(work, scale, seed, processes)
+    with Store.for_workspace(Workspace(home)) as store:
+        run = store.current_run(M1)
+    assert run is not None
+    return work, home, ran, home / run.path
+
+
 def main() -> None:
     """Prepare (or reuse) the workspace, serve, measure, write the table."""
     go_offline()
@@ -324,13 +340,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
-    work = args.work or ROOT / "bench" / ".cache" / f"dashboard_scale{args.scale:g}_seed{args.seed}"
-    work.mkdir(parents=True, exist_ok=True)
-    home, ran = prepare(work, args.scale, args.seed, args.processes)
-    with Store.for_workspace(Workspace(home)) as store:
-        run = store.current_run(M1)
-    assert run is not None
-    run_dir = home / run.path
+    work, home, ran, run_dir = published(args.work, args.scale, args.seed, args.processes)
     n = pl.scan_parquet(run_dir / "plan.parquet").select(pl.len()).collect().item()
     who = target(run_dir, args.account)
     password = bench_account(home, who)

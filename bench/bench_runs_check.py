@@ -41,12 +41,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_assign import write_result  # noqa: E402
-from bench_dashboard import prepare, target  # noqa: E402
+from bench_dashboard import published, target  # noqa: E402
 from bench_plan import M1  # noqa: E402
 
 from visit_planner.offline import go_offline  # noqa: E402
-from visit_planner.paths import Workspace  # noqa: E402
-from visit_planner.store import Store  # noqa: E402
 
 CODE_DIRS = ("visit_planner", "assignment", "dashboard", "risk_model")
 """The project's packages: a checkout whose files there differ from its commit is marked."""
@@ -146,13 +144,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
-    work = args.work or ROOT / "bench" / ".cache" / f"dashboard_scale{args.scale:g}_seed{args.seed}"
-    work.mkdir(parents=True, exist_ok=True)
-    home, ran = prepare(work, args.scale, args.seed, args.processes)
-    with Store.for_workspace(Workspace(home)) as store:
-        run = store.current_run(M1)
-    assert run is not None
-    run_dir = home / run.path
+    work, home, ran, run_dir = published(args.work, args.scale, args.seed, args.processes)
+    run_id = run_dir.name  # a run's directory is named by its id
     files = len(list(run_dir.rglob("*.parquet")))
     size_mib = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file()) / 2**20
     who = target(run_dir, "prefecture")
@@ -160,9 +153,9 @@ def main() -> None:
     log = work / "runs_check.log"
     log.write_text("")
     commands = {
-        "runs check": ["runs", "check", run.run_id],
-        "runs show": ["runs", "show", run.run_id],
-        f"runs export --township {who.township}": ["runs", "export", run.run_id],
+        "runs check": ["runs", "check", run_id],
+        "runs show": ["runs", "show", run_id],
+        f"runs export --township {who.township}": ["runs", "export", run_id],
     }
     rows: list[str] = []
     for name, command in commands.items():
@@ -180,7 +173,7 @@ def main() -> None:
         "Command: `.venv/bin/python bench/bench_runs_check.py --scale "
         f"{args.scale:g}{''.join(f' --code <{commit_of(c)}>' for c in codes if args.code)}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); the month {M1}'s run "
-        f"{run.run_id[:12]} ({files:,} Parquet files, {size_mib:,.0f} MiB) of bench_dashboard's "
+        f"{run_id[:12]} ({files:,} Parquet files, {size_mib:,.0f} MiB) of bench_dashboard's "
         "workspace; each command a subprocess of the CLI (interpreter start included), "
         f"{args.repeats} runs each (figures in order; the checkouts take turns). Peak "
         "memory: the command's maximum resident set (MiB, GNU time's %M). Load: the 1-min "
