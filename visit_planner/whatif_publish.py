@@ -19,6 +19,7 @@ from visit_planner.errors import VisitPlannerError
 from visit_planner.paths import resolve_workspace
 from visit_planner.plan_steps import publish_run, with_churn
 from visit_planner.runs import Provenance, RunReader
+from visit_planner.runs.reader import POLICY_FILE
 from visit_planner.store import RunRow, Store
 from visit_planner.whatif import WhatIf
 
@@ -66,6 +67,9 @@ def publish_what_if(
                 "now: compute it again)"
             )
         base = RunReader(workspace.root / current.path)
+        # The run's policy text is carried into the new run's provenance: as the manifest
+        # records it, else refused naming the file (it was read unchecked).
+        base.require_intact(POLICY_FILE)
         tw = what.township_id
         content = amended_content(
             base,
@@ -75,14 +79,14 @@ def publish_what_if(
             scores=base.scores(tw),
             notes={},
             provenance=Provenance(
-                policy_text=(base.root / "policy.toml").read_text("utf-8"),
+                policy_text=(base.root / POLICY_FILE).read_text("utf-8"),
                 month=month,
                 created_by=who,
                 model_version=current.model_version,
                 previous_run_id=current.run_id,
             ),
         )
-        versus = versus_run(workspace, current, content.plan)
+        versus = versus_run(workspace, current, content.plan, run=base)
         content = replace(
             content,
             metrics={**with_churn(content.metrics, versus), "what_if": what.changes.describe()},

@@ -71,6 +71,27 @@ def test_what_if_compares_and_only_planners_publish(site: Site) -> None:
         planner.publish_what_if(MONTH, less, run.run_id)  # computed on the superseded run
 
 
+def test_a_what_if_is_not_published_over_a_changed_policy_file(site: Site) -> None:
+    # Publishing a what-if read the current run's policy.toml unchecked into the new run's
+    # provenance: a policy edited since the run was published went into the next version.
+    from visit_planner.errors import PlanFileError
+    from visit_planner.whatif import Changes
+
+    planner = access(site, "planner")
+    run = planner.current_run(MONTH)
+    tw = planner.townships(MONTH)[0]
+    what = planner.what_if(MONTH, tw, Changes())
+    policy = site.home / run.path / "policy.toml"
+    kept = policy.read_text("utf-8")
+    policy.write_text(kept + "\n# edited after publication\n", "utf-8")
+    try:
+        with pytest.raises(PlanFileError, match=r"policy\.toml: 方案文件已被改动"):
+            planner.publish_what_if(MONTH, what, run.run_id)
+    finally:
+        policy.write_text(kept, "utf-8")
+    assert planner.current_run(MONTH).run_id == run.run_id  # nothing published
+
+
 def test_a_what_if_gives_each_role_only_what_it_may_see_of_the_households(site: Site) -> None:
     """A viewer (aggregates only) and a data scientist (sensitive fields masked) got the
     what-if whole: the township's household records with disputes, petitions and illness,
