@@ -7,9 +7,10 @@ policy, never re-reading and re-validating the whole prefecture's inputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -21,6 +22,9 @@ from visit_planner.errors import PlanFileError
 from visit_planner.policy import Policy, parse_policy, settings_from_policy
 from visit_planner.runs.manifest import MANIFEST, RunManifest, file_sha256, text_sha256
 from visit_planner.runs.writer import INPUT_FRAMES, PLACES_FILE
+
+T = TypeVar("T")
+"""What :meth:`RunReader._checked` reads a file as (a frame, a schema, a text)."""
 
 POLICY_FILE = "policy.toml"
 """The run's policy text; the manifest records its hash as ``policy_sha256``, not in
@@ -72,9 +76,7 @@ class RunReader:
     def policy(self) -> Policy:
         """The policy the run was made with (its stored text, as the manifest's hash records
         it)."""
-        problem = self.damage(POLICY_FILE)
-        if problem is not None:
-            raise PlanFileError(self._refusal(POLICY_FILE, problem))
+        self.require_intact(POLICY_FILE)
         return parse_policy((self.root / POLICY_FILE).read_text("utf-8"), "run policy.toml")
 
     @cached_property
@@ -174,21 +176,14 @@ class RunReader:
         if filter_household is not None:
             household = pl.col("household_id") == filter_household
             where = household if where is None else where & household
-        problem = self.damage(rel)
-        if problem is not None:
-            raise PlanFileError(self._refusal(rel, problem))
-        path = self.root / rel
-        if not path.is_file():
-            return None
-        try:
+
+        def read(path: Path) -> pl.DataFrame:
             if where is None:
                 return pl.read_parquet(path, columns=columns)
             scan = pl.scan_parquet(path).filter(where)
             return (scan if columns is None else scan.select(columns)).collect()
-        except (pl.exceptions.PolarsError, OSError) as exc:  # a file the manifest does not list
-            raise PlanFileError(
-                self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
-            ) from None
+
+        return self._checked(rel, read)
 
     def require_intact(self, *rels: str) -> None:
         """Refuse, as :meth:`frame` would, the first of the run's files ``rels`` that is
@@ -203,28 +198,29 @@ class RunReader:
         """The column names of the run's Parquet file ``rel`` (its schema only), refused as
         :meth:`frame` refuses a file; None when the run did not write it. For a reader that
         reads the columns it knows of a file, column by column."""
-        self.require_intact(rel)
-        path = self.root / rel
-        if not path.is_file():
-            return None
-        try:
-            return list(pl.read_parquet_schema(path))
-        except (pl.exceptions.PolarsError, OSError) as exc:  # a file the manifest does not list
-            raise PlanFileError(
-                self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
-            ) from None
+        return self._checked(rel, lambda path: list(pl.read_parquet_schema(path)))
 
     def text_if_any(self, rel: str) -> str | None:
         """The run's text file ``rel`` (a township's ``summary.json``), refused as
         :meth:`frame` refuses a file; None when the run did not write it."""
+        return self._checked(rel, lambda path: path.read_text("utf-8"))
+
+    def _checked(self, rel: str, read: Callable[[Path], T]) -> T | None:
+        """``read`` of the run's file ``rel`` once :meth:`require_intact` has found it as
+        the manifest records it; None when the run did not write it (neither listed nor
+        there). A file the manifest does not list that ``read`` cannot read is refused as a
+        damaged one is (the frames, the schemas and the texts of :meth:`frame_if_any`,
+        :meth:`columns_of` and :meth:`text_if_any`)."""
         self.require_intact(rel)
         path = self.root / rel
         if not path.is_file():
             return None
         try:
-            return path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:  # a file the manifest does not list
-            raise PlanFileError(self._refusal(rel, f"无法读取 (cannot be read: {exc})")) from None
+            return read(path)
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            raise PlanFileError(
+                self._refusal(rel, f"无法读取 (cannot be read: {_first_line(exc)})")
+            ) from None
 
     def _refusal(self, rel: str, problem: str) -> str:
         """A damaged file's message: the file, what is wrong, what to do."""
